@@ -1,0 +1,49 @@
+# The Partner Portal's two commands: `make run` and `make test`. Everything else is a step of those.
+SHELL := /bin/bash
+PYTHON_BIN ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install system-packages migrate messages lint format bench sandbox clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+system-packages:
+	@bash scripts/system-packages.sh
+
+messages: install
+	@$(PY) manage.py compilemessages --ignore=.venv -v 0
+
+migrate: install
+	@mkdir -p var
+	@$(PY) manage.py migrate --no-input -v 0
+
+## make run: the portal on http://127.0.0.1:8000 with the sandbox, a Celery worker, beat and demo data.
+run: install messages migrate
+	@$(PY) scripts/run.py
+
+## make test: ruff, then the whole pytest suite.
+test: install system-packages messages
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	@$(VENV)/bin/ruff check .
+
+format: install
+	@$(VENV)/bin/ruff format .
+	@$(VENV)/bin/ruff check --fix .
+
+bench: install
+	@$(PY) -m bench
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Cache tables of the billing domain of the Partner API."""

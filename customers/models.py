@@ -1,0 +1,1 @@
+"""Cache tables of the customers domain of the Partner API."""

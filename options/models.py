@@ -1,0 +1,1 @@
+"""Cache tables of the options domain of the Partner API."""

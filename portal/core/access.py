@@ -1,0 +1,115 @@
+"""Roles and access: the one helper every view (and list selector) uses to decide who may do what."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+
+class Perm(StrEnum):
+    VIEW_CUSTOMERS = "core.view_customers"
+    CHANGE_CUSTOMERS = "core.change_customers"
+    VIEW_SUBSCRIPTIONS = "core.view_subscriptions"
+    CHANGE_SUBSCRIPTIONS = "core.change_subscriptions"
+    VIEW_OPTIONS = "core.view_options"
+    CHANGE_OPTIONS = "core.change_options"
+    VIEW_BILLING = "core.view_billing"
+    VIEW_ACTIVITY = "core.view_activity"
+    VIEW_SYNC = "core.view_sync"
+    RUN_SYNC = "core.run_sync"
+    MANAGE_USERS = "core.manage_users"
+
+    @property
+    def codename(self) -> str:
+        return self.value.split(".", 1)[1]
+
+
+class Role(StrEnum):
+    ACCOUNT_MANAGER = "account_manager"
+    SUPPORT = "support"
+    FINANCE = "finance"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+    @property
+    def group_name(self) -> str:
+        return GROUP_NAMES[self]
+
+
+ROLE_LABELS = {
+    Role.ACCOUNT_MANAGER: _("Account manager"),
+    Role.SUPPORT: _("Support"),
+    Role.FINANCE: _("Finance"),
+    Role.ADMIN: _("Admin"),
+}
+GROUP_NAMES = {
+    Role.ACCOUNT_MANAGER: "Account manager",
+    Role.SUPPORT: "Support",
+    Role.FINANCE: "Finance",
+    Role.ADMIN: "Admin",
+}
+
+_READ_ALL = {
+    Perm.VIEW_CUSTOMERS,
+    Perm.VIEW_SUBSCRIPTIONS,
+    Perm.VIEW_OPTIONS,
+    Perm.VIEW_BILLING,
+    Perm.VIEW_ACTIVITY,
+    Perm.VIEW_SYNC,
+}
+_WRITE_ALL = {Perm.CHANGE_CUSTOMERS, Perm.CHANGE_SUBSCRIPTIONS, Perm.CHANGE_OPTIONS, Perm.RUN_SYNC}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    Role.ACCOUNT_MANAGER: frozenset(_READ_ALL | _WRITE_ALL),
+    Role.SUPPORT: frozenset(
+        {Perm.VIEW_CUSTOMERS, Perm.VIEW_SUBSCRIPTIONS, Perm.VIEW_OPTIONS, Perm.VIEW_ACTIVITY}
+    ),
+    Role.FINANCE: frozenset({Perm.VIEW_BILLING, Perm.VIEW_CUSTOMERS}),
+    Role.ADMIN: frozenset(Perm),
+}
+
+
+def can(user, perm: Perm) -> bool:
+    """True when the signed-in user holds `perm` (through their role)."""
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm(perm.value))
+
+
+def check(user, perm: Perm) -> None:
+    """Raise PermissionDenied (403) unless the user holds `perm`."""
+    if not can(user, perm):
+        raise PermissionDenied(_("Your role does not allow this."))
+
+
+def role_of(user) -> Role | None:
+    """The user's role; the strongest one if they are in several groups."""
+    if not user or not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    names = set(user.groups.values_list("name", flat=True))
+    for role in (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.FINANCE, Role.SUPPORT):
+        if role.group_name in names:
+            return role
+    return None
+
+
+def require(perm: Perm) -> Callable:
+    """View decorator: anonymous users go to the login page; users without `perm` get a 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            check(request.user, perm)
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorator

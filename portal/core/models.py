@@ -1,0 +1,202 @@
+"""Records shared by every app: the audit trail, tracked operations and resync runs."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs):  # noqa: ANN003 - Django signature
+        raise PermissionDenied("Audit entries are append-only.")
+
+    def delete(self):
+        raise PermissionDenied("Audit entries are append-only.")
+
+
+class AuditEntry(models.Model):
+    """One write sent to the Partner API: who, when, for which customer, what was sent and what came back.
+
+    Append-only: no code path updates or deletes an entry (save() refuses an update, delete() refuses).
+    """
+
+    class Outcome(models.TextChoices):
+        SUCCEEDED = "succeeded", _("Succeeded")
+        REFUSED = "refused", _("Refused by the API")
+        FAILED = "failed", _("Failed")
+        UNKNOWN = "unknown", _("Outcome unknown")
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_entries",
+    )
+    actor_name = models.CharField(_("user name"), max_length=150, blank=True)
+    domain_id = models.BigIntegerField(_("customer domainId"), null=True, blank=True, db_index=True)
+    operation_id = models.CharField(_("operation"), max_length=80, db_index=True)
+    request_summary = models.JSONField(_("what was sent"), default=dict, blank=True)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    response_body = models.JSONField(_("response body"), default=dict, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, db_index=True)
+    reason = models.CharField(_("reason / ticket"), max_length=500, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        indexes = [models.Index(fields=["domain_id", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.operation_id} {self.domain_id or ''} {self.outcome}"
+
+    def save(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        if self.pk is not None:
+            raise PermissionDenied("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        raise PermissionDenied("Audit entries are append-only.")
+
+
+class Operation(models.Model):
+    """A tracked write or slow job, polled by the page that started it.
+
+    `idempotency_key` is unique: a double click or a retried task finds the existing operation instead of
+    sending the same change twice. `unknown` means the API may or may not have applied a write (timeout,
+    dropped connection) until a read-back decides.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        UNKNOWN = "unknown", _("Unknown")
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=80, db_index=True)
+    domain_id = models.BigIntegerField(_("customer domainId"), null=True, blank=True, db_index=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="operations"
+    )
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("operation")
+        verbose_name_plural = _("operations")
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+
+class SyncRun(models.Model):
+    """One resync of the Partner API into the cache tables."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        PARTIAL = "partial", _("Finished with errors")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=40, db_index=True)
+    scope = models.CharField(_("scope"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="sync_runs"
+    )
+    total = models.PositiveIntegerField(_("items to sync"), default=0)
+    done = models.PositiveIntegerField(_("items synced"), default=0)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    calls = models.JSONField(_("API calls per operation"), default=dict, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("sync run")
+        verbose_name_plural = _("sync runs")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def progress(self) -> int:
+        if not self.total:
+            return 100 if self.finished_at else 0
+        return min(100, round(100 * self.done / self.total))
+
+    @property
+    def duration(self):
+        if self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+
+class PartnerAccountToken(models.Model):
+    """OAuth tokens of a partner user account connected by an Admin (authorization-code grant).
+
+    Tokens are stored encrypted (Fernet); only `partner_api`'s token store reads them.
+    """
+
+    label = models.CharField(max_length=100, unique=True, default="default")
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    scope = models.CharField(max_length=200, blank=True)
+    encrypted_tokens = models.BinaryField()
+    access_expires_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("connected partner account")
+        verbose_name_plural = _("connected partner accounts")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Access(models.Model):
+    """Holds the portal's permissions; roles (groups) are granted these. No table is created."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("view_customers", _("View customers")),
+            ("change_customers", _("Change customers")),
+            ("view_subscriptions", _("View subscriptions and scheduled changes")),
+            ("change_subscriptions", _("Change subscriptions")),
+            ("view_options", _("View options")),
+            ("change_options", _("Change options")),
+            ("view_billing", _("View billing")),
+            ("view_activity", _("View activity")),
+            ("view_sync", _("View sync runs")),
+            ("run_sync", _("Start a sync")),
+            ("manage_users", _("Manage users and the partner account connection")),
+        ]

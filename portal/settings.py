@@ -1,0 +1,217 @@
+"""Settings of the Partner Portal, read from the environment (see `.env.example`).
+
+Every variable has a default aimed at the local sandbox, except in production (DEBUG=false), where missing
+secrets and Partner API credentials stop start-up with one message naming each of them.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+# A `.env` file beside manage.py is read if present; real environment variables win.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _secret(name: str, default: str = "") -> str:
+    """A secret from NAME, or from the file named by NAME_FILE (Docker/Kubernetes secrets)."""
+    file_name = env.str(f"{name}_FILE", default="")
+    if file_name:
+        return Path(file_name).read_text(encoding="utf-8").strip()
+    return env.str(name, default=default)
+
+
+DEBUG = env.bool("DEBUG", default=True)
+TESTING = env.bool("PORTAL_TESTING", default=False)
+
+SECRET_KEY = _secret("SECRET_KEY", default="dev-only-insecure-key" if DEBUG else "")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "portal.core",
+    "customers",
+    "subscriptions",
+    "options",
+    "billing",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+ASGI_APPLICATION = "portal.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.core.context_processors.portal",
+            ],
+        },
+    }
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
+}
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent web + worker processes on one SQLite file: wait for locks, write-ahead log.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # Shared by web and worker processes on one machine, no server needed.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("ja", _("Japanese"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+# Date rules of the contract ("from tomorrow to 31 days later") and every date shown use this zone.
+BUSINESS_TIME_ZONE = env.str("BUSINESS_TIME_ZONE", default="Asia/Tokyo")
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG or TESTING
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# --- Celery -------------------------------------------------------------------------------------------
+# With REDIS_URL: Redis is broker and result backend. Without it: kombu's filesystem transport, which needs
+# no server and still runs tasks in a real worker process. Eager mode is for unit tests only.
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND = REDIS_URL
+else:
+    _broker_dir = VAR_DIR / "celery" / "broker"
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir),
+        "data_folder_out": str(_broker_dir),
+        "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "store_processed": False,
+    }
+    CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery' / 'results'}"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Partner API ----------------------------------------------------------------------------------------
+# Defaults point at the local sandbox (`make run` fills the credentials from `sandbox credentials --json`).
+PARTNER_API_BASE_URL = env.str("PARTNER_API_BASE_URL", default="http://127.0.0.1:8001/v1.0")
+PARTNER_API_TOKEN_URL = env.str("PARTNER_API_TOKEN_URL", default="http://127.0.0.1:8001/oauth2/v2.0/token")
+PARTNER_API_AUTHORIZE_URL = env.str(
+    "PARTNER_API_AUTHORIZE_URL", default="http://127.0.0.1:8001/oauth2/v2.0/authorize"
+)
+PARTNER_API_CLIENT_ID = _secret("PARTNER_API_CLIENT_ID")
+PARTNER_API_CLIENT_SECRET = _secret("PARTNER_API_CLIENT_SECRET")
+PARTNER_API_SERVICE_ACCOUNT = _secret("PARTNER_API_SERVICE_ACCOUNT")
+PARTNER_API_PRIVATE_KEY_FILE = env.str("PARTNER_API_PRIVATE_KEY_FILE", default="")
+PARTNER_API_SCOPE = env.str("PARTNER_API_SCOPE", default="partner")
+PARTNER_API_CONNECT_TIMEOUT = env.float("PARTNER_API_CONNECT_TIMEOUT", default=5.0)
+PARTNER_API_READ_TIMEOUT = env.float("PARTNER_API_READ_TIMEOUT", default=30.0)
+PARTNER_API_MAX_RETRIES = env.int("PARTNER_API_MAX_RETRIES", default=3)
+PARTNER_API_RATE_LIMIT = env.int("PARTNER_API_RATE_LIMIT", default=240)  # requests per minute per operation
+# Encrypts OAuth tokens of a connected user account at rest (Fernet key); derived from SECRET_KEY if unset.
+PARTNER_API_TOKEN_ENCRYPTION_KEY = _secret("PARTNER_API_TOKEN_ENCRYPTION_KEY")
+
+# --- Resync ---------------------------------------------------------------------------------------------
+RESYNC_INTERVAL_MINUTES = env.int("RESYNC_INTERVAL_MINUTES", default=60)
+STALE_AFTER_MINUTES = env.int("STALE_AFTER_MINUTES", default=180)
+
+# --- Production checks ----------------------------------------------------------------------------------
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+    _required = {
+        "SECRET_KEY": SECRET_KEY,
+        "PARTNER_API_CLIENT_ID": PARTNER_API_CLIENT_ID,
+        "PARTNER_API_CLIENT_SECRET": PARTNER_API_CLIENT_SECRET,
+        "PARTNER_API_SERVICE_ACCOUNT": PARTNER_API_SERVICE_ACCOUNT,
+        "PARTNER_API_PRIVATE_KEY_FILE": PARTNER_API_PRIVATE_KEY_FILE,
+    }
+    _missing = sorted(name for name, value in _required.items() if not value)
+    if _missing:
+        raise ImproperlyConfigured(
+            "DEBUG is false, so these settings are required but missing: " + ", ".join(_missing)
+        )
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

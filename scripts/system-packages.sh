@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the portal's tests and tools need, when they are missing.
+# Chromium drives the browser tests (Playwright uses /usr/bin/chromium; no browser download);
+# gettext compiles translations.
+set -euo pipefail
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi 'noto.*cjk' || need+=(fonts-noto-cjk)
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "Installing system packages: ${need[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

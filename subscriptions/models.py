@@ -1,0 +1,1 @@
+"""Cache tables of the subscriptions domain of the Partner API."""

@@ -1,0 +1,3 @@
+"""Shared fixtures. Plugins in tests/fixtures/ hold the bigger ones (sandbox process, personas, browser)."""
+
+pytest_plugins = []
