@@ -14,11 +14,9 @@ app.autodiscover_tasks()
 @app.on_after_finalize.connect
 def _declare_beat_schedule(sender: Celery, **_: object) -> None:
     """Every periodic job of the portal is declared here, in one place."""
-    from django.conf import settings
-
     sender.conf.beat_schedule = {
-        "full-resync": {
-            "task": "portal.core.tasks.run_full_resync",
-            "schedule": settings.RESYNC_INTERVAL_MINUTES * 60.0,
+        "worker-heartbeat": {
+            "task": "portal.core.tasks.ping",
+            "schedule": 300.0,
         },
     }

@@ -1,8 +1,24 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from portal.core import views as core_views
+
+admin.site.site_header = _("Partner Portal administration")
+admin.site.site_title = _("Partner Portal")
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
     path("", include("portal.core.urls")),
+    path("customers/", include("customers.urls")),
+    path("subscriptions/", include("subscriptions.urls")),
+    path("billing/", include("billing.urls")),
 ]
+
+handler403 = "portal.core.views.error_403"
+handler404 = "portal.core.views.error_404"

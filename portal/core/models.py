@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
-    def update(self, **kwargs):  # noqa: ANN003 - Django signature
+    def update(self, **kwargs):
         raise PermissionDenied("Audit entries are append-only.")
 
     def delete(self):
@@ -59,12 +59,12 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.operation_id} {self.domain_id or ''} {self.outcome}"
 
-    def save(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionDenied("Audit entries are append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def delete(self, *args, **kwargs):
         raise PermissionDenied("Audit entries are append-only.")
 
 
@@ -200,3 +200,6 @@ class Access(models.Model):
             ("run_sync", _("Start a sync")),
             ("manage_users", _("Manage users and the partner account connection")),
         ]
+
+    def __str__(self) -> str:
+        return "access"

@@ -2,7 +2,9 @@ from django.urls import path
 
 from portal.core import views
 
+app_name = "core"
+
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("activity/", views.activity, name="activity"),
+    path("sync/", views.sync, name="sync"),
 ]

@@ -1,12 +1,71 @@
-from django.contrib.auth.decorators import login_required
+"""Core pages: home, activity, sync runs, health, errors."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from portal.core import health, selectors
+from portal.core.access import Perm, require
+from portal.core.dashboard import figures_for
+from portal.core.forms import ActivityFilterForm
+
+logger = logging.getLogger(__name__)
+
+ACTIVITY_PAGE_SIZE = 50
 
 
-@login_required
+@require(Perm.VIEW_CUSTOMERS)
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {})
+    return render(
+        request,
+        "core/home.html",
+        {
+            "figures": figures_for(request.user),
+            "last_sync": selectors.sync_run_latest_finished(),
+        },
+    )
 
 
+@require(Perm.VIEW_ACTIVITY)
+def activity(request: HttpRequest) -> HttpResponse:
+    form = ActivityFilterForm(request.GET or None, operation_ids=selectors.audit_operation_ids())
+    entries = selectors.audit_entry_list(
+        filters=form.to_filters() if form.is_bound else selectors.ActivityFilters()
+    )
+    page = Paginator(entries, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "core/activity.html#results" if request.htmx else "core/activity.html"
+    return render(request, template, {"form": form, "page_obj": page})
+
+
+@require(Perm.VIEW_SYNC)
+def sync(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/sync.html", {"runs": selectors.sync_run_list()})
+
+
+@require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    """The process is alive (no dependency is checked)."""
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Database, broker/cache and Partner API token: each check with its own status."""
+    checks = health.run_checks()
+    ok = all(c["status"] == "ok" for c in checks.values())
+    return JsonResponse({"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503)
+
+
+def error_403(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def error_404(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "404.html", status=404)

@@ -1,0 +1,42 @@
+"""Home-page figures: each app registers the figures it can read from its cache tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+
+from portal.core.access import Perm, can
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: Promise
+    perm: Perm
+    value: Callable[[], int]
+    url_name: str = ""
+    order: int = 100
+
+
+_FIGURES: dict[str, Figure] = {}
+
+
+def register_figure(figure: Figure) -> None:
+    _FIGURES[figure.key] = figure
+
+
+def figures_for(user) -> list[dict]:
+    from django.urls import NoReverseMatch, reverse
+
+    out = []
+    for fig in sorted(_FIGURES.values(), key=lambda f: (f.order, f.key)):
+        if not can(user, fig.perm):
+            continue
+        try:
+            url = reverse(fig.url_name) if fig.url_name else ""
+        except NoReverseMatch:
+            url = ""
+        out.append({"key": fig.key, "label": fig.label, "value": fig.value(), "url": url})
+    return out

@@ -1,0 +1,41 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portal.core.models import AuditEntry
+from portal.core.selectors import ActivityFilters
+
+
+class ActivityFilterForm(forms.Form):
+    user = forms.CharField(label=_("User"), required=False, max_length=150)
+    domain_id = forms.IntegerField(label=_("Customer domainId"), required=False, min_value=1)
+    operation = forms.ChoiceField(label=_("Operation"), required=False)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), required=False, choices=[("", _("Any"))] + list(AuditEntry.Outcome.choices)
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, operation_ids: list[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["operation"].choices = [("", _("Any"))] + [(o, o) for o in sorted(operation_ids)]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+    def to_filters(self) -> ActivityFilters:
+        if not self.is_valid():
+            return ActivityFilters()
+        d = self.cleaned_data
+        return ActivityFilters(
+            user=d["user"] or "",
+            domain_id=d["domain_id"],
+            operation_id=d["operation"] or "",
+            outcome=d["outcome"] or "",
+            date_from=d["date_from"],
+            date_to=d["date_to"],
+        )

@@ -1,0 +1,24 @@
+"""Messages raised during an htmx request are shown as toasts through an out-of-band swap."""
+
+from django.contrib.messages import get_messages
+from django.template.loader import render_to_string
+
+
+class HtmxMessagesMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not getattr(request, "htmx", False) or response.streaming:
+            return response
+        if 300 <= response.status_code < 400 or "HX-Redirect" in response or "HX-Location" in response:
+            return response  # the next full page shows the messages
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        storage = get_messages(request)
+        if not len(storage):
+            return response
+        toasts = render_to_string("components/_messages.html", {"messages": storage}, request=request)
+        response.content += f'<div id="toasts" hx-swap-oob="beforeend">{toasts}</div>'.encode()
+        return response

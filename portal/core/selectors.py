@@ -1,0 +1,78 @@
+"""Reads of the core app: the audit trail, sync runs, operations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from portal.core.models import AuditEntry, Operation, SyncRun
+
+
+@dataclass(frozen=True)
+class ActivityFilters:
+    user: str = ""
+    domain_id: int | None = None
+    operation_id: str = ""
+    outcome: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def business_today() -> dt.date:
+    """Today's date in the business time zone (Asia/Tokyo by default)."""
+    return timezone.now().astimezone(ZoneInfo(settings.BUSINESS_TIME_ZONE)).date()
+
+
+def _business_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(settings.BUSINESS_TIME_ZONE))
+
+
+def audit_entry_list(*, filters: ActivityFilters, domain_id: int | None = None) -> QuerySet[AuditEntry]:
+    qs = AuditEntry.objects.select_related("actor")
+    if filters.user:
+        qs = qs.filter(actor_name__icontains=filters.user)
+    if filters.domain_id is not None:
+        qs = qs.filter(domain_id=filters.domain_id)
+    if domain_id is not None:
+        qs = qs.filter(domain_id=domain_id)
+    if filters.operation_id:
+        qs = qs.filter(operation_id=filters.operation_id)
+    if filters.outcome:
+        qs = qs.filter(outcome=filters.outcome)
+    if filters.date_from:
+        qs = qs.filter(created_at__gte=_business_midnight(filters.date_from))
+    if filters.date_to:
+        qs = qs.filter(created_at__lt=_business_midnight(filters.date_to + dt.timedelta(days=1)))
+    return qs.order_by("-created_at", "-id")
+
+
+def audit_operation_ids() -> list[str]:
+    return list(AuditEntry.objects.order_by().values_list("operation_id", flat=True).distinct())
+
+
+def sync_run_list(*, limit: int = 50) -> list[SyncRun]:
+    return list(SyncRun.objects.select_related("triggered_by")[:limit])
+
+
+def sync_run_latest_finished(*, kind: str | None = None) -> SyncRun | None:
+    qs = SyncRun.objects.exclude(finished_at=None)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-finished_at").first()
+
+
+def operation_get(*, operation_id) -> Operation | None:
+    return Operation.objects.filter(pk=operation_id).first()
+
+
+def operations_running_count() -> int:
+    return Operation.objects.filter(status__in=[Operation.Status.QUEUED, Operation.Status.RUNNING]).count()
+
+
+def audit_entries_today_count() -> int:
+    return AuditEntry.objects.filter(created_at__gte=_business_midnight(business_today())).count()

@@ -1,0 +1,105 @@
+"""Writes of the core app: users with a role, the audit trail, tracked operations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from portal.core.access import Role
+from portal.core.models import AuditEntry, Operation
+
+User = get_user_model()
+
+
+def user_create_with_role(
+    *, username: str, password: str, role: Role, first_name: str = "", last_name: str = "", email: str = ""
+):
+    """Create (or update) a user and put them in exactly one role group."""
+    user, _ = User.objects.get_or_create(username=username)
+    user.first_name, user.last_name, user.email = first_name, last_name, email
+    user.is_staff = role == Role.ADMIN
+    user.set_password(password)
+    user.save()
+    user.groups.set([Group.objects.get(name=role.group_name)])
+    return user
+
+
+def audit_record(
+    *,
+    actor,
+    operation_id: str,
+    outcome: AuditEntry.Outcome | str,
+    domain_id: int | None = None,
+    sent: dict[str, Any] | None = None,
+    response_status: int | None = None,
+    response_body: Any = None,
+    reason: str = "",
+) -> AuditEntry:
+    """Append one entry to the audit trail. Never updates an existing entry."""
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_name=getattr(actor, "username", "") or "system",
+        domain_id=domain_id,
+        operation_id=operation_id,
+        request_summary=sent or {},
+        response_status=response_status,
+        response_body=response_body
+        if isinstance(response_body, dict | list)
+        else {"text": str(response_body or "")},
+        outcome=outcome,
+        reason=reason[:500],
+    )
+
+
+def operation_start(
+    *, idempotency_key: str, kind: str, domain_id: int | None = None, user=None, params: dict | None = None
+) -> tuple[Operation, bool]:
+    """Create the Operation for this idempotency key, or return the existing one (created=False).
+
+    A double submit of the same form, or a retried task, lands here with the same key and is not sent twice.
+    """
+    try:
+        with transaction.atomic():
+            op = Operation.objects.create(
+                idempotency_key=idempotency_key,
+                kind=kind,
+                domain_id=domain_id,
+                requested_by=user if getattr(user, "is_authenticated", False) else None,
+                params=params or {},
+            )
+        return op, True
+    except IntegrityError:
+        return Operation.objects.get(idempotency_key=idempotency_key), False
+
+
+def operation_update(
+    operation: Operation,
+    *,
+    status: Operation.Status | None = None,
+    progress: int | None = None,
+    result: dict | None = None,
+    error: str | None = None,
+) -> Operation:
+    fields = ["updated_at"]
+    if status is not None:
+        operation.status = status
+        fields.append("status")
+        if status in Operation.FINISHED:
+            operation.finished_at = timezone.now()
+            operation.progress = 100
+            fields += ["finished_at", "progress"]
+    if progress is not None and operation.progress != 100:
+        operation.progress = max(0, min(100, progress))
+        fields.append("progress")
+    if result is not None:
+        operation.result = result
+        fields.append("result")
+    if error is not None:
+        operation.error = error
+        fields.append("error")
+    operation.save(update_fields=list(dict.fromkeys(fields)))
+    return operation
