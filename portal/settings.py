@@ -4,6 +4,7 @@ Every variable has a default aimed at the local sandbox, except in production (D
 secrets and Partner API credentials stop start-up with one message naming each of them.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -219,4 +220,5 @@ LOGGING = {
 
 # Tests share their SQLite database with worker and server processes, so it lives in a file.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-portal.sqlite3")}
+    # One file per test run (pid), so parallel runs on one machine do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-portal-{os.getpid()}.sqlite3")}
