@@ -1,0 +1,28 @@
+"""`make bench`: run every benchmark package in bench/ (or those named on the command line), one after another."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main(names: list[str]) -> int:
+    available = sorted(p.name for p in HERE.iterdir() if (p / "__main__.py").exists())
+    chosen = names or available
+    unknown = sorted(set(chosen) - set(available))
+    if unknown:
+        print(f"Unknown benchmark(s): {', '.join(unknown)}. Available: {', '.join(available)}", file=sys.stderr)
+        return 2
+    failed = []
+    for name in chosen:
+        print(f"\n=== bench.{name} ===", flush=True)
+        if subprocess.run([sys.executable, "-m", f"bench.{name}"], cwd=HERE.parent).returncode:
+            failed.append(name)
+    if failed:
+        print(f"\nFailed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
