@@ -1,0 +1,165 @@
+"""Client-side rate limiting: a token bucket per API operation, shared by every process through Redis.
+
+The Partner API allows a number of requests per minute per operation, counted for the whole tenant. Every
+web and worker process takes a token from the same bucket before each attempt (retries included), so together
+they stay under the limit. The bucket holds `burst` tokens (default 1, so that no window of any length sees
+more requests than the rate allows) and refills continuously at `limit / period` tokens per second.
+
+`RedisRateLimiter` keeps the bucket in Redis and updates it in one Lua script (atomic, Redis's own clock);
+`MemoryRateLimiter` does the same for the threads of one process when no Redis is configured.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from partner_api import constants
+from partner_api.errors import ConfigurationError, RateLimitedError
+
+
+class RateLimiter(Protocol):
+    def acquire(self, key: str) -> float:
+        """Block until one request for `key` (an operationId) may be sent; return the seconds waited."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """Result of one attempt to take a token: granted or not, how long to wait, the bucket's clock."""
+
+    granted: bool
+    wait: float
+    now: float
+
+
+class TokenBucketLimiter(ABC):
+    """Shared logic: per-key limits, waiting and retrying until a token is granted."""
+
+    def __init__(
+        self,
+        *,
+        limit: int = constants.DEFAULT_RATE_LIMIT_PER_MINUTE,
+        period: float = 60.0,
+        burst: int = 1,
+        limits: Mapping[str, int] | None = None,
+        max_wait: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if limit <= 0 or period <= 0 or burst < 1:
+            raise ConfigurationError("The rate limit, its period and the burst size must be positive.")
+        self.limit = limit
+        self.period = period
+        self.burst = burst
+        self.limits = dict(limits or {})
+        self.max_wait = max_wait
+        self._sleep = sleep
+
+    def rate_for(self, key: str) -> float:
+        """Tokens per second for `key`."""
+        return self.limits.get(key, self.limit) / self.period
+
+    def try_acquire(self, key: str) -> Grant:
+        """Take a token for `key` if one is available, without waiting."""
+        return self._take(key, float(self.burst), self.rate_for(key))
+
+    def acquire(self, key: str) -> float:
+        waited = 0.0
+        while True:
+            grant = self.try_acquire(key)
+            if grant.granted:
+                return waited
+            if self.max_wait is not None and waited + grant.wait > self.max_wait:
+                raise RateLimitedError(
+                    f"The local rate limit for {key} would need a wait over {self.max_wait:.0f} s; "
+                    "try again later.",
+                    operation_id=key,
+                    retry_after=grant.wait,
+                )
+            self._sleep(grant.wait)
+            waited += grant.wait
+
+    @abstractmethod
+    def _take(self, key: str, capacity: float, rate: float) -> Grant:
+        """Take one token from the bucket of `key` if it holds one."""
+
+
+class MemoryRateLimiter(TokenBucketLimiter):
+    """A token bucket per key in this process (threads share it; other processes do not)."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def _take(self, key: str, capacity: float, rate: float) -> Grant:
+        with self._lock:
+            now = self._clock()
+            tokens, stamp = self._buckets.get(key, (capacity, now))
+            if now > stamp:
+                tokens = min(capacity, tokens + (now - stamp) * rate)
+                stamp = now
+            if tokens >= 1.0:
+                self._buckets[key] = (tokens - 1.0, stamp)
+                return Grant(True, 0.0, now)
+            self._buckets[key] = (tokens, stamp)
+            return Grant(False, (1.0 - tokens) / rate, now)
+
+
+# KEYS[1] = bucket; ARGV = capacity, rate (tokens/s), ttl (ms). Returns {granted, wait seconds, now}.
+# The clock is Redis's own (TIME), so processes on different machines agree.
+_TAKE_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local capacity = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1])
+local ts = tonumber(state[2])
+if tokens == nil or ts == nil then
+  tokens = capacity
+  ts = now
+end
+if now > ts then
+  tokens = math.min(capacity, tokens + (now - ts) * rate)
+  ts = now
+end
+local granted = 0
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  granted = 1
+else
+  wait = (1 - tokens) / rate
+end
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.9f', tokens), 'ts', string.format('%.6f', ts))
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return {granted, string.format('%.6f', wait), string.format('%.6f', now)}
+"""
+
+
+class RedisRateLimiter(TokenBucketLimiter):
+    """A token bucket per key in Redis, shared by every process that uses the same Redis and prefix."""
+
+    def __init__(self, redis_client: Any, *, prefix: str = "partner_api:ratelimit", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.redis = redis_client
+        self.prefix = prefix
+        self._script = redis_client.register_script(_TAKE_SCRIPT)
+
+    def _take(self, key: str, capacity: float, rate: float) -> Grant:
+        ttl_ms = max(1000, int(1000 * (capacity / rate) * 2))
+        granted, wait, now = self._script(keys=[f"{self.prefix}:{key}"], args=[capacity, repr(rate), ttl_ms])
+        return Grant(bool(int(granted)), float(wait), float(now))
+
+
+class NoRateLimiter:
+    """Sends without waiting (for tests that count requests, never for real use)."""
+
+    def acquire(self, key: str) -> float:
+        return 0.0

@@ -1,0 +1,30 @@
+"""The one HTTP session type of `partner_api`: every request has a connect and a read timeout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from requests.adapters import HTTPAdapter
+from requests_oauthlib import OAuth2Session
+
+from partner_api.errors import ConfigurationError
+
+
+class PartnerSession(OAuth2Session):
+    """An `OAuth2Session` (used for the token endpoint and for API calls alike) whose requests always carry
+    `timeout=(connect, read)`. urllib3's own retries are off: retrying is the transport's decision."""
+
+    def __init__(self, *, timeout: tuple[float, float], pool_size: int = 10, **kwargs: Any) -> None:
+        connect, read = timeout
+        if not (connect and connect > 0 and read and read > 0):
+            raise ConfigurationError("Partner API calls need a positive connect and read timeout.")
+        super().__init__(**kwargs)
+        self.timeout = (float(connect), float(read))
+        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+        self.mount("https://", adapter)
+        self.mount("http://", adapter)
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any):  # type: ignore[override]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        return super().request(method, url, *args, **kwargs)
