@@ -1,0 +1,500 @@
+"""What every handler uses: the ``operation`` decorator, routing, JSON answers, pagination, lookups.
+
+A handler is a plain function decorated with the contract's operationId::
+
+    @operation("getCustomer")
+    def get_customer(request, domainId: int):
+        customer = live_customer(domainId)          # 404 NOT_FOUND when unknown
+        return ok(customer_json(customer))
+
+The decorator authenticates the bearer token, checks the scope (writes need ``partner``), counts the rate
+limit, injects faults, applies what the business clock made due, and validates path/query parameters and the
+JSON body against the contract's schemas (400 ``{code, description}``). Inside the handler ``request.api``
+holds the parsed ``query`` (dict, typed), ``body`` (dict or None), ``today`` (business date), ``client`` and
+``operation``. Raise ``ApiError`` (or a rule's ``violation()``) to answer with an error.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import logging
+import random
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Model, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from jsonschema.exceptions import best_match
+
+from sandbox import clock
+from sandbox.api.errors import ApiError
+from sandbox.contract import Operation, load_contract
+from sandbox.models import Customer, Fault, OAuthClient, OAuthToken
+
+logger = logging.getLogger("sandbox")
+
+JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
+
+
+# --- answers --------------------------------------------------------------------------------------------------
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return iso_datetime(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def ok(data: Any, status: int = 200) -> HttpResponse:
+    body = json.dumps(data, ensure_ascii=False, default=_json_default, separators=(",", ":"))
+    return HttpResponse(body, status=status, content_type=JSON_CONTENT_TYPE)
+
+
+def created(data: Any) -> HttpResponse:
+    return ok(data, status=201)
+
+
+def no_content(status: int = 204) -> HttpResponse:
+    return HttpResponse(status=status)
+
+
+def error_response(error: ApiError) -> HttpResponse:
+    response = ok({"code": error.code, "description": error.description}, status=error.status)
+    if error.rule:
+        response["X-Sandbox-Rule"] = error.rule
+    for name, value in error.headers.items():
+        response[name] = value
+    return response
+
+
+def iso_datetime(value: dt.datetime) -> str:
+    """UTC with milliseconds, as in the contract's examples: 2021-09-01T00:00:00.000Z."""
+    value = value.astimezone(dt.UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def parse_date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
+# --- lookups --------------------------------------------------------------------------------------------------
+
+
+def live_customer(domain_id: int, *, for_update: bool = False) -> Customer:
+    """The customer managed by the partner, or 404 NOT_FOUND (also for deleted customers)."""
+    qs = Customer.objects.live()
+    if for_update:
+        qs = qs.select_for_update()
+    try:
+        return qs.get(pk=domain_id)
+    except Customer.DoesNotExist:
+        raise ApiError(404, "NOT_FOUND", f"domainId {domain_id} is not a customer of this partner") from None
+
+
+def get_or_404(queryset: QuerySet, description: str, **lookup: Any) -> Model:
+    try:
+        return queryset.get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise ApiError(404, "NOT_FOUND", description) from None
+
+
+# --- pagination -----------------------------------------------------------------------------------------------
+
+
+def encode_cursor(payload: dict[str, Any]) -> str:
+    """Cursors are standard Base64 (with '=' padding), like the contract's examples."""
+    raw = json.dumps(payload, separators=(",", ":"), default=_json_default).encode()
+    return base64.b64encode(raw).decode("ascii")
+
+
+def decode_cursor(cursor: str, *, scope: str) -> dict[str, Any]:
+    try:
+        payload = json.loads(base64.b64decode(cursor.encode("ascii"), validate=True))
+    except (ValueError, binascii.Error, UnicodeEncodeError):
+        raise ApiError(400, "INVALID_PARAMETER", "cursor is not a valid cursor") from None
+    if not isinstance(payload, dict) or payload.get("s") != scope or not isinstance(payload.get("k"), list):
+        raise ApiError(400, "INVALID_PARAMETER", "cursor does not belong to this query")
+    return payload
+
+
+def keyset_page(
+    queryset: QuerySet,
+    *,
+    keys: Sequence[str],
+    count: int,
+    cursor: str | None,
+    scope: str,
+    descending: bool = False,
+    key_of: Callable[[Any], list[Any]] | None = None,
+) -> tuple[list[Any], str | None]:
+    """One page of ``queryset`` ordered by ``keys`` (the last key must be unique), and the next cursor.
+
+    ``scope`` names the query (filters included) so that a cursor of another query is refused with 400.
+    The next cursor is None on the last page (the answer then omits ``nextCursor``).
+    """
+    order = [f"-{k}" if descending else k for k in keys]
+    qs = queryset.order_by(*order)
+    if cursor:
+        after = decode_cursor(cursor, scope=scope)["k"]
+        if len(after) != len(keys):
+            raise ApiError(400, "INVALID_PARAMETER", "cursor does not belong to this query")
+        op = "lt" if descending else "gt"
+        condition = Q()
+        for i, key in enumerate(keys):
+            term = Q(**{f"{key}__{op}": after[i]})
+            for prev_key, prev_value in zip(keys[:i], after[:i], strict=False):
+                term &= Q(**{prev_key: prev_value})
+            condition |= term
+        qs = qs.filter(condition)
+    rows = list(qs[: count + 1])
+    if len(rows) <= count:
+        return rows, None
+    rows = rows[:count]
+    last = rows[-1]
+    values = key_of(last) if key_of else [getattr(last, k) for k in keys]
+    return rows, encode_cursor({"s": scope, "k": values})
+
+
+def page_scope(*parts: Any) -> str:
+    """A short fingerprint of a query for ``keyset_page(scope=...)``."""
+    return hashlib.sha1(json.dumps(parts, default=str).encode()).hexdigest()[:12]
+
+
+def with_meta(payload: dict[str, Any], next_cursor: str | None) -> dict[str, Any]:
+    payload["responseMetaData"] = {"nextCursor": next_cursor} if next_cursor else {}
+    return payload
+
+
+# --- auth -----------------------------------------------------------------------------------------------------
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate(request: HttpRequest) -> OAuthToken:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header.startswith("Bearer ") or not header[7:].strip():
+        raise ApiError(401, "UNAUTHORIZED", "Authorization: Bearer <access token> is required")
+    token = (
+        OAuthToken.objects.select_related("client")
+        .filter(token_hash=token_hash(header[7:].strip()), kind=OAuthToken.ACCESS, revoked=False)
+        .first()
+    )
+    if token is None:
+        raise ApiError(401, "UNAUTHORIZED", "the access token is invalid")
+    if token.expires_at <= timezone.now():
+        raise ApiError(401, "UNAUTHORIZED", "the access token has expired")
+    return token
+
+
+def check_scope(op: Operation, token: OAuthToken) -> None:
+    granted = set(token.scope.split())
+    if op.is_write and "partner" not in granted:
+        raise ApiError(403, "FORBIDDEN", f"{op.operation_id} needs the scope 'partner'")
+    if not granted & set(op.scopes):
+        raise ApiError(403, "FORBIDDEN", f"{op.operation_id} needs one of the scopes {', '.join(op.scopes)}")
+
+
+# --- rate limit -----------------------------------------------------------------------------------------------
+
+
+class RateLimiter:
+    """Fixed one-minute windows per (client, operation), in this process (the sandbox runs one process)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._windows: dict[tuple[str, str], tuple[float, int]] = {}
+        self.limit: int | None = (
+            None  # None: settings.SANDBOX_RATE_LIMIT; set at run time by /_sandbox/config
+        )
+
+    def current_limit(self) -> int:
+        return self.limit if self.limit is not None else settings.SANDBOX_RATE_LIMIT
+
+    def hit(self, client_id: str, operation_id: str) -> dict[str, str]:
+        limit = self.current_limit()
+        window = settings.SANDBOX_RATE_WINDOW_SECONDS
+        now = time.monotonic()
+        with self._lock:
+            start, used = self._windows.get((client_id, operation_id), (now, 0))
+            if now - start >= window:
+                start, used = now, 0
+            allowed = used < limit
+            if allowed:
+                used += 1
+            self._windows[(client_id, operation_id)] = (start, used)
+        reset = max(0, int(start + window - now + 0.999))
+        headers = {
+            "rateLimit-used": str(used),
+            "rateLimit-limit": str(limit),
+            "rateLimit-remaining": str(max(0, limit - used)),
+            "rateLimit-reset": str(reset),
+        }
+        if not allowed:
+            raise ApiError(429, "TOO_MANY_REQUESTS", "API rate limit exceeded", headers=headers)
+        return headers
+
+    def reset(self) -> None:
+        with self._lock:
+            self._windows.clear()
+
+
+rate_limiter = RateLimiter()
+
+
+# --- faults ---------------------------------------------------------------------------------------------------
+
+
+class DroppedConnection(Exception):
+    """Raised to end a request without an answer (the socket is closed)."""
+
+
+def _active_fault(operation_id: str) -> Fault | None:
+    faults = {f.operation_id: f for f in Fault.objects.filter(operation_id__in=[operation_id, "*"])}
+    fault = faults.get(operation_id) or faults.get("*")
+    if fault is None or fault.remaining == 0:
+        return None
+    if fault.remaining is not None:
+        Fault.objects.filter(pk=fault.pk, remaining__gt=0).update(remaining=fault.remaining - 1)
+    return fault
+
+
+def drop_connection(request: HttpRequest) -> None:
+    sock = request.META.get("gunicorn.socket")
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    raise DroppedConnection()
+
+
+def _apply_fault(request: HttpRequest, fault: Fault, *, after: bool) -> None:
+    if not after:
+        if fault.latency_ms:
+            time.sleep(fault.latency_ms / 1000)
+        if fault.error_rate and random.random() < fault.error_rate:
+            request.sandbox_fault = f"error{fault.error_status}"
+            code = "SERVICE_UNAVAILABLE" if fault.error_status == 503 else "INTERNAL_SERVER_ERROR"
+            raise ApiError(fault.error_status, code, "fault injected by the sandbox")
+    if fault.after_handler != after:
+        return
+    if fault.timeout_rate and random.random() < fault.timeout_rate:
+        request.sandbox_fault = "timeout"
+        time.sleep(fault.timeout_seconds)
+        drop_connection(request)
+    if fault.drop_rate and random.random() < fault.drop_rate:
+        request.sandbox_fault = "drop"
+        drop_connection(request)
+
+
+# --- the decorator --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ApiContext:
+    operation: Operation
+    client: OAuthClient
+    today: dt.date
+    query: dict[str, Any] = field(default_factory=dict)
+    body: Any = None
+
+
+def _coerce(value: str, schema: dict[str, Any]) -> Any:
+    kind = schema.get("type")
+    if kind == "integer":
+        return int(value)
+    if kind == "number":
+        return float(value)
+    if kind == "boolean":
+        if value not in ("true", "false"):
+            raise ValueError(value)
+        return value == "true"
+    return value
+
+
+def _error_code(error) -> str:
+    if error.validator == "required":
+        return "MISSING_PARAMETER"
+    if error.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return "OUT_OF_RANGE"
+    return "INVALID_PARAMETER"
+
+
+def _error_field(error) -> str:
+    parts = [str(p) for p in error.absolute_path]
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [p for p in error.validator_value if p not in error.instance]
+        if missing:
+            parts.append(missing[0])
+    return ".".join(parts)
+
+
+def _validate_parameters(
+    op: Operation, request: HttpRequest, path_kwargs: dict[str, str], field_rules
+) -> tuple:
+    contract = load_contract()
+    path_values: dict[str, Any] = {}
+    query: dict[str, Any] = {}
+    for param in op.parameters:
+        name, where = param["name"], param["in"]
+        schema = contract.deref(param.get("schema", {}))
+        if where == "path":
+            raw = path_kwargs.get(name)
+        elif where == "query":
+            raw = request.GET.get(name)
+        else:
+            continue
+        if raw is None or (raw == "" and where == "query"):
+            if param.get("required"):
+                raise ApiError(
+                    400, "MISSING_PARAMETER", f"{name} is required", rule=_rule_name(field_rules, name)
+                )
+            if "default" in schema:
+                query[name] = schema["default"]
+            continue
+        try:
+            value = _coerce(raw, schema)
+        except ValueError:
+            raise ApiError(
+                400,
+                "INVALID_PARAMETER",
+                f"{name} must be of type {schema.get('type')}",
+                rule=_rule_name(field_rules, name),
+            ) from None
+        error = best_match(contract.schema_validator(param.get("schema", {})).iter_errors(value))
+        if error is not None:
+            raise ApiError(
+                400, _error_code(error), f"{name}: {error.message}", rule=_rule_name(field_rules, name)
+            )
+        (path_values if where == "path" else query)[name] = value
+    return path_values, query
+
+
+def _rule_name(field_rules, name: str) -> str:
+    found = (field_rules or {}).get(name)
+    return found.name if found else ""
+
+
+def _parse_body(op: Operation, request: HttpRequest, field_rules) -> Any:
+    if op.body_schema is None:
+        return None
+    content_type = request.META.get("CONTENT_TYPE", "")
+    raw = request.body
+    if not raw.strip():
+        if op.body_required:
+            raise ApiError(400, "BAD_REQUEST", "a JSON request body is required")
+        return None
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise ApiError(
+            400,
+            "BAD_REQUEST",
+            "Content-Type: application/json is required",
+            rule=_rule_name(field_rules, "Content-Type"),
+        )
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "BAD_REQUEST", "the request body is not valid JSON") from None
+    error = best_match(load_contract().schema_validator(op.body_schema).iter_errors(body))
+    if error is not None:
+        where = _error_field(error)
+        rule = _rule_name(field_rules, where) or _rule_name(field_rules, where.split(".")[0])
+        prefix = f"{where}: " if where else ""
+        raise ApiError(400, _error_code(error), f"{prefix}{error.message}", rule=rule)
+    return body
+
+
+def operation(operation_id: str, *, field_rules: dict[str, Any] | None = None):
+    """Turn ``func(request, **path_params)`` into the handler of ``operation_id``.
+
+    ``field_rules`` maps a body field ("companyName", "administrator.password"), a parameter name or
+    "Content-Type" to the rule that a schema violation of that field breaks, so the 400 names the rule.
+    """
+    op = load_contract().operations[operation_id]
+
+    def decorate(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        def handler(request: HttpRequest, **path_kwargs: str) -> HttpResponse:
+            request.sandbox_operation = operation_id
+            rate_headers: dict[str, str] = {}
+            try:
+                token = authenticate(request)
+                request.sandbox_client_id = token.client.client_id
+                rate_headers = rate_limiter.hit(token.client.client_id, operation_id)
+                check_scope(op, token)
+                fault = _active_fault(operation_id)
+                if fault is not None:
+                    _apply_fault(request, fault, after=False)
+                today = clock.catch_up()
+                path_values, query = _validate_parameters(op, request, path_kwargs, field_rules)
+                body = _parse_body(op, request, field_rules)
+                request.api = ApiContext(
+                    operation=op, client=token.client, today=today, query=query, body=body
+                )
+                response = func(request, **path_values)
+                if fault is not None:
+                    _apply_fault(request, fault, after=True)
+            except ApiError as error:
+                rate_headers = rate_headers or error.headers
+                response = error_response(error)
+                if error.rule:
+                    request.sandbox_rule = error.rule
+            for name, value in rate_headers.items():
+                response[name] = value
+            return response
+
+        handler.operation_id = operation_id
+        handler.__name__ = func.__name__
+        handler.__doc__ = func.__doc__
+        return handler
+
+    return decorate
+
+
+# --- routing --------------------------------------------------------------------------------------------------
+
+
+def api_path(template: str, **views: Callable[..., HttpResponse]) -> URLPattern:
+    """One URL of the contract (``/partners/customers/{domainId}``) with its handlers per HTTP method."""
+    route = template.lstrip("/").replace("{", "<str:").replace("}", ">")
+    allowed = {method.upper(): view for method, view in views.items()}
+
+    @csrf_exempt
+    def dispatch(request: HttpRequest, **kwargs: str) -> HttpResponse:
+        view = allowed.get(request.method or "")
+        if view is None:
+            response = error_response(
+                ApiError(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on this path")
+            )
+            response["Allow"] = ", ".join(sorted(allowed))
+            return response
+        return view(request, **kwargs)
+
+    dispatch.__name__ = "dispatch_" + "_".join(v.__name__ for v in views.values())
+    return path(route, dispatch)
+
+
+def operations_of(patterns: Iterable[URLPattern]) -> set[str]:
+    """The operationIds routed by a list of api_path() patterns (for coverage checks)."""
+    found: set[str] = set()
+    for pattern in patterns:
+        closure = pattern.callback.__closure__ or ()
+        for cell in closure:
+            value = cell.cell_contents
+            if isinstance(value, dict):
+                found |= {getattr(v, "operation_id", "") for v in value.values()} - {""}
+    return found

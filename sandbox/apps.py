@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class SandboxConfig(AppConfig):
+    name = "sandbox"
+    label = "sandbox"
+    verbose_name = "Partner API sandbox"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Importing the API modules registers their rules, clock effects and seed parts.
+        from sandbox import registry
+
+        registry.load_domain_modules()

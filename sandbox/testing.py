@@ -1,0 +1,372 @@
+"""Start a private sandbox for tests and talk to it.
+
+    from sandbox.testing import start_sandbox
+
+    sandbox = start_sandbox(seed_customers=20, rate_limit=240, token_lifetime=3600)
+    api = sandbox.client()                       # JWT-bearer token with scope "partner"
+    r = api.get("/partners/customers", params={"count": 5})   # validated against the contract
+    sandbox.advance_clock("1d"); sandbox.set_fault("getCustomer", errorRate=1, errorStatus=503, remaining=1)
+    sandbox.requests(operation_id="getCustomer"); sandbox.stop()
+
+Each sandbox is a subprocess (``python -m sandbox serve``) on a free port of 127.0.0.1 with a fresh database in a
+temporary directory. Every answer read through ``SandboxClient`` is checked against the contract's response
+schema for its operation and status; a violation raises ``ContractViolation``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jwt
+import requests
+
+from sandbox.contract import Contract, load_contract
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def contract_path() -> str:
+    return os.environ.get("SANDBOX_CONTRACT") or str(REPO.parent / "shared" / "partner-api" / "openapi.yaml")
+
+
+def contract() -> Contract:
+    return load_contract(contract_path())
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ContractViolation(AssertionError):
+    pass
+
+
+def check_response(method: str, api_path: str, status: int, content_type: str, body: bytes) -> str | None:
+    """The contract's operation for ``method api_path`` (path below /v1.0); raises ContractViolation."""
+    spec = contract()
+    op = spec.match(method, api_path)
+    if op is None:
+        raise ContractViolation(f"{method} {api_path} is not an operation of the contract")
+    response = op.responses.get(str(status)) or op.responses.get("default")
+    if response is None:
+        raise ContractViolation(f"{op.operation_id}: status {status} is not documented")
+    response = spec.deref(response)
+    schema = response.get("content", {}).get("application/json", {}).get("schema")
+    if schema is None:
+        if body.strip():
+            raise ContractViolation(
+                f"{op.operation_id} {status}: the contract documents no body, got {body[:200]!r}"
+            )
+        return op.operation_id
+    if not content_type.startswith("application/json"):
+        raise ContractViolation(f"{op.operation_id} {status}: Content-Type {content_type!r} is not JSON")
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise ContractViolation(f"{op.operation_id} {status}: body is not JSON: {body[:200]!r}") from None
+    errors = sorted(spec.schema_validator(schema).iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        details = "; ".join(
+            f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors[:5]
+        )
+        raise ContractViolation(f"{op.operation_id} {status}: {details}")
+    return op.operation_id
+
+
+@dataclass
+class SandboxClient:
+    """A requests session with a bearer token; every answer is validated against the contract."""
+
+    sandbox: Sandbox
+    token: str
+    validate: bool = True
+    session: requests.Session = field(default_factory=requests.Session)
+    checked: list[str] = field(default_factory=list)
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        kwargs.setdefault("timeout", 30)
+        response = self.session.request(method, self.sandbox.base_url + path, headers=headers, **kwargs)
+        if self.validate:
+            api_path = path.split("?")[0]
+            operation = check_response(
+                method,
+                api_path,
+                response.status_code,
+                response.headers.get("Content-Type", ""),
+                response.content,
+            )
+            self.checked.append(f"{operation} {response.status_code}")
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
+
+@dataclass
+class Sandbox:
+    root: str  # http://127.0.0.1:PORT
+    credentials: dict[str, str]
+    process: subprocess.Popen
+    env: dict[str, str]
+    workdir: Path
+    owns_workdir: bool = True
+
+    @property
+    def base_url(self) -> str:
+        return self.root + "/v1.0"
+
+    # --- OAuth --------------------------------------------------------------------------------------------
+
+    def assertion(self, *, lifetime: int = 600, **claims: Any) -> str:
+        now = int(time.time())
+        payload = {
+            "iss": self.credentials["client_id"],
+            "sub": self.credentials["service_account"],
+            "iat": now,
+            "exp": now + lifetime,
+            **claims,
+        }
+        key = Path(self.credentials["private_key_file"]).read_text()
+        return jwt.encode(payload, key, algorithm="RS256")
+
+    def token_response(self, scope: str = "partner") -> dict[str, Any]:
+        response = requests.post(
+            self.credentials["token_url"],
+            data={
+                "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                "assertion": self.assertion(),
+                "client_id": self.credentials["client_id"],
+                "client_secret": self.credentials["client_secret"],
+                "scope": scope,
+            },
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def token(self, scope: str = "partner") -> str:
+        return self.token_response(scope)["access_token"]
+
+    def client(self, scope: str = "partner", *, validate: bool = True) -> SandboxClient:
+        return SandboxClient(self, self.token(scope), validate=validate)
+
+    # --- /_sandbox ----------------------------------------------------------------------------------------
+
+    def admin(self, method: str, path: str, body: dict | None = None, **params: Any) -> Any:
+        response = requests.request(
+            method, f"{self.root}/_sandbox/{path}", json=body, params=params, timeout=60
+        )
+        if response.status_code >= 400:
+            raise RuntimeError(f"/_sandbox/{path}: {response.status_code} {response.text}")
+        return response.json() if response.content else None
+
+    def clock(self) -> dict[str, Any]:
+        return self.admin("GET", "clock")
+
+    def today(self):
+        import datetime as dt
+
+        return dt.date.fromisoformat(self.clock()["today"])
+
+    def advance_clock(self, amount: str | int = "1d") -> dict[str, Any]:
+        return self.admin("POST", "clock", {"advance": str(amount)})
+
+    def set_clock(self, date: str) -> dict[str, Any]:
+        return self.admin("POST", "clock", {"date": str(date)})
+
+    def set_fault(self, operation_id: str, **fields: Any) -> dict[str, Any]:
+        """Fields: latencyMs, errorRate, errorStatus (500|503), timeoutRate, timeoutSeconds, dropRate,
+        afterHandler, remaining."""
+        return self.admin("PUT", f"faults/{operation_id}", fields)
+
+    def clear_faults(self) -> None:
+        self.admin("DELETE", "faults")
+
+    def requests(
+        self, operation_id: str | None = None, since: int | None = None, limit: int = 1000
+    ) -> list[dict]:
+        params: dict[str, Any] = {"limit": limit}
+        if operation_id:
+            params["operationId"] = operation_id
+        if since is not None:
+            params["since"] = since
+        return self.admin("GET", "requests", **params)["requests"]
+
+    def clear_requests(self) -> None:
+        self.admin("DELETE", "requests")
+
+    def configure(self, **fields: Any) -> dict[str, Any]:
+        """rateLimit (None = default), tokenLifetime (seconds), resetRateLimits (bool)."""
+        return self.admin("PUT", "config", fields)
+
+    def customer_facts(self, domain_id: int, **facts: Any) -> dict[str, Any]:
+        """adminAcceptedTerms, dnsRecordsFound, memberCount, hasNonRealtimePaidApp, isPartnerOwn."""
+        return self.admin("PATCH" if facts else "GET", f"customers/{domain_id}", facts or None)
+
+    # --- CLI on the same database -------------------------------------------------------------------------
+
+    def cli(self, *args: str, timeout: float = 300) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "sandbox", *args],
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"python -m sandbox {' '.join(args)} failed: {done.stderr or done.stdout}")
+        return done.stdout
+
+    def seed(self, customers: int, seed: int = 1) -> str:
+        return self.cli("seed", "--customers", str(customers), "--seed", str(seed))
+
+    def reset(self) -> None:
+        self.cli("reset")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if self.owns_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_sandbox(
+    *,
+    seed_customers: int = 0,
+    seed: int = 1,
+    rate_limit: int | None = None,
+    token_lifetime: int | None = None,
+    refresh_rotation: bool | None = None,
+    threads: int = 8,
+    workdir: str | Path | None = None,
+    extra_env: dict[str, str] | None = None,
+    ready_timeout: float = 60,
+) -> Sandbox:
+    """A sandbox server in a subprocess on a free port, with a fresh database; ready when this returns."""
+    owns = workdir is None
+    work = Path(workdir or tempfile.mkdtemp(prefix="sandbox-"))
+    work.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "SANDBOX_DATABASE_URL")}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "sandbox.settings",
+            "SANDBOX_DB": str(work / "sandbox.sqlite3"),
+            "SANDBOX_CONTRACT": contract_path(),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    if rate_limit is not None:
+        env["SANDBOX_RATE_LIMIT"] = str(rate_limit)
+    if token_lifetime is not None:
+        env["SANDBOX_TOKEN_LIFETIME"] = str(token_lifetime)
+    if refresh_rotation is not None:
+        env["SANDBOX_REFRESH_ROTATION"] = "true" if refresh_rotation else "false"
+    env.update(extra_env or {})
+    port = free_port()
+    if seed_customers:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sandbox",
+                "seed",
+                "--customers",
+                str(seed_customers),
+                "--seed",
+                str(seed),
+            ],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    log = open(work / "server.log", "w")  # noqa: SIM115 - lives as long as the process
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "serve", "--port", str(port), "--threads", str(threads)],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    root = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + ready_timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the sandbox exited: {(work / 'server.log').read_text()[-2000:]}")
+        try:
+            if requests.get(f"{root}/_sandbox/health", timeout=2).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the sandbox did not start in {ready_timeout} s")
+        time.sleep(0.1)
+    done = subprocess.run(
+        [sys.executable, "-m", "sandbox", "credentials", "--json", "--base-url", root],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return Sandbox(
+        root=root,
+        credentials=json.loads(done.stdout),
+        process=process,
+        env=env,
+        workdir=work,
+        owns_workdir=owns,
+    )
+
+
+def iter_pages(client: SandboxClient, path: str, key: str, **params: Any) -> Iterator[dict]:
+    """Every item of a cursor-paginated list."""
+    cursor = None
+    while True:
+        query = dict(params, **({"cursor": cursor} if cursor else {}))
+        body = client.get(path, params=query).json()
+        yield from body.get(key, [])
+        cursor = (body.get("responseMetaData") or {}).get("nextCursor")
+        if not cursor:
+            return

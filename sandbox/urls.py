@@ -1,0 +1,20 @@
+"""Routes: /v1.0/... from each domain module's ``urlpatterns``, /oauth2/v2.0/..., /_sandbox/..."""
+
+from django.urls import include, path
+
+from sandbox import registry
+from sandbox.api import admin, oauth
+
+api_patterns = []
+for module in registry.load_domain_modules():
+    api_patterns += getattr(module, "urlpatterns", [])
+
+urlpatterns = [
+    path("v1.0/", include(api_patterns)),
+    path("oauth2/v2.0/token", oauth.token),
+    path("oauth2/v2.0/authorize", oauth.authorize),
+    *admin.urlpatterns,
+]
+
+handler404 = "sandbox.api.admin.not_found"
+handler500 = "sandbox.api.admin.server_error"
