@@ -12,7 +12,9 @@ def main(names: list[str]) -> int:
     chosen = names or available
     unknown = sorted(set(chosen) - set(available))
     if unknown:
-        print(f"Unknown benchmark(s): {', '.join(unknown)}. Available: {', '.join(available)}", file=sys.stderr)
+        print(
+            f"Unknown benchmark(s): {', '.join(unknown)}. Available: {', '.join(available)}", file=sys.stderr
+        )
         return 2
     failed = []
     for name in chosen:

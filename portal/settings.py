@@ -143,6 +143,10 @@ STORAGES = {
     },
 }
 
+# Without collectstatic (development, tests), WhiteNoise serves straight from the app and static folders.
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG
+
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- Celery -------------------------------------------------------------------------------------------

@@ -9,6 +9,28 @@ class CoreConfig(AppConfig):
     verbose_name = _("Portal core")
 
     def ready(self) -> None:
+        from portal.core import selectors
+        from portal.core.access import Perm
+        from portal.core.dashboard import Figure, register_figure
         from portal.core.roles import sync_role_groups
 
         post_migrate.connect(sync_role_groups, sender=self, dispatch_uid="core.sync_role_groups")
+        register_figure(
+            Figure(
+                "audit_today",
+                _("Changes sent today"),
+                Perm.VIEW_ACTIVITY,
+                selectors.audit_entries_today_count,
+                url_name="core:activity",
+                order=900,
+            )
+        )
+        register_figure(
+            Figure(
+                "operations_running",
+                _("Operations in progress"),
+                Perm.VIEW_CUSTOMERS,
+                selectors.operations_running_count,
+                order=910,
+            )
+        )

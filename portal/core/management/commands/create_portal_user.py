@@ -35,4 +35,6 @@ class Command(BaseCommand):
             first_name=opts["first_name"],
             last_name=opts["last_name"],
         )
-        self.stdout.write(self.style.SUCCESS(f"User {user.username} has the role {Role(opts['role']).label}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"User {user.username} has the role {Role(opts['role']).label}.")
+        )
