@@ -1,0 +1,174 @@
+"""Reads of the customers cache. Never call the Partner API from here."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer, normalise_search
+from portal.core.access import Perm, check
+from portal.core.selectors import business_today
+
+PAGE_SIZES = (25, 50, 100)
+DEFAULT_PAGE_SIZE = 25
+
+
+class Removed:
+    EXCLUDE = ""
+    INCLUDE = "include"
+    ONLY = "only"
+
+
+#: Sort keys offered on the list: the URL value and the column(s) it orders by.
+SORTS: dict[str, tuple[str, ...]] = {
+    "company": ("company_name", "domain_id"),
+    "domain": ("domain", "domain_id"),
+    "domain_id": ("domain_id",),
+    "code": ("customer_code", "domain_id"),
+    "members": ("member_count", "domain_id"),
+    "max_users": ("max_member_count", "domain_id"),
+    "trial": ("trial_ends_on", "domain_id"),
+    "synced": ("synced_at", "domain_id"),
+}
+DEFAULT_SORT = "company"
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    q: str = ""
+    plan: str = ""
+    contract_type: str = ""
+    status: str = ""
+    trial_within_days: int | None = None
+    scheduled: bool = False
+    removed: str = Removed.EXCLUDE
+    sort: str = DEFAULT_SORT
+
+
+def _order(sort: str) -> list[str]:
+    descending = sort.startswith("-")
+    columns = SORTS.get(sort.lstrip("-"), SORTS[DEFAULT_SORT])
+    return [f"-{c}" if descending else c for c in columns]
+
+
+def customer_list(*, user, filters: CustomerFilters) -> QuerySet[Customer]:
+    """Customers matching the filters, in the requested order. One query when evaluated."""
+    check(user, Perm.VIEW_CUSTOMERS)
+    qs = Customer.objects.all()
+    for term in filters.q.split():
+        needle = normalise_search(term)
+        if needle:
+            qs = qs.filter(search_text__contains=needle)
+    if filters.plan:
+        qs = qs.filter(plan=filters.plan)
+    if filters.contract_type:
+        qs = qs.filter(contract_type=filters.contract_type)
+    if filters.status:
+        qs = qs.filter(usage_status=filters.status)
+    if filters.trial_within_days is not None:
+        today = business_today()
+        qs = qs.filter(
+            trial_ends_on__gte=today, trial_ends_on__lte=today + dt.timedelta(days=filters.trial_within_days)
+        )
+    if filters.scheduled:
+        qs = qs.filter(has_scheduled_changes=True)
+    if filters.removed == Removed.ONLY:
+        qs = qs.exclude(removed_at=None)
+    elif filters.removed != Removed.INCLUDE:
+        qs = qs.filter(removed_at=None)
+    return qs.order_by(*_order(filters.sort))
+
+
+def customer_page(*, user, filters: CustomerFilters, page: str | int | None, per_page: int) -> Page:
+    """One page of the filtered list: two queries (count, rows) whatever the page size."""
+    qs = customer_list(user=user, filters=filters).defer("search_text", "memo")
+    return Paginator(qs, per_page).get_page(page)
+
+
+def customer_get(*, user, domain_id: int) -> Customer | None:
+    check(user, Perm.VIEW_CUSTOMERS)
+    return Customer.objects.filter(domain_id=domain_id).first()
+
+
+def customer_counts() -> dict[str, int]:
+    """Figures for the home page, in one query."""
+    today = business_today()
+    return Customer.objects.filter(removed_at=None).aggregate(
+        total=Count("domain_id"),
+        scheduled=Count("domain_id", filter=Q(has_scheduled_changes=True)),
+        trials_ending=Count(
+            "domain_id",
+            filter=Q(trial_ends_on__gte=today, trial_ends_on__lte=today + dt.timedelta(days=14)),
+        ),
+    )
+
+
+def customer_plan_values() -> list[str]:
+    return list(Customer.objects.exclude(plan="").order_by("plan").values_list("plan", flat=True).distinct())
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back, for streaming csv.writer output."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+CSV_COLUMNS = (
+    ("domain_id", _("domainId")),
+    ("domain", _("Domain")),
+    ("company_name", _("Company")),
+    ("customer_code", _("Customer code")),
+    ("plan", _("Plan")),
+    ("contract_type", _("Contract type")),
+    ("usage_status", _("Status")),
+    ("member_count", _("Members")),
+    ("max_member_count", _("Maximum users")),
+    ("trial_ends_on", _("Trial ends")),
+    ("withdrawal_date", _("Cancellation date")),
+    ("renewal_apply_date", _("Scheduled max-users change on")),
+    ("renewal_max_member_count", _("Scheduled maximum users")),
+    ("synced_at", _("Last synced (UTC)")),
+    ("removed_at", _("Removed (UTC)")),
+)
+
+
+def customer_csv_rows(*, user, filters: CustomerFilters) -> Iterator[str]:
+    """CSV lines of exactly the filtered list (every page), read from the database in chunks.
+
+    Access is checked and the headers translated now, in the requester's language; rows stream later.
+    """
+    header = [str(label) for _name, label in CSV_COLUMNS]
+    fields = [name for name, _label in CSV_COLUMNS]
+    rows = customer_list(user=user, filters=filters).values_list(*fields)
+    return _csv_stream(header, rows)
+
+
+def _csv_stream(header: list[str], rows) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(header)
+    for row in rows.iterator(chunk_size=2000):
+        yield writer.writerow(["" if value is None else _csv_value(value) for value in row])
+
+
+def _csv_value(value) -> str:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+def customer_schedule_section(*, customer: Customer, user) -> dict:
+    """Context of the detail page's "Scheduled changes" section (usage status: max users, cancellation)."""
+    return {
+        "renewal_apply_date": customer.renewal_apply_date,
+        "renewal_max_member_count": customer.renewal_max_member_count,
+        "withdrawal_date": customer.withdrawal_date,
+        "pending_withdrawal": customer.usage_status == Customer.UsageState.SUSPENDED_WITHDRAWAL,
+        "subscription_changes_scheduled": customer.subscription_changes_scheduled,
+    }

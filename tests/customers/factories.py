@@ -1,0 +1,31 @@
+"""Cached customers for tests that need rows but not the API."""
+
+from __future__ import annotations
+
+import itertools
+
+from django.utils import timezone
+
+from customers.models import Customer
+
+_ids = itertools.count(90_000_001)
+
+
+def make_customer(**fields) -> Customer:
+    domain_id = fields.pop("domain_id", None) or next(_ids)
+    defaults = {
+        "tenant_id": domain_id,
+        "domain": f"c{domain_id}.example.com",
+        "domain_type": "DOMAIN",
+        "company_name": f"Company {domain_id}",
+        "usage_status": "ACTIVE",
+        "plan": "STD",
+        "contract_type": "MONTHLY",
+        "member_count": 10,
+        "max_member_count": 50,
+        "synced_at": timezone.now(),
+    }
+    defaults.update(fields)
+    customer = Customer(domain_id=domain_id, **defaults)
+    customer.save()
+    return customer

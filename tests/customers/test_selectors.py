@@ -1,0 +1,124 @@
+import datetime as dt
+
+import pytest
+
+from customers import selectors
+from customers.models import Customer, normalise_search
+from customers.selectors import CustomerFilters, Removed
+from portal.core.selectors import business_today
+from tests.customers.factories import make_customer
+
+pytestmark = pytest.mark.django_db
+
+
+def _ids(qs):
+    return [c.domain_id for c in qs]
+
+
+def test_normalise_search_folds_width_and_case():
+    assert normalise_search("ＡＢＣ Corp") == "abccorp"
+    assert normalise_search("株式会社 ﾔﾏﾀﾞ") == "株式会社ヤマダ"
+
+
+def test_search_matches_company_domain_code_and_domain_id(support):
+    a = make_customer(
+        company_name="株式会社サクラ商事", domain="sakura.example.jp", customer_code="CUST-0042"
+    )
+    b = make_customer(company_name="Acme Trading", domain="acme.example.com")
+    for q, expected in [
+        ("サクラ", [a]),
+        ("さくら", []),
+        ("ACME", [b]),
+        ("acme.example", [b]),
+        ("cust-00", [a]),
+        (str(b.domain_id)[-4:], [b]),
+        ("株式会社 サクラ", [a]),
+        ("ｻｸﾗ", [a]),
+    ]:
+        found = selectors.customer_list(user=support, filters=CustomerFilters(q=q))
+        assert _ids(found) == [c.domain_id for c in expected], q
+
+
+def test_filters_plan_contract_status_trial_scheduled(support):
+    today = business_today()
+    trial = make_customer(plan="ADV_T", contract_type="TRIAL", trial_ends_on=today + dt.timedelta(days=5))
+    late_trial = make_customer(
+        plan="STD_T", contract_type="TRIAL", trial_ends_on=today + dt.timedelta(days=40)
+    )
+    suspended = make_customer(usage_status="SUSPENDED_ADMIN")
+    scheduled = make_customer(renewal_apply_date=today + dt.timedelta(days=3), renewal_max_member_count=100)
+
+    def run(**kw):
+        return set(_ids(selectors.customer_list(user=support, filters=CustomerFilters(**kw))))
+
+    assert run(plan="ADV_T") == {trial.domain_id}
+    assert run(contract_type="TRIAL") == {trial.domain_id, late_trial.domain_id}
+    assert run(status="SUSPENDED_ADMIN") == {suspended.domain_id}
+    assert run(trial_within_days=7) == {trial.domain_id}
+    assert run(trial_within_days=60) == {trial.domain_id, late_trial.domain_id}
+    assert run(scheduled=True) == {scheduled.domain_id}
+
+
+def test_removed_customers_hidden_by_default_and_shown_on_request(support):
+    kept = make_customer()
+    gone = make_customer(removed_at=kept.synced_at)
+    assert _ids(selectors.customer_list(user=support, filters=CustomerFilters())) == [kept.domain_id]
+    assert _ids(selectors.customer_list(user=support, filters=CustomerFilters(removed=Removed.ONLY))) == [
+        gone.domain_id
+    ]
+    assert len(selectors.customer_list(user=support, filters=CustomerFilters(removed=Removed.INCLUDE))) == 2
+
+
+def test_sorting(support):
+    make_customer(company_name="B", member_count=1)
+    make_customer(company_name="A", member_count=3)
+    make_customer(company_name="C", member_count=2)
+    names = lambda sort: [  # noqa: E731
+        c.company_name for c in selectors.customer_list(user=support, filters=CustomerFilters(sort=sort))
+    ]
+    assert names("company") == ["A", "B", "C"]
+    assert names("-company") == ["C", "B", "A"]
+    assert names("members") == ["B", "C", "A"]
+    assert names("no-such-sort") == ["A", "B", "C"]
+
+
+@pytest.mark.parametrize("per_page", [25, 100])
+def test_page_query_count_is_constant(support, django_assert_num_queries, per_page):
+    for i in range(120):
+        make_customer(company_name=f"Firm {i:03}")
+    support.has_perm("core.view_customers")  # the role's permissions are cached on the user after one read
+    with django_assert_num_queries(2):  # count + rows, whatever the page size
+        page = selectors.customer_page(
+            user=support, filters=CustomerFilters(q="firm"), page=2, per_page=per_page
+        )
+        rows = list(page.object_list)
+    assert len(rows) == min(per_page, 120 - per_page)
+
+
+def test_list_requires_permission(db):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        selectors.customer_list(user=AnonymousUser(), filters=CustomerFilters())
+
+
+def test_csv_rows_are_exactly_the_filtered_list(support):
+    for i in range(30):
+        make_customer(company_name=f"Kept {i}", plan="ADV")
+    make_customer(company_name="Other", plan="STD")
+    lines = list(selectors.customer_csv_rows(user=support, filters=CustomerFilters(plan="ADV")))
+    assert len(lines) == 31
+    assert lines[0].startswith("\ufeffdomainId,")
+    assert all("Other" not in line for line in lines)
+
+
+def test_scheduled_flag_follows_usage_fields():
+    c = make_customer()
+    assert not c.has_scheduled_changes
+    c.withdrawal_date = dt.date(2027, 1, 31)
+    c.save(update_fields=["withdrawal_date"])
+    assert Customer.objects.get(pk=c.pk).has_scheduled_changes
+    c.usage_status = "SUSPENDED_WITHDRAWAL"
+    c.save()
+    assert not Customer.objects.get(pk=c.pk).has_scheduled_changes
