@@ -21,6 +21,9 @@ from typing import Any, Protocol
 from partner_api import constants
 from partner_api.errors import ConfigurationError, RateLimitedError
 
+#: Tolerance for floating-point refill arithmetic (0.04 * 25 is not quite 1.0).
+_EPSILON = 1e-9
+
 
 class RateLimiter(Protocol):
     def acquire(self, key: str) -> float:
@@ -104,8 +107,8 @@ class MemoryRateLimiter(TokenBucketLimiter):
             if now > stamp:
                 tokens = min(capacity, tokens + (now - stamp) * rate)
                 stamp = now
-            if tokens >= 1.0:
-                self._buckets[key] = (tokens - 1.0, stamp)
+            if tokens >= 1.0 - _EPSILON:
+                self._buckets[key] = (max(0.0, tokens - 1.0), stamp)
                 return Grant(True, 0.0, now)
             self._buckets[key] = (tokens, stamp)
             return Grant(False, (1.0 - tokens) / rate, now)
@@ -131,8 +134,8 @@ if now > ts then
 end
 local granted = 0
 local wait = 0
-if tokens >= 1 then
-  tokens = tokens - 1
+if tokens >= 1 - 1e-9 then
+  tokens = math.max(0, tokens - 1)
   granted = 1
 else
   wait = (1 - tokens) / rate

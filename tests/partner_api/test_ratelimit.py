@@ -1,0 +1,129 @@
+"""The rate limiter: token-bucket arithmetic in memory, and 4 worker processes sharing a bucket in Redis."""
+
+from __future__ import annotations
+
+import multiprocessing
+import uuid
+
+import pytest
+import redis
+
+from partner_api import MemoryRateLimiter, RateLimitedError, RedisRateLimiter
+from tests.partner_api import limiter_worker
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_memory_bucket_grants_the_configured_rate():
+    clock = Clock()
+    limiter = MemoryRateLimiter(limit=240, period=60, clock=clock, sleep=lambda s: None)
+    assert limiter.try_acquire("op").granted
+    refused = limiter.try_acquire("op")
+    assert not refused.granted and refused.wait == pytest.approx(0.25)
+    clock.now += 0.25
+    assert limiter.try_acquire("op").granted
+    # a minute of simulated time grants exactly the limit
+    granted = 0
+    for _ in range(60 * 100):
+        clock.now += 0.01
+        granted += limiter.try_acquire("op").granted
+    assert granted == 240
+
+
+def test_buckets_are_per_operation_and_limits_configurable():
+    clock = Clock()
+    limiter = MemoryRateLimiter(limit=240, period=60, limits={"listInvoices": 60}, clock=clock)
+    assert limiter.try_acquire("getCustomer").granted
+    assert limiter.try_acquire("listCustomers").granted
+    assert limiter.rate_for("listInvoices") == 1.0
+    assert limiter.rate_for("getCustomer") == 4.0
+
+
+def test_acquire_sleeps_as_long_as_the_bucket_says():
+    clock = Clock()
+    waits: list[float] = []
+
+    def sleep(seconds):
+        waits.append(seconds)
+        clock.now += seconds
+
+    limiter = MemoryRateLimiter(limit=60, period=60, clock=clock, sleep=sleep)
+    for _ in range(3):
+        limiter.acquire("op")
+    assert waits == [pytest.approx(1.0), pytest.approx(1.0)]
+
+
+def test_acquire_gives_up_past_max_wait():
+    limiter = MemoryRateLimiter(limit=1, period=3600, clock=Clock(), max_wait=10, sleep=lambda s: None)
+    limiter.acquire("op")
+    with pytest.raises(RateLimitedError, match="op"):
+        limiter.acquire("op")
+
+
+@pytest.fixture
+def redis_prefix(redis_url):
+    prefix = f"test:partner_api:ratelimit:{uuid.uuid4().hex}"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+
+
+def run_workers(target, args_list):
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    processes = [ctx.Process(target=target, args=(*args, queue)) for args in args_list]
+    for process in processes:
+        process.start()
+    results = [queue.get(timeout=60) for _ in processes]
+    for process in processes:
+        process.join(timeout=30)
+        assert process.exitcode == 0
+    return results
+
+
+@pytest.mark.integration
+def test_four_processes_share_one_bucket_in_redis(redis_url, redis_prefix):
+    """10 tokens an hour, 4 processes trying 10 times each without waiting: exactly 10 are granted."""
+    results = run_workers(
+        limiter_worker.try_many, [(redis_url, redis_prefix, 10, 3600.0, 10, 10) for _ in range(4)]
+    )
+    assert sum(results) == 10
+
+
+@pytest.mark.integration
+def test_four_waiting_processes_never_exceed_the_rate(redis_url, redis_prefix):
+    """4 processes each take 5 tokens at 20/s. By the Redis clock, no span of grants holds more requests
+    than the rate allows over that span (burst 1): n grants need at least (n - 1) / rate seconds."""
+    rate = 20.0
+    results = run_workers(
+        limiter_worker.take_blocking, [(redis_url, redis_prefix, 1200, 60.0, 5) for _ in range(4)]
+    )
+    stamps = sorted(t for worker in results for t in worker)
+    assert len(stamps) == 20
+    for i in range(len(stamps)):
+        for j in range(i + 1, len(stamps)):
+            assert j - i + 1 <= 1 + rate * (stamps[j] - stamps[i]) + 1e-3, (i, j)
+
+
+@pytest.mark.integration
+def test_redis_limiter_blocks_in_process(redis_url, redis_prefix):
+    waits: list[float] = []
+    limiter = RedisRateLimiter(
+        redis.Redis.from_url(redis_url),
+        prefix=redis_prefix,
+        limit=1,
+        period=3600,
+        sleep=waits.append,
+        max_wait=5,
+    )
+    assert limiter.acquire("op") == 0.0
+    with pytest.raises(RateLimitedError):
+        limiter.acquire("op")
+    assert waits == []
