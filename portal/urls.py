@@ -18,6 +18,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("subscriptions/", include("subscriptions.urls")),
     path("billing/", include("billing.urls")),
+    path("partner-account/", include("portal.core.urls_partner")),
 ]
 
 handler403 = "portal.core.views.error_403"

@@ -1,0 +1,358 @@
+"""The portal's side of `partner_api`: the client built from settings, and the stores it needs from Django.
+
+- `get_client()`: the `PartnerClient` of this process (service account by default), with tokens cached in the
+  Django cache (Redis when REDIS_URL is set) and the rate limiter in Redis (per process without Redis).
+- `check_token()`: raises unless an access token can be had; `/readyz` calls it.
+- The "Connect partner account" flow: `start_connection()`, `finish_connection()`, `connected_account()`,
+  `disconnect()`. The user account's tokens are kept encrypted (Fernet) in `PartnerAccountToken`.
+
+Services import `get_client` from here; views call the connection functions and never `partner_api` itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from cryptography.fernet import Fernet, InvalidToken
+from django.conf import settings
+from django.core.cache import cache as default_cache
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
+
+from partner_api import (
+    ConfigurationError,
+    MemoryRateLimiter,
+    OAuthConfig,
+    PartnerApiError,
+    PartnerClient,
+    RateLimiter,
+    RedisRateLimiter,
+    ServiceAccountAuth,
+    Token,
+    TokenProvider,
+    UserAccountAuth,
+    constants,
+)
+from portal.core.models import PartnerAccountToken
+
+Account = Literal["service", "user"]
+ACCOUNT_LABEL = "default"
+SESSION_STATE_KEY = "partner_account_oauth_state"
+CACHE_PREFIX = "partner_api"
+
+
+class PartnerConnectionError(Exception):
+    """Connecting the partner account failed; the message says what to do."""
+
+
+# --- token store on the Django cache ----------------------------------------------------------------------
+
+
+class DjangoCacheTokenStore:
+    """partner_api's TokenStore on a Django cache. The lock is `cache.add` (SET NX with expiry on Redis), so
+    web and worker processes sharing the cache refresh a token one at a time."""
+
+    poll_interval = 0.05
+
+    def __init__(self, cache=None) -> None:
+        self.cache = cache or default_cache
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        return self.cache.get(key)
+
+    def set(self, key: str, value: dict[str, Any], ttl: float) -> None:
+        self.cache.set(key, value, timeout=max(1, int(ttl)))
+
+    def delete(self, key: str) -> None:
+        self.cache.delete(key)
+
+    @contextmanager
+    def lock(self, key: str, timeout: float) -> Iterator[None]:
+        owner = uuid.uuid4().hex
+        deadline = time.monotonic() + timeout
+        acquired = self.cache.add(key, owner, timeout=max(1, int(timeout)))
+        while not acquired and time.monotonic() < deadline:
+            time.sleep(self.poll_interval)
+            acquired = self.cache.add(key, owner, timeout=max(1, int(timeout)))
+        # Past the deadline the holder is presumed dead (its lock expires too): carry on without the lock.
+        try:
+            yield
+        finally:
+            if acquired and self.cache.get(key) == owner:
+                self.cache.delete(key)
+
+
+# --- the connected user account's tokens, encrypted at rest -----------------------------------------------
+
+
+def _fernet() -> Fernet:
+    key = settings.PARTNER_API_TOKEN_ENCRYPTION_KEY
+    if not key:
+        digest = hashlib.sha256(b"partner-account-token:" + settings.SECRET_KEY.encode()).digest()
+        key = base64.urlsafe_b64encode(digest).decode()
+    try:
+        return Fernet(key)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            "PARTNER_API_TOKEN_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64-encoded bytes); "
+            "make one with `python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key())'`."
+        ) from exc
+
+
+def encrypt_token(token: Token) -> bytes:
+    payload = {
+        "access_token": token.access_token,
+        "refresh_token": token.refresh_token,
+        "expires_at": token.expires_at,
+        "scope": token.scope,
+    }
+    return _fernet().encrypt(json.dumps(payload).encode())
+
+
+def decrypt_token(data: bytes) -> Token:
+    try:
+        payload = json.loads(_fernet().decrypt(bytes(data)))
+    except InvalidToken as exc:
+        raise PartnerConnectionError(
+            _(
+                "The stored partner account tokens cannot be decrypted (the encryption key changed); connect again."
+            )
+        ) from exc
+    return Token(
+        access_token=payload["access_token"],
+        expires_at=float(payload["expires_at"]),
+        refresh_token=payload.get("refresh_token"),
+        scope=payload.get("scope") or "",
+    )
+
+
+class DatabaseTokenVault:
+    """partner_api's RefreshTokenVault on `PartnerAccountToken` (one row per label, tokens encrypted)."""
+
+    def __init__(self, label: str = ACCOUNT_LABEL, connected_by=None) -> None:
+        self.label = label
+        self.connected_by = connected_by
+
+    def load(self) -> Token | None:
+        row = PartnerAccountToken.objects.filter(label=self.label).first()
+        return decrypt_token(row.encrypted_tokens) if row else None
+
+    def save(self, token: Token) -> None:
+        defaults: dict[str, Any] = {
+            "encrypted_tokens": encrypt_token(token),
+            "scope": token.scope[:200],
+            "access_expires_at": datetime.fromtimestamp(token.expires_at, tz=UTC),
+        }
+        if self.connected_by is not None:
+            defaults["connected_by"] = self.connected_by
+        PartnerAccountToken.objects.update_or_create(label=self.label, defaults=defaults)
+
+
+# --- building the client ----------------------------------------------------------------------------------
+
+_clients: dict[tuple, PartnerClient] = {}
+_limiters: dict[tuple, RateLimiter] = {}
+_guard = threading.Lock()
+
+
+def _oauth_config() -> OAuthConfig:
+    return OAuthConfig(
+        token_url=settings.PARTNER_API_TOKEN_URL,
+        authorize_url=settings.PARTNER_API_AUTHORIZE_URL,
+        client_id=settings.PARTNER_API_CLIENT_ID,
+        client_secret=settings.PARTNER_API_CLIENT_SECRET,
+        connect_timeout=settings.PARTNER_API_CONNECT_TIMEOUT,
+        read_timeout=settings.PARTNER_API_READ_TIMEOUT,
+    )
+
+
+def _scope(read_only: bool) -> str:
+    return constants.SCOPE_READ if read_only else settings.PARTNER_API_SCOPE
+
+
+def service_account_configured() -> bool:
+    return bool(settings.PARTNER_API_SERVICE_ACCOUNT and settings.PARTNER_API_PRIVATE_KEY_FILE)
+
+
+def _private_key() -> str:
+    path = Path(settings.PARTNER_API_PRIVATE_KEY_FILE)
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(
+            f"PARTNER_API_PRIVATE_KEY_FILE cannot be read ({path}): {exc.strerror or exc}."
+        ) from exc
+
+
+def _auth(account: Account, scope: str) -> TokenProvider:
+    store = DjangoCacheTokenStore()
+    if account == "service":
+        if not service_account_configured():
+            raise ConfigurationError(
+                "The service account is not configured: set PARTNER_API_SERVICE_ACCOUNT and "
+                "PARTNER_API_PRIVATE_KEY_FILE."
+            )
+        return ServiceAccountAuth(
+            _oauth_config(),
+            service_account=settings.PARTNER_API_SERVICE_ACCOUNT,
+            private_key=_private_key(),
+            store=store,
+            scope=scope,
+            cache_key=f"{CACHE_PREFIX}:token:service:{scope}",
+        )
+    return UserAccountAuth(
+        _oauth_config(),
+        vault=DatabaseTokenVault(),
+        store=store,
+        scope=scope,
+        cache_key=_user_cache_key(scope),
+    )
+
+
+def _user_cache_key(scope: str) -> str:
+    return f"{CACHE_PREFIX}:token:user:{ACCOUNT_LABEL}:{scope}"
+
+
+def _limiter() -> RateLimiter:
+    key = (settings.REDIS_URL, settings.PARTNER_API_RATE_LIMIT)
+    with _guard:
+        if key not in _limiters:
+            if settings.REDIS_URL:
+                import redis
+
+                _limiters[key] = RedisRateLimiter(
+                    redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5),
+                    prefix=f"{CACHE_PREFIX}:ratelimit",
+                    limit=settings.PARTNER_API_RATE_LIMIT,
+                )
+            else:
+                _limiters[key] = MemoryRateLimiter(limit=settings.PARTNER_API_RATE_LIMIT)
+        return _limiters[key]
+
+
+def get_client(*, read_only: bool = False, account: Account | None = None) -> PartnerClient:
+    """The Partner API client of this process, built from the settings (and reused while they hold).
+
+    `account`: "service" (JWT bearer grant; the default when PARTNER_API_SERVICE_ACCOUNT and
+    PARTNER_API_PRIVATE_KEY_FILE are set) or "user" (the account connected on the "Connect partner account"
+    page). `read_only=True` asks for the `partner.read` scope.
+    """
+    chosen: Account = account or ("service" if service_account_configured() else "user")
+    scope = _scope(read_only)
+    key = (
+        chosen,
+        scope,
+        settings.PARTNER_API_BASE_URL,
+        settings.PARTNER_API_TOKEN_URL,
+        settings.PARTNER_API_CLIENT_ID,
+        settings.PARTNER_API_SERVICE_ACCOUNT,
+        settings.PARTNER_API_PRIVATE_KEY_FILE,
+        settings.PARTNER_API_CONNECT_TIMEOUT,
+        settings.PARTNER_API_READ_TIMEOUT,
+        settings.PARTNER_API_MAX_RETRIES,
+        settings.PARTNER_API_RATE_LIMIT,
+        settings.REDIS_URL,
+    )
+    with _guard:
+        client = _clients.get(key)
+    if client is not None:
+        return client
+    client = PartnerClient(
+        base_url=settings.PARTNER_API_BASE_URL,
+        auth=_auth(chosen, scope),
+        limiter=_limiter(),
+        connect_timeout=settings.PARTNER_API_CONNECT_TIMEOUT,
+        read_timeout=settings.PARTNER_API_READ_TIMEOUT,
+        max_retries=settings.PARTNER_API_MAX_RETRIES,
+    )
+    with _guard:
+        return _clients.setdefault(key, client)
+
+
+def reset_clients() -> None:
+    """Forget the built clients (tests; after settings change)."""
+    with _guard:
+        clients = list(_clients.values())
+        _clients.clear()
+        _limiters.clear()
+    for client in clients:
+        client.close()
+
+
+def check_token() -> str:
+    """Raise (a PartnerApiError naming the problem) unless an access token can be had; /readyz calls this.
+
+    Uses the cached token when there is one, so a ready check does not hit the token endpoint each time.
+    """
+    client = get_client()
+    client.auth.access_token()
+    return "service account" if isinstance(client.auth, ServiceAccountAuth) else "user account"
+
+
+# --- "Connect partner account" ----------------------------------------------------------------------------
+
+
+def start_connection(*, session, redirect_uri: str) -> str:
+    """Begin the authorization-code flow: remember a fresh `state` in the session, return the URL to visit."""
+    try:
+        url, state = UserAccountAuth(_oauth_config(), scope=settings.PARTNER_API_SCOPE).authorization_url(
+            redirect_uri=redirect_uri
+        )
+    except PartnerApiError as exc:
+        raise PartnerConnectionError(str(exc)) from exc
+    session[SESSION_STATE_KEY] = state
+    return url
+
+
+def finish_connection(
+    *, session, state: str | None, code: str | None, error: str | None, redirect_uri: str, user
+) -> PartnerAccountToken:
+    """Complete the flow: check `state`, exchange `code`, store the tokens encrypted. The state is single-use."""
+    expected = session.pop(SESSION_STATE_KEY, None)
+    if not expected or not state or state != expected:
+        raise PartnerConnectionError(
+            _("The sign-in answer did not match this browser session (state check failed). Start again.")
+        )
+    if error:
+        raise PartnerConnectionError(
+            _("LINE WORKS refused the connection (%(error)s).") % {"error": error[:100]}
+        )
+    if not code:
+        raise PartnerConnectionError(_("LINE WORKS sent no authorization code. Start again."))
+    auth = UserAccountAuth(
+        _oauth_config(), vault=DatabaseTokenVault(connected_by=user), scope=settings.PARTNER_API_SCOPE
+    )
+    try:
+        auth.exchange_code(code=code, redirect_uri=redirect_uri)
+    except PartnerApiError as exc:
+        raise PartnerConnectionError(
+            _("LINE WORKS did not issue tokens: %(reason)s") % {"reason": str(exc)[:300]}
+        ) from exc
+    _forget_user_tokens()
+    return PartnerAccountToken.objects.get(label=ACCOUNT_LABEL)
+
+
+def connected_account() -> PartnerAccountToken | None:
+    return PartnerAccountToken.objects.select_related("connected_by").filter(label=ACCOUNT_LABEL).first()
+
+
+def disconnect() -> bool:
+    """Remove the stored tokens of the connected account; True when there was one."""
+    deleted, _rows = PartnerAccountToken.objects.filter(label=ACCOUNT_LABEL).delete()
+    _forget_user_tokens()
+    return bool(deleted)
+
+
+def _forget_user_tokens() -> None:
+    for scope in {settings.PARTNER_API_SCOPE, constants.SCOPE_READ, constants.SCOPE_WRITE}:
+        default_cache.delete(_user_cache_key(scope))
