@@ -25,6 +25,7 @@ from sandbox.api.common import (
     page_scope,
     with_meta,
 )
+from sandbox.dates import GRACE_DAYS, TRIAL_DAYS, one_year_later, withdrawal_date_for
 from sandbox.models import (
     Customer,
     OptionProduct,
@@ -44,9 +45,6 @@ DOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9.]|-(?!-))*[a-z0-9]$")
 RESERVED_NAMES = frozenset({"www", "admin", "mail", "api", "partner", "works", "line", "example"})
 NAME_SPECIALS = set("!@&()-_+[]{},. ")
 MAX_MEMBER_LIMIT = 1_000_000
-# Trial length and grace period are not in the contract; the sandbox assumes 30 days each.
-TRIAL_DAYS = 30
-GRACE_DAYS = 30
 FIRST_DOMAIN_ID = 10_000_000
 TENANT_OFFSET = 100_000_000
 
@@ -179,14 +177,6 @@ def _new_upgrade_domain(customer: Customer, domain: str) -> UpgradeDomain:
         mx_priority10="mx1.worksmobile.com",
         mx_priority20="mx2.worksmobile.com",
     )
-
-
-def withdrawal_date_for(day: dt.date) -> dt.date:
-    """Deletion date after a 202: day 1..24 -> 2nd of next month; day 25..end -> 2nd of the month after."""
-    # rule: customer.delete_withdrawal_date_rule (the 25th..1st case is rebuilt from cut text: x-unverified)
-    months = 2 if day.day >= 25 else 1
-    year, month = day.year + (day.month - 1 + months) // 12, (day.month - 1 + months) % 12 + 1
-    return dt.date(year, month, 2)
 
 
 def close_usage(customer: Customer, last_day: dt.date, *, keep_option_plus: bool = False) -> None:
@@ -526,6 +516,7 @@ def delete_customer(request, domainId: int):
             cancel_everything(customer, today)
             close_usage(customer, today - dt.timedelta(days=1), keep_option_plus=True)
             customer.usage_status = "SUSPENDED_WITHDRAWAL"
+            # rule: customer.delete_withdrawal_date_rule
             customer.withdrawal_date = withdrawal_date_for(today)
             customer.renewal_apply_date = None
             customer.save()
@@ -816,15 +807,8 @@ RENEWAL_DELETE_404 = rule(
 )
 
 
-def _one_year_later(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + 1, day=28)
-
-
 def _check_window(day: dt.date, today: dt.date, the_rule) -> None:
-    latest = _one_year_later(today)
+    latest = one_year_later(today)
     the_rule.check(
         today < day <= latest,
         f"applyDate must be between {(today + dt.timedelta(days=1)).isoformat()} and {latest.isoformat()}",
