@@ -485,6 +485,7 @@ def api_path(template: str, **views: Callable[..., HttpResponse]) -> URLPattern:
         return view(request, **kwargs)
 
     dispatch.__name__ = "dispatch_" + "_".join(v.__name__ for v in views.values())
+    dispatch.operation_ids = {getattr(v, "operation_id", "") for v in views.values()} - {""}
     return path(route, dispatch)
 
 
@@ -492,9 +493,5 @@ def operations_of(patterns: Iterable[URLPattern]) -> set[str]:
     """The operationIds routed by a list of api_path() patterns (for coverage checks)."""
     found: set[str] = set()
     for pattern in patterns:
-        closure = pattern.callback.__closure__ or ()
-        for cell in closure:
-            value = cell.cell_contents
-            if isinstance(value, dict):
-                found |= {getattr(v, "operation_id", "") for v in value.values()} - {""}
+        found |= getattr(pattern.callback, "operation_ids", set())
     return found

@@ -1,0 +1,98 @@
+"""Rate limits (429 with the documented body and rateLimit-* headers), faults and the request log."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from sandbox.testing import start_sandbox
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    server = start_sandbox(rate_limit=5, seed_customers=3)
+    yield server
+    server.stop()
+
+
+def test_rate_limit_headers_and_429(sandbox):
+    api = sandbox.client()
+    first = api.get("/partners/customers")
+    assert first.headers["rateLimit-limit"] == "5"
+    assert first.headers["rateLimit-used"] == "1" and first.headers["rateLimit-remaining"] == "4"
+    assert 0 < int(first.headers["rateLimit-reset"]) <= 60
+    for _ in range(4):
+        api.get("/partners/customers")
+    limited = api.get("/partners/customers")
+    assert limited.status_code == 429
+    assert limited.json() == {"code": "TOO_MANY_REQUESTS", "description": "API rate limit exceeded"}
+    assert limited.headers["rateLimit-remaining"] == "0"
+    # Counted per operation: another operation is still allowed.
+    assert api.post("/partners/customers/verify-domain", json={"domain": "zz-free-name"}).status_code == 200
+    sandbox.configure(resetRateLimits=True)
+    assert api.get("/partners/customers").status_code == 200
+
+
+def test_error_fault_answers_503_for_the_next_request_only(sandbox):
+    sandbox.configure(resetRateLimits=True)
+    api = sandbox.client()
+    sandbox.set_fault("listCustomers", errorRate=1, errorStatus=503, remaining=1)
+    try:
+        failed = api.get("/partners/customers")
+        assert failed.status_code == 503 and failed.json()["code"] == "SERVICE_UNAVAILABLE"
+        assert api.get("/partners/customers").status_code == 200
+    finally:
+        sandbox.clear_faults()
+
+
+def test_latency_fault(sandbox):
+    sandbox.configure(resetRateLimits=True)
+    api = sandbox.client()
+    sandbox.set_fault("listCustomers", latencyMs=300)
+    try:
+        assert api.get("/partners/customers").elapsed.total_seconds() >= 0.3
+    finally:
+        sandbox.clear_faults()
+
+
+def test_dropped_connection_after_the_write_is_done(sandbox):
+    sandbox.configure(resetRateLimits=True)
+    api = sandbox.client()
+    customer = api.get("/partners/customers", params={"count": 1}).json()["customers"][0]
+    sandbox.set_fault("patchCustomer", dropRate=1, afterHandler=True, remaining=1)
+    try:
+        with pytest.raises(requests.ConnectionError):
+            api.patch(
+                f"/partners/customers/{customer['domainId']}", json={"companyName": "Dropped But Saved"}
+            )
+    finally:
+        sandbox.clear_faults()
+    assert api.get(f"/partners/customers/{customer['domainId']}").json()["companyName"] == "Dropped But Saved"
+
+
+def test_timeout_fault_holds_then_drops(sandbox):
+    sandbox.configure(resetRateLimits=True)
+    api = sandbox.client()
+    sandbox.set_fault("getUsageStatus", timeoutRate=1, timeoutSeconds=0.5, remaining=1)
+    customer = api.get("/partners/customers", params={"count": 1}).json()["customers"][0]
+    try:
+        with pytest.raises(requests.RequestException):
+            api.get(f"/partners/customers/{customer['domainId']}/usage-status", timeout=0.3)
+    finally:
+        sandbox.clear_faults()
+
+
+def test_request_log_records_operation_status_and_rule(sandbox):
+    sandbox.configure(resetRateLimits=True)
+    sandbox.clear_requests()
+    api = sandbox.client()
+    api.get("/partners/customers", params={"count": 0})
+    entries = sandbox.requests(operation_id="listCustomers")
+    assert entries[-1]["status"] == 400 and entries[-1]["rule"] == "customer.list_count_range"
+    assert entries[-1]["query"] == "count=0"
+    assert all("Bearer" not in e["requestBody"] for e in sandbox.requests())
+
+
+def test_admin_endpoints_need_loopback_or_secret(sandbox):
+    # From loopback they answer; the secret header path is exercised by the same check.
+    assert requests.get(sandbox.root + "/_sandbox/health", timeout=5).json() == {"status": "ok"}
