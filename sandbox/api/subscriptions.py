@@ -1044,7 +1044,7 @@ def seed_subscriptions(ctx: SeedContext) -> None:
     subs: list[Subscription] = []
     periods: list[UsagePeriod] = []
     pre_orders: list[SubscriptionPreOrder] = []
-    tasks: list[tuple[int, dict]] = []
+
     customers = {c.pk: c for c in ctx.customers}
     for customer in ctx.customers:
         plan = ctx.plans.get(customer.pk)
@@ -1219,7 +1219,6 @@ def seed_subscriptions(ctx: SeedContext) -> None:
     ctx.counts["subscriptions"] = len(subs)
     ctx.counts["reservations"] = len(reservations)
     ctx.counts["pre_orders"] = len(pre_orders)
-    del tasks
 
 
 def _seed_period(

@@ -1,0 +1,528 @@
+"""Tag billing: customer usages, invoices and invoice details (3 operations), invoice issuing and seed part.
+
+Everything here is derived from ``UsagePeriod`` rows: daily usages are expanded from them, and each month that
+closes (on the 1st of the next month, business clock) becomes one ``Invoice`` with one ``InvoiceDetail`` per
+billed customer and its ``SettlementItem`` rows, prorated per day when terms changed within the month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+
+from sandbox import clock
+from sandbox.api.common import api_path, keyset_page, live_customer, ok, operation, page_scope, with_meta
+from sandbox.api.errors import ApiError
+from sandbox.api.subscriptions import DAY, LICENSE_PLANS, month_end
+from sandbox.models import Customer, Invoice, InvoiceDetail, SettlementItem, UsagePeriod
+from sandbox.rules import rule
+from sandbox.seed import SeedContext, seed_part
+
+PARTNER_NAME = "Sandbox Partner K.K."
+TAX_RATE = 10
+HISTORY_MONTHS = 13
+PAID_AFTER_DAYS = 20  # invoices are paid this many days after issue (sandbox behaviour)
+
+# Monthly unit prices in yen, tax excluded. The contract gives no prices: these are the sandbox's own figures.
+PRODUCT_PRICES = {
+    ("STD", "MONTHLY"): 540,
+    ("STD", "ANNUAL_LICENSE"): 450,
+    ("STD", "ANNUAL_PREPAY_LICENSE"): 450,
+    ("ADV", "MONTHLY"): 960,
+    ("ADV", "ANNUAL_LICENSE"): 800,
+    ("ADV", "ANNUAL_PREPAY_LICENSE"): 800,
+}
+PER_USER_OPTION_PRICES = {"ACV201": 200, "DRV01": 100, "DRV_PS": 300, "DRV_PA": 300}
+PER_UNIT_OPTION_PRICES = {
+    "SSTG201": 5_000,
+    "SSTG202": 20_000,
+    "SSTG203": 36_000,
+    "SSTG204": 80_000,
+    "SSTG205": 150_000,
+    "SSTG206": 280_000,
+    "SSTG207": 1_200_000,
+    "BCT01": 10_000,
+    "BCT02": 18_000,
+    "BCT03": 45_000,
+    "BCT04": 120_000,
+}
+OPTION_PLUS_PRICE = 3_000  # a non-realtime paid app (e.g. a delivery service) per month
+
+
+# --- amounts --------------------------------------------------------------------------------------------------
+
+
+def users_of(period: UsagePeriod) -> int:
+    """Licence plans bill licences; monthly plans bill members."""
+    if period.plan in LICENSE_PLANS and period.license_count is not None:
+        return period.license_count
+    return period.member_count or 0
+
+
+def monthly_amount(period: UsagePeriod) -> int:
+    """Full-month price of what a period describes (0 for Free and Trial)."""
+    if period.product_group_id == "OPTION_PLUS":
+        return OPTION_PLUS_PRICE
+    if not period.option_product_id:
+        return PRODUCT_PRICES.get((period.product_id, period.plan), 0) * users_of(period)
+    if period.plan == "TRIAL":
+        return 0
+    if period.sub_option_id in PER_UNIT_OPTION_PRICES:
+        return PER_UNIT_OPTION_PRICES[period.sub_option_id] * (period.quantity or 1)
+    return PER_USER_OPTION_PRICES.get(period.sub_option_id, 0) * users_of(period)
+
+
+def item_type(period: UsagePeriod) -> str:
+    if period.status == "PENALTY":
+        return "PENALTY"
+    if period.product_group_id == "OPTION_PLUS":
+        return "OPTION_PLUS"
+    return "OPTION_PRODUCT" if period.option_product_id else "PRODUCT"
+
+
+def tax(amount: int) -> int:
+    # x-unverified (listInvoices rule 5): the rounding rule is not documented; amounts are rounded down.
+    return amount * TAX_RATE // 100
+
+
+@dataclass
+class DetailDraft:
+    customer_id: int
+    items: list[SettlementItem] = field(default_factory=list)
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    first = dt.date(year, month, 1)
+    return first, month_end(first)
+
+
+def settlement_items(periods: Iterable[UsagePeriod], first: dt.date, last: dt.date) -> list[SettlementItem]:
+    """One item per period overlapping the month, prorated per day; then the SUMMARY item."""
+    days_in_month = (last - first).days + 1
+    items: list[SettlementItem] = []
+    billable = False
+    for period in sorted(periods, key=lambda p: (p.option_product_id, p.start_date, p.pk or 0)):
+        kind = item_type(period)
+        start, end = max(first, period.start_date), min(last, period.end_date or last)
+        if end < start:
+            continue
+        if kind == "PENALTY":
+            # x-unverified (cancelSubscription rule 2): the fee is the months left of the annual term.
+            amount = monthly_amount(_as_running(period)) * (period.quantity or 0)
+        else:
+            # rule: invoice_detail.prorated_per_period - each period is charged for its own span
+            amount = round(monthly_amount(period) * ((end - start).days + 1) / days_in_month)
+        billable = billable or amount > 0 or period.plan in LICENSE_PLANS or period.plan == "MONTHLY"
+        items.append(
+            SettlementItem(
+                subscription_id=period.subscription_id,
+                item_type=kind,
+                start_date=start,
+                end_date=end,
+                item_id=period.option_product_id or period.product_id,
+                sub_item_id=period.sub_option_id,
+                plan=period.plan,
+                license_count=period.license_count if period.plan in LICENSE_PLANS else None,
+                member_count=period.member_count or 0,
+                # rule: invoice_detail.quantity_counted_options_only
+                quantity=period.quantity if period.option_product_id in ("SSTG2", "BCT") else None,
+                status=period.status if kind != "PENALTY" else "CANCELLED",
+                amount=amount,
+            )
+        )
+    if not billable:
+        return []
+    # rule: invoice_detail.summary_sum - SUMMARY = PRODUCT + OPTION_PRODUCT + ADJUSTMENT
+    summed = sum(i.amount or 0 for i in items if i.item_type in ("PRODUCT", "OPTION_PRODUCT", "ADJUSTMENT"))
+    sub_ids = [i.subscription_id for i in items if i.subscription_id]
+    items.append(
+        SettlementItem(
+            subscription_id=sub_ids[0] if sub_ids else None,
+            item_type="SUMMARY",
+            start_date=first,
+            end_date=last,
+            member_count=max((i.member_count for i in items), default=0),
+            amount=summed,
+        )
+    )
+    for position, item in enumerate(items):
+        item.position = position
+    return items
+
+
+def _as_running(period: UsagePeriod) -> UsagePeriod:
+    copy = UsagePeriod(**{f.attname: getattr(period, f.attname) for f in UsagePeriod._meta.concrete_fields})
+    copy.status = "ACTIVE"
+    return copy
+
+
+def overlapping(first: dt.date, last: dt.date):
+    return UsagePeriod.objects.filter(Q(end_date__isnull=True) | Q(end_date__gte=first), start_date__lte=last)
+
+
+def issue_invoice(
+    year: int,
+    month: int,
+    periods: Iterable[UsagePeriod],
+    customers: dict[int, Customer],
+    *,
+    issued: dt.datetime,
+) -> Invoice:
+    """Create (or extend) the invoice of a usage month from the periods given."""
+    first, last = month_bounds(year, month)
+    by_customer: dict[int, list[UsagePeriod]] = defaultdict(list)
+    for period in periods:
+        by_customer[period.customer_id].append(period)
+    invoice, _ = Invoice.objects.get_or_create(
+        invoice_year=year,
+        invoice_month=month,
+        defaults={"partner_name": PARTNER_NAME, "tax_rate": TAX_RATE, "issued_time": issued},
+    )
+    details: list[InvoiceDetail] = []
+    item_lists: list[list[SettlementItem]] = []
+    for customer_id in sorted(by_customer):
+        items = settlement_items(by_customer[customer_id], first, last)
+        customer = customers.get(customer_id)
+        if not items or customer is None:
+            continue
+        details.append(
+            InvoiceDetail(
+                invoice=invoice,
+                customer_id=customer_id,
+                domain_id=customer_id,
+                domain=customer.domain,
+                customer_name=customer.company_name,
+                customer_code=customer.customer_code or "",
+            )
+        )
+        item_lists.append(items)
+    InvoiceDetail.objects.bulk_create(details, batch_size=2000)
+    rows = []
+    for detail, items in zip(details, item_lists, strict=True):
+        for item in items:
+            item.detail = detail
+            rows.append(item)
+    SettlementItem.objects.bulk_create(rows, batch_size=5000)
+    totals = defaultdict(int)
+    for item in rows:
+        totals[item.item_type] += item.amount or 0
+    invoice.used_amount += totals["PRODUCT"] + totals["OPTION_PRODUCT"] + totals["ADJUSTMENT"]
+    invoice.option_plus_amount += totals["OPTION_PLUS"]
+    invoice.penalty_amount += totals["PENALTY"]
+    finish_invoice(invoice)
+    invoice.save()
+    return invoice
+
+
+def finish_invoice(invoice: Invoice) -> None:
+    # rule: invoice.tax_amounts; rule: invoice.total_formula
+    invoice.used_tax_amount = tax(invoice.used_amount)
+    invoice.option_plus_tax_amount = tax(invoice.option_plus_amount)
+    invoice.total_amount = (
+        invoice.used_amount
+        + invoice.used_tax_amount
+        + invoice.option_plus_amount
+        + invoice.option_plus_tax_amount
+        + invoice.penalty_amount
+    )
+    # rule: invoice.payment_status - NONE when nothing is due
+    if invoice.total_amount == 0:
+        invoice.payment_status, invoice.paid_time = "NONE", None
+    elif invoice.payment_status == "NONE":
+        invoice.payment_status = "UNPAID"
+
+
+def issue_time(year: int, month: int) -> dt.datetime:
+    """00:00 (business time zone) on the 1st of the month after the usage month."""
+    first_next = month_end(dt.date(year, month, 1)) + DAY
+    return dt.datetime.combine(first_next, dt.time(), tzinfo=clock.business_tz())
+
+
+# --- customer usages ------------------------------------------------------------------------------------------
+
+CU_REQUIRED = rule("customer_usage.year_month_required", "listCustomerUsages", 0, code="MISSING_PARAMETER")
+CU_MONTH = rule("customer_usage.month_range", "listCustomerUsages", 1)
+CU_GROUP = rule("customer_usage.product_group_works", "listCustomerUsages", 2)
+CU_DAYS = rule("customer_usage.daily_snapshots_in_month", "listCustomerUsages", 3)
+CU_OWN = rule("customer_usage.own_customer_only", "listCustomerUsages", 4, status=404, code="NOT_FOUND")
+CU_SCOPE = rule("customer_usage.either_scope", "listCustomerUsages", 5)
+CU_LICENSES = rule("customer_usage.license_count_meaning", "listCustomerUsages", 6)
+CU_NO_PAGES = rule("customer_usage.not_paginated", "listCustomerUsages", 7)
+
+
+def _subscription_periods(customer: Customer, first: dt.date, last: dt.date) -> list[UsagePeriod]:
+    from sandbox.models import Subscription
+
+    periods = list(
+        overlapping(first, last)
+        .filter(customer=customer, option_product_id="", product_group_id="WORKS")
+        .exclude(status="PENALTY")
+        .order_by("start_date", "pk")
+    )
+    # A subscription started outside this module (createCustomer's deprecated productId) has no period yet.
+    known = {p.subscription_id for p in UsagePeriod.objects.filter(customer=customer, option_product_id="")}
+    for sub in Subscription.objects.filter(customer=customer, cancelled_on__isnull=True).exclude(
+        pk__in=known
+    ):
+        periods.append(
+            UsagePeriod(
+                customer_id=customer.pk,
+                subscription_id=sub.pk,
+                product_id=sub.product_id,
+                plan=sub.plan,
+                license_count=sub.license_count,
+                member_count=customer.member_count,
+                max_member_count=customer.max_member_count,
+                start_date=sub.plan_start_date,
+            )
+        )
+    return periods
+
+
+@operation(
+    "listCustomerUsages",
+    field_rules={"year": CU_REQUIRED, "month": CU_MONTH, "productGroupId": CU_GROUP},
+)
+def list_customer_usages(request, domainId: int):
+    query, today = request.api.query, request.api.today
+    # rule: customer_usage.own_customer_only; rule: customer_usage.either_scope (reads accept partner.read)
+    customer = live_customer(domainId)
+    try:
+        first, last = month_bounds(query["year"], query["month"])
+    except ValueError:
+        raise CU_MONTH.violation("year is out of range") from None
+    # rule: customer_usage.daily_snapshots_in_month - no future days, none before the customer existed
+    last = min(last, today)
+    first = max(first, customer.created_on)
+    rows = []
+    for period in _subscription_periods(customer, first, last):
+        running = period.end_date is None
+        start, end = max(first, period.start_date), min(last, period.end_date or last)
+        day = start
+        while day <= end:
+            rows.append(
+                {
+                    "productGroupId": period.product_group_id or "WORKS",
+                    "usedDate": day,
+                    "productId": period.product_id,
+                    "plan": period.plan,
+                    # rule: customer_usage.license_count_meaning - licences only for licence plans
+                    "licenseCount": period.license_count if period.plan in LICENSE_PLANS else None,
+                    "memberCount": customer.member_count if running else period.member_count,
+                    "maxMemberCount": customer.max_member_count if running else period.max_member_count,
+                    "status": customer.usage_status if running else (period.status or "ACTIVE"),
+                }
+            )
+            day += DAY
+    rows.sort(key=lambda r: r["usedDate"])
+    # rule: customer_usage.not_paginated
+    return ok({"usages": rows})
+
+
+# --- invoices -------------------------------------------------------------------------------------------------
+
+INV_YEAR = rule("invoice.year_required", "listInvoices", 0)
+INV_MONTHLY = rule("invoice.issued_monthly_on_first", "listInvoices", 1)
+INV_USAGE_MONTH = rule("invoice.year_month_is_usage_month", "listInvoices", 2)
+INV_FILTER = rule("invoice.filtered_by_usage_year", "listInvoices", 3)
+INV_TOTAL = rule("invoice.total_formula", "listInvoices", 4)
+INV_TAX = rule("invoice.tax_amounts", "listInvoices", 5)
+INV_PAYMENT = rule("invoice.payment_status", "listInvoices", 6)
+INV_NOT_YET = rule("invoice.current_month_not_issued", "listInvoices", 7)
+INV_SCOPE = rule("invoice.either_scope", "listInvoices", 8)
+
+
+def invoice_json(invoice: Invoice) -> dict:
+    return {
+        "invoiceNo": invoice.invoice_no,
+        "invoiceYear": invoice.invoice_year,
+        "invoiceMonth": invoice.invoice_month,
+        "partnerName": invoice.partner_name,
+        "usedAmount": invoice.used_amount,
+        "optionPlusAmount": invoice.option_plus_amount,
+        "taxRate": int(invoice.tax_rate)
+        if invoice.tax_rate == int(invoice.tax_rate)
+        else float(invoice.tax_rate),
+        "usedTaxAmount": invoice.used_tax_amount,
+        "optionPlusTaxAmount": invoice.option_plus_tax_amount,
+        "penaltyAmount": invoice.penalty_amount,
+        "totalAmount": invoice.total_amount,
+        "paymentStatus": invoice.payment_status,
+        # x-unverified (Invoice.paidTime): null until paid
+        "paidTime": invoice.paid_time,
+        "issuedTime": invoice.issued_time,
+    }
+
+
+@operation("listInvoices", field_rules={"year": INV_YEAR})
+def list_invoices(request):
+    # rule: invoice.filtered_by_usage_year (x-unverified: usage year, not issue year)
+    # rule: invoice.year_month_is_usage_month; rule: invoice.current_month_not_issued
+    rows = Invoice.objects.filter(invoice_year=request.api.query["year"]).order_by("invoice_month")
+    return ok({"invoices": [invoice_json(i) for i in rows]})
+
+
+DET_REQUIRED = rule("invoice_detail.year_month_required", "listInvoiceDetails", 0)
+DET_COUNT = rule("invoice_detail.count_range", "listInvoiceDetails", 1, code="OUT_OF_RANGE")
+DET_PAGES = rule("invoice_detail.cursor_pages", "listInvoiceDetails", 2)
+DET_CURSOR = rule("invoice_detail.foreign_cursor", "listInvoiceDetails", 3)
+DET_PER_CUSTOMER = rule("invoice_detail.one_per_customer", "listInvoiceDetails", 4)
+DET_PRORATED = rule("invoice_detail.prorated_per_period", "listInvoiceDetails", 5)
+DET_SUMMARY = rule("invoice_detail.summary_sum", "listInvoiceDetails", 6)
+DET_SUMMARY_CONFLICT = rule("invoice_detail.summary_conflict_flagged", "listInvoiceDetails", 7)
+DET_QUANTITY = rule("invoice_detail.quantity_counted_options_only", "listInvoiceDetails", 8)
+DET_SCOPE = rule("invoice_detail.either_scope", "listInvoiceDetails", 9)
+
+
+def settlement_json(item: SettlementItem) -> dict:
+    data = {
+        "subscriptionId": item.subscription_id,
+        "itemType": item.item_type,
+        "startDate": item.start_date,
+        "endDate": item.end_date,
+        "itemId": item.item_id,
+        "subItemId": item.sub_item_id,
+        "plan": item.plan or None,
+        "licenseCount": item.license_count,
+        "memberCount": item.member_count,
+        "quantity": item.quantity,
+        "status": item.status,
+        # x-unverified (SettlementItem.amount): the field name is assumed (README decision).
+        "amount": item.amount,
+    }
+    return {k: v for k, v in data.items() if v is not None or k in ("licenseCount", "quantity", "amount")}
+
+
+@operation(
+    "listInvoiceDetails",
+    field_rules={"year": DET_REQUIRED, "month": DET_REQUIRED, "count": DET_COUNT, "cursor": DET_CURSOR},
+)
+def list_invoice_details(request):
+    query = request.api.query
+    year, month, count = query["year"], query["month"], query["count"]
+    invoice = Invoice.objects.filter(invoice_year=year, invoice_month=month).first()
+    scope = page_scope("invoice-details", year, month)
+    details_qs = InvoiceDetail.objects.filter(invoice=invoice) if invoice else InvoiceDetail.objects.none()
+    try:
+        # rule: invoice_detail.cursor_pages; rule: invoice_detail.foreign_cursor (400 INVALID_PARAMETER)
+        rows, next_cursor = keyset_page(
+            details_qs.prefetch_related("settlement_items"),
+            keys=["domain_id", "pk"],
+            count=count,
+            cursor=query.get("cursor"),
+            scope=scope,
+        )
+    except ApiError as error:
+        error.rule = DET_CURSOR.name
+        raise
+    details = []
+    # rule: invoice_detail.one_per_customer
+    for detail in rows:
+        items = sorted(detail.settlement_items.all(), key=lambda i: i.position)
+        details.append(
+            {
+                "domainId": detail.domain_id,
+                "domain": detail.domain,
+                "customerName": detail.customer_name,
+                "customerCode": detail.customer_code,
+                "settlementItems": [settlement_json(i) for i in items],
+            }
+        )
+    return ok(with_meta({"invoiceDetails": details}, next_cursor))
+
+
+# --- clock effect ---------------------------------------------------------------------------------------------
+
+
+@clock.due_effect("billing.invoices", order=90)
+def issue_monthly_invoice(day: dt.date) -> None:
+    """On the 1st, the month that closed becomes an invoice; invoices are paid PAID_AFTER_DAYS after issue."""
+    if day.day == 1:
+        closed = day - DAY
+        if not Invoice.objects.filter(invoice_year=closed.year, invoice_month=closed.month).exists():
+            first, last = month_bounds(closed.year, closed.month)
+            periods = list(overlapping(first, last))
+            ids = {p.customer_id for p in periods}
+            customers = {c.pk: c for c in Customer.objects.filter(pk__in=ids)}
+            issue_invoice(
+                closed.year, closed.month, periods, customers, issued=issue_time(closed.year, closed.month)
+            )
+    due = dt.datetime.combine(day - dt.timedelta(days=PAID_AFTER_DAYS), dt.time(), tzinfo=clock.business_tz())
+    paid_at = dt.datetime.combine(day, dt.time(9), tzinfo=clock.business_tz())
+    Invoice.objects.filter(payment_status="UNPAID", issued_time__lte=due).update(
+        payment_status="PAID", paid_time=paid_at
+    )
+
+
+# --- seed -----------------------------------------------------------------------------------------------------
+
+
+@seed_part("billing", order=90)
+def seed_billing(ctx: SeedContext) -> None:
+    """13 closed months of invoices and invoice details from the usage periods of the seeded customers."""
+    customers = {c.pk: c for c in ctx.customers}
+    if not customers:
+        return
+    today = ctx.today
+    periods_by_month: dict[tuple[int, int], list[UsagePeriod]] = {}
+    months = []
+    first_of_month = today.replace(day=1)
+    for back in range(HISTORY_MONTHS, 0, -1):
+        index = first_of_month.year * 12 + first_of_month.month - 1 - back
+        months.append((index // 12, index % 12 + 1))
+    # Option-plus apps (non-realtime paid apps) of seeded customers: billed every month.
+    history_start = dt.date(*months[0], 1)
+    plus = [
+        UsagePeriod(
+            customer_id=c.pk,
+            product_group_id="OPTION_PLUS",
+            product_id="",
+            plan="MONTHLY",
+            member_count=c.member_count,
+            start_date=max(history_start, c.created_on),
+        )
+        for c in ctx.customers
+        if c.has_non_realtime_paid_app
+    ]
+    UsagePeriod.objects.bulk_create(plus, batch_size=2000)
+    all_periods = list(
+        UsagePeriod.objects.filter(customer_id__in=list(customers)).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=history_start)
+        )
+    )
+    for year, month in months:
+        first, last = month_bounds(year, month)
+        periods_by_month[(year, month)] = [
+            p for p in all_periods if p.start_date <= last and (p.end_date is None or p.end_date >= first)
+        ]
+    count = 0
+    with transaction.atomic():
+        for year, month in months:
+            invoice = issue_invoice(
+                year, month, periods_by_month[(year, month)], customers, issued=issue_time(year, month)
+            )
+            issued_day = issue_time(year, month).date()
+            if (
+                invoice.payment_status == "UNPAID"
+                and issued_day + dt.timedelta(days=PAID_AFTER_DAYS) <= today
+            ):
+                invoice.payment_status = "PAID"
+                invoice.paid_time = dt.datetime.combine(
+                    issued_day + dt.timedelta(days=PAID_AFTER_DAYS), dt.time(9), tzinfo=clock.business_tz()
+                )
+                invoice.save(update_fields=["payment_status", "paid_time"])
+            count += 1
+    ctx.counts["invoices"] = count
+    ctx.counts["invoice_details"] = InvoiceDetail.objects.filter(customer_id__in=list(customers)).count()
+
+
+urlpatterns = [
+    api_path("/partners/customers/{domainId}/usages", get=list_customer_usages),
+    api_path("/partners/invoices", get=list_invoices),
+    api_path("/partners/invoice-details", get=list_invoice_details),
+]

@@ -1,0 +1,1144 @@
+"""Tags options and option-orders: 13 operations, their rules, clock effects and seed part.
+
+An option (``OptionProduct``) hangs on the customer's subscription in use; paths are keyed on optionProductId,
+so a customer has at most one option and one scheduled task (``OptionProductOrder``) per optionProductId.
+Cancelled options keep their row (``cancelled_on``), which the "re-add from the 1st of next month" rule reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from sandbox import clock
+from sandbox.api.common import api_path, created, live_customer, no_content, ok, operation, parse_date
+from sandbox.api.errors import ApiError
+from sandbox.api.subscriptions import (
+    DAY,
+    FREE_CONVERSION_DAYS,
+    LICENSE_PLANS,
+    PAID_EQUIVALENT,
+    PAID_PLANS,
+    TRIAL_DAYS,
+    check_window,
+    close_usage,
+    grace_end,
+    live_subscription,
+    month_end,
+    next_month_first,
+    record_penalty,
+)
+from sandbox.models import (
+    Customer,
+    OptionProduct,
+    OptionProductOrder,
+    Subscription,
+    SubscriptionPreOrder,
+    SubscriptionReservation,
+    UsagePeriod,
+)
+from sandbox.rules import Rule, rule
+from sandbox.seed import SeedContext, seed_part
+
+# --- catalogue (contract notes, "Sub options vs. subscription products") --------------------------------------
+
+PARENT = {
+    "ACV200": "ACV2",
+    "ACV201": "ACV2",
+    "DRV00": "DRV",
+    "DRV01": "DRV",
+    "DRV_PS_T": "DRV",
+    "DRV_PS": "DRV",
+    "DRV_PA_T": "DRV",
+    "DRV_PA": "DRV",
+    **{f"SSTG20{i}": "SSTG2" for i in range(1, 8)},
+    **{f"BCT0{i}": "BCT" for i in range(1, 5)},
+}
+TRIAL_SUB_OPTIONS = ("ACV200", "DRV00", "DRV_PS_T", "DRV_PA_T")
+PAID_SUB_OPTION = {"ACV200": "ACV201", "DRV00": "DRV01", "DRV_PS_T": "DRV_PS", "DRV_PA_T": "DRV_PA"}
+QUANTITY_OPTIONS = ("SSTG2", "BCT")
+TRIAL_ABLE_OPTIONS = ("ACV2", "DRV")
+DRIVE_FOR_STD = ("DRV00", "DRV01", "DRV_PS_T", "DRV_PS")
+DRIVE_FOR_ADV = ("DRV_PA_T", "DRV_PA")
+# Upgrade order within a family; x-unverified (upgradeOptionProduct rule 4): Drive < Drive Plus is assumed.
+RANK = {
+    "DRV00": 1,
+    "DRV_PS_T": 2,
+    "DRV01": 1,
+    "DRV_PS": 2,
+    "DRV_PA_T": 1,
+    "DRV_PA": 1,
+    "ACV200": 1,
+    "ACV201": 1,
+    **{f"SSTG20{i}": i for i in range(1, 8)},
+    **{f"BCT0{i}": i for i in range(1, 5)},
+}
+# Capacity of one unit (TB of storage, number of contacts) for the renewal "usage above capacity" rule.
+CAPACITY = {
+    **dict(zip([f"SSTG20{i}" for i in range(1, 8)], [1, 5, 10, 25, 50, 100, 500], strict=True)),
+    "BCT01": 250_000,
+    "BCT02": 500_000,
+    "BCT03": 1_500_000,
+    "BCT04": 5_000_000,
+}
+
+
+def family(sub_option: str) -> tuple:
+    """Sub options that can replace each other by upgrade or renewal: same option, Trial-ness and Drive label."""
+    parent = PARENT[sub_option]
+    label = "STD" if sub_option in DRIVE_FOR_STD else "ADV" if sub_option in DRIVE_FOR_ADV else ""
+    return parent, sub_option in TRIAL_SUB_OPTIONS, label
+
+
+def belongs(the_rule: Rule, option_id: str, sub_option: str) -> None:
+    the_rule.check(
+        PARENT.get(sub_option) == option_id, f"subOptionId {sub_option} is not a sub option of {option_id}"
+    )
+
+
+def check_catalogue(
+    product: str | None,
+    option_id: str,
+    sub_option: str,
+    *,
+    free_rule: Rule,
+    plan_rule: Rule,
+    drive_rule: Rule,
+) -> None:
+    """Is ``sub_option`` available with subscription product ``product``?"""
+    free_rule.check(
+        product in ("STD", "STD_T", "ADV", "ADV_T"),
+        "options are available only with Standard, Standard Trial, Advanced or Advanced Trial",
+    )
+    if option_id in QUANTITY_OPTIONS:
+        plan_rule.check(
+            product in ("STD", "ADV"), f"{option_id} is available only with the Standard or Advanced plan"
+        )
+    if sub_option in DRIVE_FOR_STD:
+        # x-unverified (createOptionProduct rule 6): inferred from the "(for STD)" labels
+        drive_rule.check(product in ("STD", "STD_T"), f"{sub_option} is the Drive for Standard")
+    if sub_option in DRIVE_FOR_ADV:
+        drive_rule.check(product in ("ADV", "ADV_T"), f"{sub_option} is the Drive for Advanced")
+
+
+def in_use(customer: Customer, option_id: str) -> OptionProduct | None:
+    return OptionProduct.objects.filter(
+        customer=customer, option_product_id=option_id, cancelled_on__isnull=True
+    ).first()
+
+
+def option_of(customer: Customer, option_id: str, the_rule: Rule) -> OptionProduct:
+    option = in_use(customer, option_id)
+    if option is None:
+        raise the_rule.violation(
+            f"option {option_id} is not in use by domainId {customer.pk}", status=404, code="NOT_FOUND"
+        )
+    return option
+
+
+def readd_from(customer: Customer, option_id: str) -> dt.date | None:
+    """First day an annual option cancelled this month may be added again (1st of the following month)."""
+    last = (
+        OptionProduct.objects.filter(
+            customer=customer, option_product_id=option_id, cancelled_on__isnull=False, plan__in=LICENSE_PLANS
+        )
+        .order_by("-cancelled_on")
+        .values_list("cancelled_on", flat=True)
+        .first()
+    )
+    return next_month_first(last) if last else None
+
+
+def option_period(
+    option: OptionProduct, sub: Subscription, customer: Customer, start: dt.date
+) -> UsagePeriod:
+    return UsagePeriod(
+        customer_id=customer.pk,
+        subscription_id=sub.pk,
+        product_group_id=sub.product_group_id,
+        product_id=sub.product_id,
+        plan=option.plan,
+        option_product_id=option.option_product_id,
+        sub_option_id=option.sub_option_id,
+        license_count=sub.license_count,
+        member_count=customer.member_count,
+        quantity=option.quantity,
+        usage_count=option.usage_count,
+        start_date=start,
+    )
+
+
+def restart_option_usage(option: OptionProduct, sub: Subscription, day: dt.date) -> None:
+    customer = Customer.objects.get(pk=option.customer_id)
+    close_usage(customer.pk, day - DAY, option_product_id=option.option_product_id)
+    option_period(option, sub, customer, day).save()
+
+
+def option_terms(sub: Subscription, sub_option: str, day: dt.date) -> tuple[str, dt.date]:
+    """(plan, planEndDate) of an option started on ``day``: Trial for TRIAL_DAYS, else the subscription's term."""
+    if sub_option in TRIAL_SUB_OPTIONS or sub.plan not in PAID_PLANS:
+        # x-unverified: the Trial length of an option is not documented (the subscription's Trial length is used).
+        return "TRIAL", day + dt.timedelta(days=TRIAL_DAYS - 1)
+    return sub.plan, sub.plan_end_date or month_end(day)
+
+
+def start_option(
+    customer: Customer, sub: Subscription, option_id: str, sub_option: str, quantity, day: dt.date
+) -> OptionProduct:
+    plan, end = option_terms(sub, sub_option, day)
+    option = OptionProduct.objects.create(
+        customer=customer,
+        subscription=sub,
+        option_product_id=option_id,
+        sub_option_id=sub_option,
+        quantity=quantity,
+        plan=plan,
+        applied_time=clock.now(),
+        plan_start_date=day,
+        plan_end_date=end,
+        renewal_type="STAY" if plan in PAID_PLANS else "",
+        usage_count=0 if option_id in QUANTITY_OPTIONS else None,
+    )
+    option_period(option, sub, customer, day).save()
+    return option
+
+
+def convert_option_to_paid(option: OptionProduct, sub: Subscription, day: dt.date) -> None:
+    """A Trial option becomes the paid one on the subscription's paid contract."""
+    option.sub_option_id = PAID_SUB_OPTION.get(option.sub_option_id, option.sub_option_id)
+    option.plan = sub.plan
+    option.plan_start_date = day
+    option.plan_end_date = sub.plan_end_date or month_end(day)
+    option.renewal_type = "STAY"
+    option.save()
+    restart_option_usage(option, sub, day)
+
+
+def stop_option(option: OptionProduct, day: dt.date, *, penalty: bool) -> None:
+    if penalty and option.subscription_id:
+        record_penalty(
+            option.customer_id,
+            option.subscription,
+            day,
+            count=option.quantity or option.subscription.license_count,
+            end=option.plan_end_date,
+            option_product_id=option.option_product_id,
+            sub_option_id=option.sub_option_id,
+            plan=option.plan,
+        )
+    close_usage(option.customer_id, day - DAY, option_product_id=option.option_product_id)
+    option.cancelled_on = day
+    option.save(update_fields=["cancelled_on"])
+
+
+# --- serialisation --------------------------------------------------------------------------------------------
+
+
+def option_json(option: OptionProduct) -> dict:
+    return {
+        "subscriptionId": option.subscription_id,
+        "optionProductId": option.option_product_id,
+        "subOptionId": option.sub_option_id,
+        "appliedTime": option.applied_time,
+        # rule: option.list_quantity_only_counted - null for ACV2/DRV, a positive number for SSTG2/BCT
+        "quantity": option.quantity,
+        "plan": option.plan,
+        "planStartDate": option.plan_start_date,
+        # rule: option.list_plan_end_date - paid: contract end; Trial: the Trial's end
+        "planEndDate": option.plan_end_date,
+    }
+
+
+def order_json(order: OptionProductOrder) -> dict:
+    return {
+        # rule: option_order.list_subscription_null_for_pre_order
+        "subscriptionId": order.subscription_id,
+        "optionProductId": order.option_product_id,
+        "subOptionId": order.sub_option_id,
+        "type": order.type,
+        "quantity": order.quantity,
+        "applyDate": order.apply_date,
+    }
+
+
+def option_renewal_json(option: OptionProduct) -> dict:
+    data = {
+        "subscriptionId": option.subscription_id,
+        "optionProductId": option.option_product_id,
+        "type": option.renewal_type or "STAY",
+        "subOptionId": option.sub_option_id,
+        # x-unverified (OptionProductRenewal.quantity)
+        "quantity": option.quantity,
+    }
+    if data["type"] == "CHANGE":
+        data["subOptionId"] = option.renewal_sub_option_id or option.sub_option_id
+        if option.renewal_quantity is not None:
+            data["quantity"] = option.renewal_quantity
+    return data
+
+
+# --- options --------------------------------------------------------------------------------------------------
+
+ADD_GRACE = rule("option.add_refused_in_grace", "createOptionProduct", 0)
+ADD_TRIAL_ONLY_TRIAL = rule("option.add_trial_subscription_trial_only", "createOptionProduct", 1)
+ADD_PAID_BOTH = rule("option.add_paid_subscription_both", "createOptionProduct", 2)
+ADD_ACV_DRV = rule("option.add_archive_drive_products", "createOptionProduct", 3)
+ADD_STORAGE_CONTACTS = rule("option.add_storage_contacts_paid_only", "createOptionProduct", 4)
+ADD_BELONGS = rule("option.add_sub_option_belongs", "createOptionProduct", 5)
+ADD_DRIVE_LABEL = rule("option.add_drive_for_std_or_adv", "createOptionProduct", 6)
+ADD_QUANTITY = rule("option.add_quantity_only_counted", "createOptionProduct", 7)
+ADD_ANSWER_QUANTITY = rule("option.add_answer_quantity", "createOptionProduct", 8)
+ADD_DELETES_TASK = rule("option.add_deletes_task", "createOptionProduct", 9)
+ADD_ANNUAL_READD = rule("option.add_annual_readd_next_month", "createOptionProduct", 10)
+ADD_ONE = rule("option.add_one_per_option", "createOptionProduct", 11)
+
+
+@operation("createOptionProduct", field_rules={"subOptionId": ADD_BELONGS, "quantity": ADD_QUANTITY})
+def create_option_product(request, domainId: int):
+    body, today = request.api.body, request.api.today
+    option_id, sub_option, quantity = body["optionProductId"], body["subOptionId"], body.get("quantity")
+    with transaction.atomic():
+        customer = live_customer(domainId, for_update=True)
+        belongs(ADD_BELONGS, option_id, sub_option)
+        sub = live_subscription(customer)
+        ADD_GRACE.check(
+            sub is None or sub.status != "SUSPENDED_TRIALEND",
+            "options cannot be added during the Trial grace period",
+        )
+        product = sub.product_id if sub else None
+        check_catalogue(
+            product,
+            option_id,
+            sub_option,
+            free_rule=ADD_ACV_DRV,
+            plan_rule=ADD_STORAGE_CONTACTS,
+            drive_rule=ADD_DRIVE_LABEL,
+        )
+        if sub.plan == "TRIAL":
+            ADD_TRIAL_ONLY_TRIAL.check(
+                sub_option in TRIAL_SUB_OPTIONS, "a Trial subscription can add only Trial sub options"
+            )
+        # rule: option.add_paid_subscription_both - on STD/ADV both Trial and paid sub options are accepted
+        if option_id in QUANTITY_OPTIONS:
+            quantity = quantity or 1  # rule: option.add_answer_quantity - 1 unless more were asked for
+        else:
+            ADD_QUANTITY.check(quantity is None, f"{option_id} does not take a quantity")
+        # x-unverified (rule 11): one option per optionProductId
+        ADD_ONE.check(in_use(customer, option_id) is None, f"{option_id} is already in use")
+        first_day = readd_from(customer, option_id)
+        ADD_ANNUAL_READD.check(
+            first_day is None or today >= first_day,
+            f"{option_id} was cancelled on an annual contract: it can be added again from {first_day}",
+        )
+        # rule: option.add_deletes_task
+        OptionProductOrder.objects.filter(customer=customer, option_product_id=option_id).delete()
+        option = start_option(customer, sub, option_id, sub_option, quantity, today)
+    return created(option_json(option))
+
+
+LIST_IN_USE = rule("option.list_in_use_only", "listOptionProducts", 0)
+LIST_QUANTITY = rule("option.list_quantity_only_counted", "listOptionProducts", 1)
+LIST_END = rule("option.list_plan_end_date", "listOptionProducts", 2)
+LIST_NO_PAGES = rule("option.list_not_paginated", "listOptionProducts", 3)
+
+
+@operation("listOptionProducts")
+def list_option_products(request, domainId: int):
+    customer = live_customer(domainId)
+    # rule: option.list_in_use_only; rule: option.list_not_paginated
+    rows = OptionProduct.objects.filter(customer=customer, cancelled_on__isnull=True).order_by("pk")
+    return ok({"optionProducts": [option_json(o) for o in rows]})
+
+
+CANCEL_IN_USE = rule("option.cancel_in_use_only", "cancelOptionProduct", 0, status=404, code="NOT_FOUND")
+CANCEL_IMMEDIATE = rule("option.cancel_immediate", "cancelOptionProduct", 1)
+CANCEL_PENALTY = rule("option.cancel_annual_penalty", "cancelOptionProduct", 2)
+CANCEL_READD = rule("option.cancel_annual_readd_next_month", "cancelOptionProduct", 3)
+
+
+@operation("cancelOptionProduct")
+def cancel_option_product(request, domainId: int, optionProductId: str):
+    today = request.api.today
+    with transaction.atomic():
+        customer = live_customer(domainId, for_update=True)
+        option = option_of(customer, optionProductId, CANCEL_IN_USE)
+        # rule: option.cancel_immediate; rule: option.cancel_annual_penalty (a PENALTY period for billing)
+        # rule: option.cancel_annual_readd_next_month (enforced by createOptionProduct / option orders)
+        stop_option(option, today, penalty=True)
+        OptionProductOrder.objects.filter(customer=customer, option_product_id=optionProductId).exclude(
+            type="APPLY"
+        ).delete()
+    return no_content()
+
+
+UPGRADE_IN_USE = rule("option.upgrade_in_use_only", "upgradeOptionProduct", 0, status=404, code="NOT_FOUND")
+UPGRADE_IMMEDIATE = rule("option.upgrade_immediate", "upgradeOptionProduct", 1)
+UPGRADE_WHICH = rule("option.upgrade_upgradable_options", "upgradeOptionProduct", 2)
+UPGRADE_BELONGS = rule("option.upgrade_sub_option_belongs", "upgradeOptionProduct", 3)
+UPGRADE_HIGHER = rule("option.upgrade_higher_tier", "upgradeOptionProduct", 4)
+
+
+@operation("upgradeOptionProduct", field_rules={"subOptionId": UPGRADE_BELONGS})
+def upgrade_option_product(request, domainId: int, optionProductId: str):
+    today, sub_option = request.api.today, request.api.body["subOptionId"]
+    with transaction.atomic():
+        customer = live_customer(domainId, for_update=True)
+        option = option_of(customer, optionProductId, UPGRADE_IN_USE)
+        UPGRADE_WHICH.check(optionProductId != "ACV2", "Archive (Talk) has no higher tier to upgrade to")
+        belongs(UPGRADE_BELONGS, optionProductId, sub_option)
+        UPGRADE_HIGHER.check(
+            family(sub_option) == family(option.sub_option_id)
+            and RANK[sub_option] > RANK[option.sub_option_id],
+            f"{sub_option} is not an upgrade of {option.sub_option_id} (downgrades only at renewal)",
+        )
+        # rule: option.upgrade_immediate
+        option.sub_option_id = sub_option
+        option.save(update_fields=["sub_option_id"])
+        restart_option_usage(option, option.subscription, today)
+    # x-unverified (upgradeOptionProduct 200): the option object is returned.
+    return ok(option_json(option))
+
+
+QTY_IMMEDIATE = rule("option.add_quantity_immediate", "addOptionProductQuantity", 0)
+QTY_ONLY_GROWS = rule("option.add_quantity_only_grows", "addOptionProductQuantity", 1)
+QTY_COUNTED_ONLY = rule("option.add_quantity_counted_options", "addOptionProductQuantity", 2)
+QTY_IN_USE = rule("option.add_quantity_in_use", "addOptionProductQuantity", 3, status=404, code="NOT_FOUND")
+QTY_MIN = rule("option.add_quantity_at_least_one", "addOptionProductQuantity", 4)
+
+
+@operation("addOptionProductQuantity", field_rules={"quantity": QTY_MIN})
+def add_option_product_quantity(request, domainId: int, optionProductId: str):
+    # x-unverified (addOptionProductQuantity): scope, body {quantity} = units to add, 200 + OptionProduct.
+    today, extra = request.api.today, request.api.body["quantity"]
+    with transaction.atomic():
+        customer = live_customer(domainId, for_update=True)
+        QTY_COUNTED_ONLY.check(optionProductId in QUANTITY_OPTIONS, f"{optionProductId} has no quantity")
+        option = option_of(customer, optionProductId, QTY_IN_USE)
+        # rule: option.add_quantity_immediate; rule: option.add_quantity_only_grows (units are added)
+        option.quantity = (option.quantity or 0) + extra
+        option.save(update_fields=["quantity"])
+        restart_option_usage(option, option.subscription, today)
+    return ok(option_json(option))
+
+
+RENEW_GET_IN_USE = rule(
+    "option_renewal.get_in_use", "getOptionProductRenewal", 0, status=404, code="NOT_FOUND"
+)
+RENEW_GET_PAID = rule("option_renewal.get_paid_only", "getOptionProductRenewal", 1)
+
+
+def paid_option(customer: Customer, option_id: str) -> OptionProduct:
+    option = option_of(customer, option_id, RENEW_GET_IN_USE)
+    # x-unverified (rule 1): renewal settings exist for paid options only; 400 for a Trial option
+    RENEW_GET_PAID.check(option.plan in PAID_PLANS, "a Trial option has no renewal settings")
+    return option
+
+
+@operation("getOptionProductRenewal")
+def get_option_product_renewal(request, domainId: int, optionProductId: str):
+    customer = live_customer(domainId)
+    return ok(option_renewal_json(paid_option(customer, optionProductId)))
+
+
+RENEW_STAY = rule("option_renewal.stay", "updateOptionProductRenewal", 0)
+RENEW_CHANGE = rule("option_renewal.change", "updateOptionProductRenewal", 1)
+RENEW_DOWNGRADE = rule("option_renewal.downgrade_storage_contacts", "updateOptionProductRenewal", 2)
+RENEW_USAGE_STAY = rule("option_renewal.over_usage_becomes_stay", "updateOptionProductRenewal", 3)
+RENEW_BELONGS = rule("option_renewal.sub_option_belongs", "updateOptionProductRenewal", 4)
+RENEW_QUANTITY = rule("option_renewal.quantity_counted_only", "updateOptionProductRenewal", 5)
+
+
+@operation(
+    "updateOptionProductRenewal", field_rules={"subOptionId": RENEW_BELONGS, "quantity": RENEW_QUANTITY}
+)
+def update_option_product_renewal(request, domainId: int, optionProductId: str):
+    # x-unverified (updateOptionProductRenewal 200): the renewal object is returned.
+    body = request.api.body
+    with transaction.atomic():
+        customer = live_customer(domainId, for_update=True)
+        option = paid_option(customer, optionProductId)
+        kind, sub_option, quantity = body["type"], body.get("subOptionId"), body.get("quantity")
+        if sub_option:
+            belongs(RENEW_BELONGS, optionProductId, sub_option)
+            RENEW_CHANGE.check(
+                family(sub_option)[::2] == family(option.sub_option_id)[::2]
+                and sub_option not in TRIAL_SUB_OPTIONS,
+                f"{sub_option} cannot replace {option.sub_option_id} at renewal",
+            )
+        RENEW_QUANTITY.check(
+            quantity is None or optionProductId in QUANTITY_OPTIONS, f"{optionProductId} has no quantity"
+        )
+        if kind == "CHANGE":
+            RENEW_CHANGE.check(
+                sub_option is not None or quantity is not None, "CHANGE needs subOptionId or quantity"
+            )
+            # rule: option_renewal.downgrade_storage_contacts - a lower tier or quantity is accepted here;
+            # rule: option_renewal.over_usage_becomes_stay - checked when the renewal applies, not now
+            option.renewal_type = "CHANGE"
+            option.renewal_sub_option_id = sub_option or ""
+            option.renewal_quantity = quantity
+        else:
+            # rule: option_renewal.stay - the current sub option and quantity are kept
+            option.renewal_type = "STAY"
+            option.renewal_sub_option_id = ""
+            option.renewal_quantity = None
+        option.save()
+    return ok(option_renewal_json(option))
+
+
+# --- option orders --------------------------------------------------------------------------------------------
+
+ORDER_GRACE = rule("option_order.refused_in_grace", "createOptionProductOrder", 0)
+ORDER_READD = rule("option_order.annual_readd_next_month", "createOptionProductOrder", 1)
+ORDER_APPLY_QUANTITY = rule("option_order.apply_quantity_counted_only", "createOptionProductOrder", 2)
+ORDER_APPLY_SAME_DATE = rule("option_order.apply_same_date_as_reservation", "createOptionProductOrder", 3)
+ORDER_APPLY_PRE_ORDER = rule("option_order.apply_with_pre_order", "createOptionProductOrder", 4)
+ORDER_APPLY_PAID = rule("option_order.apply_paid_subscription_both", "createOptionProductOrder", 5)
+ORDER_APPLY_TRIAL = rule("option_order.apply_trial_subscription_trial", "createOptionProductOrder", 6)
+ORDER_APPLY_PAID_NEEDS_CONVERSION = rule(
+    "option_order.apply_paid_needs_conversion", "createOptionProductOrder", 7
+)
+ORDER_APPLY_DATE = rule("option_order.apply_date_rules", "createOptionProductOrder", 8)
+ORDER_CANCEL = rule("option_order.cancel_trial_or_paid", "createOptionProductOrder", 9)
+ORDER_CANCEL_TRIAL = rule("option_order.cancel_trial_needs_conversion", "createOptionProductOrder", 10)
+ORDER_CANCEL_DATE = rule("option_order.cancel_date_rules", "createOptionProductOrder", 11)
+ORDER_PAID = rule("option_order.start_paid_converts_trial", "createOptionProductOrder", 12)
+ORDER_PAID_DATE = rule("option_order.start_paid_date_rules", "createOptionProductOrder", 13)
+ORDER_QUANTITY_DATE = rule("option_order.change_quantity_next_month", "createOptionProductOrder", 14)
+ORDER_ONE = rule("option_order.one_per_option", "createOptionProductOrder", 15)
+
+
+def conversion_of(sub: Subscription | None) -> SubscriptionReservation | None:
+    if sub is None:
+        return None
+    return SubscriptionReservation.objects.filter(subscription=sub, type="START_PAID_SERVICE").first()
+
+
+def first_pre_order(customer: Customer) -> SubscriptionPreOrder | None:
+    return SubscriptionPreOrder.objects.filter(customer=customer).order_by("apply_date", "pk").first()
+
+
+def check_equal_date(the_rule: Rule, day: dt.date, expected: dt.date, what: str) -> None:
+    the_rule.check(day == expected, f"applyDate must be {expected.isoformat()}, the date of {what}")
+
+
+def check_quantity_change(
+    option: OptionProduct | None,
+    sub: Subscription | None,
+    quantity,
+    day: dt.date,
+    today: dt.date,
+    the_rule: Rule,
+) -> None:
+    the_rule.check(
+        option is not None and option.option_product_id in QUANTITY_OPTIONS,
+        "CHANGE_QUANTITY needs Shared Storage or Extend contacts in use",
+    )
+    # x-unverified: quantity of a CHANGE_QUANTITY task is the new total, which must be larger
+    the_rule.check(
+        quantity is not None and quantity > (option.quantity or 0), "quantity must exceed the current one"
+    )
+    first = next_month_first(today)
+    the_rule.check(
+        sub is not None
+        and sub.plan in PAID_PLANS
+        and sub.plan_end_date is not None
+        and first <= sub.plan_end_date,
+        "CHANGE_QUANTITY is not possible in the subscription's last month",
+    )
+    check_equal_date(the_rule, day, first, "the 1st of next month")
+
+
+@operation(
+    "createOptionProductOrder",
+    field_rules={"applyDate": ORDER_APPLY_DATE, "quantity": ORDER_APPLY_QUANTITY},
+)
+def create_option_product_order(request, domainId: int):
+    # x-unverified (createOptionProductOrder): request body and the 201 answer are assumptions.
+    body, today = request.api.body, request.api.today
+    option_id, sub_option, kind = body["optionProductId"], body["subOptionId"], body["type"]
+    quantity, day = body.get("quantity"), parse_date(body["applyDate"])
+    with transaction.atomic():
+        customer = live_customer(domainId, for_update=True)
+        if PARENT.get(sub_option) != option_id:
+            raise ApiError(
+                400, "INVALID_PARAMETER", f"subOptionId {sub_option} is not a sub option of {option_id}"
+            )
+        sub = live_subscription(customer)
+        ORDER_GRACE.check(
+            sub is None or sub.status != "SUSPENDED_TRIALEND",
+            "options cannot be scheduled in the Trial grace period",
+        )
+        # x-unverified (rule 15): one task per option
+        ORDER_ONE.check(
+            not OptionProductOrder.objects.filter(customer=customer, option_product_id=option_id).exists(),
+            f"{option_id} already has a scheduled task",
+        )
+        option = in_use(customer, option_id)
+        conversion = conversion_of(sub)
+        pre = None
+        if kind == "APPLY":
+            first_day = readd_from(customer, option_id)
+            ORDER_READD.check(
+                first_day is None or day >= first_day,
+                f"{option_id} was cancelled on an annual contract: it can be scheduled from {first_day}",
+            )
+            ORDER_APPLY_PRE_ORDER.check(option is None, f"{option_id} is already in use")
+            if option_id in QUANTITY_OPTIONS:
+                quantity = quantity or 1
+            else:
+                ORDER_APPLY_QUANTITY.check(quantity is None, f"{option_id} does not take a quantity")
+            if sub is None:
+                pre = first_pre_order(customer)
+                ORDER_APPLY_PRE_ORDER.check(
+                    pre is not None, "the customer has no subscription and no pre-order"
+                )
+                product = pre.product_id
+                check_equal_date(ORDER_APPLY_DATE, day, pre.apply_date, "the scheduled subscription")
+            else:
+                trial_option = sub_option in TRIAL_SUB_OPTIONS
+                product = sub.product_id
+                if sub.plan in ("FREE", "TRIAL"):
+                    if not trial_option or sub.plan == "FREE":
+                        ORDER_APPLY_PAID_NEEDS_CONVERSION.check(
+                            conversion is not None,
+                            "a paid option on a Free/Trial subscription needs a scheduled paid conversion",
+                        )
+                    else:
+                        pass  # rule: option_order.apply_trial_subscription_trial
+                    if conversion is not None:
+                        product = conversion.product_id or PAID_EQUIVALENT.get(sub.product_id, sub.product_id)
+                # rule: option_order.apply_paid_subscription_both - Trial or paid sub options on STD/ADV
+                task = SubscriptionReservation.objects.filter(subscription=sub).first()
+                if task is not None:
+                    check_equal_date(
+                        ORDER_APPLY_SAME_DATE, day, task.apply_date, "the subscription's scheduled task"
+                    )
+                elif sub.plan in PAID_PLANS:
+                    check_window(ORDER_APPLY_DATE, day, today + DAY, sub.plan_end_date + DAY)
+                else:
+                    check_window(ORDER_APPLY_DATE, day, today + DAY, sub.plan_end_date or today)
+            check_catalogue(
+                product,
+                option_id,
+                sub_option,
+                free_rule=ORDER_APPLY_PAID_NEEDS_CONVERSION,
+                plan_rule=ORDER_APPLY_PAID_NEEDS_CONVERSION,
+                drive_rule=ORDER_APPLY_PAID_NEEDS_CONVERSION,
+            )
+        elif kind == "CANCEL":
+            ORDER_CANCEL.check(
+                option is not None and option.sub_option_id == sub_option, f"{sub_option} is not in use"
+            )
+            quantity = None
+            if sub.plan in ("FREE", "TRIAL"):
+                ORDER_CANCEL_TRIAL.check(
+                    conversion is not None,
+                    "on a Trial subscription a cancellation needs a scheduled paid conversion",
+                )
+                check_equal_date(ORDER_CANCEL_DATE, day, conversion.apply_date, "the paid conversion")
+            else:
+                check_window(ORDER_CANCEL_DATE, day, today + DAY, option.plan_end_date + DAY)
+        elif kind == "START_PAID_SERVICE":
+            ORDER_PAID.check(
+                option is not None and option.plan == "TRIAL", f"{option_id} is not a Trial option in use"
+            )
+            ORDER_PAID.check(
+                sub_option in (option.sub_option_id, PAID_SUB_OPTION.get(option.sub_option_id)),
+                f"{sub_option} is not the paid {option.sub_option_id}",
+            )
+            sub_option, quantity = PAID_SUB_OPTION.get(option.sub_option_id, sub_option), None
+            if sub.plan in ("FREE", "TRIAL"):
+                ORDER_PAID_DATE.check(
+                    conversion is not None, "the subscription has no scheduled paid conversion"
+                )
+                check_equal_date(ORDER_PAID_DATE, day, conversion.apply_date, "the paid conversion")
+            else:
+                # rule: no grace period for options: up to the day after the option's Trial ends
+                check_window(ORDER_PAID_DATE, day, today + DAY, option.plan_end_date + DAY)
+        else:
+            check_quantity_change(option, sub, quantity, day, today, ORDER_QUANTITY_DATE)
+        order = OptionProductOrder.objects.create(
+            customer=customer,
+            subscription=sub,
+            pre_order=pre,
+            option_product_id=option_id,
+            sub_option_id=sub_option,
+            type=kind,
+            quantity=quantity,
+            apply_date=day,
+        )
+    return created(order_json(order))
+
+
+ORDERS_SUBSCRIPTION = rule("option_order.list_subscription_null_for_pre_order", "listOptionProductOrders", 0)
+ORDERS_NO_PAGES = rule("option_order.list_not_paginated", "listOptionProductOrders", 1)
+
+
+@operation("listOptionProductOrders")
+def list_option_product_orders(request, domainId: int):
+    customer = live_customer(domainId)
+    # rule: option_order.list_not_paginated
+    rows = OptionProductOrder.objects.filter(customer=customer).order_by("apply_date", "pk")
+    return ok({"optionProductOrders": [order_json(o) for o in rows]})
+
+
+ORDER_GET_NONE = rule("option_order.get_none_404", "getOptionProductOrder", 0, status=404, code="NOT_FOUND")
+
+
+def order_of(customer: Customer, option_id: str, the_rule: Rule) -> OptionProductOrder:
+    order = OptionProductOrder.objects.filter(customer=customer, option_product_id=option_id).first()
+    if order is None:
+        # x-unverified: 404 when the option has no scheduled task
+        raise the_rule.violation(f"{option_id} has no scheduled task")
+    return order
+
+
+@operation("getOptionProductOrder")
+def get_option_product_order(request, domainId: int, optionProductId: str):
+    customer = live_customer(domainId)
+    return ok(order_json(order_of(customer, optionProductId, ORDER_GET_NONE)))
+
+
+PATCH_NONE = rule("option_order.patch_none_404", "updateOptionProductOrder", 0, status=404, code="NOT_FOUND")
+PATCH_READD = rule("option_order.patch_annual_readd_next_month", "updateOptionProductOrder", 1)
+PATCH_APPLY_DATE = rule("option_order.patch_apply_date_rules", "updateOptionProductOrder", 2)
+PATCH_CANCEL_DATE = rule("option_order.patch_cancel_date_rules", "updateOptionProductOrder", 3)
+PATCH_PAID_DATE = rule("option_order.patch_start_paid_date_rules", "updateOptionProductOrder", 4)
+PATCH_MODIFY_DATE = rule("option_order.patch_modify_date_rules", "updateOptionProductOrder", 5)
+PATCH_QUANTITY_DATE = rule("option_order.patch_change_quantity_next_month", "updateOptionProductOrder", 6)
+PATCH_TYPE_FIXED = rule("option_order.patch_type_fixed", "updateOptionProductOrder", 7)
+
+
+@operation("updateOptionProductOrder", field_rules={"applyDate": PATCH_APPLY_DATE})
+def update_option_product_order(request, domainId: int, optionProductId: str):
+    # x-unverified (updateOptionProductOrder): subOptionId/quantity in the body and the 200 answer are assumed.
+    body, today = request.api.body, request.api.today
+    with transaction.atomic():
+        customer = live_customer(domainId, for_update=True)
+        order = order_of(customer, optionProductId, PATCH_NONE)
+        # x-unverified (rule 7): the type cannot be changed; delete and re-create instead
+        PATCH_TYPE_FIXED.check(
+            body.get("type", order.type) == order.type, "the type of a task cannot be changed"
+        )
+        day = parse_date(body["applyDate"]) if body.get("applyDate") else order.apply_date
+        sub_option, quantity = (
+            body.get("subOptionId") or order.sub_option_id,
+            body.get("quantity", order.quantity),
+        )
+        if PARENT.get(sub_option) != optionProductId:
+            raise ApiError(400, "INVALID_PARAMETER", f"{sub_option} is not a sub option of {optionProductId}")
+        sub = live_subscription(customer)
+        conversion = conversion_of(sub)
+        option = in_use(customer, optionProductId)
+        if order.type == "APPLY":
+            first_day = readd_from(customer, optionProductId)
+            PATCH_READD.check(
+                first_day is None or day >= first_day,
+                f"{optionProductId} was cancelled on an annual contract: it can be scheduled from {first_day}",
+            )
+            if optionProductId not in QUANTITY_OPTIONS:
+                quantity = None
+            if order.pre_order_id or sub is None:
+                pre = order.pre_order or first_pre_order(customer)
+                PATCH_APPLY_DATE.check(pre is not None, "the scheduled subscription no longer exists")
+                check_equal_date(PATCH_APPLY_DATE, day, pre.apply_date, "the scheduled subscription")
+            elif conversion is not None and sub.plan == "TRIAL":
+                check_window(PATCH_APPLY_DATE, day, today + DAY, grace_end(sub) or today)
+            elif conversion is not None:
+                check_window(
+                    PATCH_APPLY_DATE, day, today + DAY, today + dt.timedelta(days=FREE_CONVERSION_DAYS)
+                )
+            elif sub.plan in PAID_PLANS:
+                check_window(PATCH_APPLY_DATE, day, today + DAY, sub.plan_end_date + DAY)
+            else:
+                check_window(PATCH_APPLY_DATE, day, today + DAY, sub.plan_end_date or today)
+        elif order.type == "CANCEL":
+            if conversion is not None:
+                check_equal_date(PATCH_CANCEL_DATE, day, conversion.apply_date, "the paid conversion")
+            else:
+                end = option.plan_end_date if option else today
+                check_window(PATCH_CANCEL_DATE, day, today + DAY, end + DAY)
+        elif order.type == "START_PAID_SERVICE":
+            if conversion is not None:
+                check_equal_date(PATCH_PAID_DATE, day, conversion.apply_date, "the paid conversion")
+            else:
+                end = option.plan_end_date if option else today
+                check_window(PATCH_PAID_DATE, day, today + DAY, end + DAY)
+        elif order.type == "CHANGE_QUANTITY":
+            check_quantity_change(option, sub, quantity, day, today, PATCH_QUANTITY_DATE)
+        else:  # pragma: no cover - MODIFY is in no enum of the contract
+            raise PATCH_MODIFY_DATE.violation("MODIFY tasks are not supported")
+        order.apply_date, order.sub_option_id, order.quantity = day, sub_option, quantity
+        order.save(update_fields=["apply_date", "sub_option_id", "quantity"])
+    return ok(order_json(order))
+
+
+DELETE_NONE = rule(
+    "option_order.delete_none_404", "deleteOptionProductOrder", 0, status=404, code="NOT_FOUND"
+)
+
+
+@operation("deleteOptionProductOrder")
+def delete_option_product_order(request, domainId: int, optionProductId: str):
+    # x-unverified (deleteOptionProductOrder 204)
+    customer = live_customer(domainId)
+    order_of(customer, optionProductId, DELETE_NONE).delete()
+    return no_content()
+
+
+# --- option usages --------------------------------------------------------------------------------------------
+
+USAGE_YEAR_MONTH = rule("option_usage.year_month_required", "listOptionProductUsages", 0)
+USAGE_GROUP = rule("option_usage.product_group_works", "listOptionProductUsages", 1)
+USAGE_DAILY = rule("option_usage.one_per_option_per_day", "listOptionProductUsages", 2)
+USAGE_NO_PAGES = rule("option_usage.not_paginated", "listOptionProductUsages", 3)
+
+
+def days_of(period: UsagePeriod, first: dt.date, last: dt.date) -> Iterable[dt.date]:
+    start = max(first, period.start_date)
+    end = min(last, period.end_date or last)
+    day = start
+    while day <= end:
+        yield day
+        day += DAY
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    first = dt.date(year, month, 1)
+    return first, month_end(first)
+
+
+@operation(
+    "listOptionProductUsages",
+    field_rules={"year": USAGE_YEAR_MONTH, "month": USAGE_YEAR_MONTH, "productGroupId": USAGE_GROUP},
+)
+def list_option_product_usages(request, domainId: int):
+    query, today = request.api.query, request.api.today
+    customer = live_customer(domainId)
+    try:
+        first, last = month_bounds(query["year"], query["month"])
+    except ValueError:
+        raise USAGE_YEAR_MONTH.violation("year is out of range") from None
+    last = min(last, today)
+    periods = (
+        UsagePeriod.objects.filter(customer=customer, start_date__lte=last)
+        .exclude(option_product_id="")
+        .exclude(status="PENALTY")
+        .exclude(end_date__lt=first)
+        .order_by("option_product_id", "start_date")
+    )
+    rows = []
+    # rule: option_usage.one_per_option_per_day - one snapshot per option and metered day
+    for period in periods:
+        for day in days_of(period, first, last):
+            rows.append(
+                {
+                    "productGroupId": period.product_group_id or "WORKS",
+                    "optionProductId": period.option_product_id,
+                    "subOptionId": period.sub_option_id,
+                    "usedDate": day,
+                    "plan": period.plan,
+                    "memberCount": period.member_count,
+                    "licenseCount": period.license_count,
+                    "quantity": period.quantity,
+                    "usageCount": period.usage_count,
+                }
+            )
+    rows.sort(key=lambda r: (r["usedDate"], r["optionProductId"]))
+    # rule: option_usage.not_paginated
+    return ok({"optionProductUsages": rows})
+
+
+# --- clock effects --------------------------------------------------------------------------------------------
+
+
+def apply_option_orders(day: dt.date) -> None:
+    for order in OptionProductOrder.objects.filter(apply_date__lte=day).select_related("customer"):
+        customer = order.customer
+        option = in_use(customer, order.option_product_id)
+        sub = live_subscription(customer)
+        order.delete()
+        if customer.deleted_on is not None or sub is None:
+            continue
+        if order.type == "APPLY" and option is None:
+            start_option(customer, sub, order.option_product_id, order.sub_option_id, order.quantity, day)
+        elif order.type == "START_PAID_SERVICE" and option is not None and option.plan == "TRIAL":
+            convert_option_to_paid(option, sub, day)
+        elif order.type == "CHANGE_QUANTITY" and option is not None:
+            option.quantity = order.quantity
+            option.save(update_fields=["quantity"])
+            restart_option_usage(option, sub, day)
+        elif order.type == "CANCEL" and option is not None:
+            stop_option(option, day, penalty=True)
+
+
+def renew_options(day: dt.date) -> None:
+    due = OptionProduct.objects.filter(
+        cancelled_on__isnull=True, plan__in=PAID_PLANS, plan_end_date__lte=day - DAY
+    ).select_related("subscription")
+    for option in due:
+        sub = option.subscription
+        changed = False
+        if option.renewal_type == "CHANGE":
+            target = option.renewal_sub_option_id or option.sub_option_id
+            quantity = option.renewal_quantity if option.renewal_quantity is not None else option.quantity
+            capacity = CAPACITY.get(target)
+            # rule: option_renewal.over_usage_becomes_stay - silently renewed unchanged
+            if capacity is None or (option.usage_count or 0) <= capacity * (quantity or 1):
+                option.sub_option_id, option.quantity, changed = target, quantity, True
+        option.renewal_type, option.renewal_sub_option_id, option.renewal_quantity = "STAY", "", None
+        option.plan = sub.plan if sub.plan in PAID_PLANS else option.plan
+        option.plan_start_date = day
+        option.plan_end_date = (
+            sub.plan_end_date if sub.plan_end_date and sub.plan_end_date >= day else month_end(day)
+        )
+        option.save()
+        if changed:
+            restart_option_usage(option, sub, day)
+
+
+def end_option_trials(day: dt.date) -> None:
+    for option in OptionProduct.objects.filter(
+        cancelled_on__isnull=True, plan="TRIAL", plan_end_date__lte=day - DAY
+    ):
+        # An option's Trial has no grace period: it stops the day after it ends.
+        stop_option(option, day, penalty=False)
+
+
+@clock.due_effect("options.scheduled", order=30)
+def apply_option_schedule(day: dt.date) -> None:
+    """Option orders, then paid option renewals, then option Trials that ended."""
+    apply_option_orders(day)
+    renew_options(day)
+    end_option_trials(day)
+
+
+# --- seed -----------------------------------------------------------------------------------------------------
+
+PAID_CHOICES = {
+    "STD": [
+        ("ACV2", ["ACV201"]),
+        ("DRV", ["DRV01", "DRV_PS"]),
+        ("SSTG2", ["SSTG201", "SSTG202", "SSTG203"]),
+        ("BCT", ["BCT01", "BCT02"]),
+    ],
+    "ADV": [
+        ("ACV2", ["ACV201"]),
+        ("DRV", ["DRV_PA"]),
+        ("SSTG2", ["SSTG202", "SSTG203", "SSTG204"]),
+        ("BCT", ["BCT01", "BCT03"]),
+    ],
+}
+TRIAL_CHOICES = {
+    "STD": [("ACV2", "ACV200"), ("DRV", "DRV00"), ("DRV", "DRV_PS_T")],
+    "ADV": [("ACV2", "ACV200"), ("DRV", "DRV_PA_T")],
+}
+
+
+@seed_part("options", order=30)
+def seed_options(ctx: SeedContext) -> None:
+    """Options of every kind each plan allows, their usage periods, renewal settings and option orders."""
+    today = ctx.today
+    subs: dict[int, Subscription] = getattr(ctx, "subscriptions", {})
+    customers = {c.pk: c for c in ctx.customers}
+    options: list[OptionProduct] = []
+    periods: list[UsagePeriod] = []
+    orders: list[OptionProductOrder] = []
+    now = timezone.now()
+    history_start = (today.replace(day=1) - dt.timedelta(days=400)).replace(day=1)
+    for domain_id, sub in subs.items():
+        if sub.plan == "FREE":
+            continue
+        rng = ctx.rng_for("options", domain_id)
+        customer = customers[domain_id]
+        base = sub.product_id[:3]
+        taken: set[str] = set()
+        if sub.plan == "TRIAL":
+            if sub.status == "SUSPENDED_TRIALEND":
+                continue
+            for option_id, sub_option in TRIAL_CHOICES[base]:
+                if option_id in taken or rng.random() > 0.4:
+                    continue
+                taken.add(option_id)
+                start = max(sub.plan_start_date, today - dt.timedelta(days=rng.randint(0, 20)))
+                options.append(
+                    OptionProduct(
+                        customer_id=domain_id,
+                        subscription_id=sub.pk,
+                        option_product_id=option_id,
+                        sub_option_id=sub_option,
+                        plan="TRIAL",
+                        applied_time=now - dt.timedelta(days=(today - start).days),
+                        plan_start_date=start,
+                        plan_end_date=start + dt.timedelta(days=TRIAL_DAYS - 1),
+                    )
+                )
+            continue
+        for option_id, sub_options in PAID_CHOICES[base]:
+            roll = rng.random()
+            if roll > 0.45:
+                continue
+            trial = option_id in TRIAL_ABLE_OPTIONS and roll < 0.06
+            sub_option = rng.choice(sub_options)
+            if trial:
+                sub_option = {v: k for k, v in PAID_SUB_OPTION.items()}.get(sub_option, sub_option)
+            quantity = rng.randint(1, 3) if option_id in QUANTITY_OPTIONS else None
+            start = max(sub.plan_start_date, today - dt.timedelta(days=rng.randint(10, 300)))
+            if trial:
+                start = today - dt.timedelta(days=rng.randint(0, TRIAL_DAYS - 1))
+            usage = None
+            if option_id in QUANTITY_OPTIONS:
+                usage = int(CAPACITY[sub_option] * (quantity or 1) * rng.uniform(0.1, 0.9))
+            option = OptionProduct(
+                customer_id=domain_id,
+                subscription_id=sub.pk,
+                option_product_id=option_id,
+                sub_option_id=sub_option,
+                quantity=quantity,
+                plan="TRIAL" if trial else sub.plan,
+                applied_time=now - dt.timedelta(days=(today - start).days),
+                plan_start_date=start,
+                plan_end_date=start + dt.timedelta(days=TRIAL_DAYS - 1) if trial else sub.plan_end_date,
+                renewal_type="" if trial else "STAY",
+                usage_count=usage,
+            )
+            if not trial and option_id in QUANTITY_OPTIONS and rng.random() < 0.15:
+                option.renewal_type = "CHANGE"
+                option.renewal_quantity = max(1, (quantity or 1) - 1)
+            options.append(option)
+            if not trial:
+                periods.append(
+                    UsagePeriod(
+                        customer_id=domain_id,
+                        subscription_id=sub.pk,
+                        product_id=sub.product_id,
+                        plan=sub.plan,
+                        option_product_id=option_id,
+                        sub_option_id=sub_option,
+                        license_count=sub.license_count,
+                        member_count=customer.member_count,
+                        quantity=quantity,
+                        usage_count=usage,
+                        start_date=max(start, history_start),
+                    )
+                )
+            # Scheduled tasks for options in use.
+            task_roll = rng.random()
+            if trial and task_roll < 0.5:
+                orders.append(
+                    _order(
+                        domain_id,
+                        sub,
+                        option_id,
+                        PAID_SUB_OPTION[sub_option],
+                        "START_PAID_SERVICE",
+                        None,
+                        today + DAY + dt.timedelta(days=rng.randint(0, 10)),
+                    )
+                )
+            elif not trial and task_roll < 0.05 and sub.plan_end_date > today:
+                orders.append(
+                    _order(domain_id, sub, option_id, sub_option, "CANCEL", None, sub.plan_end_date + DAY)
+                )
+            elif (
+                not trial
+                and option_id in QUANTITY_OPTIONS
+                and task_roll < 0.12
+                and next_month_first(today) <= sub.plan_end_date
+            ):
+                orders.append(
+                    _order(
+                        domain_id,
+                        sub,
+                        option_id,
+                        sub_option,
+                        "CHANGE_QUANTITY",
+                        (quantity or 1) + 1,
+                        next_month_first(today),
+                    )
+                )
+        # Options scheduled to be added on the renewal date.
+        if (
+            "ACV2" not in {o.option_product_id for o in options[-4:] if o.customer_id == domain_id}
+            and rng.random() < 0.05
+        ):
+            orders.append(_order(domain_id, sub, "ACV2", "ACV201", "APPLY", None, sub.plan_end_date + DAY))
+    OptionProduct.objects.bulk_create(options, batch_size=2000)
+    UsagePeriod.objects.bulk_create(periods, batch_size=2000)
+    # Options scheduled with the pre-orders and paid conversions that the subscriptions part created.
+    for pre in SubscriptionPreOrder.objects.filter(customer_id__in=list(customers)).order_by("pk"):
+        if ctx.rng_for("pre-order-options", pre.customer_id).random() < 0.4:
+            order = _order(pre.customer_id, None, "SSTG2", "SSTG201", "APPLY", 1, pre.apply_date)
+            order.pre_order = pre
+            orders.append(order)
+    for res in SubscriptionReservation.objects.filter(
+        subscription__customer_id__in=list(customers), type="START_PAID_SERVICE"
+    ).select_related("subscription"):
+        sub = res.subscription
+        if sub.plan == "TRIAL" and ctx.rng_for("conversion-options", sub.customer_id).random() < 0.4:
+            product = PAID_EQUIVALENT[sub.product_id]
+            if not OptionProduct.objects.filter(subscription=sub, option_product_id="ACV2").exists():
+                orders.append(_order(sub.customer_id, sub, "ACV2", "ACV201", "APPLY", None, res.apply_date))
+            if product == "STD":
+                orders.append(_order(sub.customer_id, sub, "BCT", "BCT01", "APPLY", 1, res.apply_date))
+    seen: set[tuple[int, str]] = set()
+    unique = []
+    for order in orders:
+        key = (order.customer_id, order.option_product_id)
+        if key not in seen:
+            seen.add(key)
+            unique.append(order)
+    OptionProductOrder.objects.bulk_create(unique, batch_size=2000)
+    ctx.counts["options"] = len(options)
+    ctx.counts["option_orders"] = len(unique)
+
+
+def _order(domain_id, sub, option_id, sub_option, kind, quantity, day) -> OptionProductOrder:
+    return OptionProductOrder(
+        customer_id=domain_id,
+        subscription=sub,
+        option_product_id=option_id,
+        sub_option_id=sub_option,
+        type=kind,
+        quantity=quantity,
+        apply_date=day,
+    )
+
+
+urlpatterns = [
+    api_path(
+        "/partners/customers/{domainId}/option-products", get=list_option_products, post=create_option_product
+    ),
+    api_path(
+        "/partners/customers/{domainId}/option-products/{optionProductId}", delete=cancel_option_product
+    ),
+    api_path(
+        "/partners/customers/{domainId}/option-products/{optionProductId}/upgrade",
+        post=upgrade_option_product,
+    ),
+    api_path(
+        "/partners/customers/{domainId}/option-products/{optionProductId}/add-quantity",
+        patch=add_option_product_quantity,
+    ),
+    api_path(
+        "/partners/customers/{domainId}/option-products/{optionProductId}/renewal",
+        get=get_option_product_renewal,
+        patch=update_option_product_renewal,
+    ),
+    api_path(
+        "/partners/customers/{domainId}/option-product-orders",
+        get=list_option_product_orders,
+        post=create_option_product_order,
+    ),
+    api_path(
+        "/partners/customers/{domainId}/option-product-orders/{optionProductId}",
+        get=get_option_product_order,
+        patch=update_option_product_order,
+        delete=delete_option_product_order,
+    ),
+    api_path("/partners/customers/{domainId}/option-product-usages", get=list_option_product_usages),
+]
