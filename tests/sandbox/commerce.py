@@ -102,4 +102,6 @@ def orders_path(domain_id: int, tail: str = "") -> str:
 
 
 def add_option(api: SandboxClient, domain_id: int, option: str, sub_option: str, **extra):
-    return api.post(options_path(domain_id), json={"optionProductId": option, "subOptionId": sub_option, **extra})
+    return api.post(
+        options_path(domain_id), json={"optionProductId": option, "subOptionId": sub_option, **extra}
+    )
