@@ -11,6 +11,20 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+@app.on_configure.connect
+def _prepare_filesystem_broker(sender: Celery, **_: object) -> None:
+    """Without Redis, the broker and result backend are folders under var/: make sure they exist."""
+    from pathlib import Path
+
+    options = sender.conf.broker_transport_options or {}
+    folders = [options.get("data_folder_in"), options.get("processed_folder")]
+    backend = sender.conf.result_backend or ""
+    if backend.startswith("file://"):
+        folders.append(backend.removeprefix("file://"))
+    for folder in filter(None, folders):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+
+
 @app.on_after_finalize.connect
 def _declare_beat_schedule(sender: Celery, **_: object) -> None:
     """Every periodic job of the portal is declared here, in one place."""
