@@ -427,12 +427,15 @@ def add_option_product_quantity(request, domainId: int, optionProductId: str):
 RENEW_GET_IN_USE = rule(
     "option_renewal.get_in_use", "getOptionProductRenewal", 0, status=404, code="NOT_FOUND"
 )
-RENEW_GET_PAID = rule("option_renewal.get_paid_only", "getOptionProductRenewal", 1)
+RENEW_GET_PAID = rule(
+    "option_renewal.get_paid_only", "getOptionProductRenewal", 1, status=404, code="NOT_FOUND"
+)
 
 
 def paid_option(customer: Customer, option_id: str) -> OptionProduct:
     option = option_of(customer, option_id, RENEW_GET_IN_USE)
-    # x-unverified (rule 1): renewal settings exist for paid options only; 400 for a Trial option
+    # x-unverified (rule 1): renewal settings exist for paid options only; 404 for a Trial option (no 400 is
+    # documented for this read)
     RENEW_GET_PAID.check(option.plan in PAID_PLANS, "a Trial option has no renewal settings")
     return option
 
