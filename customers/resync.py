@@ -67,6 +67,12 @@ def _store_subscription_summary(domain_id: int, subscriptions, synced_at) -> Non
     services.customer_subscription_summary_upsert(domain_id=domain_id, remote=subscriptions)
 
 
+def _clear_subscription_summary(domain_id: int, synced_at) -> None:
+    from customers import services
+
+    services.customer_subscription_summary_clear(domain_id=domain_id)
+
+
 def register() -> None:
     sync.register_customer_source(
         sync.CustomerSource(
@@ -85,10 +91,14 @@ def register() -> None:
         operation_id="getUsageStatus",
         fetch=_fetch_usage,
         store=_store_usage,
+        # The customer was deleted between the listing and this call.
+        on_not_found=_mark_one_removed,
     )
     sync.register_customer_call(
         name="customers.subscription_summary",
         operation_id="listSubscriptions",
         fetch=_fetch_subscriptions,
         store=_store_subscription_summary,
+        # No subscription resource for this customer: nothing to summarise.
+        on_not_found=_clear_subscription_summary,
     )

@@ -121,6 +121,17 @@ def customer_subscription_summary_upsert(*, domain_id: int, remote: Any) -> Cust
     return customer
 
 
+def customer_subscription_summary_clear(*, domain_id: int) -> None:
+    """The API has no subscriptions for this customer: clear the summary columns (the plan stays)."""
+    customer = Customer.objects.filter(domain_id=domain_id).first()
+    if customer is None:
+        return
+    customer.contract_type = ""
+    customer.trial_ends_on = None
+    customer.subscription_changes_scheduled = False
+    customer.save(update_fields=["contract_type", "trial_ends_on", "subscription_changes_scheduled"])
+
+
 def customer_mark_removed(*, domain_id: int, removed_at: dt.datetime | None = None) -> bool:
     """Mark one customer as gone from the API (kept, never deleted). True if it was not marked yet."""
     return bool(

@@ -8,7 +8,12 @@ Apps declare what to read; the engine decides when and how:
 * any number of **per-customer calls** (`register_customer_call`): an operationId, a `fetch(client,
   domain_id)` that only calls the client, and a `store(domain_id, result, synced_at)` that only writes the
   cache. Two apps that need the same operation register two stores for one fetch: the call is made once and
-  both stores receive its result, so nothing is fetched twice.
+  both stores receive its result, so nothing is fetched twice. Each registration may give its own
+  `on_not_found(domain_id, synced_at)`, called when the API answers 404 for that customer;
+* any number of **per-item calls** (`register_item_call`): a call made once per item that a per-customer
+  call's result lists (e.g. `getSubscriptionReservation` once per subscription of `listSubscriptions`).
+  It runs after its parent call succeeded, with the parent's result; a 404 for an item means "nothing there"
+  (the item maps to None), and the store receives every item's answer at once, so it can drop what vanished.
 
 Guarantees of a run:
 
@@ -87,12 +92,28 @@ class CustomerCall:
     operation_id: str
     fetch: Callable[[Any, int], Any]
     stores: list[tuple[str, Callable[[int, Any, Any], None]]] = field(default_factory=list)
-    #: Called instead of the stores when the API answers 404 for this customer's sub-resource.
-    on_not_found: Callable[[int, Any], None] | None = None
+    #: Called instead of the stores when the API answers 404 for this customer's sub-resource (per store).
+    not_found: list[tuple[str, Callable[[int, Any], None]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ItemCall:
+    """A call made once per item listed by a per-customer call (its `parent`), after the parent succeeded."""
+
+    name: str
+    operation_id: str
+    parent: str
+    #: items(parent_result) -> the items (ids) to call for, e.g. the subscription ids of listSubscriptions.
+    items: Callable[[Any], list[Any]]
+    #: fetch(client, domain_id, item) -> result; only calls the client. NotFoundError means "none for it".
+    fetch: Callable[[Any, int, Any], Any]
+    #: store(domain_id, {item: result or None}, synced_at); only writes the cache.
+    store: Callable[[int, dict[Any, Any], Any], None]
 
 
 _source: CustomerSource | None = None
 _calls: dict[str, CustomerCall] = {}
+_item_calls: dict[str, ItemCall] = {}
 
 
 def register_customer_source(source: CustomerSource) -> None:
@@ -110,18 +131,39 @@ def register_customer_call(
 ) -> None:
     """Declare a per-customer call. `name` identifies the store (re-registering the same name replaces it).
 
-    The first registration of an operationId provides its `fetch`; later ones add their store to it.
+    The first registration of an operationId provides its `fetch`; later ones add their store (and their
+    `on_not_found`) to it.
     """
     call = _calls.get(operation_id)
     if call is None:
-        call = _calls[operation_id] = CustomerCall(
-            operation_id=operation_id, fetch=fetch, on_not_found=on_not_found
-        )
+        call = _calls[operation_id] = CustomerCall(operation_id=operation_id, fetch=fetch)
     call.stores = [(n, s) for n, s in call.stores if n != name] + [(name, store)]
+    call.not_found = [(n, f) for n, f in call.not_found if n != name]
+    if on_not_found is not None:
+        call.not_found.append((name, on_not_found))
+
+
+def register_item_call(
+    *,
+    name: str,
+    operation_id: str,
+    parent: str,
+    items: Callable[[Any], list[Any]],
+    fetch: Callable[[Any, int, Any], Any],
+    store: Callable[[int, dict[Any, Any], Any], None],
+) -> None:
+    """Declare a per-item call (one per item of the per-customer call `parent`). Re-registering replaces it."""
+    _item_calls[operation_id] = ItemCall(
+        name=name, operation_id=operation_id, parent=parent, items=items, fetch=fetch, store=store
+    )
 
 
 def customer_calls() -> list[CustomerCall]:
     return list(_calls.values())
+
+
+def item_calls() -> list[ItemCall]:
+    return list(_item_calls.values())
 
 
 def customer_source() -> CustomerSource:
@@ -130,11 +172,15 @@ def customer_source() -> CustomerSource:
     return _source
 
 
-def calls_needed(*, customers: int, list_pages: int) -> dict[str, int]:
-    """The calls one full resync needs: every listing page, and each per-customer call once per customer."""
+def calls_needed(*, customers: int, list_pages: int, items: dict[str, int] | None = None) -> dict[str, int]:
+    """The calls one full resync needs: every listing page, each per-customer call once per customer, and
+    each per-item call once per item (`items`: operationId -> how many items its parent lists in all)."""
     out = {customer_source().list_operation_id: list_pages}
     for call in customer_calls():
         out[call.operation_id] = customers
+    for item_call in item_calls():
+        if (items or {}).get(item_call.operation_id):
+            out[item_call.operation_id] = items[item_call.operation_id]
     return out
 
 
@@ -206,20 +252,49 @@ def _threaded(fn: Callable[[], Any]) -> tuple[Any, int]:
         connections.close_all()
 
 
-class _Fanout:
-    """Per-customer calls for a stream of domain ids, one pool per operation; results stored in this thread."""
+def _threaded_items(fetch: Callable[[Any], Any], items: list[Any]) -> tuple[dict[Any, Any], int]:
+    """Call `fetch(item)` for each item with retries in a pool thread; a 404 maps the item to None.
 
-    def __init__(self, client: Any, recorder: _Recorder, calls: list[CustomerCall]) -> None:
+    Returns ({item: result or None}, calls made). Closes any DB connection it opened.
+    """
+    results: dict[Any, Any] = {}
+    calls = 0
+    try:
+        for item in items:
+            attempts = [0]
+            try:
+                results[item] = _with_retries(lambda item=item: fetch(item), attempts)
+            except NotFoundError:
+                results[item] = None
+            finally:
+                calls += attempts[0]
+        return results, calls
+    except BaseException as exc:
+        exc.sync_attempts = calls  # type: ignore[attr-defined]
+        raise
+    finally:
+        connections.close_all()
+
+
+class _Fanout:
+    """Per-customer calls for a stream of domain ids, one pool per operation; results stored in this thread.
+
+    Per-item calls whose parent is among `calls` are submitted when the parent's result is in.
+    """
+
+    def __init__(
+        self, client: Any, recorder: _Recorder, calls: list[CustomerCall], items: list[ItemCall] = ()
+    ) -> None:
         self.client = client
         self.rec = recorder
         self.calls = calls
+        parents = {c.operation_id for c in calls}
+        self.item_calls = [i for i in items if i.parent in parents]
         self.pools = {
-            c.operation_id: ThreadPoolExecutor(
-                WORKERS_PER_OPERATION, thread_name_prefix=f"sync-{c.operation_id}"
-            )
-            for c in calls
+            op: ThreadPoolExecutor(WORKERS_PER_OPERATION, thread_name_prefix=f"sync-{op}")
+            for op in [c.operation_id for c in calls] + [i.operation_id for i in self.item_calls]
         }
-        self.pending: dict[Future, tuple[CustomerCall, int]] = {}
+        self.pending: dict[Future, tuple[CustomerCall | ItemCall, int]] = {}
         self.remaining: Counter[int] = Counter()
 
     def submit(self, domain_id: int) -> None:
@@ -240,8 +315,19 @@ class _Fanout:
                 return
             for future in done:
                 call, domain_id = self.pending.pop(future)
-                self._finish(future, call, domain_id)
+                if isinstance(call, ItemCall):
+                    self._finish_items(future, call, domain_id)
+                else:
+                    self._finish(future, call, domain_id)
             self.rec.save()
+
+    def _store(self, label: str, domain_id: int, write: Callable[[], None]) -> None:
+        try:
+            with transaction.atomic():
+                write()
+        except Exception as exc:
+            logger.exception("resync store %s failed for %s", label, domain_id)
+            self.rec.error(operation_id=label, exc=exc, domain_id=domain_id)
 
     def _finish(self, future: Future, call: CustomerCall, domain_id: int) -> None:
         synced_at = timezone.now()
@@ -249,8 +335,13 @@ class _Fanout:
             result, attempts = future.result()
         except NotFoundError as exc:
             self.rec.calls[call.operation_id] += getattr(exc, "sync_attempts", 1)
-            if call.on_not_found:
-                call.on_not_found(domain_id, synced_at)
+            if call.not_found:
+                for name, handler in call.not_found:
+                    self._store(
+                        f"{call.operation_id}:{name}",
+                        domain_id,
+                        lambda handler=handler: handler(domain_id, synced_at),
+                    )
                 self.rec.counts[f"{call.operation_id}_not_found"] += 1
             else:
                 self.rec.error(operation_id=call.operation_id, exc=exc, domain_id=domain_id)
@@ -260,13 +351,50 @@ class _Fanout:
         else:
             self.rec.calls[call.operation_id] += attempts
             for name, store in call.stores:
-                try:
-                    with transaction.atomic():
-                        store(domain_id, result, synced_at)
-                except Exception as exc:
-                    logger.exception("resync store %s failed for %s", name, domain_id)
-                    self.rec.error(operation_id=f"{call.operation_id}:{name}", exc=exc, domain_id=domain_id)
+                self._store(
+                    f"{call.operation_id}:{name}",
+                    domain_id,
+                    lambda store=store: store(domain_id, result, synced_at),
+                )
             self.rec.counts[call.operation_id] += 1
+            for item_call in self.item_calls:
+                if item_call.parent == call.operation_id:
+                    self._submit_items(item_call, domain_id, result, synced_at)
+        self._one_done(domain_id)
+
+    def _submit_items(self, item_call: ItemCall, domain_id: int, parent_result: Any, synced_at) -> None:
+        items = list(item_call.items(parent_result))
+        if not items:
+            self._store(
+                f"{item_call.operation_id}:{item_call.name}",
+                domain_id,
+                lambda: item_call.store(domain_id, {}, synced_at),
+            )
+            return
+        future = self.pools[item_call.operation_id].submit(
+            _threaded_items, lambda item: item_call.fetch(self.client, domain_id, item), items
+        )
+        self.pending[future] = (item_call, domain_id)
+        self.remaining[domain_id] += 1
+
+    def _finish_items(self, future: Future, item_call: ItemCall, domain_id: int) -> None:
+        synced_at = timezone.now()
+        try:
+            results, calls = future.result()
+        except Exception as exc:  # the customer's items are left as they were
+            self.rec.calls[item_call.operation_id] += getattr(exc, "sync_attempts", 1)
+            self.rec.error(operation_id=item_call.operation_id, exc=exc, domain_id=domain_id)
+        else:
+            self.rec.calls[item_call.operation_id] += calls
+            self._store(
+                f"{item_call.operation_id}:{item_call.name}",
+                domain_id,
+                lambda: item_call.store(domain_id, results, synced_at),
+            )
+            self.rec.counts[item_call.operation_id] += len(results)
+        self._one_done(domain_id)
+
+    def _one_done(self, domain_id: int) -> None:
         self.remaining[domain_id] -= 1
         if self.remaining[domain_id] <= 0:
             del self.remaining[domain_id]
@@ -340,7 +468,7 @@ def resync_full(*, run_id: int | None = None, user=None) -> SyncRun:
 
 def _run_full(run: SyncRun, source: CustomerSource, client: Any) -> SyncRun:
     rec = _Recorder(run)
-    fanout = _Fanout(client, rec, customer_calls())
+    fanout = _Fanout(client, rec, customer_calls(), item_calls())
     seen: set[int] = set()
     listing_complete = False
     try:
@@ -420,7 +548,12 @@ def resync_customer(*, domain_id: int, user=None, skip: Iterable[str] = ()) -> S
         with transaction.atomic():
             source.store_one(customer, timezone.now())
         rec.counts["customers"] += 1
-    fanout = _Fanout(client, rec, [c for c in customer_calls() if c.operation_id not in skip])
+    fanout = _Fanout(
+        client,
+        rec,
+        [c for c in customer_calls() if c.operation_id not in skip],
+        [i for i in item_calls() if i.operation_id not in skip],
+    )
     try:
         fanout.submit(domain_id)
         fanout.drain(block=True)

@@ -1,0 +1,207 @@
+"""The resync engine against a sandbox of its own (these tests add, edit and delete customers there)."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from customers.models import Customer
+from partner_api.errors import NotFoundError
+from portal.core import sync
+from portal.core.models import SyncRun
+from sandbox.testing import iter_pages, start_sandbox
+from tests.fixtures.portal_api import (
+    portal_api,  # noqa: F401
+    reset_client_cache,
+)
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
+
+
+@pytest.fixture(scope="module")
+def own_sandbox():
+    server = start_sandbox(seed_customers=40, seed=11, rate_limit=100_000)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def api(own_sandbox, portal_api, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(sync, "RETRY_BACKOFF_SECONDS", (0.05, 0.1, 0.2))
+    portal_api(own_sandbox)
+    yield own_sandbox
+    own_sandbox.clear_faults()
+
+
+def _sandbox_state(sandbox) -> dict[int, dict]:
+    client = sandbox.client("partner.read", validate=False)
+    out = {}
+    for c in iter_pages(client, "/partners/customers", "customers", count=30):
+        usage = client.get(f"/partners/customers/{c['domainId']}/usage-status").json()
+        out[c["domainId"]] = {
+            "company_name": c["companyName"],
+            "domain": c["domain"],
+            "member_count": usage.get("memberCount"),
+            "max_member_count": usage.get("maxMemberCount"),
+            "usage_status": usage.get("status"),
+            "renewal_apply_date": (usage.get("renewal") or {}).get("applyDate"),
+        }
+    return out
+
+
+def _cache_state() -> dict[int, dict]:
+    return {
+        c.domain_id: {
+            "company_name": c.company_name,
+            "domain": c.domain,
+            "member_count": c.member_count,
+            "max_member_count": c.max_member_count,
+            "usage_status": c.usage_status,
+            "renewal_apply_date": c.renewal_apply_date.isoformat() if c.renewal_apply_date else None,
+        }
+        for c in Customer.objects.filter(removed_at=None)
+    }
+
+
+def _items_needed(domain_ids) -> dict[str, int]:
+    """How many calls each registered per-item call needs: the items its parent lists, over all customers."""
+    from portal.core.partner import get_client
+
+    client = get_client()
+    out = {}
+    for item_call in sync.item_calls():
+        parent = sync._calls[item_call.parent]
+        total = 0
+        for domain_id in domain_ids:
+            with contextlib.suppress(NotFoundError):
+                total += len(item_call.items(parent.fetch(client, domain_id)))
+        out[item_call.operation_id] = total
+    return out
+
+
+def test_full_resync_makes_the_cache_equal_to_the_sandbox_and_records_the_run(api):
+    run = sync.resync_full()
+    assert run.status == SyncRun.Status.SUCCEEDED, run.errors
+    state = _sandbox_state(api)
+    assert _cache_state() == state
+    pages = -(-len(state) // 30)
+    needed = sync.calls_needed(customers=len(state), list_pages=pages, items=_items_needed(state))
+    assert run.calls == needed  # nothing fetched twice, nothing the listing already gave
+    assert run.total == run.done == len(state)
+    assert run.finished_at and run.counts["duration_seconds"] >= 0
+
+
+def test_resync_after_changes_marks_removed_and_is_idempotent(api):
+    sync.resync_full()
+    client = api.client("partner", validate=False)
+    ids = sorted(_sandbox_state(api))
+    created = client.post(
+        "/partners/customers",
+        json={
+            "domain": "resync-new",
+            "companyName": "新規リシンク株式会社",
+            "phoneNumber": "03-1111-2222",
+            "timeZone": "Asia/Tokyo",
+            "locale": "ja_JP",
+            "administrator": {
+                "lastName": "山田",
+                "firstName": "花子",
+                "id": "admin",
+                "password": "Passw0rd!x",
+                "privateEmail": "hanako@example.net",
+            },
+        },
+    )
+    assert created.status_code in (200, 201), created.text
+    new_id = created.json()["domainId"]
+    assert (
+        client.patch(f"/partners/customers/{ids[0]}", json={"companyName": "Renamed KK"}).status_code == 200
+    )
+    assert (
+        client.patch(f"/partners/customers/{ids[1]}/usage-status", json={"maxMemberCount": 77}).status_code
+        == 200
+    )
+    deleted = client.delete(f"/partners/customers/{ids[2]}")
+    assert deleted.status_code in (202, 204), deleted.text
+    api.advance_clock("2d")
+
+    run = sync.resync_full()
+    assert run.status == SyncRun.Status.SUCCEEDED, run.errors
+    assert _cache_state() == _sandbox_state(api)
+    assert Customer.objects.get(pk=new_id).company_name == "新規リシンク株式会社"
+    if deleted.status_code == 204:
+        assert Customer.objects.get(pk=ids[2]).removed_at is not None
+        assert run.counts["removed"] == 1
+
+    before = _cache_state()
+    again = sync.resync_full()
+    assert _cache_state() == before
+    assert again.counts.get("removed", 0) == 0
+
+
+def test_faults_are_retried_and_one_failing_customer_is_skipped(api):
+    api.set_fault("getUsageStatus", errorRate=0.3, errorStatus=503)
+    api.set_fault("listCustomers", errorRate=0.3, errorStatus=500)
+    run = sync.resync_full()
+    api.clear_faults()
+    assert run.status in (SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL)
+    assert _cache_state() == _sandbox_state(api) or run.errors
+
+
+def test_timeouts_and_rate_limits_still_converge(api, settings):
+    settings.PARTNER_API_READ_TIMEOUT = 1.0
+    reset_client_cache()
+    api.set_fault("getUsageStatus", timeoutRate=0.2, timeoutSeconds=3)
+    api.configure(rateLimit=600, resetRateLimits=True)
+    try:
+        run = sync.resync_full()
+    finally:
+        api.clear_faults()
+        api.configure(rateLimit=100_000, resetRateLimits=True)
+    assert run.status in (SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL)
+    again = sync.resync_full()
+    assert again.status == SyncRun.Status.SUCCEEDED, again.errors
+    assert _cache_state() == _sandbox_state(api)
+
+
+def test_customers_whose_calls_keep_failing_are_recorded_and_skipped(api):
+    ids = sorted(_sandbox_state(api))
+    api.set_fault("getUsageStatus", errorRate=1.0, errorStatus=500)
+    try:
+        run = sync.resync_full()
+    finally:
+        api.clear_faults()
+    assert run.status == SyncRun.Status.PARTIAL
+    assert {e["domain_id"] for e in run.errors if e["operation"] == "getUsageStatus"} == set(ids)
+    assert run.done == run.total == len(ids)
+    assert run.counts["failed_customers"] == len(ids)
+    # Every customer was still listed and stored; each failing call was tried 1 + RETRY_ATTEMPTS times.
+    assert Customer.objects.filter(removed_at=None).count() == len(ids)
+    assert run.calls["getUsageStatus"] == len(ids) * (1 + sync.RETRY_ATTEMPTS)
+
+
+def test_overlapping_full_runs_are_refused(api):
+    lock = sync._Lock(sync.LOCK_KEY, timeout=60)
+    assert lock.acquire()
+    try:
+        with pytest.raises(sync.SyncAlreadyRunning):
+            sync.resync_full()
+    finally:
+        lock.release()
+
+
+def test_one_customer_refresh_reads_only_that_customer(api):
+    sync.resync_full()
+    domain_id = sorted(_sandbox_state(api))[3]
+    client = api.client("partner", validate=False)
+    client.patch(f"/partners/customers/{domain_id}", json={"companyName": "Refreshed One"})
+    api.clear_requests()
+    run = sync.resync_customer(domain_id=domain_id)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.errors
+    assert Customer.objects.get(pk=domain_id).company_name == "Refreshed One"
+    per_customer = {"getCustomer": 1} | {c.operation_id: 1 for c in sync.customer_calls()}
+    assert {op: n for op, n in run.calls.items() if op in per_customer} == per_customer
+    assert "listCustomers" not in run.calls
+    logged = [r for r in api.requests() if r.get("operationId") != "issueToken"]
+    assert all(str(domain_id) in r.get("path", str(domain_id)) for r in logged)
