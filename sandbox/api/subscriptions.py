@@ -177,7 +177,9 @@ def record_penalty(
     plan = plan or sub.plan
     if plan not in LICENSE_PLANS or end is None or day > end:
         return
-    months_left = (end.year - day.year) * 12 + end.month - day.month + 1
+    # Months left of the term, a started month counting in full.
+    stop = end + DAY
+    months_left = (stop.year - day.year) * 12 + stop.month - day.month + (1 if stop.day > day.day else 0)
     UsagePeriod.objects.create(
         customer_id=customer_id,
         subscription_id=sub.pk,
