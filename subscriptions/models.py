@@ -1,1 +1,202 @@
-"""Cache tables of the subscriptions domain of the Partner API."""
+"""Cache tables of the subscriptions domain of the Partner API (tags subscriptions, pre-orders, reservations,
+renewals).
+
+Every row is a copy of what the API last said, keyed by its remote id and stamped with when it was read
+(`synced_at`). The renewal settings come inside `listSubscriptions` and are kept on the subscription row; the
+reservation (at most one per subscription) is read per subscription. A subscription, pre-order or reservation
+the API no longer returns is gone for good (cancelled, applied or deleted), so its row is deleted; the audit
+trail keeps the history of the portal's own writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+LICENSE_PLANS = ("ANNUAL_LICENSE", "ANNUAL_PREPAY_LICENSE")
+PAID_PLANS = ("MONTHLY", *LICENSE_PLANS)
+
+
+class Product(models.TextChoices):
+    FR = "FR", _("Free")
+    STD_T = "STD_T", _("Standard (trial)")
+    ADV_T = "ADV_T", _("Advanced (trial)")
+    STD = "STD", _("Standard")
+    ADV = "ADV", _("Advanced")
+
+
+class Plan(models.TextChoices):
+    FREE = "FREE", _("Free")
+    TRIAL = "TRIAL", _("Trial")
+    MONTHLY = "MONTHLY", _("Monthly")
+    ANNUAL_LICENSE = "ANNUAL_LICENSE", _("Annual (license)")
+    ANNUAL_PREPAY_LICENSE = "ANNUAL_PREPAY_LICENSE", _("Annual (prepaid license)")
+
+
+class Status(models.TextChoices):
+    ACTIVE = "ACTIVE", _("Active")
+    SUSPENDED_TRIALEND = "SUSPENDED_TRIALEND", _("Suspended (trial ended)")
+
+
+class RenewalType(models.TextChoices):
+    STAY = "STAY", _("Renew unchanged")
+    CHANGE = "CHANGE", _("Renew with changes")
+    CANCEL = "CANCEL", _("Do not renew")
+
+
+class ReservationType(models.TextChoices):
+    START_PAID_SERVICE = "START_PAID_SERVICE", _("Start paid service")
+    ADD_LICENSE = "ADD_LICENSE", _("Add licences")
+    CANCEL = "CANCEL", _("Cancel")
+
+
+def _label(choices: type[models.TextChoices], value: str) -> str:
+    """The translated label of a known value, or the value itself (the API may send values we do not know)."""
+    return str(dict(choices.choices).get(value, value))
+
+
+class Subscription(models.Model):
+    """One subscription in use (listSubscriptions), with its renewal settings (paid plans only)."""
+
+    subscription_id = models.BigIntegerField(_("subscriptionId"), primary_key=True)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        db_column="domain_id",
+        verbose_name=_("customer"),
+    )
+    product_id = models.CharField(_("product"), max_length=16, db_index=True)
+    plan = models.CharField(_("plan"), max_length=32, db_index=True)
+    plan_start_date = models.DateField(_("start date"))
+    plan_end_date = models.DateField(_("end date"), null=True, blank=True, db_index=True)
+    license_assign_type = models.CharField(_("licence assignment"), max_length=16, blank=True)
+    license_count = models.PositiveIntegerField(_("licences"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=32, db_index=True)
+    # Renewal settings (blank when the subscription has none: Free and Trial).
+    renewal_type = models.CharField(_("renewal"), max_length=16, blank=True, db_index=True)
+    renewal_product_id = models.CharField(_("product at renewal"), max_length=16, blank=True)
+    renewal_plan = models.CharField(_("plan at renewal"), max_length=32, blank=True)
+    renewal_license_count = models.PositiveIntegerField(_("licences at renewal"), null=True, blank=True)
+    synced_at = models.DateTimeField(_("last synced"))
+
+    class Meta:
+        ordering = ["customer_id", "subscription_id"]
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} {self.product_id} {self.plan}"
+
+    @property
+    def is_trial(self) -> bool:
+        return self.plan == Plan.TRIAL
+
+    @property
+    def is_license_based(self) -> bool:
+        return self.plan in LICENSE_PLANS
+
+    @property
+    def renewal_changes(self) -> bool:
+        return self.renewal_type in (RenewalType.CHANGE, RenewalType.CANCEL)
+
+    @property
+    def renewal_date(self) -> dt.date | None:
+        """The day a renewal takes effect: the day after the term ends (paid plans only)."""
+        if not self.renewal_type or self.plan_end_date is None:
+            return None
+        return self.plan_end_date + dt.timedelta(days=1)
+
+    def get_product_display(self) -> str:
+        return _label(Product, self.product_id)
+
+    def get_plan_display(self) -> str:
+        return _label(Plan, self.plan)
+
+    def get_status_display(self) -> str:
+        return _label(Status, self.status)
+
+    def get_renewal_type_display(self) -> str:
+        return _label(RenewalType, self.renewal_type)
+
+    def get_renewal_product_display(self) -> str:
+        return _label(Product, self.renewal_product_id)
+
+    def get_renewal_plan_display(self) -> str:
+        return _label(Plan, self.renewal_plan)
+
+
+class Reservation(models.Model):
+    """The scheduled change of a subscription (getSubscriptionReservation): at most one per subscription."""
+
+    subscription = models.OneToOneField(
+        Subscription,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="reservation",
+        verbose_name=_("subscription"),
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="subscription_reservations",
+        db_column="domain_id",
+        verbose_name=_("customer"),
+    )
+    type = models.CharField(_("type"), max_length=32)
+    apply_date = models.DateField(_("date"), db_index=True)
+    product_id = models.CharField(_("product"), max_length=16, blank=True)
+    plan = models.CharField(_("plan"), max_length=32, blank=True)
+    license_count = models.PositiveIntegerField(_("licences"), null=True, blank=True)
+    synced_at = models.DateTimeField(_("last synced"))
+
+    class Meta:
+        ordering = ["apply_date", "subscription_id"]
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.apply_date}"
+
+    def get_type_display(self) -> str:
+        return _label(ReservationType, self.type)
+
+    def get_product_display(self) -> str:
+        return _label(Product, self.product_id)
+
+    def get_plan_display(self) -> str:
+        return _label(Plan, self.plan)
+
+
+class PreOrder(models.Model):
+    """A scheduled order of a new paid subscription (listSubscriptionPreOrders)."""
+
+    pre_order_id = models.BigIntegerField(_("preOrderId"), primary_key=True)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="subscription_pre_orders",
+        db_column="domain_id",
+        verbose_name=_("customer"),
+    )
+    product_id = models.CharField(_("product"), max_length=16, blank=True)
+    plan = models.CharField(_("plan"), max_length=32, blank=True)
+    license_count = models.PositiveIntegerField(_("licences"), null=True, blank=True)
+    apply_date = models.DateField(_("date"), db_index=True)
+    synced_at = models.DateTimeField(_("last synced"))
+
+    class Meta:
+        ordering = ["apply_date", "pre_order_id"]
+        verbose_name = _("pre-order")
+        verbose_name_plural = _("pre-orders")
+
+    def __str__(self) -> str:
+        return f"{self.pre_order_id} {self.product_id} {self.apply_date}"
+
+    def get_product_display(self) -> str:
+        return _label(Product, self.product_id)
+
+    def get_plan_display(self) -> str:
+        return _label(Plan, self.plan)

@@ -1,0 +1,75 @@
+"""Fixtures of the subscriptions tests: the portal pointed at a sandbox of their own (real HTTP, no mocks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from sandbox.testing import start_sandbox
+
+
+@pytest.fixture(scope="module")
+def own_sandbox():
+    """A sandbox these tests may change (pre-orders, reservations are added and deleted here)."""
+    server = start_sandbox(seed_customers=16, seed=21)
+    schedule_examples(server)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def portal_on_sandbox(own_sandbox, settings):
+    """PARTNER_API_* settings from the sandbox's credentials, an in-memory cache, fresh clients."""
+    from django.core.cache import cache
+
+    from portal.core import partner, sync
+
+    creds = own_sandbox.credentials
+    settings.PARTNER_API_BASE_URL = own_sandbox.base_url
+    settings.PARTNER_API_TOKEN_URL = creds["token_url"]
+    settings.PARTNER_API_CLIENT_ID = creds["client_id"]
+    settings.PARTNER_API_CLIENT_SECRET = creds["client_secret"]
+    settings.PARTNER_API_SERVICE_ACCOUNT = creds["service_account"]
+    settings.PARTNER_API_PRIVATE_KEY_FILE = creds["private_key_file"]
+    settings.PARTNER_API_SCOPE = "partner"
+    settings.PARTNER_API_RATE_LIMIT = 100_000
+    settings.PARTNER_API_READ_TIMEOUT = 10.0
+    settings.REDIS_URL = ""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "subscriptions"}
+    }
+    cache.clear()
+    partner.reset_clients()
+    old = sync.RETRY_BACKOFF_SECONDS
+    sync.RETRY_BACKOFF_SECONDS = (0.05, 0.1, 0.2)
+    yield own_sandbox
+    sync.RETRY_BACKOFF_SECONDS = old
+    partner.reset_clients()
+
+
+def schedule_examples(server) -> None:
+    """The small seed schedules nothing: add a pre-order (a Free customer) and reservations (paid ones)."""
+    api = server.client("partner")
+    today = dt.date.fromisoformat(server.clock()["today"])
+    day = lambda n: (today + dt.timedelta(days=n)).isoformat()  # noqa: E731
+    subs = {}
+    for domain_id in range(10000001, 10000017):
+        for s in api.get(f"/partners/customers/{domain_id}/subscriptions").json()["subscriptions"]:
+            subs.setdefault(s["plan"], []).append((domain_id, s["subscriptionId"]))
+    free = subs["FREE"][0][0]
+    answer = api.post(
+        f"/partners/customers/{free}/subscriptions/pre-orders",
+        json={"applyDate": day(3), "productId": "STD", "plan": "MONTHLY"},
+    )
+    assert answer.status_code == 201, answer.text
+    for (domain_id, sub_id), body in zip(
+        subs["ANNUAL_LICENSE"][:2],
+        (
+            {"type": "ADD_LICENSE", "applyDate": day(5), "licenseCount": 5},
+            {"type": "CANCEL", "applyDate": day(9)},
+        ),
+        strict=True,
+    ):
+        answer = api.post(f"/partners/customers/{domain_id}/subscriptions/{sub_id}/reservation", json=body)
+        assert answer.status_code in (200, 201), answer.text
