@@ -11,6 +11,7 @@ more requests than the rate allows) and refills continuously at `limit / period`
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -18,11 +19,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from redis.exceptions import RedisError
+
 from partner_api import constants
 from partner_api.errors import ConfigurationError, RateLimitedError
 
 #: Tolerance for floating-point refill arithmetic (0.04 * 25 is not quite 1.0).
 _EPSILON = 1e-9
+
+
+logger = logging.getLogger("partner_api.ratelimit")
 
 
 class RateLimiter(Protocol):
@@ -147,17 +153,42 @@ return {granted, string.format('%.6f', wait), string.format('%.6f', now)}
 
 
 class RedisRateLimiter(TokenBucketLimiter):
-    """A token bucket per key in Redis, shared by every process that uses the same Redis and prefix."""
+    """A token bucket per key in Redis, shared by every process that uses the same Redis and prefix.
+
+    While Redis cannot be reached the process falls back to its own in-memory bucket (and logs a warning),
+    trying Redis again after `retry_redis_after` seconds: an outage of Redis slows calls down only once per
+    period, but the limit is then no longer shared between processes.
+    """
+
+    retry_redis_after = 30.0
 
     def __init__(self, redis_client: Any, *, prefix: str = "partner_api:ratelimit", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.redis = redis_client
         self.prefix = prefix
         self._script = redis_client.register_script(_TAKE_SCRIPT)
+        self._fallback = MemoryRateLimiter(**kwargs)
+        self._degraded = False
+        self._redis_down_until = 0.0
 
     def _take(self, key: str, capacity: float, rate: float) -> Grant:
         ttl_ms = max(1000, int(1000 * (capacity / rate) * 2))
-        granted, wait, now = self._script(keys=[f"{self.prefix}:{key}"], args=[capacity, repr(rate), ttl_ms])
+        if self._degraded and time.monotonic() < self._redis_down_until:
+            return self._fallback._take(key, capacity, rate)
+        try:
+            granted, wait, now = self._script(
+                keys=[f"{self.prefix}:{key}"], args=[capacity, repr(rate), ttl_ms]
+            )
+        except RedisError as exc:
+            if not self._degraded:
+                logger.warning(
+                    "partner_api rate limiter: Redis unavailable (%s); limiting per process until it is back",
+                    type(exc).__name__,
+                )
+                self._degraded = True
+            self._redis_down_until = time.monotonic() + self.retry_redis_after
+            return self._fallback._take(key, capacity, rate)
+        self._degraded = False
         return Grant(bool(int(granted)), float(wait), float(now))
 
 

@@ -127,3 +127,14 @@ def test_redis_limiter_blocks_in_process(redis_url, redis_prefix):
     with pytest.raises(RateLimitedError):
         limiter.acquire("op")
     assert waits == []
+
+
+def test_redis_outage_falls_back_to_a_per_process_bucket(caplog):
+    unreachable = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    waits: list[float] = []
+    limiter = RedisRateLimiter(unreachable, prefix="x", limit=60, period=60, sleep=waits.append)
+    limiter.acquire("op")
+    limiter.acquire("op")
+    assert len(waits) >= 1 and waits[0] == pytest.approx(1.0, abs=0.05)
+    warnings = [r for r in caplog.records if r.name == "partner_api.ratelimit"]
+    assert len(warnings) == 1 and "Redis unavailable" in warnings[0].getMessage()
