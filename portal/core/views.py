@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from portal.core import health, selectors
-from portal.core.access import Perm, require
+from portal.core import sync as sync_engine
+from portal.core.access import Perm, can, require
 from portal.core.dashboard import figures_for
 from portal.core.forms import ActivityFilterForm
 
@@ -45,7 +48,34 @@ def activity(request: HttpRequest) -> HttpResponse:
 
 @require(Perm.VIEW_SYNC)
 def sync(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/sync.html", {"runs": selectors.sync_run_list()})
+    """Recent resyncs; the running one with a progress bar the page polls (HTMX swaps only #sync-runs)."""
+    runs = selectors.sync_run_list()
+    running = [run for run in runs if run.finished_at is None]
+    template = (
+        "core/sync.html#runs" if request.htmx and request.htmx.target == "sync-runs" else "core/sync.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "runs": runs,
+            "running": running,
+            "lock_held": sync_engine.full_resync_running(),
+            "can_run": can(request.user, Perm.RUN_SYNC),
+        },
+    )
+
+
+@require(Perm.RUN_SYNC)
+@require_POST
+def sync_now(request: HttpRequest) -> HttpResponse:
+    """Start a full resync now (or point at the one already queued or running)."""
+    _run, started = sync_engine.resync_full_request(user=request.user)
+    if started:
+        messages.success(request, _("A full resync has been queued; its progress shows below."))
+    else:
+        messages.info(request, _("A full resync is already queued or running."))
+    return redirect("core:sync")
 
 
 @require_GET

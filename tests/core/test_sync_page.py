@@ -1,0 +1,58 @@
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.core.access import Role
+from portal.core.models import SyncRun
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sync_page_lists_runs_with_calls_per_operation_and_errors(client_as):
+    SyncRun.objects.create(
+        kind="full",
+        status=SyncRun.Status.PARTIAL,
+        finished_at=timezone.now(),
+        total=3,
+        done=3,
+        calls={"listCustomers": 1, "getUsageStatus": 3},
+        errors=[{"operation": "getUsageStatus", "domain_id": 42, "error": "HTTP 500"}],
+    )
+    body = client_as(Role.ACCOUNT_MANAGER).get(reverse("core:sync")).content.decode()
+    assert "getUsageStatus" in body and "HTTP 500" in body
+    assert 'data-testid="sync-now"' in body
+    assert 'hx-trigger="every 2s"' not in body  # nothing running: no polling
+
+
+def test_running_run_shows_progress_and_the_partial_keeps_polling(client_as):
+    SyncRun.objects.create(kind="full", total=10, done=4, calls={"getUsageStatus": 4})
+    client = client_as(Role.ADMIN)
+    page = client.get(reverse("core:sync")).content.decode()
+    assert 'aria-valuenow="40"' in page and 'hx-trigger="every 2s"' in page
+    partial = client.get(reverse("core:sync"), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="sync-runs")
+    body = partial.content.decode()
+    assert body.lstrip().startswith('<div id="sync-runs"') and "<html" not in body
+    assert 'hx-trigger="every 2s"' in body
+
+
+def test_sync_now_queues_one_run_and_a_double_click_does_not_queue_two(
+    client_as, django_capture_on_commit_callbacks
+):
+    client = client_as(Role.ACCOUNT_MANAGER)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = client.post(reverse("core:sync_now"))
+        second = client.post(reverse("core:sync_now"))
+    assert first.status_code == second.status_code == 302
+    assert SyncRun.objects.filter(kind="full").count() == 1
+    assert len(callbacks) == 1
+
+
+@pytest.mark.parametrize("role", [Role.SUPPORT, Role.FINANCE])
+def test_sync_now_is_forbidden_to_roles_without_run_sync(client_as, role):
+    assert client_as(role).post(reverse("core:sync_now")).status_code == 403
+    assert SyncRun.objects.count() == 0
+
+
+def test_sync_now_needs_login(client):
+    response = client.post(reverse("core:sync_now"))
+    assert response.status_code == 302 and "/login" in response["Location"]
