@@ -294,7 +294,7 @@ def list_customer_usages(request, domainId: int):
     customer = live_customer(domainId)
     try:
         first, last = month_bounds(query["year"], query["month"])
-    except ValueError:
+    except (ValueError, OverflowError):
         raise CU_MONTH.violation("year is out of range") from None
     # rule: customer_usage.daily_snapshots_in_month - no future days, none before the customer existed
     last = min(last, today)
@@ -363,7 +363,8 @@ def invoice_json(invoice: Invoice) -> dict:
 def list_invoices(request):
     # rule: invoice.filtered_by_usage_year (x-unverified: usage year, not issue year)
     # rule: invoice.year_month_is_usage_month; rule: invoice.current_month_not_issued
-    rows = Invoice.objects.filter(invoice_year=request.api.query["year"]).order_by("invoice_month")
+    year = request.api.query["year"]
+    rows = Invoice.objects.filter(invoice_year=year).order_by("invoice_month") if 0 < year < 10_000 else []
     return ok({"invoices": [invoice_json(i) for i in rows]})
 
 
@@ -405,7 +406,9 @@ def settlement_json(item: SettlementItem) -> dict:
 def list_invoice_details(request):
     query = request.api.query
     year, month, count = query["year"], query["month"], query["count"]
-    invoice = Invoice.objects.filter(invoice_year=year, invoice_month=month).first()
+    invoice = (
+        Invoice.objects.filter(invoice_year=year, invoice_month=month).first() if 0 < year < 10_000 else None
+    )
     scope = page_scope("invoice-details", year, month)
     details_qs = InvoiceDetail.objects.filter(invoice=invoice) if invoice else InvoiceDetail.objects.none()
     try:

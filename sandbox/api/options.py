@@ -60,6 +60,8 @@ PARENT = {
 TRIAL_SUB_OPTIONS = ("ACV200", "DRV00", "DRV_PS_T", "DRV_PA_T")
 PAID_SUB_OPTION = {"ACV200": "ACV201", "DRV00": "DRV01", "DRV_PS_T": "DRV_PS", "DRV_PA_T": "DRV_PA"}
 QUANTITY_OPTIONS = ("SSTG2", "BCT")
+# x-unverified: no maximum quantity is documented; the sandbox caps it so that a count stays a sane integer.
+MAX_QUANTITY = 1_000
 TRIAL_ABLE_OPTIONS = ("ACV2", "DRV")
 DRIVE_FOR_STD = ("DRV00", "DRV01", "DRV_PS_T", "DRV_PS")
 DRIVE_FOR_ADV = ("DRV_PA_T", "DRV_PA")
@@ -324,6 +326,7 @@ def create_option_product(request, domainId: int):
         # rule: option.add_paid_subscription_both - on STD/ADV both Trial and paid sub options are accepted
         if option_id in QUANTITY_OPTIONS:
             quantity = quantity or 1  # rule: option.add_answer_quantity - 1 unless more were asked for
+            ADD_QUANTITY.check(quantity <= MAX_QUANTITY, f"quantity must be at most {MAX_QUANTITY}")
         else:
             ADD_QUANTITY.check(quantity is None, f"{option_id} does not take a quantity")
         # x-unverified (rule 11): one option per optionProductId
@@ -418,6 +421,9 @@ def add_option_product_quantity(request, domainId: int, optionProductId: str):
         QTY_COUNTED_ONLY.check(optionProductId in QUANTITY_OPTIONS, f"{optionProductId} has no quantity")
         option = option_of(customer, optionProductId, QTY_IN_USE)
         # rule: option.add_quantity_immediate; rule: option.add_quantity_only_grows (units are added)
+        QTY_MIN.check(
+            (option.quantity or 0) + extra <= MAX_QUANTITY, f"quantity must stay at most {MAX_QUANTITY}"
+        )
         option.quantity = (option.quantity or 0) + extra
         option.save(update_fields=["quantity"])
         restart_option_usage(option, option.subscription, today)
@@ -473,6 +479,9 @@ def update_option_product_renewal(request, domainId: int, optionProductId: str):
             )
         RENEW_QUANTITY.check(
             quantity is None or optionProductId in QUANTITY_OPTIONS, f"{optionProductId} has no quantity"
+        )
+        RENEW_QUANTITY.check(
+            quantity is None or quantity <= MAX_QUANTITY, f"quantity must be at most {MAX_QUANTITY}"
         )
         if kind == "CHANGE":
             RENEW_CHANGE.check(
@@ -542,7 +551,8 @@ def check_quantity_change(
     )
     # x-unverified: quantity of a CHANGE_QUANTITY task is the new total, which must be larger
     the_rule.check(
-        quantity is not None and quantity > (option.quantity or 0), "quantity must exceed the current one"
+        quantity is not None and (option.quantity or 0) < quantity <= MAX_QUANTITY,
+        f"quantity must exceed the current one (at most {MAX_QUANTITY})",
     )
     first = next_month_first(today)
     the_rule.check(
@@ -592,6 +602,9 @@ def create_option_product_order(request, domainId: int):
             ORDER_APPLY_PRE_ORDER.check(option is None, f"{option_id} is already in use")
             if option_id in QUANTITY_OPTIONS:
                 quantity = quantity or 1
+                ORDER_APPLY_QUANTITY.check(
+                    quantity <= MAX_QUANTITY, f"quantity must be at most {MAX_QUANTITY}"
+                )
             else:
                 ORDER_APPLY_QUANTITY.check(quantity is None, f"{option_id} does not take a quantity")
             if sub is None:
@@ -824,7 +837,7 @@ def list_option_product_usages(request, domainId: int):
     customer = live_customer(domainId)
     try:
         first, last = month_bounds(query["year"], query["month"])
-    except ValueError:
+    except (ValueError, OverflowError):
         raise USAGE_YEAR_MONTH.violation("year is out of range") from None
     last = min(last, today)
     periods = (

@@ -114,7 +114,9 @@ def subscription_of(
 ) -> Subscription:
     """The customer's subscription in use, or 404 (ids are strings in paths: anything not a number is unknown)."""
     sub = None
-    if subscription_id.isdigit():
+    if (
+        subscription_id.isdigit() and len(subscription_id) <= 18
+    ):  # beyond: no such id (and no SQLite overflow)
         sub = Subscription.objects.filter(
             customer=customer, pk=int(subscription_id), cancelled_on__isnull=True
         ).first()
@@ -451,6 +453,9 @@ def paid_target(
     rules["licenses"].check(
         plan not in LICENSE_PLANS or licenses is not None, f"licenseCount is required for plan {plan}"
     )
+    rules["licenses"].check(
+        licenses is None or licenses <= MAX_LICENSES, f"licenseCount must be at most {MAX_LICENSES}"
+    )
     if licenses is not None and plan in LICENSE_PLANS and "members" in rules:
         rules["members"].check(
             licenses >= customer.member_count,
@@ -646,7 +651,9 @@ PRE_PATCH_UNKNOWN = rule(
 
 
 def pre_order_of(customer: Customer, pre_order_id: int, the_rule: Rule) -> SubscriptionPreOrder:
-    pre = SubscriptionPreOrder.objects.filter(customer=customer, pk=pre_order_id).first()
+    pre = None
+    if 0 < pre_order_id < 2**63:
+        pre = SubscriptionPreOrder.objects.filter(customer=customer, pk=pre_order_id).first()
     if pre is None:
         raise the_rule.violation(f"preOrderId {pre_order_id} is not a pre-order of domainId {customer.pk}")
     return pre
