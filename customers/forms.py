@@ -102,3 +102,170 @@ class CustomerFilterForm(forms.Form):
         if self.is_valid() and self.cleaned_data.get("per_page"):
             return self.cleaned_data["per_page"]
         return DEFAULT_PAGE_SIZE
+
+
+# --- Lifecycle forms: the contract's rules are checked here first ------------------------------------
+
+PHONE_RE = r"^[0-9PT*#+,-]+$"
+MAX_USERS_LIMIT = 1_000_000
+
+
+class ReasonMixin(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason / ticket"),
+        required=False,
+        max_length=500,
+        help_text=_("Optional; kept with the change in the activity log."),
+    )
+
+
+class CustomerEditForm(ReasonMixin):
+    """patchCustomer: only the fields that changed are sent."""
+
+    company_name = forms.CharField(label=_("Company name"), max_length=40)
+    phone_number = forms.RegexField(
+        label=_("Phone number"),
+        regex=PHONE_RE,
+        max_length=64,
+        error_messages={"invalid": _("Use digits and the characters P T - * # + , only.")},
+    )
+    time_zone = forms.CharField(label=_("Time zone"), max_length=64, help_text=_("For example Asia/Tokyo."))
+    locale = forms.ChoiceField(
+        label=_("Language"),
+        choices=[
+            ("ja_JP", _("Japanese")),
+            ("en_US", _("English")),
+            ("ko_KR", _("Korean")),
+            ("zh_TW", _("Chinese (Traditional)")),
+            ("zh_CN", _("Chinese (Simplified)")),
+        ],
+    )
+    customer_code = forms.CharField(label=_("Customer code"), required=False, max_length=200)
+    memo = forms.CharField(
+        label=_("Memo"), required=False, max_length=700, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    enable_partner_profile_display = forms.BooleanField(label=_("Show the partner profile"), required=False)
+
+    field_order = [
+        "company_name",
+        "phone_number",
+        "time_zone",
+        "locale",
+        "customer_code",
+        "memo",
+        "enable_partner_profile_display",
+        "reason",
+    ]
+
+    @classmethod
+    def initial_for(cls, customer: Customer) -> dict:
+        return {
+            "company_name": customer.company_name,
+            "phone_number": customer.phone_number,
+            "time_zone": customer.time_zone,
+            "locale": customer.locale,
+            "customer_code": customer.customer_code,
+            "memo": customer.memo,
+            "enable_partner_profile_display": bool(customer.enable_partner_profile_display),
+        }
+
+    def clean_customer_code(self) -> str:
+        code = self.cleaned_data["customer_code"]
+        if len(code.encode("utf-8")) > 200:
+            raise forms.ValidationError(
+                _("The customer code may be at most 200 bytes (a Japanese character counts as 3).")
+            )
+        return code
+
+    def clean_time_zone(self) -> str:
+        from zoneinfo import available_timezones
+
+        value = self.cleaned_data["time_zone"].strip()
+        if value not in available_timezones():
+            raise forms.ValidationError(_("Unknown time zone; use a name such as Asia/Tokyo."))
+        return value
+
+    def changes(self) -> dict:
+        """The cleaned values that differ from the initial ones (what patchCustomer will send)."""
+        return {
+            name: self.cleaned_data[name]
+            for name in self.changed_data
+            if name != "reason" and name in self.cleaned_data
+        }
+
+
+class UsageStatusForm(ReasonMixin):
+    """patchUsageStatus: maximum users (blank = no limit) and a scheduled cancellation (blank = none)."""
+
+    max_member_count = forms.IntegerField(
+        label=_("Maximum users"),
+        required=False,
+        min_value=1,
+        max_value=MAX_USERS_LIMIT,
+        help_text=_("Leave blank for no limit. Setting it also deletes a scheduled max-users change."),
+    )
+    withdrawal_date = forms.DateField(
+        label=_("Scheduled cancellation"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave blank for none. The customer is suspended, then deleted, from this date."),
+    )
+    field_order = ["max_member_count", "withdrawal_date", "reason"]
+
+    def clean_withdrawal_date(self):
+        from portal.core.selectors import business_today
+
+        day = self.cleaned_data["withdrawal_date"]
+        if day is not None and day <= business_today():
+            raise forms.ValidationError(_("The cancellation date must be after today (Japan time)."))
+        return day
+
+
+class RenewalForm(ReasonMixin):
+    """createUsageStatusRenewal / patchUsageStatusRenewal: a scheduled max-users change."""
+
+    apply_date = forms.DateField(label=_("Apply on"), widget=forms.DateInput(attrs={"type": "date"}))
+    max_member_count = forms.IntegerField(
+        label=_("New maximum users"),
+        required=False,
+        min_value=1,
+        max_value=MAX_USERS_LIMIT,
+        help_text=_("Leave blank for no limit."),
+    )
+    field_order = ["apply_date", "max_member_count", "reason"]
+
+    def clean_apply_date(self):
+        import datetime as dt
+
+        from portal.core.selectors import business_today
+
+        day = self.cleaned_data["apply_date"]
+        today = business_today()
+        try:
+            last = today.replace(year=today.year + 1)
+        except ValueError:  # 29 February
+            last = today.replace(year=today.year + 1, day=28)
+        if not (today + dt.timedelta(days=1) <= day <= last):
+            raise forms.ValidationError(
+                _("Choose a date from tomorrow to one year from today (Japan time): %(first)s to %(last)s.")
+                % {"first": today + dt.timedelta(days=1), "last": last}
+            )
+        return day
+
+
+class CustomerDeleteForm(ReasonMixin):
+    """Delete behind a confirmation: the user types the customer's domain."""
+
+    confirm_domain = forms.CharField(label=_("Type the domain to confirm"), max_length=255)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput)
+    field_order = ["confirm_domain", "reason", "idempotency_key"]
+
+    def __init__(self, *args, customer: Customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+
+    def clean_confirm_domain(self) -> str:
+        value = self.cleaned_data["confirm_domain"].strip()
+        if value != self.customer.domain:
+            raise forms.ValidationError(_("This is not the customer's domain; nothing was deleted."))
+        return value

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from customers.models import Customer
@@ -165,3 +166,311 @@ def customer_refresh(*, domain_id: int, user=None) -> SyncRun:
 def customer_refresh_later(*, domain_id: int, skip: tuple[str, ...] = ()) -> None:
     """After a write: refresh the touched customer in the background, skipping what the reply already gave."""
     sync.resync_customer_request(domain_id=domain_id, skip=skip)
+
+
+# --- Lifecycle changes -----------------------------------------------------------------------------------
+
+
+class CustomerChangeRefused(Exception):
+    """The Partner API refused the change (or could not be reached); `field` names the form field if known."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class CustomerChangeOutcomeUnknown(CustomerChangeRefused):
+    """The change was sent but no answer came back: it may or may not have been applied."""
+
+
+#: Words in the API's description that point at a form field.
+_FIELD_HINTS = {
+    "companyName": "company_name",
+    "phoneNumber": "phone_number",
+    "timeZone": "time_zone",
+    "customerCode": "customer_code",
+    "memo": "memo",
+    "maxMemberCount": "max_member_count",
+    "withdrawalDate": "withdrawal_date",
+    "applyDate": "apply_date",
+    "domain": "domain",
+}
+
+
+def _plain_refusal(exc) -> CustomerChangeRefused:
+    from partner_api.errors import NotFoundError, OutcomeUnknownError, RejectedError
+
+    text = exc.description or exc.code or str(exc)
+    field = next((f for key, f in _FIELD_HINTS.items() if key in (exc.description or "")), None)
+    if isinstance(exc, OutcomeUnknownError):
+        return CustomerChangeOutcomeUnknown(
+            _msg(
+                "LINE WORKS did not answer in time, so the change may or may not have been applied. "
+                "The customer is being read again; check it before trying again."
+            )
+        )
+    if isinstance(exc, NotFoundError):
+        return CustomerChangeRefused(_msg("LINE WORKS no longer has this customer (or what you changed)."))
+    if isinstance(exc, RejectedError):
+        return CustomerChangeRefused(
+            _msg("LINE WORKS refused the change: %(why)s") % {"why": text}, field=field
+        )
+    if exc.retryable:
+        return CustomerChangeRefused(
+            _msg(
+                "LINE WORKS is unavailable or busy right now (%(why)s). Nothing was changed; try again later."
+            )
+            % {"why": text}
+        )
+    return CustomerChangeRefused(_msg("LINE WORKS refused the change: %(why)s") % {"why": text})
+
+
+def _msg(text: str) -> str:
+    from django.utils.translation import gettext
+
+    return gettext(text)
+
+
+def _dump(model: Any) -> Any:
+    if model is None:
+        return {}
+    if hasattr(model, "model_dump"):
+        return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return {"value": model}
+
+
+def _sent(**fields: Any) -> dict[str, Any]:
+    """What was sent, for the audit trail (dates as text; passwords never reach this)."""
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in fields.items()}
+
+
+def _write(*, user, operation_id: str, domain_id: int | None, sent: dict, reason: str, call):
+    """Send one change: audit it whatever happens, turn failures into CustomerChangeRefused."""
+    from partner_api.errors import PartnerApiError
+    from portal.core.models import AuditEntry
+    from portal.core.partner import get_client
+    from portal.core.services import audit_record
+
+    try:
+        reply = call(get_client())
+    except PartnerApiError as exc:
+        outcome = (
+            AuditEntry.Outcome.UNKNOWN
+            if exc.outcome_unknown
+            else AuditEntry.Outcome.FAILED
+            if exc.retryable
+            else AuditEntry.Outcome.REFUSED
+        )
+        audit_record(
+            actor=user,
+            operation_id=operation_id,
+            outcome=outcome,
+            domain_id=domain_id,
+            sent=sent,
+            response_status=exc.status,
+            response_body={"code": exc.code, "description": exc.description},
+            reason=reason,
+        )
+        if exc.outcome_unknown and domain_id:
+            customer_refresh_later(domain_id=domain_id)
+        raise _plain_refusal(exc) from exc
+    audit_record(
+        actor=user,
+        operation_id=operation_id,
+        outcome=AuditEntry.Outcome.SUCCEEDED,
+        domain_id=domain_id,
+        sent=sent,
+        response_status=200,
+        response_body=_dump(reply),
+        reason=reason,
+    )
+    return reply
+
+
+def customer_patch(
+    *,
+    user,
+    domain_id: int,
+    company_name: str | None = None,
+    phone_number: str | None = None,
+    time_zone: str | None = None,
+    locale: str | None = None,
+    customer_code: str | None = None,
+    memo: str | None = None,
+    enable_partner_profile_display: bool | None = None,
+    reason: str = "",
+) -> Customer:
+    """Change only the given properties (patchCustomer); the cache is updated from the API's reply."""
+    from partner_api.models import CustomerPartnershipUpdate
+
+    partnership_fields = {
+        k: v
+        for k, v in {
+            "customer_code": customer_code,
+            "memo": memo,
+            "enable_partner_profile_display": enable_partner_profile_display,
+        }.items()
+        if v is not None
+    }
+    fields = {
+        k: v
+        for k, v in {
+            "company_name": company_name,
+            "phone_number": phone_number,
+            "time_zone": time_zone,
+            "locale": locale,
+        }.items()
+        if v is not None
+    }
+    partnership = CustomerPartnershipUpdate(**partnership_fields) if partnership_fields else None
+    reply = _write(
+        user=user,
+        operation_id="patchCustomer",
+        domain_id=domain_id,
+        sent=_sent(**fields, **partnership_fields),
+        reason=reason,
+        call=lambda client: client.patch_customer(domain_id=domain_id, partnership=partnership, **fields),
+    )
+    customer = customer_upsert(remote=reply)
+    customer_refresh_later(domain_id=domain_id, skip=("getCustomer",))
+    return customer
+
+
+def usage_status_patch(
+    *,
+    user,
+    domain_id: int,
+    max_member_count: int | None,
+    withdrawal_date: dt.date | None,
+    reason: str = "",
+) -> Customer | None:
+    """Set the maximum users (None = no limit) and the scheduled cancellation (None = none).
+
+    Note the contract: setting the maximum also deletes a scheduled max-users change.
+    """
+    reply = _write(
+        user=user,
+        operation_id="patchUsageStatus",
+        domain_id=domain_id,
+        sent=_sent(maxMemberCount=max_member_count, withdrawalDate=withdrawal_date),
+        reason=reason,
+        call=lambda client: client.patch_usage_status(
+            domain_id=domain_id, max_member_count=max_member_count, withdrawal_date=withdrawal_date
+        ),
+    )
+    customer = customer_usage_upsert(domain_id=domain_id, remote=reply)
+    customer_refresh_later(domain_id=domain_id, skip=("getUsageStatus",))
+    return customer
+
+
+def usage_renewal_save(
+    *, user, domain_id: int, apply_date: dt.date, max_member_count: int | None, reason: str = ""
+) -> Customer | None:
+    """Create the scheduled max-users change, or move it when one exists with the same maximum.
+
+    The API can only move a scheduled change's date (PATCH); a new maximum replaces it (POST).
+    """
+    current = Customer.objects.filter(domain_id=domain_id).first()
+    move_only = (
+        current is not None
+        and current.renewal_apply_date is not None
+        and current.renewal_max_member_count == max_member_count
+    )
+    if move_only:
+        reply = _write(
+            user=user,
+            operation_id="patchUsageStatusRenewal",
+            domain_id=domain_id,
+            sent=_sent(applyDate=apply_date),
+            reason=reason,
+            call=lambda client: client.patch_usage_status_renewal(domain_id=domain_id, apply_date=apply_date),
+        )
+    else:
+        reply = _write(
+            user=user,
+            operation_id="createUsageStatusRenewal",
+            domain_id=domain_id,
+            sent=_sent(applyDate=apply_date, maxMemberCount=max_member_count),
+            reason=reason,
+            call=lambda client: client.create_usage_status_renewal(
+                domain_id=domain_id, apply_date=apply_date, max_member_count=max_member_count
+            ),
+        )
+    customer = customer_usage_upsert(domain_id=domain_id, remote=reply)
+    customer_refresh_later(domain_id=domain_id, skip=("getUsageStatus",))
+    return customer
+
+
+def usage_renewal_delete(*, user, domain_id: int, reason: str = "") -> None:
+    """Cancel the scheduled max-users change; the usage status is read again."""
+    _write(
+        user=user,
+        operation_id="deleteUsageStatusRenewal",
+        domain_id=domain_id,
+        sent={},
+        reason=reason,
+        call=lambda client: client.delete_usage_status_renewal(domain_id=domain_id),
+    )
+    Customer.objects.filter(domain_id=domain_id).update(
+        renewal_apply_date=None, renewal_max_member_count=None
+    )
+    customer = Customer.objects.filter(domain_id=domain_id).first()
+    if customer is not None:
+        customer.save(update_fields=["renewal_apply_date"])
+    customer_refresh_later(domain_id=domain_id, skip=("getCustomer",))
+
+
+# --- Slow changes: tracked Operations run by Celery tasks ----------------------------------------------
+
+
+def customer_delete_request(*, user, domain_id: int, idempotency_key: str, reason: str = ""):
+    """Queue the deletion of a customer. The same key (double click, resubmit) returns the same Operation."""
+    from portal.core.services import operation_start
+
+    operation, created = operation_start(
+        idempotency_key=idempotency_key,
+        kind="deleteCustomer",
+        domain_id=domain_id,
+        user=user,
+        params={"reason": reason},
+    )
+    if created:
+        from customers import tasks
+
+        transaction.on_commit(lambda: tasks.customer_delete.delay(operation_id=str(operation.pk)))
+    return operation
+
+
+def customer_delete_run(*, operation_id) -> None:
+    """Task body: send deleteCustomer once for this Operation and record the outcome."""
+    from portal.core.models import Operation
+    from portal.core.services import operation_update
+
+    operation = Operation.objects.select_related("requested_by").get(pk=operation_id)
+    if operation.status != Operation.Status.QUEUED:
+        return  # a retried task: the change was already sent (or is being sent)
+    operation_update(operation, status=Operation.Status.RUNNING, progress=10)
+    domain_id = operation.domain_id
+    try:
+        pending = _write(
+            user=operation.requested_by,
+            operation_id="deleteCustomer",
+            domain_id=domain_id,
+            sent={},
+            reason=operation.params.get("reason", ""),
+            call=lambda client: client.delete_customer(domain_id=domain_id),
+        )
+    except CustomerChangeOutcomeUnknown as exc:
+        operation_update(operation, status=Operation.Status.UNKNOWN, error=exc.message)
+        return
+    except CustomerChangeRefused as exc:
+        operation_update(operation, status=Operation.Status.FAILED, error=exc.message)
+        return
+    if not pending:
+        customer_mark_removed(domain_id=domain_id)
+    operation_update(
+        operation, status=Operation.Status.SUCCEEDED, result={"pending_withdrawal": bool(pending)}
+    )
+    if pending:
+        customer_refresh_later(domain_id=domain_id)

@@ -9,4 +9,10 @@ urlpatterns = [
     path("export.csv", views.customer_export, name="export"),
     path("<int:domain_id>/", views.customer_detail, name="detail"),
     path("<int:domain_id>/refresh/", views.customer_refresh, name="refresh"),
+    path("<int:domain_id>/edit/", views.customer_edit, name="edit"),
+    path("<int:domain_id>/usage/", views.customer_usage, name="usage"),
+    path("<int:domain_id>/usage/renewal/", views.customer_renewal, name="renewal"),
+    path("<int:domain_id>/usage/renewal/delete/", views.customer_renewal_delete, name="renewal_delete"),
+    path("<int:domain_id>/delete/", views.customer_delete, name="delete"),
+    path("operations/<uuid:operation_id>/", views.operation_status, name="operation"),
 ]

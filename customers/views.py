@@ -10,8 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from customers import selectors, services
-from customers.forms import CustomerFilterForm
+from customers import forms, selectors, services
 from customers.sections import sections_for
 from portal.core import selectors as core_selectors
 from portal.core.access import Perm, can, require
@@ -35,8 +34,8 @@ LIST_COLUMNS = (
 NUMERIC_COLUMNS = ("members", "max_users")
 
 
-def _filter_form(request: HttpRequest) -> CustomerFilterForm:
-    return CustomerFilterForm(request.GET, plans=selectors.customer_plan_values())
+def _filter_form(request: HttpRequest) -> forms.CustomerFilterForm:
+    return forms.CustomerFilterForm(request.GET, plans=selectors.customer_plan_values())
 
 
 @require(Perm.VIEW_CUSTOMERS)
@@ -120,3 +119,154 @@ def customer_refresh(request: HttpRequest, domain_id: int) -> HttpResponse:
         detail = "; ".join(e.get("error", "") for e in run.errors[:3])
         messages.error(request, _("Refresh failed: %(detail)s") % {"detail": detail})
     return redirect("customers:detail", domain_id=domain_id)
+
+
+# --- Lifecycle forms (Account managers and Admins) -----------------------------------------------------
+
+
+def _customer_or_404(request: HttpRequest, domain_id: int):
+    customer = selectors.customer_get(user=request.user, domain_id=domain_id)
+    if customer is None or customer.removed_at is not None:
+        raise Http404
+    return customer
+
+
+def _refused(form, exc: services.CustomerChangeRefused) -> None:
+    """Show the API's refusal on the field it concerns, or on the whole form."""
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+@require(Perm.CHANGE_CUSTOMERS)
+def customer_edit(request: HttpRequest, domain_id: int) -> HttpResponse:
+    customer = _customer_or_404(request, domain_id)
+    initial = forms.CustomerEditForm.initial_for(customer)
+    form = forms.CustomerEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        if not changes:
+            messages.info(request, _("Nothing changed."))
+            return redirect("customers:detail", domain_id=domain_id)
+        try:
+            services.customer_patch(
+                user=request.user, domain_id=domain_id, reason=form.cleaned_data["reason"], **changes
+            )
+        except services.CustomerChangeRefused as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, _("Customer updated."))
+            return redirect("customers:detail", domain_id=domain_id)
+    return render(request, "customers/customer_edit.html", {"customer": customer, "form": form})
+
+
+@require(Perm.CHANGE_CUSTOMERS)
+def customer_usage(request: HttpRequest, domain_id: int) -> HttpResponse:
+    """Maximum users and scheduled cancellation (POST here); the scheduled change has its own URLs."""
+    customer = _customer_or_404(request, domain_id)
+    initial = {
+        "max_member_count": None if customer.max_member_unlimited else customer.max_member_count,
+        "withdrawal_date": customer.withdrawal_date,
+    }
+    form = forms.UsageStatusForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.usage_status_patch(
+                user=request.user,
+                domain_id=domain_id,
+                max_member_count=form.cleaned_data["max_member_count"],
+                withdrawal_date=form.cleaned_data["withdrawal_date"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.CustomerChangeRefused as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, _("Usage status updated."))
+            return redirect("customers:detail", domain_id=domain_id)
+    renewal_form = forms.RenewalForm(
+        initial={
+            "apply_date": customer.renewal_apply_date,
+            "max_member_count": customer.renewal_max_member_count,
+        }
+    )
+    return render(
+        request,
+        "customers/customer_usage.html",
+        {"customer": customer, "form": form, "renewal_form": renewal_form},
+    )
+
+
+@require(Perm.CHANGE_CUSTOMERS)
+@require_POST
+def customer_renewal(request: HttpRequest, domain_id: int) -> HttpResponse:
+    customer = _customer_or_404(request, domain_id)
+    renewal_form = forms.RenewalForm(request.POST)
+    if renewal_form.is_valid():
+        try:
+            services.usage_renewal_save(
+                user=request.user,
+                domain_id=domain_id,
+                apply_date=renewal_form.cleaned_data["apply_date"],
+                max_member_count=renewal_form.cleaned_data["max_member_count"],
+                reason=renewal_form.cleaned_data["reason"],
+            )
+        except services.CustomerChangeRefused as exc:
+            _refused(renewal_form, exc)
+        else:
+            messages.success(request, _("Scheduled max-users change saved."))
+            return redirect("customers:detail", domain_id=domain_id)
+    form = forms.UsageStatusForm(
+        initial={"max_member_count": customer.max_member_count, "withdrawal_date": customer.withdrawal_date}
+    )
+    return render(
+        request,
+        "customers/customer_usage.html",
+        {"customer": customer, "form": form, "renewal_form": renewal_form},
+        status=200,
+    )
+
+
+@require(Perm.CHANGE_CUSTOMERS)
+@require_POST
+def customer_renewal_delete(request: HttpRequest, domain_id: int) -> HttpResponse:
+    _customer_or_404(request, domain_id)
+    try:
+        services.usage_renewal_delete(
+            user=request.user, domain_id=domain_id, reason=request.POST.get("reason", "")[:500]
+        )
+    except services.CustomerChangeRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Scheduled max-users change deleted."))
+    return redirect("customers:detail", domain_id=domain_id)
+
+
+@require(Perm.CHANGE_CUSTOMERS)
+def customer_delete(request: HttpRequest, domain_id: int) -> HttpResponse:
+    import uuid
+
+    customer = _customer_or_404(request, domain_id)
+    form = forms.CustomerDeleteForm(
+        request.POST or None, customer=customer, initial={"idempotency_key": uuid.uuid4().hex}
+    )
+    if request.method == "POST" and form.is_valid():
+        operation = services.customer_delete_request(
+            user=request.user,
+            domain_id=domain_id,
+            idempotency_key=f"deleteCustomer:{domain_id}:{form.cleaned_data['idempotency_key']}",
+            reason=form.cleaned_data["reason"],
+        )
+        return redirect("customers:operation", operation_id=operation.pk)
+    return render(request, "customers/customer_delete.html", {"customer": customer, "form": form})
+
+
+@require(Perm.CHANGE_CUSTOMERS)
+@require_GET
+def operation_status(request: HttpRequest, operation_id) -> HttpResponse:
+    """A slow change's status; the page polls its own partial until the operation has finished."""
+    operation = core_selectors.operation_get(operation_id=operation_id)
+    if operation is None:
+        raise Http404
+    template = "customers/operation.html"
+    if request.htmx and request.htmx.target == "operation":
+        template += "#status"
+    return render(request, template, {"operation": operation})
