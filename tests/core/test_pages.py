@@ -156,3 +156,22 @@ def test_create_portal_user_command(db):
     )
     user = authenticate(username="alice", password="long-enough-pw")
     assert user is not None and role_of(user) == Role.FINANCE
+
+
+def test_readyz_gets_a_real_token_from_the_sandbox(client, portal_sandbox):
+    checks = client.get("/readyz").json()["checks"]
+    assert checks["partner_api"]["status"] == "ok"
+    assert checks["partner_api"]["detail"] == "service account"
+
+
+def test_readyz_names_a_refused_credential(client, portal_sandbox, settings):
+    from django.core.cache import cache
+
+    from portal.core.partner import reset_clients
+
+    settings.PARTNER_API_CLIENT_SECRET = "wrong-secret"
+    reset_clients()
+    cache.clear()  # no cached token: the check must ask the token endpoint
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["partner_api"]["status"] == "fail"
