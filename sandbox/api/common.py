@@ -370,6 +370,7 @@ def _validate_parameters(
         try:
             value = _coerce(raw, schema)
         except ValueError:
+            _invalid_path_value(op, where, name, raw)
             raise ApiError(
                 400,
                 "INVALID_PARAMETER",
@@ -378,11 +379,18 @@ def _validate_parameters(
             ) from None
         error = best_match(contract.schema_validator(param.get("schema", {})).iter_errors(value))
         if error is not None:
+            _invalid_path_value(op, where, name, raw)
             raise ApiError(
                 400, _error_code(error), f"{name}: {error.message}", rule=_rule_name(field_rules, name)
             )
         (path_values if where == "path" else query)[name] = value
     return path_values, query
+
+
+def _invalid_path_value(op: Operation, where: str, name: str, raw: str) -> None:
+    """A malformed path value names no resource: 404 where the operation documents no 400."""
+    if where == "path" and "400" not in op.responses:
+        raise ApiError(404, "NOT_FOUND", f"{name} {raw!r} does not name a resource")
 
 
 def _rule_name(field_rules, name: str) -> str:
