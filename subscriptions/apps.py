@@ -7,6 +7,19 @@ class SubscriptionsConfig(AppConfig):
     verbose_name = _("Subscriptions")
 
     def ready(self) -> None:
-        from subscriptions import resync
+        from customers.sections import DetailSection, register_detail_section
+        from portal.core.access import Perm
+        from subscriptions import resync, schedule, selectors
 
+        register_detail_section(
+            DetailSection(
+                key="subscriptions",
+                title=_("Subscriptions"),
+                template="subscriptions/_customer_section.html",
+                context=selectors.customer_subscriptions_section,
+                perm=Perm.VIEW_SUBSCRIPTIONS,
+                order=20,
+            )
+        )
+        schedule.register_builtin_sources()
         resync.register()

@@ -17,6 +17,7 @@ MATRIX = [
     ("customers:list", {}, ALL),
     ("subscriptions:list", {}, {AM, SUP, ADM}),
     ("subscriptions:scheduled", {}, {AM, SUP, ADM}),
+    ("subscriptions:export", {}, {AM, SUP, ADM}),
     ("billing:invoices", {}, {AM, FIN, ADM}),
     ("core:activity", {}, {AM, SUP, ADM}),
     ("core:sync", {}, {AM, ADM}),

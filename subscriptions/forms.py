@@ -1,0 +1,144 @@
+"""Forms of the subscriptions pages: the list's filters and the scheduled-changes filters."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from subscriptions.models import Plan, Product, RenewalType, Status
+from subscriptions.selectors import (
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_SORT,
+    NO_RENEWAL,
+    PAGE_SIZES,
+    SORTS,
+    SubscriptionFilters,
+)
+
+SORT_LABELS = {
+    "customer": _("Customer"),
+    "product": _("Product"),
+    "plan": _("Plan"),
+    "licences": _("Licences"),
+    "start": _("Start date"),
+    "end": _("End date"),
+    "status": _("Status"),
+    "renewal": _("Renewal"),
+}
+
+
+def _sort_choices():
+    out = []
+    for key in SORTS:
+        out.append((key, SORT_LABELS[key]))
+        out.append((f"-{key}", _("%(label)s (descending)") % {"label": SORT_LABELS[key]}))
+    return out
+
+
+def _choices(known: type, values: list[str] | None) -> list[tuple[str, str]]:
+    """Known values first (translated), then any other value the cache holds, as it is."""
+    labels = dict(known.choices)
+    ordered = list(dict.fromkeys([*labels, *(v for v in values or [] if v)]))
+    return [("", _("Any"))] + [(v, labels.get(v, v)) for v in ordered]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def valid_data(form: forms.Form) -> dict:
+    """The cleaned values of a filter form; invalid parameters are ignored rather than failing the page."""
+    if form.is_valid():
+        return form.cleaned_data
+    return {k: v for k, v in getattr(form, "cleaned_data", {}).items() if k not in form.errors}
+
+
+class SubscriptionFilterForm(forms.Form):
+    """The whole state of the subscriptions list, read from the query string (so a URL can be shared)."""
+
+    q = forms.CharField(
+        label=_("Customer"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Company, domain, customer code or domainId"),
+                "autocomplete": "off",
+            }
+        ),
+    )
+    product = forms.ChoiceField(label=_("Product"), required=False)
+    plan = forms.ChoiceField(label=_("Plan"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=_choices(Status, None))
+    trial_within = forms.IntegerField(
+        label=_("Trial ends within (days)"), required=False, min_value=0, max_value=366
+    )
+    renewal_type = forms.ChoiceField(
+        label=_("Renewal"),
+        required=False,
+        choices=_choices(RenewalType, None) + [(NO_RENEWAL, _("No renewal settings"))],
+    )
+    end_from = forms.DateField(label=_("Ends from"), required=False, widget=DateInput())
+    end_to = forms.DateField(label=_("Ends until"), required=False, widget=DateInput())
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+    per_page = forms.TypedChoiceField(
+        label=_("Per page"),
+        required=False,
+        coerce=int,
+        empty_value=DEFAULT_PAGE_SIZE,
+        choices=[(n, str(n)) for n in PAGE_SIZES],
+    )
+
+    def __init__(self, *args, products: list[str] | None = None, plans: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = _choices(Product, products)
+        self.fields["plan"].choices = _choices(Plan, plans)
+        self.fields["sort"].choices = _sort_choices()
+
+    def to_filters(self) -> SubscriptionFilters:
+        data = valid_data(self)
+        return SubscriptionFilters(
+            q=data.get("q") or "",
+            product=data.get("product") or "",
+            plan=data.get("plan") or "",
+            status=data.get("status") or "",
+            trial_within_days=data.get("trial_within"),
+            renewal_type=data.get("renewal_type") or "",
+            end_from=data.get("end_from"),
+            end_to=data.get("end_to"),
+            sort=data.get("sort") or DEFAULT_SORT,
+        )
+
+    @property
+    def per_page_value(self) -> int:
+        return valid_data(self).get("per_page") or DEFAULT_PAGE_SIZE
+
+
+class ScheduleFilterForm(forms.Form):
+    """Filters of the Scheduled changes agenda (customer, kinds, date range), from the query string."""
+
+    q = SubscriptionFilterForm.base_fields["q"]
+    kind = forms.MultipleChoiceField(
+        label=_("Type"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+
+    def __init__(self, *args, kinds: list[tuple[str, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = list(kinds)
+
+    def to_filters(self):
+        from subscriptions.schedule import ScheduleFilters
+
+        data = valid_data(self)
+        return ScheduleFilters(
+            q=data.get("q") or "",
+            kinds=tuple(data.get("kind") or ()),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )

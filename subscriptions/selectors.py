@@ -1,0 +1,177 @@
+"""Reads of the subscriptions cache. Never call the Partner API from here."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import F, OrderBy, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer, normalise_search
+from portal.core.access import Perm, check
+from portal.core.selectors import business_today
+from subscriptions.models import PreOrder, Subscription
+
+PAGE_SIZES = (25, 50, 100)
+DEFAULT_PAGE_SIZE = 25
+
+#: Sort keys offered on the list: the URL value and the column(s) it orders by.
+SORTS: dict[str, tuple[str, ...]] = {
+    "customer": ("customer__company_name", "subscription_id"),
+    "product": ("product_id", "subscription_id"),
+    "plan": ("plan", "subscription_id"),
+    "licences": ("license_count", "subscription_id"),
+    "start": ("plan_start_date", "subscription_id"),
+    "end": ("plan_end_date", "subscription_id"),
+    "status": ("status", "subscription_id"),
+    "renewal": ("renewal_type", "subscription_id"),
+}
+DEFAULT_SORT = "customer"
+
+
+@dataclass(frozen=True)
+class SubscriptionFilters:
+    q: str = ""
+    product: str = ""
+    plan: str = ""
+    status: str = ""
+    trial_within_days: int | None = None
+    renewal_type: str = ""
+    end_from: dt.date | None = None
+    end_to: dt.date | None = None
+    sort: str = DEFAULT_SORT
+
+
+#: The `renewal_type` filter value for subscriptions without renewal settings (Free, Trial).
+NO_RENEWAL = "none"
+
+
+def _order(sort: str) -> list[OrderBy]:
+    """Order by the sort key's columns; empty values come last either way (on every database)."""
+    descending = sort.startswith("-")
+    columns = SORTS.get(sort.lstrip("-"), SORTS[DEFAULT_SORT])
+    return [F(c).desc(nulls_last=True) if descending else F(c).asc(nulls_last=True) for c in columns]
+
+
+def customer_search(qs: QuerySet, q: str, *, prefix: str = "customer__") -> QuerySet:
+    """Rows whose customer matches every word of `q` (company name, domain, customer code, domainId)."""
+    for term in q.split():
+        needle = normalise_search(term)
+        if needle:
+            qs = qs.filter(**{f"{prefix}search_text__contains": needle})
+    return qs
+
+
+def subscription_list(*, user, filters: SubscriptionFilters) -> QuerySet[Subscription]:
+    """Subscriptions of the customers still in the API, filtered and sorted, each with its customer and
+    reservation joined (one query when evaluated)."""
+    check(user, Perm.VIEW_SUBSCRIPTIONS)
+    qs = Subscription.objects.filter(customer__removed_at=None)
+    qs = customer_search(qs, filters.q)
+    if filters.product:
+        qs = qs.filter(product_id=filters.product)
+    if filters.plan:
+        qs = qs.filter(plan=filters.plan)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.trial_within_days is not None:
+        today = business_today()
+        qs = qs.filter(
+            plan="TRIAL",
+            plan_end_date__gte=today,
+            plan_end_date__lte=today + dt.timedelta(days=filters.trial_within_days),
+        )
+    if filters.renewal_type == NO_RENEWAL:
+        qs = qs.filter(renewal_type="")
+    elif filters.renewal_type:
+        qs = qs.filter(renewal_type=filters.renewal_type)
+    if filters.end_from:
+        qs = qs.filter(plan_end_date__gte=filters.end_from)
+    if filters.end_to:
+        qs = qs.filter(plan_end_date__lte=filters.end_to)
+    return qs.select_related("customer", "reservation").order_by(*_order(filters.sort))
+
+
+def subscription_page(*, user, filters: SubscriptionFilters, page: str | int | None, per_page: int) -> Page:
+    """One page of the filtered list: two queries (count, rows) whatever the page size."""
+    qs = subscription_list(user=user, filters=filters).defer("customer__search_text", "customer__memo")
+    return Paginator(qs, per_page).get_page(page)
+
+
+def subscription_values(field: str) -> list[str]:
+    """The distinct values of a column (products or plans the cache holds, including unknown ones)."""
+    return list(Subscription.objects.order_by(field).values_list(field, flat=True).distinct())
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back, for streaming csv.writer output."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+CSV_COLUMNS = (
+    ("customer_id", _("domainId")),
+    ("customer__company_name", _("Company")),
+    ("customer__domain", _("Domain")),
+    ("subscription_id", _("subscriptionId")),
+    ("product_id", _("Product")),
+    ("plan", _("Plan")),
+    ("license_count", _("Licences")),
+    ("plan_start_date", _("Start date")),
+    ("plan_end_date", _("End date")),
+    ("status", _("Status")),
+    ("renewal_type", _("Renewal")),
+    ("renewal_product_id", _("Product at renewal")),
+    ("renewal_plan", _("Plan at renewal")),
+    ("renewal_license_count", _("Licences at renewal")),
+    ("reservation__type", _("Scheduled change")),
+    ("reservation__apply_date", _("Scheduled change date")),
+    ("reservation__license_count", _("Scheduled change licences")),
+    ("synced_at", _("Last synced (UTC)")),
+)
+
+
+def subscription_csv_rows(*, user, filters: SubscriptionFilters) -> Iterator[str]:
+    """CSV lines of exactly the filtered list (every page), read from the database in chunks.
+
+    Access is checked and the headers translated now, in the requester's language; rows stream later.
+    """
+    header = [str(label) for _name, label in CSV_COLUMNS]
+    fields = [name for name, _label in CSV_COLUMNS]
+    rows = subscription_list(user=user, filters=filters).values_list(*fields)
+    return _csv_stream(header, rows)
+
+
+def _csv_stream(header: list[str], rows) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(header)
+    for row in rows.iterator(chunk_size=2000):
+        yield writer.writerow(["" if value is None else _csv_value(value) for value in row])
+
+
+def _csv_value(value) -> str:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+def customer_subscriptions_section(*, customer: Customer, user) -> dict:
+    """Context of the customer page's Subscriptions section: subscriptions (with renewal settings and the
+    pending reservation) and pre-orders, from the cache. Two queries."""
+    check(user, Perm.VIEW_SUBSCRIPTIONS)
+    return {
+        "subscriptions": list(
+            Subscription.objects.filter(customer_id=customer.domain_id)
+            .select_related("reservation")
+            .order_by("subscription_id")
+        ),
+        "pre_orders": list(
+            PreOrder.objects.filter(customer_id=customer.domain_id).order_by("apply_date", "pre_order_id")
+        ),
+        "today": business_today(),
+    }

@@ -1,0 +1,158 @@
+"""The Scheduled changes agenda: grouped by business date, filters, deadlines, extension point, query count."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from portal.core.access import Perm, Role
+from subscriptions import schedule
+from tests.customers.factories import make_customer
+from tests.subscriptions.factories import make_pre_order, make_reservation, make_subscription
+
+pytestmark = pytest.mark.django_db
+
+D = dt.date
+
+
+@pytest.fixture
+def frozen():
+    """2026-11-20 16:00 UTC is already 2026-11-21 01:00 in Tokyo: the business date is the 21st."""
+    with time_machine.travel(dt.datetime(2026, 11, 20, 16, 0, tzinfo=dt.UTC), tick=False):
+        yield
+
+
+@pytest.fixture
+def items(frozen):
+    midori = make_customer(company_name="Midori Denki")
+    blue = make_customer(company_name="Blue Ocean")
+    return {
+        "pre_soon": make_pre_order(midori, apply_date=D(2026, 11, 24), license_count=None),
+        "pre_later": make_pre_order(
+            blue, product_id="ADV", plan="ANNUAL_LICENSE", license_count=40, apply_date=D(2026, 12, 20)
+        ),
+        "pre_past": make_pre_order(blue, apply_date=D(2026, 11, 20)),  # yesterday in Tokyo
+        "res": make_reservation(
+            make_subscription(midori), type="ADD_LICENSE", apply_date=D(2026, 12, 1), license_count=9
+        ),
+        "renew_cancel": make_subscription(
+            blue, plan="MONTHLY", renewal_type="CANCEL", plan_end_date=D(2026, 11, 30)
+        ),
+        "renew_change": make_subscription(
+            make_customer(company_name="Red Sun"),
+            renewal_type="CHANGE",
+            renewal_product_id="ADV",
+            renewal_plan="ANNUAL_LICENSE",
+            renewal_license_count=25,
+            plan_end_date=D(2027, 1, 31),
+        ),
+        "renew_stay": make_subscription(midori, renewal_type="STAY", plan_end_date=D(2026, 12, 31)),
+    }
+
+
+def _agenda(response) -> list[tuple[str, str, str]]:
+    """(date, kind, domainId) of every item, in page order."""
+    body = response.content.decode()
+    out = []
+    for day_part in body.split('data-date="')[1:]:
+        day = day_part.split('"', 1)[0]
+        for item in day_part.split('data-kind="')[1:]:
+            kind = item.split('"', 1)[0]
+            domain_id = item.split('data-domain-id="', 1)[1].split('"', 1)[0]
+            out.append((day, kind, domain_id))
+    return out
+
+
+def test_agenda_lists_upcoming_changes_by_business_date(client_as, items):
+    response = client_as(Role.SUPPORT).get(reverse("subscriptions:scheduled"))
+    assert response.status_code == 200
+    got = _agenda(response)
+    assert got == [
+        ("2026-11-24", "pre_order", str(items["pre_soon"].customer_id)),
+        ("2026-12-01", "renewal", str(items["renew_cancel"].customer_id)),  # the day after the term ends
+        ("2026-12-01", "reservation", str(items["res"].customer_id)),
+        ("2026-12-20", "pre_order", str(items["pre_later"].customer_id)),
+        ("2027-02-01", "renewal", str(items["renew_change"].customer_id)),
+    ]  # not the pre-order of yesterday (Tokyo), not a STAY renewal
+    body = response.content.decode()
+    assert f'href="/customers/{items["pre_soon"].customer_id}/#section-subscriptions"' in body
+    assert "Renews as Advanced, Annual (license), 25 licences" in body
+    assert "Add licences, 9 licences on Standard, Annual (license)" in body
+
+
+def test_items_close_to_their_deadline_stand_out(client_as, items):
+    body = client_as(Role.ACCOUNT_MANAGER).get(reverse("subscriptions:scheduled")).content.decode()
+    # Deadline = the day before: 11-23 (2 days away) and 11-30 (9 days, not soon) / 12-19 (not soon).
+    assert body.count('data-testid="deadline-soon"') == 1
+    assert "Last day to change: 2026-11-23" in body
+
+
+@pytest.mark.parametrize(
+    ("params", "expected_kinds"),
+    [
+        ({"kind": "pre_order"}, ["pre_order", "pre_order"]),
+        ({"kind": ["reservation", "renewal"]}, ["renewal", "reservation", "renewal"]),
+        ({"q": "midori"}, ["pre_order", "reservation"]),
+        ({"date_from": "2026-12-01", "date_to": "2026-12-31"}, ["renewal", "reservation", "pre_order"]),
+        ({"date_to": "2026-11-30"}, ["pre_order"]),
+    ],
+)
+def test_filters(client_as, items, params, expected_kinds):
+    response = client_as(Role.SUPPORT).get(reverse("subscriptions:scheduled"), params)
+    assert [kind for _day, kind, _id in _agenda(response)] == expected_kinds
+
+
+def test_htmx_gets_only_the_agenda_partial(client_as, items):
+    response = client_as(Role.SUPPORT).get(
+        reverse("subscriptions:scheduled"), {"q": "red"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="agenda"
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="agenda"') and "<html" not in body
+    assert [kind for _d, kind, _i in _agenda(response)] == ["renewal"]
+
+
+def test_query_count_does_not_grow_with_items(client_as, frozen):
+    client = client_as(Role.SUPPORT)
+    client.get(reverse("subscriptions:scheduled"))
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("subscriptions:scheduled")).status_code == 200
+        return len(ctx.captured_queries)
+
+    make_reservation(make_subscription(), apply_date=D(2026, 12, 2))
+    make_pre_order(apply_date=D(2026, 12, 3))
+    few = count()
+    for i in range(30):
+        make_reservation(make_subscription(), apply_date=D(2026, 12, 1) + dt.timedelta(days=i % 20))
+        make_pre_order(apply_date=D(2026, 11, 25) + dt.timedelta(days=i % 25))
+        make_subscription(renewal_type="CANCEL", plan_end_date=D(2026, 12, 31))
+    assert count() == few
+
+
+def test_other_apps_can_add_a_kind_of_change(client_as, items):
+    def option_orders(filters, today):
+        yield schedule.make_item(
+            source="option_order",
+            label="Option order",
+            day=D(2026, 11, 28),
+            customer=items["res"].customer,
+            summary="Drive add-on starts",
+            today=today,
+        )
+
+    schedule.register_schedule_source(
+        schedule.ScheduleSource(
+            key="option_order", label="Option order", items=option_orders, perm=Perm.VIEW_OPTIONS
+        )
+    )
+    try:
+        body = client_as(Role.SUPPORT).get(reverse("subscriptions:scheduled")).content.decode()
+        assert "Drive add-on starts" in body and 'value="option_order"' in body
+    finally:
+        schedule._SOURCES.pop("option_order")
