@@ -269,3 +269,127 @@ class CustomerDeleteForm(ReasonMixin):
         if value != self.customer.domain:
             raise forms.ValidationError(_("This is not the customer's domain; nothing was deleted."))
         return value
+
+
+DOMAIN_RE = r"^[a-z0-9](?:[a-z0-9.]|-(?!-))*[a-z0-9]$"
+DOMAIN_ERRORS = {
+    "invalid": _(
+        "Use lowercase letters, digits, dots and hyphens; no hyphen at the start or end and no two hyphens in a row."
+    )
+}
+LOCALE_CHOICES = [
+    ("ja_JP", _("Japanese")),
+    ("en_US", _("English")),
+    ("ko_KR", _("Korean")),
+    ("zh_TW", _("Chinese (Traditional)")),
+    ("zh_CN", _("Chinese (Simplified)")),
+]
+
+
+def _domain_field(label):
+    return forms.RegexField(
+        label=label, regex=DOMAIN_RE, min_length=2, max_length=22, error_messages=DOMAIN_ERRORS, strip=True
+    )
+
+
+class IdempotentMixin(forms.Form):
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class AddDomainForm(forms.Form):
+    """Step 1: the domain (example.com) or group name (example → example.by-works.com) to verify."""
+
+    domain = _domain_field(_("Domain or group name"))
+
+    def clean_domain(self) -> str:
+        return self.cleaned_data["domain"].lower()
+
+
+class AddCustomerForm(IdempotentMixin, ReasonMixin):
+    """Step 2: the customer and its first administrator (createCustomer)."""
+
+    domain = forms.CharField(widget=forms.HiddenInput)
+    company_name = forms.CharField(label=_("Company name"), max_length=40)
+    phone_number = forms.RegexField(
+        label=_("Phone number"),
+        regex=PHONE_RE,
+        max_length=64,
+        error_messages={"invalid": _("Use digits and the characters P T - * # + , only.")},
+    )
+    time_zone = forms.CharField(label=_("Time zone"), max_length=64, initial="Asia/Tokyo")
+    locale = forms.ChoiceField(label=_("Language"), choices=LOCALE_CHOICES, initial="ja_JP")
+    admin_last_name = forms.CharField(label=_("Administrator last name"), max_length=80)
+    admin_first_name = forms.CharField(label=_("Administrator first name"), max_length=80, required=False)
+    admin_id = forms.RegexField(
+        label=_("Administrator user ID"),
+        regex=r"^[A-Za-z0-9._-]+$",
+        min_length=2,
+        max_length=40,
+        error_messages={"invalid": _("Use letters, digits, dots, hyphens and underscores.")},
+    )
+    admin_password = forms.CharField(
+        label=_("Administrator password"),
+        min_length=8,
+        max_length=20,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("8 to 20 characters with letters and digits; never stored by the portal."),
+    )
+    admin_email = forms.EmailField(label=_("Administrator personal e-mail"))
+    enable_partner_profile_display = forms.BooleanField(
+        label=_("Show the partner profile"), required=False, initial=True
+    )
+    field_order = [
+        "company_name",
+        "phone_number",
+        "time_zone",
+        "locale",
+        "admin_last_name",
+        "admin_first_name",
+        "admin_id",
+        "admin_password",
+        "admin_email",
+        "enable_partner_profile_display",
+        "reason",
+    ]
+
+    clean_time_zone = CustomerEditForm.clean_time_zone
+
+    def clean_admin_password(self) -> str:
+        value = self.cleaned_data["admin_password"]
+        if not (any(c.isalpha() for c in value) and any(c.isdigit() for c in value)):
+            raise forms.ValidationError(_("The password must contain both letters and digits."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        full = f"{data.get('admin_last_name', '')}{data.get('admin_first_name', '')}"
+        if len(full) > 80:
+            self.add_error(
+                "admin_last_name", _("The administrator's full name may be at most 80 characters.")
+            )
+        return data
+
+
+class ConfirmForm(IdempotentMixin, ReasonMixin):
+    """A confirmation button for a slow change (activate), carrying its idempotency key."""
+
+
+class UpgradeDomainForm(ReasonMixin):
+    domain = forms.RegexField(
+        label=_("Domain to move to"),
+        regex=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$",
+        max_length=253,
+        error_messages={"invalid": _("Enter a domain name such as example.com.")},
+    )
+
+
+class TransferLookupForm(forms.Form):
+    domain = forms.CharField(label=_("Domain of the Online Direct customer"), max_length=253)
+    partner_code = forms.CharField(
+        label=_("Partner code"), max_length=64, help_text=_("The code the customer issued to you.")
+    )
+
+
+class TransferConfirmForm(IdempotentMixin, ReasonMixin):
+    domain = forms.CharField(widget=forms.HiddenInput)
+    partner_code = forms.CharField(widget=forms.HiddenInput)

@@ -447,10 +447,9 @@ def customer_delete_run(*, operation_id) -> None:
     from portal.core.models import Operation
     from portal.core.services import operation_update
 
-    operation = Operation.objects.select_related("requested_by").get(pk=operation_id)
-    if operation.status != Operation.Status.QUEUED:
+    operation = _claim(operation_id)
+    if operation is None:
         return  # a retried task: the change was already sent (or is being sent)
-    operation_update(operation, status=Operation.Status.RUNNING, progress=10)
     domain_id = operation.domain_id
     try:
         pending = _write(
@@ -474,3 +473,341 @@ def customer_delete_run(*, operation_id) -> None:
     )
     if pending:
         customer_refresh_later(domain_id=domain_id)
+
+
+# --- Add a customer (wizard), domains, transfer ---------------------------------------------------------
+
+
+def _fernet():
+    import base64
+    import hashlib
+
+    from cryptography.fernet import Fernet
+    from django.conf import settings
+
+    key = settings.PARTNER_API_TOKEN_ENCRYPTION_KEY or base64.urlsafe_b64encode(
+        hashlib.sha256(f"customers-wizard:{settings.SECRET_KEY}".encode()).digest()
+    )
+    return Fernet(key)
+
+
+def customer_domain_verify(*, domain: str) -> str:
+    """Check a domain or group name for a new customer (verifyCustomerDomain). Returns DOMAIN or GROUP.
+
+    A check, not a change: nothing is recorded. Raises CustomerChangeRefused with the API's reason.
+    """
+    from partner_api.errors import PartnerApiError
+    from portal.core.partner import get_client
+
+    try:
+        reply = get_client().verify_customer_domain(domain=domain)
+    except PartnerApiError as exc:
+        refusal = _plain_refusal(exc)
+        refusal.field = "domain"
+        raise refusal from exc
+    return _value(reply.type)
+
+
+def _start_operation(
+    *, user, kind: str, idempotency_key: str, domain_id: int | None, params: dict, task_name: str
+):
+    from customers import tasks
+    from portal.core.services import operation_start
+
+    operation, created = operation_start(
+        idempotency_key=idempotency_key, kind=kind, domain_id=domain_id, user=user, params=params
+    )
+    if created:
+        task = getattr(tasks, task_name)
+        transaction.on_commit(lambda: task.delay(operation_id=str(operation.pk)))
+    return operation
+
+
+def customer_create_request(
+    *,
+    user,
+    idempotency_key: str,
+    domain: str,
+    company_name: str,
+    phone_number: str,
+    time_zone: str,
+    locale: str,
+    admin_last_name: str,
+    admin_first_name: str,
+    admin_id: str,
+    admin_password: str,
+    admin_email: str,
+    enable_partner_profile_display: bool = True,
+    reason: str = "",
+):
+    """Queue createCustomer. The administrator's password is kept encrypted only until the task sends it."""
+    params = {
+        "domain": domain,
+        "company_name": company_name,
+        "phone_number": phone_number,
+        "time_zone": time_zone,
+        "locale": locale,
+        "admin_last_name": admin_last_name,
+        "admin_first_name": admin_first_name,
+        "admin_id": admin_id,
+        "admin_email": admin_email,
+        "enable_partner_profile_display": enable_partner_profile_display,
+        "reason": reason,
+        "admin_password_encrypted": _fernet().encrypt(admin_password.encode()).decode(),
+    }
+    return _start_operation(
+        user=user,
+        kind="createCustomer",
+        idempotency_key=idempotency_key,
+        domain_id=None,
+        params=params,
+        task_name="customer_create",
+    )
+
+
+def _claim(operation_id):
+    """Move a queued Operation to running; None when it already ran (a retried or duplicated task)."""
+    from portal.core.models import Operation
+
+    claimed = Operation.objects.filter(pk=operation_id, status=Operation.Status.QUEUED).update(
+        status=Operation.Status.RUNNING, progress=10, updated_at=timezone.now()
+    )
+    if not claimed:
+        return None
+    return Operation.objects.select_related("requested_by").get(pk=operation_id)
+
+
+def customer_create_run(*, operation_id) -> None:
+    """Task body: send createCustomer once; on a timeout, look the domain up instead of sending it again."""
+    from django.urls import reverse
+
+    from partner_api.models import CustomerAdministratorCreate, CustomerPartnershipCreate
+    from portal.core.models import Operation
+    from portal.core.services import operation_update
+
+    operation = _claim(operation_id)
+    if operation is None:
+        return
+    p = dict(operation.params)
+    password = _fernet().decrypt(p.pop("admin_password_encrypted").encode()).decode()
+    # The password is never stored past this point.
+    Operation.objects.filter(pk=operation.pk).update(params=p)
+    operation.params = p
+    administrator = CustomerAdministratorCreate(
+        last_name=p["admin_last_name"],
+        first_name=p["admin_first_name"] or None,
+        id=p["admin_id"],
+        password=password,
+        private_email=p["admin_email"],
+    )
+    sent = {k: v for k, v in p.items() if k != "reason"}
+    try:
+        reply = _write(
+            user=operation.requested_by,
+            operation_id="createCustomer",
+            domain_id=None,
+            sent=sent,
+            reason=p.get("reason", ""),
+            call=lambda client: client.create_customer(
+                domain=p["domain"],
+                company_name=p["company_name"],
+                phone_number=p["phone_number"],
+                time_zone=p["time_zone"],
+                locale=p["locale"],
+                administrator=administrator,
+                partnership=CustomerPartnershipCreate(
+                    enable_partner_profile_display=p["enable_partner_profile_display"]
+                ),
+            ),
+        )
+    except CustomerChangeOutcomeUnknown as exc:
+        reply = _find_by_domain(p["domain"])
+        if reply is None:
+            operation_update(operation, status=Operation.Status.UNKNOWN, error=exc.message)
+            return
+    except CustomerChangeRefused as exc:
+        operation_update(operation, status=Operation.Status.FAILED, error=exc.message)
+        return
+    customer = customer_upsert(remote=reply)
+    operation.domain_id = customer.domain_id
+    operation.save(update_fields=["domain_id"])
+    needs_dns = customer.domain_type == Customer.DomainType.DOMAIN and not customer.enable_active_domain
+    next_url = reverse("customers:domain" if needs_dns else "customers:detail", args=[customer.domain_id])
+    operation_update(
+        operation,
+        status=Operation.Status.SUCCEEDED,
+        result={"domain_id": customer.domain_id, "needs_dns": needs_dns, "next_url": next_url},
+    )
+    customer_refresh_later(domain_id=customer.domain_id, skip=("getCustomer",))
+
+
+def _find_by_domain(domain: str):
+    from partner_api.errors import PartnerApiError
+    from portal.core.partner import get_client
+
+    try:
+        page = get_client().list_customers(domain=domain)
+    except PartnerApiError:
+        return None
+    return next((c for c in page.customers if c.domain in (domain, f"{domain}.by-works.com")), None)
+
+
+def upgrade_domain_get(*, domain_id: int):
+    """The upgrade domain and its DNS records (getUpgradeDomain), or None when none is registered."""
+    from partner_api.errors import NotFoundError, PartnerApiError
+    from portal.core.partner import get_client
+
+    try:
+        return get_client().get_upgrade_domain(domain_id=domain_id)
+    except NotFoundError:
+        return None
+    except PartnerApiError as exc:
+        raise _plain_refusal(exc) from exc
+
+
+def upgrade_domain_create(*, user, domain_id: int, domain: str, reason: str = ""):
+    reply = _write(
+        user=user,
+        operation_id="createUpgradeDomain",
+        domain_id=domain_id,
+        sent={"domain": domain},
+        reason=reason,
+        call=lambda client: client.create_upgrade_domain(domain_id=domain_id, domain=domain),
+    )
+    customer_refresh_later(domain_id=domain_id)
+    return reply
+
+
+def upgrade_domain_delete(*, user, domain_id: int, reason: str = "") -> None:
+    _write(
+        user=user,
+        operation_id="deleteUpgradeDomain",
+        domain_id=domain_id,
+        sent={},
+        reason=reason,
+        call=lambda client: client.delete_upgrade_domain(domain_id=domain_id),
+    )
+    customer_refresh_later(domain_id=domain_id)
+
+
+def customer_domain_change(*, user, domain_id: int, domain: str, reason: str = "") -> Customer | None:
+    """Change a group name to the registered domain (changeCustomerDomain, 204); the customer is read again."""
+    _write(
+        user=user,
+        operation_id="changeCustomerDomain",
+        domain_id=domain_id,
+        sent={"domain": domain},
+        reason=reason,
+        call=lambda client: client.change_customer_domain(domain_id=domain_id, domain=domain),
+    )
+    sync.resync_customer(domain_id=domain_id, user=user)
+    return Customer.objects.filter(domain_id=domain_id).first()
+
+
+def customer_activate_request(*, user, domain_id: int, idempotency_key: str, reason: str = ""):
+    return _start_operation(
+        user=user,
+        kind="activateCustomer",
+        idempotency_key=idempotency_key,
+        domain_id=domain_id,
+        params={"reason": reason},
+        task_name="customer_activate",
+    )
+
+
+def customer_activate_run(*, operation_id) -> None:
+    from portal.core.models import Operation
+    from portal.core.services import operation_update
+
+    operation = _claim(operation_id)
+    if operation is None:
+        return
+    domain_id = operation.domain_id
+    try:
+        reply = _write(
+            user=operation.requested_by,
+            operation_id="activateCustomer",
+            domain_id=domain_id,
+            sent={},
+            reason=operation.params.get("reason", ""),
+            call=lambda client: client.activate_customer(domain_id=domain_id),
+        )
+    except CustomerChangeOutcomeUnknown as exc:
+        operation_update(operation, status=Operation.Status.UNKNOWN, error=exc.message)
+        return
+    except CustomerChangeRefused as exc:
+        operation_update(operation, status=Operation.Status.FAILED, error=exc.message)
+        return
+    customer_upsert(remote=reply)
+    operation_update(operation, status=Operation.Status.SUCCEEDED, result={"domain_id": domain_id})
+    customer_refresh_later(domain_id=domain_id, skip=("getCustomer",))
+
+
+def potential_customer_get(*, domain: str, partner_code: str):
+    """Look up an Online Direct customer (getPotentialCustomer). A read: nothing is recorded."""
+    from partner_api.errors import PartnerApiError
+    from portal.core.partner import get_client
+
+    try:
+        return get_client().get_potential_customer(domain=domain, partner_code=partner_code)
+    except PartnerApiError as exc:
+        refusal = _plain_refusal(exc)
+        if refusal.field is None:
+            refusal.field = "partner_code" if exc.status == 400 else "domain"
+        raise refusal from exc
+
+
+def potential_customer_transfer_request(
+    *, user, domain: str, partner_code: str, idempotency_key: str, reason: str = ""
+):
+    return _start_operation(
+        user=user,
+        kind="transferPotentialCustomer",
+        idempotency_key=idempotency_key,
+        domain_id=None,
+        params={"domain": domain, "partner_code": partner_code, "reason": reason},
+        task_name="customer_transfer",
+    )
+
+
+def potential_customer_transfer_run(*, operation_id) -> None:
+    from django.urls import reverse
+
+    from portal.core.models import Operation
+    from portal.core.services import operation_update
+
+    operation = _claim(operation_id)
+    if operation is None:
+        return
+    p = operation.params
+    try:
+        reply = _write(
+            user=operation.requested_by,
+            operation_id="transferPotentialCustomer",
+            domain_id=None,
+            sent={"domain": p["domain"]},
+            reason=p.get("reason", ""),
+            call=lambda client: client.transfer_potential_customer(
+                domain=p["domain"], partner_code=p["partner_code"]
+            ),
+        )
+    except CustomerChangeOutcomeUnknown as exc:
+        reply = _find_by_domain(p["domain"])
+        if reply is None:
+            operation_update(operation, status=Operation.Status.UNKNOWN, error=exc.message)
+            return
+    except CustomerChangeRefused as exc:
+        operation_update(operation, status=Operation.Status.FAILED, error=exc.message)
+        return
+    customer = customer_upsert(remote=reply)
+    operation.domain_id = customer.domain_id
+    operation.save(update_fields=["domain_id"])
+    operation_update(
+        operation,
+        status=Operation.Status.SUCCEEDED,
+        result={
+            "domain_id": customer.domain_id,
+            "next_url": reverse("customers:detail", args=[customer.domain_id]),
+        },
+    )
+    customer_refresh_later(domain_id=customer.domain_id, skip=("getCustomer",))

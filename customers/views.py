@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
@@ -270,3 +271,191 @@ def operation_status(request: HttpRequest, operation_id) -> HttpResponse:
     if request.htmx and request.htmx.target == "operation":
         template += "#status"
     return render(request, template, {"operation": operation})
+
+
+# --- Add a customer, domains, transfer ---------------------------------------------------------------
+
+
+def _new_key() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+@require(Perm.CHANGE_CUSTOMERS)
+def customer_add(request: HttpRequest) -> HttpResponse:
+    """Wizard step 1: verify the domain or group name."""
+    form = forms.AddDomainForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        domain = form.cleaned_data["domain"]
+        try:
+            kind = services.customer_domain_verify(domain=domain)
+        except services.CustomerChangeRefused as exc:
+            _refused(form, exc)
+        else:
+            from urllib.parse import urlencode
+
+            return redirect(
+                f"{reverse('customers:add_details')}?{urlencode({'domain': domain, 'type': kind})}"
+            )
+    return render(request, "customers/customer_add.html", {"form": form, "step": 1})
+
+
+@require(Perm.CHANGE_CUSTOMERS)
+def customer_add_details(request: HttpRequest) -> HttpResponse:
+    """Wizard step 2: the customer and its administrator; creating it runs in the background."""
+    domain = (request.POST or request.GET).get("domain", "")
+    domain_type = request.GET.get("type", "")
+    if not domain:
+        return redirect("customers:add")
+    form = forms.AddCustomerForm(
+        request.POST or None, initial={"domain": domain, "idempotency_key": _new_key()}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        operation = services.customer_create_request(
+            user=request.user, idempotency_key=f"createCustomer:{data.pop('idempotency_key')}", **data
+        )
+        return redirect("customers:operation", operation_id=operation.pk)
+    return render(
+        request,
+        "customers/customer_add.html",
+        {"form": form, "step": 2, "domain": domain, "domain_type": domain_type},
+    )
+
+
+@require(Perm.CHANGE_CUSTOMERS)
+def customer_domain(request: HttpRequest, domain_id: int) -> HttpResponse:
+    """DNS records to set, activation, and moving a group name to a domain (upgrade, change)."""
+    customer = _customer_or_404(request, domain_id)
+    error = ""
+    try:
+        upgrade = services.upgrade_domain_get(domain_id=domain_id)
+    except services.CustomerChangeRefused as exc:
+        upgrade, error = None, exc.message
+    return render(
+        request,
+        "customers/customer_domain.html",
+        {
+            "customer": customer,
+            "upgrade": upgrade,
+            "error": error,
+            "upgrade_form": forms.UpgradeDomainForm(),
+            "activate_form": forms.ConfirmForm(initial={"idempotency_key": _new_key()}),
+        },
+    )
+
+
+def _domain_post(request, domain_id: int, action) -> HttpResponse:
+    _customer_or_404(request, domain_id)
+    try:
+        message = action()
+    except services.CustomerChangeRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, message)
+    return redirect("customers:domain", domain_id=domain_id)
+
+
+@require(Perm.CHANGE_CUSTOMERS)
+@require_POST
+def customer_domain_upgrade(request: HttpRequest, domain_id: int) -> HttpResponse:
+    form = forms.UpgradeDomainForm(request.POST)
+    if not form.is_valid():
+        customer = _customer_or_404(request, domain_id)
+        return render(
+            request,
+            "customers/customer_domain.html",
+            {
+                "customer": customer,
+                "upgrade": None,
+                "upgrade_form": form,
+                "activate_form": forms.ConfirmForm(initial={"idempotency_key": _new_key()}),
+            },
+        )
+
+    def action():
+        services.upgrade_domain_create(
+            user=request.user,
+            domain_id=domain_id,
+            domain=form.cleaned_data["domain"],
+            reason=form.cleaned_data["reason"],
+        )
+        return _("Domain registered. Set the DNS records below, then change the group name to it.")
+
+    return _domain_post(request, domain_id, action)
+
+
+@require(Perm.CHANGE_CUSTOMERS)
+@require_POST
+def customer_domain_upgrade_delete(request: HttpRequest, domain_id: int) -> HttpResponse:
+    def action():
+        services.upgrade_domain_delete(
+            user=request.user, domain_id=domain_id, reason=request.POST.get("reason", "")[:500]
+        )
+        return _("The registered domain was removed.")
+
+    return _domain_post(request, domain_id, action)
+
+
+@require(Perm.CHANGE_CUSTOMERS)
+@require_POST
+def customer_domain_change(request: HttpRequest, domain_id: int) -> HttpResponse:
+    domain = request.POST.get("domain", "").strip().lower()
+
+    def action():
+        services.customer_domain_change(
+            user=request.user, domain_id=domain_id, domain=domain, reason=request.POST.get("reason", "")[:500]
+        )
+        return _("The customer now uses the domain %(domain)s.") % {"domain": domain}
+
+    return _domain_post(request, domain_id, action)
+
+
+@require(Perm.CHANGE_CUSTOMERS)
+@require_POST
+def customer_activate(request: HttpRequest, domain_id: int) -> HttpResponse:
+    _customer_or_404(request, domain_id)
+    form = forms.ConfirmForm(request.POST)
+    if not form.is_valid():
+        return redirect("customers:domain", domain_id=domain_id)
+    operation = services.customer_activate_request(
+        user=request.user,
+        domain_id=domain_id,
+        idempotency_key=f"activateCustomer:{domain_id}:{form.cleaned_data['idempotency_key']}",
+        reason=form.cleaned_data["reason"],
+    )
+    return redirect("customers:operation", operation_id=operation.pk)
+
+
+@require(Perm.CHANGE_CUSTOMERS)
+def customer_transfer(request: HttpRequest) -> HttpResponse:
+    """Look up an Online Direct customer (GET with domain and code), then confirm the transfer (POST)."""
+    if request.method == "POST":
+        confirm = forms.TransferConfirmForm(request.POST)
+        if confirm.is_valid():
+            operation = services.potential_customer_transfer_request(
+                user=request.user,
+                domain=confirm.cleaned_data["domain"],
+                partner_code=confirm.cleaned_data["partner_code"],
+                idempotency_key=f"transfer:{confirm.cleaned_data['idempotency_key']}",
+                reason=confirm.cleaned_data["reason"],
+            )
+            return redirect("customers:operation", operation_id=operation.pk)
+        return redirect("customers:transfer")
+    lookup = forms.TransferLookupForm(request.GET or None)
+    potential, confirm = None, None
+    if lookup.is_bound and lookup.is_valid():
+        try:
+            potential = services.potential_customer_get(**lookup.cleaned_data)
+        except services.CustomerChangeRefused as exc:
+            _refused(lookup, exc)
+        else:
+            confirm = forms.TransferConfirmForm(
+                initial={**lookup.cleaned_data, "idempotency_key": _new_key()}
+            )
+    return render(
+        request,
+        "customers/customer_transfer.html",
+        {"lookup": lookup, "potential": potential, "confirm": confirm},
+    )

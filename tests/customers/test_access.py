@@ -34,6 +34,15 @@ MATRIX = [
     ("customers:delete", "domain", "get", WRITE),
     ("customers:delete", "domain", "post", WRITE),
     ("customers:operation", "operation", "get", WRITE),
+    ("customers:add", None, "get", WRITE),
+    ("customers:add", None, "post", WRITE),
+    ("customers:add_details", None, "post", WRITE),
+    ("customers:transfer", None, "get", WRITE),
+    ("customers:transfer", None, "post", WRITE),
+    ("customers:domain_upgrade", "domain", "post", WRITE),
+    ("customers:domain_upgrade_delete", "domain", "post", WRITE),
+    ("customers:domain_change", "domain", "post", WRITE),
+    ("customers:activate", "domain", "post", WRITE),
 ]
 IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
 

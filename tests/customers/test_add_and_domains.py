@@ -1,0 +1,134 @@
+"""Add-customer wizard, DNS and activation, group name to domain, transfer lookup: against the sandbox."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from customers import services
+from customers.models import Customer
+from portal.core.access import Role
+from portal.core.models import AuditEntry, Operation
+from tests.customers.test_lifecycle import cached_customer  # noqa: F401
+
+pytestmark = [pytest.mark.django_db, pytest.mark.integration]
+
+
+def _details(domain: str, key: str) -> dict:
+    return {
+        "domain": domain,
+        "idempotency_key": key,
+        "company_name": "ウィザード商事株式会社",
+        "phone_number": "03-5555-0000",
+        "time_zone": "Asia/Tokyo",
+        "locale": "ja_JP",
+        "admin_last_name": "佐藤",
+        "admin_first_name": "一郎",
+        "admin_id": "admin",
+        "admin_password": "Secret123x",
+        "admin_email": "ichiro@example.net",
+        "enable_partner_profile_display": "on",
+        "reason": "TICKET-9",
+    }
+
+
+def _add(client, domain: str, django_capture_on_commit_callbacks) -> Operation:
+    step1 = client.post(reverse("customers:add"), {"domain": domain})
+    assert step1.status_code == 302, step1.context["form"].errors
+    details_url = step1["Location"]
+    assert client.get(details_url).status_code == 200
+    key = uuid.uuid4().hex
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = client.post(details_url, _details(domain, key))
+        again = client.post(details_url, _details(domain, key))  # double click
+    assert first.status_code == 302 and first["Location"] == again["Location"]
+    assert len(callbacks) == 1
+    operation = Operation.objects.get(kind="createCustomer")
+    assert "admin_password_encrypted" in operation.params
+    assert "Secret123x" not in str(operation.params)
+    services.customer_create_run(operation_id=operation.pk)
+    services.customer_create_run(operation_id=operation.pk)  # retried task: nothing sent twice
+    operation.refresh_from_db()
+    return operation
+
+
+def test_wizard_adds_a_group_name_customer(client_as, portal_sandbox, django_capture_on_commit_callbacks):
+    client = client_as(Role.ACCOUNT_MANAGER)
+    operation = _add(client, f"wz{uuid.uuid4().hex[:8]}", django_capture_on_commit_callbacks)
+    assert operation.status == "succeeded", operation.error
+    assert "admin_password_encrypted" not in operation.params
+    customer = Customer.objects.get(pk=operation.result["domain_id"])
+    assert customer.company_name == "ウィザード商事株式会社" and customer.admin_last_name == "佐藤"
+    entry = AuditEntry.objects.get(operation_id="createCustomer")
+    assert entry.reason == "TICKET-9" and "Secret123x" not in str(entry.request_summary)
+    assert AuditEntry.objects.filter(operation_id="createCustomer").count() == 1
+    page = client.get(reverse("customers:operation", args=[operation.pk])).content.decode()
+    assert reverse("customers:detail", args=[customer.domain_id]) in page
+
+
+def test_wizard_adds_a_domain_customer_then_dns_and_activation(
+    client_as, portal_sandbox, django_capture_on_commit_callbacks
+):
+    client = client_as(Role.ADMIN)
+    domain = f"wz{uuid.uuid4().hex[:6]}.example.jp"
+    operation = _add(client, domain, django_capture_on_commit_callbacks)
+    assert operation.status == "succeeded", operation.error
+    domain_id = operation.result["domain_id"]
+    assert operation.result["needs_dns"] and operation.result["next_url"].endswith(f"/{domain_id}/domain/")
+    dns = client.get(reverse("customers:domain", args=[domain_id])).content.decode()
+    assert "TXT" in dns and 'data-testid="activate"' in dns
+
+    portal_sandbox.customer_facts(domain_id, adminAcceptedTerms=True, dnsRecordsFound=True)
+    form = client.get(reverse("customers:domain", args=[domain_id])).context["activate_form"]
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(
+            reverse("customers:activate", args=[domain_id]),
+            {"idempotency_key": form.initial["idempotency_key"]},
+        )
+    activation = Operation.objects.get(kind="activateCustomer")
+    assert response["Location"] == reverse("customers:operation", args=[activation.pk])
+    services.customer_activate_run(operation_id=activation.pk)
+    activation.refresh_from_db()
+    assert activation.status == "succeeded", activation.error
+    assert Customer.objects.get(pk=domain_id).enable_active_domain
+
+
+def test_a_taken_domain_is_refused_on_the_field(client_as, portal_sandbox, cached_customer):  # noqa: F811
+    response = client_as(Role.ACCOUNT_MANAGER).post(
+        reverse("customers:add"), {"domain": cached_customer.domain}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["domain"]
+
+
+def test_domain_rule_is_checked_before_the_api(client_as, portal_sandbox):
+    for bad in ("-bad", "a--b", "UPPER", "x"):
+        response = client_as(Role.ACCOUNT_MANAGER).post(reverse("customers:add"), {"domain": bad})
+        assert "domain" in response.context["form"].errors, bad
+
+
+def test_group_name_moves_to_a_domain(client_as, portal_sandbox, cached_customer):  # noqa: F811
+    client = client_as(Role.ACCOUNT_MANAGER)
+    domain_id = cached_customer.domain_id
+    target = f"moved{uuid.uuid4().hex[:6]}.example.com"
+    client.post(reverse("customers:domain_upgrade", args=[domain_id]), {"domain": target})
+    page = client.get(reverse("customers:domain", args=[domain_id])).content.decode()
+    assert target in page and "TXT" in page
+    response = client.post(reverse("customers:domain_change", args=[domain_id]), {"domain": target})
+    assert response.status_code == 302
+    outcome = AuditEntry.objects.get(operation_id="changeCustomerDomain").outcome
+    if outcome == "succeeded":
+        assert Customer.objects.get(pk=domain_id).domain == target
+    else:  # the sandbox may demand verified DNS first: the refusal is recorded and shown
+        assert outcome == "refused"
+
+
+def test_transfer_lookup_of_an_unknown_domain_is_a_field_error(client_as, portal_sandbox):
+    response = client_as(Role.ACCOUNT_MANAGER).get(
+        reverse("customers:transfer"), {"domain": "nobody.example.org", "partner_code": "XXXX"}
+    )
+    assert response.status_code == 200
+    form = response.context["lookup"]
+    assert form.errors and not response.context["potential"]
