@@ -19,7 +19,7 @@ from sandbox import clock
 from sandbox.api.common import api_path, keyset_page, live_customer, ok, operation, page_scope, with_meta
 from sandbox.api.errors import ApiError
 from sandbox.api.subscriptions import DAY, LICENSE_PLANS, month_end
-from sandbox.models import Customer, Invoice, InvoiceDetail, SettlementItem, UsagePeriod
+from sandbox.models import Customer, Invoice, InvoiceDetail, SettlementItem, Subscription, UsagePeriod
 from sandbox.rules import rule
 from sandbox.seed import SeedContext, seed_part
 
@@ -295,8 +295,6 @@ CU_NO_PAGES = rule("customer_usage.not_paginated", "listCustomerUsages", 7)
 
 
 def _subscription_periods(customer: Customer, first: dt.date, last: dt.date) -> list[UsagePeriod]:
-    from sandbox.models import Subscription
-
     periods = list(
         overlapping(first, last)
         .filter(customer=customer, option_product_id="", product_group_id="WORKS")

@@ -618,13 +618,13 @@ def create_option_product_order(request, domainId: int):
                 trial_option = sub_option in TRIAL_SUB_OPTIONS
                 product = sub.product_id
                 if sub.plan in ("FREE", "TRIAL"):
+                    # rule: option_order.apply_trial_subscription_trial - a Trial sub option on a Trial
+                    # subscription needs no conversion; anything else on Free/Trial does.
                     if not trial_option or sub.plan == "FREE":
                         ORDER_APPLY_PAID_NEEDS_CONVERSION.check(
                             conversion is not None,
                             "a paid option on a Free/Trial subscription needs a scheduled paid conversion",
                         )
-                    else:
-                        pass  # rule: option_order.apply_trial_subscription_trial
                     if conversion is not None:
                         product = conversion.product_id or PAID_EQUIVALENT.get(sub.product_id, sub.product_id)
                 # rule: option_order.apply_paid_subscription_both - Trial or paid sub options on STD/ADV

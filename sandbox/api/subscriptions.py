@@ -10,7 +10,6 @@ rebuilt from the periods.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 from django.db import transaction
 
@@ -1237,13 +1236,6 @@ def _seed_period(
     period.license_count = licenses
     period.end_date = end
     return period
-
-
-def subscriptions_of(customer_ids: Iterable[int]) -> dict[int, Subscription]:
-    return {
-        s.customer_id: s
-        for s in Subscription.objects.filter(customer_id__in=list(customer_ids), cancelled_on__isnull=True)
-    }
 
 
 urlpatterns = [
