@@ -63,7 +63,8 @@ class CustomerFilterForm(forms.Form):
             (Removed.ONLY, _("Only removed")),
         ],
     )
-    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+    # Sorting is chosen with the column headers; the form carries it so a new search keeps the order.
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, widget=forms.HiddenInput)
     per_page = forms.TypedChoiceField(
         label=_("Per page"),
         required=False,

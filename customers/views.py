@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from customers import forms, selectors, services
+from customers import forms, presenters, selectors, services
 from customers.sections import sections_for
 from portal.core import selectors as core_selectors
 from portal.core.access import Perm, can, require
@@ -36,7 +36,7 @@ NUMERIC_COLUMNS = ("members", "max_users")
 
 
 def _filter_form(request: HttpRequest) -> forms.CustomerFilterForm:
-    return forms.CustomerFilterForm(request.GET, plans=selectors.customer_plan_values())
+    return forms.CustomerFilterForm(request.GET)
 
 
 @require(Perm.VIEW_CUSTOMERS)
@@ -47,23 +47,25 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     page = selectors.customer_page(
         user=request.user, filters=filters, page=request.GET.get("page"), per_page=form.per_page_value
     )
-    template = "customers/customer_list.html"
-    if request.htmx and request.htmx.target == "results":
-        template += "#results"
-    return render(
-        request,
-        template,
-        {
-            "form": form,
-            "page_obj": page,
-            "sort": filters.sort,
-            "columns": LIST_COLUMNS,
-            "numeric_columns": NUMERIC_COLUMNS,
-            "last_sync": core_selectors.sync_run_latest_finished(kind="full"),
-            "stale_after": settings.STALE_AFTER_MINUTES,
-            "can_change": can(request.user, Perm.CHANGE_CUSTOMERS),
-        },
-    )
+    partial = bool(request.htmx and request.htmx.target == "results")
+    context = {
+        "form": form,
+        "page_obj": page,
+        "header_cells": presenters.header_cells(
+            columns=LIST_COLUMNS, numeric=NUMERIC_COLUMNS, sort=filters.sort, query=request.GET
+        ),
+        "rows": presenters.rows(page.object_list),
+    }
+    if partial:
+        # Search as you type: only the results, without the page's navigation (no context processors).
+        html = render_to_string("customers/customer_list.html#results", {**context, "request": request})
+        return HttpResponse(html)
+    context |= {
+        "filter_fields": presenters.filter_fields(form),
+        "last_sync": core_selectors.sync_run_latest_finished(kind="full"),
+        "can_change": can(request.user, Perm.CHANGE_CUSTOMERS),
+    }
+    return render(request, "customers/customer_list.html", context)
 
 
 @require(Perm.VIEW_CUSTOMERS)

@@ -1,0 +1,34 @@
+"""Customers benchmarks (print figures; never tests): ``.venv/bin/python -m bench.customers [list] [resync]``.
+
+Each part runs in its own process with its own SQLite database under var/, so the figures do not depend on
+the developer's data:
+
+* ``bench.customers.list``: the customer list with 10,000 cached customers (search + filter + one page):
+  median server time and SQL queries, side by side with Django admin's changelist on the same table;
+* ``bench.customers.resync``: a full resync of 1,000 sandbox customers with the sandbox rate limit set to L:
+  calls made per operation vs calls needed, elapsed time vs the rate-limit bound.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def main(parts: list[str]) -> int:
+    failed = 0
+    for part in parts or ["list", "resync"]:
+        db = REPO / "var" / f"bench-customers-{part}.sqlite3"
+        db.unlink(missing_ok=True)
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "REDIS_URL": "", "LOG_LEVEL": "WARNING"}
+        print(f"\n--- bench.customers.{part} ---", flush=True)
+        failed |= subprocess.run(
+            [sys.executable, "-m", f"bench.customers.{part}"], cwd=REPO, env=env
+        ).returncode
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
