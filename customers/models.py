@@ -24,6 +24,16 @@ def normalise_search(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text or "").casefold().split())
 
 
+def search_text_for(*, company_name: str, domain: str, customer_code: str, domain_id: int) -> str:
+    """The normalised text the list searches: company name, domain, customer code and domainId."""
+    return "\n".join(normalise_search(part) for part in (company_name, domain, customer_code, str(domain_id)))
+
+
+def usage_schedules_something(*, renewal_apply_date, withdrawal_date, usage_status: str) -> bool:
+    """Whether the usage status holds a scheduled change (max users, or a cancellation not yet pending)."""
+    return bool(renewal_apply_date or (withdrawal_date and usage_status != "SUSPENDED_WITHDRAWAL"))
+
+
 class Customer(models.Model):
     """One customer tenant of the partner, with its usage status, as last read from the Partner API."""
 
@@ -114,13 +124,18 @@ class Customer(models.Model):
 
     def refresh_derived(self) -> None:
         """Recompute the columns derived from others (search text, the scheduled-changes flag)."""
-        self.search_text = "\n".join(
-            normalise_search(part)
-            for part in (self.company_name, self.domain, self.customer_code, str(self.domain_id))
+        self.search_text = search_text_for(
+            company_name=self.company_name,
+            domain=self.domain,
+            customer_code=self.customer_code,
+            domain_id=self.domain_id,
         )
-        self.has_scheduled_changes = bool(
-            self.renewal_apply_date
-            or (self.withdrawal_date and self.usage_status != self.UsageState.SUSPENDED_WITHDRAWAL)
+        self.has_scheduled_changes = (
+            usage_schedules_something(
+                renewal_apply_date=self.renewal_apply_date,
+                withdrawal_date=self.withdrawal_date,
+                usage_status=self.usage_status,
+            )
             or self.subscription_changes_scheduled
         )
 

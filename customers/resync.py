@@ -26,7 +26,7 @@ def _fetch_page(client, cursor: str | None) -> tuple[list[Any], str | None]:
 def _store_page(customers: list[Any], synced_at) -> list[int]:
     from customers import services
 
-    return [services.customer_upsert(remote=c, synced_at=synced_at).domain_id for c in customers]
+    return [services.customer_store(remote=c, synced_at=synced_at) for c in customers]
 
 
 def _mark_removed(seen: set[int], removed_at) -> int:
@@ -44,7 +44,7 @@ def _mark_one_removed(domain_id: int, removed_at) -> None:
 def _store_one(customer: Any, synced_at) -> None:
     from customers import services
 
-    services.customer_upsert(remote=customer, synced_at=synced_at)
+    services.customer_store(remote=customer, synced_at=synced_at)
 
 
 def _fetch_usage(client, domain_id: int):
@@ -54,7 +54,7 @@ def _fetch_usage(client, domain_id: int):
 def _store_usage(domain_id: int, usage, synced_at) -> None:
     from customers import services
 
-    services.customer_usage_upsert(domain_id=domain_id, remote=usage, synced_at=synced_at)
+    services.customer_usage_store(domain_id=domain_id, remote=usage, synced_at=synced_at)
 
 
 def _fetch_subscriptions(client, domain_id: int):

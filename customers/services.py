@@ -12,9 +12,10 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
-from customers.models import Customer
+from customers.models import Customer, search_text_for, usage_schedules_something
 from portal.core import sync
 from portal.core.models import SyncRun
 
@@ -28,109 +29,131 @@ def _value(v: Any) -> str:
     return str(getattr(v, "value", v))
 
 
-def customer_upsert(*, remote: Any, synced_at: dt.datetime | None = None) -> Customer:
-    """Insert or update the cached customer from a `partner_api.models.Customer`; un-removes it if needed."""
-    synced_at = synced_at or timezone.now()
-    customer = Customer.objects.filter(domain_id=remote.domain_id).first() or Customer(
-        domain_id=remote.domain_id, first_seen_at=synced_at
-    )
+def _customer_columns(remote: Any, synced_at: dt.datetime) -> dict[str, Any]:
     admin = remote.administrator
     partnership = remote.partnership
-    customer.tenant_id = remote.tenant_id
-    customer.domain = remote.domain
-    customer.domain_type = _value(remote.domain_type)
-    customer.company_name = remote.company_name or ""
-    customer.phone_number = remote.phone_number or ""
-    customer.time_zone = remote.time_zone or ""
-    customer.locale = _value(remote.locale)
-    customer.enable_active_mxrecord = bool(remote.enable_active_mxrecord)
-    customer.enable_active_domain = bool(remote.enable_active_domain)
-    customer.admin_last_name = (admin.last_name or "") if admin else ""
-    customer.admin_first_name = (admin.first_name or "") if admin else ""
-    customer.admin_user_id = (admin.id or "") if admin else ""
-    customer.admin_email = (admin.private_email or "") if admin else ""
-    customer.admin_cellphone = (admin.cellphone or "") if admin else ""
-    customer.admin_country_code = (admin.country_code or "") if admin else ""
-    customer.partnership_status = (partnership.status or "") if partnership else ""
-    customer.customer_code = (partnership.customer_code or "") if partnership else ""
-    customer.enable_partner_profile_display = (
-        partnership.enable_partner_profile_display if partnership else None
-    )
-    customer.memo = (partnership.memo or "") if partnership else ""
+    columns = {
+        "tenant_id": remote.tenant_id,
+        "domain": remote.domain,
+        "domain_type": _value(remote.domain_type),
+        "company_name": remote.company_name or "",
+        "phone_number": remote.phone_number or "",
+        "time_zone": remote.time_zone or "",
+        "locale": _value(remote.locale),
+        "enable_active_mxrecord": bool(remote.enable_active_mxrecord),
+        "enable_active_domain": bool(remote.enable_active_domain),
+        "admin_last_name": (admin.last_name or "") if admin else "",
+        "admin_first_name": (admin.first_name or "") if admin else "",
+        "admin_user_id": (admin.id or "") if admin else "",
+        "admin_email": (admin.private_email or "") if admin else "",
+        "admin_cellphone": (admin.cellphone or "") if admin else "",
+        "admin_country_code": (admin.country_code or "") if admin else "",
+        "partnership_status": (partnership.status or "") if partnership else "",
+        "customer_code": (partnership.customer_code or "") if partnership else "",
+        "enable_partner_profile_display": partnership.enable_partner_profile_display if partnership else None,
+        "memo": (partnership.memo or "") if partnership else "",
+        "synced_at": synced_at,
+        "removed_at": None,
+    }
     if remote.product_id:
-        customer.plan = _value(remote.product_id)
-    customer.synced_at = synced_at
-    customer.removed_at = None
-    customer.save()
-    return customer
+        columns["plan"] = _value(remote.product_id)
+    columns["search_text"] = search_text_for(
+        company_name=columns["company_name"],
+        domain=columns["domain"],
+        customer_code=columns["customer_code"],
+        domain_id=remote.domain_id,
+    )
+    return columns
+
+
+def customer_store(*, remote: Any, synced_at: dt.datetime | None = None) -> int:
+    """Insert or update the cached customer from a `partner_api.models.Customer` (one query when cached);
+    un-removes it if needed. Returns its domainId. Usage-status and subscription columns are left alone."""
+    synced_at = synced_at or timezone.now()
+    columns = _customer_columns(remote, synced_at)
+    if not Customer.objects.filter(domain_id=remote.domain_id).update(**columns):
+        Customer(domain_id=remote.domain_id, first_seen_at=synced_at, **columns).save()
+    return remote.domain_id
+
+
+def customer_upsert(*, remote: Any, synced_at: dt.datetime | None = None) -> Customer:
+    """`customer_store`, then the cached row (for services that show it)."""
+    return Customer.objects.get(domain_id=customer_store(remote=remote, synced_at=synced_at))
+
+
+def _usage_columns(remote: Any, synced_at: dt.datetime) -> dict[str, Any]:
+    renewal = remote.renewal
+    status = _value(remote.status)
+    columns = {
+        "usage_status": status,
+        "member_count": remote.member_count,
+        "max_member_count": remote.max_member_count,
+        "max_member_unlimited": remote.max_member_count is None,
+        "withdrawal_date": remote.withdrawal_date,
+        "renewal_apply_date": renewal.apply_date if renewal else None,
+        "renewal_max_member_count": renewal.max_member_count if renewal else None,
+        "usage_synced_at": synced_at,
+    }
+    scheduled = usage_schedules_something(
+        renewal_apply_date=columns["renewal_apply_date"],
+        withdrawal_date=columns["withdrawal_date"],
+        usage_status=status,
+    )
+    # One UPDATE: the flag also counts the subscription summary already stored on the row.
+    columns["has_scheduled_changes"] = Case(
+        When(subscription_changes_scheduled=True, then=Value(True)), default=Value(scheduled)
+    )
+    return columns
+
+
+def customer_usage_store(*, domain_id: int, remote: Any, synced_at: dt.datetime | None = None) -> bool:
+    """Store a `partner_api.models.UsageStatus` on the cached customer in one query (False if unknown)."""
+    columns = _usage_columns(remote, synced_at or timezone.now())
+    return bool(Customer.objects.filter(domain_id=domain_id).update(**columns))
 
 
 def customer_usage_upsert(
     *, domain_id: int, remote: Any, synced_at: dt.datetime | None = None
 ) -> Customer | None:
-    """Store a `partner_api.models.UsageStatus` on the cached customer (None if the customer is unknown)."""
-    customer = Customer.objects.filter(domain_id=domain_id).first()
-    if customer is None:
+    """`customer_usage_store`, then the cached row (None if the customer is unknown)."""
+    if not customer_usage_store(domain_id=domain_id, remote=remote, synced_at=synced_at):
         return None
-    synced_at = synced_at or timezone.now()
-    customer.usage_status = _value(remote.status)
-    customer.member_count = remote.member_count
-    customer.max_member_count = remote.max_member_count
-    customer.max_member_unlimited = remote.max_member_count is None
-    customer.withdrawal_date = remote.withdrawal_date
-    renewal = remote.renewal
-    customer.renewal_apply_date = renewal.apply_date if renewal else None
-    customer.renewal_max_member_count = renewal.max_member_count if renewal else None
-    customer.usage_synced_at = synced_at
-    customer.save(
-        update_fields=[
-            "usage_status",
-            "member_count",
-            "max_member_count",
-            "max_member_unlimited",
-            "withdrawal_date",
-            "renewal_apply_date",
-            "renewal_max_member_count",
-            "usage_synced_at",
-        ]
+    return Customer.objects.get(domain_id=domain_id)
+
+
+_USAGE_SCHEDULED = Q(renewal_apply_date__isnull=False) | (
+    Q(withdrawal_date__isnull=False) & ~Q(usage_status=Customer.UsageState.SUSPENDED_WITHDRAWAL)
+)
+
+
+def _summary_update(domain_id: int, columns: dict[str, Any], changes_scheduled: bool) -> bool:
+    columns["subscription_changes_scheduled"] = changes_scheduled
+    columns["has_scheduled_changes"] = Case(
+        When(_USAGE_SCHEDULED, then=Value(True)), default=Value(changes_scheduled)
     )
-    return customer
+    return bool(Customer.objects.filter(domain_id=domain_id).update(**columns))
 
 
-def customer_subscription_summary_upsert(*, domain_id: int, remote: Any) -> Customer | None:
+def customer_subscription_summary_upsert(*, domain_id: int, remote: Any) -> bool:
     """Keep the list's plan, contract type and trial end from a `partner_api.models.SubscriptionList`.
 
     The LINE WORKS subscription that is active (else the first one) gives the plan and contract type; a trial
-    ends on its plan end date; a renewal of type CHANGE or CANCEL counts as a scheduled change.
+    ends on its plan end date; a renewal of type CHANGE or CANCEL counts as a scheduled change. One query.
     """
-    customer = Customer.objects.filter(domain_id=domain_id).first()
-    if customer is None:
-        return None
     subs = list(getattr(remote, "subscriptions", []) or [])
     main = next((s for s in subs if _value(s.status) == "ACTIVE"), subs[0] if subs else None)
+    columns: dict[str, Any] = {"contract_type": "", "trial_ends_on": None}
     if main is not None:
-        customer.plan = _value(main.product_id)
-        customer.contract_type = _value(main.plan)
-        customer.trial_ends_on = main.plan_end_date if customer.contract_type == "TRIAL" else None
-    else:
-        customer.contract_type = ""
-        customer.trial_ends_on = None
-    customer.subscription_changes_scheduled = any(
-        s.renewal is not None and _value(s.renewal.type) in ("CHANGE", "CANCEL") for s in subs
-    )
-    customer.save(update_fields=["plan", "contract_type", "trial_ends_on", "subscription_changes_scheduled"])
-    return customer
+        columns["plan"] = _value(main.product_id)
+        columns["contract_type"] = _value(main.plan)
+        columns["trial_ends_on"] = main.plan_end_date if columns["contract_type"] == "TRIAL" else None
+    scheduled = any(s.renewal is not None and _value(s.renewal.type) in ("CHANGE", "CANCEL") for s in subs)
+    return _summary_update(domain_id, columns, scheduled)
 
 
 def customer_subscription_summary_clear(*, domain_id: int) -> None:
     """The API has no subscriptions for this customer: clear the summary columns (the plan stays)."""
-    customer = Customer.objects.filter(domain_id=domain_id).first()
-    if customer is None:
-        return
-    customer.contract_type = ""
-    customer.trial_ends_on = None
-    customer.subscription_changes_scheduled = False
-    customer.save(update_fields=["contract_type", "trial_ends_on", "subscription_changes_scheduled"])
+    _summary_update(domain_id, {"contract_type": "", "trial_ends_on": None}, False)
 
 
 def customer_mark_removed(*, domain_id: int, removed_at: dt.datetime | None = None) -> bool:

@@ -31,11 +31,12 @@ Threads only call the API; every database write happens in the thread that runs 
 from __future__ import annotations
 
 import logging
+import queue
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -295,6 +296,7 @@ class _Fanout:
             for op in [c.operation_id for c in calls] + [i.operation_id for i in self.item_calls]
         }
         self.pending: dict[Future, tuple[CustomerCall | ItemCall, int]] = {}
+        self.completed: queue.SimpleQueue[Future] = queue.SimpleQueue()
         self.remaining: Counter[int] = Counter()
 
     def submit(self, domain_id: int) -> None:
@@ -305,20 +307,33 @@ class _Fanout:
             future = self.pools[call.operation_id].submit(
                 _threaded, lambda call=call, domain_id=domain_id: call.fetch(self.client, domain_id)
             )
-            self.pending[future] = (call, domain_id)
+            self._track(future, call, domain_id)
             self.remaining[domain_id] += 1
 
+    def _track(self, future: Future, call, domain_id: int) -> None:
+        self.pending[future] = (call, domain_id)
+        future.add_done_callback(self.completed.put)
+
     def drain(self, *, block: bool) -> None:
+        """Store finished calls: all that are ready (waiting for at least one when `block`), one transaction
+        per batch (each store in its own savepoint, so one failing store does not undo the others)."""
         while self.pending:
-            done, _ = wait(list(self.pending), timeout=None if block else 0, return_when=FIRST_COMPLETED)
-            if not done:
+            try:
+                batch = [self.completed.get() if block else self.completed.get_nowait()]
+            except queue.Empty:
                 return
-            for future in done:
-                call, domain_id = self.pending.pop(future)
-                if isinstance(call, ItemCall):
-                    self._finish_items(future, call, domain_id)
-                else:
-                    self._finish(future, call, domain_id)
+            while True:
+                try:
+                    batch.append(self.completed.get_nowait())
+                except queue.Empty:
+                    break
+            with transaction.atomic():
+                for future in batch:
+                    call, domain_id = self.pending.pop(future)
+                    if isinstance(call, ItemCall):
+                        self._finish_items(future, call, domain_id)
+                    else:
+                        self._finish(future, call, domain_id)
             self.rec.save()
 
     def _store(self, label: str, domain_id: int, write: Callable[[], None]) -> None:
@@ -374,7 +389,7 @@ class _Fanout:
         future = self.pools[item_call.operation_id].submit(
             _threaded_items, lambda item: item_call.fetch(self.client, domain_id, item), items
         )
-        self.pending[future] = (item_call, domain_id)
+        self._track(future, item_call, domain_id)
         self.remaining[domain_id] += 1
 
     def _finish_items(self, future: Future, item_call: ItemCall, domain_id: int) -> None:

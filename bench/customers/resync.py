@@ -1,0 +1,121 @@
+"""A full resync of 1,000 sandbox customers with the sandbox's rate limit set to L requests/minute/operation.
+
+Prints, per operation: calls made (the run's record and the sandbox's request log) vs calls needed, and the
+elapsed time vs the rate-limit bound (for each operation its needed calls / L; the bound is the largest).
+Run through ``python -m bench.customers resync`` (which gives it its own database). Environment:
+BENCH_CUSTOMERS (default 1000), BENCH_RATE_LIMIT (L, default 1200), BENCH_WORKERS (threads per operation).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+
+from sandbox.testing import iter_pages, start_sandbox
+
+CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "1000"))
+LIMIT = int(os.environ.get("BENCH_RATE_LIMIT", "1200"))
+
+
+def main() -> None:
+    t0 = time.perf_counter()
+    sandbox = start_sandbox(seed_customers=CUSTOMERS, seed=3, rate_limit=LIMIT)
+    print(
+        f"sandbox with {CUSTOMERS} customers, rate limit L = {LIMIT}/min/operation, ready in "
+        f"{time.perf_counter() - t0:.1f} s"
+    )
+    try:
+        creds = sandbox.credentials
+        os.environ.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "portal.settings",
+                "PARTNER_API_BASE_URL": sandbox.base_url,
+                "PARTNER_API_TOKEN_URL": creds["token_url"],
+                "PARTNER_API_CLIENT_ID": creds["client_id"],
+                "PARTNER_API_CLIENT_SECRET": creds["client_secret"],
+                "PARTNER_API_SERVICE_ACCOUNT": creds["service_account"],
+                "PARTNER_API_PRIVATE_KEY_FILE": creds["private_key_file"],
+                "PARTNER_API_RATE_LIMIT": str(LIMIT),
+            }
+        )
+        import django
+
+        django.setup()
+        from django.core.cache import cache
+        from django.core.management import call_command
+
+        from portal.core import sync
+
+        call_command("migrate", verbosity=0)
+        from portal.core import partner
+
+        # A token cached by an earlier run belongs to another sandbox: start without one.
+        cache.delete_many(
+            [sync.LOCK_KEY]
+            + [f"{partner.CACHE_PREFIX}:token:service:{scope}" for scope in ("partner", "partner.read")]
+        )
+        if os.environ.get("BENCH_WORKERS"):
+            sync.WORKERS_PER_OPERATION = int(os.environ["BENCH_WORKERS"])
+        if os.environ.get("BENCH_PROFILE"):
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        sandbox.clear_requests()
+        started = time.perf_counter()
+        run = sync.resync_full()
+        elapsed = time.perf_counter() - started
+        if os.environ.get("BENCH_PROFILE"):
+            import pstats
+
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        log = sandbox.requests(limit=1_000_000)
+        logged = Counter(r["operationId"] for r in log)
+        refused = Counter(
+            f"{r['operationId']} {r.get('status')}" for r in log if (r.get("status") or 200) >= 400
+        )
+
+        # What was needed, read from the sandbox afterwards with its limit lifted.
+        sandbox.configure(rateLimit=1_000_000, resetRateLimits=True)
+        client = sandbox.client("partner.read", validate=False)
+        ids = [c["domainId"] for c in iter_pages(client, "/partners/customers", "customers", count=30)]
+        items: dict[str, int] = {}
+        for item_call in sync.item_calls():
+            if item_call.parent == "listSubscriptions":
+                total = 0
+                for domain_id in ids:
+                    response = client.get(f"/partners/customers/{domain_id}/subscriptions")
+                    if response.status_code == 200:
+                        total += len(response.json().get("subscriptions", []))
+                items[item_call.operation_id] = total
+        needed = sync.calls_needed(customers=len(ids), list_pages=-(-len(ids) // 30), items=items)
+
+        print(
+            f"run {run.pk}: {run.get_status_display()}, {run.done}/{run.total} customers, "
+            f"{len(run.errors)} errors"
+        )
+        print(f"{'operation':<30} {'needed':>7} {'made':>7} {'server log':>10} {'needed/L (s)':>13}")
+        bound = 0.0
+        for op in sorted(set(needed) | set(run.calls)):
+            seconds = needed.get(op, 0) / LIMIT * 60
+            bound = max(bound, seconds)
+            print(
+                f"{op:<30} {needed.get(op, 0):>7} {run.calls.get(op, 0):>7} {logged.get(op, 0):>10} "
+                f"{seconds:>13.1f}"
+            )
+        if refused:
+            print(
+                "answers >= 400 in the server log (404 = nothing there, part of the calls needed):",
+                dict(refused),
+            )
+        equal = all(run.calls.get(op, 0) == n for op, n in needed.items()) and set(run.calls) <= set(needed)
+        print(f"calls made = calls needed: {'yes' if equal else 'NO'}")
+        print(f"elapsed {elapsed:.1f} s vs rate-limit bound {bound:.1f} s: {elapsed / bound:.2f}x the bound")
+    finally:
+        sandbox.stop()
+
+
+if __name__ == "__main__":
+    main()
