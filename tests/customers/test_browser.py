@@ -1,0 +1,99 @@
+"""In headless Chromium: Support finds a customer by part of a Japanese name; an Account manager adds a customer
+end to end (real Celery worker, real sandbox) and then edits its maximum users."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from portal.core.access import Role
+from tests.customers.factories import make_customer
+from tests.fixtures.browser import login, screenshot
+from tests.fixtures.personas import make_persona
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_support_finds_a_customer_by_part_of_a_japanese_name_and_opens_it(page):
+    target = make_customer(
+        company_name="株式会社みなと精機", domain="minato.example.jp", customer_code="MN-77"
+    )
+    make_customer(company_name="株式会社やまと商事")
+    make_customer(company_name="Blue Ocean KK")
+    login(page, make_persona(Role.SUPPORT))
+
+    page.goto("/customers/")
+    rows = page.locator("#results tbody tr")
+    assert rows.count() == 3
+    page.fill("input[name=q]", "みなと")
+    page.wait_for_url(re.compile(r".*/customers/\?.*q=%E3%81%BF%E3%81%AA%E3%81%A8.*"))
+    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
+    assert "minato.example.jp" in rows.first.inner_text()
+    assert "q=" in page.locator("[data-testid=export-csv]").get_attribute("href")
+    screenshot(page, "customers-search-ja")
+
+    rows.first.locator("a").click()
+    page.wait_for_url(f"**/customers/{target.domain_id}/")
+    assert page.locator("h1").inner_text().startswith("株式会社みなと精機")
+    assert "MN-77" in page.content()
+    assert page.locator("a[href$='/edit/']").count() == 0  # Support reads only
+
+
+@pytest.fixture
+def worker_on_sandbox(sandbox_server, portal_api, monkeypatch):
+    """The portal and a real Celery worker process, both pointed at the session sandbox."""
+    creds = sandbox_server.credentials
+    for name, value in {
+        "PARTNER_API_BASE_URL": sandbox_server.base_url,
+        "PARTNER_API_TOKEN_URL": creds["token_url"],
+        "PARTNER_API_CLIENT_ID": creds["client_id"],
+        "PARTNER_API_CLIENT_SECRET": creds["client_secret"],
+        "PARTNER_API_SERVICE_ACCOUNT": creds["service_account"],
+        "PARTNER_API_PRIVATE_KEY_FILE": creds["private_key_file"],
+        "PARTNER_API_RATE_LIMIT": "100000",
+    }.items():
+        monkeypatch.setenv(name, value)
+    portal_api(sandbox_server)
+    return sandbox_server
+
+
+def test_account_manager_adds_a_customer_end_to_end_then_edits_its_max_users(
+    worker_on_sandbox, celery_worker_process, page
+):
+    login(page, make_persona(Role.ACCOUNT_MANAGER))
+    page.goto("/customers/")
+    page.click("[data-testid=add-customer]")
+
+    group = f"e2e{uuid.uuid4().hex[:8]}"
+    page.fill("input[name=domain]", group)
+    page.click("[data-testid=verify-domain]")
+    page.wait_for_url("**/customers/add/details/**")
+    page.fill("input[name=company_name]", "エンドツーエンド株式会社")
+    page.fill("input[name=phone_number]", "03-1234-5678")
+    page.fill("input[name=admin_last_name]", "鈴木")
+    page.fill("input[name=admin_first_name]", "次郎")
+    page.fill("input[name=admin_id]", "admin")
+    page.fill("input[name=admin_password]", "Passw0rd1x")
+    page.fill("input[name=admin_email]", "jiro@example.net")
+    page.fill("input[name=reason]", "E2E-1")
+    page.click("[data-testid=create-customer]")
+
+    page.wait_for_url("**/customers/operations/**")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=operation-status]').textContent.trim() === 'Succeeded'",
+        timeout=60_000,
+    )
+    screenshot(page, "customers-add-done")
+    page.click("text=Continue")
+    page.wait_for_url(re.compile(r".*/customers/\d+/$"))
+    assert "エンドツーエンド株式会社" in page.locator("h1").inner_text()
+
+    page.click("[data-testid=usage-link]")
+    page.fill("input[name=max_member_count]", "150")
+    page.fill("#usage-title ~ form input[name=reason]", "E2E-2")
+    page.click("[data-testid=save-usage]")
+    page.wait_for_url(re.compile(r".*/customers/\d+/$"))
+    assert page.locator("[data-testid=max-users]").inner_text() == "150"
+    assert "Usage status updated." in page.content()
