@@ -17,7 +17,7 @@ def _prepare_filesystem_broker(sender: Celery, **_: object) -> None:
     from pathlib import Path
 
     options = sender.conf.broker_transport_options or {}
-    folders = [options.get("data_folder_in"), options.get("processed_folder")]
+    folders = [options.get(k) for k in ("data_folder_in", "processed_folder", "control_folder")]
     backend = sender.conf.result_backend or ""
     if backend.startswith("file://"):
         folders.append(backend.removeprefix("file://"))
