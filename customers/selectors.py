@@ -150,10 +150,6 @@ def customer_counts() -> dict[str, int]:
     )
 
 
-def customer_plan_values() -> list[str]:
-    return list(Customer.objects.exclude(plan="").order_by("plan").values_list("plan", flat=True).distinct())
-
-
 class _Echo:
     """A file-like object whose write() hands the line back, for streaming csv.writer output."""
 
