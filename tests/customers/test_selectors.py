@@ -122,3 +122,11 @@ def test_scheduled_flag_follows_usage_fields():
     c.usage_status = "SUSPENDED_WITHDRAWAL"
     c.save()
     assert not Customer.objects.get(pk=c.pk).has_scheduled_changes
+
+
+def test_sort_toggle_filter():
+    from customers.templatetags.customer_tags import sort_toggle
+
+    assert sort_toggle("company", "company") == "-company"
+    assert sort_toggle("company", "-company") == "company"
+    assert sort_toggle("domain", "company") == "domain"
