@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, normalise_search
 from portal.core.access import Perm, check
+from portal.core.csv_export import csv_lines
 from portal.core.selectors import business_today
 
 PAGE_SIZES = (25, 50, 100)
@@ -150,13 +150,6 @@ def customer_counts() -> dict[str, int]:
     )
 
 
-class _Echo:
-    """A file-like object whose write() hands the line back, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 CSV_COLUMNS = (
     ("domain_id", _("domainId")),
     ("domain", _("Domain")),
@@ -181,23 +174,7 @@ def customer_csv_rows(*, user, filters: CustomerFilters) -> Iterator[str]:
 
     Access is checked and the headers translated now, in the requester's language; rows stream later.
     """
-    header = [str(label) for _name, label in CSV_COLUMNS]
-    fields = [name for name, _label in CSV_COLUMNS]
-    rows = customer_list(user=user, filters=filters).values_list(*fields)
-    return _csv_stream(header, rows)
-
-
-def _csv_stream(header: list[str], rows) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(header)
-    for row in rows.iterator(chunk_size=2000):
-        yield writer.writerow(["" if value is None else _csv_value(value) for value in row])
-
-
-def _csv_value(value) -> str:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
-    return str(value)
+    return csv_lines(CSV_COLUMNS, customer_list(user=user, filters=filters))
 
 
 def customer_schedule_section(*, customer: Customer, user) -> dict:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, normalise_search
 from portal.core.access import Perm, check
+from portal.core.csv_export import csv_lines
 from portal.core.selectors import business_today
 from subscriptions.models import PreOrder, Subscription
 
@@ -107,13 +107,6 @@ def subscription_values(field: str) -> list[str]:
     return list(Subscription.objects.order_by(field).values_list(field, flat=True).distinct())
 
 
-class _Echo:
-    """A file-like object whose write() hands the line back, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 CSV_COLUMNS = (
     ("customer_id", _("domainId")),
     ("customer__company_name", _("Company")),
@@ -141,23 +134,7 @@ def subscription_csv_rows(*, user, filters: SubscriptionFilters) -> Iterator[str
 
     Access is checked and the headers translated now, in the requester's language; rows stream later.
     """
-    header = [str(label) for _name, label in CSV_COLUMNS]
-    fields = [name for name, _label in CSV_COLUMNS]
-    rows = subscription_list(user=user, filters=filters).values_list(*fields)
-    return _csv_stream(header, rows)
-
-
-def _csv_stream(header: list[str], rows) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(header)
-    for row in rows.iterator(chunk_size=2000):
-        yield writer.writerow(["" if value is None else _csv_value(value) for value in row])
-
-
-def _csv_value(value) -> str:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
-    return str(value)
+    return csv_lines(CSV_COLUMNS, subscription_list(user=user, filters=filters))
 
 
 def customer_subscriptions_section(*, customer: Customer, user) -> dict:
