@@ -8,16 +8,31 @@ with a message a person can act on, and the field it concerns when the API says 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+from collections.abc import Callable
 from typing import Any
 
+from cryptography.fernet import Fernet
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, Q, Value, When
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from customers.models import Customer, search_text_for, usage_schedules_something
+from partner_api.errors import NotFoundError, OutcomeUnknownError, PartnerApiError, RejectedError
+from partner_api.models import (
+    CustomerAdministratorCreate,
+    CustomerPartnershipCreate,
+    CustomerPartnershipUpdate,
+)
 from portal.core import sync
-from portal.core.models import SyncRun
+from portal.core.models import AuditEntry, Operation, SyncRun
+from portal.core.partner import get_client
+from portal.core.services import audit_record, operation_start, operation_update
 
 # --- Cache upserts (called by the resync engine and after writes) ---------------------------------------
 
@@ -222,8 +237,6 @@ _FIELD_HINTS = {
 
 
 def _plain_refusal(exc) -> CustomerChangeRefused:
-    from partner_api.errors import NotFoundError, OutcomeUnknownError, RejectedError
-
     text = exc.description or exc.code or str(exc)
     field = next((f for key, f in _FIELD_HINTS.items() if key in (exc.description or "")), None)
     if isinstance(exc, OutcomeUnknownError):
@@ -250,8 +263,6 @@ def _plain_refusal(exc) -> CustomerChangeRefused:
 
 
 def _msg(text: str) -> str:
-    from django.utils.translation import gettext
-
     return gettext(text)
 
 
@@ -270,11 +281,6 @@ def _sent(**fields: Any) -> dict[str, Any]:
 
 def _write(*, user, operation_id: str, domain_id: int | None, sent: dict, reason: str, call):
     """Send one change: audit it whatever happens, turn failures into CustomerChangeRefused."""
-    from partner_api.errors import PartnerApiError
-    from portal.core.models import AuditEntry
-    from portal.core.partner import get_client
-    from portal.core.services import audit_record
-
     try:
         reply = call(get_client())
     except PartnerApiError as exc:
@@ -325,8 +331,6 @@ def customer_patch(
     reason: str = "",
 ) -> Customer:
     """Change only the given properties (patchCustomer); the cache is updated from the API's reply."""
-    from partner_api.models import CustomerPartnershipUpdate
-
     partnership_fields = {
         k: v
         for k, v in {
@@ -449,65 +453,46 @@ def usage_renewal_delete(*, user, domain_id: int, reason: str = "") -> None:
 
 def customer_delete_request(*, user, domain_id: int, idempotency_key: str, reason: str = ""):
     """Queue the deletion of a customer. The same key (double click, resubmit) returns the same Operation."""
-    from portal.core.services import operation_start
-
-    operation, created = operation_start(
-        idempotency_key=idempotency_key,
-        kind="deleteCustomer",
-        domain_id=domain_id,
+    return _start_operation(
         user=user,
+        kind="deleteCustomer",
+        idempotency_key=idempotency_key,
+        domain_id=domain_id,
         params={"reason": reason},
+        task_name="customer_delete",
     )
-    if created:
-        from customers import tasks
-
-        transaction.on_commit(lambda: tasks.customer_delete.delay(operation_id=str(operation.pk)))
-    return operation
 
 
 def customer_delete_run(*, operation_id) -> None:
     """Task body: send deleteCustomer once for this Operation and record the outcome."""
-    from portal.core.models import Operation
-    from portal.core.services import operation_update
 
-    operation = _claim(operation_id)
-    if operation is None:
-        return  # a retried task: the change was already sent (or is being sent)
-    domain_id = operation.domain_id
-    try:
-        pending = _write(
+    def send(operation: Operation):
+        return _write(
             user=operation.requested_by,
             operation_id="deleteCustomer",
-            domain_id=domain_id,
+            domain_id=operation.domain_id,
             sent={},
             reason=operation.params.get("reason", ""),
-            call=lambda client: client.delete_customer(domain_id=domain_id),
+            call=lambda client: client.delete_customer(domain_id=operation.domain_id),
         )
-    except CustomerChangeOutcomeUnknown as exc:
-        operation_update(operation, status=Operation.Status.UNKNOWN, error=exc.message)
+
+    ran = _run_tracked(operation_id, send)
+    if ran is None:
         return
-    except CustomerChangeRefused as exc:
-        operation_update(operation, status=Operation.Status.FAILED, error=exc.message)
-        return
+    operation, pending = ran
     if not pending:
-        customer_mark_removed(domain_id=domain_id)
+        customer_mark_removed(domain_id=operation.domain_id)
     operation_update(
         operation, status=Operation.Status.SUCCEEDED, result={"pending_withdrawal": bool(pending)}
     )
     if pending:
-        customer_refresh_later(domain_id=domain_id)
+        customer_refresh_later(domain_id=operation.domain_id)
 
 
 # --- Add a customer (wizard), domains, transfer ---------------------------------------------------------
 
 
 def _fernet():
-    import base64
-    import hashlib
-
-    from cryptography.fernet import Fernet
-    from django.conf import settings
-
     key = settings.PARTNER_API_TOKEN_ENCRYPTION_KEY or base64.urlsafe_b64encode(
         hashlib.sha256(f"customers-wizard:{settings.SECRET_KEY}".encode()).digest()
     )
@@ -519,9 +504,6 @@ def customer_domain_verify(*, domain: str) -> str:
 
     A check, not a change: nothing is recorded. Raises CustomerChangeRefused with the API's reason.
     """
-    from partner_api.errors import PartnerApiError
-    from portal.core.partner import get_client
-
     try:
         reply = get_client().verify_customer_domain(domain=domain)
     except PartnerApiError as exc:
@@ -535,7 +517,6 @@ def _start_operation(
     *, user, kind: str, idempotency_key: str, domain_id: int | None, params: dict, task_name: str
 ):
     from customers import tasks
-    from portal.core.services import operation_start
 
     operation, created = operation_start(
         idempotency_key=idempotency_key, kind=kind, domain_id=domain_id, user=user, params=params
@@ -588,10 +569,8 @@ def customer_create_request(
     )
 
 
-def _claim(operation_id):
+def _claim(operation_id) -> Operation | None:
     """Move a queued Operation to running; None when it already ran (a retried or duplicated task)."""
-    from portal.core.models import Operation
-
     claimed = Operation.objects.filter(pk=operation_id, status=Operation.Status.QUEUED).update(
         status=Operation.Status.RUNNING, progress=10, updated_at=timezone.now()
     )
@@ -600,36 +579,67 @@ def _claim(operation_id):
     return Operation.objects.select_related("requested_by").get(pk=operation_id)
 
 
-def customer_create_run(*, operation_id) -> None:
-    """Task body: send createCustomer once; on a timeout, look the domain up instead of sending it again."""
-    from django.urls import reverse
+def _run_tracked(
+    operation_id,
+    send: Callable[[Operation], Any],
+    *,
+    read_back: Callable[[Operation], Any] | None = None,
+) -> tuple[Operation, Any] | None:
+    """The body every slow change shares: claim the Operation, send its change once, settle failures.
 
-    from partner_api.models import CustomerAdministratorCreate, CustomerPartnershipCreate
-    from portal.core.models import Operation
-    from portal.core.services import operation_update
-
+    Returns (operation, reply) for the caller to record success, or None when there is nothing left to do:
+    the task already ran, the API refused (FAILED), or the outcome is unknown (UNKNOWN) and `read_back`
+    (which looks for the change's result instead of sending it again) found nothing.
+    """
     operation = _claim(operation_id)
     if operation is None:
-        return
-    p = dict(operation.params)
-    password = _fernet().decrypt(p.pop("admin_password_encrypted").encode()).decode()
-    # The password is never stored past this point.
-    Operation.objects.filter(pk=operation.pk).update(params=p)
-    operation.params = p
-    administrator = CustomerAdministratorCreate(
-        last_name=p["admin_last_name"],
-        first_name=p["admin_first_name"] or None,
-        id=p["admin_id"],
-        password=password,
-        private_email=p["admin_email"],
-    )
-    sent = {k: v for k, v in p.items() if k != "reason"}
+        return None  # a retried task: the change was already sent (or is being sent)
     try:
-        reply = _write(
+        return operation, send(operation)
+    except CustomerChangeOutcomeUnknown as exc:
+        reply = read_back(operation) if read_back else None
+        if reply is None:
+            operation_update(operation, status=Operation.Status.UNKNOWN, error=exc.message)
+            return None
+        return operation, reply
+    except CustomerChangeRefused as exc:
+        operation_update(operation, status=Operation.Status.FAILED, error=exc.message)
+        return None
+
+
+def _succeeded_with_customer(operation: Operation, reply, **result: Any) -> Customer:
+    """Store the customer the API answered with, link it to the Operation, and mark the Operation done."""
+    customer = customer_upsert(remote=reply)
+    operation.domain_id = customer.domain_id
+    operation.save(update_fields=["domain_id"])
+    operation_update(
+        operation, status=Operation.Status.SUCCEEDED, result={"domain_id": customer.domain_id, **result}
+    )
+    customer_refresh_later(domain_id=customer.domain_id, skip=("getCustomer",))
+    return customer
+
+
+def customer_create_run(*, operation_id) -> None:
+    """Task body: send createCustomer once; on a timeout, look the domain up instead of sending it again."""
+
+    def send(operation: Operation):
+        p = dict(operation.params)
+        password = _fernet().decrypt(p.pop("admin_password_encrypted").encode()).decode()
+        # The password is never stored past this point.
+        Operation.objects.filter(pk=operation.pk).update(params=p)
+        operation.params = p
+        administrator = CustomerAdministratorCreate(
+            last_name=p["admin_last_name"],
+            first_name=p["admin_first_name"] or None,
+            id=p["admin_id"],
+            password=password,
+            private_email=p["admin_email"],
+        )
+        return _write(
             user=operation.requested_by,
             operation_id="createCustomer",
             domain_id=None,
-            sent=sent,
+            sent={k: v for k, v in p.items() if k != "reason"},
             reason=p.get("reason", ""),
             call=lambda client: client.create_customer(
                 domain=p["domain"],
@@ -643,31 +653,18 @@ def customer_create_run(*, operation_id) -> None:
                 ),
             ),
         )
-    except CustomerChangeOutcomeUnknown as exc:
-        reply = _find_by_domain(p["domain"])
-        if reply is None:
-            operation_update(operation, status=Operation.Status.UNKNOWN, error=exc.message)
-            return
-    except CustomerChangeRefused as exc:
-        operation_update(operation, status=Operation.Status.FAILED, error=exc.message)
+
+    ran = _run_tracked(operation_id, send, read_back=lambda op: _find_by_domain(op.params["domain"]))
+    if ran is None:
         return
-    customer = customer_upsert(remote=reply)
-    operation.domain_id = customer.domain_id
-    operation.save(update_fields=["domain_id"])
-    needs_dns = customer.domain_type == Customer.DomainType.DOMAIN and not customer.enable_active_domain
-    next_url = reverse("customers:domain" if needs_dns else "customers:detail", args=[customer.domain_id])
-    operation_update(
-        operation,
-        status=Operation.Status.SUCCEEDED,
-        result={"domain_id": customer.domain_id, "needs_dns": needs_dns, "next_url": next_url},
-    )
-    customer_refresh_later(domain_id=customer.domain_id, skip=("getCustomer",))
+    operation, reply = ran
+    # The domain and activation come first for a custom domain that is not active yet.
+    needs_dns = _value(reply.domain_type) == Customer.DomainType.DOMAIN and not reply.enable_active_domain
+    next_url = reverse("customers:domain" if needs_dns else "customers:detail", args=[reply.domain_id])
+    _succeeded_with_customer(operation, reply, needs_dns=needs_dns, next_url=next_url)
 
 
 def _find_by_domain(domain: str):
-    from partner_api.errors import PartnerApiError
-    from portal.core.partner import get_client
-
     try:
         page = get_client().list_customers(domain=domain)
     except PartnerApiError:
@@ -677,9 +674,6 @@ def _find_by_domain(domain: str):
 
 def upgrade_domain_get(*, domain_id: int):
     """The upgrade domain and its DNS records (getUpgradeDomain), or None when none is registered."""
-    from partner_api.errors import NotFoundError, PartnerApiError
-    from portal.core.partner import get_client
-
     try:
         return get_client().get_upgrade_domain(domain_id=domain_id)
     except NotFoundError:
@@ -739,38 +733,25 @@ def customer_activate_request(*, user, domain_id: int, idempotency_key: str, rea
 
 
 def customer_activate_run(*, operation_id) -> None:
-    from portal.core.models import Operation
-    from portal.core.services import operation_update
+    """Task body: send activateCustomer once for this Operation and record the outcome."""
 
-    operation = _claim(operation_id)
-    if operation is None:
-        return
-    domain_id = operation.domain_id
-    try:
-        reply = _write(
+    def send(operation: Operation):
+        return _write(
             user=operation.requested_by,
             operation_id="activateCustomer",
-            domain_id=domain_id,
+            domain_id=operation.domain_id,
             sent={},
             reason=operation.params.get("reason", ""),
-            call=lambda client: client.activate_customer(domain_id=domain_id),
+            call=lambda client: client.activate_customer(domain_id=operation.domain_id),
         )
-    except CustomerChangeOutcomeUnknown as exc:
-        operation_update(operation, status=Operation.Status.UNKNOWN, error=exc.message)
-        return
-    except CustomerChangeRefused as exc:
-        operation_update(operation, status=Operation.Status.FAILED, error=exc.message)
-        return
-    customer_upsert(remote=reply)
-    operation_update(operation, status=Operation.Status.SUCCEEDED, result={"domain_id": domain_id})
-    customer_refresh_later(domain_id=domain_id, skip=("getCustomer",))
+
+    ran = _run_tracked(operation_id, send)
+    if ran is not None:
+        _succeeded_with_customer(*ran)
 
 
 def potential_customer_get(*, domain: str, partner_code: str):
     """Look up an Online Direct customer (getPotentialCustomer). A read: nothing is recorded."""
-    from partner_api.errors import PartnerApiError
-    from portal.core.partner import get_client
-
     try:
         return get_client().get_potential_customer(domain=domain, partner_code=partner_code)
     except PartnerApiError as exc:
@@ -794,17 +775,11 @@ def potential_customer_transfer_request(
 
 
 def potential_customer_transfer_run(*, operation_id) -> None:
-    from django.urls import reverse
+    """Task body: send transferPotentialCustomer once; on a timeout, look the domain up instead."""
 
-    from portal.core.models import Operation
-    from portal.core.services import operation_update
-
-    operation = _claim(operation_id)
-    if operation is None:
-        return
-    p = operation.params
-    try:
-        reply = _write(
+    def send(operation: Operation):
+        p = operation.params
+        return _write(
             user=operation.requested_by,
             operation_id="transferPotentialCustomer",
             domain_id=None,
@@ -814,23 +789,9 @@ def potential_customer_transfer_run(*, operation_id) -> None:
                 domain=p["domain"], partner_code=p["partner_code"]
             ),
         )
-    except CustomerChangeOutcomeUnknown as exc:
-        reply = _find_by_domain(p["domain"])
-        if reply is None:
-            operation_update(operation, status=Operation.Status.UNKNOWN, error=exc.message)
-            return
-    except CustomerChangeRefused as exc:
-        operation_update(operation, status=Operation.Status.FAILED, error=exc.message)
+
+    ran = _run_tracked(operation_id, send, read_back=lambda op: _find_by_domain(op.params["domain"]))
+    if ran is None:
         return
-    customer = customer_upsert(remote=reply)
-    operation.domain_id = customer.domain_id
-    operation.save(update_fields=["domain_id"])
-    operation_update(
-        operation,
-        status=Operation.Status.SUCCEEDED,
-        result={
-            "domain_id": customer.domain_id,
-            "next_url": reverse("customers:detail", args=[customer.domain_id]),
-        },
-    )
-    customer_refresh_later(domain_id=customer.domain_id, skip=("getCustomer",))
+    operation, reply = ran
+    _succeeded_with_customer(operation, reply, next_url=reverse("customers:detail", args=[reply.domain_id]))
