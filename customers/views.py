@@ -7,7 +7,6 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,6 +14,7 @@ from customers import forms, presenters, selectors, services
 from customers.sections import sections_for
 from portal.core import selectors as core_selectors
 from portal.core.access import Perm, can, require
+from portal.core.csv_export import csv_response
 from portal.core.models import SyncRun
 
 RECENT_ACTIVITY = 10
@@ -72,11 +72,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def customer_export(request: HttpRequest) -> StreamingHttpResponse:
     form = _filter_form(request)
-    rows = selectors.customer_csv_rows(user=request.user, filters=form.to_filters())
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.csv"'
-    return response
+    return csv_response(
+        selectors.customer_csv_rows(user=request.user, filters=form.to_filters()), name="customers"
+    )
 
 
 @require(Perm.VIEW_CUSTOMERS)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from portal.core import selectors as core_selectors
 from portal.core.access import Perm, require
+from portal.core.csv_export import csv_response
 from subscriptions import schedule, selectors
 from subscriptions.forms import ScheduleFilterForm, SubscriptionFilterForm
 
@@ -66,11 +66,9 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def subscription_export(request: HttpRequest) -> StreamingHttpResponse:
     form = _filter_form(request)
-    rows = selectors.subscription_csv_rows(user=request.user, filters=form.to_filters())
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="subscriptions-{stamp}.csv"'
-    return response
+    return csv_response(
+        selectors.subscription_csv_rows(user=request.user, filters=form.to_filters()), name="subscriptions"
+    )
 
 
 @require(Perm.VIEW_SUBSCRIPTIONS)

@@ -1,4 +1,4 @@
-"""Streamed CSV of a list page's filtered rows, shared by every app's export."""
+"""Streamed CSV of a list page's filtered rows, and its download response, shared by every app's export."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.utils import timezone
 from django.utils.functional import Promise
 
 
@@ -40,3 +42,11 @@ def _stream(header: list[str], rows: QuerySet) -> Iterator[str]:
     yield "\ufeff" + writer.writerow(header)
     for row in rows.iterator(chunk_size=2000):
         yield writer.writerow([_cell(value) for value in row])
+
+
+def csv_response(lines: Iterator[str], *, name: str) -> StreamingHttpResponse:
+    """A streamed download of `lines`, named `<name>-<UTC timestamp>.csv`."""
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
+    return response
