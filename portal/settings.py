@@ -28,7 +28,6 @@ def _secret(name: str, default: str = "") -> str:
 
 
 DEBUG = env.bool("DEBUG", default=True)
-TESTING = env.bool("PORTAL_TESTING", default=False)
 
 SECRET_KEY = _secret("SECRET_KEY", default="dev-only-insecure-key" if DEBUG else "")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
@@ -137,14 +136,14 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING
+            if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
 
 # Without collectstatic (development, tests), WhiteNoise serves straight from the app and static folders.
-WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

@@ -111,8 +111,7 @@ def main() -> None:
             env,
         )
         wait_http(f"{PORTAL_URL}/healthz", "The portal")
-        if (REPO / "portal" / "core" / "management" / "commands" / "resync.py").exists():
-            subprocess.run([PY, "manage.py", "resync", "--enqueue"], cwd=REPO, env=env, check=False)
+        subprocess.run([PY, "manage.py", "resync", "--enqueue"], cwd=REPO, env=env, check=False)
         api = (
             f"the sandbox on http://127.0.0.1:{SANDBOX_PORT}"
             if using_sandbox

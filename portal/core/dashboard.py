@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 
 from portal.core.access import Perm, can
@@ -28,8 +29,6 @@ def register_figure(figure: Figure) -> None:
 
 
 def figures_for(user) -> list[dict]:
-    from django.urls import NoReverseMatch, reverse
-
     out = []
     for fig in sorted(_FIGURES.values(), key=lambda f: (f.order, f.key)):
         if not can(user, fig.perm):

@@ -38,9 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require(Perm.VIEW_ACTIVITY)
 def activity(request: HttpRequest) -> HttpResponse:
     form = ActivityFilterForm(request.GET or None, operation_ids=selectors.audit_operation_ids())
-    entries = selectors.audit_entry_list(
-        filters=form.to_filters() if form.is_bound else selectors.ActivityFilters()
-    )
+    entries = selectors.audit_entry_list(filters=form.to_filters())
     page = Paginator(entries, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
     template = "core/activity.html#results" if request.htmx else "core/activity.html"
     return render(request, template, {"form": form, "page_obj": page})

@@ -74,7 +74,7 @@ def test_activity_is_paginated(client_as, account_manager):
     assert "<code>op00</code>" in second
 
 
-def test_messages_of_an_htmx_request_arrive_as_toasts(rf, client_as):
+def test_messages_of_an_htmx_request_arrive_as_toasts(rf):
     from django.contrib.messages.storage.fallback import FallbackStorage
     from django.http import HttpResponse
 
