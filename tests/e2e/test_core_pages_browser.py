@@ -1,0 +1,77 @@
+"""In headless Chromium: the Activity, Sync, Scheduled changes and Connect partner account pages."""
+
+import datetime as dt
+import re
+
+import pytest
+
+from portal.core import services
+from portal.core.access import Role
+from portal.core.models import AuditEntry
+from portal.core.selectors import business_today
+from tests.customers.factories import make_customer
+from tests.fixtures.browser import login, screenshot
+from tests.fixtures.personas import make_persona
+from tests.subscriptions.factories import make_pre_order
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_support_filters_activity_without_reloading_the_page(page):
+    manager = make_persona(Role.ACCOUNT_MANAGER)
+    services.audit_record(actor=manager, operation_id="patchCustomer", outcome="succeeded", domain_id=1001)
+    services.audit_record(
+        actor=manager, operation_id="deleteCustomer", outcome=AuditEntry.Outcome.REFUSED, domain_id=2002
+    )
+    login(page, make_persona(Role.SUPPORT))
+    page.click("nav.mainnav a[data-nav=activity]")
+    assert page.locator("#results tbody tr").count() == 2
+
+    page.evaluate("window.__same_document = true")
+    page.select_option("select[name=outcome]", "refused")
+    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
+    assert page.evaluate("window.__same_document") is True  # htmx swapped the results only
+    assert page.locator("[id=results]").count() == 1  # replaced, not nested inside the old results
+    assert "deleteCustomer" in page.locator("#results").inner_text()
+    assert re.search(r"[?&]outcome=refused", page.url)  # the filter is in the URL, to share or reload
+
+    page.reload()
+    assert page.locator("#results tbody tr").count() == 1
+    screenshot(page, "activity-filtered")
+
+
+def test_account_manager_sees_sync_now_and_finance_gets_a_friendly_403(page, browser, live_server):
+    login(page, make_persona(Role.ACCOUNT_MANAGER))
+    page.click("nav.mainnav a[data-nav=sync]")
+    assert page.locator("h1").inner_text() == "Sync"
+    assert page.locator("[data-testid=sync-now]").is_visible()
+    screenshot(page, "sync-page")
+
+    other = browser.new_context(base_url=live_server.url)
+    finance_page = other.new_page()
+    login(finance_page, make_persona(Role.FINANCE))
+    response = finance_page.goto("/sync/")
+    assert response.status == 403
+    assert finance_page.locator("h1").inner_text() == "You cannot open this page"
+    other.close()
+
+
+def test_scheduled_changes_show_a_pre_order_under_its_date_with_its_deadline(page):
+    customer = make_customer(company_name="緑電機株式会社")
+    apply_date = business_today() + dt.timedelta(days=3)
+    make_pre_order(customer, apply_date=apply_date, license_count=None)
+    login(page, make_persona(Role.SUPPORT))
+    page.click("nav.mainnav a[data-nav=scheduled]")
+    agenda = page.locator("#agenda")
+    assert apply_date.isoformat() in agenda.inner_text()
+    assert "緑電機株式会社" in agenda.inner_text()
+    assert page.locator("[data-testid=deadline-soon]").count() == 1
+    screenshot(page, "scheduled-changes")
+
+
+def test_admin_reaches_connect_partner_account_from_the_user_menu(page):
+    login(page, make_persona(Role.ADMIN))
+    page.click(".usermenu summary")
+    page.click("[data-testid=partner-account-link]")
+    assert page.locator("h1").inner_text() == "Connect partner account"
+    screenshot(page, "partner-account")
