@@ -75,3 +75,24 @@ def test_admin_reaches_connect_partner_account_from_the_user_menu(page):
     page.click("[data-testid=partner-account-link]")
     assert page.locator("h1").inner_text() == "Connect partner account"
     screenshot(page, "partner-account")
+
+
+def test_deleting_a_scheduled_change_asks_first_and_states_the_consequence(page, live_server):
+    customer = make_customer(
+        renewal_apply_date=business_today() + dt.timedelta(days=10), renewal_max_member_count=80
+    )
+    login(page, make_persona(Role.ACCOUNT_MANAGER))
+    page.goto(f"/customers/{customer.domain_id}/usage/")
+    requests_sent = []
+    page.on("request", lambda r: requests_sent.append(r.url) if r.method == "POST" else None)
+
+    yes = page.locator("[data-testid=renewal-delete-yes]")
+    assert not yes.is_visible()
+    page.click("[data-testid=renewal-delete] summary")
+    assert yes.is_visible()
+    assert "the current maximum stays" in page.locator("[data-testid=renewal-delete]").inner_text()
+    assert requests_sent == []  # the first click only opens the confirmation
+    screenshot(page, "usage-confirm-delete")
+    assert yes.evaluate("b => b.form.action").endswith(
+        f"/customers/{customer.domain_id}/usage/renewal/delete/"
+    )
