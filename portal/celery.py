@@ -13,12 +13,18 @@ app.autodiscover_tasks()
 
 @app.on_configure.connect
 def _prepare_filesystem_broker(sender: Celery, **_: object) -> None:
-    """Without Redis, the broker and result backend are folders under var/: make sure they exist."""
+    """Without Redis, the broker and result backend are folders under var/: make sure they exist.
+
+    Read from Django's settings, not `sender.conf`: reading the configuration inside its own on_configure
+    signal configures it again, recursively.
+    """
     from pathlib import Path
 
-    options = sender.conf.broker_transport_options or {}
+    from django.conf import settings
+
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}
     folders = [options.get(k) for k in ("data_folder_in", "processed_folder", "control_folder")]
-    backend = sender.conf.result_backend or ""
+    backend = str(getattr(settings, "CELERY_RESULT_BACKEND", "") or "")
     if backend.startswith("file://"):
         folders.append(backend.removeprefix("file://"))
     for folder in filter(None, folders):
