@@ -20,19 +20,19 @@ from django.db import transaction
 from django.db.models import Case, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from customers.models import Customer, search_text_for, usage_schedules_something
-from partner_api.errors import NotFoundError, OutcomeUnknownError, PartnerApiError, RejectedError
+from partner_api.errors import NotFoundError, PartnerApiError
 from partner_api.models import (
     CustomerAdministratorCreate,
     CustomerPartnershipCreate,
     CustomerPartnershipUpdate,
 )
 from portal.core import sync
-from portal.core.models import AuditEntry, Operation, SyncRun
+from portal.core.models import Operation, SyncRun
 from portal.core.partner import get_client
-from portal.core.services import audit_record, operation_start, operation_update
+from portal.core.services import operation_start, operation_update
+from portal.core.writes import ChangeOutcomeUnknown, ChangeRefused, audited_call, refusal_from
 
 # --- Cache upserts (called by the resync engine and after writes) ---------------------------------------
 
@@ -209,20 +209,12 @@ def customer_refresh_later(*, domain_id: int, skip: tuple[str, ...] = ()) -> Non
 # --- Lifecycle changes -----------------------------------------------------------------------------------
 
 
-class CustomerChangeRefused(Exception):
-    """The Partner API refused the change (or could not be reached); `field` names the form field if known."""
+#: The API refused a change (or could not be reached); `field` names the form field if known.
+CustomerChangeRefused = ChangeRefused
+#: The change was sent but no answer came back: it may or may not have been applied.
+CustomerChangeOutcomeUnknown = ChangeOutcomeUnknown
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class CustomerChangeOutcomeUnknown(CustomerChangeRefused):
-    """The change was sent but no answer came back: it may or may not have been applied."""
-
-
-#: Words in the API's description that point at a form field.
+#: Wire names in the API's error descriptions and the form fields they belong to.
 _FIELD_HINTS = {
     "companyName": "company_name",
     "phoneNumber": "phone_number",
@@ -236,42 +228,8 @@ _FIELD_HINTS = {
 }
 
 
-def _plain_refusal(exc) -> CustomerChangeRefused:
-    text = exc.description or exc.code or str(exc)
-    field = next((f for key, f in _FIELD_HINTS.items() if key in (exc.description or "")), None)
-    if isinstance(exc, OutcomeUnknownError):
-        return CustomerChangeOutcomeUnknown(
-            _msg(
-                "LINE WORKS did not answer in time, so the change may or may not have been applied. "
-                "The customer is being read again; check it before trying again."
-            )
-        )
-    if isinstance(exc, NotFoundError):
-        return CustomerChangeRefused(_msg("LINE WORKS no longer has this customer (or what you changed)."))
-    if isinstance(exc, RejectedError):
-        return CustomerChangeRefused(
-            _msg("LINE WORKS refused the change: %(why)s") % {"why": text}, field=field
-        )
-    if exc.retryable:
-        return CustomerChangeRefused(
-            _msg(
-                "LINE WORKS is unavailable or busy right now (%(why)s). Nothing was changed; try again later."
-            )
-            % {"why": text}
-        )
-    return CustomerChangeRefused(_msg("LINE WORKS refused the change: %(why)s") % {"why": text})
-
-
-def _msg(text: str) -> str:
-    return gettext(text)
-
-
-def _dump(model: Any) -> Any:
-    if model is None:
-        return {}
-    if hasattr(model, "model_dump"):
-        return model.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return {"value": model}
+def _plain_refusal(exc) -> ChangeRefused:
+    return refusal_from(exc, hints=_FIELD_HINTS)
 
 
 def _sent(**fields: Any) -> dict[str, Any]:
@@ -280,41 +238,21 @@ def _sent(**fields: Any) -> dict[str, Any]:
 
 
 def _write(*, user, operation_id: str, domain_id: int | None, sent: dict, reason: str, call):
-    """Send one change: audit it whatever happens, turn failures into CustomerChangeRefused."""
+    """Send one change (audited, see portal.core.writes); an unanswered one has its customer read again."""
     try:
-        reply = call(get_client())
-    except PartnerApiError as exc:
-        outcome = (
-            AuditEntry.Outcome.UNKNOWN
-            if exc.outcome_unknown
-            else AuditEntry.Outcome.FAILED
-            if exc.retryable
-            else AuditEntry.Outcome.REFUSED
-        )
-        audit_record(
-            actor=user,
+        return audited_call(
+            user=user,
             operation_id=operation_id,
-            outcome=outcome,
             domain_id=domain_id,
             sent=sent,
-            response_status=exc.status,
-            response_body={"code": exc.code, "description": exc.description},
             reason=reason,
+            call=call,
+            hints=_FIELD_HINTS,
         )
-        if exc.outcome_unknown and domain_id:
+    except ChangeOutcomeUnknown:
+        if domain_id:
             customer_refresh_later(domain_id=domain_id)
-        raise _plain_refusal(exc) from exc
-    audit_record(
-        actor=user,
-        operation_id=operation_id,
-        outcome=AuditEntry.Outcome.SUCCEEDED,
-        domain_id=domain_id,
-        sent=sent,
-        response_status=200,
-        response_body=_dump(reply),
-        reason=reason,
-    )
-    return reply
+        raise
 
 
 def customer_patch(
