@@ -1,4 +1,4 @@
-"""`make bench`: run every benchmark package in bench/ (or those named on the command line), one after another."""
+"""`make bench`: run every benchmark in bench/ (or those named on the command line), one after another."""
 
 import subprocess
 import sys
@@ -7,8 +7,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+def available_benchmarks() -> list[str]:
+    """Packages with a __main__.py (bench/customers/) and single modules (bench/scheduled.py)."""
+    packages = {p.name for p in HERE.iterdir() if (p / "__main__.py").exists()}
+    modules = {p.stem for p in HERE.glob("*.py") if not p.name.startswith("_")}
+    return sorted(packages | modules)
+
+
 def main(names: list[str]) -> int:
-    available = sorted(p.name for p in HERE.iterdir() if (p / "__main__.py").exists())
+    available = available_benchmarks()
     chosen = names or available
     unknown = sorted(set(chosen) - set(available))
     if unknown:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -118,8 +120,27 @@ class SubscriptionFilterForm(forms.Form):
         return valid_data(self).get("per_page") or DEFAULT_PAGE_SIZE
 
 
+class MonthField(forms.CharField):
+    """A month as YYYY-MM (the calendar's `month` parameter), cleaned to its first day."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            month = dt.datetime.strptime(value, "%Y-%m").date()
+        except ValueError:
+            raise forms.ValidationError(_("Enter a month as YYYY-MM."), code="invalid") from None
+        if not 2000 <= month.year <= 2099:
+            raise forms.ValidationError(_("Enter a month as YYYY-MM."), code="invalid")
+        return month
+
+
 class ScheduleFilterForm(forms.Form):
-    """Filters of the Scheduled changes agenda (customer, kinds, date range), from the query string."""
+    """Filters of the Scheduled changes page (customer, kinds, date range) and its view (agenda, or the
+    calendar of one month), from the query string. The exports read the same form."""
+
+    AGENDA, CALENDAR = "agenda", "calendar"
 
     q = SubscriptionFilterForm.base_fields["q"]
     kind = forms.MultipleChoiceField(
@@ -127,10 +148,19 @@ class ScheduleFilterForm(forms.Form):
     )
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+    # Not filter controls: the page renders them with the results (they change without the form).
+    view = forms.ChoiceField(
+        required=False, choices=[(AGENDA, _("Agenda")), (CALENDAR, _("Calendar"))], widget=forms.HiddenInput
+    )
+    month = MonthField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, kinds: list[tuple[str, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = list(kinds)
+
+    @property
+    def view_value(self) -> str:
+        return valid_data(self).get("view") or self.AGENDA
 
     def to_filters(self):
         from subscriptions.schedule import ScheduleFilters
@@ -141,4 +171,6 @@ class ScheduleFilterForm(forms.Form):
             kinds=tuple(data.get("kind") or ()),
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
+            calendar=self.view_value == self.CALENDAR,
+            month=data.get("month") if self.view_value == self.CALENDAR else None,
         )

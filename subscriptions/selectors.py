@@ -11,7 +11,7 @@ from django.db.models import F, OrderBy, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, normalise_search
-from portal.core.access import Perm, check
+from portal.core.access import Perm, can, check
 from portal.core.csv_export import csv_lines
 from portal.core.selectors import business_today
 from subscriptions.models import PreOrder, Subscription
@@ -151,4 +151,30 @@ def customer_subscriptions_section(*, customer: Customer, user) -> dict:
             PreOrder.objects.filter(customer_id=customer.domain_id).order_by("apply_date", "pre_order_id")
         ),
         "today": business_today(),
+        "can_change": can(user, Perm.CHANGE_SUBSCRIPTIONS) and customer.removed_at is None,
     }
+
+
+def subscription_get(*, user, subscription_id: int) -> Subscription | None:
+    """One cached subscription of a customer still in the API, with its customer and reservation (one query)."""
+    check(user, Perm.VIEW_SUBSCRIPTIONS)
+    return (
+        Subscription.objects.filter(subscription_id=subscription_id, customer__removed_at=None)
+        .select_related("customer", "reservation")
+        .first()
+    )
+
+
+def pre_order_get(*, user, domain_id: int, pre_order_id: int) -> PreOrder | None:
+    check(user, Perm.VIEW_SUBSCRIPTIONS)
+    return (
+        PreOrder.objects.filter(pre_order_id=pre_order_id, customer_id=domain_id, customer__removed_at=None)
+        .select_related("customer")
+        .first()
+    )
+
+
+def customer_subscriptions(*, user, domain_id: int) -> list[Subscription]:
+    """The customer's cached subscriptions (for a form's before → after)."""
+    check(user, Perm.VIEW_SUBSCRIPTIONS)
+    return list(Subscription.objects.filter(customer_id=domain_id).order_by("subscription_id"))

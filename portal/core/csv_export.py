@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
@@ -34,13 +34,21 @@ def csv_lines(columns: Sequence[tuple[str, str | Promise]], queryset: QuerySet) 
     """
     header = [str(label) for _name, label in columns]
     rows = queryset.values_list(*(name for name, _label in columns))
-    return _stream(header, rows)
+    return _stream(header, rows.iterator(chunk_size=2000))
 
 
-def _stream(header: list[str], rows: QuerySet) -> Iterator[str]:
+def csv_rows(header: Sequence[str | Promise], rows: Iterable[Sequence]) -> Iterator[str]:
+    """CSV lines (with a BOM) of rows already computed in Python (e.g. several sources merged and sorted).
+
+    Headers are translated now; the rows' values should be final strings, dates or numbers by then.
+    """
+    return _stream([str(label) for label in header], rows)
+
+
+def _stream(header: list[str], rows: Iterable[Sequence]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(header)
-    for row in rows.iterator(chunk_size=2000):
+    for row in rows:
         yield writer.writerow([_cell(value) for value in row])
 
 

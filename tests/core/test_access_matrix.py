@@ -18,6 +18,8 @@ MATRIX = [
     ("subscriptions:list", {}, {AM, SUP, ADM}),
     ("subscriptions:scheduled", {}, {AM, SUP, ADM}),
     ("subscriptions:export", {}, {AM, SUP, ADM}),
+    ("subscriptions:scheduled_export", {}, {AM, SUP, ADM}),
+    ("subscriptions:scheduled_ical", {}, {AM, SUP, ADM}),
     ("billing:invoices", {}, {AM, FIN, ADM}),
     ("core:activity", {}, {AM, SUP, ADM}),
     ("core:sync", {}, {AM, ADM}),

@@ -58,15 +58,55 @@ def test_account_manager_sees_sync_now_and_finance_gets_a_friendly_403(page, bro
 
 def test_scheduled_changes_show_a_pre_order_under_its_date_with_its_deadline(page):
     customer = make_customer(company_name="緑電機株式会社")
-    apply_date = business_today() + dt.timedelta(days=3)
+    today = business_today()
+    apply_date = today + dt.timedelta(days=3)
     make_pre_order(customer, apply_date=apply_date, license_count=None)
+    # Two more in next month, for the calendar.
+    next_month = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    later = next_month + dt.timedelta(days=9)
+    make_pre_order(make_customer(company_name="Blue Ocean"), apply_date=later)
+    make_pre_order(make_customer(company_name="Red Sun"), apply_date=later)
     login(page, make_persona(Role.SUPPORT))
     page.click("nav.mainnav a[data-nav=scheduled]")
     agenda = page.locator("#agenda")
     assert apply_date.isoformat() in agenda.inner_text()
     assert "緑電機株式会社" in agenda.inner_text()
     assert page.locator("[data-testid=deadline-soon]").count() == 1
+    assert page.locator("[data-testid=change-link]").count() == 0  # Support: read-only
     screenshot(page, "scheduled-changes")
+
+    # The calendar of this month, then next month and back, without reloading the page.
+    page.evaluate("window.__same_document = true")
+    page.click("[data-testid=view-calendar]")
+    page.wait_for_selector(f"table.calendar[data-month='{today:%Y-%m}']")
+    assert page.locator("td[aria-current=date]").get_attribute("data-day") == today.isoformat()
+    if apply_date.month == today.month:
+        assert "緑電機株式会社" in page.locator(f"td[data-day='{apply_date}']").inner_text()
+    page.click("[data-testid=calendar-next]")
+    page.wait_for_selector(f"table.calendar[data-month='{next_month:%Y-%m}']")
+    assert re.search(rf"[?&]month={next_month:%Y-%m}", page.url) and "view=calendar" in page.url
+    cell = page.locator(f"td[data-day='{later}']")
+    assert "Blue Ocean" in cell.inner_text() and "Red Sun" in cell.inner_text()
+    screenshot(page, "scheduled-changes-calendar")
+
+    # Filtering keeps the calendar on the month shown.
+    page.fill("input[name=q]", "blue")
+    page.wait_for_function(
+        f"!document.querySelector(\"td[data-day='{later}']\").innerText.includes('Red Sun')"
+    )
+    assert "Blue Ocean" in cell.inner_text()
+    assert page.locator(f"table.calendar[data-month='{next_month:%Y-%m}']").count() == 1
+    page.click("[data-testid=calendar-previous]")
+    page.wait_for_selector(f"table.calendar[data-month='{today:%Y-%m}']")
+    assert "q=blue" in page.url
+    assert page.locator("[id=agenda]").count() == 1  # replaced, not nested
+    assert page.evaluate("window.__same_document") is True  # htmx swapped the results only
+
+    # The agenda from the switch, with the filter kept.
+    page.click("[data-testid=view-agenda]")
+    page.wait_for_selector("#agenda[data-view=agenda]")
+    assert "Blue Ocean" in page.locator("#agenda").inner_text()
+    assert "緑電機株式会社" not in page.locator("#agenda").inner_text()
 
 
 def test_admin_reaches_connect_partner_account_from_the_user_menu(page):

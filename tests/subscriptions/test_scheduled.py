@@ -156,3 +156,61 @@ def test_other_apps_can_add_a_kind_of_change(client_as, items):
         assert "Drive add-on starts" in body and 'value="option_order"' in body
     finally:
         schedule._SOURCES.pop("option_order")
+
+
+def test_the_agenda_shows_whole_days_up_to_a_page_and_links_to_the_later_ones(client_as, items, monkeypatch):
+    monkeypatch.setattr(schedule, "AGENDA_PAGE_ITEMS", 2)
+    client = client_as(Role.SUPPORT)
+    response = client.get(
+        reverse("subscriptions:scheduled"), {"kind": ["pre_order", "renewal", "reservation"]}
+    )
+    # 11-24 has one item; adding 12-01's two would pass the page size: the page ends on 11-24.
+    assert [day for day, _kind, _id in _agenda(response)] == ["2026-11-24"]
+    body = response.content.decode()
+    assert (
+        "5 changes from 2026-11-21 to 2027-02-21" in body and "Showing the first 1, until 2026-11-24." in body
+    )
+    later = body.split('data-testid="agenda-later"')[0].rsplit('href="', 1)[1].split('"', 1)[0]
+    assert "4 later changes, from 2026-12-01" in body
+    assert later.startswith("?") and "date_from=2026-12-01" in later and "kind=renewal" in later
+
+    response = client.get(reverse("subscriptions:scheduled") + later.replace("&amp;", "&"))
+    # A day is never split, even when it alone is bigger than a page.
+    assert [(day, kind) for day, kind, _id in _agenda(response)] == [
+        ("2026-12-01", "renewal"),
+        ("2026-12-01", "reservation"),
+    ]
+    assert "2 later changes, from 2026-12-20" in response.content.decode()
+
+
+def test_paging_also_counts_sources_without_day_counts(client_as, items, monkeypatch):
+    """A source of another app may give items only: the agenda then reads them all and counts them itself."""
+    monkeypatch.setattr(schedule, "AGENDA_PAGE_ITEMS", 2)
+
+    def option_orders(filters, today):
+        start, end = schedule.date_range(filters, today)
+        for day in (D(2026, 11, 22), D(2026, 11, 23), D(2026, 12, 5)):
+            if start <= day <= end:
+                yield schedule.make_item(
+                    source="option_order",
+                    label="Option order",
+                    day=day,
+                    customer=items["res"].customer,
+                    summary="Drive add-on starts",
+                    today=today,
+                    ref=day.day,
+                )
+
+    schedule.register_schedule_source(
+        schedule.ScheduleSource(key="option_order", label="Option order", items=option_orders)
+    )
+    try:
+        response = client_as(Role.SUPPORT).get(reverse("subscriptions:scheduled"))
+        assert [(day, kind) for day, kind, _id in _agenda(response)] == [
+            ("2026-11-22", "option_order"),
+            ("2026-11-23", "option_order"),
+        ]
+        assert "8 changes from" in response.content.decode()
+        assert "6 later changes, from 2026-11-24" in response.content.decode()
+    finally:
+        schedule._SOURCES.pop("option_order")

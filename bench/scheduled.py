@@ -1,0 +1,234 @@
+"""The Scheduled changes page with 10,000 cached customers and 5,000 upcoming items (prints figures; not a test).
+
+``.venv/bin/python -m bench.scheduled`` (also run by ``make bench``). It uses its own SQLite database,
+var/bench-scheduled.sqlite3, made afresh each run, whatever DATABASE_URL says.
+
+Through Django's test client as a signed-in Account manager (so every item carries its form's link too):
+the agenda over the default range, its htmx partial, the calendar of this month and one filtered request
+(customer search + two types). For each: the median server time over RUNS requests and the SQL queries per
+request, first at a smaller size (SMALL_*), then at the full size, to show the query count does not grow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import django
+
+REPO = Path(__file__).resolve().parents[1]
+DB = REPO / "var" / "bench-scheduled.sqlite3"
+os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
+os.environ["DATABASE_URL"] = f"sqlite:///{DB}"
+os.environ["REDIS_URL"] = ""
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+# The test client's host; not the test environment, whose template instrumentation would distort the timings.
+os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+DB.parent.mkdir(exist_ok=True)
+for suffix in ("", "-wal", "-shm"):
+    Path(f"{DB}{suffix}").unlink(missing_ok=True)
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from customers.models import Customer  # noqa: E402
+from portal.core.selectors import business_today  # noqa: E402
+from subscriptions.models import PreOrder, Reservation, Subscription  # noqa: E402
+
+CUSTOMERS, ITEMS = 10_000, 5_000
+SMALL_CUSTOMERS, SMALL_ITEMS = 2_000, 500
+HORIZON = 92
+RUNS = 25
+URL = "/subscriptions/scheduled/"
+WORDS = [
+    "サクラ",
+    "ミドリ",
+    "ヤマト",
+    "ひかり",
+    "青空",
+    "富士",
+    "北斗",
+    "Acme",
+    "Blue",
+    "Nova",
+    "朝日",
+    "大和",
+]
+TRADES = ["商事", "電機", "物産", "システム", "Trading", "Foods", "工業", "ホールディングス"]
+
+
+def seed(first: int, customers: int, items: int, rng: random.Random) -> None:
+    """Customers first..first+customers-1, each with a paid subscription (renewing unchanged unless it is one
+    of the items), and `items` upcoming changes: 40 % pre-orders (within the contract's 31 days), 30 %
+    reservations and 30 % renewal changes over the next HORIZON days. One in ten customers is removed, and
+    as many renewal changes again lie beyond the horizon, so the filters have rows to leave out."""
+    now, today = timezone.now(), business_today()
+    rows, subs = [], []
+    for i in range(first, first + customers):
+        c = Customer(
+            domain_id=30_000_000 + i,
+            tenant_id=30_000_000 + i,
+            domain=f"s{i:05d}.example.jp",
+            domain_type="DOMAIN",
+            company_name=f"{rng.choice(['株式会社', '', '合同会社'])}{rng.choice(WORDS)}{rng.choice(TRADES)}{i}",
+            customer_code=f"SC-{i:05d}",
+            plan=rng.choice(["STD", "ADV"]),
+            contract_type="ANNUAL_LICENSE",
+            usage_status="ACTIVE",
+            member_count=rng.randint(1, 500),
+            max_member_count=500,
+            removed_at=now if i % 10 == 9 else None,
+            synced_at=now,
+        )
+        c.refresh_derived()
+        rows.append(c)
+        subs.append(
+            Subscription(
+                subscription_id=90_000_000 + i,
+                customer_id=c.domain_id,
+                product_id=c.plan,
+                plan="ANNUAL_LICENSE",
+                plan_start_date=today - dt.timedelta(days=200),
+                plan_end_date=today + dt.timedelta(days=rng.randint(HORIZON + 1, 400)),
+                license_count=rng.randint(5, 500),
+                status="ACTIVE",
+                renewal_type="STAY",
+                synced_at=now,
+            )
+        )
+    live = [s for s, c in zip(subs, rows, strict=True) if c.removed_at is None]
+    rng.shuffle(live)
+    n_pre, n_res = items * 4 // 10, items * 3 // 10
+    n_renew = items - n_pre - n_res
+    for s in live[:n_renew]:
+        s.renewal_type = rng.choice(["CHANGE", "CANCEL"])
+        s.plan_end_date = today + dt.timedelta(days=rng.randint(0, HORIZON - 1))
+        if s.renewal_type == "CHANGE":
+            s.renewal_plan, s.renewal_license_count = "ANNUAL_LICENSE", rng.randint(5, 800)
+    for s in live[n_renew : 2 * n_renew]:  # renewal changes beyond the horizon
+        s.renewal_type = "CANCEL"
+    reservations = [
+        Reservation(
+            subscription_id=s.subscription_id,
+            customer_id=s.customer_id,
+            type=rng.choice(["ADD_LICENSE", "CANCEL"]),
+            apply_date=today + dt.timedelta(days=rng.randint(1, HORIZON)),
+            license_count=rng.randint(1, 50),
+            synced_at=now,
+        )
+        for s in live[2 * n_renew : 2 * n_renew + n_res]
+    ]
+    pre_orders = [
+        PreOrder(
+            pre_order_id=95_000_000 + first + k,
+            customer_id=rng.choice(live).customer_id,
+            product_id="STD",
+            plan=rng.choice(["MONTHLY", "ANNUAL_LICENSE"]),
+            license_count=rng.randint(5, 100),
+            apply_date=today + dt.timedelta(days=rng.randint(1, 31)),
+            synced_at=now,
+        )
+        for k in range(n_pre)
+    ]
+    for p in pre_orders:
+        if p.plan == "MONTHLY":
+            p.license_count = None
+    with transaction.atomic():
+        Customer.objects.bulk_create(rows, batch_size=1000)
+        Subscription.objects.bulk_create(subs, batch_size=1000)
+        Reservation.objects.bulk_create(reservations, batch_size=1000)
+        PreOrder.objects.bulk_create(pre_orders, batch_size=1000)
+
+
+def measure(client: Client, params: dict, headers: dict | None = None) -> tuple[float, int, int]:
+    """Median milliseconds over RUNS requests, SQL queries per request, response size in kB."""
+    client.get(URL, params, headers=headers or {})  # warm-up: templates, translations
+    timings, counts = [], set()
+    for _ in range(RUNS):
+        with CaptureQueriesContext(connection) as ctx:
+            t0 = time.perf_counter()
+            response = client.get(URL, params, headers=headers or {})
+            timings.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200, response.status_code
+        counts.add(len(ctx.captured_queries))
+    assert len(counts) == 1, f"query count varies between identical requests: {counts}"
+    return statistics.median(timings), counts.pop(), len(response.content) // 1024
+
+
+def upcoming(user) -> tuple[int, int]:
+    """Items in the default range (removed customers left out), and how many the agenda's first page shows."""
+    from subscriptions import schedule
+
+    result = schedule.agenda(user=user, filters=schedule.ScheduleFilters())
+    return result["total"], result["count"]
+
+
+def main() -> int:
+    call_command("migrate", verbosity=0)
+    from portal.core.access import Role
+    from portal.core.services import user_create_with_role
+
+    user = user_create_with_role(
+        username="bench-manager", password="bench-pass-123", role=Role.ACCOUNT_MANAGER
+    )
+    client = Client()
+    client.force_login(user)
+    rng = random.Random(6)
+    today = business_today()
+    requests = {
+        "agenda (default range)": ({}, None),
+        "agenda, htmx partial": ({}, {"HX-Request": "true", "HX-Target": "agenda"}),
+        "calendar (this month)": ({"view": "calendar"}, None),
+        "calendar (next month)": (
+            {"view": "calendar", "month": f"{(today.replace(day=28) + dt.timedelta(days=5)):%Y-%m}"},
+            None,
+        ),
+        "filtered (search + 2 types)": ({"q": "サクラ", "kind": ["pre_order", "renewal"]}, None),
+    }
+    print(f"today (business date): {today}; {RUNS} requests each, as an Account manager")
+    seed(0, SMALL_CUSTOMERS, SMALL_ITEMS, rng)
+    small = {name: measure(client, params, headers) for name, (params, headers) in requests.items()}
+    t0 = time.perf_counter()
+    seed(SMALL_CUSTOMERS, CUSTOMERS - SMALL_CUSTOMERS, ITEMS - SMALL_ITEMS, rng)
+    print(
+        f"seeded {Customer.objects.count():,} customers, {Subscription.objects.count():,} subscriptions, "
+        f"{PreOrder.objects.count():,} pre-orders, {Reservation.objects.count():,} reservations "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
+    total, shown = upcoming(user)
+    print(
+        f"upcoming items in the default range: {total:,}; the agenda's first page shows {shown:,} (whole days)"
+    )
+    print(
+        f"{'request':30} {'median ms':>10} {'SQL':>4} {'kB':>6}   at {SMALL_CUSTOMERS:,} customers / "
+        f"{SMALL_ITEMS:,} items: {'median ms':>9} {'SQL':>4}"
+    )
+    failed = False
+    for name, (params, headers) in requests.items():
+        ms, queries, size = measure(client, params, headers)
+        small_ms, small_queries, _ = small[name]
+        print(f"{name:30} {ms:10.1f} {queries:4d} {size:6d}   {'':>32} {small_ms:9.1f} {small_queries:4d}")
+        failed |= queries != small_queries
+    agenda_ms = statistics.median([measure(client, {})[0] for _ in range(3)])
+    print(f"agenda median (3 more rounds): {agenda_ms:.1f} ms (target <= 50 ms)")
+    for name, path in (("CSV export", "export.csv"), ("iCalendar export", "export.ics")):
+        t0 = time.perf_counter()
+        response = client.get(URL + path)
+        size = sum(len(chunk) for chunk in response.streaming_content)
+        print(f"{name} (all {total:,} items): {(time.perf_counter() - t0) * 1000:.0f} ms, {size // 1024} kB")
+    if failed:
+        print("FAILED: the query count depends on the data size", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

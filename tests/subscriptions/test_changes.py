@@ -1,0 +1,362 @@
+"""Subscription changes through the portal's pages, against the sandbox over real HTTP.
+
+The business date is frozen to the sandbox's own date (the portal's `business_today` is pinned to it), so the
+contract's windows are the same on both sides whatever the machine's clock says. Each test checks what a user
+would notice: the page's answer, the cache (what the lists show), the sandbox's state, and the audit trail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from portal.core import sync
+from portal.core.access import Role
+from portal.core.models import AuditEntry, Operation
+from sandbox.testing import start_sandbox
+from subscriptions import forms_changes as f
+from subscriptions import services
+from subscriptions.models import PreOrder, Reservation, Subscription
+from tests.fixtures.portal_api import pin_business_today
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
+
+
+@pytest.fixture(scope="module")
+def own_sandbox():
+    """A sandbox of this module's own: 40 seeded customers give every kind of subscription these tests change
+    (three active Trials, Free ones, Standard on a domain, annual licence plans)."""
+    server = start_sandbox(seed_customers=40, seed=21)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def today(portal_on_sandbox, monkeypatch):
+    """The portal's business date pinned to the sandbox's, and the cache filled from the sandbox."""
+    day = portal_on_sandbox.today()
+    pin_business_today(monkeypatch, day)
+    portal_on_sandbox.clear_faults()
+    portal_on_sandbox.configure(resetRateLimits=True)
+    sync.resync_full()
+    return day
+
+
+@pytest.fixture
+def manager(client_as):
+    return client_as(Role.ACCOUNT_MANAGER)
+
+
+def _api(sandbox):
+    return sandbox.client("partner", validate=False)
+
+
+def _pick(**filters) -> Subscription:
+    sub = (
+        Subscription.objects.filter(customer__removed_at=None, reservation__isnull=True, **filters)
+        .select_related("customer")
+        .order_by("subscription_id")
+        .first()
+    )
+    assert sub is not None, f"the seed has no subscription with {filters}"
+    return sub
+
+
+def _submit(client, url: str, data: dict):
+    """Fill the form, then confirm it, as a person would: returns (review page, final answer)."""
+    data = {"idempotency_key": f.new_key(), **data}
+    review = client.post(url, data)
+    assert review.status_code == 200, review.content[:500]
+    assert 'data-testid="confirm"' in review.content.decode(), review.content.decode()[:3000]
+    return review, client.post(url, {**data, "confirmed": "1"})
+
+
+def _remote_pre_orders(sandbox, domain_id: int) -> list[dict]:
+    answer = _api(sandbox).get(f"/partners/customers/{domain_id}/subscriptions/pre-orders")
+    return answer.json()["subscriptionPreOrders"]
+
+
+def _remote_reservation(sandbox, sub: Subscription) -> dict | None:
+    answer = _api(sandbox).get(
+        f"/partners/customers/{sub.customer_id}/subscriptions/{sub.subscription_id}/reservation"
+    )
+    return answer.json() if answer.status_code == 200 else None
+
+
+# --- Pre-orders: create, move, delete -------------------------------------------------------------------
+
+
+def test_pre_order_created_moved_and_deleted(today, manager, portal_on_sandbox):
+    sub = _pick(plan__in=("FREE", "TRIAL"), customer__subscription_pre_orders__isnull=True)
+    domain_id = sub.customer_id
+    day = today + dt.timedelta(days=31)
+    review, done = _submit(
+        manager,
+        reverse("subscriptions:pre_order_add", args=[domain_id]),
+        {"apply_date": day.isoformat(), "product_id": "STD", "plan": "ANNUAL_LICENSE", "license_count": "25"},
+    )
+    assert done.status_code == 302 and done["Location"].endswith("#section-subscriptions")
+    remote = _remote_pre_orders(portal_on_sandbox, domain_id)
+    assert [(p["applyDate"], p["plan"], p["licenseCount"]) for p in remote] == [
+        (day.isoformat(), "ANNUAL_LICENSE", 25)
+    ]
+    pre = PreOrder.objects.get(customer_id=domain_id)
+    assert (pre.apply_date, pre.license_count) == (day, 25)
+    page = manager.get(reverse("customers:detail", args=[domain_id])).content.decode()
+    assert reverse("subscriptions:pre_order", args=[domain_id, pre.pre_order_id]) in page
+
+    edit = reverse("subscriptions:pre_order", args=[domain_id, pre.pre_order_id])
+    new_day = today + dt.timedelta(days=1)
+    _review, moved = _submit(manager, edit, {"apply_date": new_day.isoformat()})
+    assert moved.status_code == 302
+    assert _remote_pre_orders(portal_on_sandbox, domain_id)[0]["applyDate"] == new_day.isoformat()
+    pre.refresh_from_db()
+    assert pre.apply_date == new_day
+
+    delete_key = manager.get(edit).context["delete_form"].initial["idempotency_key"]
+    gone = manager.post(
+        reverse("subscriptions:pre_order_delete", args=[domain_id, pre.pre_order_id]),
+        {"idempotency_key": delete_key},
+    )
+    assert gone.status_code == 302
+    assert _remote_pre_orders(portal_on_sandbox, domain_id) == []
+    assert not PreOrder.objects.filter(customer_id=domain_id).exists()
+    ops = list(
+        AuditEntry.objects.filter(domain_id=domain_id)
+        .order_by("created_at")
+        .values_list("operation_id", "outcome")
+    )
+    assert ops == [
+        ("createSubscriptionPreOrder", "succeeded"),
+        ("updateSubscriptionPreOrder", "succeeded"),
+        ("deleteSubscriptionPreOrder", "succeeded"),
+    ]
+
+
+def test_double_submit_creates_one_pre_order(today, manager, portal_on_sandbox):
+    sub = _pick(plan__in=("FREE", "TRIAL"), customer__subscription_pre_orders__isnull=True)
+    domain_id = sub.customer_id
+    url = reverse("subscriptions:pre_order_add", args=[domain_id])
+    data = {
+        "idempotency_key": f.new_key(),
+        "apply_date": (today + dt.timedelta(days=7)).isoformat(),
+        "product_id": "STD",
+        "plan": "MONTHLY",
+        "confirmed": "1",
+    }
+    first = manager.post(url, data)
+    second = manager.post(url, data)  # the same submission again (double click, reload)
+    assert first.status_code == 302 and "/operations/" not in first["Location"]
+    operation = Operation.objects.get(kind="createSubscriptionPreOrder", domain_id=domain_id)
+    assert second.status_code == 302
+    assert second["Location"] == reverse("subscriptions:operation", args=[operation.pk])
+    assert len(_remote_pre_orders(portal_on_sandbox, domain_id)) == 1
+    assert (
+        AuditEntry.objects.filter(operation_id="createSubscriptionPreOrder", domain_id=domain_id).count() == 1
+    )
+    status = manager.get(second["Location"]).content.decode()
+    assert "LINE WORKS applied the change." in status
+
+
+# --- Reservations ------------------------------------------------------------------------------------------
+
+
+def test_reservation_scheduled_moved_and_deleted(today, manager, portal_on_sandbox):
+    sub = _pick(plan="ANNUAL_LICENSE")
+    url = reverse("subscriptions:reservation", args=[sub.subscription_id])
+    last = sub.plan_end_date
+    review, done = _submit(
+        manager, url, {"type": "ADD_LICENSE", "apply_date": last.isoformat(), "license_count": "7"}
+    )
+    assert str(sub.license_count + 7) in review.content.decode()  # before → after licences
+    assert done.status_code == 302
+    remote = _remote_reservation(portal_on_sandbox, sub)
+    assert (remote["type"], remote["applyDate"], remote["licenseCount"]) == (
+        "ADD_LICENSE",
+        last.isoformat(),
+        7,
+    )
+    assert Reservation.objects.get(subscription_id=sub.subscription_id).license_count == 7
+
+    # The same URL now moves it: only the date, within the ADD_LICENSE window.
+    form_page = manager.get(url)
+    assert isinstance(form_page.context["form"], f.ReservationDateForm)
+    _r, moved = _submit(manager, url, {"apply_date": (today + dt.timedelta(days=2)).isoformat()})
+    assert moved.status_code == 302
+    assert (
+        _remote_reservation(portal_on_sandbox, sub)["applyDate"] == (today + dt.timedelta(days=2)).isoformat()
+    )
+
+    key = manager.get(url).context["delete_form"].initial["idempotency_key"]
+    manager.post(
+        reverse("subscriptions:reservation_delete", args=[sub.subscription_id]), {"idempotency_key": key}
+    )
+    assert _remote_reservation(portal_on_sandbox, sub) is None
+    assert not Reservation.objects.filter(subscription_id=sub.subscription_id).exists()
+
+
+def test_scheduled_cancel_states_that_options_go_too(today, manager, portal_on_sandbox):
+    sub = _pick(plan="MONTHLY")
+    review, done = _submit(
+        manager,
+        reverse("subscriptions:reservation", args=[sub.subscription_id]),
+        {"type": "CANCEL", "apply_date": (today + dt.timedelta(days=1)).isoformat()},
+    )
+    assert "all of its options are cancelled" in review.content.decode()
+    assert done.status_code == 302
+    assert _remote_reservation(portal_on_sandbox, sub)["type"] == "CANCEL"
+
+
+# --- Renewal -----------------------------------------------------------------------------------------------
+
+
+def test_renewal_changed_to_cancel_and_back(today, manager, portal_on_sandbox):
+    sub = _pick(plan="ANNUAL_LICENSE", renewal_type="STAY")
+    url = reverse("subscriptions:renewal", args=[sub.subscription_id])
+    _r, done = _submit(manager, url, {"type": "CANCEL"})
+    assert done.status_code == 302
+    remote = _api(portal_on_sandbox).get(
+        f"/partners/customers/{sub.customer_id}/subscriptions/{sub.subscription_id}/renewal"
+    )
+    assert remote.json()["type"] == "CANCEL"
+    assert Subscription.objects.get(pk=sub.pk).renewal_type == "CANCEL"
+    _r, done = _submit(manager, url, {"type": "CHANGE", "license_count": "3"})
+    sub.refresh_from_db()
+    assert (sub.renewal_type, sub.renewal_license_count) == ("CHANGE", 3)
+
+
+# --- Immediate changes -------------------------------------------------------------------------------------
+
+
+def test_convert_trial_to_paid_deletes_its_scheduled_paid_start(today, manager, portal_on_sandbox):
+    sub = _pick(plan="TRIAL", status="ACTIVE")
+    url = reverse("subscriptions:reservation", args=[sub.subscription_id])
+    _submit(
+        manager,
+        url,
+        {"type": "START_PAID_SERVICE", "apply_date": sub.plan_end_date.isoformat(), "plan": "MONTHLY"},
+    )
+    assert Reservation.objects.filter(subscription_id=sub.subscription_id).exists()
+    review, done = _submit(
+        manager, reverse("subscriptions:convert", args=[sub.subscription_id]), {"plan": "MONTHLY"}
+    )
+    assert "scheduled change of this subscription (reservation) is deleted" in review.content.decode()
+    assert done.status_code == 302
+    sub.refresh_from_db()
+    assert (sub.product_id, sub.plan) in (("STD", "MONTHLY"), ("ADV", "MONTHLY"))
+    assert not Reservation.objects.filter(subscription_id=sub.subscription_id).exists()
+    assert _remote_reservation(portal_on_sandbox, sub) is None
+
+
+def test_api_refusal_is_shown_on_the_field_and_nothing_is_lost(today, manager, portal_on_sandbox):
+    """The cache says 1 member; LINE WORKS knows 500 (members joined since the last sync)."""
+    sub = _pick(plan="TRIAL", status="ACTIVE")
+    sub.customer.member_count = 1
+    sub.customer.save(update_fields=["member_count"])
+    portal_on_sandbox.customer_facts(sub.customer_id, memberCount=500)
+    url = reverse("subscriptions:convert", args=[sub.subscription_id])
+    _review, answer = _submit(manager, url, {"plan": "ANNUAL_LICENSE", "license_count": "10"})
+    assert answer.status_code == 200
+    form = answer.context["form"]
+    assert "LINE WORKS refused the change" in form.errors["license_count"][0]
+    assert "500" in form.errors["license_count"][0]
+    assert answer.context["confirming"] is False and form["license_count"].value() == "10"
+    assert Subscription.objects.get(pk=sub.pk).plan == "TRIAL"
+    entry = AuditEntry.objects.get(operation_id="convertSubscriptionToPaid", domain_id=sub.customer_id)
+    assert entry.outcome == "refused"
+    # Corrected and sent again with the same submission key: accepted.
+    data = {
+        "idempotency_key": form["idempotency_key"].value(),
+        "plan": "ANNUAL_LICENSE",
+        "license_count": "500",
+        "confirmed": "1",
+    }
+    assert manager.post(url, data).status_code == 302
+    assert Subscription.objects.get(pk=sub.pk).license_count == 500
+
+
+def test_add_licences_and_cancel_now(today, manager, portal_on_sandbox):
+    sub = _pick(plan="ANNUAL_LICENSE")
+    before = sub.license_count
+    _r, done = _submit(
+        manager, reverse("subscriptions:add_licences", args=[sub.subscription_id]), {"license_count": "4"}
+    )
+    assert done.status_code == 302
+    assert Subscription.objects.get(pk=sub.pk).license_count == before + 4
+    review, done = _submit(
+        manager, reverse("subscriptions:cancel", args=[sub.subscription_id]), {"reason": "T-1"}
+    )
+    assert "cancellation fee" in review.content.decode()
+    assert done.status_code == 302
+    assert not Subscription.objects.filter(pk=sub.pk).exists()
+    remote = _api(portal_on_sandbox).get(f"/partners/customers/{sub.customer_id}/subscriptions").json()
+    assert sub.subscription_id not in [s["subscriptionId"] for s in remote["subscriptions"]]
+    assert (
+        AuditEntry.objects.get(operation_id="cancelSubscription", domain_id=sub.customer_id).reason == "T-1"
+    )
+
+
+def test_upgrade_standard_to_advanced_now(today, manager, portal_on_sandbox):
+    sub = _pick(product_id="STD", plan__in=("MONTHLY", "ANNUAL_LICENSE"), customer__domain_type="DOMAIN")
+    review, done = _submit(manager, reverse("subscriptions:upgrade", args=[sub.subscription_id]), {})
+    assert "Standard" in review.content.decode() and "Advanced" in review.content.decode()
+    assert done.status_code == 302
+    assert Subscription.objects.get(pk=sub.pk).product_id == "ADV"
+
+
+# --- Safe submits: no answer ------------------------------------------------------------------------------
+
+
+def test_dropped_answer_is_read_back_not_sent_again(today, manager, portal_on_sandbox):
+    """LINE WORKS applied the pre-order but the answer was lost: the portal finds it instead of resending."""
+    sub = _pick(plan__in=("FREE", "TRIAL"), customer__subscription_pre_orders__isnull=True)
+    portal_on_sandbox.set_fault("createSubscriptionPreOrder", dropRate=1, afterHandler=True, remaining=1)
+    url = reverse("subscriptions:pre_order_add", args=[sub.customer_id])
+    _r, done = _submit(
+        manager,
+        url,
+        {"apply_date": (today + dt.timedelta(days=4)).isoformat(), "product_id": "STD", "plan": "MONTHLY"},
+    )
+    assert done.status_code == 302
+    operation = Operation.objects.get(kind="createSubscriptionPreOrder", domain_id=sub.customer_id)
+    assert operation.status == Operation.Status.SUCCEEDED
+    assert len(_remote_pre_orders(portal_on_sandbox, sub.customer_id)) == 1
+    assert AuditEntry.objects.get(operation_id="createSubscriptionPreOrder").outcome == "unknown"
+
+
+def test_lost_request_stays_unknown_until_the_read_back_decides(today, manager, portal_on_sandbox):
+    """The request never arrived: the operation says "unknown", then the later read-back settles it."""
+    sub = _pick(plan__in=("FREE", "TRIAL"), customer__subscription_pre_orders__isnull=True)
+    portal_on_sandbox.set_fault("createSubscriptionPreOrder", dropRate=1, remaining=1)
+    url = reverse("subscriptions:pre_order_add", args=[sub.customer_id])
+    _r, done = _submit(
+        manager,
+        url,
+        {"apply_date": (today + dt.timedelta(days=4)).isoformat(), "product_id": "STD", "plan": "MONTHLY"},
+    )
+    operation = Operation.objects.get(kind="createSubscriptionPreOrder", domain_id=sub.customer_id)
+    assert done["Location"] == reverse("subscriptions:operation", args=[operation.pk])
+    assert operation.status == Operation.Status.UNKNOWN
+    page = manager.get(done["Location"]).content.decode()
+    assert "Do not send the change again" in page and "hx-get" in page
+    services.operation_reconcile(operation_id=str(operation.pk), attempt=0)
+    assert Operation.objects.get(pk=operation.pk).status == Operation.Status.UNKNOWN  # not yet
+    services.operation_reconcile(operation_id=str(operation.pk), attempt=len(services.RECONCILE_DELAYS) - 1)
+    operation.refresh_from_db()
+    assert operation.status == Operation.Status.FAILED and "did not apply" in operation.error
+    assert _remote_pre_orders(portal_on_sandbox, sub.customer_id) == []
+
+
+# --- Access ------------------------------------------------------------------------------------------------
+
+
+def test_support_reads_but_cannot_change(today, client_as):
+    sub = _pick(plan="ANNUAL_LICENSE")
+    support = client_as(Role.SUPPORT)
+    detail = support.get(reverse("subscriptions:detail", args=[sub.subscription_id]))
+    assert detail.status_code == 200 and 'data-testid="subscription-actions"' not in detail.content.decode()
+    assert support.get(reverse("subscriptions:reservation", args=[sub.subscription_id])).status_code == 403
+    customer_page = support.get(reverse("customers:detail", args=[sub.customer_id])).content.decode()
+    assert 'data-testid="pre-order-add"' not in customer_page
