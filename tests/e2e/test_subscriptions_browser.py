@@ -1,8 +1,10 @@
 """In headless Chromium: Support searches, filters and sorts the subscriptions list; the URL and CSV link follow."""
 
+import contextlib
 import datetime as dt
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from portal.core.access import Role
 from tests.customers.factories import make_customer
@@ -52,3 +54,32 @@ def test_support_filters_and_sorts_the_subscriptions_list(page):
         "document.querySelector('#results tbody tr td a').textContent.trim() === 'Blue Ocean'"
     )
     screenshot(page, "subscriptions-list")
+
+
+def test_the_latest_click_wins_over_a_slower_search(page):
+    """A search still in flight when the user clicks a sort link must not come back and undo the click."""
+    make_subscription(make_customer(company_name="Midori Denki"), license_count=30)
+    make_subscription(make_customer(company_name="Blue Ocean"), license_count=5)
+    make_subscription(make_customer(company_name="Asahi Foods"), license_count=12)
+    login(page, make_persona(Role.SUPPORT))
+    page.goto("/subscriptions/")
+    rows = page.locator("#results tbody tr")
+    assert rows.count() == 3
+
+    held = []  # the search's request, held back until after the click
+    page.route("**/subscriptions/?*q=midori*", lambda route: held.append(route))
+    page.fill("input[name=q]", "midori")
+    page.wait_for_timeout(400)  # the debounce (250 ms) sends the search
+    assert len(held) == 1, "the search was sent"
+
+    page.click("#results th a:has-text('Licences')")
+    page.wait_for_function(
+        "document.querySelector('#results tbody tr td a').textContent.trim() === 'Blue Ocean'"
+    )
+    # Now let the older search answer arrive: the page must keep what the click asked for.
+    with contextlib.suppress(PlaywrightError):  # the browser already cancelled it, which is the point
+        held[0].continue_()
+    page.wait_for_timeout(800)
+    assert rows.count() == 3
+    assert rows.first.inner_text().startswith("Blue Ocean")
+    assert "sort=licences" in page.url and "q=midori" not in page.url
