@@ -37,6 +37,7 @@ from partner_api.errors import (
 )
 from partner_api.operations import OPERATIONS, Operation
 from partner_api.ratelimit import MemoryRateLimiter, NoRateLimiter, RateLimiter, RedisRateLimiter
+from partner_api.transport import answer_statuses
 
 __all__ = [
     "OPERATIONS",
@@ -68,6 +69,7 @@ __all__ = [
     "TransportError",
     "Unset",
     "UserAccountAuth",
+    "answer_statuses",
     "constants",
     "models",
 ]

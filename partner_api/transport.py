@@ -17,7 +17,9 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -44,6 +46,27 @@ from partner_api.session import PartnerSession
 
 logger = logging.getLogger("partner_api.call")
 M = TypeVar("M", bound=pydantic.BaseModel)
+
+_answered: ContextVar[list[int] | None] = ContextVar("partner_api_answered", default=None)
+
+
+@contextmanager
+def answer_statuses() -> Iterator[list[int]]:
+    """Collect the HTTP status of every answer received within the block (this thread or task only).
+
+    The client's methods return parsed models; a caller that must record what the API answered (201 Created,
+    204 No Content, 202 Accepted) reads it here instead of every method returning it::
+
+        with answer_statuses() as statuses:
+            client.create_subscription_pre_order(...)
+        statuses[-1]  # 201
+    """
+    seen: list[int] = []
+    token = _answered.set(seen)
+    try:
+        yield seen
+    finally:
+        _answered.reset(token)
 
 
 class Transport:
@@ -118,6 +141,8 @@ class Transport:
                 raise self._transport_error(operation, exc, not_sent) from exc
             status = response.status_code
             self._log(operation, status, started, attempt)
+            if (seen := _answered.get()) is not None:
+                seen.append(status)
 
             if 200 <= status < 300:
                 return self._parse(operation, response, model) if model is not None else response

@@ -255,6 +255,7 @@ def get_client(*, read_only: bool = False, account: Account | None = None) -> Pa
         settings.PARTNER_API_BASE_URL,
         settings.PARTNER_API_TOKEN_URL,
         settings.PARTNER_API_CLIENT_ID,
+        settings.PARTNER_API_CLIENT_SECRET,
         settings.PARTNER_API_SERVICE_ACCOUNT,
         settings.PARTNER_API_PRIVATE_KEY_FILE,
         settings.PARTNER_API_CONNECT_TIMEOUT,

@@ -24,6 +24,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from partner_api import answer_statuses
 from partner_api.errors import NotFoundError, OutcomeUnknownError, PartnerApiError, RejectedError
 from portal.core.models import AuditEntry, Operation
 from portal.core.partner import get_client
@@ -118,34 +119,36 @@ def audited_call(
     hints: Mapping[str, str] = {},
 ) -> Any:
     """Send one change with the partner client: audit it whatever happens, raise ChangeRefused on failure."""
-    try:
-        reply = call(get_client())
-    except PartnerApiError as exc:
-        outcome = (
-            AuditEntry.Outcome.UNKNOWN
-            if exc.outcome_unknown
-            else AuditEntry.Outcome.FAILED
-            if exc.retryable
-            else AuditEntry.Outcome.REFUSED
-        )
-        audit_record(
-            actor=user,
-            operation_id=operation_id,
-            outcome=outcome,
-            domain_id=domain_id,
-            sent=sent,
-            response_status=exc.status,
-            response_body={"code": exc.code, "description": exc.description},
-            reason=reason,
-        )
-        raise refusal_from(exc, hints=hints) from exc
+    with answer_statuses() as statuses:
+        try:
+            reply = call(get_client())
+        except PartnerApiError as exc:
+            outcome = (
+                AuditEntry.Outcome.UNKNOWN
+                if exc.outcome_unknown
+                else AuditEntry.Outcome.FAILED
+                if exc.retryable
+                else AuditEntry.Outcome.REFUSED
+            )
+            audit_record(
+                actor=user,
+                operation_id=operation_id,
+                outcome=outcome,
+                domain_id=domain_id,
+                sent=sent,
+                response_status=exc.status,
+                response_body={"code": exc.code, "description": exc.description},
+                reason=reason,
+            )
+            raise refusal_from(exc, hints=hints) from exc
     audit_record(
         actor=user,
         operation_id=operation_id,
         outcome=AuditEntry.Outcome.SUCCEEDED,
         domain_id=domain_id,
         sent=sent,
-        response_status=200,
+        # What the API answered (201 Created, 204 No Content, ...), not a status assumed from the outcome.
+        response_status=statuses[-1] if statuses else None,
         response_body=dump(reply),
         reason=reason,
     )

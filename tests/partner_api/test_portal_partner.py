@@ -74,6 +74,9 @@ def test_get_client_uses_the_service_account_and_is_reused(partner_settings):
     )
     assert partner.get_client() is client
     assert partner.get_client(read_only=True).auth.scope == "partner.read"
+    # A new client secret (rotated credentials) is a new client, not the old one with the old secret.
+    partner_settings.PARTNER_API_CLIENT_SECRET = "rotated-secret"
+    assert partner.get_client() is not client
 
 
 def test_get_client_falls_back_to_the_user_account(partner_settings):

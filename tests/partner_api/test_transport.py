@@ -19,6 +19,7 @@ from partner_api import (
     ResponseFormatError,
     ServerError,
     TransportError,
+    answer_statuses,
 )
 from tests.partner_api.conftest import BASE_URL
 
@@ -275,3 +276,15 @@ def test_one_structured_log_per_attempt_without_secrets(client, rsps, caplog):
     text = caplog.text
     assert "access-token" not in text and "Bearer" not in text
     assert "10000001" not in text  # no URLs, ids or bodies in the call log
+
+
+def test_answer_statuses_collects_what_the_api_answered_in_the_block_only(client, rsps):
+    rsps.add("POST", PRE_ORDERS, json=PRE_ORDER_BODY, status=201)
+    rsps.add("DELETE", SUBS + "/1021", status=503)
+    rsps.add("DELETE", SUBS + "/1021", status=204)
+    with answer_statuses() as created:
+        create_pre_order(client)
+    with answer_statuses() as cancelled:
+        client.cancel_subscription(domain_id=10000001, subscription_id=1021)
+    assert created == [201]
+    assert cancelled == [503, 204]  # every answer, the retried one included; the last is the outcome

@@ -126,12 +126,13 @@ def test_pre_order_created_moved_and_deleted(today, manager, portal_on_sandbox):
     ops = list(
         AuditEntry.objects.filter(domain_id=domain_id)
         .order_by("created_at")
-        .values_list("operation_id", "outcome")
+        .values_list("operation_id", "outcome", "response_status")
     )
+    # The trail records what the API answered: 201 Created, 200, 204 No Content.
     assert ops == [
-        ("createSubscriptionPreOrder", "succeeded"),
-        ("updateSubscriptionPreOrder", "succeeded"),
-        ("deleteSubscriptionPreOrder", "succeeded"),
+        ("createSubscriptionPreOrder", "succeeded", 201),
+        ("updateSubscriptionPreOrder", "succeeded", 200),
+        ("deleteSubscriptionPreOrder", "succeeded", 204),
     ]
 
 
