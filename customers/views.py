@@ -15,6 +15,7 @@ from customers.sections import sections_for
 from portal.core import selectors as core_selectors
 from portal.core.access import Perm, can, require
 from portal.core.csv_export import csv_response
+from portal.core.htmx import partial_for
 from portal.core.models import SyncRun
 
 RECENT_ACTIVITY = 10
@@ -47,7 +48,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     page = selectors.customer_page(
         user=request.user, filters=filters, page=request.GET.get("page"), per_page=form.per_page_value
     )
-    partial = bool(request.htmx and request.htmx.target == "results")
+    partial = partial_for(request, "results")
     context = {
         "form": form,
         "page_obj": page,
@@ -268,7 +269,7 @@ def operation_status(request: HttpRequest, operation_id) -> HttpResponse:
     if operation is None:
         raise Http404
     template = "customers/operation.html"
-    if request.htmx and request.htmx.target == "operation":
+    if partial_for(request, "operation"):
         template += "#status"
     return render(request, template, {"operation": operation})
 

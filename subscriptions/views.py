@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from portal.core import selectors as core_selectors
 from portal.core.access import Perm, require
 from portal.core.csv_export import csv_response
+from portal.core.htmx import partial_for
 from portal.core.ical import ical_response
 from subscriptions import schedule, schedule_presenters, selectors
 from subscriptions.forms import ScheduleFilterForm, SubscriptionFilterForm
@@ -48,7 +49,7 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
         user=request.user, filters=filters, page=request.GET.get("page"), per_page=form.per_page_value
     )
     template = "subscriptions/subscription_list.html"
-    if request.htmx and request.htmx.target == "results":
+    if partial_for(request, "results"):
         template += "#results"
     return render(
         request,
@@ -97,7 +98,7 @@ def scheduled(request: HttpRequest) -> HttpResponse:
         result = schedule.agenda(user=request.user, filters=filters)
         body = schedule_presenters.agenda_days(result["days"], today=result["today"])
     context = {"result": result, "body": body, "view": form.view_value}
-    if request.htmx and request.htmx.target == "agenda":
+    if partial_for(request, "agenda"):
         # Filters, month links, the view switch: only the results, without the page's navigation (no
         # context processors), as the customer list does.
         html = render_to_string(

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from customers import selectors as customer_selectors
 from portal.core import selectors as core_selectors
 from portal.core.access import Perm, can, require
+from portal.core.htmx import partial_for
 from portal.core.writes import AlreadySubmitted, ChangeOutcomeUnknown, ChangeRefused
 from subscriptions import forms_changes as f
 from subscriptions import rules, selectors, services
@@ -505,6 +506,6 @@ def operation_status(request: HttpRequest, operation_id) -> HttpResponse:
     if operation is None:
         raise Http404
     template = "subscriptions/operation.html"
-    if request.htmx and request.htmx.target == "operation":
+    if partial_for(request, "operation"):
         template += "#status"
     return render(request, template, {"operation": operation})

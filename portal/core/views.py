@@ -17,6 +17,7 @@ from portal.core import sync as sync_engine
 from portal.core.access import Perm, can, require
 from portal.core.dashboard import figures_for
 from portal.core.forms import ActivityFilterForm
+from portal.core.htmx import partial_for
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def activity(request: HttpRequest) -> HttpResponse:
     form = ActivityFilterForm(request.GET or None, operation_ids=selectors.audit_operation_ids())
     entries = selectors.audit_entry_list(filters=form.to_filters())
     page = Paginator(entries, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
-    template = "core/activity.html#results" if request.htmx else "core/activity.html"
+    template = "core/activity.html#results" if partial_for(request) else "core/activity.html"
     return render(request, template, {"form": form, "page_obj": page})
 
 
@@ -49,9 +50,7 @@ def sync(request: HttpRequest) -> HttpResponse:
     """Recent resyncs; the running one with a progress bar the page polls (HTMX swaps only #sync-runs)."""
     runs = selectors.sync_run_list()
     running = [run for run in runs if run.finished_at is None]
-    template = (
-        "core/sync.html#runs" if request.htmx and request.htmx.target == "sync-runs" else "core/sync.html"
-    )
+    template = "core/sync.html#runs" if partial_for(request, "sync-runs") else "core/sync.html"
     return render(
         request,
         template,

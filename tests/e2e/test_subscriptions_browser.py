@@ -37,6 +37,12 @@ def test_support_filters_and_sorts_the_subscriptions_list(page):
     rows.first.wait_for()
     assert rows.count() == 1
     assert "Add licences" in rows.first.inner_text() and "2030-01-10" in rows.first.inner_text()
+    # Each row opens its subscription's own page (its terms, renewal and scheduled change).
+    rows.first.locator("[data-testid=subscription-link]").click()
+    page.wait_for_url(f"**/subscriptions/{midori.subscription_id}/")
+    assert "Midori Denki" in page.inner_text("main") and "2030-01-10" in page.inner_text("main")
+    page.go_back()
+    page.wait_for_url("**/subscriptions/?*q=midori*")
 
     page.fill("input[name=q]", "")
     page.select_option("select[name=plan]", "TRIAL")

@@ -1,0 +1,34 @@
+"""When a view answers with a fragment instead of its whole page.
+
+A list's filters, sort and page links swap one element (`hx-target`) and push the URL; the same URL without
+htmx is the whole page. Two things keep the browser from showing a bare fragment as a page:
+
+- `partial_for(request, target)` is false for htmx's history-restore request (Back after the cached snapshot
+  was evicted), which must get the whole page although it carries `HX-Request`;
+- `VaryOnHtmxMiddleware` (settings.MIDDLEWARE) sends `Vary: HX-Request` with every answer, so the browser's
+  HTTP cache keeps the fragment and the page of one URL apart (without it, Back to a URL that htmx had pushed
+  can be served the fragment from the cache).
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.cache import patch_vary_headers
+
+
+def partial_for(request: HttpRequest, target: str | None = None) -> bool:
+    """Whether to answer with the fragment swapped into `#target` (any target when None)."""
+    htmx = getattr(request, "htmx", None)
+    if not htmx or htmx.history_restore_request:
+        return False
+    return target is None or htmx.target == target
+
+
+class VaryOnHtmxMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_vary_headers(response, ("HX-Request",))
+        return response
