@@ -50,7 +50,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.functional import Promise
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.access import Perm, can, check
@@ -215,6 +215,11 @@ class _Words:
         self.plans = {k: str(v) for k, v in Plan.choices}
         self.reservation_types = {k: str(v) for k, v in ReservationType.choices}
         self.licences: dict[int, str] = {}
+        #: Japanese lists its parts with 、 rather than a comma.
+        self.separator = pgettext("between the parts of a list: product, plan, licences", ", ")
+
+    def join(self, *parts) -> str:
+        return self.separator.join(str(p) for p in parts if p)
 
     def product(self, value: str) -> str:
         return self.products.get(value, value)
@@ -228,10 +233,6 @@ class _Words:
         if n not in self.licences:
             self.licences[n] = ngettext("%(n)s licence", "%(n)s licences", n) % {"n": n}
         return self.licences[n]
-
-
-def _join(*parts) -> str:
-    return ", ".join(str(p) for p in parts if p)
 
 
 def _in_range(qs, field: str, filters: ScheduleFilters, today: dt.date, shift: dt.timedelta = dt.timedelta()):
@@ -293,7 +294,7 @@ def pre_order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[Schedu
             label,
             domain_id,
             company,
-            what % {"what": _join(words.product(product), words.plan(plan), words.n_licences(licences))},
+            what % {"what": words.join(words.product(product), words.plan(plan), words.n_licences(licences))},
             read.format(domain_id),
             deadline,
             deadline <= soon,
@@ -322,10 +323,10 @@ def reservation_items(filters: ScheduleFilters, today: dt.date) -> Iterator[Sche
     for sub_id, day, kind, plan, licences, domain_id, company, sub_product, sub_plan in rows:
         deadline = day - ONE_DAY
         summary = on % {
-            "type": _join(
+            "type": words.join(
                 words.reservation_types.get(kind, kind), plan and words.plan(plan), words.n_licences(licences)
             ),
-            "subscription": _join(words.product(sub_product), words.plan(sub_plan)),
+            "subscription": words.join(words.product(sub_product), words.plan(sub_plan)),
         }
         yield ScheduledItem(
             day,
@@ -368,11 +369,11 @@ def renewal_items(filters: ScheduleFilters, today: dt.date) -> Iterator[Schedule
     read, change = url_pattern("subscriptions:detail"), url_pattern("subscriptions:renewal")
     soon = today + dt.timedelta(days=DEADLINE_SOON_DAYS)
     for sub_id, end, kind, product, plan, new_product, new_plan, new_licences, domain_id, company in rows:
-        current = _join(words.product(product), words.plan(plan))
+        current = words.join(words.product(product), words.plan(plan))
         if kind == "CANCEL":
             summary = not_renewed % {"subscription": current}
         else:
-            changed = _join(
+            changed = words.join(
                 new_product and words.product(new_product),
                 new_plan and words.plan(new_plan),
                 words.n_licences(new_licences),

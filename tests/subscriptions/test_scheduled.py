@@ -214,3 +214,12 @@ def test_paging_also_counts_sources_without_day_counts(client_as, items, monkeyp
         assert "6 later changes, from 2026-11-24" in response.content.decode()
     finally:
         schedule._SOURCES.pop("option_order")
+
+
+def test_summaries_read_naturally_in_each_language(client_as, items):
+    """Product, plan and licences are listed with a comma in English and with 、 in Japanese."""
+    manager = client_as(Role.SUPPORT)
+    english = manager.get(reverse("subscriptions:scheduled")).content.decode()
+    assert "Advanced, Annual (license), 40 licences" in english  # the pre-order of 2026-12-20
+    japanese = manager.get(reverse("subscriptions:scheduled"), headers={"Accept-Language": "ja"})
+    assert "アドバンスト、年額（ライセンス）、40 ライセンス" in japanese.content.decode()
