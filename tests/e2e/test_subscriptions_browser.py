@@ -89,3 +89,30 @@ def test_the_latest_click_wins_over_a_slower_search(page):
     assert rows.count() == 3
     assert rows.first.inner_text().startswith("Blue Ocean")
     assert "sort=licences" in page.url and "q=midori" not in page.url
+
+
+def test_back_through_searches_reloads_each_page_and_browser_storage_keeps_no_copy(page):
+    """No copy of a page is kept in browser storage (it would outlive logging out); Back shows each state."""
+    make_subscription(make_customer(company_name="Midori Denki"), license_count=30)
+    make_subscription(make_customer(company_name="Blue Ocean"), license_count=5)
+    login(page, make_persona(Role.SUPPORT))
+    page.goto("/subscriptions/")
+    rows = page.locator("#results tbody tr")
+    page.fill("input[name=q]", "midori")
+    page.wait_for_url("**/subscriptions/?*q=midori*")
+    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
+    page.click("#results th a:has-text('Licences')")
+    page.wait_for_url("**sort=licences*")
+    stored = page.evaluate(
+        "() => [window.localStorage, window.sessionStorage].map(s => Object.keys(s).map(k => s.getItem(k)).join())"
+    )
+    assert not any("Midori" in kept for kept in stored), "a copy of the page was kept in browser storage"
+
+    page.go_back()
+    page.wait_for_url("**/subscriptions/?*q=midori*")
+    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
+    assert page.locator("input[name=q]").input_value() == "midori"  # the whole page, not a fragment
+    page.go_back()
+    page.wait_for_url(lambda url: url.endswith("/subscriptions/"))
+    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 2")
+    assert rows.count() == 2
