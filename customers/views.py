@@ -402,11 +402,20 @@ def customer_domain_upgrade_delete(request: HttpRequest, domain_id: int) -> Http
 @require(Perm.CHANGE_CUSTOMERS)
 @require_POST
 def customer_domain_change(request: HttpRequest, domain_id: int) -> HttpResponse:
-    domain = request.POST.get("domain", "").strip().lower()
+    # The confirmation posts the registered domain; anything else is refused here, before the API.
+    form = forms.UpgradeDomainForm(
+        {**request.POST.dict(), "domain": request.POST.get("domain", "").strip().lower()}
+    )
+    if not form.is_valid():
+        _customer_or_404(request, domain_id)
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+        return redirect("customers:domain", domain_id=domain_id)
+    domain = form.cleaned_data["domain"]
 
     def action():
         services.customer_domain_change(
-            user=request.user, domain_id=domain_id, domain=domain, reason=request.POST.get("reason", "")[:500]
+            user=request.user, domain_id=domain_id, domain=domain, reason=form.cleaned_data["reason"]
         )
         return _("The customer now uses the domain %(domain)s.") % {"domain": domain}
 
