@@ -109,12 +109,18 @@ class CustomerRow(SimpleNamespace):
     """One row of the list page: the LIST_FIELDS columns only (lighter than a model instance)."""
 
 
+#: Far beyond any real list (a million pages), small enough for any database's OFFSET.
+MAX_PAGE_NUMBER = 1_000_000
+
+
 def customer_page(*, user, filters: CustomerFilters, page: str | int | None, per_page: int) -> Page:
     """One page of the filtered list in one query (rows plus the total as a window count), whatever the page
     size; a second query only when the page asked for is past the end (then the last page is shown)."""
     qs = customer_list(user=user, filters=filters)
     try:
-        number = max(1, int(page or 1))
+        # Clamped: a page number past any real list is "past the end" (the last page), never an SQL offset
+        # too large for the database's integers.
+        number = min(max(1, int(page or 1)), MAX_PAGE_NUMBER)
     except (TypeError, ValueError):
         number = 1
     counted = qs.annotate(total_count=Window(Count("domain_id"))).values(*LIST_FIELDS, "total_count")

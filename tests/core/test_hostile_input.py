@@ -103,3 +103,34 @@ def test_hostile_values_in_every_field_get_an_answer_not_an_error(world, client_
     # A blank maximum and a blank cancellation date mean "no limit, none scheduled": a real request.
     allowed = {"patchUsageStatus"} if value == "" else set()
     assert sent <= allowed, f"reached the Partner API: {sent - allowed}"
+
+
+READ_PAGES = [
+    "customers:list",
+    "customers:export",
+    "subscriptions:list",
+    "subscriptions:export",
+    "subscriptions:scheduled",
+    "subscriptions:scheduled_export",
+    "subscriptions:scheduled_ical",
+    "core:activity",
+    "customers:add_details",
+    "customers:transfer",
+]
+QUERY_KEYS = [
+    "q", "page", "per_page", "sort", "product", "plan", "status", "trial_within", "renewal_type", "end_from",
+    "end_to", "kind", "date_from", "date_to", "view", "month", "user", "domain_id", "operation_id", "outcome",
+    "domain", "type", "partner_code", "usage_status", "contract_type",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "value", [*HOSTILE.values(), "0", "99999999", "-"], ids=[*HOSTILE.keys(), "0", "9s", "dash"]
+)
+def test_hostile_filters_and_pages_get_an_answer_not_an_error(world, client_as, value):
+    admin = client_as(Role.ADMIN)
+    for name in READ_PAGES:
+        response = admin.get(reverse(name), {key: value for key in QUERY_KEYS})
+        assert response.status_code < 500, name
+        response = admin.get(reverse(name), {key: [value, "x"] for key in QUERY_KEYS})  # repeated keys
+        assert response.status_code < 500, name
