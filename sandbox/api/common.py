@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -104,13 +104,6 @@ def live_customer(domain_id: int, *, for_update: bool = False) -> Customer:
         return qs.get(pk=domain_id)
     except Customer.DoesNotExist:
         raise ApiError(404, "NOT_FOUND", f"domainId {domain_id} is not a customer of this partner") from None
-
-
-def get_or_404(queryset: QuerySet, description: str, **lookup: Any) -> Model:
-    try:
-        return queryset.get(**lookup)
-    except queryset.model.DoesNotExist:
-        raise ApiError(404, "NOT_FOUND", description) from None
 
 
 # --- pagination -----------------------------------------------------------------------------------------------
