@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
+DAY = dt.timedelta(days=1)
 # Trial length and grace period are not in the contract; the sandbox assumes 30 days each.
 TRIAL_DAYS = 30
 GRACE_DAYS = 30
@@ -19,8 +21,37 @@ def withdrawal_date_for(day: dt.date) -> dt.date:
     return dt.date(year, month, 2)
 
 
-def one_year_later(day: dt.date) -> dt.date:
+def add_years(day: dt.date, years: int) -> dt.date:
+    """Same day ``years`` later; 29 February becomes the 28th in a common year."""
     try:
-        return day.replace(year=day.year + 1)
+        return day.replace(year=day.year + years)
     except ValueError:  # 29 February
-        return day.replace(year=day.year + 1, day=28)
+        return day.replace(year=day.year + years, day=28)
+
+
+def one_year_later(day: dt.date) -> dt.date:
+    return add_years(day, 1)
+
+
+def month_end(day: dt.date) -> dt.date:
+    first_next = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return first_next - DAY
+
+
+def next_month_first(day: dt.date) -> dt.date:
+    return month_end(day) + DAY
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    """First and last day of a month (ValueError or OverflowError for a month that cannot exist)."""
+    first = dt.date(year, month, 1)
+    return first, month_end(first)
+
+
+def days_of(period, first: dt.date, last: dt.date) -> Iterator[dt.date]:
+    """Each day of ``period`` (``start_date``, ``end_date``: None while running) within ``first``..``last``."""
+    day = max(first, period.start_date)
+    end = min(last, period.end_date or last)
+    while day <= end:
+        yield day
+        day += DAY

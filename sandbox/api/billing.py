@@ -18,7 +18,8 @@ from django.db.models import Q
 from sandbox import clock
 from sandbox.api.common import api_path, keyset_page, live_customer, ok, operation, page_scope, with_meta
 from sandbox.api.errors import ApiError
-from sandbox.api.subscriptions import DAY, LICENSE_PLANS, month_end
+from sandbox.api.subscriptions import LICENSE_PLANS
+from sandbox.dates import DAY, days_of, month_bounds, month_end
 from sandbox.models import Customer, Invoice, InvoiceDetail, SettlementItem, Subscription, UsagePeriod
 from sandbox.rules import rule
 from sandbox.seed import SeedContext, seed_part
@@ -110,11 +111,6 @@ class Item:
 
 
 ITEM_COLUMNS = [f.name for f in fields(Item)]
-
-
-def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
-    first = dt.date(year, month, 1)
-    return first, month_end(first)
 
 
 def settlement_items(periods: Iterable[UsagePeriod], first: dt.date, last: dt.date) -> list[Item]:
@@ -339,9 +335,7 @@ def list_customer_usages(request, domainId: int):
     rows = []
     for period in _subscription_periods(customer, first, last):
         running = period.end_date is None
-        start, end = max(first, period.start_date), min(last, period.end_date or last)
-        day = start
-        while day <= end:
+        for day in days_of(period, first, last):
             rows.append(
                 {
                     "productGroupId": period.product_group_id or "WORKS",
@@ -355,7 +349,6 @@ def list_customer_usages(request, domainId: int):
                     "status": customer.usage_status if running else (period.status or "ACTIVE"),
                 }
             )
-            day += DAY
     rows.sort(key=lambda r: r["usedDate"])
     # rule: customer_usage.not_paginated
     return ok({"usages": rows})

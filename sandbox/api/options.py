@@ -8,7 +8,6 @@ Cancelled options keep their row (``cancelled_on``), which the "re-add from the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,20 +16,17 @@ from sandbox import clock
 from sandbox.api.common import api_path, created, live_customer, no_content, ok, operation, parse_date
 from sandbox.api.errors import ApiError
 from sandbox.api.subscriptions import (
-    DAY,
     FREE_CONVERSION_DAYS,
     LICENSE_PLANS,
     PAID_EQUIVALENT,
     PAID_PLANS,
-    TRIAL_DAYS,
     check_window,
     close_usage,
     grace_end,
     live_subscription,
-    month_end,
-    next_month_first,
     record_penalty,
 )
+from sandbox.dates import DAY, TRIAL_DAYS, days_of, month_bounds, month_end, next_month_first
 from sandbox.models import (
     Customer,
     OptionProduct,
@@ -812,20 +808,6 @@ USAGE_YEAR_MONTH = rule("option_usage.year_month_required", "listOptionProductUs
 USAGE_GROUP = rule("option_usage.product_group_works", "listOptionProductUsages", 1)
 USAGE_DAILY = rule("option_usage.one_per_option_per_day", "listOptionProductUsages", 2)
 USAGE_NO_PAGES = rule("option_usage.not_paginated", "listOptionProductUsages", 3)
-
-
-def days_of(period: UsagePeriod, first: dt.date, last: dt.date) -> Iterable[dt.date]:
-    start = max(first, period.start_date)
-    end = min(last, period.end_date or last)
-    day = start
-    while day <= end:
-        yield day
-        day += DAY
-
-
-def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
-    first = dt.date(year, month, 1)
-    return first, month_end(first)
 
 
 @operation(

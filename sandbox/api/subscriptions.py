@@ -16,6 +16,7 @@ from django.db import transaction
 from sandbox import clock
 from sandbox.api.common import api_path, created, live_customer, no_content, ok, operation, parse_date
 from sandbox.api.errors import ApiError
+from sandbox.dates import DAY, GRACE_DAYS, TRIAL_DAYS, add_years, month_end
 from sandbox.models import (
     Customer,
     OptionProduct,
@@ -28,11 +29,8 @@ from sandbox.models import (
 from sandbox.rules import Rule, rule
 from sandbox.seed import SeedContext, seed_part
 
-DAY = dt.timedelta(days=1)
-# Same lengths as the customers module's Trial handling (createCustomer with productId, trial end effect).
-# x-unverified (subscriptions notes): the length of the Trial and of its grace period is not documented.
-TRIAL_DAYS = 30
-GRACE_DAYS = 30
+# x-unverified (subscriptions notes): the length of the Trial and of its grace period is not documented
+# (TRIAL_DAYS, GRACE_DAYS in sandbox.dates, shared with the customers module).
 LICENSE_PLANS = ("ANNUAL_LICENSE", "ANNUAL_PREPAY_LICENSE")
 PAID_PLANS = ("MONTHLY", *LICENSE_PLANS)
 PAID_PRODUCTS = ("STD", "ADV")
@@ -45,22 +43,6 @@ MAX_LICENSES = 1_000_000
 
 
 # --- dates ----------------------------------------------------------------------------------------------------
-
-
-def month_end(day: dt.date) -> dt.date:
-    first_next = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return first_next - DAY
-
-
-def next_month_first(day: dt.date) -> dt.date:
-    return month_end(day) + DAY
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def term_end(plan: str, start: dt.date) -> dt.date | None:
