@@ -5,8 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 
 from sandbox.testing import start_sandbox
+
+
+@pytest.fixture
+def frozen():
+    """2026-11-20 16:00 UTC is already Saturday 2026-11-21 01:00 in Tokyo: the business date is the 21st."""
+    with time_machine.travel(dt.datetime(2026, 11, 20, 16, 0, tzinfo=dt.UTC), tick=False):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -19,33 +27,12 @@ def own_sandbox():
 
 
 @pytest.fixture
-def portal_on_sandbox(own_sandbox, settings):
-    """PARTNER_API_* settings from the sandbox's credentials, an in-memory cache, fresh clients."""
-    from django.core.cache import cache
+def portal_on_sandbox(own_sandbox, portal_api, monkeypatch):
+    """The portal pointed at this module's sandbox (`portal_api`), with short resync retry back-offs."""
+    from portal.core import sync
 
-    from portal.core import partner, sync
-
-    creds = own_sandbox.credentials
-    settings.PARTNER_API_BASE_URL = own_sandbox.base_url
-    settings.PARTNER_API_TOKEN_URL = creds["token_url"]
-    settings.PARTNER_API_CLIENT_ID = creds["client_id"]
-    settings.PARTNER_API_CLIENT_SECRET = creds["client_secret"]
-    settings.PARTNER_API_SERVICE_ACCOUNT = creds["service_account"]
-    settings.PARTNER_API_PRIVATE_KEY_FILE = creds["private_key_file"]
-    settings.PARTNER_API_SCOPE = "partner"
-    settings.PARTNER_API_RATE_LIMIT = 100_000
-    settings.PARTNER_API_READ_TIMEOUT = 10.0
-    settings.REDIS_URL = ""
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "subscriptions"}
-    }
-    cache.clear()
-    partner.reset_clients()
-    old = sync.RETRY_BACKOFF_SECONDS
-    sync.RETRY_BACKOFF_SECONDS = (0.05, 0.1, 0.2)
-    yield own_sandbox
-    sync.RETRY_BACKOFF_SECONDS = old
-    partner.reset_clients()
+    monkeypatch.setattr(sync, "RETRY_BACKOFF_SECONDS", (0.05, 0.1, 0.2))
+    return portal_api(own_sandbox)
 
 
 def schedule_examples(server) -> None:

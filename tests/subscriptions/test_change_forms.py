@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from portal.core.access import Role
@@ -16,17 +15,13 @@ from subscriptions.models import PreOrder
 from tests.customers.factories import make_customer
 from tests.subscriptions.factories import make_pre_order, make_reservation, make_subscription
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("frozen"),
+]  # frozen: tests/subscriptions/conftest.py
 
 D = dt.date
 TODAY = D(2026, 11, 21)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    """2026-11-20 16:00 UTC is already 2026-11-21 01:00 in Tokyo: the business date is the 21st."""
-    with time_machine.travel(dt.datetime(2026, 11, 20, 16, 0, tzinfo=dt.UTC), tick=False):
-        yield
 
 
 def _days(n: int) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,13 +17,6 @@ from tests.subscriptions.factories import make_pre_order, make_reservation, make
 pytestmark = pytest.mark.django_db
 
 D = dt.date
-
-
-@pytest.fixture
-def frozen():
-    """2026-11-20 16:00 UTC is already 2026-11-21 01:00 in Tokyo: the business date is the 21st."""
-    with time_machine.travel(dt.datetime(2026, 11, 20, 16, 0, tzinfo=dt.UTC), tick=False):
-        yield
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -21,13 +20,6 @@ pytestmark = pytest.mark.django_db
 
 D = dt.date
 URL = "/subscriptions/scheduled/"
-
-
-@pytest.fixture
-def frozen():
-    """2026-11-20 16:00 UTC is 2026-11-21 (a Saturday) 01:00 in Tokyo."""
-    with time_machine.travel(dt.datetime(2026, 11, 20, 16, 0, tzinfo=dt.UTC), tick=False):
-        yield
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import io
 import re
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from portal.core.access import Perm, Role
@@ -24,13 +23,6 @@ D = dt.date
 URL = "/subscriptions/scheduled/"
 CSV_URL = "/subscriptions/scheduled/export.csv"
 ICS_URL = "/subscriptions/scheduled/export.ics"
-
-
-@pytest.fixture
-def frozen():
-    """Business date 2026-11-21 (Tokyo)."""
-    with time_machine.travel(dt.datetime(2026, 11, 20, 16, 0, tzinfo=dt.UTC), tick=False):
-        yield
 
 
 @pytest.fixture
