@@ -62,7 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "portal.core.htmx.VaryOnHtmxMiddleware",
+    "portal.core.middleware.VaryOnHtmxMiddleware",
     "portal.core.middleware.HtmxMessagesMiddleware",
 ]
 

@@ -5,7 +5,7 @@ htmx is the whole page. Two things keep the browser from showing a bare fragment
 
 - `partial_for(request, target)` is false for htmx's history-restore request (Back after the cached snapshot
   was evicted), which must get the whole page although it carries `HX-Request`;
-- `VaryOnHtmxMiddleware` (settings.MIDDLEWARE) sends `Vary: HX-Request` with every answer, so the browser's
+- `portal.core.middleware.VaryOnHtmxMiddleware` sends `Vary: HX-Request` with every answer, so the browser's
   HTTP cache keeps the fragment and the page of one URL apart (without it, Back to a URL that htmx had pushed
   can be served the fragment from the cache).
 """
@@ -13,7 +13,6 @@ htmx is the whole page. Two things keep the browser from showing a bare fragment
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.utils.cache import patch_vary_headers
 
 
 def partial_for(request: HttpRequest, target: str | None = None) -> bool:
@@ -22,13 +21,3 @@ def partial_for(request: HttpRequest, target: str | None = None) -> bool:
     if not htmx or htmx.history_restore_request:
         return False
     return target is None or htmx.target == target
-
-
-class VaryOnHtmxMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        patch_vary_headers(response, ("HX-Request",))
-        return response

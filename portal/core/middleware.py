@@ -1,7 +1,21 @@
-"""Messages raised during an htmx request are shown as toasts through an out-of-band swap."""
+"""The portal's htmx middleware: messages raised during an htmx request become toasts (an out-of-band swap),
+and every answer varies on HX-Request (see portal/core/htmx.py)."""
 
 from django.contrib.messages import get_messages
 from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
+
+
+class VaryOnHtmxMiddleware:
+    """`Vary: HX-Request` on every answer: the browser caches a URL's fragment and its whole page apart."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_vary_headers(response, ("HX-Request",))
+        return response
 
 
 class HtmxMessagesMiddleware:
