@@ -43,9 +43,10 @@ def _customer_or_404(request: HttpRequest, domain_id: int):
     return customer
 
 
-def _send(request: HttpRequest, send: Callable[[], object]) -> HttpResponse | None:
-    """Send a change once. None when it was applied; the operation's page when this submission was already
-    received (double click, reload) or no answer came. ChangeRefused (nothing changed) is the caller's."""
+def _send(request: HttpRequest, send: Callable[[], object], *, done: str, success: str) -> HttpResponse:
+    """Send a change once and answer: `done` when it was applied; the operation's page when this submission
+    was already received (double click, reload) or no answer came. ChangeRefused (nothing changed) is the
+    caller's."""
     try:
         send()
     except AlreadySubmitted as exc:
@@ -54,7 +55,8 @@ def _send(request: HttpRequest, send: Callable[[], object]) -> HttpResponse | No
     except ChangeOutcomeUnknown as exc:
         messages.warning(request, exc.message)
         return redirect("subscriptions:operation", operation_id=exc.operation.pk)
-    return None
+    messages.success(request, success)
+    return redirect(done)
 
 
 def _change(
@@ -71,14 +73,9 @@ def _change(
     if request.method == "POST" and form.is_valid():
         if request.POST.get("confirmed") == "1":
             try:
-                elsewhere = _send(request, lambda: send(form.cleaned_data))
+                return _send(request, lambda: send(form.cleaned_data), done=done, success=success)
             except ChangeRefused as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                if elsewhere:
-                    return elsewhere
-                messages.success(request, success)
-                return redirect(done)
         elif "edit" not in request.POST:
             confirming = True
     return render(request, CHANGE_TEMPLATE, {**context, "form": form, "confirming": confirming})
@@ -91,14 +88,10 @@ def _delete(request: HttpRequest, send: Callable[[dict], object], *, back: str, 
         messages.error(request, _("The form expired; open it again."))
         return redirect(back)
     try:
-        elsewhere = _send(request, lambda: send(form.cleaned_data))
+        return _send(request, lambda: send(form.cleaned_data), done=done, success=success)
     except ChangeRefused as exc:
         messages.error(request, exc.message)
         return redirect(back)
-    if elsewhere:
-        return elsewhere
-    messages.success(request, success)
-    return redirect(done)
 
 
 def _of(request: HttpRequest, s, d: dict) -> dict:
