@@ -24,7 +24,7 @@ from sandbox.api.subscriptions import (
     close_usage,
     grace_end,
     live_subscription,
-    record_penalty,
+    stop_option,
 )
 from sandbox.dates import DAY, TRIAL_DAYS, days_of, month_bounds, month_end, next_month_first
 from sandbox.models import (
@@ -213,23 +213,6 @@ def convert_option_to_paid(option: OptionProduct, sub: Subscription, day: dt.dat
     option.renewal_type = "STAY"
     option.save()
     restart_option_usage(option, sub, day)
-
-
-def stop_option(option: OptionProduct, day: dt.date, *, penalty: bool) -> None:
-    if penalty and option.subscription_id:
-        record_penalty(
-            option.customer_id,
-            option.subscription,
-            day,
-            count=option.quantity or option.subscription.license_count,
-            end=option.plan_end_date,
-            option_product_id=option.option_product_id,
-            sub_option_id=option.sub_option_id,
-            plan=option.plan,
-        )
-    close_usage(option.customer_id, day - DAY, option_product_id=option.option_product_id)
-    option.cancelled_on = day
-    option.save(update_fields=["cancelled_on"])
 
 
 # --- serialisation --------------------------------------------------------------------------------------------

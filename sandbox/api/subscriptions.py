@@ -178,21 +178,28 @@ def record_penalty(
     )
 
 
+def stop_option(option: OptionProduct, day: dt.date, *, penalty: bool) -> None:
+    """Cancel an option on ``day``; ``penalty``: an annual option stopped early gets a PENALTY period."""
+    if penalty and option.subscription_id:
+        record_penalty(
+            option.customer_id,
+            option.subscription,
+            day,
+            count=option.quantity or option.subscription.license_count,
+            end=option.plan_end_date,
+            option_product_id=option.option_product_id,
+            sub_option_id=option.sub_option_id,
+            plan=option.plan,
+        )
+    close_usage(option.customer_id, day - DAY, option_product_id=option.option_product_id)
+    option.cancelled_on = day
+    option.save(update_fields=["cancelled_on"])
+
+
 def cancel_options(sub: Subscription, day: dt.date, *, penalty: bool) -> None:
     for option in OptionProduct.objects.filter(subscription=sub, cancelled_on__isnull=True):
-        if penalty:
-            record_penalty(
-                sub.customer_id,
-                sub,
-                day,
-                count=option.quantity or sub.license_count,
-                end=option.plan_end_date,
-                option_product_id=option.option_product_id,
-                sub_option_id=option.sub_option_id,
-                plan=option.plan,
-            )
-        close_usage(sub.customer_id, day - DAY, option_product_id=option.option_product_id)
-    OptionProduct.objects.filter(subscription=sub, cancelled_on__isnull=True).update(cancelled_on=day)
+        option.subscription = sub
+        stop_option(option, day, penalty=penalty)
     OptionProductOrder.objects.filter(subscription=sub).delete()
 
 
@@ -526,9 +533,7 @@ def upgrade_subscription(request, domainId: int, subscriptionId: str):
         for option in OptionProduct.objects.filter(
             subscription=sub, cancelled_on__isnull=True, sub_option_id__in=STD_ONLY_SUB_OPTIONS
         ):
-            close_usage(customer.pk, today - DAY, option_product_id=option.option_product_id)
-            option.cancelled_on = today
-            option.save(update_fields=["cancelled_on"])
+            stop_option(option, today, penalty=False)
             OptionProductOrder.objects.filter(
                 customer=customer, option_product_id=option.option_product_id
             ).delete()
