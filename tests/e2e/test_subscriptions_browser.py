@@ -75,7 +75,10 @@ def test_the_latest_click_wins_over_a_slower_search(page):
     held = []  # the search's request, held back until after the click
     page.route("**/subscriptions/?*q=midori*", lambda route: held.append(route))
     page.fill("input[name=q]", "midori")
-    page.wait_for_timeout(400)  # the debounce (250 ms) sends the search
+    for _ in range(250):  # the 250 ms debounce sends the search, which the route holds
+        if held:
+            break
+        page.wait_for_timeout(20)
     assert len(held) == 1, "the search was sent"
 
     page.click("#results th a:has-text('Licences')")
