@@ -150,6 +150,25 @@ def readd_from(customer: Customer, option_id: str) -> dt.date | None:
     return next_month_first(last) if last else None
 
 
+def check_readd(the_rule: Rule, customer: Customer, option_id: str, day: dt.date, *, what: str) -> None:
+    """An annual option cancelled this month comes back on ``day`` only from the 1st of the following month."""
+    first_day = readd_from(customer, option_id)
+    the_rule.check(
+        first_day is None or day >= first_day,
+        f"{option_id} was cancelled on an annual contract: it can be {what} from {first_day}",
+    )
+
+
+def checked_quantity(the_rule: Rule, option_id: str, quantity: int | None) -> int | None:
+    """Quantity of a new option: counted options (SSTG2, BCT) 1 unless more were asked for; others none."""
+    if option_id in QUANTITY_OPTIONS:
+        quantity = quantity or 1
+        the_rule.check(quantity <= MAX_QUANTITY, f"quantity must be at most {MAX_QUANTITY}")
+    else:
+        the_rule.check(quantity is None, f"{option_id} does not take a quantity")
+    return quantity
+
+
 def option_period(
     option: OptionProduct, sub: Subscription, customer: Customer, start: dt.date
 ) -> UsagePeriod:
@@ -303,18 +322,11 @@ def create_option_product(request, domainId: int):
                 sub_option in TRIAL_SUB_OPTIONS, "a Trial subscription can add only Trial sub options"
             )
         # rule: option.add_paid_subscription_both - on STD/ADV both Trial and paid sub options are accepted
-        if option_id in QUANTITY_OPTIONS:
-            quantity = quantity or 1  # rule: option.add_answer_quantity - 1 unless more were asked for
-            ADD_QUANTITY.check(quantity <= MAX_QUANTITY, f"quantity must be at most {MAX_QUANTITY}")
-        else:
-            ADD_QUANTITY.check(quantity is None, f"{option_id} does not take a quantity")
+        # rule: option.add_answer_quantity - 1 unless more were asked for
+        quantity = checked_quantity(ADD_QUANTITY, option_id, quantity)
         # x-unverified (rule 11): one option per optionProductId
         ADD_ONE.check(in_use(customer, option_id) is None, f"{option_id} is already in use")
-        first_day = readd_from(customer, option_id)
-        ADD_ANNUAL_READD.check(
-            first_day is None or today >= first_day,
-            f"{option_id} was cancelled on an annual contract: it can be added again from {first_day}",
-        )
+        check_readd(ADD_ANNUAL_READD, customer, option_id, today, what="added again")
         # rule: option.add_deletes_task
         OptionProductOrder.objects.filter(customer=customer, option_product_id=option_id).delete()
         option = start_option(customer, sub, option_id, sub_option, quantity, today)
@@ -573,19 +585,9 @@ def create_option_product_order(request, domainId: int):
         conversion = conversion_of(sub)
         pre = None
         if kind == "APPLY":
-            first_day = readd_from(customer, option_id)
-            ORDER_READD.check(
-                first_day is None or day >= first_day,
-                f"{option_id} was cancelled on an annual contract: it can be scheduled from {first_day}",
-            )
+            check_readd(ORDER_READD, customer, option_id, day, what="scheduled")
             ORDER_APPLY_PRE_ORDER.check(option is None, f"{option_id} is already in use")
-            if option_id in QUANTITY_OPTIONS:
-                quantity = quantity or 1
-                ORDER_APPLY_QUANTITY.check(
-                    quantity <= MAX_QUANTITY, f"quantity must be at most {MAX_QUANTITY}"
-                )
-            else:
-                ORDER_APPLY_QUANTITY.check(quantity is None, f"{option_id} does not take a quantity")
+            quantity = checked_quantity(ORDER_APPLY_QUANTITY, option_id, quantity)
             if sub is None:
                 pre = first_pre_order(customer)
                 ORDER_APPLY_PRE_ORDER.check(
@@ -730,11 +732,7 @@ def update_option_product_order(request, domainId: int, optionProductId: str):
         conversion = conversion_of(sub)
         option = in_use(customer, optionProductId)
         if order.type == "APPLY":
-            first_day = readd_from(customer, optionProductId)
-            PATCH_READD.check(
-                first_day is None or day >= first_day,
-                f"{optionProductId} was cancelled on an annual contract: it can be scheduled from {first_day}",
-            )
+            check_readd(PATCH_READD, customer, optionProductId, day, what="scheduled")
             if optionProductId not in QUANTITY_OPTIONS:
                 quantity = None
             if order.pre_order_id or sub is None:
