@@ -20,6 +20,7 @@ from sandbox.api.subscriptions import (
     LICENSE_PLANS,
     PAID_EQUIVALENT,
     PAID_PLANS,
+    STD_ONLY_SUB_OPTIONS,
     check_window,
     close_usage,
     grace_end,
@@ -59,7 +60,7 @@ QUANTITY_OPTIONS = ("SSTG2", "BCT")
 # x-unverified: no maximum quantity is documented; the sandbox caps it so that a count stays a sane integer.
 MAX_QUANTITY = 1_000
 TRIAL_ABLE_OPTIONS = ("ACV2", "DRV")
-DRIVE_FOR_STD = ("DRV00", "DRV01", "DRV_PS_T", "DRV_PS")
+DRIVE_FOR_STD = STD_ONLY_SUB_OPTIONS  # the Drive sub options labelled "for STD"
 DRIVE_FOR_ADV = ("DRV_PA_T", "DRV_PA")
 # Upgrade order within a family; x-unverified (upgradeOptionProduct rule 4): Drive < Drive Plus is assumed.
 RANK = {
