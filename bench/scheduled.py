@@ -35,11 +35,11 @@ for suffix in ("", "-wal", "-shm"):
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.common import company_name, timed_get  # noqa: E402
 from customers.models import Customer  # noqa: E402
 from portal.core.selectors import business_today  # noqa: E402
 from subscriptions.models import PreOrder, Reservation, Subscription  # noqa: E402
@@ -49,21 +49,6 @@ SMALL_CUSTOMERS, SMALL_ITEMS = 2_000, 500
 HORIZON = 92
 RUNS = 25
 URL = "/subscriptions/scheduled/"
-WORDS = [
-    "サクラ",
-    "ミドリ",
-    "ヤマト",
-    "ひかり",
-    "青空",
-    "富士",
-    "北斗",
-    "Acme",
-    "Blue",
-    "Nova",
-    "朝日",
-    "大和",
-]
-TRADES = ["商事", "電機", "物産", "システム", "Trading", "Foods", "工業", "ホールディングス"]
 
 
 def seed(first: int, customers: int, items: int, rng: random.Random) -> None:
@@ -79,7 +64,7 @@ def seed(first: int, customers: int, items: int, rng: random.Random) -> None:
             tenant_id=30_000_000 + i,
             domain=f"s{i:05d}.example.jp",
             domain_type="DOMAIN",
-            company_name=f"{rng.choice(['株式会社', '', '合同会社'])}{rng.choice(WORDS)}{rng.choice(TRADES)}{i}",
+            company_name=company_name(rng, ["株式会社", "", "合同会社"], i),
             customer_code=f"SC-{i:05d}",
             plan=rng.choice(["STD", "ADV"]),
             contract_type="ANNUAL_LICENSE",
@@ -154,12 +139,9 @@ def measure(client: Client, params: dict, headers: dict | None = None) -> tuple[
     client.get(URL, params, headers=headers or {})  # warm-up: templates, translations
     timings, counts = [], set()
     for _ in range(RUNS):
-        with CaptureQueriesContext(connection) as ctx:
-            t0 = time.perf_counter()
-            response = client.get(URL, params, headers=headers or {})
-            timings.append((time.perf_counter() - t0) * 1000)
-        assert response.status_code == 200, response.status_code
-        counts.add(len(ctx.captured_queries))
+        ms, queries, response = timed_get(client, URL, params, headers)
+        timings.append(ms)
+        counts.add(queries)
     assert len(counts) == 1, f"query count varies between identical requests: {counts}"
     return statistics.median(timings), counts.pop(), len(response.content) // 1024
 

@@ -18,31 +18,15 @@ os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.common import NAME_WORDS, company_name, timed_get  # noqa: E402
 from customers.models import Customer  # noqa: E402
 
 CUSTOMERS = 10_000
 RUNS = 60
 PREFIXES = ["株式会社", "有限会社", "", "合同会社"]
-WORDS = [
-    "サクラ",
-    "ミドリ",
-    "ヤマト",
-    "ひかり",
-    "青空",
-    "富士",
-    "北斗",
-    "Acme",
-    "Blue",
-    "Nova",
-    "朝日",
-    "大和",
-]
-TRADES = ["商事", "電機", "物産", "システム", "Trading", "Foods", "工業", "ホールディングス"]
 PLANS = ["FR", "STD_T", "ADV_T", "STD", "ADV"]
 
 
@@ -57,7 +41,7 @@ def seed() -> None:
             tenant_id=domain_id,
             domain=f"c{i:05d}.example.jp",
             domain_type="DOMAIN",
-            company_name=f"{rng.choice(PREFIXES)}{rng.choice(WORDS)}{rng.choice(TRADES)}{i}",
+            company_name=company_name(rng, PREFIXES, i),
             customer_code=f"CUST-{i:05d}",
             plan=rng.choice(PLANS),
             contract_type=rng.choice(["TRIAL", "MONTHLY", "ANNUAL_LICENSE"]),
@@ -74,12 +58,9 @@ def seed() -> None:
 def timed(client: Client, url: str, params_list: list[dict]) -> tuple[float, list[int]]:
     timings, counts = [], []
     for params in params_list:
-        with CaptureQueriesContext(connection) as ctx:
-            t0 = time.perf_counter()
-            response = client.get(url, params)
-            timings.append((time.perf_counter() - t0) * 1000)
-        assert response.status_code == 200, response.status_code
-        counts.append(len(ctx.captured_queries))
+        ms, queries, _response = timed_get(client, url, params)
+        timings.append(ms)
+        counts.append(queries)
     return statistics.median(timings), counts
 
 
@@ -97,7 +78,7 @@ def main() -> None:
     client = Client()
     client.force_login(user)
     rng = random.Random(9)
-    queries = [rng.choice(WORDS) for _ in range(RUNS)]
+    queries = [rng.choice(NAME_WORDS) for _ in range(RUNS)]
     plans = [rng.choice(PLANS) for _ in range(RUNS)]
 
     portal = [{"q": q, "plan": p, "page": 2, "per_page": 25} for q, p in zip(queries, plans, strict=True)]

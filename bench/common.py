@@ -1,0 +1,45 @@
+"""What the portal's benchmarks share: company names to seed with and one timed request.
+
+Import it after `django.setup()` (each benchmark sets its own database up first).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+#: Parts of seeded company names, Japanese and Latin, so that search meets both.
+NAME_WORDS = [
+    "サクラ",
+    "ミドリ",
+    "ヤマト",
+    "ひかり",
+    "青空",
+    "富士",
+    "北斗",
+    "Acme",
+    "Blue",
+    "Nova",
+    "朝日",
+    "大和",
+]
+NAME_TRADES = ["商事", "電機", "物産", "システム", "Trading", "Foods", "工業", "ホールディングス"]
+
+
+def company_name(rng: random.Random, prefixes: list[str], n: int) -> str:
+    """A unique, realistic company name such as 株式会社サクラ商事42."""
+    return f"{rng.choice(prefixes)}{rng.choice(NAME_WORDS)}{rng.choice(NAME_TRADES)}{n}"
+
+
+def timed_get(client: Client, url: str, params: dict, headers: dict | None = None):
+    """One GET: (milliseconds, SQL queries, response); fails unless it answers 200."""
+    with CaptureQueriesContext(connection) as ctx:
+        t0 = time.perf_counter()
+        response = client.get(url, params, headers=headers or {})
+        ms = (time.perf_counter() - t0) * 1000
+    assert response.status_code == 200, response.status_code
+    return ms, len(ctx.captured_queries), response
