@@ -228,10 +228,6 @@ _FIELD_HINTS = {
 }
 
 
-def _plain_refusal(exc) -> ChangeRefused:
-    return refusal_from(exc, hints=_FIELD_HINTS)
-
-
 def _sent(**fields: Any) -> dict[str, Any]:
     """What was sent, for the audit trail (dates as text; passwords never reach this)."""
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in fields.items()}
@@ -445,7 +441,7 @@ def customer_domain_verify(*, domain: str) -> str:
     try:
         reply = get_client().verify_customer_domain(domain=domain)
     except PartnerApiError as exc:
-        refusal = _plain_refusal(exc)
+        refusal = refusal_from(exc, hints=_FIELD_HINTS)
         refusal.field = "domain"
         raise refusal from exc
     return _value(reply.type)
@@ -617,7 +613,7 @@ def upgrade_domain_get(*, domain_id: int):
     except NotFoundError:
         return None
     except PartnerApiError as exc:
-        raise _plain_refusal(exc) from exc
+        raise refusal_from(exc, hints=_FIELD_HINTS) from exc
 
 
 def upgrade_domain_create(*, user, domain_id: int, domain: str, reason: str = ""):
@@ -693,7 +689,7 @@ def potential_customer_get(*, domain: str, partner_code: str):
     try:
         return get_client().get_potential_customer(domain=domain, partner_code=partner_code)
     except PartnerApiError as exc:
-        refusal = _plain_refusal(exc)
+        refusal = refusal_from(exc, hints=_FIELD_HINTS)
         if refusal.field is None:
             refusal.field = "partner_code" if exc.status == 400 else "domain"
         raise refusal from exc
