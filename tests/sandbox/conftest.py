@@ -5,3 +5,9 @@ import pytest
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "rule(name): the test exercises the named sandbox business rule")
+
+
+@pytest.fixture
+def today(sandbox_server):
+    """The shared sandbox's business date."""
+    return sandbox_server.today()

@@ -7,11 +7,6 @@ import pytest
 from tests.sandbox.commerce import BASE, paid_customer, refused, trial_customer
 
 
-@pytest.fixture
-def today(sandbox_server):
-    return sandbox_server.today()
-
-
 def usages(api, domain_id, **params):
     return api.get(f"{BASE}/{domain_id}/usages", params=params)
 

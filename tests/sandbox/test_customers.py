@@ -17,11 +17,6 @@ def api(sandbox_client):
     return sandbox_client
 
 
-@pytest.fixture
-def today(sandbox_server):
-    return sandbox_server.today()
-
-
 def _db(sandbox):
     return sqlite3.connect(sandbox.env["SANDBOX_DB"], timeout=30)
 

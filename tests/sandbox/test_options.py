@@ -17,11 +17,6 @@ from tests.sandbox.commerce import (
 )
 
 
-@pytest.fixture
-def today(sandbox_server):
-    return sandbox_server.today()
-
-
 def options(api, domain_id):
     return api.get(options_path(domain_id)).json()["optionProducts"]
 

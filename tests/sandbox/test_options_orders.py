@@ -20,11 +20,6 @@ from tests.sandbox.commerce import (
 )
 
 
-@pytest.fixture
-def today(sandbox_server):
-    return sandbox_server.today()
-
-
 def order(api, domain_id, option, sub_option, kind, apply_date, **extra):
     body = {
         "optionProductId": option,

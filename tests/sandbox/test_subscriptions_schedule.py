@@ -18,11 +18,6 @@ from tests.sandbox.commerce import (
 )
 
 
-@pytest.fixture
-def today(sandbox_server):
-    return sandbox_server.today()
-
-
 def pre_orders(domain_id, tail=""):
     return f"{BASE}/{domain_id}/subscriptions/pre-orders{tail}"
 
