@@ -373,12 +373,11 @@ def usage_renewal_delete(*, user, domain_id: int, reason: str = "") -> None:
         reason=reason,
         call=lambda client: client.delete_usage_status_renewal(domain_id=domain_id),
     )
-    Customer.objects.filter(domain_id=domain_id).update(
-        renewal_apply_date=None, renewal_max_member_count=None
-    )
     customer = Customer.objects.filter(domain_id=domain_id).first()
     if customer is not None:
-        customer.save(update_fields=["renewal_apply_date"])
+        customer.renewal_apply_date = customer.renewal_max_member_count = None
+        # save() recomputes the scheduled-changes flag with the renewal gone.
+        customer.save(update_fields=["renewal_apply_date", "renewal_max_member_count"])
     customer_refresh_later(domain_id=domain_id, skip=("getCustomer",))
 
 
