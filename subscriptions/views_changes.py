@@ -36,6 +36,16 @@ def _subscription_or_404(request: HttpRequest, subscription_id: int):
     return subscription
 
 
+def _posted(request: HttpRequest):
+    """The posted data to bind a form to; None (an unbound form) on GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def _customer_section(domain_id: int) -> str:
+    """The customer page's Subscriptions section, where the per-customer changes lead back to."""
+    return reverse("customers:detail", args=[domain_id]) + "#section-subscriptions"
+
+
 def _customer_or_404(request: HttpRequest, domain_id: int):
     customer = customer_selectors.customer_get(user=request.user, domain_id=domain_id)
     if customer is None or customer.removed_at is not None:
@@ -156,7 +166,7 @@ def reservation_edit(request: HttpRequest, subscription_id: int) -> HttpResponse
     s = _subscription_or_404(request, subscription_id)
     today = core_selectors.business_today()
     reservation = getattr(s, "reservation", None)
-    data = request.POST if request.method == "POST" else None
+    data = _posted(request)
     done = reverse("subscriptions:detail", args=[s.pk])
     context = {"customer": s.customer, "subscription": s, "reservation": reservation, "done": done}
     if reservation is not None:
@@ -225,7 +235,7 @@ def renewal_edit(request: HttpRequest, subscription_id: int) -> HttpResponse:
         messages.info(request, refusal)
         return redirect(done)
     form = f.RenewalForm(
-        request.POST if request.method == "POST" else None,
+        _posted(request),
         subscription=s,
         customer=s.customer,
         initial=f.RenewalForm.initial_for(s),
@@ -274,19 +284,12 @@ def _immediate(request, s, form, *, send, title, confirm_label, success) -> Http
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def subscription_convert(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = _subscription_or_404(request, subscription_id)
-    form = f.ConvertForm(
-        request.POST if request.method == "POST" else None, subscription=s, customer=s.customer
-    )
+    form = f.ConvertForm(_posted(request), subscription=s, customer=s.customer)
     return _immediate(
         request,
         s,
         form,
-        send=lambda d: services.subscription_convert(
-            **_of(request, s, d),
-            plan=d["plan"],
-            product_id=d.get("product_id") or "",
-            license_count=d.get("license_count"),
-        ),
+        send=lambda d: services.subscription_convert(**_of(request, s, d), **_terms(d)),
         title=_("Convert to paid now"),
         confirm_label=_("Convert to paid"),
         success=_("The subscription is now paid."),
@@ -296,9 +299,7 @@ def subscription_convert(request: HttpRequest, subscription_id: int) -> HttpResp
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def subscription_upgrade(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = _subscription_or_404(request, subscription_id)
-    form = f.UpgradeForm(
-        request.POST if request.method == "POST" else None, subscription=s, customer=s.customer
-    )
+    form = f.UpgradeForm(_posted(request), subscription=s, customer=s.customer)
     return _immediate(
         request,
         s,
@@ -316,7 +317,7 @@ def subscription_upgrade(request: HttpRequest, subscription_id: int) -> HttpResp
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def subscription_add_licences(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = _subscription_or_404(request, subscription_id)
-    form = f.AddLicencesForm(request.POST if request.method == "POST" else None, subscription=s)
+    form = f.AddLicencesForm(_posted(request), subscription=s)
     return _immediate(
         request,
         s,
@@ -334,14 +335,12 @@ def subscription_add_licences(request: HttpRequest, subscription_id: int) -> Htt
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = _subscription_or_404(request, subscription_id)
-    form = f.CancelForm(request.POST if request.method == "POST" else None, subscription=s)
-    response = _change(
+    form = f.CancelForm(_posted(request), subscription=s)
+    return _change(
         request,
         form,
-        send=lambda d: services.subscription_cancel(
-            **_of(request, s, d),
-        ),
-        done=reverse("customers:detail", args=[s.customer_id]) + "#section-subscriptions",
+        send=lambda d: services.subscription_cancel(**_of(request, s, d)),
+        done=_customer_section(s.customer_id),
         success=_("The subscription was cancelled."),
         context={
             "customer": s.customer,
@@ -354,7 +353,6 @@ def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpRespo
             "confirm_label": _("Cancel the subscription"),
         },
     )
-    return response
 
 
 # --- Per customer: new subscription, pre-orders -----------------------------------------------------------
@@ -364,10 +362,8 @@ def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpRespo
 def subscription_add(request: HttpRequest, domain_id: int) -> HttpResponse:
     customer = _customer_or_404(request, domain_id)
     current = selectors.customer_subscriptions(user=request.user, domain_id=domain_id)
-    form = f.SubscriptionAddForm(
-        request.POST if request.method == "POST" else None, customer=customer, current=current
-    )
-    done = reverse("customers:detail", args=[domain_id]) + "#section-subscriptions"
+    form = f.SubscriptionAddForm(_posted(request), customer=customer, current=current)
+    done = _customer_section(domain_id)
     return _change(
         request,
         form,
@@ -398,12 +394,12 @@ def pre_order_add(request: HttpRequest, domain_id: int) -> HttpResponse:
     customer = _customer_or_404(request, domain_id)
     current = selectors.customer_subscriptions(user=request.user, domain_id=domain_id)
     form = f.PreOrderForm(
-        request.POST if request.method == "POST" else None,
+        _posted(request),
         customer=customer,
         today=core_selectors.business_today(),
         current=current,
     )
-    done = reverse("customers:detail", args=[domain_id]) + "#section-subscriptions"
+    done = _customer_section(domain_id)
     return _change(
         request,
         form,
@@ -441,12 +437,12 @@ def pre_order_edit(request: HttpRequest, domain_id: int, pre_order_id: int) -> H
     """A pre-order: move its date (only the date can change) or delete it."""
     pre_order = _pre_order_or_404(request, domain_id, pre_order_id)
     form = f.PreOrderDateForm(
-        request.POST if request.method == "POST" else None,
+        _posted(request),
         pre_order=pre_order,
         today=core_selectors.business_today(),
         initial={"apply_date": pre_order.apply_date},
     )
-    done = reverse("customers:detail", args=[domain_id]) + "#section-subscriptions"
+    done = _customer_section(domain_id)
     return _change(
         request,
         form,
@@ -486,7 +482,7 @@ def pre_order_delete(request: HttpRequest, domain_id: int, pre_order_id: int) ->
             reason=d["reason"],
         ),
         back=reverse("subscriptions:pre_order", args=[domain_id, pre_order_id]),
-        done=reverse("customers:detail", args=[domain_id]) + "#section-subscriptions",
+        done=_customer_section(domain_id),
         success=_("The pre-order was deleted."),
     )
 
