@@ -102,6 +102,21 @@ def _check_licences(form: forms.Form, plan: str, *, minimum: int | None = None) 
         )
 
 
+def _room(subscription) -> int:
+    """How many licences can still be added: a subscription has at most MAX_LICENSES."""
+    return rules.MAX_LICENSES - (subscription.license_count or 0)
+
+
+def _check_room(form: forms.Form, subscription, count: int) -> None:
+    """Adding `count` licences (now or on a date) may not take the subscription beyond MAX_LICENSES."""
+    if count > _room(subscription):
+        form.add_error(
+            "license_count",
+            _("At most %(n)s more licences: a subscription has at most 1,000,000.")
+            % {"n": _room(subscription)},
+        )
+
+
 # --- Pre-orders -------------------------------------------------------------------------------------------
 
 
@@ -256,12 +271,8 @@ class ReservationForm(ChangeForm):
         elif kind == ReservationType.ADD_LICENSE:
             if count is None:
                 self.add_error("license_count", _("Enter how many licences to add."))
-            elif (self.subscription.license_count or 0) + count > rules.MAX_LICENSES:
-                self.add_error(
-                    "license_count",
-                    _("At most %(n)s more licences: a subscription has at most 1,000,000.")
-                    % {"n": rules.MAX_LICENSES - (self.subscription.license_count or 0)},
-                )
+            else:
+                _check_room(self, self.subscription, count)
         elif count is not None:
             self.add_error("license_count", _("A cancellation takes no licence count."))
         return data
@@ -606,8 +617,7 @@ class AddLicencesForm(ChangeForm):
     def __init__(self, *args, subscription, **kwargs):
         super().__init__(*args, **kwargs)
         self.subscription = subscription
-        room = rules.MAX_LICENSES - (subscription.license_count or 0)
-        self.fields["license_count"].widget.attrs["max"] = max(room, 1)
+        self.fields["license_count"].widget.attrs["max"] = max(_room(subscription), 1)
 
     def clean(self):
         data = super().clean()
@@ -615,12 +625,8 @@ class AddLicencesForm(ChangeForm):
         if refusal:
             raise forms.ValidationError(refusal)
         count = data.get("license_count")
-        if count is not None and (self.subscription.license_count or 0) + count > rules.MAX_LICENSES:
-            self.add_error(
-                "license_count",
-                _("At most %(n)s more licences: a subscription has at most 1,000,000.")
-                % {"n": rules.MAX_LICENSES - (self.subscription.license_count or 0)},
-            )
+        if count is not None:
+            _check_room(self, self.subscription, count)
         return data
 
     def consequences(self):
