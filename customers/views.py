@@ -161,15 +161,36 @@ def customer_edit(request: HttpRequest, domain_id: int) -> HttpResponse:
     return render(request, "customers/customer_edit.html", {"customer": customer, "form": form})
 
 
+def _usage_initial(customer) -> dict:
+    return {
+        "max_member_count": None if customer.max_member_unlimited else customer.max_member_count,
+        "withdrawal_date": customer.withdrawal_date,
+    }
+
+
+def _usage_page(request: HttpRequest, customer, *, form=None, renewal_form=None) -> HttpResponse:
+    """The usage-status page: the form that was posted as it came back, the other one from the cache."""
+    if form is None:
+        form = forms.UsageStatusForm(initial=_usage_initial(customer))
+    if renewal_form is None:
+        renewal_form = forms.RenewalForm(
+            initial={
+                "apply_date": customer.renewal_apply_date,
+                "max_member_count": customer.renewal_max_member_count,
+            }
+        )
+    return render(
+        request,
+        "customers/customer_usage.html",
+        {"customer": customer, "form": form, "renewal_form": renewal_form},
+    )
+
+
 @require(Perm.CHANGE_CUSTOMERS)
 def customer_usage(request: HttpRequest, domain_id: int) -> HttpResponse:
     """Maximum users and scheduled cancellation (POST here); the scheduled change has its own URLs."""
     customer = _customer_or_404(request, domain_id)
-    initial = {
-        "max_member_count": None if customer.max_member_unlimited else customer.max_member_count,
-        "withdrawal_date": customer.withdrawal_date,
-    }
-    form = forms.UsageStatusForm(request.POST or None, initial=initial)
+    form = forms.UsageStatusForm(request.POST or None, initial=_usage_initial(customer))
     if request.method == "POST" and form.is_valid():
         try:
             services.usage_status_patch(
@@ -184,17 +205,7 @@ def customer_usage(request: HttpRequest, domain_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Usage status updated."))
             return redirect("customers:detail", domain_id=domain_id)
-    renewal_form = forms.RenewalForm(
-        initial={
-            "apply_date": customer.renewal_apply_date,
-            "max_member_count": customer.renewal_max_member_count,
-        }
-    )
-    return render(
-        request,
-        "customers/customer_usage.html",
-        {"customer": customer, "form": form, "renewal_form": renewal_form},
-    )
+    return _usage_page(request, customer, form=form)
 
 
 @require(Perm.CHANGE_CUSTOMERS)
@@ -216,15 +227,7 @@ def customer_renewal(request: HttpRequest, domain_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Scheduled max-users change saved."))
             return redirect("customers:detail", domain_id=domain_id)
-    form = forms.UsageStatusForm(
-        initial={"max_member_count": customer.max_member_count, "withdrawal_date": customer.withdrawal_date}
-    )
-    return render(
-        request,
-        "customers/customer_usage.html",
-        {"customer": customer, "form": form, "renewal_form": renewal_form},
-        status=200,
-    )
+    return _usage_page(request, customer, renewal_form=renewal_form)
 
 
 @require(Perm.CHANGE_CUSTOMERS)
