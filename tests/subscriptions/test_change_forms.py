@@ -149,6 +149,14 @@ def test_add_licences_needs_a_count_and_stays_under_the_maximum():
     assert _reservation(sub, type="ADD_LICENSE", apply_date=_days(3), license_count="10").is_valid()
 
 
+def test_adding_licences_now_stays_under_the_maximum_too():
+    sub = make_subscription(license_count=999_990)
+    form = lambda n: f.AddLicencesForm({"idempotency_key": _key(), "license_count": n}, subscription=sub)  # noqa: E731
+    assert "At most 10 more licences" in form("11").errors["license_count"][0]
+    assert form("10").is_valid()
+    assert 'max="10"' in str(f.AddLicencesForm(subscription=sub)["license_count"])
+
+
 def test_free_paid_start_window_is_60_days_and_needs_a_product():
     sub = make_subscription(
         product_id="FR", plan="FREE", license_count=None, renewal_type="", plan_end_date=None
