@@ -260,8 +260,8 @@ def pre_order_create(
     plan: str,
     license_count: int | None,
     reason: str = "",
-) -> PreOrder:
-    """createSubscriptionPreOrder; the new pre-order is cached from the reply."""
+) -> PreOrder | None:
+    """createSubscriptionPreOrder; the new pre-order is cached from the reply (None if the reply held none)."""
     reply = _change(
         user=user,
         kind="createSubscriptionPreOrder",
