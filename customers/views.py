@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -247,11 +250,9 @@ def customer_renewal_delete(request: HttpRequest, domain_id: int) -> HttpRespons
 
 @require(Perm.CHANGE_CUSTOMERS)
 def customer_delete(request: HttpRequest, domain_id: int) -> HttpResponse:
-    import uuid
-
     customer = _customer_or_404(request, domain_id)
     form = forms.CustomerDeleteForm(
-        request.POST or None, customer=customer, initial={"idempotency_key": uuid.uuid4().hex}
+        request.POST or None, customer=customer, initial={"idempotency_key": _new_key()}
     )
     if request.method == "POST" and form.is_valid():
         operation = services.customer_delete_request(
@@ -281,8 +282,6 @@ def operation_status(request: HttpRequest, operation_id) -> HttpResponse:
 
 
 def _new_key() -> str:
-    import uuid
-
     return uuid.uuid4().hex
 
 
@@ -297,8 +296,6 @@ def customer_add(request: HttpRequest) -> HttpResponse:
         except services.CustomerChangeRefused as exc:
             _refused(form, exc)
         else:
-            from urllib.parse import urlencode
-
             return redirect(
                 f"{reverse('customers:add_details')}?{urlencode({'domain': domain, 'type': kind})}"
             )
