@@ -109,6 +109,22 @@ class CustomerFilterForm(forms.Form):
 
 PHONE_RE = r"^[0-9PT*#+,-]+$"
 MAX_USERS_LIMIT = 1_000_000
+LOCALE_CHOICES = [
+    ("ja_JP", _("Japanese")),
+    ("en_US", _("English")),
+    ("ko_KR", _("Korean")),
+    ("zh_TW", _("Chinese (Traditional)")),
+    ("zh_CN", _("Chinese (Simplified)")),
+]
+
+
+def _phone_field():
+    return forms.RegexField(
+        label=_("Phone number"),
+        regex=PHONE_RE,
+        max_length=64,
+        error_messages={"invalid": _("Use digits and the characters P T - * # + , only.")},
+    )
 
 
 class ReasonMixin(forms.Form):
@@ -124,23 +140,9 @@ class CustomerEditForm(ReasonMixin):
     """patchCustomer: only the fields that changed are sent."""
 
     company_name = forms.CharField(label=_("Company name"), max_length=40)
-    phone_number = forms.RegexField(
-        label=_("Phone number"),
-        regex=PHONE_RE,
-        max_length=64,
-        error_messages={"invalid": _("Use digits and the characters P T - * # + , only.")},
-    )
+    phone_number = _phone_field()
     time_zone = forms.CharField(label=_("Time zone"), max_length=64, help_text=_("For example Asia/Tokyo."))
-    locale = forms.ChoiceField(
-        label=_("Language"),
-        choices=[
-            ("ja_JP", _("Japanese")),
-            ("en_US", _("English")),
-            ("ko_KR", _("Korean")),
-            ("zh_TW", _("Chinese (Traditional)")),
-            ("zh_CN", _("Chinese (Simplified)")),
-        ],
-    )
+    locale = forms.ChoiceField(label=_("Language"), choices=LOCALE_CHOICES)
     customer_code = forms.CharField(label=_("Customer code"), required=False, max_length=200)
     memo = forms.CharField(
         label=_("Memo"), required=False, max_length=700, widget=forms.Textarea(attrs={"rows": 3})
@@ -278,13 +280,6 @@ DOMAIN_ERRORS = {
         "Use lowercase letters, digits, dots and hyphens; no hyphen at the start or end and no two hyphens in a row."
     )
 }
-LOCALE_CHOICES = [
-    ("ja_JP", _("Japanese")),
-    ("en_US", _("English")),
-    ("ko_KR", _("Korean")),
-    ("zh_TW", _("Chinese (Traditional)")),
-    ("zh_CN", _("Chinese (Simplified)")),
-]
 
 
 def _domain_field(label):
@@ -311,12 +306,7 @@ class AddCustomerForm(IdempotentMixin, ReasonMixin):
 
     domain = forms.CharField(widget=forms.HiddenInput)
     company_name = forms.CharField(label=_("Company name"), max_length=40)
-    phone_number = forms.RegexField(
-        label=_("Phone number"),
-        regex=PHONE_RE,
-        max_length=64,
-        error_messages={"invalid": _("Use digits and the characters P T - * # + , only.")},
-    )
+    phone_number = _phone_field()
     time_zone = forms.CharField(label=_("Time zone"), max_length=64, initial="Asia/Tokyo")
     locale = forms.ChoiceField(label=_("Language"), choices=LOCALE_CHOICES, initial="ja_JP")
     admin_last_name = forms.CharField(label=_("Administrator last name"), max_length=80)
