@@ -334,6 +334,12 @@ def customer_domain(request: HttpRequest, domain_id: int) -> HttpResponse:
         upgrade = services.upgrade_domain_get(domain_id=domain_id)
     except services.CustomerChangeRefused as exc:
         upgrade, error = None, exc.message
+    return _domain_page(request, customer, upgrade=upgrade, error=error)
+
+
+def _domain_page(request: HttpRequest, customer, *, upgrade, error="", upgrade_form=None) -> HttpResponse:
+    if upgrade_form is None:
+        upgrade_form = forms.UpgradeDomainForm()
     return render(
         request,
         "customers/customer_domain.html",
@@ -341,7 +347,7 @@ def customer_domain(request: HttpRequest, domain_id: int) -> HttpResponse:
             "customer": customer,
             "upgrade": upgrade,
             "error": error,
-            "upgrade_form": forms.UpgradeDomainForm(),
+            "upgrade_form": upgrade_form,
             "activate_form": forms.ConfirmForm(initial={"idempotency_key": _new_key()}),
         },
     )
@@ -363,17 +369,8 @@ def _domain_post(request, domain_id: int, action) -> HttpResponse:
 def customer_domain_upgrade(request: HttpRequest, domain_id: int) -> HttpResponse:
     form = forms.UpgradeDomainForm(request.POST)
     if not form.is_valid():
-        customer = _customer_or_404(request, domain_id)
-        return render(
-            request,
-            "customers/customer_domain.html",
-            {
-                "customer": customer,
-                "upgrade": None,
-                "upgrade_form": form,
-                "activate_form": forms.ConfirmForm(initial={"idempotency_key": _new_key()}),
-            },
-        )
+        # Only a group name without a registered domain shows this form: no upgrade to read.
+        return _domain_page(request, _customer_or_404(request, domain_id), upgrade=None, upgrade_form=form)
 
     def action():
         services.upgrade_domain_create(
