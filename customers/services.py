@@ -27,6 +27,7 @@ from partner_api.models import (
     CustomerAdministratorCreate,
     CustomerPartnershipCreate,
     CustomerPartnershipUpdate,
+    wire_text,
 )
 from portal.core import sync
 from portal.core.models import Operation, SyncRun
@@ -37,24 +38,17 @@ from portal.core.writes import ChangeOutcomeUnknown, ChangeRefused, audited_call
 # --- Cache upserts (called by the resync engine and after writes) ---------------------------------------
 
 
-def _value(v: Any) -> str:
-    """An enum member or an unknown plain string, as the stored string."""
-    if v is None:
-        return ""
-    return str(getattr(v, "value", v))
-
-
 def _customer_columns(remote: Any, synced_at: dt.datetime) -> dict[str, Any]:
     admin = remote.administrator
     partnership = remote.partnership
     columns = {
         "tenant_id": remote.tenant_id,
         "domain": remote.domain,
-        "domain_type": _value(remote.domain_type),
+        "domain_type": wire_text(remote.domain_type),
         "company_name": remote.company_name or "",
         "phone_number": remote.phone_number or "",
         "time_zone": remote.time_zone or "",
-        "locale": _value(remote.locale),
+        "locale": wire_text(remote.locale),
         "enable_active_mxrecord": bool(remote.enable_active_mxrecord),
         "enable_active_domain": bool(remote.enable_active_domain),
         "admin_last_name": (admin.last_name or "") if admin else "",
@@ -71,7 +65,7 @@ def _customer_columns(remote: Any, synced_at: dt.datetime) -> dict[str, Any]:
         "removed_at": None,
     }
     if remote.product_id:
-        columns["plan"] = _value(remote.product_id)
+        columns["plan"] = wire_text(remote.product_id)
     columns["search_text"] = search_text_for(
         company_name=columns["company_name"],
         domain=columns["domain"],
@@ -98,7 +92,7 @@ def customer_upsert(*, remote: Any, synced_at: dt.datetime | None = None) -> Cus
 
 def _usage_columns(remote: Any, synced_at: dt.datetime) -> dict[str, Any]:
     renewal = remote.renewal
-    status = _value(remote.status)
+    status = wire_text(remote.status)
     columns = {
         "usage_status": status,
         "member_count": remote.member_count,
@@ -156,13 +150,13 @@ def customer_subscription_summary_upsert(*, domain_id: int, remote: Any) -> bool
     ends on its plan end date; a renewal of type CHANGE or CANCEL counts as a scheduled change. One query.
     """
     subs = list(getattr(remote, "subscriptions", []) or [])
-    main = next((s for s in subs if _value(s.status) == "ACTIVE"), subs[0] if subs else None)
+    main = next((s for s in subs if wire_text(s.status) == "ACTIVE"), subs[0] if subs else None)
     columns: dict[str, Any] = {"contract_type": "", "trial_ends_on": None}
     if main is not None:
-        columns["plan"] = _value(main.product_id)
-        columns["contract_type"] = _value(main.plan)
+        columns["plan"] = wire_text(main.product_id)
+        columns["contract_type"] = wire_text(main.plan)
         columns["trial_ends_on"] = main.plan_end_date if columns["contract_type"] == "TRIAL" else None
-    scheduled = any(s.renewal is not None and _value(s.renewal.type) in ("CHANGE", "CANCEL") for s in subs)
+    scheduled = any(s.renewal is not None and wire_text(s.renewal.type) in ("CHANGE", "CANCEL") for s in subs)
     return _summary_update(domain_id, columns, scheduled)
 
 
@@ -443,7 +437,7 @@ def customer_domain_verify(*, domain: str) -> str:
         refusal = refusal_from(exc, hints=_FIELD_HINTS)
         refusal.field = "domain"
         raise refusal from exc
-    return _value(reply.type)
+    return wire_text(reply.type)
 
 
 def _start_operation(
@@ -592,7 +586,7 @@ def customer_create_run(*, operation_id) -> None:
         return
     operation, reply = ran
     # The domain and activation come first for a custom domain that is not active yet.
-    needs_dns = _value(reply.domain_type) == Customer.DomainType.DOMAIN and not reply.enable_active_domain
+    needs_dns = wire_text(reply.domain_type) == Customer.DomainType.DOMAIN and not reply.enable_active_domain
     next_url = reverse("customers:domain" if needs_dns else "customers:detail", args=[reply.domain_id])
     _succeeded_with_customer(operation, reply, needs_dns=needs_dns, next_url=next_url)
 

@@ -187,6 +187,11 @@ class CustomerOrderBy(StrEnum):
     NAME_DESC = "name desc"
 
 
+def wire_text(value: StrEnum | str | None) -> str:
+    """A response enum field as the text the API sent (known member or unknown string; "" for None)."""
+    return "" if value is None else str(value)
+
+
 def _open(enum: type[StrEnum]) -> Any:
     """A response field type: the enum member for a known value, the plain string for an unknown one."""
     return Annotated[enum | str, Field(union_mode="left_to_right")]

@@ -17,18 +17,12 @@ from django.utils import timezone
 
 from customers.models import Customer
 from partner_api.errors import NotFoundError
+from partner_api.models import wire_text
 from portal.core import sync
 from portal.core.models import Operation
 from portal.core.partner import get_client
 from portal.core.writes import audited_call, operation_settle, tracked_write
 from subscriptions.models import PreOrder, Reservation, Subscription
-
-
-def _value(v: Any) -> str:
-    """An enum member or an unknown plain string, as the stored string."""
-    if v is None:
-        return ""
-    return str(getattr(v, "value", v))
 
 
 def _customer_exists(domain_id: int) -> bool:
@@ -38,9 +32,9 @@ def _customer_exists(domain_id: int) -> bool:
 def _renewal_columns(renewal: Any) -> dict[str, Any]:
     """The renewal settings columns of a subscription row (blank when the API sends none: Free, Trial)."""
     return {
-        "renewal_type": _value(renewal.type) if renewal else "",
-        "renewal_product_id": _value(renewal.product_id) if renewal else "",
-        "renewal_plan": _value(renewal.plan) if renewal else "",
+        "renewal_type": wire_text(renewal.type) if renewal else "",
+        "renewal_product_id": wire_text(renewal.product_id) if renewal else "",
+        "renewal_plan": wire_text(renewal.plan) if renewal else "",
         "renewal_license_count": renewal.license_count if renewal else None,
     }
 
@@ -51,13 +45,13 @@ def _subscription_upsert(*, domain_id: int, sub: Any, synced_at: dt.datetime | N
         subscription_id=sub.subscription_id,
         defaults={
             "customer_id": domain_id,
-            "product_id": _value(sub.product_id),
-            "plan": _value(sub.plan),
+            "product_id": wire_text(sub.product_id),
+            "plan": wire_text(sub.plan),
             "plan_start_date": sub.plan_start_date,
             "plan_end_date": sub.plan_end_date,
             "license_assign_type": sub.license_assign_type or "",
             "license_count": sub.license_count,
-            "status": _value(sub.status),
+            "status": wire_text(sub.status),
             **_renewal_columns(sub.renewal),
             "synced_at": synced_at or timezone.now(),
         },
@@ -71,8 +65,8 @@ def _pre_order_upsert(*, domain_id: int, pre: Any, synced_at: dt.datetime | None
         pre_order_id=pre.pre_order_id,
         defaults={
             "customer_id": domain_id,
-            "product_id": _value(pre.product_id),
-            "plan": _value(pre.plan),
+            "product_id": wire_text(pre.product_id),
+            "plan": wire_text(pre.plan),
             "license_count": pre.license_count,
             "apply_date": pre.apply_date,
             "synced_at": synced_at or timezone.now(),
@@ -87,10 +81,10 @@ def _reservation_upsert(*, domain_id: int, res: Any, synced_at: dt.datetime | No
         subscription_id=res.subscription_id,
         defaults={
             "customer_id": domain_id,
-            "type": _value(res.type),
+            "type": wire_text(res.type),
             "apply_date": res.apply_date,
-            "product_id": _value(res.product_id),
-            "plan": _value(res.plan),
+            "product_id": wire_text(res.product_id),
+            "plan": wire_text(res.plan),
             "license_count": res.license_count,
             "synced_at": synced_at or timezone.now(),
         },
@@ -599,8 +593,8 @@ def _rb_pre_order_create(client, domain_id: int, sent: dict):
     for p in listing.subscription_pre_orders:
         if (
             p.apply_date.isoformat() == sent.get("applyDate")
-            and _value(p.product_id) == sent.get("productId")
-            and _value(p.plan) == sent.get("plan")
+            and wire_text(p.product_id) == sent.get("productId")
+            and wire_text(p.plan) == sent.get("plan")
             and p.license_count == sent.get("licenseCount")
         ):
             return p
@@ -632,7 +626,7 @@ def _rb_reservation(client, domain_id: int, sent: dict):
         return None
     if res.apply_date.isoformat() != sent["applyDate"]:
         return None
-    if "type" in sent and _value(res.type) != sent["type"]:
+    if "type" in sent and wire_text(res.type) != sent["type"]:
         return None
     return res
 
@@ -648,10 +642,10 @@ def _rb_reservation_delete(client, domain_id: int, sent: dict):
 def _rb_renewal(client, domain_id: int, sent: dict):
     sub = client.get_subscription(domain_id=domain_id, subscription_id=sent["subscriptionId"])
     renewal = sub.renewal
-    if renewal is None or _value(renewal.type) != sent["type"]:
+    if renewal is None or wire_text(renewal.type) != sent["type"]:
         return None
     if sent["type"] == "CHANGE" and (
-        ("plan" in sent and _value(renewal.plan) not in ("", sent["plan"]))
+        ("plan" in sent and wire_text(renewal.plan) not in ("", sent["plan"]))
         or ("licenseCount" in sent and renewal.license_count != sent["licenseCount"])
     ):
         return None
@@ -664,7 +658,7 @@ def _rb_subscription_add(client, domain_id: int, sent: dict):
         (
             s
             for s in listing.subscriptions
-            if _value(s.product_id) == sent["productId"] and _value(s.plan) == sent["plan"]
+            if wire_text(s.product_id) == sent["productId"] and wire_text(s.plan) == sent["plan"]
         ),
         None,
     )
@@ -697,8 +691,8 @@ READ_BACKS = {
     "deleteSubscriptionReservation": _rb_reservation_delete,
     "updateSubscriptionRenewal": _rb_renewal,
     "createSubscription": _rb_subscription_add,
-    "convertSubscriptionToPaid": _rb_subscription(lambda s, sent: _value(s.plan) == sent["plan"]),
-    "upgradeSubscription": _rb_subscription(lambda s, sent: _value(s.product_id) == sent["productId"]),
+    "convertSubscriptionToPaid": _rb_subscription(lambda s, sent: wire_text(s.plan) == sent["plan"]),
+    "upgradeSubscription": _rb_subscription(lambda s, sent: wire_text(s.product_id) == sent["productId"]),
     "addSubscriptionLicenseCount": _rb_subscription(
         lambda s, sent: (
             sent.get("before") is not None and s.license_count == sent["before"] + sent["licenseCount"]

@@ -321,3 +321,22 @@ def test_path_values_are_percent_encoded(client, rsps):
     client.get_potential_customer(domain="a/b c", partner_code="P 1")
 
     assert rsps.calls[0].request.url == url + "?partnerCode=P+1"
+
+
+def test_enum_fields_are_stored_as_the_text_the_api_sent(client, rsps):
+    """A value the contract lists and one it does not (the JP pages list more) both reach the cache as sent."""
+    row = {"domainId": 10000001, "planStartDate": "2026-04-01", "status": "ACTIVE"}
+    rsps.add(
+        "GET",
+        BASE_URL + "/partners/customers/10000001/subscriptions",
+        json={
+            "subscriptions": [
+                {**row, "subscriptionId": 1, "productId": "STD", "plan": "MONTHLY"},
+                {**row, "subscriptionId": 2, "productId": "ROG_STD", "plan": "ANNUAL_PREPAY"},
+            ]
+        },
+    )
+    known, unknown = client.list_subscriptions(domain_id=10000001).subscriptions
+    assert isinstance(known.product_id, m.ProductIdWithTrial) and m.wire_text(known.product_id) == "STD"
+    assert (m.wire_text(unknown.product_id), m.wire_text(unknown.plan)) == ("ROG_STD", "ANNUAL_PREPAY")
+    assert m.wire_text(None) == ""
