@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def contract_path() -> str:
-    return os.environ.get("SANDBOX_CONTRACT") or str(REPO.parent / "shared" / "partner-api" / "openapi.yaml")
+    return os.environ.get("SANDBOX_CONTRACT") or str(REPO / "contract" / "openapi.yaml")
 
 
 def contract() -> Contract:

@@ -2,7 +2,7 @@
 
 Pure functions of what the cache holds (a subscription, its customer) and the business date (Asia/Tokyo), so
 forms can refuse early and date pickers can offer only allowed days. The API stays the final judge: when it
-refuses, its own reason is shown. Sources: `partner-api/openapi.yaml` tags subscriptions, pre-orders,
+refuses, its own reason is shown. Sources: `contract/openapi.yaml` tags subscriptions, pre-orders,
 reservations, renewals, and the notes in `parts/subscriptions.notes.md`. All windows are inclusive.
 """
 

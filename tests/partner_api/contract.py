@@ -1,6 +1,6 @@
 """The Partner API contract (`openapi.yaml`), loaded for checking the client at the wire.
 
-In CI the repository is cloned with `shared/` beside it, so the contract is `<repo>/../shared/partner-api/`.
+The contract is the repository's own `contract/openapi.yaml` (the sandbox reads the same file).
 Request bodies are validated with jsonschema (draft 2020-12, as OpenAPI 3.1) against a strict copy of the
 contract in which request objects admit no properties the contract does not name.
 """
@@ -18,7 +18,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 REPO = Path(__file__).resolve().parents[2]
-CONTRACT = REPO.parent / "shared" / "partner-api" / "openapi.yaml"
+CONTRACT = REPO / "contract" / "openapi.yaml"
 METHODS = ("get", "post", "put", "patch", "delete")
 _BASE = "urn:partner-api"
 

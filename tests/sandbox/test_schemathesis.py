@@ -26,7 +26,7 @@ from sandbox.testing import Sandbox, contract_path, start_sandbox
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
-# contract_path() resolves <repo>/../shared/partner-api/openapi.yaml (or SANDBOX_CONTRACT), like sandbox/contract.py.
+# contract_path() resolves <repo>/contract/openapi.yaml (or SANDBOX_CONTRACT), like sandbox/contract.py.
 schema = schemathesis.openapi.from_path(contract_path())
 schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
 
