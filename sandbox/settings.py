@@ -84,8 +84,7 @@ LOGGING = {
 # --- The sandbox's own knobs -------------------------------------------------------------------------------
 # Where the contract lives (request validation and the rule registry read it).
 SANDBOX_CONTRACT = Path(
-    os.environ.get("SANDBOX_CONTRACT", "").strip()
-    or BASE_DIR / "contract" / "openapi.yaml"
+    os.environ.get("SANDBOX_CONTRACT", "").strip() or BASE_DIR / "contract" / "openapi.yaml"
 )
 # Business time zone: dates of the contract's rules ("from tomorrow") are evaluated here.
 SANDBOX_TIME_ZONE = os.environ.get("SANDBOX_TIME_ZONE", "Asia/Tokyo")
