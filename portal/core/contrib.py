@@ -1,0 +1,39 @@
+"""The one place where apps contribute to the portal.
+
+Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what it adds:
+
+* `nav`: main-navigation items
+* `figures`: home-page figures
+* `sections`: sections of the customer page
+* `schedule_sources`: kinds of item on the Scheduled changes agenda and calendar
+* `resyncs`: the API calls the resync makes for the app (declarations, not code)
+* `changes`: the writes the app makes through the change pipeline
+
+Core reads them back with `contributions(kind)` and never imports an app. A kind given again by the same app
+replaces that app's earlier contribution of the kind, so a second `ready()` (tests, autoreload) changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+KINDS = ("nav", "figures", "sections", "schedule_sources", "resyncs", "changes")
+
+_REGISTRY: dict[str, dict[str, tuple[Any, ...]]] = {kind: {} for kind in KINDS}
+
+
+def contribute(app_label: str, **kinds: Any) -> None:
+    """Register what `app_label` adds, by kind (see the module docstring), e.g.
+    `contribute("options", nav=[...], changes=CHANGES, resyncs=RESYNC)`."""
+    unknown = set(kinds) - set(KINDS)
+    if unknown:
+        raise TypeError(f"Unknown contribution kind(s): {', '.join(sorted(unknown))}")
+    for kind, items in kinds.items():
+        _REGISTRY[kind][app_label] = tuple(items)
+
+
+def contributions(kind: str) -> list[Any]:
+    """Everything contributed of one kind, app by app in the order the apps registered, then as declared."""
+    if kind not in _REGISTRY:
+        raise KeyError(kind)
+    return [item for items in _REGISTRY[kind].values() for item in items]
