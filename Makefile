@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install system-packages migrate messages lint format bench sandbox clean
+.PHONY: run test test-fast install system-packages migrate messages lint format bench sandbox clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
@@ -34,6 +34,11 @@ test: install system-packages messages
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+## make test-fast: unit and view tests only (no sandbox process, worker, Redis or browser), for the edit loop.
+test-fast: install messages
+	@$(VENV)/bin/ruff check .
+	@$(PY) -m pytest -m "not integration and not e2e" $(PYTEST_ARGS)
 
 lint: install
 	@$(VENV)/bin/ruff check .

@@ -43,9 +43,22 @@ def stop_all(*_: object) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+def died() -> str | None:
+    """The first started process that has exited, said in words (None while all are running)."""
+    for name, proc in procs:
+        code = proc.poll()
+        if code is not None:
+            return f"The {name} process exited (code {code}); its error is printed above."
+    return None
+
+
 def wait_http(url: str, what: str, timeout: float = 60) -> None:
+    """Wait until `url` answers; stop at once, saying which, when a process this script started dies."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        dead = died()
+        if dead:
+            raise SystemExit(f"{what} is not running. {dead}")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return

@@ -1,4 +1,11 @@
-"""Shared fixtures. Plugins in tests/fixtures/ hold the bigger ones (sandbox process, personas, browser)."""
+"""Shared fixtures. Plugins in tests/fixtures/ hold the bigger ones (sandbox process, personas, browser).
+
+Tiers: a test that starts or talks to a process (the sandbox server, a Celery worker, Redis, the live server
+and a browser) is marked `integration` (or `e2e` with a browser) here, from the fixtures it uses, so
+`make test-fast` (`-m "not integration and not e2e"`) runs only unit and view tests. `make test` runs all.
+"""
+
+import pytest
 
 pytest_plugins = [
     "tests.fixtures.personas",
@@ -7,3 +14,35 @@ pytest_plugins = [
     "tests.fixtures.sandbox",
     "tests.fixtures.portal_api",
 ]
+
+#: Fixtures that start or reach a real process or service, and the tier they put a test in.
+_PROCESS_FIXTURES = {
+    "browser": "e2e",
+    "page": "e2e",
+    "live_server": "e2e",
+    "sandbox_server": "integration",
+    "own_sandbox": "integration",
+    "celery_worker_process": "integration",
+    "redis_url": "integration",
+}
+#: Folders whose every test runs processes of its own (sandbox subprocesses, browsers).
+_PROCESS_FOLDERS = {"sandbox": "integration", "e2e": "e2e"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Hashing is not what the tests exercise: the fast hasher saves a second per persona.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        tiers = {
+            tier for name, tier in _PROCESS_FIXTURES.items() if name in getattr(item, "fixturenames", ())
+        }
+        parts = item.nodeid.split("/")
+        if len(parts) > 2 and parts[0] == "tests" and parts[1] in _PROCESS_FOLDERS:
+            tiers.add(_PROCESS_FOLDERS[parts[1]])
+        for tier in sorted(tiers):
+            item.add_marker(tier)

@@ -14,7 +14,7 @@ import re
 
 import pytest
 import time_machine
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from portal.core.access import Role
 from portal.core.models import AuditEntry
@@ -62,9 +62,11 @@ def change_pages(world) -> list[str]:
         reverse("customers:edit", args=[c.domain_id]),
         reverse("customers:usage", args=[c.domain_id]),
         reverse("customers:renewal", args=[c.domain_id]),
+        reverse("customers:renewal_delete", args=[c.domain_id]),
         reverse("customers:delete", args=[c.domain_id]),
         reverse("customers:domain", args=[g.domain_id]),
         reverse("customers:domain_upgrade", args=[g.domain_id]),
+        reverse("customers:domain_upgrade_delete", args=[g.domain_id]),
         reverse("customers:domain_change", args=[g.domain_id]),
         reverse("customers:activate", args=[c.domain_id]),
         reverse("subscriptions:reservation", args=[s.subscription_id]),
@@ -79,6 +81,16 @@ def change_pages(world) -> list[str]:
         reverse("subscriptions:pre_order", args=[c.domain_id, pre.pre_order_id]),
         reverse("subscriptions:pre_order_delete", args=[c.domain_id, pre.pre_order_id]),
     ]
+
+
+def test_every_change_form_of_the_resolver_is_in_the_list(world):
+    """A change page added to the URLs without being added above fails here (the resolver is the source)."""
+    from tests.core.test_url_coverage import CHANGE_PERMS, NOT_FORMS, PROTECTED, _required
+
+    forms = {name for name, p in PROTECTED if _required(p) in CHANGE_PERMS and name not in NOT_FORMS}
+    assert forms
+    listed = {resolve(url).view_name for url in change_pages(world)}
+    assert sorted(forms - listed) == [], "add these change pages to change_pages() above"
 
 
 def test_every_change_page_is_covered(world, client_as):

@@ -39,6 +39,7 @@ MATRIX = [
     ("customers:add_details", None, "post", WRITE),
     ("customers:transfer", None, "get", WRITE),
     ("customers:transfer", None, "post", WRITE),
+    ("customers:domain", "domain", "get", WRITE),
     ("customers:domain_upgrade", "domain", "post", WRITE),
     ("customers:domain_upgrade_delete", "domain", "post", WRITE),
     ("customers:domain_change", "domain", "post", WRITE),

@@ -1,0 +1,118 @@
+"""Every page is checked because the URL resolver says it exists, not because someone remembered to list it.
+
+* Every portal URL declares the permission it needs (`portal.core.access.require`), or is on the short public
+  list below.
+* Every portal URL stands in one of the declared role x URL matrices (whose expected roles are written out
+  from the issues), so a new page cannot be added without saying who may open it.
+* Every change page stands in the hostile-input list (checked in tests/core/test_hostile_input.py).
+* Derived from the resolver alone: anonymous users are sent to log in from every protected URL, and every role
+  without the URL's permission gets 403 on GET and POST, before anything else happens.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+
+from portal.core.access import ROLE_PERMISSIONS, Perm, Role
+from tests.core import test_access_matrix as core_matrix
+from tests.customers import test_access as customers_matrix
+from tests.subscriptions import test_access as subscriptions_matrix
+
+#: URL names served by Django itself (authentication, language, admin) or open to anyone (health checks).
+NOT_PORTAL_PAGES = {
+    "healthz",
+    "readyz",
+    "login",
+    "logout",
+    "password_change",
+    "password_change_done",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "set_language",
+}
+#: Pages whose access is tested by their own module: the partner account's OAuth flow
+#: (tests/partner_api/test_portal_partner.py) and "Sync now" (tests/core/test_sync_page.py).
+OWN_MATRIX = {
+    "partner_account",
+    "partner_account_connect",
+    "partner_account_callback",
+    "partner_account_disconnect",
+    "core:sync_now",
+}
+CHANGE_PERMS = {Perm.CHANGE_CUSTOMERS, Perm.CHANGE_SUBSCRIPTIONS, Perm.CHANGE_OPTIONS}
+#: Change-permission URLs that are not forms (a page that shows what became of a change).
+NOT_FORMS = {"customers:operation", "subscriptions:operation", "core:operation"}
+DUMMY = {"int": 1, "uuid": uuid.UUID(int=1), "str": "x", "slug": "x", "path": "x"}
+
+
+def _walk(patterns, namespace: str = ""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace == "admin":
+                continue
+            yield from _walk(p.url_patterns, f"{namespace}{p.namespace}:" if p.namespace else namespace)
+        elif isinstance(p, URLPattern) and p.name:
+            yield f"{namespace}{p.name}", p
+
+
+def portal_urls() -> dict[str, URLPattern]:
+    return {name: p for name, p in _walk(get_resolver().url_patterns) if name not in NOT_PORTAL_PAGES}
+
+
+def _dummy_url(name: str, pattern: URLPattern) -> str:
+    converters = getattr(pattern.pattern, "converters", {})
+    kwargs = {
+        arg: DUMMY[type(conv).__name__.removesuffix("Converter").lower()] for arg, conv in converters.items()
+    }
+    return reverse(name, kwargs=kwargs)
+
+
+def _required(pattern: URLPattern) -> Perm | None:
+    return getattr(pattern.callback, "required_perm", None)
+
+
+PROTECTED = sorted((name, p) for name, p in portal_urls().items() if _required(p) is not None)
+
+
+def test_the_resolver_lists_the_portal_pages():
+    names = set(portal_urls())
+    assert {"home", "customers:list", "subscriptions:list", "core:activity"} <= names
+    assert len(PROTECTED) >= 40
+
+
+def test_every_portal_url_declares_its_permission():
+    missing = sorted(name for name, p in portal_urls().items() if _required(p) is None)
+    assert missing == []
+
+
+def test_every_portal_url_is_in_a_declared_access_matrix():
+    declared = {row[0] for row in core_matrix.MATRIX}
+    declared |= {row[0] for row in customers_matrix.MATRIX}
+    declared |= {row[0] for row in subscriptions_matrix.MATRIX}
+    undeclared = sorted(set(portal_urls()) - declared - OWN_MATRIX)
+    assert undeclared == [], "add these pages, with the roles that may open them, to an access matrix"
+
+
+@pytest.mark.parametrize(("name", "pattern"), PROTECTED, ids=[n for n, _p in PROTECTED])
+def test_anonymous_users_are_sent_to_log_in(client, db, name, pattern):
+    url = _dummy_url(name, pattern)
+    for method in (client.get, client.post):
+        response = method(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(("name", "pattern"), PROTECTED, ids=[n for n, _p in PROTECTED])
+def test_roles_without_the_permission_get_403(client_as, name, pattern):
+    url = _dummy_url(name, pattern)
+    assert resolve(url).url_name == name.rsplit(":", 1)[-1]
+    denied = [role for role in Role if _required(pattern) not in ROLE_PERMISSIONS[role]]
+    for role in denied:
+        client = client_as(role)
+        assert client.get(url).status_code == 403, (role, url)
+        assert client.post(url, {"confirmed": "1"}).status_code == 403, (role, url)
