@@ -1,0 +1,69 @@
+"""The layering of ARCHITECTURE.md is executable: `lint-imports` checks the contracts in pyproject.toml.
+
+The first test runs them over the code. The second proves they bite: the same contracts, run over a small tree
+that commits each forbidden import once, report every one of them broken.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def _lint(cwd: Path, config: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--config", str(config), "--no-cache"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(cwd), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
+
+
+def test_the_code_keeps_every_layering_contract():
+    done = _lint(REPO, REPO / "pyproject.toml")
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "0 broken" in done.stdout
+
+
+#: One forbidden import per contract, as (module path, the line that breaks it).
+VIOLATIONS = {
+    "partner_api/client.py": "import django",
+    "sandbox/api.py": "import partner_api.client",
+    "portal/core/views.py": "import customers.models",
+    "customers/views.py": "import partner_api.client",
+    "subscriptions/selectors.py": "import subscriptions.services",
+    "customers/forms.py": "import customers.services",
+}
+
+
+def test_the_contracts_catch_each_forbidden_import(tmp_path):
+    linter = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]
+    contracts = linter["contracts"]
+    assert len(contracts) == len(VIOLATIONS)
+    named = [m for c in contracts for m in c["source_modules"] + c["forbidden_modules"] if "*" not in m]
+    for module in [
+        *linter["root_packages"],
+        "portal.core",
+        "customers.models",
+        "customers.services",
+        "subscriptions.services",
+        *named,
+    ]:
+        path = tmp_path.joinpath(*module.split("."))
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "__init__.py").touch()
+    for name, line in VIOLATIONS.items():
+        module = tmp_path / name
+        module.parent.mkdir(parents=True, exist_ok=True)
+        module.write_text(line + "\n")
+    # The same contracts, word for word: the project's own pyproject.toml is the configuration.
+    done = _lint(tmp_path, REPO / "pyproject.toml")
+    assert done.returncode != 0
+    assert f"Contracts: 0 kept, {len(contracts)} broken." in done.stdout, done.stdout[-3000:]
