@@ -8,9 +8,14 @@ HERE = Path(__file__).resolve().parent
 
 
 def available_benchmarks() -> list[str]:
-    """Packages with a __main__.py (bench/customers/) and single modules (bench/scheduled.py)."""
+    """Packages with a __main__.py (bench/customers/) and single modules that run as a script
+    (bench/scheduled.py); helper modules such as bench/common.py are not benchmarks."""
     packages = {p.name for p in HERE.iterdir() if (p / "__main__.py").exists()}
-    modules = {p.stem for p in HERE.glob("*.py") if not p.name.startswith("_")}
+    modules = {
+        p.stem
+        for p in HERE.glob("*.py")
+        if not p.name.startswith("_") and 'if __name__ == "__main__":' in p.read_text(encoding="utf-8")
+    }
     return sorted(packages | modules)
 
 

@@ -1,7 +1,8 @@
 """Customers benchmarks (print figures; never tests): ``.venv/bin/python -m bench.customers [list] [resync]``.
 
-Each part runs in its own process with its own SQLite database under var/, so the figures do not depend on
-the developer's data:
+Each part runs in its own process on its own database (see bench/databases.py: a SQLite file under var/, and a
+scratch PostgreSQL database when DATABASE_URL names a PostgreSQL server), so the figures do not depend on the
+developer's data:
 
 * ``bench.customers.list``: the customer list with 10,000 cached customers (search + filter + one page):
   median server time and SQL queries, side by side with Django admin's changelist on the same table;
@@ -14,19 +15,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.databases import targets
+
 REPO = Path(__file__).resolve().parents[2]
 
 
 def main(parts: list[str]) -> int:
     failed = 0
     for part in parts or ["list", "resync"]:
-        db = REPO / "var" / f"bench-customers-{part}.sqlite3"
-        db.unlink(missing_ok=True)
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "REDIS_URL": "", "LOG_LEVEL": "WARNING"}
-        print(f"\n--- bench.customers.{part} ---", flush=True)
-        failed |= subprocess.run(
-            [sys.executable, "-m", f"bench.customers.{part}"], cwd=REPO, env=env
-        ).returncode
+        for label, url in targets(f"customers-{part}"):
+            env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING"}
+            print(f"\n--- bench.customers.{part} on {label} ---", flush=True)
+            failed |= subprocess.run(
+                [sys.executable, "-m", f"bench.customers.{part}"], cwd=REPO, env=env
+            ).returncode
     return 1 if failed else 0
 
 
