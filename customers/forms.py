@@ -6,30 +6,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
-from customers.selectors import DEFAULT_PAGE_SIZE, DEFAULT_SORT, PAGE_SIZES, SORTS, CustomerFilters, Removed
-
-SORT_LABELS = {
-    "company": _("Company"),
-    "domain": _("Domain"),
-    "domain_id": _("domainId"),
-    "code": _("Customer code"),
-    "members": _("Members"),
-    "max_users": _("Maximum users"),
-    "trial": _("Trial ends"),
-    "synced": _("Last synced"),
-}
-
-
-def _sort_choices():
-    out = []
-    for key in SORTS:
-        out.append((key, SORT_LABELS[key]))
-        out.append((f"-{key}", _("%(label)s (descending)") % {"label": SORT_LABELS[key]}))
-    return out
+from customers.selectors import CustomerFilters, Removed
 
 
 class CustomerFilterForm(forms.Form):
-    """The whole state of the customer list, read from the query string (so a URL can be shared)."""
+    """The filters of the customer list, read from the query string (so a URL can be shared); the list machinery
+    adds its sort (chosen with the column headers, carried so that a new search keeps the order) and page size."""
 
     q = forms.CharField(
         label=_("Search"),
@@ -63,30 +45,15 @@ class CustomerFilterForm(forms.Form):
             (Removed.ONLY, _("Only removed")),
         ],
     )
-    # Sorting is chosen with the column headers; the form carries it so a new search keeps the order.
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, widget=forms.HiddenInput)
-    per_page = forms.TypedChoiceField(
-        label=_("Per page"),
-        required=False,
-        coerce=int,
-        empty_value=DEFAULT_PAGE_SIZE,
-        choices=[(n, str(n)) for n in PAGE_SIZES],
-    )
 
     def __init__(self, *args, plans: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         known = dict(Customer.Plan.choices)
         values = list(dict.fromkeys([*known, *(plans or [])]))
         self.fields["plan"].choices = [("", _("Any"))] + [(v, known.get(v, v)) for v in values]
-        self.fields["sort"].choices = _sort_choices()
 
-    def to_filters(self) -> CustomerFilters:
-        """The filters; invalid parameters are ignored rather than failing the page."""
-        data = (
-            self.cleaned_data
-            if self.is_valid()
-            else {k: v for k, v in getattr(self, "cleaned_data", {}).items() if k not in self.errors}
-        )
+    def to_filters(self, data: dict) -> CustomerFilters:
+        """The selector's filters from the form's valid values (`portal.core.lists.valid_data`)."""
         return CustomerFilters(
             q=data.get("q") or "",
             plan=data.get("plan") or "",
@@ -95,14 +62,8 @@ class CustomerFilterForm(forms.Form):
             trial_within_days=data.get("trial_within"),
             scheduled=bool(data.get("scheduled")),
             removed=data.get("removed") or Removed.EXCLUDE,
-            sort=data.get("sort") or DEFAULT_SORT,
+            sort=data["sort"],
         )
-
-    @property
-    def per_page_value(self) -> int:
-        if self.is_valid() and self.cleaned_data.get("per_page"):
-            return self.cleaned_data["per_page"]
-        return DEFAULT_PAGE_SIZE
 
 
 # --- Lifecycle forms: the contract's rules are checked here first ------------------------------------

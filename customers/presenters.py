@@ -1,4 +1,5 @@
-"""The customer list's table, formatted in Python: the list page is the hottest page of the portal.
+"""The customer list's rows and filter controls, formatted in Python: the list page is the hottest page of the
+portal (the one exception to `portal.core.lists`' row templates, measured by `python -m bench.customers list`).
 
 Each row is built with `format_html` (escaped, translated) in one pass, instead of ~40 template lookups per
 row; the page template only places the pieces.
@@ -17,32 +18,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
-
-
-def header_cells(*, columns, numeric: tuple[str, ...], sort: str, query) -> SafeString:
-    """The <th> cells; a sortable column links to ascending first, descending when already ascending."""
-    cells = []
-    for key, label in columns:
-        css = mark_safe(' class="num"') if key in numeric else ""
-        if not key:
-            cells.append(format_html("<th{}>{}</th>", css, label))
-            continue
-        params = query.copy()
-        params["sort"] = f"-{key}" if sort == key else key
-        params.pop("page", None)
-        href = "?" + params.urlencode()
-        arrow = " ↑" if sort == key else (" ↓" if sort == f"-{key}" else "")
-        cells.append(
-            format_html(
-                '<th{}><a href="{}" hx-get="{}" hx-target="#results" hx-push-url="true">{}{}</a></th>',
-                css,
-                href,
-                href,
-                label,
-                arrow,
-            )
-        )
-    return mark_safe("".join(cells))
 
 
 def rows(customers) -> SafeString:

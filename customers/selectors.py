@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, Window
+from django.core.paginator import Page
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, normalise_search
 from portal.core.access import Perm, check
-from portal.core.csv_export import csv_lines
+from portal.core.lists import Sorts, paginate
 from portal.core.selectors import business_today
-
-PAGE_SIZES = (25, 50, 100)
-DEFAULT_PAGE_SIZE = 25
 
 
 class Removed:
@@ -27,17 +23,19 @@ class Removed:
 
 
 #: Sort keys offered on the list: the URL value and the column(s) it orders by.
-SORTS: dict[str, tuple[str, ...]] = {
-    "company": ("company_name", "domain_id"),
-    "domain": ("domain", "domain_id"),
-    "domain_id": ("domain_id",),
-    "code": ("customer_code", "domain_id"),
-    "members": ("member_count", "domain_id"),
-    "max_users": ("max_member_count", "domain_id"),
-    "trial": ("trial_ends_on", "domain_id"),
-    "synced": ("synced_at", "domain_id"),
-}
-DEFAULT_SORT = "company"
+SORTS = Sorts(
+    {
+        "company": ("company_name", "domain_id"),
+        "domain": ("domain", "domain_id"),
+        "domain_id": ("domain_id",),
+        "code": ("customer_code", "domain_id"),
+        "members": ("member_count", "domain_id"),
+        "max_users": ("max_member_count", "domain_id"),
+        "trial": ("trial_ends_on", "domain_id"),
+        "synced": ("synced_at", "domain_id"),
+    },
+    default="company",
+)
 
 
 @dataclass(frozen=True)
@@ -49,23 +47,13 @@ class CustomerFilters:
     trial_within_days: int | None = None
     scheduled: bool = False
     removed: str = Removed.EXCLUDE
-    sort: str = DEFAULT_SORT
-
-
-def _order(sort: str) -> list[str]:
-    descending = sort.startswith("-")
-    columns = SORTS.get(sort.lstrip("-"), SORTS[DEFAULT_SORT])
-    return [f"-{c}" if descending else c for c in columns]
+    sort: str = SORTS.default
 
 
 def customer_list(*, user, filters: CustomerFilters) -> QuerySet[Customer]:
     """Customers matching the filters, in the requested order. One query when evaluated."""
     check(user, Perm.VIEW_CUSTOMERS)
-    qs = Customer.objects.all()
-    for term in filters.q.split():
-        needle = normalise_search(term)
-        if needle:
-            qs = qs.filter(search_text__contains=needle)
+    qs = customer_search(Customer.objects.all(), filters.q, prefix="")
     if filters.plan:
         qs = qs.filter(plan=filters.plan)
     if filters.contract_type:
@@ -83,10 +71,10 @@ def customer_list(*, user, filters: CustomerFilters) -> QuerySet[Customer]:
         qs = qs.exclude(removed_at=None)
     elif filters.removed != Removed.INCLUDE:
         qs = qs.filter(removed_at=None)
-    return qs.order_by(*_order(filters.sort))
+    return SORTS.order(qs, filters.sort)
 
 
-#: The columns the list page shows (fewer columns, cheaper rows).
+#: The columns the list page reads (fewer columns, cheaper rows).
 LIST_FIELDS = (
     "domain_id",
     "company_name",
@@ -109,33 +97,16 @@ class CustomerRow(SimpleNamespace):
     """One row of the list page: the LIST_FIELDS columns only (lighter than a model instance)."""
 
 
-#: Far beyond any real list (a million pages), small enough for any database's OFFSET.
-MAX_PAGE_NUMBER = 1_000_000
-
-
 def customer_page(*, user, filters: CustomerFilters, page: str | int | None, per_page: int) -> Page:
     """One page of the filtered list in one query (rows plus the total as a window count), whatever the page
-    size; a second query only when the page asked for is past the end (then the last page is shown)."""
-    qs = customer_list(user=user, filters=filters)
-    try:
-        # Clamped: a page number past any real list is "past the end" (the last page), never an SQL offset
-        # too large for the database's integers.
-        number = min(max(1, int(page or 1)), MAX_PAGE_NUMBER)
-    except (TypeError, ValueError):
-        number = 1
-    counted = qs.annotate(total_count=Window(Count("domain_id"))).values(*LIST_FIELDS, "total_count")
-    rows = [CustomerRow(**r) for r in counted[(number - 1) * per_page : number * per_page]]
-    if rows:
-        total = rows[0].total_count
-    else:
-        total = qs.count() if number > 1 else 0
-        last = max(1, -(-total // per_page))
-        if number > last:
-            number = last
-            rows = [CustomerRow(**r) for r in counted[(number - 1) * per_page : number * per_page]]
-    paginator = Paginator(qs, per_page)
-    paginator.__dict__["count"] = total  # Paginator.count is a cached property: no COUNT query
-    return Page(rows, number, paginator)
+    size; rows carry the LIST_FIELDS columns only."""
+    return paginate(
+        customer_list(user=user, filters=filters),
+        page=page,
+        per_page=per_page,
+        fields=LIST_FIELDS,
+        row=CustomerRow,
+    )
 
 
 def customer_get(*, user, domain_id: int) -> Customer | None:
@@ -170,12 +141,14 @@ CSV_COLUMNS = (
 )
 
 
-def customer_csv_rows(*, user, filters: CustomerFilters) -> Iterator[str]:
-    """CSV lines of exactly the filtered list (every page), read from the database in chunks.
-
-    Access is checked and the headers translated now, in the requester's language; rows stream later.
-    """
-    return csv_lines(CSV_COLUMNS, customer_list(user=user, filters=filters))
+def customer_search(qs: QuerySet, q: str, *, prefix: str = "customer__") -> QuerySet:
+    """Rows whose customer matches every word of `q` (company name, domain, customer code, domainId), for any
+    list of things that belong to a customer (`prefix` is the path to the customer)."""
+    for term in q.split():
+        needle = normalise_search(term)
+        if needle:
+            qs = qs.filter(**{f"{prefix}search_text__contains": needle})
+    return qs
 
 
 def customer_schedule_section(*, customer: Customer, user) -> dict:

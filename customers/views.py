@@ -8,76 +8,49 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from customers import forms, presenters, selectors, services
+from customers.lists import CUSTOMER_LIST
 from customers.sections import sections_for
+from portal.core import lists
 from portal.core import selectors as core_selectors
 from portal.core.access import Perm, can, require
-from portal.core.csv_export import csv_response
 from portal.core.htmx import partial_for
+from portal.core.lists import ListState
 from portal.core.models import SyncRun
 
 RECENT_ACTIVITY = 10
-
-#: Columns of the list: the sort key each header links to ("" = not sortable) and its label.
-LIST_COLUMNS = (
-    ("company", _("Company")),
-    ("domain", _("Domain")),
-    ("domain_id", _("domainId")),
-    ("code", _("Customer code")),
-    ("", _("Plan")),
-    ("", _("Status")),
-    ("members", _("Members")),
-    ("max_users", _("Maximum users")),
-    ("trial", _("Trial ends")),
-    ("synced", _("Last synced")),
-)
-NUMERIC_COLUMNS = ("members", "max_users")
-
-
-def _filter_form(request: HttpRequest) -> forms.CustomerFilterForm:
-    return forms.CustomerFilterForm(request.GET)
 
 
 @require(Perm.VIEW_CUSTOMERS)
 @require_GET
 def customer_list(request: HttpRequest) -> HttpResponse:
-    form = _filter_form(request)
-    filters = form.to_filters()
+    state = ListState.from_request(request, CUSTOMER_LIST)
     page = selectors.customer_page(
-        user=request.user, filters=filters, page=request.GET.get("page"), per_page=form.per_page_value
+        user=request.user, filters=state.filters, page=state.page, per_page=state.per_page
     )
-    partial = partial_for(request, "results")
-    context = {
-        "form": form,
-        "page_obj": page,
-        "header_cells": presenters.header_cells(
-            columns=LIST_COLUMNS, numeric=NUMERIC_COLUMNS, sort=filters.sort, query=request.GET
-        ),
-        "rows": presenters.rows(page.object_list),
-    }
-    if partial:
-        # Search as you type: only the results, without the page's navigation (no context processors).
-        html = render_to_string("customers/customer_list.html#results", {**context, "request": request})
-        return HttpResponse(html)
-    context |= {
-        "filter_fields": presenters.filter_fields(form),
-        "last_sync": core_selectors.sync_run_latest_finished(kind="full"),
-        "can_change": can(request.user, Perm.CHANGE_CUSTOMERS),
-    }
-    return render(request, "customers/customer_list.html", context)
+    return lists.respond(
+        request,
+        state,
+        page,
+        {"rows": presenters.rows(page.object_list)},
+        full_context=lambda: {
+            "filter_fields": presenters.filter_fields(state.form),
+            "last_sync": core_selectors.sync_run_latest_finished(kind="full"),
+            "can_change": can(request.user, Perm.CHANGE_CUSTOMERS),
+        },
+    )
 
 
 @require(Perm.VIEW_CUSTOMERS)
 @require_GET
 def customer_export(request: HttpRequest) -> StreamingHttpResponse:
-    form = _filter_form(request)
-    return csv_response(
-        selectors.customer_csv_rows(user=request.user, filters=form.to_filters()), name="customers"
+    state = ListState.from_request(request, CUSTOMER_LIST)
+    return lists.csv_export(
+        state, selectors.customer_list(user=request.user, filters=state.filters), name="customers"
     )
 
 

@@ -7,34 +7,9 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.lists import DateInput, valid_data
 from subscriptions.models import Plan, Product, RenewalType, Status
-from subscriptions.selectors import (
-    DEFAULT_PAGE_SIZE,
-    DEFAULT_SORT,
-    NO_RENEWAL,
-    PAGE_SIZES,
-    SORTS,
-    SubscriptionFilters,
-)
-
-SORT_LABELS = {
-    "customer": _("Customer"),
-    "product": _("Product"),
-    "plan": _("Plan"),
-    "licences": _("Licences"),
-    "start": _("Start date"),
-    "end": _("End date"),
-    "status": _("Status"),
-    "renewal": _("Renewal"),
-}
-
-
-def _sort_choices():
-    out = []
-    for key in SORTS:
-        out.append((key, SORT_LABELS[key]))
-        out.append((f"-{key}", _("%(label)s (descending)") % {"label": SORT_LABELS[key]}))
-    return out
+from subscriptions.selectors import NO_RENEWAL, SubscriptionFilters
 
 
 def _choices(known: type, values: list[str] | None) -> list[tuple[str, str]]:
@@ -44,22 +19,9 @@ def _choices(known: type, values: list[str] | None) -> list[tuple[str, str]]:
     return [("", _("Any"))] + [(v, labels.get(v, v)) for v in ordered]
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-def valid_data(form: forms.Form) -> dict:
-    """The cleaned values of a filter form; invalid parameters are ignored rather than failing the page."""
-    if form.is_valid():
-        return form.cleaned_data
-    return {k: v for k, v in getattr(form, "cleaned_data", {}).items() if k not in form.errors}
-
-
 class SubscriptionFilterForm(forms.Form):
-    """The whole state of the subscriptions list, read from the query string (so a URL can be shared)."""
+    """The filters of the subscriptions list, read from the query string (so a URL can be shared); the list
+    machinery adds its sort and page size."""
 
     q = forms.CharField(
         label=_("Customer"),
@@ -86,23 +48,14 @@ class SubscriptionFilterForm(forms.Form):
     )
     end_from = forms.DateField(label=_("Ends from"), required=False, widget=DateInput())
     end_to = forms.DateField(label=_("Ends until"), required=False, widget=DateInput())
-    sort = forms.ChoiceField(label=_("Sort by"), required=False)
-    per_page = forms.TypedChoiceField(
-        label=_("Per page"),
-        required=False,
-        coerce=int,
-        empty_value=DEFAULT_PAGE_SIZE,
-        choices=[(n, str(n)) for n in PAGE_SIZES],
-    )
 
     def __init__(self, *args, products: list[str] | None = None, plans: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].choices = _choices(Product, products)
         self.fields["plan"].choices = _choices(Plan, plans)
-        self.fields["sort"].choices = _sort_choices()
 
-    def to_filters(self) -> SubscriptionFilters:
-        data = valid_data(self)
+    def to_filters(self, data: dict) -> SubscriptionFilters:
+        """The selector's filters from the form's valid values (`portal.core.lists.valid_data`)."""
         return SubscriptionFilters(
             q=data.get("q") or "",
             product=data.get("product") or "",
@@ -112,12 +65,8 @@ class SubscriptionFilterForm(forms.Form):
             renewal_type=data.get("renewal_type") or "",
             end_from=data.get("end_from"),
             end_to=data.get("end_to"),
-            sort=data.get("sort") or DEFAULT_SORT,
+            sort=data["sort"],
         )
-
-    @property
-    def per_page_value(self) -> int:
-        return valid_data(self).get("per_page") or DEFAULT_PAGE_SIZE
 
 
 class MonthField(forms.CharField):

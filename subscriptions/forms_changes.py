@@ -14,8 +14,8 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.lists import DateInput
 from subscriptions import rules
-from subscriptions.forms import DateInput
 from subscriptions.models import PAID_PLANS, Plan, Product, RenewalType, ReservationType, _label
 
 

@@ -53,12 +53,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
+from customers.selectors import customer_search
 from portal.core.access import Perm, can, check
 from portal.core.csv_export import csv_rows
 from portal.core.ical import AllDayEvent, calendar_lines
 from portal.core.selectors import business_today
 from subscriptions.models import Plan, PreOrder, Product, Reservation, ReservationType, Subscription
-from subscriptions.selectors import customer_search
 
 #: An item whose last day to change it is this close (in days) stands out.
 DEADLINE_SOON_DAYS = 7

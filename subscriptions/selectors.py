@@ -3,34 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.core.paginator import Page, Paginator
-from django.db.models import F, OrderBy, QuerySet
-from django.utils.translation import gettext_lazy as _
+from django.core.paginator import Page
+from django.db.models import QuerySet
 
-from customers.models import Customer, normalise_search
+from customers.models import Customer
+from customers.selectors import customer_search
 from portal.core.access import Perm, can, check
-from portal.core.csv_export import csv_lines
+from portal.core.lists import Sorts, paginate
 from portal.core.selectors import business_today
 from subscriptions.models import PreOrder, Subscription
 
-PAGE_SIZES = (25, 50, 100)
-DEFAULT_PAGE_SIZE = 25
-
 #: Sort keys offered on the list: the URL value and the column(s) it orders by.
-SORTS: dict[str, tuple[str, ...]] = {
-    "customer": ("customer__company_name", "subscription_id"),
-    "product": ("product_id", "subscription_id"),
-    "plan": ("plan", "subscription_id"),
-    "licences": ("license_count", "subscription_id"),
-    "start": ("plan_start_date", "subscription_id"),
-    "end": ("plan_end_date", "subscription_id"),
-    "status": ("status", "subscription_id"),
-    "renewal": ("renewal_type", "subscription_id"),
-}
-DEFAULT_SORT = "customer"
+SORTS = Sorts(
+    {
+        "customer": ("customer__company_name", "subscription_id"),
+        "product": ("product_id", "subscription_id"),
+        "plan": ("plan", "subscription_id"),
+        "licences": ("license_count", "subscription_id"),
+        "start": ("plan_start_date", "subscription_id"),
+        "end": ("plan_end_date", "subscription_id"),
+        "status": ("status", "subscription_id"),
+        "renewal": ("renewal_type", "subscription_id"),
+    },
+    default="customer",
+)
 
 
 @dataclass(frozen=True)
@@ -43,27 +41,11 @@ class SubscriptionFilters:
     renewal_type: str = ""
     end_from: dt.date | None = None
     end_to: dt.date | None = None
-    sort: str = DEFAULT_SORT
+    sort: str = SORTS.default
 
 
 #: The `renewal_type` filter value for subscriptions without renewal settings (Free, Trial).
 NO_RENEWAL = "none"
-
-
-def _order(sort: str) -> list[OrderBy]:
-    """Order by the sort key's columns; empty values come last either way (on every database)."""
-    descending = sort.startswith("-")
-    columns = SORTS.get(sort.lstrip("-"), SORTS[DEFAULT_SORT])
-    return [F(c).desc(nulls_last=True) if descending else F(c).asc(nulls_last=True) for c in columns]
-
-
-def customer_search(qs: QuerySet, q: str, *, prefix: str = "customer__") -> QuerySet:
-    """Rows whose customer matches every word of `q` (company name, domain, customer code, domainId)."""
-    for term in q.split():
-        needle = normalise_search(term)
-        if needle:
-            qs = qs.filter(**{f"{prefix}search_text__contains": needle})
-    return qs
 
 
 def subscription_list(*, user, filters: SubscriptionFilters) -> QuerySet[Subscription]:
@@ -93,48 +75,19 @@ def subscription_list(*, user, filters: SubscriptionFilters) -> QuerySet[Subscri
         qs = qs.filter(plan_end_date__gte=filters.end_from)
     if filters.end_to:
         qs = qs.filter(plan_end_date__lte=filters.end_to)
-    return qs.select_related("customer", "reservation").order_by(*_order(filters.sort))
+    return SORTS.order(qs.select_related("customer", "reservation"), filters.sort)
 
 
 def subscription_page(*, user, filters: SubscriptionFilters, page: str | int | None, per_page: int) -> Page:
-    """One page of the filtered list: two queries (count, rows) whatever the page size."""
+    """One page of the filtered list in one query (rows plus the total as a window count), whatever the page
+    size."""
     qs = subscription_list(user=user, filters=filters).defer("customer__search_text", "customer__memo")
-    return Paginator(qs, per_page).get_page(page)
+    return paginate(qs, page=page, per_page=per_page)
 
 
 def subscription_values(field: str) -> list[str]:
     """The distinct values of a column (products or plans the cache holds, including unknown ones)."""
     return list(Subscription.objects.order_by(field).values_list(field, flat=True).distinct())
-
-
-CSV_COLUMNS = (
-    ("customer_id", _("domainId")),
-    ("customer__company_name", _("Company")),
-    ("customer__domain", _("Domain")),
-    ("subscription_id", _("subscriptionId")),
-    ("product_id", _("Product")),
-    ("plan", _("Plan")),
-    ("license_count", _("Licences")),
-    ("plan_start_date", _("Start date")),
-    ("plan_end_date", _("End date")),
-    ("status", _("Status")),
-    ("renewal_type", _("Renewal")),
-    ("renewal_product_id", _("Product at renewal")),
-    ("renewal_plan", _("Plan at renewal")),
-    ("renewal_license_count", _("Licences at renewal")),
-    ("reservation__type", _("Scheduled change")),
-    ("reservation__apply_date", _("Scheduled change date")),
-    ("reservation__license_count", _("Scheduled change licences")),
-    ("synced_at", _("Last synced (UTC)")),
-)
-
-
-def subscription_csv_rows(*, user, filters: SubscriptionFilters) -> Iterator[str]:
-    """CSV lines of exactly the filtered list (every page), read from the database in chunks.
-
-    Access is checked and the headers translated now, in the requester's language; rows stream later.
-    """
-    return csv_lines(CSV_COLUMNS, subscription_list(user=user, filters=filters))
 
 
 def customer_subscriptions_section(*, customer: Customer, user) -> dict:

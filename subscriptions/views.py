@@ -6,35 +6,24 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from portal.core import lists
 from portal.core import selectors as core_selectors
 from portal.core.access import Perm, require
 from portal.core.csv_export import csv_response
 from portal.core.htmx import partial_for
 from portal.core.ical import ical_response
+from portal.core.lists import ListState
 from subscriptions import schedule, schedule_presenters, selectors
-from subscriptions.forms import ScheduleFilterForm, SubscriptionFilterForm
-
-#: Columns of the list: the sort key each header links to ("" = not sortable) and its label.
-LIST_COLUMNS = (
-    ("customer", _("Customer")),
-    ("product", _("Product")),
-    ("plan", _("Plan")),
-    ("licences", _("Licences")),
-    ("start", _("Start date")),
-    ("end", _("End date")),
-    ("status", _("Status")),
-    ("renewal", _("Renewal")),
-    ("", _("Scheduled change")),
-)
-NUMERIC_COLUMNS = ("licences",)
+from subscriptions.forms import ScheduleFilterForm
+from subscriptions.lists import SUBSCRIPTION_LIST
 
 
-def _filter_form(request: HttpRequest) -> SubscriptionFilterForm:
-    return SubscriptionFilterForm(
-        request.GET,
+def _list_state(request: HttpRequest) -> ListState:
+    return ListState.from_request(
+        request,
+        SUBSCRIPTION_LIST,
         products=selectors.subscription_values("product_id"),
         plans=selectors.subscription_values("plan"),
     )
@@ -43,36 +32,24 @@ def _filter_form(request: HttpRequest) -> SubscriptionFilterForm:
 @require(Perm.VIEW_SUBSCRIPTIONS)
 @require_GET
 def subscription_list(request: HttpRequest) -> HttpResponse:
-    form = _filter_form(request)
-    filters = form.to_filters()
+    state = _list_state(request)
     page = selectors.subscription_page(
-        user=request.user, filters=filters, page=request.GET.get("page"), per_page=form.per_page_value
+        user=request.user, filters=state.filters, page=state.page, per_page=state.per_page
     )
-    template = "subscriptions/subscription_list.html"
-    if partial_for(request, "results"):
-        template += "#results"
-    return render(
+    return lists.respond(
         request,
-        template,
-        {
-            "form": form,
-            "page_obj": page,
-            "sort": filters.sort,
-            "columns": LIST_COLUMNS,
-            "numeric_columns": NUMERIC_COLUMNS,
-            "today": core_selectors.business_today(),
-            "last_sync": core_selectors.sync_run_latest_finished(kind="full"),
-        },
+        state,
+        page,
+        full_context=lambda: {"last_sync": core_selectors.sync_run_latest_finished(kind="full")},
     )
 
 
 @require(Perm.VIEW_SUBSCRIPTIONS)
 @require_GET
 def subscription_export(request: HttpRequest) -> StreamingHttpResponse:
-    form = _filter_form(request)
-    return csv_response(
-        selectors.subscription_csv_rows(user=request.user, filters=form.to_filters()), name="subscriptions"
-    )
+    state = _list_state(request)
+    qs = selectors.subscription_list(user=request.user, filters=state.filters)
+    return lists.csv_export(state, qs, name="subscriptions")
 
 
 def _schedule_form(request: HttpRequest) -> ScheduleFilterForm:

@@ -1,21 +1,22 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.lists import DateInput
 from portal.core.models import AuditEntry
 from portal.core.selectors import ActivityFilters
 
 
 class ActivityFilterForm(forms.Form):
+    """The filters of the activity list (the list machinery adds its sort)."""
+
     user = forms.CharField(label=_("User"), required=False, max_length=150)
     domain_id = forms.IntegerField(label=_("Customer domainId"), required=False, min_value=1)
     operation = forms.ChoiceField(label=_("Operation"), required=False)
     outcome = forms.ChoiceField(
         label=_("Outcome"), required=False, choices=[("", _("Any"))] + list(AuditEntry.Outcome.choices)
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def __init__(self, *args, operation_ids: list[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
@@ -27,15 +28,14 @@ class ActivityFilterForm(forms.Form):
             self.add_error("date_to", _("The end date is before the start date."))
         return data
 
-    def to_filters(self) -> ActivityFilters:
-        if not self.is_valid():
-            return ActivityFilters()
-        d = self.cleaned_data
+    def to_filters(self, data: dict) -> ActivityFilters:
+        """The selector's filters from the form's valid values (`portal.core.lists.valid_data`)."""
         return ActivityFilters(
-            user=d["user"] or "",
-            domain_id=d["domain_id"],
-            operation_id=d["operation"] or "",
-            outcome=d["outcome"] or "",
-            date_from=d["date_from"],
-            date_to=d["date_to"],
+            user=data.get("user") or "",
+            domain_id=data.get("domain_id"),
+            operation_id=data.get("operation") or "",
+            outcome=data.get("outcome") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            sort=data["sort"],
         )

@@ -10,7 +10,11 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from portal.core.lists import Sorts
 from portal.core.models import AuditEntry, Operation, SyncRun
+
+#: The activity list's order: newest first.
+ACTIVITY_SORTS = Sorts({"time": ("created_at", "id")}, default="-time")
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,7 @@ class ActivityFilters:
     outcome: str = ""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    sort: str = ACTIVITY_SORTS.default
 
 
 def business_today() -> dt.date:
@@ -48,7 +53,7 @@ def audit_entry_list(*, filters: ActivityFilters, domain_id: int | None = None) 
         qs = qs.filter(created_at__gte=_business_midnight(filters.date_from))
     if filters.date_to:
         qs = qs.filter(created_at__lt=_business_midnight(filters.date_to + dt.timedelta(days=1)))
-    return qs.order_by("-created_at", "-id")
+    return ACTIVITY_SORTS.order(qs, filters.sort)
 
 
 def audit_operation_ids() -> list[str]:

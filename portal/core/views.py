@@ -5,23 +5,39 @@ from __future__ import annotations
 import logging
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.core import health, selectors
+from portal.core import health, lists, selectors
 from portal.core import sync as sync_engine
 from portal.core.access import Perm, can, require
 from portal.core.dashboard import figures_for
 from portal.core.forms import ActivityFilterForm
 from portal.core.htmx import partial_for
+from portal.core.lists import Column, ListSpec, ListState
 
 logger = logging.getLogger(__name__)
 
-ACTIVITY_PAGE_SIZE = 50
+ACTIVITY_LIST = ListSpec(
+    form=ActivityFilterForm,
+    sorts=selectors.ACTIVITY_SORTS,
+    columns=(
+        Column(_lazy("Time"), sort="time"),
+        Column(_lazy("User")),
+        Column(_lazy("Customer")),
+        Column(_lazy("Operation")),
+        Column(_lazy("Outcome")),
+        Column(_lazy("Status")),
+        Column(_lazy("Reason / ticket")),
+    ),
+    template="core/activity.html",
+    row_template="core/_activity_row.html",
+    page_sizes=(50,),
+)
 
 
 @require(Perm.VIEW_CUSTOMERS)
@@ -38,11 +54,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require(Perm.VIEW_ACTIVITY)
 def activity(request: HttpRequest) -> HttpResponse:
-    form = ActivityFilterForm(request.GET or None, operation_ids=selectors.audit_operation_ids())
-    entries = selectors.audit_entry_list(filters=form.to_filters())
-    page = Paginator(entries, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
-    template = "core/activity.html#results" if partial_for(request) else "core/activity.html"
-    return render(request, template, {"form": form, "page_obj": page})
+    state = ListState.from_request(request, ACTIVITY_LIST, operation_ids=selectors.audit_operation_ids())
+    entries = selectors.audit_entry_list(filters=state.filters)
+    return lists.respond(request, state, lists.paginate(entries, page=state.page, per_page=state.per_page))
 
 
 @require(Perm.VIEW_SYNC)

@@ -58,7 +58,9 @@ def test_activity_bad_filter_input_is_a_form_error_not_a_500(client_as):
 
 def test_activity_htmx_request_gets_only_the_results(client_as, account_manager):
     _record(account_manager, "patchCustomer")
-    response = client_as(Role.SUPPORT).get(reverse("core:activity"), headers={"HX-Request": "true"})
+    response = client_as(Role.SUPPORT).get(
+        reverse("core:activity"), headers={"HX-Request": "true", "HX-Target": "results"}
+    )
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="results">')
     assert "<html" not in html

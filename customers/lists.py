@@ -1,0 +1,32 @@
+"""The customer list, declared for `portal.core.lists`: its filter form, sorts, columns and CSV columns.
+
+Its rows and filter controls are formatted in Python (`customers/presenters.py`), the one exception to the row
+template of `portal.core.lists` (the busiest page; `python -m bench.customers list` keeps it honest).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from customers.forms import CustomerFilterForm
+from customers.selectors import CSV_COLUMNS, SORTS
+from portal.core.lists import Column, ListSpec
+
+CUSTOMER_LIST = ListSpec(
+    form=CustomerFilterForm,
+    sorts=SORTS,
+    columns=(
+        Column(_("Company"), sort="company"),
+        Column(_("Domain"), sort="domain"),
+        Column(_("domainId"), sort="domain_id"),
+        Column(_("Customer code"), sort="code"),
+        Column(_("Plan")),
+        Column(_("Status")),
+        Column(_("Members"), sort="members", numeric=True),
+        Column(_("Maximum users"), sort="max_users", numeric=True),
+        Column(_("Trial ends"), sort="trial"),
+        Column(_("Last synced"), sort="synced"),
+    ),
+    template="customers/customer_list.html",
+    csv_columns=CSV_COLUMNS,
+)

@@ -1,0 +1,320 @@
+"""The one list machinery (Django admin's ChangeList idea): every list page is a spec, a selector and a row template.
+
+A list declares a `ListSpec`: its filter form, its `Sorts`, its columns, its CSV columns, its page sizes, the
+page template and the id of the element htmx swaps (`#results`). The view then does three things::
+
+    state = ListState.from_request(request, SPEC)              # filters, sort, page, per page
+    page = lists.paginate(entity_list(user=..., filters=state.filters), page=state.page, per_page=state.per_page)
+    return lists.respond(request, state, page, context, full_context=...)
+
+and the export is `lists.csv_export(state, entity_list(...), name=...)`: exactly the filtered, sorted list.
+
+What is one thing here:
+
+* **List state**: the filter form's valid values; an invalid parameter is ignored rather than failing the page
+  (`valid_data`). The `sort` and `per_page` fields are added to the form from the spec.
+* **Sort rule** (`Sorts.order`): the key's columns, empty values (NULL, and "" in text columns) last in both
+  directions, on every database.
+* **Pager** (`paginate`): one query (the rows with a window count of the total), clamped page numbers; a page
+  past the end shows the last page (then a count and a second read).
+* **Header cells** (`ListState.header_cells`): `<th>` cells whose sort links keep the other query parameters.
+* **Fragment answer** (`respond`): an htmx request aimed at the spec's target gets the page template's
+  partial of that name, rendered with `render()` (context processors run, as for the page); anything else
+  (a history restore, a reload, a boosted link) gets the whole page.
+
+Rows are rendered by a row template (`components/_list.html` includes `spec.row_template` once per row). The
+one exception is the customer list, whose rows and filter controls are formatted in Python by
+`customers/presenters.py`: it is the portal's busiest page and `bench.customers list` measures that the
+template loop would cost more than its query at 10,000 customers. Another list earns that exception only with a
+benchmark.
+
+Core never imports an app: specs live with their app, this module only holds the plumbing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from django import forms
+from django.core.paginator import Page, Paginator
+from django.db import models
+from django.db.models import Count, F, QuerySet, Value, Window
+from django.db.models.functions import NullIf
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.functional import Promise
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from portal.core.csv_export import csv_lines, csv_response
+from portal.core.htmx import partial_for
+
+#: Far beyond any real list (a million pages), small enough for any database's OFFSET.
+MAX_PAGE_NUMBER = 1_000_000
+
+#: The name of the window count the pager adds to each row.
+TOTAL = "list_total_count"
+
+
+# --- Sort ----------------------------------------------------------------------------------------------------
+
+
+def _is_text(model: type[models.Model], path: str) -> bool:
+    """Whether the column at `path` ("customer__company_name") is a text column ("" is an empty value)."""
+    *relations, name = path.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return isinstance(model._meta.get_field(name), (models.CharField, models.TextField))
+
+
+@dataclass(frozen=True)
+class Sorts:
+    """The sort keys a list offers (the URL value → the columns it orders by) and the default key.
+
+    A key with a leading "-" is the same columns descending. Unknown keys fall back to the default.
+    """
+
+    columns: Mapping[str, tuple[str, ...]]
+    default: str
+
+    def clean(self, sort: str | None) -> str:
+        """`sort` if it is one of the keys (either direction), else the default."""
+        return sort if sort and sort.lstrip("-") in self.columns else self.default
+
+    def choices(self, labels: Mapping[str, str | Promise]) -> list[tuple[str, str | Promise]]:
+        out: list[tuple[str, str | Promise]] = []
+        for key in self.columns:
+            label = labels.get(key, key)
+            out.append((key, label))
+            out.append((f"-{key}", _("%(label)s (descending)") % {"label": label}))
+        return out
+
+    def order(self, qs: QuerySet, sort: str | None) -> QuerySet:
+        """`qs` ordered by the key's columns. Empty values come last in both directions, on every database:
+        NULL, and the empty string of a text column (made NULL for the ordering only)."""
+        sort = self.clean(sort)
+        descending = sort.startswith("-")
+        terms = []
+        for column in self.columns[sort.lstrip("-")]:
+            expression = NullIf(F(column), Value("")) if _is_text(qs.model, column) else F(column)
+            terms.append(expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True))
+        return qs.order_by(*terms)
+
+
+# --- Spec ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the table: its label, the sort key its header links to ("" = not sortable)."""
+
+    label: str | Promise
+    sort: str = ""
+    numeric: bool = False
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """What a list is. `form` is a `forms.Form` with a `to_filters(data)` method building the selector's
+    filters from the valid values (`data["sort"]` is always a valid key)."""
+
+    form: type[forms.Form]
+    sorts: Sorts
+    columns: tuple[Column, ...]
+    template: str
+    row_template: str = ""
+    csv_columns: Sequence[tuple[str, str | Promise]] = ()
+    page_sizes: tuple[int, ...] = (25, 50, 100)
+    target: str = "results"
+    #: The sort field of the form: hidden (the headers choose the order) or a visible select.
+    sort_in_form: bool = False
+
+    @property
+    def default_page_size(self) -> int:
+        return self.page_sizes[0]
+
+
+def valid_data(form: forms.Form) -> dict:
+    """The cleaned values of a filter form; invalid parameters are ignored rather than failing the page."""
+    if form.is_valid():
+        return dict(form.cleaned_data)
+    return {k: v for k, v in getattr(form, "cleaned_data", {}).items() if k not in form.errors}
+
+
+class DateInput(forms.DateInput):
+    """A browser date picker (`<input type="date">`), its value as YYYY-MM-DD."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _add_list_fields(form: forms.Form, spec: ListSpec) -> None:
+    labels = {c.sort: c.label for c in spec.columns if c.sort}
+    form.fields["sort"] = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=spec.sorts.choices(labels),
+        widget=forms.Select if spec.sort_in_form else forms.HiddenInput,
+    )
+    if len(spec.page_sizes) > 1:
+        form.fields["per_page"] = forms.TypedChoiceField(
+            label=_("Per page"),
+            required=False,
+            coerce=int,
+            empty_value=spec.default_page_size,
+            choices=[(n, str(n)) for n in spec.page_sizes],
+        )
+
+
+# --- State ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ListState:
+    """One request's view of a list: the bound form, the selector's filters, sort, page and page size."""
+
+    spec: ListSpec
+    form: forms.Form
+    filters: Any
+    sort: str
+    page: int
+    per_page: int
+    query: QueryDict = field(default_factory=QueryDict)
+
+    @classmethod
+    def from_request(cls, request: HttpRequest, spec: ListSpec, **form_kwargs) -> ListState:
+        form = spec.form(request.GET, **form_kwargs)
+        _add_list_fields(form, spec)
+        data = valid_data(form)
+        data["sort"] = spec.sorts.clean(data.get("sort"))
+        return cls(
+            spec=spec,
+            form=form,
+            filters=form.to_filters(data),
+            sort=data["sort"],
+            page=clamp_page(request.GET.get("page")),
+            per_page=data.get("per_page") or spec.default_page_size,
+            query=request.GET,
+        )
+
+    @property
+    def hx_target(self) -> str:
+        return f"#{self.spec.target}"
+
+    def header_cells(self) -> SafeString:
+        """The `<th>` cells; a sortable column links to ascending first, descending when already ascending.
+        The link keeps every other query parameter and goes back to the first page."""
+        cells = []
+        for column in self.spec.columns:
+            css = mark_safe(' class="num"') if column.numeric else ""
+            key = column.sort
+            if not key:
+                cells.append(format_html("<th{}>{}</th>", css, column.label))
+                continue
+            params = self.query.copy()
+            params["sort"] = f"-{key}" if self.sort == key else key
+            params.pop("page", None)
+            href = "?" + params.urlencode()
+            arrow = " ↑" if self.sort == key else (" ↓" if self.sort == f"-{key}" else "")
+            cells.append(
+                format_html(
+                    '<th{}><a href="{}" hx-get="{}" hx-target="{}" hx-push-url="true">{}{}</a></th>',
+                    css,
+                    href,
+                    href,
+                    self.hx_target,
+                    column.label,
+                    arrow,
+                )
+            )
+        return mark_safe("".join(cells))
+
+
+def clamp_page(value: str | int | None) -> int:
+    """A page number from the query string: 1 when missing or not a number, at most MAX_PAGE_NUMBER (a page
+    past any real list is "past the end", never an SQL offset too large for the database's integers)."""
+    try:
+        return min(max(1, int(value or 1)), MAX_PAGE_NUMBER)
+    except (TypeError, ValueError):
+        return 1
+
+
+# --- Pager ---------------------------------------------------------------------------------------------------
+
+
+def paginate(
+    qs: QuerySet,
+    *,
+    page: str | int | None,
+    per_page: int,
+    fields: Sequence[str] = (),
+    row: Callable[..., Any] | None = None,
+) -> Page:
+    """Page `page` (clamped, see `clamp_page`) of `qs` in one query: the rows with the total as a window count,
+    whatever the page size. A page past the end shows the last page (then a count and a second read).
+
+    With `fields`, rows are light namespaces of those columns only (`row(**values)` if given) instead of model
+    instances.
+    """
+    counted = qs.annotate(**{TOTAL: Window(Count("pk"))})
+    if fields:
+        counted = counted.values(*fields, TOTAL)
+        make = row or SimpleNamespace
+
+        def read(number: int) -> list:
+            return [make(**r) for r in counted[(number - 1) * per_page : number * per_page]]
+    else:
+
+        def read(number: int) -> list:
+            return list(counted[(number - 1) * per_page : number * per_page])
+
+    number = clamp_page(page)
+    rows = read(number)
+    if rows:
+        first = rows[0]
+        total = first[TOTAL] if isinstance(first, dict) else getattr(first, TOTAL)
+    else:
+        total = qs.count() if number > 1 else 0
+        last = max(1, -(-total // per_page))
+        if number > last:
+            number = last
+            rows = read(number)
+    paginator = Paginator(qs, per_page)
+    paginator.__dict__["count"] = total  # Paginator.count is a cached property: no COUNT query
+    return Page(rows, number, paginator)
+
+
+# --- Answers -------------------------------------------------------------------------------------------------
+
+
+def respond(
+    request: HttpRequest,
+    state: ListState,
+    page: Page,
+    context: dict | None = None,
+    *,
+    full_context: Callable[[], dict] | None = None,
+) -> HttpResponse:
+    """The list page, or only its `#target` partial for an htmx swap of that target.
+
+    Both are rendered with `render()`, so context processors run for the fragment too. `full_context` adds
+    what only the whole page shows (filter controls, last sync...), computed only for the whole page.
+    """
+    context = {"list": state, "form": state.form, "page_obj": page, **(context or {})}
+    if partial_for(request, state.spec.target):
+        return render(request, f"{state.spec.template}#{state.spec.target}", context)
+    if full_context:
+        context |= full_context()
+    return render(request, state.spec.template, context)
+
+
+def csv_export(state: ListState, qs: QuerySet, *, name: str) -> StreamingHttpResponse:
+    """A streamed CSV of `qs` (the selector's list for `state.filters`: every page, in the list's order) with
+    the spec's CSV columns. Headers are translated now, in the requester's language."""
+    return csv_response(csv_lines(state.spec.csv_columns, qs), name=name)

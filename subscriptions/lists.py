@@ -1,0 +1,51 @@
+"""The subscriptions list, declared for `portal.core.lists`: its filter form, sorts, columns, CSV columns and row
+template."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from portal.core.lists import Column, ListSpec
+from subscriptions.forms import SubscriptionFilterForm
+from subscriptions.selectors import SORTS
+
+CSV_COLUMNS = (
+    ("customer_id", _("domainId")),
+    ("customer__company_name", _("Company")),
+    ("customer__domain", _("Domain")),
+    ("subscription_id", _("subscriptionId")),
+    ("product_id", _("Product")),
+    ("plan", _("Plan")),
+    ("license_count", _("Licences")),
+    ("plan_start_date", _("Start date")),
+    ("plan_end_date", _("End date")),
+    ("status", _("Status")),
+    ("renewal_type", _("Renewal")),
+    ("renewal_product_id", _("Product at renewal")),
+    ("renewal_plan", _("Plan at renewal")),
+    ("renewal_license_count", _("Licences at renewal")),
+    ("reservation__type", _("Scheduled change")),
+    ("reservation__apply_date", _("Scheduled change date")),
+    ("reservation__license_count", _("Scheduled change licences")),
+    ("synced_at", _("Last synced (UTC)")),
+)
+
+SUBSCRIPTION_LIST = ListSpec(
+    form=SubscriptionFilterForm,
+    sorts=SORTS,
+    columns=(
+        Column(_("Customer"), sort="customer"),
+        Column(_("Product"), sort="product"),
+        Column(_("Plan"), sort="plan"),
+        Column(_("Licences"), sort="licences", numeric=True),
+        Column(_("Start date"), sort="start"),
+        Column(_("End date"), sort="end"),
+        Column(_("Status"), sort="status"),
+        Column(_("Renewal"), sort="renewal"),
+        Column(_("Scheduled change")),
+    ),
+    template="subscriptions/subscription_list.html",
+    row_template="subscriptions/_subscription_row.html",
+    csv_columns=CSV_COLUMNS,
+    sort_in_form=True,
+)

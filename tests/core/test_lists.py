@@ -1,0 +1,229 @@
+"""The one list machinery: sort with empty values last, the pager, header links, the fragment answer, the export."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from customers.models import Customer
+from customers.selectors import CustomerFilters, customer_list
+from portal.core.access import Role
+from portal.core.lists import MAX_PAGE_NUMBER, ListState, Sorts, paginate
+from subscriptions.models import Subscription
+from tests.customers.factories import make_customer
+from tests.subscriptions.factories import make_subscription
+
+pytestmark = pytest.mark.django_db
+
+SORTS = Sorts(
+    {
+        "code": ("customer_code", "domain_id"),
+        "trial": ("trial_ends_on", "domain_id"),
+        "members": ("member_count", "domain_id"),
+    },
+    default="code",
+)
+
+
+@pytest.fixture
+def with_gaps():
+    """Customers whose customer code is empty ("") or whose trial end is unknown (NULL)."""
+    return {
+        "b": make_customer(customer_code="B", trial_ends_on=dt.date(2026, 12, 2)),
+        "blank": make_customer(customer_code="", trial_ends_on=None),
+        "a": make_customer(customer_code="A", trial_ends_on=None),
+        "c": make_customer(customer_code="C", trial_ends_on=dt.date(2026, 12, 1)),
+    }
+
+
+def _codes(qs) -> list[str]:
+    return [c.customer_code for c in qs]
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("code", ["A", "B", "C", ""]),
+        ("-code", ["C", "B", "A", ""]),
+    ],
+)
+def test_an_empty_text_comes_last_in_both_directions(with_gaps, sort, expected):
+    assert _codes(SORTS.order(Customer.objects.all(), sort)) == expected
+
+
+@pytest.mark.parametrize(
+    ("sort", "first_two"),
+    [
+        ("trial", ["C", "B"]),
+        ("-trial", ["B", "C"]),
+    ],
+)
+def test_an_unknown_date_comes_last_in_both_directions(with_gaps, sort, first_two):
+    codes = _codes(SORTS.order(Customer.objects.all(), sort))
+    assert codes[:2] == first_two
+    assert sorted(codes[2:]) == ["", "A"]
+
+
+@pytest.mark.parametrize("sort", ["customer", "-customer"])
+def test_empty_values_last_through_a_relation(sort):
+    """A text column of a related row (customer__company_name) follows the same rule."""
+    make_subscription(make_customer(company_name="Alpha"))
+    make_subscription(make_customer(company_name=""))
+    make_subscription(make_customer(company_name="Beta"))
+    sorts = Sorts({"customer": ("customer__company_name", "subscription_id")}, default="customer")
+    qs = sorts.order(Subscription.objects.select_related("customer"), sort)
+    names = [s.customer.company_name for s in qs]
+    assert names[-1] == ""
+    assert names[:2] == (["Alpha", "Beta"] if sort == "customer" else ["Beta", "Alpha"])
+
+
+def test_an_unknown_sort_key_is_the_default():
+    assert SORTS.clean("bogus") == "code"
+    assert SORTS.clean("-bogus") == "code"
+    assert SORTS.clean("-members") == "-members"
+    assert SORTS.clean(None) == "code"
+
+
+def test_the_customer_list_puts_an_empty_code_last_both_ways(support, with_gaps):
+    for sort in ("code", "-code"):
+        codes = _codes(customer_list(user=support, filters=CustomerFilters(sort=sort)))
+        assert codes[-1] == "", sort
+
+
+# --- Pager ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def twelve():
+    return [make_customer(company_name=f"Firm {i:02}") for i in range(12)]
+
+
+def _page(page, per_page=5):
+    return paginate(SORTS.order(Customer.objects.all(), "members"), page=page, per_page=per_page)
+
+
+def test_a_page_is_one_query(twelve, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        page = _page(2)
+    assert page.number == 2 and page.paginator.count == 12 and page.paginator.num_pages == 3
+    assert len(page.object_list) == 5
+
+
+@pytest.mark.parametrize("asked", ["abc", "", None, "0", "-3", "1.5"])
+def test_a_page_number_that_is_no_page_number_is_the_first_page(twelve, asked):
+    page = _page(asked)
+    assert page.number == 1 and len(page.object_list) == 5
+
+
+@pytest.mark.parametrize("asked", ["4", "99", str(MAX_PAGE_NUMBER * 10), "9" * 40])
+def test_a_page_past_the_end_is_the_last_page(twelve, asked):
+    page = _page(asked)
+    assert page.number == 3
+    assert [c.company_name for c in page.object_list] == ["Firm 10", "Firm 11"]
+
+
+def test_an_empty_list_is_one_empty_page(db):
+    page = _page("7")
+    assert page.number == 1 and page.paginator.count == 0 and list(page.object_list) == []
+
+
+def test_rows_can_be_light_namespaces(twelve):
+    page = paginate(
+        SORTS.order(Customer.objects.all(), "members"),
+        page=1,
+        per_page=3,
+        fields=("domain_id", "company_name"),
+    )
+    assert [r.company_name for r in page.object_list] == ["Firm 00", "Firm 01", "Firm 02"]
+    assert page.paginator.count == 12
+
+
+# --- State and header cells ----------------------------------------------------------------------------------
+
+
+def _state(rf, params):
+    from customers.lists import CUSTOMER_LIST
+
+    return ListState.from_request(rf.get("/customers/", params), CUSTOMER_LIST)
+
+
+def test_state_ignores_invalid_parameters_and_keeps_the_valid_ones(rf):
+    state = _state(rf, {"q": "midori", "trial_within": "abc", "per_page": "7", "sort": "bogus", "page": "x"})
+    assert state.filters.q == "midori" and state.filters.trial_within_days is None
+    assert state.per_page == 25 and state.sort == "company" and state.filters.sort == "company"
+    assert state.page == 1
+    assert "trial_within" in state.form.errors
+
+
+def test_state_reads_sort_page_and_page_size(rf):
+    state = _state(rf, {"sort": "-members", "page": "3", "per_page": "100", "plan": "ADV"})
+    assert (state.sort, state.page, state.per_page, state.filters.plan) == ("-members", 3, 100, "ADV")
+
+
+def test_header_links_keep_the_filters_and_toggle_the_order(rf):
+    cells = str(_state(rf, {"q": "midori", "plan": "ADV", "sort": "company", "page": "4"}).header_cells())
+    # The sorted column links to its other direction, another to its ascending order; both keep the filters
+    # and go back to the first page.
+    assert 'href="?q=midori&amp;plan=ADV&amp;sort=-company"' in cells
+    assert 'href="?q=midori&amp;plan=ADV&amp;sort=domain"' in cells
+    assert "page=" not in cells
+    assert "Company ↑</a>" in cells
+    assert 'hx-target="#results"' in cells
+    assert "<th>Plan</th>" in cells  # not sortable: no link
+    assert '<th class="num"><a href="?q=midori&amp;plan=ADV&amp;sort=members"' in cells
+
+
+def test_a_descending_column_shows_its_arrow_and_links_to_ascending(rf):
+    cells = str(_state(rf, {"sort": "-members"}).header_cells())
+    assert 'href="?sort=members"' in cells and "Members ↓</a>" in cells
+
+
+def test_the_list_fields_are_added_to_the_form(rf):
+    from subscriptions.lists import SUBSCRIPTION_LIST
+
+    customers = _state(rf, {}).form
+    assert customers["sort"].is_hidden  # chosen with the column headers
+    subscriptions = ListState.from_request(rf.get("/subscriptions/"), SUBSCRIPTION_LIST).form
+    assert not subscriptions["sort"].is_hidden
+    assert ("-licences", "Licences (descending)") in [
+        (v, str(label)) for v, label in subscriptions["sort"].field.choices
+    ]
+    assert [v for v, _label in subscriptions["per_page"].field.choices] == [25, 50, 100]
+
+
+# --- Answers -------------------------------------------------------------------------------------------------
+
+LIST_PAGES = ["customers:list", "subscriptions:list", "core:activity"]
+
+
+@pytest.mark.parametrize("name", LIST_PAGES)
+def test_an_htmx_swap_of_the_results_gets_the_fragment_only(client_as, name):
+    response = client_as(Role.ADMIN).get(
+        reverse(name), headers={"HX-Request": "true", "HX-Target": "results"}
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="results"')
+    assert "<html" not in body and "<form" not in body
+
+
+@pytest.mark.parametrize("name", LIST_PAGES)
+def test_any_other_request_gets_the_whole_page(client_as, name):
+    client = client_as(Role.ADMIN)
+    boosted = client.get(reverse(name), headers={"HX-Request": "true", "HX-Boosted": "true"})
+    plain = client.get(reverse(name))
+    for response in (boosted, plain):
+        body = response.content.decode()
+        assert "<html" in body and '<div id="results"' in body and "<form" in body
+
+
+def test_the_export_is_the_filtered_list_in_the_list_order(client_as):
+    make_customer(company_name="Alpha", plan="ADV")
+    make_customer(company_name="Gamma", plan="ADV")
+    make_customer(company_name="Beta", plan="ADV")
+    make_customer(company_name="Other", plan="STD")
+    response = client_as(Role.FINANCE).get(reverse("customers:export"), {"plan": "ADV", "sort": "-company"})
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 4
+    assert [line.split(",")[2] for line in lines[1:]] == ["Gamma", "Beta", "Alpha"]
