@@ -1,10 +1,18 @@
-"""Streamed CSV of a list page's filtered rows, and its download response, shared by every app's export."""
+"""Streamed CSV of a list page's filtered rows, and its download response, shared by every app's export.
+
+Every cell goes through `_cell`, the one place where exports are made safe for spreadsheet programs: text
+that a spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a carriage return; a company
+name such as `=HYPERLINK(...)` comes from the API as typed by anyone) gets a leading apostrophe, as OWASP's
+advice on CSV injection says, so it is shown as text. Numbers are written as numbers (a negative amount stays
+-120), because they come from numeric columns, never from text.
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
@@ -19,12 +27,27 @@ class _Echo:
         return value
 
 
+#: First characters that make a spreadsheet program treat a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Text as a spreadsheet shows it but never runs it (see the module docstring)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float | Decimal):
+        return str(value)
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
-    return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return neutralise(str(value))
 
 
 def csv_lines(columns: Sequence[tuple[str, str | Promise]], queryset: QuerySet) -> Iterator[str]:
@@ -47,7 +70,7 @@ def csv_rows(header: Sequence[str | Promise], rows: Iterable[Sequence]) -> Itera
 
 def _stream(header: list[str], rows: Iterable[Sequence]) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(header)
+    yield "\ufeff" + writer.writerow([neutralise(label) for label in header])
     for row in rows:
         yield writer.writerow([_cell(value) for value in row])
 
