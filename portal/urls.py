@@ -21,5 +21,6 @@ urlpatterns = [
     path("partner-account/", include("portal.core.urls_partner")),
 ]
 
+handler400 = "portal.core.views.error_400"
 handler403 = "portal.core.views.error_403"
 handler404 = "portal.core.views.error_404"

@@ -1,9 +1,53 @@
-"""The portal's htmx middleware: messages raised during an htmx request become toasts (an out-of-band swap),
-and every answer varies on HX-Request (see portal/core/htmx.py)."""
+"""The portal's middleware: requests refused before anything reads them (too large, undecodable), messages
+raised during an htmx request become toasts (an out-of-band swap), and every answer varies on HX-Request (see
+portal/core/htmx.py)."""
 
+import codecs
+
+from django.conf import settings
 from django.contrib.messages import get_messages
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
+
+#: Encodings a form body may declare. Django reads url-encoded forms as UTF-8 only (and so does every browser
+#: that sends the portal's pages' forms); anything else is refused here with the portal's own page.
+_FORM_ENCODINGS = {"utf-8", "ascii"}
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class RequestGuardMiddleware:
+    """Refuse, before the body is read, a request the portal could not read safely: a declared body larger than
+    PORTAL_MAX_REQUEST_BYTES (413), a malformed Content-Length, or a form body in an encoding that is unknown or
+    not UTF-8 such as UTF-16 (400). The answers are the portal's own pages, which never read the body.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit():
+            return render(request, "400.html", status=400)
+        if int(length) > settings.PORTAL_MAX_REQUEST_BYTES:
+            return render(
+                request, "413.html", {"limit_mb": settings.PORTAL_MAX_REQUEST_BYTES / 1_048_576}, status=413
+            )
+        if request.content_type in _FORM_TYPES and not _readable_charset(
+            request.content_params.get("charset")
+        ):
+            return render(request, "400.html", status=400)
+        return self.get_response(request)
+
+
+def _readable_charset(charset: str | None) -> bool:
+    if not charset:
+        return True
+    try:
+        name = codecs.lookup(charset).name
+    except LookupError:
+        return False
+    return name in {codecs.lookup(known).name for known in _FORM_ENCODINGS}
 
 
 class VaryOnHtmxMiddleware:

@@ -104,6 +104,10 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503)
 
 
+def error_400(request: HttpRequest, exception=None) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
 def error_403(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "403.html", status=403)
 
