@@ -48,7 +48,7 @@ CUSTOMERS, ITEMS = 10_000, 5_000
 SMALL_CUSTOMERS, SMALL_ITEMS = 2_000, 500
 HORIZON = 92
 RUNS = 25
-URL = "/subscriptions/scheduled/"
+URL = "/scheduled/"
 
 
 def seed(first: int, customers: int, items: int, rng: random.Random) -> None:
@@ -148,9 +148,9 @@ def measure(client: Client, params: dict, headers: dict | None = None) -> tuple[
 
 def upcoming(user) -> tuple[int, int]:
     """Items in the default range (removed customers left out), and how many the agenda's first page shows."""
-    from subscriptions import schedule
+    from schedule import selectors, sources
 
-    result = schedule.agenda(user=user, filters=schedule.ScheduleFilters())
+    result = selectors.agenda(user=user, filters=sources.ScheduleFilters())
     return result["total"], result["count"]
 
 

@@ -8,36 +8,40 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from customers import resync, selectors
-        from customers.sections import DetailSection, register_detail_section
         from portal.core.access import Perm
-        from portal.core.dashboard import Figure, register_figure
+        from portal.core.contrib import contribute
+        from portal.core.dashboard import Figure
+        from portal.core.navigation import NavItem
+        from portal.core.sections import DetailSection
 
-        register_figure(
-            Figure(
-                key="customers",
-                label=_("Customers"),
-                perm=Perm.VIEW_CUSTOMERS,
-                value=lambda: selectors.customer_counts()["total"],
-                url_name="customers:list",
-                order=10,
-            )
-        )
-        register_figure(
-            Figure(
-                key="customers-scheduled",
-                label=_("Customers with scheduled changes"),
-                perm=Perm.VIEW_CUSTOMERS,
-                value=lambda: selectors.customer_counts()["scheduled"],
-                order=11,
-            )
-        )
-        register_detail_section(
-            DetailSection(
-                key="usage-schedule",
-                title=_("Scheduled changes"),
-                template="customers/_section_usage_schedule.html",
-                context=selectors.customer_schedule_section,
-                order=10,
-            )
+        contribute(
+            self.label,
+            nav=[NavItem("customers", _("Customers"), "customers:list", Perm.VIEW_CUSTOMERS, order=10)],
+            figures=[
+                Figure(
+                    key="customers",
+                    label=_("Customers"),
+                    perm=Perm.VIEW_CUSTOMERS,
+                    value=lambda: selectors.customer_counts()["total"],
+                    url_name="customers:list",
+                    order=10,
+                ),
+                Figure(
+                    key="customers-scheduled",
+                    label=_("Customers with scheduled changes"),
+                    perm=Perm.VIEW_CUSTOMERS,
+                    value=lambda: selectors.customer_counts()["scheduled"],
+                    order=11,
+                ),
+            ],
+            sections=[
+                DetailSection(
+                    key="usage-schedule",
+                    title=_("Scheduled changes"),
+                    template="customers/_section_usage_schedule.html",
+                    context=selectors.customer_schedule_section,
+                    order=10,
+                )
+            ],
         )
         resync.register()

@@ -14,13 +14,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from customers import forms, presenters, selectors, services
 from customers.lists import CUSTOMER_LIST
-from customers.sections import sections_for
 from portal.core import lists
 from portal.core import selectors as core_selectors
 from portal.core.access import Perm, can, require
 from portal.core.htmx import partial_for
 from portal.core.lists import ListState
 from portal.core.models import SyncRun
+from portal.core.sections import sections_for
 
 RECENT_ACTIVITY = 10
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "template_partials",
     "portal.core",
     "customers",
+    "schedule",
     "subscriptions",
     "options",
     "billing",

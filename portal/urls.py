@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 
 from portal.core import views as core_views
 
@@ -16,7 +17,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("portal.core.urls")),
     path("customers/", include("customers.urls")),
+    # The Scheduled changes page lived under /subscriptions/scheduled/ before it became its own app.
+    path("subscriptions/scheduled/", RedirectView.as_view(url="/scheduled/", query_string=True)),
+    path(
+        "subscriptions/scheduled/<path:rest>",
+        RedirectView.as_view(url="/scheduled/%(rest)s", query_string=True),
+    ),
     path("subscriptions/", include("subscriptions.urls")),
+    path("scheduled/", include("schedule.urls")),
     path("billing/", include("billing.urls")),
     path("partner-account/", include("portal.core.urls_partner")),
 ]

@@ -7,19 +7,33 @@ class SubscriptionsConfig(AppConfig):
     verbose_name = _("Subscriptions")
 
     def ready(self) -> None:
-        from customers.sections import DetailSection, register_detail_section
         from portal.core.access import Perm
+        from portal.core.contrib import contribute
+        from portal.core.navigation import NavItem
+        from portal.core.sections import DetailSection
         from subscriptions import resync, schedule, selectors
 
-        register_detail_section(
-            DetailSection(
-                key="subscriptions",
-                title=_("Subscriptions"),
-                template="subscriptions/_customer_section.html",
-                context=selectors.customer_subscriptions_section,
-                perm=Perm.VIEW_SUBSCRIPTIONS,
-                order=20,
-            )
+        contribute(
+            self.label,
+            nav=[
+                NavItem(
+                    "subscriptions",
+                    _("Subscriptions"),
+                    "subscriptions:list",
+                    Perm.VIEW_SUBSCRIPTIONS,
+                    order=20,
+                )
+            ],
+            sections=[
+                DetailSection(
+                    key="subscriptions",
+                    title=_("Subscriptions"),
+                    template="subscriptions/_customer_section.html",
+                    context=selectors.customer_subscriptions_section,
+                    perm=Perm.VIEW_SUBSCRIPTIONS,
+                    order=20,
+                )
+            ],
+            schedule_sources=schedule.SOURCES,
         )
-        schedule.register_builtin_sources()
         resync.register()

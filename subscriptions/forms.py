@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.lists import DateInput, valid_data
+from portal.core.lists import DateInput
 from subscriptions.models import Plan, Product, RenewalType, Status
 from subscriptions.selectors import NO_RENEWAL, SubscriptionFilters
 
@@ -66,60 +64,4 @@ class SubscriptionFilterForm(forms.Form):
             end_from=data.get("end_from"),
             end_to=data.get("end_to"),
             sort=data["sort"],
-        )
-
-
-class MonthField(forms.CharField):
-    """A month as YYYY-MM (the calendar's `month` parameter), cleaned to its first day."""
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        try:
-            month = dt.datetime.strptime(value, "%Y-%m").date()
-        except ValueError:
-            raise forms.ValidationError(_("Enter a month as YYYY-MM."), code="invalid") from None
-        if not 2000 <= month.year <= 2099:
-            raise forms.ValidationError(_("Enter a month as YYYY-MM."), code="invalid")
-        return month
-
-
-class ScheduleFilterForm(forms.Form):
-    """Filters of the Scheduled changes page (customer, kinds, date range) and its view (agenda, or the
-    calendar of one month), from the query string. The exports read the same form."""
-
-    AGENDA, CALENDAR = "agenda", "calendar"
-
-    q = SubscriptionFilterForm.base_fields["q"]
-    kind = forms.MultipleChoiceField(
-        label=_("Type"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
-    )
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("Until"), required=False, widget=DateInput())
-    # Not filter controls: the page renders them with the results (they change without the form).
-    view = forms.ChoiceField(
-        required=False, choices=[(AGENDA, _("Agenda")), (CALENDAR, _("Calendar"))], widget=forms.HiddenInput
-    )
-    month = MonthField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, kinds: list[tuple[str, str]] = (), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = list(kinds)
-
-    @property
-    def view_value(self) -> str:
-        return valid_data(self).get("view") or self.AGENDA
-
-    def to_filters(self):
-        from subscriptions.schedule import ScheduleFilters
-
-        data = valid_data(self)
-        return ScheduleFilters(
-            q=data.get("q") or "",
-            kinds=tuple(data.get("kind") or ()),
-            date_from=data.get("date_from"),
-            date_to=data.get("date_to"),
-            calendar=self.view_value == self.CALENDAR,
-            month=data.get("month") if self.view_value == self.CALENDAR else None,
         )

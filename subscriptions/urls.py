@@ -7,9 +7,6 @@ app_name = "subscriptions"
 urlpatterns = [
     path("", views.subscription_list, name="list"),
     path("export.csv", views.subscription_export, name="export"),
-    path("scheduled/", views.scheduled, name="scheduled"),
-    path("scheduled/export.csv", views.scheduled_export, name="scheduled_export"),
-    path("scheduled/export.ics", views.scheduled_ical, name="scheduled_ical"),
     # One subscription: read-only for every role that sees subscriptions; its forms for those who change them.
     path("<int:subscription_id>/", views_changes.subscription_detail, name="detail"),
     path("<int:subscription_id>/reservation/", views_changes.reservation_edit, name="reservation"),

@@ -5,7 +5,10 @@ and a browser) is marked `integration` (or `e2e` with a browser) here, from the 
 `make test-fast` (`-m "not integration and not e2e"`) runs only unit and view tests. `make test` runs all.
 """
 
+import datetime as dt
+
 import pytest
+import time_machine
 
 pytest_plugins = [
     "tests.fixtures.personas",
@@ -46,3 +49,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             tiers.add(_PROCESS_FOLDERS[parts[1]])
         for tier in sorted(tiers):
             item.add_marker(tier)
+
+
+@pytest.fixture
+def frozen():
+    """2026-11-20 16:00 UTC is already Saturday 2026-11-21 01:00 in Tokyo: the business date is the 21st."""
+    with time_machine.travel(dt.datetime(2026, 11, 20, 16, 0, tzinfo=dt.UTC), tick=False):
+        yield

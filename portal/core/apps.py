@@ -11,26 +11,34 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from portal.core import selectors
         from portal.core.access import Perm
-        from portal.core.dashboard import Figure, register_figure
+        from portal.core.contrib import contribute
+        from portal.core.dashboard import Figure
+        from portal.core.navigation import NavItem
         from portal.core.roles import sync_role_groups
 
         post_migrate.connect(sync_role_groups, sender=self, dispatch_uid="core.sync_role_groups")
-        register_figure(
-            Figure(
-                "audit_today",
-                _("Changes sent today"),
-                Perm.VIEW_ACTIVITY,
-                selectors.audit_entries_today_count,
-                url_name="core:activity",
-                order=900,
-            )
-        )
-        register_figure(
-            Figure(
-                "operations_running",
-                _("Operations in progress"),
-                Perm.VIEW_CUSTOMERS,
-                selectors.operations_running_count,
-                order=910,
-            )
+        # Core's own pages and figures, through the same registry as every app's.
+        contribute(
+            self.label,
+            nav=[
+                NavItem("activity", _("Activity"), "core:activity", Perm.VIEW_ACTIVITY, order=900),
+                NavItem("sync", _("Sync"), "core:sync", Perm.VIEW_SYNC, order=910),
+            ],
+            figures=[
+                Figure(
+                    "audit_today",
+                    _("Changes sent today"),
+                    Perm.VIEW_ACTIVITY,
+                    selectors.audit_entries_today_count,
+                    url_name="core:activity",
+                    order=900,
+                ),
+                Figure(
+                    "operations_running",
+                    _("Operations in progress"),
+                    Perm.VIEW_CUSTOMERS,
+                    selectors.operations_running_count,
+                    order=910,
+                ),
+            ],
         )

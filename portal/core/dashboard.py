@@ -1,4 +1,5 @@
-"""Home-page figures: each app registers the figures it can read from its cache tables."""
+"""Home-page figures: each app contributes the figures it can read from its cache tables (portal.core.contrib,
+kind "figures")."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 
 from portal.core.access import Perm, can
+from portal.core.contrib import contributions
 
 
 @dataclass(frozen=True)
@@ -21,16 +23,9 @@ class Figure:
     order: int = 100
 
 
-_FIGURES: dict[str, Figure] = {}
-
-
-def register_figure(figure: Figure) -> None:
-    _FIGURES[figure.key] = figure
-
-
 def figures_for(user) -> list[dict]:
     out = []
-    for fig in sorted(_FIGURES.values(), key=lambda f: (f.order, f.key)):
+    for fig in sorted(contributions("figures"), key=lambda f: (f.order, f.key)):
         if not can(user, fig.perm):
             continue
         try:

@@ -1,4 +1,5 @@
-"""The main navigation, declared once: which section needs which permission."""
+"""The main navigation: items the apps contribute (portal.core.contrib, kind "nav"), in `order`, each shown to
+the roles with its permission. Core names no app's URL."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 from portal.core.access import Perm, can
+from portal.core.contrib import contributions
 
 
 @dataclass(frozen=True)
@@ -17,21 +18,13 @@ class NavItem:
     label: Promise
     url_name: str
     perm: Perm
-
-
-NAVIGATION: tuple[NavItem, ...] = (
-    NavItem("customers", _("Customers"), "customers:list", Perm.VIEW_CUSTOMERS),
-    NavItem("subscriptions", _("Subscriptions"), "subscriptions:list", Perm.VIEW_SUBSCRIPTIONS),
-    NavItem("scheduled", _("Scheduled changes"), "subscriptions:scheduled", Perm.VIEW_SUBSCRIPTIONS),
-    NavItem("billing", _("Billing"), "billing:invoices", Perm.VIEW_BILLING),
-    NavItem("activity", _("Activity"), "core:activity", Perm.VIEW_ACTIVITY),
-    NavItem("sync", _("Sync"), "core:sync", Perm.VIEW_SYNC),
-)
+    #: Place in the bar, left to right (the domain apps 10-80, core's own pages after them).
+    order: int = 100
 
 
 def nav_for(user, current_path: str) -> list[dict]:
     items = []
-    for item in NAVIGATION:
+    for item in sorted(contributions("nav"), key=lambda i: (i.order, i.key)):
         if not can(user, item.perm):
             continue
         try:
@@ -41,7 +34,7 @@ def nav_for(user, current_path: str) -> list[dict]:
         items.append(
             {"key": item.key, "label": item.label, "url": url, "active": current_path.startswith(url)}
         )
-    # The longest matching prefix wins, so /subscriptions/scheduled/ does not also light up /subscriptions/.
+    # The longest matching prefix wins, so a page nested under another item's URL lights up only its own.
     active = [i for i in items if i["active"]]
     if len(active) > 1:
         best = max(active, key=lambda i: len(i["url"]))

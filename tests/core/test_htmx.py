@@ -10,7 +10,7 @@ from portal.core.access import Role
 LISTS = [
     ("customers:list", "results"),
     ("subscriptions:list", "results"),
-    ("subscriptions:scheduled", "agenda"),
+    ("schedule:agenda", "agenda"),
     ("core:activity", "results"),
 ]
 PAGE = "<html"

@@ -46,7 +46,7 @@ def _review_and_confirm(page, review_label: str) -> None:
 
 
 def _agenda_items(page, query: str = "") -> str:
-    page.goto(f"/subscriptions/scheduled/{query}")
+    page.goto(f"/scheduled/{query}")
     return page.locator("#agenda").inner_text()
 
 
@@ -105,7 +105,7 @@ def test_account_manager_schedules_moves_and_deletes(page, today):
     page.fill("input[name=apply_date]", in_20.isoformat())
     _review_and_confirm(page, "Review the new date")
     page.wait_for_url(f"**/customers/{free.customer_id}/*")
-    page.goto(f"/subscriptions/scheduled/?date_from={in_20.isoformat()}&date_to={in_20.isoformat()}")
+    page.goto(f"/scheduled/?date_from={in_20.isoformat()}&date_to={in_20.isoformat()}")
     assert free.customer.company_name in page.locator("#agenda").inner_text()
     page.goto(f"/subscriptions/customers/{free.customer_id}/pre-orders/{pre.pre_order_id}/")
     page.click("[data-testid=delete] summary")

@@ -5,16 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import time_machine
 
 from sandbox.testing import start_sandbox
-
-
-@pytest.fixture
-def frozen():
-    """2026-11-20 16:00 UTC is already Saturday 2026-11-21 01:00 in Tokyo: the business date is the 21st."""
-    with time_machine.travel(dt.datetime(2026, 11, 20, 16, 0, tzinfo=dt.UTC), tick=False):
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -1,17 +1,17 @@
-"""Extension point of the customer detail page: sections that other apps contribute.
+"""Sections of the customer page, which the apps contribute (portal.core.contrib, kind "sections").
 
-An app registers a section once, in its AppConfig.ready()::
+An app declares its sections in its AppConfig.ready()::
 
-    from customers.sections import DetailSection, register_detail_section
+    from portal.core.sections import DetailSection
 
-    register_detail_section(DetailSection(
+    contribute(self.label, sections=[DetailSection(
         key="subscriptions",
         title=_("Subscriptions"),
         template="subscriptions/_customer_section.html",
         perm=Perm.VIEW_SUBSCRIPTIONS,
         context=lambda *, customer, user: {"subscriptions": selectors.subscription_list(...)},
         order=20,
-    ))
+    )])
 
 The detail page renders every section the user's role may see, in `order`, each template receiving
 `customer` and `section` (the dict returned by `context`). `context` must be a selector: it reads the cache and
@@ -27,6 +27,7 @@ from typing import Any
 from django.utils.functional import Promise
 
 from portal.core.access import Perm, can
+from portal.core.contrib import contributions
 
 
 @dataclass(frozen=True)
@@ -39,16 +40,8 @@ class DetailSection:
     order: int = 100
 
 
-_SECTIONS: dict[str, DetailSection] = {}
-
-
-def register_detail_section(section: DetailSection) -> None:
-    """Add (or replace, by key) a section of the customer detail page."""
-    _SECTIONS[section.key] = section
-
-
 def registered_sections() -> list[DetailSection]:
-    return sorted(_SECTIONS.values(), key=lambda s: (s.order, s.key))
+    return sorted(contributions("sections"), key=lambda s: (s.order, s.key))
 
 
 def sections_for(*, customer, user) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from tests.subscriptions.factories import make_pre_order, make_reservation, make
 pytestmark = pytest.mark.django_db
 
 D = dt.date
-URL = "/subscriptions/scheduled/"
+URL = "/scheduled/"
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from subscriptions.schedule import CalendarDay, ScheduledItem, url_pattern
+from schedule.selectors import CalendarDay
+from schedule.sources import ScheduledItem, url_pattern
 
 
 class _Escaped(dict):

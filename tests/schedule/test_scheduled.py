@@ -10,7 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portal.core.access import Perm, Role
-from subscriptions import schedule
+from portal.core.contrib import contribute
+from schedule import selectors as schedule_selectors
+from schedule import sources as schedule
 from tests.customers.factories import make_customer
 from tests.subscriptions.factories import make_pre_order, make_reservation, make_subscription
 
@@ -61,7 +63,7 @@ def _agenda(response) -> list[tuple[str, str, str]]:
 
 
 def test_agenda_lists_upcoming_changes_by_business_date(client_as, items):
-    response = client_as(Role.SUPPORT).get(reverse("subscriptions:scheduled"))
+    response = client_as(Role.SUPPORT).get(reverse("schedule:agenda"))
     assert response.status_code == 200
     got = _agenda(response)
     assert got == [
@@ -78,7 +80,7 @@ def test_agenda_lists_upcoming_changes_by_business_date(client_as, items):
 
 
 def test_items_close_to_their_deadline_stand_out(client_as, items):
-    body = client_as(Role.ACCOUNT_MANAGER).get(reverse("subscriptions:scheduled")).content.decode()
+    body = client_as(Role.ACCOUNT_MANAGER).get(reverse("schedule:agenda")).content.decode()
     # Deadline = the day before: 11-23 (2 days away) and 11-30 (9 days, not soon) / 12-19 (not soon).
     assert body.count('data-testid="deadline-soon"') == 1
     assert "Last day to change: 2026-11-23" in body
@@ -95,13 +97,13 @@ def test_items_close_to_their_deadline_stand_out(client_as, items):
     ],
 )
 def test_filters(client_as, items, params, expected_kinds):
-    response = client_as(Role.SUPPORT).get(reverse("subscriptions:scheduled"), params)
+    response = client_as(Role.SUPPORT).get(reverse("schedule:agenda"), params)
     assert [kind for _day, kind, _id in _agenda(response)] == expected_kinds
 
 
 def test_htmx_gets_only_the_agenda_partial(client_as, items):
     response = client_as(Role.SUPPORT).get(
-        reverse("subscriptions:scheduled"), {"q": "red"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="agenda"
+        reverse("schedule:agenda"), {"q": "red"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="agenda"
     )
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="agenda"') and "<html" not in body
@@ -110,11 +112,11 @@ def test_htmx_gets_only_the_agenda_partial(client_as, items):
 
 def test_query_count_does_not_grow_with_items(client_as, frozen):
     client = client_as(Role.SUPPORT)
-    client.get(reverse("subscriptions:scheduled"))
+    client.get(reverse("schedule:agenda"))
 
     def count() -> int:
         with CaptureQueriesContext(connection) as ctx:
-            assert client.get(reverse("subscriptions:scheduled")).status_code == 200
+            assert client.get(reverse("schedule:agenda")).status_code == 200
         return len(ctx.captured_queries)
 
     make_reservation(make_subscription(), apply_date=D(2026, 12, 2))
@@ -138,24 +140,25 @@ def test_other_apps_can_add_a_kind_of_change(client_as, items):
             today=today,
         )
 
-    schedule.register_schedule_source(
-        schedule.ScheduleSource(
-            key="option_order", label="Option order", items=option_orders, perm=Perm.VIEW_OPTIONS
-        )
+    contribute(
+        "tests",
+        schedule_sources=[
+            schedule.ScheduleSource(
+                key="option_order", label="Option order", items=option_orders, perm=Perm.VIEW_OPTIONS
+            )
+        ],
     )
     try:
-        body = client_as(Role.SUPPORT).get(reverse("subscriptions:scheduled")).content.decode()
+        body = client_as(Role.SUPPORT).get(reverse("schedule:agenda")).content.decode()
         assert "Drive add-on starts" in body and 'value="option_order"' in body
     finally:
-        schedule._SOURCES.pop("option_order")
+        contribute("tests", schedule_sources=[])
 
 
 def test_the_agenda_shows_whole_days_up_to_a_page_and_links_to_the_later_ones(client_as, items, monkeypatch):
-    monkeypatch.setattr(schedule, "AGENDA_PAGE_ITEMS", 2)
+    monkeypatch.setattr(schedule_selectors, "AGENDA_PAGE_ITEMS", 2)
     client = client_as(Role.SUPPORT)
-    response = client.get(
-        reverse("subscriptions:scheduled"), {"kind": ["pre_order", "renewal", "reservation"]}
-    )
+    response = client.get(reverse("schedule:agenda"), {"kind": ["pre_order", "renewal", "reservation"]})
     # 11-24 has one item; adding 12-01's two would pass the page size: the page ends on 11-24.
     assert [day for day, _kind, _id in _agenda(response)] == ["2026-11-24"]
     body = response.content.decode()
@@ -166,7 +169,7 @@ def test_the_agenda_shows_whole_days_up_to_a_page_and_links_to_the_later_ones(cl
     assert "4 later changes, from 2026-12-01" in body
     assert later.startswith("?") and "date_from=2026-12-01" in later and "kind=renewal" in later
 
-    response = client.get(reverse("subscriptions:scheduled") + later.replace("&amp;", "&"))
+    response = client.get(reverse("schedule:agenda") + later.replace("&amp;", "&"))
     # A day is never split, even when it alone is bigger than a page.
     assert [(day, kind) for day, kind, _id in _agenda(response)] == [
         ("2026-12-01", "renewal"),
@@ -177,7 +180,7 @@ def test_the_agenda_shows_whole_days_up_to_a_page_and_links_to_the_later_ones(cl
 
 def test_paging_also_counts_sources_without_day_counts(client_as, items, monkeypatch):
     """A source of another app may give items only: the agenda then reads them all and counts them itself."""
-    monkeypatch.setattr(schedule, "AGENDA_PAGE_ITEMS", 2)
+    monkeypatch.setattr(schedule_selectors, "AGENDA_PAGE_ITEMS", 2)
 
     def option_orders(filters, today):
         start, end = schedule.date_range(filters, today)
@@ -193,11 +196,14 @@ def test_paging_also_counts_sources_without_day_counts(client_as, items, monkeyp
                     ref=day.day,
                 )
 
-    schedule.register_schedule_source(
-        schedule.ScheduleSource(key="option_order", label="Option order", items=option_orders)
+    contribute(
+        "tests",
+        schedule_sources=[
+            schedule.ScheduleSource(key="option_order", label="Option order", items=option_orders)
+        ],
     )
     try:
-        response = client_as(Role.SUPPORT).get(reverse("subscriptions:scheduled"))
+        response = client_as(Role.SUPPORT).get(reverse("schedule:agenda"))
         assert [(day, kind) for day, kind, _id in _agenda(response)] == [
             ("2026-11-22", "option_order"),
             ("2026-11-23", "option_order"),
@@ -205,13 +211,13 @@ def test_paging_also_counts_sources_without_day_counts(client_as, items, monkeyp
         assert "8 changes from" in response.content.decode()
         assert "6 later changes, from 2026-11-24" in response.content.decode()
     finally:
-        schedule._SOURCES.pop("option_order")
+        contribute("tests", schedule_sources=[])
 
 
 def test_summaries_read_naturally_in_each_language(client_as, items):
     """Product, plan and licences are listed with a comma in English and with 、 in Japanese."""
     manager = client_as(Role.SUPPORT)
-    english = manager.get(reverse("subscriptions:scheduled")).content.decode()
+    english = manager.get(reverse("schedule:agenda")).content.decode()
     assert "Advanced, Annual (license), 40 licences" in english  # the pre-order of 2026-12-20
-    japanese = manager.get(reverse("subscriptions:scheduled"), headers={"Accept-Language": "ja"})
+    japanese = manager.get(reverse("schedule:agenda"), headers={"Accept-Language": "ja"})
     assert "アドバンスト、年額（ライセンス）、40 ライセンス" in japanese.content.decode()

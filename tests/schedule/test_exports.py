@@ -12,7 +12,8 @@ import pytest
 from django.urls import reverse
 
 from portal.core.access import Perm, Role
-from subscriptions import schedule
+from portal.core.contrib import contribute
+from schedule import sources as schedule
 from tests.core.test_ical import unescape, unfold
 from tests.customers.factories import make_customer
 from tests.subscriptions.factories import make_pre_order, make_reservation, make_subscription
@@ -20,9 +21,9 @@ from tests.subscriptions.factories import make_pre_order, make_reservation, make
 pytestmark = pytest.mark.django_db
 
 D = dt.date
-URL = "/subscriptions/scheduled/"
-CSV_URL = "/subscriptions/scheduled/export.csv"
-ICS_URL = "/subscriptions/scheduled/export.ics"
+URL = "/scheduled/"
+CSV_URL = "/scheduled/export.csv"
+ICS_URL = "/scheduled/export.ics"
 
 
 @pytest.fixture
@@ -96,8 +97,13 @@ def test_a_source_whose_change_permission_the_user_lacks_is_read_only(client_as,
             change_url="/elsewhere/7/",
         )
 
-    schedule.register_schedule_source(
-        schedule.ScheduleSource(key="other", label="Other", items=other_items, change_perm=Perm.MANAGE_USERS)
+    contribute(
+        "tests",
+        schedule_sources=[
+            schedule.ScheduleSource(
+                key="other", label="Other", items=other_items, change_perm=Perm.MANAGE_USERS
+            )
+        ],
     )
     try:
         client = client_as(Role.ACCOUNT_MANAGER)
@@ -107,7 +113,7 @@ def test_a_source_whose_change_permission_the_user_lacks_is_read_only(client_as,
         assert body.count('data-testid="change-link"') == 4  # the built-in kinds keep theirs
         assert "/elsewhere/7/" not in b"".join(client.get(CSV_URL).streaming_content).decode()
     finally:
-        schedule._SOURCES.pop("other")
+        contribute("tests", schedule_sources=[])
 
 
 def test_deadlines_per_kind_stand_out(client_as, items):
@@ -185,8 +191,8 @@ def test_exports_of_the_calendar_hold_the_month_shown(client_as, items):
     assert [(r[0], r[1]) for r in rows] == [("2027-01-05", "Pre-order")]
     # The page's export link carries the month, also when the calendar opened on its default month.
     body = client.get(URL, {"view": "calendar"}).content.decode()
-    assert re.search(r'href="/subscriptions/scheduled/export\.csv\?view=calendar&amp;month=2026-11"', body)
-    assert re.search(r'href="/subscriptions/scheduled/export\.ics\?view=calendar&amp;month=2026-11"', body)
+    assert re.search(r'href="/scheduled/export\.csv\?view=calendar&amp;month=2026-11"', body)
+    assert re.search(r'href="/scheduled/export\.ics\?view=calendar&amp;month=2026-11"', body)
 
 
 def events(response) -> list[dict[str, str]]:

@@ -1,0 +1,264 @@
+"""Reads of the Scheduled changes page: the agenda, the month calendar and the exports, over every contributed
+source the user may see (schedule/sources.py). One or two queries per source, whatever the number of items."""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from itertools import groupby
+from operator import attrgetter
+
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from portal.core.access import Perm, can, check
+from portal.core.csv_export import csv_rows
+from portal.core.ical import AllDayEvent, calendar_lines
+from portal.core.selectors import business_today
+from schedule.sources import (
+    AGENDA_PAGE_ITEMS,
+    CALENDAR_ITEMS_PER_DAY,
+    FIRST_WEEKDAY,
+    ONE_DAY,
+    ScheduledItem,
+    ScheduleFilters,
+    ScheduleSource,
+    date_range,
+    month_bounds,
+    schedule_sources,
+)
+
+_ORDER = attrgetter("date", "company_name", "kind", "summary")
+
+
+def _visible_sources(user, filters: ScheduleFilters) -> list[tuple[ScheduleSource, bool]]:
+    """The sources the user may see and asked for, each with whether the user may open its forms."""
+    check(user, Perm.VIEW_SUBSCRIPTIONS)
+    return [
+        (source, can(user, source.change_perm))
+        for source in schedule_sources(user=user)
+        if not filters.kinds or source.key in filters.kinds
+    ]
+
+
+def _read(source: ScheduleSource, may_change: bool, filters: ScheduleFilters, today: dt.date):
+    found = source.items(filters, today)
+    return found if may_change else (item._replace(change_url="") for item in found)
+
+
+def scheduled_items(*, user, filters: ScheduleFilters, today: dt.date | None = None) -> list[ScheduledItem]:
+    """Every upcoming change the user may see within the filters, in date order. One query per source.
+
+    The forms' links are kept only for the sources whose `change_perm` the user holds.
+    """
+    today = today or business_today()
+    items: list[ScheduledItem] = []
+    for source, may_change in _visible_sources(user, filters):
+        items.extend(_read(source, may_change, filters, today))
+    items.sort(key=_ORDER)
+    return items
+
+
+def agenda(*, user, filters: ScheduleFilters) -> dict:
+    """The agenda: the upcoming changes the user may see, as [(date, [items])] in date order, for whole days
+    from the start of the range up to AGENDA_PAGE_ITEMS items; `later` more follow from `next_from` on.
+
+    Two queries per source (its counts per day, then the items of the days shown) for sources with
+    `day_counts`, one for the others, whatever the number of items.
+    """
+    today = business_today()
+    filters = _window(replace(filters, calendar=False), today)
+    sources = _visible_sources(user, filters)
+    counts: Counter[dt.date] = Counter()
+    already_read: dict[str, list[ScheduledItem]] = {}
+    for source, may_change in sources:
+        if source.day_counts is not None:
+            counts.update(source.day_counts(filters, today))
+        else:
+            already_read[source.key] = list(_read(source, may_change, filters, today))
+            counts.update(item.date for item in already_read[source.key])
+    shown, until = 0, None
+    for day in sorted(counts):
+        if until is not None and shown + counts[day] > AGENDA_PAGE_ITEMS:
+            break
+        shown, until = shown + counts[day], day
+    items: list[ScheduledItem] = []
+    if until is not None:
+        page = replace(filters, date_to=until)
+        for source, may_change in sources:
+            if source.key in already_read:
+                items.extend(item for item in already_read[source.key] if item.date <= until)
+            else:
+                items.extend(_read(source, may_change, page, today))
+    items.sort(key=_ORDER)
+    days = [(day, list(group)) for day, group in groupby(items, key=attrgetter("date"))]
+    start, end = date_range(filters, today)
+    total = sum(counts.values())
+    later = [day for day in counts if until is not None and day > until]
+    return {
+        "days": days,
+        "count": len(items),
+        "total": total,
+        "today": today,
+        "date_from": start,
+        "date_to": end,
+        "until": until,
+        "later": total - shown,
+        "next_from": min(later) if later else None,
+    }
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    date: dt.date
+    in_month: bool
+    is_today: bool
+    is_past: bool
+    #: The first CALENDAR_ITEMS_PER_DAY items of the day.
+    items: list[ScheduledItem]
+    #: How many more the day has (shown as "+N more", a link to the day's agenda).
+    more: int
+
+    @property
+    def param(self) -> str:
+        return self.date.isoformat()
+
+
+def _month_in_range(month: dt.date, filters: ScheduleFilters, today: dt.date) -> bool:
+    """Whether some day of the month is upcoming and within the date filters."""
+    first, last = month_bounds(month)
+    start = max(filters.date_from or today, today)
+    return last >= start and (filters.date_to is None or first <= filters.date_to)
+
+
+def default_month(filters: ScheduleFilters, today: dt.date) -> dt.date:
+    """The month the calendar shows: the chosen one if it has days in the range, else that of the range's start
+    (so that changing the dates while on the calendar moves to them), else this month."""
+    if filters.month is not None and _month_in_range(filters.month, filters, today):
+        return filters.month.replace(day=1)
+    return max(filters.date_from or today, today).replace(day=1)
+
+
+def month_calendar(*, user, filters: ScheduleFilters) -> dict:
+    """The month calendar: weeks (Monday first) of days, each with its first items, for the filters' month."""
+    today = business_today()
+    filters = _window(replace(filters, calendar=True), today)
+    month = filters.month
+    items = scheduled_items(user=user, filters=filters, today=today)
+    by_day = {day: list(group) for day, group in groupby(items, key=attrgetter("date"))}
+    weeks = []
+    for week in pycalendar.Calendar(FIRST_WEEKDAY).monthdatescalendar(month.year, month.month):
+        row = []
+        for day in week:
+            found = by_day.get(day, []) if day.month == month.month else []
+            row.append(
+                CalendarDay(
+                    date=day,
+                    in_month=day.month == month.month,
+                    is_today=day == today,
+                    is_past=day < today,
+                    items=found[:CALENDAR_ITEMS_PER_DAY],
+                    more=max(len(found) - CALENDAR_ITEMS_PER_DAY, 0),
+                )
+            )
+        weeks.append(row)
+    start, end = date_range(filters, today)
+    previous, following = (month - ONE_DAY).replace(day=1), month_bounds(month)[1] + ONE_DAY
+    return {
+        "month": month,
+        "month_param": f"{month:%Y-%m}",
+        "weeks": weeks,
+        "weekdays": [str(WEEKDAYS_ABBR[(FIRST_WEEKDAY + i) % 7]) for i in range(7)],
+        "count": len(items),
+        "total": len(items),
+        "today": today,
+        "date_from": start,
+        "date_to": max(start, end),
+        # No link to a month without a day in the range (before this month: upcoming changes only).
+        "previous_param": f"{previous:%Y-%m}" if _month_in_range(previous, filters, today) else "",
+        "next_param": f"{following:%Y-%m}" if _month_in_range(following, filters, today) else "",
+    }
+
+
+def _window(filters: ScheduleFilters, today: dt.date) -> ScheduleFilters:
+    """The filters of the page as shown: the calendar's month (its default too), or the agenda's range."""
+    if filters.calendar:
+        return replace(filters, month=default_month(filters, today))
+    return replace(filters, month=None)
+
+
+CSV_HEADER = (
+    _("Date"),
+    _("Type"),
+    _("domainId"),
+    _("Company"),
+    _("Change"),
+    _("Last day to change"),
+    _("Page"),
+    _("Form"),
+)
+
+
+def scheduled_csv_rows(*, user, filters: ScheduleFilters, origin: str) -> Iterator[str]:
+    """CSV lines of exactly the items the page shows with these filters (agenda range or calendar month).
+
+    `origin` ("https://portal.example") makes the links absolute. Access is checked and the items read and
+    translated now, in the requester's language; the lines are written as the response streams.
+    """
+    today = business_today()
+    items = scheduled_items(user=user, filters=_window(filters, today), today=today)
+    return csv_rows(
+        CSV_HEADER,
+        (
+            (
+                i.date,
+                i.kind_label,
+                i.domain_id,
+                i.company_name,
+                i.summary,
+                i.deadline,
+                origin + i.url,
+                origin + i.change_url if i.change_url else "",
+            )
+            for i in items
+        ),
+    )
+
+
+#: The domain part of every event's UID (RFC 5545 suggests a domain name for global uniqueness).
+ICAL_UID_DOMAIN = "partner-portal"
+
+
+def scheduled_ical_lines(*, user, filters: ScheduleFilters, origin: str) -> Iterator[str]:
+    """iCalendar (RFC 5545) lines of exactly the items the page shows: one all-day event per item, whose UID
+    stays the same across exports (a calendar that imports it again updates the event instead of adding one)."""
+    today = business_today()
+    items = scheduled_items(user=user, filters=_window(filters, today), today=today)
+    deadline, form = gettext("Last day to change: %(day)s"), gettext("Form: %(url)s")
+    events = [
+        AllDayEvent(
+            uid=f"{i.uid}@{ICAL_UID_DOMAIN}",
+            day=i.date,
+            summary=f"{i.kind_label}: {i.company_name}",
+            description="\n".join(
+                part
+                for part in (
+                    i.summary,
+                    deadline % {"day": i.deadline.isoformat()},
+                    f"domainId: {i.domain_id}",
+                    form % {"url": origin + i.change_url} if i.change_url else "",
+                )
+                if part
+            ),
+            url=origin + i.url,
+            categories=(i.kind_label,),
+        )
+        for i in items
+    ]
+    return calendar_lines(
+        events, name=gettext("Scheduled changes"), product="-//Partner Portal//Scheduled changes//EN"
+    )

@@ -1,0 +1,190 @@
+"""The framework of the Scheduled changes page: what a kind of upcoming change (a **schedule source**) is, and
+the helpers sources build their items with.
+
+Each app contributes its sources from its AppConfig.ready() (see portal/core/contrib.py); this app imports no
+domain app. A source is a key, a label, the permission that lets a user see it, the permission that lets a
+user open its forms, and a selector `items(filters, today)` that reads the cache (one query) and yields
+`ScheduledItem`s::
+
+    from schedule.sources import ScheduleSource, date_range, make_item
+
+    def option_order_items(filters, today):
+        start, end = date_range(filters, today)
+        for order in ...:  # one query over [start, end], filtered by filters.q
+            yield make_item(source="option_order", label=_("Option order"), day=order.apply_date,
+                            customer=order.customer, summary=..., today=today, ref=order.pk,
+                            url=..., change_url=...)
+
+    contribute(self.label, schedule_sources=[ScheduleSource(
+        key="option_order", label=_("Option order"), items=option_order_items, order=40,
+        perm=Perm.VIEW_OPTIONS, change_perm=Perm.CHANGE_OPTIONS,
+    )])
+
+A source always fills `change_url`; the page's selectors (schedule/selectors.py) blank it for users without the
+source's `change_perm` (Support sees every item read-only), so no source can forget that check. A source may
+also give `day_counts(filters, today)` ({date: n}, one aggregate query): the agenda then reads only the items of
+the days it shows (AGENDA_PAGE_ITEMS at a time, whole days); without it, the agenda reads all of the source's
+items.
+
+Dates are business dates (Asia/Tokyo by default). A change on day D can still be moved or withdrawn until
+D - 1 (the contract's windows start tomorrow), so that is its deadline; items whose deadline is at most
+`DEADLINE_SOON_DAYS` away stand out.
+
+The page is the portal's biggest list (bench.scheduled: 5,000 items over the default range), so sources read
+plain rows (`values_list`), translate their labels once per request, and build URLs from a pattern reversed
+once per request (`url_pattern`) rather than one `reverse()` per item.
+"""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from django.urls import reverse
+from django.utils.functional import Promise
+
+from portal.core.access import Perm, can
+from portal.core.contrib import contributions
+
+#: An item whose last day to change it is this close (in days) stands out.
+DEADLINE_SOON_DAYS = 7
+#: Without a date range the agenda shows this many days from today.
+DEFAULT_HORIZON_DAYS = 92
+#: The agenda shows whole days, from the start of the range, up to this many items (at least one day), and
+#: links to the later ones.
+AGENDA_PAGE_ITEMS = 300
+#: A calendar day lists this many items, then "+N more" (a link to that day's agenda).
+CALENDAR_ITEMS_PER_DAY = 3
+#: Weeks of the month calendar start on Monday (Japanese business calendars, ISO 8601), whatever the language.
+FIRST_WEEKDAY = pycalendar.MONDAY
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ScheduleFilters:
+    q: str = ""
+    kinds: tuple[str, ...] = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    #: The month calendar rather than the agenda.
+    calendar: bool = False
+    #: The first day of the month the calendar shows (None: that of date_from, else this month).
+    #: Sources see it set whenever the calendar is shown (date_range() then keeps to the month).
+    month: dt.date | None = None
+
+
+class ScheduledItem(NamedTuple):
+    """One upcoming change. A named tuple: the page builds thousands of them per request."""
+
+    date: dt.date
+    kind: str
+    kind_label: str
+    domain_id: int
+    company_name: str
+    summary: str
+    #: The item's read-only page (a subscription's page, or the customer's Subscriptions section).
+    url: str
+    #: The last day the change can still be moved or withdrawn.
+    deadline: dt.date
+    deadline_soon: bool
+    #: The item's form; "" when the user may not change it.
+    change_url: str = ""
+    #: Stable identity of the item across syncs and date moves (`<kind>-<remote id>`): the iCalendar UID.
+    uid: str = ""
+
+
+@dataclass(frozen=True)
+class ScheduleSource:
+    key: str
+    label: Promise | str
+    items: Callable[[ScheduleFilters, dt.date], Iterable[ScheduledItem]]
+    perm: Perm = Perm.VIEW_SUBSCRIPTIONS
+    #: Who may open the items' forms (`change_url`); others see the items read-only.
+    change_perm: Perm = Perm.CHANGE_SUBSCRIPTIONS
+    order: int = 100
+    #: Optional: the number of items per date within the filters (one aggregate query).
+    day_counts: Callable[[ScheduleFilters, dt.date], Mapping[dt.date, int]] | None = None
+
+
+def schedule_sources(*, user=None) -> list[ScheduleSource]:
+    """The contributed sources in order (a key given twice: the later wins); only those the user may see when
+    a user is given."""
+    by_key = {source.key: source for source in contributions("schedule_sources")}
+    out = sorted(by_key.values(), key=lambda s: (s.order, s.key))
+    return [s for s in out if user is None or can(user, s.perm)]
+
+
+def url_pattern(name: str, nargs: int = 1) -> str:
+    """`reverse(name)` as a `str.format` pattern with `nargs` positional fields: one reverse per request.
+
+    >>> url_pattern("subscriptions:pre_order", 2).format(10000001, 5)
+    '/subscriptions/customers/10000001/pre-orders/5/'
+    """
+    markers = [str(9_876_543_210 + i) for i in range(nargs)]
+    url = reverse(name, args=markers).replace("{", "{{").replace("}", "}}")
+    for i, marker in enumerate(markers):
+        assert url.count(marker) == 1, (name, url)
+        url = url.replace(marker, f"{{{i}}}")
+    return url
+
+
+def customer_section_pattern() -> str:
+    return url_pattern("customers:detail") + "#section-subscriptions"
+
+
+def make_item(
+    *,
+    source: str,
+    label,
+    day: dt.date,
+    summary: str,
+    today: dt.date,
+    customer=None,
+    domain_id: int | None = None,
+    company_name: str | None = None,
+    url: str | None = None,
+    change_url: str = "",
+    ref: object = "",
+    deadline: dt.date | None = None,
+) -> ScheduledItem:
+    """A ScheduledItem for a source of another app (the built-in sources build theirs in bulk).
+
+    `customer` (or `domain_id` and `company_name`) says whose change it is; `url` defaults to the customer's
+    Subscriptions section; `ref` is the change's remote id, for a stable `uid`; `deadline` defaults to the day
+    before `day`.
+    """
+    if customer is not None:
+        domain_id, company_name = customer.domain_id, customer.company_name
+    deadline = deadline or day - ONE_DAY
+    return ScheduledItem(
+        date=day,
+        kind=source,
+        kind_label=str(label),
+        domain_id=domain_id,
+        company_name=company_name,
+        summary=summary,
+        url=url or customer_section_pattern().format(domain_id),
+        deadline=deadline,
+        deadline_soon=(deadline - today).days <= DEADLINE_SOON_DAYS,
+        change_url=change_url,
+        uid=f"{source}-{ref}" if ref != "" else f"{source}-{domain_id}-{day:%Y%m%d}",
+    )
+
+
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    first = month.replace(day=1)
+    return first, first.replace(day=pycalendar.monthrange(first.year, first.month)[1])
+
+
+def date_range(filters: ScheduleFilters, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The range shown: never before today (only upcoming changes); by default DEFAULT_HORIZON_DAYS long for
+    the agenda, and the whole month (within the date filters) for the calendar. Empty when start > end."""
+    start = max(filters.date_from or today, today)
+    if filters.month is None:
+        return start, filters.date_to or today + dt.timedelta(days=DEFAULT_HORIZON_DAYS)
+    first, last = month_bounds(filters.month)
+    return max(start, first), min(filters.date_to or last, last)
