@@ -43,5 +43,5 @@ class CustomersConfig(AppConfig):
                     order=10,
                 )
             ],
+            resyncs=resync.RESYNC,
         )
-        resync.register()

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 from celery import shared_task
 
-# The resync engine's tasks, re-exported so that the worker (which autodiscovers `<app>.tasks`) registers them.
-from portal.core.sync_tasks import resync_customer, resync_full
-
-__all__ = ["resync_customer", "resync_full"]
-
 
 @shared_task(name="customers.customer_delete", ignore_result=True)
 def customer_delete(operation_id: str) -> None:

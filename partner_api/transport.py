@@ -48,6 +48,19 @@ logger = logging.getLogger("partner_api.call")
 M = TypeVar("M", bound=pydantic.BaseModel)
 
 _answered: ContextVar[list[int] | None] = ContextVar("partner_api_answered", default=None)
+_sent: ContextVar[list[str] | None] = ContextVar("partner_api_sent", default=None)
+
+
+@contextmanager
+def requests_sent() -> Iterator[list[str]]:
+    """Collect the operationId of every request sent within the block (this thread or task only), each retry
+    and each attempt that got no answer included: what a caller that accounts for its calls must count."""
+    sent: list[str] = []
+    token = _sent.set(sent)
+    try:
+        yield sent
+    finally:
+        _sent.reset(token)
 
 
 @contextmanager
@@ -127,6 +140,8 @@ class Transport:
             if data is not None:
                 headers["Content-Type"] = "application/json; charset=UTF-8"
             started = time.perf_counter()
+            if (sent := _sent.get()) is not None:
+                sent.append(op_id)
             try:
                 response = self.session.request(
                     operation.method, url, params=params, data=data, headers=headers

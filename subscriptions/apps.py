@@ -35,5 +35,5 @@ class SubscriptionsConfig(AppConfig):
                 )
             ],
             schedule_sources=schedule.SOURCES,
+            resyncs=resync.RESYNC,
         )
-        resync.register()

@@ -56,7 +56,7 @@ def main() -> None:
             + [f"{partner.CACHE_PREFIX}:token:service:{scope}" for scope in ("partner", "partner.read")]
         )
         if os.environ.get("BENCH_WORKERS"):
-            sync.WORKERS_PER_OPERATION = int(os.environ["BENCH_WORKERS"])
+            sync.engine.WORKERS_PER_OPERATION = int(os.environ["BENCH_WORKERS"])
         if os.environ.get("BENCH_PROFILE"):
             import cProfile
 

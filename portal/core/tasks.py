@@ -1,4 +1,5 @@
-"""Celery tasks of the core app. Tasks are thin: they take ids and call services."""
+"""Celery tasks of the core app (the worker autodiscovers them): liveness and the resync engine's runs. Tasks
+are thin: they take ids and call services."""
 
 import socket
 
@@ -15,3 +16,27 @@ def ping() -> dict:
     beat = {"host": socket.gethostname(), "at": timezone.now().isoformat()}
     cache.set(WORKER_HEARTBEAT_KEY, beat, timeout=3600)
     return beat
+
+
+@shared_task(name="portal.core.sync.resync_full", ignore_result=True)
+def resync_full(run_id: int | None = None) -> None:
+    from portal.core import sync
+
+    try:
+        sync.resync_full(run_id=run_id)
+    except sync.SyncAlreadyRunning:
+        return
+
+
+@shared_task(name="portal.core.sync.resync_customer", ignore_result=True)
+def resync_customer(domain_id: int, skip: list[str] | None = None) -> None:
+    from portal.core import sync
+
+    sync.resync_customer(domain_id=domain_id, skip=skip or ())
+
+
+@shared_task(name="portal.core.sync.resync_partner_wide", ignore_result=True)
+def resync_partner_wide(name: str, params: dict, run_id: int | None = None) -> None:
+    from portal.core import sync
+
+    sync.resync_partner_wide(name=name, params=params, run_id=run_id)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import time
+from collections import Counter
 
 import pytest
+from django.utils import timezone
 
 from customers.models import Customer
 from partner_api.errors import NotFoundError
 from portal.core import sync
 from portal.core.models import SyncRun
+from portal.core.sync import engine
 from sandbox.testing import iter_pages, start_sandbox
 from tests.fixtures.portal_api import (
     portal_api,  # noqa: F401
@@ -28,7 +33,7 @@ def own_sandbox():
 
 @pytest.fixture
 def api(own_sandbox, portal_api, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(sync, "RETRY_BACKOFF_SECONDS", (0.05, 0.1, 0.2))
+    monkeypatch.setattr(engine, "RETRY_BACKOFF_SECONDS", (0.05, 0.1, 0.2))
     portal_api(own_sandbox)
     yield own_sandbox
     own_sandbox.clear_faults()
@@ -71,7 +76,7 @@ def _items_needed(domain_ids) -> dict[str, int]:
     client = get_client()
     out = {}
     for item_call in sync.item_calls():
-        parent = sync._calls[item_call.parent]
+        parent = next(c for c in sync.customer_calls() if c.operation_id == item_call.parent)
         total = 0
         for domain_id in domain_ids:
             with contextlib.suppress(NotFoundError):
@@ -187,7 +192,7 @@ def test_customers_whose_calls_keep_failing_are_recorded_and_skipped(api):
 
 
 def test_overlapping_full_runs_are_refused(api):
-    lock = sync._Lock(sync.LOCK_KEY, timeout=60)
+    lock = engine._Lock(sync.LOCK_KEY)
     assert lock.acquire()
     try:
         with pytest.raises(sync.SyncAlreadyRunning):
@@ -210,3 +215,117 @@ def test_one_customer_refresh_reads_only_that_customer(api):
     assert "listCustomers" not in run.calls
     logged = [r for r in api.requests() if r.get("operationId") != "issueToken"]
     assert all(str(domain_id) in r.get("path", str(domain_id)) for r in logged)
+
+
+def test_every_request_sent_is_counted_in_the_run_the_clients_own_retries_included(api, settings):
+    """The run's calls per operation equal the requests the sandbox received, request for request, while the
+    client retries 503s of reads on its own and the engine retries what still fails."""
+    settings.PARTNER_API_MAX_RETRIES = 2
+    reset_client_cache()
+    api.set_fault("getUsageStatus", errorRate=0.5, errorStatus=503)
+    api.set_fault("listSubscriptionPreOrders", errorRate=0.3, errorStatus=503)
+    api.clear_requests()
+    try:
+        run = sync.resync_full()
+    finally:
+        api.clear_faults()
+    log = api.requests(limit=100_000)
+    # Requests to operations of the API (not the token endpoint, not the sandbox's own admin pages).
+    received = Counter(r["operationId"] for r in log if r.get("operationId") not in (None, "", "issueToken"))
+    assert received["getUsageStatus"] > len(_sandbox_state(api))  # retries happened
+    assert dict(run.calls) == dict(received)
+
+
+def test_a_resync_whose_process_died_is_taken_over_within_minutes(api):
+    """A full run whose worker was killed holds a lock nobody renews and stays "running": once the lock has
+    lapsed (LOCK_TTL_SECONDS), a new request starts a run and closes the dead one as interrupted."""
+    from django.core.cache import cache
+
+    dead = SyncRun.objects.create(kind=sync.FULL, scope="all")
+    long_ago = timezone.now() - dt.timedelta(seconds=sync.QUEUED_GRACE_SECONDS + 1)
+    SyncRun.objects.filter(pk=dead.pk).update(started_at=long_ago)
+    cache.add(sync.LOCK_KEY, "a-worker-that-was-killed", timeout=2)
+    # While the dead holder's lock lives, nothing new starts.
+    assert sync.resync_full_request(user=None) == (dead, False)
+    time.sleep(2.2)  # the lock's time to live; the real one is LOCK_TTL_SECONDS
+    run, created = sync.resync_full_request(user=None)
+    assert created and run.pk != dead.pk
+    dead.refresh_from_db()
+    assert dead.status == SyncRun.Status.FAILED and dead.finished_at is not None
+    assert "Interrupted" in dead.errors[0]["error"]
+
+
+def test_the_running_lock_is_renewed_while_the_run_lives_and_lapses_when_it_dies(api, monkeypatch):
+    from django.core.cache import cache
+
+    lock = engine._Lock("portal:test-lock", ttl=1)
+    assert lock.acquire()
+    try:
+        time.sleep(2.5)  # more than twice its time to live: alive only because the heartbeat renews it
+        assert cache.get("portal:test-lock") == lock.token
+        assert not engine._Lock("portal:test-lock", ttl=1).acquire()
+    finally:
+        lock.release()
+    assert cache.get("portal:test-lock") is None
+    # A holder that dies stops renewing: simulate it by stopping the heartbeat without releasing.
+    dying = engine._Lock("portal:test-lock", ttl=1)
+    assert dying.acquire()
+    dying._stop.set()
+    time.sleep(1.5)
+    assert engine._Lock("portal:test-lock", ttl=1).acquire()
+
+
+def _last_closed_month(sandbox) -> dict[str, int]:
+    today = dt.date.fromisoformat(sandbox.clock()["today"])
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    return {"year": last.year, "month": last.month}
+
+
+@pytest.fixture
+def invoice_walk():
+    """A PartnerWide declaration as billing will make it, with a store that keeps what it was handed."""
+    from portal.core.contrib import contribute
+
+    stored: list[tuple[dict, list]] = []
+    contribute(
+        "tests",
+        resyncs=[
+            sync.PartnerWide(
+                name="tests.invoice_details",
+                operation_id="listInvoiceDetails",
+                store=lambda params, items, synced_at: stored.append((dict(params), items)),
+                items_of=lambda page: page.invoice_details,
+                cursor_of=lambda page: page.response_meta_data and page.response_meta_data.next_cursor,
+                count=20,
+            )
+        ],
+    )
+    yield stored
+    contribute("tests", resyncs=[])
+
+
+def test_a_partner_wide_walk_reads_every_page_then_stores_them_at_once(api, invoice_walk):
+    month = _last_closed_month(api)
+    client = api.client("partner.read", validate=False)
+    expected = list(iter_pages(client, "/partners/invoice-details", "invoiceDetails", count=20, **month))
+    assert len(expected) > 20  # more than one page
+    api.clear_requests()
+    run = sync.resync_partner_wide(name="tests.invoice_details", params=month)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.errors
+    [(params, items)] = invoice_walk
+    assert params == month and len(items) == len(expected)
+    pages = -(-len(expected) // 20)
+    assert run.calls == {"listInvoiceDetails": pages} and run.done == pages
+    sent = [r for r in api.requests(limit=10_000) if r.get("operationId") == "listInvoiceDetails"]
+    assert len(sent) == pages
+
+
+def test_a_partner_wide_walk_that_does_not_complete_stores_nothing(api, invoice_walk):
+    month = _last_closed_month(api)
+    api.set_fault("listInvoiceDetails", errorRate=1.0, errorStatus=503)
+    try:
+        run = sync.resync_partner_wide(name="tests.invoice_details", params=month)
+    finally:
+        api.clear_faults()
+    assert run.status == SyncRun.Status.FAILED
+    assert invoice_walk == []

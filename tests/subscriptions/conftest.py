@@ -21,9 +21,9 @@ def own_sandbox():
 @pytest.fixture
 def portal_on_sandbox(own_sandbox, portal_api, monkeypatch):
     """The portal pointed at this module's sandbox (`portal_api`), with short resync retry back-offs."""
-    from portal.core import sync
+    from portal.core.sync import engine
 
-    monkeypatch.setattr(sync, "RETRY_BACKOFF_SECONDS", (0.05, 0.1, 0.2))
+    monkeypatch.setattr(engine, "RETRY_BACKOFF_SECONDS", (0.05, 0.1, 0.2))
     return portal_api(own_sandbox)
 
 

@@ -1,29 +1,20 @@
-"""The resync engine: copies the Partner API into the cache tables, declared in one place.
-
-Apps declare what to read; the engine decides when and how:
-
-* one **customer source** (the customers app): how to walk `listCustomers` page by page and store each page,
-  how to read and store one customer (`getCustomer`), and what to do with customers the listing no longer
-  returns (mark them removed);
-* any number of **per-customer calls** (`register_customer_call`): an operationId, a `fetch(client,
-  domain_id)` that only calls the client, and a `store(domain_id, result, synced_at)` that only writes the
-  cache. Two apps that need the same operation register two stores for one fetch: the call is made once and
-  both stores receive its result, so nothing is fetched twice. Each registration may give its own
-  `on_not_found(domain_id, synced_at)`, called when the API answers 404 for that customer;
-* any number of **per-item calls** (`register_item_call`): a call made once per item that a per-customer
-  call's result lists (e.g. `getSubscriptionReservation` once per subscription of `listSubscriptions`).
-  It runs after its parent call succeeded, with the parent's result; a 404 for an item means "nothing there"
-  (the item maps to None), and the store receives every item's answer at once, so it can drop what vanished.
+"""The resync engine: copies the Partner API into the cache tables, as the apps declared (declarations.py).
 
 Guarantees of a run:
 
-* **overlap-guarded**: a full resync holds a cache lock (Redis in production); a second one refuses to start;
+* **calls made = calls needed**: each declared operation is called once per customer (or item, or page);
+  two stores of one operation share one call;
+* **overlap-guarded**: a full resync holds a lock in the shared cache (Redis in production) with a short
+  time-to-live that a heartbeat thread renews while the run lives. A run whose process died (kill -9, lost
+  machine) stops renewing it, so its lock lapses within LOCK_TTL_SECONDS and the next resync takes over,
+  closing the dead run as interrupted;
 * **idempotent**: stores upsert by remote id, so running twice leaves the same cache;
 * **bounded by the rate limit, concurrent across operations**: each operation has its own small thread pool;
   the client's limiter paces each operation, so independent operations proceed side by side;
 * **fault tolerant**: retryable errors are retried with backoff; a customer whose calls still fail is recorded
   in the run's errors and skipped, never stopping the run;
-* **recorded**: a `SyncRun` with total/done, counts, calls per operation, errors and duration.
+* **recorded**: a `SyncRun` with total/done, counts, errors, duration, and every request sent per operation
+  (the client's own retries included: counted where the client sends them, `partner_api.transport.requests_sent`).
 
 Threads only call the API; every database write happens in the thread that runs the engine.
 """
@@ -32,26 +23,37 @@ from __future__ import annotations
 
 import logging
 import queue
+import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connections, transaction
 from django.utils import timezone
 
 from partner_api.errors import NotFoundError, PartnerApiError, RateLimitedError
+from partner_api.transport import requests_sent
 from portal.core.models import SyncRun
+from portal.core.sync.declarations import (
+    CustomerCall,
+    CustomerListing,
+    PartnerWide,
+    PerItem,
+    customer_calls,
+    customer_listing,
+    item_calls,
+    partner_wide,
+)
 
 logger = logging.getLogger(__name__)
 
 FULL = "full"
 CUSTOMER = "customer"
+PARTNER = "partner"
 
 #: Retries of a retryable error (on top of the client's own), and the waits between them (seconds).
 RETRY_ATTEMPTS = 3
@@ -60,129 +62,16 @@ RETRY_BACKOFF_SECONDS = (1.0, 3.0, 9.0)
 WORKERS_PER_OPERATION = 4
 #: Progress is written to the SyncRun at most this often (seconds).
 PROGRESS_EVERY = 0.5
-#: A "running" run older than this without a lock is considered interrupted.
 LOCK_KEY = "portal:resync:full"
+#: The full-resync lock lapses this long after its holder stopped renewing it (its process died); the
+#: heartbeat renews it every third of that.
+LOCK_TTL_SECONDS = 120
+#: A full run requested (queued) but not started by a worker within this long is considered lost.
+QUEUED_GRACE_SECONDS = 15 * 60
 
 
 class SyncAlreadyRunning(Exception):
     """A full resync is already in progress; the new one was not started."""
-
-
-# --- Registry --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CustomerSource:
-    """The root of every resync: the customer listing (registered once, by the customers app)."""
-
-    list_operation_id: str
-    #: fetch_page(client, cursor) -> (items, next cursor or None); called with cursor None first.
-    fetch_page: Callable[[Any, str | None], tuple[list[Any], str | None]]
-    store_page: Callable[[list[Any], Any], list[int]]
-    mark_removed: Callable[[set[int], Any], int]
-    get_operation_id: str
-    fetch_one: Callable[[Any, int], Any]
-    store_one: Callable[[Any, Any], None]
-    mark_one_removed: Callable[[int, Any], None]
-    #: Which domain ids get per-customer calls in a full run (e.g. not the removed ones).
-    needs_calls: Callable[[int], bool] = lambda domain_id: True
-
-
-@dataclass
-class CustomerCall:
-    operation_id: str
-    fetch: Callable[[Any, int], Any]
-    stores: list[tuple[str, Callable[[int, Any, Any], None]]] = field(default_factory=list)
-    #: Called instead of the stores when the API answers 404 for this customer's sub-resource (per store).
-    not_found: list[tuple[str, Callable[[int, Any], None]]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ItemCall:
-    """A call made once per item listed by a per-customer call (its `parent`), after the parent succeeded."""
-
-    name: str
-    operation_id: str
-    parent: str
-    #: items(parent_result) -> the items (ids) to call for, e.g. the subscription ids of listSubscriptions.
-    items: Callable[[Any], list[Any]]
-    #: fetch(client, domain_id, item) -> result; only calls the client. NotFoundError means "none for it".
-    fetch: Callable[[Any, int, Any], Any]
-    #: store(domain_id, {item: result or None}, synced_at); only writes the cache.
-    store: Callable[[int, dict[Any, Any], Any], None]
-
-
-_source: CustomerSource | None = None
-_calls: dict[str, CustomerCall] = {}
-_item_calls: dict[str, ItemCall] = {}
-
-
-def register_customer_source(source: CustomerSource) -> None:
-    global _source
-    _source = source
-
-
-def register_customer_call(
-    *,
-    name: str,
-    operation_id: str,
-    fetch: Callable[[Any, int], Any],
-    store: Callable[[int, Any, Any], None],
-    on_not_found: Callable[[int, Any], None] | None = None,
-) -> None:
-    """Declare a per-customer call. `name` identifies the store (re-registering the same name replaces it).
-
-    The first registration of an operationId provides its `fetch`; later ones add their store (and their
-    `on_not_found`) to it.
-    """
-    call = _calls.get(operation_id)
-    if call is None:
-        call = _calls[operation_id] = CustomerCall(operation_id=operation_id, fetch=fetch)
-    call.stores = [(n, s) for n, s in call.stores if n != name] + [(name, store)]
-    call.not_found = [(n, f) for n, f in call.not_found if n != name]
-    if on_not_found is not None:
-        call.not_found.append((name, on_not_found))
-
-
-def register_item_call(
-    *,
-    name: str,
-    operation_id: str,
-    parent: str,
-    items: Callable[[Any], list[Any]],
-    fetch: Callable[[Any, int, Any], Any],
-    store: Callable[[int, dict[Any, Any], Any], None],
-) -> None:
-    """Declare a per-item call (one per item of the per-customer call `parent`). Re-registering replaces it."""
-    _item_calls[operation_id] = ItemCall(
-        name=name, operation_id=operation_id, parent=parent, items=items, fetch=fetch, store=store
-    )
-
-
-def customer_calls() -> list[CustomerCall]:
-    return list(_calls.values())
-
-
-def item_calls() -> list[ItemCall]:
-    return list(_item_calls.values())
-
-
-def customer_source() -> CustomerSource:
-    if _source is None:
-        raise RuntimeError("No customer source is registered (the customers app registers it in ready()).")
-    return _source
-
-
-def calls_needed(*, customers: int, list_pages: int, items: dict[str, int] | None = None) -> dict[str, int]:
-    """The calls one full resync needs: every listing page, each per-customer call once per customer, and
-    each per-item call once per item (`items`: operationId -> how many items its parent lists in all)."""
-    out = {customer_source().list_operation_id: list_pages}
-    for call in customer_calls():
-        out[call.operation_id] = customers
-    for item_call in item_calls():
-        if (items or {}).get(item_call.operation_id):
-            out[item_call.operation_id] = items[item_call.operation_id]
-    return out
 
 
 # --- Running ---------------------------------------------------------------------------------------------
@@ -225,20 +114,27 @@ def _describe(exc: BaseException) -> str:
 
 
 def _with_retries(fn: Callable[[], Any], attempts_log: list[int]) -> Any:
-    """Run one API call, retrying retryable errors with backoff. Runs in a worker thread; no DB access."""
+    """Run one API call, retrying retryable errors with backoff. Runs in a worker thread; no DB access.
+
+    `attempts_log[0]` becomes the number of requests sent: this loop's attempts and the client's own retries
+    (429, 5xx of a read, a refreshed token) alike.
+    """
     attempt = 0
-    while True:
-        attempt += 1
-        attempts_log[0] = attempt
+    with requests_sent() as sent:
         try:
-            return fn()
-        except PartnerApiError as exc:
-            if not exc.retryable or attempt > RETRY_ATTEMPTS:
-                raise
-            wait_for = RETRY_BACKOFF_SECONDS[min(attempt - 1, len(RETRY_BACKOFF_SECONDS) - 1)]
-            if isinstance(exc, RateLimitedError) and exc.retry_after:
-                wait_for = max(wait_for, min(exc.retry_after, 65.0))
-            time.sleep(wait_for)
+            while True:
+                attempt += 1
+                try:
+                    return fn()
+                except PartnerApiError as exc:
+                    if not exc.retryable or attempt > RETRY_ATTEMPTS:
+                        raise
+                    wait_for = RETRY_BACKOFF_SECONDS[min(attempt - 1, len(RETRY_BACKOFF_SECONDS) - 1)]
+                    if isinstance(exc, RateLimitedError) and exc.retry_after:
+                        wait_for = max(wait_for, min(exc.retry_after, 65.0))
+                    time.sleep(wait_for)
+        finally:
+            attempts_log[0] = len(sent)
 
 
 def _threaded(fn: Callable[[], Any]) -> tuple[Any, int]:
@@ -284,7 +180,7 @@ class _Fanout:
     """
 
     def __init__(
-        self, client: Any, recorder: _Recorder, calls: list[CustomerCall], items: list[ItemCall] = ()
+        self, client: Any, recorder: _Recorder, calls: list[CustomerCall], items: list[PerItem] = ()
     ) -> None:
         self.client = client
         self.rec = recorder
@@ -295,7 +191,7 @@ class _Fanout:
             op: ThreadPoolExecutor(WORKERS_PER_OPERATION, thread_name_prefix=f"sync-{op}")
             for op in [c.operation_id for c in calls] + [i.operation_id for i in self.item_calls]
         }
-        self.pending: dict[Future, tuple[CustomerCall | ItemCall, int]] = {}
+        self.pending: dict[Future, tuple[CustomerCall | PerItem, int]] = {}
         self.completed: queue.SimpleQueue[Future] = queue.SimpleQueue()
         self.remaining: Counter[int] = Counter()
 
@@ -330,7 +226,7 @@ class _Fanout:
             with transaction.atomic():
                 for future in batch:
                     call, domain_id = self.pending.pop(future)
-                    if isinstance(call, ItemCall):
+                    if isinstance(call, PerItem):
                         self._finish_items(future, call, domain_id)
                     else:
                         self._finish(future, call, domain_id)
@@ -350,12 +246,13 @@ class _Fanout:
             result, attempts = future.result()
         except NotFoundError as exc:
             self.rec.calls[call.operation_id] += getattr(exc, "sync_attempts", 1)
-            if call.not_found:
-                for name, handler in call.not_found:
+            handlers = [d for d in call.declarations if d.on_not_found is not None]
+            if handlers:
+                for declaration in handlers:
                     self._store(
-                        f"{call.operation_id}:{name}",
+                        f"{call.operation_id}:{declaration.name}",
                         domain_id,
-                        lambda handler=handler: handler(domain_id, synced_at),
+                        lambda d=declaration: d.on_not_found(domain_id, synced_at),
                     )
                 self.rec.counts[f"{call.operation_id}_not_found"] += 1
             else:
@@ -365,11 +262,11 @@ class _Fanout:
             self.rec.error(operation_id=call.operation_id, exc=exc, domain_id=domain_id)
         else:
             self.rec.calls[call.operation_id] += attempts
-            for name, store in call.stores:
+            for declaration in call.declarations:
                 self._store(
-                    f"{call.operation_id}:{name}",
+                    f"{call.operation_id}:{declaration.name}",
                     domain_id,
-                    lambda store=store: store(domain_id, result, synced_at),
+                    lambda d=declaration: d.store(domain_id, result, synced_at),
                 )
             self.rec.counts[call.operation_id] += 1
             for item_call in self.item_calls:
@@ -377,7 +274,7 @@ class _Fanout:
                     self._submit_items(item_call, domain_id, result, synced_at)
         self._one_done(domain_id)
 
-    def _submit_items(self, item_call: ItemCall, domain_id: int, parent_result: Any, synced_at) -> None:
+    def _submit_items(self, item_call: PerItem, domain_id: int, parent_result: Any, synced_at) -> None:
         items = list(item_call.items(parent_result))
         if not items:
             self._store(
@@ -392,7 +289,7 @@ class _Fanout:
         self._track(future, item_call, domain_id)
         self.remaining[domain_id] += 1
 
-    def _finish_items(self, future: Future, item_call: ItemCall, domain_id: int) -> None:
+    def _finish_items(self, future: Future, item_call: PerItem, domain_id: int) -> None:
         synced_at = timezone.now()
         try:
             results, calls = future.result()
@@ -435,21 +332,48 @@ def _finish_run(rec: _Recorder, status: SyncRun.Status) -> SyncRun:
 
 
 class _Lock:
-    """A lock in the shared cache (Redis in production), released only by its holder."""
+    """A lock in the shared cache (Redis in production), released only by its holder.
 
-    def __init__(self, key: str, timeout: int) -> None:
-        self.key, self.timeout, self.token = key, timeout, uuid.uuid4().hex
+    It lives LOCK_TTL_SECONDS unless renewed: while held, a heartbeat thread renews it every third of that, so
+    a holder that dies (kill -9) leaves a lock that lapses within minutes instead of blocking every resync.
+    """
+
+    def __init__(self, key: str, ttl: int = LOCK_TTL_SECONDS) -> None:
+        self.key, self.ttl, self.token = key, ttl, uuid.uuid4().hex
+        self._stop = threading.Event()
+        self._heartbeat: threading.Thread | None = None
 
     def acquire(self) -> bool:
-        return cache.add(self.key, self.token, self.timeout)
+        if not cache.add(self.key, self.token, self.ttl):
+            return False
+        self._heartbeat = threading.Thread(target=self._renew, name=f"lock-{self.key}", daemon=True)
+        self._heartbeat.start()
+        return True
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self.ttl / 3):
+            if cache.get(self.key) != self.token or not cache.touch(self.key, self.ttl):
+                return
 
     def release(self) -> None:
+        self._stop.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join(timeout=5)
         if cache.get(self.key) == self.token:
             cache.delete(self.key)
 
 
 def full_resync_running() -> bool:
     return cache.get(LOCK_KEY) is not None
+
+
+def _interrupted(runs, why: str) -> int:
+    """Close runs whose process is gone (they hold no lock), saying so on the Sync page."""
+    return runs.update(
+        status=SyncRun.Status.FAILED,
+        finished_at=timezone.now(),
+        errors=[{"operation": "", "error": why}],
+    )
 
 
 def resync_full(*, run_id: int | None = None, user=None) -> SyncRun:
@@ -460,28 +384,27 @@ def resync_full(*, run_id: int | None = None, user=None) -> SyncRun:
     """
     from portal.core.partner import get_client
 
-    source = customer_source()
-    lock = _Lock(LOCK_KEY, timeout=int(getattr(settings, "CELERY_TASK_TIME_LIMIT", 3600)))
+    listing = customer_listing()
+    lock = _Lock(LOCK_KEY)
     run = SyncRun.objects.filter(pk=run_id).first() if run_id else None
     if not lock.acquire():
         if run is not None and run.finished_at is None:
-            run.status, run.finished_at = SyncRun.Status.FAILED, timezone.now()
-            run.errors = [{"operation": "", "error": "Another full resync was already running."}]
-            run.save(update_fields=["status", "finished_at", "errors"])
+            _interrupted(SyncRun.objects.filter(pk=run.pk), "Another full resync was already running.")
         raise SyncAlreadyRunning("A full resync is already running.")
     try:
-        # Runs left "running" by a process that died hold no lock any more: close them.
-        SyncRun.objects.filter(kind=FULL, finished_at=None).exclude(pk=getattr(run, "pk", None)).update(
-            status=SyncRun.Status.FAILED, finished_at=timezone.now()
+        # Runs left "running" by a process that died hold no lock any more: this run takes over.
+        _interrupted(
+            SyncRun.objects.filter(kind=FULL, finished_at=None).exclude(pk=getattr(run, "pk", None)),
+            "Interrupted: the process running it stopped; a later resync took over.",
         )
         if run is None:
             run = SyncRun.objects.create(kind=FULL, scope="all", triggered_by=user)
-        return _run_full(run, source, get_client())
+        return _run_full(run, listing, get_client())
     finally:
         lock.release()
 
 
-def _run_full(run: SyncRun, source: CustomerSource, client: Any) -> SyncRun:
+def _run_full(run: SyncRun, source: CustomerListing, client: Any) -> SyncRun:
     rec = _Recorder(run)
     fanout = _Fanout(client, rec, customer_calls(), item_calls())
     seen: set[int] = set()
@@ -494,10 +417,10 @@ def _run_full(run: SyncRun, source: CustomerSource, client: Any) -> SyncRun:
             try:
                 items, next_cursor = _with_retries(lambda c=cursor: source.fetch_page(client, c), attempts)
             except PartnerApiError as exc:
-                rec.calls[source.list_operation_id] += attempts[0]
-                rec.error(operation_id=source.list_operation_id, exc=exc)
+                rec.calls[source.operation_id] += attempts[0]
+                rec.error(operation_id=source.operation_id, exc=exc)
                 break
-            rec.calls[source.list_operation_id] += attempts[0]
+            rec.calls[source.operation_id] += attempts[0]
             with transaction.atomic():
                 ids = source.store_page(items, timezone.now())
             rec.counts["customers"] += len(ids)
@@ -506,10 +429,7 @@ def _run_full(run: SyncRun, source: CustomerSource, client: Any) -> SyncRun:
                     continue
                 seen.add(domain_id)
                 run.total += 1
-                if source.needs_calls(domain_id):
-                    fanout.submit(domain_id)
-                else:
-                    run.done += 1
+                fanout.submit(domain_id)
             fanout.drain(block=False)
             rec.save()
             if not next_cursor:
@@ -517,7 +437,7 @@ def _run_full(run: SyncRun, source: CustomerSource, client: Any) -> SyncRun:
                 break
             if next_cursor in cursors_seen:
                 rec.error(
-                    operation_id=source.list_operation_id,
+                    operation_id=source.operation_id,
                     exc=RuntimeError("The listing returned the same cursor twice; stopped."),
                 )
                 break
@@ -528,7 +448,7 @@ def _run_full(run: SyncRun, source: CustomerSource, client: Any) -> SyncRun:
         fanout.close()
     if listing_complete:
         with transaction.atomic():
-            rec.counts["removed"] += source.mark_removed(seen, timezone.now())
+            rec.counts["removed"] += source.remove_missing(seen, timezone.now())
         status = SyncRun.Status.PARTIAL if rec.errors else SyncRun.Status.SUCCEEDED
     else:
         status = SyncRun.Status.FAILED
@@ -539,7 +459,7 @@ def resync_customer(*, domain_id: int, user=None, skip: Iterable[str] = ()) -> S
     """Read one customer and its per-customer calls again (operations in `skip` are not called)."""
     from portal.core.partner import get_client
 
-    source = customer_source()
+    source = customer_listing()
     skip = set(skip)
     run = SyncRun.objects.create(kind=CUSTOMER, scope=str(domain_id), triggered_by=user, total=1)
     rec = _Recorder(run)
@@ -578,24 +498,106 @@ def resync_customer(*, domain_id: int, user=None, skip: Iterable[str] = ()) -> S
     return _finish_run(rec, SyncRun.Status.PARTIAL if rec.errors else SyncRun.Status.SUCCEEDED)
 
 
+# --- Partner-wide walks (billing) -------------------------------------------------------------------------
+
+
+def resync_partner_wide(
+    *, name: str, params: Mapping[str, Any], run_id: int | None = None, user=None
+) -> SyncRun:
+    """Walk every page of the declared PartnerWide call `name` for `params` (e.g. {"year": 2026, "month": 10}),
+    then hand every item to its store at once, in one transaction; a walk that did not complete stores
+    nothing, so what was stored before stays whole. Recorded as a SyncRun of kind "partner"."""
+    from portal.core.partner import get_client
+
+    declaration: PartnerWide = partner_wide(name)
+    scope = f"{name}:" + ",".join(f"{k}={v}" for k, v in sorted(params.items()))
+    run = SyncRun.objects.filter(pk=run_id).first() if run_id else None
+    if run is None:
+        run = SyncRun.objects.create(kind=PARTNER, scope=scope, triggered_by=user)
+    rec = _Recorder(run)
+    client = get_client()
+    items: list[Any] = []
+    cursor: str | None = None
+    cursors_seen: set[str] = set()
+    while True:
+        attempts = [0]
+        try:
+            page = _with_retries(lambda c=cursor: declaration.fetch_page(client, params, c), attempts)
+        except PartnerApiError as exc:
+            rec.calls[declaration.operation_id] += attempts[0]
+            rec.error(operation_id=declaration.operation_id, exc=exc)
+            return _finish_run(rec, SyncRun.Status.FAILED)
+        rec.calls[declaration.operation_id] += attempts[0]
+        run.done += 1
+        items.extend(declaration.items_of(page))
+        rec.save()
+        cursor = declaration.cursor_of(page)
+        if not cursor:
+            break
+        if cursor in cursors_seen:
+            rec.error(
+                operation_id=declaration.operation_id,
+                exc=RuntimeError("The listing returned the same cursor twice; stopped."),
+            )
+            return _finish_run(rec, SyncRun.Status.FAILED)
+        cursors_seen.add(cursor)
+    run.total = run.done
+    try:
+        with transaction.atomic():
+            declaration.store(params, items, timezone.now())
+    except Exception as exc:
+        logger.exception("resync store %s failed", declaration.name)
+        rec.error(operation_id=f"{declaration.operation_id}:{declaration.name}", exc=exc)
+        return _finish_run(rec, SyncRun.Status.FAILED)
+    rec.counts[declaration.operation_id] = len(items)
+    return _finish_run(rec, SyncRun.Status.SUCCEEDED)
+
+
 # --- Requests from pages and services (enqueue on commit) ---------------------------------------------
 
 
+def _live(run: SyncRun) -> bool:
+    """Whether an unfinished full run is still alive: running under the lock, or queued a short while ago."""
+    if full_resync_running():
+        return True
+    return (timezone.now() - run.started_at).total_seconds() < QUEUED_GRACE_SECONDS
+
+
 def resync_full_request(*, user) -> tuple[SyncRun, bool]:
-    """Record a full run and enqueue it, unless one is already queued or running (then return that one)."""
-    from portal.core import sync_tasks
+    """Record a full run and enqueue it, unless a live one is already queued or running (then return that
+    one). A run whose process died, or that no worker picked up in time, no longer blocks a new one."""
+    from portal.core import tasks
 
     current = SyncRun.objects.filter(kind=FULL, finished_at=None).order_by("-started_at").first()
-    if current is not None or full_resync_running():
-        return current, False
+    if current is not None:
+        if _live(current):
+            return current, False
+        _interrupted(
+            SyncRun.objects.filter(pk=current.pk),
+            "Interrupted: the process running it stopped or never started.",
+        )
+    elif full_resync_running():
+        return None, False
     run = SyncRun.objects.create(kind=FULL, scope="all", triggered_by=user)
-    transaction.on_commit(lambda: sync_tasks.resync_full.delay(run_id=run.pk))
+    transaction.on_commit(lambda: tasks.resync_full.delay(run_id=run.pk))
     return run, True
+
+
+def resync_partner_wide_request(*, name: str, params: Mapping[str, Any], user=None) -> SyncRun:
+    """Record a partner-wide walk and enqueue it (e.g. "Fetch this month now")."""
+    from portal.core import tasks
+
+    scope = f"{name}:" + ",".join(f"{k}={v}" for k, v in sorted(params.items()))
+    run = SyncRun.objects.create(kind=PARTNER, scope=scope, triggered_by=user)
+    transaction.on_commit(
+        lambda: tasks.resync_partner_wide.delay(name=name, params=dict(params), run_id=run.pk)
+    )
+    return run
 
 
 def resync_customer_request(*, domain_id: int, skip: Iterable[str] = ()) -> None:
     """Refresh one customer in the background once the current transaction commits."""
-    from portal.core import sync_tasks
+    from portal.core import tasks
 
     skip = sorted(set(skip))
-    transaction.on_commit(lambda: sync_tasks.resync_customer.delay(domain_id=domain_id, skip=skip))
+    transaction.on_commit(lambda: tasks.resync_customer.delay(domain_id=domain_id, skip=skip))

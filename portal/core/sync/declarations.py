@@ -1,0 +1,174 @@
+"""What apps declare to the resync engine: the calls it makes for them, as data.
+
+An app contributes a list of declarations from its AppConfig.ready()
+(`contribute(self.label, resyncs=[...])`, see portal/core/contrib.py). The engine (engine.py) reads them all
+and decides when and how to make the calls. Four kinds:
+
+* `CustomerListing`: the root of every resync, declared once (by the customers app): the paged customer
+  listing, the one-customer read, and what to do with customers the listing no longer returns.
+* `PerCustomer`: one call per customer (e.g. `getUsageStatus`). Two apps that need the same operation
+  declare two stores for it; the call is made once and both stores receive its result.
+* `PerItem`: one call per item that a per-customer call's result lists (e.g. `getSubscriptionReservation` once
+  per subscription of `listSubscriptions`); a 404 for an item means "nothing there".
+* `PartnerWide`: a cursor walk over the whole partner account, not per customer (billing's `listInvoices`,
+  `listInvoiceDetails`): every page of one set of parameters is read first, and the store receives them all
+  at once, only when the walk completed, so a failed walk leaves the stored data as it was.
+
+The client method of an operation is found by the client's own naming rule (`createSubscriptionPreOrder` →
+`create_subscription_pre_order`); a declaration gives `fetch` only where the call needs more than that.
+Stores are the app's service functions: they run in the engine's thread, inside a transaction, and only write
+the cache.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from portal.core.contrib import contributions
+
+
+def method_name(operation_id: str) -> str:
+    """The client method of an operationId (partner_api/client.py names them so)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
+
+
+@dataclass(frozen=True)
+class CustomerListing:
+    """The customer listing, root of every resync."""
+
+    operation_id: str
+    #: fetch_page(client, cursor) -> (items, next cursor or None); called with cursor None first.
+    fetch_page: Callable[[Any, str | None], tuple[list[Any], str | None]]
+    #: store_page(items, synced_at) -> the domain ids stored.
+    store_page: Callable[[list[Any], Any], list[int]]
+    #: remove_missing(seen domain ids, removed_at) -> how many were marked removed (after a complete listing).
+    remove_missing: Callable[[set[int], Any], int]
+    get_operation_id: str
+    store_one: Callable[[Any, Any], None]
+    mark_one_removed: Callable[[int, Any], None]
+
+    def fetch_one(self, client: Any, domain_id: int) -> Any:
+        return getattr(client, method_name(self.get_operation_id))(domain_id=domain_id)
+
+
+@dataclass(frozen=True)
+class PerCustomer:
+    """One call per customer; `store(domain_id, result, synced_at)`."""
+
+    name: str
+    operation_id: str
+    store: Callable[[int, Any, Any], None]
+    #: Called instead of `store` when the API answers 404 for this customer: on_not_found(domain_id, synced_at).
+    on_not_found: Callable[[int, Any], None] | None = None
+
+    def fetch(self, client: Any, domain_id: int) -> Any:
+        return getattr(client, method_name(self.operation_id))(domain_id=domain_id)
+
+
+@dataclass(frozen=True)
+class PerItem:
+    """One call per item the per-customer call `parent` lists; `store(domain_id, {item: result or None},
+    synced_at)` receives every item's answer at once (so it can drop what vanished)."""
+
+    name: str
+    operation_id: str
+    parent: str
+    #: items(parent_result) -> the ids to call for.
+    items: Callable[[Any], list[Any]]
+    #: The client argument that takes the item's id (e.g. "subscription_id").
+    item_arg: str
+    store: Callable[[int, dict[Any, Any], Any], None]
+
+    def fetch(self, client: Any, domain_id: int, item: Any) -> Any:
+        return getattr(client, method_name(self.operation_id))(domain_id=domain_id, **{self.item_arg: item})
+
+
+@dataclass(frozen=True)
+class PartnerWide:
+    """A cursor walk over the whole partner account for one set of parameters (e.g. a usage month).
+
+    `store(params, items, synced_at)` receives every item of the walk, once it completed; `items_of(page)` and
+    `cursor_of(page)` read a page of the client's reply. `count` is the page size asked for.
+    """
+
+    name: str
+    operation_id: str
+    store: Callable[[Mapping[str, Any], list[Any], Any], Any]
+    items_of: Callable[[Any], list[Any]]
+    cursor_of: Callable[[Any], str | None] = lambda page: None
+    count: int | None = None
+    #: Fixed arguments of every call (besides the run's own parameters).
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+
+    def fetch_page(self, client: Any, params: Mapping[str, Any], cursor: str | None) -> Any:
+        args = {**self.fixed, **params}
+        if self.count is not None:
+            args["count"] = self.count
+        if cursor:
+            args["cursor"] = cursor
+        return getattr(client, method_name(self.operation_id))(**args)
+
+
+Declaration = CustomerListing | PerCustomer | PerItem | PartnerWide
+
+
+# --- Reading the declarations (the engine's view) -----------------------------------------------------------
+
+
+@dataclass
+class CustomerCall:
+    """A per-customer operation with every store declared for it (the call is made once for all)."""
+
+    operation_id: str
+    declarations: list[PerCustomer]
+
+    def fetch(self, client: Any, domain_id: int) -> Any:
+        return self.declarations[0].fetch(client, domain_id)
+
+
+def _declared(kind: type) -> list:
+    return [d for d in contributions("resyncs") if isinstance(d, kind)]
+
+
+def customer_listing() -> CustomerListing:
+    found = _declared(CustomerListing)
+    if len(found) != 1:
+        raise RuntimeError(
+            f"Exactly one CustomerListing must be declared (the customers app's); found {len(found)}."
+        )
+    return found[0]
+
+
+def customer_calls() -> list[CustomerCall]:
+    calls: dict[str, CustomerCall] = {}
+    for declaration in _declared(PerCustomer):
+        calls.setdefault(
+            declaration.operation_id, CustomerCall(declaration.operation_id, [])
+        ).declarations.append(declaration)
+    return list(calls.values())
+
+
+def item_calls() -> list[PerItem]:
+    return _declared(PerItem)
+
+
+def partner_wide(name: str) -> PartnerWide:
+    for declaration in _declared(PartnerWide):
+        if declaration.name == name:
+            return declaration
+    raise KeyError(f"No PartnerWide resync named {name!r} is declared.")
+
+
+def calls_needed(*, customers: int, list_pages: int, items: dict[str, int] | None = None) -> dict[str, int]:
+    """The calls one full resync needs: every listing page, each per-customer call once per customer, and
+    each per-item call once per item (`items`: operationId -> how many items its parent lists in all)."""
+    out = {customer_listing().operation_id: list_pages}
+    for call in customer_calls():
+        out[call.operation_id] = customers
+    for item_call in item_calls():
+        if (items or {}).get(item_call.operation_id):
+            out[item_call.operation_id] = items[item_call.operation_id]
+    return out
