@@ -7,7 +7,7 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from customers import resync, selectors
+        from customers import changes, resync, selectors
         from portal.core.access import Perm
         from portal.core.contrib import contribute
         from portal.core.dashboard import Figure
@@ -44,4 +44,5 @@ class CustomersConfig(AppConfig):
                 )
             ],
             resyncs=resync.RESYNC,
+            changes=changes.CHANGES,
         )

@@ -37,13 +37,14 @@ from partner_api.errors import (
 )
 from partner_api.operations import OPERATIONS, Operation
 from partner_api.ratelimit import MemoryRateLimiter, NoRateLimiter, RateLimiter, RedisRateLimiter
-from partner_api.transport import answer_statuses
+from partner_api.transport import Exchange, requests_sent
 
 __all__ = [
     "OPERATIONS",
     "UNSET",
     "AuthenticationError",
     "ConfigurationError",
+    "Exchange",
     "ForbiddenError",
     "MemoryRateLimiter",
     "MemoryTokenStore",
@@ -69,7 +70,7 @@ __all__ = [
     "TransportError",
     "Unset",
     "UserAccountAuth",
-    "answer_statuses",
     "constants",
+    "requests_sent",
     "models",
 ]

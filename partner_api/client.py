@@ -15,7 +15,7 @@ Paginated listings also have an `iter_*` method that follows the cursors.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -23,10 +23,11 @@ from typing import Any
 from partner_api import constants
 from partner_api import models as m
 from partner_api.auth import TokenProvider
+from partner_api.errors import PartnerApiError
 from partner_api.operations import OPERATIONS
 from partner_api.pagination import iterate_items, iterate_pages
 from partner_api.ratelimit import RateLimiter
-from partner_api.transport import Transport
+from partner_api.transport import Exchange, Transport, _recording_exchanges
 
 
 class _Unset(Enum):
@@ -71,6 +72,23 @@ class PartnerClient:
 
     def close(self) -> None:
         self.transport.close()
+
+    def exchange(self, send: Callable[[PartnerClient], Any]) -> Exchange:
+        """Make one write, `send(self)` (e.g. `lambda c: c.create_subscription_pre_order(...)`), and return it
+        as an `Exchange`: the body this client built and sent, the status that came back, and the parsed reply.
+
+        A failure raises the usual `PartnerApiError`, with `.exchange` set to what was sent (and the status,
+        if an answer came), so the caller can record exactly what was attempted.
+        """
+        with _recording_exchanges() as seen:
+            try:
+                reply = send(self)
+            except PartnerApiError as exc:
+                exc.exchange = seen[-1] if seen else Exchange(exc.operation_id)
+                raise
+        last = seen[-1] if seen else Exchange("")
+        last.reply = reply
+        return last
 
     def _call(self, operation_id: str, model: Any = None, *, body: m.RequestModel | None = None, **kw: Any):
         return self.transport.call(

@@ -15,6 +15,8 @@ class PartnerApiError(Exception):
     retryable: bool = False
     outcome_unknown: bool = False
     hint: str = ""
+    #: What was sent, when the error came from `PartnerClient.exchange()` (a `partner_api.transport.Exchange`).
+    exchange = None
 
     def __init__(
         self,

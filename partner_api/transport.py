@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -47,8 +48,19 @@ from partner_api.session import PartnerSession
 logger = logging.getLogger("partner_api.call")
 M = TypeVar("M", bound=pydantic.BaseModel)
 
-_answered: ContextVar[list[int] | None] = ContextVar("partner_api_answered", default=None)
 _sent: ContextVar[list[str] | None] = ContextVar("partner_api_sent", default=None)
+_exchanges: ContextVar[list[Exchange] | None] = ContextVar("partner_api_exchanges", default=None)
+
+
+@dataclass
+class Exchange:
+    """One request as sent (its JSON body, exactly as the client built it) and the HTTP status that came back
+    (None when no answer came). See `PartnerClient.exchange()`."""
+
+    operation_id: str
+    sent: dict[str, Any] | None = None
+    status: int | None = None
+    reply: Any = None
 
 
 @contextmanager
@@ -64,22 +76,13 @@ def requests_sent() -> Iterator[list[str]]:
 
 
 @contextmanager
-def answer_statuses() -> Iterator[list[int]]:
-    """Collect the HTTP status of every answer received within the block (this thread or task only).
-
-    The client's methods return parsed models; a caller that must record what the API answered (201 Created,
-    204 No Content, 202 Accepted) reads it here instead of every method returning it::
-
-        with answer_statuses() as statuses:
-            client.create_subscription_pre_order(...)
-        statuses[-1]  # 201
-    """
-    seen: list[int] = []
-    token = _answered.set(seen)
+def _recording_exchanges() -> Iterator[list[Exchange]]:
+    seen: list[Exchange] = []
+    token = _exchanges.set(seen)
     try:
         yield seen
     finally:
-        _answered.reset(token)
+        _exchanges.reset(token)
 
 
 class Transport:
@@ -142,6 +145,8 @@ class Transport:
             started = time.perf_counter()
             if (sent := _sent.get()) is not None:
                 sent.append(op_id)
+            if (exchanges := _exchanges.get()) is not None:
+                exchanges.append(Exchange(op_id, sent=body))
             try:
                 response = self.session.request(
                     operation.method, url, params=params, data=data, headers=headers
@@ -156,8 +161,8 @@ class Transport:
                 raise self._transport_error(operation, exc, not_sent) from exc
             status = response.status_code
             self._log(operation, status, started, attempt)
-            if (seen := _answered.get()) is not None:
-                seen.append(status)
+            if exchanges is not None:
+                exchanges[-1].status = status
 
             if 200 <= status < 300:
                 return self._parse(operation, response, model) if model is not None else response

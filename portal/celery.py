@@ -41,6 +41,11 @@ def _declare_beat_schedule(sender: Celery, **_: object) -> None:
             "task": "portal.core.sync.resync_full",
             "schedule": settings.RESYNC_INTERVAL_MINUTES * 60,
         },
+        # Changes whose worker died while sending them are read back and settled within minutes.
+        "changes-reap-stale": {
+            "task": "portal.core.changes.reap_stale",
+            "schedule": 60.0,
+        },
         "worker-heartbeat": {
             "task": "portal.core.tasks.ping",
             "schedule": 300.0,

@@ -93,7 +93,8 @@ class Fault(SandboxModel):
     timeout_rate = models.FloatField(default=0.0)  # 0..1: hold the request for timeout_seconds, then drop it
     timeout_seconds = models.FloatField(default=30.0)
     drop_rate = models.FloatField(default=0.0)  # 0..1: close the connection without an answer
-    after_handler = models.BooleanField(default=False)  # timeouts/drops happen after the write was done
+    # Errors, timeouts and drops happen after the write was done.
+    after_handler = models.BooleanField(default=False)
     remaining = models.IntegerField(null=True, blank=True)  # how many more requests it hits; None = no limit
 
 

@@ -11,7 +11,7 @@ class SubscriptionsConfig(AppConfig):
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
         from portal.core.sections import DetailSection
-        from subscriptions import resync, schedule, selectors
+        from subscriptions import changes, resync, schedule, selectors
 
         contribute(
             self.label,
@@ -36,4 +36,5 @@ class SubscriptionsConfig(AppConfig):
             ],
             schedule_sources=schedule.SOURCES,
             resyncs=resync.RESYNC,
+            changes=changes.CHANGES,
         )

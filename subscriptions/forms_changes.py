@@ -1,7 +1,7 @@
 """Forms of the subscription changes, each checking the contract's rules (subscriptions/rules.py) first.
 
-Every change form carries the submission's idempotency key (a double click sends it once) and an optional
-reason or ticket for the audit trail. A form states the side effects the contract documents
+Every change form is a `portal.core.changes.forms.ChangeForm`: it carries the submission's idempotency key (a
+double click sends it once) and an optional reason or ticket for the audit trail. A form states the side effects the contract documents
 (`consequences()`) and shows what changes (`preview()`: rows of label, before, after) on its confirmation step.
 Date fields carry the allowed window as the date picker's min and max.
 """
@@ -9,11 +9,11 @@ Date fields carry the allowed window as the date picker's min and max.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.changes.forms import ChangeForm, new_key  # noqa: F401 (new_key: the tests fill forms with it)
 from portal.core.lists import DateInput
 from subscriptions import rules
 from subscriptions.models import PAID_PLANS, Plan, Product, RenewalType, ReservationType, _label
@@ -35,43 +35,6 @@ def _terms(product: str, plan: str) -> str:
 
 def _licences_text(n) -> str:
     return "" if n is None else str(n)
-
-
-def new_key() -> str:
-    return uuid.uuid4().hex
-
-
-class ChangeForm(forms.Form):
-    """The fields every change shares: the submission's key and the reason for the audit trail."""
-
-    idempotency_key = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
-    reason = forms.CharField(
-        label=_("Reason or ticket"),
-        required=False,
-        max_length=500,
-        help_text=_("Optional; kept in the activity log with the change."),
-    )
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {})
-        kwargs["initial"].setdefault("idempotency_key", new_key())
-        super().__init__(*args, **kwargs)
-
-    def set_window(self, field: str, window: rules.DateWindow | None) -> None:
-        if window is not None and field in self.fields:
-            self.fields[field].widget.attrs.update(min=window.first.isoformat(), max=window.last.isoformat())
-            self.fields[field].help_text = window.error()
-
-    def check_window(self, field: str, window: rules.DateWindow | None) -> None:
-        day = self.cleaned_data.get(field)
-        if day is not None and window is not None and day not in window:
-            self.add_error(field, window.error())
-
-    def consequences(self) -> list[str]:
-        return []
-
-    def preview(self) -> list[tuple[str, str, str]]:
-        return []
 
 
 LICENCES = _("Licences")

@@ -33,5 +33,4 @@ urlpatterns = [
         views_changes.pre_order_delete,
         name="pre_order_delete",
     ),
-    path("operations/<uuid:operation_id>/", views_changes.operation_status, name="operation"),
 ]

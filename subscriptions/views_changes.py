@@ -9,7 +9,7 @@ says "unknown" until a read-back knows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,10 +21,10 @@ from django.views.decorators.http import require_GET, require_POST
 from customers import selectors as customer_selectors
 from portal.core import selectors as core_selectors
 from portal.core.access import Perm, can, require
-from portal.core.htmx import partial_for
-from portal.core.writes import AlreadySubmitted, ChangeOutcomeUnknown, ChangeRefused
+from portal.core.changes.forms import ChangeForm
+from portal.core.changes.views import change_page, delete_page, posted
 from subscriptions import forms_changes as f
-from subscriptions import rules, selectors, services
+from subscriptions import rules, selectors
 
 CHANGE_TEMPLATE = "subscriptions/subscription_change.html"
 
@@ -34,11 +34,6 @@ def _subscription_or_404(request: HttpRequest, subscription_id: int):
     if subscription is None:
         raise Http404
     return subscription
-
-
-def _posted(request: HttpRequest):
-    """The posted data to bind a form to; None (an unbound form) on GET."""
-    return request.POST if request.method == "POST" else None
 
 
 def _customer_section(domain_id: int) -> str:
@@ -53,75 +48,34 @@ def _customer_or_404(request: HttpRequest, domain_id: int):
     return customer
 
 
-def _send(request: HttpRequest, send: Callable[[], object], *, done: str, success: str) -> HttpResponse:
-    """Send a change once and answer: `done` when it was applied; the operation's page when this submission
-    was already received (double click, reload) or no answer came. ChangeRefused (nothing changed) is the
-    caller's."""
-    try:
-        send()
-    except AlreadySubmitted as exc:
-        messages.info(request, _("This form was already sent; here is what became of it."))
-        return redirect("subscriptions:operation", operation_id=exc.operation.pk)
-    except ChangeOutcomeUnknown as exc:
-        messages.warning(request, exc.message)
-        return redirect("subscriptions:operation", operation_id=exc.operation.pk)
-    messages.success(request, success)
-    return redirect(done)
+def _subscription_args(s, **fields) -> dict:
+    """The arguments of a change of one subscription (JSON-safe: dates as text, empty fields left out)."""
+    return {"domain_id": s.customer_id, "subscription_id": s.pk, **_json(fields)}
 
 
-def _change(
-    request: HttpRequest,
-    form: f.ChangeForm,
-    *,
-    send: Callable[[dict], object],
-    done: str,
-    success: str,
-    context: dict,
-) -> HttpResponse:
-    """The two steps of every change form: form, then confirmation; the confirmed POST sends it once."""
-    confirming = False
-    if request.method == "POST" and form.is_valid():
-        if request.POST.get("confirmed") == "1":
-            try:
-                return _send(request, lambda: send(form.cleaned_data), done=done, success=success)
-            except ChangeRefused as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        elif "edit" not in request.POST:
-            confirming = True
-    return render(request, CHANGE_TEMPLATE, {**context, "form": form, "confirming": confirming})
-
-
-def _delete(request: HttpRequest, send: Callable[[dict], object], *, back: str, done: str, success: str):
-    """A delete confirmed on its page (components/_confirm.html posts the submission's key)."""
-    form = f.ChangeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("The form expired; open it again."))
-        return redirect(back)
-    try:
-        return _send(request, lambda: send(form.cleaned_data), done=done, success=success)
-    except ChangeRefused as exc:
-        messages.error(request, exc.message)
-        return redirect(back)
-
-
-def _of(request: HttpRequest, s, d: dict) -> dict:
-    """The arguments every change of one subscription sends: who, which, the submission's key and reason."""
+def _json(fields: dict) -> dict:
     return {
-        "user": request.user,
-        "domain_id": s.customer_id,
-        "subscription_id": s.pk,
-        "idempotency_key": d["idempotency_key"],
-        "reason": d["reason"],
+        k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in fields.items() if v not in (None, "")
     }
 
 
 def _terms(d: dict) -> dict:
-    """Product, plan and licences of a form; a field the form does not have is sent as not given."""
-    return {
-        "plan": d.get("plan") or "",
-        "product_id": d.get("product_id") or "",
-        "license_count": d.get("license_count"),
-    }
+    """Product, plan and licences of a form; a field the form does not have is not sent."""
+    return {"plan": d.get("plan"), "product_id": d.get("product_id"), "license_count": d.get("license_count")}
+
+
+def _change(request, form, *, operation_id, args, domain_id, done, success, context) -> HttpResponse:
+    return change_page(
+        request,
+        form,
+        operation_id=operation_id,
+        args=args,
+        domain_id=domain_id,
+        done=done,
+        success=success,
+        context=context,
+        template=CHANGE_TEMPLATE,
+    )
 
 
 def _actions(s, reservation) -> list[tuple[str, str, str | None]]:
@@ -141,6 +95,14 @@ def _actions(s, reservation) -> list[tuple[str, str, str | None]]:
         out.append((url("subscriptions:add_licences"), _("Add licences now"), rules.add_licences_refusal(s)))
     out.append((url("subscriptions:cancel"), _("Cancel now"), rules.cancel_refusal(s)))
     return out
+
+
+def _scheduled_add_license(s) -> str:
+    """The date of the subscription's scheduled licence increase, which adding licences now deletes."""
+    reservation = getattr(s, "reservation", None)
+    if reservation is not None and reservation.type == "ADD_LICENSE":
+        return reservation.apply_date.isoformat()
+    return ""
 
 
 # --- One subscription -------------------------------------------------------------------------------------
@@ -166,7 +128,7 @@ def reservation_edit(request: HttpRequest, subscription_id: int) -> HttpResponse
     s = _subscription_or_404(request, subscription_id)
     today = core_selectors.business_today()
     reservation = getattr(s, "reservation", None)
-    data = _posted(request)
+    data = posted(request)
     done = reverse("subscriptions:detail", args=[s.pk])
     context = {"customer": s.customer, "subscription": s, "reservation": reservation, "done": done}
     if reservation is not None:
@@ -175,16 +137,15 @@ def reservation_edit(request: HttpRequest, subscription_id: int) -> HttpResponse
         return _change(
             request,
             form,
-            send=lambda d: services.reservation_move(
-                **_of(request, s, d),
-                apply_date=d["apply_date"],
-            ),
+            operation_id="updateSubscriptionReservation",
+            args=lambda d: _subscription_args(s, apply_date=d["apply_date"]),
+            domain_id=s.customer_id,
             done=done,
             success=_("The scheduled change was moved."),
             context={
                 **context,
                 "title": _("Move the scheduled change"),
-                "delete_form": f.ChangeForm(),
+                "delete_form": ChangeForm(),
                 "submit_label": _("Review the new date"),
                 "confirm_label": _("Move it"),
             },
@@ -196,12 +157,9 @@ def reservation_edit(request: HttpRequest, subscription_id: int) -> HttpResponse
     return _change(
         request,
         form,
-        send=lambda d: services.reservation_create(
-            **_of(request, s, d),
-            type=d["type"],
-            apply_date=d["apply_date"],
-            **_terms(d),
-        ),
+        operation_id="createSubscriptionReservation",
+        args=lambda d: _subscription_args(s, type=d["type"], apply_date=d["apply_date"], **_terms(d)),
+        domain_id=s.customer_id,
         done=done,
         success=_("The change was scheduled."),
         context={
@@ -217,9 +175,11 @@ def reservation_edit(request: HttpRequest, subscription_id: int) -> HttpResponse
 @require_POST
 def reservation_delete(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = _subscription_or_404(request, subscription_id)
-    return _delete(
+    return delete_page(
         request,
-        lambda d: services.reservation_delete(**_of(request, s, d)),
+        operation_id="deleteSubscriptionReservation",
+        args=_subscription_args(s),
+        domain_id=s.customer_id,
         back=reverse("subscriptions:reservation", args=[s.pk]),
         done=reverse("subscriptions:detail", args=[s.pk]),
         success=_("The scheduled change was deleted."),
@@ -235,7 +195,7 @@ def renewal_edit(request: HttpRequest, subscription_id: int) -> HttpResponse:
         messages.info(request, refusal)
         return redirect(done)
     form = f.RenewalForm(
-        _posted(request),
+        posted(request),
         subscription=s,
         customer=s.customer,
         initial=f.RenewalForm.initial_for(s),
@@ -243,11 +203,9 @@ def renewal_edit(request: HttpRequest, subscription_id: int) -> HttpResponse:
     return _change(
         request,
         form,
-        send=lambda d: services.renewal_update(
-            **_of(request, s, d),
-            type=d["type"],
-            **_terms(d),
-        ),
+        operation_id="updateSubscriptionRenewal",
+        args=lambda d: _subscription_args(s, type=d["type"], **_terms(d)),
+        domain_id=s.customer_id,
         done=done,
         success=_("The renewal setting was saved."),
         context={
@@ -261,12 +219,14 @@ def renewal_edit(request: HttpRequest, subscription_id: int) -> HttpResponse:
     )
 
 
-def _immediate(request, s, form, *, send, title, confirm_label, success) -> HttpResponse:
+def _immediate(request, s, form, *, operation_id, args, title, confirm_label, success) -> HttpResponse:
     done = reverse("subscriptions:detail", args=[s.pk])
     return _change(
         request,
         form,
-        send=send,
+        operation_id=operation_id,
+        args=args,
+        domain_id=s.customer_id,
         done=done,
         success=success,
         context={
@@ -284,12 +244,13 @@ def _immediate(request, s, form, *, send, title, confirm_label, success) -> Http
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def subscription_convert(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = _subscription_or_404(request, subscription_id)
-    form = f.ConvertForm(_posted(request), subscription=s, customer=s.customer)
+    form = f.ConvertForm(posted(request), subscription=s, customer=s.customer)
     return _immediate(
         request,
         s,
         form,
-        send=lambda d: services.subscription_convert(**_of(request, s, d), **_terms(d)),
+        operation_id="convertSubscriptionToPaid",
+        args=lambda d: _subscription_args(s, **_terms(d)),
         title=_("Convert to paid now"),
         confirm_label=_("Convert to paid"),
         success=_("The subscription is now paid."),
@@ -299,15 +260,13 @@ def subscription_convert(request: HttpRequest, subscription_id: int) -> HttpResp
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def subscription_upgrade(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = _subscription_or_404(request, subscription_id)
-    form = f.UpgradeForm(_posted(request), subscription=s, customer=s.customer)
+    form = f.UpgradeForm(posted(request), subscription=s, customer=s.customer)
     return _immediate(
         request,
         s,
         form,
-        send=lambda d: services.subscription_upgrade(
-            **_of(request, s, d),
-            product_id=form.target,
-        ),
+        operation_id="upgradeSubscription",
+        args=lambda d: _subscription_args(s, product_id=form.target),
         title=_("Upgrade to Advanced now"),
         confirm_label=_("Upgrade"),
         success=_("The subscription was upgraded."),
@@ -317,14 +276,17 @@ def subscription_upgrade(request: HttpRequest, subscription_id: int) -> HttpResp
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def subscription_add_licences(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = _subscription_or_404(request, subscription_id)
-    form = f.AddLicencesForm(_posted(request), subscription=s)
+    form = f.AddLicencesForm(posted(request), subscription=s)
     return _immediate(
         request,
         s,
         form,
-        send=lambda d: services.subscription_add_licences(
-            **_of(request, s, d),
+        operation_id="addSubscriptionLicenseCount",
+        args=lambda d: _subscription_args(
+            s,
             license_count=d["license_count"],
+            before=s.license_count,
+            scheduled_add_license=_scheduled_add_license(s),
         ),
         title=_("Add licences now"),
         confirm_label=_("Add the licences"),
@@ -335,11 +297,13 @@ def subscription_add_licences(request: HttpRequest, subscription_id: int) -> Htt
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = _subscription_or_404(request, subscription_id)
-    form = f.CancelForm(_posted(request), subscription=s)
+    form = f.CancelForm(posted(request), subscription=s)
     return _change(
         request,
         form,
-        send=lambda d: services.subscription_cancel(**_of(request, s, d)),
+        operation_id="cancelSubscription",
+        args=lambda d: _subscription_args(s),
+        domain_id=s.customer_id,
         done=_customer_section(s.customer_id),
         success=_("The subscription was cancelled."),
         context={
@@ -362,20 +326,14 @@ def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpRespo
 def subscription_add(request: HttpRequest, domain_id: int) -> HttpResponse:
     customer = _customer_or_404(request, domain_id)
     current = selectors.customer_subscriptions(user=request.user, domain_id=domain_id)
-    form = f.SubscriptionAddForm(_posted(request), customer=customer, current=current)
+    form = f.SubscriptionAddForm(posted(request), customer=customer, current=current)
     done = _customer_section(domain_id)
     return _change(
         request,
         form,
-        send=lambda d: services.subscription_add(
-            user=request.user,
-            domain_id=domain_id,
-            idempotency_key=d["idempotency_key"],
-            product_id=d["product_id"],
-            plan=d["plan"],
-            license_count=d.get("license_count"),
-            reason=d["reason"],
-        ),
+        operation_id="createSubscription",
+        args=lambda d: {"domain_id": domain_id, **_json(_terms(d))},
+        domain_id=domain_id,
         done=done,
         success=_("The subscription was added."),
         context={
@@ -394,7 +352,7 @@ def pre_order_add(request: HttpRequest, domain_id: int) -> HttpResponse:
     customer = _customer_or_404(request, domain_id)
     current = selectors.customer_subscriptions(user=request.user, domain_id=domain_id)
     form = f.PreOrderForm(
-        _posted(request),
+        posted(request),
         customer=customer,
         today=core_selectors.business_today(),
         current=current,
@@ -403,16 +361,9 @@ def pre_order_add(request: HttpRequest, domain_id: int) -> HttpResponse:
     return _change(
         request,
         form,
-        send=lambda d: services.pre_order_create(
-            user=request.user,
-            domain_id=domain_id,
-            idempotency_key=d["idempotency_key"],
-            apply_date=d["apply_date"],
-            product_id=d["product_id"],
-            plan=d["plan"],
-            license_count=d.get("license_count"),
-            reason=d["reason"],
-        ),
+        operation_id="createSubscriptionPreOrder",
+        args=lambda d: {"domain_id": domain_id, **_json({"apply_date": d["apply_date"], **_terms(d)})},
+        domain_id=domain_id,
         done=done,
         success=_("The pre-order was created."),
         context={
@@ -437,7 +388,7 @@ def pre_order_edit(request: HttpRequest, domain_id: int, pre_order_id: int) -> H
     """A pre-order: move its date (only the date can change) or delete it."""
     pre_order = _pre_order_or_404(request, domain_id, pre_order_id)
     form = f.PreOrderDateForm(
-        _posted(request),
+        posted(request),
         pre_order=pre_order,
         today=core_selectors.business_today(),
         initial={"apply_date": pre_order.apply_date},
@@ -446,14 +397,13 @@ def pre_order_edit(request: HttpRequest, domain_id: int, pre_order_id: int) -> H
     return _change(
         request,
         form,
-        send=lambda d: services.pre_order_move(
-            user=request.user,
-            domain_id=domain_id,
-            pre_order_id=pre_order_id,
-            idempotency_key=d["idempotency_key"],
-            apply_date=d["apply_date"],
-            reason=d["reason"],
-        ),
+        operation_id="updateSubscriptionPreOrder",
+        args=lambda d: {
+            "domain_id": domain_id,
+            "pre_order_id": pre_order_id,
+            "apply_date": d["apply_date"].isoformat(),
+        },
+        domain_id=domain_id,
         done=done,
         success=_("The pre-order was moved."),
         context={
@@ -461,7 +411,7 @@ def pre_order_edit(request: HttpRequest, domain_id: int, pre_order_id: int) -> H
             "pre_order": pre_order,
             "done": done,
             "title": _("Pre-order"),
-            "delete_form": f.ChangeForm(),
+            "delete_form": ChangeForm(),
             "submit_label": _("Review the new date"),
             "confirm_label": _("Move it"),
         },
@@ -472,29 +422,12 @@ def pre_order_edit(request: HttpRequest, domain_id: int, pre_order_id: int) -> H
 @require_POST
 def pre_order_delete(request: HttpRequest, domain_id: int, pre_order_id: int) -> HttpResponse:
     _pre_order_or_404(request, domain_id, pre_order_id)
-    return _delete(
+    return delete_page(
         request,
-        lambda d: services.pre_order_delete(
-            user=request.user,
-            domain_id=domain_id,
-            pre_order_id=pre_order_id,
-            idempotency_key=d["idempotency_key"],
-            reason=d["reason"],
-        ),
+        operation_id="deleteSubscriptionPreOrder",
+        args={"domain_id": domain_id, "pre_order_id": pre_order_id},
+        domain_id=domain_id,
         back=reverse("subscriptions:pre_order", args=[domain_id, pre_order_id]),
         done=_customer_section(domain_id),
         success=_("The pre-order was deleted."),
     )
-
-
-@require(Perm.CHANGE_SUBSCRIPTIONS)
-@require_GET
-def operation_status(request: HttpRequest, operation_id) -> HttpResponse:
-    """What became of a change: sent, refused, or unknown until the read-back knows (the page polls)."""
-    operation = core_selectors.operation_get(operation_id=operation_id)
-    if operation is None:
-        raise Http404
-    template = "subscriptions/operation.html"
-    if partial_for(request, "operation"):
-        template += "#status"
-    return render(request, template, {"operation": operation})

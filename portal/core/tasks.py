@@ -40,3 +40,26 @@ def resync_partner_wide(name: str, params: dict, run_id: int | None = None) -> N
     from portal.core import sync
 
     sync.resync_partner_wide(name=name, params=params, run_id=run_id)
+
+
+@shared_task(name="portal.core.changes.run", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def change_run(operation_id: str) -> None:
+    """Send one queued change (acks late: a task whose worker died is delivered again, and then reconciles)."""
+    from portal.core import changes
+
+    changes.change_run(operation_pk=operation_id)
+
+
+@shared_task(name="portal.core.changes.reconcile", ignore_result=True)
+def change_reconcile(operation_pk: str, attempt: int) -> None:
+    from portal.core import changes
+
+    changes.change_reconcile(operation_pk=operation_pk, attempt=attempt)
+
+
+@shared_task(name="portal.core.changes.reap_stale", ignore_result=True)
+def changes_reap_stale() -> None:
+    """Periodic: reconcile the changes whose worker died while sending them."""
+    from portal.core import changes
+
+    changes.changes_reap_stale()

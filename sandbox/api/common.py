@@ -277,15 +277,16 @@ def drop_connection(request: HttpRequest) -> None:
 
 
 def _apply_fault(request: HttpRequest, fault: Fault, *, after: bool) -> None:
-    if not after:
-        if fault.latency_ms:
-            time.sleep(fault.latency_ms / 1000)
-        if fault.error_rate and random.random() < fault.error_rate:
-            request.sandbox_fault = f"error{fault.error_status}"
-            code = "SERVICE_UNAVAILABLE" if fault.error_status == 503 else "INTERNAL_SERVER_ERROR"
-            raise ApiError(fault.error_status, code, "fault injected by the sandbox")
+    """Latency comes first; an error, a timeout or a dropped connection comes before the handler, or after it
+    with `after_handler` (the change was applied, but the answer is an error or never arrives)."""
+    if not after and fault.latency_ms:
+        time.sleep(fault.latency_ms / 1000)
     if fault.after_handler != after:
         return
+    if fault.error_rate and random.random() < fault.error_rate:
+        request.sandbox_fault = f"error{fault.error_status}"
+        code = "SERVICE_UNAVAILABLE" if fault.error_status == 503 else "INTERNAL_SERVER_ERROR"
+        raise ApiError(fault.error_status, code, "fault injected by the sandbox")
     if fault.timeout_rate and random.random() < fault.timeout_rate:
         request.sandbox_fault = "timeout"
         time.sleep(fault.timeout_seconds)

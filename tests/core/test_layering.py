@@ -56,9 +56,11 @@ def test_the_contracts_catch_each_forbidden_import(tmp_path):
         "subscriptions.services",
         *named,
     ]:
-        path = tmp_path.joinpath(*module.split("."))
-        path.mkdir(parents=True, exist_ok=True)
-        (path / "__init__.py").touch()
+        parts = module.split(".")
+        for depth in range(1, len(parts) + 1):
+            package = tmp_path.joinpath(*parts[:depth])
+            package.mkdir(exist_ok=True)
+            (package / "__init__.py").touch()
     for name, line in VIOLATIONS.items():
         module = tmp_path / name
         module.parent.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,7 @@ MATRIX = [
     ("customers:renewal_delete", "domain", "post", WRITE),
     ("customers:delete", "domain", "get", WRITE),
     ("customers:delete", "domain", "post", WRITE),
-    ("customers:operation", "operation", "get", WRITE),
+    ("core:operation", "operation", "get", WRITE),
     ("customers:add", None, "get", WRITE),
     ("customers:add", None, "post", WRITE),
     ("customers:add_details", None, "post", WRITE),

@@ -9,12 +9,13 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from customers import services
 from customers.models import Customer
-from portal.core import sync
+from portal.core import changes, sync
 from portal.core.access import Role
+from portal.core.changes.forms import new_key
 from portal.core.models import AuditEntry, Operation
 from portal.core.selectors import business_today
+from tests.fixtures.changes import submit_change
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 
@@ -59,13 +60,17 @@ def test_edit_sends_only_changes_updates_cache_and_audits(client_as, cached_cust
         "reason": "T-1",
     }
     data["enable_partner_profile_display"] = "on" if data.pop("enable_partner_profile_display") else ""
-    response = client.post(url, data)
+    review = client.post(url, {**data, "idempotency_key": new_key()})
+    assert "Renewal call in May" in review.content.decode()  # now → after, before anything is sent
+    assert not AuditEntry.objects.filter(domain_id=cached_customer.domain_id).exists()
+    _review, response = submit_change(client, url, data)
     assert response.status_code == 302, response.context["form"].errors if response.context else response
     cached_customer.refresh_from_db()
     assert cached_customer.memo == "Renewal call in May"
     entry = AuditEntry.objects.get(domain_id=cached_customer.domain_id, operation_id="patchCustomer")
-    assert entry.outcome == "succeeded" and entry.reason == "T-1"
-    assert entry.request_summary == {"memo": "Renewal call in May"}
+    assert entry.outcome == "succeeded" and entry.reason == "T-1" and entry.response_status == 200
+    # What was sent is the body the client built, as it went on the wire.
+    assert entry.request_summary == {"partnership": {"memo": "Renewal call in May"}}
 
 
 def test_edit_form_checks_contract_rules_before_calling_the_api(client_as, cached_customer):
@@ -79,6 +84,7 @@ def test_edit_form_checks_contract_rules_before_calling_the_api(client_as, cache
             "time_zone": "Mars/Base",
             "locale": "ja_JP",
             "customer_code": "顧" * 67,
+            "idempotency_key": new_key(),
         },
     )
     errors = response.context["form"].errors
@@ -89,10 +95,10 @@ def test_edit_form_checks_contract_rules_before_calling_the_api(client_as, cache
 def test_usage_status_max_users_and_no_limit(client_as, cached_customer):
     client = client_as(Role.ACCOUNT_MANAGER)
     url = reverse("customers:usage", args=[cached_customer.domain_id])
-    assert client.post(url, {"max_member_count": "120"}).status_code == 302
+    assert submit_change(client, url, {"max_member_count": "120"})[1].status_code == 302
     cached_customer.refresh_from_db()
     assert cached_customer.max_member_count == 120 and not cached_customer.max_member_unlimited
-    assert client.post(url, {"max_member_count": ""}).status_code == 302
+    assert submit_change(client, url, {"max_member_count": ""})[1].status_code == 302
     cached_customer.refresh_from_db()
     assert cached_customer.max_member_unlimited
 
@@ -101,8 +107,8 @@ def test_scheduled_max_users_change_create_move_delete(client_as, cached_custome
     client = client_as(Role.ACCOUNT_MANAGER)
     domain_id = cached_customer.domain_id
     first = business_today() + dt.timedelta(days=10)
-    response = client.post(
-        reverse("customers:renewal", args=[domain_id]), {"apply_date": first, "max_member_count": 300}
+    _review, response = submit_change(
+        client, reverse("customers:renewal", args=[domain_id]), {"apply_date": first, "max_member_count": 300}
     )
     assert response.status_code == 302
     cached_customer.refresh_from_db()
@@ -110,16 +116,32 @@ def test_scheduled_max_users_change_create_move_delete(client_as, cached_custome
     assert cached_customer.has_scheduled_changes
 
     moved = first + dt.timedelta(days=5)
-    client.post(
-        reverse("customers:renewal", args=[domain_id]), {"apply_date": moved, "max_member_count": 300}
+    submit_change(
+        client, reverse("customers:renewal", args=[domain_id]), {"apply_date": moved, "max_member_count": 300}
     )
     cached_customer.refresh_from_db()
     assert cached_customer.renewal_apply_date == moved
     assert AuditEntry.objects.filter(domain_id=domain_id, operation_id="patchUsageStatusRenewal").exists()
 
-    client.post(reverse("customers:renewal_delete", args=[domain_id]))
+    client.post(reverse("customers:renewal_delete", args=[domain_id]), {"idempotency_key": new_key()})
     cached_customer.refresh_from_db()
     assert cached_customer.renewal_apply_date is None and not cached_customer.has_scheduled_changes
+
+
+def test_a_new_maximum_for_a_scheduled_change_is_refused_before_anything_is_sent(client_as, cached_customer):
+    """One scheduled max-users change per customer, and LINE WORKS can only move its date: the form says so
+    (a second POST would be refused by the API)."""
+    client = client_as(Role.ACCOUNT_MANAGER)
+    domain_id = cached_customer.domain_id
+    url = reverse("customers:renewal", args=[domain_id])
+    day = business_today() + dt.timedelta(days=10)
+    assert submit_change(client, url, {"apply_date": day, "max_member_count": 300})[1].status_code == 302
+    sent = AuditEntry.objects.filter(domain_id=domain_id).count()
+    response = client.post(url, {"idempotency_key": new_key(), "apply_date": day, "max_member_count": 500})
+    assert response.status_code == 200
+    errors = response.context["form"].errors["max_member_count"]
+    assert any("delete that change first" in e for e in errors)
+    assert AuditEntry.objects.filter(domain_id=domain_id).count() == sent
 
 
 def test_renewal_date_rule_is_checked_in_the_form(client_as, cached_customer):
@@ -129,14 +151,14 @@ def test_renewal_date_rule_is_checked_in_the_form(client_as, cached_customer):
         response = client.post(
             reverse("customers:renewal", args=[cached_customer.domain_id]), {"apply_date": bad}
         )
-        assert "apply_date" in response.context["renewal_form"].errors
+        assert "apply_date" in response.context["form"].errors
 
 
 def test_api_refusal_is_shown_on_the_field_in_plain_words(client_as, cached_customer, portal_sandbox):
     portal_sandbox.customer_facts(cached_customer.domain_id, memberCount=50)
     client = client_as(Role.ACCOUNT_MANAGER)
-    response = client.post(
-        reverse("customers:usage", args=[cached_customer.domain_id]), {"max_member_count": 10}
+    _review, response = submit_change(
+        client, reverse("customers:usage", args=[cached_customer.domain_id]), {"max_member_count": 10}
     )
     assert response.status_code == 200
     errors = response.context["form"].errors["max_member_count"]
@@ -159,14 +181,14 @@ def test_delete_requires_typing_the_domain_and_runs_once(
     assert first["Location"] == second["Location"]  # double click: one Operation, one task
     assert len(callbacks) == 1
     operation = Operation.objects.get()
-    services.customer_delete_run(operation_id=operation.pk)
-    services.customer_delete_run(operation_id=operation.pk)  # a retried task sends nothing
+    changes.change_run(operation_pk=str(operation.pk))
+    changes.change_run(operation_pk=str(operation.pk))  # a retried task sends nothing
     operation.refresh_from_db()
     assert operation.status == "succeeded", operation.error
     assert AuditEntry.objects.filter(operation_id="deleteCustomer").count() == 1
     cached_customer.refresh_from_db()
     assert cached_customer.removed_at is not None or operation.result["pending_withdrawal"]
-    page = client.get(reverse("customers:operation", args=[operation.pk]))
+    page = client.get(reverse("core:operation", args=[operation.pk]))
     assert 'data-testid="operation-status"' in page.content.decode()
 
 

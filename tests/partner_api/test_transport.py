@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date
 
@@ -19,7 +20,6 @@ from partner_api import (
     ResponseFormatError,
     ServerError,
     TransportError,
-    answer_statuses,
 )
 from tests.partner_api.conftest import BASE_URL
 
@@ -278,13 +278,21 @@ def test_one_structured_log_per_attempt_without_secrets(client, rsps, caplog):
     assert "10000001" not in text  # no URLs, ids or bodies in the call log
 
 
-def test_answer_statuses_collects_what_the_api_answered_in_the_block_only(client, rsps):
+def test_an_exchange_returns_the_body_the_client_sent_and_the_status_that_came_back(client, rsps):
     rsps.add("POST", PRE_ORDERS, json=PRE_ORDER_BODY, status=201)
     rsps.add("DELETE", SUBS + "/1021", status=503)
     rsps.add("DELETE", SUBS + "/1021", status=204)
-    with answer_statuses() as created:
-        create_pre_order(client)
-    with answer_statuses() as cancelled:
-        client.cancel_subscription(domain_id=10000001, subscription_id=1021)
-    assert created == [201]
-    assert cancelled == [503, 204]  # every answer, the retried one included; the last is the outcome
+    created = client.exchange(create_pre_order)
+    assert created.status == 201 and created.operation_id == "createSubscriptionPreOrder"
+    assert created.sent == json.loads(rsps.calls[0].request.body)  # exactly the body on the wire
+    assert created.reply.subscription_pre_orders
+    cancelled = client.exchange(lambda c: c.cancel_subscription(domain_id=10000001, subscription_id=1021))
+    assert cancelled.status == 204 and cancelled.sent is None  # the retried 503 was not the outcome
+
+
+def test_a_failed_exchange_carries_what_was_sent(client, rsps):
+    rsps.add("POST", PRE_ORDERS, json={"code": "INVALID_PARAMETER", "description": "applyDate"}, status=400)
+    with pytest.raises(RejectedError) as refused:
+        client.exchange(create_pre_order)
+    assert refused.value.exchange.status == 400
+    assert refused.value.exchange.sent == json.loads(rsps.calls[0].request.body)

@@ -41,7 +41,6 @@ MATRIX = [
     ("subscriptions:pre_order", "pre_order", "get", WRITE),
     ("subscriptions:pre_order", "pre_order", "post", WRITE),
     ("subscriptions:pre_order_delete", "pre_order", "post", WRITE),
-    ("subscriptions:operation", "operation", "get", WRITE),
 ]
 IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
 

@@ -11,14 +11,15 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from portal.core import sync
+from portal.core import changes, sync
 from portal.core.access import Role
 from portal.core.models import AuditEntry, Operation
 from sandbox.testing import start_sandbox
 from subscriptions import forms_changes as f
-from subscriptions import services
 from subscriptions.models import PreOrder, Reservation, Subscription
+from tests.fixtures.changes import submit_change
 from tests.fixtures.portal_api import pin_business_today
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
@@ -64,13 +65,7 @@ def _pick(**filters) -> Subscription:
     return sub
 
 
-def _submit(client, url: str, data: dict):
-    """Fill the form, then confirm it, as a person would: returns (review page, final answer)."""
-    data = {"idempotency_key": f.new_key(), **data}
-    review = client.post(url, data)
-    assert review.status_code == 200, review.content[:500]
-    assert 'data-testid="confirm"' in review.content.decode(), review.content.decode()[:3000]
-    return review, client.post(url, {**data, "confirmed": "1"})
+_submit = submit_change
 
 
 def _remote_pre_orders(sandbox, domain_id: int) -> list[dict]:
@@ -152,7 +147,7 @@ def test_double_submit_creates_one_pre_order(today, manager, portal_on_sandbox):
     assert first.status_code == 302 and "/operations/" not in first["Location"]
     operation = Operation.objects.get(kind="createSubscriptionPreOrder", domain_id=domain_id)
     assert second.status_code == 302
-    assert second["Location"] == reverse("subscriptions:operation", args=[operation.pk])
+    assert second["Location"] == reverse("core:operation", args=[operation.pk])
     assert len(_remote_pre_orders(portal_on_sandbox, domain_id)) == 1
     assert (
         AuditEntry.objects.filter(operation_id="createSubscriptionPreOrder", domain_id=domain_id).count() == 1
@@ -338,13 +333,13 @@ def test_lost_request_stays_unknown_until_the_read_back_decides(today, manager, 
         {"apply_date": (today + dt.timedelta(days=4)).isoformat(), "product_id": "STD", "plan": "MONTHLY"},
     )
     operation = Operation.objects.get(kind="createSubscriptionPreOrder", domain_id=sub.customer_id)
-    assert done["Location"] == reverse("subscriptions:operation", args=[operation.pk])
+    assert done["Location"] == reverse("core:operation", args=[operation.pk])
     assert operation.status == Operation.Status.UNKNOWN
     page = manager.get(done["Location"]).content.decode()
     assert "Do not send the change again" in page and "hx-get" in page
-    services.operation_reconcile(operation_id=str(operation.pk), attempt=0)
+    changes.change_reconcile(operation_pk=str(operation.pk), attempt=0)
     assert Operation.objects.get(pk=operation.pk).status == Operation.Status.UNKNOWN  # not yet
-    services.operation_reconcile(operation_id=str(operation.pk), attempt=len(services.RECONCILE_DELAYS) - 1)
+    changes.change_reconcile(operation_pk=str(operation.pk), attempt=len(changes.RECONCILE_DELAYS) - 1)
     operation.refresh_from_db()
     assert operation.status == Operation.Status.FAILED and "did not apply" in operation.error
     assert _remote_pre_orders(portal_on_sandbox, sub.customer_id) == []
@@ -361,3 +356,123 @@ def test_support_reads_but_cannot_change(today, client_as):
     assert support.get(reverse("subscriptions:reservation", args=[sub.subscription_id])).status_code == 403
     customer_page = support.get(reverse("customers:detail", args=[sub.customer_id])).content.decode()
     assert 'data-testid="pre-order-add"' not in customer_page
+
+
+# --- The change pipeline's promises (portal.core.changes) ----------------------------------------------------
+
+
+def test_a_server_error_after_the_change_was_applied_is_read_back_and_never_sent_again(
+    today, manager, portal_on_sandbox
+):
+    """LINE WORKS applies the pre-order, then answers 500: the outcome is open, so the portal reads it back
+    (and finds it) instead of calling it refused; sending the same form again sends nothing."""
+    sub = _pick(plan__in=("FREE", "TRIAL"), customer__subscription_pre_orders__isnull=True)
+    portal_on_sandbox.set_fault(
+        "createSubscriptionPreOrder", errorRate=1, errorStatus=500, afterHandler=True, remaining=1
+    )
+    url = reverse("subscriptions:pre_order_add", args=[sub.customer_id])
+    data = {"apply_date": (today + dt.timedelta(days=5)).isoformat(), "product_id": "STD", "plan": "MONTHLY"}
+    _review, done = submit_change(manager, url, data)
+    assert done.status_code == 302
+    operation = Operation.objects.get(kind="createSubscriptionPreOrder", domain_id=sub.customer_id)
+    assert operation.status == Operation.Status.SUCCEEDED and operation.result["read_back"]
+    entry = AuditEntry.objects.get(operation_id="createSubscriptionPreOrder", domain_id=sub.customer_id)
+    assert entry.outcome == "unknown" and entry.response_status == 500
+    assert PreOrder.objects.filter(customer_id=sub.customer_id).count() == 1
+    # The same submission once more (reload, back button): its operation, not a second pre-order.
+    again = manager.post(
+        url, {**data, "idempotency_key": operation.idempotency_key.rsplit(":", 1)[-1], "confirmed": "1"}
+    )
+    assert again["Location"] == reverse("core:operation", args=[operation.pk])
+    assert len(_remote_pre_orders(portal_on_sandbox, sub.customer_id)) == 1
+
+
+def test_a_change_whose_worker_died_is_read_back_not_sent_again(today, manager, portal_on_sandbox):
+    """The worker sent the change and was killed before recording it: the operation stays "running". The
+    reaper (and a redelivered task alike) reads it back and settles it; nothing is sent twice."""
+    sub = _pick(plan__in=("FREE", "TRIAL"), customer__subscription_pre_orders__isnull=True)
+    day = (today + dt.timedelta(days=6)).isoformat()
+    args = {"domain_id": sub.customer_id, "apply_date": day, "product_id": "STD", "plan": "MONTHLY"}
+    operation = changes.change_later(
+        "createSubscriptionPreOrder",
+        user=None,
+        idempotency_key="k" * 32,
+        domain_id=sub.customer_id,
+        args=args,
+    )
+    # What the killed worker did: it claimed the operation and sent the change, then died.
+    Operation.objects.filter(pk=operation.pk).update(
+        status=Operation.Status.RUNNING, updated_at=timezone.now() - dt.timedelta(minutes=10)
+    )
+    sent = _api(portal_on_sandbox).post(
+        f"/partners/customers/{sub.customer_id}/subscriptions/pre-orders",
+        json={"applyDate": day, "productId": "STD", "plan": "MONTHLY"},
+    )
+    assert sent.status_code == 201
+    changes.change_run(operation_pk=str(operation.pk))  # the task delivered again: it must not skip it
+    operation.refresh_from_db()
+    assert operation.status == Operation.Status.SUCCEEDED and operation.result["read_back"]
+    assert len(_remote_pre_orders(portal_on_sandbox, sub.customer_id)) == 1
+    assert not AuditEntry.objects.filter(operation_id="createSubscriptionPreOrder").exists()  # never re-sent
+
+    # The same, found by the periodic reaper, for a change that was never sent: unknown until the last try.
+    lost = changes.change_later(
+        "createSubscriptionPreOrder",
+        user=None,
+        idempotency_key="m" * 32,
+        domain_id=sub.customer_id,
+        args={**args, "apply_date": (today + dt.timedelta(days=8)).isoformat()},
+    )
+    Operation.objects.filter(pk=lost.pk).update(
+        status=Operation.Status.RUNNING, updated_at=timezone.now() - dt.timedelta(minutes=10)
+    )
+    assert changes.changes_reap_stale() == 1
+    assert Operation.objects.get(pk=lost.pk).status == Operation.Status.UNKNOWN
+    changes.change_reconcile(operation_pk=str(lost.pk), attempt=len(changes.RECONCILE_DELAYS) - 1)
+    assert Operation.objects.get(pk=lost.pk).status == Operation.Status.FAILED
+    assert len(_remote_pre_orders(portal_on_sandbox, sub.customer_id)) == 1
+
+
+def test_a_delete_of_what_is_already_gone_is_done_and_the_cache_forgets_it(today, manager, portal_on_sandbox):
+    """The pre-order was deleted (an earlier attempt whose answer was lost, or elsewhere): deleting it answers
+    404, which for a delete means done, not "refused"; the portal's list no longer shows it."""
+    sub = _pick(plan__in=("FREE", "TRIAL"), customer__subscription_pre_orders__isnull=True)
+    url = reverse("subscriptions:pre_order_add", args=[sub.customer_id])
+    data = {"apply_date": (today + dt.timedelta(days=9)).isoformat(), "product_id": "STD", "plan": "MONTHLY"}
+    submit_change(manager, url, data)
+    pre_order = PreOrder.objects.get(customer_id=sub.customer_id)
+    _api(portal_on_sandbox).delete(
+        f"/partners/customers/{sub.customer_id}/subscriptions/pre-orders/{pre_order.pre_order_id}"
+    )
+    response = manager.post(
+        reverse("subscriptions:pre_order_delete", args=[sub.customer_id, pre_order.pre_order_id]),
+        {"idempotency_key": "d" * 32},
+        follow=True,
+    )
+    assert "The pre-order was deleted." in response.content.decode()
+    assert not PreOrder.objects.filter(pre_order_id=pre_order.pre_order_id).exists()
+    assert Operation.objects.get(kind="deleteSubscriptionPreOrder").status == Operation.Status.SUCCEEDED
+
+
+def test_adding_licences_now_says_it_deletes_the_scheduled_increase_and_the_page_forgets_it(
+    today, manager, portal_on_sandbox
+):
+    sub = _pick(plan="ANNUAL_LICENSE")
+    day = sub.plan_end_date
+    submit_change(
+        manager,
+        reverse("subscriptions:reservation", args=[sub.subscription_id]),
+        {"type": "ADD_LICENSE", "apply_date": day.isoformat(), "license_count": "3"},
+    )
+    assert Reservation.objects.filter(subscription_id=sub.subscription_id).exists()
+    page = manager.get(reverse("subscriptions:detail", args=[sub.subscription_id])).content.decode()
+    assert 'data-testid="reservation"' in page
+    review, done = submit_change(
+        manager, reverse("subscriptions:add_licences", args=[sub.subscription_id]), {"license_count": "2"}
+    )
+    assert f"The scheduled licence increase of {day.isoformat()} is deleted" in review.content.decode()
+    assert done.status_code == 302
+    assert _remote_reservation(portal_on_sandbox, sub) is None
+    assert not Reservation.objects.filter(subscription_id=sub.subscription_id).exists()
+    page = manager.get(reverse("subscriptions:detail", args=[sub.subscription_id])).content.decode()
+    assert 'data-testid="reservation"' not in page  # the subscription's page no longer shows it

@@ -1,0 +1,48 @@
+"""The contract's rules for customer changes, as pure functions checked before anything is sent (the API's own
+refusal is still shown when it disagrees). Dates are business dates (Asia/Tokyo). Source: contract/openapi.yaml
+tags customers and usage-status, and contract/parts/customers.notes.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """An inclusive range of allowed dates, with the sentence a person reads when a date falls outside."""
+
+    first: dt.date
+    last: dt.date
+
+    def __contains__(self, day: dt.date) -> bool:
+        return self.first <= day <= self.last
+
+    def error(self) -> str:
+        return _(
+            "Choose a date from tomorrow to one year from today (Japan time): %(first)s to %(last)s."
+        ) % {
+            "first": self.first,
+            "last": self.last,
+        }
+
+
+def max_users_change_window(today: dt.date) -> DateWindow:
+    """createUsageStatusRenewal / patchUsageStatusRenewal: applyDate from tomorrow to one year from today."""
+    try:
+        last = today.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        last = today.replace(year=today.year + 1, day=28)
+    return DateWindow(today + dt.timedelta(days=1), last)
+
+
+def renewal_max_fixed_message(apply_date: dt.date, max_member_count: int | None) -> str:
+    """One scheduled max-users change per customer, and LINE WORKS can only move its date."""
+    current = _("no limit") if max_member_count is None else str(max_member_count)
+    return _(
+        "A change to %(max)s users is already scheduled for %(day)s, and LINE WORKS can only move its date. "
+        "To schedule another maximum, delete that change first."
+    ) % {"max": current, "day": apply_date.isoformat()}

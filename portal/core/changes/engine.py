@@ -1,0 +1,517 @@
+"""The change pipeline: every write the portal makes, whichever app declared it (spec.py), goes through here.
+
+One state machine on the `Operation` table, keyed by the form submission's idempotency key:
+
+    (new) ──change_now──▶ RUNNING ──sent, answered──▶ SUCCEEDED
+      │                      │  └──refused─────────▶ FAILED   (nothing happened: the corrected form may claim
+      └──change_later──▶ QUEUED ─(worker)─▶ RUNNING             it again with the same key)
+                             │
+                             └──no answer, or an answer that leaves the outcome open (timeout, dropped
+                                connection, 500/502/504 to a write)──▶ read back ──found──▶ SUCCEEDED
+                                                                          └──not yet──▶ UNKNOWN
+
+An UNKNOWN operation is never sent again: one reconcile task reads it back after RECONCILE_DELAYS and settles
+it (SUCCEEDED when found; FAILED, "not applied, you can send it again", only when the last read-back still
+shows nothing). A RUNNING operation whose worker died (kill -9, lost machine) is found by the periodic reaper
+after STALE_RUNNING_SECONDS and reconciled the same way; a redelivered task does the same instead of skipping.
+For a change that deletes something, a 404 (to the read-back, or to the delete itself, e.g. sent again after an
+earlier attempt's answer was lost) means it is gone: done, and the cache forgets it.
+
+Every attempt is appended to the audit trail with the request body exactly as the client built it and the
+HTTP status it got (`PartnerClient.exchange()`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from partner_api.errors import NotFoundError, PartnerApiError, RejectedError
+from portal.core.changes.spec import Args, Change, change_for
+from portal.core.models import AuditEntry, Operation
+from portal.core.partner import get_client
+from portal.core.services import audit_record, operation_start, operation_update
+
+logger = logging.getLogger(__name__)
+
+#: After an unknown outcome the change is read back after these many seconds (then it is settled).
+RECONCILE_DELAYS = (10, 60, 300)
+#: A RUNNING operation not updated for this long has lost its worker: it is reconciled by reading back.
+STALE_RUNNING_SECONDS = 300
+
+
+class ChangeRefused(Exception):
+    """The change was not applied (the API refused it, or could not be reached before anything was sent).
+    `message` says why in words a person can act on; `field` names the form field the API complained about."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ChangeOutcomeUnknown(ChangeRefused):
+    """The change was sent but its outcome is open; the operation says "unknown" until a read-back knows."""
+
+    def __init__(self, message: str, *, operation: Operation | None = None) -> None:
+        super().__init__(message)
+        self.operation = operation
+
+
+class AlreadySubmitted(Exception):
+    """This form submission was already received (double click, reload): here is its Operation."""
+
+    def __init__(self, operation: Operation) -> None:
+        super().__init__(str(operation.pk))
+        self.operation = operation
+
+
+# --- Words ------------------------------------------------------------------------------------------------
+
+
+def field_of(description: str, hints: Mapping[str, str]) -> str | None:
+    """The form field an API error description names: `hints` maps wire names (applyDate) to fields.
+
+    Whole words only, longest name first, so `plan` does not match `planEndDate`.
+    """
+    for wire in sorted(hints, key=len, reverse=True):
+        if re.search(rf"(?<![A-Za-z]){re.escape(wire)}(?![A-Za-z])", description or ""):
+            return hints[wire]
+    return None
+
+
+def refusal_from(exc: PartnerApiError, *, hints: Mapping[str, str] = {}) -> ChangeRefused:
+    """A `partner_api` error in words a person understands (the API's own reason included).
+
+    The error's `outcome_unknown` flag decides first: a timeout, a dropped connection and a 500/502/504
+    answered to a write all leave the outcome open, whatever the error's class.
+    """
+    text = exc.description or exc.code or str(exc)
+    if exc.outcome_unknown:
+        return ChangeOutcomeUnknown(
+            gettext(
+                "LINE WORKS did not confirm the change, so it may or may not have been applied. "
+                "The portal is checking; do not send it again until it knows."
+            )
+        )
+    if isinstance(exc, NotFoundError):
+        return ChangeRefused(
+            gettext("LINE WORKS no longer has this (it may have been changed elsewhere): %(why)s")
+            % {"why": text}
+        )
+    if isinstance(exc, RejectedError):
+        return ChangeRefused(
+            gettext("LINE WORKS refused the change: %(why)s") % {"why": text},
+            field=field_of(exc.description or "", hints),
+        )
+    if exc.retryable:
+        return ChangeRefused(
+            gettext(
+                "LINE WORKS is unavailable or busy right now (%(why)s). Nothing was changed; try again later."
+            )
+            % {"why": text}
+        )
+    return ChangeRefused(gettext("LINE WORKS refused the change: %(why)s") % {"why": text})
+
+
+def dump(model: Any) -> Any:
+    """A typed reply as JSON for the audit trail."""
+    if model is None:
+        return {}
+    if isinstance(model, list):
+        return [dump(m) for m in model]
+    if hasattr(model, "model_dump"):
+        return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return {"value": model}
+
+
+#: Request-body keys whose values never reach the audit trail (a new administrator's password, for instance).
+_SECRET_KEYS = ("password", "secret", "token")
+
+
+def redacted(body: Any) -> Any:
+    """The request body as recorded: every value under a secret-looking key is replaced."""
+    if isinstance(body, Mapping):
+        return {
+            k: "[not recorded]" if any(s in str(k).lower() for s in _SECRET_KEYS) else redacted(v)
+            for k, v in body.items()
+        }
+    if isinstance(body, list):
+        return [redacted(v) for v in body]
+    return body
+
+
+# --- Secrets kept only until sent ---------------------------------------------------------------------------
+
+
+def _fernet() -> Fernet:
+    key = settings.PARTNER_API_TOKEN_ENCRYPTION_KEY or base64.urlsafe_b64encode(
+        hashlib.sha256(f"portal-changes:{settings.SECRET_KEY}".encode()).digest()
+    )
+    return Fernet(key)
+
+
+def _seal(change: Change, args: Args) -> dict[str, Any]:
+    sealed = dict(args)
+    for name in change.secret_args:
+        if sealed.get(name) is not None:
+            sealed[name] = {"sealed": _fernet().encrypt(str(sealed[name]).encode()).decode()}
+    return sealed
+
+
+def _unseal(change: Change, operation: Operation) -> dict[str, Any]:
+    args = dict(operation.params.get("args", {}))
+    for name in change.secret_args:
+        value = args.get(name)
+        if isinstance(value, dict) and "sealed" in value:
+            try:
+                args[name] = _fernet().decrypt(value["sealed"].encode()).decode()
+            except InvalidToken:
+                args[name] = None
+    return args
+
+
+def _forget_secrets(change: Change, operation: Operation) -> None:
+    """Once sent, a secret argument is never stored again (not even encrypted)."""
+    if not change.secret_args:
+        return
+    args = {k: v for k, v in operation.params.get("args", {}).items() if k not in change.secret_args}
+    operation.params = {**operation.params, "args": args}
+    Operation.objects.filter(pk=operation.pk).update(params=operation.params)
+
+
+def _args(operation: Operation) -> dict[str, Any]:
+    return dict(operation.params.get("args", {}))
+
+
+# --- The state machine --------------------------------------------------------------------------------------
+
+
+def _claim(
+    change: Change, *, idempotency_key: str, user, domain_id: int | None, params: dict, queued: bool
+) -> Operation:
+    operation, created = operation_start(
+        idempotency_key=idempotency_key,
+        kind=change.operation_id,
+        domain_id=domain_id,
+        user=user,
+        params=params,
+    )
+    status = Operation.Status.QUEUED if queued else Operation.Status.RUNNING
+    now = timezone.now()
+    if created:
+        Operation.objects.filter(pk=operation.pk).update(status=status, progress=10, updated_at=now)
+    else:
+        # Only a refused attempt (nothing happened) may be sent again under the same key, corrected.
+        again = Operation.objects.filter(pk=operation.pk, status=Operation.Status.FAILED).update(
+            status=status,
+            progress=10,
+            params=params,
+            error="",
+            result={},
+            finished_at=None,
+            updated_at=now,
+        )
+        if not again:
+            raise AlreadySubmitted(operation)
+    operation.refresh_from_db()
+    return operation
+
+
+def _send(change: Change, operation: Operation, args: Args) -> Any:
+    """Send the change once and append the attempt to the audit trail, whatever happens."""
+    user, reason = operation.requested_by, operation.params.get("reason", "")
+    try:
+        exchange = get_client().exchange(lambda client: change.send(client, args))
+    except PartnerApiError as exc:
+        sent = exc.exchange
+        audit_record(
+            actor=user,
+            operation_id=change.operation_id,
+            outcome=AuditEntry.Outcome.UNKNOWN
+            if exc.outcome_unknown
+            else AuditEntry.Outcome.FAILED
+            if exc.retryable
+            else AuditEntry.Outcome.REFUSED,
+            domain_id=operation.domain_id,
+            sent=redacted((sent.sent if sent else None) or {}),
+            response_status=exc.status,
+            response_body={"code": exc.code, "description": exc.description},
+            reason=reason,
+        )
+        if change.deletes and isinstance(exc, NotFoundError):
+            return _GONE  # already gone (e.g. applied by an earlier attempt whose answer was lost): done
+        raise refusal_from(exc, hints=change.field_hints) from exc
+    finally:
+        _forget_secrets(change, operation)
+    audit_record(
+        actor=user,
+        operation_id=change.operation_id,
+        outcome=AuditEntry.Outcome.SUCCEEDED,
+        domain_id=operation.domain_id,
+        sent=redacted(exchange.sent or {}),
+        response_status=exchange.status,
+        response_body=dump(exchange.reply),
+        reason=reason,
+    )
+    return exchange.reply
+
+
+#: What a delete's read-back (or a 404 to it) finds: the thing is gone.
+_GONE = {"gone": True}
+
+
+def _read_back(change: Change, operation: Operation) -> Any:
+    """The change's result if the API shows it applied, else None. Raises PartnerApiError when it cannot tell."""
+    if change.read_back is None:
+        raise _CannotTell()
+    try:
+        return change.read_back(get_client(), _args(operation))
+    except NotFoundError:
+        if change.deletes:
+            return _GONE
+        return None
+
+
+class _CannotTell(PartnerApiError):
+    """The change declares no read-back: only a person can tell."""
+
+
+def _succeeded(change: Change, operation: Operation, reply: Any, *, read_back: bool = False) -> Any:
+    """Bring the cache up to date from the answer, then mark the operation done (in one transaction)."""
+    args = _args(operation)
+    with transaction.atomic():
+        value = change.apply(args, None if reply is _GONE else reply) if change.apply else None
+        result = {"next_url": operation.params.get("next_url", "")}
+        if read_back:
+            result["read_back"] = True
+        if isinstance(value, Mapping) and "domain_id" in value:
+            # A change that created a customer: the operation now belongs to it.
+            operation.domain_id = value["domain_id"]
+            operation.save(update_fields=["domain_id"])
+            result |= {k: v for k, v in value.items() if isinstance(v, str | int | bool)}
+        operation_update(operation, status=Operation.Status.SUCCEEDED, result=result)
+    _refresh_later(change, operation)
+    return value
+
+
+def _refresh_later(change: Change, operation: Operation) -> None:
+    if change.refresh and operation.domain_id:
+        from portal.core import sync
+
+        sync.resync_customer_request(domain_id=operation.domain_id, skip=change.refresh_skip)
+
+
+def _unknown(change: Change, operation: Operation, message: str) -> None:
+    operation_update(operation, status=Operation.Status.UNKNOWN, error=message)
+    _reconcile_later(operation, attempt=0)
+    _refresh_later(change, operation)
+
+
+def _execute(change: Change, operation: Operation) -> Any:
+    """Send a claimed (RUNNING) operation once and settle it. Raises ChangeRefused / ChangeOutcomeUnknown."""
+    args = _unseal(change, operation)
+    try:
+        reply = _send(change, operation, args)
+    except ChangeOutcomeUnknown as exc:
+        try:
+            reply = _read_back(change, operation)
+        except PartnerApiError:
+            reply = None
+        if reply is None:
+            _unknown(change, operation, exc.message)
+            raise ChangeOutcomeUnknown(exc.message, operation=operation) from exc
+        return _succeeded(change, operation, reply, read_back=True)
+    except ChangeRefused as exc:
+        operation_update(operation, status=Operation.Status.FAILED, error=exc.message)
+        raise
+    return _succeeded(change, operation, reply)
+
+
+def _params(change: Change, args: Args, reason: str, next_url: str) -> dict[str, Any]:
+    return {
+        "args": _seal(change, args),
+        "reason": reason,
+        "next_url": next_url,
+        "side_effects": [str(s) for s in change.side_effects(args)],
+    }
+
+
+def change_now(
+    operation_id: str,
+    *,
+    user,
+    idempotency_key: str,
+    domain_id: int | None,
+    args: Args,
+    reason: str = "",
+    next_url: str = "",
+) -> tuple[Operation, Any]:
+    """Send a declared change in this request, at most once per idempotency key.
+
+    Returns (operation, what the declaration's `apply` returned). Raises AlreadySubmitted (the key was used:
+    here is its operation), ChangeRefused (not applied; the operation is FAILED and the corrected form may be
+    sent again with the same key) or ChangeOutcomeUnknown (the operation is UNKNOWN and being reconciled).
+    """
+    change = change_for(operation_id)
+    operation = _claim(
+        change,
+        idempotency_key=f"{operation_id}:{domain_id}:{idempotency_key}",
+        user=user,
+        domain_id=domain_id,
+        params=_params(change, args, reason, next_url),
+        queued=False,
+    )
+    return operation, _execute(change, operation)
+
+
+def change_later(
+    operation_id: str,
+    *,
+    user,
+    idempotency_key: str,
+    domain_id: int | None,
+    args: Args,
+    reason: str = "",
+    next_url: str = "",
+) -> Operation:
+    """Queue a declared (slow) change for a worker; returns its operation at once (its page polls it).
+
+    The same key returns the same operation (a double click queues nothing more); a refused one is queued
+    again, corrected.
+    """
+    from portal.core import tasks
+
+    change = change_for(operation_id)
+    try:
+        operation = _claim(
+            change,
+            idempotency_key=f"{operation_id}:{domain_id}:{idempotency_key}",
+            user=user,
+            domain_id=domain_id,
+            params=_params(change, args, reason, next_url),
+            queued=True,
+        )
+    except AlreadySubmitted as exc:
+        return exc.operation
+    transaction.on_commit(lambda: tasks.change_run.delay(operation_id=str(operation.pk)))
+    return operation
+
+
+def change_run(*, operation_pk: str) -> None:
+    """Task body of a queued change: claim it and send it once. A redelivered task (its first worker died)
+    finds it RUNNING and reconciles it by reading back instead of sending it again."""
+    operation = Operation.objects.select_related("requested_by").filter(pk=operation_pk).first()
+    if operation is None:
+        return
+    change = change_for(operation.kind)
+    claimed = Operation.objects.filter(pk=operation.pk, status=Operation.Status.QUEUED).update(
+        status=Operation.Status.RUNNING, progress=30, updated_at=timezone.now()
+    )
+    if not claimed:
+        if operation.status == Operation.Status.RUNNING:
+            _reconcile_lost(change, operation)
+        return
+    operation.refresh_from_db()
+    try:
+        _execute(change, operation)
+    except ChangeRefused:
+        return  # recorded on the operation (FAILED or UNKNOWN); its page says what happened
+
+
+def _reconcile_lost(change: Change, operation: Operation) -> None:
+    """An operation left RUNNING by a worker that died: it may or may not have been sent. Never send it
+    again: read back now, and let the reconcile task settle it."""
+    _unknown(
+        change,
+        operation,
+        gettext(
+            "The portal stopped while sending this change, so it may or may not have been applied. "
+            "The portal is checking; do not send it again until it knows."
+        ),
+    )
+    change_reconcile(operation_pk=str(operation.pk), attempt=0)
+
+
+def _reconcile_later(operation: Operation, *, attempt: int) -> None:
+    from portal.core import tasks
+
+    pk = str(operation.pk)
+    transaction.on_commit(
+        lambda: tasks.change_reconcile.apply_async(
+            kwargs={"operation_pk": pk, "attempt": attempt}, countdown=RECONCILE_DELAYS[attempt]
+        )
+    )
+
+
+def change_reconcile(*, operation_pk: str, attempt: int) -> bool | None:
+    """Read back an UNKNOWN operation and settle it: True (applied), False (not applied, after the last try),
+    None (not known yet: another try is scheduled; after the last one a change that cannot be read back stays
+    unknown, for a person to check)."""
+    operation = Operation.objects.select_related("requested_by").filter(pk=operation_pk).first()
+    if operation is None:
+        return None
+    if operation.status != Operation.Status.UNKNOWN:
+        return operation.status == Operation.Status.SUCCEEDED
+    change = change_for(operation.kind)
+    last = attempt >= len(RECONCILE_DELAYS) - 1
+    try:
+        reply = _read_back(change, operation)
+    except PartnerApiError:
+        if last:
+            operation_update(
+                operation,
+                error=gettext(
+                    "The portal could not check whether LINE WORKS applied this change. Look at the customer "
+                    "in the LINE WORKS console before sending it again."
+                ),
+            )
+        else:
+            _reconcile_later(operation, attempt=attempt + 1)
+        return None
+    if reply is not None:
+        _succeeded(change, operation, reply, read_back=True)
+        return True
+    if not last:
+        _reconcile_later(operation, attempt=attempt + 1)
+        return None
+    operation_update(
+        operation,
+        status=Operation.Status.FAILED,
+        error=gettext(
+            "LINE WORKS did not apply this change (it was checked several times after the answer was lost). "
+            "You can send it again."
+        ),
+    )
+    _refresh_later(change, operation)
+    return False
+
+
+def changes_reap_stale(*, older_than_seconds: int = STALE_RUNNING_SECONDS) -> int:
+    """Periodic: operations RUNNING with no update for a while lost their worker; reconcile each by reading
+    back. Returns how many were found."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    stale = list(
+        Operation.objects.select_related("requested_by").filter(
+            status=Operation.Status.RUNNING, updated_at__lt=cutoff
+        )
+    )
+    for operation in stale:
+        try:
+            change = change_for(operation.kind)
+        except KeyError:
+            logger.warning("operation %s of undeclared kind %s left running", operation.pk, operation.kind)
+            continue
+        _reconcile_lost(change, operation)
+    return len(stale)

@@ -1,0 +1,169 @@
+"""The pages every change shares: the two-step change page (form → confirmation → send once), the delete
+confirmed on its page, and the operation page that says what became of a change.
+
+An app's change view builds its form and the change's arguments, then returns `change_page(...)`; it never
+sends anything itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from portal.core import selectors as core_selectors
+from portal.core.access import Perm, can, require
+from portal.core.changes.engine import (
+    AlreadySubmitted,
+    ChangeOutcomeUnknown,
+    ChangeRefused,
+    change_later,
+    change_now,
+)
+from portal.core.changes.forms import ChangeForm
+from portal.core.changes.spec import change_for
+from portal.core.htmx import partial_for
+
+CHANGE_TEMPLATE = "core/change.html"
+#: Who may see the page of an operation of each kind of change (the operationId's app decides).
+_VIEW_OPERATION = (Perm.CHANGE_CUSTOMERS, Perm.CHANGE_SUBSCRIPTIONS, Perm.CHANGE_OPTIONS)
+
+
+def posted(request: HttpRequest):
+    """The data to bind a change form to: the POST, or None (an unbound form) on GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def send(
+    request: HttpRequest,
+    operation_id: str,
+    *,
+    args: Mapping[str, Any],
+    key: str,
+    reason: str,
+    domain_id: int | None,
+    done: str,
+    success: str,
+) -> HttpResponse:
+    """Send a declared change once and answer: `done` (with `success`) when it was applied; its operation's
+    page when it is queued, when this submission was already received (double click, reload) or when its
+    outcome is unknown. ChangeRefused (nothing changed) is the caller's to show."""
+    change = change_for(operation_id)
+    common = {
+        "user": request.user,
+        "idempotency_key": key,
+        "domain_id": domain_id,
+        "args": args,
+        "reason": reason,
+    }
+    if change.queued:
+        operation = change_later(operation_id, next_url=done, **common)
+        return redirect("core:operation", operation_id=operation.pk)
+    try:
+        change_now(operation_id, next_url=done, **common)
+    except AlreadySubmitted as exc:
+        messages.info(request, _("This form was already sent; here is what became of it."))
+        return redirect("core:operation", operation_id=exc.operation.pk)
+    except ChangeOutcomeUnknown as exc:
+        messages.warning(request, exc.message)
+        return redirect("core:operation", operation_id=exc.operation.pk)
+    messages.success(request, success)
+    return redirect(done)
+
+
+def change_page(
+    request: HttpRequest,
+    form: ChangeForm,
+    *,
+    operation_id: str,
+    args: Callable[[dict], Mapping[str, Any]],
+    domain_id: int | None,
+    done: str,
+    success: str,
+    context: dict,
+    template: str = CHANGE_TEMPLATE,
+) -> HttpResponse:
+    """The two steps of every change: the form (checked against the contract), then a confirmation stating
+    before → after and every side effect (the form's and the declared change's); its button sends the change
+    once. The API's refusal comes back on the field it names, with the form as it was."""
+    confirming = False
+    side_effects: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if request.POST.get("confirmed") == "1":
+            try:
+                return send(
+                    request,
+                    operation_id,
+                    args=args(d),
+                    key=d["idempotency_key"],
+                    reason=d["reason"],
+                    domain_id=domain_id,
+                    done=done,
+                    success=success,
+                )
+            except ChangeRefused as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        elif "edit" not in request.POST:
+            confirming = True
+            side_effects = [*form.consequences(), *change_for(operation_id).side_effects(args(d))]
+    return render(
+        request,
+        template,
+        {**context, "form": form, "confirming": confirming, "side_effects": side_effects, "done": done},
+    )
+
+
+def delete_page(
+    request: HttpRequest,
+    *,
+    operation_id: str,
+    args: Mapping[str, Any],
+    domain_id: int | None,
+    back: str,
+    done: str,
+    success: str,
+) -> HttpResponse:
+    """A delete confirmed on its page (components/_confirm.html posts the submission's key and stated the
+    consequence): send it once."""
+    form = ChangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form expired; open it again."))
+        return redirect(back)
+    try:
+        return send(
+            request,
+            operation_id,
+            args=args,
+            key=form.cleaned_data["idempotency_key"],
+            reason=form.cleaned_data["reason"],
+            domain_id=domain_id,
+            done=done,
+            success=success,
+        )
+    except ChangeRefused as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+
+
+@require(Perm.VIEW_CUSTOMERS)
+@require_GET
+def operation_status(request: HttpRequest, operation_id) -> HttpResponse:
+    """What became of a change: queued, being sent, applied, refused, or unknown until the read-back knows.
+    The page polls while the outcome is open. Only those who may make changes see operations."""
+    if not any(can(request.user, perm) for perm in _VIEW_OPERATION):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    operation = core_selectors.operation_get(operation_id=operation_id)
+    if operation is None:
+        raise Http404
+    template = "core/operation.html"
+    if partial_for(request, "operation"):
+        template += "#status"
+    return render(request, template, {"operation": operation})
