@@ -14,6 +14,7 @@ from portal.core.contrib import contribute
 from schedule import selectors as schedule_selectors
 from schedule import sources as schedule
 from tests.customers.factories import make_customer
+from tests.schedule.test_calendar import cells, shown
 from tests.subscriptions.factories import make_pre_order, make_reservation, make_subscription
 
 pytestmark = pytest.mark.django_db
@@ -149,8 +150,18 @@ def test_other_apps_can_add_a_kind_of_change(client_as, items):
         ],
     )
     try:
-        body = client_as(Role.SUPPORT).get(reverse("schedule:agenda")).content.decode()
+        client = client_as(Role.SUPPORT)
+        body = client.get(reverse("schedule:agenda")).content.decode()
         assert "Drive add-on starts" in body and 'value="option_order"' in body
+        assert ("2026-11-28", "option_order", str(items["res"].customer.domain_id)) in _agenda(
+            client.get(reverse("schedule:agenda"))
+        )
+        calendar = client.get(reverse("schedule:agenda"), {"view": "calendar", "month": "2026-11"})
+        day = cells(calendar.content.decode())["2026-11-28"]
+        assert shown(day) == [("option_order", str(items["res"].customer.domain_id))]
+        assert "Drive add-on starts" in day
+        only_theirs = client.get(reverse("schedule:agenda"), {"kind": "option_order"})
+        assert {kind for _day, kind, _id in _agenda(only_theirs)} == {"option_order"}
     finally:
         contribute("tests", schedule_sources=[])
 
