@@ -130,6 +130,24 @@ def test_query_count_does_not_grow_with_items(client_as, frozen):
     assert count() == few
 
 
+def test_the_htmx_partial_skips_the_page_frame(client_as, items):
+    """Navigation, role badge and user menu are not in a partial, so it does not read what they need."""
+    client = client_as(Role.SUPPORT)
+    client.get(reverse("schedule:agenda"))
+
+    def queries(headers: dict) -> list[str]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("schedule:agenda"), headers=headers)
+        assert response.status_code == 200
+        return [q["sql"] for q in ctx.captured_queries]
+
+    page = queries({})
+    partial = queries({"HX-Request": "true", "HX-Target": "agenda"})
+    assert any('"auth_group"."name"' in sql for sql in page)  # the role badge
+    assert not any('"auth_group"."name"' in sql for sql in partial)
+    assert len(partial) == len(page) - 1
+
+
 def test_other_apps_can_add_a_kind_of_change(client_as, items):
     def option_orders(filters, today):
         yield schedule.make_item(
