@@ -1,15 +1,19 @@
+from functools import cache
+
 from portal.core.access import Perm, can, role_of
 from portal.core.navigation import nav_for
 
 
 def portal(request):
+    """The page frame's values (navigation, role badge, user menu). Each is a callable the template calls when it
+    is first used (and then reuses), so an htmx partial, which has no frame, pays for none of them."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    role = role_of(user)
+    role = cache(lambda: role_of(user))
     return {
-        "nav_items": nav_for(user, request.path),
-        "user_role": role.value if role else "",
-        "user_role_label": role.label if role else "",
-        "can_manage_users": can(user, Perm.MANAGE_USERS),
+        "nav_items": cache(lambda: nav_for(user, request.path)),
+        "user_role": cache(lambda: role().value if role() else ""),
+        "user_role_label": cache(lambda: role().label if role() else ""),
+        "can_manage_users": cache(lambda: can(user, Perm.MANAGE_USERS)),
     }

@@ -14,6 +14,7 @@ from portal.core.contrib import contribute
 from schedule import selectors as schedule_selectors
 from schedule import sources as schedule
 from tests.customers.factories import make_customer
+from tests.schedule.test_calendar import cells, shown
 from tests.subscriptions.factories import make_pre_order, make_reservation, make_subscription
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +130,24 @@ def test_query_count_does_not_grow_with_items(client_as, frozen):
     assert count() == few
 
 
+def test_the_htmx_partial_skips_the_page_frame(client_as, items):
+    """Navigation, role badge and user menu are not in a partial, so it does not read what they need."""
+    client = client_as(Role.SUPPORT)
+    client.get(reverse("schedule:agenda"))
+
+    def queries(headers: dict) -> list[str]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("schedule:agenda"), headers=headers)
+        assert response.status_code == 200
+        return [q["sql"] for q in ctx.captured_queries]
+
+    page = queries({})
+    partial = queries({"HX-Request": "true", "HX-Target": "agenda"})
+    assert any('"auth_group"."name"' in sql for sql in page)  # the role badge
+    assert not any('"auth_group"."name"' in sql for sql in partial)
+    assert len(partial) == len(page) - 1
+
+
 def test_other_apps_can_add_a_kind_of_change(client_as, items):
     def option_orders(filters, today):
         yield schedule.make_item(
@@ -149,8 +168,18 @@ def test_other_apps_can_add_a_kind_of_change(client_as, items):
         ],
     )
     try:
-        body = client_as(Role.SUPPORT).get(reverse("schedule:agenda")).content.decode()
+        client = client_as(Role.SUPPORT)
+        body = client.get(reverse("schedule:agenda")).content.decode()
         assert "Drive add-on starts" in body and 'value="option_order"' in body
+        assert ("2026-11-28", "option_order", str(items["res"].customer.domain_id)) in _agenda(
+            client.get(reverse("schedule:agenda"))
+        )
+        calendar = client.get(reverse("schedule:agenda"), {"view": "calendar", "month": "2026-11"})
+        day = cells(calendar.content.decode())["2026-11-28"]
+        assert shown(day) == [("option_order", str(items["res"].customer.domain_id))]
+        assert "Drive add-on starts" in day
+        only_theirs = client.get(reverse("schedule:agenda"), {"kind": "option_order"})
+        assert {kind for _day, kind, _id in _agenda(only_theirs)} == {"option_order"}
     finally:
         contribute("tests", schedule_sources=[])
 
