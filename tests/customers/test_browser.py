@@ -80,7 +80,7 @@ def test_account_manager_adds_a_customer_end_to_end_then_edits_its_max_users(
     page.fill("input[name=reason]", "E2E-1")
     page.click("[data-testid=create-customer]")
 
-    page.wait_for_url("**/customers/operations/**")
+    page.wait_for_url("**/operations/**")
     page.wait_for_function(
         "document.querySelector('[data-testid=operation-status]').textContent.trim() === 'Succeeded'",
         timeout=60_000,
@@ -94,6 +94,10 @@ def test_account_manager_adds_a_customer_end_to_end_then_edits_its_max_users(
     page.fill("input[name=max_member_count]", "150")
     page.fill("#usage-title ~ form input[name=reason]", "E2E-2")
     page.click("[data-testid=save-usage]")
+    # The confirmation states now → after before anything is sent.
+    assert "150" in page.locator("[data-testid=preview]").inner_text()
+    screenshot(page, "customers-usage-confirm")
+    page.click("[data-testid=confirm]")
     page.wait_for_url(re.compile(r".*/customers/\d+/$"))
     assert page.locator("[data-testid=max-users]").inner_text() == "150"
     assert "Usage status updated." in page.content()

@@ -91,7 +91,7 @@ def test_account_manager_schedules_moves_and_deletes(page, today):
     pre = PreOrder.objects.get(customer_id=free.customer_id)
     # The change's own page (where a double submit or an unanswered request leads) says what became of it.
     operation = Operation.objects.get(kind="createSubscriptionPreOrder", domain_id=free.customer_id)
-    page.goto(f"/subscriptions/operations/{operation.pk}/")
+    page.goto(f"/operations/{operation.pk}/")
     assert page.locator("[data-testid=operation-status]").inner_text() == "Succeeded"
     assert "LINE WORKS applied the change." in page.locator("#operation").inner_text()
     page.click("#operation a.btn-primary")
