@@ -13,10 +13,11 @@ class CustomerAdmin(ReadOnlyAdmin):
         "domain",
         "domain_id",
         "customer_code",
+        "product_id",
         "plan",
         "usage_status",
         "synced_at",
     )
-    list_filter = ("plan", "contract_type", "usage_status", "has_scheduled_changes")
+    list_filter = ("product_id", "plan", "usage_status", "has_scheduled_changes")
     search_fields = ("company_name", "domain", "customer_code", "domain_id")
     list_per_page = 25

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 from customers.selectors import CustomerFilters, Removed
+from portal.core.vocabulary import Plan, Product
 
 
 class CustomerFilterForm(forms.Form):
@@ -25,10 +26,8 @@ class CustomerFilterForm(forms.Form):
             }
         ),
     )
-    plan = forms.ChoiceField(label=_("Plan"), required=False)
-    contract_type = forms.ChoiceField(
-        label=_("Contract type"), required=False, choices=[("", _("Any"))] + Customer.ContractType.choices
-    )
+    product = forms.ChoiceField(label=_("Product"), required=False)
+    plan = forms.ChoiceField(label=_("Plan"), required=False, choices=[("", _("Any"))] + Plan.choices)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any"))] + Customer.UsageState.choices
     )
@@ -46,18 +45,18 @@ class CustomerFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, plans: list[str] | None = None, **kwargs):
+    def __init__(self, *args, products: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        known = dict(Customer.Plan.choices)
-        values = list(dict.fromkeys([*known, *(plans or [])]))
-        self.fields["plan"].choices = [("", _("Any"))] + [(v, known.get(v, v)) for v in values]
+        known = dict(Product.choices)
+        values = list(dict.fromkeys([*known, *(products or [])]))
+        self.fields["product"].choices = [("", _("Any"))] + [(v, known.get(v, v)) for v in values]
 
     def to_filters(self, data: dict) -> CustomerFilters:
         """The selector's filters from the form's valid values (`portal.core.lists.valid_data`)."""
         return CustomerFilters(
             q=data.get("q") or "",
+            product=data.get("product") or "",
             plan=data.get("plan") or "",
-            contract_type=data.get("contract_type") or "",
             status=data.get("status") or "",
             trial_within_days=data.get("trial_within"),
             scheduled=bool(data.get("scheduled")),

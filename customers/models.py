@@ -14,6 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.core import vocabulary
+
 
 def normalise_search(text: str) -> str:
     """The form both the search column and a search term take: NFKC, case-folded, without spaces.
@@ -37,28 +39,9 @@ def usage_schedules_something(*, renewal_apply_date, withdrawal_date, usage_stat
 class Customer(models.Model):
     """One customer tenant of the partner, with its usage status, as last read from the Partner API."""
 
-    class DomainType(models.TextChoices):
-        DOMAIN = "DOMAIN", _("Domain")
-        GROUP = "GROUP", _("Group name")
-
-    class UsageState(models.TextChoices):
-        ACTIVE = "ACTIVE", _("Active")
-        SUSPENDED_ADMIN = "SUSPENDED_ADMIN", _("Suspended by the administrator")
-        SUSPENDED_WITHDRAWAL = "SUSPENDED_WITHDRAWAL", _("Suspended, pending cancellation")
-
-    class Plan(models.TextChoices):
-        FR = "FR", _("Free")
-        STD_T = "STD_T", _("Standard (trial)")
-        ADV_T = "ADV_T", _("Advanced (trial)")
-        STD = "STD", _("Standard")
-        ADV = "ADV", _("Advanced")
-
-    class ContractType(models.TextChoices):
-        FREE = "FREE", _("Free")
-        TRIAL = "TRIAL", _("Trial")
-        MONTHLY = "MONTHLY", _("Monthly")
-        ANNUAL_LICENSE = "ANNUAL_LICENSE", _("Annual (license)")
-        ANNUAL_PREPAY_LICENSE = "ANNUAL_PREPAY_LICENSE", _("Annual (prepaid license)")
+    # The API's words, declared once (portal.core.vocabulary).
+    DomainType = vocabulary.DomainType
+    UsageState = vocabulary.UsageState
 
     # --- Customer (getCustomer / listCustomers) ---------------------------------------------------------
     domain_id = models.BigIntegerField(_("domainId"), primary_key=True)
@@ -81,8 +64,8 @@ class Customer(models.Model):
     customer_code = models.CharField(_("customer code"), max_length=200, blank=True, db_index=True)
     enable_partner_profile_display = models.BooleanField(_("partner profile shown"), null=True, blank=True)
     memo = models.TextField(_("memo"), blank=True)
-    # The customer's LINE WORKS plan (deprecated productId on the customer, else the main subscription's).
-    plan = models.CharField(_("plan"), max_length=16, blank=True, db_index=True)
+    # The customer's LINE WORKS product (deprecated productId on the customer, else the main subscription's).
+    product_id = models.CharField(_("product"), max_length=16, blank=True, db_index=True)
 
     # --- Usage status (getUsageStatus) ------------------------------------------------------------------
     usage_status = models.CharField(_("status"), max_length=32, blank=True, db_index=True)
@@ -97,7 +80,8 @@ class Customer(models.Model):
     usage_synced_at = models.DateTimeField(_("usage status synced"), null=True, blank=True)
 
     # --- Summary filled by the subscriptions resync (listSubscriptions) ---------------------------------
-    contract_type = models.CharField(_("contract type"), max_length=32, blank=True, db_index=True)
+    # The main subscription's plan (the contract term: Free, Trial, Monthly, annual licence...).
+    plan = models.CharField(_("plan"), max_length=32, blank=True, db_index=True)
     trial_ends_on = models.DateField(_("trial ends"), null=True, blank=True, db_index=True)
     subscription_changes_scheduled = models.BooleanField(_("subscription changes scheduled"), default=False)
 
@@ -157,10 +141,10 @@ class Customer(models.Model):
         return self.domain_type == self.DomainType.GROUP
 
     def get_usage_status_display(self) -> str:
-        return str(dict(self.UsageState.choices).get(self.usage_status, self.usage_status))
+        return vocabulary.label(vocabulary.UsageState, self.usage_status)
+
+    def get_product_display(self) -> str:
+        return vocabulary.label(vocabulary.Product, self.product_id)
 
     def get_plan_display(self) -> str:
-        return str(dict(self.Plan.choices).get(self.plan, self.plan))
-
-    def get_contract_type_display(self) -> str:
-        return str(dict(self.ContractType.choices).get(self.contract_type, self.contract_type))
+        return vocabulary.label(vocabulary.Plan, self.plan)

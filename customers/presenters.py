@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
+from portal.core.vocabulary import Plan, Product
 
 
 def rows(customers) -> SafeString:
@@ -32,8 +33,8 @@ def rows(customers) -> SafeString:
         "stale": _("Stale"),
         "no_limit": _("No limit"),
         # Labels translated once per page, not once per row.
-        "plans": {k: str(v) for k, v in Customer.Plan.choices},
-        "contracts": {k: str(v) for k, v in Customer.ContractType.choices},
+        "products": {k: str(v) for k, v in Product.choices},
+        "plans": {k: str(v) for k, v in Plan.choices},
         "states": {k: str(v) for k, v in Customer.UsageState.choices},
     }
     return format_html_join("\n", "{}", ((_row(c, zone, stale_before, detail, words),) for c in customers))
@@ -45,13 +46,13 @@ def _badge(css: str, text: str) -> SafeString:
 
 def _row(c: Customer, zone, stale_before, detail: str, words: dict) -> SafeString:
     removed = _badge("badge-removed", words["removed"]) if c.removed_at else ""
-    plan = words["plans"].get(c.plan, c.plan)
-    if c.contract_type:
+    plan = words["products"].get(c.product_id, c.product_id)
+    if c.plan:
         plan = format_html(
             '{} <span class="badge{}">{}</span>',
             plan,
-            " badge-trial" if c.contract_type == "TRIAL" else "",
-            words["contracts"].get(c.contract_type, c.contract_type),
+            " badge-trial" if c.plan == "TRIAL" else "",
+            words["plans"].get(c.plan, c.plan),
         )
     status = ""
     if c.usage_status:

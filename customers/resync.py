@@ -3,7 +3,7 @@
 * the customer listing: `listCustomers` (pages of 30, the contract's maximum) stored by `customer_store`,
   `getCustomer` for a one-customer refresh, and customers the listing no longer returns marked removed;
 * `getUsageStatus` per customer (max users, member count, scheduled changes, cancellation);
-* a store for `listSubscriptions` that keeps the list's plan / contract type / trial-end columns. The
+* a store for `listSubscriptions` that keeps the list's product / plan / trial-end columns. The
   subscriptions app declares its own store for the same operation; the engine calls it once for both.
 """
 

@@ -41,8 +41,8 @@ SORTS = Sorts(
 @dataclass(frozen=True)
 class CustomerFilters:
     q: str = ""
+    product: str = ""
     plan: str = ""
-    contract_type: str = ""
     status: str = ""
     trial_within_days: int | None = None
     scheduled: bool = False
@@ -54,10 +54,10 @@ def customer_list(*, user, filters: CustomerFilters) -> QuerySet[Customer]:
     """Customers matching the filters, in the requested order. One query when evaluated."""
     check(user, Perm.VIEW_CUSTOMERS)
     qs = customer_search(Customer.objects.all(), filters.q, prefix="")
+    if filters.product:
+        qs = qs.filter(product_id=filters.product)
     if filters.plan:
         qs = qs.filter(plan=filters.plan)
-    if filters.contract_type:
-        qs = qs.filter(contract_type=filters.contract_type)
     if filters.status:
         qs = qs.filter(usage_status=filters.status)
     if filters.trial_within_days is not None:
@@ -80,8 +80,8 @@ LIST_FIELDS = (
     "company_name",
     "domain",
     "customer_code",
+    "product_id",
     "plan",
-    "contract_type",
     "usage_status",
     "has_scheduled_changes",
     "member_count",
@@ -127,8 +127,8 @@ CSV_COLUMNS = (
     ("domain", _("Domain")),
     ("company_name", _("Company")),
     ("customer_code", _("Customer code")),
+    ("product_id", _("Product")),
     ("plan", _("Plan")),
-    ("contract_type", _("Contract type")),
     ("usage_status", _("Status")),
     ("member_count", _("Members")),
     ("max_member_count", _("Maximum users")),

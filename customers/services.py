@@ -52,7 +52,7 @@ def _customer_columns(remote: Any, synced_at: dt.datetime) -> dict[str, Any]:
         "removed_at": None,
     }
     if remote.product_id:
-        columns["plan"] = wire_text(remote.product_id)
+        columns["product_id"] = wire_text(remote.product_id)
     columns["search_text"] = search_text_for(
         company_name=columns["company_name"],
         domain=columns["domain"],
@@ -131,25 +131,25 @@ def _summary_update(domain_id: int, columns: dict[str, Any], changes_scheduled: 
 
 
 def customer_subscription_summary_upsert(*, domain_id: int, remote: Any) -> bool:
-    """Keep the list's plan, contract type and trial end from a `partner_api.models.SubscriptionList`.
+    """Keep the list's product, plan and trial end from a `partner_api.models.SubscriptionList`.
 
-    The LINE WORKS subscription that is active (else the first one) gives the plan and contract type; a trial
+    The LINE WORKS subscription that is active (else the first one) gives the product and plan; a trial
     ends on its plan end date; a renewal of type CHANGE or CANCEL counts as a scheduled change. One query.
     """
     subs = list(getattr(remote, "subscriptions", []) or [])
     main = next((s for s in subs if wire_text(s.status) == "ACTIVE"), subs[0] if subs else None)
-    columns: dict[str, Any] = {"contract_type": "", "trial_ends_on": None}
+    columns: dict[str, Any] = {"plan": "", "trial_ends_on": None}
     if main is not None:
-        columns["plan"] = wire_text(main.product_id)
-        columns["contract_type"] = wire_text(main.plan)
-        columns["trial_ends_on"] = main.plan_end_date if columns["contract_type"] == "TRIAL" else None
+        columns["product_id"] = wire_text(main.product_id)
+        columns["plan"] = wire_text(main.plan)
+        columns["trial_ends_on"] = main.plan_end_date if columns["plan"] == "TRIAL" else None
     scheduled = any(s.renewal is not None and wire_text(s.renewal.type) in ("CHANGE", "CANCEL") for s in subs)
     return _summary_update(domain_id, columns, scheduled)
 
 
 def customer_subscription_summary_clear(*, domain_id: int) -> None:
-    """The API has no subscriptions for this customer: clear the summary columns (the plan stays)."""
-    _summary_update(domain_id, {"contract_type": "", "trial_ends_on": None}, False)
+    """The API has no subscriptions for this customer: clear the summary columns (the product stays)."""
+    _summary_update(domain_id, {"plan": "", "trial_ends_on": None}, False)
 
 
 def customer_mark_removed(*, domain_id: int, removed_at: dt.datetime | None = None) -> bool:

@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.lists import DateInput
-from subscriptions.models import Plan, Product, RenewalType, Status
+from portal.core.vocabulary import Plan, Product, RenewalType
+from portal.core.vocabulary import SubscriptionStatus as Status
 from subscriptions.selectors import NO_RENEWAL, SubscriptionFilters
 
 

@@ -15,8 +15,9 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.core.changes.forms import ChangeForm, new_key  # noqa: F401 (new_key: the tests fill forms with it)
 from portal.core.lists import DateInput
+from portal.core.vocabulary import PAID_PLANS, Plan, Product, RenewalType, ReservationType
+from portal.core.vocabulary import label as _label
 from subscriptions import rules
-from subscriptions.models import PAID_PLANS, Plan, Product, RenewalType, ReservationType, _label
 
 
 def _plan_choices(plans) -> list[tuple[str, str]]:

@@ -15,46 +15,18 @@ import datetime as dt
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-LICENSE_PLANS = ("ANNUAL_LICENSE", "ANNUAL_PREPAY_LICENSE")
-PAID_PLANS = ("MONTHLY", *LICENSE_PLANS)
+from portal.core.vocabulary import (
+    LICENSE_PLANS,
+    Plan,
+    Product,
+    RenewalType,
+    ReservationType,
+    SubscriptionStatus,
+    label,
+)
 
-
-class Product(models.TextChoices):
-    FR = "FR", _("Free")
-    STD_T = "STD_T", _("Standard (trial)")
-    ADV_T = "ADV_T", _("Advanced (trial)")
-    STD = "STD", _("Standard")
-    ADV = "ADV", _("Advanced")
-
-
-class Plan(models.TextChoices):
-    FREE = "FREE", _("Free")
-    TRIAL = "TRIAL", _("Trial")
-    MONTHLY = "MONTHLY", _("Monthly")
-    ANNUAL_LICENSE = "ANNUAL_LICENSE", _("Annual (license)")
-    ANNUAL_PREPAY_LICENSE = "ANNUAL_PREPAY_LICENSE", _("Annual (prepaid license)")
-
-
-class Status(models.TextChoices):
-    ACTIVE = "ACTIVE", _("Active")
-    SUSPENDED_TRIALEND = "SUSPENDED_TRIALEND", _("Suspended (trial ended)")
-
-
-class RenewalType(models.TextChoices):
-    STAY = "STAY", _("Renew unchanged")
-    CHANGE = "CHANGE", _("Renew with changes")
-    CANCEL = "CANCEL", _("Do not renew")
-
-
-class ReservationType(models.TextChoices):
-    START_PAID_SERVICE = "START_PAID_SERVICE", _("Start paid service")
-    ADD_LICENSE = "ADD_LICENSE", _("Add licences")
-    CANCEL = "CANCEL", _("Cancel")
-
-
-def _label(choices: type[models.TextChoices], value: str) -> str:
-    """The translated label of a known value, or the value itself (the API may send values we do not know)."""
-    return str(dict(choices.choices).get(value, value))
+# The API's words are declared once, in portal.core.vocabulary; imported here for the models' displays.
+Status = SubscriptionStatus
 
 
 class Subscription(models.Model):
@@ -110,22 +82,22 @@ class Subscription(models.Model):
         return self.plan_end_date + dt.timedelta(days=1)
 
     def get_product_display(self) -> str:
-        return _label(Product, self.product_id)
+        return label(Product, self.product_id)
 
     def get_plan_display(self) -> str:
-        return _label(Plan, self.plan)
+        return label(Plan, self.plan)
 
     def get_status_display(self) -> str:
-        return _label(Status, self.status)
+        return label(Status, self.status)
 
     def get_renewal_type_display(self) -> str:
-        return _label(RenewalType, self.renewal_type)
+        return label(RenewalType, self.renewal_type)
 
     def get_renewal_product_display(self) -> str:
-        return _label(Product, self.renewal_product_id)
+        return label(Product, self.renewal_product_id)
 
     def get_renewal_plan_display(self) -> str:
-        return _label(Plan, self.renewal_plan)
+        return label(Plan, self.renewal_plan)
 
 
 class Reservation(models.Model):
@@ -161,13 +133,13 @@ class Reservation(models.Model):
         return f"{self.type} {self.apply_date}"
 
     def get_type_display(self) -> str:
-        return _label(ReservationType, self.type)
+        return label(ReservationType, self.type)
 
     def get_product_display(self) -> str:
-        return _label(Product, self.product_id)
+        return label(Product, self.product_id)
 
     def get_plan_display(self) -> str:
-        return _label(Plan, self.plan)
+        return label(Plan, self.plan)
 
 
 class PreOrder(models.Model):
@@ -196,7 +168,7 @@ class PreOrder(models.Model):
         return f"{self.pre_order_id} {self.product_id} {self.apply_date}"
 
     def get_product_display(self) -> str:
-        return _label(Product, self.product_id)
+        return label(Product, self.product_id)
 
     def get_plan_display(self) -> str:
-        return _label(Plan, self.plan)
+        return label(Plan, self.plan)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext
 
-from subscriptions.models import LICENSE_PLANS, PAID_PLANS, Plan, Product, ReservationType
+from portal.core.vocabulary import LICENSE_PLANS, PAID_PLANS, Plan, Product, ReservationType
 
 DAY = dt.timedelta(days=1)
 #: Licence counts may not exceed this (schemas' maximum).

@@ -12,6 +12,7 @@ from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.selectors import customer_search
+from portal.core.vocabulary import Plan, Product, ReservationType
 from schedule.sources import (
     DEADLINE_SOON_DAYS,
     ONE_DAY,
@@ -22,7 +23,7 @@ from schedule.sources import (
     date_range,
     url_pattern,
 )
-from subscriptions.models import Plan, PreOrder, Product, Reservation, ReservationType, Subscription
+from subscriptions.models import PreOrder, Reservation, Subscription
 
 
 class _Words:

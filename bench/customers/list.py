@@ -27,7 +27,7 @@ from customers.models import Customer  # noqa: E402
 CUSTOMERS = 10_000
 RUNS = 60
 PREFIXES = ["株式会社", "有限会社", "", "合同会社"]
-PLANS = ["FR", "STD_T", "ADV_T", "STD", "ADV"]
+PRODUCTS = ["FR", "STD_T", "ADV_T", "STD", "ADV"]
 
 
 def seed() -> None:
@@ -43,8 +43,8 @@ def seed() -> None:
             domain_type="DOMAIN",
             company_name=company_name(rng, PREFIXES, i),
             customer_code=f"CUST-{i:05d}",
-            plan=rng.choice(PLANS),
-            contract_type=rng.choice(["TRIAL", "MONTHLY", "ANNUAL_LICENSE"]),
+            product_id=rng.choice(PRODUCTS),
+            plan=rng.choice(["TRIAL", "MONTHLY", "ANNUAL_LICENSE"]),
             usage_status="ACTIVE",
             member_count=rng.randint(1, 500),
             max_member_count=500,
@@ -79,10 +79,12 @@ def main() -> None:
     client.force_login(user)
     rng = random.Random(9)
     queries = [rng.choice(NAME_WORDS) for _ in range(RUNS)]
-    plans = [rng.choice(PLANS) for _ in range(RUNS)]
+    products = [rng.choice(PRODUCTS) for _ in range(RUNS)]
 
-    portal = [{"q": q, "plan": p, "page": 2, "per_page": 25} for q, p in zip(queries, plans, strict=True)]
-    admin = [{"q": q, "plan__exact": p, "p": 1} for q, p in zip(queries, plans, strict=True)]
+    portal = [
+        {"q": q, "product": p, "page": 2, "per_page": 25} for q, p in zip(queries, products, strict=True)
+    ]
+    admin = [{"q": q, "product_id__exact": p, "p": 1} for q, p in zip(queries, products, strict=True)]
     client.get("/customers/", portal[0])
     client.get("/admin/customers/customer/", admin[0])
     # Interleaved, so that both see the same machine load; three rounds of RUNS requests each.
@@ -105,7 +107,7 @@ def main() -> None:
         client.get("/customers/", params, headers={"HX-Request": "true", "HX-Target": "results"})
         htmx_t.append((time.perf_counter() - t0) * 1000)
     print(
-        f"portal list  (search + plan filter + page 2 of 25): median {portal_ms:6.2f} ms, "
+        f"portal list  (search + product filter + page 2 of 25): median {portal_ms:6.2f} ms, "
         f"{max(portal_q)} SQL queries per request ({len(portal_t)} requests)"
     )
     print(

@@ -132,7 +132,7 @@ READ_PAGES = [
 QUERY_KEYS = [
     "q", "page", "per_page", "sort", "product", "plan", "status", "trial_within", "renewal_type", "end_from",
     "end_to", "kind", "date_from", "date_to", "view", "month", "user", "domain_id", "operation_id", "outcome",
-    "domain", "type", "partner_code", "usage_status", "contract_type",
+    "domain", "type", "partner_code", "usage_status",
 ]  # fmt: skip
 
 

@@ -158,21 +158,21 @@ def test_state_ignores_invalid_parameters_and_keeps_the_valid_ones(rf):
 
 
 def test_state_reads_sort_page_and_page_size(rf):
-    state = _state(rf, {"sort": "-members", "page": "3", "per_page": "100", "plan": "ADV"})
-    assert (state.sort, state.page, state.per_page, state.filters.plan) == ("-members", 3, 100, "ADV")
+    state = _state(rf, {"sort": "-members", "page": "3", "per_page": "100", "product": "ADV"})
+    assert (state.sort, state.page, state.per_page, state.filters.product) == ("-members", 3, 100, "ADV")
 
 
 def test_header_links_keep_the_filters_and_toggle_the_order(rf):
-    cells = str(_state(rf, {"q": "midori", "plan": "ADV", "sort": "company", "page": "4"}).header_cells())
+    cells = str(_state(rf, {"q": "midori", "product": "ADV", "sort": "company", "page": "4"}).header_cells())
     # The sorted column links to its other direction, another to its ascending order; both keep the filters
     # and go back to the first page.
-    assert 'href="?q=midori&amp;plan=ADV&amp;sort=-company"' in cells
-    assert 'href="?q=midori&amp;plan=ADV&amp;sort=domain"' in cells
+    assert 'href="?q=midori&amp;product=ADV&amp;sort=-company"' in cells
+    assert 'href="?q=midori&amp;product=ADV&amp;sort=domain"' in cells
     assert "page=" not in cells
     assert "Company ↑</a>" in cells
     assert 'hx-target="#results"' in cells
     assert "<th>Plan</th>" in cells  # not sortable: no link
-    assert '<th class="num"><a href="?q=midori&amp;plan=ADV&amp;sort=members"' in cells
+    assert '<th class="num"><a href="?q=midori&amp;product=ADV&amp;sort=members"' in cells
 
 
 def test_a_descending_column_shows_its_arrow_and_links_to_ascending(rf):
@@ -219,11 +219,13 @@ def test_any_other_request_gets_the_whole_page(client_as, name):
 
 
 def test_the_export_is_the_filtered_list_in_the_list_order(client_as):
-    make_customer(company_name="Alpha", plan="ADV")
-    make_customer(company_name="Gamma", plan="ADV")
-    make_customer(company_name="Beta", plan="ADV")
-    make_customer(company_name="Other", plan="STD")
-    response = client_as(Role.FINANCE).get(reverse("customers:export"), {"plan": "ADV", "sort": "-company"})
+    make_customer(company_name="Alpha", product_id="ADV")
+    make_customer(company_name="Gamma", product_id="ADV")
+    make_customer(company_name="Beta", product_id="ADV")
+    make_customer(company_name="Other", product_id="STD")
+    response = client_as(Role.FINANCE).get(
+        reverse("customers:export"), {"product": "ADV", "sort": "-company"}
+    )
     lines = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
     assert len(lines) == 4
     assert [line.split(",")[2] for line in lines[1:]] == ["Gamma", "Beta", "Alpha"]

@@ -42,18 +42,16 @@ def test_search_matches_company_domain_code_and_domain_id(support):
 
 def test_filters_plan_contract_status_trial_scheduled(support):
     today = business_today()
-    trial = make_customer(plan="ADV_T", contract_type="TRIAL", trial_ends_on=today + dt.timedelta(days=5))
-    late_trial = make_customer(
-        plan="STD_T", contract_type="TRIAL", trial_ends_on=today + dt.timedelta(days=40)
-    )
+    trial = make_customer(product_id="ADV_T", plan="TRIAL", trial_ends_on=today + dt.timedelta(days=5))
+    late_trial = make_customer(product_id="STD_T", plan="TRIAL", trial_ends_on=today + dt.timedelta(days=40))
     suspended = make_customer(usage_status="SUSPENDED_ADMIN")
     scheduled = make_customer(renewal_apply_date=today + dt.timedelta(days=3), renewal_max_member_count=100)
 
     def run(**kw):
         return set(_ids(selectors.customer_list(user=support, filters=CustomerFilters(**kw))))
 
-    assert run(plan="ADV_T") == {trial.domain_id}
-    assert run(contract_type="TRIAL") == {trial.domain_id, late_trial.domain_id}
+    assert run(product="ADV_T") == {trial.domain_id}
+    assert run(plan="TRIAL") == {trial.domain_id, late_trial.domain_id}
     assert run(status="SUSPENDED_ADMIN") == {suspended.domain_id}
     assert run(trial_within_days=7) == {trial.domain_id}
     assert run(trial_within_days=60) == {trial.domain_id, late_trial.domain_id}
@@ -106,9 +104,9 @@ def test_list_requires_permission(db):
 
 def test_csv_rows_are_exactly_the_filtered_list(support):
     for i in range(30):
-        make_customer(company_name=f"Kept {i}", plan="ADV")
-    make_customer(company_name="Other", plan="STD")
-    rows = selectors.customer_list(user=support, filters=CustomerFilters(plan="ADV"))
+        make_customer(company_name=f"Kept {i}", product_id="ADV")
+    make_customer(company_name="Other", product_id="STD")
+    rows = selectors.customer_list(user=support, filters=CustomerFilters(product="ADV"))
     lines = list(csv_lines(selectors.CSV_COLUMNS, rows))
     assert len(lines) == 31
     assert lines[0].startswith("\ufeffdomainId,")

@@ -57,9 +57,9 @@ def test_invalid_parameters_do_not_break_the_page(client_as):
 
 
 def test_csv_export_streams_the_filtered_list(client_as):
-    make_customer(company_name="Export Me", plan="ADV")
-    make_customer(company_name="Not Me", plan="STD")
-    response = client_as(Role.FINANCE).get(reverse("customers:export"), {"plan": "ADV", "page": "3"})
+    make_customer(company_name="Export Me", product_id="ADV")
+    make_customer(company_name="Not Me", product_id="STD")
+    response = client_as(Role.FINANCE).get(reverse("customers:export"), {"product": "ADV", "page": "3"})
     assert response.status_code == 200
     assert response.streaming
     assert response["Content-Type"].startswith("text/csv")
