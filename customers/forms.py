@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 from customers.selectors import CustomerFilters, Removed
+from portal.core.lists import customer_search_field
 from portal.core.vocabulary import Plan, Product
 
 
@@ -14,18 +15,7 @@ class CustomerFilterForm(forms.Form):
     """The filters of the customer list, read from the query string (so a URL can be shared); the list machinery
     adds its sort (chosen with the column headers, carried so that a new search keeps the order) and page size."""
 
-    q = forms.CharField(
-        label=_("Search"),
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(
-            attrs={
-                "type": "search",
-                "placeholder": _("Company, domain, customer code or domainId"),
-                "autocomplete": "off",
-            }
-        ),
-    )
+    q = customer_search_field(_("Search"))
     product = forms.ChoiceField(label=_("Product"), required=False)
     plan = forms.ChoiceField(label=_("Plan"), required=False, choices=[("", _("Any"))] + Plan.choices)
     status = forms.ChoiceField(

@@ -6,28 +6,10 @@ tags customers and usage-status, and contract/parts/customers.notes.md.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-
-@dataclass(frozen=True)
-class DateWindow:
-    """An inclusive range of allowed dates, with the sentence a person reads when a date falls outside."""
-
-    first: dt.date
-    last: dt.date
-
-    def __contains__(self, day: dt.date) -> bool:
-        return self.first <= day <= self.last
-
-    def error(self) -> str:
-        return _(
-            "Choose a date from tomorrow to one year from today (Japan time): %(first)s to %(last)s."
-        ) % {
-            "first": self.first,
-            "last": self.last,
-        }
+from portal.core.rules import DateWindow
 
 
 def max_users_change_window(today: dt.date) -> DateWindow:

@@ -7,7 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.lists import DateInput, valid_data
+from portal.core.lists import DateInput, customer_search_field, valid_data
 from schedule.sources import ScheduleFilters
 
 
@@ -33,18 +33,7 @@ class ScheduleFilterForm(forms.Form):
 
     AGENDA, CALENDAR = "agenda", "calendar"
 
-    q = forms.CharField(
-        label=_("Customer"),
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(
-            attrs={
-                "type": "search",
-                "placeholder": _("Company, domain, customer code or domainId"),
-                "autocomplete": "off",
-            }
-        ),
-    )
+    q = customer_search_field()
     kind = forms.MultipleChoiceField(
         label=_("Type"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
     )

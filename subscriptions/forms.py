@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.lists import DateInput
+from portal.core.lists import DateInput, customer_search_field
 from portal.core.vocabulary import Plan, Product, RenewalType
 from portal.core.vocabulary import SubscriptionStatus as Status
 from subscriptions.selectors import NO_RENEWAL, SubscriptionFilters
@@ -22,18 +22,7 @@ class SubscriptionFilterForm(forms.Form):
     """The filters of the subscriptions list, read from the query string (so a URL can be shared); the list
     machinery adds its sort and page size."""
 
-    q = forms.CharField(
-        label=_("Customer"),
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(
-            attrs={
-                "type": "search",
-                "placeholder": _("Company, domain, customer code or domainId"),
-                "autocomplete": "off",
-            }
-        ),
-    )
+    q = customer_search_field()
     product = forms.ChoiceField(label=_("Product"), required=False)
     plan = forms.ChoiceField(label=_("Plan"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=_choices(Status, None))

@@ -9,10 +9,10 @@ reservations, renewals, and the notes in `parts/subscriptions.notes.md`. All win
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.utils.translation import gettext
 
+from portal.core.rules import DateWindow
 from portal.core.vocabulary import LICENSE_PLANS, PAID_PLANS, Plan, Product, ReservationType
 
 DAY = dt.timedelta(days=1)
@@ -40,25 +40,6 @@ PLANS_OF_PRODUCT: dict[str, tuple[str, ...]] = {
 PAID_EQUIVALENT = {Product.STD_T: Product.STD, Product.ADV_T: Product.ADV}
 #: upgradeSubscription: Standard to Advanced only.
 UPGRADES = {Product.STD: Product.ADV, Product.STD_T: Product.ADV_T}
-
-
-@dataclass(frozen=True)
-class DateWindow:
-    first: dt.date
-    last: dt.date
-
-    def __contains__(self, day: dt.date) -> bool:
-        return self.first <= day <= self.last
-
-    @property
-    def empty(self) -> bool:
-        return self.last < self.first
-
-    def error(self) -> str:
-        return gettext("Choose a date from %(first)s to %(last)s (Japan time).") % {
-            "first": self.first.isoformat(),
-            "last": self.last.isoformat(),
-        }
 
 
 def pre_order_window(today: dt.date) -> DateWindow:

@@ -145,6 +145,26 @@ def valid_data(form: forms.Form) -> dict:
     return {k: v for k, v in getattr(form, "cleaned_data", {}).items() if k not in form.errors}
 
 
+CUSTOMER = _("Customer")
+
+
+def customer_search_field(label=CUSTOMER) -> forms.CharField:
+    """The search box of every list that finds rows by customer (company, domain, customer code, domainId);
+    its value goes to `customers.selectors.customer_search`."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Company, domain, customer code or domainId"),
+                "autocomplete": "off",
+            }
+        ),
+    )
+
+
 class DateInput(forms.DateInput):
     """A browser date picker (`<input type="date">`), its value as YYYY-MM-DD."""
 
