@@ -1,7 +1,8 @@
 """The Scheduled changes page with 10,000 cached customers and 5,000 upcoming items (prints figures; not a test).
 
-``.venv/bin/python -m bench.scheduled`` (also run by ``make bench``). It uses its own SQLite database,
-var/bench-scheduled.sqlite3, made afresh each run, whatever DATABASE_URL says.
+``.venv/bin/python -m bench.scheduled`` (also run by ``make bench``). It runs on a database of its own, made
+afresh: var/bench-scheduled.sqlite3, then a scratch PostgreSQL database when DATABASE_URL names a server
+(bench/databases.py); both figures are printed.
 
 Through Django's test client as a signed-in Account manager (so every item carries its form's link too):
 the agenda over the default range, its htmx partial, the calendar of this month and one filtered request
@@ -22,16 +23,28 @@ from pathlib import Path
 import django
 
 REPO = Path(__file__).resolve().parents[1]
-DB = REPO / "var" / "bench-scheduled.sqlite3"
+
+if __name__ == "__main__" and not os.environ.get("BENCH_DATABASE_URL"):
+    # Once per database (bench/databases.py: SQLite, and PostgreSQL when DATABASE_URL names a server).
+    import subprocess
+
+    from bench.databases import targets
+
+    failed = 0
+    for label, url in targets("scheduled"):
+        print(f"\n--- bench.scheduled on {label} ---", flush=True)
+        env = {**os.environ, "BENCH_DATABASE_URL": url}
+        failed |= subprocess.run([sys.executable, "-m", "bench.scheduled"], cwd=REPO, env=env).returncode
+    sys.exit(1 if failed else 0)
+
 os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
-os.environ["DATABASE_URL"] = f"sqlite:///{DB}"
+os.environ["DATABASE_URL"] = (
+    os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{REPO / 'var' / 'bench-scheduled.sqlite3'}"
+)
 os.environ["REDIS_URL"] = ""
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 # The test client's host; not the test environment, whose template instrumentation would distort the timings.
 os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-DB.parent.mkdir(exist_ok=True)
-for suffix in ("", "-wal", "-shm"):
-    Path(f"{DB}{suffix}").unlink(missing_ok=True)
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
