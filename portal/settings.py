@@ -33,6 +33,7 @@ DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = _secret("SECRET_KEY", default="dev-only-insecure-key" if DEBUG else "")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "portal.core.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

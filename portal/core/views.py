@@ -118,5 +118,10 @@ def error_403(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "403.html", status=403)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form whose CSRF token is missing or stale: the portal's own translated 403 (the body is not read again)."""
+    return render(request, "403_csrf.html", status=403)
+
+
 def error_404(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "404.html", status=404)

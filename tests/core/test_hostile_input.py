@@ -240,3 +240,32 @@ def test_a_body_of_the_wrong_content_type_changes_nothing(world, client_as, cont
         response = manager.generic("POST", url, data=body, content_type=content_type)
         assert response.status_code < 500, (url, content_type)
     assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_form_without_its_csrf_token_gets_the_portals_translated_403(db, language):
+    from django.test import Client
+
+    anonymous = Client(enforce_csrf_checks=True)
+    anonymous.cookies["django_language"] = language
+    response = anonymous.post(reverse("login"), {"username": "a", "password": "b"})
+    assert response.status_code == 403
+    expected = {"en": "The form has expired", "ja": "フォームの有効期限が切れています"}[language]
+    assert expected in response.content.decode()
+    assert f'<html lang="{language}">' in response.content.decode()
+
+
+def test_an_unexpected_error_gets_the_portals_own_500_page(db, monkeypatch):
+    from django.test import Client
+
+    from portal.core import health
+
+    def broken():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(health, "run_checks", broken)
+    response = Client(raise_request_exception=False).get(reverse("readyz"))
+    assert response.status_code == 500
+    body = response.content.decode()
+    assert "Something went wrong on our side" in body and "サーバーでエラーが発生しました" in body
+    assert "boom" not in body and "Traceback" not in body
