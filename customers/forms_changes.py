@@ -254,7 +254,7 @@ class AddDomainForm(forms.Form):
 class AddCustomerForm(ChangeForm):
     """Step 2: the customer and its first administrator (createCustomer)."""
 
-    domain = forms.CharField(widget=forms.HiddenInput)
+    domain = forms.CharField(widget=forms.HiddenInput, max_length=253)
     company_name = forms.CharField(label=_("Company name"), max_length=40)
     phone_number = _phone_field()
     time_zone = forms.CharField(label=_("Time zone"), max_length=64, initial="Asia/Tokyo")
@@ -328,5 +328,5 @@ class TransferLookupForm(forms.Form):
 
 
 class TransferConfirmForm(ChangeForm):
-    domain = forms.CharField(widget=forms.HiddenInput)
-    partner_code = forms.CharField(widget=forms.HiddenInput)
+    domain = forms.CharField(widget=forms.HiddenInput, max_length=253)
+    partner_code = forms.CharField(widget=forms.HiddenInput, max_length=64)

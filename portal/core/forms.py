@@ -10,7 +10,9 @@ class ActivityFilterForm(forms.Form):
     """The filters of the activity list (the list machinery adds its sort)."""
 
     user = forms.CharField(label=_("User"), required=False, max_length=150)
-    domain_id = forms.IntegerField(label=_("Customer domainId"), required=False, min_value=1)
+    domain_id = forms.IntegerField(
+        label=_("Customer domainId"), required=False, min_value=1, max_value=2**63 - 1
+    )
     operation = forms.ChoiceField(label=_("Operation"), required=False)
     outcome = forms.ChoiceField(
         label=_("Outcome"), required=False, choices=[("", _("Any"))] + list(AuditEntry.Outcome.choices)

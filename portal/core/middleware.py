@@ -19,7 +19,8 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 class RequestGuardMiddleware:
     """Refuse, before the body is read, a request the portal could not read safely: a declared body larger than
     PORTAL_MAX_REQUEST_BYTES (413), a malformed Content-Length, or a form body in an encoding that is unknown or
-    not UTF-8 such as UTF-16 (400). The answers are the portal's own pages, which never read the body.
+    not UTF-8 such as UTF-16 (400). The answers are the portal's own pages, which never read the body. A bare
+    405 of a view (wrong method) is answered with the portal's own page too.
     """
 
     def __init__(self, get_response):
@@ -37,7 +38,14 @@ class RequestGuardMiddleware:
             request.content_params.get("charset")
         ):
             return render(request, "400.html", status=400)
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 405 and not getattr(response, "streaming", False) and not response.content:
+            # Django's bare "method not allowed" (require_POST and the like) becomes the portal's own page;
+            # the Allow header stays.
+            page = render(request, "405.html", status=405)
+            page["Allow"] = response.get("Allow", "")
+            return page
+        return response
 
 
 def _readable_charset(charset: str | None) -> bool:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.core import health, lists, selectors
 from portal.core import sync as sync_engine
-from portal.core.access import Perm, can, require
+from portal.core.access import Perm, Role, can, require, role_of
 from portal.core.dashboard import figures_for
 from portal.core.forms import ActivityFilterForm
 from portal.core.htmx import partial_for
@@ -98,9 +98,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Database, broker/cache and Partner API token: each check with its own status."""
+    """Database, broker/cache and Partner API token: each check with its own status.
+
+    Anyone (a load balancer, a probe) learns only ok/fail per check; the details (database vendor, error
+    messages naming hosts and roles, timings) are for signed-in Admins only.
+    """
     checks = health.run_checks()
     ok = all(c["status"] == "ok" for c in checks.values())
+    if role_of(request.user) != Role.ADMIN:
+        checks = {name: {"status": check["status"]} for name, check in checks.items()}
     return JsonResponse({"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503)
 
 
@@ -110,6 +116,11 @@ def error_400(request: HttpRequest, exception=None) -> HttpResponse:
 
 def error_403(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "403.html", status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form whose CSRF token is missing or stale: the portal's own translated 403 (the body is not read again)."""
+    return render(request, "403_csrf.html", status=403)
 
 
 def error_404(request: HttpRequest, exception=None) -> HttpResponse:

@@ -45,3 +45,21 @@ def test_numbers_stay_numbers_and_ordinary_text_is_untouched():
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert rows[1] == ["Sakura K.K.", "-120", "30"]
     assert rows[2] == ["'-dash", "0", ""]
+
+
+def test_the_scheduled_changes_export_writes_formula_like_names_as_text(client_as):
+    import datetime as dt
+
+    import time_machine
+
+    from tests.subscriptions.factories import make_pre_order
+
+    with time_machine.travel(dt.datetime(2026, 11, 20, 3, 0, tzinfo=dt.UTC), tick=False):
+        for index, name in enumerate(HOSTILE_NAMES):
+            make_pre_order(make_customer(company_name=name), apply_date=dt.date(2026, 12, 1 + index))
+        rows = _rows(client_as(Role.ADMIN).get(reverse("schedule:export")))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert len(rows) == 1 + len(HOSTILE_NAMES)
+    for name in HOSTILE_NAMES:
+        assert "'" + name in cells
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]

@@ -146,3 +146,126 @@ def test_hostile_filters_and_pages_get_an_answer_not_an_error(world, client_as, 
         assert response.status_code < 500, name
         response = admin.get(reverse(name), {key: [value, "x"] for key in QUERY_KEYS})  # repeated keys
         assert response.status_code < 500, name
+
+
+# --- Bounds, methods and content types (issue 13) ----------------------------------------------------------
+
+FORM_MODULES = [
+    "customers.forms",
+    "customers.forms_changes",
+    "subscriptions.forms",
+    "subscriptions.forms_changes",
+    "schedule.forms",
+    "portal.core.forms",
+    "portal.core.changes.forms",
+]
+#: Text fields whose cleaning bounds them without max_length: a fixed-size anchored pattern, a parsed month.
+BOUNDED_BY_CLEANING = {"idempotency_key", "month"}
+
+
+def _form_fields():
+    import importlib
+    import inspect
+
+    from django import forms
+
+    for module_name in FORM_MODULES:
+        module = importlib.import_module(module_name)
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, forms.BaseForm) and cls.__module__ == module_name:
+                for field_name, field in cls.base_fields.items():
+                    yield f"{module_name}.{name}.{field_name}", field
+
+
+def test_every_text_and_number_field_is_bounded():
+    """A value longer or larger than its column (or the contract) can hold is a form error, never a 500."""
+    from django import forms
+
+    fields = list(_form_fields())
+    assert len(fields) > 50, "the forms were not found"
+    unbounded = [
+        name
+        for name, field in fields
+        if name.rsplit(".", 1)[1] not in BOUNDED_BY_CLEANING
+        and (
+            (isinstance(field, forms.CharField) and not field.max_length)
+            or (isinstance(field, forms.IntegerField) and field.max_value is None)
+        )
+    ]
+    assert unbounded == []
+
+
+def test_a_domain_id_too_large_for_the_column_is_a_form_error(world, client_as):
+    response = client_as(Role.ADMIN).get(reverse("core:activity"), {"domain_id": str(2**63)})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_a_wrong_method_gets_the_portals_405_page(world, client_as, method):
+    manager = client_as(Role.ACCOUNT_MANAGER)
+    urls = [*change_pages(world), reverse("core:sync_now")]
+    answered = 0
+    for url in urls:
+        response = getattr(manager, method)(url)
+        assert response.status_code < 500, url
+        if response.status_code == 405:
+            answered += 1
+            assert response["Allow"], url
+            assert "This page cannot be used this way" in response.content.decode(), url
+    assert answered > 0, "no page refused the method"
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_get_to_a_post_only_action_is_translated(world, client_as):
+    manager = client_as(Role.ACCOUNT_MANAGER)
+    manager.cookies["django_language"] = "ja"
+    response = manager.get(reverse("core:sync_now"))
+    assert response.status_code == 405
+    assert "このページはこの方法では利用できません" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json", b'{"company_name": "x", "confirmed": "1"}'),
+        ("text/plain", b"company_name=x&confirmed=1"),
+        ("application/xml", b"<a>x</a>"),
+        ("multipart/form-data; boundary=nothing-here", b"--broken\r\n"),
+        ("multipart/form-data", b"no boundary"),
+    ],
+)
+def test_a_body_of_the_wrong_content_type_changes_nothing(world, client_as, content_type, body):
+    manager = client_as(Role.ACCOUNT_MANAGER)
+    for url in change_pages(world):
+        response = manager.generic("POST", url, data=body, content_type=content_type)
+        assert response.status_code < 500, (url, content_type)
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_form_without_its_csrf_token_gets_the_portals_translated_403(db, language):
+    from django.test import Client
+
+    anonymous = Client(enforce_csrf_checks=True)
+    anonymous.cookies["django_language"] = language
+    response = anonymous.post(reverse("login"), {"username": "a", "password": "b"})
+    assert response.status_code == 403
+    expected = {"en": "The form has expired", "ja": "フォームの有効期限が切れています"}[language]
+    assert expected in response.content.decode()
+    assert f'<html lang="{language}">' in response.content.decode()
+
+
+def test_an_unexpected_error_gets_the_portals_own_500_page(db, monkeypatch):
+    from django.test import Client
+
+    from portal.core import health
+
+    def broken():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(health, "run_checks", broken)
+    response = Client(raise_request_exception=False).get(reverse("readyz"))
+    assert response.status_code == 500
+    body = response.content.decode()
+    assert "Something went wrong on our side" in body and "サーバーでエラーが発生しました" in body
+    assert "boom" not in body and "Traceback" not in body

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import time_machine
 from django.contrib import messages
 from django.urls import reverse
@@ -110,6 +111,26 @@ def test_readyz_reports_a_broken_broker(client, db, settings):
     assert body["checks"]["database"]["status"] == "ok"
 
 
+@pytest.mark.parametrize("role", [None, Role.SUPPORT, Role.ACCOUNT_MANAGER])
+def test_readyz_tells_only_ok_or_fail_to_anyone_but_an_admin(client, client_as, db, settings, role):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    caller = client if role is None else client_as(role)
+    body = caller.get("/readyz").json()
+    assert body["checks"], "no check was reported"
+    assert body["checks"]["broker"] == {"status": "fail"}
+    for check in body["checks"].values():
+        assert set(check) == {"status"}
+    assert "127.0.0.1" not in str(body) and "sqlite" not in str(body)
+
+
+def test_readyz_shows_an_admin_why_a_check_fails(client_as, db, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    body = client_as(Role.ADMIN).get("/readyz").json()
+    assert body["checks"]["broker"]["status"] == "fail"
+    assert "error" in body["checks"]["broker"]
+    assert body["checks"]["database"]["detail"] == "sqlite"
+
+
 def test_production_start_up_names_every_missing_setting(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PARTNER_API_", "SECRET_KEY"))}
     env.update({"DEBUG": "false", "DJANGO_SETTINGS_MODULE": "portal.settings"})
@@ -160,8 +181,8 @@ def test_create_portal_user_command(db):
     assert user is not None and role_of(user) == Role.FINANCE
 
 
-def test_readyz_gets_a_real_token_from_the_sandbox(client, portal_sandbox):
-    checks = client.get("/readyz").json()["checks"]
+def test_readyz_gets_a_real_token_from_the_sandbox(client_as, portal_sandbox):
+    checks = client_as(Role.ADMIN).get("/readyz").json()["checks"]
     assert checks["partner_api"]["status"] == "ok"
     assert checks["partner_api"]["detail"] == "service account"
 

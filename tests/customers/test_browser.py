@@ -29,7 +29,7 @@ def test_support_finds_a_customer_by_part_of_a_japanese_name_and_opens_it(page):
     assert rows.count() == 3
     page.fill("input[name=q]", "みなと")
     page.wait_for_url(re.compile(r".*/customers/\?.*q=%E3%81%BF%E3%81%AA%E3%81%A8.*"))
-    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 1")
     assert "minato.example.jp" in rows.first.inner_text()
     assert "q=" in page.locator("[data-testid=export-csv]").get_attribute("href")
     screenshot(page, "customers-search-ja")
@@ -82,7 +82,7 @@ def test_account_manager_adds_a_customer_end_to_end_then_edits_its_max_users(
 
     page.wait_for_url("**/operations/**")
     page.wait_for_function(
-        "document.querySelector('[data-testid=operation-status]').textContent.trim() === 'Succeeded'",
+        "() => document.querySelector('[data-testid=operation-status]').textContent.trim() === 'Succeeded'",
         timeout=60_000,
     )
     screenshot(page, "customers-add-done")

@@ -29,7 +29,7 @@ def test_support_filters_activity_without_reloading_the_page(page):
 
     page.evaluate("window.__same_document = true")
     page.select_option("select[name=outcome]", "refused")
-    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 1")
     assert page.evaluate("window.__same_document") is True  # htmx swapped the results only
     assert page.locator("[id=results]").count() == 1  # replaced, not nested inside the old results
     assert "deleteCustomer" in page.locator("#results").inner_text()
@@ -92,7 +92,7 @@ def test_scheduled_changes_show_a_pre_order_under_its_date_with_its_deadline(pag
     # Filtering keeps the calendar on the month shown.
     page.fill("input[name=q]", "blue")
     page.wait_for_function(
-        f"!document.querySelector(\"td[data-day='{later}']\").innerText.includes('Red Sun')"
+        f"() => !document.querySelector(\"td[data-day='{later}']\").innerText.includes('Red Sun')"
     )
     assert "Blue Ocean" in cell.inner_text()
     assert page.locator(f"table.calendar[data-month='{next_month:%Y-%m}']").count() == 1

@@ -47,7 +47,7 @@ def test_support_filters_and_sorts_the_subscriptions_list(page):
     page.fill("input[name=q]", "")
     page.select_option("select[name=plan]", "TRIAL")
     page.wait_for_url("**plan=TRIAL*")
-    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 1")
     assert "Red Sun" in rows.first.inner_text()
     assert "plan=TRIAL" in page.locator("[data-testid=export-csv]").get_attribute("href")
 
@@ -103,7 +103,7 @@ def test_back_through_searches_reloads_each_page_and_browser_storage_keeps_no_co
     rows = page.locator("#results tbody tr")
     page.fill("input[name=q]", "midori")
     page.wait_for_url("**/subscriptions/?*q=midori*")
-    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 1")
     page.click("#results th a:has-text('Licences')")
     page.wait_for_url("**sort=licences*")
     stored = page.evaluate(
@@ -113,9 +113,9 @@ def test_back_through_searches_reloads_each_page_and_browser_storage_keeps_no_co
 
     page.go_back()
     page.wait_for_url("**/subscriptions/?*q=midori*")
-    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 1")
     assert page.locator("input[name=q]").input_value() == "midori"  # the whole page, not a fragment
     page.go_back()
     page.wait_for_url(lambda url: url.endswith("/subscriptions/"))
-    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 2")
     assert rows.count() == 2
