@@ -27,10 +27,10 @@ def test_support_filters_activity_without_reloading_the_page(page):
     page.click("nav.mainnav a[data-nav=activity]")
     assert page.locator("#results tbody tr").count() == 2
 
-    page.evaluate("window.__same_document = true")
+    page.evaluate("() => { window.__same_document = true; }")
     page.select_option("select[name=outcome]", "refused")
     page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 1")
-    assert page.evaluate("window.__same_document") is True  # htmx swapped the results only
+    assert page.evaluate("() => window.__same_document") is True  # htmx swapped the results only
     assert page.locator("[id=results]").count() == 1  # replaced, not nested inside the old results
     assert "deleteCustomer" in page.locator("#results").inner_text()
     assert re.search(r"[?&]outcome=refused", page.url)  # the filter is in the URL, to share or reload
@@ -76,7 +76,7 @@ def test_scheduled_changes_show_a_pre_order_under_its_date_with_its_deadline(pag
     screenshot(page, "scheduled-changes")
 
     # The calendar of this month, then next month and back, without reloading the page.
-    page.evaluate("window.__same_document = true")
+    page.evaluate("() => { window.__same_document = true; }")
     page.click("[data-testid=view-calendar]")
     page.wait_for_selector(f"table.calendar[data-month='{today:%Y-%m}']")
     assert page.locator("td[aria-current=date]").get_attribute("data-day") == today.isoformat()
@@ -100,7 +100,7 @@ def test_scheduled_changes_show_a_pre_order_under_its_date_with_its_deadline(pag
     page.wait_for_selector(f"table.calendar[data-month='{today:%Y-%m}']")
     assert "q=blue" in page.url
     assert page.locator("[id=agenda]").count() == 1  # replaced, not nested
-    assert page.evaluate("window.__same_document") is True  # htmx swapped the results only
+    assert page.evaluate("() => window.__same_document") is True  # htmx swapped the results only
 
     # The agenda from the switch, with the filter kept.
     page.click("[data-testid=view-agenda]")

@@ -57,7 +57,7 @@ def test_support_filters_and_sorts_the_subscriptions_list(page):
     page.click("#results th a:has-text('Customer')")
     page.wait_for_url("**sort=customer*")
     page.wait_for_function(
-        "document.querySelector('#results tbody tr td a').textContent.trim() === 'Blue Ocean'"
+        "() => document.querySelector('#results tbody tr td a').textContent.trim() === 'Blue Ocean'"
     )
     screenshot(page, "subscriptions-list")
 
@@ -83,7 +83,7 @@ def test_the_latest_click_wins_over_a_slower_search(page):
 
     page.click("#results th a:has-text('Licences')")
     page.wait_for_function(
-        "document.querySelector('#results tbody tr td a').textContent.trim() === 'Blue Ocean'"
+        "() => document.querySelector('#results tbody tr td a').textContent.trim() === 'Blue Ocean'"
     )
     # Now let the older search answer arrive: the page must keep what the click asked for.
     with contextlib.suppress(PlaywrightError):  # the browser already cancelled it, which is the point
