@@ -98,3 +98,16 @@ def test_removed_customer_is_marked(client_as):
     assert "no longer listed" in body
     listing = client_as(Role.SUPPORT).get(reverse("customers:list"), {"removed": "include"}).content.decode()
     assert "Gone KK" in listing and "badge-removed" in listing
+
+
+def test_going_back_from_the_delete_page_does_not_read_as_terminating_in_japanese(client_as):
+    """解約 means ending the contract: a button that only goes back must never say it (it read 解約 before)."""
+    customer = make_customer()
+    html = (
+        client_as(Role.ACCOUNT_MANAGER)
+        .get(reverse("customers:delete", args=[customer.domain_id]), headers={"Accept-Language": "ja"})
+        .content.decode()
+    )
+    back = f'href="{reverse("customers:detail", args=[customer.domain_id])}">'
+    assert back + "戻る</a>" in html
+    assert ">解約</a>" not in html and ">解約</button>" not in html
