@@ -56,3 +56,14 @@ def frozen():
     """2026-11-20 16:00 UTC is already Saturday 2026-11-21 01:00 in Tokyo: the business date is the 21st."""
     with time_machine.travel(dt.datetime(2026, 11, 20, 16, 0, tzinfo=dt.UTC), tick=False):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _language_of_each_test_is_its_own():
+    """A request in Japanese leaves Japanese active in the thread (LocaleMiddleware does not reset it): each
+    test starts from the default language, whatever ran before it."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
