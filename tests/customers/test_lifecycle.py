@@ -200,3 +200,19 @@ def test_refresh_from_api_reads_the_customer_again(client_as, cached_customer, p
     assert response.status_code == 302
     cached_customer.refresh_from_db()
     assert cached_customer.company_name == "Refreshed Name"
+
+
+def test_a_double_submit_of_a_customer_change_sends_it_once(client_as, cached_customer):
+    """The confirmed form sent twice (double click, reload): one request to LINE WORKS, then its operation."""
+    client = client_as(Role.ACCOUNT_MANAGER)
+    url = reverse("customers:usage", args=[cached_customer.domain_id])
+    data = {"idempotency_key": new_key(), "max_member_count": "77", "confirmed": "1"}
+    first = client.post(url, data)
+    second = client.post(url, data)
+    assert first.status_code == 302 and first["Location"] == reverse(
+        "customers:detail", args=[cached_customer.domain_id]
+    )
+    operation = Operation.objects.get(kind="patchUsageStatus", domain_id=cached_customer.domain_id)
+    assert second["Location"] == reverse("core:operation", args=[operation.pk])
+    sent = AuditEntry.objects.filter(domain_id=cached_customer.domain_id, operation_id="patchUsageStatus")
+    assert sent.count() == 1
