@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast install system-packages migrate messages lint format bench sandbox clean
+.PHONY: run test test-fast install system-packages migrate messages lint format bench soak sandbox clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
@@ -27,7 +27,7 @@ migrate: install
 
 ## make run: the portal on http://127.0.0.1:8000 with the sandbox, a Celery worker, beat and demo data.
 run: install messages migrate
-	@$(PY) scripts/run.py
+	@VERBOSE=$(VERBOSE) $(PY) scripts/run.py
 
 ## make test: ruff, then the whole pytest suite.
 test: install system-packages messages
@@ -49,6 +49,11 @@ format: install
 
 bench: install
 	@$(PY) -m bench
+
+## make soak: the chaos soak (1,000 changes through the forms with faults and killed workers; needs PostgreSQL
+## and Redis on this machine); SOAK_CHANGES=200 for the nightly-sized run. Never part of make test.
+soak: install messages
+	@SOAK_CHANGES=$(SOAK_CHANGES) $(PY) scripts/soak.py
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

@@ -52,7 +52,7 @@ from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.common import company_name, timed_get  # noqa: E402
+from bench.common import company_name, sign_in, timed_get  # noqa: E402
 from customers.models import Customer  # noqa: E402
 from portal.core.selectors import business_today  # noqa: E402
 from subscriptions.models import PreOrder, Reservation, Subscription  # noqa: E402
@@ -176,7 +176,7 @@ def main() -> int:
         username="bench-manager", password="bench-pass-123", role=Role.ACCOUNT_MANAGER
     )
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     rng = random.Random(6)
     today = business_today()
     requests = {

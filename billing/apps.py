@@ -7,11 +7,25 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
+        from billing import resync, selectors, worklist
         from portal.core.access import Perm
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
+        from portal.core.sections import DetailSection
 
         contribute(
             self.label,
             nav=[NavItem("billing", _("Billing"), "billing:invoices", Perm.VIEW_BILLING, order=50)],
+            sections=[
+                DetailSection(
+                    key="billing",
+                    title=_("Billing"),
+                    template="billing/_customer_section.html",
+                    context=selectors.customer_billing_section,
+                    perm=Perm.VIEW_BILLING,
+                    order=60,
+                )
+            ],
+            resyncs=resync.RESYNC,
+            worklist=worklist.SECTIONS,
         )

@@ -1,1 +1,281 @@
-"""Cache tables of the billing domain of the Partner API."""
+"""Cache tables of the billing domain of the Partner API (tag billing), and finance's own records.
+
+Copies of the API (stamped `synced_at`):
+
+* `Invoice`: one per usage month (listInvoices), replaced with the year's list;
+* `InvoiceItem`: one settlement item of one customer in one month (listInvoiceDetails), with the customer's
+  name, domain and code as the invoice detail gave them. A month is stored as a whole: the walk's items
+  replace the month's rows in one transaction, only once the walk completed (the engine's PartnerWide);
+* `UsageSnapshot`: one daily usage snapshot of a customer (listCustomerUsages).
+
+Finance's own records (not from the API):
+
+* `PriceEntry`: the partner's price book (cost from the vendor, price to the customer) by item and plan, from
+  a date; with a customer, an override for that customer only;
+* `Finding`: a result of the variance check of a month, which finance may mark explained with a note.
+
+Amounts are integer yen (tax excluded, as the API gives them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PaymentStatus(models.TextChoices):
+    NONE = "NONE", _("Nothing to pay")
+    PAID = "PAID", _("Paid")
+    UNPAID = "UNPAID", _("Unpaid")
+
+
+class ItemType(models.TextChoices):
+    """Settlement item types (SettlementItemType), in the order a customer's items are grouped."""
+
+    PRODUCT = "PRODUCT", _("Plan")
+    OPTION_PRODUCT = "OPTION_PRODUCT", _("Option")
+    OPTION_PLUS = "OPTION_PLUS", _("Option Plus")
+    ADJUSTMENT = "ADJUSTMENT", _("Adjustment")
+    PENALTY = "PENALTY", _("Penalty")
+    SUMMARY = "SUMMARY", _("Subtotal")
+
+
+ITEM_TYPE_ORDER = {value: position for position, value in enumerate(ItemType.values)}
+ITEM_TYPE_LABELS = dict(ItemType.choices)
+
+
+class Invoice(models.Model):
+    """The partner's invoice of one usage month (listInvoices), issued on the 1st of the next month."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    invoice_no = models.BigIntegerField(_("invoice number"), null=True, blank=True)
+    partner_name = models.CharField(_("partner name"), max_length=200, blank=True)
+    used_amount = models.BigIntegerField(_("used"), default=0)
+    option_plus_amount = models.BigIntegerField(_("Option Plus"), default=0)
+    tax_rate = models.DecimalField(_("tax rate (%)"), max_digits=5, decimal_places=2, default=10)
+    used_tax_amount = models.BigIntegerField(_("tax on used"), default=0)
+    option_plus_tax_amount = models.BigIntegerField(_("tax on Option Plus"), default=0)
+    penalty_amount = models.BigIntegerField(_("penalty"), default=0)
+    total_amount = models.BigIntegerField(_("total"), default=0)
+    payment_status = models.CharField(_("payment"), max_length=16, blank=True)
+    paid_time = models.DateTimeField(_("paid"), null=True, blank=True)
+    issued_time = models.DateTimeField(_("issued"), null=True, blank=True)
+    synced_at = models.DateTimeField(_("last synced"))
+
+    class Meta:
+        ordering = ["-year", "-month"]
+        constraints = [models.UniqueConstraint(fields=["year", "month"], name="billing_one_invoice_a_month")]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+    @property
+    def first_day(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
+
+    @property
+    def computed_total(self) -> int:
+        """The total by the invoice's own arithmetic (listInvoices: total = used + used tax + option plus +
+        option plus tax + penalty)."""
+        return (
+            self.used_amount
+            + self.used_tax_amount
+            + self.option_plus_amount
+            + self.option_plus_tax_amount
+            + self.penalty_amount
+        )
+
+    @property
+    def total_difference(self) -> int:
+        """The stated total minus the computed one (0 when the invoice adds up)."""
+        return self.total_amount - self.computed_total
+
+    def get_payment_status_display(self) -> str:
+        return str(dict(PaymentStatus.choices).get(self.payment_status, self.payment_status))
+
+
+class InvoiceItem(models.Model):
+    """One settlement item of one customer in one usage month (listInvoiceDetails)."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    domain_id = models.BigIntegerField(_("domainId"))
+    domain = models.CharField(_("domain"), max_length=255, blank=True)
+    customer_name = models.CharField(_("company name"), max_length=200, blank=True)
+    customer_code = models.CharField(_("customer code"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    #: The item's place in its month, customers by name then their items by type: the list's default order,
+    #: served by an index (computed when the month is stored).
+    row_order = models.PositiveIntegerField(default=0)
+    subscription_id = models.BigIntegerField(_("subscriptionId"), null=True, blank=True)
+    item_type = models.CharField(_("item type"), max_length=20)
+    type_order = models.PositiveSmallIntegerField(default=99)
+    item_id = models.CharField(_("item"), max_length=40, blank=True)
+    sub_item_id = models.CharField(_("sub-item"), max_length=40, blank=True)
+    plan = models.CharField(_("plan"), max_length=32, blank=True)
+    start_date = models.DateField(_("from"), null=True, blank=True)
+    end_date = models.DateField(_("until"), null=True, blank=True)
+    license_count = models.PositiveIntegerField(_("licences"), null=True, blank=True)
+    member_count = models.PositiveIntegerField(_("members"), null=True, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=32, blank=True)
+    amount = models.BigIntegerField(_("amount (¥)"), null=True, blank=True)
+    #: Whether the variance check found something about this item (or its customer) in this month.
+    flagged = models.BooleanField(_("flagged"), default=False)
+    synced_at = models.DateTimeField(_("last synced"))
+
+    class Meta:
+        ordering = ["year", "month", "domain_id", "type_order", "position"]
+        indexes = [
+            models.Index(fields=["year", "month", "row_order"]),
+            models.Index(fields=["year", "month", "amount"]),
+            models.Index(fields=["domain_id", "year", "month"]),
+            # Counts the details page's type filter (with the customer search) from the index alone.
+            models.Index(fields=["year", "month", "item_type", "domain_id"], name="billing_item_month_type"),
+        ]
+        verbose_name = _("invoice item")
+        verbose_name_plural = _("invoice items")
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.domain_id} {self.item_type} {self.item_id}"
+
+    @property
+    def split(self) -> bool:
+        """Whether the item covers only part of its month (a change split the month)."""
+        if self.start_date is None or self.end_date is None:
+            return False
+        month_end = (dt.date(self.year, self.month, 28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(
+            days=1
+        )
+        return self.start_date > dt.date(self.year, self.month, 1) or self.end_date < month_end
+
+    def get_item_type_display(self) -> str:
+        return str(ITEM_TYPE_LABELS.get(self.item_type, self.item_type))
+
+
+class DetailMonth(models.Model):
+    """The figures of a stored month of invoice details, computed when it is stored (the details page reads
+    them instead of aggregating the month's items on every request)."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    customers = models.PositiveIntegerField(_("customers billed"), default=0)
+    items = models.PositiveIntegerField(_("items"), default=0)
+    #: Sum of the amounts by item type: {"PRODUCT": 123, ...}.
+    totals = models.JSONField(default=dict)
+    #: The products and options billed in the month (the list's filter choices).
+    item_ids = models.JSONField(default=list)
+    synced_at = models.DateTimeField(_("last synced"))
+
+    class Meta:
+        ordering = ["-year", "-month"]
+        constraints = [models.UniqueConstraint(fields=["year", "month"], name="billing_one_detail_month")]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+
+class UsageSnapshot(models.Model):
+    """One daily usage snapshot of a customer (listCustomerUsages), taken at 00:00 of `used_date`."""
+
+    domain_id = models.BigIntegerField(_("domainId"))
+    used_date = models.DateField(_("date"))
+    product_group_id = models.CharField(_("product group"), max_length=16, default="WORKS")
+    product_id = models.CharField(_("product"), max_length=16, blank=True)
+    plan = models.CharField(_("plan"), max_length=32, blank=True)
+    license_count = models.PositiveIntegerField(_("licences"), null=True, blank=True)
+    member_count = models.PositiveIntegerField(_("members"), null=True, blank=True)
+    max_member_count = models.PositiveIntegerField(_("maximum users"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=32, blank=True)
+    synced_at = models.DateTimeField(_("last synced"))
+
+    class Meta:
+        ordering = ["domain_id", "used_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain_id", "used_date", "product_group_id"], name="billing_one_snapshot_a_day"
+            )
+        ]
+        verbose_name = _("usage snapshot")
+        verbose_name_plural = _("usage snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.domain_id} {self.used_date}"
+
+
+class PriceEntry(models.Model):
+    """A price of the partner's price book, in force from `effective_from` until the next entry of the same
+    item, plan and customer. An entry with a customer overrides the general one for that customer only."""
+
+    item_id = models.CharField(
+        _("item"), max_length=40, help_text=_("Product or option ID, e.g. STD, ACV201.")
+    )
+    plan = models.CharField(_("plan"), max_length=32, blank=True, help_text=_("Empty for every plan."))
+    domain_id = models.BigIntegerField(_("customer domainId"), null=True, blank=True)
+    cost = models.BigIntegerField(_("cost (¥ a month per unit)"))
+    price = models.BigIntegerField(_("price to the customer (¥ a month per unit)"))
+    effective_from = models.DateField(_("effective from"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["item_id", "plan", "domain_id", "-effective_from"]
+        verbose_name = _("price")
+        verbose_name_plural = _("price book")
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.plan} {self.domain_id or ''} from {self.effective_from}"
+
+
+class Finding(models.Model):
+    """A difference the variance check found in a month: what was expected, what was billed."""
+
+    class Kind(models.TextChoices):
+        BILLED_NOT_ACTIVE = "billed_not_active", _("Billed but not active")
+        ACTIVE_NOT_BILLED = "active_not_billed", _("Active but not billed")
+        LICENCES = "licences", _("Licence count differs")
+        QUANTITY = "quantity", _("Quantity differs")
+        PERIOD = "period", _("Period without a known change")
+        COST = "cost", _("Cost differs from the price book")
+        ARITHMETIC = "arithmetic", _("Invoice does not add up")
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    #: 0 for a finding about the invoice itself.
+    domain_id = models.BigIntegerField(_("domainId"), default=0)
+    customer_name = models.CharField(_("company name"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    #: What the finding is about within the customer (item, subscription): keeps a finding's identity
+    #: across re-checks, so an explanation stays with it.
+    subject = models.CharField(_("item"), max_length=80, blank=True)
+    expected = models.CharField(_("expected"), max_length=300, blank=True)
+    billed = models.CharField(_("billed"), max_length=300, blank=True)
+    still_found = models.BooleanField(default=True)
+    explained = models.BooleanField(_("explained"), default=False)
+    note = models.TextField(_("note"), blank=True)
+    explained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    explained_at = models.DateTimeField(_("explained at"), null=True, blank=True)
+    checked_at = models.DateTimeField(_("checked at"))
+
+    class Meta:
+        ordering = ["year", "month", "customer_name", "domain_id", "kind", "subject"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "month", "domain_id", "kind", "subject"], name="billing_one_finding"
+            )
+        ]
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.domain_id} {self.kind} {self.subject}"

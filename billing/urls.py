@@ -6,4 +6,14 @@ app_name = "billing"
 
 urlpatterns = [
     path("", views.invoices, name="invoices"),
+    path("fetch/", views.fetch, name="fetch"),
+    path("<int:year>/<int:month>/", views.details, name="details"),
+    path("<int:year>/<int:month>/export/", views.details_export, name="details_export"),
+    path("<int:year>/<int:month>/statement/", views.statement_export, name="statement_export"),
+    path("<int:year>/<int:month>/journal/", views.accounting_export, name="accounting_export"),
+    path("<int:year>/<int:month>/findings/", views.findings, name="findings"),
+    path("<int:year>/<int:month>/check/", views.check_month, name="check"),
+    path("findings/<int:pk>/explain/", views.explain, name="explain"),
+    path("prices/", views.prices, name="prices"),
+    path("prices/add/", views.price_add, name="price_add"),
 ]

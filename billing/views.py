@@ -1,9 +1,200 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Billing pages: invoices (chart, arithmetic check, fetch a month), a month's invoice details (list, CSV),
+its variance findings (explain one), the price book with margins, and the exports for accounting."""
 
-from portal.core.access import Perm, require
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from billing import exports, presenters, selectors, services
+from billing.forms import ExplainForm, MonthForm, PriceEntryForm
+from billing.lists import ITEM_LIST
+from portal.core import lists
+from portal.core.access import Perm, can, require
+from portal.core.csv_export import ENCODINGS
+from portal.core.htmx import partial_for
+from portal.core.lists import ListState
+
+
+def _month_or_404(year: int, month: int) -> tuple[int, int]:
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise Http404
+    return year, month
+
+
+def _encoding(request: HttpRequest) -> str:
+    value = request.GET.get("encoding", "utf-8")
+    return value if value in ENCODINGS else "utf-8"
 
 
 @require(Perm.VIEW_BILLING)
+@require_GET
 def invoices(request: HttpRequest) -> HttpResponse:
-    return render(request, "billing/invoice_list.html", {})
+    """The last 12 invoices: chart of totals, table with the arithmetic check, fetch of a month (progress
+    polled while a fetch runs: htmx swaps only #fetch-runs)."""
+    runs = selectors.fetch_runs(user=request.user)
+    running = [r for r in runs if r.finished_at is None]
+    context = {"runs": runs, "running": running}
+    if partial_for(request, "fetch-runs"):
+        return render(request, "billing/invoices.html#runs", context)
+    rows = selectors.invoice_list(user=request.user)
+    open_findings = selectors.finding_counts(user=request.user)
+    for invoice in rows:
+        invoice.open_findings = open_findings.get((invoice.year, invoice.month), 0)
+    year, month = selectors.last_closed_month()
+    return render(
+        request,
+        "billing/invoices.html",
+        {
+            **context,
+            "invoices": list(reversed(rows)),
+            "chart": selectors.invoice_chart(rows),
+            "closed": {"year": year, "month": month},
+            "can_change": can(request.user, Perm.CHANGE_BILLING),
+        },
+    )
+
+
+@require(Perm.CHANGE_BILLING)
+@require_POST
+def fetch(request: HttpRequest) -> HttpResponse:
+    """Queue the fetch of a usage month ("Fetch this month now")."""
+    form = MonthForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a month to fetch."))
+        return redirect("billing:invoices")
+    services.month_fetch_request(user=request.user, **form.cleaned_data)
+    messages.success(request, _("The month's invoice and details are being fetched; progress shows below."))
+    return redirect("billing:invoices")
+
+
+def _item_state(request: HttpRequest, year: int, month: int) -> ListState:
+    return ListState.from_request(request, ITEM_LIST, items=selectors.item_values(year=year, month=month))
+
+
+@require(Perm.VIEW_BILLING)
+@require_GET
+def details(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    year, month = _month_or_404(year, month)
+    state = _item_state(request, year, month)
+    page = selectors.item_page(
+        user=request.user,
+        year=year,
+        month=month,
+        filters=state.filters,
+        page=state.page,
+        per_page=state.per_page,
+    )
+    return lists.respond(
+        request,
+        state,
+        page,
+        {"year": year, "month": month, "rows": presenters.item_rows(page.object_list)},
+        full_context=lambda: {
+            "invoice": selectors.invoice_get(user=request.user, year=year, month=month),
+            "summary": selectors.month_summary(user=request.user, year=year, month=month),
+        },
+    )
+
+
+@require(Perm.VIEW_BILLING)
+@require_GET
+def details_export(request: HttpRequest, year: int, month: int) -> StreamingHttpResponse:
+    year, month = _month_or_404(year, month)
+    state = _item_state(request, year, month)
+    qs = selectors.item_list(user=request.user, year=year, month=month, filters=state.filters)
+    return lists.csv_export(
+        state, qs, name=f"invoice-details-{year}-{month:02d}", encoding=_encoding(request)
+    )
+
+
+@require(Perm.VIEW_BILLING)
+@require_GET
+def statement_export(request: HttpRequest, year: int, month: int) -> StreamingHttpResponse:
+    """The re-billing statement of the month: per customer and item, the partner's price, tax once per
+    customer (see billing/exports.py)."""
+    year, month = _month_or_404(year, month)
+    return exports.statement_response(user=request.user, year=year, month=month, encoding=_encoding(request))
+
+
+@require(Perm.VIEW_BILLING)
+@require_GET
+def accounting_export(request: HttpRequest, year: int, month: int) -> StreamingHttpResponse:
+    """The month's invoice as a journal import of an accounting package (see billing/exports.py)."""
+    year, month = _month_or_404(year, month)
+    return exports.journal_response(user=request.user, year=year, month=month)
+
+
+@require(Perm.VIEW_BILLING)
+@require_GET
+def findings(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    year, month = _month_or_404(year, month)
+    return render(
+        request,
+        "billing/findings.html",
+        {
+            "year": year,
+            "month": month,
+            "findings": selectors.finding_list(user=request.user, year=year, month=month),
+            "can_change": can(request.user, Perm.CHANGE_BILLING),
+            "margins": exports.margin_rows(user=request.user, year=year, month=month, limit=200),
+        },
+    )
+
+
+@require(Perm.CHANGE_BILLING)
+@require_POST
+def check_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """Run the variance check of a month again (e.g. after the price book changed)."""
+    year, month = _month_or_404(year, month)
+    counts = services.finding_month_check(year=year, month=month)
+    messages.success(request, _("Check done: %(n)d findings.") % {"n": sum(counts.values())})
+    return redirect("billing:findings", year=year, month=month)
+
+
+@require(Perm.CHANGE_BILLING)
+def explain(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = selectors.finding_get(user=request.user, finding_id=pk)
+    if finding is None:
+        raise Http404
+    form = ExplainForm(request.POST or None, initial={"note": finding.note})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.finding_explain(user=request.user, finding_id=pk, note=form.cleaned_data["note"])
+        except services.FindingNotFound as exc:
+            raise Http404 from exc
+        messages.success(request, _("The finding is marked explained."))
+        return redirect("billing:findings", year=finding.year, month=finding.month)
+    return render(request, "billing/explain.html", {"finding": finding, "form": form})
+
+
+def _prices_page(request: HttpRequest, form: PriceEntryForm | None) -> HttpResponse:
+    can_change = can(request.user, Perm.CHANGE_BILLING)
+    if form is None and can_change:
+        form = PriceEntryForm()
+    return render(
+        request,
+        "billing/prices.html",
+        {"entries": selectors.price_entry_list(user=request.user), "form": form, "can_change": can_change},
+    )
+
+
+@require(Perm.VIEW_BILLING)
+@require_GET
+def prices(request: HttpRequest) -> HttpResponse:
+    """The price book (append-only: a new price starts at its date; earlier months keep theirs)."""
+    return _prices_page(request, None)
+
+
+@require(Perm.CHANGE_BILLING)
+@require_POST
+def price_add(request: HttpRequest) -> HttpResponse:
+    form = PriceEntryForm(request.POST)
+    if form.is_valid():
+        services.price_entry_create(user=request.user, **form.cleaned_data)
+        messages.success(request, _("The price is added."))
+        return redirect("billing:prices")
+    return _prices_page(request, form)

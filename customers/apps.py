@@ -7,7 +7,7 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from customers import changes, resync, selectors
+        from customers import changes, resync, selectors, worklist
         from portal.core.access import Perm
         from portal.core.contrib import contribute
         from portal.core.dashboard import Figure
@@ -26,13 +26,6 @@ class CustomersConfig(AppConfig):
                     url_name="customers:list",
                     order=10,
                 ),
-                Figure(
-                    key="customers-scheduled",
-                    label=_("Customers with scheduled changes"),
-                    perm=Perm.VIEW_CUSTOMERS,
-                    value=lambda: selectors.customer_counts()["scheduled"],
-                    order=11,
-                ),
             ],
             sections=[
                 DetailSection(
@@ -43,6 +36,8 @@ class CustomersConfig(AppConfig):
                     order=10,
                 )
             ],
+            customer_names=[selectors.customer_names],
+            worklist=worklist.SECTIONS,
             resyncs=resync.RESYNC,
             changes=changes.CHANGES,
         )

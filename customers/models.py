@@ -7,8 +7,10 @@ The portal never owns this data: every row is a copy of what the API last said, 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 
+import jaconv
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -16,14 +18,59 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.core import vocabulary
 
+#: Long vowel marks and the dashes people type for them (after NFKC: ー, and the half-width ｰ becomes ー).
+_LONG_VOWEL_MARKS = str.maketrans("", "", "ー―─ｰ")
+
 
 def normalise_search(text: str) -> str:
-    """The form both the search column and a search term take: NFKC, case-folded, without spaces.
-
-    NFKC turns full-width Latin letters and digits into ASCII and half-width katakana into full-width, so
-    "ＡＢＣ", "abc" and "ABC" all match; Japanese text has no case and is kept as it is.
+    """The form both the search column and a search term take, so that what a person types finds what the API
+    wrote whichever way either was typed: NFKC (full-width Latin letters and digits become ASCII, half-width
+    katakana become full-width), case-folded, katakana folded to hiragana (jaconv), long vowel marks dropped
+    (サーバー, サーバ and さーば all match), without spaces.
     """
-    return "".join(unicodedata.normalize("NFKC", text or "").casefold().split())
+    folded = jaconv.kata2hira(unicodedata.normalize("NFKC", text or "").casefold())
+    return "".join(folded.translate(_LONG_VOWEL_MARKS).split())
+
+
+#: Words of a company's legal form, ignored when names are sorted (the name shown keeps them): Japanese forms
+#: written out, in brackets or as one enclosed character, and the usual English ones at the end of a name.
+_LEGAL_FORMS_JA = (
+    "特定非営利活動法人",
+    "社会福祉法人",
+    "一般社団法人",
+    "一般財団法人",
+    "公益社団法人",
+    "公益財団法人",
+    "医療法人社団",
+    "医療法人財団",
+    "医療法人",
+    "学校法人",
+    "宗教法人",
+    "NPO法人",
+    "株式会社",
+    "合同会社",
+    "有限会社",
+    "合資会社",
+    "合名会社",
+)
+_LEGAL_FORM_RE = re.compile(
+    r"\((?:株|有|合|資|名|同|社|財|医|学|特非)\)|[㈱㈲㈳㈴㈵㈶]|" + "|".join(map(re.escape, _LEGAL_FORMS_JA))
+)
+_LEGAL_FORM_EN_RE = re.compile(
+    r"[\s,]+(?:co\.?,?\s*ltd\.?|inc\.?|corp\.?|corporation|ltd\.?|llc|l\.l\.c\.|k\.k\.|g\.k\.|co\.)$",
+    re.IGNORECASE,
+)
+
+
+def sort_name_for(company_name: str) -> str:
+    """The key names sort by: the company name without its legal form (株式会社さくら and さくら株式会社 sort
+    under さ), folded as search folds it (カ and か sort together). Empty if nothing else is left."""
+    text = unicodedata.normalize("NFKC", company_name or "")
+    text = _LEGAL_FORM_RE.sub(" ", text)
+    previous = None
+    while previous != text:
+        previous, text = text, _LEGAL_FORM_EN_RE.sub("", text.strip())
+    return normalise_search(text)[:200] or normalise_search(company_name)[:200]
 
 
 def search_text_for(*, company_name: str, domain: str, customer_code: str, domain_id: int) -> str:
@@ -34,6 +81,29 @@ def search_text_for(*, company_name: str, domain: str, customer_code: str, domai
 def usage_schedules_something(*, renewal_apply_date, withdrawal_date, usage_status: str) -> bool:
     """Whether the usage status holds a scheduled change (max users, or a cancellation not yet pending)."""
     return bool(renewal_apply_date or (withdrawal_date and usage_status != "SUSPENDED_WITHDRAWAL"))
+
+
+#: The status shown for an Active customer whose trial has ended (the API still says ACTIVE: the plan's end date
+#: is past, the grace period has begun); its CSS badge is `badge-trial_ended`.
+TRIAL_ENDED = "TRIAL_ENDED"
+
+
+def shown_status(*, usage_status: str, plan: str, trial_ends_on: dt.date | None, today: dt.date) -> str:
+    """The status a person should read: the API's usage status, except that an Active customer on a Trial that
+    ended before `today` (business date) reads "Trial ended", not "Active"."""
+    if (
+        usage_status == vocabulary.UsageState.ACTIVE
+        and plan == "TRIAL"
+        and trial_ends_on
+        and trial_ends_on < today
+    ):
+        return TRIAL_ENDED
+    return usage_status
+
+
+def status_labels() -> dict[str, str]:
+    """Every shown status's label, translated (call once per request or page)."""
+    return {**{k: str(v) for k, v in vocabulary.UsageState.choices}, TRIAL_ENDED: str(_("Trial ended"))}
 
 
 class Customer(models.Model):
@@ -88,6 +158,7 @@ class Customer(models.Model):
     # --- Bookkeeping ------------------------------------------------------------------------------------
     has_scheduled_changes = models.BooleanField(_("has scheduled changes"), default=False, db_index=True)
     search_text = models.TextField(editable=False, default="")
+    sort_name = models.CharField(editable=False, max_length=200, default="", db_index=True)
     first_seen_at = models.DateTimeField(_("first seen"), default=timezone.now)
     synced_at = models.DateTimeField(_("last synced"), db_index=True)
     removed_at = models.DateTimeField(_("removed from the API"), null=True, blank=True, db_index=True)
@@ -103,11 +174,17 @@ class Customer(models.Model):
     def save(self, *args, **kwargs):
         self.refresh_derived()
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text", "has_scheduled_changes"}
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "search_text",
+                "sort_name",
+                "has_scheduled_changes",
+            }
         super().save(*args, **kwargs)
 
     def refresh_derived(self) -> None:
-        """Recompute the columns derived from others (search text, the scheduled-changes flag)."""
+        """Recompute the columns derived from others (search text, sort name, the scheduled-changes flag)."""
+        self.sort_name = sort_name_for(self.company_name)
         self.search_text = search_text_for(
             company_name=self.company_name,
             domain=self.domain,
@@ -122,6 +199,25 @@ class Customer(models.Model):
             )
             or self.subscription_changes_scheduled
         )
+
+    @property
+    def status_shown(self) -> str:
+        from portal.core.selectors import business_today
+
+        return shown_status(
+            usage_status=self.usage_status,
+            plan=self.plan,
+            trial_ends_on=self.trial_ends_on,
+            today=business_today(),
+        )
+
+    @property
+    def status_label(self) -> str:
+        return status_labels().get(self.status_shown, self.status_shown)
+
+    @property
+    def partnership_status_label(self) -> str:
+        return vocabulary.label(vocabulary.PartnershipStatus, self.partnership_status)
 
     @property
     def is_removed(self) -> bool:

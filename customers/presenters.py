@@ -17,7 +17,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from customers.models import Customer
+from customers.models import Customer, shown_status, status_labels
+from portal.core.selectors import business_today
 from portal.core.vocabulary import Plan, Product
 
 
@@ -35,7 +36,8 @@ def rows(customers) -> SafeString:
         # Labels translated once per page, not once per row.
         "products": {k: str(v) for k, v in Product.choices},
         "plans": {k: str(v) for k, v in Plan.choices},
-        "states": {k: str(v) for k, v in Customer.UsageState.choices},
+        "states": status_labels(),
+        "today": business_today(),
     }
     return format_html_join("\n", "{}", ((_row(c, zone, stale_before, detail, words),) for c in customers))
 
@@ -55,11 +57,12 @@ def _row(c: Customer, zone, stale_before, detail: str, words: dict) -> SafeStrin
             words["plans"].get(c.plan, c.plan),
         )
     status = ""
-    if c.usage_status:
+    shown = shown_status(
+        usage_status=c.usage_status, plan=c.plan, trial_ends_on=c.trial_ends_on, today=words["today"]
+    )
+    if shown:
         status = format_html(
-            '<span class="badge badge-{}">{}</span>',
-            c.usage_status.lower(),
-            words["states"].get(c.usage_status, c.usage_status),
+            '<span class="badge badge-{}">{}</span>', shown.lower(), words["states"].get(shown, shown)
         )
     if c.has_scheduled_changes:
         status = format_html(

@@ -11,9 +11,10 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, normalise_search
-from portal.core.access import Perm, check
+from portal.core.access import Perm, can, check
 from portal.core.lists import Sorts, paginate
 from portal.core.selectors import business_today
+from schedule.sources import ScheduleFilters, schedule_sources
 
 
 class Removed:
@@ -25,7 +26,7 @@ class Removed:
 #: Sort keys offered on the list: the URL value and the column(s) it orders by.
 SORTS = Sorts(
     {
-        "company": ("company_name", "domain_id"),
+        "company": ("sort_name", "company_name", "domain_id"),
         "domain": ("domain", "domain_id"),
         "domain_id": ("domain_id",),
         "code": ("customer_code", "domain_id"),
@@ -114,6 +115,13 @@ def customer_get(*, user, domain_id: int) -> Customer | None:
     return Customer.objects.filter(domain_id=domain_id).first()
 
 
+def customer_names(domain_ids) -> dict[int, str]:
+    """Company names of the given customers (removed ones included), in one query; contributed to core."""
+    return dict(
+        Customer.objects.filter(domain_id__in=list(domain_ids)).values_list("domain_id", "company_name")
+    )
+
+
 def customer_counts() -> dict[str, int]:
     """Figures for the home page (customers, and those with scheduled changes), in one query."""
     return Customer.objects.filter(removed_at=None).aggregate(
@@ -151,12 +159,28 @@ def customer_search(qs: QuerySet, q: str, *, prefix: str = "customer__") -> Quer
     return qs
 
 
+#: How far ahead the customer page's "Scheduled changes" section looks (every kind of scheduled change).
+SCHEDULE_SECTION_HORIZON_DAYS = 3 * 366
+
+
 def customer_schedule_section(*, customer: Customer, user) -> dict:
-    """Context of the detail page's "Scheduled changes" section (usage status: max users, cancellation)."""
+    """Context of the detail page's "Scheduled changes" section: the usage status's own (max users, cancellation)
+    and every kind of upcoming change the apps contribute to the Scheduled changes page (pre-orders,
+    reservations, renewal changes, options...), read through the same sources, for this customer only."""
+    today = business_today()
+    filters = ScheduleFilters(
+        q=str(customer.domain_id), date_to=today + dt.timedelta(days=SCHEDULE_SECTION_HORIZON_DAYS)
+    )
+    items = []
+    for source in schedule_sources(user=user):
+        found = (item for item in source.items(filters, today) if item.domain_id == customer.domain_id)
+        may_change = can(user, source.change_perm)
+        items.extend(item if may_change else item._replace(change_url="") for item in found)
+    items.sort(key=lambda item: (item.date, item.kind_label, item.summary))
     return {
         "renewal_apply_date": customer.renewal_apply_date,
         "renewal_max_member_count": customer.renewal_max_member_count,
         "withdrawal_date": customer.withdrawal_date,
         "pending_withdrawal": customer.usage_status == Customer.UsageState.SUSPENDED_WITHDRAWAL,
-        "subscription_changes_scheduled": customer.subscription_changes_scheduled,
+        "items": items,
     }

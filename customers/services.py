@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
-from customers.models import Customer, search_text_for, usage_schedules_something
+from customers.models import Customer, search_text_for, sort_name_for, usage_schedules_something
 from partner_api.errors import NotFoundError, PartnerApiError
 from partner_api.models import (
     wire_text,
@@ -59,6 +59,7 @@ def _customer_columns(remote: Any, synced_at: dt.datetime) -> dict[str, Any]:
         customer_code=columns["customer_code"],
         domain_id=remote.domain_id,
     )
+    columns["sort_name"] = sort_name_for(columns["company_name"])
     return columns
 
 

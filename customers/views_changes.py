@@ -89,7 +89,10 @@ def _renewal_form(customer, data=None) -> f.RenewalForm:
         "apply_date": customer.renewal_apply_date,
         "max_member_count": customer.renewal_max_member_count,
     }
-    return f.RenewalForm(data, customer=customer, today=business_today(), initial=initial)
+    # auto_id: this form shares the usage-status page with UsageStatusForm, whose fields have the same names.
+    return f.RenewalForm(
+        data, customer=customer, today=business_today(), initial=initial, auto_id="renewal_%s"
+    )
 
 
 @require(Perm.CHANGE_CUSTOMERS)

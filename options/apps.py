@@ -5,3 +5,29 @@ from django.utils.translation import gettext_lazy as _
 class OptionsConfig(AppConfig):
     name = "options"
     verbose_name = _("Options")
+
+    def ready(self) -> None:
+        from options import changes, resync, schedule, selectors, worklist
+        from portal.core.access import Perm
+        from portal.core.contrib import contribute
+        from portal.core.navigation import NavItem
+        from portal.core.sections import DetailSection
+
+        contribute(
+            self.label,
+            nav=[NavItem("options", _("Options"), "options:list", Perm.VIEW_OPTIONS, order=25)],
+            sections=[
+                DetailSection(
+                    key="options",
+                    title=_("Options"),
+                    template="options/_customer_section.html",
+                    context=selectors.customer_options_section,
+                    perm=Perm.VIEW_OPTIONS,
+                    order=30,
+                )
+            ],
+            schedule_sources=schedule.SOURCES,
+            resyncs=resync.RESYNC,
+            changes=changes.CHANGES,
+            worklist=worklist.SECTIONS,
+        )

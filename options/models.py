@@ -1,1 +1,157 @@
-"""Cache tables of the options domain of the Partner API."""
+"""Cache tables of the options domain of the Partner API (tags options, option-orders).
+
+Paths are keyed on optionProductId, so a customer has at most one option in use and one scheduled order per
+option: rows are keyed by (customer, optionProductId). Every row is a copy of what the API last said, stamped
+`synced_at`; a row the API no longer returns is deleted.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
+
+from options import rules
+from portal.core.vocabulary import Plan, label
+
+
+class OrderType(models.TextChoices):
+    APPLY = "APPLY", _("Add the option")
+    CANCEL = "CANCEL", _("Cancel the option")
+    START_PAID_SERVICE = "START_PAID_SERVICE", _("Start paid service")
+    CHANGE_QUANTITY = "CHANGE_QUANTITY", _("Change the quantity")
+
+
+class OptionRenewal(models.TextChoices):
+    STAY = "STAY", _("Renew unchanged")
+    CHANGE = "CHANGE", _("Renew with changes")
+
+
+class _OptionNames:
+    def get_option_display(self) -> str:
+        return rules.option_label(self.option_product_id)
+
+    def get_sub_option_display(self) -> str:
+        return rules.sub_option_label(self.sub_option_id)
+
+    def get_plan_display(self) -> str:
+        return label(Plan, self.plan) if self.plan else ""
+
+
+class Option(_OptionNames, models.Model):
+    """One option in use (listOptionProducts), with its renewal settings (getOptionProductRenewal; paid only)."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="options",
+        db_column="domain_id",
+        verbose_name=_("customer"),
+    )
+    option_product_id = models.CharField(_("option"), max_length=16, db_index=True)
+    sub_option_id = models.CharField(_("sub option"), max_length=16, db_index=True)
+    subscription_id = models.BigIntegerField(_("subscriptionId"), null=True, blank=True)
+    applied_time = models.DateTimeField(_("added"), null=True, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"), null=True, blank=True)
+    plan = models.CharField(_("plan"), max_length=32, db_index=True)
+    plan_start_date = models.DateField(_("start date"))
+    plan_end_date = models.DateField(_("end date"), db_index=True)
+    trial = models.BooleanField(_("trial"), default=False, db_index=True)
+    renewal_type = models.CharField(_("renewal"), max_length=16, blank=True, db_index=True)
+    renewal_sub_option_id = models.CharField(_("sub option at renewal"), max_length=16, blank=True)
+    renewal_quantity = models.PositiveIntegerField(_("quantity at renewal"), null=True, blank=True)
+    synced_at = models.DateTimeField(_("last synced"))
+
+    class Meta:
+        ordering = ["customer_id", "option_product_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "option_product_id"], name="option_one_per_customer")
+        ]
+        verbose_name = _("option")
+        verbose_name_plural = _("options")
+
+    def __str__(self) -> str:
+        return f"{self.option_product_id} {self.sub_option_id}"
+
+    def get_kind_display(self) -> str:
+        """Trial or paid, in words (the paid badge: 有償, not 支払済み as for an invoice)."""
+        return str(_("Trial")) if self.trial else pgettext("an option not on Trial", "Paid")
+
+    def get_renewal_type_display(self) -> str:
+        return label(OptionRenewal, self.renewal_type) if self.renewal_type else ""
+
+    def get_renewal_sub_option_display(self) -> str:
+        return rules.sub_option_label(self.renewal_sub_option_id) if self.renewal_sub_option_id else ""
+
+
+class OptionOrder(_OptionNames, models.Model):
+    """A scheduled option change (listOptionProductOrders): at most one per option of a customer."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="option_orders",
+        db_column="domain_id",
+        verbose_name=_("customer"),
+    )
+    option_product_id = models.CharField(_("option"), max_length=16)
+    sub_option_id = models.CharField(_("sub option"), max_length=16)
+    subscription_id = models.BigIntegerField(_("subscriptionId"), null=True, blank=True)
+    type = models.CharField(_("type"), max_length=32)
+    quantity = models.PositiveIntegerField(_("quantity"), null=True, blank=True)
+    apply_date = models.DateField(_("date"), db_index=True)
+    synced_at = models.DateTimeField(_("last synced"))
+    plan = ""
+
+    class Meta:
+        ordering = ["apply_date", "customer_id", "option_product_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "option_product_id"], name="option_order_one_per_option"
+            )
+        ]
+        verbose_name = _("option order")
+        verbose_name_plural = _("option orders")
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.option_product_id} {self.apply_date}"
+
+    def get_type_display(self) -> str:
+        return label(OrderType, self.type)
+
+
+class OptionUsage(_OptionNames, models.Model):
+    """One day of one option's usage (listOptionProductUsages)."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="option_usages",
+        db_column="domain_id",
+        verbose_name=_("customer"),
+    )
+    option_product_id = models.CharField(_("option"), max_length=16)
+    sub_option_id = models.CharField(_("sub option"), max_length=16)
+    product_group_id = models.CharField(_("product group"), max_length=16, blank=True)
+    used_date = models.DateField(_("date"))
+    plan = models.CharField(_("plan"), max_length=32, blank=True)
+    member_count = models.PositiveIntegerField(_("members"), null=True, blank=True)
+    license_count = models.PositiveIntegerField(_("licences"), null=True, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"), null=True, blank=True)
+    usage_count = models.BigIntegerField(_("usage"), null=True, blank=True)
+    synced_at = models.DateTimeField(_("last synced"))
+
+    class Meta:
+        ordering = ["customer_id", "used_date", "option_product_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "option_product_id", "sub_option_id", "used_date"],
+                name="option_usage_one_per_day",
+            )
+        ]
+        indexes = [models.Index(fields=["customer", "used_date"], name="option_usage_month")]
+        verbose_name = _("option usage")
+        verbose_name_plural = _("option usages")
+
+    def __str__(self) -> str:
+        return f"{self.option_product_id} {self.used_date}"

@@ -31,9 +31,20 @@ def _prepare_filesystem_broker(sender: Celery, **_: object) -> None:
         Path(folder).mkdir(parents=True, exist_ok=True)
 
 
+def _business_now():
+    """Now in the business time zone, so that crontab days are business days (the 1st in Tokyo)."""
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    return timezone.now().astimezone(ZoneInfo(settings.BUSINESS_TIME_ZONE))
+
+
 @app.on_after_finalize.connect
 def _declare_beat_schedule(sender: Celery, **_: object) -> None:
     """Every periodic job of the portal is declared here, in one place."""
+    from celery.schedules import crontab
     from django.conf import settings
 
     sender.conf.beat_schedule = {
@@ -45,6 +56,17 @@ def _declare_beat_schedule(sender: Celery, **_: object) -> None:
         "changes-reap-stale": {
             "task": "portal.core.changes.reap_stale",
             "schedule": 60.0,
+        },
+        # Invoices are issued on the 1st (business time zone, Asia/Tokyo): the month that closed is fetched
+        # on the 1st and 2nd at 06:00 JST (21:00 UTC the day before), the second run in case the first failed.
+        "billing-fetch-closed-month": {
+            "task": "billing.fetch_closed_month",
+            "schedule": crontab(minute=0, hour=6, day_of_month="1,2", nowfun=_business_now),
+        },
+        # Each morning (business time zone), the digest of decisions due soon to each Account manager.
+        "decisions-digest-daily": {
+            "task": "portal.core.digest.send_daily",
+            "schedule": crontab(minute=0, hour=settings.DIGEST_HOUR, nowfun=_business_now),
         },
         "worker-heartbeat": {
             "task": "portal.core.tasks.ping",

@@ -4,6 +4,7 @@ Every variable has a default aimed at the local sandbox, except in production (D
 secrets and Partner API credentials stop start-up with one message naming each of them.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -47,6 +48,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "portal.core",
     "customers",
     "schedule",
@@ -67,10 +72,17 @@ MIDDLEWARE = [
     # Before anything reads the body (CSRF's check and the views run after every middleware's __call__).
     "portal.core.middleware.RequestGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sign-in: which device verified the session (django-otp), the idle limit (which leaves a message), then
+    # two-factor sign-in for the roles that need it (portal/core/signin.py).
+    "django_otp.middleware.OTPMiddleware",
+    "portal.core.middleware.IdleSessionMiddleware",
+    "portal.core.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.core.middleware.VaryOnHtmxMiddleware",
     "portal.core.middleware.HtmxMessagesMiddleware",
+    # Last, as django-axes asks: turns a sign-in refused for lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Largest request body accepted, in bytes: a larger one is answered 413 before it is read. The portal's forms
@@ -105,9 +117,16 @@ DATABASES = {
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)  # the embedded default works on a fresh checkout, before any make target
-    # Concurrent web + worker processes on one SQLite file: wait for locks, write-ahead log.
+    # Concurrent web + worker processes on one SQLite file: wait for locks, write-ahead log, and transactions
+    # that take the write lock when they begin. A deferred transaction that reads first and then writes cannot
+    # wait for the lock (SQLite answers "database is locked" at once); `make run`'s first sync lost 16 of 200
+    # customers that way with two worker processes.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -128,6 +147,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes checks every sign-in first (throttling and lockout), then the users' own passwords.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -210,6 +234,51 @@ PARTNER_API_TOKEN_ENCRYPTION_KEY = _secret("PARTNER_API_TOKEN_ENCRYPTION_KEY")
 RESYNC_INTERVAL_MINUTES = env.int("RESYNC_INTERVAL_MINUTES", default=60)
 STALE_AFTER_MINUTES = env.int("STALE_AFTER_MINUTES", default=180)
 
+# --- Mail: the daily digest of decisions -------------------------------------------------------------------
+# Production sends through SMTP; in development (DEBUG, `make run`) each message is written to a file under
+# var/mail/ to read, and nothing leaves the machine.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="") or (
+    "django.core.mail.backends.filebased.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+# Relative to the repository unless absolute.
+EMAIL_FILE_PATH = str(BASE_DIR / env.str("EMAIL_FILE_PATH", default="var/mail"))
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = _secret("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Partner Portal <portal@localhost>")
+# The portal's address as people reach it: the links in e-mails (no request to take it from).
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Hour (business time zone) at which the daily digest of decisions is sent to each Account manager.
+DIGEST_HOUR = env.int("DIGEST_HOUR", default=8)
+
+# --- Sign-in -------------------------------------------------------------------------------------------
+# Wrong passwords: after SIGNIN_FAILURE_LIMIT failures for one user name, or from one IP address, sign-in is
+# refused (429, the lockout page) for SIGNIN_LOCKOUT_MINUTES, or until an Admin unlocks it on the Sign-ins page.
+AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("SIGNIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: a user name OR an address
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.core.signin.lockout_response"  # the portal's own translated page, 429
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure kept for the Sign-ins page, not only the counters
+AXES_VERBOSE = False  # the sign-in log is the Sign-ins page, not one log line per attempt
+# The client address: REMOTE_ADDR, or behind a proxy the header it sets (e.g. HTTP_X_FORWARDED_FOR, whose
+# last address is the one the proxy saw).
+SIGNIN_CLIENT_IP_HEADER = env.str("SIGNIN_CLIENT_IP_HEADER", default="")
+AXES_CLIENT_IP_CALLABLE = "portal.core.signin.client_ip"
+AXES_USERNAME_CALLABLE = "portal.core.signin.attempt_username"  # cut to a user name's length
+# Sessions end after this many minutes without a request (portal.core.middleware.IdleSessionMiddleware).
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+# The stored session outlives the idle limit by a day, so that the middleware, not a silent expiry, ends it and
+# can tell the user why; it refuses an idle session on every request whatever the cookie says.
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60 + 86_400
+# Two-factor sign-in (django-otp): the name authenticator apps show beside the portal's codes.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Partner Portal")
+
 # --- Content-Security-Policy (django-csp) ---------------------------------------------------------------
 # Only the portal's own assets: scripts (htmx included, served from static files) and styles come from this
 # origin, never inline; htmx's requests go back to it. Templates carry no inline script, style or handler.
@@ -271,7 +340,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # django-axes logs every failed sign-in at INFO; they are recorded for the Sign-ins page instead.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Tests share their SQLite database with worker and server processes, so it lives in a file.

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from portal.core import views as core_views
+from portal.core import views_signin
 
 admin.site.site_header = _("Partner Portal administration")
 admin.site.site_title = _("Partner Portal")
@@ -12,6 +13,8 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    path("accounts/two-factor/", views_signin.two_factor, name="two_factor"),
+    path("accounts/two-factor/setup/", views_signin.two_factor_setup, name="two_factor_setup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -24,6 +27,7 @@ urlpatterns = [
         RedirectView.as_view(url="/scheduled/%(rest)s", query_string=True),
     ),
     path("subscriptions/", include("subscriptions.urls")),
+    path("options/", include("options.urls")),
     path("scheduled/", include("schedule.urls")),
     path("billing/", include("billing.urls")),
     path("partner-account/", include("portal.core.urls_partner")),

@@ -12,6 +12,7 @@ class ScheduleConfig(AppConfig):
         from portal.core.access import Perm
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
+        from schedule import worklist
 
         contribute(
             self.label,
@@ -20,4 +21,5 @@ class ScheduleConfig(AppConfig):
                     "scheduled", _("Scheduled changes"), "schedule:agenda", Perm.VIEW_SUBSCRIPTIONS, order=30
                 )
             ],
+            worklist=worklist.SECTIONS,
         )

@@ -125,7 +125,7 @@ def calendar_rows(weeks: list[list[CalendarDay]], *, today: dt.date, query: Quer
             if day.more:
                 href = escape("?" + _day_query(query, day.date))
                 add(
-                    f'<a class="cal-more" href="{href}" hx-get="{href}" hx-target="#agenda" hx-push-url="true"'
+                    f'<a class="cal-more" href="{href}" data-hx-get="{href}" data-hx-target="#agenda" data-hx-push-url="true"'
                     f' data-testid="calendar-more">{more.replace("%(n)s", str(day.more))}</a>'
                 )
             add("</td>")

@@ -7,15 +7,19 @@ each source then keeps to its own `perm` and `change_perm`.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from portal.core.access import Perm, require
 from portal.core.csv_export import csv_response
 from portal.core.htmx import partial_for
 from portal.core.ical import ical_response
-from schedule import presenters, selectors
+from schedule import feed, presenters, selectors
+from schedule.feed import FEED_PERM
 from schedule.forms import ScheduleFilterForm
 from schedule.sources import DEADLINE_SOON_DAYS, schedule_sources
 
@@ -69,3 +73,38 @@ def export_ical(request: HttpRequest) -> StreamingHttpResponse:
         user=request.user, filters=_form(request).to_filters(), origin=_origin(request)
     )
     return ical_response(lines, name="scheduled-changes")
+
+
+@require(FEED_PERM)
+def feed_page(request: HttpRequest) -> HttpResponse:
+    """The user's private calendar feed: make a URL (shown once), make a new one, or revoke it."""
+    token = ""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "make":
+            token = feed.feed_make(user=request.user)
+            messages.success(
+                request, _("Your calendar feed URL is ready. Copy it now: it is shown only once.")
+            )
+        elif action == "revoke":
+            if feed.feed_revoke(user=request.user):
+                messages.success(request, _("Your calendar feed is revoked: its URL no longer works."))
+            return redirect("schedule:feed")
+        else:
+            return HttpResponseBadRequest(_("Choose to make or to revoke the calendar feed."))
+    url = request.build_absolute_uri(reverse("schedule:feed_ics", args=[token])) if token else ""
+    return render(request, "schedule/feed.html", {"feed": feed.feed_get(user=request.user), "url": url})
+
+
+@require_GET
+def feed_ics(request: HttpRequest, token: str) -> StreamingHttpResponse:
+    """The calendar feed itself, opened by its secret (calendar apps have no session): 404 for a wrong or
+    revoked secret, or a user who may no longer see it."""
+    user = feed.feed_user(token=token)
+    if user is None:
+        raise Http404
+    return ical_response(feed.feed_lines(user=user, origin=_origin(request)), name="partner-portal")
+
+
+#: Read by tests/core/test_url_coverage.py: the feed needs no session but a secret of a user holding this.
+feed_ics.token_perm = FEED_PERM

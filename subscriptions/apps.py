@@ -11,7 +11,7 @@ class SubscriptionsConfig(AppConfig):
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
         from portal.core.sections import DetailSection
-        from subscriptions import changes, resync, schedule, selectors
+        from subscriptions import changes, resync, schedule, selectors, worklist
 
         contribute(
             self.label,
@@ -35,6 +35,7 @@ class SubscriptionsConfig(AppConfig):
                 )
             ],
             schedule_sources=schedule.SOURCES,
+            worklist=worklist.SECTIONS,
             resyncs=resync.RESYNC,
             changes=changes.CHANGES,
         )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from customers import selectors as customer_selectors
+from options import selectors as option_selectors
 from portal.core import selectors as core_selectors
 from portal.core.access import Perm, can, require
 from portal.core.changes.forms import ChangeForm
@@ -244,7 +245,12 @@ def _immediate(request, s, form, *, operation_id, args, title, confirm_label, su
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def subscription_convert(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = _subscription_or_404(request, subscription_id)
-    form = f.ConvertForm(posted(request), subscription=s, customer=s.customer)
+    form = f.ConvertForm(
+        posted(request),
+        subscription=s,
+        customer=s.customer,
+        options_affected=option_selectors.options_affected(domain_id=s.customer_id, change="convert"),
+    )
     return _immediate(
         request,
         s,
@@ -260,7 +266,14 @@ def subscription_convert(request: HttpRequest, subscription_id: int) -> HttpResp
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def subscription_upgrade(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = _subscription_or_404(request, subscription_id)
-    form = f.UpgradeForm(posted(request), subscription=s, customer=s.customer)
+    form = f.UpgradeForm(
+        posted(request),
+        subscription=s,
+        customer=s.customer,
+        options_affected=option_selectors.options_affected(
+            domain_id=s.customer_id, change="upgrade", target_product=rules.UPGRADES.get(s.product_id, "")
+        ),
+    )
     return _immediate(
         request,
         s,
@@ -297,7 +310,11 @@ def subscription_add_licences(request: HttpRequest, subscription_id: int) -> Htt
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = _subscription_or_404(request, subscription_id)
-    form = f.CancelForm(posted(request), subscription=s)
+    form = f.CancelForm(
+        posted(request),
+        subscription=s,
+        options_affected=option_selectors.options_affected(domain_id=s.customer_id, change="cancel"),
+    )
     return _change(
         request,
         form,

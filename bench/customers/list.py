@@ -21,7 +21,7 @@ from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.common import NAME_WORDS, company_name, timed_get  # noqa: E402
+from bench.common import NAME_WORDS, company_name, sign_in, timed_get  # noqa: E402
 from customers.models import Customer  # noqa: E402
 
 CUSTOMERS = 10_000
@@ -76,7 +76,7 @@ def main() -> None:
     user.is_superuser = True
     user.save()
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     rng = random.Random(9)
     queries = [rng.choice(NAME_WORDS) for _ in range(RUNS)]
     products = [rng.choice(PRODUCTS) for _ in range(RUNS)]

@@ -19,6 +19,7 @@ class Perm(StrEnum):
     VIEW_OPTIONS = "core.view_options"
     CHANGE_OPTIONS = "core.change_options"
     VIEW_BILLING = "core.view_billing"
+    CHANGE_BILLING = "core.change_billing"
     VIEW_ACTIVITY = "core.view_activity"
     VIEW_SYNC = "core.view_sync"
     RUN_SYNC = "core.run_sync"
@@ -72,9 +73,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.SUPPORT: frozenset(
         {Perm.VIEW_CUSTOMERS, Perm.VIEW_SUBSCRIPTIONS, Perm.VIEW_OPTIONS, Perm.VIEW_ACTIVITY}
     ),
-    Role.FINANCE: frozenset({Perm.VIEW_BILLING, Perm.VIEW_CUSTOMERS}),
+    # Finance reads the options list and catalogue: options are what is billed besides the plans.
+    Role.FINANCE: frozenset({Perm.VIEW_BILLING, Perm.CHANGE_BILLING, Perm.VIEW_CUSTOMERS, Perm.VIEW_OPTIONS}),
     Role.ADMIN: frozenset(Perm),
 }
+
+#: Who signs in with a second factor (an authenticator app's code, or a recovery code): whoever can change and
+#: delete customers at the partner, i.e. Admins and Account managers.
+TWO_FACTOR_PERM = Perm.CHANGE_CUSTOMERS
+TWO_FACTOR_ROLES = frozenset(role for role, perms in ROLE_PERMISSIONS.items() if TWO_FACTOR_PERM in perms)
 
 
 def can(user, perm: Perm) -> bool:
@@ -94,11 +101,14 @@ def role_of(user) -> Role | None:
         return None
     if user.is_superuser:
         return Role.ADMIN
-    names = set(user.groups.values_list("name", flat=True))
-    for role in (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.FINANCE, Role.SUPPORT):
-        if role.group_name in names:
-            return role
-    return None
+    # Read once per user object (a request's), as Django caches permissions on it.
+    if "_portal_role" not in user.__dict__:
+        names = set(user.groups.values_list("name", flat=True))
+        found = [
+            r for r in (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.FINANCE, Role.SUPPORT) if r.group_name in names
+        ]
+        user.__dict__["_portal_role"] = found[0] if found else None
+    return user.__dict__["_portal_role"]
 
 
 def require(perm: Perm) -> Callable:

@@ -9,7 +9,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Portal core")
 
     def ready(self) -> None:
-        from portal.core import selectors
+        from django.contrib.auth.signals import user_logged_in
+
+        from portal.core import selectors, signin, worklist_sections
         from portal.core.access import Perm
         from portal.core.contrib import contribute
         from portal.core.dashboard import Figure
@@ -17,6 +19,7 @@ class CoreConfig(AppConfig):
         from portal.core.roles import sync_role_groups
 
         post_migrate.connect(sync_role_groups, sender=self, dispatch_uid="core.sync_role_groups")
+        user_logged_in.connect(signin.session_seen_at_login, dispatch_uid="core.session_seen_at_login")
         # Core's own pages and figures, through the same registry as every app's.
         contribute(
             self.label,
@@ -41,4 +44,5 @@ class CoreConfig(AppConfig):
                     order=910,
                 ),
             ],
+            worklist=worklist_sections.SECTIONS,
         )

@@ -10,6 +10,9 @@ def portal(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    if getattr(request, "two_factor_pending", False):
+        # Signed in with the password only: no navigation until the second step is done.
+        return {"nav_items": ()}
     role = cache(lambda: role_of(user))
     return {
         "nav_items": cache(lambda: nav_for(user, request.path)),

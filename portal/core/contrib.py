@@ -8,6 +8,9 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
 * `schedule_sources`: kinds of item on the Scheduled changes agenda and calendar
 * `resyncs`: the API calls the resync makes for the app (declarations, not code)
 * `changes`: the writes the app makes through the change pipeline
+* `customer_names`: a function `(domain_ids) -> {domainId: company name}` reading the cache in one query, so
+  core pages (Activity, the home page) show company names rather than ids without importing an app
+* `worklist`: home-page worklist sections (`portal.core.worklist.WorkSection`): what needs doing, per role
 
 Core reads them back with `contributions(kind)` and never imports an app. A kind given again by the same app
 replaces that app's earlier contribution of the kind, so a second `ready()` (tests, autoreload) changes nothing.
@@ -17,7 +20,16 @@ from __future__ import annotations
 
 from typing import Any
 
-KINDS = ("nav", "figures", "sections", "schedule_sources", "resyncs", "changes")
+KINDS = (
+    "nav",
+    "figures",
+    "sections",
+    "schedule_sources",
+    "resyncs",
+    "changes",
+    "customer_names",
+    "worklist",
+)
 
 _REGISTRY: dict[str, dict[str, tuple[Any, ...]]] = {kind: {} for kind in KINDS}
 
@@ -37,3 +49,14 @@ def contributions(kind: str) -> list[Any]:
     if kind not in _REGISTRY:
         raise KeyError(kind)
     return [item for items in _REGISTRY[kind].values() for item in items]
+
+
+def customer_names(domain_ids) -> dict[int, str]:
+    """Company names of the given customers, from whichever app contributed `customer_names` (ids unknown to
+    it are left out)."""
+    ids = {i for i in domain_ids if i is not None}
+    names: dict[int, str] = {}
+    if ids:
+        for resolve in contributions("customer_names"):
+            names.update(resolve(ids))
+    return names

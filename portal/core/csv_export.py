@@ -68,6 +68,14 @@ def csv_rows(header: Sequence[str | Promise], rows: Iterable[Sequence]) -> Itera
     return _stream([str(label) for label in header], rows)
 
 
+def csv_body(rows: Iterable[Sequence], *, lineterminator: str = "\r\n") -> Iterator[str]:
+    """CSV lines of `rows` without a header row or BOM, for an import format that has neither (an accounting
+    package's journal); cells are made safe as in every other export."""
+    writer = csv.writer(_Echo(), lineterminator=lineterminator)
+    for row in rows:
+        yield writer.writerow([_cell(value) for value in row])
+
+
 def _stream(header: list[str], rows: Iterable[Sequence]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow([neutralise(label) for label in header])
@@ -75,9 +83,25 @@ def _stream(header: list[str], rows: Iterable[Sequence]) -> Iterator[str]:
         yield writer.writerow([_cell(value) for value in row])
 
 
-def csv_response(lines: Iterator[str], *, name: str) -> StreamingHttpResponse:
-    """A streamed download of `lines`, named `<name>-<UTC timestamp>.csv`."""
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+#: Encodings a download may be asked in: UTF-8 with a BOM (the default), or Shift_JIS as Windows writes it
+#: (cp932), which Japanese accounting packages and older spreadsheet programs read.
+ENCODINGS = ("utf-8", "cp932")
+
+
+def _encoded(lines: Iterator[str], encoding: str) -> Iterator[bytes]:
+    """`lines` in cp932, without the BOM; a character cp932 has no code for becomes "?" (never an error
+    halfway through a download)."""
+    for line in lines:
+        yield line.removeprefix("\ufeff").encode(encoding, errors="replace")
+
+
+def csv_response(lines: Iterator[str], *, name: str, encoding: str = "utf-8") -> StreamingHttpResponse:
+    """A streamed download of `lines`, named `<name>-<UTC timestamp>.csv`, in UTF-8 with a BOM or, with
+    `encoding="cp932"`, in Shift_JIS."""
+    if encoding == "cp932":
+        response = StreamingHttpResponse(_encoded(lines, "cp932"), content_type="text/csv; charset=Shift_JIS")
+    else:
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
     return response

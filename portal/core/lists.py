@@ -234,21 +234,33 @@ class ListState:
         for column in self.spec.columns:
             css = mark_safe(' class="num"') if column.numeric else ""
             key = column.sort
+            if not column.label:
+                # A column without a heading (row actions): an empty data cell, not a header with no name.
+                cells.append(mark_safe("<td></td>"))
+                continue
             if not key:
-                cells.append(format_html("<th{}>{}</th>", css, column.label))
+                cells.append(format_html('<th scope="col"{}>{}</th>', css, column.label))
                 continue
             params = self.query.copy()
             params["sort"] = f"-{key}" if self.sort == key else key
             params.pop("page", None)
             href = "?" + params.urlencode()
-            arrow = " ↑" if self.sort == key else (" ↓" if self.sort == f"-{key}" else "")
+            arrow, order = "", ""
+            if self.sort == key:
+                arrow, order = " ↑", mark_safe(' aria-sort="ascending"')
+            elif self.sort == f"-{key}":
+                arrow, order = " ↓", mark_safe(' aria-sort="descending"')
+            # data-focus-id: after the htmx swap the focus returns to this header's link (static/js/portal.js).
             cells.append(
                 format_html(
-                    '<th{}><a href="{}" hx-get="{}" hx-target="{}" hx-push-url="true">{}{}</a></th>',
+                    '<th scope="col"{}{}><a href="{}" data-hx-get="{}" data-hx-target="{}" data-hx-push-url="true" '
+                    'data-focus-id="sort-{}">{}<span aria-hidden="true">{}</span></a></th>',
                     css,
+                    order,
                     href,
                     href,
                     self.hx_target,
+                    key,
                     column.label,
                     arrow,
                 )
@@ -275,13 +287,20 @@ def paginate(
     per_page: int,
     fields: Sequence[str] = (),
     row: Callable[..., Any] | None = None,
+    separate_count: bool = False,
 ) -> Page:
     """Page `page` (clamped, see `clamp_page`) of `qs` in one query: the rows with the total as a window count,
     whatever the page size. A page past the end shows the last page (then a count and a second read).
 
     With `fields`, rows are light namespaces of those columns only (`row(**values)` if given) instead of model
     instances.
+
+    `separate_count=True` counts in a query of its own, then reads only the page: for a large table whose
+    order an index serves (a month of invoice items), where the window count would make the database read and
+    sort every matching row, all columns, before it can return the first hundred.
     """
+    if separate_count:
+        return _paginate_counted_apart(qs, page=page, per_page=per_page, fields=fields, row=row)
     counted = qs.annotate(**{TOTAL: Window(Count("pk"))})
     if fields:
         counted = counted.values(*fields, TOTAL)
@@ -310,6 +329,21 @@ def paginate(
     return Page(rows, number, paginator)
 
 
+def _paginate_counted_apart(qs: QuerySet, *, page, per_page: int, fields: Sequence[str], row) -> Page:
+    total = qs.count()
+    last = max(1, -(-total // per_page))
+    number = min(clamp_page(page), last)
+    sliced = qs[(number - 1) * per_page : number * per_page]
+    if fields:
+        make = row or SimpleNamespace
+        rows = [make(**r) for r in sliced.values(*fields)]
+    else:
+        rows = list(sliced)
+    paginator = Paginator(qs, per_page)
+    paginator.__dict__["count"] = total
+    return Page(rows, number, paginator)
+
+
 # --- Answers -------------------------------------------------------------------------------------------------
 
 
@@ -334,7 +368,10 @@ def respond(
     return render(request, state.spec.template, context)
 
 
-def csv_export(state: ListState, qs: QuerySet, *, name: str) -> StreamingHttpResponse:
+def csv_export(
+    state: ListState, qs: QuerySet, *, name: str, encoding: str = "utf-8"
+) -> StreamingHttpResponse:
     """A streamed CSV of `qs` (the selector's list for `state.filters`: every page, in the list's order) with
-    the spec's CSV columns. Headers are translated now, in the requester's language."""
-    return csv_response(csv_lines(state.spec.csv_columns, qs), name=name)
+    the spec's CSV columns. Headers are translated now, in the requester's language. `encoding`: "utf-8"
+    (with a BOM) or "cp932" (Shift_JIS), see `portal.core.csv_export.ENCODINGS`."""
+    return csv_response(csv_lines(state.spec.csv_columns, qs), name=name, encoding=encoding)

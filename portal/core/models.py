@@ -100,6 +100,10 @@ class Operation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    #: An UNKNOWN operation's next read-back: which try it is and when it is due. The delayed task normally
+    #: makes it; when that task was lost with its worker, the periodic reaper finds it here and makes it.
+    check_attempt = models.PositiveSmallIntegerField(default=0)
+    check_after = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -195,6 +199,7 @@ class Access(models.Model):
             ("view_options", _("View options")),
             ("change_options", _("Change options")),
             ("view_billing", _("View billing")),
+            ("change_billing", _("Fetch invoices, keep the price book and explain billing findings")),
             ("view_activity", _("View activity")),
             ("view_sync", _("View sync runs")),
             ("run_sync", _("Start a sync")),

@@ -32,7 +32,7 @@ def resync_full(run_id: int | None = None) -> None:
 def resync_customer(domain_id: int, skip: list[str] | None = None) -> None:
     from portal.core import sync
 
-    sync.resync_customer(domain_id=domain_id, skip=skip or ())
+    sync.resync_customer_queued(domain_id=domain_id, skip=skip or ())
 
 
 @shared_task(name="portal.core.sync.resync_partner_wide", ignore_result=True)
@@ -55,6 +55,14 @@ def change_reconcile(operation_pk: str, attempt: int) -> None:
     from portal.core import changes
 
     changes.change_reconcile(operation_pk=operation_pk, attempt=attempt)
+
+
+@shared_task(name="portal.core.digest.send_daily", ignore_result=True)
+def digest_send_daily() -> int:
+    """Daily (beat): each Account manager's digest of the decisions whose deadline is near."""
+    from portal.core import digest
+
+    return digest.digest_send_all()
 
 
 @shared_task(name="portal.core.changes.reap_stale", ignore_result=True)

@@ -19,6 +19,7 @@ from portal.core.dashboard import figures_for
 from portal.core.forms import ActivityFilterForm
 from portal.core.htmx import partial_for
 from portal.core.lists import Column, ListSpec, ListState
+from portal.core.worklist import context_for, last_full_sync, worklist_for
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ ACTIVITY_LIST = ListSpec(
         Column(_lazy("Time"), sort="time"),
         Column(_lazy("User")),
         Column(_lazy("Customer")),
-        Column(_lazy("Operation")),
+        Column(_lazy("Change")),
         Column(_lazy("Outcome")),
         Column(_lazy("Status")),
         Column(_lazy("Reason / ticket")),
@@ -42,12 +43,18 @@ ACTIVITY_LIST = ListSpec(
 
 @require(Perm.VIEW_CUSTOMERS)
 def home(request: HttpRequest) -> HttpResponse:
+    """What needs doing today for the user's role (portal/core/worklist.py), each section read once."""
+    ctx = context_for(request.user)
     return render(
         request,
         "core/home.html",
         {
+            "worklist": worklist_for(request.user, ctx=ctx),
+            "today": ctx.today,
             "figures": figures_for(request.user),
-            "last_sync": selectors.sync_run_latest_finished(),
+            "last_sync": last_full_sync(ctx) or selectors.sync_run_latest_finished(),
+            # Its private calendar feed is for those who see the Scheduled changes page (schedule/feed.py).
+            "can_feed": can(request.user, Perm.VIEW_SUBSCRIPTIONS),
         },
     )
 
@@ -56,7 +63,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def activity(request: HttpRequest) -> HttpResponse:
     state = ListState.from_request(request, ACTIVITY_LIST, operation_ids=selectors.audit_operation_ids())
     entries = selectors.audit_entry_list(filters=state.filters)
-    return lists.respond(request, state, lists.paginate(entries, page=state.page, per_page=state.per_page))
+    page = lists.paginate(entries, page=state.page, per_page=state.per_page)
+    selectors.with_company_names(page.object_list)
+    return lists.respond(request, state, page)
 
 
 @require(Perm.VIEW_SYNC)

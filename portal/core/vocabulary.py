@@ -57,6 +57,14 @@ class UsageState(models.TextChoices):
     SUSPENDED_WITHDRAWAL = "SUSPENDED_WITHDRAWAL", _("Suspended, pending cancellation")
 
 
+class PartnershipStatus(models.TextChoices):
+    """Partner-side status of a customer (CustomerPartnership.status). The contract's value list is cut off after
+    TRANSFER_READY; ACTIVE is what the sandbox and most customers show. Other values are shown as sent."""
+
+    ACTIVE = "ACTIVE", _("Active")
+    TRANSFER_READY = "TRANSFER_READY", _("Ready for transfer")
+
+
 class DomainType(models.TextChoices):
     DOMAIN = "DOMAIN", _("Domain")
     GROUP = "GROUP", _("Group name")

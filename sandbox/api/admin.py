@@ -122,8 +122,8 @@ def fault(request: HttpRequest, body: dict, operation_id: str) -> HttpResponse:
         if unknown:
             raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
         values = {attr: convert(body[name]) for name, (attr, convert) in FAULT_FIELDS.items() if name in body}
-        if values.get("error_status", 500) not in (500, 503):
-            raise ValueError("errorStatus must be 500 or 503")
+        if values.get("error_status", 500) not in (429, 500, 503):
+            raise ValueError("errorStatus must be 429, 500 or 503")
         Fault.objects.filter(operation_id=operation_id).delete()
         Fault.objects.create(operation_id=operation_id, **values)
     found = Fault.objects.filter(operation_id=operation_id).first()

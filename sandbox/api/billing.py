@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from sandbox import clock
 from sandbox.api.common import api_path, keyset_page, live_customer, ok, operation, page_scope, with_meta
@@ -508,8 +508,9 @@ def seed_billing(ctx: SeedContext) -> None:
     for back in range(HISTORY_MONTHS, 0, -1):
         index = first_of_month.year * 12 + first_of_month.month - 1 - back
         months.append((index // 12, index % 12 + 1))
-    # Option-plus apps (non-realtime paid apps) of seeded customers: billed every month.
     history_start = dt.date(*months[0], 1)
+    still_billed = _anomaly_cancelled_still_billed(ctx, dt.date(*months[-1], 1))
+    # Option-plus apps (non-realtime paid apps) of seeded customers: billed every month.
     plus = [
         UsagePeriod(
             customer_id=c.pk,
@@ -550,8 +551,76 @@ def seed_billing(ctx: SeedContext) -> None:
                 )
                 invoice.save(update_fields=["payment_status", "paid_time"])
             count += 1
+        licence = _anomaly_licences_billed_differently(ctx, *months[-1])
     ctx.counts["invoices"] = count
+    ctx.counts["billing_anomalies"] = int(still_billed is not None) + int(licence is not None)
     ctx.counts["invoice_details"] = InvoiceDetail.objects.filter(customer_id__in=list(customers)).count()
+
+
+# --- deliberate anomalies of the seed ---------------------------------------------------------------------------
+# The last closed month carries two mistakes a partner's finance team should catch (a portal's check has something
+# real to find). Both are deterministic (a customer that fits, in domainId order) and stay within the
+# contract: every field keeps its documented shape; only the figures disagree with the sandbox's own history.
+
+
+def _anomaly_cancelled_still_billed(ctx: SeedContext, last_month_first: dt.date) -> Customer | None:
+    """A customer whose cancellation took effect before the last closed month, still billed for that month.
+
+    The customer has a paid app without real-time billing, so it is kept after its withdrawalDate, pending
+    (rule usage.withdrawal_pending_deletion): getUsageStatus shows SUSPENDED_WITHDRAWAL and the past date. Its
+    usage periods are left running, so the month's invoice bills it in full: the mistake.
+    """
+    with_options = set(
+        UsagePeriod.objects.exclude(option_product_id="").values_list("customer_id", flat=True).distinct()
+    )
+    # The last customer that fits (tests that pick a seeded customer take the first ones), without options.
+    for customer in sorted(ctx.customers, key=lambda c: c.pk, reverse=True):
+        plan = ctx.plans.get(customer.pk)
+        if (
+            plan is None
+            or customer.pk in with_options
+            or plan.plan != "MONTHLY"
+            or customer.is_partner_own
+            or customer.withdrawal_date is not None
+            or customer.created_on >= last_month_first - dt.timedelta(days=40)
+        ):
+            continue
+        customer.withdrawal_date = last_month_first - dt.timedelta(days=12)
+        customer.usage_status = "SUSPENDED_WITHDRAWAL"
+        customer.has_non_realtime_paid_app = True
+        customer.save(update_fields=["withdrawal_date", "usage_status", "has_non_realtime_paid_app"])
+        return customer
+    return None
+
+
+def _anomaly_licences_billed_differently(ctx: SeedContext, year: int, month: int) -> SettlementItem | None:
+    """A licence plan billed for 3 licences more than the subscription has, for the whole last closed month."""
+    first, last = month_bounds(year, month)
+    invoice = Invoice.objects.get(invoice_year=year, invoice_month=month)
+    item = (
+        SettlementItem.objects.filter(
+            detail__invoice=invoice,
+            item_type="PRODUCT",
+            plan__in=LICENSE_PLANS,
+            start_date=first,
+            end_date=last,
+            license_count__isnull=False,
+        )
+        .order_by("detail__domain_id", "position")
+        .first()
+    )
+    if item is None:
+        return None
+    extra = 3
+    delta = PRODUCT_PRICES.get((item.item_id, item.plan), 0) * extra
+    item.license_count += extra
+    item.amount = (item.amount or 0) + delta
+    item.save(update_fields=["license_count", "amount"])
+    SettlementItem.objects.filter(detail=item.detail, item_type="SUMMARY").update(amount=F("amount") + delta)
+    invoice.used_amount += delta
+    finish_invoice(invoice)
+    invoice.save()
+    return item
 
 
 urlpatterns = [

@@ -278,21 +278,25 @@ def drop_connection(request: HttpRequest) -> None:
 
 def _apply_fault(request: HttpRequest, fault: Fault, *, after: bool) -> None:
     """Latency comes first; an error, a timeout or a dropped connection comes before the handler, or after it
-    with `after_handler` (the change was applied, but the answer is an error or never arrives)."""
+    with `after_handler` (the change was applied, but the answer is an error or never arrives). The request log
+    names the fault, with " after" when the handler had run, so a test can count the changes applied."""
     if not after and fault.latency_ms:
         time.sleep(fault.latency_ms / 1000)
     if fault.after_handler != after:
         return
+    when = " after" if after else ""
     if fault.error_rate and random.random() < fault.error_rate:
-        request.sandbox_fault = f"error{fault.error_status}"
-        code = "SERVICE_UNAVAILABLE" if fault.error_status == 503 else "INTERNAL_SERVER_ERROR"
+        request.sandbox_fault = f"error{fault.error_status}{when}"
+        code = {429: "TOO_MANY_REQUESTS", 503: "SERVICE_UNAVAILABLE"}.get(
+            fault.error_status, "INTERNAL_SERVER_ERROR"
+        )
         raise ApiError(fault.error_status, code, "fault injected by the sandbox")
     if fault.timeout_rate and random.random() < fault.timeout_rate:
-        request.sandbox_fault = "timeout"
+        request.sandbox_fault = f"timeout{when}"
         time.sleep(fault.timeout_seconds)
         drop_connection(request)
     if fault.drop_rate and random.random() < fault.drop_rate:
-        request.sandbox_fault = "drop"
+        request.sandbox_fault = f"drop{when}"
         drop_connection(request)
 
 

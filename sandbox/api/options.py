@@ -469,6 +469,12 @@ def update_option_product_renewal(request, domainId: int, optionProductId: str):
                 and sub_option not in TRIAL_SUB_OPTIONS,
                 f"{sub_option} cannot replace {option.sub_option_id} at renewal",
             )
+            # Only Shared Storage and Extend contacts may go down at renewal; another option keeps or raises
+            # its tier (Drive Plus cannot become Drive).
+            RENEW_DOWNGRADE.check(
+                optionProductId in QUANTITY_OPTIONS or RANK[sub_option] >= RANK[option.sub_option_id],
+                f"only Shared Storage and Extend contacts can go down at renewal, not {optionProductId}",
+            )
         RENEW_QUANTITY.check(
             quantity is None or optionProductId in QUANTITY_OPTIONS, f"{optionProductId} has no quantity"
         )

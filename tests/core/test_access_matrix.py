@@ -20,9 +20,10 @@ MATRIX = [
     ("subscriptions:export", {}, {AM, SUP, ADM}),
     ("schedule:export", {}, {AM, SUP, ADM}),
     ("schedule:ical", {}, {AM, SUP, ADM}),
-    ("billing:invoices", {}, {AM, FIN, ADM}),
+    ("schedule:feed", {}, {AM, SUP, ADM}),
     ("core:activity", {}, {AM, SUP, ADM}),
     ("core:sync", {}, {AM, ADM}),
+    ("core:signins", {}, {ADM}),
     ("password_change", {}, ALL),
 ]
 

@@ -19,6 +19,7 @@ from django.urls import resolve, reverse
 from portal.core.access import Role
 from portal.core.models import AuditEntry
 from tests.customers.factories import make_customer
+from tests.options.factories import make_option, make_order
 from tests.subscriptions.factories import make_pre_order, make_reservation, make_subscription
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +51,8 @@ def world(settings):
         make_reservation(sub, type="ADD_LICENSE", apply_date=dt.date(2026, 12, 1), license_count=5)
         free = make_subscription(group, plan="FREE", product_id="STD", license_count=None, renewal_type="")
         pre = make_pre_order(customer, apply_date=dt.date(2026, 12, 5))
+        make_option(customer)
+        make_order(customer)
         yield {"customer": customer, "group": group, "sub": sub, "free": free, "pre": pre}
 
 
@@ -80,6 +83,14 @@ def change_pages(world) -> list[str]:
         reverse("subscriptions:pre_order_add", args=[c.domain_id]),
         reverse("subscriptions:pre_order", args=[c.domain_id, pre.pre_order_id]),
         reverse("subscriptions:pre_order_delete", args=[c.domain_id, pre.pre_order_id]),
+        reverse("options:add", args=[c.domain_id]),
+        reverse("options:upgrade", args=[c.domain_id, "SSTG2"]),
+        reverse("options:add_quantity", args=[c.domain_id, "SSTG2"]),
+        reverse("options:cancel", args=[c.domain_id, "SSTG2"]),
+        reverse("options:renewal", args=[c.domain_id, "SSTG2"]),
+        reverse("options:order_add", args=[c.domain_id]),
+        reverse("options:order", args=[c.domain_id, "SSTG2"]),
+        reverse("options:order_delete", args=[c.domain_id, "SSTG2"]),
     ]
 
 

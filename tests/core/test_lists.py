@@ -140,6 +140,16 @@ def test_rows_can_be_light_namespaces(twelve):
     assert page.paginator.count == 12
 
 
+@pytest.mark.parametrize("asked", ["1", "2", "3", "99", "abc"])
+def test_a_page_counted_apart_is_the_same_page_in_two_queries(twelve, asked, django_assert_num_queries):
+    qs = SORTS.order(Customer.objects.all(), "members")
+    with django_assert_num_queries(2):
+        apart = paginate(qs, page=asked, per_page=5, separate_count=True)
+    window = paginate(qs, page=asked, per_page=5)
+    assert (apart.number, apart.paginator.count) == (window.number, window.paginator.count)
+    assert [c.pk for c in apart.object_list] == [c.pk for c in window.object_list]
+
+
 # --- State and header cells ----------------------------------------------------------------------------------
 
 
@@ -169,15 +179,18 @@ def test_header_links_keep_the_filters_and_toggle_the_order(rf):
     assert 'href="?q=midori&amp;product=ADV&amp;sort=-company"' in cells
     assert 'href="?q=midori&amp;product=ADV&amp;sort=domain"' in cells
     assert "page=" not in cells
-    assert "Company ↑</a>" in cells
-    assert 'hx-target="#results"' in cells
-    assert "<th>Plan</th>" in cells  # not sortable: no link
-    assert '<th class="num"><a href="?q=midori&amp;product=ADV&amp;sort=members"' in cells
+    assert 'aria-sort="ascending"' in cells and 'Company<span aria-hidden="true"> ↑</span></a>' in cells
+    assert 'data-hx-target="#results"' in cells
+    assert '<th scope="col">Plan</th>' in cells  # not sortable: no link
+    assert '<th scope="col" class="num"><a href="?q=midori&amp;product=ADV&amp;sort=members"' in cells
+    # After the htmx swap, the focus goes back to the link that was used.
+    assert 'data-focus-id="sort-members"' in cells
 
 
 def test_a_descending_column_shows_its_arrow_and_links_to_ascending(rf):
     cells = str(_state(rf, {"sort": "-members"}).header_cells())
-    assert 'href="?sort=members"' in cells and "Members ↓</a>" in cells
+    assert 'href="?sort=members"' in cells and 'Members<span aria-hidden="true"> ↓</span></a>' in cells
+    assert 'aria-sort="descending"' in cells
 
 
 def test_the_list_fields_are_added_to_the_form(rf):

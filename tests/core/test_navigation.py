@@ -6,10 +6,18 @@ from django.urls import reverse
 from portal.core.access import Role
 
 EXPECTED_NAV = {
-    Role.ACCOUNT_MANAGER: ["customers", "subscriptions", "scheduled", "billing", "activity", "sync"],
-    Role.SUPPORT: ["customers", "subscriptions", "scheduled", "activity"],
-    Role.FINANCE: ["customers", "billing"],
-    Role.ADMIN: ["customers", "subscriptions", "scheduled", "billing", "activity", "sync"],
+    Role.ACCOUNT_MANAGER: [
+        "customers",
+        "subscriptions",
+        "options",
+        "scheduled",
+        "billing",
+        "activity",
+        "sync",
+    ],
+    Role.SUPPORT: ["customers", "subscriptions", "options", "scheduled", "activity"],
+    Role.FINANCE: ["customers", "options", "billing"],
+    Role.ADMIN: ["customers", "subscriptions", "options", "scheduled", "billing", "activity", "sync"],
 }
 
 

@@ -34,17 +34,17 @@ def test_activity_lists_newest_first_and_filters(client_as, account_manager, adm
     assert html.index("deleteCustomer") < html.index("patchCustomer")
 
     refused = client.get(reverse("core:activity"), {"outcome": "refused"}).content.decode()
-    assert "deleteCustomer" in refused and "<code>patchCustomer</code>" not in refused
+    assert "deleteCustomer" in refused and 'title="patchCustomer"' not in refused
 
     by_customer = client.get(reverse("core:activity"), {"domain_id": "1001"}).content.decode()
-    assert "<code>patchCustomer</code>" in by_customer and "<code>deleteCustomer</code>" not in by_customer
+    assert 'title="patchCustomer"' in by_customer and 'title="deleteCustomer"' not in by_customer
 
     by_date = client.get(reverse("core:activity"), {"date_from": "2026-11-15", "date_to": "2026-11-21"})
-    assert "<code>deleteCustomer</code>" in by_date.content.decode()
-    assert "<code>patchCustomer</code>" not in by_date.content.decode()
+    assert 'title="deleteCustomer"' in by_date.content.decode()
+    assert 'title="patchCustomer"' not in by_date.content.decode()
 
     by_user = client.get(reverse("core:activity"), {"user": account_manager.username[:6]}).content.decode()
-    assert "<code>patchCustomer</code>" in by_user and "<code>deleteCustomer</code>" not in by_user
+    assert 'title="patchCustomer"' in by_user and 'title="deleteCustomer"' not in by_user
 
 
 def test_activity_bad_filter_input_is_a_form_error_not_a_500(client_as):
@@ -72,9 +72,9 @@ def test_activity_is_paginated(client_as, account_manager):
         _record(account_manager, f"op{i:02d}")
     client = client_as(Role.SUPPORT)
     first = client.get(reverse("core:activity")).content.decode()
-    assert "Page 1 of 2" in first and "<code>op54</code>" in first and "<code>op00</code>" not in first
+    assert "Page 1 of 2" in first and 'title="op54"' in first and 'title="op00"' not in first
     second = client.get(reverse("core:activity"), {"page": 2}).content.decode()
-    assert "<code>op00</code>" in second
+    assert 'title="op00"' in second
 
 
 def test_messages_of_an_htmx_request_arrive_as_toasts(rf):
@@ -90,7 +90,7 @@ def test_messages_of_an_htmx_request_arrive_as_toasts(rf):
     messages.success(request, "Customer saved.")
     response = HtmxMessagesMiddleware(lambda r: HttpResponse("<p>ok</p>"))(request)
     body = response.content.decode()
-    assert 'hx-swap-oob="beforeend"' in body and "Customer saved." in body
+    assert 'data-hx-swap-oob="beforeend"' in body and "Customer saved." in body
 
 
 def test_healthz_and_readyz(client, db):
@@ -154,12 +154,13 @@ def test_production_start_up_names_every_missing_setting(tmp_path):
         assert name in result.stderr
 
 
-def test_demo_users_get_one_role_each(db):
+def test_demo_users_get_one_role_each(db, settings):
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
     from portal.core.access import role_of
 
+    settings.DEBUG = True  # as under `make run`; the test runner turns it off
     call_command("seed_demo_users", stdout=io.StringIO())
     users = {u.username: role_of(u) for u in get_user_model().objects.all()}
     assert users == {
@@ -179,7 +180,11 @@ def test_create_portal_user_command(db):
     call_command(
         "create_portal_user", "alice", role="finance", password="long-enough-pw", stdout=io.StringIO()
     )
-    user = authenticate(username="alice", password="long-enough-pw")
+    # django-axes checks every sign-in, so authenticate() takes the request, as the login form passes it.
+    from django.test import RequestFactory
+
+    request = RequestFactory().post("/accounts/login/")
+    user = authenticate(request, username="alice", password="long-enough-pw")
     assert user is not None and role_of(user) == Role.FINANCE
 
 
@@ -200,3 +205,40 @@ def test_readyz_names_a_refused_credential(client, portal_sandbox, settings):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["partner_api"]["status"] == "fail"
+
+
+def test_activity_shows_company_names_and_changes_in_words_and_filters_by_kind(client_as, account_manager):
+    from tests.customers.factories import make_customer
+
+    customer = make_customer(company_name="株式会社ことば")
+    _record(account_manager, "patchUsageStatus", domain_id=customer.domain_id)
+    _record(account_manager, "createSubscription", domain_id=customer.domain_id)
+    client = client_as(Role.SUPPORT)
+
+    html = client.get(reverse("core:activity")).content.decode()
+    assert "株式会社ことば" in html and f"<code>{customer.domain_id}</code>" not in html
+    assert (
+        '<span class="operation" title="patchUsageStatus">Change maximum users or cancellation</span>' in html
+    )
+    assert '<option value="createSubscription">Add a subscription</option>' in html
+
+    ja = client.get(reverse("core:activity"), headers={"Accept-Language": "ja"}).content.decode()
+    assert 'title="patchUsageStatus">最大利用人数・解約予約の変更</span>' in ja
+
+    only = client.get(reverse("core:activity"), {"operation": "createSubscription"}).content.decode()
+    assert 'title="createSubscription"' in only and 'title="patchUsageStatus"' not in only
+
+
+def test_sync_page_shows_durations_in_seconds_and_minutes_and_times_in_japan_time(client_as):
+    from portal.core.models import SyncRun
+
+    start = dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC)
+    for seconds in (51.010474, 185.2):
+        with time_machine.travel(start, tick=False):
+            run = SyncRun.objects.create(kind="full", status="succeeded")
+        SyncRun.objects.filter(pk=run.pk).update(finished_at=start + dt.timedelta(seconds=seconds))
+    html = client_as(Role.ADMIN).get(reverse("core:sync")).content.decode()
+    assert "51 s" in html and "3 min 5 s" in html and "0:00:51" not in html
+    assert "2026-11-02 12:00 JST" in html
+    ja = client_as(Role.ADMIN).get(reverse("core:sync"), headers={"Accept-Language": "ja"}).content.decode()
+    assert "51秒" in ja and "3分5秒" in ja and "2026-11-02 12:00（日本時間）" in ja

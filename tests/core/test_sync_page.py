@@ -21,18 +21,18 @@ def test_sync_page_lists_runs_with_calls_per_operation_and_errors(client_as):
     body = client_as(Role.ACCOUNT_MANAGER).get(reverse("core:sync")).content.decode()
     assert "getUsageStatus" in body and "HTTP 500" in body
     assert 'data-testid="sync-now"' in body
-    assert 'hx-trigger="every 2s"' not in body  # nothing running: no polling
+    assert 'data-hx-trigger="every 2s"' not in body  # nothing running: no polling
 
 
 def test_running_run_shows_progress_and_the_partial_keeps_polling(client_as):
     SyncRun.objects.create(kind="full", total=10, done=4, calls={"getUsageStatus": 4})
     client = client_as(Role.ADMIN)
     page = client.get(reverse("core:sync")).content.decode()
-    assert 'max="100" value="40"' in page and 'hx-trigger="every 2s"' in page
+    assert 'max="100" value="40"' in page and 'data-hx-trigger="every 2s"' in page
     partial = client.get(reverse("core:sync"), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="sync-runs")
     body = partial.content.decode()
     assert body.lstrip().startswith('<div id="sync-runs"') and "<html" not in body
-    assert 'hx-trigger="every 2s"' in body
+    assert 'data-hx-trigger="every 2s"' in body
 
 
 def test_sync_now_queues_one_run_and_a_double_click_does_not_queue_two(

@@ -1,7 +1,8 @@
 """Every page is checked because the URL resolver says it exists, not because someone remembered to list it.
 
 * Every portal URL declares the permission it needs (`portal.core.access.require`), or is on the short public
-  list below.
+  list below, or is opened by a secret token instead of a session (a calendar feed) and declares the permission
+  the token's owner needs (`token_perm`).
 * Every portal URL stands in one of the declared role x URL matrices (whose expected roles are written out
   from the issues), so a new page cannot be added without saying who may open it.
 * Every change page stands in the hostile-input list (checked in tests/core/test_hostile_input.py).
@@ -17,8 +18,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from portal.core.access import ROLE_PERMISSIONS, Perm, Role
+from tests.billing import test_access as billing_matrix
 from tests.core import test_access_matrix as core_matrix
 from tests.customers import test_access as customers_matrix
+from tests.options import test_access as options_matrix
 from tests.subscriptions import test_access as subscriptions_matrix
 
 #: URL names served by Django itself (authentication, language, admin) or open to anyone (health checks).
@@ -34,6 +37,9 @@ NOT_PORTAL_PAGES = {
     "password_reset_confirm",
     "password_reset_complete",
     "set_language",
+    # The second step of signing in (signed in with the password, not yet verified): tests/core/test_signin.py.
+    "two_factor",
+    "two_factor_setup",
 }
 #: Pages whose access is tested by their own module: the partner account's OAuth flow
 #: (tests/partner_api/test_portal_partner.py) and "Sync now" (tests/core/test_sync_page.py).
@@ -43,11 +49,12 @@ OWN_MATRIX = {
     "partner_account_callback",
     "partner_account_disconnect",
     "core:sync_now",
+    "core:signin_unlock",  # POST only, Admins: tests/core/test_signin.py
 }
 CHANGE_PERMS = {Perm.CHANGE_CUSTOMERS, Perm.CHANGE_SUBSCRIPTIONS, Perm.CHANGE_OPTIONS}
 #: Change-permission URLs that are not forms (a page that shows what became of a change).
 NOT_FORMS = {"customers:operation", "subscriptions:operation", "core:operation"}
-DUMMY = {"int": 1, "uuid": uuid.UUID(int=1), "str": "x", "slug": "x", "path": "x"}
+DUMMY = {"int": 1, "uuid": uuid.UUID(int=1), "str": "x", "string": "x", "slug": "x", "path": "x"}
 
 
 def _walk(patterns, namespace: str = ""):
@@ -76,7 +83,14 @@ def _required(pattern: URLPattern) -> Perm | None:
     return getattr(pattern.callback, "required_perm", None)
 
 
+def _token_perm(pattern: URLPattern) -> Perm | None:
+    return getattr(pattern.callback, "token_perm", None)
+
+
 PROTECTED = sorted((name, p) for name, p in portal_urls().items() if _required(p) is not None)
+TOKEN_PAGES = sorted((name, p) for name, p in portal_urls().items() if _token_perm(p) is not None)
+#: How a valid token of a user is made, per token page (the page's own service).
+TOKEN_MAKERS = {"schedule:feed_ics": "schedule.feed.feed_make"}
 
 
 def test_the_resolver_lists_the_portal_pages():
@@ -86,15 +100,22 @@ def test_the_resolver_lists_the_portal_pages():
 
 
 def test_every_portal_url_declares_its_permission():
-    missing = sorted(name for name, p in portal_urls().items() if _required(p) is None)
+    missing = sorted(
+        name for name, p in portal_urls().items() if _required(p) is None and _token_perm(p) is None
+    )
     assert missing == []
+    assert {name for name, _p in TOKEN_PAGES} == set(TOKEN_MAKERS), (
+        "say how a token of each token page is made"
+    )
 
 
 def test_every_portal_url_is_in_a_declared_access_matrix():
     declared = {row[0] for row in core_matrix.MATRIX}
     declared |= {row[0] for row in customers_matrix.MATRIX}
     declared |= {row[0] for row in subscriptions_matrix.MATRIX}
-    undeclared = sorted(set(portal_urls()) - declared - OWN_MATRIX)
+    declared |= {row[0] for row in billing_matrix.MATRIX}
+    declared |= {row[0] for row in options_matrix.MATRIX}
+    undeclared = sorted(set(portal_urls()) - declared - OWN_MATRIX - set(TOKEN_MAKERS))
     assert undeclared == [], "add these pages, with the roles that may open them, to an access matrix"
 
 
@@ -116,3 +137,21 @@ def test_roles_without_the_permission_get_403(client_as, name, pattern):
         client = client_as(role)
         assert client.get(url).status_code == 403, (role, url)
         assert client.post(url, {"confirmed": "1"}).status_code == 403, (role, url)
+
+
+@pytest.mark.parametrize(("name", "pattern"), TOKEN_PAGES, ids=[n for n, _p in TOKEN_PAGES])
+def test_token_pages_open_only_with_a_valid_token_of_a_role_holding_their_permission(
+    client, db, name, pattern
+):
+    """The role x URL matrix of a page opened by a secret: no session is needed, a wrong token gets 404, and a
+    valid token opens it only for a user whose role holds the page's permission (404 for the others)."""
+    from django.utils.module_loading import import_string
+
+    from tests.fixtures.personas import make_persona
+
+    make_token = import_string(TOKEN_MAKERS[name])
+    assert client.get(reverse(name, args=["not-a-token"])).status_code == 404
+    for role in Role:
+        token = make_token(user=make_persona(role))
+        expected = 200 if _token_perm(pattern) in ROLE_PERMISSIONS[role] else 404
+        assert client.get(reverse(name, args=[token])).status_code == expected, role

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -111,3 +113,63 @@ def test_going_back_from_the_delete_page_does_not_read_as_terminating_in_japanes
     back = f'href="{reverse("customers:detail", args=[customer.domain_id])}">'
     assert back + "戻る</a>" in html
     assert ">解約</a>" not in html and ">解約</button>" not in html
+
+
+def test_scheduled_changes_panel_shows_every_kind_of_scheduled_change(client_as):
+    """The panel said "nothing is scheduled" while a cancellation or a reservation sat in the table below."""
+    import time_machine
+
+    from tests.subscriptions.factories import make_pre_order, make_reservation, make_subscription
+
+    with time_machine.travel(dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC), tick=False):
+        customer = make_customer(company_name="Panel KK")
+        other = make_customer(company_name="Other KK")
+        sub = make_subscription(customer, plan_end_date=dt.date(2027, 3, 31), renewal_type="CANCEL")
+        make_reservation(make_subscription(customer), type="ADD_LICENSE", apply_date=dt.date(2026, 12, 1))
+        make_pre_order(customer, apply_date=dt.date(2026, 12, 15))
+        make_pre_order(other, apply_date=dt.date(2026, 12, 16))
+        body = (
+            client_as(Role.SUPPORT)
+            .get(reverse("customers:detail", args=[customer.domain_id]))
+            .content.decode()
+        )
+    panel = body.split('data-section="usage-schedule"')[1].split("</section>")[0]
+    assert "Nothing is scheduled" not in panel
+    for text in (
+        "Reservation",
+        "2026-12-01",
+        "Pre-order",
+        "2026-12-15",
+        "Renewal",
+        "2027-04-01",
+        "is not renewed",
+    ):
+        assert text in panel, text
+    assert "2026-12-16" not in panel
+    assert reverse("subscriptions:detail", args=[sub.subscription_id]) in panel
+    # Support sees them read-only: no links to the forms.
+    assert reverse("subscriptions:renewal", args=[sub.subscription_id]) not in panel
+
+
+def test_a_customer_whose_trial_ended_does_not_read_active(client_as):
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC), tick=False):
+        ended = make_customer(
+            company_name="Ended KK", usage_status="ACTIVE", plan="TRIAL", trial_ends_on=dt.date(2026, 11, 1)
+        )
+        running = make_customer(
+            company_name="Running KK", usage_status="ACTIVE", plan="TRIAL", trial_ends_on=dt.date(2026, 11, 2)
+        )
+        client = client_as(Role.SUPPORT)
+        listing = client.get(reverse("customers:list")).content.decode()
+        detail = client.get(reverse("customers:detail", args=[ended.domain_id])).content.decode()
+        detail_ja = client.get(
+            reverse("customers:detail", args=[ended.domain_id]), HTTP_ACCEPT_LANGUAGE="ja"
+        ).content.decode()
+    ended_row = listing.split(f'data-domain-id="{ended.domain_id}"')[1].split("</tr>")[0]
+    running_row = listing.split(f'data-domain-id="{running.domain_id}"')[1].split("</tr>")[0]
+    assert "Trial ended" in ended_row and ">Active<" not in ended_row
+    assert ">Active<" in running_row
+    assert 'data-testid="status">Trial ended<' in detail
+    assert "トライアル終了" in detail_ja

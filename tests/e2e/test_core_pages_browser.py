@@ -32,7 +32,9 @@ def test_support_filters_activity_without_reloading_the_page(page):
     page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 1")
     assert page.evaluate("() => window.__same_document") is True  # htmx swapped the results only
     assert page.locator("[id=results]").count() == 1  # replaced, not nested inside the old results
-    assert "deleteCustomer" in page.locator("#results").inner_text()
+    # The change in words, its operationId on hover.
+    assert "Delete a customer" in page.locator("#results").inner_text()
+    assert page.locator("#results .operation").get_attribute("title") == "deleteCustomer"
     assert re.search(r"[?&]outcome=refused", page.url)  # the filter is in the URL, to share or reload
 
     page.reload()
@@ -136,3 +138,13 @@ def test_deleting_a_scheduled_change_asks_first_and_states_the_consequence(page,
     assert yes.evaluate("b => b.form.action").endswith(
         f"/customers/{customer.domain_id}/usage/renewal/delete/"
     )
+
+
+def test_the_refusal_page_is_accessible_too(page):
+    """A page refused for the role (403) is a page people read: the `page` fixture checks it with axe-core
+    like any other (its big status code once had too little contrast)."""
+    login(page, make_persona(Role.FINANCE))
+    response = page.goto("/sync/")
+    assert response.status == 403
+    assert page.locator("h1").inner_text() == "You cannot open this page"
+    page.evaluate("() => window.__portalAxe.check()")

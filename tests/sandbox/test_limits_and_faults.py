@@ -68,6 +68,26 @@ def test_dropped_connection_after_the_write_is_done(sandbox):
     finally:
         sandbox.clear_faults()
     assert api.get(f"/partners/customers/{customer['domainId']}").json()["companyName"] == "Dropped But Saved"
+    # The request log says the handler ran before the connection dropped (a soak counts applied changes so).
+    logged = sandbox.requests(operation_id="patchCustomer")[-1]
+    assert logged["fault"] == "drop after"
+    assert "Dropped But Saved" in logged["requestBody"]
+
+
+def test_an_injected_429_refuses_before_the_change_and_is_logged_as_such(sandbox):
+    sandbox.configure(resetRateLimits=True)
+    api = sandbox.client(validate=False)
+    customer = api.get("/partners/customers", params={"count": 1}).json()["customers"][0]
+    before = customer["companyName"]
+    sandbox.set_fault("patchCustomer", errorRate=1, errorStatus=429, remaining=1)
+    try:
+        refused = api.patch(f"/partners/customers/{customer['domainId']}", json={"companyName": "Not Saved"})
+    finally:
+        sandbox.clear_faults()
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "TOO_MANY_REQUESTS"
+    assert sandbox.requests(operation_id="patchCustomer")[-1]["fault"] == "error429"
+    assert api.get(f"/partners/customers/{customer['domainId']}").json()["companyName"] == before
 
 
 def test_timeout_fault_holds_then_drops(sandbox):

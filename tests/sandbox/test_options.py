@@ -380,6 +380,14 @@ def test_renewal_downgrade(sandbox_client):
         renewal(domain_id, "SSTG2"), json={"type": "CHANGE", "subOptionId": "SSTG201"}
     )
     assert down.status_code == 200 and down.json()["subOptionId"] == "SSTG201"
+    # Drive may not go down at renewal: Drive Plus stays Drive Plus (or the same).
+    add_option(sandbox_client, domain_id, "DRV", "DRV_PS")
+    refused(
+        sandbox_client.patch(renewal(domain_id, "DRV"), json={"type": "CHANGE", "subOptionId": "DRV01"}),
+        "option_renewal.downgrade_storage_contacts",
+    )
+    same = sandbox_client.patch(renewal(domain_id, "DRV"), json={"type": "CHANGE", "subOptionId": "DRV_PS"})
+    assert same.status_code == 200
 
 
 @pytest.mark.rule("option_renewal.over_usage_becomes_stay")
@@ -408,14 +416,14 @@ def test_renewal_sub_option_belongs(sandbox_client):
 @pytest.mark.rule("option_renewal.quantity_counted_only")
 def test_renewal_quantity_counted_only(sandbox_client):
     domain_id, _ = paid_customer(sandbox_client)
-    add_option(sandbox_client, domain_id, "DRV", "DRV_PS")
+    add_option(sandbox_client, domain_id, "DRV", "DRV01")
     refused(
         sandbox_client.patch(renewal(domain_id, "DRV"), json={"type": "CHANGE", "quantity": 2}),
         "option_renewal.quantity_counted_only",
     )
     assert (
         sandbox_client.patch(
-            renewal(domain_id, "DRV"), json={"type": "CHANGE", "subOptionId": "DRV01"}
+            renewal(domain_id, "DRV"), json={"type": "CHANGE", "subOptionId": "DRV_PS"}
         ).status_code
         == 200
     )

@@ -433,6 +433,109 @@ def test_a_change_whose_worker_died_is_read_back_not_sent_again(today, manager, 
     assert len(_remote_pre_orders(portal_on_sandbox, sub.customer_id)) == 1
 
 
+def test_an_unknown_change_whose_read_back_task_was_lost_is_read_back_by_the_reaper(
+    today, manager, portal_on_sandbox
+):
+    """A killed worker takes its delayed read-back tasks with it (Redis gives them back only after its
+    visibility timeout, an hour): the read-back's schedule is kept on the operation, and the periodic reaper
+    makes an overdue one itself. A task for a try already superseded reads nothing. (Found by `make soak`.)"""
+    sub = _pick(plan__in=("FREE", "TRIAL"), customer__subscription_pre_orders__isnull=True)
+    day = (today + dt.timedelta(days=7)).isoformat()
+    operation = changes.change_later(
+        "createSubscriptionPreOrder",
+        user=None,
+        idempotency_key="n" * 32,
+        domain_id=sub.customer_id,
+        args={"domain_id": sub.customer_id, "apply_date": day, "product_id": "STD", "plan": "MONTHLY"},
+    )
+    # Sent and applied, the answer lost; the read-back's delayed task (due a minute ago) died with its worker.
+    assert (
+        _api(portal_on_sandbox)
+        .post(
+            f"/partners/customers/{sub.customer_id}/subscriptions/pre-orders",
+            json={"applyDate": day, "productId": "STD", "plan": "MONTHLY"},
+        )
+        .status_code
+        == 201
+    )
+    overdue = timezone.now() - dt.timedelta(minutes=1)
+    Operation.objects.filter(pk=operation.pk).update(
+        status=Operation.Status.UNKNOWN, check_attempt=1, check_after=overdue
+    )
+
+    # The lost task of the first try, delivered late, does nothing: the second try is the one scheduled.
+    assert changes.change_reconcile(operation_pk=str(operation.pk), attempt=0) is None
+    operation.refresh_from_db()
+    assert operation.status == Operation.Status.UNKNOWN and operation.check_after == overdue
+
+    assert changes.changes_reap_stale() == 1
+    operation.refresh_from_db()
+    assert operation.status == Operation.Status.SUCCEEDED and operation.result["read_back"]
+    assert len(_remote_pre_orders(portal_on_sandbox, sub.customer_id)) == 1  # read, never sent again
+    assert not AuditEntry.objects.filter(operation_id="createSubscriptionPreOrder").exists()
+
+    # A read-back not yet due is left to its task.
+    later = changes.change_later(
+        "createSubscriptionPreOrder",
+        user=None,
+        idempotency_key="p" * 32,
+        domain_id=sub.customer_id,
+        args={"domain_id": sub.customer_id, "apply_date": day, "product_id": "STD", "plan": "MONTHLY"},
+    )
+    Operation.objects.filter(pk=later.pk).update(
+        status=Operation.Status.UNKNOWN, check_after=timezone.now() + dt.timedelta(seconds=30)
+    )
+    assert changes.changes_reap_stale() == 0
+    assert Operation.objects.get(pk=later.pk).status == Operation.Status.UNKNOWN
+
+    # The module's sandbox is shared: give the seed's Free/Trial subscription back to the tests after this one.
+    for pre_order in _remote_pre_orders(portal_on_sandbox, sub.customer_id):
+        path = f"/partners/customers/{sub.customer_id}/subscriptions/pre-orders/{pre_order['preOrderId']}"
+        assert _api(portal_on_sandbox).delete(path).status_code in (200, 204)
+
+
+def test_a_queued_change_whose_task_was_lost_is_queued_again_and_sent_once(
+    today, manager, portal_on_sandbox, monkeypatch
+):
+    """The worker that held a queued change's task was killed before starting it: the reaper queues it again
+    and it is sent once. A second copy of the task arriving while a live worker sends it leaves it alone."""
+    from portal.core import tasks
+
+    sub = _pick(plan__in=("FREE", "TRIAL"), customer__subscription_pre_orders__isnull=True)
+    day = (today + dt.timedelta(days=9)).isoformat()
+    args = {"domain_id": sub.customer_id, "apply_date": day, "product_id": "STD", "plan": "MONTHLY"}
+    operation = changes.change_later(
+        "createSubscriptionPreOrder",
+        user=None,
+        idempotency_key="q" * 32,
+        domain_id=sub.customer_id,
+        args=args,
+    )
+    queued: list[str] = []
+    monkeypatch.setattr(tasks.change_run, "delay", lambda operation_id: queued.append(operation_id))
+    Operation.objects.filter(pk=operation.pk).update(updated_at=timezone.now() - dt.timedelta(minutes=5))
+
+    assert changes.changes_reap_stale() == 1
+    assert queued == [str(operation.pk)]
+    assert changes.changes_reap_stale() == 0  # queued again once, not every minute
+
+    # A copy of the task meets the operation while a live worker sends it: nothing happens to it.
+    Operation.objects.filter(pk=operation.pk).update(status=Operation.Status.RUNNING)
+    changes.change_run(operation_pk=str(operation.pk))
+    assert Operation.objects.get(pk=operation.pk).status == Operation.Status.RUNNING
+    Operation.objects.filter(pk=operation.pk).update(status=Operation.Status.QUEUED)
+
+    changes.change_run(operation_pk=queued[0])  # the worker takes the task queued again
+    operation.refresh_from_db()
+    assert operation.status == Operation.Status.SUCCEEDED
+    remote = _remote_pre_orders(portal_on_sandbox, sub.customer_id)
+    assert len(remote) == 1
+    assert AuditEntry.objects.filter(operation_id="createSubscriptionPreOrder").count() == 1  # sent once
+
+    path = f"/partners/customers/{sub.customer_id}/subscriptions/pre-orders/{remote[0]['preOrderId']}"
+    assert _api(portal_on_sandbox).delete(path).status_code in (200, 204)  # the next tests use the seed too
+
+
 def test_a_delete_of_what_is_already_gone_is_done_and_the_cache_forgets_it(today, manager, portal_on_sandbox):
     """The pre-order was deleted (an earlier attempt whose answer was lost, or elsewhere): deleting it answers
     404, which for a delete means done, not "refused"; the portal's list no longer shows it."""

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import logging
 import re
 from collections.abc import Mapping
@@ -35,9 +36,11 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext
 
 from partner_api.errors import NotFoundError, PartnerApiError, RejectedError
+from portal.core.api_errors import explained
 from portal.core.changes.spec import Args, Change, change_for
 from portal.core.models import AuditEntry, Operation
 from portal.core.partner import get_client
@@ -45,10 +48,19 @@ from portal.core.services import audit_record, operation_start, operation_update
 
 logger = logging.getLogger(__name__)
 
-#: After an unknown outcome the change is read back after these many seconds (then it is settled).
-RECONCILE_DELAYS = (10, 60, 300)
+#: After an unknown outcome the change is read back after these many seconds (then it is settled): an open
+#: outcome is decided within about four minutes, the reaper's minute included when a task was lost.
+RECONCILE_DELAYS = (10, 60, 180)
 #: A RUNNING operation not updated for this long has lost its worker: it is reconciled by reading back.
 STALE_RUNNING_SECONDS = 300
+#: A QUEUED operation not taken for this long lost its task with a killed worker (Redis gives such a task back
+#: only after its visibility timeout, an hour): the reaper queues it again; only one runner can claim it.
+STALE_QUEUED_SECONDS = 120
+#: A read-back taken by one runner (the delayed task or the reaper) is its own for this long; if that runner
+#: dies, the reaper makes the read-back once the time is over.
+CHECK_LEASE_SECONDS = 120
+#: The reaper leaves a due read-back to its delayed task for this long before it makes it itself.
+CHECK_GRACE_SECONDS = 15
 
 
 class ChangeRefused(Exception):
@@ -59,6 +71,11 @@ class ChangeRefused(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+    @property
+    def text(self) -> str:
+        """The message as plain text (the API's own words on their own line), for records and logs."""
+        return html.unescape(strip_tags(str(self.message).replace("<br>", "\n")))
 
 
 class ChangeOutcomeUnknown(ChangeRefused):
@@ -97,7 +114,6 @@ def refusal_from(exc: PartnerApiError, *, hints: Mapping[str, str] = {}) -> Chan
     The error's `outcome_unknown` flag decides first: a timeout, a dropped connection and a 500/502/504
     answered to a write all leave the outcome open, whatever the error's class.
     """
-    text = exc.description or exc.code or str(exc)
     if exc.outcome_unknown:
         return ChangeOutcomeUnknown(
             gettext(
@@ -105,24 +121,21 @@ def refusal_from(exc: PartnerApiError, *, hints: Mapping[str, str] = {}) -> Chan
                 "The portal is checking; do not send it again until it knows."
             )
         )
+    said = {"status": exc.status, "code": exc.code or "", "description": exc.description or ""}
+    if not (exc.code or exc.description):
+        said["description"] = str(exc)
     if isinstance(exc, NotFoundError):
-        return ChangeRefused(
-            gettext("LINE WORKS no longer has this (it may have been changed elsewhere): %(why)s")
-            % {"why": text}
-        )
+        return ChangeRefused(explained(gettext("LINE WORKS could not do this:"), **said))
     if isinstance(exc, RejectedError):
         return ChangeRefused(
-            gettext("LINE WORKS refused the change: %(why)s") % {"why": text},
+            explained(gettext("LINE WORKS refused the change:"), **said),
             field=field_of(exc.description or "", hints),
         )
     if exc.retryable:
         return ChangeRefused(
-            gettext(
-                "LINE WORKS is unavailable or busy right now (%(why)s). Nothing was changed; try again later."
-            )
-            % {"why": text}
+            explained(gettext("LINE WORKS is unavailable or busy right now. Nothing was changed:"), **said)
         )
-    return ChangeRefused(gettext("LINE WORKS refused the change: %(why)s") % {"why": text})
+    return ChangeRefused(explained(gettext("LINE WORKS refused the change:"), **said))
 
 
 def dump(model: Any) -> Any:
@@ -334,7 +347,7 @@ def _execute(change: Change, operation: Operation) -> Any:
             raise ChangeOutcomeUnknown(exc.message, operation=operation) from exc
         return _succeeded(change, operation, reply, read_back=True)
     except ChangeRefused as exc:
-        operation_update(operation, status=Operation.Status.FAILED, error=exc.message)
+        operation_update(operation, status=Operation.Status.FAILED, error=exc.text)
         raise
     return _succeeded(change, operation, reply)
 
@@ -420,9 +433,10 @@ def change_run(*, operation_pk: str) -> None:
         status=Operation.Status.RUNNING, progress=30, updated_at=timezone.now()
     )
     if not claimed:
-        if operation.status == Operation.Status.RUNNING:
-            _reconcile_lost(change, operation)
-        return
+        stale = timezone.now() - timedelta(seconds=STALE_RUNNING_SECONDS)
+        if operation.status == Operation.Status.RUNNING and operation.updated_at < stale:
+            _reconcile_lost(change, operation)  # its worker died while sending it
+        return  # a live runner has it, or it is settled
     operation.refresh_from_db()
     try:
         _execute(change, operation)
@@ -445,9 +459,14 @@ def _reconcile_lost(change: Change, operation: Operation) -> None:
 
 
 def _reconcile_later(operation: Operation, *, attempt: int) -> None:
+    """Schedule the read-back: kept on the operation (so the reaper finds it if the task is lost with a killed
+    worker, whose delayed tasks the broker gives back only much later) and sent as a delayed task."""
     from portal.core import tasks
 
     pk = str(operation.pk)
+    due = timezone.now() + timedelta(seconds=RECONCILE_DELAYS[attempt])
+    Operation.objects.filter(pk=operation.pk).update(check_attempt=attempt, check_after=due)
+    operation.check_attempt, operation.check_after = attempt, due
     transaction.on_commit(
         lambda: tasks.change_reconcile.apply_async(
             kwargs={"operation_pk": pk, "attempt": attempt}, countdown=RECONCILE_DELAYS[attempt]
@@ -464,12 +483,16 @@ def change_reconcile(*, operation_pk: str, attempt: int) -> bool | None:
         return None
     if operation.status != Operation.Status.UNKNOWN:
         return operation.status == Operation.Status.SUCCEEDED
+    if not _take_check(operation, attempt):
+        return None  # a later try is already scheduled, or another runner is making this one
     change = change_for(operation.kind)
     last = attempt >= len(RECONCILE_DELAYS) - 1
     try:
         reply = _read_back(change, operation)
     except PartnerApiError:
         if last:
+            operation.check_after = None  # nothing more to try: a person checks
+            operation.save(update_fields=["check_after"])
             operation_update(
                 operation,
                 error=gettext(
@@ -498,9 +521,49 @@ def change_reconcile(*, operation_pk: str, attempt: int) -> bool | None:
     return False
 
 
+def _take_check(operation: Operation, attempt: int) -> bool:
+    """Make read-back `attempt` this runner's own, for CHECK_LEASE_SECONDS: False when a later try is
+    already scheduled (a task delivered late) or another runner took it first (the task and the reaper)."""
+    if attempt < operation.check_attempt:
+        return False
+    lease = timezone.now() + timedelta(seconds=CHECK_LEASE_SECONDS)
+    taken = Operation.objects.filter(
+        pk=operation.pk,
+        status=Operation.Status.UNKNOWN,
+        check_attempt=operation.check_attempt,
+        check_after=operation.check_after,
+    ).update(check_attempt=attempt, check_after=lease)
+    operation.check_attempt, operation.check_after = attempt, lease
+    return taken == 1
+
+
 def changes_reap_stale(*, older_than_seconds: int = STALE_RUNNING_SECONDS) -> int:
     """Periodic: operations RUNNING with no update for a while lost their worker; reconcile each by reading
-    back. Returns how many were found."""
+    back. UNKNOWN operations whose read-back is overdue (its delayed task was lost with a killed worker) get
+    it now; QUEUED ones left waiting (their task lost the same way) are queued again. Returns how many were
+    found."""
+    overdue = list(
+        Operation.objects.filter(
+            status=Operation.Status.UNKNOWN,
+            check_after__lt=timezone.now() - timedelta(seconds=CHECK_GRACE_SECONDS),
+        ).values_list("pk", "check_attempt")
+    )
+    for pk, attempt in overdue:
+        change_reconcile(operation_pk=str(pk), attempt=attempt)
+    waiting = list(
+        Operation.objects.filter(
+            status=Operation.Status.QUEUED,
+            updated_at__lt=timezone.now() - timedelta(seconds=STALE_QUEUED_SECONDS),
+        ).values_list("pk", flat=True)
+    )
+    if waiting:
+        from portal.core import tasks
+
+        Operation.objects.filter(pk__in=waiting, status=Operation.Status.QUEUED).update(
+            updated_at=timezone.now()
+        )
+        for pk in waiting:
+            tasks.change_run.delay(operation_id=str(pk))
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     stale = list(
         Operation.objects.select_related("requested_by").filter(
@@ -514,4 +577,4 @@ def changes_reap_stale(*, older_than_seconds: int = STALE_RUNNING_SECONDS) -> in
             logger.warning("operation %s of undeclared kind %s left running", operation.pk, operation.kind)
             continue
         _reconcile_lost(change, operation)
-    return len(stale)
+    return len(stale) + len(overdue) + len(waiting)

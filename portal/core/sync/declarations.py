@@ -63,9 +63,13 @@ class PerCustomer:
     store: Callable[[int, Any, Any], None]
     #: Called instead of `store` when the API answers 404 for this customer: on_not_found(domain_id, synced_at).
     on_not_found: Callable[[int, Any], None] | None = None
+    #: More arguments of the call, computed when it is made (e.g. the current business month of
+    #: `listCustomerUsages`): args() -> {"year": 2026, "month": 11}.
+    args: Callable[[], Mapping[str, Any]] | None = None
 
     def fetch(self, client: Any, domain_id: int) -> Any:
-        return getattr(client, method_name(self.operation_id))(domain_id=domain_id)
+        extra = dict(self.args()) if self.args else {}
+        return getattr(client, method_name(self.operation_id))(domain_id=domain_id, **extra)
 
 
 @dataclass(frozen=True)

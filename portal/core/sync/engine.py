@@ -595,9 +595,32 @@ def resync_partner_wide_request(*, name: str, params: Mapping[str, Any], user=No
     return run
 
 
+#: A refresh queued for a customer and not started yet stands for every request after it for this long (then
+#: a refresh lost with a killed worker no longer holds the next one back).
+REFRESH_PENDING_SECONDS = 120
+
+
+def _refresh_pending_key(domain_id: int, skip: list[str]) -> str:
+    return f"portal:refresh-pending:{domain_id}:{','.join(skip)}"
+
+
 def resync_customer_request(*, domain_id: int, skip: Iterable[str] = ()) -> None:
-    """Refresh one customer in the background once the current transaction commits."""
+    """Refresh one customer in the background once the current transaction commits. Requests made while a
+    refresh of the same customer waits in the queue are that refresh (it has not read anything yet): ten
+    changes in a row queue one refresh, not ten, and the queue stays short for the read-backs behind it."""
     from portal.core import tasks
 
     skip = sorted(set(skip))
-    transaction.on_commit(lambda: tasks.resync_customer.delay(domain_id=domain_id, skip=skip))
+
+    def enqueue() -> None:
+        if cache.add(_refresh_pending_key(domain_id, skip), 1, REFRESH_PENDING_SECONDS):
+            tasks.resync_customer.delay(domain_id=domain_id, skip=skip)
+
+    transaction.on_commit(enqueue)
+
+
+def resync_customer_queued(*, domain_id: int, skip: Iterable[str] = ()) -> SyncRun:
+    """The queued refresh starts: from now on a new request queues a new refresh (a change made while this one
+    reads must be read again)."""
+    cache.delete(_refresh_pending_key(domain_id, sorted(set(skip))))
+    return resync_customer(domain_id=domain_id, skip=skip)

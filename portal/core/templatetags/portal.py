@@ -8,6 +8,11 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.conf import settings
 from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from portal.core.operations import operation_label
 
 register = template.Library()
 
@@ -30,9 +35,50 @@ def business_dt(value: dt.datetime | None, fmt: str = "Y-m-d H:i") -> str:
     if not value:
         return ""
     local = timezone.localtime(value, ZoneInfo(settings.BUSINESS_TIME_ZONE))
-    return formats.date_format(local, fmt)
+    return zone_labelled(formats.date_format(local, fmt))
+
+
+def zone_labelled(when: str) -> str:
+    """A business-time timestamp labelled with its zone ("2026-11-02 12:00 JST"; in Japanese 日本時間)."""
+    if settings.BUSINESS_TIME_ZONE == "Asia/Tokyo":
+        return _("%(when)s JST") % {"when": when}
+    return f"{when} {settings.BUSINESS_TIME_ZONE}"
+
+
+@register.filter
+def operation(operation_id: str) -> SafeString:
+    """An operation's name in words, with its operationId on hover."""
+    return format_html(
+        '<span class="operation" title="{}">{}</span>', operation_id, operation_label(operation_id)
+    )
+
+
+@register.filter
+def duration(value: dt.timedelta | None) -> str:
+    """A duration a person reads: "51 s", "3 min 5 s", "2 h 4 min" (never 0:00:51.010474)."""
+    if value is None:
+        return ""
+    seconds = max(0, round(value.total_seconds()))
+    if seconds < 60:
+        return _("%(s)d s") % {"s": seconds}
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return _("%(m)d min %(s)d s") % {"m": minutes, "s": seconds}
+    hours, minutes = divmod(minutes, 60)
+    return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
 
 
 @register.filter
 def status_badge(value: str) -> str:
     return f"badge badge-{value}" if value else "badge"
+
+
+@register.filter
+def carried(field) -> str:
+    """A form field carried as hidden input(s) to the next step (the confirmation page).
+
+    `BoundField.as_hidden()` would keep the visible field's aria-describedby, pointing at a help text that is not
+    on the page; the field's own hidden widget renders the same value without it.
+    """
+    attrs = {"id": field.auto_id} if field.auto_id else None
+    return field.field.hidden_widget().render(field.html_name, field.value(), attrs=attrs)

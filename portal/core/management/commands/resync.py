@@ -1,8 +1,12 @@
-"""Resync the Partner API into the cache tables: `manage.py resync` (now) or `manage.py resync --enqueue`."""
+"""Resync the Partner API into the cache tables: `manage.py resync` (now) or `manage.py resync --enqueue`
+(for a worker; with `--follow`, its progress is shown on one line until it finishes, as `make run` does)."""
+
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.core import sync
+from portal.core.models import SyncRun
 
 
 class Command(BaseCommand):
@@ -11,6 +15,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--enqueue", action="store_true", help="Queue the run for a worker and return.")
         parser.add_argument("--customer", type=int, help="Refresh only this customer (domainId).")
+        parser.add_argument(
+            "--follow", action="store_true", help="With --enqueue: show the run's progress until it finishes."
+        )
+        parser.add_argument(
+            "--timeout", type=float, default=1800, help="With --follow: give up after so many s."
+        )
 
     def handle(self, *args, **opts):
         if opts["enqueue"]:
@@ -19,6 +29,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"Queued a refresh of customer {opts['customer']}.")
                 return
             run, created = sync.resync_full_request(user=None)
+            if opts["follow"]:
+                # None: a full run already holds the lock (the beat started one): follow that one.
+                self.follow(run.pk if run else None, timeout=opts["timeout"])
+                return
             self.stdout.write(
                 "Queued a full resync." if created else "A full resync is already queued or running."
             )
@@ -30,4 +44,42 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{run.get_status_display()}: {run.done}/{run.total} items in {run.duration}; "
             f"counts {run.counts}; calls {run.calls}; errors {len(run.errors)}"
+        )
+
+    def follow(self, run_id: int | None, *, timeout: float) -> None:
+        """One line that a terminal rewrites in place ("Sync: 120/200 customers, 60 %"), then how it ended."""
+        tty = self.stdout.isatty()
+        deadline = time.monotonic() + timeout
+        shown = ""
+
+        def current() -> SyncRun | None:
+            if run_id is not None:
+                return SyncRun.objects.filter(pk=run_id).first()
+            return SyncRun.objects.filter(kind=sync.FULL).order_by("-started_at", "-id").first()
+
+        while time.monotonic() < deadline:
+            run = current()
+            if run is not None and run.finished_at:
+                break
+            line = (
+                f"First sync: {run.done}/{run.total} customers, {run.progress} %"
+                if run is not None and run.total
+                else "First sync: waiting for the worker…"
+            )
+            if tty and line != shown:
+                self.stdout.write(f"\r{line}\033[K", ending="")
+                self.stdout.flush()
+                shown = line
+            time.sleep(1)
+        run = current()
+        if tty:
+            self.stdout.write("\r\033[K", ending="")
+        if run is None or not run.finished_at:
+            self.stdout.write("First sync: still running; the Sync page shows its progress.")
+            return
+        seconds = run.duration.total_seconds() if run.duration else 0
+        self.stdout.write(
+            f"First sync {run.get_status_display().lower()}: {run.done}/{run.total} customers in {seconds:.0f} s"
+            + (f", {len(run.errors)} errors (see the Sync page)" if run.errors else "")
+            + "."
         )

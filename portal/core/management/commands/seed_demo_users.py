@@ -1,8 +1,14 @@
-"""Demo users, one per role. Run by `make run` only; never in a real deployment."""
+"""Demo users, one per role. Run by `make run` only; never in a real deployment (refused when DEBUG is false).
 
-from django.core.management.base import BaseCommand
+The demo Admin and Account manager sign in with two steps like real ones; their authenticator uses the demo
+key below, which the `make run` banner names, so a visitor can add it to an authenticator app, or read the
+current code with `manage.py demo_code`.
+"""
 
-from portal.core.access import Role
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from portal.core.access import TWO_FACTOR_ROLES, Role
 from portal.core.services import user_create_with_role
 
 DEMO_PASSWORD = "portal-demo"
@@ -12,14 +18,30 @@ DEMO_USERS = [
     ("finance", Role.FINANCE, "Emma", "Clark"),
     ("admin", Role.ADMIN, "Hiro", "Suzuki"),
 ]
+#: The demo authenticators' key (hex, 20 bytes): public by design, for the local demo only.
+DEMO_TOTP_KEY = b"partner-portal-demo!".hex()
+
+
+def demo_device(user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.update_or_create(
+        user=user, name="Demo authenticator", defaults={"key": DEMO_TOTP_KEY, "confirmed": True}
+    )
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    return device
 
 
 class Command(BaseCommand):
-    help = "Create one demo user per role (password: portal-demo)."
+    help = "Create one demo user per role (password: portal-demo). Development only."
 
     def handle(self, *args, **opts):
+        if not settings.DEBUG:
+            raise CommandError("Demo users are for development only (DEBUG is false).")
         for username, role, first, last in DEMO_USERS:
-            user_create_with_role(
+            user = user_create_with_role(
                 username=username, password=DEMO_PASSWORD, role=role, first_name=first, last_name=last
             )
+            if role in TWO_FACTOR_ROLES:
+                demo_device(user)
             self.stdout.write(f"  {username:<8} / {DEMO_PASSWORD}   {role.label}")

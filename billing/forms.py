@@ -1,0 +1,102 @@
+"""Forms of the billing pages: the invoice details' filters, the fetch of a month, explaining a finding, adding
+a price. (None of them writes to the Partner API: billing's API operations are all reads.)"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from billing.models import ItemType
+from billing.selectors import ItemFilters
+from portal.core.lists import DateInput
+from portal.core.vocabulary import Plan
+
+MAX_YEN = 10**12
+
+
+class ItemFilterForm(forms.Form):
+    """The filters of a month's invoice details, read from the query string."""
+
+    q = forms.CharField(
+        label=_("Customer"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Company, domain, code or domainId")}
+        ),
+    )
+    item_type = forms.ChoiceField(
+        label=_("Item type"), required=False, choices=[("", _("Any"))] + list(ItemType.choices)
+    )
+    item_id = forms.ChoiceField(label=_("Product or option"), required=False)
+    amount_min = forms.IntegerField(
+        label=_("Amount from (¥)"), required=False, min_value=-MAX_YEN, max_value=MAX_YEN
+    )
+    amount_max = forms.IntegerField(
+        label=_("Amount to (¥)"), required=False, min_value=-MAX_YEN, max_value=MAX_YEN
+    )
+    flagged = forms.BooleanField(label=_("Only flagged"), required=False)
+
+    def __init__(self, *args, items: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item_id"].choices = [("", _("Any"))] + [(v, v) for v in items or []]
+
+    def to_filters(self, data: dict) -> ItemFilters:
+        return ItemFilters(
+            q=data.get("q") or "",
+            item_type=data.get("item_type") or "",
+            item_id=data.get("item_id") or "",
+            amount_min=data.get("amount_min"),
+            amount_max=data.get("amount_max"),
+            flagged=bool(data.get("flagged")),
+            sort=data["sort"],
+        )
+
+
+class MonthForm(forms.Form):
+    """A usage month (the fetch button, the check)."""
+
+    year = forms.IntegerField(min_value=2000, max_value=2100)
+    month = forms.IntegerField(min_value=1, max_value=12)
+
+
+class ExplainForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why the difference is expected (e.g. a credit agreed with the vendor, ticket number)."),
+    )
+
+    def clean_note(self) -> str:
+        note = self.cleaned_data["note"].strip()
+        if not note:
+            raise forms.ValidationError(_("Write why this difference is expected."))
+        return note
+
+
+class PriceEntryForm(forms.Form):
+    item_id = forms.CharField(
+        label=_("Product or option"), max_length=40, help_text=_("As billed, e.g. STD, ADV, ACV201, SSTG201.")
+    )
+    plan = forms.ChoiceField(
+        label=_("Plan"), required=False, choices=[("", _("Every plan"))] + list(Plan.choices)
+    )
+    domain_id = forms.IntegerField(
+        label=_("Only for customer (domainId)"),
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text=_("Leave empty for the general price."),
+    )
+    cost = forms.IntegerField(label=_("Cost (¥ a month per unit)"), min_value=0, max_value=MAX_YEN)
+    price = forms.IntegerField(
+        label=_("Price to the customer (¥ a month per unit)"), min_value=0, max_value=MAX_YEN
+    )
+    effective_from = forms.DateField(label=_("Effective from"), widget=DateInput())
+
+    def clean_item_id(self) -> str:
+        value = self.cleaned_data["item_id"].strip().upper()
+        if not value.replace("_", "").isalnum():
+            raise forms.ValidationError(_("Use the item's ID as the invoice shows it (letters, digits, _)."))
+        return value

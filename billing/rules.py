@@ -1,0 +1,62 @@
+"""The billing rules of the contract (tag billing) and of the partner's own bookkeeping, as pure functions.
+
+Months are usage months in the business time zone (Asia/Tokyo): an invoice is issued on the 1st of the next
+month (listInvoices), so the last closed month is the previous one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_DOWN, Decimal
+
+from portal.core.vocabulary import LICENSE_PLANS, PAID_PLANS  # noqa: F401  (billed per licence; paid)
+
+#: listInvoiceDetails: count is 1..20.
+DETAILS_PAGE_SIZE = 20
+#: A cost that differs from the price book by more than this many yen is a finding.
+COST_TOLERANCE_YEN = 1
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    first = dt.date(year, month, 1)
+    following = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return first, following - dt.timedelta(days=1)
+
+
+def last_closed_month(today: dt.date) -> tuple[int, int]:
+    """The usage month whose invoice was issued most recently (on the 1st of this month)."""
+    previous = today.replace(day=1) - dt.timedelta(days=1)
+    return previous.year, previous.month
+
+
+def months_back(year: int, month: int, count: int) -> list[tuple[int, int]]:
+    """`count` months ending with (year, month), oldest first."""
+    index = year * 12 + month - 1
+    return [((i // 12), i % 12 + 1) for i in range(index - count + 1, index + 1)]
+
+
+def units(*, plan: str, license_count: int | None, member_count: int | None, quantity: int | None) -> int:
+    """What an item is priced by: the quantity of a quantity-based option, licences of a licence plan,
+    members otherwise."""
+    if quantity:
+        return quantity
+    if plan in LICENSE_PLANS and license_count is not None:
+        return license_count
+    return member_count or 0
+
+
+def prorated(monthly: int, start: dt.date, end: dt.date, year: int, month: int) -> int:
+    """A monthly amount for the days start..end of the month (both included), rounded to the yen
+    (listInvoiceDetails: each period is charged for its own span)."""
+    first, last = month_bounds(year, month)
+    days_in_month = (last - first).days + 1
+    days = (min(end, last) - max(start, first)).days + 1
+    if days >= days_in_month:
+        return monthly
+    return round(monthly * days / days_in_month)
+
+
+def tax_once(amount: int, rate_percent: Decimal | int) -> int:
+    """Consumption tax on the sum of a rate's amounts, rounded down once per invoice (not per line): the rule
+    the re-billing statement states."""
+    return int((Decimal(amount) * Decimal(rate_percent) / 100).to_integral_value(rounding=ROUND_DOWN))

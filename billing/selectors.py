@@ -1,0 +1,288 @@
+"""Reads of the billing cache (access checked here too); never HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.paginator import Page
+from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
+
+from billing import rules
+from billing.models import DetailMonth, Finding, Invoice, InvoiceItem, PriceEntry, UsageSnapshot
+from customers.models import Customer
+from customers.selectors import customer_search
+from portal.core.access import Perm, check
+from portal.core.lists import Sorts, paginate
+from portal.core.models import SyncRun
+from portal.core.selectors import business_today
+
+ITEM_SORTS = Sorts(
+    columns={
+        "customer": ("row_order",),
+        "type": ("type_order", "customer_name", "domain_id", "position"),
+        "item": ("item_id", "customer_name", "domain_id", "position"),
+        "amount": ("amount", "customer_name", "domain_id", "position"),
+    },
+    default="customer",
+)
+
+
+@dataclass(frozen=True)
+class ItemFilters:
+    q: str = ""
+    item_type: str = ""
+    item_id: str = ""
+    amount_min: int | None = None
+    amount_max: int | None = None
+    flagged: bool = False
+    sort: str = ITEM_SORTS.default
+
+
+# --- invoices --------------------------------------------------------------------------------------------
+
+
+def invoice_list(*, user, months: int = 12) -> list[Invoice]:
+    """The latest `months` invoices, oldest first."""
+    check(user, Perm.VIEW_BILLING)
+    return list(reversed(Invoice.objects.order_by("-year", "-month")[:months]))
+
+
+def invoice_get(*, user, year: int, month: int) -> Invoice | None:
+    check(user, Perm.VIEW_BILLING)
+    return Invoice.objects.filter(year=year, month=month).first()
+
+
+def invoice_chart(invoices: list[Invoice], *, width: int = 640, height: int = 220) -> dict:
+    """Geometry of the 12-month chart of totals (server-rendered SVG): one bar per invoice."""
+    pad_left, pad_bottom, pad_top = 70, 28, 12
+    top = max([i.total_amount for i in invoices] + [1])
+    plot_h = height - pad_bottom - pad_top
+    slot = (width - pad_left) / max(len(invoices), 1)
+    bars = []
+    for index, invoice in enumerate(invoices):
+        h = round(plot_h * invoice.total_amount / top, 1)
+        bars.append(
+            {
+                "x": round(pad_left + index * slot + slot * 0.15, 1),
+                "y": round(pad_top + plot_h - h, 1),
+                "w": round(slot * 0.7, 1),
+                "h": h,
+                "label_x": round(pad_left + index * slot + slot / 2, 1),
+                "invoice": invoice,
+                "flagged": bool(invoice.total_difference),
+            }
+        )
+    ticks = [{"y": round(pad_top + plot_h - plot_h * f, 1), "value": round(top * f)} for f in (0, 0.5, 1)]
+    return {
+        "width": width,
+        "height": height,
+        "bars": bars,
+        "ticks": ticks,
+        "axis_y": pad_top + plot_h,
+        "pad_left": pad_left,
+    }
+
+
+def month_summary(*, user, year: int, month: int) -> DetailMonth | None:
+    """Figures of a stored month of details (customers billed, items, sums by type), kept when it was stored."""
+    check(user, Perm.VIEW_BILLING)
+    return DetailMonth.objects.filter(year=year, month=month).first()
+
+
+def months_fetched(*, user) -> list[tuple[int, int]]:
+    check(user, Perm.VIEW_BILLING)
+    return list(InvoiceItem.objects.order_by("-year", "-month").values_list("year", "month").distinct()[:24])
+
+
+def fetch_runs(*, user, limit: int = 4) -> list[SyncRun]:
+    """The latest billing fetches (partner-wide runs), newest first, for the progress panel."""
+    check(user, Perm.VIEW_BILLING)
+    runs = list(
+        SyncRun.objects.filter(kind="partner", scope__startswith="billing.").order_by("-started_at")[:limit]
+    )
+    for run in runs:
+        run.billing_label = _run_label(run.scope)
+    return runs
+
+
+def _run_label(scope: str) -> str:
+    """ "billing.invoice_details:month=10,year=2026" -> "Invoice details 2026-10"; "billing.invoices:year=2026"
+    -> "Invoices 2026"."""
+    name, _sep, params = scope.partition(":")
+    values = dict(p.split("=", 1) for p in params.split(",") if "=" in p)
+    year, month = values.get("year", ""), values.get("month", "")
+    if name.endswith("invoice_details") and year.isdigit() and month.isdigit():
+        shown = _("%(year)d-%(month)02d") % {"year": int(year), "month": int(month)}
+        return _("Invoice details %(month)s") % {"month": shown}
+    if name.endswith("invoices") and year.isdigit():
+        return _("Invoices %(year)s") % {"year": year}
+    return scope
+
+
+# --- invoice details -------------------------------------------------------------------------------------
+
+
+def item_list(*, user, year: int, month: int, filters: ItemFilters) -> QuerySet[InvoiceItem]:
+    """The month's items, filtered and sorted (exactly what the page and its CSV show)."""
+    check(user, Perm.VIEW_BILLING)
+    qs = InvoiceItem.objects.filter(year=year, month=month)
+    if filters.q.strip():
+        # The house's customer search (company name, domain, code, domainId) on the customers the portal knows.
+        qs = qs.filter(
+            domain_id__in=customer_search(Customer.objects.all(), filters.q, prefix="").values("domain_id")
+        )
+    if filters.item_type:
+        qs = qs.filter(item_type=filters.item_type)
+    if filters.item_id:
+        qs = qs.filter(item_id=filters.item_id)
+    if filters.amount_min is not None:
+        qs = qs.filter(amount__gte=filters.amount_min)
+    if filters.amount_max is not None:
+        qs = qs.filter(amount__lte=filters.amount_max)
+    if filters.flagged:
+        qs = qs.filter(flagged=True)
+    return ITEM_SORTS.order(qs, filters.sort)
+
+
+def item_page(*, user, year: int, month: int, filters: ItemFilters, page, per_page: int) -> Page:
+    """One page of the month's items in one query; each row knows whether it starts its customer's group."""
+    result = paginate(
+        item_list(user=user, year=year, month=month, filters=filters),
+        page=page,
+        per_page=per_page,
+        separate_count=True,
+    )
+    previous = None
+    for row in result.object_list:
+        row.group_start = row.domain_id != previous
+        previous = row.domain_id
+    return result
+
+
+def item_values(*, year: int, month: int) -> list[str]:
+    """The products and options billed in the month (filter choices)."""
+    found = DetailMonth.objects.filter(year=year, month=month).values_list("item_ids", flat=True).first()
+    return list(found or [])
+
+
+# --- findings ---------------------------------------------------------------------------------------------
+
+
+def finding_list(*, user, year: int, month: int, open_only: bool = False) -> list[Finding]:
+    check(user, Perm.VIEW_BILLING)
+    qs = Finding.objects.filter(year=year, month=month).select_related("explained_by")
+    if open_only:
+        qs = qs.filter(explained=False)
+    return list(qs)
+
+
+def finding_get(*, user, finding_id: int) -> Finding | None:
+    check(user, Perm.VIEW_BILLING)
+    return Finding.objects.filter(pk=finding_id).first()
+
+
+def finding_counts(*, user) -> dict[tuple[int, int], int]:
+    """Open findings per month."""
+    check(user, Perm.VIEW_BILLING)
+    return {
+        (r["year"], r["month"]): r["n"]
+        for r in Finding.objects.filter(explained=False)
+        .values("year", "month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+
+
+# --- price book ------------------------------------------------------------------------------------------
+
+
+def price_entry_list(*, user) -> list[PriceEntry]:
+    check(user, Perm.VIEW_BILLING)
+    return list(PriceEntry.objects.select_related("created_by"))
+
+
+# --- customer page ---------------------------------------------------------------------------------------
+
+
+def customer_billing_section(*, customer, user) -> dict:
+    """Context of the customer page's Billing section: the last 6 months' items and amounts, open findings and
+    the usage chart of the last 90 days. Three queries."""
+    check(user, Perm.VIEW_BILLING)
+    items = list(
+        InvoiceItem.objects.filter(domain_id=customer.domain_id).order_by(
+            "-year", "-month", "type_order", "position"
+        )[:120]
+    )
+    months: dict[tuple[int, int], dict] = {}
+    for item in items:
+        month = months.setdefault(
+            (item.year, item.month), {"year": item.year, "month": item.month, "items": [], "total": 0}
+        )
+        if len(months) > 6 and (item.year, item.month) not in list(months)[:6]:
+            break
+        month["items"].append(item)
+        if item.item_type == "SUMMARY":
+            month["total"] = item.amount or 0
+    findings = list(
+        Finding.objects.filter(domain_id=customer.domain_id, explained=False).order_by("-year", "-month")[:20]
+    )
+    return {
+        "months": list(months.values())[:6],
+        "findings": findings,
+        "usage": usage_chart(domain_id=customer.domain_id),
+    }
+
+
+def usage_chart(*, domain_id: int, days: int = 90, width: int = 640, height: int = 180) -> dict:
+    """Polylines of members, licences and maximum users over the last `days` days (server-rendered SVG)."""
+    today = business_today()
+    start = today - dt.timedelta(days=days - 1)
+    snaps = list(
+        UsageSnapshot.objects.filter(domain_id=domain_id, used_date__gte=start, used_date__lte=today)
+        .order_by("used_date")
+        .values("used_date", "member_count", "license_count", "max_member_count")
+    )
+    pad_left, pad_bottom, pad_top = 50, 24, 10
+    top = max(
+        [1]
+        + [s["member_count"] or 0 for s in snaps]
+        + [s["license_count"] or 0 for s in snaps]
+        + [s["max_member_count"] or 0 for s in snaps]
+    )
+    plot_w, plot_h = width - pad_left - 10, height - pad_bottom - pad_top
+
+    def point(day: dt.date, value: int) -> str:
+        x = pad_left + plot_w * (day - start).days / max(days - 1, 1)
+        y = pad_top + plot_h - plot_h * value / top
+        return f"{x:.1f},{y:.1f}"
+
+    lines = {}
+    for key in ("member_count", "license_count", "max_member_count"):
+        points = [point(s["used_date"], s[key]) for s in snaps if s[key] is not None]
+        lines[key] = " ".join(points)
+    # The chart's table: the first and last day, and every day a figure changed.
+    figures = ("member_count", "license_count", "max_member_count")
+    table = [
+        snap
+        for index, snap in enumerate(snaps)
+        if index in (0, len(snaps) - 1) or any(snap[k] != snaps[index - 1][k] for k in figures)
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "start": start,
+        "end": today,
+        "top": top,
+        "pad_left": pad_left,
+        "axis_y": pad_top + plot_h,
+        "lines": lines,
+        "snapshots": snaps,
+        "table": table,
+        "latest": snaps[-1] if snaps else None,
+    }
+
+
+def last_closed_month() -> tuple[int, int]:
+    return rules.last_closed_month(business_today())

@@ -1,0 +1,72 @@
+"""Template filters of the billing pages: yen amounts as people in Japan read them, usage months."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django import template
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import get_language, gettext
+
+register = template.Library()
+
+
+@register.filter
+def yen(value) -> str:
+    """An integer amount of yen with thousands separators: "1,234円" in Japanese, "¥1,234" otherwise."""
+    if value is None or value == "":
+        return ""
+    amount = int(value)
+    sign = "-" if amount < 0 else ""
+    if (get_language() or "").startswith("ja"):
+        return f"{sign}{abs(amount):,}円"
+    return f"{sign}¥{abs(amount):,}"
+
+
+@register.filter
+def business_day(value: dt.datetime | None) -> str:
+    """The day (YYYY-MM-DD) of a stored UTC timestamp in the business time zone, for a column whose heading
+    names the zone."""
+    if not value:
+        return ""
+    return timezone.localtime(value, ZoneInfo(settings.BUSINESS_TIME_ZONE)).date().isoformat()
+
+
+@register.simple_tag
+def usage_month(year: int, month: int) -> str:
+    """A usage month: "2026年10月" in Japanese, "October 2026"-like "2026-10" otherwise."""
+    return gettext("%(year)d-%(month)02d") % {"year": int(year), "month": int(month)}
+
+
+def _kind_texts(finding) -> tuple[str, str]:
+    """What a finding expected and what was billed, in the reader's language (the check stores the bare
+    values: dates, counts, yen)."""
+    kind, expected, billed = finding.kind, finding.expected, finding.billed
+    if kind == "billed_not_active":
+        shown = (
+            gettext("Not billed: cancelled on %(day)s") % {"day": expected}
+            if expected
+            else gettext("Not billed: not a customer the portal knows")
+        )
+        return shown, yen(billed)
+    if kind == "active_not_billed":
+        return gettext("Billed: %(subscription)s") % {"subscription": expected}, gettext("Not billed")
+    if kind in ("licences", "quantity"):
+        return expected, billed
+    if kind == "period":
+        return gettext("A change on %(day)s") % {"day": expected}, billed.replace("..", " – ")
+    if kind in ("cost", "arithmetic"):
+        return yen(expected), yen(billed)
+    return expected, billed
+
+
+@register.simple_tag
+def finding_expected(finding) -> str:
+    return _kind_texts(finding)[0]
+
+
+@register.simple_tag
+def finding_billed(finding) -> str:
+    return _kind_texts(finding)[1]

@@ -1,0 +1,92 @@
+"""Billing's sections of the home page's worklist (portal/core/worklist.py), for Finance: the last invoice
+(arrived or not yet, paid or unpaid) and the variance findings still to explain."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from billing.models import Finding, Invoice, PaymentStatus
+from portal.core.access import Perm
+from portal.core.worklist import FINANCE_ROLES, WorkContext, WorkItem, WorkList, WorkSection
+from schedule.sources import url_pattern
+
+
+def _closed_month(ctx: WorkContext) -> tuple[int, int]:
+    """The usage month whose invoice is due: the month before today's (issued on the 1st, Japan time)."""
+    first = ctx.today.replace(day=1)
+    return (first.year - 1, 12) if first.month == 1 else (first.year, first.month - 1)
+
+
+def last_invoice(ctx: WorkContext) -> WorkList:
+    """The invoice of the month that closed last: not yet arrived, unpaid or paid. Counted when it needs
+    someone (not arrived, or unpaid)."""
+    year, month = _closed_month(ctx)
+    invoice = Invoice.objects.filter(year=year, month=month).first()
+    period = f"{year}-{month:02d}"
+    if invoice is None:
+        item = WorkItem(
+            customer=period,
+            text=gettext("Not arrived yet: invoices are issued on the 1st of the next month."),
+            url=reverse("billing:invoices"),
+            badge=gettext("Not arrived"),
+            uid=f"invoice-{period}",
+        )
+        return WorkList(1, [item])
+    status = invoice.get_payment_status_display()
+    item = WorkItem(
+        customer=period,
+        text=gettext("Total ¥%(total)s") % {"total": f"{invoice.total_amount:,}"},
+        url=url_pattern("billing:details", 2).format(year, month),
+        badge=status,
+        uid=f"invoice-{period}",
+    )
+    return WorkList(int(invoice.payment_status == PaymentStatus.UNPAID), [item])
+
+
+def findings_to_explain(ctx: WorkContext) -> WorkList:
+    """Variance findings still found and not explained, newest month first."""
+    qs = Finding.objects.filter(still_found=True, explained=False).order_by(
+        "-year", "-month", "customer_name", "domain_id", "kind"
+    )
+    kinds = {k: str(v) for k, v in Finding.Kind.choices}
+    read, change = url_pattern("billing:findings", 2), url_pattern("billing:explain")
+    items = [
+        WorkItem(
+            customer=name or f"{year}-{month:02d}",
+            text=f"{year}-{month:02d} · {kinds.get(kind, kind)}" + (f" ({subject})" if subject else ""),
+            url=read.format(year, month),
+            change_url=change.format(pk),
+            uid=f"finding-{pk}",
+        )
+        for pk, year, month, name, kind, subject in ctx.cut(
+            qs.values_list("pk", "year", "month", "customer_name", "kind", "subject")
+        )
+    ]
+    return WorkList(qs.count(), items)
+
+
+SECTIONS = [
+    WorkSection(
+        key="last-invoice",
+        title=_("Last invoice"),
+        help=_("The invoice of the month that closed last: whether it has arrived and is paid."),
+        read=last_invoice,
+        roles=FINANCE_ROLES,
+        perm=Perm.VIEW_BILLING,
+        more_url_name="billing:invoices",
+        order=110,
+    ),
+    WorkSection(
+        key="findings",
+        title=_("Findings to explain"),
+        help=_("Differences the variance check found that nobody has explained yet."),
+        read=findings_to_explain,
+        roles=FINANCE_ROLES,
+        perm=Perm.VIEW_BILLING,
+        change_perm=Perm.CHANGE_BILLING,
+        action=_("Explain"),
+        order=120,
+    ),
+]

@@ -1,0 +1,116 @@
+"""Customers' sections of the home page's worklist (portal/core/worklist.py): customers at or near their
+maximum users, and customers whose cached data is stale or whose calls failed at the last full sync."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer
+from portal.core.access import Perm
+from portal.core.worklist import WorkContext, WorkItem, WorkList, WorkSection, last_full_sync
+from schedule.sources import url_pattern
+
+#: A customer using at least this share of their maximum users (in %) is "near" it.
+NEAR_MAX_PERCENT = 90
+
+
+def _live():
+    return Customer.objects.filter(removed_at=None)
+
+
+def near_max_users(ctx: WorkContext) -> WorkList:
+    """Customers with a user limit whose members reach NEAR_MAX_PERCENT of it, the fewest seats left first."""
+    qs = (
+        _live()
+        .filter(max_member_unlimited=False, max_member_count__gt=0, member_count__isnull=False)
+        .filter(member_count__gte=F("max_member_count") * NEAR_MAX_PERCENT / 100.0)
+        .annotate(left=F("max_member_count") - F("member_count"))
+        .order_by("left", "sort_name", "domain_id")
+    )
+    read, change = url_pattern("customers:detail"), url_pattern("customers:usage")
+    items = []
+    rows, count = ctx.first_and_count(
+        qs, "domain_id", "company_name", "member_count", "max_member_count", "left"
+    )
+    for domain_id, company, members, maximum, left in rows:
+        text = gettext("%(members)s members of %(maximum)s maximum users") % {
+            "members": members,
+            "maximum": maximum,
+        }
+        items.append(
+            WorkItem(
+                customer=company,
+                text=text,
+                url=read.format(domain_id),
+                change_url=change.format(domain_id),
+                figure=f"{round(100 * members / maximum)}%",
+                badge=gettext("At the maximum") if left <= 0 else "",
+                uid=f"max-users-{domain_id}",
+            )
+        )
+    return WorkList(count, items)
+
+
+def _failed_at_last_sync(ctx: WorkContext) -> set[int]:
+    run = last_full_sync(ctx)
+    return {e["domain_id"] for e in (run.errors if run else []) if e.get("domain_id") is not None}
+
+
+def stale_or_failed(ctx: WorkContext) -> WorkList:
+    """Customers whose calls failed at the last full sync, then those not synced for STALE_AFTER_MINUTES,
+    the oldest first."""
+    stale_before = ctx.now - dt.timedelta(minutes=settings.STALE_AFTER_MINUTES)
+    failed = _failed_at_last_sync(ctx)
+    # Without failures, synced_at's index serves the filter alone.
+    where = (
+        Q(synced_at__lt=stale_before) | Q(domain_id__in=failed) if failed else Q(synced_at__lt=stale_before)
+    )
+    qs = _live().filter(where)
+    read = url_pattern("customers:detail")
+    words = {"failed": gettext("Failed at the last sync"), "stale": gettext("Stale")}
+    # The failed ones first, then the oldest: a CASE in the order, so the first rows are the right ones.
+    qs = qs.annotate(
+        failed_first=Case(
+            When(domain_id__in=failed, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
+    ).order_by("failed_first", "synced_at", "domain_id")
+    rows, count = ctx.first_and_count(qs, "domain_id", "company_name", "synced_at")
+    items = [
+        WorkItem(
+            customer=company,
+            text=gettext("Last synced %(when)s (Japan time)")
+            % {"when": synced.astimezone(ctx.now.tzinfo).strftime("%Y-%m-%d %H:%M")},
+            url=read.format(domain_id),
+            badge=words["failed"] if domain_id in failed else words["stale"],
+            uid=f"stale-{domain_id}",
+        )
+        for domain_id, company, synced in rows
+    ]
+    return WorkList(count, items)
+
+
+SECTIONS = [
+    WorkSection(
+        key="max-users",
+        title=_("At or near maximum users"),
+        help=_("Customers using 90% or more of their maximum users."),
+        read=near_max_users,
+        change_perm=Perm.CHANGE_CUSTOMERS,
+        action=_("Change maximum users"),
+        perm=Perm.VIEW_CUSTOMERS,
+        order=50,
+    ),
+    WorkSection(
+        key="stale",
+        title=_("Data stale or failed at the last sync"),
+        help=_("Customers whose copy in the portal may be out of date: open one to refresh it."),
+        read=stale_or_failed,
+        perm=Perm.VIEW_CUSTOMERS,
+        order=80,
+    ),
+]

@@ -1,0 +1,46 @@
+"""The Options list, declared for `portal.core.lists`."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from options.forms import OptionFilterForm
+from options.selectors import SORTS
+from portal.core.lists import Column, ListSpec
+
+CSV_COLUMNS = (
+    ("customer_id", _("domainId")),
+    ("customer__company_name", _("Company")),
+    ("customer__domain", _("Domain")),
+    ("option_product_id", _("Option")),
+    ("sub_option_id", _("Sub option")),
+    ("quantity", _("Quantity")),
+    ("plan", _("Plan")),
+    ("trial", _("Trial")),
+    ("plan_start_date", _("Start date")),
+    ("plan_end_date", _("End date")),
+    ("renewal_type", _("Renewal")),
+    ("renewal_sub_option_id", _("Sub option at renewal")),
+    ("renewal_quantity", _("Quantity at renewal")),
+    ("subscription_id", _("subscriptionId")),
+    ("synced_at", _("Last synced (UTC)")),
+)
+
+OPTION_LIST = ListSpec(
+    form=OptionFilterForm,
+    sorts=SORTS,
+    columns=(
+        Column(_("Customer"), sort="customer"),
+        Column(_("Option"), sort="option"),
+        Column(_("Sub option"), sort="sub_option"),
+        Column(_("Quantity"), sort="quantity", numeric=True),
+        Column(_("Plan"), sort="plan"),
+        Column(_("Start date"), sort="start"),
+        Column(_("End date"), sort="end"),
+        Column(_("Renewal"), sort="renewal"),
+    ),
+    template="options/option_list.html",
+    row_template="options/_option_row.html",
+    csv_columns=CSV_COLUMNS,
+    sort_in_form=True,
+)

@@ -1,0 +1,61 @@
+"""What the options app declares to the resync engine (portal.core.sync):
+
+* `listOptionProducts` per customer (the options in use);
+* `getOptionProductRenewal` once per option that list returned (a 404 means a Trial option: no settings);
+* `listOptionProductOrders` per customer (the scheduled orders);
+* `listOptionProductUsages` per customer for the current business month (the usage chart).
+"""
+
+from __future__ import annotations
+
+from options import services
+from partner_api.models import wire_text
+from portal.core.selectors import business_today
+from portal.core.sync import PerCustomer, PerItem
+
+
+def _this_month() -> dict:
+    today = business_today()
+    return {"year": today.year, "month": today.month}
+
+
+RESYNC = [
+    PerCustomer(
+        name="options.options",
+        operation_id="listOptionProducts",
+        store=lambda domain_id, remote, synced_at: services.option_list_store(
+            domain_id=domain_id, remote=remote, synced_at=synced_at
+        ),
+        on_not_found=lambda domain_id, at: services.option_list_clear(domain_id=domain_id),
+    ),
+    PerItem(
+        name="options.renewals",
+        operation_id="getOptionProductRenewal",
+        parent="listOptionProducts",
+        items=lambda remote: [
+            wire_text(o.option_product_id)
+            for o in getattr(remote, "option_products", None) or []
+            if wire_text(o.plan) != "TRIAL"
+        ],
+        item_arg="option_product_id",
+        store=lambda domain_id, remote, synced_at: services.renewal_store_all(
+            domain_id=domain_id, remote=remote, synced_at=synced_at
+        ),
+    ),
+    PerCustomer(
+        name="options.orders",
+        operation_id="listOptionProductOrders",
+        store=lambda domain_id, remote, synced_at: services.order_list_store(
+            domain_id=domain_id, remote=remote, synced_at=synced_at
+        ),
+        on_not_found=lambda domain_id, at: services.order_list_clear(domain_id=domain_id),
+    ),
+    PerCustomer(
+        name="options.usages",
+        operation_id="listOptionProductUsages",
+        store=lambda domain_id, remote, synced_at: services.usage_list_store(
+            domain_id=domain_id, remote=remote, synced_at=synced_at
+        ),
+        args=_this_month,
+    ),
+]

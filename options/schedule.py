@@ -1,0 +1,90 @@
+"""Options' source of the Scheduled changes page (schedule/): scheduled option orders, read in one query over
+the range the page shows; each links to its form (move or delete)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from django.db.models import Count, DateTimeField, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from customers.selectors import customer_search
+from options import rules
+from options.models import OptionOrder, OrderType
+from portal.core.access import Perm
+from schedule.sources import (
+    DEADLINE_SOON_DAYS,
+    ONE_DAY,
+    ScheduledItem,
+    ScheduleFilters,
+    ScheduleSource,
+    date_range,
+    url_pattern,
+)
+
+
+def _in_range(filters: ScheduleFilters, today: dt.date):
+    start, end = date_range(filters, today)
+    qs = OptionOrder.objects.alias(
+        customer_removed_at=Coalesce("customer__removed_at", Value(None, DateTimeField()))
+    )
+    qs = customer_search(qs.filter(customer_removed_at=None), filters.q)
+    return qs.filter(apply_date__gte=start, apply_date__lte=end).order_by()
+
+
+def order_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.date, int]:
+    qs = _in_range(filters, today)
+    return dict(qs.values_list("apply_date").annotate(n=Count("*")).order_by())
+
+
+def order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[ScheduledItem]:
+    """Option orders: moved or deleted until the day before they apply."""
+    rows = _in_range(filters, today).values_list(
+        "option_product_id",
+        "sub_option_id",
+        "type",
+        "quantity",
+        "apply_date",
+        "customer_id",
+        "customer__company_name",
+    )
+    types = {k: str(v) for k, v in OrderType.choices}
+    label = gettext("Option order")
+    read = url_pattern("customers:detail") + "#section-options"
+    change = url_pattern("options:order", 2)
+    soon = today + dt.timedelta(days=DEADLINE_SOON_DAYS)
+    for option_id, sub_option_id, kind, quantity, day, domain_id, company in rows:
+        deadline = day - ONE_DAY
+        what = f"{types.get(kind, kind)}: {rules.sub_option_label(sub_option_id)}"
+        if quantity:
+            what += f" × {quantity}"
+        yield ScheduledItem(
+            day,
+            "option_order",
+            label,
+            domain_id,
+            company,
+            what,
+            read.format(domain_id),
+            deadline,
+            deadline <= soon,
+            change.format(domain_id, option_id),
+            # One order per option of a customer: moving its date keeps the same identity.
+            f"option_order-{domain_id}-{option_id}",
+        )
+
+
+SOURCES = [
+    ScheduleSource(
+        key="option_order",
+        label=_("Option order"),
+        items=order_items,
+        day_counts=order_day_counts,
+        perm=Perm.VIEW_OPTIONS,
+        change_perm=Perm.CHANGE_OPTIONS,
+        order=40,
+    )
+]

@@ -1,0 +1,323 @@
+"""Option pages that change things: add, upgrade, add quantity, cancel, renewal, and scheduled orders (create,
+move, delete). Each is a `change_page` (form → check before sending → send once) or a `delete_page`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from customers import selectors as customer_selectors
+from options import forms_changes as f
+from options import rules, selectors
+from portal.core import selectors as core_selectors
+from portal.core.access import Perm, require
+from portal.core.changes.views import change_page, delete_page, posted
+from subscriptions import selectors as subscription_selectors
+
+CHANGE_TEMPLATE = "options/option_change.html"
+
+
+def _section(domain_id: int) -> str:
+    return reverse("customers:detail", args=[domain_id]) + "#section-options"
+
+
+def _customer_or_404(request, domain_id: int):
+    customer = customer_selectors.customer_get(user=request.user, domain_id=domain_id)
+    if customer is None or customer.removed_at is not None:
+        raise Http404
+    return customer
+
+
+def _option_or_404(request, domain_id: int, option_product_id: str):
+    option = selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
+    if option is None:
+        raise Http404
+    return option
+
+
+def _subscription(request, domain_id: int):
+    """The customer's subscription the options belong to (the first one in use) and its scheduled change."""
+    subs = subscription_selectors.customer_subscriptions(user=request.user, domain_id=domain_id)
+    sub = subs[0] if subs else None
+    return sub, (getattr(sub, "reservation", None) if sub else None)
+
+
+def _args(domain_id: int, option_product_id: str, **fields) -> dict:
+    return {
+        "domain_id": domain_id,
+        "option_product_id": option_product_id,
+        **{
+            k: (v.isoformat() if isinstance(v, dt.date) else v)
+            for k, v in fields.items()
+            if v not in (None, "")
+        },
+    }
+
+
+def _change(request, form, *, operation_id, args, domain_id, success, context) -> HttpResponse:
+    done = _section(domain_id)
+    return change_page(
+        request,
+        form,
+        operation_id=operation_id,
+        args=args,
+        domain_id=domain_id,
+        done=done,
+        success=success,
+        context={"done": done, **context},
+        template=CHANGE_TEMPLATE,
+    )
+
+
+@require(Perm.CHANGE_OPTIONS)
+def option_add(request: HttpRequest, domain_id: int) -> HttpResponse:
+    customer = _customer_or_404(request, domain_id)
+    sub, _reservation = _subscription(request, domain_id)
+    section = selectors.customer_options_section(customer=customer, user=request.user)
+    orders = {o.option_product_id: o for o in section["all_orders"]}
+    form = f.OptionAddForm(
+        posted(request),
+        subscription=sub,
+        in_use={o.option_product_id for o in section["options"]},
+        orders=orders,
+        readd_from=selectors.readd_dates(domain_id=domain_id),
+        today=core_selectors.business_today(),
+    )
+    return _change(
+        request,
+        form,
+        operation_id="createOptionProduct",
+        args=lambda d: _args(
+            domain_id,
+            form.sub.option_product_id,
+            sub_option_id=d["sub_option_id"],
+            quantity=d.get("quantity"),
+            scheduled_order=form.scheduled_order(),
+        ),
+        domain_id=domain_id,
+        success=_("The option was added."),
+        context={
+            "customer": customer,
+            "subscription": sub,
+            "title": _("Add an option"),
+            "immediate": True,
+            "submit_label": _("Review the option"),
+            "confirm_label": _("Add the option"),
+        },
+    )
+
+
+def _immediate(request, option, form, *, operation_id, args, title, confirm_label, success, danger=False):
+    return _change(
+        request,
+        form,
+        operation_id=operation_id,
+        args=args,
+        domain_id=option.customer_id,
+        success=success,
+        context={
+            "customer": option.customer,
+            "option": option,
+            "title": title,
+            "immediate": True,
+            "danger": danger,
+            "submit_label": _("Review the change"),
+            "confirm_label": confirm_label,
+        },
+    )
+
+
+@require(Perm.CHANGE_OPTIONS)
+def option_upgrade(request: HttpRequest, domain_id: int, option_product_id: str) -> HttpResponse:
+    option = _option_or_404(request, domain_id, option_product_id)
+    form = f.OptionUpgradeForm(posted(request), option=option)
+    return _immediate(
+        request,
+        option,
+        form,
+        operation_id="upgradeOptionProduct",
+        args=lambda d: _args(domain_id, option_product_id, sub_option_id=d["sub_option_id"]),
+        title=_("Upgrade the option now"),
+        confirm_label=_("Upgrade"),
+        success=_("The option was upgraded."),
+    )
+
+
+@require(Perm.CHANGE_OPTIONS)
+def option_add_quantity(request: HttpRequest, domain_id: int, option_product_id: str) -> HttpResponse:
+    option = _option_or_404(request, domain_id, option_product_id)
+    form = f.OptionAddQuantityForm(posted(request), option=option)
+    return _immediate(
+        request,
+        option,
+        form,
+        operation_id="addOptionProductQuantity",
+        args=lambda d: _args(
+            domain_id, option_product_id, quantity=d["quantity"], before=option.quantity or 0
+        ),
+        title=_("Add quantity now"),
+        confirm_label=_("Add the units"),
+        success=_("The units were added."),
+    )
+
+
+@require(Perm.CHANGE_OPTIONS)
+def option_cancel(request: HttpRequest, domain_id: int, option_product_id: str) -> HttpResponse:
+    option = _option_or_404(request, domain_id, option_product_id)
+    form = f.OptionCancelForm(posted(request), option=option, today=core_selectors.business_today())
+    return _immediate(
+        request,
+        option,
+        form,
+        operation_id="cancelOptionProduct",
+        args=lambda d: _args(domain_id, option_product_id, readd_from=form.readd_from()),
+        title=_("Cancel the option now"),
+        confirm_label=_("Cancel the option"),
+        success=_("The option was cancelled."),
+        danger=True,
+    )
+
+
+@require(Perm.CHANGE_OPTIONS)
+def option_renewal(request: HttpRequest, domain_id: int, option_product_id: str) -> HttpResponse:
+    option = _option_or_404(request, domain_id, option_product_id)
+    if option.trial:
+        messages.info(request, _("A Trial option has no renewal settings."))
+        return redirect(_section(domain_id))
+    usage = selectors.latest_usage(domain_id=domain_id, option_product_id=option_product_id)
+    form = f.OptionRenewalForm(
+        posted(request),
+        option=option,
+        usage=usage.usage_count if usage else None,
+        initial={
+            "type": option.renewal_type or "STAY",
+            "sub_option_id": option.renewal_sub_option_id,
+            "quantity": option.renewal_quantity,
+        },
+    )
+    return _change(
+        request,
+        form,
+        operation_id="updateOptionProductRenewal",
+        args=lambda d: _args(
+            domain_id,
+            option_product_id,
+            type=d["type"],
+            sub_option_id=d.get("sub_option_id"),
+            quantity=d.get("quantity"),
+        ),
+        domain_id=domain_id,
+        success=_("The renewal setting was saved."),
+        context={
+            "customer": option.customer,
+            "option": option,
+            "title": _("The option at renewal"),
+            "submit_label": _("Review the renewal"),
+            "confirm_label": _("Save the renewal"),
+        },
+    )
+
+
+# --- Scheduled option orders --------------------------------------------------------------------------------
+
+
+@require(Perm.CHANGE_OPTIONS)
+def order_add(request: HttpRequest, domain_id: int) -> HttpResponse:
+    customer = _customer_or_404(request, domain_id)
+    sub, reservation = _subscription(request, domain_id)
+    section = selectors.customer_options_section(customer=customer, user=request.user)
+    form = f.OptionOrderForm(
+        posted(request),
+        subscription=sub,
+        reservation=reservation,
+        options={o.option_product_id: o for o in section["options"]},
+        orders={o.option_product_id: o for o in section["all_orders"]},
+        today=core_selectors.business_today(),
+        readd_from=selectors.readd_dates(domain_id=domain_id),
+        initial={
+            "type": request.GET.get("type") or "APPLY",
+            "sub_option_id": request.GET.get("sub_option_id") or "",
+        },
+    )
+    return _change(
+        request,
+        form,
+        operation_id="createOptionProductOrder",
+        args=lambda d: _args(
+            domain_id,
+            rules.SUB_OPTIONS[d["sub_option_id"]].option_product_id,
+            sub_option_id=d["sub_option_id"],
+            type=d["type"],
+            quantity=d.get("quantity"),
+            apply_date=d["apply_date"],
+        ),
+        domain_id=domain_id,
+        success=_("The option change was scheduled."),
+        context={
+            "customer": customer,
+            "subscription": sub,
+            "title": _("Schedule an option change"),
+            "submit_label": _("Review the change"),
+            "confirm_label": _("Schedule it"),
+        },
+    )
+
+
+def _order_or_404(request, domain_id: int, option_product_id: str):
+    order = selectors.order_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
+    if order is None:
+        raise Http404
+    return order
+
+
+@require(Perm.CHANGE_OPTIONS)
+def order_edit(request: HttpRequest, domain_id: int, option_product_id: str) -> HttpResponse:
+    order = _order_or_404(request, domain_id, option_product_id)
+    sub, reservation = _subscription(request, domain_id)
+    option = selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
+    form = f.OptionOrderDateForm(
+        posted(request),
+        order=order,
+        subscription=sub,
+        reservation=reservation,
+        option=option,
+        today=core_selectors.business_today(),
+        initial={"apply_date": order.apply_date},
+    )
+    return _change(
+        request,
+        form,
+        operation_id="updateOptionProductOrder",
+        args=lambda d: _args(domain_id, option_product_id, apply_date=d["apply_date"]),
+        domain_id=domain_id,
+        success=_("The scheduled option change was moved."),
+        context={
+            "customer": order.customer,
+            "order": order,
+            "delete_form": f.ChangeForm(),
+            "title": _("Move the scheduled option change"),
+            "submit_label": _("Review the new date"),
+            "confirm_label": _("Move it"),
+        },
+    )
+
+
+@require(Perm.CHANGE_OPTIONS)
+@require_POST
+def order_delete(request: HttpRequest, domain_id: int, option_product_id: str) -> HttpResponse:
+    _order_or_404(request, domain_id, option_product_id)
+    return delete_page(
+        request,
+        operation_id="deleteOptionProductOrder",
+        args=_args(domain_id, option_product_id),
+        domain_id=domain_id,
+        back=reverse("options:order", args=[domain_id, option_product_id]),
+        done=_section(domain_id),
+        success=_("The scheduled option change was deleted."),
+    )

@@ -1,0 +1,56 @@
+"""Options' section of the home page's worklist (portal/core/worklist.py): option trials ending soon, a decision
+to make while the trial lasts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from options.models import Option
+from portal.core.access import Perm
+from portal.core.worklist import DECISION_DAYS, WorkContext, WorkItem, WorkList, WorkSection
+from schedule.sources import url_pattern
+
+
+def option_trials_ending(ctx: WorkContext) -> WorkList:
+    """Option trials whose end date is within DECISION_DAYS (today included), the soonest first."""
+    qs = Option.objects.filter(
+        customer__removed_at=None,
+        trial=True,
+        plan_end_date__gte=ctx.today,
+        plan_end_date__lte=ctx.today + dt.timedelta(days=DECISION_DAYS),
+    ).order_by("plan_end_date", "customer__sort_name", "option_product_id")
+    read = url_pattern("customers:detail") + "#section-options"
+    change = url_pattern("options:renewal", 2)
+    items = [
+        WorkItem(
+            customer=company,
+            text=gettext("Option trial %(option)s ends") % {"option": option},
+            url=read.format(domain_id),
+            change_url=change.format(domain_id, option),
+            day=end,
+            uid=f"option-trial-{domain_id}-{option}-{end:%Y%m%d}",
+        )
+        for domain_id, company, option, end in ctx.cut(
+            qs.values_list("customer_id", "customer__company_name", "option_product_id", "plan_end_date")
+        )
+    ]
+    return WorkList(qs.count(), items)
+
+
+SECTIONS = [
+    WorkSection(
+        key="option-trials",
+        title=_("Option trials ending"),
+        help=_("Option trials ending within 14 days: decide whether they continue before they end."),
+        read=option_trials_ending,
+        perm=Perm.VIEW_OPTIONS,
+        change_perm=Perm.CHANGE_OPTIONS,
+        day_label=_("Ends on"),
+        action=_("Change the renewal"),
+        decision=True,
+        order=27,
+    )
+]

@@ -1,0 +1,142 @@
+"""Signing in with a second factor (the code step and setting up an authenticator), and the Admins' Sign-ins
+page with its unlock action. The password step is Django's own login view, guarded by django-axes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+
+from portal.core import lists, signin
+from portal.core.access import Perm, require
+from portal.core.forms import SigninFilterForm, SigninUnlockForm, TwoFactorCodeForm, TwoFactorSetupForm
+from portal.core.lists import Column, ListSpec, ListState
+
+SIGNIN_LIST = ListSpec(
+    form=SigninFilterForm,
+    sorts=signin.SIGNIN_SORTS,
+    columns=(
+        Column(_lazy("Time"), sort="time"),
+        Column(_lazy("User name")),
+        Column(_lazy("IP address")),
+        Column(_lazy("Browser")),
+        Column(_lazy("Result")),
+    ),
+    template="core/signins.html",
+    row_template="core/_signin_row.html",
+    page_sizes=(50,),
+)
+
+
+def _next_url(request: HttpRequest) -> str:
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return settings.LOGIN_REDIRECT_URL
+
+
+@never_cache
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: a code from the authenticator app, or a recovery code."""
+    user = request.user
+    if user.is_verified() or not signin.two_factor_required(user):
+        return redirect(_next_url(request))
+    if not signin.two_factor_set_up(user):
+        return redirect("two_factor_setup")
+    form = TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = signin.code_verify(user=user, code=form.cleaned_data["code"])
+        if device is not None:
+            otp_login(request, device)
+            if device.__class__.__name__ == "StaticDevice":
+                messages.warning(
+                    request,
+                    _("You signed in with a recovery code; %(count)d are left. Each code works only once.")
+                    % {"count": signin.recovery_codes_left(user)},
+                )
+            return redirect(_next_url(request))
+        form.add_error(
+            "code",
+            _(
+                "That code is not right, or was used already. Wait for the app to show a new code and try again."
+            ),
+        )
+    return render(request, "registration/two_factor.html", {"form": form, "next": _next_url(request)})
+
+
+@never_cache
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Add the portal to an authenticator app (QR code or typed secret), confirm with a code, and get the
+    recovery codes, shown once."""
+    user = request.user
+    if not signin.two_factor_required(user):
+        return redirect(_next_url(request))
+    if signin.two_factor_set_up(user):
+        return redirect("two_factor")
+    device = signin.totp_device_start(user=user)
+    form = TwoFactorSetupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = signin.totp_device_confirm(device=device, code=form.cleaned_data["code"])
+        if codes is not None:
+            otp_login(request, device)
+            return render(
+                request, "registration/recovery_codes.html", {"codes": codes, "next": _next_url(request)}
+            )
+        form.add_error(
+            "code", _("That code is not right. Check that the app shows the Partner Portal and try again.")
+        )
+    context = {
+        "form": form,
+        "next": _next_url(request),
+        "qr": signin.totp_qr_data_uri(device),
+        "secret": signin.totp_secret_text(device),
+    }
+    return render(request, "registration/two_factor_setup.html", context)
+
+
+@require(Perm.MANAGE_USERS)
+def signins(request: HttpRequest) -> HttpResponse:
+    """Sign-ins, failures (and lockouts) for Admins, read-only, with the lockouts in force and their unlock."""
+    state = ListState.from_request(request, SIGNIN_LIST)
+    page = lists.paginate(
+        signin.signin_list(user=request.user, filters=state.filters), page=state.page, per_page=state.per_page
+    )
+    return lists.respond(
+        request,
+        state,
+        page,
+        {"succeeded": state.filters.result == "succeeded"},
+        full_context=lambda: {
+            "lockouts": signin.lockout_list(user=request.user),
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "lockout_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        },
+    )
+
+
+@require(Perm.MANAGE_USERS)
+@require_POST
+def signin_unlock(request: HttpRequest) -> HttpResponse:
+    form = SigninUnlockForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nothing was unlocked: choose a locked user name or address on this page."))
+        return redirect("core:signins")
+    kind, value = form.cleaned_data["kind"], form.cleaned_data["value"]
+    if kind == "ip":
+        signin.signin_unlock(actor=request.user, ip=value)
+    else:
+        signin.signin_unlock(actor=request.user, username=value)
+    messages.success(request, _("%(value)s can sign in again.") % {"value": value})
+    return redirect("core:signins")

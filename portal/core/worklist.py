@@ -1,0 +1,205 @@
+"""The home page's worklist: what needs doing today, per role, each item linking to what resolves it.
+
+Apps contribute `WorkSection`s (portal.core.contrib, kind "worklist"); core reads them and names no app. A
+section says which roles see it, and a reader `read(ctx)` that returns a `WorkList`: how many items there are
+and the first `ctx.limit` of them (`limit=None`: all, for the daily digest and the calendar feed), from the
+cache in one or two queries. An item's `change_url` is the form that resolves it; it is blanked for users
+without the section's `change_perm` (Support sees the same items read-only), so no section can forget that.
+
+Dates are business dates (Asia/Tokyo by default). A section whose items are decisions with a deadline
+(`decision=True`, the item's `day` is the last day the decision can be made) feeds the daily digest
+(portal/core/digest.py) and the calendar feed; an item whose deadline has passed is never a decision.
+
+Each section is read once per request: `worklist_for(user)` reads every visible section once, and readers that
+share a query use `ctx.once(key, compute)`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Window
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+
+from portal.core.access import Perm, Role, can, role_of
+from portal.core.contrib import contributions
+
+#: How many items a section shows on the home page (the count says how many there are).
+FIRST_ITEMS = 5
+#: Decisions whose window closes within this many days are on the worklist (and in the digest).
+DECISION_DAYS = 14
+#: Scheduled changes of the next this many days are on the worklist.
+SCHEDULED_DAYS = 7
+
+ALL_ROLES = frozenset(Role)
+#: Who follows customers' contracts day to day: Account managers (who change them), Support (who reads them)
+#: and Admins.
+CONTRACT_ROLES = frozenset({Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.ADMIN})
+FINANCE_ROLES = frozenset({Role.FINANCE, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    #: Whose item it is (the company name), or what it is about.
+    customer: str
+    #: What is due, in words.
+    text: str
+    #: The page that shows it.
+    url: str = ""
+    #: The form that resolves it ("" when there is none, or the user may not change it).
+    change_url: str = ""
+    #: The date that matters (business date): for a decision, the last day it can be made.
+    day: dt.date | None = None
+    #: Stable identity across syncs (the calendar feed's UID).
+    uid: str = ""
+    #: A figure shown beside the item (unused licences, members of maximum users).
+    figure: str = ""
+    #: Extra word shown as a badge ("Failed", "Unknown", "Unpaid").
+    badge: str = ""
+
+
+@dataclass(frozen=True)
+class WorkList:
+    count: int
+    items: list[WorkItem]
+
+
+@dataclass
+class WorkContext:
+    user: Any
+    today: dt.date
+    now: dt.datetime
+    #: Items to read per section; None reads them all.
+    limit: int | None = FIRST_ITEMS
+    _memo: dict[str, Any] = field(default_factory=dict)
+
+    def once(self, key: str, compute: Callable[[], Any]) -> Any:
+        """`compute()` the first time `key` is asked for in this context, its value after that."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def cut(self, rows) -> list:
+        """The first `limit` of `rows` (a queryset is sliced in SQL)."""
+        return list(rows if self.limit is None else rows[: self.limit])
+
+    def first_and_count(self, qs, *fields: str) -> tuple[list[tuple], int]:
+        """The first `limit` rows of `qs` as tuples of `fields`, and how many rows `qs` has, in one query (a
+        window count beside the rows, as lists.paginate counts): one scan of the section's rows, not two."""
+        rows = self.cut(
+            qs.annotate(_worklist_total=Window(Count("*"))).values_list(*fields, "_worklist_total")
+        )
+        return [row[:-1] for row in rows], (rows[0][-1] if rows else 0)
+
+
+@dataclass(frozen=True)
+class WorkSection:
+    key: str
+    title: Promise | str
+    read: Callable[[WorkContext], WorkList]
+    roles: frozenset[Role] = CONTRACT_ROLES
+    #: Who may open the items' forms; others see the items read-only.
+    change_perm: Perm | None = None
+    #: The permission needed to see the section at all (checked besides the role).
+    perm: Perm | None = None
+    #: What the item's date means ("Decide by", "On").
+    day_label: Promise | str = ""
+    #: A sentence under the title: what the section lists.
+    help: Promise | str = ""
+    #: The words of the link to an item's form.
+    action: Promise | str = ""
+    #: The page listing all of them, if there is one (URL name).
+    more_url_name: str = ""
+    #: Items are decisions whose `day` is the deadline: the daily digest and the calendar feed carry them.
+    decision: bool = False
+    order: int = 100
+
+
+def last_full_sync(ctx: WorkContext):
+    """The last finished full resync (or None), read once per context: the page header and the sections that
+    look at its errors share it."""
+    from portal.core.selectors import sync_run_latest_finished
+
+    return ctx.once("core:last-full-sync", lambda: sync_run_latest_finished(kind="full"))
+
+
+def business_now() -> dt.datetime:
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    return timezone.now().astimezone(ZoneInfo(settings.BUSINESS_TIME_ZONE))
+
+
+def context_for(user, *, limit: int | None = FIRST_ITEMS, today: dt.date | None = None) -> WorkContext:
+    now = business_now()
+    return WorkContext(user=user, today=today or now.date(), now=now, limit=limit)
+
+
+def sections_for(user) -> list[WorkSection]:
+    """The contributed sections the user's role sees, in order (a key given twice: the later wins)."""
+    role = role_of(user)
+    if role is None:
+        return []
+    by_key = {section.key: section for section in contributions("worklist")}
+    return [
+        s
+        for s in sorted(by_key.values(), key=lambda s: (s.order, s.key))
+        if role in s.roles and (s.perm is None or can(user, s.perm))
+    ]
+
+
+def _readable(section: WorkSection, user, found: WorkList) -> WorkList:
+    if section.change_perm is not None and can(user, section.change_perm):
+        return found
+    if not any(item.change_url for item in found.items):
+        return found
+    return WorkList(found.count, [_without_change(item) for item in found.items])
+
+
+def _without_change(item: WorkItem) -> WorkItem:
+    from dataclasses import replace
+
+    return replace(item, change_url="")
+
+
+def read_section(section: WorkSection, ctx: WorkContext) -> WorkList:
+    """One section's list for the context's user, its forms' links kept only for those who may change."""
+    return _readable(section, ctx.user, section.read(ctx))
+
+
+def worklist_for(user, *, ctx: WorkContext | None = None) -> list[dict]:
+    """Every section the user sees, each read once: [{section, count, items, more_url}], those with nothing to
+    do after the others (each group in the sections' order)."""
+    ctx = ctx or context_for(user)
+    out = []
+    for section in sections_for(user):
+        found = read_section(section, ctx)
+        try:
+            more = reverse(section.more_url_name) if section.more_url_name else ""
+        except NoReverseMatch:
+            more = ""
+        out.append({"section": section, "count": found.count, "items": found.items, "more_url": more})
+    out.sort(key=lambda entry: not entry["items"])
+    return out
+
+
+def decisions_for(user, *, today: dt.date | None = None, days: int = DECISION_DAYS) -> list[tuple]:
+    """Every decision the user can still make whose deadline is within `days` (today included), all of them:
+    [(section, item)] by deadline. A decision whose deadline has passed is not one any more."""
+    ctx = context_for(user, limit=None, today=today)
+    last = ctx.today + dt.timedelta(days=days)
+    found = []
+    for section in sections_for(user):
+        if not section.decision:
+            continue
+        for item in read_section(section, ctx).items:
+            if item.day is not None and ctx.today <= item.day <= last:
+                found.append((section, item))
+    found.sort(key=lambda pair: (pair[1].day, pair[1].customer, pair[0].order))
+    return found

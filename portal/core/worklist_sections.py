@@ -1,0 +1,100 @@
+"""Core's own sections of the home page's worklist: operations whose outcome is unknown or that failed, and
+(for Support) recent activity. Contributed from core's AppConfig through the same registry as every app's."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from portal.core.access import Perm, Role
+from portal.core.contrib import customer_names
+from portal.core.models import AuditEntry, Operation
+from portal.core.operations import operation_label
+from portal.core.worklist import WorkContext, WorkItem, WorkList, WorkSection
+
+#: A failed operation stays on the worklist this many days.
+FAILED_DAYS = 7
+#: Recent activity: the changes of this many days.
+ACTIVITY_DAYS = 7
+
+
+def open_operations(ctx: WorkContext) -> WorkList:
+    """Changes whose outcome is unknown (the portal is reading them back), and those that failed in the last
+    FAILED_DAYS days; newest first. Each links to its operation page."""
+    since = ctx.now - dt.timedelta(days=FAILED_DAYS)
+    qs = Operation.objects.filter(
+        Q(status=Operation.Status.UNKNOWN) | Q(status=Operation.Status.FAILED, created_at__gte=since)
+    ).order_by("-created_at")
+    rows, count = ctx.first_and_count(qs, "id", "kind", "domain_id", "status", "created_at")
+    names = customer_names(row[2] for row in rows)
+    words = {k: str(v) for k, v in Operation.Status.choices}
+    page = reverse("core:operation", args=["00000000-0000-0000-0000-000000000000"])
+    items = [
+        WorkItem(
+            customer=names.get(domain_id, str(domain_id or "")),
+            text=str(operation_label(kind)),
+            url=page.replace("00000000-0000-0000-0000-000000000000", str(pk)),
+            badge=words.get(status, status),
+            uid=f"operation-{pk}",
+            day=created.astimezone(ctx.now.tzinfo).date(),
+        )
+        for pk, kind, domain_id, status, created in rows
+    ]
+    return WorkList(count, items)
+
+
+def recent_activity(ctx: WorkContext) -> WorkList:
+    """Changes sent in the last ACTIVITY_DAYS days, newest first, each linking to the customer's activity."""
+    since = ctx.now - dt.timedelta(days=ACTIVITY_DAYS)
+    qs = AuditEntry.objects.filter(created_at__gte=since).order_by("-created_at", "-id")
+    rows, count = ctx.first_and_count(
+        qs, "id", "operation_id", "domain_id", "outcome", "actor_name", "created_at"
+    )
+    names = customer_names(row[2] for row in rows)
+    outcomes = {k: str(v) for k, v in AuditEntry.Outcome.choices}
+    activity = reverse("core:activity")
+    items = [
+        WorkItem(
+            customer=names.get(domain_id, str(domain_id or "")),
+            text=gettext("%(operation)s by %(user)s at %(time)s")
+            % {
+                "operation": operation_label(operation_id),
+                "user": actor or "-",
+                "time": gettext("%(when)s JST")
+                % {"when": created.astimezone(ctx.now.tzinfo).strftime("%m-%d %H:%M")},
+            },
+            url=f"{activity}?domain_id={domain_id}" if domain_id else activity,
+            badge=outcomes.get(outcome, outcome),
+            uid=f"audit-{pk}",
+        )
+        for pk, operation_id, domain_id, outcome, actor, created in rows
+    ]
+    return WorkList(count, items)
+
+
+SECTIONS = [
+    WorkSection(
+        key="operations",
+        title=_("Changes unknown or failed"),
+        help=_(
+            "Changes whose outcome the portal is still reading back, and those that failed in the last 7 days."
+        ),
+        read=open_operations,
+        perm=Perm.VIEW_CUSTOMERS,
+        order=40,
+    ),
+    WorkSection(
+        key="activity",
+        title=_("Recent activity"),
+        help=_("Changes sent in the last 7 days."),
+        read=recent_activity,
+        roles=frozenset({Role.SUPPORT, Role.ADMIN}),
+        perm=Perm.VIEW_ACTIVITY,
+        more_url_name="core:activity",
+        order=90,
+    ),
+]

@@ -1,0 +1,95 @@
+"""Each user's private calendar feed: the scheduled changes they may see and the deadlines of the decisions they
+can still make, as an iCalendar that calendar apps subscribe to by URL (a secret per user, no session).
+
+Services (make, revoke) and reads (the user behind a token, the feed's lines) of the schedule room's one table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from portal.core.access import Perm, can
+from portal.core.ical import AllDayEvent, calendar_lines
+from portal.core.worklist import decisions_for
+from schedule.models import CalendarFeed, token_digest
+from schedule.selectors import ICAL_UID_DOMAIN, scheduled_items
+from schedule.sources import DEFAULT_HORIZON_DAYS, ScheduleFilters
+
+#: Who may have a feed: those who see the Scheduled changes page.
+FEED_PERM = Perm.VIEW_SUBSCRIPTIONS
+
+
+def feed_make(*, user) -> str:
+    """A new secret URL token for the user (any earlier one stops working); returned once, stored hashed."""
+    token = CalendarFeed.new_token()
+    with transaction.atomic():
+        CalendarFeed.objects.filter(user=user).delete()
+        CalendarFeed.objects.create(user=user, token_hash=token_digest(token))
+    return token
+
+
+def feed_revoke(*, user) -> bool:
+    """Revoke the user's feed; True if there was one."""
+    return CalendarFeed.objects.filter(user=user).delete()[0] > 0
+
+
+def feed_get(*, user) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(user=user).first()
+
+
+def feed_user(*, token: str):
+    """The active user whose feed this token opens (and who may still see it), or None. Notes the read."""
+    if not token or len(token) > 100:
+        return None
+    feed = CalendarFeed.objects.select_related("user").filter(token_hash=token_digest(token)).first()
+    if feed is None or not can(feed.user, FEED_PERM):
+        return None
+    CalendarFeed.objects.filter(pk=feed.pk).update(last_read_at=timezone.now())
+    return feed.user
+
+
+def feed_lines(*, user, origin: str, today: dt.date | None = None) -> Iterator[str]:
+    """The feed: one all-day event per scheduled change of the next DEFAULT_HORIZON_DAYS days, and one per
+    decision the user can still make, on its deadline (UIDs stable across reads, so calendars update)."""
+    items = scheduled_items(user=user, filters=ScheduleFilters(), today=today)
+    last_day, form = gettext("Last day to change: %(day)s"), gettext("Form: %(url)s")
+    events = [
+        AllDayEvent(
+            uid=f"{i.uid}@{ICAL_UID_DOMAIN}",
+            day=i.date,
+            summary=f"{i.kind_label}: {i.company_name}",
+            description="\n".join(
+                p
+                for p in (
+                    i.summary,
+                    last_day % {"day": i.deadline.isoformat()},
+                    form % {"url": origin + i.change_url} if i.change_url else "",
+                )
+                if p
+            ),
+            url=origin + i.url,
+            categories=(i.kind_label,),
+        )
+        for i in items
+    ]
+    decision = gettext("Decision")
+    for section, item in decisions_for(user, today=today, days=DEFAULT_HORIZON_DAYS):
+        change = form % {"url": origin + item.change_url} if item.change_url else ""
+        events.append(
+            AllDayEvent(
+                uid=f"decision-{item.uid}@{ICAL_UID_DOMAIN}",
+                day=item.day,
+                summary=f"{section.day_label}: {item.customer} ({section.title})",
+                description="\n".join(p for p in (item.text, change) if p),
+                url=origin + (item.url or item.change_url),
+                categories=(decision,),
+            )
+        )
+    return calendar_lines(
+        events, name=gettext("Partner Portal: my calendar"), product="-//Partner Portal//My calendar//EN"
+    )

@@ -1,0 +1,82 @@
+"""The Scheduled changes page's section of the home page's worklist: the changes of the next SCHEDULED_DAYS days,
+read from the same contributed sources as the page (schedule/sources.py).
+
+The count comes from the sources' per-day counts (one aggregate query each); the items are read only for the
+first days that hold `limit` of them, as the agenda does."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from django.utils.translation import gettext_lazy as _
+
+from portal.core.access import Perm, can
+from portal.core.worklist import SCHEDULED_DAYS, WorkContext, WorkItem, WorkList, WorkSection
+from schedule.sources import ScheduledItem, ScheduleFilters, schedule_sources
+
+
+def _item(found: ScheduledItem) -> WorkItem:
+    return WorkItem(
+        customer=found.company_name,
+        text=f"{found.kind_label}: {found.summary}",
+        url=found.url,
+        change_url=found.change_url,
+        day=found.date,
+        uid=found.uid,
+    )
+
+
+def scheduled_soon(ctx: WorkContext) -> WorkList:
+    """Changes scheduled from today to SCHEDULED_DAYS days later, in date order."""
+    filters = ScheduleFilters(date_from=ctx.today, date_to=ctx.today + dt.timedelta(days=SCHEDULED_DAYS))
+    sources = schedule_sources(user=ctx.user)
+    counts: Counter[dt.date] = Counter()
+    read: list[ScheduledItem] = []
+    pending = []
+    for source in sources:
+        if source.day_counts is None or ctx.limit is None:
+            found = list(source.items(filters, ctx.today))
+            read.extend(found)
+            counts.update(item.date for item in found)
+        else:
+            counts.update(source.day_counts(filters, ctx.today))
+            pending.append(source)
+    until = filters.date_to
+    if ctx.limit is not None:
+        shown = 0
+        for day in sorted(counts):
+            shown += counts[day]
+            until = day
+            if shown >= ctx.limit:
+                break
+    page = ScheduleFilters(date_from=filters.date_from, date_to=until)
+    for source in pending:
+        read.extend(source.items(page, ctx.today))
+    # Each source's forms only for those who may change its kind (Support reads them all).
+    may_change = {source.key: can(ctx.user, source.change_perm) for source in sources}
+    read = [
+        item if may_change.get(item.kind) else item._replace(change_url="")
+        for item in read
+        if item.date <= until
+    ]
+    read.sort(key=lambda item: (item.date, item.company_name, item.kind, item.summary))
+    return WorkList(sum(counts.values()), [_item(item) for item in ctx.cut(read)])
+
+
+SECTIONS = [
+    WorkSection(
+        key="scheduled",
+        title=_("Scheduled changes in the next 7 days"),
+        help=_(
+            "Changes the Partner API will apply soon; each can be moved or withdrawn until the day before."
+        ),
+        read=scheduled_soon,
+        perm=Perm.VIEW_SUBSCRIPTIONS,
+        change_perm=Perm.CHANGE_SUBSCRIPTIONS,
+        day_label=_("On"),
+        action=_("Move or withdraw"),
+        more_url_name="schedule:agenda",
+        order=30,
+    )
+]

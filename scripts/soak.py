@@ -1,0 +1,795 @@
+"""`make soak`: a chaos soak of the change pipeline, bounded in count and time, on loopback only.
+
+What it does, in order:
+
+1. Starts a private sandbox (a fresh database, seeded), a scratch PostgreSQL database for the portal (several
+   processes write at once), the portal under gunicorn, two Celery worker processes and beat, on a Redis
+   database of its own (db 12 of the REDIS_URL server).
+2. Turns on faults in the sandbox: a fifth of the calls fail, switching every few seconds between kinds and
+   between before and after the change was applied: 500, held requests (timeouts) and dropped connections
+   before or after; 429 and 503 before only, as the client reads them as "not processed".
+3. Sends the changes through the portal's own HTTP forms, as a person would (form, confirmation, send), from
+   a few threads at once: customers (company name, maximum users, a new customer, which is queued),
+   subscriptions (renewal) and options (renewal). Some confirmations are sent twice, one after the other or at
+   the same moment (a double click). A full resync runs meanwhile, and one worker is killed with SIGKILL at
+   random moments and started again.
+4. Stops the faults and the killing, waits up to five minutes for every open outcome to be reconciled, then
+   compares the portal with the sandbox's request log and state and prints: changes applied exactly once,
+   duplicates, lost, still unknown, 5xx answered by the portal, and cache mismatches.
+
+    make soak                      # 1,000 changes
+    make soak SOAK_CHANGES=200     # the nightly-sized run
+
+The exit status is 0 only when duplicates, lost, unknown, 5xx and mismatches are all 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import html.parser
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from sandbox.testing import free_port, start_sandbox  # noqa: E402
+
+PY = sys.executable
+PASSWORD = "soak-Passw0rd"
+#: The portal's reads of the Partner API time out after this many seconds in the soak (30 s by default), so
+#: the sandbox's held requests (timeouts) cost seconds, not minutes.
+READ_TIMEOUT = 3.0
+SETTLE_LIMIT = 300  # seconds: "0 unknown after 5 minutes"
+WRITES = {
+    "patchCustomer",
+    "patchUsageStatus",
+    "createCustomer",
+    "updateSubscriptionRenewal",
+    "updateOptionProductRenewal",
+}
+
+
+# --- the portal's forms, read as a browser reads them ----------------------------------------------------------
+
+
+class _Forms(html.parser.HTMLParser):
+    """Every <form> of a page with the values a browser would submit (checked boxes, selected options)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict] = []
+        self._select: str | None = None
+        self._select_first: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.forms.append({"action": a.get("action") or "", "fields": {}, "buttons": {}})
+        if not self.forms:
+            return
+        fields = self.forms[-1]["fields"]
+        if tag == "input" and a.get("name"):
+            kind = (a.get("type") or "text").lower()
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    fields[a["name"]] = a.get("value", "on")
+            elif kind not in ("submit", "button", "image", "reset"):
+                fields[a["name"]] = a.get("value", "")
+        elif tag == "button" and a.get("name"):
+            self.forms[-1]["buttons"][a["name"]] = a.get("value", "")
+        elif tag == "select":
+            self._select, self._select_first = a.get("name"), None
+        elif tag == "option" and self._select:
+            if self._select_first is None:
+                self._select_first = a.get("value", "")
+                fields.setdefault(self._select, self._select_first)
+            if "selected" in a:
+                fields[self._select] = a.get("value", "")
+        elif tag == "textarea" and a.get("name"):
+            self._textarea = a["name"]
+            fields[self._textarea] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea and self.forms:
+            self.forms[-1]["fields"][self._textarea] += data
+
+
+def form_with(page: str, field_name: str) -> dict | None:
+    parser = _Forms()
+    parser.feed(page)
+    return next((f for f in parser.forms if field_name in f["fields"]), None)
+
+
+# --- one change, sent through the portal ------------------------------------------------------------------------
+
+
+@dataclass
+class Sent:
+    """One change as the soak sent it, and what it expects the sandbox to show."""
+
+    number: int
+    operation_id: str
+    path: str  # the Partner API path the change writes to (below /v1.0)
+    marker: str = ""  # a value unique to this change, found in the body the sandbox received
+    key: str = ""
+    answers: list[int] = field(default_factory=list)
+    refused_by_form: str = ""
+    double: str = ""
+
+
+class Portal:
+    """The portal as the soak's users see it: one Account manager per thread, each signing in with a password
+    and a code from its own authenticator (a code is accepted once, so threads do not share a user)."""
+
+    def __init__(self, base: str, users: list[tuple[str, str]]) -> None:
+        self.base = base
+        self.local = threading.local()
+        self.statuses: collections.Counter[int] = collections.Counter()
+        self.lock = threading.Lock()
+        self.users = list(users)  # (username, authenticator key in hex)
+
+    @property
+    def session(self) -> requests.Session:
+        s = getattr(self.local, "session", None)
+        if s is None:
+            with self.lock:
+                username, key = self.users.pop()
+            s = self.local.session = requests.Session()
+            form = form_with(self.get(s, "/accounts/login/").text, "username")
+            data = {**form["fields"], "username": username, "password": PASSWORD}
+            answer = self.post(s, "/accounts/login/", data)
+            if answer.status_code != 302:
+                raise SystemExit(f"The soak user {username} could not sign in (HTTP {answer.status_code}).")
+            home = self.get(s, "/")  # an Account manager is sent on to the two-step page
+            if "two-factor" in home.url:
+                from django_otp.oath import TOTP
+
+                form = form_with(home.text, "code")
+                code = f"{TOTP(bytes.fromhex(key)).token():06d}"
+                self.post(s, home.url, {**form["fields"], "code": code})
+            if "two-factor" in self.get(s, "/").url:
+                raise SystemExit(f"The soak user {username} could not complete the two-step sign-in.")
+        return s
+
+    def _count(self, response: requests.Response) -> requests.Response:
+        with self.lock:
+            self.statuses[response.status_code] += 1
+        return response
+
+    def get(self, s: requests.Session, url: str) -> requests.Response:
+        return self._count(s.get(urljoin(self.base, url), timeout=120))
+
+    def post(self, s: requests.Session, url: str, data: dict) -> requests.Response:
+        return self._count(s.post(urljoin(self.base, url), data=data, allow_redirects=False, timeout=120))
+
+    def change(self, sent: Sent, url: str, values: dict, *, double: str = "") -> None:
+        """Open the form, fill it, check it, confirm it (twice when `double` says so)."""
+        s = self.session
+        page = self.get(s, url)
+        form = form_with(page.text, "idempotency_key")
+        if form is None:
+            sent.refused_by_form = f"no form on the page (HTTP {page.status_code}, {page.url})"
+            return
+        data = {**form["fields"], **values}
+        sent.key = data["idempotency_key"]
+        url = form["action"] or url
+        checked = self.post(s, url, data)
+        sent.answers.append(checked.status_code)
+        confirm = form_with(checked.text, "idempotency_key") if checked.status_code == 200 else None
+        if confirm is None or "confirmed" not in confirm["buttons"]:
+            sent.refused_by_form = _first_error(checked.text) or f"HTTP {checked.status_code}"
+            return
+        final = {**confirm["fields"], "confirmed": "1"}
+        self.send(sent, url, final, double=double)
+
+    def send(self, sent: Sent, url: str, data: dict, *, double: str = "") -> None:
+        s = self.session
+        sent.double = double
+        if double == "together":
+            with ThreadPoolExecutor(2) as pool:
+                answers = list(pool.map(lambda _: self.post(s, url, data), range(2)))
+        else:
+            answers = [self.post(s, url, data)]
+            if double == "again":
+                answers.append(self.post(s, url, data))
+        sent.answers += [a.status_code for a in answers]
+
+
+def _first_error(page: str) -> str:
+    """The first error a person reads on the page: a field's error, else the summary's first line."""
+    found = re.search(r'id="[^"]*_error"[^>]*>\s*<p>(.*?)</p>', page, re.S) or re.search(
+        r"data-error-summary.*?<li[^>]*>(.*?)</li>", page, re.S
+    )
+    return re.sub(r"<[^>]+>", "", found.group(1)).strip() if found else ""
+
+
+# --- the world the soak runs in ------------------------------------------------------------------------------------
+
+
+class World:
+    def __init__(self, *, customers: int, users: int, workdir: Path) -> None:
+        self.workdir = workdir
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.logs = workdir / "log"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        print(f"Starting the sandbox with {customers} customers…", flush=True)
+        self.sandbox = start_sandbox(
+            seed_customers=customers,
+            rate_limit=100_000,
+            workdir=workdir / "sandbox",
+            extra_env={"SANDBOX_REQUEST_LOG_SIZE": "1000000"},
+        )
+        self.database = _scratch_database()
+        redis = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+        self.redis = redis.rsplit("/", 1)[0] + "/12"
+        creds = self.sandbox.credentials
+        self.env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "DATABASE_URL": self.database,
+            "REDIS_URL": self.redis,
+            "PARTNER_API_BASE_URL": creds["base_url"],
+            "PARTNER_API_TOKEN_URL": creds["token_url"],
+            "PARTNER_API_AUTHORIZE_URL": creds["authorize_url"],
+            "PARTNER_API_CLIENT_ID": creds["client_id"],
+            "PARTNER_API_CLIENT_SECRET": creds["client_secret"],
+            "PARTNER_API_SERVICE_ACCOUNT": creds["service_account"],
+            "PARTNER_API_PRIVATE_KEY_FILE": creds["private_key_file"],
+            "PARTNER_API_READ_TIMEOUT": str(READ_TIMEOUT),
+        }
+        self.env.pop("DJANGO_SETTINGS_MODULE", None)
+        import redis as redis_client
+
+        redis_client.Redis.from_url(self.redis).flushdb()
+        self.run("migrate", [PY, "manage.py", "migrate", "--no-input", "-v", "0"])
+        self.users = []
+        for n in range(users):
+            name = f"soak{n + 1}"
+            create = ["create_portal_user", name, "--role", "account_manager", "--password", PASSWORD]
+            self.run(f"user-{name}", [PY, "manage.py", *create])
+            self.users.append((name, _authenticator(self, name)))
+        print("First full resync…", flush=True)
+        self.run("first-resync", [PY, "manage.py", "resync"])
+        self.port = free_port()
+        self.start(
+            "web",
+            [
+                PY,
+                "-m",
+                "gunicorn",
+                "portal.wsgi",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "-w",
+                "2",
+                "--threads",
+                "6",
+            ],
+        )
+        self.start_worker("worker-1")
+        self.start_worker("worker-2")
+        self.start(
+            "beat", [PY, "-m", "celery", "-A", "portal", "beat", "-l", "WARNING", "-s", str(workdir / "beat")]
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.base}/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.3)
+        else:
+            raise SystemExit(f"The portal did not start; see {self.logs / 'web.log'}")
+
+    def run(self, name: str, args: list[str]) -> None:
+        with (self.logs / f"{name}.log").open("w") as log:
+            subprocess.run(args, cwd=REPO, env=self.env, check=True, stdout=log, stderr=subprocess.STDOUT)
+
+    def start(self, name: str, args: list[str]) -> None:
+        log = (self.logs / f"{name}.log").open("a")
+        self.processes[name] = subprocess.Popen(
+            args, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def start_worker(self, name: str) -> None:
+        self.start(
+            name,
+            [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "-c",
+                "1",
+                "-P",
+                "solo",
+                "-n",
+                f"{name}@soak",
+                "-l",
+                "INFO",
+            ],
+        )
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        self.sandbox.stop()
+        _drop_database(self.database)
+
+
+def _authenticator(world: World, username: str) -> str:
+    """Give the user an authenticator (Account managers sign in with a code); returns its key."""
+    _django(world)
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    key = os.urandom(20).hex()
+    user = get_user_model().objects.get(username=username)
+    TOTPDevice.objects.create(user=user, name="Soak authenticator", key=key, confirmed=True)
+    return key
+
+
+def _postgres_server() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.split(":", 1)[0] in ("postgres", "postgresql", "pgsql"):
+        return url
+    return "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def _admin_sql(url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(urlunsplit(urlsplit(url)._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _scratch_database() -> str:
+    server = _postgres_server()
+    name = f"soak_{os.getpid()}"
+    try:
+        _admin_sql(server, f'CREATE DATABASE "{name}"')
+    except Exception as exc:  # the soak needs a server: say which and why
+        raise SystemExit(
+            f"The soak runs the portal on PostgreSQL (several processes write at once); {server}: {exc}"
+        ) from exc
+    return urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
+
+
+def _drop_database(url: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    _admin_sql(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- chaos ------------------------------------------------------------------------------------------------------
+
+
+def chaos(world: World, stop: threading.Event, rng: random.Random, log: list[str]) -> None:
+    """Faults on every operation (a fifth of the calls), switching between before and after the handler; one
+    worker killed with SIGKILL at random moments and started again."""
+    # The client takes a 429 or a 503 to mean "not processed" (partner_api/transport.py), so those come before
+    # the handler only; a 500, a held request or a dropped connection may come after the change was applied.
+    before_only = [
+        {"errorRate": 0.2, "errorStatus": 429},
+        {"errorRate": 0.2, "errorStatus": 503},
+    ]
+    either = [
+        {"errorRate": 0.2, "errorStatus": 500},
+        {"timeoutRate": 0.2, "timeoutSeconds": READ_TIMEOUT + 1},
+        {"dropRate": 0.2},
+    ]
+    next_kill = time.monotonic() + rng.uniform(5, 15)
+    while not stop.is_set():
+        for operation in sorted(WRITES):
+            fault = rng.choice(before_only + either)
+            after = fault in either and rng.random() < 0.5
+            world.sandbox.set_fault(operation, **fault, afterHandler=after)
+        # Reads (the read-backs, the refreshes and the resync): errors and dropped connections.
+        world.sandbox.set_fault("*", **rng.choice([*before_only, either[0], either[2]]), afterHandler=False)
+        if time.monotonic() >= next_kill:
+            victim = rng.choice(["worker-1", "worker-2"])
+            process = world.processes[victim]
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                log.append(f"{time.strftime('%H:%M:%S')} killed {victim}")
+            stop.wait(rng.uniform(0.5, 3))
+            world.start_worker(victim)
+            next_kill = time.monotonic() + rng.uniform(5, 20)
+        stop.wait(3)
+    world.sandbox.clear_faults()
+
+
+# --- the changes ------------------------------------------------------------------------------------------------
+
+
+def targets(world: World) -> dict[str, list]:
+    """What the soak changes, read from the portal's cache once (after the first resync)."""
+    _django(world)
+    from customers.models import Customer
+    from options.models import Option
+    from subscriptions.models import Subscription
+
+    customers = list(
+        Customer.objects.filter(removed_at=None, usage_status="ACTIVE").values_list(
+            "domain_id", "member_count"
+        )
+    )
+    # Renewals with a value of their own (a licence count, a quantity), so each change is found in the bodies
+    # the sandbox received: annual licence subscriptions, and the options that carry a quantity.
+    subscriptions = list(
+        Subscription.objects.filter(customer__removed_at=None, plan="ANNUAL_LICENSE", status="ACTIVE")
+        .exclude(renewal_type="")
+        .values_list("pk", "customer_id")
+    )
+    options = list(
+        Option.objects.filter(
+            customer__removed_at=None, trial=False, option_product_id__in=["SSTG2", "BCT"]
+        ).values_list("customer_id", "option_product_id")
+    )
+    return {"customers": customers, "subscriptions": subscriptions, "options": options}
+
+
+def _django(world: World) -> None:
+    """This process reads the portal's database too (its users, operations and cache), as the portal does."""
+    import django
+    from django.apps import apps
+
+    if apps.ready:
+        return
+    os.environ.update({k: v for k, v in world.env.items() if k in ("DATABASE_URL", "REDIS_URL")})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    django.setup()
+
+
+def one_change(number: int, portal: Portal, world_targets: dict, rng: random.Random) -> Sent:
+    double = rng.choices(["", "again", "together"], weights=[80, 10, 10])[0]
+    pick = rng.choices(["name", "maximum", "new", "renewal", "option"], weights=[30, 25, 5, 20, 20])[0]
+    if pick == "renewal" and not world_targets["subscriptions"]:
+        pick = "name"
+    if pick == "option" and not world_targets["options"]:
+        pick = "maximum"
+    if pick == "name":
+        domain_id, _members = rng.choice(world_targets["customers"])
+        sent = Sent(number, "patchCustomer", f"/partners/customers/{domain_id}", marker=f"Soak {number:05d}")
+        portal.change(sent, f"/customers/{domain_id}/edit/", {"company_name": sent.marker}, double=double)
+    elif pick == "maximum":
+        domain_id, members = rng.choice(world_targets["customers"])
+        maximum = (members or 0) + 1000 + number
+        sent = Sent(number, "patchUsageStatus", f"/partners/customers/{domain_id}/usage-status")
+        sent.marker = f'"maxMemberCount":{maximum}'
+        portal.change(
+            sent, f"/customers/{domain_id}/usage/", {"max_member_count": str(maximum)}, double=double
+        )
+    elif pick == "new":
+        domain = f"sk{number:05d}{uuid.uuid4().hex[:4]}.jp"  # a domain is at most 22 characters here
+        sent = Sent(number, "createCustomer", "/partners/customers", marker=domain)
+        new_customer(portal, sent, domain)
+    elif pick == "renewal":
+        subscription_id, domain_id = rng.choice(world_targets["subscriptions"])
+        path = f"/partners/customers/{domain_id}/subscriptions/{subscription_id}/renewal"
+        licences = 1000 + number
+        sent = Sent(number, "updateSubscriptionRenewal", path, marker=f'"licenseCount":{licences}')
+        values = {"type": "CHANGE", "product_id": "", "plan": "", "license_count": str(licences)}
+        portal.change(sent, f"/subscriptions/{subscription_id}/renewal/", values, double=double)
+    else:
+        domain_id, option_product_id = rng.choice(world_targets["options"])
+        path = f"/partners/customers/{domain_id}/option-products/{option_product_id}/renewal"
+        quantity = 2 + number % 997
+        sent = Sent(number, "updateOptionProductRenewal", path, marker=f'"quantity":{quantity}')
+        url = f"/options/customers/{domain_id}/{option_product_id}/renewal/"
+        portal.change(sent, url, {"type": "CHANGE", "quantity": str(quantity)}, double=double)
+    return sent
+
+
+def new_customer(portal: Portal, sent: Sent, domain: str) -> None:
+    """The two pages of adding a customer: check the domain, then the customer (queued: createCustomer)."""
+    s = portal.session
+    page = portal.get(s, "/customers/add/")
+    step1 = form_with(page.text, "domain")
+    if step1 is None:
+        sent.refused_by_form = f"no form on the page (HTTP {page.status_code}, {page.url})"
+        return
+    checked = portal.post(s, "/customers/add/", {**step1["fields"], "domain": domain})
+    sent.answers.append(checked.status_code)
+    if checked.status_code != 302:
+        sent.refused_by_form = _first_error(checked.text) or f"HTTP {checked.status_code}"
+        return
+    url = checked.headers["Location"]
+    form = form_with(portal.get(s, url).text, "idempotency_key")
+    sent.key = form["fields"]["idempotency_key"]
+    data = {
+        **form["fields"],
+        "company_name": f"ソーク {sent.number:05d}",
+        "phone_number": "03-1234-5678",
+        "admin_last_name": "検証",
+        "admin_id": "admin",
+        "admin_password": "Soak2026pass",
+        "admin_email": "soak@example.net",
+    }
+    portal.send(sent, url, data, double=rng_double(sent))
+
+
+def rng_double(sent: Sent) -> str:
+    return "again" if sent.number % 10 == 0 else ""
+
+
+# --- the comparison -----------------------------------------------------------------------------------------------
+
+
+def settle(world: World) -> dict[str, int]:
+    """Wait (at most five minutes) until no change is queued, running or unknown; then count the outcomes."""
+    from portal.core.models import Operation
+
+    open_states = ["queued", "running", "unknown"]
+    deadline = time.monotonic() + SETTLE_LIMIT
+    while time.monotonic() < deadline and Operation.objects.filter(status__in=open_states).exists():
+        time.sleep(5)
+    return dict(collections.Counter(Operation.objects.values_list("status", flat=True)))
+
+
+def applied_by_sandbox(world: World) -> list[dict]:
+    """Every write the sandbox handled (answered 2xx, or whose fault came after the handler)."""
+    out = []
+    for operation_id in sorted(WRITES):
+        for r in world.sandbox.requests(operation_id=operation_id, limit=5000):
+            fault = r.get("fault") or ""
+            if (200 <= r["status"] < 300 and not fault) or fault.endswith(" after"):
+                out.append(r)
+    return out
+
+
+def _handled_at(r: dict) -> float:
+    """When the sandbox's handler ran: the log is written when the answer goes out, which for a request held
+    after its handler (a timeout) is seconds later."""
+    import datetime as dt
+
+    answered = dt.datetime.fromisoformat(r["at"].replace("Z", "+00:00")).timestamp()
+    held = r["durationMs"] / 1000 if r.get("fault", "").startswith("timeout") else 0
+    return answered - held
+
+
+def compare(world: World, sent: list[Sent]) -> dict[str, int]:
+    """What the sandbox applied against what the portal says of each change.
+
+    Per target (an operation on one path), the writes the sandbox handled must equal the changes the portal
+    reports applied: more are duplicates, fewer are lost. A change with a value of its own (a company name, a
+    maximum) is also found in the bodies the sandbox received, which catches a change reported "not applied"
+    that was applied after all."""
+    from portal.core.models import Operation
+
+    # The engine keys an operation by "<operationId>:<domainId>:<the form's key>".
+    operations = {o.idempotency_key.rsplit(":", 1)[-1]: o for o in Operation.objects.all()}
+    applied = applied_by_sandbox(world)
+    observed = collections.Counter((r["operationId"], r["path"].removeprefix("/v1.0")) for r in applied)
+    expected: collections.Counter[tuple[str, str]] = collections.Counter()
+    figures: collections.Counter[str] = collections.Counter()
+    reported_not: collections.Counter[tuple[str, str]] = collections.Counter()
+    for s in sent:
+        if s.refused_by_form:
+            figures["refused by the form"] += 1
+            continue
+        operation = operations.get(s.key)
+        if operation is None:
+            figures["lost"] += 1  # the form was sent and the portal kept no trace of it
+            continue
+        target = (s.operation_id, s.path)
+        if operation.status == "succeeded":
+            expected[target] += 1
+        mine = [
+            r
+            for r in applied
+            if r["operationId"] == s.operation_id and s.marker and s.marker in r["requestBody"]
+        ]
+        if operation.status == "failed" and mine:
+            # Applied, yet reported "not applied". When a later change to the same target was applied before
+            # the read-back came, the read-back saw the later value: the change was overwritten, not lost.
+            later = any(
+                _handled_at(r) > _handled_at(mine[-1])
+                and (r["operationId"], r["path"].removeprefix("/v1.0")) == target
+                for r in applied
+            )
+            figures["overwritten before its read-back" if later else "applied but reported not applied"] += 1
+            reported_not[target] += 1
+    still_open: collections.Counter[tuple[str, str]] = collections.Counter(
+        (s.operation_id, s.path)
+        for s in sent
+        if (o := operations.get(s.key)) is not None and o.status not in ("succeeded", "failed")
+    )
+    findings = []
+    for target in set(observed) | set(expected):
+        # A change still open may or may not have been applied: it is counted as unknown, not as a duplicate.
+        difference = observed[target] - expected[target]
+        if difference > 0:
+            figures["duplicates"] += max(0, difference - still_open[target] - reported_not[target])
+        else:
+            figures["lost"] += -difference
+        if difference:
+            findings.append(
+                {
+                    "target": target,
+                    "applied by the sandbox": observed[target],
+                    "reported applied": expected[target],
+                    "changes": [
+                        {"number": s.number, "status": getattr(operations.get(s.key), "status", None)}
+                        for s in sent
+                        if (s.operation_id, s.path) == target
+                    ],
+                    "sandbox": [
+                        {k: r[k] for k in ("id", "at", "status", "fault", "requestBody")}
+                        for r in applied
+                        if (r["operationId"], r["path"].removeprefix("/v1.0")) == target
+                    ],
+                }
+            )
+    for o in Operation.objects.exclude(status__in=["succeeded", "failed"]):
+        findings.append({"open operation": o.kind, "status": o.status, "error": o.error, "at": o.created_at})
+    (world.workdir / "findings.json").write_text(
+        json.dumps(findings, indent=2, ensure_ascii=False, default=str)
+    )
+    reported = sum(expected.values())
+    figures["applied exactly once"] = max(0, reported - figures["lost"])
+    figures["cache mismatches"] = cache_mismatches(world)
+    return dict(figures)
+
+
+def cache_mismatches(world: World) -> int:
+    """Customers whose company name or maximum users differ between the portal's cache and the sandbox, after
+    the portal's own refreshes have run (no resync of the soak's own)."""
+    from customers.models import Customer
+
+    api = world.sandbox.client("partner.read", validate=False)
+    mismatches = 0
+    for customer in Customer.objects.filter(removed_at=None):
+        remote = api.get(f"/partners/customers/{customer.domain_id}")
+        if remote.status_code == 404:
+            mismatches += 1
+            continue
+        usage = api.get(f"/partners/customers/{customer.domain_id}/usage-status").json()
+        if (
+            remote.json().get("companyName") != customer.company_name
+            or usage.get("maxMemberCount") != customer.max_member_count
+        ):
+            mismatches += 1
+    return mismatches
+
+
+# --- main -------------------------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--changes", type=int, default=int(os.environ.get("SOAK_CHANGES") or 1000))
+    parser.add_argument("--customers", type=int, default=60)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=int(os.environ.get("SOAK_SEED") or 2026))
+    parser.add_argument(
+        "--minutes", type=float, default=30, help="stop sending after this long, whatever the count"
+    )
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    workdir = REPO / "var" / "soak" / time.strftime("%Y%m%d-%H%M%S")
+    world = World(customers=args.customers, users=args.threads, workdir=workdir)
+    started = time.monotonic()
+    try:
+        portal = Portal(world.base, world.users)
+        world_targets = targets(world)
+        stop = threading.Event()
+        kills: list[str] = []
+        chaos_thread = threading.Thread(target=chaos, args=(world, stop, random.Random(args.seed + 1), kills))
+        chaos_thread.start()
+        world.run("resync-enqueue", [PY, "manage.py", "resync", "--enqueue"])
+        print(
+            f"Sending {args.changes} changes through the portal's forms, with faults and worker kills…",
+            flush=True,
+        )
+        sent: list[Sent] = []
+        deadline = started + args.minutes * 60
+        with ThreadPoolExecutor(args.threads) as pool:
+            futures = []
+            for n in range(args.changes):
+                seed = rng.random()
+                futures.append(pool.submit(one_change, n, portal, world_targets, random.Random(seed)))
+            for i, future in enumerate(futures, 1):
+                try:
+                    sent.append(future.result())
+                except Exception as exc:  # one change gone wrong must not end the soak: say it and go on
+                    print(f"  change {i}: {type(exc).__name__}: {exc}", flush=True)
+                if i % 100 == 0:
+                    print(f"  {i}/{args.changes} sent", flush=True)
+                if time.monotonic() > deadline:
+                    for f in futures:
+                        f.cancel()
+                    print("  time is up: the changes not yet sent are dropped", flush=True)
+                    break
+        stop.set()
+        chaos_thread.join()
+        print(
+            f"Sent in {time.monotonic() - started:.0f} s; workers killed {len(kills)} times. Settling…",
+            flush=True,
+        )
+        states = settle(world)
+        figures = compare(world, sent)
+        fivexx = sum(n for status, n in portal.statuses.items() if status >= 500)
+        print()
+        print(f"  changes sent:                {len(sent)} ({sum(1 for s in sent if s.double)} sent twice)")
+        kinds = collections.Counter(s.operation_id for s in sent)
+        refused = collections.Counter(s.operation_id for s in sent if s.refused_by_form)
+        print(
+            "  changes by kind:             "
+            + ", ".join(f"{k} {n} ({refused[k]} refused by the form)" for k, n in sorted(kinds.items()))
+        )
+        for reason, n in collections.Counter(
+            s.refused_by_form for s in sent if s.refused_by_form
+        ).most_common(3):
+            print(f"    refused by the form {n}×: {reason[:120]}")
+        print(f"  operations by outcome:       {json.dumps(states, sort_keys=True)}")
+        print(f"  refused by the form:         {figures.get('refused by the form', 0)}")
+        print(f"  applied exactly once:        {figures.get('applied exactly once', 0)}")
+        print(f"  duplicates:                  {figures.get('duplicates', 0)}")
+        print(f"  lost:                        {figures.get('lost', 0)}")
+        print(f"  applied, reported not:       {figures.get('applied but reported not applied', 0)}")
+        print(
+            "  overwritten before read-back: "
+            f"{figures.get('overwritten before its read-back', 0)} (applied, then changed again by a later change "
+            "to the same item before the read-back; reported not applied)"
+        )
+        print(
+            f"  still unknown after {SETTLE_LIMIT // 60} min:  {states.get('unknown', 0) + states.get('running', 0) + states.get('queued', 0)}"
+        )
+        print(f"  5xx answered by the portal:  {fivexx}")
+        print(f"  cache mismatches:            {figures.get('cache mismatches', 0)}")
+        print(f"  logs:                        {workdir.relative_to(REPO)}")
+        bad = (
+            figures.get("duplicates", 0)
+            + figures.get("lost", 0)
+            + figures.get("applied but reported not applied", 0)
+            + states.get("unknown", 0)
+            + states.get("running", 0)
+            + states.get("queued", 0)
+            + fivexx
+            + figures.get("cache mismatches", 0)
+        )
+        if figures.get("refused by the form", 0) > len(sent) // 2:
+            print(
+                "  more than half the changes never reached a confirmation: the soak tested nothing; see logs"
+            )
+            return 1
+        return 0 if bad == 0 else 1
+    finally:
+        world.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,224 @@
+"""Subscriptions' sections of the home page's worklist (portal/core/worklist.py): renewal decisions, trials
+ending or in their grace period, and licence plans with many unused licences. Each reads the cache in two
+queries (the count, then the first items)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import DateTimeField, F, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from portal.core.access import Perm
+from portal.core.vocabulary import (
+    LICENSE_PLANS,
+    PAID_PLANS,
+    Plan,
+    Product,
+    RenewalType,
+    ReservationType,
+    label,
+)
+from portal.core.worklist import DECISION_DAYS, WorkContext, WorkItem, WorkList, WorkSection
+from schedule.sources import url_pattern
+from subscriptions.models import Subscription
+from subscriptions.rules import TRIAL_GRACE_DAYS
+
+#: A licence plan with at least this many licences more than the customer has members is on the worklist.
+UNUSED_LICENCES_MIN = 10
+
+_ROW = ("subscription_id", "customer_id", "customer__company_name", "product_id", "plan", "plan_end_date")
+
+
+def _live():
+    """Subscriptions of customers still in the API, written COALESCE(removed_at, NULL) IS NULL so that SQLite
+    starts from the subscriptions' own index (the end date), not from every live customer (as
+    subscriptions/schedule.py does; measured with bench.home)."""
+    removed = Coalesce("customer__removed_at", Value(None, DateTimeField()))
+    return Subscription.objects.alias(customer_removed_at=removed).filter(customer_removed_at=None)
+
+
+def _what(product: str, plan: str) -> str:
+    """The subscription in words: product and plan (a trial product's name already says Trial)."""
+    if plan == Plan.TRIAL:
+        return str(label(Product, product))
+    return f"{label(Product, product)} {label(Plan, plan)}"
+
+
+def renewal_decisions(ctx: WorkContext) -> WorkList:
+    """Paid subscriptions whose term ends within DECISION_DAYS: the renewal settings can be changed until the
+    term's last day (subscriptions/schedule.py), so an ended term is not listed."""
+    qs = _live().filter(
+        plan_end_date__gte=ctx.today, plan_end_date__lte=ctx.today + dt.timedelta(days=DECISION_DAYS)
+    )
+    qs = (
+        qs.filter(plan__in=PAID_PLANS)
+        .exclude(renewal_type="")
+        .order_by("plan_end_date", "customer__sort_name", "subscription_id")
+    )
+    read, change = url_pattern("subscriptions:detail"), url_pattern("subscriptions:renewal")
+    settings = {k: str(v) for k, v in RenewalType.choices}
+    rows, count = ctx.first_and_count(qs, *_ROW, "renewal_type")
+    items = [
+        WorkItem(
+            customer=company,
+            text=gettext("%(subscription)s: %(renewal)s")
+            % {"subscription": _what(product, plan), "renewal": settings.get(renewal, renewal)},
+            url=read.format(sub_id),
+            change_url=change.format(sub_id),
+            day=end,
+            uid=f"renewal-decision-{sub_id}-{end:%Y%m%d}",
+        )
+        for sub_id, domain_id, company, product, plan, end, renewal in rows
+    ]
+    return WorkList(count, items)
+
+
+def _trials():
+    # A trial whose paid start is already scheduled has been decided.
+    return (
+        _live()
+        .filter(plan=Plan.TRIAL)
+        .exclude(reservation__type=ReservationType.START_PAID_SERVICE)
+        .order_by("plan_end_date", "customer__sort_name", "subscription_id")
+    )
+
+
+def _trial_items(ctx: WorkContext, qs, *, grace: bool) -> WorkList:
+    read, change = url_pattern("subscriptions:detail"), url_pattern("subscriptions:convert")
+    items = []
+    rows, count = ctx.first_and_count(qs, *_ROW)
+    for sub_id, _domain_id, company, product, plan, end in rows:
+        if grace:
+            last = end + dt.timedelta(days=TRIAL_GRACE_DAYS)
+            text = gettext("%(subscription)s ended on %(end)s; paid service can start until %(last)s") % {
+                "subscription": _what(product, plan),
+                "end": end.isoformat(),
+                "last": last.isoformat(),
+            }
+        else:
+            last = end
+            days = (end - ctx.today).days
+            text = ngettext(
+                "%(subscription)s ends in %(n)s day", "%(subscription)s ends in %(n)s days", days
+            ) % {"subscription": _what(product, plan), "n": days}
+            if days == 0:
+                text = gettext("%(subscription)s ends today") % {"subscription": _what(product, plan)}
+        items.append(
+            WorkItem(
+                customer=company,
+                text=text,
+                url=read.format(sub_id),
+                change_url=change.format(sub_id),
+                day=last,
+                uid=f"trial-{sub_id}-{last:%Y%m%d}",
+            )
+        )
+    return WorkList(count, items)
+
+
+def trials_ending(ctx: WorkContext) -> WorkList:
+    """Trials whose end date is within DECISION_DAYS (today included), not yet converted."""
+    qs = _trials().filter(
+        plan_end_date__gte=ctx.today, plan_end_date__lte=ctx.today + dt.timedelta(days=DECISION_DAYS)
+    )
+    return _trial_items(ctx, qs, grace=False)
+
+
+def trials_in_grace(ctx: WorkContext) -> WorkList:
+    """Trials that ended and are in their grace period (paid service can still start), last day first."""
+    qs = _trials().filter(
+        plan_end_date__lt=ctx.today, plan_end_date__gte=ctx.today - dt.timedelta(days=TRIAL_GRACE_DAYS)
+    )
+    return _trial_items(ctx, qs, grace=True)
+
+
+def unused_licences(ctx: WorkContext) -> WorkList:
+    """Licence plans with at least UNUSED_LICENCES_MIN licences more than the customer's members, the most
+    unused first (licences - members)."""
+    # Every licence plan is read (the difference has no index): plain removed_at IS NULL lets SQLite start
+    # from the plan index (measured with bench.home), unlike the date-range sections.
+    qs = (
+        Subscription.objects.filter(customer__removed_at=None)
+        .filter(plan__in=LICENSE_PLANS, license_count__isnull=False, customer__member_count__isnull=False)
+        .annotate(unused=F("license_count") - F("customer__member_count"))
+        .filter(unused__gte=UNUSED_LICENCES_MIN)
+        .order_by("-unused", "customer__sort_name", "subscription_id")
+    )
+    read, change = url_pattern("subscriptions:detail"), url_pattern("subscriptions:renewal")
+    items = []
+    rows, count = ctx.first_and_count(
+        qs,
+        "subscription_id",
+        "customer__company_name",
+        "product_id",
+        "plan",
+        "license_count",
+        "customer__member_count",
+        "unused",
+    )
+    for sub_id, company, product, plan, licences, members, unused in rows:
+        items.append(
+            WorkItem(
+                customer=company,
+                text=gettext("%(subscription)s: %(members)s members of %(licences)s licences")
+                % {"subscription": _what(product, plan), "members": members, "licences": licences},
+                url=read.format(sub_id),
+                change_url=change.format(sub_id),
+                figure=ngettext("%(n)s unused", "%(n)s unused", unused) % {"n": unused},
+                uid=f"unused-{sub_id}",
+            )
+        )
+    return WorkList(count, items)
+
+
+SECTIONS = [
+    WorkSection(
+        key="renewal-decisions",
+        title=_("Renewal decisions"),
+        help=_("Paid terms ending within 14 days: the renewal can be changed until the term's last day."),
+        read=renewal_decisions,
+        change_perm=Perm.CHANGE_SUBSCRIPTIONS,
+        perm=Perm.VIEW_SUBSCRIPTIONS,
+        day_label=_("Decide by"),
+        action=_("Change the renewal"),
+        decision=True,
+        order=10,
+    ),
+    WorkSection(
+        key="trials-ending",
+        title=_("Trials ending"),
+        help=_("Trials ending within 14 days, not yet converted to paid."),
+        read=trials_ending,
+        change_perm=Perm.CHANGE_SUBSCRIPTIONS,
+        perm=Perm.VIEW_SUBSCRIPTIONS,
+        day_label=_("Ends on"),
+        action=_("Convert to paid"),
+        decision=True,
+        order=20,
+    ),
+    WorkSection(
+        key="trials-grace",
+        title=_("Trials in their grace period"),
+        help=_("Trials that ended: paid service can still start until the end of the grace period."),
+        read=trials_in_grace,
+        change_perm=Perm.CHANGE_SUBSCRIPTIONS,
+        perm=Perm.VIEW_SUBSCRIPTIONS,
+        day_label=_("Decide by"),
+        action=_("Convert to paid"),
+        decision=True,
+        order=25,
+    ),
+    WorkSection(
+        key="unused-licences",
+        title=_("Unused licences"),
+        help=_("Licence plans with 10 or more licences than members, the most unused first."),
+        read=unused_licences,
+        change_perm=Perm.CHANGE_SUBSCRIPTIONS,
+        perm=Perm.VIEW_SUBSCRIPTIONS,
+        action=_("Change the renewal"),
+        order=60,
+    ),
+]

@@ -1,0 +1,39 @@
+"""Fixtures of the billing tests: the portal pointed at the session sandbox (real HTTP, no mocks); the clock is
+the sandbox's own, and the portal's business date is pinned to it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from billing import rules
+from sandbox.testing import start_sandbox
+from tests.fixtures.portal_api import pin_business_today
+
+
+@pytest.fixture(scope="package")
+def own_sandbox():
+    """A sandbox that bills more customers than one page of listInvoiceDetails holds (20)."""
+    server = start_sandbox(seed_customers=60, seed=12)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def billing_sandbox(own_sandbox, portal_api, monkeypatch):
+    from portal.core.sync import engine
+
+    monkeypatch.setattr(engine, "RETRY_BACKOFF_SECONDS", (0.05, 0.1, 0.2))
+    own_sandbox.configure(resetRateLimits=True)
+    portal_api(own_sandbox)
+    today = dt.date.fromisoformat(own_sandbox.clock()["today"])
+    pin_business_today(monkeypatch, today)
+    return own_sandbox
+
+
+@pytest.fixture
+def closed_month(billing_sandbox) -> dict[str, int]:
+    today = dt.date.fromisoformat(billing_sandbox.clock()["today"])
+    year, month = rules.last_closed_month(today)
+    return {"year": year, "month": month}

@@ -1,0 +1,102 @@
+"""Role x URL matrix of the billing pages. Expected roles from issue 12: Finance and Admins see everything in
+billing and do what billing lets them do (fetch a month, run the check, explain a finding, edit the price book);
+Account managers read; Support sees nothing of billing."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from billing.models import Finding, PriceEntry
+from portal.core.access import Role
+from portal.core.models import AuditEntry, SyncRun
+
+AM, SUP, FIN, ADM = Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE, Role.ADMIN
+READ = {AM, FIN, ADM}
+WRITE = {FIN, ADM}
+M = {"year": 2026, "month": 10}
+
+# (url name, kwargs, method, roles allowed)
+MATRIX = [
+    ("billing:invoices", {}, "get", READ),
+    ("billing:fetch", {}, "post", WRITE),
+    ("billing:details", M, "get", READ),
+    ("billing:details_export", M, "get", READ),
+    ("billing:statement_export", M, "get", READ),
+    ("billing:accounting_export", M, "get", READ),
+    ("billing:findings", M, "get", READ),
+    ("billing:check", M, "post", WRITE),
+    ("billing:explain", "finding", "get", WRITE),
+    ("billing:explain", "finding", "post", WRITE),
+    ("billing:prices", {}, "get", READ),
+    ("billing:price_add", {}, "post", WRITE),
+]
+IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
+
+
+@pytest.fixture
+def finding(db):
+    return Finding.objects.create(
+        year=2026, month=10, domain_id=10000001, kind="licences", subject="1", checked_at=timezone.now()
+    )
+
+
+def _kwargs(kwargs, finding):
+    return {"pk": finding.pk} if kwargs == "finding" else kwargs
+
+
+@pytest.mark.parametrize(("name", "kwargs", "method", "allowed"), MATRIX, ids=IDS)
+def test_anonymous_is_sent_to_login(client, finding, name, kwargs, method, allowed):
+    response = getattr(client, method)(reverse(name, kwargs=_kwargs(kwargs, finding)))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+CASES = [(n, k, m, role, role in allowed) for n, k, m, allowed in MATRIX for role in Role]
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "method", "role", "ok"), CASES, ids=[f"{c[2]}-{c[0]}-{c[3].value}" for c in CASES]
+)
+def test_role_access(client_as, finding, name, kwargs, method, role, ok):
+    data = {
+        "billing:fetch": {"year": 2026, "month": 10},
+        "billing:price_add": {
+            "item_id": "STD",
+            "plan": "MONTHLY",
+            "cost": "450",
+            "price": "600",
+            "effective_from": "2026-10-01",
+        },
+        "billing:explain": {"note": "Agreed with the vendor"},
+    }.get(name, {})
+    response = getattr(client_as(role), method)(reverse(name, kwargs=_kwargs(kwargs, finding)), data)
+    if not ok:
+        assert response.status_code == 403
+        assert (
+            not PriceEntry.objects.exists()
+            and not SyncRun.objects.exists()
+            and not AuditEntry.objects.exists()
+        )
+        return
+    # Reads answer 200; the writes allowed lead back to their page.
+    assert response.status_code == (200 if method == "get" else 302), response.status_code
+
+
+def test_account_managers_see_no_write_buttons(client_as, finding):
+    body = client_as(AM).get(reverse("billing:invoices")).content.decode()
+    assert 'data-testid="fetch-month"' not in body
+    body = client_as(AM).get(reverse("billing:findings", kwargs=M)).content.decode()
+    assert reverse("billing:explain", kwargs={"pk": finding.pk}) not in body
+    body = client_as(FIN).get(reverse("billing:findings", kwargs=M)).content.decode()
+    assert reverse("billing:explain", kwargs={"pk": finding.pk}) in body
+
+
+def test_a_price_added_by_finance_takes_effect_from_its_date(client_as, db):
+    client_as(FIN).post(
+        reverse("billing:price_add"),
+        {"item_id": "std", "plan": "", "cost": "450", "price": "600", "effective_from": "2026-11-01"},
+    )
+    entry = PriceEntry.objects.get()
+    assert (entry.item_id, entry.plan, entry.effective_from) == ("STD", "", dt.date(2026, 11, 1))

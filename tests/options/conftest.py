@@ -1,0 +1,42 @@
+"""Fixtures of the options tests: the portal pointed at a sandbox of their own (real HTTP, no mocks), its
+business date pinned to the sandbox's and the cache filled from it."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.core import sync
+from portal.core.access import Role
+from sandbox.testing import start_sandbox
+from tests.fixtures.portal_api import pin_business_today
+
+
+@pytest.fixture(scope="module")
+def own_sandbox():
+    """40 seeded customers give options of every kind (Trial and paid, with and without quantity, orders)."""
+    server = start_sandbox(seed_customers=40, seed=21)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def portal_on_sandbox(own_sandbox, portal_api, monkeypatch):
+    from portal.core.sync import engine
+
+    monkeypatch.setattr(engine, "RETRY_BACKOFF_SECONDS", (0.05, 0.1, 0.2))
+    return portal_api(own_sandbox)
+
+
+@pytest.fixture
+def today(portal_on_sandbox, monkeypatch):
+    day = portal_on_sandbox.today()
+    pin_business_today(monkeypatch, day)
+    portal_on_sandbox.clear_faults()
+    portal_on_sandbox.configure(resetRateLimits=True)
+    sync.resync_full()
+    return day
+
+
+@pytest.fixture
+def manager(client_as):
+    return client_as(Role.ACCOUNT_MANAGER)

@@ -1,0 +1,144 @@
+"""The options pages that read: the global list (filters, sort, htmx partial, CSV of the filtered list, a
+constant query count), the customer-page section, the catalogue and the usage chart, in both languages."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from portal.core.access import Role
+from tests.customers.factories import make_customer
+from tests.options.factories import make_option, make_order, make_usage
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rows():
+    alpha = make_customer(company_name="Alpha Storage K.K.")
+    beta = make_customer(company_name="Beta Trial K.K.")
+    make_option(
+        alpha, sub_option_id="SSTG203", quantity=2, renewal_type="CHANGE", renewal_sub_option_id="SSTG201"
+    )
+    make_option(alpha, option_product_id="ACV2", sub_option_id="ACV201", quantity=None)
+    make_option(
+        beta,
+        option_product_id="DRV",
+        sub_option_id="DRV00",
+        quantity=None,
+        plan="TRIAL",
+        trial=True,
+        renewal_type="",
+    )
+    make_order(alpha)
+    return {"alpha": alpha, "beta": beta}
+
+
+def _shown(page: str) -> list[str]:
+    """The options the page lists, in order, as "<company> <option>"."""
+    import re
+
+    return re.findall(r'data-option="\d+-(\w+)" data-company="([^"]+)"', page)
+
+
+def test_filters_sort_and_csv_of_exactly_the_filtered_list(client_as, rows):
+    client = client_as(Role.FINANCE)
+    get = lambda **q: _shown(client.get(reverse("options:list"), q).content.decode())  # noqa: E731
+    assert get(option="SSTG2") == [("SSTG2", "Alpha Storage K.K.")]
+    assert get(trial="trial") == [("DRV", "Beta Trial K.K.")]
+    assert get(renewal_type="none") == [("DRV", "Beta Trial K.K.")]
+    assert get(sub_option="ACV201") == [("ACV2", "Alpha Storage K.K.")]
+    assert [c for _o, c in get(sort="-customer")][0] == "Beta Trial K.K."
+    assert get(end_to="2026-01-01") == []
+
+    answer = client.get(reverse("options:export"), {"q": "alpha", "sort": "option"})
+    table = list(csv.reader(io.StringIO(b"".join(answer.streaming_content).decode("utf-8-sig"))))
+    assert [r[3] for r in table[1:]] == ["ACV2", "SSTG2"]
+
+
+def test_htmx_gets_the_results_partial(client_as, rows):
+    body = client_as(Role.SUPPORT).get(
+        reverse("options:list"), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"
+    )
+    text = body.content.decode()
+    assert text.lstrip().startswith('<div id="results"') and "<html" not in text
+
+
+def test_list_query_count_does_not_grow_with_the_rows(client_as, rows):
+    client = client_as(Role.SUPPORT)
+    client.get(reverse("options:list"))
+    counts = []
+    for n in (0, 40):
+        for i in range(n):
+            make_option(make_customer(company_name=f"Row {i:03}"))
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("options:list"), {"per_page": 100}).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+
+
+def test_customer_section_names_each_option_in_words_with_its_order(client_as, rows):
+    page = (
+        client_as(Role.SUPPORT)
+        .get(reverse("customers:detail", args=[rows["alpha"].domain_id]))
+        .content.decode()
+    )
+    assert 'data-testid="customer-options"' in page
+    assert "Shared Storage 10 TB" in page and "Archive (Talk)" in page
+    assert "Change the quantity" in page and "2026-12-01" in page  # the scheduled order beside its option
+
+
+def test_catalogue_in_english_and_japanese(client_as):
+    client = client_as(Role.FINANCE)
+    page = client.get(reverse("options:catalogue")).content.decode()
+    assert "Shared Storage 500 TB" in page and "Can be upgraded now to a larger sub option." in page
+    client.post(reverse("set_language"), {"language": "ja", "next": "/"})
+    ja = client.get(reverse("options:catalogue")).content.decode()
+    assert "共有ストレージ 500 TB" in ja and "オプション一覧表" in ja
+
+
+def test_usage_month_is_an_svg_chart_with_its_table(client_as, rows):
+    alpha = rows["alpha"]
+    for day in (1, 2, 3):
+        make_usage(alpha, dt.date(2026, 10, day), usage_count=day * 2)
+    page = client_as(Role.SUPPORT).get(reverse("options:usage", args=[alpha.domain_id]), {"month": "2026-10"})
+    text = page.content.decode()
+    assert "<svg" in text and "<polyline" in text and "2026-10-03" in text
+    # A month that is not one falls back to this month, which has no usage cached.
+    bogus = client_as(Role.SUPPORT).get(reverse("options:usage", args=[alpha.domain_id]), {"month": "bogus"})
+    assert bogus.status_code == 200 and "No option usage is cached" in bogus.content.decode()
+
+
+def test_option_orders_are_on_the_agenda_with_a_link_to_their_form(client_as, rows):
+    alpha = rows["alpha"]
+    page = client_as(Role.ACCOUNT_MANAGER).get(
+        reverse("schedule:agenda"), {"date_from": "2026-12-01", "date_to": "2026-12-01"}
+    )
+    assert reverse("options:order", args=[alpha.domain_id, "SSTG2"]) in page.content.decode()
+
+
+def test_subscription_confirmations_name_the_options_they_affect(client_as, rows):
+    from portal.core.changes.forms import new_key
+    from tests.subscriptions.factories import make_subscription
+
+    alpha = rows["alpha"]
+    make_option(alpha, option_product_id="DRV", sub_option_id="DRV01", quantity=None)
+    sub = make_subscription(alpha, product_id="STD", plan="ANNUAL_LICENSE")
+    manager = client_as(Role.ACCOUNT_MANAGER)
+    cancel = manager.post(reverse("subscriptions:cancel", args=[sub.pk]), {"idempotency_key": new_key()})
+    text = cancel.content.decode()
+    assert "Options cancelled with it: Archive (Talk), Drive (for STD), Shared Storage 10 TB × 2." in text
+    upgrade = manager.post(reverse("subscriptions:upgrade", args=[sub.pk]), {"idempotency_key": new_key()})
+    assert "Options cancelled by the upgrade: Drive (for STD)." in upgrade.content.decode()
+
+    manager.post(reverse("set_language"), {"language": "ja", "next": "/"})
+    ja = manager.post(reverse("subscriptions:cancel", args=[sub.pk]), {"idempotency_key": new_key()})
+    assert (
+        "同時に解約されるオプション：アーカイブ（トーク）、ドライブ（スタンダード用）" in ja.content.decode()
+    )
