@@ -32,6 +32,7 @@ from customers.models import Customer
 from options.models import Option, OptionUsage
 from partner_api.models import wire_text
 from portal.core.models import AuditEntry
+from portal.core.services import audit_record
 from subscriptions.models import Subscription
 
 #: Usage snapshots older than this many days are dropped when a customer's usage is stored.
@@ -544,19 +545,18 @@ def finding_explain(*, user, finding_id: int, note: str) -> Finding:
         finding.explained, finding.note = True, note
         finding.explained_by, finding.explained_at = user, timezone.now()
         finding.save(update_fields=["explained", "note", "explained_by", "explained_at"])
-        AuditEntry.objects.create(
+        audit_record(
             actor=user,
-            actor_name=getattr(user, "username", ""),
             domain_id=finding.domain_id or None,
             operation_id="billing.explainFinding",
-            request_summary={
+            sent={
                 "month": f"{finding.year}-{finding.month:02d}",
                 "kind": finding.kind,
                 "subject": finding.subject,
                 "note": note,
             },
             outcome=AuditEntry.Outcome.SUCCEEDED,
-            reason=note[:500],
+            reason=note,
         )
     return finding
 

@@ -37,12 +37,13 @@ from partner_api.errors import (
 )
 from partner_api.operations import OPERATIONS, Operation
 from partner_api.ratelimit import MemoryRateLimiter, NoRateLimiter, RateLimiter, RedisRateLimiter
-from partner_api.transport import Exchange, requests_sent
+from partner_api.transport import CallTally, Exchange, call_tally, call_tally_start, requests_sent
 
 __all__ = [
     "OPERATIONS",
     "UNSET",
     "AuthenticationError",
+    "CallTally",
     "ConfigurationError",
     "Exchange",
     "ForbiddenError",
@@ -70,6 +71,8 @@ __all__ = [
     "TransportError",
     "Unset",
     "UserAccountAuth",
+    "call_tally",
+    "call_tally_start",
     "constants",
     "requests_sent",
     "models",

@@ -304,7 +304,7 @@ class TokenProvider(ABC):
                 operation_id=TOKEN_OPERATION,
             ) from exc
         finally:
-            logger.info(
+            logger.debug(
                 "partner_api token grant=%s status=%s duration_ms=%.1f",
                 grant,
                 status,

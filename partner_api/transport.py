@@ -50,6 +50,29 @@ M = TypeVar("M", bound=pydantic.BaseModel)
 
 _sent: ContextVar[list[str] | None] = ContextVar("partner_api_sent", default=None)
 _exchanges: ContextVar[list[Exchange] | None] = ContextVar("partner_api_exchanges", default=None)
+_tally: ContextVar[CallTally | None] = ContextVar("partner_api_tally", default=None)
+
+
+@dataclass
+class CallTally:
+    """The calls of one request or task, for its one summary line: attempts sent, those that failed (an error
+    status or no answer), and the time spent waiting for answers."""
+
+    calls: int = 0
+    failed: int = 0
+    ms: float = 0.0
+
+
+def call_tally_start() -> CallTally:
+    """Count from now on the calls of this thread or task (a new request or task starts a new count)."""
+    tally = CallTally()
+    _tally.set(tally)
+    return tally
+
+
+def call_tally() -> CallTally | None:
+    """The count started by `call_tally_start()` in this thread or task, if any."""
+    return _tally.get()
 
 
 @dataclass
@@ -248,7 +271,13 @@ class Transport:
         self, operation: Operation, status: int | str, started: float, attempt: int, **extra: Any
     ) -> None:
         duration_ms = (time.perf_counter() - started) * 1000
-        logger.info(
+        tally = _tally.get()
+        if tally is not None:
+            tally.calls += 1
+            tally.failed += not isinstance(status, int) or status >= 400
+            tally.ms += duration_ms
+        # Each call at DEBUG; the request's or task's line gives the count at INFO (portal/logs.py).
+        logger.debug(
             "partner_api call %s %s status=%s duration_ms=%.1f attempt=%d",
             operation.operation_id,
             operation.method,

@@ -3,12 +3,24 @@
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Workers log like the web (portal/logs.py): Django's LOGGING, not Celery's own, and one line per task carrying
+# the request id of the request that queued it.
+app.steps["worker"].add(DjangoStructLogInitStep)
+
+
+@setup_logging.connect
+def _django_logging(**kwargs: object) -> None:
+    from portal.logs import celery_setup_logging
+
+    celery_setup_logging(**kwargs)
 
 
 @app.on_configure.connect

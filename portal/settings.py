@@ -5,6 +5,7 @@ secrets and Partner API credentials stop start-up with one message naming each o
 """
 
 import datetime as dt
+import logging
 import os
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from portal import logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -52,6 +55,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_structlog",
     "portal.core",
     "customers",
     "schedule",
@@ -61,6 +65,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every answer, a refusal by a later middleware included, gets its request id and its log line.
+    "django_structlog.middlewares.RequestMiddleware",
+    "portal.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -334,15 +341,15 @@ if not DEBUG:
             "DEBUG is false, so these settings are required but missing: " + ", ".join(_missing)
         )
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # django-axes logs every failed sign-in at INFO; they are recorded for the Sign-ins page instead.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
-}
+# Logs (portal/logs.py): one structured line per request and per task, with the request id that follows a change
+# into its task and audit entry. LOG_FORMAT: json (the default with DEBUG=false) or console (readable).
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOG_FORMAT = env.str("LOG_FORMAT", default="") or ("console" if DEBUG else "json")
+LOGGING = logs.configure(json=LOG_FORMAT == "json", level=LOG_LEVEL)
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # a client's address is personal data; sign-ins keep theirs
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG  # one line per request at INFO: when it finished
+DJANGO_STRUCTLOG_CELERY_TASK_START_LOG_LEVEL = logging.DEBUG  # one line per task at INFO: when it ended
 
 # Tests share their SQLite database with worker and server processes, so it lives in a file.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -36,3 +36,4 @@ urlpatterns = [
 handler400 = "portal.core.views.error_400"
 handler403 = "portal.core.views.error_403"
 handler404 = "portal.core.views.error_404"
+handler500 = "portal.core.views.error_500"

@@ -161,14 +161,16 @@ def main() -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     (REPO / "var").mkdir(exist_ok=True)
     using_sandbox = not env.get("PARTNER_API_CLIENT_ID") and (REPO / "sandbox" / "__main__.py").exists()
-    level = "INFO" if VERBOSE else "WARNING"
+    # Every process logs one structured line per request or task at INFO (portal/logs.py): to its own file
+    # under var/log/, or with VERBOSE=1 to the terminal.
+    env.setdefault("LOG_LEVEL", "INFO")
     follow = None
     try:
         if using_sandbox:
             env.update(sandbox_env(env))
         step("demo-users", [PY, "manage.py", "seed_demo_users"], env)
-        start("worker", [PY, "-m", "celery", "-A", "portal", "worker", "-l", "INFO", "-c", "2"], env)
-        start("beat", [PY, "-m", "celery", "-A", "portal", "beat", "-l", level], env)
+        start("worker", [PY, "-m", "celery", "-A", "portal", "worker", "-c", "2"], env)
+        start("beat", [PY, "-m", "celery", "-A", "portal", "beat"], env)
         start(
             "web",
             [
@@ -182,8 +184,6 @@ def main() -> None:
                 "2",
                 "--threads",
                 "4",
-                "--access-logfile",
-                "-",
             ],
             env,
         )

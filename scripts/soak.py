@@ -291,9 +291,7 @@ class World:
         )
         self.start_worker("worker-1")
         self.start_worker("worker-2")
-        self.start(
-            "beat", [PY, "-m", "celery", "-A", "portal", "beat", "-l", "WARNING", "-s", str(workdir / "beat")]
-        )
+        self.start("beat", [PY, "-m", "celery", "-A", "portal", "beat", "-s", str(workdir / "beat")])
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -331,8 +329,6 @@ class World:
                 "solo",
                 "-n",
                 f"{name}@soak",
-                "-l",
-                "INFO",
             ],
         )
 

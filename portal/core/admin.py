@@ -28,7 +28,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         "reason",
     )
     list_filter = ("outcome", "operation_id")
-    search_fields = ("actor_name", "=domain_id", "operation_id", "reason")
+    search_fields = ("actor_name", "=domain_id", "operation_id", "reason", "=request_id")
     date_hierarchy = "created_at"
 
 

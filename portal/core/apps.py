@@ -10,7 +10,10 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django_structlog import signals as structlog_signals
+        from django_structlog.celery import signals as structlog_task_signals
 
+        from portal import logs
         from portal.core import selectors, signin, worklist_sections
         from portal.core.access import Perm
         from portal.core.contrib import contribute
@@ -20,6 +23,12 @@ class CoreConfig(AppConfig):
 
         post_migrate.connect(sync_role_groups, sender=self, dispatch_uid="core.sync_role_groups")
         user_logged_in.connect(signin.session_seen_at_login, dispatch_uid="core.session_seen_at_login")
+        # Each request and task counts its own Partner API calls for its log line (portal/logs.py).
+        structlog_signals.bind_extra_request_metadata.connect(logs.request_started, dispatch_uid="core.logs")
+        structlog_signals.bind_extra_request_finished_metadata.connect(
+            logs.request_finished, dispatch_uid="core.logs"
+        )
+        structlog_task_signals.bind_extra_task_metadata.connect(logs.task_started, dispatch_uid="core.logs")
         # Core's own pages and figures, through the same registry as every app's.
         contribute(
             self.label,

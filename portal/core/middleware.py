@@ -1,6 +1,7 @@
 """The portal's middleware: requests refused before anything reads them (too large, undecodable), messages
 raised during an htmx request become toasts (an out-of-band swap), every answer varies on HX-Request (see
-portal/core/htmx.py), sessions end when idle, and two-factor sign-in is enforced for the roles that need it."""
+portal/core/htmx.py), sessions end when idle, two-factor sign-in is enforced for the roles that need it, and
+every answer names its request id (portal/logs.py)."""
 
 import codecs
 from urllib.parse import urlencode
@@ -16,6 +17,8 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
+
+from portal import logs
 
 #: Encodings a form body may declare. Django reads url-encoded forms as UTF-8 only (and so does every browser
 #: that sends the portal's pages' forms); anything else is refused here with the portal's own page.
@@ -63,6 +66,21 @@ def _readable_charset(charset: str | None) -> bool:
     except LookupError:
         return False
     return name in {codecs.lookup(known).name for known in _FORM_ENCODINGS}
+
+
+class RequestIdMiddleware:
+    """`X-Request-ID` on every answer: the id of the request's log line, its tasks' lines and its audit entries,
+    for a person reporting a problem or an operator following one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        request_id = logs.request_id()
+        if request_id:
+            response.headers["X-Request-ID"] = request_id
+        return response
 
 
 class VaryOnHtmxMiddleware:

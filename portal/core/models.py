@@ -47,6 +47,8 @@ class AuditEntry(models.Model):
     response_body = models.JSONField(_("response body"), default=dict, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, db_index=True)
     reason = models.CharField(_("reason / ticket"), max_length=500, blank=True)
+    # The request that made the change (or queued the task that sent it): the id of its log lines.
+    request_id = models.CharField(_("request id"), max_length=64, blank=True, db_index=True)
 
     objects = AuditEntryQuerySet.as_manager()
 

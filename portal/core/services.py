@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from portal import logs
 from portal.core.access import Role
 from portal.core.models import AuditEntry, Operation
 
@@ -52,6 +53,7 @@ def audit_record(
         else {"text": str(response_body or "")},
         outcome=outcome,
         reason=reason[:500],
+        request_id=logs.request_id(),
     )
 
 

@@ -134,3 +134,14 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 def error_404(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "404.html", status=404)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    """The 500 page: static and bilingual (nothing that failed may be needed to draw it), with the request id
+    under which the error was logged, for the person to quote when they report it."""
+    from django.template import loader
+
+    from portal import logs
+
+    body = loader.get_template("500.html").render({"request_id": logs.request_id()})
+    return HttpResponse(body, status=500)

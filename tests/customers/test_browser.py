@@ -41,24 +41,6 @@ def test_support_finds_a_customer_by_part_of_a_japanese_name_and_opens_it(page):
     assert page.locator("a[href$='/edit/']").count() == 0  # Support reads only
 
 
-@pytest.fixture
-def worker_on_sandbox(sandbox_server, portal_api, monkeypatch):
-    """The portal and a real Celery worker process, both pointed at the session sandbox."""
-    creds = sandbox_server.credentials
-    for name, value in {
-        "PARTNER_API_BASE_URL": sandbox_server.base_url,
-        "PARTNER_API_TOKEN_URL": creds["token_url"],
-        "PARTNER_API_CLIENT_ID": creds["client_id"],
-        "PARTNER_API_CLIENT_SECRET": creds["client_secret"],
-        "PARTNER_API_SERVICE_ACCOUNT": creds["service_account"],
-        "PARTNER_API_PRIVATE_KEY_FILE": creds["private_key_file"],
-        "PARTNER_API_RATE_LIMIT": "100000",
-    }.items():
-        monkeypatch.setenv(name, value)
-    portal_api(sandbox_server)
-    return sandbox_server
-
-
 def test_account_manager_adds_a_customer_end_to_end_then_edits_its_max_users(
     worker_on_sandbox, celery_worker_process, page
 ):

@@ -20,6 +20,8 @@ from partner_api import (
     ResponseFormatError,
     ServerError,
     TransportError,
+    call_tally,
+    call_tally_start,
 )
 from tests.partner_api.conftest import BASE_URL
 
@@ -276,6 +278,18 @@ def test_one_structured_log_per_attempt_without_secrets(client, rsps, caplog):
     text = caplog.text
     assert "access-token" not in text and "Bearer" not in text
     assert "10000001" not in text  # no URLs, ids or bodies in the call log
+
+
+def test_a_tally_counts_every_attempt_of_this_context_and_its_failures(client, rsps):
+    """What one request's or task's log line summarises (portal/logs.py): each attempt, retries included."""
+    tally = call_tally_start()
+    rsps.add("GET", SUBS, status=503)
+    rsps.add("GET", SUBS, json={"subscriptions": []})
+    client.list_subscriptions(domain_id=10000001)
+    assert (tally.calls, tally.failed) == (2, 1) and tally.ms > 0
+    assert call_tally() is tally
+    fresh = call_tally_start()
+    assert fresh.calls == 0 and call_tally() is fresh
 
 
 def test_an_exchange_returns_the_body_the_client_sent_and_the_status_that_came_back(client, rsps):
