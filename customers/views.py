@@ -31,7 +31,6 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         request,
         state,
         page,
-        {"rows": presenters.rows(page.object_list)},
         full_context=lambda: {
             "filter_fields": presenters.filter_fields(state.form),
             "last_sync": core_selectors.sync_run_latest_finished(kind="full"),

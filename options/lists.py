@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from options import presenters
 from options.forms import OptionFilterForm
 from options.selectors import SORTS
 from portal.core.lists import Column, ListSpec
@@ -40,7 +41,7 @@ OPTION_LIST = ListSpec(
         Column(_("Renewal"), sort="renewal"),
     ),
     template="options/option_list.html",
-    row_template="options/_option_row.html",
+    rows=presenters.rows,
     csv_columns=CSV_COLUMNS,
     sort_in_form=True,
 )

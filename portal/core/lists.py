@@ -22,11 +22,11 @@ What is one thing here:
   partial of that name, rendered with `render()` (context processors run, as for the page); anything else
   (a history restore, a reload, a boosted link) gets the whole page.
 
-Rows are rendered by a row template (`components/_list.html` includes `spec.row_template` once per row). The
-one exception is the customer list, whose rows and filter controls are formatted in Python by
-`customers/presenters.py`: it is the portal's busiest page and `bench.customers list` measures that the
-template loop would cost more than its query at 10,000 customers. Another list earns that exception only with a
-benchmark.
+Rows are rendered by a row template (`components/_list.html` includes `spec.row_template` once per row), or,
+for a list whose benchmark shows the template loop costing more than its query, by a presenter the spec
+declares (`ListSpec.rows`: the page's rows as escaped HTML, formatted in Python with `format_html`). The
+customer list (`customers/presenters.py`, `bench.customers list`) and the Options list (`options/presenters.py`,
+`bench.options list`) have one; another list earns one only with a benchmark.
 
 Core never imports an app: specs live with their app, this module only holds the plumbing.
 """
@@ -43,6 +43,7 @@ from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Count, F, QuerySet, Value, Window
 from django.db.models.functions import NullIf
+from django.forms.utils import flatatt
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.functional import Promise
@@ -132,6 +133,8 @@ class ListSpec:
     target: str = "results"
     #: The sort field of the form: hidden (the headers choose the order) or a visible select.
     sort_in_form: bool = False
+    #: A presenter of the page's rows (`rows(page.object_list) -> SafeString`), instead of `row_template`.
+    rows: Callable[[Sequence], SafeString] | None = None
 
     @property
     def default_page_size(self) -> int:
@@ -165,6 +168,32 @@ def customer_search_field(label=CUSTOMER) -> forms.CharField:
     )
 
 
+class QuickSelect(forms.Select):
+    """A filter's `<select>` drawn in Python, with the markup of Django's: Django builds and renders each
+    `<option>` through a template of its own, which made a list's filter form cost more than its rows
+    (`python -m bench.options list`). `ListState` gives it to every plain select of a list's filter form."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if any(isinstance(label, list | tuple) for _value, label in self.choices):
+            return super().render(name, value, attrs, renderer)  # groups: Django's own drawing
+        chosen = self.format_value(value)
+        picked = chosen[0] if chosen else None
+        options = []
+        for option_value, label in self.choices:
+            text = "" if option_value is None else str(option_value)
+            selected = text == picked
+            picked = None if selected else picked  # only the first match, as Django does
+            options.append(
+                format_html('<option value="{}"{}>{}</option>', text, " selected" if selected else "", label)
+            )
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            mark_safe("".join(options)),
+        )
+
+
 class DateInput(forms.DateInput):
     """A browser date picker (`<input type="date">`), its value as YYYY-MM-DD."""
 
@@ -175,12 +204,17 @@ class DateInput(forms.DateInput):
 
 
 def _add_list_fields(form: forms.Form, spec: ListSpec) -> None:
+    for bound in form.fields.values():
+        if type(bound.widget) is forms.Select:
+            quick = QuickSelect(attrs=bound.widget.attrs, choices=bound.widget.choices)
+            quick.is_required = bound.widget.is_required
+            bound.widget = quick
     labels = {c.sort: c.label for c in spec.columns if c.sort}
     form.fields["sort"] = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
         choices=spec.sorts.choices(labels),
-        widget=forms.Select if spec.sort_in_form else forms.HiddenInput,
+        widget=QuickSelect if spec.sort_in_form else forms.HiddenInput,
     )
     if len(spec.page_sizes) > 1:
         form.fields["per_page"] = forms.TypedChoiceField(
@@ -189,6 +223,7 @@ def _add_list_fields(form: forms.Form, spec: ListSpec) -> None:
             coerce=int,
             empty_value=spec.default_page_size,
             choices=[(n, str(n)) for n in spec.page_sizes],
+            widget=QuickSelect,
         )
 
 
@@ -361,6 +396,8 @@ def respond(
     what only the whole page shows (filter controls, last sync...), computed only for the whole page.
     """
     context = {"list": state, "form": state.form, "page_obj": page, **(context or {})}
+    if state.spec.rows is not None:
+        context["rows"] = state.spec.rows(page.object_list)
     if partial_for(request, state.spec.target):
         return render(request, f"{state.spec.template}#{state.spec.target}", context)
     if full_context:

@@ -242,3 +242,32 @@ def test_the_export_is_the_filtered_list_in_the_list_order(client_as):
     lines = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
     assert len(lines) == 4
     assert [line.split(",")[2] for line in lines[1:]] == ["Gamma", "Beta", "Alpha"]
+
+
+@pytest.mark.parametrize("value", [None, "", "b", "<x>", "missing"])
+def test_a_quick_select_draws_what_djangos_select_draws(value):
+    """Every plain select of a list's filter form is drawn in Python (`QuickSelect`): the same markup as Django's
+    (whitespace and attribute order aside), the chosen option selected, labels and values escaped."""
+    from django import forms
+    from django.test.html import parse_html
+
+    from portal.core.lists import QuickSelect
+
+    choices = [("", "Any"), ("a", "Apple & pear"), ("b", "Banana"), ("<x>", "<b>bold</b>")]
+    attrs = {"id": "id_fruit", "aria-describedby": "id_fruit_helptext", "data-hx-get": "/x?a=1&b=2"}
+    django_html = forms.Select(choices=choices).render("fruit", value, attrs=attrs)
+    quick_html = QuickSelect(choices=choices).render("fruit", value, attrs=attrs)
+    assert parse_html(quick_html) == parse_html(django_html)  # attributes in any order, whitespace aside
+    if value == "b":
+        assert '<option value="b" selected>Banana</option>' in quick_html
+
+
+def test_every_plain_select_of_a_list_filter_form_is_quick(rf):
+    from django import forms
+
+    from options.lists import OPTION_LIST
+    from portal.core.lists import ListState, QuickSelect
+
+    state = ListState.from_request(rf.get("/options/"), OPTION_LIST)
+    selects = [f for f in state.form.fields.values() if isinstance(f.widget, forms.Select)]
+    assert len(selects) >= 5 and all(isinstance(f.widget, QuickSelect) for f in selects)

@@ -142,3 +142,28 @@ def test_subscription_confirmations_name_the_options_they_affect(client_as, rows
     assert (
         "同時に解約されるオプション：アーカイブ（トーク）、ドライブ（スタンダード用）" in ja.content.decode()
     )
+
+
+def test_each_row_says_its_option_plan_dates_and_renewal_in_words_in_both_languages(client_as, rows):
+    """The rows are formatted in Python (options/presenters.py): every cell the row template used to give."""
+    from django.utils.html import strip_tags
+
+    client = client_as(Role.SUPPORT)
+    page = client.get(reverse("options:list"), {"sort": "customer"}).content.decode()
+    cells = [" ".join(strip_tags(row).split()) for row in page.split("<tr data-option=")[1:]]
+    alpha_storage = next(c for c in cells if "SSTG2" in c.split(">")[0])
+    assert f'href="/customers/{rows["alpha"].domain_id}/#section-options"' in page
+    assert (
+        "Shared Storage" in alpha_storage and "2026-04-01" in alpha_storage and "2027-03-31" in alpha_storage
+    )
+    assert "Renew with changes" in alpha_storage
+    beta = next(c for c in cells if "Beta Trial" in c)
+    assert "Trial" in beta and "None" in beta  # a trial has no renewal settings
+
+    client.cookies["django_language"] = "ja"
+    page = client.get(reverse("options:list"), {"sort": "customer"}).content.decode()
+    assert '<span class="badge badge-info">変更して更新</span>' in page
+    assert (
+        '<span class="badge badge-trial">トライアル</span>' in page
+        and '<span class="muted">なし</span>' in page
+    )
