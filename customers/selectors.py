@@ -110,6 +110,39 @@ def customer_page(*, user, filters: CustomerFilters, page: str | int | None, per
     )
 
 
+@dataclass(frozen=True)
+class RefreshState:
+    """Where a background refresh of a customer asked for at `since` is: waiting (queued or reading), done,
+    failed (with the API's reason), or late (it has not come within REFRESH_ON_OPEN_WAIT_SECONDS)."""
+
+    status: str
+    error: str = ""
+
+
+def customer_refresh_state(*, user, domain_id: int, since: dt.datetime) -> RefreshState:
+    """The refresh a customer page started when it opened at `since` (one query)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from portal.core.models import SyncRun
+    from portal.core.sync import CUSTOMER
+
+    check(user, Perm.VIEW_CUSTOMERS)
+    run = (
+        SyncRun.objects.filter(kind=CUSTOMER, scope=str(domain_id), started_at__gte=since)
+        .exclude(status=SyncRun.Status.RUNNING)
+        .order_by("-started_at")
+        .first()
+    )
+    if run is not None and run.status != SyncRun.Status.FAILED:
+        return RefreshState("done")  # a partial run read the customer; a section it missed says its own age
+    if run is not None:
+        return RefreshState("failed", "; ".join(e.get("error", "") for e in run.errors[:2]))
+    if timezone.now() - since > dt.timedelta(seconds=settings.REFRESH_ON_OPEN_WAIT_SECONDS):
+        return RefreshState("late")
+    return RefreshState("waiting")
+
+
 def customer_get(*, user, domain_id: int) -> Customer | None:
     check(user, Perm.VIEW_CUSTOMERS)
     return Customer.objects.filter(domain_id=domain_id).first()

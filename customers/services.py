@@ -183,6 +183,20 @@ def customer_refresh(*, domain_id: int, user=None) -> SyncRun:
     return sync.resync_customer(domain_id=domain_id, user=user)
 
 
+def customer_refresh_if_old(*, customer: Customer) -> bool:
+    """Opening a customer page: refresh the customer in the background when its copy is older than
+    REFRESH_ON_OPEN_MINUTES (one queued refresh however many people open it). True when one is on its way."""
+    from django.conf import settings
+
+    minutes = settings.REFRESH_ON_OPEN_MINUTES
+    if not minutes or customer.removed_at is not None:
+        return False
+    if customer.synced_at is not None and timezone.now() - customer.synced_at < dt.timedelta(minutes=minutes):
+        return False
+    sync.resync_customer_request(domain_id=customer.domain_id)
+    return True
+
+
 def customer_refresh_later(*, domain_id: int, skip: tuple[str, ...] = ()) -> None:
     """After a write: refresh the touched customer in the background, skipping what the reply already gave."""
     sync.resync_customer_request(domain_id=domain_id, skip=skip)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -54,23 +57,51 @@ def customer_detail(request: HttpRequest, domain_id: int) -> HttpResponse:
     customer = selectors.customer_get(user=request.user, domain_id=domain_id)
     if customer is None:
         raise Http404
-    activity = None
-    if can(request.user, Perm.VIEW_ACTIVITY):
-        activity = list(
-            core_selectors.audit_entry_list(filters=core_selectors.ActivityFilters(), domain_id=domain_id)[
-                :RECENT_ACTIVITY
-            ]
-        )
+    refreshing = services.customer_refresh_if_old(customer=customer)
     return render(
         request,
         "customers/customer_detail.html",
-        {
-            "customer": customer,
-            "sections": sections_for(customer=customer, user=request.user),
-            "activity": activity,
-            "can_change": can(request.user, Perm.CHANGE_CUSTOMERS),
-        },
+        _detail_context(request, customer, refresh="waiting" if refreshing else ""),
     )
+
+
+def _detail_context(request: HttpRequest, customer, *, refresh: str, error: str = "") -> dict:
+    activity = None
+    if can(request.user, Perm.VIEW_ACTIVITY):
+        activity = list(
+            core_selectors.audit_entry_list(
+                filters=core_selectors.ActivityFilters(), domain_id=customer.domain_id
+            )[:RECENT_ACTIVITY]
+        )
+    return {
+        "customer": customer,
+        "sections": sections_for(customer=customer, user=request.user),
+        "activity": activity,
+        "can_change": can(request.user, Perm.CHANGE_CUSTOMERS),
+        # The background refresh the page started (waiting, done, failed, late), polled by `customer_fresh`.
+        "refresh": refresh,
+        "refresh_error": error,
+        "opened_at": int(timezone.now().timestamp()),
+    }
+
+
+@require(Perm.VIEW_CUSTOMERS)
+@require_GET
+def customer_fresh(request: HttpRequest, domain_id: int) -> HttpResponse:
+    """Polled by a customer page whose opening started a background refresh: nothing (204) while it runs, then
+    the page's fresh part (the data read just now, or why it did not come)."""
+    try:
+        since = dt.datetime.fromtimestamp(int(request.GET.get("since", "")), tz=dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        return HttpResponse(status=400)
+    state = selectors.customer_refresh_state(user=request.user, domain_id=domain_id, since=since)
+    if state.status == "waiting":
+        return HttpResponse(status=204)
+    customer = selectors.customer_get(user=request.user, domain_id=domain_id)
+    if customer is None:
+        raise Http404
+    context = _detail_context(request, customer, refresh=state.status, error=state.error)
+    return render(request, "customers/customer_detail.html#fresh", context)
 
 
 @require(Perm.VIEW_CUSTOMERS)

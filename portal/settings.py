@@ -240,6 +240,11 @@ PARTNER_API_TOKEN_ENCRYPTION_KEY = _secret("PARTNER_API_TOKEN_ENCRYPTION_KEY")
 # --- Resync ---------------------------------------------------------------------------------------------
 RESYNC_INTERVAL_MINUTES = env.int("RESYNC_INTERVAL_MINUTES", default=60)
 STALE_AFTER_MINUTES = env.int("STALE_AFTER_MINUTES", default=180)
+# Opening a customer page whose copy is older than this refreshes that customer in the background (ahead of the
+# periodic resync, within the rate limits) and swaps the fresh sections in when done. 0 turns it off.
+REFRESH_ON_OPEN_MINUTES = env.int("REFRESH_ON_OPEN_MINUTES", default=10)
+#: How long a customer page waits for its background refresh before saying it did not come.
+REFRESH_ON_OPEN_WAIT_SECONDS = 90
 
 # --- Mail: the daily digest of decisions -------------------------------------------------------------------
 # Production sends through SMTP; in development (DEBUG, `make run`) each message is written to a file under

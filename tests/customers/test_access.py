@@ -25,6 +25,7 @@ MATRIX = [
     ("customers:export", None, "get", READ),
     ("customers:detail", "domain", "get", READ),
     ("customers:refresh", "domain", "post", READ),
+    ("customers:fresh", "fresh", "get", READ),
     ("customers:edit", "domain", "get", WRITE),
     ("customers:edit", "domain", "post", WRITE),
     ("customers:usage", "domain", "get", WRITE),
@@ -57,6 +58,8 @@ def rows(db):
 
 
 def _url(name, arg):
+    if arg == "fresh":  # a page opened long ago, whose refresh never came: the page's part, with why
+        return reverse(name, args=[DOMAIN_ID]) + "?since=0"
     if arg == "domain":
         return reverse(name, args=[DOMAIN_ID])
     if arg == "operation":
