@@ -35,6 +35,7 @@ class CoreConfig(AppConfig):
             nav=[
                 NavItem("activity", _("Activity"), "core:activity", Perm.VIEW_ACTIVITY, order=900),
                 NavItem("sync", _("Sync"), "core:sync", Perm.VIEW_SYNC, order=910),
+                NavItem("users", _("Users"), "core:users", Perm.MANAGE_USERS, order=920),
             ],
             figures=[
                 Figure(

@@ -1,4 +1,5 @@
-"""Every operation of the Partner API contract (contract/openapi.yaml), named in words a person reads.
+"""Every operation of the Partner API contract (contract/openapi.yaml), and the portal's own writes recorded in
+the audit trail ("portal.*": the Users page), named in words a person reads.
 
 The Activity page, the customer page's activity and the home page's worklist show these names; the operationId
 stays visible on hover (it is what the audit trail and the contract say). An operationId not listed here (a
@@ -66,6 +67,12 @@ OPERATION_LABELS = {
     "listCustomerUsages": _("List customer usage"),
     "listInvoices": _("List invoices"),
     "listInvoiceDetails": _("List invoice details"),
+    # the portal's own users (the Users page; nothing is sent to the Partner API)
+    "portal.createUser": _("Add a portal user"),
+    "portal.changeUserRole": _("Change a portal user's role"),
+    "portal.deactivateUser": _("Deactivate a portal user"),
+    "portal.reactivateUser": _("Reactivate a portal user"),
+    "portal.resetUserPassword": _("Reset a portal user's password"),
 }
 
 

@@ -24,6 +24,8 @@ MATRIX = [
     ("core:activity", {}, {AM, SUP, ADM}),
     ("core:sync", {}, {AM, ADM}),
     ("core:signins", {}, {ADM}),
+    ("core:users", {}, {ADM}),
+    ("core:user_add", {}, {ADM}),
     ("password_change", {}, ALL),
 ]
 

@@ -19,6 +19,7 @@ from django.urls import resolve, reverse
 from portal.core.access import Role
 from portal.core.models import AuditEntry
 from tests.customers.factories import make_customer
+from tests.fixtures.personas import make_persona
 from tests.options.factories import make_option, make_order
 from tests.subscriptions.factories import make_pre_order, make_reservation, make_subscription
 
@@ -53,7 +54,8 @@ def world(settings):
         pre = make_pre_order(customer, apply_date=dt.date(2026, 12, 5))
         make_option(customer)
         make_order(customer)
-        yield {"customer": customer, "group": group, "sub": sub, "free": free, "pre": pre}
+        member = make_persona(Role.SUPPORT, username="hostile-member")
+        yield {"customer": customer, "group": group, "sub": sub, "free": free, "pre": pre, "member": member}
 
 
 def change_pages(world) -> list[str]:
@@ -94,6 +96,19 @@ def change_pages(world) -> list[str]:
     ]
 
 
+def admin_pages(world) -> list[str]:
+    """The Admins' forms: the Users page's (about a Support user of the world) and the sign-in unlock."""
+    member = world["member"].pk
+    return [
+        reverse("core:user_add"),
+        reverse("core:user", args=[member]),
+        reverse("core:user_password", args=[member]),
+        reverse("core:user_deactivate", args=[member]),
+        reverse("core:user_reactivate", args=[member]),
+        reverse("core:signin_unlock"),
+    ]
+
+
 def test_every_change_form_of_the_resolver_is_in_the_list(world):
     """A change page added to the URLs without being added above fails here (the resolver is the source)."""
     from tests.core.test_url_coverage import CHANGE_PERMS, NOT_FORMS, PROTECTED, _required
@@ -102,6 +117,17 @@ def test_every_change_form_of_the_resolver_is_in_the_list(world):
     assert forms
     listed = {resolve(url).view_name for url in change_pages(world)}
     assert sorted(forms - listed) == [], "add these change pages to change_pages() above"
+
+
+def test_every_admin_form_of_the_resolver_is_in_the_list(world):
+    from tests.core.test_url_coverage import ADMIN_FORM_PERMS, NOT_ADMIN_FORMS, PROTECTED, _required
+
+    forms = {
+        name for name, p in PROTECTED if _required(p) in ADMIN_FORM_PERMS and name not in NOT_ADMIN_FORMS
+    }
+    assert "core:user_add" in forms
+    listed = {resolve(url).view_name for url in admin_pages(world)}
+    assert sorted(forms - listed) == [], "add these Admin forms to admin_pages() above"
 
 
 def test_every_change_page_is_covered(world, client_as):
@@ -128,6 +154,33 @@ def test_hostile_values_in_every_field_get_an_answer_not_an_error(world, client_
     assert sent <= allowed, f"reached the Partner API: {sent - allowed}"
 
 
+#: What a hostile value may do on an Admin form: it is a real request when the form's only input is the
+#: decision (deactivate, reactivate) or a password that is empty (one is made up) or passes the validators.
+ADMIN_WRITES = {"portal.resetUserPassword", "portal.deactivateUser", "portal.reactivateUser"}
+
+
+@pytest.mark.parametrize("value", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_values_in_every_admin_form_get_an_answer_not_an_error(world, client_as, value):
+    from django.contrib.auth import get_user_model
+
+    admin = client_as(Role.ADMIN)
+    users_before = set(get_user_model().objects.values_list("username", flat=True))
+    for url in admin_pages(world):
+        shown = admin.get(url)
+        fields = set(FIELD.findall(shown.content.decode())) if shown.status_code == 200 else POSTED_FIELDS
+        fields.discard("csrfmiddlewaretoken")
+        for confirmed in ("", "1"):
+            payload = {name: value for name in fields} | ({"confirmed": confirmed} if confirmed else {})
+            response = admin.post(url, payload)
+            assert response.status_code < 500, (url, payload.keys())
+    sent = set(AuditEntry.objects.values_list("operation_id", flat=True))
+    assert sent <= ADMIN_WRITES, f"a hostile value changed more than it may: {sent - ADMIN_WRITES}"
+    # No one was added and no role changed; the Admin is still one.
+    assert set(get_user_model().objects.values_list("username", flat=True)) == users_before
+    assert list(world["member"].groups.values_list("name", flat=True)) == ["Support"]
+    assert admin.get(reverse("core:users")).status_code == 200
+
+
 READ_PAGES = [
     "customers:list",
     "customers:export",
@@ -137,13 +190,14 @@ READ_PAGES = [
     "schedule:export",
     "schedule:ical",
     "core:activity",
+    "core:users",
     "customers:add_details",
     "customers:transfer",
 ]
 QUERY_KEYS = [
     "q", "page", "per_page", "sort", "product", "plan", "status", "trial_within", "renewal_type", "end_from",
     "end_to", "kind", "date_from", "date_to", "view", "month", "user", "domain_id", "operation_id", "outcome",
-    "domain", "type", "partner_code", "usage_status",
+    "domain", "type", "partner_code", "usage_status", "role",
 ]  # fmt: skip
 
 
@@ -168,6 +222,7 @@ FORM_MODULES = [
     "subscriptions.forms_changes",
     "schedule.forms",
     "portal.core.forms",
+    "portal.core.forms_users",
     "portal.core.changes.forms",
 ]
 #: Text fields whose cleaning bounds them without max_length: a fixed-size anchored pattern, a parsed month.

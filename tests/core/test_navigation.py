@@ -17,7 +17,16 @@ EXPECTED_NAV = {
     ],
     Role.SUPPORT: ["customers", "subscriptions", "options", "scheduled", "activity"],
     Role.FINANCE: ["customers", "options", "billing"],
-    Role.ADMIN: ["customers", "subscriptions", "options", "scheduled", "billing", "activity", "sync"],
+    Role.ADMIN: [
+        "customers",
+        "subscriptions",
+        "options",
+        "scheduled",
+        "billing",
+        "activity",
+        "sync",
+        "users",
+    ],
 }
 
 

@@ -15,7 +15,9 @@ REPO = Path(__file__).resolve().parents[2]
 PO = REPO / "locale" / "ja" / "LC_MESSAGES" / "django.po"
 SOURCE_DIRS = ["portal", "customers", "subscriptions", "options", "billing", "templates"]
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy", "ngettext", "ngettext_lazy"}
-TEMPLATE_LITERAL = re.compile(r"""{%\s*(?:translate|trans)\s+(["'])(.+?)\1(?:\s+as\s+\w+)?\s*%}""")
+TEMPLATE_LITERAL = re.compile(
+    r"""{%\s*(?:translate|trans)\s+(["'])(.+?)\1(?:\s+context\s+(["']).+?\3)?(?:\s+as\s+\w+)?\s*%}"""
+)
 
 
 def catalogue() -> dict[str, str]:

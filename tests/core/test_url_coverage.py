@@ -5,7 +5,8 @@
   the token's owner needs (`token_perm`).
 * Every portal URL stands in one of the declared role x URL matrices (whose expected roles are written out
   from the issues), so a new page cannot be added without saying who may open it.
-* Every change page stands in the hostile-input list (checked in tests/core/test_hostile_input.py).
+* Every change page, and every Admin form, stands in the hostile-input lists (checked in
+  tests/core/test_hostile_input.py).
 * Derived from the resolver alone: anonymous users are sent to log in from every protected URL, and every role
   without the URL's permission gets 403 on GET and POST, before anything else happens.
 """
@@ -50,10 +51,27 @@ OWN_MATRIX = {
     "partner_account_disconnect",
     "core:sync_now",
     "core:signin_unlock",  # POST only, Admins: tests/core/test_signin.py
+    # One user's pages, opened with a real user: tests/core/test_users.py (every role, every URL).
+    "core:user",
+    "core:user_deactivate",
+    "core:user_reactivate",
+    "core:user_password",
 }
 CHANGE_PERMS = {Perm.CHANGE_CUSTOMERS, Perm.CHANGE_SUBSCRIPTIONS, Perm.CHANGE_OPTIONS}
 #: Change-permission URLs that are not forms (a page that shows what became of a change).
 NOT_FORMS = {"customers:operation", "subscriptions:operation", "core:operation"}
+#: The Admins' forms (users, sign-in unlock): the hostile-input test posts them as an Admin.
+ADMIN_FORM_PERMS = {Perm.MANAGE_USERS}
+#: Admin URLs that are not forms of the portal: lists, and the partner account's OAuth round trip with LINE WORKS
+#: (tests/partner_api/test_portal_partner.py).
+NOT_ADMIN_FORMS = {
+    "core:users",
+    "core:signins",
+    "partner_account",
+    "partner_account_connect",
+    "partner_account_callback",
+    "partner_account_disconnect",
+}
 DUMMY = {"int": 1, "uuid": uuid.UUID(int=1), "str": "x", "string": "x", "slug": "x", "path": "x"}
 
 

@@ -2,8 +2,9 @@
 
 The pages are found, not listed: starting from the home page, every link of the portal is followed (one or two
 URLs of each shape: /customers/<id>/ once or twice, not for every customer), as an Admin, in English and in
-Japanese; then every change form is posted empty, so that its error state (error summary, invalid fields) is
-checked too. All documents go to one run of the checker; any error fails the test and names the page.
+Japanese; then every change form and every Admin form (the Users page's) is posted empty, so that its error
+state (error summary, invalid fields, or the password made up and shown once) is checked too. All documents go
+to one run of the checker; any error fails the test and names the page.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 from django.test import Client
 
 from portal.core.access import Role
-from tests.core.test_hostile_input import change_pages, world  # noqa: F401 - the fixture is used below
+from tests.core.test_hostile_input import admin_pages, change_pages, world  # noqa: F401 - the fixture is used below
 from tests.fixtures.services import unavailable
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +117,7 @@ def test_every_reachable_page_and_error_state_is_valid_html(world, admin_client,
         pages = crawl(admin_client)
         assert len(pages) > 10, "the crawl should reach the portal's pages"
         documents |= {f"[{language}] GET {url}": html for url, html in pages.items()}
-        for url in change_pages(world):
+        for url in [*change_pages(world), *admin_pages(world)]:
             response = admin_client.post(url, {})
             if response.status_code == 200 and "text/html" in response.get("Content-Type", ""):
                 documents[f"[{language}] POST {url}"] = response.content.decode()

@@ -17,6 +17,7 @@ JAPANESE_LABELS = {
     "billing": "請求",
     "activity": "アクティビティ",
     "sync": "同期",
+    "users": "ユーザー",
 }
 
 

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from portal.core.access import ROLE_LABELS, Role
 from portal.core.operations import operation_label
 
 register = template.Library()
@@ -66,6 +67,12 @@ def duration(value: dt.timedelta | None) -> str:
         return _("%(m)d min %(s)d s") % {"m": minutes, "s": seconds}
     hours, minutes = divmod(minutes, 60)
     return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+
+
+@register.filter
+def role_label(value: str) -> str:
+    """A role's name (from its value) in the active language; "" for none."""
+    return str(ROLE_LABELS[Role(value)]) if value in Role._value2member_map_ else ""
 
 
 @register.filter
