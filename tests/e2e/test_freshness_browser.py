@@ -41,6 +41,7 @@ def test_an_old_customer_page_refreshes_itself_in_place(
     )
     fresh = page.locator("#customer-fresh").inner_text()
     assert remote.company_name in fresh and "一時間前の名前株式会社" not in fresh
+    assert page.locator("h1").inner_text().startswith(remote.company_name)
     assert (
         page.locator("[data-testid=freshness]").get_attribute("role") == "status"
     )  # announced, not only shown
