@@ -1,0 +1,50 @@
+"""Every page of the portal, in English and Japanese, at 1366 px (a common laptop): no horizontal scrolling of
+the page, and the customer list's table fits without its own scroll bar (its columns were chosen for that; the
+rest is on the customer page). A screenshot of each page is kept under var/screenshots/layout-* to look at."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from portal.core.access import Role
+from tests.core.test_hostile_input import world  # noqa: F401 - the fixture is used below
+from tests.core.test_valid_html import crawl
+from tests.fixtures.browser import login, screenshot
+from tests.fixtures.personas import make_persona
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+#: Lists whose table must fit the width, not scroll inside its frame.
+TABLES_THAT_FIT = ("/customers/",)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_every_page_fits_1366_px_without_scrolling_sideways(page, world, language):  # noqa: F811
+    admin = make_persona(Role.ADMIN)
+    crawler = Client()
+    crawler.force_login(admin)
+    crawler.cookies["django_language"] = language
+    urls = list(crawl(crawler))
+    assert len(urls) > 10
+
+    page.set_viewport_size({"width": 1366, "height": 768})
+    login(page, admin)
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": page.url}])
+    too_wide = []
+    for url in urls:
+        page.goto(url)
+        width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        if width[0] > width[1]:
+            too_wide.append(f"{url}: the page is {width[0]} px wide")
+        if url.split("?")[0] in TABLES_THAT_FIT:
+            table = page.evaluate(
+                "() => { const w = document.querySelector('.table-wrap'); return [w.scrollWidth, w.clientWidth]; }"
+            )
+            if table[0] > table[1]:
+                too_wide.append(f"{url}: the table is {table[0]} px in a {table[1]} px frame")
+        slug = re.sub(r"[^a-z0-9]+", "-", url.lower()).strip("-") or "home"
+        screenshot(page, f"layout-{language}-{slug}"[:120])
+    assert too_wide == []
