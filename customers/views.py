@@ -57,12 +57,11 @@ def customer_detail(request: HttpRequest, domain_id: int) -> HttpResponse:
     customer = selectors.customer_get(user=request.user, domain_id=domain_id)
     if customer is None:
         raise Http404
+    opened_at = timezone.now()  # before the refresh is queued: its run starts after this
     refreshing = services.customer_refresh_if_old(customer=customer)
-    return render(
-        request,
-        "customers/customer_detail.html",
-        _detail_context(request, customer, refresh="waiting" if refreshing else ""),
-    )
+    context = _detail_context(request, customer, refresh="waiting" if refreshing else "")
+    context["opened_at"] = int(opened_at.timestamp() * 1000)
+    return render(request, "customers/customer_detail.html", context)
 
 
 def _detail_context(request: HttpRequest, customer, *, refresh: str, error: str = "") -> dict:
@@ -81,17 +80,17 @@ def _detail_context(request: HttpRequest, customer, *, refresh: str, error: str 
         # The background refresh the page started (waiting, done, failed, late), polled by `customer_fresh`.
         "refresh": refresh,
         "refresh_error": error,
-        "opened_at": int(timezone.now().timestamp()),
     }
 
 
 @require(Perm.VIEW_CUSTOMERS)
 @require_GET
 def customer_fresh(request: HttpRequest, domain_id: int) -> HttpResponse:
-    """Polled by a customer page whose opening started a background refresh: nothing (204) while it runs, then
-    the page's fresh part (the data read just now, or why it did not come)."""
+    """Polled by a customer page whose opening started a background refresh (`since`: when the page opened, in
+    milliseconds): nothing (204) while it runs, then the page's fresh part (the data read just now, or why it
+    did not come)."""
     try:
-        since = dt.datetime.fromtimestamp(int(request.GET.get("since", "")), tz=dt.UTC)
+        since = dt.datetime.fromtimestamp(int(request.GET.get("since", "")) / 1000, tz=dt.UTC)
     except (ValueError, OverflowError, OSError):
         return HttpResponse(status=400)
     state = selectors.customer_refresh_state(user=request.user, domain_id=domain_id, since=since)

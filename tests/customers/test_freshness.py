@@ -63,7 +63,7 @@ def test_a_recent_copy_or_a_removed_customer_is_not_refreshed(client_as, queued,
 
 def _fresh(client, customer, since):
     return client.get(
-        reverse("customers:fresh", args=[customer.domain_id]), {"since": int(since.timestamp())}
+        reverse("customers:fresh", args=[customer.domain_id]), {"since": int(since.timestamp() * 1000)}
     )
 
 
