@@ -21,7 +21,7 @@ from portal import logs
 from portal.core.access import Role
 from portal.core.models import AuditEntry
 from portal.core.services import audit_record
-from tests.fixtures.browser import login
+from tests.fixtures.browser import add_customer, login
 from tests.fixtures.personas import PASSWORD, make_persona, totp_device_for
 
 
@@ -160,8 +160,6 @@ def test_a_change_is_followed_from_the_browser_into_its_task_and_audit_entry_and
     manager = make_persona(Role.ACCOUNT_MANAGER)
     device = totp_device_for(manager)
     login(page, manager)
-    page.goto("/customers/add/")
-    group = f"log{uuid.uuid4().hex[:8]}"
     personal = {
         "admin_last_name": "織田",
         "admin_first_name": "信長",
@@ -169,19 +167,12 @@ def test_a_change_is_followed_from_the_browser_into_its_task_and_audit_entry_and
         "phone_number": "03-9876-5432",
         "admin_password": "Kiyosu1560x",
     }
-    page.fill("input[name=domain]", group)
-    page.click("[data-testid=verify-domain]")
-    page.wait_for_url("**/customers/add/details/**")
-    page.fill("input[name=company_name]", "ログ確認株式会社")
-    for name, value in personal.items():
-        page.fill(f"input[name={name}]", value)
-    page.fill("input[name=admin_id]", "admin")
-    page.fill("input[name=reason]", "LOG-1")
-    page.click("[data-testid=create-customer]")
-    page.wait_for_url("**/operations/**")
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=operation-status]').textContent.trim() === 'Succeeded'",
-        timeout=60_000,
+    add_customer(
+        page,
+        group=f"log{uuid.uuid4().hex[:8]}",
+        company_name="ログ確認株式会社",
+        fields={**personal, "admin_id": "admin"},
+        reason="LOG-1",
     )
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
 

@@ -61,6 +61,16 @@ def crawl(client: Client, start: str = "/") -> dict[str, str]:
     return pages
 
 
+def crawl_urls(user, language: str) -> list[str]:
+    """The URLs of every page `user` reaches by links, in `language` (for the browser checks of every page)."""
+    crawler = Client()
+    crawler.force_login(user)
+    crawler.cookies["django_language"] = language
+    urls = list(crawl(crawler))
+    assert len(urls) > 10
+    return urls
+
+
 def vnu_errors(documents: dict[str, str], folder: Path) -> list[str]:
     """Run the Nu HTML Checker once over all documents; its errors as 'name: line: message'."""
     try:

@@ -10,7 +10,7 @@ import pytest
 
 from portal.core.access import Role
 from tests.customers.factories import make_customer
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import add_customer, login, screenshot
 from tests.fixtures.personas import make_persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -47,25 +47,20 @@ def test_account_manager_adds_a_customer_end_to_end_then_edits_its_max_users(
     login(page, make_persona(Role.ACCOUNT_MANAGER))
     page.goto("/customers/")
     page.click("[data-testid=add-customer]")
-
-    group = f"e2e{uuid.uuid4().hex[:8]}"
-    page.fill("input[name=domain]", group)
-    page.click("[data-testid=verify-domain]")
-    page.wait_for_url("**/customers/add/details/**")
-    page.fill("input[name=company_name]", "エンドツーエンド株式会社")
-    page.fill("input[name=phone_number]", "03-1234-5678")
-    page.fill("input[name=admin_last_name]", "鈴木")
-    page.fill("input[name=admin_first_name]", "次郎")
-    page.fill("input[name=admin_id]", "admin")
-    page.fill("input[name=admin_password]", "Passw0rd1x")
-    page.fill("input[name=admin_email]", "jiro@example.net")
-    page.fill("input[name=reason]", "E2E-1")
-    page.click("[data-testid=create-customer]")
-
-    page.wait_for_url("**/operations/**")
-    page.wait_for_function(
-        "() => document.querySelector('[data-testid=operation-status]').textContent.trim() === 'Succeeded'",
-        timeout=60_000,
+    page.wait_for_url("**/customers/add/")
+    add_customer(
+        page,
+        group=f"e2e{uuid.uuid4().hex[:8]}",
+        company_name="エンドツーエンド株式会社",
+        fields={
+            "phone_number": "03-1234-5678",
+            "admin_last_name": "鈴木",
+            "admin_first_name": "次郎",
+            "admin_id": "admin",
+            "admin_password": "Passw0rd1x",
+            "admin_email": "jiro@example.net",
+        },
+        reason="E2E-1",
     )
     screenshot(page, "customers-add-done")
     page.click("text=Continue")
