@@ -200,6 +200,7 @@ CHANGES = [
         send=_patch_customer,
         read_back=_rb_patch_customer,
         apply=_customer_stored,
+        target=lambda a: frozenset(f"customer.{k}" for k in a["fields"]),
         field_hints=FIELD_HINTS,
         refresh_skip=("getCustomer",),
     ),
@@ -212,6 +213,7 @@ CHANGES = [
         ),
         read_back=_rb_usage(_usage_set),
         apply=_usage_stored,
+        target=lambda a: frozenset({"usage.max_member_count", "usage.withdrawal_date"}),
         side_effects=lambda a: (
             [_("A scheduled change of the maximum users is deleted (setting the maximum replaces it).")]
             if a.get("has_renewal")

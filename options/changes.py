@@ -179,6 +179,7 @@ CHANGES = [
         apply=services.renewal_applied,
         side_effects=_renewal_effects,
         field_hints=FIELD_HINTS,
+        target=lambda a: frozenset({f"option:{a['option_product_id']}:renewal"}),
     ),
     Change(
         operation_id="createOptionProductOrder",

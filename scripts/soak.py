@@ -15,12 +15,14 @@ What it does, in order:
    random moments and started again.
 4. Stops the faults and the killing, waits up to five minutes for every open outcome to be reconciled, then
    compares the portal with the sandbox's request log and state and prints: changes applied exactly once,
-   duplicates, lost, still unknown, 5xx answered by the portal, and cache mismatches.
+   duplicates, lost, applied but reported not applied, superseded (reported as replaced by a later change),
+   still unknown, 5xx answered by the portal, and cache mismatches.
 
     make soak                      # 1,000 changes
     make soak SOAK_CHANGES=200     # the nightly-sized run
 
-The exit status is 0 only when duplicates, lost, unknown, 5xx and mismatches are all 0.
+The exit status is 0 only when duplicates, lost, applied-but-reported-not, unknown, 5xx and mismatches are
+all 0.
 """
 
 from __future__ import annotations
@@ -608,6 +610,12 @@ def compare(world: World, sent: list[Sent]) -> dict[str, int]:
             for r in applied
             if r["operationId"] == s.operation_id and s.marker and s.marker in r["requestBody"]
         ]
+        if operation.status == "superseded":
+            # Unconfirmed, then replaced by a later change to the same item: the portal says the later one is in
+            # effect (applied or not, this one is not reported applied, and is not a duplicate either way).
+            figures["superseded, applied" if mine else "superseded, not applied"] += 1
+            reported_not[target] += bool(mine)
+            continue
         if operation.status == "failed" and mine:
             # Applied, yet reported "not applied". When a later change to the same target was applied before
             # the read-back came, the read-back saw the later value: the change was overwritten, not lost.
@@ -621,7 +629,7 @@ def compare(world: World, sent: list[Sent]) -> dict[str, int]:
     still_open: collections.Counter[tuple[str, str]] = collections.Counter(
         (s.operation_id, s.path)
         for s in sent
-        if (o := operations.get(s.key)) is not None and o.status not in ("succeeded", "failed")
+        if (o := operations.get(s.key)) is not None and o.status not in ("succeeded", "failed", "superseded")
     )
     findings = []
     for target in set(observed) | set(expected):
@@ -649,7 +657,7 @@ def compare(world: World, sent: list[Sent]) -> dict[str, int]:
                     ],
                 }
             )
-    for o in Operation.objects.exclude(status__in=["succeeded", "failed"]):
+    for o in Operation.objects.exclude(status__in=["succeeded", "failed", "superseded"]):
         findings.append({"open operation": o.kind, "status": o.status, "error": o.error, "at": o.created_at})
     (world.workdir / "findings.json").write_text(
         json.dumps(findings, indent=2, ensure_ascii=False, default=str)
@@ -760,6 +768,12 @@ def main() -> int:
             "  overwritten before read-back: "
             f"{figures.get('overwritten before its read-back', 0)} (applied, then changed again by a later change "
             "to the same item before the read-back; reported not applied)"
+        )
+        print(
+            "  superseded:                  "
+            f"{figures.get('superseded, applied', 0) + figures.get('superseded, not applied', 0)} (unconfirmed, then a "
+            f"later change to the same item was sent: reported as replaced; {figures.get('superseded, applied', 0)} "
+            "of them had been applied)"
         )
         print(
             f"  still unknown after {SETTLE_LIMIT // 60} min:  {states.get('unknown', 0) + states.get('running', 0) + states.get('queued', 0)}"

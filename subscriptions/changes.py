@@ -228,6 +228,7 @@ CHANGES = [
         read_back=_rb_renewal,
         apply=services.renewal_applied,
         field_hints=FIELD_HINTS,
+        target=lambda a: frozenset({f"subscription:{a['subscription_id']}:renewal"}),
     ),
     Change(
         operation_id="createSubscription",

@@ -84,8 +84,10 @@ class Operation(models.Model):
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
         UNKNOWN = "unknown", _("Unknown")
+        # Unconfirmed, and a later change that sets the same thing was sent since: that one is in effect.
+        SUPERSEDED = "superseded", _("Replaced by a later change")
 
-    FINISHED = (Status.SUCCEEDED, Status.FAILED)
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.SUPERSEDED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)

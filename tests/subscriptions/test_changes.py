@@ -223,6 +223,59 @@ def test_renewal_changed_to_cancel_and_back(today, manager, portal_on_sandbox):
     assert (sub.renewal_type, sub.renewal_license_count) == ("CHANGE", 3)
 
 
+def test_an_unconfirmed_renewal_replaced_by_a_later_one_is_superseded_not_reported_unapplied(
+    today, manager, portal_on_sandbox
+):
+    """A renewal whose answer was lost, then a later renewal of the same subscription sent and applied: the
+    read-back finds the later value, and cannot tell "never applied" from "applied, then replaced". Either way
+    the later one is in effect, so the first is settled SUPERSEDED, never "not applied, send it again" (which
+    `make soak` found told of changes that had been applied). A lost change to another subscription is not."""
+    sub, other = Subscription.objects.filter(
+        customer__removed_at=None, plan="ANNUAL_LICENSE", reservation__isnull=True
+    ).order_by("subscription_id")[:2]
+    args = {"domain_id": sub.customer_id, "subscription_id": sub.subscription_id, "type": "CHANGE"}
+    portal_on_sandbox.set_fault("updateSubscriptionRenewal", dropRate=1, remaining=1)
+    with pytest.raises(changes.ChangeOutcomeUnknown) as unknown:
+        changes.change_now(
+            "updateSubscriptionRenewal",
+            user=None,
+            idempotency_key="s" * 32,
+            domain_id=sub.customer_id,
+            args={**args, "license_count": 7},
+        )
+    first = unknown.value.operation
+    assert first.status == Operation.Status.UNKNOWN
+    later, _reply = changes.change_now(
+        "updateSubscriptionRenewal",
+        user=None,
+        idempotency_key="t" * 32,
+        domain_id=sub.customer_id,
+        args={**args, "license_count": 9},
+    )
+    assert later.status == Operation.Status.SUCCEEDED
+
+    portal_on_sandbox.set_fault("updateSubscriptionRenewal", dropRate=1, remaining=1)
+    with pytest.raises(changes.ChangeOutcomeUnknown) as unknown:
+        changes.change_now(
+            "updateSubscriptionRenewal",
+            user=None,
+            idempotency_key="u" * 32,
+            domain_id=other.customer_id,
+            args={"domain_id": other.customer_id, "subscription_id": other.subscription_id, "type": "CANCEL"},
+        )
+    lost = unknown.value.operation
+    last = len(changes.RECONCILE_DELAYS) - 1
+    changes.change_reconcile(operation_pk=str(first.pk), attempt=last)
+    changes.change_reconcile(operation_pk=str(lost.pk), attempt=last)
+    first.refresh_from_db()
+    assert first.status == Operation.Status.SUPERSEDED and first.result["superseded_by"] == str(later.pk)
+    assert Operation.objects.get(pk=lost.pk).status == Operation.Status.FAILED  # nothing replaced it
+
+    page = manager.get(reverse("core:operation", args=[first.pk])).content.decode()
+    assert "Replaced by a later change" in page and "Do not send this one again" in page
+    assert reverse("core:operation", args=[later.pk]) in page and "hx-get" not in page  # settled: no polling
+
+
 # --- Immediate changes -------------------------------------------------------------------------------------
 
 

@@ -11,8 +11,9 @@ One state machine on the `Operation` table, keyed by the form submission's idemp
                                                                           └──not yet──▶ UNKNOWN
 
 An UNKNOWN operation is never sent again: one reconcile task reads it back after RECONCILE_DELAYS and settles
-it (SUCCEEDED when found; FAILED, "not applied, you can send it again", only when the last read-back still
-shows nothing). A RUNNING operation whose worker died (kill -9, lost machine) is found by the periodic reaper
+it (SUCCEEDED when found; SUPERSEDED when the last read-back shows nothing but a later change that sets the
+same thing was sent since, so that one is in effect; FAILED, "not applied, you can send it again", only when
+the last read-back still shows nothing and nothing replaced it). A RUNNING operation whose worker died (kill -9, lost machine) is found by the periodic reaper
 after STALE_RUNNING_SECONDS and reconciled the same way; a redelivered task does the same instead of skipping.
 For a change that deletes something, a 404 (to the read-back, or to the delete itself, e.g. sent again after an
 earlier attempt's answer was lost) means it is gone: done, and the cache forgets it.
@@ -509,6 +510,16 @@ def change_reconcile(*, operation_pk: str, attempt: int) -> bool | None:
     if not last:
         _reconcile_later(operation, attempt=attempt + 1)
         return None
+    later = _superseded_by(change, operation)
+    if later is not None:
+        operation_update(
+            operation,
+            status=Operation.Status.SUPERSEDED,
+            result={**operation.result, "superseded_by": str(later.pk)},
+            error="",
+        )
+        _refresh_later(change, operation)
+        return False
     operation_update(
         operation,
         status=Operation.Status.FAILED,
@@ -519,6 +530,35 @@ def change_reconcile(*, operation_pk: str, attempt: int) -> bool | None:
     )
     _refresh_later(change, operation)
     return False
+
+
+#: Operations that reached the API (or may have): a later one of these may have replaced an earlier change.
+_SENT = (
+    Operation.Status.SUCCEEDED,
+    Operation.Status.RUNNING,
+    Operation.Status.UNKNOWN,
+    Operation.Status.SUPERSEDED,
+)
+
+
+def _superseded_by(change: Change, operation: Operation) -> Operation | None:
+    """The first change sent after `operation` for the same customer that sets everything it set (the
+    changes' declared `target`), if any: then a read-back that does not find `operation`'s values cannot
+    tell whether it was applied and replaced, or never applied; either way the later change is in effect."""
+    if change.target is None or operation.domain_id is None:
+        return None
+    mine = change.target(_args(operation))
+    later = Operation.objects.filter(
+        domain_id=operation.domain_id, created_at__gt=operation.created_at, status__in=_SENT
+    ).order_by("created_at")
+    for candidate in later[:50]:
+        try:
+            other = change_for(candidate.kind)
+        except KeyError:
+            continue
+        if other.target is not None and mine <= other.target(_args(candidate)):
+            return candidate
+    return None
 
 
 def _take_check(operation: Operation, attempt: int) -> bool:

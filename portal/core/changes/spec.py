@@ -44,6 +44,11 @@ class Change:
     refresh_skip: tuple[str, ...] = ()
     #: Arguments kept encrypted on the Operation until sent, then dropped (e.g. a new administrator's password).
     secret_args: tuple[str, ...] = ()
+    #: target(args) -> what the change sets on its customer, as names ({"usage"}, {"subscription:8:renewal"}).
+    #: A change whose outcome stayed unknown, and whose targets a later change sent for the same customer
+    #: covers, is settled SUPERSEDED (the later one is in effect) rather than "not applied, send it again":
+    #: a read-back cannot tell "never applied" from "applied, then replaced". None: it is never superseded.
+    target: Callable[[Args], frozenset[str]] | None = None
 
 
 def change_for(operation_id: str) -> Change:
