@@ -605,10 +605,14 @@ def compare(world: World, sent: list[Sent]) -> dict[str, int]:
         target = (s.operation_id, s.path)
         if operation.status == "succeeded":
             expected[target] += 1
+        # This change's own requests: same operation on the same item, carrying its value as a whole token
+        # (a quantity 455 is not found in another option's 1455, nor on another customer's path).
         mine = [
             r
             for r in applied
-            if r["operationId"] == s.operation_id and s.marker and s.marker in r["requestBody"]
+            if (r["operationId"], r["path"].removeprefix("/v1.0")) == target
+            and s.marker
+            and re.search(rf"(?<![\w.]){re.escape(s.marker)}(?![\w.])", r["requestBody"])
         ]
         if operation.status == "superseded":
             # Unconfirmed, then replaced by a later change to the same item: the portal says the later one is in
