@@ -143,9 +143,11 @@ def customer_refresh_state(*, user, domain_id: int, since: dt.datetime) -> Refre
     return RefreshState("waiting")
 
 
-def customer_get(*, user, domain_id: int) -> Customer | None:
+def customer_get(*, user, domain_id: int, live: bool = False) -> Customer | None:
+    """A customer from the cache; with `live`, only one the API still lists (the change forms' customers)."""
     check(user, Perm.VIEW_CUSTOMERS)
-    return Customer.objects.filter(domain_id=domain_id).first()
+    qs = Customer.objects.filter(domain_id=domain_id)
+    return (qs.filter(removed_at=None) if live else qs).first()
 
 
 def customer_names(domain_ids) -> dict[int, str]:

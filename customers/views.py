@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,7 @@ from portal.core.access import Perm, can, require
 from portal.core.lists import ListState
 from portal.core.models import SyncRun
 from portal.core.sections import sections_for
+from portal.core.shortcuts import found_or_404
 
 RECENT_ACTIVITY = 10
 
@@ -54,9 +55,7 @@ def customer_export(request: HttpRequest) -> StreamingHttpResponse:
 @require(Perm.VIEW_CUSTOMERS)
 @require_GET
 def customer_detail(request: HttpRequest, domain_id: int) -> HttpResponse:
-    customer = selectors.customer_get(user=request.user, domain_id=domain_id)
-    if customer is None:
-        raise Http404
+    customer = found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id))
     opened_at = timezone.now()  # before the refresh is queued: its run starts after this
     refreshing = services.customer_refresh_if_old(customer=customer)
     context = _detail_context(request, customer, refresh="waiting" if refreshing else "")
@@ -96,9 +95,7 @@ def customer_fresh(request: HttpRequest, domain_id: int) -> HttpResponse:
     state = selectors.customer_refresh_state(user=request.user, domain_id=domain_id, since=since)
     if state.status == "waiting":
         return HttpResponse(status=204)
-    customer = selectors.customer_get(user=request.user, domain_id=domain_id)
-    if customer is None:
-        raise Http404
+    customer = found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id))
     context = _detail_context(request, customer, refresh=state.status, error=state.error)
     return render(request, "customers/customer_detail.html#fresh", context)
 
@@ -107,8 +104,7 @@ def customer_fresh(request: HttpRequest, domain_id: int) -> HttpResponse:
 @require_POST
 def customer_refresh(request: HttpRequest, domain_id: int) -> HttpResponse:
     """Read this customer from the Partner API now (a read: every role that sees customers may ask)."""
-    if selectors.customer_get(user=request.user, domain_id=domain_id) is None:
-        raise Http404
+    found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id))
     run = services.customer_refresh(domain_id=domain_id, user=request.user)
     if run.status == SyncRun.Status.SUCCEEDED:
         if run.counts.get("removed"):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -26,15 +26,9 @@ from portal.core.changes import ChangeRefused
 from portal.core.changes.forms import ChangeForm, new_key
 from portal.core.changes.views import change_page, delete_page, posted, send
 from portal.core.selectors import business_today
+from portal.core.shortcuts import found_or_404
 
 TEMPLATE = "customers/customer_change.html"
-
-
-def _customer_or_404(request: HttpRequest, domain_id: int):
-    customer = selectors.customer_get(user=request.user, domain_id=domain_id)
-    if customer is None or customer.removed_at is not None:
-        raise Http404
-    return customer
 
 
 def _refused(form, exc: ChangeRefused) -> None:
@@ -53,7 +47,7 @@ def _iso(day) -> str | None:
 @require(Perm.CHANGE_CUSTOMERS)
 def customer_edit(request: HttpRequest, domain_id: int) -> HttpResponse:
     """patchCustomer: only the fields that changed are sent."""
-    customer = _customer_or_404(request, domain_id)
+    customer = found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id, live=True))
     form = f.CustomerEditForm(posted(request), initial=f.CustomerEditForm.initial_for(customer))
     if request.method == "POST" and form.is_valid() and not form.changes():
         messages.info(request, _("Nothing changed."))
@@ -99,7 +93,7 @@ def _renewal_form(customer, data=None) -> f.RenewalForm:
 def customer_usage(request: HttpRequest, domain_id: int) -> HttpResponse:
     """The usage-status page (GET: both forms), and patchUsageStatus (POST: maximum users and a scheduled
     cancellation, confirmed before sending)."""
-    customer = _customer_or_404(request, domain_id)
+    customer = found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id, live=True))
     form = f.UsageStatusForm(posted(request), initial=_usage_initial(customer))
     if request.method != "POST":
         return render(
@@ -139,7 +133,7 @@ def customer_usage(request: HttpRequest, domain_id: int) -> HttpResponse:
 @require_POST
 def customer_renewal(request: HttpRequest, domain_id: int) -> HttpResponse:
     """Schedule a max-users change (createUsageStatusRenewal), or move the one there is (its date only)."""
-    customer = _customer_or_404(request, domain_id)
+    customer = found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id, live=True))
     form = _renewal_form(customer, request.POST)
     moves = form.moves
     return change_page(
@@ -166,7 +160,7 @@ def customer_renewal(request: HttpRequest, domain_id: int) -> HttpResponse:
 @require(Perm.CHANGE_CUSTOMERS)
 @require_POST
 def customer_renewal_delete(request: HttpRequest, domain_id: int) -> HttpResponse:
-    _customer_or_404(request, domain_id)
+    found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id, live=True))
     return delete_page(
         request,
         operation_id="deleteUsageStatusRenewal",
@@ -181,7 +175,7 @@ def customer_renewal_delete(request: HttpRequest, domain_id: int) -> HttpRespons
 @require(Perm.CHANGE_CUSTOMERS)
 def customer_delete(request: HttpRequest, domain_id: int) -> HttpResponse:
     """deleteCustomer, queued, behind typing the customer's domain."""
-    customer = _customer_or_404(request, domain_id)
+    customer = found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id, live=True))
     form = f.CustomerDeleteForm(posted(request), customer=customer)
     if request.method == "POST" and form.is_valid():
         return send(
@@ -248,7 +242,7 @@ def customer_add_details(request: HttpRequest) -> HttpResponse:
 @require(Perm.CHANGE_CUSTOMERS)
 def customer_domain(request: HttpRequest, domain_id: int) -> HttpResponse:
     """DNS records to set, activation, and moving a group name to a domain (register, change)."""
-    customer = _customer_or_404(request, domain_id)
+    customer = found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id, live=True))
     error = ""
     try:
         upgrade = services.upgrade_domain_get(domain_id=domain_id)
@@ -273,7 +267,7 @@ def customer_domain(request: HttpRequest, domain_id: int) -> HttpResponse:
 @require_POST
 def customer_domain_upgrade(request: HttpRequest, domain_id: int) -> HttpResponse:
     """Register the domain a group name will move to (createUpgradeDomain), confirmed before sending."""
-    customer = _customer_or_404(request, domain_id)
+    customer = found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id, live=True))
     return change_page(
         request,
         f.UpgradeDomainForm(request.POST),
@@ -295,7 +289,7 @@ def customer_domain_upgrade(request: HttpRequest, domain_id: int) -> HttpRespons
 @require(Perm.CHANGE_CUSTOMERS)
 @require_POST
 def customer_domain_upgrade_delete(request: HttpRequest, domain_id: int) -> HttpResponse:
-    _customer_or_404(request, domain_id)
+    found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id, live=True))
     back = reverse("customers:domain", args=[domain_id])
     return delete_page(
         request,
@@ -312,7 +306,7 @@ def customer_domain_upgrade_delete(request: HttpRequest, domain_id: int) -> Http
 @require_POST
 def customer_domain_change(request: HttpRequest, domain_id: int) -> HttpResponse:
     """changeCustomerDomain, confirmed on the domain page (which stated the consequence)."""
-    _customer_or_404(request, domain_id)
+    found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id, live=True))
     back = reverse("customers:domain", args=[domain_id])
     # The confirmation posts the registered domain; anything else is refused here, before the API.
     form = f.UpgradeDomainForm(
@@ -343,7 +337,7 @@ def customer_domain_change(request: HttpRequest, domain_id: int) -> HttpResponse
 @require_POST
 def customer_activate(request: HttpRequest, domain_id: int) -> HttpResponse:
     """activateCustomer, queued (the domain page's button is its confirmation)."""
-    _customer_or_404(request, domain_id)
+    found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id, live=True))
     form = ChangeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The form expired; open it again."))

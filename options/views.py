@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -16,6 +16,7 @@ from portal.core import lists
 from portal.core import selectors as core_selectors
 from portal.core.access import Perm, require
 from portal.core.lists import ListState
+from portal.core.shortcuts import found_or_404
 
 
 @require(Perm.VIEW_OPTIONS)
@@ -76,9 +77,7 @@ CHART_W, CHART_H, CHART_PAD = 640, 200, 32
 @require(Perm.VIEW_OPTIONS)
 @require_GET
 def usage(request: HttpRequest, domain_id: int) -> HttpResponse:
-    customer = customer_selectors.customer_get(user=request.user, domain_id=domain_id)
-    if customer is None:
-        raise Http404
+    customer = found_or_404(customer_selectors.customer_get(user=request.user, domain_id=domain_id))
     month = _month(request.GET.get("month"), core_selectors.business_today())
     series = selectors.usage_month(user=request.user, customer=customer, year=month.year, month=month.month)
     days_in_month = ((month + dt.timedelta(days=32)).replace(day=1) - month).days

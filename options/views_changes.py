@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +18,7 @@ from options import rules, selectors
 from portal.core import selectors as core_selectors
 from portal.core.access import Perm, require
 from portal.core.changes.views import change_page, delete_page, posted
+from portal.core.shortcuts import found_or_404
 from subscriptions import selectors as subscription_selectors
 
 CHANGE_TEMPLATE = "options/option_change.html"
@@ -25,20 +26,6 @@ CHANGE_TEMPLATE = "options/option_change.html"
 
 def _section(domain_id: int) -> str:
     return reverse("customers:detail", args=[domain_id]) + "#section-options"
-
-
-def _customer_or_404(request, domain_id: int):
-    customer = customer_selectors.customer_get(user=request.user, domain_id=domain_id)
-    if customer is None or customer.removed_at is not None:
-        raise Http404
-    return customer
-
-
-def _option_or_404(request, domain_id: int, option_product_id: str):
-    option = selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
-    if option is None:
-        raise Http404
-    return option
 
 
 def _subscription(request, domain_id: int):
@@ -77,7 +64,9 @@ def _change(request, form, *, operation_id, args, domain_id, success, context) -
 
 @require(Perm.CHANGE_OPTIONS)
 def option_add(request: HttpRequest, domain_id: int) -> HttpResponse:
-    customer = _customer_or_404(request, domain_id)
+    customer = found_or_404(
+        customer_selectors.customer_get(user=request.user, domain_id=domain_id, live=True)
+    )
     sub, _reservation = _subscription(request, domain_id)
     section = selectors.customer_options_section(customer=customer, user=request.user)
     orders = {o.option_product_id: o for o in section["all_orders"]}
@@ -135,7 +124,9 @@ def _immediate(request, option, form, *, operation_id, args, title, confirm_labe
 
 @require(Perm.CHANGE_OPTIONS)
 def option_upgrade(request: HttpRequest, domain_id: int, option_product_id: str) -> HttpResponse:
-    option = _option_or_404(request, domain_id, option_product_id)
+    option = found_or_404(
+        selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
+    )
     form = f.OptionUpgradeForm(posted(request), option=option)
     return _immediate(
         request,
@@ -151,7 +142,9 @@ def option_upgrade(request: HttpRequest, domain_id: int, option_product_id: str)
 
 @require(Perm.CHANGE_OPTIONS)
 def option_add_quantity(request: HttpRequest, domain_id: int, option_product_id: str) -> HttpResponse:
-    option = _option_or_404(request, domain_id, option_product_id)
+    option = found_or_404(
+        selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
+    )
     form = f.OptionAddQuantityForm(posted(request), option=option)
     return _immediate(
         request,
@@ -169,7 +162,9 @@ def option_add_quantity(request: HttpRequest, domain_id: int, option_product_id:
 
 @require(Perm.CHANGE_OPTIONS)
 def option_cancel(request: HttpRequest, domain_id: int, option_product_id: str) -> HttpResponse:
-    option = _option_or_404(request, domain_id, option_product_id)
+    option = found_or_404(
+        selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
+    )
     form = f.OptionCancelForm(posted(request), option=option, today=core_selectors.business_today())
     return _immediate(
         request,
@@ -186,7 +181,9 @@ def option_cancel(request: HttpRequest, domain_id: int, option_product_id: str) 
 
 @require(Perm.CHANGE_OPTIONS)
 def option_renewal(request: HttpRequest, domain_id: int, option_product_id: str) -> HttpResponse:
-    option = _option_or_404(request, domain_id, option_product_id)
+    option = found_or_404(
+        selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
+    )
     if option.trial:
         messages.info(request, _("A Trial option has no renewal settings."))
         return redirect(_section(domain_id))
@@ -229,7 +226,9 @@ def option_renewal(request: HttpRequest, domain_id: int, option_product_id: str)
 
 @require(Perm.CHANGE_OPTIONS)
 def order_add(request: HttpRequest, domain_id: int) -> HttpResponse:
-    customer = _customer_or_404(request, domain_id)
+    customer = found_or_404(
+        customer_selectors.customer_get(user=request.user, domain_id=domain_id, live=True)
+    )
     sub, reservation = _subscription(request, domain_id)
     section = selectors.customer_options_section(customer=customer, user=request.user)
     form = f.OptionOrderForm(
@@ -269,16 +268,11 @@ def order_add(request: HttpRequest, domain_id: int) -> HttpResponse:
     )
 
 
-def _order_or_404(request, domain_id: int, option_product_id: str):
-    order = selectors.order_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
-    if order is None:
-        raise Http404
-    return order
-
-
 @require(Perm.CHANGE_OPTIONS)
 def order_edit(request: HttpRequest, domain_id: int, option_product_id: str) -> HttpResponse:
-    order = _order_or_404(request, domain_id, option_product_id)
+    order = found_or_404(
+        selectors.order_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
+    )
     sub, reservation = _subscription(request, domain_id)
     option = selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
     form = f.OptionOrderDateForm(
@@ -311,7 +305,9 @@ def order_edit(request: HttpRequest, domain_id: int, option_product_id: str) -> 
 @require(Perm.CHANGE_OPTIONS)
 @require_POST
 def order_delete(request: HttpRequest, domain_id: int, option_product_id: str) -> HttpResponse:
-    _order_or_404(request, domain_id, option_product_id)
+    found_or_404(
+        selectors.order_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
+    )
     return delete_page(
         request,
         operation_id="deleteOptionProductOrder",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -24,29 +24,16 @@ from portal.core import selectors as core_selectors
 from portal.core.access import Perm, can, require
 from portal.core.changes.forms import ChangeForm
 from portal.core.changes.views import change_page, delete_page, posted
+from portal.core.shortcuts import found_or_404
 from subscriptions import forms_changes as f
 from subscriptions import rules, selectors
 
 CHANGE_TEMPLATE = "subscriptions/subscription_change.html"
 
 
-def _subscription_or_404(request: HttpRequest, subscription_id: int):
-    subscription = selectors.subscription_get(user=request.user, subscription_id=subscription_id)
-    if subscription is None:
-        raise Http404
-    return subscription
-
-
 def _customer_section(domain_id: int) -> str:
     """The customer page's Subscriptions section, where the per-customer changes lead back to."""
     return reverse("customers:detail", args=[domain_id]) + "#section-subscriptions"
-
-
-def _customer_or_404(request: HttpRequest, domain_id: int):
-    customer = customer_selectors.customer_get(user=request.user, domain_id=domain_id)
-    if customer is None or customer.removed_at is not None:
-        raise Http404
-    return customer
 
 
 def _subscription_args(s, **fields) -> dict:
@@ -112,7 +99,7 @@ def _scheduled_add_license(s) -> str:
 @require(Perm.VIEW_SUBSCRIPTIONS)
 @require_GET
 def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    s = _subscription_or_404(request, subscription_id)
+    s = found_or_404(selectors.subscription_get(user=request.user, subscription_id=subscription_id))
     today = core_selectors.business_today()
     reservation = getattr(s, "reservation", None)
     actions = _actions(s, reservation) if can(request.user, Perm.CHANGE_SUBSCRIPTIONS) else []
@@ -126,7 +113,7 @@ def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpRespo
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def reservation_edit(request: HttpRequest, subscription_id: int) -> HttpResponse:
     """Schedule a change of the subscription, or move the one it has (only its date can change)."""
-    s = _subscription_or_404(request, subscription_id)
+    s = found_or_404(selectors.subscription_get(user=request.user, subscription_id=subscription_id))
     today = core_selectors.business_today()
     reservation = getattr(s, "reservation", None)
     data = posted(request)
@@ -175,7 +162,7 @@ def reservation_edit(request: HttpRequest, subscription_id: int) -> HttpResponse
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 @require_POST
 def reservation_delete(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    s = _subscription_or_404(request, subscription_id)
+    s = found_or_404(selectors.subscription_get(user=request.user, subscription_id=subscription_id))
     return delete_page(
         request,
         operation_id="deleteSubscriptionReservation",
@@ -189,7 +176,7 @@ def reservation_delete(request: HttpRequest, subscription_id: int) -> HttpRespon
 
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def renewal_edit(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    s = _subscription_or_404(request, subscription_id)
+    s = found_or_404(selectors.subscription_get(user=request.user, subscription_id=subscription_id))
     done = reverse("subscriptions:detail", args=[s.pk])
     refusal = rules.renewal_refusal(s)
     if refusal:
@@ -244,7 +231,7 @@ def _immediate(request, s, form, *, operation_id, args, title, confirm_label, su
 
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def subscription_convert(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    s = _subscription_or_404(request, subscription_id)
+    s = found_or_404(selectors.subscription_get(user=request.user, subscription_id=subscription_id))
     form = f.ConvertForm(
         posted(request),
         subscription=s,
@@ -265,7 +252,7 @@ def subscription_convert(request: HttpRequest, subscription_id: int) -> HttpResp
 
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def subscription_upgrade(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    s = _subscription_or_404(request, subscription_id)
+    s = found_or_404(selectors.subscription_get(user=request.user, subscription_id=subscription_id))
     form = f.UpgradeForm(
         posted(request),
         subscription=s,
@@ -288,7 +275,7 @@ def subscription_upgrade(request: HttpRequest, subscription_id: int) -> HttpResp
 
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def subscription_add_licences(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    s = _subscription_or_404(request, subscription_id)
+    s = found_or_404(selectors.subscription_get(user=request.user, subscription_id=subscription_id))
     form = f.AddLicencesForm(posted(request), subscription=s)
     return _immediate(
         request,
@@ -309,7 +296,7 @@ def subscription_add_licences(request: HttpRequest, subscription_id: int) -> Htt
 
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpResponse:
-    s = _subscription_or_404(request, subscription_id)
+    s = found_or_404(selectors.subscription_get(user=request.user, subscription_id=subscription_id))
     form = f.CancelForm(
         posted(request),
         subscription=s,
@@ -341,7 +328,9 @@ def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpRespo
 
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def subscription_add(request: HttpRequest, domain_id: int) -> HttpResponse:
-    customer = _customer_or_404(request, domain_id)
+    customer = found_or_404(
+        customer_selectors.customer_get(user=request.user, domain_id=domain_id, live=True)
+    )
     current = selectors.customer_subscriptions(user=request.user, domain_id=domain_id)
     form = f.SubscriptionAddForm(posted(request), customer=customer, current=current)
     done = _customer_section(domain_id)
@@ -366,7 +355,9 @@ def subscription_add(request: HttpRequest, domain_id: int) -> HttpResponse:
 
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def pre_order_add(request: HttpRequest, domain_id: int) -> HttpResponse:
-    customer = _customer_or_404(request, domain_id)
+    customer = found_or_404(
+        customer_selectors.customer_get(user=request.user, domain_id=domain_id, live=True)
+    )
     current = selectors.customer_subscriptions(user=request.user, domain_id=domain_id)
     form = f.PreOrderForm(
         posted(request),
@@ -393,17 +384,12 @@ def pre_order_add(request: HttpRequest, domain_id: int) -> HttpResponse:
     )
 
 
-def _pre_order_or_404(request, domain_id: int, pre_order_id: int):
-    pre_order = selectors.pre_order_get(user=request.user, domain_id=domain_id, pre_order_id=pre_order_id)
-    if pre_order is None:
-        raise Http404
-    return pre_order
-
-
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 def pre_order_edit(request: HttpRequest, domain_id: int, pre_order_id: int) -> HttpResponse:
     """A pre-order: move its date (only the date can change) or delete it."""
-    pre_order = _pre_order_or_404(request, domain_id, pre_order_id)
+    pre_order = found_or_404(
+        selectors.pre_order_get(user=request.user, domain_id=domain_id, pre_order_id=pre_order_id)
+    )
     form = f.PreOrderDateForm(
         posted(request),
         pre_order=pre_order,
@@ -438,7 +424,7 @@ def pre_order_edit(request: HttpRequest, domain_id: int, pre_order_id: int) -> H
 @require(Perm.CHANGE_SUBSCRIPTIONS)
 @require_POST
 def pre_order_delete(request: HttpRequest, domain_id: int, pre_order_id: int) -> HttpResponse:
-    _pre_order_or_404(request, domain_id, pre_order_id)
+    found_or_404(selectors.pre_order_get(user=request.user, domain_id=domain_id, pre_order_id=pre_order_id))
     return delete_page(
         request,
         operation_id="deleteSubscriptionPreOrder",
