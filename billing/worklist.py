@@ -52,6 +52,7 @@ def findings_to_explain(ctx: WorkContext) -> WorkList:
     )
     kinds = {k: str(v) for k, v in Finding.Kind.choices}
     read, change = url_pattern("billing:findings", 2), url_pattern("billing:explain")
+    rows, count = ctx.first_and_count(qs, "pk", "year", "month", "customer_name", "kind", "subject")
     items = [
         WorkItem(
             customer=name or f"{year}-{month:02d}",
@@ -60,11 +61,9 @@ def findings_to_explain(ctx: WorkContext) -> WorkList:
             change_url=change.format(pk),
             uid=f"finding-{pk}",
         )
-        for pk, year, month, name, kind, subject in ctx.cut(
-            qs.values_list("pk", "year", "month", "customer_name", "kind", "subject")
-        )
+        for pk, year, month, name, kind, subject in rows
     ]
-    return WorkList(qs.count(), items)
+    return WorkList(count, items)
 
 
 SECTIONS = [

@@ -24,6 +24,9 @@ def option_trials_ending(ctx: WorkContext) -> WorkList:
     ).order_by("plan_end_date", "customer__sort_name", "option_product_id")
     read = url_pattern("customers:detail") + "#section-options"
     change = url_pattern("options:renewal", 2)
+    rows, count = ctx.first_and_count(
+        qs, "customer_id", "customer__company_name", "option_product_id", "plan_end_date"
+    )
     items = [
         WorkItem(
             customer=company,
@@ -33,11 +36,9 @@ def option_trials_ending(ctx: WorkContext) -> WorkList:
             day=end,
             uid=f"option-trial-{domain_id}-{option}-{end:%Y%m%d}",
         )
-        for domain_id, company, option, end in ctx.cut(
-            qs.values_list("customer_id", "customer__company_name", "option_product_id", "plan_end_date")
-        )
+        for domain_id, company, option, end in rows
     ]
-    return WorkList(qs.count(), items)
+    return WorkList(count, items)
 
 
 SECTIONS = [
