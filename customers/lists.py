@@ -1,7 +1,7 @@
 """The customer list, declared for `portal.core.lists`: its filter form, sorts, columns and CSV columns.
 
-Its rows and filter controls are formatted in Python (`customers/presenters.py`, the spec's `rows`) instead of
-templates: the busiest page (`python -m bench.customers list` keeps it honest).
+Its rows are formatted in Python (`customers/presenters.py`, the spec's `rows`) instead of a row template: the
+busiest page (`python -m bench.customers list` keeps it honest).
 """
 
 from __future__ import annotations

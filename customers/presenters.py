@@ -1,5 +1,5 @@
-"""The customer list's rows and filter controls, formatted in Python: the list page is the hottest page of the
-portal (the one exception to `portal.core.lists`' row templates, measured by `python -m bench.customers list`).
+"""The customer list's rows, formatted in Python (the spec's `rows`): the list page is the hottest page of the
+portal (`python -m bench.customers list` measures it).
 
 Each row is built with `format_html` (escaped, translated) in one pass, instead of ~40 template lookups per
 row; the page template only places the pieces.
@@ -14,7 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, shown_status, status_labels
@@ -96,61 +96,3 @@ def _row(c: Customer, zone, stale_before, detail: str, words: dict) -> SafeStrin
 
 def _num(value) -> str:
     return "" if value is None else str(value)
-
-
-def filter_fields(form) -> SafeString:
-    """The filter form's controls (same markup as components/_field.html), without the widget templates.
-
-    Django renders every <option> through a template; for the busiest page that costs more than the query.
-    """
-    out = []
-    for bf in form:
-        widget = bf.field.widget
-        value = bf.value()
-        attrs = {"name": bf.html_name, "id": bf.id_for_label}
-        if bf.is_hidden:
-            out.append(format_html('<input type="hidden" name="{}" value="{}">', bf.html_name, value or ""))
-            continue
-        if hasattr(bf.field, "choices") and getattr(widget, "input_type", None) != "checkbox":
-            selected = "" if value is None else str(value)
-            options = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                (
-                    (str(v), mark_safe(" selected") if str(v) == selected else "", label)
-                    for v, label in bf.field.choices
-                ),
-            )
-            control = format_html(
-                '<select name="{}" id="{}">{}</select>', attrs["name"], attrs["id"], options
-            )
-        elif getattr(widget, "input_type", None) == "checkbox":
-            control = format_html(
-                '<input type="checkbox" name="{}" id="{}"{}>',
-                attrs["name"],
-                attrs["id"],
-                mark_safe(" checked") if value else "",
-            )
-        else:
-            extra = format_html_join("", ' {}="{}"', widget.attrs.items())
-            input_type = widget.attrs.get("type") or getattr(widget, "input_type", "text")
-            control = format_html(
-                '<input type="{}" name="{}" id="{}" value="{}"{}>',
-                input_type,
-                attrs["name"],
-                attrs["id"],
-                "" if value is None else value,
-                extra,
-            )
-        errors = format_html_join("", '<p class="error" role="alert">{}</p>', ((e,) for e in bf.errors))
-        out.append(
-            format_html(
-                '<div class="field{}"><label for="{}">{}</label>{}{}</div>',
-                " field-invalid" if bf.errors else "",
-                attrs["id"],
-                bf.label,
-                control,
-                errors,
-            )
-        )
-    return mark_safe("".join(out))

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from customers import presenters, selectors, services
+from customers import selectors, services
 from customers.lists import CUSTOMER_LIST
 from portal.core import lists
 from portal.core import selectors as core_selectors
@@ -36,7 +36,6 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         state,
         page,
         full_context=lambda: {
-            "filter_fields": presenters.filter_fields(state.form),
             "last_sync": core_selectors.sync_run_latest_finished(kind="full"),
             "can_change": can(request.user, Perm.CHANGE_CUSTOMERS),
         },
