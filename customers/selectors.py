@@ -184,6 +184,14 @@ CSV_COLUMNS = (
 )
 
 
+def still_in_api(qs: QuerySet, *, key: str = "customer_id") -> QuerySet:
+    """Rows (options, subscriptions...) of customers still in the API: those not among the few removed ones,
+    which a partial index lists. Joined to every customer instead, the database reads the customers table to
+    filter, and can no longer walk the rows' own index in the list's order (`python -m bench.options list`)."""
+    removed = Customer.objects.filter(removed_at__isnull=False).values("domain_id")
+    return qs.exclude(**{f"{key}__in": removed})
+
+
 def customer_search(qs: QuerySet, q: str, *, prefix: str = "customer__") -> QuerySet:
     """Rows whose customer matches every word of `q` (company name, domain, customer code, domainId), for any
     list of things that belong to a customer (`prefix` is the path to the customer)."""

@@ -64,12 +64,27 @@ TOTAL = "list_total_count"
 # --- Sort ----------------------------------------------------------------------------------------------------
 
 
-def _is_text(model: type[models.Model], path: str) -> bool:
-    """Whether the column at `path` ("customer__company_name") is a text column ("" is an empty value)."""
+def _column(model: type[models.Model], path: str) -> models.Field:
+    """The model field at `path` ("customer__company_name")."""
     *relations, name = path.split("__")
     for relation in relations:
         model = model._meta.get_field(relation).related_model
-    return isinstance(model._meta.get_field(name), (models.CharField, models.TextField))
+    return model._meta.get_field(name)
+
+
+def _order_term(model: type[models.Model], path: str, *, descending: bool):
+    """One column of an ORDER BY with empty values last. Only a column that can be empty gets the rule's
+    wrapping: NULL placed last for a nullable column, "" made NULL for a text column that may be blank. A column
+    that can be neither (a NOT NULL key, a required name, a date) is ordered plainly, so that an index on it can
+    serve the order and a page stops reading after its rows (`python -m bench.options list`)."""
+    column = _column(model, path)
+    expression = F(path)
+    can_be_blank = column.blank and isinstance(column, (models.CharField, models.TextField))
+    if can_be_blank:
+        expression = NullIf(expression, Value(""))
+    if column.null or can_be_blank:
+        return expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+    return expression.desc() if descending else expression.asc()
 
 
 @dataclass(frozen=True)
@@ -96,13 +111,10 @@ class Sorts:
 
     def order(self, qs: QuerySet, sort: str | None) -> QuerySet:
         """`qs` ordered by the key's columns. Empty values come last in both directions, on every database:
-        NULL, and the empty string of a text column (made NULL for the ordering only)."""
+        NULL, and the empty string of a text column that may be blank (made NULL for the ordering only)."""
         sort = self.clean(sort)
         descending = sort.startswith("-")
-        terms = []
-        for column in self.columns[sort.lstrip("-")]:
-            expression = NullIf(F(column), Value("")) if _is_text(qs.model, column) else F(column)
-            terms.append(expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True))
+        terms = [_order_term(qs.model, c, descending=descending) for c in self.columns[sort.lstrip("-")]]
         return qs.order_by(*terms)
 
 
@@ -323,6 +335,7 @@ def paginate(
     fields: Sequence[str] = (),
     row: Callable[..., Any] | None = None,
     separate_count: bool = False,
+    keys_first: bool = False,
 ) -> Page:
     """Page `page` (clamped, see `clamp_page`) of `qs` in one query: the rows with the total as a window count,
     whatever the page size. A page past the end shows the last page (then a count and a second read).
@@ -331,9 +344,17 @@ def paginate(
     instances.
 
     `separate_count=True` counts in a query of its own, then reads only the page: for a large table whose
-    order an index serves (a month of invoice items), where the window count would make the database read and
-    sort every matching row, all columns, before it can return the first hundred.
+    order an index serves (a month of invoice items, every option), where the window count would make the
+    database read and sort every matching row, all columns, before it can return the first hundred.
+
+    `keys_first=True` reads the page's primary keys first (the filters and the order only), then those rows'
+    `fields`: the columns of related rows (a customer's name) are joined for the page's rows alone, so the
+    database can walk an index in the list's order and stop after one page.
     """
+    if keys_first:
+        return _paginate_keys_first(
+            qs, page=page, per_page=per_page, fields=fields, row=row, separate_count=separate_count
+        )
     if separate_count:
         return _paginate_counted_apart(qs, page=page, per_page=per_page, fields=fields, row=row)
     counted = qs.annotate(**{TOTAL: Window(Count("pk"))})
@@ -359,6 +380,10 @@ def paginate(
         if number > last:
             number = last
             rows = read(number)
+    return _page(qs, rows, number, per_page, total)
+
+
+def _page(qs: QuerySet, rows: list, number: int, per_page: int, total: int) -> Page:
     paginator = Paginator(qs, per_page)
     paginator.__dict__["count"] = total  # Paginator.count is a cached property: no COUNT query
     return Page(rows, number, paginator)
@@ -374,9 +399,38 @@ def _paginate_counted_apart(qs: QuerySet, *, page, per_page: int, fields: Sequen
         rows = [make(**r) for r in sliced.values(*fields)]
     else:
         rows = list(sliced)
-    paginator = Paginator(qs, per_page)
-    paginator.__dict__["count"] = total
-    return Page(rows, number, paginator)
+    return _page(qs, rows, number, per_page, total)
+
+
+def _paginate_keys_first(
+    qs: QuerySet, *, page, per_page: int, fields: Sequence[str], row, separate_count: bool
+) -> Page:
+    """The page's keys (with the window count unless counted apart), then the rows of those keys."""
+    pk = qs.model._meta.pk.attname
+    if separate_count:
+        total = qs.count()
+        number = min(clamp_page(page), max(1, -(-total // per_page)))
+        keys = list(qs.values_list(pk, flat=True)[(number - 1) * per_page : number * per_page])
+    else:
+        keyed = qs.annotate(**{TOTAL: Window(Count("pk"))}).values_list(pk, TOTAL)
+        number = clamp_page(page)
+        found = list(keyed[(number - 1) * per_page : number * per_page])
+        if not found and number > 1:
+            total = qs.count()
+            number = max(1, -(-total // per_page))
+            found = list(keyed[(number - 1) * per_page : number * per_page])
+        total = found[0][1] if found else 0
+        keys = [k for k, _total in found]
+    if not keys:
+        return _page(qs, [], number, per_page, total)
+    by_key = qs.model._default_manager.filter(pk__in=keys).order_by()
+    if fields:
+        make = row or SimpleNamespace
+        found_rows = {r[pk]: make(**{f: r[f] for f in fields}) for r in by_key.values(pk, *fields)}
+    else:
+        found_rows = {r.pk: r for r in by_key}
+    rows = [found_rows[k] for k in keys if k in found_rows]
+    return _page(qs, rows, number, per_page, total)
 
 
 # --- Answers -------------------------------------------------------------------------------------------------

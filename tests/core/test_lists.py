@@ -66,17 +66,31 @@ def test_an_unknown_date_comes_last_in_both_directions(with_gaps, sort, first_tw
     assert sorted(codes[2:]) == ["", "A"]
 
 
-@pytest.mark.parametrize("sort", ["customer", "-customer"])
+@pytest.mark.parametrize("sort", ["code", "-code"])
 def test_empty_values_last_through_a_relation(sort):
-    """A text column of a related row (customer__company_name) follows the same rule."""
-    make_subscription(make_customer(company_name="Alpha"))
-    make_subscription(make_customer(company_name=""))
-    make_subscription(make_customer(company_name="Beta"))
-    sorts = Sorts({"customer": ("customer__company_name", "subscription_id")}, default="customer")
+    """A text column of a related row that may be blank (customer__customer_code) follows the same rule."""
+    make_subscription(make_customer(customer_code="Alpha"))
+    make_subscription(make_customer(customer_code=""))
+    make_subscription(make_customer(customer_code="Beta"))
+    sorts = Sorts({"code": ("customer__customer_code", "subscription_id")}, default="code")
     qs = sorts.order(Subscription.objects.select_related("customer"), sort)
-    names = [s.customer.company_name for s in qs]
-    assert names[-1] == ""
-    assert names[:2] == (["Alpha", "Beta"] if sort == "customer" else ["Beta", "Alpha"])
+    codes = [s.customer.customer_code for s in qs]
+    assert codes[-1] == ""
+    assert codes[:2] == (["Alpha", "Beta"] if sort == "code" else ["Beta", "Alpha"])
+
+
+@pytest.mark.parametrize("sort", ["name", "-name"])
+def test_a_column_that_cannot_be_empty_is_ordered_plainly_so_an_index_can_serve_it(sort):
+    """A required name (the contract requires companyName) gets no empty-last wrapping: the ORDER BY names the
+    column itself, which its index serves, and the order is the same."""
+    for name in ("Beta", "Alpha", "Gamma"):
+        make_customer(company_name=name)
+    sorts = Sorts({"name": ("company_name", "domain_id")}, default="name")
+    qs = sorts.order(Customer.objects.all(), sort)
+    names = [c.company_name for c in qs]
+    assert names == (["Alpha", "Beta", "Gamma"] if sort == "name" else ["Gamma", "Beta", "Alpha"])
+    sql = str(qs.query).upper()
+    assert "NULLIF" not in sql and "NULLS LAST" not in sql
 
 
 def test_an_unknown_sort_key_is_the_default():
@@ -148,6 +162,40 @@ def test_a_page_counted_apart_is_the_same_page_in_two_queries(twelve, asked, dja
     window = paginate(qs, page=asked, per_page=5)
     assert (apart.number, apart.paginator.count) == (window.number, window.paginator.count)
     assert [c.pk for c in apart.object_list] == [c.pk for c in window.object_list]
+
+
+@pytest.mark.parametrize("separate_count", [False, True])
+@pytest.mark.parametrize("asked", ["1", "3", "99"])
+def test_a_page_read_keys_first_is_the_same_page_with_the_related_columns(
+    asked, separate_count, django_assert_num_queries
+):
+    """Keys first, then their rows (the customer's name joined for the page's rows alone): the same rows, in
+    the same order, with the same total and page number as the one-query pager, past the end included."""
+    for i in range(12):
+        make_subscription(make_customer(company_name=f"Firm {(i * 7) % 12:02}"))
+    sorts = Sorts({"customer": ("customer__sort_name", "subscription_id")}, default="customer")
+    qs = sorts.order(Subscription.objects.all(), "-customer")
+    fields = ("subscription_id", "customer__company_name")
+    # The window count: keys and total, then rows (a page past the end: a count and the last page's keys too).
+    # Counted apart: the count, the keys, the rows.
+    with django_assert_num_queries(3 if separate_count else 2 if asked != "99" else 4):
+        keyed = paginate(
+            qs, page=asked, per_page=5, fields=fields, keys_first=True, separate_count=separate_count
+        )
+    plain = paginate(qs, page=asked, per_page=5, fields=fields)
+    assert (keyed.number, keyed.paginator.count) == (plain.number, plain.paginator.count)
+    assert [(r.subscription_id, r.customer__company_name) for r in keyed.object_list] == [
+        (r.subscription_id, r.customer__company_name) for r in plain.object_list
+    ]
+    names = [r.customer__company_name for r in keyed.object_list]
+    assert names == sorted(names, reverse=True) and names
+
+
+def test_a_list_read_keys_first_can_be_empty(db):
+    page = paginate(
+        Subscription.objects.order_by("pk"), page=3, per_page=5, keys_first=True, separate_count=False
+    )
+    assert (page.number, page.paginator.count, list(page.object_list)) == (1, 0, [])
 
 
 # --- State and header cells ----------------------------------------------------------------------------------

@@ -62,6 +62,25 @@ def test_filters_sort_and_csv_of_exactly_the_filtered_list(client_as, rows):
     assert [r[3] for r in table[1:]] == ["ACV2", "SSTG2"]
 
 
+def test_the_list_sorts_by_company_name_without_its_legal_form_and_leaves_out_removed_customers(
+    client_as, rows
+):
+    """As on the customer list: 合同会社さくら sorts under さ, and a customer no longer in the API (its options
+    with it) is not listed, whether the page counts its rows apart (no search) or beside them (a search)."""
+    from django.utils import timezone
+
+    make_option(make_customer(company_name="合同会社さくら"), option_product_id="BCT", sub_option_id="BCT01")
+    make_option(make_customer(company_name="株式会社あおば"), option_product_id="BCT", sub_option_id="BCT01")
+    gone = make_customer(company_name="あいう商事", removed_at=timezone.now())
+    make_option(gone, option_product_id="BCT", sub_option_id="BCT01")
+    client = client_as(Role.SUPPORT)
+    page = client.get(reverse("options:list"), {"option": "BCT"}).content.decode()
+    assert [c for _o, c in _shown(page)] == ["株式会社あおば", "合同会社さくら"]
+    assert "2 options" in page
+    searched = client.get(reverse("options:list"), {"q": "あ", "option": "BCT"}).content.decode()
+    assert [c for _o, c in _shown(searched)] == ["株式会社あおば"]
+
+
 def test_htmx_gets_the_results_partial(client_as, rows):
     body = client_as(Role.SUPPORT).get(
         reverse("options:list"), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"
