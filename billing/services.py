@@ -28,7 +28,7 @@ from billing.models import (
     PriceEntry,
     UsageSnapshot,
 )
-from customers.models import Customer
+from customers.models import Customer, sort_name_for
 from options.models import Option, OptionUsage
 from partner_api.models import wire_text
 from portal.core.models import AuditEntry
@@ -106,7 +106,10 @@ def invoice_month_store(*, year: int, month: int, remote: Iterable[Any], synced_
                     synced_at=synced_at,
                 )
             )
-    rows.sort(key=lambda r: (r.customer_name, r.domain_id, r.type_order, r.position))
+    # Customers in the order every list's names take: without their legal form (合同会社さくら under さ).
+    rows.sort(
+        key=lambda r: (sort_name_for(r.customer_name), r.customer_name, r.domain_id, r.type_order, r.position)
+    )
     totals: dict[str, int] = defaultdict(int)
     for order, row in enumerate(rows):
         row.row_order = order

@@ -10,10 +10,11 @@ from django.core.paginator import Page
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Customer, normalise_search
+from customers.models import TRIAL_ENDED, Customer, normalise_search
 from portal.core.access import Perm, can, check
 from portal.core.lists import Sorts, paginate
 from portal.core.selectors import business_today
+from portal.core.vocabulary import Plan
 from schedule.sources import ScheduleFilters, schedule_sources
 
 
@@ -51,6 +52,18 @@ class CustomerFilters:
     sort: str = SORTS.default
 
 
+def _with_status_shown(qs: QuerySet, status: str) -> QuerySet:
+    """Customers whose status *as shown* is `status` (models.shown_status): an Active customer whose trial ended
+    before today reads "Trial ended", so it is found under that and not under Active."""
+    trial_ended = Q(
+        usage_status=Customer.UsageState.ACTIVE, plan=Plan.TRIAL, trial_ends_on__lt=business_today()
+    )
+    if status == TRIAL_ENDED:
+        return qs.filter(trial_ended)
+    qs = qs.filter(usage_status=status)
+    return qs.exclude(trial_ended) if status == Customer.UsageState.ACTIVE else qs
+
+
 def customer_list(*, user, filters: CustomerFilters) -> QuerySet[Customer]:
     """Customers matching the filters, in the requested order. One query when evaluated."""
     check(user, Perm.VIEW_CUSTOMERS)
@@ -60,7 +73,7 @@ def customer_list(*, user, filters: CustomerFilters) -> QuerySet[Customer]:
     if filters.plan:
         qs = qs.filter(plan=filters.plan)
     if filters.status:
-        qs = qs.filter(usage_status=filters.status)
+        qs = _with_status_shown(qs, filters.status)
     if filters.trial_within_days is not None:
         today = business_today()
         qs = qs.filter(

@@ -18,7 +18,7 @@ from subscriptions.models import PreOrder, Subscription
 #: Sort keys offered on the list: the URL value and the column(s) it orders by.
 SORTS = Sorts(
     {
-        "customer": ("customer__company_name", "subscription_id"),
+        "customer": ("customer__sort_name", "subscription_id"),
         "product": ("product_id", "subscription_id"),
         "plan": ("plan", "subscription_id"),
         "licences": ("license_count", "subscription_id"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 #: Every code of `x-common-codes`, by (status, code); a code documented under two statuses has two meanings.
@@ -52,9 +52,33 @@ STATUS_MEANINGS = {
 }
 
 
+_NOUN = "a resource named by an API error code (INVALID_X, X_NOT_EXIST, X_ALREADY_EXIST)"
+#: The resources a code may name, in words of the active language ("subscription が存在しません" read wrong);
+#: a resource not listed reads as the code spells it, in lower case.
+RESOURCE_NAMES = {
+    "CUSTOMER": pgettext_lazy(_NOUN, "the customer"),
+    "DOMAIN": pgettext_lazy(_NOUN, "the domain"),
+    "ADMINISTRATOR": pgettext_lazy(_NOUN, "the administrator"),
+    "USER": pgettext_lazy(_NOUN, "the user"),
+    "SUBSCRIPTION": pgettext_lazy(_NOUN, "the subscription"),
+    "PRE_ORDER": pgettext_lazy(_NOUN, "the pre-order"),
+    "PREORDER": pgettext_lazy(_NOUN, "the pre-order"),
+    "RESERVATION": pgettext_lazy(_NOUN, "the reservation"),
+    "RENEWAL": pgettext_lazy(_NOUN, "the renewal"),
+    "OPTION": pgettext_lazy(_NOUN, "the option"),
+    "OPTION_PRODUCT": pgettext_lazy(_NOUN, "the option"),
+    "ORDER": pgettext_lazy(_NOUN, "the option order"),
+    "OPTION_PRODUCT_ORDER": pgettext_lazy(_NOUN, "the option order"),
+    "PRODUCT": pgettext_lazy(_NOUN, "the product"),
+    "PLAN": pgettext_lazy(_NOUN, "the plan"),
+    "INVOICE": pgettext_lazy(_NOUN, "the invoice"),
+}
+
+
 def _resource(code: str, marker: str) -> str:
     name = code.removeprefix(marker) if marker.endswith("_") else code.removesuffix(marker)
-    return name.replace("_", " ").lower()
+    known = RESOURCE_NAMES.get(name)
+    return str(known) if known is not None else name.replace("_", " ").lower()
 
 
 def meaning_of(*, status: int | None, code: str) -> str | None:

@@ -77,6 +77,40 @@ def test_details_group_items_by_customer_and_filter(client_as, month, django_ass
     assert "ACV201" in body and "Beta K.K." not in body
 
 
+def test_details_list_customers_ignoring_their_legal_form_while_showing_the_full_name(client_as, db):
+    """A month as the API sends it: the customers' rows sort as every list's names do (合同会社さくら under さ,
+    not under 合), each shown with its full name."""
+    from types import SimpleNamespace
+
+    make_invoice()
+
+    def detail(domain_id: int, name: str):
+        item = SimpleNamespace(
+            item_type="PRODUCT",
+            subscription_id=domain_id,
+            item_id="STD",
+            sub_item_id="",
+            plan="MONTHLY",
+            start_date=dt.date(2026, 10, 1),
+            end_date=dt.date(2026, 10, 31),
+            license_count=None,
+            member_count=3,
+            quantity=None,
+            status="",
+            amount=1_200,
+        )
+        return SimpleNamespace(
+            domain_id=domain_id, domain="", customer_name=name, customer_code="", settlement_items=[item]
+        )
+
+    names = ["合同会社さくら", "株式会社あおば", "有限会社 かもめ"]
+    remote = [detail(90_000_101 + i, name) for i, name in enumerate(names)]
+    services.invoice_month_store(**OCT, remote=remote, synced_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC))
+    body = client_as(Role.FINANCE).get(reverse("billing:details", kwargs=OCT)).content.decode()
+    expected = ["株式会社あおば", "有限会社 かもめ", "合同会社さくら"]
+    assert sorted(expected, key=body.index) == expected
+
+
 def test_text_from_the_api_is_escaped_in_the_rows(client_as, db):
     hostile = make_customer(company_name="<script>alert(1)</script>")
     make_item(hostile, item_id="<b>STD</b>")

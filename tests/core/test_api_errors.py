@@ -1,5 +1,6 @@
 """The API's refusals read as translated messages for every documented error code, the API's text below."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,33 @@ def test_refusal_keeps_the_api_text_below_the_translated_one():
     )
     conflict = refusal_from(error_class_for(409)(status=409, code="CONFLICT", description="state"))
     assert "conflicts with the item&#x27;s current state" in str(conflict.message)
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "english", "japanese"),
+    [
+        (
+            400,
+            "INVALID_SUBSCRIPTION",
+            "the content of the subscription is not valid.",
+            "契約の内容に誤りがあります。",
+        ),
+        (404, "CUSTOMER_NOT_EXIST", "the customer does not exist (any more).", "顧客が存在しません"),
+        (409, "OPTION_PRODUCT_ALREADY_EXIST", "the option already exists.", "オプションはすでに存在します。"),
+        (404, "PRE_ORDER_NOT_EXIST", "the pre-order does not exist (any more).", "事前注文が存在しません"),
+    ],
+)
+def test_a_code_that_names_its_resource_names_it_in_the_readers_language(status, code, english, japanese):
+    """INVALID_{RESOURCE}, {RESOURCE}_NOT_EXIST, {RESOURCE}_ALREADY_EXIST: the resource in words, not the code's
+    English inside a Japanese sentence (it read "subscription が存在しません")."""
+    assert meaning_of(status=status, code=code) == english
+    with translation.override("ja"):
+        meaning = meaning_of(status=status, code=code)
+    assert meaning.startswith(japanese) and not re.search("[A-Za-z]", meaning), meaning
+
+
+@pytest.mark.parametrize(("status", "code"), _documented_codes())
+def test_no_documented_code_leaves_english_in_a_japanese_message(status, code):
+    with translation.override("ja"):
+        meaning = meaning_of(status=status, code=code.replace("{RESOURCE}", "SUBSCRIPTION"))
+    assert not re.search("[A-Za-z]", meaning.replace("LINE WORKS", "")), meaning

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.contrib import messages
 from django.urls import reverse
+from django.utils import translation
 
 from portal.core import services
 from portal.core.access import Role
@@ -227,6 +228,44 @@ def test_activity_shows_company_names_and_changes_in_words_and_filters_by_kind(c
 
     only = client.get(reverse("core:activity"), {"operation": "createSubscription"}).content.decode()
     assert 'title="createSubscription"' in only and 'title="patchUsageStatus"' not in only
+
+
+def test_every_operation_of_the_contract_is_named_in_words_in_both_languages(client_as, account_manager):
+    """An operationId without a name is shown raw (`patchUsageStatus`); every one the contract has, and the
+    portal's own, reads as words in English and in Japanese, and the Activity filter offers each recorded one
+    by its name."""
+    import re
+
+    import yaml
+
+    from portal.core.operations import OPERATION_LABELS, operation_label
+
+    contract = yaml.safe_load((REPO / "contract" / "openapi.yaml").read_text())
+    ids = {
+        op["operationId"]
+        for path in contract["paths"].values()
+        for op in path.values()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    assert len(ids) > 40 and sorted(ids - set(OPERATION_LABELS)) == []
+    japanese = {}
+    for operation_id in OPERATION_LABELS:
+        english = operation_label(operation_id)
+        with translation.override("ja"):
+            japanese[operation_id] = operation_label(operation_id)
+        assert english != operation_id and " " in english, operation_id
+        assert japanese[operation_id] != english and not re.search("[A-Za-z]", japanese[operation_id]), (
+            operation_id
+        )
+    for operation_id in OPERATION_LABELS:
+        _record(account_manager, operation_id)
+    ja = (
+        client_as(Role.SUPPORT)
+        .get(reverse("core:activity"), headers={"Accept-Language": "ja"})
+        .content.decode()
+    )
+    for operation_id, words in japanese.items():
+        assert f'<option value="{operation_id}">{words}</option>' in ja, operation_id
 
 
 def test_sync_page_shows_durations_in_seconds_and_minutes_and_times_in_japan_time(client_as):

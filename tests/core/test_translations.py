@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
+from portal.core.access import Role
+from tests.core.test_hostile_input import admin_pages, change_pages, world  # noqa: F401 - the fixture is used below
+
 REPO = Path(__file__).resolve().parents[2]
 PO = REPO / "locale" / "ja" / "LC_MESSAGES" / "django.po"
 SOURCE_DIRS = ["portal", "customers", "subscriptions", "options", "billing", "templates"]
@@ -81,3 +84,31 @@ def test_every_marked_string_is_in_the_catalogue():
 def test_compiled_catalogue_is_used(english, japanese):
     with translation.override("ja"):
         assert translation.gettext(english) == japanese
+
+
+#: A link or button reading 解約 ("terminate the contract"), and the address it goes to (None for a button).
+TERMINATE = re.compile(r'<a\b[^>]*\bhref="([^"]*)"[^>]*>\s*解約\s*</a>|<button\b[^>]*>\s*解約\s*</button>')
+#: A form page's way back: a plain link styled as a button (its text is what this test reads).
+WAY_BACK = re.compile(r'<a class="btn" href="[^"]*">([^<]+)</a>')
+
+
+@pytest.mark.django_db
+def test_no_form_goes_back_with_a_button_that_reads_terminate_in_japanese(world, client_as):  # noqa: F811
+    """Every change form and Admin form in Japanese: the button that only goes back reads 戻る; 解約 alone
+    labels nothing but a link to a cancellation form (it read 解約 on every form, even the delete page)."""
+    pages = [(Role.ACCOUNT_MANAGER, url) for url in change_pages(world)]
+    pages += [(Role.ADMIN, url) for url in admin_pages(world)]
+    clients = {role: client_as(role) for role in {Role.ACCOUNT_MANAGER, Role.ADMIN}}
+    checked = 0
+    for role, url in pages:
+        response = clients[role].get(url, headers={"Accept-Language": "ja"})
+        if response.status_code != 200:
+            continue
+        html = response.content.decode()
+        assert 'lang="ja"' in html, url
+        for href, *_ in TERMINATE.findall(html):
+            assert href and "/cancel/" in href, f"{url}: 解約 labels {href or 'a button'}"
+        backs = WAY_BACK.findall(html)
+        assert all(text.strip() != "Back" and "解約" not in text for text in backs), (url, backs)
+        checked += "戻る" in backs
+    assert checked >= 20, checked

@@ -151,6 +151,50 @@ def test_scheduled_changes_panel_shows_every_kind_of_scheduled_change(client_as)
     assert reverse("subscriptions:renewal", args=[sub.subscription_id]) not in panel
 
 
+def test_scheduled_changes_panel_shows_cancellations_option_orders_and_the_customers_own_changes(client_as):
+    """The kinds the test above leaves out: a cancellation reservation, an option order, and the customer's own
+    maximum-users change and scheduled cancellation; with the forms' links for an Account manager, in Japanese."""
+    import time_machine
+
+    from tests.options.factories import make_order
+    from tests.subscriptions.factories import make_reservation, make_subscription
+
+    with time_machine.travel(dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC), tick=False):
+        customer = make_customer(
+            company_name="Kinds KK",
+            renewal_apply_date=dt.date(2026, 12, 3),
+            renewal_max_member_count=80,
+            withdrawal_date=dt.date(2027, 1, 31),
+        )
+        sub = make_subscription(customer)
+        make_reservation(sub, type="CANCEL", apply_date=dt.date(2026, 12, 10), license_count=None)
+        make_order(customer, apply_date=dt.date(2026, 12, 20), quantity=3)
+        client = client_as(Role.ACCOUNT_MANAGER)
+        url = reverse("customers:detail", args=[customer.domain_id])
+        body = client.get(url).content.decode()
+        ja = client.get(url, headers={"Accept-Language": "ja"}).content.decode()
+    panel = body.split('data-section="usage-schedule"')[1].split("</section>")[0]
+    assert "Nothing is scheduled" not in panel
+    for text in (
+        "Maximum users change",
+        "80 users from 2026-12-03",
+        "Scheduled cancellation",
+        "2027-01-31",
+        "Reservation",
+        "2026-12-10: Cancel",
+        "Option order",
+        "2026-12-20",
+        "× 3",
+    ):
+        assert text in panel, text
+    assert reverse("subscriptions:reservation", args=[sub.subscription_id]) in panel
+    assert reverse("options:order", args=[customer.domain_id, "SSTG2"]) in panel
+    panel_ja = ja.split('data-section="usage-schedule"')[1].split("</section>")[0]
+    for text in ("解約予定", "予約", "オプション"):
+        assert text in panel_ja, text
+    assert "Option order" not in panel_ja and "Reservation" not in panel_ja
+
+
 def test_a_customer_whose_trial_ended_does_not_read_active(client_as):
     import time_machine
 
@@ -173,3 +217,32 @@ def test_a_customer_whose_trial_ended_does_not_read_active(client_as):
     assert ">Active<" in running_row
     assert 'data-testid="status">Trial ended<' in detail
     assert "トライアル終了" in detail_ja
+
+
+def test_the_status_filter_goes_by_the_status_shown_so_active_leaves_out_ended_trials(client_as):
+    """Filtering "Active" listed the customers whose rows read "Trial ended"; "Trial ended" can be chosen."""
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC), tick=False):
+        make_customer(company_name="Ended KK", plan="TRIAL", trial_ends_on=dt.date(2026, 11, 1))
+        make_customer(company_name="Running KK", plan="TRIAL", trial_ends_on=dt.date(2026, 11, 2))
+        make_customer(company_name="Paid KK", plan="MONTHLY")
+        client = client_as(Role.SUPPORT)
+        active = client.get(reverse("customers:list"), {"status": "ACTIVE"}).content.decode()
+        ended = client.get(reverse("customers:list"), {"status": "TRIAL_ENDED"}).content.decode()
+        ja = client.get(reverse("customers:list"), headers={"Accept-Language": "ja"}).content.decode()
+    assert "Running KK" in active and "Paid KK" in active and "Ended KK" not in active
+    assert "Ended KK" in ended and "Running KK" not in ended and "Paid KK" not in ended
+    assert '<option value="TRIAL_ENDED"' in ja and "トライアル終了</option>" in ja
+
+
+def test_the_list_says_its_sync_times_are_japan_time(client_as):
+    """The "Last synced" column showed 2026-11-02 12:00 with no zone; its heading now says which."""
+    make_customer(company_name="Timed KK", synced_at=dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC))
+    client = client_as(Role.SUPPORT)
+    listing = client.get(reverse("customers:list")).content.decode()
+    row = listing.split("Timed KK")[1].split("</tr>")[0]
+    assert "2026-11-02 12:00" in row
+    assert "Last synced (JST)" in listing
+    ja = client.get(reverse("customers:list"), headers={"Accept-Language": "ja"}).content.decode()
+    assert "最終同期（日本時間）" in ja

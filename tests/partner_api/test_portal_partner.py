@@ -238,6 +238,24 @@ def test_page_shows_not_connected(partner_settings, client_as):
     assert "Not connected" in response.content.decode()
 
 
+def test_page_labels_its_times_as_japan_time(partner_settings, client_as):
+    """The connection's times read in Japan time and say so, as every page's do (they read "Nov. 2, 2026, 3 a.m.",
+    in UTC, unlabelled)."""
+    import datetime as dt
+
+    row = PartnerAccountToken.objects.create(
+        scope="partner", encrypted_tokens=b"", access_expires_at=dt.datetime(2026, 11, 2, 4, 0, tzinfo=dt.UTC)
+    )
+    PartnerAccountToken.objects.filter(pk=row.pk).update(
+        connected_at=dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC)
+    )
+    admin = client_as(Role.ADMIN)
+    page = admin.get(reverse("partner_account")).content.decode()
+    assert "2026-11-02 12:00 JST" in page and "2026-11-02 13:00 JST" in page
+    ja = admin.get(reverse("partner_account"), headers={"Accept-Language": "ja"}).content.decode()
+    assert "2026-11-02 12:00（日本時間）" in ja and "2026-11-02 13:00（日本時間）" in ja
+
+
 def _connect(admin_client):
     response = admin_client.post(reverse("partner_account_connect"))
     assert response.status_code == 302

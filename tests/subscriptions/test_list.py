@@ -116,6 +116,23 @@ def test_sorting_and_renewal_and_reservation_are_shown(client_as, rows):
     assert order == sorted(order)
 
 
+def test_customers_sort_ignoring_their_legal_form_while_the_full_name_is_shown(client_as):
+    """As on the customer and option lists: 合同会社さくら sorts under さ, not under 合 (it sorted by the prefix)."""
+    for name in ("合同会社さくら", "株式会社あおば", "有限会社 かもめ"):
+        make_subscription(make_customer(company_name=name))
+    client = client_as(Role.SUPPORT)
+    for params, expected in [
+        ({}, ["株式会社あおば", "有限会社 かもめ", "合同会社さくら"]),
+        ({"sort": "customer"}, ["株式会社あおば", "有限会社 かもめ", "合同会社さくら"]),
+        ({"sort": "-customer"}, ["合同会社さくら", "有限会社 かもめ", "株式会社あおば"]),
+    ]:
+        body = client.get(reverse("subscriptions:list"), params).content.decode()
+        assert sorted(expected, key=body.index) == expected, params
+    assert (
+        "サクラ" not in body and len(_rows(client.get(reverse("subscriptions:list"), {"q": "サクラ"}))) == 1
+    )
+
+
 def test_htmx_gets_only_the_results_partial(client_as, rows):
     response = client_as(Role.SUPPORT).get(
         reverse("subscriptions:list"), {"q": "red"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"
