@@ -26,7 +26,7 @@ CUSTOMER_LIST = ListSpec(
         Column(_("Members"), sort="members", numeric=True),
         Column(_("Maximum users"), sort="max_users", numeric=True),
         Column(_("Trial ends"), sort="trial"),
-        Column(_("Last synced (JST)"), sort="synced"),
+        Column(_("Synced (JST)"), sort="synced"),
     ),
     template="customers/customer_list.html",
     rows=presenters.rows,
