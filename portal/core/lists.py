@@ -405,32 +405,21 @@ def _paginate_counted_apart(qs: QuerySet, *, page, per_page: int, fields: Sequen
 def _paginate_keys_first(
     qs: QuerySet, *, page, per_page: int, fields: Sequence[str], row, separate_count: bool
 ) -> Page:
-    """The page's keys (with the window count unless counted apart), then the rows of those keys."""
+    """The page's keys, paged as any list is (window count or counted apart, a page past the end the last),
+    then the rows of those keys, in the keys' order."""
     pk = qs.model._meta.pk.attname
-    if separate_count:
-        total = qs.count()
-        number = min(clamp_page(page), max(1, -(-total // per_page)))
-        keys = list(qs.values_list(pk, flat=True)[(number - 1) * per_page : number * per_page])
-    else:
-        keyed = qs.annotate(**{TOTAL: Window(Count("pk"))}).values_list(pk, TOTAL)
-        number = clamp_page(page)
-        found = list(keyed[(number - 1) * per_page : number * per_page])
-        if not found and number > 1:
-            total = qs.count()
-            number = max(1, -(-total // per_page))
-            found = list(keyed[(number - 1) * per_page : number * per_page])
-        total = found[0][1] if found else 0
-        keys = [k for k, _total in found]
+    paged = paginate(qs, page=page, per_page=per_page, fields=(pk,), separate_count=separate_count)
+    keys = [getattr(r, pk) for r in paged.object_list]
     if not keys:
-        return _page(qs, [], number, per_page, total)
+        return paged
     by_key = qs.model._default_manager.filter(pk__in=keys).order_by()
     if fields:
         make = row or SimpleNamespace
-        found_rows = {r[pk]: make(**{f: r[f] for f in fields}) for r in by_key.values(pk, *fields)}
+        found = {r[pk]: make(**{f: r[f] for f in fields}) for r in by_key.values(pk, *fields)}
     else:
-        found_rows = {r.pk: r for r in by_key}
-    rows = [found_rows[k] for k in keys if k in found_rows]
-    return _page(qs, rows, number, per_page, total)
+        found = {r.pk: r for r in by_key}
+    paged.object_list = [found[k] for k in keys if k in found]
+    return paged
 
 
 # --- Answers -------------------------------------------------------------------------------------------------
