@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import TRIAL_ENDED, Customer
+from customers.models import STATUS_CHOICES
 from customers.selectors import CustomerFilters, Removed
 from portal.core.lists import customer_search_field
 from portal.core.vocabulary import Plan, Product
@@ -21,7 +21,7 @@ class CustomerFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("Any")), *Customer.UsageState.choices, (TRIAL_ENDED, _("Trial ended"))],
+        choices=[("", _("Any")), *STATUS_CHOICES],
     )
     trial_within = forms.IntegerField(
         label=_("Trial ends within (days)"), required=False, min_value=0, max_value=366

@@ -88,12 +88,17 @@ def usage_schedules_something(*, renewal_apply_date, withdrawal_date, usage_stat
 TRIAL_ENDED = "TRIAL_ENDED"
 
 
+#: Every status a person can read (and filter the customer list by): the API's, and "Trial ended".
+STATUS_CHOICES = [*vocabulary.UsageState.choices, (TRIAL_ENDED, _("Trial ended"))]
+
+
 def shown_status(*, usage_status: str, plan: str, trial_ends_on: dt.date | None, today: dt.date) -> str:
     """The status a person should read: the API's usage status, except that an Active customer on a Trial that
-    ended before `today` (business date) reads "Trial ended", not "Active"."""
+    ended before `today` (business date) reads "Trial ended", not "Active". `trial_ended_q` is the same rule
+    for a query."""
     if (
         usage_status == vocabulary.UsageState.ACTIVE
-        and plan == "TRIAL"
+        and plan == vocabulary.Plan.TRIAL
         and trial_ends_on
         and trial_ends_on < today
     ):
@@ -101,9 +106,16 @@ def shown_status(*, usage_status: str, plan: str, trial_ends_on: dt.date | None,
     return usage_status
 
 
+def trial_ended_q(today: dt.date) -> models.Q:
+    """The customers `shown_status` reads as "Trial ended" on `today`, as a query condition."""
+    return models.Q(
+        usage_status=vocabulary.UsageState.ACTIVE, plan=vocabulary.Plan.TRIAL, trial_ends_on__lt=today
+    )
+
+
 def status_labels() -> dict[str, str]:
     """Every shown status's label, translated (call once per request or page)."""
-    return {**{k: str(v) for k, v in vocabulary.UsageState.choices}, TRIAL_ENDED: str(_("Trial ended"))}
+    return {k: str(v) for k, v in STATUS_CHOICES}
 
 
 class Customer(models.Model):

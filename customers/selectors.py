@@ -10,11 +10,10 @@ from django.core.paginator import Page
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import TRIAL_ENDED, Customer, normalise_search
+from customers.models import TRIAL_ENDED, Customer, normalise_search, trial_ended_q
 from portal.core.access import Perm, can, check
 from portal.core.lists import Sorts, paginate
 from portal.core.selectors import business_today
-from portal.core.vocabulary import Plan
 from schedule.sources import ScheduleFilters, schedule_sources
 
 
@@ -55,9 +54,7 @@ class CustomerFilters:
 def _with_status_shown(qs: QuerySet, status: str) -> QuerySet:
     """Customers whose status *as shown* is `status` (models.shown_status): an Active customer whose trial ended
     before today reads "Trial ended", so it is found under that and not under Active."""
-    trial_ended = Q(
-        usage_status=Customer.UsageState.ACTIVE, plan=Plan.TRIAL, trial_ends_on__lt=business_today()
-    )
+    trial_ended = trial_ended_q(business_today())
     if status == TRIAL_ENDED:
         return qs.filter(trial_ended)
     qs = qs.filter(usage_status=status)
