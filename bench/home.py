@@ -49,7 +49,7 @@ os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -58,6 +58,7 @@ from billing.models import Finding, Invoice  # noqa: E402
 from customers.models import Customer  # noqa: E402
 from portal.core.models import AuditEntry, Operation  # noqa: E402
 from portal.core.selectors import business_today  # noqa: E402
+from portal.core.sync.engine import refresh_planner_statistics  # noqa: E402
 from subscriptions.models import PreOrder, Reservation, Subscription  # noqa: E402
 
 CUSTOMERS, SMALL_CUSTOMERS = 10_000, 2_000
@@ -111,6 +112,10 @@ def seed(first: int, customers: int, rng: random.Random) -> None:
                 synced_at=now,
             )
         )
+        # The customer's subscription summary, as the resync keeps it (customers.services).
+        c.main_subscription_id = subs[-1].subscription_id
+        c.license_count = subs[-1].license_count
+        c.refresh_derived()
         if i % 8 == 0 and plan != "TRIAL":
             res.append(
                 Reservation(
@@ -173,11 +178,8 @@ def seed(first: int, customers: int, rng: random.Random) -> None:
         Operation.objects.bulk_create(ops, batch_size=1000)
         AuditEntry.objects.bulk_create(audits, batch_size=1000)
         Finding.objects.bulk_create(findings, batch_size=1000)
-    if connection.vendor == "postgresql":
-        # As autovacuum does after a load: without statistics PostgreSQL plans a join of 10,000 rows as if it
-        # had 3 (a nested loop of 9,000 index scans, a second instead of milliseconds).
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    # As a full resync leaves the database (and PostgreSQL's autovacuum after a load): with statistics.
+    refresh_planner_statistics()
 
 
 def measure(client: Client) -> tuple[float, float, int, int]:
@@ -238,8 +240,8 @@ def main() -> int:
             f"{small_ms:9.1f} {small_cpu:7.1f} {small_queries:4d}"
         )
         failed |= queries != small_queries
-        if cpu > TARGET_MS:
-            print(f"OVER TARGET: {name}'s home page takes {cpu:.1f} ms of CPU (target <= {TARGET_MS} ms)")
+        if ms > TARGET_MS:
+            print(f"OVER TARGET: {name}'s home page takes {ms:.1f} ms (median; target <= {TARGET_MS} ms)")
             failed = True
     if failed:
         print("FAILED: see above", file=sys.stderr)

@@ -55,6 +55,7 @@ from django.utils import timezone  # noqa: E402
 from bench.common import company_name, sign_in, timed_get  # noqa: E402
 from customers.models import Customer  # noqa: E402
 from portal.core.selectors import business_today  # noqa: E402
+from portal.core.sync.engine import refresh_planner_statistics  # noqa: E402
 from subscriptions.models import PreOrder, Reservation, Subscription  # noqa: E402
 
 CUSTOMERS, ITEMS = 10_000, 5_000
@@ -145,6 +146,8 @@ def seed(first: int, customers: int, items: int, rng: random.Random) -> None:
         Subscription.objects.bulk_create(subs, batch_size=1000)
         Reservation.objects.bulk_create(reservations, batch_size=1000)
         PreOrder.objects.bulk_create(pre_orders, batch_size=1000)
+    # As a full resync leaves the database: with planner statistics.
+    refresh_planner_statistics()
 
 
 def measure(client: Client, params: dict, headers: dict | None = None) -> tuple[float, int, int]:

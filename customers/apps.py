@@ -22,7 +22,7 @@ class CustomersConfig(AppConfig):
                     key="customers",
                     label=_("Customers"),
                     perm=Perm.VIEW_CUSTOMERS,
-                    value=lambda: selectors.customer_counts()["total"],
+                    value=selectors.customer_total,
                     url_name="customers:list",
                     order=10,
                 ),

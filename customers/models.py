@@ -83,6 +83,24 @@ def usage_schedules_something(*, renewal_apply_date, withdrawal_date, usage_stat
     return bool(renewal_apply_date or (withdrawal_date and usage_status != "SUSPENDED_WITHDRAWAL"))
 
 
+#: A customer whose members reach this share of their maximum users (in %) is "near" it (the home page's
+#: worklist lists them).
+NEAR_MAX_PERCENT = 90
+
+
+def max_users_left_for(*, members: int | None, maximum: int | None) -> tuple[int | None, bool]:
+    """Seats left under the maximum users, and whether the members reach NEAR_MAX_PERCENT of it. (None, False)
+    when either is unknown or there is no limit (`maximum` None)."""
+    if members is None or not maximum:
+        return None, False
+    return maximum - members, members * 100 >= maximum * NEAR_MAX_PERCENT
+
+
+def unused_licences_for(*, license_count: int | None, members: int | None) -> int | None:
+    """Licences the customer pays for beyond its members (None unless both are known)."""
+    return None if license_count is None or members is None else license_count - members
+
+
 #: The status shown for an Active customer whose trial has ended (the API still says ACTIVE: the plan's end date
 #: is past, the grace period has begun); its CSS badge is `badge-trial_ended`.
 TRIAL_ENDED = "TRIAL_ENDED"
@@ -166,9 +184,17 @@ class Customer(models.Model):
     plan = models.CharField(_("plan"), max_length=32, blank=True, db_index=True)
     trial_ends_on = models.DateField(_("trial ends"), null=True, blank=True, db_index=True)
     subscription_changes_scheduled = models.BooleanField(_("subscription changes scheduled"), default=False)
+    # The subscription the summary describes, and its licences when it is on a licence plan.
+    main_subscription_id = models.BigIntegerField(_("main subscription"), null=True, blank=True)
+    license_count = models.IntegerField(_("licences"), null=True, blank=True)
 
     # --- Bookkeeping ------------------------------------------------------------------------------------
     has_scheduled_changes = models.BooleanField(_("has scheduled changes"), default=False, db_index=True)
+    # Derived for the home page's worklist, so that its sections read an index rather than every customer:
+    # licences - members, and the seats left under the maximum users (max_users_left_for).
+    unused_licences = models.IntegerField(editable=False, null=True)
+    max_users_left = models.IntegerField(editable=False, null=True)
+    near_max_users = models.BooleanField(editable=False, default=False)
     search_text = models.TextField(editable=False, default="")
     sort_name = models.CharField(editable=False, max_length=200, default="", db_index=True)
     first_seen_at = models.DateTimeField(_("first seen"), default=timezone.now)
@@ -182,6 +208,17 @@ class Customer(models.Model):
             # rows (options, subscriptions) exclude this short list instead of joining every customer.
             models.Index(
                 fields=["domain_id"], condition=models.Q(removed_at__isnull=False), name="customer_removed"
+            ),
+            # The worklist's "unused licences" and "near maximum users": each section's rows in its order.
+            models.Index(
+                fields=["-unused_licences", "sort_name", "domain_id"],
+                condition=models.Q(removed_at__isnull=True, unused_licences__isnull=False),
+                name="customer_unused_licences",
+            ),
+            models.Index(
+                fields=["max_users_left", "sort_name", "domain_id"],
+                condition=models.Q(removed_at__isnull=True, near_max_users=True),
+                name="customer_near_max_users",
             ),
         ]
         verbose_name = _("customer")
@@ -198,11 +235,15 @@ class Customer(models.Model):
                 "search_text",
                 "sort_name",
                 "has_scheduled_changes",
+                "unused_licences",
+                "max_users_left",
+                "near_max_users",
             }
         super().save(*args, **kwargs)
 
     def refresh_derived(self) -> None:
-        """Recompute the columns derived from others (search text, sort name, the scheduled-changes flag)."""
+        """Recompute the columns derived from others (search text, sort name, the scheduled-changes flag, unused
+        licences, seats left). The services that update rows in SQL set the same columns (customers.services)."""
         self.sort_name = sort_name_for(self.company_name)
         self.search_text = search_text_for(
             company_name=self.company_name,
@@ -217,6 +258,13 @@ class Customer(models.Model):
                 usage_status=self.usage_status,
             )
             or self.subscription_changes_scheduled
+        )
+        self.unused_licences = unused_licences_for(
+            license_count=self.license_count, members=self.member_count
+        )
+        maximum = None if self.max_member_unlimited else self.max_member_count
+        self.max_users_left, self.near_max_users = max_users_left_for(
+            members=self.member_count, maximum=maximum
         )
 
     @property

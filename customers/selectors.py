@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.core.paginator import Page
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import TRIAL_ENDED, Customer, normalise_search, trial_ended_q
@@ -167,12 +167,9 @@ def customer_names(domain_ids) -> dict[int, str]:
     )
 
 
-def customer_counts() -> dict[str, int]:
-    """Figures for the home page (customers, and those with scheduled changes), in one query."""
-    return Customer.objects.filter(removed_at=None).aggregate(
-        total=Count("domain_id"),
-        scheduled=Count("domain_id", filter=Q(has_scheduled_changes=True)),
-    )
+def customer_total() -> int:
+    """The home page's figure: customers still in the API."""
+    return Customer.objects.filter(removed_at=None).count()
 
 
 CSV_COLUMNS = (
@@ -210,6 +207,16 @@ def customer_search(qs: QuerySet, q: str, *, prefix: str = "customer__") -> Quer
         if needle:
             qs = qs.filter(**{f"{prefix}search_text__contains": needle})
     return qs
+
+
+def live_and_found(qs: QuerySet, q: str) -> QuerySet:
+    """Rows (of a model with a `customer` key) of customers still in the API that match the search `q`. Without
+    a search, through still_in_api, so the database starts from the rows' own index; with one, the search joins
+    the customer anyway and its removed_at is tested on the joined row (bench.scheduled, SQLite: a searched
+    agenda's queries 0.3 ms each this way, 1 ms through the exclusion list)."""
+    if not q.split():
+        return still_in_api(qs)
+    return customer_search(qs.filter(customer__removed_at=None), q)
 
 
 #: How far ahead the customer page's "Scheduled changes" section looks (every kind of scheduled change).

@@ -9,10 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, ExpressionWrapper, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from customers.models import Customer, search_text_for, sort_name_for, usage_schedules_something
+from customers.models import (
+    Customer,
+    max_users_left_for,
+    search_text_for,
+    sort_name_for,
+    usage_schedules_something,
+)
 from partner_api.errors import NotFoundError, PartnerApiError
 from partner_api.models import (
     wire_text,
@@ -21,6 +27,7 @@ from portal.core import sync
 from portal.core.changes import ChangeRefused, refusal_from  # noqa: F401 (ChangeRefused: what the reads raise)
 from portal.core.models import SyncRun
 from portal.core.partner import get_client
+from portal.core.vocabulary import LICENSE_PLANS
 
 # --- Cache upserts (called by the resync engine and after writes) ---------------------------------------
 
@@ -96,6 +103,11 @@ def _usage_columns(remote: Any, synced_at: dt.datetime) -> dict[str, Any]:
         withdrawal_date=columns["withdrawal_date"],
         usage_status=status,
     )
+    columns["max_users_left"], columns["near_max_users"] = max_users_left_for(
+        members=remote.member_count, maximum=remote.max_member_count
+    )
+    # Licences come from the subscription summary already on the row (Customer.refresh_derived's rule in SQL).
+    columns["unused_licences"] = _minus(F("license_count"), remote.member_count)
     # One UPDATE: the flag also counts the subscription summary already stored on the row.
     columns["has_scheduled_changes"] = Case(
         When(subscription_changes_scheduled=True, then=Value(True)), default=Value(scheduled)
@@ -123,12 +135,25 @@ _USAGE_SCHEDULED = Q(renewal_apply_date__isnull=False) | (
 )
 
 
+def _minus(left: Any, right: Any) -> Any:
+    """left - right in SQL (each a column's F or a number), NULL when a number is None."""
+    if left is None or right is None:
+        return None
+    left, right = (v if hasattr(v, "resolve_expression") else Value(v) for v in (left, right))
+    return ExpressionWrapper(left - right, output_field=IntegerField())
+
+
 def _summary_update(domain_id: int, columns: dict[str, Any], changes_scheduled: bool) -> bool:
     columns["subscription_changes_scheduled"] = changes_scheduled
+    # Members come from the usage status already on the row (Customer.refresh_derived's rule in SQL).
+    columns["unused_licences"] = _minus(columns["license_count"], F("member_count"))
     columns["has_scheduled_changes"] = Case(
         When(_USAGE_SCHEDULED, then=Value(True)), default=Value(changes_scheduled)
     )
     return bool(Customer.objects.filter(domain_id=domain_id).update(**columns))
+
+
+_NO_SUMMARY = {"plan": "", "trial_ends_on": None, "main_subscription_id": None, "license_count": None}
 
 
 def customer_subscription_summary_upsert(*, domain_id: int, remote: Any) -> bool:
@@ -139,18 +164,20 @@ def customer_subscription_summary_upsert(*, domain_id: int, remote: Any) -> bool
     """
     subs = list(getattr(remote, "subscriptions", []) or [])
     main = next((s for s in subs if wire_text(s.status) == "ACTIVE"), subs[0] if subs else None)
-    columns: dict[str, Any] = {"plan": "", "trial_ends_on": None}
+    columns: dict[str, Any] = {**_NO_SUMMARY}
     if main is not None:
         columns["product_id"] = wire_text(main.product_id)
         columns["plan"] = wire_text(main.plan)
         columns["trial_ends_on"] = main.plan_end_date if columns["plan"] == "TRIAL" else None
+        columns["main_subscription_id"] = main.subscription_id
+        columns["license_count"] = main.license_count if columns["plan"] in LICENSE_PLANS else None
     scheduled = any(s.renewal is not None and wire_text(s.renewal.type) in ("CHANGE", "CANCEL") for s in subs)
     return _summary_update(domain_id, columns, scheduled)
 
 
 def customer_subscription_summary_clear(*, domain_id: int) -> None:
     """The API has no subscriptions for this customer: clear the summary columns (the product stays)."""
-    _summary_update(domain_id, {"plan": "", "trial_ends_on": None}, False)
+    _summary_update(domain_id, {**_NO_SUMMARY}, False)
 
 
 def customer_mark_removed(*, domain_id: int, removed_at: dt.datetime | None = None) -> bool:

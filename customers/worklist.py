@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -15,27 +15,26 @@ from portal.core.access import Perm
 from portal.core.worklist import WorkContext, WorkItem, WorkList, WorkSection, last_full_sync
 from schedule.sources import url_pattern
 
-#: A customer using at least this share of their maximum users (in %) is "near" it.
-NEAR_MAX_PERCENT = 90
-
 
 def _live():
     return Customer.objects.filter(removed_at=None)
 
 
 def near_max_users(ctx: WorkContext) -> WorkList:
-    """Customers with a user limit whose members reach NEAR_MAX_PERCENT of it, the fewest seats left first."""
-    qs = (
-        _live()
-        .filter(max_member_unlimited=False, max_member_count__gt=0, member_count__isnull=False)
-        .filter(member_count__gte=F("max_member_count") * NEAR_MAX_PERCENT / 100.0)
-        .annotate(left=F("max_member_count") - F("member_count"))
-        .order_by("left", "sort_name", "domain_id")
-    )
+    """Customers with a user limit whose members reach customers.models.NEAR_MAX_PERCENT
+    of it, the fewest seats left first (the
+    derived columns' partial index holds them in this order)."""
+    qs = _live().filter(near_max_users=True).order_by("max_users_left", "sort_name", "domain_id")
     read, change = url_pattern("customers:detail"), url_pattern("customers:usage")
     items = []
     rows, count = ctx.first_and_count(
-        qs, "domain_id", "company_name", "member_count", "max_member_count", "left"
+        qs,
+        "domain_id",
+        "company_name",
+        "member_count",
+        "max_member_count",
+        "max_users_left",
+        count_apart=True,
     )
     for domain_id, company, members, maximum, left in rows:
         text = gettext("%(members)s members of %(maximum)s maximum users") % {
@@ -73,12 +72,16 @@ def stale_or_failed(ctx: WorkContext) -> WorkList:
     qs = _live().filter(where)
     read = url_pattern("customers:detail")
     words = {"failed": gettext("Failed at the last sync"), "stale": gettext("Stale")}
-    # The failed ones first, then the oldest: a CASE in the order, so the first rows are the right ones.
-    qs = qs.annotate(
-        failed_first=Case(
-            When(domain_id__in=failed, then=Value(0)), default=Value(1), output_field=IntegerField()
-        )
-    ).order_by("failed_first", "synced_at", "domain_id")
+    if failed:
+        # The failed ones first, then the oldest: a CASE in the order, so the first rows are the right ones.
+        # Without failures the CASE would be the constant 1, which PostgreSQL reads as "by the first column".
+        qs = qs.annotate(
+            failed_first=Case(
+                When(domain_id__in=failed, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        ).order_by("failed_first", "synced_at", "domain_id")
+    else:
+        qs = qs.order_by("synced_at", "domain_id")
     rows, count = ctx.first_and_count(qs, "domain_id", "company_name", "synced_at")
     items = [
         WorkItem(

@@ -6,12 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from django.db.models import Count, DateTimeField, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from customers.selectors import customer_search
+from customers.selectors import live_and_found
 from options import rules
 from options.models import OptionOrder, OrderType
 from portal.core.access import Perm
@@ -28,10 +27,7 @@ from schedule.sources import (
 
 def _in_range(filters: ScheduleFilters, today: dt.date):
     start, end = date_range(filters, today)
-    qs = OptionOrder.objects.alias(
-        customer_removed_at=Coalesce("customer__removed_at", Value(None, DateTimeField()))
-    )
-    qs = customer_search(qs.filter(customer_removed_at=None), filters.q)
+    qs = live_and_found(OptionOrder.objects.all(), filters.q)
     return qs.filter(apply_date__gte=start, apply_date__lte=end).order_by()
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from customers.selectors import still_in_api
 from options.models import Option
 from portal.core.access import Perm
 from portal.core.worklist import DECISION_DAYS, WorkContext, WorkItem, WorkList, WorkSection
@@ -16,12 +17,15 @@ from schedule.sources import url_pattern
 
 def option_trials_ending(ctx: WorkContext) -> WorkList:
     """Option trials whose end date is within DECISION_DAYS (today included), the soonest first."""
-    qs = Option.objects.filter(
-        customer__removed_at=None,
-        trial=True,
-        plan_end_date__gte=ctx.today,
-        plan_end_date__lte=ctx.today + dt.timedelta(days=DECISION_DAYS),
-    ).order_by("plan_end_date", "customer__sort_name", "option_product_id")
+    qs = (
+        still_in_api(Option.objects.all())
+        .filter(
+            trial=True,
+            plan_end_date__gte=ctx.today,
+            plan_end_date__lte=ctx.today + dt.timedelta(days=DECISION_DAYS),
+        )
+        .order_by("plan_end_date", "customer__sort_name", "option_product_id")
+    )
     read = url_pattern("customers:detail") + "#section-options"
     change = url_pattern("options:renewal", 2)
     rows, count = ctx.first_and_count(

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from customers.models import Customer
@@ -95,6 +96,36 @@ def test_full_resync_makes_the_cache_equal_to_the_sandbox_and_records_the_run(ap
     assert run.calls == needed  # nothing fetched twice, nothing the listing already gave
     assert run.total == run.done == len(state)
     assert run.finished_at and run.counts["duration_seconds"] >= 0
+
+
+def test_full_resync_leaves_the_worklists_columns_as_the_sandbox_says_and_planner_statistics(api):
+    assert sync.resync_full().status == SyncRun.Status.SUCCEEDED
+    client = api.client("partner.read", validate=False)
+    seen_unused = 0
+    for c in Customer.objects.filter(removed_at=None):
+        usage = client.get(f"/partners/customers/{c.domain_id}/usage-status").json()
+        listed = client.get(f"/partners/customers/{c.domain_id}/subscriptions")
+        subs = listed.json().get("subscriptions", []) if listed.status_code == 200 else []
+        main = next((s for s in subs if s["status"] == "ACTIVE"), subs[0] if subs else None)
+        licences = main.get("licenseCount") if main and main["plan"].endswith("_LICENSE") else None
+        members, maximum = usage.get("memberCount"), usage.get("maxMemberCount")
+        unused = None if licences is None or members is None else licences - members
+        assert (c.main_subscription_id, c.license_count, c.unused_licences) == (
+            main["subscriptionId"] if main else None,
+            licences,
+            unused,
+        ), c.domain_id
+        near = members is not None and bool(maximum) and members * 100 >= maximum * 90
+        assert c.near_max_users == near, c.domain_id
+        seen_unused += unused is not None
+    assert seen_unused, "the seed should have customers on a licence plan"
+    # The run measured the tables it rewrote, so the database plans the lists from real figures.
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'customers_customer'")
+        else:
+            cursor.execute("SELECT COUNT(*) FROM pg_stats WHERE tablename = 'customers_customer'")
+        assert cursor.fetchone()[0] > 0
 
 
 def test_resync_after_changes_marks_removed_and_is_idempotent(api):

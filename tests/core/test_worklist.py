@@ -160,6 +160,17 @@ def test_finance_sees_none_of_the_contract_work(client_as, work):
     )
 
 
+def test_stale_customers_are_listed_oldest_first_when_no_sync_failed(client_as, db, frozen):
+    # The newer customer (the lower id) synced later: "oldest first" must not fall back to id order, as it did on
+    # PostgreSQL while the failed-first term was the constant 1 ("order by the first column").
+    now = timezone.now()
+    make_customer(company_name="Synced Two Days Ago KK", synced_at=now - dt.timedelta(days=2))
+    make_customer(company_name="Synced Five Days Ago KK", synced_at=now - dt.timedelta(days=5))
+    html = client_as(Role.ACCOUNT_MANAGER).get(reverse("home")).content.decode()
+    stale = _section(html, "stale")
+    assert stale.index("Synced Five Days Ago KK") < stale.index("Synced Two Days Ago KK")
+
+
 def test_a_section_shows_its_count_and_only_its_first_items(client_as, work, db):
     for i in range(8):
         c = make_customer(company_name=f"Many {i}", member_count=50, max_member_count=50)

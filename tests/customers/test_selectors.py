@@ -5,6 +5,7 @@ import pytest
 from customers import selectors
 from customers.models import Customer, normalise_search
 from customers.selectors import CustomerFilters, Removed
+from portal.core.access import Perm, can
 from portal.core.csv_export import csv_lines
 from portal.core.selectors import business_today
 from tests.customers.factories import make_customer
@@ -118,7 +119,7 @@ def test_sorting(support):
 def test_page_query_count_is_constant(support, django_assert_num_queries, per_page):
     for i in range(120):
         make_customer(company_name=f"Firm {i:03}")
-    support.has_perm("core.view_customers")  # the role's permissions are cached on the user after one read
+    can(support, Perm.VIEW_CUSTOMERS)  # the role is read once per user object (a request's)
     with django_assert_num_queries(1):  # rows with a window count, whatever the page size
         page = selectors.customer_page(
             user=support, filters=CustomerFilters(q="firm"), page=2, per_page=per_page

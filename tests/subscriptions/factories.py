@@ -7,6 +7,7 @@ import itertools
 
 from django.utils import timezone
 
+from portal.core.vocabulary import LICENSE_PLANS
 from subscriptions.models import PreOrder, Reservation, Subscription
 from tests.customers.factories import make_customer
 
@@ -27,7 +28,14 @@ def make_subscription(customer=None, **fields) -> Subscription:
         "synced_at": timezone.now(),
     }
     defaults.update(fields)
-    return Subscription.objects.create(subscription_id=next(_sub_ids), customer=customer, **defaults)
+    sub = Subscription.objects.create(subscription_id=next(_sub_ids), customer=customer, **defaults)
+    if customer.main_subscription_id is None:
+        # The customer's subscription summary, as the resync keeps it (customers.services): its first
+        # subscription is its main one (the customer's plan column is the test's to set).
+        customer.main_subscription_id = sub.subscription_id
+        customer.license_count = sub.license_count if sub.plan in LICENSE_PLANS else None
+        customer.save(update_fields=["main_subscription_id", "license_count"])
+    return sub
 
 
 def make_reservation(subscription: Subscription, **fields) -> Reservation:

@@ -452,7 +452,27 @@ def _run_full(run: SyncRun, source: CustomerListing, client: Any) -> SyncRun:
         status = SyncRun.Status.PARTIAL if rec.errors else SyncRun.Status.SUCCEEDED
     else:
         status = SyncRun.Status.FAILED
+    refresh_planner_statistics()
     return _finish_run(rec, status)
+
+
+def refresh_planner_statistics() -> None:
+    """Let the database measure the cache tables after a full resync has rewritten them.
+
+    SQLite keeps no statistics until ANALYZE runs, and then guesses: it walked a list's plan or renewal index
+    instead of the date range the home page asks for (2 to 3 times slower at 10,000 customers, `python -m bench.home`).
+    PostgreSQL's autovacuum catches up on its own, but only a while after a load; VACUUM ANALYZE now also marks
+    the rewritten pages all-visible, so the home page's counts read an index alone (2.4 ms -> 0.7 ms each at
+    10,000 customers). Outside a transaction only, as VACUUM requires; inside one, ANALYZE alone."""
+    connection = connections["default"]
+    statement = "ANALYZE"
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        statement = "VACUUM ANALYZE"
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+    except Exception:  # statistics are an optimisation: the run's result stands without them
+        logger.warning("%s after the full resync failed", statement, exc_info=True)
 
 
 def resync_customer(*, domain_id: int, user=None, skip: Iterable[str] = ()) -> SyncRun:

@@ -1,0 +1,103 @@
+"""The customer's subscription summary and the worklist's derived columns (customers.services): whichever of the
+two resync calls lands first, unused licences and the seats left under the maximum users come out right, so the
+home page's "Unused licences" and "At or near maximum users" lists can read them from an index."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from customers import services
+from customers.models import Customer
+from partner_api.models import SubscriptionList, UsageStatus
+from tests.customers.factories import make_customer
+
+pytestmark = pytest.mark.django_db
+
+
+def _usage(domain_id: int, members: int | None, maximum: int | None) -> UsageStatus:
+    return UsageStatus(domain_id=domain_id, status="ACTIVE", member_count=members, max_member_count=maximum)
+
+
+def _subs(domain_id: int, *subs: tuple[int, str, str, int | None]) -> SubscriptionList:
+    return SubscriptionList(
+        subscriptions=[
+            {
+                "domainId": domain_id,
+                "subscriptionId": sub_id,
+                "productId": "STD",
+                "plan": plan,
+                "planStartDate": dt.date(2026, 4, 1),
+                "planEndDate": dt.date(2027, 3, 31),
+                "licenseCount": licences,
+                "status": status,
+            }
+            for sub_id, plan, status, licences in subs
+        ]
+    )
+
+
+def _row(domain_id: int) -> Customer:
+    return Customer.objects.get(domain_id=domain_id)
+
+
+@pytest.mark.parametrize("usage_first", [True, False])
+def test_unused_licences_are_the_main_subscriptions_licences_minus_the_members(usage_first):
+    c = make_customer(member_count=None, max_member_count=None)
+    steps = [
+        lambda: services.customer_usage_store(domain_id=c.domain_id, remote=_usage(c.domain_id, 40, 100)),
+        lambda: services.customer_subscription_summary_upsert(
+            domain_id=c.domain_id,
+            remote=_subs(
+                c.domain_id, (1, "ANNUAL_LICENSE", "CANCELLED", 500), (2, "ANNUAL_LICENSE", "ACTIVE", 55)
+            ),
+        ),
+    ]
+    for step in steps if usage_first else reversed(steps):
+        step()
+    row = _row(c.domain_id)
+    assert (row.main_subscription_id, row.license_count, row.unused_licences) == (2, 55, 15)
+
+    # Members grow: the difference follows without the subscriptions being read again.
+    services.customer_usage_store(domain_id=c.domain_id, remote=_usage(c.domain_id, 52, 100))
+    assert _row(c.domain_id).unused_licences == 3
+
+
+def test_a_plan_without_licences_or_no_subscription_has_no_unused_licences():
+    c = make_customer(member_count=10, max_member_count=50)
+    services.customer_subscription_summary_upsert(
+        domain_id=c.domain_id, remote=_subs(c.domain_id, (7, "MONTHLY", "ACTIVE", 80))
+    )
+    row = _row(c.domain_id)
+    assert (row.main_subscription_id, row.license_count, row.unused_licences) == (7, None, None)
+    services.customer_subscription_summary_upsert(
+        domain_id=c.domain_id, remote=_subs(c.domain_id, (8, "ANNUAL_PREPAY_LICENSE", "ACTIVE", 30))
+    )
+    assert _row(c.domain_id).unused_licences == 20
+    services.customer_subscription_summary_clear(domain_id=c.domain_id)
+    row = _row(c.domain_id)
+    assert (row.main_subscription_id, row.license_count, row.unused_licences) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("members", "maximum", "left", "near"),
+    [
+        (45, 50, 5, True),  # 90 %: near
+        (44, 50, 6, False),  # 88 %
+        (50, 50, 0, True),
+        (53, 50, -3, True),  # over the maximum (lowered below the members)
+        (10, None, None, False),  # no limit
+        (None, 50, None, False),  # members unknown
+    ],
+)
+def test_seats_left_and_near_the_maximum_follow_the_usage_status(members, maximum, left, near):
+    c = make_customer()
+    services.customer_usage_store(domain_id=c.domain_id, remote=_usage(c.domain_id, members, maximum))
+    row = _row(c.domain_id)
+    assert (row.max_users_left, row.near_max_users) == (left, near)
+    # The same rule when the row is saved from Python (Customer.refresh_derived).
+    row.max_users_left, row.near_max_users = 999, not near
+    row.save()
+    row.refresh_from_db()
+    assert (row.max_users_left, row.near_max_users) == (left, near)
