@@ -46,7 +46,7 @@ def test_navigation_and_role_are_translated_to_japanese(client_as):
     client.post(reverse("set_language"), {"language": "ja", "next": "/"})
     html = client.get(reverse("home")).content.decode()
     assert '<html lang="ja">' in html
-    for label in ("顧客", "サブスクリプション", "予定されている変更", "アクティビティ", "サポート"):
+    for label in ("顧客", "契約", "予定されている変更", "アクティビティ", "サポート"):
         assert label in html
 
 

@@ -80,7 +80,16 @@ def test_every_marked_string_is_in_the_catalogue():
     assert missing == [], f"Run makemessages and translate: {missing[:20]}"
 
 
-@pytest.mark.parametrize(("english", "japanese"), [("Customers", "顧客"), ("Log in", "ログイン")])
+@pytest.mark.parametrize(
+    ("english", "japanese"),
+    [
+        ("Customers", "顧客"),
+        ("Log in", "ログイン"),
+        ("Subscriptions", "契約"),
+        ("From", "開始日"),
+        ("Until", "終了日"),
+    ],
+)
 def test_compiled_catalogue_is_used(english, japanese):
     with translation.override("ja"):
         assert translation.gettext(english) == japanese
@@ -112,3 +121,106 @@ def test_no_form_goes_back_with_a_button_that_reads_terminate_in_japanese(world,
         assert all(text.strip() != "Back" and "解約" not in text for text in backs), (url, backs)
         checked += "戻る" in backs
     assert checked >= 20, checked
+
+
+# What a LINE WORKS partner's staff read: one word per concept, Japanese punctuation, nothing left in English.
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+#: %(name)s / %(n)d placeholders, {name} fields and HTML tags: not text, so left out of the checks on text.
+NOT_TEXT = re.compile(r"%\(\w+\)[-#0 +]*\d*[sd]|\{\w*\}|<[^>]+>")
+
+#: A word or spelling no Japanese string uses (a regular expression), the word used instead, and the msgids
+#: that may still have it.
+REJECTED = {
+    "subscription": (
+        "サブスクリプション",
+        "a subscription is 契約, as in the LINE WORKS partner console",
+        (),
+    ),
+    "paid": ("有料", "paid is 有償 (有償化, 有償契約, 有償利用), not now one and now the other", ()),
+    "sign-in": ("サインイン", "signing in is ログイン everywhere, at LINE WORKS too", ()),
+    "changing-a-booking": ("予約変更", "reads 'changing a booking': a scheduled change is 変更予約", ()),
+    "change-of-plans": ("予定変更", "reads 'a change of plans': scheduled changes are 変更予定", ()),
+    "early-termination-fee": (
+        "解約金|解約手数料|解約違約金",
+        "the fee for ending a paid term early is 違約金, as in the invoice's Penalty column",
+        (),
+    ),
+    "option-order": (
+        "(?<!事前)注文",
+        "an option order is a scheduled option change (変更予約); only a pre-order is 事前注文",
+        (),
+    ),
+    "today": ("今日", "a sentence says 本日; only the calendar's Today button reads 今日", ("Today",)),
+    "long-vowel": (
+        "(?:ユーザ|サーバ|ブラウザ|フォルダ|パラメータ|プロバイダ|マネージャ|メンバ)(?!ー)",
+        "katakana keep the long vowel in the modern style: ユーザー, ブラウザー",
+        (),
+    ),
+}
+
+
+@pytest.mark.parametrize(("rejected", "why", "allowed_in"), REJECTED.values(), ids=REJECTED.keys())
+def test_japanese_uses_one_word_per_concept(rejected, why, allowed_in):
+    found = [
+        (msgid, msgstr)
+        for msgid, msgstr in catalogue().items()
+        if re.search(rejected, msgstr) and msgid not in allowed_in
+    ]
+    assert found == [], f"{why}: {found[:5]}"
+
+
+def test_japanese_text_uses_full_width_punctuation():
+    """Japanese sentences take （） and ： (half-width ( ) and : read as code); digits keep theirs (0:00, 1,000)."""
+    half_width = re.compile(r"[()!?;]|(?<!\d):|[\u3040-\u30ff\u4e00-\u9fff],|,[\u3040-\u30ff\u4e00-\u9fff]")
+    found = [
+        (msgid, msgstr)
+        for msgid, msgstr in catalogue().items()
+        if JAPANESE.search(msgstr) and half_width.search(NOT_TEXT.sub("", msgstr))
+    ]
+    assert found == [], found[:5]
+
+
+#: Latin-script words a Japanese string may keep: product and protocol names, codes and identifiers.
+KEPT_IN_LATIN = {
+    "ACV", "ADV", "API", "App", "Asia", "Authenticator", "CSV", "DNS", "Directory", "Google", "ID", "IP", "LINE",
+    "MB", "MX", "Microsoft", "No", "OAuth", "Partner", "Password", "QR", "SSTG", "STD", "Shift_JIS", "TB", "Tokyo",
+    "URL", "UTC", "UTF", "WORKS", "YYYY-MM", "by-works.com", "domainId", "example", "example.com", "iCalendar",
+    "preOrderId", "state", "subscriptionId", "tenantId",
+}  # fmt: skip
+
+
+def test_no_english_is_left_in_the_japanese():
+    """Only names and codes stay in Latin script (the service account's page read 'Service Account を使用します')."""
+    found = [
+        (msgid, word)
+        for msgid, msgstr in catalogue().items()
+        for word in re.findall(r"[A-Za-z][A-Za-z_.-]*[A-Za-z]", NOT_TEXT.sub(" ", msgstr))
+        if word not in KEPT_IN_LATIN
+    ]
+    assert found == [], found[:10]
+
+
+def test_a_quoted_label_reads_as_the_label_does():
+    """A sentence naming a button or section in 「」 names it as the page shows it (an option's warning quoted
+    「変更なしで更新」 for the choice labelled そのまま更新)."""
+    known = catalogue()
+    labels = set(known.values())
+    found = [
+        (msgid, label)
+        for msgid, msgstr in known.items()
+        for label in re.findall("「(.+?)」", msgstr)
+        if label not in labels
+    ]
+    assert found == [], found
+
+
+def test_every_translation_keeps_the_placeholders_of_its_english():
+    """%(name)s and {name} are filled in by the code: a renamed, dropped or invented one fails at run time."""
+    names = re.compile(r"%\((\w+)\)|\{(\w*)\}")
+    found = [
+        (msgid, msgstr)
+        for msgid, msgstr in catalogue().items()
+        if {a or b for a, b in names.findall(msgid)} != {a or b for a, b in names.findall(msgstr)}
+    ]
+    assert found == [], found[:5]

@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 JAPANESE_LABELS = {
     "customers": "顧客",
-    "subscriptions": "サブスクリプション",
+    "subscriptions": "契約",
     "options": "オプション",
     "scheduled": "予定されている変更",
     "billing": "請求",
