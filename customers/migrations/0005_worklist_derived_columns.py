@@ -2,7 +2,10 @@
 
 from django.db import migrations, models
 
-LICENSE_PLANS = ("ANNUAL_LICENSE", "ANNUAL_PREPAY_LICENSE")
+# The derivation rules themselves (pure functions of the row's numbers), so the upgrade fills the columns
+# exactly as Customer.refresh_derived and customers.services do.
+from customers.models import max_users_left_for, unused_licences_for
+from portal.core.vocabulary import LICENSE_PLANS
 
 
 def fill(apps, schema_editor):
@@ -22,12 +25,9 @@ def fill(apps, schema_editor):
         sub = main.get(c.domain_id)
         c.main_subscription_id = sub.subscription_id if sub else None
         c.license_count = sub.license_count if sub and sub.plan in LICENSE_PLANS else None
-        members, maximum = c.member_count, None if c.max_member_unlimited else c.max_member_count
-        c.unused_licences = None if c.license_count is None or members is None else c.license_count - members
-        if members is None or not maximum:
-            c.max_users_left, c.near_max_users = None, False
-        else:
-            c.max_users_left, c.near_max_users = maximum - members, members * 100 >= maximum * 90
+        c.unused_licences = unused_licences_for(license_count=c.license_count, members=c.member_count)
+        maximum = None if c.max_member_unlimited else c.max_member_count
+        c.max_users_left, c.near_max_users = max_users_left_for(members=c.member_count, maximum=maximum)
         changed.append(c)
     fields = ["main_subscription_id", "license_count", "unused_licences", "max_users_left", "near_max_users"]
     Customer.objects.bulk_update(changed, fields, batch_size=500)
