@@ -20,7 +20,6 @@ CUSTOMER_LIST = ListSpec(
         Column(_("Company"), sort="company"),
         Column(_("Domain"), sort="domain"),
         Column(_("domainId"), sort="domain_id"),
-        Column(_("Customer code"), sort="code"),
         Column(_("Plan")),
         Column(_("Status")),
         Column(_("Members"), sort="members", numeric=True),

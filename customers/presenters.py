@@ -76,7 +76,7 @@ def _row(c: Customer, zone, stale_before, detail: str, words: dict) -> SafeStrin
     if c.synced_at is None or c.synced_at < stale_before:
         synced = format_html("{}{}", synced, _badge("badge-warn", words["stale"]))
     return format_html(
-        '<tr data-domain-id="{}"><td><a href="{}">{}</a>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td>'
+        '<tr data-domain-id="{}"><td><a href="{}">{}</a>{}</td><td>{}</td><td><code>{}</code></td>'
         '<td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td><td>{}</td></tr>',
         c.domain_id,
         detail.format(c.domain_id),
@@ -84,7 +84,6 @@ def _row(c: Customer, zone, stale_before, detail: str, words: dict) -> SafeStrin
         removed,
         c.domain,
         c.domain_id,
-        c.customer_code,
         plan,
         status,
         _num(c.member_count),

@@ -4,6 +4,7 @@ rest is on the customer page). A screenshot of each page is kept under var/scree
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from portal.core.access import Role
 from tests.core.test_hostile_input import world  # noqa: F401 - the fixture is used below
 from tests.core.test_valid_html import crawl_urls
+from tests.customers.factories import make_customer
 from tests.fixtures.browser import login, screenshot
 from tests.fixtures.personas import make_persona
 
@@ -22,6 +24,19 @@ TABLES_THAT_FIT = ("/customers/",)
 
 @pytest.mark.parametrize("language", ["en", "ja"])
 def test_every_page_fits_1366_px_without_scrolling_sideways(page, world, language):  # noqa: F811
+    # The widest row the list can show: the longest product and plan labels, every badge, a long name and domain.
+    make_customer(
+        company_name="Kita-Nihon Regional Logistics Holdings Co., Ltd.",
+        domain="kita-nihon-regional-logistics.example.co.jp",
+        customer_code="KNRL-2026-000123",
+        product_id="ADV",
+        plan="ANNUAL_PREPAY_LICENSE",
+        usage_status="SUSPENDED_WITHDRAWAL",
+        has_scheduled_changes=True,
+        max_member_unlimited=True,
+        trial_ends_on=dt.date(2026, 12, 31),
+        synced_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+    )
     admin = make_persona(Role.ADMIN)
     urls = crawl_urls(admin, language)
 

@@ -31,10 +31,11 @@ def make_subscription(customer=None, **fields) -> Subscription:
     sub = Subscription.objects.create(subscription_id=next(_sub_ids), customer=customer, **defaults)
     if customer.main_subscription_id is None:
         # The customer's subscription summary, as the resync keeps it (customers.services): its first
-        # subscription is its main one (the customer's plan column is the test's to set).
+        # subscription is its main one.
         customer.main_subscription_id = sub.subscription_id
+        customer.product_id, customer.plan = sub.product_id, sub.plan
         customer.license_count = sub.license_count if sub.plan in LICENSE_PLANS else None
-        customer.save(update_fields=["main_subscription_id", "license_count"])
+        customer.save(update_fields=["main_subscription_id", "product_id", "plan", "license_count"])
     return sub
 
 
