@@ -9,6 +9,7 @@ Date fields carry the allowed window as the date picker's min and max.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,8 @@ from portal.core.vocabulary import label as _label
 from subscriptions import rules
 
 
+# Passed to a field declared on the class as partial(...), so that Django calls it when the form is shown, in the
+# reader's language (called at import instead, the labels would stay in the language of the first import).
 def _plan_choices(plans) -> list[tuple[str, str]]:
     return [(p, _label(Plan, p)) for p in plans]
 
@@ -90,8 +93,8 @@ class PreOrderForm(ChangeForm):
 
     field_order = ["apply_date", "product_id", "plan", "license_count", "reason"]
     apply_date = forms.DateField(label=_("Start date"), widget=DateInput())
-    product_id = forms.ChoiceField(label=_("Product"), choices=_product_choices(rules.PAID_PRODUCTS))
-    plan = forms.ChoiceField(label=_("Plan"), choices=_plan_choices(PAID_PLANS))
+    product_id = forms.ChoiceField(label=_("Product"), choices=partial(_product_choices, rules.PAID_PRODUCTS))
+    plan = forms.ChoiceField(label=_("Plan"), choices=partial(_plan_choices, PAID_PLANS))
     license_count = _licence_field(help_text=_("Required for annual licence plans; up to 1,000,000."))
 
     def __init__(self, *args, customer, today: dt.date, current=(), **kwargs):
@@ -499,8 +502,10 @@ class ConvertForm(ChangeForm):
     """convertSubscriptionToPaid: a Free or Trial subscription becomes paid today."""
 
     field_order = ["product_id", "plan", "license_count", "reason"]
-    product_id = forms.ChoiceField(label=_("Paid product"), choices=_product_choices(rules.PAID_PRODUCTS))
-    plan = forms.ChoiceField(label=_("Paid plan"), choices=_plan_choices(PAID_PLANS))
+    product_id = forms.ChoiceField(
+        label=_("Paid product"), choices=partial(_product_choices, rules.PAID_PRODUCTS)
+    )
+    plan = forms.ChoiceField(label=_("Paid plan"), choices=partial(_plan_choices, PAID_PLANS))
     license_count = _licence_field(
         help_text=_("For annual licence plans: at least the customer's member count.")
     )

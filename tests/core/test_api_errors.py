@@ -7,7 +7,7 @@ import pytest
 import yaml
 from django.utils import translation
 
-from partner_api.errors import NotFoundError, RejectedError, error_class_for
+from partner_api.errors import ConfigurationError, NotFoundError, RejectedError, error_class_for
 from portal.core.api_errors import CODE_MEANINGS, meaning_of
 from portal.core.changes.engine import refusal_from
 
@@ -88,3 +88,15 @@ def test_no_documented_code_leaves_english_in_a_japanese_message(status, code):
     with translation.override("ja"):
         meaning = meaning_of(status=status, code=code.replace("{RESOURCE}", "SUBSCRIPTION"))
     assert not re.search("[A-Za-z]", meaning.replace("LINE WORKS", "")), meaning
+
+
+def test_the_portals_own_missing_settings_are_not_called_a_refusal_by_line_works():
+    """Opening the Domain page without credentials said "LINE WORKS refused the change", in English."""
+    exc = ConfigurationError("Partner API credentials are incomplete; missing: client_id.")
+    with translation.override("ja"):
+        text = str(refusal_from(exc).message)
+    assert text.startswith("ポータルから LINE WORKS に接続できません。") and "管理者" in text
+    assert "受け付けませんでした" not in text and "LINE WORKS said" not in text
+    assert "詳細：Partner API credentials are incomplete" in text.replace("</small>", "").replace(
+        "詳細： ", "詳細："
+    )

@@ -79,6 +79,8 @@ def test_failures_and_sign_ins_are_recorded_and_an_admin_sees_them(client_as, se
     assert user.username in page and "Wrong password" in page
     page = admin.get(reverse("core:signins"), {"result": "succeeded"}).content.decode()
     assert user.username in page and "Signed in" in page
+    # The test client sends no User-Agent: the page says nothing is known, not django-axes' "<unknown>".
+    assert "&lt;unknown&gt;" not in page and '<td class="muted">—</td>' in page
 
 
 def test_admin_unlocks_a_user_name_and_the_user_signs_in(client_as, settings):

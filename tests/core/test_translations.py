@@ -17,7 +17,16 @@ from tests.core.test_hostile_input import admin_pages, change_pages, world  # no
 REPO = Path(__file__).resolve().parents[2]
 PO = REPO / "locale" / "ja" / "LC_MESSAGES" / "django.po"
 SOURCE_DIRS = ["portal", "customers", "subscriptions", "options", "billing", "templates"]
-GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy", "ngettext", "ngettext_lazy"}
+GETTEXT_NAMES = {
+    "_",
+    "_lazy",
+    "gettext",
+    "gettext_lazy",
+    "pgettext",
+    "pgettext_lazy",
+    "ngettext",
+    "ngettext_lazy",
+}
 TEMPLATE_LITERAL = re.compile(
     r"""{%\s*(?:translate|trans)\s+(["'])(.+?)\1(?:\s+context\s+(["']).+?\3)?(?:\s+as\s+\w+)?\s*%}"""
 )
@@ -121,6 +130,38 @@ def test_no_form_goes_back_with_a_button_that_reads_terminate_in_japanese(world,
         assert all(text.strip() != "Back" and "解約" not in text for text in backs), (url, backs)
         checked += "戻る" in backs
     assert checked >= 20, checked
+
+
+#: A choice in a form's drop-down list or radio buttons: its visible text.
+CHOICE = re.compile(r"<option[^>]*>([^<]+)</option>|<label[^>]*><input[^>]*>\s*([^<]+)</label>")
+
+
+@pytest.mark.django_db
+def test_no_form_offers_its_choices_in_english_on_a_japanese_page(world, client_as):  # noqa: F811
+    """The API's words offered in a form (products, plans, renewal types, statuses...) read in Japanese on every
+    change and Admin page: the Convert and Pre-order forms offered "Standard" and "Monthly" (their choices were
+    made once, at import, in English)."""
+    from portal.core import vocabulary
+
+    with translation.override("en"):
+        english = {
+            str(label)
+            for choices in vars(vocabulary).values()
+            if isinstance(choices, type) and issubclass(choices, vocabulary.models.TextChoices)
+            for _value, label in choices.choices
+        }
+    pages = [(Role.ACCOUNT_MANAGER, url) for url in change_pages(world)]
+    pages += [(Role.ADMIN, url) for url in admin_pages(world)]
+    clients = {role: client_as(role) for role in {Role.ACCOUNT_MANAGER, Role.ADMIN}}
+    english_left, forms_read = [], 0
+    for role, url in pages:
+        response = clients[role].get(url, headers={"Accept-Language": "ja"})
+        if response.status_code != 200:
+            continue
+        texts = [(a or b).strip() for a, b in CHOICE.findall(response.content.decode())]
+        forms_read += bool(texts)
+        english_left += [(url, text) for text in texts if text in english]
+    assert forms_read >= 10 and english_left == []
 
 
 # What a LINE WORKS partner's staff read: one word per concept, Japanese punctuation, nothing left in English.

@@ -37,10 +37,16 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import strip_tags
+from django.utils.html import format_html, strip_tags
 from django.utils.translation import gettext
 
-from partner_api.errors import NotFoundError, PartnerApiError, RejectedError
+from partner_api.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    NotFoundError,
+    PartnerApiError,
+    RejectedError,
+)
 from portal.core.api_errors import explained
 from portal.core.changes.spec import Args, Change, change_for
 from portal.core.models import AuditEntry, Operation
@@ -120,6 +126,18 @@ def refusal_from(exc: PartnerApiError, *, hints: Mapping[str, str] = {}) -> Chan
             gettext(
                 "LINE WORKS did not confirm the change, so it may or may not have been applied. "
                 "The portal is checking; do not send it again until it knows."
+            )
+        )
+    if isinstance(exc, ConfigurationError | AuthenticationError) and not exc.status:
+        # The portal's own setup, not LINE WORKS' answer: nothing was sent, and only an Admin can mend it.
+        return ChangeRefused(
+            format_html(
+                '{}<br><small class="api-said">{}</small>',
+                gettext(
+                    "The portal cannot reach LINE WORKS: its Partner API settings are missing or not valid, so "
+                    "nothing was sent. An Admin needs to check the partner account and the portal's settings."
+                ),
+                gettext("Details: %(detail)s") % {"detail": exc},
             )
         )
     said = {"status": exc.status, "code": exc.code or "", "description": exc.description or ""}
