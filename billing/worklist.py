@@ -28,7 +28,10 @@ def last_invoice(ctx: WorkContext) -> WorkList:
     if invoice is None:
         item = WorkItem(
             customer=period,
-            text=gettext("Not arrived yet: invoices are issued on the 1st of the next month."),
+            text=gettext(
+                "Not in the portal yet (LINE WORKS issues it on %(day)s). Fetch it now from the Invoices page."
+            )
+            % {"day": ctx.today.replace(day=1).isoformat()},
             url=reverse("billing:invoices"),
             badge=gettext("Not arrived"),
             uid=f"invoice-{period}",

@@ -14,7 +14,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import translation
 
-from billing import services
+from billing import selectors, services
 from billing.models import Finding, InvoiceItem, UsageSnapshot
 from portal.core.access import Role
 from tests.billing.factories import make_invoice, make_item
@@ -51,6 +51,10 @@ def test_invoices_show_twelve_months_a_chart_and_a_difference_flagged(client_as,
     assert "¥79,640" in body
     assert body.count('data-testid="arithmetic-flag"') == 1  # September is off by one yen
     assert 'data-testid="fetch-month"' in body
+    closed = selectors.last_closed_month()
+    assert f"Fetch the {closed[0]}-{closed[1]:02d} invoice now" in body
+    ja = client_as(Role.FINANCE).get(reverse("billing:invoices"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert f"{closed[0]}年{closed[1]}月分の請求書を今すぐ取得" in ja
 
 
 def test_amounts_read_as_yen_in_japanese(client_as, month):

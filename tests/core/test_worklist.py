@@ -225,6 +225,8 @@ def test_finance_sees_the_last_invoice_arrived_or_not_and_findings_to_explain(cl
     html = client.get(reverse("home")).content.decode()
     invoice = _section(html, "last-invoice")
     assert "2026-10" in invoice and "Not arrived" in invoice and _count(html, "last-invoice") == 1
+    # Not "issued on the 1st of the next month" three weeks after that 1st: the day it was issued, and what to do.
+    assert "LINE WORKS issues it on 2026-11-01" in invoice and "Fetch it now" in invoice
     make_invoice(2026, 10, payment_status="UNPAID", total_amount=79_640)
     finding = Finding.objects.create(
         year=2026,

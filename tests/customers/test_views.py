@@ -86,6 +86,20 @@ def test_detail_shows_overview_sections_and_activity(client_as, account_manager)
         assert text in body
 
 
+@pytest.mark.parametrize(
+    ("time_zone", "locale", "shown"),
+    [("Asia/Tokyo", "ja_JP", "Asia/Tokyo · ja_JP"), ("Asia/Tokyo", "", "Asia/Tokyo"), ("", "", "—")],
+)
+def test_the_overview_shows_time_zone_and_locale_or_a_dash_never_a_lone_separator(
+    client_as, time_zone, locale, shown
+):
+    customer = make_customer(time_zone=time_zone, locale=locale)
+    body = (
+        client_as(Role.SUPPORT).get(reverse("customers:detail", args=[customer.domain_id])).content.decode()
+    )
+    assert f"<dd>{shown}</dd>" in body.replace("&middot;", "·")
+
+
 def test_detail_of_unknown_customer_is_404(client_as):
     assert client_as(Role.SUPPORT).get(reverse("customers:detail", args=[123])).status_code == 404
 
