@@ -77,7 +77,7 @@ def _row(c: Customer, zone, stale_before, detail: str, words: dict) -> SafeStrin
         synced = format_html("{}{}", synced, _badge("badge-warn", words["stale"]))
     return format_html(
         '<tr data-domain-id="{}"><td><a href="{}">{}</a>{}</td><td>{}</td><td><code>{}</code></td>'
-        '<td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td><td>{}</td></tr>',
+        '<td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="date">{}</td><td>{}</td></tr>',
         c.domain_id,
         detail.format(c.domain_id),
         c.company_name,
