@@ -14,6 +14,7 @@ from customers.selectors import live_and_found
 from options import rules
 from options.models import OptionOrder, OrderType
 from portal.core.access import Perm
+from portal.core.vocabulary import labelled
 from schedule.sources import (
     DEADLINE_SOON_DAYS,
     ONE_DAY,
@@ -54,7 +55,7 @@ def order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[ScheduledI
     soon = today + dt.timedelta(days=DEADLINE_SOON_DAYS)
     for option_id, sub_option_id, kind, quantity, day, domain_id, company in rows:
         deadline = day - ONE_DAY
-        what = f"{types.get(kind, kind)}: {rules.sub_option_label(sub_option_id)}"
+        what = labelled(types.get(kind, kind), rules.sub_option_label(sub_option_id))
         if quantity:
             what += f" × {quantity}"
         yield ScheduledItem(

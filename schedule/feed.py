@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 
 from portal.core.access import Perm, can
 from portal.core.ical import AllDayEvent, calendar_lines
+from portal.core.vocabulary import labelled
 from portal.core.worklist import decisions_for
 from schedule.models import CalendarFeed, token_digest
 from schedule.selectors import ICAL_UID_DOMAIN, scheduled_items
@@ -62,7 +63,7 @@ def feed_lines(*, user, origin: str, today: dt.date | None = None) -> Iterator[s
         AllDayEvent(
             uid=f"{i.uid}@{ICAL_UID_DOMAIN}",
             day=i.date,
-            summary=f"{i.kind_label}: {i.company_name}",
+            summary=labelled(i.kind_label, i.company_name),
             description="\n".join(
                 p
                 for p in (
@@ -84,7 +85,7 @@ def feed_lines(*, user, origin: str, today: dt.date | None = None) -> Iterator[s
             AllDayEvent(
                 uid=f"decision-{item.uid}@{ICAL_UID_DOMAIN}",
                 day=item.day,
-                summary=f"{section.day_label}: {item.customer} ({section.title})",
+                summary=labelled(section.day_label, f"{item.customer} ({section.title})"),
                 description="\n".join(p for p in (item.text, change) if p),
                 url=origin + (item.url or item.change_url),
                 categories=(decision,),

@@ -15,6 +15,7 @@ from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from portal.core.vocabulary import labelled
 from schedule.selectors import CalendarDay
 from schedule.sources import ScheduledItem, url_pattern
 
@@ -115,7 +116,7 @@ def calendar_rows(weeks: list[list[CalendarDay]], *, today: dt.date, query: Quer
             if day.items:
                 add("<ul>")
                 for i in day.items:
-                    title = esc[f"{i.kind_label}: {i.summary}"]
+                    title = esc[labelled(i.kind_label, i.summary)]
                     add(
                         f'<li class="cal-item{" deadline-soon" if i.deadline_soon else ""}" data-kind="{esc[i.kind]}"'
                         f' data-domain-id="{i.domain_id}"><a href="{esc[i.url]}" title="{title}">'

@@ -19,6 +19,7 @@ from portal.core.access import Perm, can, check
 from portal.core.csv_export import csv_rows
 from portal.core.ical import AllDayEvent, calendar_lines
 from portal.core.selectors import business_today
+from portal.core.vocabulary import labelled
 from schedule.sources import (
     AGENDA_PAGE_ITEMS,
     CALENDAR_ITEMS_PER_DAY,
@@ -243,7 +244,7 @@ def scheduled_ical_lines(*, user, filters: ScheduleFilters, origin: str) -> Iter
         AllDayEvent(
             uid=f"{i.uid}@{ICAL_UID_DOMAIN}",
             day=i.date,
-            summary=f"{i.kind_label}: {i.company_name}",
+            summary=labelled(i.kind_label, i.company_name),
             description="\n".join(
                 part
                 for part in (

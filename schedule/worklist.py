@@ -12,6 +12,7 @@ from collections import Counter
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.access import Perm, can
+from portal.core.vocabulary import labelled
 from portal.core.worklist import SCHEDULED_DAYS, WorkContext, WorkItem, WorkList, WorkSection
 from schedule.sources import ScheduledItem, ScheduleFilters, schedule_sources
 
@@ -19,7 +20,7 @@ from schedule.sources import ScheduledItem, ScheduleFilters, schedule_sources
 def _item(found: ScheduledItem) -> WorkItem:
     return WorkItem(
         customer=found.company_name,
-        text=f"{found.kind_label}: {found.summary}",
+        text=labelled(found.kind_label, found.summary),
         url=found.url,
         change_url=found.change_url,
         day=found.date,

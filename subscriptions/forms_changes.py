@@ -17,7 +17,7 @@ from django.utils.translation import pgettext
 
 from portal.core.changes.forms import ChangeForm, new_key  # noqa: F401 (new_key: the tests fill forms with it)
 from portal.core.lists import DateInput
-from portal.core.vocabulary import PAID_PLANS, Plan, Product, RenewalType, ReservationType
+from portal.core.vocabulary import PAID_PLANS, Plan, Product, RenewalType, ReservationType, labelled
 from portal.core.vocabulary import label as _label
 from subscriptions import rules
 
@@ -208,7 +208,7 @@ class ReservationForm(ChangeForm):
                 rules.DateWindow(min(w.first for w in windows), max(w.last for w in windows)),
             )
             self.fields["apply_date"].help_text = "; ".join(
-                f"{_label(ReservationType, k)}: {w.first.isoformat()} – {w.last.isoformat()}"
+                labelled(_label(ReservationType, k), f"{w.first.isoformat()} – {w.last.isoformat()}")
                 for k, w in zip(kinds, windows, strict=True)
             )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 
 class Product(models.TextChoices):
@@ -25,8 +26,8 @@ class Plan(models.TextChoices):
     FREE = "FREE", _("Free")
     TRIAL = "TRIAL", _("Trial")
     MONTHLY = "MONTHLY", _("Monthly")
-    ANNUAL_LICENSE = "ANNUAL_LICENSE", _("Annual (license)")
-    ANNUAL_PREPAY_LICENSE = "ANNUAL_PREPAY_LICENSE", _("Annual (prepaid license)")
+    ANNUAL_LICENSE = "ANNUAL_LICENSE", _("Annual (licence)")
+    ANNUAL_PREPAY_LICENSE = "ANNUAL_PREPAY_LICENSE", _("Annual (prepaid licence)")
 
 
 #: Plans whose subscriptions count licences; every plan that is paid.
@@ -73,3 +74,8 @@ class DomainType(models.TextChoices):
 def label(choices: type[models.TextChoices], value: str) -> str:
     """The translated label of a known value, or the value itself (the API may send values not listed)."""
     return str(dict(choices.choices).get(value, value))
+
+
+def labelled(label, value) -> str:
+    """ "Label: value" in the reader's language (in Japanese a full-width colon, no space: 事前注文：新規契約)."""
+    return pgettext("a label and its value", "%(label)s: %(value)s") % {"label": label, "value": value}

@@ -215,6 +215,9 @@ def test_the_home_page_in_japanese(client_as, work):
     client = client_as(Role.ACCOUNT_MANAGER)
     html = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "更新の判断" in html and "日本時間" in html
+    # A kind and what it is read with a full-width colon, as Japanese is written ("事前注文: 新規契約" before).
+    scheduled = _section(html, "scheduled")
+    assert "事前注文：新規契約" in scheduled and "事前注文: " not in scheduled
 
 
 def test_finance_sees_the_last_invoice_arrived_or_not_and_findings_to_explain(client_as, db, frozen):

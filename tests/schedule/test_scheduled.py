@@ -76,8 +76,8 @@ def test_agenda_lists_upcoming_changes_by_business_date(client_as, items):
     ]  # not the pre-order of yesterday (Tokyo), not a STAY renewal
     body = response.content.decode()
     assert f'href="/customers/{items["pre_soon"].customer_id}/#section-subscriptions"' in body
-    assert "Renews as Advanced, Annual (license), 25 licences" in body
-    assert "Add licences, 9 licences on Standard, Annual (license)" in body
+    assert "Renews as Advanced, Annual (licence), 25 licences" in body
+    assert "Add licences, 9 licences on Standard, Annual (licence)" in body
 
 
 def test_items_close_to_their_deadline_stand_out(client_as, items):
@@ -250,6 +250,6 @@ def test_summaries_read_naturally_in_each_language(client_as, items):
     """Product, plan and licences are listed with a comma in English and with 、 in Japanese."""
     manager = client_as(Role.SUPPORT)
     english = manager.get(reverse("schedule:agenda")).content.decode()
-    assert "Advanced, Annual (license), 40 licences" in english  # the pre-order of 2026-12-20
+    assert "Advanced, Annual (licence), 40 licences" in english  # the pre-order of 2026-12-20
     japanese = manager.get(reverse("schedule:agenda"), headers={"Accept-Language": "ja"})
     assert "アドバンスト、年額（ライセンス）、40 ライセンス" in japanese.content.decode()

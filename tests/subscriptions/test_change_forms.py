@@ -294,6 +294,6 @@ def test_valid_form_asks_for_confirmation_with_before_and_after(client_as):
     )
     body = answer.content.decode()
     assert 'data-testid="preview"' in body and 'data-testid="confirm"' in body
-    assert "Standard (trial) Trial" in body and "Advanced Annual (license) 30 licences" in body
+    assert "Standard (trial) Trial" in body and "Advanced Annual (licence) 30 licences" in body
     assert "2026-12-01" in body
     assert not Operation.objects.exists()
