@@ -274,6 +274,17 @@ class ListState:
     def hx_target(self) -> str:
         return f"#{self.spec.target}"
 
+    @property
+    def filtered(self) -> bool:
+        """Whether any filter narrows the list (sort, page and page size do not), so that an empty list can say
+        "nothing matches these filters" only when there are some."""
+        return any(
+            value.strip()
+            for key, values in self.query.lists()
+            if key not in ("sort", "page", "per_page")
+            for value in values
+        )
+
     def header_cells(self) -> SafeString:
         """The `<th>` cells; a sortable column links to ascending first, descending when already ascending.
         The link keeps every other query parameter and goes back to the first page."""
