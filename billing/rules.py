@@ -29,6 +29,11 @@ def last_closed_month(today: dt.date) -> tuple[int, int]:
     return previous.year, previous.month
 
 
+def issued_on(year: int, month: int) -> dt.date:
+    """The day the invoice of a usage month is issued: the 1st of the next month (listInvoices)."""
+    return month_bounds(year, month)[1] + dt.timedelta(days=1)
+
+
 def months_back(year: int, month: int, count: int) -> list[tuple[int, int]]:
     """`count` months ending with (year, month), oldest first."""
     index = year * 12 + month - 1

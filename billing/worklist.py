@@ -7,22 +7,17 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from billing import rules
 from billing.models import Finding, Invoice, PaymentStatus
 from portal.core.access import Perm
 from portal.core.worklist import FINANCE_ROLES, WorkContext, WorkItem, WorkList, WorkSection
 from schedule.sources import url_pattern
 
 
-def _closed_month(ctx: WorkContext) -> tuple[int, int]:
-    """The usage month whose invoice is due: the month before today's (issued on the 1st, Japan time)."""
-    first = ctx.today.replace(day=1)
-    return (first.year - 1, 12) if first.month == 1 else (first.year, first.month - 1)
-
-
 def last_invoice(ctx: WorkContext) -> WorkList:
     """The invoice of the month that closed last: not yet arrived, unpaid or paid. Counted when it needs
     someone (not arrived, or unpaid)."""
-    year, month = _closed_month(ctx)
+    year, month = rules.last_closed_month(ctx.today)
     invoice = Invoice.objects.filter(year=year, month=month).first()
     period = f"{year}-{month:02d}"
     if invoice is None:
@@ -31,7 +26,7 @@ def last_invoice(ctx: WorkContext) -> WorkList:
             text=gettext(
                 "Not in the portal yet (LINE WORKS issues it on %(day)s). Fetch it now from the Invoices page."
             )
-            % {"day": ctx.today.replace(day=1).isoformat()},
+            % {"day": rules.issued_on(year, month).isoformat()},
             url=reverse("billing:invoices"),
             badge=gettext("Not arrived"),
             uid=f"invoice-{period}",
