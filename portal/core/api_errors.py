@@ -104,6 +104,9 @@ def explained(lead: str, *, status: int | None, code: str, description: str) -> 
     first = f"{lead} {meaning}" if meaning else lead
     if not said:
         return format_html("{}", first)
-    return format_html(
-        '{}<br><small class="api-said">{} {}</small>', first, gettext("LINE WORKS said:"), said
-    )
+    return with_detail(first, gettext("LINE WORKS said: %(detail)s") % {"detail": said})
+
+
+def with_detail(message: str, detail: str) -> SafeString:
+    """A message for people, with the technical words behind it on a smaller line below (both escaped)."""
+    return format_html('{}<br><small class="api-said">{}</small>', message, detail)

@@ -51,6 +51,7 @@ def test_refusal_keeps_the_api_text_below_the_translated_one():
     assert "許可された範囲外" in text
     assert '<br><small class="api-said">' in text
     assert "applyDate &lt;b&gt;must&lt;/b&gt; be within 31 days (OUT_OF_RANGE)" in text
+    assert "LINE WORKS からの応答：applyDate" in text  # a full-width colon, no space after it
 
     gone = refusal_from(NotFoundError(status=404, code="SUBSCRIPTION_NOT_EXIST", description="not exist"))
     assert "subscription does not exist" in str(gone.message) and "not exist (SUBSCRIPTION_NOT_EXIST)" in str(

@@ -37,7 +37,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import format_html, strip_tags
+from django.utils.html import strip_tags
 from django.utils.translation import gettext
 
 from partner_api.errors import (
@@ -47,7 +47,7 @@ from partner_api.errors import (
     PartnerApiError,
     RejectedError,
 )
-from portal.core.api_errors import explained
+from portal.core.api_errors import explained, with_detail
 from portal.core.changes.spec import Args, Change, change_for
 from portal.core.models import AuditEntry, Operation
 from portal.core.partner import get_client
@@ -131,8 +131,7 @@ def refusal_from(exc: PartnerApiError, *, hints: Mapping[str, str] = {}) -> Chan
     if isinstance(exc, ConfigurationError | AuthenticationError) and not exc.status:
         # The portal's own setup, not LINE WORKS' answer: nothing was sent, and only an Admin can mend it.
         return ChangeRefused(
-            format_html(
-                '{}<br><small class="api-said">{}</small>',
+            with_detail(
                 gettext(
                     "The portal cannot reach LINE WORKS: its Partner API settings are missing or not valid, so "
                     "nothing was sent. An Admin needs to check the partner account and the portal's settings."
