@@ -102,6 +102,42 @@ def test_list_query_count_does_not_grow_with_the_rows(client_as, rows):
     assert counts[0] == counts[1]
 
 
+def test_a_search_with_filters_sort_and_page_lists_exactly_the_live_customers_options(client_as):
+    """The search is shaped per database (options.selectors._live_and_found: joined on PostgreSQL, the customers
+    first on SQLite); either way a search with a filter, another order and page 2 lists the options of the live
+    customers that match every word, counted right, in that order, and leaves out a removed customer's."""
+    from django.utils import timezone
+
+    for n in range(30):
+        customer = make_customer(company_name=f"株式会社ミドリ商事{n:02}", domain=f"midori{n:02}.example.jp")
+        make_option(customer, plan_end_date=dt.date(2027, 1, 1) + dt.timedelta(days=n))
+        make_option(customer, option_product_id="ACV2", sub_option_id="ACV201", quantity=None)
+        make_option(make_customer(company_name=f"ミドリ食品{n:02}"))  # one word of the two only
+    gone = make_customer(company_name="株式会社ミドリ商事99", removed_at=timezone.now())
+    make_option(gone, plan_end_date=dt.date(2030, 1, 1))
+    client = client_as(Role.SUPPORT)
+    query = {"q": "みどり 商事", "option": "SSTG2", "trial": "paid", "sort": "-end", "per_page": 25}
+    first = client.get(reverse("options:list"), query).content.decode()
+    second = client.get(reverse("options:list"), {**query, "page": 2}).content.decode()
+    assert "30 options" in first and "30 options" in second
+    shown = [c for _o, c in _shown(first) + _shown(second)]
+    assert shown == [f"株式会社ミドリ商事{n:02}" for n in reversed(range(30))]
+
+
+def test_a_searched_list_reads_as_many_queries_for_one_option_found_as_for_forty(client_as, rows):
+    client = client_as(Role.SUPPORT)
+    client.get(reverse("options:list"))
+    counts = []
+    for n in (1, 39):
+        for _ in range(n):
+            make_option(make_customer(company_name=f"Row {len(counts)}-{_:03}"))
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(reverse("options:list"), {"q": "row", "option": "SSTG2", "per_page": 100})
+        assert page.status_code == 200 and len(_shown(page.content.decode())) == (1 if not counts else 40)
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+
+
 def test_customer_section_names_each_option_in_words_with_its_order(client_as, rows):
     page = (
         client_as(Role.SUPPORT)
