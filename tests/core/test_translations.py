@@ -30,6 +30,8 @@ GETTEXT_NAMES = {
 TEMPLATE_LITERAL = re.compile(
     r"""{%\s*(?:translate|trans)\s+(["'])(.+?)\1(?:\s+context\s+(["']).+?\3)?(?:\s+as\s+\w+)?\s*%}"""
 )
+#: A literal marked inside another tag's arguments: {% labelled _("Now") %}.
+TEMPLATE_CONSTANT = re.compile(r"""{%[^%]*?\b_\((["'])(.+?)\1\)[^%]*%}""")
 
 
 def catalogue() -> dict[str, str]:
@@ -62,7 +64,9 @@ def marked_literals() -> set[str]:
             if "migrations" in path.parts:
                 continue
             if path.suffix == ".html":
-                found |= {m.group(2) for m in TEMPLATE_LITERAL.finditer(path.read_text(encoding="utf-8"))}
+                text = path.read_text(encoding="utf-8")
+                found |= {m.group(2) for m in TEMPLATE_LITERAL.finditer(text)}
+                found |= {m.group(2) for m in TEMPLATE_CONSTANT.finditer(text)}
             elif path.suffix == ".py":
                 for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                     if not isinstance(node, ast.Call) or not node.args:
