@@ -50,8 +50,8 @@ class OptionFilters:
 
 
 def option_list(*, user, filters: OptionFilters) -> QuerySet[Option]:
-    """Options of the customers still in the API, filtered and sorted (the customer joined only to sort by
-    name; `option_page` reads the names of the page's rows alone)."""
+    """Options of the customers still in the API, filtered and sorted (the customer joined to sort by name, and
+    on PostgreSQL to search, see `_live_and_found`; `option_page` reads the names of the page's rows alone)."""
     check(user, Perm.VIEW_OPTIONS)
     qs = _live_and_found(filters.q)
     if filters.option:
