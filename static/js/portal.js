@@ -43,7 +43,8 @@
     var summary = (root || document).querySelector("[data-error-summary]");
     if (!summary) { return; }
     var marker = document.body.dataset.errorTitle;
-    if (marker && document.title.indexOf(marker) !== 0) { document.title = marker + " " + document.title; }
+    // The marker is "Error: " or 「エラー：」, joined as the reader's language joins a label and its value.
+    if (marker && document.title.indexOf(marker.trim()) !== 0) { document.title = marker + document.title; }
     summary.focus();
   }
 

@@ -14,6 +14,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from portal.core.access import Role
 from tests.core.test_hostile_input import change_pages, world  # noqa: F401 - the fixture is used below
@@ -70,3 +71,13 @@ def test_the_reader_sees_a_label_and_its_value_joined_in_their_language():
         "c",
         "d",
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "title"), [("en", "Error: Add a user"), ("ja", "エラー：ユーザーを追加")]
+)
+def test_a_form_with_errors_says_so_first_in_its_title_in_the_readers_language(client_as, language, title):
+    client = client_as(Role.ADMIN)
+    client.cookies["django_language"] = language
+    page = client.post(reverse("core:user_add"), {}).content.decode()
+    assert re.search(r"<title>\s*" + re.escape(title), page), re.search(r"<title>.*?</title>", page, re.S)

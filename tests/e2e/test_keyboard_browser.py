@@ -87,7 +87,7 @@ def test_a_change_form_error_takes_the_focus_to_a_summary_that_leads_to_the_fiel
 
     summary = page.locator("[data-error-summary]")
     page.wait_for_function("() => document.activeElement.hasAttribute('data-error-summary')")
-    assert page.title().startswith("Error:")
+    assert page.title().startswith("Error: ") and page.title()[len("Error: ")] != " "
     assert field.get_attribute("aria-invalid") == "true"
     described = field.get_attribute("aria-describedby")
     assert "id_max_member_count_error" in described

@@ -106,7 +106,8 @@ class _LabelledNode(template.Node):
 def labelled(parser, token) -> _LabelledNode:
     """``{% labelled _("Now") %}…value…{% endlabelled %}``: "Now: …" in English, 「現在：…」 in Japanese, the pair
     joined by `portal.core.vocabulary.labelled` as in Python, so no template puts a space after a full-width
-    colon by hand."""
+    colon by hand. With nothing inside, the label as a prefix: ``{% labelled _("Error") %}{% endlabelled %}`` is
+    "Error: " or 「エラー：」 (a page title's mark of a form with errors)."""
     bits = token.split_contents()
     if len(bits) != 2:
         raise template.TemplateSyntaxError('{% labelled %} takes one label: {% labelled _("Now") %}')
