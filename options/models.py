@@ -99,11 +99,6 @@ class OptionOrder(_OptionNames, models.Model):
         db_column="domain_id",
         verbose_name=_("customer"),
     )
-    # Neither the option nor trial has an index of its own: each holds a handful of values, a quarter or more of
-    # the rows each. Given one, SQLite filtered the Options list through it and sorted thousands of rows by
-    # customer name (16 ms for a page's keys at 25,000 options); without it, it walks the customers in name
-    # order and probes (customer, option) through the unique constraint's index (0.2 ms; `python -m bench.options
-    # list`). Lookups by customer and option use that index too.
     option_product_id = models.CharField(_("option"), max_length=16)
     sub_option_id = models.CharField(_("sub option"), max_length=16)
     subscription_id = models.BigIntegerField(_("subscriptionId"), null=True, blank=True)
@@ -140,11 +135,6 @@ class OptionUsage(_OptionNames, models.Model):
         db_column="domain_id",
         verbose_name=_("customer"),
     )
-    # Neither the option nor trial has an index of its own: each holds a handful of values, a quarter or more of
-    # the rows each. Given one, SQLite filtered the Options list through it and sorted thousands of rows by
-    # customer name (16 ms for a page's keys at 25,000 options); without it, it walks the customers in name
-    # order and probes (customer, option) through the unique constraint's index (0.2 ms; `python -m bench.options
-    # list`). Lookups by customer and option use that index too.
     option_product_id = models.CharField(_("option"), max_length=16)
     sub_option_id = models.CharField(_("sub option"), max_length=16)
     product_group_id = models.CharField(_("product group"), max_length=16, blank=True)
