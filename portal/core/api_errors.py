@@ -12,6 +12,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.vocabulary import labelled
+
 #: Every code of `x-common-codes`, by (status, code); a code documented under two statuses has two meanings.
 CODE_MEANINGS = {
     (400, "BAD_REQUEST"): _("the request could not be processed as sent."),
@@ -98,10 +100,11 @@ def meaning_of(*, status: int | None, code: str) -> str | None:
 
 
 def explained(lead: str, *, status: int | None, code: str, description: str) -> SafeString:
-    """`lead` followed by the code's meaning, then the API's own words on a line below (escaped)."""
+    """`lead` and the code's meaning joined as a label and its value in the reader's language ("LINE WORKS refused
+    the change: …", 「…受け付けませんでした：…」), then the API's own words on a line below (escaped)."""
     meaning = meaning_of(status=status, code=code)
     said = " ".join(part for part in (description, f"({code})" if code else "") if part)
-    first = f"{lead} {meaning}" if meaning else lead
+    first = labelled(lead, meaning) if meaning else lead
     if not said:
         return format_html("{}", first)
     return with_detail(first, gettext("LINE WORKS said: %(detail)s") % {"detail": said})

@@ -47,13 +47,15 @@ def test_refusal_keeps_the_api_text_below_the_translated_one():
     with translation.override("ja"):
         refusal = refusal_from(exc)
     text = str(refusal.message)
-    assert text.startswith("LINE WORKS が変更を受け付けませんでした：")
+    # The lead and the meaning joined as a label and its value: a full-width colon, no space after it.
+    assert re.match(r"LINE WORKS が変更を受け付けませんでした：[^\s：]", text), text
     assert "許可された範囲外" in text
     assert '<br><small class="api-said">' in text
     assert "applyDate &lt;b&gt;must&lt;/b&gt; be within 31 days (OUT_OF_RANGE)" in text
     assert "LINE WORKS からの応答：applyDate" in text  # a full-width colon, no space after it
 
     gone = refusal_from(NotFoundError(status=404, code="SUBSCRIPTION_NOT_EXIST", description="not exist"))
+    assert str(gone.message).startswith("LINE WORKS could not do this: the subscription")
     assert "subscription does not exist" in str(gone.message) and "not exist (SUBSCRIPTION_NOT_EXIST)" in str(
         gone.message
     )

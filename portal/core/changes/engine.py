@@ -143,17 +143,17 @@ def refusal_from(exc: PartnerApiError, *, hints: Mapping[str, str] = {}) -> Chan
     if not (exc.code or exc.description):
         said["description"] = str(exc)
     if isinstance(exc, NotFoundError):
-        return ChangeRefused(explained(gettext("LINE WORKS could not do this:"), **said))
+        return ChangeRefused(explained(gettext("LINE WORKS could not do this"), **said))
     if isinstance(exc, RejectedError):
         return ChangeRefused(
-            explained(gettext("LINE WORKS refused the change:"), **said),
+            explained(gettext("LINE WORKS refused the change"), **said),
             field=field_of(exc.description or "", hints),
         )
     if exc.retryable:
         return ChangeRefused(
-            explained(gettext("LINE WORKS is unavailable or busy right now. Nothing was changed:"), **said)
+            explained(gettext("LINE WORKS is unavailable or busy right now. Nothing was changed"), **said)
         )
-    return ChangeRefused(explained(gettext("LINE WORKS refused the change:"), **said))
+    return ChangeRefused(explained(gettext("LINE WORKS refused the change"), **said))
 
 
 def dump(model: Any) -> Any:
