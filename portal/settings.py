@@ -118,6 +118,9 @@ TEMPLATES = [
     }
 ]
 
+#: Widgets are drawn by Django's templates, but a plain <input> in Python (portal/core/rendering.py).
+FORM_RENDERER = "portal.core.rendering.FormRenderer"
+
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
 }
@@ -158,7 +161,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # django-axes checks every sign-in first (throttling and lockout), then the users' own passwords.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading each request's user with their role in one query.
+    "portal.core.backends.UserWithRoleBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -106,14 +106,23 @@ def role_of(user) -> Role | None:
         return None
     if user.is_superuser:
         return Role.ADMIN
-    # Read once per user object (a request's), as Django caches permissions on it.
-    if "_portal_role" not in user.__dict__:
-        names = set(user.groups.values_list("name", flat=True))
-        found = [
-            r for r in (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.FINANCE, Role.SUPPORT) if r.group_name in names
-        ]
-        user.__dict__["_portal_role"] = found[0] if found else None
-    return user.__dict__["_portal_role"]
+    # Read once per user object (a request's, whose user the sign-in backend reads with its role already:
+    # portal.core.backends), as Django caches permissions on it.
+    if not hasattr(user, ROLE_ATTRIBUTE):
+        remember_role(user, set(user.groups.values_list("name", flat=True)))
+    return getattr(user, ROLE_ATTRIBUTE)
+
+
+#: The roles from the strongest: a user in several role groups has the first of them.
+ROLE_ORDER = (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.FINANCE, Role.SUPPORT)
+
+#: Where `role_of` keeps a user object's role once read.
+ROLE_ATTRIBUTE = "_portal_role"
+
+
+def remember_role(user, group_names: set[str]) -> None:
+    """Keep on `user` the role its groups give (the strongest one), so `role_of` reads no more."""
+    setattr(user, ROLE_ATTRIBUTE, next((r for r in ROLE_ORDER if r.group_name in group_names), None))
 
 
 def require(perm: Perm) -> Callable:

@@ -43,16 +43,16 @@ from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Count, F, QuerySet, Value, Window
 from django.db.models.functions import NullIf
-from django.forms.utils import flatatt
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.functional import Promise
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.csv_export import csv_lines, csv_response
 from portal.core.htmx import partial_for
+from portal.core.rendering import attrs_markup
 
 #: Far beyond any real list (a million pages), small enough for any database's OFFSET.
 MAX_PAGE_NUMBER = 1_000_000
@@ -195,15 +195,10 @@ class QuickSelect(forms.Select):
             text = "" if option_value is None else str(option_value)
             selected = text == picked
             picked = None if selected else picked  # only the first match, as Django does
-            options.append(
-                format_html('<option value="{}"{}>{}</option>', text, " selected" if selected else "", label)
-            )
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            name,
-            flatatt(self.build_attrs(self.attrs, attrs)),
-            mark_safe("".join(options)),
-        )
+            mark = " selected" if selected else ""
+            options.append(f'<option value="{escape(text)}"{mark}>{conditional_escape(label)}</option>')
+        attributes = attrs_markup(self.build_attrs(self.attrs, attrs))
+        return mark_safe(f'<select name="{escape(name)}"{attributes}>{"".join(options)}</select>')
 
 
 class DateInput(forms.DateInput):

@@ -69,8 +69,8 @@ def test_details_group_items_by_customer_and_filter(client_as, month, django_ass
     client = client_as(Role.FINANCE)
     url = reverse("billing:details", kwargs=OCT)
     client.get(url)  # warm the session
-    # Session, user, authenticator, role, then the page's own three.
-    with django_assert_num_queries(6):
+    # Session, the user with their role (Finance signs in without an authenticator), then the page's own three.
+    with django_assert_num_queries(5):
         body = client.get(url, headers={"HX-Request": "true", "HX-Target": "results"}).content.decode()
     assert body.count("group-start") == 2
     assert "Part of the month" in body  # Beta's item starts on the 11th

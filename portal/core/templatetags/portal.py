@@ -14,9 +14,17 @@ from django.utils.translation import gettext as _
 
 from portal.core.access import ROLE_LABELS, Role
 from portal.core.operations import operation_label
+from portal.core.rendering import fields_markup
 from portal.core.vocabulary import labelled as labelled_text
 
 register = template.Library()
+
+
+@register.simple_tag
+def fields(form_or_fields) -> SafeString:
+    """Every field of a form (or of `form.visible_fields`), each with its label, help text and errors: the one way
+    a page draws a form's fields (portal/core/rendering.py: field_markup)."""
+    return fields_markup(form_or_fields)
 
 
 @register.simple_tag(takes_context=True)

@@ -1,0 +1,116 @@
+"""How every form's widgets are drawn: Django's own templates, with the plain `<input>` drawn in Python.
+
+Django renders each widget through a template of its own (`text.html` includes `input.html`, which includes
+`attrs.html`): three template renders for one `<input>`, about 0.25 ms each time, so a list's filter form cost
+more than its page of rows (`python -m bench.options list`). `FormRenderer` (settings.FORM_RENDERER) draws the
+widgets whose Django template is only `input.html` with the same markup in Python, and hands every other
+template (select, textarea, radios, checkboxes groups, multi-widgets) to Django's renderer unchanged.
+"""
+
+from __future__ import annotations
+
+from django.forms.renderers import DjangoTemplates
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+
+#: Django's widget templates whose whole content is `{% include "django/forms/widgets/input.html" %}`.
+INPUT_TEMPLATES = frozenset(
+    f"django/forms/widgets/{name}.html"
+    for name in (
+        "input",
+        "checkbox",
+        "color",
+        "date",
+        "datetime",
+        "email",
+        "file",
+        "hidden",
+        "number",
+        "password",
+        "search",
+        "tel",
+        "text",
+        "time",
+        "url",
+    )
+)
+
+
+def attrs_markup(attrs: dict) -> str:
+    """`attrs.html` in Python: ` name="value"` for each attribute, ` name` alone for True, nothing for False."""
+    out = []
+    for name, value in attrs.items():
+        if value is False:
+            continue
+        if value is True:
+            out.append(f" {conditional_escape(name)}")
+        else:
+            out.append(f' {conditional_escape(name)}="{conditional_escape(str(value))}"')
+    return "".join(out)
+
+
+def input_markup(widget: dict) -> SafeString:
+    """`input.html` in Python, from the widget's template context (`Widget.get_context(...)["widget"]`)."""
+    value = widget["value"]
+    shown = "" if value is None else f' value="{conditional_escape(str(value))}"'
+    return mark_safe(
+        f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
+        f"{shown}{attrs_markup(widget['attrs'])}>"
+    )
+
+
+class FormRenderer(DjangoTemplates):
+    """Django's default renderer, but an `<input>` widget is drawn in Python (same markup, tested against
+    Django's own templates in tests/core/test_rendering.py)."""
+
+    def render(self, template_name, context, request=None):
+        if template_name in INPUT_TEMPLATES:
+            return input_markup(context["widget"])
+        return super().render(template_name, context, request)
+
+
+REQUIRED_MARK = ' <span class="req" aria-hidden="true">*</span>'
+
+
+def field_markup(field) -> SafeString:
+    """One form field, accessibly (`{% fields form %}` draws each of a form's fields with it): the label (or, for a
+    group of radios or checkboxes, a fieldset and its legend), the widget, the help text and the errors under the
+    ids Django's widget already points to with aria-describedby (`<id>_helptext`, `<id>_error`). A grouped field
+    puts that reference on its fieldset; a hidden field is only its input."""
+    widget = str(field)
+    if field.is_hidden:
+        return mark_safe(widget)
+    errors = field.errors
+    help_text = field.help_text
+    auto_id = conditional_escape(field.auto_id)
+    invalid = " field-invalid" if errors else ""
+    required = REQUIRED_MARK if field.field.required else ""
+    label = conditional_escape(field.label)
+    if field.use_fieldset:
+        described = " ".join(
+            ([f"{auto_id}_helptext"] if help_text else []) + ([f"{auto_id}_error"] if errors else [])
+        )
+        described = f' aria-describedby="{described}"' if described else ""
+        parts = [
+            f'<fieldset class="field field-group{invalid}"{described}>\n',
+            f"  <legend>{label}{required}</legend>\n  {widget}\n",
+        ]
+        end = "</fieldset>"
+    else:
+        parts = [
+            f'<div class="field{invalid}">\n',
+            f'  <label for="{conditional_escape(field.id_for_label)}">{label}{required}</label>\n  {widget}\n',
+        ]
+        end = "</div>"
+    if help_text:
+        parts.append(f'  <div class="help" id="{auto_id}_helptext">{conditional_escape(help_text)}</div>\n')
+    if errors:
+        shown = "".join(f"<p>{conditional_escape(error)}</p>" for error in errors)
+        parts.append(f'  <div class="error" id="{auto_id}_error">{shown}</div>\n')
+    parts.append(end + "\n")
+    return mark_safe("".join(parts))
+
+
+def fields_markup(fields) -> SafeString:
+    """Each field of a form (or of a list of bound fields, e.g. `form.visible_fields`), one after the other."""
+    return mark_safe("".join(field_markup(field) for field in fields))

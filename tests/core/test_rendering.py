@@ -1,0 +1,131 @@
+"""How forms are drawn (portal/core/rendering.py): the plain <input> in Python with Django's own markup, every
+form field through `{% fields %}`, and each page's user read with their role in one query."""
+
+from __future__ import annotations
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.template import engines
+from django.test.html import parse_html
+from django.urls import reverse
+
+from portal.core.access import Role
+from portal.core.lists import DateInput
+from portal.core.rendering import INPUT_TEMPLATES, FormRenderer
+
+WIDGETS = [
+    forms.TextInput(attrs={"placeholder": 'Say "hi" & <go>', "autocomplete": "off"}),
+    forms.TextInput(attrs={"type": "search", "maxlength": 200}),
+    forms.NumberInput(attrs={"min": 1, "max": 10}),
+    forms.EmailInput(),
+    forms.URLInput(),
+    forms.PasswordInput(render_value=True),
+    forms.HiddenInput(),
+    forms.CheckboxInput(),
+    DateInput(),
+    forms.TimeInput(),
+]
+
+
+@pytest.mark.parametrize("widget", WIDGETS, ids=lambda w: type(w).__name__)
+@pytest.mark.parametrize("value", [None, "", "a<b>&\"c'", "2026-11-23", True, 0])
+def test_an_input_drawn_in_python_is_the_one_djangos_templates_draw(widget, value):
+    attrs = {
+        "id": "id_x",
+        "aria-describedby": "id_x_helptext id_x_error",
+        "required": True,
+        "disabled": False,
+    }
+    django_html = widget.render("x", value, attrs=attrs, renderer=DjangoTemplates())
+    fast_html = widget.render("x", value, attrs=attrs, renderer=FormRenderer())
+    assert parse_html(fast_html) == parse_html(django_html)
+
+
+def test_the_renderer_draws_inputs_without_a_template_and_leaves_the_rest_to_django(monkeypatch):
+    """Not a copy of Django's output by accident: the input templates are never loaded, the others are."""
+    loaded = []
+    original = DjangoTemplates.get_template
+
+    def get_template(self, name):
+        loaded.append(name)
+        return original(self, name)
+
+    monkeypatch.setattr(DjangoTemplates, "get_template", get_template)
+    renderer = FormRenderer()
+    for widget in WIDGETS:
+        widget.render("x", "v", renderer=renderer)
+    assert loaded == []
+    forms.Textarea().render("x", "v", renderer=renderer)
+    forms.RadioSelect(choices=[("a", "A")]).render("x", "a", renderer=renderer)
+    assert loaded and all(name not in INPUT_TEMPLATES for name in loaded)
+
+
+class Sample(forms.Form):
+    name = forms.CharField(label="Name <b>", help_text="As on the contract & invoice", max_length=3)
+    colour = forms.ChoiceField(
+        label="Colour", choices=[("r", "Red"), ("g", "Green")], widget=forms.RadioSelect, help_text="Pick one"
+    )
+    note = forms.CharField(label="Note", required=False, widget=forms.Textarea)
+    token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+def test_fields_label_describe_and_report_each_field():
+    form = Sample({"name": "too long", "colour": "x", "token": "t"})
+    html = engines["django"].from_string("{% load portal %}{% fields form %}").render({"form": form})
+    expected = (
+        '<div class="field field-invalid"><label for="id_name">Name &lt;b&gt; '
+        '<span class="req" aria-hidden="true">*</span></label>'
+        '<input type="text" name="name" value="too long" maxlength="3" required aria-invalid="true" '
+        'aria-describedby="id_name_helptext id_name_error" id="id_name">'
+        '<div class="help" id="id_name_helptext">As on the contract &amp; invoice</div>'
+        '<div class="error" id="id_name_error"><p>{name_error}</p></div></div>'
+        '<fieldset class="field field-group field-invalid" aria-describedby="id_colour_helptext id_colour_error">'
+        '<legend>Colour <span class="req" aria-hidden="true">*</span></legend>{colour}'
+        '<div class="help" id="id_colour_helptext">Pick one</div>'
+        '<div class="error" id="id_colour_error"><p>{colour_error}</p></div></fieldset>'
+        '<div class="field"><label for="id_note">Note</label>{note}</div>'
+        '<input type="hidden" name="token" value="t" id="id_token">'
+    ).format(
+        name_error=form.errors["name"][0],
+        colour=form["colour"],
+        colour_error=form.errors["colour"][0],
+        note=form["note"],
+    )
+    assert parse_html(html) == parse_html(expected)
+
+
+def test_fields_of_a_list_of_bound_fields_draws_only_those():
+    form = Sample()
+    html = (
+        engines["django"]
+        .from_string("{% load portal %}{% fields form.visible_fields %}")
+        .render({"form": form})
+    )
+    assert 'name="name"' in html and 'name="note"' in html and 'name="token"' not in html
+
+
+def test_a_page_reads_its_user_and_their_role_in_one_query(client_as):
+    """The sign-in backend reads the role with the user: no query of the user's groups follows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as(Role.SUPPORT)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/options/catalogue/")
+    assert response.status_code == 200
+    assert response.content.decode().count('data-role="support"') == 1
+    assert not [q for q in ctx.captured_queries if 'FROM "auth_group"' in q["sql"]]
+    assert len([q for q in ctx.captured_queries if 'FROM "auth_user"' in q["sql"]]) == 1
+
+
+def test_a_role_changed_between_two_requests_is_read_afresh(client_as):
+    from django.contrib.auth.models import Group
+
+    from portal.core.access import Role as R
+
+    client = client_as(Role.SUPPORT)
+    assert client.get(reverse("billing:invoices")).status_code == 403
+    user = Group.objects.get(name=R.SUPPORT.group_name).user_set.get()
+    user.groups.set([Group.objects.get(name=R.FINANCE.group_name)])
+    assert client.get(reverse("billing:invoices")).status_code == 200
