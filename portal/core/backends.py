@@ -17,7 +17,10 @@ def _users_with_roles() -> QuerySet:
     user_model = get_user_model()
     memberships = user_model.groups.through.objects.filter(user_id=OuterRef("pk"))
     return user_model._default_manager.annotate(
-        **{f"in_role_{role.value}": Exists(memberships.filter(group__name=role.group_name)) for role in ROLE_ORDER}
+        **{
+            f"in_role_{role.value}": Exists(memberships.filter(group__name=role.group_name))
+            for role in ROLE_ORDER
+        }
     )
 
 
@@ -30,5 +33,7 @@ class UserWithRoleBackend(ModelBackend):
         user = _users_with_roles().filter(pk=user_id).first()
         if user is None or not self.user_can_authenticate(user):
             return None
-        remember_role(user, {role.group_name for role in ROLE_ORDER if getattr(user, f"in_role_{role.value}")})
+        remember_role(
+            user, {role.group_name for role in ROLE_ORDER if getattr(user, f"in_role_{role.value}")}
+        )
         return user
