@@ -6,8 +6,10 @@ from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Case, CharField, Exists, OuterRef, Value, When
 from django.utils.translation import gettext_lazy as _
 
 
@@ -109,7 +111,8 @@ def role_of(user) -> Role | None:
     # Read once per user object (a request's, whose user the sign-in backend reads with its role already:
     # portal.core.backends), as Django caches permissions on it.
     if not hasattr(user, ROLE_ATTRIBUTE):
-        remember_role(user, set(user.groups.values_list("name", flat=True)))
+        names = set(user.groups.values_list("name", flat=True))
+        remember_role(user, next((r for r in ROLE_ORDER if r.group_name in names), None))
     return getattr(user, ROLE_ATTRIBUTE)
 
 
@@ -120,9 +123,21 @@ ROLE_ORDER = (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.FINANCE, Role.SUPPORT)
 ROLE_ATTRIBUTE = "_portal_role"
 
 
-def remember_role(user, group_names: set[str]) -> None:
-    """Keep on `user` the role its groups give (the strongest one), so `role_of` reads no more."""
-    setattr(user, ROLE_ATTRIBUTE, next((r for r in ROLE_ORDER if r.group_name in group_names), None))
+def remember_role(user, role: Role | None) -> None:
+    """Keep `role` on `user`, so `role_of` reads no more for it."""
+    setattr(user, ROLE_ATTRIBUTE, role)
+
+
+def role_value():
+    """The user's role as `role_of` decides it (a superuser is an Admin; of several groups the strongest wins),
+    as an SQL expression over a user row: the Role's value, "" for none. The Users page filters and sorts by it;
+    the sign-in backend reads each request's role with it."""
+    through = get_user_model().groups.through
+    whens = [When(is_superuser=True, then=Value(Role.ADMIN.value))]
+    for role in ROLE_ORDER:
+        member = through.objects.filter(user_id=OuterRef("pk"), group__name=role.group_name)
+        whens.append(When(Exists(member), then=Value(role.value)))
+    return Case(*whens, default=Value(""), output_field=CharField())
 
 
 def require(perm: Perm) -> Callable:

@@ -6,34 +6,26 @@ from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
-from portal.core.access import ROLE_ORDER, remember_role
+from portal.core.access import Role, remember_role, role_value
 
 
 @cache
-def _users_with_roles() -> QuerySet:
-    """Users, each with one EXISTS column per role group (built once: a queryset is cloned, never run, here)."""
-    user_model = get_user_model()
-    memberships = user_model.groups.through.objects.filter(user_id=OuterRef("pk"))
-    return user_model._default_manager.annotate(
-        **{
-            f"in_role_{role.value}": Exists(memberships.filter(group__name=role.group_name))
-            for role in ROLE_ORDER
-        }
-    )
+def _users_with_role() -> QuerySet:
+    """Users with `role_value` annotated (built once: a queryset is cloned, never run, here)."""
+    return get_user_model()._default_manager.annotate(role_value=role_value())
 
 
 class UserWithRoleBackend(ModelBackend):
     """Every page reads the signed-in user (Django's `get_user`) and then their role (`access.role_of`, for the
-    permission check and the navigation): here both come from one query, the role groups as EXISTS columns of
-    the user's row (`python -m bench.options list` counts each page's queries)."""
+    permission check and the navigation): here both come from one query, the role computed in SQL by
+    `access.role_value`, the expression the Users page sorts by (`python -m bench.options list` counts each
+    page's queries)."""
 
     def get_user(self, user_id):
-        user = _users_with_roles().filter(pk=user_id).first()
+        user = _users_with_role().filter(pk=user_id).first()
         if user is None or not self.user_can_authenticate(user):
             return None
-        remember_role(
-            user, {role.group_name for role in ROLE_ORDER if getattr(user, f"in_role_{role.value}")}
-        )
+        remember_role(user, Role(user.role_value) if user.role_value else None)
         return user

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.core.access import Perm, Role, check
+from portal.core.access import Perm, Role, check, role_value
 from portal.core.contrib import customer_names
 from portal.core.lists import Sorts
 from portal.core.models import AuditEntry, Operation, SyncRun
@@ -119,21 +119,10 @@ class UserFilters:
     sort: str = USER_SORTS.default
 
 
-def _role_value():
-    """The user's role as `role_of` decides it (a superuser is an Admin; of several groups the strongest
-    wins), in SQL: "" for none."""
-    through = get_user_model().groups.through
-    whens = [When(is_superuser=True, then=Value(Role.ADMIN.value))]
-    for role in (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.FINANCE, Role.SUPPORT):
-        member = through.objects.filter(user_id=OuterRef("pk"), group__name=role.group_name)
-        whens.append(When(Exists(member), then=Value(role.value)))
-    return Case(*whens, default=Value(""), output_field=CharField())
-
-
 def _users() -> QuerySet:
     """Users with `role_value` and `two_factor` (a confirmed authenticator) annotated."""
     devices = TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True)
-    return get_user_model().objects.annotate(role_value=_role_value(), two_factor=Exists(devices))
+    return get_user_model().objects.annotate(role_value=role_value(), two_factor=Exists(devices))
 
 
 def user_list(*, user, filters: UserFilters) -> QuerySet:

@@ -106,7 +106,8 @@ def test_fields_of_a_list_of_bound_fields_draws_only_those():
 
 
 def test_a_page_reads_its_user_and_their_role_in_one_query(client_as):
-    """The sign-in backend reads the role with the user: no query of the user's groups follows."""
+    """The sign-in backend reads the role with the user (`access.role_value`, the Users page's expression): no
+    query of the user's groups follows."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -122,10 +123,8 @@ def test_a_page_reads_its_user_and_their_role_in_one_query(client_as):
 def test_a_role_changed_between_two_requests_is_read_afresh(client_as):
     from django.contrib.auth.models import Group
 
-    from portal.core.access import Role as R
-
     client = client_as(Role.SUPPORT)
     assert client.get(reverse("billing:invoices")).status_code == 403
-    user = Group.objects.get(name=R.SUPPORT.group_name).user_set.get()
-    user.groups.set([Group.objects.get(name=R.FINANCE.group_name)])
+    user = Group.objects.get(name=Role.SUPPORT.group_name).user_set.get()
+    user.groups.set([Group.objects.get(name=Role.FINANCE.group_name)])
     assert client.get(reverse("billing:invoices")).status_code == 200
