@@ -46,13 +46,13 @@ from django.db.models.functions import NullIf
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.functional import Promise
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.csv_export import csv_lines, csv_response
 from portal.core.htmx import partial_for
-from portal.core.rendering import attrs_markup
+from portal.core.rendering import QuickSelect
 
 #: Far beyond any real list (a million pages), small enough for any database's OFFSET.
 MAX_PAGE_NUMBER = 1_000_000
@@ -178,27 +178,6 @@ def customer_search_field(label=CUSTOMER) -> forms.CharField:
             }
         ),
     )
-
-
-class QuickSelect(forms.Select):
-    """A filter's `<select>` drawn in Python, with the markup of Django's: Django builds and renders each
-    `<option>` through a template of its own, which made a list's filter form cost more than its rows
-    (`python -m bench.options list`). `ListState` gives it to every plain select of a list's filter form."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        if any(isinstance(label, list | tuple) for _value, label in self.choices):
-            return super().render(name, value, attrs, renderer)  # groups: Django's own drawing
-        chosen = self.format_value(value)
-        picked = chosen[0] if chosen else None
-        options = []
-        for option_value, label in self.choices:
-            text = "" if option_value is None else str(option_value)
-            selected = text == picked
-            picked = None if selected else picked  # only the first match, as Django does
-            mark = " selected" if selected else ""
-            options.append(f'<option value="{escape(text)}"{mark}>{conditional_escape(label)}</option>')
-        attributes = attrs_markup(self.build_attrs(self.attrs, attrs))
-        return mark_safe(f'<select name="{escape(name)}"{attributes}>{"".join(options)}</select>')
 
 
 class DateInput(forms.DateInput):

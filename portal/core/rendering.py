@@ -1,4 +1,5 @@
-"""How every form's widgets are drawn: Django's own templates, with the plain `<input>` drawn in Python.
+"""How every form's widgets are drawn: Django's own templates, with the plain `<input>` (and a list filter's
+`<select>`, `QuickSelect`) drawn in Python, and each field with its label, help and errors (`field_markup`).
 
 Django renders each widget through a template of its own (`text.html` includes `input.html`, which includes
 `attrs.html`): three template renders for one `<input>`, about 0.25 ms each time, so a list's filter form cost
@@ -9,8 +10,9 @@ template (select, textarea, radios, checkboxes groups, multi-widgets) to Django'
 
 from __future__ import annotations
 
+from django import forms
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
 #: Django's widget templates whose whole content is `{% include "django/forms/widgets/input.html" %}`.
@@ -69,6 +71,28 @@ class FormRenderer(DjangoTemplates):
         return super().render(template_name, context, request)
 
 
+class QuickSelect(forms.Select):
+    """A filter's `<select>` drawn in Python, with the markup of Django's: Django builds and renders each
+    `<option>` through a template of its own, which made a list's filter form cost more than its rows
+    (`python -m bench.options list`). The list machinery (`portal.core.lists`) gives it to every plain select of
+    a list's filter form; the renderer cannot, since the cost is in the widget's context, before any template."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if any(isinstance(label, list | tuple) for _value, label in self.choices):
+            return super().render(name, value, attrs, renderer)  # groups: Django's own drawing
+        chosen = self.format_value(value)
+        picked = chosen[0] if chosen else None
+        options = []
+        for option_value, label in self.choices:
+            text = "" if option_value is None else str(option_value)
+            selected = text == picked
+            picked = None if selected else picked  # only the first match, as Django does
+            mark = " selected" if selected else ""
+            options.append(f'<option value="{escape(text)}"{mark}>{conditional_escape(label)}</option>')
+        attributes = attrs_markup(self.build_attrs(self.attrs, attrs))
+        return mark_safe(f'<select name="{escape(name)}"{attributes}>{"".join(options)}</select>')
+
+
 REQUIRED_MARK = ' <span class="req" aria-hidden="true">*</span>'
 
 
@@ -87,10 +111,8 @@ def field_markup(field) -> SafeString:
     required = REQUIRED_MARK if field.field.required else ""
     label = conditional_escape(field.label)
     if field.use_fieldset:
-        described = " ".join(
-            ([f"{auto_id}_helptext"] if help_text else []) + ([f"{auto_id}_error"] if errors else [])
-        )
-        described = f' aria-describedby="{described}"' if described else ""
+        ids = [f"{auto_id}_{part}" for part, shown in (("helptext", help_text), ("error", errors)) if shown]
+        described = f' aria-describedby="{" ".join(ids)}"' if ids else ""
         parts = [
             f'<fieldset class="field field-group{invalid}"{described}>\n',
             f"  <legend>{label}{required}</legend>\n  {widget}\n",

@@ -299,7 +299,7 @@ def test_a_quick_select_draws_what_djangos_select_draws(value):
     from django import forms
     from django.test.html import parse_html
 
-    from portal.core.lists import QuickSelect
+    from portal.core.rendering import QuickSelect
 
     choices = [("", "Any"), ("a", "Apple & pear"), ("b", "Banana"), ("<x>", "<b>bold</b>")]
     attrs = {"id": "id_fruit", "aria-describedby": "id_fruit_helptext", "data-hx-get": "/x?a=1&b=2"}
@@ -314,7 +314,8 @@ def test_every_plain_select_of_a_list_filter_form_is_quick(rf):
     from django import forms
 
     from options.lists import OPTION_LIST
-    from portal.core.lists import ListState, QuickSelect
+    from portal.core.lists import ListState
+    from portal.core.rendering import QuickSelect
 
     state = ListState.from_request(rf.get("/options/"), OPTION_LIST)
     selects = [f for f in state.form.fields.values() if isinstance(f.widget, forms.Select)]
