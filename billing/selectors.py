@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from billing import rules
 from billing.models import DetailMonth, Finding, Invoice, InvoiceItem, PriceEntry, UsageSnapshot
-from customers.models import Customer
 from customers.selectors import customer_search
 from portal.core.access import Perm, check
 from portal.core.lists import Sorts, paginate
@@ -128,11 +127,8 @@ def item_list(*, user, year: int, month: int, filters: ItemFilters) -> QuerySet[
     """The month's items, filtered and sorted (exactly what the page and its CSV show)."""
     check(user, Perm.VIEW_BILLING)
     qs = InvoiceItem.objects.filter(year=year, month=month)
-    if filters.q.strip():
-        # The house's customer search (company name, domain, code, domainId) on the customers the portal knows.
-        qs = qs.filter(
-            domain_id__in=customer_search(Customer.objects.all(), filters.q, prefix="").values("domain_id")
-        )
+    # The house's customer search (company name, domain, code, domainId) on the customers the portal knows.
+    qs = customer_search(qs, filters.q, prefix="")
     if filters.item_type:
         qs = qs.filter(item_type=filters.item_type)
     if filters.item_id:

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.core.paginator import Page
-from django.db import connection
 from django.db.models import QuerySet
 
 from customers.models import Customer
-from customers.selectors import customer_search, live_and_found, still_in_api
+from customers.selectors import live_and_found
 from options import rules
 from options.models import Option, OptionOrder, OptionUsage
 from portal.core.access import Perm, can, check
@@ -50,10 +49,10 @@ class OptionFilters:
 
 
 def option_list(*, user, filters: OptionFilters) -> QuerySet[Option]:
-    """Options of the customers still in the API, filtered and sorted (the customer joined to sort by name, and
-    on PostgreSQL to search, see `_live_and_found`; `option_page` reads the names of the page's rows alone)."""
+    """Options of the customers still in the API, filtered and sorted (the customer joined to sort by name;
+    `option_page` reads the names of the page's rows alone)."""
     check(user, Perm.VIEW_OPTIONS)
-    qs = _live_and_found(filters.q)
+    qs = live_and_found(Option.objects.all(), filters.q)
     if filters.option:
         qs = qs.filter(option_product_id=filters.option)
     if filters.sub_option:
@@ -71,26 +70,6 @@ def option_list(*, user, filters: OptionFilters) -> QuerySet[Option]:
     if filters.end_to:
         qs = qs.filter(plan_end_date__lte=filters.end_to)
     return SORTS.order(qs, filters.sort)
-
-
-def _live_and_found(q: str) -> QuerySet[Option]:
-    """Options of the customers still in the API that match the search `q`, in the shape each database plans
-    well (`python -m bench.options list`: 10,000 customers, 25,000 options, every search word of the bench):
-
-    * PostgreSQL joins the customer and tests its text on the joined row (`live_and_found`): it reads the
-      customers once and their options by key. Given the search as a subquery instead, it walks the customers'
-      name index to serve the list's order and tests each one's text: 19 ms (35 ms for a two-letter word, whose
-      customers sort together) against 4 ms for a page's keys, and 16 against 10 ms for the count.
-    * SQLite reads the matching customers first, as a subquery, then their options through the (customer,
-      option) index: joined, it walks every option of a filtered type and tests each customer's text (9 against
-      20 ms for a search with filters; a plain search 11 against 9 ms).
-    """
-    if not q.split():
-        return still_in_api(Option.objects.all())
-    if connection.vendor == "postgresql":
-        return live_and_found(Option.objects.all(), q)
-    found = customer_search(Customer.objects.all(), q, prefix="")
-    return still_in_api(Option.objects.all()).filter(customer_id__in=found)
 
 
 #: The columns the list page reads (fewer columns, cheaper rows: measured by `python -m bench.options list`).
@@ -130,14 +109,14 @@ class OptionRow(SimpleNamespace):
 
 
 def option_page(*, user, filters: OptionFilters, page: str | int | None, per_page: int) -> Page:
-    """One page of the filtered list: its keys, then their rows with the customers' names (two queries).
+    """One page of the filtered list: the count, the page's keys, then their rows with the customers' names
+    (three queries).
 
     Without a search they may be all 25,000: the count reads an index apart, and the keys query walks the sort
-    column's index and stops after one page. Found by a search, the options are few, and SQLite counts them in
-    the keys query (a window count: 7.7 ms against 9.7 ms counted apart). PostgreSQL counts apart there too: under
-    the page's LIMIT it plans the window count as if it could stop early, walks the sort column's index and tests
-    every customer's search text (a search with filters sorted by end date: 7 + 4 ms counted apart against 37 ms;
-    `python -m bench.options list`)."""
+    column's index and stops after one page. Found by a search, they are counted apart too: since the search
+    reads the narrow `CustomerSearch` table, a count apart and the keys (SQLite 1.8 + 2.7 ms) cost less than the
+    keys with a window count (7.4 ms), which makes the database read every matching row, all columns, first
+    (`python -m bench.options list`)."""
     qs = option_list(user=user, filters=filters)
     return paginate(
         qs,
@@ -146,7 +125,7 @@ def option_page(*, user, filters: OptionFilters, page: str | int | None, per_pag
         fields=LIST_FIELDS,
         row=OptionRow,
         keys_first=True,
-        separate_count=not filters.q.strip() or connection.vendor == "postgresql",
+        separate_count=True,
     )
 
 

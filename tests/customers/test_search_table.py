@@ -1,0 +1,123 @@
+"""The customers' search text lives in a narrow table the database keeps (customers.CustomerSearch, kept by
+triggers): whichever way a customer's row is written, a search finds what the row says now, and a removed
+customer drops out of the lists of live customers' rows."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from customers import selectors, services
+from customers.models import Customer, CustomerSearch, search_text_for
+from customers.selectors import CustomerFilters, Removed, live_and_found
+from options.models import Option
+from tests.customers.factories import make_customer
+
+
+def _found(user, q: str, **filters) -> list[int]:
+    rows = selectors.customer_list(user=user, filters=CustomerFilters(q=q, **filters))
+    return [c.domain_id for c in rows]
+
+
+def _live_options(q: str) -> list[int]:
+    return sorted(o.customer_id for o in live_and_found(Option.objects.all(), q))
+
+
+def _option(customer: Customer) -> Option:
+    return Option.objects.create(
+        customer=customer,
+        option_product_id="SSTG2",
+        sub_option_id="SSTG201",
+        quantity=1,
+        plan="ANNUAL_LICENSE",
+        plan_start_date="2026-04-01",
+        plan_end_date="2027-03-31",
+        trial=False,
+        synced_at=timezone.now(),
+    )
+
+
+def test_a_renamed_customer_is_found_by_its_new_name_only(support):
+    customer = make_customer(company_name="株式会社ミドリ物産")
+    assert _found(support, "みどり") == [customer.domain_id]
+    # The resync writes rows with update() (customers.services), not save().
+    Customer.objects.filter(pk=customer.pk).update(
+        company_name="株式会社アオバ物産",
+        search_text=search_text_for(
+            company_name="株式会社アオバ物産",
+            domain=customer.domain,
+            customer_code="",
+            domain_id=customer.domain_id,
+        ),
+    )
+    assert _found(support, "みどり") == []
+    assert _found(support, "アオバ") == [customer.domain_id]
+
+
+def test_a_new_domain_is_searchable_at_once(support):
+    customer = make_customer(domain="old-name.example.jp")
+    services.customer_domain_set(domain_id=customer.domain_id, domain="new-name.example.jp")
+    assert _found(support, "new-name") == [customer.domain_id]
+    assert _found(support, "old-name") == []
+
+
+def test_customers_written_in_bulk_are_found(support):
+    rows = [
+        Customer(
+            domain_id=domain_id, domain=f"bulk{domain_id}.example.jp", company_name=f"北斗工業{domain_id}"
+        )
+        for domain_id in (70_000_001, 70_000_002)
+    ]
+    for row in rows:
+        row.synced_at = timezone.now()
+        row.refresh_derived()
+    Customer.objects.bulk_create(rows)
+    assert _found(support, "北斗工業") == [70_000_001, 70_000_002]
+
+
+def test_a_removed_customer_leaves_the_live_lists_but_not_the_customers_list(support):
+    kept = make_customer(company_name="富士システム1")
+    gone = make_customer(company_name="富士システム2")
+    _option(kept), _option(gone)
+    assert _live_options("富士") == [kept.domain_id, gone.domain_id]
+
+    services.customer_mark_removed(domain_id=gone.domain_id)
+    assert _live_options("富士") == [kept.domain_id]
+    assert _found(support, "富士") == [kept.domain_id]
+    assert _found(support, "富士", removed=Removed.ONLY) == [gone.domain_id]
+
+    # Back in the API: the next resync clears removed_at, and the customer is live again.
+    Customer.objects.filter(pk=gone.pk).update(removed_at=None)
+    assert _live_options("富士") == [kept.domain_id, gone.domain_id]
+
+
+def test_a_deleted_customer_leaves_no_search_row(db):
+    customer = make_customer()
+    assert CustomerSearch.objects.filter(customer_id=customer.domain_id).exists()
+    Customer.objects.filter(pk=customer.pk).delete()
+    assert not CustomerSearch.objects.filter(customer_id=customer.domain_id).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_copies_the_customers_already_cached():
+    def migrate(targets):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(targets)
+        return executor.loader.project_state(targets).apps
+
+    old = migrate([("customers", "0005_worklist_derived_columns")])
+    try:
+        Customer = old.get_model("customers", "Customer")
+        now = timezone.now()
+        Customer.objects.create(domain_id=1, domain="a.example.jp", search_text="かもめ", synced_at=now)
+        Customer.objects.create(
+            domain_id=2, domain="b.example.jp", search_text="ひばり", synced_at=now, removed_at=now
+        )
+        new = migrate([("customers", "0006_customer_search")])
+        rows = new.get_model("customers", "CustomerSearch").objects.order_by("customer_id")
+        assert [(r.customer_id, r.text, r.live) for r in rows] == [(1, "かもめ", True), (2, "ひばり", False)]
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
