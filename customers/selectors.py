@@ -108,14 +108,20 @@ class CustomerRow(SimpleNamespace):
 
 
 def customer_page(*, user, filters: CustomerFilters, page: str | int | None, per_page: int) -> Page:
-    """One page of the filtered list in one query (rows plus the total as a window count), whatever the page
-    size; rows carry the LIST_FIELDS columns only."""
+    """One page of the filtered list, whatever the page size; rows carry the LIST_FIELDS columns only.
+
+    Searched, in one query: the rows with the total as a window count (the customers found are few, computed
+    first). Unsearched, counted apart, then one page read along the order's index: a window count there makes
+    the database read and sort all 10,000 customers before the first row (the list as it opens: 25 against 8.6 ms
+    on SQLite, 28.6 against 12.8 ms on PostgreSQL; searched, the window count is the cheaper one on PostgreSQL,
+    22.5 against 24.8 ms; `python -m bench.options list` seeds the data)."""
     return paginate(
         customer_list(user=user, filters=filters),
         page=page,
         per_page=per_page,
         fields=LIST_FIELDS,
         row=CustomerRow,
+        separate_count=not filters.q.split(),
     )
 
 

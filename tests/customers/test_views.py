@@ -30,23 +30,22 @@ def test_htmx_search_gets_only_the_results_partial(client_as):
     assert body.lstrip().startswith('<div id="results"')
 
 
-def test_list_view_query_count_does_not_grow_with_page_size(client_as, django_assert_max_num_queries):
+def test_list_view_query_count_does_not_grow_with_page_size(client_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     client = client_as(Role.SUPPORT)
     for i in range(150):
         make_customer(company_name=f"Row {i:03}")
     client.get(reverse("customers:list"))  # warm the session
-    counts = []
-    for per_page in (25, 100):
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
-
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get(reverse("customers:list"), {"per_page": per_page, "q": "row"})
-        assert response.status_code == 200
-        counts.append(len(ctx.captured_queries))
-    assert counts[0] == counts[1]
-    with django_assert_max_num_queries(counts[0]):
-        client.get(reverse("customers:list"), {"per_page": 100, "page": 2, "sort": "-members"})
+    for params in ({"q": "row"}, {"page": 2, "sort": "-members"}):
+        counts = []
+        for per_page in (25, 100):
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(reverse("customers:list"), {**params, "per_page": per_page})
+            assert response.status_code == 200
+            counts.append(len(ctx.captured_queries))
+        assert counts[0] == counts[1], params
 
 
 def test_invalid_parameters_do_not_break_the_page(client_as):
