@@ -114,7 +114,8 @@ def customer_page(*, user, filters: CustomerFilters, page: str | int | None, per
     first). Unsearched, counted apart, then one page read along the order's index: a window count there makes
     the database read and sort all 10,000 customers before the first row (the list as it opens: 25 against 8.6 ms
     on SQLite, 28.6 against 12.8 ms on PostgreSQL; searched, the window count is the cheaper one on PostgreSQL,
-    22.5 against 24.8 ms; `python -m bench.options list` seeds the data)."""
+    22.5 against 24.8 ms: each page timed over 40 requests on the data `python -m bench.options list` seeds,
+    where the bench's Customers column shows the same)."""
     return paginate(
         customer_list(user=user, filters=filters),
         page=page,

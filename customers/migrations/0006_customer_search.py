@@ -3,7 +3,7 @@ copy `search_text` and the removal from every insert, update and delete of a cus
 already cached are copied in."""
 
 import django.db.models.deletion
-from django.db import migrations, models
+from django.db import NotSupportedError, migrations, models
 
 _SQLITE = (
     """
@@ -77,12 +77,17 @@ _FILL = """
 
 
 def _statements(schema_editor, sqlite, postgresql):
+    """The statements for this database. The portal runs on SQLite (the embedded default) and PostgreSQL only:
+    on another database the upgrade stops here, rather than leave a search table that nothing fills."""
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
         return sqlite
     if vendor == "postgresql":
         return postgresql
-    raise NotImplementedError(f"customers.CustomerSearch: no triggers written for {vendor}")
+    raise NotSupportedError(
+        f"The portal runs on SQLite or PostgreSQL, not {schema_editor.connection.display_name}: "
+        "the customers' search table is kept by triggers written for those two (customers/migrations/0006)."
+    )
 
 
 def install(apps, schema_editor):

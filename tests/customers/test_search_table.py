@@ -121,3 +121,15 @@ def test_the_upgrade_copies_the_customers_already_cached():
         assert [(r.customer_id, r.text, r.live) for r in rows] == [(1, "かもめ", True), (2, "ひばり", False)]
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_another_database_is_refused_with_a_reason():
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import NotSupportedError
+
+    migration = importlib.import_module("customers.migrations.0006_customer_search")
+    editor = SimpleNamespace(connection=SimpleNamespace(vendor="mysql", display_name="MySQL"))
+    with pytest.raises(NotSupportedError, match="SQLite or PostgreSQL, not MySQL"):
+        migration.install(None, editor)
