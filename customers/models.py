@@ -314,13 +314,15 @@ class Customer(models.Model):
 
 
 class CustomerSearch(models.Model):
-    """Each customer's search text (`Customer.search_text`) and whether it is still in the API, in a narrow table
-    of its own: a search tests every customer's text, and reading it from the customers' wide rows cost 4.5-6.7
-    ms a scan on PostgreSQL and 2.5 on SQLite, against 1.6-2.2 and 1.4 from this table (10,000 customers).
+    """Each customer's search text (`Customer.search_text`), sort name and whether it is still in the API, in a
+    narrow table of its own: a search tests every customer's text, and reading it from the customers' wide rows
+    cost 4.5-6.7 ms a scan on PostgreSQL and 2.5 on SQLite, against 1.6-2.2 and 1.4 from this table (10,000
+    customers). With the sort name beside the text, the customers found can be put in the lists' order without
+    reading their wide rows either (`customers.selectors.page_by_customer`).
 
-    The database keeps it, like an index: triggers on the customers table copy the text and the removal on every
-    insert, update and delete (migration 0006), whichever way the row was written (`update()`, `bulk_create`,
-    the resync's SQL). Nothing in Python writes it; `customers.selectors.customer_search` reads it.
+    The database keeps it, like an index: triggers on the customers table copy the text, the sort name and the
+    removal on every insert, update and delete (migrations 0006 and 0007), whichever way the row was written
+    (`update()`, `bulk_create`, the resync's SQL). Nothing in Python writes it; `customers.selectors` reads it.
     """
 
     customer = models.OneToOneField(
@@ -333,6 +335,7 @@ class CustomerSearch(models.Model):
         related_name="+",
     )
     text = models.TextField()
+    sort_name = models.CharField(max_length=200, default="")
     live = models.BooleanField()
 
     class Meta:

@@ -33,7 +33,7 @@ Core never imports an app: specs live with their app, this module only holds the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -378,13 +378,50 @@ def _paginate_counted_apart(qs: QuerySet, *, page, per_page: int, fields: Sequen
     total = qs.count()
     last = max(1, -(-total // per_page))
     number = min(clamp_page(page), last)
-    sliced = qs[(number - 1) * per_page : number * per_page]
+    return _page(
+        qs, _read(qs[(number - 1) * per_page : number * per_page], fields, row), number, per_page, total
+    )
+
+
+def _read(sliced: QuerySet, fields: Sequence[str], row) -> list:
+    """The rows of a page: light namespaces of `fields` (`row(**values)` if given), else model instances."""
     if fields:
         make = row or SimpleNamespace
-        rows = [make(**r) for r in sliced.values(*fields)]
-    else:
-        rows = list(sliced)
-    return _page(qs, rows, number, per_page, total)
+        return [make(**r) for r in sliced.values(*fields)]
+    return list(sliced)
+
+
+def paginate_in_groups(
+    groups: Iterable[tuple[Any, int]],
+    rows_of: Callable[[list], QuerySet],
+    *,
+    page: str | int | None,
+    per_page: int,
+    fields: Sequence[str] = (),
+    row: Callable[..., Any] | None = None,
+) -> Page:
+    """Page `page` of a list whose rows come in groups, a group's rows together in the list's order (the options
+    of each customer found, customers in name order): `groups` are each group's key and its number of rows, in
+    the list's order (read by one query, which counts them too); `rows_of(keys)` is the list's rows of those
+    groups, in the list's order. Only the groups the page covers are read, so the database never sorts every
+    matching row to return one page. A page past the end shows the last page."""
+    counts = [(key, n) for key, n in groups if n]
+    total = sum(n for _key, n in counts)
+    number = min(clamp_page(page), max(1, -(-total // per_page)))
+    start = (number - 1) * per_page
+    before, covered, keys = 0, 0, []  # rows of the groups before the page's first; rows of the page's groups
+    for key, n in counts:
+        if not keys and before + n <= start:
+            before += n
+            continue
+        keys.append(key)
+        covered += n
+        if before + covered >= start + per_page:
+            break
+    qs = rows_of(keys)
+    return _page(
+        qs, _read(qs[start - before : start - before + per_page], fields, row), number, per_page, total
+    )
 
 
 def _paginate_keys_first(

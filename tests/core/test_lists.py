@@ -10,7 +10,7 @@ from django.urls import reverse
 from customers.models import Customer
 from customers.selectors import CustomerFilters, customer_list
 from portal.core.access import Role
-from portal.core.lists import MAX_PAGE_NUMBER, ListState, Sorts, paginate
+from portal.core.lists import MAX_PAGE_NUMBER, ListState, Sorts, paginate, paginate_in_groups
 from subscriptions.models import Subscription
 from tests.customers.factories import make_customer
 from tests.subscriptions.factories import make_subscription
@@ -195,6 +195,52 @@ def test_a_list_read_keys_first_can_be_empty(db):
     page = paginate(
         Subscription.objects.order_by("pk"), page=3, per_page=5, keys_first=True, separate_count=False
     )
+    assert (page.number, page.paginator.count, list(page.object_list)) == (1, 0, [])
+
+
+@pytest.mark.parametrize("per_page", [2, 3, 5])
+def test_a_page_laid_out_from_its_groups_is_the_same_page(per_page, django_assert_num_queries):
+    """Rows in groups (a customer's subscriptions, customers by name), paged from each group's number of rows:
+    every page, and a page past the end, has the rows, total and number of the one-query pager, whichever groups
+    it starts or ends inside, empty groups included; only the groups a page covers are read."""
+    sizes = [3, 0, 1, 4, 2, 0, 5, 1]
+    for i, size in enumerate(sizes):
+        customer = make_customer(company_name=f"Firm {(i * 5) % len(sizes):02}")
+        for _ in range(size):
+            make_subscription(customer)
+    sorts = Sorts({"customer": ("customer__sort_name", "customer_id", "subscription_id")}, default="customer")
+    groups = [
+        (c.domain_id, c.subscriptions.count()) for c in Customer.objects.order_by("sort_name", "domain_id")
+    ]
+    asked_for = []
+
+    def rows_of(keys):
+        asked_for.append(keys)
+        return sorts.order(Subscription.objects.filter(customer_id__in=keys), "customer")
+
+    plain_qs = sorts.order(Subscription.objects.all(), "customer")
+    for asked in [*range(1, -(-sum(sizes) // per_page) + 1), 99]:
+        with django_assert_num_queries(1):
+            grouped = paginate_in_groups(groups, rows_of, page=asked, per_page=per_page)
+        plain = paginate(plain_qs, page=asked, per_page=per_page)
+        assert (
+            (grouped.number, grouped.paginator.count)
+            == (plain.number, plain.paginator.count)
+            == (
+                min(asked, -(-sum(sizes) // per_page)),
+                sum(sizes),
+            )
+        )
+        assert [r.pk for r in grouped.object_list] == [r.pk for r in plain.object_list]
+        shown = {r.customer_id for r in grouped.object_list}
+        assert shown <= set(asked_for[-1]) and len(asked_for[-1]) <= per_page
+
+
+def test_a_list_laid_out_from_no_groups_is_one_empty_page(db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        page = paginate_in_groups(
+            [(1, 0)], lambda keys: Subscription.objects.filter(customer_id__in=keys), page=4, per_page=5
+        )
     assert (page.number, page.paginator.count, list(page.object_list)) == (1, 0, [])
 
 

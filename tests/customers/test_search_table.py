@@ -10,7 +10,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from customers import selectors, services
-from customers.models import Customer, CustomerSearch, search_text_for
+from customers.models import Customer, CustomerSearch, search_text_for, sort_name_for
 from customers.selectors import CustomerFilters, Removed, live_and_found
 from options.models import Option
 from tests.customers.factories import make_customer
@@ -54,6 +54,31 @@ def test_a_renamed_customer_is_found_by_its_new_name_only(support):
     )
     assert _found(support, "みどり") == []
     assert _found(support, "アオバ") == [customer.domain_id]
+
+
+def test_the_search_table_keeps_the_name_customers_sort_by(support):
+    """The narrow table lays out searched lists in name order (selectors.page_by_customer): its sort name follows
+    the customer's, whether the row is saved, updated in SQL or written in bulk."""
+
+    def sort_name(domain_id: int) -> str:
+        return CustomerSearch.objects.get(customer_id=domain_id).sort_name
+
+    customer = make_customer(company_name="株式会社ミドリ物産")
+    assert sort_name(customer.domain_id) == Customer.objects.get(pk=customer.pk).sort_name == "みどり物産"
+    Customer.objects.filter(pk=customer.pk).update(sort_name=sort_name_for("アオバ物産株式会社"))
+    assert sort_name(customer.domain_id) == "あおば物産"
+    customer.company_name = "Sakura Trading Co., Ltd."
+    customer.save()
+    assert sort_name(customer.domain_id) == "sakuratrading"
+    bulk = Customer(
+        domain_id=70_000_003,
+        domain="bulk.example.jp",
+        company_name="合同会社ひかり",
+        synced_at=timezone.now(),
+    )
+    bulk.refresh_derived()
+    Customer.objects.bulk_create([bulk])
+    assert sort_name(70_000_003) == "ひかり"
 
 
 def test_a_new_domain_is_searchable_at_once(support):
@@ -119,6 +144,21 @@ def test_the_upgrade_copies_the_customers_already_cached():
         new = migrate([("customers", "0006_customer_search")])
         rows = new.get_model("customers", "CustomerSearch").objects.order_by("customer_id")
         assert [(r.customer_id, r.text, r.live) for r in rows] == [(1, "かもめ", True), (2, "ひばり", False)]
+        # 0007 adds the sort name: copied for the customers already there, then kept by the new triggers.
+        Customer.objects.filter(domain_id=1).update(sort_name="かもめ")
+        Customer.objects.filter(domain_id=2).update(sort_name="ひばり")
+        newer = migrate([("customers", "0007_customer_search_sort_name")])
+        Search = newer.get_model("customers", "CustomerSearch")
+        assert list(Search.objects.order_by("customer_id").values_list("sort_name", flat=True)) == [
+            "かもめ",
+            "ひばり",
+        ]
+        newer.get_model("customers", "Customer").objects.filter(domain_id=1).update(sort_name="つばめ")
+        assert Search.objects.get(customer_id=1).sort_name == "つばめ"
+        # And back: 0006's triggers again, which know no sort name.
+        older = migrate([("customers", "0006_customer_search")])
+        older.get_model("customers", "Customer").objects.filter(domain_id=2).update(search_text="すずめ")
+        assert older.get_model("customers", "CustomerSearch").objects.get(customer_id=2).text == "すずめ"
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 

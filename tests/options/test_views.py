@@ -108,9 +108,10 @@ def test_list_query_count_does_not_grow_with_the_rows(client_as, rows, query):
 
 
 def test_a_search_with_filters_sort_and_page_lists_exactly_the_live_customers_options(client_as):
-    """The search is shaped per database (options.selectors._live_and_found: joined on PostgreSQL, the customers
-    first on SQLite); either way a search with a filter, another order and page 2 lists the options of the live
-    customers that match every word, counted right, in that order, and leaves out a removed customer's."""
+    """The search is shaped per database (customers.selectors._among: the customers found computed first on
+    PostgreSQL, a subquery on SQLite); either way a search with a filter, another order and page 2 lists the
+    options of the live customers that match every word, counted right, in that order, and leaves out a removed
+    customer's."""
     from django.utils import timezone
 
     for n in range(30):
@@ -127,6 +128,34 @@ def test_a_search_with_filters_sort_and_page_lists_exactly_the_live_customers_op
     assert "30 options" in first and "30 options" in second
     shown = [c for _o, c in _shown(first) + _shown(second)]
     assert shown == [f"株式会社ミドリ商事{n:02}" for n in reversed(range(30))]
+
+
+@pytest.mark.parametrize("sort", ["customer", "-customer"])
+def test_a_search_in_customer_order_pages_through_every_matching_option_once(client_as, sort):
+    """A search listed by customer (the order the list opens in) is laid out from the customers found and their
+    number of options (customers.selectors.page_by_customer): paging through it shows each matching option of
+    the live customers once, in name order (either way), a customer's options together even where a page ends
+    inside them, the filter applied, and the total on every page; a page past the end is the last page."""
+    from django.utils import timezone
+
+    expected = []
+    for n in range(30):
+        customer = make_customer(company_name=f"株式会社アオバ物産{(n * 7) % 30:02}")
+        for option_id, sub in [("ACV2", "ACV201"), ("BCT", "BCT01"), ("SSTG2", "SSTG201")][: n % 3 + 1]:
+            renewal = "CHANGE" if option_id == "BCT" else "STAY"  # the filter leaves the BCT options out
+            make_option(customer, option_product_id=option_id, sub_option_id=sub, renewal_type=renewal)
+            if renewal == "STAY":
+                expected.append((customer.company_name, option_id))
+        make_option(make_customer(company_name=f"アオバ食品{n}"))  # one word of the two only
+    make_option(make_customer(company_name="株式会社アオバ物産99", removed_at=timezone.now()))
+    expected.sort(reverse=sort.startswith("-"))  # descending: the customers and their options both ways
+    client = client_as(Role.SUPPORT)
+    query = {"q": "あおば 物産", "renewal_type": "STAY", "sort": sort, "per_page": 25}
+    pages = [client.get(reverse("options:list"), {**query, "page": n}).content.decode() for n in (1, 2, 9)]
+    assert all(f"{len(expected)} options" in page for page in pages) and len(expected) == 40
+    shown = [(c, o) for page in pages[:2] for o, c in _shown(page)]
+    assert shown == expected
+    assert _shown(pages[2]) == _shown(pages[1])
 
 
 def test_customer_section_names_each_option_in_words_with_its_order(client_as, rows):
