@@ -343,22 +343,15 @@ def paginate(
     if separate_count:
         return _paginate_counted_apart(qs, page=page, per_page=per_page, fields=fields, row=row)
     counted = qs.annotate(**{TOTAL: Window(Count("pk"))})
-    if fields:
-        counted = counted.values(*fields, TOTAL)
-        make = row or SimpleNamespace
+    columns = (*fields, TOTAL) if fields else ()
 
-        def read(number: int) -> list:
-            return [make(**r) for r in counted[(number - 1) * per_page : number * per_page]]
-    else:
-
-        def read(number: int) -> list:
-            return list(counted[(number - 1) * per_page : number * per_page])
+    def read(number: int) -> list:
+        return _read(counted[(number - 1) * per_page : number * per_page], columns, row)
 
     number = clamp_page(page)
     rows = read(number)
     if rows:
-        first = rows[0]
-        total = first[TOTAL] if isinstance(first, dict) else getattr(first, TOTAL)
+        total = getattr(rows[0], TOTAL)
     else:
         total = qs.count() if number > 1 else 0
         last = max(1, -(-total // per_page))
