@@ -269,23 +269,26 @@ def page_by_customer(
     rows: QuerySet,
     q: str,
     *,
-    order: Callable[[QuerySet], QuerySet],
-    descending: bool,
+    sorts: Sorts,
+    sort: str,
     page: str | int | None,
     per_page: int,
     fields: Sequence[str] = (),
     row: Callable[..., Any] | None = None,
 ) -> Page | None:
     """One page of the `rows` (of a model with a `customer` key, filtered but not searched) of the customers still
-    in the API that match the search `q`, listed by customer name: `order(qs)` orders rows by the customer's sort
-    name, then domainId, then anything within a customer (descending: the customers in reverse). None when `q`
-    has no word to search by.
+    in the API that match the search `q`, in the order `sort` of `sorts`, whose columns must start with the
+    customer's sort name and domainId (then anything within a customer; "-" for the customers in reverse). None
+    when `q` has no word to search by.
 
     Two queries. The customers found are read from the narrow search table in name order, each with its number
     of rows (one index probe each), which gives the total and which customers the page covers; then the rows of
     those few customers. Counting the rows apart and then sorting every one of them by a name read from the
     customers' wide rows took twice as long, and a search that matches most customers five times as long
     (10,000 customers and 25,000 options: `python -m bench.options list`)."""
+    sort = sorts.clean(sort)
+    if sorts.columns[sort.lstrip("-")][:2] != ("customer__sort_name", "customer_id"):
+        raise ValueError(f"{sort!r} does not list rows by customer, so they cannot be paged by customer")
     found = _searched(q, live=True)
     if found is None:
         return None
@@ -296,7 +299,7 @@ def page_by_customer(
         .annotate(n=Count("pk"))
         .values("n")
     )
-    way = "-" if descending else ""
+    way = "-" if sort.startswith("-") else ""
     groups = (
         found.annotate(n=Subquery(per_customer))
         .order_by(f"{way}sort_name", f"{way}customer_id")
@@ -304,7 +307,7 @@ def page_by_customer(
     )
     return paginate_in_groups(
         groups,
-        lambda keys: order(rows.filter(customer_id__in=keys)),
+        lambda keys: sorts.order(rows.filter(customer_id__in=keys), sort),
         page=page,
         per_page=per_page,
         fields=fields,

@@ -122,14 +122,13 @@ def option_page(*, user, filters: OptionFilters, page: str | int | None, per_pag
     sort column's index and stops after one page; searched and in another order, a count apart and the keys
     (SQLite 1.8 + 2.7 ms) cost less than the keys with a window count (7.4 ms), which makes the database read
     every matching row, all columns, first (`python -m bench.options list`)."""
-    sort = SORTS.clean(filters.sort)
-    if filters.q and sort.lstrip("-") == "customer":
+    if filters.q and SORTS.clean(filters.sort).lstrip("-") == "customer":
         check(user, Perm.VIEW_OPTIONS)
         by_customer = page_by_customer(
             _filtered(Option.objects.all(), filters),
             filters.q,
-            order=lambda qs: SORTS.order(qs, sort),
-            descending=sort.startswith("-"),
+            sorts=SORTS,
+            sort=filters.sort,
             page=page,
             per_page=per_page,
             fields=LIST_FIELDS,

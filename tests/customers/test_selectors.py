@@ -163,3 +163,15 @@ def test_scheduled_flag_follows_usage_fields():
     c.usage_status = "SUSPENDED_WITHDRAWAL"
     c.save()
     assert not Customer.objects.get(pk=c.pk).has_scheduled_changes
+
+
+def test_paging_by_customer_refuses_an_order_that_does_not_list_rows_by_customer(db):
+    """Rows ordered by anything but the customer's name and domainId first would not come a customer at a time,
+    so a page laid out from each customer's number of rows would show the wrong rows: refused, not guessed."""
+    from options.models import Option
+    from options.selectors import SORTS
+
+    with pytest.raises(ValueError, match="does not list rows by customer"):
+        selectors.page_by_customer(
+            Option.objects.all(), "firm", sorts=SORTS, sort="-end", page=1, per_page=25
+        )
