@@ -29,6 +29,7 @@ from bench.common import NAME_WORDS, company_name, sign_in, timed_get  # noqa: E
 from billing import services  # noqa: E402
 from billing.models import ITEM_TYPE_ORDER, DetailMonth, InvoiceItem  # noqa: E402
 from customers.models import Customer  # noqa: E402
+from portal.core.sync.engine import refresh_planner_statistics  # noqa: E402
 from subscriptions.models import Subscription  # noqa: E402
 
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "10000"))
@@ -149,10 +150,8 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     t0 = time.perf_counter()
     seed()
-    if connection.vendor == "postgresql":
-        # What autovacuum does soon after a month is stored: planner statistics and the visibility map.
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
+    # Planner statistics and visibility, as the portal leaves them after a full resync.
+    refresh_planner_statistics()
     per_month = InvoiceItem.objects.filter(year=2026, month=10).count()
     print(
         f"seeded {Customer.objects.count()} customers, {InvoiceItem.objects.count()} invoice items "

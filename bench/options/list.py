@@ -27,6 +27,7 @@ from bench.common import NAME_WORDS, company_name, sign_in, timed_get  # noqa: E
 from customers.models import Customer  # noqa: E402
 from options import rules  # noqa: E402
 from options.models import Option  # noqa: E402
+from portal.core.sync.engine import refresh_planner_statistics  # noqa: E402
 
 CUSTOMERS = 10_000
 OPTIONS = 25_000
@@ -78,11 +79,8 @@ def seed() -> None:
             )
         )
     Option.objects.bulk_create(rows, batch_size=2000)
-    # Planner statistics, as a database in use has them (autovacuum on PostgreSQL); both lists get the same.
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    # Planner statistics and visibility, as the portal leaves them after a full resync; both lists get the same.
+    refresh_planner_statistics()
 
 
 def main() -> None:
