@@ -203,8 +203,20 @@ def still_in_api(qs: QuerySet, *, key: str = "customer_id") -> QuerySet:
     """Rows (options, subscriptions...) of customers still in the API: those not among the few removed ones,
     which a partial index lists. Joined to every customer instead, the database reads the customers table to
     filter, and can no longer walk the rows' own index in the list's order (`python -m bench.options list`)."""
-    removed = Customer.objects.filter(removed_at__isnull=False).values("domain_id")
-    return qs.exclude(**{f"{key}__in": removed})
+    return qs.exclude(**{f"{key}__in": _removed()})
+
+
+def count_still_in_api(qs: QuerySet, *, key: str = "customer_id") -> int:
+    """How many rows of `qs` (no search, no join that repeats a row) `still_in_api(qs)` has: the rows less those of
+    the few removed customers. Each count then reads an index alone, and SQLite counts a whole table from its
+    b-tree without visiting a row; checking every row against the removed customers instead made the count of
+    25,000 options take 3.7 ms on SQLite and 7.9 on PostgreSQL, against 0.02 and 3.3 ms
+    (`python -m bench.options list`)."""
+    return qs.count() - qs.filter(**{f"{key}__in": _removed()}).count()
+
+
+def _removed() -> QuerySet:
+    return Customer.objects.filter(removed_at__isnull=False).values("domain_id")
 
 
 def customers_found(q: str, *, live: bool = False) -> QuerySet | None:
@@ -296,7 +308,9 @@ def page_by_customer(
         rows.filter(customer_id=OuterRef("customer_id"))
         .order_by()
         .values("customer_id")
-        .annotate(n=Count("pk"))
+        # COUNT(*), not COUNT(pk): PostgreSQL then counts from the customer key's index alone (839 customers
+        # found: 12.0 -> 8.5 ms), where COUNT(pk) made it visit each row for its key.
+        .annotate(n=Count("*"))
         .values("n")
     )
     way = "-" if sort.startswith("-") else ""

@@ -175,3 +175,30 @@ def test_paging_by_customer_refuses_an_order_that_does_not_list_rows_by_customer
         selectors.page_by_customer(
             Option.objects.all(), "firm", sorts=SORTS, sort="-end", page=1, per_page=25
         )
+
+
+def test_counting_the_rows_of_customers_still_in_the_api_as_a_difference_counts_the_same(db):
+    """`count_still_in_api` (all rows less the removed customers') counts what `still_in_api` lists, with and
+    without filters, whether no customer, one or several were removed."""
+    from django.utils import timezone
+
+    from options.models import Option
+    from tests.options.factories import make_option
+
+    customers = [make_customer(company_name=f"Firm {i}") for i in range(6)]
+    for i, customer in enumerate(customers):
+        make_option(customer, option_product_id="SSTG2", sub_option_id="SSTG203")
+        if i % 2:
+            make_option(customer, option_product_id="BCT", sub_option_id="BCT01", quantity=2)
+    lists = [
+        Option.objects.all(),
+        Option.objects.filter(option_product_id="BCT"),
+        Option.objects.filter(quantity__gte=2),
+        Option.objects.filter(option_product_id="ACV2"),
+    ]
+    expected = [[9, 3, 3, 0], [7, 2, 2, 0], [5, 1, 1, 0]]
+    for removed, counts in zip((None, 1, 3), expected, strict=True):
+        if removed is not None:
+            Customer.objects.filter(pk=customers[removed].pk).update(removed_at=timezone.now())
+        assert [selectors.count_still_in_api(qs) for qs in lists] == counts
+        assert [selectors.still_in_api(qs).count() for qs in lists] == counts
