@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from functools import wraps
 
@@ -111,9 +111,16 @@ def role_of(user) -> Role | None:
     # Read once per user object (a request's, whose user the sign-in backend reads with its role already:
     # portal.core.backends), as Django caches permissions on it.
     if not hasattr(user, ROLE_ATTRIBUTE):
-        names = set(user.groups.values_list("name", flat=True))
-        remember_role(user, next((r for r in ROLE_ORDER if r.group_name in names), None))
+        remember_role(user, role_in(user, user.groups.values_list("name", flat=True)))
     return getattr(user, ROLE_ATTRIBUTE)
+
+
+def role_in(user, group_names: Iterable[str]) -> Role | None:
+    """The role of `user`, a member of the groups named: Admin for a superuser, else the strongest role group."""
+    if user.is_superuser:
+        return Role.ADMIN
+    names = set(group_names)
+    return next((r for r in ROLE_ORDER if r.group_name in names), None)
 
 
 #: The roles from the strongest: a user in several role groups has the first of them.
@@ -130,8 +137,8 @@ def remember_role(user, role: Role | None) -> None:
 
 def role_value():
     """The user's role as `role_of` decides it (a superuser is an Admin; of several groups the strongest wins),
-    as an SQL expression over a user row: the Role's value, "" for none. The Users page filters and sorts by it;
-    the sign-in backend reads each request's role with it."""
+    as an SQL expression over a user row: the Role's value, "" for none. The Users page filters and sorts by
+    it."""
     through = get_user_model().groups.through
     whens = [When(is_superuser=True, then=Value(Role.ADMIN.value))]
     for role in ROLE_ORDER:

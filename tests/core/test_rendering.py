@@ -106,7 +106,7 @@ def test_fields_of_a_list_of_bound_fields_draws_only_those():
 
 
 def test_a_page_reads_its_user_and_their_role_in_one_query(client_as):
-    """The sign-in backend reads the role with the user (`access.role_value`, the Users page's expression): no
+    """The sign-in backend reads the role with the user (the user joined to their groups): no
     query of the user's groups follows."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -128,3 +128,35 @@ def test_a_role_changed_between_two_requests_is_read_afresh(client_as):
     user = Group.objects.get(name=Role.SUPPORT.group_name).user_set.get()
     user.groups.set([Group.objects.get(name=Role.FINANCE.group_name)])
     assert client.get(reverse("billing:invoices")).status_code == 200
+
+
+def test_the_role_read_with_the_user_is_the_strongest_of_their_groups(db):
+    """The backend's role, read from the user joined to their groups, is the one `role_of` gives the same user
+    read plainly: the strongest role group, Admin for a superuser, none outside the role groups; an inactive
+    user is not signed in at all."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from portal.core.access import role_of
+    from portal.core.backends import UserWithRoleBackend
+
+    groups = {role: Group.objects.get_or_create(name=role.group_name)[0] for role in Role}
+    other = Group.objects.create(name="Auditors")
+    User = get_user_model()
+    cases = {
+        "two-roles": ([groups[Role.SUPPORT], other, groups[Role.FINANCE]], {}, Role.FINANCE),
+        "no-role": ([other], {}, None),
+        "no-group": ([], {}, None),
+        "root": ([groups[Role.SUPPORT]], {"is_superuser": True}, Role.ADMIN),
+    }
+    backend = UserWithRoleBackend()
+    for username, (member_of, flags, role) in cases.items():
+        user = User.objects.create_user(username=username, password="long-enough-pw", **flags)
+        user.groups.set(member_of)
+        read = backend.get_user(user.pk)
+        assert read.pk == user.pk and read.username == username
+        assert role_of(read) == role == role_of(User.objects.get(pk=user.pk)), username
+    inactive = User.objects.create_user(username="gone", password="long-enough-pw", is_active=False)
+    inactive.groups.set([groups[Role.ADMIN], other])
+    assert backend.get_user(inactive.pk) is None
+    assert backend.get_user(10**9) is None
