@@ -1,4 +1,5 @@
-"""Options benchmarks (print figures; never tests): ``.venv/bin/python -m bench.options [list] [resync]``.
+"""Options benchmarks (print figures; never tests):
+``.venv/bin/python -m bench.options [list] [instructions] [resync]``.
 
 Each part runs in its own process on its own database (see bench/databases.py: a SQLite file under var/, and a
 scratch PostgreSQL database when DATABASE_URL names a PostgreSQL server), so the figures do not depend on the
@@ -7,8 +8,12 @@ developer's data:
 * ``bench.options.list``: the global Options list with 10,000 cached customers and 25,000 cached options
   (search + filters + one page): median server time and SQL queries, side by side with the Customers list
   measured in the same run on the same database;
+* ``bench.options.instructions``: the same Options and Customers requests in instructions per request,
+  counted by valgrind's callgrind (SQLite only; several minutes): figures that repeat on a noisy machine;
 * ``bench.options.resync``: a full resync of sandbox customers (BENCH_CUSTOMERS, default 300): for the option
   operations, calls made vs calls needed.
+
+With no part named: list and resync (instructions only when asked, for its length).
 """
 
 import os
