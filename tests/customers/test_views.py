@@ -259,3 +259,34 @@ def test_the_list_says_its_sync_times_are_japan_time(client_as):
     assert "Synced (JST)" in listing
     ja = client.get(reverse("customers:list"), headers={"Accept-Language": "ja"}).content.decode()
     assert "同期（日本時間）" in ja
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en", "1,205 customers"), ("ja", "1,205 件の顧客")], ids=["en", "ja"]
+)
+def test_the_number_of_customers_found_is_written_with_a_thousands_separator(client_as, language, expected):
+    """A count a person reads at a glance: "1,205", not "1205", in both languages (the same words head the
+    Options, Subscriptions, Users and invoice-details lists)."""
+    from django.utils import timezone
+
+    from customers.models import Customer
+
+    now = timezone.now()
+    Customer.objects.bulk_create(
+        Customer(
+            domain_id=80_000_000 + i,
+            tenant_id=80_000_000 + i,
+            domain=f"bulk{i}.example.com",
+            domain_type="DOMAIN",
+            company_name=f"Bulk Firm {i}",
+            usage_status="ACTIVE",
+            product_id="STD",
+            plan="MONTHLY",
+            synced_at=now,
+        )
+        for i in range(1205)
+    )
+    client = client_as(Role.SUPPORT)
+    client.cookies["django_language"] = language
+    page = client.get(reverse("customers:list")).content.decode()
+    assert f">{expected}</p>" in page
