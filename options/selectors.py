@@ -10,7 +10,7 @@ from django.core.paginator import Page
 from django.db.models import QuerySet
 
 from customers.models import Customer
-from customers.selectors import count_still_in_api, live_and_found, page_by_customer
+from customers.selectors import count_live_and_found, live_and_found, page_by_customer
 from options import rules
 from options.models import Option, OptionOrder, OptionUsage
 from portal.core.access import Perm, can, check
@@ -52,7 +52,12 @@ def option_list(*, user, filters: OptionFilters) -> QuerySet[Option]:
     """Options of the customers still in the API, filtered and sorted (the customer joined to sort by name;
     `option_page` reads the names of the page's rows alone)."""
     check(user, Perm.VIEW_OPTIONS)
-    return SORTS.order(_filtered(live_and_found(Option.objects.all(), filters.q), filters), filters.sort)
+    return _listed(_filtered(Option.objects.all(), filters), filters)
+
+
+def _listed(rows: QuerySet[Option], filters: OptionFilters) -> QuerySet[Option]:
+    """The filtered `rows` of the live customers the search finds, in the list's order."""
+    return SORTS.order(live_and_found(rows, filters.q), filters.sort)
 
 
 def _filtered(qs: QuerySet[Option], filters: OptionFilters) -> QuerySet[Option]:
@@ -119,14 +124,15 @@ def option_page(*, user, filters: OptionFilters, page: str | int | None, per_pag
     options, then the options of the customers the page covers (`customers.selectors.page_by_customer`, two
     queries). Otherwise the count, the page's keys, then their rows with the customers' names: without a search
     they may be all 25,000, and the count reads an index apart (as all rows less the removed customers', two
-    short queries: `count_still_in_api`) while the keys query walks the sort column's index and stops after one
-    page; searched and in another order, a count apart and the keys (SQLite 1.8 + 2.7 ms) cost less than the
-    keys with a window count (7.4 ms), which makes the database read every matching row, all columns, first
+    short queries: `count_live_and_found`) while the keys query walks the sort column's index and stops after
+    one page; searched and in another order, a count apart and the keys (SQLite 1.8 + 2.7 ms) cost less than
+    the keys with a window count (7.4 ms), which makes the database read every matching row, all columns, first
     (`python -m bench.options list`)."""
-    if filters.q and SORTS.clean(filters.sort).lstrip("-") == "customer":
-        check(user, Perm.VIEW_OPTIONS)
+    check(user, Perm.VIEW_OPTIONS)
+    rows = _filtered(Option.objects.all(), filters)
+    if SORTS.clean(filters.sort).lstrip("-") == "customer":
         by_customer = page_by_customer(
-            _filtered(Option.objects.all(), filters),
+            rows,
             filters.q,
             sorts=SORTS,
             sort=filters.sort,
@@ -138,16 +144,13 @@ def option_page(*, user, filters: OptionFilters, page: str | int | None, per_pag
         if by_customer is not None:
             return by_customer
     return paginate(
-        option_list(user=user, filters=filters),
+        _listed(rows, filters),
         page=page,
         per_page=per_page,
         fields=LIST_FIELDS,
         row=OptionRow,
         keys_first=True,
-        separate_count=True,
-        count=None
-        if filters.q.split()
-        else lambda: count_still_in_api(_filtered(Option.objects.all(), filters)),
+        count=lambda: count_live_and_found(rows, filters.q),
     )
 
 

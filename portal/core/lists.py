@@ -333,13 +333,14 @@ def paginate(
     order an index serves (a month of invoice items, every option), where the window count would make the
     database read and sort every matching row, all columns, before it can return the first hundred.
 
-    `count`, with `separate_count`: what counts the rows of `qs` when the caller has a cheaper way than
-    `qs.count()` (see `customers.selectors.count_still_in_api`).
+    `count`: what counts the rows of `qs` when the caller has a cheaper way than `qs.count()` (see
+    `customers.selectors.count_live_and_found`); a count given is a count apart, as with `separate_count`.
 
     `keys_first=True` reads the page's primary keys first (the filters and the order only), then those rows'
     `fields`: the columns of related rows (a customer's name) are joined for the page's rows alone, so the
     database can walk an index in the list's order and stop after one page.
     """
+    separate_count = separate_count or count is not None
     if keys_first:
         return _paginate_keys_first(
             qs,

@@ -177,9 +177,10 @@ def test_paging_by_customer_refuses_an_order_that_does_not_list_rows_by_customer
         )
 
 
-def test_counting_the_rows_of_customers_still_in_the_api_as_a_difference_counts_the_same(db):
-    """`count_still_in_api` (all rows less the removed customers') counts what `still_in_api` lists, with and
-    without filters, whether no customer, one or several were removed."""
+def test_counting_the_rows_of_live_customers_found_counts_what_the_list_lists(db):
+    """`count_live_and_found` (without a search: all rows less the removed customers') counts what
+    `live_and_found` lists, with and without filters or a search, whether no customer, one or several were
+    removed."""
     from django.utils import timezone
 
     from options.models import Option
@@ -200,5 +201,12 @@ def test_counting_the_rows_of_customers_still_in_the_api_as_a_difference_counts_
     for removed, counts in zip((None, 1, 3), expected, strict=True):
         if removed is not None:
             Customer.objects.filter(pk=customers[removed].pk).update(removed_at=timezone.now())
-        assert [selectors.count_still_in_api(qs) for qs in lists] == counts
-        assert [selectors.still_in_api(qs).count() for qs in lists] == counts
+        for q in ("", "  "):
+            assert [selectors.count_live_and_found(qs, q) for qs in lists] == counts
+            assert [selectors.live_and_found(qs, q).count() for qs in lists] == counts
+    # Searched (customers 1 and 3 removed): "firm" finds the four others, whose options are the 5, 1, 1, 0 left.
+    assert [selectors.count_live_and_found(qs, "firm") for qs in lists] == [5, 1, 1, 0]
+    for q in ("Firm 1", "Firm 5", "firm 4", "nobody"):
+        assert [selectors.count_live_and_found(qs, q) for qs in lists] == [
+            selectors.live_and_found(qs, q).count() for qs in lists
+        ], q
