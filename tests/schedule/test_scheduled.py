@@ -254,3 +254,37 @@ def test_summaries_read_naturally_in_each_language(client_as, items):
     assert "Advanced, Annual (licence), 40 licences" in english  # the pre-order of 2026-12-20
     japanese = manager.get(reverse("schedule:agenda"), headers={"Accept-Language": "ja"})
     assert "アドバンスト、年額（ライセンス）、40 ライセンス" in japanese.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "total", "first", "later"),
+    [
+        ("en", "1,205 changes from 2026-11-21", "Showing the first 600, until 2026-11-22.", "605 later changes"),
+        ("ja", "までの変更 1,205 件", "最初の 600 件（2026-11-22 まで）", "以降の変更 605 件"),
+    ],
+    ids=["en", "ja"],
+)
+def test_the_agenda_counts_are_written_with_a_thousands_separator(
+    client_as, frozen, monkeypatch, language, total, first, later
+):
+    """The agenda's counts read as the lists' do: "1,205 changes", not "1205 changes", in both languages."""
+    monkeypatch.setattr(schedule_selectors, "AGENDA_PAGE_ITEMS", 700)
+    customer = make_customer(company_name="Busy KK")
+
+    def many(filters, today):
+        start, end = schedule.date_range(filters, today)
+        for n in range(1205):
+            day = D(2026, 11, 21) + dt.timedelta(days=n // 300)
+            if start <= day <= end:
+                yield schedule.make_item(
+                    source="busy", label="Busy", day=day, customer=customer, summary="Drive", today=today, ref=n
+                )
+
+    contribute("tests", schedule_sources=[schedule.ScheduleSource(key="busy", label="Busy", items=many)])
+    try:
+        client = client_as(Role.SUPPORT)
+        client.cookies["django_language"] = language
+        body = client.get(reverse("schedule:agenda")).content.decode()
+    finally:
+        contribute("tests", schedule_sources=[])
+    assert total in body and first in body and later in body
