@@ -259,7 +259,12 @@ def test_summaries_read_naturally_in_each_language(client_as, items):
 @pytest.mark.parametrize(
     ("language", "total", "first", "later"),
     [
-        ("en", "1,205 changes from 2026-11-21", "Showing the first 600, until 2026-11-22.", "605 later changes"),
+        (
+            "en",
+            "1,205 changes from 2026-11-21",
+            "Showing the first 600, until 2026-11-22.",
+            "605 later changes",
+        ),
         ("ja", "までの変更 1,205 件", "最初の 600 件（2026-11-22 まで）", "以降の変更 605 件"),
     ],
     ids=["en", "ja"],
@@ -277,7 +282,13 @@ def test_the_agenda_counts_are_written_with_a_thousands_separator(
             day = D(2026, 11, 21) + dt.timedelta(days=n // 300)
             if start <= day <= end:
                 yield schedule.make_item(
-                    source="busy", label="Busy", day=day, customer=customer, summary="Drive", today=today, ref=n
+                    source="busy",
+                    label="Busy",
+                    day=day,
+                    customer=customer,
+                    summary="Drive",
+                    today=today,
+                    ref=n,
                 )
 
     contribute("tests", schedule_sources=[schedule.ScheduleSource(key="busy", label="Busy", items=many)])
