@@ -73,3 +73,45 @@ def sign_in(client: Client, user) -> None:
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
+
+
+def seed_sync_history(first_domain_id: int, customers: int) -> None:
+    """A year of resync history as a deployed portal keeps it: a full resync every hour (8,760 runs, the default
+    RESYNC_INTERVAL_MINUTES) and 30,000 per-customer refreshes, each run with its counts and calls. Every list
+    page reads when the last full resync finished: on an empty table, a benchmark would not see what that read
+    costs once the portal has run for a while."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from portal.core.models import SyncRun
+
+    rng = random.Random(3)
+    now = timezone.now()
+    runs = [
+        SyncRun(
+            kind="full",
+            scope="all",
+            status=SyncRun.Status.SUCCEEDED,
+            finished_at=now - dt.timedelta(hours=hour, minutes=-4),
+            total=customers,
+            done=customers,
+            counts={"customers": customers, "subscriptions": customers, "options": 2 * customers},
+            calls={f"operation{n}": rng.randint(1, 3 * customers) for n in range(13)},
+        )
+        for hour in range(24 * 365)
+    ]
+    runs += [
+        SyncRun(
+            kind="customer",
+            scope=str(first_domain_id + n % customers),
+            status=SyncRun.Status.SUCCEEDED,
+            finished_at=now - dt.timedelta(minutes=17 * n),
+            total=1,
+            done=1,
+            counts={"options": 2},
+            calls={"getCustomer": 1},
+        )
+        for n in range(30_000)
+    ]
+    SyncRun.objects.bulk_create(runs, batch_size=2000)

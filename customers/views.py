@@ -36,7 +36,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         state,
         page,
         full_context=lambda: {
-            "last_sync": core_selectors.sync_run_latest_finished(kind="full"),
+            "last_full_sync_at": core_selectors.last_full_sync_at(),
             "can_change": can(request.user, Perm.CHANGE_CUSTOMERS),
         },
     )

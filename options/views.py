@@ -30,7 +30,7 @@ def option_list(request: HttpRequest) -> HttpResponse:
         request,
         state,
         page,
-        full_context=lambda: {"last_sync": core_selectors.sync_run_latest_finished(kind="full")},
+        full_context=lambda: {"last_full_sync_at": core_selectors.last_full_sync_at()},
     )
 
 

@@ -21,7 +21,7 @@ from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.common import NAME_WORDS, company_name, sign_in, timed_get  # noqa: E402
+from bench.common import NAME_WORDS, company_name, seed_sync_history, sign_in, timed_get  # noqa: E402
 from customers.models import Customer  # noqa: E402
 
 CUSTOMERS = 10_000
@@ -53,6 +53,7 @@ def seed() -> None:
         c.refresh_derived()
         rows.append(c)
     Customer.objects.bulk_create(rows, batch_size=1000)
+    seed_sync_history(20_000_000, CUSTOMERS)
 
 
 def timed(client: Client, url: str, params_list: list[dict]) -> tuple[float, list[int]]:

@@ -23,7 +23,7 @@ from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.common import NAME_WORDS, company_name, sign_in, timed_get  # noqa: E402
+from bench.common import NAME_WORDS, company_name, seed_sync_history, sign_in, timed_get  # noqa: E402
 from customers.models import Customer  # noqa: E402
 from options import rules  # noqa: E402
 from options.models import Option  # noqa: E402
@@ -79,6 +79,7 @@ def seed() -> None:
             )
         )
     Option.objects.bulk_create(rows, batch_size=2000)
+    seed_sync_history(20_000_000, CUSTOMERS)
     # Planner statistics and visibility, as the portal leaves them after a full resync; both lists get the same.
     refresh_planner_statistics()
 

@@ -83,6 +83,20 @@ def sync_run_latest_finished(*, kind: str | None = None) -> SyncRun | None:
     return qs.order_by("-finished_at").first()
 
 
+def last_full_sync_at() -> dt.datetime | None:
+    """When the last full resync finished (None before the first): the lists' "Last full sync" line, on every
+    list page. Its time alone, read from the end of the (kind, finished) index: a year of hourly resyncs and
+    per-customer refreshes (38,760 runs) made the whole run's read, its JSON counts and calls with it, cost 4.7 ms
+    on SQLite and 13.1 ms on PostgreSQL per page, against about 1 ms with no history (ORM read, median of 100,
+    `python -m bench.options list` seeds that history)."""
+    return (
+        SyncRun.objects.filter(kind="full", finished_at__isnull=False)
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+
+
 def operation_get(*, operation_id) -> Operation | None:
     return Operation.objects.filter(pk=operation_id).first()
 

@@ -366,3 +366,30 @@ def test_every_plain_select_of_a_list_filter_form_is_quick(rf):
     state = ListState.from_request(rf.get("/options/"), OPTION_LIST)
     selects = [f for f in state.form.fields.values() if isinstance(f.widget, forms.Select)]
     assert len(selects) >= 5 and all(isinstance(f.widget, QuickSelect) for f in selects)
+
+
+@pytest.mark.parametrize("name", ["customers:list", "subscriptions:list", "options:list"])
+def test_each_list_says_when_the_last_full_resync_finished(client_as, name):
+    """The lead of every list says how fresh the copy is: the last full resync that finished, not one still
+    running, not a customer's own refresh that finished later, and not the first one that was started."""
+    from django.utils import timezone
+
+    from portal.core.models import SyncRun
+
+    client = client_as(Role.SUPPORT)
+    assert "No full sync has finished yet." in client.get(reverse(name)).content.decode()
+
+    def run(kind: str, finished: dt.datetime | None) -> None:
+        SyncRun.objects.create(
+            kind=kind, scope="all", status="succeeded" if finished else "running", finished_at=finished
+        )
+
+    utc = dt.UTC
+    run("full", dt.datetime(2026, 11, 2, 1, 0, tzinfo=utc))
+    run("full", dt.datetime(2026, 11, 2, 3, 4, tzinfo=utc))  # the last one to finish: 12:04 in Tokyo
+    run("full", dt.datetime(2026, 11, 1, 23, 0, tzinfo=utc))  # started last, finished before the others
+    run("full", None)
+    run("customer", timezone.now())
+    assert "Last full sync: 2026-11-02 12:04 JST." in client.get(reverse(name)).content.decode()
+    client.cookies["django_language"] = "ja"
+    assert "最終の全件同期：2026-11-02 12:04（日本時間）" in client.get(reverse(name)).content.decode()
