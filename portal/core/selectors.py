@@ -85,10 +85,10 @@ def sync_run_latest_finished(*, kind: str | None = None) -> SyncRun | None:
 
 def last_full_sync_at() -> dt.datetime | None:
     """When the last full resync finished (None before the first): the lists' "Last full sync" line, on every
-    list page. Its time alone, read from the end of the (kind, finished) index: a year of hourly resyncs and
-    per-customer refreshes (38,760 runs) made the whole run's read, its JSON counts and calls with it, cost 4.7 ms
-    on SQLite and 13.1 ms on PostgreSQL per page, against about 1 ms with no history (ORM read, median of 100,
-    `python -m bench.options list` seeds that history)."""
+    list page. Its time alone, read from the end of the (kind, finished) index. With a year of hourly resyncs and
+    per-customer refreshes (38,760 runs, as `python -m bench.options list` seeds them), reading the whole last run
+    (its JSON counts and calls with it) through the kind's index cost 3.9-4.7 ms on SQLite and 13.1-13.3 ms on
+    PostgreSQL per page; this read costs 0.4 and 1.1-1.5 ms (ORM read, median of 100)."""
     return (
         SyncRun.objects.filter(kind="full", finished_at__isnull=False)
         .order_by("-finished_at")
