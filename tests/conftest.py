@@ -51,6 +51,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(tier)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_stay_in_the_test_process():
+    """Tasks a test sends (a browser test's change, a page's refresh after commit) go to an in-memory broker.
+    On the default one they waited in the developer's own queue (var/celery, or Redis database 0 with REDIS_URL)
+    for the next `make run`, whose worker ran them (refreshes and changes of test databases' ids) against the
+    developer's database. A test with a real worker points the app at that worker's broker for its duration,
+    then back here (tests/fixtures/services.py)."""
+    from portal.celery import app
+    from tests.fixtures.services import _forget_result_backend
+
+    old = (app.conf.broker_url, app.conf.result_backend)
+    app.conf.update(broker_url="memory://", result_backend="cache+memory://")
+    _forget_result_backend(app)
+    yield
+    app.conf.update(broker_url=old[0], result_backend=old[1])
+    _forget_result_backend(app)
+
+
 @pytest.fixture
 def frozen():
     """2026-11-20 16:00 UTC is already Saturday 2026-11-21 01:00 in Tokyo: the business date is the 21st."""
