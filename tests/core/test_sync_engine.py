@@ -291,6 +291,25 @@ def test_a_resync_whose_process_died_is_taken_over_within_minutes(api):
     assert "Interrupted" in dead.errors[0]["error"]
 
 
+def test_a_started_resync_whose_lock_lapsed_is_taken_over_at_once_a_queued_one_is_waited_for(api):
+    """`make run` stopped during its first sync, started again a minute later: the run its killed worker had
+    started (86 of 200 customers) holds no lock any more, so a new request starts a run at once instead of
+    following the dead one for the queued runs' grace. A run still waiting for a worker is not doubled."""
+    from django.core.cache import cache
+
+    cache.delete(sync.LOCK_KEY)
+    a_minute_ago = timezone.now() - dt.timedelta(seconds=60)
+    queued = SyncRun.objects.create(kind=sync.FULL, scope="all")
+    SyncRun.objects.filter(pk=queued.pk).update(started_at=a_minute_ago)
+    assert sync.resync_full_request(user=None) == (queued, False)
+
+    SyncRun.objects.filter(pk=queued.pk).update(total=200, done=86)  # a worker took it, then died
+    run, created = sync.resync_full_request(user=None)
+    assert created and run.pk != queued.pk
+    queued.refresh_from_db()
+    assert queued.status == SyncRun.Status.FAILED and "Interrupted" in queued.errors[0]["error"]
+
+
 def test_the_running_lock_is_renewed_while_the_run_lives_and_lapses_when_it_dies(api, monkeypatch):
     from django.core.cache import cache
 

@@ -577,9 +577,14 @@ def resync_partner_wide(
 
 
 def _live(run: SyncRun) -> bool:
-    """Whether an unfinished full run is still alive: running under the lock, or queued a short while ago."""
+    """Whether an unfinished full run is still alive: running under the lock, or queued a short while ago and
+    not started yet. A run a worker had started (it counted customers) whose lock has lapsed lost its worker:
+    waiting out the queued run's grace for it kept "Sync now" and `make run`'s first sync on a dead run for up to
+    QUEUED_GRACE_SECONDS after a restart."""
     if full_resync_running():
         return True
+    if run.total or run.done:
+        return False
     return (timezone.now() - run.started_at).total_seconds() < QUEUED_GRACE_SECONDS
 
 
