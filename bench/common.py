@@ -86,12 +86,13 @@ def seed_sync_history(first_domain_id: int, customers: int) -> None:
     from django.utils import timezone
 
     from portal.core.models import SyncRun
+    from portal.core.sync import CUSTOMER, FULL
 
     rng = random.Random(3)
     now = timezone.now()
     runs = [
         SyncRun(
-            kind="full",
+            kind=FULL,
             scope="all",
             status=SyncRun.Status.SUCCEEDED,
             finished_at=now - dt.timedelta(hours=hour, minutes=-4),
@@ -104,7 +105,7 @@ def seed_sync_history(first_domain_id: int, customers: int) -> None:
     ]
     runs += [
         SyncRun(
-            kind="customer",
+            kind=CUSTOMER,
             scope=str(first_domain_id + n % customers),
             status=SyncRun.Status.SUCCEEDED,
             finished_at=now - dt.timedelta(minutes=17 * n),

@@ -59,14 +59,14 @@ def _tasks_stay_in_the_test_process():
     developer's database. A test with a real worker points the app at that worker's broker for its duration,
     then back here (tests/fixtures/services.py)."""
     from portal.celery import app
-    from tests.fixtures.services import _forget_result_backend
+    from tests.fixtures.services import forget_result_backend
 
     old = (app.conf.broker_url, app.conf.result_backend)
     app.conf.update(broker_url="memory://", result_backend="cache+memory://")
-    _forget_result_backend(app)
+    forget_result_backend(app)
     yield
     app.conf.update(broker_url=old[0], result_backend=old[1])
-    _forget_result_backend(app)
+    forget_result_backend(app)
 
 
 @pytest.fixture

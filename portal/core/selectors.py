@@ -17,6 +17,7 @@ from portal.core.access import Perm, Role, check, role_value
 from portal.core.contrib import customer_names
 from portal.core.lists import Sorts
 from portal.core.models import AuditEntry, Operation, SyncRun
+from portal.core.sync import FULL
 
 #: The activity list's order: newest first.
 ACTIVITY_SORTS = Sorts({"time": ("created_at", "id")}, default="-time")
@@ -76,25 +77,24 @@ def sync_run_list(*, limit: int = 50) -> list[SyncRun]:
     return list(SyncRun.objects.select_related("triggered_by")[:limit])
 
 
-def sync_run_latest_finished(*, kind: str | None = None) -> SyncRun | None:
+def _finished_runs(kind: str | None = None) -> QuerySet[SyncRun]:
+    """Finished runs (of `kind`, if given), the last to finish first: for a kind, the end of the (kind, finished)
+    index, however long the history."""
     qs = SyncRun.objects.exclude(finished_at=None)
-    if kind:
-        qs = qs.filter(kind=kind)
-    return qs.order_by("-finished_at").first()
+    return (qs.filter(kind=kind) if kind else qs).order_by("-finished_at")
+
+
+def sync_run_latest_finished(*, kind: str | None = None) -> SyncRun | None:
+    return _finished_runs(kind).first()
 
 
 def last_full_sync_at() -> dt.datetime | None:
     """When the last full resync finished (None before the first): the lists' "Last full sync" line, on every
-    list page. Its time alone, read from the end of the (kind, finished) index. With a year of hourly resyncs and
-    per-customer refreshes (38,760 runs, as `python -m bench.options list` seeds them), reading the whole last run
-    (its JSON counts and calls with it) through the kind's index cost 3.9-4.7 ms on SQLite and 13.1-13.3 ms on
-    PostgreSQL per page; this read costs 0.4 and 1.1-1.5 ms (ORM read, median of 100)."""
-    return (
-        SyncRun.objects.filter(kind="full", finished_at__isnull=False)
-        .order_by("-finished_at")
-        .values_list("finished_at", flat=True)
-        .first()
-    )
+    list page, reads its time alone. With a year of hourly resyncs and per-customer refreshes (38,760 runs, as
+    `python -m bench.options list` seeds them), reading the whole last run (its JSON counts and calls with it)
+    through the kind's index cost 3.9-4.7 ms on SQLite and 13.1-13.3 ms on PostgreSQL per page; this read costs
+    0.4 and 1.1-1.5 ms (ORM read, median of 100)."""
+    return _finished_runs(FULL).values_list("finished_at", flat=True).first()
 
 
 def operation_get(*, operation_id) -> Operation | None:

@@ -131,8 +131,9 @@ def last_full_sync(ctx: WorkContext):
     """The last finished full resync (or None), read once per context: the page header and the sections that
     look at its errors share it."""
     from portal.core.selectors import sync_run_latest_finished
+    from portal.core.sync import FULL
 
-    return ctx.once("core:last-full-sync", lambda: sync_run_latest_finished(kind="full"))
+    return ctx.once("core:last-full-sync", lambda: sync_run_latest_finished(kind=FULL))
 
 
 def business_now() -> dt.datetime:
