@@ -4,6 +4,10 @@ PYTHON_BIN ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The suite runs in parallel (pytest-xdist): each worker has its own databases, sandbox, browser and Redis
+# databases (tests/fixtures/isolation.py). TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= 3
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist worksteal --durations=15
 
 .PHONY: run test test-fast install system-packages migrate messages lint format bench soak sandbox clean
 
@@ -29,16 +33,16 @@ migrate: install
 run: install messages migrate
 	@VERBOSE=$(VERBOSE) $(PY) scripts/run.py
 
-## make test: ruff, then the whole pytest suite.
+## make test: ruff, then the whole pytest suite in parallel; the slowest 15 tests are listed at the end.
 test: install system-packages messages
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 ## make test-fast: unit and view tests only (no sandbox process, worker, Redis or browser), for the edit loop.
 test-fast: install messages
 	@$(VENV)/bin/ruff check .
-	@$(PY) -m pytest -m "not integration and not e2e" $(PYTEST_ARGS)
+	@$(PY) -m pytest -m "not integration and not e2e" $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 lint: install
 	@$(VENV)/bin/ruff check .

@@ -35,8 +35,12 @@ _PROCESS_FOLDERS = {"sandbox": "integration", "e2e": "e2e"}
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
+    from tests.fixtures.isolation import isolate
+
     # Hashing is not what the tests exercise: the fast hasher saves a second per persona.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test process (one per xdist worker) has its own cache, never the developer's.
+    isolate(settings)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
