@@ -1,5 +1,6 @@
-"""The invoice details list's rows, formatted in Python: the page lists 100 of a month's ~30,000 items and
-must answer within 50 ms (`python -m bench.billing pages` measures it); a row template cost ~1 ms a row.
+"""The invoice details list's rows, formatted in Python: the page lists a hundred of a month's many items, and
+through a row template those rows cost more than the page can afford (`python -m bench.billing pages` times the
+page beside the admin's changelist).
 
 Each row is built in one pass (API text escaped, labels translated once per page); the page template only
 places them (`components/_list.html` with `rows`). Same cells as the columns of `billing.lists.ITEM_LIST`.

@@ -143,7 +143,10 @@ def item_list(*, user, year: int, month: int, filters: ItemFilters) -> QuerySet[
 
 
 def item_page(*, user, year: int, month: int, filters: ItemFilters, page, per_page: int) -> Page:
-    """One page of the month's items in one query; each row knows whether it starts its customer's group."""
+    """One page of the month's items; each row knows whether it starts its customer's group. Counted apart,
+    then only the page read: in the default order, and by amount, an index of the month serves the order
+    (`InvoiceItem.Meta.indexes`), where a window count would make the database read and sort every item of the
+    month before the first row."""
     result = paginate(
         item_list(user=user, year=year, month=month, filters=filters),
         page=page,

@@ -1,8 +1,8 @@
 """The customer list's rows, formatted in Python (the spec's `rows`): the list page is the hottest page of the
 portal (`python -m bench.customers list` measures it).
 
-Each row is built with `format_html` (escaped, translated) in one pass, instead of ~40 template lookups per
-row; the page template only places the pieces.
+Each row is built with `format_html` (escaped, translated) in one pass, instead of a template lookup for each
+value and label of the row; the page template only places the pieces.
 """
 
 from __future__ import annotations

@@ -1,4 +1,20 @@
-"""Reads of the customers cache. Never call the Partner API from here."""
+"""Reads of the customers cache. Never call the Partner API from here.
+
+Also the reads that lists of customers' rows (options, subscriptions, option orders, invoice items) share:
+
+* `customer_search(qs, q)`: rows whose customer matches a search. A search never reads the customers' wide
+  rows: it reads `CustomerSearch`, a narrow table of each customer's search text, sort name and whether it is
+  still in the API, which triggers on the customers table keep (see the model).
+* `still_in_api(qs)`: rows of customers still in the API, the few removed ones excluded through their partial
+  index (`Customer.Meta.indexes`), never a join to every customer.
+* `live_and_found(qs, q)`: both at once, and `count_live_and_found(qs, q)` to count it for `lists.paginate`'s
+  `count=`.
+* `page_by_customer(...)`: a searched list of customers' rows in customer order, paged by customer
+  (`lists.paginate_in_groups`).
+
+Where the two databases' planners want different shapes for the same query, one named function chooses by
+`connection.vendor` and says why (`_among`); the lists' tests run on both (SQLite by default, PostgreSQL in CI).
+"""
 
 from __future__ import annotations
 
@@ -113,11 +129,9 @@ def customer_page(*, user, filters: CustomerFilters, page: str | int | None, per
     """One page of the filtered list, whatever the page size; rows carry the LIST_FIELDS columns only.
 
     Searched, in one query: the rows with the total as a window count (the customers found are few, computed
-    first). Unsearched, counted apart, then one page read along the order's index: a window count there makes
-    the database read and sort all 10,000 customers before the first row (the list as it opens: 25 against 8.6 ms
-    on SQLite, 28.6 against 12.8 ms on PostgreSQL; searched, the window count is the cheaper one on PostgreSQL,
-    22.5 against 24.8 ms: each page timed over 40 requests on the data `python -m bench.options list` seeds,
-    where the bench's Customers column shows the same)."""
+    first; on PostgreSQL the window count is then the cheaper way). Unsearched, counted apart, then one page
+    read along the order's index: a window count there makes the database read and sort every customer before
+    the first row (`python -m bench.options list` times the Customers list as it opens and searched)."""
     return paginate(
         customer_list(user=user, filters=filters),
         page=page,
@@ -213,8 +227,7 @@ def _removed() -> QuerySet:
 def customers_found(q: str, *, live: bool = False) -> QuerySet | None:
     """The keys of the customers matching every word of `q` (company name, domain, customer code, domainId),
     only those still in the API if `live`; None when `q` has no word. Read from the narrow `CustomerSearch`
-    table, not the customers' wide rows, so the database scans 10,000 short texts (`python -m bench.options
-    list`)."""
+    table, not the customers' wide rows, so the database scans one short text per customer."""
     found = _searched(q, live=live)
     return None if found is None else found.values("customer_id")
 
@@ -242,11 +255,15 @@ class _InArray(Lookup):
 
 
 def _among(key: str, found: QuerySet):
-    """Rows whose `key` is among the customers `found`, in the shape each database plans well. Given
-    `IN (subquery)`, PostgreSQL walks the list's order (the customers' name index) and probes the search table
-    for each customer, hoping to stop after a page: a word whose customers sort last (青空) costs a walk of every
-    customer, 29 ms for the Customers list's query against 7 ms computed first as an array (10,000 customers,
-    `python -m bench.options list`). SQLite plans `IN (subquery)` that way by itself."""
+    """Rows whose `key` is among the customers `found`, in the shape each database plans well: a query's shape
+    is chosen by `connection.vendor` here, in one named function, and both shapes are tested (the lists' tests
+    run on SQLite by default, on PostgreSQL in CI).
+
+    Given `IN (subquery)`, PostgreSQL walks the list's order (the customers' name index) and probes the search
+    table for each customer, hoping to stop after a page: a word whose customers sort last (青空) costs a walk
+    of every customer. Computed first as an array (`_InArray`), the customers found are a short list whose rows
+    it reads. SQLite plans `IN (subquery)` that way by itself. `python -m bench.options list` times the
+    searched lists on both databases."""
     if connection.vendor == "postgresql":
         return _InArray(F(key), Subquery(found))
     return Q(**{f"{key}__in": found})
@@ -271,9 +288,9 @@ def live_and_found(qs: QuerySet, q: str) -> QuerySet:
 def count_live_and_found(qs: QuerySet, q: str) -> int:
     """How many rows `live_and_found(qs, q)` lists (`qs` with no join that repeats a row). Without a search: all
     the rows less those of the few removed customers, so that each count reads an index alone and SQLite counts
-    a whole table from its b-tree without visiting a row. Checking every row against the removed customers
-    instead took 3.7 ms on SQLite and 7.9 ms on PostgreSQL for 25,000 options, against 0.02 and 3.3 ms (raw SQL,
-    median of 30, on the data `python -m bench.options list` seeds). With a search, the list itself is counted."""
+    a whole table from its b-tree without visiting a row; checking every row against the removed customers
+    instead visits every row, on both databases. With a search, the list itself is counted. Given to
+    `lists.paginate` as `count=`."""
     if customers_found(q, live=True) is not None:
         return live_and_found(qs, q).count()
     return qs.count() - qs.filter(customer_id__in=_removed()).count()
@@ -296,10 +313,11 @@ def page_by_customer(
     when `q` has no word to search by.
 
     Two queries. The customers found are read from the narrow search table in name order, each with its number
-    of rows (one index probe each), which gives the total and which customers the page covers; then the rows of
-    those few customers. Counting the rows apart and then sorting every one of them by a name read from the
-    customers' wide rows took twice as long, and a search that matches most customers five times as long
-    (10,000 customers and 25,000 options: `python -m bench.options list`)."""
+    of rows (one index probe each), which gives the total and which customers the page covers
+    (`lists.paginate_in_groups`); then the rows of those few customers. So the database never sorts every
+    matching row by a name read from the customers' wide rows, which is what counting the rows apart and then
+    sorting them costs, the more so the more customers a search matches (the Options list pages this way;
+    `python -m bench.options list` times it searched)."""
     sort = sorts.clean(sort)
     if sorts.columns[sort.lstrip("-")][:2] != ("customer__sort_name", "customer_id"):
         raise ValueError(f"{sort!r} does not list rows by customer, so they cannot be paged by customer")
@@ -311,8 +329,7 @@ def page_by_customer(
         .order_by()
         .values("customer_id")
         # COUNT(*), not COUNT(pk): PostgreSQL then counts from the customer key's index alone, where COUNT(pk)
-        # made it visit each row for its key (a search finding 839 customers: 12.0 -> 8.5 ms, raw SQL, median of
-        # 30, on the data `python -m bench.options list` seeds).
+        # makes it visit each row for its key.
         .annotate(n=Count("*"))
         .values("n")
     )

@@ -48,11 +48,12 @@ class Option(_OptionNames, models.Model):
         db_column="domain_id",
         verbose_name=_("customer"),
     )
-    # Neither the option nor trial has an index of its own: each holds a handful of values, a quarter or more of
-    # the rows each. Given one, SQLite filtered the Options list through it and sorted thousands of rows by
-    # customer name (16 ms for a page's keys at 25,000 options); without it, it walks the customers in name
-    # order and probes (customer, option) through the unique constraint's index (0.2 ms; `python -m bench.options
-    # list`). Lookups by customer and option use that index too.
+    # Neither the option nor trial has an index of its own: a column of a handful of values, each value shared
+    # by a large part of the rows, gets none. Given one, the database filters the Options list through it and
+    # sorts every row it found by customer name before the first page; without it, it walks the customers in
+    # name order and probes (customer, option) through the unique constraint's index, stopping after one page
+    # (`python -m bench.options list` times the list filtered by option). Lookups by customer and option use
+    # that index too.
     option_product_id = models.CharField(_("option"), max_length=16)
     sub_option_id = models.CharField(_("sub option"), max_length=16, db_index=True)
     subscription_id = models.BigIntegerField(_("subscriptionId"), null=True, blank=True)

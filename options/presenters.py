@@ -1,6 +1,6 @@
-"""The Options list's rows, formatted in Python (the list's `ListSpec.rows`): 25 rows through a row template
-cost more than the list's query at 25,000 options (`python -m bench.options list`). The renewal cell has the
-markup of `options/_renewal.html`, which the customer page's Options section uses."""
+"""The Options list's rows, formatted in Python (the list's `ListSpec.rows`): a page of rows through a row
+template cost more than the list's query (`python -m bench.options list` times the page). The renewal cell has
+the markup of `options/_renewal.html`, which the customer page's Options section uses."""
 
 from __future__ import annotations
 

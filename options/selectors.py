@@ -123,11 +123,11 @@ def option_page(*, user, filters: OptionFilters, page: str | int | None, per_pag
     Searched and in customer order (the order it opens in): the customers found, each with its number of
     options, then the options of the customers the page covers (`customers.selectors.page_by_customer`, two
     queries). Otherwise the count, the page's keys, then their rows with the customers' names: without a search
-    they may be all 25,000, and the count reads an index apart (as all rows less the removed customers', two
+    they may be every option, and the count reads an index apart (as all rows less the removed customers', two
     short queries: `count_live_and_found`) while the keys query walks the sort column's index and stops after
-    one page; searched and in another order, a count apart and the keys (SQLite 1.8 + 2.7 ms) cost less than
-    the keys with a window count (7.4 ms), which makes the database read every matching row, all columns, first
-    (`python -m bench.options list`)."""
+    one page; searched and in another order, a count apart and the keys still cost less than the keys with a
+    window count, which makes the database read every matching row, all columns, first
+    (`python -m bench.options list` times both kinds of request)."""
     check(user, Perm.VIEW_OPTIONS)
     rows = _filtered(Option.objects.all(), filters)
     if SORTS.clean(filters.sort).lstrip("-") == "customer":

@@ -124,23 +124,23 @@ FORM_RENDERER = "portal.core.rendering.FormRenderer"
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
 }
-# Connections are kept between requests (a new PostgreSQL connection costs each page about 4 ms on the machines
-# we measure on), and checked before a request reuses one, so a server restart or a dropped connection costs a
-# reconnect, not an error page.
+# Connections are kept between requests (otherwise every page pays for opening a new PostgreSQL connection), and
+# checked before a request reuses one, so a server restart or a dropped connection costs a reconnect, not an
+# error page.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)  # the embedded default works on a fresh checkout, before any make target
     # Concurrent web + worker processes on one SQLite file: wait for locks, write-ahead log, and transactions
     # that take the write lock when they begin. A deferred transaction that reads first and then writes cannot
-    # wait for the lock (SQLite answers "database is locked" at once); `make run`'s first sync lost 16 of 200
-    # customers that way with two worker processes.
+    # wait for the lock (SQLite answers "database is locked" at once); `make run`'s first sync lost customers
+    # that way with two worker processes.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": 20,
             # mmap: pages are read from the file's memory map instead of one read() each into a 2 MB page cache
-            # that a scan of 10,000 customers' search text overflows (that scan: 2.6 -> 1.9 ms, measured with the
-            # sqlite3 module on the bench's database; within the noise of a whole page).
+            # that a scan of every customer's search text overflows; it makes that scan cheaper, a gain too small
+            # to tell apart in a whole page's time.
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA mmap_size=268435456;",
             "transaction_mode": "IMMEDIATE",
         }

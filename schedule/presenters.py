@@ -1,8 +1,9 @@
 """The Scheduled changes page's items, formatted in Python (as the customer list's rows are).
 
-An agenda page holds up to AGENDA_PAGE_ITEMS items; through the template language each cost ~0.1 ms (several
-lookups, filters and a blocktranslate each), through one f-string ~2 µs. Every value is escaped here; words are
-translated once per page. The page template only places the pieces.
+An agenda page holds up to AGENDA_PAGE_ITEMS items; through the template language each costs several lookups,
+filters and a blocktranslate, through one f-string a single formatting (`python -m bench.scheduled` times the
+page). Every value is escaped here; words are translated once per page. The page template only places the
+pieces.
 """
 
 from __future__ import annotations

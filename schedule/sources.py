@@ -123,7 +123,7 @@ def schedule_sources(*, user=None) -> list[ScheduleSource]:
 def url_pattern(name: str, nargs: int = 1) -> str:
     """`reverse(name)` as a `str.format` pattern with `nargs` positional fields, reversed once per process (per
     URLconf and script prefix): the home page's worklist and the agenda build many links from a few patterns,
-    and a reverse() costs about a millisecond (measured with bench.home).
+    and a reverse() for each link adds up across a page (`python -m bench.home` times the page).
 
     >>> url_pattern("subscriptions:pre_order", 2).format(10000001, 5)
     '/subscriptions/customers/10000001/pre-orders/5/'

@@ -22,9 +22,8 @@ class UserWithRoleBackend(ModelBackend):
     """Every page reads the signed-in user (Django's `get_user`) and then their role (`access.role_of`, for the
     permission check and the navigation): here both come from one query, the user joined to their groups, and
     `access.role_in` picks the role from the groups' names as `role_of` does. The role computed in SQL instead
-    (`access.role_value`, the Users page's expression: four correlated subqueries) took 1.6 ms on SQLite and
-    3.3 ms on PostgreSQL to build, plan and run, against 0.6 and 1.4 ms for the join (a user in one group; ORM
-    reads, median of 100, on the data `python -m bench.options list` seeds)."""
+    (`access.role_value`, the Users page's expression: four correlated subqueries) costs both databases more to
+    build, plan and run than the join, on every page, for a user who is in one group."""
 
     def get_user(self, user_id):
         rows = list(_users_with_groups().filter(pk=user_id))

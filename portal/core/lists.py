@@ -16,7 +16,9 @@ What is one thing here:
 * **Sort rule** (`Sorts.order`): the key's columns, empty values (NULL, and "" in text columns) last in both
   directions, on every database.
 * **Pager** (`paginate`): one query (the rows with a window count of the total), clamped page numbers; a page
-  past the end shows the last page (then a count and a second read).
+  past the end shows the last page (then a count and a second read). A large list whose order an index serves
+  pages another way, so that the database stops after one page instead of reading and sorting every matching
+  row: `paginate`'s `separate_count`, `count` and `keys_first`, and `paginate_in_groups` (each says when).
 * **Header cells** (`ListState.header_cells`): `<th>` cells whose sort links keep the other query parameters.
 * **Fragment answer** (`respond`): an htmx request aimed at the spec's target gets the page template's
   partial of that name, rendered with `render()` (context processors run, as for the page); anything else
@@ -329,16 +331,26 @@ def paginate(
     With `fields`, rows are light namespaces of those columns only (`row(**values)` if given) instead of model
     instances.
 
+    The window count is right while the rows it must read are few (a searched list, whose customers found are
+    computed first) or the table is small. For the rest:
+
     `separate_count=True` counts in a query of its own, then reads only the page: for a large table whose
-    order an index serves (a month of invoice items, every option), where the window count would make the
-    database read and sort every matching row, all columns, before it can return the first hundred.
+    order an index serves (a month of invoice items, `billing.selectors.item_page`; the Customers list as it
+    opens, `customers.selectors.customer_page`), where the window count would make the database read and sort
+    every matching row, all columns, before it can return the first page. The order's columns must then be ones
+    an index can serve: a NOT NULL, non-blank column is ordered plainly for that (`Sorts.order`).
 
     `count`: what counts the rows of `qs` when the caller has a cheaper way than `qs.count()` (see
-    `customers.selectors.count_live_and_found`); a count given is a count apart, as with `separate_count`.
+    `customers.selectors.count_live_and_found`: all rows less those of the removed customers, each count an
+    index read alone); a count given is a count apart, as with `separate_count`.
 
     `keys_first=True` reads the page's primary keys first (the filters and the order only), then those rows'
     `fields`: the columns of related rows (a customer's name) are joined for the page's rows alone, so the
-    database can walk an index in the list's order and stop after one page.
+    database can walk an index in the list's order and stop after one page (the Options list,
+    `options.selectors.option_page`, with `count`).
+
+    A searched list of customers' rows in customer order pages by customer instead (`paginate_in_groups`,
+    through `customers.selectors.page_by_customer`).
     """
     separate_count = separate_count or count is not None
     if keys_first:
@@ -410,7 +422,10 @@ def paginate_in_groups(
     of each customer found, customers in name order): `groups` are each group's key and its number of rows, in
     the list's order (read by one query, which counts them too); `rows_of(keys)` is the list's rows of those
     groups, in the list's order. Only the groups the page covers are read, so the database never sorts every
-    matching row to return one page. A page past the end shows the last page."""
+    matching row to return one page. A page past the end shows the last page.
+
+    `customers.selectors.page_by_customer` pages this way: the customers a search found, in name order from
+    the narrow search table, are the groups, so no row is sorted by a name read from the customers' wide rows."""
     counts = [(key, n) for key, n in groups if n]
     total = sum(n for _key, n in counts)
     number = min(clamp_page(page), max(1, -(-total // per_page)))

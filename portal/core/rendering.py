@@ -2,8 +2,8 @@
 `<select>`, `QuickSelect`) drawn in Python, and each field with its label, help and errors (`field_markup`).
 
 Django renders each widget through a template of its own (`text.html` includes `input.html`, which includes
-`attrs.html`): three template renders for one `<input>`, about 0.25 ms each time, so a list's filter form cost
-more than its page of rows (`python -m bench.options list`). `FormRenderer` (settings.FORM_RENDERER) draws the
+`attrs.html`): three template renders for one `<input>`, so a list's filter form cost more than its page of
+rows (`python -m bench.options list` times such a page). `FormRenderer` (settings.FORM_RENDERER) draws the
 widgets whose Django template is only `input.html` with the same markup in Python, and hands every other
 template (select, textarea, radios, checkboxes groups, multi-widgets) to Django's renderer unchanged.
 """

@@ -90,10 +90,9 @@ def sync_run_latest_finished(*, kind: str | None = None) -> SyncRun | None:
 
 def last_full_sync_at() -> dt.datetime | None:
     """When the last full resync finished (None before the first): the lists' "Last full sync" line, on every
-    list page, reads its time alone. With a year of hourly resyncs and per-customer refreshes (38,760 runs, as
-    `python -m bench.options list` seeds them), reading the whole last run (its JSON counts and calls with it)
-    through the kind's index cost 3.9-4.7 ms on SQLite and 13.1-13.3 ms on PostgreSQL per page; this read costs
-    0.4 and 1.1-1.5 ms (ORM read, median of 100)."""
+    list page, reads its time alone: a run carries its JSON counts and calls, and reading the whole last run
+    through the kind's index, behind a year of hourly resyncs and per-customer refreshes, costs every list page
+    far more than this one column on both databases (`python -m bench.options list` seeds such a history)."""
     return _finished_runs(FULL).values_list("finished_at", flat=True).first()
 
 

@@ -459,11 +459,12 @@ def _run_full(run: SyncRun, source: CustomerListing, client: Any) -> SyncRun:
 def refresh_planner_statistics() -> None:
     """Let the database measure the cache tables after a full resync has rewritten them.
 
-    SQLite keeps no statistics until ANALYZE runs, and then guesses: it walked a list's plan or renewal index
-    instead of the date range the home page asks for (2 to 3 times slower at 10,000 customers, `python -m bench.home`).
-    PostgreSQL's autovacuum catches up on its own, but only a while after a load; VACUUM ANALYZE now also marks
-    the rewritten pages all-visible, so the home page's counts read an index alone (2.4 ms -> 0.7 ms each at
-    10,000 customers). Outside a transaction only, as VACUUM requires; inside one, ANALYZE alone."""
+    A full resync ends with it, and the benchmarks call it after seeding, so both databases plan from the
+    statistics of the data they hold. SQLite keeps no statistics until ANALYZE runs, and then guesses: it walked
+    a list's plan or renewal index instead of the date range the home page asks for (`python -m bench.home`
+    times that page). PostgreSQL's autovacuum catches up on its own, but only a while after a load; VACUUM
+    ANALYZE now also marks the rewritten pages all-visible, so the home page's counts read an index alone.
+    Outside a transaction only, as VACUUM requires; inside one, ANALYZE alone."""
     connection = connections["default"]
     statement = "ANALYZE"
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
