@@ -7,25 +7,28 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
-        from billing import resync, selectors, worklist
-        from portal.core.access import Perm
+        from billing import operations, permissions, resync, selectors, worklist
+        from billing.permissions import VIEW_BILLING
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
         from portal.core.sections import DetailSection
 
         contribute(
             self.label,
-            nav=[NavItem("billing", _("Billing"), "billing:invoices", Perm.VIEW_BILLING, order=50)],
+            nav=[NavItem("billing", _("Billing"), "billing:invoices", VIEW_BILLING, order=50)],
             sections=[
                 DetailSection(
                     key="billing",
                     title=_("Billing"),
                     template="billing/_customer_section.html",
                     context=selectors.customer_billing_section,
-                    perm=Perm.VIEW_BILLING,
+                    perm=VIEW_BILLING,
                     order=60,
                 )
             ],
             resyncs=resync.RESYNC,
             worklist=worklist.SECTIONS,
+            perms=permissions.PERMS,
+            operation_labels=operations.OPERATION_LABELS,
+            urls=[("billing/", "billing.urls")],
         )

@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _
 
 from billing import rules
 from billing.models import Invoice, InvoiceItem
+from billing.permissions import VIEW_BILLING
 from billing.services import PriceBook
-from portal.core.access import Perm, check
+from portal.core.access import check
 from portal.core.csv_export import csv_body, csv_response, csv_rows
 
 STATEMENT_TAX_RATE = 10
@@ -123,7 +124,7 @@ def statement_rows(year: int, month: int) -> Iterator[list]:
 
 def statement_response(*, user, year: int, month: int, encoding: str) -> StreamingHttpResponse:
     """The re-billing statement of a month, every customer one after another, in UTF-8 (BOM) or cp932."""
-    check(user, Perm.VIEW_BILLING)
+    check(user, VIEW_BILLING)
     header = [
         _("domainId"),
         _("Company"),
@@ -148,7 +149,7 @@ def margin_rows(*, user, year: int, month: int, limit: int | None = None) -> lis
     """Per customer of the month: billed cost, expected cost (price book; None without prices), revenue (the
     price charged to the customer) and margin, largest cost first. `cost_difference` compares the billed
     cost of the items the book prices with their expected cost (None within ¥1)."""
-    check(user, Perm.VIEW_BILLING)
+    check(user, VIEW_BILLING)
     book = PriceBook.load()
     first, last = rules.month_bounds(year, month)
     out: dict[int, dict] = {}
@@ -252,7 +253,7 @@ def _journal_rows(invoice: Invoice) -> Iterator[list]:
 
 
 def journal_response(*, user, year: int, month: int) -> StreamingHttpResponse:
-    check(user, Perm.VIEW_BILLING)
+    check(user, VIEW_BILLING)
     invoice = Invoice.objects.filter(year=year, month=month).first()
     lines = journal_lines(invoice) if invoice else iter(())
     return csv_response(lines, name=f"yayoi-journal-{year}-{month:02d}", encoding="cp932")

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from billing import rules
 from billing.models import DetailMonth, Finding, Invoice, InvoiceItem, PriceEntry, UsageSnapshot
+from billing.permissions import VIEW_BILLING
 from customers.selectors import customer_search
-from portal.core.access import Perm, check
+from portal.core.access import check
 from portal.core.lists import Sorts, paginate
 from portal.core.models import SyncRun
 from portal.core.selectors import business_today
@@ -44,12 +45,12 @@ class ItemFilters:
 
 def invoice_list(*, user, months: int = 12) -> list[Invoice]:
     """The latest `months` invoices, oldest first."""
-    check(user, Perm.VIEW_BILLING)
+    check(user, VIEW_BILLING)
     return list(reversed(Invoice.objects.order_by("-year", "-month")[:months]))
 
 
 def invoice_get(*, user, year: int, month: int) -> Invoice | None:
-    check(user, Perm.VIEW_BILLING)
+    check(user, VIEW_BILLING)
     return Invoice.objects.filter(year=year, month=month).first()
 
 
@@ -86,18 +87,18 @@ def invoice_chart(invoices: list[Invoice], *, width: int = 640, height: int = 22
 
 def month_summary(*, user, year: int, month: int) -> DetailMonth | None:
     """Figures of a stored month of details (customers billed, items, sums by type), kept when it was stored."""
-    check(user, Perm.VIEW_BILLING)
+    check(user, VIEW_BILLING)
     return DetailMonth.objects.filter(year=year, month=month).first()
 
 
 def months_fetched(*, user) -> list[tuple[int, int]]:
-    check(user, Perm.VIEW_BILLING)
+    check(user, VIEW_BILLING)
     return list(InvoiceItem.objects.order_by("-year", "-month").values_list("year", "month").distinct()[:24])
 
 
 def fetch_runs(*, user, limit: int = 4) -> list[SyncRun]:
     """The latest billing fetches (partner-wide runs), newest first, for the progress panel."""
-    check(user, Perm.VIEW_BILLING)
+    check(user, VIEW_BILLING)
     runs = list(
         SyncRun.objects.filter(kind="partner", scope__startswith="billing.").order_by("-started_at")[:limit]
     )
@@ -125,7 +126,7 @@ def _run_label(scope: str) -> str:
 
 def item_list(*, user, year: int, month: int, filters: ItemFilters) -> QuerySet[InvoiceItem]:
     """The month's items, filtered and sorted (exactly what the page and its CSV show)."""
-    check(user, Perm.VIEW_BILLING)
+    check(user, VIEW_BILLING)
     qs = InvoiceItem.objects.filter(year=year, month=month)
     # The house's customer search (company name, domain, code, domainId) on the customers the portal knows.
     qs = customer_search(qs, filters.q, prefix="")
@@ -170,7 +171,7 @@ def item_values(*, year: int, month: int) -> list[str]:
 
 
 def finding_list(*, user, year: int, month: int, open_only: bool = False) -> list[Finding]:
-    check(user, Perm.VIEW_BILLING)
+    check(user, VIEW_BILLING)
     qs = Finding.objects.filter(year=year, month=month).select_related("explained_by")
     if open_only:
         qs = qs.filter(explained=False)
@@ -178,13 +179,13 @@ def finding_list(*, user, year: int, month: int, open_only: bool = False) -> lis
 
 
 def finding_get(*, user, finding_id: int) -> Finding | None:
-    check(user, Perm.VIEW_BILLING)
+    check(user, VIEW_BILLING)
     return Finding.objects.filter(pk=finding_id).first()
 
 
 def finding_counts(*, user) -> dict[tuple[int, int], int]:
     """Open findings per month."""
-    check(user, Perm.VIEW_BILLING)
+    check(user, VIEW_BILLING)
     return {
         (r["year"], r["month"]): r["n"]
         for r in Finding.objects.filter(explained=False)
@@ -198,7 +199,7 @@ def finding_counts(*, user) -> dict[tuple[int, int], int]:
 
 
 def price_entry_list(*, user) -> list[PriceEntry]:
-    check(user, Perm.VIEW_BILLING)
+    check(user, VIEW_BILLING)
     return list(PriceEntry.objects.select_related("created_by"))
 
 
@@ -208,7 +209,7 @@ def price_entry_list(*, user) -> list[PriceEntry]:
 def customer_billing_section(*, customer, user) -> dict:
     """Context of the customer page's Billing section: the last 6 months' items and amounts, open findings and
     the usage chart of the last 90 days. Three queries."""
-    check(user, Perm.VIEW_BILLING)
+    check(user, VIEW_BILLING)
     items = list(
         InvoiceItem.objects.filter(domain_id=customer.domain_id).order_by(
             "-year", "-month", "type_order", "position"

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_GET, require_POST
 from billing import exports, presenters, selectors, services
 from billing.forms import ExplainForm, MonthForm, PriceEntryForm
 from billing.lists import ITEM_LIST
+from billing.permissions import CHANGE_BILLING, VIEW_BILLING
 from portal.core import lists
-from portal.core.access import Perm, can, require
+from portal.core.access import can, require
 from portal.core.csv_export import ENCODINGS
 from portal.core.htmx import partial_for
 from portal.core.lists import ListState
@@ -30,7 +31,7 @@ def _encoding(request: HttpRequest) -> str:
     return value if value in ENCODINGS else "utf-8"
 
 
-@require(Perm.VIEW_BILLING)
+@require(VIEW_BILLING)
 @require_GET
 def invoices(request: HttpRequest) -> HttpResponse:
     """The last 12 invoices: chart of totals, table with the arithmetic check, fetch of a month (progress
@@ -53,12 +54,12 @@ def invoices(request: HttpRequest) -> HttpResponse:
             "invoices": list(reversed(rows)),
             "chart": selectors.invoice_chart(rows),
             "closed": {"year": year, "month": month},
-            "can_change": can(request.user, Perm.CHANGE_BILLING),
+            "can_change": can(request.user, CHANGE_BILLING),
         },
     )
 
 
-@require(Perm.CHANGE_BILLING)
+@require(CHANGE_BILLING)
 @require_POST
 def fetch(request: HttpRequest) -> HttpResponse:
     """Queue the fetch of a usage month ("Fetch this month now")."""
@@ -75,7 +76,7 @@ def _item_state(request: HttpRequest, year: int, month: int) -> ListState:
     return ListState.from_request(request, ITEM_LIST, items=selectors.item_values(year=year, month=month))
 
 
-@require(Perm.VIEW_BILLING)
+@require(VIEW_BILLING)
 @require_GET
 def details(request: HttpRequest, year: int, month: int) -> HttpResponse:
     year, month = _month_or_404(year, month)
@@ -100,7 +101,7 @@ def details(request: HttpRequest, year: int, month: int) -> HttpResponse:
     )
 
 
-@require(Perm.VIEW_BILLING)
+@require(VIEW_BILLING)
 @require_GET
 def details_export(request: HttpRequest, year: int, month: int) -> StreamingHttpResponse:
     year, month = _month_or_404(year, month)
@@ -111,7 +112,7 @@ def details_export(request: HttpRequest, year: int, month: int) -> StreamingHttp
     )
 
 
-@require(Perm.VIEW_BILLING)
+@require(VIEW_BILLING)
 @require_GET
 def statement_export(request: HttpRequest, year: int, month: int) -> StreamingHttpResponse:
     """The re-billing statement of the month: per customer and item, the partner's price, tax once per
@@ -120,7 +121,7 @@ def statement_export(request: HttpRequest, year: int, month: int) -> StreamingHt
     return exports.statement_response(user=request.user, year=year, month=month, encoding=_encoding(request))
 
 
-@require(Perm.VIEW_BILLING)
+@require(VIEW_BILLING)
 @require_GET
 def accounting_export(request: HttpRequest, year: int, month: int) -> StreamingHttpResponse:
     """The month's invoice as a journal import of an accounting package (see billing/exports.py)."""
@@ -128,7 +129,7 @@ def accounting_export(request: HttpRequest, year: int, month: int) -> StreamingH
     return exports.journal_response(user=request.user, year=year, month=month)
 
 
-@require(Perm.VIEW_BILLING)
+@require(VIEW_BILLING)
 @require_GET
 def findings(request: HttpRequest, year: int, month: int) -> HttpResponse:
     year, month = _month_or_404(year, month)
@@ -139,13 +140,13 @@ def findings(request: HttpRequest, year: int, month: int) -> HttpResponse:
             "year": year,
             "month": month,
             "findings": selectors.finding_list(user=request.user, year=year, month=month),
-            "can_change": can(request.user, Perm.CHANGE_BILLING),
+            "can_change": can(request.user, CHANGE_BILLING),
             "margins": exports.margin_rows(user=request.user, year=year, month=month, limit=200),
         },
     )
 
 
-@require(Perm.CHANGE_BILLING)
+@require(CHANGE_BILLING)
 @require_POST
 def check_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     """Run the variance check of a month again (e.g. after the price book changed)."""
@@ -155,7 +156,7 @@ def check_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     return redirect("billing:findings", year=year, month=month)
 
 
-@require(Perm.CHANGE_BILLING)
+@require(CHANGE_BILLING)
 def explain(request: HttpRequest, pk: int) -> HttpResponse:
     finding = selectors.finding_get(user=request.user, finding_id=pk)
     if finding is None:
@@ -172,7 +173,7 @@ def explain(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _prices_page(request: HttpRequest, form: PriceEntryForm | None) -> HttpResponse:
-    can_change = can(request.user, Perm.CHANGE_BILLING)
+    can_change = can(request.user, CHANGE_BILLING)
     if form is None and can_change:
         form = PriceEntryForm()
     return render(
@@ -182,14 +183,14 @@ def _prices_page(request: HttpRequest, form: PriceEntryForm | None) -> HttpRespo
     )
 
 
-@require(Perm.VIEW_BILLING)
+@require(VIEW_BILLING)
 @require_GET
 def prices(request: HttpRequest) -> HttpResponse:
     """The price book (append-only: a new price starts at its date; earlier months keep theirs)."""
     return _prices_page(request, None)
 
 
-@require(Perm.CHANGE_BILLING)
+@require(CHANGE_BILLING)
 @require_POST
 def price_add(request: HttpRequest) -> HttpResponse:
     form = PriceEntryForm(request.POST)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing import rules
 from billing.models import Finding, Invoice, PaymentStatus
-from portal.core.access import Perm
+from billing.permissions import CHANGE_BILLING, VIEW_BILLING
 from portal.core.worklist import FINANCE_ROLES, WorkContext, WorkItem, WorkList, WorkSection
 from schedule.sources import url_pattern
 
@@ -71,7 +71,7 @@ SECTIONS = [
         help=_("The invoice of the month that closed last: whether it has arrived and is paid."),
         read=last_invoice,
         roles=FINANCE_ROLES,
-        perm=Perm.VIEW_BILLING,
+        perm=VIEW_BILLING,
         more_url_name="billing:invoices",
         order=110,
     ),
@@ -81,8 +81,8 @@ SECTIONS = [
         help=_("Differences the variance check found that nobody has explained yet."),
         read=findings_to_explain,
         roles=FINANCE_ROLES,
-        perm=Perm.VIEW_BILLING,
-        change_perm=Perm.CHANGE_BILLING,
+        perm=VIEW_BILLING,
+        change_perm=CHANGE_BILLING,
         action=_("Explain"),
         order=120,
     ),

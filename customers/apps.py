@@ -7,8 +7,8 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from customers import changes, resync, selectors, worklist
-        from portal.core.access import Perm
+        from customers import changes, operations, permissions, resync, selectors, worklist
+        from customers.permissions import VIEW_CUSTOMERS
         from portal.core.contrib import contribute
         from portal.core.dashboard import Figure
         from portal.core.navigation import NavItem
@@ -16,12 +16,12 @@ class CustomersConfig(AppConfig):
 
         contribute(
             self.label,
-            nav=[NavItem("customers", _("Customers"), "customers:list", Perm.VIEW_CUSTOMERS, order=10)],
+            nav=[NavItem("customers", _("Customers"), "customers:list", VIEW_CUSTOMERS, order=10)],
             figures=[
                 Figure(
                     key="customers",
                     label=_("Customers"),
-                    perm=Perm.VIEW_CUSTOMERS,
+                    perm=VIEW_CUSTOMERS,
                     value=selectors.customer_total,
                     url_name="customers:list",
                     order=10,
@@ -32,6 +32,7 @@ class CustomersConfig(AppConfig):
                     key="usage-schedule",
                     title=_("Scheduled changes"),
                     template="customers/_section_usage_schedule.html",
+                    perm=VIEW_CUSTOMERS,
                     context=selectors.customer_schedule_section,
                     order=10,
                 )
@@ -40,4 +41,7 @@ class CustomersConfig(AppConfig):
             worklist=worklist.SECTIONS,
             resyncs=resync.RESYNC,
             changes=changes.CHANGES,
+            perms=permissions.PERMS,
+            operation_labels=operations.OPERATION_LABELS,
+            urls=[("customers/", "customers.urls")],
         )

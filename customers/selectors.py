@@ -30,7 +30,8 @@ from django.db.models import Count, F, Lookup, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import TRIAL_ENDED, Customer, CustomerSearch, normalise_search, trial_ended_q
-from portal.core.access import Perm, can, check
+from customers.permissions import VIEW_CUSTOMERS
+from portal.core.access import can, check
 from portal.core.lists import Sorts, paginate, paginate_in_groups
 from portal.core.selectors import business_today
 from schedule.sources import ScheduleFilters, schedule_sources
@@ -81,7 +82,7 @@ def _with_status_shown(qs: QuerySet, status: str) -> QuerySet:
 
 def customer_list(*, user, filters: CustomerFilters) -> QuerySet[Customer]:
     """Customers matching the filters, in the requested order. One query when evaluated."""
-    check(user, Perm.VIEW_CUSTOMERS)
+    check(user, VIEW_CUSTOMERS)
     qs = customer_search(Customer.objects.all(), filters.q, prefix="")
     if filters.product:
         qs = qs.filter(product_id=filters.product)
@@ -159,7 +160,7 @@ def customer_refresh_state(*, user, domain_id: int, since: dt.datetime) -> Refre
     from portal.core.models import SyncRun
     from portal.core.sync import CUSTOMER
 
-    check(user, Perm.VIEW_CUSTOMERS)
+    check(user, VIEW_CUSTOMERS)
     run = (
         SyncRun.objects.filter(kind=CUSTOMER, scope=str(domain_id), started_at__gte=since)
         .exclude(status=SyncRun.Status.RUNNING)
@@ -177,7 +178,7 @@ def customer_refresh_state(*, user, domain_id: int, since: dt.datetime) -> Refre
 
 def customer_get(*, user, domain_id: int, live: bool = False) -> Customer | None:
     """A customer from the cache; with `live`, only one the API still lists (the change forms' customers)."""
-    check(user, Perm.VIEW_CUSTOMERS)
+    check(user, VIEW_CUSTOMERS)
     qs = Customer.objects.filter(domain_id=domain_id)
     return (qs.filter(removed_at=None) if live else qs).first()
 

@@ -13,18 +13,20 @@ from django.views.decorators.http import require_GET, require_POST
 
 from customers import selectors, services
 from customers.lists import CUSTOMER_LIST
+from customers.permissions import CHANGE_CUSTOMERS, VIEW_CUSTOMERS
 from portal.core import lists
 from portal.core import selectors as core_selectors
-from portal.core.access import Perm, can, require
+from portal.core.access import can, require
 from portal.core.lists import ListState
 from portal.core.models import SyncRun
+from portal.core.permissions import VIEW_ACTIVITY
 from portal.core.sections import sections_for
 from portal.core.shortcuts import found_or_404
 
 RECENT_ACTIVITY = 10
 
 
-@require(Perm.VIEW_CUSTOMERS)
+@require(VIEW_CUSTOMERS)
 @require_GET
 def customer_list(request: HttpRequest) -> HttpResponse:
     state = ListState.from_request(request, CUSTOMER_LIST)
@@ -37,12 +39,12 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         page,
         full_context=lambda: {
             "last_full_sync_at": core_selectors.last_full_sync_at(),
-            "can_change": can(request.user, Perm.CHANGE_CUSTOMERS),
+            "can_change": can(request.user, CHANGE_CUSTOMERS),
         },
     )
 
 
-@require(Perm.VIEW_CUSTOMERS)
+@require(VIEW_CUSTOMERS)
 @require_GET
 def customer_export(request: HttpRequest) -> StreamingHttpResponse:
     state = ListState.from_request(request, CUSTOMER_LIST)
@@ -51,7 +53,7 @@ def customer_export(request: HttpRequest) -> StreamingHttpResponse:
     )
 
 
-@require(Perm.VIEW_CUSTOMERS)
+@require(VIEW_CUSTOMERS)
 @require_GET
 def customer_detail(request: HttpRequest, domain_id: int) -> HttpResponse:
     customer = found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id))
@@ -64,7 +66,7 @@ def customer_detail(request: HttpRequest, domain_id: int) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, customer, *, refresh: str, error: str = "") -> dict:
     activity = None
-    if can(request.user, Perm.VIEW_ACTIVITY):
+    if can(request.user, VIEW_ACTIVITY):
         activity = list(
             core_selectors.audit_entry_list(
                 filters=core_selectors.ActivityFilters(), domain_id=customer.domain_id
@@ -74,14 +76,14 @@ def _detail_context(request: HttpRequest, customer, *, refresh: str, error: str 
         "customer": customer,
         "sections": sections_for(customer=customer, user=request.user),
         "activity": activity,
-        "can_change": can(request.user, Perm.CHANGE_CUSTOMERS),
+        "can_change": can(request.user, CHANGE_CUSTOMERS),
         # The background refresh the page started (waiting, done, failed, late), polled by `customer_fresh`.
         "refresh": refresh,
         "refresh_error": error,
     }
 
 
-@require(Perm.VIEW_CUSTOMERS)
+@require(VIEW_CUSTOMERS)
 @require_GET
 def customer_fresh(request: HttpRequest, domain_id: int) -> HttpResponse:
     """Polled by a customer page whose opening started a background refresh (`since`: when the page opened, in
@@ -99,7 +101,7 @@ def customer_fresh(request: HttpRequest, domain_id: int) -> HttpResponse:
     return render(request, "customers/customer_detail.html#fresh", context)
 
 
-@require(Perm.VIEW_CUSTOMERS)
+@require(VIEW_CUSTOMERS)
 @require_POST
 def customer_refresh(request: HttpRequest, domain_id: int) -> HttpResponse:
     """Read this customer from the Partner API now (a read: every role that sees customers may ask)."""

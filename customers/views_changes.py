@@ -21,7 +21,8 @@ from django.views.decorators.http import require_POST
 
 from customers import forms_changes as f
 from customers import selectors, services
-from portal.core.access import Perm, require
+from customers.permissions import CHANGE_CUSTOMERS
+from portal.core.access import require
 from portal.core.changes import ChangeRefused
 from portal.core.changes.forms import ChangeForm, new_key
 from portal.core.changes.views import change_page, delete_page, posted, send
@@ -44,7 +45,7 @@ def _iso(day) -> str | None:
     return day.isoformat() if day else None
 
 
-@require(Perm.CHANGE_CUSTOMERS)
+@require(CHANGE_CUSTOMERS)
 def customer_edit(request: HttpRequest, domain_id: int) -> HttpResponse:
     """patchCustomer: only the fields that changed are sent."""
     customer = found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id, live=True))
@@ -89,7 +90,7 @@ def _renewal_form(customer, data=None) -> f.RenewalForm:
     )
 
 
-@require(Perm.CHANGE_CUSTOMERS)
+@require(CHANGE_CUSTOMERS)
 def customer_usage(request: HttpRequest, domain_id: int) -> HttpResponse:
     """The usage-status page (GET: both forms), and patchUsageStatus (POST: maximum users and a scheduled
     cancellation, confirmed before sending)."""
@@ -129,7 +130,7 @@ def customer_usage(request: HttpRequest, domain_id: int) -> HttpResponse:
     )
 
 
-@require(Perm.CHANGE_CUSTOMERS)
+@require(CHANGE_CUSTOMERS)
 @require_POST
 def customer_renewal(request: HttpRequest, domain_id: int) -> HttpResponse:
     """Schedule a max-users change (createUsageStatusRenewal), or move the one there is (its date only)."""
@@ -157,7 +158,7 @@ def customer_renewal(request: HttpRequest, domain_id: int) -> HttpResponse:
     )
 
 
-@require(Perm.CHANGE_CUSTOMERS)
+@require(CHANGE_CUSTOMERS)
 @require_POST
 def customer_renewal_delete(request: HttpRequest, domain_id: int) -> HttpResponse:
     found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id, live=True))
@@ -172,7 +173,7 @@ def customer_renewal_delete(request: HttpRequest, domain_id: int) -> HttpRespons
     )
 
 
-@require(Perm.CHANGE_CUSTOMERS)
+@require(CHANGE_CUSTOMERS)
 def customer_delete(request: HttpRequest, domain_id: int) -> HttpResponse:
     """deleteCustomer, queued, behind typing the customer's domain."""
     customer = found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id, live=True))
@@ -194,7 +195,7 @@ def customer_delete(request: HttpRequest, domain_id: int) -> HttpResponse:
 # --- Add a customer, domains, transfer ---------------------------------------------------------------
 
 
-@require(Perm.CHANGE_CUSTOMERS)
+@require(CHANGE_CUSTOMERS)
 def customer_add(request: HttpRequest) -> HttpResponse:
     """Wizard step 1: verify the domain or group name (a check: nothing is changed)."""
     form = f.AddDomainForm(request.POST or None)
@@ -211,7 +212,7 @@ def customer_add(request: HttpRequest) -> HttpResponse:
     return render(request, "customers/customer_add.html", {"form": form, "step": 1})
 
 
-@require(Perm.CHANGE_CUSTOMERS)
+@require(CHANGE_CUSTOMERS)
 def customer_add_details(request: HttpRequest) -> HttpResponse:
     """Wizard step 2: the customer and its administrator; creating it is queued (createCustomer)."""
     domain = (request.POST or request.GET).get("domain", "")
@@ -239,7 +240,7 @@ def customer_add_details(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require(Perm.CHANGE_CUSTOMERS)
+@require(CHANGE_CUSTOMERS)
 def customer_domain(request: HttpRequest, domain_id: int) -> HttpResponse:
     """DNS records to set, activation, and moving a group name to a domain (register, change)."""
     customer = found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id, live=True))
@@ -263,7 +264,7 @@ def customer_domain(request: HttpRequest, domain_id: int) -> HttpResponse:
     )
 
 
-@require(Perm.CHANGE_CUSTOMERS)
+@require(CHANGE_CUSTOMERS)
 @require_POST
 def customer_domain_upgrade(request: HttpRequest, domain_id: int) -> HttpResponse:
     """Register the domain a group name will move to (createUpgradeDomain), confirmed before sending."""
@@ -286,7 +287,7 @@ def customer_domain_upgrade(request: HttpRequest, domain_id: int) -> HttpRespons
     )
 
 
-@require(Perm.CHANGE_CUSTOMERS)
+@require(CHANGE_CUSTOMERS)
 @require_POST
 def customer_domain_upgrade_delete(request: HttpRequest, domain_id: int) -> HttpResponse:
     found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id, live=True))
@@ -302,7 +303,7 @@ def customer_domain_upgrade_delete(request: HttpRequest, domain_id: int) -> Http
     )
 
 
-@require(Perm.CHANGE_CUSTOMERS)
+@require(CHANGE_CUSTOMERS)
 @require_POST
 def customer_domain_change(request: HttpRequest, domain_id: int) -> HttpResponse:
     """changeCustomerDomain, confirmed on the domain page (which stated the consequence)."""
@@ -333,7 +334,7 @@ def customer_domain_change(request: HttpRequest, domain_id: int) -> HttpResponse
         return redirect(back)
 
 
-@require(Perm.CHANGE_CUSTOMERS)
+@require(CHANGE_CUSTOMERS)
 @require_POST
 def customer_activate(request: HttpRequest, domain_id: int) -> HttpResponse:
     """activateCustomer, queued (the domain page's button is its confirmation)."""
@@ -354,7 +355,7 @@ def customer_activate(request: HttpRequest, domain_id: int) -> HttpResponse:
     )
 
 
-@require(Perm.CHANGE_CUSTOMERS)
+@require(CHANGE_CUSTOMERS)
 def customer_transfer(request: HttpRequest) -> HttpResponse:
     """Look up an Online Direct customer (GET with domain and code), then confirm the transfer (POST: queued)."""
     if request.method == "POST":

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
-from portal.core.access import Perm
+from customers.permissions import CHANGE_CUSTOMERS, VIEW_CUSTOMERS
 from portal.core.worklist import WorkContext, WorkItem, WorkList, WorkSection, last_full_sync
 from schedule.sources import url_pattern
 
@@ -103,9 +103,9 @@ SECTIONS = [
         title=_("At or near maximum users"),
         help=_("Customers using 90% or more of their maximum users."),
         read=near_max_users,
-        change_perm=Perm.CHANGE_CUSTOMERS,
+        change_perm=CHANGE_CUSTOMERS,
         action=_("Change maximum users"),
-        perm=Perm.VIEW_CUSTOMERS,
+        perm=VIEW_CUSTOMERS,
         order=50,
     ),
     WorkSection(
@@ -113,7 +113,7 @@ SECTIONS = [
         title=_("Data stale or failed at the last sync"),
         help=_("Customers whose copy in the portal may be out of date: open one to refresh it."),
         read=stale_or_failed,
-        perm=Perm.VIEW_CUSTOMERS,
+        perm=VIEW_CUSTOMERS,
         order=80,
     ),
 ]

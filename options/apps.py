@@ -7,22 +7,22 @@ class OptionsConfig(AppConfig):
     verbose_name = _("Options")
 
     def ready(self) -> None:
-        from options import changes, resync, schedule, selectors, worklist
-        from portal.core.access import Perm
+        from options import changes, operations, permissions, resync, schedule, selectors, worklist
+        from options.permissions import VIEW_OPTIONS
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
         from portal.core.sections import DetailSection
 
         contribute(
             self.label,
-            nav=[NavItem("options", _("Options"), "options:list", Perm.VIEW_OPTIONS, order=25)],
+            nav=[NavItem("options", _("Options"), "options:list", VIEW_OPTIONS, order=25)],
             sections=[
                 DetailSection(
                     key="options",
                     title=_("Options"),
                     template="options/_customer_section.html",
                     context=selectors.customer_options_section,
-                    perm=Perm.VIEW_OPTIONS,
+                    perm=VIEW_OPTIONS,
                     order=30,
                 )
             ],
@@ -30,4 +30,8 @@ class OptionsConfig(AppConfig):
             resyncs=resync.RESYNC,
             changes=changes.CHANGES,
             worklist=worklist.SECTIONS,
+            perms=permissions.PERMS,
+            operation_labels=operations.OPERATION_LABELS,
+            effects=changes.EFFECTS,
+            urls=[("options/", "options.urls")],
         )

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from options import rules, services
+from options import rules, selectors, services
 from partner_api.errors import NotFoundError
 from partner_api.models import wire_text
-from portal.core.changes import Change
+from portal.core.changes import Change, Effect
 
 FIELD_HINTS = {
     "applyDate": "apply_date",
@@ -219,3 +220,35 @@ CHANGES = [
 ]
 
 __all__ = ["CHANGES", "rules"]
+
+
+def _naming(template: str, names: list[str]) -> list[str]:
+    """One sentence naming the options a change affects (none when it affects none)."""
+    if not names:
+        return []
+    return [template % {"options": pgettext("between the items of a list", ", ").join(names)}]
+
+
+def _stay_trial(a) -> list[str]:
+    names = selectors.options_affected(domain_id=a["domain_id"], change="convert")
+    return _naming(_("Options that stay Trial: %(options)s."), names)
+
+
+def _cancelled_by_upgrade(a) -> list[str]:
+    names = selectors.options_affected(
+        domain_id=a["domain_id"], change="upgrade", target_product=a.get("product_id", "")
+    )
+    return _naming(_("Options cancelled by the upgrade: %(options)s."), names)
+
+
+def _cancelled_with_it(a) -> list[str]:
+    names = selectors.options_affected(domain_id=a["domain_id"], change="cancel")
+    return _naming(_("Options cancelled with it: %(options)s."), names)
+
+
+#: What subscriptions' changes do to the customer's options, stated on their confirmation pages.
+EFFECTS = [
+    Effect("convertSubscriptionToPaid", _stay_trial),
+    Effect("upgradeSubscription", _cancelled_by_upgrade),
+    Effect("cancelSubscription", _cancelled_with_it),
+]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.selectors import live_and_found
 from options import rules
 from options.models import OptionOrder, OrderType
-from portal.core.access import Perm
+from options.permissions import CHANGE_OPTIONS, VIEW_OPTIONS
 from portal.core.vocabulary import labelled
 from schedule.sources import (
     DEADLINE_SOON_DAYS,
@@ -80,8 +80,8 @@ SOURCES = [
         label=_("Option order"),
         items=order_items,
         day_counts=order_day_counts,
-        perm=Perm.VIEW_OPTIONS,
-        change_perm=Perm.CHANGE_OPTIONS,
+        perm=VIEW_OPTIONS,
+        change_perm=CHANGE_OPTIONS,
         order=40,
     )
 ]

@@ -13,7 +13,8 @@ from customers.models import Customer
 from customers.selectors import count_live_and_found, live_and_found, page_by_customer
 from options import rules
 from options.models import Option, OptionOrder, OptionUsage
-from portal.core.access import Perm, can, check
+from options.permissions import CHANGE_OPTIONS, VIEW_OPTIONS
+from portal.core.access import can, check
 from portal.core.lists import Sorts, paginate
 from portal.core.selectors import business_today
 
@@ -51,7 +52,7 @@ class OptionFilters:
 def option_list(*, user, filters: OptionFilters) -> QuerySet[Option]:
     """Options of the customers still in the API, filtered and sorted (the customer joined to sort by name;
     `option_page` reads the names of the page's rows alone)."""
-    check(user, Perm.VIEW_OPTIONS)
+    check(user, VIEW_OPTIONS)
     return _listed(_filtered(Option.objects.all(), filters), filters)
 
 
@@ -128,7 +129,7 @@ def option_page(*, user, filters: OptionFilters, page: str | int | None, per_pag
     one page; searched and in another order, a count apart and the keys still cost less than the keys with a
     window count, which makes the database read every matching row, all columns, first
     (`python -m bench.options list` times both kinds of request)."""
-    check(user, Perm.VIEW_OPTIONS)
+    check(user, VIEW_OPTIONS)
     rows = _filtered(Option.objects.all(), filters)
     if SORTS.clean(filters.sort).lstrip("-") == "customer":
         by_customer = page_by_customer(
@@ -157,7 +158,7 @@ def option_page(*, user, filters: OptionFilters, page: str | int | None, per_pag
 def customer_options_section(*, customer: Customer, user) -> dict:
     """Context of the customer page's Options section: options in use (renewal settings on the row) and
     scheduled orders, each order placed beside its option. Two queries."""
-    check(user, Perm.VIEW_OPTIONS)
+    check(user, VIEW_OPTIONS)
     options = list(Option.objects.filter(customer_id=customer.domain_id).order_by("option_product_id"))
     orders = list(OptionOrder.objects.filter(customer_id=customer.domain_id).order_by("apply_date"))
     by_option = {o.option_product_id: o for o in orders}
@@ -169,12 +170,12 @@ def customer_options_section(*, customer: Customer, user) -> dict:
         "orders_alone": [o for o in orders if o.option_product_id not in in_use],
         "all_orders": orders,
         "today": business_today(),
-        "can_change": can(user, Perm.CHANGE_OPTIONS) and customer.removed_at is None,
+        "can_change": can(user, CHANGE_OPTIONS) and customer.removed_at is None,
     }
 
 
 def option_get(*, user, domain_id: int, option_product_id: str) -> Option | None:
-    check(user, Perm.VIEW_OPTIONS)
+    check(user, VIEW_OPTIONS)
     return (
         Option.objects.filter(
             customer_id=domain_id, option_product_id=option_product_id, customer__removed_at=None
@@ -185,7 +186,7 @@ def option_get(*, user, domain_id: int, option_product_id: str) -> Option | None
 
 
 def order_get(*, user, domain_id: int, option_product_id: str) -> OptionOrder | None:
-    check(user, Perm.VIEW_OPTIONS)
+    check(user, VIEW_OPTIONS)
     return (
         OptionOrder.objects.filter(
             customer_id=domain_id, option_product_id=option_product_id, customer__removed_at=None
@@ -234,7 +235,7 @@ class UsageSeries:
 
 def usage_month(*, user, customer: Customer, year: int, month: int) -> list[UsageSeries]:
     """The month's daily usage of each option of a customer, from the cache (one query)."""
-    check(user, Perm.VIEW_OPTIONS)
+    check(user, VIEW_OPTIONS)
     rows = OptionUsage.objects.filter(
         customer_id=customer.domain_id, used_date__year=year, used_date__month=month
     ).order_by("option_product_id", "used_date")

@@ -12,14 +12,15 @@ from django.views.decorators.http import require_GET
 from customers import selectors as customer_selectors
 from options import rules, selectors
 from options.lists import OPTION_LIST
+from options.permissions import VIEW_OPTIONS
 from portal.core import lists
 from portal.core import selectors as core_selectors
-from portal.core.access import Perm, require
+from portal.core.access import require
 from portal.core.lists import ListState
 from portal.core.shortcuts import found_or_404
 
 
-@require(Perm.VIEW_OPTIONS)
+@require(VIEW_OPTIONS)
 @require_GET
 def option_list(request: HttpRequest) -> HttpResponse:
     state = ListState.from_request(request, OPTION_LIST)
@@ -34,7 +35,7 @@ def option_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require(Perm.VIEW_OPTIONS)
+@require(VIEW_OPTIONS)
 @require_GET
 def option_export(request: HttpRequest) -> StreamingHttpResponse:
     state = ListState.from_request(request, OPTION_LIST)
@@ -43,7 +44,7 @@ def option_export(request: HttpRequest) -> StreamingHttpResponse:
     )
 
 
-@require(Perm.VIEW_OPTIONS)
+@require(VIEW_OPTIONS)
 @require_GET
 def catalogue(request: HttpRequest) -> HttpResponse:
     options = [
@@ -74,7 +75,7 @@ def _month(value: str | None, today: dt.date) -> dt.date:
 CHART_W, CHART_H, CHART_PAD = 640, 200, 32
 
 
-@require(Perm.VIEW_OPTIONS)
+@require(VIEW_OPTIONS)
 @require_GET
 def usage(request: HttpRequest, domain_id: int) -> HttpResponse:
     customer = found_or_404(customer_selectors.customer_get(user=request.user, domain_id=domain_id))

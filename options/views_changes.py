@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 from customers import selectors as customer_selectors
 from options import forms_changes as f
 from options import rules, selectors
+from options.permissions import CHANGE_OPTIONS
 from portal.core import selectors as core_selectors
-from portal.core.access import Perm, require
+from portal.core.access import require
 from portal.core.changes.views import change_page, delete_page, posted
 from portal.core.shortcuts import found_or_404
 from subscriptions import selectors as subscription_selectors
@@ -62,7 +63,7 @@ def _change(request, form, *, operation_id, args, domain_id, success, context) -
     )
 
 
-@require(Perm.CHANGE_OPTIONS)
+@require(CHANGE_OPTIONS)
 def option_add(request: HttpRequest, domain_id: int) -> HttpResponse:
     customer = found_or_404(
         customer_selectors.customer_get(user=request.user, domain_id=domain_id, live=True)
@@ -122,7 +123,7 @@ def _immediate(request, option, form, *, operation_id, args, title, confirm_labe
     )
 
 
-@require(Perm.CHANGE_OPTIONS)
+@require(CHANGE_OPTIONS)
 def option_upgrade(request: HttpRequest, domain_id: int, option_product_id: str) -> HttpResponse:
     option = found_or_404(
         selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
@@ -140,7 +141,7 @@ def option_upgrade(request: HttpRequest, domain_id: int, option_product_id: str)
     )
 
 
-@require(Perm.CHANGE_OPTIONS)
+@require(CHANGE_OPTIONS)
 def option_add_quantity(request: HttpRequest, domain_id: int, option_product_id: str) -> HttpResponse:
     option = found_or_404(
         selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
@@ -160,7 +161,7 @@ def option_add_quantity(request: HttpRequest, domain_id: int, option_product_id:
     )
 
 
-@require(Perm.CHANGE_OPTIONS)
+@require(CHANGE_OPTIONS)
 def option_cancel(request: HttpRequest, domain_id: int, option_product_id: str) -> HttpResponse:
     option = found_or_404(
         selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
@@ -179,7 +180,7 @@ def option_cancel(request: HttpRequest, domain_id: int, option_product_id: str) 
     )
 
 
-@require(Perm.CHANGE_OPTIONS)
+@require(CHANGE_OPTIONS)
 def option_renewal(request: HttpRequest, domain_id: int, option_product_id: str) -> HttpResponse:
     option = found_or_404(
         selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
@@ -224,7 +225,7 @@ def option_renewal(request: HttpRequest, domain_id: int, option_product_id: str)
 # --- Scheduled option orders --------------------------------------------------------------------------------
 
 
-@require(Perm.CHANGE_OPTIONS)
+@require(CHANGE_OPTIONS)
 def order_add(request: HttpRequest, domain_id: int) -> HttpResponse:
     customer = found_or_404(
         customer_selectors.customer_get(user=request.user, domain_id=domain_id, live=True)
@@ -268,7 +269,7 @@ def order_add(request: HttpRequest, domain_id: int) -> HttpResponse:
     )
 
 
-@require(Perm.CHANGE_OPTIONS)
+@require(CHANGE_OPTIONS)
 def order_edit(request: HttpRequest, domain_id: int, option_product_id: str) -> HttpResponse:
     order = found_or_404(
         selectors.order_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
@@ -302,7 +303,7 @@ def order_edit(request: HttpRequest, domain_id: int, option_product_id: str) -> 
     )
 
 
-@require(Perm.CHANGE_OPTIONS)
+@require(CHANGE_OPTIONS)
 @require_POST
 def order_delete(request: HttpRequest, domain_id: int, option_product_id: str) -> HttpResponse:
     found_or_404(

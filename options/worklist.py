@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.selectors import still_in_api
 from options.models import Option
-from portal.core.access import Perm
+from options.permissions import CHANGE_OPTIONS, VIEW_OPTIONS
 from portal.core.worklist import DECISION_DAYS, WorkContext, WorkItem, WorkList, WorkSection
 from schedule.sources import url_pattern
 
@@ -51,8 +51,8 @@ SECTIONS = [
         title=_("Option trials ending"),
         help=_("Option trials ending within 14 days: decide whether they continue before they end."),
         read=option_trials_ending,
-        perm=Perm.VIEW_OPTIONS,
-        change_perm=Perm.CHANGE_OPTIONS,
+        perm=VIEW_OPTIONS,
+        change_perm=CHANGE_OPTIONS,
         day_label=_("Ends on"),
         action=_("Change the renewal"),
         decision=True,

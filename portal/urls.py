@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from portal.core import views as core_views
 from portal.core import views_signin
+from portal.core.contrib import contributions
 
 admin.site.site_header = _("Partner Portal administration")
 admin.site.site_title = _("Partner Portal")
@@ -19,18 +20,15 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("portal.core.urls")),
-    path("customers/", include("customers.urls")),
     # The Scheduled changes page lived under /subscriptions/scheduled/ before it became its own app.
     path("subscriptions/scheduled/", RedirectView.as_view(url="/scheduled/", query_string=True)),
     path(
         "subscriptions/scheduled/<path:rest>",
         RedirectView.as_view(url="/scheduled/%(rest)s", query_string=True),
     ),
-    path("subscriptions/", include("subscriptions.urls")),
-    path("options/", include("options.urls")),
-    path("scheduled/", include("schedule.urls")),
-    path("billing/", include("billing.urls")),
     path("partner-account/", include("portal.core.urls_partner")),
+    # Each app's pages, where the app mounts them (contribute(..., urls=[(prefix, urlconf)])), in app order.
+    *(path(prefix, include(urlconf)) for prefix, urlconf in contributions("urls")),
 ]
 
 handler400 = "portal.core.views.error_400"

@@ -9,17 +9,19 @@ class ScheduleConfig(AppConfig):
     verbose_name = _("Scheduled changes")
 
     def ready(self) -> None:
-        from portal.core.access import Perm
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
-        from schedule import worklist
+        from schedule import permissions, worklist
+        from schedule.permissions import VIEW_SCHEDULE
 
         contribute(
             self.label,
-            nav=[
-                NavItem(
-                    "scheduled", _("Scheduled changes"), "schedule:agenda", Perm.VIEW_SUBSCRIPTIONS, order=30
-                )
-            ],
+            nav=[NavItem("scheduled", _("Scheduled changes"), "schedule:agenda", VIEW_SCHEDULE, order=30)],
             worklist=worklist.SECTIONS,
+            perms=permissions.PERMS,
+            urls=[("scheduled/", "schedule.urls")],
+            # Its private calendar feed is for those who see the page (schedule/feed.py).
+            home_links=[
+                NavItem("feed", _("Subscribe in your calendar"), "schedule:feed", VIEW_SCHEDULE, order=10)
+            ],
         )

@@ -13,16 +13,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from portal.core.access import Perm, can
+from portal.core.access import can
 from portal.core.ical import AllDayEvent, calendar_lines
 from portal.core.vocabulary import labelled
 from portal.core.worklist import decisions_for
 from schedule.models import CalendarFeed, token_digest
+from schedule.permissions import VIEW_SCHEDULE
 from schedule.selectors import ICAL_UID_DOMAIN, scheduled_items
 from schedule.sources import DEFAULT_HORIZON_DAYS, ScheduleFilters
 
 #: Who may have a feed: those who see the Scheduled changes page.
-FEED_PERM = Perm.VIEW_SUBSCRIPTIONS
+FEED_PERM = VIEW_SCHEDULE
 
 
 def feed_make(*, user) -> str:

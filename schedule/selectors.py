@@ -15,11 +15,12 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.access import Perm, can, check
+from portal.core.access import can, check
 from portal.core.csv_export import csv_rows
 from portal.core.ical import AllDayEvent, calendar_lines
 from portal.core.selectors import business_today
 from portal.core.vocabulary import labelled
+from schedule.permissions import VIEW_SCHEDULE
 from schedule.sources import (
     AGENDA_PAGE_ITEMS,
     CALENDAR_ITEMS_PER_DAY,
@@ -38,7 +39,7 @@ _ORDER = attrgetter("date", "company_name", "kind", "summary")
 
 def _visible_sources(user, filters: ScheduleFilters) -> list[tuple[ScheduleSource, bool]]:
     """The sources the user may see and asked for, each with whether the user may open its forms."""
-    check(user, Perm.VIEW_SUBSCRIPTIONS)
+    check(user, VIEW_SCHEDULE)
     return [
         (source, can(user, source.change_perm))
         for source in schedule_sources(user=user)

@@ -17,7 +17,7 @@ user open its forms, and a selector `items(filters, today)` that reads the cache
 
     contribute(self.label, schedule_sources=[ScheduleSource(
         key="option_order", label=_("Option order"), items=option_order_items, order=40,
-        perm=Perm.VIEW_OPTIONS, change_perm=Perm.CHANGE_OPTIONS,
+        perm=VIEW_OPTIONS, change_perm=CHANGE_OPTIONS,
     )])
 
 A source always fills `change_url`; the page's selectors (schedule/selectors.py) blank it for users without the
@@ -104,9 +104,10 @@ class ScheduleSource:
     key: str
     label: Promise | str
     items: Callable[[ScheduleFilters, dt.date], Iterable[ScheduledItem]]
-    perm: Perm = Perm.VIEW_SUBSCRIPTIONS
+    #: Who sees the source's items (the app's own permission).
+    perm: Perm
     #: Who may open the items' forms (`change_url`); others see the items read-only.
-    change_perm: Perm = Perm.CHANGE_SUBSCRIPTIONS
+    change_perm: Perm
     order: int = 100
     #: Optional: the number of items per date within the filters (one aggregate query).
     day_counts: Callable[[ScheduleFilters, dt.date], Mapping[dt.date, int]] | None = None
@@ -141,10 +142,6 @@ def _url_pattern(name: str, nargs: int, _prefix: str, _urlconf: str) -> str:
     return url
 
 
-def customer_section_pattern() -> str:
-    return url_pattern("customers:detail") + "#section-subscriptions"
-
-
 def make_item(
     *,
     source: str,
@@ -155,15 +152,15 @@ def make_item(
     customer=None,
     domain_id: int | None = None,
     company_name: str | None = None,
-    url: str | None = None,
+    url: str,
     change_url: str = "",
     ref: object = "",
     deadline: dt.date | None = None,
 ) -> ScheduledItem:
     """A ScheduledItem for a source of another app (the built-in sources build theirs in bulk).
 
-    `customer` (or `domain_id` and `company_name`) says whose change it is; `url` defaults to the customer's
-    Subscriptions section; `ref` is the change's remote id, for a stable `uid`; `deadline` defaults to the day
+    `customer` (or `domain_id` and `company_name`) says whose change it is; `url` is where it is read (its
+    section of the customer page, say); `ref` is the change's remote id, for a stable `uid`; `deadline` defaults to the day
     before `day`.
     """
     if customer is not None:
@@ -176,7 +173,7 @@ def make_item(
         domain_id=domain_id,
         company_name=company_name,
         summary=summary,
-        url=url or customer_section_pattern().format(domain_id),
+        url=url,
         deadline=deadline,
         deadline_soon=(deadline - today).days <= DEADLINE_SOON_DAYS,
         change_url=change_url,

@@ -14,13 +14,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from portal.core.access import Perm, require
+from portal.core.access import require
 from portal.core.csv_export import csv_response
 from portal.core.htmx import partial_for
 from portal.core.ical import ical_response
 from schedule import feed, presenters, selectors
 from schedule.feed import FEED_PERM
 from schedule.forms import ScheduleFilterForm
+from schedule.permissions import VIEW_SCHEDULE
 from schedule.sources import DEADLINE_SOON_DAYS, schedule_sources
 
 TEMPLATE = "schedule/scheduled_changes.html"
@@ -36,7 +37,7 @@ def _origin(request: HttpRequest) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
-@require(Perm.VIEW_SUBSCRIPTIONS)
+@require(VIEW_SCHEDULE)
 @require_GET
 def agenda(request: HttpRequest) -> HttpResponse:
     """The agenda, or the month calendar with `?view=calendar&month=YYYY-MM`; htmx gets the `#agenda` part."""
@@ -55,7 +56,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
     return render(request, TEMPLATE, {**context, "form": form, "soon_days": DEADLINE_SOON_DAYS})
 
 
-@require(Perm.VIEW_SUBSCRIPTIONS)
+@require(VIEW_SCHEDULE)
 @require_GET
 def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     """CSV of exactly the items the page shows with the same query string."""
@@ -65,7 +66,7 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     return csv_response(lines, name="scheduled-changes")
 
 
-@require(Perm.VIEW_SUBSCRIPTIONS)
+@require(VIEW_SCHEDULE)
 @require_GET
 def export_ical(request: HttpRequest) -> StreamingHttpResponse:
     """iCalendar (.ics) of exactly the items the page shows with the same query string."""

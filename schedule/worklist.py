@@ -11,9 +11,10 @@ from collections import Counter
 
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.access import Perm, can
+from portal.core.access import can
 from portal.core.vocabulary import labelled
 from portal.core.worklist import SCHEDULED_DAYS, WorkContext, WorkItem, WorkList, WorkSection
+from schedule.permissions import VIEW_SCHEDULE
 from schedule.sources import ScheduledItem, ScheduleFilters, schedule_sources
 
 
@@ -73,8 +74,8 @@ SECTIONS = [
             "Changes the Partner API will apply soon; each can be moved or withdrawn until the day before."
         ),
         read=scheduled_soon,
-        perm=Perm.VIEW_SUBSCRIPTIONS,
-        change_perm=Perm.CHANGE_SUBSCRIPTIONS,
+        perm=VIEW_SCHEDULE,
+        change_perm=VIEW_SCHEDULE,
         day_label=_("On"),
         action=_("Move or withdraw"),
         more_url_name="schedule:agenda",

@@ -7,11 +7,11 @@ class SubscriptionsConfig(AppConfig):
     verbose_name = _("Subscriptions")
 
     def ready(self) -> None:
-        from portal.core.access import Perm
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
         from portal.core.sections import DetailSection
-        from subscriptions import changes, resync, schedule, selectors, worklist
+        from subscriptions import changes, operations, permissions, resync, schedule, selectors, worklist
+        from subscriptions.permissions import VIEW_SUBSCRIPTIONS
 
         contribute(
             self.label,
@@ -20,7 +20,7 @@ class SubscriptionsConfig(AppConfig):
                     "subscriptions",
                     _("Subscriptions"),
                     "subscriptions:list",
-                    Perm.VIEW_SUBSCRIPTIONS,
+                    VIEW_SUBSCRIPTIONS,
                     order=20,
                 )
             ],
@@ -30,7 +30,7 @@ class SubscriptionsConfig(AppConfig):
                     title=_("Subscriptions"),
                     template="subscriptions/_customer_section.html",
                     context=selectors.customer_subscriptions_section,
-                    perm=Perm.VIEW_SUBSCRIPTIONS,
+                    perm=VIEW_SUBSCRIPTIONS,
                     order=20,
                 )
             ],
@@ -38,4 +38,7 @@ class SubscriptionsConfig(AppConfig):
             worklist=worklist.SECTIONS,
             resyncs=resync.RESYNC,
             changes=changes.CHANGES,
+            perms=permissions.PERMS,
+            operation_labels=operations.OPERATION_LABELS,
+            urls=[("subscriptions/", "subscriptions.urls")],
         )

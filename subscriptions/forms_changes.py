@@ -13,7 +13,6 @@ from functools import partial
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 
 from portal.core.changes.forms import ChangeForm, new_key  # noqa: F401 (new_key: the tests fill forms with it)
 from portal.core.lists import DateInput
@@ -490,14 +489,6 @@ class SubscriptionAddForm(ChangeForm):
         return [(str(_("Subscriptions")), now, after)]
 
 
-def _options_sentence(template, names: list[str]) -> list[str]:
-    """One sentence naming the options a change affects (none when it affects none)."""
-    if not names:
-        return []
-    separator = pgettext("between the items of a list", ", ")
-    return [str(template) % {"options": separator.join(names)}]
-
-
 class ConvertForm(ChangeForm):
     """convertSubscriptionToPaid: a Free or Trial subscription becomes paid today."""
 
@@ -510,10 +501,9 @@ class ConvertForm(ChangeForm):
         help_text=_("For annual licence plans: at least the customer's member count.")
     )
 
-    def __init__(self, *args, subscription, customer, options_affected=(), **kwargs):
+    def __init__(self, *args, subscription, customer, **kwargs):
         super().__init__(*args, **kwargs)
         self.subscription, self.customer = subscription, customer
-        self.options_affected = list(options_affected)
         if subscription.plan != Plan.FREE:
             # A Trial becomes the paid product of the same level; the API refuses a productId here.
             del self.fields["product_id"]
@@ -542,7 +532,6 @@ class ConvertForm(ChangeForm):
         ]
         if self.subscription.plan == Plan.TRIAL:
             out.append(str(_("Trial options stay Trial; convert them separately.")))
-        out.extend(_options_sentence(_("Options that stay Trial: %(options)s."), self.options_affected))
         return out
 
     def preview(self):
@@ -564,11 +553,10 @@ class UpgradeForm(ChangeForm):
 
     field_order = ["reason"]
 
-    def __init__(self, *args, subscription, customer, options_affected=(), **kwargs):
+    def __init__(self, *args, subscription, customer, **kwargs):
         super().__init__(*args, **kwargs)
         self.subscription, self.customer = subscription, customer
         self.target = rules.UPGRADES.get(subscription.product_id, "")
-        self.options_affected = list(options_affected)
 
     def clean(self):
         data = super().clean()
@@ -582,9 +570,6 @@ class UpgradeForm(ChangeForm):
         if self.subscription.renewal_product_id:
             out.append(str(_("The upgrade set for renewal is cleared (it is done now).")))
         out.append(str(_("Options offered only with Standard (Drive for Standard) are cancelled.")))
-        out.extend(
-            _options_sentence(_("Options cancelled by the upgrade: %(options)s."), self.options_affected)
-        )
         return out
 
     def preview(self):
@@ -633,10 +618,9 @@ class CancelForm(ChangeForm):
 
     field_order = ["reason"]
 
-    def __init__(self, *args, subscription, options_affected=(), **kwargs):
+    def __init__(self, *args, subscription, **kwargs):
         super().__init__(*args, **kwargs)
         self.subscription = subscription
-        self.options_affected = list(options_affected)
 
     def clean(self):
         data = super().clean()
@@ -648,7 +632,6 @@ class CancelForm(ChangeForm):
     def consequences(self):
         out = [
             str(_("The subscription ends today and its options are cancelled with it.")),
-            *_options_sentence(_("Options cancelled with it: %(options)s."), self.options_affected),
             str(
                 _(
                     "To end it on a later date, schedule a cancellation; to stop at the end of the term, set the renewal to Do not renew."

@@ -18,11 +18,16 @@ from schedule.sources import (
     ScheduledItem,
     ScheduleFilters,
     ScheduleSource,
-    customer_section_pattern,
     date_range,
     url_pattern,
 )
 from subscriptions.models import PreOrder, Reservation, Subscription
+from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
+
+
+def _section_pattern() -> str:
+    """Where an item is read: the Subscriptions section of its customer's page (`.format(domain_id)`)."""
+    return url_pattern("customers:detail") + "#section-subscriptions"
 
 
 class _Words:
@@ -95,7 +100,7 @@ def pre_order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[Schedu
     )
     words = _Words()
     label, what = gettext("Pre-order"), gettext("New subscription: %(what)s")
-    read, change = customer_section_pattern(), url_pattern("subscriptions:pre_order", 2)
+    read, change = _section_pattern(), url_pattern("subscriptions:pre_order", 2)
     soon = today + dt.timedelta(days=DEADLINE_SOON_DAYS)
     for pre_order_id, day, product, plan, licences, domain_id, company in rows:
         deadline = day - ONE_DAY
@@ -212,6 +217,8 @@ SOURCES = [
         label=_("Pre-order"),
         items=pre_order_items,
         day_counts=pre_order_day_counts,
+        perm=VIEW_SUBSCRIPTIONS,
+        change_perm=CHANGE_SUBSCRIPTIONS,
         order=10,
     ),
     ScheduleSource(
@@ -219,9 +226,17 @@ SOURCES = [
         label=_("Reservation"),
         items=reservation_items,
         day_counts=reservation_day_counts,
+        perm=VIEW_SUBSCRIPTIONS,
+        change_perm=CHANGE_SUBSCRIPTIONS,
         order=20,
     ),
     ScheduleSource(
-        key="renewal", label=_("Renewal"), items=renewal_items, day_counts=renewal_day_counts, order=30
+        key="renewal",
+        label=_("Renewal"),
+        items=renewal_items,
+        day_counts=renewal_day_counts,
+        perm=VIEW_SUBSCRIPTIONS,
+        change_perm=CHANGE_SUBSCRIPTIONS,
+        order=30,
     ),
 ]

@@ -10,10 +10,11 @@ from django.db.models import QuerySet
 
 from customers.models import Customer
 from customers.selectors import customer_search
-from portal.core.access import Perm, can, check
+from portal.core.access import can, check
 from portal.core.lists import Sorts, paginate
 from portal.core.selectors import business_today
 from subscriptions.models import PreOrder, Subscription
+from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
 
 #: Sort keys offered on the list: the URL value and the column(s) it orders by.
 SORTS = Sorts(
@@ -51,7 +52,7 @@ NO_RENEWAL = "none"
 def subscription_list(*, user, filters: SubscriptionFilters) -> QuerySet[Subscription]:
     """Subscriptions of the customers still in the API, filtered and sorted, each with its customer and
     reservation joined (one query when evaluated)."""
-    check(user, Perm.VIEW_SUBSCRIPTIONS)
+    check(user, VIEW_SUBSCRIPTIONS)
     qs = Subscription.objects.filter(customer__removed_at=None)
     qs = customer_search(qs, filters.q)
     if filters.product:
@@ -93,7 +94,7 @@ def subscription_values(field: str) -> list[str]:
 def customer_subscriptions_section(*, customer: Customer, user) -> dict:
     """Context of the customer page's Subscriptions section: subscriptions (with renewal settings and the
     pending reservation) and pre-orders, from the cache. Two queries."""
-    check(user, Perm.VIEW_SUBSCRIPTIONS)
+    check(user, VIEW_SUBSCRIPTIONS)
     return {
         "subscriptions": list(
             Subscription.objects.filter(customer_id=customer.domain_id)
@@ -104,13 +105,13 @@ def customer_subscriptions_section(*, customer: Customer, user) -> dict:
             PreOrder.objects.filter(customer_id=customer.domain_id).order_by("apply_date", "pre_order_id")
         ),
         "today": business_today(),
-        "can_change": can(user, Perm.CHANGE_SUBSCRIPTIONS) and customer.removed_at is None,
+        "can_change": can(user, CHANGE_SUBSCRIPTIONS) and customer.removed_at is None,
     }
 
 
 def subscription_get(*, user, subscription_id: int) -> Subscription | None:
     """One cached subscription of a customer still in the API, with its customer and reservation (one query)."""
-    check(user, Perm.VIEW_SUBSCRIPTIONS)
+    check(user, VIEW_SUBSCRIPTIONS)
     return (
         Subscription.objects.filter(subscription_id=subscription_id, customer__removed_at=None)
         .select_related("customer", "reservation")
@@ -119,7 +120,7 @@ def subscription_get(*, user, subscription_id: int) -> Subscription | None:
 
 
 def pre_order_get(*, user, domain_id: int, pre_order_id: int) -> PreOrder | None:
-    check(user, Perm.VIEW_SUBSCRIPTIONS)
+    check(user, VIEW_SUBSCRIPTIONS)
     return (
         PreOrder.objects.filter(pre_order_id=pre_order_id, customer_id=domain_id, customer__removed_at=None)
         .select_related("customer")
@@ -129,5 +130,5 @@ def pre_order_get(*, user, domain_id: int, pre_order_id: int) -> PreOrder | None
 
 def customer_subscriptions(*, user, domain_id: int) -> list[Subscription]:
     """The customer's cached subscriptions (for a form's before → after)."""
-    check(user, Perm.VIEW_SUBSCRIPTIONS)
+    check(user, VIEW_SUBSCRIPTIONS)
     return list(Subscription.objects.filter(customer_id=domain_id).order_by("subscription_id"))

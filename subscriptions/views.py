@@ -8,10 +8,11 @@ from django.views.decorators.http import require_GET
 
 from portal.core import lists
 from portal.core import selectors as core_selectors
-from portal.core.access import Perm, require
+from portal.core.access import require
 from portal.core.lists import ListState
 from subscriptions import selectors
 from subscriptions.lists import SUBSCRIPTION_LIST
+from subscriptions.permissions import VIEW_SUBSCRIPTIONS
 
 
 def _list_state(request: HttpRequest) -> ListState:
@@ -23,7 +24,7 @@ def _list_state(request: HttpRequest) -> ListState:
     )
 
 
-@require(Perm.VIEW_SUBSCRIPTIONS)
+@require(VIEW_SUBSCRIPTIONS)
 @require_GET
 def subscription_list(request: HttpRequest) -> HttpResponse:
     state = _list_state(request)
@@ -38,7 +39,7 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require(Perm.VIEW_SUBSCRIPTIONS)
+@require(VIEW_SUBSCRIPTIONS)
 @require_GET
 def subscription_export(request: HttpRequest) -> StreamingHttpResponse:
     state = _list_state(request)

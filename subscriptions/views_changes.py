@@ -19,14 +19,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from customers import selectors as customer_selectors
-from options import selectors as option_selectors
 from portal.core import selectors as core_selectors
-from portal.core.access import Perm, can, require
+from portal.core.access import can, require
 from portal.core.changes.forms import ChangeForm
 from portal.core.changes.views import change_page, delete_page, posted
 from portal.core.shortcuts import found_or_404
 from subscriptions import forms_changes as f
 from subscriptions import rules, selectors
+from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
 
 CHANGE_TEMPLATE = "subscriptions/subscription_change.html"
 
@@ -96,13 +96,13 @@ def _scheduled_add_license(s) -> str:
 # --- One subscription -------------------------------------------------------------------------------------
 
 
-@require(Perm.VIEW_SUBSCRIPTIONS)
+@require(VIEW_SUBSCRIPTIONS)
 @require_GET
 def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = found_or_404(selectors.subscription_get(user=request.user, subscription_id=subscription_id))
     today = core_selectors.business_today()
     reservation = getattr(s, "reservation", None)
-    actions = _actions(s, reservation) if can(request.user, Perm.CHANGE_SUBSCRIPTIONS) else []
+    actions = _actions(s, reservation) if can(request.user, CHANGE_SUBSCRIPTIONS) else []
     return render(
         request,
         "subscriptions/subscription_detail.html",
@@ -110,7 +110,7 @@ def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpRespo
     )
 
 
-@require(Perm.CHANGE_SUBSCRIPTIONS)
+@require(CHANGE_SUBSCRIPTIONS)
 def reservation_edit(request: HttpRequest, subscription_id: int) -> HttpResponse:
     """Schedule a change of the subscription, or move the one it has (only its date can change)."""
     s = found_or_404(selectors.subscription_get(user=request.user, subscription_id=subscription_id))
@@ -159,7 +159,7 @@ def reservation_edit(request: HttpRequest, subscription_id: int) -> HttpResponse
     )
 
 
-@require(Perm.CHANGE_SUBSCRIPTIONS)
+@require(CHANGE_SUBSCRIPTIONS)
 @require_POST
 def reservation_delete(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = found_or_404(selectors.subscription_get(user=request.user, subscription_id=subscription_id))
@@ -174,7 +174,7 @@ def reservation_delete(request: HttpRequest, subscription_id: int) -> HttpRespon
     )
 
 
-@require(Perm.CHANGE_SUBSCRIPTIONS)
+@require(CHANGE_SUBSCRIPTIONS)
 def renewal_edit(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = found_or_404(selectors.subscription_get(user=request.user, subscription_id=subscription_id))
     done = reverse("subscriptions:detail", args=[s.pk])
@@ -229,14 +229,13 @@ def _immediate(request, s, form, *, operation_id, args, title, confirm_label, su
     )
 
 
-@require(Perm.CHANGE_SUBSCRIPTIONS)
+@require(CHANGE_SUBSCRIPTIONS)
 def subscription_convert(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = found_or_404(selectors.subscription_get(user=request.user, subscription_id=subscription_id))
     form = f.ConvertForm(
         posted(request),
         subscription=s,
         customer=s.customer,
-        options_affected=option_selectors.options_affected(domain_id=s.customer_id, change="convert"),
     )
     return _immediate(
         request,
@@ -250,16 +249,13 @@ def subscription_convert(request: HttpRequest, subscription_id: int) -> HttpResp
     )
 
 
-@require(Perm.CHANGE_SUBSCRIPTIONS)
+@require(CHANGE_SUBSCRIPTIONS)
 def subscription_upgrade(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = found_or_404(selectors.subscription_get(user=request.user, subscription_id=subscription_id))
     form = f.UpgradeForm(
         posted(request),
         subscription=s,
         customer=s.customer,
-        options_affected=option_selectors.options_affected(
-            domain_id=s.customer_id, change="upgrade", target_product=rules.UPGRADES.get(s.product_id, "")
-        ),
     )
     return _immediate(
         request,
@@ -273,7 +269,7 @@ def subscription_upgrade(request: HttpRequest, subscription_id: int) -> HttpResp
     )
 
 
-@require(Perm.CHANGE_SUBSCRIPTIONS)
+@require(CHANGE_SUBSCRIPTIONS)
 def subscription_add_licences(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = found_or_404(selectors.subscription_get(user=request.user, subscription_id=subscription_id))
     form = f.AddLicencesForm(posted(request), subscription=s)
@@ -294,13 +290,12 @@ def subscription_add_licences(request: HttpRequest, subscription_id: int) -> Htt
     )
 
 
-@require(Perm.CHANGE_SUBSCRIPTIONS)
+@require(CHANGE_SUBSCRIPTIONS)
 def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = found_or_404(selectors.subscription_get(user=request.user, subscription_id=subscription_id))
     form = f.CancelForm(
         posted(request),
         subscription=s,
-        options_affected=option_selectors.options_affected(domain_id=s.customer_id, change="cancel"),
     )
     return _change(
         request,
@@ -326,7 +321,7 @@ def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpRespo
 # --- Per customer: new subscription, pre-orders -----------------------------------------------------------
 
 
-@require(Perm.CHANGE_SUBSCRIPTIONS)
+@require(CHANGE_SUBSCRIPTIONS)
 def subscription_add(request: HttpRequest, domain_id: int) -> HttpResponse:
     customer = found_or_404(
         customer_selectors.customer_get(user=request.user, domain_id=domain_id, live=True)
@@ -353,7 +348,7 @@ def subscription_add(request: HttpRequest, domain_id: int) -> HttpResponse:
     )
 
 
-@require(Perm.CHANGE_SUBSCRIPTIONS)
+@require(CHANGE_SUBSCRIPTIONS)
 def pre_order_add(request: HttpRequest, domain_id: int) -> HttpResponse:
     customer = found_or_404(
         customer_selectors.customer_get(user=request.user, domain_id=domain_id, live=True)
@@ -384,7 +379,7 @@ def pre_order_add(request: HttpRequest, domain_id: int) -> HttpResponse:
     )
 
 
-@require(Perm.CHANGE_SUBSCRIPTIONS)
+@require(CHANGE_SUBSCRIPTIONS)
 def pre_order_edit(request: HttpRequest, domain_id: int, pre_order_id: int) -> HttpResponse:
     """A pre-order: move its date (only the date can change) or delete it."""
     pre_order = found_or_404(
@@ -421,7 +416,7 @@ def pre_order_edit(request: HttpRequest, domain_id: int, pre_order_id: int) -> H
     )
 
 
-@require(Perm.CHANGE_SUBSCRIPTIONS)
+@require(CHANGE_SUBSCRIPTIONS)
 @require_POST
 def pre_order_delete(request: HttpRequest, domain_id: int, pre_order_id: int) -> HttpResponse:
     found_or_404(selectors.pre_order_get(user=request.user, domain_id=domain_id, pre_order_id=pre_order_id))

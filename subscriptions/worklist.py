@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 from customers.selectors import still_in_api
-from portal.core.access import Perm
 from portal.core.vocabulary import (
     PAID_PLANS,
     Plan,
@@ -23,6 +22,7 @@ from portal.core.vocabulary import (
 from portal.core.worklist import DECISION_DAYS, WorkContext, WorkItem, WorkList, WorkSection
 from schedule.sources import url_pattern
 from subscriptions.models import Subscription
+from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
 from subscriptions.rules import TRIAL_GRACE_DAYS
 
 #: A licence plan with at least this many licences more than the customer has members is on the worklist.
@@ -173,8 +173,8 @@ SECTIONS = [
         title=_("Renewal decisions"),
         help=_("Paid terms ending within 14 days: the renewal can be changed until the term's last day."),
         read=renewal_decisions,
-        change_perm=Perm.CHANGE_SUBSCRIPTIONS,
-        perm=Perm.VIEW_SUBSCRIPTIONS,
+        change_perm=CHANGE_SUBSCRIPTIONS,
+        perm=VIEW_SUBSCRIPTIONS,
         day_label=_("Decide by"),
         action=_("Change the renewal"),
         decision=True,
@@ -185,8 +185,8 @@ SECTIONS = [
         title=_("Trials ending"),
         help=_("Trials ending within 14 days, not yet converted to paid."),
         read=trials_ending,
-        change_perm=Perm.CHANGE_SUBSCRIPTIONS,
-        perm=Perm.VIEW_SUBSCRIPTIONS,
+        change_perm=CHANGE_SUBSCRIPTIONS,
+        perm=VIEW_SUBSCRIPTIONS,
         day_label=_("Ends on"),
         action=_("Convert to paid"),
         decision=True,
@@ -197,8 +197,8 @@ SECTIONS = [
         title=_("Trials in their grace period"),
         help=_("Trials that ended: paid service can still start until the end of the grace period."),
         read=trials_in_grace,
-        change_perm=Perm.CHANGE_SUBSCRIPTIONS,
-        perm=Perm.VIEW_SUBSCRIPTIONS,
+        change_perm=CHANGE_SUBSCRIPTIONS,
+        perm=VIEW_SUBSCRIPTIONS,
         day_label=_("Decide by"),
         action=_("Convert to paid"),
         decision=True,
@@ -209,8 +209,8 @@ SECTIONS = [
         title=_("Unused licences"),
         help=_("Licence plans with 10 or more licences than members, the most unused first."),
         read=unused_licences,
-        change_perm=Perm.CHANGE_SUBSCRIPTIONS,
-        perm=Perm.VIEW_SUBSCRIPTIONS,
+        change_perm=CHANGE_SUBSCRIPTIONS,
+        perm=VIEW_SUBSCRIPTIONS,
         action=_("Change the renewal"),
         order=60,
     ),

@@ -1,8 +1,12 @@
-"""Roles and access: the one helper every view (and list selector) uses to decide who may do what."""
+"""Roles and access: the one helper every view (and list selector) uses to decide who may do what.
+
+Core keeps the roles and the mechanics (`can`, `check`, `require`); the permissions are the apps' own
+(`Perm`, contributed with `contribute(label, perms=[...])`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import wraps
 
@@ -10,26 +14,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, CharField, Exists, OuterRef, Value, When
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-
-class Perm(StrEnum):
-    VIEW_CUSTOMERS = "core.view_customers"
-    CHANGE_CUSTOMERS = "core.change_customers"
-    VIEW_SUBSCRIPTIONS = "core.view_subscriptions"
-    CHANGE_SUBSCRIPTIONS = "core.change_subscriptions"
-    VIEW_OPTIONS = "core.view_options"
-    CHANGE_OPTIONS = "core.change_options"
-    VIEW_BILLING = "core.view_billing"
-    CHANGE_BILLING = "core.change_billing"
-    VIEW_ACTIVITY = "core.view_activity"
-    VIEW_SYNC = "core.view_sync"
-    RUN_SYNC = "core.run_sync"
-    MANAGE_USERS = "core.manage_users"
-
-    @property
-    def codename(self) -> str:
-        return self.value.split(".", 1)[1]
+from portal.core.contrib import contributions
 
 
 class Role(StrEnum):
@@ -60,40 +48,59 @@ GROUP_NAMES = {
     Role.ADMIN: "Admin",
 }
 
-_READ_ALL = {
-    Perm.VIEW_CUSTOMERS,
-    Perm.VIEW_SUBSCRIPTIONS,
-    Perm.VIEW_OPTIONS,
-    Perm.VIEW_BILLING,
-    Perm.VIEW_ACTIVITY,
-    Perm.VIEW_SYNC,
-}
-_WRITE_ALL = {Perm.CHANGE_CUSTOMERS, Perm.CHANGE_SUBSCRIPTIONS, Perm.CHANGE_OPTIONS, Perm.RUN_SYNC}
 
-ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
-    Role.ACCOUNT_MANAGER: frozenset(_READ_ALL | _WRITE_ALL),
-    Role.SUPPORT: frozenset(
-        {Perm.VIEW_CUSTOMERS, Perm.VIEW_SUBSCRIPTIONS, Perm.VIEW_OPTIONS, Perm.VIEW_ACTIVITY}
-    ),
-    # Finance reads the options list and catalogue: options are what is billed besides the plans.
-    Role.FINANCE: frozenset({Perm.VIEW_BILLING, Perm.CHANGE_BILLING, Perm.VIEW_CUSTOMERS, Perm.VIEW_OPTIONS}),
-    Role.ADMIN: frozenset(Perm),
-}
+@dataclass(frozen=True)
+class Perm:
+    """A permission an app declares and contributes (`contribute(label, perms=[...])`), with the roles that hold
+    it. Admins hold every permission. Apps keep theirs in `<app>/permissions.py`; views require them
+    (`require(perm)`), selectors check them (`check`), and the role groups are granted them after every migrate
+    (portal/core/roles.py). A permission is known by its app and codename (`str(perm)`: "customers.view_customers").
+    """
 
-#: Who signs in with a second factor (an authenticator app's code, or a recovery code): whoever can change and
-#: delete customers at the partner, i.e. Admins and Account managers.
-TWO_FACTOR_PERM = Perm.CHANGE_CUSTOMERS
-TWO_FACTOR_ROLES = frozenset(role for role, perms in ROLE_PERMISSIONS.items() if TWO_FACTOR_PERM in perms)
+    app: str
+    codename: str
+    label: Promise | str = field(compare=False)
+    #: The roles that hold it, besides Admin.
+    roles: frozenset[Role] = field(default=frozenset(), compare=False)
+    #: Whoever holds it signs in with a second factor (an authenticator app's code, or a recovery code).
+    two_factor: bool = field(default=False, compare=False)
+    #: It allows sending changes through the change pipeline: its holders follow them on the operation page.
+    sends_changes: bool = field(default=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "roles", frozenset(self.roles))
+
+    def __str__(self) -> str:
+        return f"{self.app}.{self.codename}"
+
+
+def permissions() -> list[Perm]:
+    """Every contributed permission, app by app."""
+    return contributions("perms")
+
+
+def holds(role: Role | None, perm: Perm) -> bool:
+    """Whether a role holds a permission (Admins hold all)."""
+    return role is Role.ADMIN or (role is not None and role in perm.roles)
+
+
+def role_permissions(role: Role) -> frozenset[Perm]:
+    """The permissions a role holds, of all the contributed ones."""
+    return frozenset(p for p in permissions() if holds(role, p))
+
+
+def two_factor_roles() -> frozenset[Role]:
+    """The roles that sign in with a second factor: those holding a permission declared `two_factor`."""
+    return frozenset(role for role in Role for p in permissions() if p.two_factor and holds(role, p))
 
 
 def can(user, perm: Perm) -> bool:
-    """True when the signed-in user holds `perm` through their role (ROLE_PERMISSIONS, which the role groups
-    mirror: portal/core/roles.py). Read from the role alone, the user's one group query per request, rather than
+    """True when the signed-in user holds `perm` through their role (the permission's `roles`, which the role
+    groups mirror: portal/core/roles.py). Read from the role alone, the user's one group query per request, rather than
     Django's two permission queries (user and group permissions) on every page."""
     if not (user and user.is_authenticated and user.is_active):
         return False
-    role = role_of(user)
-    return role is not None and perm in ROLE_PERMISSIONS[role]
+    return holds(role_of(user), perm)
 
 
 def check(user, perm: Perm) -> None:

@@ -14,11 +14,11 @@ class CoreConfig(AppConfig):
         from django_structlog.celery import signals as structlog_task_signals
 
         from portal import logs
-        from portal.core import selectors, signin, worklist_sections
-        from portal.core.access import Perm
+        from portal.core import operations, permissions, selectors, signin, worklist_sections
         from portal.core.contrib import contribute
         from portal.core.dashboard import Figure
         from portal.core.navigation import NavItem
+        from portal.core.permissions import MANAGE_USERS, USE_PORTAL, VIEW_ACTIVITY, VIEW_SYNC
         from portal.core.roles import sync_role_groups
 
         post_migrate.connect(sync_role_groups, sender=self, dispatch_uid="core.sync_role_groups")
@@ -33,15 +33,15 @@ class CoreConfig(AppConfig):
         contribute(
             self.label,
             nav=[
-                NavItem("activity", _("Activity"), "core:activity", Perm.VIEW_ACTIVITY, order=900),
-                NavItem("sync", _("Sync"), "core:sync", Perm.VIEW_SYNC, order=910),
-                NavItem("users", _("Users"), "core:users", Perm.MANAGE_USERS, order=920),
+                NavItem("activity", _("Activity"), "core:activity", VIEW_ACTIVITY, order=900),
+                NavItem("sync", _("Sync"), "core:sync", VIEW_SYNC, order=910),
+                NavItem("users", _("Users"), "core:users", MANAGE_USERS, order=920),
             ],
             figures=[
                 Figure(
                     "audit_today",
                     _("Changes sent today"),
-                    Perm.VIEW_ACTIVITY,
+                    VIEW_ACTIVITY,
                     selectors.audit_entries_today_count,
                     url_name="core:activity",
                     order=900,
@@ -49,10 +49,12 @@ class CoreConfig(AppConfig):
                 Figure(
                     "operations_running",
                     _("Operations in progress"),
-                    Perm.VIEW_CUSTOMERS,
+                    USE_PORTAL,
                     selectors.operations_running_count,
                     order=910,
                 ),
             ],
             worklist=worklist_sections.SECTIONS,
+            perms=permissions.PERMS,
+            operation_labels=operations.OPERATION_LABELS,
         )

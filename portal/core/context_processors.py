@@ -1,7 +1,8 @@
 from functools import cache
 
-from portal.core.access import Perm, can, role_of
+from portal.core.access import can, role_of
 from portal.core.navigation import nav_for
+from portal.core.permissions import MANAGE_USERS
 
 
 def portal(request):
@@ -18,5 +19,5 @@ def portal(request):
         "nav_items": cache(lambda: nav_for(user, request.path)),
         "user_role": cache(lambda: role().value if role() else ""),
         "user_role_label": cache(lambda: role().label if role() else ""),
-        "can_manage_users": cache(lambda: can(user, Perm.MANAGE_USERS)),
+        "can_manage_users": cache(lambda: can(user, MANAGE_USERS)),
     }

@@ -11,6 +11,14 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
 * `customer_names`: a function `(domain_ids) -> {domainId: company name}` reading the cache in one query, so
   core pages (Activity, the home page) show company names rather than ids without importing an app
 * `worklist`: home-page worklist sections (`portal.core.worklist.WorkSection`): what needs doing, per role
+* `perms`: the app's permissions (`portal.core.access.Perm`), each with the roles that hold it; the role groups
+  and Django's permissions are made from them after every migrate (portal/core/roles.py)
+* `operation_labels`: `{operationId: words}`, the app's Partner API operations named for people (Activity,
+  worklist, operation page); portal/core/operations.py reads them
+* `effects`: `portal.core.changes.Effect`s: what another app's change does to this app's rows, stated on that
+  change's confirmation page (cancelling a subscription cancels its options)
+* `urls`: `(prefix, urlconf module)` pairs the project's URLconf mounts, in app order
+* `home_links`: buttons of the home page's head (`portal.core.navigation.NavItem`), shown to their permission
 
 Core reads them back with `contributions(kind)` and never imports an app. A kind given again by the same app
 replaces that app's earlier contribution of the kind, so a second `ready()` (tests, autoreload) changes nothing.
@@ -18,6 +26,7 @@ replaces that app's earlier contribution of the kind, so a second `ready()` (tes
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 KINDS = (
@@ -29,6 +38,11 @@ KINDS = (
     "changes",
     "customer_names",
     "worklist",
+    "perms",
+    "operation_labels",
+    "effects",
+    "urls",
+    "home_links",
 )
 
 _REGISTRY: dict[str, dict[str, tuple[Any, ...]]] = {kind: {} for kind in KINDS}
@@ -41,7 +55,8 @@ def contribute(app_label: str, **kinds: Any) -> None:
     if unknown:
         raise TypeError(f"Unknown contribution kind(s): {', '.join(sorted(unknown))}")
     for kind, items in kinds.items():
-        _REGISTRY[kind][app_label] = tuple(items)
+        # A mapping (operation_labels) is kept as its (key, value) pairs.
+        _REGISTRY[kind][app_label] = tuple(items.items() if isinstance(items, Mapping) else items)
 
 
 def contributions(kind: str) -> list[Any]:

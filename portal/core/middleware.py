@@ -158,7 +158,7 @@ TWO_FACTOR_EXEMPT = {
 
 
 class TwoFactorMiddleware:
-    """Users whose role signs in with two factors (`access.TWO_FACTOR_ROLES`) open no page until this session
+    """Users whose role signs in with two factors (`access.two_factor_roles()`) open no page until this session
     is verified by a code: those with an authenticator are asked for a code, the others are sent to set one up.
     """
 

@@ -193,25 +193,12 @@ class PartnerAccountToken(models.Model):
 
 
 class Access(models.Model):
-    """Holds the portal's permissions; roles (groups) are granted these. No table is created."""
+    """Holds the portal's Django permissions, one per permission an app contributes (`access.Perm`): made and
+    granted to the role groups after every migrate (portal/core/roles.py). No table is created."""
 
     class Meta:
         managed = False
         default_permissions = ()
-        permissions = [
-            ("view_customers", _("View customers")),
-            ("change_customers", _("Change customers")),
-            ("view_subscriptions", _("View subscriptions and scheduled changes")),
-            ("change_subscriptions", _("Change subscriptions")),
-            ("view_options", _("View options")),
-            ("change_options", _("Change options")),
-            ("view_billing", _("View billing")),
-            ("change_billing", _("Fetch invoices, keep the price book and explain billing findings")),
-            ("view_activity", _("View activity")),
-            ("view_sync", _("View sync runs")),
-            ("run_sync", _("Start a sync")),
-            ("manage_users", _("Manage users and the partner account connection")),
-        ]
 
     def __str__(self) -> str:
         return "access"

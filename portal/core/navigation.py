@@ -1,5 +1,6 @@
 """The main navigation: items the apps contribute (portal.core.contrib, kind "nav"), in `order`, each shown to
-the roles with its permission. Core names no app's URL."""
+the roles with its permission; and the buttons of the home page's head (kind "home_links"), likewise. Core names
+no app's URL."""
 
 from __future__ import annotations
 
@@ -22,18 +23,28 @@ class NavItem:
     order: int = 100
 
 
-def nav_for(user, current_path: str) -> list[dict]:
-    items = []
-    for item in sorted(contributions("nav"), key=lambda i: (i.order, i.key)):
+def _links(kind: str, user) -> list[dict]:
+    """The contributed items of `kind` the user may follow, in order, each with its URL."""
+    links = []
+    for item in sorted(contributions(kind), key=lambda i: (i.order, i.key)):
         if not can(user, item.perm):
             continue
         try:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        items.append(
-            {"key": item.key, "label": item.label, "url": url, "active": current_path.startswith(url)}
-        )
+        links.append({"key": item.key, "label": item.label, "url": url})
+    return links
+
+
+def home_links_for(user) -> list[dict]:
+    return _links("home_links", user)
+
+
+def nav_for(user, current_path: str) -> list[dict]:
+    items = _links("nav", user)
+    for item in items:
+        item["active"] = current_path.startswith(item["url"])
     # The longest matching prefix wins, so a page nested under another item's URL lights up only its own.
     active = [i for i in items if i["active"]]
     if len(active) > 1:

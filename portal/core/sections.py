@@ -8,7 +8,7 @@ An app declares its sections in its AppConfig.ready()::
         key="subscriptions",
         title=_("Subscriptions"),
         template="subscriptions/_customer_section.html",
-        perm=Perm.VIEW_SUBSCRIPTIONS,
+        perm=VIEW_SUBSCRIPTIONS,
         context=lambda *, customer, user: {"subscriptions": selectors.subscription_list(...)},
         order=20,
     )])
@@ -36,7 +36,8 @@ class DetailSection:
     title: Promise | str
     template: str
     context: Callable[..., dict[str, Any]]
-    perm: Perm = Perm.VIEW_CUSTOMERS
+    #: Who sees the section (the app's own permission).
+    perm: Perm
     order: int = 100
 
 

@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.core.access import Perm, Role, check, role_value
+from portal.core.access import Role, check, role_value
 from portal.core.contrib import customer_names
 from portal.core.lists import Sorts
 from portal.core.models import AuditEntry, Operation, SyncRun
+from portal.core.permissions import MANAGE_USERS
 from portal.core.sync import FULL
 
 #: The activity list's order: newest first.
@@ -140,7 +141,7 @@ def _users() -> QuerySet:
 
 def user_list(*, user, filters: UserFilters) -> QuerySet:
     """The portal's users for the Users page: each word of the search in the user name, a name or the email."""
-    check(user, Perm.MANAGE_USERS)
+    check(user, MANAGE_USERS)
     qs = _users()
     for word in filters.q.split():
         qs = qs.filter(
@@ -158,7 +159,7 @@ def user_list(*, user, filters: UserFilters) -> QuerySet:
 
 def user_get(*, user, user_id: int):
     """One user of the Users page (annotated as in the list), or None."""
-    check(user, Perm.MANAGE_USERS)
+    check(user, MANAGE_USERS)
     return _users().filter(pk=user_id).first()
 
 

@@ -20,8 +20,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import logs
 from portal.core import selectors
-from portal.core.access import Perm, Role, check, role_of
+from portal.core.access import Role, check, role_of
 from portal.core.models import AuditEntry, Operation
+from portal.core.permissions import MANAGE_USERS
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ def user_create(
 ) -> tuple[Any, str]:
     """Add an active user in one role, with `password` or a made-up one; returns the user and the made-up
     password ("" when one was given), which is shown once and kept nowhere."""
-    check(actor, Perm.MANAGE_USERS)
+    check(actor, MANAGE_USERS)
     made_up = ""
     taken = UsernameTaken(_("The user name %(username)s is taken. Choose another.") % {"username": username})
     with transaction.atomic():
@@ -149,7 +150,7 @@ def user_create(
 
 def user_role_change(*, actor, user_id: int, role: Role) -> bool:
     """Move a user to another role; False when they have it already. The last active Admin stays one."""
-    check(actor, Perm.MANAGE_USERS)
+    check(actor, MANAGE_USERS)
     with transaction.atomic():
         target = _locked_target(user_id)
         groups = set(target.groups.values_list("name", flat=True))
@@ -174,7 +175,7 @@ def user_role_change(*, actor, user_id: int, role: Role) -> bool:
 def user_deactivate(*, actor, user_id: int) -> bool:
     """Stop a user signing in and end their sessions; False when they were inactive already. Not oneself,
     not the last active Admin."""
-    check(actor, Perm.MANAGE_USERS)
+    check(actor, MANAGE_USERS)
     with transaction.atomic():
         target = _locked_target(user_id)
         if not target.is_active:
@@ -192,7 +193,7 @@ def user_deactivate(*, actor, user_id: int) -> bool:
 
 def user_reactivate(*, actor, user_id: int) -> bool:
     """Let a deactivated user sign in again (same role, password and two-step sign-in); False when active."""
-    check(actor, Perm.MANAGE_USERS)
+    check(actor, MANAGE_USERS)
     with transaction.atomic():
         target = _locked_target(user_id)
         if target.is_active:
@@ -210,7 +211,7 @@ def user_password_reset(
     """Give a user `password` or a made-up one and end their sessions; with `two_factor_reset` also delete
     their authenticators and recovery codes, so they set two-step sign-in up again at their next sign-in.
     Returns the user and the made-up password ("" when one was given), shown once and kept nowhere."""
-    check(actor, Perm.MANAGE_USERS)
+    check(actor, MANAGE_USERS)
     with transaction.atomic():
         target = _locked_target(user_id)
         refusal = selectors.user_password_reset_refusal(actor=actor, target=target)

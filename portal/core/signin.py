@@ -1,8 +1,8 @@
 """Sign-in beyond the password: lockouts after wrong passwords (django-axes), two-factor sign-in with an
 authenticator app and recovery codes (django-otp), idle sessions, and the reads of the Sign-ins page.
 
-Who must use two-factor sign-in is a matter of role (`access.TWO_FACTOR_ROLES`, Admins and Account managers); the middleware in
-portal/core/middleware.py sends those users to set it up, or to enter a code, before any other page.
+Who must use two-factor sign-in is a matter of role (`access.two_factor_roles()`: the roles holding a permission
+declared `two_factor`, today Admins and Account managers); the middleware in portal/core/middleware.py sends those users to set it up, or to enter a code, before any other page.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.core.access import TWO_FACTOR_PERM, Perm, can, check
+from portal.core.access import check, role_of, two_factor_roles
 from portal.core.lists import Sorts
+from portal.core.permissions import MANAGE_USERS
 
 logger = logging.getLogger(__name__)
 
@@ -73,9 +74,9 @@ def lockout_response(request, original_response=None, credentials=None):
 
 
 def two_factor_required(user) -> bool:
-    """Through the permission the roles grant (`access.TWO_FACTOR_ROLES`): the view's own access check reuses
-    the user's permissions loaded here, so the check costs no query of its own."""
-    return can(user, TWO_FACTOR_PERM)
+    """By the user's role (`access.two_factor_roles()`): the role is read with the user, so the check costs no
+    query of its own."""
+    return bool(user and user.is_authenticated and user.is_active) and role_of(user) in two_factor_roles()
 
 
 def two_factor_set_up(user) -> bool:
@@ -160,7 +161,7 @@ class Lockout:
 
 def lockout_list(*, user) -> list[Lockout]:
     """User names and addresses locked out now (failures within the lockout time at or above the limit)."""
-    check(user, Perm.MANAGE_USERS)
+    check(user, MANAGE_USERS)
     cooloff = settings.AXES_COOLOFF_TIME
     recent = AccessAttempt.objects.filter(attempt_time__gte=timezone.now() - cooloff).order_by()
     found = []
@@ -180,7 +181,7 @@ def lockout_list(*, user) -> list[Lockout]:
 
 def signin_unlock(*, actor, username: str = "", ip: str = "") -> int:
     """Lift the lockout of a user name or an address now; returns how many counters were cleared."""
-    check(actor, Perm.MANAGE_USERS)
+    check(actor, MANAGE_USERS)
     cleared = 0
     if username:
         cleared += axes_reset(username=username)
@@ -205,7 +206,7 @@ class SigninFilters:
 
 def signin_list(*, user, filters: SigninFilters) -> QuerySet:
     """Failed sign-ins (with whether they were refused for lockout) or successful ones, newest first."""
-    check(user, Perm.MANAGE_USERS)
+    check(user, MANAGE_USERS)
     qs = AccessLog.objects.all() if filters.result == "succeeded" else AccessFailureLog.objects.all()
     if filters.username:
         qs = qs.filter(username__icontains=filters.username)

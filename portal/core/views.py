@@ -14,11 +14,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.core import health, lists, selectors
 from portal.core import sync as sync_engine
-from portal.core.access import Perm, Role, can, require, role_of
+from portal.core.access import Role, can, require, role_of
 from portal.core.dashboard import figures_for
 from portal.core.forms import ActivityFilterForm
 from portal.core.htmx import partial_for
 from portal.core.lists import Column, ListSpec, ListState
+from portal.core.navigation import home_links_for
+from portal.core.permissions import RUN_SYNC, USE_PORTAL, VIEW_ACTIVITY, VIEW_SYNC
 from portal.core.worklist import context_for, last_full_sync, worklist_for
 
 logger = logging.getLogger(__name__)
@@ -41,7 +43,7 @@ ACTIVITY_LIST = ListSpec(
 )
 
 
-@require(Perm.VIEW_CUSTOMERS)
+@require(USE_PORTAL)
 def home(request: HttpRequest) -> HttpResponse:
     """What needs doing today for the user's role (portal/core/worklist.py), each section read once."""
     ctx = context_for(request.user)
@@ -53,13 +55,12 @@ def home(request: HttpRequest) -> HttpResponse:
             "today": ctx.today,
             "figures": figures_for(request.user),
             "last_sync": last_full_sync(ctx) or selectors.sync_run_latest_finished(),
-            # Its private calendar feed is for those who see the Scheduled changes page (schedule/feed.py).
-            "can_feed": can(request.user, Perm.VIEW_SUBSCRIPTIONS),
+            "links": home_links_for(request.user),
         },
     )
 
 
-@require(Perm.VIEW_ACTIVITY)
+@require(VIEW_ACTIVITY)
 def activity(request: HttpRequest) -> HttpResponse:
     state = ListState.from_request(request, ACTIVITY_LIST, operation_ids=selectors.audit_operation_ids())
     entries = selectors.audit_entry_list(filters=state.filters)
@@ -68,7 +69,7 @@ def activity(request: HttpRequest) -> HttpResponse:
     return lists.respond(request, state, page)
 
 
-@require(Perm.VIEW_SYNC)
+@require(VIEW_SYNC)
 def sync(request: HttpRequest) -> HttpResponse:
     """Recent resyncs; the running one with a progress bar the page polls (HTMX swaps only #sync-runs)."""
     runs = selectors.sync_run_list()
@@ -81,12 +82,12 @@ def sync(request: HttpRequest) -> HttpResponse:
             "runs": runs,
             "running": running,
             "lock_held": sync_engine.full_resync_running(),
-            "can_run": can(request.user, Perm.RUN_SYNC),
+            "can_run": can(request.user, RUN_SYNC),
         },
     )
 
 
-@require(Perm.RUN_SYNC)
+@require(RUN_SYNC)
 @require_POST
 def sync_now(request: HttpRequest) -> HttpResponse:
     """Start a full resync now (or point at the one already queued or running)."""

@@ -11,14 +11,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.core import partner
-from portal.core.access import Perm, require
+from portal.core.access import require
+from portal.core.permissions import MANAGE_USERS
 
 
 def _redirect_uri(request: HttpRequest) -> str:
     return request.build_absolute_uri(reverse("partner_account_callback"))
 
 
-@require(Perm.MANAGE_USERS)
+@require(MANAGE_USERS)
 @require_GET
 def partner_account(request: HttpRequest) -> HttpResponse:
     return render(
@@ -32,7 +33,7 @@ def partner_account(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require(Perm.MANAGE_USERS)
+@require(MANAGE_USERS)
 @require_POST
 def connect(request: HttpRequest) -> HttpResponse:
     try:
@@ -43,7 +44,7 @@ def connect(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(url)
 
 
-@require(Perm.MANAGE_USERS)
+@require(MANAGE_USERS)
 @require_GET
 @never_cache
 def callback(request: HttpRequest) -> HttpResponse:
@@ -63,7 +64,7 @@ def callback(request: HttpRequest) -> HttpResponse:
     return redirect("partner_account")
 
 
-@require(Perm.MANAGE_USERS)
+@require(MANAGE_USERS)
 @require_POST
 def disconnect(request: HttpRequest) -> HttpResponse:
     if partner.disconnect():

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from portal.core import lists, signin
-from portal.core.access import Perm, require
+from portal.core.access import require
 from portal.core.forms import SigninFilterForm, SigninUnlockForm, TwoFactorCodeForm, TwoFactorSetupForm
 from portal.core.lists import Column, ListSpec, ListState
+from portal.core.permissions import MANAGE_USERS
 
 SIGNIN_LIST = ListSpec(
     form=SigninFilterForm,
@@ -106,7 +107,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/two_factor_setup.html", context)
 
 
-@require(Perm.MANAGE_USERS)
+@require(MANAGE_USERS)
 def signins(request: HttpRequest) -> HttpResponse:
     """Sign-ins, failures (and lockouts) for Admins, read-only, with the lockouts in force and their unlock."""
     state = ListState.from_request(request, SIGNIN_LIST)
@@ -126,7 +127,7 @@ def signins(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require(Perm.MANAGE_USERS)
+@require(MANAGE_USERS)
 @require_POST
 def signin_unlock(request: HttpRequest) -> HttpResponse:
     form = SigninUnlockForm(request.POST)

@@ -12,9 +12,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portal.core import lists, selectors, services
-from portal.core.access import Perm, Role, require
+from portal.core.access import Role, require
 from portal.core.forms_users import UserCreateForm, UserFilterForm, UserPasswordResetForm, UserRoleForm
 from portal.core.lists import Column, ListSpec, ListState
+from portal.core.permissions import MANAGE_USERS
 
 USER_LIST = ListSpec(
     form=UserFilterForm,
@@ -48,7 +49,7 @@ def _password_shown(request: HttpRequest, target, password: str, *, created: boo
     )
 
 
-@require(Perm.MANAGE_USERS)
+@require(MANAGE_USERS)
 def users(request: HttpRequest) -> HttpResponse:
     state = ListState.from_request(request, USER_LIST)
     page = lists.paginate(
@@ -59,7 +60,7 @@ def users(request: HttpRequest) -> HttpResponse:
     return lists.respond(request, state, page)
 
 
-@require(Perm.MANAGE_USERS)
+@require(MANAGE_USERS)
 @never_cache
 def user_add(request: HttpRequest) -> HttpResponse:
     form = UserCreateForm(request.POST if request.method == "POST" else None)
@@ -89,7 +90,7 @@ def user_add(request: HttpRequest) -> HttpResponse:
     return render(request, "core/user_add.html", {"form": form})
 
 
-@require(Perm.MANAGE_USERS)
+@require(MANAGE_USERS)
 def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     """A user's page; its form changes their role."""
     target = _target(request, user_id)
@@ -118,7 +119,7 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
     )
 
 
-@require(Perm.MANAGE_USERS)
+@require(MANAGE_USERS)
 def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     """The confirmation page (their sessions end), then the deactivation."""
     target = _target(request, user_id)
@@ -141,7 +142,7 @@ def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(request, "core/user_deactivate.html", {"target": target, "refusal": refusal})
 
 
-@require(Perm.MANAGE_USERS)
+@require(MANAGE_USERS)
 @require_POST
 def user_reactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     target = _target(request, user_id)
@@ -156,7 +157,7 @@ def user_reactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     return redirect("core:user", target.pk)
 
 
-@require(Perm.MANAGE_USERS)
+@require(MANAGE_USERS)
 @never_cache
 def user_password(request: HttpRequest, user_id: int) -> HttpResponse:
     """Reset a user's password (typed, or made up and shown once); their sessions end."""

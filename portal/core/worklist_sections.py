@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.access import Perm, Role
+from portal.core.access import Role
 from portal.core.contrib import customer_names
 from portal.core.models import AuditEntry, Operation
 from portal.core.operations import operation_label
+from portal.core.permissions import USE_PORTAL, VIEW_ACTIVITY
 from portal.core.worklist import WorkContext, WorkItem, WorkList, WorkSection
 
 #: A failed operation stays on the worklist this many days.
@@ -84,7 +85,7 @@ SECTIONS = [
             "Changes whose outcome the portal is still reading back, and those that failed in the last 7 days."
         ),
         read=open_operations,
-        perm=Perm.VIEW_CUSTOMERS,
+        perm=USE_PORTAL,
         order=40,
     ),
     WorkSection(
@@ -93,7 +94,7 @@ SECTIONS = [
         help=_("Changes sent in the last 7 days."),
         read=recent_activity,
         roles=frozenset({Role.SUPPORT, Role.ADMIN}),
-        perm=Perm.VIEW_ACTIVITY,
+        perm=VIEW_ACTIVITY,
         more_url_name="core:activity",
         order=90,
     ),

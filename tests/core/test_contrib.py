@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from portal.core.access import Perm, Role
+from portal.core.access import Role
 from portal.core.contrib import KINDS, contribute, contributions
 from portal.core.dashboard import Figure
 from portal.core.navigation import NavItem
+from portal.core.permissions import VIEW_ACTIVITY
 from portal.core.sections import DetailSection
 from tests.customers.factories import make_customer
 
@@ -37,8 +38,8 @@ def test_an_unknown_kind_is_refused():
 def test_a_contributed_nav_item_and_figure_appear_for_the_roles_with_their_permission(client_as, contributed):
     contribute(
         "tests",
-        nav=[NavItem("testnav", "Test pages", "core:activity", Perm.VIEW_ACTIVITY, order=95)],
-        figures=[Figure("testfig", "Test figure", Perm.VIEW_ACTIVITY, lambda: 4242, order=1)],
+        nav=[NavItem("testnav", "Test pages", "core:activity", VIEW_ACTIVITY, order=95)],
+        figures=[Figure("testfig", "Test figure", VIEW_ACTIVITY, lambda: 4242, order=1)],
     )
     support = client_as(Role.SUPPORT).get(reverse("home")).content.decode()
     assert 'data-nav="testnav"' in support and "Test figure" in support and "4242" in support
@@ -58,7 +59,7 @@ def test_a_contributed_section_is_on_the_customer_page(client_as, contributed, t
                 title="Test section",
                 template="_test_section.html",
                 context=lambda *, customer, user: {"words": f"hello {customer.domain_id}"},
-                perm=Perm.VIEW_ACTIVITY,
+                perm=VIEW_ACTIVITY,
                 order=5,
             )
         ],

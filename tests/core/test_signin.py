@@ -259,6 +259,6 @@ def test_demo_users_and_codes_are_refused_in_production(settings):
 
 
 def test_two_factor_roles_are_admins_and_account_managers():
-    from portal.core.access import TWO_FACTOR_ROLES
+    from portal.core.access import two_factor_roles
 
-    assert {Role.ADMIN, Role.ACCOUNT_MANAGER} == TWO_FACTOR_ROLES
+    assert {Role.ADMIN, Role.ACCOUNT_MANAGER} == two_factor_roles()

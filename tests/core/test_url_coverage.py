@@ -14,16 +14,14 @@
 from __future__ import annotations
 
 import uuid
+from importlib import import_module
+from pathlib import Path
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
-from portal.core.access import ROLE_PERMISSIONS, Perm, Role
-from tests.billing import test_access as billing_matrix
-from tests.core import test_access_matrix as core_matrix
-from tests.customers import test_access as customers_matrix
-from tests.options import test_access as options_matrix
-from tests.subscriptions import test_access as subscriptions_matrix
+from portal.core.access import Perm, Role, holds, permissions
+from portal.core.permissions import MANAGE_USERS
 
 #: URL names served by Django itself (authentication, language, admin) or open to anyone (health checks).
 NOT_PORTAL_PAGES = {
@@ -57,11 +55,12 @@ OWN_MATRIX = {
     "core:user_reactivate",
     "core:user_password",
 }
-CHANGE_PERMS = {Perm.CHANGE_CUSTOMERS, Perm.CHANGE_SUBSCRIPTIONS, Perm.CHANGE_OPTIONS}
+#: The permissions that send changes, whichever app declares them.
+CHANGE_PERMS = {perm for perm in permissions() if perm.sends_changes}
 #: Change-permission URLs that are not forms (a page that shows what became of a change).
 NOT_FORMS = {"customers:operation", "subscriptions:operation", "core:operation"}
 #: The Admins' forms (users, sign-in unlock): the hostile-input test posts them as an Admin.
-ADMIN_FORM_PERMS = {Perm.MANAGE_USERS}
+ADMIN_FORM_PERMS = {MANAGE_USERS}
 #: Admin URLs that are not forms of the portal: lists, and the partner account's OAuth round trip with LINE WORKS
 #: (tests/partner_api/test_portal_partner.py).
 NOT_ADMIN_FORMS = {
@@ -127,12 +126,16 @@ def test_every_portal_url_declares_its_permission():
     )
 
 
+def access_matrices() -> list:
+    """Every app's role x URL matrix: its tests' `test_access.py` (core's: `test_access_matrix.py`)."""
+    tests = Path(__file__).resolve().parents[1]
+    modules = ["tests.core.test_access_matrix"]
+    modules += [f"tests.{path.parent.name}.test_access" for path in sorted(tests.glob("*/test_access.py"))]
+    return [import_module(name).MATRIX for name in modules]
+
+
 def test_every_portal_url_is_in_a_declared_access_matrix():
-    declared = {row[0] for row in core_matrix.MATRIX}
-    declared |= {row[0] for row in customers_matrix.MATRIX}
-    declared |= {row[0] for row in subscriptions_matrix.MATRIX}
-    declared |= {row[0] for row in billing_matrix.MATRIX}
-    declared |= {row[0] for row in options_matrix.MATRIX}
+    declared = {row[0] for matrix in access_matrices() for row in matrix}
     undeclared = sorted(set(portal_urls()) - declared - OWN_MATRIX - set(TOKEN_MAKERS))
     assert undeclared == [], "add these pages, with the roles that may open them, to an access matrix"
 
@@ -150,7 +153,7 @@ def test_anonymous_users_are_sent_to_log_in(client, db, name, pattern):
 def test_roles_without_the_permission_get_403(client_as, name, pattern):
     url = _dummy_url(name, pattern)
     assert resolve(url).url_name == name.rsplit(":", 1)[-1]
-    denied = [role for role in Role if _required(pattern) not in ROLE_PERMISSIONS[role]]
+    denied = [role for role in Role if not holds(role, _required(pattern))]
     for role in denied:
         client = client_as(role)
         assert client.get(url).status_code == 403, (role, url)
@@ -171,5 +174,5 @@ def test_token_pages_open_only_with_a_valid_token_of_a_role_holding_their_permis
     assert client.get(reverse(name, args=["not-a-token"])).status_code == 404
     for role in Role:
         token = make_token(user=make_persona(role))
-        expected = 200 if _token_perm(pattern) in ROLE_PERMISSIONS[role] else 404
+        expected = 200 if holds(role, _token_perm(pattern)) else 404
         assert client.get(reverse(name, args=[token])).status_code == expected, role

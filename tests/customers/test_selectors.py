@@ -4,8 +4,9 @@ import pytest
 
 from customers import selectors
 from customers.models import Customer, normalise_search
+from customers.permissions import VIEW_CUSTOMERS
 from customers.selectors import CustomerFilters, Removed
-from portal.core.access import Perm, can
+from portal.core.access import can
 from portal.core.csv_export import csv_lines
 from portal.core.selectors import business_today
 from tests.customers.factories import make_customer
@@ -126,7 +127,7 @@ def test_sorting(support):
 def test_page_query_count_is_constant(support, django_assert_num_queries, per_page, q, queries):
     for i in range(120):
         make_customer(company_name=f"Firm {i:03}")
-    can(support, Perm.VIEW_CUSTOMERS)  # the role is read once per user object (a request's)
+    can(support, VIEW_CUSTOMERS)  # the role is read once per user object (a request's)
     with django_assert_num_queries(queries):
         page = selectors.customer_page(user=support, filters=CustomerFilters(q=q), page=2, per_page=per_page)
         rows = list(page.object_list)

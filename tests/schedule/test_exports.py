@@ -11,9 +11,11 @@ import re
 import pytest
 from django.urls import reverse
 
-from portal.core.access import Perm, Role
+from portal.core.access import Role
 from portal.core.contrib import contribute
+from portal.core.permissions import MANAGE_USERS
 from schedule import sources as schedule
+from subscriptions.permissions import VIEW_SUBSCRIPTIONS
 from tests.core.test_ical import unescape, unfold
 from tests.customers.factories import make_customer
 from tests.subscriptions.factories import make_pre_order, make_reservation, make_subscription
@@ -87,6 +89,7 @@ def test_support_sees_the_same_items_read_only(client_as, items):
 def test_a_source_whose_change_permission_the_user_lacks_is_read_only(client_as, items):
     def other_items(filters, today):
         yield schedule.make_item(
+            url="/customers/elsewhere/",
             source="other",
             label="Other",
             day=D(2026, 11, 28),
@@ -101,7 +104,11 @@ def test_a_source_whose_change_permission_the_user_lacks_is_read_only(client_as,
         "tests",
         schedule_sources=[
             schedule.ScheduleSource(
-                key="other", label="Other", items=other_items, change_perm=Perm.MANAGE_USERS
+                key="other",
+                label="Other",
+                items=other_items,
+                perm=VIEW_SUBSCRIPTIONS,
+                change_perm=MANAGE_USERS,
             )
         ],
     )

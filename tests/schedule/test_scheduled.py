@@ -9,10 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portal.core.access import Perm, Role
+from options.permissions import VIEW_OPTIONS
+from portal.core.access import Role
 from portal.core.contrib import contribute
 from schedule import selectors as schedule_selectors
 from schedule import sources as schedule
+from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
 from tests.customers.factories import make_customer
 from tests.schedule.test_calendar import cells, shown
 from tests.subscriptions.factories import make_pre_order, make_reservation, make_subscription
@@ -155,6 +157,7 @@ def test_the_htmx_partial_skips_the_page_frame(client_as, items):
 def test_other_apps_can_add_a_kind_of_change(client_as, items):
     def option_orders(filters, today):
         yield schedule.make_item(
+            url="/customers/elsewhere/",
             source="option_order",
             label="Option order",
             day=D(2026, 11, 28),
@@ -167,7 +170,11 @@ def test_other_apps_can_add_a_kind_of_change(client_as, items):
         "tests",
         schedule_sources=[
             schedule.ScheduleSource(
-                key="option_order", label="Option order", items=option_orders, perm=Perm.VIEW_OPTIONS
+                key="option_order",
+                label="Option order",
+                items=option_orders,
+                perm=VIEW_OPTIONS,
+                change_perm=CHANGE_SUBSCRIPTIONS,
             )
         ],
     )
@@ -220,6 +227,7 @@ def test_paging_also_counts_sources_without_day_counts(client_as, items, monkeyp
         for day in (D(2026, 11, 22), D(2026, 11, 23), D(2026, 12, 5)):
             if start <= day <= end:
                 yield schedule.make_item(
+                    url="/customers/elsewhere/",
                     source="option_order",
                     label="Option order",
                     day=day,
@@ -232,7 +240,13 @@ def test_paging_also_counts_sources_without_day_counts(client_as, items, monkeyp
     contribute(
         "tests",
         schedule_sources=[
-            schedule.ScheduleSource(key="option_order", label="Option order", items=option_orders)
+            schedule.ScheduleSource(
+                key="option_order",
+                label="Option order",
+                items=option_orders,
+                perm=VIEW_SUBSCRIPTIONS,
+                change_perm=CHANGE_SUBSCRIPTIONS,
+            )
         ],
     )
     try:
@@ -282,6 +296,7 @@ def test_the_agenda_counts_are_written_with_a_thousands_separator(
             day = D(2026, 11, 21) + dt.timedelta(days=n // 300)
             if start <= day <= end:
                 yield schedule.make_item(
+                    url="/customers/elsewhere/",
                     source="busy",
                     label="Busy",
                     day=day,
@@ -291,7 +306,10 @@ def test_the_agenda_counts_are_written_with_a_thousands_separator(
                     ref=n,
                 )
 
-    contribute("tests", schedule_sources=[schedule.ScheduleSource(key="busy", label="Busy", items=many)])
+    busy = schedule.ScheduleSource(
+        key="busy", label="Busy", items=many, perm=VIEW_SUBSCRIPTIONS, change_perm=CHANGE_SUBSCRIPTIONS
+    )
+    contribute("tests", schedule_sources=[busy])
     try:
         client = client_as(Role.SUPPORT)
         client.cookies["django_language"] = language

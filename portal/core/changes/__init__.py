@@ -18,7 +18,7 @@ from portal.core.changes.engine import (
     field_of,
     refusal_from,
 )
-from portal.core.changes.spec import Change, change_for
+from portal.core.changes.spec import Change, Effect, change_for, stated_effects
 
 __all__ = [
     "RECONCILE_DELAYS",
@@ -27,6 +27,7 @@ __all__ = [
     "Change",
     "ChangeOutcomeUnknown",
     "ChangeRefused",
+    "Effect",
     "change_for",
     "change_later",
     "change_now",
@@ -36,4 +37,5 @@ __all__ = [
     "dump",
     "field_of",
     "refusal_from",
+    "stated_effects",
 ]

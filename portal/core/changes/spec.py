@@ -51,6 +51,28 @@ class Change:
     target: Callable[[Args], frozenset[str]] | None = None
 
 
+@dataclass(frozen=True)
+class Effect:
+    """What another app's change does to this app's rows (cancelling a subscription cancels its options),
+    contributed by the app whose rows they are (`contribute(app, effects=[...])`), so the app that declares the
+    change need not know them. The confirmation page states them after the change's own side effects."""
+
+    #: The change it follows (declared by another app).
+    operation_id: str
+    #: sentences(args) -> what the change does to this app's rows, read from the cache (none: nothing).
+    sentences: Callable[[Args], list[str]]
+
+
+def stated_effects(operation_id: str, args: Args) -> list[str]:
+    """Everything a change does besides its own write, in words: its declared side effects, then the effects
+    other apps contributed for it."""
+    contributed = [e for e in contributions("effects") if e.operation_id == operation_id]
+    return [
+        *change_for(operation_id).side_effects(args),
+        *(sentence for effect in contributed for sentence in effect.sentences(args)),
+    ]
+
+
 def change_for(operation_id: str) -> Change:
     """The declared change of an operationId (every app's, through portal.core.contrib)."""
     for change in contributions("changes"):

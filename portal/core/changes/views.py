@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from portal.core import selectors as core_selectors
-from portal.core.access import Perm, can, require
+from portal.core.access import can, permissions, require
 from portal.core.changes.engine import (
     AlreadySubmitted,
     ChangeOutcomeUnknown,
@@ -26,12 +26,11 @@ from portal.core.changes.engine import (
     change_now,
 )
 from portal.core.changes.forms import ChangeForm
-from portal.core.changes.spec import change_for
+from portal.core.changes.spec import change_for, stated_effects
 from portal.core.htmx import partial_for
+from portal.core.permissions import USE_PORTAL
 
 CHANGE_TEMPLATE = "core/change.html"
-#: Who may see the page of an operation of each kind of change (the operationId's app decides).
-_VIEW_OPERATION = (Perm.CHANGE_CUSTOMERS, Perm.CHANGE_SUBSCRIPTIONS, Perm.CHANGE_OPTIONS)
 
 
 def posted(request: HttpRequest):
@@ -111,7 +110,7 @@ def change_page(
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         elif "edit" not in request.POST:
             confirming = True
-            side_effects = [*form.consequences(), *change_for(operation_id).side_effects(args(d))]
+            side_effects = [*form.consequences(), *stated_effects(operation_id, args(d))]
     return render(
         request,
         template,
@@ -151,12 +150,12 @@ def delete_page(
         return redirect(back)
 
 
-@require(Perm.VIEW_CUSTOMERS)
+@require(USE_PORTAL)
 @require_GET
 def operation_status(request: HttpRequest, operation_id) -> HttpResponse:
     """What became of a change: queued, being sent, applied, refused, or unknown until the read-back knows.
     The page polls while the outcome is open. Only those who may make changes see operations."""
-    if not any(can(request.user, perm) for perm in _VIEW_OPERATION):
+    if not any(can(request.user, perm) for perm in permissions() if perm.sends_changes):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied

@@ -8,7 +8,7 @@ current code with `manage.py demo_code`.
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.core.access import TWO_FACTOR_ROLES, Role
+from portal.core.access import Role, two_factor_roles
 from portal.core.services import user_create_with_role
 
 DEMO_PASSWORD = "portal-demo"
@@ -42,6 +42,6 @@ class Command(BaseCommand):
             user = user_create_with_role(
                 username=username, password=DEMO_PASSWORD, role=role, first_name=first, last_name=last
             )
-            if role in TWO_FACTOR_ROLES:
+            if role in two_factor_roles():
                 demo_device(user)
             self.stdout.write(f"  {username:<8} / {DEMO_PASSWORD}   {role.label}")

@@ -1,0 +1,12 @@
+"""The Partner API operations of customer usage, invoices and invoice details, named in words a person reads.
+
+Contributed as `operation_labels`; portal/core/operations.py shows them (Activity, worklist, operation page).
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+OPERATION_LABELS = {
+    "listCustomerUsages": _("List customer usage"),
+    "listInvoices": _("List invoices"),
+    "listInvoiceDetails": _("List invoice details"),
+}
