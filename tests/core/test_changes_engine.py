@@ -1,0 +1,490 @@
+"""The change engine alone, in the fast tier: each promise of ARCHITECTURE.md's "Writes" proven on its own.
+
+No sandbox, no worker, no Redis: the engine drives two declared `Change`s (a real declaration, contributed to
+the registry for the test and withdrawn after it) that act on a tiny in-memory service through a stub client.
+The stub stands in for `PartnerClient`: it records every call and answers, or raises the real `partner_api`
+errors (a timeout whose outcome is unknown, a refusal with the API's words, a 404). The engine finds it through
+its one seam, `get_client`. Time is frozen and moved to each read-back's due time, as the delayed task would
+run it. Each test asserts what a user would notice: the operation's state and message, the audit trail, how
+many times the change was sent, and whether the cache was brought up to date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from partner_api import Exchange, NotFoundError, OutcomeUnknownError, PartnerApiError, RejectedError
+from portal.core import changes, tasks
+from portal.core.changes import engine
+from portal.core.contrib import contribute
+from portal.core.models import AuditEntry, Operation
+
+pytestmark = pytest.mark.django_db
+
+UPDATE, DELETE = "testUpdateProfile", "testDeleteProfile"
+CUSTOMER, OTHER_CUSTOMER = 7001, 7002
+START = dt.datetime(2026, 11, 20, 3, 0, tzinfo=dt.UTC)
+
+
+class WorkerKilled(BaseException):
+    """The worker process died in the middle of a call (kill -9): nothing after it runs, no handler sees it."""
+
+
+class StubClient:
+    """Stands in for `PartnerClient`: a profile per customer, held in `api`; every call is recorded in `calls`;
+    `answer_next(method, error, applied=...)` makes the next call of a method raise, before or after the
+    service acted (a timeout after the change was applied: LINE WORKS has it, the portal never heard)."""
+
+    def __init__(self, api: dict[int, dict[str, Any]]) -> None:
+        self.api = api
+        self.calls: list[str] = []
+        self._next: dict[str, list[tuple[BaseException, bool]]] = defaultdict(list)
+        self._exchange: Exchange | None = None
+
+    def answer_next(self, method: str, error: BaseException, *, applied: bool = False) -> None:
+        self._next[method].append((error, applied))
+
+    def sent(self, method: str) -> int:
+        return self.calls.count(method)
+
+    def exchange(self, send) -> Exchange:
+        """As `PartnerClient.exchange()`: the one write `send(self)` makes, as sent, with its answer."""
+        self._exchange = None
+        try:
+            reply = send(self)
+        except PartnerApiError as exc:
+            exc.exchange = self._exchange
+            raise
+        assert self._exchange is not None, "a change's send makes exactly one client call"
+        self._exchange.reply = reply
+        return self._exchange
+
+    # The Partner API's calls the fake changes make.
+
+    def update_profile(self, *, domain_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        def act():
+            self._profile(domain_id).update(values)
+            return {"domainId": domain_id, **self.api[domain_id]}
+
+        return self._call("update_profile", UPDATE, {"profile": values}, act)
+
+    def delete_profile(self, *, domain_id: int) -> None:
+        def act():
+            self._profile(domain_id)
+            del self.api[domain_id]
+
+        return self._call("delete_profile", DELETE, {}, act)
+
+    def get_profile(self, *, domain_id: int) -> dict[str, Any]:
+        return self._call("get_profile", "testGetProfile", None, lambda: dict(self._profile(domain_id)))
+
+    def _profile(self, domain_id: int) -> dict[str, Any]:
+        if domain_id not in self.api:
+            raise NotFoundError(status=404, code="NOT_FOUND", description="The profile does not exist.")
+        return self.api[domain_id]
+
+    def _call(self, method: str, operation_id: str, body: dict | None, act):
+        self.calls.append(method)
+        if body is not None:
+            self._exchange = Exchange(operation_id, sent=body)
+        error, applied = self._next[method].pop(0) if self._next[method] else (None, False)
+        if error is not None and not applied:
+            raise error
+        reply = act()
+        if error is not None:
+            raise error
+        if self._exchange is not None:
+            self._exchange.status = 200
+        return reply
+
+
+@dataclass
+class Fake:
+    """The fake app: LINE WORKS' side (`api`, behind `client`) and the portal's cache of it (`cache`), which
+    only the declarations' `apply` writes; `applied` lists each apply."""
+
+    api: dict[int, dict[str, Any]] = field(
+        default_factory=lambda: {c: {"colour": "white", "size": 1} for c in (CUSTOMER, OTHER_CUSTOMER)}
+    )
+    cache: dict[int, dict[str, Any]] = field(default_factory=dict)
+    applied: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.client = StubClient(self.api)
+        self.cache.update({c: dict(p) for c, p in self.api.items()})
+
+    def declarations(self) -> list[changes.Change]:
+        """Declared as an app's changes.py declares its writes (no refresh: there is no customer to read)."""
+
+        def apply_update(args, reply):
+            self.applied.append(UPDATE)
+            self.cache[args["domain_id"]].update(args["values"])
+
+        def read_back_update(client, args):
+            profile = client.get_profile(domain_id=args["domain_id"])
+            return profile if args["values"].items() <= profile.items() else None
+
+        def apply_delete(args, reply):
+            self.applied.append(DELETE)
+            self.cache.pop(args["domain_id"], None)
+
+        def read_back_delete(client, args):
+            client.get_profile(domain_id=args["domain_id"])  # a 404 here: gone
+            return None
+
+        return [
+            changes.Change(
+                UPDATE,
+                send=lambda client, args: client.update_profile(
+                    domain_id=args["domain_id"], values=args["values"]
+                ),
+                read_back=read_back_update,
+                apply=apply_update,
+                field_hints={"colour": "colour"},
+                refresh=False,
+                target=lambda args: frozenset(args["values"]),
+            ),
+            changes.Change(
+                DELETE,
+                send=lambda client, args: client.delete_profile(domain_id=args["domain_id"]),
+                read_back=read_back_delete,
+                apply=apply_delete,
+                deletes=True,
+                refresh=False,
+            ),
+        ]
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    """The fake changes contributed for this test only, and the stub client the engine gets."""
+    fake = Fake()
+    contribute("tests", changes=fake.declarations())
+    monkeypatch.setattr(engine, "get_client", lambda **_: fake.client)
+    yield fake
+    contribute("tests", changes=[])
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def tasks_sent(monkeypatch) -> list[tuple[str, dict, int | None]]:
+    """The tasks the engine sends once its transaction commits: (name, kwargs, countdown)."""
+    sent: list[tuple[str, dict, int | None]] = []
+    monkeypatch.setattr(
+        tasks.change_run, "delay", lambda **kw: sent.append((tasks.change_run.name, kw, None))
+    )
+    monkeypatch.setattr(
+        tasks.change_reconcile,
+        "apply_async",
+        lambda kwargs, countdown: sent.append((tasks.change_reconcile.name, kwargs, countdown)),
+    )
+    return sent
+
+
+def timeout() -> OutcomeUnknownError:
+    return OutcomeUnknownError(operation_id=UPDATE)
+
+
+def refusal(description: str) -> RejectedError:
+    return RejectedError(operation_id=UPDATE, status=400, code="INVALID_PARAMETER", description=description)
+
+
+def update(values: dict, *, key="a" * 32, domain_id=CUSTOMER, later=False, user=None, reason=""):
+    """The update's form submitted: sent in the request (operation, apply's value), or queued (operation)."""
+    submit = changes.change_later if later else changes.change_now
+    args = {"domain_id": domain_id, "values": values}
+    return submit(UPDATE, user=user, idempotency_key=key, domain_id=domain_id, args=args, reason=reason)
+
+
+def update_lost(fake: Fake, values: dict, *, key: str, domain_id: int = CUSTOMER) -> Operation:
+    """A change sent, not applied, its answer lost (a timeout): the operation the engine left unknown."""
+    fake.client.answer_next("update_profile", timeout())
+    with pytest.raises(changes.ChangeOutcomeUnknown) as unknown:
+        update(values, key=key, domain_id=domain_id)
+    assert unknown.value.operation is not None
+    return unknown.value.operation
+
+
+def try_when_due(operation: Operation, clock) -> bool | None:
+    """The read-back the engine scheduled (kept on the operation), made at its due time, as its task would."""
+    operation.refresh_from_db()
+    clock.move_to(operation.check_after)
+    return changes.change_reconcile(operation_pk=str(operation.pk), attempt=operation.check_attempt)
+
+
+def entries(operation_id: str = UPDATE) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(operation_id=operation_id).order_by("id"))
+
+
+# --- 1. Claimed once per idempotency key ------------------------------------------------------------------
+
+
+def test_a_second_submission_of_the_same_form_finds_its_operation_and_sends_nothing(fake, clock):
+    operation, _ = update({"colour": "red"})
+    assert operation.status == Operation.Status.SUCCEEDED
+
+    with pytest.raises(changes.AlreadySubmitted) as again:
+        update({"colour": "red"})
+    assert again.value.operation.pk == operation.pk
+    assert Operation.objects.get(pk=operation.pk).status == Operation.Status.SUCCEEDED
+    assert fake.client.sent("update_profile") == 1 and len(entries()) == 1 and fake.applied == [UPDATE]
+
+
+def test_a_queued_change_submitted_twice_is_queued_once_and_sent_once(
+    fake, clock, tasks_sent, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = update({"size": 5}, later=True, key="q" * 32)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = update({"size": 5}, later=True, key="q" * 32)
+    assert second.pk == first.pk and second.status == Operation.Status.QUEUED
+    assert tasks_sent == [("portal.core.changes.run", {"operation_id": str(first.pk)}, None)]
+
+    tasks.change_run(operation_id=str(first.pk))  # the worker
+    tasks.change_run(operation_id=str(first.pk))  # a second copy of the task
+    assert Operation.objects.get(pk=first.pk).status == Operation.Status.SUCCEEDED
+    assert fake.client.sent("update_profile") == 1 and fake.cache[CUSTOMER]["size"] == 5
+
+
+def test_only_a_refused_change_may_be_claimed_again_and_the_corrected_one_is_sent(fake, clock):
+    fake.client.answer_next("update_profile", refusal("colour must be one of white, red, blue."))
+    with pytest.raises(changes.ChangeRefused):
+        update({"colour": "mauve"}, key="r" * 32)
+    refused = Operation.objects.get(idempotency_key__endswith="r" * 32)
+    assert refused.status == Operation.Status.FAILED
+
+    corrected, _ = update({"colour": "blue"}, key="r" * 32)  # the same form, corrected
+    assert corrected.pk == refused.pk and corrected.status == Operation.Status.SUCCEEDED
+    assert corrected.error == "" and corrected.params["args"]["values"] == {"colour": "blue"}
+    assert fake.client.sent("update_profile") == 2 and fake.cache[CUSTOMER]["colour"] == "blue"
+
+    # Neither a change that succeeded nor one whose outcome is open may be claimed again.
+    with pytest.raises(changes.AlreadySubmitted):
+        update({"colour": "red"}, key="r" * 32)
+    unknown = update_lost(fake, {"colour": "red"}, key="o" * 32)
+    with pytest.raises(changes.AlreadySubmitted) as again:
+        update({"colour": "red"}, key="o" * 32)
+    assert again.value.operation.pk == unknown.pk
+    assert Operation.objects.get(pk=unknown.pk).status == Operation.Status.UNKNOWN
+    assert fake.client.sent("update_profile") == 3  # the refused, the corrected and the unknown one
+
+
+# --- 2. A refusal -----------------------------------------------------------------------------------------
+
+
+def test_a_refused_change_fails_with_the_apis_words_is_recorded_and_applies_nothing(
+    fake, clock, account_manager
+):
+    fake.client.answer_next("update_profile", refusal("colour must be one of white, red, blue."))
+    with pytest.raises(changes.ChangeRefused) as refused:
+        update({"colour": "mauve"}, user=account_manager, reason="Ticket 42")
+    assert refused.value.field == "colour"  # the form marks the field the API named
+
+    operation = Operation.objects.get(kind=UPDATE)
+    assert operation.status == Operation.Status.FAILED and operation.finished_at is not None
+    assert "LINE WORKS refused the change" in operation.error
+    assert "colour must be one of white, red, blue." in operation.error
+
+    [entry] = entries()
+    assert entry.outcome == AuditEntry.Outcome.REFUSED and entry.response_status == 400
+    assert entry.request_summary == {"profile": {"colour": "mauve"}}
+    assert entry.response_body == {
+        "code": "INVALID_PARAMETER",
+        "description": "colour must be one of white, red, blue.",
+    }
+    assert (entry.actor, entry.reason, entry.domain_id) == (account_manager, "Ticket 42", CUSTOMER)
+
+    assert fake.applied == [] and fake.cache[CUSTOMER]["colour"] == "white"
+    assert fake.client.calls == ["update_profile"]  # refused: nothing to read back
+
+
+# --- 3. An unknown outcome is read back, never sent again -------------------------------------------------
+
+
+def test_an_unknown_outcome_read_back_at_once_and_found_succeeds_sent_and_applied_once(fake, clock):
+    fake.client.answer_next("update_profile", timeout(), applied=True)
+    operation, _ = update({"colour": "red", "size": 3})
+
+    assert operation.status == Operation.Status.SUCCEEDED and operation.result["read_back"] is True
+    assert fake.client.calls == ["update_profile", "get_profile"]
+    assert fake.applied == [UPDATE] and fake.cache[CUSTOMER] == {"colour": "red", "size": 3}
+    [entry] = entries()
+    assert entry.outcome == AuditEntry.Outcome.UNKNOWN and entry.response_status is None
+    assert entry.request_summary == {"profile": {"colour": "red", "size": 3}}
+
+
+def test_an_unknown_outcome_not_found_yet_is_read_back_when_due_and_succeeds_when_found(
+    fake, clock, tasks_sent, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        operation = update_lost(fake, {"colour": "red"}, key="u" * 32)
+    assert operation.status == Operation.Status.UNKNOWN
+    assert "may or may not have been applied" in operation.error
+    assert "do not send it again until it knows" in operation.error
+    assert operation.check_after == START + dt.timedelta(seconds=10)
+    assert tasks_sent == [
+        ("portal.core.changes.reconcile", {"operation_pk": str(operation.pk), "attempt": 0}, 10)
+    ]
+    assert fake.applied == []
+
+    assert try_when_due(operation, clock) is None  # 10 s later: still nothing
+    operation.refresh_from_db()
+    assert operation.status == Operation.Status.UNKNOWN
+    assert operation.check_after == START + dt.timedelta(seconds=10 + 60)
+    # The first try's task delivered again late: the second try is the one scheduled, nothing is read.
+    assert changes.change_reconcile(operation_pk=str(operation.pk), attempt=0) is None
+    assert fake.client.sent("get_profile") == 2
+
+    fake.api[CUSTOMER]["colour"] = "red"  # LINE WORKS shows it applied now
+    assert try_when_due(operation, clock) is True
+    operation.refresh_from_db()
+    assert operation.status == Operation.Status.SUCCEEDED and operation.result["read_back"] is True
+    assert fake.client.sent("update_profile") == 1 and fake.applied == [UPDATE]
+    assert fake.cache[CUSTOMER]["colour"] == "red"
+
+
+def test_an_unknown_outcome_never_found_fails_after_the_last_try_and_may_then_be_sent_again(fake, clock):
+    operation = update_lost(fake, {"colour": "red"}, key="u" * 32)
+    tries = []
+    for _ in changes.RECONCILE_DELAYS:
+        outcome = try_when_due(operation, clock)
+        tries.append((timezone.now() - START, outcome, Operation.objects.get(pk=operation.pk).status))
+    unknown, failed = Operation.Status.UNKNOWN, Operation.Status.FAILED
+    assert tries == [  # after 10 s, 60 s more, then 180 s more
+        (dt.timedelta(seconds=10), None, unknown),
+        (dt.timedelta(seconds=70), None, unknown),
+        (dt.timedelta(seconds=250), False, failed),
+    ]
+
+    operation.refresh_from_db()
+    assert operation.status == Operation.Status.FAILED
+    assert operation.error == (
+        "LINE WORKS did not apply this change (it was checked several times after the answer was lost). "
+        "You can send it again."
+    )
+    assert fake.client.sent("update_profile") == 1 and fake.client.sent("get_profile") == 4
+    assert fake.applied == [] and fake.cache[CUSTOMER]["colour"] == "white"
+
+    again, _ = update({"colour": "red"}, key="u" * 32)  # "you can send it again": the same form
+    assert again.pk == operation.pk and again.status == Operation.Status.SUCCEEDED
+    assert fake.client.sent("update_profile") == 2 and fake.cache[CUSTOMER]["colour"] == "red"
+
+
+# --- 4. Superseded by a later change that sets everything it set -------------------------------------------
+
+
+def test_an_unknown_change_a_later_one_covers_is_superseded_and_one_it_does_not_cover_fails(fake, clock):
+    lost = update_lost(fake, {"colour": "red", "size": 2}, key="l" * 32)
+    other = update_lost(fake, {"colour": "red", "size": 2}, key="l" * 32, domain_id=OTHER_CUSTOMER)
+    clock.shift(1)
+
+    partial, _ = update({"colour": "blue"}, key="p" * 32)  # sets only part of what `lost` set
+    update({"colour": "blue"}, key="q" * 32, domain_id=OTHER_CUSTOMER)
+    clock.shift(1)
+    later, _ = update({"colour": "green", "size": 3}, key="n" * 32)  # sets all of it, and more
+
+    for _ in changes.RECONCILE_DELAYS:
+        try_when_due(lost, clock)
+        try_when_due(other, clock)
+
+    lost.refresh_from_db()
+    assert lost.status == Operation.Status.SUPERSEDED and lost.is_finished and lost.error == ""
+    assert lost.result["superseded_by"] == str(later.pk) != str(partial.pk)
+    other.refresh_from_db()
+    assert other.status == Operation.Status.FAILED and "You can send it again." in other.error
+    assert fake.client.sent("update_profile") == 5  # each sent once, none again
+    assert fake.cache[CUSTOMER] == {"colour": "green", "size": 3}  # the later one's, untouched since
+
+
+# --- 5. The reaper --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("applied", [True, False], ids=["applied-before-death", "never-applied"])
+def test_a_running_change_whose_worker_died_is_found_by_the_reaper_and_read_back(fake, clock, applied):
+    operation = update({"size": 9}, later=True, key="w" * 32)
+    fake.client.answer_next("update_profile", WorkerKilled(), applied=applied)
+    with pytest.raises(WorkerKilled):
+        changes.change_run(operation_pk=str(operation.pk))
+    assert Operation.objects.get(pk=operation.pk).status == Operation.Status.RUNNING
+
+    clock.shift(299)
+    assert changes.changes_reap_stale() == 0  # within five minutes a worker may still be sending it
+    clock.shift(2)
+    assert changes.changes_reap_stale() == 1
+
+    operation.refresh_from_db()
+    if applied:
+        assert operation.status == Operation.Status.SUCCEEDED and operation.result["read_back"] is True
+        assert fake.applied == [UPDATE] and fake.cache[CUSTOMER]["size"] == 9
+    else:
+        assert operation.status == Operation.Status.UNKNOWN
+        assert "The portal stopped while sending this change" in operation.error
+        assert [try_when_due(operation, clock) for _ in range(2)] == [None, False]  # the tries left
+        operation.refresh_from_db()
+        assert operation.status == Operation.Status.FAILED and "You can send it again." in operation.error
+        assert fake.applied == [] and fake.cache[CUSTOMER]["size"] == 1
+    assert fake.client.sent("update_profile") == 1
+    assert entries() == []  # the dead worker recorded nothing, and nothing was sent since
+
+
+# --- 6. A redelivered task -------------------------------------------------------------------------------
+
+
+def test_a_redelivered_task_reconciles_instead_of_sending_again(fake, clock):
+    assert tasks.change_run.acks_late and tasks.change_run.reject_on_worker_lost  # so the broker redelivers
+    operation = update({"size": 4}, later=True, key="d" * 32)
+    fake.client.answer_next("update_profile", WorkerKilled(), applied=True)
+    with pytest.raises(WorkerKilled):
+        tasks.change_run(operation_id=str(operation.pk))
+
+    tasks.change_run(operation_id=str(operation.pk))  # a copy while a live worker may still be sending it
+    assert Operation.objects.get(pk=operation.pk).status == Operation.Status.RUNNING
+
+    clock.shift(301)  # five minutes without a word from its worker
+    tasks.change_run(operation_id=str(operation.pk))  # redelivered: its worker died
+    operation.refresh_from_db()
+    assert operation.status == Operation.Status.SUCCEEDED and operation.result["read_back"] is True
+    assert fake.client.calls == ["update_profile", "get_profile"]
+    assert fake.applied == [UPDATE] and fake.cache[CUSTOMER]["size"] == 4
+
+
+# --- 7. A delete: a 404 means done ----------------------------------------------------------------------
+
+
+def delete_now(key: str, domain_id: int = CUSTOMER):
+    return changes.change_now(
+        DELETE, user=None, idempotency_key=key, domain_id=domain_id, args={"domain_id": domain_id}
+    )
+
+
+def test_a_delete_answered_404_is_done_and_the_cache_forgets_it(fake, clock):
+    del fake.api[CUSTOMER]  # gone already: an earlier attempt applied it and its answer was lost
+    operation, _ = delete_now("x" * 32)
+    assert operation.status == Operation.Status.SUCCEEDED and operation.error == ""
+    assert fake.applied == [DELETE] and CUSTOMER not in fake.cache
+    [entry] = entries(DELETE)
+    assert entry.response_status == 404  # the answer as it came, recorded
+
+    # A delete whose answer was lost and whose read-back gets a 404 is done too.
+    fake.client.answer_next("delete_profile", timeout(), applied=True)
+    operation, _ = delete_now("y" * 32, domain_id=OTHER_CUSTOMER)
+    assert operation.status == Operation.Status.SUCCEEDED and operation.result["read_back"] is True
+    assert OTHER_CUSTOMER not in fake.cache and fake.client.sent("delete_profile") == 2
+
+    # Only for a change that deletes: an update answered 404 is refused, not done.
+    with pytest.raises(changes.ChangeRefused):
+        update({"colour": "red"}, key="z" * 32)
+    assert Operation.objects.get(kind=UPDATE).status == Operation.Status.FAILED
+    assert fake.applied == [DELETE, DELETE]
