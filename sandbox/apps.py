@@ -8,7 +8,7 @@ class SandboxConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Importing the API modules registers their rules, clock effects and seed parts.
+        # Importing the domain modules (api and seeding) registers their rules, clock effects and seed parts.
         from sandbox import registry
 
         registry.load_domain_modules()

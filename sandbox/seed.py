@@ -1,4 +1,5 @@
-"""Deterministic seed data. Each domain adds its part with ``@seed_part``; parts run in ``order``.
+"""Deterministic seed data. Each domain adds its part with ``@seed_part`` in ``sandbox/seeding/<domain>.py``;
+parts run in ``order``.
 
     from sandbox.seed import SeedContext, seed_part
 

@@ -940,6 +940,3 @@ urlpatterns = [
         delete=delete_usage_status_renewal,
     ),
 ]
-
-# Seed data of this domain lives in sandbox/seeding/customers.py (imported here so that it registers).
-from sandbox.seeding import customers as _seed  # noqa: E402,F401

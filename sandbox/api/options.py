@@ -1,8 +1,9 @@
-"""Tags options and option-orders: 13 operations, their rules, clock effects and seed part.
+"""Tags options and option-orders: 13 operations, their rules and clock effects.
 
 An option (``OptionProduct``) hangs on the customer's subscription in use; paths are keyed on optionProductId,
 so a customer has at most one option and one scheduled task (``OptionProductOrder``) per optionProductId.
 Cancelled options keep their row (``cancelled_on``), which the "re-add from the 1st of next month" rule reads.
+The catalogue is sandbox.catalogue; the seed part is sandbox/seeding/options.py.
 """
 
 from __future__ import annotations
@@ -10,22 +11,23 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
 
 from sandbox import clock
 from sandbox.api.common import api_path, created, live_customer, no_content, ok, operation, parse_date
 from sandbox.api.errors import ApiError
-from sandbox.api.subscriptions import (
-    FREE_CONVERSION_DAYS,
+from sandbox.catalogue import (
+    CAPACITY,
+    DRIVE_FOR_ADV,
+    DRIVE_FOR_STD,
     LICENSE_PLANS,
     PAID_EQUIVALENT,
     PAID_PLANS,
-    STD_ONLY_SUB_OPTIONS,
-    check_window,
-    close_usage,
-    grace_end,
-    live_subscription,
-    stop_option,
+    PAID_SUB_OPTION,
+    PARENT,
+    QUANTITY_OPTIONS,
+    RANK,
+    TRIAL_SUB_OPTIONS,
+    family,
 )
 from sandbox.dates import DAY, TRIAL_DAYS, days_of, month_bounds, month_end, next_month_first
 from sandbox.models import (
@@ -38,58 +40,21 @@ from sandbox.models import (
     UsagePeriod,
 )
 from sandbox.rules import Rule, rule
-from sandbox.seed import SeedContext, seed_part
+from sandbox.usage import (
+    FREE_CONVERSION_DAYS,
+    check_window,
+    convert_option_to_paid,
+    grace_end,
+    live_subscription,
+    option_period,
+    restart_option_usage,
+    stop_option,
+)
 
-# --- catalogue (contract notes, "Sub options vs. subscription products") --------------------------------------
+# --- catalogue checks (sandbox.catalogue holds the catalogue) -------------------------------------------------
 
-PARENT = {
-    "ACV200": "ACV2",
-    "ACV201": "ACV2",
-    "DRV00": "DRV",
-    "DRV01": "DRV",
-    "DRV_PS_T": "DRV",
-    "DRV_PS": "DRV",
-    "DRV_PA_T": "DRV",
-    "DRV_PA": "DRV",
-    **{f"SSTG20{i}": "SSTG2" for i in range(1, 8)},
-    **{f"BCT0{i}": "BCT" for i in range(1, 5)},
-}
-TRIAL_SUB_OPTIONS = ("ACV200", "DRV00", "DRV_PS_T", "DRV_PA_T")
-PAID_SUB_OPTION = {"ACV200": "ACV201", "DRV00": "DRV01", "DRV_PS_T": "DRV_PS", "DRV_PA_T": "DRV_PA"}
-QUANTITY_OPTIONS = ("SSTG2", "BCT")
 # x-unverified: no maximum quantity is documented; the sandbox caps it so that a count stays a sane integer.
 MAX_QUANTITY = 1_000
-TRIAL_ABLE_OPTIONS = ("ACV2", "DRV")
-DRIVE_FOR_STD = STD_ONLY_SUB_OPTIONS  # the Drive sub options labelled "for STD"
-DRIVE_FOR_ADV = ("DRV_PA_T", "DRV_PA")
-# Upgrade order within a family; x-unverified (upgradeOptionProduct rule 4): Drive < Drive Plus is assumed.
-RANK = {
-    "DRV00": 1,
-    "DRV_PS_T": 2,
-    "DRV01": 1,
-    "DRV_PS": 2,
-    "DRV_PA_T": 1,
-    "DRV_PA": 1,
-    "ACV200": 1,
-    "ACV201": 1,
-    **{f"SSTG20{i}": i for i in range(1, 8)},
-    **{f"BCT0{i}": i for i in range(1, 5)},
-}
-# Capacity of one unit (TB of storage, number of contacts) for the renewal "usage above capacity" rule.
-CAPACITY = {
-    **dict(zip([f"SSTG20{i}" for i in range(1, 8)], [1, 5, 10, 25, 50, 100, 500], strict=True)),
-    "BCT01": 250_000,
-    "BCT02": 500_000,
-    "BCT03": 1_500_000,
-    "BCT04": 5_000_000,
-}
-
-
-def family(sub_option: str) -> tuple:
-    """Sub options that can replace each other by upgrade or renewal: same option, Trial-ness and Drive label."""
-    parent = PARENT[sub_option]
-    label = "STD" if sub_option in DRIVE_FOR_STD else "ADV" if sub_option in DRIVE_FOR_ADV else ""
-    return parent, sub_option in TRIAL_SUB_OPTIONS, label
 
 
 def belongs(the_rule: Rule, option_id: str, sub_option: str) -> None:
@@ -170,31 +135,6 @@ def checked_quantity(the_rule: Rule, option_id: str, quantity: int | None) -> in
     return quantity
 
 
-def option_period(
-    option: OptionProduct, sub: Subscription, customer: Customer, start: dt.date
-) -> UsagePeriod:
-    return UsagePeriod(
-        customer_id=customer.pk,
-        subscription_id=sub.pk,
-        product_group_id=sub.product_group_id,
-        product_id=sub.product_id,
-        plan=option.plan,
-        option_product_id=option.option_product_id,
-        sub_option_id=option.sub_option_id,
-        license_count=sub.license_count,
-        member_count=customer.member_count,
-        quantity=option.quantity,
-        usage_count=option.usage_count,
-        start_date=start,
-    )
-
-
-def restart_option_usage(option: OptionProduct, sub: Subscription, day: dt.date) -> None:
-    customer = Customer.objects.get(pk=option.customer_id)
-    close_usage(customer.pk, day - DAY, option_product_id=option.option_product_id)
-    option_period(option, sub, customer, day).save()
-
-
 def option_terms(sub: Subscription, sub_option: str, day: dt.date) -> tuple[str, dt.date]:
     """(plan, planEndDate) of an option started on ``day``: Trial for TRIAL_DAYS, else the subscription's term."""
     if sub_option in TRIAL_SUB_OPTIONS or sub.plan not in PAID_PLANS:
@@ -222,17 +162,6 @@ def start_option(
     )
     option_period(option, sub, customer, day).save()
     return option
-
-
-def convert_option_to_paid(option: OptionProduct, sub: Subscription, day: dt.date) -> None:
-    """A Trial option becomes the paid one on the subscription's paid contract."""
-    option.sub_option_id = PAID_SUB_OPTION.get(option.sub_option_id, option.sub_option_id)
-    option.plan = sub.plan
-    option.plan_start_date = day
-    option.plan_end_date = sub.plan_end_date or month_end(day)
-    option.renewal_type = "STAY"
-    option.save()
-    restart_option_usage(option, sub, day)
 
 
 # --- serialisation --------------------------------------------------------------------------------------------
@@ -901,198 +830,6 @@ def apply_option_schedule(day: dt.date) -> None:
     apply_option_orders(day)
     renew_options(day)
     end_option_trials(day)
-
-
-# --- seed -----------------------------------------------------------------------------------------------------
-
-PAID_CHOICES = {
-    "STD": [
-        ("ACV2", ["ACV201"]),
-        ("DRV", ["DRV01", "DRV_PS"]),
-        ("SSTG2", ["SSTG201", "SSTG202", "SSTG203"]),
-        ("BCT", ["BCT01", "BCT02"]),
-    ],
-    "ADV": [
-        ("ACV2", ["ACV201"]),
-        ("DRV", ["DRV_PA"]),
-        ("SSTG2", ["SSTG202", "SSTG203", "SSTG204"]),
-        ("BCT", ["BCT01", "BCT03"]),
-    ],
-}
-TRIAL_CHOICES = {
-    "STD": [("ACV2", "ACV200"), ("DRV", "DRV00"), ("DRV", "DRV_PS_T")],
-    "ADV": [("ACV2", "ACV200"), ("DRV", "DRV_PA_T")],
-}
-
-
-@seed_part("options", order=30)
-def seed_options(ctx: SeedContext) -> None:
-    """Options of every kind each plan allows, their usage periods, renewal settings and option orders."""
-    today = ctx.today
-    subs: dict[int, Subscription] = getattr(ctx, "subscriptions", {})
-    customers = {c.pk: c for c in ctx.customers}
-    options: list[OptionProduct] = []
-    periods: list[UsagePeriod] = []
-    orders: list[OptionProductOrder] = []
-    now = timezone.now()
-    history_start = (today.replace(day=1) - dt.timedelta(days=400)).replace(day=1)
-    for domain_id, sub in subs.items():
-        if sub.plan == "FREE":
-            continue
-        rng = ctx.rng_for("options", domain_id)
-        customer = customers[domain_id]
-        base = sub.product_id[:3]
-        taken: set[str] = set()
-        if sub.plan == "TRIAL":
-            if sub.status == "SUSPENDED_TRIALEND":
-                continue
-            for option_id, sub_option in TRIAL_CHOICES[base]:
-                if option_id in taken or rng.random() > 0.4:
-                    continue
-                taken.add(option_id)
-                start = max(sub.plan_start_date, today - dt.timedelta(days=rng.randint(0, 20)))
-                options.append(
-                    OptionProduct(
-                        customer_id=domain_id,
-                        subscription_id=sub.pk,
-                        option_product_id=option_id,
-                        sub_option_id=sub_option,
-                        plan="TRIAL",
-                        applied_time=now - dt.timedelta(days=(today - start).days),
-                        plan_start_date=start,
-                        plan_end_date=start + dt.timedelta(days=TRIAL_DAYS - 1),
-                    )
-                )
-            continue
-        for option_id, sub_options in PAID_CHOICES[base]:
-            roll = rng.random()
-            if roll > 0.45:
-                continue
-            trial = option_id in TRIAL_ABLE_OPTIONS and roll < 0.06
-            sub_option = rng.choice(sub_options)
-            if trial:
-                sub_option = {v: k for k, v in PAID_SUB_OPTION.items()}.get(sub_option, sub_option)
-            quantity = rng.randint(1, 3) if option_id in QUANTITY_OPTIONS else None
-            start = max(sub.plan_start_date, today - dt.timedelta(days=rng.randint(10, 300)))
-            if trial:
-                start = today - dt.timedelta(days=rng.randint(0, TRIAL_DAYS - 1))
-            usage = None
-            if option_id in QUANTITY_OPTIONS:
-                usage = int(CAPACITY[sub_option] * (quantity or 1) * rng.uniform(0.1, 0.9))
-            option = OptionProduct(
-                customer_id=domain_id,
-                subscription_id=sub.pk,
-                option_product_id=option_id,
-                sub_option_id=sub_option,
-                quantity=quantity,
-                plan="TRIAL" if trial else sub.plan,
-                applied_time=now - dt.timedelta(days=(today - start).days),
-                plan_start_date=start,
-                plan_end_date=start + dt.timedelta(days=TRIAL_DAYS - 1) if trial else sub.plan_end_date,
-                renewal_type="" if trial else "STAY",
-                usage_count=usage,
-            )
-            if not trial and option_id in QUANTITY_OPTIONS and rng.random() < 0.15:
-                option.renewal_type = "CHANGE"
-                option.renewal_quantity = max(1, (quantity or 1) - 1)
-            options.append(option)
-            if not trial:
-                periods.append(
-                    UsagePeriod(
-                        customer_id=domain_id,
-                        subscription_id=sub.pk,
-                        product_id=sub.product_id,
-                        plan=sub.plan,
-                        option_product_id=option_id,
-                        sub_option_id=sub_option,
-                        license_count=sub.license_count,
-                        member_count=customer.member_count,
-                        quantity=quantity,
-                        usage_count=usage,
-                        start_date=max(start, history_start),
-                    )
-                )
-            # Scheduled tasks for options in use.
-            task_roll = rng.random()
-            if trial and task_roll < 0.5:
-                orders.append(
-                    _order(
-                        domain_id,
-                        sub,
-                        option_id,
-                        PAID_SUB_OPTION[sub_option],
-                        "START_PAID_SERVICE",
-                        None,
-                        today + DAY + dt.timedelta(days=rng.randint(0, 10)),
-                    )
-                )
-            elif not trial and task_roll < 0.05 and sub.plan_end_date > today:
-                orders.append(
-                    _order(domain_id, sub, option_id, sub_option, "CANCEL", None, sub.plan_end_date + DAY)
-                )
-            elif (
-                not trial
-                and option_id in QUANTITY_OPTIONS
-                and task_roll < 0.12
-                and next_month_first(today) <= sub.plan_end_date
-            ):
-                orders.append(
-                    _order(
-                        domain_id,
-                        sub,
-                        option_id,
-                        sub_option,
-                        "CHANGE_QUANTITY",
-                        (quantity or 1) + 1,
-                        next_month_first(today),
-                    )
-                )
-        # Options scheduled to be added on the renewal date.
-        if (
-            "ACV2" not in {o.option_product_id for o in options[-4:] if o.customer_id == domain_id}
-            and rng.random() < 0.05
-        ):
-            orders.append(_order(domain_id, sub, "ACV2", "ACV201", "APPLY", None, sub.plan_end_date + DAY))
-    OptionProduct.objects.bulk_create(options, batch_size=2000)
-    UsagePeriod.objects.bulk_create(periods, batch_size=2000)
-    # Options scheduled with the pre-orders and paid conversions that the subscriptions part created.
-    for pre in SubscriptionPreOrder.objects.filter(customer_id__in=list(customers)).order_by("pk"):
-        if ctx.rng_for("pre-order-options", pre.customer_id).random() < 0.4:
-            order = _order(pre.customer_id, None, "SSTG2", "SSTG201", "APPLY", 1, pre.apply_date)
-            order.pre_order = pre
-            orders.append(order)
-    for res in SubscriptionReservation.objects.filter(
-        subscription__customer_id__in=list(customers), type="START_PAID_SERVICE"
-    ).select_related("subscription"):
-        sub = res.subscription
-        if sub.plan == "TRIAL" and ctx.rng_for("conversion-options", sub.customer_id).random() < 0.4:
-            product = PAID_EQUIVALENT[sub.product_id]
-            if not OptionProduct.objects.filter(subscription=sub, option_product_id="ACV2").exists():
-                orders.append(_order(sub.customer_id, sub, "ACV2", "ACV201", "APPLY", None, res.apply_date))
-            if product == "STD":
-                orders.append(_order(sub.customer_id, sub, "BCT", "BCT01", "APPLY", 1, res.apply_date))
-    seen: set[tuple[int, str]] = set()
-    unique = []
-    for order in orders:
-        key = (order.customer_id, order.option_product_id)
-        if key not in seen:
-            seen.add(key)
-            unique.append(order)
-    OptionProductOrder.objects.bulk_create(unique, batch_size=2000)
-    ctx.counts["options"] = len(options)
-    ctx.counts["option_orders"] = len(unique)
-
-
-def _order(domain_id, sub, option_id, sub_option, kind, quantity, day) -> OptionProductOrder:
-    return OptionProductOrder(
-        customer_id=domain_id,
-        subscription=sub,
-        option_product_id=option_id,
-        sub_option_id=sub_option,
-        type=kind,
-        quantity=quantity,
-        apply_date=day,
-    )
 
 
 urlpatterns = [

@@ -1,10 +1,10 @@
-"""Tags subscriptions, pre-orders, reservations and renewals: 17 operations, their rules, clock effects and seed.
+"""Tags subscriptions, pre-orders, reservations and renewals: 17 operations, their rules and clock effects.
 
 State: ``Subscription`` (one in use per customer and product group; cancelled rows keep ``cancelled_on``),
 ``SubscriptionReservation`` (the one scheduled task of a subscription), ``SubscriptionPreOrder`` (a paid
 subscription scheduled for a customer) and the renewal settings kept on the subscription row. Every change of
 what a customer uses closes its running ``UsagePeriod`` and opens a new one, so that usages and invoices can be
-rebuilt from the periods.
+rebuilt from the periods (sandbox.usage). The seed part is sandbox/seeding/subscriptions.py.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from django.db import transaction
 from sandbox import clock
 from sandbox.api.common import api_path, created, live_customer, no_content, ok, operation, parse_date
 from sandbox.api.errors import ApiError
-from sandbox.dates import DAY, GRACE_DAYS, TRIAL_DAYS, add_years, month_end
+from sandbox.catalogue import DRIVE_FOR_STD, LICENSE_PLANS, PAID_EQUIVALENT, PAID_PLANS, PLAN_OF_PRODUCT
+from sandbox.dates import DAY
 from sandbox.models import (
     Customer,
     OptionProduct,
@@ -24,70 +25,27 @@ from sandbox.models import (
     Subscription,
     SubscriptionPreOrder,
     SubscriptionReservation,
-    UsagePeriod,
 )
 from sandbox.rules import Rule, rule
-from sandbox.seed import SeedContext, seed_part
+from sandbox.usage import (
+    FREE_CONVERSION_DAYS,
+    FREE_PRE_ORDER_DAYS,
+    check_window,
+    close_usage,
+    convert_option_to_paid,
+    grace_end,
+    live_subscription,
+    record_penalty,
+    restart_usage,
+    stop_option,
+    subscription_period,
+    term_end,
+)
 
-# x-unverified (subscriptions notes): the length of the Trial and of its grace period is not documented
-# (TRIAL_DAYS, GRACE_DAYS in sandbox.dates, shared with the customers module).
-LICENSE_PLANS = ("ANNUAL_LICENSE", "ANNUAL_PREPAY_LICENSE")
-PAID_PLANS = ("MONTHLY", *LICENSE_PLANS)
-PAID_PRODUCTS = ("STD", "ADV")
-TRIAL_PRODUCTS = ("STD_T", "ADV_T")
-# x-unverified (convertSubscriptionToPaid rule 2): the paid product follows the Trial (contract's x-paid-equivalent).
-PAID_EQUIVALENT = {"STD_T": "STD", "ADV_T": "ADV"}
-FREE_PRE_ORDER_DAYS = 31
-FREE_CONVERSION_DAYS = 60
 MAX_LICENSES = 1_000_000
 
 
-# --- dates ----------------------------------------------------------------------------------------------------
-
-
-def term_end(plan: str, start: dt.date) -> dt.date | None:
-    """Last day of a contract term starting on ``start``.
-
-    x-unverified: the reference gives no term lengths; a monthly contract runs to the end of the calendar month,
-    an annual one for a year, a Trial for TRIAL_DAYS; Free has no end.
-    """
-    if plan == "MONTHLY":
-        return month_end(start)
-    if plan in LICENSE_PLANS:
-        return add_years(start, 1) - DAY
-    if plan == "TRIAL":
-        return start + dt.timedelta(days=TRIAL_DAYS - 1)
-    return None
-
-
-def check_window(
-    the_rule: Rule, day: dt.date, first: dt.date, last: dt.date, what: str = "applyDate"
-) -> None:
-    """Inclusive date window on the business clock (Asia/Tokyo)."""
-    the_rule.check(
-        first <= day <= last,
-        f"{what} must be between {first.isoformat()} and {last.isoformat()} (got {day.isoformat()})",
-    )
-
-
-def grace_end(sub: Subscription) -> dt.date | None:
-    """Last day on which a Trial subscription can still be converted (end of its grace period)."""
-    if sub.grace_end_date:
-        return sub.grace_end_date
-    if sub.plan == "TRIAL" and sub.plan_end_date:
-        return sub.plan_end_date + dt.timedelta(days=GRACE_DAYS)
-    return None
-
-
 # --- lookups --------------------------------------------------------------------------------------------------
-
-
-def live_subscription(customer: Customer) -> Subscription | None:
-    return (
-        Subscription.objects.filter(customer=customer, product_group_id="WORKS", cancelled_on__isnull=True)
-        .order_by("pk")
-        .first()
-    )
 
 
 def subscription_of(
@@ -109,91 +67,7 @@ def subscription_of(
     return sub
 
 
-# --- usage periods (what billing and the usage lists are built from) ------------------------------------------
-
-
-def close_usage(customer_id: int, last_day: dt.date, *, subscription_id=None, option_product_id=None) -> None:
-    """End running periods on ``last_day``; a period that would end before it started is dropped."""
-    qs = UsagePeriod.objects.filter(customer_id=customer_id, end_date__isnull=True).exclude(status="PENALTY")
-    if subscription_id is not None:
-        qs = qs.filter(subscription_id=subscription_id)
-    if option_product_id is not None:
-        qs = qs.filter(option_product_id=option_product_id)
-    qs.filter(start_date__gt=last_day).delete()
-    qs.update(end_date=last_day)
-
-
-def subscription_period(sub: Subscription, customer: Customer, start: dt.date) -> UsagePeriod:
-    return UsagePeriod(
-        customer_id=customer.pk,
-        subscription_id=sub.pk,
-        product_group_id=sub.product_group_id,
-        product_id=sub.product_id,
-        plan=sub.plan,
-        license_count=sub.license_count,
-        member_count=customer.member_count,
-        max_member_count=customer.max_member_count,
-        status=customer.usage_status,
-        start_date=start,
-    )
-
-
-def restart_usage(sub: Subscription, day: dt.date) -> None:
-    """The subscription's terms changed on ``day``: close its running period and open a new one."""
-    customer = sub.customer
-    close_usage(customer.pk, day - DAY, subscription_id=sub.pk, option_product_id="")
-    subscription_period(sub, customer, day).save()
-
-
-def record_penalty(
-    customer_id: int,
-    sub: Subscription,
-    day: dt.date,
-    *,
-    count: int | None,
-    end: dt.date | None,
-    option_product_id: str = "",
-    sub_option_id: str = "",
-    plan: str = "",
-) -> None:
-    """An annual contract stopped before its end: a PENALTY period for billing (one day, months left)."""
-    plan = plan or sub.plan
-    if plan not in LICENSE_PLANS or end is None or day > end:
-        return
-    # Months left of the term, a started month counting in full.
-    stop = end + DAY
-    months_left = (stop.year - day.year) * 12 + stop.month - day.month + (1 if stop.day > day.day else 0)
-    UsagePeriod.objects.create(
-        customer_id=customer_id,
-        subscription_id=sub.pk,
-        product_id=sub.product_id,
-        plan=plan,
-        option_product_id=option_product_id,
-        sub_option_id=sub_option_id,
-        license_count=count,
-        quantity=months_left,
-        status="PENALTY",
-        start_date=day,
-        end_date=day,
-    )
-
-
-def stop_option(option: OptionProduct, day: dt.date, *, penalty: bool) -> None:
-    """Cancel an option on ``day``; ``penalty``: an annual option stopped early gets a PENALTY period."""
-    if penalty and option.subscription_id:
-        record_penalty(
-            option.customer_id,
-            option.subscription,
-            day,
-            count=option.quantity or option.subscription.license_count,
-            end=option.plan_end_date,
-            option_product_id=option.option_product_id,
-            sub_option_id=option.sub_option_id,
-            plan=option.plan,
-        )
-    close_usage(option.customer_id, day - DAY, option_product_id=option.option_product_id)
-    option.cancelled_on = day
-    option.save(update_fields=["cancelled_on"])
+# --- what a subscription's changes do -------------------------------------------------------------------------
 
 
 def cancel_options(sub: Subscription, day: dt.date, *, penalty: bool) -> None:
@@ -312,14 +186,6 @@ CREATE_FREE_TRIAL_HERE = rule("subscription.create_free_trial_immediate", "creat
 CREATE_LICENSES = rule("subscription.create_license_count_annual", "createSubscription", 4)
 CREATE_ONE_PER_GROUP = rule("subscription.create_one_per_product_group", "createSubscription", 5)
 CREATE_REPLACES = rule("subscription.create_replaces_customer_product", "createSubscription", 6)
-
-PLAN_OF_PRODUCT = {
-    "FR": ("FREE",),
-    "STD_T": ("TRIAL",),
-    "ADV_T": ("TRIAL",),
-    "STD": PAID_PLANS,
-    "ADV": PAID_PLANS,
-}
 
 
 @operation(
@@ -498,7 +364,6 @@ UPGRADE_NOT_FREE_GRACE = rule("subscription.upgrade_not_free_or_grace", "upgrade
 UPGRADE_CANCELS_OPTIONS = rule("subscription.upgrade_cancels_unavailable_options", "upgradeSubscription", 5)
 
 # Drive sub options labelled "for STD" (contract notes); they are not available on Advanced.
-STD_ONLY_SUB_OPTIONS = ("DRV00", "DRV01", "DRV_PS_T", "DRV_PS")
 
 
 @operation("upgradeSubscription", field_rules={"productId": UPGRADE_PRODUCT})
@@ -531,7 +396,7 @@ def upgrade_subscription(request, domainId: int, subscriptionId: str):
         customer.save(update_fields=["product_id"])
         # x-unverified (rule 5): options the new plan does not offer (Drive for STD) are cancelled
         for option in OptionProduct.objects.filter(
-            subscription=sub, cancelled_on__isnull=True, sub_option_id__in=STD_ONLY_SUB_OPTIONS
+            subscription=sub, cancelled_on__isnull=True, sub_option_id__in=DRIVE_FOR_STD
         ):
             stop_option(option, today, penalty=False)
             OptionProductOrder.objects.filter(
@@ -903,8 +768,6 @@ def update_subscription_renewal(request, domainId: int, subscriptionId: str):
 
 def convert_trial_options(sub: Subscription, day: dt.date) -> None:
     """A scheduled paid conversion also converts Trial options that have no task of their own (JP page)."""
-    from sandbox.api.options import convert_option_to_paid  # options build on subscriptions
-
     own_tasks = set(
         OptionProductOrder.objects.filter(customer_id=sub.customer_id).values_list(
             "option_product_id", flat=True
@@ -1012,217 +875,6 @@ def apply_subscription_schedule(day: dt.date) -> None:
     apply_reservations(day)
     apply_pre_orders(day)
     apply_renewals(day)
-
-
-# --- seed -----------------------------------------------------------------------------------------------------
-
-
-def _current_term(plan: str, start: dt.date, today: dt.date) -> tuple[dt.date, dt.date | None]:
-    """The term of a contract begun on ``start`` that contains ``today``."""
-    if plan == "MONTHLY":
-        first = today.replace(day=1)
-        return max(start, first), month_end(today)
-    if plan in LICENSE_PLANS:
-        years = today.year - start.year
-        term_start = add_years(start, years)
-        if term_start > today:
-            term_start = add_years(start, years - 1)
-        return term_start, add_years(term_start, 1) - DAY
-    return start, term_end(plan, start)
-
-
-@seed_part("subscriptions", order=20)
-def seed_subscriptions(ctx: SeedContext) -> None:
-    """One subscription per seeded customer (from ``ctx.plans``) with renewal settings, its usage history,
-    reservations and pre-orders. Keeps ``ctx.subscriptions`` (domain_id -> Subscription) for options/billing."""
-    today = ctx.today
-    subs: list[Subscription] = []
-    periods: list[UsagePeriod] = []
-    pre_orders: list[SubscriptionPreOrder] = []
-
-    customers = {c.pk: c for c in ctx.customers}
-    for customer in ctx.customers:
-        plan = ctx.plans.get(customer.pk)
-        if plan is None or customer.deleted_on is not None:
-            continue
-        rng = ctx.rng_for("subscriptions", customer.pk)
-        if plan.plan == "TRIAL":
-            start, end = plan.start_date, term_end("TRIAL", plan.start_date)
-            status, grace = "ACTIVE", None
-            if end < today:
-                grace = end + dt.timedelta(days=GRACE_DAYS)
-                status = "SUSPENDED_TRIALEND"
-                if grace < today:  # grace over as well: keep the Trial running from a later start instead
-                    start = today - dt.timedelta(days=rng.randint(0, TRIAL_DAYS - 1))
-                    end, status, grace = term_end("TRIAL", start), "ACTIVE", None
-            sub = Subscription(
-                customer_id=customer.pk,
-                product_id=plan.product_id,
-                plan="TRIAL",
-                plan_start_date=start,
-                plan_end_date=end,
-                status=status,
-                grace_end_date=grace,
-            )
-        elif plan.plan == "FREE":
-            start = plan.start_date
-            sub = Subscription(
-                customer_id=customer.pk,
-                product_id="FR",
-                plan="FREE",
-                plan_start_date=start,
-                plan_end_date=None,
-            )
-        else:
-            start = plan.start_date
-            term_start, end = _current_term(plan.plan, start, today)
-            roll = rng.random()
-            renewal = ("STAY", "", "", None)
-            if roll < 0.08:
-                renewal = ("CANCEL", "", "", None)
-            elif roll < 0.16 and plan.plan in LICENSE_PLANS:
-                renewal = (
-                    "CHANGE",
-                    "",
-                    "",
-                    max(plan.member_count, (plan.license_count or 1) - rng.randint(0, 5)),
-                )
-            elif roll < 0.22:
-                renewal = ("CHANGE", "", "ANNUAL_LICENSE" if plan.plan == "MONTHLY" else "MONTHLY", None)
-                if renewal[2] == "ANNUAL_LICENSE":
-                    renewal = ("CHANGE", "", "ANNUAL_LICENSE", plan.member_count + rng.randint(0, 10))
-            elif roll < 0.26 and plan.product_id == "STD" and customer.domain_type == "DOMAIN":
-                renewal = ("CHANGE", "ADV", "", None)
-            sub = Subscription(
-                customer_id=customer.pk,
-                product_id=plan.product_id,
-                plan=plan.plan,
-                plan_start_date=term_start,
-                plan_end_date=end,
-                license_count=plan.license_count,
-                renewal_type=renewal[0],
-                renewal_product_id=renewal[1],
-                renewal_plan=renewal[2],
-                renewal_license_count=renewal[3],
-            )
-        subs.append(sub)
-    Subscription.objects.bulk_create(subs, batch_size=2000)
-    ctx.subscriptions = {s.customer_id: s for s in subs}
-    reservations: list[SubscriptionReservation] = []
-    history_start = (today.replace(day=1) - dt.timedelta(days=400)).replace(day=1)
-    for sub in subs:
-        customer = customers[sub.customer_id]
-        plan = ctx.plans[sub.customer_id]
-        rng = ctx.rng_for("subscription-tasks", sub.customer_id)
-        # Usage history: a Trial before a paid plan, and now and then a licence change in the past.
-        start = plan.start_date
-        if sub.plan in PAID_PLANS:
-            trial_start = start - dt.timedelta(days=TRIAL_DAYS)
-            if trial_start >= history_start:
-                periods.append(
-                    UsagePeriod(
-                        customer_id=sub.customer_id,
-                        subscription_id=sub.pk,
-                        product_id=f"{sub.product_id}_T",
-                        plan="TRIAL",
-                        member_count=max(1, plan.member_count - rng.randint(0, 3)),
-                        start_date=trial_start,
-                        end_date=start - DAY,
-                    )
-                )
-            first = max(start, history_start)
-            change = None
-            if sub.plan in LICENSE_PLANS and rng.random() < 0.3 and (today - first).days > 90:
-                change = first + dt.timedelta(days=rng.randint(30, (today - first).days - 30))
-            if change:
-                periods.append(
-                    _seed_period(
-                        sub, customer, first, change - DAY, licenses=max(1, (sub.license_count or 1) - 5)
-                    )
-                )
-                first = change
-            periods.append(_seed_period(sub, customer, first, None, licenses=sub.license_count))
-        else:
-            periods.append(
-                _seed_period(sub, customer, max(sub.plan_start_date, history_start), None, licenses=None)
-            )
-        # Scheduled tasks.
-        roll = rng.random()
-        if sub.plan == "TRIAL" and roll < 0.3:
-            last = grace_end(sub)
-            if last and last > today:
-                paid_plan = rng.choice(PAID_PLANS)
-                reservations.append(
-                    SubscriptionReservation(
-                        subscription=sub,
-                        type="START_PAID_SERVICE",
-                        apply_date=today + dt.timedelta(days=rng.randint(1, (last - today).days)),
-                        plan=paid_plan,
-                        license_count=plan.member_count + rng.randint(0, 10)
-                        if paid_plan in LICENSE_PLANS
-                        else None,
-                    )
-                )
-        elif sub.plan == "FREE" and roll < 0.15:
-            product = "ADV" if customer.domain_type == "DOMAIN" and rng.random() < 0.3 else "STD"
-            reservations.append(
-                SubscriptionReservation(
-                    subscription=sub,
-                    type="START_PAID_SERVICE",
-                    apply_date=today + dt.timedelta(days=rng.randint(1, FREE_CONVERSION_DAYS)),
-                    plan="MONTHLY",
-                    product_id=product,
-                )
-            )
-        elif sub.plan == "FREE" and roll < 0.3:
-            paid_plan = rng.choice(PAID_PLANS)
-            pre_orders.append(
-                SubscriptionPreOrder(
-                    customer_id=sub.customer_id,
-                    product_id="STD",
-                    plan=paid_plan,
-                    license_count=plan.member_count + 5 if paid_plan in LICENSE_PLANS else None,
-                    apply_date=today + dt.timedelta(days=rng.randint(1, FREE_PRE_ORDER_DAYS)),
-                )
-            )
-        elif (
-            sub.plan in LICENSE_PLANS
-            and roll < 0.12
-            and sub.renewal_type != "CANCEL"
-            and sub.plan_end_date > today
-        ):
-            reservations.append(
-                SubscriptionReservation(
-                    subscription=sub,
-                    type="ADD_LICENSE",
-                    apply_date=today + dt.timedelta(days=rng.randint(1, (sub.plan_end_date - today).days)),
-                    license_count=rng.choice([5, 10, 20, 50]),
-                )
-            )
-        elif sub.plan in PAID_PLANS and roll < 0.16 and sub.renewal_type == "STAY":
-            reservations.append(
-                SubscriptionReservation(
-                    subscription=sub,
-                    type="CANCEL",
-                    apply_date=today
-                    + dt.timedelta(days=rng.randint(1, (sub.plan_end_date - today).days + 1)),
-                )
-            )
-    SubscriptionReservation.objects.bulk_create(reservations, batch_size=2000)
-    SubscriptionPreOrder.objects.bulk_create(pre_orders, batch_size=2000)
-    UsagePeriod.objects.bulk_create(periods, batch_size=2000)
-    ctx.counts["subscriptions"] = len(subs)
-    ctx.counts["reservations"] = len(reservations)
-    ctx.counts["pre_orders"] = len(pre_orders)
-
-
-def _seed_period(
-    sub: Subscription, customer: Customer, start: dt.date, end: dt.date | None, *, licenses
-) -> UsagePeriod:
-    period = subscription_period(sub, customer, start)
-    period.license_count = licenses
-    period.end_date = end
-    return period
 
 
 urlpatterns = [
