@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0006_syncrun_kind_finished_index'),
+        ("core", "0006_syncrun_kind_finished_index"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='access',
-            options={'default_permissions': (), 'managed': False},
+            name="access",
+            options={"default_permissions": (), "managed": False},
         ),
     ]
