@@ -56,8 +56,8 @@ from django.utils import timezone  # noqa: E402
 from bench.common import company_name, sign_in, timed_get  # noqa: E402
 from billing.models import Finding, Invoice  # noqa: E402
 from customers.models import Customer  # noqa: E402
+from portal.core import clock  # noqa: E402
 from portal.core.models import AuditEntry, Operation  # noqa: E402
-from portal.core.selectors import business_today  # noqa: E402
 from portal.core.sync.engine import refresh_planner_statistics  # noqa: E402
 from subscriptions.models import PreOrder, Reservation, Subscription  # noqa: E402
 
@@ -73,7 +73,7 @@ def seed(first: int, customers: int, rng: random.Random) -> None:
     maximum users, one in twenty stale, one in ten removed; a pre-order or reservation for one in eight over
     the next 31 days; per 1,000 customers 20 operations (a quarter unknown, a quarter failed) and 50 audit
     entries; 30 findings per 1,000 customers."""
-    now, today = timezone.now(), business_today()
+    now, today = timezone.now(), clock.today()
     day = dt.timedelta(days=1)
     rows, subs, res, pres, ops, audits, findings = [], [], [], [], [], [], []
     for i in range(first, first + customers):
@@ -215,7 +215,7 @@ def main() -> int:
     Invoice.objects.create(
         year=2026, month=10, total_amount=1_234_567, payment_status="UNPAID", synced_at=timezone.now()
     )
-    print(f"today (business date): {business_today()}; {RUNS} requests each")
+    print(f"today (business date): {clock.today()}; {RUNS} requests each")
     seed(0, SMALL_CUSTOMERS, rng)
     small = {name: measure(client) for name, client in clients.items()}
     t0 = time.perf_counter()

@@ -54,7 +54,7 @@ from django.utils import timezone  # noqa: E402
 
 from bench.common import company_name, sign_in, timed_get  # noqa: E402
 from customers.models import Customer  # noqa: E402
-from portal.core.selectors import business_today  # noqa: E402
+from portal.core import clock  # noqa: E402
 from portal.core.sync.engine import refresh_planner_statistics  # noqa: E402
 from subscriptions.models import PreOrder, Reservation, Subscription  # noqa: E402
 
@@ -70,7 +70,7 @@ def seed(first: int, customers: int, items: int, rng: random.Random) -> None:
     of the items), and `items` upcoming changes: 40 % pre-orders (within the contract's 31 days), 30 %
     reservations and 30 % renewal changes over the next HORIZON days. One in ten customers is removed, and
     as many renewal changes again lie beyond the horizon, so the filters have rows to leave out."""
-    now, today = timezone.now(), business_today()
+    now, today = timezone.now(), clock.today()
     rows, subs = [], []
     for i in range(first, first + customers):
         c = Customer(
@@ -181,7 +181,7 @@ def main() -> int:
     client = Client()
     sign_in(client, user)
     rng = random.Random(6)
-    today = business_today()
+    today = clock.today()
     requests = {
         "agenda (default range)": ({}, None),
         "agenda, htmx partial": ({}, {"HX-Request": "true", "HX-Target": "agenda"}),

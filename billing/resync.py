@@ -12,16 +12,11 @@
 from __future__ import annotations
 
 from billing import rules, services
-from portal.core.selectors import business_today
+from portal.core import clock
 from portal.core.sync import PartnerWide, PerCustomer
 
 INVOICES = "billing.invoices"
 INVOICE_DETAILS = "billing.invoice_details"
-
-
-def _this_month() -> dict[str, int]:
-    today = business_today()
-    return {"year": today.year, "month": today.month}
 
 
 RESYNC = [
@@ -46,7 +41,7 @@ RESYNC = [
     PerCustomer(
         name="billing.usages",
         operation_id="listCustomerUsages",
-        args=_this_month,
+        args=clock.this_month,
         store=lambda domain_id, remote, synced_at: services.usage_store(
             domain_id=domain_id, remote=remote, synced_at=synced_at
         ),

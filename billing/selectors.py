@@ -13,10 +13,10 @@ from billing import rules
 from billing.models import DetailMonth, Finding, Invoice, InvoiceItem, PriceEntry, UsageSnapshot
 from billing.permissions import VIEW_BILLING
 from customers.selectors import customer_search
+from portal.core import clock
 from portal.core.access import check
 from portal.core.lists import Sorts, paginate
 from portal.core.models import SyncRun
-from portal.core.selectors import business_today
 
 ITEM_SORTS = Sorts(
     columns={
@@ -237,7 +237,7 @@ def customer_billing_section(*, customer, user) -> dict:
 
 def usage_chart(*, domain_id: int, days: int = 90, width: int = 640, height: int = 180) -> dict:
     """Polylines of members, licences and maximum users over the last `days` days (server-rendered SVG)."""
-    today = business_today()
+    today = clock.today()
     start = today - dt.timedelta(days=days - 1)
     snaps = list(
         UsageSnapshot.objects.filter(domain_id=domain_id, used_date__gte=start, used_date__lte=today)
@@ -285,4 +285,4 @@ def usage_chart(*, domain_id: int, days: int = 90, width: int = 640, height: int
 
 
 def last_closed_month() -> tuple[int, int]:
-    return rules.last_closed_month(business_today())
+    return rules.last_closed_month(clock.today())

@@ -9,7 +9,7 @@ from celery import shared_task
 def fetch_closed_month() -> None:
     """Queue the fetch of the last closed usage month (run by beat after the 1st of each month)."""
     from billing import rules, services
-    from portal.core.selectors import business_today
+    from portal.core import clock
 
-    year, month = rules.last_closed_month(business_today())
+    year, month = rules.last_closed_month(clock.today())
     services.month_fetch_request(year=year, month=month)

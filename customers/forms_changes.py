@@ -148,10 +148,10 @@ class UsageStatusForm(ChangeForm):
         ]
 
     def clean_withdrawal_date(self):
-        from portal.core.selectors import business_today
+        from portal.core import clock
 
         day = self.cleaned_data["withdrawal_date"]
-        if day is not None and day <= business_today():
+        if day is not None and day <= clock.today():
             raise forms.ValidationError(_("The cancellation date must be after today (Japan time)."))
         return day
 

@@ -271,13 +271,13 @@ class Customer(models.Model):
 
     @property
     def status_shown(self) -> str:
-        from portal.core.selectors import business_today
+        from portal.core import clock
 
         return shown_status(
             usage_status=self.usage_status,
             plan=self.plan,
             trial_ends_on=self.trial_ends_on,
-            today=business_today(),
+            today=clock.today(),
         )
 
     @property

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, shown_status, status_labels
-from portal.core.selectors import business_today
+from portal.core import clock
 from portal.core.vocabulary import Plan, Product
 
 
@@ -37,7 +37,7 @@ def rows(customers) -> SafeString:
         "products": {k: str(v) for k, v in Product.choices},
         "plans": {k: str(v) for k, v in Plan.choices},
         "states": status_labels(),
-        "today": business_today(),
+        "today": clock.today(),
     }
     return format_html_join("\n", "{}", ((_row(c, zone, stale_before, detail, words),) for c in customers))
 

@@ -31,9 +31,9 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import TRIAL_ENDED, Customer, CustomerSearch, normalise_search, trial_ended_q
 from customers.permissions import VIEW_CUSTOMERS
+from portal.core import clock
 from portal.core.access import can, check
 from portal.core.lists import Sorts, paginate, paginate_in_groups
-from portal.core.selectors import business_today
 from schedule.sources import ScheduleFilters, schedule_sources
 
 
@@ -73,7 +73,7 @@ class CustomerFilters:
 def _with_status_shown(qs: QuerySet, status: str) -> QuerySet:
     """Customers whose status *as shown* is `status` (models.shown_status): an Active customer whose trial ended
     before today reads "Trial ended", so it is found under that and not under Active."""
-    trial_ended = trial_ended_q(business_today())
+    trial_ended = trial_ended_q(clock.today())
     if status == TRIAL_ENDED:
         return qs.filter(trial_ended)
     qs = qs.filter(usage_status=status)
@@ -91,7 +91,7 @@ def customer_list(*, user, filters: CustomerFilters) -> QuerySet[Customer]:
     if filters.status:
         qs = _with_status_shown(qs, filters.status)
     if filters.trial_within_days is not None:
-        today = business_today()
+        today = clock.today()
         qs = qs.filter(
             trial_ends_on__gte=today, trial_ends_on__lte=today + dt.timedelta(days=filters.trial_within_days)
         )
@@ -358,7 +358,7 @@ def customer_schedule_section(*, customer: Customer, user) -> dict:
     """Context of the detail page's "Scheduled changes" section: the usage status's own (max users, cancellation)
     and every kind of upcoming change the apps contribute to the Scheduled changes page (pre-orders,
     reservations, renewal changes, options...), read through the same sources, for this customer only."""
-    today = business_today()
+    today = clock.today()
     filters = ScheduleFilters(
         q=str(customer.domain_id), date_to=today + dt.timedelta(days=SCHEDULE_SECTION_HORIZON_DAYS)
     )

@@ -22,11 +22,11 @@ from django.views.decorators.http import require_POST
 from customers import forms_changes as f
 from customers import selectors, services
 from customers.permissions import CHANGE_CUSTOMERS
+from portal.core import clock
 from portal.core.access import require
 from portal.core.changes import ChangeRefused
 from portal.core.changes.forms import ChangeForm, new_key
 from portal.core.changes.views import change_page, delete_page, posted, send
-from portal.core.selectors import business_today
 from portal.core.shortcuts import found_or_404
 
 TEMPLATE = "customers/customer_change.html"
@@ -85,9 +85,7 @@ def _renewal_form(customer, data=None) -> f.RenewalForm:
         "max_member_count": customer.renewal_max_member_count,
     }
     # auto_id: this form shares the usage-status page with UsageStatusForm, whose fields have the same names.
-    return f.RenewalForm(
-        data, customer=customer, today=business_today(), initial=initial, auto_id="renewal_%s"
-    )
+    return f.RenewalForm(data, customer=customer, today=clock.today(), initial=initial, auto_id="renewal_%s")
 
 
 @require(CHANGE_CUSTOMERS)

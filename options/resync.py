@@ -10,14 +10,8 @@ from __future__ import annotations
 
 from options import services
 from partner_api.models import wire_text
-from portal.core.selectors import business_today
+from portal.core import clock
 from portal.core.sync import PerCustomer, PerItem
-
-
-def _this_month() -> dict:
-    today = business_today()
-    return {"year": today.year, "month": today.month}
-
 
 RESYNC = [
     PerCustomer(
@@ -56,6 +50,6 @@ RESYNC = [
         store=lambda domain_id, remote, synced_at: services.usage_list_store(
             domain_id=domain_id, remote=remote, synced_at=synced_at
         ),
-        args=_this_month,
+        args=clock.this_month,
     ),
 ]

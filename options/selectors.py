@@ -14,9 +14,9 @@ from customers.selectors import count_live_and_found, live_and_found, page_by_cu
 from options import rules
 from options.models import Option, OptionOrder, OptionUsage
 from options.permissions import CHANGE_OPTIONS, VIEW_OPTIONS
+from portal.core import clock
 from portal.core.access import can, check
 from portal.core.lists import Sorts, paginate
-from portal.core.selectors import business_today
 
 SORTS = Sorts(
     {
@@ -169,7 +169,7 @@ def customer_options_section(*, customer: Customer, user) -> dict:
         "options": options,
         "orders_alone": [o for o in orders if o.option_product_id not in in_use],
         "all_orders": orders,
-        "today": business_today(),
+        "today": clock.today(),
         "can_change": can(user, CHANGE_OPTIONS) and customer.removed_at is None,
     }
 

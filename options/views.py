@@ -13,7 +13,7 @@ from customers import selectors as customer_selectors
 from options import rules, selectors
 from options.lists import OPTION_LIST
 from options.permissions import VIEW_OPTIONS
-from portal.core import lists
+from portal.core import clock, lists
 from portal.core import selectors as core_selectors
 from portal.core.access import require
 from portal.core.lists import ListState
@@ -79,7 +79,7 @@ CHART_W, CHART_H, CHART_PAD = 640, 200, 32
 @require_GET
 def usage(request: HttpRequest, domain_id: int) -> HttpResponse:
     customer = found_or_404(customer_selectors.customer_get(user=request.user, domain_id=domain_id))
-    month = _month(request.GET.get("month"), core_selectors.business_today())
+    month = _month(request.GET.get("month"), clock.today())
     series = selectors.usage_month(user=request.user, customer=customer, year=month.year, month=month.month)
     days_in_month = ((month + dt.timedelta(days=32)).replace(day=1) - month).days
     step = (CHART_W - 2 * CHART_PAD) / max(days_in_month - 1, 1)

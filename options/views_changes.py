@@ -16,7 +16,7 @@ from customers import selectors as customer_selectors
 from options import forms_changes as f
 from options import rules, selectors
 from options.permissions import CHANGE_OPTIONS
-from portal.core import selectors as core_selectors
+from portal.core import clock
 from portal.core.access import require
 from portal.core.changes.views import change_page, delete_page, posted
 from portal.core.shortcuts import found_or_404
@@ -77,7 +77,7 @@ def option_add(request: HttpRequest, domain_id: int) -> HttpResponse:
         in_use={o.option_product_id for o in section["options"]},
         orders=orders,
         readd_from=selectors.readd_dates(domain_id=domain_id),
-        today=core_selectors.business_today(),
+        today=clock.today(),
     )
     return _change(
         request,
@@ -166,7 +166,7 @@ def option_cancel(request: HttpRequest, domain_id: int, option_product_id: str) 
     option = found_or_404(
         selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
     )
-    form = f.OptionCancelForm(posted(request), option=option, today=core_selectors.business_today())
+    form = f.OptionCancelForm(posted(request), option=option, today=clock.today())
     return _immediate(
         request,
         option,
@@ -238,7 +238,7 @@ def order_add(request: HttpRequest, domain_id: int) -> HttpResponse:
         reservation=reservation,
         options={o.option_product_id: o for o in section["options"]},
         orders={o.option_product_id: o for o in section["all_orders"]},
-        today=core_selectors.business_today(),
+        today=clock.today(),
         readd_from=selectors.readd_dates(domain_id=domain_id),
         initial={
             "type": request.GET.get("type") or "APPLY",
@@ -282,7 +282,7 @@ def order_edit(request: HttpRequest, domain_id: int, option_product_id: str) -> 
         subscription=sub,
         reservation=reservation,
         option=option,
-        today=core_selectors.business_today(),
+        today=clock.today(),
         initial={"apply_date": order.apply_date},
     )
     return _change(

@@ -15,10 +15,10 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.core import clock
 from portal.core.access import can, check
 from portal.core.csv_export import csv_rows
 from portal.core.ical import AllDayEvent, calendar_lines
-from portal.core.selectors import business_today
 from portal.core.vocabulary import labelled
 from schedule.permissions import VIEW_SCHEDULE
 from schedule.sources import (
@@ -57,7 +57,7 @@ def scheduled_items(*, user, filters: ScheduleFilters, today: dt.date | None = N
 
     The forms' links are kept only for the sources whose `change_perm` the user holds.
     """
-    today = today or business_today()
+    today = today or clock.today()
     items: list[ScheduledItem] = []
     for source, may_change in _visible_sources(user, filters):
         items.extend(_read(source, may_change, filters, today))
@@ -72,7 +72,7 @@ def agenda(*, user, filters: ScheduleFilters) -> dict:
     Two queries per source (its counts per day, then the items of the days shown) for sources with
     `day_counts`, one for the others, whatever the number of items.
     """
-    today = business_today()
+    today = clock.today()
     filters = _window(replace(filters, calendar=False), today)
     sources = _visible_sources(user, filters)
     counts: Counter[dt.date] = Counter()
@@ -147,7 +147,7 @@ def default_month(filters: ScheduleFilters, today: dt.date) -> dt.date:
 
 def month_calendar(*, user, filters: ScheduleFilters) -> dict:
     """The month calendar: weeks (Monday first) of days, each with its first items, for the filters' month."""
-    today = business_today()
+    today = clock.today()
     filters = _window(replace(filters, calendar=True), today)
     month = filters.month
     items = scheduled_items(user=user, filters=filters, today=today)
@@ -211,7 +211,7 @@ def scheduled_csv_rows(*, user, filters: ScheduleFilters, origin: str) -> Iterat
     `origin` ("https://portal.example") makes the links absolute. Access is checked and the items read and
     translated now, in the requester's language; the lines are written as the response streams.
     """
-    today = business_today()
+    today = clock.today()
     items = scheduled_items(user=user, filters=_window(filters, today), today=today)
     return csv_rows(
         CSV_HEADER,
@@ -238,7 +238,7 @@ ICAL_UID_DOMAIN = "partner-portal"
 def scheduled_ical_lines(*, user, filters: ScheduleFilters, origin: str) -> Iterator[str]:
     """iCalendar (RFC 5545) lines of exactly the items the page shows: one all-day event per item, whose UID
     stays the same across exports (a calendar that imports it again updates the event instead of adding one)."""
-    today = business_today()
+    today = clock.today()
     items = scheduled_items(user=user, filters=_window(filters, today), today=today)
     deadline, form = gettext("Last day to change: %(day)s"), gettext("Form: %(url)s")
     events = [

@@ -10,9 +10,9 @@ from django.db.models import QuerySet
 
 from customers.models import Customer
 from customers.selectors import customer_search
+from portal.core import clock
 from portal.core.access import can, check
 from portal.core.lists import Sorts, paginate
-from portal.core.selectors import business_today
 from subscriptions.models import PreOrder, Subscription
 from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
 
@@ -62,7 +62,7 @@ def subscription_list(*, user, filters: SubscriptionFilters) -> QuerySet[Subscri
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.trial_within_days is not None:
-        today = business_today()
+        today = clock.today()
         qs = qs.filter(
             plan="TRIAL",
             plan_end_date__gte=today,
@@ -104,7 +104,7 @@ def customer_subscriptions_section(*, customer: Customer, user) -> dict:
         "pre_orders": list(
             PreOrder.objects.filter(customer_id=customer.domain_id).order_by("apply_date", "pre_order_id")
         ),
-        "today": business_today(),
+        "today": clock.today(),
         "can_change": can(user, CHANGE_SUBSCRIPTIONS) and customer.removed_at is None,
     }
 

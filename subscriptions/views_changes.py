@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from customers import selectors as customer_selectors
-from portal.core import selectors as core_selectors
+from portal.core import clock
 from portal.core.access import can, require
 from portal.core.changes.forms import ChangeForm
 from portal.core.changes.views import change_page, delete_page, posted
@@ -100,7 +100,7 @@ def _scheduled_add_license(s) -> str:
 @require_GET
 def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpResponse:
     s = found_or_404(selectors.subscription_get(user=request.user, subscription_id=subscription_id))
-    today = core_selectors.business_today()
+    today = clock.today()
     reservation = getattr(s, "reservation", None)
     actions = _actions(s, reservation) if can(request.user, CHANGE_SUBSCRIPTIONS) else []
     return render(
@@ -114,7 +114,7 @@ def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpRespo
 def reservation_edit(request: HttpRequest, subscription_id: int) -> HttpResponse:
     """Schedule a change of the subscription, or move the one it has (only its date can change)."""
     s = found_or_404(selectors.subscription_get(user=request.user, subscription_id=subscription_id))
-    today = core_selectors.business_today()
+    today = clock.today()
     reservation = getattr(s, "reservation", None)
     data = posted(request)
     done = reverse("subscriptions:detail", args=[s.pk])
@@ -357,7 +357,7 @@ def pre_order_add(request: HttpRequest, domain_id: int) -> HttpResponse:
     form = f.PreOrderForm(
         posted(request),
         customer=customer,
-        today=core_selectors.business_today(),
+        today=clock.today(),
         current=current,
     )
     done = _customer_section(domain_id)
@@ -388,7 +388,7 @@ def pre_order_edit(request: HttpRequest, domain_id: int, pre_order_id: int) -> H
     form = f.PreOrderDateForm(
         posted(request),
         pre_order=pre_order,
-        today=core_selectors.business_today(),
+        today=clock.today(),
         initial={"apply_date": pre_order.apply_date},
     )
     done = _customer_section(domain_id)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from portal.core import clock
 from portal.core.access import Role, check, role_value
 from portal.core.contrib import customer_names
 from portal.core.lists import Sorts
@@ -35,15 +33,6 @@ class ActivityFilters:
     sort: str = ACTIVITY_SORTS.default
 
 
-def business_today() -> dt.date:
-    """Today's date in the business time zone (Asia/Tokyo by default)."""
-    return timezone.now().astimezone(ZoneInfo(settings.BUSINESS_TIME_ZONE)).date()
-
-
-def _business_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(settings.BUSINESS_TIME_ZONE))
-
-
 def audit_entry_list(*, filters: ActivityFilters, domain_id: int | None = None) -> QuerySet[AuditEntry]:
     qs = AuditEntry.objects.select_related("actor")
     if filters.user:
@@ -57,9 +46,9 @@ def audit_entry_list(*, filters: ActivityFilters, domain_id: int | None = None) 
     if filters.outcome:
         qs = qs.filter(outcome=filters.outcome)
     if filters.date_from:
-        qs = qs.filter(created_at__gte=_business_midnight(filters.date_from))
+        qs = qs.filter(created_at__gte=clock.midnight(filters.date_from))
     if filters.date_to:
-        qs = qs.filter(created_at__lt=_business_midnight(filters.date_to + dt.timedelta(days=1)))
+        qs = qs.filter(created_at__lt=clock.midnight(filters.date_to + dt.timedelta(days=1)))
     return ACTIVITY_SORTS.order(qs, filters.sort)
 
 
@@ -106,7 +95,7 @@ def operations_running_count() -> int:
 
 
 def audit_entries_today_count() -> int:
-    return AuditEntry.objects.filter(created_at__gte=_business_midnight(business_today())).count()
+    return AuditEntry.objects.filter(created_at__gte=clock.midnight(clock.today())).count()
 
 
 # --- The Users page ----------------------------------------------------------------------------------------

@@ -10,11 +10,10 @@ import pytest
 from django.urls import reverse
 
 from customers.models import Customer
-from portal.core import changes, sync
+from portal.core import changes, clock, sync
 from portal.core.access import Role
 from portal.core.changes.forms import new_key
 from portal.core.models import AuditEntry, Operation
-from portal.core.selectors import business_today
 from tests.fixtures.changes import submit_change
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
@@ -106,7 +105,7 @@ def test_usage_status_max_users_and_no_limit(client_as, cached_customer):
 def test_scheduled_max_users_change_create_move_delete(client_as, cached_customer):
     client = client_as(Role.ACCOUNT_MANAGER)
     domain_id = cached_customer.domain_id
-    first = business_today() + dt.timedelta(days=10)
+    first = clock.today() + dt.timedelta(days=10)
     _review, response = submit_change(
         client, reverse("customers:renewal", args=[domain_id]), {"apply_date": first, "max_member_count": 300}
     )
@@ -134,7 +133,7 @@ def test_a_new_maximum_for_a_scheduled_change_is_refused_before_anything_is_sent
     client = client_as(Role.ACCOUNT_MANAGER)
     domain_id = cached_customer.domain_id
     url = reverse("customers:renewal", args=[domain_id])
-    day = business_today() + dt.timedelta(days=10)
+    day = clock.today() + dt.timedelta(days=10)
     assert submit_change(client, url, {"apply_date": day, "max_member_count": 300})[1].status_code == 302
     sent = AuditEntry.objects.filter(domain_id=domain_id).count()
     response = client.post(url, {"idempotency_key": new_key(), "apply_date": day, "max_member_count": 500})
@@ -146,7 +145,7 @@ def test_a_new_maximum_for_a_scheduled_change_is_refused_before_anything_is_sent
 
 def test_renewal_date_rule_is_checked_in_the_form(client_as, cached_customer):
     client = client_as(Role.ACCOUNT_MANAGER)
-    today = business_today()
+    today = clock.today()
     for bad in (today, today + dt.timedelta(days=400)):
         response = client.post(
             reverse("customers:renewal", args=[cached_customer.domain_id]), {"apply_date": bad}

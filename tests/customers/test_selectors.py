@@ -6,9 +6,9 @@ from customers import selectors
 from customers.models import Customer, normalise_search
 from customers.permissions import VIEW_CUSTOMERS
 from customers.selectors import CustomerFilters, Removed
+from portal.core import clock
 from portal.core.access import can
 from portal.core.csv_export import csv_lines
-from portal.core.selectors import business_today
 from tests.customers.factories import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,7 @@ def test_search_matches_company_domain_code_and_domain_id(support):
 
 
 def test_filters_plan_contract_status_trial_scheduled(support):
-    today = business_today()
+    today = clock.today()
     trial = make_customer(product_id="ADV_T", plan="TRIAL", trial_ends_on=today + dt.timedelta(days=5))
     late_trial = make_customer(product_id="STD_T", plan="TRIAL", trial_ends_on=today + dt.timedelta(days=40))
     suspended = make_customer(usage_status="SUSPENDED_ADMIN")

@@ -5,10 +5,9 @@ import re
 
 import pytest
 
-from portal.core import services
+from portal.core import clock, services
 from portal.core.access import Role
 from portal.core.models import AuditEntry
-from portal.core.selectors import business_today
 from tests.customers.factories import make_customer
 from tests.fixtures.browser import login, screenshot
 from tests.fixtures.personas import make_persona
@@ -60,7 +59,7 @@ def test_account_manager_sees_sync_now_and_finance_gets_a_friendly_403(page, bro
 
 def test_scheduled_changes_show_a_pre_order_under_its_date_with_its_deadline(page):
     customer = make_customer(company_name="緑電機株式会社")
-    today = business_today()
+    today = clock.today()
     apply_date = today + dt.timedelta(days=3)
     make_pre_order(customer, apply_date=apply_date, license_count=None)
     # Two more in next month, for the calendar.
@@ -121,7 +120,7 @@ def test_admin_reaches_connect_partner_account_from_the_user_menu(page):
 
 def test_deleting_a_scheduled_change_asks_first_and_states_the_consequence(page, live_server):
     customer = make_customer(
-        renewal_apply_date=business_today() + dt.timedelta(days=10), renewal_max_member_count=80
+        renewal_apply_date=clock.today() + dt.timedelta(days=10), renewal_max_member_count=80
     )
     login(page, make_persona(Role.ACCOUNT_MANAGER))
     page.goto(f"/customers/{customer.domain_id}/usage/")

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from portal.core import clock
 from portal.core.access import Role
 from portal.core.models import AuditEntry, Operation
-from portal.core.selectors import business_today
 from tests.customers.factories import make_customer
 from tests.fixtures.browser import login, screenshot
 from tests.fixtures.personas import make_persona
@@ -25,7 +25,7 @@ DAY = dt.timedelta(days=1)
 def world():
     from billing.models import Finding
 
-    today = business_today()
+    today = clock.today()
     renewal = make_subscription(
         make_customer(company_name="株式会社さくら商事"), plan="MONTHLY", plan_end_date=today + 5 * DAY
     )

@@ -1,6 +1,6 @@
 """Subscription changes through the portal's pages, against the sandbox over real HTTP.
 
-The business date is frozen to the sandbox's own date (the portal's `business_today` is pinned to it), so the
+The business date is frozen to the sandbox's own date (the portal's `clock.today()` is pinned to it), so the
 contract's windows are the same on both sides whatever the machine's clock says. Each test checks what a user
 would notice: the page's answer, the cache (what the lists show), the sandbox's state, and the audit trail.
 """
