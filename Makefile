@@ -33,15 +33,18 @@ migrate: install
 run: install messages migrate
 	@VERBOSE=$(VERBOSE) $(PY) scripts/run.py
 
-## make test: ruff, then the whole pytest suite in parallel; the slowest 15 tests are listed at the end.
+## make test: ruff, mypy (partner_api strictly, core's framework; see [tool.mypy]), then the whole pytest suite in
+## parallel; the slowest 15 tests are listed at the end.
 test: install system-packages messages
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy
 	@$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 ## make test-fast: unit and view tests only (no sandbox process, worker, Redis or browser), for the edit loop.
 test-fast: install messages
 	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/mypy
 	@$(PY) -m pytest -m "not integration and not e2e" $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 lint: install
@@ -60,4 +63,4 @@ soak: install messages
 	@SOAK_CHANGES=$(SOAK_CHANGES) $(PY) scripts/soak.py
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var .pytest_cache .ruff_cache .mypy_cache

@@ -22,8 +22,8 @@ import os
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -100,7 +100,7 @@ class TokenStore(Protocol):
 
     def delete(self, key: str) -> None: ...
 
-    def lock(self, key: str, timeout: float):  # -> ContextManager[None]
+    def lock(self, key: str, timeout: float) -> AbstractContextManager[None]:
         """A context manager held by one caller at a time (for at most `timeout` seconds)."""
         ...
 
@@ -188,7 +188,7 @@ class JwtBearerClient(OAuthLibClient):
         assertion: str = "",
         scope: str | None = None,
         include_client_id: bool = True,
-        **kwargs,
+        **kwargs: Any,
     ) -> str:
         kwargs.pop("code", None)
         kwargs.pop("redirect_uri", None)
@@ -248,7 +248,8 @@ class TokenProvider(ABC):
     def _cached(self) -> str | None:
         entry = self.store.get(self.cache_key)
         if entry and entry.get("expires_at", 0) > time.time():
-            return entry["access_token"]
+            token: str = entry["access_token"]
+            return token
         return None
 
     @abstractmethod
@@ -268,9 +269,9 @@ class TokenProvider(ABC):
         session.register_compliance_hook("refresh_token_response", _check_token_response)
         return session
 
-    def _call_token_endpoint(self, grant: str, call) -> Token:  # call: () -> dict
+    def _call_token_endpoint(self, grant: str, call: Callable[[], Mapping[str, Any]]) -> Token:
         started = time.perf_counter()
-        status = "error"
+        status: int | str = "error"
         try:
             data = call()
             status = 200
@@ -285,7 +286,7 @@ class TokenProvider(ABC):
                 + AuthenticationError.hint,
                 operation_id=TOKEN_OPERATION,
                 status=exc.status_code,
-                code=exc.error,
+                code=exc.error or "",
                 description=exc.description or "",
             ) from exc
         except Warning as exc:  # oauthlib: the granted scope differs from the requested one

@@ -15,10 +15,13 @@ Paginated listings also have an `iter_*` method that follows the cursors.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar, overload
+
+import pydantic
+import requests
 
 from partner_api import constants
 from partner_api import models as m
@@ -40,6 +43,9 @@ class _Unset(Enum):
 #: Default of nullable optional arguments: "not given", as opposed to None (send JSON null).
 UNSET = _Unset.UNSET
 Unset = _Unset
+
+
+M = TypeVar("M", bound=pydantic.BaseModel)
 
 
 def _given(**fields: Any) -> dict[str, Any]:
@@ -90,13 +96,43 @@ class PartnerClient:
         last.reply = reply
         return last
 
-    def _call(self, operation_id: str, model: Any = None, *, body: m.RequestModel | None = None, **kw: Any):
-        return self.transport.call(
-            OPERATIONS[operation_id],
-            model=model,
-            body=body.to_wire() if body is not None else None,
-            **kw,
-        )
+    @overload
+    def _call(
+        self,
+        operation_id: str,
+        model: type[M],
+        *,
+        body: m.RequestModel | None = None,
+        path_params: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+    ) -> M: ...
+
+    @overload
+    def _call(
+        self,
+        operation_id: str,
+        model: None = None,
+        *,
+        body: m.RequestModel | None = None,
+        path_params: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+    ) -> requests.Response: ...
+
+    def _call(
+        self,
+        operation_id: str,
+        model: type[M] | None = None,
+        *,
+        body: m.RequestModel | None = None,
+        path_params: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+    ) -> M | requests.Response:
+        """One call of `operation_id`: the parsed `model`, or the raw response when `model` is None."""
+        operation = OPERATIONS[operation_id]
+        wire = body.to_wire() if body is not None else None
+        if model is None:
+            return self.transport.call(operation, path_params=path_params, query=query, body=wire)
+        return self.transport.call(operation, path_params=path_params, query=query, body=wire, model=model)
 
     # ===================================================================================== customers ==
 

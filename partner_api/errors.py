@@ -8,6 +8,11 @@ been applied; reconcile by reading back, never by sending it again blindly.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from partner_api.transport import Exchange
+
 
 class PartnerApiError(Exception):
     """Base class of every error raised by `partner_api`."""
@@ -16,7 +21,7 @@ class PartnerApiError(Exception):
     outcome_unknown: bool = False
     hint: str = ""
     #: What was sent, when the error came from `PartnerClient.exchange()` (a `partner_api.transport.Exchange`).
-    exchange = None
+    exchange: Exchange | None = None
 
     def __init__(
         self,
@@ -92,7 +97,7 @@ class RateLimitedError(PartnerApiError):
     retryable = True
     hint = "The API rate limit is exhausted; try again in a minute."
 
-    def __init__(self, message: str = "", *, retry_after: float | None = None, **kwargs) -> None:
+    def __init__(self, message: str = "", *, retry_after: float | None = None, **kwargs: Any) -> None:
         self.retry_after = retry_after
         super().__init__(message, **kwargs)
 

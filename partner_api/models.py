@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -192,9 +192,10 @@ def wire_text(value: StrEnum | str | None) -> str:
     return "" if value is None else str(value)
 
 
-def _open(enum: type[StrEnum]) -> Any:
-    """A response field type: the enum member for a known value, the plain string for an unknown one."""
-    return Annotated[enum | str, Field(union_mode="left_to_right")]
+_E = TypeVar("_E", bound=StrEnum)
+
+#: A response field type: the enum member for a known value, the plain string for an unknown one.
+_Open = Annotated[_E | str, Field(union_mode="left_to_right")]
 
 
 # --- Base classes ---------------------------------------------------------------------------------------
@@ -246,7 +247,7 @@ class VerifyDomainRequest(RequestModel):
 
 class VerifyDomainResponse(ApiModel):
     domain: str
-    type: _open(CustomerDomainType)
+    type: _Open[CustomerDomainType]
 
 
 class CustomerAdministrator(ApiModel):
@@ -269,14 +270,14 @@ class Customer(ApiModel):
     tenant_id: int
     domain_id: int
     domain: str
-    product_id: _open(ProductIdWithTrial) | None = None
+    product_id: _Open[ProductIdWithTrial] | None = None
     company_name: str
     phone_number: str
     time_zone: str
-    locale: _open(CustomerLocale)
+    locale: _Open[CustomerLocale]
     enable_active_mxrecord: bool
     enable_active_domain: bool
-    domain_type: _open(CustomerDomainType)
+    domain_type: _Open[CustomerDomainType]
     administrator: CustomerAdministrator | None = None
     partnership: CustomerPartnership | None = None
 
@@ -361,7 +362,7 @@ class PotentialCustomer(ApiModel):
     tenant_id: int | None = None
     domain_id: int | None = None
     domain: str | None = None
-    product_id: _open(PotentialCustomerProductId) | None = None
+    product_id: _Open[PotentialCustomerProductId] | None = None
     not_handled_apps: list[str] = []
 
 
@@ -372,7 +373,7 @@ class UsageStatusRenewal(ApiModel):
 
 class UsageStatus(ApiModel):
     domain_id: int | None = None
-    status: _open(CustomerUsageState) | None = None
+    status: _Open[CustomerUsageState] | None = None
     member_count: int | None = None
     max_member_count: int | None = None
     withdrawal_date: date | None = None
@@ -402,22 +403,22 @@ class UsageStatusRenewalUpdateRequest(RequestModel):
 
 class SubscriptionRenewal(ApiModel):
     subscription_id: int
-    type: _open(SubscriptionRenewalType)
-    product_id: _open(ProductId) | None = None
-    plan: _open(PaidPlan) | None = None
+    type: _Open[SubscriptionRenewalType]
+    product_id: _Open[ProductId] | None = None
+    plan: _Open[PaidPlan] | None = None
     license_count: int | None = None
 
 
 class Subscription(ApiModel):
     domain_id: int
     subscription_id: int
-    product_id: _open(ProductIdWithTrial)
-    plan: _open(Plan)
+    product_id: _Open[ProductIdWithTrial]
+    plan: _Open[Plan]
     plan_start_date: date
     plan_end_date: date | None = None
     license_assign_type: str | None = None
     license_count: int | None = None
-    status: _open(SubscriptionStatus)
+    status: _Open[SubscriptionStatus]
     renewal: SubscriptionRenewal | None = None
 
 
@@ -460,10 +461,10 @@ class SubscriptionAddLicenseCountRequest(RequestModel):
 
 class SubscriptionReservation(ApiModel):
     subscription_id: int
-    type: _open(SubscriptionReservationType)
+    type: _Open[SubscriptionReservationType]
     apply_date: date
-    plan: _open(PaidPlan) | None = None
-    product_id: _open(ProductId) | None = None
+    plan: _Open[PaidPlan] | None = None
+    product_id: _Open[ProductId] | None = None
     license_count: int | None = None
 
 
@@ -481,9 +482,9 @@ class SubscriptionReservationUpdateRequest(RequestModel):
 
 class SubscriptionPreOrder(ApiModel):
     pre_order_id: int
-    product_id: _open(ProductId) | None = None
+    product_id: _Open[ProductId] | None = None
     apply_date: date
-    plan: _open(PaidPlan) | None = None
+    plan: _Open[PaidPlan] | None = None
     license_count: int | None = None
 
 
@@ -509,11 +510,11 @@ class SubscriptionPreOrderUpdateRequest(RequestModel):
 
 class OptionProduct(ApiModel):
     subscription_id: int
-    option_product_id: _open(OptionProductId)
-    sub_option_id: _open(SubOptionId)
+    option_product_id: _Open[OptionProductId]
+    sub_option_id: _Open[SubOptionId]
     applied_time: datetime
     quantity: int | None = None
-    plan: _open(Plan)
+    plan: _Open[Plan]
     plan_start_date: date
     plan_end_date: date
 
@@ -542,9 +543,9 @@ class OptionProductAddQuantityRequest(RequestModel):
 
 class OptionProductOrder(ApiModel):
     subscription_id: int | None = None
-    option_product_id: _open(OptionProductId)
-    sub_option_id: _open(SubOptionId)
-    type: _open(OptionProductOrderType)
+    option_product_id: _Open[OptionProductId]
+    sub_option_id: _Open[SubOptionId]
+    type: _Open[OptionProductOrderType]
     quantity: int | None = None
     apply_date: date
 
@@ -573,9 +574,9 @@ class OptionProductOrderUpdateRequest(RequestModel):
 
 class OptionProductRenewal(ApiModel):
     subscription_id: int | None = None
-    option_product_id: _open(OptionProductId) | None = None
-    sub_option_id: _open(SubOptionId) | None = None
-    type: _open(OptionRenewalType) | None = None
+    option_product_id: _Open[OptionProductId] | None = None
+    sub_option_id: _Open[SubOptionId] | None = None
+    type: _Open[OptionRenewalType] | None = None
     quantity: int | None = None
 
 
@@ -588,11 +589,11 @@ class OptionProductRenewalUpdateRequest(RequestModel):
 
 
 class OptionProductUsage(ApiModel):
-    product_group_id: _open(ProductGroupId)
-    option_product_id: _open(OptionProductId)
-    sub_option_id: _open(SubOptionId)
+    product_group_id: _Open[ProductGroupId]
+    option_product_id: _Open[OptionProductId]
+    sub_option_id: _Open[SubOptionId]
     used_date: date
-    plan: _open(Plan)
+    plan: _Open[Plan]
     member_count: int | None = None
     license_count: int | None = None
     quantity: int | None = None
@@ -604,14 +605,14 @@ class OptionProductUsageList(ApiModel):
 
 
 class CustomerUsage(ApiModel):
-    product_group_id: _open(ProductGroupId)
+    product_group_id: _Open[ProductGroupId]
     used_date: date
-    product_id: _open(ProductIdWithTrial)
-    plan: _open(Plan)
+    product_id: _Open[ProductIdWithTrial]
+    plan: _Open[Plan]
     license_count: int | None = None
     member_count: int | None = None
     max_member_count: int | None = None
-    status: _open(CustomerUsageState)
+    status: _Open[CustomerUsageState]
 
 
 class CustomerUsageList(ApiModel):
@@ -633,7 +634,7 @@ class Invoice(ApiModel):
     option_plus_tax_amount: int | None = None
     penalty_amount: int | None = None
     total_amount: int | None = None
-    payment_status: _open(InvoicePaymentStatus) | None = None
+    payment_status: _Open[InvoicePaymentStatus] | None = None
     paid_time: datetime | None = None
     issued_time: datetime | None = None
 
@@ -647,12 +648,12 @@ class SettlementItem(ApiModel):
 
     amount: int | None = Field(default=None, alias=constants.SETTLEMENT_ITEM_AMOUNT_FIELD)
     subscription_id: int | None = None
-    item_type: _open(SettlementItemType) | None = None
+    item_type: _Open[SettlementItemType] | None = None
     start_date: date | None = None
     end_date: date | None = None
     item_id: str | None = None
     sub_item_id: str | None = None
-    plan: _open(Plan) | None = None
+    plan: _Open[Plan] | None = None
     license_count: int | None = None
     member_count: int | None = None
     quantity: int | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import requests
 from requests.adapters import HTTPAdapter
 from requests_oauthlib import OAuth2Session
 
@@ -24,7 +25,10 @@ class PartnerSession(OAuth2Session):
         self.mount("https://", adapter)
         self.mount("http://", adapter)
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any):  # type: ignore[override]
+    # The parent spells out every keyword argument of requests; this override passes them through unchanged.
+    def request(  # type: ignore[override]
+        self, method: str, url: str, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
         return super().request(method, url, *args, **kwargs)

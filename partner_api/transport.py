@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 from urllib.parse import quote
 
 import pydantic
@@ -81,7 +81,7 @@ class Exchange:
     (None when no answer came). See `PartnerClient.exchange()`."""
 
     operation_id: str
-    sent: dict[str, Any] | None = None
+    sent: Mapping[str, Any] | None = None
     status: int | None = None
     reply: Any = None
 
@@ -139,6 +139,28 @@ class Transport:
     def url_for(self, operation: Operation, path_params: Mapping[str, Any]) -> str:
         encoded = {name: quote(str(value), safe="") for name, value in path_params.items()}
         return self.base_url + operation.path.format(**encoded)
+
+    @overload
+    def call(
+        self,
+        operation: Operation,
+        *,
+        path_params: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+        model: type[M],
+    ) -> M: ...
+
+    @overload
+    def call(
+        self,
+        operation: Operation,
+        *,
+        path_params: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+        model: None = None,
+    ) -> requests.Response: ...
 
     def call(
         self,
@@ -209,7 +231,7 @@ class Transport:
 
     def _backoff(self, retry: int) -> float:
         ceiling = min(
-            constants.RETRY_BACKOFF_MAX_SECONDS, constants.RETRY_BACKOFF_BASE_SECONDS * 2 ** (retry - 1)
+            constants.RETRY_BACKOFF_MAX_SECONDS, constants.RETRY_BACKOFF_BASE_SECONDS * 2.0 ** (retry - 1)
         )
         return ceiling / 2 + self._jitter(0.0, ceiling / 2)
 

@@ -164,7 +164,7 @@ def require(perm: Perm) -> Callable:
             return view(request, *args, **kwargs)
 
         # Read by the tests that walk the URL resolver (functools.wraps carries it through outer decorators).
-        wrapped.required_perm = perm
+        wrapped.required_perm = perm  # type: ignore[attr-defined]  # a function attribute, read by tests
         return login_required(wrapped)
 
     return decorator

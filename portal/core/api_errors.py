@@ -95,8 +95,8 @@ def meaning_of(*, status: int | None, code: str) -> str | None:
     for marker, meaning in PATTERN_MEANINGS.items():
         if code and (code.startswith(marker) if marker.endswith("_") else code.endswith(marker)):
             return str(meaning) % {"resource": _resource(code, marker)}
-    meaning = STATUS_MEANINGS.get(status or 0)
-    return str(meaning) if meaning is not None else None
+    by_status = STATUS_MEANINGS.get(status or 0)
+    return str(by_status) if by_status is not None else None
 
 
 def explained(lead: str, *, status: int | None, code: str, description: str) -> SafeString:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -12,7 +13,7 @@ def _timed(fn) -> dict:
     start = time.perf_counter()
     try:
         detail = fn()
-        out = {"status": "ok"}
+        out: dict[str, Any] = {"status": "ok"}
         if detail:
             out["detail"] = detail
     except Exception as exc:

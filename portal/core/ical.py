@@ -51,7 +51,8 @@ def fold(line: str) -> str:
         step = LINE_OCTETS - 1
         parts = [line[:LINE_OCTETS], *(line[i : i + step] for i in range(LINE_OCTETS, len(line), step))]
         return (CRLF + " ").join(parts) + CRLF
-    parts, current, size = [], [], 0
+    current: list[str] = []
+    parts, size = [], 0
     for char in line:
         width = len(char.encode())
         # The first physical line holds 75 octets; continuations 74 after their leading space.

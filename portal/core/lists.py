@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.paginator import Page, Paginator
@@ -69,9 +69,10 @@ TOTAL = "list_total_count"
 def _column(model: type[models.Model], path: str) -> models.Field:
     """The model field at `path` ("customer__company_name")."""
     *relations, name = path.split("__")
+    # A sort path follows forward relations (each has a model) and ends at a concrete column.
     for relation in relations:
-        model = model._meta.get_field(relation).related_model
-    return model._meta.get_field(name)
+        model = cast(type[models.Model], model._meta.get_field(relation).related_model)
+    return cast(models.Field, model._meta.get_field(name))
 
 
 def _order_term(model: type[models.Model], path: str, *, descending: bool):
@@ -80,7 +81,7 @@ def _order_term(model: type[models.Model], path: str, *, descending: bool):
     that can be neither (a NOT NULL key, a required name, a date) is ordered plainly, so that an index on it can
     serve the order and a page stops reading after its rows (`python -m bench.options list`)."""
     column = _column(model, path)
-    expression = F(path)
+    expression: F | NullIf = F(path)
     can_be_blank = column.blank and isinstance(column, (models.CharField, models.TextField))
     if can_be_blank:
         expression = NullIf(expression, Value(""))
@@ -148,7 +149,7 @@ class ListSpec:
     #: The sort field of the form: hidden (the headers choose the order) or a visible select.
     sort_in_form: bool = False
     #: A presenter of the page's rows (`rows(page.object_list) -> SafeString`), instead of `row_template`.
-    rows: Callable[[Sequence], SafeString] | None = None
+    rows: Callable[[Iterable], SafeString] | None = None
 
     @property
     def default_page_size(self) -> int:
@@ -209,7 +210,8 @@ def _add_list_fields(form: forms.Form, spec: ListSpec) -> None:
             label=_("Per page"),
             required=False,
             coerce=int,
-            empty_value=spec.default_page_size,
+            # Django gives an empty field's value as is; django-stubs allows only text.
+            empty_value=spec.default_page_size,  # type: ignore[arg-type]
             choices=[(n, str(n)) for n in spec.page_sizes],
             widget=QuickSelect,
         )
@@ -239,7 +241,8 @@ class ListState:
         return cls(
             spec=spec,
             form=form,
-            filters=form.to_filters(data),
+            # `ListSpec.form` is a form class with a `to_filters(data)` method (see ListSpec).
+            filters=form.to_filters(data),  # type: ignore[attr-defined]
             sort=data["sort"],
             page=clamp_page(request.GET.get("page")),
             per_page=data.get("per_page") or spec.default_page_size,
@@ -430,7 +433,8 @@ def paginate_in_groups(
     total = sum(n for _key, n in counts)
     number = min(clamp_page(page), max(1, -(-total // per_page)))
     start = (number - 1) * per_page
-    before, covered, keys = 0, 0, []  # rows of the groups before the page's first; rows of the page's groups
+    keys: list[Any] = []
+    before, covered = 0, 0  # rows of the groups before the page's first; rows of the page's groups
     for key, n in counts:
         if not keys and before + n <= start:
             before += n

@@ -119,7 +119,7 @@ def encrypt_token(token: Token) -> bytes:
     return _fernet().encrypt(json.dumps(payload).encode())
 
 
-def decrypt_token(data: bytes) -> Token:
+def decrypt_token(data: bytes | memoryview) -> Token:
     try:
         payload = json.loads(_fernet().decrypt(bytes(data)))
     except InvalidToken as exc:

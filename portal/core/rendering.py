@@ -10,10 +10,15 @@ template (select, textarea, radios, checkboxes groups, multi-widgets) to Django'
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 #: Django's widget templates whose whole content is `{% include "django/forms/widgets/input.html" %}`.
 INPUT_TEMPLATES = frozenset(
@@ -88,7 +93,9 @@ class QuickSelect(forms.Select):
             selected = text == picked
             picked = None if selected else picked  # only the first match, as Django does
             mark = " selected" if selected else ""
-            options.append(f'<option value="{escape(text)}"{mark}>{conditional_escape(label)}</option>')
+            # Without groups (drawn by Django above) each label is text or a lazy translation.
+            shown = conditional_escape(cast("StrOrPromise", label))
+            options.append(f'<option value="{escape(text)}"{mark}>{shown}</option>')
         attributes = attrs_markup(self.build_attrs(self.attrs, attrs))
         return mark_safe(f'<select name="{escape(name)}"{attributes}>{"".join(options)}</select>')
 

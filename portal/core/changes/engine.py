@@ -139,7 +139,11 @@ def refusal_from(exc: PartnerApiError, *, hints: Mapping[str, str] = {}) -> Chan
                 gettext("Details: %(detail)s") % {"detail": exc},
             )
         )
-    said = {"status": exc.status, "code": exc.code or "", "description": exc.description or ""}
+    said: dict[str, Any] = {
+        "status": exc.status,
+        "code": exc.code or "",
+        "description": exc.description or "",
+    }
     if not (exc.code or exc.description):
         said["description"] = str(exc)
     if isinstance(exc, NotFoundError):

@@ -53,7 +53,7 @@ def send(
     page when it is queued, when this submission was already received (double click, reload) or when its
     outcome is unknown. ChangeRefused (nothing changed) is the caller's to show."""
     change = change_for(operation_id)
-    common = {
+    common: dict[str, Any] = {
         "user": request.user,
         "idempotency_key": key,
         "domain_id": domain_id,
@@ -69,6 +69,7 @@ def send(
         messages.info(request, _("This form was already sent; here is what became of it."))
         return redirect("core:operation", operation_id=exc.operation.pk)
     except ChangeOutcomeUnknown as exc:
+        assert exc.operation is not None  # change_now names the operation whose outcome is open
         messages.warning(request, exc.message)
         return redirect("core:operation", operation_id=exc.operation.pk)
     messages.success(request, success)

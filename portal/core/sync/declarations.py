@@ -172,7 +172,8 @@ def calls_needed(*, customers: int, list_pages: int, items: dict[str, int] | Non
     out = {customer_listing().operation_id: list_pages}
     for call in customer_calls():
         out[call.operation_id] = customers
+    per_item = items or {}
     for item_call in item_calls():
-        if (items or {}).get(item_call.operation_id):
-            out[item_call.operation_id] = items[item_call.operation_id]
+        if per_item.get(item_call.operation_id):
+            out[item_call.operation_id] = per_item[item_call.operation_id]
     return out

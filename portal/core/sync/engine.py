@@ -27,8 +27,9 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from django.core.cache import cache
@@ -89,7 +90,7 @@ class _Recorder:
         self._last_save = 0.0
 
     def error(self, *, operation_id: str, exc: BaseException, domain_id: int | None = None) -> None:
-        entry = {"operation": operation_id, "error": _describe(exc)}
+        entry: dict[str, Any] = {"operation": operation_id, "error": _describe(exc)}
         if domain_id is not None:
             entry["domain_id"] = domain_id
             self.failed_customers.add(domain_id)
@@ -160,7 +161,7 @@ def _threaded_items(fetch: Callable[[Any], Any], items: list[Any]) -> tuple[dict
         for item in items:
             attempts = [0]
             try:
-                results[item] = _with_retries(lambda item=item: fetch(item), attempts)
+                results[item] = _with_retries(partial(fetch, item), attempts)
             except NotFoundError:
                 results[item] = None
             finally:
@@ -180,7 +181,7 @@ class _Fanout:
     """
 
     def __init__(
-        self, client: Any, recorder: _Recorder, calls: list[CustomerCall], items: list[PerItem] = ()
+        self, client: Any, recorder: _Recorder, calls: list[CustomerCall], items: Sequence[PerItem] = ()
     ) -> None:
         self.client = client
         self.rec = recorder
@@ -201,7 +202,7 @@ class _Fanout:
             return
         for call in self.calls:
             future = self.pools[call.operation_id].submit(
-                _threaded, lambda call=call, domain_id=domain_id: call.fetch(self.client, domain_id)
+                _threaded, partial(call.fetch, self.client, domain_id)
             )
             self._track(future, call, domain_id)
             self.remaining[domain_id] += 1
@@ -246,13 +247,11 @@ class _Fanout:
             result, attempts = future.result()
         except NotFoundError as exc:
             self.rec.calls[call.operation_id] += getattr(exc, "sync_attempts", 1)
-            handlers = [d for d in call.declarations if d.on_not_found is not None]
+            handlers = [(d.name, d.on_not_found) for d in call.declarations if d.on_not_found is not None]
             if handlers:
-                for declaration in handlers:
+                for name, on_not_found in handlers:
                     self._store(
-                        f"{call.operation_id}:{declaration.name}",
-                        domain_id,
-                        lambda d=declaration: d.on_not_found(domain_id, synced_at),
+                        f"{call.operation_id}:{name}", domain_id, partial(on_not_found, domain_id, synced_at)
                     )
                 self.rec.counts[f"{call.operation_id}_not_found"] += 1
             else:
@@ -266,7 +265,7 @@ class _Fanout:
                 self._store(
                     f"{call.operation_id}:{declaration.name}",
                     domain_id,
-                    lambda d=declaration: d.store(domain_id, result, synced_at),
+                    partial(declaration.store, domain_id, result, synced_at),
                 )
             self.rec.counts[call.operation_id] += 1
             for item_call in self.item_calls:
@@ -393,10 +392,10 @@ def resync_full(*, run_id: int | None = None, user=None) -> SyncRun:
         raise SyncAlreadyRunning("A full resync is already running.")
     try:
         # Runs left "running" by a process that died hold no lock any more: this run takes over.
-        _interrupted(
-            SyncRun.objects.filter(kind=FULL, finished_at=None).exclude(pk=getattr(run, "pk", None)),
-            "Interrupted: the process running it stopped; a later resync took over.",
-        )
+        others = SyncRun.objects.filter(kind=FULL, finished_at=None)
+        if run is not None:
+            others = others.exclude(pk=run.pk)
+        _interrupted(others, "Interrupted: the process running it stopped; a later resync took over.")
         if run is None:
             run = SyncRun.objects.create(kind=FULL, scope="all", triggered_by=user)
         return _run_full(run, listing, get_client())
@@ -415,7 +414,7 @@ def _run_full(run: SyncRun, source: CustomerListing, client: Any) -> SyncRun:
         while True:
             attempts = [0]
             try:
-                items, next_cursor = _with_retries(lambda c=cursor: source.fetch_page(client, c), attempts)
+                items, next_cursor = _with_retries(partial(source.fetch_page, client, cursor), attempts)
             except PartnerApiError as exc:
                 rec.calls[source.operation_id] += attempts[0]
                 rec.error(operation_id=source.operation_id, exc=exc)
@@ -543,7 +542,7 @@ def resync_partner_wide(
     while True:
         attempts = [0]
         try:
-            page = _with_retries(lambda c=cursor: declaration.fetch_page(client, params, c), attempts)
+            page = _with_retries(partial(declaration.fetch_page, client, params, cursor), attempts)
         except PartnerApiError as exc:
             rec.calls[declaration.operation_id] += attempts[0]
             rec.error(operation_id=declaration.operation_id, exc=exc)
@@ -589,9 +588,10 @@ def _live(run: SyncRun) -> bool:
     return (timezone.now() - run.started_at).total_seconds() < QUEUED_GRACE_SECONDS
 
 
-def resync_full_request(*, user) -> tuple[SyncRun, bool]:
+def resync_full_request(*, user) -> tuple[SyncRun | None, bool]:
     """Record a full run and enqueue it, unless a live one is already queued or running (then return that
-    one). A run whose process died, or that no worker picked up in time, no longer blocks a new one."""
+    one; None when the lock is held but no unfinished run is recorded). A run whose process died, or that no
+    worker picked up in time, no longer blocks a new one."""
     from portal.core import tasks
 
     current = SyncRun.objects.filter(kind=FULL, finished_at=None).order_by("-started_at").first()
