@@ -59,8 +59,12 @@ bench: install
 
 ## make soak: the chaos soak (1,000 changes through the forms with faults and killed workers; needs PostgreSQL
 ## and Redis on this machine); SOAK_CHANGES=200 for the nightly-sized run. Never part of make test.
+## Where it runs (as make variables or from the environment; scripts/soak.py --help): SOAK_REDIS_DB (the Redis
+## database it empties and uses, 0-15; default 12), SOAK_PORTS=START-END (the ports its sandbox and portal take;
+## default any free), SOAK_DB_PREFIX (its scratch database is <prefix>_<pid>; default soak).
 soak: install messages
-	@SOAK_CHANGES=$(SOAK_CHANGES) $(PY) scripts/soak.py
+	@SOAK_CHANGES=$(SOAK_CHANGES) SOAK_REDIS_DB=$(SOAK_REDIS_DB) SOAK_PORTS=$(SOAK_PORTS) \
+		SOAK_DB_PREFIX=$(SOAK_DB_PREFIX) $(PY) scripts/soak.py
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache .mypy_cache

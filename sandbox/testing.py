@@ -280,8 +280,10 @@ def start_sandbox(
     workdir: str | Path | None = None,
     extra_env: dict[str, str] | None = None,
     ready_timeout: float = 60,
+    port: int | None = None,
 ) -> Sandbox:
-    """A sandbox server in a subprocess on a free port, with a fresh database; ready when this returns."""
+    """A sandbox server in a subprocess on `port` (default: a free port), with a fresh database; ready when this
+    returns."""
     owns = workdir is None
     work = Path(workdir or tempfile.mkdtemp(prefix="sandbox-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -301,7 +303,7 @@ def start_sandbox(
     if refresh_rotation is not None:
         env["SANDBOX_REFRESH_ROTATION"] = "true" if refresh_rotation else "false"
     env.update(extra_env or {})
-    port = free_port()
+    port = port or free_port()
     if seed_customers:
         subprocess.run(
             [

@@ -3,8 +3,9 @@
 What it does, in order:
 
 1. Starts a private sandbox (a fresh database, seeded), a scratch PostgreSQL database for the portal (several
-   processes write at once), the portal under gunicorn, two Celery worker processes and beat, on a Redis
-   database of its own (db 12 of the REDIS_URL server).
+   processes write at once; named `soak_<pid>`), the portal under gunicorn, two Celery worker processes and
+   beat, on a Redis database of its own (db 12 of the REDIS_URL server, emptied first). The sandbox and the
+   portal listen on free ports of 127.0.0.1.
 2. Turns on faults in the sandbox: a fifth of the calls fail, switching every few seconds between kinds and
    between before and after the change was applied: 500, held requests (timeouts) and dropped connections
    before or after; 429 and 503 before only, as the client reads them as "not processed".
@@ -21,6 +22,17 @@ What it does, in order:
     make soak                      # 1,000 changes
     make soak SOAK_CHANGES=200     # the nightly-sized run
 
+Where it runs, for several soaks on one machine (each option also read from the environment variable named
+after it; an option given wins):
+
+    --redis-db N        SOAK_REDIS_DB   the Redis database it empties and uses, 0-15 (default 12)
+    --ports START-END   SOAK_PORTS      the ports the sandbox and the portal take, within 1024-65535, two at
+                                        least (default: any free ports)
+    --db-prefix NAME    SOAK_DB_PREFIX  its scratch database is NAME_<pid> (default soak); letters, digits and
+                                        _, not starting with a digit
+
+    SOAK_REDIS_DB=3 SOAK_PORTS=20100-20109 SOAK_DB_PREFIX=soak_ann make soak
+
 The exit status is 0 only when duplicates, lost, applied-but-reported-not, unknown, 5xx and mismatches are
 all 0.
 """
@@ -35,11 +47,13 @@ import os
 import random
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +79,140 @@ WRITES = {
     "updateSubscriptionRenewal",
     "updateOptionProductRenewal",
 }
+
+
+# --- where the soak runs: its options ------------------------------------------------------------------------
+
+DEFAULT_REDIS_DB = 12
+DEFAULT_DB_PREFIX = "soak"
+REDIS_DBS = range(16)  # Redis's default `databases 16`
+PORT_MIN, PORT_MAX = 1024, 65535  # no privileged port
+#: A database name is at most 63 bytes: the prefix leaves room for "_" and a process id (up to 7 digits).
+DB_PREFIX_MAX = 55
+_DB_PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PORT_RANGE = re.compile(r"(\d+)-(\d+)")
+
+
+def redis_db(text: str) -> int:
+    """The Redis database number of --redis-db / SOAK_REDIS_DB."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Redis database number (0-15)") from None
+    if number not in REDIS_DBS:
+        raise argparse.ArgumentTypeError(f"Redis database {number} is outside 0-15")
+    return number
+
+
+def port_range(text: str) -> tuple[int, int]:
+    """START-END of --ports / SOAK_PORTS: both within 1024-65535, START not after END, two ports at least (the
+    sandbox's and the portal's)."""
+    found = _PORT_RANGE.fullmatch(text.strip())
+    if not found:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port range START-END, e.g. 20100-20109")
+    start, end = int(found[1]), int(found[2])
+    if not (PORT_MIN <= start <= PORT_MAX and PORT_MIN <= end <= PORT_MAX):
+        raise argparse.ArgumentTypeError(f"port range {start}-{end} is outside {PORT_MIN}-{PORT_MAX}")
+    if start > end:
+        raise argparse.ArgumentTypeError(f"port range {start}-{end} is reversed (START after END)")
+    if start == end:
+        raise argparse.ArgumentTypeError(
+            f"port range {start}-{end} holds one port; the soak needs two (the sandbox's and the portal's)"
+        )
+    return start, end
+
+
+def db_prefix(text: str) -> str:
+    """The scratch database's name prefix of --db-prefix / SOAK_DB_PREFIX: the start of a PostgreSQL
+    identifier (a letter or _, then letters, digits or _)."""
+    if not _DB_PREFIX.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} cannot start a PostgreSQL database name: use letters, digits and _, not starting with a "
+            "digit"
+        )
+    if len(text) > DB_PREFIX_MAX:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is longer than {DB_PREFIX_MAX} characters (a database name is at most 63)"
+        )
+    return text
+
+
+#: Options read from the environment when not given: (option's dest, variable, parser of its value, default).
+FROM_ENVIRONMENT = (
+    ("redis_db", "SOAK_REDIS_DB", redis_db, DEFAULT_REDIS_DB),
+    ("ports", "SOAK_PORTS", port_range, None),
+    ("db_prefix", "SOAK_DB_PREFIX", db_prefix, DEFAULT_DB_PREFIX),
+)
+
+
+def parse_args(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+) -> argparse.Namespace:
+    """The soak's options: the command line first, then SOAK_* variables of `environ` (os.environ), then the
+    defaults. An empty variable counts as unset (`make soak` passes every one). A bad value stops with a
+    message naming the option or the variable it came from."""
+    environ = os.environ if environ is None else environ
+    parser = argparse.ArgumentParser(
+        description=(__doc__ or "").split("\n\n")[0],
+        epilog="Each of --redis-db, --ports and --db-prefix may come from SOAK_REDIS_DB, SOAK_PORTS and "
+        "SOAK_DB_PREFIX instead.",
+    )
+    parser.add_argument("--changes", type=int, default=int(environ.get("SOAK_CHANGES") or 1000))
+    parser.add_argument("--customers", type=int, default=60)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=int(environ.get("SOAK_SEED") or 2026))
+    parser.add_argument(
+        "--minutes", type=float, default=30, help="stop sending after this long, whatever the count"
+    )
+    parser.add_argument(
+        "--redis-db",
+        type=redis_db,
+        metavar="N",
+        help=f"the Redis database of the REDIS_URL server it empties and uses, 0-15 (default {DEFAULT_REDIS_DB})",
+    )
+    parser.add_argument(
+        "--ports",
+        type=port_range,
+        metavar="START-END",
+        help="the ports of 127.0.0.1 the sandbox and the portal take (default: any free ones)",
+    )
+    parser.add_argument(
+        "--db-prefix",
+        type=db_prefix,
+        metavar="NAME",
+        help=f"the scratch PostgreSQL database is NAME_<pid> (default {DEFAULT_DB_PREFIX})",
+    )
+    args = parser.parse_args(argv)
+    for dest, variable, convert, default in FROM_ENVIRONMENT:
+        if getattr(args, dest) is not None:
+            continue
+        value = environ.get(variable, "")
+        try:
+            setattr(args, dest, convert(value) if value else default)
+        except argparse.ArgumentTypeError as exc:
+            parser.error(f"{variable}={value}: {exc}")
+    return args
+
+
+def port_in(ports: tuple[int, int] | None, *, purpose: str, taken: Collection[int] = ()) -> int:
+    """A port of 127.0.0.1 that is free now: the first of `ports` (START-END, inclusive) not in `taken`, or any
+    the system offers when `ports` is None. Stops with a message when the range has none free."""
+    if ports is None:
+        return free_port()
+    start, end = ports
+    for port in range(start, end + 1):
+        if port in taken:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise SystemExit(
+        f"No free port for {purpose} in {start}-{end} (--ports / SOAK_PORTS): every one is in use. "
+        "Choose another range."
+    )
 
 
 # --- the portal's forms, read as a browser reads them ----------------------------------------------------------
@@ -232,7 +380,16 @@ def _first_error(page: str) -> str:
 
 
 class World:
-    def __init__(self, *, customers: int, users: int, workdir: Path) -> None:
+    def __init__(
+        self,
+        *,
+        customers: int,
+        users: int,
+        workdir: Path,
+        redis_db: int = DEFAULT_REDIS_DB,
+        ports: tuple[int, int] | None = None,
+        db_prefix: str = DEFAULT_DB_PREFIX,
+    ) -> None:
         self.workdir = workdir
         self.processes: dict[str, subprocess.Popen] = {}
         self.logs = workdir / "log"
@@ -243,10 +400,11 @@ class World:
             rate_limit=100_000,
             workdir=workdir / "sandbox",
             extra_env={"SANDBOX_REQUEST_LOG_SIZE": "1000000"},
+            port=port_in(ports, purpose="the sandbox"),
         )
-        self.database = _scratch_database()
+        self.database = _scratch_database(db_prefix)
         redis = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-        self.redis = redis.rsplit("/", 1)[0] + "/12"
+        self.redis = f"{redis.rsplit('/', 1)[0]}/{redis_db}"
         creds = self.sandbox.credentials
         self.env = {
             **os.environ,
@@ -275,7 +433,8 @@ class World:
             self.users.append((name, _authenticator(self, name)))
         print("First full resync…", flush=True)
         self.run("first-resync", [PY, "manage.py", "resync"])
-        self.port = free_port()
+        sandbox_port = urlsplit(self.sandbox.root).port
+        self.port = port_in(ports, purpose="the portal", taken={sandbox_port} if sandbox_port else set())
         self.start(
             "web",
             [
@@ -373,9 +532,9 @@ def _admin_sql(url: str, sql: str) -> None:
         conn.execute(sql)
 
 
-def _scratch_database() -> str:
+def _scratch_database(prefix: str) -> str:
     server = _postgres_server()
-    name = f"soak_{os.getpid()}"
+    name = f"{prefix}_{os.getpid()}"
     try:
         _admin_sql(server, f'CREATE DATABASE "{name}"')
     except Exception as exc:  # the soak needs a server: say which and why
@@ -697,18 +856,21 @@ def cache_mismatches(world: World) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--changes", type=int, default=int(os.environ.get("SOAK_CHANGES") or 1000))
-    parser.add_argument("--customers", type=int, default=60)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--seed", type=int, default=int(os.environ.get("SOAK_SEED") or 2026))
-    parser.add_argument(
-        "--minutes", type=float, default=30, help="stop sending after this long, whatever the count"
-    )
-    args = parser.parse_args()
+    args = parse_args()
     rng = random.Random(args.seed)
     workdir = REPO / "var" / "soak" / time.strftime("%Y%m%d-%H%M%S")
-    world = World(customers=args.customers, users=args.threads, workdir=workdir)
+    ports = "{}-{}".format(*args.ports) if args.ports else "any free"
+    print(
+        f"Redis database {args.redis_db}, ports {ports}, database {args.db_prefix}_{os.getpid()}", flush=True
+    )
+    world = World(
+        customers=args.customers,
+        users=args.threads,
+        workdir=workdir,
+        redis_db=args.redis_db,
+        ports=args.ports,
+        db_prefix=args.db_prefix,
+    )
     started = time.monotonic()
     try:
         portal = Portal(world.base, world.users)
