@@ -63,7 +63,7 @@ def sign_in(client: Client, user) -> None:
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from portal.core.signin import two_factor_required
+    from accounts.signin import two_factor_required
 
     client.force_login(user)
     if two_factor_required(user):

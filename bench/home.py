@@ -200,8 +200,8 @@ def measure(client: Client) -> tuple[float, float, int, int]:
 
 def main() -> int:
     call_command("migrate", verbosity=0)
+    from accounts.services import user_create_with_role
     from portal.core.access import Role
-    from portal.core.services import user_create_with_role
 
     clients = {}
     for role in (Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE):

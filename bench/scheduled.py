@@ -172,8 +172,8 @@ def upcoming(user) -> tuple[int, int]:
 
 def main() -> int:
     call_command("migrate", verbosity=0)
+    from accounts.services import user_create_with_role
     from portal.core.access import Role
-    from portal.core.services import user_create_with_role
 
     user = user_create_with_role(
         username="bench-manager", password="bench-pass-123", role=Role.ACCOUNT_MANAGER

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_structlog",
     "portal.core",
+    "accounts",
+    "partner_account",
     "customers",
     "schedule",
     "subscriptions",
@@ -80,10 +82,10 @@ MIDDLEWARE = [
     "portal.core.middleware.RequestGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Sign-in: which device verified the session (django-otp), the idle limit (which leaves a message), then
-    # two-factor sign-in for the roles that need it (portal/core/signin.py).
+    # two-factor sign-in for the roles that need it (accounts/signin.py).
     "django_otp.middleware.OTPMiddleware",
-    "portal.core.middleware.IdleSessionMiddleware",
-    "portal.core.middleware.TwoFactorMiddleware",
+    "accounts.middleware.IdleSessionMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.core.middleware.VaryOnHtmxMiddleware",
@@ -169,7 +171,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # Django's ModelBackend, reading each request's user with their role in one query.
-    "portal.core.backends.UserWithRoleBackend",
+    "accounts.backends.UserWithRoleBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -286,15 +288,15 @@ AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("SIGNIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: a user name OR an address
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "portal.core.signin.lockout_response"  # the portal's own translated page, 429
+AXES_LOCKOUT_CALLABLE = "accounts.signin.lockout_response"  # the portal's own translated page, 429
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure kept for the Sign-ins page, not only the counters
 AXES_VERBOSE = False  # the sign-in log is the Sign-ins page, not one log line per attempt
 # The client address: REMOTE_ADDR, or behind a proxy the header it sets (e.g. HTTP_X_FORWARDED_FOR, whose
 # last address is the one the proxy saw).
 SIGNIN_CLIENT_IP_HEADER = env.str("SIGNIN_CLIENT_IP_HEADER", default="")
-AXES_CLIENT_IP_CALLABLE = "portal.core.signin.client_ip"
-AXES_USERNAME_CALLABLE = "portal.core.signin.attempt_username"  # cut to a user name's length
-# Sessions end after this many minutes without a request (portal.core.middleware.IdleSessionMiddleware).
+AXES_CLIENT_IP_CALLABLE = "accounts.signin.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.signin.attempt_username"  # cut to a user name's length
+# Sessions end after this many minutes without a request (accounts.middleware.IdleSessionMiddleware).
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 # The stored session outlives the idle limit by a day, so that the middleware, not a silent expiry, ends it and
 # can tell the user why; it refuses an idle session on every request whatever the cookie says.

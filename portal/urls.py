@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from portal.core import views as core_views
-from portal.core import views_signin
 from portal.core.contrib import contributions
 
 admin.site.site_header = _("Partner Portal administration")
@@ -14,8 +13,6 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
-    path("accounts/two-factor/", views_signin.two_factor, name="two_factor"),
-    path("accounts/two-factor/setup/", views_signin.two_factor_setup, name="two_factor_setup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -26,7 +23,6 @@ urlpatterns = [
         "subscriptions/scheduled/<path:rest>",
         RedirectView.as_view(url="/scheduled/%(rest)s", query_string=True),
     ),
-    path("partner-account/", include("portal.core.urls_partner")),
     # Each app's pages, where the app mounts them (contribute(..., urls=[(prefix, urlconf)])), in app order.
     *(path(prefix, include(urlconf)) for prefix, urlconf in contributions("urls")),
 ]

@@ -157,8 +157,8 @@ def main() -> None:
         f"seeded {Customer.objects.count()} customers, {InvoiceItem.objects.count()} invoice items "
         f"({per_month} in 2026-10) in {time.perf_counter() - t0:.1f} s"
     )
+    from accounts.services import user_create_with_role
     from portal.core.access import Role
-    from portal.core.services import user_create_with_role
 
     user = user_create_with_role(username="bench-finance", password="bench-pass-123", role=Role.ADMIN)
     user.is_superuser = True

@@ -70,8 +70,8 @@ def main() -> None:
     t0 = time.perf_counter()
     seed()
     print(f"seeded {Customer.objects.count()} customers in {time.perf_counter() - t0:.1f} s")
+    from accounts.services import user_create_with_role
     from portal.core.access import Role
-    from portal.core.services import user_create_with_role
 
     user = user_create_with_role(username="bench-admin", password="bench-pass-123", role=Role.ADMIN)
     user.is_superuser = True

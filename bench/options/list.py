@@ -117,8 +117,8 @@ def admin_client() -> Client:
     """A client signed in as the benchmark's Admin (made if missing)."""
     from django.contrib.auth import get_user_model
 
+    from accounts.services import user_create_with_role
     from portal.core.access import Role
-    from portal.core.services import user_create_with_role
 
     user = get_user_model().objects.filter(username="bench-admin").first() or user_create_with_role(
         username="bench-admin", password="bench-pass-123", role=Role.ADMIN

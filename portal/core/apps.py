@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,20 +8,16 @@ class CoreConfig(AppConfig):
     verbose_name = _("Portal core")
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
         from django_structlog import signals as structlog_signals
         from django_structlog.celery import signals as structlog_task_signals
 
         from portal import logs
-        from portal.core import operations, permissions, selectors, signin, worklist_sections
+        from portal.core import permissions, selectors, worklist_sections
         from portal.core.contrib import contribute
         from portal.core.dashboard import Figure
         from portal.core.navigation import NavItem
-        from portal.core.permissions import MANAGE_USERS, USE_PORTAL, VIEW_ACTIVITY, VIEW_SYNC
-        from portal.core.roles import sync_role_groups
+        from portal.core.permissions import USE_PORTAL, VIEW_ACTIVITY, VIEW_SYNC
 
-        post_migrate.connect(sync_role_groups, sender=self, dispatch_uid="core.sync_role_groups")
-        user_logged_in.connect(signin.session_seen_at_login, dispatch_uid="core.session_seen_at_login")
         # Each request and task counts its own Partner API calls for its log line (portal/logs.py).
         structlog_signals.bind_extra_request_metadata.connect(logs.request_started, dispatch_uid="core.logs")
         structlog_signals.bind_extra_request_finished_metadata.connect(
@@ -35,7 +30,6 @@ class CoreConfig(AppConfig):
             nav=[
                 NavItem("activity", _("Activity"), "core:activity", VIEW_ACTIVITY, order=900),
                 NavItem("sync", _("Sync"), "core:sync", VIEW_SYNC, order=910),
-                NavItem("users", _("Users"), "core:users", MANAGE_USERS, order=920),
             ],
             figures=[
                 Figure(
@@ -56,5 +50,4 @@ class CoreConfig(AppConfig):
             ],
             worklist=worklist_sections.SECTIONS,
             perms=permissions.PERMS,
-            operation_labels=operations.OPERATION_LABELS,
         )

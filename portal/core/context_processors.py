@@ -1,8 +1,7 @@
 from functools import cache
 
-from portal.core.access import can, role_of
-from portal.core.navigation import nav_for
-from portal.core.permissions import MANAGE_USERS
+from portal.core.access import role_of
+from portal.core.navigation import nav_for, user_menu_for
 
 
 def portal(request):
@@ -19,5 +18,5 @@ def portal(request):
         "nav_items": cache(lambda: nav_for(user, request.path)),
         "user_role": cache(lambda: role().value if role() else ""),
         "user_role_label": cache(lambda: role().label if role() else ""),
-        "can_manage_users": cache(lambda: can(user, MANAGE_USERS)),
+        "user_menu": cache(lambda: user_menu_for(user)),
     }

@@ -19,6 +19,7 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
   change's confirmation page (cancelling a subscription cancels its options)
 * `urls`: `(prefix, urlconf module)` pairs the project's URLconf mounts, in app order
 * `home_links`: buttons of the home page's head (`portal.core.navigation.NavItem`), shown to their permission
+* `user_menu`: links of the user menu in the page's top bar (`NavItem`), likewise
 
 Core reads them back with `contributions(kind)` and never imports an app. A kind given again by the same app
 replaces that app's earlier contribution of the kind, so a second `ready()` (tests, autoreload) changes nothing.
@@ -43,6 +44,7 @@ KINDS = (
     "effects",
     "urls",
     "home_links",
+    "user_menu",
 )
 
 _REGISTRY: dict[str, dict[str, tuple[Any, ...]]] = {kind: {} for kind in KINDS}

@@ -1,22 +1,15 @@
 """The portal's middleware: requests refused before anything reads them (too large, undecodable), messages
 raised during an htmx request become toasts (an out-of-band swap), every answer varies on HX-Request (see
-portal/core/htmx.py), sessions end when idle, two-factor sign-in is enforced for the roles that need it, and
-every answer names its request id (portal/logs.py)."""
+portal/core/htmx.py), and every answer names its request id (portal/logs.py). Idle sessions and two-factor
+sign-in are the people's room's (accounts/middleware.py)."""
 
 import codecs
-from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.messages import get_messages
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import gettext as _
-from django_htmx.http import HttpResponseClientRedirect
 
 from portal import logs
 
@@ -113,73 +106,3 @@ class HtmxMessagesMiddleware:
         toasts = render_to_string("components/_messages.html", {"messages": storage}, request=request)
         response.content += f'<div id="toasts" data-hx-swap-oob="beforeend">{toasts}</div>'.encode()
         return response
-
-
-class IdleSessionMiddleware:
-    """End a session after SESSION_IDLE_MINUTES without a request: the user is signed out and told why. The time
-    of the last request is written to the session at most once a minute (the session's expiry moves with it),
-    so most requests write nothing."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        from portal.core.signin import SEEN_SESSION_KEY
-
-        if request.user.is_authenticated:
-            now = int(timezone.now().timestamp())
-            seen = request.session.get(SEEN_SESSION_KEY)
-            idle = settings.SESSION_IDLE_MINUTES * 60
-            if isinstance(seen, int) and now - seen > idle:
-                logout(request)
-                messages.info(
-                    request,
-                    _("You were signed out after %(minutes)d minutes without activity. Please log in again.")
-                    % {"minutes": settings.SESSION_IDLE_MINUTES},
-                )
-            elif not isinstance(seen, int) or now - seen >= min(60, idle // 10):
-                request.session[SEEN_SESSION_KEY] = now
-        return self.get_response(request)
-
-
-#: Pages a signed-in user who still owes the second factor may open: signing in and out, the two-factor pages
-#: themselves, the language switch and the health checks.
-TWO_FACTOR_EXEMPT = {
-    "login",
-    "logout",
-    "two_factor",
-    "two_factor_setup",
-    "set_language",
-    "healthz",
-    "readyz",
-    "admin:login",
-    "admin:logout",
-}
-
-
-class TwoFactorMiddleware:
-    """Users whose role signs in with two factors (`access.two_factor_roles()`) open no page until this session
-    is verified by a code: those with an authenticator are asked for a code, the others are sent to set one up.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
-
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        from portal.core import signin
-
-        user = request.user
-        if not user.is_authenticated or user.is_verified() or not signin.two_factor_required(user):
-            return None
-        request.two_factor_pending = True
-        if request.resolver_match.view_name in TWO_FACTOR_EXEMPT:
-            return None
-        target = reverse("two_factor" if signin.two_factor_set_up(user) else "two_factor_setup")
-        if request.method == "GET":
-            target += "?" + urlencode({"next": request.get_full_path()})
-        if request.headers.get("HX-Request") == "true":
-            return HttpResponseClientRedirect(target)
-        return redirect(target)

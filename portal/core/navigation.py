@@ -1,5 +1,6 @@
 """The main navigation: items the apps contribute (portal.core.contrib, kind "nav"), in `order`, each shown to
-the roles with its permission; and the buttons of the home page's head (kind "home_links"), likewise. Core names
+the roles with its permission; and, likewise, the buttons of the home page's head (kind "home_links") and the
+links of the user menu (kind "user_menu"). Core names
 no app's URL."""
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ def _links(kind: str, user) -> list[dict]:
 
 def home_links_for(user) -> list[dict]:
     return _links("home_links", user)
+
+
+def user_menu_for(user) -> list[dict]:
+    return _links("user_menu", user)
 
 
 def nav_for(user, current_path: str) -> list[dict]:

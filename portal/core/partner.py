@@ -3,8 +3,8 @@
 - `get_client()`: the `PartnerClient` of this process (service account by default), with tokens cached in the
   Django cache (Redis when REDIS_URL is set) and the rate limiter in Redis (per process without Redis).
 - `check_token()`: raises unless an access token can be had; `/readyz` calls it.
-- The "Connect partner account" flow: `start_connection()`, `finish_connection()`, `connected_account()`,
-  `disconnect()`. The user account's tokens are kept encrypted (Fernet) in `PartnerAccountToken`.
+- The connected partner user account's tokens, kept encrypted (Fernet) in `PartnerAccountToken`
+  (`DatabaseTokenVault`); the pages that connect it are the partner_account room's.
 
 Services import `get_client` from here; views call the connection functions and never `partner_api` itself.
 """
@@ -33,7 +33,6 @@ from partner_api import (
     ConfigurationError,
     MemoryRateLimiter,
     OAuthConfig,
-    PartnerApiError,
     PartnerClient,
     RateLimiter,
     RedisRateLimiter,
@@ -47,12 +46,12 @@ from portal.core.models import PartnerAccountToken
 
 Account = Literal["service", "user"]
 ACCOUNT_LABEL = "default"
-SESSION_STATE_KEY = "partner_account_oauth_state"
 CACHE_PREFIX = "partner_api"
 
 
 class PartnerConnectionError(Exception):
-    """Connecting the partner account failed; the message says what to do."""
+    """The partner account's connection failed or its stored tokens cannot be used; the message says what to
+    do."""
 
 
 # --- token store on the Django cache ----------------------------------------------------------------------
@@ -165,7 +164,7 @@ _limiters: dict[tuple, RateLimiter] = {}
 _guard = threading.Lock()
 
 
-def _oauth_config() -> OAuthConfig:
+def oauth_config() -> OAuthConfig:
     return OAuthConfig(
         token_url=settings.PARTNER_API_TOKEN_URL,
         authorize_url=settings.PARTNER_API_AUTHORIZE_URL,
@@ -203,7 +202,7 @@ def _auth(account: Account, scope: str) -> TokenProvider:
                 "PARTNER_API_PRIVATE_KEY_FILE."
             )
         return ServiceAccountAuth(
-            _oauth_config(),
+            oauth_config(),
             service_account=settings.PARTNER_API_SERVICE_ACCOUNT,
             private_key=_private_key(),
             store=store,
@@ -211,15 +210,15 @@ def _auth(account: Account, scope: str) -> TokenProvider:
             cache_key=f"{CACHE_PREFIX}:token:service:{scope}",
         )
     return UserAccountAuth(
-        _oauth_config(),
+        oauth_config(),
         vault=DatabaseTokenVault(),
         store=store,
         scope=scope,
-        cache_key=_user_cache_key(scope),
+        cache_key=user_cache_key(scope),
     )
 
 
-def _user_cache_key(scope: str) -> str:
+def user_cache_key(scope: str) -> str:
     return f"{CACHE_PREFIX}:token:user:{ACCOUNT_LABEL}:{scope}"
 
 
@@ -300,60 +299,6 @@ def check_token() -> str:
     return "service account" if isinstance(client.auth, ServiceAccountAuth) else "user account"
 
 
-# --- "Connect partner account" ----------------------------------------------------------------------------
-
-
-def start_connection(*, session, redirect_uri: str) -> str:
-    """Begin the authorization-code flow: remember a fresh `state` in the session, return the URL to visit."""
-    try:
-        url, state = UserAccountAuth(_oauth_config(), scope=settings.PARTNER_API_SCOPE).authorization_url(
-            redirect_uri=redirect_uri
-        )
-    except PartnerApiError as exc:
-        raise PartnerConnectionError(str(exc)) from exc
-    session[SESSION_STATE_KEY] = state
-    return url
-
-
-def finish_connection(
-    *, session, state: str | None, code: str | None, error: str | None, redirect_uri: str, user
-) -> PartnerAccountToken:
-    """Complete the flow: check `state`, exchange `code`, store the tokens encrypted. The state is single-use."""
-    expected = session.pop(SESSION_STATE_KEY, None)
-    if not expected or not state or state != expected:
-        raise PartnerConnectionError(
-            _("The sign-in answer did not match this browser session (state check failed). Start again.")
-        )
-    if error:
-        raise PartnerConnectionError(
-            _("LINE WORKS refused the connection (%(error)s).") % {"error": error[:100]}
-        )
-    if not code:
-        raise PartnerConnectionError(_("LINE WORKS sent no authorization code. Start again."))
-    auth = UserAccountAuth(
-        _oauth_config(), vault=DatabaseTokenVault(connected_by=user), scope=settings.PARTNER_API_SCOPE
-    )
-    try:
-        auth.exchange_code(code=code, redirect_uri=redirect_uri)
-    except PartnerApiError as exc:
-        raise PartnerConnectionError(
-            _("LINE WORKS did not issue tokens: %(reason)s") % {"reason": str(exc)[:300]}
-        ) from exc
-    _forget_user_tokens()
-    return PartnerAccountToken.objects.get(label=ACCOUNT_LABEL)
-
-
-def connected_account() -> PartnerAccountToken | None:
-    return PartnerAccountToken.objects.select_related("connected_by").filter(label=ACCOUNT_LABEL).first()
-
-
-def disconnect() -> bool:
-    """Remove the stored tokens of the connected account; True when there was one."""
-    deleted, _rows = PartnerAccountToken.objects.filter(label=ACCOUNT_LABEL).delete()
-    _forget_user_tokens()
-    return bool(deleted)
-
-
-def _forget_user_tokens() -> None:
+def forget_user_tokens() -> None:
     for scope in {settings.PARTNER_API_SCOPE, constants.SCOPE_READ, constants.SCOPE_WRITE}:
-        default_cache.delete(_user_cache_key(scope))
+        default_cache.delete(user_cache_key(scope))

@@ -1,4 +1,4 @@
-"""The permissions of core's own pages (Activity, Sync, Users, the home page and the operation page), declared
+"""The permissions of core's own pages (Activity, Sync, the home page and the operation page), declared
 like every app's and contributed from `CoreConfig.ready()`."""
 
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +16,5 @@ USE_PORTAL = Perm(
 VIEW_ACTIVITY = Perm(APP, "view_activity", _("View activity"), roles={Role.ACCOUNT_MANAGER, Role.SUPPORT})
 VIEW_SYNC = Perm(APP, "view_sync", _("View sync runs"), roles={Role.ACCOUNT_MANAGER})
 RUN_SYNC = Perm(APP, "run_sync", _("Start a sync"), roles={Role.ACCOUNT_MANAGER})
-MANAGE_USERS = Perm(APP, "manage_users", _("Manage users and the partner account connection"))
 
-PERMS = [USE_PORTAL, VIEW_ACTIVITY, VIEW_SYNC, RUN_SYNC, MANAGE_USERS]
+PERMS = [USE_PORTAL, VIEW_ACTIVITY, VIEW_SYNC, RUN_SYNC]

@@ -23,9 +23,9 @@ MATRIX = [
     ("schedule:feed", {}, {AM, SUP, ADM}),
     ("core:activity", {}, {AM, SUP, ADM}),
     ("core:sync", {}, {AM, ADM}),
-    ("core:signins", {}, {ADM}),
-    ("core:users", {}, {ADM}),
-    ("core:user_add", {}, {ADM}),
+    ("accounts:signins", {}, {ADM}),
+    ("accounts:users", {}, {ADM}),
+    ("accounts:user_add", {}, {ADM}),
     ("password_change", {}, ALL),
 ]
 

@@ -100,12 +100,12 @@ def admin_pages(world) -> list[str]:
     """The Admins' forms: the Users page's (about a Support user of the world) and the sign-in unlock."""
     member = world["member"].pk
     return [
-        reverse("core:user_add"),
-        reverse("core:user", args=[member]),
-        reverse("core:user_password", args=[member]),
-        reverse("core:user_deactivate", args=[member]),
-        reverse("core:user_reactivate", args=[member]),
-        reverse("core:signin_unlock"),
+        reverse("accounts:user_add"),
+        reverse("accounts:user", args=[member]),
+        reverse("accounts:user_password", args=[member]),
+        reverse("accounts:user_deactivate", args=[member]),
+        reverse("accounts:user_reactivate", args=[member]),
+        reverse("accounts:signin_unlock"),
     ]
 
 
@@ -125,7 +125,7 @@ def test_every_admin_form_of_the_resolver_is_in_the_list(world):
     forms = {
         name for name, p in PROTECTED if _required(p) in ADMIN_FORM_PERMS and name not in NOT_ADMIN_FORMS
     }
-    assert "core:user_add" in forms
+    assert "accounts:user_add" in forms
     listed = {resolve(url).view_name for url in admin_pages(world)}
     assert sorted(forms - listed) == [], "add these Admin forms to admin_pages() above"
 
@@ -178,7 +178,7 @@ def test_hostile_values_in_every_admin_form_get_an_answer_not_an_error(world, cl
     # No one was added and no role changed; the Admin is still one.
     assert set(get_user_model().objects.values_list("username", flat=True)) == users_before
     assert list(world["member"].groups.values_list("name", flat=True)) == ["Support"]
-    assert admin.get(reverse("core:users")).status_code == 200
+    assert admin.get(reverse("accounts:users")).status_code == 200
 
 
 READ_PAGES = [
@@ -190,7 +190,7 @@ READ_PAGES = [
     "schedule:export",
     "schedule:ical",
     "core:activity",
-    "core:users",
+    "accounts:users",
     "customers:add_details",
     "customers:transfer",
 ]
@@ -222,7 +222,8 @@ FORM_MODULES = [
     "subscriptions.forms_changes",
     "schedule.forms",
     "portal.core.forms",
-    "portal.core.forms_users",
+    "accounts.forms",
+    "accounts.forms_signin",
     "portal.core.changes.forms",
 ]
 #: Text fields whose cleaning bounds them without max_length: a fixed-size anchored pattern, a parsed month.

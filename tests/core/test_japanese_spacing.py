@@ -79,5 +79,5 @@ def test_the_reader_sees_a_label_and_its_value_joined_in_their_language():
 def test_a_form_with_errors_says_so_first_in_its_title_in_the_readers_language(client_as, language, title):
     client = client_as(Role.ADMIN)
     client.cookies["django_language"] = language
-    page = client.post(reverse("core:user_add"), {}).content.decode()
+    page = client.post(reverse("accounts:user_add"), {}).content.decode()
     assert re.search(r"<title>\s*" + re.escape(title), page), re.search(r"<title>.*?</title>", page, re.S)

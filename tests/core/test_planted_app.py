@@ -13,10 +13,10 @@ from django.contrib.auth.models import Group
 from django.test import override_settings
 from django.urls import clear_url_caches, reverse
 
+from accounts.roles import sync_role_groups
 from portal.core.access import Role, holds, permissions, role_permissions, two_factor_roles
 from portal.core.contrib import KINDS, contribute
 from portal.core.models import Operation
-from portal.core.roles import sync_role_groups
 
 
 def _reload_urls() -> None:

@@ -137,8 +137,8 @@ def test_the_role_read_with_the_user_is_the_strongest_of_their_groups(db):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
+    from accounts.backends import UserWithRoleBackend
     from portal.core.access import ROLE_ATTRIBUTE, role_of
-    from portal.core.backends import UserWithRoleBackend
 
     groups = {role: Group.objects.get_or_create(name=role.group_name)[0] for role in Role}
     other = Group.objects.create(name="Auditors")

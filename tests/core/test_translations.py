@@ -16,7 +16,9 @@ from tests.core.test_hostile_input import admin_pages, change_pages, world  # no
 
 REPO = Path(__file__).resolve().parents[2]
 PO = REPO / "locale" / "ja" / "LC_MESSAGES" / "django.po"
-SOURCE_DIRS = ["portal", "customers", "subscriptions", "options", "billing", "templates"]
+#: The project package, every app of the repository (a folder with an apps.py: a new app is read without being
+#: named here) and the templates.
+SOURCE_DIRS = ["portal", *sorted(path.parent.name for path in REPO.glob("*/apps.py")), "templates"]
 GETTEXT_NAMES = {
     "_",
     "_lazy",

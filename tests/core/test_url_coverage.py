@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
+from accounts.permissions import MANAGE_USERS
 from portal.core.access import Perm, Role, holds, permissions
-from portal.core.permissions import MANAGE_USERS
 
 #: URL names served by Django itself (authentication, language, admin) or open to anyone (health checks).
 NOT_PORTAL_PAGES = {
@@ -37,23 +37,23 @@ NOT_PORTAL_PAGES = {
     "password_reset_complete",
     "set_language",
     # The second step of signing in (signed in with the password, not yet verified): tests/core/test_signin.py.
-    "two_factor",
-    "two_factor_setup",
+    "accounts:two_factor",
+    "accounts:two_factor_setup",
 }
 #: Pages whose access is tested by their own module: the partner account's OAuth flow
 #: (tests/partner_api/test_portal_partner.py) and "Sync now" (tests/core/test_sync_page.py).
 OWN_MATRIX = {
-    "partner_account",
-    "partner_account_connect",
-    "partner_account_callback",
-    "partner_account_disconnect",
+    "partner_account:account",
+    "partner_account:connect",
+    "partner_account:callback",
+    "partner_account:disconnect",
     "core:sync_now",
-    "core:signin_unlock",  # POST only, Admins: tests/core/test_signin.py
+    "accounts:signin_unlock",  # POST only, Admins: tests/core/test_signin.py
     # One user's pages, opened with a real user: tests/core/test_users.py (every role, every URL).
-    "core:user",
-    "core:user_deactivate",
-    "core:user_reactivate",
-    "core:user_password",
+    "accounts:user",
+    "accounts:user_deactivate",
+    "accounts:user_reactivate",
+    "accounts:user_password",
 }
 #: The permissions that send changes, whichever app declares them.
 CHANGE_PERMS = {perm for perm in permissions() if perm.sends_changes}
@@ -64,12 +64,12 @@ ADMIN_FORM_PERMS = {MANAGE_USERS}
 #: Admin URLs that are not forms of the portal: lists, and the partner account's OAuth round trip with LINE WORKS
 #: (tests/partner_api/test_portal_partner.py).
 NOT_ADMIN_FORMS = {
-    "core:users",
-    "core:signins",
-    "partner_account",
-    "partner_account_connect",
-    "partner_account_callback",
-    "partner_account_disconnect",
+    "accounts:users",
+    "accounts:signins",
+    "partner_account:account",
+    "partner_account:connect",
+    "partner_account:callback",
+    "partner_account:disconnect",
 }
 DUMMY = {"int": 1, "uuid": uuid.UUID(int=1), "str": "x", "string": "x", "slug": "x", "path": "x"}
 

@@ -225,14 +225,14 @@ def test_page_is_admin_only(partner_settings, client_as):
     from django.test import Client
 
     for role in (Role.SUPPORT, Role.FINANCE, Role.ACCOUNT_MANAGER):
-        assert client_as(role).get(reverse("partner_account")).status_code == 403
-    response = Client().get(reverse("partner_account"))
+        assert client_as(role).get(reverse("partner_account:account")).status_code == 403
+    response = Client().get(reverse("partner_account:account"))
     assert response.status_code == 302 and "login" in response["Location"]
-    assert client_as(Role.ADMIN).post(reverse("partner_account_connect")).status_code == 302
+    assert client_as(Role.ADMIN).post(reverse("partner_account:connect")).status_code == 302
 
 
 def test_page_shows_not_connected(partner_settings, client_as):
-    response = client_as(Role.ADMIN).get(reverse("partner_account"))
+    response = client_as(Role.ADMIN).get(reverse("partner_account:account"))
     assert response.status_code == 200
     assert "Connect partner account" in response.content.decode()
     assert "Not connected" in response.content.decode()
@@ -250,14 +250,14 @@ def test_page_labels_its_times_as_japan_time(partner_settings, client_as):
         connected_at=dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC)
     )
     admin = client_as(Role.ADMIN)
-    page = admin.get(reverse("partner_account")).content.decode()
+    page = admin.get(reverse("partner_account:account")).content.decode()
     assert "2026-11-02 12:00 JST" in page and "2026-11-02 13:00 JST" in page
-    ja = admin.get(reverse("partner_account"), headers={"Accept-Language": "ja"}).content.decode()
+    ja = admin.get(reverse("partner_account:account"), headers={"Accept-Language": "ja"}).content.decode()
     assert "2026-11-02 12:00（日本時間）" in ja and "2026-11-02 13:00（日本時間）" in ja
 
 
 def _connect(admin_client):
-    response = admin_client.post(reverse("partner_account_connect"))
+    response = admin_client.post(reverse("partner_account:connect"))
     assert response.status_code == 302
     location = urlsplit(response["Location"])
     assert f"{location.scheme}://{location.netloc}{location.path}" == AUTHORIZE_URL
@@ -272,9 +272,9 @@ def test_connect_flow_stores_encrypted_tokens(partner_settings, client_as, endpo
     admin = client_as(Role.ADMIN)
     state = _connect(admin)
 
-    response = admin.get(reverse("partner_account_callback"), {"state": state, "code": "auth-code"})
+    response = admin.get(reverse("partner_account:callback"), {"state": state, "code": "auth-code"})
 
-    assert response.status_code == 302 and response["Location"] == reverse("partner_account")
+    assert response.status_code == 302 and response["Location"] == reverse("partner_account:account")
     form = endpoint.forms[0]
     assert (form["grant_type"], form["code"]) == ("authorization_code", "auth-code")
     assert form["redirect_uri"] == "http://testserver/partner-account/callback"
@@ -282,7 +282,7 @@ def test_connect_flow_stores_encrypted_tokens(partner_settings, client_as, endpo
     assert b"token-1" not in bytes(row.encrypted_tokens)
     assert row.connected_by.username == "admin-persona"
     assert row.scope == "partner"
-    page = admin.get(reverse("partner_account")).content.decode()
+    page = admin.get(reverse("partner_account:account")).content.decode()
     assert "The partner account is connected." in page
     assert "token-1" not in page and "refresh-1" not in page
 
@@ -296,7 +296,7 @@ def test_callback_with_a_wrong_state_stores_nothing(partner_settings, client_as,
     _connect(admin)
 
     response = admin.get(
-        reverse("partner_account_callback"), {"state": "forged", "code": "auth-code"}, follow=True
+        reverse("partner_account:callback"), {"state": "forged", "code": "auth-code"}, follow=True
     )
 
     assert "state check failed" in response.content.decode()
@@ -307,8 +307,8 @@ def test_callback_with_a_wrong_state_stores_nothing(partner_settings, client_as,
 def test_callback_state_is_single_use(partner_settings, client_as, endpoint):
     admin = client_as(Role.ADMIN)
     state = _connect(admin)
-    admin.get(reverse("partner_account_callback"), {"state": state, "code": "c1"})
-    admin.get(reverse("partner_account_callback"), {"state": state, "code": "c2"})
+    admin.get(reverse("partner_account:callback"), {"state": state, "code": "c1"})
+    admin.get(reverse("partner_account:callback"), {"state": state, "code": "c2"})
     assert [f["code"] for f in endpoint.forms] == ["c1"]
 
 
@@ -316,7 +316,7 @@ def test_callback_with_an_error_from_line_works(partner_settings, client_as, end
     admin = client_as(Role.ADMIN)
     state = _connect(admin)
     response = admin.get(
-        reverse("partner_account_callback"), {"state": state, "error": "access_denied"}, follow=True
+        reverse("partner_account:callback"), {"state": state, "error": "access_denied"}, follow=True
     )
     assert "access_denied" in response.content.decode()
     assert not PartnerAccountToken.objects.exists()
@@ -331,7 +331,7 @@ def test_refused_code_is_reported(partner_settings, client_as, rsps):
     )
     admin = client_as(Role.ADMIN)
     state = _connect(admin)
-    response = admin.get(reverse("partner_account_callback"), {"state": state, "code": "old"}, follow=True)
+    response = admin.get(reverse("partner_account:callback"), {"state": state, "code": "old"}, follow=True)
     assert "did not issue tokens" in response.content.decode()
     assert not PartnerAccountToken.objects.exists()
 
@@ -339,7 +339,7 @@ def test_refused_code_is_reported(partner_settings, client_as, rsps):
 def test_disconnect_deletes_the_tokens(partner_settings, client_as, db):
     partner.DatabaseTokenVault().save(Token(access_token="a", expires_at=time.time() + 60, refresh_token="r"))
     admin = client_as(Role.ADMIN)
-    assert admin.get(reverse("partner_account_disconnect")).status_code == 405
-    response = admin.post(reverse("partner_account_disconnect"), follow=True)
+    assert admin.get(reverse("partner_account:disconnect")).status_code == 405
+    response = admin.post(reverse("partner_account:disconnect"), follow=True)
     assert "disconnected" in response.content.decode()
     assert not PartnerAccountToken.objects.exists()

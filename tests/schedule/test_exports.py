@@ -11,9 +11,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from accounts.permissions import MANAGE_USERS
 from portal.core.access import Role
 from portal.core.contrib import contribute
-from portal.core.permissions import MANAGE_USERS
 from schedule import sources as schedule
 from subscriptions.permissions import VIEW_SUBSCRIPTIONS
 from tests.core.test_ical import unescape, unfold

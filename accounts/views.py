@@ -11,11 +11,12 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from portal.core import lists, selectors, services
+from accounts import selectors, services
+from accounts.forms import UserCreateForm, UserFilterForm, UserPasswordResetForm, UserRoleForm
+from accounts.permissions import MANAGE_USERS
+from portal.core import lists
 from portal.core.access import Role, require
-from portal.core.forms_users import UserCreateForm, UserFilterForm, UserPasswordResetForm, UserRoleForm
 from portal.core.lists import Column, ListSpec, ListState
-from portal.core.permissions import MANAGE_USERS
 
 USER_LIST = ListSpec(
     form=UserFilterForm,
@@ -29,8 +30,8 @@ USER_LIST = ListSpec(
         Column(_lazy("Last sign-in"), sort="last_login"),
         Column(_lazy("Two-step sign-in")),
     ),
-    template="core/users.html",
-    row_template="core/_user_row.html",
+    template="accounts/users.html",
+    row_template="accounts/_user_row.html",
     page_sizes=(50,),
 )
 
@@ -45,7 +46,9 @@ def _target(request: HttpRequest, user_id: int):
 def _password_shown(request: HttpRequest, target, password: str, *, created: bool) -> HttpResponse:
     """The made-up password, on this answer only (never stored, never cached by the browser)."""
     return render(
-        request, "core/user_password_shown.html", {"target": target, "password": password, "created": created}
+        request,
+        "accounts/user_password_shown.html",
+        {"target": target, "password": password, "created": created},
     )
 
 
@@ -86,8 +89,8 @@ def user_add(request: HttpRequest) -> HttpResponse:
             )
             if made_up:
                 return _password_shown(request, user, made_up, created=True)
-            return redirect("core:user", user.pk)
-    return render(request, "core/user_add.html", {"form": form})
+            return redirect("accounts:user", user.pk)
+    return render(request, "accounts/user_add.html", {"form": form})
 
 
 @require(MANAGE_USERS)
@@ -111,10 +114,10 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
                 messages.info(request, _("%(username)s is %(role)s already.") % values)
             if target.pk == request.user.pk and role != Role.ADMIN:
                 return redirect("home")  # no longer an Admin: the Users page is closed to them now
-            return redirect("core:user", target.pk)
+            return redirect("accounts:user", target.pk)
     return render(
         request,
-        "core/user_detail.html",
+        "accounts/user_detail.html",
         {"target": target, "form": form, "is_self": target.pk == request.user.pk},
     )
 
@@ -125,7 +128,7 @@ def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     target = _target(request, user_id)
     if not target.is_active:
         messages.info(request, _("%(username)s is deactivated already.") % {"username": target.username})
-        return redirect("core:user", target.pk)
+        return redirect("accounts:user", target.pk)
     refusal = selectors.user_removal_refusal(actor=request.user, target=target, deactivate=True)
     if request.method == "POST" and not refusal:
         try:
@@ -138,8 +141,8 @@ def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
                 _("%(username)s is deactivated and was signed out everywhere.")
                 % {"username": target.username},
             )
-            return redirect("core:user", target.pk)
-    return render(request, "core/user_deactivate.html", {"target": target, "refusal": refusal})
+            return redirect("accounts:user", target.pk)
+    return render(request, "accounts/user_deactivate.html", {"target": target, "refusal": refusal})
 
 
 @require(MANAGE_USERS)
@@ -154,7 +157,7 @@ def user_reactivate(request: HttpRequest, user_id: int) -> HttpResponse:
         )
     else:
         messages.info(request, _("%(username)s is active already.") % {"username": target.username})
-    return redirect("core:user", target.pk)
+    return redirect("accounts:user", target.pk)
 
 
 @require(MANAGE_USERS)
@@ -187,5 +190,7 @@ def user_password(request: HttpRequest, user_id: int) -> HttpResponse:
                 )
             if made_up:
                 return _password_shown(request, target, made_up, created=False)
-            return redirect("core:user", target.pk)
-    return render(request, "core/user_password.html", {"target": target, "form": form, "refusal": refusal})
+            return redirect("accounts:user", target.pk)
+    return render(
+        request, "accounts/user_password.html", {"target": target, "form": form, "refusal": refusal}
+    )

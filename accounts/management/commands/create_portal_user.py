@@ -4,8 +4,8 @@ import getpass
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.services import user_create_with_role
 from portal.core.access import Role
-from portal.core.services import user_create_with_role
 
 
 class Command(BaseCommand):

@@ -75,9 +75,9 @@ def test_failures_and_sign_ins_are_recorded_and_an_admin_sees_them(client_as, se
     assert AccessLog.objects.filter(username=user.username).count() == 1
 
     admin = client_as(Role.ADMIN)
-    page = admin.get(reverse("core:signins")).content.decode()
+    page = admin.get(reverse("accounts:signins")).content.decode()
     assert user.username in page and "Wrong password" in page
-    page = admin.get(reverse("core:signins"), {"result": "succeeded"}).content.decode()
+    page = admin.get(reverse("accounts:signins"), {"result": "succeeded"}).content.decode()
     assert user.username in page and "Signed in" in page
     # The test client sends no User-Agent: the page says nothing is known, not django-axes' "<unknown>".
     assert "&lt;unknown&gt;" not in page and '<td class="muted">—</td>' in page
@@ -90,22 +90,24 @@ def test_admin_unlocks_a_user_name_and_the_user_signs_in(client_as, settings):
     assert _sign_in(Client(), user.username, ip="10.9.9.9").status_code == 429
 
     admin = client_as(Role.ADMIN)
-    page = admin.get(reverse("core:signins")).content.decode()
+    page = admin.get(reverse("accounts:signins")).content.decode()
     assert f"Unlock {user.username}" in page and "Unlock 10.0.0.1" in page
-    response = admin.post(reverse("core:signin_unlock"), {"kind": "username", "value": user.username})
+    response = admin.post(reverse("accounts:signin_unlock"), {"kind": "username", "value": user.username})
     assert response.status_code == 302
-    assert f"{user.username} can sign in again." in admin.get(reverse("core:signins")).content.decode()
+    assert f"{user.username} can sign in again." in admin.get(reverse("accounts:signins")).content.decode()
     assert _sign_in(Client(), user.username, ip="10.9.9.9").status_code == 302
 
 
 def test_unlock_is_for_admins_only_and_refuses_bad_input(client_as):
     for role in (Role.SUPPORT, Role.FINANCE, Role.ACCOUNT_MANAGER):
-        response = client_as(role).post(reverse("core:signin_unlock"), {"kind": "ip", "value": "10.0.0.1"})
+        response = client_as(role).post(
+            reverse("accounts:signin_unlock"), {"kind": "ip", "value": "10.0.0.1"}
+        )
         assert response.status_code == 403
     admin = client_as(Role.ADMIN)
-    assert admin.get(reverse("core:signin_unlock")).status_code == 405
+    assert admin.get(reverse("accounts:signin_unlock")).status_code == 405
     response = admin.post(
-        reverse("core:signin_unlock"), {"kind": "ip", "value": "not an address"}, follow=True
+        reverse("accounts:signin_unlock"), {"kind": "ip", "value": "not an address"}, follow=True
     )
     assert "Nothing was unlocked" in response.content.decode()
 
@@ -168,7 +170,7 @@ def test_a_wrong_code_is_refused_and_the_right_one_lets_in():
 
 
 def test_a_recovery_code_works_once():
-    from portal.core.signin import recovery_codes_renew
+    from accounts.signin import recovery_codes_renew
 
     user = make_persona(Role.ACCOUNT_MANAGER)
     totp_device_for(user)
@@ -231,7 +233,7 @@ def test_demo_admin_signs_in_with_the_code_demo_code_prints(settings):
 
     from django.core.management import call_command
 
-    from portal.core.management.commands.seed_demo_users import DEMO_TOTP_KEY
+    from accounts.management.commands.seed_demo_users import DEMO_TOTP_KEY
 
     settings.DEBUG = True  # as under `make run`; the test runner turns it off
     call_command("seed_demo_users", stdout=io.StringIO())

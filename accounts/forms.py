@@ -16,8 +16,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.selectors import NO_ROLE, UserFilters, username_taken
 from portal.core.access import ROLE_LABELS, Role
-from portal.core.selectors import NO_ROLE, UserFilters, username_taken
 
 NAME_MAX_LENGTH = 150
 EMAIL_MAX_LENGTH = 254

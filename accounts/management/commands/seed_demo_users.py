@@ -8,8 +8,8 @@ current code with `manage.py demo_code`.
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.services import user_create_with_role
 from portal.core.access import Role, two_factor_roles
-from portal.core.services import user_create_with_role
 
 DEMO_PASSWORD = "portal-demo"
 DEMO_USERS = [

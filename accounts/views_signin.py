@@ -15,11 +15,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from portal.core import lists, signin
+from accounts import signin
+from accounts.forms_signin import SigninFilterForm, SigninUnlockForm, TwoFactorCodeForm, TwoFactorSetupForm
+from accounts.permissions import MANAGE_USERS
+from portal.core import lists
 from portal.core.access import require
-from portal.core.forms import SigninFilterForm, SigninUnlockForm, TwoFactorCodeForm, TwoFactorSetupForm
 from portal.core.lists import Column, ListSpec, ListState
-from portal.core.permissions import MANAGE_USERS
 
 SIGNIN_LIST = ListSpec(
     form=SigninFilterForm,
@@ -31,8 +32,8 @@ SIGNIN_LIST = ListSpec(
         Column(_lazy("Browser")),
         Column(_lazy("Result")),
     ),
-    template="core/signins.html",
-    row_template="core/_signin_row.html",
+    template="accounts/signins.html",
+    row_template="accounts/_signin_row.html",
     page_sizes=(50,),
 )
 
@@ -54,7 +55,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if user.is_verified() or not signin.two_factor_required(user):
         return redirect(_next_url(request))
     if not signin.two_factor_set_up(user):
-        return redirect("two_factor_setup")
+        return redirect("accounts:two_factor_setup")
     form = TwoFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = signin.code_verify(user=user, code=form.cleaned_data["code"])
@@ -85,7 +86,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     if not signin.two_factor_required(user):
         return redirect(_next_url(request))
     if signin.two_factor_set_up(user):
-        return redirect("two_factor")
+        return redirect("accounts:two_factor")
     device = signin.totp_device_start(user=user)
     form = TwoFactorSetupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -133,11 +134,11 @@ def signin_unlock(request: HttpRequest) -> HttpResponse:
     form = SigninUnlockForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Nothing was unlocked: choose a locked user name or address on this page."))
-        return redirect("core:signins")
+        return redirect("accounts:signins")
     kind, value = form.cleaned_data["kind"], form.cleaned_data["value"]
     if kind == "ip":
         signin.signin_unlock(actor=request.user, ip=value)
     else:
         signin.signin_unlock(actor=request.user, username=value)
     messages.success(request, _("%(value)s can sign in again.") % {"value": value})
-    return redirect("core:signins")
+    return redirect("accounts:signins")

@@ -10,46 +10,47 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from partner_account import services
+from partner_account.permissions import CONNECT_PARTNER_ACCOUNT
 from portal.core import partner
 from portal.core.access import require
-from portal.core.permissions import MANAGE_USERS
 
 
 def _redirect_uri(request: HttpRequest) -> str:
-    return request.build_absolute_uri(reverse("partner_account_callback"))
+    return request.build_absolute_uri(reverse("partner_account:callback"))
 
 
-@require(MANAGE_USERS)
+@require(CONNECT_PARTNER_ACCOUNT)
 @require_GET
 def partner_account(request: HttpRequest) -> HttpResponse:
     return render(
         request,
-        "core/partner_account.html",
+        "partner_account/partner_account.html",
         {
-            "account": partner.connected_account(),
+            "account": services.connected_account(),
             "service_account_configured": partner.service_account_configured(),
             "redirect_uri": _redirect_uri(request),
         },
     )
 
 
-@require(MANAGE_USERS)
+@require(CONNECT_PARTNER_ACCOUNT)
 @require_POST
 def connect(request: HttpRequest) -> HttpResponse:
     try:
-        url = partner.start_connection(session=request.session, redirect_uri=_redirect_uri(request))
-    except partner.PartnerConnectionError as exc:
+        url = services.start_connection(session=request.session, redirect_uri=_redirect_uri(request))
+    except services.PartnerConnectionError as exc:
         messages.error(request, str(exc))
-        return redirect("partner_account")
+        return redirect("partner_account:account")
     return HttpResponseRedirect(url)
 
 
-@require(MANAGE_USERS)
+@require(CONNECT_PARTNER_ACCOUNT)
 @require_GET
 @never_cache
 def callback(request: HttpRequest) -> HttpResponse:
     try:
-        partner.finish_connection(
+        services.finish_connection(
             session=request.session,
             state=request.GET.get("state"),
             code=request.GET.get("code"),
@@ -57,18 +58,18 @@ def callback(request: HttpRequest) -> HttpResponse:
             redirect_uri=_redirect_uri(request),
             user=request.user,
         )
-    except partner.PartnerConnectionError as exc:
+    except services.PartnerConnectionError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The partner account is connected."))
-    return redirect("partner_account")
+    return redirect("partner_account:account")
 
 
-@require(MANAGE_USERS)
+@require(CONNECT_PARTNER_ACCOUNT)
 @require_POST
 def disconnect(request: HttpRequest) -> HttpResponse:
-    if partner.disconnect():
+    if services.disconnect():
         messages.success(request, _("The partner account was disconnected and its tokens deleted."))
     else:
         messages.info(request, _("No partner account was connected."))
-    return redirect("partner_account")
+    return redirect("partner_account:account")

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.core.management.commands.seed_demo_users import DEMO_TOTP_KEY
+from accounts.management.commands.seed_demo_users import DEMO_TOTP_KEY
 
 
 class Command(BaseCommand):

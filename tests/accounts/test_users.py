@@ -15,10 +15,10 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal.core import selectors, services
+from accounts import selectors, services
+from accounts.permissions import MANAGE_USERS
 from portal.core.access import Role, holds
 from portal.core.models import AuditEntry
-from portal.core.permissions import MANAGE_USERS
 from tests.fixtures.personas import PASSWORD, make_persona, totp_device_for
 
 pytestmark = pytest.mark.django_db
@@ -64,12 +64,12 @@ def _audit(operation_id: str) -> AuditEntry:
 
 def _user_urls(user) -> list[str]:
     return [
-        reverse("core:users"),
-        reverse("core:user_add"),
-        reverse("core:user", args=[user.pk]),
-        reverse("core:user_deactivate", args=[user.pk]),
-        reverse("core:user_reactivate", args=[user.pk]),
-        reverse("core:user_password", args=[user.pk]),
+        reverse("accounts:users"),
+        reverse("accounts:user_add"),
+        reverse("accounts:user", args=[user.pk]),
+        reverse("accounts:user_deactivate", args=[user.pk]),
+        reverse("accounts:user_reactivate", args=[user.pk]),
+        reverse("accounts:user_password", args=[user.pk]),
     ]
 
 
@@ -103,13 +103,13 @@ def test_admin_opens_every_users_page_and_an_unknown_user_is_404(admin, member):
     for url in _user_urls(member):
         expected = 405 if url.endswith("/reactivate/") else 200
         assert admin.get(url).status_code == expected, url
-    assert admin.get(reverse("core:user", args=[10**9])).status_code == 404
-    assert admin.get(reverse("core:user_password", args=[10**9])).status_code == 404
+    assert admin.get(reverse("accounts:user", args=[10**9])).status_code == 404
+    assert admin.get(reverse("accounts:user_password", args=[10**9])).status_code == 404
 
 
 def test_the_navigation_leads_admins_to_the_users_page_not_to_djangos_admin(admin, client_as):
     home = admin.get(reverse("home")).content.decode()
-    assert f'href="{reverse("core:users")}" data-nav="users"' in home
+    assert f'href="{reverse("accounts:users")}" data-nav="users"' in home
     assert "/admin/" not in home
     for role in (Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE):
         assert 'data-nav="users"' not in client_as(role).get(reverse("home")).content.decode()
@@ -135,7 +135,7 @@ def _listed(response) -> list[str]:
 
 def test_the_list_shows_each_user_with_role_status_last_sign_in_and_two_step(admin):
     _people()
-    response = admin.get(reverse("core:users"))
+    response = admin.get(reverse("accounts:users"))
     page = response.content.decode()
     assert _listed(response) == ["admin-persona", "aiko.fin", "kenji.am", "norole", "old.support"]
     rows = {row.username: row for row in response.context["page_obj"].object_list}
@@ -148,7 +148,7 @@ def test_the_list_shows_each_user_with_role_status_last_sign_in_and_two_step(adm
 
 def test_the_list_searches_filters_and_sorts_with_its_state_in_the_url(admin):
     _people()
-    url = reverse("core:users")
+    url = reverse("accounts:users")
     assert _listed(admin.get(url, {"q": "OLD@partner"})) == ["old.support"]
     assert _listed(admin.get(url, {"q": "Finance persona"})) == ["aiko.fin"]  # first and last name
     assert _listed(admin.get(url, {"role": "account_manager"})) == ["kenji.am"]
@@ -167,7 +167,7 @@ def test_the_list_searches_filters_and_sorts_with_its_state_in_the_url(admin):
 def test_an_htmx_filter_gets_only_the_results(admin):
     _people()
     response = admin.get(
-        reverse("core:users"), {"q": "kenji"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"
+        reverse("accounts:users"), {"q": "kenji"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"
     )
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="results">') and "<html" not in body
@@ -180,11 +180,11 @@ def test_the_list_reads_a_fixed_number_of_queries_however_many_users(admin, djan
 
     _people()
     with CaptureQueriesContext(connection) as few:
-        admin.get(reverse("core:users"))
+        admin.get(reverse("accounts:users"))
     for n in range(20):
         make_persona(Role.SUPPORT, username=f"many-{n}")
     with django_assert_max_num_queries(len(few.captured_queries)):
-        assert admin.get(reverse("core:users")).status_code == 200
+        assert admin.get(reverse("accounts:users")).status_code == 200
 
 
 # --- Adding a user -------------------------------------------------------------------------------------------
@@ -192,13 +192,13 @@ def test_the_list_reads_a_fixed_number_of_queries_however_many_users(admin, djan
 
 def _add(admin, **fields):
     data = {"username": "hana", "first_name": "Hana", "last_name": "Sato", "email": "hana@partner.example"}
-    return admin.post(reverse("core:user_add"), data | {"role": "support"} | fields)
+    return admin.post(reverse("accounts:user_add"), data | {"role": "support"} | fields)
 
 
 def test_admin_adds_a_user_with_a_typed_password_and_they_sign_in(admin):
     response = _add(admin, password=STRONG, role="account_manager")
     user = User.objects.get(username="hana")
-    assert response.status_code == 302 and response["Location"] == reverse("core:user", args=[user.pk])
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:user", args=[user.pk])
     assert user.is_active and not user.is_staff and user.get_full_name() == "Hana Sato"
     assert list(user.groups.values_list("name", flat=True)) == ["Account manager"]
     assert "hana was added as Account manager." in admin.get(response["Location"]).content.decode()
@@ -231,7 +231,9 @@ def test_a_password_left_empty_is_made_up_and_shown_once(admin):
     # Nowhere else: the user's page does not show it again.
     assert (
         shown
-        not in admin.get(reverse("core:user", args=[User.objects.get(username="hana").pk])).content.decode()
+        not in admin.get(
+            reverse("accounts:user", args=[User.objects.get(username="hana").pk])
+        ).content.decode()
     )
 
 
@@ -245,11 +247,11 @@ def test_made_up_passwords_differ_and_pass_the_validators():
 
 
 def test_the_form_states_the_password_rules_in_both_languages(admin):
-    page = admin.get(reverse("core:user_add")).content.decode()
+    page = admin.get(reverse("accounts:user_add")).content.decode()
     assert "Leave it empty and the portal makes up a strong password" in page
     assert "Your password must contain at least 8 characters." in page
     admin.cookies["django_language"] = "ja"
-    page = admin.get(reverse("core:user_add")).content.decode()
+    page = admin.get(reverse("accounts:user_add")).content.decode()
     assert "空欄のままにすると" in page and "8 文字以上" in page
     assert "ユーザーを追加" in page
 
@@ -284,7 +286,7 @@ def test_refused_values_are_clear_errors_and_add_no_one(admin, member, fields, f
 
 def test_a_user_name_taken_meanwhile_is_a_form_error(admin, monkeypatch):
     """Between the form's check and the insert another Admin took the name: the service refuses it clearly."""
-    monkeypatch.setattr("portal.core.forms_users.username_taken", lambda **kw: False)
+    monkeypatch.setattr("accounts.forms.username_taken", lambda **kw: False)
     make_persona(Role.SUPPORT, username="hana")
     response = _add(admin, password=STRONG)
     assert response.status_code == 200
@@ -296,7 +298,7 @@ def test_a_user_name_taken_meanwhile_is_a_form_error(admin, monkeypatch):
 
 
 def test_admin_changes_a_role(admin, member):
-    url = reverse("core:user", args=[member.pk])
+    url = reverse("accounts:user", args=[member.pk])
     response = admin.post(url, {"role": "admin"}, follow=True)
     assert "miki.support is now Admin." in response.content.decode()
     member.refresh_from_db()
@@ -320,7 +322,7 @@ def test_admin_changes_a_role(admin, member):
 
 def test_the_last_active_admin_stays_an_admin(admin, member):
     me = admin.user
-    response = admin.post(reverse("core:user", args=[me.pk]), {"role": "support"})
+    response = admin.post(reverse("accounts:user", args=[me.pk]), {"role": "support"})
     assert response.status_code == 200
     assert "admin-persona is the last active Admin." in response.content.decode()
     assert Group.objects.get(name="Admin").user_set.filter(pk=me.pk).exists()
@@ -328,13 +330,13 @@ def test_the_last_active_admin_stays_an_admin(admin, member):
 
     # With a second (active) Admin, an Admin may hand over and leave the role; the page then sends them home.
     other = make_persona(Role.ADMIN, username="second.admin")
-    response = admin.post(reverse("core:user", args=[me.pk]), {"role": "support"})
+    response = admin.post(reverse("accounts:user", args=[me.pk]), {"role": "support"})
     assert response.status_code == 302 and response["Location"] == reverse("home")
-    assert admin.get(reverse("core:users")).status_code == 403
+    assert admin.get(reverse("accounts:users")).status_code == 403
     # Now `other` is the last one: an inactive Admin does not count.
     assert selectors.active_admin_ids() == {other.pk}
     second = _signed_in(other)
-    response = second.post(reverse("core:user", args=[other.pk]), {"role": "finance"})
+    response = second.post(reverse("accounts:user", args=[other.pk]), {"role": "finance"})
     assert "second.admin is the last active Admin." in response.content.decode()
 
 
@@ -349,7 +351,7 @@ def test_the_rule_also_guards_deactivating_the_last_admin():
 
 def test_a_superuser_moved_to_another_role_loses_the_superuser_flag(admin):
     root = User.objects.create_superuser(username="root", password=STRONG)
-    admin.post(reverse("core:user", args=[root.pk]), {"role": "support"})
+    admin.post(reverse("accounts:user", args=[root.pk]), {"role": "support"})
     root.refresh_from_db()
     assert not root.is_superuser and not root.is_staff
     assert selectors.user_get(user=admin.user, user_id=root.pk).role_value == "support"
@@ -361,7 +363,7 @@ def test_a_superuser_moved_to_another_role_loses_the_superuser_flag(admin):
 def test_deactivating_asks_first_then_ends_their_sessions(admin, member):
     theirs = _signed_in(member)
     assert _sessions_of(member) == 1
-    url = reverse("core:user_deactivate", args=[member.pk])
+    url = reverse("accounts:user_deactivate", args=[member.pk])
     page = admin.get(url).content.decode()
     assert "Deactivate miki.support" in page and "their sessions end" in page
     assert member.__class__.objects.get(pk=member.pk).is_active  # the page alone changes nothing
@@ -381,18 +383,18 @@ def test_deactivating_asks_first_then_ends_their_sessions(admin, member):
     response = admin.get(url, follow=True)
     assert "miki.support is deactivated already." in response.content.decode()
 
-    response = admin.post(reverse("core:user_reactivate", args=[member.pk]), follow=True)
+    response = admin.post(reverse("accounts:user_reactivate", args=[member.pk]), follow=True)
     assert "miki.support can sign in again, with the same role and password." in response.content.decode()
     member.refresh_from_db()
     assert member.is_active and _sign_in(member.username, PASSWORD) == 302
     assert AuditEntry.objects.filter(operation_id="portal.reactivateUser").count() == 1
-    admin.post(reverse("core:user_reactivate", args=[member.pk]))
+    admin.post(reverse("accounts:user_reactivate", args=[member.pk]))
     assert AuditEntry.objects.filter(operation_id="portal.reactivateUser").count() == 1
 
 
 def test_an_admin_cannot_deactivate_themselves(admin):
     me = admin.user
-    url = reverse("core:user_deactivate", args=[me.pk])
+    url = reverse("accounts:user_deactivate", args=[me.pk])
     page = admin.get(url).content.decode()
     assert "You cannot deactivate your own account. Another Admin can do it." in page
     assert 'data-testid="confirm-deactivate"' not in page
@@ -412,7 +414,7 @@ def test_a_typed_password_reset_ends_their_sessions_and_keeps_two_step(admin):
     manager = make_persona(Role.ACCOUNT_MANAGER)
     device = totp_device_for(manager)
     theirs = _signed_in(manager)
-    url = reverse("core:user_password", args=[manager.pk])
+    url = reverse("accounts:user_password", args=[manager.pk])
     page = admin.get(url).content.decode()
     assert "they are signed out at once" in page and "Also reset two-step sign-in" in page
     response = admin.post(url, {"password": STRONG}, follow=True)
@@ -435,11 +437,11 @@ def test_a_typed_password_reset_ends_their_sessions_and_keeps_two_step(admin):
 def test_a_made_up_password_and_a_two_step_reset(admin):
     manager = make_persona(Role.ACCOUNT_MANAGER)
     totp_device_for(manager)
-    from portal.core.signin import recovery_codes_renew
+    from accounts.signin import recovery_codes_renew
 
     recovery_codes_renew(user=manager)
     response = admin.post(
-        reverse("core:user_password", args=[manager.pk]), {"password": "", "two_factor_reset": "on"}
+        reverse("accounts:user_password", args=[manager.pk]), {"password": "", "two_factor_reset": "on"}
     )
     assert response.status_code == 200
     shown = response.context["password"]
@@ -453,16 +455,16 @@ def test_a_made_up_password_and_a_two_step_reset(admin):
     # At their next sign-in they set two-step sign-in up again.
     client = Client()
     client.post(LOGIN, {"username": manager.username, "password": shown})
-    assert client.get(reverse("home"))["Location"].startswith(reverse("two_factor_setup"))
+    assert client.get(reverse("home"))["Location"].startswith(reverse("accounts:two_factor_setup"))
 
 
 def test_the_two_step_box_is_offered_only_to_users_who_have_it(admin, member):
-    page = admin.get(reverse("core:user_password", args=[member.pk])).content.decode()
+    page = admin.get(reverse("accounts:user_password", args=[member.pk])).content.decode()
     assert "Also reset two-step sign-in" not in page
 
 
 def test_a_weak_reset_password_is_refused_with_the_rules(admin, member):
-    response = admin.post(reverse("core:user_password", args=[member.pk]), {"password": "miki.support"})
+    response = admin.post(reverse("accounts:user_password", args=[member.pk]), {"password": "miki.support"})
     assert response.status_code == 200
     assert "too similar" in " ".join(response.context["form"].errors["password"])
     member.refresh_from_db()
@@ -471,7 +473,7 @@ def test_a_weak_reset_password_is_refused_with_the_rules(admin, member):
 
 def test_an_admin_resets_their_own_password_elsewhere(admin):
     me = admin.user
-    url = reverse("core:user_password", args=[me.pk])
+    url = reverse("accounts:user_password", args=[me.pk])
     page = admin.get(url).content.decode()
     assert "To change your own password, use Change password in your menu." in page
     assert 'data-testid="password-form"' not in page
@@ -487,8 +489,10 @@ def test_no_audit_entry_holds_a_password(admin, member):
     _add(admin, password=STRONG)
     made_up = _add(admin, username="ren", password="").context["password"]
     typed = "another-quiet-lantern-7"
-    admin.post(reverse("core:user_password", args=[member.pk]), {"password": typed})
-    reset = admin.post(reverse("core:user_password", args=[member.pk]), {"password": ""}).context["password"]
+    admin.post(reverse("accounts:user_password", args=[member.pk]), {"password": typed})
+    reset = admin.post(reverse("accounts:user_password", args=[member.pk]), {"password": ""}).context[
+        "password"
+    ]
     entries = list(AuditEntry.objects.all())
     assert len(entries) == 4
     for entry in entries:
@@ -499,17 +503,17 @@ def test_no_audit_entry_holds_a_password(admin, member):
 
 
 def test_the_activity_page_names_the_users_changes(admin, member):
-    admin.post(reverse("core:user_deactivate", args=[member.pk]), {"confirmed": "1"})
+    admin.post(reverse("accounts:user_deactivate", args=[member.pk]), {"confirmed": "1"})
     page = admin.get(reverse("core:activity")).content.decode()
     assert "Deactivate a portal user" in page
 
 
 def test_the_pages_speak_japanese(admin, member):
     admin.cookies["django_language"] = "ja"
-    page = admin.get(reverse("core:users")).content.decode()
+    page = admin.get(reverse("accounts:users")).content.decode()
     for text in ("ユーザー", "ロール", "最終ログイン", "2段階認証", "ユーザーを追加"):
         assert text in page, text
-    page = admin.get(reverse("core:user_deactivate", args=[member.pk])).content.decode()
+    page = admin.get(reverse("accounts:user_deactivate", args=[member.pk])).content.decode()
     assert "miki.support を無効にする" in page and "セッション" in page
-    page = admin.get(reverse("core:user_password", args=[member.pk])).content.decode()
+    page = admin.get(reverse("accounts:user_password", args=[member.pk])).content.decode()
     assert "パスワードを再設定" in page

@@ -22,9 +22,9 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.permissions import MANAGE_USERS
 from portal.core.access import check, role_of, two_factor_roles
 from portal.core.lists import Sorts
-from portal.core.permissions import MANAGE_USERS
 
 logger = logging.getLogger(__name__)
 

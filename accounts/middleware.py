@@ -1,0 +1,85 @@
+"""Sign-in's middleware: sessions end when idle, and two-factor sign-in is enforced for the roles that need it
+(accounts/signin.py)."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
+
+
+class IdleSessionMiddleware:
+    """End a session after SESSION_IDLE_MINUTES without a request: the user is signed out and told why. The time
+    of the last request is written to the session at most once a minute (the session's expiry moves with it),
+    so most requests write nothing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from accounts.signin import SEEN_SESSION_KEY
+
+        if request.user.is_authenticated:
+            now = int(timezone.now().timestamp())
+            seen = request.session.get(SEEN_SESSION_KEY)
+            idle = settings.SESSION_IDLE_MINUTES * 60
+            if isinstance(seen, int) and now - seen > idle:
+                logout(request)
+                messages.info(
+                    request,
+                    _("You were signed out after %(minutes)d minutes without activity. Please log in again.")
+                    % {"minutes": settings.SESSION_IDLE_MINUTES},
+                )
+            elif not isinstance(seen, int) or now - seen >= min(60, idle // 10):
+                request.session[SEEN_SESSION_KEY] = now
+        return self.get_response(request)
+
+
+#: Pages a signed-in user who still owes the second factor may open: signing in and out, the two-factor pages
+#: themselves, the language switch and the health checks.
+TWO_FACTOR_EXEMPT = {
+    "login",
+    "logout",
+    "accounts:two_factor",
+    "accounts:two_factor_setup",
+    "set_language",
+    "healthz",
+    "readyz",
+    "admin:login",
+    "admin:logout",
+}
+
+
+class TwoFactorMiddleware:
+    """Users whose role signs in with two factors (`access.two_factor_roles()`) open no page until this session
+    is verified by a code: those with an authenticator are asked for a code, the others are sent to set one up.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from accounts import signin
+
+        user = request.user
+        if not user.is_authenticated or user.is_verified() or not signin.two_factor_required(user):
+            return None
+        request.two_factor_pending = True
+        if request.resolver_match.view_name in TWO_FACTOR_EXEMPT:
+            return None
+        target = reverse(
+            "accounts:two_factor" if signin.two_factor_set_up(user) else "accounts:two_factor_setup"
+        )
+        if request.method == "GET":
+            target += "?" + urlencode({"next": request.get_full_path()})
+        if request.headers.get("HX-Request") == "true":
+            return HttpResponseClientRedirect(target)
+        return redirect(target)

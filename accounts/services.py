@@ -1,0 +1,236 @@
+"""Writes of the people's room: users with a role and the Users page's changes, each recorded in the audit
+trail."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import selectors
+from accounts.permissions import MANAGE_USERS
+from portal.core.access import Role, check, role_of
+from portal.core.models import AuditEntry
+from portal.core.services import audit_record
+
+logger = logging.getLogger(__name__)
+
+User = get_user_model()
+
+
+def user_create_with_role(
+    *, username: str, password: str, role: Role, first_name: str = "", last_name: str = "", email: str = ""
+):
+    """Create (or update) a user and put them in exactly one role group."""
+    user, _ = User.objects.get_or_create(username=username)
+    user.first_name, user.last_name, user.email = first_name, last_name, email
+    user.is_staff = role == Role.ADMIN
+    user.set_password(password)
+    user.save()
+    user.groups.set([Group.objects.get(name=role.group_name)])
+    return user
+
+
+# --- The Users page -------------------------------------------------------------------------------------------
+
+
+class UserChangeRefused(Exception):
+    """A change of a user that the portal's rules refuse (the message says why, for the Admin)."""
+
+
+class UsernameTaken(UserChangeRefused):
+    pass
+
+
+#: Letters and digits of made-up passwords, without the look-alikes (l 1 i o 0), read out or typed by hand.
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def password_generate(*, user=None) -> str:
+    """A made-up password: four groups of four (about 79 bits), accepted by AUTH_PASSWORD_VALIDATORS."""
+    while True:
+        groups = ("".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(4)) for _ in range(4))
+        password = "-".join(groups)
+        try:
+            validate_password(password, user)
+        except ValidationError:
+            continue
+        return password
+
+
+def _role_set(user, role: Role) -> None:
+    """Exactly one role group; Django admin (for emergencies) stays open to Admins only."""
+    user.is_staff = role == Role.ADMIN
+    if role != Role.ADMIN:
+        user.is_superuser = False
+    user.save(update_fields=["is_staff", "is_superuser"])
+    user.groups.set([Group.objects.get(name=role.group_name)])
+
+
+def _sessions_end(user) -> int:
+    """Delete the user's sessions (the database sessions Django keeps), so they are signed out everywhere at
+    once; returns how many. A deactivated user or a changed password would be refused on the next request
+    anyway (Django checks both); this makes it immediate."""
+    mine = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get("_auth_user_id") == str(user.pk)
+    ]
+    return Session.objects.filter(pk__in=mine).delete()[0]
+
+
+def _locked_target(user_id: int):
+    """The user to change, with every active Admin's row locked, so that two Admins changing each other at
+    once cannot both pass the last-Admin rule."""
+    list(User.objects.select_for_update().filter(pk__in=selectors.active_admin_ids() | {user_id}))
+    target = User.objects.filter(pk=user_id).first()
+    if target is None:
+        raise UserChangeRefused(_("This user no longer exists."))
+    return target
+
+
+def _user_audit(*, actor, operation_id: str, target, **sent) -> None:
+    audit_record(
+        actor=actor,
+        operation_id=operation_id,
+        outcome=AuditEntry.Outcome.SUCCEEDED,
+        sent={"userId": target.pk, "username": target.username, **sent},
+    )
+
+
+def user_create(
+    *,
+    actor,
+    username: str,
+    role: Role,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    password: str = "",
+) -> tuple[Any, str]:
+    """Add an active user in one role, with `password` or a made-up one; returns the user and the made-up
+    password ("" when one was given), which is shown once and kept nowhere."""
+    check(actor, MANAGE_USERS)
+    made_up = ""
+    taken = UsernameTaken(_("The user name %(username)s is taken. Choose another.") % {"username": username})
+    with transaction.atomic():
+        if selectors.username_taken(username=username):
+            raise taken
+        user = User(username=username, first_name=first_name, last_name=last_name, email=email)
+        if not password:
+            password = made_up = password_generate(user=user)
+        user.set_password(password)
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            raise taken from None
+        _role_set(user, role)
+        _user_audit(
+            actor=actor,
+            operation_id="portal.createUser",
+            target=user,
+            role=role.value,
+            passwordMadeUp=bool(made_up),
+        )
+    logger.info("user %s created by user %s", user.pk, actor.pk)
+    return user, made_up
+
+
+def user_role_change(*, actor, user_id: int, role: Role) -> bool:
+    """Move a user to another role; False when they have it already. The last active Admin stays one."""
+    check(actor, MANAGE_USERS)
+    with transaction.atomic():
+        target = _locked_target(user_id)
+        groups = set(target.groups.values_list("name", flat=True))
+        if groups == {role.group_name} and (role == Role.ADMIN or not target.is_superuser):
+            return False
+        before = role_of(target)
+        refusal = selectors.user_removal_refusal(actor=actor, target=target, role=role)
+        if refusal:
+            raise UserChangeRefused(refusal)
+        _role_set(target, role)
+        _user_audit(
+            actor=actor,
+            operation_id="portal.changeUserRole",
+            target=target,
+            role=role.value,
+            before=before.value if before else "",
+        )
+    logger.info("user %s moved to role %s by user %s", target.pk, role.value, actor.pk)
+    return True
+
+
+def user_deactivate(*, actor, user_id: int) -> bool:
+    """Stop a user signing in and end their sessions; False when they were inactive already. Not oneself,
+    not the last active Admin."""
+    check(actor, MANAGE_USERS)
+    with transaction.atomic():
+        target = _locked_target(user_id)
+        if not target.is_active:
+            return False
+        refusal = selectors.user_removal_refusal(actor=actor, target=target, deactivate=True)
+        if refusal:
+            raise UserChangeRefused(refusal)
+        target.is_active = False
+        target.save(update_fields=["is_active"])
+        ended = _sessions_end(target)
+        _user_audit(actor=actor, operation_id="portal.deactivateUser", target=target, sessionsEnded=ended)
+    logger.info("user %s deactivated by user %s", target.pk, actor.pk)
+    return True
+
+
+def user_reactivate(*, actor, user_id: int) -> bool:
+    """Let a deactivated user sign in again (same role, password and two-step sign-in); False when active."""
+    check(actor, MANAGE_USERS)
+    with transaction.atomic():
+        target = _locked_target(user_id)
+        if target.is_active:
+            return False
+        target.is_active = True
+        target.save(update_fields=["is_active"])
+        _user_audit(actor=actor, operation_id="portal.reactivateUser", target=target)
+    logger.info("user %s reactivated by user %s", target.pk, actor.pk)
+    return True
+
+
+def user_password_reset(
+    *, actor, user_id: int, password: str = "", two_factor_reset: bool = False
+) -> tuple[Any, str]:
+    """Give a user `password` or a made-up one and end their sessions; with `two_factor_reset` also delete
+    their authenticators and recovery codes, so they set two-step sign-in up again at their next sign-in.
+    Returns the user and the made-up password ("" when one was given), shown once and kept nowhere."""
+    check(actor, MANAGE_USERS)
+    with transaction.atomic():
+        target = _locked_target(user_id)
+        refusal = selectors.user_password_reset_refusal(actor=actor, target=target)
+        if refusal:
+            raise UserChangeRefused(refusal)
+        made_up = "" if password else password_generate(user=target)
+        target.set_password(password or made_up)
+        target.save(update_fields=["password"])
+        ended = _sessions_end(target)
+        if two_factor_reset:
+            TOTPDevice.objects.filter(user=target).delete()
+            StaticDevice.objects.filter(user=target).delete()
+        _user_audit(
+            actor=actor,
+            operation_id="portal.resetUserPassword",
+            target=target,
+            passwordMadeUp=bool(made_up),
+            twoFactorReset=two_factor_reset,
+            sessionsEnded=ended,
+        )
+    logger.info("password of user %s reset by user %s", target.pk, actor.pk)
+    return target, made_up

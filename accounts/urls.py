@@ -1,0 +1,19 @@
+from django.urls import path
+
+from accounts import views, views_signin
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("users/", views.users, name="users"),
+    path("users/add/", views.user_add, name="user_add"),
+    path("users/<int:user_id>/", views.user_detail, name="user"),
+    path("users/<int:user_id>/deactivate/", views.user_deactivate, name="user_deactivate"),
+    path("users/<int:user_id>/reactivate/", views.user_reactivate, name="user_reactivate"),
+    path("users/<int:user_id>/password/", views.user_password, name="user_password"),
+    path("activity/sign-ins/", views_signin.signins, name="signins"),
+    path("activity/sign-ins/unlock/", views_signin.signin_unlock, name="signin_unlock"),
+    # The second step of signing in, beside Django's own accounts/ pages (login, logout, password change).
+    path("accounts/two-factor/", views_signin.two_factor, name="two_factor"),
+    path("accounts/two-factor/setup/", views_signin.two_factor_setup, name="two_factor_setup"),
+]

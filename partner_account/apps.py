@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PartnerAccountConfig(AppConfig):
+    """The Admins' "Connect partner account" page: a partner user account's tokens for the client."""
+
+    name = "partner_account"
+    verbose_name = _("Partner account")
+
+    def ready(self) -> None:
+        from partner_account import permissions
+        from portal.core.contrib import contribute
+        from portal.core.navigation import NavItem
+
+        contribute(
+            self.label,
+            user_menu=[
+                NavItem(
+                    "partner-account",
+                    _("Connect partner account"),
+                    "partner_account:account",
+                    permissions.CONNECT_PARTNER_ACCOUNT,
+                    order=20,
+                )
+            ],
+            perms=permissions.PERMS,
+            urls=[("partner-account/", "partner_account.urls")],
+        )
