@@ -9,9 +9,9 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         from billing import operations, permissions, resync, selectors, worklist
         from billing.permissions import VIEW_BILLING
+        from home.sections import DetailSection
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
-        from portal.core.sections import DetailSection
 
         contribute(
             self.label,

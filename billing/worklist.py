@@ -1,4 +1,4 @@
-"""Billing's sections of the home page's worklist (portal/core/worklist.py), for Finance: the last invoice
+"""Billing's sections of the home page's worklist (home/worklist.py), for Finance: the last invoice
 (arrived or not yet, paid or unpaid) and the variance findings still to explain."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from billing import rules
 from billing.models import Finding, Invoice, PaymentStatus
 from billing.permissions import CHANGE_BILLING, VIEW_BILLING
-from portal.core.worklist import FINANCE_ROLES, WorkContext, WorkItem, WorkList, WorkSection
+from home.worklist import FINANCE_ROLES, WorkContext, WorkItem, WorkList, WorkSection
 from schedule.sources import url_pattern
 
 

@@ -9,10 +9,10 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from customers import changes, operations, permissions, resync, selectors, worklist
         from customers.permissions import VIEW_CUSTOMERS
+        from home.dashboard import Figure
+        from home.sections import DetailSection
         from portal.core.contrib import contribute
-        from portal.core.dashboard import Figure
         from portal.core.navigation import NavItem
-        from portal.core.sections import DetailSection
 
         contribute(
             self.label,

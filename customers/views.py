@@ -14,13 +14,13 @@ from django.views.decorators.http import require_GET, require_POST
 from customers import selectors, services
 from customers.lists import CUSTOMER_LIST
 from customers.permissions import CHANGE_CUSTOMERS, VIEW_CUSTOMERS
+from home.sections import sections_for
 from portal.core import lists
 from portal.core import selectors as core_selectors
 from portal.core.access import can, require
 from portal.core.lists import ListState
 from portal.core.models import SyncRun
 from portal.core.permissions import VIEW_ACTIVITY
-from portal.core.sections import sections_for
 from portal.core.shortcuts import found_or_404
 
 RECENT_ACTIVITY = 10

@@ -1,4 +1,4 @@
-"""Customers' sections of the home page's worklist (portal/core/worklist.py): customers at or near their
+"""Customers' sections of the home page's worklist (home/worklist.py): customers at or near their
 maximum users, and customers whose cached data is stale or whose calls failed at the last full sync."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 from customers.permissions import CHANGE_CUSTOMERS, VIEW_CUSTOMERS
-from portal.core.worklist import WorkContext, WorkItem, WorkList, WorkSection, last_full_sync
+from home.worklist import WorkContext, WorkItem, WorkList, WorkSection, last_full_sync
 from schedule.sources import url_pattern
 
 

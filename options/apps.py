@@ -7,11 +7,11 @@ class OptionsConfig(AppConfig):
     verbose_name = _("Options")
 
     def ready(self) -> None:
+        from home.sections import DetailSection
         from options import changes, operations, permissions, resync, schedule, selectors, worklist
         from options.permissions import VIEW_OPTIONS
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
-        from portal.core.sections import DetailSection
 
         contribute(
             self.label,

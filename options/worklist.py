@@ -1,4 +1,4 @@
-"""Options' section of the home page's worklist (portal/core/worklist.py): option trials ending soon, a decision
+"""Options' section of the home page's worklist (home/worklist.py): option trials ending soon, a decision
 to make while the trial lasts."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.selectors import still_in_api
+from home.worklist import DECISION_DAYS, WorkContext, WorkItem, WorkList, WorkSection
 from options.models import Option
 from options.permissions import CHANGE_OPTIONS, VIEW_OPTIONS
-from portal.core.worklist import DECISION_DAYS, WorkContext, WorkItem, WorkList, WorkSection
 from schedule.sources import url_pattern
 
 

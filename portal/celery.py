@@ -77,7 +77,7 @@ def _declare_beat_schedule(sender: Celery, **_: object) -> None:
         },
         # Each morning (business time zone), the digest of decisions due soon to each Account manager.
         "decisions-digest-daily": {
-            "task": "portal.core.digest.send_daily",
+            "task": "home.digest.send_daily",
             "schedule": crontab(minute=0, hour=settings.DIGEST_HOUR, nowfun=_business_now),
         },
         "worker-heartbeat": {

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_structlog",
     "portal.core",
+    "home",
     "accounts",
     "partner_account",
     "customers",

@@ -10,7 +10,6 @@ admin.site.site_header = _("Partner Portal administration")
 admin.site.site_title = _("Partner Portal")
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from home.worklist import decisions_for
 from portal.core.access import can
 from portal.core.ical import AllDayEvent, calendar_lines
 from portal.core.vocabulary import labelled
-from portal.core.worklist import decisions_for
 from schedule.models import CalendarFeed, token_digest
 from schedule.permissions import VIEW_SCHEDULE
 from schedule.selectors import ICAL_UID_DOMAIN, scheduled_items

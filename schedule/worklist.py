@@ -11,9 +11,9 @@ from collections import Counter
 
 from django.utils.translation import gettext_lazy as _
 
+from home.worklist import SCHEDULED_DAYS, WorkContext, WorkItem, WorkList, WorkSection
 from portal.core.access import can
 from portal.core.vocabulary import labelled
-from portal.core.worklist import SCHEDULED_DAYS, WorkContext, WorkItem, WorkList, WorkSection
 from schedule.permissions import VIEW_SCHEDULE
 from schedule.sources import ScheduledItem, ScheduleFilters, schedule_sources
 

@@ -7,9 +7,9 @@ class SubscriptionsConfig(AppConfig):
     verbose_name = _("Subscriptions")
 
     def ready(self) -> None:
+        from home.sections import DetailSection
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
-        from portal.core.sections import DetailSection
         from subscriptions import changes, operations, permissions, resync, schedule, selectors, worklist
         from subscriptions.permissions import VIEW_SUBSCRIPTIONS
 

@@ -1,4 +1,4 @@
-"""Subscriptions' sections of the home page's worklist (portal/core/worklist.py): renewal decisions, trials
+"""Subscriptions' sections of the home page's worklist (home/worklist.py): renewal decisions, trials
 ending or in their grace period, and licence plans with many unused licences. Each reads the cache in two
 queries (the count, then the first items)."""
 
@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 from customers.selectors import still_in_api
+from home.worklist import DECISION_DAYS, WorkContext, WorkItem, WorkList, WorkSection
 from portal.core.vocabulary import (
     PAID_PLANS,
     Plan,
@@ -19,7 +20,6 @@ from portal.core.vocabulary import (
     ReservationType,
     label,
 )
-from portal.core.worklist import DECISION_DAYS, WorkContext, WorkItem, WorkList, WorkSection
 from schedule.sources import url_pattern
 from subscriptions.models import Subscription
 from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS

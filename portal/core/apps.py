@@ -12,11 +12,10 @@ class CoreConfig(AppConfig):
         from django_structlog.celery import signals as structlog_task_signals
 
         from portal import logs
-        from portal.core import permissions, selectors, worklist_sections
+        from portal.core import permissions
         from portal.core.contrib import contribute
-        from portal.core.dashboard import Figure
         from portal.core.navigation import NavItem
-        from portal.core.permissions import USE_PORTAL, VIEW_ACTIVITY, VIEW_SYNC
+        from portal.core.permissions import VIEW_ACTIVITY, VIEW_SYNC
 
         # Each request and task counts its own Partner API calls for its log line (portal/logs.py).
         structlog_signals.bind_extra_request_metadata.connect(logs.request_started, dispatch_uid="core.logs")
@@ -24,30 +23,12 @@ class CoreConfig(AppConfig):
             logs.request_finished, dispatch_uid="core.logs"
         )
         structlog_task_signals.bind_extra_task_metadata.connect(logs.task_started, dispatch_uid="core.logs")
-        # Core's own pages and figures, through the same registry as every app's.
+        # Core's own pages, through the same registry as every app's (the home page shows their figures).
         contribute(
             self.label,
             nav=[
                 NavItem("activity", _("Activity"), "core:activity", VIEW_ACTIVITY, order=900),
                 NavItem("sync", _("Sync"), "core:sync", VIEW_SYNC, order=910),
             ],
-            figures=[
-                Figure(
-                    "audit_today",
-                    _("Changes sent today"),
-                    VIEW_ACTIVITY,
-                    selectors.audit_entries_today_count,
-                    url_name="core:activity",
-                    order=900,
-                ),
-                Figure(
-                    "operations_running",
-                    _("Operations in progress"),
-                    USE_PORTAL,
-                    selectors.operations_running_count,
-                    order=910,
-                ),
-            ],
-            worklist=worklist_sections.SECTIONS,
             perms=permissions.PERMS,
         )

@@ -57,14 +57,6 @@ def change_reconcile(operation_pk: str, attempt: int) -> None:
     changes.change_reconcile(operation_pk=operation_pk, attempt=attempt)
 
 
-@shared_task(name="portal.core.digest.send_daily", ignore_result=True)
-def digest_send_daily() -> int:
-    """Daily (beat): each Account manager's digest of the decisions whose deadline is near."""
-    from portal.core import digest
-
-    return digest.digest_send_all()
-
-
 @shared_task(name="portal.core.changes.reap_stale", ignore_result=True)
 def changes_reap_stale() -> None:
     """Periodic: reconcile the changes whose worker died while sending them."""

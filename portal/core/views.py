@@ -15,13 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 from portal.core import health, lists, selectors
 from portal.core import sync as sync_engine
 from portal.core.access import Role, can, require, role_of
-from portal.core.dashboard import figures_for
 from portal.core.forms import ActivityFilterForm
 from portal.core.htmx import partial_for
 from portal.core.lists import Column, ListSpec, ListState
-from portal.core.navigation import home_links_for
-from portal.core.permissions import RUN_SYNC, USE_PORTAL, VIEW_ACTIVITY, VIEW_SYNC
-from portal.core.worklist import context_for, last_full_sync, worklist_for
+from portal.core.permissions import RUN_SYNC, VIEW_ACTIVITY, VIEW_SYNC
 
 logger = logging.getLogger(__name__)
 
@@ -41,23 +38,6 @@ ACTIVITY_LIST = ListSpec(
     row_template="core/_activity_row.html",
     page_sizes=(50,),
 )
-
-
-@require(USE_PORTAL)
-def home(request: HttpRequest) -> HttpResponse:
-    """What needs doing today for the user's role (portal/core/worklist.py), each section read once."""
-    ctx = context_for(request.user)
-    return render(
-        request,
-        "core/home.html",
-        {
-            "worklist": worklist_for(request.user, ctx=ctx),
-            "today": ctx.today,
-            "figures": figures_for(request.user),
-            "last_sync": last_full_sync(ctx) or selectors.sync_run_latest_finished(),
-            "links": home_links_for(request.user),
-        },
-    )
 
 
 @require(VIEW_ACTIVITY)

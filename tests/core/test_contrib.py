@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from home.dashboard import Figure
+from home.sections import DetailSection
 from portal.core.access import Role
 from portal.core.contrib import KINDS, contribute, contributions
-from portal.core.dashboard import Figure
 from portal.core.navigation import NavItem
 from portal.core.permissions import VIEW_ACTIVITY
-from portal.core.sections import DetailSection
 from tests.customers.factories import make_customer
 
 

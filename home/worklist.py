@@ -8,7 +8,7 @@ without the section's `change_perm` (Support sees the same items read-only), so 
 
 Dates are business dates (Asia/Tokyo by default). A section whose items are decisions with a deadline
 (`decision=True`, the item's `day` is the last day the decision can be made) feeds the daily digest
-(portal/core/digest.py) and the calendar feed; an item whose deadline has passed is never a decision.
+(home/digest.py) and the calendar feed; an item whose deadline has passed is never a decision.
 
 Each section is read once per request: `worklist_for(user)` reads every visible section once, and readers that
 share a query use `ctx.once(key, compute)`.

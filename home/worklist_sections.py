@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from home.worklist import WorkContext, WorkItem, WorkList, WorkSection
 from portal.core.access import Role
 from portal.core.contrib import customer_names
 from portal.core.models import AuditEntry, Operation
 from portal.core.operations import operation_label
 from portal.core.permissions import USE_PORTAL, VIEW_ACTIVITY
-from portal.core.worklist import WorkContext, WorkItem, WorkList, WorkSection
 
 #: A failed operation stays on the worklist this many days.
 FAILED_DAYS = 7

@@ -13,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from home.worklist import WorkItem, WorkList, WorkSection, decisions_for
 from portal.core.access import Role
 from portal.core.contrib import contribute
 from portal.core.models import AuditEntry, Operation, SyncRun
-from portal.core.worklist import WorkItem, WorkList, WorkSection, decisions_for
 from tests.customers.factories import make_customer
 from tests.subscriptions.factories import make_pre_order, make_reservation, make_subscription
 

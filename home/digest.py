@@ -1,5 +1,5 @@
 """The daily digest: each Account manager gets one e-mail of the decisions they can still make whose deadline
-is within DIGEST_DAYS, read from the worklist's decision sections (portal/core/worklist.py). Nothing is sent to
+is within DIGEST_DAYS, read from the worklist's decision sections (home/worklist.py). Nothing is sent to
 someone with nothing to decide, and a decision whose deadline has passed is never in it.
 
 The message is in Japanese, then English (users have no language setting; the partner's staff read Japanese
@@ -18,8 +18,8 @@ from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from home.worklist import business_now, decisions_for
 from portal.core.access import GROUP_NAMES, Role
-from portal.core.worklist import business_now, decisions_for
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +63,8 @@ def digest_message(user, *, today: dt.date) -> EmailMessage | None:
                 for section, item in decisions
             ]
             context = {"user": user, "today": today, "rows": rows, "days": DIGEST_DAYS}
-            subjects.append(render_to_string("core/digest_subject.txt", context).strip())
-            parts.append(render_to_string("core/digest_email.txt", context))
+            subjects.append(render_to_string("home/digest_subject.txt", context).strip())
+            parts.append(render_to_string("home/digest_email.txt", context))
     return EmailMessage(
         subject=" / ".join(subjects),
         body="\n\n----------------------------------------\n\n".join(parts),

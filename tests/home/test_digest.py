@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from django.core import mail
 
+from home import tasks
 from portal.celery import app
-from portal.core import tasks
 from portal.core.access import Role
 from tests.customers.factories import make_customer
 from tests.fixtures.personas import make_persona
@@ -78,6 +78,6 @@ def test_nobody_without_a_decision_due_gets_mail(people):
 def test_the_digest_is_in_the_one_beat_schedule_each_morning_japan_time(settings):
     app.loader.import_default_modules()
     app.finalize()
-    entry = next(e for e in app.conf.beat_schedule.values() if e["task"] == "portal.core.digest.send_daily")
+    entry = next(e for e in app.conf.beat_schedule.values() if e["task"] == "home.digest.send_daily")
     assert entry["schedule"].hour == {settings.DIGEST_HOUR} and entry["schedule"].minute == {0}
     assert entry["schedule"].nowfun().utcoffset() == dt.timedelta(hours=9)

@@ -2,7 +2,7 @@
 
 An app declares its sections in its AppConfig.ready()::
 
-    from portal.core.sections import DetailSection
+    from home.sections import DetailSection
 
     contribute(self.label, sections=[DetailSection(
         key="subscriptions",

@@ -1,0 +1,42 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HomeConfig(AppConfig):
+    """The home page (each role's worklist and figures), the morning digest of decisions, and the customer
+    page's sections: what the apps contribute there is declared with this room's `WorkSection`, `Figure` and
+    `DetailSection`."""
+
+    name = "home"
+    verbose_name = _("Home")
+
+    def ready(self) -> None:
+        from home import worklist_sections
+        from home.dashboard import Figure
+        from portal.core import selectors
+        from portal.core.contrib import contribute
+        from portal.core.permissions import USE_PORTAL, VIEW_ACTIVITY
+
+        contribute(
+            self.label,
+            # The figures and sections of core's own records: the changes sent and the operations.
+            figures=[
+                Figure(
+                    "audit_today",
+                    _("Changes sent today"),
+                    VIEW_ACTIVITY,
+                    selectors.audit_entries_today_count,
+                    url_name="core:activity",
+                    order=900,
+                ),
+                Figure(
+                    "operations_running",
+                    _("Operations in progress"),
+                    USE_PORTAL,
+                    selectors.operations_running_count,
+                    order=910,
+                ),
+            ],
+            worklist=worklist_sections.SECTIONS,
+            urls=[("", "home.urls")],
+        )
