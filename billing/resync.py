@@ -15,13 +15,9 @@ from billing import rules, services
 from portal.core import clock
 from portal.core.sync import PartnerWide, PerCustomer
 
-INVOICES = "billing.invoices"
-INVOICE_DETAILS = "billing.invoice_details"
-
-
 RESYNC = [
     PartnerWide(
-        name=INVOICES,
+        name=rules.INVOICES,
         operation_id="listInvoices",
         store=lambda params, items, synced_at: services.invoice_year_store(
             year=params["year"], remote=items, synced_at=synced_at
@@ -29,7 +25,7 @@ RESYNC = [
         items_of=lambda page: page.invoices,
     ),
     PartnerWide(
-        name=INVOICE_DETAILS,
+        name=rules.INVOICE_DETAILS,
         operation_id="listInvoiceDetails",
         store=lambda params, items, synced_at: services.invoice_month_store(
             year=params["year"], month=params["month"], remote=items, synced_at=synced_at

@@ -11,6 +11,9 @@ from decimal import ROUND_DOWN, Decimal
 
 from portal.core.vocabulary import LICENSE_PLANS, PAID_PLANS  # noqa: F401  (billed per licence; paid)
 
+#: The names of billing's partner-wide walks: declared in resync.py, requested by services.month_fetch_request.
+INVOICES = "billing.invoices"
+INVOICE_DETAILS = "billing.invoice_details"
 #: listInvoiceDetails: count is 1..20.
 DETAILS_PAGE_SIZE = 20
 #: A cost that differs from the price book by more than this many yen is a finding.

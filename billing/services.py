@@ -571,7 +571,7 @@ def month_fetch_request(*, year: int, month: int, user=None) -> list:
     """Queue the fetch of a usage month: the invoices of its year (and of the year before, for the 12-month
     chart) and the month's invoice details (recorded partner-wide runs, enqueued when the transaction commits;
     the page polls their progress)."""
-    from billing.resync import INVOICE_DETAILS, INVOICES
+    from billing.rules import INVOICE_DETAILS, INVOICES
     from portal.core.sync import resync_partner_wide_request
 
     runs = [resync_partner_wide_request(name=INVOICES, params={"year": year}, user=user)]

@@ -35,9 +35,10 @@ from partner_api.errors import (
     ServerError,
     TransportError,
 )
+from partner_api.exchange import Exchange
 from partner_api.operations import OPERATIONS, Operation
 from partner_api.ratelimit import MemoryRateLimiter, NoRateLimiter, RateLimiter, RedisRateLimiter
-from partner_api.transport import CallTally, Exchange, call_tally, call_tally_start, requests_sent
+from partner_api.transport import CallTally, call_tally, call_tally_start, requests_sent
 
 __all__ = [
     "OPERATIONS",

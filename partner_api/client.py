@@ -27,10 +27,11 @@ from partner_api import constants
 from partner_api import models as m
 from partner_api.auth import TokenProvider
 from partner_api.errors import PartnerApiError
+from partner_api.exchange import Exchange
 from partner_api.operations import OPERATIONS
 from partner_api.pagination import iterate_items, iterate_pages
 from partner_api.ratelimit import RateLimiter
-from partner_api.transport import Exchange, Transport, _recording_exchanges
+from partner_api.transport import Transport, _recording_exchanges
 
 
 class _Unset(Enum):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from partner_api.transport import Exchange
+    from partner_api.exchange import Exchange
 
 
 class PartnerApiError(Exception):
@@ -20,7 +20,7 @@ class PartnerApiError(Exception):
     retryable: bool = False
     outcome_unknown: bool = False
     hint: str = ""
-    #: What was sent, when the error came from `PartnerClient.exchange()` (a `partner_api.transport.Exchange`).
+    #: What was sent, when the error came from `PartnerClient.exchange()` (a `partner_api.exchange.Exchange`).
     exchange: Exchange | None = None
 
     def __init__(

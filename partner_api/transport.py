@@ -40,6 +40,7 @@ from partner_api.errors import (
     TransportError,
     error_class_for,
 )
+from partner_api.exchange import Exchange
 from partner_api.models import ErrorBody
 from partner_api.operations import Operation
 from partner_api.ratelimit import MemoryRateLimiter, RateLimiter
@@ -73,17 +74,6 @@ def call_tally_start() -> CallTally:
 def call_tally() -> CallTally | None:
     """The count started by `call_tally_start()` in this thread or task, if any."""
     return _tally.get()
-
-
-@dataclass
-class Exchange:
-    """One request as sent (its JSON body, exactly as the client built it) and the HTTP status that came back
-    (None when no answer came). See `PartnerClient.exchange()`."""
-
-    operation_id: str
-    sent: Mapping[str, Any] | None = None
-    status: int | None = None
-    reply: Any = None
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from billing.models import Finding
-from billing.resync import INVOICE_DETAILS, INVOICES
+from billing.rules import INVOICE_DETAILS, INVOICES
 from portal.core import sync
 from portal.core.access import Role
 from portal.core.models import AuditEntry

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from billing.models import Finding, Invoice, InvoiceItem, UsageSnapshot
-from billing.resync import INVOICE_DETAILS, INVOICES
+from billing.rules import INVOICE_DETAILS, INVOICES
 from portal.core import sync
 from portal.core.models import SyncRun
 from portal.core.sync.declarations import partner_wide

@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from celery import shared_task
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import transaction
@@ -426,8 +427,6 @@ def change_later(
     The same key returns the same operation (a double click queues nothing more); a refused one is queued
     again, corrected.
     """
-    from portal.core import tasks
-
     change = change_for(operation_id)
     try:
         operation = _claim(
@@ -440,7 +439,7 @@ def change_later(
         )
     except AlreadySubmitted as exc:
         return exc.operation
-    transaction.on_commit(lambda: tasks.change_run.delay(operation_id=str(operation.pk)))
+    transaction.on_commit(lambda: change_run_task.delay(operation_id=str(operation.pk)))
     return operation
 
 
@@ -483,14 +482,12 @@ def _reconcile_lost(change: Change, operation: Operation) -> None:
 def _reconcile_later(operation: Operation, *, attempt: int) -> None:
     """Schedule the read-back: kept on the operation (so the reaper finds it if the task is lost with a killed
     worker, whose delayed tasks the broker gives back only much later) and sent as a delayed task."""
-    from portal.core import tasks
-
     pk = str(operation.pk)
     due = timezone.now() + timedelta(seconds=RECONCILE_DELAYS[attempt])
     Operation.objects.filter(pk=operation.pk).update(check_attempt=attempt, check_after=due)
     operation.check_attempt, operation.check_after = attempt, due
     transaction.on_commit(
-        lambda: tasks.change_reconcile.apply_async(
+        lambda: change_reconcile_task.apply_async(
             kwargs={"operation_pk": pk, "attempt": attempt}, countdown=RECONCILE_DELAYS[attempt]
         )
     )
@@ -618,13 +615,11 @@ def changes_reap_stale(*, older_than_seconds: int = STALE_RUNNING_SECONDS) -> in
         ).values_list("pk", flat=True)
     )
     if waiting:
-        from portal.core import tasks
-
         Operation.objects.filter(pk__in=waiting, status=Operation.Status.QUEUED).update(
             updated_at=timezone.now()
         )
         for pk in waiting:
-            tasks.change_run.delay(operation_id=str(pk))
+            change_run_task.delay(operation_id=str(pk))
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     stale = list(
         Operation.objects.select_related("requested_by").filter(
@@ -639,3 +634,17 @@ def changes_reap_stale(*, older_than_seconds: int = STALE_RUNNING_SECONDS) -> in
             continue
         _reconcile_lost(change, operation)
     return len(stale) + len(overdue) + len(waiting)
+
+
+# --- The tasks that enter the engine (thin, by id; the worker finds them through portal/core/tasks.py) ---------
+
+
+@shared_task(name="portal.core.changes.run", ignore_result=True, acks_late=True, reject_on_worker_lost=True)
+def change_run_task(operation_id: str) -> None:
+    """Send one queued change (acks late: a task whose worker died is delivered again, and then reconciles)."""
+    change_run(operation_pk=operation_id)
+
+
+@shared_task(name="portal.core.changes.reconcile", ignore_result=True)
+def change_reconcile_task(operation_pk: str, attempt: int) -> None:
+    change_reconcile(operation_pk=operation_pk, attempt=attempt)

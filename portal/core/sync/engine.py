@@ -32,6 +32,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
+from celery import shared_task
 from django.core.cache import cache
 from django.db import connections, transaction
 from django.utils import timezone
@@ -592,8 +593,6 @@ def resync_full_request(*, user) -> tuple[SyncRun | None, bool]:
     """Record a full run and enqueue it, unless a live one is already queued or running (then return that
     one; None when the lock is held but no unfinished run is recorded). A run whose process died, or that no
     worker picked up in time, no longer blocks a new one."""
-    from portal.core import tasks
-
     current = SyncRun.objects.filter(kind=FULL, finished_at=None).order_by("-started_at").first()
     if current is not None:
         if _live(current):
@@ -605,18 +604,16 @@ def resync_full_request(*, user) -> tuple[SyncRun | None, bool]:
     elif full_resync_running():
         return None, False
     run = SyncRun.objects.create(kind=FULL, scope="all", triggered_by=user)
-    transaction.on_commit(lambda: tasks.resync_full.delay(run_id=run.pk))
+    transaction.on_commit(lambda: resync_full_task.delay(run_id=run.pk))
     return run, True
 
 
 def resync_partner_wide_request(*, name: str, params: Mapping[str, Any], user=None) -> SyncRun:
     """Record a partner-wide walk and enqueue it (e.g. "Fetch this month now")."""
-    from portal.core import tasks
-
     scope = f"{name}:" + ",".join(f"{k}={v}" for k, v in sorted(params.items()))
     run = SyncRun.objects.create(kind=PARTNER, scope=scope, triggered_by=user)
     transaction.on_commit(
-        lambda: tasks.resync_partner_wide.delay(name=name, params=dict(params), run_id=run.pk)
+        lambda: resync_partner_wide_task.delay(name=name, params=dict(params), run_id=run.pk)
     )
     return run
 
@@ -634,13 +631,11 @@ def resync_customer_request(*, domain_id: int, skip: Iterable[str] = ()) -> None
     """Refresh one customer in the background once the current transaction commits. Requests made while a
     refresh of the same customer waits in the queue are that refresh (it has not read anything yet): ten
     changes in a row queue one refresh, not ten, and the queue stays short for the read-backs behind it."""
-    from portal.core import tasks
-
     skip = sorted(set(skip))
 
     def enqueue() -> None:
         if cache.add(_refresh_pending_key(domain_id, skip), 1, REFRESH_PENDING_SECONDS):
-            tasks.resync_customer.delay(domain_id=domain_id, skip=skip)
+            resync_customer_task.delay(domain_id=domain_id, skip=skip)
 
     transaction.on_commit(enqueue)
 
@@ -650,3 +645,24 @@ def resync_customer_queued(*, domain_id: int, skip: Iterable[str] = ()) -> SyncR
     reads must be read again)."""
     cache.delete(_refresh_pending_key(domain_id, sorted(set(skip))))
     return resync_customer(domain_id=domain_id, skip=skip)
+
+
+# --- The tasks that enter the engine (thin, by id; the worker finds them through portal/core/tasks.py) ---------
+
+
+@shared_task(name="portal.core.sync.resync_full", ignore_result=True)
+def resync_full_task(run_id: int | None = None) -> None:
+    try:
+        resync_full(run_id=run_id)
+    except SyncAlreadyRunning:
+        return
+
+
+@shared_task(name="portal.core.sync.resync_customer", ignore_result=True)
+def resync_customer_task(domain_id: int, skip: list[str] | None = None) -> None:
+    resync_customer_queued(domain_id=domain_id, skip=skip or ())
+
+
+@shared_task(name="portal.core.sync.resync_partner_wide", ignore_result=True)
+def resync_partner_wide_task(name: str, params: dict, run_id: int | None = None) -> None:
+    resync_partner_wide(name=name, params=params, run_id=run_id)
