@@ -38,6 +38,7 @@ class CustomersConfig(AppConfig):
                 )
             ],
             customer_names=[selectors.customer_names],
+            customer_page=["customers:detail"],
             worklist=worklist.SECTIONS,
             resyncs=resync.RESYNC,
             changes=changes.CHANGES,

@@ -16,6 +16,7 @@ from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from portal.core.contrib import customer_page
 from portal.core.vocabulary import labelled
 from schedule.selectors import CalendarDay
 from schedule.sources import ScheduledItem, url_pattern
@@ -47,7 +48,7 @@ def agenda_days(days: list[tuple[dt.date, list[ScheduledItem]]], *, today: dt.da
     """One panel per date, its items in a list: kind, customer (link to the customer page), the change (link to
     its read-only page), its form for those who may change it, and its deadline when close or past."""
     esc = _Escaped()
-    customer = url_pattern("customers:detail")
+    customer = url_pattern(customer_page())
     change = escape(_("Change"))
     today_badge = _today_badge()
     soon, passed = _deadline_badges(today)

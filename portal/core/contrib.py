@@ -10,6 +10,8 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
 * `changes`: the writes the app makes through the change pipeline
 * `customer_names`: a function `(domain_ids) -> {domainId: company name}` reading the cache in one query, so
   core pages (Activity, the home page) show company names rather than ids without importing an app
+* `customer_page`: the URL name of a customer's page (one argument, the domainId), so core's and the rooms'
+  pages link a customer without naming the app that shows it
 * `worklist`: home-page worklist sections (`portal.core.worklist.WorkSection`): what needs doing, per role
 * `perms`: the app's permissions (`portal.core.access.Perm`), each with the roles that hold it; the role groups
   and Django's permissions are made from them after every migrate (portal/core/roles.py)
@@ -38,6 +40,7 @@ KINDS = (
     "resyncs",
     "changes",
     "customer_names",
+    "customer_page",
     "worklist",
     "perms",
     "operation_labels",
@@ -77,3 +80,10 @@ def customer_names(domain_ids) -> dict[int, str]:
         for resolve in contributions("customer_names"):
             names.update(resolve(ids))
     return names
+
+
+def customer_page() -> str | None:
+    """The URL name of a customer's page, from whichever app contributed `customer_page` (None: no app shows
+    customers, and nothing links to one)."""
+    names = contributions("customer_page")
+    return names[0] if names else None

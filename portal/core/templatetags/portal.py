@@ -7,12 +7,14 @@ from zoneinfo import ZoneInfo
 
 from django import template
 from django.conf import settings
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from portal.core.access import ROLE_LABELS, Role
+from portal.core.contrib import customer_page
 from portal.core.operations import operation_label
 from portal.core.rendering import fields_markup
 from portal.core.vocabulary import labelled as labelled_text
@@ -61,6 +63,14 @@ def operation(operation_id: str) -> SafeString:
     return format_html(
         '<span class="operation" title="{}">{}</span>', operation_id, operation_label(operation_id)
     )
+
+
+@register.filter
+def customer_url(domain_id: int | None) -> str:
+    """The address of a customer's page (the app that shows customers names it: contrib's `customer_page`), or
+    "" when there is none to link to."""
+    name = customer_page()
+    return reverse(name, args=[domain_id]) if name and domain_id is not None else ""
 
 
 @register.filter
