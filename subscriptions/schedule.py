@@ -211,32 +211,32 @@ def renewal_items(filters: ScheduleFilters, today: dt.date) -> Iterator[Schedule
         )
 
 
+#: Each kind is seen by those who read subscriptions and changed by those who change them.
+_PERMS = {"perm": VIEW_SUBSCRIPTIONS, "change_perm": CHANGE_SUBSCRIPTIONS}
+
 SOURCES = [
     ScheduleSource(
         key="pre_order",
         label=_("Pre-order"),
         items=pre_order_items,
         day_counts=pre_order_day_counts,
-        perm=VIEW_SUBSCRIPTIONS,
-        change_perm=CHANGE_SUBSCRIPTIONS,
         order=10,
+        **_PERMS,
     ),
     ScheduleSource(
         key="reservation",
         label=_("Reservation"),
         items=reservation_items,
         day_counts=reservation_day_counts,
-        perm=VIEW_SUBSCRIPTIONS,
-        change_perm=CHANGE_SUBSCRIPTIONS,
         order=20,
+        **_PERMS,
     ),
     ScheduleSource(
         key="renewal",
         label=_("Renewal"),
         items=renewal_items,
         day_counts=renewal_day_counts,
-        perm=VIEW_SUBSCRIPTIONS,
-        change_perm=CHANGE_SUBSCRIPTIONS,
         order=30,
+        **_PERMS,
     ),
 ]
