@@ -26,6 +26,6 @@ class AccountsConfig(AppConfig):
             nav=[NavItem("users", _("Users"), "accounts:users", manage, order=920)],
             user_menu=[NavItem("signins", _("Sign-ins"), "accounts:signins", manage, order=10)],
             perms=permissions.PERMS,
-            operation_labels=operations.OPERATION_LABELS,
+            operation_labels=[operations.OPERATION_LABELS],
             urls=[("", "accounts.urls")],
         )

@@ -29,6 +29,6 @@ class BillingConfig(AppConfig):
             resyncs=resync.RESYNC,
             worklist=worklist.SECTIONS,
             perms=permissions.PERMS,
-            operation_labels=operations.OPERATION_LABELS,
+            operation_labels=[operations.OPERATION_LABELS],
             urls=[("billing/", "billing.urls")],
         )

@@ -43,6 +43,6 @@ class CustomersConfig(AppConfig):
             resyncs=resync.RESYNC,
             changes=changes.CHANGES,
             perms=permissions.PERMS,
-            operation_labels=operations.OPERATION_LABELS,
+            operation_labels=[operations.OPERATION_LABELS],
             urls=[("customers/", "customers.urls")],
         )

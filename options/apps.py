@@ -31,7 +31,7 @@ class OptionsConfig(AppConfig):
             changes=changes.CHANGES,
             worklist=worklist.SECTIONS,
             perms=permissions.PERMS,
-            operation_labels=operations.OPERATION_LABELS,
+            operation_labels=[operations.OPERATION_LABELS],
             effects=changes.EFFECTS,
             urls=[("options/", "options.urls")],
         )

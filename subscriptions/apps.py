@@ -39,6 +39,6 @@ class SubscriptionsConfig(AppConfig):
             resyncs=resync.RESYNC,
             changes=changes.CHANGES,
             perms=permissions.PERMS,
-            operation_labels=operations.OPERATION_LABELS,
+            operation_labels=[operations.OPERATION_LABELS],
             urls=[("subscriptions/", "subscriptions.urls")],
         )

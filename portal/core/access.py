@@ -74,7 +74,7 @@ class Perm:
         return f"{self.app}.{self.codename}"
 
 
-def permissions() -> list[Perm]:
+def permissions() -> tuple[Perm, ...]:
     """Every contributed permission, app by app."""
     return contributions("perms")
 

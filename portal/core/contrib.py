@@ -15,8 +15,8 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
 * `worklist`: home-page worklist sections (`portal.core.worklist.WorkSection`): what needs doing, per role
 * `perms`: the app's permissions (`portal.core.access.Perm`), each with the roles that hold it; the role groups
   and Django's permissions are made from them after every migrate (portal/core/roles.py)
-* `operation_labels`: `{operationId: words}`, the app's Partner API operations named for people (Activity,
-  worklist, operation page); portal/core/operations.py reads them
+* `operation_labels`: `[{operationId: words}]`, the app's Partner API operations named for people (Activity,
+  worklist, operation page); portal/core/operations.py merges them
 * `effects`: `portal.core.changes.Effect`s: what another app's change does to this app's rows, stated on that
   change's confirmation page (cancelling a subscription cancels its options)
 * `urls`: `(prefix, urlconf module)` pairs the project's URLconf mounts, in app order
@@ -29,7 +29,6 @@ replaces that app's earlier contribution of the kind, so a second `ready()` (tes
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 KINDS = (
@@ -51,6 +50,9 @@ KINDS = (
 )
 
 _REGISTRY: dict[str, dict[str, tuple[Any, ...]]] = {kind: {} for kind in KINDS}
+#: Each kind's contributions in one tuple, made when first read after a contribution of the kind: pages read
+#: them on every request (navigation, permissions, the words of every Activity row).
+_FLAT: dict[str, tuple[Any, ...]] = {}
 
 
 def contribute(app_label: str, **kinds: Any) -> None:
@@ -60,15 +62,20 @@ def contribute(app_label: str, **kinds: Any) -> None:
     if unknown:
         raise TypeError(f"Unknown contribution kind(s): {', '.join(sorted(unknown))}")
     for kind, items in kinds.items():
-        # A mapping (operation_labels) is kept as its (key, value) pairs.
-        _REGISTRY[kind][app_label] = tuple(items.items() if isinstance(items, Mapping) else items)
+        _REGISTRY[kind][app_label] = tuple(items)
+        _FLAT.pop(kind, None)
 
 
-def contributions(kind: str) -> list[Any]:
-    """Everything contributed of one kind, app by app in the order the apps registered, then as declared."""
-    if kind not in _REGISTRY:
-        raise KeyError(kind)
-    return [item for items in _REGISTRY[kind].values() for item in items]
+def contributions(kind: str) -> tuple[Any, ...]:
+    """Everything contributed of one kind, app by app in the order the apps registered, then as declared. The
+    same tuple until the kind is contributed again, so a reader may keep what it derives from it while it is
+    the one returned."""
+    flat = _FLAT.get(kind)
+    if flat is None:
+        if kind not in _REGISTRY:
+            raise KeyError(kind)
+        flat = _FLAT[kind] = tuple(item for items in _REGISTRY[kind].values() for item in items)
+    return flat
 
 
 def customer_names(domain_ids) -> dict[int, str]:

@@ -9,12 +9,22 @@ contract) is shown as it is.
 
 from __future__ import annotations
 
+from typing import Any
+
 from portal.core.contrib import contributions
 
+#: The merged words and the contributions they were merged from (contrib hands back the same tuple until an
+#: app contributes again).
+_merged: dict[str, Any] = {"from": None, "labels": {}}
 
-def operation_labels() -> dict:
+
+def operation_labels() -> dict[str, Any]:
     """Every contributed operation's words, by operationId (lazy: in the language active when shown)."""
-    return dict(contributions("operation_labels"))
+    given = contributions("operation_labels")
+    if _merged["from"] is not given:
+        _merged["labels"] = {k: v for labels in given for k, v in labels.items()}
+        _merged["from"] = given
+    return _merged["labels"]
 
 
 def operation_label(operation_id: str) -> str:

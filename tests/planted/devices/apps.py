@@ -15,7 +15,7 @@ class DevicesConfig(AppConfig):
             self.label,
             nav=[NavItem("devices", "Devices", "devices:list", permissions.VIEW_DEVICES, order=60)],
             perms=permissions.PERMS,
-            operation_labels={"restartDevice": "Restart a device"},
+            operation_labels=[{"restartDevice": "Restart a device"}],
             changes=[Change("restartDevice", send=lambda client, args: None)],
             urls=[("devices/", "tests.planted.devices.urls")],
         )
