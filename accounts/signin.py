@@ -23,7 +23,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.permissions import MANAGE_USERS
-from portal.core.access import check, role_of, two_factor_roles
+from portal.core.access import can, check, permissions
 from portal.core.lists import Sorts
 
 logger = logging.getLogger(__name__)
@@ -74,9 +74,9 @@ def lockout_response(request, original_response=None, credentials=None):
 
 
 def two_factor_required(user) -> bool:
-    """By the user's role (`access.two_factor_roles()`): the role is read with the user, so the check costs no
-    query of its own."""
-    return bool(user and user.is_authenticated and user.is_active) and role_of(user) in two_factor_roles()
+    """Whether the user holds a permission declared `two_factor` (see `access.two_factor_roles()`): the role is
+    read with the user, so the check costs no query of its own."""
+    return any(can(user, perm) for perm in permissions() if perm.two_factor)
 
 
 def two_factor_set_up(user) -> bool:

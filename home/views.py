@@ -9,7 +9,7 @@ from home.dashboard import figures_for
 from home.worklist import context_for, last_full_sync, worklist_for
 from portal.core import selectors
 from portal.core.access import require
-from portal.core.navigation import home_links_for
+from portal.core.navigation import links_for
 from portal.core.permissions import USE_PORTAL
 
 
@@ -25,6 +25,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "today": ctx.today,
             "figures": figures_for(request.user),
             "last_sync": last_full_sync(ctx) or selectors.sync_run_latest_finished(),
-            "links": home_links_for(request.user),
+            "links": links_for(request.user, "home_links"),
         },
     )

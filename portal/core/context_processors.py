@@ -1,7 +1,7 @@
 from functools import cache
 
 from portal.core.access import role_of
-from portal.core.navigation import nav_for, user_menu_for
+from portal.core.navigation import links_for, nav_for
 
 
 def portal(request):
@@ -18,5 +18,5 @@ def portal(request):
         "nav_items": cache(lambda: nav_for(user, request.path)),
         "user_role": cache(lambda: role().value if role() else ""),
         "user_role_label": cache(lambda: role().label if role() else ""),
-        "user_menu": cache(lambda: user_menu_for(user)),
+        "user_menu": cache(lambda: links_for(user, "user_menu")),
     }

@@ -1,7 +1,6 @@
 """The main navigation: items the apps contribute (portal.core.contrib, kind "nav"), in `order`, each shown to
 the roles with its permission; and, likewise, the buttons of the home page's head (kind "home_links") and the
-links of the user menu (kind "user_menu"). Core names
-no app's URL."""
+links of the user menu (kind "user_menu"). Core names no app's URL."""
 
 from __future__ import annotations
 
@@ -24,7 +23,7 @@ class NavItem:
     order: int = 100
 
 
-def _links(kind: str, user) -> list[dict]:
+def links_for(user, kind: str) -> list[dict]:
     """The contributed items of `kind` the user may follow, in order, each with its URL."""
     links = []
     for item in sorted(contributions(kind), key=lambda i: (i.order, i.key)):
@@ -38,16 +37,8 @@ def _links(kind: str, user) -> list[dict]:
     return links
 
 
-def home_links_for(user) -> list[dict]:
-    return _links("home_links", user)
-
-
-def user_menu_for(user) -> list[dict]:
-    return _links("user_menu", user)
-
-
 def nav_for(user, current_path: str) -> list[dict]:
-    items = _links("nav", user)
+    items = links_for(user, "nav")
     for item in items:
         item["active"] = current_path.startswith(item["url"])
     # The longest matching prefix wins, so a page nested under another item's URL lights up only its own.
