@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from partner_api import PartnerApiError, UserAccountAuth
 from portal.core import partner
 from portal.core.models import PartnerAccountToken
+from portal.core.partner import PartnerConnectionError
 
 SESSION_STATE_KEY = "partner_account_oauth_state"
-PartnerConnectionError = partner.PartnerConnectionError
 
 
 def start_connection(*, session, redirect_uri: str) -> str:
@@ -54,12 +54,6 @@ def finish_connection(
         ) from exc
     partner.forget_user_tokens()
     return PartnerAccountToken.objects.get(label=partner.ACCOUNT_LABEL)
-
-
-def connected_account() -> PartnerAccountToken | None:
-    return (
-        PartnerAccountToken.objects.select_related("connected_by").filter(label=partner.ACCOUNT_LABEL).first()
-    )
 
 
 def disconnect() -> bool:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from partner_account import services
+from partner_account import selectors, services
 from partner_account.permissions import CONNECT_PARTNER_ACCOUNT
 from portal.core import partner
 from portal.core.access import require
@@ -27,7 +27,7 @@ def partner_account(request: HttpRequest) -> HttpResponse:
         request,
         "partner_account/partner_account.html",
         {
-            "account": services.connected_account(),
+            "account": selectors.connected_account(),
             "service_account_configured": partner.service_account_configured(),
             "redirect_uri": _redirect_uri(request),
         },
@@ -39,7 +39,7 @@ def partner_account(request: HttpRequest) -> HttpResponse:
 def connect(request: HttpRequest) -> HttpResponse:
     try:
         url = services.start_connection(session=request.session, redirect_uri=_redirect_uri(request))
-    except services.PartnerConnectionError as exc:
+    except partner.PartnerConnectionError as exc:
         messages.error(request, str(exc))
         return redirect("partner_account:account")
     return HttpResponseRedirect(url)
@@ -58,7 +58,7 @@ def callback(request: HttpRequest) -> HttpResponse:
             redirect_uri=_redirect_uri(request),
             user=request.user,
         )
-    except services.PartnerConnectionError as exc:
+    except partner.PartnerConnectionError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The partner account is connected."))

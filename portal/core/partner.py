@@ -6,7 +6,7 @@
 - The connected partner user account's tokens, kept encrypted (Fernet) in `PartnerAccountToken`
   (`DatabaseTokenVault`); the pages that connect it are the partner_account room's.
 
-Services import `get_client` from here; views call the connection functions and never `partner_api` itself.
+Services import `get_client` from here; views never import `partner_api` itself.
 """
 
 from __future__ import annotations
