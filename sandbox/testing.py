@@ -136,6 +136,8 @@ class Sandbox:
     env: dict[str, str]
     workdir: Path
     owns_workdir: bool = True
+    #: Customers whose facts `customer_facts` changed (the request log holds API calls only).
+    facts_changed: set[int] = field(default_factory=set)
 
     @property
     def base_url(self) -> str:
@@ -227,6 +229,8 @@ class Sandbox:
 
     def customer_facts(self, domain_id: int, **facts: Any) -> dict[str, Any]:
         """adminAcceptedTerms, dnsRecordsFound, memberCount, hasNonRealtimePaidApp, isPartnerOwn."""
+        if facts:
+            self.facts_changed.add(domain_id)
         return self.admin("PATCH" if facts else "GET", f"customers/{domain_id}", facts or None)
 
     # --- CLI on the same database -------------------------------------------------------------------------

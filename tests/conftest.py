@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.sandbox",
     "tests.fixtures.portal_api",
+    "tests.fixtures.cache",
 ]
 
 #: Fixtures that start or reach a real process or service, and the tier they put a test in.

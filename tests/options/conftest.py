@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from portal.core import sync
 from portal.core.access import Role
 from sandbox.testing import start_sandbox
 from tests.fixtures.portal_api import pin_business_today
@@ -28,12 +27,12 @@ def portal_on_sandbox(own_sandbox, portal_api, monkeypatch):
 
 
 @pytest.fixture
-def today(portal_on_sandbox, monkeypatch):
+def today(portal_on_sandbox, cache_from_own_sandbox, monkeypatch):
     day = portal_on_sandbox.today()
     pin_business_today(monkeypatch, day)
     portal_on_sandbox.clear_faults()
     portal_on_sandbox.configure(resetRateLimits=True)
-    sync.resync_full()
+    cache_from_own_sandbox.fill()
     return day
 
 

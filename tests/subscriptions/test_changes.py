@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.core import changes, sync
+from portal.core import changes
 from portal.core.access import Role
 from portal.core.models import AuditEntry, Operation
 from sandbox.testing import start_sandbox
@@ -35,13 +35,14 @@ def own_sandbox():
 
 
 @pytest.fixture
-def today(portal_on_sandbox, monkeypatch):
-    """The portal's business date pinned to the sandbox's, and the cache filled from the sandbox."""
+def today(portal_on_sandbox, cache_from_own_sandbox, monkeypatch):
+    """The portal's business date pinned to the sandbox's, and the cache filled from the sandbox (as a full
+    resync would fill it; tests/fixtures/cache.py)."""
     day = portal_on_sandbox.today()
     pin_business_today(monkeypatch, day)
     portal_on_sandbox.clear_faults()
     portal_on_sandbox.configure(resetRateLimits=True)
-    sync.resync_full()
+    cache_from_own_sandbox.fill()
     return day
 
 
