@@ -9,7 +9,7 @@ import pytest
 
 from billing import rules
 from sandbox.testing import start_sandbox
-from tests.fixtures.portal_api import pin_business_today
+from tests.fixtures.portal_api import pin_business_today, quick_retries
 
 
 @pytest.fixture(scope="package")
@@ -22,9 +22,7 @@ def own_sandbox():
 
 @pytest.fixture
 def billing_sandbox(own_sandbox, portal_api, monkeypatch):
-    from portal.core.sync import engine
-
-    monkeypatch.setattr(engine, "RETRY_BACKOFF_SECONDS", (0.05, 0.1, 0.2))
+    quick_retries(monkeypatch)
     own_sandbox.configure(resetRateLimits=True)
     portal_api(own_sandbox)
     today = dt.date.fromisoformat(own_sandbox.clock()["today"])

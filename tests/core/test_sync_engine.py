@@ -19,6 +19,7 @@ from portal.core.sync import engine
 from sandbox.testing import iter_pages, start_sandbox
 from tests.fixtures.portal_api import (
     portal_api,  # noqa: F401
+    quick_retries,
     reset_client_cache,
 )
 
@@ -34,7 +35,7 @@ def own_sandbox():
 
 @pytest.fixture
 def api(own_sandbox, portal_api, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(engine, "RETRY_BACKOFF_SECONDS", (0.05, 0.1, 0.2))
+    quick_retries(monkeypatch)
     portal_api(own_sandbox)
     yield own_sandbox
     own_sandbox.clear_faults()

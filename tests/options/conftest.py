@@ -7,7 +7,7 @@ import pytest
 
 from portal.core.access import Role
 from sandbox.testing import start_sandbox
-from tests.fixtures.portal_api import pin_business_today
+from tests.fixtures.portal_api import pin_business_today, quick_retries
 
 
 @pytest.fixture(scope="module")
@@ -20,9 +20,7 @@ def own_sandbox():
 
 @pytest.fixture
 def portal_on_sandbox(own_sandbox, portal_api, monkeypatch):
-    from portal.core.sync import engine
-
-    monkeypatch.setattr(engine, "RETRY_BACKOFF_SECONDS", (0.05, 0.1, 0.2))
+    quick_retries(monkeypatch)
     return portal_api(own_sandbox)
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from sandbox.testing import start_sandbox
+from tests.fixtures.portal_api import quick_retries
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +22,7 @@ def own_sandbox():
 @pytest.fixture
 def portal_on_sandbox(own_sandbox, portal_api, monkeypatch):
     """The portal pointed at this module's sandbox (`portal_api`), with short resync retry back-offs."""
-    from portal.core.sync import engine
-
-    monkeypatch.setattr(engine, "RETRY_BACKOFF_SECONDS", (0.05, 0.1, 0.2))
+    quick_retries(monkeypatch)
     return portal_api(own_sandbox)
 
 
