@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from portal.core.access import Role
 from tests.billing.factories import make_invoice, make_item
+from tests.core.test_valid_html import vnu_errors
 from tests.customers.factories import make_customer
 from tests.fixtures.downloads import body, cells_of, csv_of, sheet_of
 from tests.options.factories import make_option
@@ -185,3 +186,22 @@ def test_every_list_page_and_the_billing_pages_link_their_three_files(client_as)
             assert link and needle in link.group(1) and "q=" in link.group(1), (url, testid)
     details = client_as(Role.FINANCE).get(reverse("billing:details", kwargs=OCT)).content.decode()
     assert 'data-testid="statement-xlsx"' in details and 'data-testid="statement-csv-sjis"' in details
+
+
+def test_the_pages_given_instead_of_a_file_are_valid_html(client_as, tmp_path):
+    """The lost-characters page (409) and the journal's page for a month without an invoice (404) are not
+    reached by the link crawl of test_valid_html, which keeps to pages that answer 200."""
+    _customer(NOT_IN_SHIFT_JIS)
+    documents = {}
+    for language in ("en", "ja"):
+        lost = client_as(Role.SUPPORT).get(
+            reverse("customers:export"), {"encoding": "cp932"}, HTTP_ACCEPT_LANGUAGE=language
+        )
+        missing = client_as(Role.FINANCE).get(
+            reverse("billing:accounting_export", kwargs={"year": 2026, "month": 9}),
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert (lost.status_code, missing.status_code) == (409, 404)
+        documents[f"lost characters ({language})"] = lost.content.decode()
+        documents[f"no invoice ({language})"] = missing.content.decode()
+    assert vnu_errors(documents, tmp_path) == []
