@@ -117,8 +117,8 @@ def test_the_lost_characters_page_in_japanese_names_the_row_and_column(client_as
     response = client_as(Role.SUPPORT).get(
         reverse("customers:export"), {"encoding": "cp932"}, HTTP_ACCEPT_LANGUAGE="ja"
     )
-    html = response.content.decode()
     assert response.status_code == 409
+    html = response.content.decode()
     assert "Shift_JIS で表せない文字があります" in html
     assert '<td class="num">2</td><td>会社</td>' in html
     assert "Excel ブックをダウンロード" in html and "CSV（UTF-8）をダウンロード" in html
