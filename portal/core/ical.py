@@ -137,4 +137,7 @@ def subscribed_response(
     response["Cache-Control"] = SUBSCRIBED_CACHE_CONTROL
     response["Content-Disposition"] = f'inline; filename="{name}.ics"'
     # Given a response, the check hands back it, a 304 or a 412: never None.
-    return get_conditional_response(request, etag=etag, last_modified=last_modified, response=response) or response
+    return (
+        get_conditional_response(request, etag=etag, last_modified=last_modified, response=response)
+        or response
+    )

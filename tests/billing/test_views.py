@@ -180,9 +180,9 @@ def test_every_accounting_export_neutralises_formula_cells(client_as, month, set
     rows = list(csv.reader(io.StringIO(statement.lstrip("\ufeff"))))
     codes = {r[2] for r in rows[1:] if r[1] == "株式会社テスト商事"}
     assert codes == {"'=cmd|' /C calc'!A0"}
-    journal = body(client.get(reverse("billing:accounting_export", kwargs={"year": 2026, "month": 8}))).decode(
-        "cp932"
-    )
+    journal = body(
+        client.get(reverse("billing:accounting_export", kwargs={"year": 2026, "month": 8}))
+    ).decode("cp932")
     lines = list(csv.reader(io.StringIO(journal)))
     assert lines and all(line[11] == '\'=HYPERLINK("http://x")' for line in lines)
 
