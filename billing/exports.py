@@ -1,8 +1,9 @@
 """Exports for accounting: the re-billing statement of a month, the margins, and the month's invoice as a
 journal import of an accounting package.
 
-Every cell goes through `portal.core.csv_export` (text that a spreadsheet would run as a formula is
-neutralised there); amounts are integer yen.
+The statement is a `portal.core.downloads.Table`: people download it as the workbook or a CSV in UTF-8 or
+Shift_JIS like every list. Every cell goes through `portal.core.csv_export` or `portal.core.workbook` (text
+that a spreadsheet would run as a formula is neutralised there); amounts are integer yen.
 
 **Tax rule of the re-billing statement**: consumption tax is computed once per customer's statement, on the sum
 of its amounts at the rate (10 %), rounded down to the yen (`billing.rules.tax_once`), never per line.
@@ -11,7 +12,11 @@ of its amounts at the rate (10 %), rounded down to the yen (`billing.rules.tax_o
 Yayoi Kaikei (弥生会計), whose 25 columns are documented publicly by Yayoi Co., Ltd. on its support site:
 "仕訳データの項目と記述形式", https://support.yayoi-kk.co.jp/subcontents.html?page_id=18545 . One line per
 journal entry without a header row, identification flag 2000 (an entry that is not a slip), Shift_JIS (cp932),
-tax-included amounts with the tax in its own column.
+tax-included amounts with the tax in its own column (`JOURNAL_LAYOUT` lists the fields). The layout counts a
+text field's length in half-width places: a full-width character takes two, so text is cut by places
+(`cut_to_places`), never by characters, or Yayoi would cut a long Japanese name again on import. The
+accounts-payable sub-account is the supplier whose invoice it is (LINE WORKS, the `YAYOI_SUPPLIER_NAME`
+setting), not the partner named on the invoice, which is the portal's own company.
 """
 
 from __future__ import annotations
@@ -19,15 +24,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from django.http import StreamingHttpResponse
+from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing import rules
 from billing.models import Invoice, InvoiceItem
 from billing.permissions import VIEW_BILLING
 from billing.services import PriceBook
 from portal.core.access import check
-from portal.core.csv_export import csv_body, csv_response, csv_rows
+from portal.core.csv_export import neutralise
+from portal.core.downloads import Table
 
 STATEMENT_TAX_RATE = 10
 CHARGED_TYPES = ("PRODUCT", "OPTION_PRODUCT", "OPTION_PLUS", "ADJUSTMENT", "PENALTY")
@@ -122,27 +129,25 @@ def statement_rows(year: int, month: int) -> Iterator[list]:
         yield from closing()
 
 
-def statement_response(*, user, year: int, month: int, encoding: str) -> StreamingHttpResponse:
-    """The re-billing statement of a month, every customer one after another, in UTF-8 (BOM) or cp932."""
+STATEMENT_HEADER = (
+    gettext_lazy("domainId"),
+    gettext_lazy("Company"),
+    gettext_lazy("Customer code"),
+    gettext_lazy("Item type"),
+    gettext_lazy("Product or option"),
+    gettext_lazy("Plan"),
+    gettext_lazy("From"),
+    gettext_lazy("Until"),
+    gettext_lazy("Units"),
+    gettext_lazy("Unit price (JPY a month)"),
+    gettext_lazy("Amount (JPY)"),
+)
+
+
+def statement_table(*, user, year: int, month: int) -> Table:
+    """The re-billing statement of a month, every customer one after another, as a downloadable table."""
     check(user, VIEW_BILLING)
-    header = [
-        _("domainId"),
-        _("Company"),
-        _("Customer code"),
-        _("Item type"),
-        _("Product or option"),
-        _("Plan"),
-        _("From"),
-        _("Until"),
-        _("Units"),
-        _("Unit price (JPY a month)"),
-        _("Amount (JPY)"),
-    ]
-    return csv_response(
-        csv_rows(header, statement_rows(year, month)),
-        name=f"rebilling-statement-{year}-{month:02d}",
-        encoding=encoding,
-    )
+    return Table(header=STATEMENT_HEADER, rows=statement_rows(year, month))
 
 
 def margin_rows(*, user, year: int, month: int, limit: int | None = None) -> list[dict]:
@@ -194,29 +199,105 @@ def margin_rows(*, user, year: int, month: int, limit: int | None = None) -> lis
 
 # --- Yayoi import format (弥生インポート形式), see the module docstring --------------------------------------
 
+#: The 25 fields of a journal line as Yayoi's layout names them, with the half-width places each holds (None:
+#: the layout gives none). https://support.yayoi-kk.co.jp/subcontents.html?page_id=18545
+JOURNAL_LAYOUT: tuple[tuple[str, int | None], ...] = (
+    ("識別フラグ", 4),
+    ("伝票No.", 6),
+    ("決算", 4),
+    ("取引日付", 10),
+    ("借方勘定科目", 24),
+    ("借方補助科目", 24),
+    ("借方部門", 24),
+    ("借方税区分", None),
+    ("借方金額", 11),
+    ("借方税金額", 11),
+    ("貸方勘定科目", 24),
+    ("貸方補助科目", 24),
+    ("貸方部門", 24),
+    ("貸方税区分", None),
+    ("貸方金額", 11),
+    ("貸方税金額", 11),
+    ("摘要", 64),
+    ("番号", 10),
+    ("期日", 10),
+    ("タイプ", 1),
+    ("生成元", 4),
+    ("仕訳メモ", 180),
+    ("付箋1", 1),
+    ("付箋2", 1),
+    ("調整", 3),
+)
 
-def journal_lines(invoice: Invoice) -> Iterator[str]:
-    """The invoice as journal entries: purchases (仕入高) against accounts payable (買掛金), one line for the
-    usage, one for Option Plus, one for penalties (outside the tax's scope), each tax-included. Cells are
-    written by `portal.core.csv_export` (formula-like text neutralised)."""
-    return csv_body(_journal_rows(invoice))
+#: Purchases from a qualified-invoice issuer (適格請求書発行事業者: LINE WORKS is one) at 10 %, tax included in
+#: the amount with the tax in its own column. Since the invoice system (October 2023) Yayoi's tax category
+#: joins the tax class, the accounting method and the invoice class (請求書区分: 適格, or 区分80%... for
+#: a supplier that issues no qualified invoice), as its import restrictions describe the tax column:
+#: https://support.yayoi-kk.co.jp/faq_Subcontents.html?grade_id=Kaikei&page_id=27184 ; layout of the field:
+#: https://support.yayoi-kk.co.jp/subcontents.html?page_id=18545
+TAX_QUALIFIED_PURCHASE_10 = "課対仕入内10%適格"
+#: Penalties are outside consumption tax (不課税).
+TAX_OUTSIDE = "対象外"
+
+
+def half_width_places(text: str) -> int:
+    """The places `text` takes in the layout: two for a character Shift_JIS writes in two bytes (full-width:
+    kanji, kana, full-width letters), one for one written in one byte (ASCII, half-width katakana)."""
+    return sum(_places(char) for char in text)
+
+
+def _places(char: str) -> int:
+    try:
+        return len(char.encode("cp932"))
+    except UnicodeEncodeError:
+        return 2  # never written: the download names such a character instead (portal/core/downloads.py)
+
+
+def cut_to_places(text: str, places: int) -> str:
+    """The longest start of `text` that fits in `places` half-width places (a full-width character is never
+    split)."""
+    used = 0
+    for index, char in enumerate(text):
+        used += _places(char)
+        if used > places:
+            return text[:index]
+    return text
+
+
+def journal_table(*, user, year: int, month: int) -> Table | None:
+    """The month's invoice as journal entries in Yayoi's layout, or None when the month has no invoice."""
+    check(user, VIEW_BILLING)
+    invoice = Invoice.objects.filter(year=year, month=month).first()
+    if invoice is None:
+        return None
+    return Table(
+        header=[name for name, _places in JOURNAL_LAYOUT], rows=_journal_rows(invoice), header_row=False
+    )
 
 
 def _journal_rows(invoice: Invoice) -> Iterator[list]:
+    """Purchases (仕入高) against accounts payable (買掛金) to the supplier: one line for the usage, one for
+    Option Plus, one for penalties (outside the tax's scope), each tax-included. Text is neutralised (a
+    spreadsheet opening the file runs no formula) and cut to its field's places."""
     # The invoice is issued on the 1st of the month after the usage month (business time zone).
     issued = rules.month_bounds(invoice.year, invoice.month)[1] + dt.timedelta(days=1)
     day = issued.strftime("%Y/%m/%d")
     month_text = f"{invoice.year}年{invoice.month}月分"
-    vendor = (invoice.partner_name or "LINE WORKS")[:24]
+    supplier = settings.YAYOI_SUPPLIER_NAME
     entries = [
-        ("LINE WORKS 利用料 " + month_text, invoice.used_amount, invoice.used_tax_amount, "課対仕入内10%"),
+        (
+            "LINE WORKS 利用料 " + month_text,
+            invoice.used_amount,
+            invoice.used_tax_amount,
+            TAX_QUALIFIED_PURCHASE_10,
+        ),
         (
             "LINE WORKS Option Plus " + month_text,
             invoice.option_plus_amount,
             invoice.option_plus_tax_amount,
-            "課対仕入内10%",
+            TAX_QUALIFIED_PURCHASE_10,
         ),
-        ("LINE WORKS 違約金 " + month_text, invoice.penalty_amount, 0, "対象外"),
+        ("LINE WORKS 違約金 " + month_text, invoice.penalty_amount, 0, TAX_OUTSIDE),
     ]
     for memo, amount, tax, tax_class in entries:
         if not amount:
@@ -230,13 +311,13 @@ def _journal_rows(invoice: Invoice) -> Iterator[list]:
             "仕入高",  # debit account
             "",  # debit sub-account
             "",  # debit department
-            tax_class,  # debit tax class
+            tax_class,  # debit tax category
             gross,  # debit amount, tax included
             tax,  # debit tax amount
             "買掛金",  # credit account
-            vendor,  # credit sub-account
+            supplier,  # credit sub-account: the supplier
             "",  # credit department
-            "対象外",  # credit tax class
+            TAX_OUTSIDE,  # credit tax category
             gross,  # credit amount
             0,  # credit tax amount
             memo,  # description
@@ -249,11 +330,11 @@ def _journal_rows(invoice: Invoice) -> Iterator[list]:
             "",  # sticky note 2
             "no",  # adjustment
         ]
-        yield row
+        yield [_fit(value, places) for value, (_name, places) in zip(row, JOURNAL_LAYOUT, strict=True)]
 
 
-def journal_response(*, user, year: int, month: int) -> StreamingHttpResponse:
-    check(user, VIEW_BILLING)
-    invoice = Invoice.objects.filter(year=year, month=month).first()
-    lines = journal_lines(invoice) if invoice else iter(())
-    return csv_response(lines, name=f"yayoi-journal-{year}-{month:02d}", encoding="cp932")
+def _fit(value, places: int | None):
+    """A text field neutralised, then cut to its places; numbers as they are."""
+    if not isinstance(value, str) or places is None:
+        return value
+    return cut_to_places(neutralise(value), places)

@@ -4,7 +4,8 @@ its variance findings (explain one), the price book with margins, and the export
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -15,7 +16,7 @@ from billing.lists import ITEM_LIST
 from billing.permissions import CHANGE_BILLING, VIEW_BILLING
 from portal.core import lists
 from portal.core.access import can, require
-from portal.core.csv_export import ENCODINGS
+from portal.core.downloads import shift_jis_response, table_response
 from portal.core.htmx import partial_for
 from portal.core.lists import ListState
 
@@ -24,11 +25,6 @@ def _month_or_404(year: int, month: int) -> tuple[int, int]:
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
         raise Http404
     return year, month
-
-
-def _encoding(request: HttpRequest) -> str:
-    value = request.GET.get("encoding", "utf-8")
-    return value if value in ENCODINGS else "utf-8"
 
 
 @require(VIEW_BILLING)
@@ -103,30 +99,33 @@ def details(request: HttpRequest, year: int, month: int) -> HttpResponse:
 
 @require(VIEW_BILLING)
 @require_GET
-def details_export(request: HttpRequest, year: int, month: int) -> StreamingHttpResponse:
+def details_export(request: HttpRequest, year: int, month: int) -> HttpResponseBase:
     year, month = _month_or_404(year, month)
     state = _item_state(request, year, month)
     qs = selectors.item_list(user=request.user, year=year, month=month, filters=state.filters)
-    return lists.csv_export(
-        state, qs, name=f"invoice-details-{year}-{month:02d}", encoding=_encoding(request)
-    )
+    return lists.export(request, state, qs, name=f"invoice-details-{year}-{month:02d}")
 
 
 @require(VIEW_BILLING)
 @require_GET
-def statement_export(request: HttpRequest, year: int, month: int) -> StreamingHttpResponse:
+def statement_export(request: HttpRequest, year: int, month: int) -> HttpResponseBase:
     """The re-billing statement of the month: per customer and item, the partner's price, tax once per
-    customer (see billing/exports.py)."""
+    customer (see billing/exports.py); the workbook or a CSV, as every export."""
     year, month = _month_or_404(year, month)
-    return exports.statement_response(user=request.user, year=year, month=month, encoding=_encoding(request))
+    table = exports.statement_table(user=request.user, year=year, month=month)
+    return table_response(request, table, name=f"rebilling-statement-{year}-{month:02d}")
 
 
 @require(VIEW_BILLING)
 @require_GET
-def accounting_export(request: HttpRequest, year: int, month: int) -> StreamingHttpResponse:
-    """The month's invoice as a journal import of an accounting package (see billing/exports.py)."""
+def accounting_export(request: HttpRequest, year: int, month: int) -> HttpResponseBase:
+    """The month's invoice as a journal import of an accounting package, in Shift_JIS (see billing/exports.py);
+    for a month without an invoice, a page that says so (404) rather than an empty file."""
     year, month = _month_or_404(year, month)
-    return exports.journal_response(user=request.user, year=year, month=month)
+    table = exports.journal_table(user=request.user, year=year, month=month)
+    if table is None:
+        return render(request, "billing/journal_missing.html", {"year": year, "month": month}, status=404)
+    return shift_jis_response(request, table, name=f"yayoi-journal-{year}-{month:02d}")
 
 
 @require(VIEW_BILLING)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -46,10 +47,10 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
 @require(VIEW_CUSTOMERS)
 @require_GET
-def customer_export(request: HttpRequest) -> StreamingHttpResponse:
+def customer_export(request: HttpRequest) -> HttpResponseBase:
     state = ListState.from_request(request, CUSTOMER_LIST)
-    return lists.csv_export(
-        state, selectors.customer_list(user=request.user, filters=state.filters), name="customers"
+    return lists.export(
+        request, state, selectors.customer_list(user=request.user, filters=state.filters), name="customers"
     )
 
 

@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class HomeConfig(AppConfig):
-    """The home page (each role's worklist and figures), the morning digest of decisions, and the customer
+    """The home page (each role's worklist and figures), the morning digest of decisions (and its page, where an
+    Account manager turns it off or on), and the customer
     page's sections: what the apps contribute there is declared with this room's `WorkSection`, `Figure` and
     `DetailSection`."""
 
@@ -11,10 +12,11 @@ class HomeConfig(AppConfig):
     verbose_name = _("Home")
 
     def ready(self) -> None:
-        from home import worklist_sections
+        from home import permissions, worklist_sections
         from home.dashboard import Figure
         from portal.core import selectors
         from portal.core.contrib import contribute
+        from portal.core.navigation import NavItem
         from portal.core.permissions import USE_PORTAL, VIEW_ACTIVITY
 
         contribute(
@@ -38,5 +40,7 @@ class HomeConfig(AppConfig):
                 ),
             ],
             worklist=worklist_sections.SECTIONS,
+            perms=permissions.PERMS,
+            user_menu=[NavItem("digest", _("Morning digest"), "digest", permissions.GET_DIGEST, order=5)],
             urls=[("", "home.urls")],
         )

@@ -1,23 +1,36 @@
 """The daily digest: each Account manager gets one e-mail of the decisions they can still make whose deadline
 is within DIGEST_DAYS, read from the worklist's decision sections (home/worklist.py). Nothing is sent to
-someone with nothing to decide, and a decision whose deadline has passed is never in it.
+someone with nothing to decide, or who turned the digest off on its page, and a decision whose deadline has
+passed is never in it.
 
 The message is in Japanese, then English (users have no language setting; the partner's staff read Japanese
-first); its links are absolute, from PORTAL_BASE_URL. Mail goes through Django's mail settings (SMTP in
-production, a file under var/mail/ in development).
+first), as mail clients read it:
+
+* `multipart/alternative`: a plain-text part and an HTML part with the same content, links absolute (from
+  PORTAL_BASE_URL);
+* a Subject encoded as RFC 2047 means it, whose first line is not empty (`DigestMessage`);
+* `Auto-Submitted: auto-generated` (RFC 3834), so that out-of-office replies are not sent back to it each
+  morning (and Exchange's own `X-Auto-Response-Suppress`);
+* `List-Unsubscribe` (RFC 2369): the page where the user turns it off, also linked at the end of the message.
+
+Mail goes through Django's mail settings (SMTP in production, a file under var/mail/ in development).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from email.header import Header
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
+from django.utils.html import format_html
 
+from home.models import DigestOptOut
 from home.worklist import business_now, decisions_for
 from portal.core.access import GROUP_NAMES, Role
 
@@ -29,24 +42,55 @@ DIGEST_DAYS = 7
 LANGUAGES = ("ja", "en")
 
 
+class DigestMessage(EmailMultiAlternatives):
+    """A message whose non-ASCII Subject is encoded with its header's name counted.
+
+    Django 5.2 encodes such a subject in RFC 2047 words as long as a whole line, then the generator folds the
+    header and moves the first word to a line of its own: the Subject's first line is empty, and a parser with
+    the modern policy reads the subject with a leading space. Encoded knowing it follows "Subject: ", the first
+    word starts on the first line."""
+
+    def message(self):
+        message = super().message()
+        subject = str(self.subject)
+        if not subject.isascii():
+            message.replace_header("Subject", Header(subject, "utf-8", header_name="Subject"))
+        return message
+
+
 def digest_recipients():
-    """Active Account managers with an e-mail address."""
+    """Active Account managers with an e-mail address who have not turned the digest off."""
     return (
         get_user_model()
         .objects.filter(is_active=True, groups__name=GROUP_NAMES[Role.ACCOUNT_MANAGER])
         .exclude(email="")
+        .exclude(digest_opt_out__isnull=False)
         .order_by("username")
         .distinct()
     )
+
+
+def digest_is_on(*, user) -> bool:
+    """Whether the user gets the digest when they have decisions due (their role and address aside)."""
+    return not DigestOptOut.objects.filter(user=user).exists()
+
+
+def digest_turn(*, user, on: bool) -> None:
+    """Turn the user's digest on or off (idempotent)."""
+    if on:
+        DigestOptOut.objects.filter(user=user).delete()
+    else:
+        DigestOptOut.objects.get_or_create(user=user)
 
 
 def _absolute(url: str) -> str:
     return f"{settings.PORTAL_BASE_URL}{url}" if url.startswith("/") else url
 
 
-def digest_message(user, *, today: dt.date) -> EmailMessage | None:
+def digest_message(user, *, today: dt.date) -> DigestMessage | None:
     """The user's digest of `today` (business date), or None when there is nothing to decide."""
-    parts, subjects = [], []
+    texts, htmls, subjects = [], [], []
+    settings_url = _absolute(reverse("digest"))
     for language in LANGUAGES:
         with translation.override(language):
             decisions = decisions_for(user, today=today, days=DIGEST_DAYS)
@@ -62,14 +106,34 @@ def digest_message(user, *, today: dt.date) -> EmailMessage | None:
                 }
                 for section, item in decisions
             ]
-            context = {"user": user, "today": today, "rows": rows, "days": DIGEST_DAYS}
+            context = {
+                "user": user,
+                "today": today,
+                "rows": rows,
+                "days": DIGEST_DAYS,
+                "settings_url": settings_url,
+                "settings_link": format_html('<a href="{}">{}</a>', settings_url, settings_url),
+                "language": language,
+            }
             subjects.append(render_to_string("home/digest_subject.txt", context).strip())
-            parts.append(render_to_string("home/digest_email.txt", context))
-    return EmailMessage(
-        subject=" / ".join(subjects),
-        body="\n\n----------------------------------------\n\n".join(parts),
+            texts.append(render_to_string("home/digest_email.txt", context))
+            htmls.append(render_to_string("home/digest_email.html", context))
+    subject = " / ".join(subjects)
+    message = DigestMessage(
+        subject=subject,
+        body="\n\n----------------------------------------\n\n".join(texts),
         to=[user.email],
+        headers={
+            "Auto-Submitted": "auto-generated",
+            "X-Auto-Response-Suppress": "All",
+            "List-Unsubscribe": f"<{settings_url}>",
+        },
     )
+    html = render_to_string(
+        "home/digest_document.html", {"subject": subject, "parts": htmls, "language": LANGUAGES[0]}
+    )
+    message.attach_alternative(html, "text/html")
+    return message
 
 
 def digest_send_all(*, today: dt.date | None = None) -> int:

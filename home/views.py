@@ -1,14 +1,20 @@
-"""The home page: what needs doing today for the user's role, the figures and the last sync."""
+"""The home page: what needs doing today for the user's role, the figures and the last sync; and the morning
+digest's page, where a user turns their digest off or on (linked from each digest)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
+from home import digest
 from home.dashboard import figures_for
+from home.permissions import GET_DIGEST
 from home.worklist import context_for, last_full_sync, worklist_for
 from portal.core import selectors
-from portal.core.access import require
+from portal.core.access import Role, require, role_of
 from portal.core.navigation import links_for
 from portal.core.permissions import USE_PORTAL
 
@@ -26,5 +32,31 @@ def home(request: HttpRequest) -> HttpResponse:
             "figures": figures_for(request.user),
             "last_sync": last_full_sync(ctx) or selectors.sync_run_latest_finished(),
             "links": links_for(request.user, "home_links"),
+        },
+    )
+
+
+@require(GET_DIGEST)
+def digest_settings(request: HttpRequest) -> HttpResponse:
+    """Whether the user gets the morning digest, and the button that turns it off or on (POST `on`: "1" or
+    "0"). The digests' List-Unsubscribe header and their last line lead here."""
+    if request.method == "POST":
+        choice = request.POST.get("on", "")
+        if choice not in ("0", "1"):
+            return HttpResponseBadRequest(_("Choose to turn the digest on or off."))
+        digest.digest_turn(user=request.user, on=choice == "1")
+        if choice == "1":
+            messages.success(request, _("The morning digest is on: it comes on mornings with decisions due."))
+        else:
+            messages.success(request, _("The morning digest is off: no more digest e-mails."))
+        return redirect("digest")
+    return render(
+        request,
+        "home/digest_settings.html",
+        {
+            "is_on": digest.digest_is_on(user=request.user),
+            "receives": role_of(request.user) is Role.ACCOUNT_MANAGER,
+            "days": digest.DIGEST_DAYS,
+            "hour": settings.DIGEST_HOUR,
         },
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -37,10 +38,10 @@ def option_list(request: HttpRequest) -> HttpResponse:
 
 @require(VIEW_OPTIONS)
 @require_GET
-def option_export(request: HttpRequest) -> StreamingHttpResponse:
+def option_export(request: HttpRequest) -> HttpResponseBase:
     state = ListState.from_request(request, OPTION_LIST)
-    return lists.csv_export(
-        state, selectors.option_list(user=request.user, filters=state.filters), name="options"
+    return lists.export(
+        request, state, selectors.option_list(user=request.user, filters=state.filters), name="options"
     )
 
 

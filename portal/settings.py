@@ -260,6 +260,11 @@ REFRESH_ON_OPEN_MINUTES = env.int("REFRESH_ON_OPEN_MINUTES", default=10)
 #: How long a customer page waits for its background refresh before saying it did not come.
 REFRESH_ON_OPEN_WAIT_SECONDS = 90
 
+# --- Accounting -----------------------------------------------------------------------------------------
+# The supplier of the partner's invoices, as the accounts-payable sub-account (買掛金の補助科目) of the journal for
+# Yayoi Kaikei (billing/exports.py): the name the accountant registered in Yayoi for LINE WORKS.
+YAYOI_SUPPLIER_NAME = env.str("YAYOI_SUPPLIER_NAME", default="LINE WORKS")
+
 # --- Mail: the daily digest of decisions -------------------------------------------------------------------
 # Production sends through SMTP; in development (DEBUG, `make run`) each message is written to a file under
 # var/mail/ to read, and nothing leaves the machine.

@@ -1,13 +1,20 @@
 """Each user's private calendar feed: the scheduled changes they may see and the deadlines of the decisions they
 can still make, as an iCalendar that calendar apps subscribe to by URL (a secret per user, no session).
 
-Services (make, revoke) and reads (the user behind a token, the feed's lines) of the schedule room's one table.
+Services (make, revoke) and reads (the feed behind a token, its calendar) of the schedule room's one table.
+
+A good HTTP citizen for the calendar apps that poll it: the calendar's DTSTAMP is when the feed's content last
+changed (`CalendarFeed.changed_at`, found by comparing the digest of the events with the one last served), not
+the time of the request, so the same data gives the same bytes; the view answers with an ETag and
+Last-Modified, and 304 Not Modified to a poll that already has them (portal/core/ical.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -44,20 +51,54 @@ def feed_get(*, user) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(user=user).first()
 
 
-def feed_user(*, token: str):
-    """The active user whose feed this token opens (and who may still see it), or None. Notes the read."""
+def feed_by_token(*, token: str) -> CalendarFeed | None:
+    """The feed this token opens, if its user is active and may still see it, or None. Notes the read."""
     if not token or len(token) > 100:
         return None
     feed = CalendarFeed.objects.select_related("user").filter(token_hash=token_digest(token)).first()
     if feed is None or not can(feed.user, FEED_PERM):
         return None
     CalendarFeed.objects.filter(pk=feed.pk).update(last_read_at=timezone.now())
-    return feed.user
+    return feed
 
 
-def feed_lines(*, user, origin: str, today: dt.date | None = None) -> Iterator[str]:
-    """The feed: one all-day event per scheduled change of the next DEFAULT_HORIZON_DAYS days, and one per
-    decision the user can still make, on its deadline (UIDs stable across reads, so calendars update)."""
+@dataclass(frozen=True)
+class FeedCalendar:
+    """The feed as served: the calendar's bytes and when its content last changed (its DTSTAMP)."""
+
+    body: bytes
+    changed_at: dt.datetime
+
+
+#: The stamp the events are digested with (any fixed time: the digest must not depend on the stamp).
+_DIGEST_STAMP = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def feed_calendar(*, feed: CalendarFeed, origin: str, today: dt.date | None = None) -> FeedCalendar:
+    """The feed's calendar, stamped with the time its content last changed: now if the events differ from those
+    it served last (the time is then kept on the feed), else the kept time, so unchanged data reads the same."""
+    events = feed_events(user=feed.user, origin=origin, today=today)
+    digest = hashlib.sha256("".join(_calendar(events, _DIGEST_STAMP)).encode()).hexdigest()
+    if digest != feed.content_digest or feed.changed_at is None:
+        # Whole seconds: Last-Modified and If-Modified-Since carry no fraction.
+        changed_at = timezone.now().replace(microsecond=0)
+        CalendarFeed.objects.filter(pk=feed.pk).update(content_digest=digest, changed_at=changed_at)
+        feed.content_digest, feed.changed_at = digest, changed_at
+    return FeedCalendar(body="".join(_calendar(events, feed.changed_at)).encode(), changed_at=feed.changed_at)
+
+
+def _calendar(events: list[AllDayEvent], stamp: dt.datetime) -> Iterator[str]:
+    return calendar_lines(
+        events,
+        name=gettext("Partner Portal: my calendar"),
+        product="-//Partner Portal//My calendar//EN",
+        stamp=stamp,
+    )
+
+
+def feed_events(*, user, origin: str, today: dt.date | None = None) -> list[AllDayEvent]:
+    """The feed's events: one all-day event per scheduled change of the next DEFAULT_HORIZON_DAYS days, and one
+    per decision the user can still make, on its deadline (UIDs stable across reads, so calendars update)."""
     items = scheduled_items(user=user, filters=ScheduleFilters(), today=today)
     last_day, form = gettext("Last day to change: %(day)s"), gettext("Form: %(url)s")
     events = [
@@ -92,6 +133,4 @@ def feed_lines(*, user, origin: str, today: dt.date | None = None) -> Iterator[s
                 categories=(decision,),
             )
         )
-    return calendar_lines(
-        events, name=gettext("Partner Portal: my calendar"), product="-//Partner Portal//My calendar//EN"
-    )
+    return events

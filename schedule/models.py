@@ -2,6 +2,10 @@
 
 Only a hash of the secret is stored: the URL is shown once, when it is made; a user who lost it makes a new one
 (which revokes the old). Revoking deletes the row, and the old URL then answers 404.
+
+The row also keeps when the feed's content last changed (`changed_at`, found by the digest of what it last
+served): the calendar's DTSTAMP and the feed's Last-Modified, so that a feed whose data did not change reads the
+same, byte for byte, and a calendar polling it gets 304 Not Modified (schedule/feed.py).
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ class CalendarFeed(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(_("made"), auto_now_add=True)
     last_read_at = models.DateTimeField(_("last read by a calendar"), null=True, blank=True)
+    #: SHA-256 of the events last served (without their stamp), and when they became what they are.
+    content_digest = models.CharField(max_length=64, blank=True, default="")
+    changed_at = models.DateTimeField(_("content changed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("calendar feed")

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.core import clock
 from portal.core.access import can, check
-from portal.core.csv_export import csv_rows
+from portal.core.downloads import Table
 from portal.core.ical import AllDayEvent, calendar_lines
 from portal.core.vocabulary import labelled
 from schedule.permissions import VIEW_SCHEDULE
@@ -205,17 +205,18 @@ CSV_HEADER = (
 )
 
 
-def scheduled_csv_rows(*, user, filters: ScheduleFilters, origin: str) -> Iterator[str]:
-    """CSV lines of exactly the items the page shows with these filters (agenda range or calendar month).
+def scheduled_table(*, user, filters: ScheduleFilters, origin: str) -> Table:
+    """Exactly the items the page shows with these filters (agenda range or calendar month), as a table to
+    download (the workbook or a CSV, portal/core/downloads.py).
 
     `origin` ("https://portal.example") makes the links absolute. Access is checked and the items read and
-    translated now, in the requester's language; the lines are written as the response streams.
+    translated now, in the requester's language.
     """
     today = clock.today()
     items = scheduled_items(user=user, filters=_window(filters, today), today=today)
-    return csv_rows(
+    return Table(
         CSV_HEADER,
-        (
+        [
             (
                 i.date,
                 i.kind_label,
@@ -227,7 +228,7 @@ def scheduled_csv_rows(*, user, filters: ScheduleFilters, origin: str) -> Iterat
                 origin + i.change_url if i.change_url else "",
             )
             for i in items
-        ),
+        ],
     )
 
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from portal.core.access import require
-from portal.core.csv_export import csv_response
+from portal.core.downloads import table_response
 from portal.core.htmx import partial_for
-from portal.core.ical import ical_response
+from portal.core.ical import ical_response, subscribed_response
 from schedule import feed, presenters, selectors
 from schedule.feed import FEED_PERM
 from schedule.forms import ScheduleFilterForm
@@ -58,12 +59,13 @@ def agenda(request: HttpRequest) -> HttpResponse:
 
 @require(VIEW_SCHEDULE)
 @require_GET
-def export_csv(request: HttpRequest) -> StreamingHttpResponse:
-    """CSV of exactly the items the page shows with the same query string."""
-    lines = selectors.scheduled_csv_rows(
+def export_csv(request: HttpRequest) -> HttpResponseBase:
+    """Exactly the items the page shows with the same query string: the workbook or a CSV in UTF-8 or
+    Shift_JIS, as the query asks (portal/core/downloads.py)."""
+    table = selectors.scheduled_table(
         user=request.user, filters=_form(request).to_filters(), origin=_origin(request)
     )
-    return csv_response(lines, name="scheduled-changes")
+    return table_response(request, table, name="scheduled-changes")
 
 
 @require(VIEW_SCHEDULE)
@@ -97,14 +99,16 @@ def feed_page(request: HttpRequest) -> HttpResponse:
     return render(request, "schedule/feed.html", {"feed": feed.feed_get(user=request.user), "url": url})
 
 
-@require_GET
-def feed_ics(request: HttpRequest, token: str) -> StreamingHttpResponse:
+@require_safe
+def feed_ics(request: HttpRequest, token: str) -> HttpResponseBase:
     """The calendar feed itself, opened by its secret (calendar apps have no session): 404 for a wrong or
-    revoked secret, or a user who may no longer see it."""
-    user = feed.feed_user(token=token)
-    if user is None:
+    revoked secret, or a user who may no longer see it. GET or HEAD; ETag, Last-Modified and 304 for a poll
+    that already has the current version (portal/core/ical.py)."""
+    found = feed.feed_by_token(token=token)
+    if found is None:
         raise Http404
-    return ical_response(feed.feed_lines(user=user, origin=_origin(request)), name="partner-portal")
+    calendar = feed.feed_calendar(feed=found, origin=_origin(request))
+    return subscribed_response(request, calendar.body, changed_at=calendar.changed_at, name="partner-portal")
 
 
 #: Read by tests/core/test_url_coverage.py: the feed needs no session but a secret of a user holding this.

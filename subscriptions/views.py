@@ -3,7 +3,8 @@ app's; subscriptions contributes its sources, see subscriptions/schedule.py.)"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 
 from portal.core import lists
@@ -41,7 +42,7 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
 
 @require(VIEW_SUBSCRIPTIONS)
 @require_GET
-def subscription_export(request: HttpRequest) -> StreamingHttpResponse:
+def subscription_export(request: HttpRequest) -> HttpResponseBase:
     state = _list_state(request)
     qs = selectors.subscription_list(user=request.user, filters=state.filters)
-    return lists.csv_export(state, qs, name="subscriptions")
+    return lists.export(request, state, qs, name="subscriptions")

@@ -1,10 +1,15 @@
-"""Streamed CSV of a list page's filtered rows, and its download response, shared by every app's export.
+"""CSV files of rows, shared by every export (`portal.core.downloads` chooses between them and the workbook).
 
 Every cell goes through `_cell`, the one place where exports are made safe for spreadsheet programs: text
 that a spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a carriage return; a company
 name such as `=HYPERLINK(...)` comes from the API as typed by anyone) gets a leading apostrophe, as OWASP's
 advice on CSV injection says, so it is shown as text. Numbers are written as numbers (a negative amount stays
 -120), because they come from numeric columns, never from text.
+
+Two encodings: UTF-8 with a BOM (streamed as the rows are read), and Shift_JIS as Windows writes it (cp932),
+which Japanese accounting packages and older spreadsheet programs read. Shift_JIS has no code for many
+characters (𠮷, emoji): a Shift_JIS file is encoded whole before a byte is sent (`encoded_csv`), and a cell it
+cannot hold is reported (`Encoded.losses`), never written as "?".
 """
 
 from __future__ import annotations
@@ -12,12 +17,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
-from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.functional import Promise
+
+#: The encodings a CSV may be asked in: UTF-8 with a BOM (the default) or Shift_JIS as Windows writes it.
+ENCODINGS = ("utf-8", "cp932")
+
+Response = TypeVar("Response", bound=HttpResponseBase)
 
 
 class _Echo:
@@ -50,30 +62,13 @@ def _cell(value) -> str:
     return neutralise(str(value))
 
 
-def csv_lines(columns: Sequence[tuple[str, str | Promise]], queryset: QuerySet) -> Iterator[str]:
-    """CSV lines (with a BOM, for spreadsheet programs) of `queryset`'s `columns`: (field, header label).
-
-    Headers are translated now, in the requester's language; rows are read in chunks as the response streams.
-    """
-    header = [str(label) for _name, label in columns]
-    rows = queryset.values_list(*(name for name, _label in columns))
-    return _stream(header, rows.iterator(chunk_size=2000))
-
-
 def csv_rows(header: Sequence[str | Promise], rows: Iterable[Sequence]) -> Iterator[str]:
-    """CSV lines (with a BOM) of rows already computed in Python (e.g. several sources merged and sorted).
+    """CSV lines in UTF-8 with a BOM (for spreadsheet programs): the header, then `rows` as they are read.
 
-    Headers are translated now; the rows' values should be final strings, dates or numbers by then.
+    Headers are translated now, in the requester's language; the rows' values are strings, dates, numbers or
+    None, and are read as the response streams.
     """
     return _stream([str(label) for label in header], rows)
-
-
-def csv_body(rows: Iterable[Sequence], *, lineterminator: str = "\r\n") -> Iterator[str]:
-    """CSV lines of `rows` without a header row or BOM, for an import format that has neither (an accounting
-    package's journal); cells are made safe as in every other export."""
-    writer = csv.writer(_Echo(), lineterminator=lineterminator)
-    for row in rows:
-        yield writer.writerow([_cell(value) for value in row])
 
 
 def _stream(header: list[str], rows: Iterable[Sequence]) -> Iterator[str]:
@@ -83,25 +78,84 @@ def _stream(header: list[str], rows: Iterable[Sequence]) -> Iterator[str]:
         yield writer.writerow([_cell(value) for value in row])
 
 
-#: Encodings a download may be asked in: UTF-8 with a BOM (the default), or Shift_JIS as Windows writes it
-#: (cp932), which Japanese accounting packages and older spreadsheet programs read.
-ENCODINGS = ("utf-8", "cp932")
+@dataclass(frozen=True)
+class Loss:
+    """A cell whose characters an encoding has no code for (Shift_JIS would have written "?" for them)."""
+
+    #: The row's line in the file, as a spreadsheet program numbers its rows (the header row is 1).
+    line: int
+    #: The cell's column, from 0.
+    column: int
+    text: str
+    #: The characters lost, each once, in the order they come.
+    characters: tuple[str, ...]
 
 
-def _encoded(lines: Iterator[str], encoding: str) -> Iterator[bytes]:
-    """`lines` in cp932, without the BOM; a character cp932 has no code for becomes "?" (never an error
-    halfway through a download)."""
-    for line in lines:
-        yield line.removeprefix("\ufeff").encode(encoding, errors="replace")
+@dataclass
+class Encoded:
+    """A whole CSV in an encoding: its bytes, and the cells it could not hold (`losses`, for every row)."""
+
+    chunks: list[bytes] = field(default_factory=list)
+    losses: list[Loss] = field(default_factory=list)
 
 
-def csv_response(lines: Iterator[str], *, name: str, encoding: str = "utf-8") -> StreamingHttpResponse:
-    """A streamed download of `lines`, named `<name>-<UTC timestamp>.csv`, in UTF-8 with a BOM or, with
-    `encoding="cp932"`, in Shift_JIS."""
-    if encoding == "cp932":
-        response = StreamingHttpResponse(_encoded(lines, "cp932"), content_type="text/csv; charset=Shift_JIS")
-    else:
-        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
+def encoded_csv(
+    header: Sequence[str], rows: Iterable[Sequence], *, encoding: str, header_row: bool = True
+) -> Encoded:
+    """Every line of the CSV (no BOM) in `encoding`, checked before a byte is sent: a character the encoding
+    cannot hold is never replaced; its cell is listed in `losses` instead, and the rows are read to the end so
+    that every loss is known. `header_row=False` for an import format without one (its lines start at 1)."""
+    writer = csv.writer(_Echo())
+    result = Encoded()
+    line = 0
+    if header_row:
+        line += 1
+        _append(result, [neutralise(label) for label in header], writer, line, encoding)
+    for row in rows:
+        line += 1
+        _append(result, [_cell(value) for value in row], writer, line, encoding)
+    return result
+
+
+def _append(result: Encoded, cells: list[str], writer, line: int, encoding: str) -> None:
+    text = writer.writerow(cells)
+    try:
+        result.chunks.append(text.encode(encoding))
+    except UnicodeEncodeError:
+        for column, cell in enumerate(cells):
+            missing = _missing(cell, encoding)
+            if missing:
+                result.losses.append(Loss(line=line, column=column, text=cell, characters=missing))
+
+
+def _missing(text: str, encoding: str) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+    for char in text:
+        try:
+            char.encode(encoding)
+        except UnicodeEncodeError:
+            found[char] = None
+    return tuple(found)
+
+
+def csv_response(lines: Iterator[str], *, name: str) -> StreamingHttpResponse:
+    """A streamed download of UTF-8 `lines`, named `<name>-<UTC timestamp>.csv`."""
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    return attachment(response, f"{name}-{stamp()}.csv")
+
+
+def encoded_response(encoded: Encoded, *, name: str) -> HttpResponse:
+    """The download of a Shift_JIS CSV that `encoded_csv` wrote without a loss."""
+    response = HttpResponse(b"".join(encoded.chunks), content_type="text/csv; charset=Shift_JIS")
+    return attachment(response, f"{name}-{stamp()}.csv")
+
+
+def stamp() -> str:
+    """The UTC minute of a download, for its file's name: 20261121-0800."""
+    return timezone.now().strftime("%Y%m%d-%H%M")
+
+
+def attachment(response: Response, filename: str) -> Response:
+    """`response` as a file to save, named `filename` (ASCII: the exports' names are)."""
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

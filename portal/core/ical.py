@@ -1,4 +1,5 @@
-"""A small iCalendar (RFC 5545) writer for downloads of all-day events, and its streamed response.
+"""A small iCalendar (RFC 5545) writer for downloads of all-day events, its streamed response, and the response
+of a calendar that apps subscribe to (`subscribed_response`: ETag, Last-Modified, 304, Cache-Control).
 
 Written here rather than taken from a library: the portal only writes (never parses) calendars of all-day
 events without time zones or recurrence, which is a few properties, TEXT escaping (RFC 5545 3.3.11) and line
@@ -9,14 +10,22 @@ company names survive any reader that unfolds as the RFC says.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.http import StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, quote_etag
 
 LINE_OCTETS = 75
 CRLF = "\r\n"
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+#: A subscribed calendar is one person's (its address is a secret): no shared cache may keep it, and a client
+#: may reuse what it has for a quarter of an hour before asking again (then mostly getting 304).
+SUBSCRIBED_CACHE_CONTROL = "private, max-age=900"
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,8 @@ def _date(day: dt.date) -> str:
 def calendar_lines(
     events: Iterable[AllDayEvent], *, name: str, stamp: dt.datetime | None = None, product: str
 ) -> Iterator[str]:
-    """The VCALENDAR, a folded line at a time. `stamp` (DTSTAMP, UTC) defaults to now."""
+    """The VCALENDAR, a folded line at a time. `stamp` (DTSTAMP, UTC) defaults to now: a download is made now;
+    a subscribed feed passes the time its content last changed, so that the same data reads the same."""
     dtstamp = (stamp or timezone.now()).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     yield from (
         fold("BEGIN:VCALENDAR"),
@@ -105,9 +115,29 @@ def calendar_lines(
 
 def ical_response(lines: Iterator[str], *, name: str) -> StreamingHttpResponse:
     """A streamed download of `lines`, named `<name>-<UTC timestamp>.ics`."""
-    response = StreamingHttpResponse(
-        (line.encode() for line in lines), content_type="text/calendar; charset=utf-8"
-    )
+    response = StreamingHttpResponse((line.encode() for line in lines), content_type=CONTENT_TYPE)
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.ics"'
     return response
+
+
+def subscribed_response(
+    request: HttpRequest, body: bytes, *, changed_at: dt.datetime, name: str
+) -> HttpResponseBase:
+    """A calendar that apps poll by URL, as a good HTTP citizen: `body` with a strong ETag (its digest) and
+    Last-Modified (`changed_at`, when its content last changed), `Cache-Control: private`, and 304 Not
+    Modified, without the body, to a conditional request (If-None-Match, or If-Modified-Since) that already
+    holds this version. The file name is stable (`<name>.ics`): the calendar is the same resource on each poll.
+    HEAD gets the same headers (the server leaves the body out)."""
+    etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
+    last_modified = int(changed_at.timestamp())
+    response = HttpResponse(body, content_type=CONTENT_TYPE)
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = SUBSCRIBED_CACHE_CONTROL
+    response["Content-Disposition"] = f'inline; filename="{name}.ics"'
+    # Given a response, the check hands back it, a 304 or a 412: never None.
+    return (
+        get_conditional_response(request, etag=etag, last_modified=last_modified, response=response)
+        or response
+    )

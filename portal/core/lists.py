@@ -7,7 +7,8 @@ page template and the id of the element htmx swaps (`#results`). The view then d
     page = lists.paginate(entity_list(user=..., filters=state.filters), page=state.page, per_page=state.per_page)
     return lists.respond(request, state, page, context, full_context=...)
 
-and the export is `lists.csv_export(state, entity_list(...), name=...)`: exactly the filtered, sorted list.
+and the export is `lists.export(request, state, entity_list(...), name=...)`: exactly the filtered, sorted list,
+as the workbook or CSV the request asks for (portal/core/downloads.py).
 
 What is one thing here:
 
@@ -45,14 +46,15 @@ from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Count, F, QuerySet, Value, Window
 from django.db.models.functions import NullIf
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.csv_export import csv_lines, csv_response
+from portal.core.downloads import Table, table_response
 from portal.core.htmx import partial_for
 from portal.core.rendering import QuickSelect
 
@@ -143,6 +145,7 @@ class ListSpec:
     columns: tuple[Column, ...]
     template: str
     row_template: str = ""
+    #: The columns of its export (every file: the CSVs and the workbook), (field, header label).
     csv_columns: Sequence[tuple[str, str | Promise]] = ()
     page_sizes: tuple[int, ...] = (25, 50, 100)
     target: str = "results"
@@ -497,10 +500,15 @@ def respond(
     return render(request, state.spec.template, context)
 
 
-def csv_export(
-    state: ListState, qs: QuerySet, *, name: str, encoding: str = "utf-8"
-) -> StreamingHttpResponse:
-    """A streamed CSV of `qs` (the selector's list for `state.filters`: every page, in the list's order) with
-    the spec's CSV columns. Headers are translated now, in the requester's language. `encoding`: "utf-8"
-    (with a BOM) or "cp932" (Shift_JIS), see `portal.core.csv_export.ENCODINGS`."""
-    return csv_response(csv_lines(state.spec.csv_columns, qs), name=name, encoding=encoding)
+def export_table(spec: ListSpec, qs: QuerySet) -> Table:
+    """The rows of `qs` (the selector's list for the filters: every page, in the list's order) in the spec's
+    export columns (`csv_columns`: (field, header label)), read in chunks as the file is written."""
+    rows = qs.values_list(*(name for name, _label in spec.csv_columns)).iterator(chunk_size=2000)
+    return Table(header=[label for _name, label in spec.csv_columns], rows=rows)
+
+
+def export(request: HttpRequest, state: ListState, qs: QuerySet, *, name: str) -> HttpResponseBase:
+    """The filtered list as the file the request asks for: the CSV in UTF-8 (the default) or Shift_JIS
+    (`?encoding=cp932`), or the Excel workbook (`?format=xlsx`); see portal/core/downloads.py. Headers are
+    translated in the requester's language."""
+    return table_response(request, export_table(state.spec, qs), name=name)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from billing.models import Finding, PriceEntry
 from portal.core.access import Role
 from portal.core.models import AuditEntry, SyncRun
+from tests.billing.factories import make_invoice
 
 AM, SUP, FIN, ADM = Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE, Role.ADMIN
 READ = {AM, FIN, ADM}
@@ -37,6 +38,9 @@ IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
 
 @pytest.fixture
 def finding(db):
+    # The month has an invoice, so its journal is a file (a month without one is a page that says so, 404:
+    # tests/billing/test_journal.py).
+    make_invoice(**M)
     return Finding.objects.create(
         year=2026, month=10, domain_id=10000001, kind="licences", subject="1", checked_at=timezone.now()
     )

@@ -19,6 +19,7 @@ from billing.models import Finding, InvoiceItem, UsageSnapshot
 from portal.core.access import Role
 from tests.billing.factories import make_invoice, make_item
 from tests.customers.factories import make_customer
+from tests.fixtures.downloads import body
 
 pytestmark = pytest.mark.django_db
 OCT = {"year": 2026, "month": 10}
@@ -141,7 +142,7 @@ def test_csv_is_exactly_the_filtered_list_with_cells_neutralised(client_as, mont
     response = client_as(Role.FINANCE).get(
         reverse("billing:details_export", kwargs=OCT), {"item_type": "PRODUCT"}
     )
-    text = b"".join(response.streaming_content).decode("utf-8")
+    text = body(response).decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert len(rows) == 1 + 2
@@ -154,7 +155,7 @@ def test_shift_jis_export_round_trips_japanese_names(client_as, month):
         reverse("billing:details_export", kwargs=OCT), {"encoding": "cp932"}
     )
     assert "Shift_JIS" in response["Content-Type"]
-    raw = b"".join(response.streaming_content)
+    raw = body(response)
     assert not raw.startswith(b"\xef\xbb\xbf")
     assert "株式会社テスト商事" in raw.decode("cp932")
 
@@ -167,21 +168,20 @@ def test_shift_jis_keeps_names_that_only_windows_shift_jis_writes(client_as, db)
     make_item(customer, amount=4_500)
     for url in ("billing:details_export", "billing:statement_export"):
         response = client_as(Role.FINANCE).get(reverse(url, kwargs=OCT), {"encoding": "cp932"})
-        rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("cp932"))))
+        rows = list(csv.reader(io.StringIO(body(response).decode("cp932"))))
         assert any(name in row for row in rows[1:]), url
 
 
-def test_every_accounting_export_neutralises_formula_cells(client_as, month):
-    make_invoice(month=8, partner_name='=HYPERLINK("http://x")')
+def test_every_accounting_export_neutralises_formula_cells(client_as, month, settings):
+    make_invoice(month=8)
+    settings.YAYOI_SUPPLIER_NAME = '=HYPERLINK("http://x")'
     client = client_as(Role.FINANCE)
-    statement = b"".join(
-        client.get(reverse("billing:statement_export", kwargs=OCT)).streaming_content
-    ).decode("utf-8")
+    statement = body(client.get(reverse("billing:statement_export", kwargs=OCT))).decode("utf-8")
     rows = list(csv.reader(io.StringIO(statement.lstrip("\ufeff"))))
     codes = {r[2] for r in rows[1:] if r[1] == "株式会社テスト商事"}
     assert codes == {"'=cmd|' /C calc'!A0"}
-    journal = b"".join(
-        client.get(reverse("billing:accounting_export", kwargs={"year": 2026, "month": 8})).streaming_content
+    journal = body(
+        client.get(reverse("billing:accounting_export", kwargs={"year": 2026, "month": 8}))
     ).decode("cp932")
     lines = list(csv.reader(io.StringIO(journal)))
     assert lines and all(line[11] == '\'=HYPERLINK("http://x")' for line in lines)
@@ -191,7 +191,7 @@ def test_rebilling_statement_taxes_once_per_customer(client_as, month):
     response = client_as(Role.FINANCE).get(
         reverse("billing:statement_export", kwargs=OCT), {"encoding": "cp932"}
     )
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("cp932"))))
+    rows = list(csv.reader(io.StringIO(body(response).decode("cp932"))))
     a_rows = [r for r in rows[1:] if r[1] == "株式会社テスト商事"]
     subtotal, tax, total = a_rows[-3:]
     assert subtotal[-1] == "6100" and tax[-1] == "610" and total[-1] == "6710"
@@ -199,7 +199,7 @@ def test_rebilling_statement_taxes_once_per_customer(client_as, month):
 
 def test_yayoi_journal_has_the_documented_25_columns(client_as, month):
     response = client_as(Role.FINANCE).get(reverse("billing:accounting_export", kwargs=OCT))
-    lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("cp932"))))
+    lines = list(csv.reader(io.StringIO(body(response).decode("cp932"))))
     assert lines and all(len(line) == 25 and line[0] == "2000" for line in lines)
     used = lines[0]
     assert used[3] == "2026/11/01" and used[8] == str(62_400 + 6_240) and used[9] == "6240"

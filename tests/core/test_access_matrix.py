@@ -14,6 +14,7 @@ ALL = {AM, SUP, FIN, ADM}
 
 MATRIX = [
     ("home", {}, ALL),
+    ("digest", {}, {AM, ADM}),
     ("customers:list", {}, ALL),
     ("subscriptions:list", {}, {AM, SUP, ADM}),
     ("schedule:agenda", {}, {AM, SUP, ADM}),

@@ -230,7 +230,7 @@ def test_japanese_text_uses_full_width_punctuation():
 
 #: Latin-script words a Japanese string may keep: product and protocol names, codes and identifiers.
 KEPT_IN_LATIN = {
-    "ACV", "ADV", "API", "App", "Asia", "Authenticator", "CSV", "DNS", "Directory", "Google", "ID", "IP", "LINE",
+    "ACV", "ADV", "API", "App", "Asia", "Authenticator", "CSV", "DNS", "Directory", "Excel", "Google", "ID", "IP", "LINE",
     "MB", "MX", "Microsoft", "No", "OAuth", "Partner", "Password", "QR", "SSTG", "STD", "Shift_JIS", "TB", "Tokyo",
     "URL", "UTC", "UTF", "WORKS", "YYYY-MM", "by-works.com", "domainId", "example", "example.com", "iCalendar",
     "preOrderId", "state", "subscriptionId", "tenantId",

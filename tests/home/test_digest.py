@@ -1,14 +1,23 @@
 """The daily digest: each Account manager gets one e-mail (Japanese, then English) of the decisions whose
 deadline is within 7 days, with links to the forms; nothing once the window has passed, nothing to those with
-nothing to decide or who do not decide. Run through the Celery task the beat schedule names."""
+nothing to decide or who do not decide, or who turned it off on its page. Run through the Celery task the beat
+schedule names.
+
+As mail clients read it: the sent message is parsed by Python's `email` package with its modern policy (as
+current mail software folds and unfolds headers): a multipart message with a text and an HTML part of the same
+content and absolute links, a Subject read back exactly, Auto-Submitted and List-Unsubscribe."""
 
 from __future__ import annotations
 
 import datetime as dt
+import email
+import re
+from email import policy
 
 import pytest
 import time_machine
 from django.core import mail
+from django.urls import reverse
 
 from home import tasks
 from portal.celery import app
@@ -81,3 +90,83 @@ def test_the_digest_is_in_the_one_beat_schedule_each_morning_japan_time(settings
     entry = next(e for e in app.conf.beat_schedule.values() if e["task"] == "home.digest.send_daily")
     assert entry["schedule"].hour == {settings.DIGEST_HOUR} and entry["schedule"].minute == {0}
     assert entry["schedule"].nowfun().utcoffset() == dt.timedelta(hours=9)
+
+
+def _parsed(message) -> email.message.EmailMessage:
+    """The message as sent (its bytes), read back with the modern policy."""
+    return email.message_from_bytes(message.message().as_bytes(), policy=policy.default)
+
+
+def _sent(people) -> email.message.EmailMessage:
+    with time_machine.travel(MORNING, tick=False):
+        assert _send() == 1
+    return _parsed(mail.outbox[0])
+
+
+def test_the_digest_is_a_text_and_an_html_part_with_the_same_content_and_absolute_links(people):
+    parsed = _sent(people)
+    assert parsed.get_content_type() == "multipart/alternative"
+    text = parsed.get_body(preferencelist=("plain",)).get_content()
+    html = parsed.get_body(preferencelist=("html",)).get_content()
+    form = f"https://portal.example/subscriptions/{people['sub'].subscription_id}/renewal/"
+    for part in (text, html):
+        assert "さくら商事株式会社" in part and "判断期限 2026-11-25" in part and "残り4日" in part
+        assert "Decide by 2026-11-25" in part and "4 days left" in part
+        assert "Far Away KK" not in part
+    assert f'href="{form}"' in html and form in text
+    hrefs = re.findall(r'href="([^"]+)"', html)
+    assert hrefs and all(href.startswith("https://portal.example/") for href in hrefs)
+    assert '<html lang="ja">' in html and '<div lang="en">' in html
+
+
+def test_the_subject_reads_back_exactly_with_no_empty_first_line(people):
+    with time_machine.travel(MORNING, tick=False):
+        assert _send() == 1
+    message = mail.outbox[0]
+    raw = message.message().as_bytes().decode("utf-8")
+    (subject_line,) = [line for line in raw.splitlines() if line.startswith("Subject:")]
+    assert subject_line.removeprefix("Subject:").strip().startswith("=?utf-8?")  # not a fold before the text
+    subject = _parsed(message)["Subject"]
+    assert subject == message.subject and not subject.startswith(" ")
+    assert subject.startswith("【パートナーポータル】期限が近い判断 1件") and subject.endswith(
+        "Partner Portal: 1 decision due soon (2026-11-21)"
+    )
+
+
+def test_the_digest_says_it_is_automatic_and_where_to_turn_it_off(people):
+    parsed = _sent(people)
+    assert parsed["Auto-Submitted"] == "auto-generated"
+    settings_page = "https://portal.example" + reverse("digest")
+    assert parsed["List-Unsubscribe"] == f"<{settings_page}>"
+    text = parsed.get_body(preferencelist=("plain",)).get_content()
+    html = parsed.get_body(preferencelist=("html",)).get_content()
+    assert f"配信を停止するには：{settings_page}" in text and f"turn the digest off: {settings_page}" in text
+    assert f'<a href="{settings_page}">' in html
+
+
+def test_an_account_manager_turns_the_digest_off_and_on_from_its_page(people, client_as):
+    client = client_as(Role.ACCOUNT_MANAGER)
+    manager = people["manager"]
+    client.force_login(manager)
+    page = client.get(reverse("digest")).content.decode()
+    assert "The digest is on" in page and "am@example.com" in page
+    response = client.post(reverse("digest"), {"on": "0"}, follow=True)
+    assert "The morning digest is off" in response.content.decode()
+    assert "The digest is off" in response.content.decode()
+    with time_machine.travel(MORNING, tick=False):
+        assert _send() == 0
+    assert mail.outbox == []
+    client.post(reverse("digest"), {"on": "1"})
+    with time_machine.travel(MORNING, tick=False):
+        assert _send() == 1
+    assert client.post(reverse("digest"), {"on": "maybe"}).status_code == 400
+
+
+def test_the_digest_page_in_japanese_and_for_a_role_that_does_not_get_it(people, client_as):
+    client = client_as(Role.ACCOUNT_MANAGER)
+    client.force_login(people["manager"])
+    ja = client.get(reverse("digest"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "毎朝のまとめメール" in ja and "まとめメールを停止する" in ja and "毎朝8時（日本時間）" in ja
+    admin = client_as(Role.ADMIN).get(reverse("digest")).content.decode()
+    assert "Your role does not get the digest" in admin and 'data-testid="digest-off"' not in admin
+    assert client_as(Role.SUPPORT).get(reverse("digest")).status_code == 403

@@ -1,6 +1,10 @@
 """The private calendar feed: a user makes a secret URL (shown once) on their page, a calendar app reads it
 without a session and gets the scheduled changes and the deadlines of the decisions still open; a new URL or a
-revocation stops the old one (404), as does a wrong token. Business date: 2026-11-21 (Tokyo)."""
+revocation stops the old one (404), as does a wrong token. Business date: 2026-11-21 (Tokyo).
+
+As a subscribed calendar polls it: the same data reads the same bytes (DTSTAMP is when the content changed, not
+the time of the request), a poll that has the current version gets 304 Not Modified (ETag or Last-Modified),
+the answer may be kept privately for a while (Cache-Control), and HEAD is answered."""
 
 from __future__ import annotations
 
@@ -8,12 +12,14 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
 from portal.core.access import Role
 from tests.core.test_ical import unescape, unfold
 from tests.customers.factories import make_customer
+from tests.fixtures.downloads import body
 from tests.subscriptions.factories import make_pre_order, make_subscription
 
 D = dt.date
@@ -22,7 +28,7 @@ D = dt.date
 def parse(response) -> list[dict[str, str]]:
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
-    lines = unfold(b"".join(response.streaming_content))
+    lines = unfold(body(response))
     assert lines[0] == "BEGIN:VCALENDAR" and lines[-1] == "END:VCALENDAR"
     out, current = [], None
     for line in lines:
@@ -115,3 +121,76 @@ def test_a_deactivated_user_s_feed_stops(client_as, items):
 def test_the_feed_page_in_japanese(client_as, db):
     html = client_as(Role.SUPPORT).get(reverse("schedule:feed"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "マイカレンダーフィード" in html and "フィードの URL を作成" in html
+
+
+#: The frozen fixture's time, and later reads of the same feed.
+FIRST_READ = dt.datetime(2026, 11, 20, 16, 0, tzinfo=dt.UTC)
+HOUR_LATER = FIRST_READ + dt.timedelta(hours=1)
+LATER = FIRST_READ + dt.timedelta(hours=3)
+
+
+def _stamps(response) -> set[str]:
+    return {line.split(":", 1)[1] for line in unfold(body(response)) if line.startswith("DTSTAMP:")}
+
+
+def test_unchanged_data_reads_the_same_bytes_stamped_when_it_changed_not_when_asked(client_as, items):
+    url = _make_feed(client_as(Role.ACCOUNT_MANAGER))
+    first = Client().get(url)
+    with time_machine.travel(HOUR_LATER, tick=False):
+        again = Client().get(url)
+    assert body(again) == body(first)
+    assert _stamps(again) == {"20261120T160000Z"}  # the first read's time, not the second's
+
+
+def test_a_second_poll_with_nothing_changed_gets_304_without_the_body(client_as, items):
+    url = _make_feed(client_as(Role.ACCOUNT_MANAGER))
+    first = Client().get(url)
+    etag, last_modified = first["ETag"], first["Last-Modified"]
+    assert etag.startswith('"') and last_modified == "Fri, 20 Nov 2026 16:00:00 GMT"
+    with time_machine.travel(HOUR_LATER, tick=False):
+        by_etag = Client().get(url, HTTP_IF_NONE_MATCH=etag)
+        by_date = Client().get(url, HTTP_IF_MODIFIED_SINCE=last_modified)
+    for poll in (by_etag, by_date):
+        assert poll.status_code == 304 and poll.content == b""
+        assert poll["ETag"] == etag and poll["Last-Modified"] == last_modified
+
+
+def test_a_change_of_the_data_is_a_new_version_stamped_with_its_time(client_as, items):
+    url = _make_feed(client_as(Role.ACCOUNT_MANAGER))
+    first = Client().get(url)
+    with time_machine.travel(LATER, tick=False):
+        make_pre_order(make_customer(company_name="Aoi Shoji"), apply_date=D(2026, 11, 26))
+        changed = Client().get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+    assert changed["Last-Modified"] == "Fri, 20 Nov 2026 19:00:00 GMT"
+    assert _stamps(changed) == {"20261120T190000Z"}
+    assert any(e["SUMMARY"] == "Pre-order: Aoi Shoji" for e in parse(changed))
+
+
+def test_only_the_subscriber_s_own_client_may_keep_the_feed_a_while(client_as, items):
+    response = Client().get(_make_feed(client_as(Role.ACCOUNT_MANAGER)))
+    directives = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert "private" in directives and "public" not in directives
+    max_age = next(int(d.split("=")[1]) for d in directives if d.startswith("max-age="))
+    assert 60 <= max_age <= 3600
+
+
+def test_head_is_answered_with_the_headers_of_get(client_as, items):
+    url = _make_feed(client_as(Role.ACCOUNT_MANAGER))
+    get = Client().get(url)
+    head = Client().head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert head["ETag"] == get["ETag"] and head["Content-Type"] == "text/calendar; charset=utf-8"
+    assert Client().head(url, HTTP_IF_NONE_MATCH=get["ETag"]).status_code == 304
+
+
+def test_a_revoked_or_wrong_token_gets_the_plain_404_even_when_polled_conditionally(client_as, items):
+    owner = client_as(Role.ACCOUNT_MANAGER)
+    url = _make_feed(owner)
+    etag = Client().get(url)["ETag"]
+    owner.post(reverse("schedule:feed"), {"action": "revoke"})
+    for method in (Client().get, Client().head):
+        assert method(url, HTTP_IF_NONE_MATCH=etag).status_code == 404
+    wrong = reverse("schedule:feed_ics", args=["x" * 43])
+    assert Client().head(wrong).status_code == 404
+    assert "ETag" not in Client().get(wrong)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django import template
 from django.conf import settings
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import conditional_escape, format_html
@@ -39,6 +40,17 @@ def query_replace(context, **changes) -> str:
         else:
             query[key] = value
     return query.urlencode()
+
+
+@register.simple_tag
+def download_url(url: str, query: str = "", **values: str) -> str:
+    """The address of one file of an export (components/_downloads.html): `url` with the page's `query` (as
+    query_replace gives it) and `values` set, such as format="xlsx" or encoding="cp932"."""
+    params = QueryDict(query, mutable=True)
+    for key, value in values.items():
+        params[key] = value
+    encoded = params.urlencode()
+    return f"{url}?{encoded}" if encoded else url
 
 
 @register.filter

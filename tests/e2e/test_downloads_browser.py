@@ -1,0 +1,70 @@
+"""In headless Chromium: Support downloads the searched customer list as an Excel workbook (read back by
+openpyxl: the code keeps its leading zeros), asks for Shift_JIS when a name holds a character it cannot, is
+shown what would be lost and takes the workbook instead; an Account manager turns the morning digest off and on
+from the user menu."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from portal.core.access import Role
+from tests.customers.factories import make_customer
+from tests.fixtures.browser import login, screenshot
+from tests.fixtures.personas import make_persona
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _rows(download) -> list[tuple]:
+    assert download.suggested_filename.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).worksheets[0]
+    return list(sheet.iter_rows(values_only=True))
+
+
+def test_support_downloads_a_workbook_and_is_told_what_shift_jis_cannot_hold(page):
+    make_customer(company_name="株式会社𠮷田商店", customer_code="0042")
+    make_customer(company_name="株式会社みなと精機", customer_code="0007")
+    make_customer(company_name="Blue Ocean KK", customer_code="0100")
+    login(page, make_persona(Role.SUPPORT))
+    page.goto("/customers/")
+    page.fill("input[name=q]", "株式会社")
+    page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 2")
+
+    with page.expect_download() as download:
+        page.click("[data-testid=export-xlsx]")
+    rows = _rows(download.value)
+    header = rows[0]
+    codes = {row[header.index("Company")]: row[header.index("Customer code")] for row in rows[1:]}
+    assert codes == {"株式会社𠮷田商店": "0042", "株式会社みなと精機": "0007"}  # the search held, zeros kept
+
+    page.click("[data-testid=export-csv-sjis]")
+    page.wait_for_selector("[data-testid=lost-characters]")
+    assert page.locator("h1").inner_text() == "Shift_JIS cannot hold some characters"
+    cells = page.locator("[data-testid=lost-characters] tbody td").all_inner_texts()
+    assert cells[1:] == ["Company", "株式会社𠮷田商店", "𠮷 (U+20BB7)"]
+    screenshot(page, "downloads-lost-characters")
+    with page.expect_download() as download:
+        page.click("[data-testid=lost-workbook]")
+    assert "株式会社𠮷田商店" in [row[header.index("Company")] for row in _rows(download.value)[1:]]
+
+
+def test_an_account_manager_turns_the_morning_digest_off_and_on_from_the_user_menu(page):
+    manager = make_persona(Role.ACCOUNT_MANAGER)
+    manager.email = "am@example.com"
+    manager.save()
+    login(page, manager)
+    page.click(".usermenu summary")
+    page.click("[data-testid=digest-link]")
+    assert page.locator("h1").inner_text() == "Morning digest"
+    assert page.locator("[data-testid=digest-state]").inner_text() == "The digest is on"
+    page.click("[data-testid=digest-off]")
+    page.wait_for_selector("[data-testid=digest-on]")
+    assert page.locator("[data-testid=digest-state]").inner_text() == "The digest is off"
+    screenshot(page, "digest-off")
+    page.click("[data-testid=digest-on]")
+    page.wait_for_selector("[data-testid=digest-off]")
+    assert page.locator("[data-testid=digest-state]").inner_text() == "The digest is on"
