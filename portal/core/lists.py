@@ -222,6 +222,22 @@ def _add_list_fields(form: forms.Form, spec: ListSpec) -> None:
 
 # --- State ---------------------------------------------------------------------------------------------------
 
+#: The longest query value a page's own links carry on. Every field a page reads from its query is bounded far
+#: below it (tests/core/test_hostile_input.py checks the bounds), so a longer value is junk; carried on, it was
+#: repeated in every sort, page and download link of the page (a 100,000-character value made pages of tens
+#: of megabytes).
+LONGEST_CARRIED_VALUE = 1000
+
+
+def carried_query(query: QueryDict) -> QueryDict:
+    """`query` as a page's links carry it on: without values (or keys) longer than LONGEST_CARRIED_VALUE."""
+    kept = QueryDict(mutable=True)
+    for key, values in query.lists():
+        short = [value for value in values if len(value) <= LONGEST_CARRIED_VALUE]
+        if short and len(key) <= LONGEST_CARRIED_VALUE:
+            kept.setlist(key, short)
+    return kept
+
 
 @dataclass
 class ListState:
@@ -249,7 +265,7 @@ class ListState:
             sort=data["sort"],
             page=clamp_page(request.GET.get("page")),
             per_page=data.get("per_page") or spec.default_page_size,
-            query=request.GET,
+            query=carried_query(request.GET),
         )
 
     @property

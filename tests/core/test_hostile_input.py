@@ -214,6 +214,20 @@ def test_hostile_filters_and_pages_get_an_answer_not_an_error(world, client_as, 
         assert response.status_code < 500, name
 
 
+def test_a_page_does_not_carry_an_over_long_query_value_into_its_links(world, client_as):
+    """A value no filter could take (100,000 characters) is not repeated in every sort, page and download link:
+    those pages grew to megabytes each."""
+    admin = client_as(Role.ADMIN)
+    huge = HOSTILE["huge"]
+    for name in READ_PAGES:
+        response = admin.get(reverse(name), {key: huge for key in QUERY_KEYS})
+        if "text/html" not in response["Content-Type"]:
+            continue  # a download
+        links = re.findall(r'(?:href|data-hx-get)="([^"]*)"', response.content.decode())
+        assert links, name
+        assert not [link for link in links if huge[:2000] in link], name
+
+
 # --- Bounds, methods and content types (issue 13) ----------------------------------------------------------
 
 REPO = Path(__file__).resolve().parents[2]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from portal.core.access import ROLE_LABELS, Role
 from portal.core.contrib import customer_page
+from portal.core.lists import carried_query
 from portal.core.operations import operation_label
 from portal.core.rendering import fields_markup
 from portal.core.vocabulary import labelled as labelled_text
@@ -32,8 +33,9 @@ def fields(form_or_fields) -> SafeString:
 
 @register.simple_tag(takes_context=True)
 def query_replace(context, **changes) -> str:
-    """The current query string with some parameters replaced (None or "" removes one)."""
-    query = context["request"].GET.copy()
+    """The current query string, as the page's links carry it on (portal.core.lists.carried_query), with some
+    parameters replaced (None or "" removes one)."""
+    query = carried_query(context["request"].GET)
     for key, value in changes.items():
         if value in (None, ""):
             query.pop(key, None)
