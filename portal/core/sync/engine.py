@@ -193,6 +193,8 @@ class _Fanout:
             op: ThreadPoolExecutor(WORKERS_PER_OPERATION, thread_name_prefix=f"sync-{op}")
             for op in [c.operation_id for c in calls] + [i.operation_id for i in self.item_calls]
         }
+        # One connection per thread, and one for the thread that lists the customers.
+        client.make_room(len(self.pools) * WORKERS_PER_OPERATION + 1)
         self.pending: dict[Future, tuple[CustomerCall | PerItem, int]] = {}
         self.completed: queue.SimpleQueue[Future] = queue.SimpleQueue()
         self.remaining: Counter[int] = Counter()
