@@ -29,13 +29,21 @@ class CustomersConfig(AppConfig):
             ],
             sections=[
                 DetailSection(
+                    key="owner",
+                    title=_("Owner"),
+                    template="customers/_section_owner.html",
+                    perm=VIEW_CUSTOMERS,
+                    context=selectors.customer_owner_section,
+                    order=5,
+                ),
+                DetailSection(
                     key="usage-schedule",
                     title=_("Scheduled changes"),
                     template="customers/_section_usage_schedule.html",
                     perm=VIEW_CUSTOMERS,
                     context=selectors.customer_schedule_section,
                     order=10,
-                )
+                ),
             ],
             customer_names=[selectors.customer_names],
             customer_page=["customers:detail"],

@@ -1,21 +1,40 @@
-"""The customer list's filters (the change forms are in customers/forms_changes.py)."""
+"""The customer list's filters and the owner form (the change forms are in customers/forms_changes.py)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import people_with_role
 from customers.models import STATUS_CHOICES
-from customers.selectors import CustomerFilters, Removed
+from customers.selectors import CustomerFilters, Owner, Removed, owner_choices
+from portal.core.access import Role
 from portal.core.lists import customer_search_field
 from portal.core.vocabulary import Plan, Product
 
 
-class CustomerFilterForm(forms.Form):
+def owner_field() -> forms.ChoiceField:
+    """The Owner filter of every list of customers or their rows: everyone's, mine, unassigned, or one Account
+    manager's (`owner_choices`, set by `OwnerFilterMixin` when the form is made). Its value goes to
+    `customers.selectors.owned_by`; the lists remember it (`ListSpec.remembered`)."""
+    return forms.ChoiceField(label=_("Owner"), required=False, choices=[(Owner.EVERYONE, _("Everyone"))])
+
+
+class OwnerFilterMixin:
+    """Gives a filter form's `owner` field (`owner_field()`) its choices, read once when the form is made."""
+
+    fields: dict
+
+    def set_owner_choices(self) -> None:
+        self.fields["owner"].choices = owner_choices()
+
+
+class CustomerFilterForm(OwnerFilterMixin, forms.Form):
     """The filters of the customer list, read from the query string (so a URL can be shared); the list machinery
     adds its sort (chosen with the column headers, carried so that a new search keeps the order) and page size."""
 
     q = customer_search_field(_("Search"))
+    owner = owner_field()
     product = forms.ChoiceField(label=_("Product"), required=False)
     plan = forms.ChoiceField(label=_("Plan"), required=False, choices=[("", _("Any"))] + Plan.choices)
     status = forms.ChoiceField(
@@ -42,6 +61,7 @@ class CustomerFilterForm(forms.Form):
         known = dict(Product.choices)
         values = list(dict.fromkeys([*known, *(products or [])]))
         self.fields["product"].choices = [("", _("Any"))] + [(v, known.get(v, v)) for v in values]
+        self.set_owner_choices()
 
     def to_filters(self, data: dict) -> CustomerFilters:
         """The selector's filters from the form's valid values (`portal.core.lists.valid_data`)."""
@@ -53,5 +73,31 @@ class CustomerFilterForm(forms.Form):
             trial_within_days=data.get("trial_within"),
             scheduled=bool(data.get("scheduled")),
             removed=data.get("removed") or Removed.EXCLUDE,
+            owner=data.get("owner") or "",
             sort=data["sort"],
         )
+
+
+class CustomerOwnerForm(forms.Form):
+    """Who looks after one customer (the portal's own data, no Partner API call, so a plain validated form as
+    the Users page's, not a change form): an active Account manager, and optionally a Support user. A person
+    no longer offered (deactivated, moved to another role) is refused as any unknown choice is."""
+
+    account_manager = forms.TypedChoiceField(
+        label=_("Account manager"), required=False, coerce=int, empty_value=None
+    )
+    support_contact = forms.TypedChoiceField(
+        label=_("Support contact"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Optional: the Support user this customer's questions go to."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account_manager"].choices = [
+            ("", _("Nobody (unassigned)")),
+            *people_with_role(role=Role.ACCOUNT_MANAGER),
+        ]
+        self.fields["support_contact"].choices = [("", _("Nobody")), *people_with_role(role=Role.SUPPORT)]

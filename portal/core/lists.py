@@ -153,6 +153,9 @@ class ListSpec:
     sort_in_form: bool = False
     #: A presenter of the page's rows (`rows(page.object_list) -> SafeString`), instead of `row_template`.
     rows: Callable[[Iterable], SafeString] | None = None
+    #: Filters the list remembers (in the session): a request without one opens on the value last chosen, or
+    #: on the default its view gives (`ListState.from_request(..., defaults=...)`).
+    remembered: tuple[str, ...] = ()
 
     @property
     def default_page_size(self) -> int:
@@ -252,8 +255,13 @@ class ListState:
     query: QueryDict = field(default_factory=QueryDict)
 
     @classmethod
-    def from_request(cls, request: HttpRequest, spec: ListSpec, **form_kwargs) -> ListState:
-        form = spec.form(request.GET, **form_kwargs)
+    def from_request(
+        cls, request: HttpRequest, spec: ListSpec, *, defaults: Mapping[str, str] | None = None, **form_kwargs
+    ) -> ListState:
+        """The list's state from the query string, its remembered filters (`ListSpec.remembered`) filled in
+        from the session, or from `defaults`, when the query has none of them."""
+        query = remembered_query(request, spec, defaults or {})
+        form = spec.form(query, **form_kwargs)
         _add_list_fields(form, spec)
         data = valid_data(form)
         data["sort"] = spec.sorts.clean(data.get("sort"))
@@ -265,7 +273,7 @@ class ListState:
             sort=data["sort"],
             page=clamp_page(request.GET.get("page")),
             per_page=data.get("per_page") or spec.default_page_size,
-            query=carried_query(request.GET),
+            query=carried_query(query),
         )
 
     @property
@@ -322,6 +330,33 @@ class ListState:
                 )
             )
         return mark_safe("".join(cells))
+
+
+#: The longest remembered filter value kept in the session (a person's id, a keyword): longer ones are junk.
+LONGEST_REMEMBERED_VALUE = 40
+
+
+def remembered_query(request: HttpRequest, spec: ListSpec, defaults: Mapping[str, str]) -> QueryDict:
+    """The request's query with the spec's remembered filters: a value the query gives is remembered in the
+    session (per list and filter) for the next visit; a filter the query lacks takes the remembered value, or
+    its default. Remembered, not imposed: any value the form accepts can be chosen, and is then remembered.
+    The filled-in value is in the query the page's links carry on, so sorting and paging keep it."""
+    if not spec.remembered:
+        return request.GET
+    query = request.GET.copy()
+    session = getattr(request, "session", None)
+    for name in spec.remembered:
+        key = f"list:{spec.template}:{name}"
+        given = request.GET.get(name)
+        if given is not None and len(given) <= LONGEST_REMEMBERED_VALUE:
+            if session is not None and session.get(key) != given:
+                session[key] = given
+        elif given is None:
+            chosen = session.get(key) if session is not None else None
+            value = chosen if isinstance(chosen, str) else defaults.get(name)
+            if value:
+                query[name] = value
+    return query
 
 
 def clamp_page(value: str | int | None) -> int:

@@ -98,9 +98,11 @@ def change_pages(world) -> list[str]:
 
 
 def admin_pages(world) -> list[str]:
-    """The Admins' forms: the Users page's (about a Support user of the world) and the sign-in unlock."""
+    """The Admins' forms: the Users page's (about a Support user of the world), the sign-in unlock and a
+    customer's owner."""
     member = world["member"].pk
     return [
+        reverse("customers:owner", args=[world["customer"].domain_id]),
         reverse("accounts:user_add"),
         reverse("accounts:user", args=[member]),
         reverse("accounts:user_password", args=[member]),
@@ -198,7 +200,7 @@ READ_PAGES = [
 QUERY_KEYS = [
     "q", "page", "per_page", "sort", "product", "plan", "status", "trial_within", "renewal_type", "end_from",
     "end_to", "kind", "date_from", "date_to", "view", "month", "user", "domain_id", "operation_id", "outcome",
-    "domain", "type", "partner_code", "usage_status", "role",
+    "domain", "type", "partner_code", "usage_status", "role", "owner",
 ]  # fmt: skip
 
 
