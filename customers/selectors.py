@@ -398,6 +398,11 @@ def owner_filter_default(user) -> str:
     return Owner.MINE if role_of(user) == Role.ACCOUNT_MANAGER else Owner.EVERYONE
 
 
+def owner_filter_defaults(user) -> dict[str, str]:
+    """The `defaults` of `ListState.from_request` for a list with the Owner filter (`ListSpec.remembered`)."""
+    return {"owner": owner_filter_default(user)}
+
+
 def owner_choices() -> list[tuple[str, str]]:
     """The Owner filter's choices: everyone, mine, unassigned, then each active Account manager (one query)."""
     people = people_with_role(role=Role.ACCOUNT_MANAGER)

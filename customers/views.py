@@ -27,14 +27,12 @@ from portal.core.shortcuts import found_or_404
 RECENT_ACTIVITY = 10
 
 
-def _owner_default(request: HttpRequest) -> dict[str, str]:
-    return {"owner": selectors.owner_filter_default(request.user)}
-
-
 @require(VIEW_CUSTOMERS)
 @require_GET
 def customer_list(request: HttpRequest) -> HttpResponse:
-    state = ListState.from_request(request, CUSTOMER_LIST, defaults=_owner_default(request))
+    state = ListState.from_request(
+        request, CUSTOMER_LIST, defaults=selectors.owner_filter_defaults(request.user)
+    )
     page = selectors.customer_page(
         user=request.user, filters=state.filters, page=state.page, per_page=state.per_page
     )
@@ -52,7 +50,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 @require(VIEW_CUSTOMERS)
 @require_GET
 def customer_export(request: HttpRequest) -> HttpResponseBase:
-    state = ListState.from_request(request, CUSTOMER_LIST, defaults=_owner_default(request))
+    state = ListState.from_request(
+        request, CUSTOMER_LIST, defaults=selectors.owner_filter_defaults(request.user)
+    )
     return lists.export(
         request, state, selectors.customer_list(user=request.user, filters=state.filters), name="customers"
     )

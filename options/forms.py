@@ -6,16 +6,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from customers.forms import OwnerFilterMixin, owner_field
 from options import rules
 from options.models import OptionRenewal
 from options.selectors import NO_RENEWAL, PAID, TRIAL, OptionFilters
 from portal.core.lists import DateInput, customer_search_field
 
 
-class OptionFilterForm(forms.Form):
+class OptionFilterForm(OwnerFilterMixin, forms.Form):
     """The filters of the Options list, read from the query string; the list machinery adds sort and size."""
 
     q = customer_search_field()
+    owner = owner_field()
     option = forms.ChoiceField(
         label=_("Option"), required=False, choices=[("", _("Any"))] + list(rules.OPTIONS.items())
     )
@@ -41,6 +43,10 @@ class OptionFilterForm(forms.Form):
     end_from = forms.DateField(label=_("Ends from"), required=False, widget=DateInput())
     end_to = forms.DateField(label=_("Ends until"), required=False, widget=DateInput())
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_owner_choices()
+
     def to_filters(self, data: dict) -> OptionFilters:
         return OptionFilters(
             q=data.get("q") or "",
@@ -50,5 +56,6 @@ class OptionFilterForm(forms.Form):
             renewal_type=data.get("renewal_type") or "",
             end_from=data.get("end_from"),
             end_to=data.get("end_to"),
+            owner=data.get("owner") or "",
             sort=data["sort"],
         )

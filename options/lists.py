@@ -43,5 +43,6 @@ OPTION_LIST = ListSpec(
     template="options/option_list.html",
     rows=presenters.rows,
     csv_columns=CSV_COLUMNS,
+    remembered=("owner",),
     sort_in_form=True,
 )

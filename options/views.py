@@ -24,7 +24,9 @@ from portal.core.shortcuts import found_or_404
 @require(VIEW_OPTIONS)
 @require_GET
 def option_list(request: HttpRequest) -> HttpResponse:
-    state = ListState.from_request(request, OPTION_LIST)
+    state = ListState.from_request(
+        request, OPTION_LIST, defaults=customer_selectors.owner_filter_defaults(request.user)
+    )
     page = selectors.option_page(
         user=request.user, filters=state.filters, page=state.page, per_page=state.per_page
     )
@@ -39,7 +41,9 @@ def option_list(request: HttpRequest) -> HttpResponse:
 @require(VIEW_OPTIONS)
 @require_GET
 def option_export(request: HttpRequest) -> HttpResponseBase:
-    state = ListState.from_request(request, OPTION_LIST)
+    state = ListState.from_request(
+        request, OPTION_LIST, defaults=customer_selectors.owner_filter_defaults(request.user)
+    )
     return lists.export(
         request, state, selectors.option_list(user=request.user, filters=state.filters), name="options"
     )

@@ -284,3 +284,93 @@ def test_the_owner_change_is_named_in_words_on_the_activity_page(people, client_
     _assign(people, customer, people["aiko"])
     page = client_as(Role.SUPPORT).get(reverse("core:activity")).content.decode()
     assert "Assign a customer&#x27;s owner" in page and ">portal.assignCustomerOwner<" not in page
+
+
+# --- The Admins' worklist section -----------------------------------------------------------------------------
+
+
+def _work_section(html: str, key: str) -> str:
+    import re
+
+    found = re.search(rf'<section[^>]*data-work="{key}".*?</section>', html, re.S)
+    return found.group(0) if found else ""
+
+
+def test_admins_see_the_unassigned_customers_with_a_link_to_assign_each(people, owned, client):
+    gone = make_customer(company_name="Gone K.K.", removed_at=owned["mine"].synced_at)
+    client.force_login(people["admin"])
+    section = _work_section(client.get(reverse("home")).content.decode(), "unassigned")
+    assert "Nobody&#x27;s K.K." in section and "Support only K.K." in section
+    assert (
+        "Aiko&#x27;s K.K." not in section
+        and "Ben&#x27;s K.K." not in section
+        and gone.company_name not in section
+    )
+    assert reverse("customers:owner", args=[owned["nobody"].domain_id]) in section
+    assert "data-work-count>2<" in section
+
+
+@pytest.mark.parametrize("role", [Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE])
+def test_other_roles_have_no_unassigned_section(owned, client_as, role):
+    assert 'data-work="unassigned"' not in client_as(role).get(reverse("home")).content.decode()
+
+
+# --- The same Owner filter on the lists of customers' rows ----------------------------------------------------
+
+
+def _row_of(kind: str, customer) -> None:
+    from tests.options.factories import make_option
+    from tests.subscriptions.factories import make_subscription
+
+    if kind == "subscriptions:list":
+        make_subscription(customer)
+    elif kind == "options:list":
+        make_option(customer)
+
+
+ROW_LISTS = ["customers:list", "subscriptions:list", "options:list"]
+
+
+@pytest.mark.parametrize("name", ROW_LISTS)
+def test_every_list_opens_on_mine_for_an_account_manager_and_shows_everyone_on_request(people, client, name):
+    mine, bens, nobody = (
+        make_customer(company_name=n) for n in ("Aiko Row KK", "Ben Row KK", "Nobody Row KK")
+    )
+    for customer in (mine, bens, nobody):
+        _row_of(name, customer)
+    _assign(people, mine, people["aiko"])
+    _assign(people, bens, people["ben"])
+    client.force_login(people["aiko"])
+    url = reverse(name)
+    opened = client.get(url).content.decode()
+    assert "Aiko Row KK" in opened and "Ben Row KK" not in opened and "Nobody Row KK" not in opened
+    everyone = client.get(url, {"owner": Owner.EVERYONE}).content.decode()
+    assert all(n in everyone for n in ("Aiko Row KK", "Ben Row KK", "Nobody Row KK"))
+    assert '<option value="all" selected>' in client.get(url).content.decode()  # remembered, per list
+    unassigned = client.get(url, {"owner": Owner.UNASSIGNED}).content.decode()
+    assert "Nobody Row KK" in unassigned and "Aiko Row KK" not in unassigned
+    ben = client.get(url, {"owner": str(people["ben"].pk)}).content.decode()
+    assert "Ben Row KK" in ben and "Aiko Row KK" not in ben
+
+
+@pytest.mark.parametrize("name", ROW_LISTS)
+@pytest.mark.parametrize("query", [{}, {"q": "row"}], ids=["as it opens", "searched"])
+def test_the_owner_filter_does_not_make_a_list_read_more_queries_as_rows_grow(people, client, name, query):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(people["aiko"])
+    # The session's first request, and the choice remembered (a changed choice is one session write).
+    client.get(reverse(name), {"owner": Owner.MINE})
+    counts = []
+    for n in (2, 40):
+        for i in range(n):
+            customer = make_customer(company_name=f"Row {n}-{i:03}")
+            _row_of(name, customer)
+            if i % 2:
+                _assign(people, customer, people["aiko"])
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse(name), {**query, "owner": Owner.MINE, "per_page": 100})
+        assert response.status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
