@@ -7,11 +7,12 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from customers import changes, operations, permissions, resync, selectors, worklist
+        from customers import changes, forms, operations, permissions, resync, selectors, worklist
         from customers.permissions import VIEW_CUSTOMERS
         from home.dashboard import Figure
         from home.sections import DetailSection
         from portal.core.contrib import contribute
+        from portal.core.lists import CustomerFilter
         from portal.core.navigation import NavItem
 
         contribute(
@@ -48,6 +49,17 @@ class CustomersConfig(AppConfig):
             customer_names=[selectors.customer_names],
             customer_page=["customers:detail"],
             worklist=worklist.SECTIONS,
+            customer_filters=[
+                CustomerFilter(
+                    name="owner",
+                    field=forms.owner_field,
+                    rows=lambda qs, value, *, user, key: selectors.owned_by(
+                        qs, owner=value, user=user, key=key
+                    ),
+                    default=selectors.owner_filter_default,
+                    everyone=selectors.Owner.EVERYONE,
+                )
+            ],
             resyncs=resync.RESYNC,
             changes=changes.CHANGES,
             perms=permissions.PERMS,

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import people_with_role
 from customers.models import STATUS_CHOICES
-from customers.selectors import CustomerFilters, Owner, Removed, owner_choices
+from customers.selectors import CustomerFilters, Removed, owner_choices
 from portal.core.access import Role
 from portal.core.lists import customer_search_field
 from portal.core.vocabulary import Plan, Product
@@ -15,26 +15,17 @@ from portal.core.vocabulary import Plan, Product
 
 def owner_field() -> forms.ChoiceField:
     """The Owner filter of every list of customers or their rows: everyone's, mine, unassigned, or one Account
-    manager's (`owner_choices`, set by `OwnerFilterMixin` when the form is made). Its value goes to
-    `customers.selectors.owned_by`; the lists remember it (`ListSpec.remembered`)."""
-    return forms.ChoiceField(label=_("Owner"), required=False, choices=[(Owner.EVERYONE, _("Everyone"))])
+    manager's (`owner_choices`, read when the form is made). Contributed as a `CustomerFilter` (customers/apps.py)
+    to every list that declares `ListSpec(customer_filters=True)`; its value goes to
+    `customers.selectors.owned_by`."""
+    return forms.ChoiceField(label=_("Owner"), required=False, choices=owner_choices())
 
 
-class OwnerFilterMixin:
-    """Gives a filter form's `owner` field (`owner_field()`) its choices, read once when the form is made."""
-
-    fields: dict
-
-    def set_owner_choices(self) -> None:
-        self.fields["owner"].choices = owner_choices()
-
-
-class CustomerFilterForm(OwnerFilterMixin, forms.Form):
+class CustomerFilterForm(forms.Form):
     """The filters of the customer list, read from the query string (so a URL can be shared); the list machinery
     adds its sort (chosen with the column headers, carried so that a new search keeps the order) and page size."""
 
     q = customer_search_field(_("Search"))
-    owner = owner_field()
     product = forms.ChoiceField(label=_("Product"), required=False)
     plan = forms.ChoiceField(label=_("Plan"), required=False, choices=[("", _("Any"))] + Plan.choices)
     status = forms.ChoiceField(
@@ -61,7 +52,6 @@ class CustomerFilterForm(OwnerFilterMixin, forms.Form):
         known = dict(Product.choices)
         values = list(dict.fromkeys([*known, *(products or [])]))
         self.fields["product"].choices = [("", _("Any"))] + [(v, known.get(v, v)) for v in values]
-        self.set_owner_choices()
 
     def to_filters(self, data: dict) -> CustomerFilters:
         """The selector's filters from the form's valid values (`portal.core.lists.valid_data`)."""

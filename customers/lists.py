@@ -30,5 +30,5 @@ CUSTOMER_LIST = ListSpec(
     template="customers/customer_list.html",
     rows=presenters.rows,
     csv_columns=CSV_COLUMNS,
-    remembered=("owner",),
+    customer_filters=True,
 )

@@ -394,13 +394,9 @@ def owned_by(qs: QuerySet, *, owner: str, user, key: str = "customer_id") -> Que
 
 def owner_filter_default(user) -> str:
     """Where an Owner filter opens for `user` before they choose: an Account manager's own customers ("Mine",
-    a choice they can change, never a wall), everyone's for the other roles."""
-    return Owner.MINE if role_of(user) == Role.ACCOUNT_MANAGER else Owner.EVERYONE
-
-
-def owner_filter_defaults(user) -> dict[str, str]:
-    """The `defaults` of `ListState.from_request` for a list with the Owner filter (`ListSpec.remembered`)."""
-    return {"owner": owner_filter_default(user)}
+    a choice they can change, never a wall), everyone's for the other roles ("": nothing is added to the
+    list's query or links)."""
+    return Owner.MINE if role_of(user) == Role.ACCOUNT_MANAGER else ""
 
 
 def owner_choices() -> list[tuple[str, str]]:

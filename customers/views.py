@@ -30,9 +30,7 @@ RECENT_ACTIVITY = 10
 @require(VIEW_CUSTOMERS)
 @require_GET
 def customer_list(request: HttpRequest) -> HttpResponse:
-    state = ListState.from_request(
-        request, CUSTOMER_LIST, defaults=selectors.owner_filter_defaults(request.user)
-    )
+    state = ListState.from_request(request, CUSTOMER_LIST)
     page = selectors.customer_page(
         user=request.user, filters=state.filters, page=state.page, per_page=state.per_page
     )
@@ -50,9 +48,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 @require(VIEW_CUSTOMERS)
 @require_GET
 def customer_export(request: HttpRequest) -> HttpResponseBase:
-    state = ListState.from_request(
-        request, CUSTOMER_LIST, defaults=selectors.owner_filter_defaults(request.user)
-    )
+    state = ListState.from_request(request, CUSTOMER_LIST)
     return lists.export(
         request, state, selectors.customer_list(user=request.user, filters=state.filters), name="customers"
     )

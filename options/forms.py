@@ -6,18 +6,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from customers.forms import OwnerFilterMixin, owner_field
 from options import rules
 from options.models import OptionRenewal
 from options.selectors import NO_RENEWAL, PAID, TRIAL, OptionFilters
 from portal.core.lists import DateInput, customer_search_field
 
 
-class OptionFilterForm(OwnerFilterMixin, forms.Form):
+class OptionFilterForm(forms.Form):
     """The filters of the Options list, read from the query string; the list machinery adds sort and size."""
 
     q = customer_search_field()
-    owner = owner_field()
     option = forms.ChoiceField(
         label=_("Option"), required=False, choices=[("", _("Any"))] + list(rules.OPTIONS.items())
     )
@@ -42,10 +40,6 @@ class OptionFilterForm(OwnerFilterMixin, forms.Form):
     )
     end_from = forms.DateField(label=_("Ends from"), required=False, widget=DateInput())
     end_to = forms.DateField(label=_("Ends until"), required=False, widget=DateInput())
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.set_owner_choices()
 
     def to_filters(self, data: dict) -> OptionFilters:
         return OptionFilters(

@@ -43,6 +43,6 @@ OPTION_LIST = ListSpec(
     template="options/option_list.html",
     rows=presenters.rows,
     csv_columns=CSV_COLUMNS,
-    remembered=("owner",),
+    customer_filters=True,
     sort_in_form=True,
 )

@@ -24,9 +24,7 @@ from portal.core.shortcuts import found_or_404
 @require(VIEW_OPTIONS)
 @require_GET
 def option_list(request: HttpRequest) -> HttpResponse:
-    state = ListState.from_request(
-        request, OPTION_LIST, defaults=customer_selectors.owner_filter_defaults(request.user)
-    )
+    state = ListState.from_request(request, OPTION_LIST)
     page = selectors.option_page(
         user=request.user, filters=state.filters, page=state.page, per_page=state.per_page
     )
@@ -41,9 +39,7 @@ def option_list(request: HttpRequest) -> HttpResponse:
 @require(VIEW_OPTIONS)
 @require_GET
 def option_export(request: HttpRequest) -> HttpResponseBase:
-    state = ListState.from_request(
-        request, OPTION_LIST, defaults=customer_selectors.owner_filter_defaults(request.user)
-    )
+    state = ListState.from_request(request, OPTION_LIST)
     return lists.export(
         request, state, selectors.option_list(user=request.user, filters=state.filters), name="options"
     )

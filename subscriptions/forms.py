@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from customers.forms import OwnerFilterMixin, owner_field
 from portal.core.lists import DateInput, customer_search_field
 from portal.core.vocabulary import Plan, Product, RenewalType
 from portal.core.vocabulary import SubscriptionStatus as Status
@@ -19,12 +18,11 @@ def _choices(known: type, values: list[str] | None) -> list[tuple[str, str]]:
     return [("", _("Any"))] + [(v, labels.get(v, v)) for v in ordered]
 
 
-class SubscriptionFilterForm(OwnerFilterMixin, forms.Form):
+class SubscriptionFilterForm(forms.Form):
     """The filters of the subscriptions list, read from the query string (so a URL can be shared); the list
     machinery adds its sort and page size."""
 
     q = customer_search_field()
-    owner = owner_field()
     product = forms.ChoiceField(label=_("Product"), required=False)
     plan = forms.ChoiceField(label=_("Plan"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=_choices(Status, None))
@@ -43,7 +41,6 @@ class SubscriptionFilterForm(OwnerFilterMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["product"].choices = _choices(Product, products)
         self.fields["plan"].choices = _choices(Plan, plans)
-        self.set_owner_choices()
 
     def to_filters(self, data: dict) -> SubscriptionFilters:
         """The selector's filters from the form's valid values (`portal.core.lists.valid_data`)."""

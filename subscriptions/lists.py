@@ -47,6 +47,6 @@ SUBSCRIPTION_LIST = ListSpec(
     template="subscriptions/subscription_list.html",
     row_template="subscriptions/_subscription_row.html",
     csv_columns=CSV_COLUMNS,
-    remembered=("owner",),
+    customer_filters=True,
     sort_in_form=True,
 )

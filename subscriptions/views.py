@@ -7,7 +7,6 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 
-from customers.selectors import owner_filter_defaults
 from portal.core import lists
 from portal.core import selectors as core_selectors
 from portal.core.access import require
@@ -21,7 +20,6 @@ def _list_state(request: HttpRequest) -> ListState:
     return ListState.from_request(
         request,
         SUBSCRIPTION_LIST,
-        defaults=owner_filter_defaults(request.user),
         products=selectors.subscription_values("product_id"),
         plans=selectors.subscription_values("plan"),
     )

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.lists import DateInput
+from portal.core.lists import DateInput, customer_filters
 from portal.core.models import AuditEntry
 from portal.core.operations import operation_label
 from portal.core.selectors import ActivityFilters
@@ -41,5 +41,6 @@ class ActivityFilterForm(forms.Form):
             outcome=data.get("outcome") or "",
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
+            customers={f.name: data.get(f.name) or "" for f in customer_filters()},
             sort=data["sort"],
         )

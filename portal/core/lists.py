@@ -37,7 +37,7 @@ Core never imports an app: specs live with their app, this module only holds the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -54,6 +54,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.contrib import contributions
 from portal.core.downloads import Table, table_response
 from portal.core.htmx import partial_for
 from portal.core.rendering import QuickSelect
@@ -156,10 +157,55 @@ class ListSpec:
     #: Filters the list remembers (in the session): a request without one opens on the value last chosen, or
     #: on the default its view gives (`ListState.from_request(..., defaults=...)`).
     remembered: tuple[str, ...] = ()
+    #: The list's rows belong to customers: its form gets the contributed `CustomerFilter`s' fields (after its
+    #: first field), remembered, opening on their defaults; its `to_filters` finds their values in `data`.
+    customer_filters: bool = False
 
     @property
     def default_page_size(self) -> int:
         return self.page_sizes[0]
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    """A filter by customer that an app contributes (kind "customer_filters") to every list that declares
+    `ListSpec(customer_filters=True)`, whichever app or room keeps it: the customers app's Owner filter. Core
+    and the rooms import no domain app, so their lists (Activity) get it only this way, and the apps' lists
+    the same way, so it is one definition.
+
+    `field()` makes the form field (its choices read when the form is made); `rows(qs, value, user=, key=)`
+    narrows rows keyed by a customer's domainId at `key` to the customers `value` chooses for `user`, in the
+    same query; `default(user)` is where a list opens for `user` before they choose (the value is then
+    remembered in the session, `ListSpec.remembered`)."""
+
+    name: str
+    field: Callable[[], forms.Field]
+    rows: Callable[..., QuerySet]
+    default: Callable[[Any], str]
+    #: The value that narrows nothing (everyone's): a list showing it is not "filtered" (`ListState.filtered`).
+    everyone: str = ""
+
+
+def customer_filters() -> tuple[CustomerFilter, ...]:
+    return contributions("customer_filters")
+
+
+def by_customer_filters(
+    qs: QuerySet, values: Mapping[str, Any], *, user, key: str = "customer_id"
+) -> QuerySet:
+    """`qs` narrowed by every contributed customer filter's value in `values` (a list's valid form data)."""
+    for found in customer_filters():
+        qs = found.rows(qs, values.get(found.name) or "", user=user, key=key)
+    return qs
+
+
+def _add_customer_filter_fields(form: forms.Form) -> None:
+    """The contributed customer filters' fields, after the form's first field (the customer search)."""
+    added = {found.name: found.field() for found in customer_filters()}
+    if not added:
+        return
+    fields = list(form.fields.items())
+    form.fields = dict([*fields[:1], *added.items(), *fields[1:]])
 
 
 def valid_data(form: forms.Form) -> dict:
@@ -199,6 +245,8 @@ class DateInput(forms.DateInput):
 
 
 def _add_list_fields(form: forms.Form, spec: ListSpec) -> None:
+    if spec.customer_filters:
+        _add_customer_filter_fields(form)
     for bound in form.fields.values():
         if type(bound.widget) is forms.Select:
             quick = QuickSelect(attrs=bound.widget.attrs, choices=bound.widget.choices)
@@ -260,6 +308,11 @@ class ListState:
     ) -> ListState:
         """The list's state from the query string, its remembered filters (`ListSpec.remembered`) filled in
         from the session, or from `defaults`, when the query has none of them."""
+        if spec.customer_filters:
+            found = customer_filters()
+            spec = replace(spec, remembered=(*spec.remembered, *(f.name for f in found)))
+            user = getattr(request, "user", None)
+            defaults = {**{f.name: f.default(user) for f in found}, **(defaults or {})}
         query = remembered_query(request, spec, defaults or {})
         form = spec.form(query, **form_kwargs)
         _add_list_fields(form, spec)
@@ -284,8 +337,9 @@ class ListState:
     def filtered(self) -> bool:
         """Whether any filter narrows the list (sort, page and page size do not), so that an empty list can say
         "nothing matches these filters" only when there are some."""
+        everyone = {f.name: f.everyone for f in customer_filters()} if self.spec.customer_filters else {}
         return any(
-            value.strip()
+            value.strip() and value != everyone.get(key, "")
             for key, values in self.query.lists()
             if key not in ("sort", "page", "per_page")
             for value in values

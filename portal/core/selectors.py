@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import QuerySet
 
 from portal.core import clock
 from portal.core.contrib import customer_names
-from portal.core.lists import Sorts
+from portal.core.lists import Sorts, by_customer_filters
 from portal.core.models import AuditEntry, Operation, SyncRun
 from portal.core.sync import FULL
 
@@ -25,11 +27,18 @@ class ActivityFilters:
     outcome: str = ""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    #: The contributed customer filters' values (`portal.core.lists.CustomerFilter`: the Owner filter).
+    customers: Mapping[str, Any] = field(default_factory=dict)
     sort: str = ACTIVITY_SORTS.default
 
 
-def audit_entry_list(*, filters: ActivityFilters, domain_id: int | None = None) -> QuerySet[AuditEntry]:
+def audit_entry_list(
+    *, filters: ActivityFilters, domain_id: int | None = None, user=None
+) -> QuerySet[AuditEntry]:
+    """The audit trail, filtered; the customer filters' "Mine" is `user`'s."""
     qs = AuditEntry.objects.select_related("actor")
+    if filters.customers:
+        qs = by_customer_filters(qs, filters.customers, user=user, key="domain_id")
     if filters.user:
         qs = qs.filter(actor_name__icontains=filters.user)
     if filters.domain_id is not None:

@@ -37,13 +37,14 @@ ACTIVITY_LIST = ListSpec(
     template="core/activity.html",
     row_template="core/_activity_row.html",
     page_sizes=(50,),
+    customer_filters=True,
 )
 
 
 @require(VIEW_ACTIVITY)
 def activity(request: HttpRequest) -> HttpResponse:
     state = ListState.from_request(request, ACTIVITY_LIST, operation_ids=selectors.audit_operation_ids())
-    entries = selectors.audit_entry_list(filters=state.filters)
+    entries = selectors.audit_entry_list(filters=state.filters, user=request.user)
     page = lists.paginate(entries, page=state.page, per_page=state.per_page)
     selectors.with_company_names(page.object_list)
     return lists.respond(request, state, page)

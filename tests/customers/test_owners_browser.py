@@ -36,6 +36,11 @@ def test_an_admin_assigns_owners_and_the_account_manager_filters_by_mine(page):
     login(page, make_persona(Role.ADMIN))
     for language, customer in customers.items():
         _language(page, language)
+        page.goto("/")
+        unassigned = page.locator("[data-work=unassigned]")
+        assert customer.company_name in unassigned.inner_text()
+        unassigned.scroll_into_view_if_needed()
+        screenshot(page, f"home-unassigned-{language}")
         page.goto(f"/customers/{customer.domain_id}/")
         assert page.locator("[data-testid=owner-account-manager] .muted").count() == 1  # unassigned
         page.click("[data-testid=owner-link]")
@@ -75,3 +80,15 @@ def test_an_admin_assigns_owners_and_the_account_manager_filters_by_mine(page):
     page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 2")
     assert "自分の担当" in page.locator("select[name=owner]").inner_text()
     screenshot(page, "customers-list-mine-ja")
+
+    # The same filter on the other lists, opening on Mine (each list remembers its own choice).
+    for language in ("en", "ja"):
+        _language(page, language)
+        for path, name in (
+            ("/subscriptions/", "subscriptions"),
+            ("/options/", "options"),
+            ("/activity/", "activity"),
+        ):
+            page.goto(path)
+            assert page.locator("select[name=owner]").input_value() == "mine"
+            screenshot(page, f"{name}-owner-filter-{language}")
