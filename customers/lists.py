@@ -19,7 +19,7 @@ CUSTOMER_LIST = ListSpec(
     columns=(
         Column(_("Company"), sort="company"),
         Column(_("Domain"), sort="domain"),
-        Column(_("domainId"), sort="domain_id"),
+        Column(_("Domain ID"), sort="domain_id"),
         Column(_("Plan")),
         Column(_("Status")),
         Column(_("Members"), sort="members", numeric=True),

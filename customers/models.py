@@ -299,7 +299,13 @@ class Customer(models.Model):
 
     @property
     def admin_name(self) -> str:
-        return " ".join(part for part in (self.admin_last_name, self.admin_first_name) if part)
+        """The administrator's name as the reader's language writes a name (family name first in Japanese)."""
+        return vocabulary.full_name(given=self.admin_first_name, family=self.admin_last_name)
+
+    @property
+    def locale_label(self) -> str:
+        """The tenant's language and region in words ("Japanese"), or "" when the API gave none."""
+        return vocabulary.label(vocabulary.Locale, self.locale) if self.locale else ""
 
     @property
     def is_group_name(self) -> bool:

@@ -41,7 +41,8 @@ from customers.models import (
 from customers.permissions import ASSIGN_OWNERS, VIEW_CUSTOMERS
 from portal.core import clock
 from portal.core.access import Role, can, check, role_of
-from portal.core.lists import Sorts, paginate, paginate_in_groups
+from portal.core.lists import Sorts, coded, paginate, paginate_in_groups
+from portal.core.vocabulary import Plan, Product, UsageState
 from schedule.sources import ScheduleFilters, schedule_sources
 
 
@@ -214,13 +215,13 @@ def customer_total() -> int:
 
 
 CSV_COLUMNS = (
-    ("domain_id", _("domainId")),
+    ("domain_id", _("Domain ID")),
     ("domain", _("Domain")),
     ("company_name", _("Company")),
     ("customer_code", _("Customer code")),
-    ("product_id", _("Product")),
-    ("plan", _("Plan")),
-    ("usage_status", _("Status")),
+    *coded("product_id", _("Product"), Product),
+    *coded("plan", _("Plan"), Plan),
+    *coded("usage_status", _("Status"), UsageState),
     ("member_count", _("Members")),
     ("max_member_count", _("Maximum users")),
     ("trial_ends_on", _("Trial ends")),

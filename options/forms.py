@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from options import rules
-from options.models import OptionRenewal
 from options.selectors import NO_RENEWAL, PAID, TRIAL, OptionFilters
 from portal.core.lists import DateInput, customer_search_field
+from portal.core.vocabulary import OptionProduct, OptionRenewalType
 
 
 class OptionFilterForm(forms.Form):
@@ -17,7 +17,7 @@ class OptionFilterForm(forms.Form):
 
     q = customer_search_field()
     option = forms.ChoiceField(
-        label=_("Option"), required=False, choices=[("", _("Any"))] + list(rules.OPTIONS.items())
+        label=_("Option"), required=False, choices=[("", _("Any"))] + OptionProduct.choices
     )
     sub_option = forms.ChoiceField(
         label=_("Sub option"),
@@ -36,7 +36,7 @@ class OptionFilterForm(forms.Form):
     renewal_type = forms.ChoiceField(
         label=_("Renewal"),
         required=False,
-        choices=[("", _("Any")), *OptionRenewal.choices, (NO_RENEWAL, _("No renewal settings"))],
+        choices=[("", _("Any")), *OptionRenewalType.choices, (NO_RENEWAL, _("No renewal settings"))],
     )
     end_from = forms.DateField(label=_("Ends from"), required=False, widget=DateInput())
     end_to = forms.DateField(label=_("Ends until"), required=False, widget=DateInput())

@@ -12,9 +12,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from options import rules
-from options.models import OrderType
 from portal.core.changes.forms import ChangeForm, new_key  # noqa: F401 (new_key: the tests fill forms with it)
 from portal.core.lists import DateInput
+from portal.core.vocabulary import OptionOrderType
 
 QUANTITY = _("Quantity")
 SUB_OPTION = _("Sub option")
@@ -250,7 +250,7 @@ class OptionOrderForm(ChangeForm):
     """createOptionProductOrder: schedule an option change, each type with its own date window."""
 
     field_order = ["type", "sub_option_id", "quantity", "apply_date", "reason"]
-    type = forms.ChoiceField(label=_("Change"), choices=OrderType.choices)
+    type = forms.ChoiceField(label=_("Change"), choices=OptionOrderType.choices)
     sub_option_id = forms.ChoiceField(label=SUB_OPTION)
     quantity = forms.IntegerField(
         label=QUANTITY,
@@ -336,7 +336,7 @@ class OptionOrderForm(ChangeForm):
         d = self.cleaned_data
         return [
             (
-                str(OrderType(d["type"]).label),
+                str(OptionOrderType(d["type"]).label),
                 "—",
                 f"{_option_text(d['sub_option_id'], d.get('quantity'))} · {d['apply_date'].isoformat()}",
             )

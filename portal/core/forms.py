@@ -12,7 +12,7 @@ class ActivityFilterForm(forms.Form):
 
     user = forms.CharField(label=_("User"), required=False, max_length=150)
     domain_id = forms.IntegerField(
-        label=_("Customer domainId"), required=False, min_value=1, max_value=2**63 - 1
+        label=_("Customer's domain ID"), required=False, min_value=1, max_value=2**63 - 1
     )
     operation = forms.ChoiceField(label=_("Kind of change"), required=False)
     outcome = forms.ChoiceField(

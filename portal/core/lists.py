@@ -58,6 +58,7 @@ from portal.core.contrib import contributions
 from portal.core.downloads import Table, table_response
 from portal.core.htmx import partial_for
 from portal.core.rendering import QuickSelect
+from portal.core.vocabulary import code_column, names
 
 #: Far beyond any real list (a million pages), small enough for any database's OFFSET.
 MAX_PAGE_NUMBER = 1_000_000
@@ -146,8 +147,9 @@ class ListSpec:
     columns: tuple[Column, ...]
     template: str
     row_template: str = ""
-    #: The columns of its export (every file: the CSVs and the workbook), (field, header label).
-    csv_columns: Sequence[tuple[str, str | Promise]] = ()
+    #: The columns of its export (every file: the CSVs and the workbook), (field, header label); a field of the
+    #: API's codes as `coded(field, header, vocabulary)` (its names, then its codes).
+    csv_columns: Sequence[tuple] = ()
     page_sizes: tuple[int, ...] = (25, 50, 100)
     target: str = "results"
     #: The sort field of the form: hidden (the headers choose the order) or a visible select.
@@ -228,7 +230,7 @@ def customer_search_field(label=CUSTOMER) -> forms.CharField:
         widget=forms.TextInput(
             attrs={
                 "type": "search",
-                "placeholder": _("Company, domain, customer code or domainId"),
+                "placeholder": _("Company, domain, customer code or domain ID"),
                 "autocomplete": "off",
             }
         ),
@@ -605,11 +607,30 @@ def respond(
     return render(request, state.spec.template, context)
 
 
+def coded(name: str, header: str | Promise, *vocabularies: type[models.TextChoices]) -> tuple[tuple, tuple]:
+    """Two export columns for a field that holds the API's codes: the values by name in the reader's language
+    (read from `vocabularies`, portal/core/vocabulary.py), then the codes themselves for machines, under
+    `vocabulary.code_column(header)`: ``csv_columns=(..., *coded("plan", _("Plan"), Plan), ...)``."""
+    return (name, header, vocabularies), (name, code_column(header))
+
+
 def export_table(spec: ListSpec, qs: QuerySet) -> Table:
     """The rows of `qs` (the selector's list for the filters: every page, in the list's order) in the spec's
-    export columns (`csv_columns`: (field, header label)), read in chunks as the file is written."""
-    rows = qs.values_list(*(name for name, _label in spec.csv_columns)).iterator(chunk_size=2000)
-    return Table(header=[label for _name, label in spec.csv_columns], rows=rows)
+    export columns (`csv_columns`: (field, header label), or `coded(...)`'s pair for a field of codes), read in
+    chunks as the file is written. Names are read now, in the requester's language."""
+    columns = spec.csv_columns
+    fields = list(dict.fromkeys(column[0] for column in columns))
+    positions = [fields.index(column[0]) for column in columns]
+    words = [names(*column[2]) if len(column) > 2 else None for column in columns]
+
+    def row(values: tuple) -> tuple:
+        return tuple(
+            named.get(values[i], values[i]) if named is not None and values[i] else values[i]
+            for i, named in zip(positions, words, strict=True)
+        )
+
+    rows = map(row, qs.values_list(*fields).iterator(chunk_size=2000))
+    return Table(header=[column[1] for column in columns], rows=rows)
 
 
 def export(request: HttpRequest, state: ListState, qs: QuerySet, *, name: str) -> HttpResponseBase:

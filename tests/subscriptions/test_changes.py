@@ -292,7 +292,7 @@ def test_convert_trial_to_paid_deletes_its_scheduled_paid_start(today, manager, 
     review, done = _submit(
         manager, reverse("subscriptions:convert", args=[sub.subscription_id]), {"plan": "MONTHLY"}
     )
-    assert "scheduled change of this subscription (reservation) is deleted" in review.content.decode()
+    assert "A change scheduled for this subscription is deleted." in review.content.decode()
     assert done.status_code == 302
     sub.refresh_from_db()
     assert (sub.product_id, sub.plan) in (("STD", "MONTHLY"), ("ADV", "MONTHLY"))
