@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.permissions import MANAGE_USERS
 from portal.core.access import Role, check, role_value
 from portal.core.lists import Sorts
+from portal.core.vocabulary import full_name
 
 #: The users list's sorts: by user name unless asked.
 USER_SORTS = Sorts(
@@ -99,8 +100,9 @@ def user_password_reset_refusal(*, actor, target) -> str:
 
 
 def person_label(*, username: str, first_name: str = "", last_name: str = "") -> str:
-    """How other pages name a portal user: their name and user name ("Aiko Sato (asato)"), or the user name."""
-    name = f"{first_name} {last_name}".strip()
+    """How other pages name a portal user: their name as the reader's language writes it and their user name
+    ("Aiko Sato (asato)", 「佐藤 愛子 (asato)」), or the user name."""
+    name = full_name(given=first_name, family=last_name)
     return f"{name} ({username})" if name else username
 
 

@@ -43,3 +43,24 @@ def test_a_person_without_a_name_is_welcomed_by_their_user_name(client_as):
     get_user_model().objects.filter(username=user_name).update(first_name="", last_name="")
     client.cookies["django_language"] = "ja"
     assert f"<h1>ようこそ、{user_name}さん</h1>" in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "given", "family", "label"),
+    [
+        ("ja", "愛子", "佐藤", "佐藤 愛子 (aiko)"),
+        ("en", "愛子", "佐藤", "佐藤 愛子 (aiko)"),
+        ("ja", "Aiko", "Sato", "Sato Aiko (aiko)"),
+        ("en", "Aiko", "Sato", "Aiko Sato (aiko)"),
+    ],
+)
+def test_a_person_chosen_in_a_list_is_named_as_the_readers_language_writes_names(
+    language, given, family, label
+):
+    """The owner form's and the Owner filter's choices name each person (accounts.selectors.person_label)."""
+    from django.utils import translation
+
+    from accounts.selectors import person_label
+
+    with translation.override(language):
+        assert person_label(username="aiko", first_name=given, last_name=family) == label
