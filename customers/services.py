@@ -337,7 +337,8 @@ def customer_owner_set(
         if not Customer.objects.select_for_update().filter(domain_id=domain_id).exists():
             raise OwnerChangeRefused(_("This customer is not in the portal."))
         owner = (
-            CustomerOwner.objects.select_for_update()
+            # Only the owner row is locked: PostgreSQL locks no row of a nullable join (the people).
+            CustomerOwner.objects.select_for_update(of=("self",))
             .select_related("account_manager", "support_contact")
             .filter(customer_id=domain_id)
             .first()
