@@ -201,6 +201,51 @@ def test_order_form_apply_window_at_today_tomorrow_end_and_after(offset, ok):
 
 
 @pytest.mark.django_db
+def test_the_order_form_offers_what_the_customer_can_schedule_and_each_windows_before_it_is_sent():
+    """Opened from "Schedule an option change" (no kind chosen yet): the kinds, sub options and dates it
+    offers are the customer's real ones, not the first kind's window and every sub option there is."""
+    customer = make_customer()
+    sub = make_subscription(customer, product_id="STD", plan_end_date=dt.date(2027, 10, 30))
+    storage = make_option(customer, sub_option_id="SSTG203", quantity=1, plan_end_date=dt.date(2027, 3, 31))
+    form = f.OptionOrderForm(
+        subscription=sub, reservation=None, options={"SSTG2": storage}, orders={}, today=TODAY
+    )
+    kinds = [value for value, _label in form.fields["type"].choices]
+    assert kinds == ["APPLY", "CANCEL", "CHANGE_QUANTITY"]  # no Trial option: no paid start to schedule
+    offered = {value for value, _label in form.fields["sub_option_id"].choices}
+    assert "SSTG203" in offered and "ACV201" in offered and "DRV_PS" in offered
+    assert not offered & {"DRV_PA", "DRV_PA_T", "SSTG201", "SSTG207"}  # for Advanced; Storage is in use
+    picker, help_text = form.fields["apply_date"].widget.attrs, str(form.fields["apply_date"].help_text)
+    assert (picker["min"], picker["max"]) == ("2026-11-21", "2027-10-31")  # the widest window of the kinds
+    assert help_text == (
+        "Add the option: 2026-11-21 – 2027-10-31; Cancel the option: 2026-11-21 – 2027-04-01; "
+        "Change the quantity: 2026-12-01 only"
+    )
+    # A kind chosen (as the option row's links do): that kind's window alone.
+    chosen = f.OptionOrderForm(
+        subscription=sub,
+        reservation=None,
+        options={"SSTG2": storage},
+        orders={},
+        today=TODAY,
+        initial={"type": "CHANGE_QUANTITY", "sub_option_id": "SSTG203"},
+    )
+    picker = chosen.fields["apply_date"].widget.attrs
+    assert (picker["min"], picker["max"]) == ("2026-12-01", "2026-12-01")
+    assert str(chosen.fields["apply_date"].help_text) == "Change the quantity: 2026-12-01 only"
+    # An option that already has a scheduled change is not offered again.
+    ordered = f.OptionOrderForm(
+        subscription=sub,
+        reservation=None,
+        options={"SSTG2": storage},
+        orders={"SSTG2": object()},
+        today=TODAY,
+    )
+    assert [value for value, _label in ordered.fields["type"].choices] == ["APPLY"]
+    assert "SSTG203" not in {value for value, _label in ordered.fields["sub_option_id"].choices}
+
+
+@pytest.mark.django_db
 def test_order_form_apply_takes_the_date_of_the_subscriptions_scheduled_change():
     customer = make_customer()
     sub = make_subscription(customer)
