@@ -7,11 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import STATUS_CHOICES
 from customers.selectors import CustomerFilters, Removed
+from portal.core.formbase import PortalForm
 from portal.core.lists import customer_search_field
 from portal.core.vocabulary import Plan, Product
 
 
-class CustomerFilterForm(forms.Form):
+class CustomerFilterForm(PortalForm):
     """The filters of the customer list, read from the query string (so a URL can be shared); the list machinery
     adds its sort (chosen with the column headers, carried so that a new search keeps the order) and page size."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -42,9 +43,18 @@ def _add(client, domain: str, django_capture_on_commit_callbacks) -> Operation:
     details_url = step1["Location"]
     assert client.get(details_url).status_code == 200
     key = uuid.uuid4().hex
+    # "Check before sending", as for every change: what the customer will be and what else happens, with the
+    # password carried on sealed, never in the page.
+    review = client.post(details_url, _details(domain, key))
+    page = review.content.decode()
+    assert review.status_code == 200 and 'data-testid="confirm"' in page
+    assert "ウィザード商事株式会社" in page and "creates the customer&#x27;s tenant" in page
+    assert "Secret123x" not in page
+    carried = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    assert carried["admin_password__sealed"] and "admin_password" not in carried
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        first = client.post(details_url, _details(domain, key))
-        again = client.post(details_url, _details(domain, key))  # double click
+        first = client.post(details_url, {**carried, "confirmed": "1"})
+        again = client.post(details_url, {**carried, "confirmed": "1"})  # double click
     assert first.status_code == 302 and first["Location"] == again["Location"]
     assert len(callbacks) == 1
     operation = Operation.objects.get(kind="createCustomer")
@@ -68,6 +78,10 @@ def test_wizard_adds_a_group_name_customer(client_as, portal_sandbox, django_cap
     assert AuditEntry.objects.filter(operation_id="createCustomer").count() == 1
     page = client.get(reverse("core:operation", args=[operation.pk])).content.decode()
     assert reverse("customers:detail", args=[customer.domain_id]) in page
+    # The Activity row of the new customer names it (it had no domainId when it was sent).
+    activity = client.get(reverse("core:activity")).content.decode()
+    detail = reverse("customers:detail", args=[customer.domain_id])
+    assert f'<a href="{detail}">ウィザード商事株式会社</a>' in activity
 
 
 def test_wizard_adds_a_domain_customer_then_dns_and_activation(
