@@ -8,13 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.models import ItemType
 from billing.selectors import ItemFilters
+from portal.core.formbase import PortalForm
 from portal.core.lists import DateInput
 from portal.core.vocabulary import Plan
 
 MAX_YEN = 10**12
 
 
-class ItemFilterForm(forms.Form):
+class ItemFilterForm(PortalForm):
     """The filters of a month's invoice details, read from the query string."""
 
     q = forms.CharField(
@@ -53,14 +54,14 @@ class ItemFilterForm(forms.Form):
         )
 
 
-class MonthForm(forms.Form):
+class MonthForm(PortalForm):
     """A usage month (the fetch button, the check)."""
 
     year = forms.IntegerField(min_value=2000, max_value=2100)
     month = forms.IntegerField(min_value=1, max_value=12)
 
 
-class ExplainForm(forms.Form):
+class ExplainForm(PortalForm):
     note = forms.CharField(
         label=_("Note"),
         max_length=2000,
@@ -75,7 +76,7 @@ class ExplainForm(forms.Form):
         return note
 
 
-class PriceEntryForm(forms.Form):
+class PriceEntryForm(PortalForm):
     item_id = forms.CharField(
         label=_("Product or option"), max_length=40, help_text=_("As billed, e.g. STD, ADV, ACV201, SSTG201.")
     )
