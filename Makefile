@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # The Nu HTML Checker of tests/core/test_valid_html.py: npm's vnu-jar, pinned in package.json and package-lock.json.
+# Installed without its install script, which would download a Java runtime: the system's runs it
+# (scripts/system-packages.sh).
 VNU := node_modules/vnu-jar/build/dist/vnu.jar
 # The suite runs in parallel (pytest-xdist): each worker has its own databases, sandbox, browser and Redis
 # databases (tests/fixtures/isolation.py). TEST_WORKERS=0 runs it in this one process.
@@ -22,7 +24,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 $(VNU): package.json package-lock.json
-	@npm ci --no-audit --no-fund --loglevel=error
+	@npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $(VNU)
 
 ## make tools: the test tools published on npm (the Nu HTML Checker), as package-lock.json pins them.
