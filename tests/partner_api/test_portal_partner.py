@@ -118,7 +118,8 @@ def test_a_token_cached_for_one_server_is_not_offered_to_another(partner_setting
     assert partner.get_client(account=account).auth.access_token() == "token-2"
     assert len(new_server.forms) == 2
     # Back on the first server and app: its own token, still cached, is used again without asking.
-    partner_settings.PARTNER_API_TOKEN_URL, partner_settings.PARTNER_API_CLIENT_ID = TOKEN_URL, "portal-client"
+    partner_settings.PARTNER_API_TOKEN_URL = TOKEN_URL
+    partner_settings.PARTNER_API_CLIENT_ID = "portal-client"
     assert partner.get_client(account=account).auth.access_token() == "token-1"
     assert len(endpoint.forms) == 1
 
