@@ -251,14 +251,17 @@ PAID_OF_TRIAL = {STD_T: STD, ADV_T: ADV}
 
 def order_product(*, subscription, reservation) -> str:
     """The product an option added by a scheduled APPLY must suit: on a Free or Trial subscription whose paid
-    start is scheduled, the product it starts (the options come with it, on its date); else the
-    subscription's own."""
+    start is scheduled, the product it starts (the options come with it, on its date); on a Free one without,
+    none (every option needs the paid start); else the subscription's own (a Trial product takes Trial sub
+    options only: `may_add`)."""
     if subscription is None:
         return ""
     product = subscription.product_id
     paid_start = reservation is not None and reservation.type == "START_PAID_SERVICE"
     if subscription.plan in ("FREE", "TRIAL") and paid_start:
         return reservation.product_id or PAID_OF_TRIAL.get(product, product)
+    if subscription.plan == "FREE":
+        return ""
     return product
 
 

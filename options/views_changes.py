@@ -248,6 +248,10 @@ def order_add(request: HttpRequest, domain_id: int) -> HttpResponse:
             "sub_option_id": request.GET.get("sub_option_id") or "",
         },
     )
+    if not form.kinds:
+        # Nothing this customer could schedule (a Free subscription before its paid start, say): no empty form.
+        messages.info(request, _("No option change can be scheduled for this customer now."))
+        return redirect(_section(domain_id))
     return _change(
         request,
         form,

@@ -289,3 +289,48 @@ def test_renewal_form_warns_when_the_cached_usage_is_above_the_chosen_tier():
     assert form.is_valid() and "above what this choice holds" in form.consequences()[0]
     form = f.OptionRenewalForm(data, option=option, usage=1)
     assert form.is_valid() and form.consequences() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("plan", "product", "paid_start", "offered"),
+    [
+        ("FREE", "STD", None, set()),  # every option on a Free subscription waits for its paid start
+        ("FREE", "STD", "ADV", {"ACV201", "DRV_PA", "DRV_PA_T", "SSTG201", "BCT01"}),
+        ("TRIAL", "STD_T", None, {"ACV200", "DRV00", "DRV_PS_T"}),  # Trial sub options only
+        ("TRIAL", "STD_T", "", {"ACV201", "DRV01", "DRV_PS", "DRV00", "SSTG201"}),  # its paid start: Standard
+    ],
+)
+def test_the_order_form_offers_to_add_only_what_the_contract_lets_the_subscription_take(
+    plan, product, paid_start, offered
+):
+    customer = make_customer()
+    sub = make_subscription(customer, plan=plan, product_id=product, license_count=None, renewal_type="")
+    reservation = None
+    if paid_start is not None:
+        reservation = make_reservation(
+            sub, type="START_PAID_SERVICE", product_id=paid_start, plan="MONTHLY", license_count=None
+        )
+    form = f.OptionOrderForm(subscription=sub, reservation=reservation, options={}, orders={}, today=TODAY)
+    choices = {value for value, _label in form.fields["sub_option_id"].choices}
+    assert offered <= choices and (choices or not offered)
+    if not offered:
+        assert choices == set() and form.fields["type"].choices == []
+        assert "No option change can be scheduled" in str(form.fields["type"].help_text)
+    if plan == "TRIAL" and paid_start is None:
+        assert all(rules.SUB_OPTIONS[c].trial for c in choices)
+
+
+@pytest.mark.django_db
+def test_a_customer_with_nothing_to_schedule_is_told_so_not_given_an_empty_form(client_as):
+    from django.urls import reverse
+
+    from portal.core.access import Role
+
+    customer = make_customer()
+    make_subscription(customer, plan="FREE", product_id="STD", license_count=None, renewal_type="")
+    answer = client_as(Role.ACCOUNT_MANAGER).get(
+        reverse("options:order_add", args=[customer.domain_id]), follow=True
+    )
+    assert answer.redirect_chain[0][0].endswith("#section-options")
+    assert "No option change can be scheduled for this customer now." in answer.content.decode()
