@@ -150,3 +150,48 @@ def test_transfer_lookup_of_an_unknown_domain_is_a_field_error(client_as, portal
     assert response.status_code == 200
     form = response.context["lookup"]
     assert form.errors and not response.context["potential"]
+
+
+@pytest.fixture
+def transfer_sandbox(portal_api):
+    """A sandbox of this test's own (a transfer uses up one of its few Online Direct customers)."""
+    from sandbox.testing import start_sandbox
+
+    server = start_sandbox(seed_customers=10, seed=30)
+    portal_api(server)
+    yield server
+    server.stop()
+
+
+def test_a_transferred_customer_is_named_on_its_activity_row(
+    client_as, transfer_sandbox, django_capture_on_commit_callbacks
+):
+    """transferPotentialCustomer is sent before the portal knows the customer: its Activity row names the
+    customer once the answer is in, as an added customer's does."""
+    import sqlite3
+
+    with sqlite3.connect(transfer_sandbox.env["SANDBOX_DB"], timeout=30) as db:
+        domain, code = db.execute(
+            "select domain, partner_code from sandbox_potentialcustomer where transferred_on is null"
+            " order by id limit 1"
+        ).fetchone()
+    client = client_as(Role.ACCOUNT_MANAGER)
+    lookup = client.get(reverse("customers:transfer"), {"domain": domain, "partner_code": code})
+    confirm = lookup.context["confirm"]
+    assert confirm is not None, lookup.context["lookup"].errors
+    with django_capture_on_commit_callbacks(execute=False):
+        answer = client.post(
+            reverse("customers:transfer"),
+            {**confirm.initial, "reason": "TRANSFER-1"},
+        )
+    assert answer.status_code == 302
+    operation = Operation.objects.get(kind="transferPotentialCustomer")
+    changes.change_run(operation_pk=str(operation.pk))
+    operation.refresh_from_db()
+    assert operation.status == "succeeded", operation.error
+    customer = Customer.objects.get(pk=operation.result["domain_id"])
+    entry = AuditEntry.objects.get(operation_id="transferPotentialCustomer", reason="TRANSFER-1")
+    assert entry.domain_id == customer.domain_id
+    activity = client.get(reverse("core:activity")).content.decode()
+    detail = reverse("customers:detail", args=[customer.domain_id])
+    assert f'<a href="{detail}">{customer.company_name}</a>' in activity
