@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.permissions import MANAGE_USERS
 from portal.core.access import Role, check, role_value
 from portal.core.lists import Sorts
+from portal.core.vocabulary import full_name
 
 #: The users list's sorts: by user name unless asked.
 USER_SORTS = Sorts(
@@ -96,3 +97,23 @@ def user_password_reset_refusal(*, actor, target) -> str:
     if target.pk == actor.pk:
         return _("To change your own password, use Change password in your menu.")
     return ""
+
+
+def person_label(*, username: str, first_name: str = "", last_name: str = "") -> str:
+    """How other pages name a portal user: their name as the reader's language writes it and their user name
+    ("Aiko Sato (asato)", 「佐藤 愛子 (asato)」), or the user name."""
+    name = full_name(given=first_name, family=last_name)
+    return f"{name} ({username})" if name else username
+
+
+def people_with_role(*, role: Role) -> list[tuple[int, str]]:
+    """The active users of one role, as (id, `person_label`) in name order, in one query: the choices of a
+    form or filter that names a person (a customer's Account manager or support contact)."""
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=role.group_name)
+        .order_by("last_name", "first_name", "username")
+        .values_list("pk", "username", "first_name", "last_name")
+        .distinct()
+    )
+    return [(pk, person_label(username=u, first_name=f, last_name=la)) for pk, u, f, la in users]

@@ -35,6 +35,7 @@ from billing.services import PriceBook
 from portal.core.access import check
 from portal.core.csv_export import neutralise
 from portal.core.downloads import Table
+from portal.core.vocabulary import ITEMS, ItemType, Plan, code_column, names
 
 STATEMENT_TAX_RATE = 10
 CHARGED_TYPES = ("PRODUCT", "OPTION_PRODUCT", "OPTION_PLUS", "ADJUSTMENT", "PENALTY")
@@ -81,27 +82,19 @@ def _charged(item: dict, book: PriceBook, year: int, month: int) -> tuple[int | 
 
 
 def statement_rows(year: int, month: int) -> Iterator[list]:
+    """The statement's rows: each item by name (its product or option and plan also as codes, for machines),
+    with each customer's subtotal, tax and total; names in the active language."""
     book = PriceBook.load()
+    types, items, plans = names(ItemType), names(*ITEMS), names(Plan)
     current, subtotal, name, code = None, 0, "", ""
 
     def closing() -> list[list]:
         tax = rules.tax_once(subtotal, STATEMENT_TAX_RATE)
+        blank = [""] * 8  # product or option and plan (each also as a code), from, until, units, unit price
         return [
-            [current, name, code, _("Subtotal"), "", "", "", "", "", "", subtotal],
-            [
-                current,
-                name,
-                code,
-                _("Consumption tax 10% (once per statement, rounded down)"),
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                tax,
-            ],
-            [current, name, code, _("Total"), "", "", "", "", "", "", subtotal + tax],
+            [current, name, code, _("Subtotal"), *blank, subtotal],
+            [current, name, code, _("Consumption tax 10% (once per statement, rounded down)"), *blank, tax],
+            [current, name, code, _("Total"), *blank, subtotal + tax],
         ]
 
     for item in _items(year, month).iterator(chunk_size=2000):
@@ -116,8 +109,10 @@ def statement_rows(year: int, month: int) -> Iterator[list]:
             current,
             name,
             code,
-            item["item_type"],
+            types.get(item["item_type"], item["item_type"]),
+            items.get(item["item_id"], item["item_id"]),
             item["item_id"],
+            plans.get(item["plan"], item["plan"]),
             item["plan"],
             item["start_date"],
             item["end_date"],
@@ -130,12 +125,14 @@ def statement_rows(year: int, month: int) -> Iterator[list]:
 
 
 STATEMENT_HEADER = (
-    gettext_lazy("domainId"),
+    gettext_lazy("Domain ID"),
     gettext_lazy("Company"),
     gettext_lazy("Customer code"),
     gettext_lazy("Item type"),
     gettext_lazy("Product or option"),
+    code_column(gettext_lazy("Product or option")),
     gettext_lazy("Plan"),
+    code_column(gettext_lazy("Plan")),
     gettext_lazy("From"),
     gettext_lazy("Until"),
     gettext_lazy("Units"),

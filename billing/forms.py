@@ -6,11 +6,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import ItemType
 from billing.selectors import ItemFilters
 from portal.core.formbase import PortalForm
 from portal.core.lists import DateInput
-from portal.core.vocabulary import Plan
+from portal.core.vocabulary import ItemType, OptionProduct, Plan, Product, item_name
 
 MAX_YEN = 10**12
 
@@ -23,7 +22,7 @@ class ItemFilterForm(PortalForm):
         required=False,
         max_length=200,
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": _("Company, domain, code or domainId")}
+            attrs={"type": "search", "placeholder": _("Company, domain, code or domain ID")}
         ),
     )
     item_type = forms.ChoiceField(
@@ -40,7 +39,7 @@ class ItemFilterForm(PortalForm):
 
     def __init__(self, *args, items: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["item_id"].choices = [("", _("Any"))] + [(v, v) for v in items or []]
+        self.fields["item_id"].choices = [("", _("Any"))] + [(v, item_name(v)) for v in items or []]
 
     def to_filters(self, data: dict) -> ItemFilters:
         return ItemFilters(
@@ -76,15 +75,29 @@ class ExplainForm(PortalForm):
         return note
 
 
+class ItemChoiceField(forms.ChoiceField):
+    """A product or an option as the invoice bills it (its itemId), chosen by name; the code is read in any case."""
+
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()
+
+
+def _item_choices():
+    return [
+        (_("Products"), [(v, n) for v, n in Product.choices]),
+        (_("Options"), [(v, n) for v, n in OptionProduct.choices]),
+    ]
+
+
 class PriceEntryForm(PortalForm):
-    item_id = forms.CharField(
-        label=_("Product or option"), max_length=40, help_text=_("As billed, e.g. STD, ADV, ACV201, SSTG201.")
+    item_id = ItemChoiceField(
+        label=_("Product or option"), choices=_item_choices, help_text=_("As the invoice bills it.")
     )
     plan = forms.ChoiceField(
         label=_("Plan"), required=False, choices=[("", _("Every plan"))] + list(Plan.choices)
     )
     domain_id = forms.IntegerField(
-        label=_("Only for customer (domainId)"),
+        label=_("Only for customer (domain ID)"),
         required=False,
         min_value=1,
         max_value=2**63 - 1,
@@ -95,9 +108,3 @@ class PriceEntryForm(PortalForm):
         label=_("Price to the customer (¥ a month per unit)"), min_value=0, max_value=MAX_YEN
     )
     effective_from = forms.DateField(label=_("Effective from"), widget=DateInput())
-
-    def clean_item_id(self) -> str:
-        value = self.cleaned_data["item_id"].strip().upper()
-        if not value.replace("_", "").isalnum():
-            raise forms.ValidationError(_("Use the item's ID as the invoice shows it (letters, digits, _)."))
-        return value

@@ -6,26 +6,27 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.forms import ItemFilterForm
 from billing.selectors import ITEM_SORTS
-from portal.core.lists import Column, ListSpec
+from portal.core.lists import Column, ListSpec, coded
+from portal.core.vocabulary import ITEMS, ItemType, Plan, SubOptionProduct, UsageState
 
 CSV_COLUMNS = (
     ("year", _("Year")),
     ("month", _("Month")),
-    ("domain_id", _("domainId")),
+    ("domain_id", _("Domain ID")),
     ("customer_name", _("Company")),
     ("domain", _("Domain")),
     ("customer_code", _("Customer code")),
-    ("item_type", _("Item type")),
-    ("item_id", _("Product or option")),
-    ("sub_item_id", _("Sub-item")),
-    ("plan", _("Plan")),
-    ("subscription_id", _("subscriptionId")),
+    *coded("item_type", _("Item type"), ItemType),
+    *coded("item_id", _("Product or option"), *ITEMS),
+    *coded("sub_item_id", _("Sub-item"), SubOptionProduct),
+    *coded("plan", _("Plan"), Plan),
+    ("subscription_id", _("Subscription ID")),
     ("start_date", _("From")),
     ("end_date", _("Until")),
     ("license_count", _("Licences")),
     ("member_count", _("Members")),
     ("quantity", _("Quantity")),
-    ("status", _("Status")),
+    *coded("status", _("Status"), UsageState),
     ("amount", _("Amount (JPY, tax excluded)")),
     ("flagged", _("Flagged")),
 )

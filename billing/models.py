@@ -25,26 +25,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.vocabulary import ItemType, PaymentStatus, Plan, item_name, label
 
-class PaymentStatus(models.TextChoices):
-    NONE = "NONE", _("Nothing to pay")
-    PAID = "PAID", _("Paid")
-    UNPAID = "UNPAID", _("Unpaid")
-
-
-class ItemType(models.TextChoices):
-    """Settlement item types (SettlementItemType), in the order a customer's items are grouped."""
-
-    PRODUCT = "PRODUCT", _("Plan")
-    OPTION_PRODUCT = "OPTION_PRODUCT", _("Option")
-    OPTION_PLUS = "OPTION_PLUS", _("Option Plus")
-    ADJUSTMENT = "ADJUSTMENT", _("Adjustment")
-    PENALTY = "PENALTY", _("Penalty")
-    SUMMARY = "SUMMARY", _("Subtotal")
-
-
+#: Settlement item types in the order a customer's items are grouped (the vocabulary lists them so).
 ITEM_TYPE_ORDER = {value: position for position, value in enumerate(ItemType.values)}
-ITEM_TYPE_LABELS = dict(ItemType.choices)
 
 
 class Invoice(models.Model):
@@ -97,7 +81,7 @@ class Invoice(models.Model):
         return self.total_amount - self.computed_total
 
     def get_payment_status_display(self) -> str:
-        return str(dict(PaymentStatus.choices).get(self.payment_status, self.payment_status))
+        return label(PaymentStatus, self.payment_status)
 
 
 class InvoiceItem(models.Model):
@@ -156,7 +140,13 @@ class InvoiceItem(models.Model):
         return self.start_date > dt.date(self.year, self.month, 1) or self.end_date < month_end
 
     def get_item_type_display(self) -> str:
-        return str(ITEM_TYPE_LABELS.get(self.item_type, self.item_type))
+        return label(ItemType, self.item_type)
+
+    @property
+    def item_label(self) -> str:
+        """What was billed, by name: the sub option when there is one (it names its option), else the product or
+        option."""
+        return item_name(self.sub_item_id or self.item_id)
 
 
 class DetailMonth(models.Model):
@@ -233,6 +223,14 @@ class PriceEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} {self.plan} {self.domain_id or ''} from {self.effective_from}"
+
+    @property
+    def item_label(self) -> str:
+        return item_name(self.item_id)
+
+    @property
+    def plan_label(self) -> str:
+        return label(Plan, self.plan) if self.plan else ""
 
 
 class Finding(models.Model):

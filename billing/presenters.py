@@ -16,8 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from billing.models import ItemType
-from portal.core.vocabulary import Plan
+from portal.core.vocabulary import ItemType, Plan, item_name
 
 
 def item_rows(items) -> SafeString:
@@ -65,9 +64,8 @@ def _row(i, w: dict) -> str:
             f' <a class="badge badge-danger" href="{w["findings"].format(i.year, i.month)}#customer-{i.domain_id}"'
             f' data-testid="flag">{w["flagged"]}</a>'
         )
-    item = escape(i.item_id)
-    if i.sub_item_id:
-        item += f' <span class="muted">{escape(i.sub_item_id)}</span>'
+    # The sub option names its option too ("Drive Plus (for Advanced)"); a product or an option alone by its name.
+    item = escape(item_name(i.sub_item_id or i.item_id))
     period = f"{_day(i.start_date)} – {_day(i.end_date)}"
     if i.split:
         period += f' <span class="badge badge-info">{w["part"]}</span>'

@@ -18,6 +18,7 @@ from portal.core.sync import PartnerWide, PerCustomer
 RESYNC = [
     PartnerWide(
         name=rules.INVOICES,
+        label=rules.invoices_label,
         operation_id="listInvoices",
         store=lambda params, items, synced_at: services.invoice_year_store(
             year=params["year"], remote=items, synced_at=synced_at
@@ -26,6 +27,7 @@ RESYNC = [
     ),
     PartnerWide(
         name=rules.INVOICE_DETAILS,
+        label=rules.invoice_details_label,
         operation_id="listInvoiceDetails",
         store=lambda params, items, synced_at: services.invoice_month_store(
             year=params["year"], month=params["month"], remote=items, synced_at=synced_at

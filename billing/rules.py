@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_DOWN, Decimal
 
+from django.utils.translation import gettext
+
 from portal.core.vocabulary import LICENSE_PLANS, PAID_PLANS  # noqa: F401  (billed per licence; paid)
 
 #: The names of billing's partner-wide walks: declared in resync.py, requested by services.month_fetch_request.
@@ -18,6 +20,17 @@ INVOICE_DETAILS = "billing.invoice_details"
 DETAILS_PAGE_SIZE = 20
 #: A cost that differs from the price book by more than this many yen is a finding.
 COST_TOLERANCE_YEN = 1
+
+
+def invoices_label(params) -> str:
+    """What a walk of `listInvoices` reads, in words: "Invoices 2026"."""
+    return gettext("Invoices %(year)s") % {"year": params.get("year", "")}
+
+
+def invoice_details_label(params) -> str:
+    """What a walk of `listInvoiceDetails` reads, in words: "Invoice details 2026-10"."""
+    month = gettext("%(year)d-%(month)02d") % {"year": int(params["year"]), "month": int(params["month"])}
+    return gettext("Invoice details %(month)s") % {"month": month}
 
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page
 from django.db.models import Count, QuerySet
-from django.utils.translation import gettext as _
 
 from billing import rules
 from billing.models import DetailMonth, Finding, Invoice, InvoiceItem, PriceEntry, UsageSnapshot
@@ -17,6 +16,7 @@ from portal.core import clock
 from portal.core.access import check
 from portal.core.lists import Sorts, paginate
 from portal.core.models import SyncRun
+from portal.core.selectors import sync_runs_described
 
 ITEM_SORTS = Sorts(
     columns={
@@ -103,23 +103,9 @@ def fetch_runs(*, user, limit: int = 4) -> list[SyncRun]:
     runs = list(
         SyncRun.objects.filter(kind="partner", scope__startswith="billing.").order_by("-started_at")[:limit]
     )
-    for run in runs:
-        run.billing_label = _run_label(run.scope)
-    return runs
-
-
-def _run_label(scope: str) -> str:
-    """ "billing.invoice_details:month=10,year=2026" -> "Invoice details 2026-10"; "billing.invoices:year=2026"
-    -> "Invoices 2026"."""
-    name, _sep, params = scope.partition(":")
-    values = dict(p.split("=", 1) for p in params.split(",") if "=" in p)
-    year, month = values.get("year", ""), values.get("month", "")
-    if name.endswith("invoice_details") and year.isdigit() and month.isdigit():
-        shown = _("%(year)d-%(month)02d") % {"year": int(year), "month": int(month)}
-        return _("Invoice details %(month)s") % {"month": shown}
-    if name.endswith("invoices") and year.isdigit():
-        return _("Invoices %(year)s") % {"year": year}
-    return scope
+    # Each with its label and its errors in words, as the Sync page shows them (the walks' labels are declared
+    # in billing/resync.py).
+    return sync_runs_described(runs)
 
 
 # --- invoice details -------------------------------------------------------------------------------------

@@ -8,9 +8,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from billing import rules
-from billing.models import Finding, Invoice, PaymentStatus
+from billing.models import Finding, Invoice
 from billing.permissions import CHANGE_BILLING, VIEW_BILLING
 from home.worklist import FINANCE_ROLES, WorkContext, WorkItem, WorkList, WorkSection
+from portal.core.vocabulary import PaymentStatus
 from schedule.sources import url_pattern
 
 

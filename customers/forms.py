@@ -1,15 +1,25 @@
-"""The customer list's filters (the change forms are in customers/forms_changes.py)."""
+"""The customer list's filters and the owner form (the change forms are in customers/forms_changes.py)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import people_with_role
 from customers.models import STATUS_CHOICES
-from customers.selectors import CustomerFilters, Removed
+from customers.selectors import CustomerFilters, Removed, owner_choices
+from portal.core.access import Role
 from portal.core.formbase import PortalForm
 from portal.core.lists import customer_search_field
 from portal.core.vocabulary import Plan, Product
+
+
+def owner_field() -> forms.ChoiceField:
+    """The Owner filter of every list of customers or their rows: everyone's, mine, unassigned, or one Account
+    manager's (`owner_choices`, read when the form is made). Contributed as a `CustomerFilter` (customers/apps.py)
+    to every list that declares `ListSpec(customer_filters=True)`; its value goes to
+    `customers.selectors.owned_by`."""
+    return forms.ChoiceField(label=_("Owner"), required=False, choices=owner_choices())
 
 
 class CustomerFilterForm(PortalForm):
@@ -54,5 +64,31 @@ class CustomerFilterForm(PortalForm):
             trial_within_days=data.get("trial_within"),
             scheduled=bool(data.get("scheduled")),
             removed=data.get("removed") or Removed.EXCLUDE,
+            owner=data.get("owner") or "",
             sort=data["sort"],
         )
+
+
+class CustomerOwnerForm(PortalForm):
+    """Who looks after one customer (the portal's own data, no Partner API call, so a plain validated form as
+    the Users page's, not a change form): an active Account manager, and optionally a Support user. A person
+    no longer offered (deactivated, moved to another role) is refused as any unknown choice is."""
+
+    account_manager = forms.TypedChoiceField(
+        label=_("Account manager"), required=False, coerce=int, empty_value=None
+    )
+    support_contact = forms.TypedChoiceField(
+        label=_("Support contact"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Optional: the Support user this customer's questions go to."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account_manager"].choices = [
+            ("", _("Nobody (unassigned)")),
+            *people_with_role(role=Role.ACCOUNT_MANAGER),
+        ]
+        self.fields["support_contact"].choices = [("", _("Nobody")), *people_with_role(role=Role.SUPPORT)]

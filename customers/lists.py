@@ -19,7 +19,7 @@ CUSTOMER_LIST = ListSpec(
     columns=(
         Column(_("Company"), sort="company"),
         Column(_("Domain"), sort="domain"),
-        Column(_("domainId"), sort="domain_id"),
+        Column(_("Domain ID"), sort="domain_id"),
         Column(_("Plan")),
         Column(_("Status")),
         Column(_("Members"), sort="members", numeric=True),
@@ -30,4 +30,5 @@ CUSTOMER_LIST = ListSpec(
     template="customers/customer_list.html",
     rows=presenters.rows,
     csv_columns=CSV_COLUMNS,
+    customer_filters=True,
 )

@@ -299,7 +299,13 @@ class Customer(models.Model):
 
     @property
     def admin_name(self) -> str:
-        return " ".join(part for part in (self.admin_last_name, self.admin_first_name) if part)
+        """The administrator's name as the reader's language writes a name (family name first in Japanese)."""
+        return vocabulary.full_name(given=self.admin_first_name, family=self.admin_last_name)
+
+    @property
+    def locale_label(self) -> str:
+        """The tenant's language and region in words ("Japanese"), or "" when the API gave none."""
+        return vocabulary.label(vocabulary.Locale, self.locale) if self.locale else ""
 
     @property
     def is_group_name(self) -> bool:
@@ -346,3 +352,61 @@ class CustomerSearch(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class CustomerOwner(models.Model):
+    """Who looks after a customer at the partner: its owning Account manager and, optionally, a support contact.
+
+    The partner's own data, not a copy of the API's, so it is a table of its own beside the cache, keyed by the
+    customer's domainId, and not columns of `Customer`: the resync's stores write customers by `update()` of the
+    columns they read from the API and by new rows (`customers.services.customer_store`, `customer_usage_store`,
+    the summary's SQL updates), and a customer gone from the API is marked removed, never deleted, so no resync,
+    refresh or change's `apply` ever writes, resets or deletes a row here. Kept apart, it also stays out of the
+    wide cache row and of its "what the API said" bookkeeping (`synced_at`), and a customer's owner can be set
+    before or after any sync. Written only by `customers.services.customer_owner_set`, each change an audit
+    entry (`portal.assignCustomerOwner`).
+
+    No row, or a row whose Account manager is empty, is an unassigned customer. Users are never deleted by the
+    portal (they are deactivated), so a user who owns customers cannot be deleted either (PROTECT): their
+    customers are handed over first.
+    """
+
+    customer = models.OneToOneField(
+        Customer,
+        primary_key=True,
+        db_column="domain_id",
+        on_delete=models.CASCADE,
+        related_name="owner",
+        verbose_name=_("customer"),
+    )
+    account_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Account manager"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers_managed",
+        # The index below serves "my customers" (its first column) and gives the customers' keys with it.
+        db_index=False,
+    )
+    support_contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Support contact"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="customers_supported",
+    )
+    changed_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        indexes = [
+            # The lists' Owner filter: the customers of one Account manager ("Mine", a person), and the assigned
+            # ones ("Unassigned" excludes them), read from the index alone.
+            models.Index(fields=["account_manager", "customer"], name="customer_owner_manager"),
+        ]
+        verbose_name = _("customer owner")
+        verbose_name_plural = _("customer owners")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.account_manager_id or '-'}"

@@ -6,6 +6,8 @@ Contributed as `operation_labels`; portal/core/operations.py shows them (Activit
 from django.utils.translation import gettext_lazy as _
 
 OPERATION_LABELS = {
+    # The portal's own data (nothing is sent to the Partner API): recorded as "portal.*" operations.
+    "portal.assignCustomerOwner": _("Assign a customer's owner"),
     "verifyCustomerDomain": _("Check a domain or group name"),
     "createCustomer": _("Add a customer"),
     "listCustomers": _("List customers"),

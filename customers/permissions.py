@@ -20,4 +20,7 @@ CHANGE_CUSTOMERS = Perm(
     sends_changes=True,
 )
 
-PERMS = [VIEW_CUSTOMERS, CHANGE_CUSTOMERS]
+#: Who looks after each customer (its Account manager and support contact): the partner's own data, set by Admins.
+ASSIGN_OWNERS = Perm("customers", "assign_owners", _("Assign customers' owners"))
+
+PERMS = [VIEW_CUSTOMERS, CHANGE_CUSTOMERS, ASSIGN_OWNERS]

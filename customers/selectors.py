@@ -29,12 +29,29 @@ from django.db import connection
 from django.db.models import Count, F, Lookup, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import TRIAL_ENDED, Customer, CustomerSearch, normalise_search, trial_ended_q
-from customers.permissions import VIEW_CUSTOMERS
+from accounts.selectors import people_with_role, person_label
+from customers.models import (
+    TRIAL_ENDED,
+    Customer,
+    CustomerOwner,
+    CustomerSearch,
+    normalise_search,
+    trial_ended_q,
+)
+from customers.permissions import ASSIGN_OWNERS, VIEW_CUSTOMERS
 from portal.core import clock
-from portal.core.access import can, check
-from portal.core.lists import Sorts, paginate, paginate_in_groups
+from portal.core.access import Role, can, check, role_of
+from portal.core.lists import Sorts, coded, paginate, paginate_in_groups
+from portal.core.vocabulary import Plan, Product, UsageState
 from schedule.sources import ScheduleFilters, schedule_sources
+
+
+class Owner:
+    """The Owner filter's values besides a person's id (the lists' one filter by who looks after a customer)."""
+
+    EVERYONE = "all"
+    MINE = "mine"
+    UNASSIGNED = "none"
 
 
 class Removed:
@@ -67,6 +84,7 @@ class CustomerFilters:
     trial_within_days: int | None = None
     scheduled: bool = False
     removed: str = Removed.EXCLUDE
+    owner: str = ""
     sort: str = SORTS.default
 
 
@@ -101,6 +119,7 @@ def customer_list(*, user, filters: CustomerFilters) -> QuerySet[Customer]:
         qs = qs.exclude(removed_at=None)
     elif filters.removed != Removed.INCLUDE:
         qs = qs.filter(removed_at=None)
+    qs = owned_by(qs, owner=filters.owner, user=user, key="domain_id")
     return SORTS.order(qs, filters.sort)
 
 
@@ -196,13 +215,13 @@ def customer_total() -> int:
 
 
 CSV_COLUMNS = (
-    ("domain_id", _("domainId")),
+    ("domain_id", _("Domain ID")),
     ("domain", _("Domain")),
     ("company_name", _("Company")),
     ("customer_code", _("Customer code")),
-    ("product_id", _("Product")),
-    ("plan", _("Plan")),
-    ("usage_status", _("Status")),
+    *coded("product_id", _("Product"), Product),
+    *coded("plan", _("Plan"), Plan),
+    *coded("usage_status", _("Status"), UsageState),
     ("member_count", _("Members")),
     ("max_member_count", _("Maximum users")),
     ("trial_ends_on", _("Trial ends")),
@@ -348,6 +367,77 @@ def page_by_customer(
         fields=fields,
         row=row,
     )
+
+
+# --- Owners --------------------------------------------------------------------------------------------------
+
+
+def owned_by(qs: QuerySet, *, owner: str, user, key: str = "customer_id") -> QuerySet:
+    """Rows (customers, or anything keyed by a customer's domainId at `key`) of the customers the Owner filter
+    `owner` chooses: `Owner.MINE` (those whose Account manager is `user`), `Owner.UNASSIGNED` (no Account
+    manager), a user's id (theirs), or everyone ("", `Owner.EVERYONE`, or anything else). Every list's Owner
+    filter is this one condition, a subquery of the owners' index (`CustomerOwner.Meta.indexes`): no join, so
+    it adds no query and no row to a list, and a list keeps its own index for its order."""
+    if owner == Owner.MINE:
+        manager_id = getattr(user, "pk", None)
+    elif owner.isdigit() and len(owner) <= 18:
+        manager_id = int(owner)
+    elif owner == Owner.UNASSIGNED:
+        assigned = CustomerOwner.objects.filter(account_manager__isnull=False).values("customer_id")
+        return qs.exclude(**{f"{key}__in": assigned})
+    else:
+        return qs
+    if manager_id is None:
+        return qs.none()
+    mine = CustomerOwner.objects.filter(account_manager_id=manager_id).values("customer_id")
+    return qs.filter(**{f"{key}__in": mine})
+
+
+def owner_filter_default(user) -> str:
+    """Where an Owner filter opens for `user` before they choose: an Account manager's own customers ("Mine",
+    a choice they can change, never a wall), everyone's for the other roles ("": nothing is added to the
+    list's query or links)."""
+    return Owner.MINE if role_of(user) == Role.ACCOUNT_MANAGER else ""
+
+
+def owner_choices() -> list[tuple[str, str]]:
+    """The Owner filter's choices: everyone, mine, unassigned, then each active Account manager (one query)."""
+    people = people_with_role(role=Role.ACCOUNT_MANAGER)
+    return [
+        (Owner.EVERYONE, str(_("Everyone"))),
+        (Owner.MINE, str(_("Mine"))),
+        (Owner.UNASSIGNED, str(_("Unassigned"))),
+        *((str(pk), label) for pk, label in people),
+    ]
+
+
+def customer_owner_get(*, user, domain_id: int) -> CustomerOwner | None:
+    """Who looks after a customer (both people read with it), or None when nobody was ever assigned."""
+    check(user, VIEW_CUSTOMERS)
+    return (
+        CustomerOwner.objects.select_related("account_manager", "support_contact")
+        .filter(customer_id=domain_id)
+        .first()
+    )
+
+
+def customer_owner_section(*, customer: Customer, user) -> dict:
+    """Context of the customer page's "Owner" section: the two people (one query) and whether this user may
+    change them."""
+    owner = customer_owner_get(user=user, domain_id=customer.domain_id)
+
+    def named(person) -> str:
+        if person is None:
+            return ""
+        return person_label(
+            username=person.username, first_name=person.first_name, last_name=person.last_name
+        )
+
+    return {
+        "account_manager": named(owner and owner.account_manager),
+        "support_contact": named(owner and owner.support_contact),
+        "can_assign": can(user, ASSIGN_OWNERS),
+    }
 
 
 #: How far ahead the customer page's "Scheduled changes" section looks (every kind of scheduled change).

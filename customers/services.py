@@ -7,27 +7,37 @@ pipeline (portal.core.changes).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Case, ExpressionWrapper, F, IntegerField, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.selectors import people_with_role, person_label
 from customers.models import (
     Customer,
+    CustomerOwner,
     max_users_left_for,
     search_text_for,
     sort_name_for,
     usage_schedules_something,
 )
+from customers.permissions import ASSIGN_OWNERS
 from partner_api.errors import NotFoundError, PartnerApiError
 from partner_api.models import (
     wire_text,
 )
 from portal.core import sync
+from portal.core.access import Role, check
 from portal.core.changes import ChangeRefused, refusal_from  # noqa: F401 (ChangeRefused: what the reads raise)
-from portal.core.models import SyncRun
+from portal.core.models import AuditEntry, SyncRun
 from portal.core.partner import get_client
+from portal.core.services import audit_record
 from portal.core.vocabulary import LICENSE_PLANS
+
+logger = logging.getLogger(__name__)
 
 # --- Cache upserts (called by the resync engine and after writes) ---------------------------------------
 
@@ -306,3 +316,79 @@ def potential_customer_get(*, domain: str, partner_code: str):
         if refusal.field is None:
             refusal.field = "partner_code" if exc.status == 400 else "domain"
         raise refusal from exc
+
+
+# --- Owners: the partner's own data, not the API's ------------------------------------------------------------
+
+
+class OwnerChangeRefused(Exception):
+    """An owner change the portal refuses (the message says why, for the Admin)."""
+
+
+def _owner_person(user_id: int | None, role) -> dict[str, Any] | None:
+    """The chosen user as the audit entry names them, or None; refused unless an active user of `role`."""
+    if user_id is None:
+        return None
+    found = dict(people_with_role(role=role)).get(user_id)
+    if found is None:
+        raise OwnerChangeRefused(
+            _("That person is no longer an active %(role)s. Choose another.") % {"role": role.label}
+        )
+    return {"userId": user_id, "name": found}
+
+
+def customer_owner_set(
+    *, actor, domain_id: int, account_manager_id: int | None, support_contact_id: int | None
+) -> bool:
+    """Set who looks after a customer (`CustomerOwner`): its Account manager and support contact, None for
+    nobody. False when they are so already (nothing is recorded). Each change is an audit entry
+    (`portal.assignCustomerOwner`) naming both people, before and after, by id and name.
+
+    The people must be active users of their role (Account manager, Support); the customer must be in the
+    cache (a removed one keeps its owner and may be given another)."""
+    check(actor, ASSIGN_OWNERS)
+    manager = _owner_person(account_manager_id, Role.ACCOUNT_MANAGER)
+    contact = _owner_person(support_contact_id, Role.SUPPORT)
+    with transaction.atomic():
+        if not Customer.objects.select_for_update().filter(domain_id=domain_id).exists():
+            raise OwnerChangeRefused(_("This customer is not in the portal."))
+        owner = (
+            CustomerOwner.objects.select_for_update()
+            .select_related("account_manager", "support_contact")
+            .filter(customer_id=domain_id)
+            .first()
+        )
+        before = {
+            "accountManager": None,
+            "supportContact": None,
+        }
+        if owner is not None:
+            for key, person in (
+                ("accountManager", owner.account_manager),
+                ("supportContact", owner.support_contact),
+            ):
+                if person is not None:
+                    before[key] = {
+                        "userId": person.pk,
+                        "name": person_label(
+                            username=person.username, first_name=person.first_name, last_name=person.last_name
+                        ),
+                    }
+        now = (account_manager_id, support_contact_id)
+        if owner is not None and (owner.account_manager_id, owner.support_contact_id) == now:
+            return False
+        if owner is None and now == (None, None):
+            return False
+        CustomerOwner.objects.update_or_create(
+            customer_id=domain_id,
+            defaults={"account_manager_id": account_manager_id, "support_contact_id": support_contact_id},
+        )
+        audit_record(
+            actor=actor,
+            operation_id="portal.assignCustomerOwner",
+            outcome=AuditEntry.Outcome.SUCCEEDED,
+            domain_id=domain_id,
+            sent={"accountManager": manager, "supportContact": contact, "before": before},
+        )
+    logger.info("owner of customer %s set by user %s", domain_id, getattr(actor, "pk", None))
+    return True

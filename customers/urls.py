@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:domain_id>/", views.customer_detail, name="detail"),
     path("<int:domain_id>/refresh/", views.customer_refresh, name="refresh"),
     path("<int:domain_id>/fresh/", views.customer_fresh, name="fresh"),
+    path("<int:domain_id>/owner/", views_changes.customer_owner, name="owner"),
     path("<int:domain_id>/edit/", views_changes.customer_edit, name="edit"),
     path("<int:domain_id>/usage/", views_changes.customer_usage, name="usage"),
     path("<int:domain_id>/usage/renewal/", views_changes.customer_renewal, name="renewal"),

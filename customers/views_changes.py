@@ -21,7 +21,8 @@ from django.views.decorators.http import require_POST
 
 from customers import forms_changes as f
 from customers import selectors, services
-from customers.permissions import CHANGE_CUSTOMERS
+from customers.forms import CustomerOwnerForm
+from customers.permissions import ASSIGN_OWNERS, CHANGE_CUSTOMERS
 from portal.core import clock
 from portal.core.access import require
 from portal.core.changes import ChangeRefused
@@ -385,3 +386,34 @@ def customer_transfer(request: HttpRequest) -> HttpResponse:
         "customers/customer_transfer.html",
         {"lookup": lookup, "potential": potential, "confirm": confirm},
     )
+
+
+@require(ASSIGN_OWNERS)
+def customer_owner(request: HttpRequest, domain_id: int) -> HttpResponse:
+    """Who looks after a customer (Admins): the portal's own data, so a plain validated form as on the Users page
+    (nothing is sent to the Partner API), saved and recorded at once (`services.customer_owner_set`)."""
+    customer = found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id))
+    owner = selectors.customer_owner_get(user=request.user, domain_id=domain_id)
+    initial = {
+        "account_manager": owner.account_manager_id if owner else None,
+        "support_contact": owner.support_contact_id if owner else None,
+    }
+    form = CustomerOwnerForm(request.POST if request.method == "POST" else None, initial=initial)
+    if form.is_bound and form.is_valid():
+        try:
+            changed = services.customer_owner_set(
+                actor=request.user,
+                domain_id=domain_id,
+                account_manager_id=form.cleaned_data["account_manager"],
+                support_contact_id=form.cleaned_data["support_contact"],
+            )
+        except services.OwnerChangeRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            values = {"company": customer.company_name}
+            if changed:
+                messages.success(request, _("Who looks after %(company)s is saved.") % values)
+            else:
+                messages.info(request, _("Nothing changed: %(company)s already had these owners.") % values)
+            return redirect("customers:detail", domain_id=domain_id)
+    return render(request, "customers/customer_owner.html", {"customer": customer, "form": form})

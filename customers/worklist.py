@@ -1,5 +1,6 @@
 """Customers' sections of the home page's worklist (home/worklist.py): customers at or near their
-maximum users, and customers whose cached data is stale or whose calls failed at the last full sync."""
+maximum users, customers whose cached data is stale or whose calls failed at the last full sync, and (for
+Admins) customers nobody looks after yet."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
-from customers.permissions import CHANGE_CUSTOMERS, VIEW_CUSTOMERS
+from customers.permissions import ASSIGN_OWNERS, CHANGE_CUSTOMERS, VIEW_CUSTOMERS
+from customers.selectors import Owner, owned_by
 from home.worklist import WorkContext, WorkItem, WorkList, WorkSection, last_full_sync
+from portal.core.access import Role
 from schedule.sources import url_pattern
 
 
@@ -97,6 +100,28 @@ def stale_or_failed(ctx: WorkContext) -> WorkList:
     return WorkList(count, items)
 
 
+def unassigned(ctx: WorkContext) -> WorkList:
+    """Customers still in the API without an Account manager (the Owner filter's "Unassigned"), in name order:
+    the first rows along the name index and a count apart, so the database does not read every unassigned
+    customer to return five."""
+    qs = owned_by(_live(), owner=Owner.UNASSIGNED, user=ctx.user, key="domain_id")
+    rows, count = ctx.first_and_count(
+        qs.order_by("sort_name", "domain_id"), "domain_id", "company_name", "domain", count_apart=True
+    )
+    read, change = url_pattern("customers:detail"), url_pattern("customers:owner")
+    items = [
+        WorkItem(
+            customer=company,
+            text=domain,
+            url=read.format(domain_id),
+            change_url=change.format(domain_id),
+            uid=f"unassigned-{domain_id}",
+        )
+        for domain_id, company, domain in rows
+    ]
+    return WorkList(count, items)
+
+
 SECTIONS = [
     WorkSection(
         key="max-users",
@@ -115,5 +140,16 @@ SECTIONS = [
         read=stale_or_failed,
         perm=VIEW_CUSTOMERS,
         order=80,
+    ),
+    WorkSection(
+        key="unassigned",
+        title=_("Customers without an owner"),
+        help=_("Customers no Account manager looks after yet: give each one an owner."),
+        read=unassigned,
+        roles=frozenset({Role.ADMIN}),
+        perm=ASSIGN_OWNERS,
+        change_perm=ASSIGN_OWNERS,
+        action=_("Assign an owner"),
+        order=90,
     ),
 ]

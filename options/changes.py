@@ -231,7 +231,7 @@ def _naming(template: str, names: list[str]) -> list[str]:
 
 def _stay_trial(a) -> list[str]:
     names = selectors.options_affected(domain_id=a["domain_id"], change="convert")
-    return _naming(_("Options that stay Trial: %(options)s."), names)
+    return _naming(_("Trial options stay Trial until each is converted on its own: %(options)s."), names)
 
 
 def _cancelled_by_upgrade(a) -> list[str]:

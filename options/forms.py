@@ -7,10 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from options import rules
-from options.models import OptionRenewal
 from options.selectors import NO_RENEWAL, PAID, TRIAL, OptionFilters
 from portal.core.formbase import PortalForm
 from portal.core.lists import DateInput, customer_search_field
+from portal.core.vocabulary import OptionProduct, OptionRenewalType
 
 
 class OptionFilterForm(PortalForm):
@@ -18,7 +18,7 @@ class OptionFilterForm(PortalForm):
 
     q = customer_search_field()
     option = forms.ChoiceField(
-        label=_("Option"), required=False, choices=[("", _("Any"))] + list(rules.OPTIONS.items())
+        label=_("Option"), required=False, choices=[("", _("Any"))] + OptionProduct.choices
     )
     sub_option = forms.ChoiceField(
         label=_("Sub option"),
@@ -37,7 +37,7 @@ class OptionFilterForm(PortalForm):
     renewal_type = forms.ChoiceField(
         label=_("Renewal"),
         required=False,
-        choices=[("", _("Any")), *OptionRenewal.choices, (NO_RENEWAL, _("No renewal settings"))],
+        choices=[("", _("Any")), *OptionRenewalType.choices, (NO_RENEWAL, _("No renewal settings"))],
     )
     end_from = forms.DateField(label=_("Ends from"), required=False, widget=DateInput())
     end_to = forms.DateField(label=_("Ends until"), required=False, widget=DateInput())
@@ -51,5 +51,6 @@ class OptionFilterForm(PortalForm):
             renewal_type=data.get("renewal_type") or "",
             end_from=data.get("end_from"),
             end_to=data.get("end_to"),
+            owner=data.get("owner") or "",
             sort=data["sort"],
         )

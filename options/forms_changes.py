@@ -12,9 +12,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from options import rules
-from options.models import OrderType
 from portal.core.changes.forms import ChangeForm, new_key  # noqa: F401 (new_key: the tests fill forms with it)
 from portal.core.lists import DateInput
+from portal.core.vocabulary import OptionOrderType
 
 QUANTITY = _("Quantity")
 SUB_OPTION = _("Sub option")
@@ -254,7 +254,7 @@ class OptionOrderForm(ChangeForm):
     quantity), none that already has a scheduled change; and the date help gives each kind's window."""
 
     field_order = ["type", "sub_option_id", "quantity", "apply_date", "reason"]
-    type = forms.ChoiceField(label=_("Change"), choices=OrderType.choices)
+    type = forms.ChoiceField(label=_("Change"), choices=OptionOrderType.choices)
     sub_option_id = forms.ChoiceField(label=SUB_OPTION)
     quantity = forms.IntegerField(
         label=QUANTITY,
@@ -297,7 +297,7 @@ class OptionOrderForm(ChangeForm):
             s for s in rules.SUB_OPTIONS.values() if s.sub_option_id in offered
         )
         self.kinds = rules.order_kinds(options=free, addable=addable)
-        self.fields["type"].choices = [(k, OrderType(k).label) for k in self.kinds]
+        self.fields["type"].choices = [(k, OptionOrderType(k).label) for k in self.kinds]
         if not self.kinds:
             self.fields["type"].help_text = _("No option change can be scheduled for this customer now.")
         # The date help gives the window of the kind chosen (a row's link chooses it), or of each kind.
@@ -319,7 +319,7 @@ class OptionOrderForm(ChangeForm):
         chosen = rules.SUB_OPTIONS.get(sub_option_id)
         out: list[tuple[str, object]] = []
         for kind in kinds:
-            label = str(OrderType(kind).label)
+            label = str(OptionOrderType(kind).label)
             if kind not in ("CANCEL", "START_PAID_SERVICE"):
                 out.append((label, self.window(kind, sub_option_id)))
                 continue
@@ -397,7 +397,7 @@ class OptionOrderForm(ChangeForm):
         d = self.cleaned_data
         return [
             (
-                str(OrderType(d["type"]).label),
+                str(OptionOrderType(d["type"]).label),
                 "—",
                 f"{_option_text(d['sub_option_id'], d.get('quantity'))} · {d['apply_date'].isoformat()}",
             )

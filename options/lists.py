@@ -7,23 +7,24 @@ from django.utils.translation import gettext_lazy as _
 from options import presenters
 from options.forms import OptionFilterForm
 from options.selectors import SORTS
-from portal.core.lists import Column, ListSpec
+from portal.core.lists import Column, ListSpec, coded
+from portal.core.vocabulary import OptionProduct, OptionRenewalType, Plan, SubOptionProduct
 
 CSV_COLUMNS = (
-    ("customer_id", _("domainId")),
+    ("customer_id", _("Domain ID")),
     ("customer__company_name", _("Company")),
     ("customer__domain", _("Domain")),
-    ("option_product_id", _("Option")),
-    ("sub_option_id", _("Sub option")),
+    *coded("option_product_id", _("Option"), OptionProduct),
+    *coded("sub_option_id", _("Sub option"), SubOptionProduct),
     ("quantity", _("Quantity")),
-    ("plan", _("Plan")),
+    *coded("plan", _("Plan"), Plan),
     ("trial", _("Trial")),
     ("plan_start_date", _("Start date")),
     ("plan_end_date", _("End date")),
-    ("renewal_type", _("Renewal")),
-    ("renewal_sub_option_id", _("Sub option at renewal")),
+    *coded("renewal_type", _("Renewal"), OptionRenewalType),
+    *coded("renewal_sub_option_id", _("Sub option at renewal"), SubOptionProduct),
     ("renewal_quantity", _("Quantity at renewal")),
-    ("subscription_id", _("subscriptionId")),
+    ("subscription_id", _("Subscription ID")),
     ("synced_at", _("Last synced (UTC)")),
 )
 
@@ -43,5 +44,6 @@ OPTION_LIST = ListSpec(
     template="options/option_list.html",
     rows=presenters.rows,
     csv_columns=CSV_COLUMNS,
+    customer_filters=True,
     sort_in_form=True,
 )

@@ -12,19 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from options import rules
-from portal.core.vocabulary import Plan, label
-
-
-class OrderType(models.TextChoices):
-    APPLY = "APPLY", _("Add the option")
-    CANCEL = "CANCEL", _("Cancel the option")
-    START_PAID_SERVICE = "START_PAID_SERVICE", _("Start paid service")
-    CHANGE_QUANTITY = "CHANGE_QUANTITY", _("Change the quantity")
-
-
-class OptionRenewal(models.TextChoices):
-    STAY = "STAY", _("Renew unchanged")
-    CHANGE = "CHANGE", _("Renew with changes")
+from portal.core.vocabulary import OptionOrderType, OptionRenewalType, Plan, label
 
 
 class _OptionNames:
@@ -84,7 +72,7 @@ class Option(_OptionNames, models.Model):
         return str(_("Trial")) if self.trial else pgettext("an option not on Trial", "Paid")
 
     def get_renewal_type_display(self) -> str:
-        return label(OptionRenewal, self.renewal_type) if self.renewal_type else ""
+        return label(OptionRenewalType, self.renewal_type) if self.renewal_type else ""
 
     def get_renewal_sub_option_display(self) -> str:
         return rules.sub_option_label(self.renewal_sub_option_id) if self.renewal_sub_option_id else ""
@@ -128,7 +116,7 @@ class OptionOrder(_OptionNames, models.Model):
         return f"{self.type} {self.option_product_id} {self.apply_date}"
 
     def get_type_display(self) -> str:
-        return label(OrderType, self.type)
+        return label(OptionOrderType, self.type)
 
 
 class OptionUsage(_OptionNames, models.Model):

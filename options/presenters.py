@@ -10,8 +10,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from options import rules
-from options.models import OptionRenewal
-from portal.core.vocabulary import Plan
+from portal.core.vocabulary import OptionProduct, OptionRenewalType, Plan
 
 
 def rows(options) -> SafeString:
@@ -21,10 +20,10 @@ def rows(options) -> SafeString:
     words = {
         "trial": _("Trial"),
         "none": _("None"),
-        "options": {k: str(v) for k, v in rules.OPTIONS.items()},
+        "options": {k: str(v) for k, v in OptionProduct.choices},
         "sub_options": {k: str(s.label) for k, s in rules.SUB_OPTIONS.items()},
         "plans": {k: str(v) for k, v in Plan.choices},
-        "renewals": {k: str(v) for k, v in OptionRenewal.choices},
+        "renewals": {k: str(v) for k, v in OptionRenewalType.choices},
     }
     return format_html_join("\n", "{}", ((_row(o, detail, words),) for o in options))
 
@@ -32,7 +31,7 @@ def rows(options) -> SafeString:
 def _renewal(o, words: dict) -> SafeString:
     if not o.renewal_type:
         return format_html('<span class="muted">{}</span>', words["none"])
-    change = o.renewal_type == OptionRenewal.CHANGE
+    change = o.renewal_type == OptionRenewalType.CHANGE
     html = format_html(
         '<span class="badge{}">{}</span>',
         " badge-info" if change else "",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.rules import DateWindow
+from portal.core.vocabulary import OptionProduct, SubOptionProduct, name_of
 
 STD, STD_T, ADV, ADV_T = "STD", "STD_T", "ADV", "ADV_T"
 TRIAL_PRODUCTS = (STD_T, ADV_T)
@@ -23,7 +24,6 @@ TRIAL_PRODUCTS = (STD_T, ADV_T)
 class SubOption:
     sub_option_id: str
     option_product_id: str
-    label: object  # lazy text
     trial: bool
     quantity: bool
     #: Products a subscription must have to add this sub option now.
@@ -31,38 +31,38 @@ class SubOption:
     #: Position in its option's tier order (upgrade goes to a higher tier; None: not ordered).
     tier: int
 
+    @property
+    def label(self):
+        """Its name (the vocabulary's, portal/core/vocabulary.py; lazy: read in the language active when shown)."""
+        return SubOptionProduct(self.sub_option_id).label
 
-#: The option products (optionProductId) and their names.
-OPTIONS = {
-    "ACV2": _("Archive (Talk)"),
-    "DRV": _("Drive"),
-    "SSTG2": _("Shared Storage"),
-    "BCT": _("Extend contacts"),
-}
+
+#: The option products (optionProductId); their names are the vocabulary's (portal/core/vocabulary.py).
+OPTIONS = OptionProduct.values
 
 _PAID_STD_ADV = (STD, ADV)
 SUB_OPTIONS: dict[str, SubOption] = {
     s.sub_option_id: s
     for s in [
-        SubOption("ACV200", "ACV2", _("Archive (Talk) Trial"), True, False, (STD, STD_T, ADV, ADV_T), 1),
-        SubOption("ACV201", "ACV2", _("Archive (Talk)"), False, False, _PAID_STD_ADV, 1),
-        SubOption("DRV00", "DRV", _("Drive Trial (for STD)"), True, False, (STD, STD_T), 1),
-        SubOption("DRV01", "DRV", _("Drive (for STD)"), False, False, (STD,), 1),
-        SubOption("DRV_PS_T", "DRV", _("Drive Plus Trial (for STD)"), True, False, (STD, STD_T), 2),
-        SubOption("DRV_PS", "DRV", _("Drive Plus (for STD)"), False, False, (STD,), 2),
-        SubOption("DRV_PA_T", "DRV", _("Drive Plus Trial (for ADV)"), True, False, (ADV, ADV_T), 2),
-        SubOption("DRV_PA", "DRV", _("Drive Plus (for ADV)"), False, False, (ADV,), 2),
-        SubOption("SSTG201", "SSTG2", _("Shared Storage 1 TB"), False, True, _PAID_STD_ADV, 1),
-        SubOption("SSTG202", "SSTG2", _("Shared Storage 5 TB"), False, True, _PAID_STD_ADV, 2),
-        SubOption("SSTG203", "SSTG2", _("Shared Storage 10 TB"), False, True, _PAID_STD_ADV, 3),
-        SubOption("SSTG204", "SSTG2", _("Shared Storage 25 TB"), False, True, _PAID_STD_ADV, 4),
-        SubOption("SSTG205", "SSTG2", _("Shared Storage 50 TB"), False, True, _PAID_STD_ADV, 5),
-        SubOption("SSTG206", "SSTG2", _("Shared Storage 100 TB"), False, True, _PAID_STD_ADV, 6),
-        SubOption("SSTG207", "SSTG2", _("Shared Storage 500 TB"), False, True, _PAID_STD_ADV, 7),
-        SubOption("BCT01", "BCT", _("Extend contacts up to 250,000"), False, True, _PAID_STD_ADV, 1),
-        SubOption("BCT02", "BCT", _("Extend contacts up to 500,000"), False, True, _PAID_STD_ADV, 2),
-        SubOption("BCT03", "BCT", _("Extend contacts up to 1,500,000"), False, True, _PAID_STD_ADV, 3),
-        SubOption("BCT04", "BCT", _("Extend contacts up to 5,000,000"), False, True, _PAID_STD_ADV, 4),
+        SubOption("ACV200", "ACV2", True, False, (STD, STD_T, ADV, ADV_T), 1),
+        SubOption("ACV201", "ACV2", False, False, _PAID_STD_ADV, 1),
+        SubOption("DRV00", "DRV", True, False, (STD, STD_T), 1),
+        SubOption("DRV01", "DRV", False, False, (STD,), 1),
+        SubOption("DRV_PS_T", "DRV", True, False, (STD, STD_T), 2),
+        SubOption("DRV_PS", "DRV", False, False, (STD,), 2),
+        SubOption("DRV_PA_T", "DRV", True, False, (ADV, ADV_T), 2),
+        SubOption("DRV_PA", "DRV", False, False, (ADV,), 2),
+        SubOption("SSTG201", "SSTG2", False, True, _PAID_STD_ADV, 1),
+        SubOption("SSTG202", "SSTG2", False, True, _PAID_STD_ADV, 2),
+        SubOption("SSTG203", "SSTG2", False, True, _PAID_STD_ADV, 3),
+        SubOption("SSTG204", "SSTG2", False, True, _PAID_STD_ADV, 4),
+        SubOption("SSTG205", "SSTG2", False, True, _PAID_STD_ADV, 5),
+        SubOption("SSTG206", "SSTG2", False, True, _PAID_STD_ADV, 6),
+        SubOption("SSTG207", "SSTG2", False, True, _PAID_STD_ADV, 7),
+        SubOption("BCT01", "BCT", False, True, _PAID_STD_ADV, 1),
+        SubOption("BCT02", "BCT", False, True, _PAID_STD_ADV, 2),
+        SubOption("BCT03", "BCT", False, True, _PAID_STD_ADV, 3),
+        SubOption("BCT04", "BCT", False, True, _PAID_STD_ADV, 4),
     ]
 }
 
@@ -76,13 +76,13 @@ ANNUAL_PLANS = ("ANNUAL_LICENSE", "ANNUAL_PREPAY_LICENSE")
 
 
 def option_label(option_product_id: str) -> str:
-    return str(OPTIONS.get(option_product_id, option_product_id))
+    """The option in words ("Drive"); an unknown id is shown as sent."""
+    return name_of(option_product_id, OptionProduct)
 
 
 def sub_option_label(sub_option_id: str) -> str:
     """The sub option in words ("Shared Storage 10 TB"); an unknown id is shown as sent."""
-    sub = SUB_OPTIONS.get(sub_option_id)
-    return str(sub.label) if sub else sub_option_id
+    return name_of(sub_option_id, SubOptionProduct)
 
 
 def sub_options_of(option_product_id: str) -> list[SubOption]:

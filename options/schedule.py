@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.selectors import live_and_found
 from options import rules
-from options.models import OptionOrder, OrderType
+from options.models import OptionOrder
 from options.permissions import CHANGE_OPTIONS, VIEW_OPTIONS
-from portal.core.vocabulary import labelled
+from portal.core.vocabulary import OptionOrderType, labelled
 from schedule.sources import (
     DEADLINE_SOON_DAYS,
     ONE_DAY,
@@ -48,7 +48,7 @@ def order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[ScheduledI
         "customer_id",
         "customer__company_name",
     )
-    types = {k: str(v) for k, v in OrderType.choices}
+    types = {k: str(v) for k, v in OptionOrderType.choices}
     label = gettext("Option order")
     read = url_pattern("customers:detail") + "#section-options"
     change = url_pattern("options:order", 2)

@@ -10,7 +10,7 @@ from django.core.paginator import Page
 from django.db.models import QuerySet
 
 from customers.models import Customer
-from customers.selectors import count_live_and_found, live_and_found, page_by_customer
+from customers.selectors import count_live_and_found, live_and_found, owned_by, page_by_customer
 from options import rules
 from options.models import Option, OptionOrder, OptionUsage
 from options.permissions import CHANGE_OPTIONS, VIEW_OPTIONS
@@ -46,6 +46,7 @@ class OptionFilters:
     renewal_type: str = ""
     end_from: dt.date | None = None
     end_to: dt.date | None = None
+    owner: str = ""
     sort: str = SORTS.default
 
 
@@ -53,7 +54,7 @@ def option_list(*, user, filters: OptionFilters) -> QuerySet[Option]:
     """Options of the customers still in the API, filtered and sorted (the customer joined to sort by name;
     `option_page` reads the names of the page's rows alone)."""
     check(user, VIEW_OPTIONS)
-    return _listed(_filtered(Option.objects.all(), filters), filters)
+    return _listed(_filtered(Option.objects.all(), filters, user=user), filters)
 
 
 def _listed(rows: QuerySet[Option], filters: OptionFilters) -> QuerySet[Option]:
@@ -61,8 +62,8 @@ def _listed(rows: QuerySet[Option], filters: OptionFilters) -> QuerySet[Option]:
     return SORTS.order(live_and_found(rows, filters.q), filters.sort)
 
 
-def _filtered(qs: QuerySet[Option], filters: OptionFilters) -> QuerySet[Option]:
-    """`qs` narrowed by every filter but the customer search."""
+def _filtered(qs: QuerySet[Option], filters: OptionFilters, *, user) -> QuerySet[Option]:
+    """`qs` narrowed by every filter but the customer search (the Owner filter's "Mine" is `user`'s)."""
     if filters.option:
         qs = qs.filter(option_product_id=filters.option)
     if filters.sub_option:
@@ -79,7 +80,7 @@ def _filtered(qs: QuerySet[Option], filters: OptionFilters) -> QuerySet[Option]:
         qs = qs.filter(plan_end_date__gte=filters.end_from)
     if filters.end_to:
         qs = qs.filter(plan_end_date__lte=filters.end_to)
-    return qs
+    return owned_by(qs, owner=filters.owner, user=user)
 
 
 #: The columns the list page reads (fewer columns, cheaper rows: measured by `python -m bench.options list`).
@@ -130,7 +131,7 @@ def option_page(*, user, filters: OptionFilters, page: str | int | None, per_pag
     window count, which makes the database read every matching row, all columns, first
     (`python -m bench.options list` times both kinds of request)."""
     check(user, VIEW_OPTIONS)
-    rows = _filtered(Option.objects.all(), filters)
+    rows = _filtered(Option.objects.all(), filters, user=user)
     if SORTS.clean(filters.sort).lstrip("-") == "customer":
         by_customer = page_by_customer(
             rows,

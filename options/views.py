@@ -19,6 +19,7 @@ from portal.core import selectors as core_selectors
 from portal.core.access import require
 from portal.core.lists import ListState
 from portal.core.shortcuts import found_or_404
+from portal.core.vocabulary import OptionProduct
 
 
 @require(VIEW_OPTIONS)
@@ -57,7 +58,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
             "quantity": option_id in rules.QUANTITY_OPTIONS,
             "downgrade_at_renewal": option_id in rules.DOWNGRADE_AT_RENEWAL,
         }
-        for option_id, name in rules.OPTIONS.items()
+        for option_id, name in OptionProduct.choices
     ]
     return render(request, "options/catalogue.html", {"options": options, "products": rules.PRODUCT_LABELS})
 

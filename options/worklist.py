@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.selectors import still_in_api
 from home.worklist import DECISION_DAYS, WorkContext, WorkItem, WorkList, WorkSection
+from options import rules
 from options.models import Option
 from options.permissions import CHANGE_OPTIONS, VIEW_OPTIONS
 from schedule.sources import url_pattern
@@ -34,7 +35,7 @@ def option_trials_ending(ctx: WorkContext) -> WorkList:
     items = [
         WorkItem(
             customer=company,
-            text=gettext("Option trial %(option)s ends") % {"option": option},
+            text=gettext("The %(option)s trial ends") % {"option": rules.option_label(option)},
             url=read.format(domain_id),
             change_url=change.format(domain_id, option),
             day=end,

@@ -80,6 +80,10 @@ class PartnerClient:
     def close(self) -> None:
         self.transport.close()
 
+    def make_room(self, threads: int) -> None:
+        """Size the connection pool for `threads` threads calling at once (before they start)."""
+        self.transport.session.make_room(threads)
+
     def exchange(self, send: Callable[[PartnerClient], Any]) -> Exchange:
         """Make one write, `send(self)` (e.g. `lambda c: c.create_subscription_pre_order(...)`), and return it
         as an `Exchange`: the body this client built and sent, the status that came back, and the parsed reply.

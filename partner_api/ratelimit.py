@@ -7,6 +7,9 @@ more requests than the rate allows) and refills continuously at `limit / period`
 
 `RedisRateLimiter` keeps the bucket in Redis and updates it in one Lua script (atomic, Redis's own clock);
 `MemoryRateLimiter` does the same for the threads of one process when no Redis is configured.
+
+The server has the last word: each answer's `rateLimit-*` headers are heeded (`heed`), so a server whose limit
+is lower than the setting is not asked faster than it allows.
 """
 
 from __future__ import annotations
@@ -36,6 +39,10 @@ class RateLimiter(Protocol):
         """Block until one request for `key` (an operationId) may be sent; return the seconds waited."""
         ...
 
+    def heed(self, key: str, *, limit: int | None, remaining: int | None, reset: float | None) -> None:
+        """Take in what the server's `rateLimit-*` headers said of `key` on an answer."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Grant:
@@ -58,6 +65,7 @@ class TokenBucketLimiter(ABC):
         limits: Mapping[str, int] | None = None,
         max_wait: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if limit <= 0 or period <= 0 or burst < 1:
             raise ConfigurationError("The rate limit, its period and the burst size must be positive.")
@@ -67,10 +75,34 @@ class TokenBucketLimiter(ABC):
         self.limits = dict(limits or {})
         self.max_wait = max_wait
         self._sleep = sleep
+        self._clock = clock
+        self._heard = threading.Lock()
+        #: Keys the server said have no call left in its window, and when (by `clock`) that window ends.
+        self._held: dict[str, float] = {}
 
     def rate_for(self, key: str) -> float:
         """Tokens per second for `key`."""
         return self.limits.get(key, self.limit) / self.period
+
+    def heed(self, key: str, *, limit: int | None, remaining: int | None, reset: float | None) -> None:
+        """What the server's `rateLimit-*` headers said of `key` on an answer (contract: components/headers):
+
+        * a limit lower than ours becomes ours for `key` (a server set lower than PARTNER_API_RATE_LIMIT is
+          then never asked faster than it allows; a higher one never raises ours);
+        * no call left in its window holds `key` until the window resets (`rateLimit-reset` seconds): calls
+          granted before the lower limit was known may have used the window up.
+
+        Both are this process's: each process hears the server on its own answers."""
+        with self._heard:
+            if limit is not None and 0 < limit < self.limits.get(key, self.limit):
+                logger.info("partner_api rate limiter: the server allows %s %d calls a minute", key, limit)
+                self.limits[key] = limit
+            if remaining is not None and remaining <= 0 and reset:
+                self._held[key] = max(self._held.get(key, 0.0), self._clock() + float(reset))
+
+    def _hold_left(self, key: str) -> float:
+        until = self._held.get(key)
+        return max(0.0, until - self._clock()) if until else 0.0
 
     def try_acquire(self, key: str) -> Grant:
         """Take a token for `key` if one is available, without waiting."""
@@ -79,6 +111,11 @@ class TokenBucketLimiter(ABC):
     def acquire(self, key: str) -> float:
         waited = 0.0
         while True:
+            held = self._hold_left(key)
+            if held > 0:
+                self._sleep(held)
+                waited += held
+                continue
             grant = self.try_acquire(key)
             if grant.granted:
                 return waited
@@ -100,9 +137,8 @@ class TokenBucketLimiter(ABC):
 class MemoryRateLimiter(TokenBucketLimiter):
     """A token bucket per key in this process (threads share it; other processes do not)."""
 
-    def __init__(self, *, clock: Callable[[], float] = time.monotonic, **kwargs: Any) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._clock = clock
         self._lock = threading.Lock()
         self._buckets: dict[str, tuple[float, float]] = {}
 
@@ -197,3 +233,6 @@ class NoRateLimiter:
 
     def acquire(self, key: str) -> float:
         return 0.0
+
+    def heed(self, key: str, *, limit: int | None, remaining: int | None, reset: float | None) -> None:
+        return None

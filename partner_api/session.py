@@ -21,9 +21,19 @@ class PartnerSession(OAuth2Session):
             raise ConfigurationError("Partner API calls need a positive connect and read timeout.")
         super().__init__(**kwargs)
         self.timeout = (float(connect), float(read))
-        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+        self.pool_size = 0
+        self.make_room(pool_size)
+
+    def make_room(self, connections: int) -> None:
+        """Keep up to `connections` open connections per host: as many as the threads that share this session
+        (a smaller pool discards a connection after each request that found it full, and opens a new one for
+        the next). Growing it is for before those threads start; it never shrinks."""
+        if connections <= self.pool_size:
+            return
+        adapter = HTTPAdapter(pool_connections=connections, pool_maxsize=connections, max_retries=0)
         self.mount("https://", adapter)
         self.mount("http://", adapter)
+        self.pool_size = connections
 
     # The parent spells out every keyword argument of requests; this override passes them through unchanged.
     def request(  # type: ignore[override]

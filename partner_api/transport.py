@@ -9,6 +9,9 @@ Retry policy:
 - any operation is sent again after 429 (the API did not process it), waiting as `rateLimit-reset` or
   `Retry-After` say, at most `constants.MAX_RATE_LIMITED_RETRIES` times;
 - a 401 drops the cached token, gets a new one and sends the call once more.
+
+Every answer's `rateLimit-*` headers go to the limiter (`RateLimiter.heed`): a server that allows fewer calls than
+PARTNER_API_RATE_LIMIT is asked no faster than it says, and a window it says is used up is waited out.
 """
 
 from __future__ import annotations
@@ -196,6 +199,7 @@ class Transport:
                 raise self._transport_error(operation, exc, not_sent) from exc
             status = response.status_code
             self._log(operation, status, started, attempt)
+            self.limiter.heed(op_id, **_rate_limit_headers(response))
             if exchanges is not None:
                 exchanges[-1].status = status
 
@@ -324,6 +328,23 @@ def _not_sent(exc: BaseException) -> bool:
         nested = args[0] if args and isinstance(args[0], BaseException) else None
         current = nested or current.__cause__ or current.__context__
     return False
+
+
+def _rate_limit_headers(response: requests.Response) -> dict[str, Any]:
+    """The `rateLimit-limit`, `-remaining` and `-reset` headers of an answer (None where absent or not a
+    number), for the limiter to heed."""
+
+    def number(name: str) -> int | None:
+        try:
+            return int(response.headers[name])
+        except (KeyError, ValueError):
+            return None
+
+    return {
+        "limit": number("rateLimit-limit"),
+        "remaining": number("rateLimit-remaining"),
+        "reset": number("rateLimit-reset"),
+    }
 
 
 def _retry_after(response: requests.Response, *, default: float) -> float:

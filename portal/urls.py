@@ -13,7 +13,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, remembering a signed-in user's choice (portal.core.views.set_language).
+    path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("portal.core.urls")),
     # The Scheduled changes page lived under /subscriptions/scheduled/ before it became its own app.

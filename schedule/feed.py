@@ -17,12 +17,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from home.worklist import decisions_for
 from portal.core.access import can
 from portal.core.ical import AllDayEvent, calendar_lines
+from portal.core.selectors import language_of
+from portal.core.services import language_remember
 from portal.core.vocabulary import labelled
 from schedule.models import CalendarFeed, token_digest
 from schedule.permissions import VIEW_SCHEDULE
@@ -33,8 +35,10 @@ from schedule.sources import DEFAULT_HORIZON_DAYS, ScheduleFilters
 FEED_PERM = VIEW_SCHEDULE
 
 
-def feed_make(*, user) -> str:
-    """A new secret URL token for the user (any earlier one stops working); returned once, stored hashed."""
+def feed_make(*, user, language: str | None = None) -> str:
+    """A new secret URL token for the user (any earlier one stops working); returned once, stored hashed. The
+    `language` the user made it in is remembered as theirs: the feed is written in it."""
+    language_remember(user=user, language=language)
     token = CalendarFeed.new_token()
     with transaction.atomic():
         CalendarFeed.objects.filter(user=user).delete()
@@ -49,6 +53,12 @@ def feed_revoke(*, user) -> bool:
 
 def feed_get(*, user) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(user=user).first()
+
+
+def feed_language(*, user) -> str:
+    """The language the user's feed is written in: the one they read the portal in (remembered at sign-in and
+    at each switch of the language), since a calendar app polls the feed without a session."""
+    return language_of(user)
 
 
 def feed_by_token(*, token: str) -> CalendarFeed | None:
@@ -74,23 +84,29 @@ class FeedCalendar:
 _DIGEST_STAMP = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
-def feed_calendar(*, feed: CalendarFeed, origin: str, today: dt.date | None = None) -> FeedCalendar:
-    """The feed's calendar, stamped with the time its content last changed: now if the events differ from those
-    it served last (the time is then kept on the feed), else the kept time, so unchanged data reads the same."""
-    events = feed_events(user=feed.user, origin=origin, today=today)
-    digest = hashlib.sha256("".join(_calendar(events, _DIGEST_STAMP)).encode()).hexdigest()
+def feed_calendar(
+    *, feed: CalendarFeed, origin: str, today: dt.date | None = None, language: str | None = None
+) -> FeedCalendar:
+    """The feed's calendar in `language` (the active one by default), stamped with the time its content last
+    changed: now if the events differ from those it served last (the time is then kept on the feed), else the
+    kept time, so unchanged data reads the same."""
+    with translation.override(language or translation.get_language()):
+        events = feed_events(user=feed.user, origin=origin, today=today)
+        name = gettext("Partner Portal: my calendar")
+    digest = hashlib.sha256("".join(_calendar(events, _DIGEST_STAMP, name)).encode()).hexdigest()
     if digest != feed.content_digest or feed.changed_at is None:
         # Whole seconds: Last-Modified and If-Modified-Since carry no fraction.
         changed_at = timezone.now().replace(microsecond=0)
         CalendarFeed.objects.filter(pk=feed.pk).update(content_digest=digest, changed_at=changed_at)
         feed.content_digest, feed.changed_at = digest, changed_at
-    return FeedCalendar(body="".join(_calendar(events, feed.changed_at)).encode(), changed_at=feed.changed_at)
+    body = "".join(_calendar(events, feed.changed_at, name)).encode()
+    return FeedCalendar(body=body, changed_at=feed.changed_at)
 
 
-def _calendar(events: list[AllDayEvent], stamp: dt.datetime) -> Iterator[str]:
+def _calendar(events: list[AllDayEvent], stamp: dt.datetime, name: str) -> Iterator[str]:
     return calendar_lines(
         events,
-        name=gettext("Partner Portal: my calendar"),
+        name=name,
         product="-//Partner Portal//My calendar//EN",
         stamp=stamp,
     )

@@ -196,7 +196,7 @@ def _window(filters: ScheduleFilters, today: dt.date) -> ScheduleFilters:
 CSV_HEADER = (
     _("Date"),
     _("Type"),
-    _("domainId"),
+    _("Domain ID"),
     _("Company"),
     _("Change"),
     _("Last day to change"),
@@ -252,7 +252,7 @@ def scheduled_ical_lines(*, user, filters: ScheduleFilters, origin: str) -> Iter
                 for part in (
                     i.summary,
                     deadline % {"day": i.deadline.isoformat()},
-                    f"domainId: {i.domain_id}",
+                    labelled(gettext("Domain ID"), i.domain_id),
                     form % {"url": origin + i.change_url} if i.change_url else "",
                 )
                 if part

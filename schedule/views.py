@@ -85,7 +85,7 @@ def feed_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "make":
-            token = feed.feed_make(user=request.user)
+            token = feed.feed_make(user=request.user, language=request.LANGUAGE_CODE)
             messages.success(
                 request, _("Your calendar feed URL is ready. Copy it now: it is shown only once.")
             )
@@ -96,7 +96,12 @@ def feed_page(request: HttpRequest) -> HttpResponse:
         else:
             return HttpResponseBadRequest(_("Choose to make or to revoke the calendar feed."))
     url = request.build_absolute_uri(reverse("schedule:feed_ics", args=[token])) if token else ""
-    return render(request, "schedule/feed.html", {"feed": feed.feed_get(user=request.user), "url": url})
+    context = {
+        "feed": feed.feed_get(user=request.user),
+        "url": url,
+        "language": feed.feed_language(user=request.user),
+    }
+    return render(request, "schedule/feed.html", context)
 
 
 @require_safe
@@ -107,7 +112,10 @@ def feed_ics(request: HttpRequest, token: str) -> HttpResponseBase:
     found = feed.feed_by_token(token=token)
     if found is None:
         raise Http404
-    calendar = feed.feed_calendar(feed=found, origin=_origin(request))
+    # Written in the language its owner reads the portal in (the calendar app has no session to tell).
+    calendar = feed.feed_calendar(
+        feed=found, origin=_origin(request), language=feed.feed_language(user=found.user)
+    )
     return subscribed_response(request, calendar.body, changed_at=calendar.changed_at, name="partner-portal")
 
 

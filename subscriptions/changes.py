@@ -253,10 +253,7 @@ CHANGES = [
         ),
         read_back=_rb_subscription(lambda s, a: wire_text(s.plan) == a["plan"]),
         apply=services.subscription_converted,
-        side_effects=lambda a: [
-            _("A change scheduled for this subscription is deleted."),
-            _("Trial options stay Trial until they are converted on their own."),
-        ],
+        side_effects=lambda a: [_("A change scheduled for this subscription is deleted.")],
         field_hints=FIELD_HINTS,
     ),
     Change(
@@ -266,7 +263,11 @@ CHANGES = [
         ),
         read_back=_rb_subscription(lambda s, a: wire_text(s.product_id) == a["product_id"]),
         apply=services.subscription_applied,
-        side_effects=lambda a: [_("An upgrade already set for the renewal is removed: it is done now.")],
+        side_effects=lambda a: (
+            [_("The upgrade set for the renewal is removed: it is done now.")]
+            if a.get("renewal_upgrade")
+            else []
+        ),
         field_hints=FIELD_HINTS,
     ),
     Change(
@@ -288,7 +289,6 @@ CHANGES = [
         ),
         read_back=_rb_subscription_cancel,
         apply=services.subscription_cancelled,
-        side_effects=lambda a: [_("The subscription's options are cancelled with it.")],
         field_hints=FIELD_HINTS,
         deletes=True,
     ),

@@ -54,5 +54,6 @@ class SubscriptionFilterForm(PortalForm):
             renewal_type=data.get("renewal_type") or "",
             end_from=data.get("end_from"),
             end_to=data.get("end_to"),
+            owner=data.get("owner") or "",
             sort=data["sort"],
         )

@@ -526,13 +526,9 @@ class ConvertForm(ChangeForm):
         return data
 
     def consequences(self):
-        out = [
-            str(_("Billing starts today.")),
-            str(_("Any scheduled change of this subscription (reservation) is deleted.")),
-        ]
-        if self.subscription.plan == Plan.TRIAL:
-            out.append(str(_("Trial options stay Trial; convert them separately.")))
-        return out
+        # The deleted scheduled change is the declared change's to state (subscriptions/changes.py), the options
+        # that stay Trial the options app's (options/changes.py, EFFECTS): each is said once.
+        return [str(_("Billing starts today."))]
 
     def preview(self):
         d, s = self.cleaned_data, self.subscription
@@ -566,11 +562,9 @@ class UpgradeForm(ChangeForm):
         return data
 
     def consequences(self):
-        out = [str(_("Advanced applies from today, with its price."))]
-        if self.subscription.renewal_product_id:
-            out.append(str(_("The upgrade set for renewal is cleared (it is done now).")))
-        out.append(str(_("Options offered only with Standard (Drive for Standard) are cancelled.")))
-        return out
+        # The upgrade set for the renewal is the declared change's to state, the options it cancels the options
+        # app's, by name: each is said once.
+        return [str(_("Advanced applies from today, with its price."))]
 
     def preview(self):
         s = self.subscription
@@ -599,8 +593,8 @@ class AddLicencesForm(ChangeForm):
         return data
 
     def consequences(self):
+        # When the licences are billed is the declared change's to state (subscriptions/changes.py).
         return [
-            str(_("The licences are billed from today.")),
             str(
                 _(
                     "The customer's maximum users do not change; raise it on the customer's usage page if needed."
@@ -630,8 +624,9 @@ class CancelForm(ChangeForm):
         return data
 
     def consequences(self):
+        # The options cancelled with it are the options app's to name (options/changes.py, EFFECTS).
         out = [
-            str(_("The subscription ends today and its options are cancelled with it.")),
+            str(_("The subscription ends today.")),
             str(
                 _(
                     "To end it on a later date, schedule a cancellation; to stop at the end of the term, set the renewal to Do not renew."

@@ -5,26 +5,27 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.lists import Column, ListSpec
+from portal.core.lists import Column, ListSpec, coded
+from portal.core.vocabulary import Plan, Product, RenewalType, ReservationType, SubscriptionStatus
 from subscriptions.forms import SubscriptionFilterForm
 from subscriptions.selectors import SORTS
 
 CSV_COLUMNS = (
-    ("customer_id", _("domainId")),
+    ("customer_id", _("Domain ID")),
     ("customer__company_name", _("Company")),
     ("customer__domain", _("Domain")),
-    ("subscription_id", _("subscriptionId")),
-    ("product_id", _("Product")),
-    ("plan", _("Plan")),
+    ("subscription_id", _("Subscription ID")),
+    *coded("product_id", _("Product"), Product),
+    *coded("plan", _("Plan"), Plan),
     ("license_count", _("Licences")),
     ("plan_start_date", _("Start date")),
     ("plan_end_date", _("End date")),
-    ("status", _("Status")),
-    ("renewal_type", _("Renewal")),
-    ("renewal_product_id", _("Product at renewal")),
-    ("renewal_plan", _("Plan at renewal")),
+    *coded("status", _("Status"), SubscriptionStatus),
+    *coded("renewal_type", _("Renewal"), RenewalType),
+    *coded("renewal_product_id", _("Product at renewal"), Product),
+    *coded("renewal_plan", _("Plan at renewal"), Plan),
     ("renewal_license_count", _("Licences at renewal")),
-    ("reservation__type", _("Scheduled change")),
+    *coded("reservation__type", _("Scheduled change"), ReservationType),
     ("reservation__apply_date", _("Scheduled change date")),
     ("reservation__license_count", _("Scheduled change licences")),
     ("synced_at", _("Last synced (UTC)")),
@@ -47,5 +48,6 @@ SUBSCRIPTION_LIST = ListSpec(
     template="subscriptions/subscription_list.html",
     row_template="subscriptions/_subscription_row.html",
     csv_columns=CSV_COLUMNS,
+    customer_filters=True,
     sort_in_form=True,
 )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.vocabulary import (
@@ -80,6 +81,29 @@ class Subscription(models.Model):
         if not self.renewal_type or self.plan_end_date is None:
             return None
         return self.plan_end_date + dt.timedelta(days=1)
+
+    @property
+    def renewal_when(self) -> str:
+        """What the renewal setting does and when, as a sentence: the day a subscription that is not renewed ends
+        ("Ends on 2027-10-08."), or the day the next term starts, with its terms when they change ("The next
+        term starts on 2027-10-09 as Advanced, Monthly."); "" when the term has no end date."""
+        if not self.renewal_type or self.plan_end_date is None:
+            return ""
+        if self.renewal_type == RenewalType.CANCEL:
+            return gettext("Ends on %(day)s.") % {"day": self.plan_end_date.isoformat()}
+        day = self.renewal_date.isoformat()
+        terms = [
+            self.get_renewal_product_display() if self.renewal_product_id else "",
+            self.get_renewal_plan_display() if self.renewal_plan else "",
+            ngettext("%(n)s licence", "%(n)s licences", self.renewal_license_count or 0)
+            % {"n": self.renewal_license_count}
+            if self.renewal_license_count is not None
+            else "",
+        ]
+        if self.renewal_type == RenewalType.CHANGE and any(terms):
+            joined = pgettext("between the items of a list", ", ").join(t for t in terms if t)
+            return gettext("The next term starts on %(day)s as %(terms)s.") % {"day": day, "terms": joined}
+        return gettext("The next term starts on %(day)s.") % {"day": day}
 
     def get_product_display(self) -> str:
         return label(Product, self.product_id)

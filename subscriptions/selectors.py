@@ -9,7 +9,7 @@ from django.core.paginator import Page
 from django.db.models import QuerySet
 
 from customers.models import Customer
-from customers.selectors import customer_search
+from customers.selectors import customer_search, owned_by
 from portal.core import clock
 from portal.core.access import can, check
 from portal.core.lists import Sorts, paginate
@@ -42,6 +42,7 @@ class SubscriptionFilters:
     renewal_type: str = ""
     end_from: dt.date | None = None
     end_to: dt.date | None = None
+    owner: str = ""
     sort: str = SORTS.default
 
 
@@ -76,6 +77,7 @@ def subscription_list(*, user, filters: SubscriptionFilters) -> QuerySet[Subscri
         qs = qs.filter(plan_end_date__gte=filters.end_from)
     if filters.end_to:
         qs = qs.filter(plan_end_date__lte=filters.end_to)
+    qs = owned_by(qs, owner=filters.owner, user=user)
     return SORTS.order(qs.select_related("customer", "reservation"), filters.sort)
 
 

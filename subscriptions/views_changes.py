@@ -267,7 +267,9 @@ def subscription_upgrade(request: HttpRequest, subscription_id: int) -> HttpResp
         s,
         form,
         operation_id="upgradeSubscription",
-        args=lambda d: _subscription_args(s, product_id=form.target),
+        args=lambda d: _subscription_args(
+            s, product_id=form.target, renewal_upgrade=bool(s.renewal_product_id)
+        ),
         title=_("Upgrade to Advanced now"),
         confirm_label=_("Upgrade"),
         success=_("The subscription was upgraded."),

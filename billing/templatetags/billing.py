@@ -10,6 +10,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
+from portal.core.vocabulary import Plan, Product, name_of
+
 register = template.Library()
 
 
@@ -52,7 +54,10 @@ def _kind_texts(finding) -> tuple[str, str]:
         )
         return shown, yen(billed)
     if kind == "active_not_billed":
-        return gettext("Billed: %(subscription)s") % {"subscription": expected}, gettext("Not billed")
+        # The check stores the subscription's product and plan codes ("STD MONTHLY").
+        product, _space, plan = expected.partition(" ")
+        terms = " ".join(p for p in (name_of(product, Product), name_of(plan, Plan)) if p)
+        return gettext("Billed: %(subscription)s") % {"subscription": terms}, gettext("Not billed")
     if kind in ("licences", "quantity"):
         return expected, billed
     if kind == "period":

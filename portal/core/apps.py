@@ -8,6 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Portal core")
 
     def ready(self) -> None:
+        # The language a user signs in with is remembered for what reaches them without a request (the feed).
+        from django.contrib.auth.signals import user_logged_in
         from django_structlog import signals as structlog_signals
         from django_structlog.celery import signals as structlog_task_signals
 
@@ -16,7 +18,9 @@ class CoreConfig(AppConfig):
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
         from portal.core.permissions import VIEW_ACTIVITY, VIEW_SYNC
+        from portal.core.services import language_remember_at_sign_in
 
+        user_logged_in.connect(language_remember_at_sign_in, dispatch_uid="core.language")
         # Each request and task counts its own Partner API calls for its log line (portal/logs.py).
         structlog_signals.bind_extra_request_metadata.connect(logs.request_started, dispatch_uid="core.logs")
         structlog_signals.bind_extra_request_finished_metadata.connect(

@@ -22,6 +22,8 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
 * `urls`: `(prefix, urlconf module)` pairs the project's URLconf mounts, in app order
 * `home_links`: buttons of the home page's head (`portal.core.navigation.NavItem`), shown to their permission
 * `user_menu`: links of the user menu in the page's top bar (`NavItem`), likewise
+* `customer_filters`: filters by customer that every list of customers or their rows offers
+  (`portal.core.lists.CustomerFilter`: the Owner filter), so core's lists get them without importing an app
 
 Core reads them back with `contributions(kind)` and never imports an app. A kind given again by the same app
 replaces that app's earlier contribution of the kind, so a second `ready()` (tests, autoreload) changes nothing.
@@ -47,6 +49,7 @@ KINDS = (
     "urls",
     "home_links",
     "user_menu",
+    "customer_filters",
 )
 
 _REGISTRY: dict[str, dict[str, tuple[Any, ...]]] = {kind: {} for kind in KINDS}

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.formbase import PortalForm
-from portal.core.lists import DateInput
+from portal.core.lists import DateInput, customer_filters
 from portal.core.models import AuditEntry
 from portal.core.operations import operation_label
 from portal.core.selectors import ActivityFilters
@@ -13,7 +13,7 @@ class ActivityFilterForm(PortalForm):
 
     user = forms.CharField(label=_("User"), required=False, max_length=150)
     domain_id = forms.IntegerField(
-        label=_("Customer domainId"), required=False, min_value=1, max_value=2**63 - 1
+        label=_("Customer's domain ID"), required=False, min_value=1, max_value=2**63 - 1
     )
     operation = forms.ChoiceField(label=_("Kind of change"), required=False)
     outcome = forms.ChoiceField(
@@ -42,5 +42,6 @@ class ActivityFilterForm(PortalForm):
             outcome=data.get("outcome") or "",
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
+            customers={f.name: data.get(f.name) or "" for f in customer_filters()},
             sort=data["sort"],
         )

@@ -37,7 +37,7 @@ Core never imports an app: specs live with their app, this module only holds the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -54,9 +54,11 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.contrib import contributions
 from portal.core.downloads import Table, table_response
 from portal.core.htmx import partial_for
 from portal.core.rendering import QuickSelect
+from portal.core.vocabulary import code_column, names
 
 #: Far beyond any real list (a million pages), small enough for any database's OFFSET.
 MAX_PAGE_NUMBER = 1_000_000
@@ -145,18 +147,67 @@ class ListSpec:
     columns: tuple[Column, ...]
     template: str
     row_template: str = ""
-    #: The columns of its export (every file: the CSVs and the workbook), (field, header label).
-    csv_columns: Sequence[tuple[str, str | Promise]] = ()
+    #: The columns of its export (every file: the CSVs and the workbook), (field, header label); a field of the
+    #: API's codes as `coded(field, header, vocabulary)` (its names, then its codes).
+    csv_columns: Sequence[tuple] = ()
     page_sizes: tuple[int, ...] = (25, 50, 100)
     target: str = "results"
     #: The sort field of the form: hidden (the headers choose the order) or a visible select.
     sort_in_form: bool = False
     #: A presenter of the page's rows (`rows(page.object_list) -> SafeString`), instead of `row_template`.
     rows: Callable[[Iterable], SafeString] | None = None
+    #: Filters the list remembers (in the session): a request without one opens on the value last chosen, or
+    #: on the default its view gives (`ListState.from_request(..., defaults=...)`).
+    remembered: tuple[str, ...] = ()
+    #: The list's rows belong to customers: its form gets the contributed `CustomerFilter`s' fields (after its
+    #: first field), remembered, opening on their defaults; its `to_filters` finds their values in `data`.
+    customer_filters: bool = False
 
     @property
     def default_page_size(self) -> int:
         return self.page_sizes[0]
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    """A filter by customer that an app contributes (kind "customer_filters") to every list that declares
+    `ListSpec(customer_filters=True)`, whichever app or room keeps it: the customers app's Owner filter. Core
+    and the rooms import no domain app, so their lists (Activity) get it only this way, and the apps' lists
+    the same way, so it is one definition.
+
+    `field()` makes the form field (its choices read when the form is made); `rows(qs, value, user=, key=)`
+    narrows rows keyed by a customer's domainId at `key` to the customers `value` chooses for `user`, in the
+    same query; `default(user)` is where a list opens for `user` before they choose (the value is then
+    remembered in the session, `ListSpec.remembered`)."""
+
+    name: str
+    field: Callable[[], forms.Field]
+    rows: Callable[..., QuerySet]
+    default: Callable[[Any], str]
+    #: The value that narrows nothing (everyone's): a list showing it is not "filtered" (`ListState.filtered`).
+    everyone: str = ""
+
+
+def customer_filters() -> tuple[CustomerFilter, ...]:
+    return contributions("customer_filters")
+
+
+def by_customer_filters(
+    qs: QuerySet, values: Mapping[str, Any], *, user, key: str = "customer_id"
+) -> QuerySet:
+    """`qs` narrowed by every contributed customer filter's value in `values` (a list's valid form data)."""
+    for found in customer_filters():
+        qs = found.rows(qs, values.get(found.name) or "", user=user, key=key)
+    return qs
+
+
+def _add_customer_filter_fields(form: forms.Form) -> None:
+    """The contributed customer filters' fields, after the form's first field (the customer search)."""
+    added = {found.name: found.field() for found in customer_filters()}
+    if not added:
+        return
+    fields = list(form.fields.items())
+    form.fields = dict([*fields[:1], *added.items(), *fields[1:]])
 
 
 def valid_data(form: forms.Form) -> dict:
@@ -179,7 +230,7 @@ def customer_search_field(label=CUSTOMER) -> forms.CharField:
         widget=forms.TextInput(
             attrs={
                 "type": "search",
-                "placeholder": _("Company, domain, customer code or domainId"),
+                "placeholder": _("Company, domain, customer code or domain ID"),
                 "autocomplete": "off",
             }
         ),
@@ -196,6 +247,8 @@ class DateInput(forms.DateInput):
 
 
 def _add_list_fields(form: forms.Form, spec: ListSpec) -> None:
+    if spec.customer_filters:
+        _add_customer_filter_fields(form)
     for bound in form.fields.values():
         if type(bound.widget) is forms.Select:
             quick = QuickSelect(attrs=bound.widget.attrs, choices=bound.widget.choices)
@@ -222,6 +275,22 @@ def _add_list_fields(form: forms.Form, spec: ListSpec) -> None:
 
 # --- State ---------------------------------------------------------------------------------------------------
 
+#: The longest query value a page's own links carry on. Every field a page reads from its query is bounded far
+#: below it (tests/core/test_hostile_input.py checks the bounds), so a longer value is junk; carried on, it was
+#: repeated in every sort, page and download link of the page (a 100,000-character value made pages of tens
+#: of megabytes).
+LONGEST_CARRIED_VALUE = 1000
+
+
+def carried_query(query: QueryDict) -> QueryDict:
+    """`query` as a page's links carry it on: without values (or keys) longer than LONGEST_CARRIED_VALUE."""
+    kept = QueryDict(mutable=True)
+    for key, values in query.lists():
+        short = [value for value in values if len(value) <= LONGEST_CARRIED_VALUE]
+        if short and len(key) <= LONGEST_CARRIED_VALUE:
+            kept.setlist(key, short)
+    return kept
+
 
 @dataclass
 class ListState:
@@ -236,8 +305,18 @@ class ListState:
     query: QueryDict = field(default_factory=QueryDict)
 
     @classmethod
-    def from_request(cls, request: HttpRequest, spec: ListSpec, **form_kwargs) -> ListState:
-        form = spec.form(request.GET, **form_kwargs)
+    def from_request(
+        cls, request: HttpRequest, spec: ListSpec, *, defaults: Mapping[str, str] | None = None, **form_kwargs
+    ) -> ListState:
+        """The list's state from the query string, its remembered filters (`ListSpec.remembered`) filled in
+        from the session, or from `defaults`, when the query has none of them."""
+        if spec.customer_filters:
+            found = customer_filters()
+            spec = replace(spec, remembered=(*spec.remembered, *(f.name for f in found)))
+            user = getattr(request, "user", None)
+            defaults = {**{f.name: f.default(user) for f in found}, **(defaults or {})}
+        query = remembered_query(request, spec, defaults or {})
+        form = spec.form(query, **form_kwargs)
         _add_list_fields(form, spec)
         data = valid_data(form)
         data["sort"] = spec.sorts.clean(data.get("sort"))
@@ -249,7 +328,7 @@ class ListState:
             sort=data["sort"],
             page=clamp_page(request.GET.get("page")),
             per_page=data.get("per_page") or spec.default_page_size,
-            query=request.GET,
+            query=carried_query(query),
         )
 
     @property
@@ -260,8 +339,9 @@ class ListState:
     def filtered(self) -> bool:
         """Whether any filter narrows the list (sort, page and page size do not), so that an empty list can say
         "nothing matches these filters" only when there are some."""
+        everyone = {f.name: f.everyone for f in customer_filters()} if self.spec.customer_filters else {}
         return any(
-            value.strip()
+            value.strip() and value != everyone.get(key, "")
             for key, values in self.query.lists()
             if key not in ("sort", "page", "per_page")
             for value in values
@@ -306,6 +386,33 @@ class ListState:
                 )
             )
         return mark_safe("".join(cells))
+
+
+#: The longest remembered filter value kept in the session (a person's id, a keyword): longer ones are junk.
+LONGEST_REMEMBERED_VALUE = 40
+
+
+def remembered_query(request: HttpRequest, spec: ListSpec, defaults: Mapping[str, str]) -> QueryDict:
+    """The request's query with the spec's remembered filters: a value the query gives is remembered in the
+    session (per list and filter) for the next visit; a filter the query lacks takes the remembered value, or
+    its default. Remembered, not imposed: any value the form accepts can be chosen, and is then remembered.
+    The filled-in value is in the query the page's links carry on, so sorting and paging keep it."""
+    if not spec.remembered:
+        return request.GET
+    query = request.GET.copy()
+    session = getattr(request, "session", None)
+    for name in spec.remembered:
+        key = f"list:{spec.template}:{name}"
+        given = request.GET.get(name)
+        if given is not None and len(given) <= LONGEST_REMEMBERED_VALUE:
+            if session is not None and session.get(key) != given:
+                session[key] = given
+        elif given is None:
+            chosen = session.get(key) if session is not None else None
+            value = chosen if isinstance(chosen, str) else defaults.get(name)
+            if value:
+                query[name] = value
+    return query
 
 
 def clamp_page(value: str | int | None) -> int:
@@ -500,11 +607,30 @@ def respond(
     return render(request, state.spec.template, context)
 
 
+def coded(name: str, header: str | Promise, *vocabularies: type[models.TextChoices]) -> tuple[tuple, tuple]:
+    """Two export columns for a field that holds the API's codes: the values by name in the reader's language
+    (read from `vocabularies`, portal/core/vocabulary.py), then the codes themselves for machines, under
+    `vocabulary.code_column(header)`: ``csv_columns=(..., *coded("plan", _("Plan"), Plan), ...)``."""
+    return (name, header, vocabularies), (name, code_column(header))
+
+
 def export_table(spec: ListSpec, qs: QuerySet) -> Table:
     """The rows of `qs` (the selector's list for the filters: every page, in the list's order) in the spec's
-    export columns (`csv_columns`: (field, header label)), read in chunks as the file is written."""
-    rows = qs.values_list(*(name for name, _label in spec.csv_columns)).iterator(chunk_size=2000)
-    return Table(header=[label for _name, label in spec.csv_columns], rows=rows)
+    export columns (`csv_columns`: (field, header label), or `coded(...)`'s pair for a field of codes), read in
+    chunks as the file is written. Names are read now, in the requester's language."""
+    columns = spec.csv_columns
+    fields = list(dict.fromkeys(column[0] for column in columns))
+    positions = [fields.index(column[0]) for column in columns]
+    words = [names(*column[2]) if len(column) > 2 else None for column in columns]
+
+    def row(values: tuple) -> tuple:
+        return tuple(
+            named.get(values[i], values[i]) if named is not None and values[i] else values[i]
+            for i, named in zip(positions, words, strict=True)
+        )
+
+    rows = map(row, qs.values_list(*fields).iterator(chunk_size=2000))
+    return Table(header=[column[1] for column in columns], rows=rows)
 
 
 def export(request: HttpRequest, state: ListState, qs: QuerySet, *, name: str) -> HttpResponseBase:

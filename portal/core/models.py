@@ -1,4 +1,5 @@
-"""Records shared by every app: the audit trail, tracked operations and resync runs."""
+"""Records shared by every app: the audit trail, tracked operations and resync runs, and the language each user
+reads."""
 
 from __future__ import annotations
 
@@ -190,6 +191,29 @@ class PartnerAccountToken(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class UserLanguage(models.Model):
+    """The language a user reads the portal in, remembered for what reaches them without a request of theirs in it:
+    the calendar feed their calendar app polls (no session, no browser language). Set when they sign in and when
+    they switch the language (portal.core.services.language_remember)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="language",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(_("language"), max_length=8)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("language of a user")
+        verbose_name_plural = _("languages of users")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language}"
 
 
 class Access(models.Model):

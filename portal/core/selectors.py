@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from portal.core import clock
+from portal.core.api_errors import meaning_of
 from portal.core.contrib import customer_names
-from portal.core.lists import Sorts
-from portal.core.models import AuditEntry, Operation, SyncRun
-from portal.core.sync import FULL
+from portal.core.lists import Sorts, by_customer_filters
+from portal.core.models import AuditEntry, Operation, SyncRun, UserLanguage
+from portal.core.operations import operation_label
+from portal.core.sync import CUSTOMER, FULL, PARTNER
+from portal.core.sync.declarations import parse_scope, partner_wide
 
 #: The activity list's order: newest first.
 ACTIVITY_SORTS = Sorts({"time": ("created_at", "id")}, default="-time")
@@ -25,11 +31,18 @@ class ActivityFilters:
     outcome: str = ""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    #: The contributed customer filters' values (`portal.core.lists.CustomerFilter`: the Owner filter).
+    customers: Mapping[str, Any] = field(default_factory=dict)
     sort: str = ACTIVITY_SORTS.default
 
 
-def audit_entry_list(*, filters: ActivityFilters, domain_id: int | None = None) -> QuerySet[AuditEntry]:
+def audit_entry_list(
+    *, filters: ActivityFilters, domain_id: int | None = None, user=None
+) -> QuerySet[AuditEntry]:
+    """The audit trail, filtered; the customer filters' "Mine" is `user`'s."""
     qs = AuditEntry.objects.select_related("actor")
+    if filters.customers:
+        qs = by_customer_filters(qs, filters.customers, user=user, key="domain_id")
     if filters.user:
         qs = qs.filter(actor_name__icontains=filters.user)
     if filters.domain_id is not None:
@@ -59,7 +72,61 @@ def audit_operation_ids() -> list[str]:
 
 
 def sync_run_list(*, limit: int = 50) -> list[SyncRun]:
-    return list(SyncRun.objects.select_related("triggered_by")[:limit])
+    """The latest runs, each with its `label` and its errors' `text` in words (see `sync_runs_described`)."""
+    return sync_runs_described(list(SyncRun.objects.select_related("triggered_by")[:limit]))
+
+
+def sync_runs_described(runs: list[SyncRun]) -> list[SyncRun]:
+    """Give each run its `label` (what it read, in words: "Full resync", "Refresh of Kita K.K.", "Invoice
+    details of 2026-10") and each of its errors a `text` (what went wrong, in words) and an `operation` name;
+    the codes the engine records (operationIds, walk names, scopes) stay out of what people read."""
+    names = customer_names(int(run.scope) for run in runs if run.kind == CUSTOMER and run.scope.isdigit())
+    for run in runs:
+        run.label = _run_label(run, names)
+        run.call_total = sum((run.calls or {}).values())
+        run.described_errors = [
+            {
+                "domain_id": error.get("domain_id"),
+                "company_name": names.get(error.get("domain_id") or 0, ""),
+                "operation": operation_label(str(error.get("operation") or "").partition(":")[0])
+                if error.get("operation")
+                else "",
+                "text": sync_error_text(error),
+            }
+            for error in run.errors or []
+        ]
+    return runs
+
+
+def _run_label(run: SyncRun, names: dict[int, str]) -> str:
+    if run.kind == FULL:
+        return gettext("Full resync")
+    if run.kind == CUSTOMER:
+        domain_id = int(run.scope) if run.scope.isdigit() else None
+        name = names.get(domain_id or 0) or run.scope
+        return gettext("Refresh of %(customer)s") % {"customer": name}
+    if run.kind == PARTNER:
+        name, params = parse_scope(run.scope)
+        try:
+            declaration = partner_wide(name)
+        except KeyError:
+            return run.scope
+        if declaration.label is not None:
+            return str(declaration.label(params))
+        return operation_label(declaration.operation_id)
+    return run.scope
+
+
+def sync_error_text(error: dict) -> str:
+    """What went wrong in one call or store of a run, in the reader's language: what the API's answer means
+    (its status and code, portal.core.api_errors), or the engine's own sentence (stored in English, marked for
+    translation)."""
+    if "status" in error or "code" in error:
+        meaning = meaning_of(status=error.get("status"), code=error.get("code") or "")
+        if meaning is None:
+            meaning = gettext("LINE WORKS could not be reached, or did not answer in time.")
+        return meaning[:1].upper() + meaning[1:]
+    return gettext(str(error.get("error") or ""))
 
 
 def _finished_runs(kind: str | None = None) -> QuerySet[SyncRun]:
@@ -91,3 +158,12 @@ def operations_running_count() -> int:
 
 def audit_entries_today_count() -> int:
     return AuditEntry.objects.filter(created_at__gte=clock.midnight(clock.today())).count()
+
+
+def language_of(user) -> str:
+    """The language `user` reads the portal in (remembered at sign-in and at each switch), or the portal's
+    default when none is remembered yet."""
+    from django.conf import settings
+
+    found = UserLanguage.objects.filter(user_id=user.pk).values_list("language", flat=True).first()
+    return found if found in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE

@@ -1,4 +1,4 @@
-"""Writes of the core app: the audit trail and tracked operations."""
+"""Writes of the core app: the audit trail, tracked operations and the language each user reads."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from portal import logs
-from portal.core.models import AuditEntry, Operation
+from portal.core.models import AuditEntry, Operation, UserLanguage
 
 logger = logging.getLogger(__name__)
 
@@ -90,3 +90,23 @@ def operation_update(
         fields.append("error")
     operation.save(update_fields=list(dict.fromkeys(fields)))
     return operation
+
+
+def language_remember(*, user, language: str | None) -> None:
+    """Remember the language `user` reads (one of settings.LANGUAGES; anything else is ignored), for what is made
+    for them without their request: the calendar feed (portal.core.selectors.language_of)."""
+    from django.conf import settings
+
+    code = (language or "").split("-")[0].lower()
+    if not getattr(user, "is_authenticated", False) or code not in dict(settings.LANGUAGES):
+        return
+    UserLanguage.objects.update_or_create(user=user, defaults={"language": code})
+
+
+def language_remember_at_sign_in(sender, request, user, **kwargs) -> None:
+    """`user_logged_in`: the language the user signed in with (their choice, or their browser's)."""
+    from django.utils import translation
+
+    language_remember(
+        user=user, language=getattr(request, "LANGUAGE_CODE", None) or translation.get_language()
+    )

@@ -9,10 +9,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.core import health, lists, selectors
+from portal.core import health, lists, selectors, services
 from portal.core import sync as sync_engine
 from portal.core.access import Role, can, require, role_of
 from portal.core.forms import ActivityFilterForm
@@ -37,13 +38,14 @@ ACTIVITY_LIST = ListSpec(
     template="core/activity.html",
     row_template="core/_activity_row.html",
     page_sizes=(50,),
+    customer_filters=True,
 )
 
 
 @require(VIEW_ACTIVITY)
 def activity(request: HttpRequest) -> HttpResponse:
     state = ListState.from_request(request, ACTIVITY_LIST, operation_ids=selectors.audit_operation_ids())
-    entries = selectors.audit_entry_list(filters=state.filters)
+    entries = selectors.audit_entry_list(filters=state.filters, user=request.user)
     page = lists.paginate(entries, page=state.page, per_page=state.per_page)
     selectors.with_company_names(page.object_list)
     return lists.respond(request, state, page)
@@ -126,3 +128,13 @@ def error_500(request: HttpRequest) -> HttpResponse:
 
     body = loader.get_template("500.html").render({"request_id": logs.request_id()})
     return HttpResponse(body, status=500)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch (the cookie and the redirect back), which also remembers the choice of a signed-in
+    user for what they read without a request: the calendar feed (portal.core.services.language_remember)."""
+    response = i18n.set_language(request)
+    if request.user.is_authenticated and response.status_code in (302, 204):
+        services.language_remember(user=request.user, language=request.POST.get("language"))
+    return response

@@ -1,17 +1,28 @@
 """The Partner API's words, declared once for every app (the sandbox keeps its own copy on purpose).
 
+Every value of every enum of the contract has its name here, in the reader's language (`CONTRACT_ENUMS` maps the
+contract's enum schemas to their names; `tests/core/test_vocabulary.py` checks that none is missing), and the
+operations have theirs in each app's `operations.py` (portal/core/operations.py). A page, a mail, a feed or a
+file meant for people shows the name, never the code; an export adds the code in a column of its own where a
+machine needs it (`code_column`).
+
 The API's enums are open: the vendor lists more values in some languages, so a value not listed here is shown
 as the API sent it (`label()`). One word means one thing everywhere:
 
 * **product** (`productId`): which LINE WORKS edition: Free, Standard, Advanced, and their trials;
-* **plan** (`plan`): the contract term: Free, Trial, Monthly, Annual (licence), Annual prepaid (licence).
+* **plan** (`plan`): the contract term: Free, Trial, Monthly, Annual (licence), Annual prepaid (licence);
+* **option** (`optionProductId`) and **sub option** (`subOptionId`): an option and the tier of it in use
+  (Drive, and Drive Plus for Standard); options/rules.py holds their rules.
 """
 
 from __future__ import annotations
 
+import re
+
 from django.db import models
+from django.utils.text import format_lazy
+from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 
 
 class Product(models.TextChoices):
@@ -71,11 +82,186 @@ class DomainType(models.TextChoices):
     GROUP = "GROUP", _("Group name")
 
 
+class EarlierProduct(models.TextChoices):
+    """Editions an Online Direct customer may still have (PotentialCustomerProductId), before the transfer."""
+
+    LT_T = "LT_T", _("Lite (trial)")
+    BS_T = "BS_T", _("Basic (trial)")
+    PRM_T = "PRM_T", _("Premium (trial)")
+    LT = "LT", _("Lite")
+    BS = "BS", _("Basic")
+    PRM = "PRM", _("Premium")
+
+
+class Locale(models.TextChoices):
+    """The language and region of a customer's tenant (CustomerLocale)."""
+
+    ja_JP = "ja_JP", _("Japanese")
+    ko_KR = "ko_KR", _("Korean")
+    en_US = "en_US", _("English (US)")
+    zh_TW = "zh_TW", _("Chinese (Traditional, Taiwan)")
+    zh_CN = "zh_CN", _("Chinese (Simplified)")
+
+
+class ProductGroup(models.TextChoices):
+    """The service whose usage a count is of (UsageProductGroupId)."""
+
+    WORKS = "WORKS", _("LINE WORKS")
+    NOTE_AI = "NOTE_AI", _("LINE WORKS AiNote")
+    ROGER = "ROGER", _("LINE WORKS Roger")
+
+
+class OptionProduct(models.TextChoices):
+    """The options (optionProductId)."""
+
+    ACV2 = "ACV2", _("Archive (Talk)")
+    DRV = "DRV", _("Drive")
+    SSTG2 = "SSTG2", _("Shared Storage")
+    BCT = "BCT", _("Extend contacts")
+
+
+class SubOptionProduct(models.TextChoices):
+    """The tiers of each option (subOptionId); their rules are in options/rules.py."""
+
+    ACV200 = "ACV200", _("Archive (Talk) Trial")
+    ACV201 = "ACV201", _("Archive (Talk)")
+    DRV00 = "DRV00", _("Drive Trial (for Standard)")
+    DRV01 = "DRV01", _("Drive (for Standard)")
+    DRV_PS_T = "DRV_PS_T", _("Drive Plus Trial (for Standard)")
+    DRV_PS = "DRV_PS", _("Drive Plus (for Standard)")
+    DRV_PA_T = "DRV_PA_T", _("Drive Plus Trial (for Advanced)")
+    DRV_PA = "DRV_PA", _("Drive Plus (for Advanced)")
+    SSTG201 = "SSTG201", _("Shared Storage 1 TB")
+    SSTG202 = "SSTG202", _("Shared Storage 5 TB")
+    SSTG203 = "SSTG203", _("Shared Storage 10 TB")
+    SSTG204 = "SSTG204", _("Shared Storage 25 TB")
+    SSTG205 = "SSTG205", _("Shared Storage 50 TB")
+    SSTG206 = "SSTG206", _("Shared Storage 100 TB")
+    SSTG207 = "SSTG207", _("Shared Storage 500 TB")
+    BCT01 = "BCT01", _("Extend contacts up to 250,000")
+    BCT02 = "BCT02", _("Extend contacts up to 500,000")
+    BCT03 = "BCT03", _("Extend contacts up to 1,500,000")
+    BCT04 = "BCT04", _("Extend contacts up to 5,000,000")
+
+
+class OptionOrderType(models.TextChoices):
+    """What a scheduled option change does (OptionProductOrderType)."""
+
+    APPLY = "APPLY", _("Add the option")
+    CANCEL = "CANCEL", _("Cancel the option")
+    START_PAID_SERVICE = "START_PAID_SERVICE", _("Start paid service")
+    CHANGE_QUANTITY = "CHANGE_QUANTITY", _("Change the quantity")
+
+
+class OptionRenewalType(models.TextChoices):
+    STAY = "STAY", _("Renew unchanged")
+    CHANGE = "CHANGE", _("Renew with changes")
+
+
+class PaymentStatus(models.TextChoices):
+    """Whether an invoice is paid (InvoicePaymentStatus)."""
+
+    NONE = "NONE", _("Nothing to pay")
+    PAID = "PAID", _("Paid")
+    UNPAID = "UNPAID", _("Unpaid")
+
+
+class ItemType(models.TextChoices):
+    """Settlement item types (SettlementItemType), in the order a customer's items are grouped."""
+
+    PRODUCT = "PRODUCT", _("Plan")
+    OPTION_PRODUCT = "OPTION_PRODUCT", _("Option")
+    OPTION_PLUS = "OPTION_PLUS", _("Option Plus")
+    ADJUSTMENT = "ADJUSTMENT", _("Adjustment")
+    PENALTY = "PENALTY", _("Penalty")
+    SUMMARY = "SUMMARY", _("Subtotal")
+
+
+#: The names of every enum of the contract (the enum schemas of contract/openapi.yaml's components), by the
+#: schema's name: a page names a value through the vocabulary its field is declared with.
+CONTRACT_ENUMS: dict[str, tuple[type[models.TextChoices], ...]] = {
+    "ProductId": (Product,),
+    "ProductIdWithTrial": (Product,),
+    "CustomerProductId": (Product,),
+    "CustomerCreateProductId": (Product,),
+    "SubscriptionUpgradeProductId": (Product,),
+    "SubscriptionCreateProductId": (Product,),
+    "PotentialCustomerProductId": (Product, EarlierProduct),
+    "PaidPlan": (Plan,),
+    "Plan": (Plan,),
+    "SubscriptionCreatePlan": (Plan,),
+    "OptionProductId": (OptionProduct,),
+    "SubOptionId": (SubOptionProduct,),
+    "CustomerDomainType": (DomainType,),
+    "CustomerLocale": (Locale,),
+    "CustomerUsageState": (UsageState,),
+    "UsageCustomerStatus": (UsageState,),
+    "SubscriptionStatus": (SubscriptionStatus,),
+    "SubscriptionRenewalType": (RenewalType,),
+    "SubscriptionReservationType": (ReservationType,),
+    "OptionProductOrderType": (OptionOrderType,),
+    "OptionRenewalType": (OptionRenewalType,),
+    "OptionUsageProductGroupId": (ProductGroup,),
+    "UsageQueryProductGroupId": (ProductGroup,),
+    "UsageProductGroupId": (ProductGroup,),
+    "InvoicePaymentStatus": (PaymentStatus,),
+    "SettlementItemType": (ItemType,),
+}
+
+#: What an invoice item is of (its itemId: a product or an option; its subItemId: a sub option).
+ITEMS: tuple[type[models.TextChoices], ...] = (Product, EarlierProduct, OptionProduct, SubOptionProduct)
+
+
 def label(choices: type[models.TextChoices], value: str) -> str:
     """The translated label of a known value, or the value itself (the API may send values not listed)."""
     return str(dict(choices.choices).get(value, value))
 
 
+def names(*vocabularies: type[models.TextChoices]) -> dict[str, str]:
+    """Every value of `vocabularies` -> its name, read now in the active language (the first list that names a
+    value wins); for many values at once (an export's rows)."""
+    return {value: str(name) for choices in reversed(vocabularies) for value, name in choices.choices}
+
+
+def name_of(value: str, *vocabularies: type[models.TextChoices]) -> str:
+    """The name of `value` in the first of `vocabularies` that lists it, in the active language; the value
+    itself when none does (an open enum's newer value)."""
+    for choices in vocabularies:
+        if value in choices.values:
+            return str(choices(value).label)
+    return value
+
+
+def item_name(item_id: str) -> str:
+    """An invoice item's product, option or sub option by name (Standard, Drive, Drive Plus for Standard)."""
+    return name_of(item_id, *ITEMS)
+
+
+def code_column(header):
+    """The header of an export's column that carries the API's codes of the column `header` names in words, for
+    machines ("Product (code)", 「商品（コード）」); lazy, read in the requester's language."""
+    return format_lazy(
+        pgettext_lazy("an export's column holding the API's codes", "{header} (code)"), header=header
+    )
+
+
 def labelled(label, value) -> str:
     """ "Label: value" in the reader's language (in Japanese a full-width colon, no space: 事前注文：新規契約)."""
     return pgettext("a label and its value", "%(label)s: %(value)s") % {"label": label, "value": value}
+
+
+#: Languages that write a person's family name first.
+FAMILY_NAME_FIRST = ("ja", "ko", "zh")
+#: A name written in kanji, kana or hangul keeps its family name first in any language (新人 太郎, never 太郎 新人).
+_EAST_ASIAN_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def full_name(*, given: str | None, family: str | None) -> str:
+    """A person's name as the reader's language writes it: family name first in Japanese (新人 太郎), given name
+    first in English (Taro Shinjin), family name first in any language for a name written in kanji or kana; either
+    part may be missing."""
+    given, family = (given or "").strip(), (family or "").strip()
+    language = (get_language() or "").split("-")[0]
+    family_first = language in FAMILY_NAME_FIRST or bool(_EAST_ASIAN_SCRIPT.search(given + family))
+    parts = (family, given) if family_first else (given, family)
+    return " ".join(part for part in parts if part)

@@ -69,7 +69,7 @@ def test_finance_closes_a_month(page, billing_sandbox, closed_month):
     flagged_url = page.url
     # Finance keeps the price book: a price from the month's first day shows in the book and in the margins.
     page.goto("/billing/prices/")
-    page.fill("input[name=item_id]", "std")
+    page.select_option("select[name=item_id]", "STD")
     page.fill("input[name=cost]", "450")
     page.fill("input[name=price]", "600")
     page.fill("input[name=effective_from]", f"{closed_month['year']}-{closed_month['month']:02d}-01")

@@ -112,11 +112,11 @@ def test_details_group_items_by_customer_and_filter(client_as, month, django_ass
     assert body.count("group-start") == 2
     assert "Part of the month" in body  # Beta's item starts on the 11th
     body = client.get(url, {"item_type": "OPTION_PRODUCT"}).content.decode()
-    assert "ACV201" in body and "Beta K.K." not in body
+    assert "<td>Archive (Talk)</td>" in body and "Beta K.K." not in body  # the sub option, by name
     body = client.get(url, {"amount_min": "4000", "amount_max": "5000"}).content.decode()
     assert "¥4,500" in body and "¥3,600" not in body
     body = client.get(url, {"q": "テスト商事"}).content.decode()
-    assert "ACV201" in body and "Beta K.K." not in body
+    assert "<td>Archive (Talk)</td>" in body and "Beta K.K." not in body
 
 
 def test_details_list_customers_ignoring_their_legal_form_while_showing_the_full_name(client_as, db):
@@ -182,7 +182,8 @@ def test_csv_is_exactly_the_filtered_list_with_cells_neutralised(client_as, mont
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert len(rows) == 1 + 2
-    assert all(r[6] == "PRODUCT" for r in rows[1:])
+    assert rows[0][6:8] == ["Item type", "Item type (code)"]
+    assert all(r[6:8] == ["Plan", "PRODUCT"] for r in rows[1:])  # by name, and the code for machines
     assert any(r[5] == "'=cmd|' /C calc'!A0" for r in rows[1:])
 
 

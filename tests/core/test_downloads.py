@@ -135,7 +135,10 @@ def test_a_workbook_types_each_cell_as_its_value_and_neutralises_formulas(client
     sheet = sheet_of(response)
     header = [cell.value for cell in sheet[1]]
     row = {label: cell for label, cell in zip(header, sheet[2], strict=True)}
-    assert row["domainId"].value == customer.domain_id and row["domainId"].data_type == "n"
+    assert row["Domain ID"].value == customer.domain_id and row["Domain ID"].data_type == "n"
+    assert (
+        row["Product"].value == "Standard" and row["Product (code)"].value == "STD"
+    )  # the name, then the code
     assert row["Customer code"].value == "00123" and row["Customer code"].data_type == "s"
     assert row["Customer code"].number_format == "@"  # stays text when edited
     assert row["Members"].value == 7
@@ -154,8 +157,9 @@ def test_a_workbook_s_headers_are_in_the_reader_s_language_and_filters_hold(clie
         reverse("customers:export"), {"format": "xlsx", "product": "ADV"}, HTTP_ACCEPT_LANGUAGE="ja"
     )
     rows = cells_of(response)
-    assert rows[0][:4] == ["domainId", "ドメイン", "会社", "顧客コード"]
+    assert rows[0][:6] == ["ドメインID", "ドメイン", "会社", "顧客コード", "商品", "商品（コード）"]
     assert [row[2] for row in rows[1:]] == ["みなと精機株式会社"]
+    assert [row[4:6] for row in rows[1:]] == [["アドバンスト", "ADV"]]
 
 
 def test_the_statement_workbook_keeps_codes_as_text_and_amounts_as_numbers(client_as):
@@ -166,8 +170,15 @@ def test_the_statement_workbook_keeps_codes_as_text_and_amounts_as_numbers(clien
     lines = [r for r in rows[1:] if r[1] == "さくら商事株式会社"]
     assert {r[2] for r in lines} == {"000123"}
     item, subtotal, tax, total = lines
-    assert item[6] == dt.datetime(2026, 10, 1) and item[10] == 4_500
-    assert (subtotal[10], tax[10], total[10]) == (4_500, 450, 4_950)
+    assert item[3:8] == [
+        "Plan",
+        "Standard",
+        "STD",
+        "Annual (licence)",
+        "ANNUAL_LICENSE",
+    ]  # names, and the codes
+    assert item[8] == dt.datetime(2026, 10, 1) and item[12] == 4_500
+    assert (subtotal[12], tax[12], total[12]) == (4_500, 450, 4_950)
 
 
 def test_every_list_page_and_the_billing_pages_link_their_three_files(client_as):

@@ -393,3 +393,33 @@ def test_each_list_says_when_the_last_full_resync_finished(client_as, name):
     assert "Last full sync: 2026-11-02 12:04 JST." in client.get(reverse(name)).content.decode()
     client.cookies["django_language"] = "ja"
     assert "最終の全件同期：2026-11-02 12:04（日本時間）" in client.get(reverse(name)).content.decode()
+
+
+def test_a_remembered_filter_opens_on_its_default_then_on_the_last_choice(rf):
+    """`ListSpec.remembered`: a request without the filter takes the session's value or the view's default; a
+    request with it is remembered; an over-long value is neither remembered nor used."""
+    from dataclasses import replace
+
+    from django import forms
+
+    from customers.lists import CUSTOMER_LIST
+    from portal.core.lists import remembered_query
+
+    spec = replace(CUSTOMER_LIST, form=forms.Form, remembered=("owner",))
+
+    def ask(query: dict, session: dict) -> dict:
+        request = rf.get("/", query)
+        request.session = session
+        return remembered_query(request, spec, {"owner": "mine"}).dict()
+
+    session: dict = {}
+    assert ask({}, session) == {"owner": "mine"}
+    assert session == {}  # a default is not a choice
+    assert ask({"owner": "all", "q": "x"}, session) == {"owner": "all", "q": "x"}
+    assert ask({"q": "y"}, session) == {"owner": "all", "q": "y"}
+    assert ask({"owner": "9" * 100}, session)["owner"] == "9" * 100  # the form ignores it; not remembered
+    assert ask({}, session) == {"owner": "all"}
+    other = replace(spec, remembered=())
+    request = rf.get("/", {})
+    request.session = session
+    assert remembered_query(request, other, {"owner": "mine"}).dict() == {}

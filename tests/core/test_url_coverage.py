@@ -21,6 +21,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from accounts.permissions import MANAGE_USERS
+from customers.permissions import ASSIGN_OWNERS
 from portal.core.access import Perm, Role, holds, permissions
 
 #: URL names served by Django itself (authentication, language, admin) or open to anyone (health checks).
@@ -59,8 +60,8 @@ OWN_MATRIX = {
 CHANGE_PERMS = {perm for perm in permissions() if perm.sends_changes}
 #: Change-permission URLs that are not forms (a page that shows what became of a change).
 NOT_FORMS = {"customers:operation", "subscriptions:operation", "core:operation"}
-#: The Admins' forms (users, sign-in unlock): the hostile-input test posts them as an Admin.
-ADMIN_FORM_PERMS = {MANAGE_USERS}
+#: The Admins' forms (users, sign-in unlock, a customer's owner): the hostile-input test posts them as an Admin.
+ADMIN_FORM_PERMS = {MANAGE_USERS, ASSIGN_OWNERS}
 #: Admin URLs that are not forms of the portal: lists, and the partner account's OAuth round trip with LINE WORKS
 #: (tests/partner_api/test_portal_partner.py).
 NOT_ADMIN_FORMS = {

@@ -79,7 +79,7 @@ def test_wizard_adds_a_group_name_customer(client_as, portal_sandbox, django_cap
     page = client.get(reverse("core:operation", args=[operation.pk])).content.decode()
     assert reverse("customers:detail", args=[customer.domain_id]) in page
     # The Activity row of the new customer names it (it had no domainId when it was sent).
-    activity = client.get(reverse("core:activity")).content.decode()
+    activity = client.get(reverse("core:activity"), {"owner": "all"}).content.decode()  # not only Mine
     detail = reverse("customers:detail", args=[customer.domain_id])
     assert f'<a href="{detail}">ウィザード商事株式会社</a>' in activity
 
@@ -192,6 +192,6 @@ def test_a_transferred_customer_is_named_on_its_activity_row(
     customer = Customer.objects.get(pk=operation.result["domain_id"])
     entry = AuditEntry.objects.get(operation_id="transferPotentialCustomer", reason="TRANSFER-1")
     assert entry.domain_id == customer.domain_id
-    activity = client.get(reverse("core:activity")).content.decode()
+    activity = client.get(reverse("core:activity"), {"owner": "all"}).content.decode()  # not only Mine
     detail = reverse("customers:detail", args=[customer.domain_id])
     assert f'<a href="{detail}">{customer.company_name}</a>' in activity

@@ -154,7 +154,7 @@ def test_csv_rows_are_exactly_the_filtered_list(support):
     table = export_table(CUSTOMER_LIST, rows)
     lines = list(csv_rows(table.header, table.rows))
     assert len(lines) == 31
-    assert lines[0].startswith("\ufeffdomainId,")
+    assert lines[0].startswith("\ufeffDomain ID,")
     assert all("Other" not in line for line in lines)
 
 

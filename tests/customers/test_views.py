@@ -86,17 +86,23 @@ def test_detail_shows_overview_sections_and_activity(client_as, account_manager)
 
 
 @pytest.mark.parametrize(
-    ("time_zone", "locale", "shown"),
-    [("Asia/Tokyo", "ja_JP", "Asia/Tokyo · ja_JP"), ("Asia/Tokyo", "", "Asia/Tokyo"), ("", "", "—")],
+    ("time_zone", "locale", "zone", "language"),
+    [
+        ("Asia/Tokyo", "ja_JP", "Asia/Tokyo", "Japanese"),
+        ("Asia/Tokyo", "ko_KR", "Asia/Tokyo", "Korean"),
+        ("Asia/Tokyo", "", "Asia/Tokyo", "—"),
+        ("", "", "—", "—"),
+    ],
 )
-def test_the_overview_shows_time_zone_and_locale_or_a_dash_never_a_lone_separator(
-    client_as, time_zone, locale, shown
+def test_the_overview_shows_time_zone_and_the_tenant_s_language_by_name_or_a_dash(
+    client_as, time_zone, locale, zone, language
 ):
     customer = make_customer(time_zone=time_zone, locale=locale)
     body = (
         client_as(Role.SUPPORT).get(reverse("customers:detail", args=[customer.domain_id])).content.decode()
     )
-    assert f"<dd>{shown}</dd>" in body.replace("&middot;", "·")
+    assert f"<dt>Time zone</dt><dd>{zone}</dd>" in body
+    assert f"<dt>Language</dt><dd>{language}</dd>" in body
 
 
 def test_detail_of_unknown_customer_is_404(client_as):

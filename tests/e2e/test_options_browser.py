@@ -35,7 +35,7 @@ def own_sandbox():
 
 @pytest.fixture
 def customer(portal_api, own_sandbox, monkeypatch):
-    """A Standard annual customer with Drive (for STD) in use, read into the portal's cache."""
+    """A Standard annual customer with Drive (for Standard) in use, read into the portal's cache."""
     portal_api(own_sandbox)
     pin_business_today(monkeypatch, own_sandbox.today())
     api = own_sandbox.client("partner")
@@ -69,8 +69,8 @@ def test_account_manager_runs_an_option_through_its_life(page, customer, own_san
     page.goto(detail)
     page.click("[data-testid=option-add]")
     offered = page.locator("select[name=sub_option_id] option").all_inner_texts()
-    assert "Shared Storage 5 TB" in offered and "Drive Plus (for ADV)" not in offered
-    assert "Drive (for STD)" not in offered  # already in use
+    assert "Shared Storage 5 TB" in offered and "Drive Plus (for Advanced)" not in offered
+    assert "Drive (for Standard)" not in offered  # already in use
     page.select_option("select[name=sub_option_id]", "SSTG202")
     page.fill("input[name=quantity]", "2")
     _review_and_confirm(page, "Review the option", shot="options-add-confirm-en")
@@ -162,11 +162,11 @@ def test_support_sees_the_options_without_change_links(page, customer):
     login(page, make_persona(Role.SUPPORT))
     page.goto(f"/customers/{customer}/")
     section = page.locator("[data-section=options]")
-    assert "Drive (for STD)" in section.inner_text()
+    assert "Drive (for Standard)" in section.inner_text()
     assert (
         section.locator("[data-testid=option-add], [data-testid=order-link], a:has-text('Upgrade')").count()
         == 0
     )
     # The options list and the usage page are open to Support too (the refused change pages: test_access.py).
     page.goto(f"/options/?q={customer}")
-    assert "Drive (for STD)" in page.locator("#results").inner_text()
+    assert "Drive (for Standard)" in page.locator("#results").inner_text()

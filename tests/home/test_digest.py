@@ -170,3 +170,27 @@ def test_the_digest_page_in_japanese_and_for_a_role_that_does_not_get_it(people,
     admin = client_as(Role.ADMIN).get(reverse("digest")).content.decode()
     assert "Your role does not get the digest" in admin and 'data-testid="digest-off"' not in admin
     assert client_as(Role.SUPPORT).get(reverse("digest")).status_code == 403
+
+
+def test_the_digest_greets_the_person_as_each_language_writes_a_name(people):
+    """「新人 太郎 様」: family name first and 様 in the Japanese part; the English part keeps a name written in kanji
+    family name first too, and writes a Latin-script name given name first."""
+    manager = people["manager"]
+    manager.first_name, manager.last_name = "太郎", "新人"
+    manager.save()
+    with time_machine.travel(MORNING, tick=False):
+        _send()
+    text = mail.outbox[0].body
+    assert text.startswith("新人 太郎 様\n") and "\nHello 新人 太郎,\n" in text
+    html_part = mail.outbox[0].alternatives[0][0]
+    assert "<p>新人 太郎 様</p>" in html_part and "<p>Hello 新人 太郎,</p>" in html_part
+
+    manager.first_name, manager.last_name = "Taro", "Shinjin"
+    manager.save()
+    mail.outbox.clear()
+    with time_machine.travel(MORNING, tick=False):
+        _send()
+    assert (
+        mail.outbox[0].body.startswith("Shinjin Taro 様\n")
+        and "\nHello Taro Shinjin,\n" in mail.outbox[0].body
+    )

@@ -25,13 +25,22 @@ def portal_on_sandbox(own_sandbox, portal_api, monkeypatch):
 
 
 @pytest.fixture
-def today(portal_on_sandbox, cache_from_own_sandbox, monkeypatch):
+def business_day(portal_on_sandbox, monkeypatch):
+    """The portal's business date pinned to the sandbox's, faults and rate-limit counters cleared; the cache
+    left empty."""
     day = portal_on_sandbox.today()
     pin_business_today(monkeypatch, day)
     portal_on_sandbox.clear_faults()
     portal_on_sandbox.configure(resetRateLimits=True)
-    cache_from_own_sandbox.fill()
     return day
+
+
+@pytest.fixture
+def today(business_day, cache_from_own_sandbox):
+    """`business_day`, and the cache filled from the sandbox as a full resync would fill it
+    (tests/fixtures/cache.py)."""
+    cache_from_own_sandbox.fill()
+    return business_day
 
 
 @pytest.fixture

@@ -234,7 +234,7 @@ def test_upgrade_offers_only_higher_tiers_and_the_sandbox_agrees(today, manager,
     assert (remote["SSTG2"], remote["DRV"]) == ("SSTG204", "DRV_PS_T")
     assert _sent(own_sandbox, "upgradeOptionProduct") == 2
     page = manager.get(reverse("customers:detail", args=[domain_id])).content.decode()
-    assert "Shared Storage 25 TB" in page and "Drive Plus Trial (for STD)" in page
+    assert "Shared Storage 25 TB" in page and "Drive Plus Trial (for Standard)" in page
 
 
 # --- Scheduled orders: each type's window at today / tomorrow / last day / the day after ------------------

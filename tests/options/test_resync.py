@@ -44,8 +44,10 @@ def _remote(sandbox, month) -> dict:
     }
 
 
-def test_full_resync_fills_options_renewals_orders_and_usage_with_the_calls_needed(today, portal_on_sandbox):
-    remote = _remote(portal_on_sandbox, today)
+def test_full_resync_fills_options_renewals_orders_and_usage_with_the_calls_needed(
+    business_day, portal_on_sandbox
+):
+    remote = _remote(portal_on_sandbox, business_day)
     assert remote["options"] and remote["orders"] and remote["usages"], "the seed has every kind"
 
     run = sync.resync_full()

@@ -59,7 +59,8 @@ def test_filters_sort_and_csv_of_exactly_the_filtered_list(client_as, rows):
 
     answer = client.get(reverse("options:export"), {"q": "alpha", "sort": "option"})
     table = list(csv.reader(io.StringIO(b"".join(answer.streaming_content).decode("utf-8-sig"))))
-    assert [r[3] for r in table[1:]] == ["ACV2", "SSTG2"]
+    assert table[0][3:5] == ["Option", "Option (code)"]
+    assert [r[3:5] for r in table[1:]] == [["Archive (Talk)", "ACV2"], ["Shared Storage", "SSTG2"]]
 
 
 def test_the_list_sorts_by_company_name_without_its_legal_form_and_leaves_out_removed_customers(
@@ -208,9 +209,11 @@ def test_subscription_confirmations_name_the_options_they_affect(client_as, rows
     manager = client_as(Role.ACCOUNT_MANAGER)
     cancel = manager.post(reverse("subscriptions:cancel", args=[sub.pk]), {"idempotency_key": new_key()})
     text = cancel.content.decode()
-    assert "Options cancelled with it: Archive (Talk), Drive (for STD), Shared Storage 10 TB × 2." in text
+    assert (
+        "Options cancelled with it: Archive (Talk), Drive (for Standard), Shared Storage 10 TB × 2." in text
+    )
     upgrade = manager.post(reverse("subscriptions:upgrade", args=[sub.pk]), {"idempotency_key": new_key()})
-    assert "Options cancelled by the upgrade: Drive (for STD)." in upgrade.content.decode()
+    assert "Options cancelled by the upgrade: Drive (for Standard)." in upgrade.content.decode()
 
     manager.post(reverse("set_language"), {"language": "ja", "next": "/"})
     ja = manager.post(reverse("subscriptions:cancel", args=[sub.pk]), {"idempotency_key": new_key()})

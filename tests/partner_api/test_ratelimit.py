@@ -59,6 +59,30 @@ def test_acquire_sleeps_as_long_as_the_bucket_says():
     assert waits == [pytest.approx(1.0), pytest.approx(1.0)]
 
 
+def test_a_lower_limit_the_server_states_becomes_the_operations_own_and_a_higher_one_does_not():
+    limiter = MemoryRateLimiter(limit=240, period=60, clock=Clock())
+    limiter.heed("listCustomers", limit=60, remaining=59, reset=60)
+    limiter.heed("getCustomer", limit=1000, remaining=999, reset=60)
+    limiter.heed("getUsageStatus", limit=None, remaining=None, reset=None)
+    assert limiter.rate_for("listCustomers") == 1.0
+    assert limiter.rate_for("getCustomer") == limiter.rate_for("getUsageStatus") == 4.0
+
+
+def test_no_call_left_in_the_servers_window_holds_the_operation_until_it_resets():
+    clock = Clock()
+    waits: list[float] = []
+
+    def sleep(seconds):
+        waits.append(seconds)
+        clock.now += seconds
+
+    limiter = MemoryRateLimiter(limit=240, period=60, clock=clock, sleep=sleep)
+    limiter.heed("listCustomers", limit=240, remaining=0, reset=7)
+    assert limiter.acquire("getCustomer") == 0.0  # another operation is not held
+    assert limiter.acquire("listCustomers") == pytest.approx(7.0)
+    assert waits == [pytest.approx(7.0)]
+
+
 def test_acquire_gives_up_past_max_wait():
     limiter = MemoryRateLimiter(limit=1, period=3600, clock=Clock(), max_wait=10, sleep=lambda s: None)
     limiter.acquire("op")
@@ -138,3 +162,28 @@ def test_redis_outage_falls_back_to_a_per_process_bucket(caplog):
     assert len(waits) >= 1 and waits[0] == pytest.approx(1.0, abs=0.05)
     warnings = [r for r in caplog.records if r.name == "partner_api.ratelimit"]
     assert len(warnings) == 1 and "Redis unavailable" in warnings[0].getMessage()
+
+
+@pytest.mark.django_db
+def test_a_server_set_lower_than_our_limit_answers_no_429(portal_api):
+    """A sandbox that allows 5 calls per 2-second window, asked by a client set to 50 per 2 seconds: the client
+    heeds the `rateLimit-*` headers of the first answers (the server's lower limit, and a window used up), so
+    not one call meets a 429. Before, a fifth of them did and waited for the window to reset."""
+    from partner_api import PartnerClient
+    from portal.core.partner import get_client
+    from sandbox.testing import start_sandbox
+
+    with start_sandbox(
+        seed_customers=2, rate_limit=5, extra_env={"SANDBOX_RATE_WINDOW_SECONDS": "2"}
+    ) as sandbox:
+        portal_api(sandbox)
+        limiter = MemoryRateLimiter(limit=50, period=2)
+        client = PartnerClient(base_url=sandbox.base_url, auth=get_client().auth, limiter=limiter)
+        try:
+            for _ in range(12):
+                client.list_customers(count=10)
+        finally:
+            client.close()
+        statuses = [r["status"] for r in sandbox.requests(operation_id="listCustomers")]
+        assert statuses == [200] * 12
+        assert limiter.rate_for("listCustomers") == 5 / 2

@@ -167,7 +167,7 @@ def test_csv_holds_exactly_the_filtered_items(client_as, items, params):
         for r in page
     ]
     header, *rows = read_csv(client.get(CSV_URL, params))
-    assert header == ["Date", "Type", "domainId", "Company", "Change", "Last day to change", "Page", "Form"]
+    assert header == ["Date", "Type", "Domain ID", "Company", "Change", "Last day to change", "Page", "Form"]
     labels = {"Pre-order": "pre_order", "Reservation": "reservation", "Renewal": "renewal"}
     assert [(labels[r[1]], r[2]) for r in rows] == on_page
     assert len(rows) >= 1
@@ -239,7 +239,7 @@ def test_icalendar_has_an_all_day_event_per_item(client_as, items):
     assert unescape(first["DESCRIPTION"]).split("\n") == [
         "New subscription: Standard, Monthly",
         "Last day to change: 2026-11-23",
-        f"domainId: {pre.customer_id}",
+        f"Domain ID: {pre.customer_id}",
         f"Form: http://testserver{links['pre_order'][1]}",
     ]
     assert first["URL"] == "http://testserver" + links["pre_order"][0]

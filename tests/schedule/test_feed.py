@@ -194,3 +194,39 @@ def test_a_revoked_or_wrong_token_gets_the_plain_404_even_when_polled_conditiona
     wrong = reverse("schedule:feed_ics", args=["x" * 43])
     assert Client().head(wrong).status_code == 404
     assert "ETag" not in Client().get(wrong)
+
+
+# --- In the subscriber's language ------------------------------------------------------------------------------
+
+
+def _summaries(url: str, **headers) -> set[str]:
+    return {e["SUMMARY"] for e in parse(Client().get(url, **headers))}
+
+
+def test_the_feed_is_written_in_the_language_its_owner_reads_not_the_calendar_app_s(client_as, items):
+    """A calendar app polls without a session and with its own Accept-Language: the feed follows its owner, who
+    reads the portal in Japanese (the language they made it in, and every switch after)."""
+    owner = client_as(Role.ACCOUNT_MANAGER)
+    owner.cookies["django_language"] = "ja"
+    url = _make_feed(owner)
+    assert _summaries(url, HTTP_ACCEPT_LANGUAGE="en") >= {"事前注文：Midori Denki"}
+    assert "日本語" in owner.get(reverse("schedule:feed")).content.decode()  # the page says which language
+
+    owner.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert _summaries(url, HTTP_ACCEPT_LANGUAGE="ja") >= {"Pre-order: Midori Denki"}
+
+
+def test_the_language_a_user_signs_in_with_is_theirs_until_they_switch(client, items):
+    from schedule.feed import feed_make
+    from tests.fixtures.personas import PASSWORD, make_persona
+
+    support = make_persona(Role.SUPPORT)  # signs in with one step: a password
+    url = reverse("schedule:feed_ics", args=[feed_make(user=support)])  # made before, in no language
+    assert _summaries(url) >= {"Pre-order: Midori Denki"}  # the portal's default until the user is known
+    client.cookies["django_language"] = "ja"
+    assert (
+        client.post(reverse("login"), {"username": support.username, "password": PASSWORD}).status_code == 302
+    )
+    assert _summaries(url) >= {"事前注文：Midori Denki"}
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert _summaries(url) >= {"Pre-order: Midori Denki"}

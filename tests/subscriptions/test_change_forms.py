@@ -230,7 +230,9 @@ def test_convert_to_paid_needs_licences_for_every_member():
         customer=customer,
     )
     assert enough.is_valid(), enough.errors
-    assert any("scheduled change" in c for c in enough.consequences())
+    assert enough.consequences() == [
+        "Billing starts today."
+    ]  # the deleted scheduled change is the Change's to say
 
 
 def test_cancel_is_refused_while_a_paid_start_is_scheduled():

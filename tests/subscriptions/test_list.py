@@ -98,7 +98,9 @@ def test_filters(client_as, frozen, rows, params, expected):
 
 def test_sorting_and_renewal_and_reservation_are_shown(client_as, rows):
     make_reservation(rows["annual"], type="ADD_LICENSE", apply_date=dt.date(2026, 12, 10), license_count=7)
-    response = client_as(Role.ACCOUNT_MANAGER).get(reverse("subscriptions:list"), {"sort": "-licences"})
+    response = client_as(Role.ACCOUNT_MANAGER).get(
+        reverse("subscriptions:list"), {"sort": "-licences", "owner": "all"}
+    )
     body = response.content.decode()
     assert (
         body.index(f'data-subscription-id="{rows["annual"].subscription_id}"')

@@ -142,8 +142,6 @@ def refusal_from(exc: PartnerApiError, *, hints: Mapping[str, str] = {}) -> Chan
         "code": exc.code or "",
         "description": exc.description or "",
     }
-    if not (exc.code or exc.description):
-        said["description"] = str(exc)
     if isinstance(exc, NotFoundError):
         return ChangeRefused(explained(gettext("LINE WORKS could not do this"), **said))
     if isinstance(exc, RejectedError):

@@ -106,6 +106,9 @@ class PartnerWide:
     count: int | None = None
     #: Fixed arguments of every call (besides the run's own parameters).
     fixed: Mapping[str, Any] = field(default_factory=dict)
+    #: label(params) -> what one walk reads, in words (the Sync page's and the app's own pages: "Invoice details
+    #: of 2026-10"); None: the operation's name.
+    label: Callable[[Mapping[str, Any]], str] | None = None
 
     def fetch_page(self, client: Any, params: Mapping[str, Any], cursor: str | None) -> Any:
         args = {**self.fixed, **params}
@@ -157,6 +160,22 @@ def customer_calls() -> list[CustomerCall]:
 
 def item_calls() -> list[PerItem]:
     return _declared(PerItem)
+
+
+def scope_of(name: str, params: Mapping[str, Any]) -> str:
+    """How a partner-wide run records its walk: "billing.invoice_details:month=10,year=2026"."""
+    return f"{name}:" + ",".join(f"{k}={v}" for k, v in sorted(params.items()))
+
+
+def parse_scope(scope: str) -> tuple[str, dict[str, Any]]:
+    """A partner-wide run's walk back from its scope: (name, params); whole numbers are read as numbers."""
+    name, _sep, given = scope.partition(":")
+    params: dict[str, Any] = {}
+    for pair in given.split(","):
+        key, sep, value = pair.partition("=")
+        if sep:
+            params[key] = int(value) if value.isdigit() else value
+    return name, params
 
 
 def partner_wide(name: str) -> PartnerWide:

@@ -36,6 +36,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.db import connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from partner_api.errors import NotFoundError, PartnerApiError, RateLimitedError
 from partner_api.transport import requests_sent
@@ -49,6 +50,7 @@ from portal.core.sync.declarations import (
     customer_listing,
     item_calls,
     partner_wide,
+    scope_of,
 )
 
 logger = logging.getLogger(__name__)
@@ -92,6 +94,9 @@ class _Recorder:
 
     def error(self, *, operation_id: str, exc: BaseException, domain_id: int | None = None) -> None:
         entry: dict[str, Any] = {"operation": operation_id, "error": _describe(exc)}
+        if isinstance(exc, PartnerApiError):
+            # What the API answered, for the page to say it in words (portal.core.selectors.sync_error_text).
+            entry |= {"status": exc.status, "code": exc.code, "description": exc.description}
         if domain_id is not None:
             entry["domain_id"] = domain_id
             self.failed_customers.add(domain_id)
@@ -193,6 +198,8 @@ class _Fanout:
             op: ThreadPoolExecutor(WORKERS_PER_OPERATION, thread_name_prefix=f"sync-{op}")
             for op in [c.operation_id for c in calls] + [i.operation_id for i in self.item_calls]
         }
+        # One connection per thread, and one for the thread that lists the customers.
+        client.make_room(len(self.pools) * WORKERS_PER_OPERATION + 1)
         self.pending: dict[Future, tuple[CustomerCall | PerItem, int]] = {}
         self.completed: queue.SimpleQueue[Future] = queue.SimpleQueue()
         self.remaining: Counter[int] = Counter()
@@ -389,14 +396,18 @@ def resync_full(*, run_id: int | None = None, user=None) -> SyncRun:
     run = SyncRun.objects.filter(pk=run_id).first() if run_id else None
     if not lock.acquire():
         if run is not None and run.finished_at is None:
-            _interrupted(SyncRun.objects.filter(pk=run.pk), "Another full resync was already running.")
+            _interrupted(
+                SyncRun.objects.filter(pk=run.pk), gettext_noop("Another full resync was already running.")
+            )
         raise SyncAlreadyRunning("A full resync is already running.")
     try:
         # Runs left "running" by a process that died hold no lock any more: this run takes over.
         others = SyncRun.objects.filter(kind=FULL, finished_at=None)
         if run is not None:
             others = others.exclude(pk=run.pk)
-        _interrupted(others, "Interrupted: the process running it stopped; a later resync took over.")
+        _interrupted(
+            others, gettext_noop("Interrupted: the process running it stopped; a later resync took over.")
+        )
         if run is None:
             run = SyncRun.objects.create(kind=FULL, scope="all", triggered_by=user)
         return _run_full(run, listing, get_client())
@@ -438,7 +449,7 @@ def _run_full(run: SyncRun, source: CustomerListing, client: Any) -> SyncRun:
             if next_cursor in cursors_seen:
                 rec.error(
                     operation_id=source.operation_id,
-                    exc=RuntimeError("The listing returned the same cursor twice; stopped."),
+                    exc=RuntimeError(gettext_noop("The listing returned the same cursor twice; stopped.")),
                 )
                 break
             cursors_seen.add(next_cursor)
@@ -531,7 +542,7 @@ def resync_partner_wide(
     from portal.core.partner import get_client
 
     declaration: PartnerWide = partner_wide(name)
-    scope = f"{name}:" + ",".join(f"{k}={v}" for k, v in sorted(params.items()))
+    scope = scope_of(name, params)
     run = SyncRun.objects.filter(pk=run_id).first() if run_id else None
     if run is None:
         run = SyncRun.objects.create(kind=PARTNER, scope=scope, triggered_by=user)
@@ -558,7 +569,7 @@ def resync_partner_wide(
         if cursor in cursors_seen:
             rec.error(
                 operation_id=declaration.operation_id,
-                exc=RuntimeError("The listing returned the same cursor twice; stopped."),
+                exc=RuntimeError(gettext_noop("The listing returned the same cursor twice; stopped.")),
             )
             return _finish_run(rec, SyncRun.Status.FAILED)
         cursors_seen.add(cursor)
@@ -599,7 +610,7 @@ def resync_full_request(*, user) -> tuple[SyncRun | None, bool]:
             return current, False
         _interrupted(
             SyncRun.objects.filter(pk=current.pk),
-            "Interrupted: the process running it stopped or never started.",
+            gettext_noop("Interrupted: the process running it stopped or never started."),
         )
     elif full_resync_running():
         return None, False
@@ -610,8 +621,7 @@ def resync_full_request(*, user) -> tuple[SyncRun | None, bool]:
 
 def resync_partner_wide_request(*, name: str, params: Mapping[str, Any], user=None) -> SyncRun:
     """Record a partner-wide walk and enqueue it (e.g. "Fetch this month now")."""
-    scope = f"{name}:" + ",".join(f"{k}={v}" for k, v in sorted(params.items()))
-    run = SyncRun.objects.create(kind=PARTNER, scope=scope, triggered_by=user)
+    run = SyncRun.objects.create(kind=PARTNER, scope=scope_of(name, params), triggered_by=user)
     transaction.on_commit(
         lambda: resync_partner_wide_task.delay(name=name, params=dict(params), run_id=run.pk)
     )

@@ -18,8 +18,10 @@ from portal.core.access import ROLE_LABELS, Role
 from portal.core.changes.forms import carried_name
 from portal.core.changes.sealing import seal
 from portal.core.contrib import customer_page
+from portal.core.lists import carried_query
 from portal.core.operations import operation_label
 from portal.core.rendering import fields_markup
+from portal.core.vocabulary import CONTRACT_ENUMS, full_name, name_of
 from portal.core.vocabulary import labelled as labelled_text
 
 register = template.Library()
@@ -34,8 +36,9 @@ def fields(form_or_fields) -> SafeString:
 
 @register.simple_tag(takes_context=True)
 def query_replace(context, **changes) -> str:
-    """The current query string with some parameters replaced (None or "" removes one)."""
-    query = context["request"].GET.copy()
+    """The current query string, as the page's links carry it on (portal.core.lists.carried_query), with some
+    parameters replaced (None or "" removes one)."""
+    query = carried_query(context["request"].GET)
     for key, value in changes.items():
         if value in (None, ""):
             query.pop(key, None)
@@ -77,6 +80,22 @@ def operation(operation_id: str) -> SafeString:
     return format_html(
         '<span class="operation" title="{}">{}</span>', operation_id, operation_label(operation_id)
     )
+
+
+@register.filter
+def person_name(user) -> str:
+    """A portal user's name as the reader's language writes it (family name first in Japanese: 佐藤 愛子), or ""
+    when they have none (``{{ user|person_name|default:user.username }}``)."""
+    if user is None:
+        return ""
+    return full_name(given=getattr(user, "first_name", ""), family=getattr(user, "last_name", ""))
+
+
+@register.filter
+def named(code, schema: str) -> str:
+    """An API value by its name in the reader's language: ``{{ p.product_id|named:"PotentialCustomerProductId" }}``,
+    the contract's enum schema saying which of the vocabulary's lists names it (portal/core/vocabulary.py)."""
+    return name_of(str(code or ""), *CONTRACT_ENUMS[schema]) if code else ""
 
 
 @register.filter
