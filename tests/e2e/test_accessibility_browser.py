@@ -169,3 +169,41 @@ def test_at_200_percent_zoom_the_navigation_shows_every_link_and_the_customer_pa
     assert width[0] <= width[1], width
     page.evaluate("() => window.__portalAxe.check()")
     screenshot(page, "customer-page-683-en")
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_adding_a_customer_checks_before_sending_at_both_widths(
+    page, portal_sandbox, axe_violations, language
+):
+    """The new customer's "Check before sending" (step 3 of 3) in both languages, at 1366 px and at 200 % zoom:
+    what it will be, what else happens, the password nowhere on the page; axe passes and nothing scrolls
+    sideways."""
+    import uuid
+
+    login(page, make_persona(Role.ACCOUNT_MANAGER))
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": page.url}])
+    page.goto("/customers/add/")
+    page.fill("input[name=domain]", f"chk{uuid.uuid4().hex[:8]}.example.jp")
+    page.click("[data-testid=verify-domain]")
+    page.wait_for_url("**/customers/add/details/**")
+    for name, value in {
+        "company_name": "確認画面株式会社",
+        "phone_number": "03-1111-2222",
+        "admin_last_name": "新人",
+        "admin_first_name": "太郎",
+        "admin_id": "admin",
+        "admin_password": "Check1234x",
+        "admin_email": "taro@example.net",
+    }.items():
+        page.fill(f"input[name={name}]", value)
+    page.click("[data-testid=review]")
+    page.locator("[data-testid=confirm]").wait_for()
+    page.wait_for_function("() => document.activeElement.id === 'check-before-sending'")
+    assert "Check1234x" not in page.content()
+    assert page.locator("[data-testid=consequences] li").count() == 2  # the tenant and administrator; DNS
+    for width in (1366, 683):
+        page.set_viewport_size({"width": width, "height": 800})
+        page.evaluate("() => window.__portalAxe.check()")
+        shown = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert shown[0] <= shown[1], (width, shown)
+        screenshot(page, f"customers-add-check-{language}-{width}")
