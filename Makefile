@@ -4,12 +4,16 @@ PYTHON_BIN ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The Nu HTML Checker of tests/core/test_valid_html.py: npm's vnu-jar, pinned in package.json and package-lock.json.
+# Installed without its install script, which would download a Java runtime: the system's runs it
+# (scripts/system-packages.sh).
+VNU := node_modules/vnu-jar/build/dist/vnu.jar
 # The suite runs in parallel (pytest-xdist): each worker has its own databases, sandbox, browser and Redis
 # databases (tests/fixtures/isolation.py). TEST_WORKERS=0 runs it in this one process.
 TEST_WORKERS ?= 3
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist worksteal --durations=15
 
-.PHONY: run test test-fast install system-packages migrate messages lint format bench soak sandbox clean
+.PHONY: run test test-fast install system-packages tools migrate messages lint format bench soak sandbox clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
@@ -18,6 +22,13 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+$(VNU): package.json package-lock.json
+	@npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $(VNU)
+
+## make tools: the test tools published on npm (the Nu HTML Checker), as package-lock.json pins them.
+tools: $(VNU)
 
 system-packages:
 	@bash scripts/system-packages.sh
@@ -35,7 +46,7 @@ run: install messages migrate
 
 ## make test: ruff, mypy (partner_api strictly, core's framework; see [tool.mypy]), then the whole pytest suite in
 ## parallel; the slowest 15 tests are listed at the end.
-test: install system-packages messages
+test: install system-packages tools messages
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy
@@ -67,4 +78,4 @@ soak: install messages
 		SOAK_DB_PREFIX=$(SOAK_DB_PREFIX) $(PY) scripts/soak.py
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache .mypy_cache
+	rm -rf var .pytest_cache .ruff_cache .mypy_cache node_modules

@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.selectors import NO_ROLE, UserFilters, username_taken
 from portal.core.access import ROLE_LABELS, Role
+from portal.core.formbase import PortalForm
 
 NAME_MAX_LENGTH = 150
 EMAIL_MAX_LENGTH = 254
@@ -41,7 +42,7 @@ ROLE_CHOICES = [
 ]
 
 
-class UserFilterForm(forms.Form):
+class UserFilterForm(PortalForm):
     """Filters of the Users page (the list machinery adds its sort)."""
 
     q = forms.CharField(
@@ -102,7 +103,7 @@ def _password_help():
     )
 
 
-class UserCreateForm(forms.Form):
+class UserCreateForm(PortalForm):
     username = forms.CharField(
         label=_("User name"),
         max_length=NAME_MAX_LENGTH,
@@ -152,11 +153,11 @@ class UserCreateForm(forms.Form):
         return data
 
 
-class UserRoleForm(forms.Form):
+class UserRoleForm(PortalForm):
     role = forms.ChoiceField(label=_("New role"), choices=ROLE_CHOICES, widget=forms.RadioSelect)
 
 
-class UserPasswordResetForm(forms.Form):
+class UserPasswordResetForm(PortalForm):
     """A new password for `user` (typed, or made up when left empty); their authenticator may be reset too."""
 
     password = _password_field(_("New password"))

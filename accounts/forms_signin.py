@@ -4,9 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.signin import SigninFilters
+from portal.core.formbase import PortalForm
 
 
-class TwoFactorCodeForm(forms.Form):
+class TwoFactorCodeForm(PortalForm):
     """The second step of signing in: a code from the authenticator app, or one recovery code."""
 
     code = forms.CharField(
@@ -19,7 +20,7 @@ class TwoFactorCodeForm(forms.Form):
     )
 
 
-class TwoFactorSetupForm(forms.Form):
+class TwoFactorSetupForm(PortalForm):
     code = forms.CharField(
         label=_("Code from the app"),
         max_length=16,
@@ -30,39 +31,30 @@ class TwoFactorSetupForm(forms.Form):
     )
 
 
-class SigninFilterForm(forms.Form):
+class SigninFilterForm(PortalForm):
     """Filters of the Sign-ins page (the list machinery adds its sort)."""
 
     result = forms.ChoiceField(
         label=_("Result"),
         required=False,
-        choices=[("failed", _("Failed sign-ins")), ("succeeded", _("Successful sign-ins"))],
+        choices=[("", _("Any")), ("succeeded", _("Successful sign-ins")), ("failed", _("Failed sign-ins"))],
     )
     username = forms.CharField(label=_("User name"), required=False, max_length=150)
     ip = forms.CharField(label=_("IP address"), required=False, max_length=45)
 
     def to_filters(self, data: dict) -> SigninFilters:
         return SigninFilters(
-            result=data.get("result") or "failed",
+            result=data.get("result") or "",
             username=data.get("username") or "",
             ip=data.get("ip") or "",
             sort=data["sort"],
         )
 
 
-class SigninUnlockForm(forms.Form):
-    """Which lockout an Admin lifts: a user name or an address."""
+class SigninUnlockForm(PortalForm):
+    """Which lockout an Admin lifts: an address, or a user name from an address."""
 
-    kind = forms.ChoiceField(choices=[("username", _("User name")), ("ip", _("IP address"))])
-    value = forms.CharField(max_length=255)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("kind") == "ip" and data.get("value"):
-            from django.core.validators import validate_ipv46_address
-
-            try:
-                validate_ipv46_address(data["value"])
-            except forms.ValidationError:
-                self.add_error("value", _("This is not an IP address."))
-        return data
+    ip = forms.GenericIPAddressField(
+        max_length=45, error_messages={"invalid": _("This is not an IP address.")}
+    )
+    username = forms.CharField(required=False, max_length=150)

@@ -12,13 +12,14 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from axes.handlers.database import AxesDatabaseHandler
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import BooleanField, DateTimeField, Max, QuerySet, Sum, Value
 from django.utils import timezone
-from django_otp import match_token, user_has_device
+from django_otp import devices_for_user, match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -65,11 +66,12 @@ def session_seen_at_login(sender, request, user, **kwargs) -> None:
 
 
 def lockout_response(request, original_response=None, credentials=None):
-    """The page a locked-out sign-in gets (django-axes' AXES_LOCKOUT_CALLABLE): why, and for how long."""
+    """The page a locked-out sign-in gets (django-axes' AXES_LOCKOUT_CALLABLE): why, and until when."""
     from django.shortcuts import render
 
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "lockout_minutes": minutes}
+    until = lockout_until(ip=getattr(request, "axes_ip_address", "") or client_ip(request))
+    minutes = max(1, -(-int((until - timezone.now()).total_seconds()) // 60)) if until else None
+    context = {"until": until, "lockout_minutes": minutes}
     return render(request, "registration/locked_out.html", context, status=429)
 
 
@@ -148,47 +150,113 @@ def _digits(code: str) -> str:
 
 
 # --- Lockouts -------------------------------------------------------------------------------------------
+# Guessing is stopped where it comes from, never by the name guessed alone: wrong passwords from one address
+# (whatever the user names: SIGNIN_ADDRESS_FAILURE_LIMIT) and for one user name from one address
+# (SIGNIN_FAILURE_LIMIT, django-axes' own limit) lock sign-in from that address, so a stranger's guesses never
+# lock a person out from their own. Tries refused while locked make the lock last longer (`cool_off`).
+
+#: The longest a lockout lasts, however long the guessing went on.
+LOCKOUT_LONGEST = dt.timedelta(days=1)
+#: Refused tries counted for the growing lock: those of the last day.
+STRIKES_WITHIN = dt.timedelta(days=1)
+
+
+def cool_off(request=None) -> dt.timedelta:
+    """How long wrong passwords from the request's address keep counting, and so how long its lockout lasts
+    (django-axes' AXES_COOLOFF_TIME, asked with the request): SIGNIN_LOCKOUT_MINUTES, doubled for every
+    SIGNIN_FAILURE_LIMIT tries the lockout refused from that address within the last day, at most a day. A
+    person who mistyped waits the first time; someone who keeps guessing waits longer and longer."""
+    base = dt.timedelta(minutes=settings.SIGNIN_LOCKOUT_MINUTES)
+    ip = getattr(request, "axes_ip_address", None) if request is not None else None
+    if not ip:
+        return base
+    now = getattr(request, "axes_attempt_time", None) or timezone.now()
+    strikes = AccessFailureLog.objects.filter(
+        ip_address=ip, locked_out=True, attempt_time__gte=now - STRIKES_WITHIN
+    ).count()
+    doublings = max(0, strikes - 1) // max(1, settings.AXES_FAILURE_LIMIT)
+    return min(base * 2 ** min(doublings, 16), LOCKOUT_LONGEST)
+
+
+class SigninAttempts(AxesDatabaseHandler):
+    """django-axes' database handler (AXES_HANDLER) with a limit for each way it counts (its
+    AXES_LOCKOUT_PARAMETERS: the address, then the user name from the address). django-axes compares one count
+    with one limit: the count returned is the user name's, or the address's scaled to the same limit."""
+
+    def get_failures(self, request, credentials=None) -> int:
+        counts = [
+            attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        ]
+        if len(counts) != 2:
+            return max(counts, default=0)
+        address, name = counts
+        return max(name, address * settings.AXES_FAILURE_LIMIT // settings.SIGNIN_ADDRESS_FAILURE_LIMIT)
+
+
+def lockout_until(*, ip: str) -> dt.datetime | None:
+    """When the lockout of an address (or of a user name from it) ends, as its counters' expiry says."""
+    if not ip:
+        return None
+    return AccessAttempt.objects.filter(ip_address=ip, expiration__expires_at__gt=timezone.now()).aggregate(
+        until=Max("expiration__expires_at")
+    )["until"]
 
 
 @dataclass(frozen=True)
 class Lockout:
-    kind: str  # "username" or "ip"
-    value: str
+    ip: str
+    username: str  # "" when the address itself is locked, whatever the user name
     failures: int
     last_attempt: dt.datetime
     until: dt.datetime
 
 
 def lockout_list(*, user) -> list[Lockout]:
-    """User names and addresses locked out now (failures within the lockout time at or above the limit)."""
+    """Addresses, and user names from an address, locked out now: counters not expired yet, at or above their
+    limit."""
     check(user, MANAGE_USERS)
-    cooloff = settings.AXES_COOLOFF_TIME
-    recent = AccessAttempt.objects.filter(attempt_time__gte=timezone.now() - cooloff).order_by()
+    live = AccessAttempt.objects.filter(expiration__expires_at__gt=timezone.now()).order_by()
     found = []
-    for kind, field in (("username", "username"), ("ip", "ip_address")):
+    for fields, limit in (
+        (("ip_address",), settings.SIGNIN_ADDRESS_FAILURE_LIMIT),
+        (("ip_address", "username"), settings.AXES_FAILURE_LIMIT),
+    ):
         rows = (
-            recent.exclude(**{f"{field}__isnull": True})
-            .values(field)
-            .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
-            .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+            live.values(*fields)
+            .annotate(
+                failures=Sum("failures_since_start"),
+                last=Max("attempt_time"),
+                until=Max("expiration__expires_at"),
+            )
+            .filter(failures__gte=limit)
             .order_by("-last")
         )
         found += [
-            Lockout(kind, row[field], row["failures"], row["last"], row["last"] + cooloff) for row in rows
+            Lockout(row["ip_address"], row.get("username") or "", row["failures"], row["last"], row["until"])
+            for row in rows
         ]
     return found
 
 
-def signin_unlock(*, actor, username: str = "", ip: str = "") -> int:
-    """Lift the lockout of a user name or an address now; returns how many counters were cleared."""
+def signin_unlock(*, actor, ip: str, username: str = "") -> int:
+    """Lift the lockout of an address, or of a user name from it, now; returns how many counters were
+    cleared."""
     check(actor, MANAGE_USERS)
-    cleared = 0
-    if username:
-        cleared += axes_reset(username=username)
-    if ip:
-        cleared += axes_reset(ip=ip)
+    cleared = axes_reset(ip=ip, username=username or None)
     logger.info("sign-in lockout lifted by user %s (%s counters)", actor.pk, cleared)
     return cleared
+
+
+def code_wait(*, user) -> int:
+    """Seconds before the user's next second-step code may be tried: after each wrong code django-otp doubles
+    the wait (1 s, 2 s, 4 s ...) and refuses any code, even the right one, until it is over. 0: now."""
+    waits = []
+    for device in devices_for_user(user):
+        allowed, data = device.verify_is_allowed()
+        if not allowed and data and data.get("locked_until"):
+            waits.append((data["locked_until"] - timezone.now()).total_seconds())
+    return max(0, -(-int(max(waits, default=0) * 1000) // 1000))
 
 
 # --- The Sign-ins page ----------------------------------------------------------------------------------
@@ -198,18 +266,30 @@ SIGNIN_SORTS = Sorts({"time": ("attempt_time", "id")}, default="-time")
 
 @dataclass(frozen=True)
 class SigninFilters:
-    result: str = "failed"  # "failed" or "succeeded"
+    result: str = ""  # "" (every sign-in), "failed" or "succeeded"
     username: str = ""
     ip: str = ""
     sort: str = SIGNIN_SORTS.default
 
 
+#: The columns of a row of the Sign-ins list: `locked_out` is None for a sign-in, False for a wrong password and
+#: True for a try refused during a lockout; `logout_time` is a sign-in's own.
+SIGNIN_FIELDS = ("id", "attempt_time", "username", "ip_address", "user_agent", "locked_out", "logout_time")
+
+
 def signin_list(*, user, filters: SigninFilters) -> QuerySet:
-    """Failed sign-ins (with whether they were refused for lockout) or successful ones, newest first."""
+    """Sign-ins and failed tries (wrong passwords, tries refused during a lockout), newest first; or one of the
+    two. django-axes keeps them in two tables: the list is both, as rows of the same columns."""
     check(user, MANAGE_USERS)
-    qs = AccessLog.objects.all() if filters.result == "succeeded" else AccessFailureLog.objects.all()
-    if filters.username:
-        qs = qs.filter(username__icontains=filters.username)
-    if filters.ip:
-        qs = qs.filter(ip_address__startswith=filters.ip)
-    return SIGNIN_SORTS.order(qs, filters.sort)
+    succeeded = AccessLog.objects.annotate(locked_out=Value(None, output_field=BooleanField(null=True)))
+    failed = AccessFailureLog.objects.annotate(logout_time=Value(None, output_field=DateTimeField(null=True)))
+    parts = []
+    for result, qs in (("succeeded", succeeded), ("failed", failed)):
+        if filters.result in ("", result):
+            if filters.username:
+                qs = qs.filter(username__icontains=filters.username)
+            if filters.ip:
+                qs = qs.filter(ip_address__startswith=filters.ip)
+            parts.append(qs.values(*SIGNIN_FIELDS))
+    both = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return SIGNIN_SORTS.order(both, filters.sort)

@@ -7,13 +7,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from billing.selectors import ItemFilters
+from portal.core.formbase import PortalForm
 from portal.core.lists import DateInput
 from portal.core.vocabulary import ItemType, OptionProduct, Plan, Product, item_name
 
 MAX_YEN = 10**12
 
 
-class ItemFilterForm(forms.Form):
+class ItemFilterForm(PortalForm):
     """The filters of a month's invoice details, read from the query string."""
 
     q = forms.CharField(
@@ -52,14 +53,14 @@ class ItemFilterForm(forms.Form):
         )
 
 
-class MonthForm(forms.Form):
+class MonthForm(PortalForm):
     """A usage month (the fetch button, the check)."""
 
     year = forms.IntegerField(min_value=2000, max_value=2100)
     month = forms.IntegerField(min_value=1, max_value=12)
 
 
-class ExplainForm(forms.Form):
+class ExplainForm(PortalForm):
     note = forms.CharField(
         label=_("Note"),
         max_length=2000,
@@ -88,7 +89,7 @@ def _item_choices():
     ]
 
 
-class PriceEntryForm(forms.Form):
+class PriceEntryForm(PortalForm):
     item_id = ItemChoiceField(
         label=_("Product or option"), choices=_item_choices, help_text=_("As the invoice bills it.")
     )

@@ -56,8 +56,9 @@ def invoice_get(*, user, year: int, month: int) -> Invoice | None:
 
 def invoice_chart(invoices: list[Invoice], *, width: int = 640, height: int = 220) -> dict:
     """Geometry of the 12-month chart of totals (server-rendered SVG): one bar per invoice."""
-    pad_left, pad_bottom, pad_top = 70, 28, 12
     top = max([i.total_amount for i in invoices] + [1])
+    # Room on the left for the longest tick ("¥68,456,797" / "68,456,797円"), so a large total is not cut off.
+    pad_left, pad_bottom, pad_top = max(70, 7 * len(f"{top:,}") + 28), 28, 12
     plot_h = height - pad_bottom - pad_top
     slot = (width - pad_left) / max(len(invoices), 1)
     bars = []

@@ -42,6 +42,8 @@ def invoices(request: HttpRequest) -> HttpResponse:
     for invoice in rows:
         invoice.open_findings = open_findings.get((invoice.year, invoice.month), 0)
     year, month = selectors.last_closed_month()
+    # Once the last closed month is in, the next thing to do is to check it, not to fetch it again.
+    closed_invoice = next((i for i in rows if (i.year, i.month) == (year, month)), None)
     return render(
         request,
         "billing/invoices.html",
@@ -50,6 +52,7 @@ def invoices(request: HttpRequest) -> HttpResponse:
             "invoices": list(reversed(rows)),
             "chart": selectors.invoice_chart(rows),
             "closed": {"year": year, "month": month},
+            "closed_invoice": closed_invoice,
             "can_change": can(request.user, CHANGE_BILLING),
         },
     )

@@ -78,6 +78,24 @@ def _create_customer(client, a):
     )
 
 
+def _create_customer_effects(a) -> list[str]:
+    """What creating a customer does besides adding it to the list (stated before it is sent)."""
+    effects = [
+        _(
+            "LINE WORKS creates the customer's tenant and its first administrator, %(admin)s, who signs in with "
+            "the password typed here. The portal does not keep the password: pass it on now."
+        )
+        % {"admin": a.get("admin_id", "")}
+    ]
+    if "." in a.get("domain", ""):
+        effects.append(
+            _(
+                "Its users can sign in only after the domain's DNS records are set and the domain is activated."
+            )
+        )
+    return effects
+
+
 # --- Reading back ----------------------------------------------------------------------------------------------
 
 
@@ -285,6 +303,8 @@ CHANGES = [
         send=_create_customer,
         read_back=_find_by_domain,
         apply=_customer_created,
+        created=lambda reply: reply.domain_id,
+        side_effects=_create_customer_effects,
         field_hints=FIELD_HINTS,
         queued=True,
         refresh_skip=("getCustomer",),
@@ -304,6 +324,7 @@ CHANGES = [
         send=lambda c, a: c.transfer_potential_customer(domain=a["domain"], partner_code=a["partner_code"]),
         read_back=_find_by_domain,
         apply=_customer_created,
+        created=lambda reply: reply.domain_id,
         field_hints=FIELD_HINTS,
         queued=True,
         refresh_skip=("getCustomer",),

@@ -9,6 +9,7 @@ from accounts.selectors import people_with_role
 from customers.models import STATUS_CHOICES
 from customers.selectors import CustomerFilters, Removed, owner_choices
 from portal.core.access import Role
+from portal.core.formbase import PortalForm
 from portal.core.lists import customer_search_field
 from portal.core.vocabulary import Plan, Product
 
@@ -21,7 +22,7 @@ def owner_field() -> forms.ChoiceField:
     return forms.ChoiceField(label=_("Owner"), required=False, choices=owner_choices())
 
 
-class CustomerFilterForm(forms.Form):
+class CustomerFilterForm(PortalForm):
     """The filters of the customer list, read from the query string (so a URL can be shared); the list machinery
     adds its sort (chosen with the column headers, carried so that a new search keeps the order) and page size."""
 
@@ -68,7 +69,7 @@ class CustomerFilterForm(forms.Form):
         )
 
 
-class CustomerOwnerForm(forms.Form):
+class CustomerOwnerForm(PortalForm):
     """Who looks after one customer (the portal's own data, no Partner API call, so a plain validated form as
     the Users page's, not a change form): an active Account manager, and optionally a Support user. A person
     no longer offered (deactivated, moved to another role) is refused as any unknown choice is."""

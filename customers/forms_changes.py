@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from customers import rules
 from customers.models import Customer
 from portal.core.changes.forms import ChangeForm
+from portal.core.formbase import PortalForm
 
 
 def _shown(value) -> str:
@@ -147,6 +148,11 @@ class UsageStatusForm(ChangeForm):
             ),
         ]
 
+    def destroys(self) -> bool:
+        """A cancellation date set (or moved): the customer is suspended, then deleted, from it."""
+        day = getattr(self, "cleaned_data", {}).get("withdrawal_date")
+        return day is not None and day != self.initial.get("withdrawal_date")
+
     def clean_withdrawal_date(self):
         from portal.core import clock
 
@@ -242,7 +248,7 @@ def _domain_field(label):
     )
 
 
-class AddDomainForm(forms.Form):
+class AddDomainForm(PortalForm):
     """Step 1: the domain (example.com) or group name (example → example.by-works.com) to verify."""
 
     domain = _domain_field(_("Domain or group name"))
@@ -301,6 +307,19 @@ class AddCustomerForm(ChangeForm):
             raise forms.ValidationError(_("The password must contain both letters and digits."))
         return value
 
+    def preview(self):
+        """What the new customer will be: each field as typed (nothing is there before)."""
+        d = self.cleaned_data
+        rows = [(str(_("Domain or group name")), d["domain"])]
+        for name in self.field_order:
+            if name in ("reason", "admin_password") or name not in d:
+                continue
+            value = d[name]
+            if name == "locale":
+                value = dict(LOCALE_CHOICES).get(value, value)
+            rows.append((str(self.fields[name].label), _shown(value)))
+        return [(label, "—", value) for label, value in rows]
+
     def clean(self):
         data = super().clean()
         full = f"{data.get('admin_last_name', '')}{data.get('admin_first_name', '')}"
@@ -320,7 +339,7 @@ class UpgradeDomainForm(ChangeForm):
     )
 
 
-class TransferLookupForm(forms.Form):
+class TransferLookupForm(PortalForm):
     domain = forms.CharField(label=_("Domain of the Online Direct customer"), max_length=253)
     partner_code = forms.CharField(
         label=_("Partner code"), max_length=64, help_text=_("The code the customer issued to you.")

@@ -33,6 +33,7 @@ def rows(customers) -> SafeString:
         "scheduled_title": _("Has scheduled changes"),
         "stale": _("Stale"),
         "no_limit": _("No limit"),
+        "no_subscription": _("No subscription"),
         # Labels translated once per page, not once per row.
         "products": {k: str(v) for k, v in Product.choices},
         "plans": {k: str(v) for k, v in Plan.choices},
@@ -48,7 +49,10 @@ def _badge(css: str, text: str) -> SafeString:
 
 def _row(c: Customer, zone, stale_before, detail: str, words: dict) -> SafeString:
     removed = _badge("badge-removed", words["removed"]) if c.removed_at else ""
-    plan = words["products"].get(c.product_id, c.product_id)
+    if c.product_id:
+        plan = words["products"].get(c.product_id, c.product_id)
+    else:
+        plan = format_html('<span class="muted">{}</span>', words["no_subscription"])
     if c.plan:
         plan = format_html(
             '{} <span class="badge{}">{}</span>',

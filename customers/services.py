@@ -82,10 +82,19 @@ def _customer_columns(remote: Any, synced_at: dt.datetime) -> dict[str, Any]:
 
 def customer_store(*, remote: Any, synced_at: dt.datetime | None = None) -> int:
     """Insert or update the cached customer from a `partner_api.models.Customer` (one query when cached);
-    un-removes it if needed. Returns its domainId. Usage-status and subscription columns are left alone."""
+    un-removes it if needed. Returns its domainId. Usage-status and subscription columns are left alone, the
+    product aside: the customer's productId when it has one, else none unless a main subscription gives one."""
     synced_at = synced_at or timezone.now()
     columns = _customer_columns(remote, synced_at)
-    if not Customer.objects.filter(domain_id=remote.domain_id).update(**columns):
+    update = dict(columns)
+    if "product_id" not in columns:
+        # The API answers productId: null when no LINE WORKS subscription is in use (after a cancellation, say):
+        # the product is then the main subscription's while the row still has one (the subscriptions' read
+        # that follows decides), else none.
+        update["product_id"] = Case(
+            When(main_subscription_id__isnull=False, then=F("product_id")), default=Value("")
+        )
+    if not Customer.objects.filter(domain_id=remote.domain_id).update(**update):
         Customer(domain_id=remote.domain_id, first_seen_at=synced_at, **columns).save()
     return remote.domain_id
 
@@ -163,7 +172,14 @@ def _summary_update(domain_id: int, columns: dict[str, Any], changes_scheduled: 
     return bool(Customer.objects.filter(domain_id=domain_id).update(**columns))
 
 
-_NO_SUMMARY = {"plan": "", "trial_ends_on": None, "main_subscription_id": None, "license_count": None}
+#: A customer without any subscription: no product, no plan (the lists say "No subscription").
+_NO_SUMMARY = {
+    "product_id": "",
+    "plan": "",
+    "trial_ends_on": None,
+    "main_subscription_id": None,
+    "license_count": None,
+}
 
 
 def customer_subscription_summary_upsert(*, domain_id: int, remote: Any) -> bool:
@@ -186,7 +202,7 @@ def customer_subscription_summary_upsert(*, domain_id: int, remote: Any) -> bool
 
 
 def customer_subscription_summary_clear(*, domain_id: int) -> None:
-    """The API has no subscriptions for this customer: clear the summary columns (the product stays)."""
+    """The API has no subscriptions for this customer: clear the summary columns, the product included."""
     _summary_update(domain_id, {**_NO_SUMMARY}, False)
 
 

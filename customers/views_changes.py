@@ -213,29 +213,29 @@ def customer_add(request: HttpRequest) -> HttpResponse:
 
 @require(CHANGE_CUSTOMERS)
 def customer_add_details(request: HttpRequest) -> HttpResponse:
-    """Wizard step 2: the customer and its administrator; creating it is queued (createCustomer)."""
+    """Wizard step 2: the customer and its administrator, then step 3: check before sending (the change page's
+    two steps); creating it is queued (createCustomer)."""
     domain = (request.POST or request.GET).get("domain", "")
     domain_type = request.GET.get("type", "")
     if not domain:
         return redirect("customers:add")
     form = f.AddCustomerForm(posted(request), initial={"domain": domain})
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        key, reason = data.pop("idempotency_key"), data.pop("reason")
-        return send(
-            request,
-            "createCustomer",
-            args=data,
-            key=key,
-            reason=reason,
-            domain_id=None,
-            done=reverse("customers:list"),
-            success=_("The customer was added."),
-        )
-    return render(
+    return change_page(
         request,
-        "customers/customer_add.html",
-        {"form": form, "step": 2, "domain": domain, "domain_type": domain_type},
+        form,
+        operation_id="createCustomer",
+        args=lambda d: {k: v for k, v in d.items() if k not in ("idempotency_key", "reason")},
+        domain_id=None,
+        done=reverse("customers:list"),
+        success=_("The customer was added."),
+        template="customers/customer_add_details.html",
+        context={
+            "domain": domain,
+            "domain_type": domain_type,
+            "title": _("Add customer"),
+            "submit_label": _("Review the new customer"),
+            "confirm_label": _("Create customer"),
+        },
     )
 
 

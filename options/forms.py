@@ -8,11 +8,12 @@ from django.utils.translation import pgettext_lazy
 
 from options import rules
 from options.selectors import NO_RENEWAL, PAID, TRIAL, OptionFilters
+from portal.core.formbase import PortalForm
 from portal.core.lists import DateInput, customer_search_field
 from portal.core.vocabulary import OptionProduct, OptionRenewalType
 
 
-class OptionFilterForm(forms.Form):
+class OptionFilterForm(PortalForm):
     """The filters of the Options list, read from the query string; the list machinery adds sort and size."""
 
     q = customer_search_field()

@@ -247,7 +247,11 @@ def order_window_for(order_type: str, subscription, reservation, option, today: 
 
 
 class OptionOrderForm(ChangeForm):
-    """createOptionProductOrder: schedule an option change, each type with its own date window."""
+    """createOptionProductOrder: schedule an option change, each type with its own date window.
+
+    Before anything is sent the form offers only what this customer can schedule: the kinds of change that
+    apply, the sub options its plan allows (to add) or that are in use (to cancel, start paid, change the
+    quantity), none that already has a scheduled change; and the date help gives each kind's window."""
 
     field_order = ["type", "sub_option_id", "quantity", "apply_date", "reason"]
     type = forms.ChoiceField(label=_("Change"), choices=OptionOrderType.choices)
@@ -276,16 +280,70 @@ class OptionOrderForm(ChangeForm):
         self.subscription, self.options, self.orders, self.today = subscription, options, orders, today
         self.readd_from = readd_from or {}
         self.reservation = reservation
-        self.fields["sub_option_id"].choices = _choices(rules.SUB_OPTIONS.values())
-        # The picker carries the window of the type chosen (or of APPLY, the default).
+        free = {k: o for k, o in options.items() if k not in orders}
+        product = rules.order_product(subscription=subscription, reservation=reservation)
+        addable = [
+            s
+            for s in rules.SUB_OPTIONS.values()
+            if rules.may_add(product_id=product, sub_option_id=s.sub_option_id)
+            and s.option_product_id not in options
+            and s.option_product_id not in orders
+        ]
+        in_use = [
+            rules.SUB_OPTIONS[o.sub_option_id] for o in free.values() if o.sub_option_id in rules.SUB_OPTIONS
+        ]
+        offered = {s.sub_option_id for s in (*addable, *in_use)}
+        self.fields["sub_option_id"].choices = _choices(
+            s for s in rules.SUB_OPTIONS.values() if s.sub_option_id in offered
+        )
+        self.kinds = rules.order_kinds(options=free, addable=addable)
+        self.fields["type"].choices = [(k, OptionOrderType(k).label) for k in self.kinds]
+        if not self.kinds:
+            self.fields["type"].help_text = _("No option change can be scheduled for this customer now.")
+        # The date help gives the window of the kind chosen (a row's link chooses it), or of each kind.
         source = self.data if self.is_bound else self.initial
-        order_type = source.get("type") or "APPLY"
-        self.set_window("apply_date", self.window(order_type, source.get("sub_option_id") or ""))
+        chosen = source.get("type") or ""
+        self.set_windows(
+            "apply_date",
+            self.windows([chosen] if chosen in self.kinds else self.kinds, source.get("sub_option_id") or ""),
+        )
 
     def window(self, order_type: str, sub_option_id: str):
         sub = rules.SUB_OPTIONS.get(sub_option_id)
         option = self.options.get(sub.option_product_id) if sub else None
         return order_window_for(order_type, self.subscription, self.reservation, option, self.today)
+
+    def windows(self, kinds: list[str], sub_option_id: str) -> list[tuple[str, object]]:
+        """(label, window) of each kind: a cancellation or a paid start depends on the option (its end), so
+        it is given for the option chosen, or for each option it may concern when they differ."""
+        chosen = rules.SUB_OPTIONS.get(sub_option_id)
+        out: list[tuple[str, object]] = []
+        for kind in kinds:
+            label = str(OptionOrderType(kind).label)
+            if kind not in ("CANCEL", "START_PAID_SERVICE"):
+                out.append((label, self.window(kind, sub_option_id)))
+                continue
+            concerned = [
+                o
+                for key, o in self.options.items()
+                if key not in self.orders
+                and (kind == "CANCEL" or o.trial)
+                and (chosen is None or key == chosen.option_product_id)
+            ]
+            per_option = [(o, self.window(kind, o.sub_option_id)) for o in concerned]
+            if len({w for _o, w in per_option}) <= 1:
+                out += [(label, w) for _o, w in per_option[:1]]
+            else:
+                out += [
+                    (
+                        str(
+                            _("%(change)s (%(option)s)") % {"change": label, "option": o.get_option_display()}
+                        ),
+                        w,
+                    )
+                    for o, w in per_option
+                ]
+        return out
 
     def clean(self):
         data = super().clean()
@@ -331,6 +389,9 @@ class OptionOrderForm(ChangeForm):
         else:
             self.check_window("apply_date", window)
         return data
+
+    def destroys(self) -> bool:
+        return getattr(self, "cleaned_data", {}).get("type") == "CANCEL"
 
     def preview(self):
         d = self.cleaned_data

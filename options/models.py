@@ -77,6 +77,11 @@ class Option(_OptionNames, models.Model):
     def get_renewal_sub_option_display(self) -> str:
         return rules.sub_option_label(self.renewal_sub_option_id) if self.renewal_sub_option_id else ""
 
+    @property
+    def upgradable(self) -> bool:
+        """There is a larger sub option to upgrade to now (Archive and the top tiers have none)."""
+        return bool(rules.upgrade_targets(sub_option_id=self.sub_option_id))
+
 
 class OptionOrder(_OptionNames, models.Model):
     """A scheduled option change (listOptionProductOrders): at most one per option of a customer."""

@@ -245,6 +245,41 @@ def add_refusal(*, subscription) -> str | None:
     return None
 
 
+#: A Trial product's paid counterpart (what its scheduled paid start converts it to, unless it names another).
+PAID_OF_TRIAL = {STD_T: STD, ADV_T: ADV}
+
+
+def order_product(*, subscription, reservation) -> str:
+    """The product an option added by a scheduled APPLY must suit: on a Free or Trial subscription whose paid
+    start is scheduled, the product it starts (the options come with it, on its date); on a Free one without,
+    none (every option needs the paid start); else the subscription's own (a Trial product takes Trial sub
+    options only: `may_add`)."""
+    if subscription is None:
+        return ""
+    product = subscription.product_id
+    paid_start = reservation is not None and reservation.type == "START_PAID_SERVICE"
+    if subscription.plan in ("FREE", "TRIAL") and paid_start:
+        return reservation.product_id or PAID_OF_TRIAL.get(product, product)
+    if subscription.plan == "FREE":
+        return ""
+    return product
+
+
+def order_kinds(*, options: dict, addable: list[SubOption]) -> list[str]:
+    """The kinds of scheduled option change a customer can have now: add one of `addable`; cancel an option in
+    use; start the paid service of a Trial one; change the quantity of one that has a quantity."""
+    kinds = []
+    if addable:
+        kinds.append("APPLY")
+    if options:
+        kinds.append("CANCEL")
+    if any(o.trial for o in options.values()):
+        kinds.append("START_PAID_SERVICE")
+    if any(has_quantity(option_product_id) for option_product_id in options):
+        kinds.append("CHANGE_QUANTITY")
+    return kinds
+
+
 def same_date_of(
     *, order_type: str, subscription_plan: str, reservation_type: str, reservation_date: dt.date | None
 ) -> dt.date | None:

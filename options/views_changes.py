@@ -128,6 +128,9 @@ def option_upgrade(request: HttpRequest, domain_id: int, option_product_id: str)
     option = found_or_404(
         selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
     )
+    if not option.upgradable:
+        messages.info(request, _("This option has no larger sub option to upgrade to."))
+        return redirect(_section(domain_id))
     form = f.OptionUpgradeForm(posted(request), option=option)
     return _immediate(
         request,
@@ -241,10 +244,14 @@ def order_add(request: HttpRequest, domain_id: int) -> HttpResponse:
         today=clock.today(),
         readd_from=selectors.readd_dates(domain_id=domain_id),
         initial={
-            "type": request.GET.get("type") or "APPLY",
+            "type": request.GET.get("type") or "",
             "sub_option_id": request.GET.get("sub_option_id") or "",
         },
     )
+    if not form.kinds:
+        # Nothing this customer could schedule (a Free subscription before its paid start, say): no empty form.
+        messages.info(request, _("No option change can be scheduled for this customer now."))
+        return redirect(_section(domain_id))
     return _change(
         request,
         form,

@@ -4,7 +4,6 @@ Every variable has a default aimed at the local sandbox, except in production (D
 secrets and Partner API credentials stop start-up with one message naming each of them.
 """
 
-import datetime as dt
 import logging
 import os
 from pathlib import Path
@@ -288,11 +287,20 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rs
 DIGEST_HOUR = env.int("DIGEST_HOUR", default=8)
 
 # --- Sign-in -------------------------------------------------------------------------------------------
-# Wrong passwords: after SIGNIN_FAILURE_LIMIT failures for one user name, or from one IP address, sign-in is
-# refused (429, the lockout page) for SIGNIN_LOCKOUT_MINUTES, or until an Admin unlocks it on the Sign-ins page.
+# Wrong passwords stop guessing where it comes from (accounts/signin.py): after SIGNIN_FAILURE_LIMIT for one
+# user name from one address, or SIGNIN_ADDRESS_FAILURE_LIMIT from one address whatever the names, sign-in from
+# that address is refused (429, the lockout page) for SIGNIN_LOCKOUT_MINUTES, doubled for every SIGNIN_FAILURE_LIMIT
+# tries refused since (up to a day), or until an Admin unlocks it on the Sign-ins page. Never by user name alone: a stranger's
+# guesses must not lock a person out from their own address.
 AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("SIGNIN_LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: a user name OR an address
+SIGNIN_ADDRESS_FAILURE_LIMIT = env.int("SIGNIN_ADDRESS_FAILURE_LIMIT", default=20)
+SIGNIN_LOCKOUT_MINUTES = env.int("SIGNIN_LOCKOUT_MINUTES", default=15)
+AXES_COOLOFF_TIME = "accounts.signin.cool_off"  # SIGNIN_LOCKOUT_MINUTES, growing with each refused try
+AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]  # an address; a user name from it
+AXES_HANDLER = "accounts.signin.SigninAttempts"  # a limit for each of the two
+AXES_USE_ATTEMPT_EXPIRATION = (
+    True  # each counter expires on its own, so one client's lock never ends another's
+)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.signin.lockout_response"  # the portal's own translated page, 429
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure kept for the Sign-ins page, not only the counters

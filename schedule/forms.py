@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.formbase import PortalForm
 from portal.core.lists import DateInput, customer_search_field, valid_data
 from schedule.sources import ScheduleFilters
 
@@ -27,7 +28,7 @@ class MonthField(forms.CharField):
         return month
 
 
-class ScheduleFilterForm(forms.Form):
+class ScheduleFilterForm(PortalForm):
     """Filters of the Scheduled changes page (customer, kinds, date range) and its view (agenda, or the
     calendar of one month), from the query string. The exports read the same form."""
 

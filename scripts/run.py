@@ -194,7 +194,8 @@ def main() -> None:
             else env.get("PARTNER_API_BASE_URL")
         )
         print(banner(api), flush=True)
-        # The first sync, followed on one line below the banner; the banner comes again when it is done.
+        # The sync (the first one, or a resync of the data an earlier `make run` left), followed on one line below
+        # the banner; the banner comes again when it is done.
         # Its progress line goes to the terminal; its warnings (kombu's, say) and errors to var/log/first-sync.log.
         errors = {} if VERBOSE else {"stderr": output("first-sync")["stdout"]}
         follow = subprocess.Popen(
@@ -207,7 +208,7 @@ def main() -> None:
         while not stopping and not died():
             if follow is not None and follow.poll() is not None:
                 if follow.returncode:
-                    print(f"The first sync could not be followed.{tail('first-sync')}", flush=True)
+                    print(f"The sync could not be followed.{tail('first-sync')}", flush=True)
                 follow = None
                 print(banner(api), flush=True)
             time.sleep(0.2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.formbase import PortalForm
 from portal.core.lists import DateInput, customer_search_field
 from portal.core.vocabulary import Plan, Product, RenewalType
 from portal.core.vocabulary import SubscriptionStatus as Status
@@ -18,7 +19,7 @@ def _choices(known: type, values: list[str] | None) -> list[tuple[str, str]]:
     return [("", _("Any"))] + [(v, labels.get(v, v)) for v in ordered]
 
 
-class SubscriptionFilterForm(forms.Form):
+class SubscriptionFilterForm(PortalForm):
     """The filters of the subscriptions list, read from the query string (so a URL can be shared); the list
     machinery adds its sort and page size."""
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.core.changes.forms import ChangeForm, new_key  # noqa: F401 (new_key: the tests fill forms with it)
 from portal.core.lists import DateInput
-from portal.core.vocabulary import PAID_PLANS, Plan, Product, RenewalType, ReservationType, labelled
+from portal.core.vocabulary import PAID_PLANS, Plan, Product, RenewalType, ReservationType
 from portal.core.vocabulary import label as _label
 from subscriptions import rules
 
@@ -200,16 +200,13 @@ class ReservationForm(ChangeForm):
         if not kinds:
             self.fields["type"].help_text = _("This subscription cannot take a scheduled change.")
         # The date picker offers the widest window of the kinds; the chosen kind's window is checked below.
-        windows = [w for w in (rules.reservation_window(subscription, k, today) for k in kinds) if w]
-        if windows:
-            self.set_window(
-                "apply_date",
-                rules.DateWindow(min(w.first for w in windows), max(w.last for w in windows)),
-            )
-            self.fields["apply_date"].help_text = "; ".join(
-                labelled(_label(ReservationType, k), f"{w.first.isoformat()} – {w.last.isoformat()}")
-                for k, w in zip(kinds, windows, strict=True)
-            )
+        windows = [
+            (_label(ReservationType, k), rules.reservation_window(subscription, k, today)) for k in kinds
+        ]
+        self.set_windows("apply_date", [(kind, window) for kind, window in windows if window])
+
+    def destroys(self) -> bool:
+        return getattr(self, "cleaned_data", {}).get("type") == ReservationType.CANCEL
 
     def clean(self):
         data = super().clean()
@@ -344,6 +341,9 @@ class RenewalForm(ChangeForm):
         self.subscription, self.customer = subscription, customer
         self.fields["product_id"].choices = [("", _("Unchanged")), *_product_choices(rules.PAID_PRODUCTS)]
         self.fields["plan"].choices = [("", _("Unchanged")), *_plan_choices(PAID_PLANS)]
+
+    def destroys(self) -> bool:
+        return getattr(self, "cleaned_data", {}).get("type") == RenewalType.CANCEL
 
     @staticmethod
     def initial_for(subscription) -> dict:

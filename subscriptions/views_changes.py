@@ -66,22 +66,27 @@ def _change(request, form, *, operation_id, args, domain_id, done, success, cont
     )
 
 
-def _actions(s, reservation) -> list[tuple[str, str, str | None]]:
-    """(url, label, why it cannot be done now) of the changes that apply to this subscription."""
+def _actions(s, reservation) -> list[tuple[str, str, str | None, bool]]:
+    """(url, label, why it cannot be done now, whether it destroys something) of the changes that apply to
+    this subscription."""
     url = lambda name: reverse(name, args=[s.pk])  # noqa: E731
     out = []
     if rules.reservation_types(s):
         label = _("Move or delete the scheduled change") if reservation else _("Schedule a change")
-        out.append((url("subscriptions:reservation"), label, None))
+        out.append((url("subscriptions:reservation"), label, None, False))
     if not rules.renewal_refusal(s):
-        out.append((url("subscriptions:renewal"), _("Change the renewal"), None))
+        out.append((url("subscriptions:renewal"), _("Change the renewal"), None, False))
     if not rules.convert_refusal(s):
-        out.append((url("subscriptions:convert"), _("Convert to paid now"), None))
+        out.append((url("subscriptions:convert"), _("Convert to paid now"), None, False))
     if s.product_id in rules.UPGRADES:
-        out.append((url("subscriptions:upgrade"), _("Upgrade now"), rules.upgrade_refusal(s, s.customer)))
+        out.append(
+            (url("subscriptions:upgrade"), _("Upgrade now"), rules.upgrade_refusal(s, s.customer), False)
+        )
     if rules.needs_licences(s.plan):
-        out.append((url("subscriptions:add_licences"), _("Add licences now"), rules.add_licences_refusal(s)))
-    out.append((url("subscriptions:cancel"), _("Cancel now"), rules.cancel_refusal(s)))
+        out.append(
+            (url("subscriptions:add_licences"), _("Add licences now"), rules.add_licences_refusal(s), False)
+        )
+    out.append((url("subscriptions:cancel"), _("Cancel now"), rules.cancel_refusal(s), True))
     return out
 
 

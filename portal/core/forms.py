@@ -1,13 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.formbase import PortalForm
 from portal.core.lists import DateInput, customer_filters
 from portal.core.models import AuditEntry
 from portal.core.operations import operation_label
 from portal.core.selectors import ActivityFilters
 
 
-class ActivityFilterForm(forms.Form):
+class ActivityFilterForm(PortalForm):
     """The filters of the activity list (the list machinery adds its sort)."""
 
     user = forms.CharField(label=_("User"), required=False, max_length=150)

@@ -207,7 +207,7 @@ def _auth(account: Account, scope: str) -> TokenProvider:
             private_key=_private_key(),
             store=store,
             scope=scope,
-            cache_key=f"{CACHE_PREFIX}:token:service:{scope}",
+            cache_key=service_cache_key(scope),
         )
     return UserAccountAuth(
         oauth_config(),
@@ -218,8 +218,23 @@ def _auth(account: Account, scope: str) -> TokenProvider:
     )
 
 
+def _issuer() -> str:
+    """Who issued a cached token: the token endpoint and the app (client id) it was issued to, as a short digest.
+    A token is good only where it came from: after PARTNER_API_TOKEN_URL or PARTNER_API_CLIENT_ID change (a new
+    server, another app), the cache must not hand the old one to the new server (a 401, then a new token)."""
+    issuer = f"{settings.PARTNER_API_TOKEN_URL}\n{settings.PARTNER_API_CLIENT_ID}"
+    return hashlib.sha256(issuer.encode()).hexdigest()[:16]
+
+
+def service_cache_key(scope: str) -> str:
+    """The cache key of the service account's token: its issuer, the account and the scope."""
+    account = hashlib.sha256(settings.PARTNER_API_SERVICE_ACCOUNT.encode()).hexdigest()[:16]
+    return f"{CACHE_PREFIX}:token:service:{_issuer()}:{account}:{scope}"
+
+
 def user_cache_key(scope: str) -> str:
-    return f"{CACHE_PREFIX}:token:user:{ACCOUNT_LABEL}:{scope}"
+    """The cache key of the connected user account's token: its issuer, the account's label and the scope."""
+    return f"{CACHE_PREFIX}:token:user:{_issuer()}:{ACCOUNT_LABEL}:{scope}"
 
 
 def _limiter() -> RateLimiter:

@@ -48,6 +48,53 @@
     summary.focus();
   }
 
+  // A page that arrives at a step of its own (a change's "Check before sending") puts the focus on the step's
+  // heading, unless an error summary took it.
+  function focusArrival(root) {
+    var scope = root || document;
+    if (scope.querySelector("[data-error-summary]")) { return; }
+    var target = scope.querySelector("[data-focus-on-arrival]");
+    if (target) { target.focus(); }
+  }
+
+  // Escape closes an open menu (the user menu) and gives the focus back to the button that opened it.
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Escape") { return; }
+    document.querySelectorAll("details[data-closes-on-escape][open]").forEach(function (menu) {
+      menu.open = false;
+      var summary = menu.querySelector("summary");
+      if (summary) { summary.focus(); }
+    });
+  });
+
+  // A table wider (or taller) than its frame scrolls inside it, at 200 % zoom say: the frame then takes the
+  // focus, so arrow keys scroll it, and is named by the table's caption or heading. One that fits loses both.
+  function scrollersFocusable(root) {
+    (root || document).querySelectorAll(".table-wrap:not([data-always-focusable])").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        var named = box.querySelector("caption") || box.closest("section, .panel");
+        var heading = named && (named.matches("caption") ? named : named.querySelector("h2, h3"));
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", (heading && heading.textContent.trim()) || document.title.split(" · ")[0]);
+      } else if (!scrolls && box.hasAttribute("tabindex")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+  window.addEventListener("resize", function () { scrollersFocusable(document); });
+
+  // The "Loading" bar is read out only while a request is under way (base.html keeps it hidden otherwise).
+  function indicate(busy) {
+    var bar = document.getElementById("request-indicator");
+    if (bar) { bar.setAttribute("aria-hidden", busy ? "false" : "true"); }
+  }
+  document.addEventListener("htmx:beforeRequest", function () { indicate(true); });
+  document.addEventListener("htmx:afterRequest", function () { indicate(false); });
+
   // After an htmx swap the element that had the focus (a sort link, a pager link) is gone: focus its counterpart
   // in the new content (same data-focus-id), else the swapped region itself; then announce the region's summary.
   var lastFocusId = null;
@@ -73,12 +120,15 @@
     var live = document.getElementById("live");
     if (live && summary) { live.textContent = summary.textContent.replace(/\s+/g, " ").trim(); }
     armToasts(document);
+    scrollersFocusable(document);
     focusErrorSummary(region);
   });
 
   document.addEventListener("DOMContentLoaded", function () {
     armToasts(document);
+    scrollersFocusable(document);
     focusErrorSummary(document);
+    focusArrival(document);
   });
   document.addEventListener("htmx:responseError", showError);
   document.addEventListener("htmx:sendError", showError);

@@ -4,6 +4,8 @@ sign-in for Admins and Account managers with recovery codes, idle sessions, and 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 
 import pytest
 import time_machine
@@ -24,46 +26,91 @@ def _sign_in(client: Client, username: str, password: str = PASSWORD, ip: str = 
     return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 
-def test_user_name_is_locked_after_the_limit_and_says_so_in_japanese(settings):
+def test_a_user_name_is_locked_from_the_address_that_guessed_it_and_says_so_in_japanese(settings):
     user = make_persona(Role.SUPPORT)
     client = Client()
-    for attempt in range(settings.AXES_FAILURE_LIMIT - 1):
-        # Each from another address: the lock follows the user name.
-        response = _sign_in(client, user.username, "wrong", ip=f"10.0.1.{attempt}")
+    for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = _sign_in(client, user.username, "wrong", ip="10.0.1.1")
         assert response.status_code == 200
         assert "The username or password is not right" in response.content.decode()
     # The failure that reaches the limit already answers with the lockout.
-    assert _sign_in(client, user.username, "wrong", ip="10.0.1.99").status_code == 429
-    response = _sign_in(client, user.username, ip="10.0.2.1")  # the right password, too late
+    assert _sign_in(client, user.username, "wrong", ip="10.0.1.1").status_code == 429
+    response = _sign_in(client, user.username, ip="10.0.1.1")  # the right password, too late from there
     assert response.status_code == 429
-    assert "Sign-in is locked after 5 wrong passwords." in response.content.decode()
+    page = response.content.decode()
+    assert "Sign-in from your address is locked after too many wrong passwords." in page
+    assert "(in 15 minutes)" in page
     assert "_auth_user_id" not in client.session
 
     ja = Client(HTTP_ACCEPT_LANGUAGE="ja")
-    response = _sign_in(ja, user.username, ip="10.0.3.1")
+    response = _sign_in(ja, user.username, ip="10.0.1.1")
     assert response.status_code == 429
-    assert "パスワードを5回間違えたため、ログインがロックされました。" in response.content.decode()
+    assert (
+        "パスワードの誤りが続いたため、このアドレスからのログインはロックされています。"
+        in response.content.decode()
+    )
+    # From the user's own address, the user signs in.
+    assert _sign_in(Client(), user.username, ip="10.0.2.1").status_code == 302
 
 
-def test_address_is_locked_whatever_the_user_name(settings):
+def test_a_strangers_guesses_leave_the_real_admin_able_to_sign_in(settings):
+    """Five, fifty wrong passwords for `admin` from a stranger's address: the stranger is stopped, for longer
+    and longer, and the real Admin signs in from their own address all along."""
+    admin = make_persona(Role.ADMIN, username="admin")
+    stranger = "203.0.113.66"
+    waits = []
+    for _round in range(4):
+        for _guess in range(settings.AXES_FAILURE_LIMIT):
+            _sign_in(Client(), "admin", "guess", ip=stranger)
+        refused = _sign_in(Client(), "admin", ip=stranger)  # even the right password, from there
+        assert refused.status_code == 429
+        waits.append(int(re.search(r"\(in (\d+) minutes?\)", refused.content.decode())[1]))
+        real = Client()
+        assert _sign_in(real, admin.username, ip="198.51.100.7").status_code == 302
+        assert real.session["_auth_user_id"] == str(admin.pk)  # then the second step, as always
+    assert waits == sorted(waits) and waits[-1] > waits[0]  # each round of guessing waits longer
+    assert waits[-1] <= 24 * 60
+
+
+def test_one_address_is_locked_after_its_limit_whatever_the_user_names(settings):
+    settings.SIGNIN_ADDRESS_FAILURE_LIMIT = 8
     victim = make_persona(Role.FINANCE)
     client = Client()
-    for n in range(settings.AXES_FAILURE_LIMIT):
+    for n in range(settings.SIGNIN_ADDRESS_FAILURE_LIMIT):
+        # Never more than one guess per name: only the address's own limit stops these.
         _sign_in(client, f"guess-{n}", "wrong", ip="192.0.2.7")
     assert _sign_in(client, victim.username, ip="192.0.2.7").status_code == 429
     # The same user from another address is not locked.
     assert _sign_in(Client(), victim.username, ip="192.0.2.8").status_code == 302
 
 
+def test_behind_a_proxy_start_up_warns_when_the_client_address_header_is_missing(settings):
+    from django.core.management import call_command
+
+    from accounts.checks import client_address_header
+
+    assert client_address_header() == []
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SIGNIN_CLIENT_IP_HEADER = ""
+    warnings = client_address_header()
+    assert [w.id for w in warnings] == ["accounts.W001"]
+    assert "SIGNIN_CLIENT_IP_HEADER" in warnings[0].msg and "HTTP_X_FORWARDED_FOR" in warnings[0].hint
+    out = io.StringIO()
+    call_command("check", stdout=out, stderr=out)
+    assert "accounts.W001" in out.getvalue()
+    settings.SIGNIN_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    assert client_address_header() == []
+
+
 def test_an_overlong_user_name_is_a_wrong_password_not_an_error(settings):
     """The attempt tables keep 255 characters (PostgreSQL refuses more): a longer name is counted, cut to a
     user name's length, and still locks after the limit."""
     name = "x" * 500
-    for n in range(settings.AXES_FAILURE_LIMIT - 1):
-        response = _sign_in(Client(), name, "wrong", ip=f"10.0.4.{n}")
+    for _n in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = _sign_in(Client(), name, "wrong", ip="10.0.4.1")
         assert response.status_code == 200
         assert "The username or password is not right" in response.content.decode()
-    assert _sign_in(Client(), name, "wrong", ip="10.0.4.99").status_code == 429
+    assert _sign_in(Client(), name, "wrong", ip="10.0.4.1").status_code == 429
     assert {len(f.username) for f in AccessFailureLog.objects.all()} == {150}
 
 
@@ -75,10 +122,13 @@ def test_failures_and_sign_ins_are_recorded_and_an_admin_sees_them(client_as, se
     assert AccessLog.objects.filter(username=user.username).count() == 1
 
     admin = client_as(Role.ADMIN)
+    # The page lists sign-ins, as its heading says, and the failed tries with them.
     page = admin.get(reverse("accounts:signins")).content.decode()
-    assert user.username in page and "Wrong password" in page
+    assert user.username in page and "Wrong password" in page and "Signed in" in page
+    failed = admin.get(reverse("accounts:signins"), {"result": "failed"}).content.decode()
+    assert "Wrong password" in failed and "Signed in" not in failed.split('id="results"')[1]
     page = admin.get(reverse("accounts:signins"), {"result": "succeeded"}).content.decode()
-    assert user.username in page and "Signed in" in page
+    assert user.username in page and "Signed in" in page and "Wrong password" not in page
     # The test client sends no User-Agent: the page says nothing is known, not django-axes' "<unknown>".
     assert "&lt;unknown&gt;" not in page and '<td class="muted">—</td>' in page
 
@@ -87,28 +137,24 @@ def test_admin_unlocks_a_user_name_and_the_user_signs_in(client_as, settings):
     user = make_persona(Role.SUPPORT)
     for _ in range(settings.AXES_FAILURE_LIMIT):
         _sign_in(Client(), user.username, "wrong")
-    assert _sign_in(Client(), user.username, ip="10.9.9.9").status_code == 429
+    assert _sign_in(Client(), user.username).status_code == 429
 
     admin = client_as(Role.ADMIN)
     page = admin.get(reverse("accounts:signins")).content.decode()
-    assert f"Unlock {user.username}" in page and "Unlock 10.0.0.1" in page
-    response = admin.post(reverse("accounts:signin_unlock"), {"kind": "username", "value": user.username})
+    assert f"Unlock {user.username}" in page and "10.0.0.1" in page
+    response = admin.post(reverse("accounts:signin_unlock"), {"ip": "10.0.0.1", "username": user.username})
     assert response.status_code == 302
     assert f"{user.username} can sign in again." in admin.get(reverse("accounts:signins")).content.decode()
-    assert _sign_in(Client(), user.username, ip="10.9.9.9").status_code == 302
+    assert _sign_in(Client(), user.username).status_code == 302
 
 
 def test_unlock_is_for_admins_only_and_refuses_bad_input(client_as):
     for role in (Role.SUPPORT, Role.FINANCE, Role.ACCOUNT_MANAGER):
-        response = client_as(role).post(
-            reverse("accounts:signin_unlock"), {"kind": "ip", "value": "10.0.0.1"}
-        )
+        response = client_as(role).post(reverse("accounts:signin_unlock"), {"ip": "10.0.0.1"})
         assert response.status_code == 403
     admin = client_as(Role.ADMIN)
     assert admin.get(reverse("accounts:signin_unlock")).status_code == 405
-    response = admin.post(
-        reverse("accounts:signin_unlock"), {"kind": "ip", "value": "not an address"}, follow=True
-    )
+    response = admin.post(reverse("accounts:signin_unlock"), {"ip": "not an address"}, follow=True)
     assert "Nothing was unlocked" in response.content.decode()
 
 
@@ -167,6 +213,27 @@ def test_a_wrong_code_is_refused_and_the_right_one_lets_in():
         ok = client.post("/accounts/two-factor/", {"code": totp_code(device), "next": "/customers/"})
         assert ok.status_code == 302 and ok["Location"] == "/customers/"
         assert client.get("/").status_code == 200
+
+
+def test_after_wrong_codes_the_page_says_tries_are_slowed_and_for_how_long():
+    user = make_persona(Role.ADMIN)
+    device = totp_device_for(user)
+    client = Client()
+    _sign_in(client, user.username)
+    start = dt.datetime.now(dt.UTC)
+    with time_machine.travel(start, tick=False):
+        first = client.post("/accounts/two-factor/", {"code": "123456"}).content.decode()
+    assert "Tries are slowed down after wrong codes: wait 1 second before the next one." in first
+    with time_machine.travel(start + dt.timedelta(seconds=2), tick=False):
+        second = client.post("/accounts/two-factor/", {"code": "654321"}).content.decode()
+    assert "wait 2 seconds before the next one." in second
+    with time_machine.travel(start + dt.timedelta(seconds=3), tick=False):
+        # The right code during the wait is refused too: the page says why and for how long.
+        early = client.post("/accounts/two-factor/", {"code": totp_code(device)}, HTTP_ACCEPT_LANGUAGE="ja")
+    assert early.status_code == 200 and "1秒" in early.content.decode()
+    with time_machine.travel(start + dt.timedelta(seconds=5), tick=False):
+        device.refresh_from_db()
+        assert client.post("/accounts/two-factor/", {"code": totp_code(device)}).status_code == 302
 
 
 def test_a_recovery_code_works_once():

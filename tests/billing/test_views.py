@@ -14,7 +14,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import translation
 
-from billing import selectors, services
+from billing import services
 from billing.models import Finding, InvoiceItem, UsageSnapshot
 from portal.core.access import Role
 from tests.billing.factories import make_invoice, make_item
@@ -52,10 +52,46 @@ def test_invoices_show_twelve_months_a_chart_and_a_difference_flagged(client_as,
     assert "¥79,640" in body
     assert body.count('data-testid="arithmetic-flag"') == 1  # September is off by one yen
     assert 'data-testid="fetch-month"' in body
-    closed = selectors.last_closed_month()
-    assert f"Fetch the {closed[0]}-{closed[1]:02d} invoice now" in body
+
+
+def _buttons(body: str) -> dict[str, str]:
+    """The page head's buttons: data-testid -> its classes."""
+    head = body[body.index('<div class="actions">') : body.index('id="fetch-runs"')]
+    return {
+        testid: classes
+        for classes, testid in re.findall(r'class="(btn[^"]*)"[^>]*data-testid="([^"]+)"', head)
+    }
+
+
+def test_before_the_closed_month_is_in_fetching_it_is_the_main_thing_to_do(client_as, db):
+    make_invoice(month=9)
+    body = client_as(Role.FINANCE).get(reverse("billing:invoices")).content.decode()
+    assert _buttons(body) == {"fetch-month": "btn btn-primary"}
+    assert "Fetch the 2026-10 invoice now" in body
     ja = client_as(Role.FINANCE).get(reverse("billing:invoices"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
-    assert f"{closed[0]}年{closed[1]}月分の請求書を今すぐ取得" in ja
+    assert "2026年10月分の請求書を今すぐ取得" in ja
+
+
+def test_once_the_closed_month_is_in_checking_it_is_the_main_thing_to_do(client_as, month):
+    """After the fetch the page leads to what comes next (the month's details, or its findings to explain),
+    and fetching the same month again is only a plain button."""
+    body = client_as(Role.FINANCE).get(reverse("billing:invoices")).content.decode()
+    assert _buttons(body) == {"next-step": "btn btn-primary", "fetch-month": "btn"}
+    assert "Check the 2026-10 invoice details" in body and "Fetch the 2026-10 invoice again" in body
+    assert f'href="{reverse("billing:details", args=[2026, 10])}" data-testid="next-step"' in body
+    Finding.objects.create(year=2026, month=10, kind="cost", checked_at=dt.datetime.now(dt.UTC))
+    found = client_as(Role.FINANCE).get(reverse("billing:invoices")).content.decode()
+    assert f'href="{reverse("billing:findings", args=[2026, 10])}" data-testid="next-step"' in found
+    assert "Explain the 1 finding of 2026-10" in found
+
+
+def test_the_billing_page_points_an_account_manager_to_no_button_they_lack(client_as, db):
+    body = client_as(Role.ACCOUNT_MANAGER).get(reverse("billing:invoices")).content.decode()
+    assert 'data-testid="fetch-month"' not in body
+    assert "button above" not in body
+    assert "Finance can fetch a month sooner" in body
+    ja = client_as(Role.ACCOUNT_MANAGER).get(reverse("billing:invoices"), HTTP_ACCEPT_LANGUAGE="ja")
+    assert "上のボタン" not in ja.content.decode()
 
 
 def test_amounts_read_as_yen_in_japanese(client_as, month):

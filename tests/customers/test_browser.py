@@ -61,6 +61,7 @@ def test_account_manager_adds_a_customer_end_to_end_then_edits_its_max_users(
             "admin_email": "jiro@example.net",
         },
         reason="E2E-1",
+        shot="customers-add-check-en",
     )
     screenshot(page, "customers-add-done")
     page.click("text=Continue")

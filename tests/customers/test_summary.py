@@ -101,3 +101,43 @@ def test_seats_left_and_near_the_maximum_follow_the_usage_status(members, maximu
     row.save()
     row.refresh_from_db()
     assert (row.max_users_left, row.near_max_users) == (left, near)
+
+
+def _remote_customer(domain_id: int, product_id: str | None):
+    from partner_api.models import Customer as RemoteCustomer
+
+    return RemoteCustomer(
+        tenant_id=domain_id + 1,
+        domain_id=domain_id,
+        domain=f"c{domain_id}.example.jp",
+        product_id=product_id,
+        company_name="Product Follows K.K.",
+        phone_number="03-0000-0000",
+        time_zone="Asia/Tokyo",
+        locale="ja_JP",
+        enable_active_mxrecord=True,
+        enable_active_domain=True,
+        domain_type="DOMAIN",
+    )
+
+
+def test_the_product_follows_the_api_to_none_when_no_subscription_is_in_use():
+    """The API answers productId: null once the customer has no LINE WORKS subscription in use (after a
+    cancellation): the cache follows it instead of keeping the old product, whichever read lands first."""
+    c = make_customer()
+    services.customer_store(remote=_remote_customer(c.domain_id, "STD"))
+    services.customer_subscription_summary_upsert(
+        domain_id=c.domain_id, remote=_subs(c.domain_id, (7, "MONTHLY", "ACTIVE", None))
+    )
+    assert _row(c.domain_id).product_id == "STD"
+    # A null productId while the row still has its main subscription: the subscriptions' read decides.
+    services.customer_store(remote=_remote_customer(c.domain_id, None))
+    assert _row(c.domain_id).product_id == "STD"
+    services.customer_subscription_summary_upsert(domain_id=c.domain_id, remote=SubscriptionList())
+    assert _row(c.domain_id).product_id == ""
+    # The other order: no subscription any more, then the customer read with its productId null.
+    services.customer_store(remote=_remote_customer(c.domain_id, "STD"))
+    services.customer_subscription_summary_clear(domain_id=c.domain_id)
+    assert _row(c.domain_id).product_id == ""
+    services.customer_store(remote=_remote_customer(c.domain_id, None))
+    assert _row(c.domain_id).product_id == ""

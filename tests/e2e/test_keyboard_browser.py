@@ -99,3 +99,63 @@ def test_a_change_form_error_takes_the_focus_to_a_summary_that_leads_to_the_fiel
     assert page.evaluate("() => document.activeElement.closest('[data-error-summary]') !== null")
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.activeElement.id === 'id_max_member_count'")
+
+
+def test_an_error_on_a_group_of_radios_leads_to_its_first_radio(page):
+    """The error summary's link to a radio group (no control has the group's own id) moves the focus to the
+    group's first radio, where the answer is chosen."""
+    login(page, make_persona(Role.ADMIN))
+    page.goto("/users/add/")
+    page.fill("input[name=username]", "radio.keys")
+    page.locator("[data-testid=save]").click()
+    page.wait_for_function("() => document.activeElement.hasAttribute('data-error-summary')")
+    link = page.locator("[data-error-summary] a[href='#id_role_0']")
+    link.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement.id === 'id_role_0'")
+    assert page.evaluate("() => document.activeElement.type") == "radio"
+
+
+def test_a_confirmation_page_puts_the_focus_on_check_before_sending(page):
+    customer = make_customer(company_name="Focus On Check KK", max_member_count=50, member_count=10)
+    login(page, make_persona(Role.ACCOUNT_MANAGER))
+    page.goto(f"/customers/{customer.domain_id}/usage/")
+    page.fill("#id_max_member_count", "60")
+    page.locator("[data-testid=save-usage]").click()
+    page.locator("[data-testid=confirm]").wait_for()
+    page.wait_for_function("() => document.activeElement.id === 'check-before-sending'")
+    assert page.evaluate("() => document.activeElement.textContent") == "Check before sending"
+    # From there the next Tab stops are what will be sent, then the button that sends it.
+    _tab_to(page, "el => el.dataset.testid === 'confirm'")
+
+
+def test_the_user_menu_closes_with_escape(page):
+    login(page, make_persona(Role.SUPPORT))
+    page.goto("/customers/")
+    menu = page.locator("details.usermenu")
+    _tab_to(page, "el => el.matches('details.usermenu > summary')")
+    page.keyboard.press("Enter")
+    assert menu.get_attribute("open") is not None
+    _tab_to(page, "el => el.closest('.usermenu-panel') !== null")
+    page.keyboard.press("Escape")
+    assert menu.get_attribute("open") is None
+    assert page.evaluate("() => document.activeElement.matches('details.usermenu > summary')")
+
+
+def test_the_option_usage_tables_scroll_by_keyboard(page):
+    """A table taller than its box scrolls inside it: the box takes the focus, so arrow keys scroll it."""
+    import datetime as dt
+
+    from tests.options.factories import make_option, make_usage
+
+    customer = make_customer(company_name="Scroll Box KK")
+    make_option(customer)
+    for day in range(1, 31):
+        make_usage(customer, dt.date(2026, 11, day), usage_count=day)
+    login(page, make_persona(Role.SUPPORT))
+    page.goto(f"/options/customers/{customer.domain_id}/usage/?month=2026-11")
+    box = page.locator(".usage-grid .table-wrap").first
+    assert box.evaluate("el => el.scrollHeight > el.clientHeight")  # it does scroll
+    _tab_to(page, "el => el.matches('.usage-grid .table-wrap')")
+    page.keyboard.press("End")
+    page.wait_for_function("() => document.querySelector('.usage-grid .table-wrap').scrollTop > 0")

@@ -61,6 +61,14 @@ def _accepted(answer) -> bool:
     return 'data-testid="confirm"' in answer.content.decode()
 
 
+def _option_rows(client, domain_id: int) -> dict[str, str]:
+    """The customer page's option rows: optionProductId -> the row's HTML."""
+    import re
+
+    html = client.get(reverse("customers:detail", args=[domain_id])).content.decode()
+    return dict(re.findall(r'<tr data-option-id="(\w+)">(.*?)</tr>', html, re.S))
+
+
 def _sent(sandbox, operation_id: str) -> int:
     return len(sandbox.requests(operation_id=operation_id))
 
@@ -201,7 +209,13 @@ def test_upgrade_offers_only_higher_tiers_and_the_sandbox_agrees(today, manager,
 
     assert choices("SSTG2") == ["SSTG204", "SSTG205", "SSTG206", "SSTG207"]
     assert choices("DRV") == ["DRV_PS_T"]  # a Trial stays a Trial; Drive for STD stays for STD
-    assert choices("ACV2") == []
+    # Archive has no larger sub option: its row offers no Upgrade, and its address leads back with why.
+    rows = _option_rows(manager, domain_id)
+    offered = {option for option, row in rows.items() if _url("upgrade", domain_id, option) in row}
+    assert offered == {"SSTG2", "DRV"}
+    archive_page = manager.get(_url("upgrade", domain_id, "ACV2"), follow=True)
+    assert archive_page.redirect_chain[0][0].endswith("#section-options")
+    assert "This option has no larger sub option to upgrade to." in archive_page.content.decode()
     own_sandbox.clear_requests()
     lower = _review(manager, _url("upgrade", domain_id, "SSTG2"), {"sub_option_id": "SSTG202"})
     assert "sub_option_id" in lower.context["form"].errors

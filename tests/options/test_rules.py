@@ -201,6 +201,51 @@ def test_order_form_apply_window_at_today_tomorrow_end_and_after(offset, ok):
 
 
 @pytest.mark.django_db
+def test_the_order_form_offers_what_the_customer_can_schedule_and_each_windows_before_it_is_sent():
+    """Opened from "Schedule an option change" (no kind chosen yet): the kinds, sub options and dates it
+    offers are the customer's real ones, not the first kind's window and every sub option there is."""
+    customer = make_customer()
+    sub = make_subscription(customer, product_id="STD", plan_end_date=dt.date(2027, 10, 30))
+    storage = make_option(customer, sub_option_id="SSTG203", quantity=1, plan_end_date=dt.date(2027, 3, 31))
+    form = f.OptionOrderForm(
+        subscription=sub, reservation=None, options={"SSTG2": storage}, orders={}, today=TODAY
+    )
+    kinds = [value for value, _label in form.fields["type"].choices]
+    assert kinds == ["APPLY", "CANCEL", "CHANGE_QUANTITY"]  # no Trial option: no paid start to schedule
+    offered = {value for value, _label in form.fields["sub_option_id"].choices}
+    assert "SSTG203" in offered and "ACV201" in offered and "DRV_PS" in offered
+    assert not offered & {"DRV_PA", "DRV_PA_T", "SSTG201", "SSTG207"}  # for Advanced; Storage is in use
+    picker, help_text = form.fields["apply_date"].widget.attrs, str(form.fields["apply_date"].help_text)
+    assert (picker["min"], picker["max"]) == ("2026-11-21", "2027-10-31")  # the widest window of the kinds
+    assert help_text == (
+        "Add the option: 2026-11-21 – 2027-10-31; Cancel the option: 2026-11-21 – 2027-04-01; "
+        "Change the quantity: 2026-12-01 only"
+    )
+    # A kind chosen (as the option row's links do): that kind's window alone.
+    chosen = f.OptionOrderForm(
+        subscription=sub,
+        reservation=None,
+        options={"SSTG2": storage},
+        orders={},
+        today=TODAY,
+        initial={"type": "CHANGE_QUANTITY", "sub_option_id": "SSTG203"},
+    )
+    picker = chosen.fields["apply_date"].widget.attrs
+    assert (picker["min"], picker["max"]) == ("2026-12-01", "2026-12-01")
+    assert str(chosen.fields["apply_date"].help_text) == "Change the quantity: 2026-12-01 only"
+    # An option that already has a scheduled change is not offered again.
+    ordered = f.OptionOrderForm(
+        subscription=sub,
+        reservation=None,
+        options={"SSTG2": storage},
+        orders={"SSTG2": object()},
+        today=TODAY,
+    )
+    assert [value for value, _label in ordered.fields["type"].choices] == ["APPLY"]
+    assert "SSTG203" not in {value for value, _label in ordered.fields["sub_option_id"].choices}
+
+
+@pytest.mark.django_db
 def test_order_form_apply_takes_the_date_of_the_subscriptions_scheduled_change():
     customer = make_customer()
     sub = make_subscription(customer)
@@ -244,3 +289,48 @@ def test_renewal_form_warns_when_the_cached_usage_is_above_the_chosen_tier():
     assert form.is_valid() and "above what this choice holds" in form.consequences()[0]
     form = f.OptionRenewalForm(data, option=option, usage=1)
     assert form.is_valid() and form.consequences() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("plan", "product", "paid_start", "offered"),
+    [
+        ("FREE", "STD", None, set()),  # every option on a Free subscription waits for its paid start
+        ("FREE", "STD", "ADV", {"ACV201", "DRV_PA", "DRV_PA_T", "SSTG201", "BCT01"}),
+        ("TRIAL", "STD_T", None, {"ACV200", "DRV00", "DRV_PS_T"}),  # Trial sub options only
+        ("TRIAL", "STD_T", "", {"ACV201", "DRV01", "DRV_PS", "DRV00", "SSTG201"}),  # its paid start: Standard
+    ],
+)
+def test_the_order_form_offers_to_add_only_what_the_contract_lets_the_subscription_take(
+    plan, product, paid_start, offered
+):
+    customer = make_customer()
+    sub = make_subscription(customer, plan=plan, product_id=product, license_count=None, renewal_type="")
+    reservation = None
+    if paid_start is not None:
+        reservation = make_reservation(
+            sub, type="START_PAID_SERVICE", product_id=paid_start, plan="MONTHLY", license_count=None
+        )
+    form = f.OptionOrderForm(subscription=sub, reservation=reservation, options={}, orders={}, today=TODAY)
+    choices = {value for value, _label in form.fields["sub_option_id"].choices}
+    assert offered <= choices and (choices or not offered)
+    if not offered:
+        assert choices == set() and form.fields["type"].choices == []
+        assert "No option change can be scheduled" in str(form.fields["type"].help_text)
+    if plan == "TRIAL" and paid_start is None:
+        assert all(rules.SUB_OPTIONS[c].trial for c in choices)
+
+
+@pytest.mark.django_db
+def test_a_customer_with_nothing_to_schedule_is_told_so_not_given_an_empty_form(client_as):
+    from django.urls import reverse
+
+    from portal.core.access import Role
+
+    customer = make_customer()
+    make_subscription(customer, plan="FREE", product_id="STD", license_count=None, renewal_type="")
+    answer = client_as(Role.ACCOUNT_MANAGER).get(
+        reverse("options:order_add", args=[customer.domain_id]), follow=True
+    )
+    assert answer.redirect_chain[0][0].endswith("#section-options")
+    assert "No option change can be scheduled for this customer now." in answer.content.decode()

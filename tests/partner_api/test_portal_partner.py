@@ -99,6 +99,27 @@ def test_check_token_gets_and_caches_a_token(partner_settings, endpoint, rsps):
     assert endpoint.forms[0]["client_id"] == "portal-client"
 
 
+def test_a_service_account_token_cached_for_one_server_is_not_offered_to_another(
+    partner_settings, endpoint, rsps
+):
+    """The cache is shared by every process and outlives a change of settings: a token issued by one token
+    endpoint to one app is never handed to another server or app (which would answer 401 first)."""
+    assert partner.get_client().auth.access_token() == "token-1"
+    new_server = TokenEndpoint()
+    rsps.add_callback("POST", "https://auth.new.test/oauth2/v2.0/token", callback=new_server)
+    partner_settings.PARTNER_API_TOKEN_URL = "https://auth.new.test/oauth2/v2.0/token"
+    assert partner.get_client().auth.access_token() == "token-1"  # the new server's first
+    assert len(new_server.forms) == 1
+    partner_settings.PARTNER_API_CLIENT_ID = "another-app"
+    assert partner.get_client().auth.access_token() == "token-2"
+    assert [form["client_id"] for form in new_server.forms] == ["portal-client", "another-app"]
+    # Back on the first server and app: its own token, still cached, is used again without asking.
+    partner_settings.PARTNER_API_TOKEN_URL = TOKEN_URL
+    partner_settings.PARTNER_API_CLIENT_ID = "portal-client"
+    assert partner.get_client().auth.access_token() == "token-1"
+    assert len(endpoint.forms) == 1
+
+
 def test_check_token_raises_with_a_reason(partner_settings):
     partner_settings.PARTNER_API_CLIENT_SECRET = ""
     with pytest.raises(ConfigurationError, match="client_secret"):

@@ -348,6 +348,36 @@ def test_add_licences_and_cancel_now(today, manager, portal_on_sandbox):
     )
 
 
+def test_after_cancel_now_the_customer_has_no_product_as_the_api_says(today, manager, portal_on_sandbox):
+    """The API answers productId: null for a customer whose only subscription was cancelled: once the refresh
+    the change queues has read it, the lists and the customer page say "No subscription", not the old product."""
+    from customers.models import Customer
+    from portal.core.sync import resync_customer
+
+    sub = next(
+        s
+        for s in Subscription.objects.filter(
+            customer__removed_at=None, reservation__isnull=True, plan__in=("MONTHLY", "ANNUAL_LICENSE")
+        ).select_related("customer")
+        if s.customer.subscriptions.count() == 1
+    )
+    assert sub.customer.product_id
+    _review, done = _submit(manager, reverse("subscriptions:cancel", args=[sub.subscription_id]), {})
+    assert done.status_code == 302
+    remote = _api(portal_on_sandbox).get(f"/partners/customers/{sub.customer_id}").json()
+    assert remote["productId"] is None
+    assert resync_customer(domain_id=sub.customer_id).status == "succeeded"  # the refresh queued after it
+
+    assert Customer.objects.get(pk=sub.customer_id).product_id == ""
+    listed = manager.get(
+        reverse("customers:list"), {"q": sub.customer.domain, "owner": "all"}
+    ).content.decode()
+    row = listed[listed.index(f'data-domain-id="{sub.customer_id}"') :].split("</tr>")[0]
+    assert "No subscription" in row and sub.get_product_display() not in row
+    page = manager.get(reverse("customers:detail", args=[sub.customer_id])).content.decode()
+    assert 'data-testid="no-subscription"' in page
+
+
 def test_upgrade_standard_to_advanced_now(today, manager, portal_on_sandbox):
     sub = _pick(product_id="STD", plan__in=("MONTHLY", "ANNUAL_LICENSE"), customer__domain_type="DOMAIN")
     review, done = _submit(manager, reverse("subscriptions:upgrade", args=[sub.subscription_id]), {})

@@ -24,8 +24,6 @@ HTTP status it got (`PartnerClient.exchange()`).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
 import logging
 import re
@@ -34,8 +32,6 @@ from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
-from cryptography.fernet import Fernet, InvalidToken
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -49,6 +45,7 @@ from partner_api.errors import (
     RejectedError,
 )
 from portal.core.api_errors import explained, with_detail
+from portal.core.changes.sealing import seal, unseal
 from portal.core.changes.spec import Args, Change, change_for
 from portal.core.models import AuditEntry, Operation
 from portal.core.partner import get_client
@@ -189,18 +186,11 @@ def redacted(body: Any) -> Any:
 # --- Secrets kept only until sent ---------------------------------------------------------------------------
 
 
-def _fernet() -> Fernet:
-    key = settings.PARTNER_API_TOKEN_ENCRYPTION_KEY or base64.urlsafe_b64encode(
-        hashlib.sha256(f"portal-changes:{settings.SECRET_KEY}".encode()).digest()
-    )
-    return Fernet(key)
-
-
 def _seal(change: Change, args: Args) -> dict[str, Any]:
     sealed = dict(args)
     for name in change.secret_args:
         if sealed.get(name) is not None:
-            sealed[name] = {"sealed": _fernet().encrypt(str(sealed[name]).encode()).decode()}
+            sealed[name] = {"sealed": seal(str(sealed[name]))}
     return sealed
 
 
@@ -209,10 +199,7 @@ def _unseal(change: Change, operation: Operation) -> dict[str, Any]:
     for name in change.secret_args:
         value = args.get(name)
         if isinstance(value, dict) and "sealed" in value:
-            try:
-                args[name] = _fernet().decrypt(value["sealed"].encode()).decode()
-            except InvalidToken:
-                args[name] = None
+            args[name] = unseal(str(value["sealed"]))
     return args
 
 
@@ -293,7 +280,7 @@ def _send(change: Change, operation: Operation, args: Args) -> Any:
         actor=user,
         operation_id=change.operation_id,
         outcome=AuditEntry.Outcome.SUCCEEDED,
-        domain_id=operation.domain_id,
+        domain_id=operation.domain_id or (change.created(exchange.reply) if change.created else None),
         sent=redacted(exchange.sent or {}),
         response_status=exchange.status,
         response_body=dump(exchange.reply),

@@ -8,13 +8,21 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.changes.sealing import CARRIED_SECONDS, unseal
+from portal.core.formbase import PortalForm
+
+
+def carried_name(name: str) -> str:
+    """The name a password field is carried under, sealed, to the confirmation page (`carried` filter)."""
+    return f"{name}__sealed"
+
 
 def new_key() -> str:
     """A fresh idempotency key for one form submission (32 hex digits)."""
     return uuid.uuid4().hex
 
 
-class ChangeForm(forms.Form):
+class ChangeForm(PortalForm):
     """The fields every change shares. A subclass adds its own fields, checks the contract's rules in
     `clean()`, and may say what changes (`preview()`: rows of label, now, after) and what else the form's
     choices imply (`consequences()`); the declared change adds the side effects the contract documents."""
@@ -27,16 +35,47 @@ class ChangeForm(forms.Form):
         help_text=_("Optional; kept in the activity log with the change."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, data=None, *args, **kwargs):
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("idempotency_key", new_key())
-        super().__init__(*args, **kwargs)
+        super().__init__(None if data is None else self._unsealed(data), *args, **kwargs)
+
+    @classmethod
+    def _unsealed(cls, data):
+        """The posted data with each password the confirmation page carried sealed (`carried_name`) opened
+        again; one that is not ours, altered or too old is left out, so the field asks for it again."""
+        names = [
+            name for name, field in cls.base_fields.items() if isinstance(field.widget, forms.PasswordInput)
+        ]
+        if not any(carried_name(name) in data for name in names):
+            return data
+        data = data.copy()
+        for name in names:
+            token = data.pop(carried_name(name), None)
+            if isinstance(token, list):
+                token = token[-1] if token else None
+            if token and not data.get(name):
+                value = unseal(str(token), max_age=CARRIED_SECONDS)
+                if value is not None:
+                    data[name] = value
+        return data
 
     def set_window(self, field: str, window: Any) -> None:
         """Put a date window (first, last, error()) on a date field's picker and help text."""
         if window is not None and field in self.fields:
             self.fields[field].widget.attrs.update(min=window.first.isoformat(), max=window.last.isoformat())
             self.fields[field].help_text = window.error()
+
+    def set_windows(self, field: str, windows: list[tuple[Any, Any]]) -> None:
+        """A date field whose window depends on another choice of the form (the kind of change, the option):
+        the picker offers the widest window, and the help text gives each choice's own window before anything
+        is sent (`windows`: (label, window) pairs)."""
+        from portal.core.rules import widest, windows_text
+
+        window = widest([w for _label, w in windows])
+        if window is not None and field in self.fields:
+            self.set_window(field, window)
+            self.fields[field].help_text = windows_text(windows)
 
     def check_window(self, field: str, window: Any) -> None:
         day = self.cleaned_data.get(field)
@@ -45,6 +84,11 @@ class ChangeForm(forms.Form):
 
     def consequences(self) -> list[str]:
         return []
+
+    def destroys(self) -> bool:
+        """The choices made end or remove something (a cancellation, now or scheduled): the confirmation's
+        button looks destructive, as every such button does."""
+        return False
 
     def preview(self) -> list[tuple[str, str, str]]:
         return []

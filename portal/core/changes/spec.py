@@ -44,6 +44,9 @@ class Change:
     refresh_skip: tuple[str, ...] = ()
     #: Arguments kept encrypted on the Operation until sent, then dropped (e.g. a new administrator's password).
     secret_args: tuple[str, ...] = ()
+    #: created(reply) -> the domainId of the customer the change created (adding, transferring one): the audit
+    #: entry of the attempt names it, though no customer was known when it was sent.
+    created: Callable[[Any], int | None] | None = None
     #: target(args) -> what the change sets on its customer, as names ({"usage"}, {"subscription:8:renewal"}).
     #: A change whose outcome stayed unknown, and whose targets a later change sent for the same customer
     #: covers, is settled SUPERSEDED (the later one is in effect) rather than "not applied, send it again":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from django import template
+from django import forms, template
 from django.conf import settings
 from django.http import QueryDict
 from django.urls import reverse
@@ -15,6 +15,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from portal.core.access import ROLE_LABELS, Role
+from portal.core.changes.forms import carried_name
+from portal.core.changes.sealing import seal
 from portal.core.contrib import customer_page
 from portal.core.lists import carried_query
 from portal.core.operations import operation_label
@@ -131,6 +133,16 @@ def status_badge(value: str) -> str:
 
 
 @register.filter
+def error_anchor(field) -> str:
+    """The id the error summary links a field's error to: the field's control, or for a group of radios or
+    checkboxes (a fieldset: no control has the field's own id) its first one, so the link moves the focus
+    where the answer is typed."""
+    if field.use_fieldset and field.auto_id:
+        return f"{field.auto_id}_0"
+    return field.id_for_label or field.auto_id or ""
+
+
+@register.filter
 def carried(field) -> str:
     """A form field carried as hidden input(s) to the next step (the confirmation page).
 
@@ -138,6 +150,11 @@ def carried(field) -> str:
     on the page; the field's own hidden widget renders the same value without it.
     """
     attrs = {"id": field.auto_id} if field.auto_id else None
+    if isinstance(field.field.widget, forms.PasswordInput):
+        # A password is never written into a page: it goes on sealed (portal.core.changes.sealing).
+        value = field.value()
+        sealed = seal(str(value)) if value else ""
+        return forms.HiddenInput().render(carried_name(field.html_name), sealed, attrs=attrs)
     return field.field.hidden_widget().render(field.html_name, field.value(), attrs=attrs)
 
 

@@ -4,6 +4,7 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
 
 from portal.core import sync
 from portal.core.models import SyncRun
@@ -47,7 +48,8 @@ class Command(BaseCommand):
         )
 
     def follow(self, run_id: int | None, *, timeout: float) -> None:
-        """One line that a terminal rewrites in place ("Sync: 120/200 customers, 60 %"), then how it ended."""
+        """One line that a terminal rewrites in place ("First sync: 120/200 customers, 60 %"), then how it
+        ended. A run after an earlier full one (`make run` again on the same data) is a resync, not the first."""
         tty = self.stdout.isatty()
         deadline = time.monotonic() + timeout
         shown = ""
@@ -57,14 +59,22 @@ class Command(BaseCommand):
                 return SyncRun.objects.filter(pk=run_id).first()
             return SyncRun.objects.filter(kind=sync.FULL).order_by("-started_at", "-id").first()
 
+        followed = current()
+        earlier = SyncRun.objects.filter(kind=sync.FULL).exclude(finished_at=None)
+        if followed is not None:
+            earlier = earlier.filter(
+                Q(started_at__lt=followed.started_at) | Q(started_at=followed.started_at, pk__lt=followed.pk)
+            )
+        name = "Resync" if earlier.exists() else "First sync"
+
         while time.monotonic() < deadline:
             run = current()
             if run is not None and run.finished_at:
                 break
             line = (
-                f"First sync: {run.done}/{run.total} customers, {run.progress} %"
+                f"{name}: {run.done}/{run.total} customers, {run.progress} %"
                 if run is not None and run.total
-                else "First sync: waiting for the worker…"
+                else f"{name}: waiting for the worker…"
             )
             if tty and line != shown:
                 self.stdout.write(f"\r{line}\033[K", ending="")
@@ -75,11 +85,11 @@ class Command(BaseCommand):
         if tty:
             self.stdout.write("\r\033[K", ending="")
         if run is None or not run.finished_at:
-            self.stdout.write("First sync: still running; the Sync page shows its progress.")
+            self.stdout.write(f"{name}: still running; the Sync page shows its progress.")
             return
         seconds = run.duration.total_seconds() if run.duration else 0
         self.stdout.write(
-            f"First sync {run.get_status_display().lower()}: {run.done}/{run.total} customers in {seconds:.0f} s"
+            f"{name} {run.get_status_display().lower()}: {run.done}/{run.total} customers in {seconds:.0f} s"
             + (f", {len(run.errors)} errors (see the Sync page)" if run.errors else "")
             + "."
         )
