@@ -33,6 +33,8 @@ def _production_env(**extra: str) -> dict[str, str]:
             "PARTNER_API_SERVICE_ACCOUNT": "svc@example.com",
             "PARTNER_API_PRIVATE_KEY_FILE": "/run/secrets/partner-api.pem",
             "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
+            # Behind that proxy, the header that carries the client's address (accounts.W001 otherwise).
+            "SIGNIN_CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",
         }
     )
     env.update(extra)

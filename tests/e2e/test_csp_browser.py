@@ -12,7 +12,8 @@ def test_an_inline_script_or_style_is_blocked_and_reported(page, csp_violations)
     page.goto("/accounts/login/")
     page.evaluate(
         """() => {
-          document.body.insertAdjacentHTML("beforeend", '<p id="styled" style="color: rgb(255, 0, 0)">x</p>');
+          document.querySelector("main").insertAdjacentHTML(
+            "beforeend", '<p id="styled" style="color: rgb(255, 0, 0)">x</p>');
           const s = document.createElement("script");
           s.textContent = "window.injected = true;";
           document.body.appendChild(s);
