@@ -80,10 +80,6 @@ class FeedCalendar:
     changed_at: dt.datetime
 
 
-#: The stamp the events are digested with (any fixed time: the digest must not depend on the stamp).
-_DIGEST_STAMP = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-
-
 def feed_calendar(
     *, feed: CalendarFeed, origin: str, today: dt.date | None = None, language: str | None = None
 ) -> FeedCalendar:
@@ -93,7 +89,9 @@ def feed_calendar(
     with translation.override(language or translation.get_language()):
         events = feed_events(user=feed.user, origin=origin, today=today)
         name = gettext("Partner Portal: my calendar")
-    digest = hashlib.sha256("".join(_calendar(events, _DIGEST_STAMP, name)).encode()).hexdigest()
+    # The content is the events and the calendar's name (frozen dataclasses: their repr is their values); the
+    # calendar is written once, with the stamp this decides.
+    digest = hashlib.sha256(repr((name, events)).encode()).hexdigest()
     if digest != feed.content_digest or feed.changed_at is None:
         # Whole seconds: Last-Modified and If-Modified-Since carry no fraction.
         changed_at = timezone.now().replace(microsecond=0)
