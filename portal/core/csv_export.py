@@ -26,9 +26,6 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.functional import Promise
 
-#: The encodings a CSV may be asked in: UTF-8 with a BOM (the default) or Shift_JIS as Windows writes it.
-ENCODINGS = ("utf-8", "cp932")
-
 Response = TypeVar("Response", bound=HttpResponseBase)
 
 

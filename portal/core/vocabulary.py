@@ -214,7 +214,7 @@ ITEMS: tuple[type[models.TextChoices], ...] = (Product, EarlierProduct, OptionPr
 
 def label(choices: type[models.TextChoices], value: str) -> str:
     """The translated label of a known value, or the value itself (the API may send values not listed)."""
-    return str(dict(choices.choices).get(value, value))
+    return str(name_of(value, choices))
 
 
 def names(*vocabularies: type[models.TextChoices]) -> dict[str, str]:
