@@ -93,6 +93,10 @@ class TokenBucketLimiter(ABC):
           granted before the lower limit was known may have used the window up.
 
         Both are this process's: each process hears the server on its own answers."""
+        lower = limit is not None and 0 < limit < self.limits.get(key, self.limit)
+        used_up = remaining is not None and remaining <= 0 and bool(reset)
+        if not (lower or used_up):
+            return  # every answer comes here: most say nothing new, and take no lock
         with self._heard:
             if limit is not None and 0 < limit < self.limits.get(key, self.limit):
                 logger.info("partner_api rate limiter: the server allows %s %d calls a minute", key, limit)
