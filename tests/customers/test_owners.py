@@ -133,26 +133,20 @@ def test_the_owner_survives_the_resync_stores_and_a_removal(people):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.integration
-def test_owners_survive_full_resyncs_from_the_sandbox(portal_api):
-    """A sandbox of its own, with no rate limit to speak of: the session's keeps the contract's 240 calls a
-    minute, which two full resyncs of every customer the other tests made there wait out for minutes (the client
-    heeds the server's limit)."""
+def test_owners_survive_full_resyncs_from_the_sandbox(portal_sandbox):
     from customers.models import Customer
     from portal.core import sync
-    from sandbox.testing import start_sandbox
 
-    with start_sandbox(seed_customers=8, seed=3, rate_limit=100_000) as sandbox:
-        portal_api(sandbox)
-        admin = make_persona(Role.ADMIN, username="resync-admin")
-        manager = make_persona(Role.ACCOUNT_MANAGER, username="resync-manager")
-        assert sync.resync_full().status == "succeeded"
-        chosen = list(Customer.objects.order_by("domain_id").values_list("domain_id", flat=True)[:3])
-        for domain_id in chosen:
-            services.customer_owner_set(
-                actor=admin, domain_id=domain_id, account_manager_id=manager.pk, support_contact_id=None
-            )
-        assert sync.resync_full().status == "succeeded"
-        sync.resync_customer(domain_id=chosen[0])
+    admin = make_persona(Role.ADMIN, username="resync-admin")
+    manager = make_persona(Role.ACCOUNT_MANAGER, username="resync-manager")
+    assert sync.resync_full().status == "succeeded"
+    chosen = list(Customer.objects.order_by("domain_id").values_list("domain_id", flat=True)[:3])
+    for domain_id in chosen:
+        services.customer_owner_set(
+            actor=admin, domain_id=domain_id, account_manager_id=manager.pk, support_contact_id=None
+        )
+    assert sync.resync_full().status == "succeeded"
+    sync.resync_customer(domain_id=chosen[0])
     assert sorted(
         CustomerOwner.objects.filter(account_manager=manager).values_list("customer_id", flat=True)
     ) == (chosen)
