@@ -168,7 +168,7 @@ def test_redis_outage_falls_back_to_a_per_process_bucket(caplog):
 def test_a_server_set_lower_than_our_limit_answers_no_429(portal_api):
     """A sandbox that allows 5 calls per 2-second window, asked by a client set to 50 per 2 seconds: the client
     heeds the `rateLimit-*` headers of the first answers (the server's lower limit, and a window used up), so
-    not one call meets a 429. Before, a fifth of them did and waited for the window to reset."""
+    not one call meets a 429 (before the client heeded them, some did, and waited for the window to reset)."""
     from partner_api import PartnerClient
     from portal.core.partner import get_client
     from sandbox.testing import start_sandbox
