@@ -68,3 +68,24 @@ def test_an_account_manager_turns_the_morning_digest_off_and_on_from_the_user_me
     page.click("[data-testid=digest-on]")
     page.wait_for_selector("[data-testid=digest-off]")
     assert page.locator("[data-testid=digest-state]").inner_text() == "The digest is on"
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "button"),
+    [("en", "No invoice for 2026-09", "Invoices"), ("ja", "2026年9月分の請求書はありません", "請求書")],
+)
+def test_finance_asking_the_journal_of_a_month_without_an_invoice_is_told_why_and_led_to_the_invoices(
+    page, language, heading, button
+):
+    """No file at all (an empty journal would import as nothing): a page that says there is no invoice yet
+    and leads to where it is fetched."""
+    finance = make_persona(Role.FINANCE)
+    login(page, finance)
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": page.url}])
+    page.goto("/billing/2026/9/journal/")
+    assert page.locator("h1").inner_text() == heading
+    screenshot(page, f"billing-journal-missing-{language}")
+    page.locator("[data-testid=to-invoices]").click()
+    page.wait_for_url("**/billing/")
+    assert page.locator("[data-testid=to-invoices]").count() == 0
+    assert button in page.locator("h1").inner_text()
