@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 
 def _setup() -> None:
@@ -34,6 +35,17 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT", "8001")))
     serve.add_argument("--threads", type=int, default=8)
     serve.add_argument("--access-log", action="store_true")
+    serve.add_argument(
+        "--seed-customers",
+        type=int,
+        default=0,
+        help="seed this many demo customers before serving (as `seed`)",
+    )
+    serve.add_argument("--seed", type=int, default=1, help="the random seed of --seed-customers")
+    serve.add_argument(
+        "--credentials-file",
+        help="write the portal's credentials (as `credentials --json`) here before serving",
+    )
 
     seed = sub.add_parser(
         "seed", help="add deterministic demo customers with subscriptions, options, billing"
@@ -64,11 +76,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from sandbox import server
 
+        if args.seed_customers:
+            from sandbox import seed
+
+            seed.run(customers=args.seed_customers, seed=args.seed)
         state = clock.state()
         state.base_url = f"http://{args.host}:{args.port}"
         state.save(update_fields=["base_url"])
         credentials.ensure_client()
         clock.catch_up()
+        if args.credentials_file:
+            # One process seeds, names the credentials and serves: the tests start many sandboxes, and each
+            # Python start with Django costs more than the seeding itself.
+            target = Path(args.credentials_file)
+            partial = target.with_suffix(".partial")
+            partial.write_text(json.dumps(credentials.credentials(state.base_url)))
+            partial.replace(target)
         server.serve(host=args.host, port=args.port, threads=args.threads, access_log=args.access_log)
     elif args.command == "seed":
         import time

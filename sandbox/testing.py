@@ -308,27 +308,26 @@ def start_sandbox(
         env["SANDBOX_REFRESH_ROTATION"] = "true" if refresh_rotation else "false"
     env.update(extra_env or {})
     port = port or free_port()
-    if seed_customers:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "sandbox",
-                "seed",
-                "--customers",
-                str(seed_customers),
-                "--seed",
-                str(seed),
-            ],
-            cwd=REPO,
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
+    credentials_file = work / "credentials.json"
+    credentials_file.unlink(missing_ok=True)
     log = open(work / "server.log", "w")  # noqa: SIM115 - lives as long as the process
     process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "serve", "--port", str(port), "--threads", str(threads)],
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "serve",
+            "--port",
+            str(port),
+            "--threads",
+            str(threads),
+            "--seed-customers",
+            str(seed_customers),
+            "--seed",
+            str(seed),
+            "--credentials-file",
+            str(credentials_file),
+        ],
         cwd=REPO,
         env=env,
         stdout=log,
@@ -348,17 +347,9 @@ def start_sandbox(
             process.kill()
             raise RuntimeError(f"the sandbox did not start in {ready_timeout} s")
         time.sleep(0.1)
-    done = subprocess.run(
-        [sys.executable, "-m", "sandbox", "credentials", "--json", "--base-url", root],
-        cwd=REPO,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
     return Sandbox(
         root=root,
-        credentials=json.loads(done.stdout),
+        credentials=json.loads(credentials_file.read_text()),
         process=process,
         env=env,
         workdir=work,
