@@ -415,16 +415,14 @@ def pages_people_read(world, language: str) -> dict[str, str]:
     return pages
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_no_page_shows_a_code(world, language):
-    pages = pages_people_read(world, language)
+def codes_on_pages(pages: dict[str, str]) -> list[str]:
+    """Each code a person reads on the pages, as 'label: code'."""
     assert len(pages) > 100
     posted = [label for label in pages if label.startswith("POST") and "as offered" in label]
     assert len(posted) > 15, posted
-    found = sorted(
+    return sorted(
         {f"{label}: {hit}" for label, page in pages.items() for hit in codes_in(visible_text(page))}
     )
-    assert found == [], f"{len(found)} codes people read:\n" + "\n".join(found)
 
 
 # --- Files, mail and the feed -----------------------------------------------------------------------------------
@@ -475,11 +473,10 @@ def calendar_text(body: bytes) -> str:
     return URL.sub(" ", "\n".join(shown).replace("\\n", "\n").replace("\\,", ",").replace("\\;", ";"))
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_no_export_shows_a_code_outside_its_code_columns(world, language):
+def codes_in_exports(world, language: str, pages: dict[str, str]) -> list[str]:
+    """Each code a person reads in the files the pages offer, outside the columns that carry codes for machines."""
     from django.utils import translation
 
-    pages = pages_people_read(world, language)
     links = downloads_of(pages)
     assert any("format=xlsx" in link for link in links) and any("/statement/" in link for link in links), (
         links
@@ -506,8 +503,18 @@ def test_no_export_shows_a_code_outside_its_code_columns(world, language):
                         f"{link} {header[i] if header else i}: {hit}" for hit in codes_in(URL.sub(" ", cell))
                     ]
     assert code_columns > 10, "the exports carry the codes for machines in columns of their own"
-    found = sorted(set(found))
-    assert found == [], f"{len(found)} codes people read:\n" + "\n".join(found)
+    return sorted(set(found))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_page_and_no_export_shows_a_code(world, language):
+    # One test per language for pages and files: the files are found on the pages, and reading every page
+    # state (three people's crawls, every change form posted twice) is most of the work.
+    pages = pages_people_read(world, language)
+    on_pages = codes_on_pages(pages)
+    in_files = codes_in_exports(world, language, pages)
+    assert on_pages == [], f"{len(on_pages)} codes people read on pages:\n" + "\n".join(on_pages)
+    assert in_files == [], f"{len(in_files)} codes people read in files:\n" + "\n".join(in_files)
 
 
 def test_the_morning_digest_and_the_calendar_feed_show_no_code(world):
