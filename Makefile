@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 VNU := node_modules/vnu-jar/build/dist/vnu.jar
 # The suite runs in parallel (pytest-xdist): each worker has its own databases, sandbox, browser and Redis
 # databases (tests/fixtures/isolation.py). TEST_WORKERS=0 runs it in this one process. Twice the cores of the
-# machine it was sized on (2): a third of a test's time is spent waiting (the sandbox, the browser, a Celery
+# machine it was sized on (2): the tests spend much of their time waiting (the sandbox, the browser, a Celery
 # worker, PostgreSQL), so two workers per core keep both busy.
 TEST_WORKERS ?= 4
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist worksteal --durations=15
