@@ -9,10 +9,10 @@ STAMP := $(VENV)/.installed
 # (scripts/system-packages.sh).
 VNU := node_modules/vnu-jar/build/dist/vnu.jar
 # The suite runs in parallel (pytest-xdist): each worker has its own databases, sandbox, browser and Redis
-# databases (tests/fixtures/isolation.py). TEST_WORKERS=0 runs it in this one process. Twice the cores of the
-# machine it was sized on (2): the tests spend much of their time waiting (the sandbox, the browser, a Celery
-# worker, PostgreSQL), so two workers per core keep both busy.
-TEST_WORKERS ?= 4
+# databases (tests/fixtures/isolation.py). TEST_WORKERS=0 runs it in this one process. Two workers per core:
+# the tests spend much of their time waiting (the sandbox, the browser, a Celery worker, PostgreSQL), so two
+# keep a core busy; at most 7, the Redis databases isolation.py can give out.
+TEST_WORKERS ?= $(shell n=$$(( 2 * $$(nproc) )); echo $$(( n > 7 ? 7 : n )))
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist worksteal --durations=15
 
 .PHONY: run test test-fast install system-packages tools migrate messages lint format bench soak sandbox clean
