@@ -8,6 +8,10 @@ STAMP := $(VENV)/.installed
 # Installed without its install script, which would download a Java runtime: the system's runs it
 # (scripts/system-packages.sh).
 VNU := node_modules/vnu-jar/build/dist/vnu.jar
+# Python keeps compiled modules (and pytest its rewritten test modules) in __pycache__ even where the shell says
+# not to: the suite starts many Python processes (test workers, sandboxes, Celery workers), and each would
+# otherwise compile every module it imports from source again.
+unexport PYTHONDONTWRITEBYTECODE
 # The suite runs in parallel (pytest-xdist): each worker has its own databases, sandbox, browser and Redis
 # databases (tests/fixtures/isolation.py). TEST_WORKERS=0 runs it in this one process. Two workers per core:
 # the tests spend much of their time waiting (the sandbox, the browser, a Celery worker, PostgreSQL), so two

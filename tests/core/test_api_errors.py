@@ -1,21 +1,18 @@
 """The API's refusals read as translated messages for every documented error code, the API's text below."""
 
 import re
-from pathlib import Path
 
 import pytest
-import yaml
 from django.utils import translation
 
 from partner_api.errors import ConfigurationError, NotFoundError, RejectedError, error_class_for
 from portal.core.api_errors import CODE_MEANINGS, meaning_of
 from portal.core.changes.engine import refusal_from
-
-CONTRACT = Path(__file__).resolve().parents[2] / "contract" / "openapi.yaml"
+from tests.partner_api.contract import spec
 
 
 def _documented_codes():
-    schema = yaml.safe_load(CONTRACT.read_text())["components"]["schemas"]["ErrorResponse"]
+    schema = spec()["components"]["schemas"]["ErrorResponse"]
     return [(c["status"], c["code"]) for c in schema["x-common-codes"]]
 
 

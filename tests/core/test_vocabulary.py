@@ -9,13 +9,13 @@ from django.utils import translation
 
 from portal.core import vocabulary
 from portal.core.operations import operation_labels
-from tests.core.test_words_not_codes import CONTRACT, contract_codes
+from tests.core.test_words_not_codes import contract_codes
 
 
 def _contract_enums() -> dict[str, set[str]]:
-    import yaml
+    from tests.partner_api.contract import spec
 
-    schemas = yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))["components"]["schemas"]
+    schemas = spec()["components"]["schemas"]
     found = {}
     for name, schema in schemas.items():
         if "enum" in schema:

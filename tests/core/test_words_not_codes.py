@@ -23,20 +23,18 @@ import html
 import re
 import uuid
 from functools import cache
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 from django.test import Client
 
 from portal.core.access import Role
 from tests.fixtures.downloads import body, csv_of, sheet_of
 from tests.fixtures.personas import make_persona
+from tests.partner_api.contract import spec as contract_spec
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CONTRACT = Path(__file__).resolve().parents[2] / "contract" / "openapi.yaml"
 LANGUAGES = ("en", "ja")
 
 
@@ -59,7 +57,7 @@ def _schema_walk(node, found: dict[str, set[str]]) -> None:
 @cache
 def contract_codes() -> dict[str, frozenset[str]]:
     """The contract's operationIds, its schemas' enum values and its camelCase field names."""
-    spec = yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))
+    spec = contract_spec()
     operations = {
         operation["operationId"]
         for methods in spec["paths"].values()

@@ -27,7 +27,11 @@ _BASE = "urn:partner-api"
 def spec() -> dict[str, Any]:
     if not CONTRACT.exists():
         raise FileNotFoundError(f"The Partner API contract is expected at {CONTRACT}")
-    return yaml.safe_load(CONTRACT.read_text(encoding="utf-8"))
+    # libyaml's loader when PyYAML has it: the pure-Python one takes seconds over the contract, and every test
+    # process reads it while collecting.
+    return yaml.load(
+        CONTRACT.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    )
 
 
 @functools.cache
