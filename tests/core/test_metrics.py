@@ -1,0 +1,175 @@
+"""The metrics for Prometheus (`/metrics`, portal/core/metrics.py): off unless switched on, then only for the
+token's holder; request latency per view, Celery queues, the oldest copy's age, Partner API calls and 429s per
+operation, counted in this process and, with Redis, where every process adds."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import pytest
+from django.conf import settings as django_settings
+from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
+
+from portal.core import metrics
+
+TOKEN = secrets.token_urlsafe(32)
+FAMILIES = (
+    "portal_http_request_duration_seconds",
+    "portal_partner_api_calls",
+    "portal_partner_api_rate_limited",
+    "portal_celery_queue_messages",
+    "portal_cache_oldest_copy_age_seconds",
+)
+
+
+@pytest.fixture
+def metrics_on(settings):
+    settings.METRICS_ENABLED = True
+    settings.METRICS_TOKEN = TOKEN
+    metrics._tallies.clear()  # this test's counts start at zero
+    yield
+    metrics._tallies.clear()
+
+
+def scrape(client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of a scrape with the token: {(sample name, sorted labels): value}."""
+    response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.content.decode())
+        for sample in family.samples
+    }
+
+
+def test_the_metrics_are_off_by_default(client, db):
+    assert django_settings.METRICS_ENABLED is False
+    response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 404
+    assert b"portal_" not in response.content
+
+
+def test_without_the_token_or_with_a_wrong_one_the_metrics_do_not_exist(client, db, metrics_on):
+    for headers in (
+        {},
+        {"HTTP_AUTHORIZATION": "Bearer wrong"},
+        {"HTTP_AUTHORIZATION": f"Bearer {TOKEN[:-1]}"},
+        {"HTTP_AUTHORIZATION": TOKEN},
+        {"HTTP_AUTHORIZATION": f"Basic {TOKEN}"},
+    ):
+        response = client.get("/metrics", **headers)
+        assert response.status_code == 404, headers
+        assert b"portal_" not in response.content
+    assert client.post("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 405
+
+
+def test_with_the_token_every_family_is_there_and_requests_are_timed_by_view(client, db, metrics_on):
+    from customers.models import Customer
+    from tests.customers.factories import make_customer
+
+    make_customer(synced_at=timezone.now() - timedelta(hours=2))
+    make_customer(
+        synced_at=timezone.now() - timedelta(hours=5), removed_at=timezone.now()
+    )  # gone: not counted
+    client.get("/healthz")
+    client.get("/healthz")
+    client.get("/no-such-page")
+    response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    text = response.content.decode()
+    for family in FAMILIES:
+        assert f"# TYPE {family}" in text, family
+    samples = scrape(client)
+    healthz = (("method", "GET"), ("status", "2xx"), ("view", "healthz"))
+    assert samples[("portal_http_request_duration_seconds_count", healthz)] == 2
+    assert samples[("portal_http_request_duration_seconds_bucket", (("le", "+Inf"), *healthz))] == 2
+    assert samples[("portal_http_request_duration_seconds_sum", healthz)] > 0
+    unresolved = (("method", "GET"), ("status", "4xx"), ("view", "unresolved"))
+    assert samples[("portal_http_request_duration_seconds_count", unresolved)] == 1
+    age = samples[("portal_cache_oldest_copy_age_seconds", ())]
+    assert 2 * 3600 <= age < 3 * 3600
+    assert Customer.objects.count() == 2
+
+
+def test_the_celery_queue_depth_is_read_from_the_broker(client, db, metrics_on):
+    from portal.celery import app
+
+    queue = (("queue", app.conf.task_default_queue),)
+    before = scrape(client).get(("portal_celery_queue_messages", queue), 0.0)
+    app.send_task("portal.core.sync.resync_full")  # no worker takes it: it waits in the queue
+    assert scrape(client)[("portal_celery_queue_messages", queue)] == before + 1
+
+
+def test_a_partner_api_call_is_counted_by_its_operation(client, db, metrics_on, portal_sandbox):
+    from portal.core.partner import get_client
+
+    key = ("portal_partner_api_calls_total", (("operation", "listCustomers"),))
+    before = scrape(client).get(key, 0.0)
+    get_client().list_customers(count=1)
+    assert scrape(client)[key] == before + 1
+
+
+def test_a_429_is_counted_by_its_operation(client, db, metrics_on, portal_api):
+    """A server allowing one call a minute: another client of the same app takes it, then a client counted by
+    the portal's observer, which has seen no answer yet, meets a 429 (and, told not to wait the window out,
+    gives up). Its attempt is counted, also as rate-limited; the other client's is not the portal's."""
+    from partner_api import PartnerClient, RateLimitedError
+    from partner_api.transport import Transport
+    from portal.core.partner import get_client
+    from sandbox.testing import start_sandbox
+
+    with start_sandbox(seed_customers=1) as sandbox:
+        portal_api(sandbox)
+        sandbox.configure(rateLimit=1, resetRateLimits=True)
+        auth = get_client().auth
+        other = PartnerClient(base_url=sandbox.base_url, auth=auth)
+        counted = PartnerClient(
+            base_url=sandbox.base_url,
+            auth=auth,
+            transport=Transport(
+                base_url=sandbox.base_url, auth=auth, max_rate_limited_retries=0, observer=metrics.observer()
+            ),
+        )
+        try:
+            other.list_customers(count=1)
+            with pytest.raises(RateLimitedError):
+                counted.list_customers(count=1)
+        finally:
+            other.close()
+            counted.close()
+        statuses = [r["status"] for r in sandbox.requests(operation_id="listCustomers")]
+    assert statuses == [200, 429]
+    samples = scrape(client)
+    operation = (("operation", "listCustomers"),)
+    assert samples[("portal_partner_api_rate_limited_total", operation)] == 1
+    assert samples[("portal_partner_api_calls_total", operation)] == 1
+
+
+def test_an_observer_that_fails_never_fails_the_call(client, metrics_on, portal_sandbox, monkeypatch):
+    from portal.core.partner import get_client
+
+    def broken(table, amounts):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(metrics.MemoryTallies, "add", lambda self, table, amounts: broken(table, amounts))
+    assert get_client().list_customers(count=1).customers
+
+
+def test_with_redis_every_process_adds_to_the_same_counts(redis_url):
+    """Two processes' tallies (two connections) add to one Redis hash; a scrape of either reads the sum."""
+    import redis
+
+    prefix = f"test:metrics:{secrets.token_hex(4)}"
+    first = metrics.RedisTallies(redis.Redis.from_url(redis_url), prefix=prefix)
+    second = metrics.RedisTallies(redis.Redis.from_url(redis_url), prefix=prefix)
+    try:
+        first.add(metrics.API_CALLS, {"listCustomers": 1.0})
+        second.add(metrics.API_CALLS, {"listCustomers": 1.0, "getCustomer": 1.0})
+        second.add(metrics.REQUESTS, {"home\tGET\t2xx\tsum": 0.25})
+        first.add(metrics.REQUESTS, {"home\tGET\t2xx\tsum": 0.5})
+        assert first.read(metrics.API_CALLS) == {"listCustomers": 2.0, "getCustomer": 1.0}
+        assert second.read(metrics.REQUESTS) == {"home\tGET\t2xx\tsum": 0.75}
+    finally:
+        first.client.delete(f"{prefix}:{metrics.API_CALLS}", f"{prefix}:{metrics.REQUESTS}")
