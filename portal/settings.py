@@ -368,6 +368,11 @@ if METRICS_ENABLED and len(METRICS_TOKEN) < 32:
         "METRICS_ENABLED is true, so METRICS_TOKEN must be set to a random string of at least 32 characters, "
         "e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
     )
+if METRICS_ENABLED and not DEBUG and not REDIS_URL:
+    raise ImproperlyConfigured(
+        "METRICS_ENABLED is true, so REDIS_URL is required: the counts of every web and worker process are kept "
+        "there (without it, each process would report only its own)."
+    )
 # Error tracking by Sentry (portal/sentry.py): off unless SENTRY_DSN is set; events are scrubbed as logs are.
 SENTRY_DSN = _secret("SENTRY_DSN")
 SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="") or ("development" if DEBUG else "production")

@@ -4,8 +4,13 @@ operation, counted in this process and, with Redis, where every process adds."""
 
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -14,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from portal.core import metrics
 
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = secrets.token_urlsafe(32)
 FAMILIES = (
     "portal_http_request_duration_seconds",
@@ -173,3 +179,84 @@ def test_with_redis_every_process_adds_to_the_same_counts(redis_url):
         assert second.read(metrics.REQUESTS) == {"home\tGET\t2xx\tsum": 0.75}
     finally:
         first.client.delete(f"{prefix}:{metrics.API_CALLS}", f"{prefix}:{metrics.REQUESTS}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_gunicorn_every_scrape_counts_the_requests_of_every_worker(redis_url, tmp_path, settings):
+    """The README's deployment with two workers and Redis: whichever worker answers a scrape, it reports the
+    requests both answered."""
+    import redis
+    import requests
+
+    from sandbox.testing import free_port
+    from tests.fixtures.services import database_url_of
+
+    store = redis.Redis.from_url(redis_url)
+    tables = [f"portal:metrics:{table}" for table in (metrics.REQUESTS, metrics.API_CALLS)]
+    store.delete(*tables)
+    base = f"http://127.0.0.1:{free_port()}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DATABASE_URL": database_url_of(settings.DATABASES["default"]),
+        "REDIS_URL": redis_url,
+        "METRICS_ENABLED": "true",
+        "METRICS_TOKEN": TOKEN,
+        "LOG_LEVEL": "WARNING",
+    }
+    log = tmp_path / "gunicorn.log"
+    command = [sys.executable, "-m", "gunicorn", "portal.wsgi", "-b", base.removeprefix("http://"), "-w", "2"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    answered = 0
+    try:
+        deadline = time.monotonic() + 60
+        while answered == 0:
+            try:
+                requests.get(f"{base}/healthz", timeout=60)  # a worker loads Django first
+                answered += 1
+            except requests.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"gunicorn did not start:\n{log.read_text()[-2000:]}")
+                time.sleep(0.2)
+        for _ in range(19):
+            assert requests.get(f"{base}/healthz", headers={"Connection": "close"}, timeout=5).ok
+            answered += 1
+        healthz = (("method", "GET"), ("status", "2xx"), ("view", "healthz"))
+        counts = []
+        for _ in range(6):
+            response = requests.get(
+                f"{base}/metrics",
+                headers={"Authorization": f"Bearer {TOKEN}", "Connection": "close"},
+                timeout=10,
+            )
+            assert response.status_code == 200
+            samples = {
+                (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+                for family in text_string_to_metric_families(response.text)
+                for sample in family.samples
+            }
+            counts.append(samples[("portal_http_request_duration_seconds_count", healthz)])
+        assert counts == [answered] * 6
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        store.delete(*tables)
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        ({"METRICS_ENABLED": "true", "REDIS_URL": "redis://127.0.0.1:6379/15"}, "METRICS_TOKEN"),
+        ({"METRICS_ENABLED": "true", "METRICS_TOKEN": "short", "REDIS_URL": "redis://x/0"}, "METRICS_TOKEN"),
+        ({"METRICS_ENABLED": "true", "METRICS_TOKEN": TOKEN, "REDIS_URL": ""}, "REDIS_URL"),
+    ],
+)
+def test_production_start_up_stops_on_metrics_without_a_token_or_redis(extra, named):
+    from tests.core.test_deploy import _check_deploy, _production_env
+
+    result = _check_deploy(_production_env(**extra))
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and named in result.stderr
