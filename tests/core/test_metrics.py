@@ -260,3 +260,52 @@ def test_production_start_up_stops_on_metrics_without_a_token_or_redis(extra, na
     result = _check_deploy(_production_env(**extra))
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and named in result.stderr
+
+
+@pytest.fixture
+def worker_counts(monkeypatch):
+    """The Celery worker started after this counts its Partner API calls (it reads the environment)."""
+    monkeypatch.setenv("METRICS_ENABLED", "true")
+    monkeypatch.setenv("METRICS_TOKEN", TOKEN)
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_the_calls_a_celery_worker_makes_are_in_the_webs_scrape(
+    worker_counts, worker_on_sandbox, celery_worker_process, client, settings
+):
+    """A customer's refresh runs in a real worker process; the web's scrape (another process, the same Redis)
+    shows each of its calls by operation, exactly as the refresh recorded them."""
+    from portal.core.models import SyncRun
+    from portal.core.sync.engine import resync_customer_task
+
+    listed = worker_on_sandbox.client().get("/partners/customers", params={"count": 1}).json()
+    domain_id = listed["customers"][0]["domainId"]
+    settings.METRICS_ENABLED = True
+    settings.METRICS_TOKEN = TOKEN
+    settings.REDIS_URL = celery_worker_process["broker"]
+    metrics._tallies.clear()
+    store = metrics.tallies()
+    assert isinstance(store, metrics.RedisTallies)
+    store.client.delete(*(f"portal:metrics:{t}" for t in (metrics.API_CALLS, metrics.API_RATE_LIMITED)))
+    try:
+        resync_customer_task.delay(domain_id=domain_id)
+        deadline = time.monotonic() + 60
+        run = None
+        while run is None:
+            run = SyncRun.objects.exclude(finished_at=None).filter(scope=str(domain_id)).first()
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"the refresh did not finish:\n{celery_worker_process['log'].read_text()[-2000:]}"
+                )
+            time.sleep(0.2)
+        samples = scrape(client)
+        counted = {
+            dict(labels)["operation"]: value
+            for (name, labels), value in samples.items()
+            if name == "portal_partner_api_calls_total"
+        }
+        assert run.calls and counted == run.calls
+    finally:
+        store.client.delete(*(f"portal:metrics:{t}" for t in (metrics.API_CALLS, metrics.API_RATE_LIMITED)))
+        metrics._tallies.clear()
