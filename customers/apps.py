@@ -47,6 +47,7 @@ class CustomersConfig(AppConfig):
                 ),
             ],
             customer_names=[selectors.customer_names],
+            oldest_copy=[selectors.oldest_copy],
             customer_page=["customers:detail"],
             worklist=worklist.SECTIONS,
             customer_filters=[

@@ -214,6 +214,18 @@ def customer_total() -> int:
     return Customer.objects.filter(removed_at=None).count()
 
 
+def oldest_copy() -> dt.datetime | None:
+    """When the oldest copy of a customer still in the API was read (the metrics' oldest copy age): the first
+    row of the `synced_at` index, past the few removed customers (`still_in_api`: filtered on `removed_at`
+    instead, the database reads every live customer by that index and sorts them)."""
+    return (
+        still_in_api(Customer.objects.all(), key="domain_id")
+        .order_by("synced_at")
+        .values_list("synced_at", flat=True)
+        .first()
+    )
+
+
 CSV_COLUMNS = (
     ("domain_id", _("Domain ID")),
     ("domain", _("Domain")),

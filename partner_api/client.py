@@ -31,7 +31,7 @@ from partner_api.exchange import Exchange
 from partner_api.operations import OPERATIONS
 from partner_api.pagination import iterate_items, iterate_pages
 from partner_api.ratelimit import RateLimiter
-from partner_api.transport import Transport, _recording_exchanges
+from partner_api.transport import Observer, Transport, _recording_exchanges
 
 
 class _Unset(Enum):
@@ -66,6 +66,7 @@ class PartnerClient:
         read_timeout: float = constants.DEFAULT_READ_TIMEOUT,
         max_retries: int = constants.DEFAULT_MAX_RETRIES,
         transport: Transport | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.auth = auth
         self.transport = transport or Transport(
@@ -75,6 +76,7 @@ class PartnerClient:
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             max_retries=max_retries,
+            observer=observer,
         )
 
     def close(self) -> None:

@@ -10,6 +10,10 @@ Retry policy:
   `Retry-After` say, at most `constants.MAX_RATE_LIMITED_RETRIES` times;
 - a 401 drops the cached token, gets a new one and sends the call once more.
 
+An `observer` (a callable given at construction) is told the operationId and the status of every attempt, "error"
+for one that got no answer: the portal counts calls and 429s per operation with it (portal/core/metrics.py). It
+runs in the calling thread after each attempt; an exception it raises is logged and never fails the call.
+
 Every answer's `rateLimit-*` headers go to the limiter (`RateLimiter.heed`): a server that allows fewer calls than
 PARTNER_API_RATE_LIMIT is asked no faster than it says, and a window it says is used up is waited out.
 """
@@ -51,6 +55,8 @@ from partner_api.session import PartnerSession
 
 logger = logging.getLogger("partner_api.call")
 M = TypeVar("M", bound=pydantic.BaseModel)
+#: Told `(operation_id, status)` after every attempt: the HTTP status, or "error" when no answer came.
+Observer = Callable[[str, int | str], None]
 
 _sent: ContextVar[list[str] | None] = ContextVar("partner_api_sent", default=None)
 _exchanges: ContextVar[list[Exchange] | None] = ContextVar("partner_api_exchanges", default=None)
@@ -115,6 +121,7 @@ class Transport:
         session: PartnerSession | None = None,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[float, float], float] = random.uniform,
+        observer: Observer | None = None,
     ) -> None:
         allow_plain_http_for_loopback(base_url)
         self.base_url = base_url.rstrip("/")
@@ -125,6 +132,7 @@ class Transport:
         self.session = session or PartnerSession(timeout=(connect_timeout, read_timeout))
         self._sleep = sleep
         self._jitter = jitter
+        self.observer = observer
 
     def close(self) -> None:
         self.session.close()
@@ -292,6 +300,11 @@ class Transport:
             tally.calls += 1
             tally.failed += not isinstance(status, int) or status >= 400
             tally.ms += duration_ms
+        if self.observer is not None:
+            try:
+                self.observer(operation.operation_id, status)
+            except Exception as exc:  # counting must never fail a call (a write may already be applied)
+                logger.warning("partner_api observer failed: %s", type(exc).__name__)
         # Each call at DEBUG; the request's or task's line gives the count at INFO (portal/logs.py).
         logger.debug(
             "partner_api call %s %s status=%s duration_ms=%.1f attempt=%d",

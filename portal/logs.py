@@ -41,6 +41,11 @@ _CLOSING_EVENTS = frozenset({"request_finished", "request_failed", "task_succeed
 _KEPT_KEYS = frozenset({"event", "logger", "level", "timestamp"})
 
 
+def redact_text(text: str) -> str:
+    """`text` with any `Bearer ...` or `Basic ...` credential replaced (also used on Sentry's events)."""
+    return _BEARER.sub(r"\1 " + REDACTED, text) if _BEARER.search(text) else text
+
+
 def redact(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
     """Replace the values of secret-looking keys, and any `Bearer ...` credential in text."""
     for key, value in list(event.items()):
@@ -48,8 +53,8 @@ def redact(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
             continue
         if key not in _KEPT_KEYS and SECRET_KEYS.search(key):
             event[key] = REDACTED
-        elif isinstance(value, str) and _BEARER.search(value):
-            event[key] = _BEARER.sub(r"\1 " + REDACTED, value)
+        elif isinstance(value, str):
+            event[key] = redact_text(value)
     return event
 
 

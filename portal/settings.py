@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Times every request by its view for the metrics; not loaded while METRICS_ENABLED is false.
+    "portal.core.metrics.RequestMetricsMiddleware",
     # First: every answer, a refusal by a later middleware included, gets its request id and its log line.
     "django_structlog.middlewares.RequestMiddleware",
     "portal.core.middleware.RequestIdMiddleware",
@@ -356,6 +358,25 @@ if SECURE_HSTS_SECONDS and not SECURE_HSTS_PRELOAD:
     # default: check --deploy's reminder of it is silenced while it is deliberately off.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+# --- Seeing it run: metrics for Prometheus, error tracking --------------------------------------------------
+# GET /metrics (portal/core/metrics.py): off unless METRICS_ENABLED; then only for a scraper sending
+# "Authorization: Bearer <METRICS_TOKEN>" (anything else is a plain 404).
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=False)
+METRICS_TOKEN = _secret("METRICS_TOKEN")
+if METRICS_ENABLED and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured(
+        "METRICS_ENABLED is true, so METRICS_TOKEN must be set to a random string of at least 32 characters, "
+        "e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
+    )
+if METRICS_ENABLED and not DEBUG and not REDIS_URL:
+    raise ImproperlyConfigured(
+        "METRICS_ENABLED is true, so REDIS_URL is required: the counts of every web and worker process are kept "
+        "there (without it, each process would report only its own)."
+    )
+# Error tracking by Sentry (portal/sentry.py): off unless SENTRY_DSN is set; events are scrubbed as logs are.
+SENTRY_DSN = _secret("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="") or ("development" if DEBUG else "production")
+
 # --- Production checks ----------------------------------------------------------------------------------
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
@@ -378,6 +399,10 @@ if not DEBUG:
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOG_FORMAT = env.str("LOG_FORMAT", default="") or ("console" if DEBUG else "json")
 LOGGING = logs.configure(json=LOG_FORMAT == "json", level=LOG_LEVEL)
+if SENTRY_DSN:
+    from portal import sentry
+
+    sentry.init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT)
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
 DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # a client's address is personal data; sign-ins keep theirs
 DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG  # one line per request at INFO: when it finished

@@ -12,6 +12,8 @@ admin.site.site_title = _("Partner Portal")
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    # For Prometheus, not people: off unless METRICS_ENABLED, then only with METRICS_TOKEN (portal/core/metrics.py).
+    path("metrics", core_views.metrics_page, name="metrics"),
     path("accounts/", include("django.contrib.auth.urls")),
     # Django's language switch, remembering a signed-in user's choice (portal.core.views.set_language).
     path("i18n/setlang/", core_views.set_language, name="set_language"),

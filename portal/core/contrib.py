@@ -24,6 +24,8 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
 * `user_menu`: links of the user menu in the page's top bar (`NavItem`), likewise
 * `customer_filters`: filters by customer that every list of customers or their rows offers
   (`portal.core.lists.CustomerFilter`: the Owner filter), so core's lists get them without importing an app
+* `oldest_copy`: a function `() -> datetime | None` giving when the app's oldest cached copy still in the API was
+  read (by index), for the metrics' `portal_cache_oldest_copy_age_seconds` (portal/core/metrics.py)
 
 Core reads them back with `contributions(kind)` and never imports an app. A kind given again by the same app
 replaces that app's earlier contribution of the kind, so a second `ready()` (tests, autoreload) changes nothing.
@@ -50,6 +52,7 @@ KINDS = (
     "home_links",
     "user_menu",
     "customer_filters",
+    "oldest_copy",
 )
 
 _REGISTRY: dict[str, dict[str, tuple[Any, ...]]] = {kind: {} for kind in KINDS}

@@ -1,7 +1,8 @@
 """The portal's side of `partner_api`: the client built from settings, and the stores it needs from Django.
 
 - `get_client()`: the `PartnerClient` of this process (service account by default), with tokens cached in the
-  Django cache (Redis when REDIS_URL is set) and the rate limiter in Redis (per process without Redis).
+  Django cache (Redis when REDIS_URL is set) and the rate limiter in Redis (per process without Redis); with
+  METRICS_ENABLED its observer counts every attempt per operation (portal/core/metrics.py).
 - `check_token()`: raises unless an access token can be had; `/readyz` calls it.
 - The connected partner user account's tokens, kept encrypted (Fernet) in `PartnerAccountToken`
   (`DatabaseTokenVault`); the pages that connect it are the partner_account room's.
@@ -42,6 +43,7 @@ from partner_api import (
     UserAccountAuth,
     constants,
 )
+from portal.core import metrics
 from portal.core.models import PartnerAccountToken
 
 Account = Literal["service", "user"]
@@ -277,6 +279,7 @@ def get_client(*, read_only: bool = False, account: Account | None = None) -> Pa
         settings.PARTNER_API_MAX_RETRIES,
         settings.PARTNER_API_RATE_LIMIT,
         settings.REDIS_URL,
+        settings.METRICS_ENABLED,
     )
     with _guard:
         client = _clients.get(key)
@@ -289,6 +292,7 @@ def get_client(*, read_only: bool = False, account: Account | None = None) -> Pa
         connect_timeout=settings.PARTNER_API_CONNECT_TIMEOUT,
         read_timeout=settings.PARTNER_API_READ_TIMEOUT,
         max_retries=settings.PARTNER_API_MAX_RETRIES,
+        observer=metrics.observer(),
     )
     with _guard:
         return _clients.setdefault(key, client)

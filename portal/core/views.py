@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -13,7 +14,7 @@ from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.core import health, lists, selectors, services
+from portal.core import health, lists, metrics, selectors, services
 from portal.core import sync as sync_engine
 from portal.core.access import Role, can, require, role_of
 from portal.core.forms import ActivityFilterForm
@@ -100,6 +101,16 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if role_of(request.user) != Role.ADMIN:
         checks = {name: {"status": check["status"]} for name, check in checks.items()}
     return JsonResponse({"status": "ok" if ok else "fail", "checks": checks}, status=200 if ok else 503)
+
+
+@require_GET
+@never_cache
+def metrics_page(request: HttpRequest) -> HttpResponse:
+    """The figures for Prometheus (portal/core/metrics.py), for a scraper holding METRICS_TOKEN. Off, or asked
+    without the token or with a wrong one, it is the same 404 as any address that does not exist."""
+    if not settings.METRICS_ENABLED or not metrics.token_accepted(request):
+        raise Http404
+    return HttpResponse(metrics.exposition(), content_type=metrics.CONTENT_TYPE)
 
 
 def error_400(request: HttpRequest, exception=None) -> HttpResponse:

@@ -24,10 +24,12 @@ from accounts.permissions import MANAGE_USERS
 from customers.permissions import ASSIGN_OWNERS
 from portal.core.access import Perm, Role, holds, permissions
 
-#: URL names served by Django itself (authentication, language, admin) or open to anyone (health checks).
+#: URL names served by Django itself (authentication, language, admin) or open to anyone (health checks), or
+#: to a machine holding a token of the settings rather than a person (the metrics: tests/core/test_metrics.py).
 NOT_PORTAL_PAGES = {
     "healthz",
     "readyz",
+    "metrics",
     "login",
     "logout",
     "password_change",

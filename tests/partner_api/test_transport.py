@@ -12,9 +12,11 @@ import requests
 from partner_api import (
     AuthenticationError,
     ForbiddenError,
+    NoRateLimiter,
     NotFoundError,
     OutcomeUnknownError,
     PartnerApiError,
+    PartnerClient,
     RateLimitedError,
     RejectedError,
     ResponseFormatError,
@@ -23,6 +25,7 @@ from partner_api import (
     call_tally,
     call_tally_start,
 )
+from partner_api.transport import Transport
 from tests.partner_api.conftest import BASE_URL
 
 SUBS = BASE_URL + "/partners/customers/10000001/subscriptions"
@@ -233,6 +236,37 @@ def test_429_with_a_long_wait_is_raised_at_once(client, rsps, sleeps):
     with pytest.raises(RateLimitedError):
         client.list_subscriptions(domain_id=10000001)
     assert sleeps == [] and len(rsps.calls) == 1
+
+
+# --- observer ------------------------------------------------------------------------------------------
+
+
+def observed_client(auth, sleeps, observer) -> PartnerClient:
+    transport = Transport(
+        base_url=BASE_URL, auth=auth, limiter=NoRateLimiter(), sleep=sleeps, observer=observer
+    )
+    return PartnerClient(base_url=BASE_URL, auth=auth, transport=transport)
+
+
+def test_the_observer_is_told_every_attempt_with_its_status(auth, rsps, sleeps):
+    seen: list[tuple[str, int | str]] = []
+    client = observed_client(auth, sleeps, lambda op, status: seen.append((op, status)))
+    rsps.add("GET", SUBS, body=requests.ConnectionError("reset"))
+    rsps.add("GET", SUBS, json=error("TOO_MANY_REQUESTS"), status=429, headers={"rateLimit-reset": "1"})
+    rsps.add("GET", SUBS, json={"subscriptions": []})
+    client.list_subscriptions(domain_id=10000001)
+    assert seen == [("listSubscriptions", "error"), ("listSubscriptions", 429), ("listSubscriptions", 200)]
+
+
+def test_an_observer_that_fails_never_fails_the_call(auth, rsps, sleeps, caplog):
+    def broken(operation_id: str, status: int | str) -> None:
+        raise ConnectionError("the counter's store is down")
+
+    client = observed_client(auth, sleeps, broken)
+    rsps.add("POST", PRE_ORDERS, json=PRE_ORDER_BODY, status=201)
+    assert create_pre_order(client).subscription_pre_orders[0].pre_order_id == 1
+    assert len(rsps.calls) == 1  # the write was not sent again
+    assert "observer failed: ConnectionError" in caplog.text
 
 
 # --- 401 -----------------------------------------------------------------------------------------------
