@@ -58,6 +58,7 @@ class CustomersConfig(AppConfig):
                     ),
                     default=selectors.owner_filter_default,
                     everyone=selectors.Owner.EVERYONE,
+                    offered=lambda user: not selectors.portfolio_only(user),
                 )
             ],
             resyncs=resync.RESYNC,

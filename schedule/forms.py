@@ -58,7 +58,7 @@ class ScheduleFilterForm(PortalForm):
         self.user = user
         # The contributed customer filters (the Owner filter), after the search, as every list of customers'
         # rows has them; the view fills in their remembered values (`lists.customer_filter_query`).
-        add_customer_filter_fields(self)
+        add_customer_filter_fields(self, user=user)
 
     @property
     def view_value(self) -> str:
