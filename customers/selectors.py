@@ -412,6 +412,13 @@ def owned_by(qs: QuerySet, *, owner: str, user, key: str = "customer_id") -> Que
     return qs.filter(**{f"{key}__in": mine})
 
 
+def customers_held(*, user, as_contact: bool = False) -> int:
+    """How many customers `user` looks after as Account manager (or, `as_contact`, as support contact): what
+    someone must take over when they are deactivated (a contributed `accounts.holdings.Holding`)."""
+    role = "support_contact" if as_contact else "account_manager"
+    return CustomerOwner.objects.filter(**{role: user}).count()
+
+
 def owner_filter_default(user) -> str:
     """Where an Owner filter opens for `user` before they choose: an Account manager's own customers ("Mine",
     a choice they can change, never a wall), everyone's for the other roles ("": nothing is added to the

@@ -24,6 +24,8 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
 * `user_menu`: links of the user menu in the page's top bar (`NavItem`), likewise
 * `customer_filters`: filters by customer that every list of customers or their rows offers
   (`portal.core.lists.CustomerFilter`: the Owner filter), so core's lists get them without importing an app
+* `holdings`: what a person holds that someone must take over when they are deactivated
+  (`accounts.holdings.Holding`: the customers an Account manager or support contact looks after)
 
 Core reads them back with `contributions(kind)` and never imports an app. A kind given again by the same app
 replaces that app's earlier contribution of the kind, so a second `ready()` (tests, autoreload) changes nothing.
@@ -50,6 +52,7 @@ KINDS = (
     "home_links",
     "user_menu",
     "customer_filters",
+    "holdings",
 )
 
 _REGISTRY: dict[str, dict[str, tuple[Any, ...]]] = {kind: {} for kind in KINDS}
