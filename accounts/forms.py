@@ -16,7 +16,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.selectors import NO_ROLE, UserFilters, username_taken
+from accounts.holdings import Holding
+from accounts.selectors import NO_ROLE, UserFilters, people_with_role, username_taken
 from portal.core.access import ROLE_LABELS, Role
 from portal.core.formbase import PortalForm
 
@@ -182,3 +183,33 @@ class UserPasswordResetForm(PortalForm):
         if password:
             validate_password(password, self.user)
         return password
+
+
+#: The choice of a handover field that gives what the person holds to nobody.
+LEAVE_UNASSIGNED = "none"
+
+
+class UserDeactivateForm(PortalForm):
+    """The deactivation's confirmation: for each thing the person holds (`accounts.holdings`), who takes it
+    over: another active user of the holding's role, or nobody ("leave unassigned"). No field when they hold
+    nothing."""
+
+    def __init__(self, *args, target, held: list[tuple[Holding, int]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.held = held
+        for holding, n in held:
+            people = [
+                (str(pk), label) for pk, label in people_with_role(role=holding.role) if pk != target.pk
+            ]
+            self.fields[f"hand_{holding.key}"] = forms.ChoiceField(
+                label=holding.label(n),
+                choices=[("", _("Choose…")), *people, (LEAVE_UNASSIGNED, _("Leave unassigned"))],
+            )
+
+    def handovers(self) -> dict[str, int | None]:
+        """{holding key: the user id who takes it over, or None}, from the valid form."""
+        out: dict[str, int | None] = {}
+        for holding, _n in self.held:
+            value = self.cleaned_data[f"hand_{holding.key}"]
+            out[holding.key] = None if value == LEAVE_UNASSIGNED else int(value)
+        return out

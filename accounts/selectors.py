@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.holdings import Holding, holdings
 from accounts.permissions import MANAGE_USERS
 from portal.core.access import Role, check, role_value
 from portal.core.lists import Sorts
@@ -117,3 +118,10 @@ def people_with_role(*, role: Role) -> list[tuple[int, str]]:
         .distinct()
     )
     return [(pk, person_label(username=u, first_name=f, last_name=la)) for pk, u, f, la in users]
+
+
+def user_holdings(*, user) -> list[tuple[Holding, int]]:
+    """What `user` holds that someone must take over when they are deactivated (the contributed holdings), with
+    how many: only those they hold some of (one query each)."""
+    counted = [(holding, holding.count(user)) for holding in holdings()]
+    return [(holding, n) for holding, n in counted if n]

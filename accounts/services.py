@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -19,6 +20,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import selectors
+from accounts.holdings import holdings
 from accounts.permissions import MANAGE_USERS
 from portal.core.access import Role, check, role_of
 from portal.core.models import AuditEntry
@@ -172,10 +174,15 @@ def user_role_change(*, actor, user_id: int, role: Role) -> bool:
     return True
 
 
-def user_deactivate(*, actor, user_id: int) -> bool:
+def user_deactivate(*, actor, user_id: int, handovers: Mapping[str, int | None] | None = None) -> bool:
     """Stop a user signing in and end their sessions; False when they were inactive already. Not oneself,
-    not the last active Admin."""
+    not the last active Admin.
+
+    What they hold (the contributed `accounts.holdings.Holding`s: the customers they look after) goes to the
+    user `handovers[key]` names (None: to nobody), in the same transaction, each change recorded by its app;
+    refused when they hold something no handover names."""
     check(actor, MANAGE_USERS)
+    handovers = handovers or {}
     with transaction.atomic():
         target = _locked_target(user_id)
         if not target.is_active:
@@ -183,6 +190,11 @@ def user_deactivate(*, actor, user_id: int) -> bool:
         refusal = selectors.user_removal_refusal(actor=actor, target=target, deactivate=True)
         if refusal:
             raise UserChangeRefused(refusal)
+        for holding in holdings():
+            if holding.key in handovers:
+                holding.hand_over(actor=actor, user=target, to=handovers[holding.key])
+            elif holding.count(target):
+                raise UserChangeRefused(_("Choose who takes over what they look after."))
         target.is_active = False
         target.save(update_fields=["is_active"])
         ended = _sessions_end(target)

@@ -12,7 +12,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
-from accounts.forms import UserCreateForm, UserFilterForm, UserPasswordResetForm, UserRoleForm
+from accounts.forms import (
+    UserCreateForm,
+    UserDeactivateForm,
+    UserFilterForm,
+    UserPasswordResetForm,
+    UserRoleForm,
+)
 from accounts.permissions import MANAGE_USERS
 from portal.core import lists
 from portal.core.access import Role, require
@@ -124,15 +130,21 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require(MANAGE_USERS)
 def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
-    """The confirmation page (their sessions end), then the deactivation."""
+    """The confirmation page (their sessions end; who takes over the customers they look after), then the
+    deactivation and the handover, together."""
     target = _target(request, user_id)
     if not target.is_active:
         messages.info(request, _("%(username)s is deactivated already.") % {"username": target.username})
         return redirect("accounts:user", target.pk)
     refusal = selectors.user_removal_refusal(actor=request.user, target=target, deactivate=True)
-    if request.method == "POST" and not refusal:
+    form = UserDeactivateForm(
+        request.POST if request.method == "POST" else None,
+        target=target,
+        held=selectors.user_holdings(user=target),
+    )
+    if form.is_bound and not refusal and form.is_valid():
         try:
-            services.user_deactivate(actor=request.user, user_id=target.pk)
+            services.user_deactivate(actor=request.user, user_id=target.pk, handovers=form.handovers())
         except services.UserChangeRefused as refused:
             refusal = str(refused)
         else:
@@ -142,7 +154,9 @@ def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
                 % {"username": target.username},
             )
             return redirect("accounts:user", target.pk)
-    return render(request, "accounts/user_deactivate.html", {"target": target, "refusal": refusal})
+    return render(
+        request, "accounts/user_deactivate.html", {"target": target, "refusal": refusal, "form": form}
+    )
 
 
 @require(MANAGE_USERS)

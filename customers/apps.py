@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class CustomersConfig(AppConfig):
@@ -7,10 +8,12 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from customers import changes, forms, operations, permissions, resync, selectors, worklist
+        from accounts.holdings import Holding
+        from customers import changes, forms, operations, permissions, resync, selectors, services, worklist
         from customers.permissions import VIEW_CUSTOMERS
         from home.dashboard import Figure
         from home.sections import DetailSection
+        from portal.core.access import Role
         from portal.core.contrib import contribute
         from portal.core.lists import CustomerFilter
         from portal.core.navigation import NavItem
@@ -59,7 +62,40 @@ class CustomersConfig(AppConfig):
                     ),
                     default=selectors.owner_filter_default,
                     everyone=selectors.Owner.EVERYONE,
+                    offered=lambda user: not selectors.portfolio_only(user),
                 )
+            ],
+            holdings=[
+                Holding(
+                    key="customers_managed",
+                    label=lambda n: (
+                        ngettext(
+                            "Their %(n)s customer as Account manager goes to",
+                            "Their %(n)s customers as Account manager go to",
+                            n,
+                        )
+                        % {"n": n}
+                    ),
+                    role=Role.ACCOUNT_MANAGER,
+                    count=lambda user: selectors.customers_held(user=user),
+                    hand_over=services.customer_owners_hand_over,
+                ),
+                Holding(
+                    key="customers_supported",
+                    label=lambda n: (
+                        ngettext(
+                            "Their %(n)s customer as support contact goes to",
+                            "Their %(n)s customers as support contact go to",
+                            n,
+                        )
+                        % {"n": n}
+                    ),
+                    role=Role.SUPPORT,
+                    count=lambda user: selectors.customers_held(user=user, as_contact=True),
+                    hand_over=lambda *, actor, user, to: services.customer_owners_hand_over(
+                        actor=actor, user=user, to=to, as_contact=True
+                    ),
+                ),
             ],
             resyncs=resync.RESYNC,
             changes=changes.CHANGES,

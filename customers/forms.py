@@ -7,19 +7,39 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import people_with_role
 from customers.models import STATUS_CHOICES
-from customers.selectors import CustomerFilters, Removed, owner_choices
+from customers.selectors import CustomerFilters, Owner, Removed, owner_choices
 from portal.core.access import Role
 from portal.core.formbase import PortalForm
 from portal.core.lists import customer_search_field
 from portal.core.vocabulary import Plan, Product
 
 
+class OwnerField(forms.ChoiceField):
+    """A choice of `owner_choices` whose people are read only when needed, once per field: when the select is
+    drawn, or to check a person's id. Everyone's, "Mine" and "Unassigned" are valid without reading anyone, so an
+    htmx swap or a download of a list filtered by them adds no query."""
+
+    FIXED = frozenset((Owner.EVERYONE, Owner.MINE, Owner.UNASSIGNED))
+
+    def __init__(self, **kwargs):
+        self._people: list[tuple[str, str]] | None = None
+        super().__init__(choices=self._read_choices, **kwargs)
+
+    def _read_choices(self) -> list[tuple[str, str]]:
+        if self._people is None:
+            self._people = owner_choices()
+        return self._people
+
+    def valid_value(self, value) -> bool:
+        return str(value) in self.FIXED or super().valid_value(value)
+
+
 def owner_field() -> forms.ChoiceField:
     """The Owner filter of every list of customers or their rows: everyone's, mine, unassigned, or one Account
-    manager's (`owner_choices`, read when the form is made). Contributed as a `CustomerFilter` (customers/apps.py)
-    to every list that declares `ListSpec(customer_filters=True)`; its value goes to
-    `customers.selectors.owned_by`."""
-    return forms.ChoiceField(label=_("Owner"), required=False, choices=owner_choices())
+    manager's (`owner_choices`, read when drawn or when a person is chosen: `OwnerField`). Contributed as a
+    `CustomerFilter` (customers/apps.py) to every list that declares `ListSpec(customer_filters=True)` and to the
+    Scheduled changes page; its value goes to `customers.selectors.owned_by`."""
+    return OwnerField(label=_("Owner"), required=False)
 
 
 class CustomerFilterForm(PortalForm):

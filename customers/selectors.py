@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Page
 from django.db import connection
 from django.db.models import Count, F, Lookup, OuterRef, Q, QuerySet, Subquery
@@ -198,7 +199,7 @@ def customer_refresh_state(*, user, domain_id: int, since: dt.datetime) -> Refre
 def customer_get(*, user, domain_id: int, live: bool = False) -> Customer | None:
     """A customer from the cache; with `live`, only one the API still lists (the change forms' customers)."""
     check(user, VIEW_CUSTOMERS)
-    qs = Customer.objects.filter(domain_id=domain_id)
+    qs = readable(Customer.objects.filter(domain_id=domain_id), user=user, key="domain_id")
     return (qs.filter(removed_at=None) if live else qs).first()
 
 
@@ -384,12 +385,30 @@ def page_by_customer(
 # --- Owners --------------------------------------------------------------------------------------------------
 
 
+def portfolio_only(user) -> bool:
+    """Whether `user` reads and changes only the customers they own: an Account manager when the setting
+    `PORTFOLIO_ONLY` is on (the Owner filter is then not offered to them)."""
+    return settings.PORTFOLIO_ONLY and role_of(user) == Role.ACCOUNT_MANAGER
+
+
+def readable(qs: QuerySet, *, user, key: str = "customer_id") -> QuerySet:
+    """Rows keyed by a customer's domainId at `key` that `user` may read at all: every read of one customer or
+    its rows (its page, a subscription's or option's page, a change form) goes through it, so a customer outside
+    an Account manager's portfolio (`portfolio_only`) is not found, the same as one that does not exist."""
+    return owned_by(qs, owner=Owner.EVERYONE, user=user, key=key)
+
+
 def owned_by(qs: QuerySet, *, owner: str, user, key: str = "customer_id") -> QuerySet:
     """Rows (customers, or anything keyed by a customer's domainId at `key`) of the customers the Owner filter
     `owner` chooses: `Owner.MINE` (those whose Account manager is `user`), `Owner.UNASSIGNED` (no Account
     manager), a user's id (theirs), or everyone ("", `Owner.EVERYONE`, or anything else). Every list's Owner
     filter is this one condition, a subquery of the owners' index (`CustomerOwner.Meta.indexes`): no join, so
-    it adds no query and no row to a list, and a list keeps its own index for its order."""
+    it adds no query and no row to a list, and a list keeps its own index for its order.
+
+    The one place of the portfolio rule: for a user who reads only their own customers (`portfolio_only`),
+    every value is "Mine", so every list and every read (`readable`) keeps to them."""
+    if portfolio_only(user):
+        owner = Owner.MINE
     if owner == Owner.MINE:
         manager_id = getattr(user, "pk", None)
     elif owner.isdigit() and len(owner) <= 18:
@@ -403,6 +422,13 @@ def owned_by(qs: QuerySet, *, owner: str, user, key: str = "customer_id") -> Que
         return qs.none()
     mine = CustomerOwner.objects.filter(account_manager_id=manager_id).values("customer_id")
     return qs.filter(**{f"{key}__in": mine})
+
+
+def customers_held(*, user, as_contact: bool = False) -> int:
+    """How many customers `user` looks after as Account manager (or, `as_contact`, as support contact): what
+    someone must take over when they are deactivated (a contributed `accounts.holdings.Holding`)."""
+    role = "support_contact" if as_contact else "account_manager"
+    return CustomerOwner.objects.filter(**{role: user}).count()
 
 
 def owner_filter_default(user) -> str:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.selectors import people_with_role, person_label
+from accounts.services import UserChangeRefused
 from customers.models import (
     Customer,
     CustomerOwner,
@@ -393,3 +394,25 @@ def customer_owner_set(
         )
     logger.info("owner of customer %s set by user %s", domain_id, getattr(actor, "pk", None))
     return True
+
+
+def customer_owners_hand_over(*, actor, user, to: int | None, as_contact: bool = False) -> int:
+    """Give every customer `user` looks after as Account manager (or, `as_contact`, as support contact) to the
+    user of id `to`, or to nobody (None): one `customer_owner_set` per customer, so each is its own audit entry
+    (`portal.assignCustomerOwner`). A holding of the Users page (`accounts.holdings`, contributed in apps.py),
+    run in the deactivation's transaction. Returns how many customers changed."""
+    mine = CustomerOwner.objects.filter(**{"support_contact" if as_contact else "account_manager": user})
+    changed = 0
+    for domain_id, manager_id, contact_id in mine.order_by("customer_id").values_list(
+        "customer_id", "account_manager_id", "support_contact_id"
+    ):
+        try:
+            changed += customer_owner_set(
+                actor=actor,
+                domain_id=domain_id,
+                account_manager_id=manager_id if as_contact else to,
+                support_contact_id=to if as_contact else contact_id,
+            )
+        except OwnerChangeRefused as refused:
+            raise UserChangeRefused(str(refused)) from refused
+    return changed

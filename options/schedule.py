@@ -22,13 +22,14 @@ from schedule.sources import (
     ScheduleFilters,
     ScheduleSource,
     date_range,
+    for_customers,
     url_pattern,
 )
 
 
 def _in_range(filters: ScheduleFilters, today: dt.date):
     start, end = date_range(filters, today)
-    qs = live_and_found(OptionOrder.objects.all(), filters.q)
+    qs = for_customers(live_and_found(OptionOrder.objects.all(), filters.q), filters)
     return qs.filter(apply_date__gte=start, apply_date__lte=end).order_by()
 
 

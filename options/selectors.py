@@ -10,7 +10,7 @@ from django.core.paginator import Page
 from django.db.models import QuerySet
 
 from customers.models import Customer
-from customers.selectors import count_live_and_found, live_and_found, owned_by, page_by_customer
+from customers.selectors import count_live_and_found, live_and_found, owned_by, page_by_customer, readable
 from options import rules
 from options.models import Option, OptionOrder, OptionUsage
 from options.permissions import CHANGE_OPTIONS, VIEW_OPTIONS
@@ -177,24 +177,18 @@ def customer_options_section(*, customer: Customer, user) -> dict:
 
 def option_get(*, user, domain_id: int, option_product_id: str) -> Option | None:
     check(user, VIEW_OPTIONS)
-    return (
-        Option.objects.filter(
-            customer_id=domain_id, option_product_id=option_product_id, customer__removed_at=None
-        )
-        .select_related("customer")
-        .first()
+    found = Option.objects.filter(
+        customer_id=domain_id, option_product_id=option_product_id, customer__removed_at=None
     )
+    return readable(found, user=user).select_related("customer").first()
 
 
 def order_get(*, user, domain_id: int, option_product_id: str) -> OptionOrder | None:
     check(user, VIEW_OPTIONS)
-    return (
-        OptionOrder.objects.filter(
-            customer_id=domain_id, option_product_id=option_product_id, customer__removed_at=None
-        )
-        .select_related("customer")
-        .first()
+    found = OptionOrder.objects.filter(
+        customer_id=domain_id, option_product_id=option_product_id, customer__removed_at=None
     )
+    return readable(found, user=user).select_related("customer").first()
 
 
 def readd_dates(*, domain_id: int) -> dict[str, dt.date]:

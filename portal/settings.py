@@ -187,6 +187,8 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 # Date rules of the contract ("from tomorrow to 31 days later") and every date shown use this zone.
 BUSINESS_TIME_ZONE = env.str("BUSINESS_TIME_ZONE", default="Asia/Tokyo")
+# Account managers read and change only the customers they own (customers.selectors.owned_by); off: everyone's.
+PORTFOLIO_ONLY = env.bool("PORTFOLIO_ONLY", default=False)
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"

@@ -8,7 +8,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.formbase import PortalForm
-from portal.core.lists import DateInput, customer_search_field, valid_data
+from portal.core.lists import (
+    DateInput,
+    add_customer_filter_fields,
+    customer_filters,
+    customer_search_field,
+    valid_data,
+)
 from schedule.sources import ScheduleFilters
 
 
@@ -29,7 +35,7 @@ class MonthField(forms.CharField):
 
 
 class ScheduleFilterForm(PortalForm):
-    """Filters of the Scheduled changes page (customer, kinds, date range) and its view (agenda, or the
+    """Filters of the Scheduled changes page (customer, its owner, kinds, date range) and its view (agenda, or the
     calendar of one month), from the query string. The exports read the same form."""
 
     AGENDA, CALENDAR = "agenda", "calendar"
@@ -46,9 +52,13 @@ class ScheduleFilterForm(PortalForm):
     )
     month = MonthField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, kinds: list[tuple[str, str]] = (), **kwargs):
+    def __init__(self, *args, kinds: list[tuple[str, str]] = (), user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = list(kinds)
+        self.user = user
+        # The contributed customer filters (the Owner filter), after the search, as every list of customers'
+        # rows has them; the view fills in their remembered values (`lists.customer_filter_query`).
+        add_customer_filter_fields(self, user=user)
 
     @property
     def view_value(self) -> str:
@@ -63,4 +73,6 @@ class ScheduleFilterForm(PortalForm):
             date_to=data.get("date_to"),
             calendar=self.view_value == self.CALENDAR,
             month=data.get("month") if self.view_value == self.CALENDAR else None,
+            customers={f.name: data.get(f.name) or "" for f in customer_filters()},
+            user=self.user,
         )

@@ -4,13 +4,13 @@ the helpers sources build their items with.
 Each app contributes its sources from its AppConfig.ready() (see portal/core/contrib.py); this app imports no
 domain app. A source is a key, a label, the permission that lets a user see it, the permission that lets a
 user open its forms, and a selector `items(filters, today)` that reads the cache (one query) and yields
-`ScheduledItem`s::
+`ScheduledItem`s, its rows narrowed by the page's customer filters (`for_customers`, the Owner filter)::
 
     from schedule.sources import ScheduleSource, date_range, make_item
 
     def option_order_items(filters, today):
         start, end = date_range(filters, today)
-        for order in ...:  # one query over [start, end], filtered by filters.q
+        for order in for_customers(...):  # one query over [start, end], filtered by filters.q
             yield make_item(source="option_order", label=_("Option order"), day=order.apply_date,
                             customer=order.customer, summary=..., today=today, ref=order.pk,
                             url=..., change_url=...)
@@ -41,15 +41,17 @@ import calendar as pycalendar
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 
 from portal.core.access import Perm, can
 from portal.core.contrib import contributions
+from portal.core.lists import by_customer_filters
 
 #: An item whose last day to change it is this close (in days) stands out.
 DEADLINE_SOON_DAYS = 7
@@ -77,6 +79,10 @@ class ScheduleFilters:
     #: The first day of the month the calendar shows (None: that of date_from, else this month).
     #: Sources see it set whenever the calendar is shown (date_range() then keeps to the month).
     month: dt.date | None = None
+    #: The contributed customer filters' values (`portal.core.lists.CustomerFilter`: the Owner filter), and
+    #: whose page it is ("Mine"); a source narrows its rows by them with `for_customers`.
+    customers: Mapping[str, str] = field(default_factory=dict)
+    user: Any = field(default=None, compare=False, repr=False)
 
 
 class ScheduledItem(NamedTuple):
@@ -119,6 +125,12 @@ def schedule_sources(*, user=None) -> list[ScheduleSource]:
     by_key = {source.key: source for source in contributions("schedule_sources")}
     out = sorted(by_key.values(), key=lambda s: (s.order, s.key))
     return [s for s in out if user is None or can(user, s.perm)]
+
+
+def for_customers(qs: QuerySet, filters: ScheduleFilters, *, key: str = "customer_id") -> QuerySet:
+    """`qs` (rows keyed by a customer's domainId at `key`) narrowed by the page's customer filters (the Owner
+    filter), in the same query: every source's read calls it, as it calls the customer search."""
+    return by_customer_filters(qs, filters.customers, user=filters.user, key=key)
 
 
 def url_pattern(name: str, nargs: int = 1) -> str:

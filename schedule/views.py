@@ -19,6 +19,7 @@ from portal.core.access import require
 from portal.core.downloads import table_response
 from portal.core.htmx import partial_for
 from portal.core.ical import ical_response, subscribed_response
+from portal.core.lists import customer_filter_query
 from schedule import feed, presenters, selectors
 from schedule.feed import FEED_PERM
 from schedule.forms import ScheduleFilterForm
@@ -29,8 +30,11 @@ TEMPLATE = "schedule/scheduled_changes.html"
 
 
 def _form(request: HttpRequest) -> ScheduleFilterForm:
+    """The page's filters; the Owner filter remembered and opening as on every list of customers' rows (so the
+    downloads, whose links carry the filled-in value, hold exactly what the page shows)."""
     kinds = [(s.key, s.label) for s in schedule_sources(user=request.user)]
-    return ScheduleFilterForm(request.GET, kinds=kinds)
+    query = customer_filter_query(request, page=TEMPLATE)
+    return ScheduleFilterForm(query, kinds=kinds, user=request.user)
 
 
 def _origin(request: HttpRequest) -> str:

@@ -9,7 +9,7 @@ from django.core.paginator import Page
 from django.db.models import QuerySet
 
 from customers.models import Customer
-from customers.selectors import customer_search, owned_by
+from customers.selectors import customer_search, owned_by, readable
 from portal.core import clock
 from portal.core.access import can, check
 from portal.core.lists import Sorts, paginate
@@ -114,23 +114,21 @@ def customer_subscriptions_section(*, customer: Customer, user) -> dict:
 def subscription_get(*, user, subscription_id: int) -> Subscription | None:
     """One cached subscription of a customer still in the API, with its customer and reservation (one query)."""
     check(user, VIEW_SUBSCRIPTIONS)
-    return (
-        Subscription.objects.filter(subscription_id=subscription_id, customer__removed_at=None)
-        .select_related("customer", "reservation")
-        .first()
-    )
+    found = Subscription.objects.filter(subscription_id=subscription_id, customer__removed_at=None)
+    return readable(found, user=user).select_related("customer", "reservation").first()
 
 
 def pre_order_get(*, user, domain_id: int, pre_order_id: int) -> PreOrder | None:
     check(user, VIEW_SUBSCRIPTIONS)
-    return (
-        PreOrder.objects.filter(pre_order_id=pre_order_id, customer_id=domain_id, customer__removed_at=None)
-        .select_related("customer")
-        .first()
+    found = PreOrder.objects.filter(
+        pre_order_id=pre_order_id, customer_id=domain_id, customer__removed_at=None
     )
+    return readable(found, user=user).select_related("customer").first()
 
 
 def customer_subscriptions(*, user, domain_id: int) -> list[Subscription]:
     """The customer's cached subscriptions (for a form's before → after)."""
     check(user, VIEW_SUBSCRIPTIONS)
-    return list(Subscription.objects.filter(customer_id=domain_id).order_by("subscription_id"))
+    return list(
+        readable(Subscription.objects.filter(customer_id=domain_id), user=user).order_by("subscription_id")
+    )

@@ -26,6 +26,8 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
   (`portal.core.lists.CustomerFilter`: the Owner filter), so core's lists get them without importing an app
 * `oldest_copy`: a function `() -> datetime | None` giving when the app's oldest cached copy still in the API was
   read (by index), for the metrics' `portal_cache_oldest_copy_age_seconds` (portal/core/metrics.py)
+* `holdings`: what a person holds that someone must take over when they are deactivated
+  (`accounts.holdings.Holding`: the customers an Account manager or support contact looks after)
 
 Core reads them back with `contributions(kind)` and never imports an app. A kind given again by the same app
 replaces that app's earlier contribution of the kind, so a second `ready()` (tests, autoreload) changes nothing.
@@ -53,6 +55,7 @@ KINDS = (
     "user_menu",
     "customer_filters",
     "oldest_copy",
+    "holdings",
 )
 
 _REGISTRY: dict[str, dict[str, tuple[Any, ...]]] = {kind: {} for kind in KINDS}

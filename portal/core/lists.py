@@ -186,10 +186,15 @@ class CustomerFilter:
     default: Callable[[Any], str]
     #: The value that narrows nothing (everyone's): a list showing it is not "filtered" (`ListState.filtered`).
     everyone: str = ""
+    #: Whether `user` is offered the filter: not when `rows` gives them one choice whatever the value (an
+    #: Account manager who reads only their own customers, `PORTFOLIO_ONLY`).
+    offered: Callable[[Any], bool] = lambda user: True
 
 
-def customer_filters() -> tuple[CustomerFilter, ...]:
-    return contributions("customer_filters")
+def customer_filters(*, user=None) -> tuple[CustomerFilter, ...]:
+    """The contributed customer filters; with `user`, those offered to them."""
+    found = contributions("customer_filters")
+    return found if user is None else tuple(f for f in found if f.offered(user))
 
 
 def by_customer_filters(
@@ -201,11 +206,17 @@ def by_customer_filters(
     return qs
 
 
-def _add_customer_filter_fields(form: forms.Form) -> None:
-    """The contributed customer filters' fields, after the form's first field (the customer search)."""
-    added = {found.name: found.field() for found in customer_filters()}
+def add_customer_filter_fields(form: forms.Form, *, user=None) -> None:
+    """The contributed customer filters' fields, after the form's first field (the customer search). A list
+    declaring `ListSpec(customer_filters=True)` gets them from the machinery; another page's form calls this."""
+    added = {found.name: found.field() for found in customer_filters(user=user)}
     if not added:
         return
+    for bound in added.values():
+        if type(bound.widget) is forms.Select:
+            quick = QuickSelect(attrs=bound.widget.attrs, choices=bound.widget.choices)
+            quick.is_required = bound.widget.is_required
+            bound.widget = quick
     fields = list(form.fields.items())
     form.fields = dict([*fields[:1], *added.items(), *fields[1:]])
 
@@ -246,9 +257,9 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-def _add_list_fields(form: forms.Form, spec: ListSpec) -> None:
+def _add_list_fields(form: forms.Form, spec: ListSpec, *, user=None) -> None:
     if spec.customer_filters:
-        _add_customer_filter_fields(form)
+        add_customer_filter_fields(form, user=user)
     for bound in form.fields.values():
         if type(bound.widget) is forms.Select:
             quick = QuickSelect(attrs=bound.widget.attrs, choices=bound.widget.choices)
@@ -310,14 +321,14 @@ class ListState:
     ) -> ListState:
         """The list's state from the query string, its remembered filters (`ListSpec.remembered`) filled in
         from the session, or from `defaults`, when the query has none of them."""
+        user = getattr(request, "user", None)
         if spec.customer_filters:
-            found = customer_filters()
+            found = customer_filters(user=user)
             spec = replace(spec, remembered=(*spec.remembered, *(f.name for f in found)))
-            user = getattr(request, "user", None)
             defaults = {**{f.name: f.default(user) for f in found}, **(defaults or {})}
         query = remembered_query(request, spec, defaults or {})
         form = spec.form(query, **form_kwargs)
-        _add_list_fields(form, spec)
+        _add_list_fields(form, spec, user=user)
         data = valid_data(form)
         data["sort"] = spec.sorts.clean(data.get("sort"))
         return cls(
@@ -397,12 +408,28 @@ def remembered_query(request: HttpRequest, spec: ListSpec, defaults: Mapping[str
     session (per list and filter) for the next visit; a filter the query lacks takes the remembered value, or
     its default. Remembered, not imposed: any value the form accepts can be chosen, and is then remembered.
     The filled-in value is in the query the page's links carry on, so sorting and paging keep it."""
-    if not spec.remembered:
+    return _remembered(request, spec.remembered, page=spec.template, defaults=defaults)
+
+
+def customer_filter_query(request: HttpRequest, *, page: str) -> QueryDict:
+    """The request's query with the contributed customer filters remembered and defaulted as a
+    `ListSpec(customer_filters=True)` list has them, for a page of customers' rows that is not such a list (the
+    Scheduled changes page: its form calls `add_customer_filter_fields`); `page` names it in the session."""
+    user = getattr(request, "user", None)
+    found = customer_filters(user=user)
+    defaults = {f.name: f.default(user) for f in found}
+    return _remembered(request, tuple(f.name for f in found), page=page, defaults=defaults)
+
+
+def _remembered(
+    request: HttpRequest, names: Sequence[str], *, page: str, defaults: Mapping[str, str]
+) -> QueryDict:
+    if not names:
         return request.GET
     query = request.GET.copy()
     session = getattr(request, "session", None)
-    for name in spec.remembered:
-        key = f"list:{spec.template}:{name}"
+    for name in names:
+        key = f"list:{page}:{name}"
         given = request.GET.get(name)
         if given is not None and len(given) <= LONGEST_REMEMBERED_VALUE:
             if session is not None and session.get(key) != given:

@@ -7,6 +7,8 @@
   from the issues), so a new page cannot be added without saying who may open it.
 * Every change page, and every Admin form, stands in the hostile-input lists (checked in
   tests/core/test_hostile_input.py).
+* Every page of one customer an Account manager may open stands in a `PORTFOLIO` list (PORTFOLIO_ONLY on:
+  theirs opens, another's answers 404).
 * Derived from the resolver alone: anonymous users are sent to log in from every protected URL, and every role
   without the URL's permission gets 403 on GET and POST, before anything else happens.
 """
@@ -141,6 +143,32 @@ def test_every_portal_url_is_in_a_declared_access_matrix():
     declared = {row[0] for matrix in access_matrices() for row in matrix}
     undeclared = sorted(set(portal_urls()) - declared - OWN_MATRIX - set(TOKEN_MAKERS))
     assert undeclared == [], "add these pages, with the roles that may open them, to an access matrix"
+
+
+#: URL arguments that name one customer or one of its rows: with PORTFOLIO_ONLY on, such a page of another's
+#: customer answers an Account manager 404.
+CUSTOMER_ARGS = {"domain_id", "subscription_id"}
+
+
+def test_every_page_of_one_customer_is_in_a_portfolio_matrix():
+    """Every page of one customer (or its rows) an Account manager may open stands in an app's `PORTFOLIO` list
+    (tests/customers/portfolio.py: their own customer opens, another's answers 404 with PORTFOLIO_ONLY on), in
+    every method its access matrix declares."""
+    tests = Path(__file__).resolve().parents[1]
+    names = [f"tests.{path.parent.name}.test_access" for path in sorted(tests.glob("*/test_access.py"))]
+    listed = {(row[0], row[-1]) for name in names for row in getattr(import_module(name), "PORTFOLIO", [])}
+    declared = {(row[0], row[2]) for matrix in access_matrices() for row in matrix if isinstance(row[2], str)}
+    expected = {
+        (name, method)
+        for name, method in declared
+        if (pattern := portal_urls().get(name)) is not None
+        and CUSTOMER_ARGS & set(getattr(pattern.pattern, "converters", {}))
+        and holds(Role.ACCOUNT_MANAGER, _required(pattern))
+    }
+    assert expected, "the customers' pages take these arguments"
+    assert sorted(expected - listed) == [], (
+        "add these pages to the app's PORTFOLIO (tests/customers/portfolio.py)"
+    )
 
 
 @pytest.mark.parametrize(("name", "pattern"), PROTECTED, ids=[n for n, _p in PROTECTED])

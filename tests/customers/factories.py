@@ -29,3 +29,12 @@ def make_customer(**fields) -> Customer:
     customer = Customer(domain_id=domain_id, **defaults)
     customer.save()
     return customer
+
+
+def hand_every_customer_to(manager) -> None:
+    """Make `manager` the Account manager of every cached customer (the owners' table written directly, as the
+    cache is here: no audit entry)."""
+    from customers.models import CustomerOwner
+
+    for domain_id in Customer.objects.values_list("domain_id", flat=True):
+        CustomerOwner.objects.update_or_create(customer_id=domain_id, defaults={"account_manager": manager})

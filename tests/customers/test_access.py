@@ -12,6 +12,7 @@ from django.urls import reverse
 from portal.core.access import Role
 from portal.core.models import AuditEntry, Operation
 from tests.customers.factories import make_customer
+from tests.customers.portfolio import check_portfolio
 
 AM, SUP, FIN, ADM = Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE, Role.ADMIN
 READ = {AM, SUP, FIN, ADM}
@@ -107,3 +108,16 @@ def test_readers_do_not_see_the_forms(client_as, rows, role):
 def test_only_admins_see_the_owner_form_link(client_as, rows, role):
     body = client_as(role).get(reverse("customers:detail", args=[DOMAIN_ID])).content.decode()
     assert reverse("customers:owner", args=[DOMAIN_ID]) not in body
+
+
+#: The pages of one customer an Account manager may open: with PORTFOLIO_ONLY on, only for their own customers.
+PORTFOLIO = [
+    (name, arg, method)
+    for name, arg, method, allowed in MATRIX
+    if AM in allowed and arg in ("domain", "fresh")
+]
+
+
+@pytest.mark.parametrize(("name", "arg", "method"), PORTFOLIO, ids=[f"{m[2]}-{m[0]}" for m in PORTFOLIO])
+def test_portfolio_only_an_account_manager_opens_only_their_customers(rows, settings, name, arg, method):
+    check_portfolio(settings, _url(name, arg), method)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from portal.core.access import Role
 from portal.core.models import AuditEntry, Operation
 from tests.customers.factories import make_customer
+from tests.customers.portfolio import check_portfolio
 from tests.options.factories import make_option, make_order
 from tests.subscriptions.factories import make_subscription
 
@@ -87,3 +88,16 @@ def test_change_links_only_for_those_who_change(client_as, rows):
         body = client_as(role).get(detail).content.decode()
         assert "Shared Storage 10 TB" in body, role
         assert (upgrade in body) is shown, role
+
+
+#: The pages of one customer an Account manager may open: with PORTFOLIO_ONLY on, only for their own customers.
+PORTFOLIO = [
+    (name, obj, method)
+    for name, obj, method, allowed in MATRIX
+    if AM in allowed and obj in ("customer", "option", "order")
+]
+
+
+@pytest.mark.parametrize(("name", "obj", "method"), PORTFOLIO, ids=[f"{m[2]}-{m[0]}" for m in PORTFOLIO])
+def test_portfolio_only_an_account_manager_opens_only_their_customers(rows, settings, name, obj, method):
+    check_portfolio(settings, reverse(name, args=rows[obj]), method)

@@ -115,7 +115,8 @@ def test_add_upgrade_grow_renew_schedule_and_cancel_an_option(today, manager, po
     submit_change(manager, url("order_add"), {**data, "apply_date": first.isoformat()})
     assert _remote_orders(portal_on_sandbox, domain_id)["SSTG2"]["applyDate"] == first.isoformat()
     agenda = manager.get(
-        reverse("schedule:agenda"), {"date_from": first.isoformat(), "date_to": first.isoformat()}
+        reverse("schedule:agenda"),
+        {"date_from": first.isoformat(), "date_to": first.isoformat(), "owner": "all"},
     ).content.decode()
     assert url("order", "SSTG2") in agenda
 

@@ -194,7 +194,7 @@ def test_usage_month_is_an_svg_chart_with_its_table(client_as, rows):
 def test_option_orders_are_on_the_agenda_with_a_link_to_their_form(client_as, rows):
     alpha = rows["alpha"]
     page = client_as(Role.ACCOUNT_MANAGER).get(
-        reverse("schedule:agenda"), {"date_from": "2026-12-01", "date_to": "2026-12-01"}
+        reverse("schedule:agenda"), {"date_from": "2026-12-01", "date_to": "2026-12-01", "owner": "all"}
     )
     assert reverse("options:order", args=[alpha.domain_id, "SSTG2"]) in page.content.decode()
 

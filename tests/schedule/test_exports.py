@@ -68,7 +68,9 @@ def agenda_items(body: str) -> list[str]:
 
 
 def test_account_manager_gets_each_items_form_and_its_page(client_as, items):
-    body = client_as(Role.ACCOUNT_MANAGER).get(URL, {"date_to": "2026-12-31"}).content.decode()
+    body = (
+        client_as(Role.ACCOUNT_MANAGER).get(URL, {"date_to": "2026-12-31", "owner": "all"}).content.decode()
+    )
     rows = agenda_items(body)
     assert len(rows) == 3
     for kind, (page, form) in expected_links(items).items():
@@ -114,7 +116,7 @@ def test_a_source_whose_change_permission_the_user_lacks_is_read_only(client_as,
     )
     try:
         client = client_as(Role.ACCOUNT_MANAGER)
-        body = client.get(URL).content.decode()
+        body = client.get(URL, {"owner": "all"}).content.decode()
         (row,) = [r for r in agenda_items(body) if 'data-kind="other"' in r]
         assert "/elsewhere/7/" not in row and "Something else" in row
         assert body.count('data-testid="change-link"') == 4  # the built-in kinds keep theirs
@@ -158,6 +160,7 @@ def read_csv(response) -> list[list[str]]:
 )
 def test_csv_holds_exactly_the_filtered_items(client_as, items, params):
     client = client_as(Role.ACCOUNT_MANAGER)
+    params = {**params, "owner": "all"}  # an Account manager's lists open on their own customers
     page = agenda_items(client.get(URL, params).content.decode())
     on_page = [
         (
@@ -175,7 +178,9 @@ def test_csv_holds_exactly_the_filtered_items(client_as, items, params):
 
 def test_csv_columns(client_as, items):
     links = expected_links(items)
-    rows = read_csv(client_as(Role.ACCOUNT_MANAGER).get(CSV_URL, {"date_to": "2026-12-31"}))[1:]
+    rows = read_csv(client_as(Role.ACCOUNT_MANAGER).get(CSV_URL, {"date_to": "2026-12-31", "owner": "all"}))[
+        1:
+    ]
     assert rows[0] == [
         "2026-11-24",
         "Pre-order",
@@ -224,7 +229,7 @@ def events(response) -> list[dict[str, str]]:
 
 def test_icalendar_has_an_all_day_event_per_item(client_as, items):
     client = client_as(Role.ACCOUNT_MANAGER)
-    got = events(client.get(ICS_URL, {"date_to": "2026-12-31"}))
+    got = events(client.get(ICS_URL, {"date_to": "2026-12-31", "owner": "all"}))
     links = expected_links(items)
     pre, res, renew = items["pre"], items["res"], items["renew"]
     assert [e["UID"] for e in got] == [

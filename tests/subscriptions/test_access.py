@@ -11,6 +11,7 @@ from django.urls import reverse
 from portal.core.access import Role
 from portal.core.models import AuditEntry, Operation
 from tests.customers.factories import make_customer
+from tests.customers.portfolio import check_portfolio
 from tests.subscriptions.factories import make_pre_order, make_subscription
 
 AM, SUP, FIN, ADM = Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE, Role.ADMIN
@@ -95,3 +96,16 @@ def test_forms_are_linked_only_for_those_who_change(client_as, rows):
         body = client_as(role).get(detail).content.decode()
         assert (reverse("subscriptions:renewal", args=[annual]) in body) is shown, role
         assert (reverse("subscriptions:cancel", args=[annual]) in body) is shown, role
+
+
+#: The pages of one customer an Account manager may open: with PORTFOLIO_ONLY on, only for their own customers.
+PORTFOLIO = [
+    (name, obj, method)
+    for name, obj, method, allowed in MATRIX
+    if AM in allowed and obj in ("annual", "trial", "customer", "pre_order")
+]
+
+
+@pytest.mark.parametrize(("name", "obj", "method"), PORTFOLIO, ids=[f"{m[2]}-{m[0]}" for m in PORTFOLIO])
+def test_portfolio_only_an_account_manager_opens_only_their_customers(rows, settings, name, obj, method):
+    check_portfolio(settings, reverse(name, args=rows[obj]), method)

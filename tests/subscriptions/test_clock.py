@@ -49,7 +49,7 @@ def test_clock_past_the_pre_order_date_then_resync_shows_the_paid_subscription(
     )
     assert answer.status_code == 302
     assert PreOrder.objects.filter(customer_id=domain_id, apply_date=start).exists()
-    agenda = manager.get(reverse("schedule:agenda")).content.decode()
+    agenda = manager.get(reverse("schedule:agenda"), {"owner": "all"}).content.decode()
     assert free.customer.company_name in agenda
     before = manager.get(reverse("customers:detail", args=[domain_id])).content.decode()
     assert f"from {start.isoformat()}" in before
