@@ -26,6 +26,7 @@ class CustomersConfig(AppConfig):
                     value=selectors.customer_total,
                     url_name="customers:list",
                     order=10,
+                    per_customer=True,
                 ),
             ],
             sections=[
@@ -58,6 +59,7 @@ class CustomersConfig(AppConfig):
                     ),
                     default=selectors.owner_filter_default,
                     everyone=selectors.Owner.EVERYONE,
+                    views=selectors.owner_views,
                 )
             ],
             resyncs=resync.RESYNC,

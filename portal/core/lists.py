@@ -186,6 +186,9 @@ class CustomerFilter:
     default: Callable[[Any], str]
     #: The value that narrows nothing (everyone's): a list showing it is not "filtered" (`ListState.filtered`).
     everyone: str = ""
+    #: The few values a page offers that name nobody, with their words ([(value, label)]): the home page's
+    #: choice of whose work an Admin sees (home/worklist.py). Empty: the home page offers no choice for it.
+    views: Callable[[], Sequence[tuple[str, Any]]] = lambda: ()
 
 
 def customer_filters() -> tuple[CustomerFilter, ...]:

@@ -29,3 +29,15 @@ def make_customer(**fields) -> Customer:
     customer = Customer(domain_id=domain_id, **defaults)
     customer.save()
     return customer
+
+
+def make_owner(customer: Customer, account_manager=None, support_contact=None):
+    """Who looks after `customer` (the portal's own data), set directly: the service and its audit are
+    tested in tests/customers/test_owners.py."""
+    from customers.models import CustomerOwner
+
+    owner, _ = CustomerOwner.objects.update_or_create(
+        customer=customer,
+        defaults={"account_manager": account_manager, "support_contact": support_contact},
+    )
+    return owner
