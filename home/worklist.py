@@ -286,6 +286,40 @@ def worklist_for(user, *, ctx: WorkContext | None = None) -> list[dict]:
     return out
 
 
+def section_for(user, key: str) -> WorkSection:
+    """The section `key` as `user` sees it: 404 when there is no such section, 403 when their role does not
+    see it."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    by_key = {section.key: section for section in contributions("worklist")}
+    if key not in by_key:
+        raise Http404(key)
+    for section in sections_for(user):
+        if section.key == key:
+            return section
+    raise PermissionDenied
+
+
+def section_all(section: WorkSection, user, *, customers: dict[str, str]) -> WorkList:
+    """Every item of `section` for `user` and the customers `customers` choose (the section's full list: the
+    same reader as the home page's "N in all", read whole as the digest reads it), forms blanked as on the
+    home page."""
+    return read_section(section, context_for(user, limit=None, customers=customers))
+
+
+def list_defaults(request) -> dict[str, str]:
+    """Where a section's full list opens: on the home page's choice of whose work (an Admin's remembered one,
+    an Account manager's own customers)."""
+    whose = whose_work(request.user)
+    if role_of(request.user) is Role.ADMIN and getattr(request, "session", None) is not None:
+        for f in customer_filters():
+            remembered = request.session.get(ADMIN_CHOICE_SESSION_KEY.format(f.name))
+            if isinstance(remembered, str):
+                whose[f.name] = remembered
+    return whose
+
+
 def decisions_for(user, *, today: dt.date | None = None, days: int = DECISION_DAYS) -> list[tuple]:
     """Every decision the user can still make whose deadline is within `days` (today included), all of them:
     [(section, item)] by deadline. A decision whose deadline has passed is not one any more."""
