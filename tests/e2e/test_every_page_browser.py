@@ -19,6 +19,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.urls import reverse
 
 from portal.core.access import Role
 from tests.billing.factories import make_invoice
@@ -73,6 +74,11 @@ def test_every_page_passes_axe_and_fits_1366_and_683_px(page, world, axe_violati
         )
     admin = make_persona(Role.ADMIN)
     urls = crawl_urls(admin, language)
+    # A worklist section's full list is reached by its "N in all" only when the section has more than five
+    # items: one is visited whatever the world holds.
+    full_list = reverse("work_list", args=["stale"])
+    if full_list not in urls:
+        urls.append(full_list)
 
     page.set_viewport_size({"width": WIDTHS[0], "height": 768})
     login(page, admin)
