@@ -5,6 +5,7 @@ Business date: 2026-11-21 (Tokyo)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -126,3 +127,19 @@ def test_bad_parameters_are_ignored(client_as, crowd, query):
 def test_the_full_list_in_japanese(client_as, crowd):
     html = client_as(Role.ACCOUNT_MANAGER).get(MAX_USERS, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "全27件" in html and "最大利用人数に達している・近い顧客" in html
+
+
+def test_a_section_of_decisions_lists_each_deadline_labelled(client_as, db, frozen):
+    from tests.subscriptions.factories import make_subscription
+
+    manager = make_persona(Role.ACCOUNT_MANAGER)
+    customer = make_customer(company_name="Renews Soon KK")
+    sub = make_subscription(customer, plan="MONTHLY", plan_end_date=dt.date(2026, 11, 30), renewal_type="STAY")
+    make_owner(customer, manager)
+    client = client_as(Role.ACCOUNT_MANAGER)
+    url = reverse("work_list", args=["renewal-decisions"])
+    html = client.get(url).content.decode()
+    assert 'Decide by: <time datetime="2026-11-30">2026-11-30</time>' in html
+    assert reverse("subscriptions:renewal", args=[sub.subscription_id]) in html
+    ja = client.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert '判断期限：<time datetime="2026-11-30">' in ja
