@@ -200,7 +200,7 @@ def remembered_whose_work(request) -> dict[str, str]:
 
 def admin_views(user, whose: dict[str, str]) -> list[dict]:
     """The home page's choices of whose work an Admin sees, one per customer filter that offers `views`:
-    [{name, label, choices: [(value, label, chosen)]}]; nothing for the other roles."""
+    [{name, choices: [{value, label, current}]}]; nothing for the other roles."""
     if role_of(user) is not Role.ADMIN:
         return []
     out = []
