@@ -134,7 +134,9 @@ def test_a_section_of_decisions_lists_each_deadline_labelled(client_as, db, froz
 
     manager = make_persona(Role.ACCOUNT_MANAGER)
     customer = make_customer(company_name="Renews Soon KK")
-    sub = make_subscription(customer, plan="MONTHLY", plan_end_date=dt.date(2026, 11, 30), renewal_type="STAY")
+    sub = make_subscription(
+        customer, plan="MONTHLY", plan_end_date=dt.date(2026, 11, 30), renewal_type="STAY"
+    )
     make_owner(customer, manager)
     client = client_as(Role.ACCOUNT_MANAGER)
     url = reverse("work_list", args=["renewal-decisions"])
