@@ -1,10 +1,12 @@
 """The home page's worklist with 10,000 cached customers (prints figures; not a test).
 
-``.venv/bin/python -m bench.home`` (also run by ``make bench``). It runs on a database of its own, made afresh:
+``.venv/bin/python -m bench.home [customers]`` (also run by ``make bench``; a smaller `customers` for a quick
+look, its reference a fifth of it). It runs on a database of its own, made afresh:
 var/bench-home.sqlite3, then a scratch PostgreSQL database when DATABASE_URL names a server
 (bench/databases.py); both figures are printed.
 
-Through Django's test client, signed in as an Account manager, Support and Finance: the median server time of
+Through Django's test client, signed in as an Account manager (who looks after one customer in twelve, as one of
+ten; two in twelve are nobody's), Support, Finance and an Admin (everyone's, then the unassigned ones): the median server time of
 the home page over RUNS requests and its SQL queries per request, first at SMALL_CUSTOMERS (the reference, in
 the same run), then at CUSTOMERS, to show the time stays within the target and the query count does not grow.
 The data has work of every kind: renewals and trials ending, trials in their grace period, scheduled changes,
@@ -36,7 +38,9 @@ if __name__ == "__main__" and not os.environ.get("BENCH_DATABASE_URL"):
     for label, url in targets("home"):
         print(f"\n--- bench.home on {label} ---", flush=True)
         env = {**os.environ, "BENCH_DATABASE_URL": url}
-        failed |= subprocess.run([sys.executable, "-m", "bench.home"], cwd=REPO, env=env).returncode
+        failed |= subprocess.run(
+            [sys.executable, "-m", "bench.home", *sys.argv[1:]], cwd=REPO, env=env
+        ).returncode
     sys.exit(1 if failed else 0)
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
@@ -55,13 +59,16 @@ from django.utils import timezone  # noqa: E402
 
 from bench.common import company_name, sign_in, timed_get  # noqa: E402
 from billing.models import Finding, Invoice  # noqa: E402
-from customers.models import Customer  # noqa: E402
+from customers.models import Customer, CustomerOwner  # noqa: E402
 from portal.core import clock  # noqa: E402
 from portal.core.models import AuditEntry, Operation  # noqa: E402
 from portal.core.sync.engine import refresh_planner_statistics  # noqa: E402
 from subscriptions.models import PreOrder, Reservation, Subscription  # noqa: E402
 
-CUSTOMERS, SMALL_CUSTOMERS = 10_000, 2_000
+CUSTOMERS = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 10_000
+SMALL_CUSTOMERS = CUSTOMERS // 5
+#: The Account managers' ids: customer i is looked after by MANAGERS[i % 12], nobody's when i % 12 >= 10.
+MANAGERS: list[int] = []
 RUNS = 25
 TARGET_MS = 50
 URL = "/"
@@ -75,7 +82,7 @@ def seed(first: int, customers: int, rng: random.Random) -> None:
     entries; 30 findings per 1,000 customers."""
     now, today = timezone.now(), clock.today()
     day = dt.timedelta(days=1)
-    rows, subs, res, pres, ops, audits, findings = [], [], [], [], [], [], []
+    rows, subs, res, pres, ops, audits, findings, owners = [], [], [], [], [], [], [], []
     for i in range(first, first + customers):
         kind = rng.random()
         plan = "TRIAL" if kind < 0.1 else "MONTHLY" if kind < 0.3 else "ANNUAL_LICENSE"
@@ -97,6 +104,8 @@ def seed(first: int, customers: int, rng: random.Random) -> None:
         )
         c.refresh_derived()
         rows.append(c)
+        if MANAGERS and i % 12 < len(MANAGERS):
+            owners.append(CustomerOwner(customer_id=c.domain_id, account_manager_id=MANAGERS[i % 12]))
         end = today + day * (rng.randint(-40, 30) if plan == "TRIAL" else rng.randint(0, 400))
         subs.append(
             Subscription(
@@ -178,6 +187,7 @@ def seed(first: int, customers: int, rng: random.Random) -> None:
         Operation.objects.bulk_create(ops, batch_size=1000)
         AuditEntry.objects.bulk_create(audits, batch_size=1000)
         Finding.objects.bulk_create(findings, batch_size=1000)
+        CustomerOwner.objects.bulk_create(owners, batch_size=1000)
     # As a full resync leaves the database (and PostgreSQL's autovacuum after a load): with statistics.
     refresh_planner_statistics()
 
@@ -204,13 +214,26 @@ def main() -> int:
     from portal.core.access import Role
 
     clients = {}
-    for role in (Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE):
+    for role in (Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE, Role.ADMIN):
         client = Client()
-        sign_in(
-            client,
-            user_create_with_role(username=f"bench-{role.value}", password="bench-pass-123", role=role),
-        )
+        user = user_create_with_role(username=f"bench-{role.value}", password="bench-pass-123", role=role)
+        sign_in(client, user)
         clients[role.label] = client
+        if role == Role.ACCOUNT_MANAGER:
+            MANAGERS.append(user.pk)
+    for n in range(9):
+        colleague = user_create_with_role(
+            username=f"bench-manager-{n}", password="bench-pass-123", role=Role.ACCOUNT_MANAGER
+        )
+        MANAGERS.append(colleague.pk)
+    # The Admin's second look: the unassigned customers' work (the choice is remembered in the session).
+    unassigned = Client()
+    sign_in(
+        unassigned,
+        user_create_with_role(username="bench-admin-2", password="bench-pass-123", role=Role.ADMIN),
+    )
+    unassigned.get(URL, {"owner": "none"})
+    clients["Admin (unassigned)"] = unassigned
     rng = random.Random(14)
     Invoice.objects.create(
         year=2026, month=10, total_amount=1_234_567, payment_status="UNPAID", synced_at=timezone.now()

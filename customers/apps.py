@@ -29,6 +29,7 @@ class CustomersConfig(AppConfig):
                     value=selectors.customer_total,
                     url_name="customers:list",
                     order=10,
+                    per_customer=True,
                 ),
             ],
             sections=[
@@ -63,6 +64,7 @@ class CustomersConfig(AppConfig):
                     default=selectors.owner_filter_default,
                     everyone=selectors.Owner.EVERYONE,
                     offered=lambda user: not selectors.portfolio_only(user),
+                    views=selectors.owner_views,
                 )
             ],
             holdings=[

@@ -210,9 +210,10 @@ def customer_names(domain_ids) -> dict[int, str]:
     )
 
 
-def customer_total() -> int:
-    """The home page's figure: customers still in the API."""
-    return Customer.objects.filter(removed_at=None).count()
+def customer_total(*, narrow=None) -> int:
+    """The home page's figure: customers still in the API (whose work the home page shows: `narrow(qs, key=)`)."""
+    qs = Customer.objects.filter(removed_at=None)
+    return (narrow(qs, key="domain_id") if narrow else qs).count()
 
 
 def oldest_copy() -> dt.datetime | None:
@@ -436,6 +437,16 @@ def owner_filter_default(user) -> str:
     a choice they can change, never a wall), everyone's for the other roles ("": nothing is added to the
     list's query or links)."""
     return Owner.MINE if role_of(user) == Role.ACCOUNT_MANAGER else ""
+
+
+def owner_views() -> list[tuple[str, str]]:
+    """The Owner filter's values the home page offers an Admin, naming nobody: unassigned customers, their own,
+    everyone's (home/worklist.py)."""
+    return [
+        (Owner.UNASSIGNED, str(_("Unassigned"))),
+        (Owner.MINE, str(_("Mine"))),
+        (Owner.EVERYONE, str(_("Everyone's"))),
+    ]
 
 
 def owner_choices() -> list[tuple[str, str]]:

@@ -23,11 +23,16 @@ def _live():
     return Customer.objects.filter(removed_at=None)
 
 
+def _theirs(ctx: WorkContext):
+    """Customers still in the API whose work this is (the context's Owner choice)."""
+    return ctx.narrow(_live(), key="domain_id")
+
+
 def near_max_users(ctx: WorkContext) -> WorkList:
     """Customers with a user limit whose members reach customers.models.NEAR_MAX_PERCENT
     of it, the fewest seats left first (the
     derived columns' partial index holds them in this order)."""
-    qs = _live().filter(near_max_users=True).order_by("max_users_left", "sort_name", "domain_id")
+    qs = _theirs(ctx).filter(near_max_users=True).order_by("max_users_left", "sort_name", "domain_id")
     read, change = url_pattern("customers:detail"), url_pattern("customers:usage")
     items = []
     rows, count = ctx.first_and_count(
@@ -72,7 +77,7 @@ def stale_or_failed(ctx: WorkContext) -> WorkList:
     where = (
         Q(synced_at__lt=stale_before) | Q(domain_id__in=failed) if failed else Q(synced_at__lt=stale_before)
     )
-    qs = _live().filter(where)
+    qs = _theirs(ctx).filter(where)
     read = url_pattern("customers:detail")
     words = {"failed": gettext("Failed at the last sync"), "stale": gettext("Stale")}
     if failed:

@@ -30,6 +30,7 @@ class HomeConfig(AppConfig):
                     selectors.audit_entries_today_count,
                     url_name="core:activity",
                     order=900,
+                    per_customer=True,
                 ),
                 Figure(
                     "operations_running",
@@ -37,6 +38,7 @@ class HomeConfig(AppConfig):
                     USE_PORTAL,
                     selectors.operations_running_count,
                     order=910,
+                    per_customer=True,
                 ),
             ],
             worklist=worklist_sections.SECTIONS,

@@ -1,5 +1,6 @@
 """Home-page figures: each app contributes the figures it can read from its cache tables (portal.core.contrib,
-kind "figures")."""
+kind "figures"). A figure counted per customer (`per_customer`) follows the worklist's choice of whose work:
+its `value(narrow=)` narrows its rows with the worklist context's `narrow(qs, key=)`."""
 
 from __future__ import annotations
 
@@ -18,12 +19,15 @@ class Figure:
     key: str
     label: Promise
     perm: Perm
-    value: Callable[[], int]
+    value: Callable[..., int]
     url_name: str = ""
     order: int = 100
+    #: Its rows belong to customers: `value(narrow=)` counts only those whose work the home page shows.
+    per_customer: bool = False
 
 
-def figures_for(user) -> list[dict]:
+def figures_for(user, *, narrow: Callable | None = None) -> list[dict]:
+    """The figures `user` may read; `narrow(qs, key=)`: whose customers the per-customer ones count."""
     out = []
     for fig in sorted(contributions("figures"), key=lambda f: (f.order, f.key)):
         if not can(user, fig.perm):
@@ -32,5 +36,12 @@ def figures_for(user) -> list[dict]:
             url = reverse(fig.url_name) if fig.url_name else ""
         except NoReverseMatch:
             url = ""
-        out.append({"key": fig.key, "label": fig.label, "value": fig.value(), "url": url})
+        out.append(
+            {
+                "key": fig.key,
+                "label": fig.label,
+                "value": fig.value(narrow=narrow) if fig.per_customer and narrow else fig.value(),
+                "url": url,
+            }
+        )
     return out

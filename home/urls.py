@@ -6,4 +6,7 @@ from home import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("digest/", views.digest_settings, name="digest"),
+    # The full list of a worklist section, behind its "N in all" (one page for every section).
+    path("work/<slug:key>/", views.work_list, name="work_list"),
+    path("work/<slug:key>/export/", views.work_export, name="work_export"),
 ]

@@ -5,31 +5,37 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from home import digest
+from home import digest, worklist
 from home.dashboard import figures_for
+from home.lists import WORK_LIST, export_table, sorted_items
 from home.permissions import GET_DIGEST
-from home.worklist import context_for, last_full_sync, worklist_for
+from home.worklist import admin_views, context_for, last_full_sync, remembered_whose_work, worklist_for
 from portal.core import selectors
 from portal.core.access import Role, require, role_of
+from portal.core.downloads import table_response
+from portal.core.lists import ListState, respond
 from portal.core.navigation import links_for
 from portal.core.permissions import USE_PORTAL
 
 
 @require(USE_PORTAL)
 def home(request: HttpRequest) -> HttpResponse:
-    """What needs doing today for the user's role (home/worklist.py), each section read once."""
-    ctx = context_for(request.user)
+    """What needs doing today for the user's role (home/worklist.py), each section read once: an Account
+    manager's own customers' work, an Admin's choice (`?owner=`: unassigned, mine, everyone's; remembered)."""
+    ctx = context_for(request.user, customers=remembered_whose_work(request))
     return render(
         request,
         "home/home.html",
         {
             "worklist": worklist_for(request.user, ctx=ctx),
             "today": ctx.today,
-            "figures": figures_for(request.user),
+            "whose": admin_views(request.user, ctx.customers),
+            "figures": figures_for(request.user, narrow=ctx.narrow),
             "last_sync": last_full_sync(ctx) or selectors.sync_run_latest_finished(),
             "links": links_for(request.user, "home_links"),
         },
@@ -59,4 +65,29 @@ def digest_settings(request: HttpRequest) -> HttpResponse:
             "days": digest.DIGEST_DAYS,
             "hour": settings.DIGEST_HOUR,
         },
+    )
+
+
+def _section_items(request: HttpRequest, key: str):
+    section = worklist.section_for(request.user, key)
+    state = ListState.from_request(request, WORK_LIST, defaults=worklist.list_defaults(request))
+    found = worklist.section_all(section, request.user, customers=state.filters)
+    return section, state, sorted_items(found.items, state.sort)
+
+
+@require(USE_PORTAL)
+def work_list(request: HttpRequest, key: str) -> HttpResponse:
+    """Every item of one worklist section (its "N in all" on the home page), each with its form's link as
+    there: the Owner filter, sort by customer or date, pages, and the downloads."""
+    section, state, items = _section_items(request, key)
+    page = Paginator(items, state.per_page).get_page(state.page)
+    return respond(request, state, page, {"section": section})
+
+
+@require(USE_PORTAL)
+def work_export(request: HttpRequest, key: str):
+    """A section's full list as the file the request asks for (the CSVs or the workbook), as filtered."""
+    section, _state, items = _section_items(request, key)
+    return table_response(
+        request, export_table(section, items, absolute=request.build_absolute_uri), name=section.key
     )

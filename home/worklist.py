@@ -10,6 +10,11 @@ Dates are business dates (Asia/Tokyo by default). A section whose items are deci
 (`decision=True`, the item's `day` is the last day the decision can be made) feeds the daily digest
 (home/digest.py) and the calendar feed; an item whose deadline has passed is never a decision.
 
+Whose work: each section narrows its rows to the customers the context's `customers` choose (`ctx.narrow(qs,
+key=)`: the contributed customer filters, the Owner filter, as the lists apply them), so an Account manager's
+home page, digest and feed hold their own customers' items, and an Admin chooses on the home page between the
+filters' `views` (unassigned, mine, everyone's; remembered in the session). Other roles see everyone's.
+
 Each section is read once per request: `worklist_for(user)` reads every visible section once, and readers that
 share a query use `ctx.once(key, compute)`.
 """
@@ -28,6 +33,7 @@ from django.utils.functional import Promise
 
 from portal.core.access import Perm, Role, can, role_of
 from portal.core.contrib import contributions
+from portal.core.lists import by_customer_filters, customer_filters
 
 #: How many items a section shows on the home page (the count says how many there are).
 FIRST_ITEMS = 5
@@ -76,7 +82,16 @@ class WorkContext:
     now: dt.datetime
     #: Items to read per section; None reads them all.
     limit: int | None = FIRST_ITEMS
+    #: Whose customers' items: each contributed customer filter's value ({"owner": "mine"}); {} is everyone's.
+    customers: dict[str, str] = field(default_factory=dict)
     _memo: dict[str, Any] = field(default_factory=dict)
+
+    def narrow(self, qs, *, key: str = "customer_id"):
+        """`qs` (rows keyed by a customer's domainId at `key`) narrowed to the customers whose work this is, in
+        the same query (a subquery of the owners' index: the section keeps its query count and its order's
+        index). A section of the partner's own work (an invoice) or of one kind of customer (unassigned ones)
+        does not call it."""
+        return by_customer_filters(qs, self.customers, user=self.user, key=key)
 
     def once(self, key: str, compute: Callable[[], Any]) -> Any:
         """`compute()` the first time `key` is asked for in this context, its value after that."""
@@ -144,9 +159,83 @@ def business_now() -> dt.datetime:
     return timezone.now().astimezone(ZoneInfo(settings.BUSINESS_TIME_ZONE))
 
 
-def context_for(user, *, limit: int | None = FIRST_ITEMS, today: dt.date | None = None) -> WorkContext:
+ADMIN_CHOICE_SESSION_KEY = "home:customers:{}"
+
+
+def whose_work(user, chosen: dict[str, str] | None = None) -> dict[str, str]:
+    """The customer filters' values the worklist of `user` reads with: an Admin's choice among each filter's
+    `views` (`chosen`, when it is one; else everyone's), every other role each filter's default (an Account
+    manager's own customers, everyone's for Support and Finance)."""
+    if role_of(user) is Role.ADMIN:
+        chosen = chosen or {}
+        return {
+            f.name: chosen[f.name]
+            for f in customer_filters()
+            if chosen.get(f.name) in {value for value, _ in f.views()}
+        }
+    return {f.name: f.default(user) for f in customer_filters()}
+
+
+def remembered_whose_work(request) -> dict[str, str]:
+    """Whose work the home page shows `request.user`: an Admin's choice from the query (`?owner=mine`), else
+    the one they made last (kept in the session, as the lists keep their Owner filter), else everyone's."""
+    if role_of(request.user) is not Role.ADMIN:
+        return whose_work(request.user)
+    session = getattr(request, "session", None)
+    chosen = {}
+    for f in customer_filters():
+        key = ADMIN_CHOICE_SESSION_KEY.format(f.name)
+        given = request.GET.get(f.name)
+        if given is None:
+            given = session.get(key) if session is not None else None
+        if isinstance(given, str):
+            chosen[f.name] = given
+    whose = whose_work(request.user, chosen)
+    if session is not None:
+        for name, value in whose.items():
+            if session.get(ADMIN_CHOICE_SESSION_KEY.format(name)) != value:
+                session[ADMIN_CHOICE_SESSION_KEY.format(name)] = value
+    return whose
+
+
+def admin_views(user, whose: dict[str, str]) -> list[dict]:
+    """The home page's choices of whose work an Admin sees, one per customer filter that offers `views`:
+    [{name, choices: [{value, label, current}]}]; nothing for the other roles."""
+    if role_of(user) is not Role.ADMIN:
+        return []
+    out = []
+    for f in customer_filters():
+        views = list(f.views())
+        if not views:
+            continue
+        current = whose.get(f.name) or f.everyone
+        out.append(
+            {
+                "name": f.name,
+                "choices": [
+                    {"value": value, "label": label, "current": value == current} for value, label in views
+                ],
+            }
+        )
+    return out
+
+
+def context_for(
+    user,
+    *,
+    limit: int | None = FIRST_ITEMS,
+    today: dt.date | None = None,
+    customers: dict[str, str] | None = None,
+) -> WorkContext:
+    """The context a worklist is read in; `customers`: whose work (`whose_work(user)` when not given)."""
     now = business_now()
-    return WorkContext(user=user, today=today or now.date(), now=now, limit=limit)
+    return WorkContext(
+        user=user,
+        today=today or now.date(),
+        now=now,
+        limit=limit,
+        customers=whose_work(user) if customers is None else customers,
+    )
 
 
 def sections_for(user) -> list[WorkSection]:
@@ -195,6 +284,40 @@ def worklist_for(user, *, ctx: WorkContext | None = None) -> list[dict]:
         out.append({"section": section, "count": found.count, "items": found.items, "more_url": more})
     out.sort(key=lambda entry: not entry["items"])
     return out
+
+
+def section_for(user, key: str) -> WorkSection:
+    """The section `key` as `user` sees it: 404 when there is no such section, 403 when their role does not
+    see it."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    by_key = {section.key: section for section in contributions("worklist")}
+    if key not in by_key:
+        raise Http404(key)
+    for section in sections_for(user):
+        if section.key == key:
+            return section
+    raise PermissionDenied
+
+
+def section_all(section: WorkSection, user, *, customers: dict[str, str]) -> WorkList:
+    """Every item of `section` for `user` and the customers `customers` choose (the section's full list: the
+    same reader as the home page's "N in all", read whole as the digest reads it), forms blanked as on the
+    home page."""
+    return read_section(section, context_for(user, limit=None, customers=customers))
+
+
+def list_defaults(request) -> dict[str, str]:
+    """Where a section's full list opens: on the home page's choice of whose work (an Admin's remembered one,
+    an Account manager's own customers)."""
+    whose = whose_work(request.user)
+    if role_of(request.user) is Role.ADMIN and getattr(request, "session", None) is not None:
+        for f in customer_filters():
+            remembered = request.session.get(ADMIN_CHOICE_SESSION_KEY.format(f.name))
+            if isinstance(remembered, str):
+                whose[f.name] = remembered
+    return whose
 
 
 def decisions_for(user, *, today: dt.date | None = None, days: int = DECISION_DAYS) -> list[tuple]:

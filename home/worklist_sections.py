@@ -27,8 +27,11 @@ def open_operations(ctx: WorkContext) -> WorkList:
     """Changes whose outcome is unknown (the portal is reading them back), and those that failed in the last
     FAILED_DAYS days; newest first. Each links to its operation page."""
     since = ctx.now - dt.timedelta(days=FAILED_DAYS)
-    qs = Operation.objects.filter(
-        Q(status=Operation.Status.UNKNOWN) | Q(status=Operation.Status.FAILED, created_at__gte=since)
+    qs = ctx.narrow(
+        Operation.objects.filter(
+            Q(status=Operation.Status.UNKNOWN) | Q(status=Operation.Status.FAILED, created_at__gte=since)
+        ),
+        key="domain_id",
     ).order_by("-created_at")
     rows, count = ctx.first_and_count(qs, "id", "kind", "domain_id", "status", "created_at")
     names = customer_names(row[2] for row in rows)
@@ -51,7 +54,9 @@ def open_operations(ctx: WorkContext) -> WorkList:
 def recent_activity(ctx: WorkContext) -> WorkList:
     """Changes sent in the last ACTIVITY_DAYS days, newest first, each linking to the customer's activity."""
     since = ctx.now - dt.timedelta(days=ACTIVITY_DAYS)
-    qs = AuditEntry.objects.filter(created_at__gte=since).order_by("-created_at", "-id")
+    qs = ctx.narrow(AuditEntry.objects.filter(created_at__gte=since), key="domain_id").order_by(
+        "-created_at", "-id"
+    )
     rows, count = ctx.first_and_count(
         qs, "id", "operation_id", "domain_id", "outcome", "actor_name", "created_at"
     )

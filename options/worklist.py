@@ -19,7 +19,7 @@ from schedule.sources import url_pattern
 def option_trials_ending(ctx: WorkContext) -> WorkList:
     """Option trials whose end date is within DECISION_DAYS (today included), the soonest first."""
     qs = (
-        still_in_api(Option.objects.all())
+        ctx.narrow(still_in_api(Option.objects.all()))
         .filter(
             trial=True,
             plan_end_date__gte=ctx.today,

@@ -31,10 +31,10 @@ UNUSED_LICENCES_MIN = 10
 _ROW = ("subscription_id", "customer_id", "customer__company_name", "product_id", "plan", "plan_end_date")
 
 
-def _live():
-    """Subscriptions of customers still in the API: the database starts from the subscriptions' own index (the
-    end date), not from every live customer (measured with bench.home)."""
-    return still_in_api(Subscription.objects.all())
+def _live(ctx: WorkContext):
+    """Subscriptions of customers still in the API whose work this is: the database starts from the
+    subscriptions' own index (the end date), not from every live customer (measured with bench.home)."""
+    return ctx.narrow(still_in_api(Subscription.objects.all()))
 
 
 def _what(product: str, plan: str) -> str:
@@ -47,7 +47,7 @@ def _what(product: str, plan: str) -> str:
 def renewal_decisions(ctx: WorkContext) -> WorkList:
     """Paid subscriptions whose term ends within DECISION_DAYS: the renewal settings can be changed until the
     term's last day (subscriptions/schedule.py), so an ended term is not listed."""
-    qs = _live().filter(
+    qs = _live(ctx).filter(
         plan_end_date__gte=ctx.today, plan_end_date__lte=ctx.today + dt.timedelta(days=DECISION_DAYS)
     )
     qs = (
@@ -73,10 +73,10 @@ def renewal_decisions(ctx: WorkContext) -> WorkList:
     return WorkList(count, items)
 
 
-def _trials():
+def _trials(ctx: WorkContext):
     # A trial whose paid start is already scheduled has been decided.
     return (
-        _live()
+        _live(ctx)
         .filter(plan=Plan.TRIAL)
         .exclude(reservation__type=ReservationType.START_PAID_SERVICE)
         .order_by("plan_end_date", "customer__sort_name", "subscription_id")
@@ -118,7 +118,7 @@ def _trial_items(ctx: WorkContext, qs, *, grace: bool) -> WorkList:
 
 def trials_ending(ctx: WorkContext) -> WorkList:
     """Trials whose end date is within DECISION_DAYS (today included), not yet converted."""
-    qs = _trials().filter(
+    qs = _trials(ctx).filter(
         plan_end_date__gte=ctx.today, plan_end_date__lte=ctx.today + dt.timedelta(days=DECISION_DAYS)
     )
     return _trial_items(ctx, qs, grace=False)
@@ -126,7 +126,7 @@ def trials_ending(ctx: WorkContext) -> WorkList:
 
 def trials_in_grace(ctx: WorkContext) -> WorkList:
     """Trials that ended and are in their grace period (paid service can still start), last day first."""
-    qs = _trials().filter(
+    qs = _trials(ctx).filter(
         plan_end_date__lt=ctx.today, plan_end_date__gte=ctx.today - dt.timedelta(days=TRIAL_GRACE_DAYS)
     )
     return _trial_items(ctx, qs, grace=True)
@@ -136,9 +136,9 @@ def unused_licences(ctx: WorkContext) -> WorkList:
     """Customers whose main subscription is a licence plan with at least UNUSED_LICENCES_MIN licences more than
     their members, the most unused first: the customer's subscription summary (licences, and licences - members,
     kept by the resync) is read through its partial index, not by joining every licence plan to its customer."""
-    qs = Customer.objects.filter(removed_at=None, unused_licences__gte=UNUSED_LICENCES_MIN).order_by(
-        "-unused_licences", "sort_name", "domain_id"
-    )
+    qs = ctx.narrow(
+        Customer.objects.filter(removed_at=None, unused_licences__gte=UNUSED_LICENCES_MIN), key="domain_id"
+    ).order_by("-unused_licences", "sort_name", "domain_id")
     read, change = url_pattern("subscriptions:detail"), url_pattern("subscriptions:renewal")
     items = []
     rows, count = ctx.first_and_count(

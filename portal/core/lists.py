@@ -189,6 +189,9 @@ class CustomerFilter:
     #: Whether `user` is offered the filter: not when `rows` gives them one choice whatever the value (an
     #: Account manager who reads only their own customers, `PORTFOLIO_ONLY`).
     offered: Callable[[Any], bool] = lambda user: True
+    #: The few values a page offers that name nobody, with their words ([(value, label)]): the home page's
+    #: choice of whose work an Admin sees (home/worklist.py). Empty: the home page offers no choice for it.
+    views: Callable[[], Sequence[tuple[str, Any]]] = lambda: ()
 
 
 def customer_filters(*, user=None) -> tuple[CustomerFilter, ...]:

@@ -152,12 +152,16 @@ def operation_get(*, operation_id) -> Operation | None:
     return Operation.objects.filter(pk=operation_id).first()
 
 
-def operations_running_count() -> int:
-    return Operation.objects.filter(status__in=[Operation.Status.QUEUED, Operation.Status.RUNNING]).count()
+def operations_running_count(*, narrow=None) -> int:
+    """Operations queued or running (of the customers `narrow(qs, key=)` keeps, when given)."""
+    qs = Operation.objects.filter(status__in=[Operation.Status.QUEUED, Operation.Status.RUNNING])
+    return (narrow(qs, key="domain_id") if narrow else qs).count()
 
 
-def audit_entries_today_count() -> int:
-    return AuditEntry.objects.filter(created_at__gte=clock.midnight(clock.today())).count()
+def audit_entries_today_count(*, narrow=None) -> int:
+    """Changes sent today (of the customers `narrow(qs, key=)` keeps, when given)."""
+    qs = AuditEntry.objects.filter(created_at__gte=clock.midnight(clock.today()))
+    return (narrow(qs, key="domain_id") if narrow else qs).count()
 
 
 def language_of(user) -> str:

@@ -15,6 +15,12 @@ ALL = {AM, SUP, FIN, ADM}
 MATRIX = [
     ("home", {}, ALL),
     ("digest", {}, {AM, ADM}),
+    # A worklist section's full list: the roles that see the section (home/worklist.py, issue 31).
+    ("work_list", {"key": "renewal-decisions"}, {AM, SUP, ADM}),
+    ("work_list", {"key": "findings"}, {FIN, ADM}),
+    ("work_list", {"key": "unassigned"}, {ADM}),
+    ("work_export", {"key": "max-users"}, {AM, SUP, ADM}),
+    ("work_export", {"key": "findings"}, {FIN, ADM}),
     ("customers:list", {}, ALL),
     ("subscriptions:list", {}, {AM, SUP, ADM}),
     ("schedule:agenda", {}, {AM, SUP, ADM}),

@@ -302,6 +302,16 @@ def world(own_sandbox, portal_api, monkeypatch):
     finance = make_persona(Role.FINANCE, username="words-finance")
     _rows_of_every_kind(today, year, month)
     operations = _every_operation_state(first.domain_id, manager)
+    # Every customer is the Account manager's: their home page, digest and feed hold every kind of work.
+    from customers.models import CustomerOwner
+
+    CustomerOwner.objects.bulk_create(
+        [
+            CustomerOwner(customer_id=pk, account_manager=manager)
+            for pk in Customer.objects.values_list("pk", flat=True)
+        ],
+        ignore_conflicts=True,
+    )
     return {
         "today": today,
         "year": year,

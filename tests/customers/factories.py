@@ -38,3 +38,15 @@ def hand_every_customer_to(manager) -> None:
 
     for domain_id in Customer.objects.values_list("domain_id", flat=True):
         CustomerOwner.objects.update_or_create(customer_id=domain_id, defaults={"account_manager": manager})
+
+
+def make_owner(customer: Customer, account_manager=None, support_contact=None):
+    """Who looks after `customer` (the portal's own data), set directly: the service and its audit are
+    tested in tests/customers/test_owners.py."""
+    from customers.models import CustomerOwner
+
+    owner, _ = CustomerOwner.objects.update_or_create(
+        customer=customer,
+        defaults={"account_manager": account_manager, "support_contact": support_contact},
+    )
+    return owner

@@ -67,6 +67,16 @@ def world():
         kind="licences",
         checked_at=timezone.now(),
     )
+    # Every customer is the Account manager persona's: their home page holds every kind of work.
+    from customers.models import Customer, CustomerOwner
+
+    manager = make_persona(Role.ACCOUNT_MANAGER)
+    CustomerOwner.objects.bulk_create(
+        [
+            CustomerOwner(customer_id=pk, account_manager=manager)
+            for pk in Customer.objects.values_list("pk", flat=True)
+        ]
+    )
     return {"renewal": renewal}
 
 

@@ -22,7 +22,7 @@ from django.urls import reverse
 from home import tasks
 from portal.celery import app
 from portal.core.access import Role
-from tests.customers.factories import make_customer
+from tests.customers.factories import make_customer, make_owner
 from tests.fixtures.personas import make_persona
 from tests.subscriptions.factories import make_subscription
 
@@ -45,6 +45,8 @@ def people(db, settings):
     sub = make_subscription(customer, plan="MONTHLY", plan_end_date=D(2026, 11, 25), renewal_type="STAY")
     later = make_customer(company_name="Far Away KK")
     make_subscription(later, plan="MONTHLY", plan_end_date=D(2026, 12, 20), renewal_type="STAY")
+    make_owner(customer, manager)
+    make_owner(later, manager)
     return {"manager": manager, "sub": sub}
 
 

@@ -17,7 +17,8 @@ from home.worklist import WorkItem, WorkList, WorkSection, decisions_for
 from portal.core.access import Role
 from portal.core.contrib import contribute
 from portal.core.models import AuditEntry, Operation, SyncRun
-from tests.customers.factories import make_customer
+from tests.customers.factories import make_customer, make_owner
+from tests.fixtures.personas import make_persona
 from tests.subscriptions.factories import make_pre_order, make_reservation, make_subscription
 
 D = dt.date
@@ -96,7 +97,15 @@ def work(db, frozen):
         outcome="succeeded",
         actor_name="manager",
     )
+    _own(*(v for v in c.values() if hasattr(v, "domain_id")))
     return c
+
+
+def _own(*customers, user=None):
+    """The customers are the Account manager persona's (or `user`'s): their home page shows their work."""
+    manager = user or make_persona(Role.ACCOUNT_MANAGER)
+    for customer in customers:
+        make_owner(customer, manager)
 
 
 def _section(html: str, key: str) -> str:
@@ -164,8 +173,10 @@ def test_stale_customers_are_listed_oldest_first_when_no_sync_failed(client_as, 
     # The newer customer (the lower id) synced later: "oldest first" must not fall back to id order, as it did on
     # PostgreSQL while the failed-first term was the constant 1 ("order by the first column").
     now = timezone.now()
-    make_customer(company_name="Synced Two Days Ago KK", synced_at=now - dt.timedelta(days=2))
-    make_customer(company_name="Synced Five Days Ago KK", synced_at=now - dt.timedelta(days=5))
+    _own(
+        make_customer(company_name="Synced Two Days Ago KK", synced_at=now - dt.timedelta(days=2)),
+        make_customer(company_name="Synced Five Days Ago KK", synced_at=now - dt.timedelta(days=5)),
+    )
     html = client_as(Role.ACCOUNT_MANAGER).get(reverse("home")).content.decode()
     stale = _section(html, "stale")
     assert stale.index("Synced Five Days Ago KK") < stale.index("Synced Two Days Ago KK")
@@ -173,8 +184,7 @@ def test_stale_customers_are_listed_oldest_first_when_no_sync_failed(client_as, 
 
 def test_a_section_shows_its_count_and_only_its_first_items(client_as, work, db):
     for i in range(8):
-        c = make_customer(company_name=f"Many {i}", member_count=50, max_member_count=50)
-        assert c
+        _own(make_customer(company_name=f"Many {i}", member_count=50, max_member_count=50))
     html = client_as(Role.ACCOUNT_MANAGER).get(reverse("home")).content.decode()
     section = _section(html, "max-users")
     assert _count(html, "max-users") == 9
@@ -253,7 +263,9 @@ def test_option_trials_ending_are_decisions(client_as, account_manager, db, froz
 
     customer = make_customer(company_name="Option Trial KK")
     make_option(customer, option_product_id="SSTG2", trial=True, plan_end_date=D(2026, 11, 28))
-    make_option(make_customer(company_name="Option Later KK"), trial=True, plan_end_date=D(2027, 1, 28))
+    later = make_customer(company_name="Option Later KK")
+    make_option(later, trial=True, plan_end_date=D(2027, 1, 28))
+    _own(customer, later, user=account_manager)
     html = client_as(Role.ACCOUNT_MANAGER).get(reverse("home")).content.decode()
     section = _section(html, "option-trials")
     assert "Option Trial KK" in section and "Option Later KK" not in section

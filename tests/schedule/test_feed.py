@@ -16,10 +16,12 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from customers.models import Customer
 from portal.core.access import Role
 from tests.core.test_ical import unescape, unfold
-from tests.customers.factories import make_customer
+from tests.customers.factories import make_customer, make_owner
 from tests.fixtures.downloads import body
+from tests.fixtures.personas import make_persona
 from tests.subscriptions.factories import make_pre_order, make_subscription
 
 D = dt.date
@@ -58,6 +60,9 @@ def items(db, frozen):
         plan_end_date=D(2026, 11, 20),
         renewal_type="STAY",
     )
+    manager = make_persona(Role.ACCOUNT_MANAGER)  # the persona client_as signs in: these are its customers
+    for customer_id in (pre.customer_id, renew.customer_id, passed.customer_id):
+        make_owner(Customer.objects.get(pk=customer_id), manager)
     return {"pre": pre, "renew": renew, "passed": passed}
 
 

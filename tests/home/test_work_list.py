@@ -1,0 +1,147 @@
+"""A worklist section's "N in all" opens its full list: the same items as the home page's section, each with its
+form's link (blanked for those who may not change), the Owner filter, sort, pages and the downloads.
+Business date: 2026-11-21 (Tokyo)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.urls import reverse
+
+from portal.core.access import Role
+from tests.customers.factories import make_customer, make_owner
+from tests.fixtures.downloads import body
+from tests.fixtures.personas import make_persona
+
+MAX_USERS = reverse("work_list", args=["max-users"])
+
+
+@pytest.fixture
+def crowd(db, frozen):
+    """30 customers near their maximum users: 27 the Account manager persona's, 3 another's."""
+    me = make_persona(Role.ACCOUNT_MANAGER)
+    other = make_persona(Role.ACCOUNT_MANAGER, "other-manager")
+    customers = []
+    for i in range(30):
+        customer = make_customer(
+            company_name=f"Crowd {i:02d} KK", member_count=45 + i % 5, max_member_count=50
+        )
+        make_owner(customer, me if i < 27 else other)
+        customers.append(customer)
+    return customers
+
+
+def _rows(html: str) -> list[str]:
+    return re.findall(r"Crowd \d\d KK", re.search(r"<tbody>.*?</tbody>", html, re.S).group(0))
+
+
+def _home_count(client, key: str) -> int:
+    html = client.get(reverse("home")).content.decode()
+    section = re.search(rf'<section[^>]*data-work="{key}".*?</section>', html, re.S).group(0)
+    assert reverse("work_list", args=[key]) in section, "the section's count links to its full list"
+    return int(re.search(r"data-work-count>(\d+)<", section).group(1))
+
+
+def test_the_full_list_holds_as_many_items_as_the_section_s_n_in_all(client_as, crowd):
+    client = client_as(Role.ACCOUNT_MANAGER)
+    assert _home_count(client, "max-users") == 27
+    html = client.get(MAX_USERS).content.decode()
+    assert "27 in all" in html
+    first = _rows(html)
+    assert len(first) == 25 and "Crowd 27 KK" not in html  # another manager's customer
+    second = _rows(client.get(MAX_USERS, {"page": 2}).content.decode())
+    assert len(second) == 2 and not set(first) & set(second)
+    # Each row keeps its action: the same form as on the home page.
+    assert html.count(">Change maximum users</a>") == 25
+    assert reverse("customers:usage", args=[crowd[0].domain_id]) in html
+
+
+def test_the_owner_filter_opens_on_mine_for_an_account_manager_and_offers_everyone_s(client_as, crowd):
+    client = client_as(Role.ACCOUNT_MANAGER)
+    html = client.get(MAX_USERS, {"owner": "all", "per_page": 50}).content.decode()
+    assert "30 in all" in html and len(_rows(html)) == 30
+    html = client.get(MAX_USERS, {"per_page": 50}).content.decode()  # remembered, as the lists' Owner filter
+    assert "30 in all" in html
+
+
+def test_an_admin_s_full_list_opens_on_their_home_page_choice(client_as, crowd):
+    client = client_as(Role.ADMIN)
+    client.get(reverse("home"), {"owner": "none"})
+    assert "Nothing to do here." in client.get(MAX_USERS).content.decode()
+    client.get(reverse("home"), {"owner": "all"})
+    assert _home_count(client, "max-users") == 30
+    assert "30 in all" in client.get(MAX_USERS, {"owner": "all"}).content.decode()
+
+
+def test_support_reads_the_same_items_without_the_forms(client_as, crowd):
+    html = client_as(Role.SUPPORT).get(MAX_USERS, {"per_page": 50}).content.decode()
+    assert "30 in all" in html
+    assert (
+        "Change maximum users" not in html
+        and reverse("customers:usage", args=[crowd[0].domain_id]) not in html
+    )
+
+
+def test_sorting_by_customer_either_way(client_as, crowd):
+    client = client_as(Role.ACCOUNT_MANAGER)
+    up = _rows(client.get(MAX_USERS, {"sort": "customer", "per_page": 50}).content.decode())
+    down = _rows(client.get(MAX_USERS, {"sort": "-customer", "per_page": 50}).content.decode())
+    assert up == sorted(up) and down == list(reversed(up)) and len(up) == 27
+
+
+def test_the_download_is_exactly_the_filtered_list(client_as, crowd):
+    client = client_as(Role.ACCOUNT_MANAGER)
+    export = reverse("work_export", args=["max-users"])
+    html = client.get(MAX_USERS).content.decode()
+    assert export in html
+    response = client.get(export, {"sort": "-customer"})
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(body(response).decode("utf-8-sig"))))
+    assert rows[0][:2] == ["Customer", "What"]
+    assert [row[0] for row in rows[1:]] == [f"Crowd {i:02d} KK" for i in reversed(range(27))]
+    assert rows[1][5] == f"http://testserver/customers/{crowd[26].domain_id}/"
+    workbook = client.get(export, {"format": "xlsx", "owner": "all"})
+    assert workbook["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_each_role_opens_only_the_sections_it_sees(client_as, db):
+    assert client_as(Role.FINANCE).get(MAX_USERS).status_code == 403
+    assert client_as(Role.ACCOUNT_MANAGER).get(reverse("work_list", args=["findings"])).status_code == 403
+    assert client_as(Role.ACCOUNT_MANAGER).get(reverse("work_list", args=["unassigned"])).status_code == 403
+    assert client_as(Role.ADMIN).get(reverse("work_list", args=["no-such-section"])).status_code == 404
+    assert client_as(Role.FINANCE).get(reverse("work_list", args=["findings"])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query", [{"page": "x"}, {"page": "999999"}, {"sort": "evil"}, {"per_page": "7"}, {"owner": "<b>"}]
+)
+def test_bad_parameters_are_ignored(client_as, crowd, query):
+    response = client_as(Role.ACCOUNT_MANAGER).get(MAX_USERS, query)
+    assert response.status_code == 200 and "in all" in response.content.decode()
+
+
+def test_the_full_list_in_japanese(client_as, crowd):
+    html = client_as(Role.ACCOUNT_MANAGER).get(MAX_USERS, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "全27件" in html and "最大利用人数に達している・近い顧客" in html
+
+
+def test_a_section_of_decisions_lists_each_deadline_labelled(client_as, db, frozen):
+    from tests.subscriptions.factories import make_subscription
+
+    manager = make_persona(Role.ACCOUNT_MANAGER)
+    customer = make_customer(company_name="Renews Soon KK")
+    sub = make_subscription(
+        customer, plan="MONTHLY", plan_end_date=dt.date(2026, 11, 30), renewal_type="STAY"
+    )
+    make_owner(customer, manager)
+    client = client_as(Role.ACCOUNT_MANAGER)
+    url = reverse("work_list", args=["renewal-decisions"])
+    html = client.get(url).content.decode()
+    assert 'Decide by: <time datetime="2026-11-30">2026-11-30</time>' in html
+    assert reverse("subscriptions:renewal", args=[sub.subscription_id]) in html
+    ja = client.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert '判断期限：<time datetime="2026-11-30">' in ja
