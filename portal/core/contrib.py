@@ -24,6 +24,8 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
 * `user_menu`: links of the user menu in the page's top bar (`NavItem`), likewise
 * `customer_filters`: filters by customer that every list of customers or their rows offers
   (`portal.core.lists.CustomerFilter`: the Owner filter), so core's lists get them without importing an app
+* `bulk_actions`: actions on many rows of a list at once (`portal.core.changes.bulk.BulkAction`), checked by a
+  dry run before anything is sent
 
 Core reads them back with `contributions(kind)` and never imports an app. A kind given again by the same app
 replaces that app's earlier contribution of the kind, so a second `ready()` (tests, autoreload) changes nothing.
@@ -50,6 +52,7 @@ KINDS = (
     "home_links",
     "user_menu",
     "customer_filters",
+    "bulk_actions",
 )
 
 _REGISTRY: dict[str, dict[str, tuple[Any, ...]]] = {kind: {} for kind in KINDS}
