@@ -7,7 +7,7 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from customers import changes, forms, operations, permissions, resync, selectors, worklist
+        from customers import bulk, changes, forms, operations, permissions, resync, selectors, worklist
         from customers.permissions import VIEW_CUSTOMERS
         from home.dashboard import Figure
         from home.sections import DetailSection
@@ -65,4 +65,5 @@ class CustomersConfig(AppConfig):
             perms=permissions.PERMS,
             operation_labels=[operations.OPERATION_LABELS],
             urls=[("customers/", "customers.urls")],
+            bulk_actions=bulk.BULK_ACTIONS,
         )

@@ -45,7 +45,12 @@ def read(user, keys: Sequence[str]) -> dict[str, Subscription]:
 
 
 def describe(s: Subscription) -> str:
-    return f"{s.customer.company_name} · {s.get_product_display()} {s.get_plan_display()} ({s.pk})"
+    return gettext("%(company)s · %(product)s %(plan)s (%(id)s)") % {
+        "company": s.customer.company_name,
+        "product": s.get_product_display(),
+        "plan": s.get_plan_display(),
+        "id": s.pk,
+    }
 
 
 class RenewalValuesForm(PortalForm):

@@ -154,7 +154,8 @@ class ListSpec:
     target: str = "results"
     #: The sort field of the form: hidden (the headers choose the order) or a visible select.
     sort_in_form: bool = False
-    #: A presenter of the page's rows (`rows(page.object_list) -> SafeString`), instead of `row_template`.
+    #: A presenter of the page's rows (`rows(page.object_list) -> SafeString`), instead of `row_template`; on a
+    #: list with bulk actions it takes `tick=True` and starts each row with its checkbox.
     rows: Callable[[Iterable], SafeString] | None = None
     #: Filters the list remembers (in the session): a request without one opens on the value last chosen, or
     #: on the default its view gives (`ListState.from_request(..., defaults=...)`).
@@ -613,7 +614,9 @@ def respond(
         state.bulk_actions = bulk_actions_for(state.spec.bulk, user=request.user)
     context = {"list": state, "form": state.form, "page_obj": page, **(context or {})}
     if state.spec.rows is not None:
-        context["rows"] = state.spec.rows(page.object_list)
+        # A presenter of a list with bulk actions draws each row's checkbox (components/_bulk_tick.html's).
+        ticks = {"tick": True} if state.bulk_actions else {}
+        context["rows"] = state.spec.rows(page.object_list, **ticks)
     if partial_for(request, state.spec.target):
         return render(request, f"{state.spec.template}#{state.spec.target}", context)
     if full_context:

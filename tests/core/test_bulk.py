@@ -224,3 +224,62 @@ def test_an_unknown_action_is_404_and_an_empty_choice_says_so(client_as, subs):
     answer = client.post(reverse("core:bulk_new"), {"action": RENEWAL, "type": "CANCEL"})
     assert answer.status_code == 400
     assert "Choose at least one row" in answer.content.decode()
+
+
+# --- Assign owner: the portal's own data, written by the customers app's service ------------------------------
+
+
+def test_assigning_an_owner_in_bulk_writes_each_row_with_its_own_audit_entry(client_as, admin_user, db):
+    from django.core.exceptions import PermissionDenied
+
+    from customers.models import CustomerOwner
+    from customers.services import customer_owner_set
+    from portal.core.models import AuditEntry
+    from tests.customers.factories import make_customer
+    from tests.fixtures.personas import make_persona
+
+    manager = make_persona(AM, username="aiko")
+    customers = [make_customer() for _ in range(3)]
+    customer_owner_set(
+        actor=admin_user, domain_id=customers[2].domain_id, account_manager_id=manager.pk, support_contact_id=None
+    )
+    action = bulk.bulk_action("customers.owner")
+    keys = [str(c.domain_id) for c in customers]
+    with pytest.raises(PermissionDenied):  # Admins assign owners
+        bulk.batch_check(user=manager, action=action, values={"account_manager": manager.pk}, keys=keys)
+
+    client = client_as(ADM)
+    listed = client.get(reverse("customers:list"))
+    assert listed.content.count(b'data-testid="bulk-tick"') == 3
+    made = client.post(
+        reverse("core:bulk_new"), {"action": "customers.owner", "keys": keys, "account_manager": manager.pk}
+    )
+    assert made.status_code == 302
+    batch = Batch.objects.get()
+    refusals = [r.found["refusal"] for r in batch.rows.all()]
+    assert refusals == ["", "", "Already so: nothing to change."]
+    assert AuditEntry.objects.filter(operation_id="portal.assignCustomerOwner").count() == 1  # the setup's
+    client.post(reverse("core:batch_send", args=[batch.pk]), {"row": [r.key for r in batch.rows.all()]})
+    owners = dict(CustomerOwner.objects.values_list("customer_id", "account_manager_id"))
+    assert owners == {c.domain_id: manager.pk for c in customers}
+    assert AuditEntry.objects.filter(operation_id="portal.assignCustomerOwner").count() == 3
+    batch.refresh_from_db()
+    assert batch.state == Batch.State.FINISHED
+    assert bulk.batch_counts(batch) | {} == {
+        "sent": 2,
+        "applied": 2,
+        "refused": 0,
+        "unknown": 0,
+        "stopped": 0,
+        "waiting": 0,
+        "total": 2,
+    }
+    assert not Operation.objects.exists()  # no Partner API call
+
+
+def test_an_account_manager_gets_no_owner_action_on_the_customer_list(client_as, db):
+    from tests.customers.factories import make_customer
+
+    make_customer()
+    listed = client_as(AM).get(reverse("customers:list"), {"owner": "all"})
+    assert b"bulk-tick" not in listed.content and b"bulk-bar" not in listed.content
