@@ -241,7 +241,10 @@ def test_assigning_an_owner_in_bulk_writes_each_row_with_its_own_audit_entry(cli
     manager = make_persona(AM, username="aiko")
     customers = [make_customer() for _ in range(3)]
     customer_owner_set(
-        actor=admin_user, domain_id=customers[2].domain_id, account_manager_id=manager.pk, support_contact_id=None
+        actor=admin_user,
+        domain_id=customers[2].domain_id,
+        account_manager_id=manager.pk,
+        support_contact_id=None,
     )
     action = bulk.bulk_action("customers.owner")
     keys = [str(c.domain_id) for c in customers]
