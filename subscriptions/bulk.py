@@ -113,5 +113,6 @@ BULK_ACTIONS = [
         check=check_renewal,
         operation_id="updateSubscriptionRenewal",
         args=renewal_args,
+        destroys=lambda values: values.get("type") == RenewalType.CANCEL,
     ),
 ]

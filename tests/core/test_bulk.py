@@ -185,6 +185,7 @@ def test_list_to_dry_run_to_batch_page_to_stop_and_results(role, client_as, subs
     batch = Batch.objects.get()
     page = client.get(made["Location"]).content.decode()
     assert page.count('data-testid="tick"') == 3 and "Do not renew" in page
+    assert 'class="btn btn-danger" type="submit" data-testid="confirm"' in page  # not renewing: red
 
     keep = [f"subscriptions:{s.pk}" for s in subs[:2]]
     sent = client.post(reverse("core:batch_send", args=[batch.pk]), {"row": keep})

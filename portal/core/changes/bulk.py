@@ -85,6 +85,8 @@ class BulkAction:
     #: it raises `refused` (an exception class) with a message a person can act on.
     write: Callable[[Any, Any, Mapping[str, Any]], bool] | None = None
     refused: tuple[type[Exception], ...] = field(default=())
+    #: destroys(values) -> whether the rows lose something (not renewing): the dry run's Confirm is red.
+    destroys: Callable[[Mapping[str, Any]], bool] = lambda values: False
 
     def row_check(self, row: Any, values: Mapping[str, Any]) -> RowCheck:
         """The app's check, with the declared change's own side effects added (stated once, by the change)."""

@@ -101,6 +101,7 @@ def _page(request: HttpRequest, batch: Batch, action, *, changed=(), refusal: st
             "changed": {r.key for r in changed},
             "refusal": refusal,
             "refused_rows": sum(1 for r in rows if r.found.get("refusal")),
+            "destroys": action is not None and action.destroys(batch.values),
         },
         status=status,
     )
