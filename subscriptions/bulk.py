@@ -3,6 +3,7 @@ subscriptionId; every row sends the declared change of its own (subscriptions/ch
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -10,11 +11,12 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.core import clock
 from portal.core.access import check
 from portal.core.changes.bulk import BulkAction, RowCheck
 from portal.core.formbase import PortalForm
-from portal.core.lists import ListState
-from portal.core.vocabulary import RenewalType, name_of
+from portal.core.lists import DateInput, ListState
+from portal.core.vocabulary import RenewalType, ReservationType, name_of
 from subscriptions import rules, selectors
 from subscriptions.lists import SUBSCRIPTION_LIST
 from subscriptions.models import Subscription
@@ -97,6 +99,61 @@ def renewal_args(s: Subscription, values: Mapping[str, Any]) -> dict[str, Any]:
     return {"domain_id": s.customer_id, "subscription_id": s.pk, "type": values["type"]}
 
 
+class CancellationValuesForm(PortalForm):
+    """The day every chosen subscription is cancelled on (each row's own window is checked in the dry run)."""
+
+    apply_date = forms.DateField(label=_("Cancellation date"), widget=DateInput())
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("apply_date"):
+            data["apply_date"] = data["apply_date"].isoformat()  # the batch keeps its values as JSON
+        return data
+
+
+def check_cancellation(s: Subscription, values: Mapping[str, Any]) -> RowCheck:
+    """The dry run of createSubscriptionReservation (CANCEL) for one subscription: one scheduled change per
+    subscription, a paid one without a scheduled paid start, and the date in its window (tomorrow to the day
+    after its term ends)."""
+    day = dt.date.fromisoformat(values["apply_date"])
+    reservation = getattr(s, "reservation", None)
+    if reservation is not None:
+        return RowCheck(
+            refusal=gettext(
+                "A change is scheduled for this subscription already (%(kind)s on %(day)s); a subscription "
+                "takes one. Move or delete it first."
+            )
+            % {"kind": name_of(reservation.type, ReservationType), "day": reservation.apply_date.isoformat()}
+        )
+    window = rules.reservation_window(s, ReservationType.CANCEL, clock.today())
+    if window is None:
+        return RowCheck(refusal=gettext("Only paid subscriptions can be cancelled on a date."))
+    if day not in window:
+        return RowCheck(refusal=window.error())
+    return RowCheck(
+        changes=[
+            (
+                gettext("Scheduled change"),
+                "—",
+                gettext("%(kind)s on %(day)s")
+                % {"kind": name_of(ReservationType.CANCEL, ReservationType), "day": day.isoformat()},
+            )
+        ]
+    )
+
+
+def cancellation_args(s: Subscription, values: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "domain_id": s.customer_id,
+        "subscription_id": s.pk,
+        "type": ReservationType.CANCEL.value,
+        "apply_date": values["apply_date"],
+    }
+
+
 BULK_ACTIONS = [
     BulkAction(
         key="subscriptions.renewal",
@@ -114,5 +171,22 @@ BULK_ACTIONS = [
         operation_id="updateSubscriptionRenewal",
         args=renewal_args,
         destroys=lambda values: values.get("type") == RenewalType.CANCEL,
+    ),
+    BulkAction(
+        key="subscriptions.cancellation",
+        label=_("Scheduled cancellation"),
+        list_name=LIST,
+        list_url="subscriptions:list",
+        perm=CHANGE_SUBSCRIPTIONS,
+        form=CancellationValuesForm,
+        select=select,
+        read=read,
+        key_of=lambda s: str(s.pk),
+        describe=describe,
+        domain_id=lambda s: s.customer_id,
+        check=check_cancellation,
+        operation_id="createSubscriptionReservation",
+        args=cancellation_args,
+        destroys=lambda values: True,
     ),
 ]

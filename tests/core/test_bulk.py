@@ -287,3 +287,64 @@ def test_an_account_manager_gets_no_owner_action_on_the_customer_list(client_as,
     make_customer()
     listed = client_as(AM).get(reverse("customers:list"), {"owner": "all"})
     assert b"bulk-tick" not in listed.content and b"bulk-bar" not in listed.content
+
+
+# --- Scheduled cancellation -------------------------------------------------------------------------------
+
+
+def test_a_scheduled_cancellation_is_checked_against_each_rows_window_and_its_scheduled_change(
+    account_manager, db, monkeypatch
+):
+    import datetime as dt
+
+    from portal.core import clock
+    from tests.subscriptions.factories import make_reservation
+
+    monkeypatch.setattr(clock, "today", lambda: dt.date(2026, 11, 24))
+    fits = make_subscription(plan_end_date=dt.date(2027, 3, 31))
+    ends_sooner = make_subscription(plan_end_date=dt.date(2026, 12, 31))
+    scheduled = make_subscription()
+    make_reservation(scheduled, type="ADD_LICENSE", apply_date=dt.date(2026, 12, 1))
+    free = make_subscription(plan="FREE", product_id="FR", license_count=None, renewal_type="")
+    action = bulk.bulk_action("subscriptions.cancellation")
+    batch = bulk.batch_check(
+        user=account_manager,
+        action=action,
+        values={"apply_date": "2027-02-01"},
+        keys=[str(s.pk) for s in (fits, ends_sooner, scheduled, free)],
+    )
+    found = {r.key.split(":")[1]: r.found for r in batch.rows.all()}
+    assert found[str(fits.pk)]["changes"] == [["Scheduled change", "—", "Cancel on 2027-02-01"]]
+    assert (
+        found[str(ends_sooner.pk)]["refusal"] == "Choose a date from 2026-11-25 to 2027-01-01 (Japan time)."
+    )
+    assert found[str(scheduled.pk)]["refusal"].startswith(
+        "A change is scheduled for this subscription already"
+    )
+    assert found[str(free.pk)]["refusal"] == "Only paid subscriptions can be cancelled on a date."
+    bulk.batch_send(user=account_manager, batch=batch, ticked=[r.key for r in batch.rows.all()])
+    operation = Operation.objects.get()  # the refused rows are not sent
+    assert operation.kind == "createSubscriptionReservation"
+    assert operation.params["args"] == {
+        "domain_id": fits.customer_id,
+        "subscription_id": fits.pk,
+        "type": "CANCEL",
+        "apply_date": "2027-02-01",
+    }
+
+
+def test_the_cancellation_form_keeps_its_date_as_text(client_as, subs):
+    client = client_as(AM)
+    made = client.post(
+        reverse("core:bulk_new"),
+        {"action": "subscriptions.cancellation", "keys": [str(subs[0].pk)], "apply_date": "2027-02-01"},
+    )
+    assert made.status_code == 302
+    assert Batch.objects.get().values == {"apply_date": "2027-02-01"}
+    assert (
+        client.post(
+            reverse("core:bulk_new"),
+            {"action": "subscriptions.cancellation", "keys": [str(subs[0].pk)], "apply_date": "soon"},
+        ).status_code
+        == 200
+    )
