@@ -9,7 +9,17 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.holdings import Holding
-        from customers import changes, forms, operations, permissions, resync, selectors, services, worklist
+        from customers import (
+            bulk,
+            changes,
+            forms,
+            operations,
+            permissions,
+            resync,
+            selectors,
+            services,
+            worklist,
+        )
         from customers.permissions import VIEW_CUSTOMERS
         from home.dashboard import Figure
         from home.sections import DetailSection
@@ -104,4 +114,5 @@ class CustomersConfig(AppConfig):
             perms=permissions.PERMS,
             operation_labels=[operations.OPERATION_LABELS],
             urls=[("customers/", "customers.urls")],
+            bulk_actions=bulk.BULK_ACTIONS,
         )

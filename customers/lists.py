@@ -31,4 +31,5 @@ CUSTOMER_LIST = ListSpec(
     rows=presenters.rows,
     csv_columns=CSV_COLUMNS,
     customer_filters=True,
+    bulk="customers",
 )

@@ -22,8 +22,8 @@ from portal.core import clock
 from portal.core.vocabulary import Plan, Product
 
 
-def rows(customers) -> SafeString:
-    """The <tr> rows of one page."""
+def rows(customers, *, tick: bool = False) -> SafeString:
+    """The <tr> rows of one page; `tick`: each starts with its checkbox of the bulk actions' form."""
     zone = ZoneInfo(settings.BUSINESS_TIME_ZONE)
     stale_before = timezone.now() - dt.timedelta(minutes=settings.STALE_AFTER_MINUTES)
     detail = reverse("customers:detail", args=[0]).replace("/0/", "/{}/")
@@ -39,6 +39,7 @@ def rows(customers) -> SafeString:
         "plans": {k: str(v) for k, v in Plan.choices},
         "states": status_labels(),
         "today": clock.today(),
+        "tick": tick,
     }
     return format_html_join("\n", "{}", ((_row(c, zone, stale_before, detail, words),) for c in customers))
 
@@ -79,10 +80,23 @@ def _row(c: Customer, zone, stale_before, detail: str, words: dict) -> SafeStrin
     synced = c.synced_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if c.synced_at else ""
     if c.synced_at is None or c.synced_at < stale_before:
         synced = format_html("{}{}", synced, _badge("badge-warn", words["stale"]))
+    ticked = (
+        format_html(
+            '<td><input type="checkbox" form="bulk" name="keys" value="{}" id="tick-{}" data-testid="bulk-tick">'
+            '<label class="visually-hidden" for="tick-{}">{}</label></td>',
+            c.domain_id,
+            c.domain_id,
+            c.domain_id,
+            _("Choose %(name)s") % {"name": c.company_name},
+        )
+        if words["tick"]
+        else ""
+    )
     return format_html(
-        '<tr data-domain-id="{}"><td><a href="{}">{}</a>{}</td><td>{}</td><td><code>{}</code></td>'
+        '<tr data-domain-id="{}">{}<td><a href="{}">{}</a>{}</td><td>{}</td><td><code>{}</code></td>'
         '<td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="date">{}</td><td>{}</td></tr>',
         c.domain_id,
+        ticked,
         detail.format(c.domain_id),
         c.company_name,
         removed,

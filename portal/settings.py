@@ -100,6 +100,11 @@ MIDDLEWARE = [
 # are small; no page uploads files.
 PORTAL_MAX_REQUEST_BYTES = env.int("PORTAL_MAX_REQUEST_BYTES", default=1_048_576)
 DATA_UPLOAD_MAX_MEMORY_SIZE = PORTAL_MAX_REQUEST_BYTES
+# Most rows one bulk change may hold. The dry run's page posts one field per ticked row, and Django refuses a
+# request of more than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) fields.
+BULK_MAX_ROWS = env.int("BULK_MAX_ROWS", default=500)
+if not 1 <= BULK_MAX_ROWS <= 900:
+    raise ValueError("BULK_MAX_ROWS must be between 1 and 900.")
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"

@@ -10,7 +10,16 @@ class SubscriptionsConfig(AppConfig):
         from home.sections import DetailSection
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
-        from subscriptions import changes, operations, permissions, resync, schedule, selectors, worklist
+        from subscriptions import (
+            bulk,
+            changes,
+            operations,
+            permissions,
+            resync,
+            schedule,
+            selectors,
+            worklist,
+        )
         from subscriptions.permissions import VIEW_SUBSCRIPTIONS
 
         contribute(
@@ -41,4 +50,5 @@ class SubscriptionsConfig(AppConfig):
             perms=permissions.PERMS,
             operation_labels=[operations.OPERATION_LABELS],
             urls=[("subscriptions/", "subscriptions.urls")],
+            bulk_actions=bulk.BULK_ACTIONS,
         )

@@ -50,4 +50,5 @@ SUBSCRIPTION_LIST = ListSpec(
     csv_columns=CSV_COLUMNS,
     customer_filters=True,
     sort_in_form=True,
+    bulk="subscriptions",
 )

@@ -28,6 +28,8 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
   read (by index), for the metrics' `portal_cache_oldest_copy_age_seconds` (portal/core/metrics.py)
 * `holdings`: what a person holds that someone must take over when they are deactivated
   (`accounts.holdings.Holding`: the customers an Account manager or support contact looks after)
+* `bulk_actions`: actions on many rows of a list at once (`portal.core.changes.bulk.BulkAction`), checked by a
+  dry run before anything is sent
 
 Core reads them back with `contributions(kind)` and never imports an app. A kind given again by the same app
 replaces that app's earlier contribution of the kind, so a second `ready()` (tests, autoreload) changes nothing.
@@ -56,6 +58,7 @@ KINDS = (
     "customer_filters",
     "oldest_copy",
     "holdings",
+    "bulk_actions",
 )
 
 _REGISTRY: dict[str, dict[str, tuple[Any, ...]]] = {kind: {} for kind in KINDS}

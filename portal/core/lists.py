@@ -154,7 +154,8 @@ class ListSpec:
     target: str = "results"
     #: The sort field of the form: hidden (the headers choose the order) or a visible select.
     sort_in_form: bool = False
-    #: A presenter of the page's rows (`rows(page.object_list) -> SafeString`), instead of `row_template`.
+    #: A presenter of the page's rows (`rows(page.object_list) -> SafeString`), instead of `row_template`; on a
+    #: list with bulk actions it takes `tick=True` and starts each row with its checkbox.
     rows: Callable[[Iterable], SafeString] | None = None
     #: Filters the list remembers (in the session): a request without one opens on the value last chosen, or
     #: on the default its view gives (`ListState.from_request(..., defaults=...)`).
@@ -162,6 +163,10 @@ class ListSpec:
     #: The list's rows belong to customers: its form gets the contributed `CustomerFilter`s' fields (after its
     #: first field), remembered, opening on their defaults; its `to_filters` finds their values in `data`.
     customer_filters: bool = False
+    #: The list's name for bulk actions (`portal.core.changes.bulk.BulkAction.list_name`): when the reader may
+    #: start one, each row gets a checkbox (the row template includes components/_bulk_tick.html) and the
+    #: results' head a choice of action for the ticked rows or every row matching the filter.
+    bulk: str = ""
 
     @property
     def default_page_size(self) -> int:
@@ -317,6 +322,8 @@ class ListState:
     page: int
     per_page: int
     query: QueryDict = field(default_factory=QueryDict)
+    #: The bulk actions the reader may start on this list (filled in by `respond`).
+    bulk_actions: list = field(default_factory=list)
 
     @classmethod
     def from_request(
@@ -365,6 +372,10 @@ class ListState:
         """The `<th>` cells; a sortable column links to ascending first, descending when already ascending.
         The link keeps every other query parameter and goes back to the first page."""
         cells = []
+        if self.bulk_actions:
+            cells.append(
+                format_html('<th scope="col"><span class="visually-hidden">{}</span></th>', _("Choose"))
+            )
         for column in self.spec.columns:
             css = mark_safe(' class="num"') if column.numeric else ""
             key = column.sort
@@ -627,9 +638,15 @@ def respond(
     Both are rendered with `render()`, so context processors run for the fragment too. `full_context` adds
     what only the whole page shows (filter controls, last sync...), computed only for the whole page.
     """
+    if state.spec.bulk:
+        from portal.core.changes.bulk import bulk_actions_for
+
+        state.bulk_actions = bulk_actions_for(state.spec.bulk, user=request.user)
     context = {"list": state, "form": state.form, "page_obj": page, **(context or {})}
     if state.spec.rows is not None:
-        context["rows"] = state.spec.rows(page.object_list)
+        # A presenter of a list with bulk actions draws each row's checkbox (components/_bulk_tick.html's).
+        ticks = {"tick": True} if state.bulk_actions else {}
+        context["rows"] = state.spec.rows(page.object_list, **ticks)
     if partial_for(request, state.spec.target):
         return render(request, f"{state.spec.template}#{state.spec.target}", context)
     if full_context:

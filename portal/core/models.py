@@ -87,8 +87,10 @@ class Operation(models.Model):
         UNKNOWN = "unknown", _("Unknown")
         # Unconfirmed, and a later change that sets the same thing was sent since: that one is in effect.
         SUPERSEDED = "superseded", _("Replaced by a later change")
+        #: A row of a stopped batch, never sent (only a QUEUED operation is stopped: a runner claims QUEUED ones).
+        STOPPED = "stopped", _("Stopped before sending")
 
-    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.SUPERSEDED)
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.SUPERSEDED, Status.STOPPED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
@@ -226,3 +228,62 @@ class Access(models.Model):
 
     def __str__(self) -> str:
         return "access"
+
+
+class Batch(models.Model):
+    """A bulk change (`portal.core.changes.bulk`): one action with one set of values, over rows of a list. Made
+    as a dry run (CHECKED), then sent (RUNNING: each ticked row its own Operation), STOPPED or FINISHED."""
+
+    class State(models.TextChoices):
+        CHECKED = "checked", _("Dry run")
+        RUNNING = "running", _("Sending")
+        STOPPED = "stopped", _("Stopped")
+        FINISHED = "finished", _("Finished")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="batches"
+    )
+    action = models.CharField(_("action"), max_length=80)
+    values = models.JSONField(_("values"), default=dict, blank=True)
+    reason = models.CharField(_("reason / ticket"), max_length=500, blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.CHECKED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("bulk change")
+        verbose_name_plural = _("bulk changes")
+
+    def __str__(self) -> str:
+        return f"{self.action} ({self.get_state_display()})"
+
+
+class BatchRow(models.Model):
+    """One row of a batch: what the dry run found (`found`: before and after, side effects, or the refusal) and
+    what became of it (its Operation, or `outcome` for the portal's own data, written by a service)."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="rows")
+    #: The list's name and the row's key there ("subscriptions:8"): a running batch holds it.
+    key = models.CharField(max_length=120)
+    position = models.PositiveIntegerField(default=0)
+    domain_id = models.BigIntegerField(null=True, blank=True)
+    label = models.CharField(max_length=300, blank=True)
+    ticked = models.BooleanField(default=True)
+    found = models.JSONField(default=dict, blank=True)
+    operation = models.ForeignKey(
+        Operation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: For a row written by a service: "applied", "unchanged" or "refused" (with `note`).
+    outcome = models.CharField(max_length=16, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["batch", "key"], name="core_batchrow_batch_key")]
+        indexes = [models.Index(fields=["key"], name="core_batchrow_key")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -16,5 +16,7 @@ USE_PORTAL = Perm(
 VIEW_ACTIVITY = Perm(APP, "view_activity", _("View activity"), roles={Role.ACCOUNT_MANAGER, Role.SUPPORT})
 VIEW_SYNC = Perm(APP, "view_sync", _("View sync runs"), roles={Role.ACCOUNT_MANAGER})
 RUN_SYNC = Perm(APP, "run_sync", _("Start a sync"), roles={Role.ACCOUNT_MANAGER})
+#: Start and follow bulk changes (each action also needs its app's permission: changing a subscription...).
+RUN_BATCHES = Perm(APP, "run_batches", _("Make bulk changes"), roles={Role.ACCOUNT_MANAGER})
 
-PERMS = [USE_PORTAL, VIEW_ACTIVITY, VIEW_SYNC, RUN_SYNC]
+PERMS = [USE_PORTAL, VIEW_ACTIVITY, VIEW_SYNC, RUN_SYNC, RUN_BATCHES]

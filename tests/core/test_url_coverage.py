@@ -59,6 +59,12 @@ OWN_MATRIX = {
     "accounts:user_deactivate",
     "accounts:user_reactivate",
     "accounts:user_password",
+    # Bulk changes (a batch of a real dry run, every role): tests/core/test_bulk.py.
+    "core:bulk_new",
+    "core:batch",
+    "core:batch_send",
+    "core:batch_stop",
+    "core:batch_results",
 }
 #: The permissions that send changes, whichever app declares them.
 CHANGE_PERMS = {perm for perm in permissions() if perm.sends_changes}

@@ -1,0 +1,354 @@
+"""Bulk changes: one action with one set of values over many rows of a list, checked before anything is sent.
+
+Apps contribute `BulkAction`s (`contribute(app, bulk_actions=[...])`): the list they apply to, the form of
+the action's values, `check(row, values)` (the dry run: before -> after and the side effects, or the
+contract's rule that refuses the row, read from the cache, sending nothing) and what a row sends: a declared
+`Change` (`operation_id` and `args`) or, for the portal's own data, a service (`write`).
+
+A `Batch` is made as a dry run (`batch_check`); `batch_send` checks each ticked row again against the cache
+and sends nothing when any changed (the rows are returned, their new check stored), else queues each row as
+its own Operation through `change_later`, under a key derived from the batch and the row: the engine sends it
+once, paced by the client's rate limiter, reads back an open outcome, and the reaper picks up a row whose
+worker died (a QUEUED row is queued again, a RUNNING one read back), so no row is sent twice or forgotten.
+`batch_stop` stops the rows not sent yet (a QUEUED operation becomes STOPPED; a runner only claims QUEUED
+ones). A running batch holds its rows: another batch on them is refused, naming them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext
+
+from portal.core.access import Perm, check
+from portal.core.changes.engine import change_later
+from portal.core.changes.spec import stated_effects
+from portal.core.contrib import contributions
+from portal.core.models import Batch, BatchRow, Operation
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """What the dry run found for one row: (what, before, after) lines and side effects, or why it is refused."""
+
+    changes: Sequence[tuple[str, str, str]] = ()
+    side_effects: Sequence[str] = ()
+    refusal: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "changes": [[str(w), str(b), str(a)] for w, b, a in self.changes],
+            "side_effects": [str(s) for s in self.side_effects],
+            "refusal": str(self.refusal),
+        }
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """A bulk action an app offers on one of its lists."""
+
+    #: Unique, in URLs: "subscriptions.renewal".
+    key: str
+    label: str | Promise
+    #: The list it applies to ("subscriptions"); that list's rows are keyed by `key_of`.
+    list_name: str
+    #: The URL name of that list's page (the way back).
+    list_url: str
+    #: Who may start it (besides core's RUN_BATCHES).
+    perm: Perm
+    #: The action's values: a form taking `user=` (a PortalForm); its cleaned_data must be JSON-safe.
+    form: type[forms.Form]
+    #: select(request) -> the rows of the list filtered as the request's query (the list page's) says: "all N
+    #: matching this filter".
+    select: Callable[[Any], QuerySet]
+    #: read(user, keys) -> {key: row} from the cache (rows gone from it are left out).
+    read: Callable[[Any, Sequence[str]], Mapping[str, Any]]
+    key_of: Callable[[Any], str]
+    #: describe(row) -> how a person names the row ("Example Corp · Standard, 8").
+    describe: Callable[[Any], str]
+    domain_id: Callable[[Any], int | None]
+    #: check(row, values) -> RowCheck: the dry run of one row (the app's rules.py, the cache; nothing sent).
+    check: Callable[[Any, Mapping[str, Any]], RowCheck]
+    #: A row sends this declared change, with args(row, values) ...
+    operation_id: str | None = None
+    args: Callable[[Any, Mapping[str, Any]], dict[str, Any]] | None = None
+    #: ... or is the portal's own data, written by write(actor, row, values) -> True (changed) / False (was so);
+    #: it raises `refused` (an exception class) with a message a person can act on.
+    write: Callable[[Any, Any, Mapping[str, Any]], bool] | None = None
+    refused: tuple[type[Exception], ...] = field(default=())
+    #: destroys(values) -> whether the rows lose something (not renewing): the dry run's Confirm is red.
+    destroys: Callable[[Mapping[str, Any]], bool] = lambda values: False
+
+    def row_check(self, row: Any, values: Mapping[str, Any]) -> RowCheck:
+        """The app's check, with the declared change's own side effects added (stated once, by the change)."""
+        found = self.check(row, values)
+        if found.refusal or not (self.operation_id and self.args):
+            return found
+        return RowCheck(
+            changes=found.changes,
+            side_effects=[*found.side_effects, *stated_effects(self.operation_id, self.args(row, values))],
+        )
+
+
+class BatchRefused(Exception):
+    """A batch that cannot be made or sent; the message says why, in words a person can act on."""
+
+    def __init__(self, message: str, *, rows: Sequence[BatchRow] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.rows = list(rows)
+
+
+def bulk_action(key: str) -> BulkAction | None:
+    for action in contributions("bulk_actions"):
+        if action.key == key:
+            return action
+    return None
+
+
+def bulk_actions_for(list_name: str, *, user) -> list[BulkAction]:
+    """The actions a user may start on a list."""
+    from portal.core.access import can
+    from portal.core.permissions import RUN_BATCHES
+
+    if not can(user, RUN_BATCHES):
+        return []
+    return [a for a in contributions("bulk_actions") if a.list_name == list_name and can(user, a.perm)]
+
+
+def may_start(user, action: BulkAction) -> None:
+    from portal.core.permissions import RUN_BATCHES
+
+    check(user, RUN_BATCHES)
+    check(user, action.perm)
+
+
+#: Operations of a running batch that still hold their row.
+_OPEN = (Operation.Status.QUEUED, Operation.Status.RUNNING, Operation.Status.UNKNOWN)
+
+
+def held_rows(keys: Iterable[str], *, besides: Batch | None = None) -> list[BatchRow]:
+    """Rows among `keys` that a running batch holds (its operation not settled yet)."""
+    qs = BatchRow.objects.filter(
+        key__in=list(keys), batch__state=Batch.State.RUNNING, operation__status__in=_OPEN
+    ).select_related("batch")
+    if besides is not None:
+        qs = qs.exclude(batch=besides)
+    return list(qs)
+
+
+def _held_refusal(rows: Sequence[BatchRow]) -> BatchRefused:
+    names = ", ".join(r.label for r in rows[:10])
+    more = len(rows) - 10
+    if more > 0:
+        names += " " + ngettext("and %(n)d more", "and %(n)d more", more) % {"n": more}
+    return BatchRefused(
+        gettext("A bulk change being sent holds these rows; wait until it ends or stop it: %(rows)s")
+        % {"rows": names},
+        rows=rows,
+    )
+
+
+def batch_check(
+    *, user, action: BulkAction, values: Mapping[str, Any], keys: Sequence[str], reason: str = ""
+) -> Batch:
+    """The dry run: a Batch (CHECKED) whose rows hold what each would change, or why it would be refused.
+    Sends nothing. Refused: no rows, more than BULK_MAX_ROWS, or rows a running batch holds."""
+    may_start(user, action)
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        raise BatchRefused(gettext("Choose at least one row."))
+    if len(keys) > settings.BULK_MAX_ROWS:
+        raise BatchRefused(
+            gettext(
+                "%(count)d rows are chosen; a bulk change takes at most %(max)d. Narrow the filter, "
+                "or choose fewer rows."
+            )
+            % {"count": len(keys), "max": settings.BULK_MAX_ROWS}
+        )
+    prefixed = [f"{action.list_name}:{k}" for k in keys]
+    held = held_rows(prefixed)
+    if held:
+        raise _held_refusal(held)
+    rows = action.read(user, keys)
+    with transaction.atomic():
+        batch = Batch.objects.create(created_by=user, action=action.key, values=dict(values), reason=reason)
+        BatchRow.objects.bulk_create(
+            [
+                BatchRow(
+                    batch=batch,
+                    key=f"{action.list_name}:{key}",
+                    position=i,
+                    domain_id=action.domain_id(rows[key]),
+                    label=action.describe(rows[key]),
+                    found=action.row_check(rows[key], values).as_json(),
+                )
+                for i, key in enumerate(k for k in keys if k in rows)
+            ]
+        )
+    return batch
+
+
+def _row_key(action: BulkAction, row: BatchRow) -> str:
+    return row.key.removeprefix(f"{action.list_name}:")
+
+
+def batch_send(*, user, batch: Batch, ticked: Iterable[str]) -> Batch:
+    """Confirm a dry run: check the ticked rows again against the cache and send them, each its own Operation.
+
+    Refused (nothing sent) when the batch is not a dry run any more, no row is ticked, a running batch holds
+    some rows, or a row's check changed since the dry run (`BatchRefused.rows`; the new checks are stored, so
+    the page shows them and a second confirmation sends)."""
+    action = bulk_action(batch.action)
+    if action is None:
+        raise BatchRefused(gettext("This bulk action is no longer offered."))
+    may_start(user, action)
+    ticked = set(ticked)
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().get(pk=batch.pk)
+        if batch.state != Batch.State.CHECKED:
+            raise BatchRefused(gettext("This bulk change was sent already."))
+        rows = list(batch.rows.all())
+        for row in rows:
+            row.ticked = row.key in ticked and not row.found.get("refusal")
+        chosen = [r for r in rows if r.ticked]
+        if not chosen:
+            raise BatchRefused(gettext("No row is ticked: nothing to send."))
+        held = held_rows([r.key for r in chosen], besides=batch)
+        if held:
+            raise _held_refusal(held)
+        now = action.read(user, [_row_key(action, r) for r in chosen])
+        changed = []
+        for row in chosen:
+            current = now.get(_row_key(action, row))
+            found = (
+                action.row_check(current, batch.values).as_json()
+                if current is not None
+                else {
+                    "changes": [],
+                    "side_effects": [],
+                    "refusal": gettext("This row is no longer in the portal."),
+                }
+            )
+            if found != row.found:
+                row.found = found
+                changed.append(row)
+        # Stored either way: when rows changed, the page shows them as they are now, and nothing is sent.
+        BatchRow.objects.bulk_update(rows, ["ticked", "found"])
+    if changed:
+        raise BatchRefused(
+            ngettext(
+                "%(n)d row changed since the dry run, so nothing was sent. Check it below and confirm again.",
+                "%(n)d rows changed since the dry run, so nothing was sent. Check them below and confirm again.",
+                len(changed),
+            )
+            % {"n": len(changed)},
+            rows=changed,
+        )
+    with transaction.atomic():
+        Batch.objects.filter(pk=batch.pk).update(state=Batch.State.RUNNING, started_at=timezone.now())
+        for row in chosen:
+            current = now[_row_key(action, row)]
+            if action.write is not None:
+                _write_row(user, action, batch, row, current)
+            elif action.operation_id and action.args:
+                row.operation = change_later(
+                    action.operation_id,
+                    user=user,
+                    idempotency_key=f"batch:{batch.pk}:{row.key}",
+                    domain_id=row.domain_id,
+                    args=action.args(current, batch.values),
+                    reason=batch.reason,
+                )
+                row.save(update_fields=["operation"])
+    batch.refresh_from_db()
+    batch_settle(batch)
+    return batch
+
+
+def _write_row(user, action: BulkAction, batch: Batch, row: BatchRow, current: Any) -> None:
+    """A row of the portal's own data: written now by the app's service (its own audit entry)."""
+    assert action.write is not None
+    try:
+        with transaction.atomic():
+            changed = action.write(user, current, batch.values)
+    except action.refused as exc:
+        row.outcome, row.note = "refused", str(getattr(exc, "message", exc))
+    else:
+        row.outcome = "applied" if changed else "unchanged"
+    row.save(update_fields=["outcome", "note"])
+
+
+def batch_stop(*, user, batch: Batch) -> int:
+    """Stop a running batch: rows not sent yet are never sent (their QUEUED operations become STOPPED; a row
+    being sent settles as usual). Returns how many rows were stopped."""
+    action = bulk_action(batch.action)
+    if action is not None:
+        may_start(user, action)
+    with transaction.atomic():
+        stopped = Operation.objects.filter(
+            pk__in=batch.rows.exclude(operation=None).values("operation_id"), status=Operation.Status.QUEUED
+        ).update(
+            status=Operation.Status.STOPPED,
+            error=gettext("Not sent: the bulk change was stopped."),
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        Batch.objects.filter(pk=batch.pk, state=Batch.State.RUNNING).update(state=Batch.State.STOPPED)
+    batch.refresh_from_db()
+    return stopped
+
+
+#: What the batch page counts, in order.
+COUNTS = ("sent", "applied", "refused", "unknown", "stopped", "waiting")
+
+
+def batch_counts(batch: Batch) -> dict[str, int]:
+    """sent, applied, refused, unknown, stopped and waiting rows, and `total` (the ticked rows), in two
+    queries."""
+    counts: Counter[str] = Counter()
+    ticked = batch.rows.filter(ticked=True)
+    statuses = ticked.exclude(operation=None).values_list("operation__status", flat=True)
+    for status in statuses:
+        counts[_COUNT_OF_STATUS[status]] += 1
+        if status not in (Operation.Status.QUEUED, Operation.Status.STOPPED):
+            counts["sent"] += 1
+    for outcome in ticked.filter(operation=None).exclude(outcome="").values_list("outcome", flat=True):
+        counts["refused" if outcome == "refused" else "applied"] += 1
+        counts["sent"] += 1
+    result = {name: counts[name] for name in COUNTS}
+    result["total"] = ticked.count() if batch.state != Batch.State.CHECKED else 0
+    return result
+
+
+_COUNT_OF_STATUS: dict[str, str] = {
+    Operation.Status.QUEUED: "waiting",
+    Operation.Status.RUNNING: "waiting",
+    Operation.Status.SUCCEEDED: "applied",
+    Operation.Status.SUPERSEDED: "applied",
+    Operation.Status.FAILED: "refused",
+    Operation.Status.UNKNOWN: "unknown",
+    Operation.Status.STOPPED: "stopped",
+}
+
+
+def batch_settle(batch: Batch) -> Batch:
+    """A running batch whose every row has settled is FINISHED (read when its page is shown)."""
+    if (
+        batch.state == Batch.State.RUNNING
+        and not batch.rows.filter(ticked=True, operation__status__in=_OPEN).exists()
+    ):
+        Batch.objects.filter(pk=batch.pk, state=Batch.State.RUNNING).update(
+            state=Batch.State.FINISHED, finished_at=timezone.now()
+        )
+        batch.refresh_from_db()
+    return batch

@@ -1,0 +1,173 @@
+"""The pages of a bulk change: choose the action's values for the rows chosen on a list, the dry run (row by row,
+before -> after or why refused; rows can be unticked; Confirm sends), and the batch page (progress polled live,
+Stop, the result CSV). Every page is for those who may make bulk changes (core.run_batches) and the action's
+own permission."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.core.access import require
+from portal.core.changes import bulk
+from portal.core.downloads import Table, table_response
+from portal.core.htmx import partial_for
+from portal.core.models import Batch
+from portal.core.permissions import RUN_BATCHES
+
+
+def _action(key: str | None, user) -> bulk.BulkAction:
+    action = bulk.bulk_action(key or "")
+    if action is None:
+        raise Http404
+    bulk.may_start(user, action)
+    return action
+
+
+def _chosen_keys(request: HttpRequest, action: bulk.BulkAction, query) -> tuple[list[str], int]:
+    """The keys the list page chose (ticked rows, or every row matching its filter) and how many that is."""
+    if query.get("all") == "1":
+        qs = action.select(request)
+        count = qs.count()
+        if count > settings.BULK_MAX_ROWS:
+            return [], count
+        return [action.key_of(row) for row in qs], count
+    keys = list(dict.fromkeys(k for k in query.getlist("keys") if k and len(k) <= 60))
+    return keys, len(keys)
+
+
+@require(RUN_BATCHES)
+@require_http_methods(["GET", "POST"])
+def bulk_new(request: HttpRequest) -> HttpResponse:
+    """The action's values for the chosen rows; posting them makes the dry run (nothing is sent)."""
+    query = request.POST if request.method == "POST" else request.GET
+    action = _action(query.get("action"), request.user)
+    keys, count = _chosen_keys(request, action, query)
+    refusal = ""
+    if count > settings.BULK_MAX_ROWS:
+        refusal = gettext(
+            "%(count)d rows are chosen; a bulk change takes at most %(max)d. Narrow the filter, or choose fewer rows."
+        ) % {"count": count, "max": settings.BULK_MAX_ROWS}
+    elif not keys:
+        refusal = gettext("Choose at least one row on the list first.")
+    form = action.form(request.POST if request.method == "POST" else None, user=request.user)  # type: ignore[call-arg]  # BulkAction.form takes user=
+    if request.method == "POST" and not refusal and form.is_valid():
+        try:
+            batch = bulk.batch_check(user=request.user, action=action, values=form.cleaned_data, keys=keys)
+        except bulk.BatchRefused as exc:
+            refusal = exc.message
+        else:
+            return redirect("core:batch", batch.pk)
+    return render(
+        request,
+        "core/bulk_new.html",
+        {"action": action, "form": form, "keys": keys, "count": count, "refusal": refusal},
+        status=400 if refusal and request.method == "POST" else 200,
+    )
+
+
+def _batch(request: HttpRequest, batch_id) -> tuple[Batch, bulk.BulkAction | None]:
+    batch = Batch.objects.select_related("created_by").filter(pk=batch_id).first()
+    if batch is None:
+        raise Http404
+    action = bulk.bulk_action(batch.action)
+    if action is not None:
+        bulk.may_start(request.user, action)
+    return batch, action
+
+
+def _page(request: HttpRequest, batch: Batch, action, *, changed=(), refusal: str = "", status: int = 200):
+    bulk.batch_settle(batch)
+    template = "core/batch.html"
+    if partial_for(request, "progress"):
+        template += "#progress"
+    rows = list(batch.rows.select_related("operation"))
+    for row in rows:
+        row.result = _result(row)  # type: ignore[attr-defined]  # for the page
+    return render(
+        request,
+        template,
+        {
+            "batch": batch,
+            "action": action,
+            "rows": rows,
+            "counts": bulk.batch_counts(batch),
+            "changed": {r.key for r in changed},
+            "refusal": refusal,
+            "refused_rows": sum(1 for r in rows if r.found.get("refusal")),
+            "destroys": action is not None and action.destroys(batch.values),
+        },
+        status=status,
+    )
+
+
+@require(RUN_BATCHES)
+@require_GET
+def batch(request: HttpRequest, batch_id) -> HttpResponse:
+    """The dry run (a batch not sent yet) or the batch's progress."""
+    found, action = _batch(request, batch_id)
+    return _page(request, found, action)
+
+
+@require(RUN_BATCHES)
+@require_POST
+def batch_send(request: HttpRequest, batch_id) -> HttpResponse:
+    """Confirm the dry run with the rows still ticked: checked again, then sent (or nothing, saying why)."""
+    found, action = _batch(request, batch_id)
+    try:
+        bulk.batch_send(user=request.user, batch=found, ticked=request.POST.getlist("row"))
+    except bulk.BatchRefused as exc:
+        found.refresh_from_db()
+        return _page(request, found, action, changed=exc.rows, refusal=exc.message, status=409)
+    return redirect("core:batch", found.pk)
+
+
+@require(RUN_BATCHES)
+@require_POST
+def batch_stop(request: HttpRequest, batch_id) -> HttpResponse:
+    """Stop a running batch (confirmed on its page): the rows not sent yet are never sent."""
+    found, _action_ = _batch(request, batch_id)
+    stopped = bulk.batch_stop(user=request.user, batch=found)
+    messages.success(request, gettext("Stopped: %(n)d rows were not sent.") % {"n": stopped})
+    return redirect("core:batch", found.pk)
+
+
+RESULT_HEADER = (_("Row"), _("Domain ID"), _("Result"), _("Details"))
+
+
+@require(RUN_BATCHES)
+@require_GET
+def batch_results(request: HttpRequest, batch_id) -> HttpResponseBase:
+    """Each row of the batch and what became of it, as a file (downloads.py: CSV, Shift_JIS or workbook)."""
+    found, _action_ = _batch(request, batch_id)
+    rows = [
+        (row.label, row.domain_id, _result(row), _details(row))
+        for row in found.rows.select_related("operation")
+    ]
+    return table_response(request, Table(header=RESULT_HEADER, rows=rows), name=f"bulk-change-{found.pk}")
+
+
+def _result(row) -> str:
+    if not row.ticked:
+        return gettext("Not chosen")
+    if row.operation is not None:
+        return str(row.operation.get_status_display())
+    return {
+        "applied": gettext("Applied"),
+        "unchanged": gettext("Already so"),
+        "refused": gettext("Refused"),
+    }.get(row.outcome, gettext("Not sent"))
+
+
+def _details(row) -> str:
+    if row.found.get("refusal"):
+        return str(row.found["refusal"])
+    if row.operation is not None:
+        return row.operation.error
+    return row.note

@@ -1,0 +1,192 @@
+"""The subscriptions list's bulk actions (`portal.core.changes.bulk`): each row is one subscription, keyed by its
+subscriptionId; every row sends the declared change of its own (subscriptions/changes.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from portal.core import clock
+from portal.core.access import check
+from portal.core.changes.bulk import BulkAction, RowCheck
+from portal.core.formbase import PortalForm
+from portal.core.lists import DateInput, ListState
+from portal.core.vocabulary import RenewalType, ReservationType, name_of
+from subscriptions import rules, selectors
+from subscriptions.lists import SUBSCRIPTION_LIST
+from subscriptions.models import Subscription
+from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
+
+LIST = "subscriptions"
+
+
+def select(request) -> Any:
+    """Every subscription the list shows with the request's filters (its query string, as the list page's)."""
+    state = ListState.from_request(
+        request,
+        SUBSCRIPTION_LIST,
+        products=selectors.subscription_values("product_id"),
+        plans=selectors.subscription_values("plan"),
+    )
+    return selectors.subscription_list(user=request.user, filters=state.filters)
+
+
+def read(user, keys: Sequence[str]) -> dict[str, Subscription]:
+    """The subscriptions of `keys` still in the cache, each with its customer and scheduled change."""
+    check(user, VIEW_SUBSCRIPTIONS)
+    ids = [int(k) for k in keys if k.isdigit()]
+    rows = Subscription.objects.filter(pk__in=ids, customer__removed_at=None).select_related(
+        "customer", "reservation"
+    )
+    return {str(s.pk): s for s in rows}
+
+
+def describe(s: Subscription) -> str:
+    return gettext("%(company)s · %(product)s %(plan)s (%(id)s)") % {
+        "company": s.customer.company_name,
+        "product": s.get_product_display(),
+        "plan": s.get_plan_display(),
+        "id": s.pk,
+    }
+
+
+class RenewalValuesForm(PortalForm):
+    """What every chosen subscription does at the end of its term."""
+
+    type = forms.ChoiceField(
+        label=_("At the end of the term"),
+        choices=[(RenewalType.STAY, RenewalType.STAY.label), (RenewalType.CANCEL, RenewalType.CANCEL.label)],
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+
+
+def _renewal_text(value: str) -> str:
+    return name_of(value, RenewalType) if value else "—"
+
+
+def check_renewal(s: Subscription, values: Mapping[str, Any]) -> RowCheck:
+    """The dry run of updateSubscriptionRenewal for one subscription: the contract's rule (paid subscriptions
+    only), and nothing to send when it is set so already."""
+    refusal = rules.renewal_refusal(s)
+    if refusal:
+        return RowCheck(refusal=refusal)
+    wanted = values["type"]
+    if s.renewal_type == wanted:
+        return RowCheck(
+            refusal=gettext("Already set to %(value)s: nothing to send.") % {"value": _renewal_text(wanted)}
+        )
+    effects = []
+    if wanted == RenewalType.CANCEL:
+        end = s.plan_end_date.isoformat() if s.plan_end_date else "—"
+        effects.append(
+            gettext("The subscription is not renewed: it ends after %(day)s with its term.") % {"day": end}
+        )
+    return RowCheck(
+        changes=[(gettext("Renewal"), _renewal_text(s.renewal_type), _renewal_text(wanted))],
+        side_effects=effects,
+    )
+
+
+def renewal_args(s: Subscription, values: Mapping[str, Any]) -> dict[str, Any]:
+    return {"domain_id": s.customer_id, "subscription_id": s.pk, "type": values["type"]}
+
+
+class CancellationValuesForm(PortalForm):
+    """The day every chosen subscription is cancelled on (each row's own window is checked in the dry run)."""
+
+    apply_date = forms.DateField(label=_("Cancellation date"), widget=DateInput())
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("apply_date"):
+            data["apply_date"] = data["apply_date"].isoformat()  # the batch keeps its values as JSON
+        return data
+
+
+def check_cancellation(s: Subscription, values: Mapping[str, Any]) -> RowCheck:
+    """The dry run of createSubscriptionReservation (CANCEL) for one subscription: one scheduled change per
+    subscription, a paid one without a scheduled paid start, and the date in its window (tomorrow to the day
+    after its term ends)."""
+    day = dt.date.fromisoformat(values["apply_date"])
+    reservation = getattr(s, "reservation", None)
+    if reservation is not None:
+        return RowCheck(
+            refusal=gettext(
+                "A change is scheduled for this subscription already (%(kind)s on %(day)s); a subscription "
+                "takes one. Move or delete it first."
+            )
+            % {"kind": name_of(reservation.type, ReservationType), "day": reservation.apply_date.isoformat()}
+        )
+    window = rules.reservation_window(s, ReservationType.CANCEL, clock.today())
+    if window is None:
+        return RowCheck(refusal=gettext("Only paid subscriptions can be cancelled on a date."))
+    if day not in window:
+        return RowCheck(refusal=window.error())
+    return RowCheck(
+        changes=[
+            (
+                gettext("Scheduled change"),
+                "—",
+                gettext("%(kind)s on %(day)s")
+                % {"kind": name_of(ReservationType.CANCEL, ReservationType), "day": day.isoformat()},
+            )
+        ]
+    )
+
+
+def cancellation_args(s: Subscription, values: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "domain_id": s.customer_id,
+        "subscription_id": s.pk,
+        "type": ReservationType.CANCEL.value,
+        "apply_date": values["apply_date"],
+    }
+
+
+BULK_ACTIONS = [
+    BulkAction(
+        key="subscriptions.renewal",
+        label=_("Renewal at the end of the term"),
+        list_name=LIST,
+        list_url="subscriptions:list",
+        perm=CHANGE_SUBSCRIPTIONS,
+        form=RenewalValuesForm,
+        select=select,
+        read=read,
+        key_of=lambda s: str(s.pk),
+        describe=describe,
+        domain_id=lambda s: s.customer_id,
+        check=check_renewal,
+        operation_id="updateSubscriptionRenewal",
+        args=renewal_args,
+        destroys=lambda values: values.get("type") == RenewalType.CANCEL,
+    ),
+    BulkAction(
+        key="subscriptions.cancellation",
+        label=_("Scheduled cancellation"),
+        list_name=LIST,
+        list_url="subscriptions:list",
+        perm=CHANGE_SUBSCRIPTIONS,
+        form=CancellationValuesForm,
+        select=select,
+        read=read,
+        key_of=lambda s: str(s.pk),
+        describe=describe,
+        domain_id=lambda s: s.customer_id,
+        check=check_cancellation,
+        operation_id="createSubscriptionReservation",
+        args=cancellation_args,
+        destroys=lambda values: True,
+    ),
+]

@@ -1,0 +1,350 @@
+"""Bulk changes (portal/core/changes/bulk.py) on cached rows, nothing sent to an API: the dry run's checks, the
+refusals (too many rows, rows a running batch holds, rows changed since the dry run, Support and Finance), the
+queued rows' idempotency keys, and Stop (a stopped row is never sent, even when its task runs)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from portal.core.access import Role
+from portal.core.changes import bulk
+from portal.core.changes.engine import change_run
+from portal.core.models import Batch, Operation
+from tests.subscriptions.factories import make_subscription
+
+RENEWAL = "subscriptions.renewal"
+AM, SUP, FIN, ADM = Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE, Role.ADMIN
+
+
+def _action():
+    action = bulk.bulk_action(RENEWAL)
+    assert action is not None
+    return action
+
+
+@pytest.fixture
+def subs(db):
+    return [make_subscription(renewal_type="STAY") for _ in range(3)]
+
+
+def _dry_run(user, subs, values=None):
+    return bulk.batch_check(
+        user=user,
+        action=_action(),
+        values=values or {"type": "CANCEL"},
+        keys=[str(s.pk) for s in subs],
+    )
+
+
+# --- The dry run ------------------------------------------------------------------------------------------
+
+
+def test_the_dry_run_shows_before_and_after_and_the_side_effect_and_sends_nothing(account_manager, subs):
+    batch = _dry_run(account_manager, subs)
+    row = batch.rows.first()
+    assert row.found["refusal"] == ""
+    assert row.found["changes"] == [["Renewal", "Renew unchanged", "Do not renew"]]
+    assert row.found["side_effects"] == [
+        "The subscription is not renewed: it ends after 2027-03-31 with its term."
+    ]
+    assert batch.state == Batch.State.CHECKED
+    assert not Operation.objects.exists()
+
+
+def test_the_dry_run_refuses_free_subscriptions_and_rows_already_so(account_manager, db):
+    free = make_subscription(plan="FREE", product_id="FR", license_count=None, renewal_type="")
+    already = make_subscription(renewal_type="CANCEL")
+    batch = _dry_run(account_manager, [free, already])
+    found = {r.key: r.found["refusal"] for r in batch.rows.all()}
+    assert found[f"subscriptions:{free.pk}"] == "Only paid subscriptions have renewal settings."
+    assert found[f"subscriptions:{already.pk}"] == "Already set to Do not renew: nothing to send."
+
+
+def test_more_rows_than_bulk_max_rows_are_refused(account_manager, subs, settings):
+    settings.BULK_MAX_ROWS = 2
+    with pytest.raises(bulk.BatchRefused, match="3 rows are chosen; a bulk change takes at most 2"):
+        _dry_run(account_manager, subs)
+    assert not Batch.objects.exists()
+
+
+def test_support_and_finance_cannot_start_one(support, finance, subs):
+    from django.core.exceptions import PermissionDenied
+
+    for user in (support, finance):
+        with pytest.raises(PermissionDenied):
+            _dry_run(user, subs)
+
+
+# --- Sending --------------------------------------------------------------------------------------------
+
+
+def test_confirm_queues_each_ticked_row_as_its_own_operation(account_manager, subs):
+    batch = _dry_run(account_manager, subs)
+    keys = [r.key for r in batch.rows.all()]
+    batch = bulk.batch_send(user=account_manager, batch=batch, ticked=keys[:2])  # the third unticked
+    operations = Operation.objects.order_by("idempotency_key")
+    assert [o.status for o in operations] == [Operation.Status.QUEUED] * 2
+    assert {o.idempotency_key for o in operations} == {
+        f"updateSubscriptionRenewal:{s.customer_id}:batch:{batch.pk}:subscriptions:{s.pk}" for s in subs[:2]
+    }
+    assert {o.params["args"]["subscription_id"] for o in operations} == {s.pk for s in subs[:2]}
+    assert batch.state == Batch.State.RUNNING
+    assert bulk.batch_counts(batch) | {} == {
+        "sent": 0,
+        "applied": 0,
+        "refused": 0,
+        "unknown": 0,
+        "stopped": 0,
+        "waiting": 2,
+        "total": 2,
+    }
+    with pytest.raises(bulk.BatchRefused, match="sent already"):
+        bulk.batch_send(user=account_manager, batch=batch, ticked=keys)
+    assert Operation.objects.count() == 2
+
+
+def test_rows_changed_since_the_dry_run_are_shown_and_nothing_is_sent(account_manager, subs):
+    batch = _dry_run(account_manager, subs)
+    subs[1].renewal_type = "CANCEL"  # a resync read another person's change meanwhile
+    subs[1].save(update_fields=["renewal_type"])
+    with pytest.raises(bulk.BatchRefused, match="1 row changed since the dry run") as refused:
+        bulk.batch_send(user=account_manager, batch=batch, ticked=[r.key for r in batch.rows.all()])
+    assert [r.key for r in refused.value.rows] == [f"subscriptions:{subs[1].pk}"]
+    assert not Operation.objects.exists()
+    assert Batch.objects.get(pk=batch.pk).state == Batch.State.CHECKED
+    # The page now shows the row as it is (refused: already so); confirming again sends the other two.
+    bulk.batch_send(user=account_manager, batch=batch, ticked=[r.key for r in batch.rows.all()])
+    assert Operation.objects.count() == 2
+
+
+def test_a_second_batch_on_rows_a_running_batch_holds_is_refused_naming_them(account_manager, subs):
+    first = _dry_run(account_manager, subs[:2])
+    bulk.batch_send(user=account_manager, batch=first, ticked=[r.key for r in first.rows.all()])
+    with pytest.raises(bulk.BatchRefused, match="holds these rows") as refused:
+        _dry_run(account_manager, subs[1:], values={"type": "CANCEL"})
+    assert [r.key for r in refused.value.rows] == [f"subscriptions:{subs[1].pk}"]
+    assert str(subs[1].pk) in refused.value.message
+
+
+def test_stop_leaves_rows_not_sent_unsent_even_when_their_task_runs(account_manager, subs):
+    batch = _dry_run(account_manager, subs)
+    bulk.batch_send(user=account_manager, batch=batch, ticked=[r.key for r in batch.rows.all()])
+    assert bulk.batch_stop(user=account_manager, batch=batch) == 3
+    for operation in Operation.objects.all():
+        change_run(operation_pk=str(operation.pk))  # the queued task arrives after Stop: it claims nothing
+    assert set(Operation.objects.values_list("status", flat=True)) == {Operation.Status.STOPPED}
+    batch.refresh_from_db()
+    assert batch.state == Batch.State.STOPPED
+    assert bulk.batch_counts(batch)["stopped"] == 3
+
+
+# --- Pages ------------------------------------------------------------------------------------------------
+
+
+def _urls(batch) -> list[tuple[str, str]]:
+    return [
+        ("get", reverse("core:bulk_new") + f"?action={RENEWAL}&keys=1"),
+        ("get", reverse("core:batch", args=[batch.pk])),
+        ("post", reverse("core:batch_send", args=[batch.pk])),
+        ("post", reverse("core:batch_stop", args=[batch.pk])),
+        ("get", reverse("core:batch_results", args=[batch.pk])),
+    ]
+
+
+@pytest.mark.parametrize("role", [SUP, FIN])
+def test_every_bulk_url_answers_403_to_support_and_finance(role, client_as, account_manager, subs):
+    batch = _dry_run(account_manager, subs)
+    client = client_as(role)
+    for method, url in _urls(batch):
+        assert getattr(client, method)(url).status_code == 403, url
+    assert Batch.objects.get(pk=batch.pk).state == Batch.State.CHECKED
+
+
+def test_every_bulk_url_sends_anonymous_users_to_sign_in(client, account_manager, subs):
+    batch = _dry_run(account_manager, subs)
+    for method, url in _urls(batch):
+        answer = getattr(client, method)(url)
+        assert answer.status_code == 302 and "/login" in answer["Location"], url
+
+
+@pytest.mark.parametrize("role", [AM, ADM])
+def test_list_to_dry_run_to_batch_page_to_stop_and_results(role, client_as, subs):
+    client = client_as(role)
+    listed = client.get(reverse("subscriptions:list"), {"owner": "all"})  # an Account manager's opens on Mine
+    assert listed.status_code == 200
+    assert b'data-testid="bulk-bar"' in listed.content
+    assert listed.content.count(b'data-testid="bulk-tick"') == 3
+
+    new = reverse("core:bulk_new")
+    chosen = client.get(new, {"action": RENEWAL, "all": "1", "owner": "all"})
+    assert chosen.status_code == 200
+    assert "3 rows are chosen" in chosen.content.decode()
+    made = client.post(new, {"action": RENEWAL, "keys": [str(s.pk) for s in subs], "type": "CANCEL"})
+    assert made.status_code == 302
+    batch = Batch.objects.get()
+    page = client.get(made["Location"]).content.decode()
+    assert page.count('data-testid="tick"') == 3 and "Do not renew" in page
+    assert 'class="btn btn-danger" type="submit" data-testid="confirm"' in page  # not renewing: red
+
+    keep = [f"subscriptions:{s.pk}" for s in subs[:2]]
+    sent = client.post(reverse("core:batch_send", args=[batch.pk]), {"row": keep})
+    assert sent.status_code == 302
+    assert Operation.objects.count() == 2
+    progress = client.get(reverse("core:batch", args=[batch.pk]))
+    assert b'data-hx-trigger="every 2s"' in progress.content
+    assert (
+        client.get(reverse("core:batch", args=[batch.pk]), headers={"HX-Request": "true"}).status_code == 200
+    )
+
+    client.post(reverse("core:batch_stop", args=[batch.pk]))
+    stopped = client.get(reverse("core:batch", args=[batch.pk])).content.decode()
+    assert "every 2s" not in stopped and "Stopped" in stopped
+    csv = b"".join(client.get(reverse("core:batch_results", args=[batch.pk])).streaming_content).decode(
+        "utf-8-sig"
+    )
+    assert csv.count("Stopped before sending") == 2 and csv.count("Not chosen") == 1
+
+
+def test_support_sees_no_checkboxes_on_the_list(client_as, subs):
+    listed = client_as(SUP).get(reverse("subscriptions:list"), {"owner": "all"})
+    assert b"bulk-tick" not in listed.content and b"bulk-bar" not in listed.content
+
+
+def test_the_values_page_refuses_more_than_bulk_max_rows_matching_the_filter(client_as, subs, settings):
+    settings.BULK_MAX_ROWS = 2
+    answer = client_as(AM).get(reverse("core:bulk_new"), {"action": RENEWAL, "all": "1", "owner": "all"})
+    text = answer.content.decode()
+    assert "3 rows are chosen; a bulk change takes at most 2" in text
+    assert 'data-testid="bulk-form"' not in text
+
+
+def test_an_unknown_action_is_404_and_an_empty_choice_says_so(client_as, subs):
+    client = client_as(AM)
+    assert client.get(reverse("core:bulk_new"), {"action": "nope"}).status_code == 404
+    answer = client.post(reverse("core:bulk_new"), {"action": RENEWAL, "type": "CANCEL"})
+    assert answer.status_code == 400
+    assert "Choose at least one row" in answer.content.decode()
+
+
+# --- Assign owner: the portal's own data, written by the customers app's service ------------------------------
+
+
+def test_assigning_an_owner_in_bulk_writes_each_row_with_its_own_audit_entry(client_as, admin_user, db):
+    from django.core.exceptions import PermissionDenied
+
+    from customers.models import CustomerOwner
+    from customers.services import customer_owner_set
+    from portal.core.models import AuditEntry
+    from tests.customers.factories import make_customer
+    from tests.fixtures.personas import make_persona
+
+    manager = make_persona(AM, username="aiko")
+    customers = [make_customer() for _ in range(3)]
+    customer_owner_set(
+        actor=admin_user,
+        domain_id=customers[2].domain_id,
+        account_manager_id=manager.pk,
+        support_contact_id=None,
+    )
+    action = bulk.bulk_action("customers.owner")
+    keys = [str(c.domain_id) for c in customers]
+    with pytest.raises(PermissionDenied):  # Admins assign owners
+        bulk.batch_check(user=manager, action=action, values={"account_manager": manager.pk}, keys=keys)
+
+    client = client_as(ADM)
+    listed = client.get(reverse("customers:list"))
+    assert listed.content.count(b'data-testid="bulk-tick"') == 3
+    made = client.post(
+        reverse("core:bulk_new"), {"action": "customers.owner", "keys": keys, "account_manager": manager.pk}
+    )
+    assert made.status_code == 302
+    batch = Batch.objects.get()
+    refusals = [r.found["refusal"] for r in batch.rows.all()]
+    assert refusals == ["", "", "Already so: nothing to change."]
+    assert AuditEntry.objects.filter(operation_id="portal.assignCustomerOwner").count() == 1  # the setup's
+    client.post(reverse("core:batch_send", args=[batch.pk]), {"row": [r.key for r in batch.rows.all()]})
+    owners = dict(CustomerOwner.objects.values_list("customer_id", "account_manager_id"))
+    assert owners == {c.domain_id: manager.pk for c in customers}
+    assert AuditEntry.objects.filter(operation_id="portal.assignCustomerOwner").count() == 3
+    batch.refresh_from_db()
+    assert batch.state == Batch.State.FINISHED
+    assert bulk.batch_counts(batch) | {} == {
+        "sent": 2,
+        "applied": 2,
+        "refused": 0,
+        "unknown": 0,
+        "stopped": 0,
+        "waiting": 0,
+        "total": 2,
+    }
+    assert not Operation.objects.exists()  # no Partner API call
+
+
+def test_an_account_manager_gets_no_owner_action_on_the_customer_list(client_as, db):
+    from tests.customers.factories import make_customer
+
+    make_customer()
+    listed = client_as(AM).get(reverse("customers:list"), {"owner": "all"})
+    assert b"bulk-tick" not in listed.content and b"bulk-bar" not in listed.content
+
+
+# --- Scheduled cancellation -------------------------------------------------------------------------------
+
+
+def test_a_scheduled_cancellation_is_checked_against_each_rows_window_and_its_scheduled_change(
+    account_manager, db, monkeypatch
+):
+    import datetime as dt
+
+    from portal.core import clock
+    from tests.subscriptions.factories import make_reservation
+
+    monkeypatch.setattr(clock, "today", lambda: dt.date(2026, 11, 24))
+    fits = make_subscription(plan_end_date=dt.date(2027, 3, 31))
+    ends_sooner = make_subscription(plan_end_date=dt.date(2026, 12, 31))
+    scheduled = make_subscription()
+    make_reservation(scheduled, type="ADD_LICENSE", apply_date=dt.date(2026, 12, 1))
+    free = make_subscription(plan="FREE", product_id="FR", license_count=None, renewal_type="")
+    action = bulk.bulk_action("subscriptions.cancellation")
+    batch = bulk.batch_check(
+        user=account_manager,
+        action=action,
+        values={"apply_date": "2027-02-01"},
+        keys=[str(s.pk) for s in (fits, ends_sooner, scheduled, free)],
+    )
+    found = {r.key.split(":")[1]: r.found for r in batch.rows.all()}
+    assert found[str(fits.pk)]["changes"] == [["Scheduled change", "—", "Cancel on 2027-02-01"]]
+    assert (
+        found[str(ends_sooner.pk)]["refusal"] == "Choose a date from 2026-11-25 to 2027-01-01 (Japan time)."
+    )
+    assert found[str(scheduled.pk)]["refusal"].startswith(
+        "A change is scheduled for this subscription already"
+    )
+    assert found[str(free.pk)]["refusal"] == "Only paid subscriptions can be cancelled on a date."
+    bulk.batch_send(user=account_manager, batch=batch, ticked=[r.key for r in batch.rows.all()])
+    operation = Operation.objects.get()  # the refused rows are not sent
+    assert operation.kind == "createSubscriptionReservation"
+    assert operation.params["args"] == {
+        "domain_id": fits.customer_id,
+        "subscription_id": fits.pk,
+        "type": "CANCEL",
+        "apply_date": "2027-02-01",
+    }
+
+
+def test_the_cancellation_form_keeps_its_date_as_text(client_as, subs):
+    client = client_as(AM)
+    made = client.post(
+        reverse("core:bulk_new"),
+        {"action": "subscriptions.cancellation", "keys": [str(subs[0].pk)], "apply_date": "2027-02-01"},
+    )
+    assert made.status_code == 302
+    assert Batch.objects.get().values == {"apply_date": "2027-02-01"}
+    assert (
+        client.post(
+            reverse("core:bulk_new"),
+            {"action": "subscriptions.cancellation", "keys": [str(subs[0].pk)], "apply_date": "soon"},
+        ).status_code
+        == 200
+    )

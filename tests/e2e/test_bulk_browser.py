@@ -1,0 +1,63 @@
+"""In headless Chromium, in English and Japanese at 1366 px: an Account manager ticks subscriptions on the
+Subscriptions list, chooses "do not renew", reads the dry run, unticks one row, confirms, watches the batch page
+(its rows wait for a worker: the tests' broker keeps them) and stops the batch; no row is ever sent."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.core.access import Role
+from portal.core.models import Batch, Operation
+from tests.customers.factories import make_customer
+from tests.fixtures.browser import login, screenshot
+from tests.fixtures.personas import make_persona
+from tests.subscriptions.factories import make_subscription
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _language(page, language: str) -> None:
+    origin = page.evaluate("location.origin") + "/"
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": origin}])
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_bulk_renewal_with_a_dry_run_an_unticked_row_and_a_stop(page, language):
+    page.set_viewport_size({"width": 1366, "height": 860})
+    names = ["Minato Seiki K.K.", "株式会社やまと商事", "Blue Ocean KK", "合同会社あおぞら"]
+    subs = [make_subscription(make_customer(company_name=name), renewal_type="STAY") for name in names]
+    free = make_subscription(
+        make_customer(company_name="Free Trial Lab"), product_id="FR", plan="FREE", license_count=None
+    )
+
+    login(page, make_persona(Role.ACCOUNT_MANAGER))
+    _language(page, language)
+    page.goto("/subscriptions/?owner=all")
+    for s in [*subs[:3], free]:
+        page.check(f"[data-subscription-id='{s.pk}'] [data-testid=bulk-tick]")
+    screenshot(page, f"bulk-list-ticked-{language}")
+    page.click("[data-testid=bulk-start]")
+    page.wait_for_url("**/bulk/?*")
+    page.check("input[name=type][value=CANCEL]")
+    screenshot(page, f"bulk-values-{language}")
+    page.click("[data-testid=dry-run]")
+    page.wait_for_selector("[data-testid=dry-run]")
+    # Three rows to send, the Free subscription refused by the contract's rule (no checkbox).
+    assert page.locator("[data-testid=tick]").count() == 3
+    assert page.locator(f"[data-row='subscriptions:{free.pk}'] .badge-danger").count() == 1
+    page.uncheck(f"[data-row='subscriptions:{subs[2].pk}'] [data-testid=tick]")
+    screenshot(page, f"bulk-dry-run-{language}")
+    page.click("[data-testid=confirm]")
+    page.wait_for_selector("[data-testid=batch-counts]")
+    assert page.locator("[data-testid=batch-state]").inner_text() in ("Sending", "送信中")
+    assert page.locator("[data-count=sent]").inner_text() == "0 / 2"
+    screenshot(page, f"bulk-batch-running-{language}")
+    assert Operation.objects.filter(status=Operation.Status.QUEUED).count() == 2
+
+    page.click("[data-testid=stop] summary")
+    page.click("[data-testid=stop-yes]")
+    page.wait_for_selector("[data-count=stopped]")
+    assert page.locator("[data-count=stopped]").inner_text() == "2"
+    screenshot(page, f"bulk-batch-stopped-{language}")
+    assert Batch.objects.get().state == Batch.State.STOPPED
+    assert set(Operation.objects.values_list("status", flat=True)) == {Operation.Status.STOPPED}

@@ -1,0 +1,92 @@
+"""A bulk renewal sent by a real Celery worker to a sandbox of its own, which answers the first rows with a 500
+after applying them; the worker is killed (SIGKILL) mid-batch. What the reaper then does (queue the rows left
+waiting again, read back a row left running) is run here at once rather than after its minutes: every row ends
+applied, none was sent twice (at most one attempt in the audit trail per row, and a row answered 500 is read
+back, not sent again) and none was forgotten."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from portal.core.changes import bulk, engine
+from portal.core.changes.engine import change_run, changes_reap_stale
+from portal.core.models import AuditEntry, Batch, Operation
+from subscriptions.models import Subscription
+from tests.fixtures.portal_api import point_worker_at
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
+
+
+@pytest.fixture
+def on_own_sandbox(own_sandbox, portal_api, monkeypatch, cache_from_own_sandbox):
+    point_worker_at(own_sandbox, portal_api, monkeypatch)
+    own_sandbox.clear_faults()
+    cache_from_own_sandbox.fill()
+    return own_sandbox
+
+
+def _wait(condition, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited too long"
+        time.sleep(0.2)
+
+
+def test_a_batch_survives_a_killed_worker_and_5xx_after_applying(on_own_sandbox, account_manager, request):
+    subs = list(
+        Subscription.objects.filter(
+            customer__removed_at=None, plan__in=("ANNUAL_LICENSE", "MONTHLY"), renewal_type="STAY"
+        ).order_by("pk")[:6]
+    )
+    assert len(subs) >= 4, "the seed has too few paid subscriptions renewing unchanged"
+    # Every answer takes a while (so the worker dies mid-batch); the first two rows are applied, then answered 500.
+    on_own_sandbox.set_fault("*", latencyMs=700)
+    on_own_sandbox.set_fault(
+        "updateSubscriptionRenewal",
+        latencyMs=700,
+        errorRate=1,
+        errorStatus=500,
+        afterHandler=True,
+        remaining=2,
+    )
+    worker = request.getfixturevalue("celery_worker_process")  # started now: it reads the sandbox's address
+    action = bulk.bulk_action("subscriptions.renewal")
+    assert action is not None
+    batch = bulk.batch_check(
+        user=account_manager, action=action, values={"type": "CANCEL"}, keys=[str(s.pk) for s in subs]
+    )
+    bulk.batch_send(user=account_manager, batch=batch, ticked=[r.key for r in batch.rows.all()])
+    ops = Operation.objects.filter(idempotency_key__contains=f"batch:{batch.pk}:")
+    _wait(lambda: ops.filter(status=Operation.Status.SUCCEEDED).count() >= 3)
+    os.kill(worker["process"].pid, signal.SIGKILL)
+    worker["process"].wait(timeout=10)
+    assert ops.exclude(status=Operation.Status.SUCCEEDED).exists(), "the worker finished before it was killed"
+
+    # The reaper, without its waits: QUEUED rows are queued again (run here, as their task would), a RUNNING
+    # one is read back, never sent again.
+    engine.STALE_QUEUED_SECONDS, saved = 0, engine.STALE_QUEUED_SECONDS
+    try:
+        for operation in ops.filter(status=Operation.Status.QUEUED):
+            change_run(operation_pk=str(operation.pk))
+        changes_reap_stale(older_than_seconds=0)
+    finally:
+        engine.STALE_QUEUED_SECONDS = saved
+    assert set(ops.values_list("status", flat=True)) == {Operation.Status.SUCCEEDED}
+    assert ops.count() == len(subs)
+    assert ops.filter(result__read_back=True).count() >= 2  # the rows answered 500 after applying
+    for s in subs:
+        attempts = AuditEntry.objects.filter(
+            operation_id="updateSubscriptionRenewal", domain_id=s.customer_id
+        )
+        assert attempts.count() <= 1, s.pk
+        answer = on_own_sandbox.client("partner", validate=False).get(
+            f"/partners/customers/{s.customer_id}/subscriptions/{s.pk}/renewal"
+        )
+        assert answer.json()["type"] == "CANCEL", s.pk
+    batch.refresh_from_db()
+    assert bulk.batch_settle(batch).state == Batch.State.FINISHED
+    assert bulk.batch_counts(batch)["applied"] == len(subs)
