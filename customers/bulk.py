@@ -34,9 +34,9 @@ def read(user, keys: Sequence[str]) -> dict[str, Customer]:
     """The customers of `keys` in the cache (a removed one may be given an owner too), with their owners."""
     check(user, VIEW_CUSTOMERS)
     ids = [int(k) for k in keys if k.isdigit()]
-    rows = Customer.objects.filter(domain_id__in=ids).select_related(
-        "owner__account_manager", "owner__support_contact"
-    )
+    rows = selectors.readable(
+        Customer.objects.filter(domain_id__in=ids), user=user, key="domain_id"
+    ).select_related("owner__account_manager", "owner__support_contact")
     return {str(c.domain_id): c for c in rows}
 
 

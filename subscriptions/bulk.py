@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from customers.selectors import readable
 from portal.core import clock
 from portal.core.access import check
 from portal.core.changes.bulk import BulkAction, RowCheck
@@ -37,12 +38,12 @@ def select(request) -> Any:
 
 
 def read(user, keys: Sequence[str]) -> dict[str, Subscription]:
-    """The subscriptions of `keys` still in the cache, each with its customer and scheduled change."""
+    """The subscriptions of `keys` still in the cache that `user` may read (an Account manager's own customers'
+    under `PORTFOLIO_ONLY`: another's are not found, so not sent), each with its customer and scheduled change."""
     check(user, VIEW_SUBSCRIPTIONS)
     ids = [int(k) for k in keys if k.isdigit()]
-    rows = Subscription.objects.filter(pk__in=ids, customer__removed_at=None).select_related(
-        "customer", "reservation"
-    )
+    found = Subscription.objects.filter(pk__in=ids, customer__removed_at=None)
+    rows = readable(found, user=user).select_related("customer", "reservation")
     return {str(s.pk): s for s in rows}
 
 

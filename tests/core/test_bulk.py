@@ -348,3 +348,16 @@ def test_the_cancellation_form_keeps_its_date_as_text(client_as, subs):
         ).status_code
         == 200
     )
+
+
+def test_under_portfolio_only_another_account_managers_rows_are_not_found_so_never_sent(
+    account_manager, subs, settings
+):
+    from tests.customers.factories import make_owner
+
+    settings.PORTFOLIO_ONLY = True
+    mine = subs[0]
+    make_owner(mine.customer, account_manager=account_manager)
+    batch = _dry_run(account_manager, subs)
+    found = {r.key: r.found["refusal"] for r in batch.rows.all()}
+    assert found == {f"subscriptions:{mine.pk}": ""}
