@@ -30,8 +30,14 @@ def _item(found: ScheduledItem) -> WorkItem:
 
 
 def scheduled_soon(ctx: WorkContext) -> WorkList:
-    """Changes scheduled from today to SCHEDULED_DAYS days later, in date order."""
-    filters = ScheduleFilters(date_from=ctx.today, date_to=ctx.today + dt.timedelta(days=SCHEDULED_DAYS))
+    """Changes scheduled from today to SCHEDULED_DAYS days later, in date order, of the customers whose work the
+    context shows (the sources narrow by the same customer filters as the page's Owner filter)."""
+    filters = ScheduleFilters(
+        date_from=ctx.today,
+        date_to=ctx.today + dt.timedelta(days=SCHEDULED_DAYS),
+        customers=ctx.customers,
+        user=ctx.user,
+    )
     sources = schedule_sources(user=ctx.user)
     counts: Counter[dt.date] = Counter()
     read: list[ScheduledItem] = []
@@ -52,7 +58,9 @@ def scheduled_soon(ctx: WorkContext) -> WorkList:
             until = day
             if shown >= ctx.limit:
                 break
-    page = ScheduleFilters(date_from=filters.date_from, date_to=until)
+    page = ScheduleFilters(
+        date_from=filters.date_from, date_to=until, customers=filters.customers, user=filters.user
+    )
     for source in pending:
         read.extend(source.items(page, ctx.today))
     # Each source's forms only for those who may change its kind (Support reads them all).

@@ -165,3 +165,14 @@ def test_the_choice_in_japanese(client_as, portfolio):
     html = client_as(Role.ADMIN).get(reverse("home"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     choice = re.search(r'<nav class="view-switch".*?</nav>', html, re.S).group(0)
     assert "未割り当て" in choice and "自分の担当" in choice and "全員の担当" in choice
+
+
+def test_the_scheduled_changes_section_holds_only_the_account_manager_s_own_customers(client_as, portfolio):
+    from tests.subscriptions.factories import make_reservation
+
+    for key in ("mine", "theirs", "nobody"):
+        subscription = portfolio[key].subscriptions.first()
+        make_reservation(subscription, apply_date=D(2026, 11, 25))
+    html = client_as(Role.ACCOUNT_MANAGER).get(reverse("home")).content.decode()
+    assert _companies(html, "scheduled") == {"Renews Mine KK"}
+    assert _count(html, "scheduled") == 1
