@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from home.worklist import decisions_for
+from home.worklist import decisions_for, whose_work
 from portal.core.access import can
 from portal.core.ical import AllDayEvent, calendar_lines
 from portal.core.selectors import language_of
@@ -113,7 +113,9 @@ def _calendar(events: list[AllDayEvent], stamp: dt.datetime, name: str) -> Itera
 def feed_events(*, user, origin: str, today: dt.date | None = None) -> list[AllDayEvent]:
     """The feed's events: one all-day event per scheduled change of the next DEFAULT_HORIZON_DAYS days, and one
     per decision the user can still make, on its deadline (UIDs stable across reads, so calendars update)."""
-    items = scheduled_items(user=user, filters=ScheduleFilters(), today=today)
+    # The same customers as the decisions below: an Account manager's own, everyone's for the other roles.
+    mine = ScheduleFilters(customers=whose_work(user), user=user)
+    items = scheduled_items(user=user, filters=mine, today=today)
     last_day, form = gettext("Last day to change: %(day)s"), gettext("Form: %(url)s")
     events = [
         AllDayEvent(

@@ -176,3 +176,13 @@ def test_the_scheduled_changes_section_holds_only_the_account_manager_s_own_cust
     html = client_as(Role.ACCOUNT_MANAGER).get(reverse("home")).content.decode()
     assert _companies(html, "scheduled") == {"Renews Mine KK"}
     assert _count(html, "scheduled") == 1
+
+
+def test_the_calendar_feed_s_scheduled_changes_are_the_account_manager_s_own_customers(portfolio):
+    from tests.subscriptions.factories import make_reservation
+
+    for key in ("mine", "theirs", "nobody"):
+        make_reservation(portfolio[key].subscriptions.first(), apply_date=D(2026, 11, 25))
+    events = feed_events(user=portfolio["me"], origin="http://testserver")
+    scheduled = [e.summary for e in events if e.day == D(2026, 11, 25)]
+    assert scheduled and all("Renews Mine KK" in s for s in scheduled), scheduled
