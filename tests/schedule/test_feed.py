@@ -164,7 +164,9 @@ def test_a_change_of_the_data_is_a_new_version_stamped_with_its_time(client_as, 
     url = _make_feed(client_as(Role.ACCOUNT_MANAGER))
     first = Client().get(url)
     with time_machine.travel(LATER, tick=False):
-        make_pre_order(make_customer(company_name="Aoi Shoji"), apply_date=D(2026, 11, 26))
+        aoi = make_customer(company_name="Aoi Shoji")
+        make_owner(aoi, make_persona(Role.ACCOUNT_MANAGER))  # a new customer of the feed's owner
+        make_pre_order(aoi, apply_date=D(2026, 11, 26))
         changed = Client().get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
     assert changed["Last-Modified"] == "Fri, 20 Nov 2026 19:00:00 GMT"
