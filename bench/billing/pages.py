@@ -26,7 +26,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.common import NAME_WORDS, company_name, sign_in, timed_get  # noqa: E402
-from billing import services  # noqa: E402
+from billing import findings, services  # noqa: E402
 from billing.models import ITEM_TYPE_ORDER, DetailMonth, InvoiceItem  # noqa: E402
 from customers.models import Customer  # noqa: E402
 from portal.core.sync.engine import refresh_planner_statistics  # noqa: E402
@@ -202,7 +202,7 @@ def main() -> None:
     check_t, floor_t = [], []
     for _ in range(5):
         t0 = time.perf_counter()
-        list(InvoiceItem.objects.filter(year=2026, month=10).values(*services.ITEM_FIELDS))
+        list(InvoiceItem.objects.filter(year=2026, month=10).values(*findings.ITEM_FIELDS))
         floor_t.append(time.perf_counter() - t0)
         with CaptureQueriesContext(connection) as ctx:
             t0 = time.perf_counter()
