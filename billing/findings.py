@@ -14,6 +14,7 @@ A new kind of finding is one function `(facts) -> Iterable[Found]` added to `KIN
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -115,6 +116,17 @@ class MonthFacts:
             if removed < self.first:
                 return removed.isoformat()
         return None
+
+    @cached_property
+    def _usage_days(self) -> dict[int, list[dt.date]]:
+        return {domain_id: sorted(days) for domain_id, days in self.usage.items()}
+
+    def usage_on(self, domain_id: int, day: dt.date) -> Usage | None:
+        """The customer's terms on a day: its snapshot of that day, else of the latest day before it in the
+        month's facts (old snapshots are thinned to the days terms changed: between them, terms held)."""
+        days = self._usage_days.get(domain_id, [])
+        index = bisect.bisect_right(days, day)
+        return self.usage[domain_id][days[index - 1]] if index else None
 
     def known_change_days(self, domain_id: int) -> set[dt.date]:
         """Days on which the customer's terms changed in the month (its snapshots differ from the day before)
@@ -234,10 +246,9 @@ def _in_month(item: Mapping[str, Any], facts: MonthFacts) -> bool:
 def licences(facts: MonthFacts) -> Iterator[Found]:
     """A licence plan billed for another licence count than the customer's snapshot of the item's last day."""
     for domain_id, billed in facts.by_customer.items():
-        snaps = facts.usage.get(domain_id, {})
 
-        def on(day: dt.date, snaps=snaps) -> int | None:
-            usage = snaps.get(day)
+        def on(day: dt.date, domain_id=domain_id) -> int | None:
+            usage = facts.usage_on(domain_id, day)
             return usage.license_count if usage else None
 
         for item in billed:

@@ -34,7 +34,8 @@ from partner_api.models import wire_text
 from portal.core.models import AuditEntry
 from portal.core.services import audit_record
 
-#: Usage snapshots older than this many days are dropped when a customer's usage is stored.
+#: Usage snapshots older than this many days are thinned when a customer's usage is stored: only those the
+#: check of a past month reads stay (see `usage_thin`).
 USAGE_KEEP_DAYS = 120
 
 
@@ -131,7 +132,7 @@ def invoice_month_store(*, year: int, month: int, remote: Iterable[Any], synced_
 
 
 def usage_store(*, domain_id: int, remote: Any, synced_at: dt.datetime) -> int:
-    """Upsert a customer's daily usage snapshots (listCustomerUsages) and drop those past USAGE_KEEP_DAYS."""
+    """Upsert a customer's daily usage snapshots (listCustomerUsages) and thin those past USAGE_KEEP_DAYS."""
     usages = list(getattr(remote, "usages", None) or [])
     days = [u.used_date for u in usages]
     if days:
@@ -156,9 +157,33 @@ def usage_store(*, domain_id: int, remote: Any, synced_at: dt.datetime) -> int:
         ],
         ignore_conflicts=True,
     )
-    cutoff = _business_date(synced_at) - dt.timedelta(days=USAGE_KEEP_DAYS)
-    UsageSnapshot.objects.filter(domain_id=domain_id, used_date__lt=cutoff).delete()
+    usage_thin(domain_id=domain_id, before=_business_date(synced_at) - dt.timedelta(days=USAGE_KEEP_DAYS))
     return len(usages)
+
+
+def usage_thin(*, domain_id: int, before: dt.date) -> int:
+    """Drop the customer's snapshots before `before` that a past month's check can do without: a day whose
+    terms are those of the day before and the day after, neither the first nor the last of its month. What
+    stays tells each month's check what held on every day (the terms run unchanged between kept days), so a
+    month checked again years later finds what it found on its last day."""
+    rows = list(
+        UsageSnapshot.objects.filter(domain_id=domain_id, used_date__lte=before)
+        .order_by("product_group_id", "used_date")
+        .values_list(
+            "pk", "product_group_id", "used_date", "product_id", "plan", "license_count", "member_count"
+        )
+    )
+    drop = []
+    for index, (pk, group, day, *terms) in enumerate(rows):
+        if day >= before or day.day == 1 or (day + dt.timedelta(days=1)).day == 1:
+            continue
+        neighbours = [rows[i] for i in (index - 1, index + 1) if 0 <= i < len(rows)]
+        if len(neighbours) == 2 and all(
+            n[1] == group and abs((n[2] - day).days) == 1 and list(n[3:]) == terms for n in neighbours
+        ):
+            drop.append(pk)
+    UsageSnapshot.objects.filter(pk__in=drop).delete()
+    return len(drop)
 
 
 def usage_clear(*, domain_id: int) -> None:
