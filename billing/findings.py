@@ -312,8 +312,10 @@ def _expected(
 
 def period(facts: MonthFacts) -> Iterator[Found]:
     """A plan item that starts after the 1st or ends before the month's last day, with no known change within
-    a day of that boundary."""
+    a day of that boundary (checked for the customers whose snapshots of the month say what changed when)."""
     for domain_id, billed in facts.by_customer.items():
+        if not facts.usage.get(domain_id):
+            continue  # without the month's snapshots nothing says which days terms changed
         known = None
         for item in billed:
             if item["item_type"] != "PRODUCT":

@@ -101,6 +101,8 @@ def test_period():
     assert list(findings.period(_facts(items=split, usage=changed))) == []
     audited = {D: {dt.date(2026, 10, 19)}}
     assert list(findings.period(_facts(items=split, usage=usage, change_days=audited))) == []
+    # Without the month's snapshots nothing says when terms changed: not a finding (the page counts them).
+    assert list(findings.period(_facts(items=split))) == []
 
 
 def test_cost():

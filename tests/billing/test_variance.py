@@ -229,15 +229,18 @@ def test_a_period_split_without_a_known_change_is_found_and_one_with_a_change_is
 
 
 def test_a_change_recorded_in_the_audit_trail_explains_a_split_period():
-    customer = make_customer()
-    sub = _paid(customer)
-    with time_machine.travel(dt.datetime(2026, 10, 11, 1, 0, tzinfo=dt.UTC), tick=False):
-        AuditEntry.objects.create(
-            domain_id=customer.domain_id, operation_id="createSubscriptionReservation", outcome="succeeded"
-        )
-    make_item(customer, subscription_id=sub.subscription_id, start_date=dt.date(2026, 10, 11))
+    customer, refused = make_customer(), make_customer()
+    for c, outcome in ((customer, "succeeded"), (refused, "refused")):
+        sub = _paid(c)
+        snapshots(c, dt.date(2026, 9, 30), dt.date(2026, 10, 31))  # the snapshots show no change
+        with time_machine.travel(dt.datetime(2026, 10, 11, 1, 0, tzinfo=dt.UTC), tick=False):
+            AuditEntry.objects.create(
+                domain_id=c.domain_id, operation_id="createSubscriptionReservation", outcome=outcome
+            )
+        make_item(c, subscription_id=sub.subscription_id, start_date=dt.date(2026, 10, 11))
     services.finding_month_check(**OCT)
-    assert not any(k[1] == Finding.Kind.PERIOD for k in _kinds())
+    # A change the API refused changed nothing.
+    assert {k for k in _kinds() if k[1] == Finding.Kind.PERIOD} == {(refused.domain_id, Finding.Kind.PERIOD)}
 
 
 def test_a_cost_beyond_one_yen_from_the_price_book_is_found_and_prices_apply_from_their_date():
