@@ -88,11 +88,11 @@ class MonthFacts:
     prices: prices.PriceBook = field(default_factory=lambda: prices.PriceBook(()))
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo(settings.BUSINESS_TIME_ZONE))
 
-    @property
+    @cached_property
     def first(self) -> dt.date:
         return rules.month_bounds(self.year, self.month)[0]
 
-    @property
+    @cached_property
     def last(self) -> dt.date:
         return rules.month_bounds(self.year, self.month)[1]
 
@@ -213,14 +213,17 @@ def active_not_billed(facts: MonthFacts) -> Iterator[Found]:
     for domain_id, snaps in facts.usage.items():
         if facts.gone_before(domain_id) not in (None, "unknown"):
             continue
-        sold: dict[str, str] = {}
-        for day in sorted(snaps):
-            usage = snaps[day]
-            if facts.first <= day and usage.plan in rules.PAID_PLANS and usage.product_id:
-                sold[usage.product_id] = usage.plan
+        first = facts.first
+        sold: dict[str, tuple[dt.date, str]] = {}  # product: (the latest day it was paid for, its plan)
+        for day, usage in snaps.items():
+            paid = day >= first and usage.plan in rules.PAID_PLANS and usage.product_id
+            if paid and (usage.product_id not in sold or sold[usage.product_id][0] < day):
+                sold[usage.product_id] = (day, usage.plan)
+        if not sold:
+            continue
         billed = {i["item_id"] for i in facts.by_customer.get(domain_id, ()) if i["item_type"] == "PRODUCT"}
         customer = facts.customers.get(domain_id)
-        for product, plan in sold.items():
+        for product, (_day, plan) in sold.items():
             if product not in billed:
                 yield Found(
                     domain_id,
