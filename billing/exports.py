@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 from billing import rules
 from billing.models import Invoice, InvoiceItem
 from billing.permissions import VIEW_BILLING
-from billing.services import PriceBook
+from billing.prices import PriceBook, expected_cost, for_item_days, item_entry, item_units
 from portal.core.access import check
 from portal.core.csv_export import neutralise
 from portal.core.downloads import Table
@@ -65,20 +65,10 @@ def _items(year: int, month: int):
 def _charged(item: dict, book: PriceBook, year: int, month: int) -> tuple[int | None, int, int | None]:
     """(unit price or None, units, amount charged to the customer): the price book's price prorated to the
     item's days; without a price in the book, the amount billed by the vendor is passed on."""
-    first, last = rules.month_bounds(year, month)
-    units = rules.units(
-        plan=item["plan"],
-        license_count=item["license_count"],
-        member_count=item["member_count"],
-        quantity=item["quantity"],
-    )
-    entry = book.entry(item["item_id"], item["plan"], item["domain_id"], item["start_date"] or first)
+    entry = item_entry(book, item, year, month)
     if entry is None:
-        return None, units, item["amount"] or 0
-    amount = rules.prorated(
-        entry.price * units, item["start_date"] or first, item["end_date"] or last, year, month
-    )
-    return entry.price, units, amount
+        return None, item_units(item), item["amount"] or 0
+    return entry.price, item_units(item), for_item_days(entry.price, item, year, month)
 
 
 def statement_rows(year: int, month: int) -> Iterator[list]:
@@ -153,7 +143,6 @@ def margin_rows(*, user, year: int, month: int, limit: int | None = None) -> lis
     cost of the items the book prices with their expected cost (None within ¥1)."""
     check(user, VIEW_BILLING)
     book = PriceBook.load()
-    first, last = rules.month_bounds(year, month)
     out: dict[int, dict] = {}
     for item in _items(year, month).iterator(chunk_size=2000):
         row = out.setdefault(
@@ -170,17 +159,8 @@ def margin_rows(*, user, year: int, month: int, limit: int | None = None) -> lis
         row["billed"] += item["amount"] or 0
         _price, _units, charged = _charged(item, book, year, month)
         row["revenue"] += charged
-        entry = book.entry(item["item_id"], item["plan"], item["domain_id"], item["start_date"] or first)
-        if entry is not None:
-            units = rules.units(
-                plan=item["plan"],
-                license_count=item["license_count"],
-                member_count=item["member_count"],
-                quantity=item["quantity"],
-            )
-            cost = rules.prorated(
-                entry.cost * units, item["start_date"] or first, item["end_date"] or last, year, month
-            )
+        cost = expected_cost(book, item, year, month)
+        if cost is not None:
             row["expected"] = (row["expected"] or 0) + cost
             row["billed_priced"] += item["amount"] or 0
     rows = sorted(out.values(), key=lambda r: -r["billed"])

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.paginator import Page
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from billing import rules
 from billing.models import DetailMonth, Finding, Invoice, InvoiceItem, PriceEntry, UsageSnapshot
@@ -163,6 +163,23 @@ def finding_list(*, user, year: int, month: int, open_only: bool = False) -> lis
     if open_only:
         qs = qs.filter(explained=False)
     return list(qs)
+
+
+def customers_unchecked(*, user, year: int, month: int) -> int:
+    """How many customers billed in the month have no usage snapshot of it: the check could not compare their
+    licences or periods with what was sold (what the portal cannot know, said on the findings page)."""
+    check(user, VIEW_BILLING)
+    first, last = rules.month_bounds(year, month)
+    seen = UsageSnapshot.objects.filter(
+        domain_id=OuterRef("domain_id"), used_date__gte=first, used_date__lte=last
+    )
+    return (
+        InvoiceItem.objects.filter(year=year, month=month)
+        .exclude(Exists(seen))
+        .values("domain_id")
+        .distinct()
+        .count()
+    )
 
 
 def finding_get(*, user, finding_id: int) -> Finding | None:

@@ -142,6 +142,7 @@ def findings(request: HttpRequest, year: int, month: int) -> HttpResponse:
             "year": year,
             "month": month,
             "findings": selectors.finding_list(user=request.user, year=year, month=month),
+            "unchecked": selectors.customers_unchecked(user=request.user, year=year, month=month),
             "can_change": can(request.user, CHANGE_BILLING),
             "margins": exports.margin_rows(user=request.user, year=year, month=month, limit=200),
         },

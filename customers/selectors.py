@@ -228,6 +228,27 @@ def oldest_copy() -> dt.datetime | None:
     )
 
 
+@dataclass(frozen=True)
+class Departure:
+    """When a customer stopped being one, as dated facts that later changes do not move: the cancellation
+    date (None without one) and when it was removed from the API (None while it is there)."""
+
+    company_name: str
+    withdrawal_date: dt.date | None
+    removed_at: dt.datetime | None
+
+
+def customer_departures() -> dict[int, Departure]:
+    """Every customer the portal knows (removed ones included) with its departure dates, in one query: the
+    billing check's reader of who was a customer in a past month."""
+    return {
+        domain_id: Departure(name, withdrawal, removed)
+        for domain_id, name, withdrawal, removed in Customer.objects.values_list(
+            "domain_id", "company_name", "withdrawal_date", "removed_at"
+        )
+    }
+
+
 CSV_COLUMNS = (
     ("domain_id", _("Domain ID")),
     ("domain", _("Domain")),

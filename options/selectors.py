@@ -259,3 +259,15 @@ def options_affected(*, domain_id: int, change: str, target_product: str = "") -
         f"{o.get_sub_option_display()} × {o.quantity}" if o.quantity else o.get_sub_option_display()
         for o in rows
     ]
+
+
+def usage_quantities(*, first: dt.date, last: dt.date) -> dict[tuple[int, str, dt.date], int]:
+    """The quantity of each option on each day first..last, from the daily usage (listOptionProductUsages):
+    {(domainId, option, day): quantity}, for the options counted by quantity. What was true on those days,
+    whatever the option is today: the billing check's reader of options sold in a past month."""
+    return {
+        (domain_id, option, day): quantity
+        for domain_id, option, day, quantity in OptionUsage.objects.filter(
+            used_date__gte=first, used_date__lte=last, quantity__isnull=False
+        ).values_list("customer_id", "option_product_id", "used_date", "quantity")
+    }

@@ -26,8 +26,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.common import NAME_WORDS, company_name, sign_in, timed_get  # noqa: E402
-from billing import services  # noqa: E402
-from billing.models import ITEM_TYPE_ORDER, DetailMonth, InvoiceItem  # noqa: E402
+from billing import findings, services  # noqa: E402
+from billing.models import ITEM_TYPE_ORDER, DetailMonth, InvoiceItem, UsageSnapshot  # noqa: E402
 from customers.models import Customer  # noqa: E402
 from portal.core.sync.engine import refresh_planner_statistics  # noqa: E402
 from subscriptions.models import Subscription  # noqa: E402
@@ -135,6 +135,26 @@ def seed() -> None:
         for order, r in enumerate(rows):
             r.row_order = order
         InvoiceItem.objects.bulk_create(rows, batch_size=5000)
+        if (year, month) == (2026, 10):
+            # The checked month's own daily usage (what the check compares licences and periods with).
+            days = [first - dt.timedelta(days=1)] + [first + dt.timedelta(days=d) for d in range(last.day)]
+            UsageSnapshot.objects.bulk_create(
+                [
+                    UsageSnapshot(
+                        domain_id=c.domain_id,
+                        used_date=day,
+                        product_id="STD",
+                        plan="ANNUAL_LICENSE",
+                        license_count=s.license_count,
+                        member_count=c.member_count,
+                        status="ACTIVE",
+                        synced_at=now,
+                    )
+                    for c, s in zip(customers, subs, strict=True)
+                    for day in days
+                ],
+                batch_size=5000,
+            )
         DetailMonth.objects.create(
             year=year,
             month=month,
@@ -202,7 +222,7 @@ def main() -> None:
     check_t, floor_t = [], []
     for _ in range(5):
         t0 = time.perf_counter()
-        list(InvoiceItem.objects.filter(year=2026, month=10).values(*services.ITEM_FIELDS))
+        list(InvoiceItem.objects.filter(year=2026, month=10).values(*findings.ITEM_FIELDS))
         floor_t.append(time.perf_counter() - t0)
         with CaptureQueriesContext(connection) as ctx:
             t0 = time.perf_counter()

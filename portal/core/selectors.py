@@ -171,3 +171,23 @@ def language_of(user) -> str:
 
     found = UserLanguage.objects.filter(user_id=user.pk).values_list("language", flat=True).first()
     return found if found in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def change_days(*, since: dt.datetime, until: dt.datetime, zone) -> dict[int, set[dt.date]]:
+    """The days (in `zone`) on which a change to each customer was applied through the portal and succeeded,
+    from the audit trail, for entries made since..until: {domainId: {day, ...}}. The portal's own records
+    (`portal.*`) and finance's notes (`billing.*`) change nothing in the API and are left out."""
+    days: dict[int, set[dt.date]] = {}
+    for domain_id, created in (
+        AuditEntry.objects.filter(
+            domain_id__isnull=False,
+            outcome=AuditEntry.Outcome.SUCCEEDED,
+            created_at__gte=since,
+            created_at__lte=until,
+        )
+        .exclude(operation_id__startswith="portal.")
+        .exclude(operation_id__startswith="billing.")
+        .values_list("domain_id", "created_at")
+    ):
+        days.setdefault(domain_id, set()).add(created.astimezone(zone).date())
+    return days

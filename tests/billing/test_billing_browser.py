@@ -32,12 +32,13 @@ def _keep(path: Path, page=None) -> None:
             shutil.copy(kept, SCREENS / kept.name)
 
 
-def test_finance_closes_a_month(page, billing_sandbox, closed_month):
+def test_finance_closes_a_month(page, billing_sandbox, closed_month, read_month_usage):
     assert sync.resync_full().status == "succeeded"
     assert (
         sync.resync_partner_wide(name=INVOICES, params={"year": closed_month["year"]}).status == "succeeded"
     )
     assert sync.resync_partner_wide(name=INVOICE_DETAILS, params=closed_month).status == "succeeded"
+    read_month_usage()  # the licences sold in the month: its own usage snapshots
     finance = make_persona(Role.FINANCE)
     login(page, finance)
     month = f"{closed_month['year']}-{closed_month['month']}"
@@ -116,3 +117,20 @@ def test_finance_closes_a_month(page, billing_sandbox, closed_month):
     page.wait_for_selector('[data-testid="customer-billing"]')
     page.locator("#section-billing").scroll_into_view_if_needed()
     _keep(screenshot(page, "billing-customer-ja"), page)
+
+
+def test_the_findings_page_says_what_the_check_could_not_know(page, billing_sandbox, closed_month):
+    """Fetched without the month's usage (a full resync reads the running month's), the closed month's billed
+    customers could not be checked for licences and periods: the page says how many, in both languages."""
+    assert sync.resync_full().status == "succeeded"
+    assert sync.resync_partner_wide(name=INVOICE_DETAILS, params=closed_month).status == "succeeded"
+    page.set_viewport_size({"width": 1366, "height": 900})
+    login(page, make_persona(Role.FINANCE))
+    page.goto(f"/billing/{closed_month['year']}/{closed_month['month']}/findings/")
+    note = page.locator('[data-testid="unchecked"]')
+    assert "customers billed in the month have no usage of the month" in note.inner_text()
+    _keep(screenshot(page, "billing-findings-unchecked-en"), page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="日本語").click()
+    assert "ライセンス数と期間を照合できませんでした" in note.inner_text()
+    _keep(screenshot(page, "billing-findings-unchecked-ja"), page)

@@ -127,12 +127,14 @@ def test_a_full_resync_reads_each_customers_usage_of_the_month(billing_sandbox):
     assert UsageSnapshot.objects.values("domain_id").distinct().count() > 0
 
 
-def test_the_seeds_anomalies_are_found_by_the_check(billing_sandbox, closed_month):
-    """The sandbox bills a cancelled customer and a licence count it did not sell, in the last closed month."""
+def test_the_seeds_anomalies_are_found_by_the_check(billing_sandbox, closed_month, read_month_usage):
+    """The sandbox bills a cancelled customer and a licence count it did not sell, in the last closed month.
+    The licences sold are the month's own usage snapshots (a full resync reads the running month's)."""
     assert sync.resync_full().status == SyncRun.Status.SUCCEEDED
     assert (
         sync.resync_partner_wide(name=INVOICE_DETAILS, params=closed_month).status == SyncRun.Status.SUCCEEDED
     )
+    read_month_usage()
 
     kinds = set(Finding.objects.filter(**closed_month).values_list("kind", flat=True))
     assert {Finding.Kind.BILLED_NOT_ACTIVE, Finding.Kind.LICENCES} <= kinds

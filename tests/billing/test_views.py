@@ -161,6 +161,31 @@ def test_text_from_the_api_is_escaped_in_the_rows(client_as, db):
     assert "&lt;b&gt;STD&lt;/b&gt;" in body
 
 
+def test_the_findings_page_says_which_customers_could_not_be_checked(client_as, month):
+    """Billed customers without usage of the month: the check cannot know their licences; the page says so."""
+    url = reverse("billing:findings", kwargs=OCT)
+    page = client_as(Role.FINANCE).get(url).content.decode()
+    assert "2 customers billed in the month have no usage of the month" in page
+    UsageSnapshot.objects.create(
+        domain_id=month["a"].domain_id,
+        used_date=dt.date(2026, 10, 31),
+        product_id="STD",
+        plan="ANNUAL_LICENSE",
+        license_count=10,
+        synced_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+    )
+    page = client_as(Role.FINANCE).get(url).content.decode()
+    assert "1 customer billed in the month has no usage of the month" in page
+    ja = client_as(Role.FINANCE).get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "この月に請求された顧客のうち 1 件は" in ja
+    UsageSnapshot.objects.create(
+        domain_id=month["b"].domain_id,
+        used_date=dt.date(2026, 10, 1),
+        synced_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+    )
+    assert 'data-testid="unchecked"' not in client_as(Role.FINANCE).get(url).content.decode()
+
+
 def test_only_flagged_items_and_their_findings(client_as, month):
     month["b"].withdrawal_date = dt.date(2026, 9, 1)
     month["b"].save()

@@ -1,0 +1,77 @@
+"""Finance's prices: the price book as of any day, and what an item costs (or is charged) by it.
+
+Read once (`PriceBook.load()`), then looked up in memory; the variance check, the margins and the re-billing
+statement all price an item here, so they agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from billing import rules
+from billing.models import PriceEntry
+
+
+class PriceBook:
+    """The price book as of any day: `entry(item_id, plan, domain_id, day)` is the entry in force that day, a
+    customer's override before the general price, a plan's price before the item's price for every plan."""
+
+    def __init__(self, entries: Iterable[PriceEntry]) -> None:
+        self._entries: dict[tuple[str, str, int | None], list[PriceEntry]] = defaultdict(list)
+        for entry in entries:
+            self._entries[(entry.item_id, entry.plan, entry.domain_id)].append(entry)
+        for found in self._entries.values():
+            found.sort(key=lambda e: (e.effective_from, e.pk or 0), reverse=True)
+
+    @classmethod
+    def load(cls) -> PriceBook:
+        return cls(PriceEntry.objects.all())
+
+    def entry(self, item_id: str, plan: str, domain_id: int | None, day: dt.date) -> PriceEntry | None:
+        keys = (
+            (item_id, plan, domain_id),
+            (item_id, "", domain_id),
+            (item_id, plan, None),
+            (item_id, "", None),
+        )
+        for key in keys:
+            for entry in self._entries.get(key, ()):
+                if entry.effective_from <= day:
+                    return entry
+        return None
+
+    def __bool__(self) -> bool:
+        return bool(self._entries)
+
+
+def item_units(item: Mapping[str, Any]) -> int:
+    """What an item (a row of the month's items, as a mapping) is priced by (`rules.units`)."""
+    return rules.units(
+        plan=item["plan"],
+        license_count=item["license_count"],
+        member_count=item["member_count"],
+        quantity=item["quantity"],
+    )
+
+
+def item_entry(book: PriceBook, item: Mapping[str, Any], year: int, month: int) -> PriceEntry | None:
+    """The entry in force on the item's first day (the month's first day for an item without dates)."""
+    first, _last = rules.month_bounds(year, month)
+    return book.entry(item["item_id"], item["plan"], item["domain_id"], item["start_date"] or first)
+
+
+def for_item_days(monthly_unit: int, item: Mapping[str, Any], year: int, month: int) -> int:
+    """A monthly unit amount times the item's units, prorated to the item's own days."""
+    first, last = rules.month_bounds(year, month)
+    return rules.prorated(
+        monthly_unit * item_units(item), item["start_date"] or first, item["end_date"] or last, year, month
+    )
+
+
+def expected_cost(book: PriceBook, item: Mapping[str, Any], year: int, month: int) -> int | None:
+    """What the vendor should bill for the item by the price book (None when the book has no price for it)."""
+    entry = item_entry(book, item, year, month)
+    return None if entry is None else for_item_days(entry.cost, item, year, month)
