@@ -28,7 +28,7 @@ from schedule.sources import (
 
 def _in_range(filters: ScheduleFilters, today: dt.date):
     start, end = date_range(filters, today)
-    qs = live_and_found(OptionOrder.objects.all(), filters.q)
+    qs = live_and_found(OptionOrder.objects.all(), filters.q, customer=filters.customer)
     return qs.filter(apply_date__gte=start, apply_date__lte=end).order_by()
 
 

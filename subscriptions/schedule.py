@@ -62,7 +62,7 @@ def _in_range(qs, field: str, filters: ScheduleFilters, today: dt.date, shift: d
     """Rows of customers still in the API (and matching the search) whose `field` + `shift` is in the range:
     the database starts from the date index, and the customers are read only for the rows in range."""
     start, end = date_range(filters, today)
-    qs = live_and_found(qs, filters.q)
+    qs = live_and_found(qs, filters.q, customer=filters.customer)
     return qs.filter(**{f"{field}__gte": start - shift, f"{field}__lte": end - shift}).order_by()
 
 
