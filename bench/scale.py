@@ -45,6 +45,8 @@ BUFFERS_GROWTH = 3.0
 INSTRUCTIONS_GROWTH = 1.1
 #: Requests counted per page in the callgrind process (after one unmeasured warm-up request of the page).
 MEASURED = 3
+#: `--show PAGE`: how many of the page's reads, and how much of each one's SQL, are printed.
+SHOWN_READS, SHOWN_SQL = 4, 600
 #: The customer, subscription and search word every size has (the first customers seeded).
 CUSTOMER = 40_000_008
 SUBSCRIPTION = 91_000_008
@@ -259,11 +261,11 @@ def request(client, page: Page):
     return response
 
 
-def buffers_of(sqls: list[str]) -> int:
-    """Shared buffers (hit + read) of EXPLAIN (ANALYZE, BUFFERS) of each read, summed."""
+def buffers_of(sqls: list[str]) -> list[tuple[int, str]]:
+    """Shared buffers (hit + read) of EXPLAIN (ANALYZE, BUFFERS) of each read, with its SQL."""
     from django.db import connection
 
-    total = 0
+    out = []
     with connection.cursor() as cursor:
         for sql in sqls:
             if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
@@ -271,12 +273,13 @@ def buffers_of(sqls: list[str]) -> int:
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}")
             raw = cursor.fetchone()[0]
             plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
-            total += plan.get("Shared Hit Blocks", 0) + plan.get("Shared Read Blocks", 0)
-    return total
+            out.append((plan.get("Shared Hit Blocks", 0) + plan.get("Shared Read Blocks", 0), sql))
+    return out
 
 
-def measure_pages(chosen: list[Page]) -> dict[str, tuple[int, int, int]]:
-    """(SQL queries, buffers, response bytes) of each page, after one unmeasured request of it."""
+def measure_pages(chosen: list[Page], show: set[str] = frozenset()) -> dict[str, tuple[int, int, int]]:
+    """(SQL queries, buffers, response bytes) of each page, after one unmeasured request of it; the pages
+    named in `show` print their costliest reads."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -291,7 +294,12 @@ def measure_pages(chosen: list[Page]) -> dict[str, tuple[int, int, int]]:
         with CaptureQueriesContext(connection) as ctx:
             response = request(client, page)
         sqls = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(_SESSION_UPKEEP)]
-        out[page.name] = (len(sqls), buffers_of(sqls), len(response.content))
+        reads = buffers_of(sqls)
+        out[page.name] = (len(sqls), sum(b for b, _sql in reads), len(response.content))
+        if page.name in show:
+            print(f"{page.name}: its costliest reads")
+            for b, sql in sorted(reads, reverse=True)[:SHOWN_READS]:
+                print(f"  {b:8d} buffers  {sql[:SHOWN_SQL]}")
     return out
 
 
@@ -422,7 +430,7 @@ def report(sizes: list[int], figures: dict, instructions: dict, note: str | None
             "  (SQL count differs)" if queries_vary else ""
         )
         print(
-            f"{page.name:44} {' '.join(cells)}   {_fmt(b_growth, '14.1f')}× {_fmt(i_growth, '5.2f')}×{mark}"
+            f"{page.name:44} {' '.join(cells)}   {_fmt(b_growth, '14.1f')}× {_fmt(i_growth, '5.2f')}{'×' if i_growth else ' '}{mark}"
         )
         if not page.reference:
             judged.append(page.name)
@@ -446,6 +454,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--sizes", default="1000,10000,50000", help="customers at each step, ascending")
     parser.add_argument("--database", default="", help="the scratch database's name (made and dropped)")
     parser.add_argument("--no-instructions", action="store_true", help="skip callgrind (faster)")
+    parser.add_argument(
+        "--show",
+        action="append",
+        default=[],
+        metavar="PAGE",
+        help="print a page's costliest reads at the largest size",
+    )
     args = parser.parse_args(argv)
     try:
         sizes = [int(s) for s in args.sizes.split(",")]
@@ -462,7 +477,7 @@ def main(argv: list[str]) -> int:
     _admin(server, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     _admin(server, f'CREATE DATABASE "{db}"')
     try:
-        return _run(sizes, url, skip_instructions=args.no_instructions)
+        return _run(sizes, url, skip_instructions=args.no_instructions, show=set(args.show))
     finally:
         from django.db import connections
 
@@ -482,7 +497,7 @@ def _setup(url: str) -> None:
     django.setup()
 
 
-def _run(sizes: list[int], url: str, *, skip_instructions: bool) -> int:
+def _run(sizes: list[int], url: str, *, skip_instructions: bool, show: set[str]) -> int:
     _setup(url)
     from django.core.management import call_command
 
@@ -495,6 +510,10 @@ def _run(sizes: list[int], url: str, *, skip_instructions: bool) -> int:
     figures, instructions = {}, {}
     grown = 0
     chosen = pages()
+    unknown = show - {p.name for p in chosen}
+    if unknown:
+        print(f"--show: no such page: {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
     for size in sizes:
         t0 = time.perf_counter()
         grow(grown, size - grown)
@@ -503,7 +522,7 @@ def _run(sizes: list[int], url: str, *, skip_instructions: bool) -> int:
         print(
             f"grew to {Customer.objects.count():,} customers in {time.perf_counter() - t0:.1f} s", flush=True
         )
-        figures[size] = measure_pages(chosen)
+        figures[size] = measure_pages(chosen, show if size == sizes[-1] else set())
         if not note:
             t0 = time.perf_counter()
             instructions[size] = count_instructions(url, f"{size:,}")
