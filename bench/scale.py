@@ -44,7 +44,7 @@ REPO = Path(__file__).resolve().parents[1]
 BUFFERS_GROWTH = 3.0
 INSTRUCTIONS_GROWTH = 1.1
 #: Requests counted per page in the callgrind process (after one unmeasured warm-up request of the page).
-MEASURED = 3
+MEASURED = 2
 #: `--show PAGE`: how many of the page's reads, and how much of each one's SQL, are printed.
 SHOWN_READS, SHOWN_SQL = 4, 600
 #: The customer, subscription and search word every size has (the first customers seeded).
