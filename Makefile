@@ -19,7 +19,7 @@ unexport PYTHONDONTWRITEBYTECODE
 TEST_WORKERS ?= $(shell n=$$(( 2 * $$(nproc) )); echo $$(( n > 7 ? 7 : n )))
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist worksteal --durations=15
 
-.PHONY: run test test-fast install system-packages tools migrate messages lint format bench soak sandbox clean
+.PHONY: run test test-fast install system-packages tools migrate messages lint format bench bench-scale soak sandbox clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
@@ -73,6 +73,11 @@ format: install
 
 bench: install
 	@$(PY) -m bench
+
+## make bench-scale: every page at 1,000, 10,000 and 50,000 customers on PostgreSQL (DATABASE_URL names the
+## server; a scratch database is made and dropped); BENCH_SCALE_ARGS="--sizes 1000,10000" for a shorter run.
+bench-scale: install
+	@$(PY) -m bench scale $(BENCH_SCALE_ARGS)
 
 ## make soak: the chaos soak (1,000 changes through the forms with faults and killed workers; needs PostgreSQL
 ## and Redis on this machine); SOAK_CHANGES=200 for the nightly-sized run. Never part of make test.

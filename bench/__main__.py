@@ -19,7 +19,14 @@ def available_benchmarks() -> list[str]:
     return sorted(packages | modules)
 
 
-def main(names: list[str]) -> int:
+def main(args: list[str]) -> int:
+    """`python -m bench [name ...] [--option ...]`: options after the names go to the one benchmark named
+    (`python -m bench scale --sizes 1000,10000`)."""
+    cut = next((i for i, a in enumerate(args) if a.startswith("-")), len(args))
+    names, options = args[:cut], args[cut:]
+    if options and len(names) != 1:
+        print("Options go to one benchmark: python -m bench NAME --option ...", file=sys.stderr)
+        return 2
     available = available_benchmarks()
     chosen = names or available
     unknown = sorted(set(chosen) - set(available))
@@ -31,7 +38,7 @@ def main(names: list[str]) -> int:
     failed = []
     for name in chosen:
         print(f"\n=== bench.{name} ===", flush=True)
-        if subprocess.run([sys.executable, "-m", f"bench.{name}"], cwd=HERE.parent).returncode:
+        if subprocess.run([sys.executable, "-m", f"bench.{name}", *options], cwd=HERE.parent).returncode:
             failed.append(name)
     if failed:
         print(f"\nFailed: {', '.join(failed)}", file=sys.stderr)

@@ -211,6 +211,13 @@ class Customer(models.Model):
             models.Index(
                 fields=["domain_id"], condition=models.Q(removed_at__isnull=False), name="customer_removed"
             ),
+            # The customers still in the API in name order: a list of their rows in customer order (the
+            # Subscriptions list as it opens) walks it and their rows' customer index, stopping after one page.
+            models.Index(
+                fields=["sort_name", "domain_id"],
+                condition=models.Q(removed_at__isnull=True),
+                name="customer_live_by_name",
+            ),
             # The worklist's "unused licences" and "near maximum users": each section's rows in its order.
             models.Index(
                 fields=["-unused_licences", "sort_name", "domain_id"],

@@ -332,10 +332,13 @@ def customer_search(qs: QuerySet, q: str, *, prefix: str = "customer__") -> Quer
     return qs if found is None else qs.filter(_among(f"{prefix}domain_id", found))
 
 
-def live_and_found(qs: QuerySet, q: str) -> QuerySet:
+def live_and_found(qs: QuerySet, q: str, *, customer: int | None = None) -> QuerySet:
     """Rows (of a model with a `customer` key) of customers still in the API that match the search `q`: without
     a search through `still_in_api`, so the database starts from the rows' own index; with one, the search
-    table's `live` flag says which customers are still there."""
+    table's `live` flag says which customers are still there. With `customer` (a domainId), that customer's
+    rows alone, read by its key (the customer page's sections: never a text search for its domainId)."""
+    if customer is not None:
+        qs = qs.filter(customer_id=customer)
     found = customers_found(q, live=True)
     return still_in_api(qs) if found is None else qs.filter(_among("customer_id", found))
 
@@ -520,7 +523,7 @@ def customer_schedule_section(*, customer: Customer, user) -> dict:
     reservations, renewal changes, options...), read through the same sources, for this customer only."""
     today = clock.today()
     filters = ScheduleFilters(
-        q=str(customer.domain_id), date_to=today + dt.timedelta(days=SCHEDULE_SECTION_HORIZON_DAYS)
+        customer=customer.domain_id, date_to=today + dt.timedelta(days=SCHEDULE_SECTION_HORIZON_DAYS)
     )
     items = []
     for source in schedule_sources(user=user):

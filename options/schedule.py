@@ -29,7 +29,9 @@ from schedule.sources import (
 
 def _in_range(filters: ScheduleFilters, today: dt.date):
     start, end = date_range(filters, today)
-    qs = for_customers(live_and_found(OptionOrder.objects.all(), filters.q), filters)
+    qs = for_customers(
+        live_and_found(OptionOrder.objects.all(), filters.q, customer=filters.customer), filters
+    )
     return qs.filter(apply_date__gte=start, apply_date__lte=end).order_by()
 
 

@@ -10,7 +10,7 @@ user open its forms, and a selector `items(filters, today)` that reads the cache
 
     def option_order_items(filters, today):
         start, end = date_range(filters, today)
-        for order in for_customers(...):  # one query over [start, end], filtered by filters.q
+        for order in for_customers(...):  # one query over [start, end], filtered by filters.q and filters.customer
             yield make_item(source="option_order", label=_("Option order"), day=order.apply_date,
                             customer=order.customer, summary=..., today=today, ref=order.pk,
                             url=..., change_url=...)
@@ -71,6 +71,8 @@ ONE_DAY = dt.timedelta(days=1)
 @dataclass(frozen=True)
 class ScheduleFilters:
     q: str = ""
+    #: One customer's changes alone (its domainId; the customer page), read by its key rather than searched.
+    customer: int | None = None
     kinds: tuple[str, ...] = ()
     date_from: dt.date | None = None
     date_to: dt.date | None = None

@@ -63,7 +63,7 @@ def _in_range(qs, field: str, filters: ScheduleFilters, today: dt.date, shift: d
     """Rows of customers still in the API (and matching the search) whose `field` + `shift` is in the range:
     the database starts from the date index, and the customers are read only for the rows in range."""
     start, end = date_range(filters, today)
-    qs = for_customers(live_and_found(qs, filters.q), filters)
+    qs = for_customers(live_and_found(qs, filters.q, customer=filters.customer), filters)
     return qs.filter(**{f"{field}__gte": start - shift, f"{field}__lte": end - shift}).order_by()
 
 

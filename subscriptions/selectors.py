@@ -9,7 +9,13 @@ from django.core.paginator import Page
 from django.db.models import QuerySet
 
 from customers.models import Customer
-from customers.selectors import customer_search, owned_by, readable
+from customers.selectors import (
+    count_live_and_found,
+    live_and_found,
+    owned_by,
+    page_by_customer,
+    readable,
+)
 from portal.core import clock
 from portal.core.access import can, check
 from portal.core.lists import Sorts, paginate
@@ -19,7 +25,7 @@ from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
 #: Sort keys offered on the list: the URL value and the column(s) it orders by.
 SORTS = Sorts(
     {
-        "customer": ("customer__sort_name", "subscription_id"),
+        "customer": ("customer__sort_name", "customer_id", "subscription_id"),
         "product": ("product_id", "subscription_id"),
         "plan": ("plan", "subscription_id"),
         "licences": ("license_count", "subscription_id"),
@@ -54,8 +60,14 @@ def subscription_list(*, user, filters: SubscriptionFilters) -> QuerySet[Subscri
     """Subscriptions of the customers still in the API, filtered and sorted, each with its customer and
     reservation joined (one query when evaluated)."""
     check(user, VIEW_SUBSCRIPTIONS)
-    qs = Subscription.objects.filter(customer__removed_at=None)
-    qs = customer_search(qs, filters.q)
+    rows = _filtered(Subscription.objects.all(), filters, user=user)
+    return SORTS.order(live_and_found(rows, filters.q), filters.sort).select_related(
+        "customer", "reservation"
+    )
+
+
+def _filtered(qs: QuerySet[Subscription], filters: SubscriptionFilters, *, user) -> QuerySet[Subscription]:
+    """`qs` narrowed by every filter but the customer search (the Owner filter's "Mine" is `user`'s)."""
     if filters.product:
         qs = qs.filter(product_id=filters.product)
     if filters.plan:
@@ -77,20 +89,36 @@ def subscription_list(*, user, filters: SubscriptionFilters) -> QuerySet[Subscri
         qs = qs.filter(plan_end_date__gte=filters.end_from)
     if filters.end_to:
         qs = qs.filter(plan_end_date__lte=filters.end_to)
-    qs = owned_by(qs, owner=filters.owner, user=user)
-    return SORTS.order(qs.select_related("customer", "reservation"), filters.sort)
+    return owned_by(qs, owner=filters.owner, user=user)
 
 
 def subscription_page(*, user, filters: SubscriptionFilters, page: str | int | None, per_page: int) -> Page:
-    """One page of the filtered list in one query (rows plus the total as a window count), whatever the page
-    size."""
-    qs = subscription_list(user=user, filters=filters).defer("customer__search_text", "customer__memo")
-    return paginate(qs, page=page, per_page=per_page)
-
-
-def subscription_values(field: str) -> list[str]:
-    """The distinct values of a column (products or plans the cache holds, including unknown ones)."""
-    return list(Subscription.objects.order_by(field).values_list(field, flat=True).distinct())
+    """One page of the filtered list, paged as the Options list is (`options.selectors.option_page`): searched
+    and in customer order, the customers found with their numbers of subscriptions, then the subscriptions of
+    the customers the page covers (`customers.selectors.page_by_customer`); otherwise a count apart (all rows
+    less the removed customers', each an index read: `count_live_and_found`), the page's keys along the order's
+    index, then those rows with their customer and reservation. A window count over the joined list would make
+    the database read and sort every matching row before the first page (`python -m bench scale`)."""
+    check(user, VIEW_SUBSCRIPTIONS)
+    rows = _filtered(Subscription.objects.all(), filters, user=user)
+    shown = rows.select_related("customer", "reservation").defer("customer__search_text", "customer__memo")
+    listed = live_and_found(shown, filters.q)
+    if SORTS.clean(filters.sort).lstrip("-") == "customer":
+        by_customer = page_by_customer(
+            shown, filters.q, sorts=SORTS, sort=filters.sort, page=page, per_page=per_page
+        )
+        if by_customer is not None:
+            return by_customer
+        # Unsearched in customer order: the join the order needs also tells the customers still in the API, so
+        # the database walks their name index (`Customer.Meta.indexes`) and stops after one page.
+        listed = shown.filter(customer__removed_at=None)
+    return paginate(
+        SORTS.order(listed, filters.sort),
+        page=page,
+        per_page=per_page,
+        keys_first=True,
+        count=lambda: count_live_and_found(rows, filters.q),
+    )
 
 
 def customer_subscriptions_section(*, customer: Customer, user) -> dict:

@@ -17,12 +17,7 @@ from subscriptions.permissions import VIEW_SUBSCRIPTIONS
 
 
 def _list_state(request: HttpRequest) -> ListState:
-    return ListState.from_request(
-        request,
-        SUBSCRIPTION_LIST,
-        products=selectors.subscription_values("product_id"),
-        plans=selectors.subscription_values("plan"),
-    )
+    return ListState.from_request(request, SUBSCRIPTION_LIST)
 
 
 @require(VIEW_SUBSCRIPTIONS)

@@ -613,6 +613,9 @@ def _paginate_keys_first(
     if not keys:
         return paged
     by_key = qs.model._default_manager.filter(pk__in=keys).order_by()
+    if not fields:  # model instances as `qs` would make them: its joined relations, its deferred columns
+        by_key.query.select_related = qs.query.select_related
+        by_key.query.deferred_loading = qs.query.deferred_loading
     if fields:
         make = row or SimpleNamespace
         found = {r[pk]: make(**{f: r[f] for f in fields}) for r in by_key.values(pk, *fields)}
