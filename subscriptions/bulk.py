@@ -28,12 +28,7 @@ LIST = "subscriptions"
 
 def select(request) -> Any:
     """Every subscription the list shows with the request's filters (its query string, as the list page's)."""
-    state = ListState.from_request(
-        request,
-        SUBSCRIPTION_LIST,
-        products=selectors.subscription_values("product_id"),
-        plans=selectors.subscription_values("plan"),
-    )
+    state = ListState.from_request(request, SUBSCRIPTION_LIST)
     return selectors.subscription_list(user=request.user, filters=state.filters)
 
 
