@@ -93,7 +93,9 @@ class Operation(models.Model):
     FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.SUPERSEDED, Status.STOPPED)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    #: The form's key (or a batch row's), prefixed by the engine with the operation and the customer: a batch
+    #: row's key names its batch and row too, so it is longer than a form's.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=80, db_index=True)
     domain_id = models.BigIntegerField(_("customer domainId"), null=True, blank=True, db_index=True)
     requested_by = models.ForeignKey(
