@@ -209,6 +209,10 @@ def main() -> None:
             if follow is not None and follow.poll() is not None:
                 if follow.returncode:
                     print(f"The sync could not be followed.{tail('first-sync')}", flush=True)
+                elif using_sandbox:
+                    # The demo's Account manager looks after most of the sandbox's customers (their home page,
+                    # digest and feed hold their own customers' work).
+                    step("demo-owners", [PY, "manage.py", "seed_demo_owners"], env)
                 follow = None
                 print(banner(api), flush=True)
             time.sleep(0.2)

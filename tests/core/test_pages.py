@@ -173,8 +173,9 @@ def test_demo_users_get_one_role_each(db, settings):
 
 
 def test_the_demo_account_manager_gets_the_morning_digest_under_var_mail(db, settings, tmp_path):
-    """Under `make run` mail is written to var/mail/: the demo Account manager and Admin have addresses, so the
-    morning digest of decisions shows up there for the demo's customers."""
+    """Under `make run` mail is written to var/mail/: the demo Account manager and Admin have addresses, and the
+    demo Account manager looks after the demo's first customer, so the morning digest of its decisions shows up
+    there."""
     import datetime as dt
 
     from django.contrib.auth import get_user_model
@@ -190,8 +191,9 @@ def test_the_demo_account_manager_gets_the_morning_digest_under_var_mail(db, set
     call_command("seed_demo_users", stdout=io.StringIO())
     users = {u.username: u.email for u in get_user_model().objects.all()}
     assert users["manager"] and users["admin"], users
-    customer = make_customer(company_name="Digest Demo K.K.")
+    customer = make_customer(company_name="Digest Demo K.K.", domain_id=90_009_000)  # one the demo manager gets
     make_subscription(customer, plan="MONTHLY", plan_end_date=dt.date(2026, 11, 25), renewal_type="STAY")
+    call_command("seed_demo_owners", stdout=io.StringIO())  # after the first sync, as `make run` does
     with time_machine.travel(dt.datetime(2026, 11, 21, 0, 0, tzinfo=dt.UTC), tick=False):
         assert digest_send_all() == 1
     written = "".join(path.read_text() for path in tmp_path.iterdir())
@@ -324,3 +326,25 @@ def test_sync_page_shows_durations_in_seconds_and_minutes_and_times_in_japan_tim
     assert "2026-11-02 12:00 JST" in html
     ja = client_as(Role.ADMIN).get(reverse("core:sync"), headers={"Accept-Language": "ja"}).content.decode()
     assert "51秒" in ja and "3分5秒" in ja and "2026-11-02 12:00（日本時間）" in ja
+
+
+def test_the_demo_owners_give_the_manager_two_customers_in_three_and_keep_a_choice_made_before(db, settings):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from customers.models import CustomerOwner
+    from tests.customers.factories import make_customer, make_owner
+
+    settings.DEBUG = True
+    call_command("seed_demo_users", stdout=io.StringIO())
+    people = {u.username: u for u in get_user_model().objects.all()}
+    chosen = make_customer(company_name="A Chosen K.K.")
+    make_owner(chosen, account_manager=None)  # left unassigned on purpose, on the owner page
+    for n in range(6):
+        make_customer(company_name=f"Demo {n} K.K.", domain_id=90_009_000 + n)
+    call_command("seed_demo_owners", stdout=io.StringIO())
+    managed = CustomerOwner.objects.filter(account_manager=people["manager"]).count()
+    assert managed == 4
+    assert CustomerOwner.objects.get(customer=chosen).account_manager is None
+    call_command("seed_demo_owners", stdout=io.StringIO())  # a later `make run`: nothing more to give
+    assert CustomerOwner.objects.filter(account_manager=people["manager"]).count() == managed
