@@ -191,7 +191,9 @@ def test_the_demo_account_manager_gets_the_morning_digest_under_var_mail(db, set
     call_command("seed_demo_users", stdout=io.StringIO())
     users = {u.username: u.email for u in get_user_model().objects.all()}
     assert users["manager"] and users["admin"], users
-    customer = make_customer(company_name="Digest Demo K.K.", domain_id=90_009_000)  # one the demo manager gets
+    customer = make_customer(
+        company_name="Digest Demo K.K.", domain_id=90_009_000
+    )  # one the demo manager gets
     make_subscription(customer, plan="MONTHLY", plan_end_date=dt.date(2026, 11, 25), renewal_type="STAY")
     call_command("seed_demo_owners", stdout=io.StringIO())  # after the first sync, as `make run` does
     with time_machine.travel(dt.datetime(2026, 11, 21, 0, 0, tzinfo=dt.UTC), tick=False):

@@ -112,13 +112,15 @@ def test_links_in_running_text_are_told_apart_by_more_than_colour(page):
     is underlined, not only coloured (2.49:1 against the text around them before)."""
     import datetime as dt
 
-    from tests.customers.factories import make_customer
+    from tests.customers.factories import hand_every_customer_to, make_customer
     from tests.subscriptions.factories import make_reservation, make_subscription
 
     for n in range(7):
         sub = make_subscription(make_customer(company_name=f"Running Text {n} KK"))
         make_reservation(sub, apply_date=dt.date(2026, 12, 1 + n))
-    login(page, make_persona(Role.ACCOUNT_MANAGER))
+    manager = make_persona(Role.ACCOUNT_MANAGER)
+    hand_every_customer_to(manager)  # their home page and agenda hold their own customers' changes
+    login(page, manager)
     plain = """() => [...document.querySelectorAll("main p a, main li a, main dd a, main td a")]
         .filter(a => !a.matches(".btn, .badge"))
         .filter(a => !getComputedStyle(a).textDecorationLine.includes("underline"))

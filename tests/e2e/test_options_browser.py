@@ -16,6 +16,7 @@ from options.models import Option, OptionOrder
 from portal.core.access import Role
 from portal.core.sync import resync_customer
 from sandbox.testing import start_sandbox
+from tests.customers.factories import hand_every_customer_to
 from tests.fixtures.browser import login, screenshot
 from tests.fixtures.personas import make_persona
 from tests.fixtures.portal_api import pin_business_today
@@ -62,7 +63,9 @@ def test_account_manager_runs_an_option_through_its_life(page, customer, own_san
     today = own_sandbox.today()
     first = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
     page.set_viewport_size({"width": 1366, "height": 900})
-    login(page, make_persona(Role.ACCOUNT_MANAGER))
+    manager = make_persona(Role.ACCOUNT_MANAGER)
+    hand_every_customer_to(manager)  # the agenda opens on the manager's own customers
+    login(page, manager)
     detail = f"/customers/{domain_id}/"
 
     # --- Add Shared Storage 5 TB × 2 ---

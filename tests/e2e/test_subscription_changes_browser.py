@@ -16,6 +16,7 @@ from portal.core.access import Role
 from portal.core.models import Operation
 from sandbox.testing import start_sandbox
 from subscriptions.models import PreOrder, Reservation, Subscription
+from tests.customers.factories import hand_every_customer_to
 from tests.fixtures.browser import login, screenshot
 from tests.fixtures.personas import make_persona
 from tests.fixtures.portal_api import pin_business_today
@@ -66,7 +67,9 @@ def test_account_manager_schedules_moves_and_deletes(page, today):
         .first()
     )
     assert free is not None and annual is not None
-    login(page, make_persona(Role.ACCOUNT_MANAGER))
+    manager = make_persona(Role.ACCOUNT_MANAGER)
+    hand_every_customer_to(manager)  # the agenda opens on the manager's own customers
+    login(page, manager)
     in_10, in_20 = today + dt.timedelta(days=10), today + dt.timedelta(days=20)
 
     # --- Pre-order: create from the customer page ---
