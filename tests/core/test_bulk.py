@@ -139,6 +139,40 @@ def test_stop_leaves_rows_not_sent_unsent_even_when_their_task_runs(account_mana
     assert bulk.batch_counts(batch)["stopped"] == 3
 
 
+def test_resume_sends_only_the_rows_never_sent_and_rechecks_them(account_manager, subs):
+    batch = _dry_run(account_manager, subs)
+    bulk.batch_send(user=account_manager, batch=batch, ticked=[r.key for r in batch.rows.all()])
+    first = Operation.objects.get(params__args__subscription_id=subs[0].pk)
+    Operation.objects.filter(pk=first.pk).update(status=Operation.Status.UNKNOWN)  # sent, outcome unknown
+    assert bulk.batch_stop(user=account_manager, batch=batch) == 2
+    subs[2].renewal_type = "CANCEL"  # meanwhile someone set one stopped row so
+    subs[2].save(update_fields=["renewal_type"])
+    with pytest.raises(bulk.BatchRefused, match="1 row changed since it was checked") as refused:
+        bulk.batch_resume(user=account_manager, batch=batch)
+    assert [r.key for r in refused.value.rows] == [f"subscriptions:{subs[2].pk}"]
+    assert Operation.objects.filter(status=Operation.Status.STOPPED).count() == 2  # nothing sent
+    # Resumed again: the unchanged stopped row is queued again under its own key; the row now refused and the
+    # row whose outcome is unknown are not.
+    batch = bulk.batch_resume(user=account_manager, batch=batch)
+    statuses = dict(Operation.objects.values_list("params__args__subscription_id", "status"))
+    assert statuses == {
+        subs[0].pk: Operation.Status.UNKNOWN,
+        subs[1].pk: Operation.Status.QUEUED,
+        subs[2].pk: Operation.Status.STOPPED,
+    }
+    assert Operation.objects.count() == 3 and batch.state == Batch.State.RUNNING
+    with pytest.raises(bulk.BatchRefused, match="nothing is left to send"):
+        bulk.batch_resume(user=account_manager, batch=batch)
+
+
+def test_a_batch_never_stopped_offers_no_resume(account_manager, subs):
+    batch = _dry_run(account_manager, subs)
+    assert not bulk.resumable(batch)
+    with pytest.raises(bulk.BatchRefused, match="nothing is left to send"):
+        bulk.batch_resume(user=account_manager, batch=batch)
+    assert not Operation.objects.exists()
+
+
 # --- Pages ------------------------------------------------------------------------------------------------
 
 
@@ -148,6 +182,7 @@ def _urls(batch) -> list[tuple[str, str]]:
         ("get", reverse("core:batch", args=[batch.pk])),
         ("post", reverse("core:batch_send", args=[batch.pk])),
         ("post", reverse("core:batch_stop", args=[batch.pk])),
+        ("post", reverse("core:batch_resume", args=[batch.pk])),
         ("get", reverse("core:batch_results", args=[batch.pk])),
     ]
 
@@ -204,6 +239,13 @@ def test_list_to_dry_run_to_batch_page_to_stop_and_results(role, client_as, subs
         "utf-8-sig"
     )
     assert csv.count("Stopped before sending") == 2 and csv.count("Not chosen") == 1
+
+    assert 'data-testid="resume"' in stopped
+    resumed = client.post(reverse("core:batch_resume", args=[batch.pk]))
+    assert resumed.status_code == 302
+    assert set(Operation.objects.values_list("status", flat=True)) == {Operation.Status.QUEUED}
+    again = client.post(reverse("core:batch_resume", args=[batch.pk]))
+    assert again.status_code == 409 and "nothing is left to send" in again.content.decode()
 
 
 def test_support_sees_no_checkboxes_on_the_list(client_as, subs):

@@ -11,7 +11,8 @@ its own Operation through `change_later`, under a key derived from the batch and
 once, paced by the client's rate limiter, reads back an open outcome, and the reaper picks up a row whose
 worker died (a QUEUED row is queued again, a RUNNING one read back), so no row is sent twice or forgotten.
 `batch_stop` stops the rows not sent yet (a QUEUED operation becomes STOPPED; a runner only claims QUEUED
-ones). A running batch holds its rows: another batch on them is refused, naming them.
+ones); `batch_resume` checks those rows again and queues them again under their same keys (a stopped operation
+was never sent); a row sent before (applied, refused, outcome unknown) is never sent again. A running batch holds its rows: another batch on them is refused, naming them.
 """
 
 from __future__ import annotations
@@ -226,22 +227,7 @@ def batch_send(*, user, batch: Batch, ticked: Iterable[str]) -> Batch:
         held = held_rows([r.key for r in chosen], besides=batch)
         if held:
             raise _held_refusal(held)
-        now = action.read(user, [_row_key(action, r) for r in chosen])
-        changed = []
-        for row in chosen:
-            current = now.get(_row_key(action, row))
-            found = (
-                action.row_check(current, batch.values).as_json()
-                if current is not None
-                else {
-                    "changes": [],
-                    "side_effects": [],
-                    "refusal": gettext("This row is no longer in the portal."),
-                }
-            )
-            if found != row.found:
-                row.found = found
-                changed.append(row)
+        now, changed = _recheck(user, action, batch, chosen)
         # Stored either way: when rows changed, the page shows them as they are now, and nothing is sent.
         BatchRow.objects.bulk_update(rows, ["ticked", "found"])
     if changed:
@@ -256,23 +242,53 @@ def batch_send(*, user, batch: Batch, ticked: Iterable[str]) -> Batch:
         )
     with transaction.atomic():
         Batch.objects.filter(pk=batch.pk).update(state=Batch.State.RUNNING, started_at=timezone.now())
-        for row in chosen:
-            current = now[_row_key(action, row)]
-            if action.write is not None:
-                _write_row(user, action, batch, row, current)
-            elif action.operation_id and action.args:
-                row.operation = change_later(
-                    action.operation_id,
-                    user=user,
-                    idempotency_key=f"batch:{batch.pk}:{row.key}",
-                    domain_id=row.domain_id,
-                    args=action.args(current, batch.values),
-                    reason=batch.reason,
-                )
-                row.save(update_fields=["operation"])
+        _queue(user, action, batch, chosen, now)
     batch.refresh_from_db()
     batch_settle(batch)
     return batch
+
+
+def _recheck(
+    user, action: BulkAction, batch: Batch, rows: Sequence[BatchRow]
+) -> tuple[Mapping[str, Any], list[BatchRow]]:
+    """Each row checked again against the cache: the rows as they are now, and those whose check changed since
+    it was stored (their new check is set on them, not saved)."""
+    now = action.read(user, [_row_key(action, r) for r in rows])
+    changed = []
+    for row in rows:
+        current = now.get(_row_key(action, row))
+        found = (
+            action.row_check(current, batch.values).as_json()
+            if current is not None
+            else {
+                "changes": [],
+                "side_effects": [],
+                "refusal": gettext("This row is no longer in the portal."),
+            }
+        )
+        if found != row.found:
+            row.found = found
+            changed.append(row)
+    return now, changed
+
+
+def _queue(user, action: BulkAction, batch: Batch, rows: Sequence[BatchRow], now: Mapping[str, Any]) -> None:
+    """Send each row: the portal's own data written now, a declared change queued under the row's own key
+    (a row stopped before it was sent is queued again under that same key: `change_later`)."""
+    for row in rows:
+        current = now[_row_key(action, row)]
+        if action.write is not None:
+            _write_row(user, action, batch, row, current)
+        elif action.operation_id and action.args:
+            row.operation = change_later(
+                action.operation_id,
+                user=user,
+                idempotency_key=f"batch:{batch.pk}:{row.key}",
+                domain_id=row.domain_id,
+                args=action.args(current, batch.values),
+                reason=batch.reason,
+            )
+            row.save(update_fields=["operation"])
 
 
 def _write_row(user, action: BulkAction, batch: Batch, row: BatchRow, current: Any) -> None:
@@ -306,6 +322,59 @@ def batch_stop(*, user, batch: Batch) -> int:
         Batch.objects.filter(pk=batch.pk, state=Batch.State.RUNNING).update(state=Batch.State.STOPPED)
     batch.refresh_from_db()
     return stopped
+
+
+def never_sent(batch: Batch) -> list[BatchRow]:
+    """The ticked rows of a batch that were never sent (stopped before sending) and that their last check did
+    not refuse. A row applied, refused by the API, or whose outcome is unknown was sent: never sent again."""
+    rows = batch.rows.filter(ticked=True, operation__status=Operation.Status.STOPPED)
+    return [r for r in rows if not r.found.get("refusal")]
+
+
+def resumable(batch: Batch) -> bool:
+    return batch.state in (Batch.State.STOPPED, Batch.State.FINISHED) and bool(never_sent(batch))
+
+
+def batch_resume(*, user, batch: Batch) -> Batch:
+    """Resume a stopped batch: its rows never sent are checked again against the cache and sent, each under its
+    own key again (so at most once); the rows sent before are left as they are.
+
+    Refused (nothing sent) when no row is left to send, a running batch holds some rows, or a row's check
+    changed since it was made (`BatchRefused.rows`; the new checks are stored, so the page shows them and a
+    second Resume sends the rows that can be, leaving the ones now refused unsent)."""
+    action = bulk_action(batch.action)
+    if action is None:
+        raise BatchRefused(gettext("This bulk action is no longer offered."))
+    may_start(user, action)
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().get(pk=batch.pk)
+        rows = never_sent(batch) if batch.state != Batch.State.RUNNING else []
+        if not rows:
+            raise BatchRefused(
+                gettext("Every row of this bulk change was sent already: nothing is left to send.")
+            )
+        held = held_rows([r.key for r in rows], besides=batch)
+        if held:
+            raise _held_refusal(held)
+        now, changed = _recheck(user, action, batch, rows)
+        BatchRow.objects.bulk_update(rows, ["found"])
+    if changed:
+        raise BatchRefused(
+            ngettext(
+                "%(n)d row changed since it was checked, so nothing was sent. Check it below and resume again.",
+                "%(n)d rows changed since they were checked, so nothing was sent. Check them below and resume "
+                "again.",
+                len(changed),
+            )
+            % {"n": len(changed)},
+            rows=changed,
+        )
+    with transaction.atomic():
+        Batch.objects.filter(pk=batch.pk).update(state=Batch.State.RUNNING, finished_at=None)
+        _queue(user, action, batch, rows, now)
+    batch.refresh_from_db()
+    batch_settle(batch)
+    return batch
 
 
 #: What the batch page counts, in order.

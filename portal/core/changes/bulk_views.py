@@ -1,6 +1,6 @@
 """The pages of a bulk change: choose the action's values for the rows chosen on a list, the dry run (row by row,
 before -> after or why refused; rows can be unticked; Confirm sends), and the batch page (progress polled live,
-Stop, the result CSV). Every page is for those who may make bulk changes (core.run_batches) and the action's
+Stop, Resume, the result CSV). Every page is for those who may make bulk changes (core.run_batches) and the action's
 own permission."""
 
 from __future__ import annotations
@@ -109,6 +109,7 @@ def _page(request: HttpRequest, batch: Batch, action, *, changed=(), refusal: st
             "changed": {r.key for r in changed},
             "refusal": refusal,
             "refused_rows": sum(1 for r in rows if r.found.get("refusal")),
+            "resumable": bulk.resumable(batch),
             "destroys": action is not None and action.destroys(batch.values),
             "last_full_sync_at": last_full_sync_at() if batch.state == Batch.State.CHECKED else None,
         },
@@ -144,6 +145,20 @@ def batch_stop(request: HttpRequest, batch_id) -> HttpResponse:
     found, _action_ = _batch(request, batch_id)
     stopped = bulk.batch_stop(user=request.user, batch=found)
     messages.success(request, gettext("Stopped: %(n)d rows were not sent.") % {"n": stopped})
+    return redirect("core:batch", found.pk)
+
+
+@require(RUN_BATCHES)
+@require_POST
+def batch_resume(request: HttpRequest, batch_id) -> HttpResponse:
+    """Resume a stopped batch (confirmed on its page): the rows never sent are checked again and sent."""
+    found, action = _batch(request, batch_id)
+    try:
+        bulk.batch_resume(user=request.user, batch=found)
+    except bulk.BatchRefused as exc:
+        found.refresh_from_db()
+        return _page(request, found, action, changed=exc.rows, refusal=exc.message, status=409)
+    messages.success(request, gettext("Resumed: the rows not sent before are being sent."))
     return redirect("core:batch", found.pk)
 
 

@@ -234,8 +234,11 @@ def _claim(
     if created:
         Operation.objects.filter(pk=operation.pk).update(status=status, progress=10, updated_at=now)
     else:
-        # Only a refused attempt (nothing happened) may be sent again under the same key, corrected.
-        again = Operation.objects.filter(pk=operation.pk, status=Operation.Status.FAILED).update(
+        # Only a refused attempt (nothing happened) may be sent again under the same key, corrected, or a batch
+        # row stopped before it was sent (resumed).
+        again = Operation.objects.filter(
+            pk=operation.pk, status__in=(Operation.Status.FAILED, Operation.Status.STOPPED)
+        ).update(
             status=status,
             progress=10,
             params=params,
@@ -409,8 +412,8 @@ def change_later(
 ) -> Operation:
     """Queue a declared (slow) change for a worker; returns its operation at once (its page polls it).
 
-    The same key returns the same operation (a double click queues nothing more); a refused one is queued
-    again, corrected.
+    The same key returns the same operation (a double click queues nothing more); a refused one, or one
+    stopped before it was sent (a batch's row), is queued again, corrected.
     """
     change = change_for(operation_id)
     try:
