@@ -1,6 +1,7 @@
 """The customer list's bulk actions (`portal.core.changes.bulk`): each row is one customer, keyed by its domainId.
 Assigning an owner is the portal's own data: each row is written by `services.customer_owner_set` (its own audit
-entry), no Partner API call."""
+entry), no Partner API call. The maximum users is the customer's usage status: each row sends patchUsageStatus
+with that field alone (its scheduled cancellation is not sent, so it stays as it is)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import people_with_role, person_label
 from customers import selectors, services
+from customers.forms_changes import MAX_USERS_LIMIT
 from customers.lists import CUSTOMER_LIST
 from customers.models import Customer
-from customers.permissions import ASSIGN_OWNERS, VIEW_CUSTOMERS
+from customers.permissions import ASSIGN_OWNERS, CHANGE_CUSTOMERS, VIEW_CUSTOMERS
 from portal.core.access import Role, check
 from portal.core.changes.bulk import BulkAction, RowCheck
 from portal.core.formbase import PortalForm
@@ -88,6 +90,61 @@ def write_owner(actor, c: Customer, values: Mapping[str, Any]) -> bool:
     )
 
 
+def read_live(user, keys: Sequence[str]) -> dict[str, Customer]:
+    """The customers of `keys` still in LINE WORKS (a removed one is left out: not sent)."""
+    return {k: c for k, c in read(user, keys).items() if c.removed_at is None}
+
+
+class MaxUsersValuesForm(PortalForm):
+    """The maximum users every chosen customer gets (blank: no limit)."""
+
+    max_member_count = forms.IntegerField(
+        label=_("Maximum users"),
+        required=False,
+        min_value=1,
+        max_value=MAX_USERS_LIMIT,
+        help_text=_("Leave blank for no limit. Each customer's scheduled cancellation stays as it is."),
+    )
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+
+
+def _users(value: int | None) -> str:
+    return gettext("No limit") if value is None else str(value)
+
+
+def check_max_users(c: Customer, values: Mapping[str, Any]) -> RowCheck:
+    """The dry run of patchUsageStatus (maximum users) for one customer: its usage status read, the new maximum
+    not below its members (the contract: lower is refused), and nothing to send when it is so already."""
+    if c.usage_synced_at is None:
+        return RowCheck(
+            refusal=gettext("This customer's usage status has not been read yet; refresh the customer first.")
+        )
+    wanted = values.get("max_member_count")
+    current = None if c.max_member_unlimited else c.max_member_count
+    if wanted is not None and c.member_count is not None and wanted < c.member_count:
+        return RowCheck(
+            refusal=gettext(
+                "The customer has %(members)d members; the maximum users cannot be lower than that."
+            )
+            % {"members": c.member_count}
+        )
+    if current == wanted:
+        return RowCheck(
+            refusal=gettext("Already set to %(value)s: nothing to send.") % {"value": _users(wanted)}
+        )
+    return RowCheck(changes=[(gettext("Maximum users"), _users(current), _users(wanted))])
+
+
+def max_users_args(c: Customer, values: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "domain_id": c.domain_id,
+        "max_member_count": values.get("max_member_count"),
+        "has_renewal": c.renewal_apply_date is not None,
+    }
+
+
 BULK_ACTIONS = [
     BulkAction(
         key="customers.owner",
@@ -104,5 +161,21 @@ BULK_ACTIONS = [
         check=check_owner,
         write=write_owner,
         refused=(services.OwnerChangeRefused,),
+    ),
+    BulkAction(
+        key="customers.max_users",
+        label=_("Maximum users"),
+        list_name=LIST,
+        list_url="customers:list",
+        perm=CHANGE_CUSTOMERS,
+        form=MaxUsersValuesForm,
+        select=select,
+        read=read_live,
+        key_of=lambda c: str(c.domain_id),
+        describe=lambda c: c.company_name,
+        domain_id=lambda c: c.domain_id,
+        check=check_max_users,
+        operation_id="patchUsageStatus",
+        args=max_users_args,
     ),
 ]

@@ -114,9 +114,24 @@ def _rb_usage(check):
     return read
 
 
+#: patchUsageStatus's fields: one left out of the arguments is not sent, and keeps its value (the bulk
+#: change of the maximum users sends only that).
+_USAGE_FIELDS = ("max_member_count", "withdrawal_date")
+
+
+def _patch_usage(client, a):
+    given: dict[str, Any] = {}
+    if "max_member_count" in a:
+        given["max_member_count"] = a["max_member_count"]
+    if "withdrawal_date" in a:
+        given["withdrawal_date"] = _date(a["withdrawal_date"])
+    return client.patch_usage_status(domain_id=a["domain_id"], **given)
+
+
 def _usage_set(usage, a) -> bool:
-    return usage.max_member_count == a.get("max_member_count") and (
-        (usage.withdrawal_date.isoformat() if usage.withdrawal_date else None) == a.get("withdrawal_date")
+    withdrawal = usage.withdrawal_date.isoformat() if usage.withdrawal_date else None
+    return ("max_member_count" not in a or usage.max_member_count == a["max_member_count"]) and (
+        "withdrawal_date" not in a or withdrawal == a["withdrawal_date"]
     )
 
 
@@ -224,14 +239,10 @@ CHANGES = [
     ),
     Change(
         operation_id="patchUsageStatus",
-        send=lambda c, a: c.patch_usage_status(
-            domain_id=a["domain_id"],
-            max_member_count=a.get("max_member_count"),
-            withdrawal_date=_date(a.get("withdrawal_date")),
-        ),
+        send=_patch_usage,
         read_back=_rb_usage(_usage_set),
         apply=_usage_stored,
-        target=lambda a: frozenset({"usage.max_member_count", "usage.withdrawal_date"}),
+        target=lambda a: frozenset(f"usage.{k}" for k in _USAGE_FIELDS if k in a),
         side_effects=lambda a: (
             [_("A scheduled change of the maximum users is deleted (setting the maximum replaces it).")]
             if a.get("has_renewal")

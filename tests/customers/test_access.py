@@ -50,6 +50,11 @@ MATRIX = [
     ("customers:activate", "domain", "post", WRITE),
     ("customers:owner", "domain", "get", ADMINS),
     ("customers:owner", "domain", "post", ADMINS),
+    # Bulk changes of the customer list (core's pages, one per action): Support and Finance are refused.
+    ("core:bulk_new", "bulk:customers.owner", "get", ADMINS),
+    ("core:bulk_new", "bulk:customers.owner", "post", ADMINS),
+    ("core:bulk_new", "bulk:customers.max_users", "get", WRITE),
+    ("core:bulk_new", "bulk:customers.max_users", "post", WRITE),
 ]
 IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
 
@@ -72,9 +77,16 @@ def _url(name, arg):
     return reverse(name)
 
 
+def _data(arg) -> dict:
+    """A bulk page's chosen action and row (the query of a GET, the form of a POST)."""
+    if arg and arg.startswith("bulk:"):
+        return {"action": arg.removeprefix("bulk:"), "keys": DOMAIN_ID}
+    return {}
+
+
 @pytest.mark.parametrize(("name", "arg", "method", "allowed"), MATRIX, ids=IDS)
 def test_anonymous_is_sent_to_login(client, rows, name, arg, method, allowed):
-    response = getattr(client, method)(_url(name, arg))
+    response = getattr(client, method)(_url(name, arg), _data(arg))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
@@ -92,7 +104,7 @@ CASES = [
     ("name", "arg", "method", "role", "ok"), CASES, ids=[f"{c[2]}-{c[0]}-{c[3].value}" for c in CASES]
 )
 def test_role_access(client_as, rows, name, arg, method, role, ok):
-    response = getattr(client_as(role), method)(_url(name, arg))
+    response = getattr(client_as(role), method)(_url(name, arg), _data(arg))
     assert response.status_code == (200 if ok else 403)
     assert not AuditEntry.objects.exists()
 
