@@ -64,6 +64,7 @@ OWN_MATRIX = {
     "core:batch",
     "core:batch_send",
     "core:batch_stop",
+    "core:batch_resume",
     "core:batch_results",
 }
 #: The permissions that send changes, whichever app declares them.
