@@ -8,7 +8,7 @@ class OptionsConfig(AppConfig):
 
     def ready(self) -> None:
         from home.sections import DetailSection
-        from options import changes, operations, permissions, resync, schedule, selectors, worklist
+        from options import bulk, changes, operations, permissions, resync, schedule, selectors, worklist
         from options.permissions import VIEW_OPTIONS
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
@@ -34,4 +34,5 @@ class OptionsConfig(AppConfig):
             operation_labels=[operations.OPERATION_LABELS],
             effects=changes.EFFECTS,
             urls=[("options/", "options.urls")],
+            bulk_actions=bulk.BULK_ACTIONS,
         )

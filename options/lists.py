@@ -46,4 +46,5 @@ OPTION_LIST = ListSpec(
     csv_columns=CSV_COLUMNS,
     customer_filters=True,
     sort_in_form=True,
+    bulk="options",
 )

@@ -13,8 +13,9 @@ from options import rules
 from portal.core.vocabulary import OptionProduct, OptionRenewalType, Plan
 
 
-def rows(options) -> SafeString:
-    """The <tr> rows of one page of `selectors.option_page` (OptionRow namespaces)."""
+def rows(options, *, tick: bool = False) -> SafeString:
+    """The <tr> rows of one page of `selectors.option_page` (OptionRow namespaces); `tick`: each starts with its
+    checkbox of the bulk actions' form."""
     detail = reverse("customers:detail", args=[0]).replace("/0/", "/{}/") + "#section-options"
     # Labels translated once per page, not once per row.
     words = {
@@ -24,6 +25,7 @@ def rows(options) -> SafeString:
         "sub_options": {k: str(s.label) for k, s in rules.SUB_OPTIONS.items()},
         "plans": {k: str(v) for k, v in Plan.choices},
         "renewals": {k: str(v) for k, v in OptionRenewalType.choices},
+        "tick": tick,
     }
     return format_html_join("\n", "{}", ((_row(o, detail, words),) for o in options))
 
@@ -49,13 +51,26 @@ def _row(o, detail: str, words: dict) -> SafeString:
     sub = words["sub_options"].get(o.sub_option_id, o.sub_option_id)
     if o.trial:
         sub = format_html('{} <span class="badge badge-trial">{}</span>', sub, words["trial"])
+    ticked = ""
+    if words["tick"]:
+        key = f"{o.customer_id}.{o.option_product_id}"  # options.bulk.option_key
+        ticked = format_html(
+            '<td><input type="checkbox" form="bulk" name="keys" value="{}" id="tick-{}" data-testid="bulk-tick">'
+            '<label class="visually-hidden" for="tick-{}">{}</label></td>',
+            key,
+            key,
+            key,
+            _("Choose %(name)s")
+            % {"name": f"{o.company_name}, {words['options'].get(o.option_product_id, '')}"},
+        )
     return format_html(
-        '<tr data-option="{}-{}" data-company="{}"><td><a href="{}">{}</a><br><span class="muted"><code>{}</code> {}'
+        '<tr data-option="{}-{}" data-company="{}">{}<td><a href="{}">{}</a><br><span class="muted"><code>{}</code> {}'
         '</span></td><td>{}</td><td>{}</td><td class="num">{}</td><td>{}</td><td class="date">{}</td>'
         '<td class="date">{}</td><td>{}</td></tr>',
         o.customer_id,
         o.option_product_id,
         o.company_name,
+        ticked,
         detail.format(o.customer_id),
         o.company_name,
         o.customer_id,

@@ -194,16 +194,22 @@ def order_get(*, user, domain_id: int, option_product_id: str) -> OptionOrder | 
 def readd_dates(*, domain_id: int) -> dict[str, dt.date]:
     """For each option this portal cancelled on an annual contract, the first day it may come back (from the
     cancellation's own record; the API refuses an earlier one anyway, e.g. after a cancel made elsewhere)."""
+    return readd_dates_of(domain_ids=[domain_id]).get(domain_id, {})
+
+
+def readd_dates_of(*, domain_ids) -> dict[int, dict[str, dt.date]]:
+    """`readd_dates` of many customers in one query (a bulk change's dry run)."""
     from portal.core.models import Operation
 
-    out: dict[str, dt.date] = {}
-    for params in Operation.objects.filter(
-        kind="cancelOptionProduct", domain_id=domain_id, status=Operation.Status.SUCCEEDED
-    ).values_list("params", flat=True):
+    out: dict[int, dict[str, dt.date]] = {}
+    for domain_id, params in Operation.objects.filter(
+        kind="cancelOptionProduct", domain_id__in=list(domain_ids), status=Operation.Status.SUCCEEDED
+    ).values_list("domain_id", "params"):
         args = params.get("args", {}) if isinstance(params, dict) else {}
         day, option_id = args.get("readd_from"), args.get("option_product_id")
         if day and option_id:
-            out[option_id] = max(out.get(option_id, dt.date.min), dt.date.fromisoformat(day))
+            dates = out.setdefault(domain_id, {})
+            dates[option_id] = max(dates.get(option_id, dt.date.min), dt.date.fromisoformat(day))
     return out
 
 

@@ -38,6 +38,11 @@ MATRIX = [
     ("options:cancel", "option", "post", WRITE),
     ("options:renewal", "option", "get", WRITE),
     ("options:renewal", "option", "post", WRITE),
+    # Bulk changes (core's pages, one per action): Support and Finance are refused.
+    ("core:bulk_new", "bulk:options.add", "get", WRITE),
+    ("core:bulk_new", "bulk:options.add", "post", WRITE),
+    ("core:bulk_new", "bulk:options.units", "get", WRITE),
+    ("core:bulk_new", "bulk:options.units", "post", WRITE),
 ]
 IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
 
@@ -53,12 +58,21 @@ def rows(db):
         "customer": [customer.domain_id],
         "option": [customer.domain_id, "SSTG2"],
         "order": [customer.domain_id, "SSTG2"],
+        # A bulk page's chosen action and row (the query of a GET, the form of a POST).
+        "bulk:options.add": {"action": "options.add", "keys": customer.domain_id},
+        "bulk:options.units": {"action": "options.units", "keys": f"{customer.domain_id}.SSTG2"},
     }
+
+
+def _call(client, method, name, found):
+    if isinstance(found, dict):
+        return getattr(client, method)(reverse(name), found)
+    return getattr(client, method)(reverse(name, args=found))
 
 
 @pytest.mark.parametrize(("name", "obj", "method", "allowed"), MATRIX, ids=IDS)
 def test_anonymous_is_sent_to_login(client, rows, name, obj, method, allowed):
-    response = getattr(client, method)(reverse(name, args=rows[obj]))
+    response = _call(client, method, name, rows[obj])
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
@@ -75,7 +89,7 @@ CASES = [
     ("name", "obj", "method", "role", "ok"), CASES, ids=[f"{c[2]}-{c[0]}-{c[3].value}" for c in CASES]
 )
 def test_role_access(client_as, rows, name, obj, method, role, ok):
-    response = getattr(client_as(role), method)(reverse(name, args=rows[obj]))
+    response = _call(client_as(role), method, name, rows[obj])
     assert response.status_code == (200 if ok else 403)
     assert not AuditEntry.objects.exists() and not Operation.objects.exists()
 
