@@ -17,7 +17,7 @@ from portal.core.access import check
 from portal.core.changes.bulk import BulkAction, RowCheck
 from portal.core.formbase import PortalForm
 from portal.core.lists import DateInput, ListState
-from portal.core.vocabulary import RenewalType, ReservationType, name_of
+from portal.core.vocabulary import PAID_PLANS, Plan, Product, RenewalType, ReservationType, name_of
 from subscriptions import rules, selectors
 from subscriptions.lists import SUBSCRIPTION_LIST
 from subscriptions.models import Subscription
@@ -52,47 +52,129 @@ def describe(s: Subscription) -> str:
 
 
 class RenewalValuesForm(PortalForm):
-    """What every chosen subscription does at the end of its term."""
+    """What every chosen subscription does at the end of its term: renew unchanged, with changes (the product,
+    plan or licences at renewal: each left "Unchanged" keeps the subscription's own), or not at all. Whether
+    the changes suit each subscription is the dry run's (its plan, its customer's domain)."""
 
     type = forms.ChoiceField(
-        label=_("At the end of the term"),
-        choices=[(RenewalType.STAY, RenewalType.STAY.label), (RenewalType.CANCEL, RenewalType.CANCEL.label)],
-        widget=forms.RadioSelect,
+        label=_("At the end of the term"), choices=RenewalType.choices, widget=forms.RadioSelect
+    )
+    product_id = forms.ChoiceField(label=_("Product at renewal"), required=False)
+    plan = forms.ChoiceField(label=_("Plan at renewal"), required=False)
+    license_count = forms.IntegerField(
+        label=_("Licences at renewal"),
+        required=False,
+        min_value=1,
+        max_value=rules.MAX_LICENSES,
+        help_text=_("For annual licence plans; fewer than now is allowed."),
     )
 
     def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["product_id"].choices = [
+            ("", _("Unchanged")),
+            *((p, name_of(p, Product)) for p in rules.PAID_PRODUCTS),
+        ]
+        self.fields["plan"].choices = [("", _("Unchanged")), *((p, name_of(p, Plan)) for p in PAID_PLANS)]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("type") != RenewalType.CHANGE:
+            # Renewing unchanged or not at all takes no terms.
+            data["product_id"], data["plan"], data["license_count"] = "", "", None
+        elif not (data.get("product_id") or data.get("plan") or data.get("license_count") is not None):
+            self.add_error(
+                "type", _("Choose what changes at renewal (product, plan or licences), or renew unchanged.")
+            )
+        elif (
+            data.get("plan")
+            and data.get("license_count") is not None
+            and not rules.needs_licences(data["plan"])
+        ):
+            self.add_error(
+                "license_count", _("Leave the licences empty: only annual licence plans count licences.")
+            )
+        return data
 
 
 def _renewal_text(value: str) -> str:
     return name_of(value, RenewalType) if value else "—"
 
 
+def _wanted_terms(s: Subscription, values: Mapping[str, Any]) -> tuple[str, str, int | None]:
+    """The product, plan and licences a renewal with changes sends for `s` (its own values left out)."""
+    product, plan = rules.renewal_terms(
+        s, product=values.get("product_id") or "", plan=values.get("plan") or ""
+    )
+    return product, plan, values.get("license_count")
+
+
+def _licences_text(n: int | None) -> str:
+    return "—" if n is None else str(n)
+
+
 def check_renewal(s: Subscription, values: Mapping[str, Any]) -> RowCheck:
-    """The dry run of updateSubscriptionRenewal for one subscription: the contract's rule (paid subscriptions
-    only), and nothing to send when it is set so already."""
+    """The dry run of updateSubscriptionRenewal for one subscription: the contract's rules (paid subscriptions
+    only; with changes, the rules of the one-subscription form: `rules.renewal_change_error`), and nothing to
+    send when it is set so already."""
     refusal = rules.renewal_refusal(s)
     if refusal:
         return RowCheck(refusal=refusal)
     wanted = values["type"]
-    if s.renewal_type == wanted:
+    if wanted != RenewalType.CHANGE:
+        if s.renewal_type == wanted:
+            return RowCheck(
+                refusal=gettext("Already set to %(value)s: nothing to send.")
+                % {"value": _renewal_text(wanted)}
+            )
+        effects = []
+        if wanted == RenewalType.CANCEL:
+            end = s.plan_end_date.isoformat() if s.plan_end_date else "—"
+            effects.append(
+                gettext("The subscription is not renewed: it ends after %(day)s with its term.")
+                % {"day": end}
+            )
+        return RowCheck(
+            changes=[(gettext("Renewal"), _renewal_text(s.renewal_type), _renewal_text(wanted))],
+            side_effects=effects,
+        )
+    product, plan, count = _wanted_terms(s, values)
+    error = rules.renewal_change_error(s, s.customer, product=product, plan=plan, count=count)
+    if error:
+        return RowCheck(refusal=error[1])
+    if (
+        s.renewal_type == RenewalType.CHANGE
+        and (s.renewal_product_id or "") == product
+        and (s.renewal_plan or "") == plan
+        and s.renewal_license_count == count
+    ):
         return RowCheck(
             refusal=gettext("Already set to %(value)s: nothing to send.") % {"value": _renewal_text(wanted)}
         )
     effects = []
-    if wanted == RenewalType.CANCEL:
-        end = s.plan_end_date.isoformat() if s.plan_end_date else "—"
-        effects.append(
-            gettext("The subscription is not renewed: it ends after %(day)s with its term.") % {"day": end}
-        )
+    if product:
+        effects.append(gettext("An immediate upgrade later would clear this upgrade at renewal."))
     return RowCheck(
-        changes=[(gettext("Renewal"), _renewal_text(s.renewal_type), _renewal_text(wanted))],
+        changes=[
+            (gettext("Renewal"), _renewal_text(s.renewal_type), _renewal_text(wanted)),
+            (gettext("Product"), s.get_product_display(), name_of(product or s.product_id, Product)),
+            (gettext("Plan"), s.get_plan_display(), name_of(plan or s.plan, Plan)),
+            (
+                gettext("Licences"),
+                _licences_text(s.license_count),
+                _licences_text(count if count is not None else s.license_count),
+            ),
+        ],
         side_effects=effects,
     )
 
 
 def renewal_args(s: Subscription, values: Mapping[str, Any]) -> dict[str, Any]:
-    return {"domain_id": s.customer_id, "subscription_id": s.pk, "type": values["type"]}
+    args = {"domain_id": s.customer_id, "subscription_id": s.pk, "type": values["type"]}
+    if values["type"] == RenewalType.CHANGE:
+        product, plan, count = _wanted_terms(s, values)
+        args |= {k: v for k, v in (("product_id", product), ("plan", plan), ("license_count", count)) if v}
+    return args
 
 
 class CancellationValuesForm(PortalForm):

@@ -365,29 +365,13 @@ class RenewalForm(ChangeForm):
             # STAY and CANCEL take no terms.
             data["product_id"], data["plan"], data["license_count"] = "", "", None
             return data
-        product, plan, count = data.get("product_id", ""), data.get("plan", ""), data.get("license_count")
-        if product == s.product_id:
-            product = data["product_id"] = ""
-        if plan == s.plan:
-            plan = data["plan"] = ""
-        if not (product or plan or count is not None):
-            self.add_error(
-                "type", _("Choose what changes at renewal (product, plan or licences), or renew unchanged.")
-            )
-            return data
-        new_plan = plan or s.plan
-        if rules.needs_licences(new_plan):
-            if count is None and s.license_count is None:
-                self.add_error(
-                    "license_count", _("Enter the number of licences: this plan is licence-based.")
-                )
-        elif count is not None:
-            self.add_error(
-                "license_count", _("Leave the licences empty: only annual licence plans count licences.")
-            )
-        refusal = rules.advanced_needs_domain(self.customer, product or s.product_id)
-        if refusal:
-            self.add_error("product_id", refusal)
+        product, plan = rules.renewal_terms(s, product=data.get("product_id", ""), plan=data.get("plan", ""))
+        data["product_id"], data["plan"] = product, plan
+        error = rules.renewal_change_error(
+            s, self.customer, product=product, plan=plan, count=data.get("license_count")
+        )
+        if error:
+            self.add_error(*error)
         return data
 
     def consequences(self):

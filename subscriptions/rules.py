@@ -137,3 +137,27 @@ def renewal_refusal(subscription) -> str | None:
     if not is_paid(subscription.plan):
         return gettext("Only paid subscriptions have renewal settings.")
     return None
+
+
+def renewal_terms(subscription, *, product: str, plan: str) -> tuple[str, str]:
+    """A renewal's product and plan as sent: a value the subscription has already is not a change ("")."""
+    return ("" if product == subscription.product_id else product, "" if plan == subscription.plan else plan)
+
+
+def renewal_change_error(subscription, customer, *, product: str, plan: str, count: int | None):
+    """Why a renewal with changes (`renewal_terms` already applied) cannot be set, as (field, message), or None:
+    something must change; licence-based plans need a count (this one's, unless given) and other plans take
+    none; Advanced needs a domain."""
+    if not (product or plan or count is not None):
+        return "type", gettext(
+            "Choose what changes at renewal (product, plan or licences), or renew unchanged."
+        )
+    if needs_licences(plan or subscription.plan):
+        if count is None and subscription.license_count is None:
+            return "license_count", gettext("Enter the number of licences: this plan is licence-based.")
+    elif count is not None:
+        return "license_count", gettext("Leave the licences empty: only annual licence plans count licences.")
+    refusal = advanced_needs_domain(customer, product or subscription.product_id)
+    if refusal:
+        return "product_id", refusal
+    return None
