@@ -192,20 +192,25 @@ class CancellationValuesForm(PortalForm):
         return data
 
 
+def _scheduled_already(s: Subscription) -> str:
+    """The contract's one scheduled change per subscription: why another cannot be made ("" when it can)."""
+    reservation = getattr(s, "reservation", None)
+    if reservation is None:
+        return ""
+    return gettext(
+        "A change is scheduled for this subscription already (%(kind)s on %(day)s); a subscription "
+        "takes one. Move or delete it first."
+    ) % {"kind": name_of(reservation.type, ReservationType), "day": reservation.apply_date.isoformat()}
+
+
 def check_cancellation(s: Subscription, values: Mapping[str, Any]) -> RowCheck:
     """The dry run of createSubscriptionReservation (CANCEL) for one subscription: one scheduled change per
     subscription, a paid one without a scheduled paid start, and the date in its window (tomorrow to the day
     after its term ends)."""
     day = dt.date.fromisoformat(values["apply_date"])
-    reservation = getattr(s, "reservation", None)
-    if reservation is not None:
-        return RowCheck(
-            refusal=gettext(
-                "A change is scheduled for this subscription already (%(kind)s on %(day)s); a subscription "
-                "takes one. Move or delete it first."
-            )
-            % {"kind": name_of(reservation.type, ReservationType), "day": reservation.apply_date.isoformat()}
-        )
+    refusal = _scheduled_already(s)
+    if refusal:
+        return RowCheck(refusal=refusal)
     window = rules.reservation_window(s, ReservationType.CANCEL, clock.today())
     if window is None:
         return RowCheck(refusal=gettext("Only paid subscriptions can be cancelled on a date."))
@@ -230,6 +235,116 @@ def cancellation_args(s: Subscription, values: Mapping[str, Any]) -> dict[str, A
         "type": ReservationType.CANCEL.value,
         "apply_date": values["apply_date"],
     }
+
+
+class LicencesValuesForm(PortalForm):
+    """How many licences every chosen subscription gets on a day (each row's own window is checked in the dry
+    run)."""
+
+    license_count = forms.IntegerField(label=_("Licences to add"), min_value=1, max_value=rules.MAX_LICENSES)
+    apply_date = forms.DateField(label=_("Date"), widget=DateInput())
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("apply_date"):
+            data["apply_date"] = data["apply_date"].isoformat()  # the batch keeps its values as JSON
+        return data
+
+
+def check_licences(s: Subscription, values: Mapping[str, Any]) -> RowCheck:
+    """The dry run of createSubscriptionReservation (ADD_LICENSE) for one subscription: one scheduled change per
+    subscription, an annual licence plan, the date in its window (tomorrow to the end of its term), and at most
+    1,000,000 licences in all."""
+    day = dt.date.fromisoformat(values["apply_date"])
+    refusal = _scheduled_already(s)
+    if refusal:
+        return RowCheck(refusal=refusal)
+    window = rules.reservation_window(s, ReservationType.ADD_LICENSE, clock.today())
+    if window is None:
+        return RowCheck(refusal=gettext("Licences can be added on a date only to an annual licence plan."))
+    if day not in window:
+        return RowCheck(refusal=window.error())
+    before = s.license_count or 0
+    count = values["license_count"]
+    if before + count > rules.MAX_LICENSES:
+        return RowCheck(
+            refusal=gettext("At most %(n)s more licences: a subscription has at most 1,000,000.")
+            % {"n": rules.MAX_LICENSES - before}
+        )
+    return RowCheck(
+        changes=[
+            (
+                gettext("Scheduled change"),
+                "—",
+                gettext("%(kind)s on %(day)s")
+                % {"kind": name_of(ReservationType.ADD_LICENSE, ReservationType), "day": day.isoformat()},
+            ),
+            (gettext("Licences"), str(before), str(before + count)),
+        ],
+        side_effects=[
+            gettext("The licences are added on that date; the customer's maximum users do not change.")
+        ],
+    )
+
+
+def licences_args(s: Subscription, values: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "domain_id": s.customer_id,
+        "subscription_id": s.pk,
+        "type": ReservationType.ADD_LICENSE.value,
+        "apply_date": values["apply_date"],
+        "license_count": values["license_count"],
+    }
+
+
+class MoveValuesForm(PortalForm):
+    """The day every chosen subscription's scheduled change moves to (each row's own window is checked in the
+    dry run)."""
+
+    apply_date = forms.DateField(label=_("New date"), widget=DateInput())
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("apply_date"):
+            data["apply_date"] = data["apply_date"].isoformat()  # the batch keeps its values as JSON
+        return data
+
+
+def check_move(s: Subscription, values: Mapping[str, Any]) -> RowCheck:
+    """The dry run of updateSubscriptionReservation for one subscription: a scheduled change to move, and the
+    new date in the window of that change's kind; only the date changes."""
+    day = dt.date.fromisoformat(values["apply_date"])
+    reservation = getattr(s, "reservation", None)
+    if reservation is None:
+        return RowCheck(refusal=gettext("No change is scheduled for this subscription: nothing to move."))
+    if reservation.apply_date == day:
+        return RowCheck(refusal=gettext("This is already the scheduled date."))
+    window = rules.reservation_window(s, reservation.type, clock.today())
+    if window is None or day not in window:
+        return RowCheck(
+            refusal=window.error() if window else gettext("This scheduled change cannot be moved any more.")
+        )
+    kind = name_of(reservation.type, ReservationType)
+    return RowCheck(
+        changes=[
+            (
+                gettext("Scheduled change"),
+                gettext("%(kind)s on %(day)s") % {"kind": kind, "day": reservation.apply_date.isoformat()},
+                gettext("%(kind)s on %(day)s") % {"kind": kind, "day": day.isoformat()},
+            )
+        ],
+        side_effects=[gettext("Only the date changes; option orders keep their own dates.")],
+    )
+
+
+def move_args(s: Subscription, values: Mapping[str, Any]) -> dict[str, Any]:
+    return {"domain_id": s.customer_id, "subscription_id": s.pk, "apply_date": values["apply_date"]}
 
 
 BULK_ACTIONS = [
@@ -266,5 +381,37 @@ BULK_ACTIONS = [
         operation_id="createSubscriptionReservation",
         args=cancellation_args,
         destroys=lambda values: True,
+    ),
+    BulkAction(
+        key="subscriptions.licences",
+        label=_("Licences added on a date"),
+        list_name=LIST,
+        list_url="subscriptions:list",
+        perm=CHANGE_SUBSCRIPTIONS,
+        form=LicencesValuesForm,
+        select=select,
+        read=read,
+        key_of=lambda s: str(s.pk),
+        describe=describe,
+        domain_id=lambda s: s.customer_id,
+        check=check_licences,
+        operation_id="createSubscriptionReservation",
+        args=licences_args,
+    ),
+    BulkAction(
+        key="subscriptions.reservation_date",
+        label=_("Move the scheduled changes to a date"),
+        list_name=LIST,
+        list_url="subscriptions:list",
+        perm=CHANGE_SUBSCRIPTIONS,
+        form=MoveValuesForm,
+        select=select,
+        read=read,
+        key_of=lambda s: str(s.pk),
+        describe=describe,
+        domain_id=lambda s: s.customer_id,
+        check=check_move,
+        operation_id="updateSubscriptionReservation",
+        args=move_args,
     ),
 ]

@@ -42,6 +42,12 @@ MATRIX = [
     ("subscriptions:pre_order", "pre_order", "get", WRITE),
     ("subscriptions:pre_order", "pre_order", "post", WRITE),
     ("subscriptions:pre_order_delete", "pre_order", "post", WRITE),
+    # Bulk changes of the subscription list (core's pages, one per action): Support and Finance are refused.
+    *(
+        ("core:bulk_new", f"bulk:subscriptions.{action}", method, WRITE)
+        for action in ("renewal", "cancellation", "licences", "reservation_date")
+        for method in ("get", "post")
+    ),
 ]
 IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
 
@@ -61,12 +67,26 @@ def rows(db):
         "customer": [customer.domain_id],
         "pre_order": [customer.domain_id, pre_order.pre_order_id],
         "operation": [OPERATION_ID],
+        # A bulk page's chosen action and row (the query of a GET, the form of a POST).
+        **{
+            f"bulk:subscriptions.{action}": {
+                "action": f"subscriptions.{action}",
+                "keys": annual.subscription_id,
+            }
+            for action in ("renewal", "cancellation", "licences", "reservation_date")
+        },
     }
+
+
+def _call(client, method, name, found):
+    if isinstance(found, dict):
+        return getattr(client, method)(reverse(name), found)
+    return getattr(client, method)(reverse(name, args=found))
 
 
 @pytest.mark.parametrize(("name", "obj", "method", "allowed"), MATRIX, ids=IDS)
 def test_anonymous_is_sent_to_login(client, rows, name, obj, method, allowed):
-    response = getattr(client, method)(reverse(name, args=rows[obj]))
+    response = _call(client, method, name, rows[obj])
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
@@ -84,7 +104,7 @@ CASES = [
     ("name", "obj", "method", "role", "ok"), CASES, ids=[f"{c[2]}-{c[0]}-{c[3].value}" for c in CASES]
 )
 def test_role_access(client_as, rows, name, obj, method, role, ok):
-    response = getattr(client_as(role), method)(reverse(name, args=rows[obj]))
+    response = _call(client_as(role), method, name, rows[obj])
     assert response.status_code == (200 if ok else 403)
     assert not AuditEntry.objects.exists() and Operation.objects.count() == 1
 
