@@ -58,6 +58,7 @@ def near_max_users(ctx: WorkContext) -> WorkList:
                 figure=f"{round(100 * members / maximum)}%",
                 badge=gettext("At the maximum") if left <= 0 else "",
                 uid=f"max-users-{domain_id}",
+                bulk_key=str(domain_id),
             )
         )
     return WorkList(count, items)
@@ -121,6 +122,7 @@ def unassigned(ctx: WorkContext) -> WorkList:
             url=read.format(domain_id),
             change_url=change.format(domain_id),
             uid=f"unassigned-{domain_id}",
+            bulk_key=str(domain_id),
         )
         for domain_id, company, domain in rows
     ]
@@ -137,6 +139,7 @@ SECTIONS = [
         action=_("Change maximum users"),
         perm=VIEW_CUSTOMERS,
         order=50,
+        bulk="customers",
     ),
     WorkSection(
         key="stale",
@@ -156,5 +159,6 @@ SECTIONS = [
         change_perm=ASSIGN_OWNERS,
         action=_("Assign an owner"),
         order=90,
+        bulk="customers",
     ),
 ]

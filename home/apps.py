@@ -12,9 +12,12 @@ class HomeConfig(AppConfig):
     verbose_name = _("Home")
 
     def ready(self) -> None:
-        from home import permissions, worklist_sections
+        from django.urls import reverse
+
+        from home import lists, permissions, worklist_sections
         from home.dashboard import Figure
         from portal.core import selectors
+        from portal.core.changes.bulk import BulkSource
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
         from portal.core.permissions import USE_PORTAL, VIEW_ACTIVITY
@@ -45,4 +48,8 @@ class HomeConfig(AppConfig):
             perms=permissions.PERMS,
             user_menu=[NavItem("digest", _("Morning digest"), "digest", permissions.GET_DIGEST, order=5)],
             urls=[("", "home.urls")],
+            # A section's full list offers the bulk actions of the list its items are rows of.
+            bulk_sources=[
+                BulkSource("work", keys=lists.bulk_keys, back=lambda key: reverse("work_list", args=[key]))
+            ],
         )

@@ -1,12 +1,15 @@
 """The full list of a worklist section (`home:work_list`): every item of one section, behind its "N in all" on
 the home page, on the house's list machinery (the Owner filter, sort, paging, the downloads). One spec and one
 page for every section: the section's reader gives the items (home/worklist.py `section_all`), so a new section
-has its full list without a line here."""
+has its full list without a line here. A section whose items are rows of a list with bulk actions
+(`WorkSection.bulk`) offers them there too: its spec is the same with that list's name (`spec_for`), and the
+"all N" of its bar is the section's items (`bulk_keys`, contributed as a `BulkSource`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from django.utils.translation import gettext_lazy as _
 
@@ -81,3 +84,22 @@ def export_table(section: WorkSection, items: Sequence[WorkItem], *, absolute: C
             for item in items
         ),
     )
+
+
+def spec_for(section: WorkSection) -> ListSpec:
+    """The full list's spec for `section`: with its bulk actions' list when it declares one."""
+    return replace(WORK_LIST, bulk=section.bulk) if section.bulk else WORK_LIST
+
+
+def bulk_keys(request, key: str, action) -> list[str]:
+    """Every item of section `key` as the request's query filters it (the full list's "all N"), as the keys of
+    `action`'s list: none when the section's items are not that list's rows."""
+    from home import worklist
+    from portal.core.lists import ListState
+
+    section = worklist.section_for(request.user, key)
+    if section.bulk != action.list_name:
+        return []
+    state = ListState.from_request(request, spec_for(section), defaults=worklist.list_defaults(request))
+    found = worklist.section_all(section, request.user, customers=state.filters)
+    return [item.bulk_key for item in sorted_items(found.items, state.sort) if item.bulk_key]

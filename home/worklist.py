@@ -67,6 +67,9 @@ class WorkItem:
     figure: str = ""
     #: Extra word shown as a badge ("Failed", "Unknown", "Unpaid").
     badge: str = ""
+    #: The item's row in the list its section's bulk actions apply to (`WorkSection.bulk`): a subscription's
+    #: id, a customer's domainId... ("" when it has none).
+    bulk_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,9 @@ class WorkSection:
     #: Items are decisions whose `day` is the deadline: the daily digest and the calendar feed carry them.
     decision: bool = False
     order: int = 100
+    #: The list (`portal.core.changes.bulk.BulkAction.list_name`) whose bulk actions its full list offers on
+    #: its items (each item's `bulk_key`): the same selection bar as that list's. "": none.
+    bulk: str = ""
 
 
 def last_full_sync(ctx: WorkContext):

@@ -67,6 +67,7 @@ def renewal_decisions(ctx: WorkContext) -> WorkList:
             change_url=change.format(sub_id),
             day=end,
             uid=f"renewal-decision-{sub_id}-{end:%Y%m%d}",
+            bulk_key=str(sub_id),
         )
         for sub_id, domain_id, company, product, plan, end, renewal in rows
     ]
@@ -162,6 +163,7 @@ def unused_licences(ctx: WorkContext) -> WorkList:
                 change_url=change.format(sub_id),
                 figure=ngettext("%(n)s unused", "%(n)s unused", unused) % {"n": unused},
                 uid=f"unused-{sub_id}",
+                bulk_key=str(sub_id),
             )
         )
     return WorkList(count, items)
@@ -179,6 +181,7 @@ SECTIONS = [
         action=_("Change the renewal"),
         decision=True,
         order=10,
+        bulk="subscriptions",
     ),
     WorkSection(
         key="trials-ending",
@@ -213,5 +216,6 @@ SECTIONS = [
         perm=VIEW_SUBSCRIPTIONS,
         action=_("Change the renewal"),
         order=60,
+        bulk="subscriptions",
     ),
 ]

@@ -30,6 +30,8 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
   (`accounts.holdings.Holding`: the customers an Account manager or support contact looks after)
 * `bulk_actions`: actions on many rows of a list at once (`portal.core.changes.bulk.BulkAction`), checked by a
   dry run before anything is sent
+* `bulk_sources`: pages other than a list whose rows are a list's rows and offer its bulk actions
+  (`portal.core.changes.bulk.BulkSource`: a worklist section's full list), with what "all N" means there
 
 Core reads them back with `contributions(kind)` and never imports an app. A kind given again by the same app
 replaces that app's earlier contribution of the kind, so a second `ready()` (tests, autoreload) changes nothing.
@@ -59,6 +61,7 @@ KINDS = (
     "oldest_copy",
     "holdings",
     "bulk_actions",
+    "bulk_sources",
 )
 
 _REGISTRY: dict[str, dict[str, tuple[Any, ...]]] = {kind: {} for kind in KINDS}

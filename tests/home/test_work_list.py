@@ -36,7 +36,8 @@ def crowd(db, frozen):
 
 
 def _rows(html: str) -> list[str]:
-    return re.findall(r"Crowd \d\d KK", re.search(r"<tbody>.*?</tbody>", html, re.S).group(0))
+    # Each row's link to its customer (a row's checkbox names the customer too).
+    return re.findall(r">(Crowd \d\d KK)</a>", re.search(r"<tbody>.*?</tbody>", html, re.S).group(0))
 
 
 def _home_count(client, key: str) -> int:
@@ -145,3 +146,68 @@ def test_a_section_of_decisions_lists_each_deadline_labelled(client_as, db, froz
     assert reverse("subscriptions:renewal", args=[sub.subscription_id]) in html
     ja = client.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert '判断期限：<time datetime="2026-11-30">' in ja
+
+
+# --- Bulk changes from a section's full list (the items are rows of a list with bulk actions) ----------------
+
+
+def test_a_sections_full_list_offers_its_lists_bulk_actions_on_its_own_items(client_as, crowd):
+    from portal.core.models import Batch
+
+    client = client_as(Role.ACCOUNT_MANAGER)
+    html = client.get(MAX_USERS).content.decode()
+    assert 'data-testid="bulk-bar"' in html and 'value="customers.max_users"' in html
+    assert 'name="source" value="work:max-users"' in html
+    assert html.count('data-testid="bulk-tick"') == 25
+    assert f'value="{crowd[0].domain_id}"' in html
+    new = reverse("core:bulk_new")
+    # "All N" is the section's items as filtered (the manager's own 27), not the customer list's filter.
+    chosen = client.get(new, {"action": "customers.max_users", "source": "work:max-users", "all": "1"})
+    text = chosen.content.decode()
+    assert "27 rows are chosen" in text
+    assert f'href="{MAX_USERS}" data-testid="bulk-back"' in text
+    everyone = client.get(
+        new, {"action": "customers.max_users", "source": "work:max-users", "all": "1", "owner": "all"}
+    )
+    assert "30 rows are chosen" in everyone.content.decode()
+    keys = re.findall(r'name="keys" value="(\d+)"', text)
+    made = client.post(
+        new,
+        {"action": "customers.max_users", "source": "work:max-users", "keys": keys, "max_member_count": "60"},
+    )
+    assert made.status_code == 302
+    batch = Batch.objects.get()
+    assert batch.rows.count() == 27 and "Crowd 27 KK" not in {r.label for r in batch.rows.all()}
+
+
+def test_support_gets_no_bar_and_support_and_finance_cannot_start_one_from_a_section(client_as, crowd):
+    html = client_as(Role.SUPPORT).get(MAX_USERS).content.decode()
+    assert "bulk-bar" not in html and "bulk-tick" not in html
+    query = {"action": "customers.max_users", "source": "work:max-users", "all": "1"}
+    for role in (Role.SUPPORT, Role.FINANCE):
+        assert client_as(role).get(reverse("core:bulk_new"), query).status_code == 403, role
+
+
+def test_an_action_of_another_list_or_an_unknown_source_chooses_nothing(client_as, crowd):
+    client = client_as(Role.ACCOUNT_MANAGER)
+    new = reverse("core:bulk_new")
+    other = client.get(new, {"action": "subscriptions.renewal", "source": "work:max-users", "all": "1"})
+    assert "Choose at least one row on the list first." in other.content.decode()
+    unknown = client.get(new, {"action": "customers.max_users", "source": "nowhere:x", "all": "1"})
+    assert unknown.status_code == 404
+    hidden = client.get(new, {"action": "customers.max_users", "source": "work:unassigned", "all": "1"})
+    assert hidden.status_code == 403  # a section an Account manager does not see
+
+
+def test_renewal_decisions_offer_the_subscriptions_bulk_actions(client_as, db, frozen):
+    from tests.subscriptions.factories import make_subscription
+
+    sub = make_subscription(plan_end_date=dt.date(2026, 11, 30), renewal_type="STAY")
+    client = client_as(Role.ACCOUNT_MANAGER)
+    html = client.get(reverse("work_list", args=["renewal-decisions"]), {"owner": "all"}).content.decode()
+    assert 'value="subscriptions.renewal"' in html and f'value="{sub.pk}"' in html
+    chosen = client.get(
+        reverse("core:bulk_new"),
+        {"action": "subscriptions.renewal", "source": "work:renewal-decisions", "all": "1", "owner": "all"},
+    )
+    assert "1 row is chosen" in chosen.content.decode()

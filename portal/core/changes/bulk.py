@@ -100,6 +100,29 @@ class BulkAction:
         )
 
 
+@dataclass(frozen=True)
+class BulkSource:
+    """A page that is not the list itself but whose rows are rows of a list with bulk actions (a worklist
+    section's full list holds subscriptions): its selection bar carries `source="<prefix>:<name>"`, and "all N"
+    there means the page's own rows, not the list's filter."""
+
+    prefix: str
+    #: keys(request, name, action) -> the keys (of `action.list_name`'s rows) the page `name` holds for the
+    #: request's query, in its order; [] when its rows are not that list's.
+    keys: Callable[[Any, str, BulkAction], list[str]]
+    #: back(name) -> the page's URL (the way back from the values page).
+    back: Callable[[str], str]
+
+
+def bulk_source(source: str) -> tuple[BulkSource, str] | None:
+    """The contributed source a bar's `source` value names ("work:renewal-decisions"), and the page's name."""
+    prefix, _colon, name = source.partition(":")
+    for found in contributions("bulk_sources"):
+        if found.prefix == prefix and name:
+            return found, name
+    return None
+
+
 class BatchRefused(Exception):
     """A batch that cannot be made or sent; the message says why, in words a person can act on."""
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,8 +32,25 @@ def _action(key: str | None, user) -> bulk.BulkAction:
     return action
 
 
+def _source(query) -> tuple[bulk.BulkSource, str] | None:
+    """The page other than the list the rows were chosen on (a worklist section's full list), if any."""
+    given = query.get("source") or ""
+    if not given:
+        return None
+    found = bulk.bulk_source(given[:200])
+    if found is None:
+        raise Http404
+    return found
+
+
 def _chosen_keys(request: HttpRequest, action: bulk.BulkAction, query) -> tuple[list[str], int]:
-    """The keys the list page chose (ticked rows, or every row matching its filter) and how many that is."""
+    """The keys the list page chose (ticked rows, or every row matching its filter, or every row of the other
+    page it was chosen on) and how many that is."""
+    source = _source(query)
+    if query.get("all") == "1" and source is not None:
+        found, name = source
+        keys = list(dict.fromkeys(found.keys(request, name, action)))
+        return (keys if len(keys) <= settings.BULK_MAX_ROWS else []), len(keys)
     if query.get("all") == "1":
         qs = action.select(request)
         count = qs.count()
@@ -50,6 +68,7 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
     query = request.POST if request.method == "POST" else request.GET
     action = _action(query.get("action"), request.user)
     keys, count = _chosen_keys(request, action, query)
+    source = _source(query)
     refusal = ""
     if count > settings.BULK_MAX_ROWS:
         refusal = gettext(
@@ -74,6 +93,8 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
             "keys": keys,
             "count": count,
             "refusal": refusal,
+            "source": query.get("source", "") if source else "",
+            "back_url": source[0].back(source[1]) if source else reverse(action.list_url),
             "last_full_sync_at": last_full_sync_at(),  # the dry run reads the portal's copy
         },
         status=400 if refusal and request.method == "POST" else 200,
