@@ -1,10 +1,13 @@
 """In headless Chromium, in English and Japanese at 1366 px: an Account manager ticks subscriptions on the
 Subscriptions list, chooses "do not renew", reads the dry run, unticks one row, confirms, watches the batch page
-(its rows wait for a worker: the tests' broker keeps them) and stops the batch; no row is ever sent."""
+(its rows wait for a worker: the tests' broker keeps them), stops the batch and resumes it (the stopped rows are
+queued again, under their own keys); no row is ever sent. And from a worklist section's full list, all of its
+items at once."""
 
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from portal.core.access import Role
 from portal.core.models import Batch, Operation
@@ -61,3 +64,39 @@ def test_a_bulk_renewal_with_a_dry_run_an_unticked_row_and_a_stop(page, language
     screenshot(page, f"bulk-batch-stopped-{language}")
     assert Batch.objects.get().state == Batch.State.STOPPED
     assert set(Operation.objects.values_list("status", flat=True)) == {Operation.Status.STOPPED}
+
+    page.click("[data-testid=resume] summary")
+    page.click("[data-testid=resume-yes]")
+    page.wait_for_selector("[data-testid=batch-counts]")
+    assert page.locator("[data-testid=batch-state]").inner_text() in ("Sending", "送信中")
+    assert page.locator("[data-testid=resume]").count() == 0
+    screenshot(page, f"bulk-batch-resumed-{language}")
+    assert set(Operation.objects.values_list("status", flat=True)) == {Operation.Status.QUEUED}
+    assert Operation.objects.count() == 2  # the same two rows, nothing more
+
+
+def test_all_the_items_of_a_worklist_section_in_one_bulk_change(page):
+    page.set_viewport_size({"width": 1366, "height": 860})
+    read = timezone.now()
+    near = [
+        make_customer(
+            company_name=f"Crowded {i} KK", member_count=46 + i, max_member_count=50, usage_synced_at=read
+        )
+        for i in range(3)
+    ]
+    login(page, make_persona(Role.ACCOUNT_MANAGER))
+    page.goto("/work/max-users/?owner=all")
+    assert page.locator("[data-testid=bulk-tick]").count() == 3
+    page.select_option("[data-testid=bulk-action]", "customers.max_users")
+    page.check("[data-testid=bulk-all]")
+    page.click("[data-testid=bulk-start]")
+    page.wait_for_url("**/bulk/?*")
+    assert "3 rows are chosen" in page.inner_text("main")
+    page.fill("input[name=max_member_count]", "100")
+    page.click("[data-testid=dry-run]")
+    page.wait_for_selector("[data-testid=dry-run-form]")
+    assert page.locator("[data-testid=tick]").count() == 3
+    screenshot(page, "bulk-from-a-worklist-section")
+    page.click("[data-testid=confirm]")
+    page.wait_for_selector("[data-testid=batch-counts]")
+    assert sorted(Operation.objects.values_list("domain_id", flat=True)) == sorted(c.domain_id for c in near)
