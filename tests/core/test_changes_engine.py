@@ -1,13 +1,14 @@
 """The change engine alone, in the fast tier: each promise of ARCHITECTURE.md's "Writes" proven on its own.
 
-No sandbox, no worker, no Redis: the engine drives two declared `Change`s (a real declaration, contributed to
-the registry for the test and withdrawn after it) that act on a tiny in-memory service through a stub client.
-The stub stands in for `PartnerClient`: it records every call and answers, or raises the real `partner_api`
-errors (a timeout whose outcome is unknown, a refusal with the API's words, a 404). The engine finds it through
-its one seam, `get_client`. The test process is the sender, its heartbeat in the test's own cache; a killed
-sender stops beating and its heartbeat lapses (`dies`). Time is frozen and moved to each read-back's due time, as the delayed task would
-run it. Each test asserts what a user would notice: the operation's state and message, the audit trail, how
-many times the change was sent, and whether the cache was brought up to date.
+No sandbox, no worker: the engine drives two declared `Change`s (a real declaration, contributed to the
+registry for the test and withdrawn after it) that act on a tiny in-memory service through a stub client. The
+stub stands in for `PartnerClient`: it records every call and answers, or raises the real `partner_api` errors
+(a timeout whose outcome is unknown, a refusal with the API's words, a 404). The engine finds it through its
+one seam, `get_client`. The test process is the sender, its heartbeat in the test's own cache; a killed sender
+stops beating and its heartbeat lapses (`dies`). Time is frozen and moved to each read-back's due time, as the
+delayed task would run it, and to each run of the reaper. Each test asserts what a user would notice: the
+operation's state and message, the audit trail, how many times the change was sent, and whether the cache was
+brought up to date.
 """
 
 from __future__ import annotations
@@ -447,14 +448,18 @@ def reap_until_found(clock, seconds: float) -> float:
 
 
 @pytest.mark.parametrize("applied", [True, False], ids=["applied-before-death", "never-applied"])
+@pytest.mark.parametrize("sent_by", ["worker", "web"])
 def test_a_running_change_whose_sender_died_is_read_back_at_the_next_reaps_never_sent_again(
-    fake, clock, sender, applied
+    fake, clock, sender, applied, sent_by
 ):
-    operation = update({"size": 9}, later=True, key="w" * 32)
     fake.client.answer_next("update_profile", WorkerKilled(), applied=applied)
     with pytest.raises(WorkerKilled):
-        changes.change_run(operation_pk=str(operation.pk))
-    assert Operation.objects.get(pk=operation.pk).sender == sender.id
+        if sent_by == "worker":
+            changes.change_run(operation_pk=str(update({"size": 9}, later=True, key="w" * 32).pk))
+        else:
+            update({"size": 9}, key="w" * 32)  # sent in the request: the web process dies
+    operation = Operation.objects.get(kind=UPDATE)
+    assert operation.sender == sender.id
     dies(sender)
     assert Operation.objects.get(pk=operation.pk).status == Operation.Status.RUNNING
 
@@ -488,6 +493,7 @@ def test_a_live_sender_whose_call_is_slow_is_never_reaped(fake, clock, sender):
     def reaper_meanwhile():
         for _ in range(5):
             clock.shift(timing().stale_running)
+            sender.beat()  # as its heartbeat thread does while time passes (the clock is frozen here)
             seen.append((Operation.objects.get(pk=operation.pk).status, changes.changes_reap_stale()))
 
     fake.client.meanwhile("update_profile", reaper_meanwhile)
@@ -538,6 +544,7 @@ def test_a_redelivered_task_reconciles_instead_of_sending_again(fake, clock, sen
     # A copy while its sender lives and holds it: nothing happens to it.
     with sender.holding(operation.pk):
         clock.shift(timing().stale_running * 2)
+        sender.beat()  # as its heartbeat thread does while time passes
         tasks.change_run(operation_id=str(operation.pk))
         tasks.change_run(operation_id=str(operation.pk))
     assert Operation.objects.get(pk=operation.pk).status == Operation.Status.RUNNING

@@ -26,6 +26,7 @@ HTTP status it got (`PartnerClient.exchange()`).
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import re
@@ -458,10 +459,8 @@ def change_run(*, operation_pk: str) -> None:
         )
         if claimed:
             operation.refresh_from_db()
-            try:
+            with contextlib.suppress(ChangeRefused):  # recorded on the operation (FAILED or UNKNOWN)
                 _execute(change, operation)
-            except ChangeRefused:
-                pass  # recorded on the operation (FAILED or UNKNOWN); its page says what happened
             return
     if operation.status == Operation.Status.RUNNING and _lost([operation]):
         _reconcile_lost(change, operation)  # its sender died while sending it
