@@ -94,6 +94,16 @@ def test_a_heartbeat_lost_with_the_cache_is_written_again_so_its_live_sender_is_
             assert liveness.lost([mine]) == []
 
 
+def test_an_operation_two_threads_of_a_sender_hold_is_held_until_both_let_go(short, senders):
+    """Two copies of one task in a thread pool: the copy that finds it claimed lets go; the one sending keeps it."""
+    sender = senders()
+    with sender.holding("op-1"):
+        with sender.holding("op-1"):
+            pass
+        assert liveness.holds(sender.id, "op-1")
+    assert not liveness.holds(sender.id, "op-1")
+
+
 def test_a_forked_process_is_a_sender_of_its_own(short, monkeypatch):
     monkeypatch.setattr(liveness, "_sender", None)
     parent = liveness.this_sender()

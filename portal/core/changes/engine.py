@@ -614,9 +614,9 @@ def _take_check(operation: Operation, attempt: int) -> bool:
 def changes_reap_stale() -> int:
     """Periodic (every `timing().reap_every`): operations RUNNING whose sender is lost (its heartbeat gone, or
     not holding it, at two looks `lost_grace` apart; one naming no sender when not updated for longer than a
-    live sender may take) are reconciled by reading back. UNKNOWN operations whose read-back is overdue (its delayed task was lost with a killed worker) get
-    it now; QUEUED ones left waiting (their task lost the same way) are queued again. Returns how many were
-    found."""
+    live sender may take) are reconciled by reading back. UNKNOWN operations whose read-back is overdue (its
+    delayed task was lost with a killed worker) get it now; QUEUED ones left waiting (their task lost the same
+    way) are queued again. Returns how many were found."""
     overdue = list(
         Operation.objects.filter(
             status=Operation.Status.UNKNOWN,

@@ -23,6 +23,7 @@ import secrets
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -50,7 +51,8 @@ class Sender:
     def __init__(self) -> None:
         self.pid = os.getpid()
         self.id = f"{socket.gethostname()}:{self.pid}:{secrets.token_hex(4)}"
-        self._holding: set[str] = set()
+        #: How many of this process's threads hold each operation (two copies of one task in a thread pool).
+        self._holding: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.beat()
@@ -62,7 +64,7 @@ class Sender:
         logged and tried again at the next beat (the reaper cannot read it either, so it presumes nothing)."""
         with self._lock:
             try:
-                cache.set(alive_key(self.id), sorted(self._holding), math.ceil(timing().heartbeat_ttl))
+                cache.set(alive_key(self.id), sorted(+self._holding), math.ceil(timing().heartbeat_ttl))
             except Exception:
                 logger.warning("changes heartbeat of %s not written", self.id, exc_info=True)
 
@@ -80,13 +82,13 @@ class Sender:
         """This sender holds `operation` (its pk) while in the block; the heartbeat says so at once."""
         pk = str(operation)
         with self._lock:
-            self._holding.add(pk)
+            self._holding[pk] += 1
         self.beat()
         try:
             yield
         finally:
             with self._lock:
-                self._holding.discard(pk)
+                self._holding[pk] -= 1
             self.beat()
 
 
