@@ -90,7 +90,7 @@ def test_a_heartbeat_lost_with_the_cache_is_written_again_so_its_live_sender_is_
         for _ in range(3):
             cache.delete(liveness.alive_key(sender.id))  # the cache restarted empty, or evicted the key
             assert liveness.lost([mine]) == []
-            time.sleep(short.lost_grace + 0.1)  # the sender writes it again within a third of its life
+            time.sleep(short.reap_every)  # the reaper's next look; the sender wrote it again meanwhile
             assert liveness.lost([mine]) == []
 
 
