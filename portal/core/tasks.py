@@ -37,7 +37,8 @@ def ping() -> dict:
 
 @shared_task(name="portal.core.changes.reap_stale", ignore_result=True)
 def changes_reap_stale() -> None:
-    """Periodic: reconcile the changes whose worker died while sending them."""
+    """Periodic (its period: `portal.core.changes.timing`): read back the changes whose sender died while sending
+    them."""
     from portal.core.changes.engine import changes_reap_stale as reap
 
     reap()

@@ -9,7 +9,8 @@ A `Batch` is made as a dry run (`batch_check`); `batch_send` checks each ticked 
 and sends nothing when any changed (the rows are returned, their new check stored), else queues each row as
 its own Operation through `change_later`, under a key derived from the batch and the row: the engine sends it
 once, paced by the client's rate limiter, reads back an open outcome, and the reaper picks up a row whose
-worker died (a QUEUED row is queued again, a RUNNING one read back), so no row is sent twice or forgotten.
+worker died (a QUEUED row is queued again, a RUNNING one read back once the worker's heartbeat lapsed), so no
+row is sent twice or forgotten.
 `batch_stop` stops the rows not sent yet (a QUEUED operation becomes STOPPED; a runner only claims QUEUED
 ones). A running batch holds its rows: another batch on them is refused, naming them.
 """
