@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from billing import rules, selectors
 from billing.selectors import ItemFilters
 from portal.core.formbase import PortalForm
 from portal.core.lists import DateInput
@@ -75,6 +76,23 @@ class ExplainForm(PortalForm):
         return note
 
 
+class ReopenForm(PortalForm):
+    """Reopening a closed month: why (recorded in the activity log and shown on the month's page)."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why the month must change after it was closed (e.g. a credit note from the vendor)."),
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Write why the month is reopened."))
+        return reason
+
+
 class ItemChoiceField(forms.ChoiceField):
     """A product or an option as the invoice bills it (its itemId), chosen by name; the code is read in any case."""
 
@@ -108,3 +126,31 @@ class PriceEntryForm(PortalForm):
         label=_("Price to the customer (¥ a month per unit)"), min_value=0, max_value=MAX_YEN
     )
     effective_from = forms.DateField(label=_("Effective from"), widget=DateInput())
+
+    def clean(self):
+        data = super().clean()
+        item_id, day = data.get("item_id"), data.get("effective_from")
+        if not item_id or day is None or self.errors:
+            return data
+        plan, domain_id = data.get("plan") or "", data.get("domain_id")
+        if selectors.price_entry_on(item_id=item_id, plan=plan, domain_id=domain_id, day=day):
+            raise forms.ValidationError(
+                _(
+                    "The book already has a price for this product or option, plan and customer from %(day)s. "
+                    "Choose another day: a price in force is never rewritten."
+                )
+                % {"day": day.isoformat()},
+                code="overlap",
+            )
+        later = selectors.price_entry_next(item_id=item_id, plan=plan, domain_id=domain_id, after=day)
+        touched = rules.closed_month_touched(day, later, selectors.closed_months())
+        if touched is not None:
+            raise forms.ValidationError(
+                _(
+                    "This price would be in force in %(month)s, which Finance has closed: a closed month keeps "
+                    "the prices it was checked with. Choose a day after it, or ask an Admin to reopen it."
+                )
+                % {"month": _("%(year)d-%(month)02d") % {"year": touched[0], "month": touched[1]}},
+                code="closed",
+            )
+        return data
