@@ -19,7 +19,7 @@ from billing.models import (
     UsageSnapshot,
 )
 from billing.permissions import VIEW_BILLING
-from customers.selectors import customer_search
+from customers.selectors import customer_names, customer_search
 from portal.core import clock
 from portal.core.access import check
 from portal.core.lists import Sorts, paginate
@@ -228,8 +228,21 @@ def price_entry_on(*, item_id: str, plan: str, domain_id: int | None, day: dt.da
 
 
 def price_entry_list(*, user) -> list[PriceEntry]:
+    """The price book, each entry with its customer's company name (`customer_name`, for an override) and
+    whether it is in force in a month Finance closed (`fixed`: kept as the month was checked)."""
     check(user, VIEW_BILLING)
-    return list(PriceEntry.objects.select_related("created_by"))
+    entries = list(PriceEntry.objects.select_related("created_by"))
+    names = customer_names({e.domain_id for e in entries if e.domain_id})
+    closed = closed_months()
+    following: dict[tuple, dt.date] = {}
+    for entry in sorted(entries, key=lambda e: e.effective_from, reverse=True):
+        key = (entry.item_id, entry.plan, entry.domain_id)
+        entry.customer_name = names.get(entry.domain_id, "") if entry.domain_id else ""
+        entry.fixed = bool(closed) and (
+            rules.closed_month_touched(entry.effective_from, following.get(key), closed) is not None
+        )
+        following[key] = entry.effective_from
+    return entries
 
 
 # --- customer page ---------------------------------------------------------------------------------------

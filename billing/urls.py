@@ -18,4 +18,5 @@ urlpatterns = [
     path("findings/<int:pk>/explain/", views.explain, name="explain"),
     path("prices/", views.prices, name="prices"),
     path("prices/add/", views.price_add, name="price_add"),
+    path("prices/customers/", views.price_customers, name="price_customers"),
 ]

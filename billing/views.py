@@ -16,6 +16,7 @@ from billing import exports, presenters, selectors, services
 from billing.forms import ExplainForm, MonthForm, PriceEntryForm, ReopenForm
 from billing.lists import ITEM_LIST
 from billing.permissions import CHANGE_BILLING, REOPEN_MONTHS, VIEW_BILLING
+from customers import selectors as customers_selectors
 from portal.core import clock, lists
 from portal.core.access import can, require
 from portal.core.downloads import shift_jis_response, table_response
@@ -257,7 +258,7 @@ def explain(request: HttpRequest, pk: int) -> HttpResponse:
 def _prices_page(request: HttpRequest, form: PriceEntryForm | None) -> HttpResponse:
     can_change = can(request.user, CHANGE_BILLING)
     if form is None and can_change:
-        form = PriceEntryForm()
+        form = PriceEntryForm(user=request.user)
     return render(
         request,
         "billing/prices.html",
@@ -275,13 +276,36 @@ def prices(request: HttpRequest) -> HttpResponse:
 @require(CHANGE_BILLING)
 @require_POST
 def price_add(request: HttpRequest) -> HttpResponse:
-    form = PriceEntryForm(request.POST)
+    form = PriceEntryForm(request.POST, user=request.user)
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            services.price_entry_create(user=request.user, **form.cleaned_data)
+            services.price_entry_create(
+                user=request.user,
+                item_id=data["item_id"],
+                plan=data["plan"],
+                domain_id=data["domain_id"],
+                cost=data["cost"],
+                price=data["price"],
+                effective_from=data["effective_from"],
+            )
         except services.MonthClosed as closed:  # closed between the form's check and the write
             form.add_error(None, _closed_message(closed.year, closed.month))
         else:
             messages.success(request, _("The price is added."))
             return redirect("billing:prices")
     return _prices_page(request, form)
+
+
+@require(CHANGE_BILLING)
+@require_GET
+def price_customers(request: HttpRequest) -> HttpResponse:
+    """The price form's pick list of customers matching what was typed (its `<datalist>`'s options, swapped in
+    by htmx as the user types)."""
+    q = str(request.GET.get("customer", ""))[:300]
+    found = customers_selectors.customers_to_pick(user=request.user, q=q)
+    return render(
+        request,
+        "billing/_customer_options.html",
+        {"options": [customers_selectors.customer_pick_label(c) for c in found]},
+    )

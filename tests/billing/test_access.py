@@ -37,6 +37,7 @@ MATRIX = [
     ("billing:reopen", CLOSED, "post", {ADM}),
     ("billing:prices", {}, "get", READ),
     ("billing:price_add", {}, "post", WRITE),
+    ("billing:price_customers", {}, "get", WRITE),
 ]
 IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
 

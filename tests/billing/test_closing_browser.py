@@ -10,6 +10,7 @@ from billing.models import Finding, MonthClosing
 from portal.core.access import Role
 from portal.core.models import AuditEntry
 from tests.billing.factories import make_invoice, make_item
+from tests.customers.factories import make_customer
 from tests.fixtures.browser import login, screenshot
 from tests.fixtures.personas import make_persona
 
@@ -21,6 +22,8 @@ MONTH = {"year": 2025, "month": 10}
 def test_close_see_read_only_reopen_with_a_reason(page):
     make_invoice(**MONTH)
     make_item(**MONTH)
+    make_customer(company_name="Blue Harbor Clinic", domain="blueharbor.example")
+    make_customer(company_name="Green Field K.K.", domain="greenfield.example")
     finding = Finding.objects.create(
         **MONTH,
         domain_id=10_000_001,
@@ -40,6 +43,27 @@ def test_close_see_read_only_reopen_with_a_reason(page):
     assert page.locator('[data-testid="run-check"]').count() == 0
     assert page.locator('[data-testid="reopen-month"]').count() == 0  # Finance does not reopen
     screenshot(page, "billing-month-closed-en")
+    # The price book picks the customer by name from what was typed; a price in force in the closed month is
+    # refused in words.
+    page.goto("/billing/prices/")
+    page.select_option("select[name=item_id]", "STD")
+    page.locator("input[name=customer]").press_sequentially("harb", delay=30)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#price-customers option').length === 1"
+        " && document.querySelector('#price-customers option').value.startsWith('Blue Harbor Clinic')"
+    )
+    page.fill("input[name=customer]", page.locator("#price-customers option").get_attribute("value"))
+    page.fill("input[name=cost]", "450")
+    page.fill("input[name=price]", "600")
+    page.fill("input[name=effective_from]", f"{MONTH['year']}-{MONTH['month']:02d}-15")
+    page.click('[data-testid="price-form"] button[type=submit]')
+    page.wait_for_selector('[aria-invalid="true"], .errorlist, [role=alert]')
+    assert "which Finance has closed" in page.inner_text("main")
+    page.fill("input[name=effective_from]", f"{MONTH['year'] + 1}-01-01")
+    page.click('[data-testid="price-form"] button[type=submit]')
+    page.wait_for_selector('[data-testid="prices"] tbody tr')
+    assert "Blue Harbor Clinic" in page.inner_text('[data-testid="prices"]')
+    screenshot(page, "billing-prices-picked-en")
     # Typed by hand, the explanation's address refuses in words.
     page.goto(f"/billing/findings/{finding.pk}/explain/")
     assert "is closed" in page.inner_text('[data-testid="refusal"]')

@@ -42,7 +42,9 @@ def test_beat_keeps_the_partner_wide_walks_fresh_twice_a_day_japan_time():
     app.loader.import_default_modules()
     app.finalize()
     entry = next(
-        e for e in app.conf.beat_schedule.values() if e["task"] == "portal.core.sync.resync_partner_wide_fresh"
+        e
+        for e in app.conf.beat_schedule.values()
+        if e["task"] == "portal.core.sync.resync_partner_wide_fresh"
     )
     assert entry["schedule"].hour == {6, 18} and entry["schedule"].minute == {0}
     assert entry["schedule"].nowfun().utcoffset() == dt.timedelta(hours=9)
