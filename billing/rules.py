@@ -12,7 +12,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.utils.translation import gettext
 
-from portal.core.vocabulary import LICENSE_PLANS, PAID_PLANS  # noqa: F401  (billed per licence; paid)
+from portal.core.vocabulary import LICENSE_PLANS, PAID_PLANS, item_name  # noqa: F401  (billed per licence; paid)
 
 #: The names of billing's partner-wide walks: declared in resync.py, requested by services.month_fetch_request.
 INVOICES = "billing.invoices"
@@ -104,3 +104,12 @@ def closed_month_touched(
         if effective_from <= last and (next_from is None or next_from > first):
             return year, month
     return None
+
+
+def finding_subject_name(kind: str, subject: str) -> str:
+    """What within the customer a finding is about, by name: the product or option of a cost, quantity or unbilled
+    product finding ("Drive"); "" for a subscription's licences or period, the customer or the invoice (the
+    customer and the kind say it). The subject itself is the finding's key, never shown."""
+    if kind in ("cost", "quantity", "active_not_billed"):
+        return item_name(subject.split(":", 1)[0])
+    return ""

@@ -55,7 +55,8 @@ def findings_to_explain(ctx: WorkContext) -> WorkList:
     items = [
         WorkItem(
             customer=name or f"{year}-{month:02d}",
-            text=f"{year}-{month:02d} · {kinds.get(kind, kind)}" + (f" ({subject})" if subject else ""),
+            text=f"{year}-{month:02d} · {kinds.get(kind, kind)}"
+            + (f" ({named})" if (named := rules.finding_subject_name(kind, subject)) else ""),
             url=read.format(year, month),
             change_url=change.format(pk),
             uid=f"finding-{pk}",

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
-from portal.core.vocabulary import Plan, Product, item_name, name_of
+from billing.rules import finding_subject_name
+from portal.core.vocabulary import Plan, Product, name_of
 
 register = template.Library()
 
@@ -79,9 +80,5 @@ def finding_billed(finding) -> str:
 
 @register.simple_tag
 def finding_subject(finding) -> str:
-    """What within the customer a finding is about, by name: the product or option a cost, quantity or unbilled
-    product finding names ("Drive"); "" for a finding about a subscription's licences or period, or the invoice
-    (the customer and the kind say it)."""
-    if finding.kind in ("cost", "quantity", "active_not_billed"):
-        return item_name(finding.subject.split(":", 1)[0])
-    return ""
+    """What within the customer a finding is about, by name (`rules.finding_subject_name`)."""
+    return finding_subject_name(finding.kind, finding.subject)
