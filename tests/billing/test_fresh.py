@@ -8,6 +8,7 @@ import datetime as dt
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -96,3 +97,20 @@ def test_resync_billing_reads_the_closed_month_and_the_running_year_within_the_r
 
 def rules_operations() -> set[str]:
     return {"listInvoices", "listInvoiceDetails"}
+
+
+def test_a_walk_under_way_is_not_made_twice(db, monkeypatch):
+    from portal.core.sync import engine
+    from portal.core.sync.declarations import scope_of
+
+    made = []
+    monkeypatch.setattr(engine, "resync_partner_wide", lambda *, name, params, user=None: made.append(name))
+    with time_machine.travel(dt.datetime(2026, 11, 24, 1, 0, tzinfo=dt.UTC), tick=False):
+        SyncRun.objects.create(kind=sync.PARTNER, scope=scope_of(rules.INVOICES, {"year": 2026}))
+        engine.resync_partner_wide_fresh()
+        assert made == [rules.INVOICE_DETAILS]
+        # A run left unfinished long ago lost its worker: it no longer holds the walk back.
+        SyncRun.objects.update(started_at=timezone.now() - dt.timedelta(hours=1))
+        made.clear()
+        engine.resync_partner_wide_fresh()
+        assert made == [rules.INVOICES, rules.INVOICE_DETAILS]
