@@ -165,3 +165,11 @@ def test_the_activity_log_names_closing_and_reopening(client_as, finding):
     client_as(Role.ADMIN).post(reverse("billing:reopen", kwargs=OCT), {"reason": "Credit note"})
     page = client_as(Role.ADMIN).get(reverse("core:activity")).content.decode()
     assert "Close a billing month" in page and "Reopen a billing month" in page
+
+
+def test_findings_of_a_closed_month_leave_the_home_pages_worklist(client_as, finding):
+    finance = client_as(Role.FINANCE)
+    explain = reverse("billing:explain", kwargs={"pk": finding.pk})
+    assert explain in finance.get("/").content.decode()
+    _close(finance)
+    assert explain not in finance.get("/").content.decode()

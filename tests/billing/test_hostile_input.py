@@ -60,6 +60,7 @@ def test_hostile_values_get_an_answer_not_an_error(client_as, value):
         if hasattr(response, "streaming_content"):
             b"".join(response.streaming_content)
     assert client.get(reverse("billing:details", kwargs={"year": 1999, "month": 13})).status_code == 404
+    assert client.get(reverse("billing:price_customers"), {"customer": value}).status_code == 200
     # The Admin's reopening of a closed month (Finance closes it first).
     assert client.post(reverse("billing:close", kwargs={"year": 2026, "month": 9})).status_code == 302
     admin = client_as(Role.ADMIN)
