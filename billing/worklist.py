@@ -49,8 +49,10 @@ def findings_to_explain(ctx: WorkContext) -> WorkList:
     """Variance findings still found and not explained, newest month first; none of a month Finance closed
     (read-only until an Admin reopens it)."""
     closed = MonthClosing.objects.filter(year=OuterRef("year"), month=OuterRef("month"), reopened_at=None)
-    qs = Finding.objects.filter(still_found=True, explained=False).exclude(Exists(closed)).order_by(
-        "-year", "-month", "customer_name", "domain_id", "kind"
+    qs = (
+        Finding.objects.filter(still_found=True, explained=False)
+        .exclude(Exists(closed))
+        .order_by("-year", "-month", "customer_name", "domain_id", "kind")
     )
     kinds = {k: str(v) for k, v in Finding.Kind.choices}
     read, change = url_pattern("billing:findings", 2), url_pattern("billing:explain")
