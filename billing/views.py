@@ -76,6 +76,15 @@ def fetch(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose a month to fetch."))
         return redirect("billing:invoices")
     services.month_fetch_request(user=request.user, **form.cleaned_data)
+    if selectors.month_is_closed(**form.cleaned_data):
+        messages.success(
+            request,
+            _(
+                "The month's invoice is being fetched; its details stay as they were checked, since the month is "
+                "closed. Progress shows below."
+            ),
+        )
+        return redirect("billing:invoices")
     messages.success(request, _("The month's invoice and details are being fetched; progress shows below."))
     return redirect("billing:invoices")
 

@@ -173,3 +173,10 @@ def test_findings_of_a_closed_month_leave_the_home_pages_worklist(client_as, fin
     assert explain in finance.get("/").content.decode()
     _close(finance)
     assert explain not in finance.get("/").content.decode()
+
+
+def test_fetching_a_closed_month_says_its_details_stay(client_as, finding):
+    finance = client_as(Role.FINANCE)
+    _close(finance)
+    response = finance.post(reverse("billing:fetch"), OCT, follow=True)
+    assert "its details stay as they were checked" in response.content.decode()
