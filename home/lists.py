@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +45,19 @@ WORK_LIST = ListSpec(
 )
 
 
+def work_list_spec(section: WorkSection) -> ListSpec:
+    """The list of one section: its dates under the section's own heading ("Decide by"), sortable; a section
+    whose items have no date (day_label unset) has no date column."""
+    if not section.day_label:
+        return replace(WORK_LIST, columns=tuple(c for c in WORK_LIST.columns if c.sort != "day"))
+    return replace(
+        WORK_LIST,
+        columns=tuple(
+            replace(c, label=section.day_label) if c.sort == "day" else c for c in WORK_LIST.columns
+        ),
+    )
+
+
 def sorted_items(items: list[WorkItem], sort: str) -> list[WorkItem]:
     """`items` in the list's order: the section's own (no sort), or by customer or date, empty dates last in
     both directions."""
@@ -59,14 +73,16 @@ def sorted_items(items: list[WorkItem], sort: str) -> list[WorkItem]:
 
 
 def export_table(section: WorkSection, items: Sequence[WorkItem], *, absolute: Callable[[str], str]) -> Table:
-    """The section's items as a file: customer, what, status, figure, date and the page of each (absolute)."""
+    """The section's items as a file: customer, what, status, figure, date (a dated section's) and the page of
+    each (absolute)."""
+    dated = bool(section.day_label)
     return Table(
         header=[
             _("Customer"),
             _("What"),
             _("Status"),
             _("Figure"),
-            section.day_label or _("Date"),
+            *([section.day_label] if dated else []),
             _("Page"),
         ],
         rows=(
@@ -75,7 +91,7 @@ def export_table(section: WorkSection, items: Sequence[WorkItem], *, absolute: C
                 item.text,
                 item.badge,
                 item.figure,
-                item.day,
+                *([item.day] if dated else []),
                 absolute(item.url) if item.url else "",
             )
             for item in items

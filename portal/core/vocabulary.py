@@ -227,8 +227,11 @@ def name_of(value: str, *vocabularies: type[models.TextChoices]) -> str:
     """The name of `value` in the first of `vocabularies` that lists it, in the active language; the value
     itself when none does (an open enum's newer value)."""
     for choices in vocabularies:
-        if value in choices.values:
-            return str(choices(value).label)
+        try:
+            member = choices(value)  # the enum's own map from value to member, not a list built per call
+        except ValueError:
+            continue
+        return str(member.label)
     return value
 
 

@@ -87,6 +87,10 @@ class BulkAction:
     refused: tuple[type[Exception], ...] = field(default=())
     #: destroys(values) -> whether the rows lose something (not renewing): the dry run's Confirm is red.
     destroys: Callable[[Mapping[str, Any]], bool] = lambda values: False
+    #: prepare(rows, values) -> values: read once per dry run, before the rows are checked, for what depends on
+    #: the chosen rows as a whole (rows dealt out in turn) or would otherwise be read for every row (people's
+    #: names). The batch keeps what it returns; its checks and sends get it as their values.
+    prepare: Callable[[Sequence[Any], Mapping[str, Any]], Mapping[str, Any]] | None = None
 
     def row_check(self, row: Any, values: Mapping[str, Any]) -> RowCheck:
         """The app's check, with the declared change's own side effects added (stated once, by the change)."""
@@ -180,6 +184,12 @@ def batch_check(
     if held:
         raise _held_refusal(held)
     rows = action.read(user, keys)
+    if not rows:
+        raise BatchRefused(
+            gettext("None of the chosen rows is in the portal (any more). Choose them on the list again.")
+        )
+    if action.prepare is not None:
+        values = action.prepare([rows[k] for k in keys if k in rows], values)
     with transaction.atomic():
         batch = Batch.objects.create(created_by=user, action=action.key, values=dict(values), reason=reason)
         BatchRow.objects.bulk_create(

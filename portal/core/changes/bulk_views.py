@@ -20,6 +20,7 @@ from portal.core.downloads import Table, table_response
 from portal.core.htmx import partial_for
 from portal.core.models import Batch
 from portal.core.permissions import RUN_BATCHES
+from portal.core.selectors import last_full_sync_at
 
 
 def _action(key: str | None, user) -> bulk.BulkAction:
@@ -67,7 +68,14 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/bulk_new.html",
-        {"action": action, "form": form, "keys": keys, "count": count, "refusal": refusal},
+        {
+            "action": action,
+            "form": form,
+            "keys": keys,
+            "count": count,
+            "refusal": refusal,
+            "last_full_sync_at": last_full_sync_at(),  # the dry run reads the portal's copy
+        },
         status=400 if refusal and request.method == "POST" else 200,
     )
 
@@ -102,6 +110,7 @@ def _page(request: HttpRequest, batch: Batch, action, *, changed=(), refusal: st
             "refusal": refusal,
             "refused_rows": sum(1 for r in rows if r.found.get("refusal")),
             "destroys": action is not None and action.destroys(batch.values),
+            "last_full_sync_at": last_full_sync_at() if batch.state == Batch.State.CHECKED else None,
         },
         status=status,
     )
