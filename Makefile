@@ -19,7 +19,7 @@ unexport PYTHONDONTWRITEBYTECODE
 TEST_WORKERS ?= $(shell n=$$(( 2 * $$(nproc) )); echo $$(( n > 7 ? 7 : n )))
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist worksteal --durations=15
 
-.PHONY: run test test-fast install system-packages tools migrate messages lint format bench bench-scale soak sandbox clean
+.PHONY: run test test-fast install system-packages tools migrate messages lint format bench bench-scale bench-load soak sandbox clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
@@ -78,6 +78,11 @@ bench: install
 ## server; a scratch database is made and dropped); BENCH_SCALE_ARGS="--sizes 1000,10000" for a shorter run.
 bench-scale: install
 	@$(PY) -m bench scale $(BENCH_SCALE_ARGS)
+
+## make bench-load: 8 users on the main pages for 60 s at 50,000 customers, served by gunicorn as the README
+## deploys it (PostgreSQL from DATABASE_URL, Redis); BENCH_LOAD_ARGS="--customers 10000" for a shorter run.
+bench-load: install
+	@$(PY) -m bench load $(BENCH_LOAD_ARGS)
 
 ## make soak: the chaos soak (1,000 changes through the forms with faults and killed workers; needs PostgreSQL
 ## and Redis on this machine); SOAK_CHANGES=200 for the nightly-sized run. Never part of make test.

@@ -4,9 +4,12 @@ a price. (None of them writes to the Partner API: billing's API operations are a
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from billing import rules, selectors
 from billing.selectors import ItemFilters
+from customers import selectors as customers_selectors
 from portal.core.formbase import PortalForm
 from portal.core.lists import DateInput
 from portal.core.vocabulary import ItemType, OptionProduct, Plan, Product, item_name
@@ -75,6 +78,23 @@ class ExplainForm(PortalForm):
         return note
 
 
+class ReopenForm(PortalForm):
+    """Reopening a closed month: why (recorded in the activity log and shown on the month's page)."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why the month must change after it was closed (e.g. a credit note from the vendor)."),
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Write why the month is reopened."))
+        return reason
+
+
 class ItemChoiceField(forms.ChoiceField):
     """A product or an option as the invoice bills it (its itemId), chosen by name; the code is read in any case."""
 
@@ -96,15 +116,81 @@ class PriceEntryForm(PortalForm):
     plan = forms.ChoiceField(
         label=_("Plan"), required=False, choices=[("", _("Every plan"))] + list(Plan.choices)
     )
-    domain_id = forms.IntegerField(
-        label=_("Only for customer (domain ID)"),
+    customer = forms.CharField(
+        label=_("Only for customer"),
         required=False,
-        min_value=1,
-        max_value=2**63 - 1,
-        help_text=_("Leave empty for the general price."),
+        max_length=300,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "list": "price-customers",
+                "autocomplete": "off",
+                "data-hx-get": reverse_lazy("billing:price_customers"),
+                "data-hx-trigger": "input changed delay:300ms, search",
+                "data-hx-target": "#price-customers",
+                "data-hx-swap": "innerHTML",
+            }
+        ),
+        help_text=_(
+            "Type part of the company name, domain or customer code and pick the customer from the list; leave "
+            "empty for the general price."
+        ),
     )
     cost = forms.IntegerField(label=_("Cost (¥ a month per unit)"), min_value=0, max_value=MAX_YEN)
     price = forms.IntegerField(
         label=_("Price to the customer (¥ a month per unit)"), min_value=0, max_value=MAX_YEN
     )
     effective_from = forms.DateField(label=_("Effective from"), widget=DateInput())
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_customer(self) -> str:
+        text = self.cleaned_data["customer"].strip()
+        self.cleaned_data["domain_id"] = None
+        if not text:
+            return ""
+        picked = customers_selectors.customer_picked(user=self.user, text=text)
+        if not picked:
+            raise forms.ValidationError(
+                _("No customer is called “%(text)s”. Type part of its name and pick it from the list.")
+                % {"text": text},
+                code="unknown",
+            )
+        if len(picked) > 1:
+            raise forms.ValidationError(
+                _("Several customers are called “%(text)s”: pick one from the list, which adds its domain.")
+                % {"text": text},
+                code="ambiguous",
+            )
+        self.cleaned_data["domain_id"] = picked[0].domain_id
+        return customers_selectors.customer_pick_label(picked[0])
+
+    def clean(self):
+        data = super().clean()
+        item_id, day = data.get("item_id"), data.get("effective_from")
+        if not item_id or day is None or self.errors:
+            return data
+        plan, domain_id = data.get("plan") or "", self.cleaned_data.get("domain_id")
+        if selectors.price_entry_on(item_id=item_id, plan=plan, domain_id=domain_id, day=day):
+            raise forms.ValidationError(
+                _(
+                    "The book already has a price for this product or option, plan and customer from %(day)s. "
+                    "Choose another day: a price in force is never rewritten."
+                )
+                % {"day": day.isoformat()},
+                code="overlap",
+            )
+        later = selectors.price_entry_next(item_id=item_id, plan=plan, domain_id=domain_id, after=day)
+        touched = rules.closed_month_touched(day, later, selectors.closed_months())
+        if touched is not None:
+            raise forms.ValidationError(
+                _(
+                    "This price would be in force in %(month)s, which Finance has closed: a closed month keeps "
+                    "the prices it was checked with. Choose a day after it, or ask an Admin to reopen it."
+                )
+                % {"month": _("%(year)d-%(month)02d") % {"year": touched[0], "month": touched[1]}},
+                code="closed",
+            )
+        return data

@@ -277,3 +277,36 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d} {self.domain_id} {self.kind} {self.subject}"
+
+
+class MonthClosing(models.Model):
+    """Finance closed a usage month: its findings, explanations and the prices in force in it are read-only
+    until an Admin reopens it (with a reason). A closing is never deleted: reopening stamps it, so the month's
+    page shows every close and reopen; a month is closed while it has a closing not reopened."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    closed_at = models.DateTimeField(_("closed at"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reopen_reason = models.TextField(_("reason for reopening"), blank=True)
+
+    class Meta:
+        ordering = ["year", "month", "closed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "month"],
+                condition=models.Q(reopened_at__isnull=True),
+                name="billing_one_open_closing_a_month",
+            )
+        ]
+        verbose_name = _("month closing")
+        verbose_name_plural = _("month closings")
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} closed {self.closed_at:%Y-%m-%d}"

@@ -9,4 +9,8 @@ OPERATION_LABELS = {
     "listCustomerUsages": _("List customer usage"),
     "listInvoices": _("List invoices"),
     "listInvoiceDetails": _("List invoice details"),
+    # Finance's own records (nothing is sent to the Partner API).
+    "billing.explainFinding": _("Explain a billing finding"),
+    "portal.closeBillingMonth": _("Close a billing month"),
+    "portal.reopenBillingMonth": _("Reopen a billing month"),
 }

@@ -12,4 +12,7 @@ CHANGE_BILLING = Perm(
     roles={Role.FINANCE},
 )
 
-PERMS = [VIEW_BILLING, CHANGE_BILLING]
+#: Reopening a month Finance closed: Admins only (no role besides Admin holds it).
+REOPEN_MONTHS = Perm("billing", "reopen_months", _("Reopen a closed billing month"))
+
+PERMS = [VIEW_BILLING, CHANGE_BILLING, REOPEN_MONTHS]

@@ -7,11 +7,12 @@ month (listInvoices), so the last closed month is the previous one.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import ROUND_DOWN, Decimal
 
 from django.utils.translation import gettext
 
-from portal.core.vocabulary import LICENSE_PLANS, PAID_PLANS  # noqa: F401  (billed per licence; paid)
+from portal.core.vocabulary import LICENSE_PLANS, PAID_PLANS, item_name  # noqa: F401  (billed per licence; paid)
 
 #: The names of billing's partner-wide walks: declared in resync.py, requested by services.month_fetch_request.
 INVOICES = "billing.invoices"
@@ -81,3 +82,34 @@ def tax_once(amount: int, rate_percent: Decimal | int) -> int:
     """Consumption tax on the sum of a rate's amounts, rounded down once per invoice (not per line): the rule
     the re-billing statement states."""
     return int((Decimal(amount) * Decimal(rate_percent) / 100).to_integral_value(rounding=ROUND_DOWN))
+
+
+def month_of(day: dt.date) -> tuple[int, int]:
+    return day.year, day.month
+
+
+def closable(year: int, month: int, today: dt.date) -> bool:
+    """Whether Finance may close a usage month: only once it has ended (the running month is still billing)."""
+    return (year, month) < month_of(today)
+
+
+def closed_month_touched(
+    effective_from: dt.date, next_from: dt.date | None, closed: Iterable[tuple[int, int]]
+) -> tuple[int, int] | None:
+    """The first closed month a price in force from `effective_from` (until `next_from`, the next entry of the
+    same item, plan and customer, if any) would be in force in; None when it touches no closed month. A closed
+    month keeps the prices it was checked with."""
+    for year, month in sorted(closed):
+        first, last = month_bounds(year, month)
+        if effective_from <= last and (next_from is None or next_from > first):
+            return year, month
+    return None
+
+
+def finding_subject_name(kind: str, subject: str) -> str:
+    """What within the customer a finding is about, by name: the product or option of a cost, quantity or unbilled
+    product finding ("Drive"); "" for a subscription's licences or period, the customer or the invoice (the
+    customer and the kind say it). The subject itself is the finding's key, never shown."""
+    if kind in ("cost", "quantity", "active_not_billed"):
+        return item_name(subject.split(":", 1)[0])
+    return ""

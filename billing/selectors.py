@@ -9,9 +9,17 @@ from django.core.paginator import Page
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from billing import rules
-from billing.models import DetailMonth, Finding, Invoice, InvoiceItem, PriceEntry, UsageSnapshot
+from billing.models import (
+    DetailMonth,
+    Finding,
+    Invoice,
+    InvoiceItem,
+    MonthClosing,
+    PriceEntry,
+    UsageSnapshot,
+)
 from billing.permissions import VIEW_BILLING
-from customers.selectors import customer_search
+from customers.selectors import customer_names, customer_search
 from portal.core import clock
 from portal.core.access import check
 from portal.core.lists import Sorts, paginate
@@ -202,9 +210,39 @@ def finding_counts(*, user) -> dict[tuple[int, int], int]:
 # --- price book ------------------------------------------------------------------------------------------
 
 
+def price_entry_next(*, item_id: str, plan: str, domain_id: int | None, after: dt.date) -> dt.date | None:
+    """The day the next entry of the same item, plan and customer takes over after `after` (None: none)."""
+    return (
+        PriceEntry.objects.filter(item_id=item_id, plan=plan, domain_id=domain_id, effective_from__gt=after)
+        .order_by("effective_from")
+        .values_list("effective_from", flat=True)
+        .first()
+    )
+
+
+def price_entry_on(*, item_id: str, plan: str, domain_id: int | None, day: dt.date) -> PriceEntry | None:
+    """The entry of the same item, plan and customer from that very day, if the book has one."""
+    return PriceEntry.objects.filter(
+        item_id=item_id, plan=plan, domain_id=domain_id, effective_from=day
+    ).first()
+
+
 def price_entry_list(*, user) -> list[PriceEntry]:
+    """The price book, each entry with its customer's company name (`customer_name`, for an override) and
+    whether it is in force in a month Finance closed (`fixed`: kept as the month was checked)."""
     check(user, VIEW_BILLING)
-    return list(PriceEntry.objects.select_related("created_by"))
+    entries = list(PriceEntry.objects.select_related("created_by"))
+    names = customer_names({e.domain_id for e in entries if e.domain_id})
+    closed = closed_months()
+    following: dict[tuple, dt.date] = {}
+    for entry in sorted(entries, key=lambda e: e.effective_from, reverse=True):
+        key = (entry.item_id, entry.plan, entry.domain_id)
+        entry.customer_name = names.get(entry.domain_id, "") if entry.domain_id else ""
+        entry.fixed = bool(closed) and (
+            rules.closed_month_touched(entry.effective_from, following.get(key), closed) is not None
+        )
+        following[key] = entry.effective_from
+    return entries
 
 
 # --- customer page ---------------------------------------------------------------------------------------
@@ -290,3 +328,36 @@ def usage_chart(*, domain_id: int, days: int = 90, width: int = 640, height: int
 
 def last_closed_month() -> tuple[int, int]:
     return rules.last_closed_month(clock.today())
+
+
+# --- closed months -----------------------------------------------------------------------------------------
+
+
+def closed_months() -> set[tuple[int, int]]:
+    """The usage months Finance has closed (and no Admin has reopened since)."""
+    return set(MonthClosing.objects.filter(reopened_at__isnull=True).values_list("year", "month"))
+
+
+def month_is_closed(*, year: int, month: int) -> bool:
+    return MonthClosing.objects.filter(year=year, month=month, reopened_at__isnull=True).exists()
+
+
+def month_closings(*, user, year: int, month: int) -> list[MonthClosing]:
+    """Every close of the month and, for each, its reopening if any, oldest first (the month's page shows
+    them)."""
+    check(user, VIEW_BILLING)
+    return list(
+        MonthClosing.objects.filter(year=year, month=month).select_related("closed_by", "reopened_by")
+    )
+
+
+def month_closing_state(*, user, year: int, month: int) -> dict:
+    """What the month's pages show of its closing: whether it is closed, the closing in force and its history."""
+    history = month_closings(user=user, year=year, month=month)
+    current = next((c for c in history if c.reopened_at is None), None)
+    return {
+        "closed": current is not None,
+        "closing": current,
+        "history": history,
+        "closable": rules.closable(year, month, clock.today()),
+    }

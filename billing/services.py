@@ -19,13 +19,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from billing import findings
+from billing import findings, rules
 from billing.models import (
     ITEM_TYPE_ORDER,
     DetailMonth,
     Finding,
     Invoice,
     InvoiceItem,
+    MonthClosing,
     PriceEntry,
     UsageSnapshot,
 )
@@ -41,6 +42,24 @@ USAGE_KEEP_DAYS = 120
 
 class FindingNotFound(Exception):
     """The finding to explain does not exist (any more)."""
+
+
+class MonthClosed(Exception):
+    """A write would change a month Finance closed (its findings, explanations or prices); an Admin reopens it
+    first."""
+
+    def __init__(self, year: int, month: int) -> None:
+        super().__init__(f"{year}-{month:02d} is closed")
+        self.year, self.month = year, month
+
+
+class MonthNotClosable(Exception):
+    """The month cannot be closed (it is still running) or reopened (it is not closed)."""
+
+
+def _refuse_if_closed(year: int, month: int) -> None:
+    if MonthClosing.objects.filter(year=year, month=month, reopened_at__isnull=True).exists():
+        raise MonthClosed(year, month)
 
 
 # --- stores (resync) -------------------------------------------------------------------------------------
@@ -76,7 +95,10 @@ def invoice_year_store(*, year: int, remote: Iterable[Any], synced_at: dt.dateti
 
 def invoice_month_store(*, year: int, month: int, remote: Iterable[Any], synced_at: dt.datetime) -> int:
     """Replace the month's invoice items with every item of a completed walk of listInvoiceDetails, then run
-    the month's variance check. Runs inside the engine's transaction: all or nothing."""
+    the month's variance check. Runs inside the engine's transaction: all or nothing. A month Finance closed
+    keeps the items it was checked with (nothing is stored; an Admin reopens it to fetch it again)."""
+    if MonthClosing.objects.filter(year=year, month=month, reopened_at__isnull=True).exists():
+        return 0
     rows = []
     for detail in remote:
         for position, item in enumerate(detail.settlement_items):
@@ -207,9 +229,23 @@ def price_entry_create(
     price: int,
     effective_from: dt.date,
 ) -> PriceEntry:
-    """Add a price from a date (never rewrites an earlier price: past months keep the price they had)."""
+    """Add a price from a date (never rewrites an earlier price: past months keep the price they had). Refused
+    (`MonthClosed`) when the price would be in force in a closed month (the form says so first)."""
+    item_id = item_id.strip()
+    later = (
+        PriceEntry.objects.filter(
+            item_id=item_id, plan=plan, domain_id=domain_id, effective_from__gt=effective_from
+        )
+        .order_by("effective_from")
+        .values_list("effective_from", flat=True)
+        .first()
+    )
+    closed = set(MonthClosing.objects.filter(reopened_at__isnull=True).values_list("year", "month"))
+    touched = rules.closed_month_touched(effective_from, later, closed)
+    if touched is not None:
+        raise MonthClosed(*touched)
     return PriceEntry.objects.create(
-        item_id=item_id.strip(),
+        item_id=item_id,
         plan=plan,
         domain_id=domain_id,
         cost=cost,
@@ -226,7 +262,8 @@ def finding_month_check(*, year: int, month: int) -> dict[str, int]:
     """Run every declared kind of finding (`billing.findings.KINDS`) on the month's facts, loaded once, and
     store what they found. A finding keeps its explanation when the check runs again; a finding that is not
     found any more is kept, marked as no longer found, only if it was explained. The items a finding is about
-    are flagged. Returns the count of findings by kind."""
+    are flagged. Returns the count of findings by kind. A closed month is not checked again (`MonthClosed`)."""
+    _refuse_if_closed(year, month)
     now = timezone.now()
     found: dict[tuple[int, str, str], dict[str, Any]] = {}
     flagged_items: set[int] = set()
@@ -291,6 +328,7 @@ def finding_explain(*, user, finding_id: int, note: str) -> Finding:
         finding = Finding.objects.select_for_update().filter(pk=finding_id).first()
         if finding is None:
             raise FindingNotFound("This finding no longer exists; run the check again.")
+        _refuse_if_closed(finding.year, finding.month)
         finding.explained, finding.note = True, note
         finding.explained_by, finding.explained_at = user, timezone.now()
         finding.save(update_fields=["explained", "note", "explained_by", "explained_at"])
@@ -324,7 +362,61 @@ def month_fetch_request(*, year: int, month: int, user=None) -> list:
     if month < 12:
         # The invoices page charts 12 months: the previous year's too (listInvoices answers one year).
         runs.append(resync_partner_wide_request(name=INVOICES, params={"year": year - 1}, user=user))
-    runs.append(
-        resync_partner_wide_request(name=INVOICE_DETAILS, params={"year": year, "month": month}, user=user)
-    )
+    if not MonthClosing.objects.filter(year=year, month=month, reopened_at__isnull=True).exists():
+        # A closed month keeps the details it was checked with; its invoice (payment) is still read.
+        runs.append(
+            resync_partner_wide_request(
+                name=INVOICE_DETAILS, params={"year": year, "month": month}, user=user
+            )
+        )
     return runs
+
+
+# --- closing a month ---------------------------------------------------------------------------------------
+
+
+def month_close(*, user, year: int, month: int, today: dt.date) -> MonthClosing:
+    """Close a usage month that has ended: its findings, explanations and the prices in force in it become
+    read-only. Audited. `MonthNotClosable` for the running month, `MonthClosed` when it is closed already."""
+    if not rules.closable(year, month, today):
+        raise MonthNotClosable("The month is still running.")
+    with transaction.atomic():
+        _refuse_if_closed(year, month)
+        closing = MonthClosing.objects.create(
+            year=year, month=month, closed_at=timezone.now(), closed_by=user
+        )
+        audit_record(
+            actor=user,
+            operation_id="portal.closeBillingMonth",
+            sent={"month": f"{year}-{month:02d}"},
+            outcome=AuditEntry.Outcome.SUCCEEDED,
+        )
+    return closing
+
+
+def month_reopen(*, user, year: int, month: int, reason: str) -> MonthClosing:
+    """Reopen a closed month (an Admin, with a reason): its closing is stamped, never deleted, so the month's
+    page shows who closed and who reopened it. Audited with the reason. `MonthNotClosable` when it is not
+    closed."""
+    with transaction.atomic():
+        closing = (
+            MonthClosing.objects.select_for_update()
+            .filter(year=year, month=month, reopened_at__isnull=True)
+            .first()
+        )
+        if closing is None:
+            raise MonthNotClosable("The month is not closed.")
+        closing.reopened_at, closing.reopened_by, closing.reopen_reason = timezone.now(), user, reason
+        closing.save(update_fields=["reopened_at", "reopened_by", "reopen_reason"])
+        audit_record(
+            actor=user,
+            operation_id="portal.reopenBillingMonth",
+            sent={
+                "month": f"{year}-{month:02d}",
+                "closed_by": closing.closed_by.username if closing.closed_by else "",
+                "closed_at": closing.closed_at.isoformat(),
+            },
+            outcome=AuditEntry.Outcome.SUCCEEDED,
+            reason=reason,
+        )
+    return closing

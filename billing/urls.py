@@ -13,7 +13,10 @@ urlpatterns = [
     path("<int:year>/<int:month>/journal/", views.accounting_export, name="accounting_export"),
     path("<int:year>/<int:month>/findings/", views.findings, name="findings"),
     path("<int:year>/<int:month>/check/", views.check_month, name="check"),
+    path("<int:year>/<int:month>/close/", views.close_month, name="close"),
+    path("<int:year>/<int:month>/reopen/", views.reopen_month, name="reopen"),
     path("findings/<int:pk>/explain/", views.explain, name="explain"),
     path("prices/", views.prices, name="prices"),
     path("prices/add/", views.price_add, name="price_add"),
+    path("prices/customers/", views.price_customers, name="price_customers"),
 ]

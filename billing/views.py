@@ -3,6 +3,8 @@ its variance findings (explain one), the price book with margins, and the export
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -11,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from billing import exports, presenters, selectors, services
-from billing.forms import ExplainForm, MonthForm, PriceEntryForm
+from billing.forms import ExplainForm, MonthForm, PriceEntryForm, ReopenForm
 from billing.lists import ITEM_LIST
-from billing.permissions import CHANGE_BILLING, VIEW_BILLING
-from portal.core import lists
+from billing.permissions import CHANGE_BILLING, REOPEN_MONTHS, VIEW_BILLING
+from customers import selectors as customers_selectors
+from portal.core import clock, lists
 from portal.core.access import can, require
 from portal.core.downloads import shift_jis_response, table_response
 from portal.core.htmx import partial_for
@@ -25,6 +28,12 @@ def _month_or_404(year: int, month: int) -> tuple[int, int]:
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
         raise Http404
     return year, month
+
+
+def _closed_message(year: int, month: int) -> str:
+    return _(
+        "%(month)s is closed: its findings, explanations and prices are read-only. An Admin can reopen it."
+    ) % {"month": _("%(year)d-%(month)02d") % {"year": year, "month": month}}
 
 
 @require(VIEW_BILLING)
@@ -67,6 +76,15 @@ def fetch(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose a month to fetch."))
         return redirect("billing:invoices")
     services.month_fetch_request(user=request.user, **form.cleaned_data)
+    if selectors.month_is_closed(**form.cleaned_data):
+        messages.success(
+            request,
+            _(
+                "The month's invoice is being fetched; its details stay as they were checked, since the month is "
+                "closed. Progress shows below."
+            ),
+        )
+        return redirect("billing:invoices")
     messages.success(request, _("The month's invoice and details are being fetched; progress shows below."))
     return redirect("billing:invoices")
 
@@ -144,8 +162,62 @@ def findings(request: HttpRequest, year: int, month: int) -> HttpResponse:
             "findings": selectors.finding_list(user=request.user, year=year, month=month),
             "unchecked": selectors.customers_unchecked(user=request.user, year=year, month=month),
             "can_change": can(request.user, CHANGE_BILLING),
+            "can_reopen": can(request.user, REOPEN_MONTHS),
+            "closing": selectors.month_closing_state(user=request.user, year=year, month=month),
             "margins": exports.margin_rows(user=request.user, year=year, month=month, limit=200),
         },
+    )
+
+
+@require(CHANGE_BILLING)
+@require_POST
+def close_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """Close a month that has ended: its findings, explanations and prices become read-only."""
+    year, month = _month_or_404(year, month)
+    try:
+        services.month_close(user=request.user, year=year, month=month, today=clock.today())
+    except services.MonthClosed:
+        messages.info(request, _closed_message(year, month))
+    except services.MonthNotClosable:
+        messages.error(request, _("A month can be closed only once it has ended."))
+    else:
+        messages.success(
+            request,
+            _("%(month)s is closed: its findings, explanations and prices are read-only now.")
+            % {"month": _("%(year)d-%(month)02d") % {"year": year, "month": month}},
+        )
+    return redirect("billing:findings", year=year, month=month)
+
+
+@require(REOPEN_MONTHS)
+def reopen_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """The confirmation page of reopening a closed month (what it allows again, the reason), then the reopening."""
+    year, month = _month_or_404(year, month)
+    state = selectors.month_closing_state(user=request.user, year=year, month=month)
+    if not state["closed"]:
+        messages.info(
+            request,
+            _("%(month)s is not closed.")
+            % {"month": _("%(year)d-%(month)02d") % {"year": year, "month": month}},
+        )
+        return redirect("billing:findings", year=year, month=month)
+    form = ReopenForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        # Reopened meanwhile by another Admin: the month's page shows by whom.
+        with contextlib.suppress(services.MonthNotClosable):
+            services.month_reopen(
+                user=request.user, year=year, month=month, reason=form.cleaned_data["reason"]
+            )
+        messages.success(
+            request,
+            _("%(month)s is reopened: its findings, explanations and prices can be changed again.")
+            % {"month": _("%(year)d-%(month)02d") % {"year": year, "month": month}},
+        )
+        return redirect("billing:findings", year=year, month=month)
+    return render(
+        request,
+        "billing/reopen.html",
+        {"year": year, "month": month, "closing": state["closing"], "form": form},
     )
 
 
@@ -154,7 +226,11 @@ def findings(request: HttpRequest, year: int, month: int) -> HttpResponse:
 def check_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     """Run the variance check of a month again (e.g. after the price book changed)."""
     year, month = _month_or_404(year, month)
-    counts = services.finding_month_check(year=year, month=month)
+    try:
+        counts = services.finding_month_check(year=year, month=month)
+    except services.MonthClosed:
+        messages.error(request, _closed_message(year, month))
+        return redirect("billing:findings", year=year, month=month)
     messages.success(request, _("Check done: %(n)d findings.") % {"n": sum(counts.values())})
     return redirect("billing:findings", year=year, month=month)
 
@@ -164,21 +240,34 @@ def explain(request: HttpRequest, pk: int) -> HttpResponse:
     finding = selectors.finding_get(user=request.user, finding_id=pk)
     if finding is None:
         raise Http404
+    closed = selectors.month_is_closed(year=finding.year, month=finding.month)
     form = ExplainForm(request.POST or None, initial={"note": finding.note})
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not closed and form.is_valid():
         try:
             services.finding_explain(user=request.user, finding_id=pk, note=form.cleaned_data["note"])
         except services.FindingNotFound as exc:
             raise Http404 from exc
-        messages.success(request, _("The finding is marked explained."))
-        return redirect("billing:findings", year=finding.year, month=finding.month)
-    return render(request, "billing/explain.html", {"finding": finding, "form": form})
+        except services.MonthClosed:
+            closed = True
+        else:
+            messages.success(request, _("The finding is marked explained."))
+            return redirect("billing:findings", year=finding.year, month=finding.month)
+    return render(
+        request,
+        "billing/explain.html",
+        {
+            "finding": finding,
+            "form": form,
+            "refusal": _closed_message(finding.year, finding.month) if closed else "",
+        },
+        status=409 if closed and request.method == "POST" else 200,
+    )
 
 
 def _prices_page(request: HttpRequest, form: PriceEntryForm | None) -> HttpResponse:
     can_change = can(request.user, CHANGE_BILLING)
     if form is None and can_change:
-        form = PriceEntryForm()
+        form = PriceEntryForm(user=request.user)
     return render(
         request,
         "billing/prices.html",
@@ -196,9 +285,36 @@ def prices(request: HttpRequest) -> HttpResponse:
 @require(CHANGE_BILLING)
 @require_POST
 def price_add(request: HttpRequest) -> HttpResponse:
-    form = PriceEntryForm(request.POST)
+    form = PriceEntryForm(request.POST, user=request.user)
     if form.is_valid():
-        services.price_entry_create(user=request.user, **form.cleaned_data)
-        messages.success(request, _("The price is added."))
-        return redirect("billing:prices")
+        data = form.cleaned_data
+        try:
+            services.price_entry_create(
+                user=request.user,
+                item_id=data["item_id"],
+                plan=data["plan"],
+                domain_id=data["domain_id"],
+                cost=data["cost"],
+                price=data["price"],
+                effective_from=data["effective_from"],
+            )
+        except services.MonthClosed as closed:  # closed between the form's check and the write
+            form.add_error(None, _closed_message(closed.year, closed.month))
+        else:
+            messages.success(request, _("The price is added."))
+            return redirect("billing:prices")
     return _prices_page(request, form)
+
+
+@require(CHANGE_BILLING)
+@require_GET
+def price_customers(request: HttpRequest) -> HttpResponse:
+    """The price form's pick list of customers matching what was typed (its `<datalist>`'s options, swapped in
+    by htmx as the user types)."""
+    q = str(request.GET.get("customer", ""))[:300]
+    found = customers_selectors.customers_to_pick(user=request.user, q=q)
+    return render(
+        request,
+        "billing/_customer_options.html",
+        {"options": [customers_selectors.customer_pick_label(c) for c in found]},
+    )

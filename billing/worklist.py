@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from billing import rules
-from billing.models import Finding, Invoice
+from billing.models import Finding, Invoice, MonthClosing
 from billing.permissions import CHANGE_BILLING, VIEW_BILLING
 from home.worklist import FINANCE_ROLES, WorkContext, WorkItem, WorkList, WorkSection
 from portal.core.vocabulary import PaymentStatus
@@ -45,9 +46,13 @@ def last_invoice(ctx: WorkContext) -> WorkList:
 
 
 def findings_to_explain(ctx: WorkContext) -> WorkList:
-    """Variance findings still found and not explained, newest month first."""
-    qs = Finding.objects.filter(still_found=True, explained=False).order_by(
-        "-year", "-month", "customer_name", "domain_id", "kind"
+    """Variance findings still found and not explained, newest month first; none of a month Finance closed
+    (read-only until an Admin reopens it)."""
+    closed = MonthClosing.objects.filter(year=OuterRef("year"), month=OuterRef("month"), reopened_at=None)
+    qs = (
+        Finding.objects.filter(still_found=True, explained=False)
+        .exclude(Exists(closed))
+        .order_by("-year", "-month", "customer_name", "domain_id", "kind")
     )
     kinds = {k: str(v) for k, v in Finding.Kind.choices}
     read, change = url_pattern("billing:findings", 2), url_pattern("billing:explain")
@@ -55,7 +60,8 @@ def findings_to_explain(ctx: WorkContext) -> WorkList:
     items = [
         WorkItem(
             customer=name or f"{year}-{month:02d}",
-            text=f"{year}-{month:02d} · {kinds.get(kind, kind)}" + (f" ({subject})" if subject else ""),
+            text=f"{year}-{month:02d} · {kinds.get(kind, kind)}"
+            + (f" ({named})" if (named := rules.finding_subject_name(kind, subject)) else ""),
             url=read.format(year, month),
             change_url=change.format(pk),
             uid=f"finding-{pk}",

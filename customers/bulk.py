@@ -68,26 +68,78 @@ def _owner(c: Customer):
     return owner
 
 
-def check_owner(c: Customer, values: Mapping[str, Any]) -> RowCheck:
-    """The dry run of an owner change: before -> after; nothing to do when it is so already."""
+def _managers() -> dict[str, str]:
+    """Every active Account manager's id (as the batch's JSON keeps it) -> how a person names them."""
+    return {str(pk): name for pk, name in people_with_role(role=Role.ACCOUNT_MANAGER)}
+
+
+def prepare_owner(rows: Sequence[Customer], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Read the Account managers' names once for the whole dry run."""
+    return {**values, "names": _managers()}
+
+
+def _owner_check(c: Customer, wanted: int | None, names: Mapping[str, str]) -> RowCheck:
     owner = _owner(c)
     current = owner.account_manager if owner is not None else None
-    wanted = values.get("account_manager")
     if (current.pk if current is not None else None) == wanted:
         return RowCheck(refusal=gettext("Already so: nothing to change."))
-    names = dict(people_with_role(role=Role.ACCOUNT_MANAGER))
-    after = names.get(wanted, "") if wanted is not None else gettext("Nobody (unassigned)")
+    after = names.get(str(wanted), "") if wanted is not None else gettext("Nobody (unassigned)")
     return RowCheck(changes=[(gettext("Account manager"), _person(current), after)])
 
 
+def check_owner(c: Customer, values: Mapping[str, Any]) -> RowCheck:
+    """The dry run of an owner change: before -> after; nothing to do when it is so already."""
+    return _owner_check(c, values.get("account_manager"), values.get("names") or _managers())
+
+
 def write_owner(actor, c: Customer, values: Mapping[str, Any]) -> bool:
+    return _write(actor, c, values.get("account_manager"))
+
+
+def _write(actor, c: Customer, account_manager_id: int | None) -> bool:
     owner = _owner(c)
     return services.customer_owner_set(
         actor=actor,
         domain_id=c.domain_id,
-        account_manager_id=values.get("account_manager"),
+        account_manager_id=account_manager_id,
         support_contact_id=owner.support_contact_id if owner is not None else None,
     )
+
+
+class ShareValuesForm(PortalForm):
+    """The Account managers the chosen customers are dealt out among, in turn, in the list's order."""
+
+    account_managers = forms.TypedMultipleChoiceField(
+        label=_("Account managers"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The chosen customers go to these people in turn, in the list's order, so each gets an equal share "
+            "(one more for the first ones when they do not divide evenly)."
+        ),
+    )
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account_managers"].choices = people_with_role(role=Role.ACCOUNT_MANAGER)
+
+
+def prepare_share(rows: Sequence[Customer], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Deal the rows out in turn among the chosen Account managers: {domainId: the one it goes to}."""
+    managers = list(values["account_managers"])
+    deal = {str(c.domain_id): managers[i % len(managers)] for i, c in enumerate(rows)}
+    return {**values, "deal": deal, "names": _managers()}
+
+
+def check_share(c: Customer, values: Mapping[str, Any]) -> RowCheck:
+    return _owner_check(c, values["deal"].get(str(c.domain_id)), values["names"])
+
+
+def write_share(actor, c: Customer, values: Mapping[str, Any]) -> bool:
+    wanted = values["deal"].get(str(c.domain_id))
+    if wanted is None:  # not among the rows dealt out at the dry run
+        raise services.OwnerChangeRefused(gettext("This customer was not in the dry run: nothing changed."))
+    return _write(actor, c, wanted)
 
 
 def read_live(user, keys: Sequence[str]) -> dict[str, Customer]:
@@ -161,6 +213,24 @@ BULK_ACTIONS = [
         check=check_owner,
         write=write_owner,
         refused=(services.OwnerChangeRefused,),
+        prepare=prepare_owner,
+    ),
+    BulkAction(
+        key="customers.share",
+        label=_("Share out among Account managers"),
+        list_name=LIST,
+        list_url="customers:list",
+        perm=ASSIGN_OWNERS,
+        form=ShareValuesForm,
+        select=select,
+        read=read,
+        key_of=lambda c: str(c.domain_id),
+        describe=lambda c: c.company_name,
+        domain_id=lambda c: c.domain_id,
+        check=check_share,
+        write=write_share,
+        refused=(services.OwnerChangeRefused,),
+        prepare=prepare_share,
     ),
     BulkAction(
         key="customers.max_users",

@@ -203,6 +203,38 @@ def customer_get(*, user, domain_id: int, live: bool = False) -> Customer | None
     return (qs.filter(removed_at=None) if live else qs).first()
 
 
+def customers_to_pick(*, user, q: str, limit: int = 20) -> list[Customer]:
+    """Customers still in the API whose company name, domain, code or domainId holds every word of `q`, by
+    name, at most `limit` (a form's search that picks a customer by name: billing's price book)."""
+    check(user, VIEW_CUSTOMERS)
+    found = customers_found(q, live=True)
+    if found is None:
+        return []
+    qs = readable(Customer.objects.filter(_among("domain_id", found)), user=user, key="domain_id")
+    return list(qs.filter(removed_at=None).order_by("company_name", "domain_id")[:limit])
+
+
+def customer_picked(*, user, text: str) -> list[Customer]:
+    """The customers still in the API that a picked text names: "Company (domain)" as the pick lists offer it,
+    a domain, or a company name (several when several are so called)."""
+    check(user, VIEW_CUSTOMERS)
+    text = text.strip()
+    qs = readable(Customer.objects.filter(removed_at=None), user=user, key="domain_id")
+    if text.endswith(")") and " (" in text:
+        name, _sep, domain = text[:-1].rpartition(" (")
+        by_both = list(qs.filter(company_name=name.strip(), domain=domain.strip())[:2])
+        if by_both:
+            return by_both
+        text = domain.strip()
+    by_domain = list(qs.filter(domain=text)[:2])
+    return by_domain or list(qs.filter(company_name=text).order_by("domain_id")[:5])
+
+
+def customer_pick_label(customer: Customer) -> str:
+    """How a pick list offers a customer, and what `customer_picked` reads back: "Company (domain)"."""
+    return f"{customer.company_name} ({customer.domain})"
+
+
 def customer_names(domain_ids) -> dict[int, str]:
     """Company names of the given customers (removed ones included), in one query; contributed to core."""
     return dict(

@@ -2,7 +2,7 @@
 the home page, on the house's list machinery (the Owner filter, sort, paging, the downloads). One spec and one
 page for every section: the section's reader gives the items (home/worklist.py `section_all`), so a new section
 has its full list without a line here. A section whose items are rows of a list with bulk actions
-(`WorkSection.bulk`) offers them there too: its spec is the same with that list's name (`spec_for`), and the
+(`WorkSection.bulk`) offers them there too: its spec carries that list's name (`work_list_spec`), and the
 "all N" of its bar is the section's items (`bulk_keys`, contributed as a `BulkSource`)."""
 
 from __future__ import annotations
@@ -47,6 +47,19 @@ WORK_LIST = ListSpec(
 )
 
 
+def work_list_spec(section: WorkSection) -> ListSpec:
+    """The list of one section: its dates under the section's own heading ("Decide by"), sortable; a section
+    whose items have no date (day_label unset) has no date column; a section whose items are rows of a list
+    with bulk actions (`WorkSection.bulk`) gets that list's selection bar."""
+    if not section.day_label:
+        columns = tuple(c for c in WORK_LIST.columns if c.sort != "day")
+    else:
+        columns = tuple(
+            replace(c, label=section.day_label) if c.sort == "day" else c for c in WORK_LIST.columns
+        )
+    return replace(WORK_LIST, columns=columns, bulk=section.bulk)
+
+
 def sorted_items(items: list[WorkItem], sort: str) -> list[WorkItem]:
     """`items` in the list's order: the section's own (no sort), or by customer or date, empty dates last in
     both directions."""
@@ -62,14 +75,16 @@ def sorted_items(items: list[WorkItem], sort: str) -> list[WorkItem]:
 
 
 def export_table(section: WorkSection, items: Sequence[WorkItem], *, absolute: Callable[[str], str]) -> Table:
-    """The section's items as a file: customer, what, status, figure, date and the page of each (absolute)."""
+    """The section's items as a file: customer, what, status, figure, date (a dated section's) and the page of
+    each (absolute)."""
+    dated = bool(section.day_label)
     return Table(
         header=[
             _("Customer"),
             _("What"),
             _("Status"),
             _("Figure"),
-            section.day_label or _("Date"),
+            *([section.day_label] if dated else []),
             _("Page"),
         ],
         rows=(
@@ -78,17 +93,12 @@ def export_table(section: WorkSection, items: Sequence[WorkItem], *, absolute: C
                 item.text,
                 item.badge,
                 item.figure,
-                item.day,
+                *([item.day] if dated else []),
                 absolute(item.url) if item.url else "",
             )
             for item in items
         ),
     )
-
-
-def spec_for(section: WorkSection) -> ListSpec:
-    """The full list's spec for `section`: with its bulk actions' list when it declares one."""
-    return replace(WORK_LIST, bulk=section.bulk) if section.bulk else WORK_LIST
 
 
 def bulk_keys(request, key: str, action) -> list[str]:
@@ -100,6 +110,6 @@ def bulk_keys(request, key: str, action) -> list[str]:
     section = worklist.section_for(request.user, key)
     if section.bulk != action.list_name:
         return []
-    state = ListState.from_request(request, spec_for(section), defaults=worklist.list_defaults(request))
+    state = ListState.from_request(request, work_list_spec(section), defaults=worklist.list_defaults(request))
     found = worklist.section_all(section, request.user, customers=state.filters)
     return [item.bulk_key for item in sorted_items(found.items, state.sort) if item.bulk_key]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from home import digest, worklist
 from home.dashboard import figures_for
-from home.lists import export_table, sorted_items, spec_for
+from home.lists import export_table, sorted_items, work_list_spec
 from home.permissions import GET_DIGEST
 from home.worklist import admin_views, context_for, last_full_sync, remembered_whose_work, worklist_for
 from portal.core import selectors
@@ -70,7 +70,7 @@ def digest_settings(request: HttpRequest) -> HttpResponse:
 
 def _section_items(request: HttpRequest, key: str):
     section = worklist.section_for(request.user, key)
-    state = ListState.from_request(request, spec_for(section), defaults=worklist.list_defaults(request))
+    state = ListState.from_request(request, work_list_spec(section), defaults=worklist.list_defaults(request))
     found = worklist.section_all(section, request.user, customers=state.filters)
     return section, state, sorted_items(found.items, state.sort)
 

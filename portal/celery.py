@@ -59,21 +59,25 @@ def _declare_beat_schedule(sender: Celery, **_: object) -> None:
     from celery.schedules import crontab
     from django.conf import settings
 
+    from portal.core.changes.timing import timing
+
     sender.conf.beat_schedule = {
         "resync-full": {
             "task": "portal.core.sync.resync_full",
             "schedule": settings.RESYNC_INTERVAL_MINUTES * 60,
         },
-        # Changes whose worker died while sending them are read back and settled within minutes.
+        # Changes whose sender died while sending them are read back within CHANGES_SETTLE_SECONDS: the period
+        # is derived with the heartbeat's life from the client's timeouts (portal/core/changes/timing.py).
         "changes-reap-stale": {
             "task": "portal.core.changes.reap_stale",
-            "schedule": 60.0,
+            "schedule": timing().reap_every,
         },
-        # Invoices are issued on the 1st (business time zone, Asia/Tokyo): the month that closed is fetched
-        # on the 1st and 2nd at 06:00 JST (21:00 UTC the day before), the second run in case the first failed.
-        "billing-fetch-closed-month": {
-            "task": "billing.fetch_closed_month",
-            "schedule": crontab(minute=0, hour=6, day_of_month="1,2", nowfun=_business_now),
+        # The partner-wide walks the apps keep fresh (billing: the last closed month's invoice and details, the
+        # running month's year of invoices), twice a day in the business time zone: the invoice issued on the
+        # 1st is read at 06:00 JST that day, a payment within half a day.
+        "partner-wide-fresh": {
+            "task": "portal.core.sync.resync_partner_wide_fresh",
+            "schedule": crontab(minute=0, hour="6,18", nowfun=_business_now),
         },
         # Each morning (business time zone), the digest of decisions due soon to each Account manager.
         "decisions-digest-daily": {

@@ -258,6 +258,14 @@ PARTNER_API_MAX_RETRIES = env.int("PARTNER_API_MAX_RETRIES", default=3)
 PARTNER_API_RATE_LIMIT = env.int("PARTNER_API_RATE_LIMIT", default=240)  # requests per minute per operation
 # Encrypts OAuth tokens of a connected user account at rest (Fernet key); derived from SECRET_KEY if unset.
 PARTNER_API_TOKEN_ENCRYPTION_KEY = _secret("PARTNER_API_TOKEN_ENCRYPTION_KEY")
+# A change whose sender (worker or web process) died is read back within this many seconds of the death; the
+# heartbeat's life and the reaper's period are derived from it and the timeouts above (portal/core/changes/timing.py).
+CHANGES_SETTLE_SECONDS = env.int("CHANGES_SETTLE_SECONDS", default=120)
+if CHANGES_SETTLE_SECONDS <= PARTNER_API_CONNECT_TIMEOUT + PARTNER_API_READ_TIMEOUT:
+    raise ImproperlyConfigured(
+        "CHANGES_SETTLE_SECONDS must be longer than PARTNER_API_CONNECT_TIMEOUT + PARTNER_API_READ_TIMEOUT: a lost "
+        "sender's change is read back within it, the read-back call included."
+    )
 
 # --- Resync ---------------------------------------------------------------------------------------------
 RESYNC_INTERVAL_MINUTES = env.int("RESYNC_INTERVAL_MINUTES", default=60)

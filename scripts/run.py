@@ -178,12 +178,10 @@ def main() -> None:
                 "-m",
                 "gunicorn",
                 "portal.wsgi",
+                "-c",
+                "gunicorn.conf.py",  # workers and threads from the machine, as in the README's deployment
                 "-b",
                 "127.0.0.1:8000",
-                "-w",
-                "2",
-                "--threads",
-                "4",
             ],
             env,
         )

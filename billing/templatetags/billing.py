@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
+from billing.rules import finding_subject_name
 from portal.core.vocabulary import Plan, Product, name_of
 
 register = template.Library()
@@ -75,3 +76,9 @@ def finding_expected(finding) -> str:
 @register.simple_tag
 def finding_billed(finding) -> str:
     return _kind_texts(finding)[1]
+
+
+@register.simple_tag
+def finding_subject(finding) -> str:
+    """What within the customer a finding is about, by name (`rules.finding_subject_name`)."""
+    return finding_subject_name(finding.kind, finding.subject)

@@ -36,7 +36,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 class OperationAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "kind", "domain_id", "status", "progress", "requested_by")
     list_filter = ("status", "kind")
-    search_fields = ("idempotency_key", "=domain_id")
+    search_fields = ("idempotency_key", "=domain_id", "sender")
 
 
 @admin.register(SyncRun)

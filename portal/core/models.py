@@ -113,6 +113,9 @@ class Operation(models.Model):
     #: makes it; when that task was lost with its worker, the periodic reaper finds it here and makes it.
     check_attempt = models.PositiveSmallIntegerField(default=0)
     check_after = models.DateTimeField(null=True, blank=True, db_index=True)
+    #: The process sending it while RUNNING (host:pid:random, `portal.core.changes.liveness`): the reaper reads
+    #: its heartbeat to tell a slow sender from a dead one. Empty for a row claimed before senders were recorded.
+    sender = models.CharField(_("sender"), max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]

@@ -12,6 +12,7 @@ from portal.core.changes.engine import change_reconcile_task as change_reconcile
 from portal.core.changes.engine import change_run_task as change_run
 from portal.core.sync.engine import resync_customer_task as resync_customer
 from portal.core.sync.engine import resync_full_task as resync_full
+from portal.core.sync.engine import resync_partner_wide_fresh_task as resync_partner_wide_fresh
 from portal.core.sync.engine import resync_partner_wide_task as resync_partner_wide
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "resync_customer",
     "resync_full",
     "resync_partner_wide",
+    "resync_partner_wide_fresh",
 ]
 
 WORKER_HEARTBEAT_KEY = "portal:worker-heartbeat"
@@ -37,7 +39,8 @@ def ping() -> dict:
 
 @shared_task(name="portal.core.changes.reap_stale", ignore_result=True)
 def changes_reap_stale() -> None:
-    """Periodic: reconcile the changes whose worker died while sending them."""
+    """Periodic (its period: `portal.core.changes.timing`): read back the changes whose sender died while sending
+    them."""
     from portal.core.changes.engine import changes_reap_stale as reap
 
     reap()

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.models import Finding, PriceEntry
+from billing.models import Finding, MonthClosing, PriceEntry
 from portal.core.access import Role
 from portal.core.models import AuditEntry, SyncRun
 from tests.billing.factories import make_invoice
@@ -17,6 +17,8 @@ AM, SUP, FIN, ADM = Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE, Role.ADMIN
 READ = {AM, FIN, ADM}
 WRITE = {FIN, ADM}
 M = {"year": 2026, "month": 10}
+#: A month Finance closed (the fixture closes it): the one an Admin may reopen.
+CLOSED = {"year": 2026, "month": 9}
 
 # (url name, kwargs, method, roles allowed)
 MATRIX = [
@@ -30,8 +32,12 @@ MATRIX = [
     ("billing:check", M, "post", WRITE),
     ("billing:explain", "finding", "get", WRITE),
     ("billing:explain", "finding", "post", WRITE),
+    ("billing:close", M, "post", WRITE),
+    ("billing:reopen", CLOSED, "get", {ADM}),
+    ("billing:reopen", CLOSED, "post", {ADM}),
     ("billing:prices", {}, "get", READ),
     ("billing:price_add", {}, "post", WRITE),
+    ("billing:price_customers", {}, "get", WRITE),
 ]
 IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
 
@@ -41,6 +47,7 @@ def finding(db):
     # The month has an invoice, so its journal is a file (a month without one is a page that says so, 404:
     # tests/billing/test_journal.py).
     make_invoice(**M)
+    MonthClosing.objects.create(**CLOSED, closed_at=timezone.now())
     return Finding.objects.create(
         year=2026, month=10, domain_id=10000001, kind="licences", subject="1", checked_at=timezone.now()
     )
@@ -74,6 +81,7 @@ def test_role_access(client_as, finding, name, kwargs, method, role, ok):
             "effective_from": "2026-10-01",
         },
         "billing:explain": {"note": "Agreed with the vendor"},
+        "billing:reopen": {"reason": "Credit note from the vendor"},
     }.get(name, {})
     response = getattr(client_as(role), method)(reverse(name, kwargs=_kwargs(kwargs, finding)), data)
     if not ok:
@@ -82,6 +90,7 @@ def test_role_access(client_as, finding, name, kwargs, method, role, ok):
             not PriceEntry.objects.exists()
             and not SyncRun.objects.exists()
             and not AuditEntry.objects.exists()
+            and MonthClosing.objects.filter(reopened_at__isnull=True).count() == 1
         )
         return
     # Reads answer 200; the writes allowed lead back to their page.

@@ -11,7 +11,19 @@ from portal.core.access import Role
 from tests.core.test_hostile_input import HOSTILE
 
 pytestmark = pytest.mark.django_db
-FORM_FIELDS = ["year", "month", "note", "item_id", "plan", "domain_id", "cost", "price", "effective_from"]
+FORM_FIELDS = [
+    "year",
+    "month",
+    "note",
+    "reason",
+    "customer",
+    "item_id",
+    "plan",
+    "domain_id",
+    "cost",
+    "price",
+    "effective_from",
+]
 FILTERS = [
     "q",
     "item_type",
@@ -48,3 +60,9 @@ def test_hostile_values_get_an_answer_not_an_error(client_as, value):
         if hasattr(response, "streaming_content"):
             b"".join(response.streaming_content)
     assert client.get(reverse("billing:details", kwargs={"year": 1999, "month": 13})).status_code == 404
+    assert client.get(reverse("billing:price_customers"), {"customer": value}).status_code == 200
+    # The Admin's reopening of a closed month (Finance closes it first).
+    assert client.post(reverse("billing:close", kwargs={"year": 2026, "month": 9})).status_code == 302
+    admin = client_as(Role.ADMIN)
+    reopen = reverse("billing:reopen", kwargs={"year": 2026, "month": 9})
+    assert admin.post(reopen, {name: value for name in FORM_FIELDS}).status_code < 500

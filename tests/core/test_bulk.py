@@ -4,6 +4,8 @@ queued rows' idempotency keys, and Stop (a stopped row is never sent, even when 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -196,6 +198,36 @@ def test_every_bulk_url_answers_403_to_support_and_finance(role, client_as, acco
     assert Batch.objects.get(pk=batch.pk).state == Batch.State.CHECKED
 
 
+#: Who may start each bulk action, written out from the issue's roles (not read from the code under test).
+ACTIONS = {
+    "subscriptions.renewal": {AM, ADM},
+    "subscriptions.cancellation": {AM, ADM},
+    "subscriptions.licences": {AM, ADM},
+    "subscriptions.reservation_date": {AM, ADM},
+    "customers.owner": {ADM},
+    "customers.share": {ADM},
+    "customers.max_users": {AM, ADM},
+    "options.add": {AM, ADM},
+    "options.units": {AM, ADM},
+}
+
+
+def test_every_bulk_action_is_in_the_matrix():
+    assert {a.key for a in bulk.contributions("bulk_actions")} == set(ACTIONS)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+@pytest.mark.parametrize("key", sorted(ACTIONS))
+def test_each_bulk_actions_pages_answer_only_the_roles_that_may_start_it(key, role, client_as, subs):
+    client = client_as(role)
+    allowed = role in ACTIONS[key]
+    chosen = client.get(reverse("core:bulk_new"), {"action": key, "keys": "1"})
+    assert chosen.status_code == (200 if allowed else 403)
+    posted = client.post(reverse("core:bulk_new"), {"action": key, "keys": "1"})
+    assert posted.status_code in ((200, 400) if allowed else (403,))
+    assert not Batch.objects.exists()  # nothing chosen that exists, nothing checked
+
+
 def test_every_bulk_url_sends_anonymous_users_to_sign_in(client, account_manager, subs):
     batch = _dry_run(account_manager, subs)
     for method, url in _urls(batch):
@@ -321,6 +353,43 @@ def test_assigning_an_owner_in_bulk_writes_each_row_with_its_own_audit_entry(cli
         "total": 2,
     }
     assert not Operation.objects.exists()  # no Partner API call
+
+
+def test_sharing_customers_out_deals_them_in_turn_in_the_lists_order(
+    client_as, db, django_assert_max_num_queries
+):
+    """Seven customers matching the list's filter among three Account managers: 3, 2 and 2, in the list's
+    (name) order, each row saying who it goes to; the dry run reads the people once, not once a row."""
+    from customers.models import CustomerOwner
+    from tests.customers.factories import make_customer
+    from tests.fixtures.personas import make_persona
+
+    managers = [make_persona(AM, username=name) for name in ("aiko", "ben", "chika")]
+    customers = [make_customer(company_name=f"Share Test {n}") for n in range(7)]
+    make_customer(company_name="Elsewhere KK")  # not matching the filter: not dealt
+    client = client_as(ADM)
+    chosen = client.get(
+        reverse("core:bulk_new"), {"action": "customers.share", "all": "1", "q": "Share Test"}
+    )
+    keys = re.findall(r'name="keys" value="([^"]+)"', chosen.content.decode())
+    assert keys == [str(c.domain_id) for c in customers]  # every row matching the filter, in the list's order
+    with django_assert_max_num_queries(25):
+        made = client.post(
+            reverse("core:bulk_new"),
+            {"action": "customers.share", "keys": keys, "account_managers": [m.pk for m in managers]},
+        )
+    assert made.status_code == 302, made.content.decode()
+    batch = Batch.objects.get()
+    dry_run = client.get(reverse("core:batch", args=[batch.pk])).content.decode()
+    assert [dry_run.count(f"({m.username})") for m in managers] == [3, 2, 2]
+    client.post(reverse("core:batch_send", args=[batch.pk]), {"row": [r.key for r in batch.rows.all()]})
+    owners = dict(CustomerOwner.objects.values_list("customer_id", "account_manager_id"))
+    assert [owners[c.domain_id] for c in customers] == [managers[i % 3].pk for i in range(7)]
+
+    # Nobody chosen: refused before any row is read.
+    refused = client.post(reverse("core:bulk_new"), {"action": "customers.share", "keys": keys})
+    assert refused.status_code == 200 and "This field is required" in refused.content.decode()
+    assert Batch.objects.count() == 1
 
 
 def test_an_account_manager_gets_no_owner_action_on_the_customer_list(client_as, db):

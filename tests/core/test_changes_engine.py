@@ -1,12 +1,14 @@
 """The change engine alone, in the fast tier: each promise of ARCHITECTURE.md's "Writes" proven on its own.
 
-No sandbox, no worker, no Redis: the engine drives two declared `Change`s (a real declaration, contributed to
-the registry for the test and withdrawn after it) that act on a tiny in-memory service through a stub client.
-The stub stands in for `PartnerClient`: it records every call and answers, or raises the real `partner_api`
-errors (a timeout whose outcome is unknown, a refusal with the API's words, a 404). The engine finds it through
-its one seam, `get_client`. Time is frozen and moved to each read-back's due time, as the delayed task would
-run it. Each test asserts what a user would notice: the operation's state and message, the audit trail, how
-many times the change was sent, and whether the cache was brought up to date.
+No sandbox, no worker: the engine drives two declared `Change`s (a real declaration, contributed to the
+registry for the test and withdrawn after it) that act on a tiny in-memory service through a stub client. The
+stub stands in for `PartnerClient`: it records every call and answers, or raises the real `partner_api` errors
+(a timeout whose outcome is unknown, a refusal with the API's words, a 404). The engine finds it through its
+one seam, `get_client`. The test process is the sender, its heartbeat in the test's own cache; a killed sender
+stops beating and its heartbeat lapses (`dies`). Time is frozen and moved to each read-back's due time, as the
+delayed task would run it, and to each run of the reaper. Each test asserts what a user would notice: the
+operation's state and message, the audit trail, how many times the change was sent, and whether the cache was
+brought up to date.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.utils import timezone
 
 from partner_api import Exchange, NotFoundError, OutcomeUnknownError, PartnerApiError, RejectedError
 from portal.core import changes, tasks
-from portal.core.changes import engine
+from portal.core.changes import engine, liveness
+from portal.core.changes.timing import timing
 from portal.core.contrib import contribute
 from portal.core.models import AuditEntry, Operation
 
@@ -46,10 +50,15 @@ class StubClient:
         self.api = api
         self.calls: list[str] = []
         self._next: dict[str, list[tuple[BaseException, bool]]] = defaultdict(list)
+        self._meanwhile: dict[str, Any] = {}
         self._exchange: Exchange | None = None
 
     def answer_next(self, method: str, error: BaseException, *, applied: bool = False) -> None:
         self._next[method].append((error, applied))
+
+    def meanwhile(self, method: str, happen) -> None:
+        """`happen()` runs while the next call of `method` waits for its answer (a slow call)."""
+        self._meanwhile[method] = happen
 
     def sent(self, method: str) -> int:
         return self.calls.count(method)
@@ -94,6 +103,8 @@ class StubClient:
         self.calls.append(method)
         if body is not None:
             self._exchange = Exchange(operation_id, sent=body)
+        if (happen := self._meanwhile.pop(method, None)) is not None:
+            happen()
         error, applied = self._next[method].pop(0) if self._next[method] else (None, False)
         if error is not None and not applied:
             raise error
@@ -170,6 +181,21 @@ def fake(monkeypatch):
     monkeypatch.setattr(engine, "get_client", lambda **_: fake.client)
     yield fake
     contribute("tests", changes=[])
+
+
+@pytest.fixture
+def sender(monkeypatch):
+    """This process as a sender of its own for the test (its heartbeat in the test's cache); stopped after."""
+    me = liveness.Sender()
+    monkeypatch.setattr(liveness, "this_sender", lambda: me)
+    yield me
+    me.stop()
+
+
+def dies(sender: liveness.Sender) -> None:
+    """The sender's process is killed (kill -9): it beats no more and its heartbeat lapses (at once here)."""
+    sender.stop()
+    cache.delete(liveness.alive_key(sender.id))
 
 
 @pytest.fixture
@@ -408,21 +434,39 @@ def test_an_unknown_change_a_later_one_covers_is_superseded_and_one_it_does_not_
     assert fake.cache[CUSTOMER] == {"colour": "green", "size": 3}  # the later one's, untouched since
 
 
-# --- 5. The reaper --------------------------------------------------------------------------------------
+# --- 5. The reaper: a lost sender ----------------------------------------------------------------------
+
+
+def reap_until_found(clock, seconds: float) -> float:
+    """The reaper at its period, on the frozen clock, until it finds something: the seconds it took."""
+    waited = 0.0
+    while changes.changes_reap_stale() == 0:
+        assert waited < seconds, "the reaper found nothing in time"
+        clock.shift(timing().reap_every)
+        waited += timing().reap_every
+    return waited
 
 
 @pytest.mark.parametrize("applied", [True, False], ids=["applied-before-death", "never-applied"])
-def test_a_running_change_whose_worker_died_is_found_by_the_reaper_and_read_back(fake, clock, applied):
-    operation = update({"size": 9}, later=True, key="w" * 32)
+@pytest.mark.parametrize("sent_by", ["worker", "web"])
+def test_a_running_change_whose_sender_died_is_read_back_at_the_next_reaps_never_sent_again(
+    fake, clock, sender, applied, sent_by
+):
     fake.client.answer_next("update_profile", WorkerKilled(), applied=applied)
     with pytest.raises(WorkerKilled):
-        changes.change_run(operation_pk=str(operation.pk))
+        if sent_by == "worker":
+            changes.change_run(operation_pk=str(update({"size": 9}, later=True, key="w" * 32).pk))
+        else:
+            update({"size": 9}, key="w" * 32)  # sent in the request: the web process dies
+    operation = Operation.objects.get(kind=UPDATE)
+    assert operation.sender == sender.id
+    dies(sender)
     assert Operation.objects.get(pk=operation.pk).status == Operation.Status.RUNNING
 
-    clock.shift(299)
-    assert changes.changes_reap_stale() == 0  # within five minutes a worker may still be sending it
-    clock.shift(2)
-    assert changes.changes_reap_stale() == 1
+    # Two looks a reaper's period apart find its heartbeat gone; the read-back follows at once.
+    t = timing()
+    assert reap_until_found(clock, seconds=t.settle) <= t.reap_every
+    assert t.heartbeat_ttl + 2 * t.reap_every + t.call <= t.settle == 120
 
     operation.refresh_from_db()
     if applied:
@@ -437,25 +481,87 @@ def test_a_running_change_whose_worker_died_is_found_by_the_reaper_and_read_back
         assert fake.applied == [] and fake.cache[CUSTOMER]["size"] == 1
     assert fake.client.sent("update_profile") == 1
     assert entries() == []  # the dead worker recorded nothing, and nothing was sent since
+    assert changes.changes_reap_stale() == 0  # found once
+
+
+def test_a_live_sender_whose_call_is_slow_is_never_reaped(fake, clock, sender):
+    """However long the answer takes (here far longer than the client's timeouts would let it), a sender whose
+    heartbeat lives and holds the change keeps it: the reaper leaves it running, and it settles as answered."""
+    operation = update({"size": 6}, later=True, key="s" * 32)
+    seen: list[tuple[str, int]] = []
+
+    def reaper_meanwhile():
+        for _ in range(5):
+            clock.shift(timing().stale_running)
+            sender.beat()  # as its heartbeat thread does while time passes (the clock is frozen here)
+            seen.append((Operation.objects.get(pk=operation.pk).status, changes.changes_reap_stale()))
+
+    fake.client.meanwhile("update_profile", reaper_meanwhile)
+    changes.change_run(operation_pk=str(operation.pk))
+    assert seen == [(Operation.Status.RUNNING, 0)] * 5
+    operation.refresh_from_db()
+    assert operation.status == Operation.Status.SUCCEEDED and "read_back" not in operation.result
+    assert fake.client.calls == ["update_profile"] and fake.cache[CUSTOMER]["size"] == 6
+
+
+def test_a_change_its_live_sender_gave_up_unsettled_is_read_back(fake, clock, sender):
+    """The process lives on, but the thread sending the change left it unsettled (an error the engine did not
+    expect): its heartbeat no longer holds the change, so the reaper reads it back as for a dead sender."""
+    operation = update({"size": 8}, later=True, key="g" * 32)
+    fake.client.answer_next("update_profile", WorkerKilled(), applied=True)
+    with pytest.raises(WorkerKilled):
+        changes.change_run(operation_pk=str(operation.pk))
+    assert liveness.holds(sender.id, operation.pk) is False
+    reap_until_found(clock, seconds=timing().settle)
+    operation.refresh_from_db()
+    assert operation.status == Operation.Status.SUCCEEDED and operation.result["read_back"] is True
+    assert fake.client.calls == ["update_profile", "get_profile"]
+
+
+def test_a_running_change_that_names_no_sender_is_reaped_after_the_longest_send(fake, clock):
+    """A row claimed before senders were recorded: found only once no live sender could still be on it."""
+    operation = update({"size": 2}, later=True, key="n" * 32)
+    Operation.objects.filter(pk=operation.pk).update(status=Operation.Status.RUNNING, sender="")
+    clock.shift(timing().stale_running - 1)
+    assert changes.changes_reap_stale() == 0
+    clock.shift(2)
+    assert changes.changes_reap_stale() == 1
+    assert Operation.objects.get(pk=operation.pk).status == Operation.Status.UNKNOWN
+    assert fake.client.calls == ["get_profile"]  # read back, never sent
 
 
 # --- 6. A redelivered task -------------------------------------------------------------------------------
 
 
-def test_a_redelivered_task_reconciles_instead_of_sending_again(fake, clock):
+def test_a_redelivered_task_reconciles_instead_of_sending_again(fake, clock, sender, monkeypatch):
     assert tasks.change_run.acks_late and tasks.change_run.reject_on_worker_lost  # so the broker redelivers
     operation = update({"size": 4}, later=True, key="d" * 32)
     fake.client.answer_next("update_profile", WorkerKilled(), applied=True)
     with pytest.raises(WorkerKilled):
         tasks.change_run(operation_id=str(operation.pk))
+    first = Operation.objects.get(pk=operation.pk).sender
 
-    tasks.change_run(operation_id=str(operation.pk))  # a copy while a live worker may still be sending it
+    # A copy while its sender lives and holds it: nothing happens to it.
+    with sender.holding(operation.pk):
+        clock.shift(timing().stale_running * 2)
+        sender.beat()  # as its heartbeat thread does while time passes
+        tasks.change_run(operation_id=str(operation.pk))
+        tasks.change_run(operation_id=str(operation.pk))
     assert Operation.objects.get(pk=operation.pk).status == Operation.Status.RUNNING
 
-    clock.shift(301)  # five minutes without a word from its worker
-    tasks.change_run(operation_id=str(operation.pk))  # redelivered: its worker died
+    dies(sender)  # its worker died; the copies come back from the broker to the next worker
+    next_worker = liveness.Sender()
+    monkeypatch.setattr(liveness, "this_sender", lambda: next_worker)
+    try:
+        tasks.change_run(operation_id=str(operation.pk))  # a first look finds its sender gone
+        assert Operation.objects.get(pk=operation.pk).status == Operation.Status.RUNNING
+        clock.shift(timing().lost_grace)
+        tasks.change_run(operation_id=str(operation.pk))  # still gone: read back
+    finally:
+        next_worker.stop()
     operation.refresh_from_db()
-    assert operation.status == Operation.Status.SUCCEEDED and operation.result["read_back"] is True
+    assert operation.sender == first and operation.status == Operation.Status.SUCCEEDED
+    assert operation.result["read_back"] is True
     assert fake.client.calls == ["update_profile", "get_profile"]
     assert fake.applied == [UPDATE] and fake.cache[CUSTOMER]["size"] == 4
 

@@ -267,7 +267,59 @@ def _rows_of_every_kind(today: dt.date, year: int, month: int) -> None:
                 plan=v.Plan.values[(n + m) % len(v.Plan.values)],
                 status=v.UsageState.values[m % len(v.UsageState.values)],
             )
+    _price_book_and_a_closed_month(billed, year, month)
     finding_month_check(year=year, month=month)
+
+
+def _price_book_and_a_closed_month(billed, year: int, month: int) -> tuple[int, int]:
+    """Prices of a product, an option and one customer's override (the price book, costs that differ: findings
+    about a product or option), a finding of every kind in the month before, which Finance closed, and a close
+    and reopen of the world's month (its page lists them)."""
+    from django.utils import timezone
+
+    from billing.models import Finding, Invoice, MonthClosing, PriceEntry
+    from billing.rules import months_back
+    from tests.billing.factories import make_invoice
+
+    earlier_year, earlier_month = months_back(year, month, 2)[0]
+    since = dt.date(earlier_year, earlier_month, 1)
+    PriceEntry.objects.create(item_id="STD", plan="ANNUAL_LICENSE", cost=1, price=2, effective_from=since)
+    PriceEntry.objects.create(item_id="ACV2", plan="", cost=1, price=2, effective_from=since)
+    PriceEntry.objects.create(
+        item_id="ADV", plan="MONTHLY", domain_id=billed.domain_id, cost=1, price=2, effective_from=since
+    )
+    if not Invoice.objects.filter(year=earlier_year, month=earlier_month).exists():
+        make_invoice(year=earlier_year, month=earlier_month)
+    subjects = {
+        Finding.Kind.COST: f"ACV2:{since.isoformat()}",
+        Finding.Kind.QUANTITY: "DRV",
+        Finding.Kind.ACTIVE_NOT_BILLED: "ADV",
+        Finding.Kind.LICENCES: "1",
+        Finding.Kind.PERIOD: f"1:{since.isoformat()}",
+        Finding.Kind.BILLED_NOT_ACTIVE: "customer",
+        Finding.Kind.ARITHMETIC: "total",
+    }
+    expected = {Finding.Kind.ACTIVE_NOT_BILLED: "ADV ANNUAL_LICENSE", Finding.Kind.PERIOD: since.isoformat()}
+    for kind, subject in subjects.items():
+        Finding.objects.create(
+            year=earlier_year,
+            month=earlier_month,
+            domain_id=0 if kind == Finding.Kind.ARITHMETIC else billed.domain_id,
+            customer_name=billed.company_name,
+            kind=kind,
+            subject=subject,
+            expected=expected.get(kind, "2"),
+            billed="3",
+            explained=kind == Finding.Kind.COST,
+            note="Credit note 42",
+            checked_at=timezone.now(),
+        )
+    now = timezone.now()
+    MonthClosing.objects.create(year=earlier_year, month=earlier_month, closed_at=now)
+    MonthClosing.objects.create(
+        year=year, month=month, closed_at=now, reopened_at=now, reopen_reason="Credit note 42"
+    )
+    return earlier_year, earlier_month
 
 
 @pytest.fixture
@@ -409,6 +461,22 @@ def pages_people_read(world, language: str) -> dict[str, str]:
     admin = _client(world["admin"], language)
     for pk in world["operations"]:
         pages[f"GET /operations/{pk}/"] = admin.get(f"/operations/{pk}/").content.decode()
+    # The billing month Finance closed (a finding of every kind, read-only) and its reopening's confirmation, which
+    # the crawl may not reach (one or two pages of each shape), and the price form's pick list of customers.
+    from billing.rules import months_back
+
+    earlier = "/billing/{}/{}/".format(*months_back(world["year"], world["month"], 2)[0])
+    finance = _client(world["finance"], language)
+    for url, client in (
+        (f"{earlier}findings/", admin),
+        (f"{earlier}findings/", finance),
+        (f"{earlier}reopen/", admin),
+        ("/billing/prices/", finance),
+        ("/billing/prices/customers/?customer=Words", finance),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        pages.setdefault(f"GET {url} ({client is admin and 'Admin' or 'Finance'})", response.content.decode())
     # Every change form of the crawled pages, posted empty and posted as offered.
     for label, page in list(pages.items()):
         url = label.split(" ", 1)[1]

@@ -1,6 +1,7 @@
 """A bulk renewal sent by a real Celery worker to a sandbox of its own, which answers the first rows with a 500
 after applying them; the worker is killed (SIGKILL) mid-batch. What the reaper then does (queue the rows left
-waiting again, read back a row left running) is run here at once rather than after its minutes. Every row ends
+waiting again, read back a row left running once the dead worker's heartbeat lapsed) is run here, with the short
+waits of SHORT_SENDER_WAITS. Every row ends
 settled and as the sandbox has it: applied, or (a row whose request had not left when the worker died) "not
 applied, you can send it again" after its read-backs found nothing; none was sent twice (at most one attempt in
 the audit trail per row, and a row answered 500 is read back, not sent again) and none was forgotten."""
@@ -15,16 +16,19 @@ import pytest
 
 from portal.core.changes import bulk, engine
 from portal.core.changes.engine import change_reconcile, change_run, changes_reap_stale
+from portal.core.changes.timing import timing
 from portal.core.models import AuditEntry, Batch, Operation
 from subscriptions.models import Subscription
 from tests.fixtures.portal_api import point_worker_at
+from tests.fixtures.services import reads_worker_heartbeats, short_sender_waits
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
 
 @pytest.fixture
-def on_own_sandbox(own_sandbox, portal_api, monkeypatch, cache_from_own_sandbox):
+def on_own_sandbox(own_sandbox, portal_api, monkeypatch, settings, cache_from_own_sandbox):
     point_worker_at(own_sandbox, portal_api, monkeypatch)
+    short_sender_waits(monkeypatch, settings)
     own_sandbox.clear_faults()
     cache_from_own_sandbox.fill()
     return own_sandbox
@@ -37,7 +41,9 @@ def _wait(condition, seconds: float = 60) -> None:
         time.sleep(0.2)
 
 
-def test_a_batch_survives_a_killed_worker_and_5xx_after_applying(on_own_sandbox, account_manager, request):
+def test_a_batch_survives_a_killed_worker_and_5xx_after_applying(
+    on_own_sandbox, account_manager, request, settings
+):
     subs = list(
         Subscription.objects.filter(
             customer__removed_at=None, plan__in=("ANNUAL_LICENSE", "MONTHLY"), renewal_type="STAY"
@@ -55,6 +61,7 @@ def test_a_batch_survives_a_killed_worker_and_5xx_after_applying(on_own_sandbox,
         remaining=2,
     )
     worker = request.getfixturevalue("celery_worker_process")  # started now: it reads the sandbox's address
+    reads_worker_heartbeats(settings, worker)
     action = bulk.bulk_action("subscriptions.renewal")
     assert action is not None
     batch = bulk.batch_check(
@@ -65,16 +72,20 @@ def test_a_batch_survives_a_killed_worker_and_5xx_after_applying(on_own_sandbox,
     _wait(lambda: ops.filter(status=Operation.Status.SUCCEEDED).count() >= 2)
     os.kill(worker["process"].pid, signal.SIGKILL)
     worker["process"].wait(timeout=10)
+    killed = time.monotonic()
     assert ops.exclude(status=Operation.Status.SUCCEEDED).exists(), "the worker finished before it was killed"
     time.sleep(2.5)  # a request the worker had in flight reaches the sandbox (each answer takes 1.2 s)
 
-    # The reaper, without its waits: QUEUED rows are queued again (run here, as their task would), a RUNNING
-    # one is read back, never sent again.
+    # The reaper: QUEUED rows are queued again (run here, as their task would, without the wait), a RUNNING
+    # one is read back once the dead worker's heartbeat is gone, never sent again.
     engine.STALE_QUEUED_SECONDS, saved = 0, engine.STALE_QUEUED_SECONDS
     try:
         for operation in ops.filter(status=Operation.Status.QUEUED):
             change_run(operation_pk=str(operation.pk))
-        changes_reap_stale(older_than_seconds=0)
+        while ops.filter(status=Operation.Status.RUNNING).exists():
+            assert time.monotonic() - killed < 120, "a row still running two minutes after its worker died"
+            changes_reap_stale()
+            time.sleep(timing().reap_every)
         # A row the worker died with before its request left reads back as nothing: its later read-backs (the
         # reconcile task's, run here without their waits) settle it as not applied.
         for _ in engine.RECONCILE_DELAYS:

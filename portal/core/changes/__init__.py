@@ -5,7 +5,6 @@ cannot confirm, and keeps the audit trail; the views give every change the same 
 
 from portal.core.changes.engine import (
     RECONCILE_DELAYS,
-    STALE_RUNNING_SECONDS,
     AlreadySubmitted,
     ChangeOutcomeUnknown,
     ChangeRefused,
@@ -19,14 +18,15 @@ from portal.core.changes.engine import (
     refusal_from,
 )
 from portal.core.changes.spec import Change, Effect, change_for, stated_effects
+from portal.core.changes.timing import Timing, timing
 
 __all__ = [
     "RECONCILE_DELAYS",
-    "STALE_RUNNING_SECONDS",
     "AlreadySubmitted",
     "Change",
     "ChangeOutcomeUnknown",
     "ChangeRefused",
+    "Timing",
     "Effect",
     "change_for",
     "change_later",
@@ -38,4 +38,5 @@ __all__ = [
     "field_of",
     "refusal_from",
     "stated_effects",
+    "timing",
 ]

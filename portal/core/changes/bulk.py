@@ -9,7 +9,8 @@ A `Batch` is made as a dry run (`batch_check`); `batch_send` checks each ticked 
 and sends nothing when any changed (the rows are returned, their new check stored), else queues each row as
 its own Operation through `change_later`, under a key derived from the batch and the row: the engine sends it
 once, paced by the client's rate limiter, reads back an open outcome, and the reaper picks up a row whose
-worker died (a QUEUED row is queued again, a RUNNING one read back), so no row is sent twice or forgotten.
+worker died (a QUEUED row is queued again, a RUNNING one read back once the worker's heartbeat lapsed), so no
+row is sent twice or forgotten.
 `batch_stop` stops the rows not sent yet (a QUEUED operation becomes STOPPED; a runner only claims QUEUED
 ones); `batch_resume` checks those rows again and queues them again under their same keys (a stopped operation
 was never sent); a row sent before (applied, refused, outcome unknown) is never sent again. A running batch holds its rows: another batch on them is refused, naming them.
@@ -88,6 +89,10 @@ class BulkAction:
     refused: tuple[type[Exception], ...] = field(default=())
     #: destroys(values) -> whether the rows lose something (not renewing): the dry run's Confirm is red.
     destroys: Callable[[Mapping[str, Any]], bool] = lambda values: False
+    #: prepare(rows, values) -> values: read once per dry run, before the rows are checked, for what depends on
+    #: the chosen rows as a whole (rows dealt out in turn) or would otherwise be read for every row (people's
+    #: names). The batch keeps what it returns; its checks and sends get it as their values.
+    prepare: Callable[[Sequence[Any], Mapping[str, Any]], Mapping[str, Any]] | None = None
 
     def row_check(self, row: Any, values: Mapping[str, Any]) -> RowCheck:
         """The app's check, with the declared change's own side effects added (stated once, by the change)."""
@@ -204,6 +209,12 @@ def batch_check(
     if held:
         raise _held_refusal(held)
     rows = action.read(user, keys)
+    if not rows:
+        raise BatchRefused(
+            gettext("None of the chosen rows is in the portal (any more). Choose them on the list again.")
+        )
+    if action.prepare is not None:
+        values = action.prepare([rows[k] for k in keys if k in rows], values)
     with transaction.atomic():
         batch = Batch.objects.create(created_by=user, action=action.key, values=dict(values), reason=reason)
         BatchRow.objects.bulk_create(

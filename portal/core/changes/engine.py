@@ -13,8 +13,10 @@ One state machine on the `Operation` table, keyed by the form submission's idemp
 An UNKNOWN operation is never sent again: one reconcile task reads it back after RECONCILE_DELAYS and settles
 it (SUCCEEDED when found; SUPERSEDED when the last read-back shows nothing but a later change that sets the
 same thing was sent since, so that one is in effect; FAILED, "not applied, you can send it again", only when
-the last read-back still shows nothing and nothing replaced it). A RUNNING operation whose worker died (kill -9, lost machine) is found by the periodic reaper
-after STALE_RUNNING_SECONDS and reconciled the same way; a redelivered task does the same instead of skipping.
+the last read-back still shows nothing and nothing replaced it). A RUNNING operation names its sender (the
+worker's or web process sending it); when that sender died (kill -9, lost machine) its heartbeat lapses
+(liveness.py) and the periodic reaper reconciles the operation the same way, within `CHANGES_SETTLE_SECONDS` of
+the death, while a live sender, however slow, keeps it; a redelivered task does the same instead of skipping.
 For a change that deletes something, a 404 (to the read-back, or to the delete itself, e.g. sent again after an
 earlier attempt's answer was lost) means it is gone: done, and the cache forgets it.
 
@@ -24,6 +26,7 @@ HTTP status it got (`PartnerClient.exchange()`).
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import re
@@ -45,8 +48,10 @@ from partner_api.errors import (
     RejectedError,
 )
 from portal.core.api_errors import explained, with_detail
+from portal.core.changes import liveness
 from portal.core.changes.sealing import seal, unseal
 from portal.core.changes.spec import Args, Change, change_for
+from portal.core.changes.timing import timing
 from portal.core.models import AuditEntry, Operation
 from portal.core.partner import get_client
 from portal.core.services import audit_record, operation_start, operation_update
@@ -54,10 +59,8 @@ from portal.core.services import audit_record, operation_start, operation_update
 logger = logging.getLogger(__name__)
 
 #: After an unknown outcome the change is read back after these many seconds (then it is settled): an open
-#: outcome is decided within about four minutes, the reaper's minute included when a task was lost.
+#: outcome is decided within about four minutes, the reaper's period included when a task was lost.
 RECONCILE_DELAYS = (10, 60, 180)
-#: A RUNNING operation not updated for this long has lost its worker: it is reconciled by reading back.
-STALE_RUNNING_SECONDS = 300
 #: A QUEUED operation not taken for this long lost its task with a killed worker (Redis gives such a task back
 #: only after its visibility timeout, an hour): the reaper queues it again; only one runner can claim it.
 STALE_QUEUED_SECONDS = 120
@@ -220,7 +223,14 @@ def _args(operation: Operation) -> dict[str, Any]:
 
 
 def _claim(
-    change: Change, *, idempotency_key: str, user, domain_id: int | None, params: dict, queued: bool
+    change: Change,
+    *,
+    idempotency_key: str,
+    user,
+    domain_id: int | None,
+    params: dict,
+    queued: bool,
+    sender: str = "",
 ) -> Operation:
     operation, created = operation_start(
         idempotency_key=idempotency_key,
@@ -232,7 +242,9 @@ def _claim(
     status = Operation.Status.QUEUED if queued else Operation.Status.RUNNING
     now = timezone.now()
     if created:
-        Operation.objects.filter(pk=operation.pk).update(status=status, progress=10, updated_at=now)
+        Operation.objects.filter(pk=operation.pk).update(
+            status=status, progress=10, sender=sender, updated_at=now
+        )
     else:
         # Only a refused attempt (nothing happened) may be sent again under the same key, corrected, or a batch
         # row stopped before it was sent (resumed).
@@ -245,6 +257,7 @@ def _claim(
             error="",
             result={},
             finished_at=None,
+            sender=sender,
             updated_at=now,
         )
         if not again:
@@ -389,6 +402,7 @@ def change_now(
     sent again with the same key) or ChangeOutcomeUnknown (the operation is UNKNOWN and being reconciled).
     """
     change = change_for(operation_id)
+    sender = liveness.this_sender()
     operation = _claim(
         change,
         idempotency_key=f"{operation_id}:{domain_id}:{idempotency_key}",
@@ -396,8 +410,10 @@ def change_now(
         domain_id=domain_id,
         params=_params(change, args, reason, next_url),
         queued=False,
+        sender=sender.id,
     )
-    return operation, _execute(change, operation)
+    with sender.holding(operation.pk):
+        return operation, _execute(change, operation)
 
 
 def change_later(
@@ -433,38 +449,53 @@ def change_later(
 
 def change_run(*, operation_pk: str) -> None:
     """Task body of a queued change: claim it and send it once. A redelivered task (its first worker died)
-    finds it RUNNING and reconciles it by reading back instead of sending it again."""
+    finds it RUNNING and, once its sender is found lost, reconciles it by reading back instead of sending it
+    again."""
     operation = Operation.objects.select_related("requested_by").filter(pk=operation_pk).first()
     if operation is None:
         return
     change = change_for(operation.kind)
-    claimed = Operation.objects.filter(pk=operation.pk, status=Operation.Status.QUEUED).update(
-        status=Operation.Status.RUNNING, progress=30, updated_at=timezone.now()
-    )
-    if not claimed:
-        stale = timezone.now() - timedelta(seconds=STALE_RUNNING_SECONDS)
-        if operation.status == Operation.Status.RUNNING and operation.updated_at < stale:
-            _reconcile_lost(change, operation)  # its worker died while sending it
-        return  # a live runner has it, or it is settled
-    operation.refresh_from_db()
-    try:
-        _execute(change, operation)
-    except ChangeRefused:
-        return  # recorded on the operation (FAILED or UNKNOWN); its page says what happened
+    sender = liveness.this_sender()
+    with sender.holding(operation.pk):  # before the claim: the heartbeat holds it as soon as the row names us
+        claimed = Operation.objects.filter(pk=operation.pk, status=Operation.Status.QUEUED).update(
+            status=Operation.Status.RUNNING, progress=30, sender=sender.id, updated_at=timezone.now()
+        )
+        if claimed:
+            operation.refresh_from_db()
+            with contextlib.suppress(ChangeRefused):  # recorded on the operation (FAILED or UNKNOWN)
+                _execute(change, operation)
+            return
+    if operation.status == Operation.Status.RUNNING and _lost([operation]):
+        _reconcile_lost(change, operation)  # its sender died while sending it
+    # else a live sender has it, or it is settled
 
 
-def _reconcile_lost(change: Change, operation: Operation) -> None:
-    """An operation left RUNNING by a worker that died: it may or may not have been sent. Never send it
-    again: read back now, and let the reconcile task settle it."""
-    _unknown(
-        change,
-        operation,
-        gettext(
-            "The portal stopped while sending this change, so it may or may not have been applied. "
-            "The portal is checking; do not send it again until it knows."
-        ),
+def _lost(running: list[Operation]) -> list[Operation]:
+    """The RUNNING operations whose sender is lost (liveness.py); one that names no sender (claimed before
+    senders were recorded) when not updated for longer than a live sender may take (timing.py)."""
+    named = liveness.lost(op for op in running if op.sender)
+    cutoff = timezone.now() - timedelta(seconds=timing().stale_running)
+    return named + [op for op in running if not op.sender and op.updated_at < cutoff]
+
+
+def _reconcile_lost(change: Change, operation: Operation) -> bool:
+    """An operation left RUNNING by a sender that died: it may or may not have been sent. Never send it
+    again: read back now, and let the reconcile task settle it. Taken only while still RUNNING by that sender
+    (it may have settled since it was found); False when it was not."""
+    message = gettext(
+        "The portal stopped while sending this change, so it may or may not have been applied. "
+        "The portal is checking; do not send it again until it knows."
     )
+    taken = Operation.objects.filter(
+        pk=operation.pk, status=Operation.Status.RUNNING, sender=operation.sender
+    ).update(status=Operation.Status.UNKNOWN, error=message, updated_at=timezone.now())
+    if not taken:
+        return False
+    operation.status, operation.error = Operation.Status.UNKNOWN, message
+    _reconcile_later(operation, attempt=0)
+    _refresh_later(change, operation)
     change_reconcile(operation_pk=str(operation.pk), attempt=0)
+    return True
 
 
 def _reconcile_later(operation: Operation, *, attempt: int) -> None:
@@ -583,11 +614,12 @@ def _take_check(operation: Operation, attempt: int) -> bool:
     return taken == 1
 
 
-def changes_reap_stale(*, older_than_seconds: int = STALE_RUNNING_SECONDS) -> int:
-    """Periodic: operations RUNNING with no update for a while lost their worker; reconcile each by reading
-    back. UNKNOWN operations whose read-back is overdue (its delayed task was lost with a killed worker) get
-    it now; QUEUED ones left waiting (their task lost the same way) are queued again. Returns how many were
-    found."""
+def changes_reap_stale() -> int:
+    """Periodic (every `timing().reap_every`): operations RUNNING whose sender is lost (its heartbeat gone, or
+    not holding it, at two looks `lost_grace` apart; one naming no sender when not updated for longer than a
+    live sender may take) are reconciled by reading back. UNKNOWN operations whose read-back is overdue (its
+    delayed task was lost with a killed worker) get it now; QUEUED ones left waiting (their task lost the same
+    way) are queued again. Returns how many were found."""
     overdue = list(
         Operation.objects.filter(
             status=Operation.Status.UNKNOWN,
@@ -608,20 +640,16 @@ def changes_reap_stale(*, older_than_seconds: int = STALE_RUNNING_SECONDS) -> in
         )
         for pk in waiting:
             change_run_task.delay(operation_id=str(pk))
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    stale = list(
-        Operation.objects.select_related("requested_by").filter(
-            status=Operation.Status.RUNNING, updated_at__lt=cutoff
-        )
-    )
-    for operation in stale:
+    stale = 0
+    running = list(Operation.objects.select_related("requested_by").filter(status=Operation.Status.RUNNING))
+    for operation in _lost(running):
         try:
             change = change_for(operation.kind)
         except KeyError:
             logger.warning("operation %s of undeclared kind %s left running", operation.pk, operation.kind)
             continue
-        _reconcile_lost(change, operation)
-    return len(stale) + len(overdue) + len(waiting)
+        stale += _reconcile_lost(change, operation)
+    return stale + len(overdue) + len(waiting)
 
 
 # --- The tasks that enter the engine (thin, by id; the worker finds them through portal/core/tasks.py) ---------

@@ -30,6 +30,7 @@ from portal.core.sync.engine import (
     resync_full,
     resync_full_request,
     resync_partner_wide,
+    resync_partner_wide_fresh,
     resync_partner_wide_request,
 )
 
@@ -60,5 +61,6 @@ __all__ = [
     "resync_full",
     "resync_full_request",
     "resync_partner_wide",
+    "resync_partner_wide_fresh",
     "resync_partner_wide_request",
 ]

@@ -109,6 +109,10 @@ class PartnerWide:
     #: label(params) -> what one walk reads, in words (the Sync page's and the app's own pages: "Invoice details
     #: of 2026-10"); None: the operation's name.
     label: Callable[[Mapping[str, Any]], str] | None = None
+    #: keep_fresh(today) -> the walks (their parameters) that keep the app's copy fresh as of a business day,
+    #: made by beat and by `manage.py resync --partner-wide` (billing: the last closed month and the running
+    #: month); None: walked only when asked (a page's button).
+    keep_fresh: Callable[[Any], list[Mapping[str, Any]]] | None = None
 
     def fetch_page(self, client: Any, params: Mapping[str, Any], cursor: str | None) -> Any:
         args = {**self.fixed, **params}
@@ -183,6 +187,20 @@ def partner_wide(name: str) -> PartnerWide:
         if declaration.name == name:
             return declaration
     raise KeyError(f"No PartnerWide resync named {name!r} is declared.")
+
+
+def fresh_walks(today: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Every walk the PartnerWide declarations ask for to stay fresh on `today`: (name, params), in the order
+    declared, each once."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    for declaration in _declared(PartnerWide):
+        if declaration.keep_fresh is None:
+            continue
+        for params in declaration.keep_fresh(today):
+            walk = (declaration.name, dict(params))
+            if walk not in out:
+                out.append(walk)
+    return out
 
 
 def calls_needed(*, customers: int, list_pages: int, items: dict[str, int] | None = None) -> dict[str, int]:

@@ -21,6 +21,7 @@ Threads only call the API; every database write happens in the thread that runs 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import queue
 import threading
@@ -48,6 +49,7 @@ from portal.core.sync.declarations import (
     PerItem,
     customer_calls,
     customer_listing,
+    fresh_walks,
     item_calls,
     partner_wide,
     scope_of,
@@ -70,6 +72,8 @@ LOCK_KEY = "portal:resync:full"
 #: The full-resync lock lapses this long after its holder stopped renewing it (its process died); the
 #: heartbeat renews it every third of that.
 LOCK_TTL_SECONDS = 120
+#: An unfinished partner-wide walk younger than this stands for the same walk asked again to keep fresh.
+PARTNER_PENDING_SECONDS = 900
 #: A full run requested (queued) but not started by a worker within this long is considered lost.
 QUEUED_GRACE_SECONDS = 15 * 60
 
@@ -585,6 +589,30 @@ def resync_partner_wide(
     return _finish_run(rec, SyncRun.Status.SUCCEEDED)
 
 
+def resync_partner_wide_fresh(*, user=None) -> list[SyncRun]:
+    """Make now, one after the other, every walk the PartnerWide declarations ask for to stay fresh today
+    (`fresh_walks`: billing's last closed month and running month), each recorded as its own run and paced by
+    the client's limiter; a walk of the same scope already under way is not made twice (`manage.py resync
+    --partner-wide`, and the beat's task)."""
+    from portal.core import clock
+
+    runs = []
+    for name, params in fresh_walks(clock.today()):
+        if _walk_pending(name, params):
+            continue
+        runs.append(resync_partner_wide(name=name, params=params, user=user))
+    return runs
+
+
+def _walk_pending(name: str, params: Mapping[str, Any]) -> bool:
+    """Whether a walk of this scope is queued or running, started within PARTNER_PENDING_SECONDS (an older
+    unfinished one lost its worker)."""
+    since = timezone.now() - dt.timedelta(seconds=PARTNER_PENDING_SECONDS)
+    return SyncRun.objects.filter(
+        kind=PARTNER, scope=scope_of(name, params), finished_at=None, started_at__gte=since
+    ).exists()
+
+
 # --- Requests from pages and services (enqueue on commit) ---------------------------------------------
 
 
@@ -671,6 +699,11 @@ def resync_full_task(run_id: int | None = None) -> None:
 @shared_task(name="portal.core.sync.resync_customer", ignore_result=True)
 def resync_customer_task(domain_id: int, skip: list[str] | None = None) -> None:
     resync_customer_queued(domain_id=domain_id, skip=skip or ())
+
+
+@shared_task(name="portal.core.sync.resync_partner_wide_fresh", ignore_result=True)
+def resync_partner_wide_fresh_task() -> None:
+    resync_partner_wide_fresh()
 
 
 @shared_task(name="portal.core.sync.resync_partner_wide", ignore_result=True)

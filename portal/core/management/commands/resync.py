@@ -1,5 +1,7 @@
 """Resync the Partner API into the cache tables: `manage.py resync` (now) or `manage.py resync --enqueue`
-(for a worker; with `--follow`, its progress is shown on one line until it finishes, as `make run` does)."""
+(for a worker; with `--follow`, its progress is shown on one line until it finishes, as `make run` does).
+`manage.py resync --partner-wide` (or `--billing`) makes the partner-wide walks the apps keep fresh instead
+(billing: the last closed month and the running month), as beat does twice a day."""
 
 import time
 
@@ -22,8 +24,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--timeout", type=float, default=1800, help="With --follow: give up after so many s."
         )
+        parser.add_argument(
+            "--partner-wide",
+            "--billing",
+            dest="partner_wide",
+            action="store_true",
+            help="Make the partner-wide walks kept fresh (billing's last closed month and running month) now.",
+        )
 
     def handle(self, *args, **opts):
+        if opts["partner_wide"]:
+            self.partner_wide()
+            return
         if opts["enqueue"]:
             if opts["customer"]:
                 sync.resync_customer_request(domain_id=opts["customer"])
@@ -46,6 +58,20 @@ class Command(BaseCommand):
             f"{run.get_status_display()}: {run.done}/{run.total} items in {run.duration}; "
             f"counts {run.counts}; calls {run.calls}; errors {len(run.errors)}"
         )
+
+    def partner_wide(self) -> None:
+        runs = sync.resync_partner_wide_fresh()
+        if not runs:
+            self.stdout.write("Nothing to fetch: every walk kept fresh is already under way.")
+        failed = False
+        for run in runs:
+            failed = failed or run.status == SyncRun.Status.FAILED
+            self.stdout.write(
+                f"{run.scope}: {run.get_status_display()}; {run.done} pages; counts {run.counts}; "
+                f"calls {run.calls}; errors {len(run.errors)}"
+            )
+        if failed:
+            raise CommandError("A walk failed; the Sync page shows why.")
 
     def follow(self, run_id: int | None, *, timeout: float) -> None:
         """One line that a terminal rewrites in place ("First sync: 120/200 customers, 60 %"), then how it
