@@ -55,13 +55,17 @@ def _business_now():
 
 @app.on_after_finalize.connect
 def _declare_beat_schedule(sender: Celery, **_: object) -> None:
-    """Every periodic job of the portal is declared here, in one place."""
+    sender.conf.beat_schedule = beat_schedule()
+
+
+def beat_schedule() -> dict:
+    """Every periodic job of the portal is declared here, in one place (from the settings as they are now)."""
     from celery.schedules import crontab
     from django.conf import settings
 
     from portal.core.changes.timing import timing
 
-    sender.conf.beat_schedule = {
+    return {
         "resync-full": {
             "task": "portal.core.sync.resync_full",
             "schedule": settings.RESYNC_INTERVAL_MINUTES * 60,

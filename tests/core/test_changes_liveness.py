@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
-from portal.celery import app
+from portal.celery import beat_schedule
 from portal.core.changes import liveness
 from portal.core.changes.timing import timing
 
@@ -129,9 +129,7 @@ def test_every_wait_is_derived_from_the_clients_timeouts_and_the_promise(setting
     # A row naming no sender waits for every attempt and wait the client may make on one change.
     assert t.stale_running > 5 * t.call
     # Beat runs the reaper at that period.
-    app.loader.import_default_modules()
-    app.finalize()
-    assert app.conf.beat_schedule["changes-reap-stale"]["schedule"] == t.reap_every
+    assert beat_schedule()["changes-reap-stale"]["schedule"] == t.reap_every
 
     settings.PARTNER_API_READ_TIMEOUT = 60
     slower = timing()
