@@ -4,6 +4,7 @@ queued rows' idempotency keys, and Stop (a stopped row is never sent, even when 
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -291,6 +292,16 @@ def test_the_values_page_refuses_more_than_bulk_max_rows_matching_the_filter(cli
     text = answer.content.decode()
     assert "3 rows are chosen; a bulk change takes at most 2" in text
     assert 'data-testid="bulk-form"' not in text
+
+    # The refusal offers the first 2 in the list's order, the user's explicit choice; the values page then
+    # carries exactly those 2.
+    first = re.search(r'href="([^"]+)" data-testid="bulk-first"', text)
+    assert first is not None and "Take the first 2 in the list" in text
+    chosen = client_as(AM).get(html.unescape(first.group(1))).content.decode()
+    keys = re.findall(r'name="keys" value="([^"]+)"', chosen)
+    listed = client_as(AM).get(reverse("subscriptions:list"), {"owner": "all"}).content.decode()
+    in_order = re.findall(r'name="keys" value="([^"]+)"', listed)
+    assert keys == in_order[:2] and 'data-testid="bulk-form"' in chosen
 
 
 def test_an_unknown_action_is_404_and_an_empty_choice_says_so(client_as, subs):

@@ -47,14 +47,23 @@ def _chosen_keys(request: HttpRequest, action: bulk.BulkAction, query) -> tuple[
     """The keys the list page chose (ticked rows, or every row matching its filter, or every row of the other
     page it was chosen on) and how many that is."""
     source = _source(query)
+    most = settings.BULK_MAX_ROWS
+    # "first": the user chose the first BULK_MAX_ROWS of more rows matching, in the list's order (offered with
+    # the refusal of too many): the same step again takes the next ones once these have changed.
+    first = query.get("first") == "1"
     if query.get("all") == "1" and source is not None:
         found, name = source
         keys = list(dict.fromkeys(found.keys(request, name, action)))
-        return (keys if len(keys) <= settings.BULK_MAX_ROWS else []), len(keys)
+        if first:
+            return keys[:most], min(len(keys), most)
+        return (keys if len(keys) <= most else []), len(keys)
     if query.get("all") == "1":
         qs = action.select(request)
+        if first:
+            keys = [action.key_of(row) for row in qs[:most]]
+            return keys, len(keys)
         count = qs.count()
-        if count > settings.BULK_MAX_ROWS:
+        if count > most:
             return [], count
         return [action.key_of(row) for row in qs], count
     keys = list(dict.fromkeys(k for k in query.getlist("keys") if k and len(k) <= 60))
@@ -70,10 +79,15 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
     keys, count = _chosen_keys(request, action, query)
     source = _source(query)
     refusal = ""
+    first_url = ""
     if count > settings.BULK_MAX_ROWS:
         refusal = gettext(
             "%(count)d rows are chosen; a bulk change takes at most %(max)d. Narrow the filter, or choose fewer rows."
         ) % {"count": count, "max": settings.BULK_MAX_ROWS}
+        if query.get("all") == "1" and request.method == "GET":
+            first = request.GET.copy()
+            first["first"] = "1"
+            first_url = f"{request.path}?{first.urlencode()}"
     elif not keys:
         refusal = gettext("Choose at least one row on the list first.")
     form = action.form(request.POST if request.method == "POST" else None, user=request.user)  # type: ignore[call-arg]  # BulkAction.form takes user=
@@ -93,6 +107,8 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
             "keys": keys,
             "count": count,
             "refusal": refusal,
+            "first_url": first_url,
+            "most": settings.BULK_MAX_ROWS,
             "source": query.get("source", "") if source else "",
             "back_url": source[0].back(source[1]) if source else reverse(action.list_url),
             "last_full_sync_at": last_full_sync_at(),  # the dry run reads the portal's copy
