@@ -18,18 +18,20 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.core import vocabulary
 
-#: Long vowel marks and the dashes people type for them (after NFKC: ー, and the half-width ｰ becomes ー).
-_LONG_VOWEL_MARKS = str.maketrans("", "", "ー―─ｰ")
+#: Dropped from names and search terms alike: long vowel marks and the dashes people type for them (after NFKC:
+#: ー, and the half-width ｰ becomes ー), and control characters (never part of a name; PostgreSQL refuses a NUL
+#: in any text).
+_DROPPED = str.maketrans("", "", "".join(chr(c) for c in range(32)) + "\x7f" + "ー―─ｰ")
 
 
 def normalise_search(text: str) -> str:
     """The form both the search column and a search term take, so that what a person types finds what the API
     wrote whichever way either was typed: NFKC (full-width Latin letters and digits become ASCII, half-width
     katakana become full-width), case-folded, katakana folded to hiragana (jaconv), long vowel marks dropped
-    (サーバー, サーバ and さーば all match), without spaces.
+    (サーバー, サーバ and さーば all match), without spaces or control characters.
     """
     folded = jaconv.kata2hira(unicodedata.normalize("NFKC", text or "").casefold())
-    return "".join(folded.translate(_LONG_VOWEL_MARKS).split())
+    return "".join(folded.translate(_DROPPED).split())
 
 
 #: Words of a company's legal form, ignored when names are sorted (the name shown keeps them): Japanese forms
