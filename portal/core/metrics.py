@@ -28,7 +28,6 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -43,7 +42,7 @@ from prometheus_client.core import (
     Metric,
 )
 
-from portal.core.contrib import contributions
+from portal.core import selectors
 
 logger = logging.getLogger(__name__)
 
@@ -197,12 +196,6 @@ def queue_depths() -> dict[str, int]:
     return depths
 
 
-def oldest_copy() -> datetime | None:
-    """When the oldest cached copy still in the API was read, from the apps that keep one."""
-    stamps = [stamp for read in contributions("oldest_copy") if (stamp := read()) is not None]
-    return min(stamps, default=None)
-
-
 class PortalCollector:
     """Builds every family from the shared counts and the broker and cache at scrape time."""
 
@@ -229,7 +222,7 @@ class PortalCollector:
             "portal_cache_oldest_copy_age_seconds",
             "Seconds since the oldest cached copy of a customer still in the API was read.",
         )
-        stamp = oldest_copy()
+        stamp = selectors.oldest_copy()
         if stamp is not None:
             age.add_metric([], max(0.0, (timezone.now() - stamp).total_seconds()))
         yield age

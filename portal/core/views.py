@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import i18n
@@ -57,6 +58,7 @@ def sync(request: HttpRequest) -> HttpResponse:
     """Recent resyncs; the running one with a progress bar the page polls (HTMX swaps only #sync-runs)."""
     runs = selectors.sync_run_list()
     running = [run for run in runs if run.finished_at is None]
+    oldest = selectors.oldest_copy()
     template = "core/sync.html#runs" if partial_for(request, "sync-runs") else "core/sync.html"
     return render(
         request,
@@ -66,6 +68,10 @@ def sync(request: HttpRequest) -> HttpResponse:
             "running": running,
             "lock_held": sync_engine.full_resync_running(),
             "can_run": can(request.user, RUN_SYNC),
+            "oldest_copy": oldest,
+            # The largest unit only ("3 hours"): "3 hours, 1 minute" reads as a measurement, and Japanese has no
+            # comma between the two.
+            "oldest_age": timesince(oldest, depth=1) if oldest else "",
         },
     )
 

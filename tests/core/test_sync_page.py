@@ -56,3 +56,20 @@ def test_sync_now_is_forbidden_to_roles_without_run_sync(client_as, role):
 def test_sync_now_needs_login(client):
     response = client.post(reverse("core:sync_now"))
     assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_the_sync_page_says_how_old_the_oldest_copy_of_a_customer_still_in_the_api_is(client_as):
+    import datetime as dt
+
+    from tests.customers.factories import make_customer
+
+    client = client_as(Role.ADMIN)
+    assert "No customer has been read yet." in client.get(reverse("core:sync")).content.decode()
+    now = timezone.now()
+    make_customer(synced_at=now - dt.timedelta(minutes=5))
+    make_customer(synced_at=now - dt.timedelta(hours=3, minutes=1))
+    make_customer(synced_at=now - dt.timedelta(days=9), removed_at=now)  # gone from the API: not counted
+    page = client.get(reverse("core:sync")).content.decode()
+    assert "The oldest copy of a customer still in LINE WORKS was read 3\xa0hours ago (" in page
+    ja = client.get(reverse("core:sync"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "ポータルのデータが最も古いものは3時間前（" in ja
