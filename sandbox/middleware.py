@@ -7,11 +7,13 @@ import logging
 import time
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from sandbox.api.common import DroppedConnection
-from sandbox.models import RequestLog
+from sandbox.models import RequestCount, RequestLog
 
 logger = logging.getLogger("sandbox")
 _counter = itertools.count()
@@ -58,8 +60,22 @@ class RequestLogMiddleware:
             fault=getattr(request, "sandbox_fault", ""),
             rule=getattr(request, "sandbox_rule", ""),
         )
+        _count(getattr(request, "sandbox_operation", ""), response.status_code)
         if next(_counter) % 500 == 499:
             keep = settings.SANDBOX_REQUEST_LOG_SIZE
             cutoff = RequestLog.objects.order_by("-id").values_list("id", flat=True)[keep : keep + 1]
             if cutoff:
                 RequestLog.objects.filter(id__lte=cutoff[0]).delete()
+
+
+def _count(operation_id: str, status: int) -> None:
+    """One more request of `operation_id` answered `status` (the first of its kind creates its row)."""
+    for _attempt in range(3):
+        if RequestCount.objects.filter(operation_id=operation_id, status=status).update(count=F("count") + 1):
+            return
+        try:
+            with transaction.atomic():
+                RequestCount.objects.create(operation_id=operation_id, status=status, count=1)
+            return
+        except IntegrityError:
+            continue  # another thread created it meanwhile: add to it

@@ -113,6 +113,18 @@ class RequestLog(SandboxModel):
     rule = models.CharField(max_length=100, blank=True)
 
 
+class RequestCount(SandboxModel):
+    """How many requests each operation was answered with each status since the log was last cleared: every
+    request counted, however many the log (`RequestLog`, trimmed to SANDBOX_REQUEST_LOG_SIZE) still holds."""
+
+    operation_id = models.CharField(max_length=100)
+    status = models.PositiveSmallIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["operation_id", "status"], name="request_count_once")]
+
+
 # --- customers, domains, usage-status ------------------------------------------------------------------------
 
 

@@ -221,7 +221,14 @@ class Sandbox:
         return self.admin("GET", "requests", **params)["requests"]
 
     def clear_requests(self) -> None:
+        """Clear the log and the counts."""
         self.admin("DELETE", "requests")
+
+    def request_counts(self) -> dict[str, dict[int, int]]:
+        """Every request since the log was last cleared, by operation and status: {operationId: {status: n}}
+        (all of them, however many the trimmed log still holds)."""
+        counts = self.admin("GET", "requests/counts")["counts"]
+        return {op: {int(status): n for status, n in by_status.items()} for op, by_status in counts.items()}
 
     def configure(self, **fields: Any) -> dict[str, Any]:
         """rateLimit (None = default), tokenLifetime (seconds), resetRateLimits (bool)."""

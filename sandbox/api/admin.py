@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from sandbox import clock
 from sandbox.api.common import ApiError, error_response, iso_datetime, ok, rate_limiter
-from sandbox.models import Customer, Fault, RequestLog, UpgradeDomain
+from sandbox.models import Customer, Fault, RequestCount, RequestLog, UpgradeDomain
 
 FAULT_FIELDS = {
     "latencyMs": ("latency_ms", int),
@@ -137,6 +137,7 @@ def requests_view(request: HttpRequest, body: dict) -> HttpResponse:
     """GET ?operationId=&since=<id>&limit=100 (newest last); DELETE clears the log."""
     if request.method == "DELETE":
         RequestLog.objects.all().delete()
+        RequestCount.objects.all().delete()
         return HttpResponse(status=204)
     qs = RequestLog.objects.order_by("id")
     if request.GET.get("operationId"):
@@ -215,12 +216,23 @@ def customer_facts(request: HttpRequest, body: dict, domain_id: int) -> HttpResp
     return ok(data)
 
 
+@admin_view("GET")
+def request_counts_view(request: HttpRequest, body: dict) -> HttpResponse:
+    """Every request since the log was last cleared, counted by operation and status (not trimmed as the log is):
+    {"counts": {"<operationId>": {"<status>": n, ...}, ...}}."""
+    counts: dict[str, dict[str, int]] = {}
+    for operation_id, status, count in RequestCount.objects.values_list("operation_id", "status", "count"):
+        counts.setdefault(operation_id, {})[str(status)] = count
+    return ok({"counts": counts})
+
+
 urlpatterns = [
     path("_sandbox/health", health),
     path("_sandbox/clock", clock_view),
     path("_sandbox/faults", faults),
     path("_sandbox/faults/<str:operation_id>", fault),
     path("_sandbox/requests", requests_view),
+    path("_sandbox/requests/counts", request_counts_view),
     path("_sandbox/config", config),
     path("_sandbox/customers/<int:domain_id>", customer_facts),
 ]

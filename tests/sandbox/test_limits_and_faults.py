@@ -116,3 +116,22 @@ def test_request_log_records_operation_status_and_rule(sandbox):
 def test_admin_endpoints_need_loopback_or_secret(sandbox):
     # From loopback they answer; the secret header path is exercised by the same check.
     assert requests.get(sandbox.root + "/_sandbox/health", timeout=5).json() == {"status": "ok"}
+
+
+def test_every_request_is_counted_by_operation_and_status_though_the_log_is_trimmed():
+    """A run makes more requests than the log keeps (SANDBOX_REQUEST_LOG_SIZE): the counts still hold them
+    all, by operation and by the status answered, and clearing the log clears them."""
+    server = start_sandbox(rate_limit=3, extra_env={"SANDBOX_REQUEST_LOG_SIZE": "20"})
+    try:
+        api = server.client()
+        answers = [api.get("/partners/customers").status_code for _ in range(505)]
+        api.post("/partners/customers/verify-domain", json={"domain": "zz-free-name"})
+        assert len(server.requests(limit=5000)) < 505  # the log was trimmed at the 500th request
+        counts = server.request_counts()
+        assert counts["listCustomers"] == {200: answers.count(200), 429: answers.count(429)}
+        assert answers.count(429) >= 500  # 3 a minute: nearly all turned away, and each one counted
+        assert counts["verifyCustomerDomain"] == {200: 1}
+        server.clear_requests()
+        assert server.request_counts() == {}
+    finally:
+        server.stop()
