@@ -42,7 +42,7 @@ from prometheus_client.core import (
     Metric,
 )
 
-from portal.core import selectors
+from portal.core.freshness import oldest_copy
 
 logger = logging.getLogger(__name__)
 
@@ -222,7 +222,7 @@ class PortalCollector:
             "portal_cache_oldest_copy_age_seconds",
             "Seconds since the oldest cached copy of a customer still in the API was read.",
         )
-        stamp = selectors.oldest_copy()
+        stamp = oldest_copy()
         if stamp is not None:
             age.add_metric([], max(0.0, (timezone.now() - stamp).total_seconds()))
         yield age

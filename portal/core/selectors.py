@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 
 from portal.core import clock
 from portal.core.api_errors import meaning_of
-from portal.core.contrib import contributions, customer_names
+from portal.core.contrib import customer_names
 from portal.core.lists import Sorts, by_customer_filters
 from portal.core.models import AuditEntry, Operation, SyncRun, UserLanguage
 from portal.core.operations import operation_label
@@ -191,10 +191,3 @@ def change_days(*, since: dt.datetime, until: dt.datetime, zone) -> dict[int, se
     ):
         days.setdefault(domain_id, set()).add(created.astimezone(zone).date())
     return days
-
-
-def oldest_copy() -> dt.datetime | None:
-    """When the oldest cached copy still in the API was read, from the apps that keep one (their `oldest_copy`
-    contributions, each read by index): the Sync page and the metrics say how fresh the cache is at worst."""
-    stamps = [stamp for read in contributions("oldest_copy") if (stamp := read()) is not None]
-    return min(stamps, default=None)

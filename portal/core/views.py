@@ -19,6 +19,7 @@ from portal.core import health, lists, metrics, selectors, services
 from portal.core import sync as sync_engine
 from portal.core.access import Role, can, require, role_of
 from portal.core.forms import ActivityFilterForm
+from portal.core.freshness import oldest_copy
 from portal.core.htmx import partial_for
 from portal.core.lists import Column, ListSpec, ListState
 from portal.core.permissions import RUN_SYNC, VIEW_ACTIVITY, VIEW_SYNC
@@ -58,7 +59,7 @@ def sync(request: HttpRequest) -> HttpResponse:
     """Recent resyncs; the running one with a progress bar the page polls (HTMX swaps only #sync-runs)."""
     runs = selectors.sync_run_list()
     running = [run for run in runs if run.finished_at is None]
-    oldest = selectors.oldest_copy()
+    oldest = oldest_copy()
     template = "core/sync.html#runs" if partial_for(request, "sync-runs") else "core/sync.html"
     return render(
         request,
