@@ -281,6 +281,33 @@ def customer_departures() -> dict[int, Departure]:
     }
 
 
+@dataclass(frozen=True)
+class BilledCustomer:
+    """A customer as the billing estimate reads it: its names and codes, today's member count (what a plan billed
+    by members is priced by) and its cancellation date (billed up to and including that day)."""
+
+    domain_id: int
+    company_name: str
+    domain: str
+    customer_code: str
+    member_count: int | None
+    withdrawal_date: dt.date | None
+
+
+def customers_billed(*, domain_ids: Sequence[int] | None = None) -> dict[int, BilledCustomer]:
+    """The customers still in the API (or those of `domain_ids`), in one query: the billing estimate's reader of
+    who is a customer and by how many members."""
+    qs = Customer.objects.filter(removed_at=None)
+    if domain_ids is not None:
+        qs = qs.filter(domain_id__in=list(domain_ids))
+    return {
+        row[0]: BilledCustomer(*row)
+        for row in qs.values_list(
+            "domain_id", "company_name", "domain", "customer_code", "member_count", "withdrawal_date"
+        )
+    }
+
+
 CSV_COLUMNS = (
     ("domain_id", _("Domain ID")),
     ("domain", _("Domain")),

@@ -277,3 +277,71 @@ def usage_quantities(*, first: dt.date, last: dt.date) -> dict[tuple[int, str, d
             used_date__gte=first, used_date__lte=last, quantity__isnull=False
         ).values_list("customer_id", "option_product_id", "used_date", "quantity")
     }
+
+
+# --- what is sold: the billing estimate's reader -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SoldOption:
+    """An option in use as the cache holds it, with its renewal settings."""
+
+    option_product_id: str
+    sub_option_id: str
+    subscription_id: int | None
+    plan: str
+    quantity: int | None
+    plan_end_date: dt.date
+    trial: bool
+    renewal_type: str
+    renewal_sub_option_id: str
+    renewal_quantity: int | None
+
+
+@dataclass(frozen=True)
+class ScheduledOption:
+    """A scheduled option change (an option order): add, cancel, convert to paid or change the quantity."""
+
+    option_product_id: str
+    sub_option_id: str
+    type: str
+    quantity: int | None
+    apply_date: dt.date
+
+
+@dataclass
+class OptionsSold:
+    """Each customer's options and option orders, by domainId."""
+
+    options: dict[int, list[SoldOption]]
+    orders: dict[int, list[ScheduledOption]]
+
+
+def options_sold(*, domain_ids=None) -> OptionsSold:
+    """Every cached option and option order of the given customers (all when None), in two queries: what the
+    billing estimate prices. No access check: the caller checked billing's."""
+    options = Option.objects.all()
+    orders = OptionOrder.objects.all()
+    if domain_ids is not None:
+        options = options.filter(customer_id__in=list(domain_ids))
+        orders = orders.filter(customer_id__in=list(domain_ids))
+    out = OptionsSold({}, {})
+    for domain_id, *fields in options.order_by("customer_id", "option_product_id").values_list(
+        "customer_id",
+        "option_product_id",
+        "sub_option_id",
+        "subscription_id",
+        "plan",
+        "quantity",
+        "plan_end_date",
+        "trial",
+        "renewal_type",
+        "renewal_sub_option_id",
+        "renewal_quantity",
+    ):
+        out.options.setdefault(domain_id, []).append(SoldOption(*fields))
+    for domain_id, *fields in orders.order_by("customer_id", "apply_date", "option_product_id").values_list(
+        "customer_id", "option_product_id", "sub_option_id", "type", "quantity", "apply_date"
+    ):
+        out.orders.setdefault(domain_id, []).append(ScheduledOption(*fields))
+    return out

@@ -160,3 +160,79 @@ def customer_subscriptions(*, user, domain_id: int) -> list[Subscription]:
     return list(
         readable(Subscription.objects.filter(customer_id=domain_id), user=user).order_by("subscription_id")
     )
+
+
+# --- what is sold: the billing estimate's reader -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """A dated change of what a customer is sold: a subscription's reservation (type, date, terms) or a
+    pre-order of a new paid subscription (type "PRE_ORDER")."""
+
+    type: str
+    apply_date: dt.date
+    product_id: str
+    plan: str
+    license_count: int | None
+
+
+@dataclass(frozen=True)
+class SoldSubscription:
+    """A subscription as the cache holds it, with its renewal settings and its scheduled change."""
+
+    subscription_id: int
+    product_id: str
+    plan: str
+    license_count: int | None
+    plan_start_date: dt.date
+    plan_end_date: dt.date | None
+    renewal_type: str
+    renewal_product_id: str
+    renewal_plan: str
+    renewal_license_count: int | None
+    reservation: Scheduled | None
+
+
+@dataclass
+class SubscriptionsSold:
+    """Each customer's subscriptions and pre-orders, by domainId."""
+
+    subscriptions: dict[int, list[SoldSubscription]]
+    pre_orders: dict[int, list[Scheduled]]
+
+
+def subscriptions_sold(*, domain_ids=None) -> SubscriptionsSold:
+    """Every cached subscription with its reservation, and every pre-order, of the given customers (all when
+    None), in two queries: what the billing estimate prices. No access check: the caller checked billing's."""
+    subs = Subscription.objects.all()
+    pres = PreOrder.objects.all()
+    if domain_ids is not None:
+        subs = subs.filter(customer_id__in=list(domain_ids))
+        pres = pres.filter(customer_id__in=list(domain_ids))
+    out = SubscriptionsSold({}, {})
+    for row in subs.order_by("customer_id", "subscription_id").values_list(
+        "customer_id",
+        "subscription_id",
+        "product_id",
+        "plan",
+        "license_count",
+        "plan_start_date",
+        "plan_end_date",
+        "renewal_type",
+        "renewal_product_id",
+        "renewal_plan",
+        "renewal_license_count",
+        "reservation__type",
+        "reservation__apply_date",
+        "reservation__product_id",
+        "reservation__plan",
+        "reservation__license_count",
+    ):
+        reservation = Scheduled(*row[11:]) if row[11] else None
+        out.subscriptions.setdefault(row[0], []).append(SoldSubscription(*row[1:11], reservation=reservation))
+    for domain_id, *fields in pres.order_by("customer_id", "apply_date", "pre_order_id").values_list(
+        "customer_id", "apply_date", "product_id", "plan", "license_count"
+    ):
+        out.pre_orders.setdefault(domain_id, []).append(Scheduled("PRE_ORDER", *fields))
+    return out

@@ -1,0 +1,510 @@
+"""The estimate of a month: what LINE WORKS will bill the partner (cost) and what the partner charges its
+customers (price), per customer and in total, before the invoice arrives.
+
+Computed, never stored: from the cache as it is now (each customer's subscriptions with their licences, options
+with their quantities, and the scheduled changes with their dates: reservations, pre-orders, renewals, option
+orders, the cancellation date), read through the other apps' selectors (`subscriptions_sold`, `options_sold`,
+`customers_billed`), priced by the price book (`billing.prices`). A change dated within the month splits it into
+periods, each prorated by its days as the invoice does (contract/parts/billing.notes.md, "Proration";
+`rules.prorated`), priced as of its first day.
+
+What it cannot know is said beside it (`CANNOT_KNOW`): usage-based items, adjustments and penalties, members
+that will come and go, changes not in the cache; an item the price book has no price for is a line of its own,
+"unknown", never 0.
+
+`month_estimate(year, month)` loads everything once (six queries) and prices every customer in memory;
+`against_invoice` sets an estimate beside a month's invoice, per customer, each difference explained by a known
+rule or left to look at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from django.utils.translation import gettext_lazy as _
+
+from billing import prices, rules
+from customers.selectors import BilledCustomer, customers_billed
+from options.rules import SUB_OPTIONS
+from options.selectors import OptionsSold, SoldOption, options_sold
+from portal.core.vocabulary import LICENSE_PLANS, PAID_PLANS, Plan, item_name, label
+from subscriptions.rules import PAID_EQUIVALENT
+from subscriptions.selectors import Scheduled, SoldSubscription, SubscriptionsSold, subscriptions_sold
+
+DAY = dt.timedelta(days=1)
+
+#: What the estimate cannot know, stated wherever it is shown.
+CANNOT_KNOW = (
+    _(
+        "Usage-based charges (Option Plus apps), adjustments and penalties (an annual contract cancelled early): "
+        "only the invoice says them."
+    ),
+    _(
+        "Plans and options billed by members (Monthly) are estimated with today's member count: members added "
+        "or removed later change the bill."
+    ),
+    _(
+        "Only changes the portal knows: those scheduled in LINE WORKS (reservations, pre-orders, renewals, option "
+        "orders) as of the last resync. A change made earlier in the month counts from the month's first day, "
+        "and a term that started this month counts from its start."
+    ),
+    _("Items the price book has no price for are listed as unknown and left out of the totals."),
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One period of one item: a subscription's plan or an option, with the same terms from `start` to `end`.
+    `cost` and `price` are None when the price book has no price for it (unknown, not 0)."""
+
+    item_type: str  # PRODUCT or OPTION_PRODUCT, as the invoice's items
+    item_id: str  # the product or option, as the invoice bills it (its code)
+    sub_item_id: str  # the sub option, if any
+    plan: str
+    units: int  # what it is priced by: licences, members or quantity
+    start: dt.date
+    end: dt.date
+    subscription_id: int | None = None
+    cost: int | None = None
+    price: int | None = None
+
+    @property
+    def name(self) -> str:
+        """What is sold, by name: the sub option when there is one (it names its option), else the product."""
+        return item_name(self.sub_item_id or self.item_id)
+
+    @property
+    def plan_name(self) -> str:
+        return label(Plan, self.plan) if self.plan else ""
+
+    @property
+    def known(self) -> bool:
+        return self.cost is not None
+
+
+@dataclass(frozen=True)
+class CustomerEstimate:
+    domain_id: int
+    company_name: str
+    domain: str
+    customer_code: str
+    lines: tuple[Line, ...] = ()
+
+    @property
+    def cost(self) -> int:
+        return sum(line.cost or 0 for line in self.lines)
+
+    @property
+    def price(self) -> int:
+        return sum(line.price or 0 for line in self.lines)
+
+    @property
+    def margin(self) -> int:
+        return self.price - self.cost
+
+    @property
+    def unknown(self) -> tuple[Line, ...]:
+        """The lines the price book has no price for."""
+        return tuple(line for line in self.lines if not line.known)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    year: int
+    month: int
+    customers: tuple[CustomerEstimate, ...] = ()
+
+    @property
+    def cost(self) -> int:
+        return sum(c.cost for c in self.customers)
+
+    @property
+    def price(self) -> int:
+        return sum(c.price for c in self.customers)
+
+    @property
+    def margin(self) -> int:
+        return self.price - self.cost
+
+    @property
+    def unknown(self) -> int:
+        """How many lines the price book has no price for."""
+        return sum(len(c.unknown) for c in self.customers)
+
+    @property
+    def customers_unknown(self) -> int:
+        return sum(1 for c in self.customers if c.unknown)
+
+    def of(self, domain_id: int) -> CustomerEstimate | None:
+        return next((c for c in self.customers if c.domain_id == domain_id), None)
+
+    def top(self, count: int) -> list[CustomerEstimate]:
+        """The customers of the largest estimated cost first (the page's table; the CSV has them all)."""
+        return sorted(self.customers, key=lambda c: (-c.cost, c.company_name, c.domain_id))[:count]
+
+
+# --- the month of one customer, simulated ------------------------------------------------------------------
+
+
+@dataclass
+class _Sub:
+    subscription_id: int
+    product_id: str
+    plan: str
+    licences: int | None
+
+
+@dataclass
+class _Option:
+    option_product_id: str
+    sub_option_id: str
+    subscription_id: int | None
+    plan: str
+    quantity: int | None
+
+
+@dataclass
+class _State:
+    subs: dict[int, _Sub] = field(default_factory=dict)
+    options: dict[str, _Option] = field(default_factory=dict)
+
+    def paid_sub(self, subscription_id: int | None = None) -> _Sub | None:
+        """The option's subscription, else the customer's paid one (options belong to the main subscription)."""
+        if subscription_id in self.subs:
+            return self.subs[subscription_id]
+        return next((s for s in self.subs.values() if s.plan in PAID_PLANS), None) or next(
+            iter(self.subs.values()), None
+        )
+
+    def end_sub(self, subscription_id: int) -> None:
+        """A subscription ends, and its options with it (a cancellation cancels every option)."""
+        self.subs.pop(subscription_id, None)
+        for key, option in list(self.options.items()):
+            if option.subscription_id not in self.subs:
+                del self.options[key]
+
+
+#: An event: (day, order within the day, what it does). Order within a day as LINE WORKS applies them:
+#: departures, term starts, reservations, pre-orders, renewals, then option orders, option renewals, Trial ends.
+_Event = tuple[dt.date, int, Callable[[_State], None]]
+
+
+def _is_trial_sub_option(sub_option_id: str) -> bool:
+    found = SUB_OPTIONS.get(sub_option_id)
+    return bool(found and found.trial)
+
+
+def _subscription_events(sub: SoldSubscription, option_orders: set[str]) -> list[_Event]:
+    events: list[_Event] = []
+    reservation = sub.reservation
+    sid = sub.subscription_id
+    if reservation is not None:
+        day = reservation.apply_date
+        if reservation.type == "START_PAID_SERVICE":
+
+            def convert(state: _State, r: Scheduled = reservation) -> None:
+                s = state.subs.get(sid)
+                if s is None:
+                    return
+                s.product_id = r.product_id or PAID_EQUIVALENT.get(s.product_id, s.product_id)
+                s.plan = r.plan or s.plan
+                s.licences = r.license_count if s.plan in LICENSE_PLANS else None
+                # A scheduled paid conversion converts the Trial options that have no order of their own.
+                for option in state.options.values():
+                    if option.plan == Plan.TRIAL and option.option_product_id not in option_orders:
+                        option.plan = s.plan
+
+            events.append((day, 2, convert))
+        elif reservation.type == "ADD_LICENSE":
+
+            def add(state: _State, r: Scheduled = reservation) -> None:
+                s = state.subs.get(sid)
+                if s is not None:
+                    s.licences = (s.licences or 0) + (r.license_count or 0)
+
+            events.append((day, 2, add))
+        elif reservation.type == "CANCEL":
+            events.append((day, 2, lambda state: state.end_sub(sid)))
+    if sub.renewal_type and sub.plan_end_date is not None and sub.plan in PAID_PLANS:
+        renewal_day = sub.plan_end_date + DAY
+        if sub.renewal_type == "CANCEL":
+            events.append((renewal_day, 4, lambda state: state.end_sub(sid)))
+        elif sub.renewal_type == "CHANGE":
+
+            def renew(state: _State) -> None:
+                s = state.subs.get(sid)
+                if s is None:
+                    return
+                s.product_id = sub.renewal_product_id or s.product_id
+                s.plan = sub.renewal_plan or s.plan
+                if s.plan in LICENSE_PLANS:
+                    if sub.renewal_license_count is not None:
+                        s.licences = sub.renewal_license_count
+                else:
+                    s.licences = None
+
+            events.append((renewal_day, 4, renew))
+    return events
+
+
+def _pre_order_event(pre: Scheduled, number: int) -> _Event:
+    def start(state: _State) -> None:
+        if any(s.plan in PAID_PLANS for s in state.subs.values()):
+            return  # paid by other means meanwhile: the pre-order has nothing left to do
+        moved = next(iter(state.subs), None)
+        state.subs.clear()
+        new_id = -number  # not known before it starts
+        licences = pre.license_count if pre.plan in LICENSE_PLANS else None
+        state.subs[new_id] = _Sub(new_id, pre.product_id, pre.plan, licences)
+        for option in state.options.values():  # the Free/Trial subscription's options move over
+            if option.subscription_id in (moved, None):
+                option.subscription_id = new_id
+
+    return (pre.apply_date, 3, start)
+
+
+def _option_events(option: SoldOption) -> list[_Event]:
+    key = option.option_product_id
+    events: list[_Event] = []
+    if option.plan == Plan.TRIAL:
+
+        def trial_ends(state: _State) -> None:
+            found = state.options.get(key)
+            if found is not None and found.plan == Plan.TRIAL:
+                del state.options[key]
+
+        events.append((option.plan_end_date + DAY, 7, trial_ends))
+    elif option.renewal_type == "CHANGE" and option.plan in PAID_PLANS:
+
+        def renew(state: _State) -> None:
+            found = state.options.get(key)
+            if found is not None:
+                found.sub_option_id = option.renewal_sub_option_id or found.sub_option_id
+                if option.renewal_quantity is not None:
+                    found.quantity = option.renewal_quantity
+
+        events.append((option.plan_end_date + DAY, 6, renew))
+    return events
+
+
+def _order_event(order) -> _Event:
+    key = order.option_product_id
+
+    def apply(state: _State) -> None:
+        found = state.options.get(key)
+        if order.type == "APPLY" and found is None:
+            sub = state.paid_sub()
+            if sub is None:
+                return
+            trial = _is_trial_sub_option(order.sub_option_id) or sub.plan not in PAID_PLANS
+            state.options[key] = _Option(
+                key,
+                order.sub_option_id,
+                sub.subscription_id,
+                Plan.TRIAL if trial else sub.plan,
+                order.quantity,
+            )
+        elif found is None:
+            return
+        elif order.type == "START_PAID_SERVICE" and found.plan == Plan.TRIAL:
+            sub = state.paid_sub(found.subscription_id)
+            if sub is not None and sub.plan in PAID_PLANS:
+                found.plan = sub.plan
+        elif order.type == "CHANGE_QUANTITY":
+            found.quantity = order.quantity
+        elif order.type == "CANCEL":
+            del state.options[key]
+
+    return (order.apply_date, 5, apply)
+
+
+def _units(plan: str, licences: int | None, members: int | None, quantity: int | None = None) -> int:
+    return rules.units(plan=plan, license_count=licences, member_count=members, quantity=quantity)
+
+
+def _terms(state: _State, members: int | None) -> dict[tuple, tuple]:
+    """What is billed on a day of `state`: {(item type, subscription or option): terms}, paid plans only (Free
+    and Trial are not billed)."""
+    out: dict[tuple, tuple] = {}
+    for s in state.subs.values():
+        if s.plan in PAID_PLANS:
+            out[("PRODUCT", s.subscription_id)] = (
+                s.product_id,
+                "",
+                s.plan,
+                _units(s.plan, s.licences, members),
+                s.subscription_id,
+            )
+    for o in state.options.values():
+        if o.plan in PAID_PLANS:
+            sub = state.paid_sub(o.subscription_id)
+            out[("OPTION_PRODUCT", o.option_product_id)] = (
+                o.option_product_id,
+                o.sub_option_id,
+                o.plan,
+                _units(o.plan, sub.licences if sub else None, members, o.quantity),
+                sub.subscription_id if sub else o.subscription_id,
+            )
+    return out
+
+
+def customer_lines(
+    *,
+    first: dt.date,
+    last: dt.date,
+    members: int | None,
+    withdrawal_date: dt.date | None = None,
+    subscriptions: Sequence[SoldSubscription] = (),
+    pre_orders: Sequence[Scheduled] = (),
+    options: Sequence[SoldOption] = (),
+    orders: Sequence = (),
+) -> list[Line]:
+    """The month first..last of one customer as periods of unchanged terms (unpriced lines): what the cache
+    holds now, then each scheduled change on its day."""
+    state = _State()
+    events: list[_Event] = []
+    ordered = {o.option_product_id for o in orders}
+    for sub in subscriptions:
+        if sub.plan_start_date > last:
+            continue
+        if sub.plan_start_date <= first:
+            state.subs[sub.subscription_id] = _Sub(
+                sub.subscription_id, sub.product_id, sub.plan, sub.license_count
+            )
+        else:
+
+            def begin(st: _State, sub: SoldSubscription = sub) -> None:
+                st.subs[sub.subscription_id] = _Sub(
+                    sub.subscription_id, sub.product_id, sub.plan, sub.license_count
+                )
+
+            events.append((sub.plan_start_date, 1, begin))
+        events.extend(_subscription_events(sub, ordered))
+    for number, pre in enumerate(pre_orders, start=1):
+        events.append(_pre_order_event(pre, number))
+    for option in options:
+        state.options[option.option_product_id] = _Option(
+            option.option_product_id,
+            option.sub_option_id,
+            option.subscription_id,
+            option.plan,
+            option.quantity,
+        )
+        events.extend(_option_events(option))
+    events.extend(_order_event(order) for order in orders)
+    if withdrawal_date is not None:
+        # Billed up to and including the cancellation date.
+        events.append((withdrawal_date + DAY, 0, lambda st: (st.subs.clear(), st.options.clear())))
+    events.sort(key=lambda e: (e[0], e[1]))
+
+    # Changes dated before the month (not yet shown by the cache) apply first; those after it, never.
+    index = 0
+    while index < len(events) and events[index][0] <= first:
+        events[index][2](state)
+        index += 1
+    days = sorted({e[0] for e in events[index:] if e[0] <= last})
+    open_lines: dict[tuple, Line] = {}
+    lines: list[Line] = []
+
+    def take(day: dt.date) -> None:
+        """Close the lines whose terms end the day before `day` and open those that start on it."""
+        now = _terms(state, members)
+        for key, line in list(open_lines.items()):
+            if now.get(key) != _key_terms(line):
+                lines.append(replace(line, end=day - DAY))
+                del open_lines[key]
+        for key, (item_id, sub_item_id, plan, units, sid) in now.items():
+            if key not in open_lines:
+                open_lines[key] = Line(key[0], item_id, sub_item_id, plan, units, day, last, sid)
+
+    take(first)
+    for day in days:
+        while index < len(events) and events[index][0] == day:
+            events[index][2](state)
+            index += 1
+        take(day)
+    lines.extend(open_lines.values())
+    return sorted(lines, key=lambda line: (line.item_type != "PRODUCT", line.item_id, line.start))
+
+
+def _key_terms(line: Line) -> tuple:
+    return (line.item_id, line.sub_item_id, line.plan, line.units, line.subscription_id)
+
+
+def priced(line: Line, book: prices.PriceBook, domain_id: int, year: int, month: int) -> Line:
+    """The line with its cost and price by the price book's entry in force on its first day, prorated to its
+    days; unchanged (unknown) when the book has no price for it."""
+    entry = book.entry(line.item_id, line.plan, domain_id, line.start)
+    if entry is None:
+        return line
+    return replace(
+        line,
+        cost=rules.prorated(entry.cost * line.units, line.start, line.end, year, month),
+        price=rules.prorated(entry.price * line.units, line.start, line.end, year, month),
+    )
+
+
+# --- the month of every customer ----------------------------------------------------------------------------
+
+
+def estimate_of(
+    *,
+    year: int,
+    month: int,
+    customers: Mapping[int, BilledCustomer],
+    subscriptions: SubscriptionsSold,
+    options: OptionsSold,
+    book: prices.PriceBook,
+) -> Estimate:
+    """The estimate from what was read (no query): every customer with something billed in the month."""
+    first, last = rules.month_bounds(year, month)
+    out = []
+    for domain_id, customer in customers.items():
+        if customer.withdrawal_date is not None and customer.withdrawal_date < first:
+            continue
+        lines = customer_lines(
+            first=first,
+            last=last,
+            members=customer.member_count,
+            withdrawal_date=customer.withdrawal_date,
+            subscriptions=subscriptions.subscriptions.get(domain_id, ()),
+            pre_orders=subscriptions.pre_orders.get(domain_id, ()),
+            options=options.options.get(domain_id, ()),
+            orders=options.orders.get(domain_id, ()),
+        )
+        if lines:
+            out.append(
+                CustomerEstimate(
+                    domain_id,
+                    customer.company_name,
+                    customer.domain,
+                    customer.customer_code,
+                    tuple(priced(line, book, domain_id, year, month) for line in lines),
+                )
+            )
+    out.sort(key=lambda c: (c.company_name, c.domain_id))
+    return Estimate(year, month, tuple(out))
+
+
+def month_estimate(*, year: int, month: int, domain_ids: Iterable[int] | None = None) -> Estimate:
+    """The month's estimate of every customer still in the API (or of `domain_ids`), from the cache: six
+    queries whatever the number of customers."""
+    ids = None if domain_ids is None else list(domain_ids)
+    return estimate_of(
+        year=year,
+        month=month,
+        customers=customers_billed(domain_ids=ids),
+        subscriptions=subscriptions_sold(domain_ids=ids),
+        options=options_sold(domain_ids=ids),
+        book=prices.PriceBook.load(),
+    )
+
+
+def months_estimated(today: dt.date, *, invoiced: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The months the pages estimate: the one the next invoice covers (the last closed month while its invoice
+    has not arrived, else the running month) and the running month; one month when they are the same."""
+    running = rules.month_of(today)
+    closed = rules.last_closed_month(today)
+    return [running] if closed in invoiced else [closed, running]

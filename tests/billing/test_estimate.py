@@ -1,0 +1,248 @@
+"""The estimate of a month (billing/estimate.py): what is sold now and the changes scheduled within the month,
+split into periods prorated by their days and priced by the price book; an item the book has no price for is
+unknown, not free."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from billing import estimate
+from billing.estimate import Line
+from billing.models import PriceEntry
+from billing.prices import PriceBook
+from customers.selectors import BilledCustomer
+from options.selectors import OptionsSold, ScheduledOption, SoldOption
+from subscriptions.selectors import Scheduled, SoldSubscription, SubscriptionsSold
+
+NOV = {"year": 2026, "month": 11}
+FIRST, LAST = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
+D = 10_000_001
+
+
+def _sub(**fields) -> SoldSubscription:
+    values = {
+        "subscription_id": 7,
+        "product_id": "STD",
+        "plan": "ANNUAL_LICENSE",
+        "license_count": 20,
+        "plan_start_date": dt.date(2026, 4, 1),
+        "plan_end_date": dt.date(2027, 3, 31),
+        "renewal_type": "STAY",
+        "renewal_product_id": "",
+        "renewal_plan": "",
+        "renewal_license_count": None,
+        "reservation": None,
+    }
+    return SoldSubscription(**(values | fields))
+
+
+def _option(**fields) -> SoldOption:
+    values = {
+        "option_product_id": "DRV",
+        "sub_option_id": "DRV01",
+        "subscription_id": 7,
+        "plan": "ANNUAL_LICENSE",
+        "quantity": None,
+        "plan_end_date": dt.date(2027, 3, 31),
+        "trial": False,
+        "renewal_type": "STAY",
+        "renewal_sub_option_id": "",
+        "renewal_quantity": None,
+    }
+    return SoldOption(**(values | fields))
+
+
+def _book(*entries: tuple[str, str, int, int]) -> PriceBook:
+    return PriceBook(
+        PriceEntry(item_id=item, plan=plan, cost=cost, price=price, effective_from=dt.date(2026, 1, 1))
+        for item, plan, cost, price in entries
+    )
+
+
+BOOK = _book(("STD", "ANNUAL_LICENSE", 450, 600), ("DRV", "", 100, 150))
+
+
+def _estimate(*, subs=(), pre_orders=(), options=(), orders=(), members=8, withdrawal=None, book=BOOK):
+    customers = {D: BilledCustomer(D, "Blue Harbor Clinic", "harbor.example", "C-001", members, withdrawal)}
+    return estimate.estimate_of(
+        **NOV,
+        customers=customers,
+        subscriptions=SubscriptionsSold({D: list(subs)}, {D: list(pre_orders)}),
+        options=OptionsSold({D: list(options)}, {D: list(orders)}),
+        book=book,
+    )
+
+
+def _periods(customer) -> list[tuple]:
+    return [(line.item_id, line.units, line.start.day, line.end.day, line.cost) for line in customer.lines]
+
+
+def test_a_whole_month_is_priced_by_the_book():
+    (customer,) = _estimate(subs=[_sub()]).customers
+    assert _periods(customer) == [("STD", 20, 1, 30, 9_000)]
+    assert (customer.cost, customer.price, customer.margin) == (9_000, 12_000, 3_000)
+    assert customer.lines[0].name == "Standard" and customer.lines[0].plan_name == "Annual (licence)"
+
+
+def test_licences_added_mid_month_split_it_into_two_prorated_periods():
+    reservation = Scheduled("ADD_LICENSE", dt.date(2026, 11, 16), "", "", 5)
+    (customer,) = _estimate(subs=[_sub(reservation=reservation)]).customers
+    # 15 days of 20 licences, then 15 days of 25: each period priced for its own days, as the invoice does.
+    assert _periods(customer) == [
+        ("STD", 20, 1, 15, round(450 * 20 * 15 / 30)),
+        ("STD", 25, 16, 30, round(450 * 25 * 15 / 30)),
+    ]
+    assert customer.cost == 4_500 + 5_625
+
+
+def test_a_scheduled_cancellation_ends_the_subscription_and_its_options_the_day_before():
+    reservation = Scheduled("CANCEL", dt.date(2026, 11, 11), "", "", None)
+    (customer,) = _estimate(subs=[_sub(reservation=reservation)], options=[_option()]).customers
+    assert _periods(customer) == [
+        ("STD", 20, 1, 10, round(9_000 * 10 / 30)),
+        ("DRV", 20, 1, 10, round(2_000 * 10 / 30)),
+    ]
+
+
+def test_a_renewal_that_cancels_ends_the_subscription_with_its_term():
+    sub = _sub(plan_end_date=dt.date(2026, 11, 20), renewal_type="CANCEL")
+    (customer,) = _estimate(subs=[sub]).customers
+    assert _periods(customer) == [("STD", 20, 1, 20, 6_000)]
+
+
+def test_a_customer_cancelled_is_billed_up_to_its_cancellation_date():
+    (customer,) = _estimate(subs=[_sub()], withdrawal=dt.date(2026, 11, 5)).customers
+    assert _periods(customer) == [("STD", 20, 1, 5, 1_500)]
+    assert _estimate(subs=[_sub()], withdrawal=dt.date(2026, 10, 31)).customers == ()
+
+
+def test_an_item_missing_from_the_price_book_is_unknown_not_free():
+    drive_plus = _option(option_product_id="SSTG2", sub_option_id="SSTG203", quantity=2)
+    result = _estimate(subs=[_sub()], options=[drive_plus])
+    (customer,) = result.customers
+    (unknown,) = customer.unknown
+    assert (unknown.item_id, unknown.cost, unknown.price, unknown.units) == ("SSTG2", None, None, 2)
+    assert unknown.name == "Shared Storage 10 TB"
+    # The totals hold what is known and say how much is not.
+    assert (customer.cost, result.cost, result.unknown, result.customers_unknown) == (9_000, 9_000, 1, 1)
+
+
+def test_a_paid_conversion_on_a_date_bills_from_that_day_and_converts_trial_options():
+    trial = _sub(product_id="STD_T", plan="TRIAL", license_count=None, renewal_type="")
+    reservation = Scheduled("START_PAID_SERVICE", dt.date(2026, 11, 21), "", "ANNUAL_LICENSE", 12)
+    trial_drive = _option(
+        sub_option_id="DRV00", plan="TRIAL", trial=True, plan_end_date=dt.date(2026, 12, 31)
+    )
+    (customer,) = _estimate(subs=[replace_reservation(trial, reservation)], options=[trial_drive]).customers
+    assert _periods(customer) == [
+        ("STD", 12, 21, 30, round(450 * 12 * 10 / 30)),
+        ("DRV", 12, 21, 30, round(100 * 12 * 10 / 30)),
+    ]
+
+
+def replace_reservation(sub: SoldSubscription, reservation: Scheduled) -> SoldSubscription:
+    return _sub(**{**sub.__dict__, "reservation": reservation})
+
+
+def test_a_pre_order_starts_a_paid_subscription_on_its_date():
+    pre = Scheduled("PRE_ORDER", dt.date(2026, 11, 26), "STD", "ANNUAL_LICENSE", 30)
+    free = _sub(product_id="FR", plan="FREE", license_count=None, renewal_type="")
+    (customer,) = _estimate(subs=[free], pre_orders=[pre]).customers
+    assert _periods(customer) == [("STD", 30, 26, 30, round(450 * 30 * 5 / 30))]
+
+
+def test_option_orders_add_change_the_quantity_and_cancel_on_their_days():
+    book = _book(
+        ("STD", "ANNUAL_LICENSE", 450, 600), ("SSTG2", "", 5_000, 6_000), ("BCT", "", 10_000, 12_000)
+    )
+    storage = _option(option_product_id="SSTG2", sub_option_id="SSTG201", quantity=1)
+    orders = [
+        ScheduledOption("SSTG2", "SSTG201", "CHANGE_QUANTITY", 3, dt.date(2026, 11, 11)),
+        ScheduledOption("BCT", "BCT01", "APPLY", 1, dt.date(2026, 11, 21)),
+    ]
+    (customer,) = _estimate(subs=[_sub()], options=[storage], orders=orders, book=book).customers
+    assert _periods(customer) == [
+        ("STD", 20, 1, 30, 9_000),
+        ("BCT", 1, 21, 30, round(10_000 * 10 / 30)),
+        ("SSTG2", 1, 1, 10, round(5_000 * 10 / 30)),
+        ("SSTG2", 3, 11, 30, round(15_000 * 20 / 30)),
+    ]
+    cancel = [ScheduledOption("SSTG2", "SSTG201", "CANCEL", None, dt.date(2026, 11, 6))]
+    (customer,) = _estimate(subs=[_sub()], options=[storage], orders=cancel, book=book).customers
+    assert [p for p in _periods(customer) if p[0] == "SSTG2"] == [("SSTG2", 1, 1, 5, round(5_000 * 5 / 30))]
+
+
+def test_monthly_plans_are_priced_by_members_and_free_and_trial_are_not_billed():
+    book = _book(("ADV", "MONTHLY", 960, 1_200))
+    (customer,) = _estimate(
+        subs=[_sub(product_id="ADV", plan="MONTHLY", license_count=None)], members=11, book=book
+    ).customers
+    assert _periods(customer) == [("ADV", 11, 1, 30, 10_560)]
+    trial = _sub(product_id="STD_T", plan="TRIAL", license_count=None, renewal_type="")
+    assert _estimate(subs=[trial]).customers == ()
+
+
+def test_changes_after_the_month_do_not_move_it():
+    later = Scheduled("ADD_LICENSE", dt.date(2026, 12, 1), "", "", 5)
+    (customer,) = _estimate(subs=[_sub(reservation=later)]).customers
+    assert _periods(customer) == [("STD", 20, 1, 30, 9_000)]
+
+
+def test_the_next_invoice_is_the_last_closed_month_until_its_invoice_arrives():
+    today = dt.date(2026, 11, 24)
+    assert estimate.months_estimated(today, invoiced={(2026, 10)}) == [(2026, 11)]
+    assert estimate.months_estimated(today, invoiced=set()) == [(2026, 10), (2026, 11)]
+
+
+@pytest.mark.django_db
+def test_the_estimate_reads_the_cache_through_the_selectors_in_a_fixed_number_of_queries():
+    from tests.customers.factories import make_customer
+
+    def add(n: int) -> None:
+        from subscriptions.models import Reservation, Subscription
+
+        customer = make_customer(member_count=8)
+        sub = Subscription.objects.create(
+            subscription_id=9_000 + n,
+            customer=customer,
+            product_id="STD",
+            plan="ANNUAL_LICENSE",
+            plan_start_date=dt.date(2026, 4, 1),
+            plan_end_date=dt.date(2027, 3, 31),
+            license_count=20,
+            status="ACTIVE",
+            renewal_type="STAY",
+            synced_at=timezone.now(),
+        )
+        Reservation.objects.create(
+            subscription=sub,
+            customer=customer,
+            type="ADD_LICENSE",
+            apply_date=dt.date(2026, 11, 16),
+            license_count=5,
+            synced_at=timezone.now(),
+        )
+
+    PriceEntry.objects.create(
+        item_id="STD", plan="ANNUAL_LICENSE", cost=450, price=600, effective_from=dt.date(2026, 1, 1)
+    )
+    add(1)
+    with CaptureQueriesContext(connection) as one:
+        result = estimate.month_estimate(**NOV)
+    assert [c.cost for c in result.customers] == [10_125]
+    for n in range(2, 6):
+        add(n)
+    with CaptureQueriesContext(connection) as five:
+        result = estimate.month_estimate(**NOV)
+    assert [c.cost for c in result.customers] == [10_125] * 5
+    assert len(five) == len(one) == 6  # customers, subscriptions, pre-orders, options, orders, prices
+
+
+def test_a_line_names_its_sub_option():
+    line = Line("OPTION_PRODUCT", "DRV", "DRV_PS", "MONTHLY", 3, FIRST, LAST)
+    assert line.name == "Drive Plus (for Standard)" and not line.known
