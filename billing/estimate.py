@@ -508,3 +508,126 @@ def months_estimated(today: dt.date, *, invoiced: set[tuple[int, int]]) -> list[
     running = rules.month_of(today)
     closed = rules.last_closed_month(today)
     return [running] if closed in invoiced else [closed, running]
+
+
+# --- estimate against the invoice ---------------------------------------------------------------------------
+
+#: The invoice's item types the estimate prices; the others (Option Plus, adjustments, penalties) it cannot know.
+ESTIMATED_TYPES = ("PRODUCT", "OPTION_PRODUCT")
+NOT_ESTIMATED_TYPES = ("OPTION_PLUS", "ADJUSTMENT", "PENALTY")
+
+
+class Verdict:
+    """How a customer's estimate and invoice compare: the same, a difference a known rule explains, or one to
+    look at."""
+
+    SAME = "same"
+    ROUNDING = "rounding"  # within ¥1 a period: each period is rounded to the yen on its own
+    UNPRICED = "unpriced"  # the rest is what the price book has no price for
+    NOT_BILLED = "not_billed"  # estimated, but not on the invoice
+    NOT_ESTIMATED = "not_estimated"  # on the invoice, but nothing sold that the cache knows
+    DIFFERS = "differs"
+
+    EXPLAINED = (SAME, ROUNDING, UNPRICED)
+    LABELS = {
+        SAME: _("Same"),
+        ROUNDING: _("Rounding of prorated periods (¥1 a period at most)"),
+        UNPRICED: _("The price book has no price for an item"),
+        NOT_BILLED: _("Estimated but not billed"),
+        NOT_ESTIMATED: _("Billed but not estimated"),
+        DIFFERS: _("Differs"),
+    }
+    #: The kind of finding of the month's check a difference to look at goes with (its page lists them).
+    FINDING_KINDS = {NOT_BILLED: "active_not_billed", NOT_ESTIMATED: "billed_not_active", DIFFERS: "cost"}
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One customer's estimated cost beside its invoiced amounts."""
+
+    domain_id: int
+    company_name: str
+    estimated: int
+    invoiced: int  # the invoice's plan and option items
+    not_estimated: int  # its Option Plus, adjustments and penalties (shown apart)
+    unpriced: tuple[str, ...]  # the items the price book has no price for, by name
+    verdict: str
+
+    @property
+    def difference(self) -> int:
+        return self.invoiced - self.estimated
+
+    @property
+    def explained(self) -> bool:
+        return self.verdict in Verdict.EXPLAINED
+
+    @property
+    def verdict_label(self) -> str:
+        return str(Verdict.LABELS[self.verdict])
+
+    @property
+    def finding_kind(self) -> str:
+        return Verdict.FINDING_KINDS.get(self.verdict, "")
+
+
+def against_invoice(result: Estimate, items: Iterable[Mapping]) -> list[Compared]:
+    """Each customer's estimate beside the month's invoice items (mappings with domain_id, customer_name,
+    item_type, item_id and amount): compared over the items the price book prices; the difference explained
+    when it is within ¥1 a period (proration rounds each period on its own), else listed. Differences to look
+    at first, then by customer."""
+    billed: dict[int, dict[str, int]] = {}
+    periods: dict[int, int] = {}
+    apart: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for item in items:
+        domain_id = item["domain_id"]
+        names.setdefault(domain_id, item["customer_name"])
+        if item["item_type"] in ESTIMATED_TYPES:
+            by_item = billed.setdefault(domain_id, {})
+            by_item[item["item_id"]] = by_item.get(item["item_id"], 0) + (item["amount"] or 0)
+            periods[domain_id] = periods.get(domain_id, 0) + 1
+        elif item["item_type"] in NOT_ESTIMATED_TYPES:
+            apart[domain_id] = apart.get(domain_id, 0) + (item["amount"] or 0)
+    estimated = {c.domain_id: c for c in result.customers}
+    out = []
+    for domain_id in sorted(set(billed) | set(apart) | set(estimated)):
+        customer = estimated.get(domain_id)
+        by_item = billed.get(domain_id, {})
+        unknown_ids = {line.item_id for line in customer.unknown} if customer else set()
+        invoiced = sum(by_item.values())
+        est = customer.cost if customer else 0
+        compared_billed = sum(amount for item_id, amount in by_item.items() if item_id not in unknown_ids)
+        compared_est = (
+            sum(line.cost or 0 for line in customer.lines if line.item_id not in unknown_ids)
+            if customer
+            else 0
+        )
+        lines = len(customer.lines) if customer else 0
+        gap = abs(compared_billed - compared_est)
+        if customer is None and by_item:
+            verdict = Verdict.NOT_ESTIMATED
+        elif customer is not None and not by_item:
+            verdict = Verdict.NOT_BILLED
+        elif gap > max(lines, periods.get(domain_id, 0)) * rules.COST_TOLERANCE_YEN:
+            verdict = Verdict.DIFFERS
+        elif unknown_ids:
+            verdict = Verdict.UNPRICED
+        elif gap:
+            verdict = Verdict.ROUNDING
+        else:
+            verdict = Verdict.SAME
+        if customer is None and not by_item:
+            continue  # only Option Plus, adjustments or penalties: nothing the estimate prices
+        out.append(
+            Compared(
+                domain_id,
+                customer.company_name if customer else names.get(domain_id, ""),
+                est,
+                invoiced,
+                apart.get(domain_id, 0),
+                tuple(sorted({line.name for line in customer.unknown})) if customer else (),
+                verdict,
+            )
+        )
+    out.sort(key=lambda c: (c.explained, c.company_name, c.domain_id))
+    return out

@@ -28,7 +28,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from billing import rules
+from billing import estimate, rules
 from billing.models import Invoice, InvoiceItem
 from billing.permissions import VIEW_BILLING
 from billing.prices import PriceBook, expected_cost, for_item_days, item_entry, item_units
@@ -317,3 +317,54 @@ def _fit(value, places: int | None):
     if not isinstance(value, str) or places is None:
         return value
     return cut_to_places(neutralise(value), places)
+
+
+# --- the estimate --------------------------------------------------------------------------------------------
+
+ESTIMATE_HEADER = (
+    gettext_lazy("Company"),
+    gettext_lazy("Product or option"),
+    gettext_lazy("Plan"),
+    gettext_lazy("Units"),
+    gettext_lazy("From"),
+    gettext_lazy("Until"),
+    gettext_lazy("Cost from LINE WORKS (JPY)"),
+    gettext_lazy("Price to the customer (JPY)"),
+    gettext_lazy("Price book"),
+    gettext_lazy("Domain ID"),
+    gettext_lazy("Domain"),
+    gettext_lazy("Customer code"),
+    code_column(gettext_lazy("Product or option")),
+    code_column(gettext_lazy("Plan")),
+)
+
+
+def estimate_rows(result: estimate.Estimate) -> Iterator[list]:
+    """One row per period of each customer's estimate, by name (codes in the last columns); a period the price
+    book has no price for has no amounts and says so."""
+    plans = names(Plan)
+    unpriced = _("No price")
+    for customer in result.customers:
+        for line in customer.lines:
+            yield [
+                customer.company_name,
+                line.name,
+                plans.get(line.plan, line.plan),
+                line.units,
+                line.start,
+                line.end,
+                line.cost,
+                line.price,
+                "" if line.known else unpriced,
+                customer.domain_id,
+                customer.domain,
+                customer.customer_code,
+                line.sub_item_id or line.item_id,
+                line.plan,
+            ]
+
+
+def estimate_table(*, user, year: int, month: int) -> Table:
+    """The month's estimate of every customer, period by period, as a downloadable table."""
+    check(user, VIEW_BILLING)
+    return Table(header=ESTIMATE_HEADER, rows=estimate_rows(estimate.month_estimate(year=year, month=month)))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
-from billing import rules
+from billing import estimate, rules
 from billing.models import (
     DetailMonth,
     Finding,
@@ -250,7 +250,7 @@ def price_entry_list(*, user) -> list[PriceEntry]:
 
 def customer_billing_section(*, customer, user) -> dict:
     """Context of the customer page's Billing section: the last 6 months' items and amounts, open findings and
-    the usage chart of the last 90 days. Three queries."""
+    the usage chart of the last 90 days, and this month's estimate."""
     check(user, VIEW_BILLING)
     items = list(
         InvoiceItem.objects.filter(domain_id=customer.domain_id).order_by(
@@ -270,10 +270,17 @@ def customer_billing_section(*, customer, user) -> dict:
     findings = list(
         Finding.objects.filter(domain_id=customer.domain_id, explained=False).order_by("-year", "-month")[:20]
     )
+    year, month = rules.month_of(clock.today())
     return {
         "months": list(months.values())[:6],
         "findings": findings,
         "usage": usage_chart(domain_id=customer.domain_id),
+        # This month's estimate of the customer (its lines): what the cache and the price book say now.
+        "estimate": estimate.month_estimate(year=year, month=month, domain_ids=[customer.domain_id]).of(
+            customer.domain_id
+        ),
+        "estimate_month": {"year": year, "month": month},
+        "cannot_know": estimate.CANNOT_KNOW,
     }
 
 
@@ -361,3 +368,41 @@ def month_closing_state(*, user, year: int, month: int) -> dict:
         "history": history,
         "closable": rules.closable(year, month, clock.today()),
     }
+
+
+# --- the estimate ------------------------------------------------------------------------------------------
+
+
+def estimates(*, user) -> list[dict]:
+    """The Invoices page's estimates: the month the next invoice covers and the running month (one when they are
+    the same), each with what it is ("Next invoice", "This month")."""
+    check(user, VIEW_BILLING)
+    today = clock.today()
+    invoiced = set(Invoice.objects.values_list("year", "month"))
+    running = rules.month_of(today)
+    months = estimate.months_estimated(today, invoiced=invoiced)
+    return [
+        {
+            "estimate": estimate.month_estimate(year=year, month=month),
+            "running": (year, month) == running,
+            "next_invoice": (year, month) == months[0],
+        }
+        for year, month in months
+    ]
+
+
+def month_estimate(*, user, year: int, month: int, domain_ids=None) -> estimate.Estimate:
+    check(user, VIEW_BILLING)
+    return estimate.month_estimate(year=year, month=month, domain_ids=domain_ids)
+
+
+def estimate_against_invoice(*, user, year: int, month: int) -> list[estimate.Compared]:
+    """The month's estimate beside its invoice, per customer (the invoice's items as stored)."""
+    check(user, VIEW_BILLING)
+    items = InvoiceItem.objects.filter(
+        year=year, month=month, item_type__in=estimate.ESTIMATED_TYPES + estimate.NOT_ESTIMATED_TYPES
+    ).values_list("domain_id", "customer_name", "item_type", "item_id", "amount")
+    keys = ("domain_id", "customer_name", "item_type", "item_id", "amount")
+    return estimate.against_invoice(
+        estimate.month_estimate(year=year, month=month), (dict(zip(keys, row, strict=True)) for row in items)
+    )

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from billing import exports, presenters, selectors, services
+from billing import estimate, exports, presenters, selectors, services
 from billing.forms import ExplainForm, MonthForm, PriceEntryForm, ReopenForm
 from billing.lists import ITEM_LIST
 from billing.permissions import CHANGE_BILLING, REOPEN_MONTHS, VIEW_BILLING
@@ -63,8 +63,57 @@ def invoices(request: HttpRequest) -> HttpResponse:
             "closed": {"year": year, "month": month},
             "closed_invoice": closed_invoice,
             "can_change": can(request.user, CHANGE_BILLING),
+            "estimates": selectors.estimates(user=request.user),
+            "cannot_know": estimate.CANNOT_KNOW,
+            "estimate_rows": ESTIMATE_ROWS,
         },
     )
+
+
+#: Customers the Invoices page lists per estimate, the largest first (the CSV holds every one).
+ESTIMATE_ROWS = 20
+
+
+@require(VIEW_BILLING)
+@require_GET
+def estimate_export(request: HttpRequest, year: int, month: int) -> HttpResponseBase:
+    """The month's estimate of every customer, period by period (names, codes in extra columns)."""
+    year, month = _month_or_404(year, month)
+    table = exports.estimate_table(user=request.user, year=year, month=month)
+    return table_response(request, table, name=f"estimate-{year}-{month:02d}")
+
+
+@require(VIEW_BILLING)
+@require_GET
+def estimate_invoice(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """A month's estimate beside its invoice, per customer: each difference explained by a known rule or listed
+    to look at (with the month's findings)."""
+    year, month = _month_or_404(year, month)
+    invoice = selectors.invoice_get(user=request.user, year=year, month=month)
+    rows = selectors.estimate_against_invoice(user=request.user, year=year, month=month) if invoice else []
+    shown = [r for r in rows if r.verdict != estimate.Verdict.SAME]
+    return render(
+        request,
+        "billing/estimate_invoice.html",
+        {
+            "year": year,
+            "month": month,
+            "invoice": invoice,
+            "rows": shown[:ESTIMATE_AGAINST_ROWS],
+            "more": max(len(shown) - ESTIMATE_AGAINST_ROWS, 0),
+            "same": len(rows) - len(shown),
+            "to_look_at": sum(1 for r in rows if not r.explained),
+            "explained": sum(1 for r in shown if r.explained),
+            "estimated": sum(r.estimated for r in rows),
+            "invoiced": sum(r.invoiced for r in rows),
+            "not_estimated": sum(r.not_estimated for r in rows),
+            "cannot_know": estimate.CANNOT_KNOW,
+        },
+    )
+
+
+#: Customers whose estimate and invoice differ that the page lists (those to look at first).
+ESTIMATE_AGAINST_ROWS = 500
 
 
 @require(CHANGE_BILLING)

@@ -29,6 +29,10 @@ MATRIX = [
     ("billing:statement_export", M, "get", READ),
     ("billing:accounting_export", M, "get", READ),
     ("billing:findings", M, "get", READ),
+    # The estimate follows the Invoices page: whoever reads billing reads it (its section, its CSV, against the
+    # invoice).
+    ("billing:estimate_invoice", M, "get", READ),
+    ("billing:estimate_export", M, "get", READ),
     ("billing:check", M, "post", WRITE),
     ("billing:explain", "finding", "get", WRITE),
     ("billing:explain", "finding", "post", WRITE),
