@@ -12,7 +12,7 @@ What it cannot know is said beside it (`CANNOT_KNOW`): usage-based items, adjust
 that will come and go, changes not in the cache; an item the price book has no price for is a line of its own,
 "unknown", never 0.
 
-`month_estimate(year, month)` loads everything once (six queries) and prices every customer in memory;
+`month_estimate(year, month)` loads everything once (seven queries) and prices every customer in memory;
 `against_invoice` sets an estimate beside a month's invoice, per customer, each difference explained by a known
 rule or left to look at.
 """
@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from django.utils.translation import gettext_lazy as _
 
 from billing import prices, rules
+from billing.models import UsageSnapshot
 from customers.selectors import BilledCustomer, customers_billed
 from options.rules import SUB_OPTIONS
 from options.selectors import OptionsSold, SoldOption, options_sold
@@ -46,9 +47,9 @@ CANNOT_KNOW = (
         "or removed later change the bill."
     ),
     _(
-        "Only changes the portal knows: those scheduled in LINE WORKS (reservations, pre-orders, renewals, option "
-        "orders) as of the last resync. A change made earlier in the month counts from the month's first day, "
-        "and a term that started this month counts from its start."
+        "Only what the portal knows: the month's days gone by as the customers' daily usage shows them (read "
+        "with every full sync), then what is sold today and the changes scheduled in LINE WORKS (reservations, "
+        "pre-orders, renewals, option orders) as of the last resync. Options count all month as they are today."
     ),
     _("Items the price book has no price for are listed as unknown and left out of the totals."),
 )
@@ -350,6 +351,10 @@ def _terms(state: _State, members: int | None) -> dict[tuple, tuple]:
     return out
 
 
+#: A day's usage snapshot of a customer's subscription: (day, product, plan, licences).
+Snapshot = tuple[dt.date, str, str, "int | None"]
+
+
 def customer_lines(
     *,
     first: dt.date,
@@ -360,30 +365,61 @@ def customer_lines(
     pre_orders: Sequence[Scheduled] = (),
     options: Sequence[SoldOption] = (),
     orders: Sequence = (),
+    usage: Sequence[Snapshot] = (),
 ) -> list[Line]:
-    """The month first..last of one customer as periods of unchanged terms (unpriced lines): what the cache
-    holds now, then each scheduled change on its day."""
-    state = _State()
-    events: list[_Event] = []
+    """The month first..last of one customer as periods of unchanged terms (unpriced lines). The days its daily
+    usage snapshots cover (`usage`, sorted: the month's days gone by) have the terms they show, as the invoice
+    bills them; from the day after, what the cache holds now, then each scheduled change on its day."""
     ordered = {o.option_product_id for o in orders}
+    history = [u for u in usage if u[0] <= last]
+    from_cache = max(first, history[-1][0] + DAY) if history else first
+    main_id = subscriptions[0].subscription_id if subscriptions else 0
+
+    cache_events: list[_Event] = []
     for sub in subscriptions:
-        if sub.plan_start_date > last:
-            continue
-        if sub.plan_start_date <= first:
-            state.subs[sub.subscription_id] = _Sub(
-                sub.subscription_id, sub.product_id, sub.plan, sub.license_count
-            )
-        else:
+        if from_cache < sub.plan_start_date <= last:
 
             def begin(st: _State, sub: SoldSubscription = sub) -> None:
                 st.subs[sub.subscription_id] = _Sub(
                     sub.subscription_id, sub.product_id, sub.plan, sub.license_count
                 )
 
-            events.append((sub.plan_start_date, 1, begin))
-        events.extend(_subscription_events(sub, ordered))
+            cache_events.append((sub.plan_start_date, 1, begin))
+        cache_events.extend(_subscription_events(sub, ordered))
     for number, pre in enumerate(pre_orders, start=1):
-        events.append(_pre_order_event(pre, number))
+        cache_events.append(_pre_order_event(pre, number))
+    for option in options:
+        cache_events.extend(_option_events(option))
+    cache_events.extend(_order_event(order) for order in orders)
+    cache_events.sort(key=lambda e: (e[0], e[1]))
+    pending = [e for e in cache_events if e[0] <= from_cache]
+
+    def load_cache(st: _State) -> None:
+        """From `from_cache` on: the subscriptions as the cache holds them, and the changes scheduled before
+        that day which the cache does not show applied yet."""
+        st.subs.clear()
+        if withdrawal_date is not None and withdrawal_date < from_cache:
+            st.options.clear()
+            return
+        for sub in subscriptions:
+            if not from_cache < sub.plan_start_date <= last:
+                st.subs[sub.subscription_id] = _Sub(
+                    sub.subscription_id, sub.product_id, sub.plan, sub.license_count
+                )
+        for event in pending:
+            event[2](st)
+
+    def snapshot(terms: tuple) -> Callable[[_State], None]:
+        def apply(st: _State) -> None:
+            st.subs.clear()
+            product, plan, licences = terms
+            if product:
+                st.subs[main_id] = _Sub(main_id, product, plan, licences)
+
+        return apply
+
+    state = _State()
+    # Options as the cache holds them, all month (the cache does not say what they were on the days gone by).
     for option in options:
         state.options[option.option_product_id] = _Option(
             option.option_product_id,
@@ -392,19 +428,25 @@ def customer_lines(
             option.plan,
             option.quantity,
         )
-        events.extend(_option_events(option))
-    events.extend(_order_event(order) for order in orders)
-    if withdrawal_date is not None:
+    events: list[_Event] = []
+    if history:
+        before = [u for u in history if u[0] <= first]
+        previous = tuple(before[-1][1:]) if before else ("", "", None)
+        snapshot(previous)(state)
+        for day, *terms in history:
+            if day > first and tuple(terms) != previous:
+                previous = tuple(terms)
+                events.append((day, -1, snapshot(previous)))
+        if from_cache <= last:
+            events.append((from_cache, 0, load_cache))
+    else:
+        load_cache(state)
+    events.extend(e for e in cache_events if from_cache < e[0] <= last)
+    if withdrawal_date is not None and withdrawal_date < last:
         # Billed up to and including the cancellation date.
-        events.append((withdrawal_date + DAY, 0, lambda st: (st.subs.clear(), st.options.clear())))
+        events.append((withdrawal_date + DAY, 9, lambda st: (st.subs.clear(), st.options.clear())))
     events.sort(key=lambda e: (e[0], e[1]))
 
-    # Changes dated before the month (not yet shown by the cache) apply first; those after it, never.
-    index = 0
-    while index < len(events) and events[index][0] <= first:
-        events[index][2](state)
-        index += 1
-    days = sorted({e[0] for e in events[index:] if e[0] <= last})
     open_lines: dict[tuple, Line] = {}
     lines: list[Line] = []
 
@@ -419,8 +461,11 @@ def customer_lines(
             if key not in open_lines:
                 open_lines[key] = Line(key[0], item_id, sub_item_id, plan, units, day, last, sid)
 
+    if withdrawal_date is not None and withdrawal_date < first:
+        return []
     take(first)
-    for day in days:
+    index = 0
+    for day in sorted({e[0] for e in events}):
         while index < len(events) and events[index][0] == day:
             events[index][2](state)
             index += 1
@@ -457,6 +502,7 @@ def estimate_of(
     subscriptions: SubscriptionsSold,
     options: OptionsSold,
     book: prices.PriceBook,
+    usage: Mapping[int, Sequence[Snapshot]] | None = None,
 ) -> Estimate:
     """The estimate from what was read (no query): every customer with something billed in the month."""
     first, last = rules.month_bounds(year, month)
@@ -473,6 +519,7 @@ def estimate_of(
             pre_orders=subscriptions.pre_orders.get(domain_id, ()),
             options=options.options.get(domain_id, ()),
             orders=options.orders.get(domain_id, ()),
+            usage=(usage or {}).get(domain_id, ()),
         )
         if lines:
             out.append(
@@ -489,10 +536,12 @@ def estimate_of(
 
 
 def month_estimate(*, year: int, month: int, domain_ids: Iterable[int] | None = None) -> Estimate:
-    """The month's estimate of every customer still in the API (or of `domain_ids`), from the cache: six
+    """The month's estimate of every customer still in the API (or of `domain_ids`), from the cache: seven
     queries whatever the number of customers."""
     ids = None if domain_ids is None else list(domain_ids)
+    first, last = rules.month_bounds(year, month)
     return estimate_of(
+        usage=month_usage(first=first, last=last, domain_ids=ids),
         year=year,
         month=month,
         customers=customers_billed(domain_ids=ids),
@@ -500,6 +549,22 @@ def month_estimate(*, year: int, month: int, domain_ids: Iterable[int] | None = 
         options=options_sold(domain_ids=ids),
         book=prices.PriceBook.load(),
     )
+
+
+def month_usage(*, first: dt.date, last: dt.date, domain_ids=None) -> dict[int, list[Snapshot]]:
+    """The customers' daily usage snapshots of the month's days gone by (and of the day before it), sorted:
+    what they were sold on those days. Old months' snapshots are thinned to the days terms changed."""
+    qs = UsageSnapshot.objects.filter(
+        product_group_id="WORKS", used_date__gte=first - DAY, used_date__lte=last
+    )
+    if domain_ids is not None:
+        qs = qs.filter(domain_id__in=domain_ids)
+    out: dict[int, list[Snapshot]] = {}
+    for domain_id, *snap in qs.order_by("domain_id", "used_date").values_list(
+        "domain_id", "used_date", "product_id", "plan", "license_count"
+    ):
+        out.setdefault(domain_id, []).append((snap[0], snap[1], snap[2], snap[3]))
+    return out
 
 
 def months_estimated(today: dt.date, *, invoiced: set[tuple[int, int]]) -> list[tuple[int, int]]:

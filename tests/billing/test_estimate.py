@@ -240,7 +240,7 @@ def test_the_estimate_reads_the_cache_through_the_selectors_in_a_fixed_number_of
     with CaptureQueriesContext(connection) as five:
         result = estimate.month_estimate(**NOV)
     assert [c.cost for c in result.customers] == [10_125] * 5
-    assert len(five) == len(one) == 6  # customers, subscriptions, pre-orders, options, orders, prices
+    assert len(five) == len(one) == 7  # customers, subscriptions, pre-orders, options, orders, usage, prices
 
 
 def test_a_line_names_its_sub_option():
