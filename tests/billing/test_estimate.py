@@ -67,7 +67,9 @@ def _book(*entries: tuple[str, str, int, int]) -> PriceBook:
 BOOK = _book(("STD", "ANNUAL_LICENSE", 450, 600), ("DRV", "", 100, 150))
 
 
-def _estimate(*, subs=(), pre_orders=(), options=(), orders=(), members=8, withdrawal=None, book=BOOK):
+def _estimate(
+    *, subs=(), pre_orders=(), options=(), orders=(), members=8, withdrawal=None, book=BOOK, usage=()
+):
     customers = {D: BilledCustomer(D, "Blue Harbor Clinic", "harbor.example", "C-001", members, withdrawal)}
     return estimate.estimate_of(
         **NOV,
@@ -75,6 +77,7 @@ def _estimate(*, subs=(), pre_orders=(), options=(), orders=(), members=8, withd
         subscriptions=SubscriptionsSold({D: list(subs)}, {D: list(pre_orders)}),
         options=OptionsSold({D: list(options)}, {D: list(orders)}),
         book=book,
+        usage={D: list(usage)},
     )
 
 
@@ -185,6 +188,19 @@ def test_monthly_plans_are_priced_by_members_and_free_and_trial_are_not_billed()
     assert _periods(customer) == [("ADV", 11, 1, 30, 10_560)]
     trial = _sub(product_id="STD_T", plan="TRIAL", license_count=None, renewal_type="")
     assert _estimate(subs=[trial]).customers == ()
+
+
+def test_the_days_gone_by_are_priced_as_the_daily_usage_shows_them_then_the_cache_and_its_schedule():
+    # Today is the 11th: the snapshots say 18 licences until the 5th, 20 from the 6th (the cache's count).
+    usage = [(dt.date(2026, 10, 31), "STD", "ANNUAL_LICENSE", 18)]
+    usage += [(dt.date(2026, 11, d), "STD", "ANNUAL_LICENSE", 18 if d < 6 else 20) for d in range(1, 11)]
+    reservation = Scheduled("ADD_LICENSE", dt.date(2026, 11, 21), "", "", 5)
+    (customer,) = _estimate(subs=[_sub(reservation=reservation)], usage=usage).customers
+    assert [(u, s, e) for _i, u, s, e, _c in _periods(customer)] == [(18, 1, 5), (20, 6, 20), (25, 21, 30)]
+    # A month gone by entirely (its snapshots to the last day) is what they show, whatever the cache says now.
+    month = [(dt.date(2026, 11, d), "STD", "MONTHLY", None) for d in range(1, 31)]
+    (customer,) = _estimate(subs=[_sub()], usage=month, book=_book(("STD", "MONTHLY", 540, 700))).customers
+    assert _periods(customer) == [("STD", 8, 1, 30, 4_320)]
 
 
 def test_changes_after_the_month_do_not_move_it():
