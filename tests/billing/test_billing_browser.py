@@ -3,6 +3,7 @@ details, filters to flagged items, marks a finding explained and exports the mon
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -134,3 +135,46 @@ def test_the_findings_page_says_what_the_check_could_not_know(page, billing_sand
         page.get_by_role("button", name="日本語").click()
     assert "ライセンス数と期間を照合できませんでした" in note.inner_text()
     _keep(screenshot(page, "billing-findings-unchecked-ja"), page)
+
+
+def test_finance_reads_the_estimate_and_sets_it_beside_the_invoice(page, billing_sandbox, closed_month):
+    """The Invoices page estimates this month (what LINE WORKS will bill, what the customers are charged) and says
+    what it cannot know; its CSV holds every customer; the closed month's estimate stands beside its invoice,
+    in English and Japanese."""
+    from billing.models import PriceEntry
+
+    assert sync.resync_full().status == "succeeded"
+    assert (
+        sync.resync_partner_wide(name=INVOICES, params={"year": closed_month["year"]}).status == "succeeded"
+    )
+    assert sync.resync_partner_wide(name=INVOICE_DETAILS, params=closed_month).status == "succeeded"
+    PriceEntry.objects.create(item_id="STD", plan="", cost=450, price=600, effective_from=dt.date(2000, 1, 1))
+    finance = make_persona(Role.FINANCE)
+    login(page, finance)
+    page.goto("/billing/")
+    section = page.locator('[data-testid="estimate"]')
+    section.wait_for()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    section.scroll_into_view_if_needed()
+    _keep(screenshot(page, "billing-estimate-en"), page)
+    assert "What the estimate cannot know" in section.inner_text()
+    assert page.locator('[data-testid="estimate-customers"] tbody tr').count() > 0
+    with page.expect_download() as download:
+        section.locator('[data-testid="estimate-export-csv"]').first.click()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("Company,Product or option,Plan")
+    assert "No price" in text  # the options the book has no price for
+
+    month = f"{closed_month['year']}-{closed_month['month']}"
+    page.click(f'tr[data-month="{month}"] [data-testid="estimate-invoice-link"]')
+    page.wait_for_selector('[data-testid="estimate-totals"]')
+    assert page.locator('[data-testid="estimate-against"] tbody tr').count() > 0
+    _keep(screenshot(page, "billing-estimate-invoice-en"), page)
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="日本語").click()
+    assert "見込みと請求書の比較" in page.inner_text("h1")
+    _keep(screenshot(page, "billing-estimate-invoice-ja"), page)
+    page.goto("/billing/")
+    assert "見込みで分からないこと" in page.inner_text('[data-testid="estimate"]')
+    _keep(screenshot(page, "billing-estimate-ja"), page)
