@@ -23,6 +23,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from django.db.models import Max, Min
 from django.utils.translation import gettext_lazy as _
 
 from billing import prices, rules
@@ -484,10 +485,22 @@ def priced(line: Line, book: prices.PriceBook, domain_id: int, year: int, month:
     entry = book.entry(line.item_id, line.plan, domain_id, line.start)
     if entry is None:
         return line
-    return replace(
-        line,
-        cost=rules.prorated(entry.cost * line.units, line.start, line.end, year, month),
-        price=rules.prorated(entry.price * line.units, line.start, line.end, year, month),
+    if line.start.day == 1 and (line.end + DAY).day == 1:  # the whole month: nothing to prorate
+        cost, price = entry.cost * line.units, entry.price * line.units
+    else:
+        cost = rules.prorated(entry.cost * line.units, line.start, line.end, year, month)
+        price = rules.prorated(entry.price * line.units, line.start, line.end, year, month)
+    return Line(
+        line.item_type,
+        line.item_id,
+        line.sub_item_id,
+        line.plan,
+        line.units,
+        line.start,
+        line.end,
+        line.subscription_id,
+        cost=cost,
+        price=price,
     )
 
 
@@ -552,18 +565,28 @@ def month_estimate(*, year: int, month: int, domain_ids: Iterable[int] | None = 
 
 
 def month_usage(*, first: dt.date, last: dt.date, domain_ids=None) -> dict[int, list[Snapshot]]:
-    """The customers' daily usage snapshots of the month's days gone by (and of the day before it), sorted:
-    what they were sold on those days. Old months' snapshots are thinned to the days terms changed."""
+    """What the customers' daily usage snapshots of the month's days gone by (and of the day before it) say
+    they were sold, as the first and last day of each of their terms (product, plan, licences), sorted:
+    grouped by the database, so a month of daily snapshots is a row or two a customer. (Terms that change
+    and then come back within the month count as one run from their first to their last day.)"""
     qs = UsageSnapshot.objects.filter(
         product_group_id="WORKS", used_date__gte=first - DAY, used_date__lte=last
     )
     if domain_ids is not None:
         qs = qs.filter(domain_id__in=domain_ids)
     out: dict[int, list[Snapshot]] = {}
-    for domain_id, *snap in qs.order_by("domain_id", "used_date").values_list(
-        "domain_id", "used_date", "product_id", "plan", "license_count"
-    ):
-        out.setdefault(domain_id, []).append((snap[0], snap[1], snap[2], snap[3]))
+    runs = (
+        qs.values_list("domain_id", "product_id", "plan", "license_count")
+        .annotate(start=Min("used_date"), end=Max("used_date"))
+        .order_by()
+    )
+    for domain_id, product, plan, licences, start, end in runs:
+        days = out.setdefault(domain_id, [])
+        days.append((start, product, plan, licences))
+        if end != start:
+            days.append((end, product, plan, licences))
+    for days in out.values():
+        days.sort(key=lambda snap: snap[0])
     return out
 
 

@@ -1,4 +1,4 @@
-"""Billing benchmarks (print figures; never tests): ``.venv/bin/python -m bench.billing [pages] [fetch]``.
+"""Billing benchmarks (print figures; never tests): ``.venv/bin/python -m bench.billing [pages] [fetch] [estimate]``.
 
 Each part runs in its own process on its own database (bench/databases.py):
 
@@ -6,6 +6,8 @@ Each part runs in its own process on its own database (bench/databases.py):
   month): a month's details page (filter + one page of 100, and the htmx partial) median time and SQL queries,
   next to Django admin's changelist of the same table; the variance check of a month, next to reading the
   month's items alone (the floor any check pays);
+* ``bench.billing.estimate``: the running month's estimate at 10,000 customers (subscriptions, options, scheduled
+  changes, the month's daily usage so far), next to reading their subscriptions and options once;
 * ``bench.billing.fetch``: fetching a month from a sandbox (listInvoiceDetails walked 20 customers a page):
   calls made vs pages needed, elapsed time vs the rate-limit bound.
 """
@@ -22,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def main(parts: list[str]) -> int:
     failed = 0
-    for part in parts or ["pages", "fetch"]:
+    for part in parts or ["pages", "fetch", "estimate"]:
         for label, url in targets(f"billing-{part}"):
             env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING"}
             print(f"\n--- bench.billing.{part} on {label} ---", flush=True)
