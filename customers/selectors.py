@@ -22,7 +22,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.paginator import Page
@@ -281,8 +281,7 @@ def customer_departures() -> dict[int, Departure]:
     }
 
 
-@dataclass(frozen=True)
-class BilledCustomer:
+class BilledCustomer(NamedTuple):
     """A customer as the billing estimate reads it: its names and codes, today's member count (what a plan billed
     by members is priced by) and its cancellation date (billed up to and including that day)."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from django.core.paginator import Page
 from django.db.models import QuerySet
@@ -282,8 +283,7 @@ def usage_quantities(*, first: dt.date, last: dt.date) -> dict[tuple[int, str, d
 # --- what is sold: the billing estimate's reader -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SoldOption:
+class SoldOption(NamedTuple):
     """An option in use as the cache holds it, with its renewal settings."""
 
     option_product_id: str
@@ -298,8 +298,7 @@ class SoldOption:
     renewal_quantity: int | None
 
 
-@dataclass(frozen=True)
-class ScheduledOption:
+class ScheduledOption(NamedTuple):
     """A scheduled option change (an option order): add, cancel, convert to paid or change the quantity."""
 
     option_product_id: str

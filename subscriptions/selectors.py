@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core.paginator import Page
 from django.db.models import QuerySet
@@ -165,8 +166,7 @@ def customer_subscriptions(*, user, domain_id: int) -> list[Subscription]:
 # --- what is sold: the billing estimate's reader -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Scheduled:
+class Scheduled(NamedTuple):
     """A dated change of what a customer is sold: a subscription's reservation (type, date, terms) or a
     pre-order of a new paid subscription (type "PRE_ORDER")."""
 
@@ -177,8 +177,7 @@ class Scheduled:
     license_count: int | None
 
 
-@dataclass(frozen=True)
-class SoldSubscription:
+class SoldSubscription(NamedTuple):
     """A subscription as the cache holds it, with its renewal settings and its scheduled change."""
 
     subscription_id: int

@@ -149,7 +149,7 @@ def test_a_paid_conversion_on_a_date_bills_from_that_day_and_converts_trial_opti
 
 
 def replace_reservation(sub: SoldSubscription, reservation: Scheduled) -> SoldSubscription:
-    return _sub(**{**sub.__dict__, "reservation": reservation})
+    return sub._replace(reservation=reservation)
 
 
 def test_a_pre_order_starts_a_paid_subscription_on_its_date():
