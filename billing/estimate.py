@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 
 from django.db.models import Max, Min
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from billing import prices, rules
 from billing.models import UsageSnapshot
@@ -110,6 +111,15 @@ class CustomerEstimate:
     def unknown(self) -> tuple[Line, ...]:
         """The lines the price book has no price for."""
         return tuple(line for line in self.lines if not line.known)
+
+    @property
+    def unknown_names(self) -> str:
+        """What the price book has no price for, by name, as a list in the reader's language."""
+        return _listed(sorted({line.name for line in self.unknown}))
+
+
+def _listed(names: Iterable[str]) -> str:
+    return pgettext("between the items of a list", ", ").join(names)
 
 
 @dataclass(frozen=True)
@@ -652,6 +662,10 @@ class Compared:
     @property
     def verdict_label(self) -> str:
         return str(Verdict.LABELS[self.verdict])
+
+    @property
+    def unpriced_names(self) -> str:
+        return _listed(self.unpriced)
 
     @property
     def finding_kind(self) -> str:
