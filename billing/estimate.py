@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from billing import prices, rules
-from billing.models import UsageSnapshot
+from billing.models import Finding, UsageSnapshot
 from customers.selectors import BilledCustomer, customers_billed
 from options.rules import SUB_OPTIONS
 from options.selectors import OptionsSold, SoldOption, options_sold
@@ -636,7 +636,7 @@ class Verdict:
         DIFFERS: _("Differs"),
     }
     #: The kind of finding of the month's check a difference to look at goes with (its page lists them).
-    FINDING_KINDS = {NOT_BILLED: "active_not_billed", NOT_ESTIMATED: "billed_not_active", DIFFERS: "cost"}
+    FINDING_KINDS = {NOT_BILLED: "active_not_billed", NOT_ESTIMATED: "billed_not_active"}
 
 
 @dataclass(frozen=True)
@@ -669,7 +669,12 @@ class Compared:
 
     @property
     def finding_kind(self) -> str:
+        """The month's check's kind of finding this difference goes with, if one fits ("" if none does)."""
         return Verdict.FINDING_KINDS.get(self.verdict, "")
+
+    @property
+    def finding_label(self) -> str:
+        return str(Finding.Kind(self.finding_kind).label) if self.finding_kind else ""
 
 
 def against_invoice(result: Estimate, items: Iterable[Mapping]) -> list[Compared]:

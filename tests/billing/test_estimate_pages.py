@@ -5,6 +5,7 @@ largest cost, what it cannot know), each customer's billing section (its periods
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 import pytest
@@ -146,4 +147,6 @@ def test_a_month_against_its_invoice_explains_rounding_and_lists_the_rest(client
         unbilled.domain_id: "not_billed",
     }
     assert reverse("billing:findings", kwargs=oct_) + f"#customer-{differs.domain_id}" in page
+    # An estimate the invoice does not bill goes with the check's "Active but not billed".
+    assert "See the month's findings (Active but not billed)" in html.unescape(page)
     assert 'data-testid="same">1<' in page
