@@ -118,6 +118,18 @@ def test_a_renewal_that_cancels_ends_the_subscription_with_its_term():
     assert _periods(customer) == [("STD", 20, 1, 20, 6_000)]
 
 
+def test_a_renewal_with_changes_bills_the_new_terms_from_the_day_after_the_term():
+    sub = _sub(
+        plan_end_date=dt.date(2026, 11, 10),
+        renewal_type="CHANGE",
+        renewal_product_id="ADV",
+        renewal_license_count=12,
+    )
+    book = _book(("STD", "ANNUAL_LICENSE", 450, 600), ("ADV", "ANNUAL_LICENSE", 800, 1_000))
+    (customer,) = _estimate(subs=[sub], book=book).customers
+    assert _periods(customer) == [("ADV", 12, 11, 30, 6_400), ("STD", 20, 1, 10, 3_000)]
+
+
 def test_a_customer_cancelled_is_billed_up_to_its_cancellation_date():
     (customer,) = _estimate(subs=[_sub()], withdrawal=dt.date(2026, 11, 5)).customers
     assert _periods(customer) == [("STD", 20, 1, 5, 1_500)]
