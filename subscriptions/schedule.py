@@ -23,7 +23,7 @@ from schedule.sources import (
     for_customers,
     url_pattern,
 )
-from subscriptions.models import PreOrder, Reservation, Subscription
+from subscriptions.models import RENEWAL_CHANGES, PreOrder, Reservation, Subscription
 from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
 
 
@@ -82,7 +82,7 @@ def reservation_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.
 
 def _renewals(filters: ScheduleFilters, today: dt.date):
     qs = _in_range(Subscription.objects, "plan_end_date", filters, today, shift=ONE_DAY)
-    return qs.filter(renewal_type__in=("CHANGE", "CANCEL"))
+    return qs.filter(RENEWAL_CHANGES)
 
 
 def renewal_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.date, int]:
