@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import Page
 from django.db import connection
-from django.db.models import Count, F, Lookup, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Lookup, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import people_with_role, person_label
@@ -376,13 +376,23 @@ def live_and_found(qs: QuerySet, q: str, *, customer: int | None = None) -> Quer
 
 
 def count_live_and_found(qs: QuerySet, q: str) -> int:
-    """How many rows `live_and_found(qs, q)` lists (`qs` with no join that repeats a row). Without a search: all
-    the rows less those of the few removed customers, so that each count reads an index alone and SQLite counts
-    a whole table from its b-tree without visiting a row; checking every row against the removed customers
-    instead visits every row, on both databases. With a search, the list itself is counted. Given to
-    `lists.paginate` as `count=`."""
+    """How many rows `live_and_found(qs, q)` lists (`qs` with no join that repeats a row). With a search, the
+    list itself is counted. Without one, in the shape each database counts from indexes alone (as `_among`,
+    both shapes tested):
+
+    * PostgreSQL: the rows with no removed customer (`NOT EXISTS`), which it counts as a merge of the rows'
+      customer index with the removed customers' partial index, reading each once. All the rows less the
+      removed customers' ones cost a probe of the rows' index per removed customer instead: two buffers each,
+      the most of the Options list's work as it opens at 10,000 customers (`python -m bench scale`).
+    * SQLite: all the rows less those of the removed customers, so that it counts a whole table from its b-tree
+      without visiting a row.
+
+    Given to `lists.paginate` as `count=`."""
     if customers_found(q, live=True) is not None:
         return live_and_found(qs, q).count()
+    if connection.vendor == "postgresql":
+        removed = Customer.objects.filter(removed_at__isnull=False, domain_id=OuterRef("customer_id"))
+        return qs.filter(~Exists(removed)).count()
     return qs.count() - qs.filter(customer_id__in=_removed()).count()
 
 

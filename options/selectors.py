@@ -125,9 +125,8 @@ def option_page(*, user, filters: OptionFilters, page: str | int | None, per_pag
     Searched and in customer order (the order it opens in): the customers found, each with its number of
     options, then the options of the customers the page covers (`customers.selectors.page_by_customer`, two
     queries). Otherwise the count, the page's keys, then their rows with the customers' names: without a search
-    they may be every option, and the count reads an index apart (as all rows less the removed customers', two
-    short queries: `count_live_and_found`) while the keys query walks the sort column's index and stops after
-    one page; searched and in another order, a count apart and the keys still cost less than the keys with a
+    they may be every option, and the count reads indexes apart (`count_live_and_found`) while the keys query
+    walks the order's index (the live customers' names, or the sort column's) and stops after one page; searched and in another order, a count apart and the keys still cost less than the keys with a
     window count, which makes the database read every matching row, all columns, first
     (`python -m bench.options list` times both kinds of request)."""
     check(user, VIEW_OPTIONS)
@@ -145,8 +144,14 @@ def option_page(*, user, filters: OptionFilters, page: str | int | None, per_pag
         )
         if by_customer is not None:
             return by_customer
+        # Unsearched in customer order: the join the order needs also tells the customers still in the API, so
+        # the database walks their name index (`Customer.Meta.indexes`) and probes each one's options by the
+        # (customer, option) index, stopping after one page, filtered or not (as the Subscriptions list does).
+        listed = SORTS.order(rows.filter(customer__removed_at=None), filters.sort)
+    else:
+        listed = _listed(rows, filters)
     return paginate(
-        _listed(rows, filters),
+        listed,
         page=page,
         per_page=per_page,
         fields=LIST_FIELDS,

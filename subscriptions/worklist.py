@@ -17,7 +17,6 @@ from customers.models import Customer
 from customers.selectors import still_in_api
 from home.worklist import DECISION_DAYS, WorkContext, WorkItem, WorkList, WorkSection
 from portal.core.vocabulary import (
-    PAID_PLANS,
     Plan,
     Product,
     RenewalType,
