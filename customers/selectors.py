@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import Page
 from django.db import connection
-from django.db.models import Count, Exists, F, Lookup, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import people_with_role, person_label
@@ -42,7 +42,7 @@ from customers.models import (
 from customers.permissions import ASSIGN_OWNERS, VIEW_CUSTOMERS
 from portal.core import clock
 from portal.core.access import Role, can, check, role_of
-from portal.core.lists import Sorts, coded, paginate, paginate_in_groups
+from portal.core.lists import Sorts, coded, computed_first, paginate, paginate_in_groups
 from portal.core.vocabulary import Plan, Product, UsageState
 from schedule.sources import ScheduleFilters, schedule_sources
 
@@ -329,31 +329,17 @@ def _searched(q: str, *, live: bool) -> QuerySet[CustomerSearch] | None:
     return found
 
 
-class _InArray(Lookup):
-    """`key = ANY(ARRAY(subquery))`: PostgreSQL computes the subquery once, before the query, then reads the rows
-    of those keys."""
-
-    lookup_name = "in_array"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = compiler.compile(self.rhs)
-        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
-
-
 def _among(key: str, found: QuerySet):
-    """Rows whose `key` is among the customers `found`, in the shape each database plans well: a query's shape
-    is chosen by `connection.vendor` here, in one named function, and both shapes are tested (the lists' tests
-    run on SQLite by default, on PostgreSQL in CI).
+    """Rows whose `key` is among the customers `found`, in the shape each database plans well
+    (`portal.core.lists.computed_first`: both shapes are tested, the lists' tests running on SQLite by default,
+    on PostgreSQL in CI).
 
     Given `IN (subquery)`, PostgreSQL walks the list's order (the customers' name index) and probes the search
     table for each customer, hoping to stop after a page: a word whose customers sort last (青空) costs a walk
-    of every customer. Computed first as an array (`_InArray`), the customers found are a short list whose rows
-    it reads. SQLite plans `IN (subquery)` that way by itself. `python -m bench.options list` times the
-    searched lists on both databases."""
-    if connection.vendor == "postgresql":
-        return _InArray(F(key), Subquery(found))
-    return Q(**{f"{key}__in": found})
+    of every customer. Computed first as an array, the customers found are a short list whose rows it reads.
+    SQLite plans `IN (subquery)` that way by itself. `python -m bench.options list` times the searched lists on
+    both databases."""
+    return computed_first(key, found)
 
 
 def customer_search(qs: QuerySet, q: str, *, prefix: str = "customer__") -> QuerySet:

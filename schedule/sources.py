@@ -60,7 +60,7 @@ from django.utils.functional import Promise
 
 from portal.core.access import Perm, can
 from portal.core.contrib import contributions
-from portal.core.lists import by_customer_filters
+from portal.core.lists import by_customer_filters, computed_first
 
 #: An item whose last day to change it is this close (in days) stands out.
 DEADLINE_SOON_DAYS = 7
@@ -154,8 +154,9 @@ def first_of_each_day(qs: QuerySet, filters: ScheduleFilters, *, day: str) -> Qu
     customer's domainId then the row's key, in that order; `qs` itself otherwise.
 
     The rows are picked in a subquery that reads the keys alone (a row number per day over the date, domainId
-    and key: an index of those columns serves it without visiting a row), and only the picked rows are read
-    whole and joined to their customers (the filters are all in the subquery)."""
+    and key: an index of those columns serves it without visiting a row), computed first
+    (`portal.core.lists.computed_first`), and only the picked rows are read whole, by their key, and joined to
+    their customers (the filters are all in the subquery)."""
     if filters.per_day is None:
         return qs
     ordered = [F("customer_id").asc(), F("pk").asc()]
@@ -165,7 +166,7 @@ def first_of_each_day(qs: QuerySet, filters: ScheduleFilters, *, day: str) -> Qu
         .filter(_day_rank__lte=filters.per_day)
         .values("pk")
     )
-    return qs.model._default_manager.filter(pk__in=picked).order_by(day, *ordered)
+    return qs.model._default_manager.filter(computed_first("pk", picked)).order_by(day, *ordered)
 
 
 def first_per_day(items: Iterable[ScheduledItem], per_day: int) -> list[ScheduledItem]:
