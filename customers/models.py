@@ -231,6 +231,13 @@ class Customer(models.Model):
                 condition=models.Q(removed_at__isnull=True, near_max_users=True),
                 name="customer_near_max_users",
             ),
+            # The worklist's "data stale": the live customers by last sync, the oldest first; its first rows
+            # and its count read from the index alone.
+            models.Index(
+                fields=["synced_at", "domain_id"],
+                condition=models.Q(removed_at__isnull=True),
+                name="customer_live_by_sync",
+            ),
         ]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")

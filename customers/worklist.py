@@ -91,7 +91,9 @@ def stale_or_failed(ctx: WorkContext) -> WorkList:
         ).order_by("failed_first", "synced_at", "domain_id")
     else:
         qs = qs.order_by("synced_at", "domain_id")
-    rows, count = ctx.first_and_count(qs, "domain_id", "company_name", "synced_at")
+    # The first rows along the live customers' sync index, and a count apart from it (a window count made the
+    # database read every stale customer to return five).
+    rows, count = ctx.first_and_count(qs, "domain_id", "company_name", "synced_at", count_apart=True)
     items = [
         WorkItem(
             customer=company,

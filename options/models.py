@@ -61,6 +61,15 @@ class Option(_OptionNames, models.Model):
         constraints = [
             models.UniqueConstraint(fields=["customer", "option_product_id"], name="option_one_per_customer")
         ]
+        indexes = [
+            # The home page's option trials ending (options/worklist.py), in its order over the trials alone
+            # (partial): the first items and a count by the index alone, however many options there are.
+            models.Index(
+                fields=["plan_end_date", "customer", "option_product_id"],
+                condition=models.Q(trial=True),
+                name="option_trial_by_end",
+            ),
+        ]
         verbose_name = _("option")
         verbose_name_plural = _("options")
 
@@ -108,6 +117,11 @@ class OptionOrder(_OptionNames, models.Model):
             models.UniqueConstraint(
                 fields=["customer", "option_product_id"], name="option_order_one_per_option"
             )
+        ]
+        indexes = [
+            # The Scheduled changes page's counts per day and first items of each day (schedule/sources.py
+            # `first_of_each_day`), from the index alone.
+            models.Index(fields=["apply_date", "customer", "id"], name="option_order_by_day"),
         ]
         verbose_name = _("option order")
         verbose_name_plural = _("option orders")

@@ -22,6 +22,7 @@ from schedule.sources import (
     ScheduleFilters,
     ScheduleSource,
     date_range,
+    first_of_each_day,
     for_customers,
     url_pattern,
 )
@@ -42,7 +43,7 @@ def order_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.date, 
 
 def order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[ScheduledItem]:
     """Option orders: moved or deleted until the day before they apply."""
-    rows = _in_range(filters, today).values_list(
+    rows = first_of_each_day(_in_range(filters, today), filters, day="apply_date").values_list(
         "option_product_id",
         "sub_option_id",
         "type",

@@ -125,10 +125,10 @@ def option_page(*, user, filters: OptionFilters, page: str | int | None, per_pag
 
     Searched and in customer order (the order it opens in): the customers found, each with its number of
     options, then the options of the customers the page covers (`customers.selectors.page_by_customer`, two
-    queries). Otherwise the count, the page's keys, then their rows with the customers' names: without a search
-    they may be every option, and the count reads an index apart (as all rows less the removed customers', two
-    short queries: `count_live_and_found`) while the keys query walks the sort column's index and stops after
-    one page; searched and in another order, a count apart and the keys still cost less than the keys with a
+    queries). Unsearched in customer order, the count apart (`count_live_and_found`: indexes alone), then one
+    query that walks the live customers' name index and stops after the page's rows. Otherwise the count, the
+    page's keys, then their rows with the customers' names: without a search they may be every option, and the
+    keys query walks the sort column's index and stops after one page; searched and in another order, a count apart and the keys still cost less than the keys with a
     window count, which makes the database read every matching row, all columns, first
     (`python -m bench.options list` times both kinds of request)."""
     check(user, VIEW_OPTIONS)
@@ -146,13 +146,21 @@ def option_page(*, user, filters: OptionFilters, page: str | int | None, per_pag
         )
         if by_customer is not None:
             return by_customer
+        # Unsearched in customer order: the join the order needs also tells the customers still in the API, so
+        # the database walks their name index (`Customer.Meta.indexes`) and probes each one's options by the
+        # (customer, option) index, stopping after one page, filtered or not (as the Subscriptions list does).
+        # The page's rows are read by that walk itself: the customer's row it joins for the order gives the
+        # page's names too, so reading the keys first, then the rows, would only read them twice.
+        listed, keys_first = SORTS.order(rows.filter(customer__removed_at=None), filters.sort), False
+    else:
+        listed, keys_first = _listed(rows, filters), True
     return paginate(
-        _listed(rows, filters),
+        listed,
         page=page,
         per_page=per_page,
         fields=LIST_FIELDS,
         row=OptionRow,
-        keys_first=True,
+        keys_first=keys_first,
         count=lambda: count_live_and_found(rows, filters.q),
     )
 

@@ -30,6 +30,7 @@ from schedule.sources import (
     ScheduleFilters,
     ScheduleSource,
     date_range,
+    first_per_day,
     month_bounds,
     schedule_sources,
 )
@@ -145,38 +146,65 @@ def default_month(filters: ScheduleFilters, today: dt.date) -> dt.date:
     return max(filters.date_from or today, today).replace(day=1)
 
 
+def _first_items_and_counts(
+    sources: list[tuple[ScheduleSource, bool]], filters: ScheduleFilters, today: dt.date, per_day: int
+) -> tuple[list[ScheduledItem], Counter[dt.date]]:
+    """The first `per_day` items of each day (`first_per_day`), in the page's order, and how many items each day
+    has. Two queries per source that gives `day_counts` (its counts, its first items of each day: never every
+    item of the range), one for the others (all their items, counted here)."""
+    counts: Counter[dt.date] = Counter()
+    found: list[ScheduledItem] = []
+    firsts = replace(filters, per_day=per_day)
+    for source, may_change in sources:
+        if source.day_counts is not None:
+            counts.update(source.day_counts(filters, today))
+            found.extend(_read(source, may_change, firsts, today))
+        else:
+            read = list(_read(source, may_change, filters, today))
+            counts.update(item.date for item in read)
+            found.extend(read)
+    items = first_per_day(found, per_day)
+    items.sort(key=_ORDER)
+    return items, counts
+
+
 def month_calendar(*, user, filters: ScheduleFilters) -> dict:
-    """The month calendar: weeks (Monday first) of days, each with its first items, for the filters' month."""
+    """The month calendar: weeks (Monday first) of days, each with its first items (CALENDAR_ITEMS_PER_DAY:
+    the first by the customer's domainId, see `sources.first_of_each_day`, shown in the page's order) and how
+    many more it has, for the filters' month. Two queries per source, whatever the number of items."""
     today = clock.today()
     filters = _window(replace(filters, calendar=True), today)
     month = filters.month
-    items = scheduled_items(user=user, filters=filters, today=today)
+    sources = _visible_sources(user, filters)
+    items, counts = _first_items_and_counts(sources, filters, today, CALENDAR_ITEMS_PER_DAY)
     by_day = {day: list(group) for day, group in groupby(items, key=attrgetter("date"))}
     weeks = []
     for week in pycalendar.Calendar(FIRST_WEEKDAY).monthdatescalendar(month.year, month.month):
         row = []
         for day in week:
-            found = by_day.get(day, []) if day.month == month.month else []
+            in_month = day.month == month.month
+            found = by_day.get(day, []) if in_month else []
             row.append(
                 CalendarDay(
                     date=day,
-                    in_month=day.month == month.month,
+                    in_month=in_month,
                     is_today=day == today,
                     is_past=day < today,
-                    items=found[:CALENDAR_ITEMS_PER_DAY],
-                    more=max(len(found) - CALENDAR_ITEMS_PER_DAY, 0),
+                    items=found,
+                    more=max(counts[day] - len(found), 0) if in_month else 0,
                 )
             )
         weeks.append(row)
     start, end = date_range(filters, today)
+    total = sum(counts.values())
     previous, following = (month - ONE_DAY).replace(day=1), month_bounds(month)[1] + ONE_DAY
     return {
         "month": month,
         "month_param": f"{month:%Y-%m}",
         "weeks": weeks,
         "weekdays": [str(WEEKDAYS_ABBR[(FIRST_WEEKDAY + i) % 7]) for i in range(7)],
-        "count": len(items),
-        "total": len(items),
+        "count": total,
+        "total": total,
         "today": today,
         "date_from": start,
         "date_to": max(start, end),

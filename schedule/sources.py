@@ -26,6 +26,14 @@ also give `day_counts(filters, today)` ({date: n}, one aggregate query): the age
 the days it shows (AGENDA_PAGE_ITEMS at a time, whole days); without it, the agenda reads all of the source's
 items.
 
+A source that gives `day_counts` also honours `filters.per_day` in `items`: when it is set (the month calendar,
+the home page's section of the next days), it yields only the first `per_day` items of each day, its query
+narrowed by `first_of_each_day(qs, filters, day=...)`: the first by the customer's domainId (then the row's
+key), read along an index of (day, domainId, key) that holds the source's rows (its app's migration), so the
+database counts and picks them from the index without visiting every row of the month or reading a company
+name for each (`python -m bench scale`, Calendar). The page takes the first `per_day` of each day across the
+sources in that order (`first_per_day`) and shows them in its own (company, kind, change).
+
 Dates are business dates (Asia/Tokyo by default). A change on day D can still be moved or withdrawn until
 D - 1 (the contract's windows start tomorrow), so that is its deadline; items whose deadline is at most
 `DEADLINE_SOON_DAYS` away stand out.
@@ -45,13 +53,14 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 
 from portal.core.access import Perm, can
 from portal.core.contrib import contributions
-from portal.core.lists import by_customer_filters
+from portal.core.lists import by_customer_filters, computed_first
 
 #: An item whose last day to change it is this close (in days) stands out.
 DEADLINE_SOON_DAYS = 7
@@ -81,6 +90,10 @@ class ScheduleFilters:
     #: The first day of the month the calendar shows (None: that of date_from, else this month).
     #: Sources see it set whenever the calendar is shown (date_range() then keeps to the month).
     month: dt.date | None = None
+    #: Only the first this many items of each day (by the customer's domainId, then the row's key: see
+    #: `first_of_each_day`); None: every item. Set by the month calendar and the home page's section, for the
+    #: sources that give `day_counts` (the counts then say how many more each day has).
+    per_day: int | None = None
     #: The contributed customer filters' values (`portal.core.lists.CustomerFilter`: the Owner filter), and
     #: whose page it is ("Mine"); a source narrows its rows by them with `for_customers`.
     customers: Mapping[str, str] = field(default_factory=dict)
@@ -133,6 +146,41 @@ def for_customers(qs: QuerySet, filters: ScheduleFilters, *, key: str = "custome
     """`qs` (rows keyed by a customer's domainId at `key`) narrowed by the page's customer filters (the Owner
     filter), in the same query: every source's read calls it, as it calls the customer search."""
     return by_customer_filters(qs, filters.customers, user=filters.user, key=key)
+
+
+def first_of_each_day(qs: QuerySet, filters: ScheduleFilters, *, day: str) -> QuerySet:
+    """`qs` (a source's rows in the filters' range, keyed by a customer's domainId at `customer_id`, dated by the
+    column `day`) with, when `filters.per_day` is set, only the first `per_day` rows of each day by the
+    customer's domainId then the row's key, in that order; `qs` itself otherwise.
+
+    The rows are picked in a subquery that reads the keys alone (a row number per day over the date, domainId
+    and key: an index of those columns serves it without visiting a row), computed first
+    (`portal.core.lists.computed_first`), and only the picked rows are read whole, by their key, and joined to
+    their customers (the filters are all in the subquery)."""
+    if filters.per_day is None:
+        return qs
+    ordered = [F("customer_id").asc(), F("pk").asc()]
+    picked = (
+        qs.order_by()
+        .annotate(_day_rank=Window(RowNumber(), partition_by=[F(day)], order_by=ordered))
+        .filter(_day_rank__lte=filters.per_day)
+        .values("pk")
+    )
+    return qs.model._default_manager.filter(computed_first("pk", picked)).order_by(day, *ordered)
+
+
+def first_per_day(items: Iterable[ScheduledItem], per_day: int) -> list[ScheduledItem]:
+    """The first `per_day` items of each day of `items` (the sources' items in the sources' order, each source's
+    items of a day in its order: see `first_of_each_day`), by the customer's domainId, the sources' order
+    breaking ties."""
+    ordered = sorted(items, key=lambda item: (item.date, item.domain_id))  # stable: the sources' order kept
+    out: list[ScheduledItem] = []
+    taken: dict[dt.date, int] = {}
+    for item in ordered:
+        if taken.get(item.date, 0) < per_day:
+            taken[item.date] = taken.get(item.date, 0) + 1
+            out.append(item)
+    return out
 
 
 def url_pattern(name: str, nargs: int = 1) -> str:

@@ -2,7 +2,8 @@
 read from the same contributed sources as the page (schedule/sources.py).
 
 The count comes from the sources' per-day counts (one aggregate query each); the items are read only for the
-first days that hold `limit` of them, as the agenda does."""
+first days that hold `limit` of them, and of each of those days only the first `limit` (`filters.per_day`,
+schedule/sources.py), so a busy day costs no more than a quiet one."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from home.worklist import SCHEDULED_DAYS, WorkContext, WorkItem, WorkList, WorkS
 from portal.core.access import can
 from portal.core.vocabulary import labelled
 from schedule.permissions import VIEW_SCHEDULE
-from schedule.sources import ScheduledItem, ScheduleFilters, schedule_sources
+from schedule.sources import ScheduledItem, ScheduleFilters, first_per_day, schedule_sources
 
 
 def _item(found: ScheduledItem) -> WorkItem:
@@ -59,10 +60,17 @@ def scheduled_soon(ctx: WorkContext) -> WorkList:
             if shown >= ctx.limit:
                 break
     page = ScheduleFilters(
-        date_from=filters.date_from, date_to=until, customers=filters.customers, user=filters.user
+        date_from=filters.date_from,
+        date_to=until,
+        customers=filters.customers,
+        user=filters.user,
+        per_day=ctx.limit,
     )
     for source in pending:
         read.extend(source.items(page, ctx.today))
+    if ctx.limit is not None:
+        # The first of the days shown, by customer (the sources picked each day's first `limit` so).
+        read = first_per_day(read, ctx.limit)[: ctx.limit]
     # Each source's forms only for those who may change its kind (Support reads them all).
     may_change = {source.key: can(ctx.user, source.change_perm) for source in sources}
     read = [

@@ -13,11 +13,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.vocabulary import (
     LICENSE_PLANS,
+    PAID_PLANS,
     Plan,
     Product,
     RenewalType,
@@ -28,6 +30,17 @@ from portal.core.vocabulary import (
 
 # The API's words are declared once, in portal.core.vocabulary; imported here for the models' displays.
 Status = SubscriptionStatus
+
+#: The order of the home page's dated sections (subscriptions/worklist.py): by end date, then by customer
+#: (domainId), then by subscription: the order of the partial indexes below, whose first entries are a
+#: section's first items and which a count reads alone.
+DATED_ORDER = ("plan_end_date", "customer_id", "subscription_id")
+#: A paid subscription with renewal settings (the renewal decisions).
+RENEWAL_DECISION = Q(plan__in=PAID_PLANS) & ~Q(renewal_type="")
+#: A trial (the trials ending and in their grace period).
+TRIAL = Q(plan=Plan.TRIAL)
+#: A renewal that changes something (the Scheduled changes page's renewals, subscriptions/schedule.py).
+RENEWAL_CHANGES = Q(renewal_type__in=(RenewalType.CHANGE, RenewalType.CANCEL))
 
 
 class Subscription(models.Model):
@@ -57,6 +70,26 @@ class Subscription(models.Model):
 
     class Meta:
         ordering = ["customer_id", "subscription_id"]
+        indexes = [
+            # The worklist's sections and the Scheduled changes page's renewals, each in DATED_ORDER over the
+            # rows it lists (partial): the first items and a count by the index alone, however many
+            # subscriptions there are (`python -m bench scale`, Home and Calendar).
+            models.Index(
+                fields=["plan_end_date", "customer", "subscription_id"],
+                condition=RENEWAL_DECISION,
+                name="subscription_renewal_decision",
+            ),
+            models.Index(
+                fields=["plan_end_date", "customer", "subscription_id"],
+                condition=TRIAL,
+                name="subscription_trial_by_end",
+            ),
+            models.Index(
+                fields=["plan_end_date", "customer", "subscription_id"],
+                condition=RENEWAL_CHANGES,
+                name="subscription_renewal_change",
+            ),
+        ]
         verbose_name = _("subscription")
         verbose_name_plural = _("subscriptions")
 
@@ -150,6 +183,17 @@ class Reservation(models.Model):
 
     class Meta:
         ordering = ["apply_date", "subscription_id"]
+        indexes = [
+            # The Scheduled changes page's counts per day and first items of each day (schedule/sources.py
+            # `first_of_each_day`), from the index alone.
+            models.Index(fields=["apply_date", "customer", "subscription"], name="reservation_by_day"),
+            # The trials whose paid start is scheduled (decided: off the worklist), read apart.
+            models.Index(
+                fields=["subscription"],
+                condition=Q(type=ReservationType.START_PAID_SERVICE),
+                name="reservation_paid_start",
+            ),
+        ]
         verbose_name = _("reservation")
         verbose_name_plural = _("reservations")
 
@@ -185,6 +229,10 @@ class PreOrder(models.Model):
 
     class Meta:
         ordering = ["apply_date", "pre_order_id"]
+        indexes = [
+            # The Scheduled changes page's counts per day and first items of each day, from the index alone.
+            models.Index(fields=["apply_date", "customer", "pre_order_id"], name="pre_order_by_day"),
+        ]
         verbose_name = _("pre-order")
         verbose_name_plural = _("pre-orders")
 

@@ -19,10 +19,11 @@ from schedule.sources import (
     ScheduleFilters,
     ScheduleSource,
     date_range,
+    first_of_each_day,
     for_customers,
     url_pattern,
 )
-from subscriptions.models import PreOrder, Reservation, Subscription
+from subscriptions.models import RENEWAL_CHANGES, PreOrder, Reservation, Subscription
 from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
 
 
@@ -81,7 +82,7 @@ def reservation_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.
 
 def _renewals(filters: ScheduleFilters, today: dt.date):
     qs = _in_range(Subscription.objects, "plan_end_date", filters, today, shift=ONE_DAY)
-    return qs.filter(renewal_type__in=("CHANGE", "CANCEL"))
+    return qs.filter(RENEWAL_CHANGES)
 
 
 def renewal_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.date, int]:
@@ -90,7 +91,8 @@ def renewal_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.date
 
 def pre_order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[ScheduledItem]:
     """Pre-orders (new paid subscriptions on a date): moved or deleted until the day before."""
-    rows = _in_range(PreOrder.objects, "apply_date", filters, today).values_list(
+    qs = _in_range(PreOrder.objects, "apply_date", filters, today)
+    rows = first_of_each_day(qs, filters, day="apply_date").values_list(
         "pre_order_id",
         "apply_date",
         "product_id",
@@ -122,7 +124,8 @@ def pre_order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[Schedu
 
 def reservation_items(filters: ScheduleFilters, today: dt.date) -> Iterator[ScheduledItem]:
     """Reservations of subscriptions (paid start, more licences, cancel): moved or deleted until the day before."""
-    rows = _in_range(Reservation.objects, "apply_date", filters, today).values_list(
+    qs = _in_range(Reservation.objects, "apply_date", filters, today)
+    rows = first_of_each_day(qs, filters, day="apply_date").values_list(
         "subscription_id",
         "apply_date",
         "type",
@@ -168,7 +171,7 @@ def renewal_items(filters: ScheduleFilters, today: dt.date) -> Iterator[Schedule
     changing the renewal settings, only that a CANCEL "ends after planEndDate". So, as for the other kinds,
     the last day to change is the day before the renewal applies, i.e. planEndDate itself.
     """
-    rows = _renewals(filters, today).values_list(
+    rows = first_of_each_day(_renewals(filters, today), filters, day="plan_end_date").values_list(
         "subscription_id",
         "plan_end_date",
         "renewal_type",

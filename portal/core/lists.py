@@ -43,8 +43,8 @@ from typing import Any, cast
 
 from django import forms
 from django.core.paginator import Page, Paginator
-from django.db import models
-from django.db.models import Count, F, QuerySet, Value, Window
+from django.db import connection, models
+from django.db.models import Count, F, Lookup, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import NullIf
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
@@ -463,6 +463,34 @@ def clamp_page(value: str | int | None) -> int:
         return min(max(1, int(value or 1)), MAX_PAGE_NUMBER)
     except (TypeError, ValueError):
         return 1
+
+
+# --- Keys computed first ---------------------------------------------------------------------------------------
+
+
+class _InArray(Lookup):
+    """`key = ANY(ARRAY(subquery))`: PostgreSQL computes the subquery once, before the query, then reads the rows
+    of those keys."""
+
+    lookup_name = "in_array"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = compiler.compile(self.rhs)
+        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+
+
+def computed_first(key: str, found: QuerySet) -> Q | _InArray:
+    """A condition: rows whose `key` is among the values of `found` (a query of one column, a short list), in
+    the shape each database plans well; a query's shape is chosen by `connection.vendor` here, in one named
+    function. PostgreSQL, given `IN (subquery)`, may read the whole table to join it to the subquery's few
+    keys (its estimate of them is a guess); given the keys computed first as an array, it reads those rows by
+    their index. SQLite plans `IN (subquery)` that way by itself. The customer search
+    (`customers.selectors._among`) and the calendar's first items of each day
+    (`schedule.sources.first_of_each_day`) read so."""
+    if connection.vendor == "postgresql":
+        return _InArray(F(key), Subquery(found))
+    return Q(**{f"{key}__in": found})
 
 
 # --- Pager ---------------------------------------------------------------------------------------------------

@@ -273,3 +273,56 @@ def test_option_trials_ending_are_decisions(client_as, account_manager, db, froz
     assert ("Option Trial KK", D(2026, 11, 28)) in [
         (i.customer, i.day) for _s, i in decisions_for(account_manager)
     ]
+
+
+def _more_work(n: int, manager) -> None:
+    """`n` more items of each dated section, all on the same first days (a busy day costs what a quiet one does)."""
+    from tests.options.factories import make_option, make_order
+
+    for i in range(n):
+        renewal = make_customer(company_name=f"More Renewal {i:02}")
+        make_subscription(renewal, plan="MONTHLY", plan_end_date=D(2026, 11, 22), renewal_type="CHANGE")
+        trial = make_customer(company_name=f"More Trial {i:02}", plan="TRIAL")
+        make_subscription(
+            trial,
+            product_id="STD_T",
+            plan="TRIAL",
+            plan_end_date=D(2026, 11, 23),
+            license_count=None,
+            renewal_type="",
+        )
+        make_option(trial, trial=True, plan_end_date=D(2026, 11, 23))
+        make_pre_order(renewal, apply_date=D(2026, 11, 22))
+        make_order(trial, apply_date=D(2026, 11, 22))
+        _own(renewal, trial, user=manager)
+
+
+@pytest.mark.parametrize("role", [Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.ADMIN])
+def test_each_section_reads_its_first_items_and_count_in_queries_that_do_not_grow(client_as, work, role):
+    """Each section reads its first items and its count, however many items it has: the page's queries stay
+    the same in number as every dated section gains items on one day, the counts count them all and each
+    section still shows its first five, the soonest first."""
+    manager = make_persona(Role.ACCOUNT_MANAGER)  # whose customers they are (before anyone signs in)
+    client = client_as(role)
+    client.get(reverse("home"))
+
+    def read() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(reverse("home")).content.decode()
+        return len(queries.captured_queries), html
+
+    few, before = read()
+    _more_work(12, manager)
+    many, html = read()
+    assert many == few
+    for key, added in (
+        ("renewal-decisions", 12),
+        ("trials-ending", 12),
+        ("option-trials", 12),
+        ("scheduled", 36),  # pre-orders and option orders on the 22nd, changed renewals on the 23rd
+    ):
+        assert _count(html, key) == _count(before, key) + added, key
+        assert _section(html, key).count("data-work-item=") == 5, key
+    renewals = _section(html, "renewal-decisions")
+    # The term ending first (the 22nd) comes before "Renewal Soon KK" (the 30th), whatever the names.
+    assert "More Renewal" in renewals and "Renewal Soon KK" not in renewals

@@ -185,3 +185,33 @@ def test_query_count_does_not_grow_with_items(client_as, frozen):
         make_pre_order(apply_date=D(2026, 12, 3))
         make_subscription(renewal_type="CHANGE", renewal_license_count=40, plan_end_date=D(2026, 12, 20))
     assert count() == few
+
+
+def test_a_day_busy_with_every_kind_shows_its_first_three_by_customer_and_counts_the_rest(client_as, frozen):
+    """Each source reads only the first items of each day (by the customer's domainId), not the whole month:
+    the day shows the first three across the kinds, in the page's order (company), and "+N more" counts every
+    item of the day, the sources' per-day counts."""
+    from tests.options.factories import make_order
+
+    day = D(2026, 12, 8)
+    # Domain ids in the reverse of the names' order: which three are shown is the domainIds' choice.
+    zulu = make_customer(domain_id=70_000_001, company_name="Zulu")
+    yankee = make_customer(domain_id=70_000_002, company_name="Yankee")
+    xray = make_customer(domain_id=70_000_003, company_name="X-ray")
+    others = [make_customer(domain_id=70_000_010 + n, company_name=f"Alpha {n}") for n in range(6)]
+    make_subscription(yankee, renewal_type="CANCEL", plan_end_date=day - dt.timedelta(days=1))
+    make_order(zulu, apply_date=day)
+    make_pre_order(xray, apply_date=day)
+    for n, customer in enumerate(others):
+        make_pre_order(customer, apply_date=day)
+        make_reservation(make_subscription(customer), type="ADD_LICENSE", apply_date=day)
+        make_order(customer, apply_date=day, option_product_id=f"OPT{n}")
+    body = client_as(Role.ADMIN).get(URL, {"view": "calendar", "month": "2026-12"}).content.decode()
+    cell = cells(body)[day.isoformat()]
+    assert shown(cell) == [
+        ("pre_order", str(xray.domain_id)),
+        ("renewal", str(yankee.domain_id)),
+        ("option_order", str(zulu.domain_id)),
+    ]
+    assert "+18 more" in cell
+    assert "21 changes from 2026-12-01 to 2026-12-31" in body
