@@ -86,7 +86,9 @@ def test_a_change_form_error_takes_the_focus_to_a_summary_that_leads_to_the_fiel
     page.wait_for_load_state()
 
     summary = page.locator("[data-error-summary]")
-    page.wait_for_function("() => document.activeElement.hasAttribute('data-error-summary')")
+    page.wait_for_function(
+        "() => !!document.activeElement && document.activeElement.hasAttribute('data-error-summary')"
+    )
     assert page.title().startswith("Error: ") and page.title()[len("Error: ")] != " "
     assert field.get_attribute("aria-invalid") == "true"
     described = field.get_attribute("aria-describedby")
@@ -108,7 +110,9 @@ def test_an_error_on_a_group_of_radios_leads_to_its_first_radio(page):
     page.goto("/users/add/")
     page.fill("input[name=username]", "radio.keys")
     page.locator("[data-testid=save]").click()
-    page.wait_for_function("() => document.activeElement.hasAttribute('data-error-summary')")
+    page.wait_for_function(
+        "() => !!document.activeElement && document.activeElement.hasAttribute('data-error-summary')"
+    )
     link = page.locator("[data-error-summary] a[href='#id_role_0']")
     link.focus()
     page.keyboard.press("Enter")
