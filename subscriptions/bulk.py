@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -347,69 +348,50 @@ def move_args(s: Subscription, values: Mapping[str, Any]) -> dict[str, Any]:
     return {"domain_id": s.customer_id, "subscription_id": s.pk, "apply_date": values["apply_date"]}
 
 
+#: What every action of the Subscriptions list shares: its rows, who may start one, how a row is read and named.
+_on_the_list = partial(
+    BulkAction,
+    list_name=LIST,
+    list_url="subscriptions:list",
+    perm=CHANGE_SUBSCRIPTIONS,
+    select=select,
+    read=read,
+    key_of=lambda s: str(s.pk),
+    describe=describe,
+    domain_id=lambda s: s.customer_id,
+)
+
 BULK_ACTIONS = [
-    BulkAction(
+    _on_the_list(
         key="subscriptions.renewal",
         label=_("Renewal at the end of the term"),
-        list_name=LIST,
-        list_url="subscriptions:list",
-        perm=CHANGE_SUBSCRIPTIONS,
         form=RenewalValuesForm,
-        select=select,
-        read=read,
-        key_of=lambda s: str(s.pk),
-        describe=describe,
-        domain_id=lambda s: s.customer_id,
         check=check_renewal,
         operation_id="updateSubscriptionRenewal",
         args=renewal_args,
         destroys=lambda values: values.get("type") == RenewalType.CANCEL,
     ),
-    BulkAction(
+    _on_the_list(
         key="subscriptions.cancellation",
         label=_("Scheduled cancellation"),
-        list_name=LIST,
-        list_url="subscriptions:list",
-        perm=CHANGE_SUBSCRIPTIONS,
         form=CancellationValuesForm,
-        select=select,
-        read=read,
-        key_of=lambda s: str(s.pk),
-        describe=describe,
-        domain_id=lambda s: s.customer_id,
         check=check_cancellation,
         operation_id="createSubscriptionReservation",
         args=cancellation_args,
         destroys=lambda values: True,
     ),
-    BulkAction(
+    _on_the_list(
         key="subscriptions.licences",
         label=_("Licences added on a date"),
-        list_name=LIST,
-        list_url="subscriptions:list",
-        perm=CHANGE_SUBSCRIPTIONS,
         form=LicencesValuesForm,
-        select=select,
-        read=read,
-        key_of=lambda s: str(s.pk),
-        describe=describe,
-        domain_id=lambda s: s.customer_id,
         check=check_licences,
         operation_id="createSubscriptionReservation",
         args=licences_args,
     ),
-    BulkAction(
+    _on_the_list(
         key="subscriptions.reservation_date",
         label=_("Move the scheduled changes to a date"),
-        list_name=LIST,
-        list_url="subscriptions:list",
-        perm=CHANGE_SUBSCRIPTIONS,
         form=MoveValuesForm,
-        select=select,
-        read=read,
-        key_of=lambda s: str(s.pk),
-        describe=describe,
-        domain_id=lambda s: s.customer_id,
         check=check_move,
         operation_id="updateSubscriptionReservation",
         args=move_args,
