@@ -6,6 +6,7 @@ with that field alone (its scheduled cancellation is not sent, so it stays as it
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -197,53 +198,46 @@ def max_users_args(c: Customer, values: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+#: What every action of the customer list shares: its rows, and how a row is keyed and named.
+_on_the_list = partial(
+    BulkAction,
+    list_name=LIST,
+    list_url="customers:list",
+    select=select,
+    key_of=lambda c: str(c.domain_id),
+    describe=lambda c: c.company_name,
+    domain_id=lambda c: c.domain_id,
+)
+
 BULK_ACTIONS = [
-    BulkAction(
+    _on_the_list(
         key="customers.owner",
         label=_("Assign an Account manager"),
-        list_name=LIST,
-        list_url="customers:list",
         perm=ASSIGN_OWNERS,
         form=OwnerValuesForm,
-        select=select,
         read=read,
-        key_of=lambda c: str(c.domain_id),
-        describe=lambda c: c.company_name,
-        domain_id=lambda c: c.domain_id,
         check=check_owner,
         write=write_owner,
         refused=(services.OwnerChangeRefused,),
         prepare=prepare_owner,
     ),
-    BulkAction(
+    _on_the_list(
         key="customers.share",
         label=_("Share out among Account managers"),
-        list_name=LIST,
-        list_url="customers:list",
         perm=ASSIGN_OWNERS,
         form=ShareValuesForm,
-        select=select,
         read=read,
-        key_of=lambda c: str(c.domain_id),
-        describe=lambda c: c.company_name,
-        domain_id=lambda c: c.domain_id,
         check=check_share,
         write=write_share,
         refused=(services.OwnerChangeRefused,),
         prepare=prepare_share,
     ),
-    BulkAction(
+    _on_the_list(
         key="customers.max_users",
         label=_("Maximum users"),
-        list_name=LIST,
-        list_url="customers:list",
         perm=CHANGE_CUSTOMERS,
         form=MaxUsersValuesForm,
-        select=select,
         read=read_live,
-        key_of=lambda c: str(c.domain_id),
-        describe=lambda c: c.company_name,
-        domain_id=lambda c: c.domain_id,
         check=check_max_users,
         operation_id="patchUsageStatus",
         args=max_users_args,
