@@ -11,6 +11,7 @@ import pytest
 import time_machine
 
 pytest_plugins = [
+    "tests.fixtures.databases",
     "tests.fixtures.personas",
     "tests.fixtures.services",
     "tests.fixtures.browser",
