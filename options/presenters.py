@@ -5,11 +5,11 @@ the markup of `options/_renewal.html`, which the customer page's Options section
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from options import rules
+from portal.core.rendering import markup
 from portal.core.vocabulary import OptionProduct, OptionRenewalType, Plan
 
 
@@ -27,34 +27,34 @@ def rows(options, *, tick: bool = False) -> SafeString:
         "renewals": {k: str(v) for k, v in OptionRenewalType.choices},
         "tick": tick,
     }
-    return format_html_join("\n", "{}", ((_row(o, detail, words),) for o in options))
+    return SafeString("\n".join(_row(o, detail, words) for o in options))
 
 
 def _renewal(o, words: dict) -> SafeString:
     if not o.renewal_type:
-        return format_html('<span class="muted">{}</span>', words["none"])
+        return markup('<span class="muted">{}</span>', words["none"])
     change = o.renewal_type == OptionRenewalType.CHANGE
-    html = format_html(
+    html = markup(
         '<span class="badge{}">{}</span>',
         " badge-info" if change else "",
         words["renewals"].get(o.renewal_type, o.renewal_type),
     )
     if change and o.renewal_sub_option_id:
         sub = words["sub_options"].get(o.renewal_sub_option_id, o.renewal_sub_option_id)
-        html = format_html("{} {}", html, sub)
+        html = markup("{} {}", html, sub)
     if change and o.renewal_quantity is not None:
-        html = format_html("{} × {}", html, o.renewal_quantity)
+        html = markup("{} × {}", html, o.renewal_quantity)
     return html
 
 
 def _row(o, detail: str, words: dict) -> SafeString:
     sub = words["sub_options"].get(o.sub_option_id, o.sub_option_id)
     if o.trial:
-        sub = format_html('{} <span class="badge badge-trial">{}</span>', sub, words["trial"])
+        sub = markup('{} <span class="badge badge-trial">{}</span>', sub, words["trial"])
     ticked = ""
     if words["tick"]:
         key = f"{o.customer_id}.{o.option_product_id}"  # options.bulk.option_key
-        ticked = format_html(
+        ticked = markup(
             '<td><input type="checkbox" form="bulk" name="keys" value="{}" id="tick-{}" data-testid="bulk-tick">'
             '<label class="visually-hidden" for="tick-{}">{}</label></td>',
             key,
@@ -63,7 +63,7 @@ def _row(o, detail: str, words: dict) -> SafeString:
             _("Choose %(name)s")
             % {"name": f"{o.company_name}, {words['options'].get(o.option_product_id, '')}"},
         )
-    return format_html(
+    return markup(
         '<tr data-option="{}-{}" data-company="{}">{}<td><a href="{}">{}</a><br><span class="muted"><code>{}</code> {}'
         '</span></td><td>{}</td><td>{}</td><td class="num">{}</td><td>{}</td><td class="date">{}</td>'
         '<td class="date">{}</td><td>{}</td></tr>',

@@ -27,7 +27,7 @@ What is one thing here:
 
 Rows are rendered by a row template (`components/_list.html` includes `spec.row_template` once per row), or,
 for a list whose benchmark shows the template loop costing more than its query, by a presenter the spec
-declares (`ListSpec.rows`: the page's rows as escaped HTML, formatted in Python with `format_html`). The
+declares (`ListSpec.rows`: the page's rows as escaped HTML, formatted in Python with `rendering.markup`). The
 customer list (`customers/presenters.py`, `bench.customers list`) and the Options list (`options/presenters.py`,
 `bench.options list`) have one; another list earns one only with a benchmark.
 
@@ -50,14 +50,13 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.functional import Promise
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.contrib import contributions
 from portal.core.downloads import Table, table_response
 from portal.core.htmx import partial_for
-from portal.core.rendering import QuickSelect
+from portal.core.rendering import QuickSelect, markup
 from portal.core.vocabulary import code_column, names
 
 #: Far beyond any real list (a million pages), small enough for any database's OFFSET.
@@ -373,9 +372,7 @@ class ListState:
         The link keeps every other query parameter and goes back to the first page."""
         cells = []
         if self.bulk_actions:
-            cells.append(
-                format_html('<th scope="col"><span class="visually-hidden">{}</span></th>', _("Choose"))
-            )
+            cells.append(markup('<th scope="col"><span class="visually-hidden">{}</span></th>', _("Choose")))
         for column in self.spec.columns:
             css = mark_safe(' class="num"') if column.numeric else ""
             key = column.sort
@@ -384,7 +381,7 @@ class ListState:
                 cells.append(mark_safe("<td></td>"))
                 continue
             if not key:
-                cells.append(format_html('<th scope="col"{}>{}</th>', css, column.label))
+                cells.append(markup('<th scope="col"{}>{}</th>', css, column.label))
                 continue
             params = self.query.copy()
             params["sort"] = f"-{key}" if self.sort == key else key
@@ -397,7 +394,7 @@ class ListState:
                 arrow, order = " ↓", mark_safe(' aria-sort="descending"')
             # data-focus-id: after the htmx swap the focus returns to this header's link (static/js/portal.js).
             cells.append(
-                format_html(
+                markup(
                     '<th scope="col"{}{}><a href="{}" data-hx-get="{}" data-hx-target="{}" data-hx-push-url="true" '
                     'data-focus-id="sort-{}">{}<span aria-hidden="true">{}</span></a></th>',
                     css,

@@ -10,6 +10,7 @@ template (select, textarea, radios, checkboxes groups, multi-widgets) to Django'
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING, cast
 
 from django import forms
@@ -41,6 +42,21 @@ INPUT_TEMPLATES = frozenset(
         "url",
     )
 )
+
+
+def markup(template: str, *args) -> SafeString:
+    """`format_html` for a list's rows, where it runs a hundred times a page: the same markup, each argument
+    escaped as text unless it is markup already (`__html__`), a whole number written as it is, without Django's
+    check of every argument for a lazy translation on each call (`str()` translates one)."""
+    return SafeString(template.format(*map(_escaped, args)))
+
+
+def _escaped(value) -> str:
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    if type(value) is int:
+        return str(value)
+    return html.escape(str(value))
 
 
 def attrs_markup(attrs: dict) -> str:

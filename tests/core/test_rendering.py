@@ -1,10 +1,14 @@
 """How forms are drawn (portal/core/rendering.py): the plain <input> in Python with Django's own markup, every
-form field through `{% fields %}`, and each page's user read with their role in one query."""
+form field through `{% fields %}`, a list's rows through `markup` (`format_html`'s escaping), and each page's user
+read with their role in one query."""
 
 from __future__ import annotations
 
 import pytest
 from django import forms
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy, override
 from django.forms.renderers import DjangoTemplates
 from django.template import engines
 from django.test.html import parse_html
@@ -12,7 +16,7 @@ from django.urls import reverse
 
 from portal.core.access import Role
 from portal.core.lists import DateInput
-from portal.core.rendering import INPUT_TEMPLATES, FormRenderer
+from portal.core.rendering import INPUT_TEMPLATES, FormRenderer, markup
 
 WIDGETS = [
     forms.TextInput(attrs={"placeholder": 'Say "hi" & <go>', "autocomplete": "off"}),
@@ -162,3 +166,23 @@ def test_the_role_read_with_the_user_is_the_strongest_of_their_groups(db):
     inactive.groups.set([groups[Role.ADMIN], other])
     assert backend.get_user(inactive.pk) is None
     assert backend.get_user(10**9) is None
+
+
+#: What a list's row is made of: hostile text, quotes, numbers, markup already made, lazy translations, nothing.
+MARKUP_ARGS = [
+    ("<script>alert('x')</script> & \"Co\"",),
+    (42, -7, 0),
+    (True, None, 3.5),
+    (mark_safe("<b>bold</b>"), "<b>not bold</b>"),
+    (gettext_lazy("Removed"), "株式会社 <サクラ>"),
+]
+
+
+@pytest.mark.parametrize("args", MARKUP_ARGS)
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_markup_writes_what_format_html_writes(args, language):
+    template = "<td>" + "</td><td>".join("{}" for _ in args) + "</td>"
+    with override(language):
+        ours = markup(template, *args)
+        assert ours == format_html(template, *args)
+    assert isinstance(ours, SafeString)
