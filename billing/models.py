@@ -204,10 +204,12 @@ class PriceEntry(models.Model):
     item, plan and customer. An entry with a customer overrides the general one for that customer only."""
 
     item_id = models.CharField(
-        _("item"), max_length=40, help_text=_("Product or option ID, e.g. STD, ACV201.")
+        _("item"), max_length=40, help_text=_("The product or option this price is for.")
     )
     plan = models.CharField(_("plan"), max_length=32, blank=True, help_text=_("Empty for every plan."))
-    domain_id = models.BigIntegerField(_("customer domainId"), null=True, blank=True)
+    domain_id = models.BigIntegerField(
+        _("customer"), null=True, blank=True, help_text=_("Empty for every customer.")
+    )
     cost = models.BigIntegerField(_("cost (¥ a month per unit)"))
     price = models.BigIntegerField(_("price to the customer (¥ a month per unit)"))
     effective_from = models.DateField(_("effective from"))
