@@ -12,7 +12,7 @@ What it cannot know is said beside it (`CANNOT_KNOW`): usage-based items, adjust
 that will come and go, changes not in the cache; an item the price book has no price for is a line of its own,
 "unknown", never 0.
 
-`month_estimate(year, month)` loads everything once (seven queries) and prices every customer in memory;
+`month_estimate(year, month)` loads everything once (eight queries) and prices every customer in memory;
 `against_invoice` sets an estimate beside a month's invoice, per customer, each difference explained by a known
 rule or left to look at.
 """
@@ -31,7 +31,7 @@ from billing import prices, rules
 from billing.models import Finding, UsageSnapshot
 from customers.selectors import BilledCustomer, customers_billed
 from options.rules import SUB_OPTIONS
-from options.selectors import OptionsSold, SoldOption, options_sold
+from options.selectors import OptionsSold, SoldOption, UsedOption, options_sold, options_used
 from portal.core.vocabulary import LICENSE_PLANS, PAID_PLANS, Plan, item_name, label
 from subscriptions.rules import PAID_EQUIVALENT
 from subscriptions.selectors import Scheduled, SoldSubscription, SubscriptionsSold, subscriptions_sold
@@ -49,9 +49,10 @@ CANNOT_KNOW = (
         "or removed later change the bill."
     ),
     _(
-        "Only what the portal knows: the month's days gone by as the customers' daily usage shows them (read "
-        "with every full sync), then what is sold today and the changes scheduled in LINE WORKS (reservations, "
-        "pre-orders, renewals, option orders) as of the last resync. Options count all month as they are today."
+        "Only what the portal knows: the month's days gone by as the customers' and options' daily usage shows "
+        "them (read with every full sync), then what is sold today and the changes scheduled in LINE WORKS "
+        "(reservations, pre-orders, renewals, option orders) as of the last resync. Where an option's daily "
+        "usage has not been read, it counts from the day it was added as it is today."
     ),
     _("Items the price book has no price for are listed as unknown and left out of the totals."),
 )
@@ -336,9 +337,12 @@ def _units(plan: str, licences: int | None, members: int | None, quantity: int |
     return rules.units(plan=plan, license_count=licences, member_count=members, quantity=quantity)
 
 
-def _terms(state: _State, members: int | None) -> dict[tuple, tuple]:
+def _terms(
+    state: _State, members: int | None, used: Sequence[UsedOption] | None = None
+) -> dict[tuple, tuple]:
     """What is billed on a day of `state`: {(item type, subscription or option): terms}, paid plans only (Free
-    and Trial are not billed)."""
+    and Trial are not billed). With `used` (the options' daily usage of that day), the options are those it
+    recorded, not the state's."""
     out: dict[tuple, tuple] = {}
     for s in state.subs.values():
         if s.plan in PAID_PLANS:
@@ -349,6 +353,24 @@ def _terms(state: _State, members: int | None) -> dict[tuple, tuple]:
                 _units(s.plan, s.licences, members),
                 s.subscription_id,
             )
+    if used is not None:
+        sub = state.paid_sub()
+        for u in used:
+            if u.plan in PAID_PLANS:
+                licences = u.license_count if u.license_count is not None else (sub.licences if sub else None)
+                out[("OPTION_PRODUCT", u.option_product_id)] = (
+                    u.option_product_id,
+                    u.sub_option_id,
+                    u.plan,
+                    _units(
+                        u.plan,
+                        licences,
+                        u.member_count if u.member_count is not None else members,
+                        u.quantity,
+                    ),
+                    sub.subscription_id if sub else None,
+                )
+        return out
     for o in state.options.values():
         if o.plan in PAID_PLANS:
             sub = state.paid_sub(o.subscription_id)
@@ -377,10 +399,13 @@ def customer_lines(
     options: Sequence[SoldOption] = (),
     orders: Sequence = (),
     usage: Sequence[Snapshot] = (),
+    used_options: Sequence[UsedOption] = (),
 ) -> list[Line]:
     """The month first..last of one customer as periods of unchanged terms (unpriced lines). The days its daily
     usage snapshots cover (`usage`, sorted: the month's days gone by) have the terms they show, as the invoice
-    bills them; from the day after, what the cache holds now, then each scheduled change on its day."""
+    bills them; from the day after, what the cache holds now, then each scheduled change on its day. Options
+    likewise: on the days their daily usage covers (`used_options`, runs of unchanged terms) those it recorded;
+    on the other days those the cache holds, each from the day it was added."""
     ordered = {o.option_product_id for o in orders}
     history = [u for u in usage if u[0] <= last]
     from_cache = max(first, history[-1][0] + DAY) if history else first
@@ -430,16 +455,30 @@ def customer_lines(
         return apply
 
     state = _State()
-    # Options as the cache holds them, all month (the cache does not say what they were on the days gone by).
+    events: list[_Event] = []
+    # Options as the cache holds them, each from the day it was added (the days their usage covers are
+    # replaced by what it recorded: `take`).
     for option in options:
-        state.options[option.option_product_id] = _Option(
+        added = _Option(
             option.option_product_id,
             option.sub_option_id,
             option.subscription_id,
             option.plan,
             option.quantity,
         )
-    events: list[_Event] = []
+        if option.added_on is None or option.added_on <= first:
+            state.options[option.option_product_id] = added
+        elif option.added_on <= last:
+
+            def add_option(st: _State, added: _Option = added) -> None:
+                st.options.setdefault(added.option_product_id, replace(added))
+
+            events.append((option.added_on, 1, add_option))
+    used_last = max((run.end for run in used_options), default=None)
+    for run in used_options:  # a day the options' recorded terms change is a day to take
+        for day in (run.start, run.end + DAY):
+            if first < day <= last:
+                events.append((day, -2, _nothing))
     if history:
         before = [u for u in history if u[0] <= first]
         previous = tuple(before[-1][1:]) if before else ("", "", None)
@@ -463,7 +502,7 @@ def customer_lines(
 
     def take(day: dt.date) -> None:
         """Close the lines whose terms end the day before `day` and open those that start on it."""
-        now = _terms(state, members)
+        now = _terms(state, members, _used_on(used_options, day) if used_last and day <= used_last else None)
         for key, line in list(open_lines.items()):
             if now.get(key) != _key_terms(line):
                 lines.append(replace(line, end=day - DAY))
@@ -483,6 +522,19 @@ def customer_lines(
         take(day)
     lines.extend(open_lines.values())
     return sorted(lines, key=lambda line: (line.item_type != "PRODUCT", line.item_id, line.start))
+
+
+def _nothing(state: _State) -> None:
+    """An event that changes nothing: a day on which the options' recorded usage changes."""
+
+
+def _used_on(runs: Sequence[UsedOption], day: dt.date) -> list[UsedOption]:
+    """The options in use on `day` by their daily usage: each option's run covering it (the latest begun)."""
+    found: dict[str, UsedOption] = {}
+    for run in runs:
+        if run.start <= day <= run.end:
+            found[run.option_product_id] = run
+    return list(found.values())
 
 
 def _key_terms(line: Line) -> tuple:
@@ -543,6 +595,7 @@ def estimate_of(
             options=options.options.get(domain_id, ()),
             orders=options.orders.get(domain_id, ()),
             usage=(usage or {}).get(domain_id, ()),
+            used_options=options.used.get(domain_id, ()),
         )
         if lines:
             out.append(
@@ -559,17 +612,19 @@ def estimate_of(
 
 
 def month_estimate(*, year: int, month: int, domain_ids: Iterable[int] | None = None) -> Estimate:
-    """The month's estimate of every customer still in the API (or of `domain_ids`), from the cache: seven
+    """The month's estimate of every customer still in the API (or of `domain_ids`), from the cache: eight
     queries whatever the number of customers."""
     ids = None if domain_ids is None else list(domain_ids)
     first, last = rules.month_bounds(year, month)
+    options = options_sold(domain_ids=ids)
+    options.used = options_used(first=first, last=last, domain_ids=ids)
     return estimate_of(
         usage=month_usage(first=first, last=last, domain_ids=ids),
         year=year,
         month=month,
         customers=customers_billed(domain_ids=ids),
         subscriptions=subscriptions_sold(domain_ids=ids),
-        options=options_sold(domain_ids=ids),
+        options=options,
         book=prices.PriceBook.load(),
     )
 
