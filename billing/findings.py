@@ -129,9 +129,13 @@ class MonthFacts:
         return self.usage[domain_id][days[index - 1]] if index else None
 
     def known_change_days(self, domain_id: int) -> set[dt.date]:
-        """Days on which the customer's terms changed in the month (its snapshots differ from the day before)
-        or a change was applied to it (the audit trail)."""
+        """Days on which the customer's terms changed in the month (its snapshots differ from the day before),
+        a change was applied to it (the audit trail) or it stopped being billed (the day after its
+        cancellation date: a cancellation made in LINE WORKS leaves no audit entry)."""
         days = set(self.change_days.get(domain_id, ()))
+        customer = self.customers.get(domain_id)
+        if customer is not None and customer.withdrawal_date is not None:
+            days.add(customer.withdrawal_date + dt.timedelta(days=1))
         snaps = self.usage.get(domain_id, {})
         for day, usage in snaps.items():
             before = snaps.get(day - dt.timedelta(days=1))
