@@ -192,6 +192,23 @@ class UsageSnapshot(models.Model):
                 fields=["domain_id", "used_date", "product_group_id"], name="billing_one_snapshot_a_day"
             )
         ]
+        indexes = [
+            # The month's terms read from the index alone (the variance check's and the estimate's grouped
+            # reads of a month's snapshots: `findings._usage_turns`, `estimate.month_usage`), not a table row a
+            # customer a day.
+            models.Index(
+                fields=[
+                    "domain_id",
+                    "used_date",
+                    "product_group_id",
+                    "product_id",
+                    "plan",
+                    "license_count",
+                    "member_count",
+                ],
+                name="billing_usage_terms",
+            )
+        ]
         verbose_name = _("usage snapshot")
         verbose_name_plural = _("usage snapshots")
 
