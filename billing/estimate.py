@@ -23,12 +23,12 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Max, Min
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from billing import prices, rules
-from billing.models import Finding, UsageSnapshot
+from billing.models import Finding, PriceEntry
+from billing.usage import usage_turns
 from customers.selectors import BilledCustomer, customers_billed
 from options.rules import SUB_OPTIONS
 from options.selectors import OptionsSold, SoldOption, UsedOption, options_sold, options_used
@@ -537,6 +537,69 @@ def _used_on(runs: Sequence[UsedOption], day: dt.date) -> list[UsedOption]:
     return list(found.values())
 
 
+def _steady_lines(
+    *,
+    first: dt.date,
+    last: dt.date,
+    members: int | None,
+    withdrawal_date: dt.date | None,
+    subscriptions: Sequence[SoldSubscription],
+    pre_orders: Sequence[Scheduled],
+    options: Sequence[SoldOption],
+    orders: Sequence,
+    usage: Sequence[Snapshot],
+    used_options: Sequence[UsedOption],
+) -> list[Line] | None:
+    """The month of a customer with nothing dated in it, in closed form: one subscription, no scheduled change,
+    renewal, Trial end, option added or order on or before the month's last day, no cancellation before it, and
+    daily usage (if any) that shows the cache's terms from the month's start. Its lines are whole-month periods
+    of what the cache holds, exactly what `customer_lines` gives for it; None for any other customer (walked
+    day by day)."""
+    if len(subscriptions) != 1 or used_options or any(order.apply_date <= last for order in orders):
+        return None
+    if withdrawal_date is not None and withdrawal_date < last:
+        return None
+    sub = subscriptions[0]
+    if sub.plan_start_date > first or (sub.reservation is not None and sub.reservation.apply_date <= last):
+        return None
+    if (
+        sub.renewal_type in ("CANCEL", "CHANGE")
+        and sub.plan in PAID_PLANS
+        and sub.plan_end_date is not None
+        and sub.plan_end_date < last
+    ):
+        return None
+    if any(pre.apply_date <= last for pre in pre_orders):
+        return None
+    if usage:
+        held = (sub.product_id, sub.plan, sub.license_count)
+        if (
+            not sub.product_id
+            or usage[0][0] > first
+            or any(tuple(u[1:]) != held for u in usage if u[0] <= last)
+        ):
+            return None
+    for option in options:
+        if option.added_on is not None and option.added_on > first:
+            return None
+        if (
+            option.plan == Plan.TRIAL or (option.renewal_type == "CHANGE" and option.plan in PAID_PLANS)
+        ) and (option.plan_end_date < last):
+            return None
+    lines = []
+    sid, licences = sub.subscription_id, sub.license_count
+    if sub.plan in PAID_PLANS:
+        units = _units(sub.plan, licences, members)
+        lines.append(Line("PRODUCT", sub.product_id, "", sub.plan, units, first, last, sid))
+    for option in options:
+        if option.plan in PAID_PLANS:
+            units = _units(option.plan, licences, members, option.quantity)
+            item_id, sub_item_id = option.option_product_id, option.sub_option_id
+            lines.append(Line("OPTION_PRODUCT", item_id, sub_item_id, option.plan, units, first, last, sid))
+    lines.sort(key=lambda line: (line.item_type != "PRODUCT", line.item_id))
+    return lines
+
+
 def _key_terms(line: Line) -> tuple:
     return (line.item_id, line.sub_item_id, line.plan, line.units, line.subscription_id)
 
@@ -566,6 +629,39 @@ def priced(line: Line, book: prices.PriceBook, domain_id: int, year: int, month:
     )
 
 
+def _priced_whole_month(
+    line: Line,
+    book: prices.PriceBook,
+    domain_id: int,
+    entries: dict[tuple, PriceEntry | None],
+    overridden: set[int],
+) -> Line:
+    """`priced` for a line of the whole month (nothing to prorate), the book's entry looked up once for each
+    item and plan (for a customer without a price of its own)."""
+    if domain_id in overridden:
+        entry = book.entry(line.item_id, line.plan, domain_id, line.start)
+    else:
+        key = (line.item_id, line.plan)
+        if key not in entries:
+            entries[key] = book.entry(line.item_id, line.plan, None, line.start)
+        entry = entries[key]
+    if entry is None:
+        return line
+    units = line.units
+    return Line(
+        line.item_type,
+        line.item_id,
+        line.sub_item_id,
+        line.plan,
+        units,
+        line.start,
+        line.end,
+        line.subscription_id,
+        entry.cost * units,
+        entry.price * units,
+    )
+
+
 # --- the month of every customer ----------------------------------------------------------------------------
 
 
@@ -582,29 +678,39 @@ def estimate_of(
     """The estimate from what was read (no query): every customer with something billed in the month."""
     first, last = rules.month_bounds(year, month)
     out = []
+    usage = usage or {}
+    whole_month: dict[
+        tuple, PriceEntry | None
+    ] = {}  # the book's entry of a whole-month line, by item and plan
+    overridden = book.customers()
     for domain_id, customer in customers.items():
         if customer.withdrawal_date is not None and customer.withdrawal_date < first:
             continue
-        lines = customer_lines(
-            first=first,
-            last=last,
-            members=customer.member_count,
-            withdrawal_date=customer.withdrawal_date,
-            subscriptions=subscriptions.subscriptions.get(domain_id, ()),
-            pre_orders=subscriptions.pre_orders.get(domain_id, ()),
-            options=options.options.get(domain_id, ()),
-            orders=options.orders.get(domain_id, ()),
-            usage=(usage or {}).get(domain_id, ()),
-            used_options=options.used.get(domain_id, ()),
-        )
+        facts = {
+            "first": first,
+            "last": last,
+            "members": customer.member_count,
+            "withdrawal_date": customer.withdrawal_date,
+            "subscriptions": subscriptions.subscriptions.get(domain_id, ()),
+            "pre_orders": subscriptions.pre_orders.get(domain_id, ()),
+            "options": options.options.get(domain_id, ()),
+            "orders": options.orders.get(domain_id, ()),
+            "usage": usage.get(domain_id, ()),
+            "used_options": options.used.get(domain_id, ()),
+        }
+        steady = _steady_lines(**facts)
+        if steady is None:
+            lines = customer_lines(**facts)
+            priced_lines = tuple(priced(line, book, domain_id, year, month) for line in lines)
+        else:
+            lines = steady
+            priced_lines = tuple(
+                _priced_whole_month(line, book, domain_id, whole_month, overridden) for line in steady
+            )
         if lines:
             out.append(
                 CustomerEstimate(
-                    domain_id,
-                    customer.company_name,
-                    customer.domain,
-                    customer.customer_code,
-                    tuple(priced(line, book, domain_id, year, month) for line in lines),
+                    domain_id, customer.company_name, customer.domain, customer.customer_code, priced_lines
                 )
             )
     out.sort(key=lambda c: (c.company_name, c.domain_id))
@@ -631,25 +737,14 @@ def month_estimate(*, year: int, month: int, domain_ids: Iterable[int] | None = 
 
 def month_usage(*, first: dt.date, last: dt.date, domain_ids=None) -> dict[int, list[Snapshot]]:
     """What the customers' daily usage snapshots of the month's days gone by (and of the day before it) say
-    they were sold, as the first and last day of each of their terms (product, plan, licences), sorted:
-    grouped by the database, so a month of daily snapshots is a row or two a customer. (Terms that change
-    and then come back within the month count as one run from their first to their last day.)"""
-    qs = UsageSnapshot.objects.filter(
-        product_group_id="WORKS", used_date__gte=first - DAY, used_date__lte=last
-    )
-    if domain_ids is not None:
-        qs = qs.filter(domain_id__in=domain_ids)
+    they were sold (product, plan, licences), sorted by day: for a customer whose terms held, its first and
+    last day; for the others, every day (`billing.usage.usage_turns`: one grouped read, then the rows of those
+    that changed)."""
     out: dict[int, list[Snapshot]] = {}
-    runs = (
-        qs.values_list("domain_id", "product_id", "plan", "license_count")
-        .annotate(start=Min("used_date"), end=Max("used_date"))
-        .order_by()
-    )
-    for domain_id, product, plan, licences, start, end in runs:
-        days = out.setdefault(domain_id, [])
-        days.append((start, product, plan, licences))
-        if end != start:
-            days.append((end, product, plan, licences))
+    for domain_id, day, product, plan, licences in usage_turns(
+        first - DAY, last, ("product_id", "plan", "license_count"), domain_ids=domain_ids
+    ):
+        out.setdefault(domain_id, []).append((day, product, plan, licences))
     for days in out.values():
         days.sort(key=lambda snap: snap[0])
     return out

@@ -24,10 +24,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Max, Min
 
 from billing import prices, rules
-from billing.models import Finding, Invoice, InvoiceItem, UsageSnapshot
+from billing.models import Finding, Invoice, InvoiceItem
+from billing.usage import usage_turns
 from customers.selectors import Departure, customer_departures
 from options.selectors import usage_quantities
 from portal.core.selectors import change_days
@@ -164,7 +164,9 @@ def month_facts(*, year: int, month: int) -> MonthFacts:
     zone = ZoneInfo(settings.BUSINESS_TIME_ZONE)
     invoice = Invoice.objects.filter(year=year, month=month).first()
     usage: dict[int, dict[dt.date, Usage]] = defaultdict(dict)
-    for domain_id, day, product_id, plan, licences, members in _usage_turns(first, last):
+    for domain_id, day, product_id, plan, licences, members in usage_turns(
+        first - dt.timedelta(days=1), last
+    ):
         usage[domain_id][day] = Usage(product_id, plan, licences, members)
     return MonthFacts(
         year=year,
@@ -182,73 +184,6 @@ def month_facts(*, year: int, month: int) -> MonthFacts:
         prices=prices.PriceBook.load(),
         zone=zone,
     )
-
-
-def _usage_turns(first: dt.date, last: dt.date) -> Iterator[tuple]:
-    """The customers' snapshots from the day before the month to its last day that a kind of finding can tell
-    apart from their neighbours, as (domainId, day, product, plan, licences, members): for a customer whose
-    terms held all along, its first and last snapshot (told by one grouped read: the least and greatest of each
-    term are the same); for the others, every snapshot. `usage_on` and `known_change_days` then answer as with
-    every row, from two rows for most customers instead of one a day."""
-    snapshots = UsageSnapshot.objects.filter(
-        product_group_id="WORKS", used_date__gte=first - dt.timedelta(days=1), used_date__lte=last
-    )
-    changed = []
-    for domain_id, *row in (
-        snapshots.values("domain_id")
-        .annotate(
-            s_rows=Count("pk"),
-            s_start=Min("used_date"),
-            s_end=Max("used_date"),
-            s_product=Min("product_id"),
-            s_product_max=Max("product_id"),
-            s_plan=Min("plan"),
-            s_plan_max=Max("plan"),
-            s_licences=Min("license_count"),
-            s_licences_max=Max("license_count"),
-            s_licences_rows=Count("license_count"),
-            s_members=Min("member_count"),
-            s_members_max=Max("member_count"),
-            s_members_rows=Count("member_count"),
-        )
-        .order_by()
-        .values_list(
-            "domain_id",
-            "s_rows",
-            "s_start",
-            "s_end",
-            "s_product",
-            "s_product_max",
-            "s_plan",
-            "s_plan_max",
-            "s_licences",
-            "s_licences_max",
-            "s_licences_rows",
-            "s_members",
-            "s_members_max",
-            "s_members_rows",
-        )
-    ):
-        rows, start, end, product, product_max, plan, plan_max = row[:7]
-        licences, licences_max, licences_rows, members, members_max, members_rows = row[7:]
-        held = (
-            product == product_max
-            and plan == plan_max
-            and licences == licences_max
-            and licences_rows in (0, rows)
-            and members == members_max
-            and members_rows in (0, rows)
-        )
-        if not held:
-            changed.append(domain_id)
-            continue
-        yield (domain_id, start, product, plan, licences, members)
-        if end != start:
-            yield (domain_id, end, product, plan, licences, members)
-    for index in range(0, len(changed), 500):
-        yield from snapshots.filter(domain_id__in=changed[index : index + 500]).values_list(
-            "domain_id", "used_date", "product_id", "plan", "license_count", "member_count"
-        )
 
 
 # --- the kinds of finding --------------------------------------------------------------------------------

@@ -194,7 +194,7 @@ class UsageSnapshot(models.Model):
         ]
         indexes = [
             # The month's terms read from the index alone (the variance check's and the estimate's grouped
-            # reads of a month's snapshots: `findings._usage_turns`, `estimate.month_usage`), not a table row a
+            # reads of a month's snapshots: `billing.usage.usage_turns`), not a table row a
             # customer a day.
             models.Index(
                 fields=[

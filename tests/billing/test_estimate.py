@@ -10,6 +10,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from billing import estimate
 from billing.estimate import Line
@@ -326,3 +328,77 @@ def test_the_estimate_reads_the_cache_through_the_selectors_in_a_fixed_number_of
 def test_a_line_names_its_sub_option():
     line = Line("OPTION_PRODUCT", "DRV", "DRV_PS", "MONTHLY", 3, FIRST, LAST)
     assert line.name == "Drive Plus (for Standard)" and not line.known
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    plan=st.sampled_from(["ANNUAL_LICENSE", "MONTHLY", "FREE", "TRIAL"]),
+    start=st.sampled_from([dt.date(2026, 4, 1), FIRST, dt.date(2026, 11, 10)]),
+    end=st.sampled_from([dt.date(2026, 11, 20), LAST, dt.date(2027, 3, 31)]),
+    renewal=st.sampled_from(["STAY", "CANCEL", "CHANGE", ""]),
+    reservation_day=st.none() | st.integers(1, 30),
+    withdrawal=st.none() | st.sampled_from([dt.date(2026, 11, 12), LAST, dt.date(2026, 12, 31)]),
+    option_plan=st.none() | st.sampled_from(["ANNUAL_LICENSE", "MONTHLY", "TRIAL"]),
+    added_day=st.none() | st.integers(1, 30),
+    order_day=st.none() | st.integers(1, 40),
+    usage=st.sampled_from(["none", "held", "changed", "late"]),
+)
+def test_a_month_with_nothing_dated_in_it_is_the_same_in_closed_form_as_walked_day_by_day(
+    plan, start, end, renewal, reservation_day, withdrawal, option_plan, added_day, order_day, usage
+):
+    licences = 20 if plan == "ANNUAL_LICENSE" else None
+    reservation = (
+        Scheduled("ADD_LICENSE", dt.date(2026, 11, reservation_day), "", "", 5) if reservation_day else None
+    )
+    sub = _sub(
+        plan=plan, license_count=licences, plan_start_date=start, plan_end_date=end, renewal_type=renewal
+    )._replace(reservation=reservation, renewal_product_id="ADV" if renewal == "CHANGE" else "")
+    options = []
+    if option_plan:
+        added_on = dt.date(2026, 11, added_day) if added_day else None
+        options.append(_option(plan=option_plan, trial=option_plan == "TRIAL", added_on=added_on))
+    orders = []
+    if order_day:
+        orders.append(
+            ScheduledOption("DRV", "DRV01", "CANCEL", None, FIRST + dt.timedelta(days=order_day - 1))
+        )
+    terms = ("STD", plan, licences)
+    history = {
+        "none": [],
+        "held": [(FIRST - dt.timedelta(days=1), *terms), (dt.date(2026, 11, 14), *terms)],
+        "changed": [(FIRST - dt.timedelta(days=1), "STD", plan, 18), (dt.date(2026, 11, 14), *terms)],
+        "late": [(dt.date(2026, 11, 3), *terms), (dt.date(2026, 11, 14), *terms)],
+    }[usage]
+    facts = {
+        "first": FIRST,
+        "last": LAST,
+        "members": 8,
+        "withdrawal_date": withdrawal,
+        "subscriptions": [sub],
+        "pre_orders": [],
+        "options": options,
+        "orders": orders,
+        "usage": history,
+        "used_options": [],
+    }
+    steady = estimate._steady_lines(**facts)
+    if steady is not None:
+        assert steady == estimate.customer_lines(**facts)
+
+
+def test_the_closed_form_is_taken_for_a_month_with_nothing_dated_and_not_otherwise():
+    plain = {
+        "first": FIRST,
+        "last": LAST,
+        "members": 8,
+        "withdrawal_date": None,
+        "subscriptions": [_sub()],
+        "pre_orders": [],
+        "options": [_option()],
+        "orders": [],
+        "usage": [(FIRST - dt.timedelta(days=1), "STD", "ANNUAL_LICENSE", 20)],
+        "used_options": [],
+    }
+    assert estimate._steady_lines(**plain) == estimate.customer_lines(**plain)
+    reservation = Scheduled("ADD_LICENSE", dt.date(2026, 11, 16), "", "", 5)
+    assert estimate._steady_lines(**(plain | {"subscriptions": [_sub(reservation=reservation)]})) is None
