@@ -12,7 +12,7 @@ What it cannot know is said beside it (`CANNOT_KNOW`): usage-based items, adjust
 that will come and go, changes not in the cache; an item the price book has no price for is a line of its own,
 "unknown", never 0.
 
-`month_estimate(year, month)` loads everything once (seven queries) and prices every customer in memory;
+`month_estimate(year, month)` loads everything once (eight queries) and prices every customer in memory;
 `against_invoice` sets an estimate beside a month's invoice, per customer, each difference explained by a known
 rule or left to look at.
 """
@@ -23,15 +23,15 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Max, Min
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from billing import prices, rules
-from billing.models import Finding, UsageSnapshot
+from billing.models import Finding, PriceEntry
+from billing.usage import usage_turns
 from customers.selectors import BilledCustomer, customers_billed
 from options.rules import SUB_OPTIONS
-from options.selectors import OptionsSold, SoldOption, options_sold
+from options.selectors import OptionsSold, SoldOption, UsedOption, options_sold, options_used
 from portal.core.vocabulary import LICENSE_PLANS, PAID_PLANS, Plan, item_name, label
 from subscriptions.rules import PAID_EQUIVALENT
 from subscriptions.selectors import Scheduled, SoldSubscription, SubscriptionsSold, subscriptions_sold
@@ -49,9 +49,10 @@ CANNOT_KNOW = (
         "or removed later change the bill."
     ),
     _(
-        "Only what the portal knows: the month's days gone by as the customers' daily usage shows them (read "
-        "with every full sync), then what is sold today and the changes scheduled in LINE WORKS (reservations, "
-        "pre-orders, renewals, option orders) as of the last resync. Options count all month as they are today."
+        "Only what the portal knows: the month's days gone by as the customers' and options' daily usage shows "
+        "them (read with every full sync), then what is sold today and the changes scheduled in LINE WORKS "
+        "(reservations, pre-orders, renewals, option orders) as of the last resync. Where an option's daily "
+        "usage has not been read, it counts from the day it was added as it is today."
     ),
     _("Items the price book has no price for are listed as unknown and left out of the totals."),
 )
@@ -336,9 +337,12 @@ def _units(plan: str, licences: int | None, members: int | None, quantity: int |
     return rules.units(plan=plan, license_count=licences, member_count=members, quantity=quantity)
 
 
-def _terms(state: _State, members: int | None) -> dict[tuple, tuple]:
+def _terms(
+    state: _State, members: int | None, used: Sequence[UsedOption] | None = None
+) -> dict[tuple, tuple]:
     """What is billed on a day of `state`: {(item type, subscription or option): terms}, paid plans only (Free
-    and Trial are not billed)."""
+    and Trial are not billed). With `used` (the options' daily usage of that day), the options are those it
+    recorded, not the state's."""
     out: dict[tuple, tuple] = {}
     for s in state.subs.values():
         if s.plan in PAID_PLANS:
@@ -349,6 +353,24 @@ def _terms(state: _State, members: int | None) -> dict[tuple, tuple]:
                 _units(s.plan, s.licences, members),
                 s.subscription_id,
             )
+    if used is not None:
+        sub = state.paid_sub()
+        for u in used:
+            if u.plan in PAID_PLANS:
+                licences = u.license_count if u.license_count is not None else (sub.licences if sub else None)
+                out[("OPTION_PRODUCT", u.option_product_id)] = (
+                    u.option_product_id,
+                    u.sub_option_id,
+                    u.plan,
+                    _units(
+                        u.plan,
+                        licences,
+                        u.member_count if u.member_count is not None else members,
+                        u.quantity,
+                    ),
+                    sub.subscription_id if sub else None,
+                )
+        return out
     for o in state.options.values():
         if o.plan in PAID_PLANS:
             sub = state.paid_sub(o.subscription_id)
@@ -377,10 +399,13 @@ def customer_lines(
     options: Sequence[SoldOption] = (),
     orders: Sequence = (),
     usage: Sequence[Snapshot] = (),
+    used_options: Sequence[UsedOption] = (),
 ) -> list[Line]:
     """The month first..last of one customer as periods of unchanged terms (unpriced lines). The days its daily
     usage snapshots cover (`usage`, sorted: the month's days gone by) have the terms they show, as the invoice
-    bills them; from the day after, what the cache holds now, then each scheduled change on its day."""
+    bills them; from the day after, what the cache holds now, then each scheduled change on its day. Options
+    likewise: on the days their daily usage covers (`used_options`, runs of unchanged terms) those it recorded;
+    on the other days those the cache holds, each from the day it was added."""
     ordered = {o.option_product_id for o in orders}
     history = [u for u in usage if u[0] <= last]
     from_cache = max(first, history[-1][0] + DAY) if history else first
@@ -430,16 +455,30 @@ def customer_lines(
         return apply
 
     state = _State()
-    # Options as the cache holds them, all month (the cache does not say what they were on the days gone by).
+    events: list[_Event] = []
+    # Options as the cache holds them, each from the day it was added (the days their usage covers are
+    # replaced by what it recorded: `take`).
     for option in options:
-        state.options[option.option_product_id] = _Option(
+        added = _Option(
             option.option_product_id,
             option.sub_option_id,
             option.subscription_id,
             option.plan,
             option.quantity,
         )
-    events: list[_Event] = []
+        if option.added_on is None or option.added_on <= first:
+            state.options[option.option_product_id] = added
+        elif option.added_on <= last:
+
+            def add_option(st: _State, added: _Option = added) -> None:
+                st.options.setdefault(added.option_product_id, replace(added))
+
+            events.append((option.added_on, 1, add_option))
+    used_last = max((run.end for run in used_options), default=None)
+    for run in used_options:  # a day the options' recorded terms change is a day to take
+        for day in (run.start, run.end + DAY):
+            if first < day <= last:
+                events.append((day, -2, _nothing))
     if history:
         before = [u for u in history if u[0] <= first]
         previous = tuple(before[-1][1:]) if before else ("", "", None)
@@ -463,7 +502,7 @@ def customer_lines(
 
     def take(day: dt.date) -> None:
         """Close the lines whose terms end the day before `day` and open those that start on it."""
-        now = _terms(state, members)
+        now = _terms(state, members, _used_on(used_options, day) if used_last and day <= used_last else None)
         for key, line in list(open_lines.items()):
             if now.get(key) != _key_terms(line):
                 lines.append(replace(line, end=day - DAY))
@@ -483,6 +522,82 @@ def customer_lines(
         take(day)
     lines.extend(open_lines.values())
     return sorted(lines, key=lambda line: (line.item_type != "PRODUCT", line.item_id, line.start))
+
+
+def _nothing(state: _State) -> None:
+    """An event that changes nothing: a day on which the options' recorded usage changes."""
+
+
+def _used_on(runs: Sequence[UsedOption], day: dt.date) -> list[UsedOption]:
+    """The options in use on `day` by their daily usage: each option's run covering it (the latest begun)."""
+    found: dict[str, UsedOption] = {}
+    for run in runs:
+        if run.start <= day <= run.end:
+            found[run.option_product_id] = run
+    return list(found.values())
+
+
+def _steady_lines(
+    *,
+    first: dt.date,
+    last: dt.date,
+    members: int | None,
+    withdrawal_date: dt.date | None,
+    subscriptions: Sequence[SoldSubscription],
+    pre_orders: Sequence[Scheduled],
+    options: Sequence[SoldOption],
+    orders: Sequence,
+    usage: Sequence[Snapshot],
+    used_options: Sequence[UsedOption],
+) -> list[Line] | None:
+    """The month of a customer with nothing dated in it, in closed form: one subscription, no scheduled change,
+    renewal, Trial end, option added or order on or before the month's last day, no cancellation before it, and
+    daily usage (if any) that shows the cache's terms from the month's start. Its lines are whole-month periods
+    of what the cache holds, exactly what `customer_lines` gives for it; None for any other customer (walked
+    day by day)."""
+    if len(subscriptions) != 1 or used_options or any(order.apply_date <= last for order in orders):
+        return None
+    if withdrawal_date is not None and withdrawal_date < last:
+        return None
+    sub = subscriptions[0]
+    if sub.plan_start_date > first or (sub.reservation is not None and sub.reservation.apply_date <= last):
+        return None
+    if (
+        sub.renewal_type in ("CANCEL", "CHANGE")
+        and sub.plan in PAID_PLANS
+        and sub.plan_end_date is not None
+        and sub.plan_end_date < last
+    ):
+        return None
+    if any(pre.apply_date <= last for pre in pre_orders):
+        return None
+    if usage:
+        held = (sub.product_id, sub.plan, sub.license_count)
+        if (
+            not sub.product_id
+            or usage[0][0] > first
+            or any(tuple(u[1:]) != held for u in usage if u[0] <= last)
+        ):
+            return None
+    for option in options:
+        if option.added_on is not None and option.added_on > first:
+            return None
+        if (
+            option.plan == Plan.TRIAL or (option.renewal_type == "CHANGE" and option.plan in PAID_PLANS)
+        ) and (option.plan_end_date < last):
+            return None
+    lines = []
+    sid, licences = sub.subscription_id, sub.license_count
+    if sub.plan in PAID_PLANS:
+        units = _units(sub.plan, licences, members)
+        lines.append(Line("PRODUCT", sub.product_id, "", sub.plan, units, first, last, sid))
+    for option in options:
+        if option.plan in PAID_PLANS:
+            units = _units(option.plan, licences, members, option.quantity)
+            item_id, sub_item_id = option.option_product_id, option.sub_option_id
+            lines.append(Line("OPTION_PRODUCT", item_id, sub_item_id, option.plan, units, first, last, sid))
+    lines.sort(key=lambda line: (line.item_type != "PRODUCT", line.item_id))
+    return lines
 
 
 def _key_terms(line: Line) -> tuple:
@@ -514,6 +629,39 @@ def priced(line: Line, book: prices.PriceBook, domain_id: int, year: int, month:
     )
 
 
+def _priced_whole_month(
+    line: Line,
+    book: prices.PriceBook,
+    domain_id: int,
+    entries: dict[tuple, PriceEntry | None],
+    overridden: set[int],
+) -> Line:
+    """`priced` for a line of the whole month (nothing to prorate), the book's entry looked up once for each
+    item and plan (for a customer without a price of its own)."""
+    if domain_id in overridden:
+        entry = book.entry(line.item_id, line.plan, domain_id, line.start)
+    else:
+        key = (line.item_id, line.plan)
+        if key not in entries:
+            entries[key] = book.entry(line.item_id, line.plan, None, line.start)
+        entry = entries[key]
+    if entry is None:
+        return line
+    units = line.units
+    return Line(
+        line.item_type,
+        line.item_id,
+        line.sub_item_id,
+        line.plan,
+        units,
+        line.start,
+        line.end,
+        line.subscription_id,
+        entry.cost * units,
+        entry.price * units,
+    )
+
+
 # --- the month of every customer ----------------------------------------------------------------------------
 
 
@@ -530,28 +678,39 @@ def estimate_of(
     """The estimate from what was read (no query): every customer with something billed in the month."""
     first, last = rules.month_bounds(year, month)
     out = []
+    usage = usage or {}
+    whole_month: dict[
+        tuple, PriceEntry | None
+    ] = {}  # the book's entry of a whole-month line, by item and plan
+    overridden = book.customers()
     for domain_id, customer in customers.items():
         if customer.withdrawal_date is not None and customer.withdrawal_date < first:
             continue
-        lines = customer_lines(
-            first=first,
-            last=last,
-            members=customer.member_count,
-            withdrawal_date=customer.withdrawal_date,
-            subscriptions=subscriptions.subscriptions.get(domain_id, ()),
-            pre_orders=subscriptions.pre_orders.get(domain_id, ()),
-            options=options.options.get(domain_id, ()),
-            orders=options.orders.get(domain_id, ()),
-            usage=(usage or {}).get(domain_id, ()),
-        )
+        facts = {
+            "first": first,
+            "last": last,
+            "members": customer.member_count,
+            "withdrawal_date": customer.withdrawal_date,
+            "subscriptions": subscriptions.subscriptions.get(domain_id, ()),
+            "pre_orders": subscriptions.pre_orders.get(domain_id, ()),
+            "options": options.options.get(domain_id, ()),
+            "orders": options.orders.get(domain_id, ()),
+            "usage": usage.get(domain_id, ()),
+            "used_options": options.used.get(domain_id, ()),
+        }
+        steady = _steady_lines(**facts)
+        if steady is None:
+            lines = customer_lines(**facts)
+            priced_lines = tuple(priced(line, book, domain_id, year, month) for line in lines)
+        else:
+            lines = steady
+            priced_lines = tuple(
+                _priced_whole_month(line, book, domain_id, whole_month, overridden) for line in steady
+            )
         if lines:
             out.append(
                 CustomerEstimate(
-                    domain_id,
-                    customer.company_name,
-                    customer.domain,
-                    customer.customer_code,
-                    tuple(priced(line, book, domain_id, year, month) for line in lines),
+                    domain_id, customer.company_name, customer.domain, customer.customer_code, priced_lines
                 )
             )
     out.sort(key=lambda c: (c.company_name, c.domain_id))
@@ -559,42 +718,33 @@ def estimate_of(
 
 
 def month_estimate(*, year: int, month: int, domain_ids: Iterable[int] | None = None) -> Estimate:
-    """The month's estimate of every customer still in the API (or of `domain_ids`), from the cache: seven
+    """The month's estimate of every customer still in the API (or of `domain_ids`), from the cache: eight
     queries whatever the number of customers."""
     ids = None if domain_ids is None else list(domain_ids)
     first, last = rules.month_bounds(year, month)
+    options = options_sold(domain_ids=ids)
+    options.used = options_used(first=first, last=last, domain_ids=ids)
     return estimate_of(
         usage=month_usage(first=first, last=last, domain_ids=ids),
         year=year,
         month=month,
         customers=customers_billed(domain_ids=ids),
         subscriptions=subscriptions_sold(domain_ids=ids),
-        options=options_sold(domain_ids=ids),
+        options=options,
         book=prices.PriceBook.load(),
     )
 
 
 def month_usage(*, first: dt.date, last: dt.date, domain_ids=None) -> dict[int, list[Snapshot]]:
     """What the customers' daily usage snapshots of the month's days gone by (and of the day before it) say
-    they were sold, as the first and last day of each of their terms (product, plan, licences), sorted:
-    grouped by the database, so a month of daily snapshots is a row or two a customer. (Terms that change
-    and then come back within the month count as one run from their first to their last day.)"""
-    qs = UsageSnapshot.objects.filter(
-        product_group_id="WORKS", used_date__gte=first - DAY, used_date__lte=last
-    )
-    if domain_ids is not None:
-        qs = qs.filter(domain_id__in=domain_ids)
+    they were sold (product, plan, licences), sorted by day: for a customer whose terms held, its first and
+    last day; for the others, every day (`billing.usage.usage_turns`: one grouped read, then the rows of those
+    that changed)."""
     out: dict[int, list[Snapshot]] = {}
-    runs = (
-        qs.values_list("domain_id", "product_id", "plan", "license_count")
-        .annotate(start=Min("used_date"), end=Max("used_date"))
-        .order_by()
-    )
-    for domain_id, product, plan, licences, start, end in runs:
-        days = out.setdefault(domain_id, [])
-        days.append((start, product, plan, licences))
-        if end != start:
-            days.append((end, product, plan, licences))
+    for domain_id, day, product, plan, licences in usage_turns(
+        first - DAY, last, ("product_id", "plan", "license_count"), domain_ids=domain_ids
+    ):
+        out.setdefault(domain_id, []).append((day, product, plan, licences))
     for days in out.values():
         days.sort(key=lambda snap: snap[0])
     return out

@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from billing import prices, rules
-from billing.models import Finding, Invoice, InvoiceItem, UsageSnapshot
+from billing.models import Finding, Invoice, InvoiceItem
+from billing.usage import usage_turns
 from customers.selectors import Departure, customer_departures
 from options.selectors import usage_quantities
 from portal.core.selectors import change_days
@@ -129,9 +130,13 @@ class MonthFacts:
         return self.usage[domain_id][days[index - 1]] if index else None
 
     def known_change_days(self, domain_id: int) -> set[dt.date]:
-        """Days on which the customer's terms changed in the month (its snapshots differ from the day before)
-        or a change was applied to it (the audit trail)."""
+        """Days on which the customer's terms changed in the month (its snapshots differ from the day before),
+        a change was applied to it (the audit trail) or it stopped being billed (the day after its
+        cancellation date: a cancellation made in LINE WORKS leaves no audit entry)."""
         days = set(self.change_days.get(domain_id, ()))
+        customer = self.customers.get(domain_id)
+        if customer is not None and customer.withdrawal_date is not None:
+            days.add(customer.withdrawal_date + dt.timedelta(days=1))
         snaps = self.usage.get(domain_id, {})
         for day, usage in snaps.items():
             before = snaps.get(day - dt.timedelta(days=1))
@@ -159,9 +164,9 @@ def month_facts(*, year: int, month: int) -> MonthFacts:
     zone = ZoneInfo(settings.BUSINESS_TIME_ZONE)
     invoice = Invoice.objects.filter(year=year, month=month).first()
     usage: dict[int, dict[dt.date, Usage]] = defaultdict(dict)
-    for domain_id, day, product_id, plan, licences, members in UsageSnapshot.objects.filter(
-        product_group_id="WORKS", used_date__gte=first - dt.timedelta(days=1), used_date__lte=last
-    ).values_list("domain_id", "used_date", "product_id", "plan", "license_count", "member_count"):
+    for domain_id, day, product_id, plan, licences, members in usage_turns(
+        first - dt.timedelta(days=1), last
+    ):
         usage[domain_id][day] = Usage(product_id, plan, licences, members)
     return MonthFacts(
         year=year,

@@ -192,6 +192,23 @@ class UsageSnapshot(models.Model):
                 fields=["domain_id", "used_date", "product_group_id"], name="billing_one_snapshot_a_day"
             )
         ]
+        indexes = [
+            # The month's terms read from the index alone (the variance check's and the estimate's grouped
+            # reads of a month's snapshots: `billing.usage.usage_turns`), not a table row a
+            # customer a day.
+            models.Index(
+                fields=[
+                    "domain_id",
+                    "used_date",
+                    "product_group_id",
+                    "product_id",
+                    "plan",
+                    "license_count",
+                    "member_count",
+                ],
+                name="billing_usage_terms",
+            )
+        ]
         verbose_name = _("usage snapshot")
         verbose_name_plural = _("usage snapshots")
 
@@ -204,10 +221,12 @@ class PriceEntry(models.Model):
     item, plan and customer. An entry with a customer overrides the general one for that customer only."""
 
     item_id = models.CharField(
-        _("item"), max_length=40, help_text=_("Product or option ID, e.g. STD, ACV201.")
+        _("item"), max_length=40, help_text=_("The product or option this price is for.")
     )
     plan = models.CharField(_("plan"), max_length=32, blank=True, help_text=_("Empty for every plan."))
-    domain_id = models.BigIntegerField(_("customer domainId"), null=True, blank=True)
+    domain_id = models.BigIntegerField(
+        _("customer"), null=True, blank=True, help_text=_("Empty for every customer.")
+    )
     cost = models.BigIntegerField(_("cost (¥ a month per unit)"))
     price = models.BigIntegerField(_("price to the customer (¥ a month per unit)"))
     effective_from = models.DateField(_("effective from"))

@@ -43,6 +43,10 @@ class PriceBook:
                     return entry
         return None
 
+    def customers(self) -> set[int]:
+        """The customers with a price of their own."""
+        return {domain_id for _item, _plan, domain_id in self._entries if domain_id is not None}
+
     def __bool__(self) -> bool:
         return bool(self._entries)
 

@@ -40,12 +40,18 @@ def _closed_message(year: int, month: int) -> str:
 @require_GET
 def invoices(request: HttpRequest) -> HttpResponse:
     """The last 12 invoices: chart of totals, table with the arithmetic check, fetch of a month (progress
-    polled while a fetch runs: htmx swaps only #fetch-runs)."""
+    polled while a fetch runs: htmx swaps only #fetch-runs). The estimates, which price every customer, are
+    not worked out for the page itself: it asks for them once shown (htmx swaps #estimate with
+    `?estimate=1`), or the link under their heading opens the page with them (without JavaScript)."""
+    if partial_for(request, "estimate"):
+        return render(request, "billing/_estimates.html", _estimates_context(request))
     runs = selectors.fetch_runs(user=request.user)
     running = [r for r in runs if r.finished_at is None]
     context = {"runs": runs, "running": running}
     if partial_for(request, "fetch-runs"):
         return render(request, "billing/invoices.html#runs", context)
+    if request.GET.get("estimate") == "1":
+        context.update(_estimates_context(request))
     rows = selectors.invoice_list(user=request.user)
     open_findings = selectors.finding_counts(user=request.user)
     for invoice in rows:
@@ -63,11 +69,16 @@ def invoices(request: HttpRequest) -> HttpResponse:
             "closed": {"year": year, "month": month},
             "closed_invoice": closed_invoice,
             "can_change": can(request.user, CHANGE_BILLING),
-            "estimates": selectors.estimates(user=request.user),
-            "cannot_know": estimate.CANNOT_KNOW,
-            "estimate_rows": ESTIMATE_ROWS,
         },
     )
+
+
+def _estimates_context(request: HttpRequest) -> dict:
+    return {
+        "estimates": selectors.estimates(user=request.user),
+        "cannot_know": estimate.CANNOT_KNOW,
+        "estimate_rows": ESTIMATE_ROWS,
+    }
 
 
 #: Customers the Invoices page lists per estimate, the largest first (the CSV holds every one).

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.paginator import Page
-from django.db.models import QuerySet
+from django.db.models import Max, Min, QuerySet
 
 from customers.models import Customer
 from customers.selectors import count_live_and_found, live_and_found, owned_by, page_by_customer, readable
@@ -304,6 +306,22 @@ class SoldOption(NamedTuple):
     renewal_type: str
     renewal_sub_option_id: str
     renewal_quantity: int | None
+    #: The day it was added (its appliedTime, in the business time zone); None when the cache does not say.
+    added_on: dt.date | None = None
+
+
+class UsedOption(NamedTuple):
+    """A run of days an option was in use with the same terms, as its daily usage (listOptionProductUsages)
+    recorded them: what was true on those days, whatever the option is today."""
+
+    option_product_id: str
+    sub_option_id: str
+    plan: str
+    quantity: int | None
+    license_count: int | None
+    member_count: int | None
+    start: dt.date
+    end: dt.date
 
 
 class ScheduledOption(NamedTuple):
@@ -318,10 +336,12 @@ class ScheduledOption(NamedTuple):
 
 @dataclass
 class OptionsSold:
-    """Each customer's options and option orders, by domainId."""
+    """Each customer's options and option orders, by domainId; with `used`, the runs of the month's days its
+    options' daily usage covers (`options_used`)."""
 
     options: dict[int, list[SoldOption]]
     orders: dict[int, list[ScheduledOption]]
+    used: dict[int, list[UsedOption]] = field(default_factory=dict)
 
 
 def options_sold(*, domain_ids=None) -> OptionsSold:
@@ -333,7 +353,8 @@ def options_sold(*, domain_ids=None) -> OptionsSold:
         options = options.filter(customer_id__in=list(domain_ids))
         orders = orders.filter(customer_id__in=list(domain_ids))
     out = OptionsSold({}, {})
-    for domain_id, *fields in options.order_by("customer_id", "option_product_id").values_list(
+    zone = ZoneInfo(settings.BUSINESS_TIME_ZONE)
+    for domain_id, *fields, applied in options.order_by("customer_id", "option_product_id").values_list(
         "customer_id",
         "option_product_id",
         "sub_option_id",
@@ -345,10 +366,40 @@ def options_sold(*, domain_ids=None) -> OptionsSold:
         "renewal_type",
         "renewal_sub_option_id",
         "renewal_quantity",
+        "applied_time",
     ):
-        out.options.setdefault(domain_id, []).append(SoldOption(*fields))
+        added_on = applied.astimezone(zone).date() if applied is not None else None
+        out.options.setdefault(domain_id, []).append(SoldOption(*fields, added_on=added_on))
     for domain_id, *fields in orders.order_by("customer_id", "apply_date", "option_product_id").values_list(
         "customer_id", "option_product_id", "sub_option_id", "type", "quantity", "apply_date"
     ):
         out.orders.setdefault(domain_id, []).append(ScheduledOption(*fields))
+    return out
+
+
+def options_used(*, first: dt.date, last: dt.date, domain_ids=None) -> dict[int, list[UsedOption]]:
+    """What the options' daily usage of first..last says each customer had, as runs of unchanged terms (the
+    first and last day of each: grouped by the database, so a month of daily rows is a row or so an option),
+    sorted by their first day. Usage-counted rows (Option Plus) are left out: only the invoice prices them. One
+    query; no access check (the billing estimate's reader, whose caller checked billing's)."""
+    qs = OptionUsage.objects.filter(used_date__gte=first, used_date__lte=last, usage_count__isnull=True)
+    if domain_ids is not None:
+        qs = qs.filter(customer_id__in=list(domain_ids))
+    out: dict[int, list[UsedOption]] = {}
+    for domain_id, *terms, start, end in (
+        qs.values_list(
+            "customer_id",
+            "option_product_id",
+            "sub_option_id",
+            "plan",
+            "quantity",
+            "license_count",
+            "member_count",
+        )
+        .annotate(start=Min("used_date"), end=Max("used_date"))
+        .order_by()
+    ):
+        out.setdefault(domain_id, []).append(UsedOption(*terms, start, end))
+    for runs in out.values():
+        runs.sort(key=lambda run: (run.start, run.option_product_id))
     return out

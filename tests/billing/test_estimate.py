@@ -10,13 +10,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from billing import estimate
 from billing.estimate import Line
 from billing.models import PriceEntry
 from billing.prices import PriceBook
 from customers.selectors import BilledCustomer
-from options.selectors import OptionsSold, ScheduledOption, SoldOption
+from options.selectors import OptionsSold, ScheduledOption, SoldOption, UsedOption
 from subscriptions.selectors import Scheduled, SoldSubscription, SubscriptionsSold
 
 NOV = {"year": 2026, "month": 11}
@@ -68,14 +70,23 @@ BOOK = _book(("STD", "ANNUAL_LICENSE", 450, 600), ("DRV", "", 100, 150))
 
 
 def _estimate(
-    *, subs=(), pre_orders=(), options=(), orders=(), members=8, withdrawal=None, book=BOOK, usage=()
+    *,
+    subs=(),
+    pre_orders=(),
+    options=(),
+    orders=(),
+    members=8,
+    withdrawal=None,
+    book=BOOK,
+    usage=(),
+    used_options=(),
 ):
     customers = {D: BilledCustomer(D, "Blue Harbor Clinic", "harbor.example", "C-001", members, withdrawal)}
     return estimate.estimate_of(
         **NOV,
         customers=customers,
         subscriptions=SubscriptionsSold({D: list(subs)}, {D: list(pre_orders)}),
-        options=OptionsSold({D: list(options)}, {D: list(orders)}),
+        options=OptionsSold({D: list(options)}, {D: list(orders)}, {D: list(used_options)}),
         book=book,
         usage={D: list(usage)},
     )
@@ -192,6 +203,48 @@ def test_option_orders_add_change_the_quantity_and_cancel_on_their_days():
     assert [p for p in _periods(customer) if p[0] == "SSTG2"] == [("SSTG2", 1, 1, 5, round(5_000 * 5 / 30))]
 
 
+def test_an_option_added_mid_month_counts_from_the_day_it_was_added():
+    (customer,) = _estimate(subs=[_sub()], options=[_option(added_on=dt.date(2026, 11, 21))]).customers
+    assert _periods(customer) == [("STD", 20, 1, 30, 9_000), ("DRV", 20, 21, 30, round(2_000 * 10 / 30))]
+    # Added before the month (or the cache does not say when): the whole month.
+    (customer,) = _estimate(subs=[_sub()], options=[_option(added_on=dt.date(2026, 6, 3))]).customers
+    assert _periods(customer)[1] == ("DRV", 20, 1, 30, 2_000)
+
+
+def _used(option: str, sub_option: str, start: int, end: int, *, quantity=None, plan="ANNUAL_LICENSE"):
+    return UsedOption(
+        option, sub_option, plan, quantity, 20, 8, dt.date(2026, 11, start), dt.date(2026, 11, end)
+    )
+
+
+def test_the_days_gone_by_count_the_options_their_daily_usage_recorded_not_todays():
+    """Storage was 1 unit until the 5th, 3 from the 6th; Drive was cancelled after the 8th (gone from the cache
+    today); usage read up to the 14th. Today's cache: storage at 2 units. Those days are billed as recorded,
+    the rest of the month as the cache holds it."""
+    book = _book(("STD", "ANNUAL_LICENSE", 450, 600), ("SSTG2", "", 5_000, 6_000), ("DRV", "", 100, 150))
+    storage = _option(option_product_id="SSTG2", sub_option_id="SSTG201", quantity=2)
+    used = [
+        _used("SSTG2", "SSTG201", 1, 5, quantity=1),
+        _used("SSTG2", "SSTG201", 6, 14, quantity=3),
+        _used("DRV", "DRV01", 1, 8),
+    ]
+    (customer,) = _estimate(subs=[_sub()], options=[storage], used_options=used, book=book).customers
+    assert _periods(customer) == [
+        ("STD", 20, 1, 30, 9_000),
+        ("DRV", 20, 1, 8, round(2_000 * 8 / 30)),
+        ("SSTG2", 1, 1, 5, round(5_000 * 5 / 30)),
+        ("SSTG2", 3, 6, 14, round(15_000 * 9 / 30)),
+        ("SSTG2", 2, 15, 30, round(10_000 * 16 / 30)),
+    ]
+
+
+def test_an_option_the_whole_month_of_usage_shows_is_billed_as_recorded_whatever_the_cache_says_now():
+    """Last month's estimate (the next invoice's), read after the option was cancelled: still billed."""
+    used = [_used("DRV", "DRV01", 1, 30)]
+    (customer,) = _estimate(subs=[_sub()], used_options=used).customers
+    assert _periods(customer) == [("STD", 20, 1, 30, 9_000), ("DRV", 20, 1, 30, 2_000)]
+
+
 def test_monthly_plans_are_priced_by_members_and_free_and_trial_are_not_billed():
     book = _book(("ADV", "MONTHLY", 960, 1_200))
     (customer,) = _estimate(
@@ -268,9 +321,84 @@ def test_the_estimate_reads_the_cache_through_the_selectors_in_a_fixed_number_of
     with CaptureQueriesContext(connection) as five:
         result = estimate.month_estimate(**NOV)
     assert [c.cost for c in result.customers] == [10_125] * 5
-    assert len(five) == len(one) == 7  # customers, subscriptions, pre-orders, options, orders, usage, prices
+    # customers, subscriptions, pre-orders, options, option orders, usage, option usage, prices
+    assert len(five) == len(one) == 8
 
 
 def test_a_line_names_its_sub_option():
     line = Line("OPTION_PRODUCT", "DRV", "DRV_PS", "MONTHLY", 3, FIRST, LAST)
     assert line.name == "Drive Plus (for Standard)" and not line.known
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    plan=st.sampled_from(["ANNUAL_LICENSE", "MONTHLY", "FREE", "TRIAL"]),
+    start=st.sampled_from([dt.date(2026, 4, 1), FIRST, dt.date(2026, 11, 10)]),
+    end=st.sampled_from([dt.date(2026, 11, 20), LAST, dt.date(2027, 3, 31)]),
+    renewal=st.sampled_from(["STAY", "CANCEL", "CHANGE", ""]),
+    reservation_day=st.none() | st.integers(1, 30),
+    withdrawal=st.none() | st.sampled_from([dt.date(2026, 11, 12), LAST, dt.date(2026, 12, 31)]),
+    option_plan=st.none() | st.sampled_from(["ANNUAL_LICENSE", "MONTHLY", "TRIAL"]),
+    added_day=st.none() | st.integers(1, 30),
+    order_day=st.none() | st.integers(1, 40),
+    usage=st.sampled_from(["none", "held", "changed", "late"]),
+)
+def test_a_month_with_nothing_dated_in_it_is_the_same_in_closed_form_as_walked_day_by_day(
+    plan, start, end, renewal, reservation_day, withdrawal, option_plan, added_day, order_day, usage
+):
+    licences = 20 if plan == "ANNUAL_LICENSE" else None
+    reservation = (
+        Scheduled("ADD_LICENSE", dt.date(2026, 11, reservation_day), "", "", 5) if reservation_day else None
+    )
+    sub = _sub(
+        plan=plan, license_count=licences, plan_start_date=start, plan_end_date=end, renewal_type=renewal
+    )._replace(reservation=reservation, renewal_product_id="ADV" if renewal == "CHANGE" else "")
+    options = []
+    if option_plan:
+        added_on = dt.date(2026, 11, added_day) if added_day else None
+        options.append(_option(plan=option_plan, trial=option_plan == "TRIAL", added_on=added_on))
+    orders = []
+    if order_day:
+        orders.append(
+            ScheduledOption("DRV", "DRV01", "CANCEL", None, FIRST + dt.timedelta(days=order_day - 1))
+        )
+    terms = ("STD", plan, licences)
+    history = {
+        "none": [],
+        "held": [(FIRST - dt.timedelta(days=1), *terms), (dt.date(2026, 11, 14), *terms)],
+        "changed": [(FIRST - dt.timedelta(days=1), "STD", plan, 18), (dt.date(2026, 11, 14), *terms)],
+        "late": [(dt.date(2026, 11, 3), *terms), (dt.date(2026, 11, 14), *terms)],
+    }[usage]
+    facts = {
+        "first": FIRST,
+        "last": LAST,
+        "members": 8,
+        "withdrawal_date": withdrawal,
+        "subscriptions": [sub],
+        "pre_orders": [],
+        "options": options,
+        "orders": orders,
+        "usage": history,
+        "used_options": [],
+    }
+    steady = estimate._steady_lines(**facts)
+    if steady is not None:
+        assert steady == estimate.customer_lines(**facts)
+
+
+def test_the_closed_form_is_taken_for_a_month_with_nothing_dated_and_not_otherwise():
+    plain = {
+        "first": FIRST,
+        "last": LAST,
+        "members": 8,
+        "withdrawal_date": None,
+        "subscriptions": [_sub()],
+        "pre_orders": [],
+        "options": [_option()],
+        "orders": [],
+        "usage": [(FIRST - dt.timedelta(days=1), "STD", "ANNUAL_LICENSE", 20)],
+        "used_options": [],
+    }
+    assert estimate._steady_lines(**plain) == estimate.customer_lines(**plain)
+    reservation = Scheduled("ADD_LICENSE", dt.date(2026, 11, 16), "", "", 5)
+    assert estimate._steady_lines(**(plain | {"subscriptions": [_sub(reservation=reservation)]})) is None

@@ -75,11 +75,49 @@ def sold(db):
     return harbor
 
 
+def _estimates(client, **headers) -> str:
+    """The Invoices page's estimates, as the page asks for them once shown (htmx swaps #estimate)."""
+    answer = client.get(
+        reverse("billing:invoices"),
+        {"estimate": "1"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="estimate",
+        **headers,
+    )
+    return answer.content.decode()
+
+
+def test_the_invoices_page_asks_for_its_estimates_once_shown_and_does_not_price_every_customer_itself(
+    client_as, sold, django_assert_num_queries
+):
+    client = client_as(Role.FINANCE)
+    client.get(reverse("billing:invoices"))  # the session's first request reads more (user, permissions)
+    with django_assert_num_queries(QUERIES):
+        page = client.get(reverse("billing:invoices")).content.decode()
+    assert 'data-testid="estimate-loading"' in page and 'hx-trigger="load"' in page
+    assert 'data-testid="estimate-month"' not in page
+    # Without JavaScript, the link under the heading opens the page with them.
+    assert f"{reverse('billing:invoices')}?estimate=1#estimate" in page
+    full = client.get(reverse("billing:invoices"), {"estimate": "1"}).content.decode()
+    assert 'data-testid="estimate-month"' in full and "<html" in full
+    partial = _estimates(client)
+    assert 'data-testid="estimate-month"' in partial and "<html" not in partial
+    # The page itself reads the same whatever the number of customers sold.
+    for n in range(2, 6):
+        _annual(make_customer(company_name=f"Customer {n}"))
+    with django_assert_num_queries(QUERIES):
+        client.get(reverse("billing:invoices"))
+
+
+#: The Invoices page's queries without its estimates (session and user, fetch runs, invoices, open findings, the last closed month).
+QUERIES = 5
+
+
 def test_the_invoices_page_estimates_this_month_and_the_next_invoice_and_says_what_it_cannot_know(
     client_as, sold
 ):
     make_invoice()  # October's invoice arrived: the next invoice is November's
-    page = client_as(Role.FINANCE).get(reverse("billing:invoices")).content.decode()
+    page = _estimates(client_as(Role.FINANCE))
     assert page.count('data-testid="estimate-month"') == 1
     assert "this month, the next invoice" in page
     assert "¥10,125" in page  # 15 days of 20 licences and 15 days of 25, at ¥450
@@ -91,15 +129,14 @@ def test_the_invoices_page_estimates_this_month_and_the_next_invoice_and_says_wh
     from billing.models import Invoice
 
     Invoice.objects.all().delete()
-    page = client_as(Role.FINANCE).get(reverse("billing:invoices")).content.decode()
+    page = _estimates(client_as(Role.FINANCE))
     assert page.count('data-testid="estimate-month"') == 2
     assert "the next invoice (not issued yet)" in page
 
 
 def test_the_page_reads_japanese(client_as, sold):
     with translation.override("ja"):
-        page = client_as(Role.FINANCE).get(reverse("billing:invoices"), HTTP_ACCEPT_LANGUAGE="ja").content
-    text = page.decode()
+        text = _estimates(client_as(Role.FINANCE), HTTP_ACCEPT_LANGUAGE="ja")
     assert "見込み" in text and "見込みで分からないこと" in text
 
 

@@ -103,6 +103,12 @@ def test_period():
     assert list(findings.period(_facts(items=split, usage=usage, change_days=audited))) == []
     # Without the month's snapshots nothing says when terms changed: not a finding (the page counts them).
     assert list(findings.period(_facts(items=split))) == []
+    # Billed up to a cancellation date (made in LINE WORKS: no audit entry): the day after is a known change.
+    ended = (_item(1, end_date=dt.date(2026, 10, 19)),)
+    assert len(list(findings.period(_facts(items=ended, usage={D: _days(1, 19)})))) == 1
+    cancelled = {D: Departure("Blue Harbor Clinic", dt.date(2026, 10, 19), None)}
+    facts = _facts(items=ended, usage={D: _days(1, 19)}, customers=cancelled)
+    assert list(findings.period(facts)) == []
 
 
 def test_cost():
