@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 from django import forms
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext_lazy, override
 from django.forms.renderers import DjangoTemplates
 from django.template import engines
 from django.test.html import parse_html
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy, override
 
 from portal.core.access import Role
 from portal.core.lists import DateInput
