@@ -45,6 +45,25 @@ def pytest_configure(config: pytest.Config) -> None:
     isolate(settings)
 
 
+def pytest_ignore_collect(collection_path, config: pytest.Config) -> bool | None:
+    """A folder whose every test is in a tier the run leaves out (`make test-fast`) is not even collected: each test
+    process would import its modules, and build schemathesis' tests of every operation of the contract, for
+    nothing."""
+    tier = _PROCESS_FOLDERS.get(collection_path.name)
+    if tier is None or collection_path.parent.name != "tests" or not config.option.markexpr:
+        return None
+    from _pytest.mark.expression import Expression
+
+    expression = Expression.compile(config.option.markexpr)
+    # Left out only if the expression refuses the folder's tier alone and with every other tier beside it.
+    tiers = set(_PROCESS_FIXTURES.values())
+    if not expression.evaluate(lambda name, **_: name == tier) and not expression.evaluate(
+        lambda name, **_: name in tiers
+    ):
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         tiers = {
