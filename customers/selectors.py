@@ -246,12 +246,13 @@ def customer_names(domain_ids) -> dict[int, str]:
 def customer_total(*, narrow=None) -> int:
     """The home page's figure: customers still in the API (whose work the home page shows: `narrow(qs, key=)`).
 
-    Everyone's, in one query: the row the database keeps (`LiveCustomerCount`), which costs the same however
+    Everyone's (no narrowing, or one that keeps every customer), in one query: the row the database keeps (`LiveCustomerCount`), which costs the same however
     many customers there are, or, without that row (a database emptied by TRUNCATE), the count of the customers
     (both databases evaluate COALESCE's second subquery only when the first is NULL)."""
     qs = Customer.objects.filter(removed_at=None)
-    if narrow:
-        return narrow(qs, key="domain_id").count()
+    narrowed = narrow(qs, key="domain_id") if narrow else qs
+    if narrowed is not qs:  # a narrowing that keeps everyone's customers hands back `qs` itself (`owned_by`)
+        return narrowed.count()
     kept, customers = LiveCustomerCount._meta.db_table, Customer._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
