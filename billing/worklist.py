@@ -56,7 +56,10 @@ def findings_to_explain(ctx: WorkContext) -> WorkList:
     )
     kinds = {k: str(v) for k, v in Finding.Kind.choices}
     read, change = url_pattern("billing:findings", 2), url_pattern("billing:explain")
-    rows, count = ctx.first_and_count(qs, "pk", "year", "month", "customer_name", "kind", "subject")
+    # Apart: the first rows along the findings' partial index in this order, then its count (`Finding.Meta`).
+    rows, count = ctx.first_and_count(
+        qs, "pk", "year", "month", "customer_name", "kind", "subject", count_apart=True
+    )
     items = [
         WorkItem(
             customer=name or f"{year}-{month:02d}",

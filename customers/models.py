@@ -370,6 +370,27 @@ class CustomerSearch(models.Model):
         return self.text
 
 
+class LiveCustomerCount(models.Model):
+    """How many customers are still in the API, in one row the database keeps (the home page's "Customers"
+    figure, `customers.selectors.customer_total`): a count of the customers table reads an entry per customer,
+    this reads one row however many there are.
+
+    Kept like `CustomerSearch`, by triggers on the customers table (migration 0011), whichever way a row is
+    written: on PostgreSQL once per statement (a bulk insert or the resync's SQL updates change it once, and
+    only when a customer arrives, leaves or is removed: that statement's transaction then holds the row until it
+    commits), on SQLite once per row. A database emptied by TRUNCATE (Django's test flush) loses the row; the
+    reader then counts the customers instead, in the same query.
+    """
+
+    live = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("live customer count")
+
+    def __str__(self) -> str:
+        return str(self.live)
+
+
 class CustomerOwner(models.Model):
     """Who looks after a customer at the partner: its owning Account manager and, optionally, a support contact.
 

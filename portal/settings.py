@@ -106,6 +106,10 @@ BULK_MAX_ROWS = env.int("BULK_MAX_ROWS", default=500)
 if not 1 <= BULK_MAX_ROWS <= 900:
     raise ValueError("BULK_MAX_ROWS must be between 1 and 900.")
 
+# How far a list counts its rows (portal.core.lists.paginate): past it, the list says "more than N match" and pages
+# within the first N, so a count costs the same however many rows match (`python -m bench scale`).
+LIST_COUNT_CAP = env.int("LIST_COUNT_CAP", default=1000)
+
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
 ASGI_APPLICATION = "portal.asgi.application"

@@ -42,6 +42,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection, models
 from django.db.models import Count, F, Lookup, Q, QuerySet, Subquery, Value, Window
@@ -453,13 +454,33 @@ def _remembered(
     return query
 
 
-def clamp_page(value: str | int | None) -> int:
+def clamp_page(value: str | int | None, per_page: int | None = None) -> int:
     """A page number from the query string: 1 when missing or not a number, at most MAX_PAGE_NUMBER (a page
-    past any real list is "past the end", never an SQL offset too large for the database's integers)."""
+    past any real list is "past the end", never an SQL offset too large for the database's integers), and with
+    `per_page`, at most the last page within the count's cap (`count_cap`)."""
     try:
-        return min(max(1, int(value or 1)), MAX_PAGE_NUMBER)
+        number = min(max(1, int(value or 1)), MAX_PAGE_NUMBER)
     except (TypeError, ValueError):
         return 1
+    return number if per_page is None else min(number, _pages(count_cap(), per_page))
+
+
+def count_cap() -> int:
+    """How far a list counts its rows (the setting LIST_COUNT_CAP). A count of every row that matches costs as
+    much as there are: a searched or filtered list of 50,000 customers' rows would read thousands of them for
+    one figure. Past the cap the list says "more than N" (`Page.capped`) and pages within its first N rows."""
+    return settings.LIST_COUNT_CAP
+
+
+def capped_count(qs: QuerySet) -> int:
+    """How many rows `qs` has, counted up to one past the cap (`count_cap`): the database stops after that many
+    keys (`SELECT COUNT(*) FROM (SELECT key ... LIMIT cap + 1)`), so the count costs the same however many
+    rows match."""
+    return qs.order_by().values("pk")[: count_cap() + 1].count()
+
+
+def _pages(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
 
 
 # --- Keys computed first ---------------------------------------------------------------------------------------
@@ -523,6 +544,10 @@ def paginate(
     `customers.selectors.count_live_and_found`: all rows less those of the removed customers, each count an
     index read alone); a count given is a count apart, as with `separate_count`.
 
+    Every count stops at the cap (`count_cap`, `capped_count`): past it the page is `capped` (the list says
+    "more than N"), its paginator counts N and the pager offers the pages within them. A `count` given must
+    count so too (or count exactly, when that costs little: the pager caps what it returns).
+
     `keys_first=True` reads the page's primary keys first (the filters and the order only), then those rows'
     `fields`: the columns of related rows (a customer's name) are joined for the page's rows alone, so the
     database can walk an index in the list's order and stop after one page (the Options list,
@@ -550,13 +575,13 @@ def paginate(
     def read(number: int) -> list:
         return _read(counted[(number - 1) * per_page : number * per_page], columns, row)
 
-    number = clamp_page(page)
+    number = clamp_page(page, per_page)
     rows = read(number)
     if rows:
         total = getattr(rows[0], TOTAL)
     else:
-        total = qs.count() if number > 1 else 0
-        last = max(1, -(-total // per_page))
+        total = capped_count(qs) if number > 1 else 0
+        last = _pages(min(total, count_cap()), per_page)
         if number > last:
             number = last
             rows = read(number)
@@ -564,17 +589,20 @@ def paginate(
 
 
 def _page(qs: QuerySet, rows: list, number: int, per_page: int, total: int) -> Page:
+    """The page, its paginator counting `total`, or the cap and `capped` when `total` is past it."""
+    cap = count_cap()
     paginator = Paginator(qs, per_page)
-    paginator.__dict__["count"] = total  # Paginator.count is a cached property: no COUNT query
-    return Page(rows, number, paginator)
+    paginator.__dict__["count"] = min(total, cap)  # Paginator.count is a cached property: no COUNT query
+    page = Page(rows, number, paginator)
+    page.capped = total > cap  # type: ignore[attr-defined]
+    return page
 
 
 def _paginate_counted_apart(
     qs: QuerySet, *, page, per_page: int, fields: Sequence[str], row, count: Callable[[], int] | None
 ) -> Page:
-    total = count() if count else qs.count()
-    last = max(1, -(-total // per_page))
-    number = min(clamp_page(page), last)
+    total = count() if count else capped_count(qs)
+    number = min(clamp_page(page, per_page), _pages(min(total, count_cap()), per_page))
     return _page(
         qs, _read(qs[(number - 1) * per_page : number * per_page], fields, row), number, per_page, total
     )
@@ -607,7 +635,7 @@ def paginate_in_groups(
     the narrow search table, are the groups, so no row is sorted by a name read from the customers' wide rows."""
     counts = [(key, n) for key, n in groups if n]
     total = sum(n for _key, n in counts)
-    number = min(clamp_page(page), max(1, -(-total // per_page)))
+    number = min(clamp_page(page, per_page), _pages(min(total, count_cap()), per_page))
     start = (number - 1) * per_page
     keys: list[Any] = []
     before, covered = 0, 0  # rows of the groups before the page's first; rows of the page's groups

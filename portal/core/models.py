@@ -121,6 +121,15 @@ class Operation(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("operation")
         verbose_name_plural = _("operations")
+        indexes = [
+            # The home page's "in progress" figure (`selectors.operations_running_count`): the few operations
+            # queued or running, counted from this index alone however many have finished.
+            models.Index(
+                fields=["domain_id"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="core_operation_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} ({self.get_status_display()})"

@@ -165,6 +165,40 @@ def test_a_page_counted_apart_is_the_same_page_in_two_queries(twelve, asked, dja
 
 
 @pytest.mark.parametrize("separate_count", [False, True])
+@pytest.mark.parametrize("asked", ["1", "2", "3", "99"])
+def test_past_the_count_cap_a_list_says_more_than_the_cap_and_pages_within_it(
+    twelve, settings, asked, separate_count
+):
+    settings.LIST_COUNT_CAP = 7
+    qs = SORTS.order(Customer.objects.all(), "members")
+    page = paginate(qs, page=asked, per_page=3, separate_count=separate_count)
+    assert page.capped and page.paginator.count == 7 and page.paginator.num_pages == 3
+    assert page.number == min(int(asked), 3)
+    first = (page.number - 1) * 3
+    assert [c.company_name for c in page.object_list] == [f"Firm {i:02}" for i in range(first, first + 3)]
+
+
+@pytest.mark.parametrize("separate_count", [False, True])
+def test_within_the_count_cap_a_list_counts_every_row(twelve, settings, separate_count):
+    settings.LIST_COUNT_CAP = 12
+    page = paginate(
+        SORTS.order(Customer.objects.all(), "members"), page=9, per_page=5, separate_count=separate_count
+    )
+    assert not page.capped and page.paginator.count == 12 and page.number == 3
+
+
+def test_a_list_past_the_count_cap_says_so_in_both_languages(client_as, settings):
+    settings.LIST_COUNT_CAP = 2
+    for i in range(4):
+        make_customer(company_name=f"Firm {i}")
+    client = client_as(Role.ADMIN)
+    english = client.get(reverse("customers:list")).content.decode()
+    assert "More than 2 match" in english and "4 customers" not in english
+    japanese = client.get(reverse("customers:list"), headers={"Accept-Language": "ja"}).content.decode()
+    assert "該当が2件を超えています" in japanese
+
+
+@pytest.mark.parametrize("separate_count", [False, True])
 @pytest.mark.parametrize("asked", ["1", "3", "99"])
 def test_a_page_read_keys_first_is_the_same_page_with_the_related_columns(
     asked, separate_count, django_assert_num_queries
