@@ -59,10 +59,12 @@ test: install system-packages tools messages
 	@$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 ## make test-fast: unit and view tests only (no sandbox process, worker, Redis or browser), for the edit loop.
+## tests/sandbox and tests/e2e are not even collected (tests/conftest.py), so schemathesis' pytest plugin, which
+## only their contract run uses, is not loaded either.
 test-fast: install messages
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/mypy
-	@$(PY) -m pytest -m "not integration and not e2e" $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+	@$(PY) -m pytest -m "not integration and not e2e" -p no:schemathesis $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 lint: install
 	@$(VENV)/bin/ruff check .
