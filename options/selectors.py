@@ -352,3 +352,15 @@ def options_sold(*, domain_ids=None) -> OptionsSold:
     ):
         out.orders.setdefault(domain_id, []).append(ScheduledOption(*fields))
     return out
+
+
+def customers_due(first: dt.date, last: dt.date) -> list[int]:
+    """Customers with an option that ends (and so renews or stops) or an option order between two business
+    dates (inclusive): the continuous refresh keeps their copies fresher (by the dates' indexes)."""
+    found: set[int] = set()
+    for qs in (
+        Option.objects.filter(plan_end_date__range=(first, last)),
+        OptionOrder.objects.filter(apply_date__range=(first, last)),
+    ):
+        found.update(qs.values_list("customer_id", flat=True).distinct())
+    return sorted(found)
