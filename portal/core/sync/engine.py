@@ -73,6 +73,8 @@ RETRY_BACKOFF_SECONDS = (1.0, 3.0, 9.0)
 WORKERS_PER_OPERATION = 4
 #: Progress is written to the SyncRun at most this often (seconds).
 PROGRESS_EVERY = 0.5
+#: While a full resync walks the listing, it stores the answers in at most this often (seconds).
+DRAIN_WHILE_LISTING_EVERY = 2.0
 LOCK_KEY = "portal:resync:full"
 #: The full-resync lock lapses this long after its holder stopped renewing it (its process died); the
 #: heartbeat renews it every third of that.
@@ -198,7 +200,9 @@ def _threaded_items(fetch: Callable[[Any], Any], items: list[Any]) -> tuple[dict
 class _Fanout:
     """Per-customer calls for a stream of domain ids, one pool per operation; results stored in this thread.
 
-    Per-item calls whose parent is among `calls` are submitted when the parent's result is in.
+    Per-item calls whose parent is among `calls` are submitted by the parent's pool thread as soon as the parent's
+    answer is in, before this thread stores it: the per-item operations (the busiest: a customer has more
+    items than one) start at once and never wait for the database writes.
     """
 
     def __init__(
@@ -224,11 +228,26 @@ class _Fanout:
             self.rec.run.done += 1
             return
         for call in self.calls:
-            future = self.pools[call.operation_id].submit(
-                _threaded, partial(call.fetch, self.client, domain_id)
-            )
+            future = self.pools[call.operation_id].submit(self._parent, call, domain_id)
             self._track(future, call, domain_id)
             self.remaining[domain_id] += 1
+
+    def _parent(self, call: CustomerCall, domain_id: int) -> tuple[Any, int, list[tuple[PerItem, Any]]]:
+        """In the call's pool thread: the call, then its per-item calls submitted at once. Returns (result,
+        attempts, [(per-item call, its future, or None when the result lists no item)])."""
+        result, attempts = _threaded(partial(call.fetch, self.client, domain_id))
+        children: list[tuple[PerItem, Any]] = []
+        for item_call in self.item_calls:
+            if item_call.parent != call.operation_id:
+                continue
+            items = list(item_call.items(result))
+            future = None
+            if items:
+                future = self.pools[item_call.operation_id].submit(
+                    _threaded_items, partial(item_call.fetch, self.client, domain_id), items
+                )
+            children.append((item_call, future))
+        return result, attempts, children
 
     def _track(self, future: Future, call, domain_id: int) -> None:
         self.pending[future] = (call, domain_id)
@@ -267,7 +286,7 @@ class _Fanout:
     def _finish(self, future: Future, call: CustomerCall, domain_id: int) -> None:
         synced_at = timezone.now()
         try:
-            result, attempts = future.result()
+            answer = future.result()
         except NotFoundError as exc:
             self.rec.calls[call.operation_id] += getattr(exc, "sync_attempts", 1)
             handlers = [(d.name, d.on_not_found) for d in call.declarations if d.on_not_found is not None]
@@ -283,6 +302,7 @@ class _Fanout:
             self.rec.calls[call.operation_id] += getattr(exc, "sync_attempts", 1)
             self.rec.error(operation_id=call.operation_id, exc=exc, domain_id=domain_id)
         else:
+            result, attempts, children = answer
             self.rec.calls[call.operation_id] += attempts
             for declaration in call.declarations:
                 self._store(
@@ -291,25 +311,17 @@ class _Fanout:
                     partial(declaration.store, domain_id, result, synced_at),
                 )
             self.rec.counts[call.operation_id] += 1
-            for item_call in self.item_calls:
-                if item_call.parent == call.operation_id:
-                    self._submit_items(item_call, domain_id, result, synced_at)
+            for item_call, child in children:
+                if child is None:
+                    self._store(
+                        f"{item_call.operation_id}:{item_call.name}",
+                        domain_id,
+                        partial(item_call.store, domain_id, {}, synced_at),
+                    )
+                else:
+                    self._track(child, item_call, domain_id)
+                    self.remaining[domain_id] += 1
         self._one_done(domain_id)
-
-    def _submit_items(self, item_call: PerItem, domain_id: int, parent_result: Any, synced_at) -> None:
-        items = list(item_call.items(parent_result))
-        if not items:
-            self._store(
-                f"{item_call.operation_id}:{item_call.name}",
-                domain_id,
-                lambda: item_call.store(domain_id, {}, synced_at),
-            )
-            return
-        future = self.pools[item_call.operation_id].submit(
-            _threaded_items, lambda item: item_call.fetch(self.client, domain_id, item), items
-        )
-        self._track(future, item_call, domain_id)
-        self.remaining[domain_id] += 1
 
     def _finish_items(self, future: Future, item_call: PerItem, domain_id: int) -> None:
         synced_at = timezone.now()
@@ -435,6 +447,7 @@ def _run_full(run: SyncRun, source: CustomerListing, client: Any) -> SyncRun:
     fanout = _Fanout(client, rec, customer_calls(), item_calls())
     seen: set[int] = set()
     listing_complete = False
+    drained = time.monotonic()
     try:
         cursor: str | None = None
         cursors_seen: set[str] = set()
@@ -456,7 +469,11 @@ def _run_full(run: SyncRun, source: CustomerListing, client: Any) -> SyncRun:
                 seen.add(domain_id)
                 run.total += 1
                 fanout.submit(domain_id)
-            fanout.drain(block=False)
+            # The listing is what feeds every pool: it goes on at its own pace, storing answers only now and
+            # then (each drain holds the next page back while it writes).
+            if time.monotonic() - drained >= DRAIN_WHILE_LISTING_EVERY:
+                fanout.drain(block=False)
+                drained = time.monotonic()
             rec.save()
             if not next_cursor:
                 listing_complete = True
