@@ -142,3 +142,46 @@ def test_a_page_view_writes_its_mark_once_in_a_while(django_assert_num_queries):
             for _ in range(5):
                 engine.refresh_mark_opened(7)
     assert RefreshMark.objects.get(domain_id=7).opened_at == NOW
+
+
+def test_beat_restarts_the_refresh_every_batch_unless_it_is_turned_off(settings):
+    from portal.celery import beat_schedule
+
+    settings.RESYNC_REFRESH_BATCH_SECONDS = 60
+    entry = beat_schedule()["resync-refresh"]
+    assert entry["task"] == "portal.core.sync.resync_refresh"
+    assert entry["schedule"] == 60.0
+    settings.RESYNC_REFRESH = False
+    assert "resync-refresh" not in beat_schedule()
+
+
+@pytest.mark.django_db
+def test_a_batch_whose_worker_died_is_closed_by_the_next_and_one_refresher_runs_at_a_time():
+    from django.core.cache import cache
+
+    from portal.core.models import SyncRun
+
+    lost = SyncRun.objects.create(kind=engine.REFRESH, total=10, done=3)
+    cache.add(engine.REFRESH_LOCK_KEY, "another worker", 60)
+    assert engine.resync_refresh() is None  # another refresher holds the lock: nothing done
+    lost.refresh_from_db()
+    assert lost.finished_at is None
+    cache.delete(engine.REFRESH_LOCK_KEY)  # its worker died: the lock lapsed
+    assert engine.resync_refresh() is None  # no customer to read
+    lost.refresh_from_db()
+    assert lost.status == SyncRun.Status.FAILED
+    assert "a later refresh took over" in lost.errors[0]["error"]
+    assert cache.get(engine.REFRESH_LOCK_KEY) is None
+
+
+@pytest.mark.django_db
+def test_no_refresh_while_a_full_resync_reads_everyone():
+    from django.core.cache import cache
+
+    cache.add(engine.LOCK_KEY, "full", 60)
+    try:
+        with time_machine.travel(NOW, tick=False):
+            _customer(1, minutes_ago(60))
+            assert engine.resync_refresh() is None
+    finally:
+        cache.delete(engine.LOCK_KEY)
