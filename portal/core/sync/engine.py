@@ -580,11 +580,11 @@ def _record_reads(read: Iterable[int], failed: set[int]) -> None:
     """After a run: the customers whose read failed are marked so (read first next time), the others read
     lose that mark; marks with no reason left are dropped."""
     now = timezone.now()
-    ok = [domain_id for domain_id in read if domain_id not in failed]
-    for start in range(0, len(ok), 500):
-        RefreshMark.objects.filter(domain_id__in=ok[start : start + 500], failed_at__isnull=False).update(
-            failed_at=None
-        )
+    read = set(read)
+    marked = RefreshMark.objects.filter(failed_at__isnull=False).values_list("domain_id", flat=True)
+    cleared = sorted(domain_id for domain_id in marked if domain_id in read and domain_id not in failed)
+    for start in range(0, len(cleared), 500):
+        RefreshMark.objects.filter(domain_id__in=cleared[start : start + 500]).update(failed_at=None)
     if failed:
         RefreshMark.objects.bulk_create(
             [RefreshMark(domain_id=domain_id, failed_at=now) for domain_id in sorted(failed)],
