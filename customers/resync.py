@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from customers import services
+from customers import selectors, services
 from partner_api import constants
 from portal.core.sync import CustomerListing, PerCustomer
 
@@ -35,6 +35,8 @@ RESYNC = [
         mark_one_removed=lambda domain_id, at: services.customer_mark_removed(
             domain_id=domain_id, removed_at=at
         ),
+        oldest_first=selectors.oldest_copies,
+        copies_of=selectors.copies_of,
     ),
     PerCustomer(
         name="customers.usage_status",

@@ -274,6 +274,28 @@ def oldest_copy() -> dt.datetime | None:
     )
 
 
+def oldest_copies(n: int, before: dt.datetime) -> list[int]:
+    """The `n` customers still in the API whose copies, read before `before`, are oldest, oldest first (the
+    continuous refresh's turn), along the live customers' (synced_at, domain_id) index."""
+    return list(
+        Customer.objects.filter(removed_at=None, synced_at__lt=before)
+        .order_by("synced_at", "domain_id")
+        .values_list("domain_id", flat=True)[:n]
+    )
+
+
+def copies_of(domain_ids: list[int]) -> dict[int, dt.datetime]:
+    """When the copy of each of these customers still in the API was read (the refresh's needs)."""
+    found: dict[int, dt.datetime] = {}
+    for start in range(0, len(domain_ids), 500):
+        found.update(
+            Customer.objects.filter(
+                domain_id__in=domain_ids[start : start + 500], removed_at=None
+            ).values_list("domain_id", "synced_at")
+        )
+    return found
+
+
 @dataclass(frozen=True)
 class Departure:
     """When a customer stopped being one, as dated facts that later changes do not move: the cancellation

@@ -239,11 +239,15 @@ def customer_refresh(*, domain_id: int, user=None) -> SyncRun:
 
 def customer_refresh_if_old(*, customer: Customer) -> bool:
     """Opening a customer page: refresh the customer in the background when its copy is older than
-    REFRESH_ON_OPEN_MINUTES (one queued refresh however many people open it). True when one is on its way."""
+    REFRESH_ON_OPEN_MINUTES (one queued refresh however many people open it), and mark it opened (the continuous
+    refresh keeps its copy fresher for a while). True when a refresh is on its way."""
     from django.conf import settings
 
+    if customer.removed_at is not None:
+        return False
+    sync.refresh_mark_opened(customer.domain_id)
     minutes = settings.REFRESH_ON_OPEN_MINUTES
-    if not minutes or customer.removed_at is not None:
+    if not minutes:
         return False
     if customer.synced_at is not None and timezone.now() - customer.synced_at < dt.timedelta(minutes=minutes):
         return False

@@ -8,10 +8,10 @@
 
 from __future__ import annotations
 
-from options import services
+from options import selectors, services
 from partner_api.models import wire_text
 from portal.core import clock
-from portal.core.sync import PerCustomer, PerItem
+from portal.core.sync import DueSoon, PerCustomer, PerItem
 
 RESYNC = [
     PerCustomer(
@@ -52,4 +52,5 @@ RESYNC = [
         ),
         args=clock.this_month,
     ),
+    DueSoon(name="options.due", customers=selectors.customers_due),
 ]

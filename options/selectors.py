@@ -403,3 +403,15 @@ def options_used(*, first: dt.date, last: dt.date, domain_ids=None) -> dict[int,
     for runs in out.values():
         runs.sort(key=lambda run: (run.start, run.option_product_id))
     return out
+
+
+def customers_due(first: dt.date, last: dt.date) -> list[int]:
+    """Customers with an option that ends (and so renews or stops) or an option order between two business
+    dates (inclusive): the continuous refresh keeps their copies fresher (by the dates' indexes)."""
+    found: set[int] = set()
+    for qs in (
+        Option.objects.filter(plan_end_date__range=(first, last)),
+        OptionOrder.objects.filter(apply_date__range=(first, last)),
+    ):
+        found.update(qs.values_list("customer_id", flat=True).distinct())
+    return sorted(found)

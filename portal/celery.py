@@ -65,11 +65,20 @@ def beat_schedule() -> dict:
 
     from portal.core.changes.timing import timing
 
+    refresh = {
+        # The continuous refresh chains its batches itself; this tick restarts the chain after a full resync, a
+        # rest (every copy young) or a killed worker (its lock lapses), and is refused while a batch runs.
+        "resync-refresh": {
+            "task": "portal.core.sync.resync_refresh",
+            "schedule": float(settings.RESYNC_REFRESH_BATCH_SECONDS),
+        }
+    }
     return {
         "resync-full": {
             "task": "portal.core.sync.resync_full",
             "schedule": settings.RESYNC_INTERVAL_MINUTES * 60,
         },
+        **(refresh if settings.RESYNC_REFRESH else {}),
         # Changes whose sender died while sending them are read back within CHANGES_SETTLE_SECONDS: the period
         # is derived with the heartbeat's life from the client's timeouts (portal/core/changes/timing.py).
         "changes-reap-stale": {

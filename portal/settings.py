@@ -273,6 +273,12 @@ if CHANGES_SETTLE_SECONDS <= PARTNER_API_CONNECT_TIMEOUT + PARTNER_API_READ_TIME
 
 # --- Resync ---------------------------------------------------------------------------------------------
 RESYNC_INTERVAL_MINUTES = env.int("RESYNC_INTERVAL_MINUTES", default=60)
+# The continuous refresh (portal/core/sync/need.py): batch after batch at the rate limit, the customers that need
+# it first (a decision due soon, opened or changed recently, a failed read), the rest oldest copy first. The full
+# resync above still finds new and removed customers; with this on, it can run seldom (a day at 50,000 customers).
+RESYNC_REFRESH = env.bool("RESYNC_REFRESH", default=True)
+# One batch of it reads as many customers as the rate limit allows in this many seconds (one SyncRun each).
+RESYNC_REFRESH_BATCH_SECONDS = env.int("RESYNC_REFRESH_BATCH_SECONDS", default=60)
 STALE_AFTER_MINUTES = env.int("STALE_AFTER_MINUTES", default=180)
 # Opening a customer page whose copy is older than this refreshes that customer in the background (ahead of the
 # periodic resync, within the rate limits) and swaps the fresh sections in when done. 0 turns it off.

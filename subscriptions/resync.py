@@ -10,8 +10,8 @@
 
 from __future__ import annotations
 
-from portal.core.sync import PerCustomer, PerItem
-from subscriptions import services
+from portal.core.sync import DueSoon, PerCustomer, PerItem
+from subscriptions import selectors, services
 
 RESYNC = [
     PerCustomer(
@@ -40,4 +40,5 @@ RESYNC = [
         ),
         on_not_found=lambda domain_id, at: services.pre_order_list_clear(domain_id=domain_id),
     ),
+    DueSoon(name="subscriptions.due", customers=selectors.customers_due),
 ]

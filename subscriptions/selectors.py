@@ -20,7 +20,7 @@ from customers.selectors import (
 from portal.core import clock
 from portal.core.access import can, check
 from portal.core.lists import Sorts, paginate
-from subscriptions.models import PreOrder, Subscription
+from subscriptions.models import PreOrder, Reservation, Subscription
 from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
 
 #: Sort keys offered on the list: the URL value and the column(s) it orders by.
@@ -235,3 +235,17 @@ def subscriptions_sold(*, domain_ids=None) -> SubscriptionsSold:
     ):
         out.pre_orders.setdefault(domain_id, []).append(Scheduled("PRE_ORDER", *fields))
     return out
+
+
+def customers_due(first: dt.date, last: dt.date) -> list[int]:
+    """Customers with a subscription that ends (and so renews or stops), a scheduled change or a pre-order
+    between two business dates (inclusive): the continuous refresh keeps their copies fresher (by the dates'
+    indexes)."""
+    found: set[int] = set()
+    for qs in (
+        Subscription.objects.filter(plan_end_date__range=(first, last)),
+        Reservation.objects.filter(apply_date__range=(first, last)),
+        PreOrder.objects.filter(apply_date__range=(first, last)),
+    ):
+        found.update(qs.values_list("customer_id", flat=True).distinct())
+    return sorted(found)

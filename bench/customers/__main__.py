@@ -1,4 +1,4 @@
-"""Customers benchmarks (print figures; never tests): ``.venv/bin/python -m bench.customers [list] [resync]``.
+"""Customers benchmarks (print figures; never tests): ``.venv/bin/python -m bench.customers [list] [resync] [refresh]``.
 
 Each part runs in its own process on its own database (see bench/databases.py: a SQLite file under var/, and a
 scratch PostgreSQL database when DATABASE_URL names a PostgreSQL server), so the figures do not depend on the
@@ -8,6 +8,8 @@ developer's data:
   median server time and SQL queries, side by side with Django admin's changelist on the same table;
 * ``bench.customers.resync``: a full resync of 1,000 sandbox customers with the sandbox rate limit set to L:
   calls made per operation vs calls needed, elapsed time vs the rate-limit bound.
+* ``bench.customers.refresh`` (asked by name): the continuous refresh's pace on 300 sandbox customers, and the
+  oldest copy's age it holds at 1,000, 10,000 and 50,000 customers beside its bound.
 """
 
 import os

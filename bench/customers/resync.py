@@ -18,6 +18,22 @@ CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "1000"))
 LIMIT = int(os.environ.get("BENCH_RATE_LIMIT", "1200"))
 
 
+def _record_grants() -> dict[str, list[float]]:
+    """When the limiter granted each call, per operation (perf_counter), for the breakdown of the elapsed time."""
+    from partner_api import ratelimit
+
+    granted: dict[str, list[float]] = {}
+    acquire = ratelimit.TokenBucketLimiter.acquire
+
+    def recorded(self, key: str) -> float:
+        waited = acquire(self, key)
+        granted.setdefault(key, []).append(time.perf_counter())
+        return waited
+
+    ratelimit.TokenBucketLimiter.acquire = recorded  # type: ignore[method-assign]
+    return granted
+
+
 def main() -> None:
     t0 = time.perf_counter()
     sandbox = start_sandbox(seed_customers=CUSTOMERS, seed=3, rate_limit=LIMIT)
@@ -63,6 +79,7 @@ def main() -> None:
             profiler = cProfile.Profile()
             profiler.enable()
         sandbox.clear_requests()
+        granted = _record_grants()
         started = time.perf_counter()
         run = sync.resync_full()
         elapsed = time.perf_counter() - started
@@ -131,6 +148,19 @@ def main() -> None:
         print(f"calls the run recorded = requests the sandbox received: {'yes' if received else 'NO'}")
         print(f"calls made = calls needed: {'yes' if equal else 'NO'}")
         print(f"elapsed {elapsed:.1f} s vs rate-limit bound {bound:.1f} s: {elapsed / bound:.2f}x the bound")
+        # Where the time beyond the bound goes, for the busiest operation: before its first call (the token, the
+        # listing's first page, the parent's first answer), between its calls beyond the limiter's interval
+        # (starved, or woken late), and after its last call (the last answers stored, the end of the run).
+        busiest = max(needed, key=lambda op: needed[op])
+        times = sorted(granted.get(busiest, []))
+        if len(times) > 1:
+            interval = 60 / LIMIT
+            gaps = [b - a - interval for a, b in zip(times, times[1:], strict=False)]
+            print(
+                f"{busiest}: first call at +{times[0] - started:.1f} s, {sum(g for g in gaps if g > 0):.1f} s "
+                f"between calls beyond the interval ({sum(g for g in gaps if g > interval):.1f} s of it in gaps "
+                f"over two intervals), the run ended {started + elapsed - times[-1]:.1f} s after its last call"
+            )
     finally:
         sandbox.stop()
 

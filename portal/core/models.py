@@ -301,3 +301,17 @@ class BatchRow(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class RefreshMark(models.Model):
+    """Why a customer's copy should be read again before its turn (portal/core/sync/need.py): its page was opened
+    recently, or its last read failed (a write through the portal is in the audit trail already). One row per
+    customer with a reason; a page view writes it at most once per REFRESH_MARK_EVERY_SECONDS; dropped when no
+    reason is left."""
+
+    domain_id = models.BigIntegerField(primary_key=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return str(self.domain_id)

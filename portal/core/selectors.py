@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from portal.core import clock
 from portal.core.api_errors import meaning_of
@@ -16,7 +16,7 @@ from portal.core.contrib import customer_names
 from portal.core.lists import Sorts, by_customer_filters
 from portal.core.models import AuditEntry, Operation, SyncRun, UserLanguage
 from portal.core.operations import operation_label
-from portal.core.sync import CUSTOMER, FULL, PARTNER
+from portal.core.sync import CUSTOMER, FULL, PARTNER, REFRESH
 from portal.core.sync.declarations import parse_scope, partner_wide
 
 #: The activity list's order: newest first.
@@ -105,6 +105,10 @@ def _run_label(run: SyncRun, names: dict[int, str]) -> str:
         domain_id = int(run.scope) if run.scope.isdigit() else None
         name = names.get(domain_id or 0) or run.scope
         return gettext("Refresh of %(customer)s") % {"customer": name}
+    if run.kind == REFRESH:
+        return ngettext(
+            "Continuous refresh of %(count)s customer", "Continuous refresh of %(count)s customers", run.total
+        ) % {"count": run.total}
     if run.kind == PARTNER:
         name, params = parse_scope(run.scope)
         try:

@@ -14,6 +14,7 @@ from portal.core.sync.engine import resync_customer_task as resync_customer
 from portal.core.sync.engine import resync_full_task as resync_full
 from portal.core.sync.engine import resync_partner_wide_fresh_task as resync_partner_wide_fresh
 from portal.core.sync.engine import resync_partner_wide_task as resync_partner_wide
+from portal.core.sync.engine import resync_refresh_task as resync_refresh
 
 __all__ = [
     "change_reconcile",
@@ -24,6 +25,7 @@ __all__ = [
     "resync_full",
     "resync_partner_wide",
     "resync_partner_wide_fresh",
+    "resync_refresh",
 ]
 
 WORKER_HEARTBEAT_KEY = "portal:worker-heartbeat"

@@ -73,3 +73,19 @@ def test_the_sync_page_says_how_old_the_oldest_copy_of_a_customer_still_in_the_a
     assert "The oldest copy of a customer still in LINE WORKS was read 3\xa0hours ago (" in page
     ja = client.get(reverse("core:sync"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "ポータルのデータが最も古いものは3時間前（" in ja
+
+
+def test_a_batch_of_the_continuous_refresh_says_how_many_customers_it_read(client_as):
+    SyncRun.objects.create(
+        kind="refresh",
+        scope="failed=1,turn=2",
+        status=SyncRun.Status.SUCCEEDED,
+        finished_at=timezone.now(),
+        total=3,
+        done=3,
+        calls={"getCustomer": 3},
+    )
+    client = client_as(Role.ADMIN)
+    assert "Continuous refresh of 3 customers" in client.get(reverse("core:sync")).content.decode()
+    body = client.get(reverse("core:sync"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "継続更新（3 件の顧客）" in body and "failed=1" not in body

@@ -3,6 +3,7 @@
 
 from portal.core.sync.declarations import (
     CustomerListing,
+    DueSoon,
     PartnerWide,
     PerCustomer,
     PerItem,
@@ -19,11 +20,14 @@ from portal.core.sync.engine import (
     LOCK_TTL_SECONDS,
     PARTNER,
     QUEUED_GRACE_SECONDS,
+    REFRESH,
     RETRY_ATTEMPTS,
     RETRY_BACKOFF_SECONDS,
     WORKERS_PER_OPERATION,
     SyncAlreadyRunning,
     full_resync_running,
+    refresh_mark_opened,
+    refresh_plan,
     resync_customer,
     resync_customer_queued,
     resync_customer_request,
@@ -32,6 +36,7 @@ from portal.core.sync.engine import (
     resync_partner_wide,
     resync_partner_wide_fresh,
     resync_partner_wide_request,
+    resync_refresh,
 )
 
 __all__ = [
@@ -41,10 +46,12 @@ __all__ = [
     "LOCK_TTL_SECONDS",
     "PARTNER",
     "QUEUED_GRACE_SECONDS",
+    "REFRESH",
     "RETRY_ATTEMPTS",
     "RETRY_BACKOFF_SECONDS",
     "WORKERS_PER_OPERATION",
     "CustomerListing",
+    "DueSoon",
     "PartnerWide",
     "PerCustomer",
     "PerItem",
@@ -53,6 +60,8 @@ __all__ = [
     "customer_calls",
     "customer_listing",
     "full_resync_running",
+    "refresh_mark_opened",
+    "refresh_plan",
     "item_calls",
     "method_name",
     "resync_customer",
@@ -63,4 +72,5 @@ __all__ = [
     "resync_partner_wide",
     "resync_partner_wide_fresh",
     "resync_partner_wide_request",
+    "resync_refresh",
 ]

@@ -2,7 +2,7 @@
 
 An app contributes a list of declarations from its AppConfig.ready()
 (`contribute(self.label, resyncs=[...])`, see portal/core/contrib.py). The engine (engine.py) reads them all
-and decides when and how to make the calls. Four kinds:
+and decides when and how to make the calls. Four kinds, and one hint:
 
 * `CustomerListing`: the root of every resync, declared once (by the customers app): the paged customer
   listing, the one-customer read, and what to do with customers the listing no longer returns.
@@ -13,6 +13,8 @@ and decides when and how to make the calls. Four kinds:
 * `PartnerWide`: a cursor walk over the whole partner account, not per customer (billing's `listInvoices`,
   `listInvoiceDetails`): every page of one set of parameters is read first, and the store receives them all
   at once, only when the walk completed, so a failed walk leaves the stored data as it was.
+* `DueSoon` (a hint, no call): the customers with a decision due soon (a scheduled change, a renewal), whose
+  copies the continuous refresh reads ahead of their turn (need.py).
 
 The client method of an operation is found by the client's own naming rule (`createSubscriptionPreOrder` →
 `create_subscription_pre_order`); a declaration gives `fetch` only where the call needs more than that.
@@ -49,6 +51,11 @@ class CustomerListing:
     get_operation_id: str
     store_one: Callable[[Any, Any], None]
     mark_one_removed: Callable[[int, Any], None]
+    #: oldest_first(n, before) -> the n live customers whose copies, read before `before`, are oldest, oldest
+    #: first (the continuous refresh's turn).
+    oldest_first: Callable[[int, Any], list[int]] = lambda n, before: []
+    #: copies_of(domain ids) -> {domain id: when its copy was read} for those still live (the refresh's needs).
+    copies_of: Callable[[list[int]], dict[int, Any]] = lambda ids: {}
 
     def fetch_one(self, client: Any, domain_id: int) -> Any:
         return getattr(client, method_name(self.get_operation_id))(domain_id=domain_id)
@@ -123,7 +130,16 @@ class PartnerWide:
         return getattr(client, method_name(self.operation_id))(**args)
 
 
-Declaration = CustomerListing | PerCustomer | PerItem | PartnerWide
+@dataclass(frozen=True)
+class DueSoon:
+    """Customers with a decision due soon, whose copies the continuous refresh keeps fresher (need.py):
+    `customers(first, last)` -> the domain ids with something dated between two business dates (inclusive)."""
+
+    name: str
+    customers: Callable[[Any, Any], list[int]]
+
+
+Declaration = CustomerListing | PerCustomer | PerItem | PartnerWide | DueSoon
 
 
 # --- Reading the declarations (the engine's view) -----------------------------------------------------------
@@ -164,6 +180,10 @@ def customer_calls() -> list[CustomerCall]:
 
 def item_calls() -> list[PerItem]:
     return _declared(PerItem)
+
+
+def due_soon() -> list[DueSoon]:
+    return _declared(DueSoon)
 
 
 def scope_of(name: str, params: Mapping[str, Any]) -> str:

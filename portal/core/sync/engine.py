@@ -36,19 +36,23 @@ from typing import Any
 from celery import shared_task
 from django.core.cache import cache
 from django.db import connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from partner_api.errors import NotFoundError, PartnerApiError, RateLimitedError
 from partner_api.transport import requests_sent
-from portal.core.models import SyncRun
+from portal.core.models import AuditEntry, RefreshMark, SyncRun
+from portal.core.sync import need
 from portal.core.sync.declarations import (
     CustomerCall,
     CustomerListing,
     PartnerWide,
+    PerCustomer,
     PerItem,
     customer_calls,
     customer_listing,
+    due_soon,
     fresh_walks,
     item_calls,
     partner_wide,
@@ -60,6 +64,7 @@ logger = logging.getLogger(__name__)
 FULL = "full"
 CUSTOMER = "customer"
 PARTNER = "partner"
+REFRESH = "refresh"
 
 #: Retries of a retryable error (on top of the client's own), and the waits between them (seconds).
 RETRY_ATTEMPTS = 3
@@ -68,6 +73,8 @@ RETRY_BACKOFF_SECONDS = (1.0, 3.0, 9.0)
 WORKERS_PER_OPERATION = 4
 #: Progress is written to the SyncRun at most this often (seconds).
 PROGRESS_EVERY = 0.5
+#: While a full resync walks the listing, it stores the answers in at most this often (seconds).
+DRAIN_WHILE_LISTING_EVERY = 2.0
 LOCK_KEY = "portal:resync:full"
 #: The full-resync lock lapses this long after its holder stopped renewing it (its process died); the
 #: heartbeat renews it every third of that.
@@ -76,6 +83,12 @@ LOCK_TTL_SECONDS = 120
 PARTNER_PENDING_SECONDS = 900
 #: A full run requested (queued) but not started by a worker within this long is considered lost.
 QUEUED_GRACE_SECONDS = 15 * 60
+#: The continuous refresh: one refresher at a time (its own lock, renewed like the full resync's).
+REFRESH_LOCK_KEY = "portal:resync:refresh"
+#: A customer whose copy is younger than this is not read in turn (a small partner's refresh then rests).
+REFRESH_TURN_MIN_AGE = dt.timedelta(minutes=5)
+#: A page view or a write marks its customer at most this often (one row written, not one per view).
+REFRESH_MARK_EVERY_SECONDS = 300
 
 
 class SyncAlreadyRunning(Exception):
@@ -187,7 +200,9 @@ def _threaded_items(fetch: Callable[[Any], Any], items: list[Any]) -> tuple[dict
 class _Fanout:
     """Per-customer calls for a stream of domain ids, one pool per operation; results stored in this thread.
 
-    Per-item calls whose parent is among `calls` are submitted when the parent's result is in.
+    Per-item calls whose parent is among `calls` are submitted by the parent's pool thread as soon as the parent's
+    answer is in, before this thread stores it: the per-item operations (the busiest: a customer has more
+    items than one) start at once and never wait for the database writes.
     """
 
     def __init__(
@@ -213,11 +228,26 @@ class _Fanout:
             self.rec.run.done += 1
             return
         for call in self.calls:
-            future = self.pools[call.operation_id].submit(
-                _threaded, partial(call.fetch, self.client, domain_id)
-            )
+            future = self.pools[call.operation_id].submit(self._parent, call, domain_id)
             self._track(future, call, domain_id)
             self.remaining[domain_id] += 1
+
+    def _parent(self, call: CustomerCall, domain_id: int) -> tuple[Any, int, list[tuple[PerItem, Any]]]:
+        """In the call's pool thread: the call, then its per-item calls submitted at once. Returns (result,
+        attempts, [(per-item call, its future, or None when the result lists no item)])."""
+        result, attempts = _threaded(partial(call.fetch, self.client, domain_id))
+        children: list[tuple[PerItem, Any]] = []
+        for item_call in self.item_calls:
+            if item_call.parent != call.operation_id:
+                continue
+            items = list(item_call.items(result))
+            future = None
+            if items:
+                future = self.pools[item_call.operation_id].submit(
+                    _threaded_items, partial(item_call.fetch, self.client, domain_id), items
+                )
+            children.append((item_call, future))
+        return result, attempts, children
 
     def _track(self, future: Future, call, domain_id: int) -> None:
         self.pending[future] = (call, domain_id)
@@ -256,7 +286,7 @@ class _Fanout:
     def _finish(self, future: Future, call: CustomerCall, domain_id: int) -> None:
         synced_at = timezone.now()
         try:
-            result, attempts = future.result()
+            answer = future.result()
         except NotFoundError as exc:
             self.rec.calls[call.operation_id] += getattr(exc, "sync_attempts", 1)
             handlers = [(d.name, d.on_not_found) for d in call.declarations if d.on_not_found is not None]
@@ -272,6 +302,7 @@ class _Fanout:
             self.rec.calls[call.operation_id] += getattr(exc, "sync_attempts", 1)
             self.rec.error(operation_id=call.operation_id, exc=exc, domain_id=domain_id)
         else:
+            result, attempts, children = answer
             self.rec.calls[call.operation_id] += attempts
             for declaration in call.declarations:
                 self._store(
@@ -280,25 +311,17 @@ class _Fanout:
                     partial(declaration.store, domain_id, result, synced_at),
                 )
             self.rec.counts[call.operation_id] += 1
-            for item_call in self.item_calls:
-                if item_call.parent == call.operation_id:
-                    self._submit_items(item_call, domain_id, result, synced_at)
+            for item_call, child in children:
+                if child is None:
+                    self._store(
+                        f"{item_call.operation_id}:{item_call.name}",
+                        domain_id,
+                        partial(item_call.store, domain_id, {}, synced_at),
+                    )
+                else:
+                    self._track(child, item_call, domain_id)
+                    self.remaining[domain_id] += 1
         self._one_done(domain_id)
-
-    def _submit_items(self, item_call: PerItem, domain_id: int, parent_result: Any, synced_at) -> None:
-        items = list(item_call.items(parent_result))
-        if not items:
-            self._store(
-                f"{item_call.operation_id}:{item_call.name}",
-                domain_id,
-                lambda: item_call.store(domain_id, {}, synced_at),
-            )
-            return
-        future = self.pools[item_call.operation_id].submit(
-            _threaded_items, lambda item: item_call.fetch(self.client, domain_id, item), items
-        )
-        self._track(future, item_call, domain_id)
-        self.remaining[domain_id] += 1
 
     def _finish_items(self, future: Future, item_call: PerItem, domain_id: int) -> None:
         synced_at = timezone.now()
@@ -424,6 +447,7 @@ def _run_full(run: SyncRun, source: CustomerListing, client: Any) -> SyncRun:
     fanout = _Fanout(client, rec, customer_calls(), item_calls())
     seen: set[int] = set()
     listing_complete = False
+    drained = time.monotonic()
     try:
         cursor: str | None = None
         cursors_seen: set[str] = set()
@@ -445,7 +469,11 @@ def _run_full(run: SyncRun, source: CustomerListing, client: Any) -> SyncRun:
                 seen.add(domain_id)
                 run.total += 1
                 fanout.submit(domain_id)
-            fanout.drain(block=False)
+            # The listing is what feeds every pool: it goes on at its own pace, storing answers only now and
+            # then (each drain holds the next page back while it writes).
+            if time.monotonic() - drained >= DRAIN_WHILE_LISTING_EVERY:
+                fanout.drain(block=False)
+                drained = time.monotonic()
             rec.save()
             if not next_cursor:
                 listing_complete = True
@@ -467,6 +495,7 @@ def _run_full(run: SyncRun, source: CustomerListing, client: Any) -> SyncRun:
         status = SyncRun.Status.PARTIAL if rec.errors else SyncRun.Status.SUCCEEDED
     else:
         status = SyncRun.Status.FAILED
+    _record_reads(seen, rec.failed_customers)
     refresh_planner_statistics()
     return _finish_run(rec, status)
 
@@ -531,6 +560,171 @@ def resync_customer(*, domain_id: int, user=None, skip: Iterable[str] = ()) -> S
     finally:
         fanout.close()
     run.done = 1
+    _record_reads([domain_id], rec.failed_customers)
+    return _finish_run(rec, SyncRun.Status.PARTIAL if rec.errors else SyncRun.Status.SUCCEEDED)
+
+
+# --- The continuous refresh, ordered by need (need.py) ------------------------------------------------------
+
+
+def refresh_mark_opened(domain_id: int) -> None:
+    """Note that a customer's page was opened, for the refresh to keep its copy fresher for a while. Cheap: one
+    row written per customer at most every REFRESH_MARK_EVERY_SECONDS (a key in the shared cache stands for the
+    views in between)."""
+    if not cache.add(f"portal:refresh-mark:opened:{domain_id}", 1, REFRESH_MARK_EVERY_SECONDS):
+        return
+    RefreshMark.objects.update_or_create(domain_id=domain_id, defaults={"opened_at": timezone.now()})
+
+
+def _record_reads(read: Iterable[int], failed: set[int]) -> None:
+    """After a run: the customers whose read failed are marked so (read first next time), the others read
+    lose that mark; marks with no reason left are dropped."""
+    now = timezone.now()
+    read = set(read)
+    marked = RefreshMark.objects.filter(failed_at__isnull=False).values_list("domain_id", flat=True)
+    cleared = sorted(domain_id for domain_id in marked if domain_id in read and domain_id not in failed)
+    for start in range(0, len(cleared), 500):
+        RefreshMark.objects.filter(domain_id__in=cleared[start : start + 500]).update(failed_at=None)
+    if failed:
+        RefreshMark.objects.bulk_create(
+            [RefreshMark(domain_id=domain_id, failed_at=now) for domain_id in sorted(failed)],
+            update_conflicts=True,
+            unique_fields=["domain_id"],
+            update_fields=["failed_at"],
+        )
+    RefreshMark.objects.filter(
+        Q(opened_at=None) | Q(opened_at__lt=now - need.OPENED_WINDOW), failed_at=None
+    ).delete()
+
+
+def refresh_needs(now: dt.datetime) -> dict[str, list[int]]:
+    """The customers of each need (need.NEEDS) as of `now`."""
+    from portal.core import clock
+
+    marks = RefreshMark.objects.all()
+    today = clock.today()
+    last = today + dt.timedelta(days=need.DUE_DAYS - 1)
+    due: set[int] = set()
+    for declared in due_soon():
+        due.update(declared.customers(today, last))
+    return {
+        "failed": list(marks.filter(failed_at__isnull=False).values_list("domain_id", flat=True)),
+        "due": sorted(due),
+        "opened": list(
+            marks.filter(opened_at__gte=now - need.OPENED_WINDOW).values_list("domain_id", flat=True)
+        ),
+        # Writes through the portal: the audit trail's recent entries (by its time index).
+        "changed": [
+            domain_id
+            for domain_id in AuditEntry.objects.filter(
+                created_at__gte=now - need.CHANGED_WINDOW, domain_id__isnull=False
+            )
+            .order_by()
+            .values_list("domain_id", flat=True)
+            .distinct()
+            if domain_id is not None
+        ],
+    }
+
+
+def refresh_batch_size() -> int:
+    """Customers per batch: what the busiest operation allows in RESYNC_REFRESH_BATCH_SECONDS at the rate
+    limit, a per-item operation costing the items per customer the last full resync or refresh met."""
+    from django.conf import settings
+
+    last = (
+        SyncRun.objects.filter(kind__in=[FULL, REFRESH], done__gt=0)
+        .exclude(finished_at=None)
+        .order_by("-finished_at")
+        .values("calls", "done")
+        .first()
+    )
+    per_customer = 1.0
+    if last is not None:
+        for item_call in item_calls():
+            per_customer = max(
+                per_customer, (last["calls"] or {}).get(item_call.operation_id, 0) / last["done"]
+            )
+    return need.batch_size(
+        rate_per_minute=settings.PARTNER_API_RATE_LIMIT,
+        seconds=settings.RESYNC_REFRESH_BATCH_SECONDS,
+        calls_per_customer=per_customer,
+    )
+
+
+def refresh_plan(size: int | None = None) -> list[need.Pick]:
+    """The customers the next batch reads, by need, then in turn (need.refresh_order)."""
+    source = customer_listing()
+    size = refresh_batch_size() if size is None else size
+    now = timezone.now()
+    needs = refresh_needs(now)
+    wanted = sorted({domain_id for ids in needs.values() for domain_id in ids})
+    return need.refresh_order(
+        now=now,
+        size=size,
+        needs=needs,
+        copies=source.copies_of(wanted),
+        oldest=source.oldest_first(size + size // 2 + 1, now - REFRESH_TURN_MIN_AGE),
+    )
+
+
+def resync_refresh(*, size: int | None = None) -> SyncRun | None:
+    """Read the next batch of customers (refresh_plan): each with its one-customer read and every per-customer
+    and per-item call, paced by the limiter, recorded as a SyncRun of kind "refresh". None when another
+    refresher or a full resync is under way (one at a time: the full resync reads everyone anyway), or when no
+    customer needs reading."""
+    from portal.core.partner import get_client
+
+    if full_resync_running():
+        logger.info("refresh: a full resync is under way; not started")
+        return None
+    lock = _Lock(REFRESH_LOCK_KEY)
+    if not lock.acquire():
+        logger.info("refresh: another refresh is under way; not started")
+        return None
+    try:
+        _interrupted(
+            SyncRun.objects.filter(kind=REFRESH, finished_at=None),
+            gettext_noop("Interrupted: the process running it stopped; a later refresh took over."),
+        )
+        picks = refresh_plan(size)
+        if not picks:
+            logger.info("refresh: every copy is younger than %s; resting", REFRESH_TURN_MIN_AGE)
+            return None
+        why = Counter(pick.why for pick in picks)
+        run = SyncRun.objects.create(
+            kind=REFRESH, scope=",".join(f"{k}={why[k]}" for k in (*need.NEEDS, need.TURN) if why[k])
+        )
+        return _run_batch(run, [pick.domain_id for pick in picks], get_client())
+    finally:
+        lock.release()
+
+
+def _run_batch(run: SyncRun, domain_ids: list[int], client: Any) -> SyncRun:
+    source = customer_listing()
+    # The one-customer read goes through the fan-out like any per-customer call: paced by its own operation.
+    read_one = CustomerCall(
+        source.get_operation_id,
+        [
+            PerCustomer(
+                name="customer",
+                operation_id=source.get_operation_id,
+                store=lambda domain_id, remote, synced_at: source.store_one(remote, synced_at),
+                on_not_found=lambda domain_id, at: source.mark_one_removed(domain_id, at),
+            )
+        ],
+    )
+    rec = _Recorder(run)
+    fanout = _Fanout(client, rec, [read_one, *customer_calls()], item_calls())
+    try:
+        for domain_id in domain_ids:
+            run.total += 1
+            fanout.submit(domain_id)
+        rec.save(force=True)
+        fanout.drain(block=True)
+    finally:
+        fanout.close()
+    _record_reads(domain_ids, rec.failed_customers)
     return _finish_run(rec, SyncRun.Status.PARTIAL if rec.errors else SyncRun.Status.SUCCEEDED)
 
 
@@ -694,6 +888,20 @@ def resync_full_task(run_id: int | None = None) -> None:
         resync_full(run_id=run_id)
     except SyncAlreadyRunning:
         return
+
+
+@shared_task(name="portal.core.sync.resync_refresh", ignore_result=True, bind=True)
+def resync_refresh_task(self) -> None:
+    """One batch of the continuous refresh; a batch that read something queues the next at once, so the refresh
+    runs back to back at the rate limit. Beat sends it every RESYNC_REFRESH_BATCH_SECONDS too: it restarts the chain
+    after a full resync, a rest or a killed worker (whose lock lapses), and is refused while a batch runs."""
+    from django.conf import settings
+
+    run = resync_refresh()
+    if run is not None and settings.RESYNC_REFRESH and not self.request.is_eager:
+        # To the queue this batch came from (a worker may read another than the default).
+        queue = (self.request.delivery_info or {}).get("routing_key")
+        resync_refresh_task.apply_async(queue=queue) if queue else resync_refresh_task.delay()
 
 
 @shared_task(name="portal.core.sync.resync_customer", ignore_result=True)

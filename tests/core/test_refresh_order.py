@@ -1,0 +1,187 @@
+"""The continuous refresh's order (portal/core/sync/need.py, engine.refresh_plan): the customers that need a
+fresh copy first, the rest in turn by the oldest copy; with a fake clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from customers.models import Customer
+from portal.core.models import AuditEntry, RefreshMark
+from portal.core.sync import engine, need
+from portal.core.sync.need import TURN, Pick, refresh_order
+
+NOW = dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.UTC)
+
+
+def minutes_ago(n: float) -> dt.datetime:
+    return NOW - dt.timedelta(minutes=n)
+
+
+def order(size, needs=None, copies=None, oldest=()):
+    return refresh_order(now=NOW, size=size, needs=needs or {}, copies=copies or {}, oldest=oldest)
+
+
+def test_with_no_need_the_oldest_copies_come_in_turn():
+    assert order(3, oldest=[5, 2, 9, 1]) == [Pick(5, TURN), Pick(2, TURN), Pick(9, TURN)]
+
+
+def test_needs_come_first_failed_then_due_then_opened_then_changed():
+    copies = {i: minutes_ago(30) for i in range(1, 10)}
+    needs = {"changed": [4], "opened": [3], "due": [2], "failed": [1]}
+    picks = order(8, needs, copies, oldest=[9, 8, 7, 6, 5])
+    assert picks[:4] == [Pick(1, "failed"), Pick(2, "due"), Pick(3, "opened"), Pick(4, "changed")]
+    assert [p.domain_id for p in picks[4:]] == [9, 8, 7, 6]
+
+
+def test_a_customer_with_two_needs_is_read_once_for_the_first():
+    copies = {1: minutes_ago(30)}
+    assert order(4, {"failed": [1], "opened": [1]}, copies, oldest=[1]) == [Pick(1, "failed")]
+
+
+def test_within_a_need_the_oldest_copy_first():
+    copies = {1: minutes_ago(20), 2: minutes_ago(90), 3: minutes_ago(45)}
+    picks = order(6, {"due": [1, 2, 3]}, copies)
+    assert [p.domain_id for p in picks] == [2, 3, 1]
+
+
+def test_a_need_whose_copy_is_fresh_enough_waits_for_its_turn():
+    fresh = need.KEEP_FRESH["due"] - dt.timedelta(minutes=1)
+    copies = {1: NOW - fresh, 2: NOW - need.KEEP_FRESH["due"]}
+    assert order(1, {"due": [1, 2]}, copies, oldest=[7]) == [Pick(2, "due")]
+    # A failed read is retried sooner than a due decision's copy is renewed.
+    copies = {1: minutes_ago(3)}
+    assert order(1, {"failed": [1]}, copies) == [Pick(1, "failed")]
+    assert order(1, {"due": [1]}, copies, oldest=[7]) == [Pick(7, TURN)]
+
+
+def test_needs_take_at_most_half_a_batch_so_every_turn_comes():
+    copies = {i: minutes_ago(60) for i in range(100, 120)}
+    picks = order(10, {"due": list(copies)}, copies, oldest=[1, 2, 3, 4, 5, 6, 7])
+    assert [p.why for p in picks] == ["due"] * 5 + [TURN] * 5
+    assert [p.domain_id for p in picks[5:]] == [1, 2, 3, 4, 5]
+
+
+def test_a_customer_no_longer_live_is_never_picked_by_need():
+    assert order(3, {"failed": [1], "opened": [2]}, {2: minutes_ago(60)}) == [Pick(2, "opened")]
+
+
+def test_a_batch_is_what_the_busiest_operation_reads_in_its_time():
+    assert need.batch_size(rate_per_minute=240, seconds=60, calls_per_customer=1) == 240
+    assert need.batch_size(rate_per_minute=240, seconds=60, calls_per_customer=1.2) == 200
+    assert need.batch_size(rate_per_minute=1, seconds=1, calls_per_customer=1) == 1
+    assert need.oldest_age_at(customers=50_000, calls_per_customer=1.0, rate_per_minute=240) == dt.timedelta(
+        minutes=50_000 / 240
+    )
+
+
+# --- The plan read from the cache, the marks and the audit trail (a fake clock) ------------------------------
+
+
+def _customer(domain_id: int, synced_at: dt.datetime, **kw) -> Customer:
+    return Customer.objects.create(
+        domain_id=domain_id,
+        tenant_id=domain_id,
+        domain=f"c{domain_id}.example.com",
+        company_name=f"Company {domain_id}",
+        synced_at=synced_at,
+        **kw,
+    )
+
+
+@pytest.mark.django_db
+def test_the_plan_reads_opened_changed_and_failed_customers_before_the_oldest_copies():
+    with time_machine.travel(NOW, tick=False):
+        for domain_id in range(1, 11):
+            _customer(domain_id, minutes_ago(100 - domain_id))  # 1 is the oldest copy, 10 the youngest
+        _customer(11, minutes_ago(200), removed_at=minutes_ago(150))  # gone: never read
+        _customer(12, minutes_ago(2))  # read a moment ago: not in turn yet
+        engine.refresh_mark_opened(9)
+        RefreshMark.objects.update_or_create(domain_id=10, defaults={"failed_at": minutes_ago(10)})
+        RefreshMark.objects.update_or_create(domain_id=11, defaults={"failed_at": minutes_ago(10)})
+        AuditEntry.objects.create(operation_id="updateCustomer", domain_id=8, outcome="succeeded")
+        picks = engine.refresh_plan(size=6)
+    assert picks == [
+        Pick(10, "failed"),
+        Pick(9, "opened"),
+        Pick(8, "changed"),
+        Pick(1, TURN),
+        Pick(2, TURN),
+        Pick(3, TURN),
+    ]
+
+
+@pytest.mark.django_db
+def test_an_open_or_a_failure_long_ago_no_longer_counts(settings):
+    with time_machine.travel(NOW - need.OPENED_WINDOW - dt.timedelta(minutes=1), tick=False):
+        engine.refresh_mark_opened(5)
+    with time_machine.travel(NOW, tick=False):
+        for domain_id in range(1, 6):
+            _customer(domain_id, minutes_ago(100 - domain_id))
+        assert engine.refresh_plan(size=2) == [Pick(1, TURN), Pick(2, TURN)]
+        engine._record_reads([5], failed=set())
+    assert not RefreshMark.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_read_that_fails_marks_the_customer_and_a_read_that_succeeds_clears_it():
+    with time_machine.travel(NOW, tick=False):
+        engine._record_reads([1, 2, 3], failed={2})
+        assert list(RefreshMark.objects.values_list("domain_id", "failed_at")) == [(2, NOW)]
+        engine._record_reads([2], failed=set())
+    assert not RefreshMark.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_page_view_writes_its_mark_once_in_a_while(django_assert_num_queries):
+    with time_machine.travel(NOW, tick=False):
+        engine.refresh_mark_opened(7)
+        with django_assert_num_queries(0):
+            for _ in range(5):
+                engine.refresh_mark_opened(7)
+    assert RefreshMark.objects.get(domain_id=7).opened_at == NOW
+
+
+def test_beat_restarts_the_refresh_every_batch_unless_it_is_turned_off(settings):
+    from portal.celery import beat_schedule
+
+    settings.RESYNC_REFRESH_BATCH_SECONDS = 60
+    entry = beat_schedule()["resync-refresh"]
+    assert entry["task"] == "portal.core.sync.resync_refresh"
+    assert entry["schedule"] == 60.0
+    settings.RESYNC_REFRESH = False
+    assert "resync-refresh" not in beat_schedule()
+
+
+@pytest.mark.django_db
+def test_a_batch_whose_worker_died_is_closed_by_the_next_and_one_refresher_runs_at_a_time():
+    from django.core.cache import cache
+
+    from portal.core.models import SyncRun
+
+    lost = SyncRun.objects.create(kind=engine.REFRESH, total=10, done=3)
+    cache.add(engine.REFRESH_LOCK_KEY, "another worker", 60)
+    assert engine.resync_refresh() is None  # another refresher holds the lock: nothing done
+    lost.refresh_from_db()
+    assert lost.finished_at is None
+    cache.delete(engine.REFRESH_LOCK_KEY)  # its worker died: the lock lapsed
+    assert engine.resync_refresh() is None  # no customer to read
+    lost.refresh_from_db()
+    assert lost.status == SyncRun.Status.FAILED
+    assert "a later refresh took over" in lost.errors[0]["error"]
+    assert cache.get(engine.REFRESH_LOCK_KEY) is None
+
+
+@pytest.mark.django_db
+def test_no_refresh_while_a_full_resync_reads_everyone():
+    from django.core.cache import cache
+
+    cache.add(engine.LOCK_KEY, "full", 60)
+    try:
+        with time_machine.travel(NOW, tick=False):
+            _customer(1, minutes_ago(60))
+            assert engine.resync_refresh() is None
+    finally:
+        cache.delete(engine.LOCK_KEY)
