@@ -36,7 +36,7 @@ class DraftLine:
         """What was sold, by name in the active language: the product or option, and its plan."""
         name = item_name(self.item_id) if self.item_id else name_of(self.item_type, ItemType)
         plan = name_of(self.plan, Plan) if self.plan else ""
-        return gettext("%(item)s (%(plan)s)") % {"item": name, "plan": plan} if plan else name
+        return gettext("%(item)s / %(plan)s") % {"item": name, "plan": plan} if plan else name
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from invoicing import rules, selectors, services
 from invoicing.forms import CustomerBillingForm, IssuerDetailsForm
@@ -40,6 +41,9 @@ def drafts(request: HttpRequest, year: int, month: int) -> HttpResponse:
     _month_or_404(year, month)
     if partial_for(request, "issue-run"):
         run = selectors.issue_run_latest(user=request.user, year=year, month=month)
+        if run is None or run.finished_at is not None:
+            # Done: the whole page again, its drafts now issued (the poll runs only while a run is under way).
+            return HttpResponseClientRefresh()
         return render(request, "invoicing/drafts.html#run", {"run": run, "year": year, "month": month})
     found = selectors.month_drafts(user=request.user, year=year, month=month)
     return render(

@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.contrib.admin.sites import site
 from django.db import connection
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
@@ -153,7 +153,7 @@ def test_issuing_gives_gap_free_numbers_once_and_skips_the_blocked(client_as, mo
     )
     assert invoice.issuer["registration_number"] == "T7000012050002"
     # Written in the customer's language (Japanese), whatever the issuer reads the portal in.
-    assert invoice.lines[0]["description"] == "スタンダード（年額（ライセンス））"
+    assert invoice.lines[0]["description"] == "スタンダード／年額（ライセンス）"
     # Again (a double click after it finished, a retried task): nothing more is issued.
     with pytest.raises(services.IssueRefused):
         services.month_issue_request(user=finance, **M)
@@ -231,3 +231,40 @@ def test_two_issuers_at_once_issue_each_invoice_once(month):
         thread.join()
     assert sorted(IssuedInvoice.objects.values_list("number", flat=True)) == [1, 2]
     assert InvoiceCounter.objects.get().next_number == 3
+
+
+def _queries(client, url) -> int:
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(conn) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_drafts_page_reads_the_same_queries_for_more_customers(client_as, month):
+    from tests.billing.factories import make_item
+    from tests.customers.factories import make_customer
+
+    client = client_as(FIN)
+    url = reverse("invoicing:drafts", kwargs=M)
+    few = _queries(client, url)
+    for n in range(12):
+        customer = make_customer(company_name=f"More {n}")
+        make_item(customer, **M)
+        CustomerBilling.objects.create(domain_id=customer.domain_id, bill_to_name="X", bill_to_address="Y")
+    assert _queries(client, url) == few
+
+
+def test_the_page_polls_a_run_under_way_and_reloads_when_it_is_done(client_as, month):
+    finance = make_persona(FIN)
+    client = Client()
+    client.force_login(finance)
+    url = reverse("invoicing:drafts", kwargs=M)
+    run = services.month_issue_request(user=finance, **M)
+    body = client.get(url).content.decode()
+    assert 'data-hx-trigger="every 2s"' in body and "0 invoices issued of 1" in body
+    poll = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "issue-run"}
+    assert "0 invoices issued of 1" in client.get(url, **poll).content.decode()
+    services.month_issue(run_id=run.pk)
+    assert client.get(url, **poll)["HX-Refresh"] == "true"
