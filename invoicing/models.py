@@ -114,6 +114,9 @@ class IssuedInvoice(models.Model):
     subtotal = models.BigIntegerField(_("subtotal"))
     tax = models.BigIntegerField(_("consumption tax"))
     total = models.BigIntegerField(_("total"))
+    #: The PDF as issued (rendered once, in the transaction that numbers it) and its SHA-256 (hex).
+    pdf = models.BinaryField(_("PDF"), editable=False)
+    pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64)
     issued_at = models.DateTimeField(_("issued"))
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from invoicing import drafts, selectors
+from invoicing import document, drafts, selectors
 from invoicing.models import CustomerBilling, InvoiceCounter, IssuedInvoice, IssuerDetails, IssueRun
 from invoicing.permissions import CHANGE_INVOICING
 from portal.core import clock
@@ -96,7 +96,7 @@ def invoice_issue(
             counter = InvoiceCounter.objects.select_for_update().get(key=COUNTER)
             if IssuedInvoice.objects.filter(year=year, month=month, domain_id=draft.domain_id).exists():
                 return None
-            invoice = IssuedInvoice.objects.create(
+            invoice = IssuedInvoice(
                 number=counter.next_number,
                 year=year,
                 month=month,
@@ -115,6 +115,9 @@ def invoice_issue(
                 issued_at=timezone.now(),
                 issued_by=user if getattr(user, "is_authenticated", False) else None,
             )
+            invoice.pdf = document.invoice_pdf(invoice)
+            invoice.pdf_sha256 = document.sha256(invoice.pdf)
+            invoice.save(force_insert=True)
             InvoiceCounter.objects.filter(key=COUNTER).update(next_number=F("next_number") + 1)
             if run is not None:
                 IssueRun.objects.filter(pk=run.pk).update(issued=F("issued") + 1)

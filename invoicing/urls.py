@@ -10,5 +10,6 @@ urlpatterns = [
     path("<int:year>/<int:month>/issue/", views.issue, name="issue"),
     path("<int:year>/<int:month>/<int:domain_id>/", views.draft, name="draft"),
     path("details/", views.issuer, name="issuer"),
+    path("issued/<int:number>.pdf", views.pdf, name="pdf"),
     path("customers/<int:domain_id>/", views.customer, name="customer"),
 ]

@@ -74,6 +74,17 @@ def draft(request: HttpRequest, year: int, month: int, domain_id: int) -> HttpRe
     )
 
 
+@require(VIEW_INVOICING)
+@require_GET
+def pdf(request: HttpRequest, number: int) -> HttpResponse:
+    """An issued invoice's PDF, the bytes stored when it was issued (its SHA-256 in a header)."""
+    invoice = found_or_404(selectors.issued_get(user=request.user, number=number))
+    response = HttpResponse(bytes(invoice.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="invoice-{invoice.number}.pdf"'
+    response["Digest"] = f"sha-256={invoice.pdf_sha256}"
+    return response
+
+
 @require(CHANGE_INVOICING)
 @require_POST
 def issue(request: HttpRequest, year: int, month: int) -> HttpResponse:

@@ -20,6 +20,7 @@ MATRIX = [
     ("invoicing:drafts", M, "get", FINANCE),
     ("invoicing:draft", ONE, "get", FINANCE),
     ("invoicing:issue", M, "post", FINANCE),
+    ("invoicing:pdf", {"number": 1}, "get", FINANCE),
     ("invoicing:issuer", {}, "get", FINANCE),
     ("invoicing:issuer", {}, "post", FINANCE),
     ("invoicing:customer", CUSTOMER, "get", FINANCE),
@@ -58,15 +59,26 @@ CASES = [(n, k, m, role, role in allowed) for n, k, m, allowed in MATRIX for rol
     ("name", "kwargs", "method", "role", "ok"), CASES, ids=[f"{c[2]}-{c[0]}-{c[3].value}" for c in CASES]
 )
 def test_role_access(client_as, month, name, kwargs, method, role, ok):
+    if name == "invoicing:pdf":
+        issued_one()
     response = getattr(client_as(role), method)(reverse(name, kwargs=kwargs), DATA.get(name, {}))
     if not ok:
         assert response.status_code == 403
-        assert not AuditEntry.objects.exists() and not IssueRun.objects.exists()
-        assert not IssuedInvoice.objects.exists()
+        assert not AuditEntry.objects.exists() and IssueRun.objects.count() == (name == "invoicing:pdf")
+        assert IssuedInvoice.objects.count() == (name == "invoicing:pdf")
         assert IssuerDetails.objects.get().registration_number == "T7000012050002"
         assert not CustomerBilling.objects.filter(**CUSTOMER).exists()
         return
     assert response.status_code == (200 if method == "get" and name != "invoicing:start" else 302)
+
+
+def issued_one():
+    from invoicing import services
+    from tests.fixtures.personas import make_persona
+
+    run = services.month_issue_request(user=make_persona(FIN), **M)
+    services.month_issue(run_id=run.pk)
+    AuditEntry.objects.all()._raw_delete(AuditEntry.objects.db)
 
 
 def test_only_finance_and_admins_find_the_room_in_the_navigation(client_as, month):
