@@ -158,7 +158,6 @@ class Migration(migrations.Migration):
                 ("requested_at", models.DateTimeField(auto_now_add=True)),
                 ("total", models.PositiveIntegerField(default=0)),
                 ("issued", models.PositiveIntegerField(default=0)),
-                ("skipped", models.PositiveIntegerField(default=0)),
                 ("finished_at", models.DateTimeField(blank=True, null=True)),
                 ("error", models.CharField(blank=True, max_length=500)),
                 (
