@@ -3,6 +3,8 @@ in one step with progress), a draft's preview, the partner's billing details and
 
 from __future__ import annotations
 
+import base64
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -81,7 +83,8 @@ def pdf(request: HttpRequest, number: int) -> HttpResponse:
     invoice = found_or_404(selectors.issued_get(user=request.user, number=number))
     response = HttpResponse(bytes(invoice.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="invoice-{invoice.number}.pdf"'
-    response["Digest"] = f"sha-256={invoice.pdf_sha256}"
+    # RFC 9530: the stored SHA-256 of exactly these bytes, so a download can be checked against the record.
+    response["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(invoice.pdf_sha256)).decode()}:"
     return response
 
 

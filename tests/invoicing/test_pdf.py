@@ -3,6 +3,7 @@ Japanese and in English, and the SHA-256 it was stored with."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 
@@ -81,4 +82,6 @@ def test_the_pdf_is_downloaded_as_stored(client_as, issued, month):
     invoice = issued[month["alpha"].domain_id]
     response = client_as(Role.FINANCE).get(reverse("invoicing:pdf", kwargs={"number": invoice.number}))
     assert response["Content-Type"] == "application/pdf"
-    assert hashlib.sha256(response.content).hexdigest() == invoice.pdf_sha256
+    digest = hashlib.sha256(response.content)
+    assert digest.hexdigest() == invoice.pdf_sha256
+    assert response["Repr-Digest"] == f"sha-256=:{base64.b64encode(digest.digest()).decode()}:"
