@@ -30,9 +30,10 @@ def _month_or_404(year: int, month: int) -> tuple[int, int]:
 @require(VIEW_INVOICING)
 @require_GET
 def start(request: HttpRequest) -> HttpResponse:
-    """The invoicing room opens on the month whose invoices are made now (the one that closed last)."""
+    """The invoicing room opens on the drafts of the month whose invoices are made now (the one that closed
+    last), the same page as that month's own address."""
     year, month = selectors.default_month()
-    return redirect("invoicing:drafts", year=year, month=month)
+    return drafts(request, year=year, month=month)
 
 
 @require(VIEW_INVOICING)
