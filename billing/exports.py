@@ -41,9 +41,11 @@ STATEMENT_TAX_RATE = 10
 CHARGED_TYPES = ("PRODUCT", "OPTION_PRODUCT", "OPTION_PLUS", "ADJUSTMENT", "PENALTY")
 
 
-def _items(year: int, month: int):
+def priced_item_rows(year: int, month: int, types=CHARGED_TYPES):
+    """The month's items of `types` as mappings, customer by customer (what the statement and the customers'
+    invoices price)."""
     return (
-        InvoiceItem.objects.filter(year=year, month=month, item_type__in=CHARGED_TYPES)
+        InvoiceItem.objects.filter(year=year, month=month, item_type__in=types)
         .order_by("customer_name", "domain_id", "type_order", "position")
         .values(
             "domain_id",
@@ -88,7 +90,7 @@ def statement_rows(year: int, month: int) -> Iterator[list]:
             [current, name, code, _("Total"), *blank, subtotal + tax],
         ]
 
-    for item in _items(year, month).iterator(chunk_size=2000):
+    for item in priced_item_rows(year, month).iterator(chunk_size=2000):
         if item["domain_id"] != current:
             if current is not None:
                 yield from closing()
@@ -146,7 +148,7 @@ def margin_rows(*, user, year: int, month: int, limit: int | None = None) -> lis
     check(user, VIEW_BILLING)
     book = PriceBook.load()
     out: dict[int, dict] = {}
-    for item in _items(year, month).iterator(chunk_size=2000):
+    for item in priced_item_rows(year, month).iterator(chunk_size=2000):
         row = out.setdefault(
             item["domain_id"],
             {

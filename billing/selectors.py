@@ -406,3 +406,63 @@ def estimate_against_invoice(*, user, year: int, month: int) -> list[estimate.Co
     return estimate.against_invoice(
         estimate.month_estimate(year=year, month=month), (dict(zip(keys, row, strict=True)) for row in items)
     )
+
+
+@dataclass(frozen=True)
+class ChargedItem:
+    """One item of a month's invoice details as the partner charges it on to its customer: by the price book's
+    price in force on the item's first day, prorated to its days (`billing.prices`). `unit_price` and `amount`
+    are None when the book has no price for an item that needs one (a product or option); an adjustment or a
+    penalty passes on the amount LINE WORKS billed, as the re-billing statement does."""
+
+    domain_id: int
+    customer_name: str
+    customer_code: str
+    item_type: str
+    item_id: str
+    plan: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+    units: int
+    unit_price: int | None
+    amount: int | None
+
+
+#: Item types the price book prices; the others (adjustments, penalties) are passed on as billed.
+PRICED_TYPES = ("PRODUCT", "OPTION_PRODUCT", "OPTION_PLUS")
+
+
+def month_charged_items(*, user, year: int, month: int) -> list[ChargedItem]:
+    """The month's charged items (`exports.CHARGED_TYPES`), customer by customer, each priced by the price book,
+    in two queries (the items, the book): what the partner's invoices to its customers are made of."""
+    from billing.exports import CHARGED_TYPES, priced_item_rows
+    from billing.prices import PriceBook, for_item_days, item_entry, item_units
+
+    check(user, VIEW_BILLING)
+    book = PriceBook.load()
+    charged = []
+    for item in priced_item_rows(year, month, CHARGED_TYPES):
+        code = item["sub_item_id"] or item["item_id"]
+        entry = item_entry(book, item, year, month)
+        if entry is not None:
+            unit_price, amount = entry.price, for_item_days(entry.price, item, year, month)
+        elif item["item_type"] in PRICED_TYPES:
+            unit_price, amount = None, None
+        else:
+            unit_price, amount = None, item["amount"] or 0
+        charged.append(
+            ChargedItem(
+                domain_id=item["domain_id"],
+                customer_name=item["customer_name"],
+                customer_code=item["customer_code"],
+                item_type=item["item_type"],
+                item_id=code,
+                plan=item["plan"],
+                start_date=item["start_date"],
+                end_date=item["end_date"],
+                units=item_units(item),
+                unit_price=unit_price,
+                amount=amount,
+            )
+        )
+    return charged

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "subscriptions",
     "options",
     "billing",
+    "invoicing",
 ]
 
 MIDDLEWARE = [
@@ -290,6 +291,11 @@ REFRESH_ON_OPEN_WAIT_SECONDS = 90
 # The supplier of the partner's invoices, as the accounts-payable sub-account (買掛金の補助科目) of the journal for
 # Yayoi Kaikei (billing/exports.py): the name the accountant registered in Yayoi for LINE WORKS.
 YAYOI_SUPPLIER_NAME = env.str("YAYOI_SUPPLIER_NAME", default="LINE WORKS")
+# How the consumption tax of the partner's invoices to its customers is rounded, once per invoice and per rate:
+# floor (down, the default), half_up or ceiling (invoicing/rules.py).
+INVOICE_TAX_ROUNDING = env.str("INVOICE_TAX_ROUNDING", default="floor")
+if INVOICE_TAX_ROUNDING not in ("floor", "half_up", "ceiling"):
+    raise ImproperlyConfigured("INVOICE_TAX_ROUNDING must be floor, half_up or ceiling")
 
 # --- Mail: the daily digest of decisions -------------------------------------------------------------------
 # Production sends through SMTP; in development (DEBUG, `make run`) each message is written to a file under

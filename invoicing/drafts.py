@@ -1,0 +1,202 @@
+"""The month's invoice drafts: computed from the month's charged items (`billing.selectors.month_charged_items`:
+the invoice details priced by the price book), the partner's and the customers' billing details, never stored.
+
+One draft per billed customer: its lines (each with its own tax rate), the total and the consumption tax per
+rate (the tax rounded once per invoice and per rate, `rules.tax_for_rate`), the total, and the due date of the
+partner's payment terms. A draft that cannot be issued says why (`Draft.blocked`, sentences a person acts on);
+the others go. Pure functions of what they are given, so a test builds them without a database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.utils import translation
+from django.utils.translation import gettext
+
+from invoicing import rules
+from portal.core.vocabulary import ItemType, Plan, item_name, name_of
+
+
+@dataclass(frozen=True)
+class DraftLine:
+    item_type: str
+    item_id: str
+    plan: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+    units: int
+    unit_price: int | None
+    amount: int | None
+    tax_rate: int = rules.STANDARD_RATE
+
+    def description(self) -> str:
+        """What was sold, by name in the active language: the product or option, and its plan."""
+        name = item_name(self.item_id) if self.item_id else name_of(self.item_type, ItemType)
+        plan = name_of(self.plan, Plan) if self.plan else ""
+        return gettext("%(item)s / %(plan)s") % {"item": name, "plan": plan} if plan else name
+
+
+@dataclass(frozen=True)
+class RateTotal:
+    rate: int
+    amount: int
+    tax: int
+
+
+@dataclass
+class Draft:
+    domain_id: int
+    customer_name: str
+    lines: list[DraftLine]
+    recipient: Mapping | None
+    issue_date: dt.date
+    due_date: dt.date | None
+    per_rate: list[RateTotal] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    previous_total: int | None = None
+    #: The number of the invoice issued from this draft, once issued.
+    issued_number: int | None = None
+
+    @property
+    def subtotal(self) -> int:
+        return sum(r.amount for r in self.per_rate)
+
+    @property
+    def tax(self) -> int:
+        return sum(r.tax for r in self.per_rate)
+
+    @property
+    def total(self) -> int:
+        return self.subtotal + self.tax
+
+    @property
+    def difference(self) -> int | None:
+        return None if self.previous_total is None else self.total - self.previous_total
+
+    @property
+    def ready(self) -> bool:
+        return not self.blocked and self.issued_number is None
+
+    @property
+    def language(self) -> str:
+        return (self.recipient or {}).get("language") or "ja"
+
+
+def per_rate(lines: Iterable[DraftLine], rounding: str) -> list[RateTotal]:
+    """The amounts totalled per tax rate and the tax on each total, rounded once (highest rate first)."""
+    totals: dict[int, int] = {}
+    for line in lines:
+        if line.amount is not None:
+            totals[line.tax_rate] = totals.get(line.tax_rate, 0) + line.amount
+    return [
+        RateTotal(rate, amount, rules.tax_for_rate(amount, rate, rounding))
+        for rate, amount in sorted(totals.items(), reverse=True)
+    ]
+
+
+def recipient_problems(recipient: Mapping | None) -> list[str]:
+    if recipient is None:
+        return [gettext("No billing details: add the name and address to bill.")]
+    missing = [
+        label
+        for key, label in (
+            ("bill_to_name", gettext("the name to bill")),
+            ("bill_to_address", gettext("the address to bill")),
+        )
+        if not (recipient.get(key) or "").strip()
+    ]
+    return [gettext("Billing details lack %(what)s.") % {"what": ", ".join(missing)}] if missing else []
+
+
+def issuer_problems(issuer: Mapping | None) -> list[str]:
+    if issuer is None:
+        return [
+            gettext("The partner's own billing details (name, address, registration number) are missing.")
+        ]
+    problem = rules.registration_number_problem(
+        issuer.get("registration_number") or "", corporation=issuer.get("corporation", True)
+    )
+    return (
+        [gettext("The partner's registration number is wrong: %(problem)s") % {"problem": problem}]
+        if problem
+        else []
+    )
+
+
+def month_drafts(
+    items: Iterable,
+    *,
+    issuer: Mapping | None,
+    recipients: Mapping[int, Mapping],
+    issue_date: dt.date,
+    rounding: str = "floor",
+    previous_totals: Mapping[int, int] | None = None,
+    issued: Mapping[int, int] | None = None,
+) -> list[Draft]:
+    """One draft per customer of `items` (`ChargedItem`s, customer by customer) whose billing details do not say
+    "not billed", in the order of the items. `recipients`: each customer's billing details by domainId (as
+    mappings); `issued`: the numbers of the month's invoices already issued, by domainId."""
+    common = issuer_problems(issuer)
+    terms = (issuer or {}).get("payment_terms") or rules.END_OF_NEXT_MONTH
+    due = rules.due_date(issue_date, terms)
+    drafts: dict[int, Draft] = {}
+    for item in items:
+        recipient = recipients.get(item.domain_id)
+        if recipient is not None and not recipient.get("billed", True):
+            continue
+        draft = drafts.get(item.domain_id)
+        if draft is None:
+            draft = drafts[item.domain_id] = Draft(
+                domain_id=item.domain_id,
+                customer_name=item.customer_name,
+                lines=[],
+                recipient=recipient,
+                issue_date=issue_date,
+                due_date=due,
+            )
+        draft.lines.append(
+            DraftLine(
+                item_type=item.item_type,
+                item_id=item.item_id,
+                plan=item.plan,
+                start_date=item.start_date,
+                end_date=item.end_date,
+                units=item.units,
+                unit_price=item.unit_price,
+                amount=item.amount,
+            )
+        )
+    for draft in drafts.values():
+        draft.per_rate = per_rate(draft.lines, rounding)
+        draft.previous_total = (previous_totals or {}).get(draft.domain_id)
+        draft.issued_number = (issued or {}).get(draft.domain_id)
+        unpriced = sorted({line.description() for line in draft.lines if line.amount is None})
+        draft.blocked = [*common, *recipient_problems(draft.recipient)]
+        if unpriced:
+            draft.blocked.append(
+                gettext("The price book has no price for %(items)s.") % {"items": ", ".join(unpriced)}
+            )
+    return list(drafts.values())
+
+
+def lines_written(draft: Draft) -> list[dict]:
+    """The draft's lines as an issued invoice keeps them: each described in the invoice's language."""
+    with translation.override(draft.language):
+        return [
+            {
+                "description": line.description(),
+                "item_type": line.item_type,
+                "item_id": line.item_id,
+                "plan": line.plan,
+                "start_date": line.start_date.isoformat() if line.start_date else None,
+                "end_date": line.end_date.isoformat() if line.end_date else None,
+                "units": line.units,
+                "unit_price": line.unit_price,
+                "amount": line.amount,
+                "tax_rate": line.tax_rate,
+            }
+            for line in draft.lines
+        ]

@@ -1,0 +1,176 @@
+"""The partner's own invoices to its customers: the billing details (the partner's as issuer, each customer's as
+recipient), the gap-free numbering, the issued invoices and the runs that issue a month.
+
+All of it is the partner's own data (ARCHITECTURE "The portal's own data"): tables of their own keyed by the
+customer's domainId, written only by `invoicing.services`, never by a resync. Drafts are not stored: they are
+computed from the month's billed items and the price book (`invoicing.drafts`) until they are issued.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from invoicing import rules
+
+
+class PaymentTerms(models.TextChoices):
+    END_OF_NEXT_MONTH = rules.END_OF_NEXT_MONTH, _("End of the next month")
+    DAYS_10 = "days_10", _("10 days after the invoice date")
+    DAYS_14 = "days_14", _("14 days after the invoice date")
+    DAYS_30 = "days_30", _("30 days after the invoice date")
+    DAYS_60 = "days_60", _("60 days after the invoice date")
+
+
+class InvoiceLanguage(models.TextChoices):
+    JA = "ja", _("Japanese")
+    EN = "en", _("English")
+
+
+class IssuerDetails(models.Model):
+    """The partner as the issuer of its invoices: one row (pk 1), written by `services.issuer_details_set`."""
+
+    registered_name = models.CharField(_("registered name"), max_length=200)
+    address = models.TextField(_("address"), max_length=400)
+    corporation = models.BooleanField(_("corporation"), default=True)
+    registration_number = models.CharField(_("registration number"), max_length=14)
+    bank_account = models.TextField(_("bank account"), max_length=400)
+    payment_terms = models.CharField(
+        _("payment terms"),
+        max_length=24,
+        choices=PaymentTerms.choices,
+        default=PaymentTerms.END_OF_NEXT_MONTH,
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.registered_name
+
+
+class CustomerBilling(models.Model):
+    """How one customer is billed: to whom, where, by which e-mail, in which language, and whether at all."""
+
+    domain_id = models.BigIntegerField(_("domainId"), primary_key=True)
+    billed = models.BooleanField(_("billed"), default=True)
+    bill_to_name = models.CharField(_("bill-to name"), max_length=200, blank=True)
+    bill_to_address = models.TextField(_("bill-to address"), max_length=400, blank=True)
+    invoice_email = models.EmailField(_("invoice e-mail"), max_length=254, blank=True)
+    language = models.CharField(
+        _("invoice language"), max_length=2, choices=InvoiceLanguage.choices, default=InvoiceLanguage.JA
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.domain_id}: {self.bill_to_name}"
+
+
+class InvoiceCounter(models.Model):
+    """The next number of a gap-free sequence. Issuing locks the row (`select_for_update`) in the transaction
+    that stores the invoice, so a number is taken only with the invoice that carries it."""
+
+    key = models.CharField(max_length=32, primary_key=True)
+    next_number = models.PositiveBigIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.next_number}"
+
+
+class IssuedIsFinal(Exception):
+    """An issued invoice was to be changed or deleted: it is final."""
+
+
+class IssuedInvoiceQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise IssuedIsFinal(
+            _("An issued invoice is final: issue a corrected invoice or a credit note instead.")
+        )
+
+    def delete(self):
+        raise IssuedIsFinal(
+            _("An issued invoice is final: issue a corrected invoice or a credit note instead.")
+        )
+
+
+class IssuedInvoice(models.Model):
+    """An issued invoice: what it said when it was issued (issuer, recipient, lines, totals per rate), never
+    edited or deleted (`save` of a stored row, `delete`, and the queryset's `update` and `delete` refuse)."""
+
+    number = models.PositiveBigIntegerField(_("invoice number"), unique=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    domain_id = models.BigIntegerField(_("domainId"))
+    customer_name = models.CharField(_("company name"), max_length=200)
+    language = models.CharField(_("invoice language"), max_length=2, choices=InvoiceLanguage.choices)
+    issue_date = models.DateField(_("invoice date"))
+    due_date = models.DateField(_("due date"))
+    #: The issuer and the recipient as they were (name, address, registration number, bank account).
+    issuer = models.JSONField(default=dict)
+    recipient = models.JSONField(default=dict)
+    #: The lines (each with its description in the invoice's language, units, unit price, amount, tax rate) and
+    #: the totals per rate ({"rate", "amount", "tax"}).
+    lines = models.JSONField(default=list)
+    per_rate = models.JSONField(default=list)
+    subtotal = models.BigIntegerField(_("subtotal"))
+    tax = models.BigIntegerField(_("consumption tax"))
+    total = models.BigIntegerField(_("total"))
+    #: The PDF as issued (rendered once, in the transaction that numbers it) and its SHA-256 (hex).
+    pdf = models.BinaryField(_("PDF"), editable=False)
+    pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64)
+    issued_at = models.DateTimeField(_("issued"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = IssuedInvoiceQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["year", "month", "domain_id"], name="invoicing_one_per_month"),
+        ]
+        indexes = [
+            models.Index(fields=["issue_date", "number"], name="invoicing_issued_date"),
+            models.Index(fields=["domain_id", "issue_date"], name="invoicing_issued_customer"),
+            models.Index(fields=["total", "number"], name="invoicing_issued_total"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.customer_name}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise IssuedIsFinal(
+                _("An issued invoice is final: issue a corrected invoice or a credit note instead.")
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise IssuedIsFinal(
+            _("An issued invoice is final: issue a corrected invoice or a credit note instead.")
+        )
+
+
+class IssueRun(models.Model):
+    """One "issue the month's invoices" request: its progress, polled by the drafts page."""
+
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    total = models.PositiveIntegerField(default=0)
+    issued = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            # One run under way per month: a double click or a second user finds it instead of starting another.
+            models.UniqueConstraint(
+                fields=["year", "month"], condition=models.Q(finished_at=None), name="invoicing_one_run_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} ({self.pk})"

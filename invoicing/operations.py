@@ -1,0 +1,10 @@
+"""The invoicing app's writes, named in words a person reads (the portal's own data: no Partner API call, so
+recorded as "portal.*" operations). Contributed as `operation_labels`."""
+
+from django.utils.translation import gettext_lazy as _
+
+OPERATION_LABELS = {
+    "portal.setIssuerDetails": _("Change the partner's billing details"),
+    "portal.setCustomerBilling": _("Change a customer's billing details"),
+    "portal.issueCustomerInvoice": _("Issue an invoice to a customer"),
+}

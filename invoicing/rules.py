@@ -1,0 +1,76 @@
+"""The rules of the partner's own invoices, as pure functions: the registration number of the Qualified Invoice
+System, the consumption tax per rate, the due date of the payment terms.
+
+**Registration number** (適格請求書発行事業者の登録番号): `T` and 13 digits. A corporation's 13 digits are its
+corporate number (法人番号), whose first digit is a check digit computed from the other twelve (the base
+number) by the Ministry of Finance's ordinance on corporate numbers (平成二十六年財務省令第七十号, article 2):
+with Pn the n-th digit of the base number counted from its last digit and Qn = 1 for odd n and 2 for even n,
+the check digit is 9 - ((the sum of Pn x Qn) mod 9), so always 1 to 9. A sole proprietor's number is assigned
+by the National Tax Agency and is not a corporate number: only its form is checked.
+
+**Tax per rate**: a qualified invoice states, per tax rate, the total of the items at that rate and the
+consumption tax on that total, rounded once per invoice and per rate (never per line). How the fraction of a
+yen is rounded is the setting `INVOICE_TAX_ROUNDING` (down by default, as most Japanese businesses do).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext
+
+#: The standard consumption tax rate (%). Each line keeps its own rate, so a reduced rate (8 %) can join it.
+STANDARD_RATE = 10
+#: The ways a fraction of a yen of tax may be rounded (the setting `INVOICE_TAX_ROUNDING`).
+ROUNDINGS = {"floor": ROUND_FLOOR, "half_up": ROUND_HALF_UP, "ceiling": ROUND_CEILING}
+
+_REGISTRATION = re.compile(r"T([0-9]{13})")  # ASCII digits only (\d would take full-width ones)
+
+
+def corporate_check_digit(base: str) -> int:
+    """The check digit of a corporate number whose other twelve digits are `base` (its first digit)."""
+    if len(base) != 12 or not base.isascii() or not base.isdigit():
+        raise ValueError("a corporate number's base is twelve digits")
+    total = sum(int(digit) * (1 if n % 2 else 2) for n, digit in enumerate(reversed(base), start=1))
+    return 9 - total % 9
+
+
+def registration_number_problem(number: str, *, corporation: bool) -> str:
+    """Why `number` is not a registration number ("" when it is one): `T` and 13 digits, and for a
+    corporation a first digit that is its corporate number's check digit."""
+    found = _REGISTRATION.fullmatch(number)
+    if found is None:
+        return gettext("Write the registration number as T and 13 digits, for example T1234567890123.")
+    digits = found.group(1)
+    if corporation and int(digits[0]) != corporate_check_digit(digits[1:]):
+        return gettext(
+            "These 13 digits are not a corporate number: its first digit, the check digit, would be %(digit)d. "
+            "Check the number on the National Tax Agency's register."
+        ) % {"digit": corporate_check_digit(digits[1:])}
+    return ""
+
+
+def tax_for_rate(amount: int, rate: int, rounding: str = "floor") -> int:
+    """The consumption tax on the total of a rate's amounts, rounded once (`ROUNDINGS`)."""
+    tax = Decimal(amount) * Decimal(rate) / 100
+    return int(tax.to_integral_value(rounding=ROUNDINGS[rounding]))
+
+
+#: Payment terms: the due date after the invoice's date.
+END_OF_NEXT_MONTH = "end_of_next_month"
+TERMS_DAYS = {"days_10": 10, "days_14": 14, "days_30": 30, "days_60": 60}
+
+
+def due_date(issued: dt.date, terms: str) -> dt.date:
+    """When an invoice dated `issued` is due under `terms` (the end of the next month, or a number of days)."""
+    if terms == END_OF_NEXT_MONTH:
+        year, month = issued.year + (issued.month == 12), issued.month % 12 + 1
+        return dt.date(year, month, calendar.monthrange(year, month)[1])
+    return issued + dt.timedelta(days=TERMS_DAYS[terms])
+
+
+def month_before(year: int, month: int) -> tuple[int, int]:
+    return (year - 1, 12) if month == 1 else (year, month - 1)

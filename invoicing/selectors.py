@@ -1,0 +1,164 @@
+"""Reads of the partner's invoices to its customers (access checked here too). Billing is read through its
+selectors, never its models; the customers through theirs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.forms.models import model_to_dict
+
+from billing import selectors as billing
+from customers import selectors as customers
+from invoicing import drafts, rules
+from invoicing.models import CustomerBilling, IssuedInvoice, IssuerDetails, IssueRun
+from invoicing.permissions import VIEW_INVOICING
+from portal.core import clock
+from portal.core.access import check
+
+RECIPIENT_FIELDS = ("billed", "bill_to_name", "bill_to_address", "invoice_email", "language")
+ISSUER_FIELDS = (
+    "registered_name",
+    "address",
+    "corporation",
+    "registration_number",
+    "bank_account",
+    "payment_terms",
+)
+
+
+def issuer_get(*, user) -> IssuerDetails | None:
+    check(user, VIEW_INVOICING)
+    return IssuerDetails.objects.filter(pk=1).first()
+
+
+def issuer_mapping() -> dict | None:
+    issuer = IssuerDetails.objects.filter(pk=1).first()
+    return None if issuer is None else model_to_dict(issuer, fields=ISSUER_FIELDS)
+
+
+def customer_billing_get(*, user, domain_id: int) -> CustomerBilling | None:
+    check(user, VIEW_INVOICING)
+    return CustomerBilling.objects.filter(domain_id=domain_id).first()
+
+
+def customer_get(*, user, domain_id: int):
+    """The customer whose billing details are edited (None when not in the portal)."""
+    check(user, VIEW_INVOICING)
+    return customers.customer_get(user=user, domain_id=domain_id)
+
+
+def customers_without_details():
+    """Customers still in the API without billing details, in name order (the worklist's section)."""
+    return customers.customers_lacking(having=CustomerBilling.objects.values("domain_id"))
+
+
+def default_month() -> tuple[int, int]:
+    """The month whose invoices are made now: the one that closed last."""
+    return billing.last_closed_month()
+
+
+def _recipients(domain_ids) -> dict[int, dict]:
+    return {
+        row["domain_id"]: row
+        for row in CustomerBilling.objects.filter(domain_id__in=list(domain_ids)).values(
+            "domain_id", *RECIPIENT_FIELDS
+        )
+    }
+
+
+@dataclass
+class MonthDrafts:
+    year: int
+    month: int
+    drafts: list[drafts.Draft]
+    issuer_missing: bool
+    run: IssueRun | None
+
+    @property
+    def ready(self) -> list[drafts.Draft]:
+        return [d for d in self.drafts if d.ready]
+
+    @property
+    def blocked(self) -> list[drafts.Draft]:
+        return [d for d in self.drafts if d.blocked and d.issued_number is None]
+
+    @property
+    def issued(self) -> list[drafts.Draft]:
+        return [d for d in self.drafts if d.issued_number is not None]
+
+    @property
+    def total(self) -> int:
+        return sum(d.total for d in self.drafts if not d.blocked or d.issued_number is not None)
+
+    @property
+    def previous_total(self) -> int:
+        return sum(d.previous_total or 0 for d in self.drafts)
+
+
+def _drafts_of(*, user, year: int, month: int, issue_date: dt.date, previous: bool) -> list[drafts.Draft]:
+    items = billing.month_charged_items(user=user, year=year, month=month)
+    previous_totals = None
+    if previous:
+        before = rules.month_before(year, month)
+        previous_totals = _month_totals(user=user, year=before[0], month=before[1], issue_date=issue_date)
+    issued = dict(IssuedInvoice.objects.filter(year=year, month=month).values_list("domain_id", "number"))
+    return drafts.month_drafts(
+        items,
+        issuer=issuer_mapping(),
+        recipients=_recipients({i.domain_id for i in items}),
+        issue_date=issue_date,
+        rounding=settings.INVOICE_TAX_ROUNDING,
+        previous_totals=previous_totals,
+        issued=issued,
+    )
+
+
+def _month_totals(*, user, year: int, month: int, issue_date: dt.date) -> dict[int, int]:
+    """Each customer's total of a month: its issued invoice's, else its draft's."""
+    totals = {
+        d.domain_id: d.total
+        for d in _drafts_of(user=user, year=year, month=month, issue_date=issue_date, previous=False)
+    }
+    totals.update(IssuedInvoice.objects.filter(year=year, month=month).values_list("domain_id", "total"))
+    return totals
+
+
+def month_drafts(*, user, year: int, month: int) -> MonthDrafts:
+    """The month's drafts with last month's totals beside them, and the latest issue run of the month."""
+    check(user, VIEW_INVOICING)
+    found = _drafts_of(user=user, year=year, month=month, issue_date=clock.today(), previous=True)
+    return MonthDrafts(
+        year=year,
+        month=month,
+        drafts=found,
+        issuer_missing=issuer_mapping() is None,
+        run=issue_run_latest(user=user, year=year, month=month),
+    )
+
+
+def draft_get(*, user, year: int, month: int, domain_id: int) -> drafts.Draft | None:
+    check(user, VIEW_INVOICING)
+    found = _drafts_of(user=user, year=year, month=month, issue_date=clock.today(), previous=False)
+    return next((d for d in found if d.domain_id == domain_id), None)
+
+
+def ready_drafts(*, user, year: int, month: int, issue_date: dt.date) -> list[drafts.Draft]:
+    """The drafts of the month that can be issued now (not blocked, not issued yet)."""
+    check(user, VIEW_INVOICING)
+    return [
+        d
+        for d in _drafts_of(user=user, year=year, month=month, issue_date=issue_date, previous=False)
+        if d.ready
+    ]
+
+
+def issue_run_latest(*, user, year: int, month: int) -> IssueRun | None:
+    check(user, VIEW_INVOICING)
+    return IssueRun.objects.filter(year=year, month=month).order_by("-requested_at", "-pk").first()
+
+
+def issued_get(*, user, number: int) -> IssuedInvoice | None:
+    check(user, VIEW_INVOICING)
+    return IssuedInvoice.objects.filter(number=number).first()

@@ -1,0 +1,147 @@
+"""The invoicing pages (Finance and Admins): the month's drafts (totals, difference from last month, issue them
+in one step with progress), a draft's preview, the partner's billing details and a customer's."""
+
+from __future__ import annotations
+
+import base64
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from invoicing import rules, selectors, services
+from invoicing.forms import CustomerBillingForm, IssuerDetailsForm
+from invoicing.permissions import CHANGE_INVOICING, VIEW_INVOICING
+from portal.core.access import can, require
+from portal.core.htmx import partial_for
+from portal.core.shortcuts import found_or_404
+
+
+def _month_or_404(year: int, month: int) -> tuple[int, int]:
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise Http404
+    return year, month
+
+
+@require(VIEW_INVOICING)
+@require_GET
+def start(request: HttpRequest) -> HttpResponse:
+    """The invoicing room opens on the drafts of the month whose invoices are made now (the one that closed
+    last), the same page as that month's own address."""
+    year, month = selectors.default_month()
+    return drafts(request, year=year, month=month)
+
+
+@require(VIEW_INVOICING)
+@require_GET
+def drafts(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """The month's drafts: ready, blocked (with why) and issued, their totals beside last month's; the issue
+    run's progress is polled (htmx swaps only #issue-run) while it runs."""
+    _month_or_404(year, month)
+    if partial_for(request, "issue-run"):
+        run = selectors.issue_run_latest(user=request.user, year=year, month=month)
+        if run is None or run.finished_at is not None:
+            # Done: the whole page again, its drafts now issued (the poll runs only while a run is under way).
+            return HttpResponseClientRefresh()
+        return render(request, "invoicing/drafts.html#run", {"run": run, "year": year, "month": month})
+    found = selectors.month_drafts(user=request.user, year=year, month=month)
+    return render(
+        request,
+        "invoicing/drafts.html",
+        {
+            "found": found,
+            "run": found.run,
+            "year": year,
+            "month": month,
+            "can_change": can(request.user, CHANGE_INVOICING),
+            "previous": rules.month_before(year, month),
+        },
+    )
+
+
+@require(VIEW_INVOICING)
+@require_GET
+def draft(request: HttpRequest, year: int, month: int, domain_id: int) -> HttpResponse:
+    """One draft as its invoice would read, in the invoice's language."""
+    _month_or_404(year, month)
+    found = found_or_404(selectors.draft_get(user=request.user, year=year, month=month, domain_id=domain_id))
+    issuer = selectors.issuer_mapping()
+    return render(
+        request,
+        "invoicing/draft.html",
+        {"draft": found, "issuer": issuer, "year": year, "month": month},
+    )
+
+
+@require(VIEW_INVOICING)
+@require_GET
+def pdf(request: HttpRequest, number: int) -> HttpResponse:
+    """An issued invoice's PDF, the bytes stored when it was issued (its SHA-256 in a header)."""
+    invoice = found_or_404(selectors.issued_get(user=request.user, number=number))
+    response = HttpResponse(bytes(invoice.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="invoice-{invoice.number}.pdf"'
+    # RFC 9530: the stored SHA-256 of exactly these bytes, so a download can be checked against the record.
+    response["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(invoice.pdf_sha256)).decode()}:"
+    return response
+
+
+@require(CHANGE_INVOICING)
+@require_POST
+def issue(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """Issue the month's ready drafts (in the background; the drafts page shows the progress)."""
+    _month_or_404(year, month)
+    try:
+        services.month_issue_request(user=request.user, year=year, month=month)
+    except services.IssueRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("The month's invoices are being issued; progress shows below."))
+    return redirect("invoicing:drafts", year=year, month=month)
+
+
+@require(CHANGE_INVOICING)
+@require_http_methods(["GET", "POST"])
+def issuer(request: HttpRequest) -> HttpResponse:
+    """The partner's own billing details, as its invoices show them."""
+    current = selectors.issuer_mapping()
+    form = IssuerDetailsForm(request.POST if request.method == "POST" else None, initial=current)
+    if form.is_bound and form.is_valid():
+        if services.issuer_details_set(actor=request.user, **form.cleaned_data):
+            messages.success(request, _("The partner's billing details are saved."))
+        else:
+            messages.info(request, _("Nothing changed."))
+        return redirect("invoicing:start")
+    return render(request, "invoicing/issuer.html", {"form": form})
+
+
+@require(CHANGE_INVOICING)
+@require_http_methods(["GET", "POST"])
+def customer(request: HttpRequest, domain_id: int) -> HttpResponse:
+    """How one customer is billed: to whom, where, by which e-mail, in which language, and whether at all."""
+    found = found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id))
+    row = selectors.customer_billing_get(user=request.user, domain_id=domain_id)
+    initial = (
+        {key: getattr(row, key) for key in selectors.RECIPIENT_FIELDS}
+        if row
+        else {"billed": True, "bill_to_name": found.company_name, "language": "ja"}
+    )
+    form = CustomerBillingForm(request.POST if request.method == "POST" else None, initial=initial)
+    if form.is_bound and form.is_valid():
+        values = {"company": found.company_name}
+        if services.customer_billing_set(actor=request.user, domain_id=domain_id, **form.cleaned_data):
+            messages.success(request, _("The billing details of %(company)s are saved.") % values)
+        else:
+            messages.info(request, _("Nothing changed: %(company)s already had these details.") % values)
+        back = request.POST.get("next", "")
+        if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+            return redirect(back)
+        return redirect("invoicing:start")
+    return render(
+        request,
+        "invoicing/customer.html",
+        {"customer": found, "form": form, "next": request.GET.get("next", request.POST.get("next", ""))},
+    )

@@ -1,0 +1,87 @@
+"""Role x URL matrix of the invoicing pages (issue 33): only Finance and Admins see the partner's invoices to
+its customers, its billing details and the customers'."""
+
+import pytest
+from django.urls import reverse
+
+from invoicing.models import CustomerBilling, IssuedInvoice, IssuerDetails, IssueRun
+from portal.core.access import Role
+from portal.core.models import AuditEntry
+from tests.invoicing.conftest import M
+
+AM, SUP, FIN, ADM = Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE, Role.ADMIN
+FINANCE = {FIN, ADM}
+ONE = {**M, "domain_id": 90_100_001}
+CUSTOMER = {"domain_id": 90_100_002}
+
+# (url name, kwargs, method, roles allowed)
+MATRIX = [
+    ("invoicing:start", {}, "get", FINANCE),
+    ("invoicing:drafts", M, "get", FINANCE),
+    ("invoicing:draft", ONE, "get", FINANCE),
+    ("invoicing:issue", M, "post", FINANCE),
+    ("invoicing:pdf", {"number": 1}, "get", FINANCE),
+    ("invoicing:issuer", {}, "get", FINANCE),
+    ("invoicing:issuer", {}, "post", FINANCE),
+    ("invoicing:customer", CUSTOMER, "get", FINANCE),
+    ("invoicing:customer", CUSTOMER, "post", FINANCE),
+]
+IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
+DATA = {
+    "invoicing:issuer": {
+        "registered_name": "Partner K.K.",
+        "address": "Tokyo",
+        "corporation": "on",
+        "registration_number": "T1180301018771",
+        "bank_account": "Bank",
+        "payment_terms": "days_30",
+    },
+    "invoicing:customer": {
+        "billed": "on",
+        "bill_to_name": "Beta",
+        "bill_to_address": "Kobe",
+        "language": "en",
+    },
+}
+
+
+@pytest.mark.parametrize(("name", "kwargs", "method", "allowed"), MATRIX, ids=IDS)
+def test_anonymous_is_sent_to_login(client, month, name, kwargs, method, allowed):
+    response = getattr(client, method)(reverse(name, kwargs=kwargs))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+CASES = [(n, k, m, role, role in allowed) for n, k, m, allowed in MATRIX for role in Role]
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "method", "role", "ok"), CASES, ids=[f"{c[2]}-{c[0]}-{c[3].value}" for c in CASES]
+)
+def test_role_access(client_as, month, name, kwargs, method, role, ok):
+    if name == "invoicing:pdf":
+        issued_one()
+    response = getattr(client_as(role), method)(reverse(name, kwargs=kwargs), DATA.get(name, {}))
+    if not ok:
+        assert response.status_code == 403
+        assert not AuditEntry.objects.exists() and IssueRun.objects.count() == (name == "invoicing:pdf")
+        assert IssuedInvoice.objects.count() == (name == "invoicing:pdf")
+        assert IssuerDetails.objects.get().registration_number == "T7000012050002"
+        assert not CustomerBilling.objects.filter(**CUSTOMER).exists()
+        return
+    assert response.status_code == (200 if method == "get" else 302)
+
+
+def issued_one():
+    from invoicing import services
+    from tests.fixtures.personas import make_persona
+
+    run = services.month_issue_request(user=make_persona(FIN), **M)
+    services.month_issue(run_id=run.pk)
+    AuditEntry.objects.all()._raw_delete(AuditEntry.objects.db)
+
+
+def test_only_finance_and_admins_find_the_room_in_the_navigation(client_as, month):
+    for role in Role:
+        body = client_as(role).get(reverse("home")).content.decode()
+        assert (reverse("invoicing:start") in body) == (role in FINANCE), role

@@ -1,0 +1,49 @@
+"""No input makes a 500 on the invoicing pages: hostile values in every field of their forms, and nothing
+hostile is saved."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from invoicing.models import CustomerBilling, IssuedInvoice, IssuerDetails
+from portal.core.access import Role
+from tests.core.test_hostile_input import HOSTILE
+from tests.invoicing.conftest import M
+
+FIELDS = [
+    "registered_name",
+    "address",
+    "corporation",
+    "registration_number",
+    "bank_account",
+    "payment_terms",
+    "billed",
+    "bill_to_name",
+    "bill_to_address",
+    "invoice_email",
+    "language",
+    "next",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_values_get_an_answer_not_an_error(client_as, month, value):
+    client = client_as(Role.FINANCE)
+    posts = [
+        reverse("invoicing:issuer"),
+        reverse("invoicing:customer", kwargs={"domain_id": month["beta"].domain_id}),
+        reverse("invoicing:issue", kwargs=M),
+    ]
+    for url in posts:
+        assert client.post(url, {name: value for name in FIELDS}).status_code < 500, url
+    # Nothing of it was saved: the issuer keeps its number, Beta has no details, nothing was issued.
+    assert IssuerDetails.objects.get().registration_number == "T7000012050002"
+    assert not CustomerBilling.objects.filter(domain_id=month["beta"].domain_id).exists()
+    assert not IssuedInvoice.objects.exists()
+    for url in (
+        reverse("invoicing:drafts", kwargs=M) + "?page=" + str(value)[:100],
+        reverse("invoicing:draft", kwargs={**M, "domain_id": 10**18}),
+        reverse("invoicing:drafts", kwargs={"year": 1999, "month": 13}),
+    ):
+        assert client.get(url).status_code < 500, url
