@@ -17,6 +17,7 @@ READ_WORDS = {
     "view_schedule": "scheduled changes",
     "view_activity": "activity",
     "view_sync": "sync",
+    "view_invoicing": "customer invoices",
 }
 
 

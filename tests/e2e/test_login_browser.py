@@ -15,6 +15,7 @@ JAPANESE_LABELS = {
     "options": "オプション",
     "scheduled": "予定されている変更",
     "billing": "請求",
+    "invoicing": "顧客への請求書",
     "activity": "アクティビティ",
     "sync": "同期",
     "users": "ユーザー",
