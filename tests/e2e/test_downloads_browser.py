@@ -33,6 +33,8 @@ def test_support_downloads_a_workbook_and_is_told_what_shift_jis_cannot_hold(pag
     page.goto("/customers/")
     page.fill("input[name=q]", "株式会社")
     page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 2")
+    # As a person would: once the search's answers have all arrived (a later one swaps the links again).
+    page.wait_for_load_state("networkidle")
 
     with page.expect_download() as download:
         page.click("[data-testid=export-xlsx]")
