@@ -83,12 +83,10 @@ def customer_billing_set(*, actor, domain_id: int, **values) -> bool:
 # --- issuing -------------------------------------------------------------------------------------------------
 
 
-def _counter_exists() -> None:
-    """The sequence's row, made if it is missing (its migration makes it; a database emptied since, as a test's
-    flush does, has none), at the number after the last one issued, so the sequence stays gap-free."""
-    if not InvoiceCounter.objects.filter(key=COUNTER).exists():
-        last = IssuedInvoice.objects.aggregate(last=Max("number"))["last"] or 0
-        InvoiceCounter.objects.get_or_create(key=COUNTER, defaults={"next_number": last + 1})
+def _after_last_issued() -> int:
+    """Where the sequence starts when its row is missing (its migration makes it; a database emptied since, as a
+    test's flush does, has none): after the last number issued, so it stays gap-free."""
+    return (IssuedInvoice.objects.aggregate(last=Max("number"))["last"] or 0) + 1
 
 
 def invoice_issue(
@@ -99,10 +97,11 @@ def invoice_issue(
     if not draft.ready:
         return None
     issuer = selectors.issuer_mapping()
-    _counter_exists()
     try:
         with transaction.atomic():
-            counter = InvoiceCounter.objects.select_for_update().get(key=COUNTER)
+            counter, _made = InvoiceCounter.objects.select_for_update().get_or_create(
+                key=COUNTER, defaults={"next_number": _after_last_issued}
+            )
             if IssuedInvoice.objects.filter(year=year, month=month, domain_id=draft.domain_id).exists():
                 return None
             invoice = IssuedInvoice(
