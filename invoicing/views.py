@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRefresh
 
 from invoicing import rules, selectors, services
@@ -90,17 +90,25 @@ def pdf(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @require(CHANGE_INVOICING)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def issue(request: HttpRequest, year: int, month: int) -> HttpResponse:
-    """Issue the month's ready drafts (in the background; the drafts page shows the progress)."""
+    """Issue the month's ready drafts (in the background; the drafts page shows the progress), once confirmed:
+    an issued invoice is final. Without the confirmation, the page says how many, for what total, and why."""
     _month_or_404(year, month)
-    try:
-        services.month_issue_request(user=request.user, year=year, month=month)
-    except services.IssueRefused as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, _("The month's invoices are being issued; progress shows below."))
-    return redirect("invoicing:drafts", year=year, month=month)
+    if request.method == "POST" and request.POST.get("confirmed") == "1":
+        try:
+            services.month_issue_request(user=request.user, year=year, month=month)
+        except services.IssueRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("The month's invoices are being issued; progress shows below."))
+        return redirect("invoicing:drafts", year=year, month=month)
+    found = selectors.month_drafts(user=request.user, year=year, month=month)
+    return render(
+        request,
+        "invoicing/issue_confirm.html",
+        {"ready": found.ready, "total": sum(d.total for d in found.ready), "year": year, "month": month},
+    )
 
 
 @require(CHANGE_INVOICING)

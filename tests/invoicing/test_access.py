@@ -19,6 +19,7 @@ MATRIX = [
     ("invoicing:start", {}, "get", FINANCE),
     ("invoicing:drafts", M, "get", FINANCE),
     ("invoicing:draft", ONE, "get", FINANCE),
+    ("invoicing:issue", M, "get", FINANCE),
     ("invoicing:issue", M, "post", FINANCE),
     ("invoicing:pdf", {"number": 1}, "get", FINANCE),
     ("invoicing:issuer", {}, "get", FINANCE),
@@ -28,6 +29,7 @@ MATRIX = [
 ]
 IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
 DATA = {
+    "invoicing:issue": {"confirmed": "1"},
     "invoicing:issuer": {
         "registered_name": "Partner K.K.",
         "address": "Tokyo",

@@ -122,6 +122,22 @@ def test_the_drafts_page_lists_ready_and_blocked_drafts_with_totals(client_as, m
     assert "顧客への請求書" in body and "請求先の情報がありません" in body
 
 
+def test_issuing_asks_for_a_confirmation_first(client_as, month, django_capture_on_commit_callbacks):
+    client = client_as(FIN)
+    url = reverse("invoicing:issue", kwargs=M)
+    for answer in (
+        client.get(url),
+        client.post(url),
+    ):  # the button's page, or a post without the confirmation
+        body = answer.content.decode()
+        assert answer.status_code == 200 and 'data-testid="confirm-issue"' in body
+        assert "1 invoice, ¥7,621 in all (tax included)" in body and "cannot be changed or deleted" in body
+    assert not IssueRun.objects.exists()
+    with django_capture_on_commit_callbacks():
+        confirmed = client.post(url, {"confirmed": "1"})
+    assert confirmed.status_code == 302 and IssueRun.objects.get().total == 1
+
+
 def test_a_draft_s_preview_shows_what_the_invoice_will_say(client_as, month):
     url = reverse("invoicing:draft", kwargs={**M, "domain_id": month["alpha"].domain_id})
     body = client_as(FIN).get(url).content.decode()

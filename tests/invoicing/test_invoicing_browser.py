@@ -74,6 +74,9 @@ def test_details_then_drafts_then_issue(page, celery_worker_process):
     page.go_back()
 
     page.click('[data-testid="issue-month"]')
+    assert "final" in page.inner_text('[data-testid="consequences"]')
+    assert IssuedInvoice.objects.count() == 0  # nothing issued before the confirmation
+    page.click('[data-testid="confirm-issue"]')
     page.wait_for_selector('text="Issued No. 1"', timeout=60_000)
     assert "1 invoice issued of 1" in page.inner_text('[data-testid="issue-run"]')
     assert page.locator('[data-testid="issue-month"]').count() == 0
