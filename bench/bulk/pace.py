@@ -15,6 +15,7 @@ import queue
 import threading
 import time
 
+from bench.portal_env import portal_on
 from sandbox.testing import start_sandbox
 
 ROWS = int(os.environ.get("BENCH_ROWS", "120"))
@@ -24,17 +25,11 @@ GOAL = 1.05
 
 
 def _configure(sandbox) -> None:
-    creds = sandbox.credentials
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "PARTNER_API_BASE_URL": sandbox.base_url,
-            "PARTNER_API_TOKEN_URL": creds["token_url"],
-            "PARTNER_API_CLIENT_ID": creds["client_id"],
-            "PARTNER_API_CLIENT_SECRET": creds["client_secret"],
-            "PARTNER_API_SERVICE_ACCOUNT": creds["service_account"],
-            "PARTNER_API_PRIVATE_KEY_FILE": creds["private_key_file"],
-            "PARTNER_API_RATE_LIMIT": "100000",  # the resync that fills the cache is not what is measured
+            # The resync that fills the cache is not what is measured.
+            **portal_on(sandbox, rate_limit="100000"),
         }
     )
 

@@ -12,6 +12,7 @@ import os
 import time
 from collections import Counter
 
+from bench.portal_env import portal_on
 from sandbox.testing import iter_pages, start_sandbox
 
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "1000"))
@@ -42,17 +43,10 @@ def main() -> None:
         f"{time.perf_counter() - t0:.1f} s"
     )
     try:
-        creds = sandbox.credentials
         os.environ.update(
             {
                 "DJANGO_SETTINGS_MODULE": "portal.settings",
-                "PARTNER_API_BASE_URL": sandbox.base_url,
-                "PARTNER_API_TOKEN_URL": creds["token_url"],
-                "PARTNER_API_CLIENT_ID": creds["client_id"],
-                "PARTNER_API_CLIENT_SECRET": creds["client_secret"],
-                "PARTNER_API_SERVICE_ACCOUNT": creds["service_account"],
-                "PARTNER_API_PRIVATE_KEY_FILE": creds["private_key_file"],
-                "PARTNER_API_RATE_LIMIT": str(LIMIT),
+                **portal_on(sandbox, rate_limit=LIMIT),
             }
         )
         import django
