@@ -33,19 +33,32 @@ PER_SHAPE = 2
 LIMIT = 400
 
 
+#: A UUID in a path (an operation's page): a shape, like a number.
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _shape(url: str) -> str:
     parts = urlsplit(url)
     keys = sorted(k.split("=")[0] for k in parts.query.split("&") if k)
-    return re.sub(r"\d+", "N", parts.path) + "?" + ",".join(keys)
+    return re.sub(r"\d+", "N", UUID.sub("U", parts.path)) + "?" + ",".join(keys)
 
 
-def crawl(client: Client, start: str = "/") -> dict[str, str]:
-    """URL -> HTML of every portal page reachable by links from `start`."""
-    seen_shapes: Counter[str] = Counter()
+def crawl(
+    client: Client, start: str = "/", *, known: dict[str, str] | None = None, shapes: Counter | None = None
+) -> dict[str, str]:
+    """URL -> HTML of every portal page reachable by links from `start` (one or two URLs of each shape).
+
+    For a second person's crawl of the same portal, `known` (the pages the first found) and `shapes` (the
+    shapes counted so far) make it fetch only what is new to them: their own `start` page, and what its links
+    reach that the first did not (a manager's "mine" lists, say), not every page again."""
+    seen_shapes: Counter[str] = Counter() if shapes is None else shapes
+    known = known or {}
     queue, pages = [start], {}
     while queue and len(pages) < LIMIT:
         url = queue.pop(0)
-        if url in pages or SKIP.search(url) or seen_shapes[_shape(url)] >= PER_SHAPE:
+        if url != start and url in known:
+            continue
+        if url in pages or SKIP.search(url) or (url != start and seen_shapes[_shape(url)] >= PER_SHAPE):
             continue
         seen_shapes[_shape(url)] += 1
         response = client.get(url)
