@@ -8,7 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from invoicing import rules
 from invoicing.models import InvoiceLanguage, PaymentTerms
+from portal.core import clock
+from portal.core.changes.forms import ChangeForm
 from portal.core.formbase import PortalForm
+from portal.core.lists import DateInput
 
 
 class IssuerDetailsForm(PortalForm):
@@ -69,3 +72,58 @@ class CustomerBillingForm(PortalForm):
                 if name in data and not (data.get(name) or "").strip():
                     self.add_error(name, _("A billed customer needs this on its invoice."))
         return data
+
+
+# --- corrections (h16) ---------------------------------------------------------------------------------------
+
+
+class CreditNoteForm(ChangeForm):
+    """A credit note of an issued invoice: how much of each line to credit (whole yen, tax excluded, at most
+    what is left on it), the date of the return or discount, and a reason for the activity log."""
+
+    return_date = forms.DateField(
+        label=_("Date of the return"),
+        widget=DateInput(),
+        help_text=_("When the goods were returned or the discount agreed; today or earlier."),
+    )
+
+    field_order = ["return_date", "reason", "idempotency_key"]
+
+    def __init__(self, data=None, *args, lines, left, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("return_date", clock.today())
+        super().__init__(data, *args, **kwargs)
+        lines_fields = {}
+        for index, (line, most) in enumerate(zip(lines, left, strict=True)):
+            if most <= 0:
+                continue
+            lines_fields[f"line_{index}"] = forms.IntegerField(
+                label=line.get("description") or "",
+                required=False,
+                min_value=0,
+                max_value=most,
+                initial=most,
+                help_text=_("Yen, tax excluded; at most %(most)s left on this line.") % {"most": f"{most:,}"},
+            )
+        self.fields = {**lines_fields, **self.fields}
+
+    def clean_return_date(self):
+        day = self.cleaned_data["return_date"]
+        if day > clock.today():
+            raise forms.ValidationError(_("The date of the return cannot be in the future."))
+        return day
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(name) for name in self.fields if name.startswith("line_")) and not any(
+            name.startswith("line_") and name in self.errors for name in self.fields
+        ):
+            raise forms.ValidationError(_("Nothing is credited: give an amount on at least one line."))
+        return data
+
+    def credits(self) -> dict[int, int]:
+        return {
+            int(name.removeprefix("line_")): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("line_") and value
+        }

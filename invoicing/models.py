@@ -76,6 +76,12 @@ class InvoiceCounter(models.Model):
         return f"{self.key}: {self.next_number}"
 
 
+class DocumentKind(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+    CORRECTED = "corrected", _("Corrected invoice")
+
+
 class IssuedIsFinal(Exception):
     """An issued invoice was to be changed or deleted: it is final."""
 
@@ -121,12 +127,37 @@ class IssuedInvoice(models.Model):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # --- corrections (h16): a credit note or a corrected invoice refers to the invoice it corrects ---------------
+    #: An invoice of the month's run, a credit note (negative amounts: cancels all or part of `original`), or a
+    #: corrected invoice (replaces `original`, which a credit note issued with it cancels).
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=DocumentKind.choices, default=DocumentKind.INVOICE
+    )
+    original = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        verbose_name=_("original invoice"),
+    )
+    #: A credit note's date of the return (or discount) it states; the original's date of transaction is its
+    #: `year` and `month`, which a correction keeps.
+    return_date = models.DateField(_("date of the return"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    #: The submission that issued it (a corrected invoice's is its credit note's with "+"): issued once.
+    idempotency_key = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
 
     objects = IssuedInvoiceQuerySet.as_manager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["year", "month", "domain_id"], name="invoicing_one_per_month"),
+            # One invoice of a month's run per customer; its credit notes and corrected invoices join it.
+            models.UniqueConstraint(
+                fields=["year", "month", "domain_id"],
+                condition=models.Q(kind="invoice"),
+                name="invoicing_one_per_month",
+            ),
         ]
         indexes = [
             models.Index(fields=["issue_date", "number"], name="invoicing_issued_date"),

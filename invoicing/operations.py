@@ -7,4 +7,6 @@ OPERATION_LABELS = {
     "portal.setIssuerDetails": _("Change the partner's billing details"),
     "portal.setCustomerBilling": _("Change a customer's billing details"),
     "portal.issueCustomerInvoice": _("Issue an invoice to a customer"),
+    "portal.issueCreditNote": _("Issue a credit note to a customer"),
+    "portal.issueCorrectedInvoice": _("Issue a corrected invoice to a customer"),
 }

@@ -11,8 +11,8 @@ from django.forms.models import model_to_dict
 
 from billing import selectors as billing
 from customers import selectors as customers
-from invoicing import drafts, rules
-from invoicing.models import CustomerBilling, IssuedInvoice, IssuerDetails, IssueRun
+from invoicing import corrections, drafts, rules
+from invoicing.models import CustomerBilling, DocumentKind, IssuedInvoice, IssuerDetails, IssueRun
 from invoicing.permissions import VIEW_INVOICING
 from portal.core import clock
 from portal.core.access import check
@@ -103,7 +103,12 @@ def _drafts_of(*, user, year: int, month: int, issue_date: dt.date, previous: bo
     if previous:
         before = rules.month_before(year, month)
         previous_totals = _month_totals(user=user, year=before[0], month=before[1], issue_date=issue_date)
-    issued = dict(IssuedInvoice.objects.filter(year=year, month=month).values_list("domain_id", "number"))
+    issued = dict(
+        IssuedInvoice.objects.filter(year=year, month=month)
+        .exclude(kind=DocumentKind.CREDIT_NOTE)
+        .order_by("number")
+        .values_list("domain_id", "number")
+    )
     return drafts.month_drafts(
         items,
         issuer=issuer_mapping(),
@@ -121,7 +126,12 @@ def _month_totals(*, user, year: int, month: int, issue_date: dt.date) -> dict[i
         d.domain_id: d.total
         for d in _drafts_of(user=user, year=year, month=month, issue_date=issue_date, previous=False)
     }
-    totals.update(IssuedInvoice.objects.filter(year=year, month=month).values_list("domain_id", "total"))
+    totals.update(
+        IssuedInvoice.objects.filter(year=year, month=month)
+        .exclude(kind=DocumentKind.CREDIT_NOTE)
+        .order_by("number")
+        .values_list("domain_id", "total")
+    )
     return totals
 
 
@@ -162,3 +172,54 @@ def issue_run_latest(*, user, year: int, month: int) -> IssueRun | None:
 def issued_get(*, user, number: int) -> IssuedInvoice | None:
     check(user, VIEW_INVOICING)
     return IssuedInvoice.objects.filter(number=number).first()
+
+
+# --- corrections (h16) ---------------------------------------------------------------------------------------
+
+
+def corrections_of(*, user, invoice: IssuedInvoice) -> list[IssuedInvoice]:
+    """The credit notes and corrected invoices that refer to `invoice`, in number order (without their PDFs)."""
+    check(user, VIEW_INVOICING)
+    return list(IssuedInvoice.objects.filter(original=invoice).defer("pdf").order_by("number"))
+
+
+def credit_left(invoice: IssuedInvoice) -> list[int]:
+    """What is left to credit on each of `invoice`'s lines (its amounts less its credit notes')."""
+    notes = IssuedInvoice.objects.filter(original=invoice, kind=DocumentKind.CREDIT_NOTE).values_list(
+        "lines", flat=True
+    )
+    return corrections.remaining(invoice.lines, list(notes))
+
+
+def credit_preview(invoice: IssuedInvoice, credits: dict[int, int]) -> dict:
+    """What a credit note of `credits` (line index → yen) of `invoice` would say: its lines, totals per rate
+    and total (the service computes it again under the counter's lock when it issues)."""
+    earlier = list(
+        IssuedInvoice.objects.filter(original=invoice, kind=DocumentKind.CREDIT_NOTE).values_list(
+            "lines", "per_rate"
+        )
+    )
+    lines = corrections.credit_lines(
+        invoice.lines, credits, corrections.remaining(invoice.lines, [e[0] for e in earlier])
+    )
+    per_rate = corrections.credit_per_rate(
+        original_lines=invoice.lines,
+        original_per_rate=invoice.per_rate,
+        earlier=earlier,
+        lines=lines,
+        rounding=settings.INVOICE_TAX_ROUNDING,
+    )
+    return {"lines": lines, "per_rate": per_rate, "total": sum(r["amount"] + r["tax"] for r in per_rate)}
+
+
+def issued_by_submission(*, user, key: str) -> IssuedInvoice | None:
+    """The document a form submission (its idempotency key) issued already: a double submit finds it."""
+    check(user, VIEW_INVOICING)
+    if not key:
+        return None
+    return (
+        IssuedInvoice.objects.filter(idempotency_key__in=[key, f"{key}+"])
+        .defer("pdf")
+        .order_by("-number")
+        .first()
+    )
