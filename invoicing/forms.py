@@ -7,11 +7,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from invoicing import rules
-from invoicing.models import InvoiceLanguage, PaymentTerms
+from invoicing.models import DocumentKind, InvoiceLanguage, PaymentTerms
+from invoicing.selectors import IssuedFilters
 from portal.core import clock
 from portal.core.changes.forms import ChangeForm
 from portal.core.formbase import PortalForm
-from portal.core.lists import DateInput
+from portal.core.lists import DateInput, customer_search_field
 
 
 class IssuerDetailsForm(PortalForm):
@@ -127,3 +128,33 @@ class CreditNoteForm(ChangeForm):
             for name, value in self.cleaned_data.items()
             if name.startswith("line_") and value
         }
+
+
+# --- the issued-invoice search (h16) -------------------------------------------------------------------------
+
+
+class IssuedFilterForm(PortalForm):
+    """The search of issued invoices: customer, issue date range, total range and kind, read from the query
+    string (a URL can be shared); the list machinery adds its sort and page size."""
+
+    q = customer_search_field()
+    issued_from = forms.DateField(label=_("Issued from"), required=False, widget=DateInput())
+    issued_to = forms.DateField(label=_("Issued until"), required=False, widget=DateInput())
+    total_min = forms.IntegerField(
+        label=_("Total from (JPY)"), required=False, min_value=-(10**12), max_value=10**12
+    )
+    total_max = forms.IntegerField(
+        label=_("Total up to (JPY)"), required=False, min_value=-(10**12), max_value=10**12
+    )
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any")), *DocumentKind.choices])
+
+    def to_filters(self, data: dict) -> IssuedFilters:
+        return IssuedFilters(
+            q=data.get("q") or "",
+            issued_from=data.get("issued_from"),
+            issued_to=data.get("issued_to"),
+            total_min=data.get("total_min"),
+            total_max=data.get("total_max"),
+            kind=data.get("kind") or "",
+            sort=data["sort"],
+        )

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.forms.models import model_to_dict
 
 from billing import selectors as billing
@@ -16,6 +17,7 @@ from invoicing.models import CustomerBilling, DocumentKind, IssuedInvoice, Issue
 from invoicing.permissions import VIEW_INVOICING
 from portal.core import clock
 from portal.core.access import check
+from portal.core.lists import Sorts, paginate
 
 RECIPIENT_FIELDS = ("billed", "bill_to_name", "bill_to_address", "invoice_email", "language")
 ISSUER_FIELDS = (
@@ -222,4 +224,76 @@ def issued_by_submission(*, user, key: str) -> IssuedInvoice | None:
         .defer("pdf")
         .order_by("-number")
         .first()
+    )
+
+
+# --- the issued-invoice search (h16): by issue date, total and customer, the three keys the law names ----------
+
+#: The search's orders. Each key's columns are an index's (`IssuedInvoice.Meta.indexes`: issue date and number,
+#: total and number; a customer's by domainId and issue date), so a page is read from the index in order.
+ISSUED_SORTS = Sorts(
+    {
+        "date": ("issue_date", "number"),
+        "number": ("number",),
+        "total": ("total", "number"),
+    },
+    default="-date",
+)
+
+
+@dataclass(frozen=True)
+class IssuedFilters:
+    q: str = ""
+    issued_from: dt.date | None = None
+    issued_to: dt.date | None = None
+    total_min: int | None = None
+    total_max: int | None = None
+    kind: str = ""
+    sort: str = ISSUED_SORTS.default
+
+
+#: The columns a row of the search reads (never the PDF).
+ISSUED_FIELDS = (
+    "number",
+    "kind",
+    "year",
+    "month",
+    "domain_id",
+    "customer_name",
+    "issue_date",
+    "subtotal",
+    "tax",
+    "total",
+    "due_date",
+    "pdf_sha256",
+    "original__number",
+    "original__issue_date",
+)
+
+
+def issued_list(*, user, filters: IssuedFilters) -> QuerySet[IssuedInvoice]:
+    """Issued invoices, credit notes and corrected invoices, filtered by issue date range, total range (tax
+    included; a credit note's is negative), kind and customer (company, domain, customer code or domainId:
+    `customers.selectors.customer_search`), in the chosen order."""
+    check(user, VIEW_INVOICING)
+    qs = IssuedInvoice.objects.all()
+    if filters.issued_from:
+        qs = qs.filter(issue_date__gte=filters.issued_from)
+    if filters.issued_to:
+        qs = qs.filter(issue_date__lte=filters.issued_to)
+    if filters.total_min is not None:
+        qs = qs.filter(total__gte=filters.total_min)
+    if filters.total_max is not None:
+        qs = qs.filter(total__lte=filters.total_max)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.q:
+        qs = customers.customer_search(qs, filters.q, prefix="")
+    return ISSUED_SORTS.order(qs, filters.sort)
+
+
+def issued_page(*, user, filters: IssuedFilters, page, per_page: int):
+    """One page of `issued_list`: its rows' columns only (`ISSUED_FIELDS`, the original's number joined)."""
+    return paginate(
+        issued_list(user=user, filters=filters), page=page, per_page=per_page, fields=ISSUED_FIELDS
     )

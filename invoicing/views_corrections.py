@@ -135,7 +135,12 @@ def correct(request: HttpRequest, number: int) -> HttpResponse:
             "The month's draft says the same as this invoice: put the price book, a price on the draft or "
             "the billing details right first."
         )
-    owed = sum(selectors.credit_left(invoice)) if not problem else 0
+    left = selectors.credit_left(invoice) if not problem else []
+    owed = (
+        selectors.credit_preview(invoice, {i: a for i, a in enumerate(left) if a})["total"]
+        if any(left)
+        else None
+    )
     if request.method == "POST" and not problem and form.is_valid() and request.POST.get("confirmed") == "1":
         try:
             corrected = services.corrected_invoice_issue(

@@ -26,6 +26,8 @@ MATRIX = [
     ("invoicing:issuer", {}, "post", FINANCE),
     ("invoicing:customer", CUSTOMER, "get", FINANCE),
     ("invoicing:customer", CUSTOMER, "post", FINANCE),
+    ("invoicing:search", {}, "get", FINANCE),
+    ("invoicing:search_export", {}, "get", FINANCE),
     ("invoicing:issued", {"number": 1}, "get", FINANCE),
     ("invoicing:credit_note", {"number": 1}, "get", FINANCE),
     ("invoicing:credit_note", {"number": 1}, "post", FINANCE),

@@ -122,7 +122,9 @@ def test_a_corrected_invoice_replaces_the_original_with_a_credit_note(client_as,
         item_id="STD", plan="", cost=450, price=700, effective_from=dt.date(2026, 10, 1)
     )
     page = client.get(url).content.decode()
-    assert "¥8,892" in page and 'data-testid="confirm"' in page  # 7,000 + 1,084 + 10 % tax (808)
+    assert (
+        "-¥7,621" in page and "¥8,892" in page and 'data-testid="confirm"' in page
+    )  # 7,000 + 1,084 + 10 % tax (808)
     assert _numbers() == [1]
     done = client.post(url, {"idempotency_key": KEY, "reason": "price book was wrong", "confirmed": "1"})
     assert done["Location"] == reverse("invoicing:issued", kwargs={"number": 3})
