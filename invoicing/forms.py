@@ -158,3 +158,50 @@ class IssuedFilterForm(PortalForm):
             kind=data.get("kind") or "",
             sort=data["sort"],
         )
+
+
+# --- price edits on drafts (h16) -----------------------------------------------------------------------------
+
+
+class DraftPricesForm(PortalForm):
+    """The unit prices of one draft that come from the price book, each changeable: whole yen, not negative;
+    left empty, the price book's. `groups`: (key, description, book price, price now) of each item and plan."""
+
+    keys = forms.CharField(widget=forms.HiddenInput, max_length=4000)
+
+    def __init__(self, data=None, *args, groups, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"]["keys"] = self.keys_of(groups)
+        super().__init__(data, *args, **kwargs)
+        self.groups = groups
+        for index, (_key, description, book, now) in enumerate(groups):
+            name = f"price_{index}"
+            self.fields[name] = forms.IntegerField(
+                label=description,
+                required=False,
+                min_value=0,
+                max_value=10**9,
+                help_text=_("Price book: %(book)s yen a month. Leave empty for the price book's price.")
+                % {"book": f"{book:,}"},
+            )
+            if now != book:
+                self.initial.setdefault(name, now)
+
+    @staticmethod
+    def keys_of(groups) -> str:
+        return ",".join(f"{key[0]}:{key[1]}" for key, *_rest in groups)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("keys") is not None and data["keys"] != self.keys_of(self.groups):
+            raise forms.ValidationError(
+                _("The draft's items changed meanwhile: check the prices below and save again.")
+            )
+        return data
+
+    def prices(self) -> list[tuple[tuple[str, str], int, int | None]]:
+        """(key, book price, price chosen or None for the book's) of each item and plan."""
+        return [
+            (key, book, self.cleaned_data.get(f"price_{index}"))
+            for index, (key, _description, book, _now) in enumerate(self.groups)
+        ]

@@ -205,3 +205,35 @@ class IssueRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d} ({self.pk})"
+
+
+# --- price edits on drafts (h16) -----------------------------------------------------------------------------
+
+
+class DraftPriceEdit(models.Model):
+    """Finance's unit price for an item and plan on one customer's draft of a month, instead of the price book's
+    (`book_price`: the book's price when it was edited). It applies while the draft has lines of that item and
+    plan priced at `book_price`; when the book or the billed items change, the draft says it no longer applies
+    (`drafts.apply_price_edits`). Written by `services.draft_price_set`, audited."""
+
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    domain_id = models.BigIntegerField()
+    item_id = models.CharField(max_length=64)
+    plan = models.CharField(max_length=64, blank=True)
+    unit_price = models.PositiveBigIntegerField(_("unit price"))
+    book_price = models.BigIntegerField(_("price book's unit price"))
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    edited_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "month", "domain_id", "item_id", "plan"], name="invoicing_one_price_edit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.domain_id} {self.item_id}/{self.plan}: {self.unit_price}"

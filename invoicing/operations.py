@@ -9,4 +9,5 @@ OPERATION_LABELS = {
     "portal.issueCustomerInvoice": _("Issue an invoice to a customer"),
     "portal.issueCreditNote": _("Issue a credit note to a customer"),
     "portal.issueCorrectedInvoice": _("Issue a corrected invoice to a customer"),
+    "portal.setDraftPrice": _("Change a price on a customer's invoice draft"),
 }

@@ -13,7 +13,14 @@ from django.forms.models import model_to_dict
 from billing import selectors as billing
 from customers import selectors as customers
 from invoicing import corrections, drafts, rules
-from invoicing.models import CustomerBilling, DocumentKind, IssuedInvoice, IssuerDetails, IssueRun
+from invoicing.models import (
+    CustomerBilling,
+    DocumentKind,
+    DraftPriceEdit,
+    IssuedInvoice,
+    IssuerDetails,
+    IssueRun,
+)
 from invoicing.permissions import VIEW_INVOICING
 from portal.core import clock
 from portal.core.access import check
@@ -111,7 +118,7 @@ def _drafts_of(*, user, year: int, month: int, issue_date: dt.date, previous: bo
         .order_by("number")
         .values_list("domain_id", "number")
     )
-    return drafts.month_drafts(
+    found = drafts.month_drafts(
         items,
         issuer=issuer_mapping(),
         recipients=_recipients({i.domain_id for i in items}),
@@ -120,6 +127,17 @@ def _drafts_of(*, user, year: int, month: int, issue_date: dt.date, previous: bo
         previous_totals=previous_totals,
         issued=issued,
     )
+    # Finance's price edits (h16): applied, or said to no longer apply.
+    drafts.apply_price_edits(
+        found,
+        DraftPriceEdit.objects.filter(year=year, month=month).values(
+            "domain_id", "item_id", "plan", "unit_price", "book_price"
+        ),
+        year=year,
+        month=month,
+        rounding=settings.INVOICE_TAX_ROUNDING,
+    )
+    return found
 
 
 def _month_totals(*, user, year: int, month: int, issue_date: dt.date) -> dict[int, int]:
@@ -297,3 +315,17 @@ def issued_page(*, user, filters: IssuedFilters, page, per_page: int):
     return paginate(
         issued_list(user=user, filters=filters), page=page, per_page=per_page, fields=ISSUED_FIELDS
     )
+
+
+# --- price edits on drafts (h16) -----------------------------------------------------------------------------
+
+
+def draft_price_edits(
+    *, user, year: int, month: int, domain_id: int
+) -> dict[tuple[str, str], DraftPriceEdit]:
+    """The price edits of one customer's draft, by (item, plan)."""
+    check(user, VIEW_INVOICING)
+    return {
+        (e.item_id, e.plan): e
+        for e in DraftPriceEdit.objects.filter(year=year, month=month, domain_id=domain_id)
+    }

@@ -26,3 +26,10 @@ urlpatterns += [
     path("issued/", views_search.search, name="search"),
     path("issued/export/", views_search.search_export, name="search_export"),
 ]
+
+# Price edits on a draft (h16).
+urlpatterns += [
+    path(
+        "<int:year>/<int:month>/<int:domain_id>/prices/", views_corrections.draft_prices, name="draft_prices"
+    ),
+]

@@ -175,3 +175,60 @@ def _same(invoice: IssuedInvoice, draft) -> bool:
         and draft.total == invoice.total
         and recipient == invoice.recipient
     )
+
+
+# --- price edits on drafts (h16) -----------------------------------------------------------------------------
+
+
+def _price_groups(draft) -> list[tuple[tuple[str, str], str, int, int]]:
+    """(key, description, book price, price now) of each item and plan of the draft priced by the book."""
+    from invoicing.drafts import editable
+
+    groups: dict[tuple[str, str], tuple[tuple[str, str], str, int, int]] = {}
+    for line in draft.lines:
+        if editable(line) and (line.item_id, line.plan) not in groups:
+            book = line.unit_price if line.book_price is None else line.book_price
+            groups[(line.item_id, line.plan)] = (
+                (line.item_id, line.plan),
+                line.description(),
+                book,
+                line.unit_price,
+            )
+    return list(groups.values())
+
+
+@require(CHANGE_INVOICING)
+@require_http_methods(["GET", "POST"])
+def draft_prices(request: HttpRequest, year: int, month: int, domain_id: int) -> HttpResponse:
+    """Change the unit prices of one draft that come from the price book (whole yen, not negative); each change
+    is recorded, shown on the draft as changed from the book, and used when the draft is issued."""
+    from invoicing.forms import DraftPricesForm
+    from invoicing.views import _month_or_404
+
+    _month_or_404(year, month)
+    draft = found_or_404(selectors.draft_get(user=request.user, year=year, month=month, domain_id=domain_id))
+    groups = _price_groups(draft)
+    form = DraftPricesForm(request.POST if request.method == "POST" else None, groups=groups)
+    if request.method == "POST" and form.is_valid():
+        changed = 0
+        for (item_id, plan), book, price in form.prices():
+            changed += services.draft_price_set(
+                actor=request.user,
+                year=year,
+                month=month,
+                domain_id=domain_id,
+                item_id=item_id,
+                plan=plan,
+                unit_price=price,
+                book_price=book,
+            )
+        if changed:
+            messages.success(request, _("The draft's prices are saved."))
+        else:
+            messages.info(request, _("Nothing changed."))
+        return redirect("invoicing:draft", year=year, month=month, domain_id=domain_id)
+    return render(
+        request,
+        "invoicing/draft_prices.html",
+        {"draft": draft, "form": form, "year": year, "month": month},
+    )

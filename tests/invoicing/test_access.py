@@ -4,7 +4,7 @@ its customers, its billing details and the customers'."""
 import pytest
 from django.urls import reverse
 
-from invoicing.models import CustomerBilling, IssuedInvoice, IssuerDetails, IssueRun
+from invoicing.models import CustomerBilling, DraftPriceEdit, IssuedInvoice, IssuerDetails, IssueRun
 from portal.core.access import Role
 from portal.core.models import AuditEntry
 from tests.invoicing.conftest import M
@@ -26,6 +26,8 @@ MATRIX = [
     ("invoicing:issuer", {}, "post", FINANCE),
     ("invoicing:customer", CUSTOMER, "get", FINANCE),
     ("invoicing:customer", CUSTOMER, "post", FINANCE),
+    ("invoicing:draft_prices", ONE, "get", FINANCE),
+    ("invoicing:draft_prices", ONE, "post", FINANCE),
     ("invoicing:search", {}, "get", FINANCE),
     ("invoicing:search_export", {}, "get", FINANCE),
     ("invoicing:issued", {"number": 1}, "get", FINANCE),
@@ -56,6 +58,7 @@ DATA = {
         "confirmed": "1",
     },
     "invoicing:correct": {"idempotency_key": "f" * 32, "confirmed": "1"},
+    "invoicing:draft_prices": {"keys": "STD:ANNUAL_LICENSE", "price_0": "500"},
     "invoicing:customer": {
         "billed": "on",
         "bill_to_name": "Beta",
@@ -89,6 +92,7 @@ def test_role_access(client_as, month, name, kwargs, method, role, ok):
         assert IssuedInvoice.objects.count() == issued
         assert IssuerDetails.objects.get().registration_number == "T7000012050002"
         assert not CustomerBilling.objects.filter(**CUSTOMER).exists()
+        assert not DraftPriceEdit.objects.exists()
         return
     assert response.status_code == (200 if method == "get" else POST_ANSWER.get(name, 302))
 

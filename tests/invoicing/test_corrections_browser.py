@@ -70,3 +70,25 @@ def test_search_credit_note_and_corrected_invoice(page, month):
     main = page.inner_text("main")
     assert "発行済みの請求書" in main and "返還請求書" in main and "訂正請求書" in main
     screenshot(page, "invoicing-search-ja")
+
+
+def test_a_price_changed_on_a_draft(page, month):
+    page.set_viewport_size({"width": 1366, "height": 860})
+    login(page, make_persona(Role.FINANCE))
+    page.goto(f"/invoicing/2026/10/{month['alpha'].domain_id}/")
+    page.click('[data-testid="draft-prices"]')
+    page.fill("input[name=price_0]", "500.5")
+    page.click('[data-testid="prices-save"]')
+    page.wait_for_selector('[aria-invalid="true"]')
+    screenshot(page, "invoicing-draft-prices-error-en")
+    page.fill("input[name=price_0]", "500")
+    page.click('[data-testid="prices-save"]')
+    page.wait_for_selector('[data-testid="price-changed"]')
+    assert "Changed from ¥600 (price book)" in page.inner_text('[data-testid="lines"]')
+    assert page.inner_text('[data-testid="draft-total"]') == "¥6,351"
+    screenshot(page, "invoicing-draft-price-changed-en")
+    with page.expect_navigation():
+        page.get_by_role("button", name="日本語").click()
+    page.click('[data-testid="draft-prices"]')
+    assert "価格表：月額 600 円" in page.inner_text("main")
+    screenshot(page, "invoicing-draft-prices-ja")
