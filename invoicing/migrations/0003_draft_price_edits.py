@@ -6,29 +6,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('invoicing', '0002_corrections'),
+        ("invoicing", "0002_corrections"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DraftPriceEdit',
+            name="DraftPriceEdit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('month', models.PositiveSmallIntegerField()),
-                ('domain_id', models.BigIntegerField()),
-                ('item_id', models.CharField(max_length=64)),
-                ('plan', models.CharField(blank=True, max_length=64)),
-                ('unit_price', models.PositiveBigIntegerField(verbose_name='unit price')),
-                ('book_price', models.BigIntegerField(verbose_name="price book's unit price")),
-                ('edited_at', models.DateTimeField(auto_now=True)),
-                ('edited_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                ("month", models.PositiveSmallIntegerField()),
+                ("domain_id", models.BigIntegerField()),
+                ("item_id", models.CharField(max_length=64)),
+                ("plan", models.CharField(blank=True, max_length=64)),
+                ("unit_price", models.PositiveBigIntegerField(verbose_name="unit price")),
+                ("book_price", models.BigIntegerField(verbose_name="price book's unit price")),
+                ("edited_at", models.DateTimeField(auto_now=True)),
+                (
+                    "edited_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('year', 'month', 'domain_id', 'item_id', 'plan'), name='invoicing_one_price_edit')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("year", "month", "domain_id", "item_id", "plan"),
+                        name="invoicing_one_price_edit",
+                    )
+                ],
             },
         ),
     ]
