@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -211,3 +213,36 @@ def test_hostile_values_get_an_answer_not_an_error(client_as, original, value):
         assert client.post(url, {name: value for name in fields}).status_code < 500, url
     assert _numbers() == [1]
     assert client.get(reverse("invoicing:issued", kwargs={"number": 10**18})).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_credit_notes_at_once_never_credit_twice_and_keep_numbers_gap_free(month):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks across connections: PostgreSQL (SQLite serialises every write anyway)")
+    finance = make_persona(FIN)
+    run = services.month_issue_request(user=finance, **M)
+    services.month_issue(run_id=run.pk)
+    barrier = threading.Barrier(4)
+    refused = []
+
+    def credit(key: str):
+        barrier.wait()
+        try:
+            services.credit_note_issue(
+                user=finance, number=1, credits={0: 6_000}, return_date=TODAY, reason="", key=key
+            )
+        except CorrectionRefused:
+            refused.append(key)
+        finally:
+            connection.close()
+
+    # Two users crediting the whole line at once, each submitting twice: one credit note, one number.
+    threads = [
+        threading.Thread(target=credit, args=(key,)) for key in ("a" * 32, "a" * 32, "b" * 32, "b" * 32)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert _numbers() == [1, 2] and InvoiceCounter.objects.get().next_number == 3
+    assert len(refused) == 2 and IssuedInvoice.objects.get(number=2).total == -6_600
