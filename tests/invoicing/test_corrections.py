@@ -246,3 +246,27 @@ def test_credit_notes_at_once_never_credit_twice_and_keep_numbers_gap_free(month
         thread.join()
     assert _numbers() == [1, 2] and InvoiceCounter.objects.get().next_number == 3
     assert len(refused) == 2 and IssuedInvoice.objects.get(number=2).total == -6_600
+
+
+def test_the_new_pages_read_japanese_without_stray_spaces(client_as, original):
+    from tests.core.test_japanese_spacing import STRAY_SPACE, shown_text
+
+    client = client_as(FIN)
+    services.credit_note_issue(
+        user=make_persona(FIN, "other"), number=1, credits={0: 1_000}, return_date=TODAY, reason="", key=KEY
+    )
+    one = {**M, "domain_id": original.domain_id}
+    for url in (
+        reverse("invoicing:issued", kwargs={"number": 1}),
+        reverse("invoicing:issued", kwargs={"number": 2}),
+        reverse("invoicing:credit_note", kwargs={"number": 1}),
+        reverse("invoicing:correct", kwargs={"number": 1}),
+        reverse("invoicing:search"),
+        reverse("invoicing:draft_prices", kwargs=one),
+    ):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="ja")
+        assert page.status_code == 200, url
+        body = page.content.decode()
+        assert 'lang="ja"' in body, url
+        stray = [m.group(0) for block in shown_text(body) for m in STRAY_SPACE.finditer(block)]
+        assert not stray, (url, stray)
