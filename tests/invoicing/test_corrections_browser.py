@@ -70,6 +70,11 @@ def test_search_credit_note_and_corrected_invoice(page, month):
     main = page.inner_text("main")
     assert "発行済みの請求書" in main and "返還請求書" in main and "訂正請求書" in main
     screenshot(page, "invoicing-search-ja")
+    # At 200 % zoom (683 CSS px) the page does not scroll sideways (the table scrolls in its own box).
+    page.set_viewport_size({"width": 683, "height": 860})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 683
+    page.goto("/invoicing/issued/1/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 683
 
 
 def test_a_price_changed_on_a_draft(page, month):
