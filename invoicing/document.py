@@ -26,3 +26,13 @@ def invoice_pdf(invoice) -> bytes:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def credit_note_pdf(note) -> bytes:
+    """The PDF of a credit note (適格返還請求書): the invoice it credits (number and date), the date of the return,
+    the original transaction's month, what is credited and the amounts and tax per rate, in its language."""
+    from weasyprint import HTML
+
+    with translation.override(note.language):
+        html = render_to_string("invoicing/credit_note_pdf.html", {"note": note, "original": note.original})
+    return HTML(string=html).write_pdf()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.utils import translation
 from django.utils.translation import gettext
@@ -31,6 +31,8 @@ class DraftLine:
     unit_price: int | None
     amount: int | None
     tax_rate: int = rules.STANDARD_RATE
+    #: The price book's unit price when Finance changed this line's (`apply_price_edits`), else None.
+    book_price: int | None = None
 
     def description(self) -> str:
         """What was sold, by name in the active language: the product or option, and its plan."""
@@ -59,6 +61,12 @@ class Draft:
     previous_total: int | None = None
     #: The number of the invoice issued from this draft, once issued.
     issued_number: int | None = None
+    #: Finance's price edits that no longer apply, each said in a sentence (`apply_price_edits`).
+    stale_edits: list[str] = field(default_factory=list)
+
+    @property
+    def edited(self) -> bool:
+        return any(line.book_price is not None for line in self.lines)
 
     @property
     def subtotal(self) -> int:
@@ -200,3 +208,81 @@ def lines_written(draft: Draft) -> list[dict]:
             }
             for line in draft.lines
         ]
+
+
+# --- price edits (h16) ---------------------------------------------------------------------------------------
+
+
+def editable(line: DraftLine) -> bool:
+    """Whether Finance may change the line's unit price: only a price that comes from the price book (not an
+    adjustment or a penalty passed on as billed, nor an item the book has no price for)."""
+    return line.unit_price is not None and line.amount is not None
+
+
+def apply_price_edits(
+    found: Iterable[Draft], edits: Iterable[Mapping], *, year: int, month: int, rounding: str = "floor"
+) -> None:
+    """Put Finance's price edits (`DraftPriceEdit` rows as mappings) on the drafts: each edit sets the unit price
+    of the draft's lines of its item and plan while the book still prices them at the edit's `book_price`, each
+    line's amount prorated to its days as the book's is (`billing.rules.prorated`). An edit whose lines are gone
+    or whose book price changed is not applied, and the draft says so (`Draft.stale_edits`)."""
+    from billing.rules import month_bounds, prorated
+
+    first, last = month_bounds(year, month)
+    by_customer: dict[int, list[Mapping]] = {}
+    for edit in edits:
+        by_customer.setdefault(edit["domain_id"], []).append(edit)
+    for draft in found:
+        for edit in by_customer.get(draft.domain_id, ()):
+            key = (edit["item_id"], edit["plan"])
+            matching = [line for line in draft.lines if (line.item_id, line.plan) == key and editable(line)]
+            name = _edit_name(edit)
+            if not matching:
+                draft.stale_edits.append(
+                    gettext("Your price for %(item)s no longer applies: the month's items have none of it.")
+                    % {"item": name}
+                )
+                continue
+            book = matching[0].unit_price
+            if any(line.unit_price != edit["book_price"] for line in matching):
+                draft.stale_edits.append(
+                    gettext(
+                        "Your price for %(item)s no longer applies: the price book now says ¥%(now)s, not "
+                        "¥%(then)s as when you changed it. Change it again if it still holds."
+                    )
+                    % {"item": name, "now": f"{book:,}", "then": f"{edit['book_price']:,}"}
+                )
+                continue
+            draft.lines = [
+                replace(
+                    line,
+                    unit_price=edit["unit_price"],
+                    amount=prorated(
+                        edit["unit_price"] * line.units,
+                        line.start_date or first,
+                        line.end_date or last,
+                        year,
+                        month,
+                    ),
+                    book_price=line.unit_price,
+                )
+                if (line.item_id, line.plan) == key and editable(line)
+                else line
+                for line in draft.lines
+            ]
+        if draft.domain_id in by_customer:
+            draft.per_rate = per_rate(draft.lines, rounding)
+
+
+def _edit_name(edit: Mapping) -> str:
+    line = DraftLine(
+        item_type="",
+        item_id=edit["item_id"],
+        plan=edit["plan"],
+        start_date=None,
+        end_date=None,
+        units=0,
+        unit_price=None,
+        amount=None,
+    )
+    return line.description()

@@ -7,8 +7,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from invoicing import rules
-from invoicing.models import InvoiceLanguage, PaymentTerms
+from invoicing.models import DocumentKind, InvoiceLanguage, PaymentTerms
+from invoicing.selectors import IssuedFilters
+from portal.core import clock
+from portal.core.changes.forms import ChangeForm
 from portal.core.formbase import PortalForm
+from portal.core.lists import DateInput, customer_search_field
 
 
 class IssuerDetailsForm(PortalForm):
@@ -69,3 +73,135 @@ class CustomerBillingForm(PortalForm):
                 if name in data and not (data.get(name) or "").strip():
                     self.add_error(name, _("A billed customer needs this on its invoice."))
         return data
+
+
+# --- corrections (h16) ---------------------------------------------------------------------------------------
+
+
+class CreditNoteForm(ChangeForm):
+    """A credit note of an issued invoice: how much of each line to credit (whole yen, tax excluded, at most
+    what is left on it), the date of the return or discount, and a reason for the activity log."""
+
+    return_date = forms.DateField(
+        label=_("Date of the return"),
+        widget=DateInput(),
+        help_text=_("When the goods were returned or the discount agreed; today or earlier."),
+    )
+
+    field_order = ["return_date", "reason", "idempotency_key"]
+
+    def __init__(self, data=None, *args, lines, left, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("return_date", clock.today())
+        super().__init__(data, *args, **kwargs)
+        lines_fields = {}
+        for index, (line, most) in enumerate(zip(lines, left, strict=True)):
+            if most <= 0:
+                continue
+            lines_fields[f"line_{index}"] = forms.IntegerField(
+                label=line.get("description") or "",
+                required=False,
+                min_value=0,
+                max_value=most,
+                initial=most,
+                help_text=_("Yen, tax excluded; at most %(most)s left on this line.") % {"most": f"{most:,}"},
+            )
+        self.fields = {**lines_fields, **self.fields}
+
+    def clean_return_date(self):
+        day = self.cleaned_data["return_date"]
+        if day > clock.today():
+            raise forms.ValidationError(_("The date of the return cannot be in the future."))
+        return day
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(name) for name in self.fields if name.startswith("line_")) and not any(
+            name.startswith("line_") and name in self.errors for name in self.fields
+        ):
+            raise forms.ValidationError(_("Nothing is credited: give an amount on at least one line."))
+        return data
+
+    def credits(self) -> dict[int, int]:
+        return {
+            int(name.removeprefix("line_")): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("line_") and value
+        }
+
+
+# --- the issued-invoice search (h16) -------------------------------------------------------------------------
+
+
+class IssuedFilterForm(PortalForm):
+    """The search of issued invoices: customer, issue date range, total range and kind, read from the query
+    string (a URL can be shared); the list machinery adds its sort and page size."""
+
+    q = customer_search_field()
+    issued_from = forms.DateField(label=_("Issued from"), required=False, widget=DateInput())
+    issued_to = forms.DateField(label=_("Issued until"), required=False, widget=DateInput())
+    total_min = forms.IntegerField(
+        label=_("Total from (JPY)"), required=False, min_value=-(10**12), max_value=10**12
+    )
+    total_max = forms.IntegerField(
+        label=_("Total up to (JPY)"), required=False, min_value=-(10**12), max_value=10**12
+    )
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any")), *DocumentKind.choices])
+
+    def to_filters(self, data: dict) -> IssuedFilters:
+        return IssuedFilters(
+            q=data.get("q") or "",
+            issued_from=data.get("issued_from"),
+            issued_to=data.get("issued_to"),
+            total_min=data.get("total_min"),
+            total_max=data.get("total_max"),
+            kind=data.get("kind") or "",
+            sort=data["sort"],
+        )
+
+
+# --- price edits on drafts (h16) -----------------------------------------------------------------------------
+
+
+class DraftPricesForm(PortalForm):
+    """The unit prices of one draft that come from the price book, each changeable: whole yen, not negative;
+    left empty, the price book's. `groups`: (key, description, book price, price now) of each item and plan."""
+
+    keys = forms.CharField(widget=forms.HiddenInput, max_length=4000)
+
+    def __init__(self, data=None, *args, groups, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"]["keys"] = self.keys_of(groups)
+        super().__init__(data, *args, **kwargs)
+        self.groups = groups
+        for index, (_key, description, book, now) in enumerate(groups):
+            name = f"price_{index}"
+            self.fields[name] = forms.IntegerField(
+                label=description,
+                required=False,
+                min_value=0,
+                max_value=10**9,
+                help_text=_("Price book: %(book)s yen a month. Leave empty for the price book's price.")
+                % {"book": f"{book:,}"},
+            )
+            if now != book:
+                self.initial.setdefault(name, now)
+
+    @staticmethod
+    def keys_of(groups) -> str:
+        return ",".join(f"{key[0]}:{key[1]}" for key, *_rest in groups)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("keys") is not None and data["keys"] != self.keys_of(self.groups):
+            raise forms.ValidationError(
+                _("The draft's items changed meanwhile: check the prices below and save again.")
+            )
+        return data
+
+    def prices(self) -> list[tuple[tuple[str, str], int, int | None]]:
+        """(key, book price, price chosen or None for the book's) of each item and plan."""
+        return [
+            (key, book, self.cleaned_data.get(f"price_{index}"))
+            for index, (key, _description, book, _now) in enumerate(self.groups)
+        ]

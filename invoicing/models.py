@@ -76,6 +76,12 @@ class InvoiceCounter(models.Model):
         return f"{self.key}: {self.next_number}"
 
 
+class DocumentKind(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+    CORRECTED = "corrected", _("Corrected invoice")
+
+
 class IssuedIsFinal(Exception):
     """An issued invoice was to be changed or deleted: it is final."""
 
@@ -121,12 +127,37 @@ class IssuedInvoice(models.Model):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # --- corrections (h16): a credit note or a corrected invoice refers to the invoice it corrects ---------------
+    #: An invoice of the month's run, a credit note (negative amounts: cancels all or part of `original`), or a
+    #: corrected invoice (replaces `original`, which a credit note issued with it cancels).
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=DocumentKind.choices, default=DocumentKind.INVOICE
+    )
+    original = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        verbose_name=_("original invoice"),
+    )
+    #: A credit note's date of the return (or discount) it states; the original's date of transaction is its
+    #: `year` and `month`, which a correction keeps.
+    return_date = models.DateField(_("date of the return"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    #: The submission that issued it (a corrected invoice's is its credit note's with "+"): issued once.
+    idempotency_key = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
 
     objects = IssuedInvoiceQuerySet.as_manager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["year", "month", "domain_id"], name="invoicing_one_per_month"),
+            # One invoice of a month's run per customer; its credit notes and corrected invoices join it.
+            models.UniqueConstraint(
+                fields=["year", "month", "domain_id"],
+                condition=models.Q(kind="invoice"),
+                name="invoicing_one_per_month",
+            ),
         ]
         indexes = [
             models.Index(fields=["issue_date", "number"], name="invoicing_issued_date"),
@@ -174,3 +205,35 @@ class IssueRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d} ({self.pk})"
+
+
+# --- price edits on drafts (h16) -----------------------------------------------------------------------------
+
+
+class DraftPriceEdit(models.Model):
+    """Finance's unit price for an item and plan on one customer's draft of a month, instead of the price book's
+    (`book_price`: the book's price when it was edited). It applies while the draft has lines of that item and
+    plan priced at `book_price`; when the book or the billed items change, the draft says it no longer applies
+    (`drafts.apply_price_edits`). Written by `services.draft_price_set`, audited."""
+
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    domain_id = models.BigIntegerField()
+    item_id = models.CharField(max_length=64)
+    plan = models.CharField(max_length=64, blank=True)
+    unit_price = models.PositiveBigIntegerField(_("unit price"))
+    book_price = models.BigIntegerField(_("price book's unit price"))
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    edited_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "month", "domain_id", "item_id", "plan"], name="invoicing_one_price_edit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.domain_id} {self.item_id}/{self.plan}: {self.unit_price}"

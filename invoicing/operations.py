@@ -7,4 +7,7 @@ OPERATION_LABELS = {
     "portal.setIssuerDetails": _("Change the partner's billing details"),
     "portal.setCustomerBilling": _("Change a customer's billing details"),
     "portal.issueCustomerInvoice": _("Issue an invoice to a customer"),
+    "portal.issueCreditNote": _("Issue a credit note to a customer"),
+    "portal.issueCorrectedInvoice": _("Issue a corrected invoice to a customer"),
+    "portal.setDraftPrice": _("Change a price on a customer's invoice draft"),
 }

@@ -7,15 +7,24 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.forms.models import model_to_dict
 
 from billing import selectors as billing
 from customers import selectors as customers
-from invoicing import drafts, rules
-from invoicing.models import CustomerBilling, IssuedInvoice, IssuerDetails, IssueRun
+from invoicing import corrections, drafts, rules
+from invoicing.models import (
+    CustomerBilling,
+    DocumentKind,
+    DraftPriceEdit,
+    IssuedInvoice,
+    IssuerDetails,
+    IssueRun,
+)
 from invoicing.permissions import VIEW_INVOICING
 from portal.core import clock
 from portal.core.access import check
+from portal.core.lists import Sorts, paginate
 
 RECIPIENT_FIELDS = ("billed", "bill_to_name", "bill_to_address", "invoice_email", "language")
 ISSUER_FIELDS = (
@@ -103,8 +112,13 @@ def _drafts_of(*, user, year: int, month: int, issue_date: dt.date, previous: bo
     if previous:
         before = rules.month_before(year, month)
         previous_totals = _month_totals(user=user, year=before[0], month=before[1], issue_date=issue_date)
-    issued = dict(IssuedInvoice.objects.filter(year=year, month=month).values_list("domain_id", "number"))
-    return drafts.month_drafts(
+    issued = dict(
+        IssuedInvoice.objects.filter(year=year, month=month)
+        .exclude(kind=DocumentKind.CREDIT_NOTE)
+        .order_by("number")
+        .values_list("domain_id", "number")
+    )
+    found = drafts.month_drafts(
         items,
         issuer=issuer_mapping(),
         recipients=_recipients({i.domain_id for i in items}),
@@ -113,6 +127,17 @@ def _drafts_of(*, user, year: int, month: int, issue_date: dt.date, previous: bo
         previous_totals=previous_totals,
         issued=issued,
     )
+    # Finance's price edits (h16): applied, or said to no longer apply.
+    drafts.apply_price_edits(
+        found,
+        DraftPriceEdit.objects.filter(year=year, month=month).values(
+            "domain_id", "item_id", "plan", "unit_price", "book_price"
+        ),
+        year=year,
+        month=month,
+        rounding=settings.INVOICE_TAX_ROUNDING,
+    )
+    return found
 
 
 def _month_totals(*, user, year: int, month: int, issue_date: dt.date) -> dict[int, int]:
@@ -121,7 +146,12 @@ def _month_totals(*, user, year: int, month: int, issue_date: dt.date) -> dict[i
         d.domain_id: d.total
         for d in _drafts_of(user=user, year=year, month=month, issue_date=issue_date, previous=False)
     }
-    totals.update(IssuedInvoice.objects.filter(year=year, month=month).values_list("domain_id", "total"))
+    totals.update(
+        IssuedInvoice.objects.filter(year=year, month=month)
+        .exclude(kind=DocumentKind.CREDIT_NOTE)
+        .order_by("number")
+        .values_list("domain_id", "total")
+    )
     return totals
 
 
@@ -162,3 +192,140 @@ def issue_run_latest(*, user, year: int, month: int) -> IssueRun | None:
 def issued_get(*, user, number: int) -> IssuedInvoice | None:
     check(user, VIEW_INVOICING)
     return IssuedInvoice.objects.filter(number=number).first()
+
+
+# --- corrections (h16) ---------------------------------------------------------------------------------------
+
+
+def corrections_of(*, user, invoice: IssuedInvoice) -> list[IssuedInvoice]:
+    """The credit notes and corrected invoices that refer to `invoice`, in number order (without their PDFs)."""
+    check(user, VIEW_INVOICING)
+    return list(IssuedInvoice.objects.filter(original=invoice).defer("pdf").order_by("number"))
+
+
+def credit_left(invoice: IssuedInvoice) -> list[int]:
+    """What is left to credit on each of `invoice`'s lines (its amounts less its credit notes')."""
+    notes = IssuedInvoice.objects.filter(original=invoice, kind=DocumentKind.CREDIT_NOTE).values_list(
+        "lines", flat=True
+    )
+    return corrections.remaining(invoice.lines, list(notes))
+
+
+def credit_preview(invoice: IssuedInvoice, credits: dict[int, int]) -> dict:
+    """What a credit note of `credits` (line index → yen) of `invoice` would say: its lines, totals per rate
+    and total (the service computes it again under the counter's lock when it issues)."""
+    earlier = list(
+        IssuedInvoice.objects.filter(original=invoice, kind=DocumentKind.CREDIT_NOTE).values_list(
+            "lines", "per_rate"
+        )
+    )
+    lines = corrections.credit_lines(
+        invoice.lines, credits, corrections.remaining(invoice.lines, [e[0] for e in earlier])
+    )
+    per_rate = corrections.credit_per_rate(
+        original_lines=invoice.lines,
+        original_per_rate=invoice.per_rate,
+        earlier=earlier,
+        lines=lines,
+        rounding=settings.INVOICE_TAX_ROUNDING,
+    )
+    return {"lines": lines, "per_rate": per_rate, "total": sum(r["amount"] + r["tax"] for r in per_rate)}
+
+
+def issued_by_submission(*, user, key: str) -> IssuedInvoice | None:
+    """The document a form submission (its idempotency key) issued already: a double submit finds it."""
+    check(user, VIEW_INVOICING)
+    if not key:
+        return None
+    return (
+        IssuedInvoice.objects.filter(idempotency_key__in=[key, f"{key}+"])
+        .defer("pdf")
+        .order_by("-number")
+        .first()
+    )
+
+
+# --- the issued-invoice search (h16): by issue date, total and customer, the three keys the law names ----------
+
+#: The search's orders. Each key's columns are an index's (`IssuedInvoice.Meta.indexes`: issue date and number,
+#: total and number; a customer's by domainId and issue date), so a page is read from the index in order.
+ISSUED_SORTS = Sorts(
+    {
+        "date": ("issue_date", "number"),
+        "number": ("number",),
+        "total": ("total", "number"),
+    },
+    default="-date",
+)
+
+
+@dataclass(frozen=True)
+class IssuedFilters:
+    q: str = ""
+    issued_from: dt.date | None = None
+    issued_to: dt.date | None = None
+    total_min: int | None = None
+    total_max: int | None = None
+    kind: str = ""
+    sort: str = ISSUED_SORTS.default
+
+
+#: The columns a row of the search reads (never the PDF).
+ISSUED_FIELDS = (
+    "number",
+    "kind",
+    "year",
+    "month",
+    "domain_id",
+    "customer_name",
+    "issue_date",
+    "subtotal",
+    "tax",
+    "total",
+    "due_date",
+    "pdf_sha256",
+    "original__number",
+    "original__issue_date",
+)
+
+
+def issued_list(*, user, filters: IssuedFilters) -> QuerySet[IssuedInvoice]:
+    """Issued invoices, credit notes and corrected invoices, filtered by issue date range, total range (tax
+    included; a credit note's is negative), kind and customer (company, domain, customer code or domainId:
+    `customers.selectors.customer_search`), in the chosen order."""
+    check(user, VIEW_INVOICING)
+    qs = IssuedInvoice.objects.all()
+    if filters.issued_from:
+        qs = qs.filter(issue_date__gte=filters.issued_from)
+    if filters.issued_to:
+        qs = qs.filter(issue_date__lte=filters.issued_to)
+    if filters.total_min is not None:
+        qs = qs.filter(total__gte=filters.total_min)
+    if filters.total_max is not None:
+        qs = qs.filter(total__lte=filters.total_max)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.q:
+        qs = customers.customer_search(qs, filters.q, prefix="")
+    return ISSUED_SORTS.order(qs, filters.sort)
+
+
+def issued_page(*, user, filters: IssuedFilters, page, per_page: int):
+    """One page of `issued_list`: its rows' columns only (`ISSUED_FIELDS`, the original's number joined)."""
+    return paginate(
+        issued_list(user=user, filters=filters), page=page, per_page=per_page, fields=ISSUED_FIELDS
+    )
+
+
+# --- price edits on drafts (h16) -----------------------------------------------------------------------------
+
+
+def draft_price_edits(
+    *, user, year: int, month: int, domain_id: int
+) -> dict[tuple[str, str], DraftPriceEdit]:
+    """The price edits of one customer's draft, by (item, plan)."""
+    check(user, VIEW_INVOICING)
+    return {
+        (e.item_id, e.plan): e
+        for e in DraftPriceEdit.objects.filter(year=year, month=month, domain_id=domain_id)
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoicing import views
+from invoicing import views, views_corrections, views_search
 
 app_name = "invoicing"
 
@@ -12,4 +12,24 @@ urlpatterns = [
     path("details/", views.issuer, name="issuer"),
     path("issued/<int:number>.pdf", views.pdf, name="pdf"),
     path("customers/<int:domain_id>/", views.customer, name="customer"),
+]
+
+# Issued documents and their corrections (h16).
+urlpatterns += [
+    path("issued/<int:number>/", views_corrections.issued, name="issued"),
+    path("issued/<int:number>/credit-note/", views_corrections.credit_note, name="credit_note"),
+    path("issued/<int:number>/correct/", views_corrections.correct, name="correct"),
+]
+
+# The search of issued invoices and its export (h16).
+urlpatterns += [
+    path("issued/", views_search.search, name="search"),
+    path("issued/export/", views_search.search_export, name="search_export"),
+]
+
+# Price edits on a draft (h16).
+urlpatterns += [
+    path(
+        "<int:year>/<int:month>/<int:domain_id>/prices/", views_corrections.draft_prices, name="draft_prices"
+    ),
 ]

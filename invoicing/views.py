@@ -73,7 +73,13 @@ def draft(request: HttpRequest, year: int, month: int, domain_id: int) -> HttpRe
     return render(
         request,
         "invoicing/draft.html",
-        {"draft": found, "issuer": issuer, "year": year, "month": month},
+        {
+            "draft": found,
+            "issuer": issuer,
+            "year": year,
+            "month": month,
+            "can_change": can(request.user, CHANGE_INVOICING),
+        },
     )
 
 

@@ -4,7 +4,7 @@ its customers, its billing details and the customers'."""
 import pytest
 from django.urls import reverse
 
-from invoicing.models import CustomerBilling, IssuedInvoice, IssuerDetails, IssueRun
+from invoicing.models import CustomerBilling, DraftPriceEdit, IssuedInvoice, IssuerDetails, IssueRun
 from portal.core.access import Role
 from portal.core.models import AuditEntry
 from tests.invoicing.conftest import M
@@ -26,7 +26,20 @@ MATRIX = [
     ("invoicing:issuer", {}, "post", FINANCE),
     ("invoicing:customer", CUSTOMER, "get", FINANCE),
     ("invoicing:customer", CUSTOMER, "post", FINANCE),
+    ("invoicing:draft_prices", ONE, "get", FINANCE),
+    ("invoicing:draft_prices", ONE, "post", FINANCE),
+    ("invoicing:search", {}, "get", FINANCE),
+    ("invoicing:search_export", {}, "get", FINANCE),
+    ("invoicing:issued", {"number": 1}, "get", FINANCE),
+    ("invoicing:credit_note", {"number": 1}, "get", FINANCE),
+    ("invoicing:credit_note", {"number": 1}, "post", FINANCE),
+    ("invoicing:correct", {"number": 1}, "get", FINANCE),
+    ("invoicing:correct", {"number": 1}, "post", FINANCE),
 ]
+#: Pages of an issued invoice: the month's invoice is issued first (No. 1).
+NEEDS_ISSUED = {"invoicing:pdf", "invoicing:issued", "invoicing:credit_note", "invoicing:correct"}
+#: What an allowed post answers when it is not a redirect: the correction's page says the draft is the same.
+POST_ANSWER = {"invoicing:correct": 200}
 IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
 DATA = {
     "invoicing:issue": {"confirmed": "1"},
@@ -38,6 +51,14 @@ DATA = {
         "bank_account": "Bank",
         "payment_terms": "days_30",
     },
+    "invoicing:credit_note": {
+        "line_0": "1000",
+        "return_date": "2026-11-01",
+        "idempotency_key": "f" * 32,
+        "confirmed": "1",
+    },
+    "invoicing:correct": {"idempotency_key": "f" * 32, "confirmed": "1"},
+    "invoicing:draft_prices": {"keys": "STD:ANNUAL_LICENSE", "price_0": "500"},
     "invoicing:customer": {
         "billed": "on",
         "bill_to_name": "Beta",
@@ -61,17 +82,19 @@ CASES = [(n, k, m, role, role in allowed) for n, k, m, allowed in MATRIX for rol
     ("name", "kwargs", "method", "role", "ok"), CASES, ids=[f"{c[2]}-{c[0]}-{c[3].value}" for c in CASES]
 )
 def test_role_access(client_as, month, name, kwargs, method, role, ok):
-    if name == "invoicing:pdf":
+    issued = name in NEEDS_ISSUED
+    if issued:
         issued_one()
     response = getattr(client_as(role), method)(reverse(name, kwargs=kwargs), DATA.get(name, {}))
     if not ok:
         assert response.status_code == 403
-        assert not AuditEntry.objects.exists() and IssueRun.objects.count() == (name == "invoicing:pdf")
-        assert IssuedInvoice.objects.count() == (name == "invoicing:pdf")
+        assert not AuditEntry.objects.exists() and IssueRun.objects.count() == issued
+        assert IssuedInvoice.objects.count() == issued
         assert IssuerDetails.objects.get().registration_number == "T7000012050002"
         assert not CustomerBilling.objects.filter(**CUSTOMER).exists()
+        assert not DraftPriceEdit.objects.exists()
         return
-    assert response.status_code == (200 if method == "get" else 302)
+    assert response.status_code == (200 if method == "get" else POST_ANSWER.get(name, 302))
 
 
 def issued_one():

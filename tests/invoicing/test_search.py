@@ -1,0 +1,114 @@
+"""The search of issued invoices (issue 33): by issue date range, total range and customer (the three keys the
+law names), and kind, on the list machinery; its CSV is exactly the filtered list; rows link each document's PDF
+and the invoice it corrects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from invoicing import services
+from invoicing.models import CustomerBilling
+from portal.core.access import Role
+from tests.core.test_hostile_input import HOSTILE
+from tests.fixtures.downloads import csv_of
+from tests.fixtures.personas import make_persona
+from tests.fixtures.portal_api import pin_business_today
+from tests.invoicing.conftest import M
+
+FIN = Role.FINANCE
+URL = reverse("invoicing:search")
+
+
+@pytest.fixture
+def issued(month, monkeypatch):
+    """No. 1 Alpha ¥7,621 and No. 2 Beta ¥3,300 issued on 2026-11-02; credit note No. 3 of No. 1 (-¥1,100)
+    issued on 2026-11-20."""
+    CustomerBilling.objects.create(
+        domain_id=month["beta"].domain_id, bill_to_name="Beta", bill_to_address="Kobe", language="en"
+    )
+    finance = make_persona(FIN)
+    run = services.month_issue_request(user=finance, **M)
+    services.month_issue(run_id=run.pk)
+    pin_business_today(monkeypatch, dt.date(2026, 11, 20))
+    services.credit_note_issue(
+        user=finance, number=1, credits={0: 1_000}, return_date=None, reason="", key="a" * 32
+    )
+    return month
+
+
+def _numbers(client, **query) -> list[int]:
+    body = client.get(URL, query).content.decode()
+    return [int(n) for n in re.findall(r'<tr data-number="(\d+)"', body)]
+
+
+def test_finds_by_date_total_customer_and_kind(client_as, issued):
+    client = client_as(FIN)
+    assert _numbers(client) == [3, 2, 1]  # newest first
+    assert _numbers(client, issued_from="2026-11-03") == [3]
+    assert _numbers(client, issued_to="2026-11-02") == [2, 1]
+    assert _numbers(client, total_min="5000") == [1]
+    assert _numbers(client, total_max="0") == [3]  # a credit note's total is negative
+    assert _numbers(client, total_min="-2000", total_max="4000") == [3, 2]
+    assert _numbers(client, q="Alpha") == [3, 1]
+    assert _numbers(client, q=str(issued["beta"].domain_id)) == [2]
+    assert _numbers(client, kind="credit_note") == [3]
+    assert _numbers(client, sort="total") == [3, 2, 1]
+    body = client.get(URL).content.decode()
+    # Each row: number, kind, customer, date, total, its PDF and the invoice it corrects.
+    assert "Credit note" in body and "-¥1,100" in body and "2026-11-20" in body
+    assert reverse("invoicing:pdf", kwargs={"number": 3}) in body
+    assert "No. 1 of 2026-11-02" in body and reverse("invoicing:issued", kwargs={"number": 1}) in body
+    assert "3 documents" in body
+
+
+def test_the_csv_is_the_filtered_list(client_as, issued):
+    client = client_as(FIN)
+    rows = csv_of(client.get(reverse("invoicing:search_export"), {"q": "Alpha"}))
+    assert rows[0][:5] == [
+        "Invoice number",
+        "Kind",
+        "Original invoice",
+        "Original invoice date",
+        "Date of issue",
+    ]
+    assert [(r[0], r[1], r[2], r[11]) for r in rows[1:]] == [
+        ("3", "Credit note", "1", "-1100"),
+        ("1", "Invoice", "", "7621"),
+    ]
+    ja = csv_of(
+        client.get(reverse("invoicing:search_export"), {"kind": "invoice"}, HTTP_ACCEPT_LANGUAGE="ja")
+    )
+    assert len(ja) == 3
+
+
+def test_the_page_reads_the_same_queries_for_more_invoices(client_as, issued):
+    client = client_as(FIN)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(URL, {"q": "K.K."}).status_code == 200
+        return len(captured)
+
+    few = queries()
+    other = make_persona(FIN, "finance2")
+    for n in range(3):
+        services.credit_note_issue(
+            user=other, number=2, credits={0: 10}, return_date=None, reason="", key=f"{n}" * 32
+        )
+    assert queries() == few
+
+
+@pytest.mark.parametrize("value", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_filters_get_an_answer_not_an_error(client_as, issued, value):
+    client = client_as(FIN)
+    query = {
+        name: value for name in ("q", "issued_from", "issued_to", "total_min", "total_max", "kind", "sort")
+    }
+    for url in (URL, reverse("invoicing:search_export")):
+        assert client.get(url, query | {"page": value}).status_code in (200, 409), url
