@@ -91,6 +91,12 @@ class IssuedInvoiceQuerySet(models.QuerySet):
             _("An issued invoice is final: issue a corrected invoice or a credit note instead.")
         )
 
+    def pdf_store_once(self, *, pdf: bytes, sha256: str) -> int:
+        """Store the PDF and its SHA-256 of the invoices of this queryset that have none yet (issued numbered
+        first, rendered after): the one write an issued invoice undergoes, once. The number of rows written
+        (0 when another renderer stored it first: the same bytes, the rendering being deterministic)."""
+        return models.QuerySet.update(self.filter(pdf_sha256=""), pdf=pdf, pdf_sha256=sha256)
+
 
 class IssuedInvoice(models.Model):
     """An issued invoice: what it said when it was issued (issuer, recipient, lines, totals per rate), never
@@ -114,9 +120,11 @@ class IssuedInvoice(models.Model):
     subtotal = models.BigIntegerField(_("subtotal"))
     tax = models.BigIntegerField(_("consumption tax"))
     total = models.BigIntegerField(_("total"))
-    #: The PDF as issued (rendered once, in the transaction that numbers it) and its SHA-256 (hex).
-    pdf = models.BinaryField(_("PDF"), editable=False)
-    pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64)
+    #: The PDF as issued and its SHA-256 (hex): rendered from the facts above after the transaction that numbers
+    #: the invoice, and stored once (`IssuedInvoiceQuerySet.pdf_store_once`). Until then both are empty and the
+    #: invoice is "being prepared" (`pdf_ready`).
+    pdf = models.BinaryField(_("PDF"), editable=False, null=True)
+    pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True, default="")
     issued_at = models.DateTimeField(_("issued"))
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -148,6 +156,10 @@ class IssuedInvoice(models.Model):
         raise IssuedIsFinal(
             _("An issued invoice is final: issue a corrected invoice or a credit note instead.")
         )
+
+    @property
+    def pdf_ready(self) -> bool:
+        return bool(self.pdf_sha256)
 
 
 class IssueRun(models.Model):

@@ -75,6 +75,8 @@ class MonthDrafts:
     drafts: list[drafts.Draft]
     issuer_missing: bool
     run: IssueRun | None
+    #: The numbers of the month's invoices still being prepared (numbered, their PDF not rendered yet).
+    preparing: frozenset[int] = frozenset()
 
     @property
     def ready(self) -> list[drafts.Draft]:
@@ -135,6 +137,11 @@ def month_drafts(*, user, year: int, month: int) -> MonthDrafts:
         drafts=found,
         issuer_missing=issuer_mapping() is None,
         run=issue_run_latest(user=user, year=year, month=month),
+        preparing=frozenset(
+            IssuedInvoice.objects.filter(year=year, month=month, pdf_sha256="").values_list(
+                "number", flat=True
+            )
+        ),
     )
 
 

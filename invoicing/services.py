@@ -7,6 +7,11 @@ counter's number and moves the counter on: a number is taken only with its invoi
 back), two issuers wait for each other on the lock, and the second finds the invoice the first stored. The
 unique constraints (the number; the month and customer) hold it again in the database. A run interrupted (a
 dead worker) is run again under the same id: what was issued is skipped, the rest issued.
+
+**Number first, render after.** The lock is held only to number the invoice and store its facts (issuer,
+recipient, lines, totals): the PDF, a deterministic rendering of those stored facts, is rendered after the
+commit and stored once with its SHA-256 (`invoice_pdf_render`). Until then the invoice is "being prepared";
+a worker that died in between leaves it so, and the resumed run or a retry renders it (`month_pdfs_render`).
 """
 
 from __future__ import annotations
@@ -123,8 +128,6 @@ def invoice_issue(
                 issued_at=timezone.now(),
                 issued_by=user if getattr(user, "is_authenticated", False) else None,
             )
-            invoice.pdf = document.invoice_pdf(invoice)
-            invoice.pdf_sha256 = document.sha256(invoice.pdf)
             invoice.save(force_insert=True)
             InvoiceCounter.objects.filter(key=COUNTER).update(next_number=F("next_number") + 1)
             if run is not None:
@@ -139,6 +142,8 @@ def invoice_issue(
     except IntegrityError:
         # The month's invoice of this customer was stored by another transaction in between: issued once.
         return None
+    # Numbered and committed: the PDF is rendered outside the counter's lock.
+    invoice_pdf_render(invoice)
     return invoice
 
 
@@ -153,7 +158,7 @@ def month_issue_request(*, user, year: int, month: int) -> IssueRun:
     ready = selectors.ready_drafts(user=user, year=year, month=month, issue_date=clock.today())
     run = IssueRun.objects.filter(year=year, month=month, finished_at=None).first()
     if run is None:
-        if not ready:
+        if not ready and not pdfs_missing(year=year, month=month):
             raise IssueRefused(_("No draft of this month is ready to issue."))
         try:
             with transaction.atomic():
@@ -173,9 +178,12 @@ def month_issue(*, run_id: int) -> IssueRun:
         return run
     user = run.requested_by or get_user_model()(username="system")
     try:
+        # A dead worker's invoices numbered without their PDF first, then the drafts not issued yet.
+        month_pdfs_render(year=run.year, month=run.month)
         ready = selectors.ready_drafts(user=user, year=run.year, month=run.month, issue_date=clock.today())
         for draft in ready:
             invoice_issue(draft=draft, year=run.year, month=run.month, user=user, run=run)
+        month_pdfs_render(year=run.year, month=run.month)
     except Exception as error:
         IssueRun.objects.filter(pk=run_id).update(finished_at=timezone.now(), error=str(error)[:500])
         raise
@@ -187,3 +195,38 @@ def month_issue(*, run_id: int) -> IssueRun:
 @shared_task(name="invoicing.issue_month", ignore_result=True, acks_late=True)
 def month_issue_task(run_id: int) -> None:
     month_issue(run_id=run_id)
+
+
+# --- the PDF, rendered after the number (h17) ------------------------------------------------------------------
+
+
+def invoice_pdf_render(invoice: IssuedInvoice) -> bool:
+    """Render a numbered invoice's PDF from its stored facts and store it with its SHA-256, once. False when
+    it had its PDF already (or another renderer stored the same bytes first)."""
+    if invoice.pdf_sha256:
+        return False
+    pdf = document.invoice_pdf(invoice)
+    digest = document.sha256(pdf)
+    stored = IssuedInvoice.objects.filter(pk=invoice.pk).pdf_store_once(pdf=pdf, sha256=digest)
+    if stored:
+        invoice.pdf, invoice.pdf_sha256 = pdf, digest
+    return bool(stored)
+
+
+def pdfs_missing(*, year: int, month: int) -> list[int]:
+    """The numbers of the month's invoices still being prepared (numbered, no PDF yet)."""
+    return list(
+        IssuedInvoice.objects.filter(year=year, month=month, pdf_sha256="")
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+
+
+def month_pdfs_render(*, year: int, month: int) -> int:
+    """Render the PDFs of the month's invoices numbered without one (a worker died in between): how many."""
+    rendered = 0
+    for number in pdfs_missing(year=year, month=month):
+        invoice = IssuedInvoice.objects.filter(number=number).first()
+        if invoice is not None and invoice_pdf_render(invoice):
+            rendered += 1
+    return rendered
