@@ -6,9 +6,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from billing.templatetags.billing import yen
 from invoicing import rules
 from invoicing.models import InvoiceLanguage, PaymentTerms
 from portal.core.formbase import PortalForm
+from portal.core.lists import DateInput
 
 
 class IssuerDetailsForm(PortalForm):
@@ -69,3 +71,33 @@ class CustomerBillingForm(PortalForm):
                 if name in data and not (data.get(name) or "").strip():
                     self.add_error(name, _("A billed customer needs this on its invoice."))
         return data
+
+
+class PaymentForm(PortalForm):
+    """A payment received for an issued invoice: how much and when; never more than the invoice still owes."""
+
+    amount = forms.IntegerField(
+        label=_("Amount received (yen)"),
+        min_value=1,
+        max_value=10**12,
+        help_text=_("All of what is owed, or part of it."),
+    )
+    paid_on = forms.DateField(label=_("Date paid"), widget=DateInput())
+
+    def __init__(self, *args, owed: int, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owed, self.today = owed, today
+
+    def clean_amount(self) -> int:
+        amount = self.cleaned_data["amount"]
+        if amount > self.owed:
+            raise forms.ValidationError(
+                _("That is more than the invoice still owes (%(owed)s)."), params={"owed": yen(self.owed)}
+            )
+        return amount
+
+    def clean_paid_on(self):
+        day = self.cleaned_data["paid_on"]
+        if day > self.today:
+            raise forms.ValidationError(_("The date paid cannot be in the future."))
+        return day

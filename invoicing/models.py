@@ -186,3 +186,84 @@ class IssueRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d} ({self.pk})"
+
+
+# --- sending and being paid (h17) ------------------------------------------------------------------------------
+
+
+class InvoiceSending(models.Model):
+    """One attempt to send an issued invoice by e-mail with its PDF: when, to whom, by whom, and how it went.
+
+    At most one attempt per invoice is under way or sent (a partial unique constraint): a double click, a second
+    user or a month's run finds it and sends nothing. A failed attempt keeps its reason; the next is a retry."""
+
+    class Outcome(models.TextChoices):
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    invoice = models.ForeignKey(IssuedInvoice, on_delete=models.PROTECT, related_name="sendings")
+    to = models.EmailField(_("sent to"), max_length=254)
+    attempted_at = models.DateTimeField(_("time"))
+    attempted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, default=Outcome.SENDING)
+    #: Why it failed, in words a person acts on.
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=models.Q(outcome__in=["sending", "sent"]),
+                name="invoicing_sent_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["invoice", "attempted_at"], name="invoicing_sending_invoice")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} → {self.to}: {self.outcome}"
+
+
+class SendRun(models.Model):
+    """One "send the month's invoices not sent yet" request: its progress, polled by the month's issued page."""
+
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    total = models.PositiveIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "month"], condition=models.Q(finished_at=None), name="invoicing_one_send_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"send {self.year}-{self.month:02d} ({self.pk})"
+
+
+class InvoicePayment(models.Model):
+    """A payment received for an issued invoice (all of what is owed, or part of it): recorded by Finance,
+    audited; the payments of an invoice never exceed what it asks (`services.payment_record`)."""
+
+    invoice = models.ForeignKey(IssuedInvoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.PositiveBigIntegerField(_("amount"))
+    paid_on = models.DateField(_("date paid"))
+    recorded_at = models.DateTimeField(_("recorded"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.amount} on {self.paid_on}"

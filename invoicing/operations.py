@@ -7,4 +7,6 @@ OPERATION_LABELS = {
     "portal.setIssuerDetails": _("Change the partner's billing details"),
     "portal.setCustomerBilling": _("Change a customer's billing details"),
     "portal.issueCustomerInvoice": _("Issue an invoice to a customer"),
+    "portal.sendCustomerInvoice": _("Send an invoice to a customer by e-mail"),
+    "portal.recordInvoicePayment": _("Record a payment of a customer's invoice"),
 }

@@ -7,12 +7,22 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.forms.models import model_to_dict
 
 from billing import selectors as billing
 from customers import selectors as customers
 from invoicing import drafts, rules
-from invoicing.models import CustomerBilling, IssuedInvoice, IssuerDetails, IssueRun
+from invoicing.models import (
+    CustomerBilling,
+    InvoicePayment,
+    InvoiceSending,
+    IssuedInvoice,
+    IssuerDetails,
+    IssueRun,
+    SendRun,
+)
 from invoicing.permissions import VIEW_INVOICING
 from portal.core import clock
 from portal.core.access import check
@@ -169,3 +179,144 @@ def issue_run_latest(*, user, year: int, month: int) -> IssueRun | None:
 def issued_get(*, user, number: int) -> IssuedInvoice | None:
     check(user, VIEW_INVOICING)
     return IssuedInvoice.objects.filter(number=number).first()
+
+
+# --- sending and being paid (h17) ------------------------------------------------------------------------------
+
+
+def credited(invoice: IssuedInvoice) -> int:
+    """What credit notes referring to the invoice take off what it owes. None are issued yet (credit notes are
+    to come, issue 33): 0. The one place what is owed learns of them."""
+    return 0
+
+
+def paid(invoice: IssuedInvoice) -> int:
+    return invoice.payments.aggregate(paid=Coalesce(Sum("amount"), 0))["paid"]
+
+
+def owed(invoice: IssuedInvoice) -> int:
+    """What the invoice still asks: its total less what is paid and what credit notes took off (never below 0)."""
+    return max(invoice.total - paid(invoice) - credited(invoice), 0)
+
+
+def _paid_subquery():
+    return Coalesce(
+        Subquery(
+            InvoicePayment.objects.filter(invoice=OuterRef("pk"))
+            .order_by()
+            .values("invoice")
+            .annotate(s=Sum("amount"))
+            .values("s")[:1]
+        ),
+        0,
+    )
+
+
+def overdue_invoices(*, today: dt.date):
+    """Issued invoices past their due date and not fully paid, the longest overdue first (the worklist's
+    section): `paid_amount` beside each."""
+    return (
+        IssuedInvoice.objects.filter(due_date__lt=today)
+        .annotate(paid_amount=_paid_subquery())
+        .filter(paid_amount__lt=F("total"))
+        .order_by("due_date", "number")
+    )
+
+
+@dataclass
+class IssuedRow:
+    """An issued invoice as the month's issued page shows it: where it goes, its last sending, what is paid."""
+
+    invoice: IssuedInvoice
+    email: str
+    last_sending: InvoiceSending | None
+    paid: int
+    today: dt.date
+
+    @property
+    def sent(self) -> bool:
+        return self.last_sending is not None and self.last_sending.outcome == InvoiceSending.Outcome.SENT
+
+    @property
+    def failed(self) -> bool:
+        return self.last_sending is not None and self.last_sending.outcome == InvoiceSending.Outcome.FAILED
+
+    @property
+    def sending(self) -> bool:
+        return self.last_sending is not None and self.last_sending.outcome == InvoiceSending.Outcome.SENDING
+
+    @property
+    def owed(self) -> int:
+        return max(self.invoice.total - self.paid - credited(self.invoice), 0)
+
+    @property
+    def payment_state(self) -> str:
+        return "paid" if self.owed == 0 else ("partly" if self.paid else "unpaid")
+
+    @property
+    def overdue(self) -> bool:
+        return self.owed > 0 and self.invoice.due_date < self.today
+
+
+def _issued_rows(invoices: list[IssuedInvoice]) -> list[IssuedRow]:
+    ids = [i.pk for i in invoices]
+    emails = dict(
+        CustomerBilling.objects.filter(domain_id__in={i.domain_id for i in invoices}).values_list(
+            "domain_id", "invoice_email"
+        )
+    )
+    last: dict[int, InvoiceSending] = {}
+    for attempt in InvoiceSending.objects.filter(invoice_id__in=ids).order_by("attempted_at", "pk"):
+        last[attempt.invoice_id] = attempt
+    paid_by = dict(
+        InvoicePayment.objects.filter(invoice_id__in=ids)
+        .order_by()
+        .values("invoice_id")
+        .annotate(s=Sum("amount"))
+        .values_list("invoice_id", "s")
+    )
+    today = clock.today()
+    return [
+        IssuedRow(
+            invoice=i,
+            email=emails.get(i.domain_id) or (i.recipient or {}).get("invoice_email") or "",
+            last_sending=last.get(i.pk),
+            paid=paid_by.get(i.pk, 0),
+            today=today,
+        )
+        for i in invoices
+    ]
+
+
+def month_issued(*, user, year: int, month: int) -> list[IssuedRow]:
+    """The month's issued invoices in number order, each with its e-mail, last sending and payments (four
+    queries whatever their number)."""
+    check(user, VIEW_INVOICING)
+    invoices = list(IssuedInvoice.objects.filter(year=year, month=month).defer("pdf").order_by("number"))
+    return _issued_rows(invoices)
+
+
+def send_run_latest(*, user, year: int, month: int) -> SendRun | None:
+    check(user, VIEW_INVOICING)
+    return SendRun.objects.filter(year=year, month=month).order_by("-requested_at", "-pk").first()
+
+
+@dataclass
+class IssuedDetail:
+    row: IssuedRow
+    sendings: list[InvoiceSending]
+    payments: list[InvoicePayment]
+
+
+def issued_detail(*, user, number: int) -> IssuedDetail | None:
+    """One issued invoice with every attempt to send it and every payment, newest first."""
+    check(user, VIEW_INVOICING)
+    invoice = IssuedInvoice.objects.defer("pdf").filter(number=number).first()
+    if invoice is None:
+        return None
+    [row] = _issued_rows([invoice])
+    return IssuedDetail(
+        row=row,
+        sendings=list(invoice.sendings.select_related("attempted_by").order_by("-attempted_at", "-pk")),
+        payments=list(invoice.payments.select_related("recorded_by").order_by("-paid_on", "-pk")),
+    )
