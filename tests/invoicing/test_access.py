@@ -4,7 +4,14 @@ its customers, its billing details and the customers'."""
 import pytest
 from django.urls import reverse
 
-from invoicing.models import CustomerBilling, IssuedInvoice, IssuerDetails, IssueRun
+from invoicing.models import (
+    CustomerBilling,
+    InvoicePayment,
+    InvoiceSending,
+    IssuedInvoice,
+    IssuerDetails,
+    IssueRun,
+)
 from portal.core.access import Role
 from portal.core.models import AuditEntry
 from tests.invoicing.conftest import M
@@ -26,7 +33,21 @@ MATRIX = [
     ("invoicing:issuer", {}, "post", FINANCE),
     ("invoicing:customer", CUSTOMER, "get", FINANCE),
     ("invoicing:customer", CUSTOMER, "post", FINANCE),
+    ("invoicing:issued_month", M, "get", FINANCE),
+    ("invoicing:send_month", M, "get", FINANCE),
+    ("invoicing:send_month", M, "post", FINANCE),
+    ("invoicing:issued", {"number": 1}, "get", FINANCE),
+    ("invoicing:send", {"number": 1}, "post", FINANCE),
+    ("invoicing:payment", {"number": 1}, "post", FINANCE),
 ]
+#: Pages of an issued invoice: the matrix issues one first.
+NEEDS_ISSUED = {
+    "invoicing:pdf",
+    "invoicing:issued",
+    "invoicing:send",
+    "invoicing:payment",
+    "invoicing:send_month",
+}
 IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
 DATA = {
     "invoicing:issue": {"confirmed": "1"},
@@ -44,6 +65,8 @@ DATA = {
         "bill_to_address": "Kobe",
         "language": "en",
     },
+    "invoicing:send_month": {"confirmed": "1"},
+    "invoicing:payment": {"amount": "100", "paid_on": "2026-11-02"},
 }
 
 
@@ -61,13 +84,14 @@ CASES = [(n, k, m, role, role in allowed) for n, k, m, allowed in MATRIX for rol
     ("name", "kwargs", "method", "role", "ok"), CASES, ids=[f"{c[2]}-{c[0]}-{c[3].value}" for c in CASES]
 )
 def test_role_access(client_as, month, name, kwargs, method, role, ok):
-    if name == "invoicing:pdf":
+    if name in NEEDS_ISSUED:
         issued_one()
     response = getattr(client_as(role), method)(reverse(name, kwargs=kwargs), DATA.get(name, {}))
     if not ok:
         assert response.status_code == 403
-        assert not AuditEntry.objects.exists() and IssueRun.objects.count() == (name == "invoicing:pdf")
-        assert IssuedInvoice.objects.count() == (name == "invoicing:pdf")
+        assert not AuditEntry.objects.exists() and IssueRun.objects.count() == (name in NEEDS_ISSUED)
+        assert IssuedInvoice.objects.count() == (name in NEEDS_ISSUED)
+        assert not InvoicePayment.objects.exists() and not InvoiceSending.objects.exists()
         assert IssuerDetails.objects.get().registration_number == "T7000012050002"
         assert not CustomerBilling.objects.filter(**CUSTOMER).exists()
         return
