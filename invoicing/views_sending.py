@@ -79,7 +79,10 @@ def send_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
 def _issued_page(request: HttpRequest, number: int, form: PaymentForm | None = None, status: int = 200):
     found = found_or_404(selectors.issued_detail(user=request.user, number=number))
     if form is None:
-        form = PaymentForm(owed=found.row.owed, today=clock.today(), initial={"amount": found.row.owed})
+        today = clock.today()
+        form = PaymentForm(
+            owed=found.row.owed, today=today, initial={"amount": found.row.owed, "paid_on": today}
+        )
     return render(
         request,
         "invoicing/issued.html",
