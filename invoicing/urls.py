@@ -18,4 +18,5 @@ urlpatterns = [
     path("issued/<int:number>/", views_sending.issued, name="issued"),
     path("issued/<int:number>/send/", views_sending.send, name="send"),
     path("issued/<int:number>/payment/", views_sending.payment, name="payment"),
+    path("<int:year>/<int:month>/sales-journal/", views_sending.sales_journal, name="sales_journal"),
 ]

@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from invoicing import selectors, services
+from invoicing import exports, selectors, services
 from invoicing.forms import PaymentForm
 from invoicing.permissions import CHANGE_INVOICING, VIEW_INVOICING
 from invoicing.views import _month_or_404
 from portal.core import clock
 from portal.core.access import can, require
+from portal.core.downloads import shift_jis_response
 from portal.core.htmx import partial_for
 from portal.core.shortcuts import found_or_404
 
@@ -146,3 +147,17 @@ def payment(request: HttpRequest, number: int) -> HttpResponse:
             messages.success(request, _("The payment is recorded."))
             return redirect("invoicing:issued", number=number)
     return _issued_page(request, number, form=form)
+
+
+@require(VIEW_INVOICING)
+@require_GET
+def sales_journal(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """The month's issued invoices as a sales journal for Yayoi Kaikei, in Shift_JIS (see invoicing/exports.py);
+    a month without an issued invoice is a page that says so (404), never an empty file."""
+    _month_or_404(year, month)
+    table = exports.sales_journal_table(user=request.user, year=year, month=month)
+    if table is None:
+        return render(
+            request, "invoicing/sales_journal_missing.html", {"year": year, "month": month}, status=404
+        )
+    return shift_jis_response(request, table, name=f"yayoi-sales-journal-{year}-{month:02d}")

@@ -39,6 +39,7 @@ MATRIX = [
     ("invoicing:issued", {"number": 1}, "get", FINANCE),
     ("invoicing:send", {"number": 1}, "post", FINANCE),
     ("invoicing:payment", {"number": 1}, "post", FINANCE),
+    ("invoicing:sales_journal", M, "get", FINANCE),
 ]
 #: Pages of an issued invoice: the matrix issues one first.
 NEEDS_ISSUED = {
