@@ -274,7 +274,7 @@ def _send_failure(error: Exception) -> str:
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return _("The mail server refused the address: %(to)s") % {"to": ", ".join(error.recipients)}
     if isinstance(error, smtplib.SMTPAuthenticationError):
-        return _("The mail server refused the portal's sign-in (EMAIL_HOST_USER and its password).")
+        return _("The mail server refused the portal's account name and password: check the mail settings.")
     if isinstance(error, smtplib.SMTPResponseException):
         said = error.smtp_error.decode("utf-8", "replace") if isinstance(error.smtp_error, bytes) else ""
         return _("The mail server refused the message: %(code)s %(said)s") % {

@@ -48,6 +48,7 @@ NEEDS_ISSUED = {
     "invoicing:send",
     "invoicing:payment",
     "invoicing:send_month",
+    "invoicing:sales_journal",
 }
 IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
 DATA = {
