@@ -64,6 +64,13 @@ def test_send_then_record_a_payment(page):
     assert "1 customer has no e-mail address" in page.inner_text('[data-testid="without-email"]')
     beta_row = page.locator(f'tr[data-number="{numbers[beta.domain_id]}"]')
     assert "No e-mail address" in beta_row.inner_text()
+    page.click('[data-testid="send-month"]')
+    assert "1 invoice is sent by e-mail" in page.inner_text('[data-testid="consequences"]')
+    assert "cannot be called back" in page.inner_text('[data-testid="consequences"]')
+    screenshot(page, "invoicing-send-confirm-en")
+    page.get_by_role("link", name="Back").click()
+    page.wait_for_selector('[data-testid="issued"]')
+    assert not mail.outbox, "nothing is sent before the confirmation"
     page.click(f'[data-testid="send-{numbers[alpha.domain_id]}"]')
     alpha_row = page.locator(f'tr[data-number="{numbers[alpha.domain_id]}"]')
     alpha_row.get_by_text("Sent", exact=True).wait_for()
@@ -93,3 +100,59 @@ def test_send_then_record_a_payment(page):
     page.goto(f"/invoicing/{year}/{month}/issued/")
     assert "メールアドレスなし" in page.inner_text("main")
     screenshot(page, "invoicing-issued-month-ja")
+
+
+def test_an_invoice_whose_pdf_is_not_made_yet_and_a_month_without_invoices(page, monkeypatch):
+    """A worker died between the number and the PDF: the drafts page and the PDF's address say "being prepared",
+    and the retry button makes it; a month without an issued invoice has no sales journal, and says so."""
+    year, month = billing_rules.last_closed_month(clock.today())
+    alpha = make_customer(company_name="Alpha Trading K.K.", domain_id=90_300_001)
+    make_invoice(year=year, month=month)
+    PriceEntry.objects.create(item_id="STD", plan="", cost=450, price=600, effective_from=dt.date(2020, 1, 1))
+    make_item(alpha, year=year, month=month, license_count=10, amount=4_500)
+    IssuerDetails.objects.create(
+        pk=1,
+        registered_name="Sakura Partner K.K.",
+        address="1-1 Marunouchi, Chiyoda-ku, Tokyo",
+        registration_number="T1180301018771",
+        bank_account="Sakura Bank, Head Office, Ordinary 1234567",
+    )
+    CustomerBilling.objects.create(
+        domain_id=alpha.domain_id, bill_to_name="Alpha Trading K.K.", bill_to_address="Osaka", language="ja"
+    )
+    finance = make_persona(Role.FINANCE)
+    run = services.month_issue_request(user=finance, year=year, month=month)
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "invoice_pdf_render", lambda invoice: False)  # the worker dies here
+        patched.setattr(services, "month_pdfs_render", lambda **kwargs: 0)
+        services.month_issue(run_id=run.pk)
+    number = IssuedInvoice.objects.get().number
+
+    page.set_viewport_size({"width": 1366, "height": 860})
+    login(page, finance)
+    page.goto(f"/invoicing/{year}/{month}/")
+    assert "PDF being prepared" in page.inner_text('[data-testid="drafts"]')
+    assert "1 issued invoice has no PDF yet" in page.inner_text('[data-testid="pdfs-missing"]')
+    screenshot(page, "invoicing-pdf-missing-en")
+    page.goto(f"/invoicing/issued/{number}.pdf")
+    assert "its PDF is being prepared" in page.inner_text('[data-testid="pdf-preparing"]')
+    screenshot(page, "invoicing-pdf-preparing-en")
+    page.goto(f"/invoicing/{year - 1}/{month}/sales-journal/")
+    assert "No invoice issued for" in page.inner_text("main")
+    screenshot(page, "invoicing-sales-journal-missing-en")
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="日本語").click()
+    assert "発行済みの請求書" in page.inner_text("main")
+    screenshot(page, "invoicing-sales-journal-missing-ja")
+    page.goto(f"/invoicing/issued/{number}.pdf")
+    assert "PDFを作成中です" in page.inner_text("main")
+    screenshot(page, "invoicing-pdf-preparing-ja")
+    page.goto(f"/invoicing/{year}/{month}/")
+    assert "PDF作成中" in page.inner_text('[data-testid="drafts"]')
+    screenshot(page, "invoicing-pdf-missing-ja")
+    page.click('[data-testid="pdfs-render"]')  # the retry: queued (no worker here), the run resumes it
+    page.wait_for_selector('[data-testid="issue-run"]')
+    retry = services.IssueRun.objects.get(finished_at=None)
+    services.month_issue(run_id=retry.pk)  # what the queued task does
+    assert IssuedInvoice.objects.get().pdf_ready
