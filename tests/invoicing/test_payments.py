@@ -12,6 +12,7 @@ from invoicing import selectors, services
 from invoicing.models import InvoicePayment, IssuedInvoice
 from portal.core.access import Role
 from portal.core.models import AuditEntry
+from tests.fixtures.downloads import body
 from tests.fixtures.personas import make_persona
 from tests.fixtures.portal_api import pin_business_today
 from tests.invoicing.conftest import M
@@ -69,6 +70,11 @@ def test_overdue_invoices_are_finance_s_worklist_item_until_paid(client_as, invo
     assert "Overdue customer invoices" in home
     assert link in home and "¥7,621" in home
     assert "Overdue" in client.get(reverse("invoicing:issued_month", kwargs=M)).content.decode()
+    # The section's full list and its download, as every section has them.
+    full = client.get(reverse("work_list", kwargs={"key": "invoices-overdue"}))
+    assert full.status_code == 200 and link in full.content.decode()
+    export = client.get(reverse("work_export", kwargs={"key": "invoices-overdue"}))
+    assert export.status_code == 200 and "Alpha K.K." in body(export).decode("utf-8-sig")
     assert "Overdue customer invoices" not in client_as(Role.SUPPORT).get(reverse("home")).content.decode()
     client.post(
         reverse("invoicing:payment", kwargs={"number": invoice.number}),
