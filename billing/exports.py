@@ -33,9 +33,9 @@ from billing.models import Invoice, InvoiceItem
 from billing.permissions import VIEW_BILLING
 from billing.prices import PriceBook, expected_cost, for_item_days, item_entry, item_units
 from portal.core.access import check
-from portal.core.csv_export import neutralise
 from portal.core.downloads import Table
 from portal.core.vocabulary import ITEMS, ItemType, Plan, code_column, names
+from portal.core.yayoi import JOURNAL_LAYOUT, TAX_OUTSIDE, TAX_QUALIFIED_PURCHASE_10, fitted
 
 STATEMENT_TAX_RATE = 10
 CHARGED_TYPES = ("PRODUCT", "OPTION_PRODUCT", "OPTION_PLUS", "ADJUSTMENT", "PENALTY")
@@ -180,69 +180,8 @@ def margin_rows(*, user, year: int, month: int, limit: int | None = None) -> lis
 
 # --- Yayoi import format (弥生インポート形式), see the module docstring --------------------------------------
 
-#: The 25 fields of a journal line as Yayoi's layout names them, with the half-width places each holds (None:
-#: the layout gives none). https://support.yayoi-kk.co.jp/subcontents.html?page_id=18545
-JOURNAL_LAYOUT: tuple[tuple[str, int | None], ...] = (
-    ("識別フラグ", 4),
-    ("伝票No.", 6),
-    ("決算", 4),
-    ("取引日付", 10),
-    ("借方勘定科目", 24),
-    ("借方補助科目", 24),
-    ("借方部門", 24),
-    ("借方税区分", None),
-    ("借方金額", 11),
-    ("借方税金額", 11),
-    ("貸方勘定科目", 24),
-    ("貸方補助科目", 24),
-    ("貸方部門", 24),
-    ("貸方税区分", None),
-    ("貸方金額", 11),
-    ("貸方税金額", 11),
-    ("摘要", 64),
-    ("番号", 10),
-    ("期日", 10),
-    ("タイプ", 1),
-    ("生成元", 4),
-    ("仕訳メモ", 180),
-    ("付箋1", 1),
-    ("付箋2", 1),
-    ("調整", 3),
-)
-
-#: Purchases from a qualified-invoice issuer (適格請求書発行事業者: LINE WORKS is one) at 10 %, tax included in
-#: the amount with the tax in its own column. Since the invoice system (October 2023) Yayoi's tax category
-#: joins the tax class, the accounting method and the invoice class (請求書区分: 適格, or 区分80%... for
-#: a supplier that issues no qualified invoice), as its import restrictions describe the tax column:
-#: https://support.yayoi-kk.co.jp/faq_Subcontents.html?grade_id=Kaikei&page_id=27184 ; layout of the field:
-#: https://support.yayoi-kk.co.jp/subcontents.html?page_id=18545
-TAX_QUALIFIED_PURCHASE_10 = "課対仕入内10%適格"
-#: Penalties are outside consumption tax (不課税).
-TAX_OUTSIDE = "対象外"
-
-
-def half_width_places(text: str) -> int:
-    """The places `text` takes in the layout: two for a character Shift_JIS writes in two bytes (full-width:
-    kanji, kana, full-width letters), one for one written in one byte (ASCII, half-width katakana)."""
-    return sum(_places(char) for char in text)
-
-
-def _places(char: str) -> int:
-    try:
-        return len(char.encode("cp932"))
-    except UnicodeEncodeError:
-        return 2  # never written: the download names such a character instead (portal/core/downloads.py)
-
-
-def cut_to_places(text: str, places: int) -> str:
-    """The longest start of `text` that fits in `places` half-width places (a full-width character is never
-    split)."""
-    used = 0
-    for index, char in enumerate(text):
-        used += _places(char)
-        if used > places:
-            return text[:index]
-    return text
+# The layout, the tax categories and the cut by half-width places are the accounting package's, shared with the
+# customers' sales journal (invoicing/exports.py): portal/core/yayoi.py.
 
 
 def journal_table(*, user, year: int, month: int) -> Table | None:
@@ -311,14 +250,7 @@ def _journal_rows(invoice: Invoice) -> Iterator[list]:
             "",  # sticky note 2
             "no",  # adjustment
         ]
-        yield [_fit(value, places) for value, (_name, places) in zip(row, JOURNAL_LAYOUT, strict=True)]
-
-
-def _fit(value, places: int | None):
-    """A text field neutralised, then cut to its places; numbers as they are."""
-    if not isinstance(value, str) or places is None:
-        return value
-    return cut_to_places(neutralise(value), places)
+        yield fitted(row)
 
 
 # --- the estimate --------------------------------------------------------------------------------------------

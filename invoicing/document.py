@@ -3,8 +3,9 @@ invoice's own language, with the system's Noto Sans CJK fonts (fonts-noto-cjk: s
 
 WeasyPrint was chosen because it lays out HTML and CSS (the portal's own way of writing a page, templates and
 translations included) into a PDF with real, extractable text and embedded subset fonts, is pure Python over
-Pango (a Debian package), and is maintained (CourtBouillon). The PDF is rendered once, when the invoice is
-issued, and stored with its SHA-256: what the customer received is those bytes, never a new rendering.
+Pango (a Debian package), and is maintained (CourtBouillon). The PDF is rendered once, right after the invoice
+is numbered, from its stored facts (the same facts render the same bytes), and stored with its SHA-256: what the
+customer received is those bytes, never a new rendering.
 """
 
 from __future__ import annotations
@@ -36,3 +37,10 @@ def credit_note_pdf(note) -> bytes:
     with translation.override(note.language):
         html = render_to_string("invoicing/credit_note_pdf.html", {"note": note, "original": note.original})
     return HTML(string=html).write_pdf()
+
+
+def pdf_of(row) -> bytes:
+    """The PDF of an issued document of any kind, from its stored facts: a credit note's or an invoice's."""
+    from invoicing.models import DocumentKind
+
+    return credit_note_pdf(row) if row.kind == DocumentKind.CREDIT_NOTE else invoice_pdf(row)

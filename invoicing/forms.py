@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from billing.templatetags.billing import yen
 from invoicing import rules
 from invoicing.models import DocumentKind, InvoiceLanguage, PaymentTerms
 from invoicing.selectors import IssuedFilters
@@ -205,3 +206,33 @@ class DraftPricesForm(PortalForm):
             (key, book, self.cleaned_data.get(f"price_{index}"))
             for index, (key, _description, book, _now) in enumerate(self.groups)
         ]
+
+
+class PaymentForm(PortalForm):
+    """A payment received for an issued invoice: how much and when; never more than the invoice still owes."""
+
+    amount = forms.IntegerField(
+        label=_("Amount received (yen)"),
+        min_value=1,
+        max_value=10**12,
+        help_text=_("All of what is owed, or part of it."),
+    )
+    paid_on = forms.DateField(label=_("Date paid"), widget=DateInput())
+
+    def __init__(self, *args, owed: int, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owed, self.today = owed, today
+
+    def clean_amount(self) -> int:
+        amount = self.cleaned_data["amount"]
+        if amount > self.owed:
+            raise forms.ValidationError(
+                _("That is more than the invoice still owes (%(owed)s)."), params={"owed": yen(self.owed)}
+            )
+        return amount
+
+    def clean_paid_on(self):
+        day = self.cleaned_data["paid_on"]
+        if day > self.today:
+            raise forms.ValidationError(_("The date paid cannot be in the future."))
+        return day

@@ -97,6 +97,12 @@ class IssuedInvoiceQuerySet(models.QuerySet):
             _("An issued invoice is final: issue a corrected invoice or a credit note instead.")
         )
 
+    def pdf_store_once(self, *, pdf: bytes, sha256: str) -> int:
+        """Store the PDF and its SHA-256 of the invoices of this queryset that have none yet (issued numbered
+        first, rendered after): the one write an issued invoice undergoes, once. The number of rows written
+        (0 when another renderer stored it first: the same bytes, the rendering being deterministic)."""
+        return models.QuerySet.update(self.filter(pdf_sha256=""), pdf=pdf, pdf_sha256=sha256)
+
 
 class IssuedInvoice(models.Model):
     """An issued invoice: what it said when it was issued (issuer, recipient, lines, totals per rate), never
@@ -120,9 +126,11 @@ class IssuedInvoice(models.Model):
     subtotal = models.BigIntegerField(_("subtotal"))
     tax = models.BigIntegerField(_("consumption tax"))
     total = models.BigIntegerField(_("total"))
-    #: The PDF as issued (rendered once, in the transaction that numbers it) and its SHA-256 (hex).
-    pdf = models.BinaryField(_("PDF"), editable=False)
-    pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64)
+    #: The PDF as issued and its SHA-256 (hex): rendered from the facts above after the transaction that numbers
+    #: the invoice, and stored once (`IssuedInvoiceQuerySet.pdf_store_once`). Until then both are empty and the
+    #: invoice is "being prepared" (`pdf_ready`).
+    pdf = models.BinaryField(_("PDF"), editable=False, null=True)
+    pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True, default="")
     issued_at = models.DateTimeField(_("issued"))
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -179,6 +187,10 @@ class IssuedInvoice(models.Model):
         raise IssuedIsFinal(
             _("An issued invoice is final: issue a corrected invoice or a credit note instead.")
         )
+
+    @property
+    def pdf_ready(self) -> bool:
+        return bool(self.pdf_sha256)
 
 
 class IssueRun(models.Model):
@@ -237,3 +249,84 @@ class DraftPriceEdit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d} {self.domain_id} {self.item_id}/{self.plan}: {self.unit_price}"
+
+
+# --- sending and being paid (h17) ------------------------------------------------------------------------------
+
+
+class InvoiceSending(models.Model):
+    """One attempt to send an issued invoice by e-mail with its PDF: when, to whom, by whom, and how it went.
+
+    At most one attempt per invoice is under way or sent (a partial unique constraint): a double click, a second
+    user or a month's run finds it and sends nothing. A failed attempt keeps its reason; the next is a retry."""
+
+    class Outcome(models.TextChoices):
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    invoice = models.ForeignKey(IssuedInvoice, on_delete=models.PROTECT, related_name="sendings")
+    to = models.EmailField(_("sent to"), max_length=254)
+    attempted_at = models.DateTimeField(_("time"))
+    attempted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, default=Outcome.SENDING)
+    #: Why it failed, in words a person acts on.
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=models.Q(outcome__in=["sending", "sent"]),
+                name="invoicing_sent_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["invoice", "attempted_at"], name="invoicing_sending_invoice")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} → {self.to}: {self.outcome}"
+
+
+class SendRun(models.Model):
+    """One "send the month's invoices not sent yet" request: its progress, polled by the month's issued page."""
+
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    total = models.PositiveIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "month"], condition=models.Q(finished_at=None), name="invoicing_one_send_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"send {self.year}-{self.month:02d} ({self.pk})"
+
+
+class InvoicePayment(models.Model):
+    """A payment received for an issued invoice (all of what is owed, or part of it): recorded by Finance,
+    audited; the payments of an invoice never exceed what it asks (`services.payment_record`)."""
+
+    invoice = models.ForeignKey(IssuedInvoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.PositiveBigIntegerField(_("amount"))
+    paid_on = models.DateField(_("date paid"))
+    recorded_at = models.DateTimeField(_("recorded"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}: {self.amount} on {self.paid_on}"

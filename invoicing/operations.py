@@ -10,4 +10,6 @@ OPERATION_LABELS = {
     "portal.issueCreditNote": _("Issue a credit note to a customer"),
     "portal.issueCorrectedInvoice": _("Issue a corrected invoice to a customer"),
     "portal.setDraftPrice": _("Change a price on a customer's invoice draft"),
+    "portal.sendCustomerInvoice": _("Send an invoice to a customer by e-mail"),
+    "portal.recordInvoicePayment": _("Record a payment of a customer's invoice"),
 }

@@ -4,10 +4,12 @@ selectors, never its models; the customers through theirs."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.forms.models import model_to_dict
 
 from billing import selectors as billing
@@ -17,9 +19,12 @@ from invoicing.models import (
     CustomerBilling,
     DocumentKind,
     DraftPriceEdit,
+    InvoicePayment,
+    InvoiceSending,
     IssuedInvoice,
     IssuerDetails,
     IssueRun,
+    SendRun,
 )
 from invoicing.permissions import VIEW_INVOICING
 from portal.core import clock
@@ -84,6 +89,8 @@ class MonthDrafts:
     drafts: list[drafts.Draft]
     issuer_missing: bool
     run: IssueRun | None
+    #: The numbers of the month's invoices still being prepared (numbered, their PDF not rendered yet).
+    preparing: frozenset[int] = frozenset()
 
     @property
     def ready(self) -> list[drafts.Draft]:
@@ -165,6 +172,11 @@ def month_drafts(*, user, year: int, month: int) -> MonthDrafts:
         drafts=found,
         issuer_missing=issuer_mapping() is None,
         run=issue_run_latest(user=user, year=year, month=month),
+        preparing=frozenset(
+            IssuedInvoice.objects.filter(year=year, month=month, pdf_sha256="").values_list(
+                "number", flat=True
+            )
+        ),
     )
 
 
@@ -235,8 +247,8 @@ def credit_preview(invoice: IssuedInvoice, credits: dict[int, int]) -> dict:
 def issued_by_submission(*, user, key: str) -> IssuedInvoice | None:
     """The document a form submission (its idempotency key) issued already: a double submit finds it."""
     check(user, VIEW_INVOICING)
-    if not key:
-        return None
+    if not re.fullmatch(r"[0-9a-f]{32}", key or ""):
+        return None  # not a key the forms make (`ChangeForm.idempotency_key`): nothing was issued by it
     return (
         IssuedInvoice.objects.filter(idempotency_key__in=[key, f"{key}+"])
         .defer("pdf")
@@ -329,3 +341,174 @@ def draft_price_edits(
         (e.item_id, e.plan): e
         for e in DraftPriceEdit.objects.filter(year=year, month=month, domain_id=domain_id)
     }
+
+
+# --- sending and being paid (h17) ------------------------------------------------------------------------------
+
+
+def credited(invoice: IssuedInvoice) -> int:
+    """What the credit notes referring to the invoice take off what it owes (their totals are negative)."""
+    notes = IssuedInvoice.objects.filter(original=invoice, kind=DocumentKind.CREDIT_NOTE)
+    return -notes.aggregate(total=Coalesce(Sum("total"), 0))["total"]
+
+
+def paid(invoice: IssuedInvoice) -> int:
+    return invoice.payments.aggregate(paid=Coalesce(Sum("amount"), 0))["paid"]
+
+
+def owed(invoice: IssuedInvoice) -> int:
+    """What the invoice still asks: its total less what is paid and what credit notes took off (never below 0)."""
+    return max(invoice.total - paid(invoice) - credited(invoice), 0)
+
+
+def _paid_subquery():
+    return Coalesce(
+        Subquery(
+            InvoicePayment.objects.filter(invoice=OuterRef("pk"))
+            .order_by()
+            .values("invoice")
+            .annotate(s=Sum("amount"))
+            .values("s")[:1]
+        ),
+        0,
+    )
+
+
+def _credited_subquery():
+    return Coalesce(
+        Subquery(
+            IssuedInvoice.objects.filter(original=OuterRef("pk"), kind=DocumentKind.CREDIT_NOTE)
+            .order_by()
+            .values("original")
+            .annotate(s=-Sum("total"))
+            .values("s")[:1]
+        ),
+        0,
+    )
+
+
+def overdue_invoices(*, today: dt.date):
+    """Issued invoices past their due date and not fully paid or credited, the longest overdue first (the
+    worklist's section): `paid_amount` beside each."""
+    return (
+        IssuedInvoice.objects.filter(due_date__lt=today)
+        .exclude(kind=DocumentKind.CREDIT_NOTE)
+        .annotate(paid_amount=_paid_subquery(), credited_amount=_credited_subquery())
+        .filter(paid_amount__lt=F("total") - F("credited_amount"))
+        .order_by("due_date", "number")
+    )
+
+
+@dataclass
+class IssuedRow:
+    """An issued invoice as the month's issued page shows it: where it goes, its last sending, what is paid."""
+
+    invoice: IssuedInvoice
+    email: str
+    last_sending: InvoiceSending | None
+    paid: int
+    today: dt.date
+    #: What credit notes took off it (a credit note itself owes nothing and is not paid).
+    credited: int = 0
+
+    @property
+    def sent(self) -> bool:
+        return self.last_sending is not None and self.last_sending.outcome == InvoiceSending.Outcome.SENT
+
+    @property
+    def failed(self) -> bool:
+        return self.last_sending is not None and self.last_sending.outcome == InvoiceSending.Outcome.FAILED
+
+    @property
+    def sending(self) -> bool:
+        return self.last_sending is not None and self.last_sending.outcome == InvoiceSending.Outcome.SENDING
+
+    @property
+    def owed(self) -> int:
+        if self.invoice.kind == DocumentKind.CREDIT_NOTE:
+            return 0
+        return max(self.invoice.total - self.paid - self.credited, 0)
+
+    @property
+    def payment_state(self) -> str:
+        if self.invoice.kind == DocumentKind.CREDIT_NOTE:
+            return "credit_note"
+        if self.owed == 0:
+            return "credited" if self.credited and self.paid < self.invoice.total else "paid"
+        return "partly" if self.paid or self.credited else "unpaid"
+
+    @property
+    def overdue(self) -> bool:
+        return self.owed > 0 and self.invoice.due_date < self.today
+
+
+def _issued_rows(invoices: list[IssuedInvoice]) -> list[IssuedRow]:
+    ids = [i.pk for i in invoices]
+    emails = dict(
+        CustomerBilling.objects.filter(domain_id__in={i.domain_id for i in invoices}).values_list(
+            "domain_id", "invoice_email"
+        )
+    )
+    last: dict[int, InvoiceSending] = {}
+    for attempt in InvoiceSending.objects.filter(invoice_id__in=ids).order_by("attempted_at", "pk"):
+        last[attempt.invoice_id] = attempt
+    paid_by = dict(
+        InvoicePayment.objects.filter(invoice_id__in=ids)
+        .order_by()
+        .values("invoice_id")
+        .annotate(s=Sum("amount"))
+        .values_list("invoice_id", "s")
+    )
+    credited_by = dict(
+        IssuedInvoice.objects.filter(original_id__in=ids, kind=DocumentKind.CREDIT_NOTE)
+        .order_by()
+        .values("original_id")
+        .annotate(s=-Sum("total"))
+        .values_list("original_id", "s")
+    )
+    today = clock.today()
+    return [
+        IssuedRow(
+            invoice=i,
+            email=emails.get(i.domain_id) or (i.recipient or {}).get("invoice_email") or "",
+            last_sending=last.get(i.pk),
+            paid=paid_by.get(i.pk, 0),
+            today=today,
+            credited=credited_by.get(i.pk, 0),
+        )
+        for i in invoices
+    ]
+
+
+def month_issued(*, user, year: int, month: int) -> list[IssuedRow]:
+    """The month's issued documents in number order, each with its e-mail, last sending, payments and credit
+    notes (five queries whatever their number)."""
+    check(user, VIEW_INVOICING)
+    invoices = list(IssuedInvoice.objects.filter(year=year, month=month).defer("pdf").order_by("number"))
+    return _issued_rows(invoices)
+
+
+def send_run_latest(*, user, year: int, month: int) -> SendRun | None:
+    check(user, VIEW_INVOICING)
+    return SendRun.objects.filter(year=year, month=month).order_by("-requested_at", "-pk").first()
+
+
+@dataclass
+class IssuedDetail:
+    row: IssuedRow
+    sendings: list[InvoiceSending]
+    payments: list[InvoicePayment]
+
+
+def issued_detail(*, user, number: int) -> IssuedDetail | None:
+    """One issued invoice with every attempt to send it and every payment, newest first."""
+    check(user, VIEW_INVOICING)
+    invoice = IssuedInvoice.objects.defer("pdf").filter(number=number).first()
+    if invoice is None:
+        return None
+    [row] = _issued_rows([invoice])
+    return IssuedDetail(
+        row=row,
+        sendings=list(invoice.sendings.select_related("attempted_by").order_by("-attempted_at", "-pk")),
+        payments=list(invoice.payments.select_related("recorded_by").order_by("-paid_on", "-pk")),
+    )

@@ -7,27 +7,40 @@ counter's number and moves the counter on: a number is taken only with its invoi
 back), two issuers wait for each other on the lock, and the second finds the invoice the first stored. The
 unique constraints (the number; the month and customer) hold it again in the database. A run interrupted (a
 dead worker) is run again under the same id: what was issued is skipped, the rest issued.
+
+**Number first, render after.** The lock is held only to number the invoice and store its facts (issuer,
+recipient, lines, totals): the PDF, a deterministic rendering of those stored facts, is rendered after the
+commit and stored once with its SHA-256 (`invoice_pdf_render`). Until then the invoice is "being prepared";
+a worker that died in between leaves it so, and the resumed run or a retry renders it (`month_pdfs_render`).
 """
 
 from __future__ import annotations
+
+import datetime as dt
+import smtplib
 
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from billing.templatetags.billing import yen
 from invoicing import corrections, document, drafts, selectors
 from invoicing.models import (
     CustomerBilling,
     DocumentKind,
     DraftPriceEdit,
     InvoiceCounter,
+    InvoicePayment,
+    InvoiceSending,
     IssuedInvoice,
     IssuerDetails,
     IssueRun,
+    SendRun,
 )
 from invoicing.permissions import CHANGE_INVOICING
 from portal.core import clock
@@ -132,8 +145,6 @@ def invoice_issue(
                 issued_at=timezone.now(),
                 issued_by=user if getattr(user, "is_authenticated", False) else None,
             )
-            invoice.pdf = document.invoice_pdf(invoice)
-            invoice.pdf_sha256 = document.sha256(invoice.pdf)
             invoice.save(force_insert=True)
             InvoiceCounter.objects.filter(key=COUNTER).update(next_number=F("next_number") + 1)
             if run is not None:
@@ -148,6 +159,8 @@ def invoice_issue(
     except IntegrityError:
         # The month's invoice of this customer was stored by another transaction in between: issued once.
         return None
+    # Numbered and committed: the PDF is rendered outside the counter's lock.
+    invoice_pdf_render(invoice)
     return invoice
 
 
@@ -162,7 +175,7 @@ def month_issue_request(*, user, year: int, month: int) -> IssueRun:
     ready = selectors.ready_drafts(user=user, year=year, month=month, issue_date=clock.today())
     run = IssueRun.objects.filter(year=year, month=month, finished_at=None).first()
     if run is None:
-        if not ready:
+        if not ready and not pdfs_missing(year=year, month=month):
             raise IssueRefused(_("No draft of this month is ready to issue."))
         try:
             with transaction.atomic():
@@ -182,9 +195,12 @@ def month_issue(*, run_id: int) -> IssueRun:
         return run
     user = run.requested_by or get_user_model()(username="system")
     try:
+        # A dead worker's invoices numbered without their PDF first, then the drafts not issued yet.
+        month_pdfs_render(year=run.year, month=run.month)
         ready = selectors.ready_drafts(user=user, year=run.year, month=run.month, issue_date=clock.today())
         for draft in ready:
             invoice_issue(draft=draft, year=run.year, month=run.month, user=user, run=run)
+        month_pdfs_render(year=run.year, month=run.month)
     except Exception as error:
         IssueRun.objects.filter(pk=run_id).update(finished_at=timezone.now(), error=str(error)[:500])
         raise
@@ -208,11 +224,10 @@ def _locked_counter() -> InvoiceCounter:
     return counter
 
 
-def _store_numbered(document_row: IssuedInvoice, *, pdf) -> IssuedInvoice:
-    """Store `document_row` (its number taken from the locked counter) with its PDF and SHA-256, and move the
-    counter on; the caller holds the counter's lock in its transaction."""
-    document_row.pdf = pdf(document_row)
-    document_row.pdf_sha256 = document.sha256(document_row.pdf)
+def _store_numbered(document_row: IssuedInvoice) -> IssuedInvoice:
+    """Store `document_row` (its number taken from the locked counter) and move the counter on; the caller holds
+    the counter's lock in its transaction and renders the PDF after it (`invoice_pdf_render`), as for every
+    invoice: numbered first, rendered after."""
     document_row.save(force_insert=True)
     InvoiceCounter.objects.filter(key=COUNTER).update(next_number=F("next_number") + 1)
     return document_row
@@ -315,6 +330,7 @@ def credit_note_issue(
             counter = _locked_counter()
             done = IssuedInvoice.objects.filter(idempotency_key=key).first()
             if done is not None:
+                invoice_pdf_render(done)
                 return done
             original = IssuedInvoice.objects.get(number=number)
             _correctable(original)
@@ -328,7 +344,7 @@ def credit_note_issue(
                 reason=reason,
                 key=key,
             )
-            _store_numbered(note, pdf=document.credit_note_pdf)
+            _store_numbered(note)
             audit_record(
                 actor=user,
                 operation_id="portal.issueCreditNote",
@@ -343,6 +359,7 @@ def credit_note_issue(
         if stored is None:
             raise
         return stored
+    invoice_pdf_render(note)
     return note
 
 
@@ -374,7 +391,7 @@ def corrected_invoice_issue(*, user, number: int, reason: str, key: str) -> Issu
             counter = _locked_counter()
             done = IssuedInvoice.objects.filter(idempotency_key=f"{key}+").first()
             if done is not None:
-                return done
+                return done  # its PDFs are rendered by the submission that issued it
             _correctable(original)
             earlier = IssuedInvoice.objects.filter(original=original, kind=DocumentKind.CREDIT_NOTE)
             left = corrections.remaining(original.lines, [n.lines for n in earlier])
@@ -390,7 +407,7 @@ def corrected_invoice_issue(*, user, number: int, reason: str, key: str) -> Issu
                     reason=reason,
                     key=key,
                 )
-                _store_numbered(note, pdf=document.credit_note_pdf)
+                _store_numbered(note)
                 next_number += 1
             corrected = IssuedInvoice(
                 number=next_number,
@@ -415,7 +432,7 @@ def corrected_invoice_issue(*, user, number: int, reason: str, key: str) -> Issu
                 issued_at=timezone.now(),
                 issued_by=user if getattr(user, "is_authenticated", False) else None,
             )
-            _store_numbered(corrected, pdf=document.invoice_pdf)
+            _store_numbered(corrected)
             audit_record(
                 actor=user,
                 operation_id="portal.issueCorrectedInvoice",
@@ -429,6 +446,9 @@ def corrected_invoice_issue(*, user, number: int, reason: str, key: str) -> Issu
         if stored is None:
             raise
         return stored
+    for issued in IssuedInvoice.objects.filter(idempotency_key__in=[key, f"{key}+"]).order_by("number"):
+        invoice_pdf_render(issued)
+    corrected.refresh_from_db()
     return corrected
 
 
@@ -491,3 +511,272 @@ def draft_price_set(
             },
         )
     return True
+
+
+# --- the PDF, rendered after the number (h17) ------------------------------------------------------------------
+
+
+def invoice_pdf_render(invoice: IssuedInvoice) -> bool:
+    """Render a numbered invoice's PDF from its stored facts and store it with its SHA-256, once. False when
+    it had its PDF already (or another renderer stored the same bytes first)."""
+    if invoice.pdf_sha256:
+        return False
+    pdf = document.pdf_of(invoice)
+    digest = document.sha256(pdf)
+    stored = IssuedInvoice.objects.filter(pk=invoice.pk).pdf_store_once(pdf=pdf, sha256=digest)
+    if stored:
+        invoice.pdf, invoice.pdf_sha256 = pdf, digest
+    return bool(stored)
+
+
+def pdfs_missing(*, year: int, month: int) -> list[int]:
+    """The numbers of the month's invoices still being prepared (numbered, no PDF yet)."""
+    return list(
+        IssuedInvoice.objects.filter(year=year, month=month, pdf_sha256="")
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+
+
+def month_pdfs_render(*, year: int, month: int) -> int:
+    """Render the PDFs of the month's invoices numbered without one (a worker died in between): how many."""
+    rendered = 0
+    for number in pdfs_missing(year=year, month=month):
+        invoice = IssuedInvoice.objects.filter(number=number).first()
+        if invoice is not None and invoice_pdf_render(invoice):
+            rendered += 1
+    return rendered
+
+
+# --- sending by e-mail (h17) -----------------------------------------------------------------------------------
+
+#: An attempt still "sending" after this long was cut short (a worker died mid-send): the next one may go.
+SENDING_STALE = dt.timedelta(minutes=15)
+
+
+class SendRefused(Exception):
+    """An invoice that cannot be sent now, with a sentence saying why."""
+
+
+def _stale_sendings_close(invoice_id: int | None = None) -> None:
+    stale = InvoiceSending.objects.filter(
+        outcome=InvoiceSending.Outcome.SENDING, attempted_at__lt=timezone.now() - SENDING_STALE
+    )
+    if invoice_id is not None:
+        stale = stale.filter(invoice_id=invoice_id)
+    stale.update(
+        outcome=InvoiceSending.Outcome.FAILED,
+        finished_at=timezone.now(),
+        reason=_("The attempt was cut short before the mail server answered; it may not have gone out."),
+    )
+
+
+def _send_failure(error: Exception) -> str:
+    """A failure to send, in words a person acts on (what the mail server said, when it said something)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return _("The mail server refused the address: %(to)s") % {"to": ", ".join(error.recipients)}
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return _("The mail server refused the portal's account name and password: check the mail settings.")
+    if isinstance(error, smtplib.SMTPResponseException):
+        said = error.smtp_error.decode("utf-8", "replace") if isinstance(error.smtp_error, bytes) else ""
+        return _("The mail server refused the message: %(code)s %(said)s") % {
+            "code": error.smtp_code,
+            "said": said,
+        }
+    if isinstance(error, ConnectionRefusedError):
+        return _("The mail server could not be reached (connection refused): try again once it runs.")
+    if isinstance(error, TimeoutError):
+        return _("The mail server did not answer in time: try again later.")
+    if isinstance(error, smtplib.SMTPException | OSError):
+        return _("The mail could not be sent: %(error)s") % {"error": str(error) or type(error).__name__}
+    return _("The mail could not be sent: %(error)s") % {"error": type(error).__name__}
+
+
+def invoice_message(invoice: IssuedInvoice, *, to: str):
+    """The invoice's e-mail, in its language, with its PDF (the bytes stored when it was issued) attached."""
+    from home.digest import DigestMessage
+
+    with translation.override(invoice.language):
+        context = {"invoice": invoice}
+        subject = render_to_string("invoicing/invoice_email_subject.txt", context).strip()
+        body = render_to_string("invoicing/invoice_email.txt", context)
+    message = DigestMessage(subject=subject, body=body, to=[to])
+    message.attach(f"invoice-{invoice.number}.pdf", bytes(invoice.pdf), "application/pdf")
+    return message
+
+
+def invoice_email(invoice: IssuedInvoice) -> str:
+    """Where the invoice goes: the customer's invoice e-mail now (added or changed since it was issued), else
+    the one its billing details had when it was issued."""
+    current = (
+        CustomerBilling.objects.filter(domain_id=invoice.domain_id)
+        .values_list("invoice_email", flat=True)
+        .first()
+    )
+    return current or (invoice.recipient or {}).get("invoice_email") or ""
+
+
+def invoice_send(*, user, number: int, connection=None) -> InvoiceSending:
+    """Send one issued invoice by e-mail with its PDF, recording the attempt (to whom, by whom, the outcome).
+
+    Refused (`SendRefused`, nothing attempted) when it has no e-mail address, its PDF is not ready, or it is
+    sent or being sent already (a double click, another user, the month's run): sent once."""
+    check(user, CHANGE_INVOICING)
+    invoice = IssuedInvoice.objects.filter(number=number).first()
+    if invoice is None:
+        raise SendRefused(_("No such invoice."))
+    to = invoice_email(invoice)
+    if not to:
+        raise SendRefused(
+            _("The customer has no e-mail address for invoices: add it to its billing details.")
+        )
+    if not invoice.pdf_ready:
+        raise SendRefused(_("Its PDF is being prepared: send it in a moment."))
+    _stale_sendings_close(invoice.pk)
+    try:
+        with transaction.atomic():
+            attempt = InvoiceSending.objects.create(
+                invoice=invoice,
+                to=to,
+                attempted_at=timezone.now(),
+                attempted_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+    except IntegrityError:
+        raise SendRefused(_("This invoice is sent or being sent already.")) from None
+    try:
+        message = invoice_message(invoice, to=to)
+        message.connection = connection
+        message.send()
+    except Exception as error:  # any failure is recorded on the invoice with its reason, never a 500
+        attempt.outcome, attempt.reason = InvoiceSending.Outcome.FAILED, _send_failure(error)[:500]
+    else:
+        attempt.outcome = InvoiceSending.Outcome.SENT
+    attempt.finished_at = timezone.now()
+    attempt.save(update_fields=["outcome", "reason", "finished_at"])
+    audit_record(
+        actor=user,
+        operation_id="portal.sendCustomerInvoice",
+        outcome=(
+            AuditEntry.Outcome.SUCCEEDED
+            if attempt.outcome == InvoiceSending.Outcome.SENT
+            else AuditEntry.Outcome.FAILED
+        ),
+        domain_id=invoice.domain_id,
+        sent={"number": invoice.number, "to": to},
+        reason=attempt.reason,
+    )
+    return attempt
+
+
+def unsent(*, year: int, month: int):
+    """The month's issued invoices not sent yet and not being sent (a failed attempt is retried)."""
+    busy = InvoiceSending.objects.filter(
+        outcome__in=[InvoiceSending.Outcome.SENDING, InvoiceSending.Outcome.SENT]
+    )
+    return (
+        IssuedInvoice.objects.filter(year=year, month=month)
+        .exclude(pk__in=busy.values("invoice_id"))
+        .order_by("number")
+    )
+
+
+def month_send_request(*, user, year: int, month: int) -> SendRun:
+    """Send the month's issued invoices not sent yet in the background (the page polls the run); a run of the
+    month under way is returned and queued again (a dead worker's run goes on; sent ones are skipped)."""
+    check(user, CHANGE_INVOICING)
+    run = SendRun.objects.filter(year=year, month=month, finished_at=None).first()
+    if run is None:
+        total = unsent(year=year, month=month).count()
+        if not total:
+            raise SendRefused(_("Every issued invoice of this month is sent already."))
+        try:
+            with transaction.atomic():
+                run = SendRun.objects.create(year=year, month=month, requested_by=user, total=total)
+        except IntegrityError:
+            run = SendRun.objects.get(year=year, month=month, finished_at=None)
+    run_id = run.pk
+    transaction.on_commit(lambda: month_send_task.delay(run_id))
+    return run
+
+
+def month_send(*, run_id: int) -> SendRun:
+    """The work of a send run: each unsent invoice of its month with an e-mail address and its PDF, over one
+    connection to the mail server; a failure is recorded on its invoice and the others go on."""
+    from django.core.mail import get_connection
+
+    run = SendRun.objects.select_related("requested_by").get(pk=run_id)
+    if run.finished_at is not None:
+        return run
+    user = run.requested_by or get_user_model()(username="system")
+    _stale_sendings_close()
+    # One connection for the run, opened by the first message: a server that cannot be reached is a failure
+    # recorded on each invoice (retryable), as when they are sent one by one.
+    connection = get_connection()
+    try:
+        for number in list(unsent(year=run.year, month=run.month).values_list("number", flat=True)):
+            try:
+                attempt = invoice_send(user=user, number=number, connection=connection)
+            except SendRefused:
+                continue  # no address, PDF not ready, or sent meanwhile: not attempted
+            field = "sent" if attempt.outcome == InvoiceSending.Outcome.SENT else "failed"
+            SendRun.objects.filter(pk=run_id).update(**{field: F(field) + 1})
+    except Exception as error:
+        SendRun.objects.filter(pk=run_id).update(finished_at=timezone.now(), error=str(error)[:500])
+        raise
+    finally:
+        connection.close()
+    SendRun.objects.filter(pk=run_id, finished_at=None).update(finished_at=timezone.now())
+    run.refresh_from_db()
+    return run
+
+
+@shared_task(name="invoicing.send_month", ignore_result=True, acks_late=True)
+def month_send_task(run_id: int) -> None:
+    month_send(run_id=run_id)
+
+
+# --- being paid (h17) ------------------------------------------------------------------------------------------
+
+
+class PaymentRefused(Exception):
+    """A payment that cannot be recorded, with a sentence saying why."""
+
+
+def payment_record(*, actor, number: int, amount: int, paid_on: dt.date) -> InvoicePayment:
+    """Record a payment received for an issued invoice: all of what it still owes, or part. Never more than it
+    owes (`selectors.owed`: its total less what is paid and credited), checked with the invoice's row locked, so
+    two people recording the same transfer at once cannot both pass. One audit entry."""
+    check(actor, CHANGE_INVOICING)
+    if amount <= 0:
+        raise PaymentRefused(_("A payment is an amount above zero."))
+    with transaction.atomic():
+        invoice = IssuedInvoice.objects.select_for_update().defer("pdf").filter(number=number).first()
+        if invoice is None:
+            raise PaymentRefused(_("No such invoice."))
+        owed = selectors.owed(invoice)
+        if amount > owed:
+            raise PaymentRefused(
+                _("%(amount)s is more than the invoice still owes (%(owed)s).")
+                % {"amount": yen(amount), "owed": yen(owed)}
+            )
+        payment = InvoicePayment.objects.create(
+            invoice=invoice,
+            amount=amount,
+            paid_on=paid_on,
+            recorded_at=timezone.now(),
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit_record(
+            actor=actor,
+            operation_id="portal.recordInvoicePayment",
+            outcome=AuditEntry.Outcome.SUCCEEDED,
+            domain_id=invoice.domain_id,
+            sent={
+                "number": invoice.number,
+                "amount": amount,
+                "paid_on": paid_on.isoformat(),
+                "owed_before": owed,
+                "owed_after": owed - amount,
+            },
+        )
+    return payment

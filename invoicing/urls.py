@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoicing import views, views_corrections, views_search
+from invoicing import views, views_corrections, views_search, views_sending
 
 app_name = "invoicing"
 
@@ -12,11 +12,17 @@ urlpatterns = [
     path("details/", views.issuer, name="issuer"),
     path("issued/<int:number>.pdf", views.pdf, name="pdf"),
     path("customers/<int:domain_id>/", views.customer, name="customer"),
+    # Sending and being paid (h17)
+    path("<int:year>/<int:month>/issued/", views_sending.issued_month, name="issued_month"),
+    path("<int:year>/<int:month>/send/", views_sending.send_month, name="send_month"),
+    path("issued/<int:number>/", views_sending.issued, name="issued"),
+    path("issued/<int:number>/send/", views_sending.send, name="send"),
+    path("issued/<int:number>/payment/", views_sending.payment, name="payment"),
+    path("<int:year>/<int:month>/sales-journal/", views_sending.sales_journal, name="sales_journal"),
 ]
 
 # Issued documents and their corrections (h16).
 urlpatterns += [
-    path("issued/<int:number>/", views_corrections.issued, name="issued"),
     path("issued/<int:number>/credit-note/", views_corrections.credit_note, name="credit_note"),
     path("issued/<int:number>/correct/", views_corrections.correct, name="correct"),
 ]

@@ -88,6 +88,11 @@ def draft(request: HttpRequest, year: int, month: int, domain_id: int) -> HttpRe
 def pdf(request: HttpRequest, number: int) -> HttpResponse:
     """An issued invoice's PDF, the bytes stored when it was issued (its SHA-256 in a header)."""
     invoice = found_or_404(selectors.issued_get(user=request.user, number=number))
+    if not invoice.pdf_ready:
+        # Numbered, its PDF not rendered yet (or its worker died): a page that says so, never empty bytes.
+        preparing = render(request, "invoicing/pdf_preparing.html", {"invoice": invoice}, status=409)
+        preparing["Retry-After"] = "5"
+        return preparing
     response = HttpResponse(bytes(invoice.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="invoice-{invoice.number}.pdf"'
     # RFC 9530: the stored SHA-256 of exactly these bytes, so a download can be checked against the record.

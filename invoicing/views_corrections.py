@@ -1,6 +1,5 @@
-"""The pages of an issued invoice and its corrections (Finance and Admins): the issued document (what it said,
-its PDF, the invoice it corrects and the documents that correct it), a credit note of all or part of it, and a
-corrected invoice that replaces it. Both corrections are final, so each is confirmed on its page first and
+"""The corrections of an issued invoice (Finance and Admins): a credit note of all or part of it, and a
+corrected invoice that replaces it (the issued document's own page, `views_sending.issued`, lists them). Both corrections are final, so each is confirmed on its page first and
 issued once per submission (the form's idempotency key)."""
 
 from __future__ import annotations
@@ -9,13 +8,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from invoicing import corrections, selectors, services
 from invoicing.forms import CreditNoteForm
 from invoicing.models import DocumentKind, IssuedInvoice
-from invoicing.permissions import CHANGE_INVOICING, VIEW_INVOICING
-from portal.core.access import can, require
+from invoicing.permissions import CHANGE_INVOICING
+from portal.core.access import require
 from portal.core.changes.forms import ChangeForm
 from portal.core.shortcuts import found_or_404
 
@@ -41,26 +40,13 @@ def _correctable(invoice: IssuedInvoice, found: list[IssuedInvoice]) -> bool:
     )
 
 
-@require(VIEW_INVOICING)
-@require_GET
-def issued(request: HttpRequest, number: int) -> HttpResponse:
-    """One issued document as it was issued: kind, parties, lines, totals per rate, its PDF and SHA-256, the
-    invoice it corrects and the credit notes and corrected invoices that refer to it."""
-    invoice = _issued_or_404(request, number)
+def corrections_context(request: HttpRequest, invoice: IssuedInvoice) -> dict:
+    """What the issued document's page (`views_sending.issued`) shows of its corrections: the documents that
+    refer to it, and whether it may still be credited or corrected."""
     found = selectors.corrections_of(user=request.user, invoice=invoice)
     correctable = _correctable(invoice, found)
     left = selectors.credit_left(invoice) if correctable else []
-    return render(
-        request,
-        "invoicing/issued.html",
-        {
-            "invoice": invoice,
-            "corrections": found,
-            "can_change": can(request.user, CHANGE_INVOICING),
-            "can_credit": correctable and any(left),
-            "can_correct": correctable,
-        },
-    )
+    return {"corrections": found, "can_credit": correctable and any(left), "can_correct": correctable}
 
 
 @require(CHANGE_INVOICING)

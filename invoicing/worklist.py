@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from home.worklist import FINANCE_ROLES, WorkContext, WorkItem, WorkList, WorkSection
 from invoicing.permissions import CHANGE_INVOICING, VIEW_INVOICING
-from invoicing.selectors import customers_without_details
+from invoicing.selectors import customers_without_details, overdue_invoices
 from schedule.sources import url_pattern
 
 
@@ -31,6 +31,31 @@ def without_details(ctx: WorkContext) -> WorkList:
     return WorkList(count, items)
 
 
+def overdue(ctx: WorkContext) -> WorkList:
+    """Issued invoices past their due date and not fully paid, the longest overdue first (h17)."""
+    from billing.templatetags.billing import yen
+    from portal.core import clock
+
+    rows, count = ctx.first_and_count(
+        overdue_invoices(today=clock.today()), "number", "customer_name", "total", "paid_amount", "due_date"
+    )
+    read = url_pattern("invoicing:issued")
+    items = [
+        WorkItem(
+            customer=customer,
+            text=_("Invoice No. %(number)s") % {"number": number},
+            url=read.format(number),
+            change_url=read.format(number),
+            day=due,
+            figure=yen(total - paid),
+            badge=_("Partly paid") if paid else _("Unpaid"),
+            uid=f"invoice-overdue-{number}",
+        )
+        for number, customer, total, paid, due in rows
+    ]
+    return WorkList(count, items)
+
+
 SECTIONS = [
     WorkSection(
         key="billing-details",
@@ -44,5 +69,19 @@ SECTIONS = [
         change_perm=CHANGE_INVOICING,
         action=_("Add billing details"),
         order=130,
+    ),
+    WorkSection(
+        key="invoices-overdue",
+        title=_("Overdue customer invoices"),
+        help=_(
+            "Invoices to customers past their due date and not fully paid: record the payment, or follow up."
+        ),
+        read=overdue,
+        roles=FINANCE_ROLES,
+        perm=VIEW_INVOICING,
+        change_perm=CHANGE_INVOICING,
+        day_label=_("Due"),
+        action=_("Record a payment"),
+        order=131,
     ),
 ]

@@ -4,7 +4,15 @@ its customers, its billing details and the customers'."""
 import pytest
 from django.urls import reverse
 
-from invoicing.models import CustomerBilling, DraftPriceEdit, IssuedInvoice, IssuerDetails, IssueRun
+from invoicing.models import (
+    CustomerBilling,
+    DraftPriceEdit,
+    InvoicePayment,
+    InvoiceSending,
+    IssuedInvoice,
+    IssuerDetails,
+    IssueRun,
+)
 from portal.core.access import Role
 from portal.core.models import AuditEntry
 from tests.invoicing.conftest import M
@@ -35,9 +43,24 @@ MATRIX = [
     ("invoicing:credit_note", {"number": 1}, "post", FINANCE),
     ("invoicing:correct", {"number": 1}, "get", FINANCE),
     ("invoicing:correct", {"number": 1}, "post", FINANCE),
+    ("invoicing:issued_month", M, "get", FINANCE),
+    ("invoicing:send_month", M, "get", FINANCE),
+    ("invoicing:send_month", M, "post", FINANCE),
+    ("invoicing:send", {"number": 1}, "post", FINANCE),
+    ("invoicing:payment", {"number": 1}, "post", FINANCE),
+    ("invoicing:sales_journal", M, "get", FINANCE),
 ]
-#: Pages of an issued invoice: the month's invoice is issued first (No. 1).
-NEEDS_ISSUED = {"invoicing:pdf", "invoicing:issued", "invoicing:credit_note", "invoicing:correct"}
+#: Pages of an issued invoice: the matrix issues the month's invoice first (No. 1).
+NEEDS_ISSUED = {
+    "invoicing:pdf",
+    "invoicing:issued",
+    "invoicing:credit_note",
+    "invoicing:correct",
+    "invoicing:send",
+    "invoicing:payment",
+    "invoicing:send_month",
+    "invoicing:sales_journal",
+}
 #: What an allowed post answers when it is not a redirect: the correction's page says the draft is the same.
 POST_ANSWER = {"invoicing:correct": 200}
 IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
@@ -65,6 +88,8 @@ DATA = {
         "bill_to_address": "Kobe",
         "language": "en",
     },
+    "invoicing:send_month": {"confirmed": "1"},
+    "invoicing:payment": {"amount": "100", "paid_on": "2026-11-02"},
 }
 
 
@@ -90,6 +115,7 @@ def test_role_access(client_as, month, name, kwargs, method, role, ok):
         assert response.status_code == 403
         assert not AuditEntry.objects.exists() and IssueRun.objects.count() == issued
         assert IssuedInvoice.objects.count() == issued
+        assert not InvoicePayment.objects.exists() and not InvoiceSending.objects.exists()
         assert IssuerDetails.objects.get().registration_number == "T7000012050002"
         assert not CustomerBilling.objects.filter(**CUSTOMER).exists()
         assert not DraftPriceEdit.objects.exists()

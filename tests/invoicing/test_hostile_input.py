@@ -24,6 +24,10 @@ FIELDS = [
     "invoice_email",
     "language",
     "next",
+    "amount",
+    "paid_on",
+    "back",
+    "confirmed",
 ]
 
 
@@ -47,3 +51,21 @@ def test_hostile_values_get_an_answer_not_an_error(client_as, month, value):
         reverse("invoicing:drafts", kwargs={"year": 1999, "month": 13}),
     ):
         assert client.get(url).status_code < 500, url
+    # The pages of an issued invoice (sending, payments): issued after the posts above issued nothing.
+    from invoicing import services
+    from invoicing.models import InvoicePayment
+    from tests.fixtures.personas import make_persona
+
+    run = services.month_issue_request(user=make_persona(Role.ADMIN), **M)
+    services.month_issue(run_id=run.pk)
+    number = IssuedInvoice.objects.get().number
+    for url in (
+        reverse("invoicing:payment", kwargs={"number": number}),
+        reverse("invoicing:send", kwargs={"number": number}),
+        reverse("invoicing:send_month", kwargs=M),
+        reverse("invoicing:payment", kwargs={"number": 10**18}),
+    ):
+        assert client.post(url, {name: value for name in FIELDS}).status_code < 500, url
+    assert client.get(reverse("invoicing:issued_month", kwargs={"year": 1999, "month": 13})).status_code < 500
+    assert client.get(reverse("invoicing:issued", kwargs={"number": 10**18})).status_code == 404
+    assert not InvoicePayment.objects.exists()

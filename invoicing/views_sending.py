@@ -1,0 +1,168 @@
+"""The pages of issued invoices (Finance and Admins): the month's issued invoices with where each goes, whether
+it is sent and what is paid; sending one, or all of the month's not sent yet (in the background, with
+progress); one invoice's page with every attempt to send it and every payment, and the form to record one."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from invoicing import exports, selectors, services
+from invoicing.forms import PaymentForm
+from invoicing.permissions import CHANGE_INVOICING, VIEW_INVOICING
+from invoicing.views import _month_or_404
+from invoicing.views_corrections import corrections_context
+from portal.core import clock
+from portal.core.access import can, require
+from portal.core.downloads import shift_jis_response
+from portal.core.htmx import partial_for
+from portal.core.shortcuts import found_or_404
+
+
+@require(VIEW_INVOICING)
+@require_GET
+def issued_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """The month's issued invoices: each one's e-mail, whether it is sent (or why it failed) and what is paid;
+    a send run's progress is polled (htmx swaps only #send-run) while it runs."""
+    _month_or_404(year, month)
+    run = selectors.send_run_latest(user=request.user, year=year, month=month)
+    if partial_for(request, "send-run"):
+        if run is None or run.finished_at is not None:
+            return HttpResponseClientRefresh()
+        return render(request, "invoicing/issued_month.html#run", {"run": run, "year": year, "month": month})
+    rows = selectors.month_issued(user=request.user, year=year, month=month)
+    sendable = [r for r in rows if r.email and not r.sent and not r.sending and r.invoice.pdf_ready]
+    return render(
+        request,
+        "invoicing/issued_month.html",
+        {
+            "rows": rows,
+            "run": run,
+            "year": year,
+            "month": month,
+            "sendable": sendable,
+            "without_email": [r for r in rows if not r.email],
+            "can_change": can(request.user, CHANGE_INVOICING),
+        },
+    )
+
+
+@require(CHANGE_INVOICING)
+@require_http_methods(["GET", "POST"])
+def send_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """Send the month's invoices not sent yet (in the background), once confirmed: the page says how many, to
+    whom, and which have no e-mail address (they are not attempted)."""
+    _month_or_404(year, month)
+    if request.method == "POST" and request.POST.get("confirmed") == "1":
+        try:
+            services.month_send_request(user=request.user, year=year, month=month)
+        except services.SendRefused as refused:
+            messages.info(request, str(refused))
+        else:
+            messages.success(request, _("The month's invoices are being sent; progress shows below."))
+        return redirect("invoicing:issued_month", year=year, month=month)
+    rows = selectors.month_issued(user=request.user, year=year, month=month)
+    return render(
+        request,
+        "invoicing/send_confirm.html",
+        {
+            "sendable": [r for r in rows if r.email and not r.sent and not r.sending and r.invoice.pdf_ready],
+            "without_email": [r for r in rows if not r.email],
+            "year": year,
+            "month": month,
+        },
+    )
+
+
+def _issued_page(request: HttpRequest, number: int, form: PaymentForm | None = None, status: int = 200):
+    found = found_or_404(selectors.issued_detail(user=request.user, number=number))
+    if form is None:
+        today = clock.today()
+        form = PaymentForm(
+            owed=found.row.owed, today=today, initial={"amount": found.row.owed, "paid_on": today}
+        )
+    invoice = found.row.invoice
+    return render(
+        request,
+        "invoicing/issued.html",
+        {
+            "found": found,
+            "invoice": invoice,
+            "form": form,
+            "can_change": can(request.user, CHANGE_INVOICING),
+            **corrections_context(request, invoice),
+        },
+        status=status,
+    )
+
+
+@require(VIEW_INVOICING)
+@require_GET
+def issued(request: HttpRequest, number: int) -> HttpResponse:
+    """One issued document as it was issued (kind, parties, lines, totals per rate, its PDF and SHA-256), the
+    invoice it corrects and the documents that correct it, every attempt to send it, every payment and what it
+    still owes."""
+    return _issued_page(request, number)
+
+
+@require(CHANGE_INVOICING)
+@require_POST
+def send(request: HttpRequest, number: int) -> HttpResponse:
+    """Send one issued invoice now; the outcome is recorded on it (a failure with its reason, to retry). A second
+    click while it is sent or being sent sends nothing."""
+    found_or_404(selectors.issued_get(user=request.user, number=number))
+    try:
+        attempt = services.invoice_send(user=request.user, number=number)
+    except services.SendRefused as refused:
+        messages.info(request, str(refused))
+    else:
+        if attempt.outcome == attempt.Outcome.SENT:
+            messages.success(
+                request, _("Invoice No. %(number)s is sent to %(to)s.") % {"number": number, "to": attempt.to}
+            )
+        else:
+            messages.error(
+                request,
+                _("Invoice No. %(number)s could not be sent: %(reason)s")
+                % {"number": number, "reason": attempt.reason},
+            )
+    back = request.POST.get("back")
+    if back == "month":
+        invoice = selectors.issued_get(user=request.user, number=number)
+        return redirect("invoicing:issued_month", year=invoice.year, month=invoice.month)
+    return redirect("invoicing:issued", number=number)
+
+
+@require(CHANGE_INVOICING)
+@require_POST
+def payment(request: HttpRequest, number: int) -> HttpResponse:
+    """Record a payment of an issued invoice (all of what it owes, or part), audited."""
+    found = found_or_404(selectors.issued_detail(user=request.user, number=number))
+    form = PaymentForm(request.POST, owed=found.row.owed, today=clock.today())
+    if form.is_valid():
+        try:
+            services.payment_record(actor=request.user, number=number, **form.cleaned_data)
+        except services.PaymentRefused as refused:
+            form.add_error("amount", str(refused))
+        else:
+            messages.success(request, _("The payment is recorded."))
+            return redirect("invoicing:issued", number=number)
+    return _issued_page(request, number, form=form)
+
+
+@require(VIEW_INVOICING)
+@require_GET
+def sales_journal(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """The month's issued invoices as a sales journal for Yayoi Kaikei, in Shift_JIS (see invoicing/exports.py);
+    a month without an issued invoice is a page that says so (404), never an empty file."""
+    _month_or_404(year, month)
+    table = exports.sales_journal_table(user=request.user, year=year, month=month)
+    if table is None:
+        return render(
+            request, "invoicing/sales_journal_missing.html", {"year": year, "month": month}, status=404
+        )
+    return shift_jis_response(request, table, name=f"yayoi-sales-journal-{year}-{month:02d}")

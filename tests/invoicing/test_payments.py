@@ -1,0 +1,88 @@
+"""Being paid: Finance records a payment of an issued invoice (all of it or part, audited, never more than it
+owes); an invoice past its due date and not fully paid is Finance's worklist item until it is."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from invoicing import selectors, services
+from invoicing.models import InvoicePayment, IssuedInvoice
+from portal.core.access import Role
+from portal.core.models import AuditEntry
+from tests.fixtures.downloads import body
+from tests.fixtures.personas import make_persona
+from tests.fixtures.portal_api import pin_business_today
+from tests.invoicing.conftest import M
+
+
+@pytest.fixture
+def invoice(month):
+    run = services.month_issue_request(user=make_persona(Role.FINANCE), **M)
+    services.month_issue(run_id=run.pk)
+    return IssuedInvoice.objects.get()  # Alpha's: ¥7,621, due 2026-12-31
+
+
+def test_a_payment_in_two_parts_then_nothing_more_than_owed(client_as, invoice):
+    client = client_as(Role.FINANCE)
+    page_url = reverse("invoicing:issued", kwargs={"number": invoice.number})
+    url = reverse("invoicing:payment", kwargs={"number": invoice.number})
+    page = client.get(page_url).content.decode()
+    assert "Unpaid" in page and 'value="7621"' in page  # what is owed, offered as the amount
+    assert client.post(url, {"amount": "5000", "paid_on": "2026-11-02"}).status_code == 302
+    page = client.get(page_url).content.decode()
+    assert "Partly paid" in page and "¥2,621" in page
+    too_much = client.post(url, {"amount": "2622", "paid_on": "2026-11-02"})
+    assert too_much.status_code == 200
+    assert "That is more than the invoice still owes (¥2,621)." in too_much.content.decode()
+    future = client.post(url, {"amount": "100", "paid_on": "2026-11-03"})
+    assert "cannot be in the future" in future.content.decode()
+    assert client.post(url, {"amount": "2621", "paid_on": "2026-11-02"}).status_code == 302
+    page = client.get(page_url).content.decode()
+    assert "Paid" in page and 'data-testid="payment-form"' not in page
+    assert list(InvoicePayment.objects.order_by("pk").values_list("amount", flat=True)) == [5000, 2621]
+    entries = AuditEntry.objects.filter(operation_id="portal.recordInvoicePayment").order_by("pk")
+    assert [e.request_summary["owed_after"] for e in entries] == [2621, 0]
+    # The service refuses what the form would (two people recording the same transfer at once).
+    with pytest.raises(services.PaymentRefused):
+        services.payment_record(
+            actor=make_persona(Role.ADMIN), number=invoice.number, amount=1, paid_on=dt.date(2026, 11, 2)
+        )
+
+
+def test_what_is_owed_counts_credit_notes_through_one_place(invoice, monkeypatch):
+    monkeypatch.setattr(selectors, "credited", lambda inv: 1_000)
+    assert selectors.owed(invoice) == 6_621
+    with pytest.raises(services.PaymentRefused):
+        services.payment_record(
+            actor=make_persona(Role.FINANCE), number=invoice.number, amount=7_000, paid_on=invoice.issue_date
+        )
+
+
+def test_overdue_invoices_are_finance_s_worklist_item_until_paid(client_as, invoice, monkeypatch):
+    client = client_as(Role.FINANCE)
+    link = reverse("invoicing:issued", kwargs={"number": invoice.number})
+    assert link not in client.get(reverse("home")).content.decode()
+    pin_business_today(monkeypatch, dt.date(2027, 1, 5))  # past the due date, 2026-12-31
+    home = client.get(reverse("home")).content.decode()
+    assert "Overdue customer invoices" in home
+    assert link in home and "¥7,621" in home
+    assert "Overdue" in client.get(reverse("invoicing:issued_month", kwargs=M)).content.decode()
+    # The section's full list and its download, as every section has them.
+    full = client.get(reverse("work_list", kwargs={"key": "invoices-overdue"}))
+    assert full.status_code == 200 and link in full.content.decode()
+    export = client.get(reverse("work_export", kwargs={"key": "invoices-overdue"}))
+    assert export.status_code == 200 and "Alpha K.K." in body(export).decode("utf-8-sig")
+    assert "Overdue customer invoices" not in client_as(Role.SUPPORT).get(reverse("home")).content.decode()
+    client.post(
+        reverse("invoicing:payment", kwargs={"number": invoice.number}),
+        {"amount": "7000", "paid_on": "2027-01-04"},
+    )
+    assert "¥621" in client.get(reverse("home")).content.decode()  # partly paid: still overdue
+    client.post(
+        reverse("invoicing:payment", kwargs={"number": invoice.number}),
+        {"amount": "621", "paid_on": "2027-01-05"},
+    )
+    assert link not in client.get(reverse("home")).content.decode()

@@ -1,0 +1,104 @@
+"""The sales journal of the month's issued invoices for Yayoi Kaikei, read back as an accountant's import does:
+decoded as Shift_JIS, 25 fields a line in Yayoi's layout, accounts receivable from each customer against sales,
+and the totals per tax rate equal to the invoices' totals per rate."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from invoicing import services
+from invoicing.models import CustomerBilling, IssuedInvoice
+from portal.core.access import Role
+from portal.core.yayoi import JOURNAL_LAYOUT, half_width_places
+from tests.billing.test_journal import LAYOUT
+from tests.fixtures.downloads import body
+from tests.fixtures.personas import make_persona
+from tests.invoicing.conftest import M
+
+NAMES = [name for name, _places in JOURNAL_LAYOUT]
+
+
+@pytest.fixture
+def issued(month):
+    CustomerBilling.objects.create(
+        domain_id=month["beta"].domain_id, bill_to_name="Beta Clinic", bill_to_address="Kobe", language="en"
+    )
+    run = services.month_issue_request(user=make_persona(Role.FINANCE), **M)
+    services.month_issue(run_id=run.pk)
+    # A third, issued with lines at two rates (the reduced 8 % too), as the journal must split them.
+    last = IssuedInvoice.objects.order_by("-number").first()
+    IssuedInvoice(
+        number=last.number + 1,
+        domain_id=90_100_009,
+        customer_name="ガンマ食品株式会社",
+        language="ja",
+        issue_date=last.issue_date,
+        due_date=last.due_date,
+        issuer=last.issuer,
+        recipient={"bill_to_name": "ガンマ食品株式会社　経理部　東日本支社　売掛金管理課"},
+        per_rate=[{"rate": 10, "amount": 10_000, "tax": 1_000}, {"rate": 8, "amount": 5_555, "tax": 444}],
+        subtotal=15_555,
+        tax=1_444,
+        total=16_999,
+        issued_at=timezone.now(),
+        pdf_sha256="0" * 64,
+        **M,
+    ).save(force_insert=True)
+    return list(IssuedInvoice.objects.order_by("number"))
+
+
+def _journal(client) -> list[dict]:
+    response = client.get(reverse("invoicing:sales_journal", kwargs=M))
+    assert response.status_code == 200 and "shift_jis" in response["Content-Type"].lower().replace("-", "_")
+    text = body(response).decode("cp932")  # fails on anything not Shift_JIS
+    return [dict(zip(NAMES, line, strict=True)) for line in csv.reader(io.StringIO(text))]
+
+
+def test_the_sales_journal_decodes_as_shift_jis_in_yayoi_s_layout_with_totals_per_rate(client_as, issued):
+    entries = _journal(client_as(Role.FINANCE))
+    assert len(entries) == 4  # Alpha, Beta at 10 %; Gamma at 10 % and at 8 %
+    for entry in entries:
+        assert len(entry) == 25
+        for name, places, _kind in LAYOUT:
+            if places is not None:
+                assert half_width_places(entry[name]) <= places, (name, entry[name])
+        assert (entry["識別フラグ"], entry["借方勘定科目"], entry["貸方勘定科目"]) == (
+            "2000",
+            "売掛金",
+            "売上高",
+        )
+        assert entry["借方金額"] == entry["貸方金額"] and entry["借方税区分"] == "対象外"
+        assert dt.datetime.strptime(entry["取引日付"], "%Y/%m/%d").date() == issued[0].issue_date
+    alpha = entries[0]
+    assert alpha["借方補助科目"] == "Alpha K.K. 経理部" and alpha["貸方金額"] == "7621"
+    assert alpha["摘要"].startswith(f"請求書No.{issued[0].number} 2026年10月分")
+    # A long Japanese name is cut by places (24), never splitting a character.
+    gamma = entries[-1]["借方補助科目"]
+    assert gamma == "ガンマ食品株式会社　経理" and half_width_places(gamma) == 24
+
+    per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for entry in entries:
+        per_category[entry["貸方税区分"]][0] += int(entry["貸方金額"])
+        per_category[entry["貸方税区分"]][1] += int(entry["貸方税金額"])
+    expected: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for invoice in issued:
+        for total in invoice.per_rate:
+            category = {10: "課税売上内10%", 8: "課税売上内軽減8%"}[total["rate"]]
+            expected[category][0] += total["amount"] + total["tax"]
+            expected[category][1] += total["tax"]
+    assert per_category == expected
+    assert per_category["課税売上内軽減8%"] == [5_999, 444]
+    assert sum(int(e["貸方金額"]) for e in entries) == sum(i.total for i in issued)
+
+
+def test_a_month_without_an_issued_invoice_is_a_page_not_an_empty_file(client_as, month):
+    response = client_as(Role.FINANCE).get(reverse("invoicing:sales_journal", kwargs=M))
+    assert response.status_code == 404 and "Content-Disposition" not in response
+    assert "No invoice issued for 2026-10" in response.content.decode()
