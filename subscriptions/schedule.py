@@ -19,8 +19,9 @@ from schedule.sources import (
     ScheduleFilters,
     ScheduleSource,
     date_range,
-    first_of_each_day,
+    first_in_order,
     for_customers,
+    rows_shown,
     url_pattern,
 )
 from subscriptions.models import RENEWAL_CHANGES, PreOrder, Reservation, Subscription
@@ -89,10 +90,25 @@ def renewal_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.date
     return _day_counts(_renewals(filters, today), "plan_end_date", shift=ONE_DAY)
 
 
+def pre_order_firsts(filters: ScheduleFilters, today: dt.date) -> list[tuple[dt.date, int]]:
+    return first_in_order(
+        _in_range(PreOrder.objects, "apply_date", filters, today), filters, day="apply_date"
+    )
+
+
+def reservation_firsts(filters: ScheduleFilters, today: dt.date) -> list[tuple[dt.date, int]]:
+    qs = _in_range(Reservation.objects, "apply_date", filters, today)
+    return first_in_order(qs, filters, day="apply_date")
+
+
+def renewal_firsts(filters: ScheduleFilters, today: dt.date) -> list[tuple[dt.date, int]]:
+    return first_in_order(_renewals(filters, today), filters, day="plan_end_date", shift=ONE_DAY)
+
+
 def pre_order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[ScheduledItem]:
     """Pre-orders (new paid subscriptions on a date): moved or deleted until the day before."""
     qs = _in_range(PreOrder.objects, "apply_date", filters, today)
-    rows = first_of_each_day(qs, filters, day="apply_date").values_list(
+    rows = rows_shown(qs, filters, day="apply_date").values_list(
         "pre_order_id",
         "apply_date",
         "product_id",
@@ -125,7 +141,7 @@ def pre_order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[Schedu
 def reservation_items(filters: ScheduleFilters, today: dt.date) -> Iterator[ScheduledItem]:
     """Reservations of subscriptions (paid start, more licences, cancel): moved or deleted until the day before."""
     qs = _in_range(Reservation.objects, "apply_date", filters, today)
-    rows = first_of_each_day(qs, filters, day="apply_date").values_list(
+    rows = rows_shown(qs, filters, day="apply_date").values_list(
         "subscription_id",
         "apply_date",
         "type",
@@ -171,7 +187,7 @@ def renewal_items(filters: ScheduleFilters, today: dt.date) -> Iterator[Schedule
     changing the renewal settings, only that a CANCEL "ends after planEndDate". So, as for the other kinds,
     the last day to change is the day before the renewal applies, i.e. planEndDate itself.
     """
-    rows = first_of_each_day(_renewals(filters, today), filters, day="plan_end_date").values_list(
+    rows = rows_shown(_renewals(filters, today), filters, day="plan_end_date", shift=ONE_DAY).values_list(
         "subscription_id",
         "plan_end_date",
         "renewal_type",
@@ -224,6 +240,7 @@ SOURCES = [
         label=_("Pre-order"),
         items=pre_order_items,
         day_counts=pre_order_day_counts,
+        firsts=pre_order_firsts,
         order=10,
         **_PERMS,
     ),
@@ -232,6 +249,7 @@ SOURCES = [
         label=_("Reservation"),
         items=reservation_items,
         day_counts=reservation_day_counts,
+        firsts=reservation_firsts,
         order=20,
         **_PERMS,
     ),
@@ -240,6 +258,7 @@ SOURCES = [
         label=_("Renewal"),
         items=renewal_items,
         day_counts=renewal_day_counts,
+        firsts=renewal_firsts,
         order=30,
         **_PERMS,
     ),
