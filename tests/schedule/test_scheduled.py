@@ -224,7 +224,12 @@ def test_the_agenda_shows_whole_days_up_to_a_page_and_links_to_the_later_ones(cl
 
 def _later_link(response) -> str:
     body = response.content.decode()
-    return body.split('data-testid="agenda-later"')[0].rsplit('href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    return (
+        body.split('data-testid="agenda-later"')[0]
+        .rsplit('href="', 1)[1]
+        .split('"', 1)[0]
+        .replace("&amp;", "&")
+    )
 
 
 def test_a_day_bigger_than_a_page_is_cut_between_two_customers_and_goes_on_on_the_next(
@@ -255,7 +260,9 @@ def test_a_day_bigger_than_a_page_is_cut_between_two_customers_and_goes_on_on_th
     assert [(d, kind) for d, kind, _id in seen].count(("2026-12-02", "pre_order")) == 1
     busy = [(kind, int(domain_id)) for d, kind, domain_id in seen if d == "2026-12-01"]
     assert len(busy) == len(set(busy)) == 8  # each change once
-    assert sorted(busy) == sorted((kind, c.domain_id) for c in customers for kind in ("pre_order", "reservation"))
+    assert sorted(busy) == sorted(
+        (kind, c.domain_id) for c in customers for kind in ("pre_order", "reservation")
+    )
     assert len(expected) == 8 and pages == 4  # two customers' changes a page; the last two with the next day
 
 
