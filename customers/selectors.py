@@ -422,15 +422,21 @@ def customer_search(qs: QuerySet, q: str, *, prefix: str = "customer__") -> Quer
     return qs if found is None else qs.filter(_among(f"{prefix}domain_id", found))
 
 
-def live_and_found(qs: QuerySet, q: str, *, customer: int | None = None) -> QuerySet:
+def live_and_found(qs: QuerySet, q: str, *, customer: int | None = None, joined: bool = False) -> QuerySet:
     """Rows (of a model with a `customer` key) of customers still in the API that match the search `q`: without
     a search through `still_in_api`, so the database starts from the rows' own index; with one, the search
     table's `live` flag says which customers are still there. With `customer` (a domainId), that customer's
-    rows alone, read by its key (the customer page's sections: never a text search for its domainId)."""
+    rows alone, read by its key (the customer page's sections: never a text search for its domainId).
+
+    `joined=True`: the query reads each row's customer anyway (its name) and its rows are few (the agenda's
+    page): without a search, the joined customer's own `removed_at` says whether it is still there, instead of
+    `still_in_api`'s subquery, which reads every removed customer's key on each query."""
     if customer is not None:
         qs = qs.filter(customer_id=customer)
     found = customers_found(q, live=True)
-    return still_in_api(qs) if found is None else qs.filter(_among("customer_id", found))
+    if found is None:
+        return qs.filter(customer__removed_at=None) if joined else still_in_api(qs)
+    return qs.filter(_among("customer_id", found))
 
 
 def count_live_and_found(qs: QuerySet, q: str) -> int:

@@ -29,10 +29,14 @@ from schedule.sources import (
 )
 
 
-def _in_range(filters: ScheduleFilters, today: dt.date):
+def _in_range(filters: ScheduleFilters, today: dt.date, *, items: bool = False):
+    """`items`: the rows read whole with their customer's name, which then says whether it is still in the API
+    (`live_and_found(joined=True)`), but for the first of each day (read from the index alone)."""
     start, end = date_range(filters, today)
+    joined = items and filters.per_day is None
     qs = for_customers(
-        live_and_found(OptionOrder.objects.all(), filters.q, customer=filters.customer), filters
+        live_and_found(OptionOrder.objects.all(), filters.q, customer=filters.customer, joined=joined),
+        filters,
     )
     return qs.filter(apply_date__gte=start, apply_date__lte=end).order_by()
 
@@ -48,7 +52,7 @@ def order_firsts(filters: ScheduleFilters, today: dt.date) -> list[tuple[dt.date
 
 def order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[ScheduledItem]:
     """Option orders: moved or deleted until the day before they apply."""
-    rows = rows_shown(_in_range(filters, today), filters, day="apply_date").values_list(
+    rows = rows_shown(_in_range(filters, today, items=True), filters, day="apply_date").values_list(
         "option_product_id",
         "sub_option_id",
         "type",

@@ -379,3 +379,18 @@ def test_the_agenda_counts_are_written_with_a_thousands_separator(
     finally:
         contribute("tests", schedule_sources=[])
     assert total in body and first in body and later in body
+
+
+def test_a_removed_customers_changes_are_neither_shown_nor_counted(client_as, frozen):
+    """On the agenda's page (its items test the customer they read) and in its count (from the index) alike."""
+    from django.utils import timezone
+
+    kept, gone = make_customer(company_name="Still Here"), make_customer(company_name="Gone Away")
+    for customer in (kept, gone):
+        make_pre_order(customer, apply_date=D(2026, 12, 1))
+        make_reservation(make_subscription(customer), apply_date=D(2026, 12, 2))
+        make_subscription(customer, renewal_type="CANCEL", plan_end_date=D(2026, 12, 3))
+    type(gone).objects.filter(pk=gone.pk).update(removed_at=timezone.now())
+    body = client_as(Role.SUPPORT).get(reverse("schedule:agenda")).content.decode()
+    assert "Still Here" in body and "Gone Away" not in body
+    assert "3 changes from 2026-11-21" in body
