@@ -347,7 +347,8 @@ class CustomerSearch(models.Model):
     The database keeps it, like an index: triggers on the customers table copy the text, the sort name and the
     removal on every insert, update and delete (migrations 0006 and 0007), whichever way the row was written
     (`save()`, `update()`, `bulk_create`, the resync's SQL), so it is always right. Nothing in Python writes it;
-    `customers.selectors` reads it.
+    `customers.selectors` reads it. On PostgreSQL its text has a trigram index (migration 0012, not declared
+    here: SQLite has no such index; `customers.selectors.customers_found` says what it serves).
     """
 
     customer = models.OneToOneField(

@@ -376,7 +376,17 @@ def _removed() -> QuerySet:
 def customers_found(q: str, *, live: bool = False) -> QuerySet | None:
     """The keys of the customers matching every word of `q` (company name, domain, customer code, domainId),
     only those still in the API if `live`; None when `q` has no word. Read from the narrow `CustomerSearch`
-    table, not the customers' wide rows, so the database scans one short text per customer."""
+    table, not the customers' wide rows: each word is `text LIKE '%word%'`.
+
+    On PostgreSQL a trigram index of the text (pg_trgm, GIN; customers migration 0012) finds the customers
+    whose text holds every three-character run of a word of three characters or more (Japanese as well:
+    pg_trgm hashes characters it does not class as letters), and only those texts are read and checked, so
+    a search for one customer (a domain, a code, a name) reads the same few rows at any number of customers.
+    A word of one or two characters has no trigram: alone, it is checked against every customer's short text
+    (a scan of the narrow table, as on SQLite); beside a longer word, the longer word's trigrams narrow the
+    rows and the short one is checked on those. Either way the answer is the same as without the index. A
+    word that many customers have (a common company-name word) finds many: the reads that follow grow with
+    them (`python -m bench scale`, the lists searched by a common word and for one customer)."""
     found = _searched(q, live=live)
     return None if found is None else found.values("customer_id")
 
@@ -412,15 +422,21 @@ def customer_search(qs: QuerySet, q: str, *, prefix: str = "customer__") -> Quer
     return qs if found is None else qs.filter(_among(f"{prefix}domain_id", found))
 
 
-def live_and_found(qs: QuerySet, q: str, *, customer: int | None = None) -> QuerySet:
+def live_and_found(qs: QuerySet, q: str, *, customer: int | None = None, joined: bool = False) -> QuerySet:
     """Rows (of a model with a `customer` key) of customers still in the API that match the search `q`: without
     a search through `still_in_api`, so the database starts from the rows' own index; with one, the search
     table's `live` flag says which customers are still there. With `customer` (a domainId), that customer's
-    rows alone, read by its key (the customer page's sections: never a text search for its domainId)."""
+    rows alone, read by its key (the customer page's sections: never a text search for its domainId).
+
+    `joined=True`: the query reads each row's customer anyway (its name) and its rows are few (the agenda's
+    page): without a search, the joined customer's own `removed_at` says whether it is still there, instead of
+    `still_in_api`'s subquery, which reads every removed customer's key on each query."""
     if customer is not None:
         qs = qs.filter(customer_id=customer)
     found = customers_found(q, live=True)
-    return still_in_api(qs) if found is None else qs.filter(_among("customer_id", found))
+    if found is None:
+        return qs.filter(customer__removed_at=None) if joined else still_in_api(qs)
+    return qs.filter(_among("customer_id", found))
 
 
 def count_live_and_found(qs: QuerySet, q: str) -> int:

@@ -22,16 +22,21 @@ from schedule.sources import (
     ScheduleFilters,
     ScheduleSource,
     date_range,
-    first_of_each_day,
+    first_in_order,
     for_customers,
+    rows_shown,
     url_pattern,
 )
 
 
-def _in_range(filters: ScheduleFilters, today: dt.date):
+def _in_range(filters: ScheduleFilters, today: dt.date, *, items: bool = False):
+    """`items`: the rows read whole with their customer's name, which then says whether it is still in the API
+    (`live_and_found(joined=True)`), but for the first of each day (read from the index alone)."""
     start, end = date_range(filters, today)
+    joined = items and filters.per_day is None
     qs = for_customers(
-        live_and_found(OptionOrder.objects.all(), filters.q, customer=filters.customer), filters
+        live_and_found(OptionOrder.objects.all(), filters.q, customer=filters.customer, joined=joined),
+        filters,
     )
     return qs.filter(apply_date__gte=start, apply_date__lte=end).order_by()
 
@@ -41,9 +46,13 @@ def order_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.date, 
     return dict(qs.values_list("apply_date").annotate(n=Count("*")).order_by())
 
 
+def order_firsts(filters: ScheduleFilters, today: dt.date) -> list[tuple[dt.date, int]]:
+    return first_in_order(_in_range(filters, today), filters, day="apply_date")
+
+
 def order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[ScheduledItem]:
     """Option orders: moved or deleted until the day before they apply."""
-    rows = first_of_each_day(_in_range(filters, today), filters, day="apply_date").values_list(
+    rows = rows_shown(_in_range(filters, today, items=True), filters, day="apply_date").values_list(
         "option_product_id",
         "sub_option_id",
         "type",
@@ -84,6 +93,7 @@ SOURCES = [
         label=_("Option order"),
         items=order_items,
         day_counts=order_day_counts,
+        firsts=order_firsts,
         perm=VIEW_OPTIONS,
         change_perm=CHANGE_OPTIONS,
         order=40,

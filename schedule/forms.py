@@ -51,6 +51,9 @@ class ScheduleFilterForm(PortalForm):
         required=False, choices=[(AGENDA, _("Agenda")), (CALENDAR, _("Calendar"))], widget=forms.HiddenInput
     )
     month = MonthField(required=False, widget=forms.HiddenInput)
+    #: The agenda's cursor (`ScheduleFilters.after`), carried by its link to the later changes only: a change
+    #: of filters starts the day again.
+    after = forms.IntegerField(required=False, min_value=1, max_value=10**15, widget=forms.HiddenInput)
 
     def __init__(self, *args, kinds: list[tuple[str, str]] = (), user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,6 +76,7 @@ class ScheduleFilterForm(PortalForm):
             date_to=data.get("date_to"),
             calendar=self.view_value == self.CALENDAR,
             month=data.get("month") if self.view_value == self.CALENDAR else None,
+            after=data.get("after") if data.get("date_from") and self.view_value != self.CALENDAR else None,
             customers={f.name: data.get(f.name) or "" for f in customer_filters()},
             user=self.user,
         )

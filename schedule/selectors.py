@@ -19,6 +19,7 @@ from portal.core import clock
 from portal.core.access import can, check
 from portal.core.downloads import Table
 from portal.core.ical import AllDayEvent, calendar_lines
+from portal.core.lists import count_cap
 from portal.core.vocabulary import labelled
 from schedule.permissions import VIEW_SCHEDULE
 from schedule.sources import (
@@ -61,58 +62,86 @@ def scheduled_items(*, user, filters: ScheduleFilters, today: dt.date | None = N
     today = today or clock.today()
     items: list[ScheduledItem] = []
     for source, may_change in _visible_sources(user, filters):
-        items.extend(_read(source, may_change, filters, today))
+        items.extend(item for item in _read(source, may_change, filters, today) if not _passed(item, filters))
     items.sort(key=_ORDER)
     return items
 
 
 def agenda(*, user, filters: ScheduleFilters) -> dict:
-    """The agenda: the upcoming changes the user may see, as [(date, [items])] in date order, for whole days
-    from the start of the range up to AGENDA_PAGE_ITEMS items; `later` more follow from `next_from` on.
+    """The agenda: a page of the upcoming changes the user may see, as [(date, [items])] in date order, from the
+    start of the range (after the cursor `filters.after`): whole days up to AGENDA_PAGE_ITEMS items; a day bigger
+    than a page is cut between two customers, and the next page goes on after the last customer shown
+    (`next_after`). `later` more follow from `next_from` on; `total` and `later` are counted up to the lists'
+    cap (`capped`, when a source's count reached it: the page then says "more than").
 
-    Two queries per source (its counts per day, then the items of the days shown) for sources with
-    `day_counts`, one for the others, whatever the number of items.
-    """
+    A source that gives `firsts` gives the date and domainId of its first items from its index, up to one past
+    the cap: its count, and where the page ends (the first AGENDA_PAGE_ITEMS + 1 of all sources by date and
+    domainId); then its items up to there. Two queries, whatever the number of items, and only the page's items
+    read whole. A source without `firsts` is read whole and counted here (one query)."""
     today = clock.today()
-    filters = _window(replace(filters, calendar=False), today)
+    filters = _window(replace(filters, calendar=False, through=None), today)
+    size, cap = AGENDA_PAGE_ITEMS, count_cap()
     sources = _visible_sources(user, filters)
-    counts: Counter[dt.date] = Counter()
+    total, capped = 0, False
+    firsts: list[tuple[dt.date, int]] = []
     already_read: dict[str, list[ScheduledItem]] = {}
     for source, may_change in sources:
-        if source.day_counts is not None:
-            counts.update(source.day_counts(filters, today))
+        if source.firsts is not None:
+            # Its first items up to one past the cap: where the page ends, and the count.
+            found = source.firsts(replace(filters, first=cap + 1), today)
+            total, capped = total + min(len(found), cap), capped or len(found) > cap
+            firsts.extend(found[: size + 1])
         else:
-            already_read[source.key] = list(_read(source, may_change, filters, today))
-            counts.update(item.date for item in already_read[source.key])
-    shown, until = 0, None
-    for day in sorted(counts):
-        if until is not None and shown + counts[day] > AGENDA_PAGE_ITEMS:
-            break
-        shown, until = shown + counts[day], day
+            read = [item for item in _read(source, may_change, filters, today) if not _passed(item, filters)]
+            already_read[source.key] = read
+            total += len(read)
+            firsts.extend((item.date, item.domain_id) for item in read)
+    firsts.sort()
+    page, next_from, next_after = filters, None, ""
+    if len(firsts) > size:
+        following = firsts[size]
+        if firsts[0][0] < following[0]:  # whole days: up to the last day before the first one left out
+            until = max(day for day, _customer in firsts[:size] if day < following[0])
+            page, next_from = replace(filters, date_to=until), following[0]
+        else:  # one day bigger than a page: cut between two customers (a customer's changes stay together)
+            before = [customer for _day, customer in firsts[:size] if customer < following[1]]
+            through = before[-1] if before else following[1]
+            page = replace(filters, date_to=following[0], through=through)
+            next_from, next_after = following[0], str(through)
     items: list[ScheduledItem] = []
-    if until is not None:
-        page = replace(filters, date_to=until)
-        for source, may_change in sources:
-            if source.key in already_read:
-                items.extend(item for item in already_read[source.key] if item.date <= until)
-            else:
-                items.extend(_read(source, may_change, page, today))
+    for source, may_change in sources:
+        if source.key in already_read:
+            items.extend(item for item in already_read[source.key] if _on_page(item, page))
+        else:
+            items.extend(_read(source, may_change, page, today))
     items.sort(key=_ORDER)
     days = [(day, list(group)) for day, group in groupby(items, key=attrgetter("date"))]
     start, end = date_range(filters, today)
-    total = sum(counts.values())
-    later = [day for day in counts if until is not None and day > until]
     return {
         "days": days,
         "count": len(items),
-        "total": total,
+        "total": cap if capped else total,
+        "capped": capped,
         "today": today,
         "date_from": start,
         "date_to": end,
-        "until": until,
-        "later": total - shown,
-        "next_from": min(later) if later else None,
+        "until": items[-1].date if items else None,
+        "later": max(total - len(items), 0) if next_from else 0,
+        "next_from": next_from,
+        "next_after": next_after,
     }
+
+
+def _on_page(item: ScheduledItem, page: ScheduleFilters) -> bool:
+    """Whether an item of a source read whole is within the agenda's page (up to its last day and customer)."""
+    if page.date_to is not None and item.date > page.date_to:
+        return False
+    return page.through is None or item.date < page.date_to or item.domain_id <= page.through
+
+
+def _passed(item: ScheduledItem, filters: ScheduleFilters) -> bool:
+    """Whether the agenda's cursor has passed the item (`sources.after_cursor`, for a source read whole)."""
+    return filters.after is not None and item.date == filters.date_from and item.domain_id <= filters.after
 
 
 @dataclass(frozen=True)
@@ -217,7 +246,7 @@ def month_calendar(*, user, filters: ScheduleFilters) -> dict:
 def _window(filters: ScheduleFilters, today: dt.date) -> ScheduleFilters:
     """The filters of the page as shown: the calendar's month (its default too), or the agenda's range."""
     if filters.calendar:
-        return replace(filters, month=default_month(filters, today))
+        return replace(filters, month=default_month(filters, today), after=None)
     return replace(filters, month=None)
 
 

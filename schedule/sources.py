@@ -22,17 +22,21 @@ user open its forms, and a selector `items(filters, today)` that reads the cache
 
 A source always fills `change_url`; the page's selectors (schedule/selectors.py) blank it for users without the
 source's `change_perm` (Support sees every item read-only), so no source can forget that check. A source may
-also give `day_counts(filters, today)` ({date: n}, one aggregate query): the agenda then reads only the items of
-the days it shows (AGENDA_PAGE_ITEMS at a time, whole days); without it, the agenda reads all of the source's
-items.
+also give `day_counts(filters, today)` ({date: n}, one aggregate query, for the calendar and the home page) and
+`firsts(filters, today)` (the date and domainId of its first `filters.first` items, from its index alone): the
+agenda then counts its items up to the lists' cap and finds where its page ends from them, and reads only the
+items of that page; without them, the agenda reads all of the source's items.
 
-A source that gives `day_counts` also honours `filters.per_day` in `items`: when it is set (the month calendar,
-the home page's section of the next days), it yields only the first `per_day` items of each day, its query
-narrowed by `first_of_each_day(qs, filters, day=...)`: the first by the customer's domainId (then the row's
+A source that gives `day_counts` honours `filters.per_day`, `filters.after` and `filters.through` in `items`, its
+query narrowed by `rows_shown(qs, filters, day=...)`. With `per_day` (the month calendar, the home
+page's section of the next days), it yields only the first `per_day` items of each day
+(`first_of_each_day`): the first by the customer's domainId (then the row's
 key), read along an index of (day, domainId, key) that holds the source's rows (its app's migration), so the
 database counts and picks them from the index without visiting every row of the month or reading a company
 name for each (`python -m bench scale`, Calendar). The page takes the first `per_day` of each day across the
-sources in that order (`first_per_day`) and shows them in its own (company, kind, change).
+sources in that order (`first_per_day`) and shows them in its own (company, kind, change). The agenda's
+cursors `after` and `through` cut its first and last days between two customers (`between_cursors`), at the
+page's ends found in the same order (date, domainId, key) by `firsts` (`first_in_order`).
 
 Dates are business dates (Asia/Tokyo by default). A change on day D can still be moved or withdrawn until
 D - 1 (the contract's windows start tomorrow), so that is its deadline; items whose deadline is at most
@@ -66,9 +70,10 @@ from portal.core.lists import by_customer_filters, computed_first
 DEADLINE_SOON_DAYS = 7
 #: Without a date range the agenda shows this many days from today.
 DEFAULT_HORIZON_DAYS = 92
-#: The agenda shows whole days, from the start of the range, up to this many items (at least one day), and
-#: links to the later ones.
-AGENDA_PAGE_ITEMS = 300
+#: The agenda shows whole days, from the start of the range, up to this many items (a day bigger than that is
+#: cut between two customers), and links to the later ones: a page of a list (the lists' first page size), so
+#: that a page reads the same few rows however many changes are scheduled.
+AGENDA_PAGE_ITEMS = 25
 #: A calendar day lists this many items, then "+N more" (a link to that day's agenda).
 CALENDAR_ITEMS_PER_DAY = 3
 #: Weeks of the month calendar start on Monday (Japanese business calendars, ISO 8601), whatever the language.
@@ -97,6 +102,13 @@ class ScheduleFilters:
     #: The contributed customer filters' values (`portal.core.lists.CustomerFilter`: the Owner filter), and
     #: whose page it is ("Mine"); a source narrows its rows by them with `for_customers`.
     customers: Mapping[str, str] = field(default_factory=dict)
+    #: How many items a source's `firsts` gives (the agenda's page size, and one).
+    first: int | None = None
+    #: The agenda's cursors: on the range's first day (`date_from`), only the items of customers whose domainId
+    #: is greater than `after` (a day bigger than a page goes on there); on its last day (`date_to`), only those
+    #: up to `through` (where such a day's page ends). None: the whole day (`between_cursors`).
+    after: int | None = None
+    through: int | None = None
     user: Any = field(default=None, compare=False, repr=False)
 
 
@@ -132,6 +144,10 @@ class ScheduleSource:
     order: int = 100
     #: Optional: the number of items per date within the filters (one aggregate query).
     day_counts: Callable[[ScheduleFilters, dt.date], Mapping[dt.date, int]] | None = None
+    #: Optional, with `day_counts`: the (date, domainId) of its first `filters.first` items between the cursors,
+    #: from its index alone (`first_in_order`): the agenda asks for one past the lists' cap, which counts them
+    #: (up to the cap) and says where its page ends, and then reads only the items of its page.
+    firsts: Callable[[ScheduleFilters, dt.date], list[tuple[dt.date, int]]] | None = None
 
 
 def schedule_sources(*, user=None) -> list[ScheduleSource]:
@@ -146,6 +162,43 @@ def for_customers(qs: QuerySet, filters: ScheduleFilters, *, key: str = "custome
     """`qs` (rows keyed by a customer's domainId at `key`) narrowed by the page's customer filters (the Owner
     filter), in the same query: every source's read calls it, as it calls the customer search."""
     return by_customer_filters(qs, filters.customers, user=filters.user, key=key)
+
+
+def rows_shown(
+    qs: QuerySet, filters: ScheduleFilters, *, day: str, shift: dt.timedelta = dt.timedelta()
+) -> QuerySet:
+    """`qs` (a source's rows in the filters' range, keyed by a customer's domainId at `customer_id`, dated by the
+    column `day`; an item's date is `day` + `shift`) narrowed to what the page shows: between the agenda's
+    cursors (`between_cursors`), and the first `per_day` of each day (`first_of_each_day`). A source's `items`
+    reads through it."""
+    return first_of_each_day(between_cursors(qs, filters, day=day, shift=shift), filters, day=day)
+
+
+def between_cursors(
+    qs: QuerySet, filters: ScheduleFilters, *, day: str, shift: dt.timedelta = dt.timedelta()
+) -> QuerySet:
+    """`qs` without the rows the agenda's cursors leave out: on the first day (`filters.date_from`), those of
+    customers up to `filters.after` (an earlier page showed them); on the last day (`filters.date_to`), those of
+    customers after `filters.through` (a later page shows them). A source's `firsts` and `items` both narrow so."""
+    if filters.after is not None and filters.date_from is not None:
+        qs = qs.exclude(**{day: filters.date_from - shift, "customer_id__lte": filters.after})
+    if filters.through is not None and filters.date_to is not None:
+        qs = qs.exclude(**{day: filters.date_to - shift, "customer_id__gt": filters.through})
+    return qs
+
+
+def first_in_order(
+    qs: QuerySet, filters: ScheduleFilters, *, day: str, shift: dt.timedelta = dt.timedelta()
+) -> list[tuple[dt.date, int]]:
+    """The date and customer's domainId of the first `filters.first` rows of `qs` between the cursors, by the
+    column `day`, the customer's domainId, then the row's key (a source's `firsts`): read from the source's
+    index of (day, domainId, key) alone, which the database leaves after that many entries, so the agenda counts
+    (up to the cap) and finds where its page ends at the same cost however many items the range holds
+    (`python -m bench scale`, Agenda)."""
+    qs = between_cursors(qs, filters, day=day, shift=shift).order_by(day, "customer_id", "pk")
+    return [
+        (found + shift, customer) for found, customer in qs.values_list(day, "customer_id")[: filters.first]
+    ]
 
 
 def first_of_each_day(qs: QuerySet, filters: ScheduleFilters, *, day: str) -> QuerySet:

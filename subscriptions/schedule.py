@@ -19,8 +19,9 @@ from schedule.sources import (
     ScheduleFilters,
     ScheduleSource,
     date_range,
-    first_of_each_day,
+    first_in_order,
     for_customers,
+    rows_shown,
     url_pattern,
 )
 from subscriptions.models import RENEWAL_CHANGES, PreOrder, Reservation, Subscription
@@ -60,12 +61,29 @@ class _Words:
         return self.licences[n]
 
 
-def _in_range(qs, field: str, filters: ScheduleFilters, today: dt.date, shift: dt.timedelta = dt.timedelta()):
+def _in_range(
+    qs,
+    field: str,
+    filters: ScheduleFilters,
+    today: dt.date,
+    shift: dt.timedelta = dt.timedelta(),
+    *,
+    items: bool = False,
+):
     """Rows of customers still in the API (and matching the search) whose `field` + `shift` is in the range:
-    the database starts from the date index, and the customers are read only for the rows in range."""
+    the database starts from the date index, and the customers are read only for the rows in range. `items`:
+    the rows read whole, with their customer's name (`_joined`)."""
     start, end = date_range(filters, today)
-    qs = for_customers(live_and_found(qs, filters.q, customer=filters.customer), filters)
+    live = live_and_found(qs, filters.q, customer=filters.customer, joined=items and _joined(filters))
+    qs = for_customers(live, filters)
     return qs.filter(**{f"{field}__gte": start - shift, f"{field}__lte": end - shift}).order_by()
+
+
+def _joined(filters: ScheduleFilters) -> bool:
+    """Whether a source's items test their customer's removal on the customer row they read for its name
+    (`live_and_found(joined=True)`): not when they pick the first of each day (`first_of_each_day` reads the
+    keys of the month from the index alone, without the customers)."""
+    return filters.per_day is None
 
 
 def _day_counts(qs, field: str, shift: dt.timedelta = dt.timedelta()) -> dict[dt.date, int]:
@@ -80,8 +98,8 @@ def reservation_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.
     return _day_counts(_in_range(Reservation.objects, "apply_date", filters, today), "apply_date")
 
 
-def _renewals(filters: ScheduleFilters, today: dt.date):
-    qs = _in_range(Subscription.objects, "plan_end_date", filters, today, shift=ONE_DAY)
+def _renewals(filters: ScheduleFilters, today: dt.date, *, items: bool = False):
+    qs = _in_range(Subscription.objects, "plan_end_date", filters, today, shift=ONE_DAY, items=items)
     return qs.filter(RENEWAL_CHANGES)
 
 
@@ -89,10 +107,25 @@ def renewal_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.date
     return _day_counts(_renewals(filters, today), "plan_end_date", shift=ONE_DAY)
 
 
+def pre_order_firsts(filters: ScheduleFilters, today: dt.date) -> list[tuple[dt.date, int]]:
+    return first_in_order(
+        _in_range(PreOrder.objects, "apply_date", filters, today), filters, day="apply_date"
+    )
+
+
+def reservation_firsts(filters: ScheduleFilters, today: dt.date) -> list[tuple[dt.date, int]]:
+    qs = _in_range(Reservation.objects, "apply_date", filters, today)
+    return first_in_order(qs, filters, day="apply_date")
+
+
+def renewal_firsts(filters: ScheduleFilters, today: dt.date) -> list[tuple[dt.date, int]]:
+    return first_in_order(_renewals(filters, today), filters, day="plan_end_date", shift=ONE_DAY)
+
+
 def pre_order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[ScheduledItem]:
     """Pre-orders (new paid subscriptions on a date): moved or deleted until the day before."""
-    qs = _in_range(PreOrder.objects, "apply_date", filters, today)
-    rows = first_of_each_day(qs, filters, day="apply_date").values_list(
+    qs = _in_range(PreOrder.objects, "apply_date", filters, today, items=True)
+    rows = rows_shown(qs, filters, day="apply_date").values_list(
         "pre_order_id",
         "apply_date",
         "product_id",
@@ -124,8 +157,8 @@ def pre_order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[Schedu
 
 def reservation_items(filters: ScheduleFilters, today: dt.date) -> Iterator[ScheduledItem]:
     """Reservations of subscriptions (paid start, more licences, cancel): moved or deleted until the day before."""
-    qs = _in_range(Reservation.objects, "apply_date", filters, today)
-    rows = first_of_each_day(qs, filters, day="apply_date").values_list(
+    qs = _in_range(Reservation.objects, "apply_date", filters, today, items=True)
+    rows = rows_shown(qs, filters, day="apply_date").values_list(
         "subscription_id",
         "apply_date",
         "type",
@@ -171,7 +204,9 @@ def renewal_items(filters: ScheduleFilters, today: dt.date) -> Iterator[Schedule
     changing the renewal settings, only that a CANCEL "ends after planEndDate". So, as for the other kinds,
     the last day to change is the day before the renewal applies, i.e. planEndDate itself.
     """
-    rows = first_of_each_day(_renewals(filters, today), filters, day="plan_end_date").values_list(
+    rows = rows_shown(
+        _renewals(filters, today, items=True), filters, day="plan_end_date", shift=ONE_DAY
+    ).values_list(
         "subscription_id",
         "plan_end_date",
         "renewal_type",
@@ -224,6 +259,7 @@ SOURCES = [
         label=_("Pre-order"),
         items=pre_order_items,
         day_counts=pre_order_day_counts,
+        firsts=pre_order_firsts,
         order=10,
         **_PERMS,
     ),
@@ -232,6 +268,7 @@ SOURCES = [
         label=_("Reservation"),
         items=reservation_items,
         day_counts=reservation_day_counts,
+        firsts=reservation_firsts,
         order=20,
         **_PERMS,
     ),
@@ -240,6 +277,7 @@ SOURCES = [
         label=_("Renewal"),
         items=renewal_items,
         day_counts=renewal_day_counts,
+        firsts=renewal_firsts,
         order=30,
         **_PERMS,
     ),

@@ -173,3 +173,39 @@ def test_another_database_is_refused_with_a_reason():
     editor = SimpleNamespace(connection=SimpleNamespace(vendor="mysql", display_name="MySQL"))
     with pytest.raises(NotSupportedError, match="SQLite or PostgreSQL, not MySQL"):
         migration.install(None, editor)
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("桜", ["sakura-a", "sakura-b"]),  # one character: no trigram, every text is checked
+        ("ab", ["abc"]),  # two characters
+        ("桜 xy", ["sakura-b"]),  # a short word beside a longer one
+        ("サクラ", ["sakura-kana"]),  # katakana found as hiragana (the text is folded)
+        ("桜商事", ["sakura-a"]),
+        ("%", []),  # LIKE's wildcards are searched for as characters
+        ("_", []),
+        ("kura-k", ["sakura-kana"]),
+    ],
+)
+def test_words_of_any_length_find_the_same_customers_on_every_database(support, q, expected):
+    """On PostgreSQL a trigram index serves the search (customers migration 0012); a word too short for a trigram,
+    or a mix of short and long words, finds exactly what it finds without the index (SQLite)."""
+    made = {
+        "sakura-a": make_customer(company_name="株式会社桜商事", domain="sakura-a.example.jp"),
+        "sakura-b": make_customer(company_name="桜工業", domain="xyz.example.jp"),
+        "sakura-kana": make_customer(company_name="さくらテック", domain="sakura-kana.example.jp"),
+        "abc": make_customer(company_name="ABC Trading", domain="abc.example.jp"),
+    }
+    by_id = {c.domain_id: key for key, c in made.items()}
+    assert sorted(by_id[i] for i in _found(support, q) if i in by_id) == sorted(expected)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram index is PostgreSQL's")
+def test_the_search_text_has_a_trigram_index_on_postgresql(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = %s", [CustomerSearch._meta.db_table]
+        )
+        definitions = [row[0] for row in cursor.fetchall()]
+    assert any("gin" in d and "gin_trgm_ops" in d for d in definitions), definitions

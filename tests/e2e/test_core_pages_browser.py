@@ -147,3 +147,26 @@ def test_the_refusal_page_is_accessible_too(page):
     assert response.status == 403
     assert page.locator("h1").inner_text() == "You cannot open this page"
     page.evaluate("() => window.__portalAxe.check()")
+
+
+def test_a_busy_day_of_the_agenda_goes_on_on_its_next_page_in_japanese(page):
+    """More changes on one day than a page holds: the agenda shows a page of them, says how many follow, and its
+    link goes on with the same day's other customers."""
+    from schedule.sources import AGENDA_PAGE_ITEMS
+
+    day = clock.today() + dt.timedelta(days=2)
+    for n in range(AGENDA_PAGE_ITEMS + 5):
+        make_pre_order(make_customer(company_name=f"多忙商事{n:02d}"), apply_date=day)
+    login(page, make_persona(Role.SUPPORT))
+    page.context.add_cookies([{"name": "django_language", "value": "ja", "url": page.url}])
+    page.set_viewport_size({"width": 1366, "height": 860})
+    page.goto("/scheduled/")
+    assert page.locator("#agenda [data-kind]").count() == AGENDA_PAGE_ITEMS
+    later = page.locator("[data-testid=agenda-later]")
+    assert f"以降の変更 5 件（{day.isoformat()} から）" in later.inner_text()
+    screenshot(page, "scheduled-changes-busy-day-ja")
+    later.click()
+    page.wait_for_url("**after=*")
+    assert page.locator("#agenda [data-kind]").count() == 5
+    assert page.locator("[data-testid=agenda-later]").count() == 0
+    assert "多忙商事29" in page.locator("#agenda").inner_text()

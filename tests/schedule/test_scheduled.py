@@ -214,12 +214,70 @@ def test_the_agenda_shows_whole_days_up_to_a_page_and_links_to_the_later_ones(cl
     assert later.startswith("?") and "date_from=2026-12-01" in later and "kind=renewal" in later
 
     response = client.get(reverse("schedule:agenda") + later.replace("&amp;", "&"))
-    # A day is never split, even when it alone is bigger than a page.
+    # 12-01's two fill the page: the next page starts on the following day.
     assert [(day, kind) for day, kind, _id in _agenda(response)] == [
         ("2026-12-01", "renewal"),
         ("2026-12-01", "reservation"),
     ]
     assert "2 later changes, from 2026-12-20" in response.content.decode()
+
+
+def _later_link(response) -> str:
+    body = response.content.decode()
+    return (
+        body.split('data-testid="agenda-later"')[0]
+        .rsplit('href="', 1)[1]
+        .split('"', 1)[0]
+        .replace("&amp;", "&")
+    )
+
+
+def test_a_day_bigger_than_a_page_is_cut_between_two_customers_and_goes_on_on_the_next(
+    client_as, frozen, monkeypatch
+):
+    """Page after page, every change of a busy day is shown once, a customer's changes of the day together."""
+    monkeypatch.setattr(schedule_selectors, "AGENDA_PAGE_ITEMS", 3)
+    day = D(2026, 12, 1)
+    customers = [make_customer(company_name=f"Busy {n}") for n in range(4)]
+    expected = set()
+    for customer in customers:
+        expected.add(("reservation", make_reservation(make_subscription(customer), apply_date=day).pk))
+        expected.add(("pre_order", make_pre_order(customer, apply_date=day).pk))
+    make_pre_order(customers[0], apply_date=D(2026, 12, 2))
+    client = client_as(Role.SUPPORT)
+    response = client.get(reverse("schedule:agenda"), {"kind": ["pre_order", "reservation"]})
+    seen, pages = [], 0
+    while True:
+        pages += 1
+        shown = _agenda(response)
+        # Never more than a page but for one customer's changes of a day, kept together.
+        assert 1 <= len(shown) <= 3
+        seen.extend(shown)
+        if 'data-testid="agenda-later"' not in response.content.decode():
+            break
+        response = client.get(reverse("schedule:agenda") + _later_link(response))
+        assert pages < 10
+    assert [(d, kind) for d, kind, _id in seen].count(("2026-12-02", "pre_order")) == 1
+    busy = [(kind, int(domain_id)) for d, kind, domain_id in seen if d == "2026-12-01"]
+    assert len(busy) == len(set(busy)) == 8  # each change once
+    assert sorted(busy) == sorted(
+        (kind, c.domain_id) for c in customers for kind in ("pre_order", "reservation")
+    )
+    assert len(expected) == 8 and pages == 4  # two customers' changes a page; the last two with the next day
+
+
+def test_past_the_lists_cap_the_agenda_says_more_than(client_as, frozen, settings, monkeypatch):
+    settings.LIST_COUNT_CAP = 4
+    monkeypatch.setattr(schedule_selectors, "AGENDA_PAGE_ITEMS", 2)
+    for n in range(6):
+        make_pre_order(apply_date=D(2026, 12, 1) + dt.timedelta(days=n))
+    body = client_as(Role.SUPPORT).get(reverse("schedule:agenda"), {"kind": "pre_order"}).content.decode()
+    assert "More than 4 changes from 2026-11-21 to 2027-02-21" in body
+    assert "Later changes, from 2026-12-03" in body
+    japanese = client_as(Role.SUPPORT).get(
+        reverse("schedule:agenda"), {"kind": "pre_order"}, headers={"Accept-Language": "ja"}
+    )
+    assert "までの変更は 4 件を超えています" in japanese.content.decode()
 
 
 def test_paging_also_counts_sources_without_day_counts(client_as, items, monkeypatch):
@@ -321,3 +379,18 @@ def test_the_agenda_counts_are_written_with_a_thousands_separator(
     finally:
         contribute("tests", schedule_sources=[])
     assert total in body and first in body and later in body
+
+
+def test_a_removed_customers_changes_are_neither_shown_nor_counted(client_as, frozen):
+    """On the agenda's page (its items test the customer they read) and in its count (from the index) alike."""
+    from django.utils import timezone
+
+    kept, gone = make_customer(company_name="Still Here"), make_customer(company_name="Gone Away")
+    for customer in (kept, gone):
+        make_pre_order(customer, apply_date=D(2026, 12, 1))
+        make_reservation(make_subscription(customer), apply_date=D(2026, 12, 2))
+        make_subscription(customer, renewal_type="CANCEL", plan_end_date=D(2026, 12, 3))
+    type(gone).objects.filter(pk=gone.pk).update(removed_at=timezone.now())
+    body = client_as(Role.SUPPORT).get(reverse("schedule:agenda")).content.decode()
+    assert "Still Here" in body and "Gone Away" not in body
+    assert "3 changes from 2026-11-21" in body
