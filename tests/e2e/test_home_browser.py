@@ -104,7 +104,7 @@ SECTIONS = {
         "activity",
         "option-trials",
     ],
-    Role.FINANCE: ["last-invoice", "findings", "billing-details"],
+    Role.FINANCE: ["last-invoice", "findings", "billing-details", "invoices-overdue"],
 }
 
 
