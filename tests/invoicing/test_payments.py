@@ -52,13 +52,34 @@ def test_a_payment_in_two_parts_then_nothing_more_than_owed(client_as, invoice):
         )
 
 
-def test_what_is_owed_counts_credit_notes_through_one_place(invoice, monkeypatch):
-    monkeypatch.setattr(selectors, "credited", lambda inv: 1_000)
-    assert selectors.owed(invoice) == 6_621
+def test_what_is_owed_counts_its_credit_notes_and_credited_in_full_is_not_overdue(
+    client_as, invoice, monkeypatch
+):
+    finance = make_persona(Role.FINANCE)
+    services.credit_note_issue(
+        user=finance,
+        number=invoice.number,
+        credits={0: 1_000},
+        return_date=invoice.issue_date,
+        reason="",
+        key="a" * 32,
+    )
+    assert selectors.owed(invoice) == 7_621 - 1_100
     with pytest.raises(services.PaymentRefused):
         services.payment_record(
-            actor=make_persona(Role.FINANCE), number=invoice.number, amount=7_000, paid_on=invoice.issue_date
+            actor=finance, number=invoice.number, amount=7_000, paid_on=invoice.issue_date
         )
+    client = client_as(Role.FINANCE)
+    page = client.get(reverse("invoicing:issued", kwargs={"number": invoice.number})).content.decode()
+    assert "Partly paid" in page and "¥6,521" in page
+    # The rest credited too: the invoice owes nothing, reads "Credited" (not "Paid"), and is never overdue.
+    services.corrected_invoice_issue(user=finance, number=invoice.number, reason="Wrong price", key="b" * 32)
+    assert selectors.owed(invoice) == 0
+    rows = {row.invoice.number: row for row in selectors.month_issued(user=finance, **M)}
+    assert rows[invoice.number].payment_state == "credited"
+    pin_business_today(monkeypatch, dt.date(2027, 1, 5))  # past the due date, 2026-12-31
+    overdue = set(selectors.overdue_invoices(today=dt.date(2027, 1, 5)).values_list("number", flat=True))
+    assert invoice.number not in overdue and not any(rows[n].invoice.total < 0 for n in overdue)
 
 
 def test_overdue_invoices_are_finance_s_worklist_item_until_paid(client_as, invoice, monkeypatch):
