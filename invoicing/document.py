@@ -26,9 +26,10 @@ def _render(template: str, context: dict, language: str) -> bytes:
 
     with translation.override(language):
         html = render_to_string(template, context)
-    font_config = FontConfiguration()
-    fonts = CSS(string=pdf_fonts.font_face_css(html), font_config=font_config)
-    return HTML(string=html).write_pdf(stylesheets=[fonts], font_config=font_config)
+    fonts = pdf_fonts.DocumentFonts(html)
+    fetcher, font_config = fonts.fetcher(), FontConfiguration()
+    faces = CSS(string=fonts.css, font_config=font_config, url_fetcher=fetcher)
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[faces], font_config=font_config)
 
 
 def invoice_pdf(invoice) -> bytes:

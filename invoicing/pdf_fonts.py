@@ -11,7 +11,6 @@ document's characters, glyphs renumbered from 0, and given to WeasyPrint as `@fo
 
 from __future__ import annotations
 
-import base64
 import logging
 from functools import cache
 from pathlib import Path
@@ -132,19 +131,41 @@ def subset(weight: int, characters: set[str]) -> bytes | None:
         harfbuzz_subset.hb_subset_input_destroy(request)
 
 
-def font_face_css(text: str) -> str:
-    """`@font-face` rules of `INVOICE_FAMILY` for a document whose text (its HTML will do) is `text`: each
-    weight's face subset to its characters, inline. Empty when the fonts cannot be made (the templates' next
-    families, the system's, are used)."""
-    characters = set(text) | ALWAYS
-    rules = []
-    for weight in sorted(FACES):
-        font = subset(weight, characters)
-        if font is None:
-            return ""
-        data = base64.b64encode(font).decode("ascii")
-        rules.append(
-            f'@font-face {{ font-family: "{INVOICE_FAMILY}"; font-weight: {weight}; font-style: normal; '
-            f'src: url("data:font/otf;base64,{data}") format("opentype"); }}'
+#: The URL scheme of a document's own fonts, served by `DocumentFonts.fetcher` (an inline data: URL of the font
+#: would be tokenised by the CSS parser character by character).
+SCHEME = "invoice-font"
+
+
+class DocumentFonts:
+    """The fonts of one document: `INVOICE_FAMILY`'s faces subset to the characters of `text` (its HTML will
+    do), as `@font-face` rules (`css`) whose sources `fetcher` serves. Without them (`css` empty) the templates'
+    next families, the system's, are used."""
+
+    def __init__(self, text: str):
+        characters = set(text) | ALWAYS
+        self.fonts: dict[str, bytes] = {}
+        for weight in sorted(FACES):
+            font = subset(weight, characters)
+            if font is None:
+                self.fonts = {}
+                break
+            self.fonts[f"{SCHEME}:{weight}"] = font
+        self.css = "\n".join(
+            f'@font-face {{ font-family: "{INVOICE_FAMILY}"; font-weight: {url.rsplit(":", 1)[1]}; '
+            f'font-style: normal; src: url("{url}") format("opentype"); }}'
+            for url in self.fonts
         )
-    return "\n".join(rules)
+
+    def fetcher(self):
+        """A WeasyPrint URL fetcher that serves this document's fonts (and fetches other URLs as usual)."""
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+        fonts = self.fonts
+
+        class Fetcher(URLFetcher):
+            def fetch(self, url, headers=None):
+                if url in fonts:
+                    return URLFetcherResponse(url, fonts[url], {"Content-Type": "font/otf"})
+                return super().fetch(url, headers)
+
+        return Fetcher()
