@@ -44,9 +44,7 @@ def sha256(data: bytes) -> str:
 def credit_note_pdf(note) -> bytes:
     """The PDF of a credit note (適格返還請求書): the invoice it credits (number and date), the date of the return,
     the original transaction's month, what is credited and the amounts and tax per rate, in its language."""
-    return _render(
-        "invoicing/credit_note_pdf.html", {"note": note, "original": note.original}, note.language
-    )
+    return _render("invoicing/credit_note_pdf.html", {"note": note, "original": note.original}, note.language)
 
 
 def pdf_of(row) -> bytes:

@@ -61,7 +61,9 @@ def _harfbuzz():
         ffi.cdef(_CDEF)
         return ffi, ffi.dlopen("libharfbuzz.so.0"), ffi.dlopen("libharfbuzz-subset.so.0")
     except (ImportError, OSError) as error:
-        logger.warning("invoice fonts: HarfBuzz-Subset not loaded (%s); the system's fonts are embedded", error)
+        logger.warning(
+            "invoice fonts: HarfBuzz-Subset not loaded (%s); the system's fonts are embedded", error
+        )
         return None
 
 
