@@ -12,7 +12,10 @@ partner's details. Measured in the same run, as ratios to the reference, reading
 * issuing them all (`invoicing.services.month_issue`: drafts, numbers, PDFs, storage), and within it the time
   spent rendering PDFs and the rest (numbering and storing, under the counter's lock);
 * one PDF's rendering, as a ratio to the reference and as a share of issuing one invoice;
-* the PDFs' size (mean, max, all of them) and a check that the numbers are 1..N, each with its PDF.
+* the PDFs' size (mean, max, all of them) and a check that the numbers are 1..N, each with its PDF;
+* an estimate of issuing 2,000 invoices with N workers: numbering is one at a time (the counter's lock), the
+  PDFs are rendered in chunks the workers share (`services.month_pdfs_render`), so the rest as measured plus
+  the rendering divided by N (the workers' own cores; this bench is one process and renders every chunk).
 """
 
 from __future__ import annotations
@@ -215,11 +218,30 @@ def main() -> int:
             rendering.append(time.perf_counter() - start)
 
     document.invoice_pdf = timed_render
+    # The chunks queued for other workers go nowhere (this process, alone, renders them all).
+    from portal.celery import app
+
+    app.conf.update(broker_url="memory://", result_backend="cache+memory://")
     run = IssueRun.objects.create(year=YEAR, month=MONTH, requested_by=user, total=count)
     issuing = timed(lambda: services.month_issue(run_id=run.pk))
     document.invoice_pdf = render
 
     numbers = list(IssuedInvoice.objects.order_by("number").values_list("number", flat=True))
+
+    # The same invoices rendered as before the per-document fonts (the system's whole collections, which
+    # WeasyPrint embeds with every glyph id up to the highest used), in this run: the fonts' share.
+    from invoicing import pdf_fonts
+
+    sample = list(IssuedInvoice.objects.order_by("number")[:10])
+    subset = pdf_fonts.subset
+    pdf_fonts.subset = lambda weight, characters: None
+    try:
+        system_fonts = [
+            (timed(lambda i=i: document.invoice_pdf(i)), len(document.invoice_pdf(i))) for i in sample
+        ]
+    finally:
+        pdf_fonts.subset = subset
+    own_fonts = [(timed(lambda i=i: document.invoice_pdf(i)), len(document.invoice_pdf(i))) for i in sample]
     sizes = [
         len(pdf)
         for pdf in IssuedInvoice.objects.exclude(pdf_sha256="").values_list("pdf", flat=True).iterator()
@@ -243,10 +265,25 @@ def main() -> int:
         f"{'one PDF rendered':48} {ratio(per_pdf)}  "
         f"({per_pdf / (issuing / max(len(numbers), 1)):.0%} of issuing one invoice)"
     )
+    if sample:
+        for label, rows in (
+            ("with the system's fonts (before)", system_fonts),
+            ("with its own fonts", own_fonts),
+        ):
+            mean_time = statistics.mean(t for t, _size in rows)
+            mean_size = statistics.mean(size for _t, size in rows)
+            print(f"{'  one PDF ' + label:48} {ratio(mean_time)}  ({mean_size / 1024:.0f} kB)")
     if sizes:
         print(
             f"PDF size: mean {statistics.mean(sizes) / 1024:.0f} kB, max {max(sizes) / 1024:.0f} kB, "
             f"all {sum(sizes) / 1024 / 1024:.1f} MB for {len(sizes):,} invoices"
+        )
+    per_invoice_rest = rest / max(len(numbers), 1)
+    for workers in (1, 2, 4, 8):
+        estimate = 2000 * (per_invoice_rest + per_pdf / workers)
+        print(
+            f"{'2,000 invoices with ' + str(workers) + ' worker' + ('s' if workers > 1 else '') + ' (estimate)':48}"
+            f" {ratio(estimate)}  ({estimate / 60:.1f} min)"
         )
     ok = numbers == list(range(1, count + 1)) and len(sizes) == count
     print(f"numbers 1..{count:,} without a gap, each with its PDF: {'yes' if ok else 'NO'}")

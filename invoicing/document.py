@@ -1,5 +1,6 @@
 """The invoice as a PDF: a Django template (`invoicing/invoice_pdf.html`) rendered by WeasyPrint, A4, in the
-invoice's own language, with the system's Noto Sans CJK fonts (fonts-noto-cjk: scripts/system-packages.sh).
+invoice's own language, with the Japanese face of the system's Noto Sans CJK fonts (fonts-noto-cjk:
+scripts/system-packages.sh), cut down to each document's characters (`invoicing.pdf_fonts`).
 
 WeasyPrint was chosen because it lays out HTML and CSS (the portal's own way of writing a page, templates and
 translations included) into a PDF with real, extractable text and embedded subset fonts, is pure Python over
@@ -15,14 +16,25 @@ import hashlib
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from invoicing import pdf_fonts
+
+
+def _render(template: str, context: dict, language: str) -> bytes:
+    """A PDF template rendered in `language`, with its fonts subset to its own characters."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    with translation.override(language):
+        html = render_to_string(template, context)
+    fonts = pdf_fonts.DocumentFonts(html)
+    fetcher, font_config = fonts.fetcher(), FontConfiguration()
+    faces = CSS(string=fonts.css, font_config=font_config, url_fetcher=fetcher)
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[faces], font_config=font_config)
+
 
 def invoice_pdf(invoice) -> bytes:
     """The PDF of an invoice (an `IssuedInvoice`, saved or about to be), in its language."""
-    from weasyprint import HTML
-
-    with translation.override(invoice.language):
-        html = render_to_string("invoicing/invoice_pdf.html", {"invoice": invoice})
-    return HTML(string=html).write_pdf()
+    return _render("invoicing/invoice_pdf.html", {"invoice": invoice}, invoice.language)
 
 
 def sha256(data: bytes) -> str:
@@ -32,11 +44,7 @@ def sha256(data: bytes) -> str:
 def credit_note_pdf(note) -> bytes:
     """The PDF of a credit note (適格返還請求書): the invoice it credits (number and date), the date of the return,
     the original transaction's month, what is credited and the amounts and tax per rate, in its language."""
-    from weasyprint import HTML
-
-    with translation.override(note.language):
-        html = render_to_string("invoicing/credit_note_pdf.html", {"note": note, "original": note.original})
-    return HTML(string=html).write_pdf()
+    return _render("invoicing/credit_note_pdf.html", {"note": note, "original": note.original}, note.language)
 
 
 def pdf_of(row) -> bytes:

@@ -204,6 +204,8 @@ class IssueRun(models.Model):
     requested_at = models.DateTimeField(auto_now_add=True)
     total = models.PositiveIntegerField(default=0)
     issued = models.PositiveIntegerField(default=0)
+    #: PDFs stored by the run's workers (its invoices are numbered first, then rendered in shared chunks).
+    rendered = models.PositiveIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
 

@@ -10,18 +10,21 @@ dead worker) is run again under the same id: what was issued is skipped, the res
 
 **Number first, render after.** The lock is held only to number the invoice and store its facts (issuer,
 recipient, lines, totals): the PDF, a deterministic rendering of those stored facts, is rendered after the
-commit and stored once with its SHA-256 (`invoice_pdf_render`). Until then the invoice is "being prepared";
-a worker that died in between leaves it so, and the resumed run or a retry renders it (`month_pdfs_render`).
+commit and stored once with its SHA-256 (`invoice_pdf_render`). A month's run numbers all its drafts first, then
+its PDFs are rendered in chunks that every worker shares (`month_pdfs_render`). Until then an invoice is "being
+prepared"; a worker that died in between leaves it so, and the resumed run or a retry renders it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import smtplib
+import uuid
 
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.template.loader import render_to_string
@@ -112,10 +115,11 @@ def _after_last_issued() -> int:
 
 
 def invoice_issue(
-    *, draft: drafts.Draft, year: int, month: int, user, run: IssueRun | None = None
+    *, draft: drafts.Draft, year: int, month: int, user, run: IssueRun | None = None, render: bool = True
 ) -> IssuedInvoice | None:
     """Issue one ready draft: the next number of the sequence, in one transaction with the invoice. None when
-    the customer's invoice of the month was issued already (a double click, another user, a retried task)."""
+    the customer's invoice of the month was issued already (a double click, another user, a retried task).
+    Its PDF is rendered after the commit, unless `render` is false (a month's run renders them in chunks)."""
     if not draft.ready:
         return None
     issuer = selectors.issuer_mapping()
@@ -160,7 +164,8 @@ def invoice_issue(
         # The month's invoice of this customer was stored by another transaction in between: issued once.
         return None
     # Numbered and committed: the PDF is rendered outside the counter's lock.
-    invoice_pdf_render(invoice)
+    if render:
+        invoice_pdf_render(invoice)
     return invoice
 
 
@@ -195,16 +200,17 @@ def month_issue(*, run_id: int) -> IssueRun:
         return run
     user = run.requested_by or get_user_model()(username="system")
     try:
-        # A dead worker's invoices numbered without their PDF first, then the drafts not issued yet.
-        month_pdfs_render(year=run.year, month=run.month)
+        # Number the drafts not issued yet (the counter's lock, one invoice at a time), then render every PDF
+        # of the month still missing (this run's, and a dead worker's) in chunks shared with the other workers.
         ready = selectors.ready_drafts(user=user, year=run.year, month=run.month, issue_date=clock.today())
         for draft in ready:
-            invoice_issue(draft=draft, year=run.year, month=run.month, user=user, run=run)
-        month_pdfs_render(year=run.year, month=run.month)
+            invoice_issue(draft=draft, year=run.year, month=run.month, user=user, run=run, render=False)
+        month_pdfs_render(year=run.year, month=run.month, run_id=run.pk)
     except Exception as error:
         IssueRun.objects.filter(pk=run_id).update(finished_at=timezone.now(), error=str(error)[:500])
         raise
-    IssueRun.objects.filter(pk=run_id, finished_at=None).update(finished_at=timezone.now())
+    # Finished when every PDF is stored; else by the worker that stores the last one (`pdf_chunk_render`).
+    _run_finish_when_rendered(run)
     run.refresh_from_db()
     return run
 
@@ -538,14 +544,52 @@ def pdfs_missing(*, year: int, month: int) -> list[int]:
     )
 
 
-def month_pdfs_render(*, year: int, month: int) -> int:
-    """Render the PDFs of the month's invoices numbered without one (a worker died in between): how many."""
+#: A chunk's claim lapses after this long (a worker that died holding it): a redelivered task may take it then;
+#: a resumed run or the page's retry queues new chunks at once.
+PDF_CHUNK_CLAIM_SECONDS = 300
+
+
+def month_pdfs_render(*, year: int, month: int, run_id: int | None = None) -> int:
+    """Render the PDFs of the month's invoices numbered without one, shared between workers: the numbers in
+    chunks of `INVOICE_PDF_CHUNK`, each queued as a task (`invoicing.render_pdfs`) that any worker takes, and
+    taken by this worker too, in order; a chunk is rendered by whoever claims it first (`pdf_chunk_render`).
+    Alone, this worker renders them all before it returns. How many it rendered itself."""
+    missing = pdfs_missing(year=year, month=month)
+    size = max(1, settings.INVOICE_PDF_CHUNK)
+    chunks = [missing[i : i + size] for i in range(0, len(missing), size)]
+    batch = uuid.uuid4().hex  # this call's chunks: a resumed run's are new, whatever a dead worker claimed
+    for chunk in chunks[1:]:  # the first is this worker's at once
+        pdf_chunk_render_task.delay(run_id=run_id, batch=batch, numbers=chunk)
+    return sum(pdf_chunk_render(run_id=run_id, batch=batch, numbers=chunk) for chunk in chunks)
+
+
+def pdf_chunk_render(*, run_id: int | None, batch: str, numbers: list[int]) -> int:
+    """Render and store the PDFs of `numbers` not stored yet, if this worker claims the chunk first (else 0:
+    another renders it); the run counts each PDF stored and is finished by the worker that stores the last."""
+    if not numbers or not cache.add(f"invoicing:pdf-chunk:{batch}:{numbers[0]}", 1, PDF_CHUNK_CLAIM_SECONDS):
+        return 0
     rendered = 0
-    for number in pdfs_missing(year=year, month=month):
-        invoice = IssuedInvoice.objects.filter(number=number).first()
+    for number in numbers:
+        invoice = IssuedInvoice.objects.filter(number=number, pdf_sha256="").first()
         if invoice is not None and invoice_pdf_render(invoice):
             rendered += 1
+            if run_id is not None:
+                IssueRun.objects.filter(pk=run_id).update(rendered=F("rendered") + 1)
+    if run_id is not None and rendered:
+        run = IssueRun.objects.filter(pk=run_id).first()
+        if run is not None:
+            _run_finish_when_rendered(run)
     return rendered
+
+
+def _run_finish_when_rendered(run: IssueRun) -> None:
+    if not pdfs_missing(year=run.year, month=run.month):
+        IssueRun.objects.filter(pk=run.pk, finished_at=None).update(finished_at=timezone.now())
+
+
+@shared_task(name="invoicing.render_pdfs", ignore_result=True, acks_late=True)
+def pdf_chunk_render_task(run_id: int | None, batch: str, numbers: list[int]) -> None:
+    pdf_chunk_render(run_id=run_id, batch=batch, numbers=numbers)
 
 
 # --- sending by e-mail (h17) -----------------------------------------------------------------------------------

@@ -296,6 +296,8 @@ YAYOI_SUPPLIER_NAME = env.str("YAYOI_SUPPLIER_NAME", default="LINE WORKS")
 INVOICE_TAX_ROUNDING = env.str("INVOICE_TAX_ROUNDING", default="floor")
 if INVOICE_TAX_ROUNDING not in ("floor", "half_up", "ceiling"):
     raise ImproperlyConfigured("INVOICE_TAX_ROUNDING must be floor, half_up or ceiling")
+# Invoices per PDF-rendering task: a month's PDFs are rendered in chunks of this many, shared by the workers.
+INVOICE_PDF_CHUNK = env.int("INVOICE_PDF_CHUNK", default=20)
 
 # --- Mail: the daily digest of decisions -------------------------------------------------------------------
 # Production sends through SMTP; in development (DEBUG, `make run`) each message is written to a file under

@@ -133,6 +133,8 @@ def test_an_invoice_whose_pdf_is_not_made_yet_and_a_month_without_invoices(page,
     page.goto(f"/invoicing/{year}/{month}/")
     assert "PDF being prepared" in page.inner_text('[data-testid="drafts"]')
     assert "1 issued invoice has no PDF yet" in page.inner_text('[data-testid="pdfs-missing"]')
+    # The run stays open while a PDF is missing: numbered vs rendered.
+    assert "0 PDFs ready of 1 numbered" in page.inner_text('[data-testid="issue-run"]')
     screenshot(page, "invoicing-pdf-missing-en")
     page.goto(f"/invoicing/issued/{number}.pdf")
     assert "its PDF is being prepared" in page.inner_text('[data-testid="pdf-preparing"]')
@@ -150,6 +152,7 @@ def test_an_invoice_whose_pdf_is_not_made_yet_and_a_month_without_invoices(page,
     screenshot(page, "invoicing-pdf-preparing-ja")
     page.goto(f"/invoicing/{year}/{month}/")
     assert "PDF作成中" in page.inner_text('[data-testid="drafts"]')
+    assert "採番済み1件中0件のPDFを作成しました" in page.inner_text('[data-testid="issue-run"]')
     screenshot(page, "invoicing-pdf-missing-ja")
     page.click('[data-testid="pdfs-render"]')  # the retry: queued (no worker here), the run resumes it
     page.wait_for_selector('[data-testid="issue-run"]')
