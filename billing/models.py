@@ -122,6 +122,10 @@ class InvoiceItem(models.Model):
             models.Index(fields=["domain_id", "year", "month"]),
             # Counts the details page's type filter (with the customer search) from the index alone.
             models.Index(fields=["year", "month", "item_type", "domain_id"], name="billing_item_month_type"),
+            # The items the month's check flagged (it writes only those whose flag changes).
+            models.Index(
+                fields=["year", "month"], condition=models.Q(flagged=True), name="billing_item_flagged"
+            ),
         ]
         verbose_name = _("invoice item")
         verbose_name_plural = _("invoice items")
@@ -184,6 +188,11 @@ class UsageSnapshot(models.Model):
     max_member_count = models.PositiveIntegerField(_("maximum users"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=32, blank=True)
     synced_at = models.DateTimeField(_("last synced"))
+    #: Its terms differ from the customer's snapshot before it (or there is none). True until worked out
+    #: (`billing.usage.usage_marks`): a row nobody marked is read as a change, never skipped.
+    changed = models.BooleanField(_("terms changed"), default=True)
+    #: The customer's first or last snapshot of its calendar month. True until worked out, likewise.
+    edge = models.BooleanField(_("first or last of its month"), default=True)
 
     class Meta:
         ordering = ["domain_id", "used_date"]
@@ -207,7 +216,27 @@ class UsageSnapshot(models.Model):
                     "member_count",
                 ],
                 name="billing_usage_terms",
-            )
+            ),
+            # The month's read (`billing.usage.usage_turns`): the customers whose terms changed in it, and the
+            # first and last snapshot of the month of every other customer, each from a small partial index.
+            models.Index(
+                fields=["used_date", "domain_id"],
+                condition=models.Q(changed=True),
+                name="billing_usage_changes",
+            ),
+            models.Index(
+                fields=[
+                    "used_date",
+                    "domain_id",
+                    "product_group_id",
+                    "product_id",
+                    "plan",
+                    "license_count",
+                    "member_count",
+                ],
+                condition=models.Q(edge=True),
+                name="billing_usage_edges",
+            ),
         ]
         verbose_name = _("usage snapshot")
         verbose_name_plural = _("usage snapshots")

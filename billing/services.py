@@ -30,6 +30,7 @@ from billing.models import (
     PriceEntry,
     UsageSnapshot,
 )
+from billing.usage import usage_marks
 from customers.models import sort_name_for
 from partner_api.models import wire_text
 from portal.core.models import AuditEntry
@@ -154,7 +155,8 @@ def invoice_month_store(*, year: int, month: int, remote: Iterable[Any], synced_
 
 
 def usage_store(*, domain_id: int, remote: Any, synced_at: dt.datetime) -> int:
-    """Upsert a customer's daily usage snapshots (listCustomerUsages) and thin those past USAGE_KEEP_DAYS."""
+    """Upsert a customer's daily usage snapshots (listCustomerUsages), work out their marks
+    (`billing.usage.usage_marks`) and thin those past USAGE_KEEP_DAYS (which keeps the marks true)."""
     usages = list(getattr(remote, "usages", None) or [])
     days = [u.used_date for u in usages]
     if days:
@@ -179,6 +181,8 @@ def usage_store(*, domain_id: int, remote: Any, synced_at: dt.datetime) -> int:
         ],
         ignore_conflicts=True,
     )
+    if days:
+        usage_marks(domain_id=domain_id, since=min(days))
     usage_thin(domain_id=domain_id, before=_business_date(synced_at) - dt.timedelta(days=USAGE_KEEP_DAYS))
     return len(usages)
 
@@ -275,11 +279,11 @@ def finding_month_check(*, year: int, month: int) -> dict[str, int]:
         }
         flagged_items.update(finding.items)
     _findings_replace(year=year, month=month, found=found, now=now)
-    InvoiceItem.objects.filter(year=year, month=month, flagged=True).exclude(pk__in=flagged_items).update(
-        flagged=False
-    )
-    if flagged_items:
-        InvoiceItem.objects.filter(pk__in=flagged_items).update(flagged=True)
+    # Only the items whose flag changes are written (most checks flag the same few items again).
+    was = set(InvoiceItem.objects.filter(year=year, month=month, flagged=True).values_list("pk", flat=True))
+    for pks, flagged in ((sorted(was - flagged_items), False), (sorted(flagged_items - was), True)):
+        for index in range(0, len(pks), 500):
+            InvoiceItem.objects.filter(pk__in=pks[index : index + 500]).update(flagged=flagged)
     counts: dict[str, int] = defaultdict(int)
     for _domain, kind, _subject in found:
         counts[kind] += 1

@@ -30,6 +30,7 @@ from django.utils import timezone  # noqa: E402
 from bench.common import company_name  # noqa: E402
 from billing import estimate  # noqa: E402
 from billing.models import PriceEntry, UsageSnapshot  # noqa: E402
+from billing.usage import usage_marks_all  # noqa: E402
 from customers.models import Customer  # noqa: E402
 from options.models import Option, OptionOrder  # noqa: E402
 from portal.core.sync.engine import refresh_planner_statistics  # noqa: E402
@@ -156,6 +157,7 @@ def seed() -> None:
         (UsageSnapshot, snaps),
     ):
         model.objects.bulk_create(rows, batch_size=5000)
+    usage_marks_all()  # the snapshots' marks, as the resync's store leaves them
     for item, plan, cost in (("STD", "ANNUAL_LICENSE", 450), ("STD", "MONTHLY", 540), ("ACV2", "", 200)):
         PriceEntry.objects.create(
             item_id=item, plan=plan, cost=cost, price=cost * 5 // 4, effective_from=dt.date(2026, 1, 1)

@@ -28,6 +28,7 @@ from django.utils import timezone  # noqa: E402
 from bench.common import NAME_WORDS, company_name, sign_in, timed_get  # noqa: E402
 from billing import findings, services  # noqa: E402
 from billing.models import ITEM_TYPE_ORDER, DetailMonth, InvoiceItem, UsageSnapshot  # noqa: E402
+from billing.usage import usage_marks_all  # noqa: E402
 from customers.models import Customer  # noqa: E402
 from portal.core.sync.engine import refresh_planner_statistics  # noqa: E402
 from subscriptions.models import Subscription  # noqa: E402
@@ -155,6 +156,7 @@ def seed() -> None:
                 ],
                 batch_size=5000,
             )
+            usage_marks_all()  # the snapshots' marks, as the resync's store leaves them
         DetailMonth.objects.create(
             year=year,
             month=month,
