@@ -12,7 +12,7 @@ What it cannot know is said beside it (`CANNOT_KNOW`): usage-based items, adjust
 that will come and go, changes not in the cache; an item the price book has no price for is a line of its own,
 "unknown", never 0.
 
-`month_estimate(year, month)` loads everything once (eight queries) and prices every customer in memory;
+`month_estimate(year, month)` loads everything once (nine queries) and prices every customer in memory;
 `against_invoice` sets an estimate beside a month's invoice, per customer, each difference explained by a known
 rule or left to look at.
 """
@@ -22,16 +22,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from billing import prices, rules
-from billing.models import Finding, PriceEntry
+from billing.models import EstimateCopy, EstimateMonth, Finding, PriceEntry
 from billing.usage import usage_turns
-from customers.selectors import BilledCustomer, customers_billed
+from customers.selectors import BilledCustomer, customers_billed, customers_live
 from options.rules import SUB_OPTIONS
 from options.selectors import OptionsSold, SoldOption, UsedOption, options_sold, options_used
+from portal.core import clock
+from portal.core.copies import copies_changed_since
 from portal.core.vocabulary import LICENSE_PLANS, PAID_PLANS, Plan, item_name, label
 from subscriptions.rules import PAID_EQUIVALENT
 from subscriptions.selectors import Scheduled, SoldSubscription, SubscriptionsSold, subscriptions_sold
@@ -58,10 +63,10 @@ CANNOT_KNOW = (
 )
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One period of one item: a subscription's plan or an option, with the same terms from `start` to `end`.
-    `cost` and `price` are None when the price book has no price for it (unknown, not 0)."""
+    `cost` and `price` are None when the price book has no price for it (unknown, not 0). A tuple: a kept
+    estimate makes one of each stored period as it is read."""
 
     item_type: str  # PRODUCT or OPTION_PRODUCT, as the invoice's items
     item_id: str  # the product or option, as the invoice bills it (its code)
@@ -505,7 +510,7 @@ def customer_lines(
         now = _terms(state, members, _used_on(used_options, day) if used_last and day <= used_last else None)
         for key, line in list(open_lines.items()):
             if now.get(key) != _key_terms(line):
-                lines.append(replace(line, end=day - DAY))
+                lines.append(line._replace(end=day - DAY))
                 del open_lines[key]
         for key, (item_id, sub_item_id, plan, units, sid) in now.items():
             if key not in open_lines:
@@ -718,9 +723,78 @@ def estimate_of(
 
 
 def month_estimate(*, year: int, month: int, domain_ids: Iterable[int] | None = None) -> Estimate:
-    """The month's estimate of every customer still in the API (or of `domain_ids`), from the cache: eight
+    """The month's estimate of every customer still in the API (or of `domain_ids`), from the cache: nine
     queries whatever the number of customers."""
-    ids = None if domain_ids is None else list(domain_ids)
+    return _estimate_with_book(year, month, domain_ids, prices.PriceBook.load())
+
+
+# --- the kept estimate -------------------------------------------------------------------------------------
+
+#: The estimate's rules, as a number: a kept estimate worked out by other rules (an older release) is worked out
+#: again. Move it on with any change to how lines are worked out or priced.
+RULES = 1
+#: How long before it is stamped a write may commit (its transaction's length): a customer whose copy was
+#: written within this of the last working out is worked out again, so no write is missed.
+KEPT_MARGIN = dt.timedelta(minutes=10)
+
+
+def kept_estimate(*, year: int, month: int, today: dt.date | None = None) -> Estimate:
+    """The month's estimate of every customer still in the API, as `month_estimate` works it out, read from
+    the copy kept of it (`EstimateMonth`, `EstimateCopy`): only the customers whose cache copy was written since
+    it was worked out (`portal.core.copies`, moved on by the sync and change engines), and those it has no copy
+    of, are worked out again (and kept). The whole month is worked out again when what it was worked out from
+    differs: the price book, the business date, the estimate's rules (`RULES`)."""
+    book = prices.PriceBook.load()
+    basis = {"book": book.fingerprint, "today": (today or clock.today()).isoformat(), "rules": RULES}
+    started = timezone.now()
+    kept = EstimateMonth.objects.filter(year=year, month=month).first()
+    live = customers_live()
+    if kept is None or kept.basis != basis:
+        result = _estimate_with_book(year, month, None, book)
+        with transaction.atomic():
+            EstimateCopy.objects.filter(year=year, month=month).delete()
+            _keep(year, month, result, live)
+            _kept_month(year, month, started, basis)
+        return result
+    rows = list(
+        EstimateCopy.objects.filter(year=year, month=month).values_list(
+            "domain_id", "company_name", "domain", "customer_code", "lines"
+        )
+    )
+    stored = {row[0] for row in rows}
+    todo = (copies_changed_since(kept.worked_at - KEPT_MARGIN) & live) | (live - stored)
+    gone = stored - live
+    fresh = _estimate_with_book(year, month, todo, book) if todo else Estimate(year, month)
+    with transaction.atomic():
+        if todo or gone:
+            dropped = sorted(todo | gone)
+            for index in range(0, len(dropped), 500):
+                EstimateCopy.objects.filter(
+                    year=year, month=month, domain_id__in=dropped[index : index + 500]
+                ).delete()
+            _keep(year, month, fresh, todo)
+        _kept_month(year, month, started, basis)
+    out = list(fresh.customers)
+    make, day = tuple.__new__, dt.date.fromisoformat
+    for domain_id, company_name, domain, customer_code, lines in rows:
+        if lines and domain_id not in todo and domain_id not in gone:
+            out.append(
+                CustomerEstimate(
+                    domain_id,
+                    company_name,
+                    domain,
+                    customer_code,
+                    tuple(make(Line, (*x[:5], day(x[5]), day(x[6]), *x[7:])) for x in lines),
+                )
+            )
+    out.sort(key=lambda c: (c.company_name, c.domain_id))
+    return Estimate(year, month, tuple(out))
+
+
+def _estimate_with_book(
+    year: int, month: int, domain_ids: Iterable[int] | None, book: prices.PriceBook
+) -> Estimate:
+    ids = None if domain_ids is None else sorted(domain_ids)
     first, last = rules.month_bounds(year, month)
     options = options_sold(domain_ids=ids)
     options.used = options_used(first=first, last=last, domain_ids=ids)
@@ -731,7 +805,40 @@ def month_estimate(*, year: int, month: int, domain_ids: Iterable[int] | None = 
         customers=customers_billed(domain_ids=ids),
         subscriptions=subscriptions_sold(domain_ids=ids),
         options=options,
-        book=prices.PriceBook.load(),
+        book=book,
+    )
+
+
+def _keep(year: int, month: int, result: Estimate, worked: Iterable[int]) -> None:
+    """Keep the customers' estimates worked out (a customer with nothing billed: a row without lines)."""
+    estimated = {c.domain_id: c for c in result.customers}
+    rows = []
+    for domain_id in sorted(worked):
+        c = estimated.get(domain_id)
+        rows.append(
+            EstimateCopy(
+                year=year,
+                month=month,
+                domain_id=domain_id,
+                company_name=c.company_name if c else "",
+                domain=c.domain if c else "",
+                customer_code=c.customer_code if c else "",
+                lines=[
+                    [*line[:5], line.start.isoformat(), line.end.isoformat(), *line[7:]] for line in c.lines
+                ]
+                if c
+                else [],
+            )
+        )
+    EstimateCopy.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+
+
+def _kept_month(year: int, month: int, worked_at: dt.datetime, basis: dict) -> None:
+    EstimateMonth.objects.bulk_create(
+        [EstimateMonth(year=year, month=month, worked_at=worked_at, basis=basis)],
+        update_conflicts=True,
+        unique_fields=["year", "month"],
+        update_fields=["worked_at", "basis"],
     )
 
 

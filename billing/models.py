@@ -14,6 +14,10 @@ Finance's own records (not from the API):
   a date; with a customer, an override for that customer only;
 * `Finding`: a result of the variance check of a month, which finance may mark explained with a note.
 
+Derived from the cache, kept so the pages read rows (`billing.estimate.kept_estimate`):
+
+* `EstimateMonth` and `EstimateCopy`: a month's estimate per customer, with what it was worked out from.
+
 Amounts are integer yen (tax excluded, as the API gives them).
 """
 
@@ -373,3 +377,44 @@ class MonthClosing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d} closed {self.closed_at:%Y-%m-%d}"
+
+
+class EstimateMonth(models.Model):
+    """A month's kept estimate: what all its customers' copies were worked out from (the price book, the
+    business date, the estimate's rules) and when (`worked_at`: a customer whose cache copy was written since,
+    `portal.core.copies`, is worked out again before it is read). Any of the three differing, the month is
+    worked out again whole."""
+
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    worked_at = models.DateTimeField()
+    #: {"book": the price book's fingerprint, "today": the business date, "rules": the estimate's version}.
+    basis = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year", "month"], name="billing_one_estimate_month")]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+
+class EstimateCopy(models.Model):
+    """One customer's kept estimate of a month: its names and its priced lines (a customer with nothing
+    billed has a row with no lines: worked out, nothing to bill)."""
+
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    domain_id = models.BigIntegerField()
+    company_name = models.CharField(max_length=255, blank=True)
+    domain = models.CharField(max_length=255, blank=True)
+    customer_code = models.CharField(max_length=255, blank=True)
+    #: [[item type, item, sub item, plan, units, start, end, subscription, cost, price], ...]
+    lines = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["year", "month", "domain_id"], name="billing_one_estimate_copy")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.domain_id}"

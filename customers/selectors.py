@@ -327,6 +327,11 @@ class BilledCustomer(NamedTuple):
     withdrawal_date: dt.date | None
 
 
+def customers_live() -> set[int]:
+    """The domainIds of the customers still in the API (billing's kept estimate: who it keeps a copy of)."""
+    return set(Customer.objects.filter(removed_at=None).values_list("domain_id", flat=True))
+
+
 def customers_billed(*, domain_ids: Sequence[int] | None = None) -> dict[int, BilledCustomer]:
     """The customers still in the API (or those of `domain_ids`), in one query: the billing estimate's reader of
     who is a customer and by how many members."""
