@@ -20,6 +20,7 @@ rule or left to look at.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
@@ -93,8 +94,9 @@ class Line(NamedTuple):
         return self.cost is not None
 
 
-@dataclass(frozen=True)
-class CustomerEstimate:
+class CustomerEstimate(NamedTuple):
+    """One customer's estimate of a month: its lines (a tuple: the kept estimate makes one a customer)."""
+
     domain_id: int
     company_name: str
     domain: str
@@ -119,9 +121,59 @@ class CustomerEstimate:
         return tuple(line for line in self.lines if not line.known)
 
     @property
+    def unknown_count(self) -> int:
+        return len(self.unknown)
+
+    @property
     def unknown_names(self) -> str:
         """What the price book has no price for, by name, as a list in the reader's language."""
         return _listed(sorted({line.name for line in self.unknown}))
+
+
+class _KeptCustomer(CustomerEstimate):
+    """A customer's estimate read from its kept copy: its totals as kept, its lines decoded when asked (the
+    pages read the totals and a few customers' lines; the CSV every line). Equal to the `CustomerEstimate` of
+    the same lines."""
+
+    # The tuple's last field holds the kept lines' JSON text; `lines` decodes it.
+    def __new__(cls, row: tuple) -> _KeptCustomer:
+        kept = tuple.__new__(cls, row[:5])
+        kept._totals = row[5:]  # cost, price, lines without a price
+        return kept
+
+    @property
+    def lines(self) -> tuple[Line, ...]:  # type: ignore[override]
+        make, day = tuple.__new__, dt.date.fromisoformat
+        return tuple(
+            make(Line, (*x[:5], day(x[5]), day(x[6]), *x[7:])) for x in json.loads(tuple.__getitem__(self, 4))
+        )
+
+    @property
+    def cost(self) -> int:
+        return self._totals[0]
+
+    @property
+    def price(self) -> int:
+        return self._totals[1]
+
+    @property
+    def unknown_count(self) -> int:
+        return self._totals[2]
+
+    def _as_computed(self) -> tuple:
+        return (*self[:4], self.lines)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, tuple):
+            theirs = other._as_computed() if isinstance(other, _KeptCustomer) else tuple(other)
+            return self._as_computed() == theirs
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _listed(names: Iterable[str]) -> str:
@@ -149,11 +201,11 @@ class Estimate:
     @property
     def unknown(self) -> int:
         """How many lines the price book has no price for."""
-        return sum(len(c.unknown) for c in self.customers)
+        return sum(c.unknown_count for c in self.customers)
 
     @property
     def customers_unknown(self) -> int:
-        return sum(1 for c in self.customers if c.unknown)
+        return sum(1 for c in self.customers if c.unknown_count)
 
     def of(self, domain_id: int) -> CustomerEstimate | None:
         return next((c for c in self.customers if c.domain_id == domain_id), None)
@@ -735,7 +787,7 @@ def month_estimate(*, year: int, month: int, domain_ids: Iterable[int] | None = 
 RULES = 1
 #: How long before it is stamped a write may commit (its transaction's length): a customer whose copy was
 #: written within this of the last working out is worked out again, so no write is missed.
-KEPT_MARGIN = dt.timedelta(minutes=10)
+KEPT_MARGIN = dt.timedelta(minutes=2)
 
 
 def kept_estimate(*, year: int, month: int, today: dt.date | None = None) -> Estimate:
@@ -757,36 +809,29 @@ def kept_estimate(*, year: int, month: int, today: dt.date | None = None) -> Est
             _kept_month(year, month, started, basis)
         return result
     rows = list(
-        EstimateCopy.objects.filter(year=year, month=month).values_list(
-            "domain_id", "company_name", "domain", "customer_code", "lines"
+        EstimateCopy.objects.filter(year=year, month=month)
+        .order_by("company_name", "domain_id")  # the estimate's order, so the sort below finds it done
+        .values_list(
+            "domain_id", "company_name", "domain", "customer_code", "lines", "cost", "price", "unknown"
         )
     )
     stored = {row[0] for row in rows}
     todo = (copies_changed_since(kept.worked_at - KEPT_MARGIN) & live) | (live - stored)
     gone = stored - live
     fresh = _estimate_with_book(year, month, todo, book) if todo else Estimate(year, month)
-    with transaction.atomic():
-        if todo or gone:
-            dropped = sorted(todo | gone)
+    if todo or gone:  # else nothing was written since: the copies and `worked_at` stand
+        dropped = sorted(todo | gone)
+        with transaction.atomic():
             for index in range(0, len(dropped), 500):
                 EstimateCopy.objects.filter(
                     year=year, month=month, domain_id__in=dropped[index : index + 500]
                 ).delete()
             _keep(year, month, fresh, todo)
-        _kept_month(year, month, started, basis)
+            _kept_month(year, month, started, basis)
     out = list(fresh.customers)
-    make, day = tuple.__new__, dt.date.fromisoformat
-    for domain_id, company_name, domain, customer_code, lines in rows:
-        if lines and domain_id not in todo and domain_id not in gone:
-            out.append(
-                CustomerEstimate(
-                    domain_id,
-                    company_name,
-                    domain,
-                    customer_code,
-                    tuple(make(Line, (*x[:5], day(x[5]), day(x[6]), *x[7:])) for x in lines),
-                )
-            )
+    out.extend(
+        _KeptCustomer(row) for row in rows if row[4] != "[]" and row[0] not in todo and row[0] not in gone
+    )
     out.sort(key=lambda c: (c.company_name, c.domain_id))
     return Estimate(year, month, tuple(out))
 
@@ -823,11 +868,16 @@ def _keep(year: int, month: int, result: Estimate, worked: Iterable[int]) -> Non
                 company_name=c.company_name if c else "",
                 domain=c.domain if c else "",
                 customer_code=c.customer_code if c else "",
-                lines=[
-                    [*line[:5], line.start.isoformat(), line.end.isoformat(), *line[7:]] for line in c.lines
-                ]
-                if c
-                else [],
+                cost=c.cost if c else 0,
+                price=c.price if c else 0,
+                unknown=c.unknown_count if c else 0,
+                lines=json.dumps(
+                    [[*line[:5], line.start.isoformat(), line.end.isoformat(), *line[7:]] for line in c.lines]
+                    if c
+                    else [],
+                    separators=(",", ":"),
+                    ensure_ascii=False,
+                ),
             )
         )
     EstimateCopy.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)

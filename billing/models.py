@@ -408,12 +408,21 @@ class EstimateCopy(models.Model):
     company_name = models.CharField(max_length=255, blank=True)
     domain = models.CharField(max_length=255, blank=True)
     customer_code = models.CharField(max_length=255, blank=True)
-    #: [[item type, item, sub item, plan, units, start, end, subscription, cost, price], ...]
-    lines = models.JSONField(default=list)
+    #: Its lines as a JSON array: [[item type, item, sub item, plan, units, start, end, subscription, cost, price],
+    #: ...] (text: the month's rows are read and decoded at once, `billing.estimate.kept_estimate`).
+    lines = models.TextField(default="[]")
+    #: Its totals (the lines' with a price) and how many lines have none, read without the lines.
+    cost = models.BigIntegerField(default=0)
+    price = models.BigIntegerField(default=0)
+    unknown = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["year", "month", "domain_id"], name="billing_one_estimate_copy")
+        ]
+        # The month's copies read in the estimate's order (by name) without a sort.
+        indexes = [
+            models.Index(fields=["year", "month", "company_name", "domain_id"], name="billing_estimate_order")
         ]
 
     def __str__(self) -> str:
