@@ -33,7 +33,7 @@ from django.utils.translation import pgettext
 from billing import prices, rules
 from billing.models import EstimateCopy, EstimateMonth, Finding, PriceEntry
 from billing.usage import usage_turns
-from customers.selectors import BilledCustomer, customers_billed, customers_live
+from customers.selectors import BilledCustomer, customers_billed, customers_live, customers_removed_since
 from options.rules import SUB_OPTIONS
 from options.selectors import OptionsSold, SoldOption, UsedOption, options_sold, options_used
 from portal.core import clock
@@ -102,6 +102,8 @@ class CustomerEstimate(NamedTuple):
     domain: str
     customer_code: str
     lines: tuple[Line, ...] = ()
+    #: A kept copy's (cost, price, lines without a price); None when worked out (summed from the lines).
+    totals: tuple[int, int, int] | None = None
 
     @property
     def cost(self) -> int:
@@ -130,38 +132,53 @@ class CustomerEstimate(NamedTuple):
         return _listed(sorted({line.name for line in self.unknown}))
 
 
-class _KeptCustomer(CustomerEstimate):
-    """A customer's estimate read from its kept copy: its totals as kept, its lines decoded when asked (the
-    pages read the totals and a few customers' lines; the CSV every line). Equal to the `CustomerEstimate` of
-    the same lines."""
+class _KeptLines:
+    """The kept lines of a month's customers, read in one query the first time any is asked for."""
 
-    # The tuple's last field holds the kept lines' JSON text; `lines` decodes it.
-    def __new__(cls, row: tuple) -> _KeptCustomer:
-        kept = tuple.__new__(cls, row[:5])
-        kept._totals = row[5:]  # cost, price, lines without a price
-        return kept
+    def __init__(self, year: int, month: int) -> None:
+        self.year, self.month = year, month
+        self._texts: dict[int, str] | None = None
+
+    def of(self, domain_id: int) -> tuple[Line, ...]:
+        if self._texts is None:
+            self._texts = dict(
+                EstimateCopy.objects.filter(year=self.year, month=self.month).values_list(
+                    "domain_id", "lines"
+                )
+            )
+        make, day = tuple.__new__, dt.date.fromisoformat
+        return tuple(
+            make(Line, (*x[:5], day(x[5]), day(x[6]), *x[7:])) for x in json.loads(self._texts[domain_id])
+        )
+
+
+class _KeptCustomer(CustomerEstimate):
+    """A customer's estimate read from its kept copy: its totals as kept, its lines read when asked (the pages
+    read the totals; the CSV and a customer's periods the lines). Equal to the `CustomerEstimate` of the same
+    lines."""
+
+    __slots__ = ()
+
+    # Made as a tuple (domain_id, names..., the month's `_KeptLines`, (cost, price, lines without a price)).
 
     @property
     def lines(self) -> tuple[Line, ...]:  # type: ignore[override]
-        make, day = tuple.__new__, dt.date.fromisoformat
-        return tuple(
-            make(Line, (*x[:5], day(x[5]), day(x[6]), *x[7:])) for x in json.loads(tuple.__getitem__(self, 4))
-        )
+        return tuple.__getitem__(self, 4).of(self[0])
 
     @property
     def cost(self) -> int:
-        return self._totals[0]
+        return self.totals[0]
 
     @property
     def price(self) -> int:
-        return self._totals[1]
+        return self.totals[1]
 
     @property
     def unknown_count(self) -> int:
-        return self._totals[2]
+        return self.totals[2]
 
     def _as_computed(self) -> tuple:
-        return (*self[:4], self.lines)
+        return (*self[:4], self.lines, None)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, tuple):
@@ -792,32 +809,35 @@ KEPT_MARGIN = dt.timedelta(minutes=2)
 
 def kept_estimate(*, year: int, month: int, today: dt.date | None = None) -> Estimate:
     """The month's estimate of every customer still in the API, as `month_estimate` works it out, read from
-    the copy kept of it (`EstimateMonth`, `EstimateCopy`): only the customers whose cache copy was written since
-    it was worked out (`portal.core.copies`, moved on by the sync and change engines), and those it has no copy
-    of, are worked out again (and kept). The whole month is worked out again when what it was worked out from
-    differs: the price book, the business date, the estimate's rules (`RULES`)."""
+    the copy kept of it (`EstimateMonth`, `EstimateCopy`): the customers whose cache copy was written since it
+    was worked out (`portal.core.copies`, moved on by the sync engine after every store and listing page and by
+    the change engine when a change is applied; a customer added is written by its listing page) are worked out
+    again and kept; those removed from the API since are dropped. The whole month is worked out again when what
+    it was worked out from differs: the price book, the business date, the estimate's rules (`RULES`). A write
+    that goes round both engines (the Django admin, a shell) is not seen until one of them differs."""
     book = prices.PriceBook.load()
     basis = {"book": book.fingerprint, "today": (today or clock.today()).isoformat(), "rules": RULES}
     started = timezone.now()
     kept = EstimateMonth.objects.filter(year=year, month=month).first()
-    live = customers_live()
     if kept is None or kept.basis != basis:
         result = _estimate_with_book(year, month, None, book)
         with transaction.atomic():
             EstimateCopy.objects.filter(year=year, month=month).delete()
-            _keep(year, month, result, live)
+            _keep(year, month, result, customers_live())
             _kept_month(year, month, started, basis)
         return result
     rows = list(
         EstimateCopy.objects.filter(year=year, month=month)
         .order_by("company_name", "domain_id")  # the estimate's order, so the sort below finds it done
         .values_list(
-            "domain_id", "company_name", "domain", "customer_code", "lines", "cost", "price", "unknown"
+            "domain_id", "company_name", "domain", "customer_code", "cost", "price", "unknown", "periods"
         )
     )
-    stored = {row[0] for row in rows}
-    todo = (copies_changed_since(kept.worked_at - KEPT_MARGIN) & live) | (live - stored)
-    gone = stored - live
+    since = kept.worked_at - KEPT_MARGIN
+    # Worked out again: the customers whose copy was written since (a customer added too: its listing page);
+    # dropped: those removed from the API since (a complete listing removes without writing their copy).
+    todo = copies_changed_since(since)
+    gone = customers_removed_since(since)
     fresh = _estimate_with_book(year, month, todo, book) if todo else Estimate(year, month)
     if todo or gone:  # else nothing was written since: the copies and `worked_at` stand
         dropped = sorted(todo | gone)
@@ -829,8 +849,11 @@ def kept_estimate(*, year: int, month: int, today: dt.date | None = None) -> Est
             _keep(year, month, fresh, todo)
             _kept_month(year, month, started, basis)
     out = list(fresh.customers)
+    source, make = _KeptLines(year, month), tuple.__new__
     out.extend(
-        _KeptCustomer(row) for row in rows if row[4] != "[]" and row[0] not in todo and row[0] not in gone
+        make(_KeptCustomer, (*row[:4], source, row[4:7]))
+        for row in rows
+        if row[7] and row[0] not in todo and row[0] not in gone  # a customer with periods billed
     )
     out.sort(key=lambda c: (c.company_name, c.domain_id))
     return Estimate(year, month, tuple(out))
@@ -871,6 +894,7 @@ def _keep(year: int, month: int, result: Estimate, worked: Iterable[int]) -> Non
                 cost=c.cost if c else 0,
                 price=c.price if c else 0,
                 unknown=c.unknown_count if c else 0,
+                periods=len(c.lines) if c else 0,
                 lines=json.dumps(
                     [[*line[:5], line.start.isoformat(), line.end.isoformat(), *line[7:]] for line in c.lines]
                     if c

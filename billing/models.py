@@ -411,10 +411,11 @@ class EstimateCopy(models.Model):
     #: Its lines as a JSON array: [[item type, item, sub item, plan, units, start, end, subscription, cost, price],
     #: ...] (text: the month's rows are read and decoded at once, `billing.estimate.kept_estimate`).
     lines = models.TextField(default="[]")
-    #: Its totals (the lines' with a price) and how many lines have none, read without the lines.
+    #: Its totals (the lines' with a price), how many lines have none and how many it has, read without them.
     cost = models.BigIntegerField(default=0)
     price = models.BigIntegerField(default=0)
     unknown = models.PositiveIntegerField(default=0)
+    periods = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -332,6 +332,11 @@ def customers_live() -> set[int]:
     return set(Customer.objects.filter(removed_at=None).values_list("domain_id", flat=True))
 
 
+def customers_removed_since(moment: dt.datetime) -> set[int]:
+    """The domainIds of the customers removed from the API at or after `moment`."""
+    return set(Customer.objects.filter(removed_at__gte=moment).values_list("domain_id", flat=True))
+
+
 def customers_billed(*, domain_ids: Sequence[int] | None = None) -> dict[int, BilledCustomer]:
     """The customers still in the API (or those of `domain_ids`), in one query: the billing estimate's reader of
     who is a customer and by how many members."""
