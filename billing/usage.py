@@ -163,7 +163,7 @@ def usage_marks(*, domain_id: int, since: dt.date) -> int:
         )
         if previous is not None:
             before[group] = tuple(previous)
-    return _mark(rows, before)
+    return _write_marks(_mark(rows, before), UsageSnapshot)
 
 
 def usage_marks_all(*, domain_ids: Iterable[int] | None = None, model=UsageSnapshot) -> int:
@@ -174,7 +174,7 @@ def usage_marks_all(*, domain_ids: Iterable[int] | None = None, model=UsageSnaps
     if domain_ids is not None:
         snapshots = snapshots.filter(domain_id__in=list(domain_ids))
     fields = ("pk", "product_group_id", "used_date", *ALL_TERMS, "changed", "edge")
-    marked = 0
+    to: dict[tuple[str, bool], list[int]] = defaultdict(list)
     rows: list[tuple] = []
     current = None
     for domain_id, *row in (
@@ -183,18 +183,21 @@ def usage_marks_all(*, domain_ids: Iterable[int] | None = None, model=UsageSnaps
         .iterator(chunk_size=5000)
     ):
         if domain_id != current and rows:
-            marked += _mark(rows, {}, model)
+            for key, pks in _mark(rows, {}).items():
+                to[key].extend(pks)
             rows = []
         current = domain_id
         rows.append(tuple(row))
     if rows:
-        marked += _mark(rows, {}, model)
-    return marked
+        for key, pks in _mark(rows, {}).items():
+            to[key].extend(pks)
+    return _write_marks(to, model)
 
 
-def _mark(rows: list[tuple], before: dict[str, tuple], model=UsageSnapshot) -> int:
-    """Set the marks of one customer's rows (pk, group, day, *terms, changed, edge), sorted by group and day;
-    `before`: each group's terms of the snapshot before the first row, if any."""
+def _mark(rows: list[tuple], before: dict[str, tuple]) -> dict[tuple[str, bool], list[int]]:
+    """The marks to set on one customer's rows (pk, group, day, *terms, changed, edge), sorted by group and day,
+    as {(mark, value): [pk, ...]} of the rows whose mark differs; `before`: each group's terms of the snapshot
+    before the first row, if any."""
     to: dict[tuple[str, bool], list[int]] = defaultdict(list)
     count = len(ALL_TERMS)
     for index, (pk, group, day, *rest) in enumerate(rows):
@@ -217,6 +220,10 @@ def _mark(rows: list[tuple], before: dict[str, tuple], model=UsageSnapshot) -> i
             to[("changed", changed)].append(pk)
         if edge != was_edge:
             to[("edge", edge)].append(pk)
+    return to
+
+
+def _write_marks(to: dict[tuple[str, bool], list[int]], model) -> int:
     marked = 0
     for (name, value), pks in to.items():
         for index in range(0, len(pks), _CHUNK):
