@@ -235,6 +235,7 @@ def main() -> None:
         f"{len(ctx.captured_queries)} SQL queries, findings { ({str(k): v for k, v in counts.items()}) }"
     )
     print(f"reference: reading the month's items alone:       median {statistics.median(floor_t):7.3f} s")
+    print(f"check / reference: {statistics.median(check_t) / statistics.median(floor_t):.1f}x (goal <= 3x)")
 
 
 if __name__ == "__main__":
