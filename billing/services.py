@@ -32,7 +32,7 @@ from billing.models import (
     PriceEntry,
     UsageSnapshot,
 )
-from billing.usage import usage_marks
+from billing.usage import usage_before, usage_marks, usage_premark
 from customers.models import sort_name_for
 from partner_api.models import wire_text
 from portal.core.models import AuditEntry
@@ -165,26 +165,28 @@ def usage_store(*, domain_id: int, remote: Any, synced_at: dt.datetime) -> int:
         UsageSnapshot.objects.filter(
             domain_id=domain_id, used_date__gte=min(days), used_date__lte=max(days)
         ).delete()
-    UsageSnapshot.objects.bulk_create(
-        [
-            UsageSnapshot(
-                domain_id=domain_id,
-                used_date=u.used_date,
-                product_group_id=wire_text(u.product_group_id) or "WORKS",
-                product_id=wire_text(u.product_id),
-                plan=wire_text(u.plan),
-                license_count=u.license_count,
-                member_count=u.member_count,
-                max_member_count=u.max_member_count,
-                status=wire_text(u.status),
-                synced_at=synced_at,
-            )
-            for u in usages
-        ],
-        ignore_conflicts=True,
-    )
+    snapshots = [
+        UsageSnapshot(
+            domain_id=domain_id,
+            used_date=u.used_date,
+            product_group_id=wire_text(u.product_group_id) or "WORKS",
+            product_id=wire_text(u.product_id),
+            plan=wire_text(u.plan),
+            license_count=u.license_count,
+            member_count=u.member_count,
+            max_member_count=u.max_member_count,
+            status=wire_text(u.status),
+            synced_at=synced_at,
+        )
+        for u in usages
+    ]
     if days:
-        usage_marks(domain_id=domain_id, since=min(days))
+        # Written marked (an update after would leave every row's old version in the partial indexes).
+        groups = {s.product_group_id for s in snapshots}
+        usage_premark(snapshots, before=usage_before(domain_id=domain_id, day=min(days), groups=groups))
+    UsageSnapshot.objects.bulk_create(snapshots, ignore_conflicts=True)
+    if days:
+        usage_marks(domain_id=domain_id, since=min(days))  # the rows around them
     usage_thin(domain_id=domain_id, before=_business_date(synced_at) - dt.timedelta(days=USAGE_KEEP_DAYS))
     return len(usages)
 

@@ -166,6 +166,46 @@ def usage_marks(*, domain_id: int, since: dt.date) -> int:
     return _write_marks(_mark(rows, before), UsageSnapshot)
 
 
+def usage_premark(snapshots: Sequence[UsageSnapshot], *, before: dict[str, tuple] | None = None) -> None:
+    """Set the marks of one customer's snapshots about to be written as they are among themselves (`before`:
+    each group's terms of its snapshot before the earliest, if known), so they are written marked rather than
+    marked by an update after (`usage_marks` then sets the marks of the rows around them, if any moved)."""
+    order = sorted(
+        range(len(snapshots)), key=lambda i: (snapshots[i].product_group_id, snapshots[i].used_date)
+    )
+    rows = [
+        (
+            i,
+            snapshots[i].product_group_id,
+            snapshots[i].used_date,
+            *(getattr(snapshots[i], term) for term in ALL_TERMS),
+            True,
+            True,
+        )
+        for i in order
+    ]
+    for snapshot in snapshots:
+        snapshot.changed = snapshot.edge = True
+    for (name, value), indexes in _mark(rows, before or {}).items():
+        for i in indexes:
+            setattr(snapshots[i], name, value)
+
+
+def usage_before(*, domain_id: int, day: dt.date, groups: Iterable[str]) -> dict[str, tuple]:
+    """Each group's terms of the customer's snapshot before `day`, where there is one."""
+    out = {}
+    for group in groups:
+        previous = (
+            UsageSnapshot.objects.filter(domain_id=domain_id, product_group_id=group, used_date__lt=day)
+            .order_by("-used_date")
+            .values_list(*ALL_TERMS)
+            .first()
+        )
+        if previous is not None:
+            out[group] = tuple(previous)
+    return out
+
+
 def usage_marks_all(*, domain_ids: Iterable[int] | None = None, model=UsageSnapshot) -> int:
     """Work out the marks of every snapshot (of these customers): after rows were written without them (the
     migration that added them, with its historical `model`; a benchmark's seed). Reads the snapshots once,

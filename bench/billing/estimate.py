@@ -34,7 +34,7 @@ from django.utils import timezone  # noqa: E402
 from bench.common import company_name  # noqa: E402
 from billing import estimate  # noqa: E402
 from billing.models import PriceEntry, UsageSnapshot  # noqa: E402
-from billing.usage import usage_marks_all  # noqa: E402
+from billing.usage import usage_premark  # noqa: E402
 from customers.models import Customer  # noqa: E402
 from options.models import Option, OptionOrder  # noqa: E402
 from portal.core.copies import copies_changed  # noqa: E402
@@ -142,8 +142,9 @@ def seed() -> None:
                             synced_at=now,
                         )
                     )
+        mine = []
         for day in range(0, (TODAY - FIRST).days + 1):
-            snaps.append(
+            mine.append(
                 UsageSnapshot(
                     domain_id=domain_id,
                     used_date=FIRST - dt.timedelta(days=1) + dt.timedelta(days=day),
@@ -154,6 +155,8 @@ def seed() -> None:
                     synced_at=now,
                 )
             )
+        usage_premark(mine)  # written marked, as the resync's store writes them
+        snaps.extend(mine)
     for model, rows in (
         (Customer, customers),
         (Subscription, subs),
@@ -163,7 +166,6 @@ def seed() -> None:
         (UsageSnapshot, snaps),
     ):
         model.objects.bulk_create(rows, batch_size=5000)
-    usage_marks_all()  # the snapshots' marks, as the resync's store leaves them
     for item, plan, cost in (("STD", "ANNUAL_LICENSE", 450), ("STD", "MONTHLY", 540), ("ACV2", "", 200)):
         PriceEntry.objects.create(
             item_id=item, plan=plan, cost=cost, price=cost * 5 // 4, effective_from=dt.date(2026, 1, 1)
