@@ -133,37 +133,52 @@ class CustomerEstimate(NamedTuple):
 
 
 class _KeptLines:
-    """The kept lines of a month's customers, read in one query the first time any is asked for."""
+    """The kept lines (and domain and code) of a month's customers, read in one query the first time any is
+    asked for."""
 
     def __init__(self, year: int, month: int) -> None:
         self.year, self.month = year, month
-        self._texts: dict[int, str] | None = None
+        self._rest: dict[int, tuple[str, str, str]] | None = None
+
+    def rest(self, domain_id: int) -> tuple[str, str, str]:
+        """(domain, customer code, lines as JSON)."""
+        if self._rest is None:
+            self._rest = {
+                row[0]: row[1:]
+                for row in EstimateCopy.objects.filter(year=self.year, month=self.month).values_list(
+                    "domain_id", "domain", "customer_code", "lines"
+                )
+            }
+        return self._rest[domain_id]
 
     def of(self, domain_id: int) -> tuple[Line, ...]:
-        if self._texts is None:
-            self._texts = dict(
-                EstimateCopy.objects.filter(year=self.year, month=self.month).values_list(
-                    "domain_id", "lines"
-                )
-            )
         make, day = tuple.__new__, dt.date.fromisoformat
         return tuple(
-            make(Line, (*x[:5], day(x[5]), day(x[6]), *x[7:])) for x in json.loads(self._texts[domain_id])
+            make(Line, (*x[:5], day(x[5]), day(x[6]), *x[7:])) for x in json.loads(self.rest(domain_id)[2])
         )
 
 
 class _KeptCustomer(CustomerEstimate):
-    """A customer's estimate read from its kept copy: its totals as kept, its lines read when asked (the pages
-    read the totals; the CSV and a customer's periods the lines). Equal to the `CustomerEstimate` of the same
-    lines."""
+    """A customer's estimate read from its kept copy: its name and totals as kept, its lines, domain and code
+    read when asked (the pages read the totals; the CSV and a customer's periods the rest). Equal to the
+    `CustomerEstimate` of the same lines."""
 
     __slots__ = ()
 
-    # Made as a tuple (domain_id, names..., the month's `_KeptLines`, (cost, price, lines without a price)).
+    # Made as a tuple (domain_id, company name, the month's `_KeptLines`, None, None,
+    # (cost, price, lines without a price)).
+
+    @property
+    def domain(self) -> str:  # type: ignore[override]
+        return tuple.__getitem__(self, 2).rest(self[0])[0]
+
+    @property
+    def customer_code(self) -> str:  # type: ignore[override]
+        return tuple.__getitem__(self, 2).rest(self[0])[1]
 
     @property
     def lines(self) -> tuple[Line, ...]:  # type: ignore[override]
-        return tuple.__getitem__(self, 4).of(self[0])
+        return tuple.__getitem__(self, 2).of(self[0])
 
     @property
     def cost(self) -> int:
@@ -178,7 +193,7 @@ class _KeptCustomer(CustomerEstimate):
         return self.totals[2]
 
     def _as_computed(self) -> tuple:
-        return (*self[:4], self.lines, None)
+        return (self[0], self[1], self.domain, self.customer_code, self.lines, None)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, tuple):
@@ -829,9 +844,7 @@ def kept_estimate(*, year: int, month: int, today: dt.date | None = None) -> Est
     rows = list(
         EstimateCopy.objects.filter(year=year, month=month)
         .order_by("company_name", "domain_id")  # the estimate's order, so the sort below finds it done
-        .values_list(
-            "domain_id", "company_name", "domain", "customer_code", "cost", "price", "unknown", "periods"
-        )
+        .values_list("domain_id", "company_name", "cost", "price", "unknown", "periods")
     )
     since = kept.worked_at - KEPT_MARGIN
     # Worked out again: the customers whose copy was written since (a customer added too: its listing page);
@@ -851,9 +864,9 @@ def kept_estimate(*, year: int, month: int, today: dt.date | None = None) -> Est
     out = list(fresh.customers)
     source, make = _KeptLines(year, month), tuple.__new__
     out.extend(
-        make(_KeptCustomer, (*row[:4], source, row[4:7]))
+        make(_KeptCustomer, (row[0], row[1], source, None, None, row[2:5]))
         for row in rows
-        if row[7] and row[0] not in todo and row[0] not in gone  # a customer with periods billed
+        if row[5] and row[0] not in todo and row[0] not in gone  # a customer with periods billed
     )
     out.sort(key=lambda c: (c.company_name, c.domain_id))
     return Estimate(year, month, tuple(out))
