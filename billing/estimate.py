@@ -37,6 +37,7 @@ from customers.selectors import BilledCustomer, customers_billed, customers_live
 from options.rules import SUB_OPTIONS
 from options.selectors import OptionsSold, SoldOption, UsedOption, options_sold, options_used
 from portal.core import clock
+from portal.core.collector import collector_paused
 from portal.core.copies import copies_changed_since
 from portal.core.vocabulary import LICENSE_PLANS, PAID_PLANS, Plan, item_name, label
 from subscriptions.rules import PAID_EQUIVALENT
@@ -841,11 +842,12 @@ def kept_estimate(*, year: int, month: int, today: dt.date | None = None) -> Est
             _keep(year, month, result, customers_live())
             _kept_month(year, month, started, basis)
         return result
-    rows = list(
-        EstimateCopy.objects.filter(year=year, month=month)
-        .order_by("company_name", "domain_id")  # the estimate's order, so the sort below finds it done
-        .values_list("domain_id", "company_name", "cost", "price", "unknown", "periods")
-    )
+    with collector_paused():
+        rows = list(
+            EstimateCopy.objects.filter(year=year, month=month)
+            .order_by("company_name", "domain_id")  # the estimate's order, so the sort below finds it done
+            .values_list("domain_id", "company_name", "cost", "price", "unknown", "periods")
+        )
     since = kept.worked_at - KEPT_MARGIN
     # Worked out again: the customers whose copy was written since (a customer added too: its listing page);
     # dropped: those removed from the API since (a complete listing removes without writing their copy).
@@ -863,11 +865,12 @@ def kept_estimate(*, year: int, month: int, today: dt.date | None = None) -> Est
             _kept_month(year, month, started, basis)
     out = list(fresh.customers)
     source, make = _KeptLines(year, month), tuple.__new__
-    out.extend(
-        make(_KeptCustomer, (row[0], row[1], source, None, None, row[2:5]))
-        for row in rows
-        if row[5] and row[0] not in todo and row[0] not in gone  # a customer with periods billed
-    )
+    with collector_paused():
+        out.extend(
+            make(_KeptCustomer, (row[0], row[1], source, None, None, row[2:5]))
+            for row in rows
+            if row[5] and row[0] not in todo and row[0] not in gone  # a customer with periods billed
+        )
     out.sort(key=lambda c: (c.company_name, c.domain_id))
     return Estimate(year, month, tuple(out))
 

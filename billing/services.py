@@ -9,10 +9,8 @@ rows are replaced as a whole or not at all), or one customer's usage snapshots o
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,6 +33,7 @@ from billing.models import (
 from billing.usage import usage_before, usage_marks, usage_premark
 from customers.models import sort_name_for
 from partner_api.models import wire_text
+from portal.core.collector import collector_paused
 from portal.core.models import AuditEntry
 from portal.core.services import audit_record
 
@@ -275,7 +274,7 @@ def finding_month_check(*, year: int, month: int) -> dict[str, int]:
     now = timezone.now()
     found: dict[tuple[int, str, str], dict[str, Any]] = {}
     flagged_items: set[int] = set()
-    with _collector_paused():
+    with collector_paused():
         found_now = findings.findings_of(findings.month_facts(year=year, month=month))
     for finding in found_now:
         found[(finding.domain_id, finding.kind, finding.subject)] = {
@@ -294,20 +293,6 @@ def finding_month_check(*, year: int, month: int) -> dict[str, int]:
     for _domain, kind, _subject in found:
         counts[kind] += 1
     return dict(counts)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while the month's facts are loaded and checked: they are tens of
-    thousands of objects that all live until the check ends, which the collector would otherwise walk again and
-    again as they are made (nothing of them is a cycle to collect). Resumed, as it was, at the end."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _findings_replace(*, year: int, month: int, found: dict, now: dt.datetime) -> None:
