@@ -135,6 +135,7 @@ def grow(first: int, count: int) -> None:
     from bench import home
     from bench.common import seed_sync_history
     from billing.models import ITEM_TYPE_ORDER, InvoiceItem, UsageSnapshot
+    from billing.usage import usage_premark
     from customers.models import Customer
     from options import rules
     from options.models import Option, OptionUsage
@@ -218,6 +219,11 @@ def grow(first: int, count: int) -> None:
     with transaction.atomic():
         Option.objects.bulk_create(options, batch_size=5000)
         OptionUsage.objects.bulk_create(usage, batch_size=5000)
+        by_customer: dict[int, list] = {}
+        for snapshot in snapshots:
+            by_customer.setdefault(snapshot.domain_id, []).append(snapshot)
+        for mine in by_customer.values():
+            usage_premark(mine)  # written marked, as the resync's store writes them
         UsageSnapshot.objects.bulk_create(snapshots, batch_size=5000)
         InvoiceItem.objects.bulk_create(items, batch_size=5000)
     if first == 0:

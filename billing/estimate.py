@@ -12,7 +12,7 @@ What it cannot know is said beside it (`CANNOT_KNOW`): usage-based items, adjust
 that will come and go, changes not in the cache; an item the price book has no price for is a line of its own,
 "unknown", never 0.
 
-`month_estimate(year, month)` loads everything once (eight queries) and prices every customer in memory;
+`month_estimate(year, month)` loads everything once (nine queries) and prices every customer in memory;
 `against_invoice` sets an estimate beside a month's invoice, per customer, each difference explained by a known
 rule or left to look at.
 """
@@ -20,18 +20,25 @@ rule or left to look at.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from billing import prices, rules
-from billing.models import Finding, PriceEntry
+from billing.models import EstimateCopy, EstimateMonth, Finding, PriceEntry
 from billing.usage import usage_turns
-from customers.selectors import BilledCustomer, customers_billed
+from customers.selectors import BilledCustomer, customers_billed, customers_live, customers_removed_since
 from options.rules import SUB_OPTIONS
 from options.selectors import OptionsSold, SoldOption, UsedOption, options_sold, options_used
+from portal.core import clock
+from portal.core.collector import collector_paused
+from portal.core.copies import copies_changed_since
 from portal.core.vocabulary import LICENSE_PLANS, PAID_PLANS, Plan, item_name, label
 from subscriptions.rules import PAID_EQUIVALENT
 from subscriptions.selectors import Scheduled, SoldSubscription, SubscriptionsSold, subscriptions_sold
@@ -58,10 +65,10 @@ CANNOT_KNOW = (
 )
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One period of one item: a subscription's plan or an option, with the same terms from `start` to `end`.
-    `cost` and `price` are None when the price book has no price for it (unknown, not 0)."""
+    `cost` and `price` are None when the price book has no price for it (unknown, not 0). A tuple: a kept
+    estimate makes one of each stored period as it is read."""
 
     item_type: str  # PRODUCT or OPTION_PRODUCT, as the invoice's items
     item_id: str  # the product or option, as the invoice bills it (its code)
@@ -88,13 +95,16 @@ class Line:
         return self.cost is not None
 
 
-@dataclass(frozen=True)
-class CustomerEstimate:
+class CustomerEstimate(NamedTuple):
+    """One customer's estimate of a month: its lines (a tuple: the kept estimate makes one a customer)."""
+
     domain_id: int
     company_name: str
     domain: str
     customer_code: str
     lines: tuple[Line, ...] = ()
+    #: A kept copy's (cost, price, lines without a price); None when worked out (summed from the lines).
+    totals: tuple[int, int, int] | None = None
 
     @property
     def cost(self) -> int:
@@ -114,9 +124,89 @@ class CustomerEstimate:
         return tuple(line for line in self.lines if not line.known)
 
     @property
+    def unknown_count(self) -> int:
+        return len(self.unknown)
+
+    @property
     def unknown_names(self) -> str:
         """What the price book has no price for, by name, as a list in the reader's language."""
         return _listed(sorted({line.name for line in self.unknown}))
+
+
+class _KeptLines:
+    """The kept lines (and domain and code) of a month's customers, read in one query the first time any is
+    asked for."""
+
+    def __init__(self, year: int, month: int) -> None:
+        self.year, self.month = year, month
+        self._rest: dict[int, tuple[str, str, str]] | None = None
+
+    def rest(self, domain_id: int) -> tuple[str, str, str]:
+        """(domain, customer code, lines as JSON)."""
+        if self._rest is None:
+            self._rest = {
+                row[0]: row[1:]
+                for row in EstimateCopy.objects.filter(year=self.year, month=self.month).values_list(
+                    "domain_id", "domain", "customer_code", "lines"
+                )
+            }
+        return self._rest[domain_id]
+
+    def of(self, domain_id: int) -> tuple[Line, ...]:
+        make, day = tuple.__new__, dt.date.fromisoformat
+        return tuple(
+            make(Line, (*x[:5], day(x[5]), day(x[6]), *x[7:])) for x in json.loads(self.rest(domain_id)[2])
+        )
+
+
+class _KeptCustomer(CustomerEstimate):
+    """A customer's estimate read from its kept copy: its name and totals as kept, its lines, domain and code
+    read when asked (the pages read the totals; the CSV and a customer's periods the rest). Equal to the
+    `CustomerEstimate` of the same lines."""
+
+    __slots__ = ()
+
+    # Made as a tuple (domain_id, company name, the month's `_KeptLines`, None, None,
+    # (cost, price, lines without a price)).
+
+    @property
+    def domain(self) -> str:  # type: ignore[override]
+        return tuple.__getitem__(self, 2).rest(self[0])[0]
+
+    @property
+    def customer_code(self) -> str:  # type: ignore[override]
+        return tuple.__getitem__(self, 2).rest(self[0])[1]
+
+    @property
+    def lines(self) -> tuple[Line, ...]:  # type: ignore[override]
+        return tuple.__getitem__(self, 2).of(self[0])
+
+    @property
+    def cost(self) -> int:
+        return self.totals[0]
+
+    @property
+    def price(self) -> int:
+        return self.totals[1]
+
+    @property
+    def unknown_count(self) -> int:
+        return self.totals[2]
+
+    def _as_computed(self) -> tuple:
+        return (self[0], self[1], self.domain, self.customer_code, self.lines, None)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, tuple):
+            theirs = other._as_computed() if isinstance(other, _KeptCustomer) else tuple(other)
+            return self._as_computed() == theirs
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _listed(names: Iterable[str]) -> str:
@@ -144,11 +234,11 @@ class Estimate:
     @property
     def unknown(self) -> int:
         """How many lines the price book has no price for."""
-        return sum(len(c.unknown) for c in self.customers)
+        return sum(c.unknown_count for c in self.customers)
 
     @property
     def customers_unknown(self) -> int:
-        return sum(1 for c in self.customers if c.unknown)
+        return sum(1 for c in self.customers if c.unknown_count)
 
     def of(self, domain_id: int) -> CustomerEstimate | None:
         return next((c for c in self.customers if c.domain_id == domain_id), None)
@@ -505,7 +595,7 @@ def customer_lines(
         now = _terms(state, members, _used_on(used_options, day) if used_last and day <= used_last else None)
         for key, line in list(open_lines.items()):
             if now.get(key) != _key_terms(line):
-                lines.append(replace(line, end=day - DAY))
+                lines.append(line._replace(end=day - DAY))
                 del open_lines[key]
         for key, (item_id, sub_item_id, plan, units, sid) in now.items():
             if key not in open_lines:
@@ -718,9 +808,77 @@ def estimate_of(
 
 
 def month_estimate(*, year: int, month: int, domain_ids: Iterable[int] | None = None) -> Estimate:
-    """The month's estimate of every customer still in the API (or of `domain_ids`), from the cache: eight
+    """The month's estimate of every customer still in the API (or of `domain_ids`), from the cache: nine
     queries whatever the number of customers."""
-    ids = None if domain_ids is None else list(domain_ids)
+    return _estimate_with_book(year, month, domain_ids, prices.PriceBook.load())
+
+
+# --- the kept estimate -------------------------------------------------------------------------------------
+
+#: The estimate's rules, as a number: a kept estimate worked out by other rules (an older release) is worked out
+#: again. Move it on with any change to how lines are worked out or priced.
+RULES = 1
+#: How long before it is stamped a write may commit (its transaction's length): a customer whose copy was
+#: written within this of the last working out is worked out again, so no write is missed.
+KEPT_MARGIN = dt.timedelta(minutes=2)
+
+
+def kept_estimate(*, year: int, month: int, today: dt.date | None = None) -> Estimate:
+    """The month's estimate of every customer still in the API, as `month_estimate` works it out, read from
+    the copy kept of it (`EstimateMonth`, `EstimateCopy`): the customers whose cache copy was written since it
+    was worked out (`portal.core.copies`, moved on by the sync engine after every store and listing page and by
+    the change engine when a change is applied; a customer added is written by its listing page) are worked out
+    again and kept; those removed from the API since are dropped. The whole month is worked out again when what
+    it was worked out from differs: the price book, the business date, the estimate's rules (`RULES`). A write
+    that goes round both engines (the Django admin, a shell) is not seen until one of them differs."""
+    book = prices.PriceBook.load()
+    basis = {"book": book.fingerprint, "today": (today or clock.today()).isoformat(), "rules": RULES}
+    started = timezone.now()
+    kept = EstimateMonth.objects.filter(year=year, month=month).first()
+    if kept is None or kept.basis != basis:
+        result = _estimate_with_book(year, month, None, book)
+        with transaction.atomic():
+            EstimateCopy.objects.filter(year=year, month=month).delete()
+            _keep(year, month, result, customers_live())
+            _kept_month(year, month, started, basis)
+        return result
+    with collector_paused():
+        rows = list(
+            EstimateCopy.objects.filter(year=year, month=month)
+            .order_by("company_name", "domain_id")  # the estimate's order, so the sort below finds it done
+            .values_list("domain_id", "company_name", "cost", "price", "unknown", "periods")
+        )
+    since = kept.worked_at - KEPT_MARGIN
+    # Worked out again: the customers whose copy was written since (a customer added too: its listing page);
+    # dropped: those removed from the API since (a complete listing removes without writing their copy).
+    todo = copies_changed_since(since)
+    gone = customers_removed_since(since)
+    fresh = _estimate_with_book(year, month, todo, book) if todo else Estimate(year, month)
+    if todo or gone:  # else nothing was written since: the copies and `worked_at` stand
+        dropped = sorted(todo | gone)
+        with transaction.atomic():
+            for index in range(0, len(dropped), 500):
+                EstimateCopy.objects.filter(
+                    year=year, month=month, domain_id__in=dropped[index : index + 500]
+                ).delete()
+            _keep(year, month, fresh, todo)
+            _kept_month(year, month, started, basis)
+    out = list(fresh.customers)
+    source, make = _KeptLines(year, month), tuple.__new__
+    with collector_paused():
+        out.extend(
+            make(_KeptCustomer, (row[0], row[1], source, None, None, row[2:5]))
+            for row in rows
+            if row[5] and row[0] not in todo and row[0] not in gone  # a customer with periods billed
+        )
+    out.sort(key=lambda c: (c.company_name, c.domain_id))
+    return Estimate(year, month, tuple(out))
+
+
+def _estimate_with_book(
+    year: int, month: int, domain_ids: Iterable[int] | None, book: prices.PriceBook
+) -> Estimate:
+    ids = None if domain_ids is None else sorted(domain_ids)
     first, last = rules.month_bounds(year, month)
     options = options_sold(domain_ids=ids)
     options.used = options_used(first=first, last=last, domain_ids=ids)
@@ -731,7 +889,46 @@ def month_estimate(*, year: int, month: int, domain_ids: Iterable[int] | None = 
         customers=customers_billed(domain_ids=ids),
         subscriptions=subscriptions_sold(domain_ids=ids),
         options=options,
-        book=prices.PriceBook.load(),
+        book=book,
+    )
+
+
+def _keep(year: int, month: int, result: Estimate, worked: Iterable[int]) -> None:
+    """Keep the customers' estimates worked out (a customer with nothing billed: a row without lines)."""
+    estimated = {c.domain_id: c for c in result.customers}
+    rows = []
+    for domain_id in sorted(worked):
+        c = estimated.get(domain_id)
+        rows.append(
+            EstimateCopy(
+                year=year,
+                month=month,
+                domain_id=domain_id,
+                company_name=c.company_name if c else "",
+                domain=c.domain if c else "",
+                customer_code=c.customer_code if c else "",
+                cost=c.cost if c else 0,
+                price=c.price if c else 0,
+                unknown=c.unknown_count if c else 0,
+                periods=len(c.lines) if c else 0,
+                lines=json.dumps(
+                    [[*line[:5], line.start.isoformat(), line.end.isoformat(), *line[7:]] for line in c.lines]
+                    if c
+                    else [],
+                    separators=(",", ":"),
+                    ensure_ascii=False,
+                ),
+            )
+        )
+    EstimateCopy.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+
+
+def _kept_month(year: int, month: int, worked_at: dt.datetime, basis: dict) -> None:
+    EstimateMonth.objects.bulk_create(
+        [EstimateMonth(year=year, month=month, worked_at=worked_at, basis=basis)],
+        update_conflicts=True,
+        unique_fields=["year", "month"],
+        update_fields=["worked_at", "basis"],
     )
 
 

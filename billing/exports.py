@@ -301,4 +301,4 @@ def estimate_rows(result: estimate.Estimate) -> Iterator[list]:
 def estimate_table(*, user, year: int, month: int) -> Table:
     """The month's estimate of every customer, period by period, as a downloadable table."""
     check(user, VIEW_BILLING)
-    return Table(header=ESTIMATE_HEADER, rows=estimate_rows(estimate.month_estimate(year=year, month=month)))
+    return Table(header=ESTIMATE_HEADER, rows=estimate_rows(estimate.kept_estimate(year=year, month=month)))

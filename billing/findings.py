@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -53,8 +53,7 @@ ITEM_FIELDS = (
 CHANGES_LOOK_BACK = dt.timedelta(days=40)
 
 
-@dataclass(frozen=True)
-class Usage:
+class Usage(NamedTuple):
     """A customer's usage snapshot of one day (listCustomerUsages, taken at 00:00 of that day)."""
 
     product_id: str
@@ -66,7 +65,7 @@ class Usage:
     def terms(self) -> tuple:
         """What the invoice splits a period on when it changes (the contract: subscription, plan, licence
         count or member count)."""
-        return (self.product_id, self.plan, self.license_count, self.member_count)
+        return tuple(self)
 
 
 @dataclass(frozen=True)
@@ -102,6 +101,27 @@ class MonthFacts:
         out: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
         for item in self.items:
             out[item["domain_id"]].append(item)
+        return out
+
+    @cached_property
+    def departed(self) -> dict[int, str]:
+        """{domainId: the day, as text} of the customers the portal knows that left before the month."""
+        out = {}
+        for domain_id, customer in self.customers.items():
+            if customer.withdrawal_date is None and customer.removed_at is None:
+                continue
+            gone_on = self.gone_before(domain_id)
+            if gone_on is not None:
+                out[domain_id] = gone_on
+        return out
+
+    @cached_property
+    def products_billed(self) -> dict[int, set[str]]:
+        """{domainId: the products its plan items bill}."""
+        out: dict[int, set[str]] = defaultdict(set)
+        for item in self.items:
+            if item["item_type"] == "PRODUCT":
+                out[item["domain_id"]].add(item["item_id"])
         return out
 
     def gone_before(self, domain_id: int) -> str | None:
@@ -163,18 +183,20 @@ def month_facts(*, year: int, month: int) -> MonthFacts:
     first, last = rules.month_bounds(year, month)
     zone = ZoneInfo(settings.BUSINESS_TIME_ZONE)
     invoice = Invoice.objects.filter(year=year, month=month).first()
-    usage: dict[int, dict[dt.date, Usage]] = defaultdict(dict)
-    for domain_id, day, product_id, plan, licences, members in usage_turns(
-        first - dt.timedelta(days=1), last
-    ):
-        usage[domain_id][day] = Usage(product_id, plan, licences, members)
+    usage: dict[int, dict[dt.date, Usage]] = {}
+    make = tuple.__new__  # a Usage from a row's terms, without the keyword machinery (one per row)
+    for row in usage_turns(first - dt.timedelta(days=1), last):
+        days = usage.get(row[0])
+        if days is None:
+            days = usage[row[0]] = {}
+        days[row[1]] = make(Usage, row[2:])
     return MonthFacts(
         year=year,
         month=month,
         items=tuple(InvoiceItem.objects.filter(year=year, month=month).values(*ITEM_FIELDS)),
         invoice_totals=None if invoice is None else (invoice.computed_total, invoice.total_amount),
         customers=customer_departures(),
-        usage=dict(usage),
+        usage=usage,
         option_quantities=usage_quantities(first=first, last=last),
         change_days=change_days(
             since=dt.datetime.combine(first - CHANGES_LOOK_BACK, dt.time(), tzinfo=zone),
@@ -198,7 +220,10 @@ def arithmetic(facts: MonthFacts) -> Iterator[Found]:
 
 def billed_not_active(facts: MonthFacts) -> Iterator[Found]:
     """A customer who had left before the month (cancelled, or removed from the API) was charged in it."""
+    customers, departed = facts.customers, facts.departed
     for domain_id, billed in facts.by_customer.items():
+        if domain_id in customers and domain_id not in departed:
+            continue  # a customer of the month
         charged = [i for i in billed if i["item_type"] != "SUMMARY" and (i["amount"] or 0) > 0]
         gone_on = facts.gone_before(domain_id) if charged else None
         if gone_on:
@@ -215,10 +240,10 @@ def billed_not_active(facts: MonthFacts) -> Iterator[Found]:
 
 def active_not_billed(facts: MonthFacts) -> Iterator[Found]:
     """A product the customer's snapshots show on a paid plan on a day of the month, without a plan item."""
+    departed, products_billed, first = facts.departed, facts.products_billed, facts.first
     for domain_id, snaps in facts.usage.items():
-        if facts.gone_before(domain_id) not in (None, "unknown"):
+        if domain_id in departed:
             continue
-        first = facts.first
         sold: dict[str, tuple[dt.date, str]] = {}  # product: (the latest day it was paid for, its plan)
         for day, usage in snaps.items():
             paid = day >= first and usage.plan in rules.PAID_PLANS and usage.product_id
@@ -226,10 +251,10 @@ def active_not_billed(facts: MonthFacts) -> Iterator[Found]:
                 sold[usage.product_id] = (day, usage.plan)
         if not sold:
             continue
-        billed = {i["item_id"] for i in facts.by_customer.get(domain_id, ()) if i["item_type"] == "PRODUCT"}
-        customer = facts.customers.get(domain_id)
+        billed = products_billed.get(domain_id, ())
         for product, (_day, plan) in sold.items():
             if product not in billed:
+                customer = facts.customers.get(domain_id)
                 yield Found(
                     domain_id,
                     customer.company_name if customer else "",

@@ -14,6 +14,10 @@ Finance's own records (not from the API):
   a date; with a customer, an override for that customer only;
 * `Finding`: a result of the variance check of a month, which finance may mark explained with a note.
 
+Derived from the cache, kept so the pages read rows (`billing.estimate.kept_estimate`):
+
+* `EstimateMonth` and `EstimateCopy`: a month's estimate per customer, with what it was worked out from.
+
 Amounts are integer yen (tax excluded, as the API gives them).
 """
 
@@ -122,6 +126,10 @@ class InvoiceItem(models.Model):
             models.Index(fields=["domain_id", "year", "month"]),
             # Counts the details page's type filter (with the customer search) from the index alone.
             models.Index(fields=["year", "month", "item_type", "domain_id"], name="billing_item_month_type"),
+            # The items the month's check flagged (it writes only those whose flag changes).
+            models.Index(
+                fields=["year", "month"], condition=models.Q(flagged=True), name="billing_item_flagged"
+            ),
         ]
         verbose_name = _("invoice item")
         verbose_name_plural = _("invoice items")
@@ -184,6 +192,11 @@ class UsageSnapshot(models.Model):
     max_member_count = models.PositiveIntegerField(_("maximum users"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=32, blank=True)
     synced_at = models.DateTimeField(_("last synced"))
+    #: Its terms differ from the customer's snapshot before it (or there is none). True until worked out
+    #: (`billing.usage.usage_marks`): a row nobody marked is read as a change, never skipped.
+    changed = models.BooleanField(_("terms changed"), default=True)
+    #: The customer's first or last snapshot of its calendar month. True until worked out, likewise.
+    edge = models.BooleanField(_("first or last of its month"), default=True)
 
     class Meta:
         ordering = ["domain_id", "used_date"]
@@ -207,7 +220,27 @@ class UsageSnapshot(models.Model):
                     "member_count",
                 ],
                 name="billing_usage_terms",
-            )
+            ),
+            # The month's read (`billing.usage.usage_turns`): the customers whose terms changed in it, and the
+            # first and last snapshot of the month of every other customer, each from a small partial index.
+            models.Index(
+                fields=["used_date", "domain_id"],
+                condition=models.Q(changed=True),
+                name="billing_usage_changes",
+            ),
+            models.Index(
+                fields=[
+                    "used_date",
+                    "domain_id",
+                    "product_group_id",
+                    "product_id",
+                    "plan",
+                    "license_count",
+                    "member_count",
+                ],
+                condition=models.Q(edge=True),
+                name="billing_usage_edges",
+            ),
         ]
         verbose_name = _("usage snapshot")
         verbose_name_plural = _("usage snapshots")
@@ -344,3 +377,54 @@ class MonthClosing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d} closed {self.closed_at:%Y-%m-%d}"
+
+
+class EstimateMonth(models.Model):
+    """A month's kept estimate: what all its customers' copies were worked out from (the price book, the
+    business date, the estimate's rules) and when (`worked_at`: a customer whose cache copy was written since,
+    `portal.core.copies`, is worked out again before it is read). Any of the three differing, the month is
+    worked out again whole."""
+
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    worked_at = models.DateTimeField()
+    #: {"book": the price book's fingerprint, "today": the business date, "rules": the estimate's version}.
+    basis = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year", "month"], name="billing_one_estimate_month")]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+
+class EstimateCopy(models.Model):
+    """One customer's kept estimate of a month: its names and its priced lines (a customer with nothing
+    billed has a row with no lines: worked out, nothing to bill)."""
+
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    domain_id = models.BigIntegerField()
+    company_name = models.CharField(max_length=255, blank=True)
+    domain = models.CharField(max_length=255, blank=True)
+    customer_code = models.CharField(max_length=255, blank=True)
+    #: Its lines as a JSON array: [[item type, item, sub item, plan, units, start, end, subscription, cost, price],
+    #: ...] (text: the month's rows are read and decoded at once, `billing.estimate.kept_estimate`).
+    lines = models.TextField(default="[]")
+    #: Its totals (the lines' with a price), how many lines have none and how many it has, read without them.
+    cost = models.BigIntegerField(default=0)
+    price = models.BigIntegerField(default=0)
+    unknown = models.PositiveIntegerField(default=0)
+    periods = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["year", "month", "domain_id"], name="billing_one_estimate_copy")
+        ]
+        # The month's copies read in the estimate's order (by name) without a sort.
+        indexes = [
+            models.Index(fields=["year", "month", "company_name", "domain_id"], name="billing_estimate_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.domain_id}"

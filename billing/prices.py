@@ -7,6 +7,7 @@ statement all price an item here, so they agree.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -21,6 +22,16 @@ class PriceBook:
 
     def __init__(self, entries: Iterable[PriceEntry]) -> None:
         self._entries: dict[tuple[str, str, int | None], list[PriceEntry]] = defaultdict(list)
+        entries = list(entries)
+        #: What the book says, as text that differs when any entry does (a kept estimate's basis).
+        self.fingerprint = hashlib.sha256(
+            repr(
+                sorted(
+                    (e.pk or 0, e.item_id, e.plan, e.domain_id or 0, e.cost, e.price, str(e.effective_from))
+                    for e in entries
+                )
+            ).encode()
+        ).hexdigest()
         for entry in entries:
             self._entries[(entry.item_id, entry.plan, entry.domain_id)].append(entry)
         for found in self._entries.values():

@@ -383,7 +383,7 @@ def estimates(*, user) -> list[dict]:
     months = estimate.months_estimated(today, invoiced=invoiced)
     return [
         {
-            "estimate": estimate.month_estimate(year=year, month=month),
+            "estimate": estimate.kept_estimate(year=year, month=month, today=today),
             "running": (year, month) == running,
             "next_invoice": (year, month) == months[0],
         }
@@ -393,6 +393,8 @@ def estimates(*, user) -> list[dict]:
 
 def month_estimate(*, user, year: int, month: int, domain_ids=None) -> estimate.Estimate:
     check(user, VIEW_BILLING)
+    if domain_ids is None:
+        return estimate.kept_estimate(year=year, month=month)
     return estimate.month_estimate(year=year, month=month, domain_ids=domain_ids)
 
 
@@ -404,7 +406,7 @@ def estimate_against_invoice(*, user, year: int, month: int) -> list[estimate.Co
     ).values_list("domain_id", "customer_name", "item_type", "item_id", "amount")
     keys = ("domain_id", "customer_name", "item_type", "item_id", "amount")
     return estimate.against_invoice(
-        estimate.month_estimate(year=year, month=month), (dict(zip(keys, row, strict=True)) for row in items)
+        estimate.kept_estimate(year=year, month=month), (dict(zip(keys, row, strict=True)) for row in items)
     )
 
 

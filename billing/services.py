@@ -30,8 +30,10 @@ from billing.models import (
     PriceEntry,
     UsageSnapshot,
 )
+from billing.usage import usage_before, usage_marks, usage_premark
 from customers.models import sort_name_for
 from partner_api.models import wire_text
+from portal.core.collector import collector_paused
 from portal.core.models import AuditEntry
 from portal.core.services import audit_record
 
@@ -154,31 +156,36 @@ def invoice_month_store(*, year: int, month: int, remote: Iterable[Any], synced_
 
 
 def usage_store(*, domain_id: int, remote: Any, synced_at: dt.datetime) -> int:
-    """Upsert a customer's daily usage snapshots (listCustomerUsages) and thin those past USAGE_KEEP_DAYS."""
+    """Upsert a customer's daily usage snapshots (listCustomerUsages), work out their marks
+    (`billing.usage.usage_marks`) and thin those past USAGE_KEEP_DAYS (which keeps the marks true)."""
     usages = list(getattr(remote, "usages", None) or [])
     days = [u.used_date for u in usages]
     if days:
         UsageSnapshot.objects.filter(
             domain_id=domain_id, used_date__gte=min(days), used_date__lte=max(days)
         ).delete()
-    UsageSnapshot.objects.bulk_create(
-        [
-            UsageSnapshot(
-                domain_id=domain_id,
-                used_date=u.used_date,
-                product_group_id=wire_text(u.product_group_id) or "WORKS",
-                product_id=wire_text(u.product_id),
-                plan=wire_text(u.plan),
-                license_count=u.license_count,
-                member_count=u.member_count,
-                max_member_count=u.max_member_count,
-                status=wire_text(u.status),
-                synced_at=synced_at,
-            )
-            for u in usages
-        ],
-        ignore_conflicts=True,
-    )
+    snapshots = [
+        UsageSnapshot(
+            domain_id=domain_id,
+            used_date=u.used_date,
+            product_group_id=wire_text(u.product_group_id) or "WORKS",
+            product_id=wire_text(u.product_id),
+            plan=wire_text(u.plan),
+            license_count=u.license_count,
+            member_count=u.member_count,
+            max_member_count=u.max_member_count,
+            status=wire_text(u.status),
+            synced_at=synced_at,
+        )
+        for u in usages
+    ]
+    if days:
+        # Written marked (an update after would leave every row's old version in the partial indexes).
+        groups = {s.product_group_id for s in snapshots}
+        usage_premark(snapshots, before=usage_before(domain_id=domain_id, day=min(days), groups=groups))
+    UsageSnapshot.objects.bulk_create(snapshots, ignore_conflicts=True)
+    if days:
+        usage_marks(domain_id=domain_id, since=min(days))  # the rows around them
     usage_thin(domain_id=domain_id, before=_business_date(synced_at) - dt.timedelta(days=USAGE_KEEP_DAYS))
     return len(usages)
 
@@ -267,7 +274,9 @@ def finding_month_check(*, year: int, month: int) -> dict[str, int]:
     now = timezone.now()
     found: dict[tuple[int, str, str], dict[str, Any]] = {}
     flagged_items: set[int] = set()
-    for finding in findings.findings_of(findings.month_facts(year=year, month=month)):
+    with collector_paused():
+        found_now = findings.findings_of(findings.month_facts(year=year, month=month))
+    for finding in found_now:
         found[(finding.domain_id, finding.kind, finding.subject)] = {
             "customer_name": finding.customer_name,
             "expected": finding.expected,
@@ -275,11 +284,11 @@ def finding_month_check(*, year: int, month: int) -> dict[str, int]:
         }
         flagged_items.update(finding.items)
     _findings_replace(year=year, month=month, found=found, now=now)
-    InvoiceItem.objects.filter(year=year, month=month, flagged=True).exclude(pk__in=flagged_items).update(
-        flagged=False
-    )
-    if flagged_items:
-        InvoiceItem.objects.filter(pk__in=flagged_items).update(flagged=True)
+    # Only the items whose flag changes are written (most checks flag the same few items again).
+    was = set(InvoiceItem.objects.filter(year=year, month=month, flagged=True).values_list("pk", flat=True))
+    for pks, flagged in ((sorted(was - flagged_items), False), (sorted(flagged_items - was), True)):
+        for index in range(0, len(pks), 500):
+            InvoiceItem.objects.filter(pk__in=pks[index : index + 500]).update(flagged=flagged)
     counts: dict[str, int] = defaultdict(int)
     for _domain, kind, _subject in found:
         counts[kind] += 1

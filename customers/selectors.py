@@ -296,10 +296,10 @@ def copies_of(domain_ids: list[int]) -> dict[int, dt.datetime]:
     return found
 
 
-@dataclass(frozen=True)
-class Departure:
+class Departure(NamedTuple):
     """When a customer stopped being one, as dated facts that later changes do not move: the cancellation
-    date (None without one) and when it was removed from the API (None while it is there)."""
+    date (None without one) and when it was removed from the API (None while it is there). A tuple: one is
+    made for every customer at each check."""
 
     company_name: str
     withdrawal_date: dt.date | None
@@ -310,10 +310,8 @@ def customer_departures() -> dict[int, Departure]:
     """Every customer the portal knows (removed ones included) with its departure dates, in one query: the
     billing check's reader of who was a customer in a past month."""
     return {
-        domain_id: Departure(name, withdrawal, removed)
-        for domain_id, name, withdrawal, removed in Customer.objects.values_list(
-            "domain_id", "company_name", "withdrawal_date", "removed_at"
-        )
+        row[0]: Departure(*row[1:])
+        for row in Customer.objects.values_list("domain_id", "company_name", "withdrawal_date", "removed_at")
     }
 
 
@@ -327,6 +325,16 @@ class BilledCustomer(NamedTuple):
     customer_code: str
     member_count: int | None
     withdrawal_date: dt.date | None
+
+
+def customers_live() -> set[int]:
+    """The domainIds of the customers still in the API (billing's kept estimate: who it keeps a copy of)."""
+    return set(Customer.objects.filter(removed_at=None).values_list("domain_id", flat=True))
+
+
+def customers_removed_since(moment: dt.datetime) -> set[int]:
+    """The domainIds of the customers removed from the API at or after `moment`."""
+    return set(Customer.objects.filter(removed_at__gte=moment).values_list("domain_id", flat=True))
 
 
 def customers_billed(*, domain_ids: Sequence[int] | None = None) -> dict[int, BilledCustomer]:

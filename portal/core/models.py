@@ -315,3 +315,15 @@ class RefreshMark(models.Model):
 
     def __str__(self) -> str:
         return str(self.domain_id)
+
+
+class CopyChange(models.Model):
+    """When a customer's cached copy was last written (a resync's store of any of its rows, its listing page,
+    a change applied through the portal): what a copy derived from the cache (billing's kept estimate) compares
+    with to know it must be worked out again. One row per customer, moved on by `portal.core.copies`."""
+
+    domain_id = models.BigIntegerField(primary_key=True)
+    changed_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.domain_id} {self.changed_at}"

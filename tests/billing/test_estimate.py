@@ -321,8 +321,9 @@ def test_the_estimate_reads_the_cache_through_the_selectors_in_a_fixed_number_of
     with CaptureQueriesContext(connection) as five:
         result = estimate.month_estimate(**NOV)
     assert [c.cost for c in result.customers] == [10_125] * 5
-    # customers, subscriptions, pre-orders, options, option orders, usage, option usage, prices
-    assert len(five) == len(one) == 8
+    # customers, subscriptions, pre-orders, options, option orders, usage (the changed customers and the
+    # month's first and last snapshots), option usage, prices
+    assert len(five) == len(one) == 9
 
 
 def test_a_line_names_its_sub_option():

@@ -351,6 +351,15 @@ def test_an_unknown_outcome_read_back_at_once_and_found_succeeds_sent_and_applie
     assert entry.request_summary == {"profile": {"colour": "red", "size": 3}}
 
 
+def test_a_change_applied_marks_its_customer_written_for_the_copies_derived_from_the_cache(fake, clock):
+    from portal.core.copies import copies_changed_since
+
+    start = timezone.now()
+    operation, _ = update({"colour": "blue", "size": 1})
+    assert operation.status == Operation.Status.SUCCEEDED
+    assert copies_changed_since(start) == {operation.domain_id}
+
+
 def test_an_unknown_outcome_not_found_yet_is_read_back_when_due_and_succeeds_when_found(
     fake, clock, tasks_sent, django_capture_on_commit_callbacks
 ):

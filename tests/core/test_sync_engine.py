@@ -259,6 +259,20 @@ def test_one_customer_refresh_reads_only_that_customer(api):
     assert all(str(domain_id) in r.get("path", str(domain_id)) for r in logged)
 
 
+def test_every_customer_a_resync_writes_is_marked_written_for_the_copies_derived_from_the_cache(api):
+    from portal.core.copies import copies_changed_since
+    from portal.core.models import CopyChange
+
+    start = timezone.now()
+    sync.resync_full()
+    assert copies_changed_since(start) == set(_sandbox_state(api))  # the listing's pages and every store
+    domain_id = sorted(_sandbox_state(api))[2]
+    CopyChange.objects.update(changed_at=start)
+    again = timezone.now()
+    sync.resync_customer(domain_id=domain_id)
+    assert copies_changed_since(again) == {domain_id}
+
+
 def test_every_request_sent_is_counted_in_the_run_the_clients_own_retries_included(api, settings):
     """The run's calls per operation equal the requests the sandbox received, request for request, while the
     client retries 503s of reads on its own and the engine retries what still fails."""

@@ -52,6 +52,7 @@ from portal.core.changes import liveness
 from portal.core.changes.sealing import seal, unseal
 from portal.core.changes.spec import Args, Change, change_for
 from portal.core.changes.timing import timing
+from portal.core.copies import copies_changed
 from portal.core.models import AuditEntry, Operation
 from portal.core.partner import get_client
 from portal.core.services import audit_record, operation_start, operation_update
@@ -339,6 +340,7 @@ def _succeeded(change: Change, operation: Operation, reply: Any, *, read_back: b
             operation.save(update_fields=["domain_id"])
             result |= {k: v for k, v in value.items() if isinstance(v, str | int | bool)}
         operation_update(operation, status=Operation.Status.SUCCEEDED, result=result)
+        copies_changed([operation.domain_id] if operation.domain_id else [])
     _refresh_later(change, operation)
     return value
 

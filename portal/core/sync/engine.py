@@ -42,6 +42,7 @@ from django.utils.translation import gettext_noop
 
 from partner_api.errors import NotFoundError, PartnerApiError, RateLimitedError
 from partner_api.transport import requests_sent
+from portal.core.copies import copies_changed
 from portal.core.models import AuditEntry, RefreshMark, SyncRun
 from portal.core.sync import need
 from portal.core.sync.declarations import (
@@ -267,12 +268,15 @@ class _Fanout:
                 except queue.Empty:
                     break
             with transaction.atomic():
+                written = []
                 for future in batch:
                     call, domain_id = self.pending.pop(future)
+                    written.append(domain_id)
                     if isinstance(call, PerItem):
                         self._finish_items(future, call, domain_id)
                     else:
                         self._finish(future, call, domain_id)
+                copies_changed(written)
             self.rec.save()
 
     def _store(self, label: str, domain_id: int, write: Callable[[], None]) -> None:
@@ -462,6 +466,7 @@ def _run_full(run: SyncRun, source: CustomerListing, client: Any) -> SyncRun:
             rec.calls[source.operation_id] += attempts[0]
             with transaction.atomic():
                 ids = source.store_page(items, timezone.now())
+                copies_changed(ids)
             rec.counts["customers"] += len(ids)
             for domain_id in ids:
                 if domain_id in seen:
@@ -537,6 +542,7 @@ def resync_customer(*, domain_id: int, user=None, skip: Iterable[str] = ()) -> S
             rec.calls[source.get_operation_id] += attempts[0]
             with transaction.atomic():
                 source.mark_one_removed(domain_id, timezone.now())
+                copies_changed([domain_id])
             rec.counts["removed"] += 1
             run.done = 1
             return _finish_run(rec, SyncRun.Status.SUCCEEDED)
@@ -547,6 +553,7 @@ def resync_customer(*, domain_id: int, user=None, skip: Iterable[str] = ()) -> S
         rec.calls[source.get_operation_id] += attempts[0]
         with transaction.atomic():
             source.store_one(customer, timezone.now())
+            copies_changed([domain_id])
         rec.counts["customers"] += 1
     fanout = _Fanout(
         client,

@@ -1,0 +1,146 @@
+"""The kept estimate (`estimate.kept_estimate`) is always what a fresh `month_estimate` works out: after random
+changes to the cache (each marked written as the sync and change engines mark it), price book entries, a new
+business day, customers added and removed, read again and again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+import time_machine
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from billing import estimate
+from billing.models import EstimateCopy, PriceEntry, UsageSnapshot
+from customers.models import Customer
+from options.models import Option
+from portal.core.copies import copies_changed
+from subscriptions.models import Reservation, Subscription
+from tests.customers.factories import make_customer
+from tests.options.factories import make_option
+from tests.subscriptions.factories import make_subscription
+
+pytestmark = pytest.mark.django_db
+NOV = {"year": 2026, "month": 11}
+TODAY = dt.date(2026, 11, 15)
+_ids = itertools.count(70_000_000)
+
+change = st.one_of(
+    st.tuples(st.just("licences"), st.integers(0, 3), st.integers(1, 40)),
+    st.tuples(st.just("members"), st.integers(0, 3), st.integers(1, 40)),
+    st.tuples(st.just("plan"), st.integers(0, 3), st.sampled_from(["MONTHLY", "ANNUAL_LICENSE", "FREE"])),
+    st.tuples(st.just("reservation"), st.integers(0, 3), st.integers(2, 30)),
+    st.tuples(st.just("option"), st.integers(0, 3), st.integers(1, 5)),
+    st.tuples(st.just("no option"), st.integers(0, 3), st.just(0)),
+    st.tuples(st.just("withdrawal"), st.integers(0, 3), st.integers(1, 30)),
+    st.tuples(st.just("removed"), st.integers(0, 3), st.just(0)),
+    st.tuples(st.just("usage"), st.integers(0, 3), st.integers(1, 40)),
+    st.tuples(st.just("new customer"), st.just(0), st.integers(1, 40)),
+    st.tuples(st.just("price"), st.sampled_from(["STD", "SSTG2"]), st.integers(100, 900)),
+    st.tuples(st.just("next day"), st.just(0), st.integers(1, 3)),
+)
+
+
+def _customer(licences: int) -> int:
+    customer = make_customer(domain_id=next(_ids), member_count=8)
+    make_subscription(customer, license_count=licences)
+    return customer.domain_id
+
+
+def _apply(kind: str, target, value: int, customers: list[int], today: list[dt.date]) -> None:
+    if kind == "price":
+        PriceEntry.objects.create(
+            item_id=target,
+            plan="",
+            cost=value,
+            price=value + 50,
+            effective_from=dt.date(2026, 11, value % 28 + 1),
+        )
+        return
+    if kind == "next day":
+        today[0] += dt.timedelta(days=value)
+        return
+    if kind == "new customer":
+        customers.append(_customer(value))
+        copies_changed([customers[-1]])
+        return
+    domain_id = customers[target % len(customers)]
+    sub = Subscription.objects.filter(customer_id=domain_id).first()
+    if kind == "licences" and sub:
+        Subscription.objects.filter(pk=sub.pk).update(license_count=value)
+    elif kind == "members":
+        Customer.objects.filter(domain_id=domain_id).update(member_count=value)
+    elif kind == "plan" and sub:
+        Subscription.objects.filter(pk=sub.pk).update(plan=value)
+    elif kind == "reservation" and sub:
+        Reservation.objects.update_or_create(
+            subscription=sub,
+            defaults={
+                "customer_id": domain_id,
+                "type": "ADD_LICENSE",
+                "apply_date": dt.date(2026, 11, value),
+                "license_count": 3,
+                "synced_at": timezone.now(),
+            },
+        )
+    elif kind == "option" and sub:
+        Option.objects.filter(customer_id=domain_id).delete()
+        make_option(
+            Customer.objects.get(domain_id=domain_id), subscription_id=sub.subscription_id, quantity=value
+        )
+    elif kind == "no option":
+        Option.objects.filter(customer_id=domain_id).delete()
+    elif kind == "withdrawal":
+        Customer.objects.filter(domain_id=domain_id).update(withdrawal_date=dt.date(2026, 11, value))
+    elif kind == "removed":
+        Customer.objects.filter(domain_id=domain_id).update(removed_at=timezone.now())
+    elif kind == "usage":
+        UsageSnapshot.objects.update_or_create(
+            domain_id=domain_id,
+            used_date=dt.date(2026, 11, value % 14 + 1),
+            product_group_id="WORKS",
+            defaults={
+                "product_id": "STD",
+                "plan": "ANNUAL_LICENSE",
+                "license_count": value,
+                "member_count": 8,
+                "synced_at": timezone.now(),
+            },
+        )
+    copies_changed([domain_id])  # what the engines do after every store and applied change
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.lists(st.integers(1, 40), min_size=1, max_size=4), changes=st.lists(change, max_size=8))
+def test_the_kept_estimate_is_always_a_fresh_one(start, changes):
+    EstimateCopy.objects.all().delete()
+    PriceEntry.objects.all().delete()
+    PriceEntry.objects.create(item_id="STD", plan="", cost=450, price=600, effective_from=dt.date(2026, 1, 1))
+    customers = [_customer(licences) for licences in start]
+    today = [TODAY]
+    assert estimate.kept_estimate(**NOV, today=today[0]) == estimate.month_estimate(**NOV)
+    for step, (kind, target, value) in enumerate(changes, start=1):
+        # Each change later than the margin after the one before: only its customer is worked out again.
+        with time_machine.travel(timezone.now() + step * (estimate.KEPT_MARGIN + dt.timedelta(minutes=1))):
+            _apply(kind, target, value, customers, today)
+            kept = estimate.kept_estimate(**NOV, today=today[0])
+            assert kept == estimate.month_estimate(**NOV), kind
+            assert estimate.kept_estimate(**NOV, today=today[0]) == kept  # read again: from the copies
+
+
+def test_a_customer_unchanged_is_read_from_its_copy_and_a_changed_one_worked_out_again():
+    a, b = _customer(10), _customer(20)
+    PriceEntry.objects.create(item_id="STD", plan="", cost=450, price=600, effective_from=dt.date(2026, 1, 1))
+    estimate.kept_estimate(**NOV, today=TODAY)
+    # A copy changed without the engines' mark is not seen: the kept copy is what is read (proves it is read).
+    Subscription.objects.filter(customer_id=a).update(license_count=11)
+    Subscription.objects.filter(customer_id=b).update(license_count=21)
+    copies_changed([b])
+    kept = estimate.kept_estimate(**NOV, today=TODAY)
+    assert kept.of(a).lines[0].units == 10
+    assert kept.of(b).lines[0].units == 21
+    # A new business day works every customer out again.
+    assert estimate.kept_estimate(**NOV, today=TODAY + dt.timedelta(days=1)).of(a).lines[0].units == 11
