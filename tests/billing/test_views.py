@@ -91,7 +91,9 @@ def test_the_invoices_page_counts_only_findings_still_to_explain(client_as, mont
     now = dt.datetime.now(dt.UTC)
     Finding.objects.create(year=2026, month=10, kind="cost", subject="a", checked_at=now)
     Finding.objects.create(year=2026, month=10, kind="cost", subject="b", checked_at=now)
-    Finding.objects.create(year=2026, month=10, kind="cost", subject="gone", still_found=False, checked_at=now)
+    Finding.objects.create(
+        year=2026, month=10, kind="cost", subject="gone", still_found=False, checked_at=now
+    )
     Finding.objects.create(year=2026, month=10, kind="cost", subject="done", explained=True, checked_at=now)
     body = client_as(Role.FINANCE).get(reverse("billing:invoices")).content.decode()
     assert "Explain the 2 findings of 2026-10" in body
