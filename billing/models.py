@@ -338,6 +338,13 @@ class Finding(models.Model):
                 condition=models.Q(still_found=True, explained=False),
                 name="billing_finding_to_explain_n",
             ),
+            # The customer page's billing section: the customer's unexplained findings, newest month first, read
+            # by its key (`billing.selectors.customer_billing_section`), not the whole table.
+            models.Index(
+                fields=["domain_id", "-year", "-month"],
+                condition=models.Q(explained=False),
+                name="billing_finding_of_customer",
+            ),
         ]
         verbose_name = _("finding")
         verbose_name_plural = _("findings")

@@ -114,7 +114,8 @@ def _grouped_turns(
     snapshots = UsageSnapshot.objects.filter(
         product_group_id="WORKS", used_date__gte=first, used_date__lte=last
     )
-    aggregates = {"s_rows": Count("pk"), "s_start": Min("used_date"), "s_end": Max("used_date")}
+    # COUNT(*), not of the key: the key is not in the terms index, and counting it would read each table row.
+    aggregates = {"s_rows": Count("*"), "s_start": Min("used_date"), "s_end": Max("used_date")}
     for index, term in enumerate(terms):
         aggregates[f"s_{index}_least"] = Min(term)
         aggregates[f"s_{index}_most"] = Max(term)

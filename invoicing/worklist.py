@@ -7,16 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 from home.worklist import FINANCE_ROLES, WorkContext, WorkItem, WorkList, WorkSection
 from invoicing.permissions import CHANGE_INVOICING, VIEW_INVOICING
-from invoicing.selectors import customers_without_details, overdue_invoices
+from invoicing.selectors import customers_without_details, customers_without_details_count, overdue_invoices
 from schedule.sources import url_pattern
 
 
 def without_details(ctx: WorkContext) -> WorkList:
     """Customers still in the API without billing details, in name order: the first rows along the customers'
-    name index and a count apart."""
-    rows, count = ctx.first_and_count(
-        customers_without_details(), "domain_id", "company_name", "domain", count_apart=True
-    )
+    name index, and their count from the row the database keeps (`invoicing.models.WithoutDetailsCount`)."""
+    rows = ctx.cut(customers_without_details().values_list("domain_id", "company_name", "domain"))
+    count = len(rows) if ctx.limit is None else customers_without_details_count()
     read, change = url_pattern("customers:detail"), url_pattern("invoicing:customer")
     items = [
         WorkItem(

@@ -403,3 +403,30 @@ def test_the_closed_form_is_taken_for_a_month_with_nothing_dated_and_not_otherwi
     assert estimate._steady_lines(**plain) == estimate.customer_lines(**plain)
     reservation = Scheduled("ADD_LICENSE", dt.date(2026, 11, 16), "", "", 5)
     assert estimate._steady_lines(**(plain | {"subscriptions": [_sub(reservation=reservation)]})) is None
+
+
+@pytest.mark.django_db
+def test_one_customers_estimate_reads_that_customers_usage_only():
+    """The customer page's estimate reads the usage snapshots of its customer, not every customer's: another
+    customer's snapshots (here a change of plan within the month) are not among the rows read."""
+    from billing.models import UsageSnapshot
+    from billing.usage import usage_turns
+
+    synced = timezone.now()
+    for domain_id, plans in ((D, ["ANNUAL_LICENSE"] * 3), (D + 1, ["MONTHLY", "ANNUAL_LICENSE", "MONTHLY"])):
+        for day, plan in enumerate(plans, start=1):
+            UsageSnapshot.objects.create(
+                domain_id=domain_id,
+                used_date=dt.date(2026, 11, day),
+                plan=plan,
+                license_count=20,
+                synced_at=synced,
+            )
+    terms = ("product_id", "plan", "license_count")
+    assert {row[0] for row in usage_turns(FIRST, LAST, terms)} == {D, D + 1}
+    mine = list(usage_turns(FIRST, LAST, terms, domain_ids=[D]))
+    assert mine == [
+        (D, dt.date(2026, 11, 1), "", "ANNUAL_LICENSE", 20),
+        (D, dt.date(2026, 11, 3), "", "ANNUAL_LICENSE", 20),
+    ]
+    assert list(usage_turns(FIRST, LAST, terms, domain_ids=[])) == []

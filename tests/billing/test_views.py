@@ -85,6 +85,21 @@ def test_once_the_closed_month_is_in_checking_it_is_the_main_thing_to_do(client_
     assert "Explain the 1 finding of 2026-10" in found
 
 
+def test_the_invoices_page_counts_only_findings_still_to_explain(client_as, month):
+    """A finding the last check no longer found, or one explained, is no work to do: the page's "Explain the N
+    findings" and the month's badge count neither (as the home page's "Findings to explain" does not)."""
+    now = dt.datetime.now(dt.UTC)
+    Finding.objects.create(year=2026, month=10, kind="cost", subject="a", checked_at=now)
+    Finding.objects.create(year=2026, month=10, kind="cost", subject="b", checked_at=now)
+    Finding.objects.create(
+        year=2026, month=10, kind="cost", subject="gone", still_found=False, checked_at=now
+    )
+    Finding.objects.create(year=2026, month=10, kind="cost", subject="done", explained=True, checked_at=now)
+    body = client_as(Role.FINANCE).get(reverse("billing:invoices")).content.decode()
+    assert "Explain the 2 findings of 2026-10" in body
+    assert '<span class="badge badge-warn">2</span>' in body
+
+
 def test_the_billing_page_points_an_account_manager_to_no_button_they_lack(client_as, db):
     body = client_as(Role.ACCOUNT_MANAGER).get(reverse("billing:invoices")).content.decode()
     assert 'data-testid="fetch-month"' not in body
