@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
+from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -1085,3 +1086,21 @@ def against_invoice(result: Estimate, items: Iterable[Mapping]) -> list[Compared
         )
     out.sort(key=lambda c: (c.explained, c.company_name, c.domain_id))
     return out
+
+
+def keep_estimates(today: dt.date | None = None) -> list[tuple[int, int]]:
+    """Work out ahead the kept estimates the Invoices page reads today (the next invoice's month and the running
+    month), so that the first reader of a business day, or after the price book changed, reads rows instead of
+    waiting for a whole month worked out in their request. The months kept."""
+    from billing.models import Invoice
+
+    today = today or clock.today()
+    months = months_estimated(today, invoiced=set(Invoice.objects.values_list("year", "month")))
+    for year, month in months:
+        kept_estimate(year=year, month=month, today=today)
+    return months
+
+
+@shared_task(name="billing.keep_estimates", ignore_result=True)
+def keep_estimates_task() -> None:
+    keep_estimates()

@@ -92,6 +92,12 @@ def beat_schedule() -> dict:
             "task": "portal.core.sync.resync_partner_wide_fresh",
             "schedule": crontab(minute=0, hour="6,18", nowfun=_business_now),
         },
+        # Just after the business day turns (and so the estimates' basis with it), the kept estimates the
+        # Invoices page reads are worked out ahead, not in the first reader's request (billing/estimate.py).
+        "estimates-kept-daily": {
+            "task": "billing.keep_estimates",
+            "schedule": crontab(minute=5, hour=0, nowfun=_business_now),
+        },
         # Each morning (business time zone), the digest of decisions due soon to each Account manager.
         "decisions-digest-daily": {
             "task": "home.digest.send_daily",

@@ -144,3 +144,27 @@ def test_a_customer_unchanged_is_read_from_its_copy_and_a_changed_one_worked_out
     assert kept.of(b).lines[0].units == 21
     # A new business day works every customer out again.
     assert estimate.kept_estimate(**NOV, today=TODAY + dt.timedelta(days=1)).of(a).lines[0].units == 11
+
+
+def test_the_estimates_are_kept_ahead_each_business_day_so_the_page_works_nothing_out(monkeypatch):
+    from billing.models import EstimateMonth
+    from portal.celery import app, beat_schedule
+    from tests.fixtures.portal_api import pin_business_today
+
+    customer = _customer(10)
+    PriceEntry.objects.create(item_id="STD", plan="", cost=450, price=600, effective_from=dt.date(2026, 1, 1))
+    pin_business_today(monkeypatch, TODAY)
+    # The daily task, as beat runs it just after the business day turns: both months the page shows.
+    entry = beat_schedule()["estimates-kept-daily"]
+    assert entry["task"] in app.tasks
+    app.tasks[entry["task"]]()
+    months = estimate.months_estimated(TODAY, invoiced=set())
+    kept = {(m.year, m.month): m.worked_at for m in EstimateMonth.objects.all()}
+    assert set(kept) == set(months) and len(months) == 2
+    # The page's read then works nothing out again: each month kept as it was.
+    worked_out = []
+    monkeypatch.setattr(estimate, "_estimate_with_book", lambda *a, **k: worked_out.append(a))
+    for year, month in months:
+        assert estimate.kept_estimate(year=year, month=month, today=TODAY).of(customer) is not None
+    assert worked_out == []
+    assert {(m.year, m.month): m.worked_at for m in EstimateMonth.objects.all()} == kept
