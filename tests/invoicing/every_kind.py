@@ -46,9 +46,9 @@ def invoices_of_every_kind(*, user, today: dt.date, year: int, month: int) -> li
             "payment_terms": "end_of_next_month",
         },
     )
-    alpha = make_customer(company_name="Invoices Alpha K.K.", product_id="STD", plan="ANNUAL_LICENSE")
-    bravo = make_customer(company_name="Invoices Bravo Ltd.", product_id="STD", plan="ANNUAL_LICENSE")
-    charlie = make_customer(company_name="Invoices Charlie K.K.", product_id="STD", plan="ANNUAL_LICENSE")
+    alpha = make_customer(company_name="Invoices Alpha K.K.", product_id="STD", plan="MONTHLY")
+    bravo = make_customer(company_name="Invoices Bravo Ltd.", product_id="STD", plan="MONTHLY")
+    charlie = make_customer(company_name="Invoices Charlie K.K.", product_id="STD", plan="MONTHLY")
     for customer, name, language, email in (
         (alpha, "Invoices Alpha K.K. 経理部", "ja", "ap@alpha.example"),
         (bravo, "Bravo Ltd. Accounts", "en", "accounts@bravo.example"),
@@ -66,9 +66,10 @@ def invoices_of_every_kind(*, user, today: dt.date, year: int, month: int) -> li
     for y, m in (earlier, (year, month)):
         if not Invoice.objects.filter(year=y, month=m).exists():
             make_invoice(year=y, month=m)
-    make_item(alpha, *earlier, license_count=10, amount=4_500)
+    # Monthly Standard, at ¥600 a licence (a plan other worlds leave out of their price book).
+    make_item(alpha, *earlier, plan="MONTHLY", license_count=10, amount=4_500)
     for customer in (alpha, bravo, charlie):
-        make_item(customer, year, month, license_count=10, amount=4_500)
+        make_item(customer, year, month, plan="MONTHLY", license_count=10, amount=4_500)
 
     def issue(customer, y: int, m: int) -> IssuedInvoice:
         draft = selectors.draft_get(user=user, year=y, month=m, domain_id=customer.domain_id)
@@ -135,11 +136,9 @@ def invoices_of_every_kind(*, user, today: dt.date, year: int, month: int) -> li
     one = {"year": year, "month": month, "domain_id": charlie.domain_id}
     return [
         *(reverse("invoicing:issued", kwargs={"number": d.number}) for d in documents),
-        *(
-            reverse(name, kwargs={"number": d.number})
-            for name in ("invoicing:credit_note", "invoicing:correct")
-            for d in (credit_note, replaced)
-        ),
+        # The corrected invoice may be credited and corrected again; the one it replaced may not.
+        reverse("invoicing:credit_note", kwargs={"number": corrected.number}),
+        *(reverse("invoicing:correct", kwargs={"number": d.number}) for d in (replaced, corrected)),
         reverse("invoicing:draft", kwargs=one),
         reverse("invoicing:draft_prices", kwargs=one),
         reverse("work_list", kwargs={"key": "invoices-overdue"}),
