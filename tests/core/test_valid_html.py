@@ -160,12 +160,12 @@ def test_every_reachable_page_and_error_state_is_valid_html(world, invoices, adm
         pages = crawl(admin_client)
         assert len(pages) > 10, "the crawl should reach the portal's pages"
         documents |= {f"[{language}] GET {url}": html for url, html in pages.items()}
-        for url in invoices:
+        for url in invoices["pages"]:
             if url not in pages:
                 response = admin_client.get(url)
                 assert response.status_code == 200, url
                 documents[f"[{language}] GET {url}"] = response.content.decode()
-        for url in [*change_pages(world), *admin_pages(world)]:
+        for url in [*change_pages(world), *admin_pages(world), *invoices["forms"]]:
             response = admin_client.post(url, {})
             if response.status_code == 200 and "text/html" in response.get("Content-Type", ""):
                 documents[f"[{language}] POST {url}"] = response.content.decode()

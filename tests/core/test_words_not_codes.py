@@ -356,7 +356,7 @@ def world(own_sandbox, portal_api, monkeypatch):
     operations = _every_operation_state(first.domain_id, manager)
     from tests.invoicing.every_kind import invoices_of_every_kind
 
-    invoice_pages = invoices_of_every_kind(user=finance, today=today, year=year, month=month)
+    invoice_pages = invoices_of_every_kind(user=finance, today=today, year=year, month=month)["pages"]
     # Every customer is the Account manager's: their home page, digest and feed hold every kind of work.
     from customers.models import CustomerOwner
 

@@ -16,25 +16,26 @@ from unittest import mock
 
 from django.urls import reverse
 
-from billing.models import Invoice, PriceEntry
+from billing.models import PriceEntry
 from billing.rules import months_back
 from invoicing import document, selectors, services
 from invoicing.models import CustomerBilling, InvoiceSending, IssuedInvoice, IssuerDetails
 from portal.core import clock
-from tests.billing.factories import make_invoice, make_item
+from tests.billing.factories import make_item
 from tests.customers.factories import make_customer
 
 #: What the documents other than Alpha's invoice of the month hold for a PDF.
 STAND_IN_PDF = b"%PDF-1.4\n%%EOF\n"
 
 
-def invoices_of_every_kind(*, user, today: dt.date, year: int, month: int) -> list[str]:
+def invoices_of_every_kind(*, user, today: dt.date, year: int, month: int) -> dict[str, list[str]]:
     """The rows above for the invoice month (`year`, `month`) issued on `today` (the business date), the month
     before issued early enough to be overdue; `user` is a Finance person or an Admin.
 
-    Returns the URLs of their pages that a crawl taking one or two URLs of each shape may not reach (each
+    Returns the URLs of their `pages` that a crawl taking one or two URLs of each shape may not reach (each
     document's page and its correction pages, Charlie's changed draft and its prices, the overdue worklist's full
-    list): a crawl reads them too."""
+    list): a crawl reads them too; and of their `forms` that answer a post with a page (its errors, a
+    confirmation), none of which issues or sends anything without its confirmation."""
     IssuerDetails.objects.update_or_create(
         pk=1,
         defaults={
@@ -63,9 +64,6 @@ def invoices_of_every_kind(*, user, today: dt.date, year: int, month: int) -> li
         )
     PriceEntry.objects.create(item_id="STD", plan="", cost=450, price=600, effective_from=dt.date(2020, 1, 1))
     earlier = months_back(year, month, 2)[0]
-    for y, m in (earlier, (year, month)):
-        if not Invoice.objects.filter(year=y, month=m).exists():
-            make_invoice(year=y, month=m)
     # Monthly Standard, at ¥600 a licence (a plan other worlds leave out of their price book).
     make_item(alpha, *earlier, plan="MONTHLY", license_count=10, amount=4_500)
     for customer in (alpha, bravo, charlie):
@@ -134,7 +132,7 @@ def invoices_of_every_kind(*, user, today: dt.date, year: int, month: int) -> li
         stand_in.stop()
     documents = (overdue, invoice, credit_note, replaced, corrected)
     one = {"year": year, "month": month, "domain_id": charlie.domain_id}
-    return [
+    pages = [
         *(reverse("invoicing:issued", kwargs={"number": d.number}) for d in documents),
         # The corrected invoice may be credited and corrected again; the one it replaced may not.
         reverse("invoicing:credit_note", kwargs={"number": corrected.number}),
@@ -143,3 +141,12 @@ def invoices_of_every_kind(*, user, today: dt.date, year: int, month: int) -> li
         reverse("invoicing:draft_prices", kwargs=one),
         reverse("work_list", kwargs={"key": "invoices-overdue"}),
     ]
+    forms = [
+        reverse("invoicing:issuer"),
+        reverse("invoicing:customer", kwargs={"domain_id": alpha.domain_id}),
+        reverse("invoicing:payment", kwargs={"number": invoice.number}),
+        reverse("invoicing:credit_note", kwargs={"number": invoice.number}),
+        reverse("invoicing:correct", kwargs={"number": corrected.number}),
+        reverse("invoicing:draft_prices", kwargs=one),
+    ]
+    return {"pages": pages, "forms": forms}
