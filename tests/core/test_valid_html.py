@@ -22,6 +22,7 @@ from django.test import Client
 
 from portal.core.access import Role
 from tests.core.test_hostile_input import admin_pages, change_pages, world  # noqa: F401 - the fixture is used below
+from tests.fixtures.personas import make_persona
 from tests.fixtures.services import unavailable
 
 pytestmark = pytest.mark.django_db
@@ -127,11 +128,26 @@ def vnu_errors(documents: dict[str, str], folder: Path) -> list[str]:
 
 
 @pytest.fixture
+def invoices(world):  # noqa: F811
+    """The customer invoices of every kind and state (tests/invoicing/every_kind.py) in the world, reached by
+    links from the home page; the URLs of their pages a crawl of one or two URLs a shape may leave out."""
+    from billing.rules import last_closed_month
+    from portal.core import clock
+    from tests.invoicing.every_kind import invoices_of_every_kind
+
+    today = clock.today()
+    finance = make_persona(Role.FINANCE, username="html-finance")
+    return invoices_of_every_kind(
+        user=finance, today=today, year=last_closed_month(today)[0], month=last_closed_month(today)[1]
+    )
+
+
+@pytest.fixture
 def admin_client(client_as):
     return client_as(Role.ADMIN)
 
 
-def test_every_reachable_page_and_error_state_is_valid_html(world, admin_client, client, tmp_path):  # noqa: F811
+def test_every_reachable_page_and_error_state_is_valid_html(world, invoices, admin_client, client, tmp_path):  # noqa: F811
     documents = {}
     for language in ("en", "ja"):
         # Signed out: the login page, its error state, and the portal's own 404 page.
@@ -144,7 +160,12 @@ def test_every_reachable_page_and_error_state_is_valid_html(world, admin_client,
         pages = crawl(admin_client)
         assert len(pages) > 10, "the crawl should reach the portal's pages"
         documents |= {f"[{language}] GET {url}": html for url, html in pages.items()}
-        for url in [*change_pages(world), *admin_pages(world)]:
+        for url in invoices["pages"]:
+            if url not in pages:
+                response = admin_client.get(url)
+                assert response.status_code == 200, url
+                documents[f"[{language}] GET {url}"] = response.content.decode()
+        for url in [*change_pages(world), *admin_pages(world), *invoices["forms"]]:
             response = admin_client.post(url, {})
             if response.status_code == 200 and "text/html" in response.get("Content-Type", ""):
                 documents[f"[{language}] POST {url}"] = response.content.decode()

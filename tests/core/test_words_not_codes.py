@@ -11,9 +11,9 @@ operationId on hover, a link's query), not in what the page shows.
 The world is what the browser tests meet and more: a sandbox of 40 customers read by a full resync, a one-customer
 refresh and a billing month fetched (the Sync page after each), one operation page of every declared change in
 every state, an Activity row of every operation, option trials and decisions due (the home page, the digest and
-the feed), an invoice item of every type; the pages are every page an Admin, an Account manager and Finance reach
-by links, every change form posted empty and posted as offered (its confirmation page), and every page's
-downloads.
+the feed), an invoice item of every type, customer invoices of every kind and state (tests/invoicing/every_kind.py);
+the pages are every page an Admin, an Account manager and Finance reach by links, every change form posted empty
+and posted as offered (its confirmation page), and every page's downloads.
 """
 
 from __future__ import annotations
@@ -354,6 +354,9 @@ def world(own_sandbox, portal_api, monkeypatch):
     finance = make_persona(Role.FINANCE, username="words-finance")
     _rows_of_every_kind(today, year, month)
     operations = _every_operation_state(first.domain_id, manager)
+    from tests.invoicing.every_kind import invoices_of_every_kind
+
+    invoice_pages = invoices_of_every_kind(user=finance, today=today, year=year, month=month)["pages"]
     # Every customer is the Account manager's: their home page, digest and feed hold every kind of work.
     from customers.models import CustomerOwner
 
@@ -373,6 +376,7 @@ def world(own_sandbox, portal_api, monkeypatch):
         "finance": finance,
         "operations": operations,
         "customer": first,
+        "invoice_pages": invoice_pages,
     }
 
 
@@ -475,6 +479,13 @@ def pages_people_read(world, language: str) -> dict[str, str]:
 
     earlier = "/billing/{}/{}/".format(*months_back(world["year"], world["month"], 2)[0])
     finance = _client(world["finance"], language)
+    # The customer invoices' pages of the kinds and states the crawl may not reach (a credit note's, a
+    # corrected invoice's, a changed draft's), as Finance reads them.
+    for url in world["invoice_pages"]:
+        if f"GET {url}" not in pages:
+            response = finance.get(url)
+            assert response.status_code == 200, url
+            pages[f"GET {url}"] = response.content.decode()
     for url, client in (
         (f"{earlier}findings/", admin),
         (f"{earlier}findings/", finance),
