@@ -523,8 +523,8 @@ def codes_on_pages(pages: dict[str, str]) -> list[str]:
 # --- Files, mail and the feed -----------------------------------------------------------------------------------
 
 #: A link to a file people download: an export of a list or of the billing month (each as the workbook and the
-#: UTF-8 CSV; the Shift_JIS CSV holds the same cells), the journal, the calendar files.
-DOWNLOAD = re.compile(r'href="([^"]*(?:/export|/statement/|/journal/|\.csv|\.ics)[^"]*)"')
+#: UTF-8 CSV; the Shift_JIS CSV holds the same cells), the purchase and sales journals, the calendar files.
+DOWNLOAD = re.compile(r'href="([^"]*(?:/export|/statement/|journal/|\.csv|\.ics)[^"]*)"')
 URL = re.compile(r"https?://\S+")
 
 
@@ -606,7 +606,7 @@ def codes_in_exports(world, language: str, pages: dict[str, str]) -> list[str]:
             found += [f"{link}: {hit}" for hit in codes_in(calendar_text(body(response)))]
             continue
         rows = table_of(response)
-        header = rows[0] if rows and "/journal/" not in link else []
+        header = rows[0] if rows and "journal/" not in link else []
         found += [f"{link} header: {hit}" for cell in header for hit in codes_in(cell)]
         coded = {i for i, name in enumerate(header) if name.endswith(suffix)}
         code_columns += len(coded)
