@@ -76,7 +76,7 @@ class CustomerBillingForm(PortalForm):
         return data
 
 
-# --- corrections (h16) ---------------------------------------------------------------------------------------
+# --- corrections ---------------------------------------------------------------------------------------
 
 
 class CreditNoteForm(ChangeForm):
@@ -131,7 +131,7 @@ class CreditNoteForm(ChangeForm):
         }
 
 
-# --- the issued-invoice search (h16) -------------------------------------------------------------------------
+# --- the issued-invoice search -------------------------------------------------------------------------
 
 
 class IssuedFilterForm(PortalForm):
@@ -161,7 +161,7 @@ class IssuedFilterForm(PortalForm):
         )
 
 
-# --- price edits on drafts (h16) -----------------------------------------------------------------------------
+# --- price edits on drafts -----------------------------------------------------------------------------
 
 
 class DraftPricesForm(PortalForm):

@@ -155,7 +155,7 @@ class IssuedInvoice(models.Model):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    # --- corrections (h16): a credit note or a corrected invoice refers to the invoice it corrects ---------------
+    # --- corrections: a credit note or a corrected invoice refers to the invoice it corrects ---------------
     #: An invoice of the month's run, a credit note (negative amounts: cancels all or part of `original`), or a
     #: corrected invoice (replaces `original`, which a credit note issued with it cancels).
     kind = models.CharField(
@@ -241,7 +241,7 @@ class IssueRun(models.Model):
         return f"{self.year}-{self.month:02d} ({self.pk})"
 
 
-# --- price edits on drafts (h16) -----------------------------------------------------------------------------
+# --- price edits on drafts -----------------------------------------------------------------------------
 
 
 class DraftPriceEdit(models.Model):
@@ -273,7 +273,7 @@ class DraftPriceEdit(models.Model):
         return f"{self.year}-{self.month:02d} {self.domain_id} {self.item_id}/{self.plan}: {self.unit_price}"
 
 
-# --- sending and being paid (h17) ------------------------------------------------------------------------------
+# --- sending and being paid ------------------------------------------------------------------------------
 
 
 class InvoiceSending(models.Model):

@@ -151,7 +151,7 @@ def _drafts_of(*, user, year: int, month: int, issue_date: dt.date, previous: bo
         previous_totals=previous_totals,
         issued=issued,
     )
-    # Finance's price edits (h16): applied, or said to no longer apply.
+    # Finance's price edits: applied, or said to no longer apply.
     drafts.apply_price_edits(
         found,
         DraftPriceEdit.objects.filter(year=year, month=month).values(
@@ -223,7 +223,7 @@ def issued_get(*, user, number: int) -> IssuedInvoice | None:
     return IssuedInvoice.objects.filter(number=number).first()
 
 
-# --- corrections (h16) ---------------------------------------------------------------------------------------
+# --- corrections ---------------------------------------------------------------------------------------
 
 
 def corrections_of(*, user, invoice: IssuedInvoice) -> list[IssuedInvoice]:
@@ -274,7 +274,7 @@ def issued_by_submission(*, user, key: str) -> IssuedInvoice | None:
     )
 
 
-# --- the issued-invoice search (h16): by issue date, total and customer, the three keys the law names ----------
+# --- the issued-invoice search: by issue date, total and customer, the three keys the law names ----------
 
 #: The search's orders. Each key's columns are an index's (`IssuedInvoice.Meta.indexes`: issue date and number,
 #: total and number; a customer's by domainId and issue date), so a page is read from the index in order.
@@ -346,7 +346,7 @@ def issued_page(*, user, filters: IssuedFilters, page, per_page: int):
     )
 
 
-# --- price edits on drafts (h16) -----------------------------------------------------------------------------
+# --- price edits on drafts -----------------------------------------------------------------------------
 
 
 def draft_price_edits(
@@ -360,7 +360,7 @@ def draft_price_edits(
     }
 
 
-# --- sending and being paid (h17) ------------------------------------------------------------------------------
+# --- sending and being paid ------------------------------------------------------------------------------
 
 
 def credited(invoice: IssuedInvoice) -> int:

@@ -114,6 +114,31 @@ def _after_last_issued() -> int:
     return (IssuedInvoice.objects.aggregate(last=Max("number"))["last"] or 0) + 1
 
 
+def _from_draft(draft: drafts.Draft, *, number: int, year: int, month: int, issuer: dict, user, **extra):
+    """The issued document a draft becomes (not stored yet): what it says, as issued, numbered `number`; `extra`
+    for a corrected invoice's kind, original, reason and submission key."""
+    return IssuedInvoice(
+        number=number,
+        year=year,
+        month=month,
+        domain_id=draft.domain_id,
+        customer_name=draft.customer_name,
+        language=draft.language,
+        issue_date=draft.issue_date,
+        due_date=draft.due_date,
+        issuer=issuer,
+        recipient={k: v for k, v in (draft.recipient or {}).items() if k != "domain_id"},
+        lines=drafts.lines_written(draft),
+        per_rate=[{"rate": r.rate, "amount": r.amount, "tax": r.tax} for r in draft.per_rate],
+        subtotal=draft.subtotal,
+        tax=draft.tax,
+        total=draft.total,
+        issued_at=timezone.now(),
+        issued_by=user if getattr(user, "is_authenticated", False) else None,
+        **extra,
+    )
+
+
 def invoice_issue(
     *, draft: drafts.Draft, year: int, month: int, user, run: IssueRun | None = None, render: bool = True
 ) -> IssuedInvoice | None:
@@ -125,32 +150,14 @@ def invoice_issue(
     issuer = selectors.issuer_mapping()
     try:
         with transaction.atomic():
-            counter, _made = InvoiceCounter.objects.select_for_update().get_or_create(
-                key=COUNTER, defaults={"next_number": _after_last_issued}
-            )
+            counter = _locked_counter()
             if IssuedInvoice.objects.filter(year=year, month=month, domain_id=draft.domain_id).exists():
                 return None
-            invoice = IssuedInvoice(
-                number=counter.next_number,
-                year=year,
-                month=month,
-                domain_id=draft.domain_id,
-                customer_name=draft.customer_name,
-                language=draft.language,
-                issue_date=draft.issue_date,
-                due_date=draft.due_date,
-                issuer=issuer,
-                recipient={k: v for k, v in (draft.recipient or {}).items() if k != "domain_id"},
-                lines=drafts.lines_written(draft),
-                per_rate=[{"rate": r.rate, "amount": r.amount, "tax": r.tax} for r in draft.per_rate],
-                subtotal=draft.subtotal,
-                tax=draft.tax,
-                total=draft.total,
-                issued_at=timezone.now(),
-                issued_by=user if getattr(user, "is_authenticated", False) else None,
+            invoice = _store_numbered(
+                _from_draft(
+                    draft, number=counter.next_number, year=year, month=month, issuer=issuer, user=user
+                )
             )
-            invoice.save(force_insert=True)
-            InvoiceCounter.objects.filter(key=COUNTER).update(next_number=F("next_number") + 1)
             if run is not None:
                 IssueRun.objects.filter(pk=run.pk).update(issued=F("issued") + 1)
             audit_record(
@@ -220,7 +227,7 @@ def month_issue_task(run_id: int) -> None:
     month_issue(run_id=run_id)
 
 
-# --- corrections (h16): credit notes and corrected invoices, numbered like every invoice -----------------------
+# --- corrections: credit notes and corrected invoices, numbered like every invoice -----------------------
 
 
 def _locked_counter() -> InvoiceCounter:
@@ -415,28 +422,17 @@ def corrected_invoice_issue(*, user, number: int, reason: str, key: str) -> Issu
                 )
                 _store_numbered(note)
                 next_number += 1
-            corrected = IssuedInvoice(
+            corrected = _from_draft(
+                draft,
                 number=next_number,
-                kind=DocumentKind.CORRECTED,
-                original=original,
                 year=original.year,
                 month=original.month,
-                domain_id=original.domain_id,
-                customer_name=draft.customer_name,
-                language=draft.language,
-                issue_date=draft.issue_date,
-                due_date=draft.due_date,
                 issuer=issuer,
-                recipient={k: v for k, v in (draft.recipient or {}).items() if k != "domain_id"},
-                lines=drafts.lines_written(draft),
-                per_rate=[{"rate": r.rate, "amount": r.amount, "tax": r.tax} for r in draft.per_rate],
-                subtotal=draft.subtotal,
-                tax=draft.tax,
-                total=draft.total,
+                user=user,
+                kind=DocumentKind.CORRECTED,
+                original=original,
                 reason=reason,
                 idempotency_key=f"{key}+",
-                issued_at=timezone.now(),
-                issued_by=user if getattr(user, "is_authenticated", False) else None,
             )
             _store_numbered(corrected)
             audit_record(
@@ -458,7 +454,7 @@ def corrected_invoice_issue(*, user, number: int, reason: str, key: str) -> Issu
     return corrected
 
 
-# --- price edits on drafts (h16) -----------------------------------------------------------------------------
+# --- price edits on drafts -----------------------------------------------------------------------------
 
 
 def draft_price_set(
@@ -519,7 +515,7 @@ def draft_price_set(
     return True
 
 
-# --- the PDF, rendered after the number (h17) ------------------------------------------------------------------
+# --- the PDF, rendered after the number ------------------------------------------------------------------
 
 
 def invoice_pdf_render(invoice: IssuedInvoice) -> bool:
@@ -592,7 +588,7 @@ def pdf_chunk_render_task(run_id: int | None, batch: str, numbers: list[int]) ->
     pdf_chunk_render(run_id=run_id, batch=batch, numbers=numbers)
 
 
-# --- sending by e-mail (h17) -----------------------------------------------------------------------------------
+# --- sending by e-mail -----------------------------------------------------------------------------------
 
 #: An attempt still "sending" after this long was cut short (a worker died mid-send): the next one may go.
 SENDING_STALE = dt.timedelta(minutes=15)
@@ -779,7 +775,7 @@ def month_send_task(run_id: int) -> None:
     month_send(run_id=run_id)
 
 
-# --- being paid (h17) ------------------------------------------------------------------------------------------
+# --- being paid ------------------------------------------------------------------------------------------
 
 
 class PaymentRefused(Exception):

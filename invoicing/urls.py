@@ -12,7 +12,7 @@ urlpatterns = [
     path("details/", views.issuer, name="issuer"),
     path("issued/<int:number>.pdf", views.pdf, name="pdf"),
     path("customers/<int:domain_id>/", views.customer, name="customer"),
-    # Sending and being paid (h17)
+    # Sending and being paid
     path("<int:year>/<int:month>/issued/", views_sending.issued_month, name="issued_month"),
     path("<int:year>/<int:month>/send/", views_sending.send_month, name="send_month"),
     path("issued/<int:number>/", views_sending.issued, name="issued"),
@@ -21,19 +21,19 @@ urlpatterns = [
     path("<int:year>/<int:month>/sales-journal/", views_sending.sales_journal, name="sales_journal"),
 ]
 
-# Issued documents and their corrections (h16).
+# Issued documents and their corrections.
 urlpatterns += [
     path("issued/<int:number>/credit-note/", views_corrections.credit_note, name="credit_note"),
     path("issued/<int:number>/correct/", views_corrections.correct, name="correct"),
 ]
 
-# The search of issued invoices and its export (h16).
+# The search of issued invoices and its export.
 urlpatterns += [
     path("issued/", views_search.search, name="search"),
     path("issued/export/", views_search.search_export, name="search_export"),
 ]
 
-# Price edits on a draft (h16).
+# Price edits on a draft.
 urlpatterns += [
     path(
         "<int:year>/<int:month>/<int:domain_id>/prices/", views_corrections.draft_prices, name="draft_prices"

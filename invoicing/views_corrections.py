@@ -163,7 +163,7 @@ def _same(invoice: IssuedInvoice, draft) -> bool:
     )
 
 
-# --- price edits on drafts (h16) -----------------------------------------------------------------------------
+# --- price edits on drafts -----------------------------------------------------------------------------
 
 
 def _price_groups(draft) -> list[tuple[tuple[str, str], str, int, int]]:

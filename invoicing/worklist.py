@@ -31,7 +31,7 @@ def without_details(ctx: WorkContext) -> WorkList:
 
 
 def overdue(ctx: WorkContext) -> WorkList:
-    """Issued invoices past their due date and not fully paid, the longest overdue first (h17)."""
+    """Issued invoices past their due date and not fully paid, the longest overdue first."""
     from billing.templatetags.billing import yen
     from portal.core import clock
 
