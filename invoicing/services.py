@@ -409,6 +409,7 @@ def corrected_invoice_issue(*, user, number: int, reason: str, key: str) -> Issu
             earlier = IssuedInvoice.objects.filter(original=original, kind=DocumentKind.CREDIT_NOTE)
             left = corrections.remaining(original.lines, [n.lines for n in earlier])
             next_number = counter.next_number
+            numbered: list[IssuedInvoice] = []
             if any(left):
                 note = _credit_note(
                     original=original,
@@ -420,7 +421,7 @@ def corrected_invoice_issue(*, user, number: int, reason: str, key: str) -> Issu
                     reason=reason,
                     key=key,
                 )
-                _store_numbered(note)
+                numbered.append(_store_numbered(note))
                 next_number += 1
             corrected = _from_draft(
                 draft,
@@ -448,9 +449,8 @@ def corrected_invoice_issue(*, user, number: int, reason: str, key: str) -> Issu
         if stored is None:
             raise
         return stored
-    for issued in IssuedInvoice.objects.filter(idempotency_key__in=[key, f"{key}+"]).order_by("number"):
+    for issued in (*numbered, corrected):
         invoice_pdf_render(issued)
-    corrected.refresh_from_db()
     return corrected
 
 
