@@ -61,7 +61,8 @@ def test_search_credit_note_and_corrected_invoice(page, month):
     page.click('[data-testid="correct"]')
     assert "8,892円" in page.inner_text('[data-testid="corrected-total"]')
     screenshot(page, "invoicing-correct-ja")
-    page.click('[data-testid="confirm"]')
+    # Issuing a corrected invoice renders two PDFs (its credit note and itself) before the page answers.
+    page.click('[data-testid="confirm"]', timeout=60_000)
     page.wait_for_selector('h1:has-text("訂正請求書 No. 4")')
     assert sorted(IssuedInvoice.objects.values_list("number", flat=True)) == [1, 2, 3, 4]
 
