@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.paginator import Page
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from billing import estimate, rules
 from billing.models import (
@@ -63,7 +63,11 @@ def invoice_list(*, user, months: int = 12) -> list[Invoice]:
         year=OuterRef("year"), month=OuterRef("month"), still_found=True, explained=False
     )
     rows = list(
-        reversed(Invoice.objects.annotate(open_findings=CappedCount(to_explain)).order_by("-year", "-month")[:months])
+        reversed(
+            Invoice.objects.annotate(open_findings=CappedCount(to_explain)).order_by("-year", "-month")[
+                :months
+            ]
+        )
     )
     cap = count_cap()
     for invoice in rows:
