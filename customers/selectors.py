@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.core.paginator import Page
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Value
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import people_with_role, person_label
@@ -166,6 +166,7 @@ def customer_page(*, user, filters: CustomerFilters, page: str | int | None, per
             row=CustomerRow,
             key="domain_id",
             live=filters.removed == Removed.EXCLUDE,
+            every_customer=_narrowed_by_search_only(filters, user=user),
         )
         if by_name is not None:
             return by_name
@@ -177,6 +178,16 @@ def customer_page(*, user, filters: CustomerFilters, page: str | int | None, per
         row=CustomerRow,
         separate_count=True,
     )
+
+
+def _narrowed_by_search_only(filters: CustomerFilters, *, user) -> bool:
+    """Whether the list's customers are those its search finds, with or without the removed ones, and no others
+    left out: no filter but the search and the Owner filter's everyone."""
+    unfiltered = CustomerFilters(q=filters.q, sort=filters.sort, removed=filters.removed)
+    if replace(filters, owner="") != unfiltered or filters.removed == Removed.ONLY:
+        return False
+    rows = Customer.objects.all()
+    return owned_by(rows, owner=filters.owner, user=user, key="domain_id") is rows
 
 
 @dataclass(frozen=True)
@@ -496,6 +507,7 @@ def page_by_customer(
     row: Callable[..., Any] | None = None,
     key: str = "customer_id",
     live: bool = True,
+    every_customer: bool = False,
 ) -> Page | None:
     """One page of the `rows` (filtered but not searched, keyed by a customer's domainId at `key`: options,
     subscriptions, or the customers themselves with `key="domain_id"`) of the customers that match the search
@@ -506,7 +518,8 @@ def page_by_customer(
     The lists' rule for a search (ARCHITECTURE.md, "Lists"), in three queries, each stopping early:
 
     * the count, up to the cap (`lists.capped_count`): the rows of the customers found, `IN` a subquery of the
-      search table, so the database stops one row past the cap however many customers have the word;
+      search table, along the customer key, so the database stops one row past the cap however many customers
+      have the word;
     * the groups: the customers found, in name order from the narrow search table, each with its number of
       rows (one index probe each), only as many as the page needs (`lists.paginate_in_groups` with `total`).
       For a common word the database walks the search table's name index and stops after the page's
@@ -515,7 +528,10 @@ def page_by_customer(
     * the rows of those few customers.
 
     So the database never reads every customer a common word finds, nor sorts every matching row by a name read
-    from the customers' wide rows (`python -m bench scale`, the lists searched by a common word)."""
+    from the customers' wide rows (`python -m bench scale`, the lists searched by a common word).
+
+    `every_customer=True`: `rows` are the customers themselves, narrowed by nothing but the search (and `live`):
+    one row per customer found, so the count and the groups are read from the search table alone."""
     sort = sorts.clean(sort)
     prefix = "" if key == "domain_id" else key.removesuffix("_id") + "__"
     if sorts.columns[sort.lstrip("-")][:2] != (f"{prefix}sort_name", key):
@@ -523,22 +539,26 @@ def page_by_customer(
     found = _searched(q, live=live)
     if found is None:
         return None
-    total = capped_count(rows.filter(**{f"{key}__in": found.values("customer_id")}))
-    mine = rows.filter(**{key: OuterRef("customer_id")}).order_by()
-    per_customer = (
-        mine.values(key)
-        # COUNT(*), not COUNT(pk): PostgreSQL then counts from the customer key's index alone, where COUNT(pk)
-        # makes it visit each row for its key.
-        .annotate(n=Count("*"))
-        .values("n")
-    )
     way = "-" if sort.startswith("-") else ""
-    groups = (
-        found.filter(Exists(mine))
-        .annotate(n=Subquery(per_customer))
-        .order_by(f"{way}sort_name", f"{way}customer_id")
-        .values_list("customer_id", "n")
-    )
+    if every_customer:
+        total = capped_count(found)
+        groups = found.annotate(n=Value(1)).order_by(f"{way}sort_name", f"{way}customer_id")
+    else:
+        total = capped_count(rows.filter(**{f"{key}__in": found.values("customer_id")}), along=key)
+        mine = rows.filter(**{key: OuterRef("customer_id")}).order_by()
+        per_customer = (
+            mine.values(key)
+            # COUNT(*), not COUNT(pk): PostgreSQL then counts from the customer key's index alone, where
+            # COUNT(pk) makes it visit each row for its key.
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        groups = (
+            found.filter(Exists(mine))
+            .annotate(n=Subquery(per_customer))
+            .order_by(f"{way}sort_name", f"{way}customer_id")
+        )
+    groups = groups.values_list("customer_id", "n")
     return paginate_in_groups(
         lambda limit: groups[:limit],
         lambda keys: sorts.order(rows.filter(**{f"{key}__in": keys}), sort),

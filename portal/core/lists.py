@@ -472,11 +472,16 @@ def count_cap() -> int:
     return settings.LIST_COUNT_CAP
 
 
-def capped_count(qs: QuerySet) -> int:
+def capped_count(qs: QuerySet, *, along: str = "") -> int:
     """How many rows `qs` has, counted up to one past the cap (`count_cap`): the database stops after that many
     keys (`SELECT COUNT(*) FROM (SELECT key ... LIMIT cap + 1)`), so the count costs the same however many
-    rows match."""
-    return qs.order_by().values("pk")[: count_cap() + 1].count()
+    rows match.
+
+    `along`: a column whose order the count's first rows are taken in. A searched list counts the rows of the
+    customers found along their customer key (`customers.selectors.page_by_customer`): PostgreSQL then merges
+    the rows' customer index with the search table's keys, both in order, and stops one past the cap, where
+    unordered it may probe the rows' index once for each customer found."""
+    return qs.order_by(*([along] if along else [])).values("pk")[: count_cap() + 1].count()
 
 
 class CappedCount(Subquery):
