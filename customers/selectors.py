@@ -419,8 +419,11 @@ def customers_found(q: str, *, live: bool = False) -> QuerySet | None:
     A word of one or two characters has no trigram: alone, it is checked against every customer's short text
     (a scan of the narrow table, as on SQLite); beside a longer word, the longer word's trigrams narrow the
     rows and the short one is checked on those. Either way the answer is the same as without the index. A
-    word that many customers have (a common company-name word) finds many: the reads that follow grow with
-    them (`python -m bench scale`, the lists searched by a common word and for one customer)."""
+    word that many customers have (a common company-name word) finds many: a searched list then counts them up
+    to the cap and walks the search table's name index to its page's customers (`page_by_customer`), a walk as
+    long as the customers sorting before the word's first ones, which for a word that starts names (they sort
+    together) grows with the customers (`python -m bench scale`, the lists searched by a common word, by a
+    legal form and for one customer)."""
     found = _searched(q, live=live)
     return None if found is None else found.values("customer_id")
 
