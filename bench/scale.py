@@ -7,8 +7,8 @@ customers, subscriptions, reservations, pre-orders, operations, audit entries an
 month of option usage and usage snapshots, a month of invoice items and a year of sync history), and drops it
 at the end.
 
-At each size, for each page (each list as it opens, searched by a common word and for one customer, filtered and
-on page 2; home per role; the customer, subscription, calendar, agenda, billing details, activity and sync pages;
+At each size, for each page (each list as it opens, searched by a common word, by a legal form and for one
+customer, filtered and on page 2; home per role; the customer, subscription, calendar, agenda, billing details, activity and sync pages;
 the htmx partials), and for Django admin's changelists of the same tables as references, it prints:
 
 * SQL: the page's queries (without the session's once-a-minute write, bench/common.py);
@@ -53,6 +53,9 @@ SUBSCRIPTION = 91_000_008
 #: A word of company names (bench.common.NAME_WORDS): about one customer in twelve has it at every size, so
 #: the customers it finds grow with the customers.
 WORD = "サクラ"
+#: A word a third of the customers' names have (bench.home's legal forms), spread over the name order (names sort
+#: without their legal form), where WORD's customers sort together (it starts their names).
+LEGAL_FORM = "株式会社"
 #: A word one customer has at every size (CUSTOMER's domain, h00008.example.jp): a search that finds it.
 ONE_CUSTOMER = "h00008"
 MONTH = (2026, 10)
@@ -84,6 +87,7 @@ def pages() -> list[Page]:
             Page(f"{name}, as it opens", url),
             Page(f"{name}, searched", url, {"q": WORD}),
             Page(f"{name}, searched for one customer", url, {"q": ONE_CUSTOMER}),
+            Page(f"{name}, searched by a legal form", url, {"q": LEGAL_FORM}),
             Page(f"{name}, filtered", url, filtered),
             Page(f"{name}, page 2", url, {"page": 2}),
             Page(f"{name}, htmx results", url, {"q": WORD}, target="results"),

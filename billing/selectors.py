@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.paginator import Page
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from billing import estimate, rules
 from billing.models import (
@@ -22,7 +22,7 @@ from billing.permissions import VIEW_BILLING
 from customers.selectors import customer_names, customer_search
 from portal.core import clock
 from portal.core.access import check
-from portal.core.lists import Sorts, paginate
+from portal.core.lists import CappedCount, Sorts, count_cap, paginate
 from portal.core.models import SyncRun
 from portal.core.selectors import sync_runs_described
 
@@ -52,9 +52,28 @@ class ItemFilters:
 
 
 def invoice_list(*, user, months: int = 12) -> list[Invoice]:
-    """The latest `months` invoices, oldest first."""
+    """The latest `months` invoices, oldest first, in one query, each with its month's findings to explain
+    (`open_findings`: still found and not explained, as the home page's "Findings to explain" counts them; a
+    finding the last check no longer found is no work to do) and whether there are more of them than the lists'
+    cap (`open_findings_capped`, the page then says "more than N"). Each month's are counted from the findings'
+    narrow partial index alone (`Finding.Meta`), up to one past the cap (`lists.CappedCount`), so the page costs
+    the same however many findings a month has."""
     check(user, VIEW_BILLING)
-    return list(reversed(Invoice.objects.order_by("-year", "-month")[:months]))
+    to_explain = Finding.objects.filter(
+        year=OuterRef("year"), month=OuterRef("month"), still_found=True, explained=False
+    )
+    rows = list(
+        reversed(
+            Invoice.objects.annotate(open_findings=CappedCount(to_explain)).order_by("-year", "-month")[
+                :months
+            ]
+        )
+    )
+    cap = count_cap()
+    for invoice in rows:
+        invoice.open_findings_capped = invoice.open_findings > cap
+        invoice.open_findings = min(invoice.open_findings, cap)
+    return rows
 
 
 def invoice_get(*, user, year: int, month: int) -> Invoice | None:
@@ -193,20 +212,6 @@ def customers_unchecked(*, user, year: int, month: int) -> int:
 def finding_get(*, user, finding_id: int) -> Finding | None:
     check(user, VIEW_BILLING)
     return Finding.objects.filter(pk=finding_id).first()
-
-
-def finding_counts(*, user) -> dict[tuple[int, int], int]:
-    """Findings to explain per month: still found and not explained, as the home page's "Findings to explain"
-    counts them (a finding the last check no longer found is no work to do). Counted from the findings' narrow
-    partial index alone (`Finding.Meta`), however many findings were explained or are no longer found."""
-    check(user, VIEW_BILLING)
-    return {
-        (r["year"], r["month"]): r["n"]
-        for r in Finding.objects.filter(still_found=True, explained=False)
-        .values("year", "month")
-        .annotate(n=Count("*"))
-        .order_by()
-    }
 
 
 # --- price book ------------------------------------------------------------------------------------------

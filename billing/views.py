@@ -53,9 +53,6 @@ def invoices(request: HttpRequest) -> HttpResponse:
     if request.GET.get("estimate") == "1":
         context.update(_estimates_context(request))
     rows = selectors.invoice_list(user=request.user)
-    open_findings = selectors.finding_counts(user=request.user)
-    for invoice in rows:
-        invoice.open_findings = open_findings.get((invoice.year, invoice.month), 0)
     year, month = selectors.last_closed_month()
     # Once the last closed month is in, the next thing to do is to check it, not to fetch it again.
     closed_invoice = next((i for i in rows if (i.year, i.month) == (year, month)), None)

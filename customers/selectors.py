@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.paginator import Page
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Value
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import people_with_role, person_label
@@ -65,7 +65,7 @@ class Removed:
 #: Sort keys offered on the list: the URL value and the column(s) it orders by.
 SORTS = Sorts(
     {
-        "company": ("sort_name", "company_name", "domain_id"),
+        "company": ("sort_name", "domain_id"),
         "domain": ("domain", "domain_id"),
         "domain_id": ("domain_id",),
         "members": ("member_count", "domain_id"),
@@ -150,18 +150,44 @@ class CustomerRow(SimpleNamespace):
 def customer_page(*, user, filters: CustomerFilters, page: str | int | None, per_page: int) -> Page:
     """One page of the filtered list, whatever the page size; rows carry the LIST_FIELDS columns only.
 
-    Searched, in one query: the rows with the total as a window count (the customers found are few, computed
-    first; on PostgreSQL the window count is then the cheaper way). Unsearched, counted apart, then one page
-    read along the order's index: a window count there makes the database read and sort every customer before
-    the first row (`python -m bench.options list` times the Customers list as it opens and searched)."""
+    Searched in name order (the order it opens in): as every searched list pages (`page_by_customer`: the count
+    up to the cap, the page's customers from the narrow search table in name order, then their rows).
+    Otherwise counted apart (up to the cap), then one page read along the order's index: a window count makes
+    the database read and sort every matching customer before the first row (`python -m bench scale`)."""
+    if SORTS.clean(filters.sort).lstrip("-") == "company":
+        by_name = page_by_customer(
+            customer_list(user=user, filters=replace(filters, q="")),
+            filters.q,
+            sorts=SORTS,
+            sort=filters.sort,
+            page=page,
+            per_page=per_page,
+            fields=LIST_FIELDS,
+            row=CustomerRow,
+            key="domain_id",
+            live=filters.removed == Removed.EXCLUDE,
+            every_customer=_narrowed_by_search_only(filters, user=user),
+        )
+        if by_name is not None:
+            return by_name
     return paginate(
         customer_list(user=user, filters=filters),
         page=page,
         per_page=per_page,
         fields=LIST_FIELDS,
         row=CustomerRow,
-        separate_count=not filters.q.split(),
+        separate_count=True,
     )
+
+
+def _narrowed_by_search_only(filters: CustomerFilters, *, user) -> bool:
+    """Whether the list's customers are those its search finds, with or without the removed ones, and no others
+    left out: no filter but the search and the Owner filter's everyone."""
+    unfiltered = CustomerFilters(q=filters.q, sort=filters.sort, removed=filters.removed)
+    if replace(filters, owner="") != unfiltered or filters.removed == Removed.ONLY:
+        return False
+    rows = Customer.objects.all()
+    return owned_by(rows, owner=filters.owner, user=user, key="domain_id") is rows
 
 
 @dataclass(frozen=True)
@@ -393,8 +419,11 @@ def customers_found(q: str, *, live: bool = False) -> QuerySet | None:
     A word of one or two characters has no trigram: alone, it is checked against every customer's short text
     (a scan of the narrow table, as on SQLite); beside a longer word, the longer word's trigrams narrow the
     rows and the short one is checked on those. Either way the answer is the same as without the index. A
-    word that many customers have (a common company-name word) finds many: the reads that follow grow with
-    them (`python -m bench scale`, the lists searched by a common word and for one customer)."""
+    word that many customers have (a common company-name word) finds many: a searched list then counts them up
+    to the cap and walks the search table's name index to its page's customers (`page_by_customer`), a walk as
+    long as the customers sorting before the word's first ones, which for a word that starts names (they sort
+    together) grows with the customers (`python -m bench scale`, the lists searched by a common word, by a
+    legal form and for one customer)."""
     found = _searched(q, live=live)
     return None if found is None else found.values("customer_id")
 
@@ -479,46 +508,68 @@ def page_by_customer(
     per_page: int,
     fields: Sequence[str] = (),
     row: Callable[..., Any] | None = None,
+    key: str = "customer_id",
+    live: bool = True,
+    every_customer: bool = False,
 ) -> Page | None:
-    """One page of the `rows` (of a model with a `customer` key, filtered but not searched) of the customers still
-    in the API that match the search `q`, in the order `sort` of `sorts`, whose columns must start with the
-    customer's sort name and domainId (then anything within a customer; "-" for the customers in reverse). None
-    when `q` has no word to search by.
+    """One page of the `rows` (filtered but not searched, keyed by a customer's domainId at `key`: options,
+    subscriptions, or the customers themselves with `key="domain_id"`) of the customers that match the search
+    `q` (only those still in the API if `live`), in the order `sort` of `sorts`, whose columns must start with
+    the customer's sort name and domainId (then anything within a customer; "-" for the customers in reverse).
+    None when `q` has no word to search by.
 
-    Two queries. The customers found are read from the narrow search table in name order, each with its number
-    of rows (one index probe each), which gives the total and which customers the page covers
-    (`lists.paginate_in_groups`); then the rows of those few customers. So the database never sorts every
-    matching row by a name read from the customers' wide rows, which is what counting the rows apart and then
-    sorting them costs, the more so the more customers a search matches (the Options list pages this way;
-    `python -m bench.options list` times it searched)."""
+    The lists' rule for a search (ARCHITECTURE.md, "Lists"), in three queries, each stopping early:
+
+    * the count, up to the cap (`lists.capped_count`): the rows of the customers found, `IN` a subquery of the
+      search table, along the customer key, so the database stops one row past the cap however many customers
+      have the word;
+    * the groups: the customers found, in name order from the narrow search table, each with its number of
+      rows (one index probe each), only as many as the page needs (`lists.paginate_in_groups` with `total`).
+      For a common word the database walks the search table's name index and stops after the page's
+      customers; a rare word's few customers are found by the trigram index and sorted (the planner chooses by
+      the word's frequency, which ANALYZE samples);
+    * the rows of those few customers.
+
+    So the database never reads every customer a common word finds, nor sorts every matching row by a name read
+    from the customers' wide rows (`python -m bench scale`, the lists searched by a common word).
+
+    `every_customer=True`: `rows` are the customers themselves, narrowed by nothing but the search (and `live`):
+    one row per customer found, so the count and the groups are read from the search table alone."""
     sort = sorts.clean(sort)
-    if sorts.columns[sort.lstrip("-")][:2] != ("customer__sort_name", "customer_id"):
+    prefix = "" if key == "domain_id" else key.removesuffix("_id") + "__"
+    if sorts.columns[sort.lstrip("-")][:2] != (f"{prefix}sort_name", key):
         raise ValueError(f"{sort!r} does not list rows by customer, so they cannot be paged by customer")
-    found = _searched(q, live=True)
+    found = _searched(q, live=live)
     if found is None:
         return None
-    per_customer = (
-        rows.filter(customer_id=OuterRef("customer_id"))
-        .order_by()
-        .values("customer_id")
-        # COUNT(*), not COUNT(pk): PostgreSQL then counts from the customer key's index alone, where COUNT(pk)
-        # makes it visit each row for its key.
-        .annotate(n=Count("*"))
-        .values("n")
-    )
     way = "-" if sort.startswith("-") else ""
-    groups = (
-        found.annotate(n=Subquery(per_customer))
-        .order_by(f"{way}sort_name", f"{way}customer_id")
-        .values_list("customer_id", "n")
-    )
+    if every_customer:
+        total = capped_count(found)
+        groups = found.annotate(n=Value(1)).order_by(f"{way}sort_name", f"{way}customer_id")
+    else:
+        total = capped_count(rows.filter(**{f"{key}__in": found.values("customer_id")}), along=key)
+        mine = rows.filter(**{key: OuterRef("customer_id")}).order_by()
+        per_customer = (
+            mine.values(key)
+            # COUNT(*), not COUNT(pk): PostgreSQL then counts from the customer key's index alone, where
+            # COUNT(pk) makes it visit each row for its key.
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        groups = (
+            found.filter(Exists(mine))
+            .annotate(n=Subquery(per_customer))
+            .order_by(f"{way}sort_name", f"{way}customer_id")
+        )
+    groups = groups.values_list("customer_id", "n")
     return paginate_in_groups(
-        groups,
-        lambda keys: sorts.order(rows.filter(customer_id__in=keys), sort),
+        lambda limit: groups[:limit],
+        lambda keys: sorts.order(rows.filter(**{f"{key}__in": keys}), sort),
         page=page,
         per_page=per_page,
         fields=fields,
         row=row,
+        total=total,
     )
 
 

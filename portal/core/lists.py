@@ -472,11 +472,28 @@ def count_cap() -> int:
     return settings.LIST_COUNT_CAP
 
 
-def capped_count(qs: QuerySet) -> int:
+def capped_count(qs: QuerySet, *, along: str = "") -> int:
     """How many rows `qs` has, counted up to one past the cap (`count_cap`): the database stops after that many
     keys (`SELECT COUNT(*) FROM (SELECT key ... LIMIT cap + 1)`), so the count costs the same however many
-    rows match."""
-    return qs.order_by().values("pk")[: count_cap() + 1].count()
+    rows match.
+
+    `along`: a column whose order the count's first rows are taken in. A searched list counts the rows of the
+    customers found along their customer key (`customers.selectors.page_by_customer`): PostgreSQL then merges
+    the rows' customer index with the search table's keys, both in order, and stops one past the cap, where
+    unordered it may probe the rows' index once for each customer found."""
+    return qs.order_by(*([along] if along else [])).values("pk")[: count_cap() + 1].count()
+
+
+class CappedCount(Subquery):
+    """`capped_count` as a column of another query: how many rows `qs` (which may refer to the outer query's
+    row with `OuterRef`) has, counted up to one past the cap, in the same query. The Invoices page counts each
+    month's findings to explain so (`billing.selectors.invoice_list`): a count per row of a short list that
+    costs the same however many rows match."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) capped)"
+
+    def __init__(self, qs: QuerySet):
+        super().__init__(qs.order_by().values("pk")[: count_cap() + 1], output_field=models.IntegerField())
 
 
 def _pages(total: int, per_page: int) -> int:
@@ -617,25 +634,37 @@ def _read(sliced: QuerySet, fields: Sequence[str], row) -> list:
 
 
 def paginate_in_groups(
-    groups: Iterable[tuple[Any, int]],
+    groups: Iterable[tuple[Any, int]] | Callable[[int], Iterable[tuple[Any, int]]],
     rows_of: Callable[[list], QuerySet],
     *,
     page: str | int | None,
     per_page: int,
     fields: Sequence[str] = (),
     row: Callable[..., Any] | None = None,
+    total: int | None = None,
 ) -> Page:
     """Page `page` of a list whose rows come in groups, a group's rows together in the list's order (the options
     of each customer found, customers in name order): `groups` are each group's key and its number of rows, in
-    the list's order (read by one query, which counts them too); `rows_of(keys)` is the list's rows of those
-    groups, in the list's order. Only the groups the page covers are read, so the database never sorts every
-    matching row to return one page. A page past the end shows the last page.
+    the list's order; `rows_of(keys)` is the list's rows of those groups, in the list's order. Only the groups
+    the page covers are read, so the database never sorts every matching row to return one page. A page past
+    the end shows the last page.
+
+    Without `total`, `groups` are every group (read by one query, which counts the rows too). With `total` (the
+    rows counted apart, up to the cap: `capped_count`), `groups(limit)` is a callable giving the first `limit`
+    groups, each of one row or more: the page reads only the groups up to its own, so a list whose groups are
+    many (a common word's customers) stops after one page; this is how a searched list pages (ARCHITECTURE.md,
+    "Lists").
 
     `customers.selectors.page_by_customer` pages this way: the customers a search found, in name order from
     the narrow search table, are the groups, so no row is sorted by a name read from the customers' wide rows."""
-    counts = [(key, n) for key, n in groups if n]
-    total = sum(n for _key, n in counts)
-    number = min(clamp_page(page, per_page), _pages(min(total, count_cap()), per_page))
+    if total is None:
+        counts = [(key, n) for key, n in cast(Iterable[tuple[Any, int]], groups) if n]
+        total = sum(n for _key, n in counts)
+        number = min(clamp_page(page, per_page), _pages(min(total, count_cap()), per_page))
+    else:
+        number = min(clamp_page(page, per_page), _pages(min(total, count_cap()), per_page))
+        # Each group has a row or more: the page's last row is within the first number * per_page groups.
+        counts = [(key, n) for key, n in cast(Callable, groups)(number * per_page) if n] if total else []
     start = (number - 1) * per_page
     keys: list[Any] = []
     before, covered = 0, 0  # rows of the groups before the page's first; rows of the page's groups

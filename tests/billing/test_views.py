@@ -335,3 +335,24 @@ def test_the_usage_resync_asks_for_the_current_business_month(db):
     with time_machine.travel(dt.datetime(2026, 11, 30, 16, 0, tzinfo=dt.UTC), tick=False):  # 1 Dec in Tokyo
         usages.fetch(Client(), 10000001)
     assert calls == [{"domain_id": 10000001, "year": 2026, "month": 12}]
+
+
+def test_past_the_count_cap_the_invoices_page_says_more_than_the_cap_in_both_languages(
+    client_as, month, settings, django_assert_num_queries
+):
+    """Each month's findings to explain are counted up to the lists' cap, in the invoices' own query, so the
+    page reads the same however many findings a month has; past the cap it says "more than N"."""
+    settings.LIST_COUNT_CAP = 2
+    now = dt.datetime.now(dt.UTC)
+    client = client_as(Role.FINANCE)
+    client.get(reverse("billing:invoices"))
+    with django_assert_num_queries(4) as before:
+        client.get(reverse("billing:invoices"))
+    for subject in "abc":
+        Finding.objects.create(year=2026, month=10, kind="cost", subject=subject, checked_at=now)
+    with django_assert_num_queries(len(before.captured_queries)):
+        body = client.get(reverse("billing:invoices")).content.decode()
+    assert "Explain the findings of 2026-10 (more than 2)" in body
+    assert '<span class="badge badge-warn">More than 2</span>' in body
+    ja = client.get(reverse("billing:invoices"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "2026年10月分の差異（2件超）に確認メモを記入" in ja and ">2件超</span>" in ja

@@ -181,7 +181,7 @@ def test_the_owner_filter_chooses_mine_unassigned_or_a_person(people, owned):
 
 
 @pytest.mark.parametrize("owner", ["", Owner.MINE, Owner.UNASSIGNED])
-@pytest.mark.parametrize(("q", "queries"), [("firm", 1), ("", 2)])
+@pytest.mark.parametrize(("q", "queries"), [("firm", 3), ("", 2)])
 def test_the_owner_filter_keeps_the_page_query_count(people, django_assert_num_queries, owner, q, queries):
     from customers.permissions import VIEW_CUSTOMERS
     from portal.core.access import can

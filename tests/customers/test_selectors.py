@@ -122,7 +122,7 @@ def test_sorting(support):
 @pytest.mark.parametrize(
     ("q", "queries"),
     [
-        ("firm", 1),  # searched: the rows with a window count
+        ("firm", 3),  # searched: the count up to the cap, the page's customers in name order, their rows
         ("", 2),  # as it opens: the count apart, then one page
     ],
 )
