@@ -4,15 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('invoicing', '0007_without_details_count'),
+        ("invoicing", "0007_without_details_count"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='issuerdetails',
-            name='billing_basis',
-            field=models.CharField(choices=[('after_invoice', "After LINE WORKS' invoice for the month"), ('in_advance', "In advance, from the month's estimate")], default='after_invoice', max_length=16, verbose_name='bill customers'),
+            model_name="issuerdetails",
+            name="billing_basis",
+            field=models.CharField(
+                choices=[
+                    ("after_invoice", "After LINE WORKS' invoice for the month"),
+                    ("in_advance", "In advance, from the month's estimate"),
+                ],
+                default="after_invoice",
+                max_length=16,
+                verbose_name="bill customers",
+            ),
         ),
     ]
