@@ -64,6 +64,7 @@ def test_switch_to_billing_in_advance_then_issue_from_the_estimate(page, celery_
     page.click('[data-testid="issuer-details"]')
     assert page.is_checked("input[name=billing_basis][value=after_invoice]")
     page.check("input[name=billing_basis][value=in_advance]")
+    screenshot(page, "invoicing-advance-issuer-en")
     page.click('[data-testid="issuer-save"]')
     page.wait_for_selector('[data-testid="advance-cannot-know"]')
     running = f"{today.year}-{today.month:02d}"
@@ -76,6 +77,7 @@ def test_switch_to_billing_in_advance_then_issue_from_the_estimate(page, celery_
     page.click('[data-testid="issue-month"]')
     page.click('[data-testid="confirm-issue"]')
     page.wait_for_selector('text="Issued No. 1"', timeout=60_000)
+    page.wait_for_selector(f'tr[data-domain="{harbor.domain_id}"] a[href$=".pdf"]', timeout=60_000)
     invoice = IssuedInvoice.objects.get()
     assert (invoice.number, invoice.year, invoice.month, invoice.total) == (1, today.year, today.month, 6_600)
 
