@@ -490,14 +490,16 @@ def month_estimated_items(*, user, year: int, month: int) -> list[ChargedItem]:
     book = PriceBook.load()
     charged = []
     for customer in estimate.kept_estimate(year=year, month=month).customers:
+        # A kept customer reads its code (and lines) when asked: once a customer, not once a line.
+        domain_id, name, code = customer.domain_id, customer.company_name, customer.customer_code
         for line in customer.lines:
-            entry = book.entry(line.item_id, line.plan, customer.domain_id, line.start)
+            entry = book.entry(line.item_id, line.plan, domain_id, line.start)
             unit_price, amount = (None, None) if entry is None else (entry.price, line.price)
             charged.append(
                 ChargedItem(
-                    domain_id=customer.domain_id,
-                    customer_name=customer.company_name,
-                    customer_code=customer.customer_code,
+                    domain_id=domain_id,
+                    customer_name=name,
+                    customer_code=code,
                     item_type=line.item_type,
                     item_id=line.sub_item_id or line.item_id,
                     plan=line.plan,
