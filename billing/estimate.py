@@ -46,8 +46,9 @@ from subscriptions.selectors import Scheduled, SoldSubscription, SubscriptionsSo
 
 DAY = dt.timedelta(days=1)
 
-#: What the estimate cannot know, stated wherever it is shown.
-CANNOT_KNOW = (
+#: What the estimate cannot know (what only the invoice says and what the cache cannot tell), stated wherever it
+#: is shown; `CANNOT_KNOW` adds how it shows an item without a price (the invoice drafts block it instead).
+UNKNOWABLE = (
     _(
         "Usage-based charges (Option Plus apps), adjustments and penalties (an annual contract cancelled early): "
         "only the invoice says them."
@@ -62,6 +63,9 @@ CANNOT_KNOW = (
         "(reservations, pre-orders, renewals, option orders) as of the last resync. Where an option's daily "
         "usage has not been read, it counts from the day it was added as it is today."
     ),
+)
+CANNOT_KNOW = (
+    *UNKNOWABLE,
     _("Items the price book has no price for are listed as unknown and left out of the totals."),
 )
 

@@ -475,3 +475,44 @@ def month_charged_items(*, user, year: int, month: int) -> list[ChargedItem]:
             )
         )
     return charged
+
+
+#: What the month's estimate cannot know (`estimate.UNKNOWABLE`), for the pages that show what is made from it.
+ESTIMATE_UNKNOWABLE = estimate.UNKNOWABLE
+
+
+def month_estimated_items(*, user, year: int, month: int) -> list[ChargedItem]:
+    """The month's estimate (the kept one, `estimate.kept_estimate`: what the Invoices page shows) as the charged
+    items `month_charged_items` gives for an invoiced month, customer by customer: each estimated period one item
+    of the invoice's item types and codes (a sub option by its own code), its units, its days, the price book's
+    unit price in force on its first day and the estimate's price of the period (prorated as an invoiced item's
+    is). For a partner that bills its customers in advance, before LINE WORKS invoices the month. A period the
+    book has no price for has neither (as an unpriced invoiced item). What the estimate cannot know (usage-based
+    items, adjustments, penalties: `ESTIMATE_UNKNOWABLE`) is not among them."""
+    from billing.prices import PriceBook
+
+    check(user, VIEW_BILLING)
+    book = PriceBook.load()
+    charged = []
+    for customer in estimate.kept_estimate(year=year, month=month).customers:
+        # A kept customer reads its code (and lines) when asked: once a customer, not once a line.
+        domain_id, name, code = customer.domain_id, customer.company_name, customer.customer_code
+        for line in customer.lines:
+            entry = book.entry(line.item_id, line.plan, domain_id, line.start)
+            unit_price, amount = (None, None) if entry is None else (entry.price, line.price)
+            charged.append(
+                ChargedItem(
+                    domain_id=domain_id,
+                    customer_name=name,
+                    customer_code=code,
+                    item_type=line.item_type,
+                    item_id=line.sub_item_id or line.item_id,
+                    plan=line.plan,
+                    start_date=line.start,
+                    end_date=line.end,
+                    units=line.units,
+                    unit_price=None if amount is None else unit_price,
+                    amount=amount,
+                )
+            )
+    return charged

@@ -1,5 +1,6 @@
 """The month's invoice drafts: computed from the month's charged items (`billing.selectors.month_charged_items`:
-the invoice details priced by the price book), the partner's and the customers' billing details, never stored.
+the invoice details priced by the price book; for a partner that bills in advance, the running month's estimate
+in the same shape, `month_estimated_items`), the partner's and the customers' billing details, never stored.
 
 One draft per billed customer: its lines (each with its own tax rate), the total and the consumption tax per
 rate (the tax rounded once per invoice and per rate, `rules.tax_for_rate`), the total, and the due date of the

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.templatetags.billing import yen
 from invoicing import rules
-from invoicing.models import DocumentKind, InvoiceLanguage, PaymentTerms
+from invoicing.models import BillingBasis, DocumentKind, InvoiceLanguage, PaymentTerms
 from invoicing.selectors import IssuedFilters
 from portal.core import clock
 from portal.core.changes.forms import ChangeForm
@@ -38,6 +38,16 @@ class IssuerDetailsForm(PortalForm):
         help_text=_("Bank, branch, account type, number and holder, as the invoice shows them."),
     )
     payment_terms = forms.ChoiceField(label=_("Payment terms"), choices=PaymentTerms.choices)
+    billing_basis = forms.ChoiceField(
+        label=_("Bill customers"),
+        choices=BillingBasis.choices,
+        initial=BillingBasis.AFTER_INVOICE,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "In advance: each month's invoices are made at its start from the month's estimate, before LINE "
+            "WORKS invoices it."
+        ),
+    )
 
     def clean_registration_number(self) -> str:
         # Full-width digits and a lower-case t are what people paste; the stored form is T and ASCII digits.

@@ -23,6 +23,14 @@ class PaymentTerms(models.TextChoices):
     DAYS_60 = "days_60", _("60 days after the invoice date")
 
 
+class BillingBasis(models.TextChoices):
+    """What the month's drafts are made from: LINE WORKS' invoice for the month (after it arrives), or the month's
+    estimate (a partner that bills its customers in advance, at the start of the month)."""
+
+    AFTER_INVOICE = "after_invoice", _("After LINE WORKS' invoice for the month")
+    IN_ADVANCE = "in_advance", _("In advance, from the month's estimate")
+
+
 class InvoiceLanguage(models.TextChoices):
     JA = "ja", _("Japanese")
     EN = "en", _("English")
@@ -41,6 +49,13 @@ class IssuerDetails(models.Model):
         max_length=24,
         choices=PaymentTerms.choices,
         default=PaymentTerms.END_OF_NEXT_MONTH,
+    )
+    #: Not on the invoices: how the partner bills (what `selectors.month_drafts` makes the drafts from).
+    billing_basis = models.CharField(
+        _("bill customers"),
+        max_length=16,
+        choices=BillingBasis.choices,
+        default=BillingBasis.AFTER_INVOICE,
     )
     updated_at = models.DateTimeField(auto_now=True)
 

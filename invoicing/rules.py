@@ -74,3 +74,24 @@ def due_date(issued: dt.date, terms: str) -> dt.date:
 
 def month_before(year: int, month: int) -> tuple[int, int]:
     return (year - 1, 12) if month == 1 else (year, month - 1)
+
+
+#: What a month's drafts are made from (`draft_basis`).
+FROM_INVOICE = "invoice"  # LINE WORKS' invoice for the month, priced by the price book
+FROM_ESTIMATE = "estimate"  # the month's estimate, priced by the price book
+NOT_BEGUN = "not_begun"  # nothing yet: a partner that bills in advance bills a month once it has begun
+
+
+def draft_basis(*, in_advance: bool, year: int, month: int, today: dt.date) -> str:
+    """What the drafts of a month are made from. Billing after LINE WORKS' invoice: that invoice, always (a month
+    it has not invoiced has no drafts). Billing in advance: the running month from its estimate; a month that has
+    ended from LINE WORKS' invoice (the months before the partner switched, and a customer not billed at the
+    month's start is billed after it, for what LINE WORKS invoiced; a corrected invoice of a month billed in
+    advance is made from it too); a month not begun yet, nothing: its estimate moves with every change until it
+    begins, and its invoices are issued from its first day."""
+    if not in_advance:
+        return FROM_INVOICE
+    running = (today.year, today.month)
+    if (year, month) == running:
+        return FROM_ESTIMATE
+    return FROM_INVOICE if (year, month) < running else NOT_BEGUN

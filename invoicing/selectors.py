@@ -17,6 +17,7 @@ from billing import selectors as billing
 from customers import selectors as customers
 from invoicing import corrections, drafts, rules
 from invoicing.models import (
+    BillingBasis,
     CustomerBilling,
     DocumentKind,
     DraftPriceEdit,
@@ -49,9 +50,31 @@ def issuer_get(*, user) -> IssuerDetails | None:
     return IssuerDetails.objects.filter(pk=1).first()
 
 
+#: What the partner's billing details page edits (and audits): what its invoices show (`ISSUER_FIELDS`), and how
+#: it bills its customers (`BillingBasis`: after LINE WORKS' invoice, or in advance from the estimate).
+DETAILS_FIELDS = (*ISSUER_FIELDS, "billing_basis")
+
+
 def issuer_mapping() -> dict | None:
+    """The partner as its invoices show it (what an issued invoice keeps)."""
     issuer = IssuerDetails.objects.filter(pk=1).first()
     return None if issuer is None else model_to_dict(issuer, fields=ISSUER_FIELDS)
+
+
+def details_mapping() -> dict | None:
+    """The partner's billing details as its page edits them: `issuer_mapping` and how it bills."""
+    issuer = IssuerDetails.objects.filter(pk=1).first()
+    return None if issuer is None else model_to_dict(issuer, fields=DETAILS_FIELDS)
+
+
+def bills_in_advance() -> bool:
+    """Whether the partner bills its customers in advance, from the month's estimate (`BillingBasis`)."""
+    return IssuerDetails.objects.filter(pk=1, billing_basis=BillingBasis.IN_ADVANCE).exists()
+
+
+def month_basis(year: int, month: int) -> str:
+    """What the month's drafts are made from, today (`rules.draft_basis`)."""
+    return rules.draft_basis(in_advance=bills_in_advance(), year=year, month=month, today=clock.today())
 
 
 def customer_billing_get(*, user, domain_id: int) -> CustomerBilling | None:
@@ -86,7 +109,11 @@ def customers_without_details_count() -> int:
 
 
 def default_month() -> tuple[int, int]:
-    """The month whose invoices are made now: the one that closed last."""
+    """The month whose invoices are made now: the one that closed last (its LINE WORKS invoice arrived on the
+    1st), or, for a partner that bills in advance, the running month."""
+    if bills_in_advance():
+        today = clock.today()
+        return today.year, today.month
     return billing.last_closed_month()
 
 
@@ -108,6 +135,15 @@ class MonthDrafts:
     run: IssueRun | None
     #: The numbers of the month's invoices still being prepared (numbered, their PDF not rendered yet).
     preparing: frozenset[int] = frozenset()
+    #: What the drafts are made from (`rules.draft_basis`): LINE WORKS' invoice, the estimate, or nothing yet.
+    basis: str = rules.FROM_INVOICE
+    #: Whether the partner bills in advance (the page says how a month other than the running one is made).
+    in_advance: bool = False
+
+    @property
+    def cannot_know(self) -> tuple:
+        """What drafts made from the estimate cannot know (none for drafts made from LINE WORKS' invoice)."""
+        return billing.ESTIMATE_UNKNOWABLE if self.basis == rules.FROM_ESTIMATE else ()
 
     @property
     def ready(self) -> list[drafts.Draft]:
@@ -130,8 +166,18 @@ class MonthDrafts:
         return sum(d.previous_total or 0 for d in self.drafts)
 
 
+def _items_of(*, user, year: int, month: int, basis: str) -> list[billing.ChargedItem]:
+    """The month's items as `basis` says: LINE WORKS' invoice, or the estimate (the same shape, from billing's
+    one adapter), or none (a month not begun, for a partner that bills in advance)."""
+    if basis == rules.FROM_ESTIMATE:
+        return billing.month_estimated_items(user=user, year=year, month=month)
+    if basis == rules.NOT_BEGUN:
+        return []
+    return billing.month_charged_items(user=user, year=year, month=month)
+
+
 def _drafts_of(*, user, year: int, month: int, issue_date: dt.date, previous: bool) -> list[drafts.Draft]:
-    items = billing.month_charged_items(user=user, year=year, month=month)
+    items = _items_of(user=user, year=year, month=month, basis=month_basis(year, month))
     previous_totals = None
     if previous:
         before = rules.month_before(year, month)
@@ -186,6 +232,8 @@ def month_drafts(*, user, year: int, month: int) -> MonthDrafts:
     return MonthDrafts(
         year=year,
         month=month,
+        basis=month_basis(year, month),
+        in_advance=bills_in_advance(),
         drafts=found,
         issuer_missing=issuer_mapping() is None,
         run=issue_run_latest(user=user, year=year, month=month),

@@ -63,13 +63,14 @@ def _changed(before: dict, after: dict) -> dict:
 
 
 def issuer_details_set(*, actor, **values) -> bool:
-    """Set the partner's billing details (the issuer of its invoices). False when nothing changes (nothing is
-    recorded); otherwise one audit entry (`portal.setIssuerDetails`) with what changed, before and after."""
+    """Set the partner's billing details (the issuer of its invoices, and how it bills: `BillingBasis`). False
+    when nothing changes (nothing is recorded); otherwise one audit entry (`portal.setIssuerDetails`) with what
+    changed, before and after."""
     check(actor, CHANGE_INVOICING)
     with transaction.atomic():
         issuer = IssuerDetails.objects.select_for_update().filter(pk=1).first()
-        before = selectors.issuer_mapping() or {}
-        after = {key: values[key] for key in selectors.ISSUER_FIELDS}
+        before = selectors.details_mapping() or {}
+        after = {key: values[key] for key in selectors.DETAILS_FIELDS}
         changed = _changed(before, after)
         if issuer is not None and not changed:
             return False

@@ -126,7 +126,7 @@ def issue(request: HttpRequest, year: int, month: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def issuer(request: HttpRequest) -> HttpResponse:
     """The partner's own billing details, as its invoices show them."""
-    current = selectors.issuer_mapping()
+    current = selectors.details_mapping()
     form = IssuerDetailsForm(request.POST if request.method == "POST" else None, initial=current)
     if form.is_bound and form.is_valid():
         if services.issuer_details_set(actor=request.user, **form.cleaned_data):

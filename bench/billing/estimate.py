@@ -3,7 +3,9 @@ once (the floor any estimate pays), measured in the same run: interleaved runs, 
 
 The estimate the pages read is the kept one (`estimate.kept_estimate`): timed with nothing written since it was
 worked out, after 1 % of the customers' copies were written (those are worked out again), and its first read; the
-estimate worked out afresh (`month_estimate`) is timed too, and must equal it.
+estimate worked out afresh (`month_estimate`) is timed too, and must equal it. So is the kept estimate as the
+drafts of a partner that bills in advance read it (`billing.selectors.month_estimated_items`: every period's
+line, priced by the book, in the charged items' shape), beside the kept estimate's read.
 
 The cache is seeded as a running month holds it: each customer a subscription (annual licences or monthly),
 half with an option or two, one in five with a reservation (licences added, a cancellation) or an option order
@@ -195,8 +197,14 @@ def main() -> None:
         f"{Option.objects.count()} options, {Reservation.objects.count() + OptionOrder.objects.count()} "
         f"scheduled changes, {UsageSnapshot.objects.count()} usage snapshots in {time.perf_counter() - t0:.1f} s"
     )
-    estimate_t, floor_t, rows_t, kept_t, changed_t = [], [], [], [], []
-    estimate_q = floor_q = kept_q = 0
+    from accounts.services import user_create_with_role
+    from billing.selectors import month_estimated_items
+    from portal.core.access import Role
+
+    finance = user_create_with_role(username="bench-finance", password="bench-pass-123", role=Role.FINANCE)
+    estimate_t, floor_t, rows_t, kept_t, changed_t, items_t = [], [], [], [], [], []
+    estimate_q = floor_q = kept_q = items_q = 0
+    items: list = []
     result = kept = None
     t0 = time.perf_counter()
     estimate.kept_estimate(year=YEAR, month=MONTH)  # the first read works every customer out and keeps it
@@ -223,6 +231,11 @@ def main() -> None:
             kept = estimate.kept_estimate(year=YEAR, month=MONTH)
             kept_t.append(time.perf_counter() - t0)
         kept_q = len(ctx.captured_queries)
+        with CaptureQueriesContext(connection) as ctx:
+            t0 = time.perf_counter()
+            items = month_estimated_items(user=finance, year=YEAR, month=MONTH)
+            items_t.append(time.perf_counter() - t0)
+        items_q = len(ctx.captured_queries)
         # 1 % of the customers' copies written (a refresh batch), then read: those are worked out again.
         copies_changed(rng.sample(ids, len(ids) // 100))
         t0 = time.perf_counter()
@@ -232,6 +245,7 @@ def main() -> None:
         CopyChange.objects.update(changed_at=timezone.now() - 2 * estimate.KEPT_MARGIN)
     assert result is not None and kept is not None
     assert kept == result, "the kept estimate differs from the one worked out"
+    assert len(items) == sum(len(c.lines) for c in result.customers), "one item per estimated period"
     est, floor = statistics.median(estimate_t), statistics.median(floor_t)
     print(
         f"estimate of {YEAR}-{MONTH:02d} worked out ({len(result.customers)} customers, "
@@ -243,6 +257,11 @@ def main() -> None:
         f"kept estimate, as the pages read it (nothing written since): median {held:7.3f} s, {kept_q} SQL queries"
     )
     print(f"kept estimate after 1 % of the copies were written:          median {changed:7.3f} s")
+    drafted = statistics.median(items_t)
+    print(
+        f"as the drafts' items (billing in advance, {len(items)} items):   median {drafted:7.3f} s, "
+        f"{items_q} SQL queries; / kept estimate: {drafted / held:.1f}x"
+    )
     print(f"kept estimate, first read (works out and keeps every one):      {first_read:7.3f} s")
     print(
         f"reference: reading the subscriptions and options once:           "

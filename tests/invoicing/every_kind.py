@@ -5,6 +5,9 @@ Three customers of their own: Alpha (Japanese, an e-mail for invoices) has last 
 month's invoice partly paid, sent after a failed attempt and partly credited; Bravo (English) has the month's
 invoice replaced by a corrected one (a credit note of all of it and the corrected invoice); Charlie's draft of
 the month carries a price Finance changed, not issued. The issuer and the three customers have billing details.
+The partner then bills in advance: the invoicing room opens on the running month, its drafts made from the
+estimate (the page says so, and what the estimate cannot know); the invoice month's are made from LINE WORKS'
+invoice, as the months before a partner switched are; the month after has nothing to bill yet.
 Made through the services, as Finance would; one PDF is rendered (Alpha's invoice of the month), the others are
 a stand-in of a few bytes (the crawls read pages, and rendering is most of the world's cost)."""
 
@@ -19,7 +22,7 @@ from django.urls import reverse
 from billing.models import PriceEntry
 from billing.rules import months_back
 from invoicing import document, selectors, services
-from invoicing.models import CustomerBilling, InvoiceSending, IssuedInvoice, IssuerDetails
+from invoicing.models import BillingBasis, CustomerBilling, InvoiceSending, IssuedInvoice, IssuerDetails
 from portal.core import clock
 from tests.billing.factories import make_item
 from tests.customers.factories import make_customer
@@ -130,7 +133,12 @@ def invoices_of_every_kind(*, user, today: dt.date, year: int, month: int) -> di
             book_price=600,
         )
         stand_in.stop()
+        services.issuer_details_set(
+            actor=user, **(selectors.details_mapping() or {}) | {"billing_basis": BillingBasis.IN_ADVANCE}
+        )
     documents = (overdue, invoice, credit_note, replaced, corrected)
+    running = (today.year, today.month)
+    following = (today.year + (today.month == 12), today.month % 12 + 1)
     one = {"year": year, "month": month, "domain_id": charlie.domain_id}
     pages = [
         *(reverse("invoicing:issued", kwargs={"number": d.number}) for d in documents),
@@ -140,6 +148,8 @@ def invoices_of_every_kind(*, user, today: dt.date, year: int, month: int) -> di
         reverse("invoicing:draft", kwargs=one),
         reverse("invoicing:draft_prices", kwargs=one),
         reverse("work_list", kwargs={"key": "invoices-overdue"}),
+        # Billing in advance: the running month from its estimate, the next one not begun.
+        *(reverse("invoicing:drafts", kwargs={"year": y, "month": m}) for y, m in (running, following)),
     ]
     forms = [
         reverse("invoicing:issuer"),

@@ -73,6 +73,7 @@ DATA = {
         "registration_number": "T1180301018771",
         "bank_account": "Bank",
         "payment_terms": "days_30",
+        "billing_basis": "after_invoice",
     },
     "invoicing:credit_note": {
         "line_0": "1000",

@@ -18,6 +18,7 @@ FIELDS = [
     "registration_number",
     "bank_account",
     "payment_terms",
+    "billing_basis",
     "billed",
     "bill_to_name",
     "bill_to_address",

@@ -34,6 +34,7 @@ ISSUER = {
     "registration_number": "T1180301018771",
     "bank_account": "Bank",
     "payment_terms": "days_30",
+    "billing_basis": "after_invoice",
 }
 
 
