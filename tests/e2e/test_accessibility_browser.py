@@ -83,6 +83,32 @@ def test_the_guard_reports_a_violation_planted_in_a_page(page, axe_violations):
     assert any(v.startswith("button-name (critical)") for v in reported), reported
 
 
+def test_the_guard_checks_each_page_state_once_and_a_changed_one_again(page, axe_violations):
+    """A check of a state already checked is not run again (the load's own check, then a test's), but any change
+    to the page, a resize or a move of the focus is checked anew: a violation planted after a check is found."""
+    page.goto("/accounts/login/")
+    page.evaluate("() => window.__portalAxe.check()")
+    runs = page.evaluate("() => window.__portalAxe.runs()")
+    page.evaluate("() => window.__portalAxe.check()")
+    assert page.evaluate("() => window.__portalAxe.runs()") == runs
+    page.set_viewport_size({"width": 683, "height": 768})
+    page.evaluate("() => window.__portalAxe.check()")
+    assert page.evaluate("() => window.__portalAxe.runs()") == runs + 1
+    page.focus("input[name=password]")  # the name field has the focus as the page opens
+    page.evaluate("() => window.__portalAxe.check()")
+    assert page.evaluate("() => window.__portalAxe.runs()") == runs + 2
+    page.evaluate(
+        """() => document.querySelector("main").insertAdjacentHTML("beforeend", '<img src="/x.png">')"""
+    )
+    page.evaluate("() => window.__portalAxe.check()")
+    assert page.evaluate("() => window.__portalAxe.runs()") == runs + 3
+    page.wait_for_timeout(300)  # the reports arrive as console messages, asynchronously
+    page.evaluate("() => document.querySelector('main img').remove()")
+    reported = list(axe_violations)
+    axe_violations.clear()  # expected here; any other test fails on them
+    assert any(v.startswith("image-alt (critical)") for v in reported), reported
+
+
 def test_the_guard_counts_moderate_violations_and_content_outside_the_landmarks(page, axe_violations):
     """A moderate violation fails a browser test too, and so does content outside every landmark (axe's
     `region`), which a screen reader user moving by landmarks never reaches."""
