@@ -86,7 +86,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Sign-in: which device verified the session (django-otp), the idle limit (which leaves a message), then
     # two-factor sign-in for the roles that need it (accounts/signin.py).
-    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.OTPUserMiddleware",
     "accounts.middleware.IdleSessionMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
