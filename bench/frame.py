@@ -34,16 +34,17 @@ MEASURED = int(os.environ.get("BENCH_FRAME_MEASURED", "10"))
 
 
 def frame_pages() -> list[Page]:
-    """The pages measured; BENCH_FRAME_ONLY (names separated by commas) keeps some of them."""
+    """The pages measured; BENCH_FRAME_ONLY (names separated by "|") keeps some of them."""
     chosen = [
         Page("Customers list", "/customers/"),
         Page("Home, Admin", "/"),
         Page("Home, Account manager", "/", role="Account manager"),
         Page("Subscriptions list", "/subscriptions/"),
+        Page("Change password (frame and a small form)", "/accounts/password_change/"),
         Page("Customers list, htmx results", "/customers/", {"q": "サクラ"}, target="results"),
         Page("admin changelist: customers", "/admin/customers/customer/", reference=True),
     ]
-    only = [name for name in os.environ.get("BENCH_FRAME_ONLY", "").split(",") if name]
+    only = [name for name in os.environ.get("BENCH_FRAME_ONLY", "").split("|") if name]
     return [page for page in chosen if page.name in only] if only else chosen
 
 
@@ -75,7 +76,9 @@ def prepare(customers: int) -> None:
         grow(0, customers)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-        print(f"grew to {Customer.objects.count():,} customers in {time.perf_counter() - t0:.1f} s", flush=True)
+        print(
+            f"grew to {Customer.objects.count():,} customers in {time.perf_counter() - t0:.1f} s", flush=True
+        )
     clients()  # the users, made here rather than in the measured process
 
 
@@ -139,7 +142,9 @@ def profile(name: str) -> None:
 
     page = next((p for p in frame_pages() if p.name == name), None)
     if page is None:
-        raise SystemExit(f"--profile: no such page: {name} (one of: {', '.join(p.name for p in frame_pages())})")
+        raise SystemExit(
+            f"--profile: no such page: {name} (one of: {', '.join(p.name for p in frame_pages())})"
+        )
     client = clients()[page.role]
     request(client, page)
     profiler = cProfile.Profile()
@@ -169,7 +174,9 @@ def main(argv: list[str]) -> int:
         return 0
     figures = count(path)
     admin = figures.get("admin changelist: customers", float("nan"))
-    print(f"\n{args.customers:,} customers, SQLite, {MEASURED} measured requests per page (one callgrind run)")
+    print(
+        f"\n{args.customers:,} customers, SQLite, {MEASURED} measured requests per page (one callgrind run)"
+    )
     print(f"{'page':36} {'Minstr':>8} {'admin ÷ page':>13}")
     for page in frame_pages():
         value = figures[page.name]
