@@ -3,9 +3,9 @@ customers, from one callgrind process on SQLite (prints figures; not a test).
 
 ``.venv/bin/python -m bench frame [--customers 1000] [--profile PAGE]``
 
-It makes a scratch SQLite database (var/bench-frame-<customers>.sqlite3, kept for the next run of the same size:
-delete it after a migration), grows it with bench.scale's seed and runs bench.scale's callgrind harness on the pages below:
-one process under valgrind, uninstrumented but for each page's MEASURED requests (after one unmeasured warm-up
+It makes a scratch SQLite database (var/bench-frame-<customers>.sqlite3, migrated at every run, seeded once and
+kept for the next run of the same size), grows it with bench.scale's seed and runs bench.scale's callgrind
+harness on the pages below: one process under valgrind, uninstrumented but for each page's MEASURED requests (after one unmeasured warm-up
 request of each page). SQLite, so the database's work is inside the process and counted too. The last lines give
 each page's ratio to the admin changelist, measured in the same run: the goal of issue 29, point 5, is the
 Customers list at 3× fewer instructions than the changelist or better.
