@@ -1,16 +1,60 @@
 """Sign-in's middleware: sessions end when idle, and two-factor sign-in is enforced for the roles that need it
 (accounts/signin.py)."""
 
+from functools import partial
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.middleware import get_user
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import OTPMiddleware
+
+from accounts.backends import CONFIRMED_DEVICES
+
+
+class OTPUserMiddleware(OTPMiddleware):
+    """django-otp's middleware (the user's `otp_device`, the authenticator that verified this session, and
+    `is_verified()`), with two savings on every page. `request.user` is the user itself rather than a second lazy
+    object around Django's: every request reads the user at once anyway (IdleSessionMiddleware, next), and every
+    later read of an attribute of `request.user` (the role, each permission check, the templates) otherwise goes
+    through both lazy objects. And the session's authenticator is checked against the ones the sign-in backend
+    read with the user (accounts/backends.py: confirmed and theirs, as django-otp checks it) instead of being
+    read by a query of its own; the device itself is read only if something uses it."""
+
+    def __call__(self, request):
+        if self._is_async or getattr(request, "user", None) is None:
+            return super().__call__(request)
+        user = request.user
+        if isinstance(user, SimpleLazyObject):
+            # AuthenticationMiddleware's: the user it reads (once per request, then kept on the request).
+            user = get_user(request)
+        request.user = self._verify_user_sync(request, user)
+        auser = getattr(request, "auser", None)
+        if auser is not None:
+            request.auser = partial(self._verify_user_async_via_auser, request, auser)
+        return self.get_response(request)
+
+    def _verify_user_sync(self, request, user):
+        confirmed = getattr(user, CONFIRMED_DEVICES, None)
+        if confirmed is None:  # a user not read by the portal's backend
+            return super()._verify_user_sync(request, user)
+        self._init_user_fields(user)
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+        if persistent_id:
+            persistent_id = self._normalize_persistent_id(persistent_id)
+            if persistent_id in confirmed:
+                user.otp_device = SimpleLazyObject(partial(self._device_from_persistent_id, persistent_id))
+            else:  # gone, unconfirmed or another user's: the session is no longer verified (as django-otp does)
+                del request.session[DEVICE_ID_SESSION_KEY]
+        return user
 
 
 class IdleSessionMiddleware:

@@ -84,9 +84,10 @@ MIDDLEWARE = [
     # Before anything reads the body (CSRF's check and the views run after every middleware's __call__).
     "portal.core.middleware.RequestGuardMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # Sign-in: which device verified the session (django-otp), the idle limit (which leaves a message), then
-    # two-factor sign-in for the roles that need it (accounts/signin.py).
-    "django_otp.middleware.OTPMiddleware",
+    # Sign-in: which device verified the session (django-otp, checked against the authenticators read with the
+    # user: accounts/backends.py), the idle limit (which leaves a message), then two-factor sign-in for the roles
+    # that need it (accounts/signin.py).
+    "accounts.middleware.OTPUserMiddleware",
     "accounts.middleware.IdleSessionMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

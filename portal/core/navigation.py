@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 
-from portal.core.access import Perm, can
+from portal.core.access import Perm, Role, holds, role_of
 from portal.core.contrib import contributions
 
 
@@ -23,18 +25,37 @@ class NavItem:
     order: int = 100
 
 
+#: The links of each kind, role, language and URL prefix, as (key, label, URL), and the contributions they were
+#: made of: every page draws the navigation and the user menu, and the same role sees the same links.
+_LINKS: dict[tuple, tuple[tuple, tuple[tuple[str, str, str], ...]]] = {}
+
+
 def links_for(user, kind: str) -> list[dict]:
-    """The contributed items of `kind` the user may follow, in order, each with its URL."""
+    """The contributed items of `kind` the user may follow, in order, each with its URL. Made once per role,
+    language and URL prefix while the contributions of `kind` stay the same (what `can` decides for an active
+    user is their role's), then copied for each request."""
+    if not (user and user.is_authenticated and user.is_active):
+        return []
+    items = contributions(kind)
+    role = role_of(user)
+    key = (kind, role, get_language(), get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    kept = _LINKS.get(key)
+    if kept is None or kept[0] is not items:
+        kept = _LINKS[key] = (items, _links(items, role))
+    return [{"key": key, "label": label, "url": url} for key, label, url in kept[1]]
+
+
+def _links(items: tuple, role: Role | None) -> tuple[tuple[str, str, str], ...]:
     links = []
-    for item in sorted(contributions(kind), key=lambda i: (i.order, i.key)):
-        if not can(user, item.perm):
+    for item in sorted(items, key=lambda i: (i.order, i.key)):
+        if not holds(role, item.perm):
             continue
         try:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        links.append({"key": item.key, "label": item.label, "url": url})
-    return links
+        links.append((item.key, str(item.label), url))
+    return tuple(links)
 
 
 def nav_for(user, current_path: str) -> list[dict]:

@@ -236,6 +236,40 @@ def test_after_wrong_codes_the_page_says_tries_are_slowed_and_for_how_long():
         assert client.post("/accounts/two-factor/", {"code": totp_code(device)}).status_code == 302
 
 
+@pytest.mark.parametrize("removal", ["unconfirmed", "deleted", "another user's"])
+def test_a_verified_session_ends_when_its_authenticator_is_no_longer_the_users(removal):
+    """The session's authenticator is checked on every page against the user's confirmed ones (read with the
+    user: accounts/backends.py), with no query of its own (django-otp's middleware reads the device)."""
+    user = make_persona(Role.ADMIN)
+    device = totp_device_for(user)
+    client = Client()
+    _sign_in(client, user.username)
+    assert client.post("/accounts/two-factor/", {"code": totp_code(device)}).status_code == 302
+    assert client.get("/customers/").status_code == 200
+    if removal == "unconfirmed":
+        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=False)
+    elif removal == "deleted":
+        device.delete()
+    else:
+        TOTPDevice.objects.filter(pk=device.pk).update(user=make_persona(Role.ADMIN, "another-admin"))
+    response = client.get("/customers/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/two-factor")
+    assert "otp_device_id" not in client.session
+
+
+def test_a_session_verified_by_a_recovery_code_stays_verified_page_after_page():
+    from accounts.signin import recovery_codes_renew
+
+    user = make_persona(Role.ACCOUNT_MANAGER)
+    totp_device_for(user)
+    codes = recovery_codes_renew(user=user)
+    client = Client()
+    _sign_in(client, user.username)
+    client.post("/accounts/two-factor/", {"code": codes[0]})
+    assert client.get("/customers/").status_code == 200
+    assert client.get("/").status_code == 200
+
+
 def test_a_recovery_code_works_once():
     from accounts.signin import recovery_codes_renew
 

@@ -1,0 +1,195 @@
+"""The page frame: instructions per request of a few portal pages beside Django admin's changelist of the same
+customers, from one callgrind process on SQLite (prints figures; not a test).
+
+``.venv/bin/python -m bench frame [--customers 1000] [--profile PAGE]``
+
+It makes a scratch SQLite database (var/bench-frame-<customers>.sqlite3, migrated at every run, seeded once and
+kept for the next run of the same size), grows it with bench.scale's seed and runs bench.scale's callgrind
+harness on the pages below: one process under valgrind, uninstrumented but for each page's MEASURED requests (after one unmeasured warm-up
+request of each page). SQLite, so the database's work is inside the process and counted too. The last lines give
+each page's ratio to the admin changelist, measured in the same run: the goal of issue 29, point 5, is the
+Customers list at 3× fewer instructions than the changelist or better.
+
+``--profile PAGE`` prints cProfile's costliest functions (cumulative) of MEASURED requests of that page instead,
+to find what a page pays before its own work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.scale import Page
+
+REPO = Path(__file__).resolve().parents[1]
+GOAL = 3.0
+#: Requests counted per page, after one unmeasured warm-up request of it.
+MEASURED = int(os.environ.get("BENCH_FRAME_MEASURED", "10"))
+
+
+def frame_pages() -> list[Page]:
+    """The pages measured; BENCH_FRAME_ONLY (names separated by "|") keeps some of them."""
+    chosen = [
+        Page("Customers list", "/customers/"),
+        Page("Home, Admin", "/"),
+        Page("Home, Account manager", "/", role="Account manager"),
+        Page("Subscriptions list", "/subscriptions/"),
+        Page("Health check (middleware, signed in)", "/healthz"),
+        Page("Change password (frame and a small form)", "/accounts/password_change/"),
+        Page("Customers list, htmx results", "/customers/", {"q": "サクラ"}, target="results"),
+        Page("admin changelist: customers", "/admin/customers/customer/", reference=True),
+    ]
+    only = [name for name in os.environ.get("BENCH_FRAME_ONLY", "").split("|") if name]
+    return [page for page in chosen if page.name in only] if only else chosen
+
+
+def database(customers: int) -> Path:
+    return REPO / "var" / f"bench-frame-{customers}.sqlite3"
+
+
+def _setup(path: Path) -> None:
+    import django
+
+    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
+    os.environ["REDIS_URL"] = ""
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    django.setup()
+
+
+def prepare(customers: int) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench.scale import clients, grow
+    from customers.models import Customer
+
+    call_command("migrate", verbosity=0)
+    if not Customer.objects.exists():
+        t0 = time.perf_counter()
+        grow(0, customers)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(
+            f"grew to {Customer.objects.count():,} customers in {time.perf_counter() - t0:.1f} s", flush=True
+        )
+    clients()  # the users, made here rather than in the measured process
+
+
+def run_counted() -> None:
+    """In the process callgrind watches (bench.scale.run_counted's loop over this benchmark's pages)."""
+    import ctypes
+
+    from bench.scale import _helper, clients, request
+
+    lib = ctypes.CDLL(str(_helper()))
+    by_role = clients()
+    for n, page in enumerate(frame_pages()):
+        client = by_role[page.role]
+        request(client, page)
+        lib.bench_start()
+        for _ in range(MEASURED):
+            request(client, page)
+        lib.bench_stop(f"page{n}".encode())
+
+
+def count(path: Path) -> dict[str, float]:
+    out_dir = REPO / "var" / "bench-frame-callgrind"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    out_dir.mkdir(parents=True)
+    answer = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--instr-atstart=no",
+            f"--callgrind-out-file={out_dir}/cg.out",
+            sys.executable,
+            "-m",
+            "bench.frame",
+            "--counted",
+            str(path),
+        ],
+        cwd=REPO,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+        capture_output=True,
+        text=True,
+    )
+    if answer.returncode:
+        raise SystemExit(f"callgrind run failed:\n{answer.stderr[-3000:]}")
+    names = [p.name for p in frame_pages()]
+    found = {}
+    for dump in out_dir.glob("cg.out.*"):
+        text = dump.read_text(encoding="utf-8", errors="replace")
+        trigger = re.search(r"Client Request: page(\d+)", text)
+        totals = re.search(r"^(?:summary|totals): (\d+)", text, re.MULTILINE)
+        if trigger and totals:
+            found[names[int(trigger.group(1))]] = int(totals.group(1)) / MEASURED / 1e6
+    shutil.rmtree(out_dir, ignore_errors=True)
+    return found
+
+
+def profile(name: str) -> None:
+    import cProfile
+    import pstats
+
+    from bench.scale import clients, request
+
+    page = next((p for p in frame_pages() if p.name == name), None)
+    if page is None:
+        raise SystemExit(
+            f"--profile: no such page: {name} (one of: {', '.join(p.name for p in frame_pages())})"
+        )
+    client = clients()[page.role]
+    request(client, page)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(MEASURED):
+        request(client, page)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench frame", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=1000)
+    parser.add_argument("--profile", default="", metavar="PAGE", help="cProfile one page instead")
+    args = parser.parse_args(argv)
+    path = database(args.customers)
+    _setup(path)
+    prepare(args.customers)
+    if args.profile:
+        profile(args.profile)
+        return 0
+    from bench.scale import instructions_unavailable
+
+    note = instructions_unavailable()
+    if note:
+        print(note)
+        return 0
+    figures = count(path)
+    admin = figures.get("admin changelist: customers", float("nan"))
+    print(
+        f"\n{args.customers:,} customers, SQLite, {MEASURED} measured requests per page (one callgrind run)"
+    )
+    print(f"{'page':42} {'Minstr':>8} {'admin ÷ page':>13}")
+    for page in frame_pages():
+        value = figures[page.name]
+        print(f"{page.name:42} {value:8.1f} {admin / value:12.2f}×")
+    ratio = admin / figures.get("Customers list", float("nan"))
+    print(f"Customers list: {ratio:.2f}× fewer instructions than the admin changelist (goal ≥ {GOAL:g}×)")
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--counted"]:
+        _setup(Path(sys.argv[2]))
+        run_counted()
+    else:
+        sys.exit(main(sys.argv[1:]))
