@@ -437,7 +437,9 @@ class ChargedItem:
     amount: int | None
 
 
-#: Item types the price book prices; the others (adjustments, penalties) are passed on as billed.
+#: Item types the price book prices; the others (adjustments, penalties) are passed on as billed, and so is an
+#: item of these that names nothing the book could hold a price for (an Option Plus app the invoice does not
+#: name: a usage-based charge billed by the app's own price).
 PRICED_TYPES = ("PRODUCT", "OPTION_PRODUCT", "OPTION_PLUS")
 
 
@@ -455,7 +457,7 @@ def month_charged_items(*, user, year: int, month: int) -> list[ChargedItem]:
         entry = item_entry(book, item, year, month)
         if entry is not None:
             unit_price, amount = entry.price, for_item_days(entry.price, item, year, month)
-        elif item["item_type"] in PRICED_TYPES:
+        elif item["item_type"] in PRICED_TYPES and code:
             unit_price, amount = None, None
         else:
             unit_price, amount = None, item["amount"] or 0

@@ -123,6 +123,27 @@ def test_the_drafts_page_lists_ready_and_blocked_drafts_with_totals(client_as, m
     assert "顧客への請求書" in body and "請求先の情報がありません" in body
 
 
+def test_an_option_plus_app_the_invoice_does_not_name_is_billed_as_charged_and_a_named_one_needs_a_price(
+    client_as, month
+):
+    """The price book holds prices by product or option: an Option Plus app's usage-based charge with no item id
+    (as the sandbox's are) has nothing to price it by, so it is passed on at what LINE WORKS charged and the
+    draft goes; an item that names an option the book has no price for blocks its customer's draft."""
+    from tests.billing.factories import make_item
+
+    make_item(month["alpha"], **M, item_type="OPTION_PLUS", item_id="", plan="MONTHLY", amount=3_000)
+    finance = make_persona(FIN)
+
+    def alpha():
+        found = selectors.month_drafts(user=finance, **M).drafts
+        return next(d for d in found if d.domain_id == month["alpha"].domain_id)
+
+    assert alpha().blocked == []
+    assert [line.amount for line in alpha().lines if line.item_type == "OPTION_PLUS"] == [3_000]
+    make_item(month["alpha"], **M, item_type="OPTION_PRODUCT", item_id="DRV", plan="MONTHLY", amount=500)
+    assert len(alpha().blocked) == 1 and "no price" in alpha().blocked[0]
+
+
 def test_issuing_asks_for_a_confirmation_first(client_as, month, django_capture_on_commit_callbacks):
     client = client_as(FIN)
     url = reverse("invoicing:issue", kwargs=M)
