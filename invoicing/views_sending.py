@@ -155,8 +155,6 @@ def send_again(request: HttpRequest, number: int) -> HttpResponse:
         if done is not None:
             messages.info(request, _("This form was already sent: its outcome is below."))
             return redirect("invoicing:issued", number=number)
-    if not row.sent:
-        return redirect("invoicing:issued", number=number)
     form = SendAgainForm(
         request.POST if request.method == "POST" else None,
         initial={"to": row.email, "times_sent": row.times_sent},
@@ -191,7 +189,12 @@ def send_again(request: HttpRequest, number: int) -> HttpResponse:
     return render(
         request,
         "invoicing/send_again.html",
-        {"invoice": row.invoice, "row": row, "form": form, "can_send": bool(row.email and not row.sending)},
+        {
+            "invoice": row.invoice,
+            "row": row,
+            "form": form,
+            "can_send": bool(row.sent and row.email and not row.sending),
+        },
     )
 
 

@@ -121,9 +121,12 @@ def test_an_invoice_never_sent_has_no_send_again_and_its_page_sends_it_normally(
     CustomerBilling.objects.filter(domain_id=invoice.domain_id).update(invoice_email="ap@alpha.example")
     client = client_as(Role.FINANCE)
     url = reverse("invoicing:send_again", kwargs={"number": invoice.number})
-    assert client.get(url)["Location"] == reverse("invoicing:issued", kwargs={"number": invoice.number})
+    page = client.get(url).content.decode()
+    assert "This invoice was not sent yet" in page and 'data-testid="send-again-form"' not in page
+    answer = client.post(url, {"idempotency_key": "c" * 32, "to": "ap@alpha.example", "times_sent": "1"})
+    assert answer["Location"] == reverse("invoicing:issued", kwargs={"number": invoice.number})
     with pytest.raises(services.SendRefused):
-        services.invoice_send(user=finance, number=invoice.number, again=1, key="c" * 32)
+        services.invoice_send(user=finance, number=invoice.number, again=1, key="d" * 32)
     assert client_as(Role.SUPPORT).get(url).status_code == 403
     assert not InvoiceSending.objects.exists()
 
