@@ -691,7 +691,9 @@ def invoice_send(
     _stale_sendings_close(invoice.pk)
     times_sent = invoice.sendings.filter(outcome=InvoiceSending.Outcome.SENT).count()
     if again > times_sent:
-        raise SendRefused(_("This invoice was not sent yet: send it from its page."))
+        if not times_sent:
+            raise SendRefused(_("This invoice was not sent yet: send it from its page."))
+        raise SendRefused(_("The confirmation does not match the invoice's sendings: open it again."))
     try:
         with transaction.atomic():
             attempt = InvoiceSending.objects.create(

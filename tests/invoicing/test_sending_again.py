@@ -212,3 +212,22 @@ def test_the_upgrade_keeps_an_old_failure_s_words_as_its_detail_and_calls_it_oth
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"idempotency_key": "x", "to": "not an address", "times_sent": "abc"},
+        {"idempotency_key": "e" * 32, "to": "ap@alpha.example", "times_sent": "99999999"},
+        {"idempotency_key": "e" * 32, "to": "ap@alpha.example", "times_sent": "-1"},
+        {"idempotency_key": "e" * 32, "to": "ap@alpha.example", "times_sent": "7"},
+    ],
+)
+def test_a_tampered_confirmation_sends_nothing_and_is_never_a_500(client_as, sent, data):
+    url = reverse("invoicing:send_again", kwargs={"number": sent.number})
+    answer = client_as(Role.FINANCE).post(url, data, follow=True)
+    assert answer.status_code == 200
+    assert not mail.outbox and InvoiceSending.objects.count() == 1
+    if data.get("times_sent") == "7":
+        assert "does not match the invoice" in answer.content.decode()
