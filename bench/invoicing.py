@@ -221,7 +221,7 @@ def main() -> int:
     # The chunks queued for other workers go nowhere (this process, alone, renders them all).
     from portal.celery import app
 
-    app.conf.update(broker_url="memory://", result_backend="cache+memory://")
+    app.conf.update(broker_url="memory://localhost/", result_backend="cache+memory://")
     run = IssueRun.objects.create(year=YEAR, month=MONTH, requested_by=user, total=count)
     issuing = timed(lambda: services.month_issue(run_id=run.pk))
     document.invoice_pdf = render

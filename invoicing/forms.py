@@ -144,6 +144,17 @@ class CreditNoteForm(ChangeForm):
 # --- the issued-invoice search -------------------------------------------------------------------------
 
 
+class SendAgainForm(ChangeForm):
+    """Sending an invoice sent already once more: the confirmation carries what it showed (the address and how
+    many times it was sent), so a second user's or a double click's request sends nothing more, and a reason
+    for the activity log (the customer lost it, its address was put right)."""
+
+    to = forms.EmailField(widget=forms.HiddenInput, max_length=254)
+    times_sent = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=32_000)
+
+    field_order = ["reason", "to", "times_sent", "idempotency_key"]
+
+
 class IssuedFilterForm(PortalForm):
     """The search of issued invoices: customer, issue date range, total range and kind, read from the query
     string (a URL can be shared); the list machinery adds its sort and page size."""

@@ -291,11 +291,48 @@ class DraftPriceEdit(models.Model):
 # --- sending and being paid ------------------------------------------------------------------------------
 
 
+class SendFailure(models.TextChoices):
+    """Why an attempt to send failed, stored as a kind: its sentence is written in the reader's language when it
+    is shown (`InvoiceSending.failure_sentence`), whoever's language the attempt was made in."""
+
+    ADDRESS_REFUSED = "address_refused", _("address refused")
+    LOGIN_REFUSED = "login_refused", _("the portal's mail account refused")
+    MESSAGE_REFUSED = "message_refused", _("message refused")
+    UNREACHABLE = "unreachable", _("mail server unreachable")
+    TIMEOUT = "timeout", _("no answer in time")
+    INTERRUPTED = "interrupted", _("cut short")
+    OTHER = "other", _("other")
+
+
+#: The sentence of each kind of failure, in the reader's language (`%(to)s`: where it was going).
+FAILURE_SENTENCES = {
+    SendFailure.ADDRESS_REFUSED: _(
+        "The mail server refused the address %(to)s: check the customer's e-mail."
+    ),
+    SendFailure.LOGIN_REFUSED: _(
+        "The mail server refused the portal's account name and password: check the mail settings."
+    ),
+    SendFailure.MESSAGE_REFUSED: _(
+        "The mail server refused the message: try again later or ask its administrator."
+    ),
+    SendFailure.UNREACHABLE: _("The mail server could not be reached: try again once it runs."),
+    SendFailure.TIMEOUT: _("The mail server did not answer in time: try again later."),
+    SendFailure.INTERRUPTED: _(
+        "The attempt was cut short before the mail server answered; it may not have gone out."
+    ),
+    SendFailure.OTHER: _("The mail could not be sent."),
+}
+
+
 class InvoiceSending(models.Model):
     """One attempt to send an issued invoice by e-mail with its PDF: when, to whom, by whom, and how it went.
 
-    At most one attempt per invoice is under way or sent (a partial unique constraint): a double click, a second
-    user or a month's run finds it and sends nothing. A failed attempt keeps its reason; the next is a retry."""
+    Attempts are kept: an invoice sent may be sent again (the customer lost it, its address was put right), each
+    time one more row. `round` says which sending an attempt is: 0 the first, 1 the first sent again, and so on;
+    at most one attempt per invoice and round is under way or sent (a partial unique constraint), so a double
+    click, a second user or a month's run finds it and sends nothing, and two people sending the same invoice
+    again from the same page send it once. A failed attempt keeps the kind of failure and the technical detail;
+    the next attempt of its round is a retry. A request to send again carries its form's idempotency key."""
 
     class Outcome(models.TextChoices):
         SENDING = "sending", _("Sending")
@@ -309,22 +346,35 @@ class InvoiceSending(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, default=Outcome.SENDING)
-    #: Why it failed, in words a person acts on.
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    #: Which sending this is: 0 the first, n the n-th time it is sent again.
+    round = models.PositiveSmallIntegerField(default=0)
+    #: Why it failed, as a kind (its sentence is written at display, in the reader's language).
+    failure = models.CharField(_("failure"), max_length=16, choices=SendFailure.choices, blank=True)
+    #: What the mail server or the system said, for admins: never the sentence shown first.
+    detail = models.CharField(_("technical detail"), max_length=500, blank=True)
+    #: The submission that asked to send it again: sent once per form.
+    idempotency_key = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["invoice"],
+                fields=["invoice", "round"],
                 condition=models.Q(outcome__in=["sending", "sent"]),
-                name="invoicing_sent_once",
+                name="invoicing_sent_once_per_round",
             ),
         ]
         indexes = [models.Index(fields=["invoice", "attempted_at"], name="invoicing_sending_invoice")]
 
     def __str__(self) -> str:
         return f"{self.invoice_id} → {self.to}: {self.outcome}"
+
+    def failure_sentence(self) -> str:
+        """Why it failed, in the language active now (the reader's); empty unless it failed."""
+        if self.outcome != self.Outcome.FAILED:
+            return ""
+        sentence = FAILURE_SENTENCES.get(self.failure) or FAILURE_SENTENCES[SendFailure.OTHER]
+        return str(sentence) % {"to": self.to}
 
 
 class SendRun(models.Model):

@@ -466,7 +466,8 @@ def overdue_invoices(*, today: dt.date):
 
 @dataclass
 class IssuedRow:
-    """An issued invoice as the month's issued page shows it: where it goes, its last sending, what is paid."""
+    """An issued invoice as the month's issued page shows it: where it goes, its last attempt to send it and its
+    last one that went out (with how many did), what is paid."""
 
     invoice: IssuedInvoice
     email: str
@@ -475,10 +476,14 @@ class IssuedRow:
     today: dt.date
     #: What credit notes took off it (a credit note itself owes nothing and is not paid).
     credited: int = 0
+    #: The last attempt that went out, and how many did (an invoice may be sent again).
+    last_sent: InvoiceSending | None = None
+    times_sent: int = 0
 
     @property
     def sent(self) -> bool:
-        return self.last_sending is not None and self.last_sending.outcome == InvoiceSending.Outcome.SENT
+        """Sent at least once (a later attempt to send it again may have failed or be under way)."""
+        return self.times_sent > 0
 
     @property
     def failed(self) -> bool:
@@ -515,8 +520,13 @@ def _issued_rows(invoices: list[IssuedInvoice]) -> list[IssuedRow]:
         )
     )
     last: dict[int, InvoiceSending] = {}
+    last_sent: dict[int, InvoiceSending] = {}
+    times_sent: dict[int, int] = {}
     for attempt in InvoiceSending.objects.filter(invoice_id__in=ids).order_by("attempted_at", "pk"):
         last[attempt.invoice_id] = attempt
+        if attempt.outcome == InvoiceSending.Outcome.SENT:
+            last_sent[attempt.invoice_id] = attempt
+            times_sent[attempt.invoice_id] = times_sent.get(attempt.invoice_id, 0) + 1
     paid_by = dict(
         InvoicePayment.objects.filter(invoice_id__in=ids)
         .order_by()
@@ -537,6 +547,8 @@ def _issued_rows(invoices: list[IssuedInvoice]) -> list[IssuedRow]:
             invoice=i,
             email=emails.get(i.domain_id) or (i.recipient or {}).get("invoice_email") or "",
             last_sending=last.get(i.pk),
+            last_sent=last_sent.get(i.pk),
+            times_sent=times_sent.get(i.pk, 0),
             paid=paid_by.get(i.pk, 0),
             today=today,
             credited=credited_by.get(i.pk, 0),
@@ -556,6 +568,14 @@ def month_issued(*, user, year: int, month: int) -> list[IssuedRow]:
 def send_run_latest(*, user, year: int, month: int) -> SendRun | None:
     check(user, VIEW_INVOICING)
     return SendRun.objects.filter(year=year, month=month).order_by("-requested_at", "-pk").first()
+
+
+def sending_by_submission(*, user, key: str) -> InvoiceSending | None:
+    """The attempt a "send again" form submission made already (a double click, a reload), if any."""
+    check(user, VIEW_INVOICING)
+    if not key:
+        return None
+    return InvoiceSending.objects.filter(idempotency_key=key).first()
 
 
 @dataclass

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import smtplib
+import socket
 import uuid
 
 from celery import shared_task
@@ -43,6 +44,7 @@ from invoicing.models import (
     IssuedInvoice,
     IssuerDetails,
     IssueRun,
+    SendFailure,
     SendRun,
 )
 from invoicing.permissions import CHANGE_INVOICING
@@ -608,29 +610,27 @@ def _stale_sendings_close(invoice_id: int | None = None) -> None:
     stale.update(
         outcome=InvoiceSending.Outcome.FAILED,
         finished_at=timezone.now(),
-        reason=_("The attempt was cut short before the mail server answered; it may not have gone out."),
+        failure=SendFailure.INTERRUPTED,
+        detail=f"still sending after {SENDING_STALE}",
     )
 
 
-def _send_failure(error: Exception) -> str:
-    """A failure to send, in words a person acts on (what the mail server said, when it said something)."""
+def _send_failure(error: Exception) -> tuple[SendFailure, str]:
+    """A failure to send as a kind (its sentence is written when it is shown, in the reader's language) and the
+    technical detail: what the mail server or the system said."""
+    detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return _("The mail server refused the address: %(to)s") % {"to": ", ".join(error.recipients)}
+        return SendFailure.ADDRESS_REFUSED, detail
     if isinstance(error, smtplib.SMTPAuthenticationError):
-        return _("The mail server refused the portal's account name and password: check the mail settings.")
+        return SendFailure.LOGIN_REFUSED, detail
     if isinstance(error, smtplib.SMTPResponseException):
         said = error.smtp_error.decode("utf-8", "replace") if isinstance(error.smtp_error, bytes) else ""
-        return _("The mail server refused the message: %(code)s %(said)s") % {
-            "code": error.smtp_code,
-            "said": said,
-        }
-    if isinstance(error, ConnectionRefusedError):
-        return _("The mail server could not be reached (connection refused): try again once it runs.")
+        return SendFailure.MESSAGE_REFUSED, f"{error.smtp_code} {said}".strip()
+    if isinstance(error, ConnectionRefusedError | smtplib.SMTPServerDisconnected | socket.gaierror):
+        return SendFailure.UNREACHABLE, detail
     if isinstance(error, TimeoutError):
-        return _("The mail server did not answer in time: try again later.")
-    if isinstance(error, smtplib.SMTPException | OSError):
-        return _("The mail could not be sent: %(error)s") % {"error": str(error) or type(error).__name__}
-    return _("The mail could not be sent: %(error)s") % {"error": type(error).__name__}
+        return SendFailure.TIMEOUT, detail
+    return SendFailure.OTHER, detail
 
 
 def invoice_message(invoice: IssuedInvoice, *, to: str):
@@ -657,43 +657,72 @@ def invoice_email(invoice: IssuedInvoice) -> str:
     return current or (invoice.recipient or {}).get("invoice_email") or ""
 
 
-def invoice_send(*, user, number: int, connection=None) -> InvoiceSending:
+def invoice_send(
+    *,
+    user,
+    number: int,
+    connection=None,
+    again: int = 0,
+    key: str | None = None,
+    to: str | None = None,
+    reason: str = "",
+) -> InvoiceSending:
     """Send one issued invoice by e-mail with its PDF, recording the attempt (to whom, by whom, the outcome).
 
-    Refused (`SendRefused`, nothing attempted) when it has no e-mail address, its PDF is not ready, or it is
-    sent or being sent already (a double click, another user, the month's run): sent once."""
+    `again`: 0 to send it the first time (or retry that); to send it again, the number of times it was sent
+    when the sender confirmed, with the confirmation's idempotency `key`, the address it named (`to`) and an
+    optional `reason` for the activity log. Refused (`SendRefused`, nothing attempted) when it has no e-mail
+    address, its PDF is not ready, the address changed since the confirmation, or that sending is under way or
+    done already (a double click, another user, the month's run): each request sends at most once."""
     check(user, CHANGE_INVOICING)
     invoice = IssuedInvoice.objects.filter(number=number).first()
     if invoice is None:
         raise SendRefused(_("No such invoice."))
-    to = invoice_email(invoice)
-    if not to:
+    address = invoice_email(invoice)
+    if not address:
         raise SendRefused(
             _("The customer has no e-mail address for invoices: add it to its billing details.")
+        )
+    if to is not None and to != address:
+        raise SendRefused(
+            _("The customer's e-mail for invoices changed since the confirmation: confirm again.")
         )
     if not invoice.pdf_ready:
         raise SendRefused(_("Its PDF is being prepared: send it in a moment."))
     _stale_sendings_close(invoice.pk)
+    times_sent = invoice.sendings.filter(outcome=InvoiceSending.Outcome.SENT).count()
+    if again > times_sent:
+        if not times_sent:
+            raise SendRefused(_("This invoice was not sent yet: send it from its page."))
+        raise SendRefused(_("The confirmation does not match the invoice's sendings: open it again."))
     try:
         with transaction.atomic():
             attempt = InvoiceSending.objects.create(
                 invoice=invoice,
-                to=to,
+                to=address,
+                round=again,
+                idempotency_key=key if again else None,
                 attempted_at=timezone.now(),
                 attempted_by=user if getattr(user, "is_authenticated", False) else None,
             )
     except IntegrityError:
+        if again:
+            raise SendRefused(
+                _("This invoice was sent again or is being sent again already: see its attempts.")
+            ) from None
         raise SendRefused(_("This invoice is sent or being sent already.")) from None
     try:
-        message = invoice_message(invoice, to=to)
+        message = invoice_message(invoice, to=address)
         message.connection = connection
         message.send()
-    except Exception as error:  # any failure is recorded on the invoice with its reason, never a 500
-        attempt.outcome, attempt.reason = InvoiceSending.Outcome.FAILED, _send_failure(error)[:500]
+    except Exception as error:  # any failure is recorded on the invoice as a kind, never a 500
+        attempt.outcome = InvoiceSending.Outcome.FAILED
+        attempt.failure, detail = _send_failure(error)
+        attempt.detail = detail[:500]
     else:
         attempt.outcome = InvoiceSending.Outcome.SENT
     attempt.finished_at = timezone.now()
-    attempt.save(update_fields=["outcome", "reason", "finished_at"])
+    attempt.save(update_fields=["outcome", "failure", "detail", "finished_at"])
     audit_record(
         actor=user,
         operation_id="portal.sendCustomerInvoice",
@@ -703,8 +732,13 @@ def invoice_send(*, user, number: int, connection=None) -> InvoiceSending:
             else AuditEntry.Outcome.FAILED
         ),
         domain_id=invoice.domain_id,
-        sent={"number": invoice.number, "to": to},
-        reason=attempt.reason,
+        sent={"number": invoice.number, "to": address, **({"again": again} if again else {})},
+        response_body=(
+            {"failure": attempt.failure, "detail": attempt.detail}
+            if attempt.outcome == InvoiceSending.Outcome.FAILED
+            else None
+        ),
+        reason=reason,
     )
     return attempt
 

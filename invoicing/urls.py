@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:year>/<int:month>/send/", views_sending.send_month, name="send_month"),
     path("issued/<int:number>/", views_sending.issued, name="issued"),
     path("issued/<int:number>/send/", views_sending.send, name="send"),
+    path("issued/<int:number>/send-again/", views_sending.send_again, name="send_again"),
     path("issued/<int:number>/payment/", views_sending.payment, name="payment"),
     path("<int:year>/<int:month>/sales-journal/", views_sending.sales_journal, name="sales_journal"),
 ]

@@ -12,12 +12,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRefresh
 
 from invoicing import exports, selectors, services
-from invoicing.forms import PaymentForm
+from invoicing.forms import PaymentForm, SendAgainForm
 from invoicing.permissions import CHANGE_INVOICING, VIEW_INVOICING
 from invoicing.views import _month_or_404
 from invoicing.views_corrections import corrections_context
 from portal.core import clock
-from portal.core.access import can, require
+from portal.core.access import Role, can, require, role_of
 from portal.core.downloads import shift_jis_response
 from portal.core.htmx import partial_for
 from portal.core.shortcuts import found_or_404
@@ -94,6 +94,8 @@ def _issued_page(request: HttpRequest, number: int, form: PaymentForm | None = N
             "invoice": invoice,
             "form": form,
             "can_change": can(request.user, CHANGE_INVOICING),
+            # What the mail server said, for Admins: the sentence of each failure is for everyone.
+            "show_detail": role_of(request.user) is Role.ADMIN,
             **corrections_context(request, invoice),
         },
         status=status,
@@ -128,13 +130,72 @@ def send(request: HttpRequest, number: int) -> HttpResponse:
             messages.error(
                 request,
                 _("Invoice No. %(number)s could not be sent: %(reason)s")
-                % {"number": number, "reason": attempt.reason},
+                % {"number": number, "reason": attempt.failure_sentence()},
             )
     back = request.POST.get("back")
     if back == "month":
         invoice = selectors.issued_get(user=request.user, number=number)
         return redirect("invoicing:issued_month", year=invoice.year, month=invoice.month)
     return redirect("invoicing:issued", number=number)
+
+
+@require(CHANGE_INVOICING)
+@require_http_methods(["GET", "POST"])
+def send_again(request: HttpRequest, number: int) -> HttpResponse:
+    """Send an invoice sent already once more (the customer lost it, or its address was put right): the page
+    names the address it goes to and when it was last sent; confirmed, one more attempt is recorded beside
+    the others. Sent once per confirmation: a double click is sent to the first one's outcome, and a second
+    user confirming the same page sends nothing more."""
+    found = found_or_404(selectors.issued_detail(user=request.user, number=number))
+    row = found.row
+    if request.method == "POST":
+        done = selectors.sending_by_submission(
+            user=request.user, key=str(request.POST.get("idempotency_key", ""))
+        )
+        if done is not None:
+            messages.info(request, _("This form was already sent: its outcome is below."))
+            return redirect("invoicing:issued", number=number)
+    form = SendAgainForm(
+        request.POST if request.method == "POST" else None,
+        initial={"to": row.email, "times_sent": row.times_sent},
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            attempt = services.invoice_send(
+                user=request.user,
+                number=number,
+                again=d["times_sent"],
+                key=d["idempotency_key"],
+                to=d["to"],
+                reason=d["reason"],
+            )
+        except services.SendRefused as refused:
+            messages.info(request, str(refused))
+        else:
+            if attempt.outcome == attempt.Outcome.SENT:
+                messages.success(
+                    request,
+                    _("Invoice No. %(number)s is sent again to %(to)s.")
+                    % {"number": number, "to": attempt.to},
+                )
+            else:
+                messages.error(
+                    request,
+                    _("Invoice No. %(number)s could not be sent: %(reason)s")
+                    % {"number": number, "reason": attempt.failure_sentence()},
+                )
+        return redirect("invoicing:issued", number=number)
+    return render(
+        request,
+        "invoicing/send_again.html",
+        {
+            "invoice": row.invoice,
+            "row": row,
+            "form": form,
+            "can_send": bool(row.sent and row.email and not row.sending),
+        },
+    )
 
 
 @require(CHANGE_INVOICING)

@@ -39,7 +39,7 @@ def main() -> None:
 
         from billing import rules
         from billing.models import InvoiceItem
-        from billing.resync import INVOICE_DETAILS
+        from billing.rules import INVOICE_DETAILS
         from portal.core import partner, sync
 
         call_command("migrate", verbosity=0)

@@ -2,14 +2,15 @@
 valid HTML and the every-page browser sweep): rows, not pages of many shapes.
 
 Three customers of their own: Alpha (Japanese, an e-mail for invoices) has last month's invoice overdue and the
-month's invoice partly paid, sent after a failed attempt and partly credited; Bravo (English) has the month's
-invoice replaced by a corrected one (a credit note of all of it and the corrected invoice); Charlie's draft of
-the month carries a price Finance changed, not issued. The issuer and the three customers have billing details.
-The partner then bills in advance: the invoicing room opens on the running month, its drafts made from the
-estimate (the page says so, and what the estimate cannot know); the invoice month's are made from LINE WORKS'
-invoice, as the months before a partner switched are; the month after has nothing to bill yet.
-Made through the services, as Finance would; one PDF is rendered (Alpha's invoice of the month), the others are
-a stand-in of a few bytes (the crawls read pages, and rendering is most of the world's cost)."""
+month's invoice partly paid, sent after a failed attempt (sending it again failed too) and partly credited;
+Bravo (English) has the month's invoice replaced by a corrected one (a credit note of all of it and the
+corrected invoice); Charlie's draft of the month carries a price Finance changed, not issued. The issuer and the
+three customers have billing details. The partner then bills in advance: the invoicing room opens on the running
+month, its drafts made from the estimate (the page says so, and what the estimate cannot know); the invoice
+month's are made from LINE WORKS' invoice, as the months before a partner switched are; the month after has
+nothing to bill yet. Made through the services, as Finance would; one PDF is rendered (Alpha's invoice of the
+month), the others are a stand-in of a few bytes (the crawls read pages, and rendering is most of the world's
+cost)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,14 @@ from django.urls import reverse
 from billing.models import PriceEntry
 from billing.rules import months_back
 from invoicing import document, selectors, services
-from invoicing.models import BillingBasis, CustomerBilling, InvoiceSending, IssuedInvoice, IssuerDetails
+from invoicing.models import (
+    BillingBasis,
+    CustomerBilling,
+    InvoiceSending,
+    IssuedInvoice,
+    IssuerDetails,
+    SendFailure,
+)
 from portal.core import clock
 from tests.billing.factories import make_item
 from tests.customers.factories import make_customer
@@ -91,7 +99,8 @@ def invoices_of_every_kind(*, user, today: dt.date, year: int, month: int) -> di
         failed = InvoiceSending.objects.create(
             invoice=invoice, to="ap@alpha.example", attempted_at=clock.midnight(today), attempted_by=user
         )
-        failed.outcome, failed.reason = InvoiceSending.Outcome.FAILED, "The mail server could not be reached."
+        failed.outcome, failed.failure = InvoiceSending.Outcome.FAILED, SendFailure.UNREACHABLE
+        failed.detail = "ConnectionRefusedError: [Errno 111] Connection refused"
         failed.save()
         InvoiceSending.objects.create(
             invoice=invoice,
@@ -99,6 +108,17 @@ def invoices_of_every_kind(*, user, today: dt.date, year: int, month: int) -> di
             attempted_at=clock.midnight(today) + dt.timedelta(hours=9),
             attempted_by=user,
             outcome=InvoiceSending.Outcome.SENT,
+        )
+        # Sent again later, and that attempt refused by the mail server.
+        InvoiceSending.objects.create(
+            invoice=invoice,
+            to="ap@alpha.example",
+            round=1,
+            attempted_at=clock.midnight(today) + dt.timedelta(hours=10),
+            attempted_by=user,
+            outcome=InvoiceSending.Outcome.FAILED,
+            failure=SendFailure.MESSAGE_REFUSED,
+            detail="451 4.3.0 Mail server temporarily rejected message",
         )
         credit_note = services.credit_note_issue(
             user=user,
@@ -150,11 +170,13 @@ def invoices_of_every_kind(*, user, today: dt.date, year: int, month: int) -> di
         reverse("work_list", kwargs={"key": "invoices-overdue"}),
         # Billing in advance: the running month from its estimate, the next one not begun.
         *(reverse("invoicing:drafts", kwargs={"year": y, "month": m}) for y, m in (running, following)),
+        reverse("invoicing:send_again", kwargs={"number": invoice.number}),
     ]
     forms = [
         reverse("invoicing:issuer"),
         reverse("invoicing:customer", kwargs={"domain_id": alpha.domain_id}),
         reverse("invoicing:payment", kwargs={"number": invoice.number}),
+        reverse("invoicing:send_again", kwargs={"number": invoice.number}),
         reverse("invoicing:credit_note", kwargs={"number": invoice.number}),
         reverse("invoicing:correct", kwargs={"number": corrected.number}),
         reverse("invoicing:draft_prices", kwargs=one),

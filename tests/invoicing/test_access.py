@@ -47,6 +47,8 @@ MATRIX = [
     ("invoicing:send_month", M, "get", FINANCE),
     ("invoicing:send_month", M, "post", FINANCE),
     ("invoicing:send", {"number": 1}, "post", FINANCE),
+    ("invoicing:send_again", {"number": 1}, "get", FINANCE),
+    ("invoicing:send_again", {"number": 1}, "post", FINANCE),
     ("invoicing:payment", {"number": 1}, "post", FINANCE),
     ("invoicing:sales_journal", M, "get", FINANCE),
 ]
@@ -57,6 +59,7 @@ NEEDS_ISSUED = {
     "invoicing:credit_note",
     "invoicing:correct",
     "invoicing:send",
+    "invoicing:send_again",
     "invoicing:payment",
     "invoicing:send_month",
     "invoicing:sales_journal",
@@ -90,6 +93,7 @@ DATA = {
         "language": "en",
     },
     "invoicing:send_month": {"confirmed": "1"},
+    "invoicing:send_again": {"idempotency_key": "f" * 32, "to": "ap@alpha.example", "times_sent": "1"},
     "invoicing:payment": {"amount": "100", "paid_on": "2026-11-02"},
 }
 

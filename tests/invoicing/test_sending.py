@@ -113,12 +113,14 @@ def test_a_mail_server_that_cannot_be_reached_is_a_failure_shown_and_retried_not
     answer = client.post(reverse("invoicing:send", kwargs={"number": alpha.number}), follow=True)
     assert answer.status_code == 200
     body = answer.content.decode()
-    assert "could not be sent" in body and "connection refused" in body
+    assert "could not be sent: The mail server could not be reached" in body
     attempt = InvoiceSending.objects.get()
-    assert attempt.outcome == "failed" and "connection refused" in attempt.reason
-    assert AuditEntry.objects.get(operation_id="portal.sendCustomerInvoice").outcome == "failed"
+    assert (attempt.outcome, attempt.failure) == ("failed", "unreachable")
+    assert "Connection refused" in attempt.detail and "Connection refused" not in body
+    entry = AuditEntry.objects.get(operation_id="portal.sendCustomerInvoice")
+    assert entry.outcome == "failed" and entry.response_body["failure"] == "unreachable"
     month_page = client.get(reverse("invoicing:issued_month", kwargs=M)).content.decode()
-    assert "Sending failed" in month_page and "Send again" in month_page
+    assert "Sending failed" in month_page and "Try again" in month_page
 
     # The month's run fails the same way, per invoice, and stops cleanly.
     run = services.month_send_request(user=attempt.attempted_by, **M)
@@ -133,4 +135,7 @@ def test_a_mail_server_that_cannot_be_reached_is_a_failure_shown_and_retried_not
         "sent",
     ]
     page = client.get(reverse("invoicing:issued", kwargs={"number": alpha.number})).content.decode()
-    assert page.count("connection refused") == 2 and 'data-testid="sendings"' in page
+    assert page.count("The mail server could not be reached") == 2 and 'data-testid="sendings"' in page
+    assert 'data-testid="send-detail"' not in page, "the technical detail is for Admins"
+    as_admin = client_as(Role.ADMIN).get(reverse("invoicing:issued", kwargs={"number": alpha.number}))
+    assert as_admin.content.decode().count("Connection refused") == 2

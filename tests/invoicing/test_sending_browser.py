@@ -159,3 +159,68 @@ def test_an_invoice_whose_pdf_is_not_made_yet_and_a_month_without_invoices(page,
     retry = services.IssueRun.objects.get(finished_at=None)
     services.month_issue(run_id=retry.pk)  # what the queued task does
     assert IssuedInvoice.objects.get().pdf_ready
+
+
+def test_send_an_invoice_again_after_it_was_sent(page, settings):
+    """Finance sends a sent invoice again: its page offers "Send again", the confirmation names the address and
+    when it was last sent, and confirmed, the attempts list both sendings; a failed attempt to send it again
+    reads in Japanese to a Japanese reader, though an English-speaking user made it."""
+    year, month = billing_rules.last_closed_month(clock.today())
+    alpha = make_customer(company_name="Alpha Trading K.K.", domain_id=90_300_001)
+    make_invoice(year=year, month=month)
+    PriceEntry.objects.create(item_id="STD", plan="", cost=450, price=600, effective_from=dt.date(2020, 1, 1))
+    make_item(alpha, year=year, month=month, license_count=10, amount=4_500)
+    IssuerDetails.objects.create(
+        pk=1,
+        registered_name="Sakura Partner K.K.",
+        address="1-1 Marunouchi, Chiyoda-ku, Tokyo",
+        registration_number="T1180301018771",
+        bank_account="Sakura Bank, Head Office, Ordinary 1234567",
+    )
+    CustomerBilling.objects.create(
+        domain_id=alpha.domain_id,
+        bill_to_name="Alpha Trading K.K., Accounting",
+        bill_to_address="2-2 Umeda, Kita-ku, Osaka",
+        invoice_email="ap@alpha.example",
+        language="en",
+    )
+    finance = make_persona(Role.FINANCE)
+    run = services.month_issue_request(user=finance, year=year, month=month)
+    services.month_issue(run_id=run.pk)
+    number = IssuedInvoice.objects.get().number
+    services.invoice_send(user=finance, number=number)
+    mail.outbox.clear()
+
+    page.set_viewport_size({"width": 1366, "height": 860})
+    login(page, finance)
+    page.goto(f"/invoicing/issued/{number}/")
+    page.click('[data-testid="send-again"]')
+    page.wait_for_selector('[data-testid="send-again-form"]')
+    assert "ap@alpha.example" in page.inner_text('[data-testid="consequences"]')
+    assert page.inner_text('[data-testid="last-sent"]').strip()
+    assert not mail.outbox, "nothing is sent before the confirmation"
+    page.fill("textarea[name=reason], input[name=reason]", "The customer lost it")
+    screenshot(page, "invoicing-send-again-en")
+    page.click('[data-testid="confirm-send-again"]')
+    page.get_by_text(f"Invoice No. {number} is sent again to ap@alpha.example.").wait_for()
+    assert len(mail.outbox) == 1
+    assert page.inner_text('[data-testid="sendings"]').count("ap@alpha.example") == 2
+    assert "sent 2 times" in page.inner_text("main")
+    screenshot(page, "invoicing-sent-again-en")
+
+    # Sending it again once more, to a mail server that cannot be reached (English user), read in Japanese.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 5
+    page.click('[data-testid="send-again"]')
+    page.click('[data-testid="confirm-send-again"]')
+    page.get_by_text("The mail server could not be reached").first.wait_for()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with page.expect_navigation():
+        page.get_by_role("button", name="日本語").click()
+    main = page.inner_text("main")
+    assert "再送信失敗" in main and "メールサーバーに接続できませんでした" in main and "could not" not in main
+    screenshot(page, "invoicing-send-again-failed-ja")
+    page.click('[data-testid="send-again"]')
+    page.wait_for_selector('[data-testid="send-again-form"]')
+    assert "もう一度メールで送信します" in page.inner_text('[data-testid="consequences"]')
+    screenshot(page, "invoicing-send-again-ja")
