@@ -109,8 +109,9 @@ def test_the_invoices_page_asks_for_its_estimates_once_shown_and_does_not_price_
         client.get(reverse("billing:invoices"))
 
 
-#: The Invoices page's queries without its estimates (session and user, fetch runs, invoices, open findings, the last closed month).
-QUERIES = 5
+#: The Invoices page's queries without its estimates (session and user, fetch runs, invoices with each month's
+#: open findings counted in the same query, the last closed month).
+QUERIES = 4
 
 
 def test_the_invoices_page_estimates_this_month_and_the_next_invoice_and_says_what_it_cannot_know(

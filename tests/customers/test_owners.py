@@ -131,11 +131,24 @@ def test_the_owner_survives_the_resync_stores_and_a_removal(people):
     assert (owner.account_manager, owner.support_contact) == (people["aiko"], people["sam"])
 
 
+@pytest.fixture(scope="module")
+def own_sandbox():
+    """A small sandbox of its own: the session's grows with the customers other tests add, and a full resync
+    reads every one of them, twice here."""
+    from sandbox.testing import start_sandbox
+
+    server = start_sandbox(seed_customers=12, seed=5)
+    yield server
+    server.stop()
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.integration
-def test_owners_survive_full_resyncs_from_the_sandbox(portal_sandbox):
+def test_owners_survive_full_resyncs_from_the_sandbox(own_sandbox, portal_api):
     from customers.models import Customer
     from portal.core import sync
+
+    portal_api(own_sandbox)
 
     admin = make_persona(Role.ADMIN, username="resync-admin")
     manager = make_persona(Role.ACCOUNT_MANAGER, username="resync-manager")

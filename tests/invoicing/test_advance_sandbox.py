@@ -24,9 +24,21 @@ from tests.fixtures.portal_api import pin_business_today
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(scope="module")
+def own_sandbox():
+    """A sandbox of its own: the session's grows with the customers other tests add, and this test reads, prices
+    and bills every customer it has."""
+    from sandbox.testing import start_sandbox
+
+    server = start_sandbox(seed_customers=30, seed=7)
+    yield server
+    server.stop()
+
+
 def test_a_partner_switched_to_in_advance_issues_the_running_month_from_the_estimate(
-    portal_sandbox, monkeypatch
+    own_sandbox, portal_api, monkeypatch
 ):
+    portal_sandbox = portal_api(own_sandbox)
     today = dt.date.fromisoformat(portal_sandbox.clock()["today"])
     pin_business_today(monkeypatch, today)
     assert sync.resync_full().status == "succeeded"
