@@ -22,15 +22,15 @@ from tests.fixtures.personas import make_persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
+ALPHA, BETA = 90_300_001, 90_300_002
 
-def test_send_then_record_a_payment(page):
+
+def issued_month(*, with_beta: bool) -> tuple[int, int, dict[int, int], object]:
+    """Last closed month issued by Finance: Alpha Trading (English, an e-mail for invoices) and, `with_beta`,
+    Beta Clinic (Japanese, no e-mail). (year, month, invoice number by domainId, the Finance user)."""
     year, month = billing_rules.last_closed_month(clock.today())
-    alpha = make_customer(company_name="Alpha Trading K.K.", domain_id=90_300_001)
-    beta = make_customer(company_name="Beta Clinic", domain_id=90_300_002)
     make_invoice(year=year, month=month)
     PriceEntry.objects.create(item_id="STD", plan="", cost=450, price=600, effective_from=dt.date(2020, 1, 1))
-    make_item(alpha, year=year, month=month, license_count=10, amount=4_500)
-    make_item(beta, year=year, month=month, license_count=5, amount=2_250)
     IssuerDetails.objects.create(
         pk=1,
         registered_name="Sakura Partner K.K.",
@@ -38,6 +38,8 @@ def test_send_then_record_a_payment(page):
         registration_number="T1180301018771",
         bank_account="Sakura Bank, Head Office, Ordinary 1234567",
     )
+    alpha = make_customer(company_name="Alpha Trading K.K.", domain_id=ALPHA)
+    make_item(alpha, year=year, month=month, license_count=10, amount=4_500)
     CustomerBilling.objects.create(
         domain_id=alpha.domain_id,
         bill_to_name="Alpha Trading K.K., Accounting",
@@ -45,16 +47,23 @@ def test_send_then_record_a_payment(page):
         invoice_email="ap@alpha.example",
         language="en",
     )
-    CustomerBilling.objects.create(
-        domain_id=beta.domain_id,
-        bill_to_name="ベータクリニック",
-        bill_to_address="神戸市中央区1-1",
-        language="ja",
-    )
+    if with_beta:
+        beta = make_customer(company_name="Beta Clinic", domain_id=BETA)
+        make_item(beta, year=year, month=month, license_count=5, amount=2_250)
+        CustomerBilling.objects.create(
+            domain_id=beta.domain_id,
+            bill_to_name="ベータクリニック",
+            bill_to_address="神戸市中央区1-1",
+            language="ja",
+        )
     finance = make_persona(Role.FINANCE)
     run = services.month_issue_request(user=finance, year=year, month=month)
     services.month_issue(run_id=run.pk)
-    numbers = {i.domain_id: i.number for i in IssuedInvoice.objects.all()}
+    return year, month, {i.domain_id: i.number for i in IssuedInvoice.objects.all()}, finance
+
+
+def test_send_then_record_a_payment(page):
+    year, month, numbers, finance = issued_month(with_beta=True)
 
     page.set_viewport_size({"width": 1366, "height": 860})
     login(page, finance)
@@ -62,7 +71,7 @@ def test_send_then_record_a_payment(page):
     page.click('[data-testid="issued-month"]')
     page.wait_for_selector('[data-testid="issued"]')
     assert "1 customer has no e-mail address" in page.inner_text('[data-testid="without-email"]')
-    beta_row = page.locator(f'tr[data-number="{numbers[beta.domain_id]}"]')
+    beta_row = page.locator(f'tr[data-number="{numbers[BETA]}"]')
     assert "No e-mail address" in beta_row.inner_text()
     page.click('[data-testid="send-month"]')
     assert "1 invoice is sent by e-mail" in page.inner_text('[data-testid="consequences"]')
@@ -71,14 +80,14 @@ def test_send_then_record_a_payment(page):
     page.get_by_role("link", name="Back").click()
     page.wait_for_selector('[data-testid="issued"]')
     assert not mail.outbox, "nothing is sent before the confirmation"
-    page.click(f'[data-testid="send-{numbers[alpha.domain_id]}"]')
-    alpha_row = page.locator(f'tr[data-number="{numbers[alpha.domain_id]}"]')
+    page.click(f'[data-testid="send-{numbers[ALPHA]}"]')
+    alpha_row = page.locator(f'tr[data-number="{numbers[ALPHA]}"]')
     alpha_row.get_by_text("Sent", exact=True).wait_for()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ap@alpha.example"]
     assert page.locator('[data-testid="send-month"]').count() == 0  # nothing left that can be sent
     screenshot(page, "invoicing-issued-month-en")
 
-    alpha_row.get_by_role("link", name=f"No. {numbers[alpha.domain_id]}").click()
+    alpha_row.get_by_role("link", name=f"No. {numbers[ALPHA]}").click()
     page.wait_for_selector('[data-testid="payment-form"]')
     page.fill("input[name=amount]", "999999")
     page.fill("input[name=paid_on]", clock.today().isoformat())
@@ -165,29 +174,8 @@ def test_send_an_invoice_again_after_it_was_sent(page, settings):
     """Finance sends a sent invoice again: its page offers "Send again", the confirmation names the address and
     when it was last sent, and confirmed, the attempts list both sendings; a failed attempt to send it again
     reads in Japanese to a Japanese reader, though an English-speaking user made it."""
-    year, month = billing_rules.last_closed_month(clock.today())
-    alpha = make_customer(company_name="Alpha Trading K.K.", domain_id=90_300_001)
-    make_invoice(year=year, month=month)
-    PriceEntry.objects.create(item_id="STD", plan="", cost=450, price=600, effective_from=dt.date(2020, 1, 1))
-    make_item(alpha, year=year, month=month, license_count=10, amount=4_500)
-    IssuerDetails.objects.create(
-        pk=1,
-        registered_name="Sakura Partner K.K.",
-        address="1-1 Marunouchi, Chiyoda-ku, Tokyo",
-        registration_number="T1180301018771",
-        bank_account="Sakura Bank, Head Office, Ordinary 1234567",
-    )
-    CustomerBilling.objects.create(
-        domain_id=alpha.domain_id,
-        bill_to_name="Alpha Trading K.K., Accounting",
-        bill_to_address="2-2 Umeda, Kita-ku, Osaka",
-        invoice_email="ap@alpha.example",
-        language="en",
-    )
-    finance = make_persona(Role.FINANCE)
-    run = services.month_issue_request(user=finance, year=year, month=month)
-    services.month_issue(run_id=run.pk)
-    number = IssuedInvoice.objects.get().number
+    _year, _month, numbers, finance = issued_month(with_beta=False)
+    number = numbers[ALPHA]
     services.invoice_send(user=finance, number=number)
     mail.outbox.clear()
 
