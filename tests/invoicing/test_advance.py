@@ -11,20 +11,20 @@ import html
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from billing import selectors as billing
 from billing.estimate import month_estimate
 from billing.models import PriceEntry
 from invoicing import drafts, rules, selectors, services
 from invoicing.models import BillingBasis, CustomerBilling, IssuedInvoice, IssuerDetails
-from options.models import Option
 from portal.core.access import Role
 from portal.core.models import AuditEntry
-from subscriptions.models import Reservation, Subscription
 from tests.billing.factories import make_invoice, make_item
 from tests.customers.factories import make_customer
 from tests.fixtures.personas import make_persona
+from tests.options.factories import make_option
+from tests.subscriptions.factories import make_reservation, make_subscription
 
 pytestmark = pytest.mark.django_db
 NOV = {"year": 2026, "month": 11}
@@ -35,21 +35,6 @@ TODAY = dt.date(2026, 11, 2)
 def november():
     with time_machine.travel(dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC), tick=False):
         yield
-
-
-def _annual(customer, licences: int) -> Subscription:
-    return Subscription.objects.create(
-        subscription_id=customer.domain_id * 10 + 1,
-        customer=customer,
-        product_id="STD",
-        plan="ANNUAL_LICENSE",
-        plan_start_date=dt.date(2026, 4, 1),
-        plan_end_date=dt.date(2027, 3, 31),
-        license_count=licences,
-        status="ACTIVE",
-        renewal_type="STAY",
-        synced_at=timezone.now(),
-    )
 
 
 def _billed(customer, name: str) -> None:
@@ -65,27 +50,10 @@ def advance(issuer):
     IssuerDetails.objects.filter(pk=1).update(billing_basis=BillingBasis.IN_ADVANCE)
     harbor = make_customer(company_name="Blue Harbor Clinic", plan="ANNUAL_LICENSE")
     gale = make_customer(company_name="Gale Logistics", plan="ANNUAL_LICENSE")
-    sub = _annual(harbor, 20)
-    Reservation.objects.create(
-        subscription=sub,
-        customer=harbor,
-        type="ADD_LICENSE",
-        apply_date=dt.date(2026, 11, 16),
-        license_count=5,
-        synced_at=timezone.now(),
-    )
-    gale_sub = _annual(gale, 7)
-    Option.objects.create(
-        customer=gale,
-        option_product_id="SSTG2",
-        sub_option_id="SSTG203",
-        subscription_id=gale_sub.subscription_id,
-        quantity=2,
-        plan="ANNUAL_LICENSE",
-        plan_start_date=dt.date(2026, 4, 1),
-        plan_end_date=dt.date(2027, 3, 31),
-        synced_at=timezone.now(),
-    )
+    sub = make_subscription(harbor, license_count=20)
+    make_reservation(sub, apply_date=dt.date(2026, 11, 16), license_count=5)
+    gale_sub = make_subscription(gale, license_count=7)
+    make_option(gale, subscription_id=gale_sub.subscription_id, quantity=2)
     PriceEntry.objects.create(
         item_id="STD", plan="ANNUAL_LICENSE", cost=450, price=610, effective_from=dt.date(2026, 1, 1)
     )
