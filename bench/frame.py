@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -84,55 +81,22 @@ def prepare(customers: int) -> None:
 
 
 def run_counted() -> None:
-    """In the process callgrind watches (bench.scale.run_counted's loop over this benchmark's pages)."""
-    import ctypes
+    """In the process callgrind watches (bench.scale's loop, over this benchmark's pages)."""
+    from bench.scale import run_counted as counted
 
-    from bench.scale import _helper, clients, request
-
-    lib = ctypes.CDLL(str(_helper()))
-    by_role = clients()
-    for n, page in enumerate(frame_pages()):
-        client = by_role[page.role]
-        request(client, page)
-        lib.bench_start()
-        for _ in range(MEASURED):
-            request(client, page)
-        lib.bench_stop(f"page{n}".encode())
+    counted(frame_pages(), MEASURED)
 
 
 def count(path: Path) -> dict[str, float]:
-    out_dir = REPO / "var" / "bench-frame-callgrind"
-    shutil.rmtree(out_dir, ignore_errors=True)
-    out_dir.mkdir(parents=True)
-    answer = subprocess.run(
-        [
-            "valgrind",
-            "--tool=callgrind",
-            "--instr-atstart=no",
-            f"--callgrind-out-file={out_dir}/cg.out",
-            sys.executable,
-            "-m",
-            "bench.frame",
-            "--counted",
-            str(path),
-        ],
-        cwd=REPO,
-        env={**os.environ, "PYTHONHASHSEED": "0"},
-        capture_output=True,
-        text=True,
+    from bench.scale import callgrind_pages
+
+    return callgrind_pages(
+        ["bench.frame", "--counted", str(path)],
+        names=[p.name for p in frame_pages()],
+        measured=MEASURED,
+        env={},
+        out="bench-frame-callgrind",
     )
-    if answer.returncode:
-        raise SystemExit(f"callgrind run failed:\n{answer.stderr[-3000:]}")
-    names = [p.name for p in frame_pages()]
-    found = {}
-    for dump in out_dir.glob("cg.out.*"):
-        text = dump.read_text(encoding="utf-8", errors="replace")
-        trigger = re.search(r"Client Request: page(\d+)", text)
-        totals = re.search(r"^(?:summary|totals): (\d+)", text, re.MULTILINE)
-        if trigger and totals:
-            found[names[int(trigger.group(1))]] = int(totals.group(1)) / MEASURED / 1e6
-    shutil.rmtree(out_dir, ignore_errors=True)
-    return found
 
 
 def profile(name: str) -> None:

@@ -349,25 +349,29 @@ def instructions_unavailable() -> str | None:
     return None
 
 
-def run_counted() -> None:
+def run_counted(page_list: list[Page] | None = None, measured: int = MEASURED) -> None:
     """In the process callgrind watches, which starts uninstrumented (fast): each page once unmeasured, then
-    MEASURED times instrumented, between a zero and a dump named after the page."""
+    `measured` times instrumented, between a zero and a dump named after the page (this benchmark's pages, or
+    another's: bench.frame)."""
     import ctypes
 
     lib = ctypes.CDLL(str(_helper()))
     by_role = clients()
-    for n, page in enumerate(pages()):
+    for n, page in enumerate(pages() if page_list is None else page_list):
         client = by_role[page.role]
         request(client, page)
         lib.bench_start()
-        for _ in range(MEASURED):
+        for _ in range(measured):
             request(client, page)
         lib.bench_stop(f"page{n}".encode())
 
 
-def count_instructions(url: str, label: str) -> dict[str, float]:
-    """Millions of instructions per request of each page, from one callgrind process."""
-    out_dir = REPO / "var" / "bench-scale-callgrind"
+def callgrind_pages(
+    module_args: list[str], *, names: list[str], measured: int, env: dict, out: str, label: str = ""
+) -> dict[str, float]:
+    """Millions of instructions per request of each page named, from one callgrind process running
+    `python -m <module_args>` (whose `run_counted` dumps each page as "page<n>")."""
+    out_dir = REPO / "var" / out
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
     answer = subprocess.run(
@@ -378,26 +382,36 @@ def count_instructions(url: str, label: str) -> dict[str, float]:
             f"--callgrind-out-file={out_dir}/cg.out",
             sys.executable,
             "-m",
-            "bench.scale",
-            "--counted",
+            *module_args,
         ],
         cwd=REPO,
-        env={**os.environ, "PYTHONHASHSEED": "0", "BENCH_DATABASE_URL": url},
+        env={**os.environ, "PYTHONHASHSEED": "0", **env},
         capture_output=True,
         text=True,
     )
     if answer.returncode:
-        raise SystemExit(f"callgrind run failed at {label}:\n{answer.stderr[-3000:]}")
-    names = [p.name for p in pages()]
+        raise SystemExit(f"callgrind run failed{' at ' + label if label else ''}:\n{answer.stderr[-3000:]}")
     found = {}
     for path in out_dir.glob("cg.out.*"):
         text = path.read_text(encoding="utf-8", errors="replace")
         trigger = re.search(r"Client Request: page(\d+)", text)
         totals = re.search(r"^(?:summary|totals): (\d+)", text, re.MULTILINE)
         if trigger and totals:
-            found[names[int(trigger.group(1))]] = int(totals.group(1)) / MEASURED / 1e6
+            found[names[int(trigger.group(1))]] = int(totals.group(1)) / measured / 1e6
     shutil.rmtree(out_dir, ignore_errors=True)
     return found
+
+
+def count_instructions(url: str, label: str) -> dict[str, float]:
+    """Millions of instructions per request of each page, from one callgrind process."""
+    return callgrind_pages(
+        ["bench.scale", "--counted"],
+        names=[p.name for p in pages()],
+        measured=MEASURED,
+        env={"BENCH_DATABASE_URL": url},
+        out="bench-scale-callgrind",
+        label=label,
+    )
 
 
 # --- The run ------------------------------------------------------------------------------------------------------
