@@ -111,27 +111,31 @@ def issued(request: HttpRequest, number: int) -> HttpResponse:
     return _issued_page(request, number)
 
 
+def _sent_or_said(request: HttpRequest, number: int, sent: str, **send) -> None:
+    """Send one invoice (`services.invoice_send`) and say the outcome: `sent` (with its number and address), the
+    failure in the reader's words, or why nothing was sent."""
+    try:
+        attempt = services.invoice_send(number=number, **send)
+    except services.SendRefused as refused:
+        messages.info(request, str(refused))
+        return
+    if attempt.outcome == attempt.Outcome.SENT:
+        messages.success(request, sent % {"number": number, "to": attempt.to})
+    else:
+        messages.error(
+            request,
+            _("Invoice No. %(number)s could not be sent: %(reason)s")
+            % {"number": number, "reason": attempt.failure_sentence()},
+        )
+
+
 @require(CHANGE_INVOICING)
 @require_POST
 def send(request: HttpRequest, number: int) -> HttpResponse:
     """Send one issued invoice now; the outcome is recorded on it (a failure with its reason, to retry). A second
     click while it is sent or being sent sends nothing."""
     found_or_404(selectors.issued_get(user=request.user, number=number))
-    try:
-        attempt = services.invoice_send(user=request.user, number=number)
-    except services.SendRefused as refused:
-        messages.info(request, str(refused))
-    else:
-        if attempt.outcome == attempt.Outcome.SENT:
-            messages.success(
-                request, _("Invoice No. %(number)s is sent to %(to)s.") % {"number": number, "to": attempt.to}
-            )
-        else:
-            messages.error(
-                request,
-                _("Invoice No. %(number)s could not be sent: %(reason)s")
-                % {"number": number, "reason": attempt.failure_sentence()},
-            )
+    _sent_or_said(request, number, _("Invoice No. %(number)s is sent to %(to)s."), user=request.user)
     back = request.POST.get("back")
     if back == "month":
         invoice = selectors.issued_get(user=request.user, number=number)
@@ -161,30 +165,16 @@ def send_again(request: HttpRequest, number: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            attempt = services.invoice_send(
-                user=request.user,
-                number=number,
-                again=d["times_sent"],
-                key=d["idempotency_key"],
-                to=d["to"],
-                reason=d["reason"],
-            )
-        except services.SendRefused as refused:
-            messages.info(request, str(refused))
-        else:
-            if attempt.outcome == attempt.Outcome.SENT:
-                messages.success(
-                    request,
-                    _("Invoice No. %(number)s is sent again to %(to)s.")
-                    % {"number": number, "to": attempt.to},
-                )
-            else:
-                messages.error(
-                    request,
-                    _("Invoice No. %(number)s could not be sent: %(reason)s")
-                    % {"number": number, "reason": attempt.failure_sentence()},
-                )
+        _sent_or_said(
+            request,
+            number,
+            _("Invoice No. %(number)s is sent again to %(to)s."),
+            user=request.user,
+            again=d["times_sent"],
+            key=d["idempotency_key"],
+            to=d["to"],
+            reason=d["reason"],
+        )
         return redirect("invoicing:issued", number=number)
     return render(
         request,
