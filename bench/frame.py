@@ -4,7 +4,7 @@ customers, from one callgrind process on SQLite (prints figures; not a test).
 ``.venv/bin/python -m bench frame [--customers 1000] [--profile PAGE]``
 
 It makes a scratch SQLite database (var/bench-frame-<customers>.sqlite3, migrated at every run, seeded once and
-kept for the next run of the same size), grows it with bench.scale's seed and runs bench.scale's callgrind
+kept for the next run of the same size), with production settings (DEBUG off: `_setup`), grows it with bench.scale's seed and runs bench.scale's callgrind
 harness on the pages below: one process under valgrind, uninstrumented but for each page's MEASURED requests (after one unmeasured warm-up
 request of each page). SQLite, so the database's work is inside the process and counted too. The last lines give
 each page's ratio to the admin changelist, measured in the same run: the goal of issue 29, point 5, is the
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -51,13 +52,17 @@ def database(customers: int) -> Path:
 
 
 def _setup(path: Path) -> None:
+    """Production settings (DEBUG off, as bench.load serves and users get: no SQL kept per query, the static
+    files' manifest), on the SQLite file at `path`, with the file cache of one machine (no server needed)."""
     import django
 
+    from bench.load import production_env
+
+    os.environ.update(production_env(path.with_name("bench-frame-partner-api-key.pem")))
     os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
     os.environ["REDIS_URL"] = ""
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # one key for this process and the measured
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     django.setup()
 
 
@@ -69,6 +74,7 @@ def prepare(customers: int) -> None:
     from customers.models import Customer
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # as the README's deployment does
     if not Customer.objects.exists():
         t0 = time.perf_counter()
         grow(0, customers)
@@ -84,7 +90,7 @@ def run_counted() -> None:
     """In the process callgrind watches (bench.scale's loop, over this benchmark's pages)."""
     from bench.scale import run_counted as counted
 
-    counted(frame_pages(), MEASURED)
+    counted(frame_pages(), MEASURED, frozen=True)
 
 
 def count(path: Path) -> dict[str, float]:

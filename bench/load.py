@@ -198,17 +198,15 @@ def _sessions(count: int) -> list[str]:
     return cookies
 
 
-def _serve(url: str, redis_url: str, workdir: Path, port: int) -> subprocess.Popen:
-    key = workdir / "partner-api-key.pem"
-    key.write_text("not used: no page of this load calls the Partner API\n")
-    env = {
-        **os.environ,
+def production_env(key_file: Path) -> dict[str, str]:
+    """The settings of a production deployment (DEBUG off) on this machine, served over plain HTTP to 127.0.0.1
+    and the test client, with a Partner API nobody answers (`key_file`: a file standing in for its private key):
+    what bench.load serves with and bench.frame measures with. SECRET_KEY is the caller's."""
+    key_file.write_text("not used: no page of a benchmark calls the Partner API\n")
+    return {
         "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DATABASE_URL": url,
-        "REDIS_URL": redis_url,
         "DEBUG": "false",
-        "SECRET_KEY": os.environ["SECRET_KEY"],
-        "ALLOWED_HOSTS": "127.0.0.1",
+        "ALLOWED_HOSTS": "127.0.0.1,testserver",
         "SECURE_SSL_REDIRECT": "false",
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
@@ -217,7 +215,17 @@ def _serve(url: str, redis_url: str, workdir: Path, port: int) -> subprocess.Pop
         "PARTNER_API_CLIENT_ID": "bench",
         "PARTNER_API_CLIENT_SECRET": "bench",
         "PARTNER_API_SERVICE_ACCOUNT": "bench@example.com",
-        "PARTNER_API_PRIVATE_KEY_FILE": str(key),
+        "PARTNER_API_PRIVATE_KEY_FILE": str(key_file),
+    }
+
+
+def _serve(url: str, redis_url: str, workdir: Path, port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        **production_env(workdir / "partner-api-key.pem"),
+        "DATABASE_URL": url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": os.environ["SECRET_KEY"],
         "LOG_LEVEL": "INFO",
     }
     log = (workdir / "gunicorn.log").open("w")

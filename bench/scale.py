@@ -349,17 +349,30 @@ def instructions_unavailable() -> str | None:
     return None
 
 
-def run_counted(page_list: list[Page] | None = None, measured: int = MEASURED) -> None:
+def run_counted(page_list: list[Page] | None = None, measured: int = MEASURED, *, frozen: bool = False) -> None:
     """In the process callgrind watches, which starts uninstrumented (fast): each page once unmeasured, then
     `measured` times instrumented, between a zero and a dump named after the page (this benchmark's pages, or
-    another's: bench.frame)."""
+    another's: bench.frame).
+
+    `frozen`: every page is warmed first, then what the process holds is moved out of the cyclic collector's
+    reach (`portal.core.collector.freeze_loaded`, as portal/wsgi.py does once the application is loaded), so a
+    full collection of the whole heap, which falls on whichever page happens to cross its threshold, is not
+    counted against that page."""
     import ctypes
 
     lib = ctypes.CDLL(str(_helper()))
     by_role = clients()
-    for n, page in enumerate(pages() if page_list is None else page_list):
+    chosen = pages() if page_list is None else page_list
+    if frozen:
+        from portal.core.collector import freeze_loaded
+
+        for page in chosen:
+            request(by_role[page.role], page)
+        freeze_loaded()
+    for n, page in enumerate(chosen):
         client = by_role[page.role]
-        request(client, page)
+        if not frozen:
+            request(client, page)
         lib.bench_start()
         for _ in range(measured):
             request(client, page)
