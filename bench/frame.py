@@ -61,7 +61,9 @@ def _setup(path: Path) -> None:
     os.environ.update(production_env(path.with_name("bench-frame-partner-api-key.pem")))
     os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     os.environ["REDIS_URL"] = ""
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # one key for this process and the measured
+    os.environ.setdefault(
+        "SECRET_KEY", secrets.token_urlsafe(50)
+    )  # one key for this process and the measured
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     django.setup()
 

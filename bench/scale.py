@@ -349,7 +349,9 @@ def instructions_unavailable() -> str | None:
     return None
 
 
-def run_counted(page_list: list[Page] | None = None, measured: int = MEASURED, *, frozen: bool = False) -> None:
+def run_counted(
+    page_list: list[Page] | None = None, measured: int = MEASURED, *, frozen: bool = False
+) -> None:
     """In the process callgrind watches, which starts uninstrumented (fast): each page once unmeasured, then
     `measured` times instrumented, between a zero and a dump named after the page (this benchmark's pages, or
     another's: bench.frame).

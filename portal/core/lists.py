@@ -50,12 +50,14 @@ from django.db.models.functions import NullIf
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.contrib import contributions
-from portal.core.downloads import Table, table_response
+from portal.core.downloads import Table, downloads_markup, table_response
 from portal.core.htmx import partial_for
 from portal.core.rendering import QuickSelect, markup
 from portal.core.vocabulary import code_column, names
@@ -705,6 +707,130 @@ def _paginate_keys_first(
         found = {r.pk: r for r in by_key}
     paged.object_list = [found[k] for k in keys if k in found]
     return paged
+
+
+# --- The components around the table ---------------------------------------------------------------------------
+# Drawn in Python, as the rows of the busiest lists are: every list page draws them, and through Django's
+# templates (a tag, a translation and a with-block each) they cost more than the page's rows
+# (`python -m bench frame`). The templates components/_results_head.html, _bulk_bar.html and _pagination.html
+# are only where the pages place them.
+
+
+def replaced_query(query: QueryDict, **changes) -> str:
+    """`query` as a page's links carry it on (`carried_query`), with some parameters replaced (None or ""
+    removes one), as a query string: the pager's links, the downloads' and the `query_replace` tag's."""
+    query = carried_query(query)
+    for key, value in changes.items():
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return query.urlencode()
+
+
+def _shown(count: int) -> str:
+    from django.contrib.humanize.templatetags.humanize import intcomma
+
+    return intcomma(count)
+
+
+def results_head_markup(page: Page, count_text: Any, query: QueryDict, *, export_url: str = "") -> SafeString:
+    """Above a list's table (components/_results_head.html): how many rows match (`count_text`, read out after
+    each search; past the count's cap "More than N match") and, when the list has an export at `export_url`, its
+    files (`downloads_markup`) with the list's current query but its page."""
+    if getattr(page, "capped", False):
+        count_text = gettext("More than %(shown)s match") % {"shown": _shown(page.paginator.count)}
+    head = markup(
+        '<div class="page-head">\n  <p class="muted" data-testid="result-count" data-live-summary>{}</p>\n  ',
+        count_text,
+    )
+    if not export_url:
+        return SafeString(f"{head}\n</div>")
+    files = downloads_markup(export_url, replaced_query(query, page=None), label=gettext("Download the list"))
+    return SafeString(f"{head}\n  {files}\n</div>")
+
+
+def pagination_markup(page: Page, query: QueryDict, *, hx_target: str = "") -> SafeString:
+    """The pager under a list's table (components/_pagination.html): previous, "Page n of N", next; each link
+    keeps the list's query and, with `hx_target`, swaps that element (its focus given back after the swap:
+    `data-focus-id`)."""
+    if page.paginator.num_pages <= 1:
+        return SafeString("")
+
+    def link(number: int, focus: str, text: SafeString) -> str:
+        href = "?" + replaced_query(query, page=number)
+        swap = (
+            markup(' data-hx-get="{}" data-hx-target="{}" data-hx-push-url="true"', href, hx_target)
+            if hx_target
+            else ""
+        )
+        return markup(
+            '<a class="btn btn-small" href="{}"{} data-focus-id="{}">{}</a>', href, swap, focus, text
+        )
+
+    previous, following = "", ""
+    if page.has_previous():
+        previous = link(
+            page.previous_page_number(), "page-previous", markup("&larr; {}", gettext("Previous"))
+        )
+    if page.has_next():
+        following = link(page.next_page_number(), "page-next", markup("{} &rarr;", gettext("Next")))
+    info = gettext("Page %(n)s of %(total)s") % {"n": page.number, "total": page.paginator.num_pages}
+    return markup(
+        '\n<nav class="pagination" aria-label="{}">\n  {}\n  <span class="page-info">{}</span>\n  {}\n</nav>\n',
+        gettext("Pages"),
+        SafeString(previous),
+        info,
+        SafeString(following),
+    )
+
+
+def bulk_bar_markup(state: ListState, page: Page, *, source: str = "") -> SafeString:
+    """The bulk actions of a list (`ListSpec.bulk`) above its table (components/_bulk_bar.html): an action for
+    the ticked rows or for every row matching the filter. The form carries the list form's own fields (a value
+    the reader is not offered, such as the Owner filter under PORTFOLIO_ONLY, stays behind), so "every row" is
+    exactly what the list shows; the next page asks for the action's values. `source`: on a page that is not
+    the list itself (a worklist section's full list), its `portal.core.changes.bulk.BulkSource`."""
+    shown = _shown(page.paginator.count)
+    if getattr(page, "capped", False):
+        every = gettext("All rows matching this filter (more than %(shown)s)") % {"shown": shown}
+    else:
+        every = ngettext(
+            "The %(shown)s row matching this filter",
+            "All %(shown)s rows matching this filter",
+            page.paginator.count,
+        ) % {"shown": shown}
+    carried = "".join(
+        markup('<input type="hidden" name="{}" value="{}">', key, value)
+        for key, values in state.query.lists()
+        if key != "page" and key in state.form.fields
+        for value in values
+    )
+    actions = "".join(
+        markup('<option value="{}">{}</option>', action.key, action.label) for action in state.bulk_actions
+    )
+    return markup(
+        '\n<form id="bulk" class="filters" method="get" action="{}" data-hx-boost="false" data-testid="bulk-bar">\n'
+        "  {}\n"
+        "  {}\n"
+        '  <div class="field"><label for="bulk-action">{}</label>\n'
+        '    <select name="action" id="bulk-action" data-testid="bulk-action">{}</select></div>\n'
+        '  <fieldset class="field"><legend>{}</legend>\n'
+        '    <label><input type="radio" name="all" value="" checked data-testid="bulk-ticked"> {}</label>\n'
+        '    <label><input type="radio" name="all" value="1" data-testid="bulk-all"> {}</label>\n'
+        "  </fieldset>\n"
+        '  <div class="field"><button class="btn" type="submit" data-testid="bulk-start">{}</button></div>\n'
+        "</form>\n",
+        reverse("core:bulk_new"),
+        markup('<input type="hidden" name="source" value="{}">', source) if source else "",
+        SafeString(carried),
+        gettext("Bulk change"),
+        SafeString(actions),
+        gettext("Rows"),
+        gettext("The ticked rows"),
+        every,
+        gettext("Choose the values"),
+    )
 
 
 # --- Answers -------------------------------------------------------------------------------------------------

@@ -7,18 +7,17 @@ from zoneinfo import ZoneInfo
 
 from django import forms, template
 from django.conf import settings
-from django.http import QueryDict
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from portal.core import downloads, lists
 from portal.core.access import ROLE_LABELS, Role
 from portal.core.changes.forms import carried_name
 from portal.core.changes.sealing import seal
 from portal.core.contrib import customer_page
-from portal.core.lists import carried_query
 from portal.core.operations import operation_label
 from portal.core.rendering import fields_markup
 from portal.core.vocabulary import CONTRACT_ENUMS, full_name, name_of
@@ -38,24 +37,56 @@ def fields(form_or_fields) -> SafeString:
 def query_replace(context, **changes) -> str:
     """The current query string, as the page's links carry it on (portal.core.lists.carried_query), with some
     parameters replaced (None or "" removes one)."""
-    query = carried_query(context["request"].GET)
-    for key, value in changes.items():
-        if value in (None, ""):
-            query.pop(key, None)
-        else:
-            query[key] = value
-    return query.urlencode()
+    return lists.replaced_query(context["request"].GET, **changes)
 
 
 @register.simple_tag
 def download_url(url: str, query: str = "", **values: str) -> str:
-    """The address of one file of an export (components/_downloads.html): `url` with the page's `query` (as
-    query_replace gives it) and `values` set, such as format="xlsx" or encoding="cp932"."""
-    params = QueryDict(query, mutable=True)
-    for key, value in values.items():
-        params[key] = value
-    encoded = params.urlencode()
-    return f"{url}?{encoded}" if encoded else url
+    """The address of one file of an export (`portal.core.downloads.download_url`)."""
+    return downloads.download_url(url, query, **values)
+
+
+@register.simple_tag(takes_context=True)
+def downloads_links(context) -> SafeString:
+    """components/_downloads.html's links (`portal.core.downloads.downloads_markup`), from its `url`, `query`,
+    `label` and `testid`."""
+    return downloads.downloads_markup(
+        context.get("url") or "",
+        context.get("query") or "",
+        label=context.get("label") or "",
+        testid=context.get("testid") or "",
+    )
+
+
+@register.simple_tag(takes_context=True)
+def results_head(context) -> SafeString:
+    """components/_results_head.html (`portal.core.lists.results_head_markup`), from its `page_obj`,
+    `count_text` and `export_name` (a URL name) or `export_url`."""
+    name = context.get("export_name")
+    return lists.results_head_markup(
+        context["page_obj"],
+        context.get("count_text", ""),
+        context["request"].GET,
+        export_url=reverse(name) if name else context.get("export_url") or "",
+    )
+
+
+@register.simple_tag(takes_context=True)
+def list_pagination(context) -> SafeString:
+    """components/_pagination.html (`portal.core.lists.pagination_markup`), from its `page_obj` and
+    `hx_target`."""
+    return lists.pagination_markup(
+        context["page_obj"], context["request"].GET, hx_target=context.get("hx_target") or ""
+    )
+
+
+@register.simple_tag(takes_context=True)
+def bulk_bar(context) -> SafeString:
+    """components/_bulk_bar.html (`portal.core.lists.bulk_bar_markup`), from its `list`, `page_obj` and
+    `bulk_source`."""
+    return lists.bulk_bar_markup(
+        context["list"], context["page_obj"], source=context.get("bulk_source") or ""
+    )
 
 
 @register.filter
