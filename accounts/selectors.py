@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.holdings import Holding, holdings
 from accounts.permissions import MANAGE_USERS
 from portal.core.access import Role, check, role_value
+from portal.core.compiled import Compiled
 from portal.core.lists import Sorts
 from portal.core.vocabulary import full_name
 
@@ -109,15 +110,26 @@ def person_label(*, username: str, first_name: str = "", last_name: str = "") ->
 
 def people_with_role(*, role: Role) -> list[tuple[int, str]]:
     """The active users of one role, as (id, `person_label`) in name order, in one query: the choices of a
-    form or filter that names a person (a customer's Account manager or support contact)."""
-    users = (
+    form or filter that names a person (a customer's Account manager or support contact). Every list of
+    customers' rows draws the Account managers in its Owner filter, so each role's query is compiled once per
+    connection (`portal.core.compiled`)."""
+    read = _PEOPLE.get(role)
+    if read is None:
+        read = _PEOPLE.setdefault(role, Compiled(lambda: _people_query(role)))
+    return [(pk, person_label(username=u, first_name=f, last_name=la)) for pk, u, f, la in read.rows()]
+
+
+def _people_query(role: Role) -> QuerySet:
+    return (
         get_user_model()
         .objects.filter(is_active=True, groups__name=role.group_name)
         .order_by("last_name", "first_name", "username")
         .values_list("pk", "username", "first_name", "last_name")
         .distinct()
     )
-    return [(pk, person_label(username=u, first_name=f, last_name=la)) for pk, u, f, la in users]
+
+
+_PEOPLE: dict[Role, Compiled] = {}
 
 
 def user_holdings(*, user) -> list[tuple[Holding, int]]:

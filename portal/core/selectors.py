@@ -12,6 +12,7 @@ from django.utils.translation import gettext, ngettext
 
 from portal.core import clock
 from portal.core.api_errors import meaning_of
+from portal.core.compiled import Compiled
 from portal.core.contrib import customer_names
 from portal.core.lists import Sorts, by_customer_filters
 from portal.core.models import AuditEntry, Operation, SyncRun, UserLanguage
@@ -148,8 +149,13 @@ def last_full_sync_at() -> dt.datetime | None:
     """When the last full resync finished (None before the first): the lists' "Last full sync" line, on every
     list page, reads its time alone: a run carries its JSON counts and calls, and reading the whole last run
     through the kind's index, behind a year of hourly resyncs and per-customer refreshes, costs every list page
-    far more than this one column on both databases (`python -m bench.options list` seeds such a history)."""
-    return _finished_runs(FULL).values_list("finished_at", flat=True).first()
+    far more than this one column on both databases (`python -m bench.options list` seeds such a history).
+    Compiled once per connection (`portal.core.compiled`): its query never changes."""
+    found = _LAST_FULL_SYNC.rows()
+    return found[0][0] if found else None
+
+
+_LAST_FULL_SYNC = Compiled(lambda: _finished_runs(FULL).values_list("finished_at")[:1])
 
 
 def operation_get(*, operation_id) -> Operation | None:
