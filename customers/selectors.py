@@ -153,7 +153,9 @@ def customer_page(*, user, filters: CustomerFilters, page: str | int | None, per
     Searched in name order (the order it opens in): as every searched list pages (`page_by_customer`: the count
     up to the cap, the page's customers from the narrow search table in name order, then their rows).
     Otherwise counted apart (up to the cap), then one page read along the order's index: a window count makes
-    the database read and sort every matching customer before the first row (`python -m bench scale`)."""
+    the database read and sort every matching customer before the first row (`python -m bench scale`). Every
+    customer still in the API, narrowed by nothing, is counted from the row the database keeps
+    (`customer_total`)."""
     if SORTS.clean(filters.sort).lstrip("-") == "company":
         by_name = page_by_customer(
             customer_list(user=user, filters=replace(filters, q="")),
@@ -170,6 +172,9 @@ def customer_page(*, user, filters: CustomerFilters, page: str | int | None, per
         )
         if by_name is not None:
             return by_name
+    every_live = (
+        not filters.q and filters.removed == Removed.EXCLUDE and _narrowed_by_search_only(filters, user=user)
+    )
     return paginate(
         customer_list(user=user, filters=filters),
         page=page,
@@ -177,6 +182,8 @@ def customer_page(*, user, filters: CustomerFilters, page: str | int | None, per
         fields=LIST_FIELDS,
         row=CustomerRow,
         separate_count=True,
+        # Every customer still in the API (the list as an Admin opens it): the row the database keeps.
+        count=customer_total if every_live else None,
     )
 
 
