@@ -156,7 +156,7 @@ def customer_page(*, user, filters: CustomerFilters, page: str | int | None, per
     the database read and sort every matching customer before the first row (`python -m bench scale`). Every
     customer still in the API, narrowed by nothing, is counted from the row the database keeps
     (`customer_total`)."""
-    if SORTS.clean(filters.sort).lstrip("-") == "company":
+    if filters.q and SORTS.clean(filters.sort).lstrip("-") == "company":  # without a search: no word, None
         by_name = page_by_customer(
             customer_list(user=user, filters=replace(filters, q="")),
             filters.q,

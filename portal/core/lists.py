@@ -374,6 +374,8 @@ class ListState:
         """The `<th>` cells; a sortable column links to ascending first, descending when already ascending.
         The link keeps every other query parameter and goes back to the first page."""
         cells = []
+        params = self.query.copy()  # each link: the other parameters, its own sort, the first page
+        params.pop("page", None)
         if self.bulk_actions:
             cells.append(markup('<th scope="col"><span class="visually-hidden">{}</span></th>', _("Choose")))
         for column in self.spec.columns:
@@ -386,9 +388,7 @@ class ListState:
             if not key:
                 cells.append(markup('<th scope="col"{}>{}</th>', css, column.label))
                 continue
-            params = self.query.copy()
             params["sort"] = f"-{key}" if self.sort == key else key
-            params.pop("page", None)
             href = "?" + params.urlencode()
             arrow, order = "", ""
             if self.sort == key:
