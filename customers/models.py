@@ -348,7 +348,8 @@ class CustomerSearch(models.Model):
     removal on every insert, update and delete (migrations 0006 and 0007), whichever way the row was written
     (`save()`, `update()`, `bulk_create`, the resync's SQL), so it is always right. Nothing in Python writes it;
     `customers.selectors` reads it. On PostgreSQL its text has a trigram index (migration 0012, not declared
-    here: SQLite has no such index; `customers.selectors.customers_found` says what it serves).
+    here: SQLite has no such index; `customers.selectors.customers_found` says what it serves), and its text's
+    short runs of characters a table of their own, kept from this one (`CustomerSearchGram`, migration 0014).
     """
 
     customer = models.OneToOneField(

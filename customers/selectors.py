@@ -536,13 +536,13 @@ def page_by_customer(
     The lists' rule for a search (ARCHITECTURE.md, "Lists"), in three queries, each stopping early:
 
     * the count, up to the cap (`lists.capped_count`): the rows of the customers found, `IN` a subquery of the
-      search table, along the customer key, so the database stops one row past the cap however many customers
-      have the word;
-    * the groups: the customers found, in name order from the narrow search table, each with its number of
-      rows (one index probe each), only as many as the page needs (`lists.paginate_in_groups` with `total`).
-      For a common word the database walks the search table's name index and stops after the page's
-      customers; a rare word's few customers are found by the trigram index and sorted (the planner chooses by
-      the word's frequency, which ANALYZE samples);
+      search table (or of the gram table, `customers_found`), along the customer key, so the database stops one
+      row past the cap however many customers have the word;
+    * the groups: the customers found, in name order from the narrow search table (or the gram table's name
+      index), each with its number of rows (one index probe each), only as many as the page needs
+      (`lists.paginate_in_groups` with `total`). For a common word the database walks a name index and stops
+      after the page's customers; a rare word's few customers are found by the trigram index and sorted (the
+      planner chooses by the word's frequency, which ANALYZE samples);
     * the rows of those few customers.
 
     So the database never reads every customer a common word finds, nor sorts every matching row by a name read

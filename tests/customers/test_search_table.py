@@ -283,3 +283,28 @@ def test_the_gram_table_is_emptied_with_the_search_table(written_every_way):
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {CustomerSearch._meta.db_table}")
     assert not CustomerSearchGram.objects.exists()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_copies_the_grams_of_the_customers_already_cached():
+    def migrate(targets):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(targets)
+        return executor.loader.project_state(targets).apps
+
+    old = migrate([("customers", "0013_customer_search_by_name")])
+    try:
+        old.get_model("customers", "Customer").objects.create(
+            domain_id=7, domain="a.example.jp", search_text="さくら\na.example.jp", synced_at=timezone.now()
+        )
+        migrate([("customers", "0014_customer_search_grams")])
+        assert selectors._searched("サクラ", live=True) is not None
+        assert list(selectors.customers_found("サクラ", live=True).values_list("customer_id", flat=True)) == [
+            7
+        ]
+        assert list(selectors.customers_found("ex", live=True).values_list("customer_id", flat=True)) == [7]
+        assert not selectors.customers_found("らa", live=True).exists()  # no gram across the text's lines
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
