@@ -426,7 +426,9 @@ def customers_found(q: str, *, live: bool = False) -> QuerySet | None:
     customers whose text holds the word are exactly the rows of that gram, which its indexes list in name order
     and in domainId order without reading a text. A searched list (`page_by_customer`) then walks the first to
     its page's customers and the second to the cap, and stops, however many customers share the word and
-    wherever they sort (`python -m bench scale`, the lists searched by a common word). A longer word, or
+    wherever they sort (`python -m bench scale`, the lists searched by a common word; for the Options list,
+    whose customers have several rows each, PostgreSQL 15 prefers to count by probing the options' index once
+    per customer found, bounded by the cap but not flat). A longer word, or
     several, is searched as above: its count and page walk the search table, which for a longer word that
     many customers share is bounded by the cap but not flat (the lists searched by a legal form)."""
     found = _searched(q, live=live)
