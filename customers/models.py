@@ -348,7 +348,8 @@ class CustomerSearch(models.Model):
     removal on every insert, update and delete (migrations 0006 and 0007), whichever way the row was written
     (`save()`, `update()`, `bulk_create`, the resync's SQL), so it is always right. Nothing in Python writes it;
     `customers.selectors` reads it. On PostgreSQL its text has a trigram index (migration 0012, not declared
-    here: SQLite has no such index; `customers.selectors.customers_found` says what it serves).
+    here: SQLite has no such index; `customers.selectors.customers_found` says what it serves), and its text's
+    short runs of characters a table of their own, kept from this one (`CustomerSearchGram`, migration 0014).
     """
 
     customer = models.OneToOneField(
@@ -369,6 +370,40 @@ class CustomerSearch(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class CustomerSearchGram(models.Model):
+    """Every run of two and of three characters of each customer's search text (`CustomerSearch.text`, within
+    each of its lines: name, domain, code, domainId), with the customer's sort name and whether it is still in the
+    API: one row per customer and gram. PostgreSQL only (migration 0014 makes and keeps it; unmanaged here, as
+    SQLite has no such table).
+
+    A customer's text holds a word of two or three characters if and only if it has that gram, so such a word's
+    customers are the gram's rows, exactly, and two indexes list them without reading the table: in name order
+    (`gram, sort_name, domain_id`) and in domainId order (`gram, domain_id`). A searched list then reads its page
+    and its capped count along them and stops early, however many customers share the word
+    (`customers.selectors.customers_found`).
+
+    The database keeps it from the search table, as that table is kept from the customers: a trigger rewrites a
+    customer's grams when its text or sort name changes, sets their `live` when only that changes, and removes
+    them with the customer. Nothing in Python writes it.
+    """
+
+    pk = models.CompositePrimaryKey("gram", "customer")
+    gram = models.CharField(max_length=3)
+    customer = models.ForeignKey(
+        Customer, db_column="domain_id", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    sort_name = models.CharField(max_length=200)
+    live = models.BooleanField()
+
+    class Meta:
+        managed = False
+        db_table = "customers_customersearchgram"
+        verbose_name = _("customer search gram")
+
+    def __str__(self) -> str:
+        return self.gram
 
 
 class LiveCustomerCount(models.Model):

@@ -36,6 +36,7 @@ from customers.models import (
     Customer,
     CustomerOwner,
     CustomerSearch,
+    CustomerSearchGram,
     LiveCustomerCount,
     normalise_search,
     trial_ended_q,
@@ -425,20 +426,36 @@ def customers_found(q: str, *, live: bool = False) -> QuerySet | None:
     a search for one customer (a domain, a code, a name) reads the same few rows at any number of customers.
     A word of one or two characters has no trigram: alone, it is checked against every customer's short text
     (a scan of the narrow table, as on SQLite); beside a longer word, the longer word's trigrams narrow the
-    rows and the short one is checked on those. Either way the answer is the same as without the index. A
-    word that many customers have (a common company-name word) finds many: a searched list then counts them up
-    to the cap and walks the search table's name index to its page's customers (`page_by_customer`), a walk as
-    long as the customers sorting before the word's first ones, which for a word that starts names (they sort
-    together) grows with the customers (`python -m bench scale`, the lists searched by a common word, by a
-    legal form and for one customer)."""
+    rows and the short one is checked on those. Either way the answer is the same as without the index.
+
+    A search for one word of two or three characters (a common company-name word such as サクラ or 富士 is one)
+    reads the gram table instead (`CustomerSearchGram`, customers migration 0014; PostgreSQL only): the
+    customers whose text holds the word are exactly the rows of that gram, which its indexes list in name order
+    and in domainId order without reading a text. A searched list (`page_by_customer`) then walks the first to
+    its page's customers and the second to the cap, and stops, however many customers share the word and
+    wherever they sort (`python -m bench scale`, the lists searched by a common word; for the Options list,
+    whose customers have several rows each, PostgreSQL 15 prefers to count by probing the options' index once
+    per customer found, bounded by the cap but not flat). A longer word, or
+    several, is searched as above: its count and page walk the search table, which for a longer word that
+    many customers share is bounded by the cap but not flat (the lists searched by a legal form)."""
     found = _searched(q, live=live)
     return None if found is None else found.values("customer_id")
 
 
-def _searched(q: str, *, live: bool) -> QuerySet[CustomerSearch] | None:
+#: The lengths of the runs of characters `CustomerSearchGram` keeps (customers migration 0014).
+GRAM_LENGTHS = (2, 3)
+
+
+def _searched(q: str, *, live: bool) -> QuerySet | None:
+    """The search table's rows (`CustomerSearch`) matching every word of `q`, or on PostgreSQL, for one word of
+    a gram's length, the gram table's rows of that word (`CustomerSearchGram`): the same customers, under the
+    same column names (`customer_id`, `sort_name`, `live`), so every reader of either composes alike."""
     needles = [needle for needle in map(normalise_search, q.split()) if needle]
     if not needles:
         return None
+    if connection.vendor == "postgresql" and len(needles) == 1 and len(needles[0]) in GRAM_LENGTHS:
+        grams = CustomerSearchGram.objects.filter(gram=needles[0])
+        return grams.filter(live=True) if live else grams
     found = CustomerSearch.objects.filter(live=True) if live else CustomerSearch.objects.all()
     for needle in needles:
         found = found.filter(text__contains=needle)
@@ -528,13 +545,13 @@ def page_by_customer(
     The lists' rule for a search (ARCHITECTURE.md, "Lists"), in three queries, each stopping early:
 
     * the count, up to the cap (`lists.capped_count`): the rows of the customers found, `IN` a subquery of the
-      search table, along the customer key, so the database stops one row past the cap however many customers
-      have the word;
-    * the groups: the customers found, in name order from the narrow search table, each with its number of
-      rows (one index probe each), only as many as the page needs (`lists.paginate_in_groups` with `total`).
-      For a common word the database walks the search table's name index and stops after the page's
-      customers; a rare word's few customers are found by the trigram index and sorted (the planner chooses by
-      the word's frequency, which ANALYZE samples);
+      search table (or of the gram table, `customers_found`), along the customer key, so the database stops one
+      row past the cap however many customers have the word;
+    * the groups: the customers found, in name order from the narrow search table (or the gram table's name
+      index), each with its number of rows (one index probe each), only as many as the page needs
+      (`lists.paginate_in_groups` with `total`). For a common word the database walks a name index and stops
+      after the page's customers; a rare word's few customers are found by the trigram index and sorted (the
+      planner chooses by the word's frequency, which ANALYZE samples);
     * the rows of those few customers.
 
     So the database never reads every customer a common word finds, nor sorts every matching row by a name read

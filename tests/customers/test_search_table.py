@@ -10,7 +10,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from customers import selectors, services
-from customers.models import Customer, CustomerSearch, search_text_for, sort_name_for
+from customers.models import Customer, CustomerSearch, normalise_search, search_text_for, sort_name_for
 from customers.selectors import CustomerFilters, Removed, live_and_found
 from options.models import Option
 from tests.customers.factories import make_customer
@@ -209,3 +209,102 @@ def test_the_search_text_has_a_trigram_index_on_postgresql(db):
         )
         definitions = [row[0] for row in cursor.fetchall()]
     assert any("gin" in d and "gin_trgm_ops" in d for d in definitions), definitions
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the gram table is PostgreSQL's"
+)
+
+
+def _by_like(q: str, *, live: bool) -> list[int]:
+    """The customers a word finds by `LIKE` over the search table: what the search answered before the gram table."""
+    found = CustomerSearch.objects.filter(text__contains=normalise_search(q))
+    return sorted((found.filter(live=True) if live else found).values_list("customer_id", flat=True))
+
+
+@pytest.fixture
+def written_every_way(db):
+    """Customers whose search text and sort name were written each way the portal writes them."""
+    made = [
+        make_customer(company_name="株式会社サクラ商事", domain="sakura.example.jp"),
+        make_customer(company_name="さくら工業", domain="koka.example.jp"),
+        make_customer(company_name="富士サクラ", domain="fuji.example.jp", removed_at=timezone.now()),
+        make_customer(company_name="Xa", domain="b.example.jp"),  # "ab" across two lines: not found
+        make_customer(company_name="ABC 100%", domain="abc.example.jp", customer_code="AB-1"),
+    ]
+    renamed, deleted = make_customer(company_name="桜井商店"), make_customer(company_name="さくら屋")
+    text = search_text_for(
+        company_name="富士見さくら", domain=renamed.domain, customer_code="", domain_id=renamed.domain_id
+    )
+    Customer.objects.filter(pk=renamed.pk).update(
+        company_name="富士見さくら", search_text=text, sort_name=sort_name_for("富士見さくら")
+    )
+    Customer.objects.filter(pk=deleted.pk).delete()
+    Customer.objects.filter(pk=made[1].pk).update(removed_at=timezone.now())  # removed: live only
+    Customer.objects.filter(pk=made[2].pk).update(removed_at=None)  # back in the API
+    return made
+
+
+@postgresql_only
+@pytest.mark.parametrize("q", ["さくら", "サクラ", "富士", "ab", "AB", "0%", "%", "a", "商事", "くら工"])
+def test_a_short_word_is_read_from_the_gram_table_and_finds_what_like_finds(written_every_way, q):
+    """One word of two or three characters is answered by the gram table (customers migration 0014), kept by the
+    database through inserts, renames, removals, returns and deletes; it finds exactly what `LIKE` finds."""
+    from customers.models import CustomerSearchGram
+
+    for live in (False, True):
+        searched = selectors._searched(q, live=live)
+        assert searched is not None
+        assert (searched.model is CustomerSearchGram) == (len(normalise_search(q)) in selectors.GRAM_LENGTHS)
+        found = selectors.customers_found(q, live=live)
+        assert sorted(found.values_list("customer_id", flat=True)) == _by_like(q, live=live), (q, live)
+    assert _by_like("さくら", live=False)  # the words do find customers
+
+
+@postgresql_only
+def test_a_common_short_word_lists_and_counts_along_the_gram_table(written_every_way, support):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(db) as queries:
+        page = selectors.customer_page(user=support, filters=CustomerFilters(q="さくら"), page=1, per_page=25)
+    searched = [q["sql"] for q in queries.captured_queries if "customersearch" in q["sql"]]
+    assert searched and all("customersearchgram" in sql and "LIKE" not in sql for sql in searched), searched
+    names = [row.company_name for row in page.object_list]
+    assert names == ["株式会社サクラ商事", "富士サクラ", "富士見さくら"]  # by name, the legal form set aside
+    assert page.paginator.count == 3
+
+
+@postgresql_only
+def test_the_gram_table_is_emptied_with_the_search_table(written_every_way):
+    from customers.models import CustomerSearchGram
+
+    assert CustomerSearchGram.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {CustomerSearch._meta.db_table}")
+    assert not CustomerSearchGram.objects.exists()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_copies_the_grams_of_the_customers_already_cached():
+    def migrate(targets):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(targets)
+        return executor.loader.project_state(targets).apps
+
+    old = migrate([("customers", "0013_customer_search_by_name")])
+    try:
+        old.get_model("customers", "Customer").objects.create(
+            domain_id=7, domain="a.example.jp", search_text="さくら\na.example.jp", synced_at=timezone.now()
+        )
+        migrate([("customers", "0014_customer_search_grams")])
+        assert selectors._searched("サクラ", live=True) is not None
+        assert list(selectors.customers_found("サクラ", live=True).values_list("customer_id", flat=True)) == [
+            7
+        ]
+        assert list(selectors.customers_found("ex", live=True).values_list("customer_id", flat=True)) == [7]
+        assert not selectors.customers_found("らa", live=True).exists()  # no gram across the text's lines
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
