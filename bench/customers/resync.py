@@ -7,7 +7,7 @@ empty cache (a partner's first sync), the second on the cache the first filled (
 the busiest operations it says where the time beyond the bound went (before the first call, between calls by
 cause, after the last), and the CPU time the portal's process and the sandbox's used (on a busy machine the
 ratio measures the machine). Environment: BENCH_CUSTOMERS (default 1000), BENCH_RATE_LIMIT (L, default 1200),
-BENCH_WORKERS (threads per operation), BENCH_PASSES (default 2).
+BENCH_WORKERS (threads per operation), BENCH_SWITCH_INTERVAL (the engine's, seconds), BENCH_PASSES (default 2).
 """
 
 from __future__ import annotations
@@ -58,11 +58,12 @@ def _record_grants() -> dict[str, dict[str, list[float]]]:
 def _gaps(times: dict[str, list[float]], interval: float, workers: int) -> dict[str, float]:
     """The time between an operation's calls beyond the limiter's interval, by cause: a thread was waiting for
     the token but woke late ("late"); every thread of the operation was waiting for an answer ("busy"); or no
-    thread had a call to make (nothing queued: "starved")."""
+    thread was doing either ("idle"): nothing queued for the operation, or its threads not back yet from their
+    last answer (reading it, or waiting for the CPU)."""
     asked = sorted(times["asked"])
     granted = sorted(times["granted"])
     answered = sorted(times["answered"])
-    out = {"late": 0.0, "busy": 0.0, "starved": 0.0}
+    out = {"late": 0.0, "busy": 0.0, "idle": 0.0}
 
     for previous, this in zip(granted, granted[1:], strict=False):
         due = previous + interval
@@ -75,7 +76,7 @@ def _gaps(times: dict[str, list[float]], interval: float, workers: int) -> dict[
             out["late"] += beyond
             continue
         in_flight = bisect.bisect_right(granted, due) - bisect.bisect_right(answered, due)
-        out["busy" if in_flight >= workers else "starved"] += beyond
+        out["busy" if in_flight >= workers else "idle"] += beyond
     return out
 
 
@@ -176,7 +177,7 @@ def _pass(
         print(
             f"  {op}: first call at +{granted[0] - started:.1f} s, last at +{granted[-1] - started:.1f} s; "
             f"beyond the interval {sum(by_cause.values()):.1f} s (woken late {by_cause['late']:.1f}, "
-            f"every thread awaiting an answer {by_cause['busy']:.1f}, nothing queued {by_cause['starved']:.1f})"
+            f"every thread awaiting an answer {by_cause['busy']:.1f}, neither {by_cause['idle']:.1f})"
         )
     last = max(max(times["granted"]) for times in seen.values())
     print(f"  the run ended {started + elapsed - last:.1f} s after its last call")
@@ -211,6 +212,8 @@ def main() -> None:
         )
         if os.environ.get("BENCH_WORKERS"):
             sync.engine.WORKERS_PER_OPERATION = int(os.environ["BENCH_WORKERS"])
+        if os.environ.get("BENCH_SWITCH_INTERVAL"):
+            sync.engine.SWITCH_INTERVAL_SECONDS = float(os.environ["BENCH_SWITCH_INTERVAL"])
         needed = _needed(sandbox, sync)
         seen = _record_grants()
         if os.environ.get("BENCH_PROFILE"):
@@ -218,13 +221,26 @@ def main() -> None:
 
             profiler = cProfile.Profile()
             profiler.enable()
+            # The pool threads too: each profiles itself, and their figures are added to this thread's.
+            thread_profiles: list[cProfile.Profile] = []
+            work = sync.engine._Pool._work
+
+            def profiled(pool) -> None:
+                own = cProfile.Profile()
+                thread_profiles.append(own)
+                own.runcall(work, pool)
+
+            sync.engine._Pool._work = profiled  # type: ignore[method-assign]
         for number in range(1, PASSES + 1):
             _pass(number, sandbox, sync, needed, seen)
         if os.environ.get("BENCH_PROFILE"):
             import pstats
 
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+            stats = pstats.Stats(profiler)
+            for own in thread_profiles:
+                stats.add(own)
+            stats.sort_stats("tottime").print_stats(40)
     finally:
         sandbox.stop()
 

@@ -317,16 +317,19 @@ class _Fanout:
         self.completed: queue.SimpleQueue[Future] = queue.SimpleQueue()
         self.remaining: Counter[int] = Counter()
 
-    def submit(self, domain_id: int) -> None:
+    def submit(self, domain_ids: Sequence[int]) -> None:
+        """Queue every call of these customers; a parent's, those of the customers with most items first (a
+        thread free takes the first queued at once)."""
         if not self.calls:
-            self.rec.run.done += 1
+            self.rec.run.done += len(domain_ids)
             return
         for call in self.calls:
             known = self.known.get(call.operation_id)
-            rank = -known[domain_id] if known else 0
-            future = self.pools[call.operation_id].submit(self._parent, call, domain_id, rank=rank)
-            self._track(future, call, domain_id)
-            self.remaining[domain_id] += 1
+            for domain_id in sorted(domain_ids, key=lambda d: -known[d]) if known else domain_ids:
+                rank = -known[domain_id] if known else 0
+                future = self.pools[call.operation_id].submit(self._parent, call, domain_id, rank=rank)
+                self._track(future, call, domain_id)
+                self.remaining[domain_id] += 1
 
     def _parent(self, call: CustomerCall, domain_id: int) -> tuple[Any, int, list[tuple[PerItem, Any]]]:
         """In the call's pool thread: the call, then its per-item calls submitted at once. Returns (result,
@@ -564,12 +567,10 @@ def _run_full(run: SyncRun, source: CustomerListing, client: Any) -> SyncRun:
                 ids = source.store_page(items, timezone.now())
                 copies_changed(ids)
             rec.counts["customers"] += len(ids)
-            for domain_id in ids:
-                if domain_id in seen:
-                    continue
-                seen.add(domain_id)
-                run.total += 1
-                fanout.submit(domain_id)
+            new = list(dict.fromkeys(domain_id for domain_id in ids if domain_id not in seen))
+            seen.update(new)
+            run.total += len(new)
+            fanout.submit(new)
             # The listing is what feeds every pool: it goes on at its own pace, storing answers only now and
             # then (each drain holds the next page back while it writes).
             if time.monotonic() - drained >= DRAIN_WHILE_LISTING_EVERY:
@@ -658,7 +659,7 @@ def resync_customer(*, domain_id: int, user=None, skip: Iterable[str] = ()) -> S
         [i for i in item_calls() if i.operation_id not in skip],
     )
     try:
-        fanout.submit(domain_id)
+        fanout.submit([domain_id])
         fanout.drain(block=True)
     finally:
         fanout.close()
@@ -820,9 +821,8 @@ def _run_batch(run: SyncRun, domain_ids: list[int], client: Any) -> SyncRun:
     rec = _Recorder(run)
     fanout = _Fanout(client, rec, [read_one, *customer_calls()], item_calls(), ranked=True)
     try:
-        for domain_id in domain_ids:
-            run.total += 1
-            fanout.submit(domain_id)
+        run.total += len(domain_ids)
+        fanout.submit(domain_ids)
         rec.save(force=True)
         fanout.drain(block=True)
     finally:
