@@ -35,6 +35,7 @@ RESYNC = [
         store=lambda domain_id, remote, synced_at: services.renewal_store_all(
             domain_id=domain_id, remote=remote, synced_at=synced_at
         ),
+        known=selectors.renewals_known,
     ),
     PerCustomer(
         name="options.orders",

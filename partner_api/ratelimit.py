@@ -79,6 +79,10 @@ class TokenBucketLimiter(ABC):
         self._heard = threading.Lock()
         #: Keys the server said have no call left in its window, and when (by `clock`) that window ends.
         self._held: dict[str, float] = {}
+        #: One lock per key: the threads of this process that wait for the same key queue on it, and only the
+        #: first sleeps until the bucket's token is due; a token due wakes one thread, not every waiter of the key
+        #: (the others would only go back to sleep, each taking the interpreter from the thread it woke for).
+        self._queues: dict[str, threading.Lock] = {}
 
     def rate_for(self, key: str) -> float:
         """Tokens per second for `key`."""
@@ -113,7 +117,19 @@ class TokenBucketLimiter(ABC):
         return self._take(key, float(self.burst), self.rate_for(key))
 
     def acquire(self, key: str) -> float:
+        turn = self._queues.setdefault(key, threading.Lock())  # one step of the interpreter: no lock needed
         waited = 0.0
+        if not turn.acquire(blocking=False):
+            queued = time.monotonic()
+            if not turn.acquire(timeout=-1 if self.max_wait is None else self.max_wait):
+                raise self._too_long(key, float(self.max_wait or 0))
+            waited = time.monotonic() - queued
+        try:
+            return self._acquire(key, waited)
+        finally:
+            turn.release()
+
+    def _acquire(self, key: str, waited: float) -> float:
         while True:
             held = self._hold_left(key)
             if held > 0:
@@ -124,14 +140,16 @@ class TokenBucketLimiter(ABC):
             if grant.granted:
                 return waited
             if self.max_wait is not None and waited + grant.wait > self.max_wait:
-                raise RateLimitedError(
-                    f"The local rate limit for {key} would need a wait over {self.max_wait:.0f} s; "
-                    "try again later.",
-                    operation_id=key,
-                    retry_after=grant.wait,
-                )
+                raise self._too_long(key, grant.wait)
             self._sleep(grant.wait)
             waited += grant.wait
+
+    def _too_long(self, key: str, wait: float) -> RateLimitedError:
+        return RateLimitedError(
+            f"The local rate limit for {key} would need a wait over {self.max_wait:.0f} s; try again later.",
+            operation_id=key,
+            retry_after=wait,
+        )
 
     @abstractmethod
     def _take(self, key: str, capacity: float, rate: float) -> Grant:

@@ -31,6 +31,7 @@ RESYNC = [
         store=lambda domain_id, remote, synced_at: services.reservation_store_all(
             domain_id=domain_id, remote=remote, synced_at=synced_at
         ),
+        known=selectors.reservations_known,
     ),
     PerCustomer(
         name="subscriptions.pre_orders",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.core.paginator import Page
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from customers.models import Customer
 from customers.selectors import (
@@ -249,3 +249,14 @@ def customers_due(first: dt.date, last: dt.date) -> list[int]:
     ):
         found.update(qs.values_list("customer_id", flat=True).distinct())
     return sorted(found)
+
+
+def reservations_known() -> dict[int, int]:
+    """How many reservations the resync reads for each customer, as its copy stands (one per subscription), for
+    the resync to list the subscriptions of the customers with most first."""
+    return dict(
+        Subscription.objects.order_by()
+        .values("customer_id")
+        .annotate(n=Count("*"))
+        .values_list("customer_id", "n")
+    )

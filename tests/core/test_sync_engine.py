@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from customers.models import Customer
+from partner_api.constants import MAX_PAGE_SIZE
 from partner_api.errors import NotFoundError
 from portal.core import sync
 from portal.core.models import SyncRun
@@ -185,6 +186,34 @@ def test_resync_after_changes_marks_removed_and_is_idempotent(api):
     again = sync.resync_full()
     assert _cache_state() == before
     assert again.counts.get("removed", 0) == 0
+
+
+def test_a_full_resync_lists_first_the_options_of_the_customers_with_most_paid_options(api, monkeypatch):
+    """Renewals, one call per paid option, are the busiest operation, paced like the listing they follow: the
+    customers with most of them are listed first, so renewals have calls waiting from the first answers on."""
+    from options.selectors import renewals_known
+
+    sync.resync_full()
+    known = renewals_known()
+    assert len(set(known.values())) > 1  # the sandbox's customers differ: the order below means something
+    monkeypatch.setattr(engine, "WORKERS_PER_OPERATION", 1)
+    api.clear_requests()
+    assert sync.resync_full().status == SyncRun.Status.SUCCEEDED
+    listed = [int(r["path"].split("/")[-2]) for r in api.requests(operation_id="listOptionProducts")]
+    ids = [
+        c["domainId"]
+        for c in iter_pages(
+            api.client("partner.read", validate=False),
+            "/partners/customers",
+            "customers",
+            count=MAX_PAGE_SIZE["listCustomers"],
+        )
+    ]
+    assert sorted(listed) == sorted(ids)  # each customer's options listed once
+    # The listing's first page is read before the next: among its customers, most paid options first.
+    page = set(ids[: MAX_PAGE_SIZE["listCustomers"]])
+    first = [known.get(d, 0) for d in listed if d in page]
+    assert first == sorted(first, reverse=True)
 
 
 def test_server_errors_are_retried_and_the_run_still_converges(api):

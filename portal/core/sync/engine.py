@@ -22,14 +22,16 @@ Threads only call the API; every database write happens in the thread that runs 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import queue
+import sys
 import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from functools import partial
 from typing import Any
 
@@ -198,16 +200,100 @@ def _threaded_items(fetch: Callable[[Any], Any], items: list[Any]) -> tuple[dict
         connections.close_all()
 
 
+#: While a fan-out runs, the interpreter hands over to a waiting thread after this long (seconds) instead of
+#: Python's default switch interval: a pool thread whose token is due wakes to find this thread storing answers,
+#: or another reading one, and would wait that default out before it sends, each call of a paced operation then
+#: starting that much after its token and the next token that much later too.
+SWITCH_INTERVAL_SECONDS = 0.0005
+_switch_lock = threading.Lock()
+#: The interval each running fan-out found; the first one's comes back when the last one ends.
+_switch_users: list[float] = []
+
+
+def _prompt_switches() -> None:
+    with _switch_lock:
+        _switch_users.append(sys.getswitchinterval())
+        sys.setswitchinterval(min(SWITCH_INTERVAL_SECONDS, _switch_users[0]))
+
+
+def _usual_switches() -> None:
+    with _switch_lock:
+        found = _switch_users.pop()
+        if not _switch_users:
+            sys.setswitchinterval(found)
+
+
+class _Pool:
+    """The threads of one operation: each takes the queued call of lowest rank (first come among equals).
+
+    Threads start as calls are queued, up to `workers`; `shutdown` cancels the calls not started and waits for
+    the others."""
+
+    def __init__(self, workers: int, name: str) -> None:
+        self.workers = workers
+        self.name = name
+        self._queue: queue.PriorityQueue[tuple[float, int, Future | None, Any, tuple]] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._threads: list[threading.Thread] = []
+
+    def submit(self, fn: Callable[..., Any], *args: Any, rank: float = 0) -> Future:
+        future: Future = Future()
+        self._queue.put((rank, next(self._order), future, fn, args))
+        if len(self._threads) < self.workers:
+            thread = threading.Thread(
+                target=self._work, name=f"{self.name}-{len(self._threads)}", daemon=True
+            )
+            self._threads.append(thread)
+            thread.start()
+        return future
+
+    def _work(self) -> None:
+        while True:
+            _rank, _order, future, fn, args = self._queue.get()
+            if future is None:
+                return
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = fn(*args)
+            except BaseException as exc:
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+    def shutdown(self) -> None:
+        while True:
+            try:
+                _rank, _order, future, _fn, _args = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if future is not None:
+                future.cancel()
+        for _thread in self._threads:
+            self._queue.put((float("inf"), next(self._order), None, None, ()))
+        for thread in self._threads:
+            thread.join()
+
+
 class _Fanout:
     """Per-customer calls for a stream of domain ids, one pool per operation; results stored in this thread.
 
     Per-item calls whose parent is among `calls` are submitted by the parent's pool thread as soon as the parent's
     answer is in, before this thread stores it: the per-item operations (the busiest: a customer has more
-    items than one) start at once and never wait for the database writes.
+    items than one) start at once and never wait for the database writes. With `ranked`, a parent's pool calls
+    first for the customers whose copies hold the most items (`PerItem.known`): the per-item operation, paced
+    like its parent, then has a queue of calls from the parent's first answers on, instead of falling idle
+    whenever the parent reads customers that list none (its last call would come that much later).
     """
 
     def __init__(
-        self, client: Any, recorder: _Recorder, calls: list[CustomerCall], items: Sequence[PerItem] = ()
+        self,
+        client: Any,
+        recorder: _Recorder,
+        calls: list[CustomerCall],
+        items: Sequence[PerItem] = (),
+        *,
+        ranked: bool = False,
     ) -> None:
         self.client = client
         self.rec = recorder
@@ -215,23 +301,35 @@ class _Fanout:
         parents = {c.operation_id for c in calls}
         self.item_calls = [i for i in items if i.parent in parents]
         self.pools = {
-            op: ThreadPoolExecutor(WORKERS_PER_OPERATION, thread_name_prefix=f"sync-{op}")
+            op: _Pool(WORKERS_PER_OPERATION, f"sync-{op}")
             for op in [c.operation_id for c in calls] + [i.operation_id for i in self.item_calls]
         }
+        #: Per parent operation: the items its customers' copies hold ({domain_id: n}), most first.
+        self.known: dict[str, Counter[int]] = {}
+        if ranked:
+            for item_call in self.item_calls:
+                if item_call.known is not None:
+                    self.known.setdefault(item_call.parent, Counter()).update(item_call.known())
         # One connection per thread, and one for the thread that lists the customers.
         client.make_room(len(self.pools) * WORKERS_PER_OPERATION + 1)
+        _prompt_switches()
         self.pending: dict[Future, tuple[CustomerCall | PerItem, int]] = {}
         self.completed: queue.SimpleQueue[Future] = queue.SimpleQueue()
         self.remaining: Counter[int] = Counter()
 
-    def submit(self, domain_id: int) -> None:
+    def submit(self, domain_ids: Sequence[int]) -> None:
+        """Queue every call of these customers; a parent's, those of the customers with most items first (a
+        thread free takes the first queued at once)."""
         if not self.calls:
-            self.rec.run.done += 1
+            self.rec.run.done += len(domain_ids)
             return
         for call in self.calls:
-            future = self.pools[call.operation_id].submit(self._parent, call, domain_id)
-            self._track(future, call, domain_id)
-            self.remaining[domain_id] += 1
+            known = self.known.get(call.operation_id)
+            for domain_id in sorted(domain_ids, key=lambda d: -known[d]) if known else domain_ids:
+                rank = -known[domain_id] if known else 0
+                future = self.pools[call.operation_id].submit(self._parent, call, domain_id, rank=rank)
+                self._track(future, call, domain_id)
+                self.remaining[domain_id] += 1
 
     def _parent(self, call: CustomerCall, domain_id: int) -> tuple[Any, int, list[tuple[PerItem, Any]]]:
         """In the call's pool thread: the call, then its per-item calls submitted at once. Returns (result,
@@ -352,7 +450,8 @@ class _Fanout:
 
     def close(self) -> None:
         for pool in self.pools.values():
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown()
+        _usual_switches()
 
 
 def _finish_run(rec: _Recorder, status: SyncRun.Status) -> SyncRun:
@@ -448,7 +547,7 @@ def resync_full(*, run_id: int | None = None, user=None) -> SyncRun:
 
 def _run_full(run: SyncRun, source: CustomerListing, client: Any) -> SyncRun:
     rec = _Recorder(run)
-    fanout = _Fanout(client, rec, customer_calls(), item_calls())
+    fanout = _Fanout(client, rec, customer_calls(), item_calls(), ranked=True)
     seen: set[int] = set()
     listing_complete = False
     drained = time.monotonic()
@@ -468,12 +567,10 @@ def _run_full(run: SyncRun, source: CustomerListing, client: Any) -> SyncRun:
                 ids = source.store_page(items, timezone.now())
                 copies_changed(ids)
             rec.counts["customers"] += len(ids)
-            for domain_id in ids:
-                if domain_id in seen:
-                    continue
-                seen.add(domain_id)
-                run.total += 1
-                fanout.submit(domain_id)
+            new = list(dict.fromkeys(domain_id for domain_id in ids if domain_id not in seen))
+            seen.update(new)
+            run.total += len(new)
+            fanout.submit(new)
             # The listing is what feeds every pool: it goes on at its own pace, storing answers only now and
             # then (each drain holds the next page back while it writes).
             if time.monotonic() - drained >= DRAIN_WHILE_LISTING_EVERY:
@@ -562,7 +659,7 @@ def resync_customer(*, domain_id: int, user=None, skip: Iterable[str] = ()) -> S
         [i for i in item_calls() if i.operation_id not in skip],
     )
     try:
-        fanout.submit(domain_id)
+        fanout.submit([domain_id])
         fanout.drain(block=True)
     finally:
         fanout.close()
@@ -722,11 +819,10 @@ def _run_batch(run: SyncRun, domain_ids: list[int], client: Any) -> SyncRun:
         ],
     )
     rec = _Recorder(run)
-    fanout = _Fanout(client, rec, [read_one, *customer_calls()], item_calls())
+    fanout = _Fanout(client, rec, [read_one, *customer_calls()], item_calls(), ranked=True)
     try:
-        for domain_id in domain_ids:
-            run.total += 1
-            fanout.submit(domain_id)
+        run.total += len(domain_ids)
+        fanout.submit(domain_ids)
         rec.save(force=True)
         fanout.drain(block=True)
     finally:
