@@ -7,7 +7,7 @@ empty cache (a partner's first sync), the second on the cache the first filled (
 the busiest operations it says where the time beyond the bound went (before the first call, between calls by
 cause, after the last), and the CPU time the portal's process and the sandbox's used (on a busy machine the
 ratio measures the machine). Environment: BENCH_CUSTOMERS (default 1000), BENCH_RATE_LIMIT (L, default 1200),
-BENCH_WORKERS (threads per operation), BENCH_SWITCH_INTERVAL (the engine's, seconds), BENCH_PASSES (default 2).
+BENCH_WORKERS (threads per operation), BENCH_PASSES (default 2).
 """
 
 from __future__ import annotations
@@ -212,8 +212,6 @@ def main() -> None:
         )
         if os.environ.get("BENCH_WORKERS"):
             sync.engine.WORKERS_PER_OPERATION = int(os.environ["BENCH_WORKERS"])
-        if os.environ.get("BENCH_SWITCH_INTERVAL"):
-            sync.engine.SWITCH_INTERVAL_SECONDS = float(os.environ["BENCH_SWITCH_INTERVAL"])
         needed = _needed(sandbox, sync)
         seen = _record_grants()
         if os.environ.get("BENCH_PROFILE"):

@@ -25,7 +25,6 @@ import datetime as dt
 import itertools
 import logging
 import queue
-import sys
 import threading
 import time
 import uuid
@@ -200,29 +199,6 @@ def _threaded_items(fetch: Callable[[Any], Any], items: list[Any]) -> tuple[dict
         connections.close_all()
 
 
-#: While a fan-out runs, the interpreter hands over to a waiting thread after this long (seconds) instead of
-#: Python's default switch interval: a pool thread whose token is due wakes to find this thread storing answers,
-#: or another reading one, and would wait that default out before it sends, each call of a paced operation then
-#: starting that much after its token and the next token that much later too.
-SWITCH_INTERVAL_SECONDS = 0.0005
-_switch_lock = threading.Lock()
-#: The interval each running fan-out found; the first one's comes back when the last one ends.
-_switch_users: list[float] = []
-
-
-def _prompt_switches() -> None:
-    with _switch_lock:
-        _switch_users.append(sys.getswitchinterval())
-        sys.setswitchinterval(min(SWITCH_INTERVAL_SECONDS, _switch_users[0]))
-
-
-def _usual_switches() -> None:
-    with _switch_lock:
-        found = _switch_users.pop()
-        if not _switch_users:
-            sys.setswitchinterval(found)
-
-
 class _Pool:
     """The threads of one operation: each takes the queued call of lowest rank (first come among equals).
 
@@ -312,7 +288,6 @@ class _Fanout:
                     self.known.setdefault(item_call.parent, Counter()).update(item_call.known())
         # One connection per thread, and one for the thread that lists the customers.
         client.make_room(len(self.pools) * WORKERS_PER_OPERATION + 1)
-        _prompt_switches()
         self.pending: dict[Future, tuple[CustomerCall | PerItem, int]] = {}
         self.completed: queue.SimpleQueue[Future] = queue.SimpleQueue()
         self.remaining: Counter[int] = Counter()
@@ -451,7 +426,6 @@ class _Fanout:
     def close(self) -> None:
         for pool in self.pools.values():
             pool.shutdown()
-        _usual_switches()
 
 
 def _finish_run(rec: _Recorder, status: SyncRun.Status) -> SyncRun:
