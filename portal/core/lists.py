@@ -43,6 +43,7 @@ from typing import Any, cast
 
 from django import forms
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Page, Paginator
 from django.db import connection, models
 from django.db.models import Count, F, Lookup, Q, QuerySet, Subquery, Value, Window
@@ -728,18 +729,12 @@ def replaced_query(query: QueryDict, **changes) -> str:
     return query.urlencode()
 
 
-def _shown(count: int) -> str:
-    from django.contrib.humanize.templatetags.humanize import intcomma
-
-    return intcomma(count)
-
-
 def results_head_markup(page: Page, count_text: Any, query: QueryDict, *, export_url: str = "") -> SafeString:
     """Above a list's table (components/_results_head.html): how many rows match (`count_text`, read out after
     each search; past the count's cap "More than N match") and, when the list has an export at `export_url`, its
     files (`downloads_markup`) with the list's current query but its page."""
     if getattr(page, "capped", False):
-        count_text = gettext("More than %(shown)s match") % {"shown": _shown(page.paginator.count)}
+        count_text = gettext("More than %(shown)s match") % {"shown": intcomma(page.paginator.count)}
     head = markup(
         '<div class="page-head">\n  <p class="muted" data-testid="result-count" data-live-summary>{}</p>\n  ',
         count_text,
@@ -791,7 +786,7 @@ def bulk_bar_markup(state: ListState, page: Page, *, source: str = "") -> SafeSt
     the reader is not offered, such as the Owner filter under PORTFOLIO_ONLY, stays behind), so "every row" is
     exactly what the list shows; the next page asks for the action's values. `source`: on a page that is not
     the list itself (a worklist section's full list), its `portal.core.changes.bulk.BulkSource`."""
-    shown = _shown(page.paginator.count)
+    shown = intcomma(page.paginator.count)
     if getattr(page, "capped", False):
         every = gettext("All rows matching this filter (more than %(shown)s)") % {"shown": shown}
     else:

@@ -40,12 +40,6 @@ def query_replace(context, **changes) -> str:
     return lists.replaced_query(context["request"].GET, **changes)
 
 
-@register.simple_tag
-def download_url(url: str, query: str = "", **values: str) -> str:
-    """The address of one file of an export (`portal.core.downloads.download_url`)."""
-    return downloads.download_url(url, query, **values)
-
-
 @register.simple_tag(takes_context=True)
 def downloads_links(context) -> SafeString:
     """components/_downloads.html's links (`portal.core.downloads.downloads_markup`), from its `url`, `query`,
