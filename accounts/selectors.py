@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -113,10 +114,8 @@ def people_with_role(*, role: Role) -> list[tuple[int, str]]:
     form or filter that names a person (a customer's Account manager or support contact). Every list of
     customers' rows draws the Account managers in its Owner filter, so each role's query is compiled once per
     connection (`portal.core.compiled`)."""
-    read = _PEOPLE.get(role)
-    if read is None:
-        read = _PEOPLE.setdefault(role, Compiled(lambda: _people_query(role)))
-    return [(pk, person_label(username=u, first_name=f, last_name=la)) for pk, u, f, la in read.rows()]
+    rows = _PEOPLE[role].rows()
+    return [(pk, person_label(username=u, first_name=f, last_name=la)) for pk, u, f, la in rows]
 
 
 def _people_query(role: Role) -> QuerySet:
@@ -129,7 +128,7 @@ def _people_query(role: Role) -> QuerySet:
     )
 
 
-_PEOPLE: dict[Role, Compiled] = {}
+_PEOPLE = {role: Compiled(partial(_people_query, role)) for role in Role}
 
 
 def user_holdings(*, user) -> list[tuple[Holding, int]]:
