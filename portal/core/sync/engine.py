@@ -299,9 +299,11 @@ class _Fanout:
             self.rec.run.done += len(domain_ids)
             return
         for call in self.calls:
-            known = self.known.get(call.operation_id)
+            known = self.known.get(call.operation_id, Counter())
+            # Queued most first as well as ranked: a free thread takes the first call as soon as it is queued,
+            # before the rank of the next can count.
             for domain_id in sorted(domain_ids, key=lambda d: -known[d]) if known else domain_ids:
-                rank = -known[domain_id] if known else 0
+                rank = -known[domain_id]  # the pool takes the lowest rank first
                 future = self.pools[call.operation_id].submit(self._parent, call, domain_id, rank=rank)
                 self._track(future, call, domain_id)
                 self.remaining[domain_id] += 1
