@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.paginator import Page
-from django.db.models import Count, Max, Min, QuerySet
+from django.db.models import Max, Min, QuerySet
 
 from customers.models import Customer
 from customers.selectors import count_live_and_found, live_and_found, owned_by, page_by_customer, readable
@@ -20,6 +20,7 @@ from options.permissions import CHANGE_OPTIONS, VIEW_OPTIONS
 from portal.core import clock
 from portal.core.access import can, check
 from portal.core.lists import Sorts, paginate
+from portal.core.selectors import count_per_customer
 
 SORTS = Sorts(
     {
@@ -420,10 +421,4 @@ def customers_due(first: dt.date, last: dt.date) -> list[int]:
 def renewals_known() -> dict[int, int]:
     """How many renewal settings the resync reads for each customer, as its copy stands (its options that are not
     Trial: a Trial option has none), for the resync to list the options of the customers with most first."""
-    return dict(
-        Option.objects.exclude(plan="TRIAL")
-        .order_by()
-        .values("customer_id")
-        .annotate(n=Count("*"))
-        .values_list("customer_id", "n")
-    )
+    return count_per_customer(Option.objects.exclude(plan="TRIAL"))

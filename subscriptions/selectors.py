@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.core.paginator import Page
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
 from customers.models import Customer
 from customers.selectors import (
@@ -20,6 +20,7 @@ from customers.selectors import (
 from portal.core import clock
 from portal.core.access import can, check
 from portal.core.lists import Sorts, paginate
+from portal.core.selectors import count_per_customer
 from subscriptions.models import PreOrder, Reservation, Subscription
 from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
 
@@ -254,9 +255,4 @@ def customers_due(first: dt.date, last: dt.date) -> list[int]:
 def reservations_known() -> dict[int, int]:
     """How many reservations the resync reads for each customer, as its copy stands (one per subscription), for
     the resync to list the subscriptions of the customers with most first."""
-    return dict(
-        Subscription.objects.order_by()
-        .values("customer_id")
-        .annotate(n=Count("*"))
-        .values_list("customer_id", "n")
-    )
+    return count_per_customer(Subscription.objects.all())

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext, ngettext
 
 from portal.core import clock
@@ -35,6 +35,11 @@ class ActivityFilters:
     #: The contributed customer filters' values (`portal.core.lists.CustomerFilter`: the Owner filter).
     customers: Mapping[str, Any] = field(default_factory=dict)
     sort: str = ACTIVITY_SORTS.default
+
+
+def count_per_customer(rows: QuerySet) -> dict[int, int]:
+    """{domain_id: how many of `rows` belong to that customer} (one GROUP BY of `rows`' customer_id column)."""
+    return dict(rows.order_by().values("customer_id").annotate(n=Count("*")).values_list("customer_id", "n"))
 
 
 def audit_entry_list(
