@@ -143,6 +143,20 @@ class Sandbox:
     def base_url(self) -> str:
         return self.root + "/v1.0"
 
+    def portal_settings(self) -> dict[str, str]:
+        """The portal's PARTNER_API_* settings that point it at this sandbox (as environment variables, or set
+        one by one on django.conf.settings); the caller adds its own rate limit or timeouts."""
+        creds = self.credentials
+        return {
+            "PARTNER_API_BASE_URL": self.base_url,
+            "PARTNER_API_TOKEN_URL": creds["token_url"],
+            "PARTNER_API_AUTHORIZE_URL": creds["authorize_url"],
+            "PARTNER_API_CLIENT_ID": creds["client_id"],
+            "PARTNER_API_CLIENT_SECRET": creds["client_secret"],
+            "PARTNER_API_SERVICE_ACCOUNT": creds["service_account"],
+            "PARTNER_API_PRIVATE_KEY_FILE": creds["private_key_file"],
+        }
+
     # --- OAuth --------------------------------------------------------------------------------------------
 
     def assertion(self, *, lifetime: int = 600, **claims: Any) -> str:

@@ -405,19 +405,12 @@ class World:
         self.database = _scratch_database(db_prefix)
         redis = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
         self.redis = f"{redis.rsplit('/', 1)[0]}/{redis_db}"
-        creds = self.sandbox.credentials
         self.env = {
             **os.environ,
             "PYTHONUNBUFFERED": "1",
             "DATABASE_URL": self.database,
             "REDIS_URL": self.redis,
-            "PARTNER_API_BASE_URL": creds["base_url"],
-            "PARTNER_API_TOKEN_URL": creds["token_url"],
-            "PARTNER_API_AUTHORIZE_URL": creds["authorize_url"],
-            "PARTNER_API_CLIENT_ID": creds["client_id"],
-            "PARTNER_API_CLIENT_SECRET": creds["client_secret"],
-            "PARTNER_API_SERVICE_ACCOUNT": creds["service_account"],
-            "PARTNER_API_PRIVATE_KEY_FILE": creds["private_key_file"],
+            **self.sandbox.portal_settings(),
             "PARTNER_API_READ_TIMEOUT": str(READ_TIMEOUT),
         }
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
