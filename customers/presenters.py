@@ -11,37 +11,40 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, shown_status, status_labels
-from portal.core import clock
+from portal.core import clock, constant_urls
 from portal.core.rendering import markup
-from portal.core.vocabulary import Plan, Product
+from portal.core.vocabulary import Plan, Product, per_language
 
 
 def rows(customers, *, tick: bool = False) -> SafeString:
     """The <tr> rows of one page; `tick`: each starts with its checkbox of the bulk actions' form."""
     zone = ZoneInfo(settings.BUSINESS_TIME_ZONE)
     stale_before = timezone.now() - dt.timedelta(minutes=settings.STALE_AFTER_MINUTES)
-    detail = reverse("customers:detail", args=[0]).replace("/0/", "/{}/")
-    words = {
+    detail = constant_urls.url("customers:detail", args=(0,)).replace("/0/", "/{}/")
+    words = {**_words(), "today": clock.today(), "tick": tick}
+    return SafeString("\n".join(_row(c, zone, stale_before, detail, words) for c in customers))
+
+
+@per_language
+def _words() -> dict:
+    """The rows' words, translated once per language (not once per row, nor per page)."""
+    return {
         "removed": _("Removed"),
         "scheduled": _("Scheduled"),
         "scheduled_title": _("Has scheduled changes"),
         "stale": _("Stale"),
         "no_limit": _("No limit"),
         "no_subscription": _("No subscription"),
-        # Labels translated once per page, not once per row.
+        "choose": _("Choose %(name)s"),
         "products": {k: str(v) for k, v in Product.choices},
         "plans": {k: str(v) for k, v in Plan.choices},
         "states": status_labels(),
-        "today": clock.today(),
-        "tick": tick,
     }
-    return SafeString("\n".join(_row(c, zone, stale_before, detail, words) for c in customers))
 
 
 def _badge(css: str, text: str) -> SafeString:
@@ -87,7 +90,7 @@ def _row(c: Customer, zone, stale_before, detail: str, words: dict) -> SafeStrin
             c.domain_id,
             c.domain_id,
             c.domain_id,
-            _("Choose %(name)s") % {"name": c.company_name},
+            words["choose"] % {"name": c.company_name},
         )
         if words["tick"]
         else ""

@@ -51,12 +51,12 @@ from django.db.models.functions import NullIf
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.core import constant_urls
 from portal.core.contrib import contributions
 from portal.core.downloads import Table, downloads_markup, table_response
 from portal.core.htmx import partial_for
@@ -97,6 +97,14 @@ def _order_term(model: type[models.Model], path: str, *, descending: bool):
     return expression.desc() if descending else expression.asc()
 
 
+def _descending_label(label: str | Promise) -> str:
+    return gettext("%(label)s (descending)") % {"label": label}
+
+
+#: A sort key's label descending, read when drawn.
+_descending = lazy(_descending_label, str)
+
+
 @dataclass(frozen=True)
 class Sorts:
     """The sort keys a list offers (the URL value → the columns it orders by) and the default key.
@@ -112,11 +120,13 @@ class Sorts:
         return sort if sort and sort.lstrip("-") in self.columns else self.default
 
     def choices(self, labels: Mapping[str, str | Promise]) -> list[tuple[str, str | Promise]]:
+        """Each key and its label, then the key descending: labels read when drawn (a list whose headers choose
+        the order carries its sort in a hidden field, and never reads them)."""
         out: list[tuple[str, str | Promise]] = []
         for key in self.columns:
             label = labels.get(key, key)
             out.append((key, label))
-            out.append((f"-{key}", _("%(label)s (descending)") % {"label": label}))
+            out.append((f"-{key}", _descending(label)))
         return out
 
     def order(self, qs: QuerySet, sort: str | None) -> QuerySet:
@@ -816,7 +826,7 @@ def bulk_bar_markup(state: ListState, page: Page, *, source: str = "") -> SafeSt
         "  </fieldset>\n"
         '  <div class="field"><button class="btn" type="submit" data-testid="bulk-start">{}</button></div>\n'
         "</form>\n",
-        reverse("core:bulk_new"),
+        constant_urls.url("core:bulk_new"),
         markup('<input type="hidden" name="source" value="{}">', source) if source else "",
         SafeString(carried),
         gettext("Bulk change"),

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import conditional_escape, escape
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 
 if TYPE_CHECKING:
@@ -52,6 +52,12 @@ def markup(template: str, *args) -> SafeString:
 
 
 def _escaped(value) -> str:
+    """`conditional_escape(value)` as text, without its wrapper's check of the argument for a lazy translation on
+    every call (Django's `escape` is `html.escape` of the text, as here)."""
+    if type(value) is str:
+        return html.escape(value)
+    if isinstance(value, Promise):
+        value = str(value)  # a lazy translation, or lazy markup (a password's rules)
     if hasattr(value, "__html__"):
         return value.__html__()
     if type(value) is int:
@@ -66,18 +72,18 @@ def attrs_markup(attrs: dict) -> str:
         if value is False:
             continue
         if value is True:
-            out.append(f" {conditional_escape(name)}")
+            out.append(f" {_escaped(name)}")
         else:
-            out.append(f' {conditional_escape(name)}="{conditional_escape(str(value))}"')
+            out.append(f' {_escaped(name)}="{_escaped(str(value))}"')
     return "".join(out)
 
 
 def input_markup(widget: dict) -> SafeString:
     """`input.html` in Python, from the widget's template context (`Widget.get_context(...)["widget"]`)."""
     value = widget["value"]
-    shown = "" if value is None else f' value="{conditional_escape(str(value))}"'
+    shown = "" if value is None else f' value="{_escaped(str(value))}"'
     return mark_safe(
-        f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
+        f'<input type="{_escaped(widget["type"])}" name="{_escaped(widget["name"])}"'
         f"{shown}{attrs_markup(widget['attrs'])}>"
     )
 
@@ -110,10 +116,10 @@ class QuickSelect(forms.Select):
             picked = None if selected else picked  # only the first match, as Django does
             mark = " selected" if selected else ""
             # Without groups (drawn by Django above) each label is text or a lazy translation.
-            shown = conditional_escape(cast("StrOrPromise", label))
-            options.append(f'<option value="{escape(text)}"{mark}>{shown}</option>')
+            shown = _escaped(cast("StrOrPromise", label))
+            options.append(f'<option value="{html.escape(text)}"{mark}>{shown}</option>')
         attributes = attrs_markup(self.build_attrs(self.attrs, attrs))
-        return mark_safe(f'<select name="{escape(name)}"{attributes}>{"".join(options)}</select>')
+        return mark_safe(f'<select name="{html.escape(name)}"{attributes}>{"".join(options)}</select>')
 
 
 REQUIRED_MARK = ' <span class="req" aria-hidden="true">*</span>'
@@ -129,10 +135,10 @@ def field_markup(field) -> SafeString:
         return mark_safe(widget)
     errors = field.errors
     help_text = field.help_text
-    auto_id = conditional_escape(field.auto_id)
+    auto_id = _escaped(field.auto_id)
     invalid = " field-invalid" if errors else ""
     required = REQUIRED_MARK if field.field.required else ""
-    label = conditional_escape(field.label)
+    label = _escaped(field.label)
     if field.use_fieldset:
         ids = [f"{auto_id}_{part}" for part, shown in (("helptext", help_text), ("error", errors)) if shown]
         described = f' aria-describedby="{" ".join(ids)}"' if ids else ""
@@ -144,13 +150,13 @@ def field_markup(field) -> SafeString:
     else:
         parts = [
             f'<div class="field{invalid}">\n',
-            f'  <label for="{conditional_escape(field.id_for_label)}">{label}{required}</label>\n  {widget}\n',
+            f'  <label for="{_escaped(field.id_for_label)}">{label}{required}</label>\n  {widget}\n',
         ]
         end = "</div>"
     if help_text:
-        parts.append(f'  <div class="help" id="{auto_id}_helptext">{conditional_escape(help_text)}</div>\n')
+        parts.append(f'  <div class="help" id="{auto_id}_helptext">{_escaped(help_text)}</div>\n')
     if errors:
-        shown = "".join(f"<p>{conditional_escape(error)}</p>" for error in errors)
+        shown = "".join(f"<p>{_escaped(error)}</p>" for error in errors)
         parts.append(f'  <div class="error" id="{auto_id}_error">{shown}</div>\n')
     parts.append(end + "\n")
     return mark_safe("".join(parts))

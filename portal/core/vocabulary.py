@@ -17,8 +17,12 @@ as the API sent it (`label()`). One word means one thing everywhere:
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
+from django.core.signals import setting_changed
 from django.db import models
 from django.utils.text import format_lazy
 from django.utils.translation import get_language, pgettext, pgettext_lazy
@@ -233,6 +237,42 @@ def name_of(value: str, *vocabularies: type[models.TextChoices]) -> str:
             continue
         return str(member.label)
     return value
+
+
+_T = TypeVar("_T")
+
+#: What `per_language` functions made, by function and language.
+_MADE: list[dict] = []
+
+
+def per_language(make: Callable[[], _T]) -> Callable[[], _T]:
+    """`make` (no argument: words read from the catalogues, the same for every request in a language) run once per
+    language, its answer kept for the process and shared: callers read it, never change it. Each translation is
+    a read of the active language and a search of the catalogues (`python -m bench frame`), so the words a page
+    needs many of (a list's labels for each row) are read once per language instead of once per request."""
+    made: dict[str | None, _T] = {}
+    _MADE.append(made)
+
+    @functools.wraps(make)
+    def read() -> _T:
+        language = get_language()
+        try:
+            return made[language]
+        except KeyError:
+            found = made[language] = make()
+            return found
+
+    return read
+
+
+def _catalogues_changed(*, setting: str, **kwargs) -> None:
+    """Django reloads the catalogues when a test changes these settings: so are the words made from them."""
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"):
+        for made in _MADE:
+            made.clear()
+
+
+setting_changed.connect(_catalogues_changed)
 
 
 def item_name(item_id: str) -> str:

@@ -7,13 +7,16 @@ from zoneinfo import ZoneInfo
 
 from django import forms, template
 from django.conf import settings
-from django.urls import reverse
+from django.template.defaulttags import URLNode
+from django.template.defaulttags import url as django_url
+from django.templatetags.static import StaticNode
+from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from portal.core import downloads, lists
+from portal.core import constant_urls, downloads, lists
 from portal.core.access import ROLE_LABELS, Role
 from portal.core.changes.forms import carried_name
 from portal.core.changes.sealing import seal
@@ -24,6 +27,55 @@ from portal.core.vocabulary import CONTRACT_ENUMS, full_name, name_of
 from portal.core.vocabulary import labelled as labelled_text
 
 register = template.Library()
+
+
+class _ConstantURLNode(URLNode):
+    """Django's `{% url %}`, but a URL without arguments is made once (`portal.core.constant_urls.url`)."""
+
+    def render(self, context) -> str:
+        if self.args or self.kwargs:
+            return super().render(context)
+        view_name = self.view_name.resolve(context)
+        try:  # the current app as Django's tag finds it
+            current_app = context.request.current_app
+        except AttributeError:
+            try:
+                current_app = context.request.resolver_match.namespace
+            except AttributeError:
+                current_app = None
+        url = ""
+        try:
+            url = constant_urls.url(view_name, current_app)
+        except NoReverseMatch:
+            if self.asvar is None:
+                raise
+        if self.asvar:
+            context[self.asvar] = url
+            return ""
+        return conditional_escape(url) if context.autoescape else url
+
+
+@register.tag
+def url(parser, token) -> _ConstantURLNode:
+    """`{% url %}` in every template that loads this library (the frame and the pages): Django's tag, written the
+    same way, whose URLs without arguments are made once per process (`portal.core.constant_urls`); with
+    arguments it reverses each time, as Django's does."""
+    node = django_url(parser, token)
+    return _ConstantURLNode(node.view_name, node.args, node.kwargs, node.asvar)
+
+
+class _ConstantStaticNode(StaticNode):
+    """Django's `{% static %}`, its URL made once per path (`portal.core.constant_urls.static`)."""
+
+    def url(self, context) -> str:
+        return constant_urls.static(self.path.resolve(context))
+
+
+@register.tag
+def static(parser, token) -> _ConstantStaticNode:
+    """`{% static %}` in every template that loads this library after `static`: Django's tag, whose URLs are made
+    once per process and storage (`portal.core.constant_urls`)."""
+    return _ConstantStaticNode.handle_token(parser, token)
 
 
 @register.simple_tag
@@ -61,7 +113,7 @@ def results_head(context) -> SafeString:
         context["page_obj"],
         context.get("count_text", ""),
         context["request"].GET,
-        export_url=reverse(name) if name else context.get("export_url") or "",
+        export_url=constant_urls.url(name) if name else context.get("export_url") or "",
     )
 
 
