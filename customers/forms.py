@@ -34,12 +34,16 @@ class OwnerField(forms.ChoiceField):
         return str(value) in self.FIXED or super().valid_value(value)
 
 
+#: The Owner filter's label, declared once (read once per language: `portal.core.vocabulary.translated`).
+OWNER = _("Owner")
+
+
 def owner_field() -> forms.ChoiceField:
     """The Owner filter of every list of customers or their rows: everyone's, mine, unassigned, or one Account
     manager's (`owner_choices`, read when drawn or when a person is chosen: `OwnerField`). Contributed as a
     `CustomerFilter` (customers/apps.py) to every list that declares `ListSpec(customer_filters=True)` and to the
     Scheduled changes page; its value goes to `customers.selectors.owned_by`."""
-    return OwnerField(label=_("Owner"), required=False)
+    return OwnerField(label=OWNER, required=False)
 
 
 class CustomerFilterForm(PortalForm):

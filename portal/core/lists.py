@@ -61,7 +61,7 @@ from portal.core.contrib import contributions
 from portal.core.downloads import Table, downloads_markup, table_response
 from portal.core.htmx import partial_for
 from portal.core.rendering import QuickSelect, markup
-from portal.core.vocabulary import code_column, names
+from portal.core.vocabulary import code_column, names, translated
 
 #: Far beyond any real list (a million pages), small enough for any database's OFFSET.
 MAX_PAGE_NUMBER = 1_000_000
@@ -250,6 +250,11 @@ def valid_data(form: forms.Form) -> dict:
 
 
 CUSTOMER = _("Customer")
+#: The bulk actions' column of ticks.
+CHOOSE = _("Choose")
+#: The fields every list's form gets (declared once, so their labels are read once per language: `translated`).
+SORT_BY = _("Sort by")
+PER_PAGE = _("Per page")
 
 
 def customer_search_field(label=CUSTOMER) -> forms.CharField:
@@ -288,14 +293,14 @@ def _add_list_fields(form: forms.Form, spec: ListSpec, *, user=None) -> None:
             bound.widget = quick
     labels = {c.sort: c.label for c in spec.columns if c.sort}
     form.fields["sort"] = forms.ChoiceField(
-        label=_("Sort by"),
+        label=SORT_BY,
         required=False,
         choices=spec.sorts.choices(labels),
         widget=QuickSelect if spec.sort_in_form else forms.HiddenInput,
     )
     if len(spec.page_sizes) > 1:
         form.fields["per_page"] = forms.TypedChoiceField(
-            label=_("Per page"),
+            label=PER_PAGE,
             required=False,
             coerce=int,
             # Django gives an empty field's value as is; django-stubs allows only text.
@@ -387,17 +392,19 @@ class ListState:
         cells = []
         params = self.query.copy()  # each link: the other parameters, its own sort, the first page
         params.pop("page", None)
+        text = translated()  # the columns' labels: declared once, read once per language
         if self.bulk_actions:
-            cells.append(markup('<th scope="col"><span class="visually-hidden">{}</span></th>', _("Choose")))
+            cells.append(markup('<th scope="col"><span class="visually-hidden">{}</span></th>', text(CHOOSE)))
         for column in self.spec.columns:
             css = mark_safe(' class="num"') if column.numeric else ""
             key = column.sort
-            if not column.label:
+            label = text(column.label)
+            if not label:
                 # A column without a heading (row actions): an empty data cell, not a header with no name.
                 cells.append(mark_safe("<td></td>"))
                 continue
             if not key:
-                cells.append(markup('<th scope="col"{}>{}</th>', css, column.label))
+                cells.append(markup('<th scope="col"{}>{}</th>', css, label))
                 continue
             params["sort"] = f"-{key}" if self.sort == key else key
             href = "?" + params.urlencode()
@@ -417,7 +424,7 @@ class ListState:
                     href,
                     self.hx_target,
                     key,
-                    column.label,
+                    label,
                     arrow,
                 )
             )

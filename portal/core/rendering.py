@@ -18,6 +18,8 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 
+from portal.core.vocabulary import translated
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -109,6 +111,7 @@ class QuickSelect(forms.Select):
             return super().render(name, value, attrs, renderer)  # groups: Django's own drawing
         chosen = self.format_value(value)
         picked = chosen[0] if chosen else None
+        read = translated()  # the options' labels: declared once, read once per language
         options = []
         for option_value, label in self.choices:
             text = "" if option_value is None else str(option_value)
@@ -116,7 +119,7 @@ class QuickSelect(forms.Select):
             picked = None if selected else picked  # only the first match, as Django does
             mark = " selected" if selected else ""
             # Without groups (drawn by Django above) each label is text or a lazy translation.
-            shown = _escaped(cast("StrOrPromise", label))
+            shown = _escaped(read(cast("StrOrPromise", label)))
             options.append(f'<option value="{html.escape(text)}"{mark}>{shown}</option>')
         attributes = attrs_markup(self.build_attrs(self.attrs, attrs))
         return mark_safe(f'<select name="{html.escape(name)}"{attributes}>{"".join(options)}</select>')
@@ -125,7 +128,7 @@ class QuickSelect(forms.Select):
 REQUIRED_MARK = ' <span class="req" aria-hidden="true">*</span>'
 
 
-def field_markup(field) -> SafeString:
+def field_markup(field, text=None) -> SafeString:
     """One form field, accessibly (`{% fields form %}` draws each of a form's fields with it): the label (or, for a
     group of radios or checkboxes, a fieldset and its legend), the widget, the help text and the errors under the
     ids Django's widget already points to with aria-describedby (`<id>_helptext`, `<id>_error`). A grouped field
@@ -133,12 +136,13 @@ def field_markup(field) -> SafeString:
     widget = str(field)
     if field.is_hidden:
         return mark_safe(widget)
+    text = text or translated()
     errors = field.errors
-    help_text = field.help_text
+    help_text = text(field.help_text)
     auto_id = _escaped(field.auto_id)
     invalid = " field-invalid" if errors else ""
     required = REQUIRED_MARK if field.field.required else ""
-    label = _escaped(field.label)
+    label = _escaped(text(field.label))
     if field.use_fieldset:
         ids = [f"{auto_id}_{part}" for part, shown in (("helptext", help_text), ("error", errors)) if shown]
         described = f' aria-describedby="{" ".join(ids)}"' if ids else ""
@@ -164,4 +168,5 @@ def field_markup(field) -> SafeString:
 
 def fields_markup(fields) -> SafeString:
     """Each field of a form (or of a list of bound fields, e.g. `form.visible_fields`), one after the other."""
-    return mark_safe("".join(field_markup(field) for field in fields))
+    text = translated()  # labels and help texts: declared once, read once per language
+    return mark_safe("".join(field_markup(field, text) for field in fields))

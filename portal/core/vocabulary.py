@@ -20,10 +20,11 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.signals import setting_changed
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -265,11 +266,41 @@ def per_language(make: Callable[[], _T]) -> Callable[[], _T]:
     return read
 
 
+#: The texts of lazy translations read by `translated`, by language: {id: (the lazy translation, its text)}.
+_TEXTS: dict[str | None, dict[int, tuple[Promise, str]]] = {}
+#: More lazy translations than a process's constant labels: some are made per request (a label with a value).
+_MOST_TEXTS = 5000
+
+
+def translated() -> Callable[[Any], Any]:
+    """A reader of lazy translations in the active language, for code that reads many labels at once (a form's
+    fields, a select's options, a table's headers): ``text = translated()`` reads the language once, then
+    ``text(label)`` is the label's text, read from the catalogues once per process and language (a constant label,
+    declared once: a field's, a column's, a choice's), or the value itself when it is not a lazy translation."""
+    language = get_language()
+    kept = _TEXTS.get(language)
+    if kept is None:
+        kept = _TEXTS[language] = {}
+
+    def text(value):
+        if not isinstance(value, Promise):
+            return value
+        found = kept.get(id(value))
+        if found is None or found[0] is not value:
+            if len(kept) >= _MOST_TEXTS:
+                kept.clear()
+            found = kept[id(value)] = (value, str(value))
+        return found[1]
+
+    return text
+
+
 def _catalogues_changed(*, setting: str, **kwargs) -> None:
     """Django reloads the catalogues when a test changes these settings: so are the words made from them."""
     if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"):
         for made in _MADE:
             made.clear()
+        _TEXTS.clear()
 
 
 setting_changed.connect(_catalogues_changed)
