@@ -246,13 +246,20 @@ _T = TypeVar("_T")
 _MADE: list[dict] = []
 
 
+def kept_per_language() -> dict:
+    """A dict for words kept per language (its keys start with the language), emptied when a test changes the
+    catalogues (`_catalogues_changed`)."""
+    made: dict = {}
+    _MADE.append(made)
+    return made
+
+
 def per_language(make: Callable[[], _T]) -> Callable[[], _T]:
     """`make` (no argument: words read from the catalogues, the same for every request in a language) run once per
     language, its answer kept for the process and shared: callers read it, never change it. Each translation is
     a read of the active language and a search of the catalogues (`python -m bench frame`), so the words a page
     needs many of (a list's labels for each row) are read once per language instead of once per request."""
-    made: dict[str | None, _T] = {}
-    _MADE.append(made)
+    made: dict[str | None, _T] = kept_per_language()
 
     @functools.wraps(make)
     def read() -> _T:

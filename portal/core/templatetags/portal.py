@@ -7,13 +7,16 @@ from zoneinfo import ZoneInfo
 
 from django import forms, template
 from django.conf import settings
+from django.template.base import Variable, render_value_in_context
 from django.template.defaulttags import URLNode
 from django.template.defaulttags import url as django_url
+from django.templatetags.i18n import TranslateNode, do_translate
 from django.templatetags.static import StaticNode
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from portal.core import constant_urls, downloads, lists
@@ -23,7 +26,7 @@ from portal.core.changes.sealing import seal
 from portal.core.contrib import customer_page
 from portal.core.operations import operation_label
 from portal.core.rendering import fields_markup
-from portal.core.vocabulary import CONTRACT_ENUMS, full_name, name_of
+from portal.core.vocabulary import CONTRACT_ENUMS, full_name, kept_per_language, name_of
 from portal.core.vocabulary import labelled as labelled_text
 
 register = template.Library()
@@ -62,6 +65,58 @@ def url(parser, token) -> _ConstantURLNode:
     arguments it reverses each time, as Django's does."""
     node = django_url(parser, token)
     return _ConstantURLNode(node.view_name, node.args, node.kwargs, node.asvar)
+
+
+class _ConstantTranslateNode(TranslateNode):
+    """Django's `{% translate %}`; a message written in the tag itself (a quoted text, no variable, no filter, a
+    quoted context if any) is read from the catalogues once per language and kept with the node (the cached
+    template's), instead of once per page drawn."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        var, given = self.filter_expression.var, self.message_context
+        self.constant = (
+            isinstance(var, Variable)
+            and var.literal is not None
+            and not self.filter_expression.filters
+            and (given is None or (not given.filters and not isinstance(given.var, Variable)))
+        )
+        self.texts: dict = kept_per_language() if self.constant else {}
+
+    def render(self, context):
+        if not self.constant:
+            return super().render(context)
+        key = (get_language(), context.autoescape)
+        value = self.texts.get(key)
+        if value is None:
+            value = self.texts[key] = self.text(context)
+        if self.asvar:
+            context[self.asvar] = value
+            return ""
+        return value
+
+    def text(self, context):
+        """What Django's node draws (or sets `as` a variable)."""
+        self.filter_expression.var.translate = not self.noop
+        if self.message_context:
+            self.filter_expression.var.message_context = self.message_context.resolve(context)
+        value = render_value_in_context(self.filter_expression.resolve(context), context)
+        is_safe = isinstance(value, SafeData)
+        value = value.replace(
+            "%%", "%"
+        )  # percent signs in template text are doubled, as Django restores them
+        return mark_safe(value) if is_safe else value
+
+
+@register.tag("translate")
+@register.tag("trans")
+def translate(parser, token) -> _ConstantTranslateNode:
+    """`{% translate %}` in every template that loads this library after `i18n`: Django's tag, written the same
+    way, whose quoted messages are read once per language (`_ConstantTranslateNode`)."""
+    node = do_translate(parser, token)
+    return _ConstantTranslateNode(
+        node.filter_expression, node.noop, asvar=node.asvar, message_context=node.message_context
+    )
 
 
 class _ConstantStaticNode(StaticNode):
