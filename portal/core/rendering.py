@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, cast
 from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.functional import Promise
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from portal.core.vocabulary import translated
 
@@ -56,14 +56,17 @@ def markup(template: str, *args) -> SafeString:
 def _escaped(value) -> str:
     """`conditional_escape(value)` as text, without its wrapper's check of the argument for a lazy translation on
     every call (Django's `escape` is `html.escape` of the text, as here)."""
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         return html.escape(value)
+    if kind is int:
+        return str(value)
+    if kind is SafeString:
+        return value
     if isinstance(value, Promise):
         value = str(value)  # a lazy translation, or lazy markup (a password's rules)
     if hasattr(value, "__html__"):
         return value.__html__()
-    if type(value) is int:
-        return str(value)
     return html.escape(str(value))
 
 
@@ -84,7 +87,7 @@ def input_markup(widget: dict) -> SafeString:
     """`input.html` in Python, from the widget's template context (`Widget.get_context(...)["widget"]`)."""
     value = widget["value"]
     shown = "" if value is None else f' value="{_escaped(str(value))}"'
-    return mark_safe(
+    return SafeString(
         f'<input type="{_escaped(widget["type"])}" name="{_escaped(widget["name"])}"'
         f"{shown}{attrs_markup(widget['attrs'])}>"
     )
@@ -122,7 +125,7 @@ class QuickSelect(forms.Select):
             shown = _escaped(read(cast("StrOrPromise", label)))
             options.append(f'<option value="{html.escape(text)}"{mark}>{shown}</option>')
         attributes = attrs_markup(self.build_attrs(self.attrs, attrs))
-        return mark_safe(f'<select name="{html.escape(name)}"{attributes}>{"".join(options)}</select>')
+        return SafeString(f'<select name="{html.escape(name)}"{attributes}>{"".join(options)}</select>')
 
 
 REQUIRED_MARK = ' <span class="req" aria-hidden="true">*</span>'
@@ -135,7 +138,7 @@ def field_markup(field, text=None) -> SafeString:
     puts that reference on its fieldset; a hidden field is only its input."""
     widget = str(field)
     if field.is_hidden:
-        return mark_safe(widget)
+        return SafeString(widget)
     text = text or translated()
     errors = field.errors
     help_text = text(field.help_text)
@@ -163,10 +166,10 @@ def field_markup(field, text=None) -> SafeString:
         shown = "".join(f"<p>{_escaped(error)}</p>" for error in errors)
         parts.append(f'  <div class="error" id="{auto_id}_error">{shown}</div>\n')
     parts.append(end + "\n")
-    return mark_safe("".join(parts))
+    return SafeString("".join(parts))
 
 
 def fields_markup(fields) -> SafeString:
     """Each field of a form (or of a list of bound fields, e.g. `form.visible_fields`), one after the other."""
     text = translated()  # labels and help texts: declared once, read once per language
-    return mark_safe("".join(field_markup(field, text) for field in fields))
+    return SafeString("".join(field_markup(field, text) for field in fields))
