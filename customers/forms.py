@@ -51,7 +51,9 @@ class CustomerFilterForm(PortalForm):
     adds its sort (chosen with the column headers, carried so that a new search keeps the order) and page size."""
 
     q = customer_search_field(_("Search"))
-    product = forms.ChoiceField(label=_("Product"), required=False)
+    product = forms.ChoiceField(
+        label=_("Product"), required=False, choices=[("", _("Any")), *Product.choices]
+    )
     plan = forms.ChoiceField(label=_("Plan"), required=False, choices=[("", _("Any"))] + Plan.choices)
     status = forms.ChoiceField(
         label=_("Status"),
@@ -73,10 +75,12 @@ class CustomerFilterForm(PortalForm):
     )
 
     def __init__(self, *args, products: list[str] | None = None, **kwargs):
+        """`products`: values offered besides the vocabulary's products (by their codes), if any."""
         super().__init__(*args, **kwargs)
         known = dict(Product.choices)
-        values = list(dict.fromkeys([*known, *(products or [])]))
-        self.fields["product"].choices = [("", _("Any"))] + [(v, known.get(v, v)) for v in values]
+        extra = [v for v in dict.fromkeys(products or ()) if v not in known]
+        if extra:
+            self.fields["product"].choices = [*self.fields["product"].choices, *((v, v) for v in extra)]
 
     def to_filters(self, data: dict) -> CustomerFilters:
         """The selector's filters from the form's valid values (`portal.core.lists.valid_data`)."""

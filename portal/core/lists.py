@@ -234,10 +234,7 @@ def add_customer_filter_fields(form: forms.Form, *, user=None) -> None:
     if not added:
         return
     for bound in added.values():
-        if type(bound.widget) is forms.Select:
-            quick = QuickSelect(attrs=bound.widget.attrs, choices=bound.widget.choices)
-            quick.is_required = bound.widget.is_required
-            bound.widget = quick
+        _make_quick(bound)
     fields = list(form.fields.items())
     form.fields = dict([*fields[:1], *added.items(), *fields[1:]])
 
@@ -283,14 +280,32 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+def _make_quick(field: forms.Field) -> None:
+    """A plain select drawn in Python (`QuickSelect`, the same markup)."""
+    if type(field.widget) is forms.Select:
+        quick = QuickSelect(attrs=field.widget.attrs, choices=field.widget.choices)
+        quick.is_required = field.widget.is_required
+        field.widget = quick
+
+
+#: The list forms whose declared selects are QuickSelects already (`_quick_selects`).
+_QUICK: set[type[forms.Form]] = set()
+
+
+def _quick_selects(form_class: type[forms.Form]) -> None:
+    """The plain selects a list's form class declares made QuickSelects once, on the class's fields (which each
+    form copies), rather than on every form made."""
+    if form_class not in _QUICK:
+        for declared in form_class.base_fields.values():
+            _make_quick(declared)
+        _QUICK.add(form_class)
+
+
 def _add_list_fields(form: forms.Form, spec: ListSpec, *, user=None) -> None:
     if spec.customer_filters:
         add_customer_filter_fields(form, user=user)
-    for bound in form.fields.values():
-        if type(bound.widget) is forms.Select:
-            quick = QuickSelect(attrs=bound.widget.attrs, choices=bound.widget.choices)
-            quick.is_required = bound.widget.is_required
-            bound.widget = quick
+    for bound in form.fields.values():  # the fields the form made itself
+        _make_quick(bound)
     labels = {c.sort: c.label for c in spec.columns if c.sort}
     form.fields["sort"] = forms.ChoiceField(
         label=SORT_BY,
@@ -355,6 +370,7 @@ class ListState:
             spec = replace(spec, remembered=(*spec.remembered, *(f.name for f in found)))
             defaults = {**{f.name: f.default(user) for f in found}, **(defaults or {})}
         query = remembered_query(request, spec, defaults or {})
+        _quick_selects(spec.form)
         form = spec.form(query, **form_kwargs)
         _add_list_fields(form, spec, user=user)
         data = valid_data(form)
