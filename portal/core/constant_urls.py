@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import weakref
 
-from django.contrib.staticfiles.storage import staticfiles_storage
+from django.conf import STATICFILES_STORAGE_ALIAS
+from django.core.files.storage import storages
 from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
-from django.utils.functional import empty
 
 _URLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _STATIC: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -42,9 +42,7 @@ def url(name: str, current_app: str | None = None, args: tuple = ()) -> str:
 def static(path: str) -> str:
     """`django.templatetags.static.static(path)`: the static file's URL (hashed by the manifest in production),
     made once per storage."""
-    if staticfiles_storage._wrapped is empty:
-        staticfiles_storage._setup()
-    storage = staticfiles_storage._wrapped
+    storage = storages[STATICFILES_STORAGE_ALIAS]  # the one `staticfiles_storage` stands for
     kept = _STATIC.get(storage)
     if kept is None:
         kept = _STATIC[storage] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from django import forms, template
@@ -130,7 +131,7 @@ class _ConstantStaticNode(StaticNode):
 def static(parser, token) -> _ConstantStaticNode:
     """`{% static %}` in every template that loads this library after `static`: Django's tag, whose URLs are made
     once per process and storage (`portal.core.constant_urls`)."""
-    return _ConstantStaticNode.handle_token(parser, token)
+    return cast(_ConstantStaticNode, _ConstantStaticNode.handle_token(parser, token))
 
 
 @register.simple_tag
