@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -242,15 +243,20 @@ def name_of(value: str, *vocabularies: type[models.TextChoices]) -> str:
 
 _T = TypeVar("_T")
 
-#: What `per_language` functions made, by function and language.
-_MADE: list[dict] = []
+
+class _Kept(dict):
+    """Words kept per language (a dict its keeper holds: `_MADE` finds it only while it is held)."""
+
+
+#: Every `_Kept` held (a `per_language` function's, a cached template's `{% translate %}` node's), by id.
+_MADE: weakref.WeakValueDictionary[int, _Kept] = weakref.WeakValueDictionary()
 
 
 def kept_per_language() -> dict:
     """A dict for words kept per language (its keys start with the language), emptied when a test changes the
     catalogues (`_catalogues_changed`)."""
-    made: dict = {}
-    _MADE.append(made)
+    made = _Kept()
+    _MADE[id(made)] = made
     return made
 
 
@@ -305,7 +311,7 @@ def translated() -> Callable[[Any], Any]:
 def _catalogues_changed(*, setting: str, **kwargs) -> None:
     """Django reloads the catalogues when a test changes these settings: so are the words made from them."""
     if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"):
-        for made in _MADE:
+        for made in list(_MADE.values()):
             made.clear()
         _TEXTS.clear()
 
