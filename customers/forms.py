@@ -34,12 +34,16 @@ class OwnerField(forms.ChoiceField):
         return str(value) in self.FIXED or super().valid_value(value)
 
 
+#: The Owner filter's label, declared once (read once per language: `portal.core.vocabulary.translated`).
+OWNER = _("Owner")
+
+
 def owner_field() -> forms.ChoiceField:
     """The Owner filter of every list of customers or their rows: everyone's, mine, unassigned, or one Account
     manager's (`owner_choices`, read when drawn or when a person is chosen: `OwnerField`). Contributed as a
     `CustomerFilter` (customers/apps.py) to every list that declares `ListSpec(customer_filters=True)` and to the
     Scheduled changes page; its value goes to `customers.selectors.owned_by`."""
-    return OwnerField(label=_("Owner"), required=False)
+    return OwnerField(label=OWNER, required=False)
 
 
 class CustomerFilterForm(PortalForm):
@@ -47,7 +51,9 @@ class CustomerFilterForm(PortalForm):
     adds its sort (chosen with the column headers, carried so that a new search keeps the order) and page size."""
 
     q = customer_search_field(_("Search"))
-    product = forms.ChoiceField(label=_("Product"), required=False)
+    product = forms.ChoiceField(
+        label=_("Product"), required=False, choices=[("", _("Any")), *Product.choices]
+    )
     plan = forms.ChoiceField(label=_("Plan"), required=False, choices=[("", _("Any"))] + Plan.choices)
     status = forms.ChoiceField(
         label=_("Status"),
@@ -69,10 +75,12 @@ class CustomerFilterForm(PortalForm):
     )
 
     def __init__(self, *args, products: list[str] | None = None, **kwargs):
+        """`products`: values offered besides the vocabulary's products (by their codes), if any."""
         super().__init__(*args, **kwargs)
         known = dict(Product.choices)
-        values = list(dict.fromkeys([*known, *(products or [])]))
-        self.fields["product"].choices = [("", _("Any"))] + [(v, known.get(v, v)) for v in values]
+        extra = [v for v in dict.fromkeys(products or ()) if v not in known]
+        if extra:
+            self.fields["product"].choices = [*self.fields["product"].choices, *((v, v) for v in extra)]
 
     def to_filters(self, data: dict) -> CustomerFilters:
         """The selector's filters from the form's valid values (`portal.core.lists.valid_data`)."""

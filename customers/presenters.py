@@ -8,48 +8,52 @@ value and label of the row; the page template only places the pieces.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from customers.models import Customer, shown_status, status_labels
-from portal.core import clock
+from portal.core import clock, constant_urls
 from portal.core.rendering import markup
-from portal.core.vocabulary import Plan, Product
+from portal.core.vocabulary import Plan, Product, per_language
 
 
 def rows(customers, *, tick: bool = False) -> SafeString:
     """The <tr> rows of one page; `tick`: each starts with its checkbox of the bulk actions' form."""
     zone = ZoneInfo(settings.BUSINESS_TIME_ZONE)
     stale_before = timezone.now() - dt.timedelta(minutes=settings.STALE_AFTER_MINUTES)
-    detail = reverse("customers:detail", args=[0]).replace("/0/", "/{}/")
-    words = {
-        "removed": _("Removed"),
-        "scheduled": _("Scheduled"),
-        "scheduled_title": _("Has scheduled changes"),
-        "stale": _("Stale"),
-        "no_limit": _("No limit"),
-        "no_subscription": _("No subscription"),
-        # Labels translated once per page, not once per row.
-        "products": {k: str(v) for k, v in Product.choices},
-        "plans": {k: str(v) for k, v in Plan.choices},
-        "states": status_labels(),
-        "today": clock.today(),
-        "tick": tick,
-    }
+    detail = constant_urls.url("customers:detail", args=(0,)).replace("/0/", "/{}/")
+    words = {**_words(), "today": clock.today(), "tick": tick}
     return SafeString("\n".join(_row(c, zone, stale_before, detail, words) for c in customers))
 
 
-def _badge(css: str, text: str) -> SafeString:
-    return markup(' <span class="badge {}">{}</span>', css, text)
+@per_language
+def _words() -> dict:
+    """The rows' words, translated and escaped once per language (not once per row, nor per page)."""
+    return {
+        "removed": _escaped(_("Removed")),
+        "scheduled": _escaped(_("Scheduled")),
+        "scheduled_title": _escaped(_("Has scheduled changes")),
+        "stale": _escaped(_("Stale")),
+        "no_limit": _escaped(_("No limit")),
+        "no_subscription": _escaped(_("No subscription")),
+        "choose": _("Choose %(name)s"),  # with each row's name, escaped with it
+        "products": {k: _escaped(v) for k, v in Product.choices},
+        "plans": {k: _escaped(v) for k, v in Plan.choices},
+        "states": {k: _escaped(v) for k, v in status_labels().items()},
+    }
+
+
+def _escaped(text) -> SafeString:
+    return SafeString(html.escape(str(text)))
 
 
 def _row(c: Customer, zone, stale_before, detail: str, words: dict) -> SafeString:
-    removed = _badge("badge-removed", words["removed"]) if c.removed_at else ""
+    removed = markup(' <span class="badge badge-removed">{}</span>', words["removed"]) if c.removed_at else ""
     if c.product_id:
         plan = words["products"].get(c.product_id, c.product_id)
     else:
@@ -79,7 +83,7 @@ def _row(c: Customer, zone, stale_before, detail: str, words: dict) -> SafeStrin
     max_users = words["no_limit"] if c.max_member_unlimited else _num(c.max_member_count)
     synced = c.synced_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if c.synced_at else ""
     if c.synced_at is None or c.synced_at < stale_before:
-        synced = markup("{}{}", synced, _badge("badge-warn", words["stale"]))
+        synced = markup("{}{}", synced, markup(' <span class="badge badge-warn">{}</span>', words["stale"]))
     ticked = (
         markup(
             '<td><input type="checkbox" form="bulk" name="keys" value="{}" id="tick-{}" data-testid="bulk-tick">'
@@ -87,7 +91,7 @@ def _row(c: Customer, zone, stale_before, detail: str, words: dict) -> SafeStrin
             c.domain_id,
             c.domain_id,
             c.domain_id,
-            _("Choose %(name)s") % {"name": c.company_name},
+            words["choose"] % {"name": c.company_name},
         )
         if words["tick"]
         else ""
@@ -111,5 +115,5 @@ def _row(c: Customer, zone, stale_before, detail: str, words: dict) -> SafeStrin
     )
 
 
-def _num(value) -> str:
-    return "" if value is None else str(value)
+def _num(value: int | None) -> int | str:
+    return "" if value is None else value

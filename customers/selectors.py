@@ -45,7 +45,7 @@ from customers.permissions import ASSIGN_OWNERS, VIEW_CUSTOMERS
 from portal.core import clock
 from portal.core.access import Role, can, check, role_of
 from portal.core.lists import Sorts, capped_count, coded, computed_first, paginate, paginate_in_groups
-from portal.core.vocabulary import Plan, Product, UsageState
+from portal.core.vocabulary import Plan, Product, UsageState, translated
 from schedule.sources import ScheduleFilters, schedule_sources
 
 
@@ -663,13 +663,16 @@ def owner_views() -> list[tuple[str, str]]:
     ]
 
 
+#: The Owner filter's choices that name nobody (declared once: read once per language, `translated`).
+_OWNER_VIEWS = ((Owner.EVERYONE, _("Everyone")), (Owner.MINE, _("Mine")), (Owner.UNASSIGNED, _("Unassigned")))
+
+
 def owner_choices() -> list[tuple[str, str]]:
     """The Owner filter's choices: everyone, mine, unassigned, then each active Account manager (one query)."""
     people = people_with_role(role=Role.ACCOUNT_MANAGER)
+    text = translated()
     return [
-        (Owner.EVERYONE, str(_("Everyone"))),
-        (Owner.MINE, str(_("Mine"))),
-        (Owner.UNASSIGNED, str(_("Unassigned"))),
+        *((value, text(label)) for value, label in _OWNER_VIEWS),
         *((str(pk), label) for pk, label in people),
     ]
 

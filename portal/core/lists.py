@@ -51,17 +51,17 @@ from django.db.models.functions import NullIf
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils.functional import Promise
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.functional import Promise, lazy
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.core import constant_urls
 from portal.core.contrib import contributions
 from portal.core.downloads import Table, downloads_markup, table_response
 from portal.core.htmx import partial_for
 from portal.core.rendering import QuickSelect, markup
-from portal.core.vocabulary import code_column, names
+from portal.core.vocabulary import code_column, names, translated
 
 #: Far beyond any real list (a million pages), small enough for any database's OFFSET.
 MAX_PAGE_NUMBER = 1_000_000
@@ -97,6 +97,14 @@ def _order_term(model: type[models.Model], path: str, *, descending: bool):
     return expression.desc() if descending else expression.asc()
 
 
+def _descending_label(label: str | Promise) -> str:
+    return gettext("%(label)s (descending)") % {"label": label}
+
+
+#: A sort key's label descending, read when drawn.
+_descending = lazy(_descending_label, str)
+
+
 @dataclass(frozen=True)
 class Sorts:
     """The sort keys a list offers (the URL value → the columns it orders by) and the default key.
@@ -112,11 +120,13 @@ class Sorts:
         return sort if sort and sort.lstrip("-") in self.columns else self.default
 
     def choices(self, labels: Mapping[str, str | Promise]) -> list[tuple[str, str | Promise]]:
+        """Each key and its label, then the key descending: labels read when drawn (a list whose headers choose
+        the order carries its sort in a hidden field, and never reads them)."""
         out: list[tuple[str, str | Promise]] = []
         for key in self.columns:
             label = labels.get(key, key)
             out.append((key, label))
-            out.append((f"-{key}", _("%(label)s (descending)") % {"label": label}))
+            out.append((f"-{key}", _descending(label)))
         return out
 
     def order(self, qs: QuerySet, sort: str | None) -> QuerySet:
@@ -224,10 +234,7 @@ def add_customer_filter_fields(form: forms.Form, *, user=None) -> None:
     if not added:
         return
     for bound in added.values():
-        if type(bound.widget) is forms.Select:
-            quick = QuickSelect(attrs=bound.widget.attrs, choices=bound.widget.choices)
-            quick.is_required = bound.widget.is_required
-            bound.widget = quick
+        _make_quick(bound)
     fields = list(form.fields.items())
     form.fields = dict([*fields[:1], *added.items(), *fields[1:]])
 
@@ -240,6 +247,11 @@ def valid_data(form: forms.Form) -> dict:
 
 
 CUSTOMER = _("Customer")
+#: The bulk actions' column of ticks.
+CHOOSE = _("Choose")
+#: The fields every list's form gets (declared once, so their labels are read once per language: `translated`).
+SORT_BY = _("Sort by")
+PER_PAGE = _("Per page")
 
 
 def customer_search_field(label=CUSTOMER) -> forms.CharField:
@@ -268,24 +280,42 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+def _make_quick(field: forms.Field) -> None:
+    """A plain select drawn in Python (`QuickSelect`, the same markup)."""
+    if type(field.widget) is forms.Select:
+        quick = QuickSelect(attrs=field.widget.attrs, choices=field.widget.choices)
+        quick.is_required = field.widget.is_required
+        field.widget = quick
+
+
+#: The list forms whose declared selects are QuickSelects already (`_quick_selects`).
+_QUICK: set[type[forms.Form]] = set()
+
+
+def _quick_selects(form_class: type[forms.Form]) -> None:
+    """The plain selects a list's form class declares made QuickSelects once, on the class's fields (which each
+    form copies), rather than on every form made."""
+    if form_class not in _QUICK:
+        for declared in form_class.base_fields.values():
+            _make_quick(declared)
+        _QUICK.add(form_class)
+
+
 def _add_list_fields(form: forms.Form, spec: ListSpec, *, user=None) -> None:
     if spec.customer_filters:
         add_customer_filter_fields(form, user=user)
-    for bound in form.fields.values():
-        if type(bound.widget) is forms.Select:
-            quick = QuickSelect(attrs=bound.widget.attrs, choices=bound.widget.choices)
-            quick.is_required = bound.widget.is_required
-            bound.widget = quick
+    for bound in form.fields.values():  # the fields the form made itself
+        _make_quick(bound)
     labels = {c.sort: c.label for c in spec.columns if c.sort}
     form.fields["sort"] = forms.ChoiceField(
-        label=_("Sort by"),
+        label=SORT_BY,
         required=False,
         choices=spec.sorts.choices(labels),
         widget=QuickSelect if spec.sort_in_form else forms.HiddenInput,
     )
     if len(spec.page_sizes) > 1:
         form.fields["per_page"] = forms.TypedChoiceField(
-            label=_("Per page"),
+            label=PER_PAGE,
             required=False,
             coerce=int,
             # Django gives an empty field's value as is; django-stubs allows only text.
@@ -340,6 +370,7 @@ class ListState:
             spec = replace(spec, remembered=(*spec.remembered, *(f.name for f in found)))
             defaults = {**{f.name: f.default(user) for f in found}, **(defaults or {})}
         query = remembered_query(request, spec, defaults or {})
+        _quick_selects(spec.form)
         form = spec.form(query, **form_kwargs)
         _add_list_fields(form, spec, user=user)
         data = valid_data(form)
@@ -377,25 +408,27 @@ class ListState:
         cells = []
         params = self.query.copy()  # each link: the other parameters, its own sort, the first page
         params.pop("page", None)
+        text = translated()  # the columns' labels: declared once, read once per language
         if self.bulk_actions:
-            cells.append(markup('<th scope="col"><span class="visually-hidden">{}</span></th>', _("Choose")))
+            cells.append(markup('<th scope="col"><span class="visually-hidden">{}</span></th>', text(CHOOSE)))
         for column in self.spec.columns:
-            css = mark_safe(' class="num"') if column.numeric else ""
+            css = SafeString(' class="num"') if column.numeric else ""
             key = column.sort
-            if not column.label:
+            label = text(column.label)
+            if not label:
                 # A column without a heading (row actions): an empty data cell, not a header with no name.
-                cells.append(mark_safe("<td></td>"))
+                cells.append(SafeString("<td></td>"))
                 continue
             if not key:
-                cells.append(markup('<th scope="col"{}>{}</th>', css, column.label))
+                cells.append(markup('<th scope="col"{}>{}</th>', css, label))
                 continue
             params["sort"] = f"-{key}" if self.sort == key else key
             href = "?" + params.urlencode()
             arrow, order = "", ""
             if self.sort == key:
-                arrow, order = " ↑", mark_safe(' aria-sort="ascending"')
+                arrow, order = " ↑", SafeString(' aria-sort="ascending"')
             elif self.sort == f"-{key}":
-                arrow, order = " ↓", mark_safe(' aria-sort="descending"')
+                arrow, order = " ↓", SafeString(' aria-sort="descending"')
             # data-focus-id: after the htmx swap the focus returns to this header's link (static/js/portal.js).
             cells.append(
                 markup(
@@ -407,11 +440,11 @@ class ListState:
                     href,
                     self.hx_target,
                     key,
-                    column.label,
+                    label,
                     arrow,
                 )
             )
-        return mark_safe("".join(cells))
+        return SafeString("".join(cells))
 
 
 #: The longest remembered filter value kept in the session (a person's id, a keyword): longer ones are junk.
@@ -816,7 +849,7 @@ def bulk_bar_markup(state: ListState, page: Page, *, source: str = "") -> SafeSt
         "  </fieldset>\n"
         '  <div class="field"><button class="btn" type="submit" data-testid="bulk-start">{}</button></div>\n'
         "</form>\n",
-        reverse("core:bulk_new"),
+        constant_urls.url("core:bulk_new"),
         markup('<input type="hidden" name="source" value="{}">', source) if source else "",
         SafeString(carried),
         gettext("Bulk change"),

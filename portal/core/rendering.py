@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import conditional_escape, escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.functional import Promise
+from django.utils.safestring import SafeString
+
+from portal.core.vocabulary import translated
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -52,10 +54,19 @@ def markup(template: str, *args) -> SafeString:
 
 
 def _escaped(value) -> str:
+    """`conditional_escape(value)` as text, without its wrapper's check of the argument for a lazy translation on
+    every call (Django's `escape` is `html.escape` of the text, as here)."""
+    kind = type(value)
+    if kind is str:
+        return html.escape(value)
+    if kind is int:
+        return str(value)
+    if kind is SafeString:
+        return value
+    if isinstance(value, Promise):
+        value = str(value)  # a lazy translation, or lazy markup (a password's rules)
     if hasattr(value, "__html__"):
         return value.__html__()
-    if type(value) is int:
-        return str(value)
     return html.escape(str(value))
 
 
@@ -66,18 +77,18 @@ def attrs_markup(attrs: dict) -> str:
         if value is False:
             continue
         if value is True:
-            out.append(f" {conditional_escape(name)}")
+            out.append(f" {_escaped(name)}")
         else:
-            out.append(f' {conditional_escape(name)}="{conditional_escape(str(value))}"')
+            out.append(f' {_escaped(name)}="{_escaped(str(value))}"')
     return "".join(out)
 
 
 def input_markup(widget: dict) -> SafeString:
     """`input.html` in Python, from the widget's template context (`Widget.get_context(...)["widget"]`)."""
     value = widget["value"]
-    shown = "" if value is None else f' value="{conditional_escape(str(value))}"'
-    return mark_safe(
-        f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
+    shown = "" if value is None else f' value="{_escaped(str(value))}"'
+    return SafeString(
+        f'<input type="{_escaped(widget["type"])}" name="{_escaped(widget["name"])}"'
         f"{shown}{attrs_markup(widget['attrs'])}>"
     )
 
@@ -103,6 +114,7 @@ class QuickSelect(forms.Select):
             return super().render(name, value, attrs, renderer)  # groups: Django's own drawing
         chosen = self.format_value(value)
         picked = chosen[0] if chosen else None
+        read = translated()  # the options' labels: declared once, read once per language
         options = []
         for option_value, label in self.choices:
             text = "" if option_value is None else str(option_value)
@@ -110,29 +122,30 @@ class QuickSelect(forms.Select):
             picked = None if selected else picked  # only the first match, as Django does
             mark = " selected" if selected else ""
             # Without groups (drawn by Django above) each label is text or a lazy translation.
-            shown = conditional_escape(cast("StrOrPromise", label))
-            options.append(f'<option value="{escape(text)}"{mark}>{shown}</option>')
+            shown = _escaped(read(cast("StrOrPromise", label)))
+            options.append(f'<option value="{html.escape(text)}"{mark}>{shown}</option>')
         attributes = attrs_markup(self.build_attrs(self.attrs, attrs))
-        return mark_safe(f'<select name="{escape(name)}"{attributes}>{"".join(options)}</select>')
+        return SafeString(f'<select name="{html.escape(name)}"{attributes}>{"".join(options)}</select>')
 
 
 REQUIRED_MARK = ' <span class="req" aria-hidden="true">*</span>'
 
 
-def field_markup(field) -> SafeString:
+def field_markup(field, text=None) -> SafeString:
     """One form field, accessibly (`{% fields form %}` draws each of a form's fields with it): the label (or, for a
     group of radios or checkboxes, a fieldset and its legend), the widget, the help text and the errors under the
     ids Django's widget already points to with aria-describedby (`<id>_helptext`, `<id>_error`). A grouped field
     puts that reference on its fieldset; a hidden field is only its input."""
     widget = str(field)
     if field.is_hidden:
-        return mark_safe(widget)
+        return SafeString(widget)
+    text = text or translated()
     errors = field.errors
-    help_text = field.help_text
-    auto_id = conditional_escape(field.auto_id)
+    help_text = text(field.help_text)
+    auto_id = _escaped(field.auto_id)
     invalid = " field-invalid" if errors else ""
     required = REQUIRED_MARK if field.field.required else ""
-    label = conditional_escape(field.label)
+    label = _escaped(text(field.label))
     if field.use_fieldset:
         ids = [f"{auto_id}_{part}" for part, shown in (("helptext", help_text), ("error", errors)) if shown]
         described = f' aria-describedby="{" ".join(ids)}"' if ids else ""
@@ -144,18 +157,19 @@ def field_markup(field) -> SafeString:
     else:
         parts = [
             f'<div class="field{invalid}">\n',
-            f'  <label for="{conditional_escape(field.id_for_label)}">{label}{required}</label>\n  {widget}\n',
+            f'  <label for="{_escaped(field.id_for_label)}">{label}{required}</label>\n  {widget}\n',
         ]
         end = "</div>"
     if help_text:
-        parts.append(f'  <div class="help" id="{auto_id}_helptext">{conditional_escape(help_text)}</div>\n')
+        parts.append(f'  <div class="help" id="{auto_id}_helptext">{_escaped(help_text)}</div>\n')
     if errors:
-        shown = "".join(f"<p>{conditional_escape(error)}</p>" for error in errors)
+        shown = "".join(f"<p>{_escaped(error)}</p>" for error in errors)
         parts.append(f'  <div class="error" id="{auto_id}_error">{shown}</div>\n')
     parts.append(end + "\n")
-    return mark_safe("".join(parts))
+    return SafeString("".join(parts))
 
 
 def fields_markup(fields) -> SafeString:
     """Each field of a form (or of a list of bound fields, e.g. `form.visible_fields`), one after the other."""
-    return mark_safe("".join(field_markup(field) for field in fields))
+    text = translated()  # labels and help texts: declared once, read once per language
+    return SafeString("".join(field_markup(field, text) for field in fields))

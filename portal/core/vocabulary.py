@@ -17,9 +17,15 @@ as the API sent it (`label()`). One word means one thing everywhere:
 
 from __future__ import annotations
 
+import functools
 import re
+import weakref
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from django.core.signals import setting_changed
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -233,6 +239,84 @@ def name_of(value: str, *vocabularies: type[models.TextChoices]) -> str:
             continue
         return str(member.label)
     return value
+
+
+_T = TypeVar("_T")
+
+
+class _Kept(dict):
+    """Words kept per language (a dict its keeper holds: `_MADE` finds it only while it is held)."""
+
+
+#: Every `_Kept` held (a `per_language` function's, a cached template's `{% translate %}` node's), by id.
+_MADE: weakref.WeakValueDictionary[int, _Kept] = weakref.WeakValueDictionary()
+
+
+def kept_per_language() -> dict:
+    """A dict for words kept per language (its keys start with the language), emptied when a test changes the
+    catalogues (`_catalogues_changed`)."""
+    made = _Kept()
+    _MADE[id(made)] = made
+    return made
+
+
+def per_language(make: Callable[[], _T]) -> Callable[[], _T]:
+    """`make` (no argument: words read from the catalogues, the same for every request in a language) run once per
+    language, its answer kept for the process and shared: callers read it, never change it. Each translation is
+    a read of the active language and a search of the catalogues (`python -m bench frame`), so the words a page
+    needs many of (a list's labels for each row) are read once per language instead of once per request."""
+    made: dict[str | None, _T] = kept_per_language()
+
+    @functools.wraps(make)
+    def read() -> _T:
+        language = get_language()
+        try:
+            return made[language]
+        except KeyError:
+            found = made[language] = make()
+            return found
+
+    return read
+
+
+#: The texts of lazy translations read by `translated`, by language: {id: (the lazy translation, its text)}.
+_TEXTS: dict[str | None, dict[int, tuple[Promise, str]]] = {}
+#: More lazy translations than a process's constant labels: some are made per request (a label with a value).
+_MOST_TEXTS = 5000
+
+
+def translated() -> Callable[[Any], Any]:
+    """A reader of lazy translations in the active language, for code that reads many labels at once (a form's
+    fields, a select's options, a table's headers): ``text = translated()`` reads the language once, then
+    ``text(label)`` is the label's text, read from the catalogues once per process and language (a constant label,
+    declared once: a field's, a column's, a choice's), or the value itself when it is not a lazy translation."""
+    language = get_language()
+    kept = _TEXTS.get(language)
+    if kept is None:
+        kept = _TEXTS[language] = {}
+
+    def text(value):
+        if not isinstance(value, Promise):
+            return value
+        found = kept.get(id(value))
+        if found is None or found[0] is not value:
+            if len(kept) >= _MOST_TEXTS:
+                kept.clear()
+            found = kept[id(value)] = (value, str(value))
+        return found[1]
+
+    return text
+
+
+def _catalogues_changed(*, setting: str, **kwargs) -> None:
+    """Django reloads the catalogues when a test changes these settings: so are the words made from them."""
+    if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"):
+        for made in list(_MADE.values()):
+            made.clear()
+        _TEXTS.clear()
+
+
+setting_changed.connect(_catalogues_changed)
 
 
 def item_name(item_id: str) -> str:

@@ -3,27 +3,135 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from django import forms, template
 from django.conf import settings
-from django.urls import reverse
+from django.template.base import Variable, render_value_in_context
+from django.template.defaulttags import URLNode
+from django.template.defaulttags import url as django_url
+from django.templatetags.i18n import TranslateNode, do_translate
+from django.templatetags.static import StaticNode
+from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from portal.core import downloads, lists
+from portal.core import constant_urls, downloads, lists
 from portal.core.access import ROLE_LABELS, Role
 from portal.core.changes.forms import carried_name
 from portal.core.changes.sealing import seal
 from portal.core.contrib import customer_page
 from portal.core.operations import operation_label
 from portal.core.rendering import fields_markup
-from portal.core.vocabulary import CONTRACT_ENUMS, full_name, name_of
+from portal.core.vocabulary import CONTRACT_ENUMS, full_name, kept_per_language, name_of
 from portal.core.vocabulary import labelled as labelled_text
 
 register = template.Library()
+
+
+class _ConstantURLNode(URLNode):
+    """Django's `{% url %}`, but a URL without arguments is made once (`portal.core.constant_urls.url`)."""
+
+    def render(self, context) -> str:
+        if self.args or self.kwargs:
+            return super().render(context)
+        view_name = self.view_name.resolve(context)
+        try:  # the current app as Django's tag finds it
+            current_app = context.request.current_app
+        except AttributeError:
+            try:
+                current_app = context.request.resolver_match.namespace
+            except AttributeError:
+                current_app = None
+        url = ""
+        try:
+            url = constant_urls.url(view_name, current_app)
+        except NoReverseMatch:
+            if self.asvar is None:
+                raise
+        if self.asvar:
+            context[self.asvar] = url
+            return ""
+        return conditional_escape(url) if context.autoescape else url
+
+
+@register.tag
+def url(parser, token) -> _ConstantURLNode:
+    """`{% url %}` in every template that loads this library (the frame and the pages): Django's tag, written the
+    same way, whose URLs without arguments are made once per process (`portal.core.constant_urls`); with
+    arguments it reverses each time, as Django's does."""
+    node = django_url(parser, token)
+    return _ConstantURLNode(node.view_name, node.args, node.kwargs, node.asvar)
+
+
+class _ConstantTranslateNode(TranslateNode):
+    """Django's `{% translate %}`; a message written in the tag itself (a quoted text, no variable, no filter, a
+    quoted context if any) is read from the catalogues once per language and kept with the node (the cached
+    template's), instead of once per page drawn."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        var, given = self.filter_expression.var, self.message_context
+        self.constant = (
+            isinstance(var, Variable)
+            and var.literal is not None
+            and not self.filter_expression.filters
+            and (given is None or (not given.filters and not isinstance(given.var, Variable)))
+        )
+        self.texts: dict = kept_per_language() if self.constant else {}
+
+    def render(self, context):
+        if not self.constant:
+            return super().render(context)
+        key = (get_language(), context.autoescape)
+        value = self.texts.get(key)
+        if value is None:
+            value = self.texts[key] = self.text(context)
+        if self.asvar:
+            context[self.asvar] = value
+            return ""
+        return value
+
+    def text(self, context):
+        """What Django's node draws (or sets `as` a variable)."""
+        self.filter_expression.var.translate = not self.noop
+        if self.message_context:
+            self.filter_expression.var.message_context = self.message_context.resolve(context)
+        value = render_value_in_context(self.filter_expression.resolve(context), context)
+        is_safe = isinstance(value, SafeData)
+        value = value.replace(
+            "%%", "%"
+        )  # percent signs in template text are doubled, as Django restores them
+        return mark_safe(value) if is_safe else value
+
+
+@register.tag("translate")
+@register.tag("trans")
+def translate(parser, token) -> _ConstantTranslateNode:
+    """`{% translate %}` in every template that loads this library after `i18n`: Django's tag, written the same
+    way, whose quoted messages are read once per language (`_ConstantTranslateNode`)."""
+    node = do_translate(parser, token)
+    return _ConstantTranslateNode(
+        node.filter_expression, node.noop, asvar=node.asvar, message_context=node.message_context
+    )
+
+
+class _ConstantStaticNode(StaticNode):
+    """Django's `{% static %}`, its URL made once per path (`portal.core.constant_urls.static`)."""
+
+    def url(self, context) -> str:
+        return constant_urls.static(self.path.resolve(context))
+
+
+@register.tag
+def static(parser, token) -> _ConstantStaticNode:
+    """`{% static %}` in every template that loads this library after `static`: Django's tag, whose URLs are made
+    once per process and storage (`portal.core.constant_urls`)."""
+    return cast(_ConstantStaticNode, _ConstantStaticNode.handle_token(parser, token))
 
 
 @register.simple_tag
@@ -61,7 +169,7 @@ def results_head(context) -> SafeString:
         context["page_obj"],
         context.get("count_text", ""),
         context["request"].GET,
-        export_url=reverse(name) if name else context.get("export_url") or "",
+        export_url=constant_urls.url(name) if name else context.get("export_url") or "",
     )
 
 
