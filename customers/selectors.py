@@ -44,7 +44,15 @@ from customers.models import (
 from customers.permissions import ASSIGN_OWNERS, VIEW_CUSTOMERS
 from portal.core import clock
 from portal.core.access import Role, can, check, role_of
-from portal.core.lists import Sorts, capped_count, coded, computed_first, paginate, paginate_in_groups
+from portal.core.lists import (
+    Sorts,
+    capped_count,
+    coded,
+    computed_first,
+    merged_count,
+    paginate,
+    paginate_in_groups,
+)
 from portal.core.vocabulary import Plan, Product, UsageState, translated
 from schedule.sources import ScheduleFilters, schedule_sources
 
@@ -433,9 +441,9 @@ def customers_found(q: str, *, live: bool = False) -> QuerySet | None:
     customers whose text holds the word are exactly the rows of that gram, which its indexes list in name order
     and in domainId order without reading a text. A searched list (`page_by_customer`) then walks the first to
     its page's customers and the second to the cap, and stops, however many customers share the word and
-    wherever they sort (`python -m bench scale`, the lists searched by a common word; for the Options list,
-    whose customers have several rows each, PostgreSQL 15 prefers to count by probing the options' index once
-    per customer found, bounded by the cap but not flat). A longer word, or
+    wherever they sort (`python -m bench scale`, the lists searched by a common word; an unfiltered list of
+    their rows counts by a merge of the second with the rows' customer index, `page_by_customer`). A longer
+    word, or
     several, is searched as above: its count and page walk the search table, which for a longer word that
     many customers share is bounded by the cap but not flat (the lists searched by a legal form)."""
     found = _searched(q, live=live)
@@ -546,7 +554,11 @@ def page_by_customer(
 
     * the count, up to the cap (`lists.capped_count`): the rows of the customers found, `IN` a subquery of the
       search table (or of the gram table, `customers_found`), along the customer key, so the database stops one
-      row past the cap however many customers have the word;
+      row past the cap however many customers have the word. The gram table's customers of an unfiltered list
+      are counted by `lists.merged_count` instead: PostgreSQL, free to choose, probed the rows' customer index
+      once per customer found (the Options list, a few options per customer), where a merge of the two indexes
+      reads each page once; with a filter, checked on every row a merge walks, the probes cost less, and the
+      planner chooses;
     * the groups: the customers found, in name order from the narrow search table (or the gram table's name
       index), each with its number of rows (one index probe each), only as many as the page needs
       (`lists.paginate_in_groups` with `total`). For a common word the database walks a name index and stops
@@ -571,7 +583,11 @@ def page_by_customer(
         total = capped_count(found)
         groups = found.annotate(n=Value(1)).order_by(f"{way}sort_name", f"{way}customer_id")
     else:
-        total = capped_count(rows.filter(**{f"{key}__in": found.values("customer_id")}), along=key)
+        if found.model is CustomerSearchGram and not rows.query.where:
+            # A short word's customers, in domainId order, and every row of theirs: a merge of two index walks.
+            total = merged_count(rows, key=key, among=found.values("customer_id").order_by("customer_id"))
+        else:
+            total = capped_count(rows.filter(**{f"{key}__in": found.values("customer_id")}), along=key)
         mine = rows.filter(**{key: OuterRef("customer_id")}).order_by()
         per_customer = (
             mine.values(key)

@@ -18,6 +18,7 @@ from portal.core.vocabulary import OptionOrderType, labelled
 from schedule.sources import (
     DEADLINE_SOON_DAYS,
     ONE_DAY,
+    Firsts,
     ScheduledItem,
     ScheduleFilters,
     ScheduleSource,
@@ -46,7 +47,7 @@ def order_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.date, 
     return dict(qs.values_list("apply_date").annotate(n=Count("*")).order_by())
 
 
-def order_firsts(filters: ScheduleFilters, today: dt.date) -> list[tuple[dt.date, int]]:
+def order_firsts(filters: ScheduleFilters, today: dt.date) -> Firsts:
     return first_in_order(_in_range(filters, today), filters, day="apply_date")
 
 

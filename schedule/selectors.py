@@ -74,9 +74,9 @@ def agenda(*, user, filters: ScheduleFilters) -> dict:
     (`next_after`). `later` more follow from `next_from` on; `total` and `later` are counted up to the lists'
     cap (`capped`, when a source's count reached it: the page then says "more than").
 
-    A source that gives `firsts` gives the date and domainId of its first items from its index, up to one past
-    the cap: its count, and where the page ends (the first AGENDA_PAGE_ITEMS + 1 of all sources by date and
-    domainId); then its items up to there. Two queries, whatever the number of items, and only the page's items
+    A source that gives `firsts` gives the date and domainId of its first AGENDA_PAGE_ITEMS + 1 items from its
+    index, with their count up to one past the cap: where the page ends (the first AGENDA_PAGE_ITEMS + 1 of all
+    sources by date and domainId), and the count; then its items up to there. Two queries, whatever the number of items, and only the page's items
     read whole. A source without `firsts` is read whole and counted here (one query)."""
     today = clock.today()
     filters = _window(replace(filters, calendar=False, through=None), today)
@@ -87,10 +87,10 @@ def agenda(*, user, filters: ScheduleFilters) -> dict:
     already_read: dict[str, list[ScheduledItem]] = {}
     for source, may_change in sources:
         if source.firsts is not None:
-            # Its first items up to one past the cap: where the page ends, and the count.
-            found = source.firsts(replace(filters, first=cap + 1), today)
-            total, capped = total + min(len(found), cap), capped or len(found) > cap
-            firsts.extend(found[: size + 1])
+            # Its first items up to one past the page (where the page ends), and their count up to the cap.
+            found = source.firsts(replace(filters, first=size + 1), today)
+            total, capped = total + min(found.total, cap), capped or found.total > cap
+            firsts.extend(found.ends)
         else:
             read = [item for item in _read(source, may_change, filters, today) if not _passed(item, filters)]
             already_read[source.key] = read

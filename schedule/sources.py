@@ -23,9 +23,9 @@ user open its forms, and a selector `items(filters, today)` that reads the cache
 A source always fills `change_url`; the page's selectors (schedule/selectors.py) blank it for users without the
 source's `change_perm` (Support sees every item read-only), so no source can forget that check. A source may
 also give `day_counts(filters, today)` ({date: n}, one aggregate query, for the calendar and the home page) and
-`firsts(filters, today)` (the date and domainId of its first `filters.first` items, from its index alone): the
-agenda then counts its items up to the lists' cap and finds where its page ends from them, and reads only the
-items of that page; without them, the agenda reads all of the source's items.
+`firsts(filters, today)` (the date and domainId of its first `filters.first` items and their count up to the
+lists' cap, from its index alone, `Firsts`): the agenda then finds where its page ends from them, and reads only
+the items of that page; without them, the agenda reads all of the source's items.
 
 A source that gives `day_counts` honours `filters.per_day`, `filters.after` and `filters.through` in `items`, its
 query narrowed by `rows_shown(qs, filters, day=...)`. With `per_day` (the month calendar, the home
@@ -57,6 +57,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -64,7 +65,7 @@ from django.utils.functional import Promise
 
 from portal.core.access import Perm, can
 from portal.core.contrib import contributions
-from portal.core.lists import by_customer_filters, computed_first
+from portal.core.lists import by_customer_filters, computed_first, count_cap
 
 #: An item whose last day to change it is this close (in days) stands out.
 DEADLINE_SOON_DAYS = 7
@@ -144,10 +145,11 @@ class ScheduleSource:
     order: int = 100
     #: Optional: the number of items per date within the filters (one aggregate query).
     day_counts: Callable[[ScheduleFilters, dt.date], Mapping[dt.date, int]] | None = None
-    #: Optional, with `day_counts`: the (date, domainId) of its first `filters.first` items between the cursors,
-    #: from its index alone (`first_in_order`): the agenda asks for one past the lists' cap, which counts them
-    #: (up to the cap) and says where its page ends, and then reads only the items of its page.
-    firsts: Callable[[ScheduleFilters, dt.date], list[tuple[dt.date, int]]] | None = None
+    #: Optional, with `day_counts`: the (date, domainId) of its first `filters.first` items between the cursors
+    #: and how many there are, up to one past the lists' cap, from its index alone (`first_in_order`): the
+    #: agenda asks for one more than its page, which says where its page ends, and then reads only the items of
+    #: its page.
+    firsts: Callable[[ScheduleFilters, dt.date], Firsts] | None = None
 
 
 def schedule_sources(*, user=None) -> list[ScheduleSource]:
@@ -187,18 +189,37 @@ def between_cursors(
     return qs
 
 
+class Firsts(NamedTuple):
+    """A source's first items for the agenda (`first_in_order`)."""
+
+    #: The date and customer's domainId of the first `filters.first` items, in the agenda's order.
+    ends: list[tuple[dt.date, int]]
+    #: How many items there are between the cursors, counted up to one past the lists' cap.
+    total: int
+
+
 def first_in_order(
     qs: QuerySet, filters: ScheduleFilters, *, day: str, shift: dt.timedelta = dt.timedelta()
-) -> list[tuple[dt.date, int]]:
+) -> Firsts:
     """The date and customer's domainId of the first `filters.first` rows of `qs` between the cursors, by the
-    column `day`, the customer's domainId, then the row's key (a source's `firsts`): read from the source's
-    index of (day, domainId, key) alone, which the database leaves after that many entries, so the agenda counts
-    (up to the cap) and finds where its page ends at the same cost however many items the range holds
-    (`python -m bench scale`, Agenda)."""
-    qs = between_cursors(qs, filters, day=day, shift=shift).order_by(day, "customer_id", "pk")
-    return [
-        (found + shift, customer) for found, customer in qs.values_list(day, "customer_id")[: filters.first]
-    ]
+    column `day`, the customer's domainId, then the row's key, and how many rows there are up to one past the
+    lists' cap (a source's `firsts`), in one query: read from the source's index of (day, domainId, key) alone,
+    which the database leaves after that many entries, so the agenda counts (up to the cap) and finds where its
+    page ends at the same cost however many items the range holds.
+
+    The database walks the index once, to one past the cap, and counts what it walked (a window count over the
+    walk): only the page's few ends come back to Python, never one row per item counted, and no second query
+    is compiled for the count (`python -m bench scale`, Agenda: instructions)."""
+    ordered = between_cursors(qs, filters, day=day, shift=shift).order_by(day, "customer_id", "pk")
+    walked = ordered.values_list(day, "customer_id", "pk")[: count_cap() + 1]
+    sql, params = walked.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT walked.*, COUNT(*) OVER () FROM ({sql}) walked ORDER BY 1, 2, 3 LIMIT %s",
+            (*params, filters.first),
+        )
+        rows = cursor.fetchall()
+    return Firsts([(found + shift, customer) for found, customer, _pk, _n in rows], rows[0][3] if rows else 0)
 
 
 def first_of_each_day(qs: QuerySet, filters: ScheduleFilters, *, day: str) -> QuerySet:

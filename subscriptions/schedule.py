@@ -15,6 +15,7 @@ from portal.core.vocabulary import Plan, Product, ReservationType
 from schedule.sources import (
     DEADLINE_SOON_DAYS,
     ONE_DAY,
+    Firsts,
     ScheduledItem,
     ScheduleFilters,
     ScheduleSource,
@@ -107,18 +108,18 @@ def renewal_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.date
     return _day_counts(_renewals(filters, today), "plan_end_date", shift=ONE_DAY)
 
 
-def pre_order_firsts(filters: ScheduleFilters, today: dt.date) -> list[tuple[dt.date, int]]:
+def pre_order_firsts(filters: ScheduleFilters, today: dt.date) -> Firsts:
     return first_in_order(
         _in_range(PreOrder.objects, "apply_date", filters, today), filters, day="apply_date"
     )
 
 
-def reservation_firsts(filters: ScheduleFilters, today: dt.date) -> list[tuple[dt.date, int]]:
+def reservation_firsts(filters: ScheduleFilters, today: dt.date) -> Firsts:
     qs = _in_range(Reservation.objects, "apply_date", filters, today)
     return first_in_order(qs, filters, day="apply_date")
 
 
-def renewal_firsts(filters: ScheduleFilters, today: dt.date) -> list[tuple[dt.date, int]]:
+def renewal_firsts(filters: ScheduleFilters, today: dt.date) -> Firsts:
     return first_in_order(_renewals(filters, today), filters, day="plan_end_date", shift=ONE_DAY)
 
 

@@ -457,3 +457,20 @@ def test_a_remembered_filter_opens_on_its_default_then_on_the_last_choice(rf):
     request = rf.get("/", {})
     request.session = session
     assert remembered_query(request, other, {"owner": "mine"}).dict() == {}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cap", [2, 4, 5, 9])
+def test_a_merged_count_counts_the_rows_of_the_keys_given_up_to_one_past_the_cap(settings, cap):
+    """`lists.merged_count` (a searched list's count by a merge, on both databases): the rows whose key is among
+    the keys given, however many rows each key has, the rows of the other keys between them left out."""
+    from portal.core.lists import merged_count
+
+    settings.LIST_COUNT_CAP = cap
+    customers = [make_customer(company_name=f"Firm {n}") for n in range(6)]
+    for n, customer in enumerate(customers):
+        for _ in range(n % 3):  # none, one or two each
+            make_subscription(customer)
+    among = [c.domain_id for c in customers if c.company_name[-1] in "1245"]  # 1 + 2 + 1 + 2 rows
+    keys = Customer.objects.filter(domain_id__in=among).values("domain_id").order_by("domain_id")
+    assert merged_count(Subscription.objects.all(), key="customer_id", among=keys) == min(6, cap + 1)

@@ -308,3 +308,37 @@ def test_the_upgrade_copies_the_grams_of_the_customers_already_cached():
         assert not selectors.customers_found("らa", live=True).exists()  # no gram across the text's lines
     finally:
         migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@postgresql_only
+@pytest.mark.parametrize("cap", [3, 4, 5, 6])
+def test_a_short_words_lists_count_every_row_of_its_live_customers_up_to_the_cap(
+    written_every_way, support, settings, cap
+):
+    """The Options and Subscriptions lists searched by a short word count along the gram table
+    (`portal.core.lists.merged_count`, unfiltered; `capped_count` filtered): the rows of the live customers
+    that have the word, however many rows each has (none, one, several), the rows of the customers around
+    them in domainId order left out, exact below the cap and "more than the cap" past it."""
+    from options.selectors import OptionFilters, option_page
+    from subscriptions.selectors import SubscriptionFilters, subscription_page
+    from tests.options.factories import make_option
+    from tests.subscriptions.factories import make_subscription
+
+    settings.LIST_COUNT_CAP = cap
+    sakura, removed, back, xa, abc = written_every_way
+    renamed = Customer.objects.get(company_name="富士見さくら")
+    products = [("SSTG2", "SSTG201"), ("ACV2", "ACV201"), ("BCT", "BCT01")]
+    rows = {sakura: 3, removed: 2, back: 0, renamed: 2, xa: 1, abc: 3}
+    for customer, n in rows.items():
+        for option_id, sub in products[:n]:
+            make_option(customer, option_product_id=option_id, sub_option_id=sub)
+            make_subscription(customer)
+    for q, expected in (("さくら", 5), ("富士", 2), ("ab", 3), ("くら工", 0)):
+        assert Option.objects.filter(customer_id__in=_by_like(q, live=True)).count() == expected
+        options = option_page(user=support, filters=OptionFilters(q=q), page=1, per_page=25)
+        subscriptions = subscription_page(user=support, filters=SubscriptionFilters(q=q), page=1, per_page=25)
+        for page in (options, subscriptions):
+            assert (page.paginator.count, page.capped) == (min(expected, cap), expected > cap), (q, page)
+            assert len(page.object_list) == expected  # the first page shows its rows, capped or not
+        paid = option_page(user=support, filters=OptionFilters(q=q, option="ACV2"), page=1, per_page=25)
+        assert paid.paginator.count == {"さくら": 2, "富士": 1, "ab": 1, "くら工": 0}[q]
