@@ -55,7 +55,11 @@ class Prepared:
         for slot, value in zip(slots, args, strict=True):
             params[slot] = value
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            try:
+                cursor.execute(sql, params)
+            except OverflowError:
+                # An integer beyond the database's range matches no row, as the ORM's own lookup answers it.
+                return connection, compiler, []
             fetched = cursor.fetchall()
         if converters:
             fetched = [tuple(row) for row in compiler.apply_converters(fetched, converters)]
