@@ -157,13 +157,10 @@ def invoice_month_store(*, year: int, month: int, remote: Iterable[Any], synced_
 
 def usage_store(*, domain_id: int, remote: Any, synced_at: dt.datetime) -> int:
     """Upsert a customer's daily usage snapshots (listCustomerUsages), work out their marks
-    (`billing.usage.usage_marks`) and thin those past USAGE_KEEP_DAYS (which keeps the marks true)."""
+    (`billing.usage.usage_marks`) and thin those past USAGE_KEEP_DAYS (which keeps the marks true). Days the
+    copy already holds as read are only stamped read again."""
     usages = list(getattr(remote, "usages", None) or [])
     days = [u.used_date for u in usages]
-    if days:
-        UsageSnapshot.objects.filter(
-            domain_id=domain_id, used_date__gte=min(days), used_date__lte=max(days)
-        ).delete()
     snapshots = [
         UsageSnapshot(
             domain_id=domain_id,
@@ -179,7 +176,17 @@ def usage_store(*, domain_id: int, remote: Any, synced_at: dt.datetime) -> int:
         )
         for u in usages
     ]
+    if days and _usage_unchanged(domain_id, snapshots, first=min(days), last=max(days)):
+        # The days read hold what the copy holds: only when they were read is new (their marks stay true).
+        UsageSnapshot.objects.filter(
+            domain_id=domain_id, used_date__gte=min(days), used_date__lte=max(days)
+        ).update(synced_at=synced_at)
+        usage_thin(domain_id=domain_id, before=_business_date(synced_at) - dt.timedelta(days=USAGE_KEEP_DAYS))
+        return len(usages)
     if days:
+        UsageSnapshot.objects.filter(
+            domain_id=domain_id, used_date__gte=min(days), used_date__lte=max(days)
+        ).delete()
         # Written marked (an update after would leave every row's old version in the partial indexes).
         groups = {s.product_group_id for s in snapshots}
         usage_premark(snapshots, before=usage_before(domain_id=domain_id, day=min(days), groups=groups))
@@ -188,6 +195,36 @@ def usage_store(*, domain_id: int, remote: Any, synced_at: dt.datetime) -> int:
         usage_marks(domain_id=domain_id, since=min(days))  # the rows around them
     usage_thin(domain_id=domain_id, before=_business_date(synced_at) - dt.timedelta(days=USAGE_KEEP_DAYS))
     return len(usages)
+
+
+_SNAPSHOT_FIELDS = (
+    "used_date",
+    "product_group_id",
+    "product_id",
+    "plan",
+    "license_count",
+    "member_count",
+    "max_member_count",
+    "status",
+)
+
+
+def _usage_unchanged(
+    domain_id: int, snapshots: list[UsageSnapshot], *, first: dt.date, last: dt.date
+) -> bool:
+    """Whether the customer's snapshots from `first` to `last` are already these, day by day and group by group
+    (a later resync of the same days: most of them), so that rewriting them would change nothing."""
+    read = {
+        (s.used_date, s.product_group_id): tuple(getattr(s, f) for f in _SNAPSHOT_FIELDS) for s in snapshots
+    }
+    if len(read) != len(snapshots):
+        return False
+    held = list(
+        UsageSnapshot.objects.filter(
+            domain_id=domain_id, used_date__gte=first, used_date__lte=last
+        ).values_list(*_SNAPSHOT_FIELDS)
+    )
+    return len(held) == len(read) and all(read.get((row[0], row[1])) == row for row in held)
 
 
 def usage_thin(*, domain_id: int, before: dt.date) -> int:

@@ -122,31 +122,62 @@ def usage_list_store(*, domain_id: int, remote: Any, synced_at: dt.datetime | No
         return 0
     synced_at = synced_at or timezone.now()
     rows = list(getattr(remote, "option_product_usages", None) or [])
+    usages = [
+        OptionUsage(
+            customer_id=domain_id,
+            option_product_id=wire_text(u.option_product_id),
+            sub_option_id=wire_text(u.sub_option_id),
+            product_group_id=wire_text(u.product_group_id),
+            used_date=u.used_date,
+            plan=wire_text(u.plan),
+            member_count=u.member_count,
+            license_count=u.license_count,
+            quantity=u.quantity,
+            usage_count=u.usage_count,
+            synced_at=synced_at,
+        )
+        for u in rows
+    ]
     months = {(u.used_date.year, u.used_date.month) for u in rows}
+    if len(months) == 1:
+        ((year, month),) = months
+        held = OptionUsage.objects.filter(customer_id=domain_id, used_date__year=year, used_date__month=month)
+        if _usage_unchanged(held, usages):
+            # The month read is what the copy holds: only when it was read is new.
+            held.update(synced_at=synced_at)
+            return len(rows)
     for year, month in months:
         OptionUsage.objects.filter(
             customer_id=domain_id, used_date__year=year, used_date__month=month
         ).delete()
-    OptionUsage.objects.bulk_create(
-        [
-            OptionUsage(
-                customer_id=domain_id,
-                option_product_id=wire_text(u.option_product_id),
-                sub_option_id=wire_text(u.sub_option_id),
-                product_group_id=wire_text(u.product_group_id),
-                used_date=u.used_date,
-                plan=wire_text(u.plan),
-                member_count=u.member_count,
-                license_count=u.license_count,
-                quantity=u.quantity,
-                usage_count=u.usage_count,
-                synced_at=synced_at,
-            )
-            for u in rows
-        ],
-        ignore_conflicts=True,
-    )
+    OptionUsage.objects.bulk_create(usages, ignore_conflicts=True)
     return len(rows)
+
+
+_USAGE_FIELDS = (
+    "option_product_id",
+    "sub_option_id",
+    "used_date",
+    "product_group_id",
+    "plan",
+    "member_count",
+    "license_count",
+    "quantity",
+    "usage_count",
+)
+
+
+def _usage_unchanged(held, usages: list[OptionUsage]) -> bool:
+    """Whether the month's rows the copy holds (`held`) are already these, option by option and day by day (a
+    later resync of the same month: most of them), so that rewriting them would change nothing."""
+    read = {
+        (u.option_product_id, u.sub_option_id, u.used_date): tuple(getattr(u, f) for f in _USAGE_FIELDS)
+        for u in usages
+    }
+    if len(read) != len(usages):
+        return False
+    stored = list(held.values_list(*_USAGE_FIELDS))
+    return len(stored) == len(read) and all(read.get(row[:3]) == row for row in stored)
 
 
 # --- The cache after a change (the `apply` of each declaration in options/changes.py) --------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -23,6 +24,7 @@ class PartnerSession(OAuth2Session):
         self.timeout = (float(connect), float(read))
         self.pool_size = 0
         self.make_room(pool_size)
+        self._environment: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     def make_room(self, connections: int) -> None:
         """Keep up to `connections` open connections per host: as many as the threads that share this session
@@ -34,6 +36,27 @@ class PartnerSession(OAuth2Session):
         self.mount("https://", adapter)
         self.mount("http://", adapter)
         self.pool_size = connections
+
+    def merge_environment_settings(
+        self, url: str, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> dict[str, Any]:
+        """What the environment adds to a request (proxies and no_proxy, the CA bundle), read once per scheme
+        and host rather than for each request: requests reads the process environment twice a call (a Partner
+        API call's largest cost in the client). A call that sets any of these itself reads it as requests does."""
+        if proxies or stream is not None or verify is not None or cert is not None:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        key = (
+            *urlsplit(url)[:2],
+            self.trust_env,
+            self.stream,
+            self.verify,
+            self.cert,
+            *sorted(self.proxies.items()),
+        )
+        found = self._environment.get(key)
+        if found is None:
+            found = self._environment[key] = super().merge_environment_settings(url, {}, None, None, None)
+        return {**found, "proxies": dict(found["proxies"])}
 
     # The parent spells out every keyword argument of requests; this override passes them through unchanged.
     def request(  # type: ignore[override]

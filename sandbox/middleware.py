@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import time
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -46,21 +46,26 @@ class RequestLogMiddleware:
         response_body = ""
         if not secret and not response.streaming:
             response_body = response.content[:BODY_LIMIT].decode("utf-8", "replace")
-        RequestLog.objects.create(
-            at=timezone.now(),
-            method=request.method or "",
-            path=request.path,
-            query=request.META.get("QUERY_STRING", ""),
-            operation_id=getattr(request, "sandbox_operation", ""),
-            client_id=getattr(request, "sandbox_client_id", ""),
-            status=response.status_code,
-            duration_ms=round(duration_ms, 3),
-            request_body=request_body,
-            response_body=response_body,
-            fault=getattr(request, "sandbox_fault", ""),
-            rule=getattr(request, "sandbox_rule", ""),
-        )
-        _count(getattr(request, "sandbox_operation", ""), response.status_code)
+        operation_id = getattr(request, "sandbox_operation", "")
+        row = {
+            "at": timezone.now(),
+            "method": request.method or "",
+            "path": request.path,
+            "query": request.META.get("QUERY_STRING", ""),
+            "operation_id": operation_id,
+            "client_id": getattr(request, "sandbox_client_id", ""),
+            "status": response.status_code,
+            "duration_ms": round(duration_ms, 3),
+            "request_body": request_body,
+            "response_body": response_body,
+            "fault": getattr(request, "sandbox_fault", ""),
+            "rule": getattr(request, "sandbox_rule", ""),
+        }
+        insert, fields, count = _statements()
+        # The log's row and the count in one transaction, by SQL made once (the ORM would compile both each time).
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(insert, [field.get_db_prep_save(row[field.name], connection) for field in fields])
+            cursor.execute(count, [operation_id, response.status_code])
         if next(_counter) % 500 == 499:
             keep = settings.SANDBOX_REQUEST_LOG_SIZE
             cutoff = RequestLog.objects.order_by("-id").values_list("id", flat=True)[keep : keep + 1]
@@ -68,14 +73,19 @@ class RequestLogMiddleware:
                 RequestLog.objects.filter(id__lte=cutoff[0]).delete()
 
 
-def _count(operation_id: str, status: int) -> None:
-    """One more request of `operation_id` answered `status` (the first of its kind creates its row)."""
-    for _attempt in range(3):
-        if RequestCount.objects.filter(operation_id=operation_id, status=status).update(count=F("count") + 1):
-            return
-        try:
-            with transaction.atomic():
-                RequestCount.objects.create(operation_id=operation_id, status=status, count=1)
-            return
-        except IntegrityError:
-            continue  # another thread created it meanwhile: add to it
+@functools.cache
+def _statements() -> tuple[str, list, str]:
+    """The log's INSERT with the fields it sets, and the count's: one more request of an operation answered with
+    a status (the first of its kind creates its row; SQLite's upsert, so two threads never race to create it)."""
+    quote = connection.ops.quote_name
+    fields = [field for field in RequestLog._meta.concrete_fields if not field.primary_key]
+    insert = (
+        f"INSERT INTO {quote(RequestLog._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    table, count = quote(RequestCount._meta.db_table), quote("count")
+    upsert = (
+        f"INSERT INTO {table} ({quote('operation_id')}, {quote('status')}, {count}) VALUES (%s, %s, 1) "
+        f"ON CONFLICT ({quote('operation_id')}, {quote('status')}) DO UPDATE SET {count} = {table}.{count} + 1"
+    )
+    return insert, fields, upsert

@@ -59,6 +59,9 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(SANDBOX_DB_PATH),
+        # Each of the server's threads keeps its connection: opening one (and its pragmas) and closing it (the
+        # last one closed checkpoints the WAL) for every request cost more than most answers.
+        "CONN_MAX_AGE": None,
         "OPTIONS": {
             "timeout": 30,
             "transaction_mode": "IMMEDIATE",

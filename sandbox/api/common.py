@@ -43,6 +43,7 @@ from sandbox import clock
 from sandbox.api.errors import ApiError
 from sandbox.contract import Operation, load_contract
 from sandbox.models import Customer, Fault, OAuthClient, OAuthToken
+from sandbox.prepared import Prepared
 
 logger = logging.getLogger("sandbox")
 
@@ -95,15 +96,18 @@ def parse_date(value: str) -> dt.date:
 # --- lookups --------------------------------------------------------------------------------------------------
 
 
+_LIVE_CUSTOMER = Prepared(lambda pk: Customer.objects.live().filter(pk=pk)[:1], -424242424242)
+
+
 def live_customer(domain_id: int, *, for_update: bool = False) -> Customer:
     """The customer managed by the partner, or 404 NOT_FOUND (also for deleted customers)."""
-    qs = Customer.objects.live()
     if for_update:
-        qs = qs.select_for_update()
-    try:
-        return qs.get(pk=domain_id)
-    except Customer.DoesNotExist:
-        raise ApiError(404, "NOT_FOUND", f"domainId {domain_id} is not a customer of this partner") from None
+        found = list(Customer.objects.live().select_for_update().filter(pk=domain_id)[:1])
+    else:
+        found = _LIVE_CUSTOMER.instances(domain_id)
+    if not found:
+        raise ApiError(404, "NOT_FOUND", f"domainId {domain_id} is not a customer of this partner")
+    return found[0]
 
 
 # --- pagination -----------------------------------------------------------------------------------------------
@@ -180,23 +184,38 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def authenticate(request: HttpRequest) -> OAuthToken:
+@dataclass(frozen=True)
+class Bearer:
+    """What a request's access token grants: its app (the registered client) and scope, until it expires."""
+
+    client_pk: int
+    client_id: str
+    scope: str
+    expires_at: dt.datetime
+
+
+_ACCESS_TOKEN = Prepared(
+    lambda digest: OAuthToken.objects.filter(
+        token_hash=digest, kind=OAuthToken.ACCESS, revoked=False
+    ).values_list("client_id", "client__client_id", "scope", "expires_at")[:1],
+    "\0digest",
+)
+
+
+def authenticate(request: HttpRequest) -> Bearer:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if not header.startswith("Bearer ") or not header[7:].strip():
         raise ApiError(401, "UNAUTHORIZED", "Authorization: Bearer <access token> is required")
-    token = (
-        OAuthToken.objects.select_related("client")
-        .filter(token_hash=token_hash(header[7:].strip()), kind=OAuthToken.ACCESS, revoked=False)
-        .first()
-    )
-    if token is None:
+    found = _ACCESS_TOKEN.rows(token_hash(header[7:].strip()))
+    if not found:
         raise ApiError(401, "UNAUTHORIZED", "the access token is invalid")
+    token = Bearer(*found[0])
     if token.expires_at <= timezone.now():
         raise ApiError(401, "UNAUTHORIZED", "the access token has expired")
     return token
 
 
-def check_scope(op: Operation, token: OAuthToken) -> None:
+def check_scope(op: Operation, token: Bearer) -> None:
     granted = set(token.scope.split())
     if op.is_write and "partner" not in granted:
         raise ApiError(403, "FORBIDDEN", f"{op.operation_id} needs the scope 'partner'")
@@ -258,8 +277,11 @@ class DroppedConnection(Exception):
     """Raised to end a request without an answer (the socket is closed)."""
 
 
+_FAULTS = Prepared(lambda operation_id: Fault.objects.filter(operation_id__in=[operation_id, "*"]), "\0op")
+
+
 def _active_fault(operation_id: str) -> Fault | None:
-    faults = {f.operation_id: f for f in Fault.objects.filter(operation_id__in=[operation_id, "*"])}
+    faults = {f.operation_id: f for f in _FAULTS.instances(operation_id)}
     fault = faults.get(operation_id) or faults.get("*")
     if fault is None or fault.remaining == 0:
         return None
@@ -306,10 +328,15 @@ def _apply_fault(request: HttpRequest, fault: Fault, *, after: bool) -> None:
 @dataclass
 class ApiContext:
     operation: Operation
-    client: OAuthClient
+    client_pk: int
     today: dt.date
     query: dict[str, Any] = field(default_factory=dict)
     body: Any = None
+
+    @property
+    def client(self) -> OAuthClient:
+        """The registered app whose token the request carries (read when asked)."""
+        return OAuthClient.objects.get(pk=self.client_pk)
 
 
 def _coerce(value: str, schema: dict[str, Any]) -> Any:
@@ -439,8 +466,8 @@ def operation(operation_id: str, *, field_rules: dict[str, Any] | None = None):
             rate_headers: dict[str, str] = {}
             try:
                 token = authenticate(request)
-                request.sandbox_client_id = token.client.client_id
-                rate_headers = rate_limiter.hit(token.client.client_id, operation_id)
+                request.sandbox_client_id = token.client_id
+                rate_headers = rate_limiter.hit(token.client_id, operation_id)
                 check_scope(op, token)
                 fault = _active_fault(operation_id)
                 if fault is not None:
@@ -449,7 +476,7 @@ def operation(operation_id: str, *, field_rules: dict[str, Any] | None = None):
                 path_values, query = _validate_parameters(op, request, path_kwargs, field_rules)
                 body = _parse_body(op, request, field_rules)
                 request.api = ApiContext(
-                    operation=op, client=token.client, today=today, query=query, body=body
+                    operation=op, client_pk=token.client_pk, today=today, query=query, body=body
                 )
                 response = func(request, **path_values)
                 if fault is not None:

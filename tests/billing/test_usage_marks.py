@@ -145,3 +145,22 @@ def test_marks_worked_out_afterwards_are_those_the_store_sets():
     UsageSnapshot.objects.update(changed=True, edge=True)
     usage_marks_all()
     assert list(UsageSnapshot.objects.order_by("used_date").values_list("changed", "edge")) == stored
+
+
+def test_days_read_again_are_stamped_read_again_with_their_marks_and_a_changed_day_is_written():
+    today = timezone.localdate()
+    days = [today - dt.timedelta(days=n) for n in (3, 2, 1)]
+    read = timezone.now() - dt.timedelta(hours=3)
+    same = _usages([(day, ("STD", "MONTHLY", None, 1)) for day in days])
+    services.usage_store(domain_id=7, remote=same, synced_at=read)
+    marks = list(UsageSnapshot.objects.order_by("used_date").values_list("used_date", "changed", "edge"))
+
+    again = read + dt.timedelta(hours=1)
+    services.usage_store(domain_id=7, remote=same, synced_at=again)
+    rows = UsageSnapshot.objects.filter(domain_id=7).order_by("used_date")
+    assert list(rows.values_list("used_date", "changed", "edge")) == marks
+    assert {r.synced_at for r in rows} == {again}
+
+    more = _usages([(day, ("STD", "MONTHLY", None, 2 if day == days[-1] else 1)) for day in days])
+    services.usage_store(domain_id=7, remote=more, synced_at=again + dt.timedelta(hours=1))
+    assert [(r.member_count, r.changed) for r in rows.all()] == [(1, marks[0][1]), (1, False), (2, True)]

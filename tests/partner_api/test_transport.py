@@ -344,3 +344,23 @@ def test_a_failed_exchange_carries_what_was_sent(client, rsps):
         client.exchange(create_pre_order)
     assert refused.value.exchange.status == 400
     assert refused.value.exchange.sent == json.loads(rsps.calls[0].request.body)
+
+
+def test_a_proxy_and_a_ca_bundle_set_in_the_environment_still_carry_every_call(monkeypatch):
+    """The session reads the environment once per host, not once per call: what it finds there still applies
+    to every call, a host named in NO_PROXY still goes direct, and a call's own proxies still win."""
+    from partner_api.session import PartnerSession
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "direct.example")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/partner-bundle.pem")
+    session = PartnerSession(timeout=(1, 1))
+    url = "https://apis.worksmobile.com/partner/v1.0/partners/customers"
+    for _ in range(2):
+        settings = session.merge_environment_settings(url, {}, None, None, None)
+        assert settings["proxies"]["https"] == "http://proxy.example:3128"
+        assert settings["verify"] == "/etc/ssl/partner-bundle.pem"
+    direct = session.merge_environment_settings("https://direct.example/v1.0/x", {}, None, None, None)
+    assert "https" not in direct["proxies"]
+    own = {"https": "http://other.example:8080"}
+    assert session.merge_environment_settings(url, own, None, None, None)["proxies"]["https"] == own["https"]
