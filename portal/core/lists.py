@@ -523,27 +523,34 @@ def capped_count(qs: QuerySet, *, along: str = "") -> int:
 def merged_count(qs: QuerySet, *, key: str, among: QuerySet) -> int:
     """How many rows of `qs` have their `key` among the values of `among` (a query of one column in that
     column's order, such as the gram table's customers of a word by its domainId index), counted up to one past
-    the cap as `capped_count` counts, in the one shape that never probes `qs` once per value: `qs`'s keys in
-    their order, read as a subquery the database plans apart (`OFFSET 0`, which it neither merges into the
-    outer query nor probes by a value from it), merged with `among` along the key. Both sides are walks of an
-    index in key order, and the count stops one past the cap.
+    the cap as `capped_count` counts, in one query whose shape the number of values decides:
 
-    Given `key IN (among)` instead (`capped_count(..., along=key)`), PostgreSQL may probe `qs`'s key index once
-    per value of `among` until the cap: two index pages each, where the merge reads each index page once. For
-    a word many customers share, with their rows a few each, it chose the probes (the Options list searched by
-    a common word: `python -m bench scale`). For a few values spread over the key, the merge walks `qs`'s key
-    index from its start to the last value: so `among` should be values many rows have, which a capped count
-    reaches soon (`customers.selectors.page_by_customer` counts so the customers of a common short word)."""
+    * more values than the cap (a word many customers share): `qs`'s keys in their order, read as a subquery
+      the database plans apart (`OFFSET 0`, which it neither merges into the outer query nor probes by a value
+      from it), merged with `among` along the key. Both sides are walks of an index in key order, each page
+      read once, and the count stops one past the cap, which so many values reach soon. Given `key IN (among)`,
+      PostgreSQL probed `qs`'s key index once per value until the cap, two index pages each (the Options list
+      searched by a common word: `python -m bench scale`);
+    * fewer: `capped_count(qs.filter(key IN among), along=key)`, which the planner shapes. Probes then cost two
+      pages per value at most, where a merge would walk `qs`'s key index from its start to the last value,
+      however few the values and however long the index.
+
+    PostgreSQL runs only the branch the first count chooses (each branch is a subplan run when first needed)."""
+    cap = count_cap() + 1
     inner = qs.order_by(key).annotate(_merged_key=F(key)).values("_merged_key")
     inner_sql, inner_params = inner.query.sql_with_params()
     among_sql, among_params = among.query.sql_with_params()
+    probed = qs.filter(**{f"{key}__in": among}).order_by(key).values("pk")[:cap]
+    probed_sql, probed_params = probed.query.sql_with_params()
     # SQLite takes no OFFSET without a LIMIT.
     apart = "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM ({inner_sql} {apart}) merged "
-            f'WHERE merged."_merged_key" IN ({among_sql}) ORDER BY merged."_merged_key" LIMIT %s) capped',
-            (*inner_params, *among_params, count_cap() + 1),
+            f"SELECT CASE WHEN (SELECT COUNT(*) FROM ({among_sql} LIMIT %s) values_) < %s "
+            f"THEN (SELECT COUNT(*) FROM ({probed_sql}) probed) "
+            f"ELSE (SELECT COUNT(*) FROM (SELECT 1 FROM ({inner_sql} {apart}) merged "
+            f'WHERE merged."_merged_key" IN ({among_sql}) ORDER BY merged."_merged_key" LIMIT %s) capped) END',
+            (*among_params, cap, cap, *probed_params, *inner_params, *among_params, cap),
         )
         return int(cursor.fetchone()[0])
 
