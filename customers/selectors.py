@@ -27,7 +27,8 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.core.paginator import Page
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Greatest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import people_with_role, person_label
@@ -530,6 +531,22 @@ def count_live_and_found(qs: QuerySet, q: str) -> int:
     return qs.count() - qs.filter(customer_id__in=_removed()).count()
 
 
+#: A short word is common, and a searched list counts its rows by a merge (`lists.merged_count`), when at least
+#: one live customer in COMMON_SHARE has it, and COMMON_FLOOR customers: so many are spread over the whole key
+#: range, and the merge walks a share of the rows' customer index that stays the same as the customers grow,
+#: where probing each customer's rows would read two index pages per customer until the cap.
+COMMON_SHARE = 100
+COMMON_FLOOR = 100
+
+
+def _common_word() -> QuerySet:
+    """How many customers a short word must have to be common (`COMMON_SHARE`), from the row the database keeps
+    (`LiveCustomerCount`): one value, read in the count's own query."""
+    return LiveCustomerCount.objects.annotate(
+        n=Greatest(Value(COMMON_FLOOR), F("live") / COMMON_SHARE)
+    ).values("n")[:1]
+
+
 def page_by_customer(
     rows: QuerySet,
     q: str,
@@ -584,8 +601,14 @@ def page_by_customer(
         groups = found.annotate(n=Value(1)).order_by(f"{way}sort_name", f"{way}customer_id")
     else:
         if found.model is CustomerSearchGram and not rows.query.where:
-            # A short word's customers, in domainId order, and every row of theirs: a merge of two index walks.
-            total = merged_count(rows, key=key, among=found.values("customer_id").order_by("customer_id"))
+            # A short word's customers, in domainId order, and every row of theirs: a merge of two index walks
+            # when the word is common, the planner's probes when it is not.
+            total = merged_count(
+                rows,
+                key=key,
+                among=found.values("customer_id").order_by("customer_id"),
+                merge_from=_common_word(),
+            )
         else:
             total = capped_count(rows.filter(**{f"{key}__in": found.values("customer_id")}), along=key)
         mine = rows.filter(**{key: OuterRef("customer_id")}).order_by()

@@ -520,37 +520,44 @@ def capped_count(qs: QuerySet, *, along: str = "") -> int:
     return qs.order_by(*([along] if along else [])).values("pk")[: count_cap() + 1].count()
 
 
-def merged_count(qs: QuerySet, *, key: str, among: QuerySet) -> int:
+def merged_count(qs: QuerySet, *, key: str, among: QuerySet, merge_from: QuerySet | None = None) -> int:
     """How many rows of `qs` have their `key` among the values of `among` (a query of one column in that
     column's order, such as the gram table's customers of a word by its domainId index), counted up to one past
     the cap as `capped_count` counts, in one query whose shape the number of values decides:
 
-    * more values than the cap (a word many customers share): `qs`'s keys in their order, read as a subquery
-      the database plans apart (`OFFSET 0`, which it neither merges into the outer query nor probes by a value
-      from it), merged with `among` along the key. Both sides are walks of an index in key order, each page
-      read once, and the count stops one past the cap, which so many values reach soon. Given `key IN (among)`,
-      PostgreSQL probed `qs`'s key index once per value until the cap, two index pages each (the Options list
-      searched by a common word: `python -m bench scale`);
+    * many values (at least `merge_from`'s one value, a query of one row and column; without it, or when it
+      finds no row, more than the cap): `qs`'s keys in their order, read as a subquery the database plans apart
+      (`OFFSET 0`, which it neither merges into the outer query nor probes by a value from it), merged with
+      `among` along the key. Both sides are walks of an index in key order, each page read once, and the walk
+      stops one past the cap, or at the last value. Given `key IN (among)`, PostgreSQL probed `qs`'s key index
+      once per value until the cap, two index pages each (the Options list searched by a common word:
+      `python -m bench scale`);
     * fewer: `capped_count(qs.filter(key IN among), along=key)`, which the planner shapes. Probes then cost two
       pages per value at most, where a merge would walk `qs`'s key index from its start to the last value,
       however few the values and however long the index.
 
-    PostgreSQL runs only the branch the first count chooses (each branch is a subplan run when first needed)."""
+    The caller picks `merge_from` so that values that many are a fair share of the keys: the merge then reaches
+    the cap, or the last value, after a share of the index that does not grow with it. PostgreSQL runs only the
+    branch the first count chooses (each branch is a subplan run when first needed)."""
     cap = count_cap() + 1
     inner = qs.order_by(key).annotate(_merged_key=F(key)).values("_merged_key")
     inner_sql, inner_params = inner.query.sql_with_params()
     among_sql, among_params = among.query.sql_with_params()
     probed = qs.filter(**{f"{key}__in": among}).order_by(key).values("pk")[:cap]
     probed_sql, probed_params = probed.query.sql_with_params()
+    threshold, threshold_params = "%s", [cap]
+    if merge_from is not None:
+        from_sql, from_params = merge_from.query.sql_with_params()
+        threshold, threshold_params = f"COALESCE(({from_sql}), %s)", [*from_params, cap]
     # SQLite takes no OFFSET without a LIMIT.
     apart = "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT CASE WHEN (SELECT COUNT(*) FROM ({among_sql} LIMIT %s) values_) < %s "
+            f"SELECT CASE WHEN (SELECT COUNT(*) FROM ({among_sql} LIMIT %s) values_) < {threshold} "
             f"THEN (SELECT COUNT(*) FROM ({probed_sql}) probed) "
             f"ELSE (SELECT COUNT(*) FROM (SELECT 1 FROM ({inner_sql} {apart}) merged "
             f'WHERE merged."_merged_key" IN ({among_sql}) ORDER BY merged."_merged_key" LIMIT %s) capped) END',
-            (*among_params, cap, cap, *probed_params, *inner_params, *among_params, cap),
+            (*among_params, cap, *threshold_params, *probed_params, *inner_params, *among_params, cap),
         )
         return int(cursor.fetchone()[0])
 

@@ -474,3 +474,27 @@ def test_a_merged_count_counts_the_rows_of_the_keys_given_up_to_one_past_the_cap
     among = [c.domain_id for c in customers if c.company_name[-1] in "1245"]  # 1 + 2 + 1 + 2 rows
     keys = Customer.objects.filter(domain_id__in=among).values("domain_id").order_by("domain_id")
     assert merged_count(Subscription.objects.all(), key="customer_id", among=keys) == min(6, cap + 1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("merge_from", [1, 4, 5, 100])
+@pytest.mark.parametrize("cap", [2, 5, 9])
+def test_a_merged_count_gives_the_same_count_whichever_way_the_number_of_keys_sends_it(
+    settings, cap, merge_from
+):
+    """`lists.merged_count` with `merge_from` (the number of keys from which it merges; fewer, it counts by the
+    planner's probes): both ways count the rows of the keys given, up to one past the cap."""
+    from django.db.models import Value
+
+    from portal.core.lists import merged_count
+
+    settings.LIST_COUNT_CAP = cap
+    customers = [make_customer(company_name=f"Firm {n}") for n in range(6)]
+    for n, customer in enumerate(customers):
+        for _ in range(n % 3):  # none, one or two each
+            make_subscription(customer)
+    among = [c.domain_id for c in customers if c.company_name[-1] in "1245"]  # 4 keys: 1 + 2 + 1 + 2 rows
+    keys = Customer.objects.filter(domain_id__in=among).values("domain_id").order_by("domain_id")
+    threshold = Customer.objects.annotate(n=Value(merge_from)).values("n")[:1]
+    count = merged_count(Subscription.objects.all(), key="customer_id", among=keys, merge_from=threshold)
+    assert count == min(6, cap + 1)
