@@ -6,7 +6,7 @@ Run through ``python -m bench.customers resync`` (which gives it its own databas
 empty cache (a partner's first sync), the second on the cache the first filled (every later full resync). For
 the busiest operations it says where the time beyond the bound went (before the first call, between calls by
 cause, after the last), and the CPU time the portal's process and the sandbox's used (on a busy machine the
-ratio measures the machine). Environment: BENCH_CUSTOMERS (default 1000), BENCH_RATE_LIMIT (L, default 1200),
+ratio measures the machine). The portal runs with production settings (DEBUG off). Environment: BENCH_CUSTOMERS (default 1000), BENCH_RATE_LIMIT (L, default 1200),
 BENCH_WORKERS (threads per operation), BENCH_PASSES (default 2).
 """
 
@@ -15,10 +15,13 @@ from __future__ import annotations
 import bisect
 import os
 import resource
+import secrets
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
+from bench.load import production_env
 from bench.portal_env import portal_on
 from sandbox.testing import iter_pages, start_sandbox
 
@@ -191,9 +194,10 @@ def main() -> None:
         f"{time.perf_counter() - t0:.1f} s"
     )
     try:
-        os.environ.update(
-            {"DJANGO_SETTINGS_MODULE": "portal.settings", **portal_on(sandbox, rate_limit=LIMIT)}
-        )
+        # Production settings (DEBUG off: no SQL kept per query), as a deployed worker resyncs.
+        key_file = Path(tempfile.mkdtemp(prefix="bench-resync-")) / "unused.pem"
+        os.environ.update({**production_env(key_file), **portal_on(sandbox, rate_limit=LIMIT)})
+        os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
         import django
 
         django.setup()
