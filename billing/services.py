@@ -34,6 +34,7 @@ from billing.usage import usage_before, usage_marks, usage_premark
 from customers.models import sort_name_for
 from partner_api.models import wire_text
 from portal.core.collector import collector_paused
+from portal.core.copies import holds_already
 from portal.core.models import AuditEntry
 from portal.core.services import audit_record
 
@@ -176,17 +177,18 @@ def usage_store(*, domain_id: int, remote: Any, synced_at: dt.datetime) -> int:
         )
         for u in usages
     ]
-    if days and _usage_unchanged(domain_id, snapshots, first=min(days), last=max(days)):
-        # The days read hold what the copy holds: only when they were read is new (their marks stay true).
-        UsageSnapshot.objects.filter(
-            domain_id=domain_id, used_date__gte=min(days), used_date__lte=max(days)
-        ).update(synced_at=synced_at)
-        usage_thin(domain_id=domain_id, before=_business_date(synced_at) - dt.timedelta(days=USAGE_KEEP_DAYS))
-        return len(usages)
     if days:
-        UsageSnapshot.objects.filter(
+        held = UsageSnapshot.objects.filter(
             domain_id=domain_id, used_date__gte=min(days), used_date__lte=max(days)
-        ).delete()
+        )
+        if holds_already(held, snapshots, _SNAPSHOT_FIELDS, key=2):
+            # The days read hold what the copy holds: only when they were read is new (their marks stay true).
+            held.update(synced_at=synced_at)
+            usage_thin(
+                domain_id=domain_id, before=_business_date(synced_at) - dt.timedelta(days=USAGE_KEEP_DAYS)
+            )
+            return len(usages)
+        held.delete()
         # Written marked (an update after would leave every row's old version in the partial indexes).
         groups = {s.product_group_id for s in snapshots}
         usage_premark(snapshots, before=usage_before(domain_id=domain_id, day=min(days), groups=groups))
@@ -197,6 +199,7 @@ def usage_store(*, domain_id: int, remote: Any, synced_at: dt.datetime) -> int:
     return len(usages)
 
 
+#: A customer's usage snapshots, each known by its day and product group (`holds_already`'s key: the first two).
 _SNAPSHOT_FIELDS = (
     "used_date",
     "product_group_id",
@@ -207,24 +210,6 @@ _SNAPSHOT_FIELDS = (
     "max_member_count",
     "status",
 )
-
-
-def _usage_unchanged(
-    domain_id: int, snapshots: list[UsageSnapshot], *, first: dt.date, last: dt.date
-) -> bool:
-    """Whether the customer's snapshots from `first` to `last` are already these, day by day and group by group
-    (a later resync of the same days: most of them), so that rewriting them would change nothing."""
-    read = {
-        (s.used_date, s.product_group_id): tuple(getattr(s, f) for f in _SNAPSHOT_FIELDS) for s in snapshots
-    }
-    if len(read) != len(snapshots):
-        return False
-    held = list(
-        UsageSnapshot.objects.filter(
-            domain_id=domain_id, used_date__gte=first, used_date__lte=last
-        ).values_list(*_SNAPSHOT_FIELDS)
-    )
-    return len(held) == len(read) and all(read.get((row[0], row[1])) == row for row in held)
 
 
 def usage_thin(*, domain_id: int, before: dt.date) -> int:

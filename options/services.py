@@ -12,6 +12,7 @@ from customers.models import Customer
 from options import rules
 from options.models import Option, OptionOrder, OptionUsage
 from partner_api.models import wire_text
+from portal.core.copies import holds_already
 
 
 def _customer_exists(domain_id: int) -> bool:
@@ -142,7 +143,7 @@ def usage_list_store(*, domain_id: int, remote: Any, synced_at: dt.datetime | No
     if len(months) == 1:
         ((year, month),) = months
         held = OptionUsage.objects.filter(customer_id=domain_id, used_date__year=year, used_date__month=month)
-        if _usage_unchanged(held, usages):
+        if holds_already(held, usages, _USAGE_FIELDS, key=3):
             # The month read is what the copy holds: only when it was read is new.
             held.update(synced_at=synced_at)
             return len(rows)
@@ -154,6 +155,7 @@ def usage_list_store(*, domain_id: int, remote: Any, synced_at: dt.datetime | No
     return len(rows)
 
 
+#: A month's usage rows, each known by its option, sub-option and day (`holds_already`'s key: the first three).
 _USAGE_FIELDS = (
     "option_product_id",
     "sub_option_id",
@@ -165,19 +167,6 @@ _USAGE_FIELDS = (
     "quantity",
     "usage_count",
 )
-
-
-def _usage_unchanged(held, usages: list[OptionUsage]) -> bool:
-    """Whether the month's rows the copy holds (`held`) are already these, option by option and day by day (a
-    later resync of the same month: most of them), so that rewriting them would change nothing."""
-    read = {
-        (u.option_product_id, u.sub_option_id, u.used_date): tuple(getattr(u, f) for f in _USAGE_FIELDS)
-        for u in usages
-    }
-    if len(read) != len(usages):
-        return False
-    stored = list(held.values_list(*_USAGE_FIELDS))
-    return len(stored) == len(read) and all(read.get(row[:3]) == row for row in stored)
 
 
 # --- The cache after a change (the `apply` of each declaration in options/changes.py) --------------------

@@ -5,8 +5,9 @@ copy derived from the cache (billing's kept estimate) to know which customers to
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from portal.core.models import CopyChange
@@ -30,3 +31,17 @@ def copies_changed(domain_ids: Iterable[int]) -> None:
 def copies_changed_since(moment: dt.datetime) -> set[int]:
     """The customers whose copy was written at or after `moment`."""
     return set(CopyChange.objects.filter(changed_at__gte=moment).values_list("domain_id", flat=True))
+
+
+def holds_already(held: QuerySet, rows: Sequence[Model], fields: Sequence[str], *, key: int) -> bool:
+    """Whether the copy's rows `held` are already `rows` (the ones just read): the same rows, known by their first
+    `key` of `fields`, with the same values in every one of `fields`. A resync that reads again what it read
+    last time (most days of a usage store) then only stamps the rows read, instead of deleting and writing them
+    all again."""
+    read = {
+        tuple(getattr(row, f) for f in fields[:key]): tuple(getattr(row, f) for f in fields) for row in rows
+    }
+    if len(read) != len(rows):
+        return False
+    stored = list(held.values_list(*fields))
+    return len(stored) == len(read) and all(read.get(row[:key]) == row for row in stored)
