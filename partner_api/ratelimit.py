@@ -1,11 +1,19 @@
-"""Client-side rate limiting: a token bucket per API operation, shared by every process through Redis.
+"""Client-side rate limiting: a timeline of send slots per API operation, shared by every process through Redis.
 
 The Partner API allows a number of requests per minute per operation, counted for the whole tenant. Every
-web and worker process takes a token from the same bucket before each attempt (retries included), so together
-they stay under the limit. The bucket holds `burst` tokens (default 1, so that no window of any length sees
-more requests than the rate allows) and refills continuously at `limit / period` tokens per second.
+web and worker process reserves a slot on the operation's timeline before each attempt (retries included), so
+together they stay under the limit. Slots are one interval apart, and the timeline, not the moment a thread
+happened to wake, sets the next one: a thread that wakes a little late for its slot (the interpreter held by
+another thread, a loaded machine) still sends, and the next slot stays where it was, so lateness is not lost
+pace. Each thread reserves its own slot as it asks and sleeps until it: the threads waiting for one operation
+wake one by one, each at its own slot, with no hand-off between them. A thread later than the slack (one
+interval, at most `MAX_SLACK` seconds) lets its slot go and reserves another.
 
-`RedisRateLimiter` keeps the bucket in Redis and updates it in one Lua script (atomic, Redis's own clock);
+The interval is the period plus the slack, divided by the limit: with every call sent at most the slack after
+its slot, no window of the period's length, wherever it starts, sees more calls than the limit. `burst` lets
+that many calls go at once after a quiet spell (default 1).
+
+`RedisRateLimiter` keeps each timeline in Redis and reserves in one Lua script (atomic, Redis's own clock);
 `MemoryRateLimiter` does the same for the threads of one process when no Redis is configured.
 
 The server has the last word: each answer's `rateLimit-*` headers are heeded (`heed`), so a server whose limit
@@ -27,8 +35,11 @@ from redis.exceptions import RedisError
 from partner_api import constants
 from partner_api.errors import ConfigurationError, RateLimitedError
 
-#: Tolerance for floating-point refill arithmetic (0.04 * 25 is not quite 1.0).
+#: Tolerance for floating-point slot arithmetic.
 _EPSILON = 1e-9
+#: The longest a thread may be late for its slot and still send (seconds); the slack is one interval when that
+#: is shorter.
+MAX_SLACK = 0.05
 
 
 logger = logging.getLogger("partner_api.ratelimit")
@@ -46,15 +57,16 @@ class RateLimiter(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """Result of one attempt to take a token: granted or not, how long to wait, the bucket's clock."""
+    """Result of one attempt to reserve a slot: granted or not; the wait until the slot (0: now) or, refused, until
+    the first free one; the timeline's clock."""
 
     granted: bool
     wait: float
     now: float
 
 
-class TokenBucketLimiter(ABC):
-    """Shared logic: per-key limits, waiting and retrying until a token is granted."""
+class TimelineLimiter(ABC):
+    """Shared logic: per-key limits, reserving a slot and waiting for it."""
 
     def __init__(
         self,
@@ -79,14 +91,19 @@ class TokenBucketLimiter(ABC):
         self._heard = threading.Lock()
         #: Keys the server said have no call left in its window, and when (by `clock`) that window ends.
         self._held: dict[str, float] = {}
-        #: One lock per key: the threads of this process that wait for the same key queue on it, and only the
-        #: first sleeps until the bucket's token is due; a token due wakes one thread, not every waiter of the key
-        #: (the others would only go back to sleep, each taking the interpreter from the thread it woke for).
-        self._queues: dict[str, threading.Lock] = {}
 
     def rate_for(self, key: str) -> float:
-        """Tokens per second for `key`."""
+        """Calls per second the server allows for `key`."""
         return self.limits.get(key, self.limit) / self.period
+
+    def slack_for(self, key: str) -> float:
+        """How late a thread may be for its slot of `key` and still send: one interval, at most MAX_SLACK."""
+        return min(MAX_SLACK, self.period / self.limits.get(key, self.limit))
+
+    def interval_for(self, key: str) -> float:
+        """Seconds between two slots of `key`: the period and the slack shared by the limit, so that calls sent
+        up to the slack after their slots never put more than the limit in any window of the period's length."""
+        return (self.period + self.slack_for(key)) / self.limits.get(key, self.limit)
 
     def heed(self, key: str, *, limit: int | None, remaining: int | None, reset: float | None) -> None:
         """What the server's `rateLimit-*` headers said of `key` on an answer (contract: components/headers):
@@ -113,36 +130,29 @@ class TokenBucketLimiter(ABC):
         return max(0.0, until - self._clock()) if until else 0.0
 
     def try_acquire(self, key: str) -> Grant:
-        """Take a token for `key` if one is available, without waiting."""
-        return self._take(key, float(self.burst), self.rate_for(key))
+        """Take a slot for `key` if one is free now, without waiting."""
+        return self._reserve(key, self.interval_for(key), self.burst, 0.0)
 
     def acquire(self, key: str) -> float:
-        turn = self._queues.setdefault(key, threading.Lock())  # one step of the interpreter: no lock needed
         waited = 0.0
-        if not turn.acquire(blocking=False):
-            queued = time.monotonic()
-            if not turn.acquire(timeout=-1 if self.max_wait is None else self.max_wait):
-                raise self._too_long(key, float(self.max_wait or 0))
-            waited = time.monotonic() - queued
-        try:
-            return self._acquire(key, waited)
-        finally:
-            turn.release()
-
-    def _acquire(self, key: str, waited: float) -> float:
         while True:
             held = self._hold_left(key)
             if held > 0:
                 self._sleep(held)
                 waited += held
                 continue
-            grant = self.try_acquire(key)
-            if grant.granted:
-                return waited
-            if self.max_wait is not None and waited + grant.wait > self.max_wait:
+            ahead = float("inf") if self.max_wait is None else max(0.0, self.max_wait - waited)
+            grant = self._reserve(key, self.interval_for(key), self.burst, ahead)
+            if not grant.granted:
                 raise self._too_long(key, grant.wait)
+            if grant.wait <= 0:
+                return waited
+            due = self._clock() + grant.wait
             self._sleep(grant.wait)
             waited += grant.wait
+            if self._clock() - due < self.slack_for(key):
+                return waited
+            # Woken later than the slack allows: the slot passes unused, and the next free one is taken.
 
     def _too_long(self, key: str, wait: float) -> RateLimitedError:
         return RateLimitedError(
@@ -152,68 +162,53 @@ class TokenBucketLimiter(ABC):
         )
 
     @abstractmethod
-    def _take(self, key: str, capacity: float, rate: float) -> Grant:
-        """Take one token from the bucket of `key` if it holds one."""
+    def _reserve(self, key: str, interval: float, burst: int, ahead: float) -> Grant:
+        """Reserve the first free slot of `key`'s timeline if it is at most `ahead` seconds away: slots are
+        `interval` apart, and up to `burst` may fall at the same moment after a quiet spell."""
 
 
-class MemoryRateLimiter(TokenBucketLimiter):
-    """A token bucket per key in this process (threads share it; other processes do not)."""
+class MemoryRateLimiter(TimelineLimiter):
+    """A timeline per key in this process (threads share it; other processes do not)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._lock = threading.Lock()
-        self._buckets: dict[str, tuple[float, float]] = {}
+        #: Per key, the moment the timeline's next slot falls free (by `clock`).
+        self._next: dict[str, float] = {}
 
-    def _take(self, key: str, capacity: float, rate: float) -> Grant:
+    def _reserve(self, key: str, interval: float, burst: int, ahead: float) -> Grant:
         with self._lock:
             now = self._clock()
-            tokens, stamp = self._buckets.get(key, (capacity, now))
-            if now > stamp:
-                tokens = min(capacity, tokens + (now - stamp) * rate)
-                stamp = now
-            if tokens >= 1.0 - _EPSILON:
-                self._buckets[key] = (max(0.0, tokens - 1.0), stamp)
-                return Grant(True, 0.0, now)
-            self._buckets[key] = (tokens, stamp)
-            return Grant(False, (1.0 - tokens) / rate, now)
+            following = max(self._next.get(key, now), now) + interval
+            wait = max(0.0, following - burst * interval - now)
+            if wait > ahead + _EPSILON:
+                return Grant(False, wait, now)
+            self._next[key] = following
+            return Grant(True, wait, now)
 
 
-# KEYS[1] = bucket; ARGV = capacity, rate (tokens/s), ttl (ms). Returns {granted, wait seconds, now}.
-# The clock is Redis's own (TIME), so processes on different machines agree.
-_TAKE_SCRIPT = """
+# KEYS[1] = the timeline's next free moment; ARGV = interval (s), burst, ahead (s, -1 for no bound).
+# Returns {granted, wait seconds, now}. The clock is Redis's own (TIME), so processes on different machines agree.
+_RESERVE_SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local capacity = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(state[1])
-local ts = tonumber(state[2])
-if tokens == nil or ts == nil then
-  tokens = capacity
-  ts = now
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local ahead = tonumber(ARGV[3])
+local following = math.max(tonumber(redis.call('GET', KEYS[1]) or now) or now, now) + interval
+local wait = math.max(0, following - burst * interval - now)
+if ahead >= 0 and wait > ahead + 1e-9 then
+  return {0, string.format('%.6f', wait), string.format('%.6f', now)}
 end
-if now > ts then
-  tokens = math.min(capacity, tokens + (now - ts) * rate)
-  ts = now
-end
-local granted = 0
-local wait = 0
-if tokens >= 1 - 1e-9 then
-  tokens = math.max(0, tokens - 1)
-  granted = 1
-else
-  wait = (1 - tokens) / rate
-end
-redis.call('HSET', KEYS[1], 'tokens', string.format('%.9f', tokens), 'ts', string.format('%.6f', ts))
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return {granted, string.format('%.6f', wait), string.format('%.6f', now)}
+redis.call('SET', KEYS[1], string.format('%.6f', following), 'PX', math.ceil((following - now) * 1000) + 1000)
+return {1, string.format('%.6f', wait), string.format('%.6f', now)}
 """
 
 
-class RedisRateLimiter(TokenBucketLimiter):
-    """A token bucket per key in Redis, shared by every process that uses the same Redis and prefix.
+class RedisRateLimiter(TimelineLimiter):
+    """A timeline per key in Redis, shared by every process that uses the same Redis and prefix.
 
-    While Redis cannot be reached the process falls back to its own in-memory bucket (and logs a warning),
+    While Redis cannot be reached the process falls back to its own in-memory timeline (and logs a warning),
     trying Redis again after `retry_redis_after` seconds: an outage of Redis slows calls down only once per
     period, but the limit is then no longer shared between processes.
     """
@@ -224,18 +219,18 @@ class RedisRateLimiter(TokenBucketLimiter):
         super().__init__(**kwargs)
         self.redis = redis_client
         self.prefix = prefix
-        self._script = redis_client.register_script(_TAKE_SCRIPT)
+        self._script = redis_client.register_script(_RESERVE_SCRIPT)
         self._fallback = MemoryRateLimiter(**kwargs)
         self._degraded = False
         self._redis_down_until = 0.0
 
-    def _take(self, key: str, capacity: float, rate: float) -> Grant:
-        ttl_ms = max(1000, int(1000 * (capacity / rate) * 2))
+    def _reserve(self, key: str, interval: float, burst: int, ahead: float) -> Grant:
         if self._degraded and time.monotonic() < self._redis_down_until:
-            return self._fallback._take(key, capacity, rate)
+            return self._fallback._reserve(key, interval, burst, ahead)
         try:
             granted, wait, now = self._script(
-                keys=[f"{self.prefix}:{key}"], args=[capacity, repr(rate), ttl_ms]
+                keys=[f"{self.prefix}:{key}:next"],
+                args=[repr(interval), burst, repr(ahead) if ahead != float("inf") else -1],
             )
         except RedisError as exc:
             if not self._degraded:
@@ -245,7 +240,7 @@ class RedisRateLimiter(TokenBucketLimiter):
                 )
                 self._degraded = True
             self._redis_down_until = time.monotonic() + self.retry_redis_after
-            return self._fallback._take(key, capacity, rate)
+            return self._fallback._reserve(key, interval, burst, ahead)
         self._degraded = False
         return Grant(bool(int(granted)), float(wait), float(now))
 

@@ -3,7 +3,7 @@
 1. Overhead per call against a local HTTP server on 127.0.0.1: the client's time per call minus the time the
    server's handler took (median), for a GET and a POST; and, for reference, a bare `http.client` request to
    the same server, so the client's own share (models, auth, limiter, logging, requests) is visible.
-2. Limiter accuracy: 4 processes take tokens from one Redis bucket at the configured rate; achieved rate ÷
+2. Limiter accuracy: 4 processes take slots from one Redis timeline at the configured rate; achieved rate ÷
    configured rate, and requests over the limit (grants beyond what the rate allows in any span of time).
 
 Options: --calls N (default 2000), --rate PER_MINUTE (default 240), --seconds S (default 30),
@@ -139,7 +139,7 @@ def measure_limiter(redis_url: str, per_minute: int, seconds: float) -> dict[str
 
     stamps = sorted(t for worker in per_worker for t in worker)
     rate = per_minute / 60.0
-    # Over the limit: in any span [t_i, t_j] the bucket (burst 1) allows 1 + rate * (t_j - t_i) requests.
+    # Over the limit: in any span [t_i, t_j] the limiter (burst 1) allows 1 + rate * (t_j - t_i) requests.
     over = 0
     for i in range(len(stamps)):
         worst = 0
@@ -214,7 +214,7 @@ def main(argv: list[str]) -> int:
         server.join()
 
     print(
-        f"\nLimiter accuracy: {WORKERS} processes, one Redis bucket, configured {args.rate}/min, {args.seconds:.0f} s:"
+        f"\nLimiter accuracy: {WORKERS} processes, one Redis timeline, configured {args.rate}/min, {args.seconds:.0f} s:"
     )
     figures = measure_limiter(args.redis, args.rate, args.seconds)
     if figures:

@@ -8,7 +8,7 @@ from partner_api.ratelimit import RedisRateLimiter
 
 
 def take_tokens(redis_url: str, prefix: str, per_minute: int, seconds: float, start_at: float, queue) -> None:
-    """From `start_at` for `seconds`, take tokens as fast as the bucket allows; report Redis grant times."""
+    """From `start_at` for `seconds`, take slots as fast as the limiter allows; report Redis grant times."""
     import redis
 
     limiter = RedisRateLimiter(redis.Redis.from_url(redis_url), prefix=prefix, limit=per_minute, period=60.0)

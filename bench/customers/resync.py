@@ -36,8 +36,8 @@ def _record_grants() -> dict[str, dict[str, list[float]]]:
     from partner_api import ratelimit
 
     seen: dict[str, dict[str, list[float]]] = {}
-    acquire = ratelimit.TokenBucketLimiter.acquire
-    heed = ratelimit.TokenBucketLimiter.heed
+    acquire = ratelimit.TimelineLimiter.acquire
+    heed = ratelimit.TimelineLimiter.heed
 
     def recorded(self, key: str) -> float:
         asked = time.perf_counter()
@@ -53,8 +53,8 @@ def _record_grants() -> dict[str, dict[str, list[float]]]:
         )
         heed(self, key, **headers)
 
-    ratelimit.TokenBucketLimiter.acquire = recorded  # type: ignore[method-assign]
-    ratelimit.TokenBucketLimiter.heed = heard  # type: ignore[method-assign]
+    ratelimit.TimelineLimiter.acquire = recorded  # type: ignore[method-assign]
+    ratelimit.TimelineLimiter.heed = heard  # type: ignore[method-assign]
     return seen
 
 
@@ -62,16 +62,19 @@ def _gaps(times: dict[str, list[float]], interval: float, workers: int) -> dict[
     """The time between an operation's calls beyond the limiter's interval, by cause: a thread was waiting for
     the token but woke late ("late"); every thread of the operation was waiting for an answer ("busy"); or no
     thread was doing either ("idle"): nothing queued for the operation, or its threads not back yet from their
-    last answer (reading it, or waiting for the CPU)."""
+    last answer (reading it, or waiting for the CPU); and how much of it shorter gaps made up ("made up")."""
     asked = sorted(times["asked"])
     granted = sorted(times["granted"])
     answered = sorted(times["answered"])
-    out = {"late": 0.0, "busy": 0.0, "idle": 0.0}
+    out = {"late": 0.0, "busy": 0.0, "idle": 0.0, "made up": 0.0}
 
     for previous, this in zip(granted, granted[1:], strict=False):
         due = previous + interval
         beyond = this - due
         if beyond <= 0:
+            # A call sent less than an interval after the last: the one before woke late for its slot, and this
+            # one went at its own (the limiter's timeline does not move with a late wake-up).
+            out["made up"] -= beyond
             continue
         # Was a call waiting for the token when it became due?
         waiting = bisect.bisect_right(asked, due) - bisect.bisect_right(granted, due)
@@ -177,10 +180,12 @@ def _pass(
             continue
         granted = sorted(times["granted"])
         by_cause = _gaps(times, interval, sync.engine.WORKERS_PER_OPERATION)
+        beyond = by_cause["late"] + by_cause["busy"] + by_cause["idle"]
         print(
             f"  {op}: first call at +{granted[0] - started:.1f} s, last at +{granted[-1] - started:.1f} s; "
-            f"beyond the interval {sum(by_cause.values()):.1f} s (woken late {by_cause['late']:.1f}, "
-            f"every thread awaiting an answer {by_cause['busy']:.1f}, neither {by_cause['idle']:.1f})"
+            f"beyond the interval {beyond:.1f} s (woken late {by_cause['late']:.1f}, "
+            f"every thread awaiting an answer {by_cause['busy']:.1f}, neither {by_cause['idle']:.1f}), "
+            f"{by_cause['made up']:.1f} s of it made up by calls sent at their slots after a late one"
         )
     last = max(max(times["granted"]) for times in seen.values())
     print(f"  the run ended {started + elapsed - last:.1f} s after its last call")

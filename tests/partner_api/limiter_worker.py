@@ -10,7 +10,7 @@ from partner_api.ratelimit import RedisRateLimiter
 def try_many(
     redis_url: str, prefix: str, limit: int, period: float, burst: int, attempts: int, queue
 ) -> None:
-    """Try to take `attempts` tokens without waiting; report how many were granted."""
+    """Try to take `attempts` slots without waiting; report how many were granted."""
     limiter = RedisRateLimiter(
         redis.Redis.from_url(redis_url), prefix=prefix, limit=limit, period=period, burst=burst
     )
@@ -18,7 +18,7 @@ def try_many(
 
 
 def take_blocking(redis_url: str, prefix: str, limit: int, period: float, count: int, queue) -> None:
-    """Take `count` tokens, waiting as told; report the Redis clock time of each grant."""
+    """Take `count` slots, waiting as told; report the Redis clock time of each grant."""
     limiter = RedisRateLimiter(redis.Redis.from_url(redis_url), prefix=prefix, limit=limit, period=period)
     stamps = []
     while len(stamps) < count:

@@ -1,14 +1,16 @@
-"""The rate limiter: token-bucket arithmetic in memory, and 4 worker processes sharing a bucket in Redis."""
+"""The rate limiter: the timeline's arithmetic in memory, and 4 worker processes sharing a timeline in Redis."""
 
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import uuid
 
 import pytest
 import redis
 
 from partner_api import MemoryRateLimiter, RateLimitedError, RedisRateLimiter
+from partner_api.ratelimit import MAX_SLACK
 from tests.partner_api import limiter_worker
 
 
@@ -20,23 +22,93 @@ class Clock:
         return self.now
 
 
-def test_memory_bucket_grants_the_configured_rate():
+def test_memory_timeline_grants_the_configured_rate():
+    """240 a minute: slots 0.25 s apart, plus the slack (at most MAX_SLACK) shared out, so that a minute and its
+    slack hold the limit, and no more."""
     clock = Clock()
     limiter = MemoryRateLimiter(limit=240, period=60, clock=clock, sleep=lambda s: None)
+    interval = (60 + MAX_SLACK) / 240
+    assert limiter.interval_for("op") == pytest.approx(interval)
     assert limiter.try_acquire("op").granted
     refused = limiter.try_acquire("op")
-    assert not refused.granted and refused.wait == pytest.approx(0.25)
-    clock.now += 0.25
+    assert not refused.granted and refused.wait == pytest.approx(interval)
+    clock.now += interval
     assert limiter.try_acquire("op").granted
-    # a minute of simulated time grants exactly the limit
-    granted = 0
-    for _ in range(60 * 100):
-        clock.now += 0.01
-        granted += limiter.try_acquire("op").granted
-    assert granted == 240
+    # Waiting as told, 240 calls go in the first minute, and the 241st at the minute and the slack.
+    start = clock.now
+
+    def sleep(seconds):
+        clock.now += seconds
+
+    waiting = MemoryRateLimiter(limit=240, period=60, clock=clock, sleep=sleep)
+    sent = []
+    for _ in range(241):
+        waiting.acquire("op")
+        sent.append(clock.now - start)
+    assert sent[239] < 60
+    assert sent[240] == pytest.approx(60 + MAX_SLACK)
 
 
-def test_buckets_are_per_operation_and_limits_configurable():
+def test_a_thread_late_for_its_slot_costs_the_next_one_nothing():
+    """The timeline, not the moment a thread woke, sets the next slot: three calls woken 10 ms late each still
+    go one interval apart on the timeline; one woken later than the slack lets its slot go and takes the next."""
+    clock = Clock()
+    late = [0.01, 0.01, 0.01, 0.2, 0.0]
+
+    def sleep(seconds):
+        clock.now += seconds + late.pop(0)
+
+    limiter = MemoryRateLimiter(limit=60, period=60, clock=clock, sleep=sleep)
+    interval = limiter.interval_for("op")
+    start = clock.now
+    limiter.acquire("op")  # the first slot is now: no sleep
+    sent = []
+    for _ in range(4):
+        limiter.acquire("op")
+        sent.append(clock.now - start)
+    assert sent == [
+        pytest.approx(interval + 0.01),
+        pytest.approx(2 * interval + 0.01),  # a bucket would have lost the first lateness: + 0.02
+        pytest.approx(3 * interval + 0.01),
+        pytest.approx(5 * interval),  # 0.2 s late: the fourth slot went unused
+    ]
+    assert late == []
+
+
+def test_threads_waiting_for_one_operation_each_take_their_own_slot():
+    """8 threads each make 5 calls at 1,200 a minute on the real clock: each reserves its own slot, the slots
+    fall one interval apart, and every call is sent at its own slot (within the slack)."""
+    slots: list[float] = []
+
+    class Recording(MemoryRateLimiter):
+        def _reserve(self, key, interval, burst, ahead):
+            grant = super()._reserve(key, interval, burst, ahead)
+            slots.append(grant.now + grant.wait)
+            return grant
+
+    limiter = Recording(limit=1200, period=60)
+    interval = limiter.interval_for("op")
+    sent = 0
+
+    def calls():
+        nonlocal sent
+        for _ in range(5):
+            limiter.acquire("op")
+            sent += 1
+
+    threads = [threading.Thread(target=calls) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    slots.sort()
+    assert sent == 40 and len(slots) >= 40  # a thread woken past the slack takes another slot
+    gaps = [b - a for a, b in zip(slots, slots[1:], strict=False)]
+    assert all(gap >= interval - 1e-9 for gap in gaps)
+    assert gaps.count(pytest.approx(interval)) >= 30  # back to back while threads wait
+
+
+def test_timelines_are_per_operation_and_limits_configurable():
     clock = Clock()
     limiter = MemoryRateLimiter(limit=240, period=60, limits={"listInvoices": 60}, clock=clock)
     assert limiter.try_acquire("getCustomer").granted
@@ -45,7 +117,7 @@ def test_buckets_are_per_operation_and_limits_configurable():
     assert limiter.rate_for("getCustomer") == 4.0
 
 
-def test_acquire_sleeps_as_long_as_the_bucket_says():
+def test_acquire_sleeps_until_its_slot():
     clock = Clock()
     waits: list[float] = []
 
@@ -56,7 +128,8 @@ def test_acquire_sleeps_as_long_as_the_bucket_says():
     limiter = MemoryRateLimiter(limit=60, period=60, clock=clock, sleep=sleep)
     for _ in range(3):
         limiter.acquire("op")
-    assert waits == [pytest.approx(1.0), pytest.approx(1.0)]
+    assert waits == [pytest.approx(limiter.interval_for("op"))] * 2
+    assert limiter.interval_for("op") == pytest.approx(1 + MAX_SLACK / 60)
 
 
 def test_a_lower_limit_the_server_states_becomes_the_operations_own_and_a_higher_one_does_not():
@@ -113,7 +186,7 @@ def run_workers(target, args_list):
 
 
 @pytest.mark.integration
-def test_four_processes_share_one_bucket_in_redis(redis_url, redis_prefix):
+def test_four_processes_share_one_timeline_in_redis(redis_url, redis_prefix):
     """10 tokens an hour, 4 processes trying 10 times each without waiting: exactly 10 are granted."""
     results = run_workers(
         limiter_worker.try_many, [(redis_url, redis_prefix, 10, 3600.0, 10, 10) for _ in range(4)]
@@ -123,7 +196,7 @@ def test_four_processes_share_one_bucket_in_redis(redis_url, redis_prefix):
 
 @pytest.mark.integration
 def test_four_waiting_processes_never_exceed_the_rate(redis_url, redis_prefix):
-    """4 processes each take 5 tokens at 20/s. By the Redis clock, no span of grants holds more requests
+    """4 processes each take 5 slots at 20/s. By the Redis clock, no span of grants holds more requests
     than the rate allows over that span (burst 1): n grants need at least (n - 1) / rate seconds."""
     rate = 20.0
     results = run_workers(
@@ -153,7 +226,7 @@ def test_redis_limiter_blocks_in_process(redis_url, redis_prefix):
     assert waits == []
 
 
-def test_redis_outage_falls_back_to_a_per_process_bucket(caplog):
+def test_redis_outage_falls_back_to_a_per_process_timeline(caplog):
     unreachable = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
     waits: list[float] = []
     limiter = RedisRateLimiter(unreachable, prefix="x", limit=60, period=60, sleep=waits.append)
