@@ -36,6 +36,7 @@ RESYNC = [
             domain_id=domain_id, remote=remote, synced_at=synced_at
         ),
         known=selectors.renewals_known,
+        guess=selectors.renewals_guess,
     ),
     PerCustomer(
         name="options.orders",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import NamedTuple
@@ -21,6 +22,7 @@ from portal.core import clock
 from portal.core.access import can, check
 from portal.core.lists import Sorts, paginate
 from portal.core.selectors import count_per_customer
+from portal.core.vocabulary import Product
 
 SORTS = Sorts(
     {
@@ -416,6 +418,13 @@ def customers_due(first: dt.date, last: dt.date) -> list[int]:
     ):
         found.update(qs.values_list("customer_id", flat=True).distinct())
     return sorted(found)
+
+
+def renewals_guess(domain_ids: Sequence[int]) -> dict[int, int]:
+    """A first sync's guess of the renewal settings each customer just listed has: one for a customer whose
+    listing names a paid product, none for a Free or trial one (its options, if any, are Trial: no settings)."""
+    paid = Customer.objects.filter(pk__in=domain_ids, product_id__in=(Product.STD, Product.ADV))
+    return dict.fromkeys(paid.values_list("pk", flat=True), 1)
 
 
 def renewals_known() -> dict[int, int]:

@@ -31,7 +31,10 @@ def serve(*, host: str, port: int, threads: int, access_log: bool = False) -> No
         # Injected timeouts hold a request for a while; gthread workers keep heart-beating meanwhile.
         "timeout": 120,
         "graceful_timeout": 5,
-        "keepalive": 5,
+        # An idle connection is kept as long as a client's pool may keep it (nginx's default): closed after 5 s, a
+        # pooled connection reused at the moment the server closed it failed, and a refresh's GET was sent again
+        # (correctly, but one call more than the refresh needed).
+        "keepalive": 75,
         "accesslog": "-" if access_log else None,
         "errorlog": "-",
         "loglevel": "warning",

@@ -216,6 +216,24 @@ def test_a_full_resync_lists_first_the_options_of_the_customers_with_most_paid_o
     assert first == sorted(first, reverse=True)
 
 
+def test_a_first_sync_lists_first_the_options_of_the_customers_on_a_paid_product(api, monkeypatch):
+    """On a first sync the cache holds no option to rank by: the customers whose listing names a paid product
+    (the only ones with paid options, each with its renewal settings to read) are listed first."""
+    from options.models import Option
+    from options.selectors import renewals_known
+
+    monkeypatch.setattr(engine, "WORKERS_PER_OPERATION", 1)
+    assert not Option.objects.exists()
+    api.clear_requests()
+    assert sync.resync_full().status == SyncRun.Status.SUCCEEDED
+    listed = [int(r["path"].split("/")[-2]) for r in api.requests(operation_id="listOptionProducts")]
+    paid = set(Customer.objects.filter(product_id__in=("STD", "ADV")).values_list("pk", flat=True))
+    assert 0 < len(paid) < len(listed)
+    on_paid = [domain_id in paid for domain_id in listed]
+    assert on_paid == sorted(on_paid, reverse=True)
+    assert set(renewals_known()) <= paid  # the guess misses no customer with a renewal setting
+
+
 def test_server_errors_are_retried_and_the_run_still_converges(api):
     api.clear_requests()
     api.set_fault("getUsageStatus", errorRate=0.3, errorStatus=503)

@@ -25,7 +25,7 @@ the cache.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +96,10 @@ class PerItem:
     #: `parent` for the customers with the most items first, so this operation has calls queued from the
     #: parent's first answers to the end of a run instead of waiting on customers that list none.
     known: Callable[[], Mapping[int, int]] | None = None
+    #: guess(domain_ids) -> {domain_id: how many items it likely has}, from what the customers' listing said, for
+    #: a first sync (the cache holds none of these items yet, so `known` has nothing to rank by). Asked once per
+    #: page of the listing, for the customers on it.
+    guess: Callable[[Sequence[int]], Mapping[int, int]] | None = None
 
     def fetch(self, client: Any, domain_id: int, item: Any) -> Any:
         return getattr(client, method_name(self.operation_id))(domain_id=domain_id, **{self.item_arg: item})

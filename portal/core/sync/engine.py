@@ -282,10 +282,15 @@ class _Fanout:
         }
         #: Per parent operation: the items its customers' copies hold ({domain_id: n}), most first.
         self.known: dict[str, Counter[int]] = {}
+        #: Per parent operation whose copies hold no item yet (a first sync): how to guess each listed customer's.
+        self.guesses: dict[str, list[Callable[[Sequence[int]], Mapping[int, int]]]] = {}
         if ranked:
             for item_call in self.item_calls:
                 if item_call.known is not None:
                     self.known.setdefault(item_call.parent, Counter()).update(item_call.known())
+            for item_call in self.item_calls:
+                if item_call.guess is not None and not self.known.get(item_call.parent):
+                    self.guesses.setdefault(item_call.parent, []).append(item_call.guess)
         # One connection per thread, and one for the thread that lists the customers.
         client.make_room(len(self.pools) * WORKERS_PER_OPERATION + 1)
         self.pending: dict[Future, tuple[CustomerCall | PerItem, int]] = {}
@@ -294,12 +299,17 @@ class _Fanout:
 
     def submit(self, domain_ids: Sequence[int]) -> None:
         """Queue every call of these customers; a parent's, those of the customers with most items first (a
-        thread free takes the first queued at once)."""
+        thread free takes the first queued at once), by the copies' counts or, on a first sync, by a guess from
+        the listing."""
         if not self.calls:
             self.rec.run.done += len(domain_ids)
             return
         for call in self.calls:
             known = self.known.get(call.operation_id, Counter())
+            if guesses := self.guesses.get(call.operation_id):
+                known = Counter()
+                for guess in guesses:
+                    known.update(guess(domain_ids))
             # Queued most first as well as ranked: a free thread takes the first call as soon as it is queued,
             # before the rank of the next can count.
             for domain_id in sorted(domain_ids, key=lambda d: -known[d]) if known else domain_ids:
