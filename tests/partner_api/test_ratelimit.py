@@ -237,6 +237,7 @@ def test_redis_outage_falls_back_to_a_per_process_timeline(caplog):
     assert len(warnings) == 1 and "Redis unavailable" in warnings[0].getMessage()
 
 
+@pytest.mark.integration  # starts a sandbox of its own
 @pytest.mark.django_db
 def test_a_server_set_lower_than_our_limit_answers_no_429(portal_api):
     """A sandbox that allows 5 calls per 2-second window, asked by a client set to 50 per 2 seconds: the client
