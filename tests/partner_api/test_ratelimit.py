@@ -210,6 +210,41 @@ def test_four_waiting_processes_never_exceed_the_rate(redis_url, redis_prefix):
 
 
 @pytest.mark.integration
+def test_threads_of_two_limiters_sharing_a_redis_timeline_each_take_their_own_slot(redis_url, redis_prefix):
+    """Two limiters on one Redis timeline (as two processes have), 4 threads each, 5 calls a thread at 1,200 a
+    minute: the slots Redis hands out, by its own clock, fall at least one interval apart, back to back while
+    threads wait."""
+    slots: list[float] = []
+
+    class Recording(RedisRateLimiter):
+        def _reserve(self, key, interval, burst, ahead):
+            grant = super()._reserve(key, interval, burst, ahead)
+            slots.append(grant.now + grant.wait)
+            return grant
+
+    limiters = [
+        Recording(redis.Redis.from_url(redis_url), prefix=redis_prefix, limit=1200, period=60)
+        for _ in range(2)
+    ]
+    interval = limiters[0].interval_for("op")
+
+    def calls(limiter):
+        for _ in range(5):
+            limiter.acquire("op")
+
+    threads = [threading.Thread(target=calls, args=(limiter,)) for limiter in limiters for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    slots.sort()
+    assert len(slots) >= 40
+    gaps = [b - a for a, b in zip(slots, slots[1:], strict=False)]
+    assert all(gap >= interval - 2e-6 for gap in gaps)  # Redis states times to the microsecond
+    assert gaps.count(pytest.approx(interval, abs=2e-6)) >= 30
+
+
+@pytest.mark.integration
 def test_redis_limiter_blocks_in_process(redis_url, redis_prefix):
     waits: list[float] = []
     limiter = RedisRateLimiter(
