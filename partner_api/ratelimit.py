@@ -150,9 +150,10 @@ class TimelineLimiter(ABC):
             due = self._clock() + grant.wait
             self._sleep(grant.wait)
             waited += grant.wait
-            if self._clock() - due < self.slack_for(key):
+            if self._clock() - due < self.slack_for(key) and not self._hold_left(key):
                 return waited
-            # Woken later than the slack allows: the slot passes unused, and the next free one is taken.
+            # Woken later than the slack allows, or the server said meanwhile that its window is used up: the
+            # slot passes unused, and the next free one is taken (after the hold).
 
     def _too_long(self, key: str, wait: float) -> RateLimitedError:
         return RateLimitedError(

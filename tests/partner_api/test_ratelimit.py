@@ -156,6 +156,29 @@ def test_no_call_left_in_the_servers_window_holds_the_operation_until_it_resets(
     assert waits == [pytest.approx(7.0)]
 
 
+def test_a_thread_waiting_for_its_slot_when_the_server_says_its_window_is_used_up_waits_out_the_hold():
+    """Slots are reserved ahead: one a thread sleeps towards is not used if, meanwhile, another thread's answer
+    said the server's window is used up; the thread waits out the hold, then takes a new slot."""
+    clock = Clock()
+    limiter = MemoryRateLimiter(limit=60, period=60, clock=clock)
+    waits: list[float] = []
+
+    def sleep(seconds):
+        if not waits:  # while this thread sleeps, another's answer says the window is used up for 7 s
+            limiter.heed("op", limit=60, remaining=0, reset=7)
+        waits.append(seconds)
+        clock.now += seconds
+
+    limiter._sleep = sleep
+    limiter.acquire("op")  # the first slot: now
+    start = clock.now
+    limiter.acquire("op")
+    interval = limiter.interval_for("op")
+    # The reserved slot (one interval on), then the hold from the moment it was heard, then a new slot.
+    assert waits[:2] == [pytest.approx(interval), pytest.approx(7 - interval)]
+    assert clock.now - start >= 7
+
+
 def test_acquire_gives_up_past_max_wait():
     limiter = MemoryRateLimiter(limit=1, period=3600, clock=Clock(), max_wait=10, sleep=lambda s: None)
     limiter.acquire("op")
