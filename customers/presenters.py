@@ -8,7 +8,6 @@ value and label of the row; the page template only places the pieces.
 from __future__ import annotations
 
 import datetime as dt
-import html
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from customers.models import Customer, shown_status, status_labels
 from portal.core import clock, constant_urls
-from portal.core.rendering import markup
+from portal.core.rendering import escaped, markup
 from portal.core.vocabulary import Plan, Product, per_language
 
 
@@ -35,21 +34,17 @@ def rows(customers, *, tick: bool = False) -> SafeString:
 def _words() -> dict:
     """The rows' words, translated and escaped once per language (not once per row, nor per page)."""
     return {
-        "removed": _escaped(_("Removed")),
-        "scheduled": _escaped(_("Scheduled")),
-        "scheduled_title": _escaped(_("Has scheduled changes")),
-        "stale": _escaped(_("Stale")),
-        "no_limit": _escaped(_("No limit")),
-        "no_subscription": _escaped(_("No subscription")),
+        "removed": escaped(_("Removed")),
+        "scheduled": escaped(_("Scheduled")),
+        "scheduled_title": escaped(_("Has scheduled changes")),
+        "stale": escaped(_("Stale")),
+        "no_limit": escaped(_("No limit")),
+        "no_subscription": escaped(_("No subscription")),
         "choose": _("Choose %(name)s"),  # with each row's name, escaped with it
-        "products": {k: _escaped(v) for k, v in Product.choices},
-        "plans": {k: _escaped(v) for k, v in Plan.choices},
-        "states": {k: _escaped(v) for k, v in status_labels().items()},
+        "products": {k: escaped(v) for k, v in Product.choices},
+        "plans": {k: escaped(v) for k, v in Plan.choices},
+        "states": {k: escaped(v) for k, v in status_labels().items()},
     }
-
-
-def _escaped(text) -> SafeString:
-    return SafeString(html.escape(str(text)))
 
 
 def _row(c: Customer, zone, stale_before, detail: str, words: dict) -> SafeString:

@@ -53,6 +53,12 @@ def markup(template: str, *args) -> SafeString:
     return SafeString(template.format(*map(_escaped, args)))
 
 
+def escaped(value) -> SafeString:
+    """`conditional_escape(value)`: text escaped, markup kept, as markup; for words escaped once and placed in
+    many rows (`markup` leaves them as they are)."""
+    return SafeString(_escaped(value))
+
+
 def _escaped(value) -> str:
     """`conditional_escape(value)` as text, without its wrapper's check of the argument for a lazy translation on
     every call (Django's `escape` is `html.escape` of the text, as here)."""
