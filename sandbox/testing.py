@@ -86,6 +86,21 @@ def check_response(method: str, api_path: str, status: int, content_type: str, b
     return op.operation_id
 
 
+def portal_settings(credentials: dict[str, str]) -> dict[str, str]:
+    """The portal's PARTNER_API_* settings for a sandbox's credentials (as `python -m sandbox credentials --json`
+    prints them), as environment variables or to set one by one on django.conf.settings; the caller adds its own
+    rate limit or timeouts."""
+    return {
+        "PARTNER_API_BASE_URL": credentials["base_url"],
+        "PARTNER_API_TOKEN_URL": credentials["token_url"],
+        "PARTNER_API_AUTHORIZE_URL": credentials["authorize_url"],
+        "PARTNER_API_CLIENT_ID": credentials["client_id"],
+        "PARTNER_API_CLIENT_SECRET": credentials["client_secret"],
+        "PARTNER_API_SERVICE_ACCOUNT": credentials["service_account"],
+        "PARTNER_API_PRIVATE_KEY_FILE": credentials["private_key_file"],
+    }
+
+
 @dataclass
 class SandboxClient:
     """A requests session with a bearer token; every answer is validated against the contract."""
@@ -144,18 +159,8 @@ class Sandbox:
         return self.root + "/v1.0"
 
     def portal_settings(self) -> dict[str, str]:
-        """The portal's PARTNER_API_* settings that point it at this sandbox (as environment variables, or set
-        one by one on django.conf.settings); the caller adds its own rate limit or timeouts."""
-        creds = self.credentials
-        return {
-            "PARTNER_API_BASE_URL": self.base_url,
-            "PARTNER_API_TOKEN_URL": creds["token_url"],
-            "PARTNER_API_AUTHORIZE_URL": creds["authorize_url"],
-            "PARTNER_API_CLIENT_ID": creds["client_id"],
-            "PARTNER_API_CLIENT_SECRET": creds["client_secret"],
-            "PARTNER_API_SERVICE_ACCOUNT": creds["service_account"],
-            "PARTNER_API_PRIVATE_KEY_FILE": creds["private_key_file"],
-        }
+        """The portal's PARTNER_API_* settings that point it at this sandbox (`portal_settings`)."""
+        return portal_settings(self.credentials)
 
     # --- OAuth --------------------------------------------------------------------------------------------
 

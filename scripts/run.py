@@ -129,16 +129,9 @@ def sandbox_env(env: dict[str, str]) -> dict[str, str]:
     out = subprocess.run(
         [*sandbox, "credentials", "--json"], cwd=REPO, env=env, check=True, capture_output=True
     )
-    creds = json.loads(out.stdout)
-    return {
-        "PARTNER_API_BASE_URL": creds["base_url"],
-        "PARTNER_API_TOKEN_URL": creds["token_url"],
-        "PARTNER_API_AUTHORIZE_URL": creds["authorize_url"],
-        "PARTNER_API_CLIENT_ID": creds["client_id"],
-        "PARTNER_API_CLIENT_SECRET": creds["client_secret"],
-        "PARTNER_API_SERVICE_ACCOUNT": creds["service_account"],
-        "PARTNER_API_PRIVATE_KEY_FILE": creds["private_key_file"],
-    }
+    from sandbox.testing import portal_settings
+
+    return portal_settings(json.loads(out.stdout))
 
 
 #: The demo authenticators' key as apps take it (seed_demo_users' DEMO_TOTP_KEY in base32).
