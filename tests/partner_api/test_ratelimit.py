@@ -75,37 +75,49 @@ def test_a_thread_late_for_its_slot_costs_the_next_one_nothing():
     assert late == []
 
 
-def test_threads_waiting_for_one_operation_each_take_their_own_slot():
-    """8 threads each make 5 calls at 1,200 a minute on the real clock: each reserves its own slot, the slots
-    fall one interval apart, and every call is sent at its own slot (within the slack)."""
+def slots_of_threads(limiters, *, threads_each: int, calls_each: int = 5) -> tuple[list[float], int]:
+    """Run `threads_each` threads on each limiter, each making `calls_each` calls of one operation; the slots the
+    limiters reserved (by the timeline's clock), in order, and the calls sent."""
     slots: list[float] = []
+    sent: list[None] = []
+    for limiter in limiters:
 
-    class Recording(MemoryRateLimiter):
-        def _reserve(self, key, interval, burst, ahead):
-            grant = super()._reserve(key, interval, burst, ahead)
+        def recording(key, interval, burst, ahead, reserve=limiter._reserve):
+            grant = reserve(key, interval, burst, ahead)
             slots.append(grant.now + grant.wait)
             return grant
 
-    limiter = Recording(limit=1200, period=60)
-    interval = limiter.interval_for("op")
-    sent = 0
+        limiter._reserve = recording
 
-    def calls():
-        nonlocal sent
-        for _ in range(5):
+    def calls(limiter):
+        for _ in range(calls_each):
             limiter.acquire("op")
-            sent += 1
+            sent.append(None)
 
-    threads = [threading.Thread(target=calls) for _ in range(8)]
+    threads = [
+        threading.Thread(target=calls, args=(limiter,)) for limiter in limiters for _ in range(threads_each)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    slots.sort()
-    assert sent == 40 and len(slots) >= 40  # a thread woken past the slack takes another slot
+    return sorted(slots), len(sent)
+
+
+def assert_one_interval_apart(slots: list[float], interval: float, *, tolerance: float) -> None:
+    """No two slots closer than the interval, and most of them back to back (threads were waiting)."""
     gaps = [b - a for a, b in zip(slots, slots[1:], strict=False)]
-    assert all(gap >= interval - 1e-9 for gap in gaps)
-    assert gaps.count(pytest.approx(interval)) >= 30  # back to back while threads wait
+    assert all(gap >= interval - tolerance for gap in gaps)
+    assert gaps.count(pytest.approx(interval, abs=tolerance)) >= 30
+
+
+def test_threads_waiting_for_one_operation_each_take_their_own_slot():
+    """8 threads each make 5 calls at 1,200 a minute on the real clock: each reserves its own slot, and the slots
+    fall one interval apart."""
+    limiter = MemoryRateLimiter(limit=1200, period=60)
+    slots, sent = slots_of_threads([limiter], threads_each=8)
+    assert sent == 40 and len(slots) >= 40  # a thread woken past the slack takes another slot
+    assert_one_interval_apart(slots, limiter.interval_for("op"), tolerance=1e-9)
 
 
 def test_timelines_are_per_operation_and_limits_configurable():
@@ -237,34 +249,14 @@ def test_threads_of_two_limiters_sharing_a_redis_timeline_each_take_their_own_sl
     """Two limiters on one Redis timeline (as two processes have), 4 threads each, 5 calls a thread at 1,200 a
     minute: the slots Redis hands out, by its own clock, fall at least one interval apart, back to back while
     threads wait."""
-    slots: list[float] = []
-
-    class Recording(RedisRateLimiter):
-        def _reserve(self, key, interval, burst, ahead):
-            grant = super()._reserve(key, interval, burst, ahead)
-            slots.append(grant.now + grant.wait)
-            return grant
-
     limiters = [
-        Recording(redis.Redis.from_url(redis_url), prefix=redis_prefix, limit=1200, period=60)
+        RedisRateLimiter(redis.Redis.from_url(redis_url), prefix=redis_prefix, limit=1200, period=60)
         for _ in range(2)
     ]
-    interval = limiters[0].interval_for("op")
-
-    def calls(limiter):
-        for _ in range(5):
-            limiter.acquire("op")
-
-    threads = [threading.Thread(target=calls, args=(limiter,)) for limiter in limiters for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    slots.sort()
-    assert len(slots) >= 40
-    gaps = [b - a for a, b in zip(slots, slots[1:], strict=False)]
-    assert all(gap >= interval - 2e-6 for gap in gaps)  # Redis states times to the microsecond
-    assert gaps.count(pytest.approx(interval, abs=2e-6)) >= 30
+    slots, sent = slots_of_threads(limiters, threads_each=4)
+    assert sent == 40 and len(slots) >= 40
+    # Redis states times to the microsecond.
+    assert_one_interval_apart(slots, limiters[0].interval_for("op"), tolerance=2e-6)
 
 
 @pytest.mark.integration
