@@ -21,11 +21,18 @@ from invoicing import pdf_fonts
 
 def _render(template: str, context: dict, language: str) -> bytes:
     """A PDF template rendered in `language`, with its fonts subset to its own characters."""
+    with translation.override(language):
+        html = render_to_string(template, context)
+    return pdf_from_html(html)
+
+
+def pdf_from_html(html: str) -> bytes:
+    """The PDF WeasyPrint lays out of a rendered template. The same HTML always gives the same bytes (no date or
+    random id is written into the file), which is what lets a stored PDF's SHA-256 be checked against a new
+    rendering of its facts."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    with translation.override(language):
-        html = render_to_string(template, context)
     fonts = pdf_fonts.DocumentFonts(html)
     fetcher, font_config = fonts.fetcher(), FontConfiguration()
     faces = CSS(string=fonts.css, font_config=font_config, url_fetcher=fetcher)

@@ -76,6 +76,38 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(tier)
 
 
+#: How many laid-out PDFs a test process keeps (a PDF is tens of kilobytes).
+_PDFS_KEPT = 512
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _each_pdf_is_laid_out_once_per_process():
+    """WeasyPrint lays out each distinct invoice HTML once per test process, and a second rendering of the same
+    HTML is given the bytes of the first. Many tests issue the same month's invoices (the same facts, so the same
+    HTML) only to reach an issued state, and laying out was a sixth of `make test-fast`'s CPU. The same HTML always
+    gives the same bytes (`test_the_same_html_gives_the_same_pdf_bytes` checks it on the real function, which
+    this leaves alone), so no test sees a difference: every PDF is still WeasyPrint's own."""
+    import hashlib
+
+    from invoicing import document
+
+    laid_out = document.pdf_from_html
+    kept: dict[bytes, bytes] = {}
+
+    def pdf_from_html(html: str) -> bytes:
+        key = hashlib.sha256(html.encode()).digest()
+        if key not in kept:
+            if len(kept) >= _PDFS_KEPT:
+                kept.clear()
+            kept[key] = laid_out(html)
+        return kept[key]
+
+    pdf_from_html.laid_out = laid_out  # type: ignore[attr-defined]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(document, "pdf_from_html", pdf_from_html)
+        yield
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _tasks_stay_in_the_test_process():
     """Tasks a test sends (a browser test's change, a page's refresh after commit) go to an in-memory broker.
