@@ -45,9 +45,14 @@ def _shape(url: str) -> str:
 
 
 def crawl(
-    client: Client, start: str = "/", *, known: dict[str, str] | None = None, shapes: Counter | None = None
+    client: Client,
+    start: str = "/",
+    *,
+    known: dict[str, str] | None = None,
+    shapes: Counter | None = None,
+    per_shape: int = PER_SHAPE,
 ) -> dict[str, str]:
-    """URL -> HTML of every portal page reachable by links from `start` (one or two URLs of each shape).
+    """URL -> HTML of every portal page reachable by links from `start` (`per_shape` URLs of each shape).
 
     For a second person's crawl of the same portal, `known` (the pages the first found) and `shapes` (the
     shapes counted so far) make it fetch only what is new to them: their own `start` page, and what its links
@@ -59,7 +64,7 @@ def crawl(
         url = queue.pop(0)
         if url != start and url in known:
             continue
-        if url in pages or SKIP.search(url) or (url != start and seen_shapes[_shape(url)] >= PER_SHAPE):
+        if url in pages or SKIP.search(url) or (url != start and seen_shapes[_shape(url)] >= per_shape):
             continue
         seen_shapes[_shape(url)] += 1
         response = client.get(url)
@@ -76,12 +81,12 @@ def crawl(
     return pages
 
 
-def crawl_urls(user, language: str) -> list[str]:
+def crawl_urls(user, language: str, *, per_shape: int = PER_SHAPE) -> list[str]:
     """The URLs of every page `user` reaches by links, in `language` (for the browser checks of every page)."""
     crawler = Client()
     crawler.force_login(user)
     crawler.cookies["django_language"] = language
-    urls = list(crawl(crawler))
+    urls = list(crawl(crawler, per_shape=per_shape))
     assert len(urls) > 10
     return urls
 

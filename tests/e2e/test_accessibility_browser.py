@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from portal.core.access import Role
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import LAYOUT_RULES, login, screenshot
 from tests.fixtures.personas import make_persona, totp_device_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -235,3 +235,29 @@ def test_adding_a_customer_checks_before_sending_at_both_widths(
         shown = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         assert shown[0] <= shown[1], (width, shown)
         screenshot(page, f"customers-add-check-{language}-{width}")
+
+
+def test_a_state_checked_by_the_layouts_rules_only_is_checked_by_all_when_asked(page, axe_violations):
+    """The sweep checks a page at its second width by the layout's rules only (`LAYOUT_RULES`): that check finds
+    what those rules find and nothing else, it does not stand for a full check of the state, and a full check
+    does stand for it."""
+    page.goto("/accounts/login/")
+    page.evaluate("() => window.__portalAxe.check()")
+    page.set_viewport_size({"width": 683, "height": 768})
+    page.evaluate(
+        """() => document.querySelector("main").insertAdjacentHTML("beforeend", '<img src="/x.png">')"""
+    )
+    runs = page.evaluate("() => window.__portalAxe.runs()")
+    page.evaluate("only => window.__portalAxe.check(only)", LAYOUT_RULES)
+    assert page.evaluate("() => window.__portalAxe.runs()") == runs + 1
+    page.wait_for_timeout(300)  # the reports arrive as console messages, asynchronously
+    assert axe_violations == []  # a missing text alternative is not the layout's to find
+    page.evaluate("() => window.__portalAxe.check()")
+    assert page.evaluate("() => window.__portalAxe.runs()") == runs + 2
+    page.evaluate("only => window.__portalAxe.check(only)", LAYOUT_RULES)
+    assert page.evaluate("() => window.__portalAxe.runs()") == runs + 2
+    page.wait_for_timeout(300)
+    page.evaluate("() => document.querySelector('main img').remove()")
+    reported = list(axe_violations)
+    axe_violations.clear()  # expected here; any other test fails on them
+    assert any(v.startswith("image-alt (critical)") for v in reported), reported
