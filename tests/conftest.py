@@ -80,6 +80,44 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             tiers.add(_PROCESS_FOLDERS[parts[1]])
         for tier in sorted(tiers):
             item.add_marker(tier)
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        items[:] = heavy_first_in_each_share(items, int(workerinput["workercount"]))
+
+
+#: How much a test is expected to weigh, by its marks: the heaviest are started first.
+_WEIGHTS = {"long": 3, "e2e": 2, "integration": 1}
+
+
+def _weight(item: pytest.Item) -> int:
+    return max((w for name, w in _WEIGHTS.items() if item.get_closest_marker(name)), default=0)
+
+
+def heavy_first_in_each_share(items: list, workers: int) -> list:
+    """The tests in the order that starts the heavy ones first on every worker.
+
+    pytest-xdist's work stealing gives each of the W workers one contiguous share of the collected tests (the
+    first `n // W`, then `rest // (W - 1)`, ...) and lets an idle worker take the second half of the longest
+    queue left. Each share here begins with its part of the heavy tests (long, then browser, then other
+    integration tests, dealt in turn), then holds its part of the light ones in their own order. A test that
+    runs for a minute then starts at the beginning, never as the last test of the run; stolen work is light.
+    The order changes no test's outcome: every test sets up its own world."""
+    if workers < 2:
+        return items
+    heavy = sorted((item for item in items if _weight(item)), key=_weight, reverse=True)
+    light = [item for item in items if not _weight(item)]
+    shares: list[list] = [[] for _ in range(workers)]
+    for n, item in enumerate(heavy):
+        shares[n % workers].append(item)
+    left = len(items)
+    for n, share in enumerate(shares):
+        size = left // (workers - n)
+        left -= size
+        take = max(0, size - len(share))
+        share += light[:take]
+        light = light[take:]
+    shares[-1] += light
+    return [item for share in shares for item in share]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -33,6 +33,7 @@ def _keep(path: Path, page=None) -> None:
             shutil.copy(kept, SCREENS / kept.name)
 
 
+@pytest.mark.long
 def test_finance_closes_a_month(page, billing_sandbox, closed_month, read_month_usage):
     assert sync.resync_full().status == "succeeded"
     assert (

@@ -135,6 +135,7 @@ def test_full_resync_leaves_the_worklists_columns_as_the_sandbox_says_and_planne
         assert cursor.fetchone()[0] > 0
 
 
+@pytest.mark.long
 def test_resync_after_changes_marks_removed_and_is_idempotent(api):
     sync.resync_full()
     client = api.client("partner", validate=False)

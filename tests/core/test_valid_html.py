@@ -152,6 +152,7 @@ def admin_client(client_as):
     return client_as(Role.ADMIN)
 
 
+@pytest.mark.long
 def test_every_reachable_page_and_error_state_is_valid_html(world, invoices, admin_client, client, tmp_path):  # noqa: F811
     documents = {}
     for language in ("en", "ja"):

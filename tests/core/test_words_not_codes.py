@@ -643,6 +643,7 @@ def codes_in_digest_and_feed(world, language: str) -> list[str]:
     return sorted(set(found + [f"feed [{language}]: {hit}" for hit in codes_in(text)]))
 
 
+@pytest.mark.long
 def test_no_page_export_digest_or_feed_shows_a_code(world):
     # Both languages in one test, on one world (building it costs a third of reading it in one language): the
     # files are found on the pages, and reading every page state (three people's crawls, every change form

@@ -20,6 +20,7 @@ def _language(page, language: str) -> None:
     page.context.add_cookies([{"name": "django_language", "value": language, "url": origin}])
 
 
+@pytest.mark.long
 def test_an_admin_assigns_owners_and_the_account_manager_filters_by_mine(page):
     page.set_viewport_size({"width": 1366, "height": 860})
     customers = {

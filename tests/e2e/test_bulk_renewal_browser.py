@@ -65,6 +65,7 @@ def _sandbox_renewal(sandbox, sub: Subscription) -> str:
     return answer.json()["type"]
 
 
+@pytest.mark.long
 def test_a_bulk_renewal_of_30_is_checked_sent_and_stopped(page, thirty, own_sandbox, request):
     manager, subs = thirty
     assert CustomerOwner.objects.filter(account_manager=manager).count() == ROWS

@@ -56,6 +56,7 @@ HIDDEN_NAV_LINKS = """() => [...document.querySelectorAll("nav.mainnav a")].filt
 }).map(a => a.textContent.trim())"""
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("shard", range(SHARDS))
 @pytest.mark.parametrize("language", ["en", "ja"])
 def test_every_page_passes_axe_and_fits_1366_and_683_px(

@@ -58,6 +58,7 @@ def _section(page) -> str:
     return page.locator("[data-section=options]").inner_text()
 
 
+@pytest.mark.long
 def test_account_manager_runs_an_option_through_its_life(page, customer, own_sandbox):
     domain_id = customer
     today = own_sandbox.today()

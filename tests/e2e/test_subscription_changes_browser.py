@@ -51,6 +51,7 @@ def _agenda_items(page, query: str = "") -> str:
     return page.locator("#agenda").inner_text()
 
 
+@pytest.mark.long
 def test_account_manager_schedules_moves_and_deletes(page, today):
     free = (
         Subscription.objects.filter(

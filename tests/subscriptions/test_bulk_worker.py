@@ -41,6 +41,7 @@ def _wait(condition, seconds: float = 60) -> None:
         time.sleep(0.2)
 
 
+@pytest.mark.long
 def test_a_batch_survives_a_killed_worker_and_5xx_after_applying(
     on_own_sandbox, account_manager, request, settings
 ):
