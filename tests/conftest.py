@@ -89,7 +89,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 _WEIGHTS = {"long": 3, "e2e": 2, "integration": 1}
 
 
-def _weight(item: pytest.Item) -> int:
+def _weight(item) -> int:
     return max((w for name, w in _WEIGHTS.items() if item.get_closest_marker(name)), default=0)
 
 
@@ -98,17 +98,24 @@ def heavy_first_in_each_share(items: list, workers: int) -> list:
 
     pytest-xdist's work stealing gives each of the W workers one contiguous share of the collected tests (the
     first `n // W`, then `rest // (W - 1)`, ...) and lets an idle worker take the second half of the longest
-    queue left. Each share here begins with its part of the heavy tests (long, then browser, then other
-    integration tests, dealt in turn), then holds its part of the light ones in their own order. A test that
-    runs for a minute then starts at the beginning, never as the last test of the run; stolen work is light.
-    The order changes no test's outcome: every test sets up its own world."""
+    queue left. Each share here begins with its part of the heavy modules (a module's heavy tests stay together
+    and in order, so its module-scoped sandbox or cache is set up once): those holding a long test first, then
+    browser, then other integration tests, each module to the share with the fewest heavy tests so far. The
+    light tests follow in their own order. A test that runs for a minute then starts at the beginning, never as
+    the last test of the run, and stolen work is light. The order changes no test's outcome: every test sets up
+    its own world."""
     if workers < 2:
         return items
-    heavy = sorted((item for item in items if _weight(item)), key=_weight, reverse=True)
-    light = [item for item in items if not _weight(item)]
+    modules: dict[str, list] = {}
+    light = []
+    for item in items:
+        if _weight(item):
+            modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+        else:
+            light.append(item)
     shares: list[list] = [[] for _ in range(workers)]
-    for n, item in enumerate(heavy):
-        shares[n % workers].append(item)
+    for module in sorted(modules.values(), key=lambda tests: max(map(_weight, tests)), reverse=True):
+        min(shares, key=len).extend(module)
     left = len(items)
     for n, share in enumerate(shares):
         size = left // (workers - n)

@@ -9,8 +9,9 @@ from tests.conftest import heavy_first_in_each_share
 
 
 class Item:
-    def __init__(self, name: str, *marks: str) -> None:
+    def __init__(self, name: str, *marks: str, module: str = "") -> None:
         self.name, self.marks = name, set(marks)
+        self.nodeid = f"tests/{module or name}.py::{name}"
 
     def get_closest_marker(self, name: str):
         return name if name in self.marks else None
@@ -29,23 +30,28 @@ def xdist_shares(items: list, workers: int) -> list[list]:
     return shares
 
 
-def test_each_workers_share_starts_with_its_part_of_the_heavy_tests():
-    light = [Item(f"unit-{n}") for n in range(90)]
+def test_each_workers_share_starts_with_its_part_of_the_heavy_modules():
+    light = [Item(f"unit-{n}", module="units") for n in range(90)]
     items = [
         *light[:40],
         Item("sweep", "long", "e2e"),
         *light[40:70],
-        Item("browser-1", "e2e"),
-        Item("browser-2", "e2e"),
-        Item("sandbox-1", "integration"),
+        Item("browser-1", "e2e", module="browser"),
+        Item("browser-2", "e2e", module="browser"),
+        Item("sandbox-1", "integration", module="sandbox"),
+        Item("sandbox-2", "integration", module="sandbox"),
+        Item("sandbox-3", "integration", module="sandbox"),
+        Item("other-browser", "e2e"),
         *light[70:],
         Item("words", "long", "integration"),
     ]
     ordered = heavy_first_in_each_share(items, 4)
     assert sorted(map(repr, ordered)) == sorted(map(repr, items))
     shares = xdist_shares(ordered, 4)
-    assert [repr(share[0]) for share in shares] == ["sweep", "words", "browser-1", "browser-2"]
-    assert repr(shares[0][1]) == "sandbox-1"
+    assert [repr(share[0]) for share in shares] == ["sweep", "words", "browser-1", "other-browser"]
+    # A module's heavy tests stay together and in order (its module-scoped sandbox is set up once).
+    assert [repr(t) for t in shares[2][:2]] == ["browser-1", "browser-2"]
+    assert [repr(t) for t in shares[0][:4]] == ["sweep", "sandbox-1", "sandbox-2", "sandbox-3"]
     # The light tests keep their order, each share a run of them.
     assert [t for t in ordered if not t.marks] == light
 
