@@ -20,7 +20,8 @@ pytestmark = [
 
 
 def _flush() -> None:
-    call_command("flush", verbosity=0, interactive=False)
+    """The flush after a transactional test, as Django's TransactionTestCase calls it."""
+    call_command("flush", verbosity=0, interactive=False, reset_sequences=False)
 
 
 def test_a_flush_deletes_the_tests_rows_and_keeps_what_migrate_made_untouched():
