@@ -18,8 +18,8 @@ unexport PYTHONDONTWRITEBYTECODE
 # keep a core busy; at most 7, the Redis databases isolation.py can give out.
 TEST_WORKERS ?= $(shell n=$$(( 2 * $$(nproc) )); echo $$(( n > 7 ? 7 : n )))
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist worksteal --durations=15
-# The fast tier waits on nothing but its own CPU: one worker more than the cores (on 2 cores, 3 workers took 136 s
-# of CPU where 4 took 162 s, each worker's start and the switching between them included).
+# The fast tier waits on nothing but its own CPU: one worker more than the cores (each worker more costs its own
+# start and the switching between them; the measurement is in the commit that set this).
 FAST_WORKERS ?= $(shell n=$$(( $$(nproc) + 1 )); echo $$(( n > 7 ? 7 : n )))
 
 .PHONY: run test test-fast install system-packages tools migrate messages lint format bench bench-scale bench-load soak sandbox clean

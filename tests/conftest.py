@@ -46,7 +46,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # Each test process (one per xdist worker) has its own cache, never the developer's.
     isolate(settings)
     # The log lines at INFO (one per request the test client or the live server answers) are not what the tests
-    # exercise, and rendering them was a tenth of a view test's CPU: the test processes log warnings and errors.
+    # exercise, and rendering them is a fair part of a view test's CPU: the test processes log warnings and errors.
     # The tests of the logs (tests/core/test_logs.py, and those reading `caplog`) set the level they read.
     logging.getLogger().setLevel(logging.WARNING)
 
@@ -139,8 +139,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 @pytest.fixture(scope="session")
 def live_server(django_db_setup, live_server):
     """pytest-django's live server, started only once the test database exists: session fixtures end in the
-    reverse order, so the server (and its threads' connections) stops before the database is dropped. A worker
-    whose first test is a browser test would otherwise drop its database with the server still connected."""
+    reverse order, so the server (and its threads' connections) stops before the database is dropped, whatever
+    kind of test a worker runs first."""
     return live_server
 
 
@@ -152,7 +152,7 @@ _PDFS_KEPT = 512
 def _each_pdf_is_laid_out_once_per_process():
     """WeasyPrint lays out each distinct invoice HTML once per test process, and a second rendering of the same
     HTML is given the bytes of the first. Many tests issue the same month's invoices (the same facts, so the same
-    HTML) only to reach an issued state, and laying out was a sixth of `make test-fast`'s CPU. The same HTML always
+    HTML) only to reach an issued state, and laying out was much of the invoice tests' CPU. The same HTML always
     gives the same bytes (`test_the_same_html_gives_the_same_pdf_bytes` checks it on the real function, which
     this leaves alone), so no test sees a difference: every PDF is still WeasyPrint's own."""
     import hashlib
