@@ -136,14 +136,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.freeze()
 
 
-@pytest.fixture(scope="session")
-def live_server(django_db_setup, live_server):
-    """pytest-django's live server, started only once the test database exists: session fixtures end in the
-    reverse order, so the server (and its threads' connections) stops before the database is dropped, whatever
-    kind of test a worker runs first."""
-    return live_server
-
-
 #: How many laid-out PDFs a test process keeps (a PDF is tens of kilobytes).
 _PDFS_KEPT = 512
 
