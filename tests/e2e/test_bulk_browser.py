@@ -58,6 +58,12 @@ def test_a_bulk_renewal_with_a_dry_run_an_unticked_row_and_a_stop(page, language
     assert Operation.objects.filter(status=Operation.Status.QUEUED).count() == 2
 
     page.click("[data-testid=stop] summary")
+    # The page asks for its counts every 2 s and puts the answer in place: the confirmation the person opened stays
+    # open across it (it closed under their pointer).
+    page.evaluate(
+        "() => new Promise(done => document.addEventListener('htmx:afterSettle', done, {once: true}))"
+    )
+    assert page.locator("[data-testid=stop]").evaluate("details => details.open")
     page.click("[data-testid=stop-yes]")
     page.wait_for_selector("[data-count=stopped]")
     assert page.locator("[data-count=stopped]").inner_text() == "2"
@@ -84,8 +90,7 @@ def test_all_the_items_of_a_worklist_section_in_one_bulk_change(page):
         )
         for i in range(3)
     ]
-    login(page, make_persona(Role.ACCOUNT_MANAGER))
-    page.goto("/work/max-users/?owner=all")
+    login(page, make_persona(Role.ACCOUNT_MANAGER), "/work/max-users/?owner=all")
     assert page.locator("[data-testid=bulk-tick]").count() == 3
     page.select_option("[data-testid=bulk-action]", "customers.max_users")
     page.check("[data-testid=bulk-all]")
