@@ -127,8 +127,9 @@ def test_the_findings_page_says_what_the_check_could_not_know(page, billing_sand
     assert sync.resync_full().status == "succeeded"
     assert sync.resync_partner_wide(name=INVOICE_DETAILS, params=closed_month).status == "succeeded"
     page.set_viewport_size({"width": 1366, "height": 900})
-    login(page, make_persona(Role.FINANCE))
-    page.goto(f"/billing/{closed_month['year']}/{closed_month['month']}/findings/")
+    login(
+        page, make_persona(Role.FINANCE), f"/billing/{closed_month['year']}/{closed_month['month']}/findings/"
+    )
     note = page.locator('[data-testid="unchecked"]')
     assert "customers billed in the month have no usage of the month" in note.inner_text()
     _keep(screenshot(page, "billing-findings-unchecked-en"), page)
@@ -151,8 +152,7 @@ def test_finance_reads_the_estimate_and_sets_it_beside_the_invoice(page, billing
     assert sync.resync_partner_wide(name=INVOICE_DETAILS, params=closed_month).status == "succeeded"
     PriceEntry.objects.create(item_id="STD", plan="", cost=450, price=600, effective_from=dt.date(2000, 1, 1))
     finance = make_persona(Role.FINANCE)
-    login(page, finance)
-    page.goto("/billing/")
+    login(page, finance, "/billing/")
     section = page.locator('[data-testid="estimate"]')
     section.wait_for()
     page.set_viewport_size({"width": 1366, "height": 900})

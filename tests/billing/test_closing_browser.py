@@ -35,8 +35,7 @@ def test_close_see_read_only_reopen_with_a_reason(page):
         checked_at=timezone.now(),
     )
     findings_url = f"/billing/{MONTH['year']}/{MONTH['month']}/findings/"
-    login(page, make_persona(Role.FINANCE))
-    page.goto(findings_url)
+    login(page, make_persona(Role.FINANCE), findings_url)
     page.click('[data-testid="close-month"]')
     page.wait_for_selector('[data-testid="month-closed"]')
     assert page.locator('[data-testid="explain"]').count() == 0
@@ -70,8 +69,7 @@ def test_close_see_read_only_reopen_with_a_reason(page):
     assert page.locator('[data-testid="explain-submit"]').count() == 0
 
     page.context.clear_cookies()  # signed out: the Admin signs in on the same browser
-    login(page, make_persona(Role.ADMIN))
-    page.goto(findings_url)
+    login(page, make_persona(Role.ADMIN), findings_url)
     page.click('[data-testid="reopen-month"]')
     page.wait_for_selector('[data-testid="consequences"]')
     assert MonthClosing.objects.get().reopened_at is None  # nothing changes before the confirmation

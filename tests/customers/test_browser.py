@@ -44,8 +44,7 @@ def test_support_finds_a_customer_by_part_of_a_japanese_name_and_opens_it(page):
 def test_account_manager_adds_a_customer_end_to_end_then_edits_its_max_users(
     worker_on_sandbox, celery_worker_process, page
 ):
-    login(page, make_persona(Role.ACCOUNT_MANAGER))
-    page.goto("/customers/")
+    login(page, make_persona(Role.ACCOUNT_MANAGER), "/customers/")
     page.click("[data-testid=add-customer]")
     page.wait_for_url("**/customers/add/")
     add_customer(

@@ -125,8 +125,7 @@ def test_the_guard_counts_moderate_violations_and_content_outside_the_landmarks(
 
 
 def test_the_idle_loading_bar_is_in_a_landmark_and_hidden_until_a_request(page):
-    login(page, make_persona(Role.SUPPORT))
-    page.goto("/customers/")
+    login(page, make_persona(Role.SUPPORT), "/customers/")
     bar = page.locator("#request-indicator")
     assert bar.evaluate("el => el.closest('header, nav, main, footer, aside, [role=region]') !== null")
     assert bar.get_attribute("aria-hidden") == "true"

@@ -75,8 +75,7 @@ def test_a_bulk_renewal_of_30_is_checked_sent_and_stopped(page, thirty, own_sand
     request.getfixturevalue("celery_worker_process")  # started now: it reads the sandbox's address
 
     page.set_viewport_size({"width": 1366, "height": 860})
-    login(page, manager)
-    page.goto("/subscriptions/?owner=mine&renewal_type=STAY")
+    login(page, manager, "/subscriptions/?owner=mine&renewal_type=STAY")
     page.check("[data-testid=bulk-all]")
     assert f"{ROWS}" in page.locator("label:has([data-testid=bulk-all])").inner_text()
     page.click("[data-testid=bulk-start]")

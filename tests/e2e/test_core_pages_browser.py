@@ -122,8 +122,7 @@ def test_deleting_a_scheduled_change_asks_first_and_states_the_consequence(page,
     customer = make_customer(
         renewal_apply_date=clock.today() + dt.timedelta(days=10), renewal_max_member_count=80
     )
-    login(page, make_persona(Role.ACCOUNT_MANAGER))
-    page.goto(f"/customers/{customer.domain_id}/usage/")
+    login(page, make_persona(Role.ACCOUNT_MANAGER), f"/customers/{customer.domain_id}/usage/")
     requests_sent = []
     page.on("request", lambda r: requests_sent.append(r.url) if r.method == "POST" else None)
 

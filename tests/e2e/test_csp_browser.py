@@ -30,8 +30,7 @@ def test_an_inline_script_or_style_is_blocked_and_reported(page, csp_violations)
 
 
 def test_the_pages_htmx_and_the_sync_progress_run_without_violations(page):
-    login(page, make_persona(Role.ADMIN))
-    page.goto("/sync/")
+    login(page, make_persona(Role.ADMIN), "/sync/")
     page.click("[data-testid=sync-now]")
     page.wait_for_load_state("networkidle")
     assert page.locator("h1").inner_text() == "Sync"

@@ -29,8 +29,7 @@ def test_an_old_customer_page_refreshes_itself_in_place(
         company_name="一時間前の名前株式会社", synced_at=timezone.now() - dt.timedelta(hours=1)
     )
 
-    login(page, make_persona(Role.SUPPORT))
-    page.goto(f"/customers/{remote.domain_id}/")
+    login(page, make_persona(Role.SUPPORT), f"/customers/{remote.domain_id}/")
     banner = page.locator("[data-testid=freshness]")
     assert "in the background" in banner.inner_text()
     assert "一時間前の名前株式会社" in page.locator("#customer-fresh").inner_text()

@@ -23,8 +23,7 @@ def test_deactivating_an_account_manager_asks_who_takes_over_their_customers(pag
             actor=admin, domain_id=customer.domain_id, account_manager_id=aiko.pk, support_contact_id=None
         )
     page.set_viewport_size({"width": 1366, "height": 860})
-    login(page, admin)
-    page.goto(f"/users/{aiko.pk}/deactivate/")
+    login(page, admin, f"/users/{aiko.pk}/deactivate/")
     field = page.get_by_label("Their 2 customers as Account manager go to")
     assert field.is_visible()
     screenshot(page, "users-deactivate-handover")

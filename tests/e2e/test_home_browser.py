@@ -147,8 +147,7 @@ def test_support_opens_an_item_s_page_read_only(page, world):
 
 def test_a_user_makes_and_revokes_their_calendar_feed(page, world):
     page.set_viewport_size({"width": 1366, "height": 900})
-    login(page, make_persona(Role.ACCOUNT_MANAGER))
-    page.goto("/scheduled/")
+    login(page, make_persona(Role.ACCOUNT_MANAGER), "/scheduled/")
     page.get_by_role("link", name="Subscribe in your calendar").click()
     page.get_by_role("button", name="Make my feed URL").click()
     url = page.locator("[data-testid=feed-url]").input_value()

@@ -32,8 +32,7 @@ def _tab_to(page, predicate: str, limit: int = 60) -> None:
 def test_the_customer_list_by_keyboard(page):
     for i in range(60):
         make_customer(company_name=f"{'Alpha' if i < 10 else 'Beta'} Keys {i:02d}", member_count=i)
-    login(page, make_persona(Role.SUPPORT))
-    page.goto("/customers/")
+    login(page, make_persona(Role.SUPPORT), "/customers/")
 
     # The first Tab reaches the skip link; Enter puts the focus on the main content, past the navigation.
     page.keyboard.press("Tab")
@@ -71,8 +70,7 @@ def test_the_customer_list_by_keyboard(page):
 
 def test_a_change_form_error_takes_the_focus_to_a_summary_that_leads_to_the_field(page):
     customer = make_customer(company_name="Keyboard Form KK", max_member_count=50, member_count=10)
-    login(page, make_persona(Role.ACCOUNT_MANAGER))
-    page.goto(f"/customers/{customer.domain_id}/usage/")
+    login(page, make_persona(Role.ACCOUNT_MANAGER), f"/customers/{customer.domain_id}/usage/")
     # The page holds two forms with fields of the same names; each label focuses its own form's field.
     page.locator("label[for=renewal_max_member_count]").click()
     assert page.evaluate("() => document.activeElement.id") == "renewal_max_member_count"
@@ -106,8 +104,7 @@ def test_a_change_form_error_takes_the_focus_to_a_summary_that_leads_to_the_fiel
 def test_an_error_on_a_group_of_radios_leads_to_its_first_radio(page):
     """The error summary's link to a radio group (no control has the group's own id) moves the focus to the
     group's first radio, where the answer is chosen."""
-    login(page, make_persona(Role.ADMIN))
-    page.goto("/users/add/")
+    login(page, make_persona(Role.ADMIN), "/users/add/")
     page.fill("input[name=username]", "radio.keys")
     page.locator("[data-testid=save]").click()
     page.wait_for_function(
@@ -122,8 +119,7 @@ def test_an_error_on_a_group_of_radios_leads_to_its_first_radio(page):
 
 def test_a_confirmation_page_puts_the_focus_on_check_before_sending(page):
     customer = make_customer(company_name="Focus On Check KK", max_member_count=50, member_count=10)
-    login(page, make_persona(Role.ACCOUNT_MANAGER))
-    page.goto(f"/customers/{customer.domain_id}/usage/")
+    login(page, make_persona(Role.ACCOUNT_MANAGER), f"/customers/{customer.domain_id}/usage/")
     page.fill("#id_max_member_count", "60")
     page.locator("[data-testid=save-usage]").click()
     page.locator("[data-testid=confirm]").wait_for()
@@ -134,8 +130,7 @@ def test_a_confirmation_page_puts_the_focus_on_check_before_sending(page):
 
 
 def test_the_user_menu_closes_with_escape(page):
-    login(page, make_persona(Role.SUPPORT))
-    page.goto("/customers/")
+    login(page, make_persona(Role.SUPPORT), "/customers/")
     menu = page.locator("details.usermenu")
     _tab_to(page, "el => el.matches('details.usermenu > summary')")
     page.keyboard.press("Enter")
@@ -156,8 +151,7 @@ def test_the_option_usage_tables_scroll_by_keyboard(page):
     make_option(customer)
     for day in range(1, 31):
         make_usage(customer, dt.date(2026, 11, day), usage_count=day)
-    login(page, make_persona(Role.SUPPORT))
-    page.goto(f"/options/customers/{customer.domain_id}/usage/?month=2026-11")
+    login(page, make_persona(Role.SUPPORT), f"/options/customers/{customer.domain_id}/usage/?month=2026-11")
     box = page.locator(".usage-grid .table-wrap").first
     assert box.evaluate("el => el.scrollHeight > el.clientHeight")  # it does scroll
     _tab_to(page, "el => el.matches('.usage-grid .table-wrap')")

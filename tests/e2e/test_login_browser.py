@@ -4,7 +4,7 @@ import pytest
 
 from portal.core.access import Role
 from tests.core.test_navigation import EXPECTED_NAV
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import screenshot, sign_in
 from tests.fixtures.personas import make_persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -25,7 +25,7 @@ JAPANESE_LABELS = {
 @pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
 def test_role_logs_in_and_sees_its_navigation(page, role):
     user = make_persona(role)
-    login(page, user)
+    sign_in(page, user)
     keys = page.locator("nav.mainnav a").evaluate_all("els => els.map(e => e.dataset.nav)")
     assert keys == EXPECTED_NAV[role]
     assert page.locator(".badge-role").inner_text() == role.label

@@ -163,8 +163,7 @@ def test_account_manager_runs_an_option_through_its_life(page, customer, own_san
 
 
 def test_support_sees_the_options_without_change_links(page, customer):
-    login(page, make_persona(Role.SUPPORT))
-    page.goto(f"/customers/{customer}/")
+    login(page, make_persona(Role.SUPPORT), f"/customers/{customer}/")
     section = page.locator("[data-section=options]")
     assert "Drive (for Standard)" in section.inner_text()
     assert (

@@ -5,7 +5,7 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.core.access import Role
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import login, screenshot, sign_in
 from tests.fixtures.personas import PASSWORD, make_persona, totp_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -66,13 +66,12 @@ def test_wrong_passwords_lock_sign_in_and_an_admin_unlocks(page, settings):
 
     # From the user's own address, the guesses elsewhere do not stop them.
     page.set_extra_http_headers({"X-Forwarded-For": "198.51.100.2"})
-    login(page, user)
+    sign_in(page, user)
     page.context.clear_cookies()
 
     page.set_extra_http_headers({"X-Forwarded-For": "203.0.113.9"})
     admin = make_persona(Role.ADMIN)
-    login(page, admin)
-    page.goto("/activity/sign-ins/")
+    login(page, admin, "/activity/sign-ins/")
     locks = page.locator("[data-testid=lockouts]").inner_text()
     assert user.username in locks and "198.51.100.1" in locks
     screenshot(page, "signins-page")
@@ -82,5 +81,5 @@ def test_wrong_passwords_lock_sign_in_and_an_admin_unlocks(page, settings):
 
     page.context.clear_cookies()
     page.set_extra_http_headers({"X-Forwarded-For": "198.51.100.1"})
-    login(page, user)
+    sign_in(page, user)
     assert page.locator(".badge-role").inner_text() == "Support"

@@ -67,8 +67,7 @@ def test_the_latest_click_wins_over_a_slower_search(page):
     make_subscription(make_customer(company_name="Midori Denki"), license_count=30)
     make_subscription(make_customer(company_name="Blue Ocean"), license_count=5)
     make_subscription(make_customer(company_name="Asahi Foods"), license_count=12)
-    login(page, make_persona(Role.SUPPORT))
-    page.goto("/subscriptions/")
+    login(page, make_persona(Role.SUPPORT), "/subscriptions/")
     rows = page.locator("#results tbody tr")
     assert rows.count() == 3
 
@@ -98,8 +97,7 @@ def test_back_through_searches_reloads_each_page_and_browser_storage_keeps_no_co
     """No copy of a page is kept in browser storage (it would outlive logging out); Back shows each state."""
     make_subscription(make_customer(company_name="Midori Denki"), license_count=30)
     make_subscription(make_customer(company_name="Blue Ocean"), license_count=5)
-    login(page, make_persona(Role.SUPPORT))
-    page.goto("/subscriptions/")
+    login(page, make_persona(Role.SUPPORT), "/subscriptions/")
     rows = page.locator("#results tbody tr")
     page.fill("input[name=q]", "midori")
     page.wait_for_url("**/subscriptions/?*q=midori*")

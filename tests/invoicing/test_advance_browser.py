@@ -55,8 +55,7 @@ def test_switch_to_billing_in_advance_then_issue_from_the_estimate(page, celery_
         language="en",
     )
     page.set_viewport_size({"width": 1366, "height": 860})
-    login(page, make_persona(Role.FINANCE))
-    page.goto("/invoicing/")
+    login(page, make_persona(Role.FINANCE), "/invoicing/")
     basis = page.locator('[data-testid="basis"]')
     assert "From LINE WORKS' invoice for" in basis.inner_text()
     assert page.locator('[data-testid="advance-cannot-know"]').count() == 0

@@ -25,8 +25,7 @@ def test_search_credit_note_and_corrected_invoice(page, month):
     services.month_issue(run_id=run.pk)
     page.set_viewport_size({"width": 1366, "height": 860})
 
-    login(page, finance)
-    page.goto("/invoicing/2026/10/")
+    login(page, finance, "/invoicing/2026/10/")
     page.click('[data-testid="issued-search"]')
     page.fill("input[name=q]", "Alpha")
     page.wait_for_selector('[data-testid="result-count"]:has-text("1 document")')
@@ -80,8 +79,7 @@ def test_search_credit_note_and_corrected_invoice(page, month):
 
 def test_a_price_changed_on_a_draft(page, month):
     page.set_viewport_size({"width": 1366, "height": 860})
-    login(page, make_persona(Role.FINANCE))
-    page.goto(f"/invoicing/2026/10/{month['alpha'].domain_id}/")
+    login(page, make_persona(Role.FINANCE), f"/invoicing/2026/10/{month['alpha'].domain_id}/")
     page.click('[data-testid="draft-prices"]')
     page.fill("input[name=price_0]", "500.5")
     page.click('[data-testid="prices-save"]')

@@ -66,8 +66,7 @@ def test_send_then_record_a_payment(page):
     year, month, numbers, finance = issued_month(with_beta=True)
 
     page.set_viewport_size({"width": 1366, "height": 860})
-    login(page, finance)
-    page.goto(f"/invoicing/{year}/{month}/")
+    login(page, finance, f"/invoicing/{year}/{month}/")
     page.click('[data-testid="issued-month"]')
     page.wait_for_selector('[data-testid="issued"]')
     assert "1 customer has no e-mail address" in page.inner_text('[data-testid="without-email"]')
@@ -138,8 +137,7 @@ def test_an_invoice_whose_pdf_is_not_made_yet_and_a_month_without_invoices(page,
     number = IssuedInvoice.objects.get().number
 
     page.set_viewport_size({"width": 1366, "height": 860})
-    login(page, finance)
-    page.goto(f"/invoicing/{year}/{month}/")
+    login(page, finance, f"/invoicing/{year}/{month}/")
     assert "PDF being prepared" in page.inner_text('[data-testid="drafts"]')
     assert "1 issued invoice has no PDF yet" in page.inner_text('[data-testid="pdfs-missing"]')
     # The run stays open while a PDF is missing: numbered vs rendered.
@@ -180,8 +178,7 @@ def test_send_an_invoice_again_after_it_was_sent(page, settings):
     mail.outbox.clear()
 
     page.set_viewport_size({"width": 1366, "height": 860})
-    login(page, finance)
-    page.goto(f"/invoicing/issued/{number}/")
+    login(page, finance, f"/invoicing/issued/{number}/")
     page.click('[data-testid="send-again"]')
     page.wait_for_selector('[data-testid="send-again-form"]')
     assert "ap@alpha.example" in page.inner_text('[data-testid="consequences"]')
