@@ -86,7 +86,9 @@ def portal_keys() -> set[str]:
     return {key for key in [*operation_labels(), *names] if key}
 
 
+@cache
 def code_pattern() -> re.Pattern[str]:
+    """One pattern of every code, longest first (built once: it is matched against every page and file)."""
     codes = contract_codes()
     every = set(codes["operations"]) | set(codes["enums"]) | set(codes["fields"]) | portal_keys()
     alternatives = "|".join(re.escape(c) for c in sorted(every, key=len, reverse=True))
