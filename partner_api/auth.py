@@ -17,6 +17,7 @@ concurrent processes do not all ask at once: the first one fetches, the others f
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -323,6 +324,15 @@ def _check_token_response(response: requests.Response) -> requests.Response:
     return response
 
 
+@functools.lru_cache(maxsize=8)
+def signing_key(pem: str | bytes) -> Any:
+    """The private key of a PEM, loaded once per process: loading checks the RSA key's arithmetic, which cost
+    more than the signing itself, and every token a process obtains is signed with the same key."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    return load_pem_private_key(pem.encode() if isinstance(pem, str) else pem, password=None)
+
+
 class ServiceAccountAuth(TokenProvider):
     """Tokens for the app's service account through the JWT bearer grant."""
 
@@ -359,7 +369,9 @@ class ServiceAccountAuth(TokenProvider):
             "exp": issued + constants.JWT_ASSERTION_LIFETIME_SECONDS,
         }
         try:
-            return jwt.encode(claims, self.private_key, algorithm="RS256", headers={"typ": "JWT"})
+            return jwt.encode(
+                claims, signing_key(self.private_key), algorithm="RS256", headers={"typ": "JWT"}
+            )
         except (ValueError, TypeError, jwt.PyJWTError) as exc:
             raise ConfigurationError(
                 "The service account's private key cannot sign the JWT; check PARTNER_API_PRIVATE_KEY_FILE "
