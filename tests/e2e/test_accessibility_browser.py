@@ -265,18 +265,21 @@ def test_a_state_checked_by_the_layouts_rules_only_is_checked_by_all_when_asked(
 
 
 def test_a_text_whose_contrast_passed_is_not_measured_again_but_a_new_one_is(page, axe_violations):
-    """Colour contrast is measured once per text style and width in a test process (`contrast_passed`): a page
-    shown again gives axe nothing to measure, while a text of a new style on it is measured, and one that fails
-    is reported however often it appears."""
-    from tests.fixtures.browser import contrast_passed
+    """Colour contrast is measured once per text style in a test process (`contrast_known`): a page shown again,
+    or at another width, gives axe nothing to measure, while a text of a new style on it is measured, and one
+    that fails is reported however often it appears."""
+    from tests.fixtures.browser import contrast_known
 
     page.goto("/accounts/login/")
     page.evaluate("() => window.__portalAxe.check()")
-    known = set(contrast_passed([]))
+    known = contrast_known()
     assert known, "the sign-in page's texts passed and are remembered"
     page.goto("/accounts/login/")
     page.evaluate("() => window.__portalAxe.check()")
-    assert set(contrast_passed([])) == known  # nothing new to measure on the same page
+    assert contrast_known() == known  # nothing new to measure on the same page
+    page.set_viewport_size({"width": 683, "height": 768})
+    page.evaluate("() => window.__portalAxe.check()")
+    assert contrast_known() == known  # nor at another width
 
     planted = """() => {
       const p = document.createElement("p");
@@ -293,4 +296,4 @@ def test_a_text_whose_contrast_passed_is_not_measured_again_but_a_new_one_is(pag
         reported = list(axe_violations)
         axe_violations.clear()  # expected here; any other test fails on them
         assert any(v.startswith("color-contrast (serious)") and "p#planted" in v for v in reported), reported
-    assert set(contrast_passed([])) == known  # the failing style is never remembered
+    assert contrast_known() == known  # the failing style is never remembered
