@@ -45,6 +45,19 @@ def test_error_fault_answers_503_for_the_next_request_only(sandbox):
         sandbox.clear_faults()
 
 
+def test_an_operations_fault_that_has_run_out_leaves_the_one_set_for_every_operation(sandbox):
+    """A fault set for every operation ("*") still holds for an operation whose own fault has hit its requests."""
+    sandbox.configure(resetRateLimits=True)
+    api = sandbox.client()
+    sandbox.set_fault("*", errorRate=1, errorStatus=503)
+    sandbox.set_fault("listCustomers", errorRate=1, errorStatus=500, remaining=1)
+    try:
+        assert api.get("/partners/customers").status_code == 500
+        assert api.get("/partners/customers").status_code == 503
+    finally:
+        sandbox.clear_faults()
+
+
 def test_latency_fault(sandbox):
     sandbox.configure(resetRateLimits=True)
     api = sandbox.client()
