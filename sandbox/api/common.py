@@ -283,10 +283,11 @@ _FAULTS = Prepared(lambda operation_id: Fault.objects.filter(operation_id__in=[o
 def _active_fault(operation_id: str) -> Fault | None:
     faults = {f.operation_id: f for f in _FAULTS.instances(operation_id)}
     # The operation's own fault, or once it has hit its `remaining` requests, the one set for every operation.
-    live = [f for f in (faults.get(operation_id), faults.get("*")) if f is not None and f.remaining != 0]
-    if not live:
+    fault = next(
+        (f for f in (faults.get(operation_id), faults.get("*")) if f is not None and f.remaining != 0), None
+    )
+    if fault is None:
         return None
-    fault = live[0]
     if fault.remaining is not None:
         Fault.objects.filter(pk=fault.pk, remaining__gt=0).update(remaining=fault.remaining - 1)
     return fault
