@@ -26,7 +26,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import jwt
@@ -45,6 +45,9 @@ from partner_api.errors import (
     TransportError,
 )
 from partner_api.session import PartnerSession
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 logger = logging.getLogger("partner_api.auth")
 TOKEN_OPERATION = "oauth2Token"
@@ -325,12 +328,17 @@ def _check_token_response(response: requests.Response) -> requests.Response:
 
 
 @functools.lru_cache(maxsize=8)
-def signing_key(pem: str | bytes) -> Any:
-    """The private key of a PEM, loaded once per process: loading checks the RSA key's arithmetic, which cost
-    more than the signing itself, and every token a process obtains is signed with the same key."""
+def signing_key(pem: str | bytes) -> RSAPrivateKey:
+    """The RSA private key of a PEM, loaded once per process: loading checks the key's arithmetic, which costs more
+    than the signing itself, and every token a process obtains is signed with the same key. A key of another kind
+    cannot sign RS256 (TypeError)."""
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-    return load_pem_private_key(pem.encode() if isinstance(pem, str) else pem, password=None)
+    key = load_pem_private_key(pem.encode() if isinstance(pem, str) else pem, password=None)
+    if not isinstance(key, RSAPrivateKey):
+        raise TypeError(f"an RS256 signature needs an RSA key, not {type(key).__name__}")
+    return key
 
 
 class ServiceAccountAuth(TokenProvider):

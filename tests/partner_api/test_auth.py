@@ -208,6 +208,23 @@ def test_unusable_private_key(endpoint):
         auth.access_token()
 
 
+def test_a_private_key_that_cannot_sign_rs256_is_named(endpoint):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        .decode()
+    )
+    auth = ServiceAccountAuth(config(), service_account=SERVICE_ACCOUNT, private_key=pem)
+    with pytest.raises(ConfigurationError, match="PARTNER_API_PRIVATE_KEY_FILE"):
+        auth.access_token()
+    assert endpoint.forms == []  # nothing was sent
+
+
 def test_plain_http_is_refused_except_to_this_machine():
     with pytest.raises(ConfigurationError, match="https"):
         OAuthConfig(token_url="http://auth.example.com/token", client_id="a", client_secret="b")
