@@ -328,7 +328,7 @@ def _check_token_response(response: requests.Response) -> requests.Response:
 
 
 @functools.lru_cache(maxsize=8)
-def signing_key(pem: str | bytes) -> RSAPrivateKey:
+def _signing_key(pem: str | bytes) -> RSAPrivateKey:
     """The RSA private key of a PEM, loaded once per process: loading checks the key's arithmetic, which costs more
     than the signing itself, and every token a process obtains is signed with the same key. A key of another kind
     cannot sign RS256 (TypeError)."""
@@ -378,7 +378,7 @@ class ServiceAccountAuth(TokenProvider):
         }
         try:
             return jwt.encode(
-                claims, signing_key(self.private_key), algorithm="RS256", headers={"typ": "JWT"}
+                claims, _signing_key(self.private_key), algorithm="RS256", headers={"typ": "JWT"}
             )
         except (ValueError, TypeError, jwt.PyJWTError) as exc:
             raise ConfigurationError(
