@@ -15,6 +15,7 @@ schema for its operation and status; a violation raises ``ContractViolation``.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -26,12 +27,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 import requests
 
 from sandbox.contract import Contract, load_contract
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -173,7 +177,7 @@ class Sandbox:
             "exp": now + lifetime,
             **claims,
         }
-        key = Path(self.credentials["private_key_file"]).read_text()
+        key = _private_key(Path(self.credentials["private_key_file"]).read_text())
         return jwt.encode(payload, key, algorithm="RS256")
 
     def token_response(self, scope: str = "partner") -> dict[str, Any]:
@@ -393,3 +397,13 @@ def iter_pages(client: SandboxClient, path: str, key: str, **params: Any) -> Ite
         cursor = (body.get("responseMetaData") or {}).get("nextCursor")
         if not cursor:
             return
+
+
+@functools.lru_cache(maxsize=4)
+def _private_key(pem: str) -> PrivateKeyTypes:
+    """The service account's private key, loaded once per PEM: loading checks the key's arithmetic, which costs
+    far more than signing, and a test process signs an assertion for every sandbox client it makes. Keyed by the
+    PEM itself, so a key written anew to the same file is loaded anew."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    return load_pem_private_key(pem.encode(), password=None)
