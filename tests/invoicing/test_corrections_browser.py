@@ -31,8 +31,8 @@ def test_search_credit_note_and_corrected_invoice(page, month):
     page.wait_for_selector('[data-testid="result-count"]:has-text("1 document")')
     page.fill("input[name=total_min]", "7000")
     page.press("input[name=total_min]", "Enter")
-    # The results of the first search hold the same row: the click waits for the second search's address, since
-    # its push into the history would cancel a page load begun before it.
+    # The first search's results hold the same row: the click waits until the second search has answered (its
+    # address is in the bar), so that its answer can neither swap the row out nor interrupt the page the click opens.
     page.wait_for_url("**total_min=7000**")
     page.wait_for_selector('tr[data-number="1"]')
     screenshot(page, "invoicing-search-en")
