@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from sandbox.api.common import DroppedConnection
+from sandbox.api.common import DroppedConnection, close_connection
 from sandbox.models import RequestCount, RequestLog
 
 logger = logging.getLogger("sandbox")
@@ -32,11 +32,16 @@ class RequestLogMiddleware:
                 self._record(request, response, (time.perf_counter() - started) * 1000)
             except Exception:  # the log must never break an answer
                 logger.exception("could not record the request")
+        if getattr(response, "sandbox_dropped", False):
+            # Only now, with the request in the log: a client that sees the drop and reads the log finds it.
+            close_connection(request)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DroppedConnection):
-            return HttpResponse(status=499)
+            response = HttpResponse(status=499)
+            response.sandbox_dropped = True  # type: ignore[attr-defined]
+            return response
         return None
 
     def _record(self, request: HttpRequest, response: HttpResponse, duration_ms: float) -> None:

@@ -274,7 +274,9 @@ rate_limiter = RateLimiter()
 
 
 class DroppedConnection(Exception):
-    """Raised to end a request without an answer (the socket is closed)."""
+    """Raised to end a request without an answer. The request log's middleware records the request first and
+    then closes the socket (sandbox/middleware.py), so the log holds the request by the time the client sees the
+    connection drop."""
 
 
 _FAULTS = Prepared(lambda operation_id: Fault.objects.filter(operation_id__in=[operation_id, "*"]), "\0op")
@@ -294,11 +296,15 @@ def _active_fault(operation_id: str) -> Fault | None:
 
 
 def drop_connection(request: HttpRequest) -> None:
+    raise DroppedConnection()
+
+
+def close_connection(request: HttpRequest) -> None:
+    """Shut the request's socket: the client's call ends with no answer."""
     sock = request.META.get("gunicorn.socket")
     if isinstance(sock, socket.socket):
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-    raise DroppedConnection()
 
 
 def _apply_fault(request: HttpRequest, fault: Fault, *, after: bool) -> None:
