@@ -15,16 +15,19 @@ schema for its operation and status; a violation raises ``ContractViolation``.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,6 +59,29 @@ def free_port() -> int:
 
 class ContractViolation(AssertionError):
     pass
+
+
+#: Linux's prctl option: the signal a process gets when the thread that started it ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def ends_with_this_process() -> Callable[[], None] | None:
+    """A `preexec_fn` for `subprocess.Popen`: the child gets SIGTERM when this process ends, however it ends (a
+    test process killed, or stopped by a signal sent to it alone, leaves no server behind it). On Linux only,
+    and only from the main thread: the kernel sends the signal when the starting thread ends, and a test
+    process's main thread lives as long as the process. Elsewhere the child is left to `stop()` as before."""
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+        return None
+    # Looked up before the fork: the child only calls into libc, taking no lock another thread may hold.
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
+
+    def in_the_child() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # this process ended before the child asked for the signal
+            os._exit(1)
+
+    return in_the_child
 
 
 def check_response(method: str, api_path: str, status: int, content_type: str, body: bytes) -> str | None:
@@ -362,6 +388,7 @@ def start_sandbox(
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        preexec_fn=ends_with_this_process(),
     )
     root = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + ready_timeout
