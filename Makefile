@@ -13,10 +13,12 @@ VNU := node_modules/vnu-jar/build/dist/vnu.jar
 # otherwise compile every module it imports from source again.
 unexport PYTHONDONTWRITEBYTECODE
 # The suite runs in parallel (pytest-xdist): each worker has its own databases, sandbox, browser and Redis
-# databases (tests/fixtures/isolation.py). TEST_WORKERS=0 runs it in this one process. Two workers per core:
-# the tests spend much of their time waiting (the sandbox, the browser, a Celery worker, PostgreSQL), so two
-# keep a core busy; at most 7, the Redis databases isolation.py can give out.
-TEST_WORKERS ?= $(shell n=$$(( 2 * $$(nproc) )); echo $$(( n > 7 ? 7 : n )))
+# databases (tests/fixtures/isolation.py). TEST_WORKERS=0 runs it in this one process. One worker more than
+# the cores: the tests wait at times (the sandbox, the browser, a Celery worker, PostgreSQL), and the one more
+# keeps the cores busy meanwhile, while each worker more costs its own browser, sandbox and switching (two per
+# core spent more CPU for a longer run; the measurement is in the commit that set this); at most 7, the Redis
+# databases isolation.py can give out.
+TEST_WORKERS ?= $(shell n=$$(( $$(nproc) + 1 )); echo $$(( n > 7 ? 7 : n )))
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist worksteal --durations=15
 # The fast tier waits on nothing but its own CPU: one worker more than the cores (each worker more costs its own
 # start and the switching between them; the measurement is in the commit that set this).
