@@ -32,16 +32,15 @@ class RequestLogMiddleware:
                 self._record(request, response, (time.perf_counter() - started) * 1000)
             except Exception:  # the log must never break an answer
                 logger.exception("could not record the request")
-        if getattr(response, "sandbox_dropped", False):
+        if getattr(request, "sandbox_dropped", False):
             # Only now, with the request in the log: a client that sees the drop and reads the log finds it.
             close_connection(request)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DroppedConnection):
-            response = HttpResponse(status=499)
-            response.sandbox_dropped = True  # type: ignore[attr-defined]
-            return response
+            request.sandbox_dropped = True  # the socket is closed once the request is in the log
+            return HttpResponse(status=499)
         return None
 
     def _record(self, request: HttpRequest, response: HttpResponse, duration_ms: float) -> None:
