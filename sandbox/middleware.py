@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import logging
+import socket
 import time
 
 from django.conf import settings
@@ -12,7 +14,7 @@ from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from sandbox.api.common import DroppedConnection, close_connection
+from sandbox.api.common import DroppedConnection
 from sandbox.models import RequestCount, RequestLog
 
 logger = logging.getLogger("sandbox")
@@ -34,7 +36,7 @@ class RequestLogMiddleware:
                 logger.exception("could not record the request")
         if getattr(request, "sandbox_dropped", False):
             # Only now, with the request in the log: a client that sees the drop and reads the log finds it.
-            close_connection(request)
+            _close_socket(request)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -75,6 +77,14 @@ class RequestLogMiddleware:
             cutoff = RequestLog.objects.order_by("-id").values_list("id", flat=True)[keep : keep + 1]
             if cutoff:
                 RequestLog.objects.filter(id__lte=cutoff[0]).delete()
+
+
+def _close_socket(request: HttpRequest) -> None:
+    """Shut the request's socket: the client's call ends with no answer."""
+    sock = request.META.get("gunicorn.socket")
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 @functools.cache

@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import logging
 import random
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -295,18 +293,6 @@ def _active_fault(operation_id: str) -> Fault | None:
     return fault
 
 
-def drop_connection(request: HttpRequest) -> None:
-    raise DroppedConnection()
-
-
-def close_connection(request: HttpRequest) -> None:
-    """Shut the request's socket: the client's call ends with no answer."""
-    sock = request.META.get("gunicorn.socket")
-    if isinstance(sock, socket.socket):
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-
-
 def _apply_fault(request: HttpRequest, fault: Fault, *, after: bool) -> None:
     """Latency comes first; an error, a timeout or a dropped connection comes before the handler, or after it
     with `after_handler` (the change was applied, but the answer is an error or never arrives). The request log
@@ -325,10 +311,10 @@ def _apply_fault(request: HttpRequest, fault: Fault, *, after: bool) -> None:
     if fault.timeout_rate and random.random() < fault.timeout_rate:
         request.sandbox_fault = f"timeout{when}"
         time.sleep(fault.timeout_seconds)
-        drop_connection(request)
+        raise DroppedConnection()
     if fault.drop_rate and random.random() < fault.drop_rate:
         request.sandbox_fault = f"drop{when}"
-        drop_connection(request)
+        raise DroppedConnection()
 
 
 # --- the decorator --------------------------------------------------------------------------------------------
