@@ -24,7 +24,7 @@ PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist worksteal --durations=15
 # start and the switching between them; the measurement is in the commit that set this).
 FAST_WORKERS ?= $(shell n=$$(( $$(nproc) + 1 )); echo $$(( n > 7 ? 7 : n )))
 
-.PHONY: run test test-fast install system-packages tools migrate messages lint format bench bench-scale bench-load soak sandbox clean
+.PHONY: run test test-fast install system-packages tools migrate messages lint format bench bench-scale bench-load bench-suite soak sandbox clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
@@ -94,6 +94,12 @@ bench-scale: install
 ## deploys it (PostgreSQL from DATABASE_URL, Redis); BENCH_LOAD_ARGS="--customers 10000" for a shorter run.
 bench-load: install
 	@$(PY) -m bench load $(BENCH_LOAD_ARGS)
+
+## make bench-suite: make test beside the commit issue 28 was filed at (c0de244), both as CI runs them (.ci/run
+## in clean clones, one at a time), and the reference's own tests run by today's suite; BENCH_SUITE_ARGS="--rounds
+## 2" runs them again in the opposite order. Each round is three CI runs, one after another.
+bench-suite: install
+	@$(PY) -m bench suite $(BENCH_SUITE_ARGS)
 
 ## make soak: the chaos soak (1,000 changes through the forms with faults and killed workers; needs PostgreSQL
 ## and Redis on this machine); SOAK_CHANGES=200 for the nightly-sized run. Never part of make test.
