@@ -43,6 +43,8 @@ DEFAULT_REFERENCE = "c0de244"
 #: pytest's last line: "==== 3322 passed, 2 deselected in 364.44s (0:06:04) ====".
 SUMMARY = re.compile(r"=+ (?P<passed>\d+) passed\b[^\n]*? in (?P<seconds>[\d.]+)s")
 TEST_FUNCTION = re.compile(r"^\s*(?:async\s+)?def (test_\w+)")
+#: The three runs of a round, in the order of the table (the first is the one the others are a share of).
+LABELS = ["the reference's suite", "this suite", "the reference's tests today"]
 
 
 @dataclass
@@ -154,11 +156,10 @@ def table(rounds: list[list[Run]]) -> str:
     return "\n".join(lines)
 
 
-LABELS = ["the reference's suite", "this suite", "the reference's tests today"]
-
-
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench suite", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench suite", description="make test beside a reference commit's, as CI runs both"
+    )
     parser.add_argument("--reference", default=DEFAULT_REFERENCE, help="the commit to compare with")
     parser.add_argument("--rounds", type=int, default=1, help="2 runs everything again in the opposite order")
     options = parser.parse_args(argv)
