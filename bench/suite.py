@@ -27,7 +27,6 @@ import argparse
 import datetime as dt
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -190,8 +189,6 @@ def main(argv: list[str]) -> int:
                     for label, commit, env in order
                 ]
             )
-        for clone in clones.values():
-            shutil.rmtree(clone, ignore_errors=True)
     print()
     print(table(rounds))
     print(f"\nLogs: {folder}")

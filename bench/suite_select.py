@@ -16,7 +16,7 @@ import pytest
 VARIABLE = "BENCH_SUITE_TESTS"
 
 
-def test_key(item: pytest.Item) -> str:
+def listed_key(item: pytest.Item) -> str:
     """`file_name.py::function`: the parameters and the folder left out."""
     function = getattr(item, "originalname", None) or item.name.split("[")[0]
     return f"{item.path.name}::{function}"
@@ -27,8 +27,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not listed:
         return
     wanted = set(Path(listed).read_text(encoding="utf-8").split())
-    kept = [item for item in items if test_key(item) in wanted]
-    dropped = [item for item in items if test_key(item) not in wanted]
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        (kept if listed_key(item) in wanted else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
     items[:] = kept

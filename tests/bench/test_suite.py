@@ -20,6 +20,11 @@ def git(folder: Path, *args: str) -> str:
     ).stdout
 
 
+def commit(folder: Path, message: str) -> None:
+    git(folder, "add", ".")
+    git(folder, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", message)
+
+
 def test_the_reference_tests_are_the_test_functions_its_commit_held(tmp_path):
     (tmp_path / "tests" / "old").mkdir(parents=True)
     (tmp_path / "tests" / "old" / "test_a.py").write_text(
@@ -28,14 +33,13 @@ def test_the_reference_tests_are_the_test_functions_its_commit_held(tmp_path):
     )
     (tmp_path / "tests" / "helpers.py").write_text("def test_looking_helper():\n    pass\n")
     git(tmp_path, "init", "-q")
-    git(tmp_path, "add", ".")
-    git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "reference")
+    commit(tmp_path, "reference")
     reference = git(tmp_path, "rev-parse", "--short", "HEAD").strip()
     # Later: a test removed and one added; the reference's list is still its own.
     (tmp_path / "tests" / "old" / "test_a.py").write_text(
         "def test_one():\n    pass\n\n\ndef test_new():\n    pass\n"
     )
-    git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "later")
+    commit(tmp_path, "later")
 
     assert reference_tests(tmp_path, reference) == [
         "test_a.py::test_one",
