@@ -43,23 +43,16 @@ def _prepare_filesystem_broker(sender: Celery, **_: object) -> None:
         Path(folder).mkdir(parents=True, exist_ok=True)
 
 
-def _business_now():
-    """Now in the business time zone, so that crontab days are business days (the 1st in Tokyo)."""
-    from zoneinfo import ZoneInfo
-
-    from django.conf import settings
-    from django.utils import timezone
-
-    return timezone.now().astimezone(ZoneInfo(settings.BUSINESS_TIME_ZONE))
-
-
 @app.on_after_finalize.connect
 def _declare_beat_schedule(sender: Celery, **_: object) -> None:
     sender.conf.beat_schedule = beat_schedule()
 
 
 def beat_schedule() -> dict:
-    """Every periodic job of the portal is declared here, in one place (from the settings as they are now)."""
+    """Every periodic job of the portal is declared here, in one place (from the settings as they are now).
+
+    A crontab's hours and days are in the business time zone: Celery's own (CELERY_TIMEZONE), which beat reads
+    them in; a crontab's `nowfun` would not do it (beat still matched the hours in UTC)."""
     from celery.schedules import crontab
     from django.conf import settings
 
@@ -90,18 +83,18 @@ def beat_schedule() -> dict:
         # 1st is read at 06:00 JST that day, a payment within half a day.
         "partner-wide-fresh": {
             "task": "portal.core.sync.resync_partner_wide_fresh",
-            "schedule": crontab(minute=0, hour="6,18", nowfun=_business_now),
+            "schedule": crontab(minute=0, hour="6,18"),
         },
         # Just after the business day turns (and so the estimates' basis with it), the kept estimates the
         # Invoices page reads are worked out ahead, not in the first reader's request (billing/estimate.py).
         "estimates-kept-daily": {
             "task": "billing.keep_estimates",
-            "schedule": crontab(minute=5, hour=0, nowfun=_business_now),
+            "schedule": crontab(minute=5, hour=0),
         },
-        # Each morning (business time zone), the digest of decisions due soon to each Account manager.
+        # Each morning (DIGEST_HOUR, business time zone), the digest of decisions due soon to each Account manager.
         "decisions-digest-daily": {
             "task": "home.digest.send_daily",
-            "schedule": crontab(minute=0, hour=settings.DIGEST_HOUR, nowfun=_business_now),
+            "schedule": crontab(minute=0, hour=settings.DIGEST_HOUR),
         },
         "worker-heartbeat": {
             "task": "portal.core.tasks.ping",

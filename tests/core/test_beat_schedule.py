@@ -1,0 +1,62 @@
+"""The beat schedule runs each daily job at its hour in Japan time (the business time zone), as README and the
+digest's page say: celery beat's own scheduler, driven with the clock a minute before and at the hour, sends the
+job only at the hour. (The hours were once read in UTC: the morning digest went out at 17:00 in Tokyo.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from celery.beat import Scheduler
+
+from portal.celery import app
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+class _Recorder(Scheduler):
+    """Beat's scheduler as `celery beat` runs it, but what it would send is written down, not sent."""
+
+    producer = None
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self.sent: list[str] = []
+        super().__init__(*args, **kwargs)
+
+    def apply_async(self, entry, producer=None, advance=True, **kwargs):
+        self.sent.append(entry.task)
+
+
+def _sent_at(scheduler: _Recorder, when: dt.datetime) -> set[str]:
+    """The tasks beat sends when its clock reads `when` (it ticks until nothing more is due)."""
+    scheduler.sent.clear()
+    with time_machine.travel(when, tick=False):
+        for _ in range(3 * len(scheduler.schedule)):
+            scheduler.tick()
+    return set(scheduler.sent)
+
+
+@pytest.mark.parametrize(
+    ("task", "hour", "minute"),
+    [
+        ("home.digest.send_daily", 8, 0),
+        ("portal.core.sync.resync_partner_wide_fresh", 6, 0),
+        ("portal.core.sync.resync_partner_wide_fresh", 18, 0),
+        ("billing.keep_estimates", 0, 5),
+    ],
+)
+def test_beat_sends_each_daily_job_at_its_hour_in_japan_time(settings, task, hour, minute):
+    assert settings.BUSINESS_TIME_ZONE == "Asia/Tokyo" and settings.DIGEST_HOUR == 8
+    app.loader.import_default_modules()
+    app.finalize()
+    at = dt.datetime(2026, 11, 21, hour, minute, tzinfo=TOKYO)
+    # Beat started four hours before (its entries last ran then), as after a restart in the night.
+    with time_machine.travel(at - dt.timedelta(hours=4), tick=False):
+        scheduler = _Recorder(app, lazy=False)
+    assert task in {entry.task for entry in scheduler.schedule.values()}
+    assert task not in _sent_at(scheduler, at - dt.timedelta(minutes=1))
+    assert task in _sent_at(scheduler, at)
+    # Sent once: a minute later it is not sent again.
+    assert task not in _sent_at(scheduler, at + dt.timedelta(minutes=1))
