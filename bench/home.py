@@ -65,7 +65,9 @@ from portal.core.models import AuditEntry, Operation  # noqa: E402
 from portal.core.sync.engine import refresh_planner_statistics  # noqa: E402
 from subscriptions.models import PreOrder, Reservation, Subscription  # noqa: E402
 
-CUSTOMERS = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 10_000
+CUSTOMERS = (
+    int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isascii() and sys.argv[1].isdigit() else 10_000
+)
 SMALL_CUSTOMERS = CUSTOMERS // 5
 #: The Account managers' ids: customer i is looked after by MANAGERS[i % 12], nobody's when i % 12 >= 10.
 MANAGERS: list[int] = []

@@ -36,7 +36,7 @@ def select(request) -> Any:
 def read(user, keys: Sequence[str]) -> dict[str, Customer]:
     """The customers of `keys` in the cache (a removed one may be given an owner too), with their owners."""
     check(user, VIEW_CUSTOMERS)
-    ids = [int(k) for k in keys if k.isdigit()]
+    ids = [int(k) for k in keys if k.isascii() and k.isdigit()]
     rows = selectors.readable(
         Customer.objects.filter(domain_id__in=ids), user=user, key="domain_id"
     ).select_related("owner__account_manager", "owner__support_contact")

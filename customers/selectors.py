@@ -665,7 +665,7 @@ def owned_by(qs: QuerySet, *, owner: str, user, key: str = "customer_id") -> Que
         owner = Owner.MINE
     if owner == Owner.MINE:
         manager_id = getattr(user, "pk", None)
-    elif owner.isdigit() and len(owner) <= 18:
+    elif owner.isascii() and owner.isdigit() and len(owner) <= 18:
         manager_id = int(owner)
     elif owner == Owner.UNASSIGNED:
         assigned = CustomerOwner.objects.filter(account_manager__isnull=False).values("customer_id")

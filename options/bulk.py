@@ -167,7 +167,7 @@ def read_options(user, keys: Sequence[str]) -> dict[str, Option]:
     wanted: dict[int, set[str]] = {}
     for key in keys:
         domain, _dot, option_product_id = key.partition(".")
-        if domain.isdigit() and option_product_id:
+        if domain.isascii() and domain.isdigit() and option_product_id:
             wanted.setdefault(int(domain), set()).add(option_product_id)
     found = Option.objects.filter(customer_id__in=list(wanted), customer__removed_at=None)
     rows = readable(found, user=user).select_related("customer")

@@ -37,7 +37,7 @@ def read(user, keys: Sequence[str]) -> dict[str, Subscription]:
     """The subscriptions of `keys` still in the cache that `user` may read (an Account manager's own customers'
     under `PORTFOLIO_ONLY`: another's are not found, so not sent), each with its customer and scheduled change."""
     check(user, VIEW_SUBSCRIPTIONS)
-    ids = [int(k) for k in keys if k.isdigit()]
+    ids = [int(k) for k in keys if k.isascii() and k.isdigit()]
     found = Subscription.objects.filter(pk__in=ids, customer__removed_at=None)
     rows = readable(found, user=user).select_related("customer", "reservation")
     return {str(s.pk): s for s in rows}

@@ -31,7 +31,7 @@ class RequestGuardMiddleware:
 
     def __call__(self, request):
         length = request.META.get("CONTENT_LENGTH") or "0"
-        if not length.isdigit():
+        if not (length.isascii() and length.isdigit()):
             return render(request, "400.html", status=400)
         if int(length) > settings.PORTAL_MAX_REQUEST_BYTES:
             return render(

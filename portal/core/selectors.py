@@ -86,7 +86,9 @@ def sync_runs_described(runs: list[SyncRun]) -> list[SyncRun]:
     """Give each run its `label` (what it read, in words: "Full resync", "Refresh of Kita K.K.", "Invoice
     details of 2026-10") and each of its errors a `text` (what went wrong, in words) and an `operation` name;
     the codes the engine records (operationIds, walk names, scopes) stay out of what people read."""
-    names = customer_names(int(run.scope) for run in runs if run.kind == CUSTOMER and run.scope.isdigit())
+    names = customer_names(
+        int(run.scope) for run in runs if run.kind == CUSTOMER and run.scope.isascii() and run.scope.isdigit()
+    )
     for run in runs:
         run.label = _run_label(run, names)
         run.call_total = sum((run.calls or {}).values())
@@ -108,7 +110,7 @@ def _run_label(run: SyncRun, names: dict[int, str]) -> str:
     if run.kind == FULL:
         return gettext("Full resync")
     if run.kind == CUSTOMER:
-        domain_id = int(run.scope) if run.scope.isdigit() else None
+        domain_id = int(run.scope) if run.scope.isascii() and run.scope.isdigit() else None
         name = names.get(domain_id or 0) or run.scope
         return gettext("Refresh of %(customer)s") % {"customer": name}
     if run.kind == REFRESH:

@@ -54,7 +54,7 @@ def subscription_of(
     """The customer's subscription in use, or 404 (ids are strings in paths: anything not a number is unknown)."""
     sub = None
     if (
-        subscription_id.isdigit() and len(subscription_id) <= 18
+        subscription_id.isascii() and subscription_id.isdigit() and len(subscription_id) <= 18
     ):  # beyond: no such id (and no SQLite overflow)
         sub = Subscription.objects.filter(
             customer=customer, pk=int(subscription_id), cancelled_on__isnull=True

@@ -66,9 +66,12 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(settings, client_as)
     assert read == []
 
 
-def test_a_malformed_content_length_gets_400(anonymous):
+@pytest.mark.parametrize(
+    "length", ["12abc", "\u00b2", "\u2460"]
+)  # the last two: digits to str.isdigit() only
+def test_a_malformed_content_length_gets_400(anonymous, length):
     response = anonymous.generic(
-        "POST", reverse("login"), data=b"x", content_type=FORM, CONTENT_LENGTH="12abc"
+        "POST", reverse("login"), data=b"x", content_type=FORM, CONTENT_LENGTH=length
     )
     assert response.status_code == 400
 

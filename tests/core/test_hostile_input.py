@@ -227,6 +227,47 @@ def test_hostile_filters_and_pages_get_an_answer_not_an_error(world, client_as, 
         assert response.status_code < 500, name
 
 
+#: Characters `str.isdigit()` accepts that `int()` refuses (superscript two, circled one), and one it reads as
+#: a number of another script (Arabic-Indic three): none is a row of any list.
+DIGIT_LOOKALIKES = ["\u00b2", "\u2460", "\u0663"]
+
+
+def _bulk_values(action_key: str, manager) -> dict:
+    """Values each bulk action's form accepts, so that the dry run reads the posted rows."""
+    from options.rules import SUB_OPTIONS
+
+    day = "2026-12-15"
+    return {
+        "customers.owner": {"account_manager": ""},
+        "customers.share": {"account_managers": [manager.pk]},
+        "customers.max_users": {"max_member_count": 100},
+        "subscriptions.renewal": {"type": "CANCEL"},
+        "subscriptions.cancellation": {"apply_date": day},
+        "subscriptions.licences": {"license_count": 1, "apply_date": day},
+        "subscriptions.reservation_date": {"apply_date": day},
+        "options.add": {"sub_option_id": next(iter(SUB_OPTIONS))},
+        "options.units": {"quantity": 1},
+    }[action_key]
+
+
+@pytest.mark.parametrize("value", DIGIT_LOOKALIKES, ids=["superscript", "circled", "arabic-indic"])
+def test_a_bulk_row_key_of_digit_lookalikes_is_refused_with_a_clear_error(world, client_as, value):
+    from portal.core.contrib import contributions
+    from portal.core.models import Batch
+
+    manager = make_persona(Role.ACCOUNT_MANAGER, username="lookalike-manager")
+    admin = client_as(Role.ADMIN)
+    keys = [value, f"{value}.OPTION", f"{world['customer'].domain_id}.{value}"]
+    for action in contributions("bulk_actions"):  # an Admin may start every one
+        answer = admin.post(
+            reverse("core:bulk_new"),
+            {"action": action.key, "keys": keys, **_bulk_values(action.key, manager)},
+        )
+        assert answer.status_code == 400, action.key
+        assert "None of the chosen rows is in the portal" in answer.content.decode(), action.key
+    assert not Batch.objects.exists()
+
+
 def test_a_page_does_not_carry_an_over_long_query_value_into_its_links(world, client_as):
     """A value no filter could take (100,000 characters) is not repeated in every sort, page and download link:
     those pages grew to megabytes each."""

@@ -168,6 +168,8 @@ def test_get_unknown_subscription(sandbox_client):
     )
     refused(sandbox_client.get(subs_path(domain_id, "abc")), "subscription.get_unknown_id", 404)
     refused(sandbox_client.get(subs_path(domain_id, 0)), "subscription.get_unknown_id", 404)
+    for lookalike in ("\u00b2", "\u2460"):  # digits to str.isdigit(), not to int()
+        refused(sandbox_client.get(subs_path(domain_id, lookalike)), "subscription.get_unknown_id", 404)
 
 
 # --- cancelSubscription --------------------------------------------------------------------------------------------

@@ -206,7 +206,7 @@ def parse_scope(scope: str) -> tuple[str, dict[str, Any]]:
     for pair in given.split(","):
         key, sep, value = pair.partition("=")
         if sep:
-            params[key] = int(value) if value.isdigit() else value
+            params[key] = int(value) if value.isascii() and value.isdigit() else value
     return name, params
 
 
