@@ -9,7 +9,11 @@ advice on CSV injection says, so it is shown as text. Numbers are written as num
 Two encodings: UTF-8 with a BOM (streamed as the rows are read), and Shift_JIS as Windows writes it (cp932),
 which Japanese accounting packages and older spreadsheet programs read. Shift_JIS has no code for many
 characters (𠮷, emoji): a Shift_JIS file is encoded whole before a byte is sent (`encoded_csv`), and a cell it
-cannot hold is reported (`Encoded.losses`), never written as "?".
+cannot hold is reported (`Encoded.losses`), never written as "?". One character has a stand-in instead: the
+middle dot "·" (U+00B7), the portal's own separator in many cells ("2026-10 · Licences"), is written as "・"
+(U+30FB), the same mark to a reader and the one Windows' own best fit for code page 932 gives it; without it
+those lists could never be downloaded in Shift_JIS. A Shift_JIS file's name says so (`-shift_jis.csv`), so
+that it never takes the UTF-8 file's name.
 """
 
 from __future__ import annotations
@@ -96,6 +100,10 @@ class Encoded:
     losses: list[Loss] = field(default_factory=list)
 
 
+#: Characters an encoding has no code for but a mark that reads the same (see the module docstring).
+STAND_INS = {"cp932": str.maketrans({"\u00b7": "\u30fb"})}
+
+
 def encoded_csv(
     header: Sequence[str], rows: Iterable[Sequence], *, encoding: str, header_row: bool = True
 ) -> Encoded:
@@ -115,6 +123,9 @@ def encoded_csv(
 
 
 def _append(result: Encoded, cells: list[str], writer, line: int, encoding: str) -> None:
+    stand_ins = STAND_INS.get(encoding)
+    if stand_ins:
+        cells = [cell.translate(stand_ins) for cell in cells]
     text = writer.writerow(cells)
     try:
         result.chunks.append(text.encode(encoding))
@@ -142,9 +153,10 @@ def csv_response(lines: Iterator[str], *, name: str) -> StreamingHttpResponse:
 
 
 def encoded_response(encoded: Encoded, *, name: str) -> HttpResponse:
-    """The download of a Shift_JIS CSV that `encoded_csv` wrote without a loss."""
+    """The download of a Shift_JIS CSV that `encoded_csv` wrote without a loss, named
+    `<name>-<UTC timestamp>-shift_jis.csv` (never the UTF-8 file's name)."""
     response = HttpResponse(b"".join(encoded.chunks), content_type="text/csv; charset=Shift_JIS")
-    return attachment(response, f"{name}-{stamp()}.csv")
+    return attachment(response, f"{name}-{stamp()}-shift_jis.csv")
 
 
 def stamp() -> str:

@@ -4,8 +4,9 @@ Opened in a spreadsheet program, a CSV's cells are guessed: a customer code `004
 code like `1-2` a date. A workbook states each cell's type, taken from the value's own type in the cache:
 
 * text (`str`: customer codes, ids with leading zeros, names) is written as text, formatted as text (`@`), so
-  it stays exactly as stored even when the cell is edited; text that looks like a formula is neutralised as in
-  every CSV (`portal.core.csv_export.neutralise`), and is never written as a formula either;
+  it stays exactly as stored even when the cell is edited; text that looks like a formula (`=1+1`) is a text
+  cell too, never a formula, so it is shown as typed, without the CSV's protective apostrophe
+  (`portal.core.csv_export.neutralise`): in a text cell nothing runs;
 * numbers (int, Decimal, float) as numbers; booleans as booleans;
 * dates as dates (`yyyy-mm-dd`), timestamps as date-times in UTC (Excel has no time zones; the exports'
   headers say "UTC").
@@ -29,7 +30,7 @@ import xlsxwriter
 from django.http import FileResponse
 from django.utils.functional import Promise
 
-from portal.core.csv_export import attachment, neutralise, stamp
+from portal.core.csv_export import attachment, stamp
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Characters that XML 1.0 (and so a workbook) cannot hold: control characters other than tab and line breaks.
@@ -47,7 +48,7 @@ def text_width(text: str) -> int:
 
 
 def _text(value: Any) -> str:
-    return neutralise(_NOT_XML.sub("\ufffd", str(value)))
+    return _NOT_XML.sub("\ufffd", str(value))
 
 
 def write_workbook(

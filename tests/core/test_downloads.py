@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from billing.models import Finding
 from portal.core.access import Role
 from tests.billing.factories import make_invoice, make_item
 from tests.core.test_valid_html import vnu_errors
@@ -124,7 +125,7 @@ def test_the_lost_characters_page_in_japanese_names_the_row_and_column(client_as
     assert "Excel ブックをダウンロード" in html and "CSV（UTF-8）をダウンロード" in html
 
 
-def test_a_workbook_types_each_cell_as_its_value_and_neutralises_formulas(client_as):
+def test_a_workbook_types_each_cell_as_its_value_and_keeps_formulas_as_plain_text(client_as):
     customer = make_customer(
         company_name='=HYPERLINK("http://evil.example","click")',
         customer_code="00123",
@@ -144,10 +145,45 @@ def test_a_workbook_types_each_cell_as_its_value_and_neutralises_formulas(client
     assert row["Members"].value == 7
     assert row["Trial ends"].is_date and row["Trial ends"].value == dt.datetime(2026, 12, 1)
     assert row["Last synced (UTC)"].is_date and row["Last synced (UTC)"].value == NOW.replace(tzinfo=None)
-    assert row["Company"].data_type == "s" and row["Company"].value == "'" + customer.company_name
+    # Text, never a formula, and shown as typed: the CSV's protective apostrophe has nothing to guard here.
+    assert row["Company"].data_type == "s" and row["Company"].value == customer.company_name
     assert row["Cancellation date"].value is None
     assert all(cell.font.b for cell in sheet[1]) and sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(header)).column_letter}2"
+
+
+def test_the_portal_s_own_middle_dot_reaches_a_shift_jis_file_as_windows_writes_it(client_as):
+    """The findings worklist writes "2026-10 · Licences" in every row, and Shift_JIS has no U+00B7: its file
+    could never be downloaded. It is written as ・ (U+30FB), the middle dot Windows' own best fit gives it."""
+    Finding.objects.create(
+        year=2026,
+        month=10,
+        domain_id=90000042,
+        customer_name="さくら商事株式会社",
+        kind=Finding.Kind.LICENCES,
+        subject="1",
+        checked_at=NOW,
+    )
+    client = client_as(Role.FINANCE)
+    for language in ("en", "ja"):
+        response = client.get(
+            reverse("work_export", args=["findings"]), {"encoding": "cp932"}, HTTP_ACCEPT_LANGUAGE=language
+        )
+        assert response.status_code == 200, language
+        (row,) = csv_of(response, "cp932")[1:]
+        assert row[0] == "さくら商事株式会社" and row[1].startswith("2026-10 \u30fb "), row
+
+
+def test_a_download_s_three_files_have_three_names(client_as):
+    _customer("さくら商事株式会社")
+    client = client_as(Role.SUPPORT)
+    url = reverse("customers:export")
+    names = {
+        re.search(r'filename="([^"]+)"', client.get(url, query)["Content-Disposition"]).group(1)
+        for query in ({}, {"encoding": "cp932"}, {"format": "xlsx"})
+    }
+    assert len(names) == 3, names
+    assert any("shift_jis" in name.lower() for name in names), names
 
 
 def test_a_workbook_s_headers_are_in_the_reader_s_language_and_filters_hold(client_as):
