@@ -29,14 +29,17 @@ def _render(template: str, context: dict, language: str) -> bytes:
 def pdf_from_html(html: str) -> bytes:
     """The PDF WeasyPrint lays out of a rendered template. The same HTML always gives the same bytes (no date or
     random id is written into the file), which is what lets a stored PDF's SHA-256 be checked against a new
-    rendering of its facts."""
+    rendering of its facts. Tagged (PDF/UA-1), so a screen reader reads its headings, paragraphs and tables."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = pdf_fonts.DocumentFonts(html)
     fetcher, font_config = fonts.fetcher(), FontConfiguration()
     faces = CSS(string=fonts.css, font_config=font_config, url_fetcher=fetcher)
-    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[faces], font_config=font_config)
+    # PDF/UA-1: tagged (headings, paragraphs, the lines' table) in the document's language, for screen readers.
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(
+        stylesheets=[faces], font_config=font_config, pdf_variant="pdf/ua-1"
+    )
 
 
 def invoice_pdf(invoice) -> bytes:

@@ -98,3 +98,71 @@ def test_the_same_html_gives_the_same_pdf_bytes(issued, month):
     first, second = laid_out(html), laid_out(html)
     assert first.startswith(b"%PDF-") and first == second
     assert laid_out(html.replace("Beta Clinic", "Gamma Clinic")) != first
+
+
+def _structure(data: bytes) -> list[str]:
+    """The structure types of a PDF's tag tree (its StructTreeRoot), depth first: what a screen reader reads."""
+    reader = PdfReader(io.BytesIO(data))
+    root = reader.trailer["/Root"]
+    if "/StructTreeRoot" not in root:
+        return []
+    found: list[str] = []
+
+    def walk(node) -> None:
+        node = node.get_object()
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+            return
+        if not hasattr(node, "get"):
+            return
+        if "/S" in node:
+            found.append(str(node["/S"]))
+        if "/K" in node:
+            walk(node["/K"])
+
+    walk(root["/StructTreeRoot"])
+    return found
+
+
+@pytest.mark.parametrize("customer", ["alpha", "beta"])
+def test_the_invoice_pdf_is_tagged_for_screen_readers(issued, month, customer):
+    """PDF/UA: a tag tree with the heading, paragraphs and the lines' table, marked as tagged, in its language."""
+    invoice = issued[month[customer].domain_id]
+    data = bytes(invoice.pdf)
+    root = PdfReader(io.BytesIO(data)).trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert str(root["/Lang"]) == invoice.language
+    tags = _structure(data)
+    for tag in ("/H1", "/P", "/Table", "/TR", "/TH", "/TD"):
+        assert tag in tags, tag
+
+
+def test_the_credit_note_pdf_is_tagged_for_screen_readers(issued, month):
+    from invoicing import document
+
+    invoice = issued[month["alpha"].domain_id]
+    note = IssuedInvoice(
+        number=invoice.number + 1,
+        kind="credit_note",
+        original=invoice,
+        year=invoice.year,
+        month=invoice.month,
+        domain_id=invoice.domain_id,
+        customer_name=invoice.customer_name,
+        language="ja",
+        issue_date=invoice.issue_date,
+        due_date=invoice.issue_date,
+        return_date=invoice.issue_date,
+        issuer=invoice.issuer,
+        recipient=invoice.recipient,
+        lines=invoice.lines[:1],
+        per_rate=invoice.per_rate,
+        subtotal=-100,
+        tax=-10,
+        total=-110,
+        issued_at=invoice.issued_at,
+    )
+    tags = _structure(document.credit_note_pdf(note))
+    for tag in ("/H1", "/P", "/Table", "/TD"):
+        assert tag in tags, tag
