@@ -91,20 +91,32 @@ class CustomerBillingForm(PortalForm):
 
 class CreditNoteForm(ChangeForm):
     """A credit note of an issued invoice: how much of each line to credit (whole yen, tax excluded, at most
-    what is left on it), the date of the return or discount, and a reason for the activity log."""
+    what is left on it), the date of the return or discount, a note printed for the customer, and a reason for
+    the activity log (never printed)."""
 
     return_date = forms.DateField(
         label=_("Date of the return"),
         widget=DateInput(),
         help_text=_("When the goods were returned or the discount agreed; today or earlier."),
     )
+    customer_note = forms.CharField(
+        label=_("Note to the customer"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Optional; printed on the credit note the customer receives."),
+    )
 
-    field_order = ["return_date", "reason", "idempotency_key"]
+    field_order = ["return_date", "customer_note", "reason", "idempotency_key"]
 
     def __init__(self, data=None, *args, lines, left, **kwargs):
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("return_date", clock.today())
         super().__init__(data, *args, **kwargs)
+        # The reason is the activity log's: said beside the note the customer reads.
+        self.fields["reason"].help_text = _(
+            "Optional; kept in the activity log, never printed on the credit note."
+        )
         lines_fields = {}
         for index, (line, most) in enumerate(zip(lines, left, strict=True)):
             if most <= 0:

@@ -187,7 +187,10 @@ class IssuedInvoice(models.Model):
     #: A credit note's date of the return (or discount) it states; the original's date of transaction is its
     #: `year` and `month`, which a correction keeps.
     return_date = models.DateField(_("date of the return"), null=True, blank=True)
+    #: Why it was issued, for the activity log and the portal's own pages: never printed on what the customer gets.
     reason = models.CharField(_("reason"), max_length=500, blank=True)
+    #: What a credit note says to the customer, printed on it (its own field: the reason is internal).
+    customer_note = models.CharField(_("note to the customer"), max_length=500, blank=True)
     #: The submission that issued it (a corrected invoice's is its credit note's with "+"): issued once.
     idempotency_key = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
 

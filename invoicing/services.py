@@ -268,6 +268,7 @@ def _credit_note(
     return_date,
     reason: str,
     key: str,
+    customer_note: str = "",
 ) -> IssuedInvoice:
     """A credit note of `credits` (line index → yen) of `original`, numbered `number`, not stored yet. Read
     under the counter's lock, so two credit notes of one invoice never credit the same yen twice."""
@@ -315,6 +316,7 @@ def _credit_note(
         total=subtotal + tax,
         return_date=return_date,
         reason=reason,
+        customer_note=customer_note,
         idempotency_key=key,
         issued_at=timezone.now(),
         issued_by=user if getattr(user, "is_authenticated", False) else None,
@@ -334,10 +336,18 @@ def _correctable(original: IssuedInvoice) -> None:
 
 
 def credit_note_issue(
-    *, user, number: int, credits: dict[int, int], return_date, reason: str, key: str
+    *,
+    user,
+    number: int,
+    credits: dict[int, int],
+    return_date,
+    reason: str,
+    key: str,
+    customer_note: str = "",
 ) -> IssuedInvoice:
     """Issue a credit note cancelling `credits` (line index → yen, tax excluded) of issued invoice `number`:
-    the next number of the sequence, its PDF and SHA-256, one audit entry. Issued once per `key` (the form's
+    the next number of the sequence, its PDF and SHA-256, one audit entry. `reason` goes to the activity log
+    only; `customer_note`, if any, is printed on the credit note. Issued once per `key` (the form's
     idempotency key): a double submit gets the credit note the first issued."""
     check(user, CHANGE_INVOICING)
     issuer = _issuer_or_refuse()
@@ -359,6 +369,7 @@ def credit_note_issue(
                 return_date=return_date,
                 reason=reason,
                 key=key,
+                customer_note=customer_note,
             )
             _store_numbered(note)
             audit_record(

@@ -74,6 +74,7 @@ def credit_note(request: HttpRequest, number: int) -> HttpResponse:
                     credits=form.credits(),
                     return_date=d["return_date"],
                     reason=d["reason"],
+                    customer_note=d["customer_note"],
                     key=d["idempotency_key"],
                 )
             except corrections.CorrectionRefused as refused:

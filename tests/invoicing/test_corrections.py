@@ -85,6 +85,38 @@ def test_a_credit_note_in_part_is_confirmed_then_issued_once(client_as, original
     assert 'data-testid="credit-note"' not in body  # a credit note is not credited
 
 
+def test_the_internal_reason_stays_in_the_activity_log_and_only_the_note_to_the_customer_is_printed(
+    client_as, original
+):
+    """The form's "Reason or ticket" is kept in the activity log; what the customer reads on the credit note is
+    its own field, labelled so, and only it."""
+    client = client_as(FIN)
+    url = reverse("invoicing:credit_note", kwargs={"number": 1})
+    form = client.get(url).content.decode()
+    assert "Note to the customer" in form and "printed on the credit note the customer receives" in form
+    internal = "Discount agreed: 5 unused licences, ticket #4711"
+    data = {
+        "line_0": "3000",
+        "return_date": "2026-11-01",
+        "reason": internal,
+        "customer_note": "Discount for 5 licences not used in October",
+        "idempotency_key": KEY,
+    }
+    check = client.post(url, data).content.decode()
+    assert "Discount for 5 licences not used in October" in check and internal in check
+    assert client.post(url, data | {"confirmed": "1"}).status_code == 302
+    note = IssuedInvoice.objects.get(number=2)
+    text = _text(bytes(note.pdf))
+    assert "Discount for 5 licences not used in October" in text
+    assert "4711" not in text and "Discount agreed" not in text and "Reason" not in text
+    assert AuditEntry.objects.get(operation_id="portal.issueCreditNote").reason == internal
+    # Without a note to the customer, the reason alone prints nothing.
+    services.credit_note_issue(
+        user=make_persona(FIN), number=1, credits={0: 500}, return_date=TODAY, reason=internal, key="f" * 32
+    )
+    assert "4711" not in _text(bytes(IssuedInvoice.objects.get(number=3).pdf))
+
+
 def test_nothing_is_credited_twice_and_the_rest_cancels_the_invoice_exactly(client_as, original):
     finance = make_persona(FIN)
     services.credit_note_issue(
@@ -205,7 +237,16 @@ def test_a_credit_note_in_english(month, original):
 @pytest.mark.parametrize("value", HOSTILE.values(), ids=HOSTILE.keys())
 def test_hostile_values_get_an_answer_not_an_error(client_as, original, value):
     client = client_as(FIN)
-    fields = ("line_0", "line_1", "return_date", "reason", "idempotency_key", "confirmed", "edit")
+    fields = (
+        "line_0",
+        "line_1",
+        "return_date",
+        "customer_note",
+        "reason",
+        "idempotency_key",
+        "confirmed",
+        "edit",
+    )
     for url in (
         reverse("invoicing:credit_note", kwargs={"number": 1}),
         reverse("invoicing:correct", kwargs={"number": 1}),
