@@ -165,8 +165,14 @@ def last_full_sync_at() -> dt.datetime | None:
 _LAST_FULL_SYNC = Compiled(lambda: _finished_runs(FULL).values_list("finished_at")[:1])
 
 
-def operation_get(*, operation_id) -> Operation | None:
-    return Operation.objects.filter(pk=operation_id).first()
+def operation_get(*, operation_id, user) -> Operation | None:
+    """The operation, if `user` may read its customer (with PORTFOLIO_ONLY on, another Account manager's is
+    not found, as that customer's own page is not)."""
+    qs = Operation.objects.filter(pk=operation_id)
+    found = qs.first()
+    if found is None or found.domain_id is None:
+        return found
+    return by_customer_filters(qs, {}, user=user, key="domain_id").first()
 
 
 def operations_running_count(*, narrow=None) -> int:

@@ -484,3 +484,45 @@ def test_under_portfolio_only_another_account_managers_rows_are_not_found_so_nev
     batch = _dry_run(account_manager, subs)
     found = {r.key: r.found["refusal"] for r in batch.rows.all()}
     assert found == {f"subscriptions:{mine.pk}": ""}
+
+
+def test_under_portfolio_only_another_persons_batch_does_not_name_the_readers_other_customers(
+    account_manager, subs, settings
+):
+    """Item 7 of issue 53: the batch page, its operations and its results file name only the customers the
+    reader may read; another Account manager's customers are rows without a name or domain ID."""
+    from django.test import Client
+
+    from tests.customers.factories import make_owner
+    from tests.fixtures.personas import make_persona
+
+    settings.PORTFOLIO_ONLY = True
+    for s in subs:
+        make_owner(s.customer, account_manager=account_manager)
+    batch = _dry_run(account_manager, subs)
+    bulk.batch_send(user=account_manager, batch=batch, ticked=[r.key for r in batch.rows.all()])
+    other = make_persona(AM, username="other-manager")
+    make_owner(subs[2].customer, account_manager=other)  # the one the other reader looks after now
+    reader = Client()
+    reader.force_login(other)
+
+    page = reader.get(reverse("core:batch", args=[batch.pk])).content.decode()
+    csv = b"".join(reader.get(reverse("core:batch_results", args=[batch.pk])).streaming_content).decode(
+        "utf-8-sig"
+    )
+    for s in subs[:2]:
+        for text in (s.customer.company_name, str(s.customer_id), f"subscriptions:{s.pk}"):
+            assert text not in page and text not in csv, text
+    assert subs[2].customer.company_name in page and subs[2].customer.company_name in csv
+    assert page.count("A customer you do not look after") == 2
+    assert csv.count("A customer you do not look after") == 2
+    for operation in Operation.objects.exclude(domain_id=subs[2].customer_id):
+        assert reader.get(reverse("core:operation", args=[operation.pk])).status_code == 404
+    mine = Operation.objects.get(domain_id=subs[2].customer_id)
+    assert reader.get(reverse("core:operation", args=[mine.pk])).status_code == 200
+
+    # The one who made it reads every row, as before.
+    own = Client()
+    own.force_login(account_manager)
+    own_page = own.get(reverse("core:batch", args=[batch.pk])).content.decode()
+    assert all(s.customer.company_name in own_page for s in subs[:2])

@@ -35,6 +35,7 @@ from portal.core.access import Perm, check
 from portal.core.changes.engine import change_later
 from portal.core.changes.spec import stated_effects
 from portal.core.contrib import contributions
+from portal.core.lists import by_customer_filters
 from portal.core.models import Batch, BatchRow, Operation
 
 
@@ -231,6 +232,15 @@ def batch_check(
             ]
         )
     return batch
+
+
+def unreadable_rows(batch: Batch, *, user) -> set[int]:
+    """The rows of `batch` whose customer `user` may not read (with PORTFOLIO_ONLY on, another Account manager's
+    customers: the contributed customer filters at their "everyone" value keep a reader to what they may read).
+    Their pages and results file show such a row without naming it."""
+    named = batch.rows.exclude(domain_id=None)
+    readable = by_customer_filters(named, {}, user=user, key="domain_id")
+    return set(named.exclude(pk__in=readable.values("pk")).values_list("pk", flat=True))
 
 
 def _row_key(action: BulkAction, row: BatchRow) -> str:

@@ -132,9 +132,9 @@ def _page(request: HttpRequest, batch: Batch, action, *, changed=(), refusal: st
     template = "core/batch.html"
     if partial_for(request, "progress"):
         template += "#progress"
-    rows = list(batch.rows.select_related("operation"))
+    rows = _readable(batch.rows.select_related("operation"), bulk.unreadable_rows(batch, user=request.user))
     for row in rows:
-        row.result = _result(row)  # type: ignore[attr-defined]  # for the page
+        row.result = _result(row)  # for the page
     return render(
         request,
         template,
@@ -207,11 +207,31 @@ RESULT_HEADER = (_("Row"), _("Domain ID"), _("Result"), _("Details"))
 def batch_results(request: HttpRequest, batch_id) -> HttpResponseBase:
     """Each row of the batch and what became of it, as a file (downloads.py: CSV, Shift_JIS or workbook)."""
     found, _action_ = _batch(request, batch_id)
+    unreadable = bulk.unreadable_rows(found, user=request.user)
     rows = [
         (row.label, row.domain_id, _result(row), _details(row))
-        for row in found.rows.select_related("operation")
+        for row in _readable(found.rows.select_related("operation"), unreadable)
     ]
     return table_response(request, Table(header=RESULT_HEADER, rows=rows), name=f"bulk-change-{found.pk}")
+
+
+def _readable(rows, unreadable: set[int]) -> list:
+    """The rows, those of customers the reader may not read (`bulk.unreadable_rows`) told without their name,
+    domain ID, key, operation or details."""
+    found = list(rows)
+    for row in found:
+        if row.pk in unreadable:
+            row.label, row.domain_id, row.key, row.note = (
+                gettext("A customer you do not look after"),
+                None,
+                "",
+                "",
+            )
+            row.found = {"changes": [], "side_effects": [], "refusal": ""}
+            row.hidden = True
+            if row.operation is not None:
+                row.operation.error = ""
+    return found
 
 
 def _result(row) -> str:

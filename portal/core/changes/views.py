@@ -160,7 +160,7 @@ def operation_status(request: HttpRequest, operation_id) -> HttpResponse:
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied
-    operation = core_selectors.operation_get(operation_id=operation_id)
+    operation = core_selectors.operation_get(operation_id=operation_id, user=request.user)
     if operation is None:
         raise Http404
     template = "core/operation.html"
