@@ -35,17 +35,20 @@ def test_activity_lists_newest_first_and_filters(client_as, account_manager, adm
     assert html.index("deleteCustomer") < html.index("patchCustomer")
 
     refused = client.get(reverse("core:activity"), {"outcome": "refused"}).content.decode()
-    assert "deleteCustomer" in refused and 'title="patchCustomer"' not in refused
+    assert "deleteCustomer" in refused and 'data-operation="patchCustomer"' not in refused
 
     by_customer = client.get(reverse("core:activity"), {"domain_id": "1001"}).content.decode()
-    assert 'title="patchCustomer"' in by_customer and 'title="deleteCustomer"' not in by_customer
+    assert (
+        'data-operation="patchCustomer"' in by_customer
+        and 'data-operation="deleteCustomer"' not in by_customer
+    )
 
     by_date = client.get(reverse("core:activity"), {"date_from": "2026-11-15", "date_to": "2026-11-21"})
-    assert 'title="deleteCustomer"' in by_date.content.decode()
-    assert 'title="patchCustomer"' not in by_date.content.decode()
+    assert 'data-operation="deleteCustomer"' in by_date.content.decode()
+    assert 'data-operation="patchCustomer"' not in by_date.content.decode()
 
     by_user = client.get(reverse("core:activity"), {"user": account_manager.username[:6]}).content.decode()
-    assert 'title="patchCustomer"' in by_user and 'title="deleteCustomer"' not in by_user
+    assert 'data-operation="patchCustomer"' in by_user and 'data-operation="deleteCustomer"' not in by_user
 
 
 def test_activity_bad_filter_input_is_a_form_error_not_a_500(client_as):
@@ -73,9 +76,11 @@ def test_activity_is_paginated(client_as, account_manager):
         _record(account_manager, f"op{i:02d}")
     client = client_as(Role.SUPPORT)
     first = client.get(reverse("core:activity")).content.decode()
-    assert "Page 1 of 2" in first and 'title="op54"' in first and 'title="op00"' not in first
+    assert (
+        "Page 1 of 2" in first and 'data-operation="op54"' in first and 'data-operation="op00"' not in first
+    )
     second = client.get(reverse("core:activity"), {"page": 2}).content.decode()
-    assert 'title="op00"' in second
+    assert 'data-operation="op00"' in second
 
 
 def test_messages_of_an_htmx_request_arrive_as_toasts(rf):
@@ -266,15 +271,16 @@ def test_activity_shows_company_names_and_changes_in_words_and_filters_by_kind(c
     html = client.get(reverse("core:activity")).content.decode()
     assert "株式会社ことば" in html and f"<code>{customer.domain_id}</code>" not in html
     assert (
-        '<span class="operation" title="patchUsageStatus">Change maximum users or cancellation</span>' in html
+        '<span class="operation" data-operation="patchUsageStatus">Change maximum users or cancellation</span>'
+        in html
     )
     assert '<option value="createSubscription">Add a subscription</option>' in html
 
     ja = client.get(reverse("core:activity"), headers={"Accept-Language": "ja"}).content.decode()
-    assert 'title="patchUsageStatus">最大利用人数・解約予約の変更</span>' in ja
+    assert 'data-operation="patchUsageStatus">最大利用人数・解約予約の変更</span>' in ja
 
     only = client.get(reverse("core:activity"), {"operation": "createSubscription"}).content.decode()
-    assert 'title="createSubscription"' in only and 'title="patchUsageStatus"' not in only
+    assert 'data-operation="createSubscription"' in only and 'data-operation="patchUsageStatus"' not in only
 
 
 def test_every_operation_of_the_contract_is_named_in_words_in_both_languages(client_as, account_manager):

@@ -5,15 +5,16 @@ morning digest or in the calendar feed, in English or in Japanese.
 What is searched for is read from the contract and from the apps, never listed by hand: every operationId of
 contract/openapi.yaml, every value of every enum its schemas declare, every field name of its schemas spelt as
 the wire spells it (domainId, licenseCount), the operation names the apps contribute (portal.createUser) and the
-names of the resyncs they declare (billing.invoice_details). A code may stand in an attribute or a URL (the
-operationId on hover, a link's query), not in what the page shows.
+names of the resyncs they declare (billing.invoice_details). A code may stand in an attribute a machine reads or
+a URL (a link's query, a data- attribute), not in what the page shows, nor in what it shows on hover or reads
+out (a title, an aria-label: an operationId beside its words on hover is a code a person reads).
 
 The world is what the browser tests meet and more: a sandbox of 40 customers read by a full resync, a one-customer
 refresh and a billing month fetched (the Sync page after each), one operation page of every declared change in
 every state, an Activity row of every operation, option trials and decisions due (the home page, the digest and
 the feed), an invoice item of every type, customer invoices of every kind and state (tests/invoicing/every_kind.py);
-the pages are every page an Admin, an Account manager and Finance reach by links, every change form posted empty
-and posted as offered (its confirmation page), and every page's downloads.
+the pages are every page an Admin, an Account manager, Finance and Support reach by links, every change form
+posted empty and posted as offered (its confirmation page), and every page's downloads, in both languages.
 """
 
 from __future__ import annotations
@@ -109,16 +110,17 @@ def codes_in(text: str) -> list[str]:
 
 
 HIDDEN = re.compile(r"<(script|style|template)\b.*?</\1>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
-PLACEHOLDER = re.compile(r"""\bplaceholder="([^"]*)\"""")
+#: Attributes whose words people read: what an empty field shows, what shows on hover, what is read out.
+READ_ATTRIBUTES = re.compile(r"""\b(?:placeholder|title|aria-label)="([^"]*)\"""")
 
 
 def visible_text(document: str) -> str:
-    """What the page shows: its text (the title included), and what placeholders show in empty fields; not its
-    attributes or URLs."""
+    """What the page shows: its text (the title included), what placeholders show in empty fields, what shows on
+    hover (title) and what is read out (aria-label); not its other attributes or URLs."""
     shown = HIDDEN.sub(" ", document)
-    placeholders = " \n ".join(PLACEHOLDER.findall(shown))
+    attributes = " \n ".join(READ_ATTRIBUTES.findall(shown))
     shown = re.sub(r"<[^>]*>", "\n", shown)
-    return html.unescape(shown + "\n" + placeholders)
+    return html.unescape(shown + "\n" + attributes)
 
 
 def test_the_finder_reads_codes_from_the_contract_and_finds_them_only_where_people_read():
@@ -136,7 +138,7 @@ def test_the_finder_reads_codes_from_the_contract_and_finds_them_only_where_peop
     } <= codes["enums"]
     assert {"domainId", "tenantId"} <= codes["fields"]
     page = (
-        '<title>Add a customer</title><p title="createCustomer">Add a customer</p>'
+        '<title>Add a customer</title><p data-operation="createCustomer">Add a customer</p>'
         '<a href="/options/?sub_option_id=DRV_PS">Drive Plus</a><p>LINE WORKS</p>'
     )
     assert codes_in(visible_text(page)) == []
@@ -148,6 +150,8 @@ def test_the_finder_reads_codes_from_the_contract_and_finds_them_only_where_peop
     ):
         assert codes_in(visible_text(shown)), shown
     assert codes_in(visible_text('<input placeholder="Company or domainId">'))
+    assert codes_in(visible_text('<span title="createCustomer">Add a customer</span>'))
+    assert codes_in(visible_text('<nav aria-label="listSubscriptions">'))
     assert codes_in("顧客1件 billing.invoice_details:month=10,year=2026")
 
 
@@ -354,6 +358,7 @@ def world(own_sandbox, portal_api, monkeypatch):
     manager.save()
     admin = make_persona(Role.ADMIN, username="words-admin")
     finance = make_persona(Role.FINANCE, username="words-finance")
+    support = make_persona(Role.SUPPORT, username="words-support")
     _rows_of_every_kind(today, year, month)
     operations = _every_operation_state(first.domain_id, manager)
     from tests.invoicing.every_kind import invoices_of_every_kind
@@ -376,6 +381,7 @@ def world(own_sandbox, portal_api, monkeypatch):
         "manager": manager,
         "admin": admin,
         "finance": finance,
+        "support": support,
         "operations": operations,
         "customer": first,
         "invoice_pages": invoice_pages,
@@ -461,12 +467,16 @@ def pages_people_read(world, language: str) -> dict[str, str]:
 
     from tests.core.test_valid_html import crawl
 
-    # The Admin's crawl, then what the Account manager's and Finance's own home pages lead to that it did not
-    # reach (their "mine" lists, their worklists' full lists): a page the Admin read is not read again.
+    # The Admin's crawl, then what the Account manager's, Finance's and Support's own home pages lead to that it
+    # did not reach (their "mine" lists, their worklists' full lists): a page the Admin read is not read again,
+    # but Activity is, as each role that reads it reads it.
     crawled: dict[str, str] = {}
     shapes: Counter = Counter()
     pages: dict[str, str] = {}
-    for user in (world["admin"], world["manager"], world["finance"]):
+    for user in (world["admin"], world["manager"], world["finance"], world["support"]):
+        activity = _client(user, language).get("/activity/")
+        if activity.status_code == 200:
+            pages[f"GET /activity/#as-{user.username}"] = activity.content.decode()
         found = crawl(_client(user, language), known=crawled, shapes=shapes)
         for url, page in found.items():
             # A second person's home page is read as theirs (labelled so, the URL's fragment).

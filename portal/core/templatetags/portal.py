@@ -209,9 +209,10 @@ def zone_labelled(when: str) -> str:
 
 @register.filter
 def operation(operation_id: str) -> SafeString:
-    """An operation's name in words, with its operationId on hover."""
+    """An operation's name in words; its operationId only for machines (`data-operation`), never on hover, where
+    a person would read it."""
     return format_html(
-        '<span class="operation" title="{}">{}</span>', operation_id, operation_label(operation_id)
+        '<span class="operation" data-operation="{}">{}</span>', operation_id, operation_label(operation_id)
     )
 
 
