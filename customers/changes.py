@@ -189,9 +189,10 @@ def _rb_delete(client, a):
 
 
 def _customer_created(a, reply) -> dict[str, Any]:
-    """createCustomer / transferPotentialCustomer answered with the customer: cache it; the operation now
-    belongs to it, and its page leads to the DNS records first when a custom domain is not active yet."""
+    """createCustomer / transferPotentialCustomer answered with the customer: cache it, owned by the Account
+    manager who added it (`added_by`); the operation now belongs to it, and its page leads to the DNS records first when a custom domain is not active yet."""
     customer = services.customer_upsert(remote=reply)
+    services.customer_owner_adder(domain_id=customer.domain_id, added_by=a.get("added_by"))
     needs_dns = customer.domain_type == Customer.DomainType.DOMAIN and not customer.enable_active_domain
     page = "customers:domain" if needs_dns else "customers:detail"
     return {

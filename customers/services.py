@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Case, ExpressionWrapper, F, IntegerField, Q, Value, When
 from django.utils import timezone
@@ -352,6 +353,40 @@ def customer_owner_set(
     The people must be active users of their role (Account manager, Support); the customer must be in the
     cache (a removed one keeps its owner and may be given another)."""
     check(actor, ASSIGN_OWNERS)
+    return _owner_store(
+        actor=actor,
+        domain_id=domain_id,
+        account_manager_id=account_manager_id,
+        support_contact_id=support_contact_id,
+    )
+
+
+def customer_owner_adder(*, domain_id: int, added_by: int | None) -> bool:
+    """The one who adds a customer owns it: an active Account manager who added one (createCustomer,
+    transferPotentialCustomer: `added_by`, their id, carried in the change's arguments) becomes its Account
+    manager, recorded as every owner change is (`portal.assignCustomerOwner`, by them). A customer that has an
+    Account manager already keeps them; one an Admin adds is left for an Admin to assign. False when nothing
+    changed."""
+    adder = get_user_model().objects.filter(pk=added_by, is_active=True).first() if added_by else None
+    if adder is None:
+        return False
+    owner = CustomerOwner.objects.filter(customer_id=domain_id).first()
+    if owner is not None and owner.account_manager_id is not None:
+        return False
+    try:
+        return _owner_store(
+            actor=adder,
+            domain_id=domain_id,
+            account_manager_id=adder.pk,
+            support_contact_id=owner.support_contact_id if owner else None,
+        )
+    except OwnerChangeRefused:  # not an Account manager (an Admin added it): nobody is made its owner
+        return False
+
+
+def _owner_store(
+    *, actor, domain_id: int, account_manager_id: int | None, support_contact_id: int | None
+) -> bool:
     manager = _owner_person(account_manager_id, Role.ACCOUNT_MANAGER)
     contact = _owner_person(support_contact_id, Role.SUPPORT)
     with transaction.atomic():

@@ -224,7 +224,11 @@ def customer_add_details(request: HttpRequest) -> HttpResponse:
         request,
         form,
         operation_id="createCustomer",
-        args=lambda d: {k: v for k, v in d.items() if k not in ("idempotency_key", "reason")},
+        # Who adds it owns it (an Account manager: customers.services.customer_owner_adder).
+        args=lambda d: {
+            **{k: v for k, v in d.items() if k not in ("idempotency_key", "reason")},
+            "added_by": request.user.pk,
+        },
         domain_id=None,
         done=reverse("customers:list"),
         success=_("The customer was added."),
@@ -365,7 +369,7 @@ def customer_transfer(request: HttpRequest) -> HttpResponse:
         return send(
             request,
             "transferPotentialCustomer",
-            args={"domain": d["domain"], "partner_code": d["partner_code"]},
+            args={"domain": d["domain"], "partner_code": d["partner_code"], "added_by": request.user.pk},
             key=d["idempotency_key"],
             reason=d["reason"],
             domain_id=None,

@@ -6,9 +6,10 @@ import re
 import uuid
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import reverse
 
-from customers.models import Customer
+from customers.models import Customer, CustomerOwner
 from portal.core import changes
 from portal.core.access import Role
 from portal.core.changes.forms import new_key
@@ -82,6 +83,35 @@ def test_wizard_adds_a_group_name_customer(client_as, portal_sandbox, django_cap
     activity = client.get(reverse("core:activity"), {"owner": "all"}).content.decode()  # not only Mine
     detail = reverse("customers:detail", args=[customer.domain_id])
     assert f'<a href="{detail}">ウィザード商事株式会社</a>' in activity
+
+
+def test_the_account_manager_who_adds_a_customer_owns_it(
+    client_as, portal_sandbox, django_capture_on_commit_callbacks
+):
+    """The one who adds a customer owns it: it is among their "Mine" at once, never left unassigned, and the
+    assignment is recorded as every owner change is (portal.assignCustomerOwner, by them)."""
+    client = client_as(Role.ACCOUNT_MANAGER)
+    manager = User.objects.get(username="account_manager-persona")
+    operation = _add(client, f"wz{uuid.uuid4().hex[:8]}", django_capture_on_commit_callbacks)
+    assert operation.status == "succeeded", operation.error
+    domain_id = operation.result["domain_id"]
+    assert CustomerOwner.objects.get(customer_id=domain_id).account_manager == manager
+    entry = AuditEntry.objects.get(operation_id="portal.assignCustomerOwner", domain_id=domain_id)
+    assert entry.actor == manager and entry.request_summary["accountManager"]["userId"] == manager.pk
+    mine = client.get(reverse("customers:list"), {"owner": "mine"}).content.decode()
+    assert reverse("customers:detail", args=[domain_id]) in mine
+    owner_section = client.get(reverse("customers:detail", args=[domain_id])).content.decode()
+    assert "Account manager Persona" in owner_section
+
+
+def test_a_customer_an_admin_adds_is_left_for_an_admin_to_assign(
+    client_as, portal_sandbox, django_capture_on_commit_callbacks
+):
+    client = client_as(Role.ADMIN)
+    operation = _add(client, f"wz{uuid.uuid4().hex[:8]}", django_capture_on_commit_callbacks)
+    assert operation.status == "succeeded", operation.error
+    assert not CustomerOwner.objects.filter(customer_id=operation.result["domain_id"]).exists()
+    assert not AuditEntry.objects.filter(operation_id="portal.assignCustomerOwner").exists()
 
 
 def test_wizard_adds_a_domain_customer_then_dns_and_activation(
@@ -195,3 +225,6 @@ def test_a_transferred_customer_is_named_on_its_activity_row(
     activity = client.get(reverse("core:activity"), {"owner": "all"}).content.decode()  # not only Mine
     detail = reverse("customers:detail", args=[customer.domain_id])
     assert f'<a href="{detail}">{customer.company_name}</a>' in activity
+    # The Account manager who brought it over owns it.
+    owner = CustomerOwner.objects.get(customer_id=customer.domain_id)
+    assert owner.account_manager.username == "account_manager-persona"
