@@ -436,8 +436,9 @@ class CustomerOwner(models.Model):
     the summary's SQL updates), and a customer gone from the API is marked removed, never deleted, so no resync,
     refresh or change's `apply` ever writes, resets or deletes a row here. Kept apart, it also stays out of the
     wide cache row and of its "what the API said" bookkeeping (`synced_at`), and a customer's owner can be set
-    before or after any sync. Written only by `customers.services.customer_owner_set`, each change an audit
-    entry (`portal.assignCustomerOwner`).
+    before or after any sync. Written only by `customers.services` (`customer_owner_set`, an Admin's choice, and
+    `customer_owner_adder`, the Account manager who adds a customer), each change an audit entry
+    (`portal.assignCustomerOwner`).
 
     No row, or a row whose Account manager is empty, is an unassigned customer. Users are never deleted by the
     portal (they are deactivated), so a user who owns customers cannot be deleted either (PROTECT): their

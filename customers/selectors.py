@@ -654,8 +654,9 @@ def readable(qs: QuerySet, *, user, key: str = "customer_id") -> QuerySet:
 
 def owned_by(qs: QuerySet, *, owner: str, user, key: str = "customer_id") -> QuerySet:
     """Rows (customers, or anything keyed by a customer's domainId at `key`) of the customers the Owner filter
-    `owner` chooses: `Owner.MINE` (those whose Account manager is `user`), `Owner.UNASSIGNED` (no Account
-    manager), a user's id (theirs), or everyone ("", `Owner.EVERYONE`, or anything else). Every list's Owner
+    `owner` chooses: `Owner.MINE` (those whose Account manager is `user`; for a Support user, those whose
+    support contact they are), `Owner.UNASSIGNED` (no Account manager), an Account manager's id (theirs), or
+    everyone ("", `Owner.EVERYONE`, or anything else). Every list's Owner
     filter is this one condition, a subquery of the owners' index (`CustomerOwner.Meta.indexes`): no join, so
     it adds no query and no row to a list, and a list keeps its own index for its order.
 
@@ -665,6 +666,9 @@ def owned_by(qs: QuerySet, *, owner: str, user, key: str = "customer_id") -> Que
         owner = Owner.MINE
     if owner == Owner.MINE:
         manager_id = getattr(user, "pk", None)
+        if manager_id is not None and role_of(user) == Role.SUPPORT:
+            supported = CustomerOwner.objects.filter(support_contact_id=manager_id).values("customer_id")
+            return qs.filter(**{f"{key}__in": supported})
     elif owner.isascii() and owner.isdigit() and len(owner) <= 18:
         manager_id = int(owner)
     elif owner == Owner.UNASSIGNED:
@@ -692,14 +696,20 @@ def owner_filter_default(user) -> str:
     return Owner.MINE if role_of(user) == Role.ACCOUNT_MANAGER else ""
 
 
-def owner_views() -> list[tuple[str, str]]:
-    """The Owner filter's values the home page offers an Admin, naming nobody: unassigned customers, their own,
-    everyone's (home/worklist.py)."""
-    return [
-        (Owner.UNASSIGNED, str(_("Unassigned"))),
-        (Owner.MINE, str(_("Mine"))),
-        (Owner.EVERYONE, str(_("Everyone's"))),
-    ]
+def owner_views(user) -> list[tuple[str, str]]:
+    """The Owner filter's values the home page offers `user`, naming nobody (home/worklist.py): an Admin the
+    unassigned customers, their own or everyone's; Support their own (those whose support contact they are) or
+    everyone's; nothing to the others (an Account manager's worklist is their own, Finance's everyone's)."""
+    role = role_of(user)
+    if role == Role.ADMIN:
+        return [
+            (Owner.UNASSIGNED, str(_("Unassigned"))),
+            (Owner.MINE, str(_("Mine"))),
+            (Owner.EVERYONE, str(_("Everyone's"))),
+        ]
+    if role == Role.SUPPORT:
+        return [(Owner.MINE, str(_("Mine"))), (Owner.EVERYONE, str(_("Everyone's")))]
+    return []
 
 
 #: The Owner filter's choices that name nobody (declared once: read once per language, `translated`).

@@ -14,7 +14,7 @@ from home import digest, worklist
 from home.dashboard import figures_for
 from home.lists import export_table, sorted_items, work_list_spec
 from home.permissions import GET_DIGEST
-from home.worklist import admin_views, context_for, last_full_sync, remembered_whose_work, worklist_for
+from home.worklist import context_for, last_full_sync, remembered_whose_work, whose_views, worklist_for
 from portal.core import selectors
 from portal.core.access import Role, require, role_of
 from portal.core.downloads import table_response
@@ -26,7 +26,8 @@ from portal.core.permissions import USE_PORTAL
 @require(USE_PORTAL)
 def home(request: HttpRequest) -> HttpResponse:
     """What needs doing today for the user's role (home/worklist.py), each section read once: an Account
-    manager's own customers' work, an Admin's choice (`?owner=`: unassigned, mine, everyone's; remembered)."""
+    manager's own customers' work, an Admin's or a Support user's choice (`?owner=`: unassigned, mine,
+    everyone's; remembered)."""
     ctx = context_for(request.user, customers=remembered_whose_work(request))
     return render(
         request,
@@ -34,7 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "worklist": worklist_for(request.user, ctx=ctx),
             "today": ctx.today,
-            "whose": admin_views(request.user, ctx.customers),
+            "whose": whose_views(request.user, ctx.customers),
             "figures": figures_for(request.user, narrow=ctx.narrow),
             "last_sync": last_full_sync(ctx) or selectors.sync_run_latest_finished(),
             "links": links_for(request.user, "home_links"),

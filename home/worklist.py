@@ -165,32 +165,33 @@ def business_now() -> dt.datetime:
     return timezone.now().astimezone(ZoneInfo(settings.BUSINESS_TIME_ZONE))
 
 
-ADMIN_CHOICE_SESSION_KEY = "home:customers:{}"
+CHOICE_SESSION_KEY = "home:customers:{}"
 
 
 def whose_work(user, chosen: dict[str, str] | None = None) -> dict[str, str]:
-    """The customer filters' values the worklist of `user` reads with: an Admin's choice among each filter's
-    `views` (`chosen`, when it is one; else everyone's), every other role each filter's default (an Account
-    manager's own customers, everyone's for Support and Finance)."""
-    if role_of(user) is Role.ADMIN:
-        chosen = chosen or {}
-        return {
-            f.name: chosen[f.name]
-            for f in customer_filters()
-            if chosen.get(f.name) in {value for value, _ in f.views()}
-        }
-    return {f.name: f.default(user) for f in customer_filters()}
+    """The customer filters' values the worklist of `user` reads with: their choice among a filter's `views`
+    (`chosen`, when it is one of those offered to them: an Admin's, a Support user's), else the filter's
+    default (an Account manager's own customers, everyone's for the other roles)."""
+    chosen = chosen or {}
+    return {
+        f.name: chosen[f.name]
+        if chosen.get(f.name) in {value for value, _ in f.views(user)}
+        else f.default(user)
+        for f in customer_filters()
+    }
 
 
 def remembered_whose_work(request) -> dict[str, str]:
-    """Whose work the home page shows `request.user`: an Admin's choice from the query (`?owner=mine`), else
-    the one they made last (kept in the session, as the lists keep their Owner filter), else everyone's."""
-    if role_of(request.user) is not Role.ADMIN:
+    """Whose work the home page shows `request.user`: for a filter offering them a choice (`views`), their choice
+    from the query (`?owner=mine`), else the one they made last (kept in the session, as the lists keep their
+    Owner filter), else the default (everyone's)."""
+    offered = [f for f in customer_filters() if f.views(request.user)]
+    if not offered:
         return whose_work(request.user)
     session = getattr(request, "session", None)
     chosen = {}
-    for f in customer_filters():
-        key = ADMIN_CHOICE_SESSION_KEY.format(f.name)
+    for f in offered:
+        key = CHOICE_SESSION_KEY.format(f.name)
         given = request.GET.get(f.name)
         if given is None:
             given = session.get(key) if session is not None else None
@@ -198,20 +199,19 @@ def remembered_whose_work(request) -> dict[str, str]:
             chosen[f.name] = given
     whose = whose_work(request.user, chosen)
     if session is not None:
-        for name, value in whose.items():
-            if session.get(ADMIN_CHOICE_SESSION_KEY.format(name)) != value:
-                session[ADMIN_CHOICE_SESSION_KEY.format(name)] = value
+        for f in offered:
+            value = whose[f.name]
+            if session.get(CHOICE_SESSION_KEY.format(f.name)) != value:
+                session[CHOICE_SESSION_KEY.format(f.name)] = value
     return whose
 
 
-def admin_views(user, whose: dict[str, str]) -> list[dict]:
-    """The home page's choices of whose work an Admin sees, one per customer filter that offers `views`:
-    [{name, choices: [{value, label, current}]}]; nothing for the other roles."""
-    if role_of(user) is not Role.ADMIN:
-        return []
+def whose_views(user, whose: dict[str, str]) -> list[dict]:
+    """The home page's choices of whose work `user` sees, one per customer filter that offers them `views`
+    (an Admin, Support): [{name, choices: [{value, label, current}]}]; nothing for the other roles."""
     out = []
     for f in customer_filters():
-        views = list(f.views())
+        views = list(f.views(user))
         if not views:
             continue
         current = whose.get(f.name) or f.everyone
@@ -315,12 +315,14 @@ def section_all(section: WorkSection, user, *, customers: dict[str, str]) -> Wor
 
 
 def list_defaults(request) -> dict[str, str]:
-    """Where a section's full list opens: on the home page's choice of whose work (an Admin's remembered one,
-    an Account manager's own customers)."""
+    """Where a section's full list opens: on the home page's choice of whose work (an Admin's or a Support
+    user's remembered one, an Account manager's own customers)."""
     whose = whose_work(request.user)
-    if role_of(request.user) is Role.ADMIN and getattr(request, "session", None) is not None:
+    if getattr(request, "session", None) is not None:
         for f in customer_filters():
-            remembered = request.session.get(ADMIN_CHOICE_SESSION_KEY.format(f.name))
+            if not f.views(request.user):
+                continue
+            remembered = request.session.get(CHOICE_SESSION_KEY.format(f.name))
             if isinstance(remembered, str):
                 whose[f.name] = remembered
     return whose

@@ -207,9 +207,9 @@ class CustomerFilter:
     #: Whether `user` is offered the filter: not when `rows` gives them one choice whatever the value (an
     #: Account manager who reads only their own customers, `PORTFOLIO_ONLY`).
     offered: Callable[[Any], bool] = lambda user: True
-    #: The few values a page offers that name nobody, with their words ([(value, label)]): the home page's
-    #: choice of whose work an Admin sees (home/worklist.py). Empty: the home page offers no choice for it.
-    views: Callable[[], Sequence[tuple[str, Any]]] = lambda: ()
+    #: The few values a page offers `user` that name nobody, with their words ([(value, label)]): the home
+    #: page's choice of whose work they see (home/worklist.py). Empty: the home page offers them no choice.
+    views: Callable[[Any], Sequence[tuple[str, Any]]] = lambda user: ()
 
 
 def customer_filters(*, user=None) -> tuple[CustomerFilter, ...]:

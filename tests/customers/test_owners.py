@@ -191,6 +191,8 @@ def test_the_owner_filter_chooses_mine_unassigned_or_a_person(people, owned):
     assert run(Owner.MINE) == {owned["mine"].domain_id}
     assert run(Owner.MINE, people["ben"]) == {owned["bens"].domain_id}
     assert run(Owner.MINE, people["admin"]) == set()
+    # Support's own: the customers whose support contact they are, whoever their Account manager is.
+    assert run(Owner.MINE, people["sam"]) == {owned["bens"].domain_id, owned["contact_only"].domain_id}
     assert run(Owner.UNASSIGNED) == {owned["nobody"].domain_id, owned["contact_only"].domain_id}
     assert run(str(people["ben"].pk)) == {owned["bens"].domain_id}
 
@@ -379,6 +381,25 @@ def test_every_list_opens_on_mine_for_an_account_manager_and_shows_everyone_on_r
     assert "Nobody Row KK" in unassigned and "Aiko Row KK" not in unassigned
     ben = client.get(url, {"owner": str(people["ben"].pk)}).content.decode()
     assert "Ben Row KK" in ben and "Aiko Row KK" not in ben
+
+
+@pytest.mark.parametrize("name", ROW_LISTS)
+def test_support_s_mine_on_every_list_is_the_customers_whose_support_contact_they_are(people, client, name):
+    mine, bens, nobody = (
+        make_customer(company_name=n) for n in ("Sam Row KK", "Ben Row KK", "Nobody Row KK")
+    )
+    for customer in (mine, bens, nobody):
+        _row_of(name, customer)
+    _assign(people, mine, people["ben"], people["sam"])
+    _assign(people, bens, people["ben"])
+    client.force_login(people["sam"])
+    url = reverse(name)
+    opened = client.get(url).content.decode()  # Support opens on everyone's
+    assert all(n in opened for n in ("Sam Row KK", "Ben Row KK", "Nobody Row KK"))
+    assert '<option value="mine">' in opened
+    chosen = client.get(url, {"owner": Owner.MINE}).content.decode()
+    assert "Sam Row KK" in chosen and "Ben Row KK" not in chosen and "Nobody Row KK" not in chosen
+    assert '<option value="mine" selected>' in client.get(url).content.decode()  # remembered
 
 
 @pytest.mark.parametrize("name", ROW_LISTS)

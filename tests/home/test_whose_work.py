@@ -1,5 +1,6 @@
 """Whose work the home page, the morning digest and the calendar feed hold: an Account manager's own customers';
-an Admin's choice of unassigned, their own or everyone's (remembered); Support and Finance everyone's.
+an Admin's choice of unassigned, their own or everyone's (remembered); Support's of their own (as support
+contact) or everyone's; Finance everyone's.
 Business date: 2026-11-21 (Tokyo)."""
 
 from __future__ import annotations
@@ -90,9 +91,34 @@ def test_an_account_manager_s_digest_and_feed_hold_only_their_own_customers(port
     assert other == {"Renews Theirs KK"}
 
 
-def test_support_sees_everyone_s_work_without_a_choice(client_as, portfolio):
-    html = client_as(Role.SUPPORT).get(reverse("home")).content.decode()
-    assert _companies(html, "renewal-decisions") == {"Renews Mine KK", "Renews Theirs KK", "Renews Nobody KK"}
+def test_support_opens_on_everyone_s_work_and_chooses_the_customers_they_are_contact_of(portfolio):
+    """Support's "Mine": the customers whose support contact they are (their Account manager is someone else's
+    business), chosen on the home page as an Admin chooses, and remembered."""
+    support = make_persona(Role.SUPPORT)
+    client = Client()
+    client.force_login(support)
+    make_owner(portfolio["theirs"], portfolio["other"], support)
+    make_owner(portfolio["nobody"], None, support)
+    every = {"Renews Mine KK", "Renews Theirs KK", "Renews Nobody KK"}
+    html = client.get(reverse("home")).content.decode()
+    assert _companies(html, "renewal-decisions") == every
+    assert re.search(r'data-whose="all" aria-current="page"', html)
+    assert (
+        'data-whose="none"' not in html
+    )  # "Unassigned" is the Admins' (customers without an Account manager)
+
+    html = client.get(reverse("home"), {"owner": "mine"}).content.decode()
+    assert _companies(html, "renewal-decisions") == {"Renews Theirs KK", "Renews Nobody KK"}
+    assert _figure(html, "customers") == 2
+    assert re.search(r'data-whose="mine" aria-current="page"', html)
+    html = client.get(reverse("home")).content.decode()  # remembered
+    assert _companies(html, "max-users") == {"Renews Theirs KK", "Renews Nobody KK"}
+    html = client.get(reverse("home"), {"owner": "all"}).content.decode()
+    assert _companies(html, "renewal-decisions") == every
+
+
+def test_finance_sees_everyone_s_work_without_a_choice(client_as, portfolio):
+    html = client_as(Role.FINANCE).get(reverse("home")).content.decode()
     assert 'data-testid="whose-owner"' not in html
 
 
