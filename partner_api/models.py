@@ -216,12 +216,19 @@ class RequestModel(BaseModel):
         alias_generator=to_camel, populate_by_name=True, extra="forbid", protected_namespaces=()
     )
 
-    #: Fields the contract marks nullable: None is sent as JSON null. Other fields are left out when None.
+    #: Fields the contract marks nullable: None is sent as JSON null. Other fields are left out when None, in a
+    #: nested request model too (by its own NULLABLE).
     NULLABLE: ClassVar[frozenset[str]] = frozenset()
 
     def to_wire(self) -> dict[str, Any]:
         data = self.model_dump(mode="json", by_alias=True, exclude_unset=True)
         aliases = {name: field.alias or name for name, field in type(self).model_fields.items()}
+        for name in self.model_fields_set:
+            value = getattr(self, name)
+            if isinstance(value, RequestModel):
+                data[aliases[name]] = value.to_wire()
+            elif isinstance(value, list) and value and all(isinstance(v, RequestModel) for v in value):
+                data[aliases[name]] = [v.to_wire() for v in value]
         keep_null = {aliases[name] for name in self.NULLABLE}
         return {key: value for key, value in data.items() if value is not None or key in keep_null}
 

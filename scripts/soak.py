@@ -664,7 +664,8 @@ def one_change(number: int, portal: Portal, world_targets: dict, rng: random.Ran
 
 
 def new_customer(portal: Portal, sent: Sent, domain: str) -> None:
-    """The two pages of adding a customer: check the domain, then the customer (queued: createCustomer)."""
+    """The pages of adding a customer: check the domain, then the customer's details, reviewed and confirmed as
+    every change is (queued: createCustomer)."""
     s = portal.session
     page = portal.get(s, "/customers/add/")
     step1 = form_with(page.text, "domain")
@@ -676,11 +677,7 @@ def new_customer(portal: Portal, sent: Sent, domain: str) -> None:
     if checked.status_code != 302:
         sent.refused_by_form = _first_error(checked.text) or f"HTTP {checked.status_code}"
         return
-    url = checked.headers["Location"]
-    form = form_with(portal.get(s, url).text, "idempotency_key")
-    sent.key = form["fields"]["idempotency_key"]
-    data = {
-        **form["fields"],
+    details = {
         "company_name": f"ソーク {sent.number:05d}",
         "phone_number": "03-1234-5678",
         "admin_last_name": "検証",
@@ -688,7 +685,7 @@ def new_customer(portal: Portal, sent: Sent, domain: str) -> None:
         "admin_password": "Soak2026pass",
         "admin_email": "soak@example.net",
     }
-    portal.send(sent, url, data, double=rng_double(sent))
+    portal.change(sent, checked.headers["Location"], details, double=rng_double(sent))
 
 
 def rng_double(sent: Sent) -> str:

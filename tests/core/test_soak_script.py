@@ -4,6 +4,7 @@ SOAK_* variables, with today's defaults, and a bad value stops it at once with a
 from __future__ import annotations
 
 import importlib.util
+import json
 import socket
 import sys
 from pathlib import Path
@@ -113,3 +114,36 @@ def test_a_port_is_taken_from_the_range_only(soak):
 def test_without_a_range_any_free_port_is_taken(soak):
     port = soak.port_in(None, purpose="the sandbox")
     assert 0 < port <= 65535
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_the_soak_adds_a_customer_through_the_review_step(soak, live_server, portal_sandbox, monkeypatch):
+    """A new customer the soak adds is reviewed and confirmed, as a person does, and so reaches the Partner API
+    (without the confirmation the portal only showed the review, and the soak counted the customer as lost)."""
+    import uuid
+
+    import requests
+    from django.conf import settings
+
+    from portal.celery import app
+    from portal.core.access import Role
+    from portal.core.models import Operation
+    from tests.fixtures.personas import make_persona, sign_in_backend, signed_in_session
+
+    monkeypatch.setattr(app.conf, "task_always_eager", True)  # the queued creation is sent at once
+    session = signed_in_session(make_persona(Role.ACCOUNT_MANAGER), sign_in_backend())
+    portal = soak.Portal(live_server.url, users=[])
+    portal.local.session = requests.Session()
+    portal.local.session.cookies.set(settings.SESSION_COOKIE_NAME, session.session_key)
+    domain = f"sk00007{uuid.uuid4().hex[:4]}.jp"
+    sent = soak.Sent(7, "createCustomer", "/partners/customers", marker=domain)
+
+    soak.new_customer(portal, sent, domain)
+
+    assert sent.refused_by_form == ""
+    operation = Operation.objects.get(kind="createCustomer")
+    assert operation.status == "succeeded", operation.error
+    created = portal_sandbox.requests(operation_id="createCustomer")
+    assert [r["status"] for r in created if domain in json.dumps(r)] == [201]
+    assert 500 not in portal.statuses

@@ -291,6 +291,29 @@ def test_nullable_fields_send_null_only_when_given(client, rsps):
     ]
 
 
+def test_a_nested_field_given_as_none_is_left_out_too(client, rsps):
+    """An administrator without a first name: firstName (a string, not nullable) is left out, not sent as null."""
+    register(rsps, "createCustomer", {})
+    administrator = m.CustomerAdministratorCreate(
+        last_name="Sato", first_name=None, id="admin", password="Secret123x", private_email="a@example.net"
+    )
+    client.create_customer(
+        domain="example.jp",
+        company_name="Example",
+        phone_number="03-0000-0000",
+        time_zone="Asia/Tokyo",
+        locale="ja_JP",
+        administrator=administrator,
+    )
+    sent = json.loads(rsps.calls[0].request.body)["administrator"]
+    assert sent == {
+        "lastName": "Sato",
+        "id": "admin",
+        "password": "Secret123x",
+        "privateEmail": "a@example.net",
+    }
+
+
 def test_unverified_wire_names_come_from_constants(client, rsps, monkeypatch):
     register(rsps, "addSubscriptionLicenseCount", DS)
     client.add_subscription_license_count(**DS, license_count=3)
