@@ -382,7 +382,8 @@ def month_closing_state(*, user, year: int, month: int) -> dict:
 
 def estimates(*, user) -> list[dict]:
     """The Invoices page's estimates: the month the next invoice covers and the running month (one when they are
-    the same), each with what it is ("Next invoice", "This month")."""
+    the same), each with what it is ("Next invoice", "This month") and the day its invoice is issued (a closed
+    month's was issued on the 1st: when it is not in the cache, it has not been fetched, not "not issued")."""
     check(user, VIEW_BILLING)
     today = clock.today()
     invoiced = set(Invoice.objects.values_list("year", "month"))
@@ -393,6 +394,7 @@ def estimates(*, user) -> list[dict]:
             "estimate": estimate.kept_estimate(year=year, month=month, today=today),
             "running": (year, month) == running,
             "next_invoice": (year, month) == months[0],
+            "issued_on": rules.issued_on(year, month),
         }
         for year, month in months
     ]

@@ -132,7 +132,9 @@ def test_the_invoices_page_estimates_this_month_and_the_next_invoice_and_says_wh
     Invoice.objects.all().delete()
     page = _estimates(client_as(Role.FINANCE))
     assert page.count('data-testid="estimate-month"') == 2
-    assert "the next invoice (not issued yet)" in page
+    # Issued by LINE WORKS on the 1st, only not fetched yet: the heading does not say "not issued".
+    assert "the next invoice (issued on 2026-11-01, not in the portal yet)" in page
+    assert "not issued" not in page
 
 
 def test_the_page_reads_japanese(client_as, sold):
