@@ -24,7 +24,7 @@ PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist worksteal --durations=15
 # start and the switching between them; the measurement is in the commit that set this).
 FAST_WORKERS ?= $(shell n=$$(( $$(nproc) + 1 )); echo $$(( n > 7 ? 7 : n )))
 
-.PHONY: run test test-fast install system-packages tools migrate messages lint format bench bench-scale bench-load bench-suite soak sandbox clean
+.PHONY: run test test-fast install system-packages run-packages tools migrate messages lint format bench bench-scale bench-load bench-suite soak sandbox clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
@@ -41,8 +41,13 @@ $(VNU): package.json package-lock.json
 ## make tools: the test tools published on npm (the Nu HTML Checker), as package-lock.json pins them.
 tools: $(VNU)
 
+## make system-packages: the Debian packages of make test; run-packages: only those the portal runs with (the
+## translations' msgfmt, the invoice PDFs' Pango, HarfBuzz-Subset and CJK fonts), for make run.
 system-packages:
 	@bash scripts/system-packages.sh
+
+run-packages:
+	@bash scripts/system-packages.sh run
 
 # The compiled catalogues, made again only when their .po changed (with msgfmt, as compilemessages does).
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
@@ -56,7 +61,7 @@ migrate: install
 	@$(PY) manage.py migrate --no-input -v 0
 
 ## make run: the portal on http://127.0.0.1:8000 with the sandbox, a Celery worker, beat and demo data.
-run: install messages migrate
+run: install run-packages messages migrate
 	@VERBOSE=$(VERBOSE) $(PY) scripts/run.py
 
 ## make test: ruff, mypy (partner_api strictly, core's framework; see [tool.mypy]), then the whole pytest suite in

@@ -3,6 +3,7 @@ followed on one line and summed up when it ends."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import subprocess
@@ -85,3 +86,98 @@ def test_a_restarts_sync_is_called_a_resync_not_the_first():
     out = io.StringIO()
     Command(stdout=out).follow(first.pk, timeout=5)
     assert out.getvalue() == "First sync succeeded: 200/200 customers in 50 s.\n"
+
+
+@pytest.fixture
+def run_script():
+    """scripts/run.py as a module (its functions, not its processes)."""
+    spec = importlib.util.spec_from_file_location("run_script", REPO / "scripts" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.integration
+@pytest.mark.django_db
+def test_after_the_first_sync_finance_finds_the_last_invoice_at_home(
+    run_script, portal_sandbox, monkeypatch, client_as
+):
+    """`make run` fetches billing when its first sync is done: beat would only at 06:00 or 18:00, and Finance's
+    first home said the last invoice had not arrived. Its steps run here in this process (`manage.py` commands),
+    against the sandbox."""
+    import datetime as dt
+
+    from django.core.management import call_command
+
+    from billing.models import Invoice
+    from billing.rules import last_closed_month
+    from portal.core.access import Role
+    from tests.fixtures.portal_api import pin_business_today
+
+    today = dt.date.fromisoformat(portal_sandbox.clock()["today"])
+    pin_business_today(monkeypatch, today)
+    ran = []
+
+    def step_here(name, args, env, **kwargs):
+        assert args[:2] == [run_script.PY, "manage.py"]
+        ran.append(name)
+        call_command(*args[2:], stdout=io.StringIO())
+
+    monkeypatch.setattr(run_script, "step", step_here)
+    run_script.after_sync({}, using_sandbox=False, synced=True)  # a real Partner API: no demo owners
+
+    page = client_as(Role.FINANCE).get("/").content.decode()
+    assert "Last invoice" in page and "Not arrived" not in page
+    year, month = last_closed_month(today)
+    assert f"Total ¥{Invoice.objects.get(year=year, month=month).total_amount:,}" in page
+    assert ran == ["billing"]
+
+
+def test_a_billing_fetch_that_fails_is_said_and_the_portal_keeps_running(run_script, monkeypatch, capsys):
+    def failing(name, args, env, **kwargs):
+        raise SystemExit(f"{name} failed (code 1).")
+
+    monkeypatch.setattr(run_script, "step", failing)
+    run_script.after_sync({}, using_sandbox=False, synced=True)  # no SystemExit: make run goes on
+    assert (
+        "Billing's invoices could not be fetched; the Sync page shows why. billing failed"
+        in capsys.readouterr().out
+    )
+
+
+def _system_packages(tmp_path: Path, *args: str) -> list[str]:
+    """The Debian packages scripts/system-packages.sh asks apt-get for on a machine that has none of them (its
+    commands stubbed: nothing is installed)."""
+    stubs = tmp_path / "bin"
+    stubs.mkdir(parents=True)
+    asked = tmp_path / "asked"
+    for name, body in {
+        "apt-get": f'[ "$1" = install ] && echo "$@" >> {asked}; exit 0',
+        "sudo": 'exec "$@"',
+        "id": "echo 1000",
+        "ldconfig": "exit 0",
+    }.items():
+        (stubs / name).write_text(f"#!/bin/bash\n{body}\n")
+        (stubs / name).chmod(0o755)
+    (stubs / "grep").symlink_to("/usr/bin/grep")
+    env = {"PATH": str(stubs), "HOME": str(tmp_path)}
+    subprocess.run(
+        ["/bin/bash", "scripts/system-packages.sh", *args], cwd=REPO, env=env, check=True, timeout=30
+    )
+    return asked.read_text().split() if asked.exists() else []
+
+
+def test_make_run_installs_the_system_packages_the_portal_runs_with(tmp_path):
+    """The invoice PDFs' fonts and HarfBuzz-Subset (and msgfmt, for the translations) come with `make run` on a
+    fresh machine, not only with `make test`; the test tools (Chromium, Java, npm) do not."""
+    dry = subprocess.run(
+        ["make", "-n", "run"], cwd=REPO, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "bash scripts/system-packages.sh run" in dry.stdout
+
+    runs_with = _system_packages(tmp_path / "run", "run")
+    for package in ("fonts-noto-cjk", "libharfbuzz-subset0", "libpangoft2-1.0-0", "gettext"):
+        assert package in runs_with
+    assert not {"default-jre-headless", "npm"} & set(runs_with)
+    every = _system_packages(tmp_path / "test")
+    assert {"fonts-noto-cjk", "libharfbuzz-subset0", "default-jre-headless", "npm"} <= set(every)
