@@ -356,3 +356,31 @@ def test_past_the_count_cap_the_invoices_page_says_more_than_the_cap_in_both_lan
     assert '<span class="badge badge-warn">More than 2</span>' in body
     ja = client.get(reverse("billing:invoices"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "2026年10月分の差異（2件超）に確認メモを記入" in ja and ">2件超</span>" in ja
+
+
+def test_a_customer_with_several_findings_is_one_link_target_and_no_id_repeats(client_as, month):
+    """The estimate's and the customer page's links lead to a customer's first finding (#customer-<id>); a
+    customer with several findings, and the invoice's own findings (no customer), repeat no id on the page."""
+    now = dt.datetime.now(dt.UTC)
+    a = month["a"].domain_id
+    for kind, subject, domain_id in (
+        ("cost", "x", a),
+        ("licences", "y", a),
+        ("cost", "", 0),
+        ("cost", "z", 0),
+    ):
+        Finding.objects.create(
+            year=2026,
+            month=10,
+            kind=kind,
+            subject=subject,
+            domain_id=domain_id,
+            customer_name="",
+            checked_at=now,
+        )
+    page = client_as(Role.FINANCE).get(reverse("billing:findings", kwargs=OCT)).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert [i for i in dict.fromkeys(ids) if ids.count(i) > 1] == []
+    assert ids.count(f"customer-{a}") == 1
+    first = re.search(r'<tr id="customer-(\d+)" data-finding="(\d+)"', page)
+    assert first and first.group(1) == str(a)
