@@ -69,6 +69,8 @@
 
   // A table wider (or taller) than its frame scrolls inside it, at 200 % zoom say: the frame then takes the
   // focus, so arrow keys scroll it, and is named by the table's caption or heading. One that fits loses both.
+  // The frame is a group, not a landmark: its section is the landmark, named by the same heading, and two
+  // landmarks of one name could not be told apart in a screen reader's list of them.
   function scrollersFocusable(root) {
     (root || document).querySelectorAll(".table-wrap:not([data-always-focusable])").forEach(function (box) {
       var scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
@@ -76,7 +78,7 @@
         var named = box.querySelector("caption") || box.closest("section, .panel");
         var heading = named && (named.matches("caption") ? named : named.querySelector("h2, h3"));
         box.setAttribute("tabindex", "0");
-        box.setAttribute("role", "region");
+        box.setAttribute("role", "group");
         box.setAttribute("aria-label", (heading && heading.textContent.trim()) || document.title.split(" · ")[0]);
       } else if (!scrolls && box.hasAttribute("tabindex")) {
         box.removeAttribute("tabindex");

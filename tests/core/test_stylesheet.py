@@ -1,8 +1,8 @@
 """The portal's stylesheets: what their media queries may change.
 
-The browser sweep checks every page by every accessibility rule at 1366 px and, at 683 px, only by the rules whose
-outcome depends on the layout (tests/fixtures/browser.py, `LAYOUT_RULES`). That holds while a width changes how
-things are laid out, never whether they are shown: no media query may hide, show or clip anything."""
+A width changes how things are laid out, never whether they are shown: no media query may hide, show or clip
+anything, so what a page offers at 1366 px it offers at 640 px (the browser sweep checks both by every
+accessibility rule, tests/e2e/test_every_page_browser.py)."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@ customers without them, the month's drafts and a draft's preview, and issuing: g
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -309,3 +310,18 @@ def test_the_page_polls_a_run_under_way_and_reloads_when_it_is_done(client_as, m
     assert "0 invoices issued of 1" in client.get(url, **poll).content.decode()
     services.month_issue(run_id=run.pk)
     assert client.get(url, **poll)["HX-Refresh"] == "true"
+
+
+def test_a_run_that_numbered_nothing_yet_shows_valid_progress_bars(client_as, month, tmp_path):
+    """As a run starts nothing is numbered, so the PDFs have no total yet: that bar waits (no maximum) rather
+    than claiming a maximum of 0, which no browser can draw and HTML does not allow."""
+    from tests.core.test_valid_html import vnu_errors
+
+    finance = make_persona(FIN)
+    client = Client()
+    client.force_login(finance)
+    services.month_issue_request(user=finance, **M)
+    body = client.get(reverse("invoicing:drafts", kwargs=M)).content.decode()
+    bars = re.findall(r"<progress[^>]*>", body)
+    assert len(bars) == 2 and not any('max="0"' in bar for bar in bars), bars
+    assert vnu_errors({"drafts": body}, tmp_path) == []
