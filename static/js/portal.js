@@ -48,8 +48,9 @@
     summary.focus();
   }
 
-  // A page that arrives at a step of its own (a change's "Check before sending") puts the focus on the step's
-  // heading, unless an error summary took it.
+  // A page that arrives at a step of its own puts the focus there (data-focus-on-arrival), unless an error summary
+  // took it: a change's "Check before sending" on its heading, the button after it one Tab away; a confirmation
+  // page that is nothing but its consequences (issue or send a month's invoices, a bulk dry run) on its button.
   function focusArrival(root) {
     var scope = root || document;
     if (scope.querySelector("[data-error-summary]")) { return; }

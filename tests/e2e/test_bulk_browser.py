@@ -47,6 +47,8 @@ def test_a_bulk_renewal_with_a_dry_run_an_unticked_row_and_a_stop(page, language
     page.wait_for_selector("[data-testid=dry-run]")
     # Three rows to send, the Free subscription refused by the contract's rule (no checkbox).
     assert page.locator("[data-testid=tick]").count() == 3
+    # The dry run opens with the focus on its confirm button (the rows are read above it, Shift+Tab away).
+    page.wait_for_function("() => document.activeElement.dataset.testid === 'confirm'")
     assert page.locator(f"[data-row='subscriptions:{free.pk}'] .badge-danger").count() == 1
     page.uncheck(f"[data-row='subscriptions:{subs[2].pk}'] [data-testid=tick]")
     screenshot(page, f"bulk-dry-run-{language}")

@@ -75,6 +75,8 @@ def test_details_then_drafts_then_issue(page, celery_worker_process):
 
     page.click('[data-testid="issue-month"]')
     assert "final" in page.inner_text('[data-testid="consequences"]')
+    # The confirmation opens with the focus on its button (not a dozen Tabs away, behind the navigation).
+    page.wait_for_function("id => document.activeElement.dataset.testid === id", arg="confirm-issue")
     assert IssuedInvoice.objects.count() == 0  # nothing issued before the confirmation
     page.click('[data-testid="confirm-issue"]')
     page.wait_for_selector('text="Issued No. 1"', timeout=60_000)

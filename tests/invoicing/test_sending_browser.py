@@ -74,6 +74,8 @@ def test_send_then_record_a_payment(page):
     assert "No e-mail address" in beta_row.inner_text()
     page.click('[data-testid="send-month"]')
     assert "1 invoice is sent by e-mail" in page.inner_text('[data-testid="consequences"]')
+    # The confirmation opens with the focus on its button (not a dozen Tabs away, behind the navigation).
+    page.wait_for_function("id => document.activeElement.dataset.testid === id", arg="confirm-send")
     assert "cannot be called back" in page.inner_text('[data-testid="consequences"]')
     screenshot(page, "invoicing-send-confirm-en")
     page.get_by_role("link", name="Back").click()
