@@ -38,6 +38,30 @@ class IssuerDetailsForm(PortalForm):
         help_text=_("Bank, branch, account type, number and holder, as the invoice shows them."),
     )
     payment_terms = forms.ChoiceField(label=_("Payment terms"), choices=PaymentTerms.choices)
+    number_format = forms.CharField(
+        label=_("Invoice number format"),
+        max_length=rules.NUMBER_FORMAT_MAX,
+        required=False,
+        help_text=_(
+            "How invoices and credit notes write their number: {number} the number, {number:6} the number in "
+            "six digits, {year} and {month} those of the invoice date; for example INV-{year}-{number:6}. "
+            "Empty: the number alone. An issued document keeps the number it was issued with."
+        ),
+    )
+    sender_name = forms.CharField(
+        label=_("Sender name of the invoice e-mail"),
+        max_length=100,
+        required=False,
+        help_text=_("The name customers see the invoice e-mail come from. Empty: the registered name."),
+    )
+    reply_to = forms.EmailField(
+        label=_("Reply-to address"),
+        max_length=254,
+        required=False,
+        help_text=_(
+            "Where customers' replies to the invoice e-mail go, for example your billing team's address."
+        ),
+    )
     billing_basis = forms.ChoiceField(
         label=_("Bill customers"),
         choices=BillingBasis.choices,
@@ -53,6 +77,22 @@ class IssuerDetailsForm(PortalForm):
         # Full-width digits and a lower-case t are what people paste; the stored form is T and ASCII digits.
         value = (self.cleaned_data.get("registration_number") or "").strip().upper()
         return value.translate({0xFF10 + n: ord("0") + n for n in range(10)} | {0xFF34: ord("T")})
+
+    def clean_number_format(self) -> str:
+        written = (self.cleaned_data.get("number_format") or "").strip()
+        problem = rules.number_format_problem(written)
+        if problem:
+            raise forms.ValidationError(problem)
+        return written
+
+    def clean_sender_name(self) -> str:
+        # A header's name: no line breaks or control characters (a Textarea is not offered, but a post may hold them).
+        name = " ".join((self.cleaned_data.get("sender_name") or "").split())
+        if any(not ch.isprintable() for ch in name):
+            raise forms.ValidationError(
+                _("The sender name has a character that cannot be written in an e-mail.")
+            )
+        return name
 
     def clean(self):
         data = super().clean()

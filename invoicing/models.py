@@ -50,6 +50,14 @@ class IssuerDetails(models.Model):
         choices=PaymentTerms.choices,
         default=PaymentTerms.END_OF_NEXT_MONTH,
     )
+    #: How the invoices write their number (`rules.number_written`; empty: the number alone). Kept on each issued
+    #: document with the other details, so a document keeps the number it was issued with.
+    number_format = models.CharField(
+        _("invoice number format"), max_length=rules.NUMBER_FORMAT_MAX, blank=True
+    )
+    #: The invoice mail's sender name (empty: the registered name) and the address answers go to (Reply-To).
+    sender_name = models.CharField(_("sender name"), max_length=100, blank=True)
+    reply_to = models.EmailField(_("reply-to address"), max_length=254, blank=True)
     #: Not on the invoices: how the partner bills (what `selectors.month_drafts` makes the drafts from).
     billing_basis = models.CharField(
         _("bill customers"),
@@ -229,6 +237,17 @@ class IssuedInvoice(models.Model):
     @property
     def pdf_ready(self) -> bool:
         return bool(self.pdf_sha256)
+
+    @property
+    def number_written(self) -> str:
+        """The number as the customer reads it: in the partner's format when this document was issued."""
+        issued_on = self.issue_date
+        return rules.number_written(
+            (self.issuer or {}).get("number_format") or "",
+            self.number,
+            year=issued_on.year,
+            month=issued_on.month,
+        )
 
 
 class IssueRun(models.Model):

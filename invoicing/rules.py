@@ -95,3 +95,68 @@ def draft_basis(*, in_advance: bool, year: int, month: int, today: dt.date) -> s
     if (year, month) == running:
         return FROM_ESTIMATE
     return FROM_INVOICE if (year, month) < running else NOT_BEGUN
+
+
+# --- how the partner writes its invoice numbers -------------------------------------------------------------
+
+#: The placeholders of a number format: the number (zero-padded to N digits with {number:N}), and the year and
+#: month of the document's date. Anything else is written as it stands.
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_NUMBER = re.compile(r"number(?::([0-9]{1,2}))?")
+#: The widest zero-padding offered: a number is at most 19 digits.
+NUMBER_WIDTH_MAX = 19
+NUMBER_FORMAT_MAX = 40
+
+
+def number_format_problem(written: str) -> str:
+    """Why `written` is not a number format the portal can write ("" when it is one, the empty one included:
+    the number alone). It holds {number} (or {number:N}, N digits at most `NUMBER_WIDTH_MAX`) exactly once,
+    may hold {year} and {month}, and no other brace or control character."""
+    if not written:
+        return ""
+    if len(written) > NUMBER_FORMAT_MAX:
+        return gettext("Write the number format in at most %(most)d characters.") % {
+            "most": NUMBER_FORMAT_MAX
+        }
+    if any(not ch.isprintable() for ch in written):
+        return gettext("The number format has a character that cannot be printed: write it again.")
+    numbers = 0
+    for found in _PLACEHOLDER.finditer(written):
+        name = found.group(1)
+        number = _NUMBER.fullmatch(name)
+        if number is not None:
+            if number.group(1) is not None and not 1 <= int(number.group(1)) <= NUMBER_WIDTH_MAX:
+                return gettext("%(placeholder)s: the number is padded to 1 to %(most)d digits.") % {
+                    "placeholder": found.group(0),
+                    "most": NUMBER_WIDTH_MAX,
+                }
+            numbers += 1
+        elif name not in ("year", "month"):
+            return gettext(
+                "%(placeholder)s is not a placeholder: use {number}, {number:6}, {year} or {month}."
+            ) % {"placeholder": found.group(0)}
+    if "{" in _PLACEHOLDER.sub("", written) or "}" in _PLACEHOLDER.sub("", written):
+        return gettext("A { or } without its pair: placeholders are written {number}, {year} or {month}.")
+    if numbers == 0:
+        return gettext("The number format must hold the number: {number}, or {number:6} for six digits.")
+    if numbers > 1:
+        return gettext("The number format holds {number} once.")
+    return ""
+
+
+def number_written(written: str, number: int, *, year: int, month: int) -> str:
+    """The document number as the partner writes it (`written`, a format `number_format_problem` accepts; empty
+    or not accepted: the number alone)."""
+    if not written or number_format_problem(written):
+        return str(number)
+
+    def placeholder(found: re.Match) -> str:
+        name = found.group(1)
+        if name == "year":
+            return f"{year:04d}"
+        if name == "month":
+            return f"{month:02d}"
+        width = _NUMBER.fullmatch(name).group(1)  # type: ignore[union-attr]
+        return str(number).zfill(int(width)) if width else str(number)
+
+    return _PLACEHOLDER.sub(placeholder, written)

@@ -42,6 +42,7 @@ ISSUER_FIELDS = (
     "registration_number",
     "bank_account",
     "payment_terms",
+    "number_format",
 )
 
 
@@ -50,9 +51,10 @@ def issuer_get(*, user) -> IssuerDetails | None:
     return IssuerDetails.objects.filter(pk=1).first()
 
 
-#: What the partner's billing details page edits (and audits): what its invoices show (`ISSUER_FIELDS`), and how
-#: it bills its customers (`BillingBasis`: after LINE WORKS' invoice, or in advance from the estimate).
-DETAILS_FIELDS = (*ISSUER_FIELDS, "billing_basis")
+#: What the partner's billing details page edits (and audits): what its invoices show (`ISSUER_FIELDS`), how its
+#: invoice mail is sent (sender name, reply-to), and how it bills its customers (`BillingBasis`: after LINE
+#: WORKS' invoice, or in advance from the estimate).
+DETAILS_FIELDS = (*ISSUER_FIELDS, "sender_name", "reply_to", "billing_basis")
 
 
 def issuer_mapping() -> dict | None:

@@ -21,6 +21,8 @@ import datetime as dt
 import smtplib
 import socket
 import uuid
+from email.headerregistry import Address
+from email.utils import parseaddr
 
 from celery import shared_task
 from django.conf import settings
@@ -72,7 +74,12 @@ def issuer_details_set(*, actor, **values) -> bool:
     with transaction.atomic():
         issuer = IssuerDetails.objects.select_for_update().filter(pk=1).first()
         before = selectors.details_mapping() or {}
-        after = {key: values[key] for key in selectors.DETAILS_FIELDS}
+        after = {
+            key: values[key]
+            if key in values
+            else before.get(key, IssuerDetails._meta.get_field(key).get_default())
+            for key in selectors.DETAILS_FIELDS
+        }
         changed = _changed(before, after)
         if issuer is not None and not changed:
             return False
@@ -644,17 +651,38 @@ def _send_failure(error: Exception) -> tuple[SendFailure, str]:
     return SendFailure.OTHER, detail
 
 
+def invoice_sender() -> tuple[str, list[str]]:
+    """Who the invoice mail comes from and where answers go, as the partner's billing details say now: its
+    sender name (else its registered name) at the portal's own address (`DEFAULT_FROM_EMAIL`, the one the mail
+    server lets it send from), and its reply-to address, if any."""
+    details = IssuerDetails.objects.filter(pk=1).values("sender_name", "registered_name", "reply_to").first()
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
+    if details is None:
+        return settings.DEFAULT_FROM_EMAIL, []
+    name = details["sender_name"] or details["registered_name"]
+    # The name quoted where it needs to be, left unencoded: Django's mail encodes the header (RFC 2047).
+    sender = str(Address(display_name=name, addr_spec=address)) if name else address
+    return sender, [details["reply_to"]] if details["reply_to"] else []
+
+
 def invoice_message(invoice: IssuedInvoice, *, to: str):
-    """The invoice's e-mail, in its language, with its PDF (the bytes stored when it was issued) attached."""
+    """The invoice's e-mail, in its language, from the partner (`invoice_sender`), with its PDF (the bytes stored
+    when it was issued) attached under the number as the customer reads it."""
     from home.digest import DigestMessage
 
     with translation.override(invoice.language):
         context = {"invoice": invoice}
         subject = render_to_string("invoicing/invoice_email_subject.txt", context).strip()
         body = render_to_string("invoicing/invoice_email.txt", context)
-    message = DigestMessage(subject=subject, body=body, to=[to])
-    message.attach(f"invoice-{invoice.number}.pdf", bytes(invoice.pdf), "application/pdf")
+    sender, reply_to = invoice_sender()
+    message = DigestMessage(subject=subject, body=body, to=[to], from_email=sender, reply_to=reply_to)
+    message.attach(f"invoice-{_file_safe(invoice.number_written)}.pdf", bytes(invoice.pdf), "application/pdf")
     return message
+
+
+def _file_safe(text: str) -> str:
+    """A document number as part of a file name: characters a file system or mail client may refuse become -."""
+    return "".join("-" if ch in '\\/:*?"<>|' or ch.isspace() else ch for ch in text)
 
 
 def invoice_email(invoice: IssuedInvoice) -> str:

@@ -175,8 +175,9 @@ def test_no_form_offers_its_choices_in_english_on_a_japanese_page(world, client_
 # What a LINE WORKS partner's staff read: one word per concept, Japanese punctuation, nothing left in English.
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
-#: %(name)s / %(n)d placeholders, {name} fields and HTML tags: not text, so left out of the checks on text.
-NOT_TEXT = re.compile(r"%\(\w+\)[-#0 +]*\d*[sd]|\{\w*\}|<[^>]+>")
+#: %(name)s / %(n)d placeholders, {name} fields ({number:6} with a width: the invoice number format's) and HTML
+#: tags: not text, so left out of the checks on text.
+NOT_TEXT = re.compile(r"%\(\w+\)[-#0 +]*\d*[sd]|\{\w*(?::\d+)?\}|<[^>]+>")
 
 #: A word or spelling no Japanese string uses (a regular expression), the word used instead, and the msgids
 #: that may still have it.
@@ -233,7 +234,7 @@ def test_japanese_text_uses_full_width_punctuation():
 #: Latin-script words a Japanese string may keep: product and protocol names and identifiers; never one of the API's
 #: codes (STD, ACV201) or field names (domainId): a reader gets their names (portal/core/vocabulary.py).
 KEPT_IN_LATIN = {
-    "API", "AiNote", "App", "Asia", "Authenticator", "CSV", "DNS", "Directory", "Excel", "Google", "ID", "IP", "LINE",
+    "API", "AiNote", "App", "Asia", "Authenticator", "CSV", "DNS", "Directory", "Excel", "Google", "ID", "INV", "IP", "LINE",
     "MB", "MX", "Microsoft", "No", "OAuth", "PDF", "Partner", "Password", "QR", "SHA", "Shift_JIS", "TB", "Tokyo",
     "URL", "UTC", "UTF", "WORKS", "YYYY-MM", "by-works.com", "example", "example.com", "iCalendar", "state",
 }  # fmt: skip

@@ -183,7 +183,7 @@ def test_a_corrected_invoice_replaces_the_original_with_a_credit_note(client_as,
         services.corrected_invoice_issue(user=make_persona(FIN), number=1, reason="", key="e" * 32)
     # The corrected invoice's PDF names the invoice it replaces.
     text = _text(bytes(corrected.pdf))
-    assert "2026-11-02 付け請求書 No. 1 に代わるもの" in text and "8,892円" in text
+    assert "2026年11月2日付け請求書 No. 1 に代わるもの" in text and "8,892円" in text
 
 
 def test_the_credit_note_pdf_states_every_element_of_a_return_invoice(original):
@@ -203,10 +203,10 @@ def test_the_credit_note_pdf_states_every_element_of_a_return_invoice(original):
         "パートナー株式会社",  # the issuer's name
         "T7000012050002",  # and registration number
         "返還日",
-        "2026-10-31",  # the date of the return
+        "2026年10月31日",  # the date of the return
         "元の取引の年月",
         "2026年10月",  # the date of the original transaction
-        "No. 1（2026-11-02）",  # the invoice it credits: number and date
+        "No. 1（2026年11月2日）",  # the invoice it credits: number and date
         "スタンダード／年額（ライセンス）",  # what is credited
         "10%対象 合計",  # the amounts per rate, with the rate
         "-1,000円",

@@ -43,8 +43,12 @@ def test_search_credit_note_and_corrected_invoice(page, month):
     page.click('[data-testid="credit-note"]')
     page.fill("input[name=line_0]", "1000")
     page.fill("input[name=line_1]", "0")
+    page.fill("textarea[name=customer_note]", "Discount for licences not used in October")
+    page.fill("input[name=reason]", "Discount agreed: ticket #4711")
+    screenshot(page, "invoicing-credit-note-form-en")
     page.click('[data-testid="review"]')
     assert "-¥1,100" in page.inner_text('[data-testid="preview-total"]')
+    assert "not used in October" in page.inner_text('[data-testid="customer-note"]')
     assert "final" in page.inner_text('[data-testid="consequences"]')
     assert IssuedInvoice.objects.count() == 1  # nothing issued before the confirmation
     screenshot(page, "invoicing-credit-note-check-en")

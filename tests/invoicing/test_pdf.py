@@ -59,7 +59,7 @@ def test_the_japanese_pdf_states_every_element_of_a_qualified_invoice(issued, mo
         "Alpha K.K. 経理部 御中",  # the recipient
         "請求書番号",
         str(invoice.number),
-        "2026-12-31",  # the due date
+        "2026年12月31日",  # the due date
         "みずほ銀行 本店 普通 1234567",
     ):
         assert element in text, element

@@ -1,0 +1,28 @@
+"""Template filters of the documents the customer receives (the invoice and credit-note PDFs, the invoice mail)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils.translation import gettext
+
+register = template.Library()
+
+
+@register.filter
+def document_date(value: dt.date | str | None) -> str:
+    """A date as the document's language writes it: "2026年11月26日" in Japanese, "2026-11-26" otherwise. A line's
+    date is stored as ISO text; anything else that is not a date is left as it is."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return gettext("%(year)d-%(month)02d-%(day)02d") % {
+        "year": value.year,
+        "month": value.month,
+        "day": value.day,
+    }
