@@ -44,7 +44,7 @@ def read(user, keys: Sequence[str]) -> dict[str, Subscription]:
 
 
 def describe(s: Subscription) -> str:
-    return gettext("%(company)s · %(product)s %(plan)s (%(id)s)") % {
+    return gettext("%(company)s · %(product)s %(plan)s (subscription ID %(id)s)") % {
         "company": s.customer.company_name,
         "product": s.get_product_display(),
         "plan": s.get_plan_display(),

@@ -96,7 +96,8 @@ def test_confirm_queues_each_ticked_row_as_its_own_operation(account_manager, su
     assert bulk.batch_counts(batch) | {} == {
         "sent": 0,
         "applied": 0,
-        "refused": 0,
+        "failed": 0,
+        "superseded": 0,
         "unknown": 0,
         "stopped": 0,
         "waiting": 2,
@@ -357,7 +358,8 @@ def test_assigning_an_owner_in_bulk_writes_each_row_with_its_own_audit_entry(cli
     assert bulk.batch_counts(batch) | {} == {
         "sent": 2,
         "applied": 2,
-        "refused": 0,
+        "failed": 0,
+        "superseded": 0,
         "unknown": 0,
         "stopped": 0,
         "waiting": 0,
@@ -526,3 +528,28 @@ def test_under_portfolio_only_another_persons_batch_does_not_name_the_readers_ot
     own.force_login(account_manager)
     own_page = own.get(reverse("core:batch", args=[batch.pk])).content.decode()
     assert all(s.customer.company_name in own_page for s in subs[:2])
+
+
+def test_a_finished_batch_says_each_rows_state_in_the_words_of_its_tile(client_as, subs):
+    """Issue 53 items 3 and 16: a row that failed is counted under "Failed", not "Refused"; a row that
+    succeeded under "Succeeded", not "Applied"; the subscription's number after each row says what it is."""
+    client = client_as(AM)
+    made = client.post(
+        reverse("core:bulk_new"), {"action": RENEWAL, "keys": [str(s.pk) for s in subs], "type": "CANCEL"}
+    )
+    batch = Batch.objects.get()
+    client.post(reverse("core:batch_send", args=[batch.pk]), {"row": [r.key for r in batch.rows.all()]})
+    statuses = [Operation.Status.SUCCEEDED, Operation.Status.FAILED, Operation.Status.SUPERSEDED]
+    for row, status in zip(batch.rows.order_by("position"), statuses, strict=True):
+        Operation.objects.filter(pk=row.operation_id).update(status=status)
+    page = client.get(made["Location"]).content.decode()
+    tiles = dict(re.findall(r'<div class="label">([^<]+)</div><div class="figure" data-count="(\w+)"', page))
+    results = re.findall(r'<tr><th scope="row">[^<]+</th><td><a href="[^"]+">([^<]+)</a>', page)
+    assert results == ["Succeeded", "Failed", "Replaced by a later change"]
+    assert {word: tiles.get(word) for word in results} == {
+        "Succeeded": "applied",
+        "Failed": "failed",
+        "Replaced by a later change": "superseded",
+    }
+    assert "Refused" not in tiles and "Applied" not in tiles
+    assert all(f"(subscription ID {s.pk})" in page for s in subs)

@@ -421,13 +421,25 @@ def batch_resume(*, user, batch: Batch) -> Batch:
     return batch
 
 
-#: What the batch page counts, in order.
-COUNTS = ("sent", "applied", "refused", "unknown", "stopped", "waiting")
+#: What the batch page counts, in order: "sent" and "waiting", and the states a sent row ends in, each said in
+#: the same words on its tile and on its rows (`state_words`, `row_result`).
+COUNTS = ("sent", "applied", "failed", "unknown", "superseded", "stopped", "waiting")
+
+
+def state_words() -> dict[str, str]:
+    """The words of each state a row ends in, for its tile and its rows alike."""
+    status = Operation.Status
+    return {
+        "applied": str(status.SUCCEEDED.label),
+        "failed": str(status.FAILED.label),
+        "unknown": gettext("Outcome unknown"),
+        "superseded": str(status.SUPERSEDED.label),
+        "stopped": str(status.STOPPED.label),
+    }
 
 
 def batch_counts(batch: Batch) -> dict[str, int]:
-    """sent, applied, refused, unknown, stopped and waiting rows, and `total` (the ticked rows), in two
-    queries."""
+    """How many ticked rows are in each of COUNTS, and `total` (the ticked rows), in two queries."""
     counts: Counter[str] = Counter()
     ticked = batch.rows.filter(ticked=True)
     statuses = ticked.exclude(operation=None).values_list("operation__status", flat=True)
@@ -436,22 +448,38 @@ def batch_counts(batch: Batch) -> dict[str, int]:
         if status not in (Operation.Status.QUEUED, Operation.Status.STOPPED):
             counts["sent"] += 1
     for outcome in ticked.filter(operation=None).exclude(outcome="").values_list("outcome", flat=True):
-        counts["refused" if outcome == "refused" else "applied"] += 1
+        counts[_COUNT_OF_OUTCOME[outcome]] += 1
         counts["sent"] += 1
     result = {name: counts[name] for name in COUNTS}
     result["total"] = ticked.count() if batch.state != Batch.State.CHECKED else 0
     return result
 
 
+def row_result(row: BatchRow) -> str:
+    """What became of a row, in the words of its tile (a row still waiting: queued or being sent)."""
+    if not row.ticked:
+        return gettext("Not chosen")
+    if row.operation is not None:
+        state = _COUNT_OF_STATUS[row.operation.status]
+        if state == "waiting":
+            return str(row.operation.get_status_display())
+        return state_words()[state]
+    if row.outcome:
+        return state_words()[_COUNT_OF_OUTCOME[row.outcome]]
+    return gettext("Not sent")
+
+
 _COUNT_OF_STATUS: dict[str, str] = {
     Operation.Status.QUEUED: "waiting",
     Operation.Status.RUNNING: "waiting",
     Operation.Status.SUCCEEDED: "applied",
-    Operation.Status.SUPERSEDED: "applied",
-    Operation.Status.FAILED: "refused",
+    Operation.Status.SUPERSEDED: "superseded",
+    Operation.Status.FAILED: "failed",
     Operation.Status.UNKNOWN: "unknown",
     Operation.Status.STOPPED: "stopped",
 }
+#: A row of the portal's own data, written at once: applied (or already so), or refused by the service.
+_COUNT_OF_OUTCOME: dict[str, str] = {"applied": "applied", "unchanged": "applied", "refused": "failed"}
 
 
 def batch_settle(batch: Batch) -> Batch:

@@ -134,7 +134,7 @@ def _page(request: HttpRequest, batch: Batch, action, *, changed=(), refusal: st
         template += "#progress"
     rows = _readable(batch.rows.select_related("operation"), bulk.unreadable_rows(batch, user=request.user))
     for row in rows:
-        row.result = _result(row)  # for the page
+        row.result, row.details = bulk.row_result(row), _details(row)  # for the page
     return render(
         request,
         template,
@@ -143,6 +143,7 @@ def _page(request: HttpRequest, batch: Batch, action, *, changed=(), refusal: st
             "action": action,
             "rows": rows,
             "counts": bulk.batch_counts(batch),
+            "words": bulk.state_words(),
             "changed": {r.key for r in changed},
             "refusal": refusal,
             "refused_rows": sum(1 for r in rows if r.found.get("refusal")),
@@ -209,7 +210,7 @@ def batch_results(request: HttpRequest, batch_id) -> HttpResponseBase:
     found, _action_ = _batch(request, batch_id)
     unreadable = bulk.unreadable_rows(found, user=request.user)
     rows = [
-        (row.label, row.domain_id, _result(row), _details(row))
+        (row.label, row.domain_id, bulk.row_result(row), _details(row))
         for row in _readable(found.rows.select_related("operation"), unreadable)
     ]
     return table_response(request, Table(header=RESULT_HEADER, rows=rows), name=f"bulk-change-{found.pk}")
@@ -234,21 +235,11 @@ def _readable(rows, unreadable: set[int]) -> list:
     return found
 
 
-def _result(row) -> str:
-    if not row.ticked:
-        return gettext("Not chosen")
-    if row.operation is not None:
-        return str(row.operation.get_status_display())
-    return {
-        "applied": gettext("Applied"),
-        "unchanged": gettext("Already so"),
-        "refused": gettext("Refused"),
-    }.get(row.outcome, gettext("Not sent"))
-
-
 def _details(row) -> str:
     if row.found.get("refusal"):
         return str(row.found["refusal"])
     if row.operation is not None:
         return row.operation.error
+    if row.outcome == "unchanged":
+        return gettext("Already so")
     return row.note
