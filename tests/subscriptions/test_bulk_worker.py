@@ -92,7 +92,7 @@ def test_a_batch_survives_a_killed_worker_and_5xx_after_applying(
             time.sleep(timing().reap_every)
         # A row the worker died with before its request left reads back as nothing: its later read-backs (the
         # reconcile task's, run here without their waits) settle it as not applied.
-        for _ in engine.RECONCILE_DELAYS:
+        for _ in timing().read_backs:
             for operation in ops.filter(status=Operation.Status.UNKNOWN):
                 change_reconcile(operation_pk=str(operation.pk), attempt=operation.check_attempt + 1)
     finally:

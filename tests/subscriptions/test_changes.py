@@ -265,7 +265,7 @@ def test_an_unconfirmed_renewal_replaced_by_a_later_one_is_superseded_not_report
             args={"domain_id": other.customer_id, "subscription_id": other.subscription_id, "type": "CANCEL"},
         )
     lost = unknown.value.operation
-    last = len(changes.RECONCILE_DELAYS) - 1
+    last = len(changes.timing().read_backs) - 1
     changes.change_reconcile(operation_pk=str(first.pk), attempt=last)
     changes.change_reconcile(operation_pk=str(lost.pk), attempt=last)
     first.refresh_from_db()
@@ -423,7 +423,7 @@ def test_lost_request_stays_unknown_until_the_read_back_decides(today, manager, 
     assert "Do not send the change again" in page and "hx-get" in page
     changes.change_reconcile(operation_pk=str(operation.pk), attempt=0)
     assert Operation.objects.get(pk=operation.pk).status == Operation.Status.UNKNOWN  # not yet
-    changes.change_reconcile(operation_pk=str(operation.pk), attempt=len(changes.RECONCILE_DELAYS) - 1)
+    changes.change_reconcile(operation_pk=str(operation.pk), attempt=len(changes.timing().read_backs) - 1)
     operation.refresh_from_db()
     assert operation.status == Operation.Status.FAILED and "did not apply" in operation.error
     assert _remote_pre_orders(portal_on_sandbox, sub.customer_id) == []
@@ -512,7 +512,7 @@ def test_a_change_whose_worker_died_is_read_back_not_sent_again(today, manager, 
     )
     assert changes.changes_reap_stale() == 1
     assert Operation.objects.get(pk=lost.pk).status == Operation.Status.UNKNOWN
-    changes.change_reconcile(operation_pk=str(lost.pk), attempt=len(changes.RECONCILE_DELAYS) - 1)
+    changes.change_reconcile(operation_pk=str(lost.pk), attempt=len(changes.timing().read_backs) - 1)
     assert Operation.objects.get(pk=lost.pk).status == Operation.Status.FAILED
     assert len(_remote_pre_orders(portal_on_sandbox, sub.customer_id)) == 1
 

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from portal.core.changes.engine import RECONCILE_DELAYS, change_later, change_reconcile, changes_reap_stale
+from portal.core.changes.engine import change_later, change_reconcile, changes_reap_stale
 from portal.core.changes.timing import timing
 from portal.core.models import AuditEntry, Operation
 from subscriptions.models import Subscription
@@ -93,7 +93,7 @@ def test_a_change_whose_worker_is_killed_mid_send_is_read_back_within_two_minute
     assert found == 1
     # Read back at once; if LINE WORKS had not applied it yet, the later read-backs (run here without their
     # waits, as the reconcile task would) settle it.
-    for attempt in range(1, len(RECONCILE_DELAYS)):
+    for attempt in range(1, len(timing().read_backs)):
         if operation.get().status != Operation.Status.UNKNOWN:
             break
         time.sleep(1)

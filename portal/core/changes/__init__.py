@@ -4,7 +4,6 @@ cannot confirm, and keeps the audit trail; the views give every change the same 
 """
 
 from portal.core.changes.engine import (
-    RECONCILE_DELAYS,
     AlreadySubmitted,
     ChangeOutcomeUnknown,
     ChangeRefused,
@@ -21,7 +20,6 @@ from portal.core.changes.spec import Change, Effect, change_for, stated_effects
 from portal.core.changes.timing import Timing, timing
 
 __all__ = [
-    "RECONCILE_DELAYS",
     "AlreadySubmitted",
     "Change",
     "ChangeOutcomeUnknown",

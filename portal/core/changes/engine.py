@@ -10,7 +10,7 @@ One state machine on the `Operation` table, keyed by the form submission's idemp
                                 connection, 500/502/504 to a write)──▶ read back ──found──▶ SUCCEEDED
                                                                           └──not yet──▶ UNKNOWN
 
-An UNKNOWN operation is never sent again: one reconcile task reads it back after RECONCILE_DELAYS and settles
+An UNKNOWN operation is never sent again: one reconcile task reads it back after `timing().read_backs` and settles
 it (SUCCEEDED when found; SUPERSEDED when the last read-back shows nothing but a later change that sets the
 same thing was sent since, so that one is in effect; FAILED, "not applied, you can send it again", only when
 the last read-back still shows nothing and nothing replaced it). A RUNNING operation names its sender (the
@@ -36,7 +36,7 @@ from typing import Any
 
 from celery import shared_task
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import strip_tags
 from django.utils.translation import gettext
 
@@ -59,9 +59,6 @@ from portal.core.services import audit_record, operation_start, operation_update
 
 logger = logging.getLogger(__name__)
 
-#: After an unknown outcome the change is read back after these many seconds (then it is settled): an open
-#: outcome is decided within about four minutes, the reaper's period included when a task was lost.
-RECONCILE_DELAYS = (10, 60, 180)
 #: A QUEUED operation not taken for this long lost its task with a killed worker (Redis gives such a task back
 #: only after its visibility timeout, an hour): the reaper queues it again; only one runner can claim it.
 STALE_QUEUED_SECONDS = 120
@@ -449,6 +446,18 @@ def change_later(
     return operation
 
 
+@contextlib.contextmanager
+def _in_requesters_language(operation: Operation):
+    """Outside a request (a worker sending a queued change, a read-back, the reaper), what the engine writes on
+    an operation is in the language its requester reads the portal in, as a change sent in their own request
+    is: a Japanese reader's bulk row is not explained in English."""
+    from portal.core.selectors import language_of
+
+    user = operation.requested_by
+    with translation.override(language_of(user) if user is not None else None):
+        yield
+
+
 def change_run(*, operation_pk: str) -> None:
     """Task body of a queued change: claim it and send it once. A redelivered task (its first worker died)
     finds it RUNNING and, once its sender is found lost, reconciles it by reading back instead of sending it
@@ -456,6 +465,11 @@ def change_run(*, operation_pk: str) -> None:
     operation = Operation.objects.select_related("requested_by").filter(pk=operation_pk).first()
     if operation is None:
         return
+    with _in_requesters_language(operation):
+        _run(operation)
+
+
+def _run(operation: Operation) -> None:
     change = change_for(operation.kind)
     sender = liveness.this_sender()
     with sender.holding(operation.pk):  # before the claim: the heartbeat holds it as soon as the row names us
@@ -484,6 +498,11 @@ def _reconcile_lost(change: Change, operation: Operation) -> bool:
     """An operation left RUNNING by a sender that died: it may or may not have been sent. Never send it
     again: read back now, and let the reconcile task settle it. Taken only while still RUNNING by that sender
     (it may have settled since it was found); False when it was not."""
+    with _in_requesters_language(operation):
+        return _take_lost(change, operation)
+
+
+def _take_lost(change: Change, operation: Operation) -> bool:
     message = gettext(
         "The portal stopped while sending this change, so it may or may not have been applied. "
         "The portal is checking; do not send it again until it knows."
@@ -504,12 +523,13 @@ def _reconcile_later(operation: Operation, *, attempt: int) -> None:
     """Schedule the read-back: kept on the operation (so the reaper finds it if the task is lost with a killed
     worker, whose delayed tasks the broker gives back only much later) and sent as a delayed task."""
     pk = str(operation.pk)
-    due = timezone.now() + timedelta(seconds=RECONCILE_DELAYS[attempt])
+    wait = timing().read_backs[attempt]
+    due = timezone.now() + timedelta(seconds=wait)
     Operation.objects.filter(pk=operation.pk).update(check_attempt=attempt, check_after=due)
     operation.check_attempt, operation.check_after = attempt, due
     transaction.on_commit(
         lambda: change_reconcile_task.apply_async(
-            kwargs={"operation_pk": pk, "attempt": attempt}, countdown=RECONCILE_DELAYS[attempt]
+            kwargs={"operation_pk": pk, "attempt": attempt}, countdown=wait
         )
     )
 
@@ -523,10 +543,15 @@ def change_reconcile(*, operation_pk: str, attempt: int) -> bool | None:
         return None
     if operation.status != Operation.Status.UNKNOWN:
         return operation.status == Operation.Status.SUCCEEDED
+    with _in_requesters_language(operation):
+        return _reconcile(operation, attempt)
+
+
+def _reconcile(operation: Operation, attempt: int) -> bool | None:
     if not _take_check(operation, attempt):
         return None  # a later try is already scheduled, or another runner is making this one
     change = change_for(operation.kind)
-    last = attempt >= len(RECONCILE_DELAYS) - 1
+    last = attempt >= len(timing().read_backs) - 1
     try:
         reply = _read_back(change, operation)
     except PartnerApiError:

@@ -7,6 +7,10 @@ beat; the reaper runs every `reap_every` and takes a sender for lost when it has
 `lost_grace` apart (so a heartbeat lost with a cache restart and written again is not a death); then one read-back
 call. Hence heartbeat_ttl + 2 x reap_every + one call <= settle: the first two share what the call leaves.
 
+An open outcome (a timeout, a 5xx to a write) is read back at once, then `read_backs` later (each wait after
+the one before), the last due `settle - call` after the outcome was left open, so the change is settled (applied,
+replaced, or not applied) within `settle`, a row of a bulk change as a single change.
+
 A row that names no sender (claimed before senders were recorded) is presumed lost only after the longest a live
 sender may spend on one change: every attempt the client may make (its retries of an idempotent call, of a 429,
 of a 401 with a new token, and the token itself), each waiting at most its timeouts, and every wait in between.
@@ -37,8 +41,12 @@ class Timing:
     lost_grace: float
     #: The reaper's period (the beat schedule's `changes-reap-stale`).
     reap_every: float
-    #: The promise: a change whose sender died has been read back within this long of the death.
+    #: The promise: a change whose sender died has been read back within this long of the death, and a change
+    #: whose outcome was left open is settled within it.
     settle: float
+    #: After an open outcome, the waits before each read-back (each after the one before); after the last one
+    #: a change still not found is settled.
+    read_backs: tuple[float, ...]
 
 
 def timing() -> Timing:
@@ -53,6 +61,9 @@ def timing() -> Timing:
     )
     settle = float(settings.CHANGES_SETTLE_SECONDS)
     share = max(FLOOR_SECONDS, (settle - call) / 3)
+    # The read-backs at an eighth, half and all of what the last one's call leaves: 11, 43 and 85 s by default.
+    span = settle - call
+    read_backs = tuple(float(max(FLOOR_SECONDS, round(span * part))) for part in (1 / 8, 3 / 8, 1 / 2))
     return Timing(
         call=call,
         stale_running=attempts * call + waits,
@@ -61,4 +72,5 @@ def timing() -> Timing:
         lost_grace=share / 2,
         reap_every=share,
         settle=settle,
+        read_backs=read_backs,
     )
