@@ -16,5 +16,6 @@ urlpatterns = [
     path("bulk/<uuid:batch_id>/send/", bulk_views.batch_send, name="batch_send"),
     path("bulk/<uuid:batch_id>/stop/", bulk_views.batch_stop, name="batch_stop"),
     path("bulk/<uuid:batch_id>/resume/", bulk_views.batch_resume, name="batch_resume"),
+    path("bulk/<uuid:batch_id>/retry/", bulk_views.batch_retry, name="batch_retry"),
     path("bulk/<uuid:batch_id>/results/", bulk_views.batch_results, name="batch_results"),
 ]

@@ -187,6 +187,7 @@ def _urls(batch) -> list[tuple[str, str]]:
         ("post", reverse("core:batch_send", args=[batch.pk])),
         ("post", reverse("core:batch_stop", args=[batch.pk])),
         ("post", reverse("core:batch_resume", args=[batch.pk])),
+        ("post", reverse("core:batch_retry", args=[batch.pk])),
         ("get", reverse("core:batch_results", args=[batch.pk])),
     ]
 

@@ -65,6 +65,7 @@ OWN_MATRIX = {
     "core:batch_send",
     "core:batch_stop",
     "core:batch_resume",
+    "core:batch_retry",
     "core:batch_results",
 }
 #: The permissions that send changes, whichever app declares them.

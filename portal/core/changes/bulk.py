@@ -14,6 +14,7 @@ row is sent twice or forgotten.
 `batch_stop` stops the rows not sent yet (a QUEUED operation becomes STOPPED; a runner only claims QUEUED
 ones); `batch_resume` checks those rows again and queues them again under their same keys (a stopped operation
 was never sent); a row sent before (applied, refused, outcome unknown) is never sent again. A running batch holds its rows: another batch on them is refused, naming them.
+`batch_retry` makes a new dry run of the rows that failed (sent, not applied), with the batch's values.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext
@@ -419,6 +420,33 @@ def batch_resume(*, user, batch: Batch) -> Batch:
     batch.refresh_from_db()
     batch_settle(batch)
     return batch
+
+
+def failed_rows(batch: Batch) -> list[BatchRow]:
+    """The ticked rows of `batch` that were sent and not applied (Failed: refused, or not found by the last
+    read-back), in the batch's order: what "send the failed rows again" takes."""
+    failed = Q(operation__status=Operation.Status.FAILED) | Q(operation=None, outcome="refused")
+    return list(batch.rows.filter(failed, ticked=True).order_by("position"))
+
+
+def batch_retry(*, user, batch: Batch) -> Batch:
+    """Send the failed rows again: a new batch of just those rows, with the same action, values and reason, made
+    as a dry run (`batch_check`: each row checked again against the cache, nothing sent until it is confirmed).
+    The batch they failed in is left as it is. Refused when no row failed."""
+    action = bulk_action(batch.action)
+    if action is None:
+        raise BatchRefused(gettext("This bulk action is no longer offered."))
+    may_start(user, action)
+    rows = failed_rows(batch)
+    if not rows:
+        raise BatchRefused(gettext("No row of this bulk change failed: there is nothing to send again."))
+    return batch_check(
+        user=user,
+        action=action,
+        values=batch.values,
+        keys=[_row_key(action, r) for r in rows],
+        reason=batch.reason,
+    )
 
 
 #: What the batch page counts, in order: "sent" and "waiting", and the states a sent row ends in, each said in

@@ -1,6 +1,6 @@
 """The pages of a bulk change: choose the action's values for the rows chosen on a list, the dry run (row by row,
 before -> after or why refused; rows can be unticked; Confirm sends), and the batch page (progress polled live,
-Stop, Resume, the result CSV). Every page is for those who may make bulk changes (core.run_batches) and the action's
+Stop, Resume, send the failed rows again as a new dry run, the result CSV). Every page is for those who may make bulk changes (core.run_batches) and the action's
 own permission."""
 
 from __future__ import annotations
@@ -148,6 +148,7 @@ def _page(request: HttpRequest, batch: Batch, action, *, changed=(), refusal: st
             "refusal": refusal,
             "refused_rows": sum(1 for r in rows if r.found.get("refusal")),
             "resumable": bulk.resumable(batch),
+            "failed": len(bulk.failed_rows(batch)) if batch.state != Batch.State.CHECKED else 0,
             "destroys": action is not None and action.destroys(batch.values),
             "last_full_sync_at": last_full_sync_at() if batch.state == Batch.State.CHECKED else None,
         },
@@ -198,6 +199,18 @@ def batch_resume(request: HttpRequest, batch_id) -> HttpResponse:
         return _page(request, found, action, changed=exc.rows, refusal=exc.message, status=409)
     messages.success(request, gettext("Resumed: the rows not sent before are being sent."))
     return redirect("core:batch", found.pk)
+
+
+@require(RUN_BATCHES)
+@require_POST
+def batch_retry(request: HttpRequest, batch_id) -> HttpResponse:
+    """Send the failed rows again: a new bulk change of just those rows, opened on its own dry run."""
+    found, action = _batch(request, batch_id)
+    try:
+        again = bulk.batch_retry(user=request.user, batch=found)
+    except bulk.BatchRefused as exc:
+        return _page(request, found, action, changed=exc.rows, refusal=exc.message, status=409)
+    return redirect("core:batch", again.pk)
 
 
 RESULT_HEADER = (_("Row"), _("Domain ID"), _("Result"), _("Details"))
