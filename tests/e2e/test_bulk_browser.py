@@ -107,3 +107,54 @@ def test_all_the_items_of_a_worklist_section_in_one_bulk_change(page):
     page.click("[data-testid=confirm]")
     page.wait_for_selector("[data-testid=batch-counts]")
     assert sorted(Operation.objects.values_list("domain_id", flat=True)) == sorted(c.domain_id for c in near)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_failed_rows_of_a_batch_are_sent_again_through_a_new_dry_run(page, language):
+    """Issue 53, item 4: a batch whose row failed offers to send the failed rows again; that makes a new bulk
+    change of just those rows, opened on its own dry run; confirmed, only they are queued. (How a row comes to
+    fail, read back after a 500, is tests/subscriptions/test_bulk_failures.py.)"""
+    from django.urls import reverse
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from portal.core.changes import bulk
+
+    page.set_viewport_size({"width": 1366, "height": 860})
+    names = ["Minato Seiki K.K.", "株式会社青葉製薬", "Blue Ocean KK"]
+    subs = [make_subscription(make_customer(company_name=name), renewal_type="STAY") for name in names]
+    manager = make_persona(Role.ACCOUNT_MANAGER)
+    action = bulk.bulk_action("subscriptions.renewal")
+    assert action is not None
+    with translation.override(language):  # made by a person reading the portal in `language`
+        batch = bulk.batch_check(
+            user=manager, action=action, values={"type": "CANCEL"}, keys=[str(s.pk) for s in subs]
+        )
+        bulk.batch_send(user=manager, batch=batch, ticked=[r.key for r in batch.rows.all()])
+        said = gettext(
+            "LINE WORKS did not apply this change (it was checked several times after the answer was lost). "
+            "You can send it again."
+        )
+    failed = batch.rows.get(key=f"subscriptions:{subs[1].pk}")
+    Operation.objects.exclude(pk=failed.operation_id).update(status=Operation.Status.SUCCEEDED)
+    Operation.objects.filter(pk=failed.operation_id).update(status=Operation.Status.FAILED, error=said)
+
+    login(page, manager)
+    _language(page, language)
+    page.goto(reverse("core:batch", args=[batch.pk]))
+    assert page.locator("[data-count=failed]").inner_text() == "1"
+    assert page.locator("[data-count=applied]").inner_text() == "2"
+    screenshot(page, f"bulk-batch-failed-row-{language}")
+    page.click("[data-testid=retry]")
+    page.wait_for_selector("[data-testid=dry-run-form]")
+    assert page.locator("[data-testid=tick]").count() == 1
+    assert "株式会社青葉製薬" in page.inner_text("[data-testid=dry-run]")
+    assert Operation.objects.count() == 3  # a dry run: nothing more queued
+    screenshot(page, f"bulk-retry-dry-run-{language}")
+    page.click("[data-testid=confirm]")
+    page.wait_for_selector("[data-testid=batch-counts]")
+    assert page.locator("[data-count=sent]").inner_text() == "0 / 1"
+    again = Batch.objects.exclude(pk=batch.pk).get()
+    [queued] = Operation.objects.filter(status=Operation.Status.QUEUED)
+    assert queued.params["args"]["subscription_id"] == subs[1].pk
+    assert queued.idempotency_key.endswith(f"batch:{again.pk}:subscriptions:{subs[1].pk}")
