@@ -39,7 +39,6 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         state,
         page,
         full_context=lambda: {
-            "last_full_sync_at": core_selectors.last_full_sync_at(),
             "can_change": can(request.user, CHANGE_CUSTOMERS),
         },
     )

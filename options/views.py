@@ -15,7 +15,6 @@ from options import rules, selectors
 from options.lists import OPTION_LIST
 from options.permissions import VIEW_OPTIONS
 from portal.core import clock, lists
-from portal.core import selectors as core_selectors
 from portal.core.access import require
 from portal.core.lists import ListState
 from portal.core.shortcuts import found_or_404
@@ -29,12 +28,7 @@ def option_list(request: HttpRequest) -> HttpResponse:
     page = selectors.option_page(
         user=request.user, filters=state.filters, page=state.page, per_page=state.per_page
     )
-    return lists.respond(
-        request,
-        state,
-        page,
-        full_context=lambda: {"last_full_sync_at": core_selectors.last_full_sync_at()},
-    )
+    return lists.respond(request, state, page)
 
 
 @require(VIEW_OPTIONS)

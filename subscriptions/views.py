@@ -8,7 +8,6 @@ from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 
 from portal.core import lists
-from portal.core import selectors as core_selectors
 from portal.core.access import require
 from portal.core.lists import ListState
 from subscriptions import selectors
@@ -27,12 +26,7 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
     page = selectors.subscription_page(
         user=request.user, filters=state.filters, page=state.page, per_page=state.per_page
     )
-    return lists.respond(
-        request,
-        state,
-        page,
-        full_context=lambda: {"last_full_sync_at": core_selectors.last_full_sync_at()},
-    )
+    return lists.respond(request, state, page)
 
 
 @require(VIEW_SUBSCRIPTIONS)

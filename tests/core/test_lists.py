@@ -402,16 +402,28 @@ def test_every_plain_select_of_a_list_filter_form_is_quick(rf):
     assert len(selects) >= 5 and all(isinstance(f.widget, QuickSelect) for f in selects)
 
 
-@pytest.mark.parametrize("name", ["customers:list", "subscriptions:list", "options:list"])
-def test_each_list_says_when_the_last_full_resync_finished(client_as, name):
+@pytest.mark.parametrize(
+    ("name", "args", "role"),
+    [
+        ("customers:list", [], Role.SUPPORT),
+        ("subscriptions:list", [], Role.SUPPORT),
+        ("options:list", [], Role.SUPPORT),
+        # A worklist section's full list says it as the lists do (it said no full sync had ever finished).
+        ("work_list", ["max-users"], Role.SUPPORT),
+        ("work_list", ["findings"], Role.FINANCE),
+    ],
+    ids=["customers", "subscriptions", "options", "worklist max-users", "worklist findings"],
+)
+def test_each_list_says_when_the_last_full_resync_finished(client_as, name, args, role):
     """The lead of every list says how fresh the copy is: the last full resync that finished, not one still
     running, not a customer's own refresh that finished later, and not the first one that was started."""
     from django.utils import timezone
 
     from portal.core.models import SyncRun
 
-    client = client_as(Role.SUPPORT)
-    assert "No full sync has finished yet." in client.get(reverse(name)).content.decode()
+    client = client_as(role)
+    url = reverse(name, args=args)
+    assert "No full sync has finished yet." in client.get(url).content.decode()
 
     def run(kind: str, finished: dt.datetime | None) -> None:
         SyncRun.objects.create(
@@ -424,9 +436,9 @@ def test_each_list_says_when_the_last_full_resync_finished(client_as, name):
     run("full", dt.datetime(2026, 11, 1, 23, 0, tzinfo=utc))  # started last, finished before the others
     run("full", None)
     run("customer", timezone.now())
-    assert "Last full sync: 2026-11-02 12:04 JST." in client.get(reverse(name)).content.decode()
+    assert "Last full sync: 2026-11-02 12:04 JST." in client.get(url).content.decode()
     client.cookies["django_language"] = "ja"
-    assert "最終の全件同期：2026-11-02 12:04（日本時間）" in client.get(reverse(name)).content.decode()
+    assert "最終の全件同期：2026-11-02 12:04（日本時間）" in client.get(url).content.decode()
 
 
 def test_a_remembered_filter_opens_on_its_default_then_on_the_last_choice(rf):

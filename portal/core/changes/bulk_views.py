@@ -21,7 +21,6 @@ from portal.core.downloads import Table, table_response
 from portal.core.htmx import partial_for
 from portal.core.models import Batch
 from portal.core.permissions import RUN_BATCHES
-from portal.core.selectors import last_full_sync_at
 
 
 def _action(key: str | None, user) -> bulk.BulkAction:
@@ -111,7 +110,6 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
             "most": settings.BULK_MAX_ROWS,
             "source": query.get("source", "") if source else "",
             "back_url": source[0].back(source[1]) if source else reverse(action.list_url),
-            "last_full_sync_at": last_full_sync_at(),  # the dry run reads the portal's copy
         },
         status=400 if refusal and request.method == "POST" else 200,
     )
@@ -150,7 +148,6 @@ def _page(request: HttpRequest, batch: Batch, action, *, changed=(), refusal: st
             "resumable": bulk.resumable(batch),
             "failed": len(bulk.failed_rows(batch)) if batch.state != Batch.State.CHECKED else 0,
             "destroys": action is not None and action.destroys(batch.values),
-            "last_full_sync_at": last_full_sync_at() if batch.state == Batch.State.CHECKED else None,
         },
         status=status,
     )

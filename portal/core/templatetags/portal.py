@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from portal.core import constant_urls, downloads, lists
+from portal.core import selectors as core_selectors
 from portal.core.access import ROLE_LABELS, Role
 from portal.core.changes.forms import carried_name
 from portal.core.changes.sealing import seal
@@ -139,6 +140,14 @@ def fields(form_or_fields) -> SafeString:
     """Every field of a form (or of `form.visible_fields`), each with its label, help text and errors: the one way
     a page draws a form's fields (portal/core/rendering.py: field_markup)."""
     return fields_markup(form_or_fields)
+
+
+@register.simple_tag
+def last_full_sync_at() -> dt.datetime | None:
+    """When the last full resync finished (None before the first): the freshness line of every list read from
+    the portal's copy (components/_list_lead.html) reads it here, so that no page says "no full sync has
+    finished" because its view did not pass it."""
+    return core_selectors.last_full_sync_at()
 
 
 @register.simple_tag(takes_context=True)
