@@ -28,7 +28,7 @@ class HomeConfig(AppConfig):
             figures=[
                 Figure(
                     "audit_today",
-                    _("Changes sent today"),
+                    _("Changes sent to LINE WORKS today"),
                     VIEW_ACTIVITY,
                     selectors.audit_entries_today_count,
                     url_name="core:activity",

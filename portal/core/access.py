@@ -79,6 +79,11 @@ def permissions() -> tuple[Perm, ...]:
     return contributions("perms")
 
 
+def reads_changes(user) -> bool:
+    """Whether `user` may read a change's page (`core:operation`): those who may send changes."""
+    return any(can(user, perm) for perm in permissions() if perm.sends_changes)
+
+
 def holds(role: Role | None, perm: Perm) -> bool:
     """Whether a role holds a permission (Admins hold all)."""
     return role is Role.ADMIN or (role is not None and role in perm.roles)

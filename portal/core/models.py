@@ -20,9 +20,13 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
 
 
 class AuditEntry(models.Model):
-    """One write sent to the Partner API: who, when, for which customer, what was sent and what came back.
+    """One write made through the portal: an attempt to send a change to the Partner API (its `change`, the
+    Operation it belongs to) or a change of the portal's own data (portal.assignCustomerOwner): who, when, for
+    which customer, what was sent and what came back.
 
-    Append-only: no code path updates or deletes an entry (save() refuses an update, delete() refuses).
+    Append-only: no code path updates or deletes an entry (save() refuses an update, delete() refuses). An attempt
+    whose answer was lost stays `unknown` here; what the portal settled its change as since is read from the
+    change (`selectors.audit_entry_list`'s `settled`).
     """
 
     class Outcome(models.TextChoices):
@@ -30,6 +34,8 @@ class AuditEntry(models.Model):
         REFUSED = "refused", _("Refused by the API")
         FAILED = "failed", _("Failed")
         UNKNOWN = "unknown", _("Outcome unknown")
+        #: Never recorded: what an unknown attempt reads as once its change was settled as replaced.
+        SUPERSEDED = "superseded", _("Replaced by a later change")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -50,6 +56,16 @@ class AuditEntry(models.Model):
     reason = models.CharField(_("reason / ticket"), max_length=500, blank=True)
     # The request that made the change (or queued the task that sent it): the id of its log lines.
     request_id = models.CharField(_("request id"), max_length=64, blank=True, db_index=True)
+    #: The change (Operation) this attempt sent, for an attempt of the change pipeline (None for the portal's own
+    #: writes and for attempts recorded before it was kept). Operations are never deleted.
+    change = models.ForeignKey(
+        "Operation",
+        verbose_name=_("change"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attempts",
+    )
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -69,6 +85,14 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("Audit entries are append-only.")
+
+    @property
+    def shown_outcome(self) -> str:
+        """The outcome as it stands (`settled`, when the reading annotated it), else as recorded."""
+        return getattr(self, "settled", None) or self.outcome
+
+    def get_shown_outcome_display(self) -> str:
+        return str(self.Outcome(self.shown_outcome).label)
 
 
 class Operation(models.Model):

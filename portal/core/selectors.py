@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, QuerySet, Value, When
 from django.utils.translation import gettext, ngettext
 
 from portal.core import clock
 from portal.core.api_errors import meaning_of
 from portal.core.compiled import Compiled
-from portal.core.contrib import customer_names
+from portal.core.contrib import contributions, customer_names
 from portal.core.lists import Sorts, by_customer_filters
 from portal.core.models import AuditEntry, Operation, SyncRun, UserLanguage
 from portal.core.operations import operation_label
@@ -45,8 +45,9 @@ def count_per_customer(rows: QuerySet) -> dict[int, int]:
 def audit_entry_list(
     *, filters: ActivityFilters, domain_id: int | None = None, user=None
 ) -> QuerySet[AuditEntry]:
-    """The audit trail, filtered; the customer filters' "Mine" is `user`'s."""
-    qs = AuditEntry.objects.select_related("actor")
+    """The audit trail, filtered, each entry with its outcome as it stands (`settled`, see `with_settled`); the
+    customer filters' "Mine" is `user`'s."""
+    qs = with_settled(AuditEntry.objects.select_related("actor"))
     if filters.customers:
         qs = by_customer_filters(qs, filters.customers, user=user, key="domain_id")
     if filters.user:
@@ -58,12 +59,33 @@ def audit_entry_list(
     if filters.operation_id:
         qs = qs.filter(operation_id=filters.operation_id)
     if filters.outcome:
-        qs = qs.filter(outcome=filters.outcome)
+        qs = qs.filter(settled=filters.outcome)
     if filters.date_from:
         qs = qs.filter(created_at__gte=clock.midnight(filters.date_from))
     if filters.date_to:
         qs = qs.filter(created_at__lt=clock.midnight(filters.date_to + dt.timedelta(days=1)))
     return ACTIVITY_SORTS.order(qs, filters.sort)
+
+
+#: What an attempt whose answer was lost reads as once its change was settled (the change's own status).
+_SETTLED = (Operation.Status.SUCCEEDED, Operation.Status.FAILED, Operation.Status.SUPERSEDED)
+
+
+def with_settled(qs: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
+    """Each entry with `settled`: its outcome as it stands, said as the change's page says it. An attempt whose
+    answer was lost (unknown) reads as what the portal settled its change as since (succeeded, failed, replaced
+    by a later change); Failed too when its change was sent again after it (only a failed change is). Other
+    entries keep their outcome."""
+    unknown = AuditEntry.Outcome.UNKNOWN
+    sent_again = AuditEntry.objects.filter(change=OuterRef("change"), pk__gt=OuterRef("pk"))
+    return qs.annotate(
+        settled=Case(
+            When(Exists(sent_again), outcome=unknown, then=Value(AuditEntry.Outcome.FAILED.value)),
+            When(outcome=unknown, change__status__in=_SETTLED, then=F("change__status")),
+            default=F("outcome"),
+            output_field=CharField(),
+        )
+    )
 
 
 def with_company_names(entries) -> None:
@@ -182,8 +204,10 @@ def operations_running_count(*, narrow=None) -> int:
 
 
 def audit_entries_today_count(*, narrow=None) -> int:
-    """Changes sent today (of the customers `narrow(qs, key=)` keeps, when given)."""
-    qs = AuditEntry.objects.filter(created_at__gte=clock.midnight(clock.today()))
+    """Changes sent to LINE WORKS today, each attempt (of the customers `narrow(qs, key=)` keeps, when given): the
+    declared changes' operations, not the portal's own writes (owners, billing details, invoices)."""
+    sent = {change.operation_id for change in contributions("changes")}
+    qs = AuditEntry.objects.filter(created_at__gte=clock.midnight(clock.today()), operation_id__in=sent)
     return (narrow(qs, key="domain_id") if narrow else qs).count()
 
 

@@ -24,9 +24,12 @@ def audit_record(
     response_status: int | None = None,
     response_body: Any = None,
     reason: str = "",
+    change: Operation | None = None,
 ) -> AuditEntry:
-    """Append one entry to the audit trail. Never updates an existing entry."""
+    """Append one entry to the audit trail (`change`: the operation an attempt of the change pipeline sent).
+    Never updates an existing entry."""
     return AuditEntry.objects.create(
+        change=change,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         actor_name=getattr(actor, "username", "") or "system",
         domain_id=domain_id,

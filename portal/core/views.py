@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.core import health, lists, metrics, selectors, services
 from portal.core import sync as sync_engine
-from portal.core.access import Role, can, require, role_of
+from portal.core.access import Role, can, reads_changes, require, role_of
 from portal.core.forms import ActivityFilterForm
 from portal.core.freshness import oldest_copy
 from portal.core.htmx import partial_for
@@ -51,7 +51,8 @@ def activity(request: HttpRequest) -> HttpResponse:
     entries = selectors.audit_entry_list(filters=state.filters, user=request.user)
     page = lists.paginate(entries, page=state.page, per_page=state.per_page)
     selectors.with_company_names(page.object_list)
-    return lists.respond(request, state, page)
+    # A change's page, where its state is said, for those who may read it.
+    return lists.respond(request, state, page, {"change_links": reads_changes(request.user)})
 
 
 @require(VIEW_SYNC)

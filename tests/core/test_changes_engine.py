@@ -14,6 +14,7 @@ brought up to date.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from partner_api import Exchange, NotFoundError, OutcomeUnknownError, PartnerApiError, RejectedError
+from partner_api.errors import ServerError
 from portal.core import changes, tasks
 from portal.core.changes import engine, liveness
 from portal.core.changes.timing import timing
@@ -422,6 +424,50 @@ def test_an_unknown_outcome_never_found_fails_after_the_last_try_and_may_then_be
     again, _ = update({"colour": "red"}, key="u" * 32)  # "you can send it again": the same form
     assert again.pk == operation.pk and again.status == Operation.Status.SUCCEEDED
     assert fake.client.sent("update_profile") == 2 and fake.cache[CUSTOMER]["colour"] == "red"
+
+
+def _activity_rows(client, **query) -> list[tuple[str, str]]:
+    """Activity's rows as a person reads them: (outcome, the change's link or "")."""
+    from django.urls import reverse
+
+    html = client.get(reverse("core:activity"), {"owner": "all", **query}).content.decode()
+    body = re.search(r"<tbody>(.*?)</tbody>", html, re.S)
+    rows = re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S) if body else []
+    return [
+        (
+            re.search(r'<td><span class="[^"]*">([^<]*)</span></td>', row).group(1),
+            (re.search(r'<a href="(/operations/[^"]+/)">', row) or re.match("()", "")).group(1),
+        )
+        for row in rows
+    ]
+
+
+def test_activity_says_what_a_change_answered_500_was_settled_as_and_links_its_page(fake, clock, client_as):
+    """Activity kept "Outcome unknown · 500" for a change the portal had since settled as Failed, and its row
+    had no link to the change's page, where the settled state is said."""
+    from portal.core.access import Role
+
+    fake.client.answer_next(
+        "update_profile", ServerError(operation_id=UPDATE, status=500, outcome_unknown=True)
+    )
+    with pytest.raises(changes.ChangeOutcomeUnknown) as unknown:
+        update({"colour": "red"}, key="s" * 32)
+    lost = unknown.value.operation
+    manager, support = client_as(Role.ACCOUNT_MANAGER), client_as(Role.SUPPORT)
+    page = f"/operations/{lost.pk}/"
+    assert _activity_rows(manager) == [("Outcome unknown", page)]
+    for _ in timing().read_backs:
+        try_when_due(lost, clock)
+    assert Operation.objects.get(pk=lost.pk).status == Operation.Status.FAILED
+
+    assert _activity_rows(manager) == [("Failed", page)]  # as its page says, with the answer it got (500)
+    assert _activity_rows(manager, outcome="failed") == [("Failed", page)]
+    assert _activity_rows(manager, outcome="unknown") == []
+    assert _activity_rows(support) == [("Failed", "")]  # Support reads no change's page
+    # Sent again with the same form ("you can send it again"): the first attempt stays Failed.
+    update({"colour": "red"}, key="s" * 32)
+    assert _activity_rows(manager) == [("Succeeded", page), ("Failed", page)]
+    assert [e.response_status for e in entries()] == [500, 200]
 
 
 # --- 4. Superseded by a later change that sets everything it set -------------------------------------------

@@ -24,6 +24,35 @@ def _record(user, op, outcome=AuditEntry.Outcome.SUCCEEDED, domain_id=1001):
     return services.audit_record(actor=user, operation_id=op, outcome=outcome, domain_id=domain_id)
 
 
+def test_changes_sent_today_counts_only_what_was_sent_to_line_works_and_activity_says_what_it_lists(
+    client_as, account_manager
+):
+    """Home's "Changes sent today" counted owner assignments, billing details and invoices, which the portal keeps
+    to itself; Activity lists those too, and its lead and empty list say so."""
+    import re
+
+    support = client_as(Role.SUPPORT)
+    assert (
+        "No change has been made through the portal yet."
+        in support.get(reverse("core:activity")).content.decode()
+    )
+    _record(account_manager, "patchCustomer")
+    _record(account_manager, "deleteCustomer", AuditEntry.Outcome.REFUSED)  # sent, and refused
+    for local in ("portal.assignCustomerOwner", "portal.setCustomerBilling", "portal.issueCustomerInvoice"):
+        _record(account_manager, local)
+    _record(account_manager, "billing.explainFinding", domain_id=None)
+    home = support.get(reverse("home")).content.decode()
+    figure = re.search(
+        r'data-figure="audit_today">.*?<div class="figure">(\d+)<.*?<div class="label">(?:<a [^>]*>)?([^<]*)<',
+        home,
+        re.S,
+    )
+    assert figure.groups() == ("2", "Changes sent to LINE WORKS today")
+    activity = support.get(reverse("core:activity")).content.decode()
+    assert "Every change made through the portal, newest first" in activity
+    assert activity.count('class="operation"') == 6
+
+
 def test_activity_lists_newest_first_and_filters(client_as, account_manager, admin_user):
     with time_machine.travel(dt.datetime(2026, 11, 1, 3, 0, tzinfo=dt.UTC), tick=False):
         _record(account_manager, "patchCustomer")

@@ -284,6 +284,7 @@ def _send(change: Change, operation: Operation, args: Args) -> Any:
             response_status=exc.status,
             response_body={"code": exc.code, "description": exc.description},
             reason=reason,
+            change=operation,
         )
         if change.deletes and isinstance(exc, NotFoundError):
             return _GONE  # already gone (e.g. applied by an earlier attempt whose answer was lost): done
@@ -299,6 +300,7 @@ def _send(change: Change, operation: Operation, args: Args) -> Any:
         response_status=exchange.status,
         response_body=dump(exchange.reply),
         reason=reason,
+        change=operation,
     )
     return exchange.reply
 

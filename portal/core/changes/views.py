@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from portal.core import selectors as core_selectors
-from portal.core.access import can, permissions, require
+from portal.core.access import reads_changes, require
 from portal.core.changes.engine import (
     AlreadySubmitted,
     ChangeOutcomeUnknown,
@@ -156,7 +156,7 @@ def delete_page(
 def operation_status(request: HttpRequest, operation_id) -> HttpResponse:
     """What became of a change: queued, being sent, applied, refused, or unknown until the read-back knows.
     The page polls while the outcome is open. Only those who may make changes see operations."""
-    if not any(can(request.user, perm) for perm in permissions() if perm.sends_changes):
+    if not reads_changes(request.user):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied
