@@ -464,6 +464,10 @@ def test_activity_says_what_a_change_answered_500_was_settled_as_and_links_its_p
     assert _activity_rows(manager, outcome="failed") == [("Failed", page)]
     assert _activity_rows(manager, outcome="unknown") == []
     assert _activity_rows(support) == [("Failed", "")]  # Support reads no change's page
+    # The home page's recent activity says it too, beside its "Changes unknown or failed".
+    home = support.get("/").content.decode()
+    recent = re.search(r'<section[^>]*data-work="activity".*?</section>', home, re.S).group(0)
+    assert ">Failed<" in recent and "Outcome unknown" not in recent
     # Sent again with the same form ("you can send it again"): the first attempt stays Failed.
     update({"colour": "red"}, key="s" * 32)
     assert _activity_rows(manager) == [("Succeeded", page), ("Failed", page)]
