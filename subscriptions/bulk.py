@@ -153,6 +153,9 @@ def check_renewal(s: Subscription, values: Mapping[str, Any]) -> RowCheck:
             refusal=gettext("Already set to %(value)s: nothing to send.") % {"value": _renewal_text(wanted)}
         )
     effects = []
+    fewer = rules.renewal_licences_below_members(s, s.customer, plan=plan, count=count)
+    if fewer:
+        effects.append(fewer)
     if product:
         effects.append(gettext("An immediate upgrade later would clear this upgrade at renewal."))
     return RowCheck(

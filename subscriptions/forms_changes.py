@@ -388,9 +388,16 @@ class RenewalForm(ChangeForm):
                     }
                 )
             ] + ([str(_("You can change this again until the term ends."))] if day else [])
-        if kind == RenewalType.CHANGE and self.cleaned_data.get("product_id"):
-            return [str(_("An immediate upgrade later would clear this upgrade at renewal."))]
-        return []
+        said = []
+        if kind == RenewalType.CHANGE:
+            d = self.cleaned_data
+            fewer = rules.renewal_licences_below_members(
+                self.subscription, self.customer, plan=d.get("plan", ""), count=d.get("license_count")
+            )
+            said += [fewer] if fewer else []
+            if d.get("product_id"):
+                said.append(str(_("An immediate upgrade later would clear this upgrade at renewal.")))
+        return said
 
     def preview(self):
         d, s = self.cleaned_data, self.subscription

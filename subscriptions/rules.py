@@ -144,6 +144,21 @@ def renewal_terms(subscription, *, product: str, plan: str) -> tuple[str, str]:
     return ("" if product == subscription.product_id else product, "" if plan == subscription.plan else plan)
 
 
+def renewal_licences_below_members(subscription, customer, *, plan: str, count: int | None) -> str | None:
+    """A warning, not a refusal: a renewal with changes leaving a licence-based plan with fewer licences than the
+    customer has members today. The contract refuses that when converting to paid (licenseCount >= memberCount)
+    and says nothing of renewals, so the renewal is allowed, and said: the members today, the licences after.
+    `plan` and `count` are as sent (`renewal_terms`): empty keeps the subscription's own."""
+    after = count if count is not None else subscription.license_count
+    members = customer.member_count
+    if not needs_licences(plan or subscription.plan) or after is None or not members or after >= members:
+        return None
+    return gettext(
+        "Fewer licences than members: the customer has %(members)s members today and will have %(licences)s "
+        "licences after the renewal."
+    ) % {"members": members, "licences": after}
+
+
 def renewal_change_error(subscription, customer, *, product: str, plan: str, count: int | None):
     """Why a renewal with changes (`renewal_terms` already applied) cannot be set, as (field, message), or None:
     something must change; licence-based plans need a count (this one's, unless given) and other plans take

@@ -231,3 +231,27 @@ def _run_all() -> None:
         for operation in Operation.objects.filter(idempotency_key__contains=":batch:"):
             change_run(operation_pk=str(operation.pk))
     assert not Operation.objects.exclude(status=Operation.Status.SUCCEEDED).exists()
+
+
+@pytest.mark.django_db
+def test_a_bulk_renewal_to_fewer_licences_than_members_says_so_in_what_else_happens(client_as):
+    """Issue 53, item 15: the dry run renewing 株式会社青葉製薬 (99 members) with 30 licences warns, with the
+    members today and the licences after, and still offers the row; a customer with fewer members does not."""
+    aoba = make_subscription(
+        make_customer(company_name="株式会社青葉製薬", member_count=99),
+        plan="ANNUAL_LICENSE",
+        license_count=100,
+    )
+    small = make_subscription(make_customer(member_count=12), plan="ANNUAL_LICENSE", license_count=20)
+    client = client_as(Role.ACCOUNT_MANAGER)
+    made = client.post(
+        reverse("core:bulk_new"),
+        {"action": RENEWAL, "keys": [str(aoba.pk), str(small.pk)], "type": "CHANGE", "license_count": "30"},
+    )
+    assert made.status_code == 302
+    found = _found(Batch.objects.get())
+    warning = "the customer has 99 members today and will have 30 licences after the renewal"
+    assert found[aoba.pk]["refusal"] == "" and any(warning in e for e in found[aoba.pk]["side_effects"])
+    assert not any("Fewer licences than members" in e for e in found[small.pk]["side_effects"])
+    page = client.get(made["Location"]).content.decode()
+    assert warning in page and page.count('data-testid="tick"') == 2

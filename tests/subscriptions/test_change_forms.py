@@ -198,6 +198,23 @@ def test_renewal_change_needs_something_to_change_and_licences_follow_the_plan()
     assert fewer.preview()[-1] == ("Licences", "20", "10")
 
 
+def test_a_renewal_to_fewer_licences_than_members_is_allowed_and_says_so(client_as):
+    """Issue 53, item 15: 株式会社青葉製薬 has 99 members; renewing with 30 licences is not refused (the contract
+    refuses fewer licences than members only when converting to paid) but the confirmation says it, with the
+    members today and the licences after; as many licences as members say nothing."""
+    aoba = make_customer(company_name="株式会社青葉製薬", member_count=99)
+    sub = make_subscription(aoba, plan="ANNUAL_LICENSE", license_count=100)
+    client = client_as(Role.ACCOUNT_MANAGER)
+    url = reverse("subscriptions:renewal", args=[sub.subscription_id])
+    review = client.post(url, {"idempotency_key": _key(), "type": "CHANGE", "license_count": "30"})
+    body = review.content.decode()
+    assert 'data-testid="confirm"' in body  # allowed: a warning, not a refusal
+    assert "the customer has 99 members today and will have 30 licences after the renewal" in body
+    enough = client.post(url, {"idempotency_key": _key(), "type": "CHANGE", "license_count": "99"})
+    assert "Fewer licences than members" not in enough.content.decode()
+    assert not Operation.objects.exists()
+
+
 def test_renewal_of_a_trial_is_refused():
     trial = make_subscription(product_id="STD_T", plan="TRIAL", license_count=None, renewal_type="")
     form = _renewal(trial, type="STAY")
