@@ -108,7 +108,7 @@ class Operation(models.Model):
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
-        UNKNOWN = "unknown", _("Unknown")
+        UNKNOWN = "unknown", _("Outcome unknown")  # as Activity says an attempt's
         # Unconfirmed, and a later change that sets the same thing was sent since: that one is in effect.
         SUPERSEDED = "superseded", _("Replaced by a later change")
         #: A row of a stopped batch, never sent (only a QUEUED operation is stopped: a runner claims QUEUED ones).

@@ -456,6 +456,8 @@ def test_activity_says_what_a_change_answered_500_was_settled_as_and_links_its_p
     manager, support = client_as(Role.ACCOUNT_MANAGER), client_as(Role.SUPPORT)
     page = f"/operations/{lost.pk}/"
     assert _activity_rows(manager) == [("Outcome unknown", page)]
+    # Said the same way on the change's page.
+    assert 'data-testid="operation-status">Outcome unknown<' in manager.get(page).content.decode()
     for _ in timing().read_backs:
         try_when_due(lost, clock)
     assert Operation.objects.get(pk=lost.pk).status == Operation.Status.FAILED
