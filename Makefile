@@ -90,8 +90,9 @@ format: install
 bench: install
 	@$(PY) -m bench
 
-## make bench-scale: every page at 1,000, 10,000 and 50,000 customers on PostgreSQL (DATABASE_URL names the
-## server; a scratch database is made and dropped); BENCH_SCALE_ARGS="--sizes 1000,10000" for a shorter run.
+## make bench-scale: the scale guard, every page the URL resolver has for each role, at 1,000 customers without
+## history and 50,000 with 12 months on PostgreSQL (DATABASE_URL names the server; scratch databases are made and
+## dropped); BENCH_SCALE_ARGS="--small 300 --large 3000 --no-instructions" for a shorter run.
 bench-scale: install
 	@$(PY) -m bench scale $(BENCH_SCALE_ARGS)
 
@@ -107,13 +108,14 @@ bench-suite: install
 	@$(PY) -m bench suite $(BENCH_SUITE_ARGS)
 
 ## make soak: the chaos soak (1,000 changes through the forms with faults and killed workers; needs PostgreSQL
-## and Redis on this machine); SOAK_CHANGES=200 for the nightly-sized run. Never part of make test.
+## and Redis on this machine); SOAK_CHANGES=200 for the nightly-sized run, SOAK_MONTHS=12 on a portal with a
+## year of history (bench.seed). Never part of make test.
 ## Where it runs (as make variables or from the environment; scripts/soak.py --help): SOAK_REDIS_DB (the Redis
 ## database it empties and uses, 0-15; default 12), SOAK_PORTS=START-END (the ports its sandbox and portal take;
 ## default any free), SOAK_DB_PREFIX (its scratch database is <prefix>_<pid>; default soak).
 soak: install messages
 	@SOAK_CHANGES=$(SOAK_CHANGES) SOAK_REDIS_DB=$(SOAK_REDIS_DB) SOAK_PORTS=$(SOAK_PORTS) \
-		SOAK_DB_PREFIX=$(SOAK_DB_PREFIX) $(PY) scripts/soak.py
+		SOAK_DB_PREFIX=$(SOAK_DB_PREFIX) SOAK_MONTHS=$(SOAK_MONTHS) $(PY) scripts/soak.py
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache .mypy_cache node_modules

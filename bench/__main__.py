@@ -5,6 +5,9 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+#: Commands of bench/ that are not benchmarks: run by name (`python -m bench seed ...`), never by a bare
+#: `make bench`.
+TOOLS = {"seed"}
 
 
 def available_benchmarks() -> list[str]:
@@ -28,7 +31,7 @@ def main(args: list[str]) -> int:
         print("Options go to one benchmark: python -m bench NAME --option ...", file=sys.stderr)
         return 2
     available = available_benchmarks()
-    chosen = names or available
+    chosen = names or [name for name in available if name not in TOOLS]
     unknown = sorted(set(chosen) - set(available))
     if unknown:
         print(

@@ -4,7 +4,7 @@ customers, from one callgrind process on SQLite (prints figures; not a test).
 ``.venv/bin/python -m bench frame [--customers 1000] [--profile PAGE]``
 
 It makes a scratch SQLite database (var/bench-frame-<customers>.sqlite3, migrated at every run, seeded once and
-kept for the next run of the same size), with production settings (DEBUG off: `_setup`), grows it with bench.scale's seed and runs bench.scale's callgrind
+kept for the next run of the same size), with production settings (DEBUG off: `_setup`), grows it with bench.seed (no history) and runs bench.scale's callgrind
 harness on the pages below: one process under valgrind, uninstrumented but for each page's MEASURED requests (after one unmeasured warm-up
 request of each page). SQLite, so the database's work is inside the process and counted too. The last lines give
 each page's ratio to the admin changelist, measured in the same run: the goal of issue 29, point 5, is the
@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.scale import Page
+from bench.pages import Page
 
 REPO = Path(__file__).resolve().parents[1]
 GOAL = 3.0
@@ -36,15 +36,15 @@ def frame_pages() -> list[Page]:
     chosen = [
         Page("Customers list", "/customers/"),
         Page("Home, Admin", "/"),
-        Page("Home, Account manager", "/", role="Account manager"),
+        Page("Home, Account manager", "/", role="account_manager"),
         Page("Subscriptions list", "/subscriptions/"),
         Page("Health check (middleware, signed in)", "/healthz"),
         Page("Change password (frame and a small form)", "/accounts/password_change/"),
-        Page("Customers list, htmx results", "/customers/", {"q": "サクラ"}, target="results"),
+        Page("Customers list, htmx results", "/customers/", params={"q": "サクラ"}, target="results"),
         Page("admin changelist: customers", "/admin/customers/customer/", reference=True),
     ]
     only = [name for name in os.environ.get("BENCH_FRAME_ONLY", "").split("|") if name]
-    return [page for page in chosen if page.name in only] if only else chosen
+    return [page for page in chosen if page.label in only] if only else chosen
 
 
 def database(customers: int) -> Path:
@@ -72,14 +72,15 @@ def prepare(customers: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from bench.scale import clients, grow
+    from bench.scale import clients
+    from bench.seed import seed
     from customers.models import Customer
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)  # as the README's deployment does
     if not Customer.objects.exists():
         t0 = time.perf_counter()
-        grow(0, customers)
+        seed(customers=customers, months=0)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         print(
@@ -100,7 +101,7 @@ def count(path: Path) -> dict[str, float]:
 
     return callgrind_pages(
         ["bench.frame", "--counted", str(path)],
-        names=[p.name for p in frame_pages()],
+        names=[p.label for p in frame_pages()],
         measured=MEASURED,
         env={},
         out="bench-frame-callgrind",
@@ -113,10 +114,10 @@ def profile(name: str) -> None:
 
     from bench.scale import clients, request
 
-    page = next((p for p in frame_pages() if p.name == name), None)
+    page = next((p for p in frame_pages() if p.label == name), None)
     if page is None:
         raise SystemExit(
-            f"--profile: no such page: {name} (one of: {', '.join(p.name for p in frame_pages())})"
+            f"--profile: no such page: {name} (one of: {', '.join(p.label for p in frame_pages())})"
         )
     client = clients()[page.role]
     request(client, page)
@@ -152,8 +153,8 @@ def main(argv: list[str]) -> int:
     )
     print(f"{'page':42} {'Minstr':>8} {'admin ÷ page':>13}")
     for page in frame_pages():
-        value = figures[page.name]
-        print(f"{page.name:42} {value:8.1f} {admin / value:12.2f}×")
+        value = figures[page.label]
+        print(f"{page.label:42} {value:8.1f} {admin / value:12.2f}×")
     ratio = admin / figures.get("Customers list", float("nan"))
     print(f"Customers list: {ratio:.2f}× fewer instructions than the admin changelist (goal ≥ {GOAL:g}×)")
     return 0

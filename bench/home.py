@@ -16,13 +16,11 @@ or failed, recent activity, invoices and findings.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import random
 import statistics
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import django
@@ -53,15 +51,15 @@ os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.common import company_name, sign_in, timed_get  # noqa: E402
+from bench.common import sign_in, timed_get  # noqa: E402
+from bench.seed import customers_seed  # noqa: E402
 from billing.models import Finding, Invoice  # noqa: E402
-from customers.models import Customer, CustomerOwner  # noqa: E402
+from customers.models import Customer  # noqa: E402
 from portal.core import clock  # noqa: E402
-from portal.core.models import AuditEntry, Operation  # noqa: E402
+from portal.core.models import Operation  # noqa: E402
 from portal.core.sync.engine import refresh_planner_statistics  # noqa: E402
 from subscriptions.models import PreOrder, Reservation, Subscription  # noqa: E402
 
@@ -77,120 +75,10 @@ URL = "/"
 
 
 def seed(first: int, customers: int, rng: random.Random) -> None:
-    """Customers first..first+customers-1: 70 % on a licence plan, 20 % monthly, 10 % on a trial (ending over
-    the next 30 days or ended up to 40 days ago); terms ending over the next 400 days; one in ten near its
-    maximum users, one in twenty stale, one in ten removed; a pre-order or reservation for one in eight over
-    the next 31 days; per 1,000 customers 20 operations (a quarter unknown, a quarter failed) and 50 audit
-    entries; 30 findings per 1,000 customers."""
-    now, today = timezone.now(), clock.today()
-    day = dt.timedelta(days=1)
-    rows, subs, res, pres, ops, audits, findings, owners = [], [], [], [], [], [], [], []
-    for i in range(first, first + customers):
-        kind = rng.random()
-        plan = "TRIAL" if kind < 0.1 else "MONTHLY" if kind < 0.3 else "ANNUAL_LICENSE"
-        members = rng.randint(1, 500)
-        c = Customer(
-            domain_id=40_000_000 + i,
-            tenant_id=40_000_000 + i,
-            domain=f"h{i:05d}.example.jp",
-            domain_type="DOMAIN",
-            company_name=company_name(rng, ["株式会社", "", "合同会社"], i),
-            customer_code=f"HC-{i:05d}",
-            product_id="STD",
-            plan=plan,
-            usage_status="ACTIVE",
-            member_count=members,
-            max_member_count=members + (rng.randint(0, 3) if i % 10 == 0 else rng.randint(50, 500)),
-            removed_at=now if i % 10 == 9 else None,
-            synced_at=now - dt.timedelta(days=2) if i % 20 == 3 else now,
-        )
-        c.refresh_derived()
-        rows.append(c)
-        if MANAGERS and i % 12 < len(MANAGERS):
-            owners.append(CustomerOwner(customer_id=c.domain_id, account_manager_id=MANAGERS[i % 12]))
-        end = today + day * (rng.randint(-40, 30) if plan == "TRIAL" else rng.randint(0, 400))
-        subs.append(
-            Subscription(
-                subscription_id=91_000_000 + i,
-                customer_id=c.domain_id,
-                product_id="STD_T" if plan == "TRIAL" else "STD",
-                plan=plan,
-                plan_start_date=today - 200 * day,
-                plan_end_date=end,
-                license_count=None if plan != "ANNUAL_LICENSE" else members + rng.randint(0, 60),
-                status="ACTIVE",
-                renewal_type="" if plan == "TRIAL" else rng.choice(["STAY", "STAY", "CHANGE", "CANCEL"]),
-                synced_at=now,
-            )
-        )
-        # The customer's subscription summary, as the resync keeps it (customers.services).
-        c.main_subscription_id = subs[-1].subscription_id
-        c.license_count = subs[-1].license_count
-        c.refresh_derived()
-        if i % 8 == 0 and plan != "TRIAL":
-            res.append(
-                Reservation(
-                    subscription_id=91_000_000 + i,
-                    customer_id=c.domain_id,
-                    type="ADD_LICENSE" if plan == "ANNUAL_LICENSE" else "CANCEL",
-                    apply_date=today + day * rng.randint(1, 31),
-                    license_count=5,
-                    synced_at=now,
-                )
-            )
-        if i % 8 == 4:
-            pres.append(
-                PreOrder(
-                    pre_order_id=96_000_000 + i,
-                    customer_id=c.domain_id,
-                    product_id="ADV",
-                    plan="MONTHLY",
-                    apply_date=today + day * rng.randint(1, 31),
-                    synced_at=now,
-                )
-            )
-        if i % 50 == 1:
-            status = ["unknown", "failed", "succeeded", "succeeded"][i // 50 % 4]
-            ops.append(
-                Operation(
-                    id=uuid.UUID(int=i + 1),
-                    idempotency_key=f"bench-{i}",
-                    kind="patchUsageStatus",
-                    domain_id=c.domain_id,
-                    status=status,
-                )
-            )
-        if i % 20 == 2:
-            audits.append(
-                AuditEntry(
-                    operation_id="patchUsageStatus",
-                    domain_id=c.domain_id,
-                    outcome="succeeded",
-                    actor_name="manager",
-                )
-            )
-        if i % 33 == 5:
-            findings.append(
-                Finding(
-                    year=2026,
-                    month=10,
-                    domain_id=c.domain_id,
-                    customer_name=c.company_name,
-                    kind="licences",
-                    subject=str(i),
-                    checked_at=now,
-                )
-            )
-    with transaction.atomic():
-        Customer.objects.bulk_create(rows, batch_size=1000)
-        Subscription.objects.bulk_create(subs, batch_size=1000)
-        Reservation.objects.bulk_create(res, batch_size=1000)
-        PreOrder.objects.bulk_create(pres, batch_size=1000)
-        Operation.objects.bulk_create(ops, batch_size=1000)
-        AuditEntry.objects.bulk_create(audits, batch_size=1000)
-        Finding.objects.bulk_create(findings, batch_size=1000)
-        CustomerOwner.objects.bulk_create(owners, batch_size=1000)
-    # As a full resync leaves the database (and PostgreSQL's autovacuum after a load): with statistics.
+    """Customers first..first+customers-1 as bench.seed makes them (`bench.seed.customers_seed`: the home
+    page's work of every kind), looked after by MANAGERS; with planner statistics, as a full resync leaves
+    them."""
+    customers_seed(first, customers, rng, managers=MANAGERS)
     refresh_planner_statistics()
 
 

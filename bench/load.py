@@ -1,7 +1,7 @@
 """The main pages under load, served as the README's deployment serves them (prints figures; not a test).
 
-``.venv/bin/python -m bench load [--customers 50000] [--seconds 60] [--users 8]`` on PostgreSQL (DATABASE_URL
-names the server; a scratch database ``bench_load_<pid>`` is grown there with bench.scale's seed and dropped at
+``.venv/bin/python -m bench load [--customers 50000] [--seconds 60] [--users 8] [--months 0]`` on PostgreSQL (DATABASE_URL
+names the server; a scratch database ``bench_load_<pid>`` is filled there by bench.seed and dropped at
 the end). Redis (REDIS_URL, default redis://127.0.0.1:6379) lends its database 13, emptied before and after.
 
 gunicorn runs as the README says (``gunicorn portal.wsgi -c gunicorn.conf.py``: its processes and threads from
@@ -55,6 +55,8 @@ PAGES = [
     ("/healthz", "/healthz", {}, False),
     ("admin changelist: customers", "/admin/customers/customer/", {}, False),
 ]
+#: The customer whose page is measured (bench.pages: the first Account manager's, with work of every kind).
+CUSTOMER = 40_000_000 + 24
 CUSTOMER_LIST = "/customers/"
 ADMIN_CHANGELIST = "/admin/customers/customer/"
 
@@ -151,9 +153,15 @@ def main(argv: list[str]) -> int:
         "--seconds", type=float, default=60.0, help="the whole load, both parts (at most 600)"
     )
     parser.add_argument("--users", type=int, default=8)
+    parser.add_argument("--months", type=int, default=0, help="months of history seeded (bench.seed)")
     args = parser.parse_args(argv)
-    if not 100 <= args.customers <= 200_000 or not 10 <= args.seconds <= 600 or not 1 <= args.users <= 64:
-        parser.error("--customers 100-200000, --seconds 10-600, --users 1-64")
+    if (
+        not 100 <= args.customers <= 200_000
+        or not 10 <= args.seconds <= 600
+        or not 1 <= args.users <= 64
+        or not 0 <= args.months <= 36
+    ):
+        parser.error("--customers 100-200000, --seconds 10-600, --users 1-64, --months 0-36")
     server = os.environ.get("DATABASE_URL", "")
     if server.split(":", 1)[0] not in ("postgres", "postgresql", "pgsql"):
         print("bench.load runs on PostgreSQL: set DATABASE_URL to a PostgreSQL server", file=sys.stderr)
@@ -258,11 +266,16 @@ def _run(args, url: str, redis_url: str) -> int:
     scale._setup(url)
     from django.core.management import call_command
 
+    from bench.seed import seed
+
     call_command("migrate", verbosity=0)
     t0 = time.perf_counter()
-    scale.grow(0, args.customers)
+    seed(customers=args.customers, months=args.months)
     scale.settle()
-    print(f"grew to {args.customers:,} customers in {time.perf_counter() - t0:.0f} s", flush=True)
+    print(
+        f"seeded {args.customers:,} customers and {args.months} months in {time.perf_counter() - t0:.0f} s",
+        flush=True,
+    )
     cookies = _sessions(args.users)
     from django.db import connections
 
@@ -287,7 +300,7 @@ def _run(args, url: str, redis_url: str) -> int:
         workers, threads = _sizing()
         sessions = [Session(port, cookie) for cookie in cookies]
         pages = [
-            (name, path.format(customer=scale.CUSTOMER) + (f"?{urlencode(query)}" if query else ""), judged)
+            (name, path.format(customer=CUSTOMER) + (f"?{urlencode(query)}" if query else ""), judged)
             for name, path, query, judged in PAGES
         ]
         for name, path, _ in pages:  # warm every process's caches once per page

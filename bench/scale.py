@@ -1,15 +1,16 @@
-"""Every page a user opens, at growing numbers of customers, on PostgreSQL (prints figures; not a test).
+"""The scale guard: every page each role opens, at a small size without history and a large one with a year of
+it, on PostgreSQL (prints figures; not a test).
 
-``.venv/bin/python -m bench scale [--sizes 1000,10000,50000] [--database NAME] [--no-instructions]``
-(``make bench-scale``). DATABASE_URL must name a PostgreSQL server: the benchmark makes a scratch database there
-(``bench_scale_<pid>``, or NAME), grows it to each size in turn with the benches' seeds (bench/home.py's
-customers, subscriptions, reservations, pre-orders, operations, audit entries and findings, plus options, a
-month of option usage and usage snapshots, a month of invoice items and a year of sync history), and drops it
-at the end.
+``.venv/bin/python -m bench scale [--small 1000] [--large 50000] [--months 12] [--database NAME]
+[--no-instructions] [--only REGEX] [--show PAGE]`` (``make bench-scale``). DATABASE_URL must name a PostgreSQL
+server: the guard makes two scratch databases there (NAME_small and NAME_large, NAME ``bench_scale_<pid>`` by
+default), fills each with bench.seed (the small one at ``--small`` customers without history, the large one at
+``--large`` customers with ``--months`` months of it) and drops them at the end.
 
-At each size, for each page (each list as it opens, searched by a common word, by a legal form and for one
-customer, filtered and on page 2; home per role; the customer, subscription, calendar, agenda, billing details, activity and sync pages;
-the htmx partials), and for Django admin's changelists of the same tables as references, it prints:
+Its pages come from the URL resolver (bench/pages.py): every GET page and htmx partial each role may open, its
+arguments filled from the seed, lists also searched and on page 2, found on the small database and opened as
+the same pages on the large one; Django admin's changelists of the largest tables beside them as references.
+For each page and size it prints:
 
 * SQL: the page's queries (without the session's once-a-minute write, bench/common.py);
 * buffers: PostgreSQL's shared buffers (hit + read) of ``EXPLAIN (ANALYZE, BUFFERS)`` of each of the page's
@@ -17,262 +18,65 @@ the htmx partials), and for Django admin's changelists of the same tables as ref
 * kB: the response's size;
 * Minstr: the Python process's instructions per request, by valgrind's callgrind (one process per size that
   makes every page's requests, uninstrumented but for each page's measured ones: callgrind's client requests
-  around them, through a small C helper compiled at the first run). Said so when valgrind (or a C compiler) is missing.
+  around them, through a small C helper compiled at the first run). Said so when valgrind (or a C compiler) is
+  missing.
 
-Then the growth of each figure from the smallest size to the largest. The last line names the pages that grow;
+Then the growth of each figure from the small size to the large one. The last line names the pages that grow;
 the exit status is 1 when any page's buffers grow more than BUFFERS_GROWTH or its instructions more than
-INSTRUCTIONS_GROWTH (the admin changelists are references, never judged).
+INSTRUCTIONS_GROWTH (the admin changelists are references, never judged), 2 when a page could not be opened.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import random
 import re
 import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from bench.pages import REFERENCES, Page, body
 
 REPO = Path(__file__).resolve().parents[1]
 BUFFERS_GROWTH = 3.0
 INSTRUCTIONS_GROWTH = 1.1
 #: Requests counted per page in the callgrind process (after one unmeasured warm-up request of the page).
-MEASURED = 2
+MEASURED = 1
 #: `--show PAGE`: how many of the page's reads, and how much of each one's SQL, are printed.
 SHOWN_READS, SHOWN_SQL = 4, 600
-#: The customer and subscription every size has (the first customers seeded).
-CUSTOMER = 40_000_008
-SUBSCRIPTION = 91_000_008
-#: A word of company names (bench.common.NAME_WORDS): about one customer in twelve has it at every size, so
-#: the customers it finds grow with the customers.
-WORD = "サクラ"
-#: A word a third of the customers' names have (bench.home's legal forms), spread over the name order (names sort
-#: without their legal form), where WORD's customers sort together (it starts their names).
-LEGAL_FORM = "株式会社"
-#: A word one customer has at every size (CUSTOMER's domain, h00008.example.jp): a search that finds it.
-ONE_CUSTOMER = "h00008"
-MONTH = (2026, 10)
-
-
-@dataclass(frozen=True)
-class Page:
-    name: str
-    url: str
-    params: dict = field(default_factory=dict)
-    role: str = "Admin"
-    target: str = ""  # htmx: the element the request asks for
-    reference: bool = False  # Django admin's changelist: printed beside, never judged
-
-
-def pages() -> list[Page]:
-    from options import rules
-
-    today = dt.date.today()
-    option = next(iter(rules.OPTIONS))
-    lists = [
-        ("Customers list", "/customers/", {"product": "STD"}),
-        ("Subscriptions list", "/subscriptions/", {"plan": "MONTHLY"}),
-        ("Options list", "/options/", {"option": option}),
-    ]
-    out = []
-    for name, url, filtered in lists:
-        out += [
-            Page(f"{name}, as it opens", url),
-            Page(f"{name}, searched", url, {"q": WORD}),
-            Page(f"{name}, searched for one customer", url, {"q": ONE_CUSTOMER}),
-            Page(f"{name}, searched by a legal form", url, {"q": LEGAL_FORM}),
-            Page(f"{name}, filtered", url, filtered),
-            Page(f"{name}, page 2", url, {"page": 2}),
-            Page(f"{name}, htmx results", url, {"q": WORD}, target="results"),
-        ]
-    out += [
-        Page(f"Home, {role}", "/", role=role) for role in ("Account manager", "Support", "Finance", "Admin")
-    ]
-    out += [
-        Page("Customer page", f"/customers/{CUSTOMER}/"),
-        Page("Customer page, htmx fresh part", f"/customers/{CUSTOMER}/fresh/", {"since": "1"}),
-        Page("Subscription page", f"/subscriptions/{SUBSCRIPTION}/"),
-        Page("Option usage page", f"/options/customers/{CUSTOMER}/usage/"),
-        Page("Calendar (this month)", "/scheduled/", {"view": "calendar", "month": f"{today:%Y-%m}"}),
-        Page(
-            "Calendar, htmx", "/scheduled/", {"view": "calendar", "month": f"{today:%Y-%m}"}, target="agenda"
-        ),
-        Page("Agenda", "/scheduled/"),
-        Page("Agenda, htmx", "/scheduled/", {}, target="agenda"),
-        Page("Invoices", "/billing/"),
-        Page("Billing details", f"/billing/{MONTH[0]}/{MONTH[1]}/"),
-        Page("Billing details, page 2", f"/billing/{MONTH[0]}/{MONTH[1]}/", {"page": 2}),
-        Page("Activity", "/activity/"),
-        Page("Activity, page 2", "/activity/", {"page": 2}),
-        Page("Sync", "/sync/"),
-        Page("Sync, htmx runs", "/sync/", target="sync-runs"),
-    ]
-    out += [
-        Page(f"admin changelist: {name}", url, params, reference=True)
-        for name, url, params in (
-            ("customers", "/admin/customers/customer/", {}),
-            ("customers, searched", "/admin/customers/customer/", {"q": WORD}),
-            ("invoice items", "/admin/billing/invoiceitem/", {}),
-            ("audit entries", "/admin/core/auditentry/", {}),
-            ("sync runs", "/admin/core/syncrun/", {}),
-        )
-    ]
-    return out
-
-
-# --- Growing the database ---------------------------------------------------------------------------------------
-
-
-def grow(first: int, count: int) -> None:
-    """Customers first..first+count-1 with their rows of every kind (bench.home's seed, then options, usage,
-    invoice items), and the sync history once (the database's first growth)."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from bench import home
-    from bench.common import seed_sync_history
-    from billing.models import ITEM_TYPE_ORDER, InvoiceItem, UsageSnapshot
-    from billing.usage import usage_premark
-    from customers.models import Customer
-    from options import rules
-    from options.models import Option, OptionUsage
-
-    rng = random.Random(first + 29)
-    home.seed(first, count, rng)
-    now = timezone.now()
-    customers = list(
-        Customer.objects.filter(domain_id__gte=40_000_000 + first, domain_id__lt=40_000_000 + first + count)
-        .values_list("domain_id", "company_name", "domain", "customer_code", "member_count", "license_count")
-        .order_by("domain_id")
-    )
-    year, month = MONTH
-    start, end = dt.date(year, month, 1), dt.date(year, month, 28)
-    options, usage, snapshots, items = [], [], [], []
-    for domain_id, name, domain, code, members, licences in customers:
-        for option_id in rng.sample(list(rules.OPTIONS), rng.randint(1, min(4, len(rules.OPTIONS)))):
-            sub = rng.choice(rules.sub_options_of(option_id))
-            begun = dt.date(2026, 4, 1) - dt.timedelta(days=rng.randint(0, 300))
-            options.append(
-                Option(
-                    customer_id=domain_id,
-                    option_product_id=option_id,
-                    sub_option_id=sub.sub_option_id,
-                    quantity=rng.randint(1, 3) if sub.quantity else None,
-                    plan="TRIAL" if sub.trial else "ANNUAL_LICENSE",
-                    plan_start_date=begun,
-                    plan_end_date=begun + dt.timedelta(days=30 if sub.trial else 364),
-                    trial=sub.trial,
-                    renewal_type="" if sub.trial else rng.choice(["STAY", "STAY", "CHANGE"]),
-                    synced_at=now,
-                )
-            )
-            for day in range(0, 28, 7):
-                usage.append(
-                    OptionUsage(
-                        customer_id=domain_id,
-                        option_product_id=option_id,
-                        sub_option_id=sub.sub_option_id,
-                        used_date=start + dt.timedelta(days=day),
-                        member_count=members,
-                        usage_count=rng.randint(0, 10_000),
-                        synced_at=now,
-                    )
-                )
-        for day in range(0, 28, 7):
-            snapshots.append(
-                UsageSnapshot(
-                    domain_id=domain_id,
-                    used_date=start + dt.timedelta(days=day),
-                    product_id="STD",
-                    plan="ANNUAL_LICENSE",
-                    license_count=licences,
-                    member_count=members,
-                    status="ACTIVE",
-                    synced_at=now,
-                )
-            )
-        items.append(
-            InvoiceItem(
-                year=year,
-                month=month,
-                domain_id=domain_id,
-                domain=domain,
-                customer_name=name,
-                customer_code=code,
-                synced_at=now,
-                start_date=start,
-                end_date=end,
-                position=0,
-                subscription_id=domain_id - 40_000_000 + 91_000_000,
-                item_type="PRODUCT",
-                type_order=ITEM_TYPE_ORDER["PRODUCT"],
-                item_id="STD",
-                plan="ANNUAL_LICENSE",
-                license_count=licences,
-                member_count=members,
-                amount=450 * (licences or members),
-            )
-        )
-    with transaction.atomic():
-        Option.objects.bulk_create(options, batch_size=5000)
-        OptionUsage.objects.bulk_create(usage, batch_size=5000)
-        by_customer: dict[int, list] = {}
-        for snapshot in snapshots:
-            by_customer.setdefault(snapshot.domain_id, []).append(snapshot)
-        for mine in by_customer.values():
-            usage_premark(mine)  # written marked, as the resync's store writes them
-        UsageSnapshot.objects.bulk_create(snapshots, batch_size=5000)
-        InvoiceItem.objects.bulk_create(items, batch_size=5000)
-    if first == 0:
-        seed_sync_history(40_000_000, count)
-
-
-def settle() -> None:
-    """As a full resync leaves the database: planner statistics and the visibility map (VACUUM ANALYZE)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+#: Where the small run leaves the pages it found, for the large run and the callgrind processes.
+PAGE_LIST = REPO / "var" / "bench-scale-pages.json"
 
 
 # --- Measuring --------------------------------------------------------------------------------------------------
 
 
 def clients() -> dict:
-    from django.contrib.auth import get_user_model
+    """A signed-in test client per role (its value: "account_manager"), as the seed's first person of it."""
     from django.test import Client
 
-    from accounts.services import user_create_with_role
     from bench.common import sign_in
-    from portal.core.access import Role
+    from bench.pages import ROLES
+    from bench.seed import user_of
 
     out = {}
-    for role in (Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE, Role.ADMIN):
-        username = f"bench-scale-{role.value}"
-        user = get_user_model().objects.filter(username=username).first() or user_create_with_role(
-            username=username, password="bench-pass-123", role=role
-        )
-        if role == Role.ADMIN and not user.is_superuser:
-            user.is_superuser = user.is_staff = True
-            user.save()
+    for role in ROLES:
         client = Client()
-        sign_in(client, user)
-        out[str(role.label)] = client
+        sign_in(client, user_of(role))
+        out[role] = client
     return out
 
 
-def request(client, page: Page):
+def request(client, page: Page, *, check: bool = True):
     headers = {"HX-Request": "true", "HX-Target": page.target} if page.target else {}
-    response = client.get(page.url, page.params, headers=headers)
-    if response.status_code not in (200, 204):
-        raise SystemExit(f"{page.name}: {page.url} {page.params} answered {response.status_code}")
+    response = client.get(page.url(), page.params, headers=headers)
+    body(response)  # a streamed page is read whole, as a browser reads it
+    if check and response.status_code not in (200, 204):
+        raise SystemExit(f"{page.label}: {page.url()} {page.params} answered {response.status_code}")
     return response
 
 
@@ -310,9 +114,9 @@ def measure_pages(chosen: list[Page], show: set[str] = frozenset()) -> dict[str,
             response = request(client, page)
         sqls = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(_SESSION_UPKEEP)]
         reads = buffers_of(sqls)
-        out[page.name] = (len(sqls), sum(b for b, _sql in reads), len(response.content))
-        if page.name in show:
-            print(f"{page.name}: its costliest reads")
+        out[page.label] = (len(sqls), sum(b for b, _sql in reads), len(body(response)))
+        if page.label in show:
+            print(f"{page.label}: its costliest reads")
             for b, sql in sorted(reads, reverse=True)[:SHOWN_READS]:
                 print(f"  {b:8d} buffers  {sql[:SHOWN_SQL]}")
     return out
@@ -353,8 +157,8 @@ def run_counted(
     page_list: list[Page] | None = None, measured: int = MEASURED, *, frozen: bool = False
 ) -> None:
     """In the process callgrind watches, which starts uninstrumented (fast): each page once unmeasured, then
-    `measured` times instrumented, between a zero and a dump named after the page (this benchmark's pages, or
-    another's: bench.frame).
+    `measured` times instrumented, between a zero and a dump named after the page (this guard's pages, or
+    another benchmark's: bench.frame).
 
     `frozen`: every page is warmed first, then what the process holds is moved out of the cyclic collector's
     reach (`portal.core.collector.freeze_loaded`, as portal/wsgi.py does once the application is loaded), so a
@@ -364,7 +168,7 @@ def run_counted(
 
     lib = ctypes.CDLL(str(_helper()))
     by_role = clients()
-    chosen = pages() if page_list is None else page_list
+    chosen = read_pages() if page_list is None else page_list
     if frozen:
         from portal.core.collector import freeze_loaded
 
@@ -421,12 +225,21 @@ def count_instructions(url: str, label: str) -> dict[str, float]:
     """Millions of instructions per request of each page, from one callgrind process."""
     return callgrind_pages(
         ["bench.scale", "--counted"],
-        names=[p.name for p in pages()],
+        names=[p.label for p in read_pages()],
         measured=MEASURED,
         env={"BENCH_DATABASE_URL": url},
         out="bench-scale-callgrind",
         label=label,
     )
+
+
+def write_pages(pages: list[Page]) -> None:
+    PAGE_LIST.parent.mkdir(exist_ok=True)
+    PAGE_LIST.write_text(json.dumps([p.as_json() for p in pages], ensure_ascii=False), encoding="utf-8")
+
+
+def read_pages() -> list[Page]:
+    return [Page(**row) for row in json.loads(PAGE_LIST.read_text(encoding="utf-8"))]
 
 
 # --- The run ------------------------------------------------------------------------------------------------------
@@ -449,41 +262,44 @@ def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
-def report(sizes: list[int], figures: dict, instructions: dict, note: str | None) -> int:
-    """The table, the growth from the smallest size to the largest and the verdict; the exit status."""
-    first, last = sizes[0], sizes[-1]
+def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dict, note: str | None) -> int:
+    """The table, the growth from the small size to the large one and the verdict; the exit status."""
+    first, last = sizes
+    width = max(44, *(len(p.label) for p in pages))
     head = " ".join(f"{'SQL':>4} {'buffers':>8} {'kB':>5} {'Minstr':>7}" for _ in sizes)
-    print("\n" + f"{'':44} " + " ".join(f"{f'--- {size:,} customers ---':>27}" for size in sizes))
-    print(f"{'page':44} {head}   {'growth: buffers':>15} {'instr×':>6}")
+    print("\n" + f"{'':{width}} " + " ".join(f"{f'--- {size} ---':>27}" for size in sizes))
+    print(f"{'page':{width}} {head}   {'growth: buffers':>15} {'instr×':>6}")
     growing, judged = [], []
-    for page in pages():
+    for page in pages:
+        if any(page.label not in figures[size] for size in sizes):
+            continue
         cells = []
         for size in sizes:
-            q, b, nbytes = figures[size][page.name]
+            q, b, nbytes = figures[size][page.label]
             cells.append(
-                f"{q:4d} {b:8d} {nbytes / 1024:5.0f} {_fmt(instructions.get(size, {}).get(page.name), '7.1f')}"
+                f"{q:4d} {b:8d} {nbytes / 1024:5.0f} {_fmt(instructions.get(size, {}).get(page.label), '7.1f')}"
             )
-        b_growth = _growth(figures[first][page.name][1], figures[last][page.name][1])
+        b_growth = _growth(figures[first][page.label][1], figures[last][page.label][1])
         i_growth = _growth(
-            instructions.get(first, {}).get(page.name), instructions.get(last, {}).get(page.name)
+            instructions.get(first, {}).get(page.label), instructions.get(last, {}).get(page.label)
         )
         grows = (b_growth or 0) > BUFFERS_GROWTH or (i_growth or 0) > INSTRUCTIONS_GROWTH
         # A count that differs is shown, not judged: a page 2 past the end of a small list reads its last page.
-        queries_vary = len({figures[size][page.name][0] for size in sizes}) > 1
+        queries_vary = len({figures[size][page.label][0] for size in sizes}) > 1
         mark = ("  GROWS" if grows and not page.reference else "") + (
             "  (SQL count differs)" if queries_vary else ""
         )
         print(
-            f"{page.name:44} {' '.join(cells)}   {_fmt(b_growth, '14.1f')}× {_fmt(i_growth, '5.2f')}{'×' if i_growth else ' '}{mark}"
+            f"{page.label:{width}} {' '.join(cells)}   {_fmt(b_growth, '14.1f')}× {_fmt(i_growth, '5.2f')}{'×' if i_growth else ' '}{mark}"
         )
         if not page.reference:
-            judged.append(page.name)
+            judged.append(page.label)
             if grows:
-                growing.append(page.name)
+                growing.append(page.label)
     if note:
         print(note)
     print(
-        f"(growth {first:,} -> {last:,} customers; a page grows when its buffers grow > {BUFFERS_GROWTH:g}×, "
+        f"(growth {first} -> {last}; a page grows when its buffers grow > {BUFFERS_GROWTH:g}×, "
         f"its instructions > {INSTRUCTIONS_GROWTH:g}×; admin changelists are references)"
     )
     if growing:
@@ -495,89 +311,147 @@ def report(sizes: list[int], figures: dict, instructions: dict, note: str | None
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench scale", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="1000,10000,50000", help="customers at each step, ascending")
-    parser.add_argument("--database", default="", help="the scratch database's name (made and dropped)")
+    parser.add_argument(
+        "--small", type=int, default=1000, help="customers of the small database (no history)"
+    )
+    parser.add_argument("--large", type=int, default=50_000, help="customers of the large database")
+    parser.add_argument("--months", type=int, default=12, help="months of history of the large database")
+    parser.add_argument("--database", default="", help="the scratch databases' prefix (made and dropped)")
     parser.add_argument("--no-instructions", action="store_true", help="skip callgrind (faster)")
+    parser.add_argument(
+        "--only", default="", metavar="REGEX", help="measure only the pages whose label matches"
+    )
     parser.add_argument(
         "--show",
         action="append",
         default=[],
         metavar="PAGE",
-        help="print a page's costliest reads at the largest size",
+        help="print a page's costliest reads at the large size",
     )
     args = parser.parse_args(argv)
+    if not 100 <= args.small < args.large <= 200_000 or not 0 <= args.months <= 36:
+        parser.error("--small 100 or more, below --large (at most 200000); --months 0-36")
     try:
-        sizes = [int(s) for s in args.sizes.split(",")]
-    except ValueError:
-        parser.error("--sizes takes whole numbers separated by commas, such as 1000,10000")
-    if len(sizes) < 2 or sizes != sorted(set(sizes)) or sizes[0] < 100:
-        parser.error("--sizes takes at least two ascending sizes of 100 customers or more")
+        only = re.compile(args.only) if args.only else None
+    except re.error as exc:
+        parser.error(f"--only: {exc}")
     server = os.environ.get("DATABASE_URL", "")
     if server.split(":", 1)[0] not in ("postgres", "postgresql", "pgsql"):
         print("bench.scale measures on PostgreSQL: set DATABASE_URL to a PostgreSQL server", file=sys.stderr)
         return 2
-    db = args.database or f"bench_scale_{os.getpid()}"
-    url = urlunsplit(urlsplit(server)._replace(path=f"/{db}"))
-    _admin(server, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-    _admin(server, f'CREATE DATABASE "{db}"')
-    try:
-        return _run(sizes, url, skip_instructions=args.no_instructions, show=set(args.show))
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _admin(server, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-
-
-def _setup(url: str) -> None:
-    import django
-
-    os.environ["BENCH_DATABASE_URL"] = url
-    os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
-    os.environ["REDIS_URL"] = ""
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    django.setup()
-
-
-def _run(sizes: list[int], url: str, *, skip_instructions: bool, show: set[str]) -> int:
-    _setup(url)
-    from django.core.management import call_command
-
-    from customers.models import Customer
-
-    call_command("migrate", verbosity=0)
-    note = "instructions not counted (--no-instructions)" if skip_instructions else instructions_unavailable()
+    prefix = args.database or f"bench_scale_{os.getpid()}"
+    runs = [
+        (f"{args.small:,} customers", f"{prefix}_small", args.small, 0),
+        (f"{args.large:,} customers, {args.months} months", f"{prefix}_large", args.large, args.months),
+    ]
+    note = (
+        "instructions not counted (--no-instructions)" if args.no_instructions else instructions_unavailable()
+    )
     if note:
         print(note)
     figures, instructions = {}, {}
-    grown = 0
-    chosen = pages()
-    unknown = show - {p.name for p in chosen}
+    for n, (label, db, customers, months) in enumerate(runs):
+        url = urlunsplit(urlsplit(server)._replace(path=f"/{db}"))
+        _admin(server, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        _admin(server, f'CREATE DATABASE "{db}"')
+        try:
+            command = [
+                sys.executable,
+                "-m",
+                "bench.scale",
+                "--size",
+                url,
+                str(customers),
+                str(months),
+                "discover" if n == 0 else "",
+                args.only,
+                *(f"--show={s}" for s in args.show if n),
+            ]
+            done = subprocess.run(command, cwd=REPO, env={**os.environ, "PYTHONHASHSEED": "0"})
+            if done.returncode:
+                return done.returncode
+            figures[label] = json.loads(PAGE_LIST.with_suffix(".figures.json").read_text(encoding="utf-8"))
+            if not note:
+                t0 = time.perf_counter()
+                instructions[label] = count_instructions(url, label)
+                print(f"counted instructions at {label} in {time.perf_counter() - t0:.0f} s", flush=True)
+        finally:
+            _admin(server, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    print(f"load average (1 min): {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    del only
+    return report([label for label, *_ in runs], read_pages(), figures, instructions, note)
+
+
+def _setup(url: str) -> None:
+    from bench.seed import setup
+
+    os.environ["BENCH_DATABASE_URL"] = url
+    setup(url)
+
+
+def settle() -> None:
+    """As autovacuum leaves the database a while after a load: planner statistics and the visibility map."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+def size_run(url: str, customers: int, months: int, discover: bool, only: str, show: set[str]) -> int:
+    """One size, in a process of its own (Django is set up once per database): seed, find the pages (the small
+    size) or read them, measure; the figures go to a file beside the page list."""
+    _setup(url)
+    from django.core.management import call_command
+
+    from bench import pages as page_finder
+    from bench.seed import seed
+
+    call_command("migrate", verbosity=0)
+    t0 = time.perf_counter()
+    seed(customers=customers, months=months)
+    settle()
+    print(
+        f"seeded {customers:,} customers and {months} months in {time.perf_counter() - t0:.0f} s", flush=True
+    )
+    if discover:
+        found, problems = page_finder.discover(clients(), request)
+        if problems:
+            print("These pages could not be opened (bench/pages.py fills them, or EXCLUDED says why not):")
+            for problem in problems:
+                print(f"  {problem}")
+            return 2
+        found += REFERENCES
+        if only:
+            found = [p for p in found if re.search(only, p.label)]
+        write_pages(found)
+        print(f"{len(found)} pages found", flush=True)
+    chosen = read_pages()
+    unknown = show - {p.label for p in chosen}
     if unknown:
         print(f"--show: no such page: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
-    for size in sizes:
-        t0 = time.perf_counter()
-        grow(grown, size - grown)
-        settle()
-        grown = size
-        print(
-            f"grew to {Customer.objects.count():,} customers in {time.perf_counter() - t0:.1f} s", flush=True
-        )
-        figures[size] = measure_pages(chosen, show if size == sizes[-1] else set())
-        if not note:
-            t0 = time.perf_counter()
-            instructions[size] = count_instructions(url, f"{size:,}")
-            print(f"counted instructions at {size:,} in {time.perf_counter() - t0:.0f} s", flush=True)
-    print(f"load average (1 min): {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    return report(sizes, figures, instructions, note)
+    t0 = time.perf_counter()
+    figures = measure_pages(chosen, show)
+    print(f"measured {len(chosen)} pages in {time.perf_counter() - t0:.0f} s", flush=True)
+    PAGE_LIST.with_suffix(".figures.json").write_text(json.dumps(figures), encoding="utf-8")
+    return 0
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--counted"]:
         _setup(os.environ["BENCH_DATABASE_URL"])
         run_counted()
+    elif sys.argv[1:2] == ["--size"]:
+        url, customers, months, discover, only, *shown = sys.argv[2:]
+        sys.exit(
+            size_run(
+                url,
+                int(customers),
+                int(months),
+                discover == "discover",
+                only,
+                {s.removeprefix("--show=") for s in shown},
+            )
+        )
     else:
         sys.exit(main(sys.argv[1:]))

@@ -21,6 +21,7 @@ What it does, in order:
 
     make soak                      # 1,000 changes
     make soak SOAK_CHANGES=200     # the nightly-sized run
+    make soak SOAK_MONTHS=12       # the portal's customers with a year of history first (bench.seed)
 
 Where it runs, for several soaks on one machine (each option also read from the environment variable named
 after it; an option given wins):
@@ -159,6 +160,12 @@ def parse_args(
     )
     parser.add_argument("--changes", type=int, default=int(environ.get("SOAK_CHANGES") or 1000))
     parser.add_argument("--customers", type=int, default=60)
+    parser.add_argument(
+        "--months",
+        type=int,
+        default=int(environ.get("SOAK_MONTHS") or 0),
+        help="months of the running portal's history given to the portal's customers first (bench.seed)",
+    )
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--seed", type=int, default=int(environ.get("SOAK_SEED") or 2026))
     parser.add_argument(
@@ -389,6 +396,7 @@ class World:
         redis_db: int = DEFAULT_REDIS_DB,
         ports: tuple[int, int] | None = None,
         db_prefix: str = DEFAULT_DB_PREFIX,
+        months: int = 0,
     ) -> None:
         self.workdir = workdir
         self.processes: dict[str, subprocess.Popen] = {}
@@ -426,6 +434,9 @@ class World:
             self.users.append((name, _authenticator(self, name)))
         print("First full resync…", flush=True)
         self.run("first-resync", [PY, "manage.py", "resync"])
+        if months:
+            print(f"{months} months of history (bench.seed)…", flush=True)
+            self.run("history", [PY, "-m", "bench", "seed", "--history-only", "--months", str(months)])
         sandbox_port = urlsplit(self.sandbox.root).port
         self.port = port_in(ports, purpose="the portal", taken={sandbox_port} if sandbox_port else set())
         self.start(
@@ -860,6 +871,7 @@ def main() -> int:
         redis_db=args.redis_db,
         ports=args.ports,
         db_prefix=args.db_prefix,
+        months=args.months,
     )
     started = time.monotonic()
     try:

@@ -1,0 +1,403 @@
+"""The scale guard's pages, from the URL resolver: every GET page and htmx partial each role may open.
+
+As the role x URL matrix test walks the resolver (tests/core/test_url_coverage.py), so does `pages`: each portal
+URL, for each role holding the permission it declares, with its arguments filled from bench.seed's database
+(`ARGS` by argument name, `VARIANTS` where one URL has several pages, such as the worklists' full lists). Opened
+once, each page says what else to measure: a page with a search box is also measured searched (a word many
+customers have, a legal form, one customer), a page with a link to its page 2 on that page, and each htmx
+target the page names as that partial. Nothing is listed by hand but `EXCLUDED`, each with its reason; the test
+in make test (tests/bench/test_seed.py) fails when a URL is neither fillable here nor excluded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+#: URL names the guard does not open, with the reason. POST-only URLs are actions, not pages (their GET answers
+#: 405); downloads stream every row their filter finds, so they grow with the rows by design.
+EXCLUDED = {
+    "accounts:signin_unlock": "POST only: unlocks a sign-in",
+    "customers:add_details": "the second step of adding a customer: opened by the first step's POST only",
+    "invoicing:payment": "POST only: records a payment",
+    "invoicing:send": "POST only: sends an invoice",
+    "options:order_delete": "POST only: deletes a scheduled option change",
+    "subscriptions:pre_order_delete": "POST only: deletes a pre-order",
+    "subscriptions:reservation_delete": "POST only: deletes a reservation",
+    "accounts:user_reactivate": "POST only: reactivates a user",
+    "billing:fetch": "POST only: queues a fetch from LINE WORKS",
+    "billing:close": "POST only: closes a month",
+    "billing:check": "POST only: runs the month's check",
+    "billing:reopen": "POST only: reopens a month",
+    "billing:price_add": "POST only: adds a price",
+    "customers:renewal": "POST only: part of the usage form",
+    "customers:renewal_delete": "POST only: part of the usage form",
+    "customers:domain_upgrade": "POST only: part of the domain form",
+    "customers:domain_upgrade_delete": "POST only: part of the domain form",
+    "customers:domain_change": "POST only: part of the domain form",
+    "customers:activate": "POST only: activates a customer",
+    "customers:refresh": "POST only: queues a customer's refresh",
+    "core:sync_now": "POST only: queues a full resync",
+    "core:batch_send": "POST only: sends a batch",
+    "core:batch_stop": "POST only: stops a batch",
+    "core:batch_resume": "POST only: resumes a batch",
+    "core:batch_retry": "POST only: sends a batch's failed rows again",
+    "partner_account:connect": "a redirect to LINE WORKS' sign-in (OAuth), not a page",
+    "partner_account:callback": "LINE WORKS' OAuth redirect back, with a code only LINE WORKS gives",
+    "partner_account:disconnect": "POST only: forgets the partner account's tokens",
+    "schedule:feed_ics": "opened by a calendar with a secret token, not by a role; the agenda's reads",
+    "customers:export": "a download of every row the filter finds (streamed)",
+    "options:export": "a download of every row the filter finds (streamed)",
+    "subscriptions:export": "a download of every row the filter finds (streamed)",
+    "schedule:export": "a download of every row the filter finds (streamed)",
+    "schedule:ical": "a download of every row the filter finds (streamed)",
+    "work_export": "a download of every row of a worklist section (streamed)",
+    "billing:details_export": "a download of the month's every detail (streamed)",
+    "billing:estimate_export": "a download of the month's every estimated line",
+    "billing:statement_export": "a download of the month's every customer",
+    "billing:accounting_export": "a download of the month's journal",
+    "invoicing:search_export": "a download of every invoice the search finds (streamed)",
+    "invoicing:sales_journal": "a download of the month's every issued invoice",
+}
+
+#: A word of company names (bench.common.NAME_WORDS): about one customer in twelve has it at every size.
+WORD = "サクラ"
+#: A word a third of the customers' names have (the seed's legal forms), spread over the name order.
+LEGAL_FORM = "株式会社"
+#: The customer every page of one customer opens: customer 24, the first Account manager's (24 % 12 == 0) and
+#: the first Support contact's, on a paid plan with a scheduled change; searched for by its domain.
+CUSTOMER_INDEX = 24
+ONE_CUSTOMER = f"h{CUSTOMER_INDEX:05d}"
+#: How many htmx targets of one page are measured, at most.
+MAX_TARGETS = 3
+ROLES = ("account_manager", "support", "finance", "admin")
+
+
+@dataclass(frozen=True)
+class Page:
+    label: str
+    url_name: str
+    variant: int = 0  # which of the URL's argument sets (`arguments`)
+    params: dict = field(default_factory=dict)
+    role: str = "admin"
+    target: str = ""  # htmx: the element the request asks for
+    reference: bool = False  # Django admin's changelist: printed beside, never judged
+
+    def url(self) -> str:
+        from django.urls import reverse
+
+        if self.url_name.startswith("/"):
+            return self.url_name
+        return reverse(self.url_name, kwargs=arguments(self.url_name)[self.variant])
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+#: Django admin's changelists of the largest tables: references printed beside, never judged.
+REFERENCES = [
+    Page("admin changelist: customers", "/admin/customers/customer/", reference=True),
+    Page(
+        "admin changelist: customers, searched",
+        "/admin/customers/customer/",
+        params={"q": WORD},
+        reference=True,
+    ),
+    Page("admin changelist: invoice items", "/admin/billing/invoiceitem/", reference=True),
+    Page("admin changelist: audit entries", "/admin/core/auditentry/", reference=True),
+    Page("admin changelist: sync runs", "/admin/core/syncrun/", reference=True),
+]
+
+
+# --- The resolver ----------------------------------------------------------------------------------------------
+
+
+def _walk(patterns, namespace: str = ""):
+    from django.urls import URLPattern, URLResolver
+
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace == "admin":
+                continue
+            yield from _walk(p.url_patterns, f"{namespace}{p.namespace}:" if p.namespace else namespace)
+        elif isinstance(p, URLPattern) and p.name:
+            yield f"{namespace}{p.name}", p
+
+
+def portal_urls() -> dict:
+    """Every named URL of the portal a role opens: those that declare the permission they need (Django's own
+    pages, the health checks and the metrics declare none)."""
+    from django.urls import get_resolver
+
+    return {
+        name: p
+        for name, p in _walk(get_resolver().url_patterns)
+        if getattr(p.callback, "required_perm", None) is not None or name in EXCLUDED
+    }
+
+
+def url_arguments(pattern) -> list[str]:
+    return list(getattr(pattern.pattern, "converters", {}))
+
+
+def covered() -> set[str]:
+    """The URL names the guard opens: every portal URL not excluded whose arguments it can fill."""
+    return {
+        name
+        for name, p in portal_urls().items()
+        if name not in EXCLUDED and (name in VARIANTS or all(a in ARGS for a in url_arguments(p)))
+    }
+
+
+# --- Filling the arguments from the seed --------------------------------------------------------------------------
+
+
+def _customer() -> int:
+    from bench.seed import FIRST_DOMAIN
+
+    return FIRST_DOMAIN + CUSTOMER_INDEX
+
+
+def _last_closed() -> tuple[int, int]:
+    from billing.rules import last_closed_month
+    from portal.core import clock
+
+    return last_closed_month(clock.today())
+
+
+def _issued_number() -> int:
+    from invoicing.models import DocumentKind, IssuedInvoice
+
+    year, month = _last_closed()
+    mine = IssuedInvoice.objects.filter(year=year, month=month, kind=DocumentKind.INVOICE)
+    return mine.filter(domain_id=_customer()).values_list("number", flat=True).first() or (
+        mine.order_by("number").values_list("number", flat=True).first()
+    )
+
+
+def _managed(model, *, column: str = "customer_id"):
+    """`model`'s rows of the first Account manager's customers."""
+    from bench.seed import PEOPLE
+    from customers.models import CustomerOwner
+
+    theirs = CustomerOwner.objects.filter(account_manager__username=PEOPLE["account_manager"][0]).values(
+        "customer_id"
+    )
+    return model.objects.filter(**{f"{column}__in": theirs})
+
+
+def _option() -> str:
+    from options.models import Option
+
+    paid = Option.objects.filter(customer_id=_customer(), trial=False).order_by("option_product_id")
+    return paid.values_list("option_product_id", flat=True).first()
+
+
+def _finding() -> int:
+    from billing.models import Finding
+
+    return Finding.objects.order_by("-year", "-month", "pk").values_list("pk", flat=True).first()
+
+
+def _batch():
+    from portal.core.models import Batch
+
+    return Batch.objects.order_by("created_at").values_list("pk", flat=True).first()
+
+
+def _operation():
+    from portal.core.models import Operation
+
+    theirs = _managed(Operation, column="domain_id").order_by("created_at").values_list("pk", flat=True)
+    return theirs.first() or Operation.objects.order_by("created_at").values_list("pk", flat=True).first()
+
+
+def _user() -> int:
+    from django.contrib.auth import get_user_model
+
+    from bench.seed import PEOPLE
+
+    return get_user_model().objects.get(username=PEOPLE["account_manager"][1]).pk
+
+
+#: The value of each URL argument, by its name, read from the seeded database.
+ARGS: dict[str, Callable[[], object]] = {
+    "domain_id": _customer,
+    "subscription_id": lambda: _customer() - 40_000_000 + 91_000_000,
+    "year": lambda: _last_closed()[0],
+    "month": lambda: _last_closed()[1],
+    "number": _issued_number,
+    "option_product_id": _option,
+    "pk": _finding,
+    "batch_id": _batch,
+    "operation_id": _operation,
+    "user_id": _user,
+}
+
+
+def _pre_order() -> list[dict]:
+    from subscriptions.models import PreOrder
+
+    order = _managed(PreOrder).order_by("pk").first()
+    return [{"domain_id": order.customer_id, "pre_order_id": order.pk}]
+
+
+def _option_order() -> list[dict]:
+    from options.models import OptionOrder
+
+    order = _managed(OptionOrder).order_by("customer_id").first()
+    return [{"domain_id": order.customer_id, "option_product_id": order.option_product_id}]
+
+
+def _reservation() -> list[dict]:
+    from subscriptions.models import Reservation
+
+    held = _managed(Reservation).order_by("subscription_id").first()
+    return [{"subscription_id": held.subscription_id}]
+
+
+def _trial() -> list[dict]:
+    from subscriptions.models import Subscription
+
+    trials = Subscription.objects.filter(plan="TRIAL", customer__removed_at=None).order_by("pk")
+    trial = _managed(Subscription).filter(pk__in=trials.values("pk")).first() or trials.first()
+    return [{"subscription_id": trial.pk}]
+
+
+def _paid_option() -> list[dict]:
+    """A paid option (a trial has no renewal, quantity or upgrade to change) of the customer, or of another of
+    the first Account manager's customers."""
+    from options.models import Option
+
+    paid = Option.objects.filter(trial=False, customer__removed_at=None)
+    found = (
+        paid.filter(customer_id=_customer()).order_by("option_product_id").first()
+        or _managed(paid.model)
+        .filter(pk__in=paid.values("pk"))
+        .order_by("customer_id", "option_product_id")
+        .first()
+    )
+    return [{"domain_id": found.customer_id, "option_product_id": found.option_product_id}]
+
+
+def _work_keys() -> list[dict]:
+    from portal.core.contrib import contributions
+
+    return [{"key": section.key} for section in sorted(contributions("worklist"), key=lambda s: s.key)]
+
+
+#: URLs whose arguments are not the defaults: each gives its argument sets (one page each).
+VARIANTS: dict[str, Callable[[], list[dict]]] = {
+    "subscriptions:pre_order": _pre_order,
+    "subscriptions:pre_order_delete": _pre_order,
+    "options:order": _option_order,
+    "options:order_delete": _option_order,
+    "subscriptions:reservation_delete": _reservation,
+    "subscriptions:convert": _trial,
+    "work_list": _work_keys,
+    "options:add_quantity": _paid_option,
+    "options:cancel": _paid_option,
+    "options:renewal": _paid_option,
+    "options:upgrade": _paid_option,
+}
+
+
+#: The query a page needs to be itself (an htmx partial's), by URL name; and URLs opened with several queries,
+#: one page each (the bulk page from every row of a list's filter, and from a worklist section's full list).
+PARAMS: dict[str, dict] = {"customers:fresh": {"since": "1"}}
+QUERIES: dict[str, list[dict]] = {
+    "core:bulk_new": [
+        {"action": "subscriptions.renewal", "all": "1"},
+        {"action": "subscriptions.renewal", "all": "1", "source": "work:renewal-decisions"},
+    ],
+}
+
+
+def arguments(name: str) -> list[dict]:
+    """The argument sets of URL `name` in this database."""
+    if name in VARIANTS:
+        return VARIANTS[name]()
+    return [{a: ARGS[a]() for a in url_arguments(portal_urls()[name])}]
+
+
+# --- Finding the pages --------------------------------------------------------------------------------------------
+
+_SEARCH_BOX = re.compile(r"<input[^>]*\bname=\"q\"")
+_PAGE_TWO = re.compile(r"href=\"[^\"]*[?&](?:amp;)?page=2\b")
+_HX_TARGET = re.compile(r"hx-target=\"#([A-Za-z][\w-]*)\"")
+
+
+def discover(clients: dict, request: Callable) -> tuple[list[Page], list[str]]:
+    """Every page each role opens (module docstring), opened once each; and what went wrong: a URL whose page
+    does not answer 200 to a role holding its permission (fill it differently, or exclude it with a reason)."""
+    from portal.core.access import Role, holds
+
+    pages: list[Page] = []
+    problems: list[str] = []
+    for name, pattern in sorted(portal_urls().items()):
+        if name in EXCLUDED:
+            continue
+        if name not in covered():
+            problems.append(
+                f"{name}: no value for its arguments {url_arguments(pattern)} (bench/pages.py ARGS)"
+            )
+            continue
+        perm = pattern.callback.required_perm
+        try:
+            variants = arguments(name)
+        except Exception as exc:  # the seed lacks the row: say which URL
+            problems.append(f"{name}: its arguments are not in the seed ({exc!r})")
+            continue
+        queries = QUERIES.get(name, [PARAMS.get(name, {})])
+        for (variant, kwargs), query in itertools.product(enumerate(variants), queries):
+            suffix = f" {'/'.join(str(v) for v in kwargs.values())}" if len(variants) > 1 else ""
+            suffix += f" {'&'.join(f'{k}={v}' for k, v in query.items())}" if len(queries) > 1 else ""
+            for role in ROLES:
+                if not holds(Role(role), perm):
+                    continue
+                page = Page(f"{name}{suffix} as {Role(role).label}", name, variant, query, role=role)
+                try:
+                    response = request(clients[role], page, check=False)
+                except Exception as exc:  # the seed lacks the row its arguments name, or the page fails
+                    problems.append(f"{page.label}: {exc!r}")
+                    continue
+                if response.status_code == 403:
+                    # The row's own check refuses this role (a worklist section it does not see, an operation
+                    # of a kind it does not send): not one of its pages.
+                    continue
+                if response.status_code != 200:
+                    problems.append(f"{page.label}: {page.url()} answered {response.status_code}")
+                    continue
+                pages.append(page)
+                if response.get("Content-Type", "").startswith("text/html"):
+                    pages += _more_of(page, body(response).decode("utf-8", "replace"))
+    return pages, problems
+
+
+def body(response) -> bytes:
+    """A response's bytes, streamed or not."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def _more_of(page: Page, html: str) -> list[Page]:
+    """What a page's own HTML says to measure too: searched, page 2, each htmx target it names."""
+    more = []
+    if _SEARCH_BOX.search(html):
+        for what, q in (
+            ("searched", WORD),
+            ("searched by a legal form", LEGAL_FORM),
+            ("one customer", ONE_CUSTOMER),
+        ):
+            more.append(Page(f"{page.label}, {what}", page.url_name, page.variant, {"q": q}, page.role))
+    if _PAGE_TWO.search(html):
+        more.append(Page(f"{page.label}, page 2", page.url_name, page.variant, {"page": 2}, page.role))
+    for target in sorted(set(_HX_TARGET.findall(html)))[:MAX_TARGETS]:
+        params = {"q": WORD} if _SEARCH_BOX.search(html) else {}
+        more.append(
+            Page(f"{page.label}, htmx #{target}", page.url_name, page.variant, params, page.role, target)
+        )
+    return more

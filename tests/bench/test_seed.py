@@ -1,0 +1,137 @@
+"""bench.seed (a partner's database after M months at N customers) and the scale guard's pages (bench.pages):
+the guard opens every URL the resolver has or says why not; a small seed holds what people see, and every page
+of the guard opens on it for every role that may open it. No timing: `make bench-scale` measures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count
+
+from bench import pages
+from bench.seed import FIRST_DOMAIN, PEOPLE, cadence, seed
+from tests.core.test_url_coverage import portal_urls as resolver_urls
+
+
+def uncovered() -> list[str]:
+    return sorted(set(pages.portal_urls()) - pages.covered() - set(pages.EXCLUDED) - set(pages.QUERIES))
+
+
+def test_the_guard_opens_every_url_the_resolver_has_or_names_it_with_a_reason():
+    assert set(pages.portal_urls()) == set(resolver_urls()), (
+        "the guard walks the resolver as the matrix test does"
+    )
+    assert uncovered() == [], (
+        "fill these URLs' arguments in bench/pages.py (ARGS or VARIANTS), or exclude them there with a reason"
+    )
+    stale = sorted(set(pages.EXCLUDED) - set(resolver_urls()))
+    assert stale == [], "these exclusions name no URL any more"
+    assert all(len(reason) > 10 for reason in pages.EXCLUDED.values())
+
+
+def test_a_url_whose_arguments_the_guard_cannot_fill_is_found(monkeypatch):
+    monkeypatch.delitem(pages.ARGS, "subscription_id")
+    assert {"subscriptions:detail", "subscriptions:renewal"} <= set(uncovered())
+    monkeypatch.delitem(pages.EXCLUDED, "core:sync_now")
+    assert "core:sync_now" in pages.covered()  # a URL no longer excluded is opened, and must answer 200
+
+
+def test_a_small_seed_holds_what_people_see_and_every_page_of_the_guard_opens_on_it(db, client_as):
+    """One seed for both (it takes a while): the rows a person would see, then every page of the guard opened
+    by every role that may open it."""
+    seed(customers=60, months=3)
+    _holds_what_people_see(client_as)
+    _every_page_of_the_guard_opens()
+
+
+def _holds_what_people_see(client_as):
+    from billing.models import DetailMonth, Invoice, UsageSnapshot
+    from customers.models import Customer, CustomerOwner
+    from invoicing.models import CustomerBilling, DocumentKind, InvoicePayment, IssuedInvoice
+    from invoicing.selectors import overdue_invoices
+    from options.models import OptionUsage
+    from portal.core import clock
+    from portal.core.models import AuditEntry, Batch, SyncRun
+
+    today = clock.today()
+    assert Customer.objects.count() == 60
+    owned = CustomerOwner.objects.filter(account_manager__username=PEOPLE["account_manager"][0])
+    assert owned.count() == 5  # one customer in twelve
+    assert CustomerOwner.objects.exclude(support_contact=None).count() == 20  # one in three
+    assert CustomerBilling.objects.count() == 54  # nine in ten
+    # Three closed months of LINE WORKS' invoices and details, and of issued invoices with their PDFs.
+    assert Invoice.objects.count() == 3 and DetailMonth.objects.count() == 3
+    by_month = IssuedInvoice.objects.filter(kind=DocumentKind.INVOICE).values("month").annotate(n=Count("pk"))
+    assert len(by_month) == 3 and all(row["n"] > 30 for row in by_month)
+    assert not IssuedInvoice.objects.filter(pdf_sha256="").exists()
+    assert InvoicePayment.objects.count() > 30
+    assert list(overdue_invoices(today=today)), "some invoices are overdue"
+    # The running portal's history: every kind of sync run, audit entries over the months, daily usage.
+    # (No customer page opens a refresh: at 60 customers every copy is younger than REFRESH_ON_OPEN_MINUTES.)
+    kinds = set(SyncRun.objects.values_list("kind", flat=True))
+    assert kinds == {"full", "refresh", "partner"}
+    oldest = AuditEntry.objects.order_by("created_at").first().created_at.date()
+    assert oldest < today - dt.timedelta(days=75)
+    days = UsageSnapshot.objects.filter(domain_id=FIRST_DOMAIN + 24).values("used_date").distinct().count()
+    assert days > 75
+    assert OptionUsage.objects.filter(customer_id=FIRST_DOMAIN + 24).count() > 75
+    assert Batch.objects.count() == 1
+    # What people see: the Finance home lists overdue invoices, the Sync page the runs.
+    from portal.core.access import Role
+
+    assert "invoices-overdue" in client_as(Role.FINANCE).get("/").content.decode()
+
+
+def _every_page_of_the_guard_opens():
+    from bench import scale
+
+    found, problems = pages.discover(scale.clients(), scale.request)
+    assert problems == []
+    names = {page.url_name for page in found}
+    assert names == pages.covered() | set(pages.QUERIES)
+    labels = {page.label for page in found}
+    assert "customers:list as Account manager, searched" in labels
+    assert "core:activity as Admin, page 2" in labels
+    assert "schedule:agenda as Support, htmx #agenda" in labels
+    assert "work_list findings as Finance" in labels and "work_list findings as Support" not in labels
+
+
+def test_the_cadence_follows_the_beat_schedule(settings):
+    settings.PARTNER_API_RATE_LIMIT = 240
+    settings.RESYNC_INTERVAL_MINUTES = 60
+    settings.RESYNC_REFRESH = True
+    small, large = cadence(3000), cadence(50_000)
+    assert small.full_runs == 24  # a pass of 12.5 minutes at every hourly tick
+    assert large.full_every_minutes == 240  # a pass of 208 minutes: the ticks meanwhile are refused
+    assert large.refresh_runs < small.refresh_runs  # the refresh runs only between full resyncs
+    settings.RESYNC_REFRESH = False
+    assert cadence(3000).refresh_runs == 0
+
+
+def test_a_history_is_given_to_the_customers_a_database_holds(db):
+    """The soak's portal reads its customers from the sandbox, then gets a history: the running month's usage
+    the resync stored stays as it is, the months before it are added."""
+    import random
+
+    from django.utils import timezone
+
+    from bench.seed import customers_seed, history
+    from billing.models import UsageSnapshot
+    from portal.core import clock
+    from portal.core.models import AuditEntry, SyncRun
+
+    customers_seed(0, 24, random.Random(1))
+    today = clock.today()
+    read = UsageSnapshot.objects.create(
+        domain_id=FIRST_DOMAIN, used_date=today, product_id="STD", member_count=7, synced_at=timezone.now()
+    )
+    history(months=2)
+    assert (
+        UsageSnapshot.objects.get(domain_id=FIRST_DOMAIN, used_date=today).member_count
+        == 7
+        == read.member_count
+    )
+    before = UsageSnapshot.objects.filter(domain_id=FIRST_DOMAIN, used_date__lt=today.replace(day=1))
+    assert before.count() > 50
+    assert SyncRun.objects.filter(kind="full").count() > 24 * 50
+    assert AuditEntry.objects.filter(created_at__date__lt=today.replace(day=1)).exists()
