@@ -554,3 +554,23 @@ def test_a_finished_batch_says_each_rows_state_in_the_words_of_its_tile(client_a
     }
     assert "Refused" not in tiles and "Applied" not in tiles
     assert all(f"(subscription ID {s.pk})" in page for s in subs)
+
+
+def test_under_portfolio_only_a_held_row_of_another_persons_customer_is_not_named(
+    account_manager, subs, settings
+):
+    """A running batch holding another Account manager's row: a reader choosing it (by its key) is told nothing
+    of it; it is not theirs to read, so it is left out as a row not found."""
+    from tests.customers.factories import make_owner
+    from tests.fixtures.personas import make_persona
+
+    settings.PORTFOLIO_ONLY = True
+    for s in subs:
+        make_owner(s.customer, account_manager=account_manager)
+    running = _dry_run(account_manager, subs)
+    bulk.batch_send(user=account_manager, batch=running, ticked=[r.key for r in running.rows.all()])
+    other = make_persona(AM, username="other-manager")
+    with pytest.raises(bulk.BatchRefused) as refused:
+        _dry_run(other, subs)
+    assert "None of the chosen rows is in the portal" in refused.value.message
+    assert all(s.customer.company_name not in refused.value.message for s in subs)

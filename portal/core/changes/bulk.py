@@ -206,15 +206,15 @@ def batch_check(
             )
             % {"count": len(keys), "max": settings.BULK_MAX_ROWS}
         )
-    prefixed = [f"{action.list_name}:{k}" for k in keys]
-    held = held_rows(prefixed)
-    if held:
-        raise _held_refusal(held)
     rows = action.read(user, keys)
     if not rows:
         raise BatchRefused(
             gettext("None of the chosen rows is in the portal (any more). Choose them on the list again.")
         )
+    # Among the rows the user may read: the refusal names them.
+    held = held_rows(f"{action.list_name}:{k}" for k in keys if k in rows)
+    if held:
+        raise _held_refusal(held)
     if action.prepare is not None:
         values = action.prepare([rows[k] for k in keys if k in rows], values)
     with transaction.atomic():
