@@ -265,6 +265,12 @@ class IssueRun(models.Model):
     rendered = models.PositiveIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
+    # --- liveness (`RunLiveness`): who works on it, and when a worker was found gone and another took it up ---
+    #: The worker process working on it now (`portal.core.changes.liveness`: host:pid:random); "" while queued.
+    sender = models.CharField(max_length=100, blank=True)
+    #: When the reaper last found its worker gone (and queued it again), and when a worker took it up after.
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    resumed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -276,6 +282,11 @@ class IssueRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d} ({self.pk})"
+
+    @property
+    def waiting_for_a_worker(self) -> bool:
+        """Its worker was found gone and no worker has taken it up since (it is queued again)."""
+        return is_waiting(self)
 
 
 # --- price edits on drafts -----------------------------------------------------------------------------
@@ -377,6 +388,9 @@ class InvoiceSending(models.Model):
     #: The submission that asked to send it again: sent once per form.
     idempotency_key = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
+    #: The process sending it (a month's run's worker, or the web process): its attempt under way is cut short
+    #: at once when the reaper finds that worker gone, not after `services.SENDING_STALE`.
+    sender = models.CharField(max_length=100, blank=True)
 
     class Meta:
         constraints = [
@@ -413,6 +427,10 @@ class SendRun(models.Model):
     failed = models.PositiveIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
+    #: As an `IssueRun`'s: its worker now, when a worker was found gone, and when another took it up.
+    sender = models.CharField(max_length=100, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    resumed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -423,6 +441,19 @@ class SendRun(models.Model):
 
     def __str__(self) -> str:
         return f"send {self.year}-{self.month:02d} ({self.pk})"
+
+    @property
+    def waiting_for_a_worker(self) -> bool:
+        return is_waiting(self)
+
+
+def is_waiting(run: IssueRun | SendRun) -> bool:
+    """A run not finished whose worker was found gone and that no worker has taken up since."""
+    return (
+        run.finished_at is None
+        and run.stopped_at is not None
+        and (run.resumed_at is None or run.resumed_at < run.stopped_at)
+    )
 
 
 class InvoicePayment(models.Model):

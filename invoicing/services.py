@@ -17,12 +17,15 @@ prepared"; a worker that died in between leaves it so, and the resumed run or a 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import smtplib
 import socket
 import uuid
+from collections.abc import Iterator
 from email.headerregistry import Address
 from email.utils import parseaddr
+from types import SimpleNamespace
 
 from celery import shared_task
 from django.conf import settings
@@ -52,6 +55,7 @@ from invoicing.models import (
 from invoicing.permissions import CHANGE_INVOICING
 from portal.core import clock
 from portal.core.access import check
+from portal.core.changes import liveness
 from portal.core.models import AuditEntry
 from portal.core.services import audit_record
 
@@ -211,23 +215,28 @@ def month_issue_request(*, user, year: int, month: int) -> IssueRun:
 
 def month_issue(*, run_id: int) -> IssueRun:
     """The work of a run: issue each ready draft of its month, then mark the run finished. Run again under the
-    same id (a retried or redelivered task, a dead worker's run), it issues only what is not issued yet."""
+    same id (a retried or redelivered task, a dead worker's run the reaper queued again), it issues only what is
+    not issued yet. While it works, its worker holds the run in its heartbeat (`_working_on`)."""
     run = IssueRun.objects.select_related("requested_by").get(pk=run_id)
     if run.finished_at is not None:
         return run
     user = run.requested_by or get_user_model()(username="system")
-    try:
-        # Number the drafts not issued yet (the counter's lock, one invoice at a time), then render every PDF
-        # of the month still missing (this run's, and a dead worker's) in chunks shared with the other workers.
-        ready = selectors.ready_drafts(user=user, year=run.year, month=run.month, issue_date=clock.today())
-        for draft in ready:
-            invoice_issue(draft=draft, year=run.year, month=run.month, user=user, run=run, render=False)
-        month_pdfs_render(year=run.year, month=run.month, run_id=run.pk)
-    except Exception as error:
-        IssueRun.objects.filter(pk=run_id).update(finished_at=timezone.now(), error=str(error)[:500])
-        raise
-    # Finished when every PDF is stored; else by the worker that stores the last one (`pdf_chunk_render`).
-    _run_finish_when_rendered(run)
+    with _working_on(run):
+        try:
+            # Number the drafts not issued yet (the counter's lock, one invoice at a time), then render every
+            # PDF of the month still missing (this run's, and a dead worker's) in chunks shared with the other
+            # workers.
+            ready = selectors.ready_drafts(
+                user=user, year=run.year, month=run.month, issue_date=clock.today()
+            )
+            for draft in ready:
+                invoice_issue(draft=draft, year=run.year, month=run.month, user=user, run=run, render=False)
+            month_pdfs_render(year=run.year, month=run.month, run_id=run.pk)
+        except Exception as error:
+            IssueRun.objects.filter(pk=run_id).update(finished_at=timezone.now(), error=str(error)[:500])
+            raise
+        # Finished when every PDF is stored; else by the worker that stores the last one (`pdf_chunk_render`).
+        _run_finish_when_rendered(run)
     run.refresh_from_db()
     return run
 
@@ -585,16 +594,17 @@ def pdf_chunk_render(*, run_id: int | None, batch: str, numbers: list[int]) -> i
     another renders it); the run counts each PDF stored and is finished by the worker that stores the last."""
     if not numbers or not cache.add(f"invoicing:pdf-chunk:{batch}:{numbers[0]}", 1, PDF_CHUNK_CLAIM_SECONDS):
         return 0
+    run = None if run_id is None else IssueRun.objects.filter(pk=run_id, finished_at=None).first()
     rendered = 0
-    for number in numbers:
-        invoice = IssuedInvoice.objects.filter(number=number, pdf_sha256="").first()
-        if invoice is not None and invoice_pdf_render(invoice):
-            rendered += 1
-            if run_id is not None:
-                IssueRun.objects.filter(pk=run_id).update(rendered=F("rendered") + 1)
-    if run_id is not None and rendered:
-        run = IssueRun.objects.filter(pk=run_id).first()
-        if run is not None:
+    # A worker rendering a chunk of a run works on the run: its heartbeat holds it meanwhile.
+    with _working_on(run) if run is not None else contextlib.nullcontext():
+        for number in numbers:
+            invoice = IssuedInvoice.objects.filter(number=number, pdf_sha256="").first()
+            if invoice is not None and invoice_pdf_render(invoice):
+                rendered += 1
+                if run_id is not None:
+                    IssueRun.objects.filter(pk=run_id).update(rendered=F("rendered") + 1)
+        if run is not None and rendered:
             _run_finish_when_rendered(run)
     return rendered
 
@@ -743,6 +753,7 @@ def invoice_send(
                 idempotency_key=key if again else None,
                 attempted_at=timezone.now(),
                 attempted_by=user if getattr(user, "is_authenticated", False) else None,
+                sender=liveness.this_sender().id,
             )
     except IntegrityError:
         if again:
@@ -826,20 +837,27 @@ def month_send(*, run_id: int) -> SendRun:
     # One connection for the run, opened by the first message: a server that cannot be reached is a failure
     # recorded on each invoice (retryable), as when they are sent one by one.
     connection = get_connection()
-    try:
-        for number in list(unsent(year=run.year, month=run.month).values_list("number", flat=True)):
-            try:
-                attempt = invoice_send(user=user, number=number, connection=connection)
-            except SendRefused:
-                continue  # no address, PDF not ready, or sent meanwhile: not attempted
-            field = "sent" if attempt.outcome == InvoiceSending.Outcome.SENT else "failed"
-            SendRun.objects.filter(pk=run_id).update(**{field: F(field) + 1})
-    except Exception as error:
-        SendRun.objects.filter(pk=run_id).update(finished_at=timezone.now(), error=str(error)[:500])
-        raise
-    finally:
-        connection.close()
-    SendRun.objects.filter(pk=run_id, finished_at=None).update(finished_at=timezone.now())
+    # An attempt of this run cut short by a dead worker may have gone out: the resumed run leaves it to a person
+    # (its page says so), as it never sends an invoice twice.
+    cut_short = InvoiceSending.objects.filter(
+        failure=SendFailure.INTERRUPTED, attempted_at__gte=run.requested_at
+    ).values("invoice_id")
+    with _working_on(run):
+        try:
+            todo = unsent(year=run.year, month=run.month).exclude(pk__in=cut_short)
+            for number in list(todo.values_list("number", flat=True)):
+                try:
+                    attempt = invoice_send(user=user, number=number, connection=connection)
+                except SendRefused:
+                    continue  # no address, PDF not ready, or sent meanwhile: not attempted
+                field = "sent" if attempt.outcome == InvoiceSending.Outcome.SENT else "failed"
+                SendRun.objects.filter(pk=run_id).update(**{field: F(field) + 1})
+        except Exception as error:
+            SendRun.objects.filter(pk=run_id).update(finished_at=timezone.now(), error=str(error)[:500])
+            raise
+        finally:
+            connection.close()
+        SendRun.objects.filter(pk=run_id, finished_at=None).update(finished_at=timezone.now())
     run.refresh_from_db()
     return run
 
@@ -847,6 +865,83 @@ def month_send(*, run_id: int) -> SendRun:
 @shared_task(name="invoicing.send_month", ignore_result=True, acks_late=True)
 def month_send_task(run_id: int) -> None:
     month_send(run_id=run_id)
+
+
+# --- liveness of the month's runs: the change pipeline's heartbeat and reaper -----------------------------
+
+
+def _held(run: IssueRun | SendRun) -> str:
+    """What a worker's heartbeat holds while it works on `run` (`portal.core.changes.liveness`)."""
+    return f"invoicing:{type(run).__name__}:{run.pk}"
+
+
+@contextlib.contextmanager
+def _working_on(run: IssueRun | SendRun) -> Iterator[None]:
+    """This worker works on `run` in the block: its heartbeat holds the run (written at once, and again while it
+    lives), and the run names it (`sender`), so the reaper finds the run's worker gone when it dies. A run its
+    worker was found gone from is taken up again here (`resumed_at`)."""
+    sender = liveness.this_sender()
+    with sender.holding(_held(run)):
+        now = timezone.now()
+        type(run).objects.filter(pk=run.pk, finished_at=None).update(sender=sender.id)
+        type(run).objects.filter(pk=run.pk, finished_at=None, stopped_at__isnull=False).update(resumed_at=now)
+        yield
+
+
+def runs_reap_stale() -> int:
+    """Periodic (the beat's `invoicing-runs-reap`, at the change reaper's period): a month's issue or send run not
+    finished whose worker is lost (its heartbeat gone, or not holding the run, at two looks `lost_grace` apart,
+    as for a change) is marked stopped and queued again, so it goes on without a person: issuing skips what is
+    issued and renders the missing PDFs; sending skips what is sent, and the attempt the dead worker had under
+    way is recorded as cut short (it may have gone out: a person decides). A run queued but taken by no worker
+    for `STALE_QUEUED_SECONDS` (its task lost with a killed worker) is queued again. How many were queued."""
+    from portal.core.changes.engine import STALE_QUEUED_SECONDS
+
+    now = timezone.now()
+    queued = 0
+    for model, task in ((IssueRun, month_issue_task), (SendRun, month_send_task)):
+        runs = list(model.objects.filter(finished_at=None))
+        by_key = {_held(run): run for run in runs if run.sender}
+        for found in liveness.lost(SimpleNamespace(pk=key, sender=run.sender) for key, run in by_key.items()):
+            run = by_key[found.pk]
+            if not model.objects.filter(pk=run.pk, finished_at=None, sender=run.sender).update(
+                sender="", stopped_at=now
+            ):
+                continue  # finished meanwhile, or another worker took it up
+            if model is SendRun:
+                _cut_short(run)
+            task.delay(run.pk)
+            queued += 1
+        idle = now - dt.timedelta(seconds=STALE_QUEUED_SECONDS)
+        for run in runs:
+            if not run.sender and max(filter(None, (run.requested_at, run.stopped_at))) < idle:
+                # Not taken since it was queued: its task was lost. Marked so the next look waits again.
+                model.objects.filter(pk=run.pk, finished_at=None, sender="").update(stopped_at=now)
+                task.delay(run.pk)
+                queued += 1
+    return queued
+
+
+def _cut_short(run: SendRun) -> None:
+    """The attempts a send run's dead worker had under way: failed, cut short (it may have gone out), counted."""
+    cut = InvoiceSending.objects.filter(
+        outcome=InvoiceSending.Outcome.SENDING,
+        sender=run.sender,
+        invoice__year=run.year,
+        invoice__month=run.month,
+    ).update(
+        outcome=InvoiceSending.Outcome.FAILED,
+        finished_at=timezone.now(),
+        failure=SendFailure.INTERRUPTED,
+        detail=f"its worker {run.sender} was found gone",
+    )
+    if cut:
+        SendRun.objects.filter(pk=run.pk).update(failed=F("failed") + cut)
+
+
+@shared_task(name="invoicing.reap_runs", ignore_result=True)
+def runs_reap_stale_task() -> None:
+    runs_reap_stale()
 
 
 # --- being paid ------------------------------------------------------------------------------------------

@@ -78,6 +78,12 @@ def beat_schedule() -> dict:
             "task": "portal.core.changes.reap_stale",
             "schedule": timing().reap_every,
         },
+        # The month's invoice issue and send runs whose worker died are queued again the same way (their workers
+        # keep the same heartbeat): invoicing's `runs_reap_stale`.
+        "invoicing-runs-reap": {
+            "task": "invoicing.reap_runs",
+            "schedule": timing().reap_every,
+        },
         # The partner-wide walks the apps keep fresh (billing: the last closed month's invoice and details, the
         # running month's year of invoices), twice a day in the business time zone: the invoice issued on the
         # 1st is read at 06:00 JST that day, a payment within half a day.
