@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -161,6 +162,13 @@ class Operation(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+    @property
+    def error_words(self) -> str:
+        """`error` in the reader's language: the engine's own sentences are kept in English and translated here,
+        whoever's request or worker wrote them; a refusal quoting LINE WORKS stays in the words it was written
+        in (its sender's)."""
+        return gettext(self.error) if self.error else ""
 
 
 class SyncRun(models.Model):

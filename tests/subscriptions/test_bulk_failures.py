@@ -1,7 +1,7 @@
 """A bulk renewal one of whose rows LINE WORKS answers with a 500 without applying it (issue 53, item 4), sent to
 a sandbox of its own, the queued tasks and the read-backs run here one by one as the worker would: the row is read
-back on the schedule of every change and settles as Failed, explained in the language its sender reads (Japanese
-here, though no request of theirs is in it), and "send the failed rows again" makes a new bulk change of that row
+back on the schedule of every change and settles as Failed, explained in the language of whoever reads the batch
+(Japanese, then English; the worker's own is the portal's default), and "send the failed rows again" makes a new bulk change of that row
 alone, opened on its own dry run; confirmed, it is sent and applied once."""
 
 from __future__ import annotations
@@ -86,6 +86,12 @@ def test_a_row_answered_500_fails_in_its_senders_language_and_is_sent_again_as_a
     assert FAILED_JA in page and FAILED_EN not in page
     assert re.search(r'data-count="failed">1<', page) and re.search(r'data-count="applied">2<', page)
     assert 'data-testid="retry"' in page and "失敗した 1 行を再送する" in page
+    # The same batch read in English (another day, or a colleague): the explanation is in the reader's language.
+    english = Client()
+    english.force_login(account_manager)
+    english.cookies["django_language"] = "en"
+    in_english = english.get(reverse("core:batch", args=[batch.pk])).content.decode()
+    assert FAILED_EN in in_english and FAILED_JA not in in_english
 
     again = client.post(reverse("core:batch_retry", args=[batch.pk]))
     assert again.status_code == 302

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from portal.core.access import Perm, check
 from portal.core.changes.engine import change_later
@@ -360,7 +360,7 @@ def batch_stop(*, user, batch: Batch) -> int:
             pk__in=batch.rows.exclude(operation=None).values("operation_id"), status=Operation.Status.QUEUED
         ).update(
             status=Operation.Status.STOPPED,
-            error=gettext("Not sent: the bulk change was stopped."),
+            error=gettext_noop("Not sent: the bulk change was stopped."),  # Operation.error_words
             finished_at=timezone.now(),
             updated_at=timezone.now(),
         )

@@ -249,7 +249,7 @@ def _details(row) -> str:
     if row.found.get("refusal"):
         return str(row.found["refusal"])
     if row.operation is not None:
-        return row.operation.error
+        return row.operation.error_words
     if row.outcome == "unchanged":
         return gettext("Already so")
     return row.note

@@ -38,7 +38,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.html import strip_tags
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from partner_api.errors import (
     AuthenticationError,
@@ -69,14 +69,37 @@ CHECK_LEASE_SECONDS = 120
 CHECK_GRACE_SECONDS = 15
 
 
+# The engine's own sentences an operation keeps: stored in English, shown in the reader's language
+# (`Operation.error_words`), whoever's request or worker wrote them.
+NOT_CONFIRMED = gettext_noop(
+    "LINE WORKS did not confirm the change, so it may or may not have been applied. "
+    "The portal is checking; do not send it again until it knows."
+)
+SENDER_LOST = gettext_noop(
+    "The portal stopped while sending this change, so it may or may not have been applied. "
+    "The portal is checking; do not send it again until it knows."
+)
+CANNOT_CHECK = gettext_noop(
+    "The portal could not check whether LINE WORKS applied this change. Look at the customer "
+    "in the LINE WORKS console before sending it again."
+)
+NOT_APPLIED = gettext_noop(
+    "LINE WORKS did not apply this change (it was checked several times after the answer was lost). "
+    "You can send it again."
+)
+
+
 class ChangeRefused(Exception):
     """The change was not applied (the API refused it, or could not be reached before anything was sent).
     `message` says why in words a person can act on; `field` names the form field the API complained about."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, record: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        #: What the operation keeps: one of the engine's own sentences in English (shown in the reader's
+        #: language, `Operation.error_words`), or "" for `text` (a refusal quoting LINE WORKS).
+        self.record = record
 
     @property
     def text(self) -> str:
@@ -87,8 +110,8 @@ class ChangeRefused(Exception):
 class ChangeOutcomeUnknown(ChangeRefused):
     """The change was sent but its outcome is open; the operation says "unknown" until a read-back knows."""
 
-    def __init__(self, message: str, *, operation: Operation | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, operation: Operation | None = None, record: str = "") -> None:
+        super().__init__(message, record=record)
         self.operation = operation
 
 
@@ -121,12 +144,7 @@ def refusal_from(exc: PartnerApiError, *, hints: Mapping[str, str] = {}) -> Chan
     answered to a write all leave the outcome open, whatever the error's class.
     """
     if exc.outcome_unknown:
-        return ChangeOutcomeUnknown(
-            gettext(
-                "LINE WORKS did not confirm the change, so it may or may not have been applied. "
-                "The portal is checking; do not send it again until it knows."
-            )
-        )
+        return ChangeOutcomeUnknown(gettext(NOT_CONFIRMED), record=NOT_CONFIRMED)
     if isinstance(exc, ConfigurationError | AuthenticationError) and not exc.status:
         # The portal's own setup, not LINE WORKS' answer: nothing was sent, and only an Admin can mend it.
         return ChangeRefused(
@@ -368,11 +386,11 @@ def _execute(change: Change, operation: Operation) -> Any:
         except PartnerApiError:
             reply = None
         if reply is None:
-            _unknown(change, operation, exc.message)
-            raise ChangeOutcomeUnknown(exc.message, operation=operation) from exc
+            _unknown(change, operation, exc.record or exc.text)
+            raise ChangeOutcomeUnknown(exc.message, operation=operation, record=exc.record) from exc
         return _succeeded(change, operation, reply, read_back=True)
     except ChangeRefused as exc:
-        operation_update(operation, status=Operation.Status.FAILED, error=exc.text)
+        operation_update(operation, status=Operation.Status.FAILED, error=exc.record or exc.text)
         raise
     return _succeeded(change, operation, reply)
 
@@ -505,10 +523,7 @@ def _reconcile_lost(change: Change, operation: Operation) -> bool:
 
 
 def _take_lost(change: Change, operation: Operation) -> bool:
-    message = gettext(
-        "The portal stopped while sending this change, so it may or may not have been applied. "
-        "The portal is checking; do not send it again until it knows."
-    )
+    message = SENDER_LOST
     taken = Operation.objects.filter(
         pk=operation.pk, status=Operation.Status.RUNNING, sender=operation.sender
     ).update(status=Operation.Status.UNKNOWN, error=message, updated_at=timezone.now())
@@ -562,10 +577,7 @@ def _reconcile(operation: Operation, attempt: int) -> bool | None:
             operation.save(update_fields=["check_after"])
             operation_update(
                 operation,
-                error=gettext(
-                    "The portal could not check whether LINE WORKS applied this change. Look at the customer "
-                    "in the LINE WORKS console before sending it again."
-                ),
+                error=CANNOT_CHECK,
             )
         else:
             _reconcile_later(operation, attempt=attempt + 1)
@@ -589,10 +601,7 @@ def _reconcile(operation: Operation, attempt: int) -> bool | None:
     operation_update(
         operation,
         status=Operation.Status.FAILED,
-        error=gettext(
-            "LINE WORKS did not apply this change (it was checked several times after the answer was lost). "
-            "You can send it again."
-        ),
+        error=NOT_APPLIED,
     )
     _refresh_later(change, operation)
     return False
