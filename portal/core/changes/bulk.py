@@ -460,7 +460,7 @@ def state_words() -> dict[str, str]:
     return {
         "applied": str(status.SUCCEEDED.label),
         "failed": str(status.FAILED.label),
-        "unknown": gettext("Outcome unknown"),
+        "unknown": str(status.UNKNOWN.label),
         "superseded": str(status.SUPERSEDED.label),
         "stopped": str(status.STOPPED.label),
     }
