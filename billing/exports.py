@@ -34,7 +34,7 @@ from billing.permissions import VIEW_BILLING
 from billing.prices import PriceBook, expected_cost, for_item_days, item_entry, item_units
 from portal.core.access import check
 from portal.core.downloads import Table
-from portal.core.vocabulary import ITEMS, ItemType, Plan, code_column, names
+from portal.core.vocabulary import ItemType, Plan, billed_item_name, code_column, names
 from portal.core.yayoi import JOURNAL_LAYOUT, TAX_OUTSIDE, TAX_QUALIFIED_PURCHASE_10, fitted
 
 STATEMENT_TAX_RATE = 10
@@ -78,7 +78,7 @@ def statement_rows(year: int, month: int) -> Iterator[list]:
     """The statement's rows: each item by name (its product or option and plan also as codes, for machines),
     with each customer's subtotal, tax and total; names in the active language."""
     book = PriceBook.load()
-    types, items, plans = names(ItemType), names(*ITEMS), names(Plan)
+    types, plans = names(ItemType), names(Plan)
     current, subtotal, name, code = None, 0, "", ""
 
     def closing() -> list[list]:
@@ -104,7 +104,7 @@ def statement_rows(year: int, month: int) -> Iterator[list]:
             code,
             types.get(item["item_type"], item["item_type"]),
             # A sub option by its name, which names its option too ("Drive Plus (for Standard)"), and its code.
-            items.get(item["sub_item_id"] or item["item_id"], item["sub_item_id"] or item["item_id"]),
+            billed_item_name(item["item_type"], item["item_id"], item["sub_item_id"]),
             item["sub_item_id"] or item["item_id"],
             plans.get(item["plan"], item["plan"]),
             item["plan"],

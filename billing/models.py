@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.vocabulary import ItemType, PaymentStatus, Plan, item_name, label
+from portal.core.vocabulary import ItemType, PaymentStatus, Plan, billed_item_name, item_name, label
 
 #: Settlement item types in the order a customer's items are grouped (the vocabulary lists them so).
 ITEM_TYPE_ORDER = {value: position for position, value in enumerate(ItemType.values)}
@@ -152,9 +152,8 @@ class InvoiceItem(models.Model):
 
     @property
     def item_label(self) -> str:
-        """What was billed, by name: the sub option when there is one (it names its option), else the product or
-        option."""
-        return item_name(self.sub_item_id or self.item_id)
+        """What was billed, by name (`vocabulary.billed_item_name`)."""
+        return billed_item_name(self.item_type, self.item_id, self.sub_item_id)
 
 
 class DetailMonth(models.Model):

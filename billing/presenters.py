@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from portal.core.vocabulary import ItemType, Plan, item_name
+from portal.core.vocabulary import ItemType, Plan, billed_item_name
 
 
 def item_rows(items) -> SafeString:
@@ -65,7 +65,7 @@ def _row(i, w: dict) -> str:
             f' data-testid="flag">{w["flagged"]}</a>'
         )
     # The sub option names its option too ("Drive Plus (for Advanced)"); a product or an option alone by its name.
-    item = escape(item_name(i.sub_item_id or i.item_id))
+    item = escape(billed_item_name(i.item_type, i.item_id, i.sub_item_id))
     period = f"{_day(i.start_date)} – {_day(i.end_date)}"
     if i.split:
         period += f' <span class="badge badge-info">{w["part"]}</span>'

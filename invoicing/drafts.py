@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from invoicing import rules
-from portal.core.vocabulary import ItemType, Plan, item_name, name_of
+from portal.core.vocabulary import Plan, billed_item_name, name_of
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class DraftLine:
 
     def description(self) -> str:
         """What was sold, by name in the active language: the product or option, and its plan."""
-        name = item_name(self.item_id) if self.item_id else name_of(self.item_type, ItemType)
+        name = billed_item_name(self.item_type, self.item_id)
         plan = name_of(self.plan, Plan) if self.plan else ""
         return gettext("%(item)s / %(plan)s") % {"item": name, "plan": plan} if plan else name
 

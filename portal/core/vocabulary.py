@@ -173,14 +173,16 @@ class PaymentStatus(models.TextChoices):
 
 
 class ItemType(models.TextChoices):
-    """Settlement item types (SettlementItemType), in the order a customer's items are grouped."""
+    """Settlement item types (SettlementItemType), in the order a customer's items are grouped: the contract's
+    subtotal (SUMMARY) sums the plans, options and adjustments, so it comes right under them; Option Plus and
+    penalties are billed beside it, after it."""
 
     PRODUCT = "PRODUCT", _("Plan")
     OPTION_PRODUCT = "OPTION_PRODUCT", _("Option")
-    OPTION_PLUS = "OPTION_PLUS", _("Option Plus")
     ADJUSTMENT = "ADJUSTMENT", _("Adjustment")
-    PENALTY = "PENALTY", _("Penalty")
     SUMMARY = "SUMMARY", _("Subtotal")
+    OPTION_PLUS = "OPTION_PLUS", _("Option Plus")
+    PENALTY = "PENALTY", _("Penalty")
 
 
 #: The names of every enum of the contract (the enum schemas of contract/openapi.yaml's components), by the
@@ -322,6 +324,15 @@ setting_changed.connect(_catalogues_changed)
 def item_name(item_id: str) -> str:
     """An invoice item's product, option or sub option by name (Standard, Drive, Drive Plus for Standard)."""
     return name_of(item_id, *ITEMS)
+
+
+def billed_item_name(item_type: str, item_id: str, sub_item_id: str = "") -> str:
+    """What an invoice item bills, by name: its sub option (which names its option too), else its product or
+    option; an item the API sends without an item id (Option Plus, an adjustment, a penalty) by its type; a
+    subtotal by nothing."""
+    if sub_item_id or item_id:
+        return item_name(sub_item_id or item_id)
+    return "" if item_type == ItemType.SUMMARY else name_of(item_type, ItemType)
 
 
 def code_column(header):

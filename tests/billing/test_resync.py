@@ -141,3 +141,43 @@ def test_the_seeds_anomalies_are_found_by_the_check(billing_sandbox, closed_mont
     licences = Finding.objects.get(kind=Finding.Kind.LICENCES, **closed_month)
     assert int(licences.billed) == int(licences.expected) + 3
     assert InvoiceItem.objects.filter(flagged=True, domain_id=licences.domain_id, **closed_month).exists()
+
+
+def test_a_customer_s_subtotal_stands_under_the_items_it_sums_and_option_plus_is_named(
+    billing_sandbox, closed_month, client_as
+):
+    """The contract's subtotal (SUMMARY) sums a customer's plans, options and adjustments; Option Plus and penalties
+    are billed beside it. The details page listed it after Option Plus, smaller than the lines above it
+    (株式会社大和建設: Plan ¥1,620 + Option Plus ¥3,000, subtotal ¥1,620), and the Option Plus row, which has no
+    item id, named nothing."""
+    import re
+
+    from django.urls import reverse
+
+    from portal.core.access import Role
+
+    assert sync.resync_full().status == SyncRun.Status.SUCCEEDED  # the customers the page's search finds
+    assert (
+        sync.resync_partner_wide(name=INVOICE_DETAILS, params=closed_month).status == SyncRun.Status.SUCCEEDED
+    )
+    plus = InvoiceItem.objects.filter(**closed_month, item_type="OPTION_PLUS").values_list(
+        "domain_id", flat=True
+    )
+    assert plus, "the seed bills Option Plus"
+    domain_id = plus[0]
+    url = reverse("billing:details", kwargs=closed_month)
+    page = client_as(Role.FINANCE).get(url, {"q": str(domain_id)}).content.decode()
+    rows = re.findall(
+        r'<tr data-item="\d+" class="[^"]*"><td>.*?</td><td>([^<]*)(?:<a [^>]*>[^<]*</a>)?</td><td>([^<]*)</td>'
+        r'.*?<td class="num nowrap">(?:<strong>)?([^<]*)',
+        page,
+        re.S,
+    )
+    kinds = [kind.strip() for kind, _item, _amount in rows]
+    assert "Subtotal" in kinds and "Option Plus" in kinds, rows
+    summed = kinds[: kinds.index("Subtotal")]
+    assert set(summed) <= {"Plan", "Option", "Adjustment"} and summed, rows
+    yen = [int(amount.replace("¥", "").replace(",", "") or 0) for _kind, _item, amount in rows]
+    assert yen[kinds.index("Subtotal")] == sum(yen[: kinds.index("Subtotal")]), rows
+    assert kinds.index("Option Plus") > kinds.index("Subtotal")
+    assert [item for kind, item, _amount in rows if kind == "Option Plus"] == ["Option Plus"], rows

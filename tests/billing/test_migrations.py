@@ -1,0 +1,79 @@
+"""Upgrading a portal that already holds invoice items: a stored month's subtotals move under what they sum."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("billing", "0010_finding_of_customer")]
+AFTER = [("billing", "0011_subtotal_under_what_it_sums")]
+#: ItemType's order before: Option Plus, adjustments and penalties above the subtotal.
+OLD_ORDER = ("PRODUCT", "OPTION_PRODUCT", "OPTION_PLUS", "ADJUSTMENT", "PENALTY", "SUMMARY")
+
+
+def _migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+def test_the_upgrade_lists_each_stored_subtotal_under_the_items_it_sums():
+    old = _migrate(BEFORE)
+    try:
+        InvoiceItem = old.get_model("billing", "InvoiceItem")
+        items = {
+            1: [("PRODUCT", 1_620), ("OPTION_PLUS", 3_000), ("SUMMARY", 1_620)],
+            2: [
+                ("PRODUCT", 900),
+                ("OPTION_PRODUCT", 100),
+                ("PENALTY", 50),
+                ("ADJUSTMENT", -10),
+                ("SUMMARY", 990),
+            ],
+        }
+        rows = []
+        for domain_id, lines in items.items():
+            ordered = sorted(enumerate(lines), key=lambda line: OLD_ORDER.index(line[1][0]))
+            for position, (kind, amount) in ordered:
+                rows.append(
+                    InvoiceItem(
+                        year=2026,
+                        month=10,
+                        domain_id=domain_id,
+                        customer_name=f"Firm {domain_id}",
+                        position=position,
+                        item_type=kind,
+                        type_order=OLD_ORDER.index(kind),
+                        row_order=len(rows) + 100 * domain_id,
+                        start_date=dt.date(2026, 10, 1),
+                        end_date=dt.date(2026, 10, 31),
+                        member_count=3,
+                        amount=amount,
+                        synced_at=timezone.now(),
+                    )
+                )
+        InvoiceItem.objects.bulk_create(rows)
+        new = _migrate(AFTER).get_model("billing", "InvoiceItem")
+        listed = [
+            (item.domain_id, item.item_type)
+            for item in new.objects.filter(year=2026, month=10).order_by("row_order")
+        ]
+        assert listed == [
+            (1, "PRODUCT"),
+            (1, "SUMMARY"),
+            (1, "OPTION_PLUS"),
+            (2, "PRODUCT"),
+            (2, "OPTION_PRODUCT"),
+            (2, "ADJUSTMENT"),
+            (2, "SUMMARY"),
+            (2, "PENALTY"),
+        ]
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
