@@ -14,7 +14,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from customers import services
+from customers import rules, services
 from customers.models import Customer
 from partner_api.errors import NotFoundError
 from partner_api.models import (
@@ -167,7 +167,7 @@ def _rb_domain_change(client, a):
 
 def _find_by_domain(client, a):
     page = client.list_customers(domain=a["domain"])
-    return next((c for c in page.customers if c.domain in (a["domain"], f"{a['domain']}.by-works.com")), None)
+    return next((c for c in page.customers if c.domain in rules.names_of(a["domain"])), None)
 
 
 def _rb_activate(client, a):

@@ -249,7 +249,7 @@ def _domain_field(label):
 
 
 class AddDomainForm(PortalForm):
-    """Step 1: the domain (example.com) or group name (example → example.by-works.com) to verify."""
+    """Step 1: the domain (example.com) or group name (example → example.by-works.com or .by-works.net) to verify."""
 
     domain = _domain_field(_("Domain or group name"))
 

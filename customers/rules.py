@@ -11,6 +11,17 @@ from django.utils.translation import gettext as _
 
 from portal.core.rules import DateWindow
 
+#: Where group names live (a name without a dot): *.by-works.com and, on the vendor's current pages, *.by-works.net.
+GROUP_SUFFIXES = (".by-works.com", ".by-works.net")
+
+
+def names_of(name: str) -> tuple[str, ...]:
+    """The domains a name given to createCustomer or a transfer may be stored as: a domain as given; a group name
+    under either suffix (which one LINE WORKS gives is not said)."""
+    if "." in name:
+        return (name,)
+    return (name, *(f"{name}{suffix}" for suffix in GROUP_SUFFIXES))
+
 
 def max_users_change_window(today: dt.date) -> DateWindow:
     """createUsageStatusRenewal / patchUsageStatusRenewal: applyDate from tomorrow to one year from today."""

@@ -70,8 +70,9 @@ def _customer_columns(remote: Any, synced_at: dt.datetime) -> dict[str, Any]:
         "synced_at": synced_at,
         "removed_at": None,
     }
-    if remote.product_id:
-        columns["product_id"] = wire_text(remote.product_id)
+    # The LINE WORKS product: of productIds, or of the deprecated productId while an answer has no productIds.
+    if remote.works_product_id:
+        columns["product_id"] = wire_text(remote.works_product_id)
     columns["search_text"] = search_text_for(
         company_name=columns["company_name"],
         domain=columns["domain"],
@@ -85,12 +86,13 @@ def _customer_columns(remote: Any, synced_at: dt.datetime) -> dict[str, Any]:
 def customer_store(*, remote: Any, synced_at: dt.datetime | None = None) -> int:
     """Insert or update the cached customer from a `partner_api.models.Customer` (one query when cached);
     un-removes it if needed. Returns its domainId. Usage-status and subscription columns are left alone, the
-    product aside: the customer's productId when it has one, else none unless a main subscription gives one."""
+    product aside: the customer's LINE WORKS product when it has one (`works_product_id`), else none unless a main
+    subscription gives one."""
     synced_at = synced_at or timezone.now()
     columns = _customer_columns(remote, synced_at)
     update = dict(columns)
     if "product_id" not in columns:
-        # The API answers productId: null when no LINE WORKS subscription is in use (after a cancellation, say):
+        # The API answers no LINE WORKS product when no LINE WORKS subscription is in use (after a cancellation):
         # the product is then the main subscription's while the row still has one (the subscriptions' read
         # that follows decides), else none.
         update["product_id"] = Case(

@@ -39,6 +39,23 @@ class ProductIdWithTrial(StrEnum):
     ADV = "ADV"
 
 
+class CustomerServiceProductId(StrEnum):
+    """The product of one service a customer uses (Customer.productIds): LINE WORKS, LINE WORKS Roger (ROG_) and
+    LINE WORKS AiNote (NTA_); the ROG_ and NTA_ values and FR are x-unverified."""
+
+    FR = "FR"
+    STD_T = "STD_T"
+    ADV_T = "ADV_T"
+    STD = "STD"
+    ADV = "ADV"
+    ROG_STD = "ROG_STD"
+    ROG_ADV = "ROG_ADV"
+    NTA_SL = "NTA_SL"
+    NTA_TM = "NTA_TM"
+    NTA_BZ = "NTA_BZ"
+    NTA_EP = "NTA_EP"
+
+
 class PotentialCustomerProductId(StrEnum):
     FR = "FR"
     LT_T = "LT_T"
@@ -277,7 +294,10 @@ class Customer(ApiModel):
     tenant_id: int
     domain_id: int
     domain: str
+    #: Deprecated and to be removed (LINE WORKS only): `works_product_id` reads it only without `product_ids`.
     product_id: _Open[ProductIdWithTrial] | None = None
+    #: Every service's product; None when the answer has no productIds (an older server).
+    product_ids: list[_Open[CustomerServiceProductId]] | None = None
     company_name: str
     phone_number: str
     time_zone: str
@@ -287,6 +307,18 @@ class Customer(ApiModel):
     domain_type: _Open[CustomerDomainType]
     administrator: CustomerAdministrator | None = None
     partnership: CustomerPartnership | None = None
+
+    @property
+    def works_product_id(self) -> ProductIdWithTrial | str | None:
+        """The customer's LINE WORKS product: the LINE WORKS value of productIds (the other services' are ROG_
+        and NTA_ products); productId, which the vendor is to remove, only when the answer has no productIds."""
+        if self.product_ids is None:
+            return self.product_id
+        return next((p for p in self.product_ids if p in _WORKS_PRODUCTS), None)
+
+
+#: The LINE WORKS values of productIds (the service the deprecated productId covered).
+_WORKS_PRODUCTS = frozenset(ProductIdWithTrial)
 
 
 class CustomerList(ApiModel):

@@ -157,6 +157,9 @@ class Customer(SandboxModel):
     admin_accepted_terms = models.BooleanField(default=False)
     has_non_realtime_paid_app = models.BooleanField(default=False)  # e.g. Delivery service (Yamato Transport)
     is_partner_own = models.BooleanField(default=False)  # the partner's own domain
+    # The products of the services besides LINE WORKS it uses (LINE WORKS Roger ROG_*, AiNote NTA_*): productIds
+    # lists them after the LINE WORKS one, which comes from its subscription.
+    other_product_ids = models.JSONField(default=list, blank=True)
     # partnership
     partnership_status = models.CharField(max_length=40, default="ACTIVE")
     customer_code = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 - the contract tells null from ""

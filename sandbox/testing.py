@@ -284,7 +284,7 @@ class Sandbox:
         return self.admin("PUT", "config", fields)
 
     def customer_facts(self, domain_id: int, **facts: Any) -> dict[str, Any]:
-        """adminAcceptedTerms, dnsRecordsFound, memberCount, hasNonRealtimePaidApp, isPartnerOwn."""
+        """adminAcceptedTerms, dnsRecordsFound, memberCount, hasNonRealtimePaidApp, isPartnerOwn, otherProductIds."""
         if facts:
             self.facts_changed.add(domain_id)
         return self.admin("PATCH" if facts else "GET", f"customers/{domain_id}", facts or None)

@@ -39,6 +39,18 @@ class Product(models.TextChoices):
     ADV = "ADV", _("Advanced")
 
 
+class OtherServiceProduct(models.TextChoices):
+    """The products of the services besides LINE WORKS a customer may use (the customer's productIds): LINE WORKS
+    Roger (ROG_) and LINE WORKS AiNote (NTA_). The vendor's pages list the codes only; these names read them."""
+
+    ROG_STD = "ROG_STD", _("LINE WORKS Roger Standard")
+    ROG_ADV = "ROG_ADV", _("LINE WORKS Roger Advanced")
+    NTA_SL = "NTA_SL", _("LINE WORKS AiNote Solo")
+    NTA_TM = "NTA_TM", _("LINE WORKS AiNote Team")
+    NTA_BZ = "NTA_BZ", _("LINE WORKS AiNote Business")
+    NTA_EP = "NTA_EP", _("LINE WORKS AiNote Enterprise")
+
+
 class Plan(models.TextChoices):
     FREE = "FREE", _("Free")
     TRIAL = "TRIAL", _("Trial")
@@ -192,6 +204,7 @@ CONTRACT_ENUMS: dict[str, tuple[type[models.TextChoices], ...]] = {
     "ProductIdWithTrial": (Product,),
     "CustomerProductId": (Product,),
     "CustomerCreateProductId": (Product,),
+    "CustomerServiceProductId": (Product, OtherServiceProduct),
     "SubscriptionUpgradeProductId": (Product,),
     "SubscriptionCreateProductId": (Product,),
     "PotentialCustomerProductId": (Product, EarlierProduct),

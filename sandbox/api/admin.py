@@ -189,6 +189,7 @@ CUSTOMER_FACTS = {
     "hasNonRealtimePaidApp": ("has_non_realtime_paid_app", bool),
     "memberCount": ("member_count", int),
     "isPartnerOwn": ("is_partner_own", bool),
+    "otherProductIds": ("other_product_ids", list),
 }
 
 

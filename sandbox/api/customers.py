@@ -39,7 +39,9 @@ from sandbox.models import (
 )
 from sandbox.rules import rule
 
-GROUP_SUFFIX = ".by-works.com"
+#: Where group names live: *.by-works.com, and *.by-works.net on the vendor's current pages; new ones get the first.
+GROUP_SUFFIXES = (".by-works.com", ".by-works.net")
+GROUP_SUFFIX = GROUP_SUFFIXES[0]
 DOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9.]|-(?!-))*[a-z0-9]$")
 # Names the sandbox treats as "not allowed" for verify-domain and create (the real list is not published).
 RESERVED_NAMES = frozenset({"www", "admin", "mail", "api", "partner", "works", "line", "example"})
@@ -78,6 +80,8 @@ def customer_json(customer: Customer, product_id: str | None = None) -> dict:
         "domain": customer.domain,
         # rule: customer.list_product_id_deprecated - LINE WORKS only, null without a subscription
         "productId": product_id,
+        # rule: customer.list_product_ids - every service's product: LINE WORKS's, then the others'
+        "productIds": [*([product_id] if product_id else []), *customer.other_product_ids],
         "companyName": customer.company_name,
         "phoneNumber": customer.phone_number,
         "timeZone": customer.time_zone,
@@ -136,25 +140,25 @@ def upgrade_domain_json(upgrade: UpgradeDomain) -> dict:
 
 
 def is_group_name(name: str) -> bool:
-    return "." not in name or name.endswith(GROUP_SUFFIX)
+    return "." not in name or name.endswith(GROUP_SUFFIXES)
 
 
 def stored_domain(name: str) -> str:
-    """Group names live under by-works.com; domain names are kept as given."""
+    """New group names live under by-works.com; domain names are kept as given."""
     if "." not in name:
         return name + GROUP_SUFFIX
     return name
 
 
 def domain_in_use(name: str, *, except_customer: int | None = None) -> bool:
-    full = stored_domain(name)
-    customers = Customer.objects.filter(domain__in={name, full}, deleted_on__isnull=True)
+    names = {name, *(name + suffix for suffix in GROUP_SUFFIXES)} if "." not in name else {name}
+    customers = Customer.objects.filter(domain__in=names, deleted_on__isnull=True)
     if except_customer is not None:
         customers = customers.exclude(pk=except_customer)
-    upgrades = UpgradeDomain.objects.filter(domain__in={name, full}, customer__deleted_on__isnull=True)
+    upgrades = UpgradeDomain.objects.filter(domain__in=names, customer__deleted_on__isnull=True)
     if except_customer is not None:
         upgrades = upgrades.exclude(customer_id=except_customer)
-    potential = PotentialCustomer.objects.filter(domain__in={name, full}, transferred_on__isnull=True)
+    potential = PotentialCustomer.objects.filter(domain__in=names, transferred_on__isnull=True)
     return (
         (name.split(".")[0] in RESERVED_NAMES and "." not in name)
         or customers.exists()
@@ -363,6 +367,7 @@ LIST_PAGES = rule("customer.list_page_size_and_cursor", "listCustomers", 3)
 LIST_LAST_PAGE = rule("customer.list_last_page_no_cursor", "listCustomers", 4)
 LIST_OWN_ONLY = rule("customer.list_only_partner_customers", "listCustomers", 5)
 LIST_PRODUCT = rule("customer.list_product_id_deprecated", "listCustomers", 6)
+LIST_PRODUCT_IDS = rule("customer.list_product_ids", "listCustomers", 7)
 
 
 @operation("listCustomers", field_rules={"count": LIST_COUNT, "orderBy": LIST_ORDER, "cursor": LIST_PAGES})
@@ -563,7 +568,7 @@ def create_upgrade_domain(request, domainId: int):
         # x-unverified: only group-name customers register an upgrade domain
         UPGRADE_GROUP_ONLY.check(customer.domain_type == "GROUP", "the customer already uses a domain name")
         UPGRADE_TAKEN.check(
-            bool(DOMAIN_RE.fullmatch(name)) and "." in name and not name.endswith(GROUP_SUFFIX),
+            bool(DOMAIN_RE.fullmatch(name)) and "." in name and not name.endswith(GROUP_SUFFIXES),
             "domain must be a domain name such as example.com",
         )
         UPGRADE_TAKEN.check(
@@ -601,8 +606,8 @@ def activate_customer(request, domainId: int):
         ACTIVATE_TERMS.check(
             customer.admin_accepted_terms, "the administrator has not accepted the terms of service"
         )
-        if customer.domain.endswith(GROUP_SUFFIX):
-            # rule: activate.only_custom_domains - nothing to activate for *.by-works.com
+        if customer.domain.endswith(GROUP_SUFFIXES):
+            # rule: activate.only_custom_domains - nothing to activate for *.by-works.com or *.by-works.net
             return ok(one_customer_json(customer))
         upgrade = UpgradeDomain.objects.filter(customer=customer, domain=customer.domain).first()
         ACTIVATE_DNS.check(

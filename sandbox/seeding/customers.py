@@ -82,6 +82,8 @@ LAST_NAMES = [
     ("Tanaka", "田中"),
     ("Ito", "伊藤"),
 ]
+#: The other services' products a customer may use besides LINE WORKS (productIds; by domainId, in turn).
+OTHER_SERVICES = [[], [], ["ROG_STD"], [], ["NTA_TM"], [], ["ROG_ADV", "NTA_BZ"], []]
 APPS = ["Delivery service (Yamato Transport)", "Attendance Pro", "Expense Cloud", "Visitor Desk"]
 PRODUCTS = [("FR", 15), ("STD_T", 10), ("ADV_T", 7), ("STD", 43), ("ADV", 25)]
 PAID_PLANS = [("MONTHLY", 50), ("ANNUAL_LICENSE", 30), ("ANNUAL_PREPAY_LICENSE", 20)]
@@ -142,7 +144,10 @@ def seed_customers(ctx: SeedContext) -> None:
         if custom:
             domain, domain_type = f"{slug[:14]}{tag}{rng.choice(TLDS)}", "DOMAIN"
         else:
-            domain, domain_type = f"{slug[:16]}{tag}.by-works.com", "GROUP"
+            # A group name under either suffix (the vendor's current pages name both); chosen without the random
+            # generator, so every other seeded value stays as it was.
+            suffix = ".by-works.net" if domain_id % 5 == 0 else ".by-works.com"
+            domain, domain_type = f"{slug[:16]}{tag}{suffix}", "GROUP"
         active = not custom or rng.random() < 0.9
         max_members = None
         if rng.random() < 0.3:
@@ -173,6 +178,7 @@ def seed_customers(ctx: SeedContext) -> None:
             admin_accepted_terms=rng.random() < 0.95,
             has_non_realtime_paid_app=rng.random() < 0.03,
             is_partner_own=own,
+            other_product_ids=[] if own else OTHER_SERVICES[domain_id % len(OTHER_SERVICES)],
             customer_code=f"C-{domain_id}" if rng.random() < 0.6 else None,
             enable_partner_profile_display=rng.random() < 0.9,
             memo=rng.choice([None, None, "請求書は郵送希望", "Renewal call in March", "担当: 営業2課"]),

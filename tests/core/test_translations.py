@@ -236,7 +236,7 @@ def test_japanese_text_uses_full_width_punctuation():
 KEPT_IN_LATIN = {
     "API", "AiNote", "App", "Asia", "Authenticator", "CSV", "DNS", "Directory", "Excel", "Google", "ID", "INV", "IP", "LINE",
     "MB", "MX", "Microsoft", "No", "OAuth", "PDF", "Partner", "Password", "QR", "SHA", "Shift_JIS", "TB", "Tokyo",
-    "URL", "UTC", "UTF", "WORKS", "YYYY-MM", "by-works.com", "example", "example.com", "iCalendar", "state",
+    "URL", "UTC", "UTF", "WORKS", "YYYY-MM", "by-works.com", "by-works.net", "example", "example.com", "iCalendar", "state",
 }  # fmt: skip
 
 

@@ -141,3 +141,21 @@ def test_the_product_follows_the_api_to_none_when_no_subscription_is_in_use():
     assert _row(c.domain_id).product_id == ""
     services.customer_store(remote=_remote_customer(c.domain_id, None))
     assert _row(c.domain_id).product_id == ""
+
+
+def test_the_product_is_the_line_works_one_of_every_service_s_products():
+    """The vendor's current answers list every service's product in productIds (productId, LINE WORKS only, is to
+    be removed): the customer's product is its LINE WORKS one, not LINE WORKS Roger's or AiNote's."""
+    c = make_customer()
+    services_in_use = _remote_customer(c.domain_id, None).model_copy(
+        update={"product_ids": ["ROG_STD", "ADV", "NTA_TM"]}
+    )
+    services.customer_store(remote=services_in_use)
+    assert _row(c.domain_id).product_id == "ADV"
+    # Only other services: no LINE WORKS product, whatever the older productId still says.
+    no_works = _remote_customer(c.domain_id, "STD").model_copy(update={"product_ids": ["ROG_STD"]})
+    services.customer_store(remote=no_works)
+    assert _row(c.domain_id).product_id == ""
+    # An answer without productIds (an older server): its productId.
+    services.customer_store(remote=_remote_customer(c.domain_id, "STD"))
+    assert _row(c.domain_id).product_id == "STD"

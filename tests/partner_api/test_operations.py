@@ -314,6 +314,32 @@ def test_a_nested_field_given_as_none_is_left_out_too(client, rsps):
     }
 
 
+def test_a_customer_s_line_works_product_is_read_from_product_ids_else_product_id(client, rsps):
+    """productIds lists every service's product (LINE WORKS, ROG_, NTA_, values not listed yet); the deprecated
+    productId, to be removed, is read only from an answer without productIds."""
+    body = contract.sample_response("getCustomer")
+    register(
+        rsps, "getCustomer", D, body={**body, "productId": None, "productIds": ["ROG_STD", "ADV", "NTA_NEW"]}
+    )
+    register(
+        rsps,
+        "getCustomer",
+        D,
+        body={k: v for k, v in body.items() if k != "productIds"} | {"productId": "STD"},
+    )
+    register(rsps, "getCustomer", D, body={**body, "productId": "STD", "productIds": ["NTA_TM"]})
+
+    services, older, other_only = (client.get_customer(**D) for _ in range(3))
+
+    assert (
+        services.product_ids == ["ROG_STD", "ADV", "NTA_NEW"]
+        and services.product_ids[0] is m.CustomerServiceProductId.ROG_STD
+    )
+    assert services.works_product_id == "ADV"
+    assert older.product_ids is None and older.works_product_id == "STD"
+    assert other_only.works_product_id is None  # no LINE WORKS service in use, whatever productId says
+
+
 def test_unverified_wire_names_come_from_constants(client, rsps, monkeypatch):
     register(rsps, "addSubscriptionLicenseCount", DS)
     client.add_subscription_license_count(**DS, license_count=3)

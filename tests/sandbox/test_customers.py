@@ -265,6 +265,34 @@ def test_list_product_id_nullable(api):
         assert listed["productId"] == expected
 
 
+@rule("customer.list_product_ids")
+def test_product_ids_list_every_service(api, sandbox_server):
+    """productIds: the LINE WORKS product (of its subscription), then the other services' (ROG_, NTA_)."""
+    plain = create_customer(api)
+    trial = create_customer(api, productId="STD_T")
+    sandbox_server.customer_facts(trial["domainId"], otherProductIds=["ROG_STD", "NTA_TM"])
+    for customer, expected in ((plain, []), (trial, ["STD_T", "ROG_STD", "NTA_TM"])):
+        listed = api.get("/partners/customers", params={"domain": customer["domain"]}).json()["customers"][0]
+        assert listed["productIds"] == expected
+        assert api.get(f"/partners/customers/{customer['domainId']}").json()["productIds"] == expected
+    # The deprecated productId still comes with it, LINE WORKS only.
+    assert api.get(f"/partners/customers/{trial['domainId']}").json()["productId"] == "STD_T"
+
+
+def _a_by_works_net_group(api) -> dict:
+    """A seeded customer whose group name lives under by-works.net."""
+    cursor = None
+    while True:
+        page = api.get(
+            "/partners/customers", params={"count": 30, **({"cursor": cursor} if cursor else {})}
+        ).json()
+        found = [c for c in page["customers"] if c["domain"].endswith(".by-works.net")]
+        if found:
+            return found[0]
+        cursor = (page.get("responseMetaData") or {}).get("nextCursor")
+        assert cursor, "the seed has a group name under by-works.net"
+
+
 # --- getCustomer, updateCustomer, patchCustomer ------------------------------------------------------------
 
 
@@ -626,6 +654,22 @@ def test_activate_by_works_is_a_no_op(api, sandbox_server):
     sandbox_server.customer_facts(customer["domainId"], adminAcceptedTerms=True)
     response = api.post(f"/partners/customers/{customer['domainId']}/activate")
     assert response.status_code == 200 and response.json()["enableActiveDomain"] is True
+
+
+@rule("activate.only_custom_domains")
+def test_activate_by_works_net_is_a_no_op_too(api, sandbox_server):
+    customer = _a_by_works_net_group(api)
+    sandbox_server.customer_facts(customer["domainId"], adminAcceptedTerms=True)
+    response = api.post(f"/partners/customers/{customer['domainId']}/activate")
+    assert response.status_code == 200 and response.json()["enableActiveDomain"] is True
+
+
+@rule("domain.verify_taken_rejected")
+def test_a_group_name_under_by_works_net_is_taken(api):
+    group = _a_by_works_net_group(api)["domain"].removesuffix(".by-works.net")
+    assert_rule(
+        api.post("/partners/customers/verify-domain", json={"domain": group}), "domain.verify_taken_rejected"
+    )
 
 
 @rule("change.needs_upgrade_domain")
