@@ -2,10 +2,11 @@
 it, on PostgreSQL (prints figures; not a test).
 
 ``.venv/bin/python -m bench scale [--small 1000] [--large 50000] [--months 12] [--database NAME]
-[--no-instructions] [--only REGEX] [--show PAGE]`` (``make bench-scale``). DATABASE_URL must name a PostgreSQL
-server: the guard makes two scratch databases there (NAME_small and NAME_large, NAME ``bench_scale_<pid>`` by
+[--no-instructions] [--only REGEX] [--show PAGE] [--keep]`` (``make bench-scale``). DATABASE_URL must name a
+PostgreSQL server: the guard makes two scratch databases there (NAME_small and NAME_large, NAME ``bench_scale_<pid>`` by
 default), fills each with bench.seed (the small one at ``--small`` customers without history, the large one at
-``--large`` customers with ``--months`` months of it) and drops them at the end.
+``--large`` customers with ``--months`` months of it) and drops them at the end (``--keep`` keeps them, and a
+later run with the same names measures them again without seeding).
 
 Its pages come from the URL resolver (bench/pages.py): every GET page and htmx partial each role may open, its
 arguments filled from the seed, lists also searched and on page 2, found on the small database and opened as
@@ -252,6 +253,13 @@ def _admin(url: str, sql: str) -> None:
         conn.execute(sql)
 
 
+def _exists(url: str, db: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(urlunsplit(urlsplit(url)._replace(path="/postgres")), autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db]).fetchone() is not None
+
+
 def _growth(small: float | None, large: float | None) -> float | None:
     if small is None or large is None:
         return None
@@ -319,6 +327,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--database", default="", help="the scratch databases' prefix (made and dropped)")
     parser.add_argument("--no-instructions", action="store_true", help="skip callgrind (faster)")
     parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the databases; a later run with the same --database and sizes measures them again unseeded",
+    )
+    parser.add_argument(
         "--only", default="", metavar="REGEX", help="measure only the pages whose label matches"
     )
     parser.add_argument(
@@ -332,7 +345,7 @@ def main(argv: list[str]) -> int:
     if not 100 <= args.small < args.large <= 200_000 or not 0 <= args.months <= 36:
         parser.error("--small 100 or more, below --large (at most 200000); --months 0-36")
     try:
-        only = re.compile(args.only) if args.only else None
+        re.compile(args.only)
     except re.error as exc:
         parser.error(f"--only: {exc}")
     server = os.environ.get("DATABASE_URL", "")
@@ -352,8 +365,9 @@ def main(argv: list[str]) -> int:
     figures, instructions = {}, {}
     for n, (label, db, customers, months) in enumerate(runs):
         url = urlunsplit(urlsplit(server)._replace(path=f"/{db}"))
-        _admin(server, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        _admin(server, f'CREATE DATABASE "{db}"')
+        if not (args.keep and _exists(server, db)):
+            _admin(server, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+            _admin(server, f'CREATE DATABASE "{db}"')
         try:
             command = [
                 sys.executable,
@@ -376,9 +390,9 @@ def main(argv: list[str]) -> int:
                 instructions[label] = count_instructions(url, label)
                 print(f"counted instructions at {label} in {time.perf_counter() - t0:.0f} s", flush=True)
         finally:
-            _admin(server, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+            if not args.keep:
+                _admin(server, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     print(f"load average (1 min): {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    del only
     return report([label for label, *_ in runs], read_pages(), figures, instructions, note)
 
 
@@ -405,14 +419,19 @@ def size_run(url: str, customers: int, months: int, discover: bool, only: str, s
 
     from bench import pages as page_finder
     from bench.seed import seed
+    from customers.models import Customer
 
     call_command("migrate", verbosity=0)
-    t0 = time.perf_counter()
-    seed(customers=customers, months=months)
-    settle()
-    print(
-        f"seeded {customers:,} customers and {months} months in {time.perf_counter() - t0:.0f} s", flush=True
-    )
+    if Customer.objects.exists():  # a database kept by --keep
+        print(f"{Customer.objects.count():,} customers seeded by an earlier run (--keep)", flush=True)
+    else:
+        t0 = time.perf_counter()
+        seed(customers=customers, months=months)
+        settle()
+        print(
+            f"seeded {customers:,} customers and {months} months in {time.perf_counter() - t0:.0f} s",
+            flush=True,
+        )
     if discover:
         found, problems = page_finder.discover(clients(), request)
         if problems:

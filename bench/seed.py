@@ -703,7 +703,7 @@ def line_works_months(rng: random.Random, today: dt.date, months: int) -> None:
 def issued_months(rng: random.Random, today: dt.date, months: int) -> None:
     """Each closed month's invoices as its issue run leaves them: one per ready draft (invoicing's own drafts of
     the month's details and prices), numbered in sequence, with its PDF (rendered for the first invoice of each
-    language and stored for all of that language), sent by e-mail, paid by their due date but for one in
+    language and stored for all of that language, as is a credit note's), sent by e-mail, paid by their due date but for one in
     twenty-five (overdue, or paid in part); one in two hundred credited in part by a credit note."""
     from django.db import transaction
 
@@ -836,9 +836,12 @@ def issued_months(rng: random.Random, today: dt.date, months: int) -> None:
                         )
                     )
                     number += 1
-            for note in notes:
-                pdf = document.pdf_of(note)
-                note.pdf, note.pdf_sha256 = pdf, document.sha256(pdf)
+            for note in notes:  # rendered once per language too (a rendering takes about half a second)
+                key = f"credit-{note.language}"
+                if key not in pdfs:
+                    pdf = document.pdf_of(note)
+                    pdfs[key] = (pdf, document.sha256(pdf))
+                note.pdf, note.pdf_sha256 = pdfs[key]
             InvoiceSending.objects.bulk_create(sendings, batch_size=2000)
             InvoicePayment.objects.bulk_create(payments, batch_size=2000)
             IssuedInvoice.objects.bulk_create(notes)
