@@ -204,7 +204,7 @@ def _finding() -> int:
 def _batch():
     from portal.core.models import Batch
 
-    return Batch.objects.order_by("created_at").values_list("pk", flat=True).first()
+    return Batch.objects.order_by("-created_at").values_list("pk", flat=True).first()  # the seed's dry run
 
 
 def _operation():

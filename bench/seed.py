@@ -45,7 +45,7 @@ M months at the cadence the running portal writes them (`Cadence`), derived from
   at every pass), never removed;
 * audit entries and operations: written by people's changes, not by beat: AUDITS_A_YEAR and OPERATIONS_A_YEAR
   per customer (the issue's measurement at 50,000 customers: 2 M audit entries, 0.1-0.25 M operations a year),
-  plus the entries issuing, sending and recording a payment write; a bulk batch a week.
+  plus the entries issuing, sending and recording a payment write; a bulk change a week (`batches_seed`).
 """
 
 from __future__ import annotations
@@ -1187,6 +1187,66 @@ def history_seed(rng: random.Random, today: dt.date, months: int) -> None:
     paid = list(InvoicePayment.objects.values_list("invoice__number", "invoice__domain_id", "recorded_at"))
     operations.write(operation_rows())
     audits.write(audit_rows())
+    batches_seed(rng, ids, span_days, manager_ids)
+
+
+#: Rows of each week's bulk change.
+BATCH_ROWS = 20
+
+
+def batches_seed(rng: random.Random, ids: Sequence[int], span_days: int, manager_ids: Sequence[int]) -> None:
+    """A bulk change a week over the history, finished: a renewal of BATCH_ROWS subscriptions, each applied."""
+    from django.utils import timezone
+
+    from portal.core.models import Batch, BatchRow
+
+    now = timezone.now()
+    weeks = span_days // 7
+    batches = Table(
+        Batch, ["id", "created_by_id", "action", "values", "state", "created_at", "started_at", "finished_at"]
+    )
+    rows = Table(
+        BatchRow, ["batch_id", "key", "position", "domain_id", "label", "ticked", "found", "outcome"]
+    )
+    made = []
+
+    def batch_rows() -> Iterator[tuple]:
+        for week in range(weeks):
+            at = now - dt.timedelta(days=7 * (week + 1), hours=-10)
+            batch = uuid.UUID(int=(2 << 64) + week)
+            made.append(batch)
+            yield (
+                batch,
+                manager_ids[week % len(manager_ids)],
+                "subscriptions.renewal",
+                {"type": "STAY"},
+                "finished",
+                at,
+                at + dt.timedelta(minutes=2),
+                at + dt.timedelta(minutes=9),
+            )
+
+    def row_rows() -> Iterator[tuple]:
+        for batch in made:
+            for position, domain_id in enumerate(rng.sample(list(ids), min(BATCH_ROWS, len(ids)))):
+                subscription = domain_id - FIRST_DOMAIN + FIRST_SUBSCRIPTION
+                yield (
+                    batch,
+                    f"subscriptions:{subscription}",
+                    position,
+                    domain_id,
+                    f"{subscription}",
+                    True,
+                    {
+                        "changes": [["Renewal", "Renew with changes", "Renew unchanged"]],
+                        "side_effects": [],
+                        "refusal": "",
+                    },
+                    "applied",
+                )
+
+    batches.write(batch_rows())
+    rows.write(row_rows())
 
 
 def batch_seed() -> None:

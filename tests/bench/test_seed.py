@@ -75,7 +75,17 @@ def _holds_what_people_see(client_as):
     days = UsageSnapshot.objects.filter(domain_id=FIRST_DOMAIN + 24).values("used_date").distinct().count()
     assert days > 75
     assert OptionUsage.objects.filter(customer_id=FIRST_DOMAIN + 24).count() > 75
-    assert Batch.objects.count() == 1
+    assert Batch.objects.filter(state="checked").count() == 1  # the dry run the batch pages open
+    assert Batch.objects.filter(state="finished").count() >= 12  # a bulk change a week
+    from django.test import Client
+
+    from bench.common import sign_in
+    from bench.seed import user_of
+
+    old = Client()
+    sign_in(old, user_of("admin"))
+    finished = Batch.objects.filter(state="finished").order_by("created_at").first()
+    assert old.get(f"/bulk/{finished.pk}/").status_code == 200
     # What people see: the Finance home lists overdue invoices, the Sync page the runs.
     from portal.core.access import Role
 
