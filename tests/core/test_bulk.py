@@ -574,3 +574,25 @@ def test_under_portfolio_only_a_held_row_of_another_persons_customer_is_not_name
         _dry_run(other, subs)
     assert "None of the chosen rows is in the portal" in refused.value.message
     assert all(s.customer.company_name not in refused.value.message for s in subs)
+
+
+def test_a_dry_run_made_in_one_language_is_confirmed_and_resumed_in_the_other(account_manager, subs):
+    """The words of a row's check are not what is compared: a dry run read in English and confirmed after
+    switching to Japanese (or by a colleague reading Japanese) sends, rather than finding every row changed;
+    so does Resume. A row that did change is still found."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        batch = _dry_run(account_manager, subs)
+    subs[2].renewal_type = "CANCEL"  # changed meanwhile: refused now
+    subs[2].save(update_fields=["renewal_type"])
+    with translation.override("ja"), pytest.raises(bulk.BatchRefused) as refused:
+        bulk.batch_send(user=account_manager, batch=batch, ticked=[r.key for r in batch.rows.all()])
+    assert [r.key for r in refused.value.rows] == [f"subscriptions:{subs[2].pk}"]
+    with translation.override("ja"):
+        bulk.batch_send(user=account_manager, batch=batch, ticked=[r.key for r in batch.rows.all()])
+    assert Operation.objects.count() == 2
+    bulk.batch_stop(user=account_manager, batch=batch)
+    with translation.override("en"):
+        bulk.batch_resume(user=account_manager, batch=batch)
+    assert set(Operation.objects.values_list("status", flat=True)) == {Operation.Status.QUEUED}

@@ -28,7 +28,7 @@ from django import forms
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_noop, ngettext
 
@@ -311,10 +311,24 @@ def _recheck(
                 "refusal": gettext("This row is no longer in the portal."),
             }
         )
-        if found != row.found:
+        if found != row.found and not (
+            current is not None and _same_in_another_language(action, current, batch, row)
+        ):
             row.found = found
             changed.append(row)
     return now, changed
+
+
+def _same_in_another_language(action: BulkAction, current: Any, batch: Batch, row: BatchRow) -> bool:
+    """Whether the row's stored check is what it finds now, in the words of another of the portal's languages:
+    the check was read in that language (the dry run made before its maker switched, or by a colleague), so
+    nothing changed but the words."""
+    for code, _name in settings.LANGUAGES:
+        if code != translation.get_language():
+            with translation.override(code):
+                if action.row_check(current, batch.values).as_json() == row.found:
+                    return True
+    return False
 
 
 def _queue(user, action: BulkAction, batch: Batch, rows: Sequence[BatchRow], now: Mapping[str, Any]) -> None:
