@@ -157,6 +157,23 @@ def test_links_in_running_text_are_told_apart_by_more_than_colour(page):
         assert page.evaluate(plain) == [], url
 
 
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_at_1366_px_an_admin_s_navigation_is_one_line(page, language):
+    """An Admin has the most links (Users, Sync): at 1366 px, beside the name and the language button, they are
+    all on one line, none wrapped to a second under the others."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    login(page, make_persona(Role.ADMIN))
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": page.url}])
+    page.goto("/")
+    rows = page.evaluate(
+        """() => [...document.querySelectorAll("nav.mainnav a")].map(a => [a.textContent.trim(),
+             Math.round(a.getBoundingClientRect().top)])"""
+    )
+    assert len(rows) >= 9  # Users and Sync among them
+    assert len({top for _, top in rows}) == 1, rows
+    screenshot(page, f"nav-admin-1366-{language}")
+
+
 def test_at_200_percent_zoom_the_navigation_shows_every_link_and_the_customer_page_fits(page):
     """683 CSS px is a 1366 px laptop at 200 % zoom: every link of the main navigation is on screen, and the
     customer page (with its 90-day usage table) does not scroll sideways."""
