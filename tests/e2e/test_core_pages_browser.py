@@ -170,3 +170,22 @@ def test_a_busy_day_of_the_agenda_goes_on_on_its_next_page_in_japanese(page):
     assert page.locator("#agenda [data-kind]").count() == 5
     assert page.locator("[data-testid=agenda-later]").count() == 0
     assert "多忙商事29" in page.locator("#agenda").inner_text()
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_the_calendar_s_filter_keeps_clear_beside_show_at_every_width(page, language):
+    """The filter's two buttons go together: where the fields wrap, Clear never ends up alone on a row."""
+    login(page, make_persona(Role.ADMIN))  # the Owner filter too: the most fields
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": page.url}])
+    page.goto("/scheduled/?view=calendar")
+    where = """() => [...document.querySelectorAll("#schedule-filters .btn")].map(b => {
+                 const box = b.getBoundingClientRect(); return [Math.round(box.top), Math.round(box.bottom)]; })"""
+    alone = []
+    for width in range(640, 1400, 10):
+        page.set_viewport_size({"width": width, "height": 800})
+        (show_top, show_bottom), (clear_top, clear_bottom) = page.evaluate(where)
+        if not (clear_top < show_bottom and show_top < clear_bottom):
+            alone.append(width)
+    assert alone == []
+    page.set_viewport_size({"width": 670, "height": 800})
+    screenshot(page, f"scheduled-calendar-filter-670-{language}")
