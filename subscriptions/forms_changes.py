@@ -545,9 +545,12 @@ class UpgradeForm(ChangeForm):
         self.subscription, self.customer = subscription, customer
         self.target = rules.UPGRADES.get(subscription.product_id, "")
 
+    def unavailable(self) -> str | None:
+        return rules.upgrade_refusal(self.subscription, self.customer)
+
     def clean(self):
         data = super().clean()
-        refusal = rules.upgrade_refusal(self.subscription, self.customer)
+        refusal = self.unavailable()
         if refusal:
             raise forms.ValidationError(refusal)
         return data

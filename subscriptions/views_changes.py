@@ -78,7 +78,9 @@ def _actions(s, reservation) -> list[tuple[str, str, str | None, bool]]:
         out.append((url("subscriptions:renewal"), _("Change the renewal"), None, False))
     if not rules.convert_refusal(s):
         out.append((url("subscriptions:convert"), _("Convert to paid now"), None, False))
-    if s.product_id in rules.UPGRADES:
+    # Not offered where the contract never allows it as the customer is (Advanced on a group name: the page says
+    # why instead, `upgrade_needs_domain`), only greyed out where it may be allowed later.
+    if s.product_id in rules.UPGRADES and not _upgrade_needs_domain(s):
         out.append(
             (url("subscriptions:upgrade"), _("Upgrade now"), rules.upgrade_refusal(s, s.customer), False)
         )
@@ -88,6 +90,12 @@ def _actions(s, reservation) -> list[tuple[str, str, str | None, bool]]:
         )
     out.append((url("subscriptions:cancel"), _("Cancel now"), rules.cancel_refusal(s), True))
     return out
+
+
+def _upgrade_needs_domain(s) -> str | None:
+    """Why a Standard subscription's customer cannot have Advanced until it moves to a domain, or None."""
+    target = rules.UPGRADES.get(s.product_id)
+    return rules.advanced_needs_domain(s.customer, target) if target else None
 
 
 def _scheduled_add_license(s) -> str:
@@ -111,7 +119,14 @@ def subscription_detail(request: HttpRequest, subscription_id: int) -> HttpRespo
     return render(
         request,
         "subscriptions/subscription_detail.html",
-        {"s": s, "customer": s.customer, "reservation": reservation, "today": today, "actions": actions},
+        {
+            "s": s,
+            "customer": s.customer,
+            "reservation": reservation,
+            "today": today,
+            "actions": actions,
+            "upgrade_needs_domain": _upgrade_needs_domain(s) if actions else None,
+        },
     )
 
 

@@ -268,6 +268,29 @@ def test_upgrade_only_from_standard_and_with_a_domain():
     assert not form.is_valid() and "only with a domain" in form.non_field_errors()[0]
 
 
+def test_upgrade_is_not_offered_to_a_group_name_customer_and_its_form_says_why_before_anything_is_typed(
+    client_as,
+):
+    """Advanced needs a domain (contract: upgradeSubscription): a Standard subscription of a customer on a group
+    name offers no upgrade on its page, which says why instead; the form, if reached by its address, says why at
+    once and offers nothing to submit. A customer with a domain is offered it."""
+    client = client_as(Role.ACCOUNT_MANAGER)
+    group_std = make_subscription(make_customer(domain_type="GROUP"), product_id="STD")
+    upgrade = reverse("subscriptions:upgrade", args=[group_std.pk])
+    page = client.get(reverse("subscriptions:detail", args=[group_std.pk])).content.decode()
+    assert upgrade not in page and "Upgrade now" not in page
+    assert "Advanced is available only with a domain" in page
+    form = client.get(upgrade).content.decode()
+    assert "Advanced is available only with a domain" in form
+    assert 'data-testid="review"' not in form and 'name="reason"' not in form
+
+    domain_std = make_subscription(make_customer(), product_id="STD")
+    page = client.get(reverse("subscriptions:detail", args=[domain_std.pk])).content.decode()
+    assert reverse("subscriptions:upgrade", args=[domain_std.pk]) in page
+    form = client.get(reverse("subscriptions:upgrade", args=[domain_std.pk])).content.decode()
+    assert 'data-testid="review"' in form and "only with a domain" not in form
+
+
 # --- Through the page: a refused form never reaches the API ------------------------------------------------
 
 

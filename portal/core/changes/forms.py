@@ -60,6 +60,12 @@ class ChangeForm(PortalForm):
                     data[name] = value
         return data
 
+    def unavailable(self) -> str | None:
+        """Why this change cannot be made now whatever is typed (a contract's rule about what it changes), or
+        None: the form's page then says so at once and offers nothing to send (templates/core/change.html);
+        `clean()` still refuses it when posted."""
+        return None
+
     def set_window(self, field: str, window: Any) -> None:
         """Put a date window (first, last, error()) on a date field's picker and help text."""
         if window is not None and field in self.fields:
