@@ -87,6 +87,10 @@ def _create_customer_effects(a) -> list[str]:
         )
         % {"admin": a.get("admin_id", "")}
     ]
+    if services.adder_owns(a.get("added_by")):
+        effects.append(
+            _('You become its Account manager: it is among your customers ("Mine") from the start.')
+        )
     if "." in a.get("domain", ""):
         effects.append(
             _(

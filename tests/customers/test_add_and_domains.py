@@ -95,6 +95,7 @@ def test_the_account_manager_who_adds_a_customer_owns_it(
     operation = _add(client, f"wz{uuid.uuid4().hex[:8]}", django_capture_on_commit_callbacks)
     assert operation.status == "succeeded", operation.error
     domain_id = operation.result["domain_id"]
+    assert any("You become its Account manager" in e for e in operation.params["side_effects"])  # said first
     assert CustomerOwner.objects.get(customer_id=domain_id).account_manager == manager
     entry = AuditEntry.objects.get(operation_id="portal.assignCustomerOwner", domain_id=domain_id)
     assert entry.actor == manager and entry.request_summary["accountManager"]["userId"] == manager.pk
@@ -111,6 +112,7 @@ def test_a_customer_an_admin_adds_is_left_for_an_admin_to_assign(
     operation = _add(client, f"wz{uuid.uuid4().hex[:8]}", django_capture_on_commit_callbacks)
     assert operation.status == "succeeded", operation.error
     assert not CustomerOwner.objects.filter(customer_id=operation.result["domain_id"]).exists()
+    assert not any("Account manager" in e for e in operation.params["side_effects"])
     assert not AuditEntry.objects.filter(operation_id="portal.assignCustomerOwner").exists()
 
 
