@@ -264,7 +264,8 @@ def test_adding_a_customer_checks_before_sending_at_both_widths(
     page.locator("[data-testid=confirm]").wait_for()
     page.wait_for_function("() => document.activeElement.id === 'check-before-sending'")
     assert "Check1234x" not in page.content()
-    assert page.locator("[data-testid=consequences] li").count() == 2  # the tenant and administrator; DNS
+    # The tenant and administrator; who owns it (the Account manager adding it); DNS.
+    assert page.locator("[data-testid=consequences] li").count() == 3
     for width in (1366, 683):
         page.set_viewport_size({"width": width, "height": 800})
         page.evaluate("() => window.__portalAxe.check()")
