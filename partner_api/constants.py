@@ -33,6 +33,10 @@ TOKEN_EXPIRY_MARGIN_SECONDS = 300
 # --- Rate limits ----------------------------------------------------------------------------------------
 #: Requests per minute per API operation (Standard/Advanced plans; the Free plan has 60).
 DEFAULT_RATE_LIMIT_PER_MINUTE = 240
+#: Calls of one operation that go on for longer than this keep to SUSTAINED_SHARE of the limit (the vendor's
+#: rate-limit page: more than 30 minutes, half the limit; contract/parts/common.notes.md).
+SUSTAINED_AFTER_SECONDS = 30 * 60
+SUSTAINED_SHARE = 0.5
 #: 429 responses are retried at most this many times, each wait at most this long.
 MAX_RATE_LIMITED_RETRIES = 3
 MAX_RATE_LIMITED_WAIT_SECONDS = 65.0

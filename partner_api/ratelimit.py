@@ -13,6 +13,14 @@ The interval is the period plus the slack, divided by the limit: with every call
 its slot, no window of the period's length, wherever it starts, sees more calls than the limit. `burst` lets
 that many calls go at once after a quiet spell (default 1).
 
+**Sustained use** (the vendor asks calls that go on for more than 30 minutes to keep to half the limit;
+contract/parts/common.notes.md): each timeline also keeps when its current spell of use began. A spell goes on
+while the timeline is never free for longer than `quiet` (default: the period, the server's own window); a call
+after a longer quiet starts a new one. Once a spell is `sustained_after` seconds old, its slots are spaced for
+`sustained_share` of the limit (the interval divided by the share). So a person's few changes, or a bulk send of
+some minutes, go at the full rate, and a resync or a bulk send that goes on past the window is paced at the share,
+whoever's calls they are: the spell is the operation's, shared like its timeline.
+
 `RedisRateLimiter` keeps each timeline in Redis and reserves in one Lua script (atomic, Redis's own clock);
 `MemoryRateLimiter` does the same for the threads of one process when no Redis is configured.
 
@@ -56,6 +64,17 @@ class RateLimiter(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Pacing:
+    """How a timeline spaces its slots: `interval` apart, `sustained` apart once a spell of use is `after` seconds
+    old (None: never); a timeline free for longer than `quiet` ends the spell."""
+
+    interval: float
+    sustained: float
+    after: float | None
+    quiet: float
+
+
+@dataclass(frozen=True, slots=True)
 class Grant:
     """Result of one attempt to reserve a slot: granted or not; the wait until the slot (0: now) or, refused, until
     the first free one; the timeline's clock."""
@@ -76,14 +95,26 @@ class TimelineLimiter(ABC):
         burst: int = 1,
         limits: Mapping[str, int] | None = None,
         max_wait: float | None = None,
+        sustained_after: float | None = None,
+        sustained_share: float = 1.0,
+        quiet: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if limit <= 0 or period <= 0 or burst < 1:
             raise ConfigurationError("The rate limit, its period and the burst size must be positive.")
+        if not 0 < sustained_share <= 1 or (sustained_after is not None and sustained_after < 0):
+            raise ConfigurationError(
+                "The share of the limit for sustained use must be above 0 and at most 1, and its window not negative."
+            )
         self.limit = limit
         self.period = period
         self.burst = burst
+        #: A spell of use this many seconds old is paced at `sustained_share` of the limit (None: never).
+        self.sustained_after = sustained_after
+        self.sustained_share = sustained_share
+        #: A timeline free for longer than this ends its spell of use.
+        self.quiet = period if quiet is None else quiet
         self.limits = dict(limits or {})
         self.max_wait = max_wait
         self._sleep = sleep
@@ -104,6 +135,19 @@ class TimelineLimiter(ABC):
         """Seconds between two slots of `key`: the period and the slack shared by the limit, so that calls sent
         up to the slack after their slots never put more than the limit in any window of the period's length."""
         return (self.period + self.slack_for(key)) / self.limits.get(key, self.limit)
+
+    def sustained_interval_for(self, key: str) -> float:
+        """Seconds between two slots of `key` once a spell of use is `sustained_after` old: the interval for
+        `sustained_share` of the limit."""
+        return self.interval_for(key) / self.sustained_share
+
+    def _pacing(self, key: str) -> Pacing:
+        return Pacing(
+            interval=self.interval_for(key),
+            sustained=self.sustained_interval_for(key),
+            after=self.sustained_after,
+            quiet=self.quiet,
+        )
 
     def heed(self, key: str, *, limit: int | None, remaining: int | None, reset: float | None) -> None:
         """What the server's `rateLimit-*` headers said of `key` on an answer (contract: components/headers):
@@ -131,7 +175,7 @@ class TimelineLimiter(ABC):
 
     def try_acquire(self, key: str) -> Grant:
         """Take a slot for `key` if one is free now, without waiting."""
-        return self._reserve(key, self.interval_for(key), self.burst, 0.0)
+        return self._reserve(key, self._pacing(key), self.burst, 0.0)
 
     def acquire(self, key: str) -> float:
         waited = 0.0
@@ -142,7 +186,7 @@ class TimelineLimiter(ABC):
                 waited += held
                 continue
             ahead = float("inf") if self.max_wait is None else max(0.0, self.max_wait - waited)
-            grant = self._reserve(key, self.interval_for(key), self.burst, ahead)
+            grant = self._reserve(key, self._pacing(key), self.burst, ahead)
             if not grant.granted:
                 raise self._too_long(key, grant.wait)
             if grant.wait <= 0:
@@ -163,9 +207,10 @@ class TimelineLimiter(ABC):
         )
 
     @abstractmethod
-    def _reserve(self, key: str, interval: float, burst: int, ahead: float) -> Grant:
+    def _reserve(self, key: str, pacing: Pacing, burst: int, ahead: float) -> Grant:
         """Reserve the first free slot of `key`'s timeline if it is at most `ahead` seconds away: slots are
-        `interval` apart, and up to `burst` may fall at the same moment after a quiet spell."""
+        `pacing.interval` apart (`pacing.sustained` once the spell of use is `pacing.after` old), and up to `burst`
+        may fall at the same moment after a quiet spell."""
 
 
 class MemoryRateLimiter(TimelineLimiter):
@@ -176,32 +221,51 @@ class MemoryRateLimiter(TimelineLimiter):
         self._lock = threading.Lock()
         #: Per key, the moment the timeline's next slot falls free (by `clock`).
         self._next: dict[str, float] = {}
+        #: Per key, when its spell of use began and the moment the spell ends unless a call comes.
+        self._spell: dict[str, tuple[float, float]] = {}
 
-    def _reserve(self, key: str, interval: float, burst: int, ahead: float) -> Grant:
+    def _reserve(self, key: str, pacing: Pacing, burst: int, ahead: float) -> Grant:
         with self._lock:
             now = self._clock()
-            following = max(self._next.get(key, now), now) + interval
+            slot = max(self._next.get(key, now), now)
+            began, ends = self._spell.get(key, (now, now))
+            if now > ends:
+                began = now  # the timeline was free for longer than the quiet: a new spell
+            sustained = pacing.after is not None and slot - began >= pacing.after
+            interval = pacing.sustained if sustained else pacing.interval
+            following = slot + interval
             wait = max(0.0, following - burst * interval - now)
             if wait > ahead + _EPSILON:
                 return Grant(False, wait, now)
             self._next[key] = following
+            self._spell[key] = (began, following + pacing.quiet)
             return Grant(True, wait, now)
 
 
-# KEYS[1] = the timeline's next free moment; ARGV = interval (s), burst, ahead (s, -1 for no bound).
+# KEYS[1] = the timeline's next free moment, KEYS[2] = when its spell of use began (the key lapses when the
+# timeline has been free for longer than the quiet: a new spell); ARGV = interval (s), burst, ahead (s, -1 for no
+# bound), sustained interval (s), sustained after (s, -1 for never), quiet (s).
 # Returns {granted, wait seconds, now}. The clock is Redis's own (TIME), so processes on different machines agree.
 _RESERVE_SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local ahead = tonumber(ARGV[3])
-local following = math.max(tonumber(redis.call('GET', KEYS[1]) or now) or now, now) + interval
+local after = tonumber(ARGV[5])
+local quiet = tonumber(ARGV[6])
+local slot = math.max(tonumber(redis.call('GET', KEYS[1]) or now) or now, now)
+local began = tonumber(redis.call('GET', KEYS[2]) or now) or now
+local interval = tonumber(ARGV[1])
+if after >= 0 and slot - began >= after then
+  interval = tonumber(ARGV[4])
+end
+local following = slot + interval
 local wait = math.max(0, following - burst * interval - now)
 if ahead >= 0 and wait > ahead + 1e-9 then
   return {0, string.format('%.6f', wait), string.format('%.6f', now)}
 end
 redis.call('SET', KEYS[1], string.format('%.6f', following), 'PX', math.ceil((following - now) * 1000) + 1000)
+redis.call('SET', KEYS[2], string.format('%.6f', began), 'PX', math.ceil((following - now + quiet) * 1000) + 1)
 return {1, string.format('%.6f', wait), string.format('%.6f', now)}
 """
 
@@ -225,13 +289,20 @@ class RedisRateLimiter(TimelineLimiter):
         self._degraded = False
         self._redis_down_until = 0.0
 
-    def _reserve(self, key: str, interval: float, burst: int, ahead: float) -> Grant:
+    def _reserve(self, key: str, pacing: Pacing, burst: int, ahead: float) -> Grant:
         if self._degraded and time.monotonic() < self._redis_down_until:
-            return self._fallback._reserve(key, interval, burst, ahead)
+            return self._fallback._reserve(key, pacing, burst, ahead)
         try:
             granted, wait, now = self._script(
-                keys=[f"{self.prefix}:{key}:next"],
-                args=[repr(interval), burst, repr(ahead) if ahead != float("inf") else -1],
+                keys=[f"{self.prefix}:{key}:next", f"{self.prefix}:{key}:spell"],
+                args=[
+                    repr(pacing.interval),
+                    burst,
+                    repr(ahead) if ahead != float("inf") else -1,
+                    repr(pacing.sustained),
+                    repr(pacing.after) if pacing.after is not None else -1,
+                    repr(pacing.quiet),
+                ],
             )
         except RedisError as exc:
             if not self._degraded:
@@ -241,7 +312,7 @@ class RedisRateLimiter(TimelineLimiter):
                 )
                 self._degraded = True
             self._redis_down_until = time.monotonic() + self.retry_redis_after
-            return self._fallback._reserve(key, interval, burst, ahead)
+            return self._fallback._reserve(key, pacing, burst, ahead)
         self._degraded = False
         return Grant(bool(int(granted)), float(wait), float(now))
 

@@ -1,7 +1,8 @@
 """The portal's side of `partner_api`: the client built from settings, and the stores it needs from Django.
 
 - `get_client()`: the `PartnerClient` of this process (service account by default), with tokens cached in the
-  Django cache (Redis when REDIS_URL is set) and the rate limiter in Redis (per process without Redis); with
+  Django cache (Redis when REDIS_URL is set) and the rate limiter in Redis (per process without Redis), calls that
+  go on for long paced at PARTNER_API_SUSTAINED_SHARE of the limit (`sustained_rate()`); with
   METRICS_ENABLED its observer counts every attempt per operation (portal/core/metrics.py).
 - `check_token()`: raises unless an access token can be had; `/readyz` calls it.
 - The connected partner user account's tokens, kept encrypted (Fernet) in `PartnerAccountToken`
@@ -239,8 +240,25 @@ def user_cache_key(scope: str) -> str:
     return f"{CACHE_PREFIX}:token:user:{_issuer()}:{ACCOUNT_LABEL}:{scope}"
 
 
+def sustained_rate() -> float:
+    """Calls a minute per operation once calls have gone on for PARTNER_API_SUSTAINED_MINUTES: what a continuous
+    refresh or a long resync gets (the limiter's sustained pace)."""
+    return settings.PARTNER_API_RATE_LIMIT * settings.PARTNER_API_SUSTAINED_SHARE
+
+
 def _limiter() -> RateLimiter:
-    key = (settings.REDIS_URL, settings.PARTNER_API_RATE_LIMIT)
+    key = (
+        settings.REDIS_URL,
+        settings.PARTNER_API_RATE_LIMIT,
+        settings.PARTNER_API_SUSTAINED_SHARE,
+        settings.PARTNER_API_SUSTAINED_MINUTES,
+    )
+    pacing: dict[str, Any] = {
+        "limit": settings.PARTNER_API_RATE_LIMIT,
+        # Calls that go on for long keep to a share of the limit (the vendor's guidance; ratelimit's docstring).
+        "sustained_after": settings.PARTNER_API_SUSTAINED_MINUTES * 60,
+        "sustained_share": settings.PARTNER_API_SUSTAINED_SHARE,
+    }
     with _guard:
         if key not in _limiters:
             if settings.REDIS_URL:
@@ -249,10 +267,10 @@ def _limiter() -> RateLimiter:
                 _limiters[key] = RedisRateLimiter(
                     redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=5),
                     prefix=f"{CACHE_PREFIX}:ratelimit",
-                    limit=settings.PARTNER_API_RATE_LIMIT,
+                    **pacing,
                 )
             else:
-                _limiters[key] = MemoryRateLimiter(limit=settings.PARTNER_API_RATE_LIMIT)
+                _limiters[key] = MemoryRateLimiter(**pacing)
         return _limiters[key]
 
 
@@ -278,6 +296,8 @@ def get_client(*, read_only: bool = False, account: Account | None = None) -> Pa
         settings.PARTNER_API_READ_TIMEOUT,
         settings.PARTNER_API_MAX_RETRIES,
         settings.PARTNER_API_RATE_LIMIT,
+        settings.PARTNER_API_SUSTAINED_SHARE,
+        settings.PARTNER_API_SUSTAINED_MINUTES,
         settings.REDIS_URL,
         settings.METRICS_ENABLED,
     )

@@ -9,7 +9,7 @@ import uuid
 import pytest
 import redis
 
-from partner_api import MemoryRateLimiter, RateLimitedError, RedisRateLimiter
+from partner_api import ConfigurationError, MemoryRateLimiter, RateLimitedError, RedisRateLimiter
 from partner_api.ratelimit import MAX_SLACK
 from tests.partner_api import limiter_worker
 
@@ -82,8 +82,8 @@ def slots_of_threads(limiters, *, threads_each: int, calls_each: int = 5) -> tup
     sent: list[None] = []
     for limiter in limiters:
 
-        def recording(key, interval, burst, ahead, reserve=limiter._reserve):
-            grant = reserve(key, interval, burst, ahead)
+        def recording(key, pacing, burst, ahead, reserve=limiter._reserve):
+            grant = reserve(key, pacing, burst, ahead)
             slots.append(grant.now + grant.wait)
             return grant
 
@@ -189,6 +189,92 @@ def test_a_thread_waiting_for_its_slot_when_the_server_says_its_window_is_used_u
     # The reserved slot (one interval on), then the hold from the moment it was heard, then a new slot.
     assert waits[:2] == [pytest.approx(interval), pytest.approx(7 - interval)]
     assert clock.now - start >= 7
+
+
+# --- Sustained use: calls that go on for more than 30 minutes keep to half the limit (the vendor's guidance) ---
+
+
+def sustained_limiter(clock: Clock) -> MemoryRateLimiter:
+    def sleep(seconds):
+        clock.now += seconds
+
+    return MemoryRateLimiter(
+        limit=240, period=60, sustained_after=30 * 60, sustained_share=0.5, clock=clock, sleep=sleep
+    )
+
+
+def per_minute(limiter: MemoryRateLimiter, clock: Clock, minutes: float, key: str = "op") -> float:
+    """Calls a minute sent back to back for `minutes` (by the limiter's clock), each waiting as told."""
+    end = clock.now + minutes * 60
+    sent = 0
+    while True:
+        limiter.acquire(key)
+        if clock.now >= end:
+            return sent / minutes
+        sent += 1
+
+
+FULL = pytest.approx(240, rel=0.01)  # the slack shared out makes a minute hold 239.8 calls
+HALF = pytest.approx(120, rel=0.01)
+
+
+def test_calls_that_go_on_past_the_sustained_window_keep_to_half_the_limit():
+    """A resync at 240 a minute: its first half hour at the full rate, then 120 a minute for as long as it goes on;
+    another operation, idle until now, still gets the full rate."""
+    clock = Clock()
+    limiter = sustained_limiter(clock)
+    assert per_minute(limiter, clock, 1) == FULL
+    assert per_minute(limiter, clock, 28.9) == FULL
+    per_minute(limiter, clock, 1)  # the window passes during this minute
+    for _ in range(5):
+        assert per_minute(limiter, clock, 1) == HALF
+    assert per_minute(limiter, clock, 60) == HALF
+    assert limiter.sustained_interval_for("op") == pytest.approx(2 * limiter.interval_for("op"))
+    assert per_minute(limiter, clock, 1, key="other") == FULL
+
+
+def test_a_short_burst_of_changes_gets_the_full_rate_and_a_pause_of_a_minute_ends_a_long_run():
+    clock = Clock()
+    limiter = sustained_limiter(clock)
+    per_minute(limiter, clock, 40)
+    assert per_minute(limiter, clock, 1) == HALF
+    clock.now += 30  # a pause shorter than the server's window: the run goes on
+    assert per_minute(limiter, clock, 1) == HALF
+    clock.now += 61  # a minute without a call: what comes next is a new run
+    assert per_minute(limiter, clock, 1) == FULL
+    assert per_minute(limiter, clock, 10) == FULL
+
+
+def test_no_sustained_window_keeps_the_full_rate_and_a_bad_share_is_refused():
+    clock = Clock()
+    limiter = MemoryRateLimiter(
+        limit=240, period=60, clock=clock, sleep=lambda s: setattr(clock, "now", clock.now + s)
+    )
+    per_minute(limiter, clock, 45)
+    assert per_minute(limiter, clock, 1) == FULL
+    with pytest.raises(ConfigurationError):
+        MemoryRateLimiter(limit=240, sustained_after=1800, sustained_share=0)
+    with pytest.raises(ConfigurationError):
+        MemoryRateLimiter(limit=240, sustained_after=1800, sustained_share=1.5)
+
+
+@pytest.mark.integration
+def test_redis_timelines_keep_to_the_sustained_share_once_the_run_is_long_enough(redis_url, redis_prefix):
+    """In Redis as in memory: a run older than the window (none at all here) is spaced at half the limit; a
+    window not reached yet leaves the full rate."""
+    client = redis.Redis.from_url(redis_url)
+    halved = RedisRateLimiter(
+        client, prefix=redis_prefix, limit=60, period=60, sustained_after=0, sustained_share=0.5
+    )
+    assert halved.try_acquire("op").granted
+    refused = halved.try_acquire("op")
+    assert not refused.granted and refused.wait == pytest.approx(2 * halved.interval_for("op"), abs=0.01)
+    full = RedisRateLimiter(
+        client, prefix=redis_prefix, limit=60, period=60, sustained_after=3600, sustained_share=0.5
+    )
+    assert full.try_acquire("other").granted
+    refused = full.try_acquire("other")
+    assert not refused.granted and refused.wait == pytest.approx(full.interval_for("other"), abs=0.01)
 
 
 def test_acquire_gives_up_past_max_wait():

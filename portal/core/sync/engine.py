@@ -718,9 +718,12 @@ def refresh_needs(now: dt.datetime) -> dict[str, list[int]]:
 
 
 def refresh_batch_size() -> int:
-    """Customers per batch: what the busiest operation allows in RESYNC_REFRESH_BATCH_SECONDS at the rate
-    limit, a per-item operation costing the items per customer the last full resync or refresh met."""
+    """Customers per batch: what the busiest operation allows in RESYNC_REFRESH_BATCH_SECONDS at the sustained
+    rate (calls that go on for long keep to a share of the limit), a per-item operation costing the items per
+    customer the last full resync or refresh met."""
     from django.conf import settings
+
+    from portal.core.partner import sustained_rate
 
     last = (
         SyncRun.objects.filter(kind__in=[FULL, REFRESH], done__gt=0)
@@ -735,8 +738,9 @@ def refresh_batch_size() -> int:
             per_customer = max(
                 per_customer, (last["calls"] or {}).get(item_call.operation_id, 0) / last["done"]
             )
+    # The refresh goes on for hours: the limiter paces it at the sustained share of the limit.
     return need.batch_size(
-        rate_per_minute=settings.PARTNER_API_RATE_LIMIT,
+        rate_per_minute=sustained_rate(),
         seconds=settings.RESYNC_REFRESH_BATCH_SECONDS,
         calls_per_customer=per_customer,
     )

@@ -1,0 +1,56 @@
+"""Pacing as LINE WORKS asks: calls that go on for more than 30 minutes keep to half the limit, through the one
+limiter, whoever makes them (the resync, the refresh, a bulk send). The limiter's own arithmetic is in
+tests/partner_api/test_ratelimit.py; here, that the portal's callers all go through it, paced as set."""
+
+from __future__ import annotations
+
+import pytest
+
+from partner_api.ratelimit import MemoryRateLimiter
+from portal.core import sync
+from portal.core.changes import bulk
+from portal.core.changes.engine import change_run
+from portal.core.models import Operation
+from tests.customers.test_lifecycle import cached_customer  # noqa: F401 - a fixture
+
+
+@pytest.mark.django_db
+@pytest.mark.integration
+def test_the_resync_and_a_bulk_send_go_through_the_one_limiter_paced_for_long_runs(
+    cached_customer,  # noqa: F811 - the fixture
+    portal_sandbox,
+    account_manager,
+    settings,
+    monkeypatch,
+):
+    """With the window for long runs at 0 minutes, every call is a long run's: the one-customer resync and a
+    bulk change's send each reserve their slots on one limiter, spaced for half the limit."""
+    settings.PARTNER_API_SUSTAINED_MINUTES = 0
+    reserved: list[tuple[int, str, float, float, float | None]] = []
+    reserve = MemoryRateLimiter._reserve
+
+    def recording(self, key, pacing, burst, ahead):
+        reserved.append((id(self), key, pacing.interval, pacing.sustained, pacing.after))
+        return reserve(self, key, pacing, burst, ahead)
+
+    monkeypatch.setattr(MemoryRateLimiter, "_reserve", recording)
+    run = sync.resync_customer(domain_id=cached_customer.domain_id)
+    assert run.status == "succeeded", run.errors
+    batch = bulk.batch_check(
+        user=account_manager,
+        action=bulk.bulk_action("customers.max_users"),
+        values={"max_member_count": 123},
+        keys=[str(cached_customer.domain_id)],
+    )
+    bulk.batch_send(user=account_manager, batch=batch, ticked=[r.key for r in batch.rows.all()])
+    operation = Operation.objects.get(kind="patchUsageStatus")
+    change_run(operation_pk=str(operation.pk))
+    operation.refresh_from_db()
+    assert operation.status == Operation.Status.SUCCEEDED, operation.error
+
+    keys = {key for _, key, *_ in reserved}
+    assert {"getCustomer", "patchUsageStatus"} <= keys
+    assert len({limiter for limiter, *_ in reserved}) == 1
+    for _, key, interval, sustained, after in reserved:
+        assert after == 0, key
+        assert sustained == pytest.approx(2 * interval), key
