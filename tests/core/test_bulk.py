@@ -596,3 +596,29 @@ def test_a_dry_run_made_in_one_language_is_confirmed_and_resumed_in_the_other(ac
     with translation.override("en"):
         bulk.batch_resume(user=account_manager, batch=batch)
     assert set(Operation.objects.values_list("status", flat=True)) == {Operation.Status.QUEUED}
+
+
+def test_a_batch_made_in_english_reads_in_japanese_to_a_japanese_reader(account_manager, subs):
+    """Each row's name and check are kept in every language of the portal: the dry run an English reader made
+    reads in Japanese on the Japanese page, and so do the batch page and its results file once sent."""
+    from django.test import Client
+    from django.utils import translation
+
+    with translation.override("en"):
+        batch = _dry_run(account_manager, subs)
+    reader = Client()
+    reader.force_login(account_manager)
+    reader.cookies["django_language"] = "ja"
+    dry_run = reader.get(reverse("core:batch", args=[batch.pk])).content.decode()
+    assert "更新しない" in dry_run and "Do not renew" not in dry_run  # the check, after
+    assert f"（契約ID {subs[0].pk}）" in dry_run and f"(subscription ID {subs[0].pk})" not in dry_run
+    assert "契約は更新されず" in dry_run and "The subscription is not renewed" not in dry_run
+
+    reader.post(reverse("core:batch_send", args=[batch.pk]), {"row": [r.key for r in batch.rows.all()]})
+    assert Operation.objects.count() == 3  # nothing changed but the words: sent
+    page = reader.get(reverse("core:batch", args=[batch.pk])).content.decode()
+    assert f"（契約ID {subs[0].pk}）" in page
+    csv = b"".join(reader.get(reverse("core:batch_results", args=[batch.pk])).streaming_content).decode(
+        "utf-8-sig"
+    )
+    assert f"（契約ID {subs[0].pk}）" in csv and "subscription ID" not in csv

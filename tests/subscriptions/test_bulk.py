@@ -30,8 +30,13 @@ def _dry_run(user, subs, values, key=RENEWAL):
     return bulk.batch_check(user=user, action=action, values=values, keys=[str(s.pk) for s in subs])
 
 
+def _without_words(found: dict) -> dict:
+    return {k: v for k, v in found.items() if k != "words"}
+
+
 def _found(batch) -> dict[int, dict]:
-    return {int(r.key.split(":")[1]): r.found for r in batch.rows.all()}
+    # The check in the words of the language in force (each language's are kept too, under "words").
+    return {int(r.key.split(":")[1]): _without_words(r.found) for r in batch.rows.all()}
 
 
 @pytest.mark.django_db

@@ -227,7 +227,7 @@ def batch_check(
                     position=i,
                     domain_id=action.domain_id(rows[key]),
                     label=action.describe(rows[key]),
-                    found=action.row_check(rows[key], values).as_json(),
+                    found=_found(action, rows[key], values),
                 )
                 for i, key in enumerate(k for k in keys if k in rows)
             ]
@@ -302,33 +302,58 @@ def _recheck(
     changed = []
     for row in rows:
         current = now.get(_row_key(action, row))
-        found = (
-            action.row_check(current, batch.values).as_json()
-            if current is not None
-            else {
-                "changes": [],
-                "side_effects": [],
-                "refusal": gettext("This row is no longer in the portal."),
-            }
-        )
-        if found != row.found and not (
-            current is not None and _same_in_another_language(action, current, batch, row)
-        ):
+        found = _found(action, current, batch.values) if current is not None else _gone(row)
+        if _compared(found) != _compared(row.found):
             row.found = found
             changed.append(row)
     return now, changed
 
 
-def _same_in_another_language(action: BulkAction, current: Any, batch: Batch, row: BatchRow) -> bool:
-    """Whether the row's stored check is what it finds now, in the words of another of the portal's languages:
-    the check was read in that language (the dry run made before its maker switched, or by a colleague), so
-    nothing changed but the words."""
+_CHECK_KEYS = ("changes", "side_effects", "refusal")
+
+
+def _found(action: BulkAction, row: Any, values: Mapping[str, Any]) -> dict[str, Any]:
+    """A row's check as its batch keeps it: in the words of the language in force, and under `words` in those of
+    each of the portal's languages with the row's name (`label`), so that whoever reads the batch reads it in
+    theirs (`in_readers_words`) and a check read in one language compares with one read in another."""
+    words = {}
     for code, _name in settings.LANGUAGES:
-        if code != translation.get_language():
-            with translation.override(code):
-                if action.row_check(current, batch.values).as_json() == row.found:
-                    return True
-    return False
+        with translation.override(code):
+            words[code] = {**action.row_check(row, values).as_json(), "label": str(action.describe(row))}
+    here = words.get(translation.get_language() or "") or action.row_check(row, values).as_json()
+    return {**{k: here[k] for k in _CHECK_KEYS}, "words": words}
+
+
+def _gone(row: BatchRow) -> dict[str, Any]:
+    """The check of a row no longer in the cache, kept as `_found` keeps one."""
+    words = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            refusal = gettext("This row is no longer in the portal.")
+            words[code] = {"changes": [], "side_effects": [], "refusal": refusal, "label": row.label}
+    return {
+        "changes": [],
+        "side_effects": [],
+        "refusal": gettext("This row is no longer in the portal."),
+        "words": words,
+    }
+
+
+def _compared(found: Mapping[str, Any]) -> Any:
+    """What of a stored check is compared when its row is checked again: its words in the portal's default
+    language (a check kept before `words`: itself)."""
+    kept = found.get("words", {}).get(settings.LANGUAGE_CODE) or found
+    return {k: kept.get(k) for k in _CHECK_KEYS}
+
+
+def in_readers_words(row: BatchRow) -> BatchRow:
+    """The row, its name and check in the reader's language when its batch kept them in it (for the page and
+    the results file; not saved)."""
+    words = row.found.get("words", {}).get(translation.get_language() or "")
+    if words:
+        row.label = words["label"]
+        row.found = {k: words[k] for k in _CHECK_KEYS}
+    return row
 
 
 def _queue(user, action: BulkAction, batch: Batch, rows: Sequence[BatchRow], now: Mapping[str, Any]) -> None:

@@ -1,7 +1,7 @@
 """The pages of a bulk change: choose the action's values for the rows chosen on a list, the dry run (row by row,
 before -> after or why refused; rows can be unticked; Confirm sends), and the batch page (progress polled live,
-Stop, Resume, send the failed rows again as a new dry run, the result CSV). Every page is for those who may make bulk changes (core.run_batches) and the action's
-own permission."""
+Stop, Resume, send the failed rows again as a new dry run, the result CSV). Every page is for those who may make
+bulk changes (core.run_batches) and the action's own permission."""
 
 from __future__ import annotations
 
@@ -227,9 +227,9 @@ def batch_results(request: HttpRequest, batch_id) -> HttpResponseBase:
 
 
 def _readable(rows, unreadable: set[int]) -> list:
-    """The rows, those of customers the reader may not read (`bulk.unreadable_rows`) told without their name,
-    domain ID, key, operation or details."""
-    found = list(rows)
+    """The rows in the reader's words (`bulk.in_readers_words`), those of customers the reader may not read
+    (`bulk.unreadable_rows`) told without their name, domain ID, key, operation or details."""
+    found = [bulk.in_readers_words(row) for row in rows]
     for row in found:
         if row.pk in unreadable:
             row.label, row.domain_id, row.key, row.note = (
@@ -239,7 +239,7 @@ def _readable(rows, unreadable: set[int]) -> list:
                 "",
             )
             row.found = {"changes": [], "side_effects": [], "refusal": ""}
-            row.hidden = True
+            row.hidden = True  # type: ignore[attr-defined]  # for the page
             if row.operation is not None:
                 row.operation.error = ""
     return found
