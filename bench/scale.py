@@ -138,6 +138,7 @@ def _helper() -> Path | None:
     compiler = shutil.which("cc") or shutil.which("gcc")
     if not compiler or not Path("/usr/include/valgrind/callgrind.h").exists():
         return None
+    lib.parent.mkdir(exist_ok=True)
     source = lib.with_suffix(".c")
     source.write_text(_HELPER_C, encoding="utf-8")
     built = subprocess.run(
