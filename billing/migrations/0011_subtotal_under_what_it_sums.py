@@ -11,7 +11,8 @@ ORDER = ("PRODUCT", "OPTION_PRODUCT", "ADJUSTMENT", "SUMMARY", "OPTION_PLUS", "P
 def reorder(apps, schema_editor):
     InvoiceItem = apps.get_model("billing", "InvoiceItem")
     places = {kind: n for n, kind in enumerate(ORDER)}
-    months = InvoiceItem.objects.values_list("year", "month").distinct()
+    # Without the model's ordering, which would make every item a "distinct" month of its own.
+    months = InvoiceItem.objects.order_by().values_list("year", "month").distinct()
     for year, month in months:
         rows = list(InvoiceItem.objects.filter(year=year, month=month).order_by("row_order", "pk"))
         changed = []

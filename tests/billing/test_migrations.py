@@ -77,3 +77,38 @@ def test_the_upgrade_lists_each_stored_subtotal_under_the_items_it_sums():
         ]
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_the_upgrade_reads_each_stored_month_once():
+    """A year of details at 3,000 customers is 55,000 items: read month by month, not once per item (the
+    model's ordering made every item a distinct "month", and the upgrade ran for days)."""
+    from django.test.utils import CaptureQueriesContext
+
+    old = _migrate(BEFORE)
+    try:
+        InvoiceItem = old.get_model("billing", "InvoiceItem")
+        InvoiceItem.objects.bulk_create(
+            InvoiceItem(
+                year=2026,
+                month=month,
+                domain_id=domain_id,
+                customer_name=f"Firm {domain_id}",
+                item_type="PRODUCT",
+                row_order=domain_id,
+                member_count=3,
+                amount=100,
+                synced_at=timezone.now(),
+            )
+            for month in (9, 10)
+            for domain_id in range(1, 6)
+        )
+        with CaptureQueriesContext(connection) as ctx:
+            _migrate(AFTER)
+        month_reads = [
+            q["sql"]
+            for q in ctx.captured_queries
+            if q["sql"].startswith('SELECT "billing_invoiceitem"."id"') and '"month" =' in q["sql"]
+        ]
+        assert len(month_reads) == 2
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
