@@ -1,4 +1,4 @@
-"""Customers benchmarks (print figures; never tests): ``.venv/bin/python -m bench.customers [list] [resync] [refresh]``.
+"""Customers benchmarks (print figures; never tests): ``.venv/bin/python -m bench.customers [list] [resync] [refresh] [needs]``.
 
 Each part runs in its own process on its own database (see bench/databases.py: a SQLite file under var/, and a
 scratch PostgreSQL database when DATABASE_URL names a PostgreSQL server), so the figures do not depend on the
@@ -10,6 +10,8 @@ developer's data:
   calls made per operation vs calls needed, elapsed time vs the rate-limit bound.
 * ``bench.customers.refresh`` (asked by name): the continuous refresh's pace on 300 sandbox customers, and the
   oldest copy's age it holds at 1,000, 10,000 and 50,000 customers beside its bound.
+* ``bench.customers.needs`` (asked by name): a day of the refresh simulated at 1,000 to 50,000 customers at half
+  the limit: the oldest copy among the customers people look at, beside the goal of an hour.
 """
 
 import os

@@ -61,6 +61,7 @@ def sync(request: HttpRequest) -> HttpResponse:
     runs = selectors.sync_run_list()
     running = [run for run in runs if run.finished_at is None]
     oldest = oldest_copy()
+    looked_at, looked_at_count = sync_engine.looked_at_oldest()
     template = "core/sync.html#runs" if partial_for(request, "sync-runs") else "core/sync.html"
     return render(
         request,
@@ -74,6 +75,10 @@ def sync(request: HttpRequest) -> HttpResponse:
             # The largest unit only ("3 hours"): "3 hours, 1 minute" reads as a measurement, and Japanese has no
             # comma between the two.
             "oldest_age": timesince(oldest, depth=1) if oldest else "",
+            # What people look at (a decision due within a week, a page opened today): the refresh's goal.
+            "looked_at": looked_at,
+            "looked_at_age": timesince(looked_at, depth=1) if looked_at else "",
+            "looked_at_count": looked_at_count,
         },
     )
 

@@ -58,10 +58,23 @@ def test_a_need_whose_copy_is_fresh_enough_waits_for_its_turn():
 
 
 def test_needs_take_at_most_half_a_batch_so_every_turn_comes():
-    copies = {i: minutes_ago(60) for i in range(100, 120)}
+    copies = {i: minutes_ago(30) for i in range(100, 120)}
     picks = order(10, {"due": list(copies)}, copies, oldest=[1, 2, 3, 4, 5, 6, 7])
     assert [p.why for p in picks] == ["due"] * 5 + [TURN] * 5
     assert [p.domain_id for p in picks[5:]] == [1, 2, 3, 4, 5]
+
+
+def test_a_copy_people_look_at_older_than_overdue_comes_first_in_up_to_most_of_a_batch():
+    """Twenty customers with a decision due, their copies 50 minutes old, and a failed read: the due ones come
+    first, in eight of a batch of ten (not five), the failed read waits, and the turn keeps two."""
+    copies = {i: minutes_ago(50 + i / 100) for i in range(100, 120)} | {1: minutes_ago(30)}
+    picks = order(10, {"due": list(range(100, 120)), "failed": [1]}, copies, oldest=[7, 8, 9])
+    assert [p.why for p in picks] == ["due"] * 8 + [TURN] * 2
+    assert [p.domain_id for p in picks[:8]] == list(range(119, 111, -1))  # the oldest first
+    # Opened today counts too, as the due ones do; a changed customer is not looked at.
+    copies = {1: minutes_ago(45), 2: minutes_ago(90), 3: minutes_ago(120)}
+    picks = order(4, {"today": [1], "opened": [2], "changed": [3]}, copies, oldest=[7])
+    assert picks[:2] == [Pick(2, "opened"), Pick(1, "today")]
 
 
 def test_a_customer_no_longer_live_is_never_picked_by_need():
@@ -104,8 +117,8 @@ def test_the_plan_reads_opened_changed_and_failed_customers_before_the_oldest_co
         AuditEntry.objects.create(operation_id="updateCustomer", domain_id=8, outcome="succeeded")
         picks = engine.refresh_plan(size=6)
     assert picks == [
+        Pick(9, "opened"),  # its copy is older than OVERDUE: what people look at comes first
         Pick(10, "failed"),
-        Pick(9, "opened"),
         Pick(8, "changed"),
         Pick(1, TURN),
         Pick(2, TURN),
@@ -114,8 +127,25 @@ def test_the_plan_reads_opened_changed_and_failed_customers_before_the_oldest_co
 
 
 @pytest.mark.django_db
+def test_a_page_opened_earlier_today_keeps_its_customer_looked_at_until_the_day_ends():
+    """Opened at 09:00 (Japan time), three hours before NOW: no longer 'opened' (the hour), but 'today'; the
+    mark stays after a read, and lapses on the next day."""
+    with time_machine.travel(NOW - dt.timedelta(hours=3), tick=False):
+        engine.refresh_mark_opened(5)
+    with time_machine.travel(NOW, tick=False):
+        for domain_id in range(1, 6):
+            _customer(domain_id, minutes_ago(100 - domain_id))
+        assert engine.refresh_plan(size=2) == [Pick(5, "today"), Pick(1, TURN)]
+        engine._record_reads([5], failed=set())
+        assert RefreshMark.objects.filter(domain_id=5).exists()
+    with time_machine.travel(NOW + dt.timedelta(hours=13), tick=False):  # 01:00 the next day in Japan
+        engine._record_reads([], failed=set())
+    assert not RefreshMark.objects.exists()
+
+
+@pytest.mark.django_db
 def test_an_open_or_a_failure_long_ago_no_longer_counts(settings):
-    with time_machine.travel(NOW - need.OPENED_WINDOW - dt.timedelta(minutes=1), tick=False):
+    with time_machine.travel(NOW - dt.timedelta(hours=13), tick=False):  # 23:00 in Japan the day before
         engine.refresh_mark_opened(5)
     with time_machine.travel(NOW, tick=False):
         for domain_id in range(1, 6):
@@ -175,7 +205,9 @@ def test_a_batch_whose_worker_died_is_closed_by_the_next_and_one_refresher_runs_
 
 
 @pytest.mark.django_db
-def test_no_refresh_while_a_full_resync_reads_everyone():
+def test_while_a_full_resync_reads_everyone_the_refresh_reads_only_the_customers_that_need_it():
+    """A full resync takes hours at 50,000 customers: meanwhile what people look at is still read by need (the
+    full resync reads everyone in turn), and with no need the refresh does not start."""
     from django.core.cache import cache
 
     cache.add(engine.LOCK_KEY, "full", 60)
@@ -183,5 +215,31 @@ def test_no_refresh_while_a_full_resync_reads_everyone():
         with time_machine.travel(NOW, tick=False):
             _customer(1, minutes_ago(60))
             assert engine.resync_refresh() is None
+            _customer(2, minutes_ago(50))
+            engine.refresh_mark_opened(2)
+            assert engine.refresh_plan(size=4, needs_only=True) == [Pick(2, "opened")]
+            assert engine.refresh_plan(size=4) == [Pick(2, "opened"), Pick(1, TURN)]
     finally:
         cache.delete(engine.LOCK_KEY)
+
+
+# --- A day at 50,000 customers, simulated (need.simulate: the order and the paced calls, a fake clock) ----------
+
+
+def test_what_people_look_at_stays_under_an_hour_at_50000_customers_paced_at_half_the_limit():
+    """50,000 customers as bench.seed makes them (9 % with a decision due within 7 days; 420 pages opened a day
+    by ten Account managers and four Support contacts), the refresh at half of 240 calls a minute, one call a
+    customer on its busiest operation: over the second day, the oldest copy among the customers people look at
+    stays under an hour. Simulated at a fifth of the size and of the rate, which is the same load (the batch, the
+    needs and the turn all scale together), so the test takes seconds; `python -m bench.customers needs` plays
+    the full size."""
+    day = need.simulate(
+        customers=10_000,
+        due_share=0.09,
+        opens_a_day=84,
+        rate_per_minute=240 * 0.5 / 5,
+        calls_per_customer=1.0,
+    )
+    assert day.looked_at > 900
+    assert day.looked_at_oldest < need.LOOKED_AT_GOAL
+    assert day.read_in_turn > 0  # the others' turn still comes

@@ -89,3 +89,36 @@ def test_a_batch_of_the_continuous_refresh_says_how_many_customers_it_read(clien
     assert "Continuous refresh of 3 customers" in client.get(reverse("core:sync")).content.decode()
     body = client.get(reverse("core:sync"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "継続更新（3 件の顧客）" in body and "failed=1" not in body
+
+
+def test_the_sync_page_says_how_old_the_oldest_copy_people_look_at_is(client_as):
+    """The customers people look at: a decision due within 7 days (a renewal in 6 days) and a page opened today.
+    A renewal in 8 days and a page opened yesterday do not count, however old their copies."""
+    import datetime as dt
+
+    from portal.core import clock
+    from portal.core.models import RefreshMark
+    from tests.customers.factories import make_customer
+    from tests.subscriptions.factories import make_subscription
+
+    client = client_as(Role.ADMIN)
+    page = client.get(reverse("core:sync")).content.decode()
+    assert "No customer has a decision due within 7 days or a page opened today." in page
+    now, today = timezone.now(), clock.today()
+    due = make_customer(synced_at=now - dt.timedelta(minutes=42))
+    make_subscription(due, plan_end_date=today + dt.timedelta(days=6))
+    opened = make_customer(synced_at=now - dt.timedelta(minutes=7))
+    RefreshMark.objects.create(domain_id=opened.domain_id, opened_at=now)
+    later = make_customer(synced_at=now - dt.timedelta(hours=9))
+    make_subscription(later, plan_end_date=today + dt.timedelta(days=8))
+    yesterday = make_customer(synced_at=now - dt.timedelta(hours=5))
+    RefreshMark.objects.create(
+        domain_id=yesterday.domain_id, opened_at=clock.midnight(today) - dt.timedelta(hours=1)
+    )
+    page = client.get(reverse("core:sync")).content.decode()
+    assert (
+        "Among the 2 customers people look at (a decision due within 7 days or a page opened today), the oldest "
+        "copy was read 42\xa0minutes ago (" in page
+    )
+    ja = client.get(reverse("core:sync"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "本日ページが開かれた顧客（2 件）のうち、ポータルのデータが最も古いものは42分前（" in ja

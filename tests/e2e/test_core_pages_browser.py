@@ -43,11 +43,23 @@ def test_support_filters_activity_without_reloading_the_page(page):
 
 
 def test_account_manager_sees_sync_now_and_finance_gets_a_friendly_403(page, browser, live_server):
+    from django.utils import timezone
+
+    from tests.subscriptions.factories import make_subscription
+
+    due = make_customer(synced_at=timezone.now() - dt.timedelta(minutes=42))
+    make_subscription(due, plan_end_date=clock.today() + dt.timedelta(days=3))
     login(page, make_persona(Role.ACCOUNT_MANAGER))
+    page.set_viewport_size({"width": 1366, "height": 860})
     page.click("nav.mainnav a[data-nav=sync]")
     assert page.locator("h1").inner_text() == "Sync"
     assert page.locator("[data-testid=sync-now]").is_visible()
+    assert "oldest copy was read 42" in page.locator("[data-testid=looked-at-copy]").inner_text()
     screenshot(page, "sync-page")
+    page.context.add_cookies([{"name": "django_language", "value": "ja", "url": page.url}])
+    page.reload()
+    assert "42分前" in page.locator("[data-testid=looked-at-copy]").inner_text()
+    screenshot(page, "sync-page-ja")
 
     other = browser.new_context(base_url=live_server.url)
     finance_page = other.new_page()

@@ -683,8 +683,15 @@ def _record_reads(read: Iterable[int], failed: set[int]) -> None:
             update_fields=["failed_at"],
         )
     RefreshMark.objects.filter(
-        Q(opened_at=None) | Q(opened_at__lt=now - need.OPENED_WINDOW), failed_at=None
+        Q(opened_at=None) | Q(opened_at__lt=_opened_since(now)), failed_at=None
     ).delete()
+
+
+def _opened_since(now: dt.datetime) -> dt.datetime:
+    """Opens since this moment still count: within the hour, and all of today (the business day)."""
+    from portal.core import clock
+
+    return min(now - need.OPENED_WINDOW, clock.midnight(clock.today()))
 
 
 def refresh_needs(now: dt.datetime) -> dict[str, list[int]]:
@@ -693,7 +700,9 @@ def refresh_needs(now: dt.datetime) -> dict[str, list[int]]:
 
     marks = RefreshMark.objects.all()
     today = clock.today()
-    last = today + dt.timedelta(days=need.DUE_DAYS - 1)
+    # The decisions people look at, and in the hour before midnight those the next day brings into the window.
+    ahead = (now + need.DUE_AHEAD).astimezone(clock.midnight(today).tzinfo).date()
+    last = ahead + dt.timedelta(days=need.DUE_DAYS - 1)
     due: set[int] = set()
     for declared in due_soon():
         due.update(declared.customers(today, last))
@@ -703,6 +712,7 @@ def refresh_needs(now: dt.datetime) -> dict[str, list[int]]:
         "opened": list(
             marks.filter(opened_at__gte=now - need.OPENED_WINDOW).values_list("domain_id", flat=True)
         ),
+        "today": list(marks.filter(opened_at__gte=clock.midnight(today)).values_list("domain_id", flat=True)),
         # Writes through the portal: the audit trail's recent entries (by its time index).
         "changed": [
             domain_id
@@ -715,6 +725,30 @@ def refresh_needs(now: dt.datetime) -> dict[str, list[int]]:
             if domain_id is not None
         ],
     }
+
+
+def looked_at() -> set[int]:
+    """The customers people look at (need.LOOKED_AT): a decision due within DUE_DAYS (today included), or a page
+    opened today (the business day)."""
+    from portal.core import clock
+
+    today = clock.today()
+    last = today + dt.timedelta(days=need.DUE_DAYS - 1)
+    found: set[int] = set()
+    for declared in due_soon():
+        found.update(declared.customers(today, last))
+    found.update(
+        RefreshMark.objects.filter(opened_at__gte=clock.midnight(today)).values_list("domain_id", flat=True)
+    )
+    return found
+
+
+def looked_at_oldest() -> tuple[dt.datetime | None, int]:
+    """When the oldest copy among the customers people look at (still in the API) was read, and how many they
+    are: the figure the refresh keeps under need.LOOKED_AT_GOAL, shown on the Sync page."""
+    copies = customer_listing().copies_of(sorted(looked_at()))
+    oldest = min((stamp for stamp in copies.values() if stamp is not None), default=None)
+    return oldest, len(copies)
 
 
 def refresh_batch_size() -> int:
@@ -746,8 +780,9 @@ def refresh_batch_size() -> int:
     )
 
 
-def refresh_plan(size: int | None = None) -> list[need.Pick]:
-    """The customers the next batch reads, by need, then in turn (need.refresh_order)."""
+def refresh_plan(size: int | None = None, *, needs_only: bool = False) -> list[need.Pick]:
+    """The customers the next batch reads, by need, then in turn (need.refresh_order); by need alone while a
+    full resync reads everyone in turn (`needs_only`)."""
     source = customer_listing()
     size = refresh_batch_size() if size is None else size
     now = timezone.now()
@@ -758,20 +793,19 @@ def refresh_plan(size: int | None = None) -> list[need.Pick]:
         size=size,
         needs=needs,
         copies=source.copies_of(wanted),
-        oldest=source.oldest_first(size + size // 2 + 1, now - REFRESH_TURN_MIN_AGE),
+        oldest=[] if needs_only else source.oldest_first(size + size // 2 + 1, now - REFRESH_TURN_MIN_AGE),
     )
 
 
 def resync_refresh(*, size: int | None = None) -> SyncRun | None:
     """Read the next batch of customers (refresh_plan): each with its one-customer read and every per-customer
     and per-item call, paced by the limiter, recorded as a SyncRun of kind "refresh". None when another
-    refresher or a full resync is under way (one at a time: the full resync reads everyone anyway), or when no
-    customer needs reading."""
+    refresher is under way, or when no customer needs reading. While a full resync runs (hours at 50,000
+    customers), it reads only the customers that need it (what people look at stays fresh; the full resync reads
+    everyone in turn), sharing the rate with it through the limiter."""
     from portal.core.partner import get_client
 
-    if full_resync_running():
-        logger.info("refresh: a full resync is under way; not started")
-        return None
+    needs_only = full_resync_running()
     lock = _Lock(REFRESH_LOCK_KEY)
     if not lock.acquire():
         logger.info("refresh: another refresh is under way; not started")
@@ -781,9 +815,12 @@ def resync_refresh(*, size: int | None = None) -> SyncRun | None:
             SyncRun.objects.filter(kind=REFRESH, finished_at=None),
             gettext_noop("Interrupted: the process running it stopped; a later refresh took over."),
         )
-        picks = refresh_plan(size)
+        picks = refresh_plan(size, needs_only=needs_only)
         if not picks:
-            logger.info("refresh: every copy is younger than %s; resting", REFRESH_TURN_MIN_AGE)
+            if needs_only:
+                logger.info("refresh: a full resync is under way and no customer needs reading; not started")
+            else:
+                logger.info("refresh: every copy is younger than %s; resting", REFRESH_TURN_MIN_AGE)
             return None
         why = Counter(pick.why for pick in picks)
         run = SyncRun.objects.create(

@@ -8,21 +8,32 @@ copy is older than what its need allows (`KEEP_FRESH`), in this order of needs:
 2. **due**: a decision about it is due soon (a scheduled change or a renewal within DUE_DAYS, declared by the
    apps: `declarations.DueSoon`);
 3. **opened**: someone opened its page within OPENED_WINDOW;
-4. **changed**: the portal wrote to it within CHANGED_WINDOW.
+4. **changed**: the portal wrote to it within CHANGED_WINDOW;
+5. **today**: someone opened its page earlier today (the business day).
 
 Within a need, the oldest copy first. Needs take at most NEED_SHARE of a batch, so the others' turn always comes:
 the rest of the batch is the customers with the oldest copies (round robin: a customer read goes to the end).
+
+What people look at (LOOKED_AT: a decision due within DUE_DAYS, a page opened today) is kept younger than
+LOOKED_AT_GOAL (an hour): a copy of theirs older than OVERDUE comes before every need, the oldest first, and
+may take up to OVERDUE_SHARE of a batch (the other needs then have their share beyond it, within that). So when many decisions fall due at once (a month's end at 50,000
+customers), the refresh gives them more of its calls for a while, and the turn still has the rest. The calls a
+batch has are the sustained rate's (half the limit: the refresh goes on for hours); `simulate` plays a day of
+batches at that pace with a fake clock (`python -m bench.customers needs` prints it at 50,000 customers).
 A pure function of what it is given, `now` included (tests give it a fake clock).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 #: The needs, first first.
-NEEDS = ("failed", "due", "opened", "changed")
+NEEDS = ("failed", "due", "opened", "changed", "today")
+#: The needs of the customers people look at, whose oldest copy the Sync page shows.
+LOOKED_AT = ("due", "opened", "today")
 #: A customer in turn (no need, or its need's copy is fresh enough).
 TURN = "turn"
 #: How old the copy of a customer with each need may be before the refresh reads it ahead of its turn.
@@ -31,13 +42,23 @@ KEEP_FRESH = {
     "due": dt.timedelta(minutes=15),
     "opened": dt.timedelta(minutes=5),
     "changed": dt.timedelta(minutes=5),
+    "today": dt.timedelta(minutes=30),
 }
+#: The oldest copy among the customers people look at stays younger than this.
+LOOKED_AT_GOAL = dt.timedelta(hours=1)
+#: A copy of a customer people look at this old is read before every need...
+OVERDUE = dt.timedelta(minutes=40)
+#: ...in up to this share of a batch.
+OVERDUE_SHARE = 0.8
 #: A customer whose page was opened within this long counts as opened recently.
 OPENED_WINDOW = dt.timedelta(hours=1)
 #: A customer the portal wrote to within this long counts as changed recently.
 CHANGED_WINDOW = dt.timedelta(hours=1)
 #: A decision due within this many days (today included) makes a customer's copy worth keeping fresh.
 DUE_DAYS = 7
+#: The decisions due are those of DUE_DAYS from this long ahead (today's included), so the customers a
+#: midnight brings into the window are read in the hour before it, and fresh when it comes.
+DUE_AHEAD = dt.timedelta(hours=1)
 #: At most this share of a batch is read by need; the rest in turn.
 NEED_SHARE = 0.5
 
@@ -64,7 +85,18 @@ def refresh_order(
     them was read (a customer absent from it is not live and never picked; None: never read); `oldest`: live
     customers, the oldest copy first (at least `size` of them when there are that many)."""
     picked: dict[int, str] = {}
-    share = min(size, max(1, int(size * NEED_SHARE)))
+    overdue: dict[int, str] = {}
+    for need in LOOKED_AT:
+        for domain_id in needs.get(need, ()):
+            if domain_id in copies and now - (copies[domain_id] or _NEVER) >= OVERDUE:
+                overdue.setdefault(domain_id, need)
+    late = sorted(overdue, key=lambda domain_id: (copies[domain_id] or _NEVER, domain_id))
+    most = min(size, max(1, int(size * OVERDUE_SHARE)))
+    for domain_id in late[:most]:
+        picked[domain_id] = overdue[domain_id]
+    # The other needs: their share beyond the overdue copies, within the most a batch reads by need.
+    base = min(size, max(1, int(size * NEED_SHARE)))
+    share = min(most, len(picked) + base) if picked else base
     for need in NEEDS:
         due = [
             domain_id
@@ -74,7 +106,7 @@ def refresh_order(
             and now - (copies[domain_id] or _NEVER) >= KEEP_FRESH[need]
         ]
         due.sort(key=lambda domain_id: (copies[domain_id] or _NEVER, domain_id))
-        for domain_id in due[: share - len(picked)]:
+        for domain_id in due[: max(0, share - len(picked))]:
             picked[domain_id] = need
     for domain_id in oldest:
         if len(picked) >= size:
@@ -93,3 +125,123 @@ def oldest_age_at(*, customers: int, calls_per_customer: float, rate_per_minute:
     """The oldest copy's age the refresh holds with `customers` customers, nothing read by need: one round
     of them at the busiest operation's rate (`bench.customers refresh` prints it from the measured pace)."""
     return dt.timedelta(minutes=customers * max(1.0, calls_per_customer) / rate_per_minute)
+
+
+# --- A day of the refresh, simulated (a fake clock): what the order and the paced calls keep fresh ---------------
+
+
+@dataclass(frozen=True)
+class Simulated:
+    """What `simulate` saw over its last day: the oldest copy among the customers people look at (a decision due
+    within DUE_DAYS, a page opened today) at its worst, how many they were at most, the oldest copy of all at its
+    worst, and the customers read by need and in turn."""
+
+    looked_at_oldest: dt.timedelta
+    looked_at: int
+    oldest: dt.timedelta
+    read_by_need: int
+    read_in_turn: int
+
+
+def simulate(
+    *,
+    customers: int,
+    due_share: float,
+    opens_a_day: int,
+    rate_per_minute: float,
+    calls_per_customer: float = 1.0,
+    batch_seconds: int = 60,
+    open_refresh_minutes: int = 10,
+    days: int = 2,
+    seed: int = 52,
+) -> Simulated:
+    """Play `days` days of the continuous refresh at `rate_per_minute` (the sustained rate: the refresh goes on
+    for hours) with a fake clock, batch after batch as the worker chains them, and report the last day.
+
+    The customers: `due_share` of them have a decision due within DUE_DAYS on any day (decision dates spread
+    evenly over the days, so each midnight brings a day's worth into the window); `opens_a_day` customer pages are
+    opened at random between 09:00 and 18:00, each reading its customer at once when its copy is older than
+    `open_refresh_minutes` (REFRESH_ON_OPEN_MINUTES; those calls come out of the next batch's). Every customer
+    costs the busiest operation `calls_per_customer` calls. A copy read during a batch counts as read at the
+    batch's start (the worst case). At the start, copies are as a round of them in turn leaves them."""
+    import random
+    from collections import OrderedDict
+
+    rng = random.Random(seed)
+    start = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)  # a midnight (the simulation's own business day)
+    step = dt.timedelta(seconds=batch_seconds)
+    full = batch_size(
+        rate_per_minute=rate_per_minute, seconds=batch_seconds, calls_per_customer=calls_per_customer
+    )
+    round_time = oldest_age_at(
+        customers=customers, calls_per_customer=calls_per_customer, rate_per_minute=rate_per_minute
+    )
+    ids = list(range(customers))
+    rng.shuffle(ids)
+    copies: dict[int, dt.datetime | None] = {
+        domain_id: start - round_time * (n + 1) / customers for n, domain_id in enumerate(ids)
+    }
+    turn: OrderedDict[int, None] = OrderedDict.fromkeys(ids)  # the oldest copy first
+    per_day = round(customers * due_share / DUE_DAYS)
+    decisions = {day: rng.sample(range(customers), per_day) for day in range(-DUE_DAYS, days + DUE_DAYS + 1)}
+    opens = sorted(
+        (
+            start + dt.timedelta(days=day, hours=9) + dt.timedelta(seconds=rng.uniform(0, 9 * 3600)),
+            rng.randrange(customers),
+        )
+        for day in range(days)
+        for _ in range(opens_a_day)
+    )
+    opened_at: dict[int, dt.datetime] = {}
+    late = dt.timedelta(0)
+    worst = dt.timedelta(0)
+    most = 0
+    by_need = in_turn = 0
+    spent = 0.0  # calls the opens took from the next batch
+    measured_from = start + dt.timedelta(days=days - 1)
+    now = start
+    while now < start + dt.timedelta(days=days):
+        day = (now - start).days
+        midnight = start + dt.timedelta(days=day)
+        ahead = (now + DUE_AHEAD - start).days  # the day the decisions come from in DUE_AHEAD
+        due_ahead = {d for k in range(day, ahead + DUE_DAYS) for d in decisions[k]}
+        today = {d for d, at in opened_at.items() if at >= midnight}
+        picks = refresh_order(
+            now=now,
+            size=max(1, full - int(spent / max(1.0, calls_per_customer))),
+            needs={
+                "due": due_ahead,
+                "opened": [d for d in today if now - opened_at[d] <= OPENED_WINDOW],
+                "today": today,
+            },
+            copies=copies,
+            oldest=list(itertools.islice(turn, full + full // 2 + 1)),
+        )
+        for pick in picks:
+            copies[pick.domain_id] = now
+            turn.move_to_end(pick.domain_id)
+            if pick.why == TURN:
+                in_turn += now >= measured_from
+            else:
+                by_need += now >= measured_from
+        spent = 0.0
+        now += step
+        while opens and opens[0][0] < now:
+            at, domain_id = opens.pop(0)
+            opened_at[domain_id] = at
+            if at - (copies[domain_id] or at) > dt.timedelta(minutes=open_refresh_minutes):
+                copies[domain_id] = at
+                turn.move_to_end(domain_id)
+                spent += calls_per_customer
+        if now < measured_from:
+            continue
+        midnight = start + dt.timedelta(days=(now - start).days)
+        looked_at = {
+            d for k in range((now - start).days, (now - start).days + DUE_DAYS) for d in decisions[k]
+        }
+        looked_at.update(d for d, at in opened_at.items() if at >= midnight)
+        oldest_looked_at = min((copies[d] or start for d in looked_at), default=now)
+        late = max(late, now - oldest_looked_at)
+        worst = max(worst, now - (copies[next(iter(turn))] or start))
+        most = max(most, len(looked_at))
+    return Simulated(late, most, worst, by_need, in_turn)
