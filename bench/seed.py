@@ -30,8 +30,9 @@ M months at the cadence the running portal writes them (`Cadence`), derived from
 (portal/celery.py) and the settings it reads:
 
 * sync runs: a full resync at every beat tick of RESYNC_INTERVAL_MINUTES, refused while one runs (so every
-  ceil(length / interval) ticks), a pass lasting customers / PARTNER_API_RATE_LIMIT minutes (each per-customer
-  operation reads one customer a call, paced in parallel; the busiest sets the pace). The refresh
+  ceil(length / interval) ticks), a pass lasting customers / PARTNER_API_RATE_LIMIT minutes for its first
+  PARTNER_API_SUSTAINED_MINUTES, then at PARTNER_API_SUSTAINED_SHARE of it (the limiter's pace for long runs; each
+  per-customer operation reads one customer a call, paced in parallel; the busiest sets the pace). The refresh
   (RESYNC_REFRESH) runs only outside full resyncs, one run per batch of RESYNC_REFRESH_BATCH_SECONDS back to
   back, and rests once every copy is younger than five minutes (`engine.REFRESH_TURN_MIN_AGE`): a round of the
   customers a batch can read in a minute at most. Opening a customer page whose copy is older than
@@ -112,20 +113,28 @@ class Cadence:
 def cadence(customers: int) -> Cadence:
     from django.conf import settings
 
+    from portal.core.partner import sustained_rate
     from portal.core.sync import need
     from portal.core.sync.engine import REFRESH_TURN_MIN_AGE
 
-    rate = settings.PARTNER_API_RATE_LIMIT
+    rate, paced, window = (
+        settings.PARTNER_API_RATE_LIMIT,
+        sustained_rate(),
+        settings.PARTNER_API_SUSTAINED_MINUTES,
+    )
     interval = settings.RESYNC_INTERVAL_MINUTES
     batch_seconds = settings.RESYNC_REFRESH_BATCH_SECONDS
-    full_minutes = customers / rate
+    # The limiter's pace: the full rate for the first `window` minutes of a run, then the sustained share of it.
+    full_minutes = (
+        customers / rate if customers <= rate * window else window + (customers - rate * window) / paced
+    )
     every = interval * max(1, math.ceil(full_minutes / interval))
     idle_minutes = 1440 * max(0.0, 1 - full_minutes / every)
     rest = REFRESH_TURN_MIN_AGE.total_seconds() / 60
-    batch = need.batch_size(rate_per_minute=rate, seconds=batch_seconds, calls_per_customer=1)
+    batch = need.batch_size(rate_per_minute=paced, seconds=batch_seconds, calls_per_customer=1)
     per_rest = min(rest * 60 / batch_seconds, math.ceil(customers / batch))
     refresh = idle_minutes / rest * per_rest if settings.RESYNC_REFRESH else 0.0
-    round_minutes = customers / rate
+    round_minutes = customers / paced
     older = max(0.0, 1 - settings.REFRESH_ON_OPEN_MINUTES / round_minutes) if round_minutes else 0.0
     opens = OPENS_A_DAY * (len(PEOPLE["account_manager"]) + len(PEOPLE["support"]))
     return Cadence(
