@@ -390,9 +390,17 @@ def issued_list(*, user, filters: IssuedFilters) -> QuerySet[IssuedInvoice]:
 
 
 def issued_page(*, user, filters: IssuedFilters, page, per_page: int):
-    """One page of `issued_list`: its rows' columns only (`ISSUED_FIELDS`, the original's number joined)."""
+    """One page of `issued_list`: its rows' columns only (`ISSUED_FIELDS`, the original's number joined).
+
+    Counted apart and up to the lists' cap (`lists.paginate`'s `separate_count`), then the page alone along the
+    order's index: a window count beside the rows made the database read and sort every issued invoice (a year
+    of a partner's: hundreds of thousands) on every page, searched or not."""
     return paginate(
-        issued_list(user=user, filters=filters), page=page, per_page=per_page, fields=ISSUED_FIELDS
+        issued_list(user=user, filters=filters),
+        page=page,
+        per_page=per_page,
+        fields=ISSUED_FIELDS,
+        separate_count=True,
     )
 
 

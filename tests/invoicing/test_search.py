@@ -112,3 +112,21 @@ def test_hostile_filters_get_an_answer_not_an_error(client_as, issued, value):
     }
     for url in (URL, reverse("invoicing:search_export")):
         assert client.get(url, query | {"page": value}).status_code in (200, 409), url
+
+
+def test_the_page_counts_up_to_the_cap_apart_from_its_rows(client_as, issued, settings):
+    """The pager counts the issued documents in a query of its own that stops one past the lists' cap, and reads
+    the page's rows alone: no window count beside the rows, which made the database read and sort every issued
+    invoice on every page. Past the cap the list says "more than N"."""
+    settings.LIST_COUNT_CAP = 2
+    client = client_as(FIN)
+    for query in ({}, {"q": "Alpha"}, {"page": "2"}):
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get(URL, query).content.decode()
+        reads = [q["sql"] for q in captured if "invoicing_issuedinvoice" in q["sql"]]
+        assert reads and not any(" OVER " in sql for sql in reads), query
+        assert any("COUNT(*)" in sql and "LIMIT 3" in sql for sql in reads), query
+    body = client.get(URL).content.decode()
+    assert "More than 2 match" in body and _numbers(client) == [3, 2, 1]
+    ja = client.get(URL, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "該当が2件を超えています" in ja
