@@ -470,3 +470,33 @@ class InvoicePayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id}: {self.amount} on {self.paid_on}"
+
+
+class OpenInvoice(models.Model):
+    """What an issued invoice still asks, one row per invoice that asks something (its total less its payments
+    and its credit notes): the home page's "Overdue customer invoices" read the rows due before today along
+    their due-date index, never every issued invoice with its payments and credit notes summed per row.
+
+    Kept by triggers (migration 0013), so every way an invoice, a payment or a credit note is stored keeps it
+    (services, the bench seed's bulk inserts): an invoice or corrected invoice with a positive total adds its
+    row; a payment takes its amount off (`paid` beside it); a credit note takes its (negative) total off its
+    original; the row goes once nothing is owed. An issued invoice stays final: this is a table of its own."""
+
+    invoice = models.OneToOneField(
+        IssuedInvoice,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="open",
+    )
+    number = models.PositiveBigIntegerField()
+    due_date = models.DateField()
+    #: What it still asks (above 0: the row goes when nothing is owed) and what payments came in so far.
+    owed = models.BigIntegerField()
+    paid = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["due_date", "number"], name="invoicing_open_due")]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.owed}"

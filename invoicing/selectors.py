@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.forms.models import model_to_dict
 
@@ -26,6 +26,7 @@ from invoicing.models import (
     IssuedInvoice,
     IssuerDetails,
     IssueRun,
+    OpenInvoice,
     SendRun,
     WithoutDetailsCount,
 )
@@ -436,42 +437,12 @@ def owed(invoice: IssuedInvoice) -> int:
     return max(invoice.total - paid(invoice) - credited(invoice), 0)
 
 
-def _paid_subquery():
-    return Coalesce(
-        Subquery(
-            InvoicePayment.objects.filter(invoice=OuterRef("pk"))
-            .order_by()
-            .values("invoice")
-            .annotate(s=Sum("amount"))
-            .values("s")[:1]
-        ),
-        0,
-    )
-
-
-def _credited_subquery():
-    return Coalesce(
-        Subquery(
-            IssuedInvoice.objects.filter(original=OuterRef("pk"), kind=DocumentKind.CREDIT_NOTE)
-            .order_by()
-            .values("original")
-            .annotate(s=-Sum("total"))
-            .values("s")[:1]
-        ),
-        0,
-    )
-
-
 def overdue_invoices(*, today: dt.date):
     """Issued invoices past their due date and not fully paid or credited, the longest overdue first (the
-    worklist's section): `paid_amount` beside each."""
-    return (
-        IssuedInvoice.objects.filter(due_date__lt=today)
-        .exclude(kind=DocumentKind.CREDIT_NOTE)
-        .annotate(paid_amount=_paid_subquery(), credited_amount=_credited_subquery())
-        .filter(paid_amount__lt=F("total") - F("credited_amount"))
-        .order_by("due_date", "number")
-    )
+    worklist's section), as rows of what each still asks (`OpenInvoice`: `owed`, `paid`, `due_date`, `number`;
+    the invoice's own columns through `invoice__`): read along the open invoices' due-date index, however many
+    invoices were ever issued."""
+    return OpenInvoice.objects.filter(due_date__lt=today).order_by("due_date", "number")
 
 
 @dataclass

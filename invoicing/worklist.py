@@ -31,12 +31,19 @@ def without_details(ctx: WorkContext) -> WorkList:
 
 
 def overdue(ctx: WorkContext) -> WorkList:
-    """Issued invoices past their due date and not fully paid, the longest overdue first."""
+    """Issued invoices past their due date and not fully paid, the longest overdue first, with what each still
+    asks: the first along the open invoices' due-date index, and their count from that index alone."""
     from billing.templatetags.billing import yen
     from portal.core import clock
 
     rows, count = ctx.first_and_count(
-        overdue_invoices(today=clock.today()), "number", "customer_name", "total", "paid_amount", "due_date"
+        overdue_invoices(today=clock.today()),
+        "number",
+        "invoice__customer_name",
+        "owed",
+        "paid",
+        "due_date",
+        count_apart=True,
     )
     read = url_pattern("invoicing:issued")
     items = [
@@ -46,11 +53,11 @@ def overdue(ctx: WorkContext) -> WorkList:
             url=read.format(number),
             change_url=read.format(number),
             day=due,
-            figure=yen(total - paid),
+            figure=yen(owed),
             badge=_("Partly paid") if paid else _("Unpaid"),
             uid=f"invoice-overdue-{number}",
         )
-        for number, customer, total, paid, due in rows
+        for number, customer, owed, paid, due in rows
     ]
     return WorkList(count, items)
 

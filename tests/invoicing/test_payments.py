@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from invoicing import selectors, services
@@ -107,3 +109,35 @@ def test_overdue_invoices_are_finance_s_worklist_item_until_paid(client_as, invo
         {"amount": "621", "paid_on": "2027-01-05"},
     )
     assert link not in client.get(reverse("home")).content.decode()
+
+
+def test_an_overdue_invoice_shows_what_it_still_asks_after_its_credit_notes(client_as, invoice, monkeypatch):
+    """Home's overdue invoice reads what it still owes: its total less its payments and its credit notes (its
+    total less its payments before, ¥7,621 after a credit of ¥1,100)."""
+    finance = make_persona(Role.FINANCE)
+    services.credit_note_issue(
+        user=finance, number=invoice.number, credits={0: 1_000}, return_date=None, reason="", key="a" * 32
+    )
+    services.payment_record(actor=finance, number=invoice.number, amount=500, paid_on=invoice.issue_date)
+    pin_business_today(monkeypatch, dt.date(2027, 1, 5))  # past the due date, 2026-12-31
+    home = client_as(Role.FINANCE).get(reverse("home")).content.decode()
+    assert "Overdue customer invoices" in home and "¥6,021" in home and "¥7,121" not in home
+    [row] = selectors.overdue_invoices(today=dt.date(2027, 1, 5))
+    assert (row.number, row.owed, row.paid) == (invoice.number, 6_021, 500)
+
+
+def test_the_overdue_invoices_are_read_from_their_index_not_from_every_payment(
+    client_as, invoice, monkeypatch
+):
+    """Home's overdue invoices read what each still asks as it is kept (`OpenInvoice`), never the payments and
+    credit notes of every issued invoice summed per row; an invoice paid in full is no longer there."""
+    pin_business_today(monkeypatch, dt.date(2027, 1, 5))
+    client = client_as(Role.FINANCE)
+    with CaptureQueriesContext(connection) as captured:
+        home = client.get(reverse("home")).content.decode()
+    assert "Overdue customer invoices" in home and "¥7,621" in home
+    assert not [q["sql"] for q in captured if "invoicing_invoicepayment" in q["sql"]]
+    services.payment_record(
+        actor=make_persona(Role.FINANCE), number=invoice.number, amount=7_621, paid_on=dt.date(2027, 1, 5)
+    )
+    assert not selectors.overdue_invoices(today=dt.date(2027, 1, 5)).exists()
