@@ -41,27 +41,26 @@ STATEMENT_TAX_RATE = 10
 CHARGED_TYPES = ("PRODUCT", "OPTION_PRODUCT", "OPTION_PLUS", "ADJUSTMENT", "PENALTY")
 
 
-def priced_item_rows(year: int, month: int, types=CHARGED_TYPES):
+def priced_item_rows(year: int, month: int, types=CHARGED_TYPES, *, domain_id: int | None = None):
     """The month's items of `types` as mappings, customer by customer (what the statement and the customers'
-    invoices price)."""
-    return (
-        InvoiceItem.objects.filter(year=year, month=month, item_type__in=types)
-        .order_by("customer_name", "domain_id", "type_order", "position")
-        .values(
-            "domain_id",
-            "customer_name",
-            "customer_code",
-            "item_type",
-            "item_id",
-            "sub_item_id",
-            "plan",
-            "start_date",
-            "end_date",
-            "license_count",
-            "member_count",
-            "quantity",
-            "amount",
-        )
+    invoices price); with `domain_id`, that customer's alone (read along its index)."""
+    qs = InvoiceItem.objects.filter(year=year, month=month, item_type__in=types)
+    if domain_id is not None:
+        qs = qs.filter(domain_id=domain_id)
+    return qs.order_by("customer_name", "domain_id", "type_order", "position").values(
+        "domain_id",
+        "customer_name",
+        "customer_code",
+        "item_type",
+        "item_id",
+        "sub_item_id",
+        "plan",
+        "start_date",
+        "end_date",
+        "license_count",
+        "member_count",
+        "quantity",
+        "amount",
     )
 
 

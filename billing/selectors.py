@@ -445,16 +445,17 @@ class ChargedItem:
 PRICED_TYPES = ("PRODUCT", "OPTION_PRODUCT", "OPTION_PLUS")
 
 
-def month_charged_items(*, user, year: int, month: int) -> list[ChargedItem]:
+def month_charged_items(*, user, year: int, month: int, domain_id: int | None = None) -> list[ChargedItem]:
     """The month's charged items (`exports.CHARGED_TYPES`), customer by customer, each priced by the price book,
-    in two queries (the items, the book): what the partner's invoices to its customers are made of."""
+    in two queries (the items, the book): what the partner's invoices to its customers are made of. With
+    `domain_id`, that customer's items alone (one customer's draft)."""
     from billing.exports import CHARGED_TYPES, priced_item_rows
     from billing.prices import PriceBook, for_item_days, item_entry, item_units
 
     check(user, VIEW_BILLING)
     book = PriceBook.load()
     charged = []
-    for item in priced_item_rows(year, month, CHARGED_TYPES):
+    for item in priced_item_rows(year, month, CHARGED_TYPES, domain_id=domain_id):
         code = item["sub_item_id"] or item["item_id"]
         entry = item_entry(book, item, year, month)
         if entry is not None:

@@ -169,24 +169,33 @@ class MonthDrafts:
         return sum(d.previous_total or 0 for d in self.drafts)
 
 
-def _items_of(*, user, year: int, month: int, basis: str) -> list[billing.ChargedItem]:
+def _items_of(
+    *, user, year: int, month: int, basis: str, domain_id: int | None = None
+) -> list[billing.ChargedItem]:
     """The month's items as `basis` says: LINE WORKS' invoice, or the estimate (the same shape, from billing's
-    one adapter), or none (a month not begun, for a partner that bills in advance)."""
+    one adapter), or none (a month not begun, for a partner that bills in advance). With `domain_id`, that
+    customer's: an invoiced month's read along the customer's index; the estimate's from the month's kept copy."""
     if basis == rules.FROM_ESTIMATE:
-        return billing.month_estimated_items(user=user, year=year, month=month)
+        found = billing.month_estimated_items(user=user, year=year, month=month)
+        return found if domain_id is None else [i for i in found if i.domain_id == domain_id]
     if basis == rules.NOT_BEGUN:
         return []
-    return billing.month_charged_items(user=user, year=year, month=month)
+    return billing.month_charged_items(user=user, year=year, month=month, domain_id=domain_id)
 
 
-def _drafts_of(*, user, year: int, month: int, issue_date: dt.date, previous: bool) -> list[drafts.Draft]:
-    items = _items_of(user=user, year=year, month=month, basis=month_basis(year, month))
+def _drafts_of(
+    *, user, year: int, month: int, issue_date: dt.date, previous: bool, domain_id: int | None = None
+) -> list[drafts.Draft]:
+    """The month's drafts; with `domain_id`, that customer's alone, worked out from its own items, billing
+    details, issued invoice and price edits (one customer's page reads no other customer's rows)."""
+    items = _items_of(user=user, year=year, month=month, basis=month_basis(year, month), domain_id=domain_id)
     previous_totals = None
     if previous:
         before = rules.month_before(year, month)
         previous_totals = _month_totals(user=user, year=before[0], month=before[1], issue_date=issue_date)
+    one = {} if domain_id is None else {"domain_id": domain_id}
     issued = dict(
-        IssuedInvoice.objects.filter(year=year, month=month)
+        IssuedInvoice.objects.filter(year=year, month=month, **one)
         .exclude(kind=DocumentKind.CREDIT_NOTE)
         .order_by("number")
         .values_list("domain_id", "number")
@@ -203,7 +212,7 @@ def _drafts_of(*, user, year: int, month: int, issue_date: dt.date, previous: bo
     # Finance's price edits: applied, or said to no longer apply.
     drafts.apply_price_edits(
         found,
-        DraftPriceEdit.objects.filter(year=year, month=month).values(
+        DraftPriceEdit.objects.filter(year=year, month=month, **one).values(
             "domain_id", "item_id", "plan", "unit_price", "book_price"
         ),
         year=year,
@@ -250,7 +259,9 @@ def month_drafts(*, user, year: int, month: int) -> MonthDrafts:
 
 def draft_get(*, user, year: int, month: int, domain_id: int) -> drafts.Draft | None:
     check(user, VIEW_INVOICING)
-    found = _drafts_of(user=user, year=year, month=month, issue_date=clock.today(), previous=False)
+    found = _drafts_of(
+        user=user, year=year, month=month, issue_date=clock.today(), previous=False, domain_id=domain_id
+    )
     return next((d for d in found if d.domain_id == domain_id), None)
 
 
