@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from billing.templatetags.billing import yen
 from invoicing import rules
 from invoicing.models import BillingBasis, DocumentKind, InvoiceLanguage, PaymentTerms
-from invoicing.selectors import IssuedFilters
+from invoicing.selectors import DRAFT_BLOCKED, DRAFT_ISSUED, DRAFT_READY, IssuedFilters
 from portal.core import clock
 from portal.core.changes.forms import ChangeForm
 from portal.core.formbase import PortalForm
@@ -232,6 +232,25 @@ class IssuedFilterForm(PortalForm):
             kind=data.get("kind") or "",
             sort=data["sort"],
         )
+
+
+class DraftFilterForm(PortalForm):
+    """The month's drafts by state (ready to issue, blocked, issued), read from the query string; the list
+    machinery adds its page size."""
+
+    state = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            (DRAFT_READY, _("Ready")),
+            (DRAFT_BLOCKED, _("Blocked")),
+            (DRAFT_ISSUED, _("Issued")),
+        ],
+    )
+
+    def to_filters(self, data: dict) -> str:
+        return data.get("state") or ""
 
 
 # --- price edits on drafts -----------------------------------------------------------------------------

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from invoicing.forms import IssuedFilterForm
+from invoicing.forms import DraftFilterForm, IssuedFilterForm
 from invoicing.models import DocumentKind
 from invoicing.selectors import ISSUED_SORTS
-from portal.core.lists import Column, ListSpec
+from portal.core.lists import Column, ListSpec, Sorts
 
 CSV_COLUMNS = (
     ("number", _("Invoice number")),
@@ -44,3 +44,24 @@ ISSUED_LIST = ListSpec(
     csv_columns=CSV_COLUMNS,
     page_sizes=(50, 100, 200),
 )
+
+DRAFTS_LIST = ListSpec(
+    form=DraftFilterForm,
+    # The drafts come in the month's items' order (by customer name); the list offers no other.
+    sorts=Sorts({"customer": ()}, default="customer"),
+    columns=(
+        Column(_("Customer")),
+        Column(_("State")),
+        Column(_("Subtotal"), numeric=True),
+        Column(_("Consumption tax"), numeric=True),
+        Column(_("Total"), numeric=True),
+        Column(_("Last month"), numeric=True),
+        Column(_("Difference"), numeric=True),
+        Column(""),
+    ),
+    template="invoicing/drafts.html",
+    row_template="invoicing/_draft_row.html",
+    page_sizes=(50, 100, 200),
+)
+"""The month's drafts (Finance and Admins), a page at a time and by state (ready, blocked, issued), on the list
+machinery; the month's totals above them count every draft."""

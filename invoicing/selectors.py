@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -33,7 +34,7 @@ from invoicing.models import (
 from invoicing.permissions import VIEW_INVOICING
 from portal.core import clock
 from portal.core.access import check
-from portal.core.lists import Sorts, paginate
+from portal.core.lists import Sorts, clamp_page, paginate
 
 RECIPIENT_FIELDS = ("billed", "bill_to_name", "bill_to_address", "invoice_email", "language")
 ISSUER_FIELDS = (
@@ -255,6 +256,21 @@ def month_drafts(*, user, year: int, month: int) -> MonthDrafts:
             )
         ),
     )
+
+
+#: The states the month's drafts are filtered by (`draft_page`).
+DRAFT_READY, DRAFT_BLOCKED, DRAFT_ISSUED = "ready", "blocked", "issued"
+
+
+def draft_page(found: MonthDrafts, *, state: str, page, per_page: int) -> Page:
+    """One page of the month's drafts in `state` (ready, blocked, issued; "" every one), in the drafts' order:
+    the page draws its rows alone, never every customer's (24.5 MB of HTML at 50,000 customers). A page past
+    the end is the last."""
+    rows = {DRAFT_READY: found.ready, DRAFT_BLOCKED: found.blocked, DRAFT_ISSUED: found.issued}.get(
+        state, found.drafts
+    )
+    paginator = Paginator(rows, per_page)
+    return paginator.page(min(clamp_page(page), paginator.num_pages))
 
 
 def draft_get(*, user, year: int, month: int, domain_id: int) -> drafts.Draft | None:

@@ -15,9 +15,12 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from invoicing import rules, selectors, services
 from invoicing.forms import CustomerBillingForm, IssuerDetailsForm
+from invoicing.lists import DRAFTS_LIST
 from invoicing.permissions import CHANGE_INVOICING, VIEW_INVOICING
+from portal.core import lists
 from portal.core.access import can, require
 from portal.core.htmx import partial_for
+from portal.core.lists import ListState
 from portal.core.shortcuts import found_or_404
 
 
@@ -39,8 +42,9 @@ def start(request: HttpRequest) -> HttpResponse:
 @require(VIEW_INVOICING)
 @require_GET
 def drafts(request: HttpRequest, year: int, month: int) -> HttpResponse:
-    """The month's drafts: ready, blocked (with why) and issued, their totals beside last month's; the issue
-    run's progress is polled (htmx swaps only #issue-run) while it runs."""
+    """The month's drafts: ready, blocked (with why) and issued, their totals beside last month's, a page at a
+    time and by state on the list machinery (htmx swaps #results); the issue run's progress is polled (htmx
+    swaps only #issue-run) while it runs."""
     _month_or_404(year, month)
     if partial_for(request, "issue-run"):
         run = selectors.issue_run_latest(user=request.user, year=year, month=month)
@@ -49,18 +53,17 @@ def drafts(request: HttpRequest, year: int, month: int) -> HttpResponse:
             return HttpResponseClientRefresh()
         return render(request, "invoicing/drafts.html#run", {"run": run, "year": year, "month": month})
     found = selectors.month_drafts(user=request.user, year=year, month=month)
-    return render(
-        request,
-        "invoicing/drafts.html",
-        {
-            "found": found,
-            "run": found.run,
-            "year": year,
-            "month": month,
-            "can_change": can(request.user, CHANGE_INVOICING),
-            "previous": rules.month_before(year, month),
-        },
-    )
+    state = ListState.from_request(request, DRAFTS_LIST)
+    page = selectors.draft_page(found, state=state.filters, page=state.page, per_page=state.per_page)
+    context = {
+        "found": found,
+        "run": found.run,
+        "year": year,
+        "month": month,
+        "can_change": can(request.user, CHANGE_INVOICING),
+        "previous": rules.month_before(year, month),
+    }
+    return lists.respond(request, state, page, context)
 
 
 @require(VIEW_INVOICING)

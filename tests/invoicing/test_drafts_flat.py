@@ -1,12 +1,17 @@
-"""The month's drafts at a partner's size: one customer's draft is worked out from that customer's rows alone."""
+"""The month's drafts at a partner's size: a page at a time and by state, and one customer's draft worked out
+from that customer's rows alone."""
 
 from __future__ import annotations
+
+import re
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portal.core.access import Role
+from tests.billing.factories import make_item
+from tests.customers.factories import make_customer
 from tests.invoicing.conftest import M
 
 
@@ -36,3 +41,45 @@ def test_one_customer_s_draft_reads_that_customer_s_rows_alone(client_as, month)
     other = client.get(reverse("invoicing:draft", kwargs={**M, "domain_id": beta.domain_id}))
     assert other.status_code == 200 and "Beta K.K." in other.content.decode()
     assert client.get(reverse("invoicing:draft", kwargs={**M, "domain_id": 1})).status_code == 404
+
+
+def _domains(body: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<tr data-domain="(\d+)"', body)]
+
+
+def test_the_month_s_drafts_are_filtered_by_state(client_as, month):
+    """Ready, blocked or issued: the list shows those drafts; the month's totals above still count every one."""
+    alpha, beta = month["alpha"], month["beta"]
+    client = client_as(Role.FINANCE)
+    url = reverse("invoicing:drafts", kwargs=M)
+    assert _domains(client.get(url).content.decode()) == [alpha.domain_id, beta.domain_id]
+    ready = client.get(url, {"state": "ready"}).content.decode()
+    assert _domains(ready) == [alpha.domain_id] and "1 draft" in ready
+    assert 'data-testid="totals"' in ready and "<dd>1</dd>" in ready  # ready 1, blocked 1, issued 0
+    assert _domains(client.get(url, {"state": "blocked"}).content.decode()) == [beta.domain_id]
+    issued = client.get(url, {"state": "issued"}).content.decode()
+    assert _domains(issued) == [] and "No draft is in this state." in issued
+    # The filter answers in place: the results alone.
+    swap = client.get(url, {"state": "blocked"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
+    fragment = swap.content.decode()
+    assert _domains(fragment) == [beta.domain_id] and "<html" not in fragment and 'id="results"' in fragment
+    ja = client.get(url, {"state": "issued"}, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "この状態の下書きはありません。" in ja
+    assert client.get(url, {"state": "<script>", "page": "x"}).status_code == 200
+
+
+def test_the_month_s_drafts_are_drawn_a_page_at_a_time(client_as, month):
+    """The page draws one page of drafts (50 by default), never every customer's; the pager goes on to the
+    rest and a page past the end is the last."""
+    for n in range(55):
+        customer = make_customer(company_name=f"Gamma {n:02d} K.K.")
+        make_item(customer, **M, license_count=1, amount=450)
+    client = client_as(Role.FINANCE)
+    url = reverse("invoicing:drafts", kwargs=M)
+    first = client.get(url).content.decode()
+    assert len(_domains(first)) == 50 and "57 drafts" in first and "Page 1 of 2" in first
+    assert len(_domains(client.get(url, {"page": "2"}).content.decode())) == 7
+    assert len(_domains(client.get(url, {"page": "99"}).content.decode())) == 7
+    assert len(_domains(client.get(url, {"per_page": "100"}).content.decode())) == 57
+    blocked = client.get(url, {"state": "blocked", "page": "2"}).content.decode()
+    assert len(_domains(blocked)) == 6 and "56 drafts" in blocked

@@ -1,0 +1,37 @@
+"""In headless Chromium: the month's drafts filtered by state in place (the results swapped, the address kept),
+in English and Japanese."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from portal.core.access import Role
+from tests.fixtures.browser import login, screenshot
+from tests.fixtures.personas import make_persona
+from tests.invoicing.conftest import M
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_drafts_are_filtered_by_state_in_place(page, month):
+    alpha, beta = month["alpha"], month["beta"]
+    url = reverse("invoicing:drafts", kwargs=M)
+    login(page, make_persona(Role.FINANCE), url)
+    page.wait_for_selector('[data-testid="drafts"]')
+    assert page.locator("tr[data-domain]").count() == 2
+    page.select_option("select[name=state]", "blocked")
+    page.locator(f'tr[data-domain="{alpha.domain_id}"]').wait_for(state="detached")
+    assert page.locator(f'tr[data-domain="{beta.domain_id}"]').count() == 1
+    assert "state=blocked" in page.url and "1 draft" in page.inner_text('[data-testid="drafts"]')
+    screenshot(page, "invoicing-drafts-blocked-en")
+    page.select_option("select[name=state]", "ready")
+    page.wait_for_selector(f'tr[data-domain="{alpha.domain_id}"]')
+    with page.expect_navigation():
+        page.get_by_role("button", name="日本語").click()
+    page.wait_for_selector('[data-testid="drafts"]')
+    assert "下書き 2 件" in page.inner_text('[data-testid="drafts"]')
+    page.select_option("select[name=state]", "ready")
+    page.locator(f'tr[data-domain="{beta.domain_id}"]').wait_for(state="detached")
+    assert "下書き 1 件" in page.inner_text('[data-testid="drafts"]')
+    screenshot(page, "invoicing-drafts-ready-ja")
