@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext, ngettext
 
 from portal.core import clock
@@ -16,7 +16,7 @@ from portal.core.compiled import Compiled
 from portal.core.contrib import contributions, customer_names
 from portal.core.lists import Sorts, by_customer_filters
 from portal.core.models import AuditEntry, Operation, SyncRun, UserLanguage
-from portal.core.operations import operation_label
+from portal.core.operations import operation_label, operation_labels
 from portal.core.sync import CUSTOMER, FULL, PARTNER, REFRESH
 from portal.core.sync.declarations import parse_scope, partner_wide
 
@@ -67,6 +67,15 @@ def audit_entry_list(
     return ACTIVITY_SORTS.order(qs, filters.sort)
 
 
+def audit_entries_of(keys: list[int]) -> list[AuditEntry]:
+    """The entries of `keys` (a page of `audit_entry_list`'s), in that order, as the list shows them."""
+    found = {
+        entry.pk: entry
+        for entry in with_settled(AuditEntry.objects.select_related("actor").filter(pk__in=keys))
+    }
+    return [found[key] for key in keys if key in found]
+
+
 #: What an attempt whose answer was lost reads as once its change was settled (the change's own status).
 _SETTLED = (Operation.Status.SUCCEEDED, Operation.Status.FAILED, Operation.Status.SUPERSEDED)
 
@@ -80,7 +89,8 @@ def with_settled(qs: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
     sent_again = AuditEntry.objects.filter(change=OuterRef("change"), pk__gt=OuterRef("pk"))
     return qs.annotate(
         settled=Case(
-            When(Exists(sent_again), outcome=unknown, then=Value(AuditEntry.Outcome.FAILED.value)),
+            # The outcome first: the database looks for a later attempt of an unknown one only.
+            When(Q(outcome=unknown) & Exists(sent_again), then=Value(AuditEntry.Outcome.FAILED.value)),
             When(outcome=unknown, change__status__in=_SETTLED, then=F("change__status")),
             default=F("outcome"),
             output_field=CharField(),
@@ -96,7 +106,11 @@ def with_company_names(entries) -> None:
 
 
 def audit_operation_ids() -> list[str]:
-    return list(AuditEntry.objects.order_by().values_list("operation_id", flat=True).distinct())
+    """The kinds of change the Activity page filters by: what the audit trail records, from the declarations
+    (each declared change's operation and the portal's own writes that apps name, `portal.*`, `billing.*`),
+    never a DISTINCT over the audit trail, which read every entry of a year's history on every open."""
+    sent = {change.operation_id for change in contributions("changes")}
+    return [name for name in operation_labels() if name in sent or "." in name]
 
 
 def sync_run_list(*, limit: int = 50) -> list[SyncRun]:
