@@ -144,7 +144,7 @@ def cadence(customers: int) -> Cadence:
         full_runs=1440 / every,
         refresh_runs=refresh,
         customer_runs=opens * older * WORKING_DAYS_A_YEAR / 365,
-        partner_runs=2 * 3,  # two ticks a day; the year's invoices (one or two years) and the month's details
+        partner_runs=2 * 2,  # two ticks a day, each walking the invoices of the year and the month's details
         audits=customers * AUDITS_A_YEAR / 365,
         operations=customers * OPERATIONS_A_YEAR / 365,
     )
