@@ -43,12 +43,15 @@ def test_support_filters_activity_without_reloading_the_page(page):
 
 
 def test_account_manager_sees_sync_now_and_finance_gets_a_friendly_403(page, browser, live_server):
+    from django.core.cache import cache
     from django.utils import timezone
 
+    from portal.core.sync import engine
     from tests.subscriptions.factories import make_subscription
 
     due = make_customer(synced_at=timezone.now() - dt.timedelta(minutes=42))
     make_subscription(due, plan_end_date=clock.today() + dt.timedelta(days=3))
+    cache.delete(engine.LOOKED_AT_KEY)
     login(page, make_persona(Role.ACCOUNT_MANAGER))
     page.set_viewport_size({"width": 1366, "height": 860})
     page.click("nav.mainnav a[data-nav=sync]")

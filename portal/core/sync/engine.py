@@ -657,6 +657,12 @@ def resync_customer(*, domain_id: int, user=None, skip: Iterable[str] = ()) -> S
 # --- The continuous refresh, ordered by need (need.py) ------------------------------------------------------
 
 
+#: The oldest copy among the customers people look at, and how many they are (the Sync page's figure), as the
+#: last refresh batch or page worked it out; kept this long.
+LOOKED_AT_KEY = "portal:refresh:looked-at"
+LOOKED_AT_KEEP_SECONDS = 600
+
+
 def refresh_mark_opened(domain_id: int) -> None:
     """Note that a customer's page was opened, for the refresh to keep its copy fresher for a while. Cheap: one
     row written per customer at most every REFRESH_MARK_EVERY_SECONDS (a key in the shared cache stands for the
@@ -745,10 +751,21 @@ def looked_at() -> set[int]:
 
 def looked_at_oldest() -> tuple[dt.datetime | None, int]:
     """When the oldest copy among the customers people look at (still in the API) was read, and how many they
-    are: the figure the refresh keeps under need.LOOKED_AT_GOAL, shown on the Sync page."""
+    are: the figure the refresh keeps under need.LOOKED_AT_GOAL, shown on the Sync page. Worked out by the
+    refresh after each batch and kept in the shared cache (at 50,000 customers it reads thousands of them); a
+    page finding none works it out once for the next LOOKED_AT_KEEP_SECONDS."""
+    found = cache.get(LOOKED_AT_KEY)
+    if found is None:
+        return _store_looked_at()
+    oldest, count = found
+    return oldest, count
+
+
+def _store_looked_at() -> tuple[dt.datetime | None, int]:
     copies = customer_listing().copies_of(sorted(looked_at()))
-    oldest = min((stamp for stamp in copies.values() if stamp is not None), default=None)
-    return oldest, len(copies)
+    found = (min((stamp for stamp in copies.values() if stamp is not None), default=None), len(copies))
+    cache.set(LOOKED_AT_KEY, found, LOOKED_AT_KEEP_SECONDS)
+    return found
 
 
 def refresh_batch_size() -> int:
@@ -826,7 +843,9 @@ def resync_refresh(*, size: int | None = None) -> SyncRun | None:
         run = SyncRun.objects.create(
             kind=REFRESH, scope=",".join(f"{k}={why[k]}" for k in (*need.NEEDS, need.TURN) if why[k])
         )
-        return _run_batch(run, [pick.domain_id for pick in picks], get_client())
+        run = _run_batch(run, [pick.domain_id for pick in picks], get_client())
+        _store_looked_at()
+        return run
     finally:
         lock.release()
 
