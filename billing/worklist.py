@@ -33,7 +33,7 @@ def last_invoice(ctx: WorkContext) -> WorkList:
             badge=gettext("Not arrived"),
             uid=f"invoice-{period}",
         )
-        return WorkList(1, [item])
+        return WorkList(1, [] if ctx.offset else [item])
     status = invoice.get_payment_status_display()
     item = WorkItem(
         customer=period,
@@ -42,7 +42,8 @@ def last_invoice(ctx: WorkContext) -> WorkList:
         badge=status,
         uid=f"invoice-{period}",
     )
-    return WorkList(int(invoice.payment_status == PaymentStatus.UNPAID), [item])
+    # One item: a later page of its full list holds none.
+    return WorkList(int(invoice.payment_status == PaymentStatus.UNPAID), [] if ctx.offset else [item])
 
 
 def findings_to_explain(ctx: WorkContext) -> WorkList:
@@ -58,7 +59,15 @@ def findings_to_explain(ctx: WorkContext) -> WorkList:
     read, change = url_pattern("billing:findings", 2), url_pattern("billing:explain")
     # Apart: the first rows along the findings' partial index in this order, then its count (`Finding.Meta`).
     rows, count = ctx.first_and_count(
-        qs, "pk", "year", "month", "customer_name", "kind", "subject", count_apart=True
+        qs,
+        "pk",
+        "year",
+        "month",
+        "customer_name",
+        "kind",
+        "subject",
+        count_apart=True,
+        sorts={"customer": ("customer_name", "id")},
     )
     items = [
         WorkItem(
@@ -84,6 +93,7 @@ SECTIONS = [
         perm=VIEW_BILLING,
         more_url_name="billing:invoices",
         order=110,
+        sorts=(),
     ),
     WorkSection(
         key="findings",

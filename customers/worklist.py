@@ -18,6 +18,9 @@ from home.worklist import WorkContext, WorkItem, WorkList, WorkSection, last_ful
 from portal.core.access import Role
 from schedule.sources import url_pattern
 
+#: The full lists' sort by company (`WorkContext.first_and_count(sorts=)`).
+_BY_NAME = {"customer": ("sort_name", "domain_id")}
+
 
 def _live():
     return Customer.objects.filter(removed_at=None)
@@ -43,6 +46,7 @@ def near_max_users(ctx: WorkContext) -> WorkList:
         "max_member_count",
         "max_users_left",
         count_apart=True,
+        sorts=_BY_NAME,
     )
     for domain_id, company, members, maximum, left in rows:
         text = gettext("%(members)s members of %(maximum)s maximum users") % {
@@ -93,7 +97,9 @@ def stale_or_failed(ctx: WorkContext) -> WorkList:
         qs = qs.order_by("synced_at", "domain_id")
     # The first rows along the live customers' sync index, and a count apart from it (a window count made the
     # database read every stale customer to return five).
-    rows, count = ctx.first_and_count(qs, "domain_id", "company_name", "synced_at", count_apart=True)
+    rows, count = ctx.first_and_count(
+        qs, "domain_id", "company_name", "synced_at", count_apart=True, sorts=_BY_NAME
+    )
     items = [
         WorkItem(
             customer=company,
@@ -114,7 +120,12 @@ def unassigned(ctx: WorkContext) -> WorkList:
     customer to return five."""
     qs = owned_by(_live(), owner=Owner.UNASSIGNED, user=ctx.user, key="domain_id")
     rows, count = ctx.first_and_count(
-        qs.order_by("sort_name", "domain_id"), "domain_id", "company_name", "domain", count_apart=True
+        qs.order_by("sort_name", "domain_id"),
+        "domain_id",
+        "company_name",
+        "domain",
+        count_apart=True,
+        sorts=_BY_NAME,
     )
     read, change = url_pattern("customers:detail"), url_pattern("customers:owner")
     items = [

@@ -1,13 +1,13 @@
 """The full list of a worklist section (`home:work_list`): every item of one section, behind its "N in all" on
 the home page, on the house's list machinery (the Owner filter, sort, paging, the downloads). One spec and one
-page for every section: the section's reader gives the items (home/worklist.py `section_all`), so a new section
-has its full list without a line here. A section whose items are rows of a list with bulk actions
+page for every section: the section's reader gives the page's items, ordered, offset and limited in the
+database, and counts them up to the lists' cap (home/worklist.py `section_page`), so a new section has its
+full list without a line here and a page reads one page whatever the section holds. A section whose items are rows of a list with bulk actions
 (`WorkSection.bulk`) offers them there too: its spec carries that list's name (`work_list_spec`), and the
 "all N" of its bar is the section's items (`bulk_keys`, contributed as a `BulkSource`)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -18,7 +18,8 @@ from portal.core.downloads import Table
 from portal.core.formbase import PortalForm
 from portal.core.lists import Column, ListSpec, Sorts, customer_filters
 
-#: The sort keys (the items' own fields: sorted in Python, after the section's reader put them in its order).
+#: The sort keys: each section's reader orders by its own columns of them in the database
+#: (`WorkContext.first_and_count(sorts=)`), the keys a section offers being `WorkSection.sorts`.
 SORTS = Sorts(columns={"customer": ("customer",), "day": ("day",)}, default="")
 
 
@@ -49,29 +50,17 @@ WORK_LIST = ListSpec(
 
 def work_list_spec(section: WorkSection) -> ListSpec:
     """The list of one section: its dates under the section's own heading ("Decide by"), sortable; a section
-    whose items have no date (day_label unset) has no date column; a section whose items are rows of a list
-    with bulk actions (`WorkSection.bulk`) gets that list's selection bar."""
-    if not section.day_label:
-        columns = tuple(c for c in WORK_LIST.columns if c.sort != "day")
-    else:
-        columns = tuple(
-            replace(c, label=section.day_label) if c.sort == "day" else c for c in WORK_LIST.columns
-        )
+    whose items have no date (day_label unset) has no date column; a column whose key the section does not
+    sort by (`WorkSection.sorts`) is not a link; a section whose items are rows of a list with bulk actions
+    (`WorkSection.bulk`) gets that list's selection bar."""
+    columns = tuple(
+        c if not c.sort or c.sort in section.sorts else replace(c, sort="")
+        for c in WORK_LIST.columns
+        if c.sort != "day" or section.day_label
+    )
+    if section.day_label:
+        columns = tuple(replace(c, label=section.day_label) if c.sort == "day" else c for c in columns)
     return replace(WORK_LIST, columns=columns, bulk=section.bulk)
-
-
-def sorted_items(items: list[WorkItem], sort: str) -> list[WorkItem]:
-    """`items` in the list's order: the section's own (no sort), or by customer or date, empty dates last in
-    both directions."""
-    key = sort.lstrip("-")
-    if key == "customer":
-        return sorted(items, key=lambda item: item.customer.casefold(), reverse=sort.startswith("-"))
-    if key == "day":
-        dated = sorted((i for i in items if i.day), key=lambda i: i.day or dt.date.min)
-        if sort.startswith("-"):
-            dated.reverse()
-        return dated + [i for i in items if not i.day]
-    return items
 
 
 def export_table(section: WorkSection, items: Sequence[WorkItem], *, absolute: Callable[[str], str]) -> Table:
@@ -102,8 +91,11 @@ def export_table(section: WorkSection, items: Sequence[WorkItem], *, absolute: C
 
 
 def bulk_keys(request, key: str, action) -> list[str]:
-    """Every item of section `key` as the request's query filters it (the full list's "all N"), as the keys of
-    `action`'s list: none when the section's items are not that list's rows."""
+    """The items of section `key` as the request's query filters and sorts it (the full list's "all N"), as
+    the keys of `action`'s list, at most one more than a bulk change takes (`BULK_MAX_ROWS`: enough to refuse
+    too many, or to take the first ones): none when the section's items are not that list's rows."""
+    from django.conf import settings
+
     from home import worklist
     from portal.core.lists import ListState
 
@@ -111,5 +103,7 @@ def bulk_keys(request, key: str, action) -> list[str]:
     if section.bulk != action.list_name:
         return []
     state = ListState.from_request(request, work_list_spec(section), defaults=worklist.list_defaults(request))
-    found = worklist.section_all(section, request.user, customers=state.filters)
-    return [item.bulk_key for item in sorted_items(found.items, state.sort) if item.bulk_key]
+    found = worklist.section_all(
+        section, request.user, customers=state.filters, sort=state.sort, limit=settings.BULK_MAX_ROWS + 1
+    )
+    return [item.bulk_key for item in found.items if item.bulk_key]

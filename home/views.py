@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from home import digest, worklist
 from home.dashboard import figures_for
-from home.lists import export_table, sorted_items, work_list_spec
+from home.lists import export_table, work_list_spec
 from home.permissions import GET_DIGEST
 from home.worklist import context_for, last_full_sync, remembered_whose_work, whose_views, worklist_for
 from portal.core import selectors
@@ -69,26 +68,35 @@ def digest_settings(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _section_items(request: HttpRequest, key: str):
+def _section_state(request: HttpRequest, key: str):
     section = worklist.section_for(request.user, key)
     state = ListState.from_request(request, work_list_spec(section), defaults=worklist.list_defaults(request))
-    found = worklist.section_all(section, request.user, customers=state.filters)
-    return section, state, sorted_items(found.items, state.sort)
+    return section, state
 
 
 @require(USE_PORTAL)
 def work_list(request: HttpRequest, key: str) -> HttpResponse:
     """Every item of one worklist section (its "N in all" on the home page), each with its form's link as
-    there: the Owner filter, sort by customer or date, pages, and the downloads."""
-    section, state, items = _section_items(request, key)
-    page = Paginator(items, state.per_page).get_page(state.page)
+    there: the Owner filter, sort by customer or date, pages (one page read, counted up to the lists' cap),
+    and the downloads."""
+    section, state = _section_state(request, key)
+    page = worklist.section_page(
+        section,
+        request.user,
+        customers=state.filters,
+        sort=state.sort,
+        page=state.page,
+        per_page=state.per_page,
+    )
     return respond(request, state, page, {"section": section, "bulk_source": f"work:{section.key}"})
 
 
 @require(USE_PORTAL)
 def work_export(request: HttpRequest, key: str):
-    """A section's full list as the file the request asks for (the CSVs or the workbook), as filtered."""
-    section, _state, items = _section_items(request, key)
+    """A section's full list as the file the request asks for (the CSVs or the workbook), as filtered and
+    sorted."""
+    section, state = _section_state(request, key)
+    items = worklist.section_all(section, request.user, customers=state.filters, sort=state.sort).items
     return table_response(
         request, export_table(section, items, absolute=request.build_absolute_uri), name=section.key
     )

@@ -33,7 +33,7 @@ from django.utils.functional import Promise
 
 from portal.core.access import Perm, Role, can, role_of
 from portal.core.contrib import contributions
-from portal.core.lists import by_customer_filters, customer_filters
+from portal.core.lists import Sorts, by_customer_filters, capped_count, customer_filters
 
 #: How many items a section shows on the home page (the count says how many there are).
 FIRST_ITEMS = 5
@@ -87,6 +87,13 @@ class WorkContext:
     limit: int | None = FIRST_ITEMS
     #: Whose customers' items: each contributed customer filter's value ({"owner": "mine"}); {} is everyone's.
     customers: dict[str, str] = field(default_factory=dict)
+    #: Items skipped before the `limit` read: a later page of the section's full list.
+    offset: int = 0
+    #: The full list's sort key ("customer", "-day"; "": the section's own order). A section ordering by that
+    #: key's columns (`first_and_count(sorts=)`) does so in the database.
+    sort: str = ""
+    #: Count only up to the lists' cap (`portal.core.lists.capped_count`): a page of a section's full list.
+    capped: bool = False
     _memo: dict[str, Any] = field(default_factory=dict)
 
     def narrow(self, qs, *, key: str = "customer_id"):
@@ -103,16 +110,43 @@ class WorkContext:
         return self._memo[key]
 
     def cut(self, rows) -> list:
-        """The first `limit` of `rows` (a queryset is sliced in SQL)."""
-        return list(rows if self.limit is None else rows[: self.limit])
+        """The `limit` items of `rows` after the first `offset` (a queryset is sliced in SQL)."""
+        end = None if self.limit is None else self.offset + self.limit
+        return list(rows[self.offset : end] if self.offset or end is not None else rows)
 
-    def first_and_count(self, qs, *fields: str, count_apart: bool = False) -> tuple[list[tuple], int]:
+    def ordered(self, qs, sorts: dict[str, tuple[str, ...]] | None):
+        """`qs` in the full list's `sort` when `sorts` names that key's columns (model paths, a unique one last),
+        empty values last (`lists.Sorts`); else in its own order."""
+        key = self.sort.lstrip("-")
+        if sorts and key in sorts:
+            return Sorts(columns=sorts, default=key).order(qs, self.sort)
+        return qs
+
+    def first_and_count(
+        self,
+        qs,
+        *fields: str,
+        count_apart: bool = False,
+        sorts: dict[str, tuple[str, ...]] | None = None,
+    ) -> tuple[list[tuple], int]:
         """The first `limit` rows of `qs` as tuples of `fields`, and how many rows `qs` has, in one query (a
         window count beside the rows, as lists.paginate counts): one scan of the section's rows, not two.
 
         `count_apart`: for a section whose rows an index holds in its order, the first rows and a COUNT in two
         queries instead. The window makes the database read and sort every row to return five; apart, it
-        walks the index for the first rows and counts the index alone (`python -m bench.home`)."""
+        walks the index for the first rows and counts the index alone (`python -m bench.home`).
+
+        `sorts`: the columns (model paths, a unique one last) of the full list's sort keys the section offers
+        ("customer", "day"): the context's `sort` orders `qs` by them, empty values last (`lists.Sorts`).
+        A page of the full list reads its `offset` and `limit` in SQL; counted apart, it counts up to the lists'
+        cap (`capped`), so the page reads one page and a bounded count, never the whole section (a window
+        count's section sorts every row for its page anyway, and counts them in the same pass)."""
+        qs = self.ordered(qs, sorts)
+        if self.capped and count_apart:
+            rows = self.cut(qs.values_list(*fields))
+            if self.limit is not None and len(rows) < self.limit and (rows or not self.offset):
+                return rows, self.offset + len(rows)  # the last page: nothing more to count
+            return rows, capped_count(qs)
         if count_apart:
             rows = self.cut(qs.values_list(*fields))
             return rows, (len(rows) if self.limit is None else qs.order_by().count())
@@ -146,6 +180,9 @@ class WorkSection:
     #: The list (`portal.core.changes.bulk.BulkAction.list_name`) whose bulk actions its full list offers on
     #: its items (each item's `bulk_key`): the same selection bar as that list's. "": none.
     bulk: str = ""
+    #: The sort keys its full list offers ("customer", "day": its reader orders by them in the database,
+    #: `WorkContext.first_and_count(sorts=)`); a key not here is not a link in the list's header.
+    sorts: tuple[str, ...] = ("customer", "day")
 
 
 def last_full_sync(ctx: WorkContext):
@@ -307,11 +344,36 @@ def section_for(user, key: str) -> WorkSection:
     raise PermissionDenied
 
 
-def section_all(section: WorkSection, user, *, customers: dict[str, str]) -> WorkList:
-    """Every item of `section` for `user` and the customers `customers` choose (the section's full list: the
-    same reader as the home page's "N in all", read whole as the digest reads it), forms blanked as on the
-    home page."""
-    return read_section(section, context_for(user, limit=None, customers=customers))
+def section_all(
+    section: WorkSection, user, *, customers: dict[str, str], sort: str = "", limit=None
+) -> WorkList:
+    """The items of `section` for `user` and the customers `customers` choose, in the full list's `sort`: all
+    of them (its download, read whole as the digest reads it) or the first `limit` (a bulk change's "all N",
+    which takes a bounded number), forms blanked as on the home page."""
+    ctx = context_for(user, limit=limit, customers=customers)
+    ctx.sort, ctx.capped = sort, limit is not None
+    return read_section(section, ctx)
+
+
+def section_page(section: WorkSection, user, *, customers: dict[str, str], sort: str, page, per_page: int):
+    """Page `page` of `section`'s full list (the same reader as the home page's "N in all"): the section reads
+    that page's items alone, ordered, offset and limited in the database, and counts them up to the lists' cap
+    (`portal.core.lists.count_cap`: past it the page says "more than N"). A page past the end is the last."""
+    from portal.core.lists import clamp_page, count_cap, counted_page
+
+    def read(number: int) -> WorkList:
+        ctx = context_for(user, limit=per_page, customers=customers)
+        ctx.offset, ctx.sort, ctx.capped = (number - 1) * per_page, sort, True
+        return read_section(section, ctx)
+
+    number = clamp_page(page, per_page)
+    found = read(number)
+    if not found.items and number > 1:
+        last = max(1, -(-min(found.count, count_cap()) // per_page))
+        if last < number:
+            number = last
+            found = read(number)
+    return counted_page(found.items, number=number, per_page=per_page, total=found.count)
 
 
 def list_defaults(request) -> dict[str, str]:

@@ -95,6 +95,7 @@ SECTIONS = [
         read=open_operations,
         perm=USE_PORTAL,
         order=40,
+        sorts=(),  # newest first; their customers' names are read apart
     ),
     WorkSection(
         key="activity",
@@ -105,5 +106,6 @@ SECTIONS = [
         perm=VIEW_ACTIVITY,
         more_url_name="core:activity",
         order=90,
+        sorts=(),
     ),
 ]

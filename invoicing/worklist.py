@@ -14,7 +14,8 @@ from schedule.sources import url_pattern
 def without_details(ctx: WorkContext) -> WorkList:
     """Customers still in the API without billing details, in name order: the first rows along the customers'
     name index, and their count from the row the database keeps (`invoicing.models.WithoutDetailsCount`)."""
-    rows = ctx.cut(customers_without_details().values_list("domain_id", "company_name", "domain"))
+    found = ctx.ordered(customers_without_details(), {"customer": ("sort_name", "domain_id")})
+    rows = ctx.cut(found.values_list("domain_id", "company_name", "domain"))
     count = len(rows) if ctx.limit is None else customers_without_details_count()
     read, change = url_pattern("customers:detail"), url_pattern("invoicing:customer")
     items = [
@@ -44,6 +45,7 @@ def overdue(ctx: WorkContext) -> WorkList:
         "paid",
         "due_date",
         count_apart=True,
+        sorts={"customer": ("invoice__customer_name", "number"), "day": ("due_date", "number")},
     )
     read = url_pattern("invoicing:issued")
     items = [

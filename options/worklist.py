@@ -32,7 +32,16 @@ def option_trials_ending(ctx: WorkContext) -> WorkList:
     read = url_pattern("customers:detail") + "#section-options"
     change = url_pattern("options:renewal", 2)
     rows, count = ctx.first_and_count(
-        qs, "customer_id", "customer__company_name", "option_product_id", "plan_end_date", count_apart=True
+        qs,
+        "customer_id",
+        "customer__company_name",
+        "option_product_id",
+        "plan_end_date",
+        count_apart=True,
+        sorts={
+            "customer": ("customer__sort_name", "customer_id", "option_product_id"),
+            "day": ("plan_end_date", "customer_id", "option_product_id"),
+        },
     )
     items = [
         WorkItem(

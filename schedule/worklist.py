@@ -2,8 +2,8 @@
 read from the same contributed sources as the page (schedule/sources.py).
 
 The count comes from the sources' per-day counts (one aggregate query each); the items are read only for the
-first days that hold `limit` of them, and of each of those days only the first `limit` (`filters.per_day`,
-schedule/sources.py), so a busy day costs no more than a quiet one."""
+first days that hold `limit` of them (after `offset`, on a later page of its full list), and of each of those
+days only the first ones (`filters.per_day`, schedule/sources.py), so a busy day costs no more than a quiet one."""
 
 from __future__ import annotations
 
@@ -40,11 +40,13 @@ def scheduled_soon(ctx: WorkContext) -> WorkList:
         user=ctx.user,
     )
     sources = schedule_sources(user=ctx.user)
+    # The items up to the last one asked for (a later page of the full list skips the first `offset`).
+    wanted = None if ctx.limit is None else ctx.offset + ctx.limit
     counts: Counter[dt.date] = Counter()
     read: list[ScheduledItem] = []
     pending = []
     for source in sources:
-        if source.day_counts is None or ctx.limit is None:
+        if source.day_counts is None or wanted is None:
             found = list(source.items(filters, ctx.today))
             read.extend(found)
             counts.update(item.date for item in found)
@@ -52,25 +54,25 @@ def scheduled_soon(ctx: WorkContext) -> WorkList:
             counts.update(source.day_counts(filters, ctx.today))
             pending.append(source)
     until = filters.date_to
-    if ctx.limit is not None:
+    if wanted is not None:
         shown = 0
         for day in sorted(counts):
             shown += counts[day]
             until = day
-            if shown >= ctx.limit:
+            if shown >= wanted:
                 break
     page = ScheduleFilters(
         date_from=filters.date_from,
         date_to=until,
         customers=filters.customers,
         user=filters.user,
-        per_day=ctx.limit,
+        per_day=wanted,
     )
     for source in pending:
         read.extend(source.items(page, ctx.today))
-    if ctx.limit is not None:
-        # The first of the days shown, by customer (the sources picked each day's first `limit` so).
-        read = first_per_day(read, ctx.limit)[: ctx.limit]
+    if wanted is not None:
+        # The first of the days shown, by customer (the sources picked each day's first `wanted` so).
+        read = first_per_day(read, wanted)[:wanted]
     # Each source's forms only for those who may change its kind (Support reads them all).
     may_change = {source.key: can(ctx.user, source.change_perm) for source in sources}
     read = [
@@ -96,5 +98,6 @@ SECTIONS = [
         action=_("Move or withdraw"),
         more_url_name="schedule:agenda",
         order=30,
+        sorts=(),  # by date, then company: the sources' order
     )
 ]

@@ -32,6 +32,11 @@ from subscriptions.rules import TRIAL_GRACE_DAYS
 UNUSED_LICENCES_MIN = 10
 
 _ROW = ("subscription_id", "customer_id", "customer__company_name", "product_id", "plan", "plan_end_date")
+#: The full lists' sorts (`WorkContext.first_and_count(sorts=)`): by company, or by end date.
+_SORTS = {
+    "customer": ("customer__sort_name", "subscription_id"),
+    "day": ("plan_end_date", "subscription_id"),
+}
 
 
 def _live(ctx: WorkContext):
@@ -56,7 +61,7 @@ def renewal_decisions(ctx: WorkContext) -> WorkList:
     qs = qs.filter(RENEWAL_DECISION).order_by(*DATED_ORDER)
     read, change = url_pattern("subscriptions:detail"), url_pattern("subscriptions:renewal")
     settings = {k: str(v) for k, v in RenewalType.choices}
-    rows, count = ctx.first_and_count(qs, *_ROW, "renewal_type", count_apart=True)
+    rows, count = ctx.first_and_count(qs, *_ROW, "renewal_type", count_apart=True, sorts=_SORTS)
     items = [
         WorkItem(
             customer=company,
@@ -83,7 +88,7 @@ def _trials(ctx: WorkContext):
 def _trial_items(ctx: WorkContext, qs, *, grace: bool) -> WorkList:
     read, change = url_pattern("subscriptions:detail"), url_pattern("subscriptions:convert")
     items = []
-    rows, count = ctx.first_and_count(qs, *_ROW, count_apart=True)
+    rows, count = ctx.first_and_count(qs, *_ROW, count_apart=True, sorts=_SORTS)
     for sub_id, _domain_id, company, product, plan, end in rows:
         if grace:
             last = end + dt.timedelta(days=TRIAL_GRACE_DAYS)
@@ -148,6 +153,7 @@ def unused_licences(ctx: WorkContext) -> WorkList:
         "member_count",
         "unused_licences",
         count_apart=True,
+        sorts={"customer": ("sort_name", "domain_id")},
     )
     for sub_id, company, product, plan, licences, members, unused in rows:
         items.append(

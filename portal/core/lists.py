@@ -685,8 +685,15 @@ def paginate(
 
 def _page(qs: QuerySet, rows: list, number: int, per_page: int, total: int) -> Page:
     """The page, its paginator counting `total`, or the cap and `capped` when `total` is past it."""
+    return counted_page(rows, number=number, per_page=per_page, total=total)
+
+
+def counted_page(rows: Sequence, *, number: int, per_page: int, total: int) -> Page:
+    """Page `number` holding `rows`, read already (a page of a worklist section's full list, which its reader
+    reads: `home.worklist.section_page`), its paginator counting `total`, or the cap and `capped` when `total`
+    is past it: the pager and the results' head of every list, without a query."""
     cap = count_cap()
-    paginator = Paginator(qs, per_page)
+    paginator = Paginator(rows, per_page)
     paginator.__dict__["count"] = min(total, cap)  # Paginator.count is a cached property: no COUNT query
     page = Page(rows, number, paginator)
     page.capped = total > cap  # type: ignore[attr-defined]

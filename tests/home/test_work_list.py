@@ -214,3 +214,88 @@ def test_renewal_decisions_offer_the_subscriptions_bulk_actions(client_as, db, f
         {"action": "subscriptions.renewal", "source": "work:renewal-decisions", "all": "1", "owner": "all"},
     )
     assert "1 row is chosen" in chosen.content.decode()
+
+
+# --- One page read, counted up to the cap (a section's full list on the house's list machinery) -------------
+
+
+def test_a_page_of_the_full_list_is_ordered_skipped_and_limited_in_the_database(client_as, crowd):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as(Role.ACCOUNT_MANAGER)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(MAX_USERS, {"sort": "-customer", "page": 2}).content.decode()
+    # The last two of the manager's 27 in the list's order, across the whole section, not within a page.
+    assert _rows(html) == ["Crowd 01 KK", "Crowd 00 KK"] and "27 in all" in html
+    assert any("LIMIT 25 OFFSET 25" in q["sql"] for q in queries.captured_queries), "one page read"
+
+
+def test_the_full_list_counts_up_to_the_lists_cap(client_as, crowd, settings):
+    settings.LIST_COUNT_CAP = 20
+    html = client_as(Role.ACCOUNT_MANAGER).get(MAX_USERS, {"sort": "-customer"}).content.decode()
+    assert "More than 20 match" in html and "27 in all" not in html
+    assert _rows(html)[:2] == ["Crowd 26 KK", "Crowd 25 KK"] and len(_rows(html)) == 25
+
+
+def test_a_page_past_the_end_shows_the_last_page(client_as, crowd):
+    html = client_as(Role.ACCOUNT_MANAGER).get(MAX_USERS, {"sort": "customer", "page": 5}).content.decode()
+    assert _rows(html) == ["Crowd 25 KK", "Crowd 26 KK"] and "Page 2 of 2" in html
+
+
+def test_dated_items_sort_by_date_across_pages(client_as, db, frozen):
+    from tests.subscriptions.factories import make_subscription
+
+    for i in range(27):
+        make_subscription(
+            make_customer(company_name=f"Crowd {i:02d} KK"),
+            plan="MONTHLY",
+            plan_end_date=dt.date(2026, 11, 22) + dt.timedelta(days=i % 10),
+            renewal_type="STAY",
+        )
+    client = client_as(Role.SUPPORT)
+    url = reverse("work_list", args=["renewal-decisions"])
+    both = [
+        _rows(client.get(url, {"sort": "-day", "page": n, "owner": "all"}).content.decode()) for n in (1, 2)
+    ]
+    days = {f"Crowd {i:02d} KK": i % 10 for i in range(27)}
+    read = [days[name] for name in both[0] + both[1]]
+    assert len(read) == 27 and read == sorted(read, reverse=True)
+
+
+def test_all_n_of_a_section_takes_one_more_than_a_bulk_change_and_says_more(client_as, crowd, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.BULK_MAX_ROWS = 20
+    client = client_as(Role.ACCOUNT_MANAGER)
+    query = {"action": "customers.max_users", "source": "work:max-users", "all": "1"}
+    with CaptureQueriesContext(connection) as queries:
+        text = client.get(reverse("core:bulk_new"), query).content.decode()
+    assert "More than 20 rows are chosen; a bulk change takes at most 20." in text
+    assert "27 rows" not in text and 'data-testid="bulk-form"' not in text
+    assert any("LIMIT 21" in q["sql"] for q in queries.captured_queries), "the section read to 21 items"
+    # The first 20 in the list's order, when the user takes them.
+    first = client.get(reverse("core:bulk_new"), {**query, "first": "1", "sort": "customer"}).content.decode()
+    assert "20 rows are chosen" in first
+    keys = re.findall(r'name="keys" value="(\d+)"', first)
+    assert keys == [str(c.domain_id) for c in crowd[:20]]
+
+
+def test_the_scheduled_changes_full_list_pages_without_repeating_or_losing_an_item(client_as, db, frozen):
+    from tests.subscriptions.factories import make_reservation, make_subscription
+
+    for i in range(30):
+        subscription = make_subscription(make_customer(company_name=f"Crowd {i:02d} KK"))
+        make_reservation(subscription, apply_date=dt.date(2026, 11, 22) + dt.timedelta(days=i % 3))
+    client = client_as(Role.SUPPORT)
+    url = reverse("work_list", args=["scheduled"])
+    pages = [
+        re.findall(r">(Crowd \d\d KK)<", client.get(url, {"page": n, "owner": "all"}).content.decode())
+        for n in (1, 2)
+    ]
+    assert len(pages[0]) == 25 and len(pages[1]) == 5
+    assert sorted(pages[0] + pages[1]) == [f"Crowd {i:02d} KK" for i in range(30)]
+    # By date, then company, across the pages.
+    read = [(i % 3, f"Crowd {i:02d} KK") for i in range(30)]
+    assert pages[0] + pages[1] == [name for _day, name in sorted(read)]

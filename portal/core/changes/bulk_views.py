@@ -44,7 +44,8 @@ def _source(query) -> tuple[bulk.BulkSource, str] | None:
 
 def _chosen_keys(request: HttpRequest, action: bulk.BulkAction, query) -> tuple[list[str], int]:
     """The keys the list page chose (ticked rows, or every row matching its filter, or every row of the other
-    page it was chosen on) and how many that is."""
+    page it was chosen on) and how many that is: for every row, counted up to one more than a bulk change takes
+    (BULK_MAX_ROWS + 1 means "more"), so the database reads no more rows than that however many match."""
     source = _source(query)
     most = settings.BULK_MAX_ROWS
     # "first": the user chose the first BULK_MAX_ROWS of more rows matching, in the list's order (offered with
@@ -61,10 +62,10 @@ def _chosen_keys(request: HttpRequest, action: bulk.BulkAction, query) -> tuple[
         if first:
             keys = [action.key_of(row) for row in qs[:most]]
             return keys, len(keys)
-        count = qs.count()
-        if count > most:
-            return [], count
-        return [action.key_of(row) for row in qs], count
+        rows = list(qs[: most + 1])
+        if len(rows) > most:
+            return [], len(rows)
+        return [action.key_of(row) for row in rows], len(rows)
     keys = list(dict.fromkeys(k for k in query.getlist("keys") if k and len(k) <= 60))
     return keys, len(keys)
 
@@ -81,8 +82,9 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
     first_url = ""
     if count > settings.BULK_MAX_ROWS:
         refusal = gettext(
-            "%(count)d rows are chosen; a bulk change takes at most %(max)d. Narrow the filter, or choose fewer rows."
-        ) % {"count": count, "max": settings.BULK_MAX_ROWS}
+            "More than %(max)d rows are chosen; a bulk change takes at most %(max)d. Narrow the filter, or "
+            "choose fewer rows."
+        ) % {"max": settings.BULK_MAX_ROWS}
         if query.get("all") == "1" and request.method == "GET":
             first = request.GET.copy()
             first["first"] = "1"
