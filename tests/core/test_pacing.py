@@ -54,3 +54,29 @@ def test_the_resync_and_a_bulk_send_go_through_the_one_limiter_paced_for_long_ru
     for _, key, interval, sustained, after in reserved:
         assert after == 0, key
         assert sustained == pytest.approx(2 * interval), key
+
+
+@pytest.mark.django_db
+@pytest.mark.integration
+def test_a_refresh_batch_leaves_the_sync_pages_figure_of_what_people_look_at(
+    cached_customer,  # noqa: F811 - the fixture
+    portal_sandbox,
+):
+    """The Sync page reads the oldest copy among the customers people look at from the cache, where each batch of
+    the refresh leaves it: opened today, the customer counts, and its copy is the one just read."""
+    import datetime as dt
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from customers.models import Customer
+    from portal.core.sync import engine
+
+    cache.delete(engine.LOOKED_AT_KEY)
+    before = timezone.now()
+    Customer.objects.filter(pk=cached_customer.pk).update(synced_at=before - dt.timedelta(hours=2))
+    engine.refresh_mark_opened(cached_customer.domain_id)
+    run = engine.resync_refresh(size=1)
+    assert run is not None and run.done == 1
+    oldest, count = cache.get(engine.LOOKED_AT_KEY)
+    assert count == 1 and oldest >= before
