@@ -27,6 +27,7 @@ from schedule.sources import (
     CALENDAR_ITEMS_PER_DAY,
     FIRST_WEEKDAY,
     ONE_DAY,
+    Firsts,
     ScheduledItem,
     ScheduleFilters,
     ScheduleSource,
@@ -85,10 +86,11 @@ def agenda(*, user, filters: ScheduleFilters) -> dict:
     total, capped = 0, False
     firsts: list[tuple[dt.date, int]] = []
     already_read: dict[str, list[ScheduledItem]] = {}
+    found_first: dict[str, Firsts] = {}
     for source, may_change in sources:
         if source.firsts is not None:
             # Its first items up to one past the page (where the page ends), and their count up to the cap.
-            found = source.firsts(replace(filters, first=size + 1), today)
+            found = found_first[source.key] = source.firsts(replace(filters, first=size + 1), today)
             total, capped = total + min(found.total, cap), capped or found.total > cap
             firsts.extend(found.ends)
         else:
@@ -112,6 +114,18 @@ def agenda(*, user, filters: ScheduleFilters) -> dict:
     for source, may_change in sources:
         if source.key in already_read:
             items.extend(item for item in already_read[source.key] if _on_page(item, page))
+            continue
+        found = found_first[source.key]
+        if len(found.keys) == len(found.ends) and not (
+            len(found.ends) > size and _end_on_page(found.ends[-1], page)
+        ):
+            # Its rows on the page are among those it found (it found one past the page, or all it has): read
+            # by their keys, or not at all.
+            keys = tuple(
+                key for end, key in zip(found.ends, found.keys, strict=True) if _end_on_page(end, page)
+            )
+            if keys:
+                items.extend(_read(source, may_change, replace(page, keys=keys), today))
         else:
             items.extend(_read(source, may_change, page, today))
     items.sort(key=_ORDER)
@@ -134,9 +148,15 @@ def agenda(*, user, filters: ScheduleFilters) -> dict:
 
 def _on_page(item: ScheduledItem, page: ScheduleFilters) -> bool:
     """Whether an item of a source read whole is within the agenda's page (up to its last day and customer)."""
-    if page.date_to is not None and item.date > page.date_to:
+    return _end_on_page((item.date, item.domain_id), page)
+
+
+def _end_on_page(end: tuple[dt.date, int], page: ScheduleFilters) -> bool:
+    """Whether an item on `end` (its date and customer's domainId, as `Firsts.ends`) is within the agenda's page."""
+    day, domain_id = end
+    if page.date_to is not None and day > page.date_to:
         return False
-    return page.through is None or item.date < page.date_to or item.domain_id <= page.through
+    return page.through is None or day < page.date_to or domain_id <= page.through
 
 
 def _passed(item: ScheduledItem, filters: ScheduleFilters) -> bool:

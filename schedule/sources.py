@@ -110,6 +110,10 @@ class ScheduleFilters:
     #: up to `through` (where such a day's page ends). None: the whole day (`between_cursors`).
     after: int | None = None
     through: int | None = None
+    #: The agenda's page of a source that gives `firsts`: the keys of its rows on the page (`Firsts.keys`), read
+    #: by them alone (`rows_shown`), the search, the Owner filter and the range already applied where they were
+    #: found. None: the rows the other filters choose.
+    keys: tuple | None = None
     user: Any = field(default=None, compare=False, repr=False)
 
 
@@ -172,7 +176,14 @@ def rows_shown(
     """`qs` (a source's rows in the filters' range, keyed by a customer's domainId at `customer_id`, dated by the
     column `day`; an item's date is `day` + `shift`) narrowed to what the page shows: between the agenda's
     cursors (`between_cursors`), and the first `per_day` of each day (`first_of_each_day`). A source's `items`
-    reads through it."""
+    reads through it.
+
+    With `filters.keys` (the agenda's page, found by the source's `firsts`), the rows of those keys alone: the
+    page's few rows by their primary key, where the filters again had the database probe the rows of every
+    customer a search found or the Account manager owns (more as the customers grow: `python -m bench scale`,
+    the agenda searched)."""
+    if filters.keys is not None:
+        return qs.model._default_manager.filter(pk__in=filters.keys).order_by()
     return first_of_each_day(between_cursors(qs, filters, day=day, shift=shift), filters, day=day)
 
 
@@ -204,6 +215,8 @@ class Firsts(NamedTuple):
     ends: list[tuple[dt.date, int]]
     #: How many items there are between the cursors, counted up to one past the lists' cap.
     total: int
+    #: The primary keys of the rows of `ends`, in the same order.
+    keys: list = []
 
 
 def first_in_order(
@@ -227,7 +240,11 @@ def first_in_order(
             (*params, filters.first),
         )
         rows = cursor.fetchall()
-    return Firsts([(found + shift, customer) for found, customer, _pk, _n in rows], rows[0][3] if rows else 0)
+    return Firsts(
+        [(found + shift, customer) for found, customer, _pk, _n in rows],
+        rows[0][3] if rows else 0,
+        [pk for _found, _customer, pk, _n in rows],
+    )
 
 
 def first_of_each_day(qs: QuerySet, filters: ScheduleFilters, *, day: str) -> QuerySet:

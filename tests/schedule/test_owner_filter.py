@@ -5,6 +5,7 @@ agenda, the calendar and the downloads hold exactly the customers it chooses, an
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -14,6 +15,7 @@ from django.urls import reverse
 from customers import services
 from customers.selectors import Owner
 from portal.core.access import Role
+from schedule.sources import schedule_sources
 from tests.customers.factories import make_customer
 from tests.fixtures.personas import make_persona
 from tests.options.factories import make_order
@@ -108,14 +110,16 @@ def test_the_calendar_and_every_download_hold_the_filtered_customers(people, own
 
 def test_the_htmx_partial_reads_no_one_for_the_filter(people, owned, client):
     """The filter's people (its select's choices) are read only when the select is drawn: a swap of the agenda
-    with "Mine" reads the same queries as with no filter at all, whatever the number of items."""
+    with "Mine" reads no more queries than with no filter at all, whatever the number of items."""
     client.force_login(people["aiko"])
     headers = {"HX-Request": "true", "HX-Target": "agenda"}
 
     def queries(owner: str) -> int:
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(URL, {"owner": owner}, headers=headers).status_code == 200
-        return len(ctx.captured_queries)
+        sqls = [q["sql"] for q in ctx.captured_queries]
+        assert not [sql for sql in sqls if "'Account manager'" in sql], owner  # the select's people
+        return len(sqls)
 
     client.get(URL)
     few_mine, few_all = queries(Owner.MINE), queries(Owner.EVERYONE)
@@ -123,4 +127,29 @@ def test_the_htmx_partial_reads_no_one_for_the_filter(people, owned, client):
         _assign(people, make_customer(company_name=f"Aiko {i}"), people["aiko"])
     for customer in [*owned.values()] * 5:
         make_pre_order(customer, apply_date=D(2026, 12, 10))
-    assert queries(Owner.MINE) == few_mine == few_all == queries(Owner.EVERYONE)
+    # A kind of change with nothing on the page is not read at all (the agenda reads a page by the keys its
+    # kinds found), so "Mine" reads no more than everyone's, and neither more as the items grow.
+    assert queries(Owner.MINE) == few_mine <= few_all == queries(Owner.EVERYONE)
+
+
+def test_a_page_of_the_agenda_applies_the_search_and_the_owner_once_per_kind(people, owned, client):
+    """Searched as an Account manager, each kind of change finds its first items (and their count) once with
+    the search and "Mine"; the page's items are then read by their keys. Before, each kind read its items
+    with the search and the owner again, which had the database probe the rows of every customer the search
+    found or the manager owns (more as the customers grow)."""
+    for i in range(30):
+        customer = make_customer(company_name=f"Aiko Trading {i:02}")
+        _assign(people, customer, people["aiko"])
+        make_pre_order(customer, apply_date=D(2026, 12, 1) + dt.timedelta(days=i % 7))
+        make_pre_order(make_customer(company_name=f"Ben Trading {i:02}"), apply_date=D(2026, 12, 2))
+    client.force_login(people["aiko"])
+    client.get(URL)
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(URL, {"q": "Trading", "owner": Owner.MINE}).content.decode()
+    shown = set(re.findall(r"Aiko Trading \d\d", body))
+    # Whole days up to a page of the agenda (25 items), the earliest first: the 1st to the 5th of December.
+    assert shown == {f"Aiko Trading {i:02}" for i in range(30) if i % 7 <= 4} and "Ben Trading" not in body
+    searched = [q["sql"] for q in ctx.captured_queries if "customers_customersearch" in q["sql"]]
+    owners = [q["sql"] for q in ctx.captured_queries if "customers_customerowner" in q["sql"]]
+    kinds = len(schedule_sources(user=people["aiko"]))
+    assert 0 < len(searched) <= kinds and 0 < len(owners) <= kinds, (len(searched), len(owners), kinds)
