@@ -68,8 +68,8 @@ class CustomersConfig(AppConfig):
                 CustomerFilter(
                     name="owner",
                     field=forms.owner_field,
-                    rows=lambda qs, value, *, user, key: selectors.owned_by(
-                        qs, owner=value, user=user, key=key
+                    rows=lambda qs, value, *, user, key, apart=False: selectors.owned_by(
+                        qs, owner=value, user=user, key=key, apart=apart
                     ),
                     default=selectors.owner_filter_default,
                     everyone=selectors.Owner.EVERYONE,

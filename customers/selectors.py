@@ -53,6 +53,7 @@ from portal.core.lists import (
     merged_count,
     paginate,
     paginate_in_groups,
+    planned_apart,
 )
 from portal.core.vocabulary import Plan, Product, UsageState, translated
 from schedule.sources import ScheduleFilters, schedule_sources
@@ -652,13 +653,15 @@ def readable(qs: QuerySet, *, user, key: str = "customer_id") -> QuerySet:
     return owned_by(qs, owner=Owner.EVERYONE, user=user, key=key)
 
 
-def owned_by(qs: QuerySet, *, owner: str, user, key: str = "customer_id") -> QuerySet:
+def owned_by(qs: QuerySet, *, owner: str, user, key: str = "customer_id", apart: bool = False) -> QuerySet:
     """Rows (customers, or anything keyed by a customer's domainId at `key`) of the customers the Owner filter
     `owner` chooses: `Owner.MINE` (those whose Account manager is `user`; for a Support user, those whose
     support contact they are), `Owner.UNASSIGNED` (no Account manager), an Account manager's id (theirs), or
     everyone ("", `Owner.EVERYONE`, or anything else). Every list's Owner
     filter is this one condition, a subquery of the owners' index (`CustomerOwner.Meta.indexes`): no join, so
-    it adds no query and no row to a list, and a list keeps its own index for its order.
+    it adds no query and no row to a list, and a list keeps its own index for its order. `apart`: the
+    subquery planned apart (`lists.planned_apart`: its keys read once into a hash, not probed for each row
+    read), as the worklist's sections read (`home.worklist.WorkContext.narrow`).
 
     The one place of the portfolio rule: for a user who reads only their own customers (`portfolio_only`),
     every value is "Mine", so every list and every read (`readable`) keeps to them."""
@@ -668,7 +671,7 @@ def owned_by(qs: QuerySet, *, owner: str, user, key: str = "customer_id") -> Que
         manager_id = getattr(user, "pk", None)
         if manager_id is not None and role_of(user) == Role.SUPPORT:
             supported = CustomerOwner.objects.filter(support_contact_id=manager_id).values("customer_id")
-            return qs.filter(**{f"{key}__in": supported})
+            return qs.filter(**{f"{key}__in": planned_apart(supported) if apart else supported})
     elif owner.isascii() and owner.isdigit() and len(owner) <= 18:
         manager_id = int(owner)
     elif owner == Owner.UNASSIGNED:
@@ -679,7 +682,7 @@ def owned_by(qs: QuerySet, *, owner: str, user, key: str = "customer_id") -> Que
     if manager_id is None:
         return qs.none()
     mine = CustomerOwner.objects.filter(account_manager_id=manager_id).values("customer_id")
-    return qs.filter(**{f"{key}__in": mine})
+    return qs.filter(**{f"{key}__in": planned_apart(mine) if apart else mine})
 
 
 def customers_held(*, user, as_contact: bool = False) -> int:

@@ -193,9 +193,9 @@ class CustomerFilter:
     and the rooms import no domain app, so their lists (Activity) get it only this way, and the apps' lists
     the same way, so it is one definition.
 
-    `field()` makes the form field (its choices read when the form is made); `rows(qs, value, user=, key=)`
-    narrows rows keyed by a customer's domainId at `key` to the customers `value` chooses for `user`, in the
-    same query; `default(user)` is where a list opens for `user` before they choose (the value is then
+    `field()` makes the form field (its choices read when the form is made); `rows(qs, value, user=, key=,
+    apart=False)` narrows rows keyed by a customer's domainId at `key` to the customers `value` chooses for
+    `user`, in the same query (`apart`: its subquery `planned_apart`); `default(user)` is where a list opens for `user` before they choose (the value is then
     remembered in the session, `ListSpec.remembered`)."""
 
     name: str
@@ -219,11 +219,12 @@ def customer_filters(*, user=None) -> tuple[CustomerFilter, ...]:
 
 
 def by_customer_filters(
-    qs: QuerySet, values: Mapping[str, Any], *, user, key: str = "customer_id"
+    qs: QuerySet, values: Mapping[str, Any], *, user, key: str = "customer_id", apart: bool = False
 ) -> QuerySet:
-    """`qs` narrowed by every contributed customer filter's value in `values` (a list's valid form data)."""
+    """`qs` narrowed by every contributed customer filter's value in `values` (a list's valid form data);
+    `apart`: each filter's subquery `planned_apart` (the worklist's sections)."""
     for found in customer_filters():
-        qs = found.rows(qs, values.get(found.name) or "", user=user, key=key)
+        qs = found.rows(qs, values.get(found.name) or "", user=user, key=key, apart=apart)
     return qs
 
 
@@ -604,6 +605,24 @@ def computed_first(key: str, found: QuerySet) -> Q | _InArray:
     if connection.vendor == "postgresql":
         return _InArray(F(key), Subquery(found))
     return Q(**{f"{key}__in": found})
+
+
+class _PlannedApart(Subquery):
+    template = "(%(subquery)s OFFSET 0)"
+
+
+def planned_apart(found: QuerySet) -> QuerySet | Subquery:
+    """`found` (a query of one column: the keys of an Account manager's customers) as the right side of `IN`,
+    in the shape each database plans well; a query's shape is chosen by `connection.vendor` here, in one named
+    function. PostgreSQL turns `key IN (subquery)` into a join and, for rows read in their own index's order,
+    may probe the subquery's index once per row read (two pages each: an Account manager's worklist section
+    read every trial in its dates to keep theirs); planned apart (`OFFSET 0`, which it does not merge into the
+    outer query) it reads the keys once, into a hash, and each row is a lookup in it. SQLite plans
+    `IN (subquery)` that way by itself. The worklist's sections narrow so (`by_customer_filters(apart=True)`);
+    the lists keep the join, which the Options and Subscriptions lists plan better (`python -m bench scale`)."""
+    if connection.vendor == "postgresql":
+        return _PlannedApart(found)
+    return found
 
 
 # --- Pager ---------------------------------------------------------------------------------------------------

@@ -212,3 +212,23 @@ def test_the_calendar_feed_s_scheduled_changes_are_the_account_manager_s_own_cus
     events = feed_events(user=portfolio["me"], origin="http://testserver")
     scheduled = [e.summary for e in events if e.day == D(2026, 11, 25)]
     assert scheduled and all("Renews Mine KK" in s for s in scheduled), scheduled
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the shape of PostgreSQL's plan (SQLite hashes IN)"
+)
+def test_a_section_reads_the_account_manager_s_customers_once_not_for_each_row(portfolio):
+    """An Account manager's section narrows by their customers planned apart: PostgreSQL reads their keys once
+    into a hash, where it probed the owners' index for each of the section's rows read (everyone's trials in
+    their dates, to keep theirs). The lists' Owner filter keeps its join."""
+    from home.worklist import context_for
+    from subscriptions.models import Subscription
+
+    ctx = context_for(portfolio["me"])
+    narrowed = ctx.narrow(Subscription.objects.all())
+    assert "OFFSET 0" in str(narrowed.query)
+    assert {s.customer.company_name for s in narrowed} == {"Renews Mine KK"}
+    from portal.core.lists import by_customer_filters
+
+    listed = by_customer_filters(Subscription.objects.all(), {"owner": "mine"}, user=portfolio["me"])
+    assert "OFFSET 0" not in str(listed.query)
