@@ -493,7 +493,9 @@ def customer_search(qs: QuerySet, q: str, *, prefix: str = "customer__") -> Quer
     return qs if found is None else qs.filter(_among(f"{prefix}domain_id", found))
 
 
-def live_and_found(qs: QuerySet, q: str, *, customer: int | None = None, joined: bool = False) -> QuerySet:
+def live_and_found(
+    qs: QuerySet, q: str, *, customer: int | None = None, joined: bool = False, joined_search: bool = False
+) -> QuerySet:
     """Rows (of a model with a `customer` key) of customers still in the API that match the search `q`: without
     a search through `still_in_api`, so the database starts from the rows' own index; with one, the search
     table's `live` flag says which customers are still there. With `customer` (a domainId), that customer's
@@ -501,12 +503,21 @@ def live_and_found(qs: QuerySet, q: str, *, customer: int | None = None, joined:
 
     `joined=True`: the query reads each row's customer anyway (its name) and its rows are few (the agenda's
     page): without a search, the joined customer's own `removed_at` says whether it is still there, instead of
-    `still_in_api`'s subquery, which reads every removed customer's key on each query."""
+    `still_in_api`'s subquery, which reads every removed customer's key on each query.
+
+    `joined_search=True`: for a read walked in another order than the customers' (the agenda's first items, by
+    date), a word read from the gram table (`customers_found`) is a subquery the database joins by its
+    statistics (`IN`), not an array computed first (`_among`): PostgreSQL guessed such an array of a common
+    word's customers to be ten rows and probed the rows' customer index once per customer found, where it now
+    merges them with the Owner filter's customers first, or reads the date range (`python -m bench scale`, the
+    agenda searched). A longer word keeps the array: joined, it was checked once per row of the range."""
     if customer is not None:
         qs = qs.filter(customer_id=customer)
     found = customers_found(q, live=True)
     if found is None:
         return qs.filter(customer__removed_at=None) if joined else still_in_api(qs)
+    if joined_search and found.model is CustomerSearchGram:
+        return qs.filter(customer_id__in=found)
     return qs.filter(_among("customer_id", found))
 
 

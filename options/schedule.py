@@ -30,13 +30,20 @@ from schedule.sources import (
 )
 
 
-def _in_range(filters: ScheduleFilters, today: dt.date, *, items: bool = False):
+def _in_range(filters: ScheduleFilters, today: dt.date, *, items: bool = False, walked: bool = False):
     """`items`: the rows read whole with their customer's name, which then says whether it is still in the API
-    (`live_and_found(joined=True)`), but for the first of each day (read from the index alone)."""
+    (`live_and_found(joined=True)`), but for the first of each day (read from the index alone); `walked`: the
+    agenda's first items, walked in date order (`live_and_found(joined_search=True)`)."""
     start, end = date_range(filters, today)
     joined = items and filters.per_day is None
     qs = for_customers(
-        live_and_found(OptionOrder.objects.all(), filters.q, customer=filters.customer, joined=joined),
+        live_and_found(
+            OptionOrder.objects.all(),
+            filters.q,
+            customer=filters.customer,
+            joined=joined,
+            joined_search=walked,
+        ),
         filters,
     )
     return qs.filter(apply_date__gte=start, apply_date__lte=end).order_by()
@@ -48,7 +55,7 @@ def order_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.date, 
 
 
 def order_firsts(filters: ScheduleFilters, today: dt.date) -> Firsts:
-    return first_in_order(_in_range(filters, today), filters, day="apply_date")
+    return first_in_order(_in_range(filters, today, walked=True), filters, day="apply_date")
 
 
 def order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[ScheduledItem]:

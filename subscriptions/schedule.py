@@ -70,12 +70,16 @@ def _in_range(
     shift: dt.timedelta = dt.timedelta(),
     *,
     items: bool = False,
+    walked: bool = False,
 ):
     """Rows of customers still in the API (and matching the search) whose `field` + `shift` is in the range:
     the database starts from the date index, and the customers are read only for the rows in range. `items`:
-    the rows read whole, with their customer's name (`_joined`)."""
+    the rows read whole, with their customer's name (`_joined`); `walked`: the agenda's first items, walked in
+    date order (`live_and_found(joined_search=True)`)."""
     start, end = date_range(filters, today)
-    live = live_and_found(qs, filters.q, customer=filters.customer, joined=items and _joined(filters))
+    live = live_and_found(
+        qs, filters.q, customer=filters.customer, joined=items and _joined(filters), joined_search=walked
+    )
     qs = for_customers(live, filters)
     return qs.filter(**{f"{field}__gte": start - shift, f"{field}__lte": end - shift}).order_by()
 
@@ -99,8 +103,10 @@ def reservation_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.
     return _day_counts(_in_range(Reservation.objects, "apply_date", filters, today), "apply_date")
 
 
-def _renewals(filters: ScheduleFilters, today: dt.date, *, items: bool = False):
-    qs = _in_range(Subscription.objects, "plan_end_date", filters, today, shift=ONE_DAY, items=items)
+def _renewals(filters: ScheduleFilters, today: dt.date, *, items: bool = False, walked: bool = False):
+    qs = _in_range(
+        Subscription.objects, "plan_end_date", filters, today, shift=ONE_DAY, items=items, walked=walked
+    )
     return qs.filter(RENEWAL_CHANGES)
 
 
@@ -110,17 +116,17 @@ def renewal_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.date
 
 def pre_order_firsts(filters: ScheduleFilters, today: dt.date) -> Firsts:
     return first_in_order(
-        _in_range(PreOrder.objects, "apply_date", filters, today), filters, day="apply_date"
+        _in_range(PreOrder.objects, "apply_date", filters, today, walked=True), filters, day="apply_date"
     )
 
 
 def reservation_firsts(filters: ScheduleFilters, today: dt.date) -> Firsts:
-    qs = _in_range(Reservation.objects, "apply_date", filters, today)
+    qs = _in_range(Reservation.objects, "apply_date", filters, today, walked=True)
     return first_in_order(qs, filters, day="apply_date")
 
 
 def renewal_firsts(filters: ScheduleFilters, today: dt.date) -> Firsts:
-    return first_in_order(_renewals(filters, today), filters, day="plan_end_date", shift=ONE_DAY)
+    return first_in_order(_renewals(filters, today, walked=True), filters, day="plan_end_date", shift=ONE_DAY)
 
 
 def pre_order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[ScheduledItem]:

@@ -153,3 +153,20 @@ def test_a_page_of_the_agenda_applies_the_search_and_the_owner_once_per_kind(peo
     owners = [q["sql"] for q in ctx.captured_queries if "customers_customerowner" in q["sql"]]
     kinds = len(schedule_sources(user=people["aiko"]))
     assert 0 < len(searched) <= kinds and 0 < len(owners) <= kinds, (len(searched), len(owners), kinds)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the gram table is PostgreSQL's")
+def test_a_short_word_is_joined_where_the_agenda_walks_its_first_items(people, owned, client):
+    """A word of the gram table (サクラ) is a subquery the database joins in each kind's first items, walked by
+    date, not an array of every customer found (PostgreSQL probed each one's rows); the same items are found."""
+    for i in range(12):
+        customer = make_customer(company_name=f"サクラ商事 {i:02}")
+        _assign(people, customer, people["aiko"])
+        make_pre_order(customer, apply_date=D(2026, 12, 1) + dt.timedelta(days=i % 3))
+    make_pre_order(make_customer(company_name="モミジ商事"), apply_date=D(2026, 12, 1))
+    client.force_login(people["aiko"])
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(URL, {"q": "サクラ", "owner": Owner.MINE}).content.decode()
+    assert len(set(re.findall(r"サクラ商事 \d\d", body))) == 12 and "モミジ商事" not in body
+    walks = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT walked.*")]
+    assert walks and all("customersearchgram" in sql and "ANY(ARRAY" not in sql for sql in walks), walks
