@@ -114,28 +114,12 @@ REFERENCES = [
 # --- The resolver ----------------------------------------------------------------------------------------------
 
 
-def _walk(patterns, namespace: str = ""):
-    from django.urls import URLPattern, URLResolver
-
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            if p.namespace == "admin":
-                continue
-            yield from _walk(p.url_patterns, f"{namespace}{p.namespace}:" if p.namespace else namespace)
-        elif isinstance(p, URLPattern) and p.name:
-            yield f"{namespace}{p.name}", p
-
-
 def portal_urls() -> dict:
     """Every named URL of the portal a role opens: those that declare the permission they need (Django's own
     pages, the health checks and the metrics declare none)."""
-    from django.urls import get_resolver
+    from portal.core.access import named_urls, required_perm
 
-    return {
-        name: p
-        for name, p in _walk(get_resolver().url_patterns)
-        if getattr(p.callback, "required_perm", None) is not None or name in EXCLUDED
-    }
+    return {name: p for name, p in named_urls().items() if required_perm(p) is not None or name in EXCLUDED}
 
 
 def url_arguments(pattern) -> list[str]:

@@ -168,8 +168,31 @@ def require(perm: Perm) -> Callable:
             check(request.user, perm)
             return view(request, *args, **kwargs)
 
-        # Read by the tests that walk the URL resolver (functools.wraps carries it through outer decorators).
+        # Read by what walks the URL resolver (`named_urls`: the access tests, the scale guard); functools.wraps
+        # carries it through outer decorators.
         wrapped.required_perm = perm  # type: ignore[attr-defined]  # a function attribute, read by tests
         return login_required(wrapped)
 
     return decorator
+
+
+def required_perm(pattern) -> Perm | None:
+    """The permission the view of a URL pattern requires (`require`), None for a page that declares none."""
+    return getattr(pattern.callback, "required_perm", None)
+
+
+def named_urls() -> dict:
+    """Every named URL pattern of the project by its namespaced name ("customers:detail"), Django's admin left
+    out: the one walk of the URL resolver, for the role x URL tests and the scale guard."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, namespace: str = ""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace == "admin":
+                    continue
+                yield from walk(p.url_patterns, f"{namespace}{p.namespace}:" if p.namespace else namespace)
+            elif isinstance(p, URLPattern) and p.name:
+                yield f"{namespace}{p.name}", p
+
+    return dict(walk(get_resolver().url_patterns))

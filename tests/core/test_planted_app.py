@@ -68,17 +68,18 @@ def test_its_navigation_item_shows_to_the_roles_with_its_permission(devices, cli
 
 
 def test_its_pages_stand_in_the_url_checks_with_their_permissions(devices, client, client_as):
-    from tests.core.test_url_coverage import _dummy_url, _required, portal_urls
+    from portal.core.access import required_perm
+    from tests.core.test_url_coverage import _dummy_url, portal_urls
 
     urls = portal_urls()
     assert {"devices:list", "devices:restart"} <= set(urls)
-    assert _required(urls["devices:list"]) == devices.VIEW_DEVICES
-    assert _required(urls["devices:restart"]) == devices.RESTART_DEVICES
+    assert required_perm(urls["devices:list"]) == devices.VIEW_DEVICES
+    assert required_perm(urls["devices:restart"]) == devices.RESTART_DEVICES
     for name in ("devices:list", "devices:restart"):
         url = _dummy_url(name, urls[name])
         assert client.get(url).status_code == 302  # anonymous: to the sign-in page
         for role in Role:
-            expected = 200 if holds(role, _required(urls[name])) else 403
+            expected = 200 if holds(role, required_perm(urls[name])) else 403
             assert client_as(role).get(url).status_code == expected, (name, role)
 
 

@@ -20,11 +20,11 @@ from importlib import import_module
 from pathlib import Path
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import URLPattern, resolve, reverse
 
 from accounts.permissions import MANAGE_USERS
 from customers.permissions import ASSIGN_OWNERS
-from portal.core.access import Perm, Role, holds, permissions
+from portal.core.access import Perm, Role, holds, named_urls, permissions, required_perm
 
 #: URL names served by Django itself (authentication, language, admin) or open to anyone (health checks), or
 #: to a machine holding a token of the settings rather than a person (the metrics: tests/core/test_metrics.py).
@@ -87,18 +87,8 @@ NOT_ADMIN_FORMS = {
 DUMMY = {"int": 1, "uuid": uuid.UUID(int=1), "str": "x", "string": "x", "slug": "x", "path": "x"}
 
 
-def _walk(patterns, namespace: str = ""):
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            if p.namespace == "admin":
-                continue
-            yield from _walk(p.url_patterns, f"{namespace}{p.namespace}:" if p.namespace else namespace)
-        elif isinstance(p, URLPattern) and p.name:
-            yield f"{namespace}{p.name}", p
-
-
 def portal_urls() -> dict[str, URLPattern]:
-    return {name: p for name, p in _walk(get_resolver().url_patterns) if name not in NOT_PORTAL_PAGES}
+    return {name: p for name, p in named_urls().items() if name not in NOT_PORTAL_PAGES}
 
 
 def _dummy_url(name: str, pattern: URLPattern) -> str:
@@ -109,15 +99,11 @@ def _dummy_url(name: str, pattern: URLPattern) -> str:
     return reverse(name, kwargs=kwargs)
 
 
-def _required(pattern: URLPattern) -> Perm | None:
-    return getattr(pattern.callback, "required_perm", None)
-
-
 def _token_perm(pattern: URLPattern) -> Perm | None:
     return getattr(pattern.callback, "token_perm", None)
 
 
-PROTECTED = sorted((name, p) for name, p in portal_urls().items() if _required(p) is not None)
+PROTECTED = sorted((name, p) for name, p in portal_urls().items() if required_perm(p) is not None)
 TOKEN_PAGES = sorted((name, p) for name, p in portal_urls().items() if _token_perm(p) is not None)
 #: How a valid token of a user is made, per token page (the page's own service).
 TOKEN_MAKERS = {"schedule:feed_ics": "schedule.feed.feed_make"}
@@ -131,7 +117,7 @@ def test_the_resolver_lists_the_portal_pages():
 
 def test_every_portal_url_declares_its_permission():
     missing = sorted(
-        name for name, p in portal_urls().items() if _required(p) is None and _token_perm(p) is None
+        name for name, p in portal_urls().items() if required_perm(p) is None and _token_perm(p) is None
     )
     assert missing == []
     assert {name for name, _p in TOKEN_PAGES} == set(TOKEN_MAKERS), (
@@ -171,7 +157,7 @@ def test_every_page_of_one_customer_is_in_a_portfolio_matrix():
         for name, method in declared
         if (pattern := portal_urls().get(name)) is not None
         and CUSTOMER_ARGS & set(getattr(pattern.pattern, "converters", {}))
-        and holds(Role.ACCOUNT_MANAGER, _required(pattern))
+        and holds(Role.ACCOUNT_MANAGER, required_perm(pattern))
     }
     assert expected, "the customers' pages take these arguments"
     assert sorted(expected - listed) == [], (
@@ -192,7 +178,7 @@ def test_anonymous_users_are_sent_to_log_in(client, db, name, pattern):
 def test_roles_without_the_permission_get_403(client_as, name, pattern):
     url = _dummy_url(name, pattern)
     assert resolve(url).url_name == name.rsplit(":", 1)[-1]
-    denied = [role for role in Role if not holds(role, _required(pattern))]
+    denied = [role for role in Role if not holds(role, required_perm(pattern))]
     for role in denied:
         client = client_as(role)
         assert client.get(url).status_code == 403, (role, url)
