@@ -243,8 +243,7 @@ def main() -> int:
         pdf_fonts.subset = subset
     own_fonts = [(timed(lambda i=i: document.invoice_pdf(i)), len(document.invoice_pdf(i))) for i in sample]
     sizes = [
-        len(pdf)
-        for pdf in IssuedInvoice.objects.exclude(pdf_sha256="").values_list("pdf", flat=True).iterator()
+        invoice.pdf.size for invoice in IssuedInvoice.objects.exclude(pdf_sha256="").only("pdf").iterator()
     ]
     pdf_total = sum(rendering)
     rest = issuing - pdf_total

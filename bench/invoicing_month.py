@@ -273,7 +273,7 @@ def _find_each(user, year: int, month: int) -> None:
     from invoicing import selectors
     from invoicing.models import IssuedInvoice
 
-    for invoice in IssuedInvoice.objects.filter(year=year, month=month).defer("pdf"):
+    for invoice in IssuedInvoice.objects.filter(year=year, month=month):
         found = selectors.issued_list(
             user=user,
             filters=selectors.IssuedFilters(

@@ -721,10 +721,19 @@ def line_works_months(rng: random.Random, today: dt.date, months: int) -> None:
     )
 
 
+def _seed_pdf(pdf: bytes) -> tuple[str, str]:
+    """A PDF the seed's documents of one language share, written once to the documents' store (as the portal's
+    own are, invoicing/storage.py): its name there and its SHA-256."""
+    from invoicing import storage
+
+    digest = storage.sha256(pdf)
+    return storage.put(f"invoices/seed/{digest}.pdf", pdf), digest
+
+
 def issued_months(rng: random.Random, today: dt.date, months: int) -> None:
     """Each closed month's invoices as its issue run leaves them: one per ready draft (invoicing's own drafts of
     the month's details and prices), numbered in sequence, with its PDF (rendered for the first invoice of each
-    language and stored for all of that language, as is a credit note's), sent by e-mail, paid by their due date but for one in
+    language, written once to the documents' store and named by all of that language, as is a credit note's), sent by e-mail, paid by their due date but for one in
     twenty-five (overdue, or paid in part); one in two hundred credited in part by a credit note."""
     from django.db import transaction
 
@@ -744,7 +753,7 @@ def issued_months(rng: random.Random, today: dt.date, months: int) -> None:
     finance = user_of("finance")
     issuer = selectors.issuer_mapping()
     number = 1
-    pdfs: dict[str, tuple[bytes, str]] = {}
+    pdfs: dict[str, tuple[str, str]] = {}  # (name in the documents' store, SHA-256) by language
     for year, month in months_before(today, months):
         issue_date = billing_rules.issued_on(year, month)
         issued_at = clock.midnight(issue_date) + dt.timedelta(hours=9)
@@ -756,16 +765,13 @@ def issued_months(rng: random.Random, today: dt.date, months: int) -> None:
             )
             row.issued_at = issued_at
             if row.language not in pdfs:
-                pdf = document.invoice_pdf(row)
-                pdfs[row.language] = (pdf, document.sha256(pdf))
+                pdfs[row.language] = _seed_pdf(document.invoice_pdf(row))
             row.pdf, row.pdf_sha256 = pdfs[row.language]
             rows.append(row)
             number += 1
         with transaction.atomic():
             IssuedInvoice.objects.bulk_create(rows, batch_size=500)
-            stored = list(
-                IssuedInvoice.objects.filter(year=year, month=month, kind=DocumentKind.INVOICE).defer("pdf")
-            )
+            stored = list(IssuedInvoice.objects.filter(year=year, month=month, kind=DocumentKind.INVOICE))
             run = IssueRun.objects.create(
                 year=year,
                 month=month,
@@ -860,8 +866,7 @@ def issued_months(rng: random.Random, today: dt.date, months: int) -> None:
             for note in notes:  # rendered once per language too (a rendering takes about half a second)
                 key = f"credit-{note.language}"
                 if key not in pdfs:
-                    pdf = document.pdf_of(note)
-                    pdfs[key] = (pdf, document.sha256(pdf))
+                    pdfs[key] = _seed_pdf(document.pdf_of(note))
                 note.pdf, note.pdf_sha256 = pdfs[key]
             InvoiceSending.objects.bulk_create(sendings, batch_size=2000)
             InvoicePayment.objects.bulk_create(payments, batch_size=2000)

@@ -22,7 +22,7 @@ from portal.core.yayoi import JOURNAL_LAYOUT, TAX_OUTSIDE, TAX_SALES, fitted
 def sales_journal_table(*, user, year: int, month: int) -> Table | None:
     """The month's issued invoices as journal entries in Yayoi's layout; None when none is issued."""
     check(user, VIEW_INVOICING)
-    invoices = list(IssuedInvoice.objects.filter(year=year, month=month).defer("pdf").order_by("number"))
+    invoices = list(IssuedInvoice.objects.filter(year=year, month=month).order_by("number"))
     if not invoices:
         return None
     return Table(

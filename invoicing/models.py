@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from invoicing import rules
+from invoicing import rules, storage
+from invoicing.storage import documents_storage
 
 
 class PaymentTerms(models.TextChoices):
@@ -140,11 +141,12 @@ class IssuedInvoiceQuerySet(models.QuerySet):
             _("An issued invoice is final: issue a corrected invoice or a credit note instead.")
         )
 
-    def pdf_store_once(self, *, pdf: bytes, sha256: str) -> int:
-        """Store the PDF and its SHA-256 of the invoices of this queryset that have none yet (issued numbered
-        first, rendered after): the one write an issued invoice undergoes, once. The number of rows written
-        (0 when another renderer stored it first: the same bytes, the rendering being deterministic)."""
-        return models.QuerySet.update(self.filter(pdf_sha256=""), pdf=pdf, pdf_sha256=sha256)
+    def pdf_store_once(self, *, name: str, sha256: str) -> int:
+        """Record the PDF (its name in the documents' store, written there first) and its SHA-256 on the invoices
+        of this queryset that have none yet (issued numbered first, rendered after): the one write an issued
+        invoice undergoes, once. The number of rows written (0 when another renderer stored it first: the same
+        bytes, the rendering being deterministic)."""
+        return models.QuerySet.update(self.filter(pdf_sha256=""), pdf=name, pdf_sha256=sha256)
 
 
 class IssuedInvoice(models.Model):
@@ -170,9 +172,12 @@ class IssuedInvoice(models.Model):
     tax = models.BigIntegerField(_("consumption tax"))
     total = models.BigIntegerField(_("total"))
     #: The PDF as issued and its SHA-256 (hex): rendered from the facts above after the transaction that numbers
-    #: the invoice, and stored once (`IssuedInvoiceQuerySet.pdf_store_once`). Until then both are empty and the
-    #: invoice is "being prepared" (`pdf_ready`).
-    pdf = models.BinaryField(_("PDF"), editable=False, null=True)
+    #: the invoice, written once to the documents' store (invoicing/storage.py: the file system or an S3-compatible
+    #: bucket) and recorded here (`IssuedInvoiceQuerySet.pdf_store_once`); read back checked (`pdf_bytes`). Until
+    #: then both are empty and the invoice is "being prepared" (`pdf_ready`).
+    pdf = models.FileField(
+        _("PDF"), storage=documents_storage, max_length=255, blank=True, null=True, editable=False
+    )
     pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True, default="")
     issued_at = models.DateTimeField(_("issued"))
     issued_by = models.ForeignKey(
@@ -237,6 +242,11 @@ class IssuedInvoice(models.Model):
     @property
     def pdf_ready(self) -> bool:
         return bool(self.pdf_sha256)
+
+    def pdf_bytes(self) -> bytes:
+        """The PDF as issued, read from the documents' store and checked against its SHA-256; raises
+        `storage.DocumentUnavailable` when it is not those bytes, not there or the store does not answer."""
+        return storage.read(self.pdf.name, self.pdf_sha256)
 
     @property
     def number_written(self) -> str:
@@ -334,6 +344,7 @@ class SendFailure(models.TextChoices):
     UNREACHABLE = "unreachable", _("mail server unreachable")
     TIMEOUT = "timeout", _("no answer in time")
     INTERRUPTED = "interrupted", _("cut short")
+    DOCUMENT = "document", _("PDF not as issued")
     OTHER = "other", _("other")
 
 
@@ -352,6 +363,10 @@ FAILURE_SENTENCES = {
     SendFailure.TIMEOUT: _("The mail server did not answer in time: try again later."),
     SendFailure.INTERRUPTED: _(
         "The attempt was cut short before the mail server answered; it may not have gone out."
+    ),
+    SendFailure.DOCUMENT: _(
+        "Nothing was sent: the invoice's stored PDF could not be read as it was issued. An Admin restores it from "
+        "a backup, then it can be sent."
     ),
     SendFailure.OTHER: _("The mail could not be sent."),
 }

@@ -307,7 +307,7 @@ def issued_get(*, user, number: int) -> IssuedInvoice | None:
 def corrections_of(*, user, invoice: IssuedInvoice) -> list[IssuedInvoice]:
     """The credit notes and corrected invoices that refer to `invoice`, in number order (without their PDFs)."""
     check(user, VIEW_INVOICING)
-    return list(IssuedInvoice.objects.filter(original=invoice).defer("pdf").order_by("number"))
+    return list(IssuedInvoice.objects.filter(original=invoice).order_by("number"))
 
 
 def credit_left(invoice: IssuedInvoice) -> list[int]:
@@ -344,12 +344,7 @@ def issued_by_submission(*, user, key: str) -> IssuedInvoice | None:
     check(user, VIEW_INVOICING)
     if not re.fullmatch(r"[0-9a-f]{32}", key or ""):
         return None  # not a key the forms make (`ChangeForm.idempotency_key`): nothing was issued by it
-    return (
-        IssuedInvoice.objects.filter(idempotency_key__in=[key, f"{key}+"])
-        .defer("pdf")
-        .order_by("-number")
-        .first()
-    )
+    return IssuedInvoice.objects.filter(idempotency_key__in=[key, f"{key}+"]).order_by("-number").first()
 
 
 # --- the issued-invoice search: by issue date, total and customer, the three keys the law names ----------
@@ -569,7 +564,7 @@ def month_issued(*, user, year: int, month: int) -> list[IssuedRow]:
     """The month's issued documents in number order, each with its e-mail, last sending, payments and credit
     notes (five queries whatever their number)."""
     check(user, VIEW_INVOICING)
-    invoices = list(IssuedInvoice.objects.filter(year=year, month=month).defer("pdf").order_by("number"))
+    invoices = list(IssuedInvoice.objects.filter(year=year, month=month).order_by("number"))
     return _issued_rows(invoices)
 
 
@@ -596,7 +591,7 @@ class IssuedDetail:
 def issued_detail(*, user, number: int) -> IssuedDetail | None:
     """One issued invoice with every attempt to send it and every payment, newest first."""
     check(user, VIEW_INVOICING)
-    invoice = IssuedInvoice.objects.defer("pdf").filter(number=number).first()
+    invoice = IssuedInvoice.objects.filter(number=number).first()
     if invoice is None:
         return None
     [row] = _issued_rows([invoice])

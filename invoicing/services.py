@@ -38,7 +38,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from billing.templatetags.billing import yen
-from invoicing import corrections, document, drafts, selectors
+from invoicing import corrections, document, drafts, selectors, storage
 from invoicing.models import (
     CustomerBilling,
     DocumentKind,
@@ -555,9 +555,13 @@ def invoice_pdf_render(invoice: IssuedInvoice) -> bool:
         return False
     pdf = document.pdf_of(invoice)
     digest = document.sha256(pdf)
-    stored = IssuedInvoice.objects.filter(pk=invoice.pk).pdf_store_once(pdf=pdf, sha256=digest)
+    # Written to the documents' store first, under a name holding the number and the SHA-256, then recorded.
+    name = storage.put(
+        storage.name_for(year=invoice.year, month=invoice.month, number=invoice.number, digest=digest), pdf
+    )
+    stored = IssuedInvoice.objects.filter(pk=invoice.pk).pdf_store_once(name=name, sha256=digest)
     if stored:
-        invoice.pdf, invoice.pdf_sha256 = pdf, digest
+        invoice.pdf, invoice.pdf_sha256 = name, digest
     return bool(stored)
 
 
@@ -658,6 +662,8 @@ def _send_failure(error: Exception) -> tuple[SendFailure, str]:
         return SendFailure.UNREACHABLE, detail
     if isinstance(error, TimeoutError):
         return SendFailure.TIMEOUT, detail
+    if isinstance(error, storage.DocumentUnavailable):
+        return SendFailure.DOCUMENT, detail
     return SendFailure.OTHER, detail
 
 
@@ -677,7 +683,8 @@ def invoice_sender() -> tuple[str, list[str]]:
 
 def invoice_message(invoice: IssuedInvoice, *, to: str):
     """The invoice's e-mail, in its language, from the partner (`invoice_sender`), with its PDF (the bytes stored
-    when it was issued) attached under the number as the customer reads it."""
+    when it was issued, read from the documents' store and checked: `storage.DocumentUnavailable` else) attached
+    under the number as the customer reads it."""
     from home.digest import DigestMessage
 
     with translation.override(invoice.language):
@@ -686,7 +693,9 @@ def invoice_message(invoice: IssuedInvoice, *, to: str):
         body = render_to_string("invoicing/invoice_email.txt", context)
     sender, reply_to = invoice_sender()
     message = DigestMessage(subject=subject, body=body, to=[to], from_email=sender, reply_to=reply_to)
-    message.attach(f"invoice-{_file_safe(invoice.number_written)}.pdf", bytes(invoice.pdf), "application/pdf")
+    message.attach(
+        f"invoice-{_file_safe(invoice.number_written)}.pdf", invoice.pdf_bytes(), "application/pdf"
+    )
     return message
 
 
@@ -959,7 +968,7 @@ def payment_record(*, actor, number: int, amount: int, paid_on: dt.date) -> Invo
     if amount <= 0:
         raise PaymentRefused(_("A payment is an amount above zero."))
     with transaction.atomic():
-        invoice = IssuedInvoice.objects.select_for_update().defer("pdf").filter(number=number).first()
+        invoice = IssuedInvoice.objects.select_for_update().filter(number=number).first()
         if invoice is None:
             raise PaymentRefused(_("No such invoice."))
         owed = selectors.owed(invoice)

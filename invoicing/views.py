@@ -4,6 +4,7 @@ in one step with progress), a draft's preview, the partner's billing details and
 from __future__ import annotations
 
 import base64
+import logging
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,15 +14,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRefresh
 
-from invoicing import rules, selectors, services
+from invoicing import rules, selectors, services, storage
 from invoicing.forms import CustomerBillingForm, IssuerDetailsForm
 from invoicing.lists import DRAFTS_LIST
 from invoicing.permissions import CHANGE_INVOICING, VIEW_INVOICING
 from portal.core import lists
-from portal.core.access import can, require
+from portal.core.access import Role, can, require, role_of
 from portal.core.htmx import partial_for
 from portal.core.lists import ListState
 from portal.core.shortcuts import found_or_404
+
+logger = logging.getLogger(__name__)
 
 
 def _month_or_404(year: int, month: int) -> tuple[int, int]:
@@ -96,7 +99,22 @@ def pdf(request: HttpRequest, number: int) -> HttpResponse:
         preparing = render(request, "invoicing/pdf_preparing.html", {"invoice": invoice}, status=409)
         preparing["Retry-After"] = "5"
         return preparing
-    response = HttpResponse(bytes(invoice.pdf), content_type="application/pdf")
+    try:
+        data = invoice.pdf_bytes()
+    except storage.DocumentUnavailable as unavailable:
+        # Changed, gone, or the store not answering: said as such, never other bytes than those issued.
+        logger.error("invoice_pdf_unavailable: invoice %s, %s", invoice.number, unavailable)
+        context = {
+            "invoice": invoice,
+            "reason": unavailable.reason,
+            "detail": (
+                " — ".join(filter(None, [unavailable.name, unavailable.detail]))
+                if role_of(request.user) is Role.ADMIN
+                else ""
+            ),
+        }
+        return render(request, "invoicing/pdf_unavailable.html", context, status=503)
+    response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="invoice-{invoice.number}.pdf"'
     # RFC 9530: the stored SHA-256 of exactly these bytes, so a download can be checked against the record.
     response["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(invoice.pdf_sha256)).decode()}:"

@@ -311,6 +311,43 @@ if INVOICE_TAX_ROUNDING not in ("floor", "half_up", "ceiling"):
 # Invoices per PDF-rendering task: a month's PDFs are rendered in chunks of this many, shared by the workers.
 INVOICE_PDF_CHUNK = env.int("INVOICE_PDF_CHUNK", default=20)
 
+# --- Documents: the issued invoices' and credit notes' PDFs (invoicing/storage.py, STORAGES["documents"]) ----------
+# filesystem (the default): files under DOCUMENTS_DIR (relative to the repository unless absolute), for one host or
+# a folder every host mounts; s3: a bucket of any S3-compatible store (AWS S3, MinIO, Ceph, ...) that every web and
+# worker host reaches. The keys may stay empty where the host has its own (an instance role): boto3 finds them.
+DOCUMENTS_STORAGE = env.str("DOCUMENTS_STORAGE", default="filesystem")
+DOCUMENTS_DIR = BASE_DIR / env.str("DOCUMENTS_DIR", default="var/documents")
+if DOCUMENTS_STORAGE == "filesystem":
+    _documents = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": str(DOCUMENTS_DIR),
+            "base_url": None,  # never served from the folder: invoicing:pdf reads and checks each file
+            "file_permissions_mode": 0o640,
+            "directory_permissions_mode": 0o750,
+        },
+    }
+elif DOCUMENTS_STORAGE == "s3":
+    _documents = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("DOCUMENTS_S3_BUCKET", default=""),
+            "endpoint_url": env.str("DOCUMENTS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("DOCUMENTS_S3_REGION", default="") or None,
+            "access_key": _secret("DOCUMENTS_S3_ACCESS_KEY_ID") or None,
+            "secret_key": _secret("DOCUMENTS_S3_SECRET_ACCESS_KEY") or None,
+            # A folder of the bucket the PDFs go under (empty: its root).
+            "location": env.str("DOCUMENTS_S3_PREFIX", default=""),
+            # path for most S3-compatible servers (MinIO); virtual (or empty) for AWS.
+            "addressing_style": env.str("DOCUMENTS_S3_ADDRESSING_STYLE", default="") or None,
+        },
+    }
+    if not _documents["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("DOCUMENTS_STORAGE is s3, so DOCUMENTS_S3_BUCKET must name the bucket.")
+else:
+    raise ImproperlyConfigured("DOCUMENTS_STORAGE must be filesystem or s3")
+STORAGES["documents"] = _documents
+
 # --- Mail: the daily digest of decisions -------------------------------------------------------------------
 # Production sends through SMTP; in development (DEBUG, `make run`) each message is written to a file under
 # var/mail/ to read, and nothing leaves the machine.

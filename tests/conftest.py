@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.fixtures.sandbox",
     "tests.fixtures.portal_api",
     "tests.fixtures.cache",
+    "tests.fixtures.s3",
 ]
 
 #: Fixtures that start or reach a real process or service, and the tier they put a test in.
@@ -31,6 +32,7 @@ _PROCESS_FIXTURES = {
     "own_sandbox": "integration",
     "celery_worker_process": "integration",
     "redis_url": "integration",
+    "s3_server": "integration",
 }
 #: Folders whose every test runs processes of its own (sandbox subprocesses, browsers).
 _PROCESS_FOLDERS = {"sandbox": "integration", "e2e": "e2e"}

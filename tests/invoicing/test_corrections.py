@@ -45,7 +45,7 @@ def _numbers() -> list[int]:
 
 def test_a_credit_note_in_part_is_confirmed_then_issued_once(client_as, original):
     client = client_as(FIN)
-    sha, pdf = original.pdf_sha256, bytes(original.pdf)
+    sha, pdf = original.pdf_sha256, original.pdf_bytes()
     url = reverse("invoicing:credit_note", kwargs={"number": 1})
     form = client.get(url).content.decode()
     assert "at most 6,000 left on this line" in form and "at most 929 left on this line" in form
@@ -72,7 +72,7 @@ def test_a_credit_note_in_part_is_confirmed_then_issued_once(client_as, original
     assert note.return_date == dt.date(2026, 11, 1) and (note.year, note.month) == (2026, 10)
     # The original is untouched: the same bytes, the same SHA-256; and the note is final too.
     original.refresh_from_db()
-    assert original.pdf_sha256 == sha and bytes(original.pdf) == pdf and original.total == 7_621
+    assert original.pdf_sha256 == sha and original.pdf_bytes() == pdf and original.total == 7_621
     with pytest.raises(IssuedIsFinal):
         note.save()
     entry = AuditEntry.objects.get(operation_id="portal.issueCreditNote")
@@ -106,7 +106,7 @@ def test_the_internal_reason_stays_in_the_activity_log_and_only_the_note_to_the_
     assert "Discount for 5 licences not used in October" in check and internal in check
     assert client.post(url, data | {"confirmed": "1"}).status_code == 302
     note = IssuedInvoice.objects.get(number=2)
-    text = _text(bytes(note.pdf))
+    text = _text(note.pdf_bytes())
     assert "Discount for 5 licences not used in October" in text
     assert "4711" not in text and "Discount agreed" not in text and "Reason" not in text
     assert AuditEntry.objects.get(operation_id="portal.issueCreditNote").reason == internal
@@ -114,7 +114,7 @@ def test_the_internal_reason_stays_in_the_activity_log_and_only_the_note_to_the_
     services.credit_note_issue(
         user=make_persona(FIN), number=1, credits={0: 500}, return_date=TODAY, reason=internal, key="f" * 32
     )
-    assert "4711" not in _text(bytes(IssuedInvoice.objects.get(number=3).pdf))
+    assert "4711" not in _text(IssuedInvoice.objects.get(number=3).pdf_bytes())
 
 
 def test_nothing_is_credited_twice_and_the_rest_cancels_the_invoice_exactly(client_as, original):
@@ -182,7 +182,7 @@ def test_a_corrected_invoice_replaces_the_original_with_a_credit_note(client_as,
     with pytest.raises(CorrectionRefused):
         services.corrected_invoice_issue(user=make_persona(FIN), number=1, reason="", key="e" * 32)
     # The corrected invoice's PDF names the invoice it replaces.
-    text = _text(bytes(corrected.pdf))
+    text = _text(corrected.pdf_bytes())
     assert "2026年11月2日付け請求書 No. 1 に代わるもの" in text and "8,892円" in text
 
 
@@ -195,7 +195,7 @@ def test_the_credit_note_pdf_states_every_element_of_a_return_invoice(original):
         reason="",
         key=KEY,
     )
-    data = bytes(note.pdf)
+    data = note.pdf_bytes()
     assert services.document.sha256(data) == note.pdf_sha256
     text = _text(data)
     for element in (
@@ -229,7 +229,7 @@ def test_a_credit_note_in_english(month, original):
     note = services.credit_note_issue(
         user=make_persona(FIN), number=2, credits={0: 500}, return_date=TODAY, reason="", key=KEY
     )
-    text = _text(bytes(note.pdf))
+    text = _text(note.pdf_bytes())
     for element in ("Credit note", "Date of the return", "Original invoice", "No. 2 of 2026-11-02", "-¥500"):
         assert element in text, element
 

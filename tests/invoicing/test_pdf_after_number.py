@@ -46,7 +46,7 @@ def test_the_pdf_is_rendered_after_the_number_is_committed(beta_billed, monkeypa
     services.month_issue(run_id=run.pk)
     assert seen == [(False, True), (False, True)]
     for invoice in IssuedInvoice.objects.all():
-        assert invoice.pdf_ready and hashlib.sha256(bytes(invoice.pdf)).hexdigest() == invoice.pdf_sha256
+        assert invoice.pdf_ready and hashlib.sha256(invoice.pdf_bytes()).hexdigest() == invoice.pdf_sha256
 
 
 def test_a_worker_killed_before_the_pdf_leaves_it_being_prepared_then_a_retry_renders_it(
@@ -83,7 +83,7 @@ def test_a_worker_killed_before_the_pdf_leaves_it_being_prepared_then_a_retry_re
     numbers = list(IssuedInvoice.objects.order_by("number").values_list("number", flat=True))
     assert numbers == [1, 2]
     for invoice in IssuedInvoice.objects.all():
-        assert invoice.pdf_ready and hashlib.sha256(bytes(invoice.pdf)).hexdigest() == invoice.pdf_sha256
+        assert invoice.pdf_ready and hashlib.sha256(invoice.pdf_bytes()).hexdigest() == invoice.pdf_sha256
     body = client.get(reverse("invoicing:drafts", kwargs=M)).content.decode()
     assert "PDF being prepared" not in body and 'data-testid="pdfs-render"' not in body
     assert client.get(reverse("invoicing:pdf", kwargs={"number": 1}))["Content-Type"] == "application/pdf"
@@ -100,8 +100,8 @@ def test_the_pdf_is_stored_once_and_is_the_rendering_of_the_stored_facts(month, 
     stored = IssuedInvoice.objects.get()
     # A second renderer (a run resumed while the first was alive) writes nothing: stored once.
     assert services.invoice_pdf_render(IssuedInvoice.objects.defer("pdf").get()) is False
-    assert IssuedInvoice.objects.filter(pk=invoice.pk).pdf_store_once(pdf=b"other", sha256="0" * 64) == 0
+    assert IssuedInvoice.objects.filter(pk=invoice.pk).pdf_store_once(name="other.pdf", sha256="0" * 64) == 0
     again = IssuedInvoice.objects.get()
-    assert again.pdf_sha256 == stored.pdf_sha256 and bytes(again.pdf) == bytes(stored.pdf)
+    assert again.pdf_sha256 == stored.pdf_sha256 and again.pdf_bytes() == stored.pdf_bytes()
     # Deterministic: the stored facts render to the very bytes stored.
     assert document.sha256(document.invoice_pdf(again)) == again.pdf_sha256
