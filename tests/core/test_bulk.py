@@ -289,10 +289,18 @@ def test_support_sees_no_checkboxes_on_the_list(client_as, subs):
 
 
 def test_the_values_page_refuses_more_than_bulk_max_rows_matching_the_filter(client_as, subs, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     settings.BULK_MAX_ROWS = 2
-    answer = client_as(AM).get(reverse("core:bulk_new"), {"action": RENEWAL, "all": "1", "owner": "all"})
+    client = client_as(AM)
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get(reverse("core:bulk_new"), {"action": RENEWAL, "all": "1", "owner": "all"})
     text = answer.content.decode()
     assert "More than 2 rows are chosen; a bulk change takes at most 2" in text
+    # Counted up to one past the most (the database stops there), and no subscription read to refuse them.
+    reads = [q["sql"] for q in queries.captured_queries if "subscriptions_subscription" in q["sql"]]
+    assert len(reads) == 1 and "COUNT(*)" in reads[0] and "LIMIT 3" in reads[0], reads
     assert 'data-testid="bulk-form"' not in text
 
     # The refusal offers the first 2 in the list's order, the user's explicit choice; the values page then

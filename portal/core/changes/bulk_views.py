@@ -62,10 +62,11 @@ def _chosen_keys(request: HttpRequest, action: bulk.BulkAction, query) -> tuple[
         if first:
             keys = [action.key_of(row) for row in qs[:most]]
             return keys, len(keys)
-        rows = list(qs[: most + 1])
-        if len(rows) > most:
-            return [], len(rows)
-        return [action.key_of(row) for row in rows], len(rows)
+        # Counted up to one past the most, along the keys alone: too many is refused without reading a row.
+        count = qs.order_by().values("pk")[: most + 1].count()
+        if count > most:
+            return [], count
+        return [action.key_of(row) for row in qs], count
     keys = list(dict.fromkeys(k for k in query.getlist("keys") if k and len(k) <= 60))
     return keys, len(keys)
 
