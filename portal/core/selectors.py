@@ -49,7 +49,9 @@ def audit_entry_list(
     customer filters' "Mine" is `user`'s."""
     qs = with_settled(AuditEntry.objects.select_related("actor"))
     if filters.customers:
-        qs = by_customer_filters(qs, filters.customers, user=user, key="domain_id")
+        # Planned apart: the customers' keys read once into a hash, where a join probed the owners' index for
+        # each entry walked along the time index (an Account manager's page walks some twelve entries per row).
+        qs = by_customer_filters(qs, filters.customers, user=user, key="domain_id", apart=True)
     if filters.user:
         qs = qs.filter(actor_name__icontains=filters.user)
     if filters.domain_id is not None:

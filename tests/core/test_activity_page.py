@@ -91,3 +91,15 @@ def test_the_kinds_of_change_are_those_the_portal_records_not_read_from_the_hist
     offered = {value for value, _label in field.choices}
     assert {"cancelSubscription", "createSubscription", "portal.assignCustomerOwner"} <= offered
     assert not offered & {"listCustomers", "getCustomer"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the shape is PostgreSQL's")
+def test_an_account_managers_page_reads_their_customers_once_not_per_entry(client_as):
+    """ "Mine": the manager's customers are read once into a hash (planned apart, `lists.planned_apart`) while the
+    page walks the time index; joined, PostgreSQL probed the owners' index for each entry walked."""
+    client = client_as(Role.ACCOUNT_MANAGER)
+    _entries(3)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("core:activity"), {"owner": "mine"}).status_code == 200
+    reads = [q["sql"] for q in ctx.captured_queries if 'FROM "core_auditentry"' in q["sql"]]
+    assert reads and all("customers_customerowner" in sql and "OFFSET 0" in sql for sql in reads), reads
