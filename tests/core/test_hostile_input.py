@@ -114,19 +114,21 @@ def admin_pages(world) -> list[str]:
 
 def test_every_change_form_of_the_resolver_is_in_the_list(world):
     """A change page added to the URLs without being added above fails here (the resolver is the source)."""
-    from tests.core.test_url_coverage import CHANGE_PERMS, NOT_FORMS, PROTECTED, _required
+    from portal.core.access import required_perm
+    from tests.core.test_url_coverage import CHANGE_PERMS, NOT_FORMS, PROTECTED
 
-    forms = {name for name, p in PROTECTED if _required(p) in CHANGE_PERMS and name not in NOT_FORMS}
+    forms = {name for name, p in PROTECTED if required_perm(p) in CHANGE_PERMS and name not in NOT_FORMS}
     assert forms
     listed = {resolve(url).view_name for url in change_pages(world)}
     assert sorted(forms - listed) == [], "add these change pages to change_pages() above"
 
 
 def test_every_admin_form_of_the_resolver_is_in_the_list(world):
-    from tests.core.test_url_coverage import ADMIN_FORM_PERMS, NOT_ADMIN_FORMS, PROTECTED, _required
+    from portal.core.access import required_perm
+    from tests.core.test_url_coverage import ADMIN_FORM_PERMS, NOT_ADMIN_FORMS, PROTECTED
 
     forms = {
-        name for name, p in PROTECTED if _required(p) in ADMIN_FORM_PERMS and name not in NOT_ADMIN_FORMS
+        name for name, p in PROTECTED if required_perm(p) in ADMIN_FORM_PERMS and name not in NOT_ADMIN_FORMS
     }
     assert "accounts:user_add" in forms
     listed = {resolve(url).view_name for url in admin_pages(world)}
