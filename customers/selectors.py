@@ -506,18 +506,18 @@ def live_and_found(
     `still_in_api`'s subquery, which reads every removed customer's key on each query.
 
     `joined_search=True`: for a read walked in another order than the customers' (the agenda's first items, by
-    date), a word read from the gram table (`customers_found`) is a subquery the database joins by its
-    statistics (`IN`), not an array computed first (`_among`): PostgreSQL guessed such an array of a common
-    word's customers to be ten rows and probed the rows' customer index once per customer found, where it now
-    merges them with the Owner filter's customers first, or reads the date range (`python -m bench scale`, the
-    agenda searched). A longer word keeps the array: joined, it was checked once per row of the range."""
+    date, up to one past the cap), the customers found are a subquery planned apart (`lists.planned_apart`):
+    read once into a hash while the rows' date index is walked. As an array computed first (`_among`),
+    PostgreSQL guessed a common word's customers at ten rows and probed the rows' customer index once per
+    customer found; joined (`IN`), it checked a longer word once per row of the range (`python -m bench
+    scale`, the agenda searched, by a legal form too)."""
     if customer is not None:
         qs = qs.filter(customer_id=customer)
     found = customers_found(q, live=True)
     if found is None:
         return qs.filter(customer__removed_at=None) if joined else still_in_api(qs)
-    if joined_search and found.model is CustomerSearchGram:
-        return qs.filter(customer_id__in=found)
+    if joined_search:
+        return qs.filter(customer_id__in=planned_apart(found))
     return qs.filter(_among("customer_id", found))
 
 

@@ -45,6 +45,7 @@ def _in_range(filters: ScheduleFilters, today: dt.date, *, items: bool = False, 
             joined_search=walked,
         ),
         filters,
+        apart=walked,
     )
     return qs.filter(apply_date__gte=start, apply_date__lte=end).order_by()
 

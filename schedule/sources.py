@@ -164,10 +164,13 @@ def schedule_sources(*, user=None) -> list[ScheduleSource]:
     return [s for s in out if user is None or can(user, s.perm)]
 
 
-def for_customers(qs: QuerySet, filters: ScheduleFilters, *, key: str = "customer_id") -> QuerySet:
+def for_customers(
+    qs: QuerySet, filters: ScheduleFilters, *, key: str = "customer_id", apart: bool = False
+) -> QuerySet:
     """`qs` (rows keyed by a customer's domainId at `key`) narrowed by the page's customer filters (the Owner
-    filter), in the same query: every source's read calls it, as it calls the customer search."""
-    return by_customer_filters(qs, filters.customers, user=filters.user, key=key)
+    filter), in the same query: every source's read calls it, as it calls the customer search. `apart`: the
+    subquery planned apart (`lists.planned_apart`), for a source's `firsts`, walked along its date index."""
+    return by_customer_filters(qs, filters.customers, user=filters.user, key=key, apart=apart)
 
 
 def rows_shown(

@@ -80,7 +80,7 @@ def _in_range(
     live = live_and_found(
         qs, filters.q, customer=filters.customer, joined=items and _joined(filters), joined_search=walked
     )
-    qs = for_customers(live, filters)
+    qs = for_customers(live, filters, apart=walked)
     return qs.filter(**{f"{field}__gte": start - shift, f"{field}__lte": end - shift}).order_by()
 
 
