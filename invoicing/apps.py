@@ -7,7 +7,7 @@ class InvoicingConfig(AppConfig):
     verbose_name = _("Customer invoices")
 
     def ready(self) -> None:
-        from invoicing import operations, permissions, worklist
+        from invoicing import operations, permissions, retention, worklist
         from invoicing.permissions import VIEW_INVOICING
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
@@ -19,4 +19,5 @@ class InvoicingConfig(AppConfig):
             perms=permissions.PERMS,
             operation_labels=[operations.OPERATION_LABELS],
             urls=[("invoicing/", "invoicing.urls")],
+            retention=retention.RETENTION,
         )

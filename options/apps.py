@@ -8,7 +8,17 @@ class OptionsConfig(AppConfig):
 
     def ready(self) -> None:
         from home.sections import DetailSection
-        from options import bulk, changes, operations, permissions, resync, schedule, selectors, worklist
+        from options import (
+            bulk,
+            changes,
+            operations,
+            permissions,
+            resync,
+            retention,
+            schedule,
+            selectors,
+            worklist,
+        )
         from options.permissions import VIEW_OPTIONS
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
@@ -35,4 +45,5 @@ class OptionsConfig(AppConfig):
             effects=changes.EFFECTS,
             urls=[("options/", "options.urls")],
             bulk_actions=bulk.BULK_ACTIONS,
+            retention=retention.RETENTION,
         )

@@ -102,6 +102,12 @@ def beat_schedule() -> dict:
             "task": "home.digest.send_daily",
             "schedule": crontab(minute=0, hour=settings.DIGEST_HOUR),
         },
+        # Each night (HOUSEKEEPING_HOUR, business time zone), the history no rule keeps any more is removed in
+        # small batches (portal/core/retention.py); its run is on the Sync page.
+        "housekeeping-nightly": {
+            "task": "portal.core.housekeeping",
+            "schedule": crontab(minute=30, hour=settings.HOUSEKEEPING_HOUR),
+        },
         "worker-heartbeat": {
             "task": "portal.core.tasks.ping",
             "schedule": 300.0,

@@ -284,6 +284,20 @@ if CHANGES_SETTLE_SECONDS <= PARTNER_API_CONNECT_TIMEOUT + PARTNER_API_READ_TIME
         "sender's change is read back within it, the read-back call included."
     )
 
+# --- History kept (portal/core/retention.py; the Admins' Data kept page) ------------------------------------
+# Days each kind of history is kept before the nightly housekeeping (HOUSEKEEPING_HOUR, business time zone)
+# removes it, HOUSEKEEPING_BATCH_SIZE rows a transaction. Issued invoices, credit notes, their PDFs and the audit
+# entries of their issuing are kept for the legal minimum instead: 7 years from two months after the end of the
+# tax period of their date, the partner's business year ending in TAX_YEAR_END_MONTH (12: the calendar year).
+RETENTION_AUDIT_DAYS = env.int("RETENTION_AUDIT_DAYS", default=730)
+RETENTION_OPERATION_DAYS = env.int("RETENTION_OPERATION_DAYS", default=365)
+RETENTION_BATCH_DAYS = env.int("RETENTION_BATCH_DAYS", default=365)
+RETENTION_SYNC_RUN_DAYS = env.int("RETENTION_SYNC_RUN_DAYS", default=90)
+RETENTION_OPTION_USAGE_DAYS = env.int("RETENTION_OPTION_USAGE_DAYS", default=396)
+TAX_YEAR_END_MONTH = env.int("TAX_YEAR_END_MONTH", default=12)
+HOUSEKEEPING_HOUR = env.int("HOUSEKEEPING_HOUR", default=3)
+HOUSEKEEPING_BATCH_SIZE = env.int("HOUSEKEEPING_BATCH_SIZE", default=500)
+
 # --- Resync ---------------------------------------------------------------------------------------------
 RESYNC_INTERVAL_MINUTES = env.int("RESYNC_INTERVAL_MINUTES", default=60)
 # The continuous refresh (portal/core/sync/need.py): batch after batch at the rate limit, the customers that need

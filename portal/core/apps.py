@@ -18,6 +18,7 @@ class CoreConfig(AppConfig):
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
         from portal.core.permissions import VIEW_ACTIVITY, VIEW_SYNC
+        from portal.core.retention_rules import RETENTION
         from portal.core.services import language_remember_at_sign_in
 
         user_logged_in.connect(language_remember_at_sign_in, dispatch_uid="core.language")
@@ -35,4 +36,5 @@ class CoreConfig(AppConfig):
                 NavItem("sync", _("Sync"), "core:sync", VIEW_SYNC, order=910),
             ],
             perms=permissions.PERMS,
+            retention=RETENTION,
         )

@@ -32,6 +32,8 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
   dry run before anything is sent
 * `bulk_sources`: pages other than a list whose rows are a list's rows and offer its bulk actions
   (`portal.core.changes.bulk.BulkSource`: a worklist section's full list), with what "all N" means there
+* `retention`: how long the history in the app's tables is kept, and why (`portal.core.retention.Retention`),
+  shown on the Admins' Data kept page and applied by the nightly housekeeping
 
 Core reads them back with `contributions(kind)` and never imports an app. A kind given again by the same app
 replaces that app's earlier contribution of the kind, so a second `ready()` (tests, autoreload) changes nothing.
@@ -62,6 +64,7 @@ KINDS = (
     "holdings",
     "bulk_actions",
     "bulk_sources",
+    "retention",
 )
 
 _REGISTRY: dict[str, dict[str, tuple[Any, ...]]] = {kind: {} for kind in KINDS}

@@ -19,4 +19,7 @@ RUN_SYNC = Perm(APP, "run_sync", _("Start a sync"), roles={Role.ACCOUNT_MANAGER}
 #: Start and follow bulk changes (each action also needs its app's permission: changing a subscription...).
 RUN_BATCHES = Perm(APP, "run_batches", _("Make bulk changes"), roles={Role.ACCOUNT_MANAGER})
 
-PERMS = [USE_PORTAL, VIEW_ACTIVITY, VIEW_SYNC, RUN_SYNC, RUN_BATCHES]
+#: The Data kept page: how long each table's history is kept and why (Admins alone).
+VIEW_RETENTION = Perm(APP, "view_retention", _("View how long history is kept"), roles=set())
+
+PERMS = [USE_PORTAL, VIEW_ACTIVITY, VIEW_SYNC, RUN_SYNC, RUN_BATCHES, VIEW_RETENTION]

@@ -17,6 +17,7 @@ from portal.core.contrib import contributions, customer_names
 from portal.core.lists import Sorts, by_customer_filters
 from portal.core.models import AuditEntry, Operation, SyncRun, UserLanguage
 from portal.core.operations import operation_label, operation_labels
+from portal.core.retention import HOUSEKEEPING, rules
 from portal.core.sync import CUSTOMER, FULL, PARTNER, REFRESH
 from portal.core.sync.declarations import parse_scope, partner_wide
 
@@ -115,6 +116,35 @@ def audit_operation_ids() -> list[str]:
     return [name for name in operation_labels() if name in sent or "." in name]
 
 
+def retention_rules() -> dict[str, Any]:
+    """The Data kept page: each retention rule with its table's name, for how long, its oldest row's date and
+    the first day that row may be removed (one indexed read per rule), the tax period's end and the last
+    housekeeping run."""
+    from django.conf import settings
+    from django.utils.dates import MONTHS
+
+    shown = []
+    for rule in rules():
+        oldest = rule.oldest()
+        shown.append(
+            {
+                "table": rule.table or rule.model_class._meta.verbose_name_plural,
+                "kept": rule.kept,
+                "keep": rule.keep.words(),
+                "reason": rule.reason,
+                "setting": rule.setting,
+                "oldest": oldest,
+                "removal": rule.keep.removal_date(oldest) if oldest else None,
+            }
+        )
+    last = sync_run_latest_finished(kind=HOUSEKEEPING)
+    return {
+        "rules": shown,
+        "tax_year_end": MONTHS[settings.TAX_YEAR_END_MONTH],
+        "last_run": sync_runs_described([last])[0] if last else None,
+    }
+
+
 def sync_run_list(*, limit: int = 50) -> list[SyncRun]:
     """The latest runs, each with its `label` and its errors' `text` in words (see `sync_runs_described`)."""
     return sync_runs_described(list(SyncRun.objects.select_related("triggered_by")[:limit]))
@@ -147,6 +177,8 @@ def sync_runs_described(runs: list[SyncRun]) -> list[SyncRun]:
 def _run_label(run: SyncRun, names: dict[int, str]) -> str:
     if run.kind == FULL:
         return gettext("Full resync")
+    if run.kind == HOUSEKEEPING:
+        return gettext("Housekeeping: old history removed")
     if run.kind == CUSTOMER:
         domain_id = int(run.scope) if run.scope.isascii() and run.scope.isdigit() else None
         name = names.get(domain_id or 0) or run.scope

@@ -20,6 +20,7 @@ __all__ = [
     "change_reconcile",
     "change_run",
     "changes_reap_stale",
+    "housekeeping",
     "ping",
     "resync_customer",
     "resync_full",
@@ -37,6 +38,14 @@ def ping() -> dict:
     beat = {"host": socket.gethostname(), "at": timezone.now().isoformat()}
     cache.set(WORKER_HEARTBEAT_KEY, beat, timeout=3600)
     return beat
+
+
+@shared_task(name="portal.core.housekeeping", ignore_result=True)
+def housekeeping() -> dict:
+    """Nightly: remove the history no retention rule keeps any more (portal/core/retention.py)."""
+    from portal.core.retention import housekeep
+
+    return housekeep()
 
 
 @shared_task(name="portal.core.changes.reap_stale", ignore_result=True)

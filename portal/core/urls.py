@@ -10,6 +10,7 @@ urlpatterns = [
     path("activity/", views.activity, name="activity"),
     path("sync/", views.sync, name="sync"),
     path("sync/now/", views.sync_now, name="sync_now"),
+    path("sync/retention/", views.retention, name="retention"),
     path("operations/<uuid:operation_id>/", change_views.operation_status, name="operation"),
     path("bulk/", bulk_views.bulk_new, name="bulk_new"),
     path("bulk/<uuid:batch_id>/", bulk_views.batch, name="batch"),

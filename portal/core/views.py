@@ -22,7 +22,7 @@ from portal.core.forms import ActivityFilterForm
 from portal.core.freshness import oldest_copy
 from portal.core.htmx import partial_for
 from portal.core.lists import Column, ListSpec, ListState
-from portal.core.permissions import RUN_SYNC, VIEW_ACTIVITY, VIEW_SYNC
+from portal.core.permissions import RUN_SYNC, VIEW_ACTIVITY, VIEW_RETENTION, VIEW_SYNC
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ def sync(request: HttpRequest) -> HttpResponse:
             "running": running,
             "lock_held": sync_engine.full_resync_running(),
             "can_run": can(request.user, RUN_SYNC),
+            "can_see_retention": can(request.user, VIEW_RETENTION),
             "oldest_copy": oldest,
             # The largest unit only ("3 hours"): "3 hours, 1 minute" reads as a measurement, and Japanese has no
             # comma between the two.
@@ -87,6 +88,14 @@ def sync(request: HttpRequest) -> HttpResponse:
             "looked_at_count": looked_at_count,
         },
     )
+
+
+@require(VIEW_RETENTION)
+@require_GET
+def retention(request: HttpRequest) -> HttpResponse:
+    """Data kept: each table's rule (what, for how long, why, the setting that changes it), its oldest row and the
+    day that row may first be removed, and the housekeeping's last run."""
+    return render(request, "core/retention.html", selectors.retention_rules())
 
 
 @require(RUN_SYNC)

@@ -30,6 +30,7 @@ MATRIX = [
     ("schedule:feed", {}, {AM, SUP, ADM}),
     ("core:activity", {}, {AM, SUP, ADM}),
     ("core:sync", {}, {AM, ADM}),
+    ("core:retention", {}, {ADM}),
     ("accounts:signins", {}, {ADM}),
     ("accounts:users", {}, {ADM}),
     ("accounts:user_add", {}, {ADM}),

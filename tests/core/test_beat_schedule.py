@@ -45,6 +45,7 @@ def _sent_at(scheduler: _Recorder, when: dt.datetime) -> set[str]:
         ("portal.core.sync.resync_partner_wide_fresh", 6, 0),
         ("portal.core.sync.resync_partner_wide_fresh", 18, 0),
         ("billing.keep_estimates", 0, 5),
+        ("portal.core.housekeeping", 3, 30),
     ],
 )
 def test_beat_sends_each_daily_job_at_its_hour_in_japan_time(settings, task, hour, minute):

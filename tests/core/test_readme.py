@@ -18,6 +18,7 @@ READ_WORDS = {
     "view_activity": "activity",
     "view_sync": "sync",
     "view_invoicing": "customer invoices",
+    "view_retention": "data kept",
 }
 
 
