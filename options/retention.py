@@ -9,7 +9,6 @@ RETENTION = [
         model="options.OptionUsage",
         date_field="used_date",
         keep=KeepDays("RETENTION_OPTION_USAGE_DAYS", 396),
-        setting="RETENTION_OPTION_USAGE_DAYS",
         kept=_("Daily option usage of each customer"),
         reason=_(
             "Thirteen months compares a month's usage with the same month a year before; the invoices keep what "

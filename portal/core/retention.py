@@ -77,7 +77,8 @@ class Retention:
     """How long the rows of one table (or of the part `where` matches) are kept, and why.
 
     `model` is "app_label.ModelName"; `date_field` the date or time the rows are aged by; `kept` says in words
-    what the rule keeps and `reason` why for so long; `setting` names the setting that changes it (empty: fixed).
+    what the rule keeps and `reason` why for so long; `setting` is the setting that changes it (a `KeepDays`'s;
+    empty for a fixed rule such as the legal minimum).
     `table` names the table for people (the model's plural name by default). `removable` narrows the due rows to
     those that may go now (a change still referred to by an audit entry);
     `remove(model, ids)` removes one batch when a plain delete does not do (the invoice documents' files)."""
@@ -87,11 +88,14 @@ class Retention:
     keep: Any
     kept: Any
     reason: Any
-    setting: str = ""
     table: Any = None
     where: Q | None = None
     removable: Q | None = None
     remove: Callable[[type[models.Model], Sequence[Any]], None] | None = None
+
+    @property
+    def setting(self) -> str:
+        return getattr(self.keep, "setting", "")
 
     @property
     def model_class(self) -> type[models.Model]:

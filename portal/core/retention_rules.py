@@ -11,7 +11,6 @@ RETENTION = [
         model="core.AuditEntry",
         date_field="created_at",
         keep=KeepDays("RETENTION_AUDIT_DAYS", 730),
-        setting="RETENTION_AUDIT_DAYS",
         kept=_("Audit entries: who sent which change, when, and what came back"),
         reason=_(
             "Two years answers a customer's or an auditor's question about last year's changes, the whole of the "
@@ -22,7 +21,6 @@ RETENTION = [
         model="core.Operation",
         date_field="created_at",
         keep=KeepDays("RETENTION_OPERATION_DAYS", 365),
-        setting="RETENTION_OPERATION_DAYS",
         kept=_("Changes sent and their progress"),
         reason=_(
             "A year covers every yearly renewal. A change is kept while an audit entry still refers to it, and "
@@ -34,7 +32,6 @@ RETENTION = [
         model="core.Batch",
         date_field="created_at",
         keep=KeepDays("RETENTION_BATCH_DAYS", 365),
-        setting="RETENTION_BATCH_DAYS",
         kept=_("Bulk changes and their rows"),
         reason=_(
             "A year covers a yearly bulk change (a price revision, renewals) to compare with the next one. Each "
@@ -46,7 +43,6 @@ RETENTION = [
         model="core.SyncRun",
         date_field="started_at",
         keep=KeepDays("RETENTION_SYNC_RUN_DAYS", 90),
-        setting="RETENTION_SYNC_RUN_DAYS",
         kept=_("Sync runs: resyncs, refreshes and housekeeping, with their calls and errors"),
         reason=_(
             "Three months shows how the resync behaves over a quarter; older runs say nothing about the copies "
