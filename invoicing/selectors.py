@@ -264,8 +264,7 @@ DRAFT_READY, DRAFT_BLOCKED, DRAFT_ISSUED = "ready", "blocked", "issued"
 
 def draft_page(found: MonthDrafts, *, state: str, page, per_page: int) -> Page:
     """One page of the month's drafts in `state` (ready, blocked, issued; "" every one), in the drafts' order:
-    the page draws its rows alone, never every customer's (24.5 MB of HTML at 50,000 customers). A page past
-    the end is the last."""
+    the page draws its rows alone, never every customer's. A page past the end is the last."""
     rows = {DRAFT_READY: found.ready, DRAFT_BLOCKED: found.blocked, DRAFT_ISSUED: found.issued}.get(
         state, found.drafts
     )
@@ -419,8 +418,7 @@ def issued_page(*, user, filters: IssuedFilters, page, per_page: int):
     along the order's index: a window count beside the rows made the database read and sort every issued
     invoice (a year of a partner's: hundreds of thousands) on every page. Searched, the rows of the customers
     found are read and sorted anyway (by their customer index), so the window counts them in the same read: a
-    count apart probed each customer's invoices again (`python -m bench scale`: 996 buffers against 1,238 at
-    3,000 customers with a year, for a word in 8 % of the names)."""
+    count apart would probe each customer's invoices again."""
     return paginate(
         issued_list(user=user, filters=filters),
         page=page,
