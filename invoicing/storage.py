@@ -10,13 +10,13 @@ unreachable file is said as such (`DocumentUnavailable`), never served or mailed
 
 from __future__ import annotations
 
-import hashlib
-
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
+
+from invoicing.document import sha256
 
 #: The alias in `settings.STORAGES`.
 ALIAS = "documents"
@@ -49,10 +49,6 @@ class DocumentUnavailable(Exception):
     def __init__(self, name: str, reason: str, detail: str = "") -> None:
         super().__init__(f"{name}: {reason}{': ' + detail if detail else ''}")
         self.name, self.reason, self.detail = name, reason, detail
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def name_for(*, year: int, month: int, number: int, digest: str) -> str:
