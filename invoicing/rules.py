@@ -135,7 +135,8 @@ def number_format_problem(written: str) -> str:
             return gettext(
                 "%(placeholder)s is not a placeholder: use {number}, {number:6}, {year} or {month}."
             ) % {"placeholder": found.group(0)}
-    if "{" in _PLACEHOLDER.sub("", written) or "}" in _PLACEHOLDER.sub("", written):
+    outside = _PLACEHOLDER.sub("", written)
+    if "{" in outside or "}" in outside:
         return gettext("A { or } without its pair: placeholders are written {number}, {year} or {month}.")
     if numbers == 0:
         return gettext("The number format must hold the number: {number}, or {number:6} for six digits.")
