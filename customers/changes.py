@@ -14,7 +14,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from customers import rules, services
+from customers import rules, selectors, services
 from customers.models import Customer
 from partner_api.errors import NotFoundError
 from partner_api.models import (
@@ -87,7 +87,7 @@ def _create_customer_effects(a) -> list[str]:
         )
         % {"admin": a.get("admin_id", "")}
     ]
-    if services.adder_owns(a.get("added_by")):
+    if selectors.adder_owns(a.get("added_by")):
         effects.append(
             _('You become its Account manager: it is among your customers ("Mine") from the start.')
         )

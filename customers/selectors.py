@@ -703,6 +703,12 @@ def customers_held(*, user, as_contact: bool = False) -> int:
     return CustomerOwner.objects.filter(**{role: user}).count()
 
 
+def adder_owns(added_by: int | None) -> bool:
+    """Whether the user of id `added_by` owns a customer they add (an active Account manager), as
+    `services.customer_owner_adder` decides: what the confirmation of adding one states."""
+    return added_by is not None and added_by in dict(people_with_role(role=Role.ACCOUNT_MANAGER))
+
+
 def owner_filter_default(user) -> str:
     """Where an Owner filter opens for `user` before they choose: an Account manager's own customers ("Mine",
     a choice they can change, never a wall), everyone's for the other roles ("": nothing is added to the

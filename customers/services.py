@@ -363,12 +363,6 @@ def customer_owner_set(
     )
 
 
-def adder_owns(added_by: int | None) -> bool:
-    """Whether the user of id `added_by` owns a customer they add (an active Account manager), as
-    `customer_owner_adder` decides: what the confirmation of adding one states."""
-    return added_by is not None and added_by in dict(people_with_role(role=Role.ACCOUNT_MANAGER))
-
-
 def customer_owner_adder(*, domain_id: int, added_by: int | None) -> bool:
     """The one who adds a customer owns it: an active Account manager who added one (createCustomer,
     transferPotentialCustomer: `added_by`, their id, carried in the change's arguments) becomes its Account
