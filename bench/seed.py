@@ -60,7 +60,7 @@ import random
 import sys
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -267,11 +267,7 @@ def _seed(*, customers: int, months: int, verbose: bool) -> dict[str, int]:
         ("bulk batch", lambda: batch_seed()),
         ("estimates", lambda: estimates_seed(today)),
     ]
-    for label, step in steps:
-        t0 = time.perf_counter()
-        step()
-        if verbose:
-            print(f"  {label}: {time.perf_counter() - t0:.1f} s", flush=True)
+    _run(steps, verbose=verbose)
     from portal.core.sync.engine import refresh_planner_statistics
 
     refresh_planner_statistics()
@@ -294,12 +290,17 @@ def history(*, months: int, verbose: bool = False) -> dict[str, int]:
         ("history", lambda: history_seed(rng, today, months)),
     ]
     with override_settings(DEBUG=False):  # as `seed`
-        for label, step in steps:
-            t0 = time.perf_counter()
-            step()
-            if verbose:
-                print(f"  {label}: {time.perf_counter() - t0:.1f} s", flush=True)
+        _run(steps, verbose=verbose)
     return counts()
+
+
+def _run(steps: Sequence[tuple[str, Callable[[], object]]], *, verbose: bool) -> None:
+    """Each of `seed`'s or `history`'s steps in turn, each one's time said when `verbose`."""
+    for label, step in steps:
+        t0 = time.perf_counter()
+        step()
+        if verbose:
+            print(f"  {label}: {time.perf_counter() - t0:.1f} s", flush=True)
 
 
 def counts() -> dict[str, int]:
