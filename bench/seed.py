@@ -239,8 +239,8 @@ def seed(*, customers: int, months: int, verbose: bool = False) -> dict[str, int
     rows written per table."""
     from django.test import override_settings
 
-    # Without DEBUG's log of every query: it kept each insert's SQL, PDFs and all (1 GB at 600 customers with a
-    # year of invoices), and spent the time writing it.
+    # Without DEBUG's log of every query: it kept each insert's SQL, PDFs and all, and spent the time writing it
+    # (the memory it cost is in the commit that turned it off).
     with override_settings(DEBUG=False):
         return _seed(customers=customers, months=months, verbose=verbose)
 
