@@ -259,6 +259,13 @@ class IssuedInvoice(models.Model):
             month=issued_on.month,
         )
 
+    @property
+    def pdf_filename(self) -> str:
+        """The PDF's file name wherever it leaves the portal (the download, the mail's attachment): its number as
+        the customer reads it, with what a file system or mail client may refuse written as -."""
+        safe = "".join("-" if ch in '\\/:*?"<>|' or ch.isspace() else ch for ch in self.number_written)
+        return f"invoice-{safe}.pdf"
+
 
 class IssueRun(models.Model):
     """One "issue the month's invoices" request: its progress, polled by the drafts page."""

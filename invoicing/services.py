@@ -693,15 +693,8 @@ def invoice_message(invoice: IssuedInvoice, *, to: str):
         body = render_to_string("invoicing/invoice_email.txt", context)
     sender, reply_to = invoice_sender()
     message = DigestMessage(subject=subject, body=body, to=[to], from_email=sender, reply_to=reply_to)
-    message.attach(
-        f"invoice-{_file_safe(invoice.number_written)}.pdf", invoice.pdf_bytes(), "application/pdf"
-    )
+    message.attach(invoice.pdf_filename, invoice.pdf_bytes(), "application/pdf")
     return message
-
-
-def _file_safe(text: str) -> str:
-    """A document number as part of a file name: characters a file system or mail client may refuse become -."""
-    return "".join("-" if ch in '\\/:*?"<>|' or ch.isspace() else ch for ch in text)
 
 
 def invoice_email(invoice: IssuedInvoice) -> str:

@@ -9,7 +9,7 @@ import logging
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRefresh
@@ -115,7 +115,7 @@ def pdf(request: HttpRequest, number: int) -> HttpResponse:
         }
         return render(request, "invoicing/pdf_unavailable.html", context, status=503)
     response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="invoice-{invoice.number}.pdf"'
+    response["Content-Disposition"] = content_disposition_header(False, invoice.pdf_filename)
     # RFC 9530: the stored SHA-256 of exactly these bytes, so a download can be checked against the record.
     response["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(invoice.pdf_sha256)).decode()}:"
     return response

@@ -99,6 +99,9 @@ def test_the_pdf_writes_the_number_as_the_partner_does_and_keeps_it_when_the_for
     assert f"INV-2026-{beta.number:05d}" in _text(beta.pdf_bytes())
     page = client_as(FIN).get(reverse("invoicing:issued", kwargs={"number": alpha.number})).content.decode()
     assert f"INV-2026-{alpha.number:05d}" in page  # Finance reads the number the customer quotes
+    # The download is named as the mail's attachment is: by the number the customer reads.
+    download = client_as(FIN).get(reverse("invoicing:pdf", kwargs={"number": alpha.number}))
+    assert download["Content-Disposition"] == f'inline; filename="invoice-INV-2026-{alpha.number:05d}.pdf"'
     # Changed later: what was issued keeps the number it was issued with (it is final), the next one the new.
     IssuerDetails.objects.filter(pk=1).update(number_format="P{number}")
     alpha.refresh_from_db()
