@@ -116,9 +116,7 @@ def agenda(*, user, filters: ScheduleFilters) -> dict:
             items.extend(item for item in already_read[source.key] if _on_page(item, page))
             continue
         found = found_first[source.key]
-        if len(found.keys) == len(found.ends) and not (
-            len(found.ends) > size and _end_on_page(found.ends[-1], page)
-        ):
+        if not (len(found.ends) > size and _end_on_page(found.ends[-1], page)):
             # Its rows on the page are among those it found (it found one past the page, or all it has): read
             # by their keys, or not at all.
             keys = tuple(

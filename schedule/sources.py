@@ -219,7 +219,7 @@ class Firsts(NamedTuple):
     #: How many items there are between the cursors, counted up to one past the lists' cap.
     total: int
     #: The primary keys of the rows of `ends`, in the same order.
-    keys: list = []
+    keys: list
 
 
 def first_in_order(
