@@ -699,11 +699,6 @@ def paginate(
         if number > last:
             number = last
             rows = read(number)
-    return _page(qs, rows, number, per_page, total)
-
-
-def _page(qs: QuerySet, rows: list, number: int, per_page: int, total: int) -> Page:
-    """The page, its paginator counting `total`, or the cap and `capped` when `total` is past it."""
     return counted_page(rows, number=number, per_page=per_page, total=total)
 
 
@@ -724,9 +719,8 @@ def _paginate_counted_apart(
 ) -> Page:
     total = count() if count else capped_count(qs)
     number = min(clamp_page(page, per_page), _pages(min(total, count_cap()), per_page))
-    return _page(
-        qs, _read(qs[(number - 1) * per_page : number * per_page], fields, row), number, per_page, total
-    )
+    rows = _read(qs[(number - 1) * per_page : number * per_page], fields, row)
+    return counted_page(rows, number=number, per_page=per_page, total=total)
 
 
 def _read(sliced: QuerySet, fields: Sequence[str], row) -> list:
@@ -780,10 +774,8 @@ def paginate_in_groups(
         covered += n
         if before + covered >= start + per_page:
             break
-    qs = rows_of(keys)
-    return _page(
-        qs, _read(qs[start - before : start - before + per_page], fields, row), number, per_page, total
-    )
+    rows = _read(rows_of(keys)[start - before : start - before + per_page], fields, row)
+    return counted_page(rows, number=number, per_page=per_page, total=total)
 
 
 def _paginate_keys_first(
