@@ -136,6 +136,7 @@ def _page(request: HttpRequest, batch: Batch, action, *, changed=(), refusal: st
     rows = _readable(batch.rows.select_related("operation"), bulk.unreadable_rows(batch, user=request.user))
     for row in rows:
         row.result, row.details = bulk.row_result(row), _details(row)  # for the page
+    counts = bulk.batch_counts(batch)
     return render(
         request,
         template,
@@ -143,13 +144,14 @@ def _page(request: HttpRequest, batch: Batch, action, *, changed=(), refusal: st
             "batch": batch,
             "action": action,
             "rows": rows,
-            "counts": bulk.batch_counts(batch),
+            "counts": counts,
             "words": bulk.state_words(),
             "changed": {r.key for r in changed},
             "refusal": refusal,
             "refused_rows": sum(1 for r in rows if r.found.get("refusal")),
             "resumable": bulk.resumable(batch),
-            "failed": len(bulk.failed_rows(batch)) if batch.state != Batch.State.CHECKED else 0,
+            # The rows `bulk.failed_rows` sends again (ticked, sent and not applied): the count's "failed".
+            "failed": counts["failed"] if batch.state != Batch.State.CHECKED else 0,
             "destroys": action is not None and action.destroys(batch.values),
         },
         status=status,
