@@ -112,8 +112,13 @@ def audit_operation_ids() -> list[str]:
     """The kinds of change the Activity page filters by: what the audit trail records, from the declarations
     (each declared change's operation and the portal's own writes that apps name, `portal.*`, `billing.*`),
     never a DISTINCT over the audit trail, which read every entry of a year's history on every open."""
-    sent = {change.operation_id for change in contributions("changes")}
+    sent = _sent_operation_ids()
     return [name for name in operation_labels() if name in sent or "." in name]
+
+
+def _sent_operation_ids() -> set[str]:
+    """The operationIds of the declared changes: what the portal sends to LINE WORKS."""
+    return {change.operation_id for change in contributions("changes")}
 
 
 def retention_rules() -> dict[str, Any]:
@@ -254,8 +259,8 @@ def operations_running_count(*, narrow=None) -> int:
 def audit_entries_today_count(*, narrow=None) -> int:
     """Changes sent to LINE WORKS today, each attempt (of the customers `narrow(qs, key=)` keeps, when given): the
     declared changes' operations, not the portal's own writes (owners, billing details, invoices)."""
-    sent = {change.operation_id for change in contributions("changes")}
-    qs = AuditEntry.objects.filter(created_at__gte=clock.midnight(clock.today()), operation_id__in=sent)
+    today = clock.midnight(clock.today())
+    qs = AuditEntry.objects.filter(created_at__gte=today, operation_id__in=_sent_operation_ids())
     return (narrow(qs, key="domain_id") if narrow else qs).count()
 
 
