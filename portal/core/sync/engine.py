@@ -708,10 +708,7 @@ def refresh_needs(now: dt.datetime) -> dict[str, list[int]]:
     today = clock.today()
     # The decisions people look at, and in the hour before midnight those the next day brings into the window.
     ahead = (now + need.DUE_AHEAD).astimezone(clock.midnight(today).tzinfo).date()
-    last = ahead + dt.timedelta(days=need.DUE_DAYS - 1)
-    due: set[int] = set()
-    for declared in due_soon():
-        due.update(declared.customers(today, last))
+    due = _due_customers(today, ahead + dt.timedelta(days=need.DUE_DAYS - 1))
     return {
         "failed": list(marks.filter(failed_at__isnull=False).values_list("domain_id", flat=True)),
         "due": sorted(due),
@@ -739,13 +736,18 @@ def looked_at() -> set[int]:
     from portal.core import clock
 
     today = clock.today()
-    last = today + dt.timedelta(days=need.DUE_DAYS - 1)
-    found: set[int] = set()
-    for declared in due_soon():
-        found.update(declared.customers(today, last))
+    found = _due_customers(today, today + dt.timedelta(days=need.DUE_DAYS - 1))
     found.update(
         RefreshMark.objects.filter(opened_at__gte=clock.midnight(today)).values_list("domain_id", flat=True)
     )
+    return found
+
+
+def _due_customers(first: dt.date, last: dt.date) -> set[int]:
+    """The customers with a declared decision due from `first` to `last` (need "due")."""
+    found: set[int] = set()
+    for declared in due_soon():
+        found.update(declared.customers(first, last))
     return found
 
 
