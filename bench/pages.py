@@ -266,6 +266,19 @@ def _paid_option() -> list[dict]:
     return [{"domain_id": found.customer_id, "option_product_id": found.option_product_id}]
 
 
+def _upgradable_option() -> list[dict]:
+    """A paid option with a larger sub option to upgrade to (the upgrade page sends any other back to the
+    customer's options), of the first Account manager's customers if one has it."""
+    from options.models import Option
+
+    paid = Option.objects.filter(trial=False, customer__removed_at=None)
+    for query in (_managed(paid.model).filter(pk__in=paid.values("pk")), paid):
+        for option in query.order_by("customer_id", "option_product_id").iterator(chunk_size=200):
+            if option.upgradable:
+                return [{"domain_id": option.customer_id, "option_product_id": option.option_product_id}]
+    return _paid_option()
+
+
 def _work_keys() -> list[dict]:
     from portal.core.contrib import contributions
 
@@ -284,7 +297,7 @@ VARIANTS: dict[str, Callable[[], list[dict]]] = {
     "options:add_quantity": _paid_option,
     "options:cancel": _paid_option,
     "options:renewal": _paid_option,
-    "options:upgrade": _paid_option,
+    "options:upgrade": _upgradable_option,
 }
 
 
