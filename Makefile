@@ -97,7 +97,9 @@ bench-scale: install
 	@$(PY) -m bench scale $(BENCH_SCALE_ARGS)
 
 ## make bench-load: 8 users on the main pages for 60 s at 50,000 customers, served by gunicorn as the README
-## deploys it (PostgreSQL from DATABASE_URL, Redis); BENCH_LOAD_ARGS="--customers 10000" for a shorter run.
+## deploys it (PostgreSQL from DATABASE_URL, Redis); BENCH_LOAD_ARGS="--customers 10000" for a shorter run,
+## "--months 12" to compare a year of history with none (interleaved), "--database bench_guard_large --keep" to
+## measure a database the scale guard kept.
 bench-load: install
 	@$(PY) -m bench load $(BENCH_LOAD_ARGS)
 
