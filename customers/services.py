@@ -372,25 +372,35 @@ def customer_owner_adder(*, domain_id: int, added_by: int | None) -> bool:
     adder = get_user_model().objects.filter(pk=added_by, is_active=True).first() if added_by else None
     if adder is None:
         return False
-    owner = CustomerOwner.objects.filter(customer_id=domain_id).first()
-    if owner is not None and owner.account_manager_id is not None:
-        return False
     try:
+        # Whether it has an Account manager already is read under the owner row's lock (`_owner_store`), so
+        # an Admin's assignment made meanwhile stands; its support contact stays as it is, whoever they are now.
         return _owner_store(
             actor=adder,
             domain_id=domain_id,
             account_manager_id=adder.pk,
-            support_contact_id=owner.support_contact_id if owner else None,
+            support_contact_id=_KEPT,
+            unless_managed=True,
         )
     except OwnerChangeRefused:  # not an Account manager (an Admin added it): nobody is made its owner
         return False
 
 
+#: `_owner_store`'s support contact: the one the customer has (not checked again: they may since have left).
+_KEPT = object()
+
+
 def _owner_store(
-    *, actor, domain_id: int, account_manager_id: int | None, support_contact_id: int | None
+    *,
+    actor,
+    domain_id: int,
+    account_manager_id: int | None,
+    support_contact_id: int | None | object,
+    unless_managed: bool = False,
 ) -> bool:
+    """`unless_managed`: nothing changes when the customer has an Account manager (read under the lock)."""
     manager = _owner_person(account_manager_id, Role.ACCOUNT_MANAGER)
-    contact = _owner_person(support_contact_id, Role.SUPPORT)
+    contact = None if support_contact_id is _KEPT else _owner_person(support_contact_id, Role.SUPPORT)
     with transaction.atomic():
         if not Customer.objects.select_for_update().filter(domain_id=domain_id).exists():
             raise OwnerChangeRefused(_("This customer is not in the portal."))
@@ -417,6 +427,11 @@ def _owner_store(
                             username=person.username, first_name=person.first_name, last_name=person.last_name
                         ),
                     }
+        if unless_managed and owner is not None and owner.account_manager_id is not None:
+            return False
+        if support_contact_id is _KEPT:
+            support_contact_id = owner.support_contact_id if owner is not None else None
+            contact = before["supportContact"]
         now = (account_manager_id, support_contact_id)
         if owner is not None and (owner.account_manager_id, owner.support_contact_id) == now:
             return False

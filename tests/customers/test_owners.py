@@ -89,6 +89,24 @@ def test_a_deactivated_account_manager_cannot_be_given_customers(people):
         _assign(people, make_customer(), people["ben"])
 
 
+def test_who_adds_a_customer_owns_it_beside_a_support_contact_who_has_since_left(people):
+    customer = make_customer()
+    _assign(people, customer, contact=people["sam"])
+    people["sam"].is_active = False
+    people["sam"].save()
+    assert services.customer_owner_adder(domain_id=customer.domain_id, added_by=people["aiko"].pk)
+    owner = CustomerOwner.objects.get(customer=customer)
+    assert (owner.account_manager, owner.support_contact) == (people["aiko"], people["sam"])
+
+
+def test_who_adds_a_customer_leaves_an_account_manager_it_has_in_place(people):
+    customer = make_customer()
+    _assign(people, customer, people["ben"])
+    assert not services.customer_owner_adder(domain_id=customer.domain_id, added_by=people["aiko"].pk)
+    assert CustomerOwner.objects.get(customer=customer).account_manager == people["ben"]
+    assert not services.customer_owner_adder(domain_id=make_customer().domain_id, added_by=people["fin"].pk)
+
+
 @pytest.mark.parametrize("role", [Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE])
 def test_only_admins_assign_owners(people, role):
     with pytest.raises(PermissionDenied):
