@@ -14,7 +14,7 @@ class CoreConfig(AppConfig):
         from django_structlog.celery import signals as structlog_task_signals
 
         from portal import logs
-        from portal.core import permissions
+        from portal.core import checks, permissions  # noqa: F401 (checks: registers them)
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
         from portal.core.permissions import VIEW_ACTIVITY, VIEW_SYNC

@@ -35,6 +35,8 @@ def _production_env(**extra: str) -> dict[str, str]:
             "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
             # Behind that proxy, the header that carries the client's address (accounts.W001 otherwise).
             "SIGNIN_CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",
+            "EMAIL_BACKEND": "",  # SMTP, as production sends
+            "DEFAULT_FROM_EMAIL": "Partner Portal <portal@partner.example.co.jp>",
         }
     )
     env.update(extra)
@@ -64,6 +66,13 @@ def test_check_deploy_warns_when_https_is_switched_off():
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "security.W004" in output and "security.W008" in output
+
+
+def test_check_deploy_warns_when_mail_would_leave_from_localhost():
+    result = _check_deploy(_production_env(DEFAULT_FROM_EMAIL="Partner Portal <portal@localhost>"))
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "portal.W001" in output and "DEFAULT_FROM_EMAIL" in output
 
 
 @pytest.mark.parametrize(
