@@ -7,7 +7,7 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
-        from billing import operations, permissions, resync, selectors, worklist
+        from billing import operations, permissions, resync, retention, selectors, worklist
         from billing.permissions import VIEW_BILLING
         from home.sections import DetailSection
         from portal.core.contrib import contribute
@@ -27,6 +27,7 @@ class BillingConfig(AppConfig):
                 )
             ],
             resyncs=resync.RESYNC,
+            retention=retention.RETENTION,
             worklist=worklist.SECTIONS,
             perms=permissions.PERMS,
             operation_labels=[operations.OPERATION_LABELS],

@@ -16,7 +16,7 @@ from django.db.models import Max, Min, QuerySet
 from customers.models import Customer
 from customers.selectors import count_live_and_found, live_and_found, owned_by, page_by_customer, readable
 from options import rules
-from options.models import Option, OptionOrder, OptionUsage
+from options.models import Option, OptionOrder, OptionUsage, OptionUsageMonth
 from options.permissions import CHANGE_OPTIONS, VIEW_OPTIONS
 from portal.core import clock
 from portal.core.access import can, check
@@ -262,6 +262,18 @@ def usage_month(*, user, customer: Customer, year: int, month: int) -> list[Usag
         UsageSeries(opt, rules.option_label(opt), days, max((v for _d, v in days), default=0))
         for opt, days in series.items()
     ]
+
+
+def usage_month_summary(*, user, customer: Customer, year: int, month: int) -> list[OptionUsageMonth]:
+    """The month's usage summed per option, sub option and plan, kept after its daily rows left (options/
+    retention.py): what the usage page shows for a month older than the daily usage kept. By the summaries'
+    unique index (customer, month)."""
+    check(user, VIEW_OPTIONS)
+    return list(
+        OptionUsageMonth.objects.filter(domain_id=customer.domain_id, month=dt.date(year, month, 1)).order_by(
+            "option_product_id", "sub_option_id", "plan"
+        )
+    )
 
 
 def options_affected(*, domain_id: int, change: str, target_product: str = "") -> list[str]:

@@ -110,5 +110,11 @@ def usage(request: HttpRequest, domain_id: int) -> HttpResponse:
                 "last_x": CHART_W - 2,
             },
             "month_end": next_month - dt.timedelta(days=1),
+            # A month whose daily usage has left: its monthly summary instead.
+            "summary": []
+            if series
+            else selectors.usage_month_summary(
+                user=request.user, customer=customer, year=month.year, month=month.month
+            ),
         },
     )

@@ -293,7 +293,14 @@ RETENTION_AUDIT_DAYS = env.int("RETENTION_AUDIT_DAYS", default=730)
 RETENTION_OPERATION_DAYS = env.int("RETENTION_OPERATION_DAYS", default=365)
 RETENTION_BATCH_DAYS = env.int("RETENTION_BATCH_DAYS", default=365)
 RETENTION_SYNC_RUN_DAYS = env.int("RETENTION_SYNC_RUN_DAYS", default=90)
+# Sync runs and option usage are summed before they leave: runs by kind and day (kept RETENTION_SYNC_DAY_DAYS),
+# those days by month (RETENTION_SYNC_MONTH_DAYS); daily option usage by customer, option and month.
+RETENTION_SYNC_DAY_DAYS = env.int("RETENTION_SYNC_DAY_DAYS", default=730)
+RETENTION_SYNC_MONTH_DAYS = env.int("RETENTION_SYNC_MONTH_DAYS", default=2557)
 RETENTION_OPTION_USAGE_DAYS = env.int("RETENTION_OPTION_USAGE_DAYS", default=396)
+RETENTION_OPTION_USAGE_MONTH_DAYS = env.int("RETENTION_OPTION_USAGE_MONTH_DAYS", default=2557)
+# Customers' usage snapshots (thinned after 120 days to what a month's check needs).
+RETENTION_USAGE_SNAPSHOT_DAYS = env.int("RETENTION_USAGE_SNAPSHOT_DAYS", default=730)
 TAX_YEAR_END_MONTH = env.int("TAX_YEAR_END_MONTH", default=12)
 HOUSEKEEPING_HOUR = env.int("HOUSEKEEPING_HOUR", default=3)
 HOUSEKEEPING_BATCH_SIZE = env.int("HOUSEKEEPING_BATCH_SIZE", default=500)

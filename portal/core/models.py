@@ -226,6 +226,42 @@ class SyncRun(models.Model):
         return None
 
 
+class SyncRunSummary(models.Model):
+    """What the sync runs of one kind said over a day or a month, kept after the runs themselves are removed
+    (`portal.core.retention_rules`): a day's runs are summed into their day's row before they leave, and the day
+    rows into their month's row when those leave in turn. A month's line of the Sync page's history."""
+
+    class Period(models.TextChoices):
+        DAY = "day", _("Day")
+        MONTH = "month", _("Month")
+
+    kind = models.CharField(_("kind"), max_length=40)
+    period = models.CharField(_("period"), max_length=8, choices=Period.choices)
+    #: The day, or the first day of the month, in the business time zone (of each run's start).
+    start = models.DateField(_("from"))
+    runs = models.PositiveIntegerField(_("runs"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    partial = models.PositiveIntegerField(_("finished with errors"), default=0)
+    #: The items the runs read (customers, for most runs; rows removed, for housekeeping).
+    items = models.BigIntegerField(_("items synced"), default=0)
+    calls = models.BigIntegerField(_("API calls"), default=0)
+    errors = models.BigIntegerField(_("errors"), default=0)
+    seconds = models.BigIntegerField(_("total duration (seconds)"), default=0)
+
+    class Meta:
+        ordering = ["-start", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "start", "kind"], name="core_syncrunsummary_one_a_period"
+            )
+        ]
+        verbose_name = _("sync run summary")
+        verbose_name_plural = _("sync run summaries")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period} {self.start}"
+
+
 class PartnerAccountToken(models.Model):
     """OAuth tokens of a partner user account connected by an Admin (authorization-code grant).
 

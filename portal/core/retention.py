@@ -8,8 +8,9 @@ rows a longer rule keeps (the audit entries of issued invoices) are never remove
 
 `housekeep()` removes what is due in small batches, each its own short transaction (no long lock; a run cut short
 is taken up by the next, which finds what is still due), and records its run as a `SyncRun` of kind
-`housekeeping`, shown on the Sync page. Partitioning by month and the roll-ups before removal are not done yet:
-on both databases a row leaves by DELETE.
+`housekeeping`, shown on the Sync page. A rule's `roll_up` keeps a summary of the rows before they leave (sync runs
+by day then month, option usage by month: `portal.core.rollup`), in the same transaction as their removal.
+Partitioning by month is not done yet: on both databases a row leaves by DELETE.
 """
 
 from __future__ import annotations
@@ -81,7 +82,10 @@ class Retention:
     empty for a fixed rule such as the legal minimum).
     `table` names the table for people (the model's plural name by default). `removable` narrows the due rows to
     those that may go now (a change still referred to by an audit entry);
-    `remove(model, ids)` removes one batch when a plain delete does not do (the invoice documents' files)."""
+    `remove(model, ids)` removes one batch when a plain delete does not do (the invoice documents' files);
+    `roll_up(rows)` adds what the rows about to leave say to their summaries (called first, in the same
+    transaction: a way of removing rows other than `housekeep`'s, such as dropping a month's partition, calls it
+    on that month's rows first)."""
 
     model: str
     date_field: str
@@ -92,6 +96,7 @@ class Retention:
     where: Q | None = None
     removable: Q | None = None
     remove: Callable[[type[models.Model], Sequence[Any]], None] | None = None
+    roll_up: Callable[[models.QuerySet], None] | None = None
 
     @property
     def setting(self) -> str:
@@ -134,6 +139,8 @@ def rules() -> tuple[Retention, ...]:
 
 def _remove(rule: Retention, ids: Sequence[Any]) -> None:
     model = rule.model_class
+    if rule.roll_up is not None:
+        rule.roll_up(models.QuerySet(model=model).filter(pk__in=ids))
     if rule.remove is not None:
         rule.remove(model, ids)
     else:

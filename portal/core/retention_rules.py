@@ -1,10 +1,64 @@
 """How long core keeps the history in its own tables (portal/core/retention.py), contributed from
-`CoreConfig.ready()` like any app's."""
+`CoreConfig.ready()` like any app's. Sync runs leave summed by kind and day (`SyncRunSummary`), and those days
+summed by month when they leave in turn.
 
-from django.db.models import Q
+`RefreshMark` has no rule: one row per customer at most, dropped as soon as no reason to refresh is left, so it
+never grows with time (nor does `CopyChange`, one row per customer moved on)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.core import clock
 from portal.core.retention import KeepDays, Retention
+from portal.core.rollup import fold, month_of
+
+#: A summary's figures, summed when folded.
+SUMMED = ("runs", "failed", "partial", "items", "calls", "errors", "seconds")
+
+
+def sync_runs_by_day(runs: QuerySet) -> None:
+    """Sum the runs about to leave into their kind's day (the business date each started on)."""
+    from portal.core.models import SyncRun, SyncRunSummary
+
+    zone = clock.midnight(clock.today()).tzinfo
+    rows = []
+    for kind, started, finished, status, done, calls, errors in runs.values_list(
+        "kind", "started_at", "finished_at", "status", "done", "calls", "errors"
+    ):
+        rows.append(
+            {
+                "kind": kind,
+                "period": SyncRunSummary.Period.DAY,
+                "start": timezone.localtime(started, zone).date(),
+                "runs": 1,
+                "failed": int(status == SyncRun.Status.FAILED),
+                "partial": int(status == SyncRun.Status.PARTIAL),
+                "items": done or 0,
+                "calls": sum((calls or {}).values()),
+                "errors": len(errors or []),
+                "seconds": round((finished - started).total_seconds()) if finished else 0,
+            }
+        )
+    fold(SyncRunSummary, rows, key=("kind", "period", "start"), add=SUMMED)
+
+
+def sync_days_by_month(days: QuerySet) -> None:
+    """Sum the day summaries about to leave into their kind's month."""
+    from portal.core.models import SyncRunSummary
+
+    fold(
+        SyncRunSummary,
+        (
+            {**row, "period": SyncRunSummary.Period.MONTH, "start": month_of(row["start"])}
+            for row in days.values("kind", "start", *SUMMED)
+        ),
+        key=("kind", "period", "start"),
+        add=SUMMED,
+    )
+
 
 RETENTION = [
     Retention(
@@ -49,5 +103,31 @@ RETENTION = [
             "people read now. A run still going is never removed."
         ),
         removable=Q(finished_at__isnull=False),
+        roll_up=sync_runs_by_day,
+    ),
+    Retention(
+        model="core.SyncRunSummary",
+        table=_("Sync runs by day"),
+        date_field="start",
+        keep=KeepDays("RETENTION_SYNC_DAY_DAYS", 730),
+        kept=_("Sync runs summed by kind and day: runs, failed, calls, items read, time taken"),
+        reason=_(
+            "Two years of days answers how a month's resyncs went compared with the same month last year, once "
+            "the runs themselves are gone. Each day is summed into its month before it leaves."
+        ),
+        where=Q(period="day"),
+        roll_up=sync_days_by_month,
+    ),
+    Retention(
+        model="core.SyncRunSummary",
+        table=_("Sync runs by month"),
+        date_field="start",
+        keep=KeepDays("RETENTION_SYNC_MONTH_DAYS", 2557),
+        kept=_("Sync runs summed by kind and month"),
+        reason=_(
+            "Seven years, as long as the invoices: a few rows a month, enough to say how the resync behaved in "
+            "any month the invoices of which are still kept."
+        ),
+        where=Q(period="month"),
     ),
 ]

@@ -15,7 +15,7 @@ from portal.core.api_errors import meaning_of
 from portal.core.compiled import Compiled
 from portal.core.contrib import contributions, customer_names
 from portal.core.lists import Sorts, by_customer_filters
-from portal.core.models import AuditEntry, Operation, SyncRun, UserLanguage
+from portal.core.models import AuditEntry, Operation, SyncRun, SyncRunSummary, UserLanguage
 from portal.core.operations import operation_label, operation_labels
 from portal.core.retention import HOUSEKEEPING, rules
 from portal.core.sync import CUSTOMER, FULL, PARTNER, REFRESH
@@ -177,6 +177,41 @@ def sync_runs_described(runs: list[SyncRun]) -> list[SyncRun]:
             for error in run.errors or []
         ]
     return runs
+
+
+#: The kinds of run, in words, as a month's line of the history says them (a kind the list does not know: its code).
+def _kind_label(kind: str) -> str:
+    return {
+        FULL: gettext("Full resyncs"),
+        REFRESH: gettext("Continuous refresh"),
+        CUSTOMER: gettext("Refreshes of one customer"),
+        PARTNER: gettext("Partner-wide reads"),
+        HOUSEKEEPING: gettext("Housekeeping"),
+    }.get(kind, kind)
+
+
+def sync_history_by_month(*, months: int = 24) -> list[dict[str, Any]]:
+    """The Sync page's history of the runs no longer kept one by one: a line per month and kind, from the runs'
+    summaries (`SyncRunSummary`: the days not yet folded and the months), newest month first. One grouped read
+    of a small table (a few rows per kind and day), never of the runs."""
+    from django.db.models import Sum
+    from django.db.models.functions import TruncMonth
+
+    since = clock.today().replace(day=1)
+    for _ in range(months - 1):
+        since = (since - dt.timedelta(days=1)).replace(day=1)
+    figures = ("runs", "failed", "partial", "items", "calls", "errors", "seconds")
+    rows = (
+        SyncRunSummary.objects.filter(start__gte=since)
+        .annotate(month=TruncMonth("start"))
+        .values("month", "kind")
+        .annotate(**{f: Sum(f) for f in figures})
+        .order_by("-month", "kind")
+    )
+    return [
+        {**row, "label": _kind_label(row["kind"]), "duration": dt.timedelta(seconds=row["seconds"] or 0)}
+        for row in rows
+    ]
 
 
 def _run_label(run: SyncRun, names: dict[int, str]) -> str:

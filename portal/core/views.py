@@ -86,6 +86,8 @@ def sync(request: HttpRequest) -> HttpResponse:
             "looked_at": looked_at,
             "looked_at_age": timesince(looked_at, depth=1) if looked_at else "",
             "looked_at_count": looked_at_count,
+            # The runs no longer kept one by one, a line a month and kind (not on the polled partial).
+            "history": [] if partial_for(request, "sync-runs") else selectors.sync_history_by_month(),
         },
     )
 

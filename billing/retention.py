@@ -1,0 +1,58 @@
+"""How long billing keeps LINE WORKS's invoices to the partner and the usage snapshots the month's check reads
+(portal/core/retention.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from invoicing.retention import KeepTaxRecords
+from portal.core.retention import KeepDays, Retention
+
+
+def remove_invoices(model: type[models.Model], ids: Sequence[Any]) -> None:
+    """Remove a batch of LINE WORKS's invoices with their months' items and the months' figures."""
+    from billing.models import DetailMonth, InvoiceItem
+
+    months = list(models.QuerySet(model=model).filter(pk__in=ids).values_list("year", "month"))
+    if months:
+        same_month = Q()
+        for year, month in months:
+            same_month |= Q(year=year, month=month)
+        models.QuerySet(model=InvoiceItem).filter(same_month).delete()
+        models.QuerySet(model=DetailMonth).filter(same_month).delete()
+    models.QuerySet(model=model).filter(pk__in=ids).delete()
+
+
+RETENTION = [
+    Retention(
+        model="billing.Invoice",
+        table=_("LINE WORKS invoices"),
+        date_field="issued_time",
+        keep=KeepTaxRecords(),
+        kept=_("LINE WORKS's invoices to the partner, with each month's items per customer"),
+        reason=_(
+            "An invoice received is a record the law asks to keep as long as the invoices issued: 7 years from "
+            "the day two months after the end of the tax period it was issued in. Its items leave with it; the "
+            "month's findings and closings stay."
+        ),
+        remove=remove_invoices,
+    ),
+    Retention(
+        model="billing.UsageSnapshot",
+        date_field="used_date",
+        keep=KeepDays("RETENTION_USAGE_SNAPSHOT_DAYS", 730),
+        kept=_(
+            "Customers' usage snapshots past their first four months: each month's first and last day and the "
+            "days its terms changed"
+        ),
+        reason=_(
+            "After four months only the days a month's check needs are kept. Two years lets a month be checked "
+            "again against a late correction of its invoice through the next business year; its findings stay."
+        ),
+    ),
+]
