@@ -47,6 +47,12 @@ def test_numbers_stay_numbers_and_ordinary_text_is_untouched():
     assert rows[2] == ["'-dash", "0", ""]
 
 
+def test_yes_and_no_are_written_as_spreadsheets_write_them_whatever_the_language():
+    body = "".join(csv_rows(["Company", "Unlimited"], [["Sakura K.K.", True], ["Nova", False]]))
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert [row[1] for row in rows[1:]] == ["TRUE", "FALSE"]
+
+
 def test_the_scheduled_changes_export_writes_formula_like_names_as_text(client_as):
     import datetime as dt
 
