@@ -9,13 +9,17 @@ import datetime as dt
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from customers import selectors, services
 from customers.selectors import Owner
 from portal.core import services as core_services
 from portal.core.access import Role
+from portal.core.models import Operation
+from portal.core.selectors import operation_get
 from tests.customers.factories import make_customer
 from tests.fixtures.personas import make_persona
 from tests.options.factories import make_option, make_order
@@ -119,3 +123,29 @@ def test_the_rule_is_one_selector(owned, settings):
     assert [c.company_name for c in selectors.readable(every, user=ben, key="domain_id")] == ["Ben Kogyo"]
     widened = selectors.owned_by(every, owner=Owner.UNASSIGNED, user=aiko, key="domain_id")
     assert [c.company_name for c in widened] == ["Aiko Shoji"]
+
+
+def test_on_an_account_manager_follows_only_their_own_customers_changes(owned, settings):
+    """The operation page (it polls while a change is sent) finds another's customer's change as not there,
+    a change of no customer yet (one being added) as there; with the setting off it reads the change in one
+    query."""
+
+    def change(key: str, customer=None) -> Operation:
+        return Operation.objects.create(
+            idempotency_key=key, kind="patchCustomer", params={}, domain_id=customer and customer.domain_id
+        )
+
+    theirs, others, adding = (
+        change("mine", owned["customers"]["aiko"]),
+        change("ben's", owned["customers"]["ben"]),
+        change("adding"),
+    )
+    settings.PORTFOLIO_ONLY = True
+    found = {
+        op.pk for op in (theirs, others, adding) if operation_get(operation_id=op.pk, user=owned["aiko"])
+    }
+    assert found == {theirs.pk, adding.pk}
+    settings.PORTFOLIO_ONLY = False
+    with CaptureQueriesContext(connection) as read:
+        assert operation_get(operation_id=others.pk, user=owned["aiko"]) == others
+    assert len(read.captured_queries) == 1
