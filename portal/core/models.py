@@ -162,6 +162,14 @@ class Operation(models.Model):
                 condition=models.Q(status__in=["queued", "running"]),
                 name="core_operation_open",
             ),
+            # The worklist's "Changes unknown or failed" (`home.worklist_sections.open_operations`): the unknown
+            # ones and the week's failed ones are two ranges of this index, read alone, however many operations
+            # a year of history has finished (a scan of every operation before).
+            models.Index(
+                fields=["status", "created_at"],
+                condition=models.Q(status__in=["unknown", "failed"]),
+                name="core_operation_unknown_failed",
+            ),
         ]
 
     def __str__(self) -> str:
