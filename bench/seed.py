@@ -885,6 +885,7 @@ def usage_seed(rng: random.Random, today: dt.date, months: int, *, until: dt.dat
     from billing.services import USAGE_KEEP_DAYS
     from billing.usage import usage_premark
     from options.models import Option, OptionUsage
+    from portal.core import partitions
 
     now = timezone.now()
     start = dt.date(*months_before(today, months)[0], 1) if months else today.replace(day=1)
@@ -976,6 +977,10 @@ def usage_seed(rng: random.Random, today: dt.date, months: int, *, until: dt.dat
             for day in days:
                 yield (domain_id, option_id, sub_id, day, plan, members, rng.randint(0, 10_000), now)
 
+    # On PostgreSQL the option usage is partitioned by month (portal/core/partitions.py): the history's months are
+    # made before the COPY, so its rows land in their own months rather than in DEFAULT.
+    if partitions.is_partitioned(OptionUsage):
+        partitions.make_months(OptionUsage, "used_date", start, last)
     usage.write(usage_rows())
 
 

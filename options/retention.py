@@ -49,6 +49,8 @@ RETENTION = [
             "was billed for it. Each month is summed per customer and option before its days leave."
         ),
         roll_up=usage_by_month,
+        # ~45 M rows a year at 50,000 customers: a month leaves by dropping its partition (migration 0005).
+        partitioned=True,
     ),
     Retention(
         model="options.OptionUsageMonth",

@@ -10,15 +10,23 @@ rows a longer rule keeps (the audit entries of issued invoices) are never remove
 is taken up by the next, which finds what is still due), and records its run as a `SyncRun` of kind
 `housekeeping`, shown on the Sync page. A rule's `roll_up` keeps a summary of the rows before they leave (sync runs
 by day then month, option usage by month: `portal.core.rollup`), in the same transaction as their removal.
-Partitioning by month is not done yet: on both databases a row leaves by DELETE.
+
+A rule whose table is partitioned by month on PostgreSQL says so (`partitioned=True`; its app's migration made the
+table so with `portal.core.partitions.PartitionByMonth`, which says why native partitioning): there the
+housekeeping makes the coming months' partitions each night, and a month wholly before the cutoff leaves by
+detaching and dropping its partition (when no row in it is another rule's or not removable yet; its `roll_up` first,
+in the same transaction); the month that straddles the cutoff, and every row on SQLite, leave by DELETE in batches.
+The run counts the rows either way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any, Protocol
 
 from django.apps import apps
@@ -28,7 +36,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from portal.core import clock
+from portal.core import clock, partitions
 from portal.core.contrib import contributions
 
 logger = logging.getLogger(__name__)
@@ -37,6 +45,7 @@ logger = logging.getLogger(__name__)
 HOUSEKEEPING = "housekeeping"
 #: A run's error, stored in English and translated where it is read (`selectors.sync_error_text`).
 UNREMOVED = gettext_noop("Some old rows could not be removed; the next run tries again.")
+UNPREPARED = gettext_noop("The coming months of a table could not be prepared; the next run tries again.")
 
 
 class Keep(Protocol):
@@ -85,7 +94,8 @@ class Retention:
     `remove(model, ids)` removes one batch when a plain delete does not do (the invoice documents' files);
     `roll_up(rows)` adds what the rows about to leave say to their summaries (called first, in the same
     transaction: a way of removing rows other than `housekeep`'s, such as dropping a month's partition, calls it
-    on that month's rows first)."""
+    on that month's rows first).
+    `partitioned`: on PostgreSQL the table is partitioned by month of `date_field` (module docstring)."""
 
     model: str
     date_field: str
@@ -97,6 +107,11 @@ class Retention:
     removable: Q | None = None
     remove: Callable[[type[models.Model], Sequence[Any]], None] | None = None
     roll_up: Callable[[models.QuerySet], None] | None = None
+    partitioned: bool = False
+
+    def __post_init__(self) -> None:
+        if self.partitioned and self.remove is not None:
+            raise ValueError(f"{self.model}: a month dropped whole would skip its `remove`")
 
     @property
     def setting(self) -> str:
@@ -120,6 +135,19 @@ class Retention:
             if other is not self and other.model == self.model and other.where is not None:
                 qs = qs.exclude(other.where)
         return qs
+
+    def kept_among_due_dates(self) -> Q | None:
+        """Among the rows dated before the cutoff, those this rule does not remove (another rule's, or not
+        removable yet); None when there are none by declaration."""
+        if self.where is not None:
+            kept = [~self.where]
+        else:
+            kept = [
+                o.where for o in rules() if o is not self and o.model == self.model and o.where is not None
+            ]
+        if self.removable is not None:
+            kept.append(~self.removable)
+        return reduce(operator.or_, kept) if kept else None
 
     def due(self, today: dt.date) -> models.QuerySet:
         qs = self.rows().filter(**{f"{self.date_field}__lt": self._date_cutoff(today)})
@@ -148,6 +176,11 @@ def _remove(rule: Retention, ids: Sequence[Any]) -> None:
         models.QuerySet(model=model).filter(pk__in=ids).delete()
 
 
+def _partitioned(declared: Sequence[Retention]) -> list[Retention]:
+    """The rules declared `partitioned` whose table is partitioned here (none on SQLite)."""
+    return [rule for rule in declared if rule.partitioned and partitions.is_partitioned(rule.model_class)]
+
+
 def housekeep(*, batch_size: int | None = None, today: dt.date | None = None) -> dict[str, int]:
     """Remove, rule by rule, the rows no rule keeps any more, `batch_size` rows a transaction; record the run
     on the Sync page. Returns the rows removed per rule (model, and its `where` when it has one)."""
@@ -158,6 +191,13 @@ def housekeep(*, batch_size: int | None = None, today: dt.date | None = None) ->
     run = SyncRun.objects.create(kind=HOUSEKEEPING, scope="")
     removed: dict[str, int] = {}
     errors: list[dict] = []
+    partitioned = _partitioned(rules())
+    for rule in partitioned:
+        try:
+            partitions.make_ahead(rule.model_class, rule.date_field, day)
+        except Exception as exc:
+            logger.exception("making the coming months of %s failed", rule.model)
+            errors.append({"error": UNPREPARED, "table": rule.model, "detail": str(exc)[:300]})
     # Passes until one removes nothing: a row may become removable by another rule's removal in the same run (an
     # invoice once its credit note is gone, a change once its audit entries are).
     for _ in range(5):
@@ -165,6 +205,19 @@ def housekeep(*, batch_size: int | None = None, today: dt.date | None = None) ->
         for rule in rules():
             key = rule.model if rule.where is None else f"{rule.model} ({rule.kept})"
             try:
+                if any(rule is p for p in partitioned):
+                    dropped = partitions.drop_months(
+                        rule.model_class,
+                        rule.date_field,
+                        rule.keep.cutoff(day),
+                        rule.kept_among_due_dates(),
+                        before_drop=rule.roll_up,
+                    )
+                    if dropped:
+                        found += sum(dropped.values())
+                        removed[key] = removed.get(key, 0) + sum(dropped.values())
+                        run.done = run.total = sum(removed.values())
+                        SyncRun.objects.filter(pk=run.pk).update(done=run.done, total=run.total)
                 while True:
                     ids = list(rule.due(day).order_by(rule.date_field).values_list("pk", flat=True)[:size])
                     if not ids:
