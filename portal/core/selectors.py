@@ -310,19 +310,15 @@ def language_of(user) -> str:
 
 def change_days(*, since: dt.datetime, until: dt.datetime, zone) -> dict[int, set[dt.date]]:
     """The days (in `zone`) on which a change to each customer was applied through the portal and succeeded,
-    from the audit trail, for entries made since..until: {domainId: {day, ...}}. The portal's own records
-    (`portal.*`) and finance's notes (`billing.*`) change nothing in the API and are left out."""
+    from the audit trail, for entries made since..until: {domainId: {day, ...}}. Only the declared changes count
+    (what is sent to LINE WORKS): the portal's own records and the apps' notes change nothing in the API."""
     days: dict[int, set[dt.date]] = {}
-    for domain_id, created in (
-        AuditEntry.objects.filter(
-            domain_id__isnull=False,
-            outcome=AuditEntry.Outcome.SUCCEEDED,
-            created_at__gte=since,
-            created_at__lte=until,
-        )
-        .exclude(operation_id__startswith="portal.")
-        .exclude(operation_id__startswith="billing.")
-        .values_list("domain_id", "created_at")
-    ):
+    for domain_id, created in AuditEntry.objects.filter(
+        domain_id__isnull=False,
+        outcome=AuditEntry.Outcome.SUCCEEDED,
+        created_at__gte=since,
+        created_at__lte=until,
+        operation_id__in=_sent_operation_ids(),
+    ).values_list("domain_id", "created_at"):
         days.setdefault(domain_id, set()).add(created.astimezone(zone).date())
     return days
