@@ -10,8 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from invoicing.retention import KeepTaxRecords
-from portal.core.retention import KeepDays, Retention
+from portal.core.retention import KeepDays, KeepTaxRecords, Retention
 
 
 def remove_invoices(model: type[models.Model], ids: Sequence[Any]) -> None:

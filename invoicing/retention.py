@@ -7,56 +7,17 @@ it."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.core.retention import Retention
+from portal.core.retention import KeepTaxRecords, Retention
 
 #: The audit entries of issuing a document: kept with the documents.
 ISSUING = ("portal.issueCustomerInvoice", "portal.issueCreditNote", "portal.issueCorrectedInvoice")
-
-
-@dataclass(frozen=True)
-class KeepTaxRecords:
-    """Kept `years` years from the day `months_after` months after the end of the tax period of the row's date."""
-
-    years: int = 7
-    months_after: int = 2
-
-    @staticmethod
-    def _end_month() -> int:
-        return int(settings.TAX_YEAR_END_MONTH)
-
-    def _period_year(self, day: dt.date) -> int:
-        """The year in which the tax period of `day` ends."""
-        return day.year if day.month <= self._end_month() else day.year + 1
-
-    def _removal_of_period(self, end_year: int) -> dt.date:
-        month = self._end_month() + 1 + self.months_after  # the day after the end, then the months after it
-        year = end_year + (month - 1) // 12
-        return dt.date(year + self.years, (month - 1) % 12 + 1, 1)
-
-    def removal_date(self, day: dt.date) -> dt.date:
-        return self._removal_of_period(self._period_year(day))
-
-    def cutoff(self, today: dt.date) -> dt.date:
-        """The first day of the oldest tax period still kept today: every row dated before it may go."""
-        end_year = today.year - self.years - 2
-        while self._removal_of_period(end_year) <= today:
-            end_year += 1
-        end_month = self._end_month()
-        return dt.date(end_year - 1, end_month + 1, 1) if end_month < 12 else dt.date(end_year, 1, 1)
-
-    def words(self) -> str:
-        return gettext("7 years from two months after the end of the tax period of its date")
 
 
 def remove_documents(model: type[models.Model], ids: Sequence[Any]) -> None:

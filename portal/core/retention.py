@@ -34,7 +34,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from portal.core import clock, partitions
 from portal.core.contrib import contributions
@@ -80,6 +80,43 @@ class KeepDays:
         from django.utils.translation import ngettext
 
         return ngettext("%(days)s day", "%(days)s days", self.days) % {"days": self.days}
+
+
+@dataclass(frozen=True)
+class KeepTaxRecords:
+    """The legal minimum for tax records (copies of issued qualified invoices, 適格請求書の写し, and the invoices
+    received): kept `years` years from the day `months_after` months after the end of the tax period of the row's
+    date. The tax period is the partner's business year, ending in `TAX_YEAR_END_MONTH` (December unless set)."""
+
+    years: int = 7
+    months_after: int = 2
+
+    @staticmethod
+    def _end_month() -> int:
+        return int(settings.TAX_YEAR_END_MONTH)
+
+    def _period_year(self, day: dt.date) -> int:
+        """The year in which the tax period of `day` ends."""
+        return day.year if day.month <= self._end_month() else day.year + 1
+
+    def _removal_of_period(self, end_year: int) -> dt.date:
+        month = self._end_month() + 1 + self.months_after  # the day after the end, then the months after it
+        year = end_year + (month - 1) // 12
+        return dt.date(year + self.years, (month - 1) % 12 + 1, 1)
+
+    def removal_date(self, day: dt.date) -> dt.date:
+        return self._removal_of_period(self._period_year(day))
+
+    def cutoff(self, today: dt.date) -> dt.date:
+        """The first day of the oldest tax period still kept today: every row dated before it may go."""
+        end_year = today.year - self.years - 2
+        while self._removal_of_period(end_year) <= today:
+            end_year += 1
+        end_month = self._end_month()
+        return dt.date(end_year - 1, end_month + 1, 1) if end_month < 12 else dt.date(end_year, 1, 1)
+
+    def words(self) -> str:
+        return gettext("7 years from two months after the end of the tax period of its date")
 
 
 @dataclass(frozen=True)

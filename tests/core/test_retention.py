@@ -200,7 +200,7 @@ def test_a_year_of_history_eight_years_on_leaves_by_its_rules_and_nothing_a_rule
 
 
 def test_the_legal_minimum_follows_the_partner_s_business_year(settings):
-    from invoicing.retention import KeepTaxRecords
+    from portal.core.retention import KeepTaxRecords
 
     keep = KeepTaxRecords()
     assert (
