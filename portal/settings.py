@@ -303,6 +303,9 @@ RETENTION_OPTION_USAGE_MONTH_DAYS = env.int("RETENTION_OPTION_USAGE_MONTH_DAYS",
 RETENTION_USAGE_SNAPSHOT_DAYS = env.int("RETENTION_USAGE_SNAPSHOT_DAYS", default=730)
 TAX_YEAR_END_MONTH = env.int("TAX_YEAR_END_MONTH", default=12)
 HOUSEKEEPING_HOUR = env.int("HOUSEKEEPING_HOUR", default=3)
+# The size of one table the Data kept page watches for: it says the month each table reaches it at its growth
+# (or that the table levels off under it, its rows leaving by rule). Set it from the database's disk.
+TABLE_SIZE_WATCH_GB = env.float("TABLE_SIZE_WATCH_GB", default=20.0)
 HOUSEKEEPING_BATCH_SIZE = env.int("HOUSEKEEPING_BATCH_SIZE", default=500)
 
 # --- Resync ---------------------------------------------------------------------------------------------

@@ -270,6 +270,48 @@ class SyncRunSummary(models.Model):
         return f"{self.kind} {self.period} {self.start}"
 
 
+class TableSize(models.Model):
+    """A table's rows and bytes as the nightly housekeeping last measured them (`portal.core.table_sizes`): the
+    Data kept page reads these, never the tables themselves."""
+
+    #: The table's name in the database (`db_table`).
+    table = models.CharField(_("table"), max_length=100, unique=True)
+    #: PostgreSQL: its planner's estimate (`reltuples`), summed over its partitions; SQLite: counted.
+    rows = models.BigIntegerField(_("rows"), null=True, blank=True)
+    #: PostgreSQL: `pg_total_relation_size` (indexes and TOAST included), summed over its partitions; SQLite:
+    #: its pages and its indexes' (`dbstat`), None when SQLite was built without it.
+    bytes = models.BigIntegerField(_("bytes"), null=True, blank=True)
+    measured_at = models.DateTimeField(_("measured"))
+
+    class Meta:
+        verbose_name = _("table size")
+        verbose_name_plural = _("table sizes")
+
+    def __str__(self) -> str:
+        return self.table
+
+
+class TableGrowth(models.Model):
+    """The rows a table gained in one month (by its retention rule's date), counted once by the housekeeping
+    after the month ended, before any of them may leave."""
+
+    table = models.CharField(_("table"), max_length=100)
+    #: The first day of the month.
+    month = models.DateField(_("month"))
+    rows = models.BigIntegerField(_("rows"))
+
+    class Meta:
+        ordering = ["table", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["table", "month"], name="core_tablegrowth_one_a_month")
+        ]
+        verbose_name = _("table growth")
+        verbose_name_plural = _("table growth")
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.month:%Y-%m}"
+
+
 class PartnerAccountToken(models.Model):
     """OAuth tokens of a partner user account connected by an Admin (authorization-code grant).
 

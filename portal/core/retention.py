@@ -8,7 +8,7 @@ rows a longer rule keeps (the audit entries of issued invoices) are never remove
 
 `housekeep()` removes what is due in small batches, each its own short transaction (no long lock; a run cut short
 is taken up by the next, which finds what is still due), and records its run as a `SyncRun` of kind
-`housekeeping`, shown on the Sync page. A rule's `roll_up` keeps a summary of the rows before they leave (sync runs
+`housekeeping`, shown on the Sync page; first it measures each table (`portal.core.table_sizes`). A rule's `roll_up` keeps a summary of the rows before they leave (sync runs
 by day then month, option usage by month: `portal.core.rollup`), in the same transaction as their removal.
 
 A rule whose table is partitioned by month on PostgreSQL says so (`partitioned=True`; its app's migration made the
@@ -222,10 +222,16 @@ def housekeep(*, batch_size: int | None = None, today: dt.date | None = None) ->
     """Remove, rule by rule, the rows no rule keeps any more, `batch_size` rows a transaction; record the run
     on the Sync page. Returns the rows removed per rule (model, and its `where` when it has one)."""
     from portal.core.models import SyncRun
+    from portal.core.table_sizes import measure
 
     size = batch_size or settings.HOUSEKEEPING_BATCH_SIZE
     day = today or clock.today()
     run = SyncRun.objects.create(kind=HOUSEKEEPING, scope="")
+    try:
+        # Each table's size and last month's rows, before any of them leave (the Data kept page reads them).
+        measure(day)
+    except Exception:
+        logger.exception("measuring the tables failed")
     removed: dict[str, int] = {}
     errors: list[dict] = []
     partitioned = _partitioned(rules())

@@ -123,8 +123,8 @@ def _sent_operation_ids() -> set[str]:
 
 def retention_rules() -> dict[str, Any]:
     """The Data kept page: each retention rule with its table's name, for how long, its oldest row's date and
-    the first day that row may be removed (one indexed read per rule), the tax period's end and the last
-    housekeeping run."""
+    the first day that row may be removed (one indexed read per rule), the tax period's end, the last
+    housekeeping run and each table's size and growth as that run measured them (`table_sizes.shown`)."""
     from django.conf import settings
     from django.utils.dates import MONTHS
 
@@ -142,8 +142,11 @@ def retention_rules() -> dict[str, Any]:
                 "removal": rule.keep.removal_date(oldest) if oldest else None,
             }
         )
+    from portal.core import table_sizes
+
     last = sync_run_latest_finished(kind=HOUSEKEEPING)
     return {
+        **table_sizes.shown(),
         "rules": shown,
         "tax_year_end": MONTHS[settings.TAX_YEAR_END_MONTH],
         "last_run": sync_runs_described([last])[0] if last else None,
