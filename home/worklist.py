@@ -129,6 +129,7 @@ class WorkContext:
         *fields: str,
         count_apart: bool = False,
         sorts: dict[str, tuple[str, ...]] | None = None,
+        keys_first: bool = False,
     ) -> tuple[list[tuple], int]:
         """The first `limit` rows of `qs` as tuples of `fields`, and how many rows `qs` has, in one query (a
         window count beside the rows, as lists.paginate counts): one scan of the section's rows, not two.
@@ -141,8 +142,16 @@ class WorkContext:
         ("customer", "day"): the context's `sort` orders `qs` by them, empty values last (`lists.Sorts`).
         A page of the full list reads its `offset` and `limit` in SQL; counted apart, it counts up to the lists'
         cap (`capped`), so the page reads one page and a bounded count, never the whole section (a window
-        count's section sorts every row for its page anyway, and counts them in the same pass)."""
+        count's section sorts every row for its page anyway, and counts them in the same pass).
+
+        `keys_first` (with `count_apart`): the page's primary keys first, along the section's index alone, then
+        those rows' `fields` (their customer's name joined for them alone), as `lists.paginate(keys_first=True)`
+        reads a list's page. Read in one query, PostgreSQL, guessing the section's rows few, joined every row of
+        the section's dates to its customer before it sorted them for five (the trials' sections as Support or
+        Admin, `python -m bench scale`)."""
         qs = self.ordered(qs, sorts)
+        if keys_first and count_apart:
+            return self._keys_first(qs, fields)
         if self.capped and count_apart:
             rows = self.cut(qs.values_list(*fields))
             if self.limit is not None and len(rows) < self.limit and (rows or not self.offset):
@@ -155,6 +164,21 @@ class WorkContext:
             qs.annotate(_worklist_total=Window(Count("*"))).values_list(*fields, "_worklist_total")
         )
         return [row[:-1] for row in rows], (rows[0][-1] if rows else 0)
+
+    def _keys_first(self, qs, fields: tuple[str, ...]) -> tuple[list[tuple], int]:
+        keys = self.cut(qs.values_list("pk", flat=True))
+        found = {
+            row[0]: row[1:]
+            for row in qs.model._default_manager.filter(pk__in=keys).order_by().values_list("pk", *fields)
+        }
+        rows = [found[key] for key in keys if key in found]
+        if self.limit is None:
+            return rows, len(rows)
+        if self.capped:
+            if len(keys) < self.limit and (keys or not self.offset):
+                return rows, self.offset + len(keys)  # the last page: nothing more to count
+            return rows, capped_count(qs)
+        return rows, qs.order_by().count()
 
 
 @dataclass(frozen=True)

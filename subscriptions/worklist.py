@@ -88,7 +88,7 @@ def _trials(ctx: WorkContext):
 def _trial_items(ctx: WorkContext, qs, *, grace: bool) -> WorkList:
     read, change = url_pattern("subscriptions:detail"), url_pattern("subscriptions:convert")
     items = []
-    rows, count = ctx.first_and_count(qs, *_ROW, count_apart=True, sorts=_SORTS)
+    rows, count = ctx.first_and_count(qs, *_ROW, count_apart=True, sorts=_SORTS, keys_first=True)
     for sub_id, _domain_id, company, product, plan, end in rows:
         if grace:
             last = end + dt.timedelta(days=TRIAL_GRACE_DAYS)

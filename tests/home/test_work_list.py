@@ -299,3 +299,33 @@ def test_the_scheduled_changes_full_list_pages_without_repeating_or_losing_an_it
     # By date, then company, across the pages.
     read = [(i % 3, f"Crowd {i:02d} KK") for i in range(30)]
     assert pages[0] + pages[1] == [name for _day, name in sorted(read)]
+
+
+def test_trials_page_by_date_and_by_customer_reading_each_page_s_rows_by_their_keys(client_as, db, frozen):
+    """A trials section's page reads its keys along the trials' index, then those rows alone with their
+    customers' names: every trial across the two pages once, in the order asked, the last page counted."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.subscriptions.factories import make_subscription
+
+    for i in range(27):
+        make_subscription(
+            make_customer(company_name=f"Crowd {i:02d} KK", plan="TRIAL"),
+            product_id="STD_T",
+            plan="TRIAL",
+            plan_end_date=dt.date(2026, 11, 22) + dt.timedelta(days=(i * 7) % 10),
+        )
+    client = client_as(Role.SUPPORT)
+    url = reverse("work_list", args=["trials-ending"])
+    days = {f"Crowd {i:02d} KK": (i * 7) % 10 for i in range(27)}
+    with CaptureQueriesContext(connection) as queries:
+        by_day = [_rows(client.get(url, {"sort": "day", "page": n}).content.decode()) for n in (1, 2)]
+    assert len(by_day[0]) == 25 and sorted(by_day[0] + by_day[1]) == sorted(days)
+    assert [days[name] for name in by_day[0] + by_day[1]] == sorted(days.values())
+    reads = [q["sql"] for q in queries.captured_queries if 'FROM "subscriptions_subscription"' in q["sql"]]
+    keys = [sql for sql in reads if "LIMIT 25" in sql]
+    assert keys and all("JOIN" not in sql and "company_name" not in sql for sql in keys), "the keys alone"
+    by_name = [_rows(client.get(url, {"sort": "-customer", "page": n}).content.decode()) for n in (1, 2)]
+    assert by_name[0] + by_name[1] == sorted(days, reverse=True)
+    assert "27 in all" in client.get(url, {"page": 2}).content.decode()
