@@ -952,6 +952,11 @@ def usage_seed(rng: random.Random, today: dt.date, months: int, *, until: dt.dat
                     s.edge,
                 )
 
+    # On PostgreSQL the snapshots and the option usage are partitioned by month (portal/core/partitions.py): the
+    # history's months are made before the COPY, so its rows land in their own months rather than in DEFAULT.
+    for model in (UsageSnapshot, OptionUsage):
+        if partitions.is_partitioned(model):
+            partitions.make_months(model, "used_date", start, last)
     snapshots.write(snapshot_rows())
     usage = Table(
         OptionUsage,
@@ -977,10 +982,6 @@ def usage_seed(rng: random.Random, today: dt.date, months: int, *, until: dt.dat
             for day in days:
                 yield (domain_id, option_id, sub_id, day, plan, members, rng.randint(0, 10_000), now)
 
-    # On PostgreSQL the option usage is partitioned by month (portal/core/partitions.py): the history's months are
-    # made before the COPY, so its rows land in their own months rather than in DEFAULT.
-    if partitions.is_partitioned(OptionUsage):
-        partitions.make_months(OptionUsage, "used_date", start, last)
     usage.write(usage_rows())
 
 

@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Q
 
+from billing.models import UsageSnapshot
 from options.models import OptionUsage, OptionUsageMonth
 from portal.core import partitions
 from portal.core.models import SyncRun
@@ -112,6 +113,43 @@ def test_the_migration_keeps_every_row_of_a_table_that_has_some_and_the_ids_go_o
         old = _migrate(BEFORE)
         assert not partitions.is_partitioned(OptionUsage)
         assert old.get_model("options", "OptionUsage").objects.count() == 13
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_usage_snapshots_keep_their_rows_and_partial_indexes_through_the_migration():
+    targets = [("billing", "0011_subtotal_under_what_it_sums")]
+    old = _migrate(targets)
+    try:
+        Snapshot = old.get_model("billing", "UsageSnapshot")
+        synced = dt.datetime(2026, 11, 20, 3, tzinfo=TOKYO)
+        for n, day in enumerate([dt.date(2025, 3, 1), dt.date(2025, 3, 31), dt.date(2026, 10, 9)]):
+            Snapshot.objects.create(
+                domain_id=100 + n,
+                used_date=day,
+                plan="MONTHLY",
+                member_count=n,
+                synced_at=synced,
+                changed=n == 2,
+            )
+        columns = [f.attname for f in Snapshot._meta.concrete_fields]
+        before = sorted(Snapshot.objects.values_list(*columns))
+        with time_machine.travel(synced, tick=False):
+            new = _migrate([("billing", "0012_usage_snapshot_by_month")])
+        assert sorted(new.get_model("billing", "UsageSnapshot").objects.values_list(*columns)) == before
+        if connection.vendor == "postgresql":
+            assert partitions.is_partitioned(UsageSnapshot)
+            assert partitions.months(UsageSnapshot)[:2] == [dt.date(2025, 3, 1), dt.date(2026, 10, 1)]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'billing_usagesnapshot'"
+                )
+                indexes = dict(cursor.fetchall())
+            assert indexes["billing_usage_changes"].endswith("WHERE changed")
+            assert {"billing_usage_terms", "billing_one_snapshot_a_day", "billing_usagesnapshot_pkey"} <= set(
+                indexes
+            )
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
