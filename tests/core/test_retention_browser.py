@@ -62,3 +62,46 @@ def test_an_admin_reads_the_rules_from_the_sync_page(page, documents):  # noqa: 
         ).inner_text()
         assert "\t1\t" in sizes and "2026-10" in sizes and levels_off in sizes
         screenshot(page, f"retention-{language}")
+
+
+def test_an_admin_reads_last_months_runs_and_an_older_month_s_option_usage_summed(page):
+    """The runs and the daily option usage the housekeeping removed are still told: the Sync page's "Earlier runs
+    by month" and the usage page of a month whose days are gone, in English and Japanese."""
+    from options.models import OptionUsage
+    from portal.core.models import SyncRun
+    from tests.options.factories import make_usage
+
+    page.set_viewport_size({"width": 1366, "height": 900})
+    customer = make_customer(company_name="北商事株式会社")
+    for day, status in ((dt.date(2026, 5, 3), "succeeded"), (dt.date(2026, 5, 20), "failed")):
+        with time_machine.travel(dt.datetime.combine(day, dt.time(1), tzinfo=dt.UTC), tick=False):
+            SyncRun.objects.create(
+                kind="full",
+                status=status,
+                done=1_200,
+                calls={"getCustomer": 1_200},
+                finished_at=dt.datetime.combine(day, dt.time(2), tzinfo=dt.UTC),
+            )
+    for n in range(1, 6):
+        make_usage(customer, dt.date(2025, 9, n), usage_count=None, quantity=n, license_count=40)
+    with time_machine.travel(dt.datetime(2026, 11, 20, 18, tzinfo=dt.UTC), tick=False):
+        housekeep()
+    assert not SyncRun.objects.filter(kind="full").exists() and not OptionUsage.objects.exists()
+    login(page, make_persona(Role.ADMIN))
+    words = {
+        "en": ("Earlier runs by month", "Full resyncs", "Usage of the month"),
+        "ja": ("以前の実行（月ごと）", "全件同期", "この月の使用量"),
+    }
+    for language, (history, full, usage) in words.items():
+        _language(page, language)
+        page.goto("/sync/")
+        section = page.locator('[data-testid="sync-history"]')
+        assert history in section.locator("h2").inner_text()
+        line = section.locator("tbody tr", has_text="2026-05").inner_text()
+        assert full in line and "2,400" in line and "\t2\t1\t" in line  # 2 runs, 1 failed
+        screenshot(page, f"sync-history-{language}")
+        page.goto(f"/options/customers/{customer.domain_id}/usage/?month=2025-09")
+        summary = page.locator('[data-testid="usage-summary"]')
+        assert usage in summary.locator("h2").inner_text()
+        assert "\t5\t—\t5\t40\t" in summary.locator("tbody tr").inner_text()  # 5 days, highest quantity 5
+        screenshot(page, f"usage-summary-{language}")
