@@ -37,6 +37,13 @@ RESYNC = [
         ),
         known=selectors.renewals_known,
         guess=selectors.renewals_guess,
+        # A customer read for a decision due: the renewal settings of the options that end then (the store
+        # updates the options it is given and leaves the others as they are).
+        due_items=lambda remote, first, last: [
+            wire_text(o.option_product_id)
+            for o in getattr(remote, "option_products", None) or []
+            if o.plan_end_date is not None and first <= o.plan_end_date <= last
+        ],
     ),
     PerCustomer(
         name="options.orders",

@@ -11,7 +11,8 @@ developer's data:
 * ``bench.customers.refresh`` (asked by name): the continuous refresh's pace on 300 sandbox customers, and the
   oldest copy's age it holds at 1,000, 10,000 and 50,000 customers beside its bound.
 * ``bench.customers.needs`` (asked by name): a day of the refresh simulated at 1,000 to 50,000 customers at half
-  the limit: the oldest copy among the customers people look at, beside the goal of an hour.
+  the limit: the oldest copy among the customers people look at, beside the goal of an hour, before and after
+  reads for a decision (each size played both ways in one run).
 """
 
 import os

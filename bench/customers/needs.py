@@ -2,12 +2,16 @@
 database): `portal.core.sync.need.simulate` plays two days of batches with a fake clock at the sustained rate (half
 of 240 calls a minute: the refresh goes on for hours) and prints the second day's worst oldest copy among the
 customers people look at (a decision due within 7 days, a page opened today), beside the goal (an hour), and the
-oldest copy of all.
+oldest copy of all; each size twice, in one run: "before", every customer read whole (the refresh until now), and
+"after", a customer read for its decision due alone reads its per-item calls about that decision only.
 
 The customers are bench.seed's: 9 % with a decision due within 7 days (180 of 2,000 seeded), OPENS_A_DAY pages
-a working day for each Account manager and Support contact. The calls a customer costs the refresh's busiest
-operation: 1 (the sandbox's customers, as ``bench.customers refresh`` measures them) and 2.5 (bench.seed's
-options, each one's renewal settings read). Run through ``python -m bench.customers needs``; BENCH_SIZES
+a working day for each Account manager and Support contact. The calls a customer read whole costs the refresh's
+busiest operation: 1 (the sandbox's customers, as ``bench.customers refresh`` measures them) and 2.5 (bench.seed's
+options, each one's renewal settings read); a read for a decision costs it one (need.DUE_READ_ITEM_CALLS, an upper
+bound). Last, at 2.5 calls, the refresh beside a full resync: while one runs (at 50,000 customers, most of the
+day: a pass is 125,000 calls of the busiest operation) the refresh reads by need only and the limiter shares each
+operation's rate between them, about half each. Run through ``python -m bench.customers needs``; BENCH_SIZES
 (comma-separated) chooses the sizes.
 """
 
@@ -32,27 +36,43 @@ RATE = 240 * 0.5
 def main() -> None:
     opens = OPENS_A_DAY * (len(PEOPLE["account_manager"]) + len(PEOPLE["support"]))
     print(
-        f"rate {RATE:.0f} calls a minute per operation; {opens} pages opened a day; {DUE_SHARE:.0%} due in 7 days"
+        f"rate {RATE:.0f} calls a minute per operation; {opens} pages opened a day; {DUE_SHARE:.0%} due in 7 days; "
+        f"goal: the oldest copy people look at under {need.LOOKED_AT_GOAL}"
     )
     print(
-        f"{'customers':>10} {'calls/cust':>10} {'looked at':>10} {'oldest of them':>15} {'goal':>6} {'oldest of all':>14}"
+        f"{'customers':>10} {'calls/cust':>10} {'read':>7} {'looked at':>10} {'oldest of them':>15} {'goal':>6} "
+        f"{'oldest of all':>14} {'for decision':>13}"
     )
-    for calls in (1.0, 2.5):
+    # The refresh alone at the sustained rate; then beside a full resync (at 50,000 customers one runs most of
+    # the day), which takes about half of each operation's rate through the one limiter.
+    runs = [(calls, RATE, "") for calls in (1.0, 2.5)] + [(2.5, RATE / 2, "with a full resync alongside")]
+    for calls, rate, note in runs:
+        if note:
+            print(f"{note}: the refresh has {rate:.0f} calls a minute per operation")
         for size in SIZES:
-            t0 = time.perf_counter()
-            day = need.simulate(
-                customers=size,
-                due_share=DUE_SHARE,
-                opens_a_day=opens,
-                rate_per_minute=RATE,
-                calls_per_customer=calls,
-            )
-            ok = "ok" if day.looked_at_oldest < need.LOOKED_AT_GOAL else "OVER"
-            print(
-                f"{size:>10,} {calls:>10} {day.looked_at:>10,} {str(day.looked_at_oldest):>15} {ok:>6} "
-                f"{str(day.oldest):>14}  ({time.perf_counter() - t0:.0f} s)",
-                flush=True,
-            )
+            for label, whole in (("before", True), ("after", False)):
+                t0 = time.perf_counter()
+                day = need.simulate(
+                    customers=size,
+                    due_share=DUE_SHARE,
+                    opens_a_day=opens,
+                    rate_per_minute=rate,
+                    calls_per_customer=calls,
+                    as_before=whole,
+                )
+                ok = "ok" if day.looked_at_oldest < need.LOOKED_AT_GOAL else "OVER"
+                reads = day.read_by_need + day.read_in_turn
+                print(
+                    f"{size:>10,} {calls:>10} {label:>7} {day.looked_at:>10,} {_age(day.looked_at_oldest):>15} "
+                    f"{ok:>6} {_age(day.oldest):>14} {day.read_for_decision / max(1, reads):>13.0%}"
+                    f"  ({time.perf_counter() - t0:.0f} s)",
+                    flush=True,
+                )
+
+
+def _age(age) -> str:
+    minutes = round(age.total_seconds() / 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 if __name__ == "__main__":

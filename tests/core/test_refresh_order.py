@@ -32,7 +32,12 @@ def test_needs_come_first_failed_then_due_then_opened_then_changed():
     copies = {i: minutes_ago(30) for i in range(1, 10)}
     needs = {"changed": [4], "opened": [3], "due": [2], "failed": [1]}
     picks = order(8, needs, copies, oldest=[9, 8, 7, 6, 5])
-    assert picks[:4] == [Pick(1, "failed"), Pick(2, "due"), Pick(3, "opened"), Pick(4, "changed")]
+    assert picks[:4] == [
+        Pick(1, "failed"),
+        Pick(2, "due", whole=False),  # read for its decision (no other need)
+        Pick(3, "opened"),
+        Pick(4, "changed"),
+    ]
     assert [p.domain_id for p in picks[4:]] == [9, 8, 7, 6]
 
 
@@ -50,7 +55,7 @@ def test_within_a_need_the_oldest_copy_first():
 def test_a_need_whose_copy_is_fresh_enough_waits_for_its_turn():
     fresh = need.KEEP_FRESH["due"] - dt.timedelta(minutes=1)
     copies = {1: NOW - fresh, 2: NOW - need.KEEP_FRESH["due"]}
-    assert order(1, {"due": [1, 2]}, copies, oldest=[7]) == [Pick(2, "due")]
+    assert order(1, {"due": [1, 2]}, copies, oldest=[7]) == [Pick(2, "due", whole=False)]
     # A failed read is retried sooner than a due decision's copy is renewed.
     copies = {1: minutes_ago(3)}
     assert order(1, {"failed": [1]}, copies) == [Pick(1, "failed")]
@@ -66,15 +71,46 @@ def test_needs_take_at_most_half_a_batch_so_every_turn_comes():
 
 def test_a_copy_people_look_at_older_than_overdue_comes_first_in_up_to_most_of_a_batch():
     """Twenty customers with a decision due, their copies 50 minutes old, and a failed read: the due ones come
-    first, in eight of a batch of ten (not five), the failed read waits, and the turn keeps two."""
+    first, in nine of a batch of ten (not five), the failed read waits, and the turn keeps one."""
     copies = {i: minutes_ago(50 + i / 100) for i in range(100, 120)} | {1: minutes_ago(30)}
     picks = order(10, {"due": list(range(100, 120)), "failed": [1]}, copies, oldest=[7, 8, 9])
-    assert [p.why for p in picks] == ["due"] * 8 + [TURN] * 2
-    assert [p.domain_id for p in picks[:8]] == list(range(119, 111, -1))  # the oldest first
+    assert [p.why for p in picks] == ["due"] * 9 + [TURN]
+    assert [p.domain_id for p in picks[:9]] == list(range(119, 110, -1))  # the oldest first
     # Opened today counts too, as the due ones do; a changed customer is not looked at.
     copies = {1: minutes_ago(45), 2: minutes_ago(90), 3: minutes_ago(120)}
     picks = order(4, {"today": [1], "opened": [2], "changed": [3]}, copies, oldest=[7])
     assert picks[:2] == [Pick(2, "opened"), Pick(1, "today")]
+
+
+def test_a_customer_with_a_decision_due_and_no_other_need_is_read_for_its_decision_any_other_need_reads_it_whole():
+    copies = {i: minutes_ago(50) for i in range(1, 7)}
+    needs = {"due": [1, 2, 3, 4], "opened": [2], "today": [3], "failed": [4]}
+    picks = {p.domain_id: p for p in order(6, needs, copies, oldest=[5, 6])}
+    assert not picks[1].whole  # a decision due alone
+    assert picks[2].whole and picks[3].whole and picks[4].whole  # its page opened, or its last read failed
+    assert picks[5] == Pick(5, TURN) and picks[6] == Pick(6, TURN)  # in turn: whole
+
+
+def test_the_shares_are_of_the_busiest_operations_calls_so_the_turn_pays_for_its_whole_reads():
+    """Forty calls of the busiest operation, a customer read whole costing 2.5 of them (its options' renewal
+    settings) and a read for a decision one: the overdue decisions take 36 calls (36 customers), the turn the
+    rest (one customer, 2.5 calls), not four customers as if each cost what a read for a decision does."""
+    copies = {i: minutes_ago(50 + i / 100) for i in range(100, 140)}
+    picks = refresh_order(
+        now=NOW, size=40, needs={"due": list(copies)}, copies=copies, oldest=[1, 2, 3, 4, 5], whole_cost=2.5
+    )
+    assert [p.why for p in picks] == ["due"] * 36 + [TURN]
+    assert not any(p.whole for p in picks[:36]) and picks[36] == Pick(1, TURN)
+    # Opened today, the customer is read whole and costs its whole read out of the overdue share.
+    picks = refresh_order(
+        now=NOW,
+        size=40,
+        needs={"due": list(copies), "today": [139]},
+        copies=copies,
+        oldest=[1],
+        whole_cost=2.5,
+    )
+    assert picks[0] == Pick(139, "due") and len([p for p in picks if p.why == "due"]) == 34
 
 
 def test_a_customer_no_longer_live_is_never_picked_by_need():
@@ -243,3 +279,101 @@ def test_what_people_look_at_stays_under_an_hour_at_50000_customers_paced_at_hal
     assert day.looked_at > 900
     assert day.looked_at_oldest < need.LOOKED_AT_GOAL
     assert day.read_in_turn > 0  # the others' turn still comes
+
+
+def test_at_two_and_a_half_calls_a_customer_reads_for_decisions_keep_what_people_look_at_under_an_hour():
+    """The same day with bench.seed's options: a customer read whole costs the busiest operation 2.5 calls (each
+    option's renewal settings). Read whole, the 950 customers people look at would take 950 x 2.5 calls, more
+    than the hour's; read for their decisions (the option that ends, if any: one call at most), they stay under
+    the hour, and the turn still comes."""
+    day = need.simulate(
+        customers=10_000,
+        due_share=0.09,
+        opens_a_day=84,
+        rate_per_minute=240 * 0.5 / 5,
+        calls_per_customer=2.5,
+    )
+    assert day.looked_at_oldest < need.LOOKED_AT_GOAL
+    assert day.read_for_decision > day.read_by_need / 2
+    assert day.read_in_turn > 0
+
+
+# --- What a read for a decision reads (engine._run_batch with a client that records its calls) -----------------
+
+
+class _RecordingClient:
+    """Answers every call with an empty answer but listOptionProducts: two paid options, one ending in three days
+    (its renewal is the decision due), one in two hundred."""
+
+    def __init__(self, today: dt.date) -> None:
+        from types import SimpleNamespace
+
+        self.calls: list[tuple[str, dict]] = []
+        self.options = SimpleNamespace(
+            option_products=[
+                SimpleNamespace(
+                    option_product_id="SSTG2", plan="ANNUAL_LICENSE", plan_end_date=today + dt.timedelta(3)
+                ),
+                SimpleNamespace(
+                    option_product_id="ACV2", plan="ANNUAL_LICENSE", plan_end_date=today + dt.timedelta(200)
+                ),
+            ]
+        )
+
+    def make_room(self, n: int) -> None:
+        pass
+
+    def __getattr__(self, name: str):
+        from types import SimpleNamespace
+
+        def call(**kw):
+            self.calls.append((name, kw))
+            return self.options if name == "list_option_products" else SimpleNamespace()
+
+        return call
+
+
+@pytest.mark.django_db
+def test_a_customer_read_for_its_decision_reads_the_renewal_of_the_option_that_ends_not_of_each_option():
+    from portal.core import clock
+    from portal.core.models import SyncRun
+
+    with time_machine.travel(NOW, tick=False):
+        _customer(1, minutes_ago(50))
+        _customer(2, minutes_ago(50))
+        client = _RecordingClient(clock.today())
+        run = engine._run_batch(SyncRun.objects.create(kind=engine.REFRESH), [1, 2], client, for_decision=[1])
+    renewals = sorted(
+        (kw["domain_id"], kw["option_product_id"])
+        for name, kw in client.calls
+        if name == "get_option_product_renewal"
+    )
+    assert renewals == [(1, "SSTG2"), (2, "ACV2"), (2, "SSTG2")]
+    # Every per-customer call is made for both.
+    lists = [kw["domain_id"] for name, kw in client.calls if name == "list_option_products"]
+    assert sorted(lists) == [1, 2]
+    assert run.counts[engine.READ_FOR_DECISION] == 1
+
+
+@pytest.mark.django_db
+def test_a_whole_read_costs_the_per_item_calls_of_the_customers_read_whole():
+    from portal.core.models import SyncRun
+
+    assert engine.refresh_whole_cost() == 1.0  # nothing read yet
+    SyncRun.objects.create(
+        kind=engine.REFRESH,
+        finished_at=NOW,
+        done=100,
+        calls={"getOptionProductRenewal": 130 + 20},
+        counts={engine.READ_FOR_DECISION: 80, "getOptionProductRenewal_for_decision": 20},
+    )
+    assert engine.refresh_whole_cost() == pytest.approx(130 / 20)
+    # A batch of reads for decisions alone says nothing about a whole read: the one before it does.
+    SyncRun.objects.create(
+        kind=engine.REFRESH,
+        finished_at=NOW + dt.timedelta(minutes=1),
+        done=10,
+        calls={"getOptionProductRenewal": 3},
+        counts={engine.READ_FOR_DECISION: 10, "getOptionProductRenewal_for_decision": 3},
+    )
+    assert engine.refresh_whole_cost() == pytest.approx(130 / 20)

@@ -25,7 +25,7 @@ the cache.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +100,11 @@ class PerItem:
     #: a first sync (the cache holds none of these items yet, so `known` has nothing to rank by). Asked once per
     #: page of the listing, for the customers on it.
     guess: Callable[[Sequence[int]], Mapping[int, int]] | None = None
+    #: due_items(parent_result, first, last) -> of the items, those a decision due between two business dates
+    #: (inclusive) is about (e.g. an option that ends then). The continuous refresh reads a customer it reads for a
+    #: decision alone (need.Pick.whole False) for these items only, and `store` then receives only them: declare it
+    #: only where `store` keeps the items it is not given. None: every item, always.
+    due_items: Callable[[Any, Any, Any], Iterable[Any]] | None = None
 
     def fetch(self, client: Any, domain_id: int, item: Any) -> Any:
         return getattr(client, method_name(self.operation_id))(domain_id=domain_id, **{self.item_arg: item})

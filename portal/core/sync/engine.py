@@ -29,7 +29,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from functools import partial
 from typing import Any
@@ -270,8 +270,14 @@ class _Fanout:
         items: Sequence[PerItem] = (),
         *,
         ranked: bool = False,
+        for_decision: Collection[int] = (),
+        due_window: tuple[dt.date, dt.date] | None = None,
     ) -> None:
         self.client = client
+        #: Customers read for a decision due alone (need.Pick.whole False): of a per-item call that declares
+        #: `due_items`, only the items of a decision due within `due_window`.
+        self.for_decision = frozenset(for_decision)
+        self.due_window = due_window
         self.rec = recorder
         self.calls = calls
         parents = {c.operation_id for c in calls}
@@ -327,6 +333,9 @@ class _Fanout:
             if item_call.parent != call.operation_id:
                 continue
             items = list(item_call.items(result))
+            if domain_id in self.for_decision and item_call.due_items is not None and self.due_window:
+                due = set(item_call.due_items(result, *self.due_window))
+                items = [item for item in items if item in due]
             future = None
             if items:
                 future = self.pools[item_call.operation_id].submit(
@@ -418,9 +427,13 @@ class _Fanout:
             results, calls = future.result()
         except Exception as exc:  # the customer's items are left as they were
             self.rec.calls[item_call.operation_id] += getattr(exc, "sync_attempts", 1)
+            if domain_id in self.for_decision:
+                self.rec.counts[f"{item_call.operation_id}_for_decision"] += getattr(exc, "sync_attempts", 1)
             self.rec.error(operation_id=item_call.operation_id, exc=exc, domain_id=domain_id)
         else:
             self.rec.calls[item_call.operation_id] += calls
+            if domain_id in self.for_decision:
+                self.rec.counts[f"{item_call.operation_id}_for_decision"] += calls
             self._store(
                 f"{item_call.operation_id}:{item_call.name}",
                 domain_id,
@@ -661,6 +674,8 @@ def resync_customer(*, domain_id: int, user=None, skip: Iterable[str] = ()) -> S
 #: last refresh batch or page worked it out; kept this long.
 LOOKED_AT_KEY = "portal:refresh:looked-at"
 LOOKED_AT_KEEP_SECONDS = 600
+#: A refresh run's count of the customers it read for a decision due alone (need.Pick.whole False).
+READ_FOR_DECISION = "read_for_decision"
 
 
 def refresh_mark_opened(domain_id: int) -> None:
@@ -700,15 +715,23 @@ def _opened_since(now: dt.datetime) -> dt.datetime:
     return min(now - need.OPENED_WINDOW, clock.midnight(clock.today()))
 
 
+def _due_window(now: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The business dates of the decisions the refresh reads ahead (need "due"): those people look at (DUE_DAYS
+    from today), and in the hour before midnight those the next day brings into the window."""
+    from portal.core import clock
+
+    today = clock.today()
+    ahead = (now + need.DUE_AHEAD).astimezone(clock.midnight(today).tzinfo).date()
+    return today, ahead + dt.timedelta(days=need.DUE_DAYS - 1)
+
+
 def refresh_needs(now: dt.datetime) -> dict[str, list[int]]:
     """The customers of each need (need.NEEDS) as of `now`."""
     from portal.core import clock
 
     marks = RefreshMark.objects.all()
     today = clock.today()
-    # The decisions people look at, and in the hour before midnight those the next day brings into the window.
-    ahead = (now + need.DUE_AHEAD).astimezone(clock.midnight(today).tzinfo).date()
-    due = _due_customers(today, ahead + dt.timedelta(days=need.DUE_DAYS - 1))
+    due = _due_customers(*_due_window(now))
     return {
         "failed": list(marks.filter(failed_at__isnull=False).values_list("domain_id", flat=True)),
         "due": sorted(due),
@@ -771,57 +794,72 @@ def _store_looked_at() -> tuple[dt.datetime | None, int]:
 
 
 def refresh_batch_size() -> int:
-    """Customers per batch: what the busiest operation allows in RESYNC_REFRESH_BATCH_SECONDS at the sustained
-    rate (calls that go on for long keep to a share of the limit), a per-item operation costing the items per
-    customer the last full resync or refresh met."""
+    """The calls of the busiest operation a batch has: what the sustained rate allows in
+    RESYNC_REFRESH_BATCH_SECONDS (calls that go on for long keep to a share of the limit). A read for a decision
+    costs one of them, a customer read whole `refresh_whole_cost()`."""
     from django.conf import settings
 
     from portal.core.partner import sustained_rate
 
-    last = (
+    # The refresh goes on for hours: the limiter paces it at the sustained share of the limit.
+    return need.batch_size(
+        rate_per_minute=sustained_rate(), seconds=settings.RESYNC_REFRESH_BATCH_SECONDS, calls_per_customer=1
+    )
+
+
+def refresh_whole_cost() -> float:
+    """What a customer read whole costs the busiest operation: a per-item operation's calls per customer read whole
+    in the last full resync or refresh that read one whole (its calls for the customers read for a decision
+    alone set apart), at least one."""
+    runs = (
         SyncRun.objects.filter(kind__in=[FULL, REFRESH], done__gt=0)
         .exclude(finished_at=None)
         .order_by("-finished_at")
-        .values("calls", "done")
-        .first()
+        .values("calls", "counts", "done")[:10]
     )
-    per_customer = 1.0
-    if last is not None:
+    for last in runs:
+        counts = last["counts"] or {}
+        whole = last["done"] - counts.get(READ_FOR_DECISION, 0)
+        if whole <= 0:
+            continue
+        per_customer = 1.0
         for item_call in item_calls():
-            per_customer = max(
-                per_customer, (last["calls"] or {}).get(item_call.operation_id, 0) / last["done"]
-            )
-    # The refresh goes on for hours: the limiter paces it at the sustained share of the limit.
-    return need.batch_size(
-        rate_per_minute=sustained_rate(),
-        seconds=settings.RESYNC_REFRESH_BATCH_SECONDS,
-        calls_per_customer=per_customer,
-    )
+            op = item_call.operation_id
+            calls = (last["calls"] or {}).get(op, 0) - counts.get(f"{op}_for_decision", 0)
+            per_customer = max(per_customer, calls / whole)
+        return per_customer
+    return 1.0
 
 
 def refresh_plan(size: int | None = None, *, needs_only: bool = False) -> list[need.Pick]:
     """The customers the next batch reads, by need, then in turn (need.refresh_order); by need alone while a
-    full resync reads everyone in turn (`needs_only`)."""
+    full resync reads everyone in turn (`needs_only`). `size`: the batch's customers (each read costing one);
+    by default the busiest operation's calls a batch has (`refresh_batch_size`), a customer read whole costing
+    `refresh_whole_cost()` of them."""
     source = customer_listing()
+    whole_cost = 1.0 if size is not None else refresh_whole_cost()
     size = refresh_batch_size() if size is None else size
     now = timezone.now()
     needs = refresh_needs(now)
     wanted = sorted({domain_id for ids in needs.values() for domain_id in ids})
+    turn = max(1, int(size / whole_cost))
     return need.refresh_order(
         now=now,
         size=size,
         needs=needs,
         copies=source.copies_of(wanted),
-        oldest=[] if needs_only else source.oldest_first(size + size // 2 + 1, now - REFRESH_TURN_MIN_AGE),
+        oldest=[] if needs_only else source.oldest_first(turn + turn // 2 + 1, now - REFRESH_TURN_MIN_AGE),
+        whole_cost=whole_cost,
     )
 
 
 def resync_refresh(*, size: int | None = None) -> SyncRun | None:
     """Read the next batch of customers (refresh_plan): each with its one-customer read and every per-customer
-    and per-item call, paced by the limiter, recorded as a SyncRun of kind "refresh". None when another
-    refresher is under way, or when no customer needs reading. While a full resync runs (hours at 50,000
-    customers), it reads only the customers that need it (what people look at stays fresh; the full resync reads
-    everyone in turn), sharing the rate with it through the limiter."""
+    and per-item call (of a customer read for a decision alone, the per-item calls about its decision), paced
+    by the limiter, recorded as a SyncRun of kind "refresh". None when another refresher is under way, or when
+    no customer needs reading. While a full resync runs (hours at 50,000 customers), it reads only the customers
+    that need it (what people look at stays fresh; the full resync reads everyone in turn), sharing the rate with
+    it through the limiter."""
     from portal.core.partner import get_client
 
     needs_only = full_resync_running()
@@ -845,14 +883,22 @@ def resync_refresh(*, size: int | None = None) -> SyncRun | None:
         run = SyncRun.objects.create(
             kind=REFRESH, scope=",".join(f"{k}={why[k]}" for k in (*need.NEEDS, need.TURN) if why[k])
         )
-        run = _run_batch(run, [pick.domain_id for pick in picks], get_client())
+        run = _run_batch(
+            run,
+            [pick.domain_id for pick in picks],
+            get_client(),
+            for_decision=[pick.domain_id for pick in picks if not pick.whole],
+        )
         _store_looked_at()
         return run
     finally:
         lock.release()
 
 
-def _run_batch(run: SyncRun, domain_ids: list[int], client: Any) -> SyncRun:
+def _run_batch(
+    run: SyncRun, domain_ids: list[int], client: Any, *, for_decision: Collection[int] = ()
+) -> SyncRun:
+    """Read these customers whole, but those `for_decision`: for the decision due alone (_Fanout)."""
     source = customer_listing()
     # The one-customer read goes through the fan-out like any per-customer call: paced by its own operation.
     read_one = CustomerCall(
@@ -867,7 +913,17 @@ def _run_batch(run: SyncRun, domain_ids: list[int], client: Any) -> SyncRun:
         ],
     )
     rec = _Recorder(run)
-    fanout = _Fanout(client, rec, [read_one, *customer_calls()], item_calls(), ranked=True)
+    fanout = _Fanout(
+        client,
+        rec,
+        [read_one, *customer_calls()],
+        item_calls(),
+        ranked=True,
+        for_decision=for_decision,
+        due_window=_due_window(timezone.now()),
+    )
+    if for_decision:
+        rec.counts[READ_FOR_DECISION] = len(set(for_decision) & set(domain_ids))
     try:
         run.total += len(domain_ids)
         fanout.submit(domain_ids)
