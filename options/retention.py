@@ -5,12 +5,17 @@ are summed straight into their month (`OptionUsageMonth`) as they leave."""
 
 from __future__ import annotations
 
+from itertools import islice
+
 from django.db.models import Count, Max, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.retention import KeepDays, Retention
 from portal.core.rollup import fold
+
+#: Groups folded into the summaries at a time.
+FOLDED = 2_000
 
 
 def usage_by_month(days: QuerySet) -> None:
@@ -29,13 +34,17 @@ def usage_by_month(days: QuerySet) -> None:
         )
         .order_by()
     )
-    fold(
-        OptionUsageMonth,
-        ({"domain_id": row["customer_id"], **row} for row in rows),
-        key=("domain_id", "month", "option_product_id", "sub_option_id", "plan"),
-        add=("days", "usage_total"),
-        peak=("quantity_peak", "license_peak", "member_peak"),
-    )
+    # Folded a few thousand groups at a time: a month's partition dropped whole on PostgreSQL is one call with
+    # a group per customer and option (some 125,000 at 50,000 customers).
+    groups = iter(rows.iterator(chunk_size=FOLDED))
+    while chunk := list(islice(groups, FOLDED)):
+        fold(
+            OptionUsageMonth,
+            ({"domain_id": row["customer_id"], **row} for row in chunk),
+            key=("domain_id", "month", "option_product_id", "sub_option_id", "plan"),
+            add=("days", "usage_total"),
+            peak=("quantity_peak", "license_peak", "member_peak"),
+        )
 
 
 RETENTION = [
