@@ -52,7 +52,9 @@ def neutralise(text: str) -> str:
 def _cell(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, bool):  # as spreadsheets write them, and read them back as true/false in any language
+    if isinstance(
+        value, bool
+    ):  # as spreadsheets write them, and read them back as true/false in any language
         return "TRUE" if value else "FALSE"
     if isinstance(value, int | float | Decimal):
         return str(value)
