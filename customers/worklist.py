@@ -116,8 +116,9 @@ def stale_or_failed(ctx: WorkContext) -> WorkList:
 
 def unassigned(ctx: WorkContext) -> WorkList:
     """Customers still in the API without an Account manager (the Owner filter's "Unassigned"), in name order:
-    the first rows along the name index and a count apart, so the database does not read every unassigned
-    customer to return five."""
+    the first keys along the name index, then those customers (a later page skips the earlier ones in the
+    index without visiting them), and a count apart, so the database does not read every unassigned customer
+    to return five."""
     qs = owned_by(_live(), owner=Owner.UNASSIGNED, user=ctx.user, key="domain_id")
     rows, count = ctx.first_and_count(
         qs.order_by("sort_name", "domain_id"),
@@ -126,6 +127,7 @@ def unassigned(ctx: WorkContext) -> WorkList:
         "domain",
         count_apart=True,
         sorts=_BY_NAME,
+        keys_first=True,
     )
     read, change = url_pattern("customers:detail"), url_pattern("customers:owner")
     items = [

@@ -165,13 +165,20 @@ class WorkContext:
         )
         return [row[:-1] for row in rows], (rows[0][-1] if rows else 0)
 
-    def _keys_first(self, qs, fields: tuple[str, ...]) -> tuple[list[tuple], int]:
+    def cut_by_keys(self, qs, *fields: str) -> tuple[list[tuple], list]:
+        """`cut(qs)` as tuples of `fields`, read keys first: the `offset` and `limit` of `qs`'s primary keys
+        (along an index of the order that holds the key, without visiting a row), then those rows' `fields` by
+        their keys, in the keys' order; and the keys. A later page of a full list skips its earlier rows in the
+        index, where a read of whole rows visited each row it skipped (`python -m bench scale`, page 2)."""
         keys = self.cut(qs.values_list("pk", flat=True))
         found = {
             row[0]: row[1:]
             for row in qs.model._default_manager.filter(pk__in=keys).order_by().values_list("pk", *fields)
         }
-        rows = [found[key] for key in keys if key in found]
+        return [found[key] for key in keys if key in found], keys
+
+    def _keys_first(self, qs, fields: tuple[str, ...]) -> tuple[list[tuple], int]:
+        rows, keys = self.cut_by_keys(qs, *fields)
         if self.limit is None:
             return rows, len(rows)
         if self.capped:

@@ -329,3 +329,24 @@ def test_trials_page_by_date_and_by_customer_reading_each_page_s_rows_by_their_k
     by_name = [_rows(client.get(url, {"sort": "-customer", "page": n}).content.decode()) for n in (1, 2)]
     assert by_name[0] + by_name[1] == sorted(days, reverse=True)
     assert "27 in all" in client.get(url, {"page": 2}).content.decode()
+
+
+@pytest.mark.parametrize("key", ["unassigned", "billing-details"])
+def test_page_2_of_a_list_of_customers_holds_the_next_ones_by_name(client_as, db, frozen, key):
+    """Customers without an owner, or without billing details, 27 of them among customers that have both: page 2
+    holds the last two by name either way, each once, read by their keys after the index skipped page 1."""
+    from invoicing.models import CustomerBilling
+
+    me = make_persona(Role.ACCOUNT_MANAGER)
+    for i in range(40):
+        customer = make_customer(company_name=f"Crowd {i:02d} KK")
+        if i % 3 == 2:  # 13 with both: on neither list
+            make_owner(customer, me)
+            CustomerBilling.objects.create(domain_id=customer.domain_id, bill_to_name="Crowd")
+    lacking = [f"Crowd {i:02d} KK" for i in range(40) if i % 3 != 2]
+    client = client_as(Role.ADMIN)
+    url = reverse("work_list", args=[key])
+    pages = [_rows(client.get(url, {"sort": "customer", "page": n}).content.decode()) for n in (1, 2)]
+    assert pages[0] + pages[1] == lacking and pages[1] == lacking[25:]
+    backwards = [_rows(client.get(url, {"sort": "-customer", "page": n}).content.decode()) for n in (1, 2)]
+    assert backwards[1] == lacking[:2][::-1]
