@@ -8,15 +8,19 @@ rows a longer rule keeps (the audit entries of issued invoices) are never remove
 
 `housekeep()` removes what is due in small batches, each its own short transaction (no long lock; a run cut short
 is taken up by the next, which finds what is still due), and records its run as a `SyncRun` of kind
-`housekeeping`, shown on the Sync page; first it measures each table (`portal.core.table_sizes`). A rule's `roll_up` keeps a summary of the rows before they leave (sync runs
-by day then month, option usage by month: `portal.core.rollup`), in the same transaction as their removal.
+`housekeeping`, shown on the Sync page; first it measures each table (`portal.core.table_sizes`). A rule's
+`roll_up` keeps a summary of the rows before they leave (sync runs by day then month, option usage by month:
+`portal.core.rollup`), in the same transaction as their removal.
 
 A rule whose table is partitioned by month on PostgreSQL says so (`partitioned=True`; its app's migration made the
-table so with `portal.core.partitions.PartitionByMonth`, which says why native partitioning): there the
-housekeeping makes the coming months' partitions each night, and a month wholly before the cutoff leaves by
-detaching and dropping its partition (when no row in it is another rule's or not removable yet; its `roll_up` first,
-in the same transaction); the month that straddles the cutoff, and every row on SQLite, leave by DELETE in batches.
-The run counts the rows either way.
+table so with `portal.core.partitions.PartitionByMonth`, which says why native partitioning). There the
+housekeeping makes the coming months' partitions each night, and the rows leave by whole months: a month leaves
+once it is wholly before the cutoff, by detaching and dropping its partition (its `roll_up` first, in the same
+transaction), so a row stays up to a month longer than its rule says (a rule is a minimum). Were the month that
+straddles the cutoff deleted day by day as the cutoff moves through it, every row would have left by DELETE before
+its month could be dropped. A month holding a row another rule keeps or not removable yet is not dropped: its due
+rows are deleted in batches, as are rows outside the months made (DEFAULT). On SQLite every row leaves by DELETE
+as its day passes the cutoff. The run counts the rows either way.
 """
 
 from __future__ import annotations
@@ -158,8 +162,10 @@ class Retention:
     def model_class(self) -> type[models.Model]:
         return apps.get_model(self.model)
 
-    def _date_cutoff(self, today: dt.date) -> Any:
+    def _date_cutoff(self, today: dt.date, *, by_month: bool = False) -> Any:
         cutoff = self.keep.cutoff(today)
+        if by_month:
+            cutoff = cutoff.replace(day=1)
         field = self.model_class._meta.get_field(self.date_field)
         return clock.midnight(cutoff) if isinstance(field, models.DateTimeField) else cutoff
 
@@ -186,9 +192,17 @@ class Retention:
             kept.append(~self.removable)
         return reduce(operator.or_, kept) if kept else None
 
-    def due(self, today: dt.date) -> models.QuerySet:
-        qs = self.rows().filter(**{f"{self.date_field}__lt": self._date_cutoff(today)})
+    def due(self, today: dt.date, *, by_month: bool = False) -> models.QuerySet:
+        """The rows that may go today (`by_month`: only those of months wholly before the cutoff)."""
+        qs = self.rows().filter(**{f"{self.date_field}__lt": self._date_cutoff(today, by_month=by_month)})
         return qs.filter(self.removable) if self.removable is not None else qs
+
+    def removal_date(self, day: dt.date) -> dt.date:
+        """The first day a row dated `day` may be removed: on a table partitioned here, the day its whole month
+        may (the first day of the next month's)."""
+        if self.partitioned and partitions.is_partitioned(self.model_class):
+            day = (day.replace(day=1) + dt.timedelta(days=31)).replace(day=1)
+        return self.keep.removal_date(day)
 
     def oldest(self) -> dt.date | None:
         """The date of the oldest row this rule covers (None: none)."""
@@ -248,7 +262,8 @@ def housekeep(*, batch_size: int | None = None, today: dt.date | None = None) ->
         for rule in rules():
             key = rule.model if rule.where is None else f"{rule.model} ({rule.kept})"
             try:
-                if any(rule is p for p in partitioned):
+                by_month = any(rule is p for p in partitioned)
+                if by_month:
                     dropped = partitions.drop_months(
                         rule.model_class,
                         rule.date_field,
@@ -262,7 +277,8 @@ def housekeep(*, batch_size: int | None = None, today: dt.date | None = None) ->
                         run.done = run.total = sum(removed.values())
                         SyncRun.objects.filter(pk=run.pk).update(done=run.done, total=run.total)
                 while True:
-                    ids = list(rule.due(day).order_by(rule.date_field).values_list("pk", flat=True)[:size])
+                    due = rule.due(day, by_month=by_month)
+                    ids = list(due.order_by(rule.date_field).values_list("pk", flat=True)[:size])
                     if not ids:
                         break
                     with transaction.atomic():

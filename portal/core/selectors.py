@@ -139,7 +139,7 @@ def retention_rules() -> dict[str, Any]:
                 "reason": rule.reason,
                 "setting": rule.setting,
                 "oldest": oldest,
-                "removal": rule.keep.removal_date(oldest) if oldest else None,
+                "removal": rule.removal_date(oldest) if oldest else None,
             }
         )
     from portal.core import table_sizes

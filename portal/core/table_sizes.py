@@ -163,7 +163,7 @@ class Shown:
 
 def _keep_months(table_rules: list[Retention], today: dt.date) -> float:
     """How many months a row written today stays: the longest of the table's rules."""
-    return max((r.keep.removal_date(today) - today).days for r in table_rules) / (365.25 / 12)
+    return max((r.removal_date(today) - today).days for r in table_rules) / (365.25 / 12)
 
 
 def shown(today: dt.date | None = None) -> dict[str, Any]:

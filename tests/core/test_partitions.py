@@ -19,7 +19,7 @@ from billing.models import UsageSnapshot
 from options.models import OptionUsage, OptionUsageMonth
 from portal.core import partitions
 from portal.core.models import SyncRun
-from portal.core.retention import HOUSEKEEPING, housekeep
+from portal.core.retention import HOUSEKEEPING, housekeep, rules
 from tests.customers.factories import make_customer
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -175,9 +175,7 @@ def test_the_nightly_housekeeping_makes_the_coming_months_so_a_new_row_never_lan
 
 @postgres_only
 @pytest.mark.django_db
-def test_a_month_wholly_past_the_retention_leaves_by_dropping_its_partition_and_the_straddling_month_by_delete(
-    settings,
-):
+def test_the_rows_leave_by_whole_months_each_month_by_dropping_its_partition(settings):
     settings.RETENTION_OPTION_USAGE_DAYS = 396
     customer = make_customer(company_name="Kita K.K.")
     partitions.make_months(OptionUsage, "used_date", dt.date(2025, 1, 1), dt.date(2025, 2, 1))
@@ -186,28 +184,36 @@ def test_a_month_wholly_past_the_retention_leaves_by_dropping_its_partition_and_
     ):
         _usage(customer, f"OPT{n}", day, usage_count=n)
     _usage(customer, "OLDER", dt.date(2024, 6, 1), usage_count=7)
-    assert _where("OLDER") == "options_optionusage_default"
     assert _where("OPT0") == "options_optionusage_p202501"
+    assert _where("OLDER") == "options_optionusage_default"
 
-    # 396 days before 2026-03-18 is 2025-02-15: January 2025 is wholly older, February straddles.
+    # 396 days before 2026-03-18 is 2025-02-15: January 2025 is wholly older and goes whole; February straddles
+    # the cutoff and stays whole until it is wholly older too. June 2024's row left DEFAULT for a month of its own
+    # as the run began, and went with it.
     with time_machine.travel(dt.datetime(2026, 3, 18, 3, tzinfo=TOKYO), tick=False):
         removed = housekeep(batch_size=1)
     assert not _exists("options_optionusage_p202501") and not _exists("options_optionusage_p202406")
-    assert dt.date(2025, 1, 1) not in partitions.months(OptionUsage)
-    assert _exists("options_optionusage_p202502")
-    assert list(OptionUsage.objects.values_list("option_product_id", flat=True)) == ["OPT3"]
-    # Summed before they left, the dropped month's as the deleted rows'.
+    assert set(OptionUsage.objects.values_list("option_product_id", flat=True)) == {"OPT2", "OPT3"}
+    assert removed["options.OptionUsage"] == 3
+    assert SyncRun.objects.get(kind=HOUSEKEEPING).counts["options.OptionUsage"] == 3
+
+    # 396 days before 2026-04-02 is 2025-03-02: February goes whole. The Data kept page says so of its rows.
+    rule = next(r for r in rules() if r.model == "options.OptionUsage")
+    assert rule.removal_date(dt.date(2025, 2, 14)) == dt.date(2026, 4, 1)
+    with time_machine.travel(dt.datetime(2026, 4, 2, 3, tzinfo=TOKYO), tick=False):
+        removed = housekeep(batch_size=1)
+    assert not _exists("options_optionusage_p202502")
+    assert not OptionUsage.objects.exists()
+    assert removed["options.OptionUsage"] == 2
+    # Summed before they left, month by month.
     summed = OptionUsageMonth.objects.order_by("month", "option_product_id")
     assert list(summed.values_list("month", "option_product_id", "days", "usage_total")) == [
         (dt.date(2024, 6, 1), "OLDER", 1, 7),
         (dt.date(2025, 1, 1), "OPT0", 1, 0),
         (dt.date(2025, 1, 1), "OPT1", 1, 1),
         (dt.date(2025, 2, 1), "OPT2", 1, 2),
+        (dt.date(2025, 2, 1), "OPT3", 1, 3),
     ]
-    # The run counts the rows either way: three in dropped months (June 2024's row had left DEFAULT for its own
-    # month as the run began), one deleted.
-    assert removed["options.OptionUsage"] == 4
-    assert SyncRun.objects.get(kind=HOUSEKEEPING).counts["options.OptionUsage"] == 4
 
 
 @postgres_only
