@@ -1293,10 +1293,10 @@ def batch_seed() -> None:
 
 
 def estimates_seed(today: dt.date) -> None:
-    """The estimates as the nightly task keeps them (beat's estimates-kept-daily)."""
-    from billing.estimate import keep_estimates
+    """The estimates and the drafts as the worker keeps them (beat's kept-copies, portal.core.kept)."""
+    from portal.core.kept import keep_all
 
-    keep_estimates(today)
+    keep_all(today)
 
 
 # --- The command ---------------------------------------------------------------------------------------------------

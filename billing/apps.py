@@ -7,7 +7,7 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
-        from billing import operations, permissions, resync, retention, selectors, worklist
+        from billing import estimate, operations, permissions, resync, retention, selectors, worklist
         from billing.permissions import VIEW_BILLING
         from home.sections import DetailSection
         from portal.core.contrib import contribute
@@ -32,4 +32,5 @@ class BillingConfig(AppConfig):
             perms=permissions.PERMS,
             operation_labels=[operations.OPERATION_LABELS],
             urls=[("billing/", "billing.urls")],
+            keepers=[estimate.KEEPER],
         )

@@ -25,8 +25,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
-from celery import shared_task
 from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
@@ -39,7 +40,8 @@ from options.rules import SUB_OPTIONS
 from options.selectors import OptionsSold, SoldOption, UsedOption, options_sold, options_used
 from portal.core import clock
 from portal.core.collector import collector_paused
-from portal.core.copies import copies_changed_since
+from portal.core.copies import copies_changed_count, copies_changed_since
+from portal.core.kept import Keeper, KeptState
 from portal.core.vocabulary import LICENSE_PLANS, PAID_PLANS, Plan, item_name, label
 from subscriptions.rules import PAID_EQUIVALENT
 from subscriptions.selectors import Scheduled, SoldSubscription, SubscriptionsSold, subscriptions_sold
@@ -139,21 +141,21 @@ class CustomerEstimate(NamedTuple):
 
 
 class _KeptLines:
-    """The kept lines (and domain and code) of a month's customers, read in one query the first time any is
-    asked for."""
+    """The kept lines (and domain and code) of a month's customers (or of `domain_ids`), read in one query the
+    first time any is asked for."""
 
-    def __init__(self, year: int, month: int) -> None:
-        self.year, self.month = year, month
+    def __init__(self, year: int, month: int, domain_ids: list[int] | None = None) -> None:
+        self.year, self.month, self.domain_ids = year, month, domain_ids
         self._rest: dict[int, tuple[str, str, str]] | None = None
 
     def rest(self, domain_id: int) -> tuple[str, str, str]:
         """(domain, customer code, lines as JSON)."""
         if self._rest is None:
+            copies = EstimateCopy.objects.filter(year=self.year, month=self.month)
+            if self.domain_ids is not None:
+                copies = copies.filter(domain_id__in=self.domain_ids)
             self._rest = {
-                row[0]: row[1:]
-                for row in EstimateCopy.objects.filter(year=self.year, month=self.month).values_list(
-                    "domain_id", "domain", "customer_code", "lines"
-                )
+                row[0]: row[1:] for row in copies.values_list("domain_id", "domain", "customer_code", "lines")
             }
         return self._rest[domain_id]
 
@@ -247,10 +249,6 @@ class Estimate:
 
     def of(self, domain_id: int) -> CustomerEstimate | None:
         return next((c for c in self.customers if c.domain_id == domain_id), None)
-
-    def top(self, count: int) -> list[CustomerEstimate]:
-        """The customers of the largest estimated cost first (the page's table; the CSV has them all)."""
-        return sorted(self.customers, key=lambda c: (-c.cost, c.company_name, c.domain_id))[:count]
 
 
 # --- the month of one customer, simulated ------------------------------------------------------------------
@@ -828,56 +826,135 @@ RULES = 1
 KEPT_MARGIN = dt.timedelta(minutes=2)
 
 
-def kept_estimate(*, year: int, month: int, today: dt.date | None = None) -> Estimate:
-    """The month's estimate of every customer still in the API, as `month_estimate` works it out, read from
-    the copy kept of it (`EstimateMonth`, `EstimateCopy`): the customers whose cache copy was written since it
-    was worked out (`portal.core.copies`, moved on by the sync engine after every store and listing page and by
-    the change engine when a change is applied; a customer added is written by its listing page) are worked out
-    again and kept; those removed from the API since are dropped. The whole month is worked out again when what
-    it was worked out from differs: the price book, the business date, the estimate's rules (`RULES`). A write
-    that goes round both engines (the Django admin, a shell) is not seen until one of them differs."""
+#: The name of the kept estimate among the copies kept (`portal.core.kept`).
+KEPT = "billing.estimate"
+#: Customers worked out at once by the worker, each batch stored in a transaction of its own.
+KEEP_BATCH = 500
+
+
+def _basis(book: prices.PriceBook, today: dt.date | None = None) -> dict:
+    return {"book": book.fingerprint, "today": (today or clock.today()).isoformat(), "rules": RULES}
+
+
+def estimate_state(year: int, month: int, today: dt.date | None = None) -> KeptState:
+    """How the month's kept estimate stands (a reader's few counted reads, nothing worked out): when it was
+    brought up to date, how many customers' copies were written (or removed) since, and whether what the whole
+    month is worked out from differs now (the price book, the business date, the rules)."""
+    kept = EstimateMonth.objects.filter(year=year, month=month).first()
+    if kept is None:
+        return KeptState(None)
+    behind = copies_changed_count(kept.worked_at) + len(customers_removed_since(kept.worked_at))
+    return KeptState(kept.worked_at, behind, kept.basis != _basis(prices.PriceBook.load(), today))
+
+
+def estimate_keep(*, year: int, month: int, today: dt.date | None = None, whole: bool = False) -> None:
+    """Bring the month's kept estimate (`EstimateMonth`, `EstimateCopy`) up to what `month_estimate` works out
+    (the worker's, never a reader's): the customers whose cache copy was written since it was worked out
+    (`portal.core.copies`, moved on by the sync engine after every store and listing page and by the change
+    engine when a change is applied; a customer added is written by its listing page) are worked out again and
+    kept; those removed from the API since are dropped. The whole month is worked out again when what it was
+    worked out from differs: the price book, the business date, the estimate's rules (`RULES`). A write that
+    goes round both engines (the Django admin, a shell) is not seen until one of them differs. In batches of
+    `KEEP_BATCH` customers, each stored in its own transaction, so a reader meanwhile reads the rest as kept.
+    `whole`: every customer worked out again, whatever changed."""
     book = prices.PriceBook.load()
-    basis = {"book": book.fingerprint, "today": (today or clock.today()).isoformat(), "rules": RULES}
+    basis = _basis(book, today)
     started = timezone.now()
     kept = EstimateMonth.objects.filter(year=year, month=month).first()
-    if kept is None or kept.basis != basis:
-        result = _estimate_with_book(year, month, None, book)
+    if whole or kept is None or kept.basis != basis:
+        live = sorted(customers_live())
+        _keep_batches(year, month, live, book)
+        gone = sorted(
+            set(EstimateCopy.objects.filter(year=year, month=month).values_list("domain_id", flat=True))
+            - set(live)
+        )
+    else:
+        since = kept.worked_at - KEPT_MARGIN
+        # Worked out again: the customers whose copy was written since (a customer added too: its listing page);
+        # dropped: those removed from the API since (a complete listing removes without writing their copy).
+        todo = copies_changed_since(since)
+        gone = sorted(customers_removed_since(since) - todo)
+        if not todo and not gone:
+            return  # nothing was written since: the copies and `worked_at` stand
+        _keep_batches(year, month, sorted(todo), book)
+    with transaction.atomic():
+        for index in range(0, len(gone), KEEP_BATCH):
+            EstimateCopy.objects.filter(
+                year=year, month=month, domain_id__in=gone[index : index + KEEP_BATCH]
+            ).delete()
+        _kept_month(year, month, started, basis)
+
+
+def _keep_batches(year: int, month: int, domain_ids: list[int], book: prices.PriceBook) -> None:
+    for index in range(0, len(domain_ids), KEEP_BATCH):
+        batch = domain_ids[index : index + KEEP_BATCH]
+        result = _estimate_with_book(year, month, batch, book)
         with transaction.atomic():
-            EstimateCopy.objects.filter(year=year, month=month).delete()
-            _keep(year, month, result, customers_live())
-            _kept_month(year, month, started, basis)
-        return result
+            EstimateCopy.objects.filter(year=year, month=month, domain_id__in=batch).delete()
+            _keep(year, month, result, batch)
+
+
+def kept_estimate(*, year: int, month: int) -> Estimate:
+    """The month's estimate of every customer still in the API, as kept (`estimate_keep`): read, never worked
+    out (each customer's lines, domain and code read when first asked). The CSV, the estimate against the
+    invoice and the drafts of a partner that bills in advance read it."""
     with collector_paused():
         rows = list(
-            EstimateCopy.objects.filter(year=year, month=month)
-            .order_by("company_name", "domain_id")  # the estimate's order, so the sort below finds it done
-            .values_list("domain_id", "company_name", "cost", "price", "unknown", "periods")
+            EstimateCopy.objects.filter(year=year, month=month, periods__gt=0)
+            .order_by("company_name", "domain_id")  # the estimate's order
+            .values_list("domain_id", "company_name", "cost", "price", "unknown")
         )
-    since = kept.worked_at - KEPT_MARGIN
-    # Worked out again: the customers whose copy was written since (a customer added too: its listing page);
-    # dropped: those removed from the API since (a complete listing removes without writing their copy).
-    todo = copies_changed_since(since)
-    gone = customers_removed_since(since)
-    fresh = _estimate_with_book(year, month, todo, book) if todo else Estimate(year, month)
-    if todo or gone:  # else nothing was written since: the copies and `worked_at` stand
-        dropped = sorted(todo | gone)
-        with transaction.atomic():
-            for index in range(0, len(dropped), 500):
-                EstimateCopy.objects.filter(
-                    year=year, month=month, domain_id__in=dropped[index : index + 500]
-                ).delete()
-            _keep(year, month, fresh, todo)
-            _kept_month(year, month, started, basis)
-    out = list(fresh.customers)
-    source, make = _KeptLines(year, month), tuple.__new__
-    with collector_paused():
-        out.extend(
-            make(_KeptCustomer, (row[0], row[1], source, None, None, row[2:5]))
-            for row in rows
-            if row[5] and row[0] not in todo and row[0] not in gone  # a customer with periods billed
-        )
-    out.sort(key=lambda c: (c.company_name, c.domain_id))
-    return Estimate(year, month, tuple(out))
+        source, make = _KeptLines(year, month), tuple.__new__
+        out = tuple(make(_KeptCustomer, (row[0], row[1], source, None, None, row[2:5])) for row in rows)
+    return Estimate(year, month, out)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A month's kept estimate as the Invoices page shows it, read with SQL whatever the number of customers:
+    the totals and counts, and the customers of the largest cost (`top`)."""
+
+    year: int
+    month: int
+    cost: int
+    price: int
+    customers: int
+    unknown: int
+    customers_unknown: int
+    top: tuple[CustomerEstimate, ...]
+
+    @property
+    def margin(self) -> int:
+        return self.price - self.cost
+
+
+def estimate_summary(*, year: int, month: int, top: int) -> Summary:
+    """The month's kept estimate's totals (one aggregate) and its `top` customers of the largest cost (along the
+    copies' cost index), their lines read for those alone."""
+    copies = EstimateCopy.objects.filter(year=year, month=month, periods__gt=0)
+    totals = copies.aggregate(
+        all_cost=Coalesce(Sum("cost"), 0),
+        all_price=Coalesce(Sum("price"), 0),
+        all_unknown=Coalesce(Sum("unknown"), 0),
+        customers=Count("pk"),
+        customers_unknown=Count("pk", filter=Q(unknown__gt=0)),
+    )
+    rows = list(
+        copies.order_by("-cost", "company_name", "domain_id").values_list(
+            "domain_id", "company_name", "cost", "price", "unknown"
+        )[:top]
+    )
+    source, make = _KeptLines(year, month, [row[0] for row in rows]), tuple.__new__
+    return Summary(
+        year,
+        month,
+        totals["all_cost"],
+        totals["all_price"],
+        totals["customers"],
+        totals["all_unknown"],
+        totals["customers_unknown"],
+        tuple(make(_KeptCustomer, (row[0], row[1], source, None, None, row[2:5])) for row in rows),
+    )
 
 
 def _estimate_with_book(
@@ -1092,19 +1169,31 @@ def against_invoice(result: Estimate, items: Iterable[Mapping]) -> list[Compared
     return out
 
 
-def keep_estimates(today: dt.date | None = None) -> list[tuple[int, int]]:
-    """Work out ahead the kept estimates the Invoices page reads today (the next invoice's month and the running
-    month), so that the first reader of a business day, or after the price book changed, reads rows instead of
-    waiting for a whole month worked out in their request. The months kept."""
+def months_kept(today: dt.date) -> list[tuple[int, int]]:
+    """The months the Invoices page estimates today (the next invoice's month and the running month) and the
+    last closed one (its estimate against the invoice): kept ahead by the worker every minute
+    (`portal.core.kept`), so the first reader of a business day, or after the price book changed, reads rows."""
     from billing.models import Invoice
 
-    today = today or clock.today()
     months = months_estimated(today, invoiced=set(Invoice.objects.values_list("year", "month")))
+    closed = rules.last_closed_month(today)
+    return months if closed in months else [closed, *months]
+
+
+def keep_estimates(today: dt.date | None = None) -> list[tuple[int, int]]:
+    """Bring the kept estimates of the months kept today (`months_kept`) up to date at once (the tests' shortcut
+    for the worker's minute). The months kept."""
+    today = today or clock.today()
+    months = months_kept(today)
     for year, month in months:
-        kept_estimate(year=year, month=month, today=today)
+        estimate_keep(year=year, month=month, today=today)
     return months
 
 
-@shared_task(name="billing.keep_estimates", ignore_result=True)
-def keep_estimates_task() -> None:
-    keep_estimates()
+#: The kept estimate, as `portal.core.kept` runs it.
+KEEPER = Keeper(
+    name=KEPT,
+    months=months_kept,
+    state=lambda year, month: estimate_state(year, month),
+    keep=lambda year, month, whole: estimate_keep(year=year, month=month, whole=whole),
+)

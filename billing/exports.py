@@ -32,6 +32,7 @@ from billing import estimate, rules
 from billing.models import Invoice, InvoiceItem
 from billing.permissions import VIEW_BILLING
 from billing.prices import PriceBook, expected_cost, for_item_days, item_entry, item_units
+from portal.core import kept
 from portal.core.access import check
 from portal.core.downloads import Table
 from portal.core.vocabulary import ItemType, Plan, billed_item_name, code_column, names
@@ -298,6 +299,8 @@ def estimate_rows(result: estimate.Estimate) -> Iterator[list]:
 
 
 def estimate_table(*, user, year: int, month: int) -> Table:
-    """The month's estimate of every customer, period by period, as a downloadable table."""
+    """The month's estimate of every customer, period by period, as a downloadable table: as kept (a month
+    behind is queued for the worker, `portal.core.kept`)."""
     check(user, VIEW_BILLING)
+    kept.ask(estimate.KEPT, year, month)
     return Table(header=ESTIMATE_HEADER, rows=estimate_rows(estimate.kept_estimate(year=year, month=month)))

@@ -427,9 +427,15 @@ class EstimateCopy(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["year", "month", "domain_id"], name="billing_one_estimate_copy")
         ]
-        # The month's copies read in the estimate's order (by name) without a sort.
+        # The month's copies read in the estimate's order (by name) without a sort; the Invoices page's customers
+        # of the largest cost read along their own index, not sorted from every copy.
         indexes = [
-            models.Index(fields=["year", "month", "company_name", "domain_id"], name="billing_estimate_order")
+            models.Index(
+                fields=["year", "month", "company_name", "domain_id"], name="billing_estimate_order"
+            ),
+            models.Index(
+                fields=["year", "month", "-cost", "company_name", "domain_id"], name="billing_estimate_cost"
+            ),
         ]
 
     def __str__(self) -> str:

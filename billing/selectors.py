@@ -20,7 +20,7 @@ from billing.models import (
 )
 from billing.permissions import VIEW_BILLING
 from customers.selectors import customer_names, customer_search
-from portal.core import clock
+from portal.core import clock, kept
 from portal.core.access import check
 from portal.core.lists import CappedCount, Sorts, count_cap, paginate
 from portal.core.models import SyncRun
@@ -380,10 +380,12 @@ def month_closing_state(*, user, year: int, month: int) -> dict:
 # --- the estimate ------------------------------------------------------------------------------------------
 
 
-def estimates(*, user) -> list[dict]:
+def estimates(*, user, top: int) -> list[dict]:
     """The Invoices page's estimates: the month the next invoice covers and the running month (one when they are
-    the same), each with what it is ("Next invoice", "This month") and the day its invoice is issued (a closed
-    month's was issued on the 1st: when it is not in the cache, it has not been fetched, not "not issued")."""
+    the same), each read as kept (`estimate.estimate_summary`: totals and the `top` customers of the largest
+    cost) with how its copy stands (`portal.core.kept`: a month behind is queued for the worker), what it is
+    ("Next invoice", "This month") and the day its invoice is issued (a closed month's was issued on the 1st:
+    when it is not in the cache, it has not been fetched, not "not issued")."""
     check(user, VIEW_BILLING)
     today = clock.today()
     invoiced = set(Invoice.objects.values_list("year", "month"))
@@ -391,13 +393,20 @@ def estimates(*, user) -> list[dict]:
     months = estimate.months_estimated(today, invoiced=invoiced)
     return [
         {
-            "estimate": estimate.kept_estimate(year=year, month=month, today=today),
+            "kept": kept.ask(estimate.KEPT, year, month),
+            "estimate": estimate.estimate_summary(year=year, month=month, top=top),
             "running": (year, month) == running,
             "next_invoice": (year, month) == months[0],
             "issued_on": rules.issued_on(year, month),
         }
         for year, month in months
     ]
+
+
+def estimate_kept_state(*, user, year: int, month: int) -> kept.KeptState:
+    """How the month's kept estimate stands (queued for the worker when behind)."""
+    check(user, VIEW_BILLING)
+    return kept.ask(estimate.KEPT, year, month)
 
 
 def month_estimate(*, user, year: int, month: int, domain_ids=None) -> estimate.Estimate:
@@ -408,7 +417,7 @@ def month_estimate(*, user, year: int, month: int, domain_ids=None) -> estimate.
 
 
 def estimate_against_invoice(*, user, year: int, month: int) -> list[estimate.Compared]:
-    """The month's estimate beside its invoice, per customer (the invoice's items as stored)."""
+    """The month's kept estimate beside its invoice, per customer (the invoice's items as stored)."""
     check(user, VIEW_BILLING)
     items = InvoiceItem.objects.filter(
         year=year, month=month, item_type__in=estimate.ESTIMATED_TYPES + estimate.NOT_ESTIMATED_TYPES
@@ -486,21 +495,38 @@ def month_charged_items(*, user, year: int, month: int, domain_id: int | None = 
 ESTIMATE_UNKNOWABLE = estimate.UNKNOWABLE
 
 
-def month_estimated_items(*, user, year: int, month: int) -> list[ChargedItem]:
-    """The month's estimate (the kept one, `estimate.kept_estimate`: what the Invoices page shows) as the charged
+def price_book_fingerprint() -> str:
+    """What the price book says, as text that differs when any entry does (what a kept copy is worked out
+    from)."""
+    from billing.prices import PriceBook
+
+    return PriceBook.load().fingerprint
+
+
+def month_details_stamp(year: int, month: int) -> str:
+    """When the month's invoice details were last stored ("" before they are): a copy made from them is worked
+    out again when it moves."""
+    stored = DetailMonth.objects.filter(year=year, month=month).values_list("synced_at", flat=True).first()
+    return stored.isoformat() if stored else ""
+
+
+def month_estimated_items(*, user, year: int, month: int, domain_id: int | None = None) -> list[ChargedItem]:
+    """The month's estimate (`estimate.month_estimate`, worked out now: the issue run and a draft's page issue and
+    show what the cache says at that moment, the kept drafts are worked out by the worker) as the charged
     items `month_charged_items` gives for an invoiced month, customer by customer: each estimated period one item
     of the invoice's item types and codes (a sub option by its own code), its units, its days, the price book's
     unit price in force on its first day and the estimate's price of the period (prorated as an invoiced item's
     is). For a partner that bills its customers in advance, before LINE WORKS invoices the month. A period the
     book has no price for has neither (as an unpriced invoiced item). What the estimate cannot know (usage-based
-    items, adjustments, penalties: `ESTIMATE_UNKNOWABLE`) is not among them."""
+    items, adjustments, penalties: `ESTIMATE_UNKNOWABLE`) is not among them. With `domain_id`, that customer's
+    alone."""
     from billing.prices import PriceBook
 
     check(user, VIEW_BILLING)
     book = PriceBook.load()
     charged = []
-    for customer in estimate.kept_estimate(year=year, month=month).customers:
-        # A kept customer reads its code (and lines) when asked: once a customer, not once a line.
+    ids = None if domain_id is None else [domain_id]
+    for customer in estimate.month_estimate(year=year, month=month, domain_ids=ids).customers:
         domain_id, name, code = customer.domain_id, customer.company_name, customer.customer_code
         for line in customer.lines:
             entry = book.entry(line.item_id, line.plan, domain_id, line.start)

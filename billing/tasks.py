@@ -1,5 +1,4 @@
-"""The billing app's tasks, for the worker's autodiscovery (each declared beside the code it runs)."""
+"""The billing app's tasks, for the worker's autodiscovery: none of its own. Its kept estimate is brought up to date
+by core's one task for every copy kept (`portal.core.keep`, billing.estimate.KEEPER)."""
 
-from billing.estimate import keep_estimates_task
-
-__all__ = ["keep_estimates_task"]
+__all__: list[str] = []

@@ -72,9 +72,8 @@ def invoices(request: HttpRequest) -> HttpResponse:
 
 def _estimates_context(request: HttpRequest) -> dict:
     return {
-        "estimates": selectors.estimates(user=request.user),
+        "estimates": selectors.estimates(user=request.user, top=ESTIMATE_ROWS),
         "cannot_know": estimate.CANNOT_KNOW,
-        "estimate_rows": ESTIMATE_ROWS,
     }
 
 
@@ -98,6 +97,7 @@ def estimate_invoice(request: HttpRequest, year: int, month: int) -> HttpRespons
     to look at (with the month's findings)."""
     year, month = _month_or_404(year, month)
     invoice = selectors.invoice_get(user=request.user, year=year, month=month)
+    kept = selectors.estimate_kept_state(user=request.user, year=year, month=month) if invoice else None
     rows = selectors.estimate_against_invoice(user=request.user, year=year, month=month) if invoice else []
     shown = [r for r in rows if r.verdict != estimate.Verdict.SAME]
     return render(
@@ -107,6 +107,7 @@ def estimate_invoice(request: HttpRequest, year: int, month: int) -> HttpRespons
             "year": year,
             "month": month,
             "invoice": invoice,
+            "kept": kept,
             "rows": shown[:ESTIMATE_AGAINST_ROWS],
             "more": max(len(shown) - ESTIMATE_AGAINST_ROWS, 0),
             "same": len(rows) - len(shown),

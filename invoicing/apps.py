@@ -7,7 +7,7 @@ class InvoicingConfig(AppConfig):
     verbose_name = _("Customer invoices")
 
     def ready(self) -> None:
-        from invoicing import operations, permissions, retention, worklist
+        from invoicing import operations, permissions, retention, services, worklist
         from invoicing.permissions import VIEW_INVOICING
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
@@ -20,4 +20,5 @@ class InvoicingConfig(AppConfig):
             operation_labels=[operations.OPERATION_LABELS],
             urls=[("invoicing/", "invoicing.urls")],
             retention=retention.RETENTION,
+            keepers=[services.DRAFTS_KEEPER],
         )

@@ -182,13 +182,18 @@ def month_drafts(
         draft.per_rate = per_rate(draft.lines, rounding)
         draft.previous_total = (previous_totals or {}).get(draft.domain_id)
         draft.issued_number = (issued or {}).get(draft.domain_id)
-        unpriced = sorted({line.description() for line in draft.lines if line.amount is None})
-        draft.blocked = [*common, *recipient_problems(draft.recipient)]
-        if unpriced:
-            draft.blocked.append(
-                gettext("The price book has no price for %(items)s.") % {"items": ", ".join(unpriced)}
-            )
+        draft.blocked = blocked_reasons(draft, common)
     return list(drafts.values())
+
+
+def blocked_reasons(draft: Draft, common: list[str]) -> list[str]:
+    """Why the draft cannot be issued, in the active language: `common` (the partner's own details,
+    `issuer_problems`), its recipient's details, the items the price book has no price for."""
+    reasons = [*common, *recipient_problems(draft.recipient)]
+    unpriced = sorted({line.description() for line in draft.lines if line.amount is None})
+    if unpriced:
+        reasons.append(gettext("The price book has no price for %(items)s.") % {"items": ", ".join(unpriced)})
+    return reasons
 
 
 def lines_written(draft: Draft) -> list[dict]:

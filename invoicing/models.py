@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from invoicing import rules, storage
@@ -336,6 +337,84 @@ class DraftPriceEdit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d} {self.domain_id} {self.item_id}/{self.plan}: {self.unit_price}"
+
+
+# --- the drafts kept -------------------------------------------------------------------------------------
+
+
+class DraftMonth(models.Model):
+    """A month's kept drafts: what they were worked out from (`basis`: the price book's fingerprint, the business
+    date, the partner's billing details, what the month is made from and its invoice details' stamp, the tax
+    rounding, the drafts' rules) and when (`worked_at`: a customer whose copy or billing data was written since,
+    `portal.core.copies`, is worked out again by the worker). Any of them differing, the month is worked out
+    again whole (`services.drafts_keep`)."""
+
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    worked_at = models.DateTimeField()
+    basis = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year", "month"], name="invoicing_one_draft_month")]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+
+class DraftState(models.TextChoices):
+    READY = "ready", _("Ready")
+    BLOCKED = "blocked", _("Blocked")
+    ISSUED = "issued", _("Issued")
+
+
+class DraftCopy(models.Model):
+    """One customer's kept draft of a month, as the month's page lists it: its totals, its state, why it is
+    blocked (in each language the portal speaks), last month's total beside it. The issue run never reads it:
+    it issues from drafts worked out at issue time (`selectors.ready_drafts`)."""
+
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    domain_id = models.BigIntegerField()
+    customer_name = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=8, choices=DraftState.choices)
+    subtotal = models.BigIntegerField(default=0)
+    tax = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    previous_total = models.BigIntegerField(null=True, blank=True)
+    issued_number = models.PositiveBigIntegerField(null=True, blank=True)
+    #: Finance changed a price on it; a price change of Finance's no longer applies.
+    edited = models.BooleanField(default=False)
+    stale_edits = models.BooleanField(default=False)
+    #: Why it cannot be issued, by language code: {"en": [sentence, ...], "ja": [...]}.
+    reasons = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["year", "month", "domain_id"], name="invoicing_one_draft_copy")
+        ]
+        # The month's page, every draft or those of one state, a page at a time in the drafts' order (by name).
+        indexes = [
+            models.Index(
+                fields=["year", "month", "customer_name", "domain_id"], name="invoicing_draft_order"
+            ),
+            models.Index(
+                fields=["year", "month", "state", "customer_name", "domain_id"], name="invoicing_draft_state"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.domain_id}"
+
+    @property
+    def blocked(self) -> list[str]:
+        """Why it cannot be issued, in the reader's language (none once issued)."""
+        if self.state != DraftState.BLOCKED:
+            return []
+        return self.reasons.get(get_language() or "", None) or self.reasons.get(settings.LANGUAGE_CODE, [])
+
+    @property
+    def difference(self) -> int | None:
+        return None if self.previous_total is None else self.total - self.previous_total
 
 
 # --- sending and being paid ------------------------------------------------------------------------------

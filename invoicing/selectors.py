@@ -4,13 +4,15 @@ selectors, never its models; the customers through theirs."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.forms.models import model_to_dict
 
@@ -21,7 +23,10 @@ from invoicing.models import (
     BillingBasis,
     CustomerBilling,
     DocumentKind,
+    DraftCopy,
+    DraftMonth,
     DraftPriceEdit,
+    DraftState,
     InvoicePayment,
     InvoiceSending,
     IssuedInvoice,
@@ -32,8 +37,9 @@ from invoicing.models import (
     WithoutDetailsCount,
 )
 from invoicing.permissions import VIEW_INVOICING
-from portal.core import clock
+from portal.core import clock, kept
 from portal.core.access import check
+from portal.core.copies import copies_changed_count
 from portal.core.lists import Sorts, clamp_page, paginate
 
 RECIPIENT_FIELDS = ("billed", "bill_to_name", "bill_to_address", "invoice_email", "language")
@@ -175,10 +181,9 @@ def _items_of(
 ) -> list[billing.ChargedItem]:
     """The month's items as `basis` says: LINE WORKS' invoice, or the estimate (the same shape, from billing's
     one adapter), or none (a month not begun, for a partner that bills in advance). With `domain_id`, that
-    customer's: an invoiced month's read along the customer's index; the estimate's from the month's kept copy."""
+    customer's: an invoiced month's read along the customer's index; the estimate's worked out for it alone."""
     if basis == rules.FROM_ESTIMATE:
-        found = billing.month_estimated_items(user=user, year=year, month=month)
-        return found if domain_id is None else [i for i in found if i.domain_id == domain_id]
+        return billing.month_estimated_items(user=user, year=year, month=month, domain_id=domain_id)
     if basis == rules.NOT_BEGUN:
         return []
     return billing.month_charged_items(user=user, year=year, month=month, domain_id=domain_id)
@@ -193,7 +198,9 @@ def _drafts_of(
     previous_totals = None
     if previous:
         before = rules.month_before(year, month)
-        previous_totals = _month_totals(user=user, year=before[0], month=before[1], issue_date=issue_date)
+        previous_totals = _month_totals(
+            user=user, year=before[0], month=before[1], issue_date=issue_date, domain_id=domain_id
+        )
     one = {} if domain_id is None else {"domain_id": domain_id}
     issued = dict(
         IssuedInvoice.objects.filter(year=year, month=month, **one)
@@ -223,19 +230,35 @@ def _drafts_of(
     return found
 
 
-def _month_totals(*, user, year: int, month: int, issue_date: dt.date) -> dict[int, int]:
-    """Each customer's total of a month: its issued invoice's, else its draft's."""
+def _month_totals(
+    *, user, year: int, month: int, issue_date: dt.date, domain_id: int | None = None
+) -> dict[int, int]:
+    """Each customer's total of a month (or `domain_id`'s): its issued invoice's, else its draft's."""
+    one = {} if domain_id is None else {"domain_id": domain_id}
     totals = {
         d.domain_id: d.total
-        for d in _drafts_of(user=user, year=year, month=month, issue_date=issue_date, previous=False)
+        for d in _drafts_of(
+            user=user, year=year, month=month, issue_date=issue_date, previous=False, domain_id=domain_id
+        )
     }
     totals.update(
-        IssuedInvoice.objects.filter(year=year, month=month)
+        IssuedInvoice.objects.filter(year=year, month=month, **one)
         .exclude(kind=DocumentKind.CREDIT_NOTE)
         .order_by("number")
         .values_list("domain_id", "total")
     )
     return totals
+
+
+def month_drafts_worked_out(
+    *, user, year: int, month: int, domain_id: int | None = None
+) -> list[drafts.Draft]:
+    """The month's drafts (or `domain_id`'s) worked out now, with last month's totals beside them: what the
+    worker keeps (`services.drafts_keep`)."""
+    check(user, VIEW_INVOICING)
+    return _drafts_of(
+        user=user, year=year, month=month, issue_date=clock.today(), previous=True, domain_id=domain_id
+    )
 
 
 def month_drafts(*, user, year: int, month: int) -> MonthDrafts:
@@ -259,16 +282,129 @@ def month_drafts(*, user, year: int, month: int) -> MonthDrafts:
 
 
 #: The states the month's drafts are filtered by (`draft_page`).
-DRAFT_READY, DRAFT_BLOCKED, DRAFT_ISSUED = "ready", "blocked", "issued"
+DRAFT_READY, DRAFT_BLOCKED, DRAFT_ISSUED = DraftState.READY, DraftState.BLOCKED, DraftState.ISSUED
 
 
-def draft_page(found: MonthDrafts, *, state: str, page, per_page: int) -> Page:
-    """One page of the month's drafts in `state` (ready, blocked, issued; "" every one), in the drafts' order:
-    the page draws its rows alone, never every customer's. A page past the end is the last."""
-    rows = {DRAFT_READY: found.ready, DRAFT_BLOCKED: found.blocked, DRAFT_ISSUED: found.issued}.get(
-        state, found.drafts
+# --- the drafts kept: what the month's pages read ------------------------------------------------------------
+
+#: The kept drafts' name among the copies kept (`portal.core.kept`).
+DRAFTS_KEPT = "invoicing.drafts"
+#: The drafts' rules, as a number: drafts kept by other rules (an older release) are worked out again. Move it on
+#: with any change to how a draft is worked out.
+DRAFT_RULES = 1
+
+
+def drafts_basis(year: int, month: int) -> dict:
+    """What a month's drafts are worked out from as a whole (`DraftMonth.basis`): any of it differing, every
+    customer's draft is worked out again."""
+    basis = month_basis(year, month)
+    details = json.dumps(details_mapping(), sort_keys=True, default=str)
+    return {
+        "book": billing.price_book_fingerprint(),
+        "today": clock.today().isoformat(),
+        "issuer": hashlib.sha256(details.encode()).hexdigest(),
+        "basis": basis,
+        "items": billing.month_details_stamp(year, month) if basis == rules.FROM_INVOICE else "",
+        "rounding": settings.INVOICE_TAX_ROUNDING,
+        "rules": DRAFT_RULES,
+    }
+
+
+def drafts_state(year: int, month: int) -> kept.KeptState:
+    """How the month's kept drafts stand (a few counted reads, nothing worked out): when they were brought up to
+    date, how many customers' copies or billing data were written since, whether what every draft is worked out
+    from differs now."""
+    row = DraftMonth.objects.filter(year=year, month=month).first()
+    if row is None:
+        return kept.KeptState(None)
+    return kept.KeptState(
+        row.worked_at, copies_changed_count(row.worked_at), row.basis != drafts_basis(year, month)
     )
+
+
+@dataclass
+class KeptDrafts:
+    """A month's drafts as its pages show them, read from the drafts kept (`DraftCopy`) with SQL whatever the
+    number of customers: the counts and totals by state (one aggregate), how the copy stands (`kept`), the
+    month's issue run and its invoices still being prepared."""
+
+    year: int
+    month: int
+    kept: kept.KeptState
+    count: int
+    ready_count: int
+    blocked_count: int
+    issued_count: int
+    #: The total of the drafts ready and issued (tax included), and of last month's beside them.
+    total: int
+    previous_total: int
+    ready_total: int
+    issuer_missing: bool
+    run: IssueRun | None
+    #: The numbers of the month's invoices still being prepared (numbered, their PDF not rendered yet).
+    preparing: frozenset[int] = frozenset()
+    #: What the drafts are made from (`rules.draft_basis`): LINE WORKS' invoice, the estimate, or nothing yet.
+    basis: str = rules.FROM_INVOICE
+    #: Whether the partner bills in advance (the page says how a month other than the running one is made).
+    in_advance: bool = False
+
+    @property
+    def cannot_know(self) -> tuple:
+        """What drafts made from the estimate cannot know (none for drafts made from LINE WORKS' invoice)."""
+        return billing.ESTIMATE_UNKNOWABLE if self.basis == rules.FROM_ESTIMATE else ()
+
+
+def kept_drafts(*, user, year: int, month: int) -> KeptDrafts:
+    """The month's drafts as kept, counted and totalled by state in SQL; a month behind (or never worked out) is
+    queued for the worker (`portal.core.kept`), never worked out here."""
+    check(user, VIEW_INVOICING)
+    state = kept.ask(DRAFTS_KEPT, year, month)
+    figures = DraftCopy.objects.filter(year=year, month=month).aggregate(
+        n=Count("pk"),
+        n_ready=Count("pk", filter=Q(state=DraftState.READY)),
+        n_blocked=Count("pk", filter=Q(state=DraftState.BLOCKED)),
+        n_issued=Count("pk", filter=Q(state=DraftState.ISSUED)),
+        sum_total=Coalesce(Sum("total", filter=~Q(state=DraftState.BLOCKED)), 0),
+        sum_ready=Coalesce(Sum("total", filter=Q(state=DraftState.READY)), 0),
+        sum_previous=Coalesce(Sum("previous_total"), 0),
+    )
+    return KeptDrafts(
+        year=year,
+        month=month,
+        kept=state,
+        count=figures["n"],
+        ready_count=figures["n_ready"],
+        blocked_count=figures["n_blocked"],
+        issued_count=figures["n_issued"],
+        total=figures["sum_total"],
+        previous_total=figures["sum_previous"],
+        ready_total=figures["sum_ready"],
+        basis=month_basis(year, month),
+        in_advance=bills_in_advance(),
+        issuer_missing=issuer_mapping() is None,
+        run=issue_run_latest(user=user, year=year, month=month),
+        preparing=frozenset(
+            IssuedInvoice.objects.filter(year=year, month=month, pdf_sha256="").values_list(
+                "number", flat=True
+            )
+        ),
+    )
+
+
+def draft_page(found: KeptDrafts, *, state: str, page, per_page: int) -> Page:
+    """One page of the month's kept drafts in `state` (ready, blocked, issued; "" every one), in the drafts'
+    order (by name), read from the database a page at a time along its index. A page past the end is the
+    last."""
+    rows = DraftCopy.objects.filter(year=found.year, month=found.month).order_by("customer_name", "domain_id")
+    if state in DraftState.values:
+        rows = rows.filter(state=state)
+    count = {
+        DraftState.READY: found.ready_count,
+        DraftState.BLOCKED: found.blocked_count,
+        DraftState.ISSUED: found.issued_count,
+    }.get(state, found.count)
     paginator = Paginator(rows, per_page)
+    paginator.count = count  # counted with the month's figures already
     return paginator.page(min(clamp_page(page), paginator.num_pages))
 
 

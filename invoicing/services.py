@@ -42,7 +42,10 @@ from invoicing import corrections, document, drafts, selectors, storage
 from invoicing.models import (
     CustomerBilling,
     DocumentKind,
+    DraftCopy,
+    DraftMonth,
     DraftPriceEdit,
+    DraftState,
     InvoiceCounter,
     InvoicePayment,
     InvoiceSending,
@@ -53,9 +56,10 @@ from invoicing.models import (
     SendRun,
 )
 from invoicing.permissions import CHANGE_INVOICING
-from portal.core import clock
+from portal.core import clock, kept
 from portal.core.access import check
 from portal.core.changes import liveness
+from portal.core.copies import copies_changed, copies_changed_since
 from portal.core.models import AuditEntry
 from portal.core.services import audit_record
 
@@ -109,6 +113,7 @@ def customer_billing_set(*, actor, domain_id: int, **values) -> bool:
         if row is not None and not changed:
             return False
         CustomerBilling.objects.update_or_create(domain_id=domain_id, defaults=after)
+        copies_changed([domain_id])  # its kept drafts are worked out again
         audit_record(
             actor=actor,
             operation_id="portal.setCustomerBilling",
@@ -237,6 +242,9 @@ def month_issue(*, run_id: int) -> IssueRun:
             raise
         # Finished when every PDF is stored; else by the worker that stores the last one (`pdf_chunk_render`).
         _run_finish_when_rendered(run)
+    kept.queue(
+        selectors.DRAFTS_KEPT, run.year, run.month
+    )  # the month's page lists them issued within seconds
     run.refresh_from_db()
     return run
 
@@ -262,6 +270,7 @@ def _store_numbered(document_row: IssuedInvoice) -> IssuedInvoice:
     invoice: numbered first, rendered after."""
     document_row.save(force_insert=True)
     InvoiceCounter.objects.filter(key=COUNTER).update(next_number=F("next_number") + 1)
+    copies_changed([document_row.domain_id])  # its kept drafts (this month's, next month's beside it) move on
     return document_row
 
 
@@ -528,6 +537,7 @@ def draft_price_set(
                     "edited_by": actor if getattr(actor, "is_authenticated", False) else None,
                 },
             )
+        copies_changed([domain_id])  # its kept draft is worked out again
         audit_record(
             actor=actor,
             operation_id="portal.setDraftPrice",
@@ -543,6 +553,119 @@ def draft_price_set(
             },
         )
     return True
+
+
+# --- the drafts kept -------------------------------------------------------------------------------------
+
+#: More customers than this to work out again: the month is worked out whole (one read of its items), not
+#: customer by customer (a few reads each).
+DRAFTS_ONE_BY_ONE = 50
+#: Kept drafts written in one transaction.
+DRAFTS_BATCH = 500
+#: How long before it is stamped a write may commit: a customer written within this of the last working out is
+#: worked out again, so no write is missed.
+KEPT_MARGIN = dt.timedelta(minutes=2)
+
+
+def drafts_keep(*, year: int, month: int, whole: bool = False) -> None:
+    """Bring the month's kept drafts (`DraftMonth`, `DraftCopy`) up to what `selectors.month_drafts` works out
+    (the worker's, never a reader's): the customers whose copy or billing data was written since
+    (`portal.core.copies`: the engines' stores, billing details, price edits, invoices issued) are worked out
+    again, each from its own rows, or the whole month when more than `DRAFTS_ONE_BY_ONE` are, or when what
+    every draft is worked out from differs (`selectors.drafts_basis`), or with `whole`. Stored in batches of
+    `DRAFTS_BATCH`, each its own transaction."""
+    # The worker works out for every reader: as an Admin would read them.
+    user = SimpleNamespace(is_authenticated=True, is_active=True, is_superuser=True)
+    started = timezone.now()
+    basis = selectors.drafts_basis(year, month)
+    row = DraftMonth.objects.filter(year=year, month=month).first()
+    todo: set[int] | None = None
+    if not whole and row is not None and row.basis == basis:
+        todo = copies_changed_since(row.worked_at - KEPT_MARGIN)
+        if not todo:
+            return
+        if len(todo) > DRAFTS_ONE_BY_ONE:
+            todo = None
+    worked: dict[str, list[drafts.Draft]] = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            if todo is None:
+                worked[language] = selectors.month_drafts_worked_out(user=user, year=year, month=month)
+            else:
+                worked[language] = [
+                    d
+                    for domain_id in sorted(todo)
+                    for d in selectors.month_drafts_worked_out(
+                        user=user, year=year, month=month, domain_id=domain_id
+                    )
+                ]
+    first, *others = (worked[language] for language, _name in settings.LANGUAGES)
+    reasons = {
+        language: {d.domain_id: d.blocked for d in found}
+        for language, found in zip((code for code, _n in settings.LANGUAGES), (first, *others), strict=True)
+    }
+    rows = [
+        _draft_copy(year, month, d, {lang: by[d.domain_id] for lang, by in reasons.items()}) for d in first
+    ]
+    gone = (
+        set(DraftCopy.objects.filter(year=year, month=month).values_list("domain_id", flat=True))
+        if todo is None
+        else set(todo)
+    ) - {r.domain_id for r in rows}
+    for index in range(0, len(rows), DRAFTS_BATCH):
+        batch = rows[index : index + DRAFTS_BATCH]
+        with transaction.atomic():
+            DraftCopy.objects.filter(
+                year=year, month=month, domain_id__in=[r.domain_id for r in batch]
+            ).delete()
+            DraftCopy.objects.bulk_create(batch)
+    gone_ids = sorted(gone)
+    with transaction.atomic():
+        for index in range(0, len(gone_ids), DRAFTS_BATCH):
+            DraftCopy.objects.filter(
+                year=year, month=month, domain_id__in=gone_ids[index : index + DRAFTS_BATCH]
+            ).delete()
+        DraftMonth.objects.update_or_create(
+            year=year, month=month, defaults={"worked_at": started, "basis": basis}
+        )
+
+
+def _draft_copy(year: int, month: int, draft: drafts.Draft, reasons: dict[str, list[str]]) -> DraftCopy:
+    if draft.issued_number is not None:
+        state = DraftState.ISSUED
+    elif draft.blocked:
+        state = DraftState.BLOCKED
+    else:
+        state = DraftState.READY
+    return DraftCopy(
+        year=year,
+        month=month,
+        domain_id=draft.domain_id,
+        customer_name=draft.customer_name,
+        state=state,
+        subtotal=draft.subtotal,
+        tax=draft.tax,
+        total=draft.total,
+        previous_total=draft.previous_total,
+        issued_number=draft.issued_number,
+        edited=draft.edited,
+        stale_edits=bool(draft.stale_edits),
+        reasons=reasons if state == DraftState.BLOCKED else {},
+    )
+
+
+def drafts_months(today: dt.date) -> list[tuple[int, int]]:
+    """The months whose drafts are kept ahead: the one whose invoices are made now (`selectors.default_month`)."""
+    return [selectors.default_month()]
+
+
+#: The kept drafts, as `portal.core.kept` runs them.
+DRAFTS_KEEPER = kept.Keeper(
+    name=selectors.DRAFTS_KEPT,
+    months=drafts_months,
+    state=selectors.drafts_state,
+    keep=lambda year, month, whole: drafts_keep(year=year, month=month, whole=whole),
+)
 
 
 # --- the PDF, rendered after the number ------------------------------------------------------------------

@@ -55,7 +55,7 @@ def drafts(request: HttpRequest, year: int, month: int) -> HttpResponse:
             # Done: the whole page again, its drafts now issued (the poll runs only while a run is under way).
             return HttpResponseClientRefresh()
         return render(request, "invoicing/drafts.html#run", {"run": run, "year": year, "month": month})
-    found = selectors.month_drafts(user=request.user, year=year, month=month)
+    found = selectors.kept_drafts(user=request.user, year=year, month=month)
     state = ListState.from_request(request, DRAFTS_LIST)
     page = selectors.draft_page(found, state=state.filters, page=state.page, per_page=state.per_page)
     context = {
@@ -135,11 +135,17 @@ def issue(request: HttpRequest, year: int, month: int) -> HttpResponse:
         else:
             messages.success(request, _("The month's invoices are being issued; progress shows below."))
         return redirect("invoicing:drafts", year=year, month=month)
-    found = selectors.month_drafts(user=request.user, year=year, month=month)
+    found = selectors.kept_drafts(user=request.user, year=year, month=month)
     return render(
         request,
         "invoicing/issue_confirm.html",
-        {"ready": found.ready, "total": sum(d.total for d in found.ready), "year": year, "month": month},
+        {
+            "ready": found.ready_count,
+            "total": found.ready_total,
+            "kept": found.kept,
+            "year": year,
+            "month": month,
+        },
     )
 
 

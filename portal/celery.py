@@ -91,11 +91,12 @@ def beat_schedule() -> dict:
             "task": "portal.core.sync.resync_partner_wide_fresh",
             "schedule": crontab(minute=0, hour="6,18"),
         },
-        # Just after the business day turns (and so the estimates' basis with it), the kept estimates the
-        # Invoices page reads are worked out ahead, not in the first reader's request (billing/estimate.py).
-        "estimates-kept-daily": {
-            "task": "billing.keep_estimates",
-            "schedule": crontab(minute=5, hour=0),
+        # The copies kept of what is worked out from the cache (billing's estimate, invoicing's drafts), brought
+        # up to date every minute as a safety net (a reader who finds one behind queues its month at once), and
+        # so just after the business day turns, not in the first reader's request (portal/core/kept.py).
+        "kept-copies": {
+            "task": "portal.core.keep",
+            "schedule": 60.0,
         },
         # Each morning (DIGEST_HOUR, business time zone), the digest of decisions due soon to each Account manager.
         "decisions-digest-daily": {

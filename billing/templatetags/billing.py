@@ -82,9 +82,3 @@ def finding_billed(finding) -> str:
 def finding_subject(finding) -> str:
     """What within the customer a finding is about, by name (`rules.finding_subject_name`)."""
     return finding_subject_name(finding.kind, finding.subject)
-
-
-@register.filter
-def estimate_top(result, count: int) -> list:
-    """The customers of an estimate with the largest cost first, `count` of them."""
-    return result.top(int(count))

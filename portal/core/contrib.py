@@ -34,6 +34,9 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
   (`portal.core.changes.bulk.BulkSource`: a worklist section's full list), with what "all N" means there
 * `retention`: how long the history in the app's tables is kept, and why (`portal.core.retention.Retention`),
   shown on the Admins' Data kept page and applied by the nightly housekeeping
+* `keepers`: copies the app keeps of what it works out from the cache, month by month
+  (`portal.core.kept.Keeper`: billing's estimate, invoicing's drafts), brought up to date by the worker, never in
+  a reader's request
 
 Core reads them back with `contributions(kind)` and never imports an app. A kind given again by the same app
 replaces that app's earlier contribution of the kind, so a second `ready()` (tests, autoreload) changes nothing.
@@ -65,6 +68,7 @@ KINDS = (
     "bulk_actions",
     "bulk_sources",
     "retention",
+    "keepers",
 )
 
 _REGISTRY: dict[str, dict[str, tuple[Any, ...]]] = {kind: {} for kind in KINDS}

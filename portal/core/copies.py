@@ -33,6 +33,11 @@ def copies_changed_since(moment: dt.datetime) -> set[int]:
     return set(CopyChange.objects.filter(changed_at__gte=moment).values_list("domain_id", flat=True))
 
 
+def copies_changed_count(moment: dt.datetime) -> int:
+    """How many customers' copies were written at or after `moment` (along the index of when)."""
+    return CopyChange.objects.filter(changed_at__gte=moment).count()
+
+
 def holds_already(held: QuerySet, rows: Sequence[Model], fields: Sequence[str], *, key: int) -> bool:
     """Whether the copy's rows `held` are already `rows` (the ones just read): the same rows, known by their first
     `key` of `fields`, with the same values in every one of `fields`. A resync that reads again what it read

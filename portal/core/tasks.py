@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from portal.core.changes.engine import change_reconcile_task as change_reconcile
 from portal.core.changes.engine import change_run_task as change_run
+from portal.core.kept import keep_task as keep
 from portal.core.sync.engine import resync_customer_task as resync_customer
 from portal.core.sync.engine import resync_full_task as resync_full
 from portal.core.sync.engine import resync_partner_wide_fresh_task as resync_partner_wide_fresh
@@ -21,6 +22,7 @@ __all__ = [
     "change_run",
     "changes_reap_stale",
     "housekeeping",
+    "keep",
     "ping",
     "resync_customer",
     "resync_full",

@@ -1,6 +1,8 @@
-"""The kept estimate (`estimate.kept_estimate`) is always what a fresh `month_estimate` works out: after random
-changes to the cache (each marked written as the sync and change engines mark it), price book entries, a new
-business day, customers added and removed, read again and again."""
+"""The kept estimate (`estimate.estimate_keep`, the worker's; `kept_estimate`, the readers') is always what a
+fresh `month_estimate` works out once the worker has been: after random changes to the cache (each marked
+written as the sync and change engines mark it), price book entries, a new business day, customers added and
+removed, read again and again. A reader works nothing out: it reads what is kept, says how far behind it is and
+queues the rest (`portal.core.kept`)."""
 
 from __future__ import annotations
 
@@ -42,6 +44,12 @@ change = st.one_of(
     st.tuples(st.just("price"), st.sampled_from(["STD", "SSTG2"]), st.integers(100, 900)),
     st.tuples(st.just("next day"), st.just(0), st.integers(1, 3)),
 )
+
+
+def _kept(today: dt.date) -> estimate.Estimate:
+    """The month as the worker leaves it, read as the pages read it."""
+    estimate.estimate_keep(**NOV, today=today)
+    return estimate.kept_estimate(**NOV)
 
 
 def _customer(licences: int) -> int:
@@ -121,32 +129,39 @@ def test_the_kept_estimate_is_always_a_fresh_one(start, changes):
     PriceEntry.objects.create(item_id="STD", plan="", cost=450, price=600, effective_from=dt.date(2026, 1, 1))
     customers = [_customer(licences) for licences in start]
     today = [TODAY]
-    assert estimate.kept_estimate(**NOV, today=today[0]) == estimate.month_estimate(**NOV)
+    assert _kept(today[0]) == estimate.month_estimate(**NOV)
     for step, (kind, target, value) in enumerate(changes, start=1):
         # Each change later than the margin after the one before: only its customer is worked out again.
         with time_machine.travel(timezone.now() + step * (estimate.KEPT_MARGIN + dt.timedelta(minutes=1))):
             _apply(kind, target, value, customers, today)
-            kept = estimate.kept_estimate(**NOV, today=today[0])
+            kept = _kept(today[0])
             assert kept == estimate.month_estimate(**NOV), kind
-            assert estimate.kept_estimate(**NOV, today=today[0]) == kept  # read again: from the copies
+            assert _kept(today[0]) == kept  # kept again: nothing changed, the copies stand
 
 
 def test_a_customer_unchanged_is_read_from_its_copy_and_a_changed_one_worked_out_again():
     a, b = _customer(10), _customer(20)
     PriceEntry.objects.create(item_id="STD", plan="", cost=450, price=600, effective_from=dt.date(2026, 1, 1))
-    estimate.kept_estimate(**NOV, today=TODAY)
+    _kept(TODAY)
     # A copy changed without the engines' mark is not seen: the kept copy is what is read (proves it is read).
     Subscription.objects.filter(customer_id=a).update(license_count=11)
     Subscription.objects.filter(customer_id=b).update(license_count=21)
     copies_changed([b])
-    kept = estimate.kept_estimate(**NOV, today=TODAY)
+    # Until the worker comes, the reader reads the copy as kept and is told one customer is behind.
+    assert estimate.kept_estimate(**NOV).of(b).lines[0].units == 20
+    assert estimate.estimate_state(**NOV, today=TODAY).behind == 1
+    kept = _kept(TODAY)
     assert kept.of(a).lines[0].units == 10
     assert kept.of(b).lines[0].units == 21
+    assert estimate.estimate_state(**NOV, today=TODAY).current
     # A new business day works every customer out again.
-    assert estimate.kept_estimate(**NOV, today=TODAY + dt.timedelta(days=1)).of(a).lines[0].units == 11
+    assert estimate.estimate_state(**NOV, today=TODAY + dt.timedelta(days=1)).whole
+    assert _kept(TODAY + dt.timedelta(days=1)).of(a).lines[0].units == 11
 
 
-def test_the_estimates_are_kept_ahead_each_business_day_so_the_page_works_nothing_out(monkeypatch):
+@pytest.mark.kept_by_worker
+def test_the_estimates_are_kept_ahead_every_minute_so_the_page_works_nothing_out(monkeypatch, finance):
+    from billing import selectors
     from billing.models import EstimateMonth
     from portal.celery import app, beat_schedule
     from tests.fixtures.portal_api import pin_business_today
@@ -154,17 +169,73 @@ def test_the_estimates_are_kept_ahead_each_business_day_so_the_page_works_nothin
     customer = _customer(10)
     PriceEntry.objects.create(item_id="STD", plan="", cost=450, price=600, effective_from=dt.date(2026, 1, 1))
     pin_business_today(monkeypatch, TODAY)
-    # The daily task, as beat runs it just after the business day turns: both months the page shows.
-    entry = beat_schedule()["estimates-kept-daily"]
-    assert entry["task"] in app.tasks
+    # The minute's task, as beat runs it: both months the page shows.
+    entry = beat_schedule()["kept-copies"]
+    assert entry["schedule"] == 60.0 and entry["task"] in app.tasks
     app.tasks[entry["task"]]()
     months = estimate.months_estimated(TODAY, invoiced=set())
     kept = {(m.year, m.month): m.worked_at for m in EstimateMonth.objects.all()}
     assert set(kept) == set(months) and len(months) == 2
-    # The page's read then works nothing out again: each month kept as it was.
+    # The page's read then works nothing out again: each month read as kept, and up to date.
     worked_out = []
     monkeypatch.setattr(estimate, "_estimate_with_book", lambda *a, **k: worked_out.append(a))
-    for year, month in months:
-        assert estimate.kept_estimate(year=year, month=month, today=TODAY).of(customer) is not None
+    shown = selectors.estimates(user=finance, top=20)
+    assert [e["kept"].current for e in shown] == [True, True]
+    assert all(e["estimate"].top[0].domain_id == customer for e in shown)
     assert worked_out == []
     assert {(m.year, m.month): m.worked_at for m in EstimateMonth.objects.all()} == kept
+
+
+@pytest.mark.kept_by_worker
+def test_after_a_price_change_the_page_says_it_is_being_worked_out_and_the_worker_fills_it(
+    monkeypatch, client_as, django_capture_on_commit_callbacks
+):
+    """The first reader after a price change is not made to wait for every customer worked out: the page shows
+    the figures kept and says they are being worked out again, and queues the month; the worker's task then
+    brings it up to date and the page shows the new price. A month never worked out says it is being worked
+    out."""
+    from django.urls import reverse
+
+    from portal.core import kept
+    from portal.core.access import Role
+    from tests.fixtures.portal_api import pin_business_today
+
+    pin_business_today(monkeypatch, TODAY)
+    _customer(10)
+    PriceEntry.objects.create(item_id="STD", plan="", cost=450, price=600, effective_from=dt.date(2026, 1, 1))
+    client = client_as(Role.FINANCE)
+    queued = []
+    monkeypatch.setattr(kept.keep_task, "delay", lambda **k: queued.append(k))
+
+    def page(lang: str = "en") -> str:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.get(
+                reverse("billing:invoices"),
+                HTTP_HX_REQUEST="true",
+                HTTP_HX_TARGET="estimate",
+                HTTP_ACCEPT_LANGUAGE=lang,
+            )
+        return response.content.decode()
+
+    first = page()
+    assert 'data-kept="never"' in first and "Being worked out" in first
+    assert {"name": estimate.KEPT, **NOV} in queued
+    assert "計算中" in page("ja")
+    kept.keep_all(TODAY)
+    assert "¥6,000" in page() and 'data-testid="kept-state"' not in page()
+    # The price changes: the reader works nothing out and reads the ¥600 figures, said to be being worked out.
+    PriceEntry.objects.create(
+        item_id="STD", plan="", cost=450, price=700, effective_from=dt.date(2026, 11, 1)
+    )
+    worked_out = []
+    real = estimate._estimate_with_book
+    monkeypatch.setattr(
+        estimate, "_estimate_with_book", lambda *a, **k: worked_out.append(a) or real(*a, **k)
+    )
+    kept.queue.__globals__["cache"].clear()
+    queued.clear()
+    behind = page()
+    assert worked_out == [] and 'data-kept="whole"' in behind and "¥6,000" in behind
+    assert {"name": estimate.KEPT, **NOV} in queued
+    kept.keep_task(**queued[-1])  # the worker
+    assert worked_out and "¥7,000" in page()

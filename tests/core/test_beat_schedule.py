@@ -44,7 +44,6 @@ def _sent_at(scheduler: _Recorder, when: dt.datetime) -> set[str]:
         ("home.digest.send_daily", 8, 0),
         ("portal.core.sync.resync_partner_wide_fresh", 6, 0),
         ("portal.core.sync.resync_partner_wide_fresh", 18, 0),
-        ("billing.keep_estimates", 0, 5),
         ("portal.core.housekeeping", 3, 30),
     ],
 )
@@ -61,3 +60,12 @@ def test_beat_sends_each_daily_job_at_its_hour_in_japan_time(settings, task, hou
     assert task in _sent_at(scheduler, at)
     # Sent once: a minute later it is not sent again.
     assert task not in _sent_at(scheduler, at + dt.timedelta(minutes=1))
+
+
+def test_beat_keeps_the_kept_copies_every_minute():
+    """The copies kept of what is worked out (the estimate, the drafts: portal/core/kept.py) are brought up to
+    date every minute, whatever a reader asked, so a write nobody reads is still worked out within the minute."""
+    from portal.celery import beat_schedule
+
+    entry = beat_schedule()["kept-copies"]
+    assert entry == {"task": "portal.core.keep", "schedule": 60.0}

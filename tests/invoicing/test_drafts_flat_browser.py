@@ -35,3 +35,33 @@ def test_the_drafts_are_filtered_by_state_in_place(page, month):
     page.locator(f'tr[data-domain="{beta.domain_id}"]').wait_for(state="detached")
     assert "下書き 1 件" in page.inner_text('[data-testid="drafts"]')
     screenshot(page, "invoicing-drafts-ready-ja")
+
+
+@pytest.mark.kept_by_worker
+def test_drafts_behind_say_so_and_still_show_what_is_kept(page, month, monkeypatch):
+    """A customer's billing details saved since the drafts were kept: the page says one customer is being worked
+    out again (in English and Japanese) and lists the drafts as kept meanwhile."""
+    from invoicing import services
+    from portal.core import kept
+
+    monkeypatch.setattr(kept.keep_task, "delay", lambda **k: None)  # the worker comes later
+    services.drafts_keep(**M)
+    finance = make_persona(Role.FINANCE)
+    services.customer_billing_set(
+        actor=finance,
+        domain_id=month["beta"].domain_id,
+        billed=True,
+        bill_to_name="Beta K.K.",
+        bill_to_address="札幌市中央区1-1",
+        invoice_email="",
+        language="en",
+    )
+    login(page, finance, reverse("invoicing:drafts", kwargs=M))
+    note = page.locator('[data-testid="kept-state"]')
+    assert note.get_attribute("role") == "status"
+    assert "1 customer is being worked out again" in note.inner_text()
+    assert page.locator("tr[data-domain]").count() == 2
+    screenshot(page, "invoicing-drafts-behind-en")
+    with page.expect_navigation():
+        page.get_by_role("button", name="日本語").click()
+    assert "1 件の顧客を計算し直しています" in page.inner_text('[data-testid="kept-state"]')

@@ -1,0 +1,48 @@
+"""Upgrading a portal: the drafts kept (invoicing 0017) start empty, so the month's page says its drafts are being
+worked out and the worker fills them; the estimates kept before the upgrade stay and are read by cost along
+their new index (billing 0012)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("billing", "0011_subtotal_under_what_it_sums"), ("invoicing", "0016_pdf_in_storage")]
+AFTER = [("billing", "0012_estimate_copies_by_cost"), ("invoicing", "0017_drafts_kept")]
+
+
+def _migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+def test_the_upgrade_adds_the_drafts_kept_empty_and_keeps_the_estimates_kept():
+    old = _migrate(BEFORE)
+    try:
+        assert "invoicing_draftcopy" not in connection.introspection.table_names()
+        old.get_model("billing", "EstimateMonth").objects.create(
+            year=2026, month=11, worked_at=timezone.now() - dt.timedelta(hours=1), basis={}
+        )
+        old.get_model("billing", "EstimateCopy").objects.create(
+            year=2026, month=11, domain_id=1, company_name="Alpha", cost=450, price=600, periods=1
+        )
+    finally:
+        new = _migrate(AFTER)
+    tables = connection.introspection.table_names()
+    assert {"invoicing_draftcopy", "invoicing_draftmonth"} <= set(tables)
+    assert new.get_model("invoicing", "DraftCopy").objects.count() == 0
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, "billing_estimatecopy")
+    assert "billing_estimate_cost" in indexes
+    from billing import estimate
+
+    kept = estimate.estimate_summary(year=2026, month=11, top=5)
+    assert (kept.cost, kept.price, [c.company_name for c in kept.top]) == (450, 600, ["Alpha"])
