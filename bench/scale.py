@@ -425,6 +425,9 @@ def size_run(url: str, customers: int, months: int, discover: bool, only: str, s
     call_command("migrate", verbosity=0)
     if Customer.objects.exists():  # a database kept by --keep
         print(f"{Customer.objects.count():,} customers seeded by an earlier run (--keep)", flush=True)
+        from portal.core.kept import keep_all
+
+        keep_all()  # the worker's minute, as on a running portal (a release may keep a copy the seed did not)
     else:
         t0 = time.perf_counter()
         seed(customers=customers, months=months)
