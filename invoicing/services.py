@@ -242,9 +242,8 @@ def month_issue(*, run_id: int) -> IssueRun:
             raise
         # Finished when every PDF is stored; else by the worker that stores the last one (`pdf_chunk_render`).
         _run_finish_when_rendered(run)
-    kept.queue(
-        selectors.DRAFTS_KEPT, run.year, run.month
-    )  # the month's page lists them issued within seconds
+    # The month's page lists them issued within seconds, not at the worker's next minute.
+    kept.queue(selectors.DRAFTS_KEPT, run.year, run.month)
     run.refresh_from_db()
     return run
 
@@ -586,27 +585,16 @@ def drafts_keep(*, year: int, month: int, whole: bool = False) -> None:
             return
         if len(todo) > DRAFTS_ONE_BY_ONE:
             todo = None
-    worked: dict[str, list[drafts.Draft]] = {}
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            if todo is None:
-                worked[language] = selectors.month_drafts_worked_out(user=user, year=year, month=month)
-            else:
-                worked[language] = [
-                    d
-                    for domain_id in sorted(todo)
-                    for d in selectors.month_drafts_worked_out(
-                        user=user, year=year, month=month, domain_id=domain_id
-                    )
-                ]
-    first, *others = (worked[language] for language, _name in settings.LANGUAGES)
-    reasons = {
-        language: {d.domain_id: d.blocked for d in found}
-        for language, found in zip((code for code, _n in settings.LANGUAGES), (first, *others), strict=True)
-    }
-    rows = [
-        _draft_copy(year, month, d, {lang: by[d.domain_id] for lang, by in reasons.items()}) for d in first
-    ]
+    if todo is None:
+        found = selectors.month_drafts_worked_out(user=user, year=year, month=month)
+    else:
+        found = [
+            d
+            for domain_id in sorted(todo)
+            for d in selectors.month_drafts_worked_out(user=user, year=year, month=month, domain_id=domain_id)
+        ]
+    issuer = selectors.issuer_mapping()
+    rows = [_draft_copy(year, month, d, _reasons(d, issuer)) for d in found]
     gone = (
         set(DraftCopy.objects.filter(year=year, month=month).values_list("domain_id", flat=True))
         if todo is None
@@ -628,6 +616,17 @@ def drafts_keep(*, year: int, month: int, whole: bool = False) -> None:
         DraftMonth.objects.update_or_create(
             year=year, month=month, defaults={"worked_at": started, "basis": basis}
         )
+
+
+def _reasons(draft: drafts.Draft, issuer: dict | None) -> dict[str, list[str]]:
+    """Why the draft cannot be issued, in each language the portal speaks (none when it can)."""
+    if not draft.blocked:
+        return {}
+    out = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            out[language] = drafts.blocked_reasons(draft, drafts.issuer_problems(issuer))
+    return out
 
 
 def _draft_copy(year: int, month: int, draft: drafts.Draft, reasons: dict[str, list[str]]) -> DraftCopy:
