@@ -1,6 +1,6 @@
 """Upgrading a portal: the drafts kept (invoicing 0017) start empty, so the month's page says its drafts are being
 worked out and the worker fills them; the estimates kept before the upgrade stay and are read by cost along
-their new index (billing 0012)."""
+their new index (billing 0013)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from django.utils import timezone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("billing", "0011_subtotal_under_what_it_sums"), ("invoicing", "0016_pdf_in_storage")]
-AFTER = [("billing", "0012_estimate_copies_by_cost"), ("invoicing", "0017_drafts_kept")]
+BEFORE = [("billing", "0012_usage_snapshot_by_month"), ("invoicing", "0016_pdf_in_storage")]
+AFTER = [("billing", "0013_estimate_copies_by_cost"), ("invoicing", "0017_drafts_kept")]
 
 
 def _migrate(targets):
