@@ -11,6 +11,7 @@ in make test (tests/bench/test_seed.py) fails when a URL is neither fillable her
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from collections.abc import Callable
@@ -301,14 +302,26 @@ VARIANTS: dict[str, Callable[[], list[dict]]] = {
 }
 
 
+def _calendar_months() -> list[dict]:
+    """The agenda, and the month calendar of this month and of the next (the first whole month of upcoming
+    changes: this month's calendar starts today)."""
+    from portal.core import clock
+
+    this = clock.today().replace(day=1)
+    following = (this + dt.timedelta(days=32)).replace(day=1)
+    return [{}, *({"view": "calendar", "month": f"{month:%Y-%m}"} for month in (this, following))]
+
+
 #: The query a page needs to be itself (an htmx partial's), by URL name; and URLs opened with several queries,
-#: one page each (the bulk page from every row of a list's filter, and from a worklist section's full list).
+#: one page each (the bulk page from every row of a list's filter, and from a worklist section's full list; the
+#: Scheduled changes page as its agenda and as two months of its calendar), or a callable giving them.
 PARAMS: dict[str, dict] = {"customers:fresh": {"since": "1"}}
-QUERIES: dict[str, list[dict]] = {
+QUERIES: dict[str, list[dict] | Callable[[], list[dict]]] = {
     "core:bulk_new": [
         {"action": "subscriptions.renewal", "all": "1"},
         {"action": "subscriptions.renewal", "all": "1", "source": "work:renewal-decisions"},
     ],
+    "schedule:agenda": _calendar_months,
 }
 
 
@@ -348,9 +361,12 @@ def discover(clients: dict, request: Callable) -> tuple[list[Page], list[str]]:
             problems.append(f"{name}: its arguments are not in the seed ({exc!r})")
             continue
         queries = QUERIES.get(name, [PARAMS.get(name, {})])
+        queries = queries() if callable(queries) else queries
         for (variant, kwargs), query in itertools.product(enumerate(variants), queries):
             suffix = f" {'/'.join(str(v) for v in kwargs.values())}" if len(variants) > 1 else ""
-            suffix += f" {'&'.join(f'{k}={v}' for k, v in query.items())}" if len(queries) > 1 else ""
+            suffix += (
+                f" {'&'.join(f'{k}={v}' for k, v in query.items())}" if len(queries) > 1 and query else ""
+            )
             for role in ROLES:
                 if not holds(Role(role), perm):
                     continue
@@ -381,7 +397,8 @@ def body(response) -> bytes:
 
 
 def _more_of(page: Page, html: str) -> list[Page]:
-    """What a page's own HTML says to measure too: searched, page 2, each htmx target it names."""
+    """What a page's own HTML says to measure too: searched, page 2, each htmx target it names, each with the
+    page's own query (a month of the calendar searched is that month searched: its form carries the month)."""
     more = []
     if _SEARCH_BOX.search(html):
         for what, q in (
@@ -389,11 +406,15 @@ def _more_of(page: Page, html: str) -> list[Page]:
             ("searched by a legal form", LEGAL_FORM),
             ("one customer", ONE_CUSTOMER),
         ):
-            more.append(Page(f"{page.label}, {what}", page.url_name, page.variant, {"q": q}, page.role))
+            more.append(
+                Page(f"{page.label}, {what}", page.url_name, page.variant, {**page.params, "q": q}, page.role)
+            )
     if _PAGE_TWO.search(html):
-        more.append(Page(f"{page.label}, page 2", page.url_name, page.variant, {"page": 2}, page.role))
+        more.append(
+            Page(f"{page.label}, page 2", page.url_name, page.variant, {**page.params, "page": 2}, page.role)
+        )
     for target in sorted(set(_HX_TARGET.findall(html)))[:MAX_TARGETS]:
-        params = {"q": WORD} if _SEARCH_BOX.search(html) else {}
+        params = {**page.params, **({"q": WORD} if _SEARCH_BOX.search(html) else {})}
         more.append(
             Page(f"{page.label}, htmx #{target}", page.url_name, page.variant, params, page.role, target)
         )
