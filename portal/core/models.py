@@ -214,7 +214,13 @@ class SyncRun(models.Model):
         ordering = ["-started_at", "-id"]
         # The last finished run of a kind (selectors.last_full_sync_at, on every list page) is the end of this
         # index, however long the history; it serves a filter on the kind alone too.
-        indexes = [models.Index(fields=["kind", "finished_at"], name="core_syncrun_kind_finished")]
+        indexes = [
+            models.Index(fields=["kind", "finished_at"], name="core_syncrun_kind_finished"),
+            # One scope's runs of a kind, latest first (a customer page's poll of the refresh it started,
+            # `customers.selectors.customer_refresh_state`): a few rows of this index, where the started_at
+            # index alone walks every run of every kind since then, however long the history.
+            models.Index(fields=["kind", "scope", "started_at"], name="core_syncrun_kind_scope_start"),
+        ]
         verbose_name = _("sync run")
         verbose_name_plural = _("sync runs")
 

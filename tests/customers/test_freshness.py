@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -115,3 +116,25 @@ def test_a_bad_since_is_a_clear_400_not_a_500(client_as):
     for since in ("", "abc", "9" * 40, "-99999999999999"):
         answer = client.get(reverse("customers:fresh", args=[customer.domain_id]), {"since": since})
         assert answer.status_code == 400
+
+
+def test_a_poll_finds_its_customers_run_among_every_other_run_by_their_index(client_as):
+    """However many runs the history holds (other customers', other kinds'), a poll reads its customer's runs
+    of the kind along the sync runs' (kind, scope, started_at) index (core migration 0021), latest first."""
+    customer = _old(30)
+    other = make_customer(company_name="他社株式会社")
+    opened = timezone.now() - dt.timedelta(days=300)
+    SyncRun.objects.create(
+        kind=sync.CUSTOMER,
+        scope=str(customer.domain_id),
+        status=SyncRun.Status.FAILED,
+        errors=[{"error": "old"}],
+    )
+    SyncRun.objects.create(kind=sync.CUSTOMER, scope=str(customer.domain_id), status=SyncRun.Status.SUCCEEDED)
+    for kind, scope in ((sync.CUSTOMER, str(other.domain_id)), (sync.FULL, "all")):
+        SyncRun.objects.create(kind=kind, scope=scope, status=SyncRun.Status.FAILED, errors=[{"error": "x"}])
+    body = _fresh(client_as(Role.SUPPORT), customer, opened).content.decode()
+    assert "Updated just now" in body and "failed" not in body
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, SyncRun._meta.db_table)
+    assert indexes["core_syncrun_kind_scope_start"]["columns"] == ["kind", "scope", "started_at"]
