@@ -32,7 +32,6 @@ from schedule.sources import (
     ScheduleFilters,
     ScheduleSource,
     date_range,
-    first_per_day,
     month_bounds,
     schedule_sources,
 )
@@ -197,20 +196,47 @@ def _first_items_and_counts(
     sources: list[tuple[ScheduleSource, bool]], filters: ScheduleFilters, today: dt.date, per_day: int
 ) -> tuple[list[ScheduledItem], Counter[dt.date]]:
     """The first `per_day` items of each day (`first_per_day`), in the page's order, and how many items each day
-    has. Two queries per source that gives `day_counts` (its counts, its first items of each day: never every
-    item of the range), one for the others (all their items, counted here)."""
+    has. A source that gives `day_counts` is counted by them and gives its first items of each day (never every
+    item of the range); one that also gives `firsts` gives only their dates, domainIds and keys
+    (`first_in_order` with `per_day`), so that only the first `per_day` of each day across all the sources are
+    read whole, by their keys: each source's first of each day read whole, then cut to the first across the
+    sources, read and joined every kind's (three a day each, most of them not shown: `python -m bench scale`,
+    the calendar's next month). The others are read whole (all their items, counted here)."""
     counts: Counter[dt.date] = Counter()
-    found: list[ScheduledItem] = []
+    # (date, domainId, the source's place, the row's place in its source, the item or the row's key): sorted,
+    # the sources' first of each day in the order `first_per_day` takes them.
+    found: list[tuple] = []
     firsts = replace(filters, per_day=per_day)
-    for source, may_change in sources:
+    for place, (source, may_change) in enumerate(sources):
         if source.day_counts is not None:
             counts.update(source.day_counts(filters, today))
-            found.extend(_read(source, may_change, firsts, today))
+            if source.firsts is not None:
+                picked = source.firsts(firsts, today)
+                found.extend(
+                    (day, domain_id, place, n, key)
+                    for n, ((day, domain_id), key) in enumerate(zip(picked.ends, picked.keys, strict=True))
+                )
+                continue
+            read = list(_read(source, may_change, firsts, today))
         else:
             read = list(_read(source, may_change, filters, today))
             counts.update(item.date for item in read)
-            found.extend(read)
-    items = first_per_day(found, per_day)
+        found.extend((item.date, item.domain_id, place, n, item) for n, item in enumerate(read))
+    found.sort(key=lambda entry: entry[:4])
+    taken: Counter[dt.date] = Counter()
+    items: list[ScheduledItem] = []
+    keys: dict[int, list] = {}
+    for day, _domain_id, place, _n, what in found:
+        if taken[day] >= per_day:
+            continue
+        taken[day] += 1
+        if isinstance(what, ScheduledItem):
+            items.append(what)
+        else:
+            keys.setdefault(place, []).append(what)
+    for place, chosen in keys.items():
+        source, may_change = sources[place]
+        items.extend(_read(source, may_change, replace(firsts, keys=tuple(chosen)), today))
     items.sort(key=_ORDER)
     return items, counts
 

@@ -152,7 +152,8 @@ class ScheduleSource:
     #: Optional, with `day_counts`: the (date, domainId) of its first `filters.first` items between the cursors
     #: and how many there are, up to one past the lists' cap, from its index alone (`first_in_order`): the
     #: agenda asks for one more than its page, which says where its page ends, and then reads only the items of
-    #: its page.
+    #: its page. With `filters.per_day`, those of its first `per_day` items of each day (the month calendar, which
+    #: then reads only the first of each day across the sources).
     firsts: Callable[[ScheduleFilters, dt.date], Firsts] | None = None
 
 
@@ -233,7 +234,14 @@ def first_in_order(
 
     The database walks the index once, to one past the cap, and counts what it walked (a window count over the
     walk): only the page's few ends come back to Python, never one row per item counted, and no second query
-    is compiled for the count (`python -m bench scale`, Agenda: instructions)."""
+    is compiled for the count (`python -m bench scale`, Agenda: instructions).
+
+    With `filters.per_day` (the month calendar), the date, domainId and key of the first `per_day` rows of each
+    day instead (`first_of_each_day`'s pick, read from the same index alone), in that order; `total` is how
+    many that is. The calendar picks the first of each day across the sources from them, and reads only those
+    rows whole (`filters.keys`)."""
+    if filters.per_day is not None:
+        return _firsts_of_each_day(qs, filters, day=day, shift=shift)
     ordered = between_cursors(qs, filters, day=day, shift=shift).order_by(day, "customer_id", "pk")
     walked = ordered.values_list(day, "customer_id", "pk")[: count_cap() + 1]
     sql, params = walked.query.sql_with_params()
@@ -250,6 +258,30 @@ def first_in_order(
     )
 
 
+def _picked(qs: QuerySet, filters: ScheduleFilters, *, day: str) -> QuerySet:
+    """The first `filters.per_day` rows of each day of `qs`, by the customer's domainId then the row's key (a row
+    number per day over the keys alone: an index of (day, domainId, key) serves it without visiting a row)."""
+    ordered = [F("customer_id").asc(), F("pk").asc()]
+    return (
+        qs.order_by()
+        .annotate(_day_rank=Window(RowNumber(), partition_by=[F(day)], order_by=ordered))
+        .filter(_day_rank__lte=filters.per_day)
+    )
+
+
+def _firsts_of_each_day(
+    qs: QuerySet, filters: ScheduleFilters, *, day: str, shift: dt.timedelta = dt.timedelta()
+) -> Firsts:
+    rows = sorted(
+        _picked(between_cursors(qs, filters, day=day, shift=shift), filters, day=day).values_list(
+            day, "customer_id", "pk"
+        )
+    )
+    return Firsts(
+        [(found + shift, customer) for found, customer, _pk in rows], len(rows), [pk for *_, pk in rows]
+    )
+
+
 def first_of_each_day(qs: QuerySet, filters: ScheduleFilters, *, day: str) -> QuerySet:
     """`qs` (a source's rows in the filters' range, keyed by a customer's domainId at `customer_id`, dated by the
     column `day`) with, when `filters.per_day` is set, only the first `per_day` rows of each day by the
@@ -261,14 +293,10 @@ def first_of_each_day(qs: QuerySet, filters: ScheduleFilters, *, day: str) -> Qu
     their customers (the filters are all in the subquery)."""
     if filters.per_day is None:
         return qs
-    ordered = [F("customer_id").asc(), F("pk").asc()]
-    picked = (
-        qs.order_by()
-        .annotate(_day_rank=Window(RowNumber(), partition_by=[F(day)], order_by=ordered))
-        .filter(_day_rank__lte=filters.per_day)
-        .values("pk")
+    picked = _picked(qs, filters, day=day).values("pk")
+    return qs.model._default_manager.filter(computed_first("pk", picked)).order_by(
+        day, F("customer_id").asc(), F("pk").asc()
     )
-    return qs.model._default_manager.filter(computed_first("pk", picked)).order_by(day, *ordered)
 
 
 def first_per_day(items: Iterable[ScheduledItem], per_day: int) -> list[ScheduledItem]:

@@ -215,3 +215,34 @@ def test_a_day_busy_with_every_kind_shows_its_first_three_by_customer_and_counts
     ]
     assert "+18 more" in cell
     assert "21 changes from 2026-12-01 to 2026-12-31" in body
+
+
+def test_a_busy_day_reads_whole_only_the_three_items_it_shows(client_as, frozen):
+    """Each kind gives the dates, domainIds and keys of its first three of each day; only the first three
+    across the kinds are read whole (with their customers' names), by their keys: each kind's first three read
+    whole were twelve rows for a day that shows three."""
+    from tests.options.factories import make_order
+
+    day = D(2026, 12, 8)
+    for n in range(5):
+        customer = make_customer(domain_id=71_000_000 + n, company_name=f"Busy {n}")
+        make_pre_order(customer, apply_date=day)
+        make_reservation(make_subscription(customer), type="ADD_LICENSE", apply_date=day)
+        make_order(customer, apply_date=day, option_product_id=f"OPT{n}")
+    client = client_as(Role.ADMIN)
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(URL, {"view": "calendar", "month": "2026-12"}).content.decode()
+    cell = cells(body)[day.isoformat()]
+    # The first customer's three (its changes of every kind before the next customer's).
+    assert sorted(shown(cell)) == [
+        ("option_order", "71000000"),
+        ("pre_order", "71000000"),
+        ("reservation", "71000000"),
+    ]
+    assert "+12 more" in cell
+    whole = [
+        q["sql"] for q in ctx.captured_queries if "company_name" in q["sql"] and "ROW_NUMBER" not in q["sql"]
+    ]
+    keyed = [re.search(r" IN \(([^()]*)\)", sql) for sql in whole]
+    assert whole and all(keyed), whole
+    assert sum(len(found.group(1).split(",")) for found in keyed) == 3
