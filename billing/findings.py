@@ -24,9 +24,10 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 
 from billing import prices, rules
-from billing.models import Finding, Invoice, InvoiceItem
+from billing.models import Finding, Invoice, InvoiceItem, UsageSnapshot
 from billing.usage import usage_turns
 from customers.selectors import Departure, customer_departures
 from options.selectors import usage_quantities
@@ -205,6 +206,23 @@ def month_facts(*, year: int, month: int) -> MonthFacts:
         ),
         prices=prices.PriceBook.load(),
         zone=zone,
+    )
+
+
+def customers_without_usage(*, year: int, month: int) -> int:
+    """How many customers billed in the month have no usage snapshot of it: the check cannot compare their
+    licences or periods with what was sold (kept by `billing.services.finding_month_check` on the month's
+    `DetailMonth`, for the findings page)."""
+    first, last = rules.month_bounds(year, month)
+    seen = UsageSnapshot.objects.filter(
+        domain_id=OuterRef("domain_id"), used_date__gte=first, used_date__lte=last
+    )
+    return (
+        InvoiceItem.objects.filter(year=year, month=month)
+        .exclude(Exists(seen))
+        .values("domain_id")
+        .distinct()
+        .count()
     )
 
 

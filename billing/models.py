@@ -168,6 +168,10 @@ class DetailMonth(models.Model):
     totals = models.JSONField(default=dict)
     #: The products and options billed in the month (the list's filter choices).
     item_ids = models.JSONField(default=list)
+    #: How many customers billed in the month had no usage snapshot of it when the month was last checked
+    #: (`billing.services.finding_month_check`): the findings page says so without reading every customer's
+    #: usage. None: not checked since the portal kept it (the page counts then).
+    unchecked = models.PositiveIntegerField(_("customers not checked"), null=True, blank=True)
     synced_at = models.DateTimeField(_("last synced"))
 
     class Meta:

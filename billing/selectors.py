@@ -6,9 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.paginator import Page
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import OuterRef, QuerySet
 
 from billing import estimate, rules
+from billing.findings import customers_without_usage
 from billing.models import (
     DetailMonth,
     Finding,
@@ -194,19 +195,13 @@ def finding_list(*, user, year: int, month: int, open_only: bool = False) -> lis
 
 def customers_unchecked(*, user, year: int, month: int) -> int:
     """How many customers billed in the month have no usage snapshot of it: the check could not compare their
-    licences or periods with what was sold (what the portal cannot know, said on the findings page)."""
+    licences or periods with what was sold (what the portal cannot know, said on the findings page). As the
+    month's last check found it (kept on its `DetailMonth`), else counted now."""
     check(user, VIEW_BILLING)
-    first, last = rules.month_bounds(year, month)
-    seen = UsageSnapshot.objects.filter(
-        domain_id=OuterRef("domain_id"), used_date__gte=first, used_date__lte=last
-    )
-    return (
-        InvoiceItem.objects.filter(year=year, month=month)
-        .exclude(Exists(seen))
-        .values("domain_id")
-        .distinct()
-        .count()
-    )
+    stored = DetailMonth.objects.filter(year=year, month=month).values_list("unchecked", flat=True).first()
+    if stored is not None:
+        return stored
+    return customers_without_usage(year=year, month=month)
 
 
 def finding_get(*, user, finding_id: int) -> Finding | None:

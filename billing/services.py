@@ -306,6 +306,9 @@ def finding_month_check(*, year: int, month: int) -> dict[str, int]:
         }
         flagged_items.update(finding.items)
     _findings_replace(year=year, month=month, found=found, now=now)
+    DetailMonth.objects.filter(year=year, month=month).update(
+        unchecked=findings.customers_without_usage(year=year, month=month)
+    )
     # Only the items whose flag changes are written (most checks flag the same few items again).
     was = set(InvoiceItem.objects.filter(year=year, month=month, flagged=True).values_list("pk", flat=True))
     for pks, flagged in ((sorted(was - flagged_items), False), (sorted(flagged_items - was), True)):

@@ -112,3 +112,37 @@ def test_the_upgrade_reads_each_stored_month_once():
         assert len(month_reads) == 2
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def test_the_upgrade_keeps_each_stored_months_count_of_customers_its_check_could_not_check():
+    """Billing 0014: each stored month keeps how many billed customers have no usage of it, as the findings page
+    counted them on every request before (it reads the kept figure since)."""
+    old = _migrate([("billing", "0013_estimate_copies_by_cost")])
+    try:
+        synced = timezone.now()
+        old.get_model("billing", "DetailMonth").objects.create(
+            year=2026, month=10, customers=2, items=3, synced_at=synced
+        )
+        InvoiceItem = old.get_model("billing", "InvoiceItem")
+        for row, domain_id in enumerate((1, 1, 2)):
+            InvoiceItem.objects.create(
+                year=2026,
+                month=10,
+                domain_id=domain_id,
+                customer_name=f"Firm {domain_id}",
+                position=row,
+                item_type="PRODUCT",
+                row_order=row,
+                amount=100,
+                synced_at=synced,
+            )
+        old.get_model("billing", "UsageSnapshot").objects.create(
+            domain_id=1, used_date=dt.date(2026, 10, 31), synced_at=synced
+        )
+        old.get_model("billing", "UsageSnapshot").objects.create(
+            domain_id=2, used_date=dt.date(2026, 11, 1), synced_at=synced
+        )
+        new = _migrate([("billing", "0014_detail_month_unchecked")])
+        assert new.get_model("billing", "DetailMonth").objects.get(year=2026, month=10).unchecked == 1
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

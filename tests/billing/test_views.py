@@ -11,11 +11,13 @@ import re
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
 from billing import services
-from billing.models import Finding, InvoiceItem, UsageSnapshot
+from billing.models import DetailMonth, Finding, InvoiceItem, UsageSnapshot
 from portal.core.access import Role
 from tests.billing.factories import make_invoice, make_item
 from tests.customers.factories import make_customer
@@ -384,3 +386,28 @@ def test_a_customer_with_several_findings_is_one_link_target_and_no_id_repeats(c
     assert ids.count(f"customer-{a}") == 1
     first = re.search(r'<tr id="customer-(\d+)" data-finding="(\d+)"', page)
     assert first and first.group(1) == str(a)
+
+
+def test_the_findings_page_says_what_the_months_last_check_could_not_check(client_as, month):
+    """Once the month is checked, the page says how many billed customers that check found without usage of the
+    month (kept on the month, billing migration 0014), without reading every customer's usage again; usage that
+    comes later counts when the month is checked again, as the findings themselves do."""
+    DetailMonth.objects.create(**OCT, customers=2, items=4, synced_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC))
+    services.finding_month_check(**OCT)
+    url = reverse("billing:findings", kwargs=OCT)
+    client = client_as(Role.FINANCE)
+    with CaptureQueriesContext(connection) as read:
+        page = client.get(url).content.decode()
+    assert "2 customers billed in the month have no usage of the month" in page
+    assert not [q for q in read.captured_queries if "billing_usagesnapshot" in q["sql"]]
+    UsageSnapshot.objects.create(
+        domain_id=month["a"].domain_id,
+        used_date=dt.date(2026, 10, 31),
+        product_id="STD",
+        plan="ANNUAL_LICENSE",
+        license_count=10,
+        synced_at=dt.datetime(2026, 11, 3, tzinfo=dt.UTC),
+    )
+    assert "2 customers billed" in client.get(url).content.decode()
+    services.finding_month_check(**OCT)
+    assert "1 customer billed in the month has no usage of the month" in client.get(url).content.decode()
