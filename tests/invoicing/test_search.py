@@ -117,11 +117,11 @@ def test_hostile_filters_get_an_answer_not_an_error(client_as, issued, value):
 def test_the_page_counts_up_to_the_cap_apart_from_its_rows(client_as, issued, settings):
     """The pager counts the issued documents in a query of its own that stops one past the lists' cap, and reads
     the page's rows alone: no window count beside the rows, which made the database read and sort every issued
-    invoice on every page (a search still counts in its one read of the customers' invoices). Past the cap the
+    invoice on every page, searched too (every invoice of every customer a common word finds). Past the cap the
     list says "more than N"."""
     settings.LIST_COUNT_CAP = 2
     client = client_as(FIN)
-    for query in ({}, {"kind": "invoice", "sort": "total"}, {"page": "2"}):
+    for query in ({}, {"kind": "invoice", "sort": "total"}, {"page": "2"}, {"q": "K.K."}):
         with CaptureQueriesContext(connection) as captured:
             body = client.get(URL, query).content.decode()
         reads = [q["sql"] for q in captured if "invoicing_issuedinvoice" in q["sql"]]
@@ -131,3 +131,14 @@ def test_the_page_counts_up_to_the_cap_apart_from_its_rows(client_as, issued, se
     assert "More than 2 match" in body and _numbers(client) == [3, 2, 1]
     ja = client.get(URL, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "該当が2件を超えています" in ja
+
+
+def test_a_search_pages_newest_first_among_the_customers_found(client_as, issued, settings):
+    """Searched, the page walks the issued documents newest first and keeps those of the customers found (read
+    once, planned apart), and the count stops one past the cap."""
+    settings.LIST_COUNT_CAP = 1
+    client = client_as(FIN)
+    assert _numbers(client, q="K.K.") == [3, 2, 1]
+    assert _numbers(client, q="Alpha") == [3, 1]
+    body = client.get(URL, {"q": "Alpha"}).content.decode()
+    assert "More than 1 match" in body
