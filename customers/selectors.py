@@ -579,7 +579,7 @@ def page_by_customer(
     the customer's sort name and domainId (then anything within a customer; "-" for the customers in reverse).
     None when `q` has no word to search by.
 
-    The lists' rule for a search (ARCHITECTURE.md, "Lists"), in three queries, each stopping early:
+    The lists' rule for a search (docs/lists.md), in three queries, each stopping early:
 
     * the count, up to the cap (`lists.capped_count`): the rows of the customers found, `IN` a subquery of the
       search table (or of the gram table, `customers_found`), along the customer key, so the database stops one

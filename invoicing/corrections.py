@@ -5,8 +5,8 @@ An issued invoice is final (`models.IssuedInvoice`): a correction is a new docum
 note** (適格返還請求書) cancels all or part of an invoice: its lines are the invoice's lines it credits, with
 negative amounts, each remembering which line it credits (`original_line`), so that nothing is credited twice
 (`remaining`). A **corrected invoice** replaces an invoice: it is issued with a credit note of everything still
-owed on the original, and its own lines are the month's draft as it stands now (ARCHITECTURE "Customer
-invoices" says why).
+owed on the original, and its own lines are the month's draft as it stands now (docs/decisions.md
+says why).
 
 The tax of a credit note is totalled per rate and rounded once per rate, like an invoice's; when a credit note
 credits the whole of what is left at a rate, its tax is the tax left at that rate, so that the original and

@@ -1,7 +1,7 @@
 """The partner's own invoices to its customers: the billing details (the partner's as issuer, each customer's as
 recipient), the gap-free numbering, the issued invoices and the runs that issue a month.
 
-All of it is the partner's own data (ARCHITECTURE "The portal's own data"): tables of their own keyed by the
+All of it is the partner's own data (docs/own-data.md): tables of their own keyed by the
 customer's domainId, written only by `invoicing.services`, never by a resync. Drafts are not stored: they are
 computed from the month's billed items and the price book (`invoicing.drafts`) until they are issued.
 """

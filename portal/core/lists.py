@@ -750,8 +750,7 @@ def paginate_in_groups(
     Without `total`, `groups` are every group (read by one query, which counts the rows too). With `total` (the
     rows counted apart, up to the cap: `capped_count`), `groups(limit)` is a callable giving the first `limit`
     groups, each of one row or more: the page reads only the groups up to its own, so a list whose groups are
-    many (a common word's customers) stops after one page; this is how a searched list pages (ARCHITECTURE.md,
-    "Lists").
+    many (a common word's customers) stops after one page; this is how a searched list pages (docs/lists.md).
 
     `customers.selectors.page_by_customer` pages this way: the customers a search found, in name order from
     the narrow search table, are the groups, so no row is sorted by a name read from the customers' wide rows."""

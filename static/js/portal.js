@@ -1,5 +1,5 @@
 // Glue only: toasts that can be read and dismissed, a visible message when an htmx request fails, and focus and
-// announcements that survive an htmx swap (see "Accessible pages" in ARCHITECTURE.md).
+// announcements that survive an htmx swap (see docs/accessibility.md).
 (function () {
   "use strict";
   var READ_TIME = 20000; // an information toast stays 20 s, longer while pointed at or focused; errors stay

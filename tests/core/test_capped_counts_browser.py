@@ -1,6 +1,6 @@
 """In headless Chromium, in English and Japanese: a search for a word most customers share says "More than N
 match" (the lists' count cap) and pages through its matches in name order; the Invoices page says "more than N"
-of a month whose findings to explain pass the cap (ARCHITECTURE.md, "Lists")."""
+of a month whose findings to explain pass the cap (docs/lists.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The change engine alone, in the fast tier: each promise of ARCHITECTURE.md's "Writes" proven on its own.
+"""The change engine alone, in the fast tier: each promise of docs/writes.md proven on its own.
 
 No sandbox, no worker: the engine drives two declared `Change`s (a real declaration, contributed to the
 registry for the test and withdrawn after it) that act on a tiny in-memory service through a stub client. The

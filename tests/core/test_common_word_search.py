@@ -1,4 +1,4 @@
-"""The lists' rule for a search (ARCHITECTURE.md, "Lists"): a word most customers share counts up to the cap
+"""The lists' rule for a search (docs/lists.md): a word most customers share counts up to the cap
 ("More than N match") and shows its matches in name order, page after page, on every list of customers' rows
 (customers, subscriptions, options), in a constant number of queries; a rare word is counted exactly."""
 
@@ -18,7 +18,7 @@ from tests.subscriptions.factories import make_subscription
 
 pytestmark = pytest.mark.django_db
 
-#: Customers with the common word, in name order once the legal form is set aside (ARCHITECTURE "Lists").
+#: Customers with the common word, in name order once the legal form is set aside (docs/lists.md).
 SAKURA = [f"Sakura Trading {i:02}" for i in range(9)]
 
 
