@@ -12,9 +12,9 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
   core pages (Activity, the home page) show company names rather than ids without importing an app
 * `customer_page`: the URL name of a customer's page (one argument, the domainId), so core's and the rooms'
   pages link a customer without naming the app that shows it
-* `worklist`: home-page worklist sections (`portal.core.worklist.WorkSection`): what needs doing, per role
+* `worklist`: home-page worklist sections (`home.worklist.WorkSection`): what needs doing, per role
 * `perms`: the app's permissions (`portal.core.access.Perm`), each with the roles that hold it; the role groups
-  and Django's permissions are made from them after every migrate (portal/core/roles.py)
+  and Django's permissions are made from them after every migrate (accounts/roles.py)
 * `operation_labels`: `[{operationId: words}]`, the app's Partner API operations named for people (Activity,
   worklist, operation page); portal/core/operations.py merges them
 * `effects`: `portal.core.changes.Effect`s: what another app's change does to this app's rows, stated on that
