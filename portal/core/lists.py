@@ -625,6 +625,30 @@ def planned_apart(found: QuerySet) -> QuerySet | Subquery:
     return found
 
 
+def count_read_first(qs: QuerySet, narrow: Callable[..., QuerySet], *, key: str) -> int:
+    """How many rows of `qs` (a few: today's, say) `narrow(qs, key=)` keeps (the worklist's choice of whose
+    customers), in the shape each database plans well; a query's shape is chosen by `connection.vendor` here, in
+    one named function. PostgreSQL, given `qs` narrowed by a subquery of an Account manager's customers, walked
+    those customers and probed `qs`'s table once for each (a home figure as an Account manager read today's
+    changes of each of their customers: two to four pages each, more as they have more customers); here `qs`'s
+    rows are read first (a materialized CTE, named as their table so that the narrowing's query reads them, not
+    the table), then narrowed by a hash of the customers. SQLite plans `IN (subquery)` so by itself."""
+    narrowed = narrow(qs.model._default_manager.all(), key=key)
+    if connection.vendor != "postgresql" or not narrowed.query.where:
+        return narrow(qs, key=key).count()
+    pk = qs.model._meta.pk.attname
+    first_sql, first_params = qs.order_by().values(pk, key).query.sql_with_params()
+    narrowed_sql, narrowed_params = narrowed.order_by().values(pk).query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Without RECURSIVE, the CTE's own query reads the table; the outer query reads the CTE.
+        cursor.execute(
+            f'WITH "{qs.model._meta.db_table}" AS MATERIALIZED ({first_sql}) '
+            f"SELECT COUNT(*) FROM ({narrowed_sql}) narrowed",
+            (*first_params, *narrowed_params),
+        )
+        return int(cursor.fetchone()[0])
+
+
 # --- Pager ---------------------------------------------------------------------------------------------------
 
 

@@ -390,3 +390,24 @@ def test_the_demo_owners_give_the_manager_two_customers_in_three_and_keep_a_choi
     assert CustomerOwner.objects.get(customer=chosen).account_manager is None
     call_command("seed_demo_owners", stdout=io.StringIO())  # a later `make run`: nothing more to give
     assert CustomerOwner.objects.filter(account_manager=people["manager"]).count() == managed
+
+
+def test_changes_sent_today_as_an_account_manager_counts_their_customers_only(client_as, account_manager):
+    """An Account manager's "Changes sent today" counts the changes sent today to their own customers: today's
+    changes read first, then whose they are (`lists.count_read_first`; on PostgreSQL a materialized read of today's
+    changes), not yesterday's, not another manager's customers', not the portal's own writes."""
+    import re
+
+    from tests.customers.factories import make_customer, make_owner
+
+    mine, theirs = make_customer(company_name="Mine KK"), make_customer(company_name="Theirs KK")
+    make_owner(mine, account_manager)
+    with time_machine.travel(dt.datetime.now(dt.UTC) - dt.timedelta(days=2), tick=False):
+        _record(account_manager, "patchCustomer", domain_id=mine.domain_id)
+    for _ in range(2):
+        _record(account_manager, "patchCustomer", domain_id=mine.domain_id)
+    _record(account_manager, "patchCustomer", domain_id=theirs.domain_id)
+    _record(account_manager, "portal.assignCustomerOwner", domain_id=mine.domain_id)
+    home = client_as(Role.ACCOUNT_MANAGER).get(reverse("home")).content.decode()
+    figure = re.search(r'data-figure="audit_today">.*?<div class="figure">(\d+)<', home, re.S)
+    assert figure.group(1) == "2"
