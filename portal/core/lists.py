@@ -46,7 +46,7 @@ from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Page, Paginator
 from django.db import connection, models
-from django.db.models import Count, F, Lookup, Q, QuerySet, Subquery, Value, Window
+from django.db.models import Count, ExpressionWrapper, F, Func, Lookup, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import NullIf
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
@@ -647,6 +647,25 @@ def count_read_first(qs: QuerySet, narrow: Callable[..., QuerySet], *, key: str)
             (*first_params, *narrowed_params),
         )
         return int(cursor.fetchone()[0])
+
+
+class _IsTrue(Func):
+    template = "(%(expressions)s) IS TRUE"
+    output_field = models.BooleanField()
+
+
+def kept_while_walked(key: str, found: QuerySet) -> Q | Func:
+    """The rows whose `key` is among `found` (a query of one column: an Account manager's customers' keys), as
+    a filter a list read in its own index's order applies to each row as it walks and stops after its page: the
+    keys read once into a hash, each row a lookup in it. PostgreSQL turns `key IN (subquery)` into a join: for
+    the Customers list as "Mine" it walked the names and probed the owners' index once per customer walked (two
+    pages each, twelve customers for each of the page's), and planned apart (`planned_apart`) it joins every
+    customer before sorting them; the comparison `(key IN (subquery)) IS TRUE` it keeps as a filter (a hashed
+    SubPlan). SQLite plans `IN (subquery)` that way by itself. A count keeps the join, which reads from the
+    keys (`customers.selectors.customer_page`)."""
+    if connection.vendor == "postgresql":
+        return _IsTrue(ExpressionWrapper(Q(**{f"{key}__in": found}), output_field=models.BooleanField()))
+    return Q(**{f"{key}__in": found})
 
 
 # --- Pager ---------------------------------------------------------------------------------------------------

@@ -12,8 +12,9 @@ from django.urls import reverse
 
 from customers import selectors, services
 from customers.models import CustomerOwner
+from customers.permissions import VIEW_CUSTOMERS
 from customers.selectors import CustomerFilters, Owner
-from portal.core.access import Role
+from portal.core.access import Role, can
 from portal.core.models import AuditEntry
 from tests.customers.factories import make_customer
 from tests.fixtures.personas import make_persona
@@ -441,3 +442,33 @@ def test_the_owner_filter_does_not_make_a_list_read_more_queries_as_rows_grow(pe
         assert response.status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("sort", ["company", "-company", "members"])
+def test_an_account_managers_customers_page_by_page_in_the_lists_order(
+    people, django_assert_num_queries, sort
+):
+    """ "Mine" (or an Account manager chosen): the page's customers are walked in the list's order, each checked
+    against the manager's customers (`owned_by(walked=True)`), then read: every one of theirs once, in order, page
+    after page, none of anyone else's; a page past the end is the last; the count and one page, two queries."""
+    aiko = people["aiko"]
+    theirs = []
+    for i in range(60):
+        c = make_customer(company_name=f"Firm {i:03}", member_count=i % 7)
+        if i % 3 == 0:
+            _assign(people, c, aiko)
+            theirs.append(c.domain_id)
+    everyone = selectors.customer_list(user=people["admin"], filters=CustomerFilters(sort=sort))
+    expected = [c.domain_id for c in everyone if c.domain_id in theirs]
+    for owner, user in ((Owner.MINE, aiko), (str(aiko.pk), people["admin"])):
+        can(user, VIEW_CUSTOMERS)  # the role is read once per user object (a request's)
+        seen = []
+        for number in (1, 2, 3):
+            filters = CustomerFilters(owner=owner, sort=sort)
+            with django_assert_num_queries(2):
+                page = selectors.customer_page(user=user, filters=filters, page=number, per_page=8)
+                seen += [row.domain_id for row in page.object_list]
+            assert page.paginator.count == 20
+        assert seen == expected
+        last = selectors.customer_page(user=user, filters=filters, page=9, per_page=8)
+        assert last.number == 3 and [r.domain_id for r in last.object_list] == expected[16:]
