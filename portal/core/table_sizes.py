@@ -3,7 +3,8 @@ for (`TABLE_SIZE_WATCH_GB`): measured by the nightly housekeeping (`measure`, be
 read by the Data kept page from two small tables (`TableSize`, `TableGrowth`), so opening the page never counts a
 table.
 
-- Rows and bytes: on PostgreSQL from the catalogue (`reltuples`, the planner's estimate, and
+- Rows and bytes: on PostgreSQL from the catalogue (`reltuples`, the planner's estimate, counted below
+  `COUNTED_BELOW` rows, and
   `pg_total_relation_size`, indexes and TOAST included), summed over the leaves of `pg_partition_tree`, so a table
   partitioned by month reads as one; on SQLite counted, and its pages read from `dbstat` when SQLite has it.
 - Rows added per month: each month is counted once, after it ended, by its rule's date (an index range read of
@@ -27,6 +28,9 @@ from django.utils import timezone
 from portal.core import clock
 from portal.core.retention import Retention, rules
 
+#: A table (or partition) the planner estimates below this many rows is counted instead (a bounded read): the
+#: estimate of a small or new table may be far off, or not made yet.
+COUNTED_BELOW = 100_000
 #: Months of growth a projection averages.
 AVERAGED = 3
 #: Months back a table's growth is counted on the first measure.
@@ -64,16 +68,21 @@ def _size(model: type[models.Model]) -> tuple[int | None, int | None]:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # A partitioned table's leaves (pg_partition_tree lists none for a plain table: then the table).
+            # A partitioned table's leaves (pg_partition_tree lists none for a plain table: then the table), each
+            # with the planner's estimate of its rows (-1 before any ANALYZE) and its bytes.
             cursor.execute(
                 "WITH leaves AS (SELECT relid FROM pg_partition_tree(%s::regclass) WHERE isleaf)"
-                " SELECT COALESCE(SUM(GREATEST(c.reltuples, 0)), 0)::bigint,"
-                " COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c"
+                " SELECT c.oid::regclass::text, c.reltuples, pg_total_relation_size(c.oid) FROM pg_class c"
                 " WHERE c.oid IN (SELECT relid FROM leaves)"
                 " OR (c.oid = %s::regclass AND NOT EXISTS (SELECT 1 FROM leaves))",
                 [connection.ops.quote_name(table)] * 2,
             )
-            rows, size = cursor.fetchone()
+            rows = size = 0
+            for leaf, estimate, leaf_size in cursor.fetchall():
+                if estimate < COUNTED_BELOW:  # small, or never analysed: counted (a bounded read)
+                    cursor.execute(f"SELECT COUNT(*) FROM {leaf}")
+                    estimate = cursor.fetchone()[0]
+                rows, size = rows + int(estimate), size + int(leaf_size)
             return int(rows), int(size)
         rows = models.QuerySet(model=model).count()
         if connection.vendor != "sqlite":
