@@ -223,6 +223,13 @@ class IssuedInvoice(models.Model):
             models.Index(fields=["issue_date", "number"], name="invoicing_issued_date"),
             models.Index(fields=["domain_id", "issue_date"], name="invoicing_issued_customer"),
             models.Index(fields=["total", "number"], name="invoicing_issued_total"),
+            # The month's invoices still being prepared (numbered, their PDF not stored yet): the drafts page reads
+            # them on every open, along this small index, never every invoice ever issued.
+            models.Index(
+                fields=["year", "month", "number"],
+                condition=models.Q(pdf_sha256=""),
+                name="invoicing_issued_preparing",
+            ),
         ]
 
     def __str__(self) -> str:
