@@ -1,6 +1,6 @@
 """Upgrading a portal: the drafts kept (invoicing 0017) start empty, so the month's page says its drafts are being
 worked out and the worker fills them; the estimates kept before the upgrade stay and are read by cost along
-their new index (billing 0013)."""
+their new index (billing 0013); the month's invoices without a PDF yet get an index of their own (invoicing 0018)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("billing", "0012_usage_snapshot_by_month"), ("invoicing", "0016_pdf_in_storage")]
-AFTER = [("billing", "0013_estimate_copies_by_cost"), ("invoicing", "0017_drafts_kept")]
+AFTER = [("billing", "0013_estimate_copies_by_cost"), ("invoicing", "0018_invoices_being_prepared")]
 
 
 def _migrate(targets):
@@ -42,6 +42,9 @@ def test_the_upgrade_adds_the_drafts_kept_empty_and_keeps_the_estimates_kept():
     with connection.cursor() as cursor:
         indexes = connection.introspection.get_constraints(cursor, "billing_estimatecopy")
     assert "billing_estimate_cost" in indexes
+    with connection.cursor() as cursor:
+        issued = connection.introspection.get_constraints(cursor, "invoicing_issuedinvoice")
+    assert "invoicing_issued_preparing" in issued  # the drafts page's invoices without a PDF yet
     from billing import estimate
 
     kept = estimate.estimate_summary(year=2026, month=11, top=5)
