@@ -10,10 +10,10 @@ from collections import Counter
 import pytest
 
 from billing import selectors
-from billing.estimate import Verdict
+from billing.estimate import KEEPER, Verdict
 from billing.models import Finding, PriceEntry
 from billing.rules import INVOICE_DETAILS, INVOICES
-from portal.core import sync
+from portal.core import kept, sync
 from portal.core.access import Role
 from tests.fixtures.personas import make_persona
 
@@ -44,6 +44,7 @@ def test_the_seeded_invoice_is_estimated_or_each_difference_named(
             item_id=item, plan=plan, cost=cost, price=cost * 5 // 4, effective_from=dt.date(2000, 1, 1)
         )
     finance = make_persona(Role.FINANCE)
+    assert kept.keep_month(KEEPER.name, **closed_month)  # the worker, as the page asks it to
     rows = selectors.estimate_against_invoice(user=finance, **closed_month)
     verdicts = Counter(r.verdict for r in rows)
     assert verdicts[Verdict.SAME] and verdicts[Verdict.UNPRICED], verdicts

@@ -11,11 +11,12 @@ from unittest import mock
 import pytest
 
 from billing import selectors as billing
+from billing.estimate import KEEPER
 from billing.models import PriceEntry
 from customers.models import Customer
 from invoicing import document, rules, selectors, services
 from invoicing.models import BillingBasis, CustomerBilling, InvoiceCounter, IssuedInvoice
-from portal.core import sync
+from portal.core import kept, sync
 from portal.core.access import Role
 from tests.billing.test_estimate_sandbox import SANDBOX_PRICES
 from tests.fixtures.personas import make_persona
@@ -74,6 +75,7 @@ def test_a_partner_switched_to_in_advance_issues_the_running_month_from_the_esti
     assert selectors.default_month() == (today.year, today.month)
     found = selectors.month_drafts(user=finance, **month)
     assert found.basis == rules.FROM_ESTIMATE
+    assert kept.keep_month(KEEPER.name, **month)  # the worker, as the Invoices page asks it to
     estimated = billing.month_estimate(user=finance, **month)
     priced_in_full = {c.domain_id: c.price for c in estimated.customers if c.lines and not c.unknown_count}
     assert priced_in_full, "the sandbox sells plans the price book prices"
