@@ -136,11 +136,12 @@ def _recipients(domain_ids) -> dict[int, dict]:
     }
 
 
-@dataclass
-class MonthDrafts:
+@dataclass(kw_only=True)
+class _DraftsMonth:
+    """What a month's drafts stand on, worked out (`MonthDrafts`) or kept (`KeptDrafts`): `_drafts_month`."""
+
     year: int
     month: int
-    drafts: list[drafts.Draft]
     issuer_missing: bool
     run: IssueRun | None
     #: The numbers of the month's invoices still being prepared (numbered, their PDF not rendered yet).
@@ -154,6 +155,28 @@ class MonthDrafts:
     def cannot_know(self) -> tuple:
         """What drafts made from the estimate cannot know (none for drafts made from LINE WORKS' invoice)."""
         return billing.ESTIMATE_UNKNOWABLE if self.basis == rules.FROM_ESTIMATE else ()
+
+
+def _drafts_month(*, user, year: int, month: int) -> dict:
+    """`_DraftsMonth`'s fields of the month, read now."""
+    return {
+        "year": year,
+        "month": month,
+        "basis": month_basis(year, month),
+        "in_advance": bills_in_advance(),
+        "issuer_missing": issuer_mapping() is None,
+        "run": issue_run_latest(user=user, year=year, month=month),
+        "preparing": frozenset(
+            IssuedInvoice.objects.filter(year=year, month=month, pdf_sha256="").values_list(
+                "number", flat=True
+            )
+        ),
+    }
+
+
+@dataclass(kw_only=True)
+class MonthDrafts(_DraftsMonth):
+    drafts: list[drafts.Draft]
 
     @property
     def ready(self) -> list[drafts.Draft]:
@@ -265,20 +288,7 @@ def month_drafts(*, user, year: int, month: int) -> MonthDrafts:
     """The month's drafts with last month's totals beside them, and the latest issue run of the month."""
     check(user, VIEW_INVOICING)
     found = _drafts_of(user=user, year=year, month=month, issue_date=clock.today(), previous=True)
-    return MonthDrafts(
-        year=year,
-        month=month,
-        basis=month_basis(year, month),
-        in_advance=bills_in_advance(),
-        drafts=found,
-        issuer_missing=issuer_mapping() is None,
-        run=issue_run_latest(user=user, year=year, month=month),
-        preparing=frozenset(
-            IssuedInvoice.objects.filter(year=year, month=month, pdf_sha256="").values_list(
-                "number", flat=True
-            )
-        ),
-    )
+    return MonthDrafts(drafts=found, **_drafts_month(user=user, year=year, month=month))
 
 
 #: The states the month's drafts are filtered by (`draft_page`).
@@ -322,14 +332,12 @@ def drafts_state(year: int, month: int) -> kept.KeptState:
     )
 
 
-@dataclass
-class KeptDrafts:
+@dataclass(kw_only=True)
+class KeptDrafts(_DraftsMonth):
     """A month's drafts as its pages show them, read from the drafts kept (`DraftCopy`) with SQL whatever the
     number of customers: the counts and totals by state (one aggregate), how the copy stands (`kept`), the
     month's issue run and its invoices still being prepared."""
 
-    year: int
-    month: int
     kept: kept.KeptState
     count: int
     ready_count: int
@@ -339,19 +347,6 @@ class KeptDrafts:
     total: int
     previous_total: int
     ready_total: int
-    issuer_missing: bool
-    run: IssueRun | None
-    #: The numbers of the month's invoices still being prepared (numbered, their PDF not rendered yet).
-    preparing: frozenset[int] = frozenset()
-    #: What the drafts are made from (`rules.draft_basis`): LINE WORKS' invoice, the estimate, or nothing yet.
-    basis: str = rules.FROM_INVOICE
-    #: Whether the partner bills in advance (the page says how a month other than the running one is made).
-    in_advance: bool = False
-
-    @property
-    def cannot_know(self) -> tuple:
-        """What drafts made from the estimate cannot know (none for drafts made from LINE WORKS' invoice)."""
-        return billing.ESTIMATE_UNKNOWABLE if self.basis == rules.FROM_ESTIMATE else ()
 
 
 def kept_drafts(*, user, year: int, month: int) -> KeptDrafts:
@@ -369,8 +364,6 @@ def kept_drafts(*, user, year: int, month: int) -> KeptDrafts:
         sum_previous=Coalesce(Sum("previous_total"), 0),
     )
     return KeptDrafts(
-        year=year,
-        month=month,
         kept=state,
         count=figures["n"],
         ready_count=figures["n_ready"],
@@ -379,15 +372,7 @@ def kept_drafts(*, user, year: int, month: int) -> KeptDrafts:
         total=figures["sum_total"],
         previous_total=figures["sum_previous"],
         ready_total=figures["sum_ready"],
-        basis=month_basis(year, month),
-        in_advance=bills_in_advance(),
-        issuer_missing=issuer_mapping() is None,
-        run=issue_run_latest(user=user, year=year, month=month),
-        preparing=frozenset(
-            IssuedInvoice.objects.filter(year=year, month=month, pdf_sha256="").values_list(
-                "number", flat=True
-            )
-        ),
+        **_drafts_month(user=user, year=year, month=month),
     )
 
 
