@@ -32,9 +32,8 @@ month and the next MONTHS_AHEAD - 1; the housekeeping makes the months ahead eac
 insert never lands in DEFAULT in normal running; a month made later takes its rows out of DEFAULT
 (`make_month`).
 
-The conversion rewrites the table under an ACCESS EXCLUSIVE lock (no write to it until the migration ends):
-1.06 M option-usage rows took 40 s on a 2-core development machine (35 s back to plain), so a year's 45 M rows
-would take about half an hour; the same holds for the way back.
+The conversion rewrites the table under an ACCESS EXCLUSIVE lock (no write to it until the migration ends), in
+time proportional to its rows: a large table's migration (and the way back) wants a quiet window.
 """
 
 from __future__ import annotations
