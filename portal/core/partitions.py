@@ -87,9 +87,9 @@ def _value(field: models.Field, month: dt.date):
     return clock.midnight(month) if isinstance(field, models.DateTimeField) else month
 
 
-def is_partitioned(model: type[models.Model]) -> bool:
-    """Whether `model`'s table is partitioned here (never on SQLite)."""
-    connection = _connection(model)
+def is_partitioned(model: type[models.Model], connection=None) -> bool:
+    """Whether `model`'s table is partitioned on `connection` (by default the model's; never on SQLite)."""
+    connection = connection or _connection(model)
     if connection.vendor != "postgresql":
         return False
     with connection.cursor() as cursor:
@@ -175,13 +175,9 @@ def make_ahead(model: type[models.Model], field_name: str, today: dt.date) -> in
     made = make_months(model, field_name, today, last)
     connection = _connection(model)
     qn = connection.ops.quote_name
+    field = _column(model, field_name)
     with connection.cursor() as cursor:
-        strays = _months_present(
-            cursor,
-            qn(default_name(model._meta.db_table)),
-            qn(_column(model, field_name).column),
-            _column(model, field_name),
-        )
+        strays = _months_present(cursor, qn(default_name(model._meta.db_table)), qn(field.column), field)
     return made + sum(make_month(model, field_name, month) for month in strays)
 
 
@@ -385,12 +381,8 @@ class PartitionByMonth(Operation):
         model = state.apps.get_model(app_label, self.model_name)
         if not self.allow_migrate_model(schema_editor.connection.alias, model):
             return
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass(%s)", [model._meta.db_table]
-            )
-            if (cursor.fetchone() is not None) == partition:
-                return
+        if is_partitioned(model, schema_editor.connection) == partition:
+            return
         _rebuild(schema_editor, model, self.field_name, partition=partition)
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
