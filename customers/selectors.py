@@ -48,13 +48,12 @@ from portal.core.access import Role, can, check, role_of
 from portal.core.lists import (
     Sorts,
     capped_count,
-    clamp_page,
     coded,
     computed_first,
-    count_cap,
     counted_page,
     kept_while_walked,
     merged_count,
+    page_number,
     paginate,
     paginate_in_groups,
     planned_apart,
@@ -213,7 +212,7 @@ def customer_page(*, user, filters: CustomerFilters, page: str | int | None, per
     # after the page; then those customers' rows. Joined to the owners instead, PostgreSQL probed their index
     # for each customer walked, twelve for each one listed (`python -m bench scale`, the list as "Mine").
     total = capped_count(listed)
-    number = min(clamp_page(page, per_page), max(1, -(-min(total, count_cap()) // per_page)))
+    number = page_number(page, per_page, total)
     keys = walked.values("domain_id")[(number - 1) * per_page : number * per_page]
     rows = SORTS.order(Customer.objects.filter(domain_id__in=keys), filters.sort).values(*LIST_FIELDS)
     return counted_page([CustomerRow(**r) for r in rows], number=number, per_page=per_page, total=total)
@@ -702,20 +701,15 @@ def owned_by(
     every value is "Mine", so every list and every read (`readable`) keeps to them."""
     if portfolio_only(user):
         owner = Owner.MINE
-    if owner == Owner.MINE:
-        manager_id = getattr(user, "pk", None)
-        if manager_id is not None and role_of(user) == Role.SUPPORT:  # as `_owners_manager` says
-            supported = CustomerOwner.objects.filter(support_contact_id=manager_id).values("customer_id")
-            return qs.filter(**{f"{key}__in": planned_apart(supported) if apart else supported})
-    elif owner.isascii() and owner.isdigit() and len(owner) <= 18:
-        manager_id = int(owner)
-    elif owner == Owner.UNASSIGNED:
+    if owner == Owner.MINE and getattr(user, "pk", None) is not None and role_of(user) == Role.SUPPORT:
+        supported = CustomerOwner.objects.filter(support_contact_id=user.pk).values("customer_id")
+        return qs.filter(**{f"{key}__in": planned_apart(supported) if apart else supported})
+    if owner == Owner.UNASSIGNED:
         assigned = CustomerOwner.objects.filter(account_manager__isnull=False).values("customer_id")
         return qs.exclude(**{f"{key}__in": assigned})
-    else:
-        return qs
-    if manager_id is None:
-        return qs.none()
+    manager_id = _owners_manager(owner, user=user)
+    if manager_id is None:  # "Mine" of nobody signed in reads nothing; any other value, everyone's
+        return qs.none() if owner == Owner.MINE else qs
     mine = CustomerOwner.objects.filter(account_manager_id=manager_id).values("customer_id")
     if walked:
         return qs.filter(kept_while_walked(key, mine))

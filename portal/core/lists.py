@@ -579,6 +579,11 @@ def _pages(total: int, per_page: int) -> int:
     return max(1, -(-total // per_page))
 
 
+def page_number(page: str | int | None, per_page: int, total: int) -> int:
+    """The page a list of `total` rows (counted up to the cap) shows for the asked `page`: within its pages."""
+    return min(clamp_page(page, per_page), _pages(min(total, count_cap()), per_page))
+
+
 # --- Keys computed first ---------------------------------------------------------------------------------------
 
 
@@ -761,7 +766,7 @@ def _paginate_counted_apart(
     qs: QuerySet, *, page, per_page: int, fields: Sequence[str], row, count: Callable[[], int] | None
 ) -> Page:
     total = count() if count else capped_count(qs)
-    number = min(clamp_page(page, per_page), _pages(min(total, count_cap()), per_page))
+    number = page_number(page, per_page, total)
     rows = _read(qs[(number - 1) * per_page : number * per_page], fields, row)
     return counted_page(rows, number=number, per_page=per_page, total=total)
 
@@ -800,9 +805,9 @@ def paginate_in_groups(
     if total is None:
         counts = [(key, n) for key, n in cast(Iterable[tuple[Any, int]], groups) if n]
         total = sum(n for _key, n in counts)
-        number = min(clamp_page(page, per_page), _pages(min(total, count_cap()), per_page))
+        number = page_number(page, per_page, total)
     else:
-        number = min(clamp_page(page, per_page), _pages(min(total, count_cap()), per_page))
+        number = page_number(page, per_page, total)
         # Each group has a row or more: the page's last row is within the first number * per_page groups.
         counts = [(key, n) for key, n in cast(Callable, groups)(number * per_page) if n] if total else []
     start = (number - 1) * per_page
