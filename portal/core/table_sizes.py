@@ -40,17 +40,8 @@ GIB = 1024**3
 logger = logging.getLogger(__name__)
 
 
-def _months_before(month: dt.date, n: int) -> dt.date:
-    for _ in range(n):
-        month = (month - dt.timedelta(days=1)).replace(day=1)
-    return month
-
-
-def _next_month(month: dt.date) -> dt.date:
-    return (month + dt.timedelta(days=32)).replace(day=1)
-
-
 def _months_after(month: dt.date, n: int) -> dt.date:
+    """The first day of the month `n` months after `month`'s (before it when `n` is negative)."""
     index = month.year * 12 + month.month - 1 + n
     return dt.date(index // 12, index % 12 + 1, 1)
 
@@ -100,7 +91,7 @@ def _size(model: type[models.Model]) -> tuple[int | None, int | None]:
 
 def _count_month(rule: Retention, month: dt.date) -> int:
     field = rule.model_class._meta.get_field(rule.date_field)
-    start, end = month, _next_month(month)
+    start, end = month, _months_after(month, 1)
     if isinstance(field, models.DateTimeField):
         start, end = clock.midnight(start), clock.midnight(end)
     return (
@@ -144,13 +135,13 @@ def _measure(table: str, table_rules: list[Retention], day: dt.date) -> None:
     )
     if isinstance(oldest, dt.datetime):
         oldest = timezone.localtime(oldest, clock.midnight(day).tzinfo).date()
-    month = _months_before(this_month, BACKFILL)
+    month = _months_after(this_month, -BACKFILL)
     if oldest is not None:
         month = max(month, oldest.replace(day=1))
     while month < this_month:
         if month not in counted and month >= kept_from:
             TableGrowth.objects.create(table=table, month=month, rows=_count_month(rule, month))
-        month = _next_month(month)
+        month = _months_after(month, 1)
 
 
 @dataclass
@@ -186,7 +177,7 @@ def shown(today: dt.date | None = None) -> dict[str, Any]:
     sizes = {size.table: size for size in TableSize.objects.filter(table__in=list(tables))}
     growth: dict[str, list[tuple[dt.date, int]]] = {}
     for table, month, rows in (
-        TableGrowth.objects.filter(table__in=list(tables), month__gte=_months_before(day.replace(day=1), 13))
+        TableGrowth.objects.filter(table__in=list(tables), month__gte=_months_after(day.replace(day=1), -13))
         .order_by("table", "month")
         .values_list("table", "month", "rows")
     ):
