@@ -41,7 +41,7 @@ from options.selectors import OptionsSold, SoldOption, UsedOption, options_sold,
 from portal.core import clock
 from portal.core.collector import collector_paused
 from portal.core.copies import copies_changed_count, copies_changed_since
-from portal.core.kept import Keeper, KeptState
+from portal.core.kept import KEPT_MARGIN, Keeper, KeptState
 from portal.core.vocabulary import LICENSE_PLANS, PAID_PLANS, Plan, item_name, label
 from subscriptions.rules import PAID_EQUIVALENT
 from subscriptions.selectors import Scheduled, SoldSubscription, SubscriptionsSold, subscriptions_sold
@@ -821,9 +821,6 @@ def month_estimate(*, year: int, month: int, domain_ids: Iterable[int] | None = 
 #: The estimate's rules, as a number: a kept estimate worked out by other rules (an older release) is worked out
 #: again. Move it on with any change to how lines are worked out or priced.
 RULES = 1
-#: How long before it is stamped a write may commit (its transaction's length): a customer whose copy was
-#: written within this of the last working out is worked out again, so no write is missed.
-KEPT_MARGIN = dt.timedelta(minutes=2)
 
 
 #: The name of the kept estimate among the copies kept (`portal.core.kept`).

@@ -561,9 +561,6 @@ def draft_price_set(
 DRAFTS_ONE_BY_ONE = 50
 #: Kept drafts written in one transaction.
 DRAFTS_BATCH = 500
-#: How long before it is stamped a write may commit: a customer written within this of the last working out is
-#: worked out again, so no write is missed.
-KEPT_MARGIN = dt.timedelta(minutes=2)
 
 
 def drafts_keep(*, year: int, month: int, whole: bool = False) -> None:
@@ -580,7 +577,7 @@ def drafts_keep(*, year: int, month: int, whole: bool = False) -> None:
     row = DraftMonth.objects.filter(year=year, month=month).first()
     todo: set[int] | None = None
     if not whole and row is not None and row.basis == basis:
-        todo = copies_changed_since(row.worked_at - KEPT_MARGIN)
+        todo = copies_changed_since(row.worked_at - kept.KEPT_MARGIN)
         if not todo:
             return
         if len(todo) > DRAFTS_ONE_BY_ONE:

@@ -27,6 +27,9 @@ from portal.core.contrib import contributions
 QUEUE_EVERY = 30
 #: How long one month's working out may hold its lock (a worker killed meanwhile: the lock lapses).
 LOCK_SECONDS = 15 * 60
+#: How long before it is stamped a write may commit (its transaction's length): a keeper works out again the
+#: customers whose inputs were written within this of its last working out, so no write is missed.
+KEPT_MARGIN = dt.timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
