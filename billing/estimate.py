@@ -1177,20 +1177,10 @@ def months_kept(today: dt.date) -> list[tuple[int, int]]:
     return months if closed in months else [closed, *months]
 
 
-def keep_estimates(today: dt.date | None = None) -> list[tuple[int, int]]:
-    """Bring the kept estimates of the months kept today (`months_kept`) up to date at once (the tests' shortcut
-    for the worker's minute). The months kept."""
-    today = today or clock.today()
-    months = months_kept(today)
-    for year, month in months:
-        estimate_keep(year=year, month=month, today=today)
-    return months
-
-
 #: The kept estimate, as `portal.core.kept` runs it.
 KEEPER = Keeper(
     name=KEPT,
     months=months_kept,
-    state=lambda year, month: estimate_state(year, month),
+    state=estimate_state,
     keep=lambda year, month, whole: estimate_keep(year=year, month=month, whole=whole),
 )
