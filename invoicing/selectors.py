@@ -158,13 +158,16 @@ class _DraftsMonth:
 
 
 def _drafts_month(*, user, year: int, month: int) -> dict:
-    """`_DraftsMonth`'s fields of the month, read now."""
+    """`_DraftsMonth`'s fields of the month, read now (the partner's details once: whether they are missing, how
+    it bills and so what the month is made from, `month_basis`)."""
+    issuer = IssuerDetails.objects.filter(pk=1).only("billing_basis").first()
+    in_advance = issuer is not None and issuer.billing_basis == BillingBasis.IN_ADVANCE
     return {
         "year": year,
         "month": month,
-        "basis": month_basis(year, month),
-        "in_advance": bills_in_advance(),
-        "issuer_missing": issuer_mapping() is None,
+        "basis": rules.draft_basis(in_advance=in_advance, year=year, month=month, today=clock.today()),
+        "in_advance": in_advance,
+        "issuer_missing": issuer is None,
         "run": issue_run_latest(user=user, year=year, month=month),
         "preparing": frozenset(
             IssuedInvoice.objects.filter(year=year, month=month, pdf_sha256="").values_list(
