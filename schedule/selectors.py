@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from itertools import groupby
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext
@@ -32,6 +32,7 @@ from schedule.sources import (
     ScheduleFilters,
     ScheduleSource,
     date_range,
+    first_per_day,
     month_bounds,
     schedule_sources,
 )
@@ -222,14 +223,9 @@ def _first_items_and_counts(
             read = list(_read(source, may_change, filters, today))
             counts.update(item.date for item in read)
         found.extend((item.date, item.domain_id, place, n, item) for n, item in enumerate(read))
-    found.sort(key=lambda entry: entry[:4])
-    taken: Counter[dt.date] = Counter()
     items: list[ScheduledItem] = []
     keys: dict[int, list] = {}
-    for day, _domain_id, place, _n, what in found:
-        if taken[day] >= per_day:
-            continue
-        taken[day] += 1
+    for _day, _domain_id, place, _n, what in first_per_day(found, per_day, day_and_customer=itemgetter(0, 1)):
         if isinstance(what, ScheduledItem):
             items.append(what)
         else:

@@ -54,6 +54,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -299,16 +300,19 @@ def first_of_each_day(qs: QuerySet, filters: ScheduleFilters, *, day: str) -> Qu
     )
 
 
-def first_per_day(items: Iterable[ScheduledItem], per_day: int) -> list[ScheduledItem]:
+def first_per_day(
+    items: Iterable[Any], per_day: int, *, day_and_customer=attrgetter("date", "domain_id")
+) -> list:
     """The first `per_day` items of each day of `items` (the sources' items in the sources' order, each source's
     items of a day in its order: see `first_of_each_day`), by the customer's domainId, the sources' order
-    breaking ties."""
-    ordered = sorted(items, key=lambda item: (item.date, item.domain_id))  # stable: the sources' order kept
-    out: list[ScheduledItem] = []
+    breaking ties. `day_and_customer`: an item's (date, domainId), for items other than `ScheduledItem`s."""
+    ordered = sorted(items, key=day_and_customer)  # stable: the sources' order kept
+    out: list = []
     taken: dict[dt.date, int] = {}
     for item in ordered:
-        if taken.get(item.date, 0) < per_day:
-            taken[item.date] = taken.get(item.date, 0) + 1
+        day = day_and_customer(item)[0]
+        if taken.get(day, 0) < per_day:
+            taken[day] = taken.get(day, 0) + 1
             out.append(item)
     return out
 

@@ -182,8 +182,8 @@ def sync_runs_described(runs: list[SyncRun]) -> list[SyncRun]:
     return runs
 
 
-#: The kinds of run, in words, as a month's line of the history says them (a kind the list does not know: its code).
 def _kind_label(kind: str) -> str:
+    """A kind of run in words, as a month's line of the history says it (a kind the list does not know: its code)."""
     return {
         FULL: gettext("Full resyncs"),
         REFRESH: gettext("Continuous refresh"),
