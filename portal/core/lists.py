@@ -635,7 +635,7 @@ def count_read_first(qs: QuerySet, narrow: Callable[..., QuerySet], *, key: str)
     customers), in the shape each database plans well; a query's shape is chosen by `connection.vendor` here, in
     one named function. PostgreSQL, given `qs` narrowed by a subquery of an Account manager's customers, walked
     those customers and probed `qs`'s table once for each (a home figure as an Account manager read today's
-    changes of each of their customers: two to four pages each, more as they have more customers); here `qs`'s
+    changes of each of their customers, more as they have more customers); here `qs`'s
     rows are read first (a materialized CTE, named as their table so that the narrowing's query reads them, not
     the table), then narrowed by a hash of the customers. SQLite plans `IN (subquery)` so by itself."""
     narrowed = narrow(qs.model._default_manager.all(), key=key)
@@ -663,8 +663,8 @@ def kept_while_walked(key: str, found: QuerySet) -> Q | Func:
     """The rows whose `key` is among `found` (a query of one column: an Account manager's customers' keys), as
     a filter a list read in its own index's order applies to each row as it walks and stops after its page: the
     keys read once into a hash, each row a lookup in it. PostgreSQL turns `key IN (subquery)` into a join: for
-    the Customers list as "Mine" it walked the names and probed the owners' index once per customer walked (two
-    pages each, twelve customers for each of the page's), and planned apart (`planned_apart`) it joins every
+    the Customers list as "Mine" it walked the names and probed the owners' index once per customer walked (many
+    customers walked for each one on the page), and planned apart (`planned_apart`) it joins every
     customer before sorting them; the comparison `(key IN (subquery)) IS TRUE` it keeps as a filter (a hashed
     SubPlan). SQLite plans `IN (subquery)` that way by itself. A count keeps the join, which reads from the
     keys (`customers.selectors.customer_page`)."""

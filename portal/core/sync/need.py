@@ -18,8 +18,8 @@ What is read: a customer read for a decision due alone (no other need) is read f
 False): every per-customer call, and of the per-item calls only those about the decision (`PerItem.due_items`:
 the renewal settings of the option that ends, not of each option). Any other need, and the turn, read the customer
 whole. A whole read costs the busiest operation more calls (`whole_cost`: a per-item operation's calls per
-customer, 2.5 with bench.seed's options) than a read for a decision (one), and the shares are shares of those
-calls, so the turn's customers cost what they cost.
+customer) than a read for a decision (one), and the shares are shares of those calls, so the turn's customers
+cost what they cost.
 
 What people look at (LOOKED_AT: a decision due within DUE_DAYS, a page opened today) is kept younger than
 LOOKED_AT_GOAL (an hour): a copy of theirs older than OVERDUE comes before every need, the oldest first, and
