@@ -56,7 +56,8 @@ def _first(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def _next(month: dt.date) -> dt.date:
+def next_month(month: dt.date) -> dt.date:
+    """The first day of the month after `month`'s."""
     return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
@@ -126,7 +127,7 @@ def make_month(model: type[models.Model], field_name: str, month: dt.date) -> bo
     connection = _connection(model)
     qn = connection.ops.quote_name
     table, name = model._meta.db_table, month_name(model._meta.db_table, month)
-    low, high = _bound(field, month), _bound(field, _next(month))
+    low, high = _bound(field, month), _bound(field, next_month(month))
     column = qn(field.column)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         # Wait for a lock a little only; the next night tries again.
@@ -161,7 +162,7 @@ def make_months(model: type[models.Model], field_name: str, first: dt.date, last
     made, month = 0, _first(first)
     while month <= last:
         made += make_month(model, field_name, month)
-        month = _next(month)
+        month = next_month(month)
     return made
 
 
@@ -171,7 +172,7 @@ def make_ahead(model: type[models.Model], field_name: str, today: dt.date) -> in
     month can leave whole."""
     last = _first(today)
     for _ in range(MONTHS_AHEAD - 1):
-        last = _next(last)
+        last = next_month(last)
     made = make_months(model, field_name, today, last)
     connection = _connection(model)
     qn = connection.ops.quote_name
@@ -199,10 +200,13 @@ def drop_months(
     table = model._meta.db_table
     dropped: dict[dt.date, int] = {}
     for month in months(model):
-        if _next(month) > before:
+        if next_month(month) > before:
             break
         rows = models.QuerySet(model=model).filter(
-            **{f"{field_name}__gte": _value(field, month), f"{field_name}__lt": _value(field, _next(month))}
+            **{
+                f"{field_name}__gte": _value(field, month),
+                f"{field_name}__lt": _value(field, next_month(month)),
+            }
         )
         if kept is not None and rows.filter(kept).exists():
             continue
@@ -321,9 +325,9 @@ def _rebuild(schema_editor, model: type[models.Model], field_name: str, *, parti
         month = _first(today)
         for _ in range(MONTHS_AHEAD):
             wanted.add(month)
-            month = _next(month)
+            month = next_month(month)
         for month in sorted(wanted):
-            low, high = _bound(field, month), _bound(field, _next(month))
+            low, high = _bound(field, month), _bound(field, next_month(month))
             cursor.execute(
                 f"CREATE TABLE {qn(month_name(table, month))} PARTITION OF {qn(table)} "
                 f"FOR VALUES FROM ({low}) TO ({high})"

@@ -201,7 +201,7 @@ class Retention:
         """The first day a row dated `day` may be removed: on a table partitioned here, the day its whole month
         may (the first day of the next month's)."""
         if self.partitioned and partitions.is_partitioned(self.model_class):
-            day = (day.replace(day=1) + dt.timedelta(days=31)).replace(day=1)
+            day = partitions.next_month(day)
         return self.keep.removal_date(day)
 
     def oldest(self) -> dt.date | None:
