@@ -591,7 +591,11 @@ def drafts_keep(*, year: int, month: int, whole: bool = False) -> None:
             for d in selectors.month_drafts_worked_out(user=user, year=year, month=month, domain_id=domain_id)
         ]
     issuer = selectors.issuer_mapping()
-    rows = [_draft_copy(year, month, d, _reasons(d, issuer)) for d in found]
+    common = {}  # the partner's own details' problems, the same for every draft, in each language
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            common[language] = drafts.issuer_problems(issuer)
+    rows = [_draft_copy(year, month, d, _reasons(d, common)) for d in found]
     gone = (
         set(DraftCopy.objects.filter(year=year, month=month).values_list("domain_id", flat=True))
         if todo is None
@@ -615,14 +619,15 @@ def drafts_keep(*, year: int, month: int, whole: bool = False) -> None:
         )
 
 
-def _reasons(draft: drafts.Draft, issuer: dict | None) -> dict[str, list[str]]:
-    """Why the draft cannot be issued, in each language the portal speaks (none when it can)."""
+def _reasons(draft: drafts.Draft, common: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Why the draft cannot be issued, in each language the portal speaks (none when it can): `common`, the
+    partner's own details' problems by language, and the draft's own."""
     if not draft.blocked:
         return {}
     out = {}
-    for language, _name in settings.LANGUAGES:
+    for language, reasons in common.items():
         with translation.override(language):
-            out[language] = drafts.blocked_reasons(draft, drafts.issuer_problems(issuer))
+            out[language] = drafts.blocked_reasons(draft, reasons)
     return out
 
 

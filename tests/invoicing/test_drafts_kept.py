@@ -15,7 +15,7 @@ from django.utils import translation
 
 from billing.models import PriceEntry
 from invoicing import selectors, services
-from invoicing.models import CustomerBilling, DraftCopy, IssuedInvoice
+from invoicing.models import CustomerBilling, DraftCopy, IssuedInvoice, IssuerDetails
 from portal.core import kept
 from portal.core.access import Role
 from tests.fixtures.personas import make_persona
@@ -122,3 +122,20 @@ def test_issuing_issues_the_drafts_as_they_are_at_issue_time_not_as_kept(
     assert (copy.state, copy.issued_number, copy.total) == ("issued", 1, invoice.total)
     assert selectors.drafts_state(**M).current
     assert CustomerBilling.objects.count() == 1
+
+
+def test_a_draft_blocked_by_the_partner_s_own_details_is_kept_with_that_reason_in_each_language(
+    month, queued
+):
+    """The partner's details missing block every draft: each kept draft says so in the reader's language."""
+    IssuerDetails.objects.all().delete()
+    services.drafts_keep(**M)
+    copies = DraftCopy.objects.filter(year=M["year"], month=M["month"])
+    assert {copy.state for copy in copies} == {"blocked"}
+    for copy in copies:
+        with translation.override("en"):
+            assert "The partner's own billing details (name, address, registration number) are missing." in (
+                copy.blocked
+            )
+        with translation.override("ja"):
+            assert "自社の請求情報（名称、住所、登録番号）が登録されていません。" in copy.blocked
