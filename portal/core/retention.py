@@ -255,6 +255,13 @@ def housekeep(*, batch_size: int | None = None, today: dt.date | None = None) ->
         except Exception as exc:
             logger.exception("making the coming months of %s failed", rule.model)
             errors.append({"error": UNPREPARED, "table": rule.model, "detail": str(exc)[:300]})
+
+    def count(key: str, rows: int) -> None:
+        """Add `rows` removed to the rule's count and to the run's progress."""
+        removed[key] = removed.get(key, 0) + rows
+        run.done = run.total = sum(removed.values())
+        SyncRun.objects.filter(pk=run.pk).update(done=run.done, total=run.total)
+
     # Passes until one removes nothing: a row may become removable by another rule's removal in the same run (an
     # invoice once its credit note is gone, a change once its audit entries are).
     for _ in range(5):
@@ -273,9 +280,7 @@ def housekeep(*, batch_size: int | None = None, today: dt.date | None = None) ->
                     )
                     if dropped:
                         found += sum(dropped.values())
-                        removed[key] = removed.get(key, 0) + sum(dropped.values())
-                        run.done = run.total = sum(removed.values())
-                        SyncRun.objects.filter(pk=run.pk).update(done=run.done, total=run.total)
+                        count(key, sum(dropped.values()))
                 while True:
                     due = rule.due(day, by_month=by_month)
                     ids = list(due.order_by(rule.date_field).values_list("pk", flat=True)[:size])
@@ -284,9 +289,7 @@ def housekeep(*, batch_size: int | None = None, today: dt.date | None = None) ->
                     with transaction.atomic():
                         _remove(rule, ids)
                     found += len(ids)
-                    removed[key] = removed.get(key, 0) + len(ids)
-                    run.done = run.total = sum(removed.values())
-                    SyncRun.objects.filter(pk=run.pk).update(done=run.done, total=run.total)
+                    count(key, len(ids))
             except Exception as exc:
                 # One table's failure must not keep the others' history: said on the run, logged, and the next
                 # night takes it up again.
