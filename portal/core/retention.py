@@ -2,9 +2,10 @@
 and the nightly housekeeping that removes what no rule keeps any more.
 
 A `Retention` names a model, the date its rows are aged by, how long they are kept (`KeepDays`: a setting in days;
-or any object with the same two methods, such as the legal minimum for tax records, `KeepTaxRecords`) and why. Rules of the same model
-split its rows: one with `where` covers the rows it matches, and a rule without `where` covers the rest, so the
-rows a longer rule keeps (the audit entries of issued invoices) are never removed by the shorter one.
+or any object with the same two methods, such as the legal minimum for tax records, `KeepTaxRecords`) and why.
+Rules of the same model split its rows: one with `where` covers the rows it matches, and a rule without `where`
+covers the rest, so the rows a longer rule keeps (the audit entries of issued invoices) are never removed by the
+shorter one.
 
 `housekeep()` removes what is due in small batches, each its own short transaction (no long lock; a run cut short
 is taken up by the next, which finds what is still due), and records its run as a `SyncRun` of kind

@@ -4,9 +4,9 @@ read by the Data kept page from two small tables (`TableSize`, `TableGrowth`), s
 table.
 
 - Rows and bytes: on PostgreSQL from the catalogue (`reltuples`, the planner's estimate, counted below
-  `COUNTED_BELOW` rows, and
-  `pg_total_relation_size`, indexes and TOAST included), summed over the leaves of `pg_partition_tree`, so a table
-  partitioned by month reads as one; on SQLite counted, and its pages read from `dbstat` when SQLite has it.
+  `COUNTED_BELOW` rows, and `pg_total_relation_size`, indexes and TOAST included), summed over the leaves of
+  `pg_partition_tree`, so a table partitioned by month reads as one; on SQLite counted, and its pages read from
+  `dbstat` when SQLite has it.
 - Rows added per month: each month is counted once, after it ended, by its rule's date (an index range read of
   one month); a month older than the rule keeps is never counted (some of its rows may have left already).
 - When the watched size is reached: the table grows by its last three counted months a month (at the bytes a row
