@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from billing import prices, rules
-from billing.models import EstimateCopy, EstimateMonth, Finding, PriceEntry
+from billing.models import EstimateCopy, EstimateMonth, Finding, Invoice, PriceEntry
 from billing.usage import usage_turns
 from customers.selectors import BilledCustomer, customers_billed, customers_live, customers_removed_since
 from options.rules import SUB_OPTIONS
@@ -1170,8 +1170,6 @@ def months_kept(today: dt.date) -> list[tuple[int, int]]:
     """The months the Invoices page estimates today (the next invoice's month and the running month) and the
     last closed one (its estimate against the invoice): kept ahead by the worker every minute
     (`portal.core.kept`), so the first reader of a business day, or after the price book changed, reads rows."""
-    from billing.models import Invoice
-
     months = months_estimated(today, invoiced=set(Invoice.objects.values_list("year", "month")))
     closed = rules.last_closed_month(today)
     return months if closed in months else [closed, *months]
