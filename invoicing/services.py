@@ -564,8 +564,8 @@ DRAFTS_BATCH = 500
 
 
 def drafts_keep(*, year: int, month: int, whole: bool = False) -> None:
-    """Bring the month's kept drafts (`DraftMonth`, `DraftCopy`) up to what `selectors.month_drafts` works out
-    (the worker's, never a reader's): the customers whose copy or billing data was written since
+    """Bring the month's kept drafts (`DraftMonth`, `DraftCopy`) up to what `selectors.month_drafts_worked_out`
+    works out (the worker's, never a reader's): the customers whose copy or billing data was written since
     (`portal.core.copies`: the engines' stores, billing details, price edits, invoices issued) are worked out
     again, each from its own rows, or the whole month when more than `DRAFTS_ONE_BY_ONE` are, or when what
     every draft is worked out from differs (`selectors.drafts_basis`), or with `whole`. Stored in batches of
