@@ -2,8 +2,9 @@
 recipient), the gap-free numbering, the issued invoices and the runs that issue a month.
 
 All of it is the partner's own data (docs/own-data.md): tables of their own keyed by the
-customer's domainId, written only by `invoicing.services`, never by a resync. Drafts are not stored: they are
-computed from the month's billed items and the price book (`invoicing.drafts`) until they are issued.
+customer's domainId, written only by `invoicing.services`, never by a resync. Drafts are worked out from the
+month's billed items and the price book (`invoicing.drafts`) until they are issued, and issued from drafts worked
+out at that moment; the month's pages read a copy of them the worker keeps (`DraftMonth`, `DraftCopy`).
 """
 
 from __future__ import annotations
