@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from portal.core import kept
 from portal.core.retention import KeepDays, KeepTaxRecords, Retention
 
 
@@ -56,5 +57,11 @@ RETENTION = [
         # ~6.8 M rows a year at 50,000 customers before thinning: a month leaves by dropping its partition
         # (migration 0012).
         partitioned=True,
+    ),
+    kept.months_rule(
+        month="billing.EstimateMonth",
+        copy="billing.EstimateCopy",
+        table=_("Kept estimates"),
+        kept=_("Each month's estimate per customer as the worker keeps it for the Invoices page"),
     ),
 ]

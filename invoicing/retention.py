@@ -14,6 +14,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from portal.core import kept
 from portal.core.retention import KeepTaxRecords, Retention
 
 #: The audit entries of issuing a document: kept with the documents.
@@ -80,5 +81,11 @@ RETENTION = [
         kept=_("Audit entries of issuing invoices, corrected invoices and credit notes"),
         reason=_WHY,
         where=Q(operation_id__in=ISSUING),
+    ),
+    kept.months_rule(
+        month="invoicing.DraftMonth",
+        copy="invoicing.DraftCopy",
+        table=_("Kept invoice drafts"),
+        kept=_("Each month's invoice drafts per customer as the worker keeps them for the drafts pages"),
     ),
 ]

@@ -299,6 +299,8 @@ RETENTION_SYNC_DAY_DAYS = env.int("RETENTION_SYNC_DAY_DAYS", default=730)
 RETENTION_SYNC_MONTH_DAYS = env.int("RETENTION_SYNC_MONTH_DAYS", default=2557)
 RETENTION_OPTION_USAGE_DAYS = env.int("RETENTION_OPTION_USAGE_DAYS", default=396)
 RETENTION_OPTION_USAGE_MONTH_DAYS = env.int("RETENTION_OPTION_USAGE_MONTH_DAYS", default=2557)
+# The copies the worker keeps (estimates, drafts): a month not worked out again for this long leaves (portal/core/kept.py).
+RETENTION_KEPT_COPY_DAYS = env.int("RETENTION_KEPT_COPY_DAYS", default=90)
 # Customers' usage snapshots (thinned after 120 days to what a month's check needs).
 RETENTION_USAGE_SNAPSHOT_DAYS = env.int("RETENTION_USAGE_SNAPSHOT_DAYS", default=730)
 TAX_YEAR_END_MONTH = env.int("TAX_YEAR_END_MONTH", default=12)

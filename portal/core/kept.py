@@ -13,15 +13,20 @@ minute, and the first reader of a business day reads rows."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from celery import shared_task
+from django.apps import apps
 from django.core.cache import cache
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from portal.core import clock
 from portal.core.contrib import contributions
+from portal.core.retention import KeepDays, Retention
 
 #: A month is queued at most once in this many seconds, however many readers find it behind.
 QUEUE_EVERY = 30
@@ -115,3 +120,37 @@ def keep_task(name: str | None = None, year: int | None = None, month: int | Non
         keep_all()
     else:
         keep_month(name, year, month)
+
+
+#: The retention of the copies kept: a month whose copy has not been worked out again for this many days leaves.
+KEPT_COPY_DAYS = KeepDays("RETENTION_KEPT_COPY_DAYS", 90)
+
+
+def months_rule(*, month: str, copy: str, table: Any, kept: Any) -> Retention:
+    """The retention rule of a keeper's copies (its app contributes it with its other rules): a month's row
+    (`month`, "app_label.Model", with `year`, `month` and `worked_at`) not worked out again for KEPT_COPY_DAYS
+    leaves with its customers' rows (`copy`, keyed by `year` and `month`). A reader who opens that month again
+    has it worked out anew (`ask`), as beat's minute does for a month it keeps ahead whose copy left (one whose
+    inputs did not change for that long)."""
+
+    def remove(model: type[models.Model], ids: Sequence[Any]) -> None:
+        months = list(models.QuerySet(model=model).filter(pk__in=ids).values_list("year", "month"))
+        if months:
+            same = Q()
+            for year, number in months:
+                same |= Q(year=year, month=number)
+            models.QuerySet(model=apps.get_model(copy)).filter(same).delete()
+        models.QuerySet(model=model).filter(pk__in=ids).delete()
+
+    return Retention(
+        model=month,
+        table=table,
+        date_field="worked_at",
+        keep=KEPT_COPY_DAYS,
+        kept=kept,
+        reason=_(
+            "Worked out again from the cache whenever someone opens the month, so a month nobody has opened for "
+            "this long needs no copy; its customers' rows leave with it."
+        ),
+        remove=remove,
+    )
