@@ -82,9 +82,12 @@ def bills_in_advance() -> bool:
     return IssuerDetails.objects.filter(pk=1, billing_basis=BillingBasis.IN_ADVANCE).exists()
 
 
-def month_basis(year: int, month: int) -> str:
-    """What the month's drafts are made from, today (`rules.draft_basis`)."""
-    return rules.draft_basis(in_advance=bills_in_advance(), year=year, month=month, today=clock.today())
+def month_basis(year: int, month: int, in_advance: bool | None = None) -> str:
+    """What the month's drafts are made from, today (`rules.draft_basis`); `in_advance`: `bills_in_advance`,
+    when the partner's details are read already."""
+    if in_advance is None:
+        in_advance = bills_in_advance()
+    return rules.draft_basis(in_advance=in_advance, year=year, month=month, today=clock.today())
 
 
 def customer_billing_get(*, user, domain_id: int) -> CustomerBilling | None:
@@ -165,7 +168,7 @@ def _drafts_month(*, user, year: int, month: int) -> dict:
     return {
         "year": year,
         "month": month,
-        "basis": rules.draft_basis(in_advance=in_advance, year=year, month=month, today=clock.today()),
+        "basis": month_basis(year, month, in_advance),
         "in_advance": in_advance,
         "issuer_missing": issuer is None,
         "run": issue_run_latest(user=user, year=year, month=month),
@@ -310,12 +313,14 @@ DRAFT_RULES = 1
 def drafts_basis(year: int, month: int) -> dict:
     """What a month's drafts are worked out from as a whole (`DraftMonth.basis`): any of it differing, every
     customer's draft is worked out again."""
-    basis = month_basis(year, month)
-    details = json.dumps(details_mapping(), sort_keys=True, default=str)
+    details = details_mapping()  # read once: how the partner bills is among them
+    in_advance = details is not None and details["billing_basis"] == BillingBasis.IN_ADVANCE
+    basis = month_basis(year, month, in_advance)
+    written = json.dumps(details, sort_keys=True, default=str)
     return {
         "book": billing.price_book_fingerprint(),
         "today": clock.today().isoformat(),
-        "issuer": hashlib.sha256(details.encode()).hexdigest(),
+        "issuer": hashlib.sha256(written.encode()).hexdigest(),
         "basis": basis,
         "items": billing.month_details_stamp(year, month) if basis == rules.FROM_INVOICE else "",
         "rounding": settings.INVOICE_TAX_ROUNDING,
