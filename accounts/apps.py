@@ -13,7 +13,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from accounts import checks, operations, permissions, signin  # noqa: F401 (checks: registers them)
+        from accounts import checks, finders, operations, permissions, signin  # noqa: F401 (checks: registers them)
         from accounts.roles import sync_role_groups
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
@@ -28,4 +28,5 @@ class AccountsConfig(AppConfig):
             perms=permissions.PERMS,
             operation_labels=[operations.OPERATION_LABELS],
             urls=[("", "accounts.urls")],
+            finders=finders.FINDERS,
         )

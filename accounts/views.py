@@ -6,8 +6,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -22,22 +24,47 @@ from accounts.forms import (
 from accounts.permissions import MANAGE_USERS
 from portal.core import lists
 from portal.core.access import Role, require
-from portal.core.lists import Column, ListSpec, ListState
+from portal.core.lists import Badge, Column, ListSpec, ListState, Muted
+from portal.core.templatetags.portal import business_dt, person_name, role_label
+
+
+def _role(user, page):
+    return role_label(user.role_value) if user.role_value else Muted(_("No role"))
+
+
+def _status(user, page):
+    if user.is_active:
+        return Badge(pgettext("a portal user", "Active"), "ok")
+    return Badge(_("Deactivated"), "danger")
+
+
+def _last_login(user, page):
+    return business_dt(user.last_login) if user.last_login else Muted(pgettext("last sign-in", "Never"))
+
+
+def _two_factor(user, page):
+    return Badge(_("Set up"), "ok") if user.two_factor else Muted(_("Not set up"))
+
 
 USER_LIST = ListSpec(
     form=UserFilterForm,
     sorts=selectors.USER_SORTS,
     columns=(
-        Column(_lazy("User name"), sort="username"),
-        Column(_lazy("Name"), sort="name"),
-        Column(_lazy("Email"), sort="email"),
-        Column(_lazy("Role")),
-        Column(_lazy("Status")),
-        Column(_lazy("Last sign-in"), sort="last_login"),
-        Column(_lazy("Two-step sign-in")),
+        Column(
+            _lazy("User name"),
+            sort="username",
+            value="username",
+            link=lambda user, page: reverse("accounts:user", args=[user.pk]),
+        ),
+        Column(_lazy("Name"), sort="name", value=lambda user, page: person_name(user)),
+        Column(_lazy("Email"), sort="email", value="email"),
+        Column(_lazy("Role"), value=_role),
+        Column(_lazy("Status"), value=_status),
+        Column(_lazy("Last sign-in"), sort="last_login", value=_last_login),
+        Column(_lazy("Two-step sign-in"), value=_two_factor),
     ),
     template="accounts/users.html",
-    row_template="accounts/_user_row.html",
+    row_attrs=(("data-user", "username"),),
     page_sizes=(50,),
 )
 

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
@@ -21,20 +22,42 @@ from accounts.forms_signin import SigninFilterForm, SigninUnlockForm, TwoFactorC
 from accounts.permissions import MANAGE_USERS
 from portal.core import lists
 from portal.core.access import require
-from portal.core.lists import Column, ListSpec, ListState
+from portal.core.lists import Badge, Code, Column, ListSpec, ListState, Muted
+from portal.core.templatetags.portal import business_dt
+
+
+def _browser(attempt, page):
+    # Each row is a dict of the attempt's columns (accounts.signin).
+    # django-axes records "<unknown>" when the browser sent no User-Agent.
+    agent = attempt["user_agent"]
+    return Truncator(agent).chars(60) if agent and agent != "<unknown>" else "—"
+
+
+def _result(attempt, page):
+    if attempt["locked_out"]:
+        return Badge(_("Refused: locked out"), "danger")
+    if attempt["locked_out"] is False:
+        return Badge(_("Wrong password"), "warn")
+    signed_in = Badge(_("Signed in"), "ok")
+    if attempt["logout_time"]:
+        return signed_in, Muted(_("signed out %(when)s") % {"when": business_dt(attempt["logout_time"])})
+    return signed_in
+
 
 SIGNIN_LIST = ListSpec(
     form=SigninFilterForm,
     sorts=signin.SIGNIN_SORTS,
     columns=(
-        Column(_lazy("Time"), sort="time"),
-        Column(_lazy("User name")),
-        Column(_lazy("IP address")),
-        Column(_lazy("Browser")),
-        Column(_lazy("Result")),
+        Column(_lazy("Time"), sort="time", value=lambda attempt, page: business_dt(attempt["attempt_time"])),
+        Column(_lazy("User name"), value=lambda attempt, page: attempt["username"] or ""),
+        Column(
+            _lazy("IP address"),
+            value=lambda attempt, page: Code(attempt["ip_address"]) if attempt["ip_address"] else Muted("—"),
+        ),
+        Column(_lazy("Browser"), css="muted", value=_browser),
+        Column(_lazy("Result"), value=_result),
     ),
     template="accounts/signins.html",
-    row_template="accounts/_signin_row.html",
     page_sizes=(50,),
 )
 

@@ -1,4 +1,4 @@
-"""What the portal's benchmarks share: company names to seed with and one timed request.
+"""What the portal's benchmarks share: company names to seed with, one timed request and one timed call.
 
 Import it after `django.setup()` (each benchmark sets its own database up first).
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 
 from django.db import connection
 from django.test import Client
@@ -35,6 +36,13 @@ def company_name(rng: random.Random, prefixes: list[str], n: int) -> str:
     return f"{rng.choice(prefixes)}{rng.choice(NAME_WORDS)}{rng.choice(NAME_TRADES)}{n}"
 
 
+def seconds(work: Callable[[], object]) -> float:
+    """How long `work()` takes, in seconds."""
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
 def timed_get(client: Client, url: str, params: dict, headers: dict | None = None):
     """One GET: (milliseconds, the page's SQL queries, response); fails unless it answers 200."""
     connection.queries_log.clear()  # the log keeps 9,000 queries: a long run would stop counting
@@ -48,13 +56,13 @@ def timed_get(client: Client, url: str, params: dict, headers: dict | None = Non
 
 #: Statements of the session's own upkeep, not of the page: IdleSessionMiddleware writes the time of the last
 #: request at most once a minute (an UPDATE in a transaction of its own), on whichever request comes then.
-_SESSION_UPKEEP = ('UPDATE "django_session"', "BEGIN", "COMMIT")
+SESSION_UPKEEP = ('UPDATE "django_session"', "BEGIN", "COMMIT")
 
 
 def page_queries(captured: list[dict]) -> int:
     """How many SQL queries the page itself made: without the session's once-a-minute write, which would make a
     constant count look like "8–11 queries" in a run that crosses a minute."""
-    return sum(1 for q in captured if not q["sql"].startswith(_SESSION_UPKEEP))
+    return sum(1 for q in captured if not q["sql"].startswith(SESSION_UPKEEP))
 
 
 def sign_in(client: Client, user) -> None:
@@ -118,4 +126,4 @@ def seed_sync_history(first_domain_id: int, customers: int) -> None:
     ]
     SyncRun.objects.bulk_create(runs, batch_size=2000)
     # bulk_create stamps every run as started now (auto_now_add): each started a few minutes before it finished.
-    SyncRun.objects.update(started_at=F("finished_at") - dt.timedelta(minutes=4))
+    SyncRun.objects.update(requested_at=F("finished_at") - dt.timedelta(minutes=4))

@@ -41,6 +41,10 @@ def frame_pages() -> list[Page]:
         Page("Health check (middleware, signed in)", "/healthz"),
         Page("Change password (frame and a small form)", "/accounts/password_change/"),
         Page("Customers list, htmx results", "/customers/", params={"q": "サクラ"}, target="results"),
+        # A page of changes drawn by day (the core renderer's grouped list), and the month grid (its template).
+        Page("Scheduled changes, agenda", "/scheduled/", params={"owner": "all"}),
+        Page("Scheduled changes, agenda, htmx", "/scheduled/", params={"owner": "all"}, target="agenda"),
+        Page("Scheduled changes, calendar", "/scheduled/", params={"owner": "all", "view": "calendar"}),
         Page("admin changelist: customers", "/admin/customers/customer/", reference=True),
     ]
     only = [name for name in os.environ.get("BENCH_FRAME_ONLY", "").split("|") if name]

@@ -60,7 +60,7 @@ from billing.models import Finding, Invoice  # noqa: E402
 from customers.models import Customer  # noqa: E402
 from portal.core import clock  # noqa: E402
 from portal.core.models import Operation  # noqa: E402
-from portal.core.sync.engine import refresh_planner_statistics  # noqa: E402
+from portal.core.sync.full import refresh_planner_statistics  # noqa: E402
 from subscriptions.models import PreOrder, Reservation, Subscription  # noqa: E402
 
 CUSTOMERS = (

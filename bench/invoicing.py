@@ -27,6 +27,7 @@ import random
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import django
@@ -60,20 +61,36 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.common import company_name  # noqa: E402
+from bench.common import company_name, seconds  # noqa: E402
 
 YEAR, MONTH = 2026, 10
 PREFIXES = ["株式会社", "有限会社", "", "合同会社"]
 
 
 def seed(count: int) -> None:
-    from billing.models import ITEM_TYPE_ORDER, Invoice, InvoiceItem, PriceEntry
+    from billing.models import InvoiceItem
     from customers.models import Customer
-    from invoicing.models import CustomerBilling, IssuerDetails
+    from invoicing.models import CustomerBilling
 
     rng = random.Random(33)
     now = timezone.now()
-    first, last = dt.date(YEAR, MONTH, 1), dt.date(YEAR, MONTH, 31)
+    _partner(now)
+    customers, billings, items = [], [], []
+    for i in range(count):
+        customer, billing, mine = _customer(i, rng, now)
+        customers.append(customer)
+        billings.append(billing)
+        items.extend(mine)
+    Customer.objects.bulk_create(customers, batch_size=2000)
+    CustomerBilling.objects.bulk_create(billings, batch_size=2000)
+    InvoiceItem.objects.bulk_create(items, batch_size=2000)
+
+
+def _partner(now: dt.datetime) -> None:
+    """The partner's details, the price book, and LINE WORKS' invoice of the month."""
+    from billing.models import Invoice, PriceEntry
+    from invoicing.models import IssuerDetails
+
     IssuerDetails.objects.create(
         pk=1,
         registered_name="ベンチパートナー株式会社",
@@ -102,76 +119,96 @@ def seed(count: int) -> None:
         payment_status="UNPAID",
         synced_at=now,
     )
-    customers, billings, items = [], [], []
-    for i in range(count):
-        domain_id = 40_000_000 + i
-        name = company_name(rng, PREFIXES, i)
-        customer = Customer(
-            domain_id=domain_id,
-            tenant_id=domain_id,
-            domain=f"inv{i:05d}.example.jp",
-            domain_type="DOMAIN",
-            company_name=name,
-            customer_code=f"CUST-{i:05d}",
-            product_id="STD",
+
+
+def _customer(i: int, rng: random.Random, now: dt.datetime) -> tuple:
+    """Customer i, its billing details (one in five in English) and its charged items: the product, and the
+    option for half of them."""
+    from billing.models import ITEM_TYPE_ORDER, InvoiceItem
+    from customers.models import Customer
+    from invoicing.models import CustomerBilling
+
+    domain_id = 40_000_000 + i
+    name = company_name(rng, PREFIXES, i)
+    customer = Customer(
+        domain_id=domain_id,
+        tenant_id=domain_id,
+        domain=f"inv{i:05d}.example.jp",
+        domain_type="DOMAIN",
+        company_name=name,
+        customer_code=f"CUST-{i:05d}",
+        product_id="STD",
+        plan="ANNUAL_LICENSE",
+        usage_status="ACTIVE",
+        member_count=rng.randint(1, 300),
+        synced_at=now,
+    )
+    customer.refresh_derived()
+    billing = CustomerBilling(
+        domain_id=domain_id,
+        bill_to_name=f"{name} 経理部",
+        bill_to_address=f"東京都港区芝公園{i % 9 + 1}-{i % 20 + 1}",
+        invoice_email=f"ap@inv{i:05d}.example.jp",
+        language="en" if i % 5 == 0 else "ja",
+    )
+    common = {
+        "year": YEAR,
+        "month": MONTH,
+        "domain_id": domain_id,
+        "domain": customer.domain,
+        "customer_name": name,
+        "customer_code": customer.customer_code,
+        "start_date": dt.date(YEAR, MONTH, 1),
+        "end_date": dt.date(YEAR, MONTH, 31),
+        "synced_at": now,
+    }
+    licences = rng.randint(5, 300)
+    items = [
+        InvoiceItem(
+            **common,
+            position=0,
+            item_type="PRODUCT",
+            type_order=ITEM_TYPE_ORDER["PRODUCT"],
+            item_id="STD",
             plan="ANNUAL_LICENSE",
-            usage_status="ACTIVE",
-            member_count=rng.randint(1, 300),
-            synced_at=now,
+            license_count=licences,
+            member_count=customer.member_count,
+            amount=450 * licences,
         )
-        customer.refresh_derived()
-        customers.append(customer)
-        billings.append(
-            CustomerBilling(
-                domain_id=domain_id,
-                bill_to_name=f"{name} 経理部",
-                bill_to_address=f"東京都港区芝公園{i % 9 + 1}-{i % 20 + 1}",
-                invoice_email=f"ap@inv{i:05d}.example.jp",
-                language="en" if i % 5 == 0 else "ja",
-            )
-        )
-        common = {
-            "year": YEAR,
-            "month": MONTH,
-            "domain_id": domain_id,
-            "domain": customer.domain,
-            "customer_name": name,
-            "customer_code": customer.customer_code,
-            "start_date": first,
-            "end_date": last,
-            "synced_at": now,
-        }
-        licences = rng.randint(5, 300)
+    ]
+    if rng.random() < 0.5:
         items.append(
             InvoiceItem(
                 **common,
-                position=0,
-                item_type="PRODUCT",
-                type_order=ITEM_TYPE_ORDER["PRODUCT"],
-                item_id="STD",
-                plan="ANNUAL_LICENSE",
-                license_count=licences,
+                position=1,
+                item_type="OPTION_PRODUCT",
+                type_order=ITEM_TYPE_ORDER["OPTION_PRODUCT"],
+                item_id="ACV2",
+                sub_item_id="ACV201",
+                plan="MONTHLY",
                 member_count=customer.member_count,
-                amount=450 * licences,
+                amount=200 * customer.member_count,
             )
         )
-        if rng.random() < 0.5:
-            items.append(
-                InvoiceItem(
-                    **common,
-                    position=1,
-                    item_type="OPTION_PRODUCT",
-                    type_order=ITEM_TYPE_ORDER["OPTION_PRODUCT"],
-                    item_id="ACV2",
-                    sub_item_id="ACV201",
-                    plan="MONTHLY",
-                    member_count=customer.member_count,
-                    amount=200 * customer.member_count,
-                )
-            )
-    Customer.objects.bulk_create(customers, batch_size=2000)
-    CustomerBilling.objects.bulk_create(billings, batch_size=2000)
-    InvoiceItem.objects.bulk_create(items, batch_size=2000)
+    return customer, billing, items
+
+
+@dataclass
+class _Figures:
+    """What one run measured, in seconds but the PDFs' sizes (bytes) and the invoices' numbers."""
+
+    count: int
+    items: int
+    reference: float
+    drafts: float
+    issuing: float
+    rendering: list[float]
+    numbers: list[int]
+    sizes: list[int]
+    fonts: list[tuple[str, list[tuple[float, int]]]]
+
+    def ratio(self, seconds: float) -> str:
+        return f"{seconds / self.reference:8.1f} x" if self.reference else "       - "
 
 
 def main() -> int:
@@ -182,8 +219,8 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     from accounts.services import user_create_with_role
     from billing.selectors import month_charged_items
-    from invoicing import document, selectors, services
-    from invoicing.models import IssuedInvoice, IssueRun
+    from invoicing import selectors
+    from invoicing.models import IssuedInvoice
     from portal.core import clock
     from portal.core.access import Role
 
@@ -191,21 +228,29 @@ def main() -> int:
     t0 = time.perf_counter()
     seed(count)
     print(f"seeded {count:,} billed customers in {time.perf_counter() - t0:.1f} s")
-
-    def timed(work) -> float:
-        start = time.perf_counter()
-        work()
-        return time.perf_counter() - start
-
     reference = statistics.median(
-        timed(lambda: month_charged_items(user=user, year=YEAR, month=MONTH)) for _ in range(5)
+        seconds(lambda: month_charged_items(user=user, year=YEAR, month=MONTH)) for _ in range(5)
     )
     items = len(month_charged_items(user=user, year=YEAR, month=MONTH))
     today = clock.today()
     drafts_time = statistics.median(
-        timed(lambda: selectors.ready_drafts(user=user, year=YEAR, month=MONTH, issue_date=today))
+        seconds(lambda: selectors.ready_drafts(user=user, year=YEAR, month=MONTH, issue_date=today))
         for _ in range(3)
     )
+    issuing, rendering = _issue_timed(user, count)
+    numbers = list(IssuedInvoice.objects.order_by("number").values_list("number", flat=True))
+    fonts = _fonts_compared(list(IssuedInvoice.objects.order_by("number")[:10]))
+    sizes = [
+        invoice.pdf.size for invoice in IssuedInvoice.objects.exclude(pdf_sha256="").only("pdf").iterator()
+    ]
+    return _report(_Figures(count, items, reference, drafts_time, issuing, rendering, numbers, sizes, fonts))
+
+
+def _issue_timed(user, count: int) -> tuple[float, list[float]]:
+    """Issuing the month (`services.month_issue`), timed: its seconds, and each PDF's rendering within it."""
+    from invoicing import document, services
+    from invoicing.models import IssueRun
+    from portal.celery import app
 
     rendering: list[float] = []
     render = document.invoice_pdf
@@ -219,72 +264,67 @@ def main() -> int:
 
     document.invoice_pdf = timed_render
     # The chunks queued for other workers go nowhere (this process, alone, renders them all).
-    from portal.celery import app
-
     app.conf.update(broker_url="memory://localhost/", result_backend="cache+memory://")
     run = IssueRun.objects.create(year=YEAR, month=MONTH, requested_by=user, total=count)
-    issuing = timed(lambda: services.month_issue(run_id=run.pk))
-    document.invoice_pdf = render
+    try:
+        return seconds(lambda: services.month_issue(run_id=run.pk)), rendering
+    finally:
+        document.invoice_pdf = render
 
-    numbers = list(IssuedInvoice.objects.order_by("number").values_list("number", flat=True))
 
-    # The same invoices rendered as before the per-document fonts (the system's whole collections, which
-    # WeasyPrint embeds with every glyph id up to the highest used), in this run: the fonts' share.
-    from invoicing import pdf_fonts
+def _fonts_compared(sample: list) -> list[tuple[str, list[tuple[float, int]]]]:
+    """The same invoices rendered as before the per-document fonts (the system's whole collections, which
+    WeasyPrint embeds with every glyph id up to the highest used), in this run: the fonts' share. (seconds,
+    bytes) of each, with the system's fonts and with its own."""
+    from invoicing import document, pdf_fonts
 
-    sample = list(IssuedInvoice.objects.order_by("number")[:10])
     subset = pdf_fonts.subset
     pdf_fonts.subset = lambda weight, characters: None
     try:
         system_fonts = [
-            (timed(lambda i=i: document.invoice_pdf(i)), len(document.invoice_pdf(i))) for i in sample
+            (seconds(lambda i=i: document.invoice_pdf(i)), len(document.invoice_pdf(i))) for i in sample
         ]
     finally:
         pdf_fonts.subset = subset
-    own_fonts = [(timed(lambda i=i: document.invoice_pdf(i)), len(document.invoice_pdf(i))) for i in sample]
-    sizes = [
-        invoice.pdf.size for invoice in IssuedInvoice.objects.exclude(pdf_sha256="").only("pdf").iterator()
-    ]
-    pdf_total = sum(rendering)
+    own_fonts = [(seconds(lambda i=i: document.invoice_pdf(i)), len(document.invoice_pdf(i))) for i in sample]
+    return [("with the system's fonts (before)", system_fonts), ("with its own fonts", own_fonts)]
+
+
+def _report(f: _Figures) -> int:
+    """The figures as ratios to the reference; 0 when the numbers run 1..N without a gap, each with its PDF."""
+    ratio, issuing, count = f.ratio, f.issuing, f.count
+    pdf_total = sum(f.rendering)
     rest = issuing - pdf_total
-    per_pdf = statistics.mean(rendering) if rendering else 0.0
-
-    def ratio(seconds: float) -> str:
-        return f"{seconds / reference:8.1f} x" if reference else "       - "
-
+    per_pdf = statistics.mean(f.rendering) if f.rendering else 0.0
     print(
-        f"reference: reading the month's {items:,} billed items once (priced) = 1.0 x "
-        f"({reference * 1000:.1f} ms; issuing took {issuing:.1f} s)"
+        f"reference: reading the month's {f.items:,} billed items once (priced) = 1.0 x "
+        f"({f.reference * 1000:.1f} ms; issuing took {issuing:.1f} s)"
     )
-    print(f"{'the month drafts (' + str(count) + ' customers)':48} {ratio(drafts_time)}")
+    print(f"{'the month drafts (' + str(count) + ' customers)':48} {ratio(f.drafts)}")
     print(f"{'issuing all (drafts, numbers, PDFs, storage)':48} {ratio(issuing)}")
     print(f"{'  of which rendering the PDFs':48} {ratio(pdf_total)}  ({pdf_total / issuing:.0%} of issuing)")
     print(f"{'  of which the rest (drafts, numbering, storing)':48} {ratio(rest)}")
     print(
         f"{'one PDF rendered':48} {ratio(per_pdf)}  "
-        f"({per_pdf / (issuing / max(len(numbers), 1)):.0%} of issuing one invoice)"
+        f"({per_pdf / (issuing / max(len(f.numbers), 1)):.0%} of issuing one invoice)"
     )
-    if sample:
-        for label, rows in (
-            ("with the system's fonts (before)", system_fonts),
-            ("with its own fonts", own_fonts),
-        ):
-            mean_time = statistics.mean(t for t, _size in rows)
-            mean_size = statistics.mean(size for _t, size in rows)
-            print(f"{'  one PDF ' + label:48} {ratio(mean_time)}  ({mean_size / 1024:.0f} kB)")
-    if sizes:
+    for label, rows in f.fonts if f.fonts[0][1] else ():
+        mean_time = statistics.mean(t for t, _size in rows)
+        mean_size = statistics.mean(size for _t, size in rows)
+        print(f"{'  one PDF ' + label:48} {ratio(mean_time)}  ({mean_size / 1024:.0f} kB)")
+    if f.sizes:
         print(
-            f"PDF size: mean {statistics.mean(sizes) / 1024:.0f} kB, max {max(sizes) / 1024:.0f} kB, "
-            f"all {sum(sizes) / 1024 / 1024:.1f} MB for {len(sizes):,} invoices"
+            f"PDF size: mean {statistics.mean(f.sizes) / 1024:.0f} kB, max {max(f.sizes) / 1024:.0f} kB, "
+            f"all {sum(f.sizes) / 1024 / 1024:.1f} MB for {len(f.sizes):,} invoices"
         )
-    per_invoice_rest = rest / max(len(numbers), 1)
+    per_invoice_rest = rest / max(len(f.numbers), 1)
     for workers in (1, 2, 4, 8):
         estimate = 2000 * (per_invoice_rest + per_pdf / workers)
         print(
             f"{'2,000 invoices with ' + str(workers) + ' worker' + ('s' if workers > 1 else '') + ' (estimate)':48}"
             f" {ratio(estimate)}  ({estimate / 60:.1f} min)"
         )
-    ok = numbers == list(range(1, count + 1)) and len(sizes) == count
+    ok = f.numbers == list(range(1, count + 1)) and len(f.sizes) == count
     print(f"numbers 1..{count:,} without a gap, each with its PDF: {'yes' if ok else 'NO'}")
     return 0 if ok else 1
 

@@ -34,7 +34,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "200"))
@@ -65,14 +67,35 @@ def _wait(what: str, done, timeout: float = 3600) -> float:
 
 
 def main() -> int:
-    from bench.portal_env import portal_on
     from sandbox.testing import start_sandbox
 
     t0 = time.perf_counter()
     sandbox = start_sandbox(seed_customers=CUSTOMERS, seed=1, rate_limit=1200)
     print(f"sandbox seeded with {CUSTOMERS} customers (seed 1) in {time.perf_counter() - t0:.1f} s")
     mail_dir = Path(tempfile.mkdtemp(prefix="bench-invoice-mail-"))
-    env = {
+    env = _env(sandbox, mail_dir)
+    os.environ.update(env)
+    worker = None
+    try:
+        finance, year, month, billed = _portal_ready(sandbox)
+        worker = _worker_started(env, mail_dir)
+        return _report(_month_timed(finance, year, month, mail_dir), billed)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        sandbox.stop()
+        shutil.rmtree(mail_dir, ignore_errors=True)
+
+
+def _env(sandbox, mail_dir: Path) -> dict[str, str]:
+    """The portal's settings, for this process and the worker: on the sandbox, mail written to `mail_dir`."""
+    from bench.portal_env import portal_on
+
+    return {
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "DATABASE_URL": os.environ["BENCH_DATABASE_URL"],
         "REDIS_URL": REDIS,
@@ -83,143 +106,175 @@ def main() -> int:
         "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
         **portal_on(sandbox, rate_limit=1200),
     }
-    os.environ.update(env)
-    worker = None
-    try:
-        import django
 
-        django.setup()
-        import redis
-        from django.core.cache import cache
-        from django.core.management import call_command
 
-        redis.Redis.from_url(REDIS).flushdb()
-        call_command("migrate", verbosity=0)
-        cache.clear()
-        from accounts.services import user_create_with_role
-        from billing import rules
-        from billing.selectors import month_charged_items
-        from invoicing import exports, selectors, services
-        from invoicing.models import InvoiceSending, IssuedInvoice, IssueRun, SendRun
-        from portal.core import sync
-        from portal.core.access import Role
-        from portal.core.csv_export import encoded_csv
-        from portal.core.downloads import SHIFT_JIS
+def _portal_ready(sandbox) -> tuple:
+    """The portal migrated, its customers and the last closed month's details read from the sandbox, and
+    Finance's setup made: (Finance's user, the month's year and month, how many customers are billed)."""
+    import django
 
-        t0 = time.perf_counter()
-        full = sync.resync_full()
-        today = dt.date.fromisoformat(sandbox.clock()["today"])
-        year, month = rules.last_closed_month(today)
-        sync.resync_partner_wide_fresh()  # the last closed month's invoices and their details, as beat does
-        print(
-            f"portal read {full.done} customers and the invoice details of {year}-{month:02d} "
-            f"in {time.perf_counter() - t0:.1f} s"
-        )
-        finance = user_create_with_role(
-            username="bench-finance", password="bench-pass-123", role=Role.FINANCE
-        )
-        billed = _finance_setup(year=year, month=month)
+    django.setup()
+    import redis
+    from django.core.cache import cache
+    from django.core.management import call_command
 
-        worker_log = mail_dir.parent / f"{mail_dir.name}-worker.log"
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "-c", CONCURRENCY, "--without-gossip",
-             "--without-mingle"],
-            cwd=REPO,
-            env={**os.environ, **env},
-            stdout=worker_log.open("w"),
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        from portal.celery import app
+    from accounts.services import user_create_with_role
+    from billing import rules
+    from portal.core import sync
+    from portal.core.access import Role
 
-        _wait("the worker", lambda: worker.poll() is not None or bool(app.control.ping(timeout=1)), 180)
-        if worker.poll() is not None:
-            raise SystemExit(f"the worker did not start:\n{worker_log.read_text()[-2000:]}")
+    redis.Redis.from_url(REDIS).flushdb()
+    call_command("migrate", verbosity=0)
+    cache.clear()
+    t0 = time.perf_counter()
+    full = sync.resync_full()
+    today = dt.date.fromisoformat(sandbox.clock()["today"])
+    year, month = rules.last_closed_month(today)
+    sync.resync_partner_wide_fresh()  # the last closed month's invoices and their details, as beat does
+    print(
+        f"portal read {full.done} customers and the invoice details of {year}-{month:02d} "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
+    finance = user_create_with_role(username="bench-finance", password="bench-pass-123", role=Role.FINANCE)
+    return finance, year, month, _finance_setup(year=year, month=month)
 
-        def timed(work) -> float:
-            start = time.perf_counter()
-            work()
-            return time.perf_counter() - start
 
-        reference = min(
-            timed(lambda: month_charged_items(user=finance, year=year, month=month)) for _ in range(5)
-        )
-        items = len(month_charged_items(user=finance, year=year, month=month))
+def _worker_started(env: dict[str, str], mail_dir: Path) -> subprocess.Popen:
+    """A Celery worker as `make run` starts it, answering a ping."""
+    from portal.celery import app
 
-        started = time.perf_counter()
-        run = services.month_issue_request(user=finance, year=year, month=month)
-        _wait("issuing", lambda: IssueRun.objects.filter(pk=run.pk).exclude(finished_at=None).exists())
-        issuing = time.perf_counter() - started
-        count = IssuedInvoice.objects.filter(year=year, month=month).count()
+    worker_log = mail_dir.parent / f"{mail_dir.name}-worker.log"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-c", CONCURRENCY, "--without-gossip",
+         "--without-mingle"],
+        cwd=REPO,
+        env={**os.environ, **env},
+        stdout=worker_log.open("w"),
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    _wait("the worker", lambda: worker.poll() is not None or bool(app.control.ping(timeout=1)), 180)
+    if worker.poll() is not None:
+        raise SystemExit(f"the worker did not start:\n{worker_log.read_text()[-2000:]}")
+    return worker
 
-        started = time.perf_counter()
-        send_run = services.month_send_request(user=finance, year=year, month=month)
-        _wait("sending", lambda: SendRun.objects.filter(pk=send_run.pk).exclude(finished_at=None).exists())
-        sending = time.perf_counter() - started
 
-        def file_month():
-            table = exports.sales_journal_table(user=finance, year=year, month=month)
-            assert table is not None
-            encoded_csv([str(h) for h in table.header], table.rows, encoding=SHIFT_JIS, header_row=False)
+@dataclass
+class _Month:
+    """What the month measured (seconds) and what it left."""
 
-        filing = timed(file_month)
-        search = timed(lambda: _find_each(finance, year, month))
+    year: int
+    month: int
+    finance: Any
+    reference: float
+    items: int
+    issuing: float
+    sending: float
+    filing: float
+    search: float
+    count: int
+    numbers: list[int]
+    with_pdf: int
+    sent: int
+    messages: int
+    failed: int
 
-        numbers = sorted(IssuedInvoice.objects.values_list("number", flat=True))
-        with_pdf = IssuedInvoice.objects.exclude(pdf_sha256="").count()
-        sent = InvoiceSending.objects.filter(outcome="sent").values("invoice_id").distinct().count()
+
+def _month_timed(finance, year: int, month: int, mail_dir: Path) -> _Month:
+    """The month issued, sent and filed through the worker, each step timed, beside the reference."""
+    from bench.common import seconds
+    from billing.selectors import month_charged_items
+    from invoicing import exports, services
+    from invoicing.models import InvoiceSending, IssuedInvoice, IssueRun, SendRun
+    from portal.core.csv_export import encoded_csv
+    from portal.core.downloads import SHIFT_JIS
+
+    reference = min(
+        seconds(lambda: month_charged_items(user=finance, year=year, month=month)) for _ in range(5)
+    )
+    items = len(month_charged_items(user=finance, year=year, month=month))
+    started = time.perf_counter()
+    run = services.month_issue_request(user=finance, year=year, month=month)
+    _wait("issuing", lambda: IssueRun.objects.filter(pk=run.pk).exclude(finished_at=None).exists())
+    issuing = time.perf_counter() - started
+    count = IssuedInvoice.objects.filter(year=year, month=month).count()
+    started = time.perf_counter()
+    send_run = services.month_send_request(user=finance, year=year, month=month)
+    _wait("sending", lambda: SendRun.objects.filter(pk=send_run.pk).exclude(finished_at=None).exists())
+    sending = time.perf_counter() - started
+
+    def file_month():
+        table = exports.sales_journal_table(user=finance, year=year, month=month)
+        assert table is not None
+        encoded_csv([str(h) for h in table.header], table.rows, encoding=SHIFT_JIS, header_row=False)
+
+    filing = seconds(file_month)
+    search = seconds(lambda: _find_each(finance, year, month))
+    send_run.refresh_from_db()
+    return _Month(
+        year=year,
+        month=month,
+        finance=finance,
+        reference=reference,
+        items=items,
+        issuing=issuing,
+        sending=sending,
+        filing=filing,
+        search=search,
+        count=count,
+        numbers=sorted(IssuedInvoice.objects.values_list("number", flat=True)),
+        with_pdf=IssuedInvoice.objects.exclude(pdf_sha256="").count(),
+        sent=InvoiceSending.objects.filter(outcome="sent").values("invoice_id").distinct().count(),
         # The file backend writes each connection's messages to one file: count the messages, not the files.
-        messages = sum(f.read_text(errors="replace").count("\nMessage-ID: ") for f in mail_dir.glob("*.log"))
-        send_run.refresh_from_db()
+        messages=sum(f.read_text(errors="replace").count("\nMessage-ID: ") for f in mail_dir.glob("*.log")),
+        failed=send_run.failed,
+    )
 
-        def ratio(seconds: float) -> str:
-            return f"{seconds / reference:9.0f} x" if reference else "        - "
 
-        total = issuing + sending + filing
-        print(
-            f"reference: reading the month's {items:,} billed items once (priced) = 1 x ({reference * 1000:.1f} ms)"
-        )
-        print(f"{billed} billed customers with billing details, {count} invoices issued")
-        blocked = Counter(
-            reason
-            for draft in selectors.month_drafts(user=finance, year=year, month=month).drafts
-            if draft.issued_number is None
-            for reason in draft.blocked
-        )
-        for reason, n in blocked.most_common():
-            print(f"  not issued ({n}): {reason}")
-        rows = [
-            ("issuing (numbers, PDFs, storage; worker)", issuing),
-            ("sending all by e-mail with PDFs (worker)", sending),
-            ("filing: the sales journal (Shift_JIS)", filing),
-            ("finding each invoice by date, amount, customer", search),
-            ("the month: issue, send, file", total),
-        ]
-        print(f"{'step':50} {'vs reference':>12} {'elapsed':>10} {'per invoice':>12}")
-        for label, seconds in rows:
-            per = seconds / max(count, 1)
-            print(f"{label:50} {ratio(seconds)} {seconds:9.1f}s {per * 1000:10.0f}ms")
-        print(f"the month took {total / 60:.1f} min for {count} invoices")
-        ok = (
-            numbers == list(range(1, count + 1))
-            and with_pdf == count
-            and sent == count
-            and messages == count
-            and send_run.failed == 0
-        )
-        print(
-            f"numbers 1..{count} without a gap, each with its PDF, each sent once, {messages} messages written: "
-            f"{'yes' if ok else 'NO'}"
-        )
-        return 0 if ok else 1
-    finally:
-        if worker is not None:
-            worker.terminate()
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-        sandbox.stop()
-        shutil.rmtree(mail_dir, ignore_errors=True)
+def _report(m: _Month, billed: int) -> int:
+    """The steps beside the reference; 0 when numbers run 1..N, each with its PDF, sent once, N messages."""
+    from invoicing import selectors
+
+    def ratio(seconds: float) -> str:
+        return f"{seconds / m.reference:9.0f} x" if m.reference else "        - "
+
+    total = m.issuing + m.sending + m.filing
+    print(
+        f"reference: reading the month's {m.items:,} billed items once (priced) = 1 x ({m.reference * 1000:.1f} ms)"
+    )
+    print(f"{billed} billed customers with billing details, {m.count} invoices issued")
+    blocked = Counter(
+        reason
+        for draft in selectors.month_drafts(user=m.finance, year=m.year, month=m.month).drafts
+        if draft.issued_number is None
+        for reason in draft.blocked
+    )
+    for reason, n in blocked.most_common():
+        print(f"  not issued ({n}): {reason}")
+    rows = [
+        ("issuing (numbers, PDFs, storage; worker)", m.issuing),
+        ("sending all by e-mail with PDFs (worker)", m.sending),
+        ("filing: the sales journal (Shift_JIS)", m.filing),
+        ("finding each invoice by date, amount, customer", m.search),
+        ("the month: issue, send, file", total),
+    ]
+    print(f"{'step':50} {'vs reference':>12} {'elapsed':>10} {'per invoice':>12}")
+    for label, seconds in rows:
+        per = seconds / max(m.count, 1)
+        print(f"{label:50} {ratio(seconds)} {seconds:9.1f}s {per * 1000:10.0f}ms")
+    print(f"the month took {total / 60:.1f} min for {m.count} invoices")
+    count = m.count
+    ok = (
+        m.numbers == list(range(1, count + 1))
+        and m.with_pdf == count
+        and m.sent == count
+        and m.messages == count
+        and m.failed == 0
+    )
+    print(
+        f"numbers 1..{count} without a gap, each with its PDF, each sent once, {m.messages} messages written: "
+        f"{'yes' if ok else 'NO'}"
+    )
+    return 0 if ok else 1
 
 
 def _finance_setup(*, year: int, month: int) -> int:

@@ -189,14 +189,14 @@ def _finding() -> int:
 def _batch():
     from portal.core.models import Batch
 
-    return Batch.objects.order_by("-created_at").values_list("pk", flat=True).first()  # the seed's dry run
+    return Batch.objects.order_by("-requested_at").values_list("pk", flat=True).first()  # the seed's dry run
 
 
 def _operation():
     from portal.core.models import Operation
 
-    theirs = _managed(Operation, column="domain_id").order_by("created_at").values_list("pk", flat=True)
-    return theirs.first() or Operation.objects.order_by("created_at").values_list("pk", flat=True).first()
+    theirs = _managed(Operation, column="domain_id").order_by("requested_at").values_list("pk", flat=True)
+    return theirs.first() or Operation.objects.order_by("requested_at").values_list("pk", flat=True).first()
 
 
 def _user() -> int:
@@ -398,7 +398,10 @@ def body(response) -> bytes:
 
 def _more_of(page: Page, html: str) -> list[Page]:
     """What a page's own HTML says to measure too: searched, page 2, each htmx target it names, each with the
-    page's own query (a month of the calendar searched is that month searched: its form carries the month)."""
+    page's own query (a month of the calendar searched is that month searched: its form carries the month).
+    The page's own is what follows the top bar: the bar's search box, on every page, is the search page's
+    (measured there, searched and as its htmx targets, through that page's own box)."""
+    html = html.split("</header>", 1)[-1]
     more = []
     if _SEARCH_BOX.search(html):
         for what, q in (

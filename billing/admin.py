@@ -3,20 +3,12 @@
 from django.contrib import admin
 
 from billing.models import InvoiceItem
+from portal.core.admin import ReadOnlyAdmin
 
 
 @admin.register(InvoiceItem)
-class InvoiceItemAdmin(admin.ModelAdmin):
+class InvoiceItemAdmin(ReadOnlyAdmin):
     list_display = ("year", "month", "customer_name", "domain_id", "item_type", "item_id", "plan", "amount")
     list_filter = ("item_type", "flagged")
     search_fields = ("customer_name", "domain", "customer_code")
     list_per_page = 100
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -7,7 +7,7 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
-        from billing import estimate, operations, permissions, resync, retention, selectors, worklist
+        from billing import estimate, finders, operations, permissions, resync, retention, selectors, worklist
         from billing.permissions import VIEW_BILLING
         from home.sections import DetailSection
         from portal.core.contrib import contribute
@@ -33,4 +33,5 @@ class BillingConfig(AppConfig):
             operation_labels=[operations.OPERATION_LABELS],
             urls=[("billing/", "billing.urls")],
             keepers=[estimate.KEEPER],
+            finders=finders.FINDERS,
         )

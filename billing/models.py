@@ -126,6 +126,10 @@ class InvoiceItem(models.Model):
             models.Index(fields=["domain_id", "year", "month"]),
             # Counts the details page's type filter (with the customer search) from the index alone.
             models.Index(fields=["year", "month", "item_type", "domain_id"], name="billing_item_month_type"),
+            # A searched month counts its items up to the cap along their customer (`page_by_customer`): the
+            # month's items in customer order beside the search's customers, both indexes walked together,
+            # not a probe of each customer found.
+            models.Index(fields=["year", "month", "domain_id"], name="billing_item_month_customer"),
             # The items the month's check flagged (it writes only those whose flag changes).
             models.Index(
                 fields=["year", "month"], condition=models.Q(flagged=True), name="billing_item_flagged"
@@ -398,8 +402,16 @@ class EstimateMonth(models.Model):
     year = models.PositiveSmallIntegerField()
     month = models.PositiveSmallIntegerField()
     worked_at = models.DateTimeField()
-    #: {"book": the price book's fingerprint, "today": the business date, "rules": the estimate's version}.
+    #: {"book": the price book's stamp (`prices.book_stamp`), "today": the business date, "invoice": when the
+    #: month's invoice and its details were stored ("" before the invoice is), "rules": the estimate's version}.
     basis = models.JSONField(default=dict)
+    #: The estimate against the month's invoice in figures, summed by the worker over the copies' comparisons
+    #: (`estimate.COMPARED_FIGURES`; empty before the month's invoice is stored): what the page shows
+    #: above its rows, read without summing every customer.
+    compared = models.JSONField(default=dict)
+    #: The month's totals over its customers with an estimate, summed by the worker when it keeps the month
+    #: (`estimate.ESTIMATE_FIGURES`): what the Invoices page shows beside its customers of the largest cost.
+    totals = models.JSONField(default=dict)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["year", "month"], name="billing_one_estimate_month")]
@@ -426,6 +438,14 @@ class EstimateCopy(models.Model):
     price = models.BigIntegerField(default=0)
     unknown = models.PositiveIntegerField(default=0)
     periods = models.PositiveIntegerField(default=0)
+    #: Beside the month's invoice, once it is stored (`estimate.against_invoice`): what it billed for
+    #: plans and options, and apart (Option Plus, adjustments, penalties), the verdict ("": nothing to compare)
+    #: and whether a known rule explains it. A customer the invoice bills without an estimate has a row without
+    #: lines, named as the invoice names it.
+    invoiced = models.BigIntegerField(default=0)
+    not_estimated = models.BigIntegerField(default=0)
+    verdict = models.CharField(max_length=16, blank=True, default="")
+    explained = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -439,6 +459,13 @@ class EstimateCopy(models.Model):
             ),
             models.Index(
                 fields=["year", "month", "-cost", "company_name", "domain_id"], name="billing_estimate_cost"
+            ),
+            # The estimate against the invoice: a page of the customers that differ, those to look at first,
+            # read along this index (the many the same are not in it).
+            models.Index(
+                fields=["year", "month", "explained", "company_name", "domain_id"],
+                condition=~models.Q(verdict__in=["", "same"]),
+                name="billing_estimate_differs",
             ),
         ]
 

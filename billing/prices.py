@@ -7,10 +7,11 @@ statement all price an item here, so they agree.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from django.db.models import Count, Max
 
 from billing import rules
 from billing.models import PriceEntry
@@ -22,16 +23,6 @@ class PriceBook:
 
     def __init__(self, entries: Iterable[PriceEntry]) -> None:
         self._entries: dict[tuple[str, str, int | None], list[PriceEntry]] = defaultdict(list)
-        entries = list(entries)
-        #: What the book says, as text that differs when any entry does (a kept estimate's basis).
-        self.fingerprint = hashlib.sha256(
-            repr(
-                sorted(
-                    (e.pk or 0, e.item_id, e.plan, e.domain_id or 0, e.cost, e.price, str(e.effective_from))
-                    for e in entries
-                )
-            ).encode()
-        ).hexdigest()
         for entry in entries:
             self._entries[(entry.item_id, entry.plan, entry.domain_id)].append(entry)
         for found in self._entries.values():
@@ -60,6 +51,15 @@ class PriceBook:
 
     def __bool__(self) -> bool:
         return bool(self._entries)
+
+
+def book_stamp() -> str:
+    """Where the price book stands, as text that moves whenever an entry is added or removed: its number of
+    entries and its newest entry's key, in one aggregate, without loading the book. The book is append-only (a
+    new price is a new entry, never an edit), so these two say whether it changed. What a kept copy records it
+    was worked out from, and what a reader compares to know whether it is behind."""
+    found = PriceEntry.objects.aggregate(entries=Count("*"), newest=Max("pk"))
+    return f"{found['entries']}:{found['newest'] or 0}"
 
 
 def item_units(item: Mapping[str, Any]) -> int:

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from billing import estimate, exports, presenters, selectors, services
+from billing import estimate, exports, selectors, services
 from billing.forms import ExplainForm, MonthForm, PriceEntryForm, ReopenForm
 from billing.lists import ITEM_LIST
 from billing.permissions import CHANGE_BILLING, REOPEN_MONTHS, VIEW_BILLING
@@ -22,12 +22,6 @@ from portal.core.access import can, require
 from portal.core.downloads import shift_jis_response, table_response
 from portal.core.htmx import partial_for
 from portal.core.lists import ListState
-
-
-def _month_or_404(year: int, month: int) -> tuple[int, int]:
-    if not (2000 <= year <= 2100 and 1 <= month <= 12):
-        raise Http404
-    return year, month
 
 
 def _closed_message(year: int, month: int) -> str:
@@ -85,7 +79,6 @@ ESTIMATE_ROWS = 20
 @require_GET
 def estimate_export(request: HttpRequest, year: int, month: int) -> HttpResponseBase:
     """The month's estimate of every customer, period by period (names, codes in extra columns)."""
-    year, month = _month_or_404(year, month)
     table = exports.estimate_table(user=request.user, year=year, month=month)
     return table_response(request, table, name=f"estimate-{year}-{month:02d}")
 
@@ -95,34 +88,28 @@ def estimate_export(request: HttpRequest, year: int, month: int) -> HttpResponse
 def estimate_invoice(request: HttpRequest, year: int, month: int) -> HttpResponse:
     """A month's estimate beside its invoice, per customer: each difference explained by a known rule or listed
     to look at (with the month's findings)."""
-    year, month = _month_or_404(year, month)
     invoice = selectors.invoice_get(user=request.user, year=year, month=month)
-    kept = selectors.estimate_kept_state(user=request.user, year=year, month=month) if invoice else None
-    rows = selectors.estimate_against_invoice(user=request.user, year=year, month=month) if invoice else []
-    shown = [r for r in rows if r.verdict != estimate.Verdict.SAME]
-    return render(
-        request,
-        "billing/estimate_invoice.html",
-        {
-            "year": year,
-            "month": month,
-            "invoice": invoice,
-            "kept": kept,
-            "rows": shown[:ESTIMATE_AGAINST_ROWS],
-            "more": max(len(shown) - ESTIMATE_AGAINST_ROWS, 0),
-            "same": len(rows) - len(shown),
-            "to_look_at": sum(1 for r in rows if not r.explained),
-            "explained": sum(1 for r in shown if r.explained),
-            "estimated": sum(r.estimated for r in rows),
-            "invoiced": sum(r.invoiced for r in rows),
-            "not_estimated": sum(r.not_estimated for r in rows),
-            "cannot_know": estimate.CANNOT_KNOW,
-        },
-    )
+    context = {"year": year, "month": month, "invoice": invoice, "cannot_know": estimate.CANNOT_KNOW}
+    if invoice:
+        # The copy's state first: a month behind is queued, and what is kept is read as it stands.
+        context["kept"] = selectors.estimate_kept_state(user=request.user, year=year, month=month)
+        figures, page = selectors.estimate_against_invoice(
+            user=request.user,
+            year=year,
+            month=month,
+            page=request.GET.get("page"),
+            per_page=ESTIMATE_AGAINST_ROWS,
+        )
+        context.update(
+            figures,
+            page_obj=page,
+            rows=page.object_list,
+        )
+    return render(request, "billing/estimate_invoice.html", context)
 
 
-#: Customers whose estimate and invoice differ that the page lists (those to look at first).
-ESTIMATE_AGAINST_ROWS = 500
+#: Customers whose estimate and invoice differ that a page lists (those to look at first).
+ESTIMATE_AGAINST_ROWS = 50
 
 
 @require(CHANGE_BILLING)
@@ -154,7 +141,6 @@ def _item_state(request: HttpRequest, year: int, month: int) -> ListState:
 @require(VIEW_BILLING)
 @require_GET
 def details(request: HttpRequest, year: int, month: int) -> HttpResponse:
-    year, month = _month_or_404(year, month)
     state = _item_state(request, year, month)
     page = selectors.item_page(
         user=request.user,
@@ -168,7 +154,7 @@ def details(request: HttpRequest, year: int, month: int) -> HttpResponse:
         request,
         state,
         page,
-        {"year": year, "month": month, "rows": presenters.item_rows(page.object_list)},
+        {"year": year, "month": month},
         full_context=lambda: {
             "invoice": selectors.invoice_get(user=request.user, year=year, month=month),
             "summary": selectors.month_summary(user=request.user, year=year, month=month),
@@ -179,7 +165,6 @@ def details(request: HttpRequest, year: int, month: int) -> HttpResponse:
 @require(VIEW_BILLING)
 @require_GET
 def details_export(request: HttpRequest, year: int, month: int) -> HttpResponseBase:
-    year, month = _month_or_404(year, month)
     state = _item_state(request, year, month)
     qs = selectors.item_list(user=request.user, year=year, month=month, filters=state.filters)
     return lists.export(request, state, qs, name=f"invoice-details-{year}-{month:02d}")
@@ -190,7 +175,6 @@ def details_export(request: HttpRequest, year: int, month: int) -> HttpResponseB
 def statement_export(request: HttpRequest, year: int, month: int) -> HttpResponseBase:
     """The re-billing statement of the month: per customer and item, the partner's price, tax once per
     customer (see billing/exports.py); the workbook or a CSV, as every export."""
-    year, month = _month_or_404(year, month)
     table = exports.statement_table(user=request.user, year=year, month=month)
     return table_response(request, table, name=f"rebilling-statement-{year}-{month:02d}")
 
@@ -200,7 +184,6 @@ def statement_export(request: HttpRequest, year: int, month: int) -> HttpRespons
 def accounting_export(request: HttpRequest, year: int, month: int) -> HttpResponseBase:
     """The month's invoice as a journal import of an accounting package, in Shift_JIS (see billing/exports.py);
     for a month without an invoice, a page that says so (404) rather than an empty file."""
-    year, month = _month_or_404(year, month)
     table = exports.journal_table(user=request.user, year=year, month=month)
     if table is None:
         return render(request, "billing/journal_missing.html", {"year": year, "month": month}, status=404)
@@ -210,7 +193,6 @@ def accounting_export(request: HttpRequest, year: int, month: int) -> HttpRespon
 @require(VIEW_BILLING)
 @require_GET
 def findings(request: HttpRequest, year: int, month: int) -> HttpResponse:
-    year, month = _month_or_404(year, month)
     return render(
         request,
         "billing/findings.html",
@@ -231,7 +213,6 @@ def findings(request: HttpRequest, year: int, month: int) -> HttpResponse:
 @require_POST
 def close_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     """Close a month that has ended: its findings, explanations and prices become read-only."""
-    year, month = _month_or_404(year, month)
     try:
         services.month_close(user=request.user, year=year, month=month, today=clock.today())
     except services.MonthClosed:
@@ -250,7 +231,6 @@ def close_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
 @require(REOPEN_MONTHS)
 def reopen_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     """The confirmation page of reopening a closed month (what it allows again, the reason), then the reopening."""
-    year, month = _month_or_404(year, month)
     state = selectors.month_closing_state(user=request.user, year=year, month=month)
     if not state["closed"]:
         messages.info(
@@ -283,7 +263,6 @@ def reopen_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
 @require_POST
 def check_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     """Run the variance check of a month again (e.g. after the price book changed)."""
-    year, month = _month_or_404(year, month)
     try:
         counts = services.finding_month_check(year=year, month=month)
     except services.MonthClosed:
@@ -326,11 +305,16 @@ def _prices_page(request: HttpRequest, form: PriceEntryForm | None) -> HttpRespo
     can_change = can(request.user, CHANGE_BILLING)
     if form is None and can_change:
         form = PriceEntryForm(user=request.user)
+    page = selectors.price_entry_page(user=request.user, page=request.GET.get("page"), per_page=PRICE_ROWS)
     return render(
         request,
         "billing/prices.html",
-        {"entries": selectors.price_entry_list(user=request.user), "form": form, "can_change": can_change},
+        {"entries": page.object_list, "page_obj": page, "form": form, "can_change": can_change},
     )
+
+
+#: Entries of the price book a page lists.
+PRICE_ROWS = 25
 
 
 @require(VIEW_BILLING)

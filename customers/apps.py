@@ -8,22 +8,20 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from accounts.holdings import Holding
         from customers import (
             bulk,
             changes,
+            finders,
             forms,
             operations,
             permissions,
             resync,
             selectors,
-            services,
             worklist,
         )
         from customers.permissions import VIEW_CUSTOMERS
         from home.dashboard import Figure
         from home.sections import DetailSection
-        from portal.core.access import Role
         from portal.core.contrib import contribute
         from portal.core.lists import CustomerFilter
         from portal.core.navigation import NavItem
@@ -77,42 +75,53 @@ class CustomersConfig(AppConfig):
                     views=selectors.owner_views,
                 )
             ],
-            holdings=[
-                Holding(
-                    key="customers_managed",
-                    label=lambda n: (
-                        ngettext(
-                            "Their %(n)s customer as Account manager goes to",
-                            "Their %(n)s customers as Account manager go to",
-                            n,
-                        )
-                        % {"n": n}
-                    ),
-                    role=Role.ACCOUNT_MANAGER,
-                    count=lambda user: selectors.customers_held(user=user),
-                    hand_over=services.customer_owners_hand_over,
-                ),
-                Holding(
-                    key="customers_supported",
-                    label=lambda n: (
-                        ngettext(
-                            "Their %(n)s customer as support contact goes to",
-                            "Their %(n)s customers as support contact go to",
-                            n,
-                        )
-                        % {"n": n}
-                    ),
-                    role=Role.SUPPORT,
-                    count=lambda user: selectors.customers_held(user=user, as_contact=True),
-                    hand_over=lambda *, actor, user, to: services.customer_owners_hand_over(
-                        actor=actor, user=user, to=to, as_contact=True
-                    ),
-                ),
-            ],
+            holdings=_holdings(),
             resyncs=resync.RESYNC,
             changes=changes.CHANGES,
             perms=permissions.PERMS,
             operation_labels=[operations.OPERATION_LABELS],
             urls=[("customers/", "customers.urls")],
             bulk_actions=bulk.BULK_ACTIONS,
+            finders=finders.FINDERS,
         )
+
+
+def _holdings() -> list:
+    """What a person leaving holds of the customers (accounts' Users page hands it over): the customers they own
+    as Account manager, and those they are the support contact of."""
+    from accounts.holdings import Holding
+    from customers import selectors, services
+    from portal.core.access import Role
+
+    return [
+        Holding(
+            key="customers_managed",
+            label=lambda n: (
+                ngettext(
+                    "Their %(n)s customer as Account manager goes to",
+                    "Their %(n)s customers as Account manager go to",
+                    n,
+                )
+                % {"n": n}
+            ),
+            role=Role.ACCOUNT_MANAGER,
+            count=lambda user: selectors.customers_held(user=user),
+            hand_over=services.customer_owners_hand_over,
+        ),
+        Holding(
+            key="customers_supported",
+            label=lambda n: (
+                ngettext(
+                    "Their %(n)s customer as support contact goes to",
+                    "Their %(n)s customers as support contact go to",
+                    n,
+                )
+                % {"n": n}
+            ),
+            role=Role.SUPPORT,
+            count=lambda user: selectors.customers_held(user=user, as_contact=True),
+            hand_over=lambda *, actor, user, to: services.customer_owners_hand_over(
+                actor=actor, user=user, to=to, as_contact=True
+            ),
+        ),
+    ]

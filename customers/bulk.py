@@ -20,8 +20,7 @@ from customers.lists import CUSTOMER_LIST
 from customers.models import Customer
 from customers.permissions import ASSIGN_OWNERS, CHANGE_CUSTOMERS, VIEW_CUSTOMERS
 from portal.core.access import Role, check
-from portal.core.changes.bulk import BulkAction, RowCheck
-from portal.core.formbase import PortalForm
+from portal.core.changes.bulk import BulkAction, BulkValuesForm, RowCheck
 from portal.core.lists import ListState
 
 LIST = "customers"
@@ -43,14 +42,14 @@ def read(user, keys: Sequence[str]) -> dict[str, Customer]:
     return {str(c.domain_id): c for c in rows}
 
 
-class OwnerValuesForm(PortalForm):
+class OwnerValuesForm(BulkValuesForm):
     """The Account manager every chosen customer gets (their support contacts stay as they are)."""
 
     account_manager = forms.TypedChoiceField(
         label=_("Account manager"), required=False, coerce=int, empty_value=None
     )
 
-    def __init__(self, *args, user=None, **kwargs) -> None:
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["account_manager"].choices = [
             ("", _("Nobody (unassigned)")),
@@ -107,7 +106,7 @@ def _write(actor, c: Customer, account_manager_id: int | None) -> bool:
     )
 
 
-class ShareValuesForm(PortalForm):
+class ShareValuesForm(BulkValuesForm):
     """The Account managers the chosen customers are dealt out among, in turn, in the list's order."""
 
     account_managers = forms.TypedMultipleChoiceField(
@@ -120,7 +119,7 @@ class ShareValuesForm(PortalForm):
         ),
     )
 
-    def __init__(self, *args, user=None, **kwargs) -> None:
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["account_managers"].choices = people_with_role(role=Role.ACCOUNT_MANAGER)
 
@@ -148,7 +147,7 @@ def read_live(user, keys: Sequence[str]) -> dict[str, Customer]:
     return {k: c for k, c in read(user, keys).items() if c.removed_at is None}
 
 
-class MaxUsersValuesForm(PortalForm):
+class MaxUsersValuesForm(BulkValuesForm):
     """The maximum users every chosen customer gets (blank: no limit)."""
 
     max_member_count = forms.IntegerField(
@@ -158,9 +157,6 @@ class MaxUsersValuesForm(PortalForm):
         max_value=MAX_USERS_LIMIT,
         help_text=_("Leave blank for no limit. Each customer's scheduled cancellation stays as it is."),
     )
-
-    def __init__(self, *args, user=None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
 
 
 def _users(value: int | None) -> str:

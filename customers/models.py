@@ -197,6 +197,10 @@ class Customer(models.Model):
     unused_licences = models.IntegerField(editable=False, null=True)
     max_users_left = models.IntegerField(editable=False, null=True)
     near_max_users = models.BooleanField(editable=False, default=False)
+    #: Whether an Account manager looks after the customer (`CustomerOwner`): kept by the database's triggers
+    #: (customers 0015), never by the portal, so that the customers without an owner are a range of an index
+    #: (`customer_unowned_by_name`) rather than every customer checked against every owner.
+    has_owner = models.BooleanField(editable=False, default=False, db_default=False)
     search_text = models.TextField(editable=False, default="")
     sort_name = models.CharField(editable=False, max_length=200, default="", db_index=True)
     first_seen_at = models.DateTimeField(_("first seen"), default=timezone.now)
@@ -230,6 +234,13 @@ class Customer(models.Model):
                 fields=["max_users_left", "sort_name", "domain_id"],
                 condition=models.Q(removed_at__isnull=True, near_max_users=True),
                 name="customer_near_max_users",
+            ),
+            # The worklist's "without an owner" and the Owner filter's "Unassigned": those customers in name
+            # order, a page of them and their count (up to the cap) read from the index alone.
+            models.Index(
+                fields=["sort_name", "domain_id"],
+                condition=models.Q(removed_at__isnull=True, has_owner=False),
+                name="customer_unowned_by_name",
             ),
             # The worklist's "data stale": the live customers by last sync, the oldest first; its first rows
             # and its count read from the index alone.

@@ -34,7 +34,8 @@ def _theirs(ctx: WorkContext):
 def near_max_users(ctx: WorkContext) -> WorkList:
     """Customers with a user limit whose members reach customers.models.NEAR_MAX_PERCENT
     of it, the fewest seats left first (the
-    derived columns' partial index holds them in this order)."""
+    derived columns' partial index holds them in this order): the page's keys from that index alone (an Account
+    manager's customers kept from it in a hash), then those customers' rows."""
     qs = _theirs(ctx).filter(near_max_users=True).order_by("max_users_left", "sort_name", "domain_id")
     read, change = url_pattern("customers:detail"), url_pattern("customers:usage")
     items = []
@@ -46,6 +47,7 @@ def near_max_users(ctx: WorkContext) -> WorkList:
         "max_member_count",
         "max_users_left",
         count_apart=True,
+        keys_first=True,
         sorts=_BY_NAME,
     )
     for domain_id, company, members, maximum, left in rows:
@@ -95,10 +97,11 @@ def stale_or_failed(ctx: WorkContext) -> WorkList:
         ).order_by("failed_first", "synced_at", "domain_id")
     else:
         qs = qs.order_by("synced_at", "domain_id")
-    # The first rows along the live customers' sync index, and a count apart from it (a window count made the
-    # database read every stale customer to return five).
+    # The first rows' keys along the live customers' sync index alone, then those rows, and a count apart from
+    # it (a window count made the database read every stale customer to return five; read whole, an Account
+    # manager's first rows read every stale customer's row before keeping theirs).
     rows, count = ctx.first_and_count(
-        qs, "domain_id", "company_name", "synced_at", count_apart=True, sorts=_BY_NAME
+        qs, "domain_id", "company_name", "synced_at", count_apart=True, keys_first=True, sorts=_BY_NAME
     )
     items = [
         WorkItem(

@@ -12,6 +12,8 @@ class HomeConfig(AppConfig):
     verbose_name = _("Home")
 
     def ready(self) -> None:
+        from celery.schedules import crontab
+        from django.conf import settings
         from django.urls import reverse
 
         from home import lists, permissions, worklist_sections
@@ -20,6 +22,7 @@ class HomeConfig(AppConfig):
         from portal.core.changes.bulk import BulkSource
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
+        from portal.core.periodic import Periodic
         from portal.core.permissions import USE_PORTAL, VIEW_ACTIVITY
 
         contribute(
@@ -34,6 +37,7 @@ class HomeConfig(AppConfig):
                     url_name="core:activity",
                     order=900,
                     per_customer=True,
+                    capped=True,
                 ),
                 Figure(
                     "operations_running",
@@ -50,6 +54,20 @@ class HomeConfig(AppConfig):
             urls=[("", "home.urls")],
             # A section's full list offers the bulk actions of the list its items are rows of.
             bulk_sources=[
-                BulkSource("work", keys=lists.bulk_keys, back=lambda key: reverse("work_list", args=[key]))
+                BulkSource(
+                    "work",
+                    keys=lists.bulk_keys,
+                    back=lambda key: reverse("work_list", args=[key]),
+                    count=lists.bulk_count,
+                )
+            ],
+            # Each morning (DIGEST_HOUR, business time zone), the digest of decisions due soon to each Account
+            # manager.
+            periodic=[
+                Periodic(
+                    "decisions-digest-daily",
+                    "home.digest.send_daily",
+                    lambda: crontab(minute=0, hour=settings.DIGEST_HOUR),
+                )
             ],
         )

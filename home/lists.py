@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from home.worklist import WorkItem, WorkSection
 from portal.core.downloads import Table
 from portal.core.formbase import PortalForm
-from portal.core.lists import Column, ListSpec, Sorts, customer_filters
+from portal.core.lists import Badge, Column, Link, ListSpec, Sorts, Strong, Tick, Time, customer_filters
 
 #: The sort keys: each section's reader orders by its own columns of them in the database
 #: (`WorkContext.first_and_count(sorts=)`), the keys a section offers being `WorkSection.sorts`.
@@ -32,17 +33,38 @@ class WorkListForm(PortalForm):
         return {f.name: data.get(f.name) or "" for f in customer_filters()}
 
 
+def _customer(item: WorkItem, page):
+    if item.url:
+        return Link(item.customer or gettext("(no customer)"), item.url)
+    return item.customer
+
+
+def _what(item: WorkItem, page):
+    return (
+        Badge(item.badge) if item.badge else None,
+        item.text,
+        Strong(item.figure, "work-figure") if item.figure else None,
+    )
+
+
+def _action(item: WorkItem, page):
+    if not item.change_url:
+        return None
+    return Link(page["section"].action or gettext("Change"), item.change_url, css="btn btn-small")
+
+
 WORK_LIST = ListSpec(
     form=WorkListForm,
     sorts=SORTS,
     columns=(
-        Column(_("Customer"), sort="customer"),
-        Column(_("What")),
-        Column(_("Date"), sort="day"),
-        Column(""),
+        Column(_("Customer"), sort="customer", value=_customer),
+        Column(_("What"), value=_what),
+        Column(_("Date"), sort="day", value=lambda item, page: Time(item.day) if item.day else None),
+        Column("", value=_action),
     ),
     template="home/work_list.html",
-    row_template="home/_work_row.html",
+    row_attrs=(("data-work-item", "uid"),),
+    tick=Tick(key="bulk_key", name="customer"),
     page_sizes=(25, 50, 100),
     customer_filters=True,
 )
@@ -90,6 +112,20 @@ def export_table(section: WorkSection, items: Sequence[WorkItem], *, absolute: C
     )
 
 
+def _bulk_section(request, key: str, action):
+    """Section `key` and the request's state of its full list (filters, sort), or None when the section's items
+    are not the rows of `action`'s list."""
+    from home import worklist
+    from portal.core.lists import ListState
+
+    section = worklist.section_for(request.user, key)
+    if section.bulk != action.list_name:
+        return None
+    return section, ListState.from_request(
+        request, work_list_spec(section), defaults=worklist.list_defaults(request)
+    )
+
+
 def bulk_keys(request, key: str, action) -> list[str]:
     """The items of section `key` as the request's query filters and sorts it (the full list's "all N"), as
     the keys of `action`'s list, at most one more than a bulk change takes (`BULK_MAX_ROWS`: enough to refuse
@@ -97,13 +133,29 @@ def bulk_keys(request, key: str, action) -> list[str]:
     from django.conf import settings
 
     from home import worklist
-    from portal.core.lists import ListState
 
-    section = worklist.section_for(request.user, key)
-    if section.bulk != action.list_name:
+    chosen = _bulk_section(request, key, action)
+    if chosen is None:
         return []
-    state = ListState.from_request(request, work_list_spec(section), defaults=worklist.list_defaults(request))
+    section, state = chosen
     found = worklist.section_all(
         section, request.user, customers=state.filters, sort=state.sort, limit=settings.BULK_MAX_ROWS + 1
     )
     return [item.bulk_key for item in found.items if item.bulk_key]
+
+
+def bulk_count(request, key: str, action) -> int:
+    """How many items section `key` holds as the request's query filters it, counted up to one past the lists'
+    cap (its first item and a bounded count, as a page of its full list reads): "all N" past what a bulk change
+    takes is refused on it, without reading BULK_MAX_ROWS + 1 items. 0 when the section's items are not the
+    action's list's rows."""
+    from home import worklist
+
+    chosen = _bulk_section(request, key, action)
+    if chosen is None:
+        return 0
+    section, state = chosen
+    first = worklist.section_page(
+        section, request.user, customers=state.filters, sort=state.sort, page=1, per_page=1
+    )
+    return first.paginator.count + (1 if first.capped else 0)

@@ -1,4 +1,4 @@
-"""The home room's task: the morning digest (beat: portal/celery.py)."""
+"""The home room's task: the morning digest (beat: contributed in home/apps.py)."""
 
 from celery import shared_task
 

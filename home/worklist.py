@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Count, Window
@@ -41,6 +41,10 @@ FIRST_ITEMS = 5
 DECISION_DAYS = 14
 #: Scheduled changes of the next this many days are on the worklist.
 SCHEDULED_DAYS = 7
+
+#: The most rows a section reads keys first (`WorkContext.first_and_count(keys_first=True)`): the full lists'
+#: largest page.
+KEYS_FIRST_MOST = 100
 
 ALL_ROLES = frozenset(Role)
 #: Who follows customers' contracts day to day: Account managers (who change them), Support (who reads them)
@@ -146,11 +150,12 @@ class WorkContext:
 
         `keys_first` (with `count_apart`): the page's primary keys first, along the section's index alone, then
         those rows' `fields` (their customer's name joined for them alone), as `lists.paginate(keys_first=True)`
-        reads a list's page. Read in one query, PostgreSQL, guessing the section's rows few, joined every row of
-        the section's dates to its customer before it sorted them for five (the trials' sections as Support or
-        Admin, `python -m bench scale`)."""
+        reads a list's page; a page's worth only (`KEYS_FIRST_MOST`): hundreds of rows (a bulk change's "all N")
+        cost less read whole, in one query, than probed one by one by their keys. Read in one query, PostgreSQL,
+        guessing the section's rows few, joined every row of the section's dates to its customer before it
+        sorted them for five (the trials' sections as Support or Admin, `python -m bench scale`)."""
         qs = self.ordered(qs, sorts)
-        if keys_first and count_apart:
+        if keys_first and count_apart and self.limit is not None and self.limit <= KEYS_FIRST_MOST:
             return self._keys_first(qs, fields)
         if self.capped and count_apart:
             rows = self.cut(qs.values_list(*fields))
@@ -335,8 +340,6 @@ def _readable(section: WorkSection, user, found: WorkList) -> WorkList:
 
 
 def _without_change(item: WorkItem) -> WorkItem:
-    from dataclasses import replace
-
     return replace(item, change_url="")
 
 
@@ -346,9 +349,15 @@ def read_section(section: WorkSection, ctx: WorkContext) -> WorkList:
 
 
 def worklist_for(user, *, ctx: WorkContext | None = None) -> list[dict]:
-    """Every section the user sees, each read once: [{section, count, items, more_url}], those with nothing to
-    do after the others (each group in the sections' order)."""
-    ctx = ctx or context_for(user)
+    """Every section the user sees, each read once: [{section, count, capped, items, more_url}] (`capped`: more
+    than `count`, the lists' cap), those with nothing to do after the others (each group in the sections' order)."""
+    from portal.core.lists import count_cap
+
+    # Counted up to the lists' cap, as each section's full list counts (past it: "more than 1,000"): a count of
+    # every overdue invoice or every entry of the week grows with the partner's history. The caller's context
+    # is left as it was.
+    ctx = replace(ctx or context_for(user), capped=True)
+    cap = count_cap()
     out = []
     for section in sections_for(user):
         found = read_section(section, ctx)
@@ -356,7 +365,15 @@ def worklist_for(user, *, ctx: WorkContext | None = None) -> list[dict]:
             more = reverse(section.more_url_name) if section.more_url_name else ""
         except NoReverseMatch:
             more = ""
-        out.append({"section": section, "count": found.count, "items": found.items, "more_url": more})
+        out.append(
+            {
+                "section": section,
+                "count": min(found.count, cap),
+                "capped": found.count > cap,
+                "items": found.items,
+                "more_url": more,
+            }
+        )
     out.sort(key=lambda entry: not entry["items"])
     return out
 

@@ -3,17 +3,9 @@
 from django.contrib import admin
 
 from invoicing.models import IssuedInvoice
+from portal.core.admin import ReadOnlyAdmin
 
 
 @admin.register(IssuedInvoice)
-class IssuedInvoiceAdmin(admin.ModelAdmin):
+class IssuedInvoiceAdmin(ReadOnlyAdmin):
     list_display = ("number", "year", "month", "domain_id", "customer_name", "total", "issue_date")
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_add_permission(self, request) -> bool:
-        return False

@@ -7,7 +7,7 @@ class InvoicingConfig(AppConfig):
     verbose_name = _("Customer invoices")
 
     def ready(self) -> None:
-        from invoicing import operations, permissions, retention, services, worklist
+        from invoicing import finders, operations, permissions, retention, services, worklist
         from invoicing.permissions import VIEW_INVOICING
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
@@ -21,4 +21,6 @@ class InvoicingConfig(AppConfig):
             urls=[("invoicing/", "invoicing.urls")],
             retention=retention.RETENTION,
             keepers=[services.DRAFTS_KEEPER],
+            runs=services.RUN_KINDS,
+            finders=finders.FINDERS,
         )

@@ -9,7 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from billing.templatetags.billing import yen
 from invoicing import rules
 from invoicing.models import BillingBasis, DocumentKind, InvoiceLanguage, PaymentTerms
-from invoicing.selectors import DRAFT_BLOCKED, DRAFT_ISSUED, DRAFT_READY, IssuedFilters
+from invoicing.selectors import (
+    DRAFT_BLOCKED,
+    DRAFT_ISSUED,
+    DRAFT_READY,
+    SEND_FAILED,
+    SEND_NOT_SENT,
+    SEND_SENT,
+    IssuedFilters,
+    MonthIssuedFilters,
+)
 from portal.core import clock
 from portal.core.changes.forms import ChangeForm
 from portal.core.formbase import PortalForm
@@ -251,6 +260,26 @@ class DraftFilterForm(PortalForm):
 
     def to_filters(self, data: dict) -> str:
         return data.get("state") or ""
+
+
+class MonthIssuedFilterForm(PortalForm):
+    """The month's issued invoices by whether each went out (not sent yet, failed, sent) and by customer, read
+    from the query string; the list machinery adds its page size."""
+
+    q = customer_search_field()
+    sending = forms.ChoiceField(
+        label=_("By e-mail"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            (SEND_NOT_SENT, _("Not sent yet")),
+            (SEND_FAILED, _("Failed")),
+            (SEND_SENT, _("Sent")),
+        ],
+    )
+
+    def to_filters(self, data: dict) -> MonthIssuedFilters:
+        return MonthIssuedFilters(q=data.get("q") or "", sending=data.get("sending") or "", sort=data["sort"])
 
 
 # --- price edits on drafts -----------------------------------------------------------------------------

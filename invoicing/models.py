@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invoicing import rules, storage
 from invoicing.storage import documents_storage
+from portal.core.runs import Run, one_open
 
 
 class PaymentTerms(models.TextChoices):
@@ -231,6 +232,12 @@ class IssuedInvoice(models.Model):
                 condition=models.Q(pdf_sha256=""),
                 name="invoicing_issued_preparing",
             ),
+            # The month's issued page, a page at a time in number order (`selectors.month_issued_page`).
+            models.Index(fields=["year", "month", "number"], name="invoicing_issued_month"),
+            # The month's documents by customer: counted and read customer by customer when searched.
+            models.Index(fields=["year", "month", "domain_id"], name="invoicing_issued_month_domain"),
+            # Each kind's oldest document (the Data kept page: one retention rule per kind).
+            models.Index(fields=["kind", "issue_date"], name="invoicing_issued_kind_date"),
         ]
 
     def __str__(self) -> str:
@@ -276,43 +283,36 @@ class IssuedInvoice(models.Model):
         return f"invoice-{safe}.pdf"
 
 
-class IssueRun(models.Model):
-    """One "issue the month's invoices" request: its progress, polled by the drafts page."""
+class MonthRun(Run):
+    """Long work over a month's invoices that a person asks for and a page polls (`IssueRun`, `SendRun`): a
+    `portal.core.runs.Run` of the month, at most one open per month and kind (each kind's `one_open`). Who asked
+    is kept whatever becomes of their account (an issue is a legal record)."""
 
     year = models.PositiveSmallIntegerField()
     month = models.PositiveSmallIntegerField()
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    requested_at = models.DateTimeField(auto_now_add=True)
-    total = models.PositiveIntegerField(default=0)
-    issued = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class IssueRun(MonthRun):
+    """One "issue the month's invoices" request: its progress (`done`: the invoices numbered), polled by the
+    drafts page."""
+
     #: PDFs stored by the run's workers (its invoices are numbered first, then rendered in shared chunks).
     rendered = models.PositiveIntegerField(default=0)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error = models.CharField(max_length=500, blank=True)
-    # --- liveness (`RunLiveness`): who works on it, and when a worker was found gone and another took it up ---
-    #: The worker process working on it now (`portal.core.changes.liveness`: host:pid:random); "" while queued.
-    sender = models.CharField(max_length=100, blank=True)
-    #: When the reaper last found its worker gone (and queued it again), and when a worker took it up after.
-    stopped_at = models.DateTimeField(null=True, blank=True)
-    resumed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             # One run under way per month: a double click or a second user finds it instead of starting another.
-            models.UniqueConstraint(
-                fields=["year", "month"], condition=models.Q(finished_at=None), name="invoicing_one_run_open"
-            ),
+            one_open("year", "month", name="invoicing_one_run_open"),
         ]
 
     def __str__(self) -> str:
         return f"{self.year}-{self.month:02d} ({self.pk})"
-
-    @property
-    def waiting_for_a_worker(self) -> bool:
-        """Its worker was found gone and no worker has taken it up since (it is queued again)."""
-        return is_waiting(self)
 
 
 # --- price edits on drafts -----------------------------------------------------------------------------
@@ -351,7 +351,7 @@ class DraftPriceEdit(models.Model):
 
 
 class DraftMonth(models.Model):
-    """A month's kept drafts: what they were worked out from (`basis`: the price book's fingerprint, the business
+    """A month's kept drafts: what they were worked out from (`basis`: the price book's stamp, the business
     date, the partner's billing details, what the month is made from and its invoice details' stamp, the tax
     rounding, the drafts' rules) and when (`worked_at`: a customer whose copy or billing data was written since,
     `portal.core.copies`, is worked out again by the worker). Any of them differing, the month is worked out
@@ -361,6 +361,10 @@ class DraftMonth(models.Model):
     month = models.PositiveSmallIntegerField()
     worked_at = models.DateTimeField()
     basis = models.JSONField(default=dict)
+    #: The month's drafts counted and totalled by state, summed by the worker when it keeps the month
+    #: (`selectors.DRAFT_FIGURES`): what the month's pages show above their drafts, read without summing every
+    #: customer's.
+    totals = models.JSONField(default=dict)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["year", "month"], name="invoicing_one_draft_month")]
@@ -522,47 +526,15 @@ class InvoiceSending(models.Model):
         return str(sentence) % {"to": self.to}
 
 
-class SendRun(models.Model):
-    """One "send the month's invoices not sent yet" request: its progress, polled by the month's issued page."""
-
-    year = models.PositiveSmallIntegerField()
-    month = models.PositiveSmallIntegerField()
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    requested_at = models.DateTimeField(auto_now_add=True)
-    total = models.PositiveIntegerField(default=0)
-    sent = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error = models.CharField(max_length=500, blank=True)
-    #: As an `IssueRun`'s: its worker now, when a worker was found gone, and when another took it up.
-    sender = models.CharField(max_length=100, blank=True)
-    stopped_at = models.DateTimeField(null=True, blank=True)
-    resumed_at = models.DateTimeField(null=True, blank=True)
+class SendRun(MonthRun):
+    """One "send the month's invoices not sent yet" request: its progress (`done`: sent; `failed`), polled by
+    the month's issued page."""
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["year", "month"], condition=models.Q(finished_at=None), name="invoicing_one_send_open"
-            ),
-        ]
+        constraints = [one_open("year", "month", name="invoicing_one_send_open")]
 
     def __str__(self) -> str:
         return f"send {self.year}-{self.month:02d} ({self.pk})"
-
-    @property
-    def waiting_for_a_worker(self) -> bool:
-        return is_waiting(self)
-
-
-def is_waiting(run: IssueRun | SendRun) -> bool:
-    """A run not finished whose worker was found gone and that no worker has taken up since."""
-    return (
-        run.finished_at is None
-        and run.stopped_at is not None
-        and (run.resumed_at is None or run.resumed_at < run.stopped_at)
-    )
 
 
 class InvoicePayment(models.Model):
@@ -609,3 +581,69 @@ class OpenInvoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}: {self.owed}"
+
+
+class OpenInvoiceDue(models.Model):
+    """How many open invoices (`OpenInvoice`) fall due on each day, one row per due date, kept by triggers on the
+    open invoices (migration 0023): a row added counts in, a row gone counts out; on PostgreSQL once per
+    statement, on SQLite once per row. The home page's overdue invoices are counted from it (the rows due before
+    today summed: one per due date, however many invoices), where a count of the open invoices due before today
+    read an index entry per invoice, along an index left sparse by a year of invoices paid. An open invoice's due
+    date is never changed (its row is added and removed whole)."""
+
+    due_date = models.DateField(primary_key=True)
+    n = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.due_date}: {self.n}"
+
+
+class UnsentInvoice(models.Model):
+    """An issued document of a month not sent yet and not being sent, one row per document (the rows of
+    `services.unsent`): the month's issued page counts, and filters by, what is left to send along this small
+    table's month index, never every invoice of the month with its attempts to send it.
+
+    Kept by triggers (migration 0019), so every way a document or an attempt is stored keeps it (services, the
+    bench seed's bulk inserts): an issued document adds its row; an attempt under way or sent takes it away; an
+    attempt that failed, with none of the invoice's under way or sent, puts it back, `failed`. An issued invoice
+    stays final: this is a table of its own."""
+
+    invoice = models.OneToOneField(
+        IssuedInvoice,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="unsent",
+    )
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    number = models.PositiveBigIntegerField()
+    #: Its last attempt failed (it is tried again by the next send).
+    failed = models.BooleanField(default=False)
+    #: The document's customer, its e-mail address and its PDF as a send of the month sees them (`sendable`: an
+    #: address and the PDF; `unaddressed`: no address, left out of the send; the address is the recipient's it
+    #: was issued to, or else the customer's billing details'), kept by triggers (migration 0025) on this row,
+    #: on its document and on the customer's billing details, so the month's pages count each kind along an
+    #: index of its own, never probing every document and its customer's billing details.
+    domain_id = models.BigIntegerField(db_default=0)
+    sendable = models.BooleanField(db_default=False)
+    unaddressed = models.BooleanField(db_default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["year", "month", "number"], name="invoicing_unsent_month"),
+            models.Index(
+                fields=["year", "month", "number"],
+                condition=models.Q(sendable=True),
+                name="invoicing_unsent_sendable",
+            ),
+            models.Index(
+                fields=["year", "month", "number"],
+                condition=models.Q(unaddressed=True),
+                name="invoicing_unsent_unaddressed",
+            ),
+            models.Index(fields=["domain_id"], name="invoicing_unsent_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {'failed' if self.failed else 'not sent'}"

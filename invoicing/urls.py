@@ -6,20 +6,20 @@ app_name = "invoicing"
 
 urlpatterns = [
     path("", views.start, name="start"),
-    path("<int:year>/<int:month>/", views.drafts, name="drafts"),
-    path("<int:year>/<int:month>/issue/", views.issue, name="issue"),
-    path("<int:year>/<int:month>/<int:domain_id>/", views.draft, name="draft"),
+    path("<year:year>/<month:month>/", views.drafts, name="drafts"),
+    path("<year:year>/<month:month>/issue/", views.issue, name="issue"),
+    path("<year:year>/<month:month>/<int:domain_id>/", views.draft, name="draft"),
     path("details/", views.issuer, name="issuer"),
     path("issued/<int:number>.pdf", views.pdf, name="pdf"),
     path("customers/<int:domain_id>/", views.customer, name="customer"),
     # Sending and being paid
-    path("<int:year>/<int:month>/issued/", views_sending.issued_month, name="issued_month"),
-    path("<int:year>/<int:month>/send/", views_sending.send_month, name="send_month"),
+    path("<year:year>/<month:month>/issued/", views_sending.issued_month, name="issued_month"),
+    path("<year:year>/<month:month>/send/", views_sending.send_month, name="send_month"),
     path("issued/<int:number>/", views_sending.issued, name="issued"),
     path("issued/<int:number>/send/", views_sending.send, name="send"),
     path("issued/<int:number>/send-again/", views_sending.send_again, name="send_again"),
     path("issued/<int:number>/payment/", views_sending.payment, name="payment"),
-    path("<int:year>/<int:month>/sales-journal/", views_sending.sales_journal, name="sales_journal"),
+    path("<year:year>/<month:month>/sales-journal/", views_sending.sales_journal, name="sales_journal"),
 ]
 
 # Issued documents and their corrections.
@@ -37,6 +37,8 @@ urlpatterns += [
 # Price edits on a draft.
 urlpatterns += [
     path(
-        "<int:year>/<int:month>/<int:domain_id>/prices/", views_corrections.draft_prices, name="draft_prices"
+        "<year:year>/<month:month>/<int:domain_id>/prices/",
+        views_corrections.draft_prices,
+        name="draft_prices",
     ),
 ]

@@ -7,7 +7,7 @@ import base64
 import logging
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -27,12 +27,6 @@ from portal.core.shortcuts import found_or_404
 logger = logging.getLogger(__name__)
 
 
-def _month_or_404(year: int, month: int) -> tuple[int, int]:
-    if not (2000 <= year <= 2100 and 1 <= month <= 12):
-        raise Http404
-    return year, month
-
-
 @require(VIEW_INVOICING)
 @require_GET
 def start(request: HttpRequest) -> HttpResponse:
@@ -48,7 +42,6 @@ def drafts(request: HttpRequest, year: int, month: int) -> HttpResponse:
     """The month's drafts: ready, blocked (with why) and issued, their totals beside last month's, a page at a
     time and by state on the list machinery (htmx swaps #results); the issue run's progress is polled (htmx
     swaps only #issue-run) while it runs."""
-    _month_or_404(year, month)
     if partial_for(request, "issue-run"):
         run = selectors.issue_run_latest(user=request.user, year=year, month=month)
         if run is None or run.finished_at is not None:
@@ -73,7 +66,6 @@ def drafts(request: HttpRequest, year: int, month: int) -> HttpResponse:
 @require_GET
 def draft(request: HttpRequest, year: int, month: int, domain_id: int) -> HttpResponse:
     """One draft as its invoice would read, in the invoice's language."""
-    _month_or_404(year, month)
     found = found_or_404(selectors.draft_get(user=request.user, year=year, month=month, domain_id=domain_id))
     issuer = selectors.issuer_mapping()
     return render(
@@ -126,7 +118,6 @@ def pdf(request: HttpRequest, number: int) -> HttpResponse:
 def issue(request: HttpRequest, year: int, month: int) -> HttpResponse:
     """Issue the month's ready drafts (in the background; the drafts page shows the progress), once confirmed:
     an issued invoice is final. Without the confirmation, the page says how many, for what total, and why."""
-    _month_or_404(year, month)
     if request.method == "POST" and request.POST.get("confirmed") == "1":
         try:
             services.month_issue_request(user=request.user, year=year, month=month)

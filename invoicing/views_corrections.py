@@ -12,8 +12,9 @@ from django.views.decorators.http import require_http_methods
 
 from invoicing import corrections, selectors, services
 from invoicing.forms import CreditNoteForm
-from invoicing.models import DocumentKind, IssuedInvoice
+from invoicing.models import IssuedInvoice
 from invoicing.permissions import CHANGE_INVOICING
+from invoicing.views_shared import correctable
 from portal.core.access import require
 from portal.core.changes.forms import ChangeForm
 from portal.core.shortcuts import found_or_404
@@ -34,21 +35,6 @@ def _already_issued(request: HttpRequest) -> HttpResponse | None:
     return redirect("invoicing:issued", number=done.number)
 
 
-def _correctable(invoice: IssuedInvoice, found: list[IssuedInvoice]) -> bool:
-    return invoice.kind != DocumentKind.CREDIT_NOTE and not any(
-        c.kind == DocumentKind.CORRECTED for c in found
-    )
-
-
-def corrections_context(request: HttpRequest, invoice: IssuedInvoice) -> dict:
-    """What the issued document's page (`views_sending.issued`) shows of its corrections: the documents that
-    refer to it, and whether it may still be credited or corrected."""
-    found = selectors.corrections_of(user=request.user, invoice=invoice)
-    correctable = _correctable(invoice, found)
-    left = selectors.credit_left(invoice) if correctable else []
-    return {"corrections": found, "can_credit": correctable and any(left), "can_correct": correctable}
-
-
 @require(CHANGE_INVOICING)
 @require_http_methods(["GET", "POST"])
 def credit_note(request: HttpRequest, number: int) -> HttpResponse:
@@ -58,7 +44,7 @@ def credit_note(request: HttpRequest, number: int) -> HttpResponse:
     if (done := _already_issued(request)) is not None:
         return done
     found = selectors.corrections_of(user=request.user, invoice=invoice)
-    if not _correctable(invoice, found):
+    if not correctable(invoice, found):
         messages.error(request, _("This document cannot be credited: it is a credit note or was replaced."))
         return redirect("invoicing:issued", number=number)
     left = selectors.credit_left(invoice)
@@ -110,7 +96,7 @@ def correct(request: HttpRequest, number: int) -> HttpResponse:
     found = selectors.corrections_of(user=request.user, invoice=invoice)
     form = ChangeForm(request.POST if request.method == "POST" else None)
     problem = ""
-    if not _correctable(invoice, found):
+    if not correctable(invoice, found):
         problem = _("This document cannot be corrected: it is a credit note or was replaced.")
     draft = None if problem else services.correction_draft(user=request.user, original=invoice)
     if not problem and draft is None:
@@ -190,9 +176,7 @@ def draft_prices(request: HttpRequest, year: int, month: int, domain_id: int) ->
     """Change the unit prices of one draft that come from the price book (whole yen, not negative); each change
     is recorded, shown on the draft as changed from the book, and used when the draft is issued."""
     from invoicing.forms import DraftPricesForm
-    from invoicing.views import _month_or_404
 
-    _month_or_404(year, month)
     draft = found_or_404(selectors.draft_get(user=request.user, year=year, month=month, domain_id=domain_id))
     groups = _price_groups(draft)
     form = DraftPricesForm(request.POST if request.method == "POST" else None, groups=groups)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from invoicing import selectors
 from invoicing.lists import ISSUED_LIST
 from invoicing.permissions import VIEW_INVOICING
+from invoicing.views_shared import searched_state
 from portal.core import lists
 from portal.core.access import require
 from portal.core.lists import ListState
@@ -19,7 +20,7 @@ from portal.core.lists import ListState
 @require(VIEW_INVOICING)
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    state = ListState.from_request(request, ISSUED_LIST)
+    state = searched_state(request, ISSUED_LIST)
     page = selectors.issued_page(
         user=request.user, filters=state.filters, page=state.page, per_page=state.per_page
     )

@@ -13,10 +13,10 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from invoicing import exports, selectors, services
 from invoicing.forms import PaymentForm, SendAgainForm
+from invoicing.lists import MONTH_ISSUED_LIST
 from invoicing.permissions import CHANGE_INVOICING, VIEW_INVOICING
-from invoicing.views import _month_or_404
-from invoicing.views_corrections import corrections_context
-from portal.core import clock
+from invoicing.views_shared import corrections_context, searched_state
+from portal.core import clock, lists
 from portal.core.access import Role, can, require, role_of
 from portal.core.downloads import shift_jis_response
 from portal.core.htmx import partial_for
@@ -26,37 +26,41 @@ from portal.core.shortcuts import found_or_404
 @require(VIEW_INVOICING)
 @require_GET
 def issued_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
-    """The month's issued invoices: each one's e-mail, whether it is sent (or why it failed) and what is paid;
-    a send run's progress is polled (htmx swaps only #send-run) while it runs."""
-    _month_or_404(year, month)
+    """The month's issued invoices, a page at a time on the list machinery (htmx swaps #results), by whether
+    each went out and by customer: each one's e-mail, whether it is sent (or why it failed) and what is paid;
+    above them what is left to send (counted up to the cap). A send run's progress is polled (htmx swaps only
+    #send-run) while it runs."""
     run = selectors.send_run_latest(user=request.user, year=year, month=month)
     if partial_for(request, "send-run"):
         if run is None or run.finished_at is not None:
             return HttpResponseClientRefresh()
         return render(request, "invoicing/issued_month.html#run", {"run": run, "year": year, "month": month})
-    rows = selectors.month_issued(user=request.user, year=year, month=month)
-    sendable = [r for r in rows if r.email and not r.sent and not r.sending and r.invoice.pdf_ready]
-    return render(
-        request,
-        "invoicing/issued_month.html",
-        {
-            "rows": rows,
-            "run": run,
-            "year": year,
-            "month": month,
-            "sendable": sendable,
-            "without_email": [r for r in rows if not r.email],
-            "can_change": can(request.user, CHANGE_INVOICING),
-        },
+    state = searched_state(request, MONTH_ISSUED_LIST)
+    page = selectors.month_issued_page(
+        user=request.user,
+        year=year,
+        month=month,
+        filters=state.filters,
+        page=state.page,
+        per_page=state.per_page,
     )
+    context = {"year": year, "month": month, "can_change": can(request.user, CHANGE_INVOICING)}
+
+    def full_context() -> dict:
+        return {
+            "run": run,
+            "sending": selectors.month_sending(user=request.user, year=year, month=month),
+            "issued_any": bool(page.object_list) or selectors.month_issued_any(year=year, month=month),
+        }
+
+    return lists.respond(request, state, page, context, full_context=full_context)
 
 
 @require(CHANGE_INVOICING)
 @require_http_methods(["GET", "POST"])
 def send_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
-    """Send the month's invoices not sent yet (in the background), once confirmed: the page says how many, to
-    whom, and which have no e-mail address (they are not attempted)."""
-    _month_or_404(year, month)
+    """Send the month's invoices not sent yet (in the background), once confirmed: the page says how many (up to
+    the lists' cap), and how many have no e-mail address (they are not attempted)."""
     if request.method == "POST" and request.POST.get("confirmed") == "1":
         try:
             services.month_send_request(user=request.user, year=year, month=month)
@@ -65,13 +69,11 @@ def send_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
         else:
             messages.success(request, _("The month's invoices are being sent; progress shows below."))
         return redirect("invoicing:issued_month", year=year, month=month)
-    rows = selectors.month_issued(user=request.user, year=year, month=month)
     return render(
         request,
         "invoicing/send_confirm.html",
         {
-            "sendable": [r for r in rows if r.email and not r.sent and not r.sending and r.invoice.pdf_ready],
-            "without_email": [r for r in rows if not r.email],
+            "sending": selectors.month_sending(user=request.user, year=year, month=month),
             "year": year,
             "month": month,
         },
@@ -210,7 +212,6 @@ def payment(request: HttpRequest, number: int) -> HttpResponse:
 def sales_journal(request: HttpRequest, year: int, month: int) -> HttpResponse:
     """The month's issued invoices as a sales journal for Yayoi Kaikei, in Shift_JIS (see invoicing/exports.py);
     a month without an issued invoice is a page that says so (404), never an empty file."""
-    _month_or_404(year, month)
     table = exports.sales_journal_table(user=request.user, year=year, month=month)
     if table is None:
         return render(

@@ -7,7 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from home.worklist import FINANCE_ROLES, WorkContext, WorkItem, WorkList, WorkSection
 from invoicing.permissions import CHANGE_INVOICING, VIEW_INVOICING
-from invoicing.selectors import customers_without_details, customers_without_details_count, overdue_invoices
+from invoicing.selectors import (
+    customers_without_details,
+    customers_without_details_count,
+    overdue_invoices,
+    overdue_invoices_count,
+)
 from schedule.sources import url_pattern
 
 
@@ -34,20 +39,18 @@ def without_details(ctx: WorkContext) -> WorkList:
 
 def overdue(ctx: WorkContext) -> WorkList:
     """Issued invoices past their due date and not fully paid, the longest overdue first, with what each still
-    asks: the first along the open invoices' due-date index, and their count from that index alone."""
+    asks: the first along the open invoices' due-date index, and their count from the open invoices' counts by
+    due date (`selectors.overdue_invoices_count`: a row per due date, not an entry per invoice)."""
     from billing.templatetags.billing import yen
     from portal.core import clock
 
-    rows, count = ctx.first_and_count(
-        overdue_invoices(today=clock.today()),
-        "number",
-        "invoice__customer_name",
-        "owed",
-        "paid",
-        "due_date",
-        count_apart=True,
-        sorts={"customer": ("invoice__customer_name", "number"), "day": ("due_date", "number")},
+    today = clock.today()
+    found = ctx.ordered(
+        overdue_invoices(today=today),
+        {"customer": ("invoice__customer_name", "number"), "day": ("due_date", "number")},
     )
+    rows = ctx.cut(found.values_list("number", "invoice__customer_name", "owed", "paid", "due_date"))
+    count = len(rows) if ctx.limit is None else overdue_invoices_count(today=today)
     read = url_pattern("invoicing:issued")
     items = [
         WorkItem(

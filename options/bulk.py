@@ -27,8 +27,7 @@ from options.models import Option, OptionOrder
 from options.permissions import CHANGE_OPTIONS, VIEW_OPTIONS
 from portal.core import clock
 from portal.core.access import check
-from portal.core.changes.bulk import BulkAction, RowCheck
-from portal.core.formbase import PortalForm
+from portal.core.changes.bulk import BulkAction, BulkValuesForm, RowCheck
 from portal.core.lists import ListState
 from subscriptions.models import Subscription
 
@@ -79,7 +78,7 @@ def read_customers(user, keys: Sequence[str]) -> dict[str, CustomerOptions]:
     return found
 
 
-class AddValuesForm(PortalForm):
+class AddValuesForm(BulkValuesForm):
     """The sub option every chosen customer gets, and its quantity where it has one."""
 
     sub_option_id = forms.ChoiceField(label=_("Sub option"))
@@ -91,7 +90,7 @@ class AddValuesForm(PortalForm):
         help_text=_("Shared Storage and Extend contacts only; 1 when left empty."),
     )
 
-    def __init__(self, *args, user=None, **kwargs) -> None:
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["sub_option_id"].choices = [
             (s.sub_option_id, s.label) for s in rules.SUB_OPTIONS.values()
@@ -181,13 +180,10 @@ def describe_option(o: Option) -> str:
     }
 
 
-class UnitsValuesForm(PortalForm):
+class UnitsValuesForm(BulkValuesForm):
     """How many units every chosen option gets in addition to its own."""
 
     quantity = forms.IntegerField(label=_("Units to add"), min_value=1, max_value=MAX_UNITS)
-
-    def __init__(self, *args, user=None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
 
 
 def check_units(o: Option, values: Mapping[str, Any]) -> RowCheck:

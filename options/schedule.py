@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from django.db.models import Count
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from customers.selectors import live_and_found
+from customers.selectors import live_and_found, live_walked
 from options import rules
 from options.models import OptionOrder
 from options.permissions import CHANGE_OPTIONS, VIEW_OPTIONS
@@ -18,45 +17,36 @@ from portal.core.vocabulary import OptionOrderType, labelled
 from schedule.sources import (
     DEADLINE_SOON_DAYS,
     ONE_DAY,
-    Firsts,
     ScheduledItem,
     ScheduleFilters,
     ScheduleSource,
+    Walk,
     date_range,
-    first_in_order,
     for_customers,
     rows_shown,
     url_pattern,
 )
 
 
-def _in_range(filters: ScheduleFilters, today: dt.date, *, items: bool = False, walked: bool = False):
+def _in_range(filters: ScheduleFilters, today: dt.date, *, items: bool = False):
     """`items`: the rows read whole with their customer's name, which then says whether it is still in the API
-    (`live_and_found(joined=True)`), but for the first of each day (read from the index alone); `walked`: the
-    agenda's first items, walked in date order (`live_and_found(joined_search=True)`)."""
+    (`live_and_found(joined=True)`), but for the first of each day (read from the index alone)."""
     start, end = date_range(filters, today)
     joined = items and filters.per_day is None
     qs = for_customers(
-        live_and_found(
-            OptionOrder.objects.all(),
-            filters.q,
-            customer=filters.customer,
-            joined=joined,
-            joined_search=walked,
-        ),
+        live_and_found(OptionOrder.objects.all(), filters.q, customer=filters.customer, joined=joined),
         filters,
-        apart=walked,
     )
     return qs.filter(apply_date__gte=start, apply_date__lte=end).order_by()
 
 
-def order_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.date, int]:
-    qs = _in_range(filters, today)
-    return dict(qs.values_list("apply_date").annotate(n=Count("*")).order_by())
-
-
-def order_firsts(filters: ScheduleFilters, today: dt.date) -> Firsts:
-    return first_in_order(_in_range(filters, today, walked=True), filters, day="apply_date")
+def order_walk(filters: ScheduleFilters, today: dt.date) -> Walk:
+    """The agenda's first items and the month's counts by day, walked in date order: the search's customers
+    apart (`live_walked`), and the customer filters' planned apart (`for_customers`)."""
+    start, end = date_range(filters, today)
+    live, found = live_walked(OptionOrder.objects.all(), filters.q, customer=filters.customer)
+    rows = for_customers(live, filters, apart=True).filter(apply_date__gte=start, apply_date__lte=end)
+    return Walk(rows.order_by(), "apply_date", found=found)
 
 
 def order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[ScheduledItem]:
@@ -101,8 +91,7 @@ SOURCES = [
         key="option_order",
         label=_("Option order"),
         items=order_items,
-        day_counts=order_day_counts,
-        firsts=order_firsts,
+        walk=order_walk,
         perm=VIEW_OPTIONS,
         change_perm=CHANGE_OPTIONS,
         order=40,

@@ -37,7 +37,14 @@ from partner_api.errors import (
 )
 from partner_api.exchange import Exchange
 from partner_api.operations import OPERATIONS, Operation
-from partner_api.ratelimit import MemoryRateLimiter, NoRateLimiter, RateLimiter, RedisRateLimiter
+from partner_api.ratelimit import (
+    GivingWay,
+    MemoryRateLimiter,
+    NoRateLimiter,
+    RateLimiter,
+    RedisRateLimiter,
+    TimelineLimiter,
+)
 from partner_api.transport import CallTally, call_tally, call_tally_start, requests_sent
 
 __all__ = [
@@ -48,6 +55,7 @@ __all__ = [
     "ConfigurationError",
     "Exchange",
     "ForbiddenError",
+    "GivingWay",
     "MemoryRateLimiter",
     "MemoryTokenStore",
     "NoRateLimiter",
@@ -61,6 +69,7 @@ __all__ = [
     "RateLimitedError",
     "RateLimiter",
     "RedisRateLimiter",
+    "TimelineLimiter",
     "RefreshTokenVault",
     "RejectedError",
     "ResponseFormatError",

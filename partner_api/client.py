@@ -31,7 +31,7 @@ from partner_api.exchange import Exchange
 from partner_api.operations import OPERATIONS
 from partner_api.pagination import iterate_items, iterate_pages
 from partner_api.ratelimit import RateLimiter
-from partner_api.transport import Observer, Transport, _recording_exchanges
+from partner_api.transport import Observer, Transport, recording_exchanges
 
 
 class _Unset(Enum):
@@ -93,7 +93,7 @@ class PartnerClient:
         A failure raises the usual `PartnerApiError`, with `.exchange` set to what was sent (and the status,
         if an answer came), so the caller can record exactly what was attempted.
         """
-        with _recording_exchanges() as seen:
+        with recording_exchanges() as seen:
             try:
                 reply = send(self)
             except PartnerApiError as exc:

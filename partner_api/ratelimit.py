@@ -178,6 +178,23 @@ class TimelineLimiter(ABC):
         return self._reserve(key, self._pacing(key), self.burst, 0.0)
 
     def acquire(self, key: str) -> float:
+        return self._wait_for(key, key, self._pacing(key))
+
+    def acquire_share(self, key: str, share: float) -> float:
+        """Block until a call of `key` fits within `share` of its limit (its own timeline, `key`:share, paced at
+        the share of `key`'s pace, sustained use included); the caller then acquires `key` itself
+        (`GivingWay`). Return the seconds waited."""
+        pacing = self._pacing(key)
+        scaled = Pacing(
+            interval=pacing.interval / share,
+            sustained=pacing.sustained / share,
+            after=pacing.after,
+            quiet=pacing.quiet,
+        )
+        return self._wait_for(key, f"{key}:share", scaled)
+
+    def _wait_for(self, key: str, timeline: str, pacing: Pacing) -> float:
+        """Reserve a slot of `timeline` (paced by `pacing`) for a call of `key` and sleep until it."""
         waited = 0.0
         while True:
             held = self._hold_left(key)
@@ -186,7 +203,7 @@ class TimelineLimiter(ABC):
                 waited += held
                 continue
             ahead = float("inf") if self.max_wait is None else max(0.0, self.max_wait - waited)
-            grant = self._reserve(key, self._pacing(key), self.burst, ahead)
+            grant = self._reserve(timeline, pacing, self.burst, ahead)
             if not grant.granted:
                 raise self._too_long(key, grant.wait)
             if grant.wait <= 0:
@@ -315,6 +332,56 @@ class RedisRateLimiter(TimelineLimiter):
             return self._fallback._reserve(key, pacing, burst, ahead)
         self._degraded = False
         return Grant(bool(int(granted)), float(wait), float(now))
+
+
+class GivingWay:
+    """A limiter for calls that give way to others of the same operations while `wanted()` says so: each call
+    first waits for a slot within `share` of its operation's limit (`TimelineLimiter.acquire_share`), then takes
+    its slot on the operation's shared timeline like any call. Calls through the plain limiter then have the rest
+    of the rate (the full resync gives way to the refresh while customers people look at wait for it: docs/resyncs.md).
+    `wanted` is asked at most every `recheck` seconds."""
+
+    def __init__(
+        self,
+        inner: TimelineLimiter,
+        *,
+        share: float,
+        wanted: Callable[[], bool],
+        recheck: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not 0 < share <= 1:
+            raise ConfigurationError("The share a call giving way keeps must be above 0 and at most 1.")
+        self.inner = inner
+        self.share = share
+        self._wanted = wanted
+        self._recheck = recheck
+        self._clock = clock
+        self._asked = (float("-inf"), False)
+        self._asking = threading.Lock()
+
+    def giving_way(self) -> bool:
+        """Whether calls give way now (`wanted()`, asked at most every `recheck` seconds)."""
+        with self._asking:
+            at, answer = self._asked
+            now = self._clock()
+            if now - at >= self._recheck:
+                try:
+                    answer = bool(self._wanted())
+                except Exception:  # a failing question never stops the calls: they keep their pace
+                    logger.warning(
+                        "partner_api rate limiter: could not tell whether to give way", exc_info=True
+                    )
+                    answer = False
+                self._asked = (now, answer)
+            return answer
+
+    def acquire(self, key: str) -> float:
+        waited = self.inner.acquire_share(key, self.share) if self.giving_way() else 0.0
+        return waited + self.inner.acquire(key)
+
+    def heed(self, key: str, *, limit: int | None, remaining: int | None, reset: float | None) -> None:
+        self.inner.heed(key, limit=limit, remaining=remaining, reset=reset)
 
 
 class NoRateLimiter:

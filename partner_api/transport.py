@@ -98,7 +98,7 @@ def requests_sent() -> Iterator[list[str]]:
 
 
 @contextmanager
-def _recording_exchanges() -> Iterator[list[Exchange]]:
+def recording_exchanges() -> Iterator[list[Exchange]]:
     seen: list[Exchange] = []
     token = _exchanges.set(seen)
     try:

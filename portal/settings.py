@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "partner_account",
     "customers",
     "schedule",
+    "search",
     "subscriptions",
     "options",
     "billing",
@@ -316,6 +317,11 @@ RESYNC_INTERVAL_MINUTES = env.int("RESYNC_INTERVAL_MINUTES", default=60)
 # it first (a decision due soon, opened or changed recently, a failed read), the rest oldest copy first. The full
 # resync above still finds new and removed customers; with this on, it can run seldom (a day at 50,000 customers).
 RESYNC_REFRESH = env.bool("RESYNC_REFRESH", default=True)
+# While the refresh has customers people look at to read (a decision due soon, a page opened today), a full resync
+# beside it keeps to this share of each operation's rate and the refresh has the rest (docs/resyncs.md).
+RESYNC_FULL_SHARE_GIVING_WAY = env.float("RESYNC_FULL_SHARE_GIVING_WAY", default=0.1)
+if not 0 < RESYNC_FULL_SHARE_GIVING_WAY <= 1:
+    raise ImproperlyConfigured("RESYNC_FULL_SHARE_GIVING_WAY must be above 0 and at most 1.")
 # One batch of it reads as many customers as the rate limit allows in this many seconds (one SyncRun each).
 RESYNC_REFRESH_BATCH_SECONDS = env.int("RESYNC_REFRESH_BATCH_SECONDS", default=60)
 STALE_AFTER_MINUTES = env.int("STALE_AFTER_MINUTES", default=180)

@@ -201,6 +201,34 @@ class UpgradeDomain(SandboxModel):
     # Sandbox-only: whether the customer has published the DNS records (set via /_sandbox/customers/...).
     dns_records_found = models.BooleanField(default=False)
 
+    @classmethod
+    def asked_of(
+        cls,
+        customer: Customer,
+        domain: str,
+        token: str,
+        *,
+        cname: str = "",
+        active: bool = False,
+        found: bool = False,
+    ) -> "UpgradeDomain":
+        """The records a customer registering `domain` is asked to publish (a CNAME named by `cname`, by default
+        the first eight characters of `token`; a TXT record holding the token; the two MX hosts), not saved."""
+        cname = cname or token[:8]
+        return cls(
+            customer=customer,
+            domain=domain,
+            is_active_domain=active,
+            cname_host=f"works-{cname}.{domain}",
+            cname_target="verify.worksmobile.com",
+            txt_host=domain,
+            txt_token=f"worksmobile-verification={token}",
+            mx_record_host=domain,
+            mx_priority10="mx1.worksmobile.com",
+            mx_priority20="mx2.worksmobile.com",
+            dns_records_found=found,
+        )
+
 
 class PotentialCustomer(SandboxModel):
     """An Online Direct customer that may be transferred to the partner."""

@@ -347,22 +347,7 @@ def start_sandbox(
     owns = workdir is None
     work = Path(workdir or tempfile.mkdtemp(prefix="sandbox-"))
     work.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "SANDBOX_DATABASE_URL")}
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "sandbox.settings",
-            "SANDBOX_DB": str(work / "sandbox.sqlite3"),
-            "SANDBOX_CONTRACT": contract_path(),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    if rate_limit is not None:
-        env["SANDBOX_RATE_LIMIT"] = str(rate_limit)
-    if token_lifetime is not None:
-        env["SANDBOX_TOKEN_LIFETIME"] = str(token_lifetime)
-    if refresh_rotation is not None:
-        env["SANDBOX_REFRESH_ROTATION"] = "true" if refresh_rotation else "false"
-    env.update(extra_env or {})
+    env = _server_env(work, rate_limit, token_lifetime, refresh_rotation, extra_env)
     port = port or free_port()
     credentials_file = work / "credentials.json"
     credentials_file.unlink(missing_ok=True)
@@ -391,19 +376,7 @@ def start_sandbox(
         preexec_fn=ends_with_this_process(),
     )
     root = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + ready_timeout
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"the sandbox exited: {(work / 'server.log').read_text()[-2000:]}")
-        try:
-            if requests.get(f"{root}/_sandbox/health", timeout=2).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"the sandbox did not start in {ready_timeout} s")
-        time.sleep(0.1)
+    _wait_ready(process, root, work / "server.log", ready_timeout)
     return Sandbox(
         root=root,
         credentials=json.loads(credentials_file.read_text()),
@@ -412,6 +385,51 @@ def start_sandbox(
         workdir=work,
         owns_workdir=owns,
     )
+
+
+def _server_env(
+    work: Path,
+    rate_limit: int | None,
+    token_lifetime: int | None,
+    refresh_rotation: bool | None,
+    extra_env: dict[str, str] | None,
+) -> dict[str, str]:
+    """The server's environment: this process's, with the sandbox's settings, its database in `work`, and the
+    options given (None: the sandbox's default)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "SANDBOX_DATABASE_URL")}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "sandbox.settings",
+            "SANDBOX_DB": str(work / "sandbox.sqlite3"),
+            "SANDBOX_CONTRACT": contract_path(),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    if rate_limit is not None:
+        env["SANDBOX_RATE_LIMIT"] = str(rate_limit)
+    if token_lifetime is not None:
+        env["SANDBOX_TOKEN_LIFETIME"] = str(token_lifetime)
+    if refresh_rotation is not None:
+        env["SANDBOX_REFRESH_ROTATION"] = "true" if refresh_rotation else "false"
+    env.update(extra_env or {})
+    return env
+
+
+def _wait_ready(process: subprocess.Popen, root: str, log: Path, ready_timeout: float) -> None:
+    """Until the server at `root` answers its health check; the server's log's end if it exits first."""
+    deadline = time.monotonic() + ready_timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"the sandbox exited: {log.read_text()[-2000:]}")
+        try:
+            if requests.get(f"{root}/_sandbox/health", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the sandbox did not start in {ready_timeout} s")
+        time.sleep(0.1)
 
 
 def iter_pages(client: SandboxClient, path: str, key: str, **params: Any) -> Iterator[dict]:

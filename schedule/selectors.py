@@ -34,6 +34,7 @@ from schedule.sources import (
     date_range,
     first_per_day,
     month_bounds,
+    read_walks,
     schedule_sources,
 )
 
@@ -75,10 +76,11 @@ def agenda(*, user, filters: ScheduleFilters) -> dict:
     (`next_after`). `later` more follow from `next_from` on; `total` and `later` are counted up to the lists'
     cap (`capped`, when a source's count reached it: the page then says "more than").
 
-    A source that gives `firsts` gives the date and domainId of its first AGENDA_PAGE_ITEMS + 1 items from its
+    A source that gives `walk` gives the date and domainId of its first AGENDA_PAGE_ITEMS + 1 items from its
     index, with their count up to one past the cap: where the page ends (the first AGENDA_PAGE_ITEMS + 1 of all
-    sources by date and domainId), and the count; then its items up to there. Two queries, whatever the number of items, and only the page's items
-    read whole. A source without `firsts` is read whole and counted here (one query)."""
+    sources by date and domainId), and the count; then its items up to there. One query for every source's
+    first items (`read_walks`) and one per source with items on the page, whatever the number of items, and
+    only the page's items read whole. A source without `walk` is read whole and counted here (one query)."""
     today = clock.today()
     filters = _window(replace(filters, calendar=False, through=None), today)
     size, cap = AGENDA_PAGE_ITEMS, count_cap()
@@ -87,13 +89,17 @@ def agenda(*, user, filters: ScheduleFilters) -> dict:
     firsts: list[tuple[dt.date, int]] = []
     already_read: dict[str, list[ScheduledItem]] = {}
     found_first: dict[str, Firsts] = {}
+    # The first items of each source that walks, up to one past the page (where the page ends), and their
+    # count up to the cap: one query for all.
+    walking = replace(filters, first=size + 1)
+    walks = {source.key: source.walk(walking, today) for source, _may in sources if source.walk is not None}
+    for key, walked in zip(walks, read_walks(list(walks.values()), walking), strict=True):
+        assert walked.firsts is not None
+        found = found_first[key] = walked.firsts
+        total, capped = total + min(found.total, cap), capped or found.total > cap
+        firsts.extend(found.ends)
     for source, may_change in sources:
-        if source.firsts is not None:
-            # Its first items up to one past the page (where the page ends), and their count up to the cap.
-            found = found_first[source.key] = source.firsts(replace(filters, first=size + 1), today)
-            total, capped = total + min(found.total, cap), capped or found.total > cap
-            firsts.extend(found.ends)
-        else:
+        if source.walk is None:
             read = [item for item in _read(source, may_change, filters, today) if not _passed(item, filters)]
             already_read[source.key] = read
             total += len(read)
@@ -197,32 +203,32 @@ def _first_items_and_counts(
     sources: list[tuple[ScheduleSource, bool]], filters: ScheduleFilters, today: dt.date, per_day: int
 ) -> tuple[list[ScheduledItem], Counter[dt.date]]:
     """The first `per_day` items of each day (`first_per_day`), in the page's order, and how many items each day
-    has. A source that gives `day_counts` is counted by them and gives its first items of each day (never every
-    item of the range); one that also gives `firsts` gives only their dates, domainIds and keys
-    (`first_in_order` with `per_day`), so that only the first `per_day` of each day across all the sources are
-    read whole, by their keys: each source's first of each day read whole, then cut to the first across the
-    sources, read and joined every kind's (three a day each, most of them not shown: `python -m bench scale`,
-    the calendar's next month). The others are read whole (all their items, counted here)."""
+    has. A source that gives `walk` is counted by day and gives the dates, domainIds and keys of its first
+    `per_day` of each day (never every item of the range), every such source in one query (`read_walks`), so
+    that only the first `per_day` of each day across all the sources are read whole, by their keys: each
+    source's first of each day read whole, then cut to the first across the sources, read and joined every
+    kind's (three a day each, most of them not shown: `python -m bench scale`, the calendar's next month). The
+    others are read whole (all their items, counted here)."""
     counts: Counter[dt.date] = Counter()
     # (date, domainId, the source's place, the row's place in its source, the item or the row's key): sorted,
     # the sources' first of each day in the order `first_per_day` takes them.
     found: list[tuple] = []
     firsts = replace(filters, per_day=per_day)
+    walking = [(place, source) for place, (source, _may) in enumerate(sources) if source.walk is not None]
+    walks = [source.walk(firsts, today) for _place, source in walking if source.walk is not None]
+    for (place, _source), walked in zip(walking, read_walks(walks, firsts, counts=True), strict=True):
+        counts.update(walked.counts)
+        picked = walked.firsts
+        assert picked is not None
+        found.extend(
+            (day, domain_id, place, n, key)
+            for n, ((day, domain_id), key) in enumerate(zip(picked.ends, picked.keys, strict=True))
+        )
     for place, (source, may_change) in enumerate(sources):
-        if source.day_counts is not None:
-            counts.update(source.day_counts(filters, today))
-            if source.firsts is not None:
-                picked = source.firsts(firsts, today)
-                found.extend(
-                    (day, domain_id, place, n, key)
-                    for n, ((day, domain_id), key) in enumerate(zip(picked.ends, picked.keys, strict=True))
-                )
-                continue
-            read = list(_read(source, may_change, firsts, today))
-        else:
+        if source.walk is None:
             read = list(_read(source, may_change, filters, today))
             counts.update(item.date for item in read)
-        found.extend((item.date, item.domain_id, place, n, item) for n, item in enumerate(read))
+            found.extend((item.date, item.domain_id, place, n, item) for n, item in enumerate(read))
     items: list[ScheduledItem] = []
     keys: dict[int, list] = {}
     for _day, _domain_id, place, _n, what in first_per_day(found, per_day, day_and_customer=itemgetter(0, 1)):

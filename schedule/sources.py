@@ -22,12 +22,14 @@ user open its forms, and a selector `items(filters, today)` that reads the cache
 
 A source always fills `change_url`; the page's selectors (schedule/selectors.py) blank it for users without the
 source's `change_perm` (Support sees every item read-only), so no source can forget that check. A source may
-also give `day_counts(filters, today)` ({date: n}, one aggregate query, for the calendar and the home page) and
-`firsts(filters, today)` (the date and domainId of its first `filters.first` items and their count up to the
-lists' cap, from its index alone, `Firsts`): the agenda then finds where its page ends from them, and reads only
-the items of that page; without them, the agenda reads all of the source's items.
+also give `walk(filters, today)`: its rows within the filters, unread, and the customers its search finds
+(`Walk`). From every source's walk the page reads, in one query (`read_walks`), their items of each date
+({date: n}, for the calendar and the home page) and the date and domainId of their first `filters.first` items
+and their count up to the lists' cap, from their indexes alone (`Firsts`): the agenda then finds where its page
+ends from them, and reads only the items of that page; without a walk, the agenda reads all of the source's
+items.
 
-A source that gives `day_counts` honours `filters.per_day`, `filters.after` and `filters.through` in `items`, its
+A source that gives `walk` honours `filters.per_day`, `filters.after` and `filters.through` in `items`, its
 query narrowed by `rows_shown(qs, filters, day=...)`. With `per_day` (the month calendar, the home
 page's section of the next days), it yields only the first `per_day` items of each day
 (`first_of_each_day`): the first by the customer's domainId (then the row's
@@ -36,7 +38,7 @@ database counts and picks them from the index without visiting every row of the 
 name for each (`python -m bench scale`, Calendar). The page takes the first `per_day` of each day across the
 sources in that order (`first_per_day`) and shows them in its own (company, kind, change). The agenda's
 cursors `after` and `through` cut its first and last days between two customers (`between_cursors`), at the
-page's ends found in the same order (date, domainId, key) by `firsts` (`first_in_order`).
+page's ends found in the same order (date, domainId, key) from the walks (`first_in_order`).
 
 Dates are business dates (Asia/Tokyo by default). A change on day D can still be moved or withdrawn until
 D - 1 (the contract's windows start tomorrow), so that is its deadline; items whose deadline is at most
@@ -52,14 +54,15 @@ from __future__ import annotations
 import calendar as pycalendar
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Q, QuerySet, Window
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
@@ -99,19 +102,19 @@ class ScheduleFilters:
     month: dt.date | None = None
     #: Only the first this many items of each day (by the customer's domainId, then the row's key: see
     #: `first_of_each_day`); None: every item. Set by the month calendar and the home page's section, for the
-    #: sources that give `day_counts` (the counts then say how many more each day has).
+    #: sources that give `walk` (the counts then say how many more each day has).
     per_day: int | None = None
     #: The contributed customer filters' values (`portal.core.lists.CustomerFilter`: the Owner filter), and
     #: whose page it is ("Mine"); a source narrows its rows by them with `for_customers`.
     customers: Mapping[str, str] = field(default_factory=dict)
-    #: How many items a source's `firsts` gives (the agenda's page size, and one).
+    #: How many first items of a source's walk are read (`read_walks`: the agenda's page size, and one).
     first: int | None = None
     #: The agenda's cursors: on the range's first day (`date_from`), only the items of customers whose domainId
     #: is greater than `after` (a day bigger than a page goes on there); on its last day (`date_to`), only those
     #: up to `through` (where such a day's page ends). None: the whole day (`between_cursors`).
     after: int | None = None
     through: int | None = None
-    #: The agenda's page of a source that gives `firsts`: the keys of its rows on the page (`Firsts.keys`), read
+    #: The agenda's page of a source that gives `walk`: the keys of its rows on the page (`Firsts.keys`), read
     #: by them alone (`rows_shown`), the search, the Owner filter and the range already applied where they were
     #: found. None: the rows the other filters choose.
     keys: tuple | None = None
@@ -148,14 +151,13 @@ class ScheduleSource:
     #: Who may open the items' forms (`change_url`); others see the items read-only.
     change_perm: Perm
     order: int = 100
-    #: Optional: the number of items per date within the filters (one aggregate query).
-    day_counts: Callable[[ScheduleFilters, dt.date], Mapping[dt.date, int]] | None = None
-    #: Optional, with `day_counts`: the (date, domainId) of its first `filters.first` items between the cursors
-    #: and how many there are, up to one past the lists' cap, from its index alone (`first_in_order`): the
+    #: Optional: its rows within the filters, unread (`Walk`), from which the page counts them by day and finds
+    #: the date, domainId and key of its first `filters.first` items between the cursors and how many there are,
+    #: up to one past the lists' cap, from its index alone (`read_walks`, every source's walk in one query): the
     #: agenda asks for one more than its page, which says where its page ends, and then reads only the items of
     #: its page. With `filters.per_day`, those of its first `per_day` items of each day (the month calendar, which
     #: then reads only the first of each day across the sources).
-    firsts: Callable[[ScheduleFilters, dt.date], Firsts] | None = None
+    walk: Callable[[ScheduleFilters, dt.date], Walk] | None = None
 
 
 def schedule_sources(*, user=None) -> list[ScheduleSource]:
@@ -171,7 +173,7 @@ def for_customers(
 ) -> QuerySet:
     """`qs` (rows keyed by a customer's domainId at `key`) narrowed by the page's customer filters (the Owner
     filter), in the same query: every source's read calls it, as it calls the customer search. `apart`: the
-    subquery planned apart (`lists.planned_apart`), for a source's `firsts`, walked along its date index."""
+    subquery planned apart (`lists.planned_apart`), for a source's `walk`, walked along its date index."""
     return by_customer_filters(qs, filters.customers, user=filters.user, key=key, apart=apart)
 
 
@@ -183,7 +185,7 @@ def rows_shown(
     cursors (`between_cursors`), and the first `per_day` of each day (`first_of_each_day`). A source's `items`
     reads through it.
 
-    With `filters.keys` (the agenda's page, found by the source's `firsts`), the rows of those keys alone: the
+    With `filters.keys` (the agenda's page, found from the source's `walk`), the rows of those keys alone: the
     page's few rows by their primary key, where the filters again had the database probe the rows of every
     customer a search found or the Account manager owns (more as the customers grow: `python -m bench scale`,
     the agenda searched)."""
@@ -197,7 +199,7 @@ def between_cursors(
 ) -> QuerySet:
     """`qs` without the rows the agenda's cursors leave out: on the first day (`filters.date_from`), those of
     customers up to `filters.after` (an earlier page showed them); on the last day (`filters.date_to`), those of
-    customers after `filters.through` (a later page shows them). A source's `firsts` and `items` both narrow so.
+    customers after `filters.through` (a later page shows them). A source's walk and `items` both narrow so.
 
     Each cursor is written as a range of the source's index of (day, domainId, key): the days before the last,
     or the last day up to `through` (and the days after the first, or the first day after `after`). The database
@@ -213,8 +215,21 @@ def between_cursors(
     return qs
 
 
+class Walk(NamedTuple):
+    """What a source's page walks (`ScheduleSource.walk`): its rows within the filters (the range, the customer
+    filters; not the search, nor the cursors), keyed by a customer's domainId at `customer_id` and by an integer
+    primary key, unordered, dated by the column `day` (an item's date is `day` + `shift`); and the keys of the
+    customers the search finds (`found`, a query of one column; None: no search), which `read_walks` narrows
+    the rows by (`customers.selectors.live_walked` gives both)."""
+
+    rows: QuerySet
+    day: str
+    shift: dt.timedelta = dt.timedelta()
+    found: QuerySet | None = None
+
+
 class Firsts(NamedTuple):
-    """A source's first items for the agenda (`first_in_order`)."""
+    """A source's first items for the agenda (`read_walks`)."""
 
     #: The date and customer's domainId of the first `filters.first` items, in the agenda's order.
     ends: list[tuple[dt.date, int]]
@@ -224,39 +239,120 @@ class Firsts(NamedTuple):
     keys: list
 
 
-def first_in_order(
-    qs: QuerySet, filters: ScheduleFilters, *, day: str, shift: dt.timedelta = dt.timedelta()
-) -> Firsts:
-    """The date and customer's domainId of the first `filters.first` rows of `qs` between the cursors, by the
-    column `day`, the customer's domainId, then the row's key, and how many rows there are up to one past the
-    lists' cap (a source's `firsts`), in one query: read from the source's index of (day, domainId, key) alone,
-    which the database leaves after that many entries, so the agenda counts (up to the cap) and finds where its
-    page ends at the same cost however many items the range holds.
+class Walked(NamedTuple):
+    """What `read_walks` read of one source's walk."""
+
+    #: Its items of each date ({date: n}), when counted.
+    counts: dict[dt.date, int]
+    #: Its first items, when asked for.
+    firsts: Firsts | None
+
+
+#: The name under which `read_walks` reads the customers the search finds, once for all the walks.
+FOUND = "schedule_found"
+
+
+def read_walks(
+    walks: Sequence[Walk], filters: ScheduleFilters, *, counts: bool = False, firsts: bool = True
+) -> list[Walked]:
+    """What a page reads of the sources' walks, in one query whatever the number of sources and items: each
+    one's items of each date (`counts`: the month calendar's "+N more", the home page's next days) and its
+    first items (`firsts`, `first_in_order`'s), in the order of `walks`.
+
+    The query is each walk's reads, one after the other (`UNION ALL`), after the customers the search finds
+    (`Walk.found`), read first, once, for all of them (a materialized CTE, `FOUND`), and each walk's rows
+    narrowed by them (`_found_among`). Read by each walk, a word most customers have (a legal form) read the
+    search table's matches once per source and per read, more as the customers grow (`python -m bench scale`,
+    the agenda and its calendar searched by a legal form)."""
+    found = next((walk.found for walk in walks if walk.found is not None), None)
+    found_sql, found_params = found.query.sql_with_params() if found is not None else ("", ())
+    parts: list[tuple[str, tuple]] = []
+    for walk in walks:
+        if walk.found is not None:
+            assert walk.found.query.sql_with_params() == (found_sql, found_params), "one search per page"
+            walk = walk._replace(rows=walk.rows.filter(_found_among()))
+        if counts:
+            parts.append(_counted(walk))
+        if firsts:
+            parts.append(first_in_order(walk, filters))
+    if not parts:
+        return [Walked({}, None) for _walk in walks]
+    sql = " UNION ALL ".join(
+        f"SELECT {n}, part.* FROM ({part}) part" for n, (part, _params) in enumerate(parts)
+    )
+    params: tuple = tuple(param for _part, part_params in parts for param in part_params)
+    if found is not None:
+        sql = f'WITH "{FOUND}" ("customer_id") AS MATERIALIZED ({found_sql}) {sql}'
+        params = (*found_params, *params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    by_part: list[list[tuple]] = [[] for _part in parts]
+    for n, *row in rows:
+        by_part[n].append(tuple(row))
+    out: list[Walked] = []
+    read = iter(by_part)
+    for walk in walks:
+        counted = {day + walk.shift: n for day, _c, _k, n in next(read)} if counts else {}
+        out.append(Walked(counted, _firsts(walk, next(read), filters) if firsts else None))
+    return out
+
+
+def _found_among() -> Q:
+    """Rows whose customer is among those `read_walks` read first (`FOUND`), planned apart on PostgreSQL (as
+    `portal.core.lists.planned_apart`: read into a hash while the rows' date index is walked, not probed for
+    each customer found)."""
+    apart = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    return Q(customer_id__in=RawSQL(f'SELECT "customer_id" FROM "{FOUND}"{apart}', ()))
+
+
+def _counted(walk: Walk) -> tuple[str, tuple]:
+    """A walk's items of each date (date, -, -, n): one aggregate over its date index."""
+    column = walk.rows.model._meta.get_field(walk.day).column
+    sql, params = walk.rows.values_list(walk.day).annotate(n=Count("*")).order_by().query.sql_with_params()
+    return (
+        f'SELECT counted."{column}", CAST(NULL AS bigint), CAST(NULL AS bigint), counted.n FROM ({sql}) counted',
+        params,
+    )
+
+
+def first_in_order(walk: Walk, filters: ScheduleFilters) -> tuple[str, tuple]:
+    """The date, customer's domainId and key of the first `filters.first` rows of the walk between the cursors,
+    by the column `day`, the customer's domainId, then the row's key, each with how many rows there are up to
+    one past the lists' cap (the source's `Firsts`), as SQL for `read_walks`: read from the source's index of
+    (day, domainId, key) alone, which the database leaves after that many entries, so the agenda counts (up to
+    the cap) and finds where its page ends at the same cost however many items the range holds.
 
     The database walks the index once, to one past the cap, and counts what it walked (a window count over the
     walk): only the page's few ends come back to Python, never one row per item counted, and no second query
     is compiled for the count (`python -m bench scale`, Agenda: instructions).
 
     With `filters.per_day` (the month calendar), the date, domainId and key of the first `per_day` rows of each
-    day instead (`first_of_each_day`'s pick, read from the same index alone), in that order; `total` is how
-    many that is. The calendar picks the first of each day across the sources from them, and reads only those
-    rows whole (`filters.keys`)."""
+    day instead (`first_of_each_day`'s pick, read from the same index alone); `total` is how many that is. The
+    calendar picks the first of each day across the sources from them, and reads only those rows whole
+    (`filters.keys`)."""
+    day = walk.day
+    rows = between_cursors(walk.rows, filters, day=day, shift=walk.shift)
     if filters.per_day is not None:
-        return _firsts_of_each_day(qs, filters, day=day, shift=shift)
-    ordered = between_cursors(qs, filters, day=day, shift=shift).order_by(day, "customer_id", "pk")
-    walked = ordered.values_list(day, "customer_id", "pk")[: count_cap() + 1]
-    sql, params = walked.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT walked.*, COUNT(*) OVER () FROM ({sql}) walked ORDER BY 1, 2, 3 LIMIT %s",
-            (*params, filters.first),
+        sql, params = (
+            _picked(rows, filters, day=day).values_list(day, "customer_id", "pk").query.sql_with_params()
         )
-        rows = cursor.fetchall()
-    return Firsts(
-        [(found + shift, customer) for found, customer, _pk, _n in rows],
-        rows[0][3] if rows else 0,
-        [pk for _found, _customer, pk, _n in rows],
+        return f"SELECT picked.*, CAST(NULL AS bigint) FROM ({sql}) picked", params
+    walked = rows.order_by(day, "customer_id", "pk").values_list(day, "customer_id", "pk")[: count_cap() + 1]
+    sql, params = walked.query.sql_with_params()
+    return f"SELECT walked.*, COUNT(*) OVER () FROM ({sql}) walked ORDER BY 1, 2, 3 LIMIT %s", (
+        *params,
+        filters.first,
     )
+
+
+def _firsts(walk: Walk, rows: list[tuple], filters: ScheduleFilters) -> Firsts:
+    rows = sorted(rows, key=lambda row: row[:3])
+    ends = [(found + walk.shift, customer) for found, customer, _pk, _n in rows]
+    keys = [pk for _found, _customer, pk, _n in rows]
+    if filters.per_day is not None:
+        return Firsts(ends, len(rows), keys)
+    return Firsts(ends, rows[0][3] if rows else 0, keys)
 
 
 def _picked(qs: QuerySet, filters: ScheduleFilters, *, day: str) -> QuerySet:
@@ -267,19 +363,6 @@ def _picked(qs: QuerySet, filters: ScheduleFilters, *, day: str) -> QuerySet:
         qs.order_by()
         .annotate(_day_rank=Window(RowNumber(), partition_by=[F(day)], order_by=ordered))
         .filter(_day_rank__lte=filters.per_day)
-    )
-
-
-def _firsts_of_each_day(
-    qs: QuerySet, filters: ScheduleFilters, *, day: str, shift: dt.timedelta = dt.timedelta()
-) -> Firsts:
-    rows = sorted(
-        _picked(between_cursors(qs, filters, day=day, shift=shift), filters, day=day).values_list(
-            day, "customer_id", "pk"
-        )
-    )
-    return Firsts(
-        [(found + shift, customer) for found, customer, _pk in rows], len(rows), [pk for *_, pk in rows]
     )
 
 

@@ -20,9 +20,10 @@ from portal.core.downloads import table_response
 from portal.core.htmx import partial_for
 from portal.core.ical import ical_response, subscribed_response
 from portal.core.lists import customer_filter_query
-from schedule import feed, presenters, selectors
+from schedule import feed, selectors
 from schedule.feed import FEED_PERM
 from schedule.forms import ScheduleFilterForm
+from schedule.lists import agenda_table, calendar_weeks
 from schedule.permissions import VIEW_SCHEDULE
 from schedule.sources import DEADLINE_SOON_DAYS, schedule_sources
 
@@ -48,13 +49,14 @@ def agenda(request: HttpRequest) -> HttpResponse:
     """The agenda, or the month calendar with `?view=calendar&month=YYYY-MM`; htmx gets the `#agenda` part."""
     form = _form(request)
     filters = form.to_filters()
-    if filters.calendar:
+    if filters.calendar:  # a grid: its template draws it (templates/schedule/_calendar.html)
         result = selectors.month_calendar(user=request.user, filters=filters)
-        body = presenters.calendar_rows(result["weeks"], today=result["today"], query=request.GET)
+        result["cells"] = calendar_weeks(result["weeks"], query=request.GET)
+        agenda = None
     else:
         result = selectors.agenda(user=request.user, filters=filters)
-        body = presenters.agenda_days(result["days"], today=result["today"])
-    context = {"result": result, "body": body, "view": form.view_value}
+        agenda = agenda_table(result["days"], today=result["today"])
+    context = {"result": result, "agenda": agenda, "view": form.view_value}
     if partial_for(request, "agenda"):
         # Filters, month links, the view switch: only the results, as every list answers htmx.
         return render(request, f"{TEMPLATE}#agenda", context)

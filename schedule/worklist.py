@@ -16,7 +16,7 @@ from home.worklist import SCHEDULED_DAYS, WorkContext, WorkItem, WorkList, WorkS
 from portal.core.access import can
 from portal.core.vocabulary import labelled
 from schedule.permissions import VIEW_SCHEDULE
-from schedule.sources import ScheduledItem, ScheduleFilters, first_per_day, schedule_sources
+from schedule.sources import ScheduledItem, ScheduleFilters, first_per_day, read_walks, schedule_sources
 
 
 def _item(found: ScheduledItem) -> WorkItem:
@@ -44,15 +44,15 @@ def scheduled_soon(ctx: WorkContext) -> WorkList:
     wanted = None if ctx.limit is None else ctx.offset + ctx.limit
     counts: Counter[dt.date] = Counter()
     read: list[ScheduledItem] = []
-    pending = []
+    pending = [source for source in sources if source.walk is not None and wanted is not None]
     for source in sources:
-        if source.day_counts is None or wanted is None:
+        if source not in pending:
             found = list(source.items(filters, ctx.today))
             read.extend(found)
             counts.update(item.date for item in found)
-        else:
-            counts.update(source.day_counts(filters, ctx.today))
-            pending.append(source)
+    walks = [source.walk(filters, ctx.today) for source in pending if source.walk is not None]
+    for walked in read_walks(walks, filters, counts=True, firsts=False):
+        counts.update(walked.counts)
     until = filters.date_to
     if wanted is not None:
         shown = 0

@@ -750,86 +750,106 @@ def compare(world: World, sent: list[Sent]) -> dict[str, int]:
     # The engine keys an operation by "<operationId>:<domainId>:<the form's key>".
     operations = {o.idempotency_key.rsplit(":", 1)[-1]: o for o in Operation.objects.all()}
     applied = applied_by_sandbox(world)
-    observed = collections.Counter((r["operationId"], r["path"].removeprefix("/v1.0")) for r in applied)
-    expected: collections.Counter[tuple[str, str]] = collections.Counter()
-    figures: collections.Counter[str] = collections.Counter()
-    reported_not: collections.Counter[tuple[str, str]] = collections.Counter()
+    observed = collections.Counter(_target(r) for r in applied)
+    tally = _Tally()
     for s in sent:
-        if s.refused_by_form:
-            figures["refused by the form"] += 1
-            continue
-        operation = operations.get(s.key)
-        if operation is None:
-            figures["lost"] += 1  # the form was sent and the portal kept no trace of it
-            continue
-        target = (s.operation_id, s.path)
-        if operation.status == "succeeded":
-            expected[target] += 1
-        # This change's own requests: same operation on the same item, carrying its value as a whole token
-        # (a quantity 455 is not found in another option's 1455, nor on another customer's path).
-        mine = [
-            r
-            for r in applied
-            if (r["operationId"], r["path"].removeprefix("/v1.0")) == target
-            and s.marker
-            and re.search(rf"(?<![\w.]){re.escape(s.marker)}(?![\w.])", r["requestBody"])
-        ]
-        if operation.status == "superseded":
-            # Unconfirmed, then replaced by a later change to the same item: the portal says the later one is in
-            # effect (applied or not, this one is not reported applied, and is not a duplicate either way).
-            figures["superseded, applied" if mine else "superseded, not applied"] += 1
-            reported_not[target] += bool(mine)
-            continue
-        if operation.status == "failed" and mine:
-            # Applied, yet reported "not applied". When a later change to the same target was applied before
-            # the read-back came, the read-back saw the later value: the change was overwritten, not lost.
-            later = any(
-                _handled_at(r) > _handled_at(mine[-1])
-                and (r["operationId"], r["path"].removeprefix("/v1.0")) == target
-                for r in applied
-            )
-            figures["overwritten before its read-back" if later else "applied but reported not applied"] += 1
-            reported_not[target] += 1
+        tally.add(s, operations.get(s.key), applied)
     still_open: collections.Counter[tuple[str, str]] = collections.Counter(
         (s.operation_id, s.path)
         for s in sent
         if (o := operations.get(s.key)) is not None and o.status not in ("succeeded", "failed", "superseded")
     )
     findings = []
-    for target in set(observed) | set(expected):
+    for target in set(observed) | set(tally.expected):
         # A change still open may or may not have been applied: it is counted as unknown, not as a duplicate.
-        difference = observed[target] - expected[target]
+        difference = observed[target] - tally.expected[target]
         if difference > 0:
-            figures["duplicates"] += max(0, difference - still_open[target] - reported_not[target])
-        else:
-            figures["lost"] += -difference
-        if difference:
-            findings.append(
-                {
-                    "target": target,
-                    "applied by the sandbox": observed[target],
-                    "reported applied": expected[target],
-                    "changes": [
-                        {"number": s.number, "status": getattr(operations.get(s.key), "status", None)}
-                        for s in sent
-                        if (s.operation_id, s.path) == target
-                    ],
-                    "sandbox": [
-                        {k: r[k] for k in ("id", "at", "status", "fault", "requestBody")}
-                        for r in applied
-                        if (r["operationId"], r["path"].removeprefix("/v1.0")) == target
-                    ],
-                }
+            tally.figures["duplicates"] += max(
+                0, difference - still_open[target] - tally.reported_not[target]
             )
+        else:
+            tally.figures["lost"] += -difference
+        if difference:
+            findings.append(_finding(target, observed, tally.expected, sent, operations, applied))
     for o in Operation.objects.exclude(status__in=["succeeded", "failed", "superseded"]):
-        findings.append({"open operation": o.kind, "status": o.status, "error": o.error, "at": o.created_at})
+        findings.append(
+            {"open operation": o.kind, "status": o.status, "error": o.error, "at": o.requested_at}
+        )
     (world.workdir / "findings.json").write_text(
         json.dumps(findings, indent=2, ensure_ascii=False, default=str)
     )
-    reported = sum(expected.values())
-    figures["applied exactly once"] = max(0, reported - figures["lost"])
+    figures = tally.figures
+    figures["applied exactly once"] = max(0, sum(tally.expected.values()) - figures["lost"])
     figures["cache mismatches"] = cache_mismatches(world)
     return dict(figures)
+
+
+def _target(r: dict) -> tuple[str, str]:
+    """The target of a request the sandbox received: its operation and its path."""
+    return r["operationId"], r["path"].removeprefix("/v1.0")
+
+
+@dataclass
+class _Tally:
+    """The changes sent, told apart by what the portal says of each and what the sandbox received: the changes
+    reported applied per target, the figures, and per target the changes applied yet reported not applied."""
+
+    expected: collections.Counter[tuple[str, str]] = field(default_factory=collections.Counter)
+    figures: collections.Counter[str] = field(default_factory=collections.Counter)
+    reported_not: collections.Counter[tuple[str, str]] = field(default_factory=collections.Counter)
+
+    def add(self, s: Sent, operation, applied: list[dict]) -> None:
+        if s.refused_by_form:
+            self.figures["refused by the form"] += 1
+            return
+        if operation is None:
+            self.figures["lost"] += 1  # the form was sent and the portal kept no trace of it
+            return
+        target = (s.operation_id, s.path)
+        if operation.status == "succeeded":
+            self.expected[target] += 1
+        # This change's own requests: same operation on the same item, carrying its value as a whole token
+        # (a quantity 455 is not found in another option's 1455, nor on another customer's path).
+        mine = [
+            r
+            for r in applied
+            if _target(r) == target
+            and s.marker
+            and re.search(rf"(?<![\w.]){re.escape(s.marker)}(?![\w.])", r["requestBody"])
+        ]
+        if operation.status == "superseded":
+            # Unconfirmed, then replaced by a later change to the same item: the portal says the later one is in
+            # effect (applied or not, this one is not reported applied, and is not a duplicate either way).
+            self.figures["superseded, applied" if mine else "superseded, not applied"] += 1
+            self.reported_not[target] += bool(mine)
+            return
+        if operation.status == "failed" and mine:
+            # Applied, yet reported "not applied". When a later change to the same target was applied before
+            # the read-back came, the read-back saw the later value: the change was overwritten, not lost.
+            later = any(_handled_at(r) > _handled_at(mine[-1]) and _target(r) == target for r in applied)
+            self.figures[
+                "overwritten before its read-back" if later else "applied but reported not applied"
+            ] += 1
+            self.reported_not[target] += 1
+
+
+def _finding(target, observed, expected, sent: list[Sent], operations: dict, applied: list[dict]) -> dict:
+    """A target whose writes the sandbox handled differ from the changes reported applied, with both sides."""
+    return {
+        "target": target,
+        "applied by the sandbox": observed[target],
+        "reported applied": expected[target],
+        "changes": [
+            {"number": s.number, "status": getattr(operations.get(s.key), "status", None)}
+            for s in sent
+            if (s.operation_id, s.path) == target
+        ],
+        "sandbox": [
+            {k: r[k] for k in ("id", "at", "status", "fault", "requestBody")}
+            for r in applied
+            if _target(r) == target
+        ],
+    }
 
 
 def cache_mismatches(world: World) -> int:
@@ -858,7 +878,6 @@ def cache_mismatches(world: World) -> int:
 
 def main() -> int:
     args = parse_args()
-    rng = random.Random(args.seed)
     workdir = REPO / "var" / "soak" / time.strftime("%Y%m%d-%H%M%S")
     ports = "{}-{}".format(*args.ports) if args.ports else "any free"
     print(
@@ -876,97 +895,103 @@ def main() -> int:
     started = time.monotonic()
     try:
         portal = Portal(world.base, world.users)
-        world_targets = targets(world)
-        stop = threading.Event()
-        kills: list[str] = []
-        chaos_thread = threading.Thread(target=chaos, args=(world, stop, random.Random(args.seed + 1), kills))
-        chaos_thread.start()
-        world.run("resync-enqueue", [PY, "manage.py", "resync", "--enqueue"])
-        print(
-            f"Sending {args.changes} changes through the portal's forms, with faults and worker kills…",
-            flush=True,
-        )
-        sent: list[Sent] = []
-        deadline = started + args.minutes * 60
-        with ThreadPoolExecutor(args.threads) as pool:
-            futures = []
-            for n in range(args.changes):
-                seed = rng.random()
-                futures.append(pool.submit(one_change, n, portal, world_targets, random.Random(seed)))
-            for i, future in enumerate(futures, 1):
-                try:
-                    sent.append(future.result())
-                except Exception as exc:  # one change gone wrong must not end the soak: say it and go on
-                    print(f"  change {i}: {type(exc).__name__}: {exc}", flush=True)
-                if i % 100 == 0:
-                    print(f"  {i}/{args.changes} sent", flush=True)
-                if time.monotonic() > deadline:
-                    for f in futures:
-                        f.cancel()
-                    print("  time is up: the changes not yet sent are dropped", flush=True)
-                    break
-        stop.set()
-        chaos_thread.join()
+        sent, kills = _send_with_chaos(args, world, portal, deadline=started + args.minutes * 60)
         print(
             f"Sent in {time.monotonic() - started:.0f} s; workers killed {len(kills)} times. Settling…",
             flush=True,
         )
         states = settle(world)
-        figures = compare(world, sent)
-        fivexx = sum(n for status, n in portal.statuses.items() if status >= 500)
-        print()
-        print(f"  changes sent:                {len(sent)} ({sum(1 for s in sent if s.double)} sent twice)")
-        kinds = collections.Counter(s.operation_id for s in sent)
-        refused = collections.Counter(s.operation_id for s in sent if s.refused_by_form)
-        print(
-            "  changes by kind:             "
-            + ", ".join(f"{k} {n} ({refused[k]} refused by the form)" for k, n in sorted(kinds.items()))
-        )
-        for reason, n in collections.Counter(
-            s.refused_by_form for s in sent if s.refused_by_form
-        ).most_common(3):
-            print(f"    refused by the form {n}×: {reason[:120]}")
-        print(f"  operations by outcome:       {json.dumps(states, sort_keys=True)}")
-        print(f"  refused by the form:         {figures.get('refused by the form', 0)}")
-        print(f"  applied exactly once:        {figures.get('applied exactly once', 0)}")
-        print(f"  duplicates:                  {figures.get('duplicates', 0)}")
-        print(f"  lost:                        {figures.get('lost', 0)}")
-        print(f"  applied, reported not:       {figures.get('applied but reported not applied', 0)}")
-        print(
-            "  overwritten before read-back: "
-            f"{figures.get('overwritten before its read-back', 0)} (applied, then changed again by a later change "
-            "to the same item before the read-back; reported not applied)"
-        )
-        print(
-            "  superseded:                  "
-            f"{figures.get('superseded, applied', 0) + figures.get('superseded, not applied', 0)} (unconfirmed, then a "
-            f"later change to the same item was sent: reported as replaced; {figures.get('superseded, applied', 0)} "
-            "of them had been applied)"
-        )
-        print(
-            f"  still unknown after {SETTLE_LIMIT // 60} min:  {states.get('unknown', 0) + states.get('running', 0) + states.get('queued', 0)}"
-        )
-        print(f"  5xx answered by the portal:  {fivexx}")
-        print(f"  cache mismatches:            {figures.get('cache mismatches', 0)}")
-        print(f"  logs:                        {workdir.relative_to(REPO)}")
-        bad = (
-            figures.get("duplicates", 0)
-            + figures.get("lost", 0)
-            + figures.get("applied but reported not applied", 0)
-            + states.get("unknown", 0)
-            + states.get("running", 0)
-            + states.get("queued", 0)
-            + fivexx
-            + figures.get("cache mismatches", 0)
-        )
-        if figures.get("refused by the form", 0) > len(sent) // 2:
-            print(
-                "  more than half the changes never reached a confirmation: the soak tested nothing; see logs"
-            )
-            return 1
-        return 0 if bad == 0 else 1
+        return _report(sent, states, compare(world, sent), portal, workdir)
     finally:
         world.stop()
+
+
+def _send_with_chaos(
+    args: argparse.Namespace, world: World, portal: Portal, *, deadline: float
+) -> tuple[list[Sent], list[str]]:
+    """The changes sent through the portal's forms by `args.threads` people while chaos kills workers and the
+    sandbox injects faults, until all are sent or the deadline: the changes sent, and the kills."""
+    rng = random.Random(args.seed)
+    world_targets = targets(world)
+    stop = threading.Event()
+    kills: list[str] = []
+    chaos_thread = threading.Thread(target=chaos, args=(world, stop, random.Random(args.seed + 1), kills))
+    chaos_thread.start()
+    world.run("resync-enqueue", [PY, "manage.py", "resync", "--enqueue"])
+    print(
+        f"Sending {args.changes} changes through the portal's forms, with faults and worker kills…",
+        flush=True,
+    )
+    sent: list[Sent] = []
+    with ThreadPoolExecutor(args.threads) as pool:
+        futures = []
+        for n in range(args.changes):
+            seed = rng.random()
+            futures.append(pool.submit(one_change, n, portal, world_targets, random.Random(seed)))
+        for i, future in enumerate(futures, 1):
+            try:
+                sent.append(future.result())
+            except Exception as exc:  # one change gone wrong must not end the soak: say it and go on
+                print(f"  change {i}: {type(exc).__name__}: {exc}", flush=True)
+            if i % 100 == 0:
+                print(f"  {i}/{args.changes} sent", flush=True)
+            if time.monotonic() > deadline:
+                for f in futures:
+                    f.cancel()
+                print("  time is up: the changes not yet sent are dropped", flush=True)
+                break
+    stop.set()
+    chaos_thread.join()
+    return sent, kills
+
+
+def _report(sent: list[Sent], states: dict, figures: dict[str, int], portal: Portal, workdir: Path) -> int:
+    """The soak's figures; 0 when nothing was duplicated, lost, left unknown, answered 5xx or left stale."""
+    fivexx = sum(n for status, n in portal.statuses.items() if status >= 500)
+    print()
+    print(f"  changes sent:                {len(sent)} ({sum(1 for s in sent if s.double)} sent twice)")
+    kinds = collections.Counter(s.operation_id for s in sent)
+    refused = collections.Counter(s.operation_id for s in sent if s.refused_by_form)
+    print(
+        "  changes by kind:             "
+        + ", ".join(f"{k} {n} ({refused[k]} refused by the form)" for k, n in sorted(kinds.items()))
+    )
+    for reason, n in collections.Counter(s.refused_by_form for s in sent if s.refused_by_form).most_common(3):
+        print(f"    refused by the form {n}×: {reason[:120]}")
+    print(f"  operations by outcome:       {json.dumps(states, sort_keys=True)}")
+    print(f"  refused by the form:         {figures.get('refused by the form', 0)}")
+    print(f"  applied exactly once:        {figures.get('applied exactly once', 0)}")
+    print(f"  duplicates:                  {figures.get('duplicates', 0)}")
+    print(f"  lost:                        {figures.get('lost', 0)}")
+    print(f"  applied, reported not:       {figures.get('applied but reported not applied', 0)}")
+    print(
+        "  overwritten before read-back: "
+        f"{figures.get('overwritten before its read-back', 0)} (applied, then changed again by a later change "
+        "to the same item before the read-back; reported not applied)"
+    )
+    print(
+        "  superseded:                  "
+        f"{figures.get('superseded, applied', 0) + figures.get('superseded, not applied', 0)} (unconfirmed, then a "
+        f"later change to the same item was sent: reported as replaced; {figures.get('superseded, applied', 0)} "
+        "of them had been applied)"
+    )
+    open_now = states.get("unknown", 0) + states.get("running", 0) + states.get("queued", 0)
+    print(f"  still unknown after {SETTLE_LIMIT // 60} min:  {open_now}")
+    print(f"  5xx answered by the portal:  {fivexx}")
+    print(f"  cache mismatches:            {figures.get('cache mismatches', 0)}")
+    print(f"  logs:                        {workdir.relative_to(REPO)}")
+    bad = (
+        figures.get("duplicates", 0)
+        + figures.get("lost", 0)
+        + figures.get("applied but reported not applied", 0)
+        + open_now
+        + fivexx
+        + figures.get("cache mismatches", 0)
+    )
+    if figures.get("refused by the form", 0) > len(sent) // 2:
+        print("  more than half the changes never reached a confirmation: the soak tested nothing; see logs")
+        return 1
+    return 0 if bad == 0 else 1
 
 
 if __name__ == "__main__":

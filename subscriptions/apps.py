@@ -13,6 +13,7 @@ class SubscriptionsConfig(AppConfig):
         from subscriptions import (
             bulk,
             changes,
+            finders,
             operations,
             permissions,
             resync,
@@ -51,4 +52,5 @@ class SubscriptionsConfig(AppConfig):
             operation_labels=[operations.OPERATION_LABELS],
             urls=[("subscriptions/", "subscriptions.urls")],
             bulk_actions=bulk.BULK_ACTIONS,
+            finders=finders.FINDERS,
         )

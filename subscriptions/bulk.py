@@ -15,8 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.selectors import readable
 from portal.core import clock
 from portal.core.access import check
-from portal.core.changes.bulk import BulkAction, RowCheck
-from portal.core.formbase import PortalForm
+from portal.core.changes.bulk import BulkAction, BulkValuesForm, RowCheck
 from portal.core.lists import DateInput, ListState
 from portal.core.vocabulary import PAID_PLANS, Plan, Product, RenewalType, ReservationType, name_of
 from subscriptions import rules, selectors
@@ -52,7 +51,7 @@ def describe(s: Subscription) -> str:
     }
 
 
-class RenewalValuesForm(PortalForm):
+class RenewalValuesForm(BulkValuesForm):
     """What every chosen subscription does at the end of its term: renew unchanged, with changes (the product,
     plan or licences at renewal: each left "Unchanged" keeps the subscription's own), or not at all. Whether
     the changes suit each subscription is the dry run's (its plan, its customer's domain)."""
@@ -70,7 +69,7 @@ class RenewalValuesForm(PortalForm):
         help_text=_("For annual licence plans; fewer than now is allowed."),
     )
 
-    def __init__(self, *args, user=None, **kwargs) -> None:
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["product_id"].choices = [
             ("", _("Unchanged")),
@@ -181,19 +180,10 @@ def renewal_args(s: Subscription, values: Mapping[str, Any]) -> dict[str, Any]:
     return args
 
 
-class CancellationValuesForm(PortalForm):
+class CancellationValuesForm(BulkValuesForm):
     """The day every chosen subscription is cancelled on (each row's own window is checked in the dry run)."""
 
     apply_date = forms.DateField(label=_("Cancellation date"), widget=DateInput())
-
-    def __init__(self, *args, user=None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("apply_date"):
-            data["apply_date"] = data["apply_date"].isoformat()  # the batch keeps its values as JSON
-        return data
 
 
 def _scheduled_already(s: Subscription) -> str:
@@ -241,21 +231,12 @@ def cancellation_args(s: Subscription, values: Mapping[str, Any]) -> dict[str, A
     }
 
 
-class LicencesValuesForm(PortalForm):
+class LicencesValuesForm(BulkValuesForm):
     """How many licences every chosen subscription gets on a day (each row's own window is checked in the dry
     run)."""
 
     license_count = forms.IntegerField(label=_("Licences to add"), min_value=1, max_value=rules.MAX_LICENSES)
     apply_date = forms.DateField(label=_("Date"), widget=DateInput())
-
-    def __init__(self, *args, user=None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("apply_date"):
-            data["apply_date"] = data["apply_date"].isoformat()  # the batch keeps its values as JSON
-        return data
 
 
 def check_licences(s: Subscription, values: Mapping[str, Any]) -> RowCheck:
@@ -304,20 +285,11 @@ def licences_args(s: Subscription, values: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-class MoveValuesForm(PortalForm):
+class MoveValuesForm(BulkValuesForm):
     """The day every chosen subscription's scheduled change moves to (each row's own window is checked in the
     dry run)."""
 
     apply_date = forms.DateField(label=_("New date"), widget=DateInput())
-
-    def __init__(self, *args, user=None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("apply_date"):
-            data["apply_date"] = data["apply_date"].isoformat()  # the batch keeps its values as JSON
-        return data
 
 
 def check_move(s: Subscription, values: Mapping[str, Any]) -> RowCheck:

@@ -6,21 +6,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from django.db.models import Count
 from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from customers.selectors import live_and_found
+from customers.selectors import live_and_found, live_walked
 from portal.core.vocabulary import Plan, Product, ReservationType
 from schedule.sources import (
     DEADLINE_SOON_DAYS,
     ONE_DAY,
-    Firsts,
     ScheduledItem,
     ScheduleFilters,
     ScheduleSource,
+    Walk,
     date_range,
-    first_in_order,
     for_customers,
     rows_shown,
     url_pattern,
@@ -70,18 +68,26 @@ def _in_range(
     shift: dt.timedelta = dt.timedelta(),
     *,
     items: bool = False,
-    walked: bool = False,
 ):
     """Rows of customers still in the API (and matching the search) whose `field` + `shift` is in the range:
     the database starts from the date index, and the customers are read only for the rows in range. `items`:
-    the rows read whole, with their customer's name (`_joined`); `walked`: the agenda's first items, walked in
-    date order (`live_and_found(joined_search=True)`)."""
+    the rows read whole, with their customer's name (`_joined`)."""
     start, end = date_range(filters, today)
-    live = live_and_found(
-        qs, filters.q, customer=filters.customer, joined=items and _joined(filters), joined_search=walked
-    )
-    qs = for_customers(live, filters, apart=walked)
+    live = live_and_found(qs, filters.q, customer=filters.customer, joined=items and _joined(filters))
+    qs = for_customers(live, filters)
     return qs.filter(**{f"{field}__gte": start - shift, f"{field}__lte": end - shift}).order_by()
+
+
+def _walk(
+    qs, field: str, filters: ScheduleFilters, today: dt.date, shift: dt.timedelta = dt.timedelta()
+) -> Walk:
+    """The rows `_in_range` reads, walked in date order (the agenda's first items, the calendar's counts): the
+    search's customers apart (`live_walked`), and the customer filters' planned apart (`for_customers`)."""
+    start, end = date_range(filters, today)
+    live, found = live_walked(qs, filters.q, customer=filters.customer)
+    rows = for_customers(live, filters, apart=True)
+    rows = rows.filter(**{f"{field}__gte": start - shift, f"{field}__lte": end - shift}).order_by()
+    return Walk(rows, field, shift, found=found)
 
 
 def _joined(filters: ScheduleFilters) -> bool:
@@ -91,42 +97,21 @@ def _joined(filters: ScheduleFilters) -> bool:
     return filters.per_day is None
 
 
-def _day_counts(qs, field: str, shift: dt.timedelta = dt.timedelta()) -> dict[dt.date, int]:
-    return {day + shift: n for day, n in qs.values_list(field).annotate(n=Count("*")).order_by()}
-
-
-def pre_order_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.date, int]:
-    return _day_counts(_in_range(PreOrder.objects, "apply_date", filters, today), "apply_date")
-
-
-def reservation_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.date, int]:
-    return _day_counts(_in_range(Reservation.objects, "apply_date", filters, today), "apply_date")
-
-
-def _renewals(filters: ScheduleFilters, today: dt.date, *, items: bool = False, walked: bool = False):
-    qs = _in_range(
-        Subscription.objects, "plan_end_date", filters, today, shift=ONE_DAY, items=items, walked=walked
-    )
+def _renewals(filters: ScheduleFilters, today: dt.date, *, items: bool = False):
+    qs = _in_range(Subscription.objects, "plan_end_date", filters, today, shift=ONE_DAY, items=items)
     return qs.filter(RENEWAL_CHANGES)
 
 
-def renewal_day_counts(filters: ScheduleFilters, today: dt.date) -> dict[dt.date, int]:
-    return _day_counts(_renewals(filters, today), "plan_end_date", shift=ONE_DAY)
+def pre_order_walk(filters: ScheduleFilters, today: dt.date) -> Walk:
+    return _walk(PreOrder.objects.all(), "apply_date", filters, today)
 
 
-def pre_order_firsts(filters: ScheduleFilters, today: dt.date) -> Firsts:
-    return first_in_order(
-        _in_range(PreOrder.objects, "apply_date", filters, today, walked=True), filters, day="apply_date"
-    )
+def reservation_walk(filters: ScheduleFilters, today: dt.date) -> Walk:
+    return _walk(Reservation.objects.all(), "apply_date", filters, today)
 
 
-def reservation_firsts(filters: ScheduleFilters, today: dt.date) -> Firsts:
-    qs = _in_range(Reservation.objects, "apply_date", filters, today, walked=True)
-    return first_in_order(qs, filters, day="apply_date")
-
-
-def renewal_firsts(filters: ScheduleFilters, today: dt.date) -> Firsts:
-    return first_in_order(_renewals(filters, today, walked=True), filters, day="plan_end_date", shift=ONE_DAY)
+def renewal_walk(filters: ScheduleFilters, today: dt.date) -> Walk:
+    return _walk(Subscription.objects.filter(RENEWAL_CHANGES), "plan_end_date", filters, today, shift=ONE_DAY)
 
 
 def pre_order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[ScheduledItem]:
@@ -265,8 +250,7 @@ SOURCES = [
         key="pre_order",
         label=_("Pre-order"),
         items=pre_order_items,
-        day_counts=pre_order_day_counts,
-        firsts=pre_order_firsts,
+        walk=pre_order_walk,
         order=10,
         **_PERMS,
     ),
@@ -274,8 +258,7 @@ SOURCES = [
         key="reservation",
         label=_("Reservation"),
         items=reservation_items,
-        day_counts=reservation_day_counts,
-        firsts=reservation_firsts,
+        walk=reservation_walk,
         order=20,
         **_PERMS,
     ),
@@ -283,8 +266,7 @@ SOURCES = [
         key="renewal",
         label=_("Renewal"),
         items=renewal_items,
-        day_counts=renewal_day_counts,
-        firsts=renewal_firsts,
+        walk=renewal_walk,
         order=30,
         **_PERMS,
     ),

@@ -13,6 +13,7 @@ from customers.models import Customer
 from customers.selectors import (
     count_live_and_found,
     live_and_found,
+    managers_customers,
     owned_by,
     page_by_customer,
     readable,
@@ -70,6 +71,11 @@ def subscription_list(*, user, filters: SubscriptionFilters) -> QuerySet[Subscri
 
 def _filtered(qs: QuerySet[Subscription], filters: SubscriptionFilters, *, user) -> QuerySet[Subscription]:
     """`qs` narrowed by every filter but the customer search (the Owner filter's "Mine" is `user`'s)."""
+    return owned_by(_narrowed(qs, filters), owner=filters.owner, user=user)
+
+
+def _narrowed(qs: QuerySet[Subscription], filters: SubscriptionFilters) -> QuerySet[Subscription]:
+    """`qs` narrowed by every filter but the customer search and the Owner filter."""
     if filters.product:
         qs = qs.filter(product_id=filters.product)
     if filters.plan:
@@ -91,7 +97,7 @@ def _filtered(qs: QuerySet[Subscription], filters: SubscriptionFilters, *, user)
         qs = qs.filter(plan_end_date__gte=filters.end_from)
     if filters.end_to:
         qs = qs.filter(plan_end_date__lte=filters.end_to)
-    return owned_by(qs, owner=filters.owner, user=user)
+    return qs
 
 
 def subscription_page(*, user, filters: SubscriptionFilters, page: str | int | None, per_page: int) -> Page:
@@ -106,8 +112,16 @@ def subscription_page(*, user, filters: SubscriptionFilters, page: str | int | N
     shown = rows.select_related("customer", "reservation").defer("customer__search_text", "customer__memo")
     listed = live_and_found(shown, filters.q)
     if SORTS.clean(filters.sort).lstrip("-") == "customer":
+        mine = managers_customers(filters.owner, user=user)
+        theirs = shown if mine is None else _narrowed(Subscription.objects.all(), filters)
         by_customer = page_by_customer(
-            shown, filters.q, sorts=SORTS, sort=filters.sort, page=page, per_page=per_page
+            theirs.select_related("customer", "reservation").defer("customer__search_text", "customer__memo"),
+            filters.q,
+            sorts=SORTS,
+            sort=filters.sort,
+            page=page,
+            per_page=per_page,
+            mine=mine,
         )
         if by_customer is not None:
             return by_customer

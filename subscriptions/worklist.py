@@ -61,7 +61,11 @@ def renewal_decisions(ctx: WorkContext) -> WorkList:
     qs = qs.filter(RENEWAL_DECISION).order_by(*DATED_ORDER)
     read, change = url_pattern("subscriptions:detail"), url_pattern("subscriptions:renewal")
     settings = {k: str(v) for k, v in RenewalType.choices}
-    rows, count = ctx.first_and_count(qs, *_ROW, "renewal_type", count_apart=True, sorts=_SORTS)
+    # The page's keys along the decisions' partial index alone (an Account manager's customers in a hash), then
+    # those rows: read whole, an Account manager's page read every subscription of the window from the table.
+    rows, count = ctx.first_and_count(
+        qs, *_ROW, "renewal_type", count_apart=True, sorts=_SORTS, keys_first=True
+    )
     items = [
         WorkItem(
             customer=company,
@@ -153,6 +157,7 @@ def unused_licences(ctx: WorkContext) -> WorkList:
         "member_count",
         "unused_licences",
         count_apart=True,
+        keys_first=True,
         sorts={"customer": ("sort_name", "domain_id")},
     )
     for sub_id, company, product, plan, licences, members, unused in rows:

@@ -199,8 +199,8 @@ def _kept_copies_are_worked_out_before_each_read(request):
         return
     from portal.core import kept
 
-    def ask(name: str, year: int, month: int) -> kept.KeptState:
-        keeper = kept.keeper(name)
+    def ask(name: str, year: int, month: int, *, state: kept.KeptState | None = None) -> kept.KeptState:
+        keeper = kept.keeper(name)  # a state read before (`state`) is read again once the month is worked out
         keeper.keep(year, month, True)
         return keeper.state(year, month)
 

@@ -30,7 +30,7 @@ from billing import findings, services  # noqa: E402
 from billing.models import ITEM_TYPE_ORDER, DetailMonth, InvoiceItem, UsageSnapshot  # noqa: E402
 from billing.usage import usage_premark  # noqa: E402
 from customers.models import Customer  # noqa: E402
-from portal.core.sync.engine import refresh_planner_statistics  # noqa: E402
+from portal.core.sync.full import refresh_planner_statistics  # noqa: E402
 from subscriptions.models import Subscription  # noqa: E402
 
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "10000"))
@@ -44,35 +44,9 @@ def seed() -> None:
     now = timezone.now()
     customers, subs = [], []
     for i in range(CUSTOMERS):
-        domain_id = 30_000_000 + i
-        c = Customer(
-            domain_id=domain_id,
-            tenant_id=domain_id,
-            domain=f"b{i:05d}.example.jp",
-            domain_type="DOMAIN",
-            company_name=company_name(rng, PREFIXES, i),
-            customer_code=f"CUST-{i:05d}",
-            product_id="STD",
-            plan="ANNUAL_LICENSE",
-            usage_status="ACTIVE",
-            member_count=rng.randint(1, 300),
-            synced_at=now,
-        )
-        c.refresh_derived()
+        c, s = _customer(i, rng, now)
         customers.append(c)
-        subs.append(
-            Subscription(
-                subscription_id=domain_id,
-                customer_id=domain_id,
-                product_id="STD",
-                plan="ANNUAL_LICENSE",
-                plan_start_date=dt.date(2025, 4, 1),
-                plan_end_date=dt.date(2027, 3, 31),
-                license_count=rng.randint(5, 300),
-                status="ACTIVE",
-                synced_at=now,
-            )
-        )
+        subs.append(s)
     Customer.objects.bulk_create(customers, batch_size=2000)
     Subscription.objects.bulk_create(subs, batch_size=2000)
     for year, month in MONTHS:
@@ -80,83 +54,13 @@ def seed() -> None:
         last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
         rows = []
         for c, s in zip(customers, subs, strict=True):
-            licences = s.license_count + (3 if rng.random() < 0.002 else 0)  # a few billed differently
-            common = {
-                "year": year,
-                "month": month,
-                "domain_id": c.domain_id,
-                "domain": c.domain,
-                "customer_name": c.company_name,
-                "customer_code": c.customer_code,
-                "synced_at": now,
-                "start_date": first,
-                "end_date": last,
-            }
-            product = 450 * licences
-            rows.append(
-                InvoiceItem(
-                    **common,
-                    position=0,
-                    subscription_id=s.subscription_id,
-                    item_type="PRODUCT",
-                    type_order=ITEM_TYPE_ORDER["PRODUCT"],
-                    item_id="STD",
-                    plan="ANNUAL_LICENSE",
-                    license_count=licences,
-                    member_count=c.member_count,
-                    amount=product,
-                )
-            )
-            option = 200 * c.member_count if rng.random() < 0.5 else 0
-            if option:
-                rows.append(
-                    InvoiceItem(
-                        **common,
-                        position=1,
-                        item_type="OPTION_PRODUCT",
-                        type_order=ITEM_TYPE_ORDER["OPTION_PRODUCT"],
-                        item_id="ACV2",
-                        sub_item_id="ACV201",
-                        plan="MONTHLY",
-                        member_count=c.member_count,
-                        amount=option,
-                    )
-                )
-            rows.append(
-                InvoiceItem(
-                    **common,
-                    position=2,
-                    item_type="SUMMARY",
-                    type_order=ITEM_TYPE_ORDER["SUMMARY"],
-                    member_count=c.member_count,
-                    amount=product + option,
-                )
-            )
+            rows.extend(_items(c, s, rng, year=year, month=month, first=first, last=last, now=now))
         rows.sort(key=lambda r: (r.customer_name, r.domain_id, r.type_order, r.position))
         for order, r in enumerate(rows):
             r.row_order = order
         InvoiceItem.objects.bulk_create(rows, batch_size=5000)
         if (year, month) == (2026, 10):
-            # The checked month's own daily usage (what the check compares licences and periods with).
-            days = [first - dt.timedelta(days=1)] + [first + dt.timedelta(days=d) for d in range(last.day)]
-            snapshots = []
-            for c, s in zip(customers, subs, strict=True):
-                mine = [
-                    UsageSnapshot(
-                        domain_id=c.domain_id,
-                        used_date=day,
-                        product_id="STD",
-                        plan="ANNUAL_LICENSE",
-                        license_count=s.license_count,
-                        member_count=c.member_count,
-                        status="ACTIVE",
-                        synced_at=now,
-                    )
-                    for day in days
-                ]
-                usage_premark(mine)  # written marked, as the resync's store writes them
-                snapshots.extend(mine)
-            UsageSnapshot.objects.bulk_create(snapshots, batch_size=5000)
+            _checked_month_usage(customers, subs, first=first, last=last, now=now)
         DetailMonth.objects.create(
             year=year,
             month=month,
@@ -166,6 +70,121 @@ def seed() -> None:
             item_ids=["ACV2", "STD"],
             synced_at=now,
         )
+
+
+def _customer(i: int, rng: random.Random, now: dt.datetime) -> tuple[Customer, Subscription]:
+    """Customer i and its annual licences."""
+    domain_id = 30_000_000 + i
+    c = Customer(
+        domain_id=domain_id,
+        tenant_id=domain_id,
+        domain=f"b{i:05d}.example.jp",
+        domain_type="DOMAIN",
+        company_name=company_name(rng, PREFIXES, i),
+        customer_code=f"CUST-{i:05d}",
+        product_id="STD",
+        plan="ANNUAL_LICENSE",
+        usage_status="ACTIVE",
+        member_count=rng.randint(1, 300),
+        synced_at=now,
+    )
+    c.refresh_derived()
+    s = Subscription(
+        subscription_id=domain_id,
+        customer_id=domain_id,
+        product_id="STD",
+        plan="ANNUAL_LICENSE",
+        plan_start_date=dt.date(2025, 4, 1),
+        plan_end_date=dt.date(2027, 3, 31),
+        license_count=rng.randint(5, 300),
+        status="ACTIVE",
+        synced_at=now,
+    )
+    return c, s
+
+
+def _items(
+    c: Customer, s: Subscription, rng: random.Random, *, year, month, first, last, now
+) -> list[InvoiceItem]:
+    """A customer's details of a month: the product (a few billed for more licences than they hold), the option
+    for half of them, and the summary."""
+    licences = s.license_count + (3 if rng.random() < 0.002 else 0)  # a few billed differently
+    common = {
+        "year": year,
+        "month": month,
+        "domain_id": c.domain_id,
+        "domain": c.domain,
+        "customer_name": c.company_name,
+        "customer_code": c.customer_code,
+        "synced_at": now,
+        "start_date": first,
+        "end_date": last,
+    }
+    product = 450 * licences
+    rows = [
+        InvoiceItem(
+            **common,
+            position=0,
+            subscription_id=s.subscription_id,
+            item_type="PRODUCT",
+            type_order=ITEM_TYPE_ORDER["PRODUCT"],
+            item_id="STD",
+            plan="ANNUAL_LICENSE",
+            license_count=licences,
+            member_count=c.member_count,
+            amount=product,
+        )
+    ]
+    option = 200 * c.member_count if rng.random() < 0.5 else 0
+    if option:
+        rows.append(
+            InvoiceItem(
+                **common,
+                position=1,
+                item_type="OPTION_PRODUCT",
+                type_order=ITEM_TYPE_ORDER["OPTION_PRODUCT"],
+                item_id="ACV2",
+                sub_item_id="ACV201",
+                plan="MONTHLY",
+                member_count=c.member_count,
+                amount=option,
+            )
+        )
+    rows.append(
+        InvoiceItem(
+            **common,
+            position=2,
+            item_type="SUMMARY",
+            type_order=ITEM_TYPE_ORDER["SUMMARY"],
+            member_count=c.member_count,
+            amount=product + option,
+        )
+    )
+    return rows
+
+
+def _checked_month_usage(customers, subs, *, first: dt.date, last: dt.date, now: dt.datetime) -> None:
+    """The checked month's own daily usage (what the check compares licences and periods with), written marked
+    as the resync's store writes it."""
+    days = [first - dt.timedelta(days=1)] + [first + dt.timedelta(days=d) for d in range(last.day)]
+    snapshots = []
+    for c, s in zip(customers, subs, strict=True):
+        mine = [
+            UsageSnapshot(
+                domain_id=c.domain_id,
+                used_date=day,
+                product_id="STD",
+                plan="ANNUAL_LICENSE",
+                license_count=s.license_count,
+                member_count=c.member_count,
+                status="ACTIVE",
+                synced_at=now,
+            )
+            for day in days
+        ]
+        usage_premark(mine)
+        snapshots.extend(mine)
+    UsageSnapshot.objects.bulk_create(snapshots, batch_size=5000)
 
 
 def main() -> None:

@@ -54,17 +54,17 @@ def main() -> None:
         from django.core.management import call_command
 
         from portal.core import partner, sync
-        from portal.core.sync import engine, need
+        from portal.core.sync import need, refresh
 
         call_command("migrate", verbosity=0)
         cache.delete_many(
-            [sync.LOCK_KEY, engine.REFRESH_LOCK_KEY]
+            [sync.LOCK_KEY, refresh.REFRESH_LOCK_KEY]
             + [f"{partner.CACHE_PREFIX}:token:service:{scope}" for scope in ("partner", "partner.read")]
         )
         full = sync.resync_full()
         print(f"full resync: {full.done} customers in {full.counts.get('duration_seconds')} s")
         # Every copy counts as old enough to be read in turn (the refresh rests below five minutes otherwise).
-        engine.REFRESH_TURN_MIN_AGE = dt.timedelta(0)
+        refresh.REFRESH_TURN_MIN_AGE = dt.timedelta(0)
 
         read = 0
         calls: dict[str, int] = {}

@@ -179,7 +179,7 @@ def _pass(
         if not times or len(times["granted"]) < 2:
             continue
         granted = sorted(times["granted"])
-        by_cause = _gaps(times, interval, sync.engine.WORKERS_PER_OPERATION)
+        by_cause = _gaps(times, interval, sync.fanout.WORKERS_PER_OPERATION)
         beyond = by_cause["late"] + by_cause["busy"] + by_cause["idle"]
         print(
             f"  {op}: first call at +{granted[0] - started:.1f} s, last at +{granted[-1] - started:.1f} s; "
@@ -220,7 +220,7 @@ def main() -> None:
             + [f"{partner.CACHE_PREFIX}:token:service:{scope}" for scope in ("partner", "partner.read")]
         )
         if os.environ.get("BENCH_WORKERS"):
-            sync.engine.WORKERS_PER_OPERATION = int(os.environ["BENCH_WORKERS"])
+            sync.fanout.WORKERS_PER_OPERATION = int(os.environ["BENCH_WORKERS"])
         needed = _needed(sandbox, sync)
         seen = _record_grants()
         if os.environ.get("BENCH_PROFILE"):
@@ -230,14 +230,14 @@ def main() -> None:
             profiler.enable()
             # The pool threads too: each profiles itself, and their figures are added to this thread's.
             thread_profiles: list[cProfile.Profile] = []
-            work = sync.engine._Pool._work
+            work = sync.fanout._Pool._work
 
             def profiled(pool) -> None:
                 own = cProfile.Profile()
                 thread_profiles.append(own)
                 own.runcall(work, pool)
 
-            sync.engine._Pool._work = profiled  # type: ignore[method-assign]
+            sync.fanout._Pool._work = profiled  # type: ignore[method-assign]
         for number in range(1, PASSES + 1):
             _pass(number, sandbox, sync, needed, seen)
         if os.environ.get("BENCH_PROFILE"):

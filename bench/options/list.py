@@ -27,7 +27,7 @@ from bench.common import NAME_WORDS, company_name, seed_sync_history, sign_in, t
 from customers.models import Customer  # noqa: E402
 from options import rules  # noqa: E402
 from options.models import Option  # noqa: E402
-from portal.core.sync.engine import refresh_planner_statistics  # noqa: E402
+from portal.core.sync.full import refresh_planner_statistics  # noqa: E402
 
 CUSTOMERS = 10_000
 OPTIONS = 25_000

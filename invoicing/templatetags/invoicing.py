@@ -1,13 +1,30 @@
-"""Template filters of the documents the customer receives (the invoice and credit-note PDFs, the invoice mail)."""
+"""Template filters of the documents the customer receives (the invoice and credit-note PDFs, the invoice mail),
+and an issued invoice's sending and payment states."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django import template
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
+from invoicing import lists
+from portal.core.lists import draw_cell
+
 register = template.Library()
+
+
+@register.filter(name="sending_state")
+def sending_state_filter(row) -> SafeString:
+    """Whether an issued invoice went out by e-mail, as the month's issued list says it (`lists.sending_state`)."""
+    return draw_cell(lists.sending_state(row))
+
+
+@register.filter(name="payment_state")
+def payment_state_filter(row) -> SafeString:
+    """Whether an issued invoice is paid, as the month's issued list says it (`lists.payment_state`)."""
+    return draw_cell(lists.payment_state(row))
 
 
 @register.filter

@@ -4,7 +4,8 @@ from portal.core.models import AuditEntry, Operation, SyncRun
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by services only: the admin can look, never change."""
+    """Records written by services only: the admin can look, never change. Every app's admin is one of these (the
+    one admin idiom): Django's admin is for Admins to look at the tables in an emergency, never to write them."""
 
     def has_add_permission(self, request):
         return False
@@ -34,12 +35,12 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(Operation)
 class OperationAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "kind", "domain_id", "status", "progress", "requested_by")
+    list_display = ("requested_at", "kind", "domain_id", "status", "progress", "requested_by")
     list_filter = ("status", "kind")
-    search_fields = ("idempotency_key", "=domain_id", "sender")
+    search_fields = ("idempotency_key", "=domain_id", "worker")
 
 
 @admin.register(SyncRun)
 class SyncRunAdmin(ReadOnlyAdmin):
-    list_display = ("started_at", "kind", "scope", "status", "done", "total", "finished_at")
+    list_display = ("requested_at", "kind", "scope", "status", "done", "total", "finished_at")
     list_filter = ("status", "kind")

@@ -8,19 +8,22 @@ class CoreConfig(AppConfig):
     verbose_name = _("Portal core")
 
     def ready(self) -> None:
-        # The language a user signs in with is remembered for what reaches them without a request (the feed).
         from django.contrib.auth.signals import user_logged_in
         from django_structlog import signals as structlog_signals
         from django_structlog.celery import signals as structlog_task_signals
 
         from portal import logs
-        from portal.core import checks, permissions  # noqa: F401 (checks: registers them)
+        from portal.core import checks, converters, permissions  # noqa: F401 (checks: registers them)
+        from portal.core.changes import finders as changes_finders
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
+        from portal.core.periodic import CORE_JOBS
         from portal.core.permissions import VIEW_ACTIVITY, VIEW_SYNC
         from portal.core.retention_rules import RETENTION
         from portal.core.services import language_remember_at_sign_in
 
+        converters.register()
+        # The language a user signs in with is remembered for what reaches them without a request (the feed).
         user_logged_in.connect(language_remember_at_sign_in, dispatch_uid="core.language")
         # Each request and task counts its own Partner API calls for its log line (portal/logs.py).
         structlog_signals.bind_extra_request_metadata.connect(logs.request_started, dispatch_uid="core.logs")
@@ -37,4 +40,6 @@ class CoreConfig(AppConfig):
             ],
             perms=permissions.PERMS,
             retention=RETENTION,
+            periodic=CORE_JOBS,
+            finders=changes_finders.FINDERS,
         )

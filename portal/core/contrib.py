@@ -37,6 +37,12 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
 * `keepers`: copies the app keeps of what it works out from the cache, month by month
   (`portal.core.kept.Keeper`: billing's estimate, invoicing's drafts), brought up to date by the worker, never in
   a reader's request
+* `periodic`: the jobs beat sends on a schedule (`portal.core.periodic.Periodic`); the project's beat schedule
+  is made of them, so it names no app
+* `runs`: kinds of long work the reaper looks after (`portal.core.runs.RunKind`: a `Run` model and the task that
+  works on one), queued again when their worker is lost (invoicing's month runs)
+* `finders`: what the one search box finds of the app's things (`portal.core.finders.Finder`: a kind, its
+  permission and `find(q, user, limit)`), so the search page names no app
 
 Core reads them back with `contributions(kind)` and never imports an app. A kind given again by the same app
 replaces that app's earlier contribution of the kind, so a second `ready()` (tests, autoreload) changes nothing.
@@ -69,6 +75,9 @@ KINDS = (
     "bulk_sources",
     "retention",
     "keepers",
+    "periodic",
+    "runs",
+    "finders",
 )
 
 _REGISTRY: dict[str, dict[str, tuple[Any, ...]]] = {kind: {} for kind in KINDS}

@@ -29,10 +29,8 @@ from django.shortcuts import render
 from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
 
 from portal.core.csv_export import csv_response, csv_rows, encoded_csv, encoded_response
-from portal.core.rendering import markup
 from portal.core.workbook import workbook_response
 
 #: The files a download may be asked as.
@@ -126,28 +124,3 @@ def download_url(url: str, query: str = "", **values: str) -> str:
         params[key] = value
     encoded = params.urlencode()
     return f"{url}?{encoded}" if encoded else url
-
-
-def downloads_markup(url: str, query: str = "", *, label: Any = "", testid: str = "") -> SafeString:
-    """The files of one export, each a link to the same address (components/_downloads.html, drawn in Python as
-    a list's rows are: every list page draws it): the Excel workbook, the CSV in UTF-8 and the CSV in Shift_JIS.
-    `label` is read out before the links ("Download" by default); `testid` prefixes the links' test ids
-    ("export" by default)."""
-    prefix = testid or "export"
-    links = (
-        (download_url(url, query, format="xlsx"), "xlsx", gettext("Excel workbook")),
-        (download_url(url, query), "csv", gettext("CSV (UTF-8)")),
-        (download_url(url, query, encoding="cp932"), "csv-sjis", gettext("CSV (Shift_JIS)")),
-    )
-    drawn = "".join(
-        markup(
-            '\n  <a class="btn btn-small" href="{}" data-testid="{}-{}" data-hx-boost="false">{}</a>',
-            href,
-            prefix,
-            kind,
-            text,
-        )
-        for href, kind, text in links
-    )
-    head = markup('<span class="downloads" role="group" aria-label="{}">', label or gettext("Download"))
-    return SafeString(f"{head}{drawn}\n</span>")

@@ -74,10 +74,12 @@ def keeper(name: str) -> Keeper:
     return next(k for k in contributions("keepers") if k.name == name)
 
 
-def ask(name: str, year: int, month: int) -> KeptState:
+def ask(name: str, year: int, month: int, *, state: KeptState | None = None) -> KeptState:
     """The month's kept copy's state for a reader; a month behind (or never worked out) is queued for the
-    worker. The reader shows what is kept either way."""
-    state = keeper(name).state(year, month)
+    worker. The reader shows what is kept either way. `state`: the month's state, read already from its keeper
+    by a page that asks for several months (what they share read once)."""
+    if state is None:
+        state = keeper(name).state(year, month)
     if not state.current:
         queue(name, year, month)
     return state

@@ -1,5 +1,5 @@
-"""Records shared by every app: the audit trail, tracked operations and resync runs, and the language each user
-reads."""
+"""Records shared by every app: the audit trail, tracked operations, resync runs and bulk changes (each a
+`portal.core.runs.Run`), and the language each user reads."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from portal.core.runs import Run
 
 
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
@@ -104,8 +106,9 @@ class AuditEntry(models.Model):
         return str(self.Outcome(self.shown_outcome).label)
 
 
-class Operation(models.Model):
-    """A tracked write or slow job, polled by the page that started it.
+class Operation(Run):
+    """A tracked write or slow job, polled by the page that started it: a `Run` of one item (`done` 1 once
+    applied, `failed` 1 once it failed), whose `worker` is the process sending it while RUNNING.
 
     `idempotency_key` is unique: a double click or a retried task finds the existing operation instead of
     sending the same change twice. `unknown` means the API may or may not have applied a write (timeout,
@@ -131,27 +134,22 @@ class Operation(models.Model):
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=80, db_index=True)
     domain_id = models.BigIntegerField(_("customer domainId"), null=True, blank=True, db_index=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="operations"
-    )
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     result = models.JSONField(_("result"), default=dict, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(_("total"), default=1)
     #: An UNKNOWN operation's next read-back: which try it is and when it is due. The delayed task normally
     #: makes it; when that task was lost with its worker, the periodic reaper finds it here and makes it.
     check_attempt = models.PositiveSmallIntegerField(default=0)
     check_after = models.DateTimeField(null=True, blank=True, db_index=True)
-    #: The process sending it while RUNNING (host:pid:random, `portal.core.changes.liveness`): the reaper reads
-    #: its heartbeat to tell a slow sender from a dead one. Empty for a row claimed before senders were recorded.
-    sender = models.CharField(_("sender"), max_length=200, blank=True, default="")
+    #: `worker` (Run): the process sending it while RUNNING (`portal.core.changes.liveness`); the engine's reaper
+    #: reads its heartbeat to tell a slow sender from a dead one. Empty for a row claimed before senders were
+    #: recorded.
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-requested_at"]
         verbose_name = _("operation")
         verbose_name_plural = _("operations")
         indexes = [
@@ -164,9 +162,11 @@ class Operation(models.Model):
             ),
             # The worklist's "Changes unknown or failed" (`home.worklist_sections.open_operations`): the unknown
             # ones and the week's failed ones are two ranges of this index, read alone, however many operations
-            # a year of history has finished (a scan of every operation before).
+            # a year of history has finished (a scan of every operation before). It holds the columns the
+            # section shows and narrows by, so each range is read from the index without visiting a row.
             models.Index(
-                fields=["status", "created_at"],
+                fields=["status", "requested_at"],
+                include=["domain_id", "kind", "id"],
                 condition=models.Q(status__in=["unknown", "failed"]),
                 name="core_operation_unknown_failed",
             ),
@@ -187,8 +187,10 @@ class Operation(models.Model):
         return gettext(self.error) if self.error else ""
 
 
-class SyncRun(models.Model):
-    """One resync of the Partner API into the cache tables."""
+class SyncRun(Run):
+    """One resync of the Partner API into the cache tables: a `Run` over `total` customers (or pages), who asked
+    for it (None: the beat), its status, counts, calls and errors. A dead resync's run is taken over through its
+    lock (`portal.core.sync.running`), not the runs' reaper."""
 
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")
@@ -199,19 +201,14 @@ class SyncRun(models.Model):
     kind = models.CharField(_("kind"), max_length=40)  # indexed first in Meta.indexes
     scope = models.CharField(_("scope"), max_length=100, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RUNNING)
-    started_at = models.DateTimeField(_("started"), auto_now_add=True, db_index=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    triggered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="sync_runs"
-    )
-    total = models.PositiveIntegerField(_("items to sync"), default=0)
-    done = models.PositiveIntegerField(_("items synced"), default=0)
+    #: When it was asked for, and started (`Run.requested_at`, indexed here).
+    requested_at = models.DateTimeField(_("started"), auto_now_add=True, db_index=True)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     calls = models.JSONField(_("API calls per operation"), default=dict, blank=True)
     errors = models.JSONField(_("errors"), default=list, blank=True)
 
     class Meta:
-        ordering = ["-started_at", "-id"]
+        ordering = ["-requested_at", "-id"]
         # The last finished run of a kind (selectors.last_full_sync_at, on every list page) is the end of this
         # index, however long the history; it serves a filter on the kind alone too.
         indexes = [
@@ -219,24 +216,24 @@ class SyncRun(models.Model):
             # One scope's runs of a kind, latest first (a customer page's poll of the refresh it started,
             # `customers.selectors.customer_refresh_state`): a few rows of this index, where the started_at
             # index alone walks every run of every kind since then, however long the history.
-            models.Index(fields=["kind", "scope", "started_at"], name="core_syncrun_kind_scope_start"),
+            models.Index(fields=["kind", "scope", "requested_at"], name="core_syncrun_kind_scope_start"),
+            # The latest partner-wide runs (billing's fetches, `billing.selectors.fetch_runs`): the end of this
+            # small index, where the scope's prefix and the start order made the database read and sort every
+            # such run of the history.
+            models.Index(
+                fields=["requested_at"], condition=models.Q(kind="partner"), name="core_syncrun_partner"
+            ),
         ]
         verbose_name = _("sync run")
         verbose_name_plural = _("sync runs")
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
-
-    @property
-    def progress(self) -> int:
-        if not self.total:
-            return 100 if self.finished_at else 0
-        return min(100, round(100 * self.done / self.total))
+        return f"{self.kind} {self.requested_at:%Y-%m-%d %H:%M} {self.status}"
 
     @property
     def duration(self):
         if self.finished_at:
-            return self.finished_at - self.started_at
+            return self.finished_at - self.requested_at
         return None
 
 
@@ -376,9 +373,12 @@ class Access(models.Model):
         return "access"
 
 
-class Batch(models.Model):
+class Batch(Run):
     """A bulk change (`portal.core.changes.bulk`): one action with one set of values, over rows of a list. Made
-    as a dry run (CHECKED), then sent (RUNNING: each ticked row its own Operation), STOPPED or FINISHED."""
+    as a dry run (CHECKED), then sent (RUNNING: each ticked row its own Operation), STOPPED or FINISHED.
+
+    A `Run` over its ticked rows (`total`, set when sent; `done` and `failed` counted when it finishes); each row's
+    liveness is its Operation's."""
 
     class State(models.TextChoices):
         CHECKED = "checked", _("Dry run")
@@ -387,24 +387,24 @@ class Batch(models.Model):
         FINISHED = "finished", _("Finished")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="batches"
-    )
     action = models.CharField(_("action"), max_length=80)
     values = models.JSONField(_("values"), default=dict, blank=True)
     reason = models.CharField(_("reason / ticket"), max_length=500, blank=True)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.CHECKED)
-    created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-requested_at"]
         verbose_name = _("bulk change")
         verbose_name_plural = _("bulk changes")
 
     def __str__(self) -> str:
         return f"{self.action} ({self.get_state_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        """Finished or stopped (a stopped batch may be resumed: it is running again then)."""
+        return self.state in (self.State.STOPPED, self.State.FINISHED)
 
 
 class BatchRow(models.Model):
@@ -452,10 +452,13 @@ class RefreshMark(models.Model):
 class CopyChange(models.Model):
     """When a customer's cached copy was last written (a resync's store of any of its rows, its listing page,
     a change applied through the portal): what a copy derived from the cache (billing's kept estimate) compares
-    with to know it must be worked out again. One row per customer, moved on by `portal.core.copies`."""
+    with to know it must be worked out again. And, apart, when the portal's own data of the customer was last
+    written (its billing details, a price edit, an invoice issued): what only a copy made from that data too
+    (invoicing's kept drafts) compares with. One row per customer, moved on by `portal.core.copies`."""
 
     domain_id = models.BigIntegerField(primary_key=True)
     changed_at = models.DateTimeField(db_index=True)
+    own_changed_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     def __str__(self) -> str:
         return f"{self.domain_id} {self.changed_at}"

@@ -117,6 +117,28 @@ def months(model: type[models.Model]) -> list[dt.date]:
     return sorted(dt.date(int(m[1]), int(m[2]), 1) for m in found if m)
 
 
+def oldest_month(model: type[models.Model], field_name: str):
+    """The oldest row's date of a partitioned table, to its month: the first instant of the oldest month whose
+    partition holds a row (a probe of one row per month, oldest first), or the oldest row DEFAULT holds when that
+    is older (DEFAULT holds only the rows outside the months made: a few). None when no row is left. A month
+    leaves whole (`drop_months`), so its first day gives the day the oldest row may be removed as its own date
+    would; reading that date itself would read the whole month."""
+    table = model._meta.db_table
+    quote = _connection(model).ops.quote_name
+    column = quote(_column(model, field_name).column)
+    with _connection(model).cursor() as cursor:
+        cursor.execute(f"SELECT min({column}) FROM {quote(default_name(table))}")
+        found = cursor.fetchone()[0]
+        for month in months(model):
+            first = _value(_column(model, field_name), month)
+            if found is not None and found < first:
+                break
+            cursor.execute(f"SELECT 1 FROM {quote(month_name(table, month))} LIMIT 1")
+            if cursor.fetchone() is not None:
+                return first
+    return found
+
+
 def make_month(model: type[models.Model], field_name: str, month: dt.date) -> bool:
     """Make the partition of `month` unless it exists; the rows of that month DEFAULT holds move into it. Returns
     whether it was made."""

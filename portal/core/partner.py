@@ -19,7 +19,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,12 +33,13 @@ from django.utils.translation import gettext as _
 
 from partner_api import (
     ConfigurationError,
+    GivingWay,
     MemoryRateLimiter,
     OAuthConfig,
     PartnerClient,
-    RateLimiter,
     RedisRateLimiter,
     ServiceAccountAuth,
+    TimelineLimiter,
     Token,
     TokenProvider,
     UserAccountAuth,
@@ -163,7 +164,7 @@ class DatabaseTokenVault:
 # --- building the client ----------------------------------------------------------------------------------
 
 _clients: dict[tuple, PartnerClient] = {}
-_limiters: dict[tuple, RateLimiter] = {}
+_limiters: dict[tuple, TimelineLimiter] = {}
 _guard = threading.Lock()
 
 
@@ -246,7 +247,7 @@ def sustained_rate() -> float:
     return settings.PARTNER_API_RATE_LIMIT * settings.PARTNER_API_SUSTAINED_SHARE
 
 
-def _limiter() -> RateLimiter:
+def _limiter() -> TimelineLimiter:
     key = (
         settings.REDIS_URL,
         settings.PARTNER_API_RATE_LIMIT,
@@ -274,12 +275,24 @@ def _limiter() -> RateLimiter:
         return _limiters[key]
 
 
-def get_client(*, read_only: bool = False, account: Account | None = None) -> PartnerClient:
+def _giving_way(wanted: Callable[[], bool]) -> GivingWay:
+    """The limiter of calls that give way to others (the full resync's, to the refresh's): the shared limiter,
+    each call first kept to RESYNC_FULL_SHARE_GIVING_WAY of its operation's rate while `wanted()`."""
+    return GivingWay(_limiter(), share=settings.RESYNC_FULL_SHARE_GIVING_WAY, wanted=wanted)
+
+
+def get_client(
+    *,
+    read_only: bool = False,
+    account: Account | None = None,
+    giving_way: Callable[[], bool] | None = None,
+) -> PartnerClient:
     """The Partner API client of this process, built from the settings (and reused while they hold).
 
     `account`: "service" (JWT bearer grant; the default when PARTNER_API_SERVICE_ACCOUNT and
     PARTNER_API_PRIVATE_KEY_FILE are set) or "user" (the account connected on the "Connect partner account"
-    page). `read_only=True` asks for the `partner.read` scope.
+    page). `read_only=True` asks for the `partner.read` scope. `giving_way`: a client whose calls give way to others'
+    while it says so (the full resync's, to the refresh's while it has customers people look at to read).
     """
     chosen: Account = account or ("service" if service_account_configured() else "user")
     scope = _scope(read_only)
@@ -300,6 +313,8 @@ def get_client(*, read_only: bool = False, account: Account | None = None) -> Pa
         settings.PARTNER_API_SUSTAINED_MINUTES,
         settings.REDIS_URL,
         settings.METRICS_ENABLED,
+        giving_way,
+        giving_way and settings.RESYNC_FULL_SHARE_GIVING_WAY,
     )
     with _guard:
         client = _clients.get(key)
@@ -308,7 +323,7 @@ def get_client(*, read_only: bool = False, account: Account | None = None) -> Pa
     client = PartnerClient(
         base_url=settings.PARTNER_API_BASE_URL,
         auth=_auth(chosen, scope),
-        limiter=_limiter(),
+        limiter=_giving_way(giving_way) if giving_way else _limiter(),
         connect_timeout=settings.PARTNER_API_CONNECT_TIMEOUT,
         read_timeout=settings.PARTNER_API_READ_TIMEOUT,
         max_retries=settings.PARTNER_API_MAX_RETRIES,

@@ -50,16 +50,16 @@ def markup(template: str, *args) -> SafeString:
     """`format_html` for a list's rows, where it runs a hundred times a page: the same markup, each argument
     escaped as text unless it is markup already (`__html__`), a whole number written as it is, without Django's
     check of every argument for a lazy translation on each call (`str()` translates one)."""
-    return SafeString(template.format(*map(_escaped, args)))
+    return SafeString(template.format(*map(escaped_text, args)))
 
 
 def escaped(value) -> SafeString:
     """`conditional_escape(value)`: text escaped, markup kept, as markup; for words escaped once and placed in
     many rows (`markup` leaves them as they are)."""
-    return SafeString(_escaped(value))
+    return SafeString(escaped_text(value))
 
 
-def _escaped(value) -> str:
+def escaped_text(value) -> str:
     """`conditional_escape(value)` as text, without its wrapper's check of the argument for a lazy translation on
     every call (Django's `escape` is `html.escape` of the text, as here)."""
     kind = type(value)
@@ -83,18 +83,18 @@ def attrs_markup(attrs: dict) -> str:
         if value is False:
             continue
         if value is True:
-            out.append(f" {_escaped(name)}")
+            out.append(f" {escaped_text(name)}")
         else:
-            out.append(f' {_escaped(name)}="{_escaped(str(value))}"')
+            out.append(f' {escaped_text(name)}="{escaped_text(str(value))}"')
     return "".join(out)
 
 
 def input_markup(widget: dict) -> SafeString:
     """`input.html` in Python, from the widget's template context (`Widget.get_context(...)["widget"]`)."""
     value = widget["value"]
-    shown = "" if value is None else f' value="{_escaped(str(value))}"'
+    shown = "" if value is None else f' value="{escaped_text(str(value))}"'
     return SafeString(
-        f'<input type="{_escaped(widget["type"])}" name="{_escaped(widget["name"])}"'
+        f'<input type="{escaped_text(widget["type"])}" name="{escaped_text(widget["name"])}"'
         f"{shown}{attrs_markup(widget['attrs'])}>"
     )
 
@@ -128,7 +128,7 @@ class QuickSelect(forms.Select):
             picked = None if selected else picked  # only the first match, as Django does
             mark = " selected" if selected else ""
             # Without groups (drawn by Django above) each label is text or a lazy translation.
-            shown = _escaped(read(cast("StrOrPromise", label)))
+            shown = escaped_text(read(cast("StrOrPromise", label)))
             options.append(f'<option value="{html.escape(text)}"{mark}>{shown}</option>')
         attributes = attrs_markup(self.build_attrs(self.attrs, attrs))
         return SafeString(f'<select name="{html.escape(name)}"{attributes}>{"".join(options)}</select>')
@@ -148,10 +148,10 @@ def field_markup(field, text=None) -> SafeString:
     text = text or translated()
     errors = field.errors
     help_text = text(field.help_text)
-    auto_id = _escaped(field.auto_id)
+    auto_id = escaped_text(field.auto_id)
     invalid = " field-invalid" if errors else ""
     required = REQUIRED_MARK if field.field.required else ""
-    label = _escaped(text(field.label))
+    label = escaped_text(text(field.label))
     if field.use_fieldset:
         ids = [f"{auto_id}_{part}" for part, shown in (("helptext", help_text), ("error", errors)) if shown]
         described = f' aria-describedby="{" ".join(ids)}"' if ids else ""
@@ -163,13 +163,13 @@ def field_markup(field, text=None) -> SafeString:
     else:
         parts = [
             f'<div class="field{invalid}">\n',
-            f'  <label for="{_escaped(field.id_for_label)}">{label}{required}</label>\n  {widget}\n',
+            f'  <label for="{escaped_text(field.id_for_label)}">{label}{required}</label>\n  {widget}\n',
         ]
         end = "</div>"
     if help_text:
-        parts.append(f'  <div class="help" id="{auto_id}_helptext">{_escaped(help_text)}</div>\n')
+        parts.append(f'  <div class="help" id="{auto_id}_helptext">{escaped_text(help_text)}</div>\n')
     if errors:
-        shown = "".join(f"<p>{_escaped(error)}</p>" for error in errors)
+        shown = "".join(f"<p>{escaped_text(error)}</p>" for error in errors)
         parts.append(f'  <div class="error" id="{auto_id}_error">{shown}</div>\n')
     parts.append(end + "\n")
     return SafeString("".join(parts))

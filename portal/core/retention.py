@@ -206,11 +206,38 @@ class Retention:
         return self.keep.removal_date(day)
 
     def oldest(self) -> dt.date | None:
-        """The date of the oldest row this rule covers (None: none)."""
-        value = self.rows().order_by(self.date_field).values_list(self.date_field, flat=True).first()
+        """The date of the oldest row this rule covers (None: none), read from an index: the first row of the date
+        field's index (or of an index of `where`'s column and the date, value by value when `where` is one column
+        among a few values, which no index walks in date order at once); on a table partitioned here, its oldest
+        month holding a row (`partitions.oldest_month`: its removal date is that month's)."""
+        if self.partitioned and self.where is None and partitions.is_partitioned(self.model_class):
+            value = partitions.oldest_month(self.model_class, self.date_field)
+        else:
+            dates = self.rows().order_by(self.date_field).values_list(self.date_field, flat=True)
+            among = _among(self.where)
+            if among is None:
+                value = dates.first()
+            else:
+                column, values = among
+                firsts = [dates.filter(**{column: v}).first() for v in values]
+                value = min((f for f in firsts if f is not None), default=None)
         if isinstance(value, dt.datetime):
             return timezone.localtime(value, clock.midnight(clock.today()).tzinfo).date()
         return value
+
+
+def _among(where: Q | None) -> tuple[str, list] | None:
+    """(column, values) when `where` is one column among a few values (`Q(column__in=[...])`), else None."""
+    if where is None or where.negated or len(where.children) != 1:
+        return None
+    child = where.children[0]
+    if (
+        not isinstance(child, tuple)
+        or not child[0].endswith("__in")
+        or not isinstance(child[1], list | tuple)
+    ):
+        return None
+    return child[0].removesuffix("__in"), list(child[1])
 
 
 def rules() -> tuple[Retention, ...]:

@@ -26,7 +26,7 @@ def sync_runs_by_day(runs: QuerySet) -> None:
     zone = clock.midnight(clock.today()).tzinfo
     rows = []
     for kind, started, finished, status, done, calls, errors in runs.values_list(
-        "kind", "started_at", "finished_at", "status", "done", "calls", "errors"
+        "kind", "requested_at", "finished_at", "status", "done", "calls", "errors"
     ):
         rows.append(
             {
@@ -73,7 +73,7 @@ RETENTION = [
     ),
     Retention(
         model="core.Operation",
-        date_field="created_at",
+        date_field="requested_at",
         keep=KeepDays("RETENTION_OPERATION_DAYS", 365),
         kept=_("Changes sent and their progress"),
         reason=_(
@@ -84,7 +84,7 @@ RETENTION = [
     ),
     Retention(
         model="core.Batch",
-        date_field="created_at",
+        date_field="requested_at",
         keep=KeepDays("RETENTION_BATCH_DAYS", 365),
         kept=_("Bulk changes and their rows"),
         reason=_(
@@ -95,7 +95,7 @@ RETENTION = [
     ),
     Retention(
         model="core.SyncRun",
-        date_field="started_at",
+        date_field="requested_at",
         keep=KeepDays("RETENTION_SYNC_RUN_DAYS", 90),
         kept=_("Sync runs: resyncs, refreshes and housekeeping, with their calls and errors"),
         reason=_(

@@ -70,7 +70,6 @@ def operation_update(
     operation: Operation,
     *,
     status: Operation.Status | None = None,
-    progress: int | None = None,
     result: dict | None = None,
     error: str | None = None,
 ) -> Operation:
@@ -80,11 +79,10 @@ def operation_update(
         fields.append("status")
         if status in Operation.FINISHED:
             operation.finished_at = timezone.now()
-            operation.progress = 100
-            fields += ["finished_at", "progress"]
-    if progress is not None and operation.progress != 100:
-        operation.progress = max(0, min(100, progress))
-        fields.append("progress")
+            # One item: done once applied (or replaced by a later change in effect), failed once refused.
+            operation.done = int(status in (Operation.Status.SUCCEEDED, Operation.Status.SUPERSEDED))
+            operation.failed = int(status == Operation.Status.FAILED)
+            fields += ["finished_at", "done", "failed"]
     if result is not None:
         operation.result = result
         fields.append("result")

@@ -11,11 +11,11 @@ from django.utils import timezone
 from portal.core.changes.engine import change_reconcile_task as change_reconcile
 from portal.core.changes.engine import change_run_task as change_run
 from portal.core.kept import keep_task as keep
-from portal.core.sync.engine import resync_customer_task as resync_customer
-from portal.core.sync.engine import resync_full_task as resync_full
-from portal.core.sync.engine import resync_partner_wide_fresh_task as resync_partner_wide_fresh
-from portal.core.sync.engine import resync_partner_wide_task as resync_partner_wide
-from portal.core.sync.engine import resync_refresh_task as resync_refresh
+from portal.core.sync.tasks import resync_customer_task as resync_customer
+from portal.core.sync.tasks import resync_full_task as resync_full
+from portal.core.sync.tasks import resync_partner_wide_fresh_task as resync_partner_wide_fresh
+from portal.core.sync.tasks import resync_partner_wide_task as resync_partner_wide
+from portal.core.sync.tasks import resync_refresh_task as resync_refresh
 
 __all__ = [
     "change_reconcile",
@@ -53,7 +53,9 @@ def housekeeping() -> dict:
 @shared_task(name="portal.core.changes.reap_stale", ignore_result=True)
 def changes_reap_stale() -> None:
     """Periodic (its period: `portal.core.changes.timing`): read back the changes whose sender died while sending
-    them."""
+    them, and queue again the contributed runs whose worker died (`portal.core.runs.runs_reap_stale`)."""
     from portal.core.changes.engine import changes_reap_stale as reap
+    from portal.core.runs import runs_reap_stale
 
     reap()
+    runs_reap_stale()

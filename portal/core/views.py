@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -21,25 +22,46 @@ from portal.core.access import Role, can, reads_changes, require, role_of
 from portal.core.forms import ActivityFilterForm
 from portal.core.freshness import oldest_copy
 from portal.core.htmx import partial_for
-from portal.core.lists import Column, ListSpec, ListState
+from portal.core.lists import Badge, Code, Column, Link, ListSpec, ListState
 from portal.core.permissions import RUN_SYNC, VIEW_ACTIVITY, VIEW_RETENTION, VIEW_SYNC
+from portal.core.templatetags.portal import business_dt, customer_url, operation
 
 logger = logging.getLogger(__name__)
+
+
+def _activity_customer(entry, page):
+    if not entry.domain_id:
+        return None
+    return (
+        Link(entry.company_name, customer_url(entry.domain_id))
+        if entry.company_name
+        else Code(entry.domain_id)
+    )
+
+
+def _activity_change(entry, page):
+    name = operation(entry.operation_id)
+    if entry.change_id and page.get("change_links"):
+        return Link(name, reverse("core:operation", args=[entry.change_id]))
+    return name
+
 
 ACTIVITY_LIST = ListSpec(
     form=ActivityFilterForm,
     sorts=selectors.ACTIVITY_SORTS,
     columns=(
-        Column(_lazy("Time"), sort="time"),
-        Column(_lazy("User")),
-        Column(_lazy("Customer")),
-        Column(_lazy("Change")),
-        Column(_lazy("Outcome")),
-        Column(_lazy("Status")),
-        Column(_lazy("Reason / ticket")),
+        Column(_lazy("Time"), sort="time", value=lambda entry, page: business_dt(entry.created_at)),
+        Column(_lazy("User"), value="actor_name"),
+        Column(_lazy("Customer"), value=_activity_customer),
+        Column(_lazy("Change"), value=_activity_change),
+        Column(
+            _lazy("Outcome"),
+            value=lambda entry, page: Badge(entry.get_shown_outcome_display(), entry.shown_outcome or ""),
+        ),
+        Column(_lazy("Status"), numeric=True, value="response_status"),
+        Column(_lazy("Reason / ticket"), value="reason"),
     ),
     template="core/activity.html",
-    row_template="core/_activity_row.html",
     page_sizes=(50,),
     customer_filters=True,
 )
@@ -49,11 +71,16 @@ ACTIVITY_LIST = ListSpec(
 def activity(request: HttpRequest) -> HttpResponse:
     state = ListState.from_request(request, ACTIVITY_LIST, operation_ids=selectors.audit_operation_ids())
     entries = selectors.audit_entry_list(filters=state.filters, user=request.user)
-    # Counted apart, up to the cap; the page's keys from the time index alone (an Account manager's customers
-    # picked there too), then those entries whole: a window count over a year of history read and sorted every
-    # entry (spilling to disk) to show fifty.
+    # Counted apart, up to the cap (as an Account manager, their customers' entries along the customer index);
+    # the page's keys from the time index alone (an Account manager's customers picked there too), then those
+    # entries whole: a window count over a year of history read and sorted every entry (spilling to disk) to
+    # show fifty.
     page = lists.paginate(
-        entries, page=state.page, per_page=state.per_page, fields=("pk",), separate_count=True
+        entries,
+        page=state.page,
+        per_page=state.per_page,
+        fields=("pk",),
+        count=lambda: selectors.audit_entry_count(filters=state.filters, user=request.user),
     )
     page.object_list = selectors.audit_entries_of([row.pk for row in page.object_list])
     selectors.with_company_names(page.object_list)
@@ -75,7 +102,8 @@ def sync(request: HttpRequest) -> HttpResponse:
         {
             "runs": runs,
             "running": running,
-            "lock_held": sync_engine.full_resync_running(),
+            # Polled while a run is under way or a full resync holds its lock (its run not written yet).
+            "polling": bool(running) or sync_engine.full_resync_running(),
             "can_run": can(request.user, RUN_SYNC),
             "can_see_retention": can(request.user, VIEW_RETENTION),
             "oldest_copy": oldest,

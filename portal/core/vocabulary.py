@@ -356,9 +356,15 @@ def code_column(header):
     )
 
 
+@per_language
+def _label_and_value() -> str:
+    return pgettext("a label and its value", "%(label)s: %(value)s")
+
+
 def labelled(label, value) -> str:
-    """ "Label: value" in the reader's language (in Japanese a full-width colon, no space: 事前注文：新規契約)."""
-    return pgettext("a label and its value", "%(label)s: %(value)s") % {"label": label, "value": value}
+    """ "Label: value" in the reader's language (in Japanese a full-width colon, no space: 事前注文：新規契約); its
+    pattern read once per language (a page labels many items: the calendar's titles)."""
+    return _label_and_value() % {"label": label, "value": value}
 
 
 #: Languages that write a person's family name first.

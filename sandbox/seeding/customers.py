@@ -121,23 +121,7 @@ def seed_customers(ctx: SeedContext) -> None:
         domain_id = start + offset
         rng = ctx.rng_for("customer", offset)
         plan = _plan(rng, ctx.today)
-        japanese = rng.random() < 0.7
-        if japanese:
-            (place_en, place_ja), (trade_en, trade_ja) = rng.choice(JP_PLACES), rng.choice(JP_TRADES)
-            company = rng.choice(JP_FORMS).format(place_ja + trade_ja)
-            slug = f"{place_en}-{trade_en}".lower()
-            last, first = rng.choice(LAST_NAMES)[1], rng.choice(FIRST_NAMES)[1]
-            locale, phone = (
-                "ja_JP",
-                f"0{rng.randint(3, 9)}-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}",
-            )
-        else:
-            name, trade = rng.choice(EN_NAMES), rng.choice(EN_TRADES)
-            company = rng.choice(EN_FORMS).format(f"{name} {trade}")
-            slug = f"{name}-{trade}".lower().replace(" ", "")
-            last, first = rng.choice(LAST_NAMES)[0], rng.choice(FIRST_NAMES)[0]
-            locale = rng.choice(["en_US", "en_US", "ko_KR", "zh_TW"])
-            phone = f"+81-3-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}"
+        japanese, company, slug, (last, first), locale, phone = _who(rng)
         # Advanced (and Advanced Trial) customers must use a domain name.
         custom = plan.product_id in ("ADV", "ADV_T") or rng.random() < 0.35
         tag = f"{domain_id % 100000:05d}"
@@ -193,26 +177,56 @@ def seed_customers(ctx: SeedContext) -> None:
         rows.append(customer)
         ctx.plans[domain_id] = plan
         if custom and not own:
-            token = f"{ctx.seed:04d}{domain_id:010d}"
-            upgrades.append(
-                UpgradeDomain(
-                    customer=customer,
-                    domain=domain,
-                    is_active_domain=active,
-                    cname_host=f"works-{token[-8:]}.{domain}",
-                    cname_target="verify.worksmobile.com",
-                    txt_host=domain,
-                    txt_token=f"worksmobile-verification={token}",
-                    mx_record_host=domain,
-                    mx_priority10="mx1.worksmobile.com",
-                    mx_priority20="mx2.worksmobile.com",
-                    dns_records_found=active or rng.random() < 0.5,
-                )
-            )
+            upgrades.append(_upgrade_domain(ctx.seed, customer, rng))
     Customer.objects.bulk_create(rows, batch_size=1000)
     UpgradeDomain.objects.bulk_create(upgrades, batch_size=1000)
     ctx.customers.extend(rows)
 
+    potentials = _potentials(ctx)
+    PotentialCustomer.objects.bulk_create(potentials)
+    ctx.counts["customers"] = len(rows)
+    ctx.counts["potential customers"] = len(potentials)
+
+
+def _who(rng):
+    """A customer's company and administrator: Japanese seven in ten (company name, a slug for its domain, the
+    administrator's last and first names, locale, phone), else English, Korean or Taiwanese."""
+    japanese = rng.random() < 0.7
+    if japanese:
+        (place_en, place_ja), (trade_en, trade_ja) = rng.choice(JP_PLACES), rng.choice(JP_TRADES)
+        company = rng.choice(JP_FORMS).format(place_ja + trade_ja)
+        slug = f"{place_en}-{trade_en}".lower()
+        names = rng.choice(LAST_NAMES)[1], rng.choice(FIRST_NAMES)[1]
+        phone = f"0{rng.randint(3, 9)}-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}"
+        return japanese, company, slug, names, "ja_JP", phone
+    name, trade = rng.choice(EN_NAMES), rng.choice(EN_TRADES)
+    company = rng.choice(EN_FORMS).format(f"{name} {trade}")
+    slug = f"{name}-{trade}".lower().replace(" ", "")
+    names = rng.choice(LAST_NAMES)[0], rng.choice(FIRST_NAMES)[0]
+    locale = rng.choice(["en_US", "en_US", "ko_KR", "zh_TW"])
+    return (
+        japanese,
+        company,
+        slug,
+        names,
+        locale,
+        f"+81-3-{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}",
+    )
+
+
+def _upgrade_domain(seed: int, customer: Customer, rng) -> UpgradeDomain:
+    """The DNS records a customer with its own domain name was asked to set, found or not."""
+    token = f"{seed:04d}{customer.domain_id:010d}"
+    active = customer.enable_active_mxrecord
+    found = active or rng.random() < 0.5
+    # The CNAME is named by the token's last eight digits (the customer's own; the first four are the seed's).
+    return UpgradeDomain.asked_of(
+        customer, customer.domain, token, cname=token[-8:], active=active, found=found
+    )
+
+
+def _potentials(ctx: SeedContext) -> list[PotentialCustomer]:
+    """Companies that could become customers: one for fifty seeded customers, at least three."""
     potentials = []
     base = PotentialCustomer.objects.count()
     for i in range(max(3, ctx.customer_count // 50)):
@@ -232,6 +246,4 @@ def seed_customers(ctx: SeedContext) -> None:
                 member_count=rng.randint(1, 200),
             )
         )
-    PotentialCustomer.objects.bulk_create(potentials)
-    ctx.counts["customers"] = len(rows)
-    ctx.counts["potential customers"] = len(potentials)
+    return potentials

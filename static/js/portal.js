@@ -68,6 +68,45 @@
     });
   });
 
+  // The search box of the top bar (base.html): "/" anywhere but in a field comes to it; Down goes into its results
+  // and Up and Down between them (Enter follows a link); Escape closes them and gives the focus back to the box.
+  function findLinks(panel) {
+    return panel.hidden ? [] : Array.prototype.slice.call(panel.querySelectorAll("a[data-find-result]"));
+  }
+  document.addEventListener("keydown", function (evt) {
+    var box = document.getElementById("find-q");
+    var panel = document.getElementById("find-panel");
+    if (!box || !panel) { return; }
+    var target = evt.target;
+    var inField = target.closest && target.closest("input, textarea, select, [contenteditable]");
+    if (evt.key === "/" && !inField && !evt.ctrlKey && !evt.metaKey && !evt.altKey) {
+      evt.preventDefault();
+      box.focus();
+      box.select();
+      return;
+    }
+    if (target !== box && !panel.contains(target)) { return; }
+    if (evt.key === "Escape" && !panel.hidden) {
+      panel.hidden = true;
+      box.focus();
+      return;
+    }
+    if (evt.key !== "ArrowDown" && evt.key !== "ArrowUp") { return; }
+    var links = findLinks(panel);
+    if (!links.length) { return; }
+    evt.preventDefault();
+    var at = links.indexOf(target);
+    var next = evt.key === "ArrowDown" ? at + 1 : (at === -1 ? links.length - 1 : at - 1);
+    if (next < 0 || next >= links.length) { box.focus(); } else { links[next].focus(); }
+  });
+  // A click elsewhere, or the focus leaving for elsewhere, closes the results; typing again opens them.
+  function closeFindOutside(evt) {
+    var panel = document.getElementById("find-panel");
+    if (panel && !panel.hidden && !(evt.target.closest && evt.target.closest("form.find"))) { panel.hidden = true; }
+  }
+  document.addEventListener("click", closeFindOutside);
+  document.addEventListener("focusin", closeFindOutside);
+
   // A table wider (or taller) than its frame scrolls inside it, at 200 % zoom say: the frame then takes the
   // focus, so arrow keys scroll it, and is named by the table's caption or heading. One that fits loses both.
   // The frame is a group, not a landmark: its section is the landmark, named by the same heading, and two

@@ -8,16 +8,11 @@ import datetime as dt
 import pytest
 
 from billing import rules
-from sandbox.testing import start_sandbox
 from tests.fixtures.portal_api import pin_business_today, quick_retries
+from tests.fixtures.sandbox import sandbox_of_its_own
 
-
-@pytest.fixture(scope="package")
-def own_sandbox():
-    """A sandbox that bills more customers than one page of listInvoiceDetails holds (20)."""
-    server = start_sandbox(seed_customers=60, seed=12)
-    yield server
-    server.stop()
+# A sandbox that bills more customers than one page of listInvoiceDetails holds (20).
+own_sandbox = sandbox_of_its_own(seed_customers=60, seed=12, scope="package")
 
 
 @pytest.fixture

@@ -180,3 +180,19 @@ def test_fetching_a_closed_month_says_its_details_stay(client_as, finding):
     _close(finance)
     response = finance.post(reverse("billing:fetch"), OCT, follow=True)
     assert "its details stay as they were checked" in response.content.decode()
+
+
+def test_the_price_book_is_paged_and_an_entry_knows_its_successor_on_another_page(db):
+    """The price book pages (it grows with the customers given a price of their own); an entry whose successor
+    is on another page is still known to end there: a price that ended before the closed month is not marked
+    as in it."""
+    from billing.selectors import price_entry_page
+    from tests.fixtures.personas import make_persona
+
+    finance = make_persona(Role.FINANCE)
+    services.month_close(user=None, **OCT, today=dt.date(2026, 11, 24))
+    old = PriceEntry.objects.create(item_id="STD", cost=450, price=600, effective_from=dt.date(2026, 1, 1))
+    new = PriceEntry.objects.create(item_id="STD", cost=500, price=650, effective_from=dt.date(2026, 6, 1))
+    pages = [price_entry_page(user=finance, page=n, per_page=1) for n in (1, 2)]
+    assert [p.paginator.count for p in pages] == [2, 2]
+    assert [(e.pk, e.fixed) for p in pages for e in p.object_list] == [(new.pk, True), (old.pk, False)]

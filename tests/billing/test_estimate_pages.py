@@ -190,3 +190,38 @@ def test_a_month_against_its_invoice_explains_rounding_and_lists_the_rest(client
     # An estimate the invoice does not bill goes with the check's "Active but not billed".
     assert "See the month's findings (Active but not billed)" in html.unescape(page)
     assert 'data-testid="same">1<' in page
+
+
+def test_a_month_against_its_invoice_pages_the_customers_that_differ_those_to_look_at_first(
+    client_as, db, monkeypatch
+):
+    """The customers that differ are paged (those to look at first, then by name); the figures above them count
+    every customer, whichever page is read."""
+    from billing import views
+
+    monkeypatch.setattr(views, "ESTIMATE_AGAINST_ROWS", 2)
+    PriceEntry.objects.create(
+        item_id="STD", plan="ANNUAL_LICENSE", cost=450, price=600, effective_from=dt.date(2026, 1, 1)
+    )
+    same, rounded, differs, unbilled = (
+        make_customer(company_name=n) for n in ("Alpha", "Bravo", "Charlie", "Delta")
+    )
+    for customer in (same, rounded, differs, unbilled):
+        _annual(customer, licences=10)
+    oct_ = {"year": 2026, "month": 10}
+    make_invoice(**oct_)
+    make_item(same, **oct_, license_count=10, amount=4_500)
+    make_item(rounded, **oct_, license_count=10, amount=4_501)
+    make_item(differs, **oct_, license_count=12, amount=5_400)
+    client = client_as(Role.FINANCE)
+    url = reverse("billing:estimate_invoice", kwargs=oct_)
+    pages = [client.get(url, {"page": n}).content.decode() for n in (1, 2)]
+    listed = [re.findall(r'data-domain="(\d+)" data-verdict="(\w+)"', page) for page in pages]
+    assert listed == [
+        [(str(differs.domain_id), "differs"), (str(unbilled.domain_id), "not_billed")],
+        [(str(rounded.domain_id), "rounding")],
+    ]
+    for page in pages:
+        assert 'data-testid="same">1<' in page and 'data-testid="explained">1<' in page
+        assert "¥18,000" in page and "¥14,401" in page  # estimated and invoiced, every customer
+    assert "page=2" in pages[0]

@@ -101,17 +101,17 @@ def rules_operations() -> set[str]:
 
 
 def test_a_walk_under_way_is_not_made_twice(db, monkeypatch):
-    from portal.core.sync import engine
+    from portal.core.sync import partner
     from portal.core.sync.declarations import scope_of
 
     made = []
-    monkeypatch.setattr(engine, "resync_partner_wide", lambda *, name, params, user=None: made.append(name))
+    monkeypatch.setattr(partner, "resync_partner_wide", lambda *, name, params, user=None: made.append(name))
     with time_machine.travel(dt.datetime(2026, 11, 24, 1, 0, tzinfo=dt.UTC), tick=False):
         SyncRun.objects.create(kind=sync.PARTNER, scope=scope_of(rules.INVOICES, {"year": 2026}))
-        engine.resync_partner_wide_fresh()
+        partner.resync_partner_wide_fresh()
         assert made == [rules.INVOICE_DETAILS]
         # A run left unfinished long ago lost its worker: it no longer holds the walk back.
-        SyncRun.objects.update(started_at=timezone.now() - dt.timedelta(hours=1))
+        SyncRun.objects.update(requested_at=timezone.now() - dt.timedelta(hours=1))
         made.clear()
-        engine.resync_partner_wide_fresh()
+        partner.resync_partner_wide_fresh()
         assert made == [rules.INVOICES, rules.INVOICE_DETAILS]

@@ -16,11 +16,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from billing import estimate
-from billing.models import EstimateCopy, PriceEntry, UsageSnapshot
+from billing.estimate import kept as keeper
+from billing.estimate import month
+from billing.models import EstimateCopy, EstimateMonth, Invoice, InvoiceItem, PriceEntry, UsageSnapshot
 from customers.models import Customer
 from options.models import Option
 from portal.core.copies import copies_changed
+from portal.core.kept import KEPT_MARGIN
 from subscriptions.models import Reservation, Subscription
+from tests.billing.factories import make_invoice, make_item
 from tests.customers.factories import make_customer
 from tests.options.factories import make_option
 from tests.subscriptions.factories import make_subscription
@@ -126,17 +130,72 @@ def _apply(kind: str, target, value: int, customers: list[int], today: list[dt.d
 def test_the_kept_estimate_is_always_a_fresh_one(start, changes):
     EstimateCopy.objects.all().delete()
     PriceEntry.objects.all().delete()
+    Invoice.objects.all().delete()
+    InvoiceItem.objects.all().delete()
     PriceEntry.objects.create(item_id="STD", plan="", cost=450, price=600, effective_from=dt.date(2026, 1, 1))
     customers = [_customer(licences) for licences in start]
+    # The month's invoice: its first customer billed, the second too with an adjustment, one not in the cache.
+    make_invoice(**NOV)
+    for domain_id, amount in zip(customers, (4_500, 9_000), strict=False):
+        make_item(None, **NOV, domain_id=domain_id, amount=amount)
+    make_item(None, **NOV, domain_id=customers[-1], item_type="ADJUSTMENT", item_id="", plan="", amount=-100)
+    make_item(None, **NOV, domain_id=69_999_999, customer_name="Gone K.K.", amount=1_200)
     today = [TODAY]
     assert _kept(today[0]) == estimate.month_estimate(**NOV)
+    assert _compared_kept() == _compared_fresh()
     for step, (kind, target, value) in enumerate(changes, start=1):
         # Each change later than the margin after the one before: only its customer is worked out again.
-        with time_machine.travel(timezone.now() + step * (estimate.KEPT_MARGIN + dt.timedelta(minutes=1))):
+        with time_machine.travel(timezone.now() + step * (KEPT_MARGIN + dt.timedelta(minutes=1))):
             _apply(kind, target, value, customers, today)
             kept = _kept(today[0])
             assert kept == estimate.month_estimate(**NOV), kind
+            # Set beside the invoice, each customer and the month's figures are what a fresh comparison says.
+            assert _compared_kept() == _compared_fresh(), kind
+            # The month's totals, summed by the worker, are a fresh estimate's.
+            fresh = estimate.month_estimate(**NOV)
+            assert EstimateMonth.objects.get(**NOV).totals == {
+                "cost": fresh.cost,
+                "price": fresh.price,
+                "customers": len(fresh.customers),
+                "unknown": fresh.unknown,
+                "customers_unknown": fresh.customers_unknown,
+            }, kind
             assert _kept(today[0]) == kept  # kept again: nothing changed, the copies stand
+
+
+def _compared_kept() -> tuple[list, dict]:
+    """The estimate against the invoice as the worker keeps it: each customer's, and the month's figures."""
+    rows = (
+        EstimateCopy.objects.filter(**NOV)
+        .exclude(verdict="")
+        .order_by("domain_id")
+        .values_list("domain_id", "company_name", "cost", "invoiced", "not_estimated", "verdict", "explained")
+    )
+    return list(rows), EstimateMonth.objects.get(**NOV).compared
+
+
+def _compared_fresh() -> tuple[list, dict]:
+    """The estimate against the invoice worked out now, from a fresh estimate and every item of the invoice."""
+    items = InvoiceItem.objects.filter(**NOV).values(
+        "domain_id", "customer_name", "item_type", "item_id", "amount"
+    )
+    compared = sorted(
+        estimate.against_invoice(estimate.month_estimate(**NOV), items), key=lambda c: c.domain_id
+    )
+    rows = [
+        (c.domain_id, c.company_name, c.estimated, c.invoiced, c.not_estimated, c.verdict, c.explained)
+        for c in compared
+    ]
+    differ = [c for c in compared if c.verdict != estimate.Verdict.SAME]
+    figures = {
+        "estimated": sum(c.estimated for c in compared),
+        "invoiced": sum(c.invoiced for c in compared),
+        "not_estimated": sum(c.not_estimated for c in compared),
+        "same": len(compared) - len(differ),
+        "explained": sum(1 for c in differ if c.explained),
+        "to_look_at": sum(1 for c in compared if not c.explained),
+    }
+    return rows, figures
 
 
 def test_a_customer_unchanged_is_read_from_its_copy_and_a_changed_one_worked_out_again():
@@ -163,7 +222,8 @@ def test_a_customer_unchanged_is_read_from_its_copy_and_a_changed_one_worked_out
 def test_the_estimates_are_kept_ahead_every_minute_so_the_page_works_nothing_out(monkeypatch, finance):
     from billing import selectors
     from billing.models import EstimateMonth
-    from portal.celery import app, beat_schedule
+    from portal.celery import app
+    from portal.core.periodic import beat_schedule
     from tests.fixtures.portal_api import pin_business_today
 
     customer = _customer(10)
@@ -178,7 +238,8 @@ def test_the_estimates_are_kept_ahead_every_minute_so_the_page_works_nothing_out
     assert set(kept) == set(months) and len(months) == 2
     # The page's read then works nothing out again: each month read as kept, and up to date.
     worked_out = []
-    monkeypatch.setattr(estimate, "_estimate_with_book", lambda *a, **k: worked_out.append(a))
+    for worker in (month, keeper):  # where the page or the worker would work a month out
+        monkeypatch.setattr(worker, "estimate_with_book", lambda *a, **k: worked_out.append(a))
     shown = selectors.estimates(user=finance, top=20)
     assert [e["kept"].current for e in shown] == [True, True]
     assert all(e["estimate"].top[0].domain_id == customer for e in shown)
@@ -230,10 +291,11 @@ def test_after_a_price_change_the_page_says_it_is_being_worked_out_and_the_worke
         item_id="STD", plan="", cost=450, price=700, effective_from=dt.date(2026, 11, 1)
     )
     worked_out = []
-    real = estimate._estimate_with_book
-    monkeypatch.setattr(
-        estimate, "_estimate_with_book", lambda *a, **k: worked_out.append(a) or real(*a, **k)
-    )
+    real = month.estimate_with_book
+    for worker in (month, keeper):  # where the page or the worker would work a month out
+        monkeypatch.setattr(
+            worker, "estimate_with_book", lambda *a, **k: worked_out.append(a) or real(*a, **k)
+        )
     cache.clear()  # the month was queued a moment ago: a reader now queues it again only after QUEUE_EVERY
     queued.clear()
     behind = page()

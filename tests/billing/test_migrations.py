@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from tests.fixtures.migrations import migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,15 +18,8 @@ AFTER = [("billing", "0011_subtotal_under_what_it_sums")]
 OLD_ORDER = ("PRODUCT", "OPTION_PRODUCT", "OPTION_PLUS", "ADJUSTMENT", "PENALTY", "SUMMARY")
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 def test_the_upgrade_lists_each_stored_subtotal_under_the_items_it_sums():
-    old = _migrate(BEFORE)
+    old = migrate(BEFORE)
     try:
         InvoiceItem = old.get_model("billing", "InvoiceItem")
         items = {
@@ -60,7 +54,7 @@ def test_the_upgrade_lists_each_stored_subtotal_under_the_items_it_sums():
                     )
                 )
         InvoiceItem.objects.bulk_create(rows)
-        new = _migrate(AFTER).get_model("billing", "InvoiceItem")
+        new = migrate(AFTER).get_model("billing", "InvoiceItem")
         listed = [
             (item.domain_id, item.item_type)
             for item in new.objects.filter(year=2026, month=10).order_by("row_order")
@@ -76,7 +70,7 @@ def test_the_upgrade_lists_each_stored_subtotal_under_the_items_it_sums():
             (2, "PENALTY"),
         ]
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()
 
 
 def test_the_upgrade_reads_each_stored_month_once():
@@ -84,7 +78,7 @@ def test_the_upgrade_reads_each_stored_month_once():
     model's ordering made every item a distinct "month", and the upgrade ran for days)."""
     from django.test.utils import CaptureQueriesContext
 
-    old = _migrate(BEFORE)
+    old = migrate(BEFORE)
     try:
         InvoiceItem = old.get_model("billing", "InvoiceItem")
         InvoiceItem.objects.bulk_create(
@@ -103,7 +97,7 @@ def test_the_upgrade_reads_each_stored_month_once():
             for domain_id in range(1, 6)
         )
         with CaptureQueriesContext(connection) as ctx:
-            _migrate(AFTER)
+            migrate(AFTER)
         month_reads = [
             q["sql"]
             for q in ctx.captured_queries
@@ -111,13 +105,13 @@ def test_the_upgrade_reads_each_stored_month_once():
         ]
         assert len(month_reads) == 2
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()
 
 
 def test_the_upgrade_keeps_each_stored_months_count_of_customers_its_check_could_not_check():
     """Billing 0014: each stored month keeps how many billed customers have no usage of it, as the findings page
     counted them on every request before (it reads the kept figure since)."""
-    old = _migrate([("billing", "0013_estimate_copies_by_cost")])
+    old = migrate([("billing", "0013_estimate_copies_by_cost")])
     try:
         synced = timezone.now()
         old.get_model("billing", "DetailMonth").objects.create(
@@ -142,7 +136,7 @@ def test_the_upgrade_keeps_each_stored_months_count_of_customers_its_check_could
         old.get_model("billing", "UsageSnapshot").objects.create(
             domain_id=2, used_date=dt.date(2026, 11, 1), synced_at=synced
         )
-        new = _migrate([("billing", "0014_detail_month_unchecked")])
+        new = migrate([("billing", "0014_detail_month_unchecked")])
         assert new.get_model("billing", "DetailMonth").objects.get(year=2026, month=10).unchecked == 1
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()

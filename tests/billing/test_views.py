@@ -136,6 +136,45 @@ def test_details_group_items_by_customer_and_filter(client_as, month, django_ass
     assert "<td>Archive (Talk)</td>" in body and "Beta K.K." not in body
 
 
+def test_details_searched_by_a_word_many_share_are_paged_by_customer_in_name_order(db):
+    """A search many customers match (their legal form) pages by customer, as every searched list does: each
+    page holds whole customers' items, in name order (the legal form ignored), within a customer by type."""
+    from billing.selectors import ItemFilters, item_page
+    from tests.fixtures.personas import make_persona
+
+    finance = make_persona(Role.FINANCE)
+    cedar, alder, birch = (make_customer(company_name=f"株式会社{n}") for n in ("Cedar", "Alder", "Birch"))
+    make_customer(company_name="Delta K.K.")
+    for customer in (cedar, alder, birch):
+        make_item(customer, amount=4_500)
+    for customer in (cedar, alder, birch):
+        make_item(customer, item_type="OPTION_PRODUCT", item_id="ACV2", sub_item_id="ACV201", amount=1_600)
+    pages = [
+        item_page(user=finance, **OCT, filters=ItemFilters(q="株式会社"), page=number, per_page=4)
+        for number in (1, 2)
+    ]
+    assert [p.paginator.count for p in pages] == [6, 6]
+    listed = [[(row.domain_id, row.item_type, row.group_start) for row in p.object_list] for p in pages]
+    assert listed == [
+        [
+            (alder.domain_id, "PRODUCT", True),
+            (alder.domain_id, "OPTION_PRODUCT", False),
+            (birch.domain_id, "PRODUCT", True),
+            (birch.domain_id, "OPTION_PRODUCT", False),
+        ],
+        [(cedar.domain_id, "PRODUCT", True), (cedar.domain_id, "OPTION_PRODUCT", False)],
+    ]
+
+
+def test_a_searched_month_counts_its_items_along_an_index_of_the_month_in_customer_order(db):
+    """Billing migration 0017: the searched count (`page_by_customer`, up to the cap, ordered by customer) walks
+    the month's items in customer order beside the search's customers; without this index PostgreSQL probed the
+    items of each customer found, three buffers each, up to the cap (`python -m bench scale`)."""
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, InvoiceItem._meta.db_table)
+    assert found["billing_item_month_customer"]["columns"] == ["year", "month", "domain_id"]
+
+
 def test_details_list_customers_ignoring_their_legal_form_while_showing_the_full_name(client_as, db):
     """A month as the API sends it: the customers' rows sort as every list's names do (合同会社さくら under さ,
     not under 合), each shown with its full name."""

@@ -65,7 +65,45 @@ def test_beat_sends_each_daily_job_at_its_hour_in_japan_time(settings, task, hou
 def test_beat_keeps_the_kept_copies_every_minute():
     """The copies kept of what is worked out (the estimate, the drafts: portal/core/kept.py) are brought up to
     date every minute, whatever a reader asked, so a write nobody reads is still worked out within the minute."""
-    from portal.celery import beat_schedule
+    from portal.core.periodic import beat_schedule
 
     entry = beat_schedule()["kept-copies"]
     assert entry == {"task": "portal.core.keep", "schedule": 60.0}
+
+
+def test_the_schedule_is_every_job_core_and_the_apps_contribute_each_with_its_schedule(settings):
+    """The project names no app: each job is contributed by the app that owns its task (kind "periodic"), and the
+    one schedule beat reads still has every one of them, each on its schedule from the settings."""
+    from celery.schedules import crontab
+
+    from portal.core.changes.timing import timing
+    from portal.core.periodic import beat_schedule
+
+    settings.RESYNC_INTERVAL_MINUTES, settings.RESYNC_REFRESH, settings.RESYNC_REFRESH_BATCH_SECONDS = (
+        60,
+        True,
+        45,
+    )
+    settings.DIGEST_HOUR, settings.HOUSEKEEPING_HOUR = 8, 3
+    reap = timing().reap_every
+    assert beat_schedule() == {
+        "resync-full": {"task": "portal.core.sync.resync_full", "schedule": 3600},
+        "resync-refresh": {"task": "portal.core.sync.resync_refresh", "schedule": 45.0},
+        "changes-reap-stale": {"task": "portal.core.changes.reap_stale", "schedule": reap},
+        "partner-wide-fresh": {
+            "task": "portal.core.sync.resync_partner_wide_fresh",
+            "schedule": crontab(minute=0, hour="6,18"),
+        },
+        "kept-copies": {"task": "portal.core.keep", "schedule": 60.0},
+        "housekeeping-nightly": {"task": "portal.core.housekeeping", "schedule": crontab(minute=30, hour=3)},
+        "worker-heartbeat": {"task": "portal.core.tasks.ping", "schedule": 300.0},
+        "decisions-digest-daily": {"task": "home.digest.send_daily", "schedule": crontab(minute=0, hour=8)},
+    }
+    # What beat reads once the app is finalized, every task of it one the worker knows.
+    app.loader.import_default_modules()
+    app.finalize()
+    assert app.conf.beat_schedule.keys() == beat_schedule().keys()
+    assert {entry["task"] for entry in beat_schedule().values()} <= set(app.tasks)
+    # A job off in the settings is left out.
+    settings.RESYNC_REFRESH = False
+    assert "resync-refresh" not in beat_schedule()

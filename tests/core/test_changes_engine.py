@@ -527,7 +527,7 @@ def test_a_running_change_whose_sender_died_is_read_back_at_the_next_reaps_never
         else:
             update({"size": 9}, key="w" * 32)  # sent in the request: the web process dies
     operation = Operation.objects.get(kind=UPDATE)
-    assert operation.sender == sender.id
+    assert operation.worker == sender.id
     dies(sender)
     assert Operation.objects.get(pk=operation.pk).status == Operation.Status.RUNNING
 
@@ -589,7 +589,7 @@ def test_a_change_its_live_sender_gave_up_unsettled_is_read_back(fake, clock, se
 def test_a_running_change_that_names_no_sender_is_reaped_after_the_longest_send(fake, clock):
     """A row claimed before senders were recorded: found only once no live sender could still be on it."""
     operation = update({"size": 2}, later=True, key="n" * 32)
-    Operation.objects.filter(pk=operation.pk).update(status=Operation.Status.RUNNING, sender="")
+    Operation.objects.filter(pk=operation.pk).update(status=Operation.Status.RUNNING, worker="")
     clock.shift(timing().stale_running - 1)
     assert changes.changes_reap_stale() == 0
     clock.shift(2)
@@ -607,7 +607,7 @@ def test_a_redelivered_task_reconciles_instead_of_sending_again(fake, clock, sen
     fake.client.answer_next("update_profile", WorkerKilled(), applied=True)
     with pytest.raises(WorkerKilled):
         tasks.change_run(operation_id=str(operation.pk))
-    first = Operation.objects.get(pk=operation.pk).sender
+    first = Operation.objects.get(pk=operation.pk).worker
 
     # A copy while its sender lives and holds it: nothing happens to it.
     with sender.holding(operation.pk):
@@ -628,7 +628,7 @@ def test_a_redelivered_task_reconciles_instead_of_sending_again(fake, clock, sen
     finally:
         next_worker.stop()
     operation.refresh_from_db()
-    assert operation.sender == first and operation.status == Operation.Status.SUCCEEDED
+    assert operation.worker == first and operation.status == Operation.Status.SUCCEEDED
     assert operation.result["read_back"] is True
     assert fake.client.calls == ["update_profile", "get_profile"]
     assert fake.applied == [UPDATE] and fake.cache[CUSTOMER]["size"] == 4

@@ -11,9 +11,9 @@ import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
-from portal.celery import beat_schedule
 from portal.core.changes import liveness
 from portal.core.changes.timing import timing
+from portal.core.periodic import beat_schedule
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def senders():
 
 def op(name: str, sender: str) -> SimpleNamespace:
     """An operation as the reaper reads it: its pk (new each run: the cache outlives a test) and its sender."""
-    return SimpleNamespace(pk=f"{name}-{uuid.uuid4()}", sender=sender)
+    return SimpleNamespace(pk=f"{name}-{uuid.uuid4()}", worker=sender)
 
 
 @pytest.mark.parametrize("cache_of", ["tests' own", "files"])

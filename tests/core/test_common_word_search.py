@@ -93,3 +93,18 @@ def test_a_common_word_says_more_than_the_cap_in_both_languages(firms, client_as
     assert "More than 4 match" in english and "Sakura Trading 00" in english
     japanese = client.get(reverse(url), {"q": "sakura"}, headers={"Accept-Language": "ja"}).content.decode()
     assert "該当が4件を超えています" in japanese and "Sakura Trading 00" in japanese
+
+
+@pytest.mark.parametrize("q", ["sakura", "kur"])  # the search table, and on PostgreSQL the gram table
+def test_a_searched_lists_groups_count_each_customers_rows_once(firms, admin_user, q):
+    """The page's customers, in name order, each with its number of rows: each customer's rows are counted
+    once, and a customer without rows is left out by its count, not by an EXISTS beside it that probed the
+    same rows again (the most of a searched list's work once its page is full). Same page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        page = option_page(user=admin_user, filters=OptionFilters(q=q), page=1, per_page=3)
+    assert _names(page, "customer__company_name") == SAKURA[:3]
+    groups = [x["sql"] for x in ctx.captured_queries if 'COUNT(*) AS "n"' in x["sql"]]
+    assert len(groups) == 1 and "EXISTS" not in groups[0], groups

@@ -510,3 +510,145 @@ def test_a_merged_count_gives_the_same_count_whichever_way_the_number_of_keys_se
     threshold = Customer.objects.annotate(n=Value(merge_from)).values("n")[:1]
     count = merged_count(Subscription.objects.all(), key="customer_id", among=keys, merge_from=threshold)
     assert count == min(6, cap + 1)
+
+
+def test_the_one_renderer_draws_each_row_from_its_columns_cells_escaping_every_text(rf):
+    """No app writes row HTML: a column declares its cell (an attribute, a function, parts) and core draws it."""
+    from types import SimpleNamespace
+
+    from django import forms
+
+    from portal.core.lists import Badge, Below, Code, Column, ListSpec, Muted, Tick, draw_rows
+
+    class Form(forms.Form):
+        def to_filters(self, data):
+            return data
+
+    spec = ListSpec(
+        form=Form,
+        sorts=Sorts({"name": ("name",)}, default="name"),
+        columns=(
+            Column("Name", value="name", link=lambda row, page: f"/x/{row.key}/", testid="name-link"),
+            Column(
+                "What",
+                value=lambda row, page: (Badge(row.kind, "warn"), Below(Muted((Code(row.key), "<b>")))),
+            ),
+            Column("Count", numeric=True, value="count"),
+            Column("Extra", value="count", when=lambda page: page.get("extra")),
+        ),
+        template="x.html",
+        row_attrs=(("data-key", "key"),),
+        tick=Tick(key="key", name="name"),
+    )
+    state = ListState.from_request(rf.get("/"), spec)
+    rows = [SimpleNamespace(key=7, name="A & <B>", kind="Late", count=None)]
+    drawn = str(draw_rows(state, rows, {}))
+    assert drawn == (
+        '<tr data-key="7"><td><a href="/x/7/" data-testid="name-link">A &amp; &lt;B&gt;</a></td>'
+        '<td><span class="badge badge-warn">Late</span> <br><span class="muted"><code>7</code> &lt;b&gt;</span></td>'
+        '<td class="num"></td></tr>'
+    )
+    state.bulk_actions = ["an action"]
+    ticked = str(draw_rows(state, rows, {"extra": True}))
+    assert ticked.startswith('<tr data-key="7"><td><input type="checkbox" form="bulk" name="keys" value="7"')
+    assert "Choose A &amp; &lt;B&gt;" in ticked and ticked.count("<td") == 5
+
+
+def test_the_one_renderer_draws_a_grouped_list_a_heading_row_each_group_escaping_every_text():
+    """A grouped list (the Scheduled changes agenda, by day): the columns' header once, a `<tbody>` per group with
+    its attributes, opened by a heading row across the shown columns, then its rows as a list's rows are drawn."""
+    from types import SimpleNamespace
+
+    from portal.core.lists import Badge, Column, GroupedList, Link, draw_groups
+
+    spec = GroupedList(
+        columns=(
+            Column("Kind", value=lambda row, page: Badge(row.kind, testid="kind")),
+            Column("Name", value="name", link=lambda row, page: f"/x/{row.key}/?a=1&b=2"),
+            Column("", value=lambda row, page: Link(page["word"], "/form/", "form-link", "btn btn-small")),
+            Column("Hidden", value="name", when=lambda page: page.get("extra")),
+        ),
+        heading=lambda key, page: (key.upper(), Badge("<Today>", "info") if key == page["today"] else None),
+        row_attrs=(("data-key", "key"),),
+        group_attrs=(("data-group", lambda key, page: key),),
+        group_css="day",
+        page=lambda context: {"word": "Change & go"},
+    )
+    groups = [
+        ("mon", [SimpleNamespace(key=1, kind="A<", name="O'Neil & Co")]),
+        (
+            'tue"',
+            [SimpleNamespace(key=2, kind="B", name="<script>"), SimpleNamespace(key=3, kind="C", name="")],
+        ),
+    ]
+    drawn = str(draw_groups(spec, groups, {"today": "mon"}))
+    assert drawn.startswith(
+        '<thead><tr><th scope="col">Kind</th><th scope="col">Name</th><td></td></tr></thead>'
+    )
+    assert "Hidden" not in drawn  # a column the page does not show: neither its header nor its cells
+    assert drawn.count("<tbody") == 2 and drawn.count("</tbody>") == 2
+    assert (
+        '<tbody class="day" data-group="mon"><tr class="group-head"><th scope="rowgroup" colspan="3">MON '
+        '<span class="badge badge-info">&lt;Today&gt;</span></th></tr>'
+    ) in drawn
+    assert (
+        '<tbody class="day" data-group="tue&quot;"><tr class="group-head"><th scope="rowgroup" colspan="3">TUE&quot;</th>'
+        in drawn
+    )
+    assert (
+        '<tr data-key="1"><td><span class="badge" data-testid="kind">A&lt;</span></td>'
+        '<td><a href="/x/1/?a=1&amp;b=2">O&#x27;Neil &amp; Co</a></td>'
+        '<td><a class="btn btn-small" href="/form/" data-testid="form-link">Change &amp; go</a></td></tr>'
+    ) in drawn
+    assert "&lt;script&gt;" in drawn and "<script>" not in drawn
+    assert drawn.count('<tr data-key="') == 3
+    assert 'colspan="4"' in str(draw_groups(spec, groups[:1], {"today": "", "extra": True}))
+
+
+def test_a_link_s_title_and_cells_a_page_draws_once():
+    """A link's tooltip is escaped as its text is; `DrawnOnce` draws a repeated cell once per page, as
+    `draw_cell` draws it, and the renderer draws that markup as it is."""
+    from portal.core.lists import Badge, DrawnOnce, Link, Muted, draw_cell
+
+    link = Link((Muted("Kind"), "A & B"), "/x/?a=1&b=2", title='Kind: "C" <d>')
+    assert str(draw_cell(link)) == (
+        '<a href="/x/?a=1&amp;b=2" title="Kind: &quot;C&quot; &lt;d&gt;"><span class="muted">Kind</span> A &amp; B</a>'
+    )
+    texts, badges = DrawnOnce(), DrawnOnce(lambda kind: Badge(kind, "warn"))
+    assert texts["<b>"] == "&lt;b&gt;" and texts["<b>"] is texts["<b>"]
+    assert badges["Late"] == '<span class="badge badge-warn">Late</span>'
+    assert draw_cell(Link(texts["<b>"], "/y/")) == '<a href="/y/">&lt;b&gt;</a>'
+
+
+def test_the_month_grid_draws_each_day_its_items_and_more_escaping_every_text():
+    from types import SimpleNamespace
+
+    from portal.core.lists import Link, MonthGrid, draw_month
+
+    def day(n, *, items=(), more=0, in_month=True, past=False, today=False):
+        return SimpleNamespace(
+            date=dt.date(2026, 12, n),
+            in_month=in_month,
+            is_past=past,
+            is_today=today,
+            items=list(items),
+            more=more,
+        )
+
+    item = SimpleNamespace(kind="pre<order", name="A&B <Co>", url="/c/1/?a=1&b=2")
+    grid = MonthGrid(
+        item=lambda i, page: Link(i.name, i.url),
+        item_attrs=(("data-kind", "kind"),),
+        more_href=lambda d, page: f"date_from={d.date.isoformat()}&q={page['q']}",
+        more="+%(n)s more",
+        target="#agenda",
+    )
+    week = [day(1, past=True), day(2, items=[item], more=4, today=True), day(31, in_month=False)]
+    html = draw_month(grid, [week], {"q": "<x>"})
+    assert html.startswith("<tr>") and html.endswith("</tr>") and html.count("<td") == 3
+    assert '<td class="cal-day cal-past" data-day="2026-12-01">' in html
+    assert '<td class="cal-day cal-today" data-day="2026-12-02" aria-current="date">' in html
+    assert '<td class="cal-day cal-outside" data-day="2026-12-31">' in html
+    assert '<li data-kind="pre&lt;order"><a href="/c/1/?a=1&amp;b=2">A&amp;B &lt;Co&gt;</a></li>' in html
+    assert 'href="?date_from=2026-12-02&amp;q=&lt;x&gt;"' in html and 'data-hx-target="#agenda"' in html
+    assert ">+4 more</a>" in html and "<x>" not in html and "Today" in html

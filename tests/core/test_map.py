@@ -90,3 +90,11 @@ def test_every_page_the_map_links_exists_and_every_page_is_linked():
 def test_the_map_stays_a_map():
     size = len(_map().encode("utf-8"))
     assert size < MAP_BUDGET, f"ARCHITECTURE.md is {size} bytes: move how-and-why to its page under docs/"
+
+
+def test_benchmark_results_are_named_by_what_and_when():
+    """bench/results/ keeps runs by what was measured and when (`scale-2026-11-26-after-300-3000x12.txt`), never
+    by who ran them: a file's name tells a newcomer which bench made it and how old its figures are."""
+    named = re.compile(r"^[a-z]+(-[a-z]+)*-\d{4}-\d{2}-\d{2}(-[a-z0-9]+)*\.txt$")
+    wrong = sorted(p.name for p in (ROOT / "bench" / "results").iterdir() if not named.match(p.name))
+    assert not wrong, f"name these <what>-<YYYY-MM-DD>[-<detail>].txt: {wrong}"

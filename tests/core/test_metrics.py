@@ -291,7 +291,7 @@ def test_the_calls_a_celery_worker_makes_are_in_the_webs_scrape(
     """A customer's refresh runs in a real worker process; the web's scrape (another process, the same Redis)
     shows each of its calls by operation, exactly as the refresh recorded them."""
     from portal.core.models import SyncRun
-    from portal.core.sync.engine import resync_customer_task
+    from portal.core.sync.tasks import resync_customer_task
 
     listed = worker_on_sandbox.client().get("/partners/customers", params={"count": 1}).json()
     domain_id = listed["customers"][0]["domainId"]

@@ -70,13 +70,54 @@ def test_a_refresh_batch_leaves_the_sync_pages_figure_of_what_people_look_at(
     from django.utils import timezone
 
     from customers.models import Customer
-    from portal.core.sync import engine
+    from portal.core.sync import refresh
 
-    cache.delete(engine.LOOKED_AT_KEY)
+    cache.delete(refresh.LOOKED_AT_KEY)
     before = timezone.now()
     Customer.objects.filter(pk=cached_customer.pk).update(synced_at=before - dt.timedelta(hours=2))
-    engine.refresh_mark_opened(cached_customer.domain_id)
-    run = engine.resync_refresh(size=1)
+    refresh.refresh_mark_opened(cached_customer.domain_id)
+    run = refresh.resync_refresh(size=1)
     assert run is not None and run.done == 1
-    oldest, count = cache.get(engine.LOOKED_AT_KEY)
+    oldest, count = cache.get(refresh.LOOKED_AT_KEY)
     assert count == 1 and oldest >= before
+
+
+@pytest.mark.django_db
+@pytest.mark.integration
+def test_a_full_resync_gives_way_while_the_refresh_beside_it_has_customers_people_look_at(
+    cached_customer,  # noqa: F811 - the fixture
+    portal_sandbox,
+):
+    """While a full resync runs, a refresh batch with a customer to read by need (a page opened today) says so,
+    and the full resync's calls then keep to their share (its client's limiter gives way); a batch with no one to
+    read by need takes that back, and the full resync has the whole rate again."""
+    import datetime as dt
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from customers.models import Customer
+    from partner_api import GivingWay
+    from portal.core.partner import get_client
+    from portal.core.sync import refresh, running
+
+    cache.delete(running.REFRESH_WANTED_KEY)
+    full = get_client(giving_way=running.full_resync_gives_way)
+    assert isinstance(full.transport.limiter, GivingWay) and get_client() is not full
+    assert not running.full_resync_gives_way()
+    cache.set(running.LOCK_KEY, "a full resync elsewhere", 60)
+    try:
+        Customer.objects.filter(pk=cached_customer.pk).update(
+            synced_at=timezone.now() - dt.timedelta(hours=2)
+        )
+        refresh.refresh_mark_opened(cached_customer.domain_id)
+        run = refresh.resync_refresh(size=1)
+        assert run is not None and run.done == 1
+        assert running.full_resync_gives_way() and full.transport.limiter.giving_way()
+        from portal.core.models import RefreshMark
+
+        RefreshMark.objects.all().delete()
+        assert refresh.resync_refresh(size=1) is None
+        assert not running.full_resync_gives_way()
+    finally:
+        cache.delete(running.LOCK_KEY)

@@ -411,3 +411,32 @@ def test_changes_sent_today_as_an_account_manager_counts_their_customers_only(cl
     home = client_as(Role.ACCOUNT_MANAGER).get(reverse("home")).content.decode()
     figure = re.search(r'data-figure="audit_today">.*?<div class="figure">(\d+)<', home, re.S)
     assert figure.group(1) == "2"
+
+
+def test_changes_sent_today_as_an_admin_are_counted_up_to_the_cap(client_as, account_manager, settings):
+    """Everyone's "Changes sent today" (an Admin's home) is counted up to one past the lists' cap, as a day's
+    changes grow with the partner's customers: past it the figure says "More than N", and the count stops
+    there (a LIMIT), never reading every change of the day."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.customers.factories import make_customer
+
+    customer = make_customer(company_name="Busy KK")
+    for _ in range(3):
+        _record(account_manager, "patchCustomer", domain_id=customer.domain_id)
+    client = client_as(Role.ADMIN)
+    settings.LIST_COUNT_CAP = 5
+    home = client.get(reverse("home"), {"owner": "all"}).content.decode()
+    assert re.search(r'data-figure="audit_today">.*?<div class="figure">(\d+)<', home, re.S).group(1) == "3"
+    settings.LIST_COUNT_CAP = 2
+    with CaptureQueriesContext(connection) as captured:
+        home = client.get(reverse("home"), {"owner": "all"}).content.decode()
+    figure = re.search(r'data-figure="audit_today">.*?<div class="figure">([^<]*)<', home, re.S)
+    assert figure.group(1) == "More than 2"
+    counts = [
+        q["sql"] for q in captured if "COUNT(" in q["sql"] and '"core_auditentry"."created_at" >=' in q["sql"]
+    ]
+    assert counts and all("LIMIT 3" in sql for sql in counts), counts

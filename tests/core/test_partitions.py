@@ -226,3 +226,22 @@ def test_a_month_holding_a_row_another_rule_keeps_is_not_dropped():
     dropped = partitions.drop_months(OptionUsage, "used_date", dt.date(2025, 6, 1), Q(plan="KEPT"))
     assert dropped == {dt.date(2025, 1, 1): 1}
     assert _exists("options_optionusage_p202502") and not _exists("options_optionusage_p202501")
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_the_data_kept_page_reads_a_partitioned_table_s_oldest_month_from_its_partitions():
+    """The oldest row of a partitioned table is read as its month (the first day of the oldest month whose
+    partition holds a row, a probe per month), or DEFAULT's oldest row when older: its removal date is the same
+    as its own date's, as the month leaves whole."""
+    customer = make_customer(company_name="Kita K.K.")
+    rule = next(r for r in rules() if r.model == "options.OptionUsage")
+    assert rule.oldest() is None
+    partitions.make_months(OptionUsage, "used_date", dt.date(2025, 1, 1), dt.date(2025, 3, 1))
+    _usage(customer, "FEB", dt.date(2025, 2, 17))
+    _usage(customer, "MAR", dt.date(2025, 3, 3))
+    assert rule.oldest() == dt.date(2025, 2, 1)
+    assert rule.removal_date(rule.oldest()) == rule.removal_date(dt.date(2025, 2, 17))
+    _usage(customer, "OLDER", dt.date(2024, 6, 9))
+    assert _where("OLDER") == "options_optionusage_default"
+    assert rule.oldest() == dt.date(2024, 6, 9)

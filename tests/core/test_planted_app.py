@@ -1,6 +1,7 @@
 """A new domain app needs no line under portal/: planted into INSTALLED_APPS (tests/planted/devices: permissions,
-views, URLs, one declared change and one `contribute()` call), it appears in the navigation, Django's
-permissions and the role groups, the URL resolver's role x URL checks and the operation page.
+views, URLs, one declared change, one periodic job and one `contribute()` call), it appears in the navigation,
+Django's permissions and the role groups, the URL resolver's role x URL checks, the operation page and the beat
+schedule.
 """
 
 from __future__ import annotations
@@ -92,6 +93,17 @@ def test_its_operations_open_to_the_holders_of_its_change_permission_with_its_wo
     assert page.status_code == 200
     assert "Restart a device" in page.content.decode()
     assert client_as(Role.FINANCE).get(url).status_code == 403
+
+
+def test_its_periodic_job_is_in_the_beat_schedule(devices):
+    from celery.schedules import crontab
+
+    from portal.core.periodic import beat_schedule
+
+    assert beat_schedule()["devices-restart-nightly"] == {
+        "task": "devices.restart",
+        "schedule": crontab(hour=2, minute=0),
+    }
 
 
 def test_without_the_app_nothing_of_it_is_left(client_as):

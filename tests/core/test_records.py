@@ -54,13 +54,17 @@ def test_same_idempotency_key_returns_the_first_operation(account_manager):
     assert Operation.objects.count() == 1
 
 
-def test_operation_finishing_sets_progress_and_time(db):
+def test_operation_finishing_counts_its_one_item_and_time(db):
+    """A change is a run of one item: 0 % while open, done (100 %) once applied, failed once refused."""
     op, _ = services.operation_start(idempotency_key="k1", kind="activateCustomer")
-    services.operation_update(op, status=Operation.Status.RUNNING, progress=40)
-    assert op.progress == 40 and not op.is_finished
+    services.operation_update(op, status=Operation.Status.RUNNING)
+    assert (op.total, op.done, op.failed, op.progress, op.is_finished) == (1, 0, 0, 0, False)
     services.operation_update(op, status=Operation.Status.SUCCEEDED, result={"ok": True})
     op.refresh_from_db()
-    assert op.is_finished and op.progress == 100 and op.finished_at is not None
+    assert op.is_finished and (op.done, op.failed, op.progress) == (1, 0, 100) and op.finished_at is not None
+    refused, _ = services.operation_start(idempotency_key="k2", kind="activateCustomer")
+    services.operation_update(refused, status=Operation.Status.FAILED, error="no")
+    assert (refused.done, refused.failed, refused.progress) == (0, 1, 100)
 
 
 def test_admin_shows_audit_entries_read_only(client_as, account_manager):

@@ -1,4 +1,4 @@
-"""The continuous refresh's order (portal/core/sync/need.py, engine.refresh_plan): the customers that need a
+"""The continuous refresh's order (portal/core/sync/need.py, refresh.refresh_plan): the customers that need a
 fresh copy first, the rest in turn by the oldest copy; with a fake clock."""
 
 from __future__ import annotations
@@ -8,9 +8,10 @@ import datetime as dt
 import pytest
 import time_machine
 
+from bench.customers.day import simulate
 from customers.models import Customer
 from portal.core.models import AuditEntry, RefreshMark
-from portal.core.sync import engine, need
+from portal.core.sync import need, refresh, running
 from portal.core.sync.need import TURN, Pick, refresh_order
 
 NOW = dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.UTC)
@@ -147,11 +148,11 @@ def test_the_plan_reads_opened_changed_and_failed_customers_before_the_oldest_co
             _customer(domain_id, minutes_ago(100 - domain_id))  # 1 is the oldest copy, 10 the youngest
         _customer(11, minutes_ago(200), removed_at=minutes_ago(150))  # gone: never read
         _customer(12, minutes_ago(2))  # read a moment ago: not in turn yet
-        engine.refresh_mark_opened(9)
+        refresh.refresh_mark_opened(9)
         RefreshMark.objects.update_or_create(domain_id=10, defaults={"failed_at": minutes_ago(10)})
         RefreshMark.objects.update_or_create(domain_id=11, defaults={"failed_at": minutes_ago(10)})
         AuditEntry.objects.create(operation_id="updateCustomer", domain_id=8, outcome="succeeded")
-        picks = engine.refresh_plan(size=6)
+        picks = refresh.refresh_plan(size=6)
     assert picks == [
         Pick(9, "opened"),  # its copy is older than OVERDUE: what people look at comes first
         Pick(10, "failed"),
@@ -167,51 +168,51 @@ def test_a_page_opened_earlier_today_keeps_its_customer_looked_at_until_the_day_
     """Opened at 09:00 (Japan time), three hours before NOW: no longer 'opened' (the hour), but 'today'; the
     mark stays after a read, and lapses on the next day."""
     with time_machine.travel(NOW - dt.timedelta(hours=3), tick=False):
-        engine.refresh_mark_opened(5)
+        refresh.refresh_mark_opened(5)
     with time_machine.travel(NOW, tick=False):
         for domain_id in range(1, 6):
             _customer(domain_id, minutes_ago(100 - domain_id))
-        assert engine.refresh_plan(size=2) == [Pick(5, "today"), Pick(1, TURN)]
-        engine._record_reads([5], failed=set())
+        assert refresh.refresh_plan(size=2) == [Pick(5, "today"), Pick(1, TURN)]
+        refresh.record_reads([5], failed=set())
         assert RefreshMark.objects.filter(domain_id=5).exists()
     with time_machine.travel(NOW + dt.timedelta(hours=13), tick=False):  # 01:00 the next day in Japan
-        engine._record_reads([], failed=set())
+        refresh.record_reads([], failed=set())
     assert not RefreshMark.objects.exists()
 
 
 @pytest.mark.django_db
 def test_an_open_or_a_failure_long_ago_no_longer_counts(settings):
     with time_machine.travel(NOW - dt.timedelta(hours=13), tick=False):  # 23:00 in Japan the day before
-        engine.refresh_mark_opened(5)
+        refresh.refresh_mark_opened(5)
     with time_machine.travel(NOW, tick=False):
         for domain_id in range(1, 6):
             _customer(domain_id, minutes_ago(100 - domain_id))
-        assert engine.refresh_plan(size=2) == [Pick(1, TURN), Pick(2, TURN)]
-        engine._record_reads([5], failed=set())
+        assert refresh.refresh_plan(size=2) == [Pick(1, TURN), Pick(2, TURN)]
+        refresh.record_reads([5], failed=set())
     assert not RefreshMark.objects.exists()
 
 
 @pytest.mark.django_db
 def test_a_read_that_fails_marks_the_customer_and_a_read_that_succeeds_clears_it():
     with time_machine.travel(NOW, tick=False):
-        engine._record_reads([1, 2, 3], failed={2})
+        refresh.record_reads([1, 2, 3], failed={2})
         assert list(RefreshMark.objects.values_list("domain_id", "failed_at")) == [(2, NOW)]
-        engine._record_reads([2], failed=set())
+        refresh.record_reads([2], failed=set())
     assert not RefreshMark.objects.exists()
 
 
 @pytest.mark.django_db
 def test_a_page_view_writes_its_mark_once_in_a_while(django_assert_num_queries):
     with time_machine.travel(NOW, tick=False):
-        engine.refresh_mark_opened(7)
+        refresh.refresh_mark_opened(7)
         with django_assert_num_queries(0):
             for _ in range(5):
-                engine.refresh_mark_opened(7)
+                refresh.refresh_mark_opened(7)
     assert RefreshMark.objects.get(domain_id=7).opened_at == NOW
 
 
 def test_beat_restarts_the_refresh_every_batch_unless_it_is_turned_off(settings):
-    from portal.celery import beat_schedule
+    from portal.core.periodic import beat_schedule
 
     settings.RESYNC_REFRESH_BATCH_SECONDS = 60
     entry = beat_schedule()["resync-refresh"]
@@ -227,17 +228,17 @@ def test_a_batch_whose_worker_died_is_closed_by_the_next_and_one_refresher_runs_
 
     from portal.core.models import SyncRun
 
-    lost = SyncRun.objects.create(kind=engine.REFRESH, total=10, done=3)
-    cache.add(engine.REFRESH_LOCK_KEY, "another worker", 60)
-    assert engine.resync_refresh() is None  # another refresher holds the lock: nothing done
+    lost = SyncRun.objects.create(kind=running.REFRESH, total=10, done=3)
+    cache.add(refresh.REFRESH_LOCK_KEY, "another worker", 60)
+    assert refresh.resync_refresh() is None  # another refresher holds the lock: nothing done
     lost.refresh_from_db()
     assert lost.finished_at is None
-    cache.delete(engine.REFRESH_LOCK_KEY)  # its worker died: the lock lapsed
-    assert engine.resync_refresh() is None  # no customer to read
+    cache.delete(refresh.REFRESH_LOCK_KEY)  # its worker died: the lock lapsed
+    assert refresh.resync_refresh() is None  # no customer to read
     lost.refresh_from_db()
     assert lost.status == SyncRun.Status.FAILED
     assert "a later refresh took over" in lost.errors[0]["error"]
-    assert cache.get(engine.REFRESH_LOCK_KEY) is None
+    assert cache.get(refresh.REFRESH_LOCK_KEY) is None
 
 
 @pytest.mark.django_db
@@ -246,20 +247,20 @@ def test_while_a_full_resync_reads_everyone_the_refresh_reads_only_the_customers
     full resync reads everyone in turn), and with no need the refresh does not start."""
     from django.core.cache import cache
 
-    cache.add(engine.LOCK_KEY, "full", 60)
+    cache.add(running.LOCK_KEY, "full", 60)
     try:
         with time_machine.travel(NOW, tick=False):
             _customer(1, minutes_ago(60))
-            assert engine.resync_refresh() is None
+            assert refresh.resync_refresh() is None
             _customer(2, minutes_ago(50))
-            engine.refresh_mark_opened(2)
-            assert engine.refresh_plan(size=4, needs_only=True) == [Pick(2, "opened")]
-            assert engine.refresh_plan(size=4) == [Pick(2, "opened"), Pick(1, TURN)]
+            refresh.refresh_mark_opened(2)
+            assert refresh.refresh_plan(size=4, needs_only=True) == [Pick(2, "opened")]
+            assert refresh.refresh_plan(size=4) == [Pick(2, "opened"), Pick(1, TURN)]
     finally:
-        cache.delete(engine.LOCK_KEY)
+        cache.delete(running.LOCK_KEY)
 
 
-# --- A day at 50,000 customers, simulated (need.simulate: the order and the paced calls, a fake clock) ----------
+# --- A day at 50,000 customers, simulated (bench.customers.day: the order and the paced calls, a fake clock) -----
 
 
 def test_what_people_look_at_stays_under_an_hour_at_50000_customers_paced_at_half_the_limit():
@@ -269,7 +270,7 @@ def test_what_people_look_at_stays_under_an_hour_at_50000_customers_paced_at_hal
     stays under an hour. Simulated at a fifth of the size and of the rate, which is the same load (the batch, the
     needs and the turn all scale together), so the test takes seconds; `python -m bench.customers needs` plays
     the full size."""
-    day = need.simulate(
+    day = simulate(
         customers=10_000,
         due_share=0.09,
         opens_a_day=84,
@@ -286,7 +287,7 @@ def test_at_two_and_a_half_calls_a_customer_reads_for_decisions_keep_what_people
     option's renewal settings). Read whole, the 950 customers people look at would take 950 x 2.5 calls, more
     than the hour's; read for their decisions (the option that ends, if any: one call at most), they stay under
     the hour, and the turn still comes."""
-    day = need.simulate(
+    day = simulate(
         customers=10_000,
         due_share=0.09,
         opens_a_day=84,
@@ -298,7 +299,29 @@ def test_at_two_and_a_half_calls_a_customer_reads_for_decisions_keep_what_people
     assert day.read_in_turn > 0
 
 
-# --- What a read for a decision reads (engine._run_batch with a client that records its calls) -----------------
+def test_beside_a_full_resync_that_gives_way_what_people_look_at_stays_under_an_hour():
+    """The same day while a full resync runs all day (at 50,000 customers one does): the refresh reads by need
+    alone, and the full resync gives way to it (RESYNC_FULL_SHARE_GIVING_WAY), so the refresh has the rest of
+    the rate: what people look at stays under the hour. Shared half and half, as the limiter alone would share
+    it, it does not."""
+    from django.conf import settings
+
+    def day(rate):
+        return simulate(
+            customers=10_000,
+            due_share=0.09,
+            opens_a_day=84,
+            rate_per_minute=rate / 5,
+            calls_per_customer=2.5,
+            needs_only=True,
+        )
+
+    sustained = 240 * 0.5
+    assert day(sustained * (1 - settings.RESYNC_FULL_SHARE_GIVING_WAY)).looked_at_oldest < need.LOOKED_AT_GOAL
+    assert day(sustained / 2).looked_at_oldest > need.LOOKED_AT_GOAL
+
+
+# --- What a read for a decision reads (refresh._run_batch with a client that records its calls) -----------------
 
 
 class _RecordingClient:
@@ -342,7 +365,9 @@ def test_a_customer_read_for_its_decision_reads_the_renewal_of_the_option_that_e
         _customer(1, minutes_ago(50))
         _customer(2, minutes_ago(50))
         client = _RecordingClient(clock.today())
-        run = engine._run_batch(SyncRun.objects.create(kind=engine.REFRESH), [1, 2], client, for_decision=[1])
+        run = refresh._run_batch(
+            SyncRun.objects.create(kind=running.REFRESH), [1, 2], client, for_decision=[1]
+        )
     renewals = sorted(
         (kw["domain_id"], kw["option_product_id"])
         for name, kw in client.calls
@@ -352,28 +377,28 @@ def test_a_customer_read_for_its_decision_reads_the_renewal_of_the_option_that_e
     # Every per-customer call is made for both.
     lists = [kw["domain_id"] for name, kw in client.calls if name == "list_option_products"]
     assert sorted(lists) == [1, 2]
-    assert run.counts[engine.READ_FOR_DECISION] == 1
+    assert run.counts[refresh.READ_FOR_DECISION] == 1
 
 
 @pytest.mark.django_db
 def test_a_whole_read_costs_the_per_item_calls_of_the_customers_read_whole():
     from portal.core.models import SyncRun
 
-    assert engine.refresh_whole_cost() == 1.0  # nothing read yet
+    assert refresh.refresh_whole_cost() == 1.0  # nothing read yet
     SyncRun.objects.create(
-        kind=engine.REFRESH,
+        kind=running.REFRESH,
         finished_at=NOW,
         done=100,
         calls={"getOptionProductRenewal": 130 + 20},
-        counts={engine.READ_FOR_DECISION: 80, "getOptionProductRenewal_for_decision": 20},
+        counts={refresh.READ_FOR_DECISION: 80, "getOptionProductRenewal_for_decision": 20},
     )
-    assert engine.refresh_whole_cost() == pytest.approx(130 / 20)
+    assert refresh.refresh_whole_cost() == pytest.approx(130 / 20)
     # A batch of reads for decisions alone says nothing about a whole read: the one before it does.
     SyncRun.objects.create(
-        kind=engine.REFRESH,
+        kind=running.REFRESH,
         finished_at=NOW + dt.timedelta(minutes=1),
         done=10,
         calls={"getOptionProductRenewal": 3},
-        counts={engine.READ_FOR_DECISION: 10, "getOptionProductRenewal_for_decision": 3},
+        counts={refresh.READ_FOR_DECISION: 10, "getOptionProductRenewal_for_decision": 3},
     )
-    assert engine.refresh_whole_cost() == pytest.approx(130 / 20)
+    assert refresh.refresh_whole_cost() == pytest.approx(130 / 20)

@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 
 from portal.core import sync, tasks
-from portal.core.sync import engine
+from portal.core.sync import requests
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def test_changes_in_a_row_queue_one_refresh_until_it_starts(
 
     # The refresh starts (the worker takes it): a change made now must be read again, so it queues another.
     read: list[int] = []
-    monkeypatch.setattr(engine, "resync_customer", lambda *, domain_id, skip=(): read.append(domain_id))
+    monkeypatch.setattr(requests, "resync_customer", lambda *, domain_id, skip=(): read.append(domain_id))
     sync.resync_customer_queued(domain_id=10000001, skip=["listOptionProducts"])
     assert read == [10000001]
     with django_capture_on_commit_callbacks(execute=True):

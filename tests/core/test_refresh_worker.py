@@ -13,7 +13,7 @@ from django.utils import timezone
 from customers.models import Customer
 from portal.core import sync
 from portal.core.models import AuditEntry, RefreshMark, SyncRun
-from portal.core.sync import engine
+from portal.core.sync import refresh, running, tasks
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
@@ -24,7 +24,7 @@ def _wait_for_refreshes(n: int, log, timeout: float = 90) -> list[SyncRun]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         runs = list(
-            SyncRun.objects.filter(kind=sync.REFRESH).exclude(finished_at=None).order_by("started_at")
+            SyncRun.objects.filter(kind=sync.REFRESH).exclude(finished_at=None).order_by("requested_at")
         )
         if len(runs) >= n:
             return runs
@@ -54,17 +54,17 @@ def test_the_refresh_reads_the_customers_that_need_it_first_then_the_oldest_copi
     # little fresher than the rest, but one of them (its copy is older than a due decision allows).
     for i, domain_id in enumerate(live):
         Customer.objects.filter(domain_id=domain_id).update(synced_at=now - dt.timedelta(minutes=120 - i))
-    due = [d for d in engine.refresh_needs(now)["due"] if d in live]
+    due = [d for d in refresh.refresh_needs(now)["due"] if d in live]
     Customer.objects.filter(domain_id__in=due).update(synced_at=now - dt.timedelta(minutes=6))
     if due:
         Customer.objects.filter(domain_id=due[-1]).update(synced_at=now - dt.timedelta(minutes=59))
     others = [d for d in reversed(live) if d not in due]  # the youngest copies first
     failed, opened, changed = others[:3]
     RefreshMark.objects.create(domain_id=failed, failed_at=now - dt.timedelta(minutes=10))
-    engine.refresh_mark_opened(opened)
+    refresh.refresh_mark_opened(opened)
     AuditEntry.objects.create(operation_id="updateCustomer", domain_id=changed, outcome="succeeded")
     needed = {failed, opened, changed} | ({due[-1]} if due else set())
-    planned = engine.refresh_plan()
+    planned = refresh.refresh_plan()
     assert needed <= {pick.domain_id for pick in planned}
     assert len(planned) < len(live)  # the batch is a part of them: the order matters
 
@@ -74,13 +74,13 @@ def test_the_refresh_reads_the_customers_that_need_it_first_then_the_oldest_copi
         .order_by("synced_at", "domain_id")
         .values_list("domain_id", flat=True)
     )
-    engine.resync_refresh_task.delay()
+    tasks.resync_refresh_task.delay()
     first, second = _wait_for_refreshes(2, celery_worker_process["log"])[:2]
 
     def read_in(run: SyncRun) -> set[int]:
         return set(
             Customer.objects.filter(
-                synced_at__gte=run.started_at, synced_at__lte=run.finished_at
+                synced_at__gte=run.requested_at, synced_at__lte=run.finished_at
             ).values_list("domain_id", flat=True)
         )
 
@@ -92,4 +92,4 @@ def test_the_refresh_reads_the_customers_that_need_it_first_then_the_oldest_copi
     # Each customer read once per batch: one one-customer read each, the per-customer calls once each.
     assert first.calls["getCustomer"] == first.total == len(planned)
     assert not RefreshMark.objects.filter(domain_id=failed).exists()  # read: no longer failed
-    assert not engine.full_resync_running()
+    assert not running.full_resync_running()

@@ -18,9 +18,10 @@ from django.utils.html import strip_tags
 
 from invoicing import storage
 from invoicing.models import InvoicePayment, InvoiceSending, IssuedInvoice, OpenInvoice
+from invoicing.retention import ISSUING
 from options.models import OptionUsage
 from portal.core.models import AuditEntry, Batch, BatchRow, Operation, SyncRun
-from portal.core.retention import HOUSEKEEPING, housekeep
+from portal.core.retention import HOUSEKEEPING, housekeep, rules
 from tests.customers.factories import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +85,7 @@ def _a_year_of_history(customer, user) -> dict:
             )
             AuditEntry.objects.create(operation_id="portal.assignCustomerOwner", outcome="succeeded")
             AuditEntry.objects.create(operation_id="portal.issueCustomerInvoice", outcome="succeeded")
-            batch = Batch.objects.create(created_by=user, action="changePlan", state="finished")
+            batch = Batch.objects.create(requested_by=user, action="changePlan", state="finished")
             BatchRow.objects.create(batch=batch, key=f"subscriptions:{i}", operation=change)
             SyncRun.objects.create(kind="full", status="succeeded", finished_at=_at(day, 11))
             OptionUsage.objects.create(
@@ -128,7 +129,7 @@ def _a_year_of_history(customer, user) -> dict:
     # Still under way, whatever its age: never removed.
     with time_machine.travel(_at(MONTHS[0]), tick=False):
         made["running"] = Operation.objects.create(idempotency_key="run", kind="changePlan", status="running")
-        made["sending"] = Batch.objects.create(created_by=user, action="changePlan", state="running")
+        made["sending"] = Batch.objects.create(requested_by=user, action="changePlan", state="running")
         made["unfinished_run"] = SyncRun.objects.create(kind="full")
     return made
 
@@ -249,3 +250,23 @@ def test_the_data_kept_page_states_each_rule_and_the_earliest_removal_of_the_inv
         'data-testid="retention-link"'
         not in client_as(Role.ACCOUNT_MANAGER).get(reverse("core:sync")).content.decode()
     )
+
+
+def test_a_rule_of_a_few_values_of_one_column_reads_its_oldest_row_value_by_value():
+    """The rule of the audit entries of issuing documents (three operations) reads its oldest row from the
+    operation and time index, one operation at a time, never by walking every entry in time order."""
+    from portal.core.retention import _among
+
+    rule = next(r for r in rules() if r.model == "core.AuditEntry" and r.where is not None)
+    assert _among(rule.where) == ("operation_id", list(ISSUING))
+    assert rule.oldest() is None
+    for day, operation in (
+        (dt.date(2026, 3, 1), "portal.issueCreditNote"),
+        (dt.date(2026, 1, 5), "portal.assignCustomerOwner"),
+        (dt.date(2026, 2, 1), "portal.issueCustomerInvoice"),
+    ):
+        with time_machine.travel(_at(day), tick=False):
+            AuditEntry.objects.create(operation_id=operation, outcome="succeeded")
+    assert rule.oldest() == dt.date(2026, 2, 1)
+    others = next(r for r in rules() if r.model == "core.AuditEntry" and r.where is None)
+    assert others.oldest() == dt.date(2026, 1, 5)

@@ -48,7 +48,7 @@ def test_following_a_finished_sync_sums_it_up_in_one_line():
     run = SyncRun.objects.create(
         kind="full", scope="all", total=200, done=200, status=SyncRun.Status.SUCCEEDED
     )
-    SyncRun.objects.filter(pk=run.pk).update(finished_at=run.started_at + timezone.timedelta(seconds=52))
+    SyncRun.objects.filter(pk=run.pk).update(finished_at=run.requested_at + timezone.timedelta(seconds=52))
     out = io.StringIO()
     Command(stdout=out).follow(run.pk, timeout=5)
     assert out.getvalue() == "First sync succeeded: 200/200 customers in 52 s.\n"
@@ -59,7 +59,7 @@ def test_following_names_errors_and_a_sync_still_running():
     run = SyncRun.objects.create(
         kind="full", total=200, done=200, status=SyncRun.Status.PARTIAL, errors=[{"error": "x"}] * 3
     )
-    SyncRun.objects.filter(pk=run.pk).update(finished_at=run.started_at + timezone.timedelta(seconds=61))
+    SyncRun.objects.filter(pk=run.pk).update(finished_at=run.requested_at + timezone.timedelta(seconds=61))
     out = io.StringIO()
     Command(stdout=out).follow(None, timeout=5)  # None: the latest full run (one the beat started)
     assert (
@@ -77,9 +77,11 @@ def test_following_names_errors_and_a_sync_still_running():
 @pytest.mark.django_db
 def test_a_restarts_sync_is_called_a_resync_not_the_first():
     first = SyncRun.objects.create(kind="full", total=200, done=200, status=SyncRun.Status.SUCCEEDED)
-    SyncRun.objects.filter(pk=first.pk).update(finished_at=first.started_at + timezone.timedelta(seconds=50))
+    SyncRun.objects.filter(pk=first.pk).update(
+        finished_at=first.requested_at + timezone.timedelta(seconds=50)
+    )
     again = SyncRun.objects.create(kind="full", total=200, done=200, status=SyncRun.Status.SUCCEEDED)
-    SyncRun.objects.filter(pk=again.pk).update(finished_at=again.started_at + timezone.timedelta(seconds=9))
+    SyncRun.objects.filter(pk=again.pk).update(finished_at=again.requested_at + timezone.timedelta(seconds=9))
     out = io.StringIO()
     Command(stdout=out).follow(again.pk, timeout=5)
     assert out.getvalue() == "Resync succeeded: 200/200 customers in 9 s.\n"

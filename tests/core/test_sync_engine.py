@@ -17,22 +17,19 @@ from partner_api.constants import MAX_PAGE_SIZE
 from partner_api.errors import NotFoundError
 from portal.core import sync
 from portal.core.models import SyncRun
-from portal.core.sync import engine
-from sandbox.testing import iter_pages, start_sandbox
+from portal.core.sync import fanout, running
+from sandbox.testing import iter_pages
 from tests.fixtures.portal_api import (
     portal_api,  # noqa: F401
     quick_retries,
     reset_client_cache,
 )
+from tests.fixtures.sandbox import sandbox_of_its_own
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
 
-@pytest.fixture(scope="module")
-def own_sandbox():
-    server = start_sandbox(seed_customers=40, seed=11, rate_limit=100_000)
-    yield server
-    server.stop()
+own_sandbox = sandbox_of_its_own(seed_customers=40, seed=11, rate_limit=100_000)
 
 
 @pytest.fixture
@@ -197,7 +194,7 @@ def test_a_full_resync_lists_first_the_options_of_the_customers_with_most_paid_o
     sync.resync_full()
     known = renewals_known()
     assert len(set(known.values())) > 1  # the sandbox's customers differ: the order below means something
-    monkeypatch.setattr(engine, "WORKERS_PER_OPERATION", 1)
+    monkeypatch.setattr(fanout, "WORKERS_PER_OPERATION", 1)
     api.clear_requests()
     assert sync.resync_full().status == SyncRun.Status.SUCCEEDED
     listed = [int(r["path"].split("/")[-2]) for r in api.requests(operation_id="listOptionProducts")]
@@ -223,7 +220,7 @@ def test_a_first_sync_lists_first_the_options_of_the_customers_on_a_paid_product
     from options.models import Option
     from options.selectors import renewals_known
 
-    monkeypatch.setattr(engine, "WORKERS_PER_OPERATION", 1)
+    monkeypatch.setattr(fanout, "WORKERS_PER_OPERATION", 1)
     assert not Option.objects.exists()
     api.clear_requests()
     assert sync.resync_full().status == SyncRun.Status.SUCCEEDED
@@ -286,7 +283,7 @@ def test_customers_whose_calls_keep_failing_are_recorded_and_skipped(api):
 
 
 def test_overlapping_full_runs_are_refused(api):
-    lock = engine._Lock(sync.LOCK_KEY)
+    lock = running.Lock(sync.LOCK_KEY)
     assert lock.acquire()
     try:
         with pytest.raises(sync.SyncAlreadyRunning):
@@ -351,7 +348,7 @@ def test_a_resync_whose_process_died_is_taken_over_within_minutes(api):
 
     dead = SyncRun.objects.create(kind=sync.FULL, scope="all")
     long_ago = timezone.now() - dt.timedelta(seconds=sync.QUEUED_GRACE_SECONDS + 1)
-    SyncRun.objects.filter(pk=dead.pk).update(started_at=long_ago)
+    SyncRun.objects.filter(pk=dead.pk).update(requested_at=long_ago)
     cache.add(sync.LOCK_KEY, "a-worker-that-was-killed", timeout=2)
     # While the dead holder's lock lives, nothing new starts.
     assert sync.resync_full_request(user=None) == (dead, False)
@@ -372,7 +369,7 @@ def test_a_started_resync_whose_lock_lapsed_is_taken_over_at_once_a_queued_one_i
     cache.delete(sync.LOCK_KEY)
     a_minute_ago = timezone.now() - dt.timedelta(seconds=60)
     queued = SyncRun.objects.create(kind=sync.FULL, scope="all")
-    SyncRun.objects.filter(pk=queued.pk).update(started_at=a_minute_ago)
+    SyncRun.objects.filter(pk=queued.pk).update(requested_at=a_minute_ago)
     assert sync.resync_full_request(user=None) == (queued, False)
 
     SyncRun.objects.filter(pk=queued.pk).update(total=200, done=86)  # a worker took it, then died
@@ -385,21 +382,21 @@ def test_a_started_resync_whose_lock_lapsed_is_taken_over_at_once_a_queued_one_i
 def test_the_running_lock_is_renewed_while_the_run_lives_and_lapses_when_it_dies(api, monkeypatch):
     from django.core.cache import cache
 
-    lock = engine._Lock("portal:test-lock", ttl=1)
+    lock = running.Lock("portal:test-lock", ttl=1)
     assert lock.acquire()
     try:
         time.sleep(2.5)  # more than twice its time to live: alive only because the heartbeat renews it
         assert cache.get("portal:test-lock") == lock.token
-        assert not engine._Lock("portal:test-lock", ttl=1).acquire()
+        assert not running.Lock("portal:test-lock", ttl=1).acquire()
     finally:
         lock.release()
     assert cache.get("portal:test-lock") is None
     # A holder that dies stops renewing: simulate it by stopping the heartbeat without releasing.
-    dying = engine._Lock("portal:test-lock", ttl=1)
+    dying = running.Lock("portal:test-lock", ttl=1)
     assert dying.acquire()
     dying._stop.set()
     time.sleep(1.5)
-    assert engine._Lock("portal:test-lock", ttl=1).acquire()
+    assert running.Lock("portal:test-lock", ttl=1).acquire()
 
 
 def _last_closed_month(sandbox) -> dict[str, int]:

@@ -100,12 +100,12 @@ def test_the_sync_page_says_how_old_the_oldest_copy_people_look_at_is(client_as)
 
     from portal.core import clock
     from portal.core.models import RefreshMark
-    from portal.core.sync import engine
+    from portal.core.sync import refresh
     from tests.customers.factories import make_customer
     from tests.subscriptions.factories import make_subscription
 
     client = client_as(Role.ADMIN)
-    cache.delete(engine.LOOKED_AT_KEY)
+    cache.delete(refresh.LOOKED_AT_KEY)
     page = client.get(reverse("core:sync")).content.decode()
     assert "No customer has a decision due within 7 days or a page opened today." in page
     now, today = timezone.now(), clock.today()
@@ -123,7 +123,7 @@ def test_the_sync_page_says_how_old_the_oldest_copy_people_look_at_is(client_as)
     assert (
         "No customer has a decision" in page
     )  # the figure is kept a while (the refresh writes it each batch)
-    engine._store_looked_at()
+    refresh._store_looked_at()
     page = client.get(reverse("core:sync")).content.decode()
     assert (
         "Among the 2 customers people look at (a decision due within 7 days or a page opened today), the oldest "

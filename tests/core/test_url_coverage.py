@@ -84,7 +84,16 @@ NOT_ADMIN_FORMS = {
     "partner_account:callback",
     "partner_account:disconnect",
 }
-DUMMY = {"int": 1, "uuid": uuid.UUID(int=1), "str": "x", "string": "x", "slug": "x", "path": "x"}
+DUMMY = {
+    "year": 2026,
+    "month": 1,
+    "int": 1,
+    "uuid": uuid.UUID(int=1),
+    "str": "x",
+    "string": "x",
+    "slug": "x",
+    "path": "x",
+}
 
 
 def portal_urls() -> dict[str, URLPattern]:

@@ -32,6 +32,7 @@ from django.test import Client
 from portal.core.access import Role
 from tests.fixtures.downloads import body, csv_of, sheet_of
 from tests.fixtures.personas import make_persona
+from tests.fixtures.sandbox import sandbox_of_its_own
 from tests.partner_api.contract import spec as contract_spec
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -158,14 +159,8 @@ def test_the_finder_reads_codes_from_the_contract_and_finds_them_only_where_peop
 # --- The world ------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def own_sandbox():
-    """40 seeded customers: options of every kind, Trial and paid subscriptions, orders, an invoice month."""
-    from sandbox.testing import start_sandbox
-
-    server = start_sandbox(seed_customers=40, seed=21)
-    yield server
-    server.stop()
+# 40 seeded customers: options of every kind, Trial and paid subscriptions, orders, an invoice month.
+own_sandbox = sandbox_of_its_own(seed_customers=40, seed=21)
 
 
 def _stated(change, customer_id: int) -> list[str]:

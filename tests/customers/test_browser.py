@@ -27,7 +27,7 @@ def test_support_finds_a_customer_by_part_of_a_japanese_name_and_opens_it(page):
     page.goto("/customers/")
     rows = page.locator("#results tbody tr")
     assert rows.count() == 3
-    page.fill("input[name=q]", "みなと")
+    page.fill("#main input[name=q]", "みなと")
     page.wait_for_url(re.compile(r".*/customers/\?.*q=%E3%81%BF%E3%81%AA%E3%81%A8.*"))
     page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 1")
     assert "minato.example.jp" in rows.first.inner_text()

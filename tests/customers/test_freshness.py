@@ -120,7 +120,7 @@ def test_a_bad_since_is_a_clear_400_not_a_500(client_as):
 
 def test_a_poll_finds_its_customers_run_among_every_other_run_by_their_index(client_as):
     """However many runs the history holds (other customers', other kinds'), a poll reads its customer's runs
-    of the kind along the sync runs' (kind, scope, started_at) index (core migration 0021), latest first."""
+    of the kind along the sync runs' (kind, scope, requested_at) index (core migration 0021), latest first."""
     customer = _old(30)
     other = make_customer(company_name="他社株式会社")
     opened = timezone.now() - dt.timedelta(days=300)
@@ -137,4 +137,4 @@ def test_a_poll_finds_its_customers_run_among_every_other_run_by_their_index(cli
     assert "Updated just now" in body and "failed" not in body
     with connection.cursor() as cursor:
         indexes = connection.introspection.get_constraints(cursor, SyncRun._meta.db_table)
-    assert indexes["core_syncrun_kind_scope_start"]["columns"] == ["kind", "scope", "started_at"]
+    assert indexes["core_syncrun_kind_scope_start"]["columns"] == ["kind", "scope", "requested_at"]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from tests.fixtures.migrations import migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -16,15 +16,8 @@ BEFORE = [("customers", "0004_customer_removed_index"), ("subscriptions", "0001_
 AFTER = [("customers", "0005_worklist_derived_columns")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 def test_the_upgrade_fills_unused_licences_and_seats_left_from_the_cache():
-    old = _migrate(BEFORE)
+    old = migrate(BEFORE)
     try:
         Customer, Subscription = (
             old.get_model("customers", "Customer"),
@@ -55,7 +48,7 @@ def test_the_upgrade_fills_unused_licences_and_seats_left_from_the_cache():
                 status=status,
                 synced_at=now,
             )
-        new = _migrate(AFTER)
+        new = migrate(AFTER)
         rows = {
             c.domain_id: (
                 c.main_subscription_id,
@@ -68,4 +61,4 @@ def test_the_upgrade_fills_unused_licences_and_seats_left_from_the_cache():
         }
         assert rows == {1: (12, 60, 20, 60, False), 2: (21, None, None, 2, True)}
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()

@@ -13,11 +13,12 @@ from django.urls import reverse
 from customers import selectors, services
 from customers.models import CustomerOwner
 from customers.permissions import VIEW_CUSTOMERS
-from customers.selectors import CustomerFilters, Owner
+from customers.selectors import CustomerFilters, Owner, paging
 from portal.core.access import Role, can
 from portal.core.models import AuditEntry
 from tests.customers.factories import make_customer
 from tests.fixtures.personas import make_persona
+from tests.fixtures.sandbox import sandbox_of_its_own
 
 pytestmark = pytest.mark.django_db
 
@@ -152,15 +153,9 @@ def test_the_owner_survives_the_resync_stores_and_a_removal(people):
     assert (owner.account_manager, owner.support_contact) == (people["aiko"], people["sam"])
 
 
-@pytest.fixture(scope="module")
-def own_sandbox():
-    """A small sandbox of its own: the session's grows with the customers other tests add, and a full resync
-    reads every one of them, twice here."""
-    from sandbox.testing import start_sandbox
-
-    server = start_sandbox(seed_customers=12, seed=5)
-    yield server
-    server.stop()
+# A small sandbox of its own: the session's grows with the customers other tests add, and a full resync reads every
+# one of them, twice here.
+own_sandbox = sandbox_of_its_own(seed_customers=12, seed=5)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -472,3 +467,123 @@ def test_an_account_managers_customers_page_by_page_in_the_lists_order(
         assert seen == expected
         last = selectors.customer_page(user=user, filters=filters, page=9, per_page=8)
         assert last.number == 3 and [r.domain_id for r in last.object_list] == expected[16:]
+
+
+@pytest.mark.parametrize("kind", ["options", "subscriptions"])
+@pytest.mark.parametrize("q", ["", "firm"], ids=["as it opens", "searched"])
+@pytest.mark.parametrize("sort", ["customer", "-customer"])
+def test_an_account_managers_rows_page_by_page_in_customer_order(people, kind, q, sort):
+    """The Options and Subscriptions lists as "Mine" (or an Account manager chosen), in customer order: the
+    manager's customers walked in name order from the search table, each checked against theirs
+    (`page_by_customer(mine=...)`), then their rows: every row of theirs once, in order, page after page, none of
+    anyone else's nor of a removed customer; counted right; a page past the end is the last."""
+    from django.utils import timezone
+
+    from options.selectors import OptionFilters, option_list, option_page
+    from subscriptions.selectors import SubscriptionFilters, subscription_list, subscription_page
+    from tests.options.factories import make_option
+    from tests.subscriptions.factories import make_subscription
+
+    aiko = people["aiko"]
+    for i in range(40):
+        c = make_customer(company_name=f"Firm {i:03}" if i % 5 else f"Other {i:03}")
+        for n in range(1 + i % 3):
+            if kind == "options":
+                make_option(c, option_product_id=f"OPT{n}")
+            else:
+                make_subscription(c)
+        if i % 2 == 0:
+            _assign(people, c, aiko)
+        if i == 8:
+            c.removed_at = timezone.now()
+            c.save()
+    Filters, listed, paged = (
+        (OptionFilters, option_list, option_page)
+        if kind == "options"
+        else (SubscriptionFilters, subscription_list, subscription_page)
+    )
+
+    def key(row):
+        return (row.customer_id, getattr(row, "option_product_id", getattr(row, "subscription_id", None)))
+
+    everyone = listed(user=people["admin"], filters=Filters(q=q, sort=sort, owner=Owner.EVERYONE))
+    theirs = set(CustomerOwner.objects.filter(account_manager=aiko).values_list("customer_id", flat=True))
+    expected = [key(r) for r in everyone if r.customer_id in theirs]
+    assert expected and len(expected) < len(list(everyone))
+    for owner, user in ((Owner.MINE, aiko), (str(aiko.pk), people["admin"])):
+        seen = []
+        for number in (1, 2, 3, 4):
+            page = paged(user=user, filters=Filters(q=q, sort=sort, owner=owner), page=number, per_page=5)
+            seen += [key(r) for r in page.object_list]
+            assert page.paginator.count == len(expected)
+        assert seen == expected[:20]
+        last = paged(user=user, filters=Filters(q=q, sort=sort, owner=owner), page=99, per_page=5)
+        assert [key(r) for r in last.object_list] == expected[(last.number - 1) * 5 :]
+
+
+@pytest.mark.parametrize("cap", [4, 1000])
+def test_an_account_managers_searched_rows_are_counted_up_to_the_cap_and_paged_by_the_groups_holding_them(
+    people, settings, monkeypatch, cap
+):
+    """The Options list as "Mine", searched: the count is exact below the cap and "more than" past it, and the
+    groups of a page are those that hold its rows (`generate_series` on PostgreSQL), not a group per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from options.selectors import OptionFilters, option_page
+    from tests.options.factories import make_option
+
+    settings.LIST_COUNT_CAP = cap
+    aiko = people["aiko"]
+    for i in range(12):
+        c = make_customer(company_name=f"Firm {i:03}" if i % 4 else f"Other {i:03}")
+        for n in range(3):
+            make_option(c, option_product_id=f"OPT{n}")
+        if i % 2 == 0:
+            _assign(people, c, aiko)
+    expected = 3 * sum(1 for i in range(12) if i % 2 == 0 and i % 4)  # theirs the word finds: 3 options each
+    first_groups, read = paging._first_groups, []
+    monkeypatch.setattr(paging, "_first_groups", lambda *a: read.append(first_groups(*a)) or read[-1])
+    with CaptureQueriesContext(connection) as ctx:
+        page = option_page(user=aiko, filters=OptionFilters(q="firm", owner=Owner.MINE), page=1, per_page=5)
+    assert (page.paginator.count, page.capped) == (min(expected, cap), expected > cap)
+    assert len(page.object_list) == 5
+    if connection.vendor == "postgresql":
+        (groups,) = [q["sql"] for q in ctx.captured_queries if "generate_series" in q["sql"]]
+        assert "LIMIT 5" in groups
+    # The two customers that hold the page's 5 rows (3 each), where SQLite reads up to 5 customers (3 of theirs).
+    assert len(read[0]) == (2 if connection.vendor == "postgresql" else 3)
+
+
+@pytest.mark.parametrize("sort", ["company", "-company"])
+def test_an_account_managers_customers_searched_page_by_page(people, django_assert_num_queries, sort):
+    """ "Mine" searched (or an Account manager chosen): the customers found are walked in name order, each checked
+    against the manager's customers (`page_by_customer(mine=...)`), counted from the search table alone: every
+    one of theirs the search finds once, in order, none of anyone else's nor a removed one; three queries a page."""
+    from django.utils import timezone
+
+    aiko = people["aiko"]
+    for i in range(60):
+        c = make_customer(company_name=f"Firm {i:03}" if i % 4 else f"Other {i:03}")
+        if i % 3 == 0:
+            _assign(people, c, aiko)
+        if i == 9:
+            c.removed_at = timezone.now()
+            c.save()
+    everyone = selectors.customer_list(user=people["admin"], filters=CustomerFilters(q="firm", sort=sort))
+    theirs = set(CustomerOwner.objects.filter(account_manager=aiko).values_list("customer_id", flat=True))
+    expected = [c.domain_id for c in everyone if c.domain_id in theirs]
+    for owner, user in ((Owner.MINE, aiko), (str(aiko.pk), people["admin"])):
+        can(user, VIEW_CUSTOMERS)  # the role is read once per user object (a request's)
+        seen = []
+        for number in (1, 2):
+            with django_assert_num_queries(3):
+                page = selectors.customer_page(
+                    user=user,
+                    filters=CustomerFilters(q="firm", owner=owner, sort=sort),
+                    page=number,
+                    per_page=8,
+                )
+            seen += [row.domain_id for row in page.object_list]
+            assert page.paginator.count == len(expected)
+        assert seen == expected

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from customers import selectors, services
 from customers.models import Customer, CustomerSearch, normalise_search, search_text_for, sort_name_for
-from customers.selectors import CustomerFilters, Removed, live_and_found
+from customers.selectors import CustomerFilters, Removed, live_and_found, search
 from options.models import Option
 from tests.customers.factories import make_customer
 
@@ -253,7 +253,7 @@ def test_a_short_word_is_read_from_the_gram_table_and_finds_what_like_finds(writ
     from customers.models import CustomerSearchGram
 
     for live in (False, True):
-        searched = selectors._searched(q, live=live)
+        searched = search.searched(q, live=live)
         assert searched is not None
         assert (searched.model is CustomerSearchGram) == (len(normalise_search(q)) in selectors.GRAM_LENGTHS)
         found = selectors.customers_found(q, live=live)
@@ -300,7 +300,7 @@ def test_the_upgrade_copies_the_grams_of_the_customers_already_cached():
             domain_id=7, domain="a.example.jp", search_text="さくら\na.example.jp", synced_at=timezone.now()
         )
         migrate([("customers", "0014_customer_search_grams")])
-        assert selectors._searched("サクラ", live=True) is not None
+        assert search.searched("サクラ", live=True) is not None
         assert list(selectors.customers_found("サクラ", live=True).values_list("customer_id", flat=True)) == [
             7
         ]

@@ -31,7 +31,7 @@ def test_the_users_pages_states_pass_axe(page, axe_violations, language):
         page.evaluate("() => window.__portalAxe.check()")
 
     page.goto("/users/")
-    page.fill("input[name=q]", "persona")
+    page.fill("#main input[name=q]", "persona")
     page.wait_for_url("**/users/?*q=persona*")
     page.select_option("select[name=status]", "inactive")
     page.wait_for_url("**/users/?*status=inactive*")
@@ -134,8 +134,8 @@ def test_the_idle_loading_bar_is_in_a_landmark_and_hidden_until_a_request(page):
 
 
 def test_links_in_running_text_are_told_apart_by_more_than_colour(page):
-    """The home page's "See all" and the links of the Scheduled changes agenda sit in sentences and lists: each
-    is underlined, not only coloured (2.49:1 against the text around them before)."""
+    """The home page's "See all" and the links of the Scheduled changes agenda sit in sentences, lists and table
+    cells: each is underlined, not only coloured (2.49:1 against the text around them before)."""
     import datetime as dt
 
     from tests.customers.factories import hand_every_customer_to, make_customer
@@ -153,7 +153,7 @@ def test_links_in_running_text_are_told_apart_by_more_than_colour(page):
         .map(a => a.textContent.trim())"""
     for url in ("/", "/scheduled/?date_from=2026-12-01&date_to=2026-12-31"):
         page.goto(url)
-        assert page.locator("main p a, main li a").count() > 0, url
+        assert page.locator("main p a, main li a, main td a").count() > 0, url
         assert page.evaluate(plain) == [], url
 
 

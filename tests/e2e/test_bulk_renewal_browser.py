@@ -15,23 +15,19 @@ from customers.models import CustomerOwner
 from portal.core import sync
 from portal.core.access import Role
 from portal.core.models import Batch, Operation
-from sandbox.testing import start_sandbox
 from subscriptions.models import Subscription
 from tests.customers.factories import make_owner
 from tests.fixtures.browser import login, screenshot
 from tests.fixtures.personas import make_persona
 from tests.fixtures.portal_api import point_worker_at
+from tests.fixtures.sandbox import sandbox_of_its_own
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 ROWS = 30
 
 
-@pytest.fixture(scope="module")
-def own_sandbox():
-    server = start_sandbox(seed_customers=90, seed=33)
-    yield server
-    server.stop()
+own_sandbox = sandbox_of_its_own(seed_customers=90, seed=33)
 
 
 @pytest.fixture

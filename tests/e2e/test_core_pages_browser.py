@@ -24,6 +24,7 @@ def test_support_filters_activity_without_reloading_the_page(page):
     )
     login(page, make_persona(Role.SUPPORT))
     page.click("nav.mainnav a[data-nav=activity]")
+    page.wait_for_url("**/activity/**")
     assert page.locator("#results tbody tr").count() == 2
 
     page.evaluate("() => { window.__same_document = true; }")
@@ -46,12 +47,12 @@ def test_account_manager_sees_sync_now_and_finance_gets_a_friendly_403(page, bro
     from django.core.cache import cache
     from django.utils import timezone
 
-    from portal.core.sync import engine
+    from portal.core.sync import refresh
     from tests.subscriptions.factories import make_subscription
 
     due = make_customer(synced_at=timezone.now() - dt.timedelta(minutes=42))
     make_subscription(due, plan_end_date=clock.today() + dt.timedelta(days=3))
-    cache.delete(engine.LOOKED_AT_KEY)
+    cache.delete(refresh.LOOKED_AT_KEY)
     login(page, make_persona(Role.ACCOUNT_MANAGER))
     page.set_viewport_size({"width": 1366, "height": 860})
     page.click("nav.mainnav a[data-nav=sync]")
@@ -107,7 +108,7 @@ def test_scheduled_changes_show_a_pre_order_under_its_date_with_its_deadline(pag
     screenshot(page, "scheduled-changes-calendar")
 
     # Filtering keeps the calendar on the month shown.
-    page.fill("input[name=q]", "blue")
+    page.fill("#main input[name=q]", "blue")
     page.wait_for_function(
         f"() => !document.querySelector(\"td[data-day='{later}']\").innerText.includes('Red Sun')"
     )

@@ -30,7 +30,7 @@ def test_support_downloads_a_workbook_and_is_told_what_shift_jis_cannot_hold(pag
     make_customer(company_name="株式会社みなと精機", customer_code="0007")
     make_customer(company_name="Blue Ocean KK", customer_code="0100")
     login(page, make_persona(Role.SUPPORT), "/customers/")
-    page.fill("input[name=q]", "株式会社")
+    page.fill("#main input[name=q]", "株式会社")
     page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 2")
     # As a person would: once the search's answers have all arrived (a later one swaps the links again).
     page.wait_for_load_state("networkidle")

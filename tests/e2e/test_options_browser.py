@@ -15,11 +15,11 @@ import pytest
 from options.models import Option, OptionOrder
 from portal.core.access import Role
 from portal.core.sync import resync_customer
-from sandbox.testing import start_sandbox
 from tests.customers.factories import hand_every_customer_to
 from tests.fixtures.browser import login, screenshot
 from tests.fixtures.personas import make_persona
 from tests.fixtures.portal_api import pin_business_today
+from tests.fixtures.sandbox import sandbox_of_its_own
 from tests.sandbox.commerce import add_option, orders_path, paid_customer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -27,11 +27,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(tr
 DAY = dt.timedelta(days=1)
 
 
-@pytest.fixture(scope="module")
-def own_sandbox():
-    server = start_sandbox()
-    yield server
-    server.stop()
+own_sandbox = sandbox_of_its_own()
 
 
 @pytest.fixture
@@ -72,6 +68,7 @@ def test_account_manager_runs_an_option_through_its_life(page, customer, own_san
     # --- Add Shared Storage 5 TB × 2 ---
     page.goto(detail)
     page.click("[data-testid=option-add]")
+    page.wait_for_url(f"**/options/customers/{domain_id}/**")
     offered = page.locator("select[name=sub_option_id] option").all_inner_texts()
     assert "Shared Storage 5 TB" in offered and "Drive Plus (for Advanced)" not in offered
     assert "Drive (for Standard)" not in offered  # already in use
@@ -83,6 +80,7 @@ def test_account_manager_runs_an_option_through_its_life(page, customer, own_san
 
     # --- Upgrade it to 25 TB: only higher tiers are offered ---
     page.click("[data-option-id=SSTG2] a:has-text('Upgrade')")
+    page.wait_for_url(f"**/options/customers/{domain_id}/SSTG2/upgrade/")
     assert page.locator("select[name=sub_option_id] option").all_inner_texts()[0] == "Shared Storage 10 TB"
     page.select_option("select[name=sub_option_id]", "SSTG204")
     _review_and_confirm(page)

@@ -28,6 +28,7 @@ def test_admin_sets_up_two_step_sign_in_then_signs_in_with_a_code(page):
     device = TOTPDevice.objects.get(user=admin, confirmed=False)
     page.fill("input[name=code]", totp_code(device))
     page.click("main button[type=submit]")
+    page.locator("[data-testid=recovery-codes] li").first.wait_for()
     codes = page.locator("[data-testid=recovery-codes] li").all_inner_texts()
     assert len(codes) == 10
     screenshot(page, "two-factor-recovery-codes")

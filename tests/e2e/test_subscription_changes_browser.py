@@ -14,21 +14,17 @@ import pytest
 from portal.core import sync
 from portal.core.access import Role
 from portal.core.models import Operation
-from sandbox.testing import start_sandbox
 from subscriptions.models import PreOrder, Reservation, Subscription
 from tests.customers.factories import hand_every_customer_to
 from tests.fixtures.browser import login, screenshot
 from tests.fixtures.personas import make_persona
 from tests.fixtures.portal_api import pin_business_today
+from tests.fixtures.sandbox import sandbox_of_its_own
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(scope="module")
-def own_sandbox():
-    server = start_sandbox(seed_customers=24, seed=21)
-    yield server
-    server.stop()
+own_sandbox = sandbox_of_its_own(seed_customers=24, seed=21)
 
 
 @pytest.fixture

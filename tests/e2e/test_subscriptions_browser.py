@@ -32,19 +32,21 @@ def test_support_filters_and_sorts_the_subscriptions_list(page):
     rows = page.locator("#results tbody tr")
     assert rows.count() == 3
 
-    page.fill("input[name=q]", "midori")
+    page.fill("#main input[name=q]", "midori")
     page.wait_for_url("**/subscriptions/?*q=midori*")
     rows.first.wait_for()
     assert rows.count() == 1
     assert "Add licences" in rows.first.inner_text() and "2030-01-10" in rows.first.inner_text()
-    # Each row opens its subscription's own page (its terms, renewal and scheduled change).
+    # Each row opens its subscription's own page (its terms, renewal and scheduled change): clicked once the
+    # search's swap has settled (a link clicked in a row being swapped out goes nowhere).
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
     rows.first.locator("[data-testid=subscription-link]").click()
     page.wait_for_url(f"**/subscriptions/{midori.subscription_id}/")
     assert "Midori Denki" in page.inner_text("main") and "2030-01-10" in page.inner_text("main")
     page.go_back()
     page.wait_for_url("**/subscriptions/?*q=midori*")
 
-    page.fill("input[name=q]", "")
+    page.fill("#main input[name=q]", "")
     page.select_option("select[name=plan]", "TRIAL")
     page.wait_for_url("**plan=TRIAL*")
     page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 1")
@@ -73,7 +75,7 @@ def test_the_latest_click_wins_over_a_slower_search(page):
 
     held = []  # the search's request, held back until after the click
     page.route("**/subscriptions/?*q=midori*", lambda route: held.append(route))
-    page.fill("input[name=q]", "midori")
+    page.fill("#main input[name=q]", "midori")
     for _ in range(250):  # the 250 ms debounce sends the search, which the route holds
         if held:
             break
@@ -99,7 +101,7 @@ def test_back_through_searches_reloads_each_page_and_browser_storage_keeps_no_co
     make_subscription(make_customer(company_name="Blue Ocean"), license_count=5)
     login(page, make_persona(Role.SUPPORT), "/subscriptions/")
     rows = page.locator("#results tbody tr")
-    page.fill("input[name=q]", "midori")
+    page.fill("#main input[name=q]", "midori")
     page.wait_for_url("**/subscriptions/?*q=midori*")
     page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 1")
     page.click("#results th a:has-text('Licences')")
@@ -112,7 +114,7 @@ def test_back_through_searches_reloads_each_page_and_browser_storage_keeps_no_co
     page.go_back()
     page.wait_for_url("**/subscriptions/?*q=midori*")
     page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 1")
-    assert page.locator("input[name=q]").input_value() == "midori"  # the whole page, not a fragment
+    assert page.locator("#main input[name=q]").input_value() == "midori"  # the whole page, not a fragment
     page.go_back()
     page.wait_for_url(lambda url: url.endswith("/subscriptions/"))
     page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 2")

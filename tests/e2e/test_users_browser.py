@@ -47,7 +47,7 @@ def test_admin_adds_a_user_who_signs_in_and_is_then_deactivated(page, browser, l
 
     # The list finds them by name; the filter answers in place (htmx) and keeps its state in the URL.
     page.goto("/users/")
-    page.fill("input[name=q]", "Hana")
+    page.fill("#main input[name=q]", "Hana")
     page.wait_for_url("**/users/?*q=Hana*")
     assert page.get_by_test_id("result-count").inner_text() == "1 user"
     page.goto("/users/")

@@ -263,7 +263,9 @@ def test_dated_items_sort_by_date_across_pages(client_as, db, frozen):
     assert len(read) == 27 and read == sorted(read, reverse=True)
 
 
-def test_all_n_of_a_section_takes_one_more_than_a_bulk_change_and_says_more(client_as, crowd, settings):
+def test_all_n_of_a_section_past_a_bulk_change_is_refused_on_its_count_and_the_first_ones_taken(
+    client_as, crowd, settings
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -274,7 +276,10 @@ def test_all_n_of_a_section_takes_one_more_than_a_bulk_change_and_says_more(clie
         text = client.get(reverse("core:bulk_new"), query).content.decode()
     assert "More than 20 rows are chosen; a bulk change takes at most 20." in text
     assert "27 rows" not in text and 'data-testid="bulk-form"' not in text
-    assert any("LIMIT 21" in q["sql"] for q in queries.captured_queries), "the section read to 21 items"
+    # Refused on the section's count (its first item and a count up to the cap), no item read past the first.
+    read = [q["sql"] for q in queries.captured_queries if 'FROM "customers_customer"' in q["sql"]]
+    assert not any("LIMIT 21" in sql for sql in read), "the section's items were read"
+    assert any(sql.endswith("LIMIT 1") for sql in read), read
     # The first 20 in the list's order, when the user takes them.
     first = client.get(reverse("core:bulk_new"), {**query, "first": "1", "sort": "customer"}).content.decode()
     assert "20 rows are chosen" in first
@@ -350,3 +355,27 @@ def test_page_2_of_a_list_of_customers_holds_the_next_ones_by_name(client_as, db
     assert pages[0] + pages[1] == lacking and pages[1] == lacking[25:]
     backwards = [_rows(client.get(url, {"sort": "-customer", "page": n}).content.decode()) for n in (1, 2)]
     assert backwards[1] == lacking[:2][::-1]
+
+
+@pytest.mark.parametrize("key", ["max-users", "stale"])
+def test_an_account_managers_full_list_reads_their_customers_page_by_page(client_as, db, frozen, key):
+    """As "Mine", a section of customers reads its page's keys first (the owner's customers in a hash), then
+    those customers: every one of theirs once, in the section's order, page after page, none of another's; the
+    same items as everyone's list narrowed to them."""
+    me = make_persona(Role.ACCOUNT_MANAGER)
+    other = make_persona(Role.ACCOUNT_MANAGER, "other-manager")
+    for i in range(40):
+        customer = make_customer(
+            company_name=f"Crowd {i:02d} KK", member_count=45 + i % 5, max_member_count=50
+        )
+        if key == "stale":
+            type(customer).objects.filter(pk=customer.pk).update(
+                synced_at=customer.synced_at - dt.timedelta(days=3, minutes=i)
+            )
+        make_owner(customer, me if i % 4 else other)
+    url = reverse("work_list", args=[key])
+    everyone = _rows(client_as(Role.ADMIN).get(url, {"owner": "all", "per_page": 50}).content.decode())
+    theirs = [name for name in everyone if int(name[6:8]) % 4]
+    client = client_as(Role.ACCOUNT_MANAGER)
+    pages = [_rows(client.get(url, {"page": n}).content.decode()) for n in (1, 2)]
+    assert pages[0] + pages[1] == theirs and len(theirs) == 30

@@ -194,6 +194,24 @@ def test_a_section_shows_its_count_and_only_its_first_items(client_as, work, db)
     assert "9 in all" in section
 
 
+def test_a_section_counts_up_to_the_lists_cap_and_says_more_past_it(client_as, work, db, settings):
+    """A section counts as its full list does, up to the lists' cap: past it the home page says "more than"
+    (a count of every overdue invoice or of a week's entries would grow with the partner's history)."""
+    for i in range(8):
+        _own(make_customer(company_name=f"Many {i}", member_count=50, max_member_count=50))
+    settings.LIST_COUNT_CAP = 6
+    html = client_as(Role.ACCOUNT_MANAGER).get(reverse("home")).content.decode()
+    section = _section(html, "max-users")
+    assert "data-work-count>More than 6<" in section
+    assert "More than 6 in all" in section and section.count("data-work-item=") == 5
+    settings.LIST_COUNT_CAP = 9
+    html = client_as(Role.ACCOUNT_MANAGER).get(reverse("home")).content.decode()
+    assert _count(html, "max-users") == 9  # at the cap exactly: the count itself
+    settings.LIST_COUNT_CAP = 2
+    html = client_as(Role.ACCOUNT_MANAGER).get(reverse("home"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "2件超" in _section(html, "max-users") and "全部で2件超" in _section(html, "max-users")
+
+
 def test_the_home_page_reads_each_section_once_and_runs_no_query_twice(client_as, work):
     calls = []
 
@@ -316,7 +334,9 @@ def test_each_section_reads_its_first_items_and_count_in_queries_that_do_not_gro
     few, before = read()
     _more_work(12, manager)
     many, html = read()
-    assert many == few
+    # A section with fewer items than it shows is counted by the items read; one with more, by a count up to the
+    # lists' cap: one query more for each of the four sections that filled, never one per item.
+    assert few <= many <= few + 4
     for key, added in (
         ("renewal-decisions", 12),
         ("trials-ending", 12),

@@ -21,19 +21,14 @@ from portal.core.access import Role
 from tests.billing.test_estimate_sandbox import SANDBOX_PRICES
 from tests.fixtures.personas import make_persona
 from tests.fixtures.portal_api import pin_business_today
+from tests.fixtures.sandbox import sandbox_of_its_own
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(scope="module")
-def own_sandbox():
-    """A sandbox of its own: the session's grows with the customers other tests add, and this test reads, prices
-    and bills every customer it has."""
-    from sandbox.testing import start_sandbox
-
-    server = start_sandbox(seed_customers=30, seed=7)
-    yield server
-    server.stop()
+# A sandbox of its own: the session's grows with the customers other tests add, and this test reads, prices and
+# bills every customer it has.
+own_sandbox = sandbox_of_its_own(seed_customers=30, seed=7)
 
 
 def test_a_partner_switched_to_in_advance_issues_the_running_month_from_the_estimate(
@@ -90,7 +85,7 @@ def test_a_partner_switched_to_in_advance_issues_the_running_month_from_the_esti
         run = services.month_issue(run_id=services.month_issue_request(user=finance, **month).pk)
         assert run.finished_at is not None and not run.error
         again = services.month_issue(run_id=run.pk)  # a redelivered task
-    assert again.issued == run.issued == len(priced_in_full)
+    assert again.done == run.done == len(priced_in_full)
     issued = list(IssuedInvoice.objects.filter(**month).order_by("number"))
     assert [i.number for i in issued] == list(range(1, len(priced_in_full) + 1)), "gap-free, from 1"
     assert InvoiceCounter.objects.get().next_number == len(priced_in_full) + 1

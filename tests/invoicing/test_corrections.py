@@ -14,7 +14,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from billing.models import PriceEntry
-from invoicing import services
+from invoicing import document, services
 from invoicing.corrections import CorrectionRefused
 from invoicing.models import DocumentKind, InvoiceCounter, IssuedInvoice, IssuedIsFinal
 from portal.core.access import Role
@@ -196,7 +196,7 @@ def test_the_credit_note_pdf_states_every_element_of_a_return_invoice(original):
         key=KEY,
     )
     data = note.pdf_bytes()
-    assert services.document.sha256(data) == note.pdf_sha256
+    assert document.sha256(data) == note.pdf_sha256
     text = _text(data)
     for element in (
         "適格返還請求書",

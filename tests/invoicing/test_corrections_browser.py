@@ -27,7 +27,7 @@ def test_search_credit_note_and_corrected_invoice(page, month):
 
     login(page, finance, "/invoicing/2026/10/")
     page.click('[data-testid="issued-search"]')
-    page.fill("input[name=q]", "Alpha")
+    page.fill("#main input[name=q]", "Alpha")
     page.wait_for_selector('[data-testid="result-count"]:has-text("1 document")')
     page.fill("input[name=total_min]", "7000")
     page.press("input[name=total_min]", "Enter")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from invoicing import services
 from portal.core.access import Role
 from tests.billing.factories import make_item
 from tests.customers.factories import make_customer
@@ -83,3 +85,24 @@ def test_the_month_s_drafts_are_drawn_a_page_at_a_time(client_as, month):
     assert len(_domains(client.get(url, {"per_page": "100"}).content.decode())) == 57
     blocked = client.get(url, {"state": "blocked", "page": "2"}).content.decode()
     assert len(_domains(blocked)) == 6 and "56 drafts" in blocked
+
+
+@pytest.mark.kept_by_worker
+def test_the_month_s_pages_read_its_figures_from_the_month_not_every_draft(client_as, month):
+    """The drafts' counts and totals by state are the worker's, kept on the month (`DraftMonth.totals`): the
+    month's pages (drafts, start, issue) read its kept drafts a page at a time and never sum them all."""
+    services.drafts_keep(**M)
+    client = client_as(Role.FINANCE)
+    for url in (
+        reverse("invoicing:drafts", kwargs=M),
+        reverse("invoicing:start"),
+        reverse("invoicing:issue", kwargs=M),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(url)
+        assert page.status_code == 200, url
+        reads = [q["sql"] for q in captured if '"invoicing_draftcopy"' in q["sql"]]
+        assert all("LIMIT" in sql for sql in reads), (url, reads)
+        assert not any("SUM(" in sql or "COUNT(" in sql for sql in reads), (url, reads)
+    totals = client.get(reverse("invoicing:drafts", kwargs=M)).content.decode()
+    assert 'data-testid="totals"' in totals and "¥7,621" in totals

@@ -11,20 +11,21 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from billing.models import PriceEntry
 from invoicing import selectors, services
 from invoicing.models import CustomerBilling, DraftCopy, IssuedInvoice, IssuerDetails
 from portal.core import kept
 from portal.core.access import Role
+from portal.core.copies import copies_changed_count, copies_changed_since
 from tests.fixtures.personas import make_persona
 from tests.invoicing.conftest import M
 
 pytestmark = pytest.mark.kept_by_worker
 
 #: The tables a draft is worked out from, customer by customer: a reader's request never reads them for the
-#: month's page (it reads the price book's fingerprint and the partner's details, to know whether they moved).
+#: month's page (it reads the price book's stamp and the partner's details, to know whether they moved).
 WORKED_FROM = ("billing_invoiceitem", "invoicing_customerbilling", "invoicing_draftpriceedit")
 
 
@@ -73,6 +74,7 @@ def test_a_customer_s_billing_details_saved_are_worked_out_by_the_worker_not_the
     finance = make_persona(Role.FINANCE)
     services.drafts_keep(**M)
     client = client_as(Role.FINANCE)
+    before = timezone.now()
     services.customer_billing_set(
         actor=finance,
         domain_id=beta.domain_id,
@@ -82,6 +84,10 @@ def test_a_customer_s_billing_details_saved_are_worked_out_by_the_worker_not_the
         invoice_email="",
         language="en",
     )
+    # The portal's own data of Beta moved, not its cache copy: the drafts are behind, the estimate (made from the
+    # cache alone) is not.
+    assert copies_changed_since(before, own=True) == {beta.domain_id}
+    assert copies_changed_count(before) == 0
     queued.clear()
     body, reads = _page(client, django_capture_on_commit_callbacks)
     # Read as kept: Beta still blocked, said to be being worked out again; nothing worked out in the request.

@@ -22,6 +22,7 @@ from invoicing.models import (
     IssuerDetails,
     IssueRun,
 )
+from portal.core import clock
 from portal.core.access import Role
 from portal.core.models import AuditEntry
 from tests.fixtures.personas import make_persona
@@ -185,7 +186,7 @@ def _issue(user):
 def test_issuing_gives_gap_free_numbers_once_and_skips_the_blocked(client_as, month):
     finance = make_persona(FIN)
     run = _issue(finance)
-    assert (run.total, run.issued, run.finished_at is not None) == (1, 1, True)
+    assert (run.total, run.done, run.finished_at is not None) == (1, 1, True)
     invoice = IssuedInvoice.objects.get()
     assert (invoice.number, invoice.domain_id, invoice.total, invoice.tax) == (
         1,
@@ -220,13 +221,13 @@ def test_a_run_interrupted_resumes_without_a_gap_or_a_duplicate(month):
     )
     run = services.month_issue_request(user=finance, **M)
     # The worker died after the first invoice: issue one by hand, the run still open.
-    first = selectors.ready_drafts(user=finance, issue_date=selectors.clock.today(), **M)[0]
+    first = selectors.ready_drafts(user=finance, issue_date=clock.today(), **M)[0]
     services.invoice_issue(draft=first, user=finance, run=run, **M)
     again = services.month_issue_request(user=finance, **M)
     assert again.pk == run.pk, "the open run is resumed, not doubled"
     services.month_issue(run_id=run.pk)
     assert sorted(IssuedInvoice.objects.values_list("number", flat=True)) == [1, 2]
-    assert IssueRun.objects.get().issued == 2
+    assert IssueRun.objects.get().done == 2
 
 
 def test_an_issued_invoice_is_never_edited_or_deleted(month):
@@ -255,7 +256,7 @@ def test_two_issuers_at_once_issue_each_invoice_once(month):
         domain_id=month["beta"].domain_id, bill_to_name="Beta", bill_to_address="Kobe"
     )
     finance = make_persona(FIN)
-    ready = selectors.ready_drafts(user=finance, issue_date=selectors.clock.today(), **M)
+    ready = selectors.ready_drafts(user=finance, issue_date=clock.today(), **M)
     barrier = threading.Barrier(4)
 
     def issue_all():

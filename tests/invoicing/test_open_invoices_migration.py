@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from tests.fixtures.migrations import migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -16,15 +16,8 @@ BEFORE = [("invoicing", "0012_run_liveness")]
 AFTER = [("invoicing", "0013_open_invoices")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 def test_the_upgrade_keeps_what_each_issued_invoice_still_asks():
-    old = _migrate(BEFORE)
+    old = migrate(BEFORE)
     try:
         Issued = old.get_model("invoicing", "IssuedInvoice")
         Payment = old.get_model("invoicing", "InvoicePayment")
@@ -53,7 +46,7 @@ def test_the_upgrade_keeps_what_each_issued_invoice_still_asks():
         Payment.objects.create(invoice=paid, amount=1_000, paid_on=dt.date(2026, 11, 5), recorded_at=now)
         issued(5, -200, kind="credit_note", original=partly)
         issued(6, -1_000, kind="credit_note", original=credited)
-        Open = _migrate(AFTER).get_model("invoicing", "OpenInvoice")
+        Open = migrate(AFTER).get_model("invoicing", "OpenInvoice")
         assert sorted(Open.objects.values_list("number", "owed", "paid")) == [(1, 1_000, 0), (2, 500, 300)]
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()

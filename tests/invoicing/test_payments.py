@@ -77,7 +77,10 @@ def test_what_is_owed_counts_its_credit_notes_and_credited_in_full_is_not_overdu
     # The rest credited too: the invoice owes nothing, reads "Credited" (not "Paid"), and is never overdue.
     services.corrected_invoice_issue(user=finance, number=invoice.number, reason="Wrong price", key="b" * 32)
     assert selectors.owed(invoice) == 0
-    rows = {row.invoice.number: row for row in selectors.month_issued(user=finance, **M)}
+    issued = selectors.month_issued_page(
+        user=finance, **M, filters=selectors.MonthIssuedFilters(), page=1, per_page=50
+    )
+    rows = {row.invoice.number: row for row in issued.object_list}
     assert rows[invoice.number].payment_state == "credited"
     pin_business_today(monkeypatch, dt.date(2027, 1, 5))  # past the due date, 2026-12-31
     overdue = set(selectors.overdue_invoices(today=dt.date(2027, 1, 5)).values_list("number", flat=True))
@@ -141,3 +144,35 @@ def test_the_overdue_invoices_are_read_from_their_index_not_from_every_payment(
         actor=make_persona(Role.FINANCE), number=invoice.number, amount=7_621, paid_on=dt.date(2027, 1, 5)
     )
     assert not selectors.overdue_invoices(today=dt.date(2027, 1, 5)).exists()
+
+
+def test_the_overdue_invoices_are_counted_by_due_date_as_their_rows_come_and_go(
+    client_as, invoice, monkeypatch
+):
+    """The overdue invoices' count is the open invoices' counts by due date summed before today
+    (`OpenInvoiceDue`, kept by triggers as invoices are issued, paid, credited and removed): it always equals
+    the open invoices due before today, and home counts from it, never an entry per open invoice."""
+    from invoicing.models import OpenInvoice, OpenInvoiceDue
+
+    late = dt.date(2027, 1, 5)  # past the due date, 2026-12-31
+
+    def counted() -> int:
+        assert (
+            selectors.overdue_invoices_count(today=late)
+            == OpenInvoice.objects.filter(due_date__lt=late).count()
+        )
+        return selectors.overdue_invoices_count(today=late)
+
+    assert counted() == 1 and selectors.overdue_invoices_count(today=invoice.due_date) == 0
+    finance = make_persona(Role.FINANCE)
+    services.payment_record(actor=finance, number=invoice.number, amount=500, paid_on=invoice.issue_date)
+    assert counted() == 1  # partly paid: still open
+    pin_business_today(monkeypatch, late)
+    client = client_as(Role.FINANCE)
+    with CaptureQueriesContext(connection) as captured:
+        home = client.get(reverse("home")).content.decode()
+    assert "Overdue customer invoices" in home and "¥7,121" in home
+    reads = [q["sql"] for q in captured if '"invoicing_openinvoice"' in q["sql"]]
+    assert reads and not any("COUNT(" in sql for sql in reads), reads
+    services.payment_record(actor=finance, number=invoice.number, amount=7_121, paid_on=late)
+    assert counted() == 0 and OpenInvoiceDue.objects.get(due_date=invoice.due_date).n == 0

@@ -11,7 +11,8 @@ from django.db import connection
 from django.urls import reverse
 
 from invoicing import document, services
-from invoicing.models import CustomerBilling, IssuedInvoice
+from invoicing.models import CustomerBilling, IssuedInvoice, IssueRun
+from invoicing.services import pdfs
 from portal.core.access import Role
 from tests.fixtures.personas import make_persona
 from tests.invoicing.conftest import M
@@ -77,7 +78,7 @@ def test_a_worker_killed_before_the_pdf_leaves_it_being_prepared_then_a_retry_re
     monkeypatch.setattr(document, "invoice_pdf", render)
     with django_capture_on_commit_callbacks():
         assert client.post(reverse("invoicing:issue", kwargs=M), {"confirmed": "1"}).status_code == 302
-    resumed = services.IssueRun.objects.get(finished_at=None)
+    resumed = IssueRun.objects.get(finished_at=None)
     assert resumed.pk == run.pk, "the open run is resumed"
     services.month_issue(run_id=resumed.pk)  # what the queued task does
     numbers = list(IssuedInvoice.objects.order_by("number").values_list("number", flat=True))
@@ -90,7 +91,7 @@ def test_a_worker_killed_before_the_pdf_leaves_it_being_prepared_then_a_retry_re
 
 
 def test_the_pdf_is_stored_once_and_is_the_rendering_of_the_stored_facts(month, monkeypatch):
-    monkeypatch.setattr(services, "invoice_pdf_render", lambda invoice: False)  # numbered, not rendered
+    monkeypatch.setattr(pdfs, "invoice_pdf_render", lambda invoice: False)  # numbered, not rendered
     run = services.month_issue_request(user=make_persona(Role.FINANCE), **M)
     services.month_issue(run_id=run.pk)
     monkeypatch.undo()

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from invoicing import services
 from invoicing.models import CustomerBilling, IssuedInvoice, IssueRun
+from invoicing.services import pdfs
 from portal.core.access import Role
 from tests.fixtures.personas import make_persona
 from tests.invoicing.conftest import M
@@ -43,7 +44,7 @@ def test_alone_the_issuing_worker_renders_every_chunk_and_finishes_the_run(two_b
     run = services.month_issue_request(user=make_persona(Role.FINANCE), **M)
     run = services.month_issue(run_id=run.pk)
     assert [q["numbers"] for q in queued] == [[2]], "the first chunk is the issuer's, the others are queued"
-    assert (run.issued, run.rendered, run.finished_at is not None) == (2, 2, True)
+    assert (run.done, run.rendered, run.finished_at is not None) == (2, 2, True)
     assert all(i.pdf_ready for i in IssuedInvoice.objects.all())
     # The queued chunk, taken later by another worker, finds it claimed and renders nothing again.
     assert services.pdf_chunk_render(**queued[0]) == 0
@@ -57,11 +58,11 @@ def test_a_chunk_another_worker_took_is_not_rendered_twice(two_billed, monkeypat
     calls = []
     render = services.invoice_pdf_render
     monkeypatch.setattr(
-        services, "invoice_pdf_render", lambda invoice: calls.append(invoice.number) or render(invoice)
+        pdfs, "invoice_pdf_render", lambda invoice: calls.append(invoice.number) or render(invoice)
     )
     run = services.month_issue(run_id=run.pk)
     assert taken == [1] and sorted(calls) == [1, 2], "each invoice rendered once, by one worker"
-    assert (run.issued, run.rendered, run.finished_at is not None) == (2, 2, True)
+    assert (run.done, run.rendered, run.finished_at is not None) == (2, 2, True)
 
 
 def test_a_chunk_whose_worker_died_is_rendered_by_the_retry(two_billed, monkeypatch, client_as):
@@ -72,7 +73,7 @@ def test_a_chunk_whose_worker_died_is_rendered_by_the_retry(two_billed, monkeypa
     _queued(monkeypatch, then=dies)
     finance = make_persona(Role.FINANCE)
     run = services.month_issue(run_id=services.month_issue_request(user=finance, **M).pk)
-    assert (run.issued, run.rendered, run.finished_at) == (2, 1, None)
+    assert (run.done, run.rendered, run.finished_at) == (2, 1, None)
     assert services.pdfs_missing(**M) == [2]
     body = client_as(Role.FINANCE).get(reverse("invoicing:drafts", kwargs=M)).content.decode()
     assert "1 PDF ready of 2 numbered" in body and 'data-testid="pdfs-render"' in body
@@ -82,6 +83,6 @@ def test_a_chunk_whose_worker_died_is_rendered_by_the_retry(two_billed, monkeypa
     resumed = services.month_issue_request(user=finance, **M)
     assert resumed.pk == run.pk
     run = services.month_issue(run_id=resumed.pk)
-    assert (run.issued, run.rendered, run.finished_at is not None) == (2, 2, True)
+    assert (run.done, run.rendered, run.finished_at is not None) == (2, 2, True)
     assert services.pdfs_missing(**M) == []
     assert list(IssuedInvoice.objects.order_by("number").values_list("number", flat=True)) == [1, 2]

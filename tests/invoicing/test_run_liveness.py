@@ -17,11 +17,13 @@ from django.urls import reverse
 
 from invoicing import document, services
 from invoicing.models import CustomerBilling, InvoiceSending, IssuedInvoice, IssueRun, SendRun
-from portal.celery import beat_schedule
+from invoicing.services import sending
+from portal.core import runs, tasks
 from portal.core.access import Role
 from portal.core.changes import liveness
 from portal.core.changes.engine import STALE_QUEUED_SECONDS
 from portal.core.changes.timing import timing
+from portal.core.periodic import beat_schedule
 from portal.core.templatetags.portal import business_dt
 from tests.fixtures.personas import make_persona
 from tests.invoicing.conftest import M
@@ -86,9 +88,9 @@ def both_billed(month):
 
 
 def _reaped_after_two_looks(clock) -> None:
-    assert services.runs_reap_stale() == 0  # a first look: its heartbeat may be written again
+    assert runs.runs_reap_stale() == 0  # a first look: its heartbeat may be written again
     clock.shift(timing().lost_grace)
-    assert services.runs_reap_stale() == 1
+    assert runs.runs_reap_stale() == 1
 
 
 def test_an_issue_run_whose_worker_died_goes_on_by_itself_and_the_page_says_when_it_stopped(
@@ -106,14 +108,14 @@ def test_an_issue_run_whose_worker_died_goes_on_by_itself_and_the_page_says_when
         services.month_issue(run_id=run.pk)  # numbered both, died rendering
     assert [i.pdf_ready for i in IssuedInvoice.objects.all()] == [False, False]
     run.refresh_from_db()
-    assert run.finished_at is None and run.sender == first.id
+    assert run.finished_at is None and run.worker == first.id
 
     # While its worker lives and works on it, however long, the run is left to it.
-    with first.holding(services._held(run)):
-        assert services.runs_reap_stale() == 0
+    with first.holding(runs.held(run)):
+        assert runs.runs_reap_stale() == 0
         clock.shift(timing().stale_running * 2)
         first.beat()  # as its heartbeat thread does while time passes
-        assert services.runs_reap_stale() == 0
+        assert runs.runs_reap_stale() == 0
     assert queued == []
 
     dies(first)
@@ -130,7 +132,7 @@ def test_an_issue_run_whose_worker_died_goes_on_by_itself_and_the_page_says_when
     second = workers()
     services.month_issue(run_id=run.pk)
     run.refresh_from_db()
-    assert run.finished_at is not None and run.rendered == 2 and run.sender == second.id
+    assert run.finished_at is not None and run.rendered == 2 and run.worker == second.id
     assert run.stopped_at is not None and run.resumed_at > run.stopped_at
     assert all(i.pdf_ready for i in IssuedInvoice.objects.all())
     assert list(IssuedInvoice.objects.order_by("number").values_list("number", flat=True)) == [1, 2]
@@ -140,7 +142,7 @@ def test_an_issue_run_whose_worker_died_goes_on_by_itself_and_the_page_says_when
     assert (
         f"Issuing stopped at {stopped} when its worker was gone, and went on by itself at {resumed}." in page
     )
-    assert services.runs_reap_stale() == 0  # finished: nothing more to do
+    assert runs.runs_reap_stale() == 0  # finished: nothing more to do
 
 
 def test_a_send_run_whose_worker_died_sends_the_rest_and_leaves_the_cut_short_one_to_a_person(
@@ -154,7 +156,7 @@ def test_a_send_run_whose_worker_died_sends_the_rest_and_leaves_the_cut_short_on
     def killed_while_sending(invoice, *, to):
         raise WorkerKilled  # the attempt is recorded as under way, then the worker dies
 
-    monkeypatch.setattr(services, "invoice_message", killed_while_sending)
+    monkeypatch.setattr(sending, "invoice_message", killed_while_sending)
     run = services.month_send_request(user=make_persona(Role.FINANCE), **M)
     with pytest.raises(WorkerKilled):
         services.month_send(run_id=run.pk)
@@ -173,12 +175,12 @@ def test_a_send_run_whose_worker_died_sends_the_rest_and_leaves_the_cut_short_on
     page = client.get(reverse("invoicing:issued_month", kwargs=M)).content.decode()
     assert 'data-testid="run-stopped"' in page and "no worker is working on it" in page
 
-    monkeypatch.setattr(services, "invoice_message", message)
+    monkeypatch.setattr(sending, "invoice_message", message)
     clock.shift(dt.timedelta(seconds=30))
     workers()
     services.month_send(run_id=run.pk)
     run.refresh_from_db()
-    assert (run.sent, run.failed) == (1, 1) and run.finished_at is not None
+    assert (run.done, run.failed) == (1, 1) and run.finished_at is not None
     # The other invoice went out; the one cut short (it may have gone out) was not sent again by itself.
     other = ({"ap@alpha.example", "ap@beta.example"} - {cut.to}).pop()
     assert [m.to for m in mail.outbox] == [[other]]
@@ -188,17 +190,20 @@ def test_a_send_run_whose_worker_died_sends_the_rest_and_leaves_the_cut_short_on
 
 def test_a_run_no_worker_took_is_queued_again(month, clock, queued):
     run = IssueRun.objects.create(**M, total=1)  # queued, and its task lost with the broker's worker
-    assert services.runs_reap_stale() == 0
+    assert runs.runs_reap_stale() == 0
     clock.shift(dt.timedelta(seconds=STALE_QUEUED_SECONDS + 1))
-    assert services.runs_reap_stale() == 1 and queued == [(services.month_issue_task.name, run.pk)]
-    assert services.runs_reap_stale() == 0  # not taken yet: queued again only after as long again
+    assert runs.runs_reap_stale() == 1 and queued == [(services.month_issue_task.name, run.pk)]
+    assert runs.runs_reap_stale() == 0  # not taken yet: queued again only after as long again
     clock.shift(dt.timedelta(seconds=STALE_QUEUED_SECONDS + 1))
-    assert services.runs_reap_stale() == 1 and len(queued) == 2
+    assert runs.runs_reap_stale() == 1 and len(queued) == 2
     assert not SendRun.objects.exists()
 
 
-def test_beat_runs_the_reaper_at_the_change_reapers_period():
-    assert beat_schedule()["invoicing-runs-reap"] == {
-        "task": "invoicing.reap_runs",
-        "schedule": timing().reap_every,
-    }
+def test_the_change_reapers_tick_reaps_the_runs_too(month, clock, queued):
+    """One reaper: the beat's change reaper (`changes-reap-stale`) looks after the contributed runs as well."""
+    run = IssueRun.objects.create(**M, total=1)
+    clock.shift(dt.timedelta(seconds=STALE_QUEUED_SECONDS + 1))
+    tasks.changes_reap_stale()
+    assert queued == [(services.month_issue_task.name, run.pk)]
+    assert beat_schedule()["changes-reap-stale"]["task"] == "portal.core.changes.reap_stale"
+    assert not any(entry["task"] == "invoicing.reap_runs" for entry in beat_schedule().values())

@@ -26,7 +26,7 @@ def test_the_month_page_says_when_a_run_stopped_and_when_it_went_on(page, month,
     services.month_issue(run_id=run.pk)
     monkeypatch.undo()
     # The reaper found its worker gone: stopped, queued again, not taken up yet.
-    IssueRun.objects.filter(pk=run.pk).update(sender="", stopped_at=timezone.now(), finished_at=None)
+    IssueRun.objects.filter(pk=run.pk).update(worker="", stopped_at=timezone.now(), finished_at=None)
     page.set_viewport_size({"width": 1366, "height": 860})
     login(page, finance, f"/invoicing/{M['year']}/{M['month']}/")
     with page.expect_navigation():

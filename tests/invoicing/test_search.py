@@ -55,7 +55,8 @@ def test_finds_by_date_total_customer_and_kind(client_as, issued):
     assert _numbers(client, total_min="5000") == [1]
     assert _numbers(client, total_max="0") == [3]  # a credit note's total is negative
     assert _numbers(client, total_min="-2000", total_max="4000") == [3, 2]
-    assert _numbers(client, q="Alpha") == [3, 1]
+    assert _numbers(client, q="Alpha") == [1, 3]  # searched: by customer, then by date
+    assert _numbers(client, q="Alpha", sort="-date") == [3, 1]
     assert _numbers(client, q=str(issued["beta"].domain_id)) == [2]
     assert _numbers(client, kind="credit_note") == [3]
     assert _numbers(client, sort="total") == [3, 2, 1]
@@ -133,12 +134,40 @@ def test_the_page_counts_up_to_the_cap_apart_from_its_rows(client_as, issued, se
     assert "該当が2件を超えています" in ja
 
 
-def test_a_search_pages_newest_first_among_the_customers_found(client_as, issued, settings):
-    """Searched, the page walks the issued documents newest first and keeps those of the customers found (read
-    once, planned apart), and the count stops one past the cap."""
+def test_a_search_opens_in_customer_order_paged_by_customer_and_pages_newest_first_when_asked(
+    client_as, issued, settings
+):
+    """Searched, the list opens in customer order, as every searched list does (docs/lists.md, "Search"): the
+    customers found in name order from the search table, each one's documents by date, only the page's
+    customers read (`page_by_customer`), and the count stops one past the cap. Ordered by date, the page walks
+    the issued documents newest first and keeps those of the customers found (read once, planned apart)."""
     settings.LIST_COUNT_CAP = 1
     client = client_as(FIN)
-    assert _numbers(client, q="K.K.") == [3, 2, 1]
-    assert _numbers(client, q="Alpha") == [3, 1]
+    assert _numbers(client, q="K.K.") == [1, 3, 2]
+    assert _numbers(client, q="K.K.", sort="-customer") == [2, 3, 1]
+    assert _numbers(client, q="K.K.", sort="-date") == [3, 2, 1]
+    assert _numbers(client, q="Alpha", sort="-date") == [3, 1]
     body = client.get(URL, {"q": "Alpha"}).content.decode()
-    assert "More than 1 match" in body
+    assert "More than 1 match" in body and 'aria-sort="ascending"' in body
+    with CaptureQueriesContext(connection) as captured:
+        client.get(URL, {"q": "K.K."})
+    reads = [q["sql"] for q in captured if "invoicing_issuedinvoice" in q["sql"]]
+    assert any("customers_customersearch" in sql and "sort_name" in sql for sql in reads), reads
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the gram table and the merge are PostgreSQL's")
+def test_a_short_word_counts_by_probing_each_customer_s_documents_never_by_a_merge(
+    client_as, issued, settings
+):
+    """A word of two or three characters finds its customers in the gram table; the issued documents of those
+    customers are counted by probing each customer's documents (a year of them: the cap is reached after a few
+    dozen customers), never by a merge along the whole customer index, which walks every customer's year of
+    documents until the word's share passes the cap (`page_by_customer(dense=True)`)."""
+    settings.LIST_COUNT_CAP = 1
+    client = client_as(FIN)
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(URL, {"q": "Be"}).content.decode()
+    counts = [q["sql"] for q in captured if "COUNT(*)" in q["sql"] and "invoicing_issuedinvoice" in q["sql"]]
+    assert counts and not any("_merged_key" in sql for sql in counts), counts
+    assert any("customers_customersearchgram" in sql for sql in counts), counts
+    assert _numbers(client, q="Be") == [2] and "Beta" in body

@@ -5,13 +5,14 @@ without an e-mail address is shown as such and not attempted."""
 
 from __future__ import annotations
 
+import re
 import socket
 
 import pytest
 from django.core import mail
 from django.urls import reverse
 
-from invoicing import services
+from invoicing import document, services
 from invoicing.models import CustomerBilling, InvoiceSending, IssuedInvoice, SendRun
 from portal.core.access import Role
 from portal.core.models import AuditEntry
@@ -52,7 +53,7 @@ def test_one_invoice_is_sent_with_its_pdf_in_its_language_once(client_as, issued
     assert "Alpha K.K. 経理部 御中" in message.body and "7,621円" in message.body
     [(name, content, kind)] = message.attachments
     assert (name, kind) == (f"invoice-{alpha.number}.pdf", "application/pdf")
-    assert services.document.sha256(content) == alpha.pdf_sha256, "the stored bytes, not a new rendering"
+    assert document.sha256(content) == alpha.pdf_sha256, "the stored bytes, not a new rendering"
     attempt = InvoiceSending.objects.get()
     assert (attempt.outcome, attempt.to) == ("sent", "ap@alpha.example")
     assert attempt.attempted_by is not None and attempt.attempted_by.groups.get().name == "Finance"
@@ -95,7 +96,7 @@ def test_the_month_s_invoices_not_sent_yet_go_in_one_run_with_progress(
     english = next(m for m in mail.outbox if m.to == ["ap@beta.example"])
     assert english.subject.startswith("Invoice No.") and "Beta Clinic" in english.body
     run.refresh_from_db()
-    assert (run.sent, run.failed, run.finished_at is not None) == (2, 0, True)
+    assert (run.done, run.failed, run.finished_at is not None) == (2, 0, True)
     poll = client.get(
         reverse("invoicing:issued_month", kwargs=M), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="send-run"
     )
@@ -139,3 +140,104 @@ def test_a_mail_server_that_cannot_be_reached_is_a_failure_shown_and_retried_not
     assert 'data-testid="send-detail"' not in page, "the technical detail is for Admins"
     as_admin = client_as(Role.ADMIN).get(reverse("invoicing:issued", kwargs={"number": alpha.number}))
     assert as_admin.content.decode().count("Connection refused") == 2
+
+
+def test_the_month_s_page_is_a_list_filtered_by_sending_and_counts_what_is_left_from_the_unsent_table(
+    client_as, issued, month, settings
+):
+    """The month's issued invoices are paged on the list machinery and filtered by whether each went out (not
+    sent, failed, sent) and by customer; what is left to send is the kept table of documents not sent
+    (`UnsentInvoice`, kept by triggers): an attempt under way or sent takes a row away, a failed one puts it
+    back as failed."""
+    from invoicing.models import UnsentInvoice
+
+    alpha, beta = issued[month["alpha"].domain_id], issued[month["beta"].domain_id]
+    assert set(UnsentInvoice.objects.values_list("number", "failed")) == {
+        (alpha.number, False),
+        (beta.number, False),
+    }
+    client = client_as(Role.FINANCE)
+    url = reverse("invoicing:issued_month", kwargs=M)
+
+    def numbers(**query) -> set[int]:
+        found = client.get(url, query, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
+        assert found.status_code == 200
+        return {n for n in (alpha.number, beta.number) if f'data-number="{n}"' in found.content.decode()}
+
+    assert numbers() == numbers(sending="not_sent") == {alpha.number, beta.number}
+    assert numbers(sending="sent") == numbers(sending="failed") == set()
+    assert numbers(q="Alpha") == {alpha.number}
+    # Searched, in customer order, paged by customer (as every searched list is); by number when asked.
+    for query, order in (({"q": "K.K."}, [alpha, beta]), ({"q": "K.K.", "sort": "-customer"}, [beta, alpha])):
+        body = client.get(url, query).content.decode()
+        assert [int(n) for n in re.findall(r'<tr data-number="(\d+)"', body)] == [i.number for i in order]
+    assert "Send 1 invoice not sent yet" in client.get(url).content.decode()
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", _closed_port()
+    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 5
+    client.post(reverse("invoicing:send", kwargs={"number": alpha.number}))
+    assert UnsentInvoice.objects.get(pk=alpha.pk).failed
+    assert numbers(sending="failed") == {alpha.number}
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    client.post(reverse("invoicing:send", kwargs={"number": alpha.number}))
+    assert not UnsentInvoice.objects.filter(pk=alpha.pk).exists()
+    assert numbers(sending="sent") == {alpha.number}
+    assert numbers(sending="not_sent") == {beta.number} and numbers(sending="failed") == set()
+    page = client.get(url).content.decode()
+    assert 'data-testid="send-month"' not in page and "1 customer has no e-mail address" in page
+
+
+def test_a_page_s_rows_read_as_a_range_of_invoices_keep_to_their_own_attempts(issued, month):
+    """The rows of a page read the attempts to send its invoices as one range of ids when they run without a
+    gap (`of_invoices`): an invoice inside the range but not on the page lends none of its own."""
+    from invoicing.selectors.issued import issued_rows, of_invoices
+
+    alpha, beta = issued[month["alpha"].domain_id], issued[month["beta"].domain_id]
+    services.invoice_send(user=make_persona(Role.FINANCE), number=alpha.number)
+    first, second = sorted([alpha, beta], key=lambda i: i.pk)
+    assert of_invoices("invoice_id", [first.pk, second.pk]).children[0][0] == "invoice_id__gte"
+    rows = {r.invoice.pk: r for r in issued_rows([beta])}
+    assert not rows[beta.pk].sent and rows[beta.pk].last_sending is None
+    both = {r.invoice.pk: r for r in issued_rows([alpha, beta])}
+    assert both[alpha.pk].sent and not both[beta.pk].sent
+
+
+def test_what_is_left_to_send_follows_addresses_and_pdfs_and_is_counted_from_the_unsent_table_alone(
+    issued, month
+):
+    """What is left to send of a month (`selectors.month_sending`) counts the documents a send takes (an e-mail
+    address and the PDF) and the ones without an address from the rows of the unsent table, which triggers keep
+    as a document's PDF and its customer's billing details change: no count reads the documents or the billing
+    details, and each stops at the cap."""
+    from django.db import connection, models
+    from django.test.utils import CaptureQueriesContext
+
+    from invoicing import selectors
+
+    finance = make_persona(Role.FINANCE)
+    alpha, beta = issued[month["alpha"].domain_id], issued[month["beta"].domain_id]
+
+    def left() -> tuple[int, int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            found = selectors.month_sending(user=finance, **M)
+        counts = [q["sql"].lower() for q in queries.captured_queries if "unsentinvoice" in q["sql"].lower()]
+        assert len(counts) == 3
+        for sql in counts:
+            assert "customerbilling" not in sql and "issuedinvoice" not in sql and "limit" in sql, sql
+        return found.unsent, found.sendable, found.without_email
+
+    assert alpha.pdf_sha256 and beta.pdf_sha256
+    assert left() == (2, 1, 1), "Beta has no e-mail address"
+    CustomerBilling.objects.filter(domain_id=beta.domain_id).update(invoice_email="ap@beta.example")
+    assert left() == (2, 2, 0), "its billing details gave it one"
+    # Alpha as it was numbered, before its PDF was rendered (the one write an issued invoice undergoes).
+    models.QuerySet.update(IssuedInvoice.objects.filter(pk=alpha.pk), pdf="", pdf_sha256="")
+    assert left() == (2, 1, 0), "Alpha's PDF is not there"
+    CustomerBilling.objects.filter(domain_id=beta.domain_id).delete()
+    assert left() == (2, 0, 1), "Beta's billing details are gone, and it was issued to no address"
+    IssuedInvoice.objects.filter(pk=alpha.pk).pdf_store_once(name=alpha.pdf.name, sha256=alpha.pdf_sha256)
+    assert left() == (2, 1, 1), "Alpha's PDF is rendered"
+    services.invoice_send(user=finance, number=alpha.number)
+    assert left() == (1, 0, 1), "Alpha went out"

@@ -15,8 +15,9 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from invoicing import services
+from invoicing import document, services
 from invoicing.models import CustomerBilling, InvoiceSending, IssuedInvoice, SendFailure
+from invoicing.services import sending
 from portal.core.access import Role
 from portal.core.models import AuditEntry
 from tests.fixtures.personas import make_persona
@@ -61,7 +62,7 @@ def test_a_sent_invoice_is_sent_again_once_per_confirmation_and_its_history_kept
     again = client.post(url, data, follow=True).content.decode()  # the double click
     assert "This form was already sent" in again
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ap@alpha.example"]
-    assert services.document.sha256(mail.outbox[0].attachments[0][1]) == sent.pdf_sha256
+    assert document.sha256(mail.outbox[0].attachments[0][1]) == sent.pdf_sha256
 
     # A second user who confirmed the same page (sent once then) sends nothing more.
     other = client_as(Role.ADMIN)
@@ -145,7 +146,7 @@ def test_an_invoice_never_sent_has_no_send_again_and_its_page_sends_it_normally(
     ],
 )
 def test_each_failure_is_stored_as_a_kind_with_its_technical_detail(error, kind):
-    found, detail = services._send_failure(error)
+    found, detail = sending._send_failure(error)
     assert found == kind and detail
 
 

@@ -12,7 +12,8 @@ from django.core import mail
 from billing import rules as billing_rules
 from billing.models import PriceEntry
 from invoicing import services
-from invoicing.models import CustomerBilling, IssuedInvoice, IssuerDetails
+from invoicing.models import CustomerBilling, IssuedInvoice, IssuerDetails, IssueRun
+from invoicing.services import issuing
 from portal.core import clock
 from portal.core.access import Role
 from tests.billing.factories import make_invoice, make_item
@@ -133,8 +134,8 @@ def test_an_invoice_whose_pdf_is_not_made_yet_and_a_month_without_invoices(page,
     finance = make_persona(Role.FINANCE)
     run = services.month_issue_request(user=finance, year=year, month=month)
     with monkeypatch.context() as patched:
-        patched.setattr(services, "invoice_pdf_render", lambda invoice: False)  # the worker dies here
-        patched.setattr(services, "month_pdfs_render", lambda **kwargs: 0)
+        patched.setattr(issuing, "invoice_pdf_render", lambda invoice: False)  # the worker dies here
+        patched.setattr(issuing, "month_pdfs_render", lambda **kwargs: 0)
         services.month_issue(run_id=run.pk)
     number = IssuedInvoice.objects.get().number
 
@@ -165,7 +166,7 @@ def test_an_invoice_whose_pdf_is_not_made_yet_and_a_month_without_invoices(page,
     screenshot(page, "invoicing-pdf-missing-ja")
     page.click('[data-testid="pdfs-render"]')  # the retry: queued (no worker here), the run resumes it
     page.wait_for_selector('[data-testid="issue-run"]')
-    retry = services.IssueRun.objects.get(finished_at=None)
+    retry = IssueRun.objects.get(finished_at=None)
     services.month_issue(run_id=retry.pk)  # what the queued task does
     assert IssuedInvoice.objects.get().pdf_ready
 

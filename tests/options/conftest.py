@@ -6,16 +6,11 @@ from __future__ import annotations
 import pytest
 
 from portal.core.access import Role
-from sandbox.testing import start_sandbox
 from tests.fixtures.portal_api import pin_business_today, quick_retries
+from tests.fixtures.sandbox import sandbox_of_its_own
 
-
-@pytest.fixture(scope="module")
-def own_sandbox():
-    """40 seeded customers give options of every kind (Trial and paid, with and without quantity, orders)."""
-    server = start_sandbox(seed_customers=40, seed=21)
-    yield server
-    server.stop()
+# 40 seeded customers give options of every kind (Trial and paid, with and without quantity, orders).
+own_sandbox = sandbox_of_its_own(seed_customers=40, seed=21)
 
 
 @pytest.fixture

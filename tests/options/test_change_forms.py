@@ -17,9 +17,9 @@ from django.urls import reverse
 from options.models import Option
 from portal.core.changes.forms import new_key
 from portal.core.sync import resync_customer
-from sandbox.testing import start_sandbox
 from tests.fixtures.changes import submit_change
 from tests.fixtures.portal_api import pin_business_today
+from tests.fixtures.sandbox import sandbox_of_its_own
 from tests.sandbox.commerce import add_option, orders_path, paid_customer, subs_path, trial_customer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
@@ -29,12 +29,8 @@ STORAGE = {f"SSTG20{i}" for i in range(1, 8)}
 CONTACTS = {f"BCT0{i}" for i in range(1, 5)}
 
 
-@pytest.fixture(scope="module")
-def own_sandbox():
-    """An empty sandbox: each test makes the customers it needs (overrides tests/options/conftest.py's)."""
-    server = start_sandbox()
-    yield server
-    server.stop()
+# An empty sandbox: each test makes the customers it needs (overrides tests/options/conftest.py's).
+own_sandbox = sandbox_of_its_own()
 
 
 @pytest.fixture

@@ -111,7 +111,7 @@ def test_list_query_count_does_not_grow_with_the_rows(client_as, rows, query):
 
 
 def test_a_search_with_filters_sort_and_page_lists_exactly_the_live_customers_options(client_as):
-    """The search is shaped per database (customers.selectors._among: the customers found computed first on
+    """The search is shaped per database (customers.selectors.search.among: the customers found computed first on
     PostgreSQL, a subquery on SQLite); either way a search with a filter, another order and page 2 lists the
     options of the live customers that match every word, counted right, in that order, and leaves out a removed
     customer's."""
@@ -225,7 +225,7 @@ def test_subscription_confirmations_name_the_options_they_affect(client_as, rows
 
 
 def test_each_row_says_its_option_plan_dates_and_renewal_in_words_in_both_languages(client_as, rows):
-    """The rows are formatted in Python (options/presenters.py): every cell the row template used to give."""
+    """The rows are formatted in Python (options/lists.py): every cell the row template used to give."""
     from django.utils.html import strip_tags
 
     client = client_as(Role.SUPPORT)
@@ -247,3 +247,27 @@ def test_each_row_says_its_option_plan_dates_and_renewal_in_words_in_both_langua
         '<span class="badge badge-trial">トライアル</span>' in page
         and '<span class="muted">なし</span>' in page
     )
+
+
+@pytest.mark.parametrize(
+    ("days", "latest"),
+    [
+        ([dt.date(2026, 9, 30), dt.date(2026, 11, 3), dt.date(2026, 10, 1)], dt.date(2026, 11, 3)),
+        ([dt.date(2026, 3, 31), dt.date(2026, 8, 2), dt.date(2026, 5, 1)], dt.date(2026, 8, 2)),
+        ([dt.date(2026, 10, 1), dt.date(2026, 6, 30)], dt.date(2026, 10, 1)),
+    ],
+    ids=["this month", "months ago", "the first of last month"],
+)
+def test_the_latest_usage_is_the_newest_day_whatever_month_it_is_in(frozen, days, latest):
+    """The renewal warning's last day of usage: looked for in this month and the last first (their partitions
+    alone), then in the earlier ones; the newest day either way, another option's or customer's not counted."""
+    from options.selectors import latest_usage
+
+    customer, other = make_customer(), make_customer()
+    for day in days:
+        make_usage(customer, day)
+    make_usage(customer, dt.date(2026, 11, 20), option_product_id="BCT")
+    make_usage(other, dt.date(2026, 11, 20))
+    found = latest_usage(domain_id=customer.domain_id, option_product_id="SSTG2")
+    assert found is not None and found.used_date == latest
+    assert latest_usage(domain_id=make_customer().domain_id, option_product_id="SSTG2") is None

@@ -9,7 +9,7 @@ import uuid
 import pytest
 import redis
 
-from partner_api import ConfigurationError, MemoryRateLimiter, RateLimitedError, RedisRateLimiter
+from partner_api import ConfigurationError, GivingWay, MemoryRateLimiter, RateLimitedError, RedisRateLimiter
 from partner_api.ratelimit import MAX_SLACK
 from tests.partner_api import limiter_worker
 
@@ -256,6 +256,54 @@ def test_no_sustained_window_keeps_the_full_rate_and_a_bad_share_is_refused():
         MemoryRateLimiter(limit=240, sustained_after=1800, sustained_share=0)
     with pytest.raises(ConfigurationError):
         MemoryRateLimiter(limit=240, sustained_after=1800, sustained_share=1.5)
+
+
+def test_calls_giving_way_keep_to_their_share_and_leave_the_rest_to_the_others():
+    """The full resync gives way to the refresh: while asked to, its calls keep to a quarter of the operation's
+    rate, and calls of the plain limiter sent in between still find three quarters of it free; once no longer
+    asked (rechecked every few seconds), it has the full rate again."""
+    clock = Clock()
+    limiter = sustained_limiter(clock)
+    wanted = [True]
+    giving = GivingWay(limiter, share=0.25, wanted=lambda: wanted[0], clock=clock)
+    assert per_minute(giving, clock, 5) == pytest.approx(60, rel=0.02)
+    # Beside it, a plain caller takes every slot that falls free while the one giving way waits (its sleep).
+    plain = [0]
+    both = MemoryRateLimiter(
+        limit=240, period=60, sustained_after=30 * 60, sustained_share=0.5, clock=clock, sleep=lambda s: None
+    )
+
+    def sleep(seconds):
+        until = clock.now + seconds
+        while True:
+            grant = both.try_acquire("op")
+            if grant.granted:
+                plain[0] += 1
+            elif clock.now + grant.wait <= until:
+                clock.now += grant.wait
+            else:
+                break
+        clock.now = until
+
+    both._sleep = sleep
+    sharing = GivingWay(both, share=0.25, wanted=lambda: True, clock=clock)
+    assert per_minute(sharing, clock, 10) == pytest.approx(60, rel=0.02)
+    assert plain[0] / 10 == pytest.approx(180, rel=0.02)
+    wanted[0] = False
+    clock.now += 10
+    assert per_minute(giving, clock, 1) == FULL
+    with pytest.raises(ConfigurationError):
+        GivingWay(limiter, share=0, wanted=lambda: True)
+
+
+def test_a_question_that_fails_never_stops_the_calls_giving_way():
+    clock = Clock()
+
+    def broken():
+        raise RuntimeError("the cache is down")
+
+    giving = GivingWay(sustained_limiter(clock), share=0.25, wanted=broken, clock=clock)
+    assert per_minute(giving, clock, 1) == FULL
 
 
 @pytest.mark.integration

@@ -64,7 +64,7 @@ def expected_links(items) -> dict[str, tuple[str, str]]:
 
 
 def agenda_items(body: str) -> list[str]:
-    return re.findall(r'<li class="agenda-item.*?</li>', body, re.S)
+    return re.findall(r'<tr class="agenda-item.*?</tr>', body, re.S)
 
 
 def test_account_manager_gets_each_items_form_and_its_page(client_as, items):

@@ -15,7 +15,7 @@ from django.urls import reverse
 from customers import services
 from customers.selectors import Owner
 from portal.core.access import Role
-from schedule.sources import schedule_sources
+from schedule.sources import FOUND, schedule_sources
 from tests.customers.factories import make_customer
 from tests.fixtures.personas import make_persona
 from tests.options.factories import make_order
@@ -132,11 +132,11 @@ def test_the_htmx_partial_reads_no_one_for_the_filter(people, owned, client):
     assert queries(Owner.MINE) == few_mine <= few_all == queries(Owner.EVERYONE)
 
 
-def test_a_page_of_the_agenda_applies_the_search_and_the_owner_once_per_kind(people, owned, client):
-    """Searched as an Account manager, each kind of change finds its first items (and their count) once with
-    the search and "Mine"; the page's items are then read by their keys. Before, each kind read its items
-    with the search and the owner again, which had the database probe the rows of every customer the search
-    found or the manager owns (more as the customers grow)."""
+def test_a_page_of_the_agenda_applies_the_search_and_the_owner_in_one_query(people, owned, client):
+    """Searched as an Account manager, every kind of change finds its first items (and their count) with the
+    search and "Mine" in one query; the page's items are then read by their keys. Before, each kind read its
+    items with the search and the owner again, which had the database probe the rows of every customer the
+    search found or the manager owns (more as the customers grow), and each kind read the search apart."""
     for i in range(30):
         customer = make_customer(company_name=f"Aiko Trading {i:02}")
         _assign(people, customer, people["aiko"])
@@ -151,8 +151,8 @@ def test_a_page_of_the_agenda_applies_the_search_and_the_owner_once_per_kind(peo
     assert shown == {f"Aiko Trading {i:02}" for i in range(30) if i % 7 <= 4} and "Ben Trading" not in body
     searched = [q["sql"] for q in ctx.captured_queries if "customers_customersearch" in q["sql"]]
     owners = [q["sql"] for q in ctx.captured_queries if "customers_customerowner" in q["sql"]]
-    kinds = len(schedule_sources(user=people["aiko"]))
-    assert 0 < len(searched) <= kinds and 0 < len(owners) <= kinds, (len(searched), len(owners), kinds)
+    assert len(searched) == 1 and len(owners) == 1, (searched, owners)
+    assert searched[0].count("UNION ALL") == len(schedule_sources(user=people["aiko"])) - 1
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the shape is PostgreSQL's")
@@ -161,9 +161,11 @@ def test_the_agenda_walks_its_first_items_with_the_customers_found_and_owned_rea
     people, owned, client, word
 ):
     """Each kind's first items are walked by date with the customers the word finds (from the gram table for a
-    short word, the search table for a longer one) and the manager's customers each read once into a hash
-    (planned apart), not an array of every customer found (PostgreSQL probed each one's rows) nor a join
-    checked per row; the same items are found."""
+    short word, the search table for a longer one) and the manager's customers each read into a hash (planned
+    apart), not an array of every customer found (PostgreSQL probed each one's rows) nor a join checked per
+    row; the same items are found. Every kind is walked in one query, which reads the word's customers once
+    (a materialized CTE) for all of them: read by each kind, a word most customers have (a legal form) read
+    the search table's matches once per kind."""
     for i in range(12):
         customer = make_customer(company_name=f"サクラ商事 {i:02}")
         _assign(people, customer, people["aiko"])
@@ -173,5 +175,37 @@ def test_the_agenda_walks_its_first_items_with_the_customers_found_and_owned_rea
     with CaptureQueriesContext(connection) as ctx:
         body = client.get(URL, {"q": word, "owner": Owner.MINE}).content.decode()
     assert len(set(re.findall(r"サクラ商事 \d\d", body))) == 12 and "モミジ商事" not in body
-    walks = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT walked.*")]
-    assert walks and all("ANY(ARRAY" not in sql and sql.count("OFFSET 0)") == 2 for sql in walks), walks
+    walks = [q["sql"] for q in ctx.captured_queries if "SELECT walked.*" in q["sql"]]
+    kinds = len(schedule_sources(user=people["aiko"]))
+    table = "customers_customersearchgram" if len(word) == 3 else "customers_customersearch"
+    assert len(walks) == 1 and walks[0].startswith(f'WITH "{FOUND}" ("customer_id") AS MATERIALIZED ('), walks
+    assert walks[0].count(f'FROM "{table}"') == 1 and walks[0].count("SELECT walked.*") == kinds
+    assert "ANY(ARRAY" not in walks[0] and walks[0].count("OFFSET 0)") == 2 * kinds
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the shape is PostgreSQL's")
+def test_the_calendar_counts_a_months_days_with_the_customers_found_and_owned_read_once(
+    people, owned, client
+):
+    """The calendar's counts by day read the month's rows by date, with the customers a word finds and the
+    manager's customers each read into a hash (planned apart), not an array of every customer found
+    (PostgreSQL probed each one's rows: a common word's thousands); the counts are the same. Every kind's
+    counts and first items of each day are one query, which reads the word's customers once for all."""
+    for i in range(12):
+        customer = make_customer(company_name=f"サクラ商事 {i:02}")
+        _assign(people, customer, people["aiko"])
+        make_pre_order(customer, apply_date=D(2026, 12, 1) + dt.timedelta(days=i % 3))
+    make_pre_order(make_customer(company_name="モミジ商事"), apply_date=D(2026, 12, 1))
+    client.force_login(people["aiko"])
+    query = {"q": "サクラ商事", "owner": Owner.MINE, "view": "calendar", "month": "2026-12"}
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(URL, query).content.decode()
+    assert len(set(re.findall(r"サクラ商事 \d\d", body))) >= 3 and "モミジ商事" not in body
+    counts = [q["sql"] for q in ctx.captured_queries if 'COUNT(*) AS "n"' in q["sql"]]
+    kinds = len(schedule_sources(user=people["aiko"]))
+    assert len(counts) == 1 and counts[0].startswith(f'WITH "{FOUND}" ("customer_id") AS MATERIALIZED ('), (
+        counts
+    )
+    searched = counts[0].count('FROM "customers_customersearch"')
+    assert searched == 1 and counts[0].count('COUNT(*) AS "n"') == kinds
+    assert "ANY(ARRAY" not in counts[0] and "OFFSET 0)" in counts[0]

@@ -6,17 +6,8 @@ import datetime as dt
 
 import pytest
 
-from sandbox.testing import start_sandbox
 from tests.fixtures.portal_api import quick_retries
-
-
-@pytest.fixture(scope="module")
-def own_sandbox():
-    """A sandbox these tests may change (pre-orders, reservations are added and deleted here)."""
-    server = start_sandbox(seed_customers=16, seed=21)
-    schedule_examples(server)
-    yield server
-    server.stop()
+from tests.fixtures.sandbox import sandbox_of_its_own
 
 
 @pytest.fixture
@@ -51,3 +42,7 @@ def schedule_examples(server) -> None:
     ):
         answer = api.post(f"/partners/customers/{domain_id}/subscriptions/{sub_id}/reservation", json=body)
         assert answer.status_code in (200, 201), answer.text
+
+
+# A sandbox these tests may change (pre-orders, reservations are added and deleted here).
+own_sandbox = sandbox_of_its_own(seed_customers=16, seed=21, then=schedule_examples)

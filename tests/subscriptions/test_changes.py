@@ -16,22 +16,18 @@ from django.utils import timezone
 from portal.core import changes
 from portal.core.access import Role
 from portal.core.models import AuditEntry, Operation
-from sandbox.testing import start_sandbox
 from subscriptions import forms_changes as f
 from subscriptions.models import PreOrder, Reservation, Subscription
 from tests.fixtures.changes import submit_change
 from tests.fixtures.portal_api import pin_business_today
+from tests.fixtures.sandbox import sandbox_of_its_own
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
 
-@pytest.fixture(scope="module")
-def own_sandbox():
-    """A sandbox of this module's own: 40 seeded customers give every kind of subscription these tests change
-    (three active Trials, Free ones, Standard on a domain, annual licence plans)."""
-    server = start_sandbox(seed_customers=40, seed=21)
-    yield server
-    server.stop()
+# A sandbox of this module's own: 40 seeded customers give every kind of subscription these tests change (three
+# active Trials, Free ones, Standard on a domain, annual licence plans).
+own_sandbox = sandbox_of_its_own(seed_customers=40, seed=21)
 
 
 @pytest.fixture
@@ -274,7 +270,9 @@ def test_an_unconfirmed_renewal_replaced_by_a_later_one_is_superseded_not_report
 
     page = manager.get(reverse("core:operation", args=[first.pk])).content.decode()
     assert "Replaced by a later change" in page and "Do not send this one again" in page
-    assert reverse("core:operation", args=[later.pk]) in page and "hx-get" not in page  # settled: no polling
+    assert (
+        reverse("core:operation", args=[later.pk]) in page and 'hx-trigger="every' not in page
+    )  # settled: no polling
 
 
 # --- Immediate changes -------------------------------------------------------------------------------------
@@ -420,7 +418,7 @@ def test_lost_request_stays_unknown_until_the_read_back_decides(today, manager, 
     assert done["Location"] == reverse("core:operation", args=[operation.pk])
     assert operation.status == Operation.Status.UNKNOWN
     page = manager.get(done["Location"]).content.decode()
-    assert "Do not send the change again" in page and "hx-get" in page
+    assert "Do not send the change again" in page and 'hx-trigger="every' in page
     changes.change_reconcile(operation_pk=str(operation.pk), attempt=0)
     assert Operation.objects.get(pk=operation.pk).status == Operation.Status.UNKNOWN  # not yet
     changes.change_reconcile(operation_pk=str(operation.pk), attempt=len(changes.timing().read_backs) - 1)

@@ -71,7 +71,7 @@ def test_a_change_whose_worker_is_killed_mid_send_is_read_back_within_two_minute
     )
     operation = Operation.objects.filter(pk=queued.pk)
     _wait(lambda: operation.get().status == Operation.Status.RUNNING)
-    assert operation.get().sender.split(":")[1] == str(worker["process"].pid)
+    assert operation.get().worker.split(":")[1] == str(worker["process"].pid)
 
     # The worker waits for the answer longer than its heartbeat lives: the reaper, at its period, leaves it.
     looked = time.monotonic()

@@ -19,12 +19,12 @@ was never sent); a row sent before (applied, refused, outcome unknown) is never 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -36,6 +36,7 @@ from portal.core.access import Perm, check
 from portal.core.changes.engine import change_later
 from portal.core.changes.spec import stated_effects
 from portal.core.contrib import contributions
+from portal.core.formbase import PortalForm
 from portal.core.lists import by_customer_filters
 from portal.core.models import Batch, BatchRow, Operation
 
@@ -56,6 +57,23 @@ class RowCheck:
         }
 
 
+class BulkValuesForm(PortalForm):
+    """The values a bulk action asks for once, for every chosen row (`BulkAction.form`): built with the person who
+    asks (`user`, for a form that offers only what they may choose). A date chosen is kept as ISO text: the batch
+    keeps its values as JSON."""
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        data = super().clean() or {}
+        for name, value in data.items():
+            if isinstance(value, dt.date):
+                data[name] = value.isoformat()
+        return data
+
+
 @dataclass(frozen=True)
 class BulkAction:
     """A bulk action an app offers on one of its lists."""
@@ -70,7 +88,7 @@ class BulkAction:
     #: Who may start it (besides core's RUN_BATCHES).
     perm: Perm
     #: The action's values: a form taking `user=` (a PortalForm); its cleaned_data must be JSON-safe.
-    form: type[forms.Form]
+    form: type[BulkValuesForm]
     #: select(request) -> the rows of the list filtered as the request's query (the list page's) says: "all N
     #: matching this filter".
     select: Callable[[Any], QuerySet]
@@ -119,6 +137,9 @@ class BulkSource:
     keys: Callable[[Any, str, BulkAction], list[str]]
     #: back(name) -> the page's URL (the way back from the values page).
     back: Callable[[str], str]
+    #: count(request, name, action) -> how many of those rows the page holds, counted up to the lists' cap
+    #: (one bounded count): "all N" past what a bulk change takes is refused without reading the rows.
+    count: Callable[[Any, str, BulkAction], int] | None = None
 
 
 def bulk_source(source: str) -> tuple[BulkSource, str] | None:
@@ -218,7 +239,7 @@ def batch_check(
     if action.prepare is not None:
         values = action.prepare([rows[k] for k in keys if k in rows], values)
     with transaction.atomic():
-        batch = Batch.objects.create(created_by=user, action=action.key, values=dict(values), reason=reason)
+        batch = Batch.objects.create(requested_by=user, action=action.key, values=dict(values), reason=reason)
         BatchRow.objects.bulk_create(
             [
                 BatchRow(
@@ -286,7 +307,9 @@ def batch_send(*, user, batch: Batch, ticked: Iterable[str]) -> Batch:
             rows=changed,
         )
     with transaction.atomic():
-        Batch.objects.filter(pk=batch.pk).update(state=Batch.State.RUNNING, started_at=timezone.now())
+        Batch.objects.filter(pk=batch.pk).update(
+            state=Batch.State.RUNNING, started_at=timezone.now(), total=len(chosen)
+        )
         _queue(user, action, batch, chosen, now)
     batch.refresh_from_db()
     batch_settle(batch)
@@ -550,13 +573,18 @@ _COUNT_OF_OUTCOME: dict[str, str] = {"applied": "applied", "unchanged": "applied
 
 
 def batch_settle(batch: Batch) -> Batch:
-    """A running batch whose every row has settled is FINISHED (read when its page is shown)."""
+    """A running batch whose every row has settled is FINISHED, its rows done and failed counted (read when its
+    page is shown)."""
     if (
         batch.state == Batch.State.RUNNING
         and not batch.rows.filter(ticked=True, operation__status__in=_OPEN).exists()
     ):
+        counts = batch_counts(batch)
         Batch.objects.filter(pk=batch.pk, state=Batch.State.RUNNING).update(
-            state=Batch.State.FINISHED, finished_at=timezone.now()
+            state=Batch.State.FINISHED,
+            finished_at=timezone.now(),
+            done=counts["applied"] + counts["superseded"],
+            failed=counts["failed"],
         )
         batch.refresh_from_db()
     return batch

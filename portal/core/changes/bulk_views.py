@@ -53,6 +53,10 @@ def _chosen_keys(request: HttpRequest, action: bulk.BulkAction, query) -> tuple[
     first = query.get("first") == "1"
     if query.get("all") == "1" and source is not None:
         found, name = source
+        if not first and found.count is not None:
+            counted = found.count(request, name, action)
+            if counted > most:  # too many: refused on the page's count, its rows never read
+                return [], counted
         keys = list(dict.fromkeys(found.keys(request, name, action)))
         if first:
             return keys[:most], min(len(keys), most)
@@ -92,7 +96,7 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
             first_url = f"{request.path}?{first.urlencode()}"
     elif not keys:
         refusal = gettext("Choose at least one row on the list first.")
-    form = action.form(request.POST if request.method == "POST" else None, user=request.user)  # type: ignore[call-arg]  # BulkAction.form takes user=
+    form = action.form(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and not refusal and form.is_valid():
         try:
             batch = bulk.batch_check(user=request.user, action=action, values=form.cleaned_data, keys=keys)
@@ -119,7 +123,7 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
 
 
 def _batch(request: HttpRequest, batch_id) -> tuple[Batch, bulk.BulkAction | None]:
-    batch = Batch.objects.select_related("created_by").filter(pk=batch_id).first()
+    batch = Batch.objects.select_related("requested_by").filter(pk=batch_id).first()
     if batch is None:
         raise Http404
     action = bulk.bulk_action(batch.action)

@@ -258,9 +258,7 @@ def _claim(
     status = Operation.Status.QUEUED if queued else Operation.Status.RUNNING
     now = timezone.now()
     if created:
-        Operation.objects.filter(pk=operation.pk).update(
-            status=status, progress=10, sender=sender, updated_at=now
-        )
+        Operation.objects.filter(pk=operation.pk).update(status=status, worker=sender, updated_at=now)
     else:
         # Only a refused attempt (nothing happened) may be sent again under the same key, corrected, or a batch
         # row stopped before it was sent (resumed).
@@ -268,12 +266,13 @@ def _claim(
             pk=operation.pk, status__in=(Operation.Status.FAILED, Operation.Status.STOPPED)
         ).update(
             status=status,
-            progress=10,
             params=params,
             error="",
             result={},
             finished_at=None,
-            sender=sender,
+            done=0,
+            failed=0,
+            worker=sender,
             updated_at=now,
         )
         if not again:
@@ -494,7 +493,7 @@ def _run(operation: Operation) -> None:
     sender = liveness.this_sender()
     with sender.holding(operation.pk):  # before the claim: the heartbeat holds it as soon as the row names us
         claimed = Operation.objects.filter(pk=operation.pk, status=Operation.Status.QUEUED).update(
-            status=Operation.Status.RUNNING, progress=30, sender=sender.id, updated_at=timezone.now()
+            status=Operation.Status.RUNNING, worker=sender.id, updated_at=timezone.now()
         )
         if claimed:
             operation.refresh_from_db()
@@ -509,9 +508,9 @@ def _run(operation: Operation) -> None:
 def _lost(running: list[Operation]) -> list[Operation]:
     """The RUNNING operations whose sender is lost (liveness.py); one that names no sender (claimed before
     senders were recorded) when not updated for longer than a live sender may take (timing.py)."""
-    named = liveness.lost(op for op in running if op.sender)
+    named = liveness.lost(op for op in running if op.worker)
     cutoff = timezone.now() - timedelta(seconds=timing().stale_running)
-    return named + [op for op in running if not op.sender and op.updated_at < cutoff]
+    return named + [op for op in running if not op.worker and op.updated_at < cutoff]
 
 
 def _reconcile_lost(change: Change, operation: Operation) -> bool:
@@ -525,7 +524,7 @@ def _reconcile_lost(change: Change, operation: Operation) -> bool:
 def _take_lost(change: Change, operation: Operation) -> bool:
     message = SENDER_LOST
     taken = Operation.objects.filter(
-        pk=operation.pk, status=Operation.Status.RUNNING, sender=operation.sender
+        pk=operation.pk, status=Operation.Status.RUNNING, worker=operation.worker
     ).update(status=Operation.Status.UNKNOWN, error=message, updated_at=timezone.now())
     if not taken:
         return False
@@ -624,8 +623,8 @@ def _superseded_by(change: Change, operation: Operation) -> Operation | None:
         return None
     mine = change.target(_args(operation))
     later = Operation.objects.filter(
-        domain_id=operation.domain_id, created_at__gt=operation.created_at, status__in=_SENT
-    ).order_by("created_at")
+        domain_id=operation.domain_id, requested_at__gt=operation.requested_at, status__in=_SENT
+    ).order_by("requested_at")
     for candidate in later[:50]:
         try:
             other = change_for(candidate.kind)

@@ -7,11 +7,11 @@ the key `portal:changes:alive:<sender id>`, holding the operations it is sending
 `heartbeat_every` with a life of `heartbeat_ttl` (timing.py). It is also written at once when the sender takes or
 lets go of an operation, so the heartbeat never lags behind what the sender holds.
 
-A RUNNING operation names its sender (`Operation.sender`). It is lost when that sender's heartbeat is gone (the
-process died: kill -9, a lost machine) or no longer holds it (the sending thread gave it up without settling
-it: an unexpected error), and still so at a second look at least `lost_grace` later: a live sender writes its
-heartbeat again within that (after a cache restart or an eviction), so it is never taken for a dead one, however
-slow its call. A process forked after its parent sent a change (a prefork pool) is a sender of its own.
+A RUNNING operation names its sender (`Operation.worker`), as any run names its worker (`portal.core.runs`). It
+is lost when that sender's heartbeat is gone (the process died: kill -9, a lost machine) or no longer holds it
+(the sending thread gave it up without settling it: an unexpected error), and still so at a second look at least
+`lost_grace` later: a live sender writes its heartbeat again within that (after a cache restart or an eviction),
+so it is never taken for a dead one, however slow its call. A process forked after its parent sent a change (a prefork pool) is a sender of its own.
 """
 
 from __future__ import annotations
@@ -112,18 +112,18 @@ def holds(sender: str, operation: Any) -> bool:
 
 
 def lost(operations: Iterable[Any]) -> list[Any]:
-    """Of these RUNNING operations (each naming its `sender`), those whose sender is lost: its heartbeat gone or
-    not holding the operation at this look and at an earlier one at least `lost_grace` ago. The first look is
+    """Of these RUNNING operations (each naming its sender, `worker`), those whose sender is lost: its heartbeat
+    gone or not holding the operation at this look and at an earlier one at least `lost_grace` ago. The first look is
     remembered in the cache; a sender found holding it again forgets it."""
-    ops = [op for op in operations if op.sender]
+    ops = [op for op in operations if op.worker]
     if not ops:
         return []
-    beats = cache.get_many({alive_key(op.sender) for op in ops})
+    beats = cache.get_many({alive_key(op.worker) for op in ops})
     now, grace = time.time(), timing().lost_grace
     found, cleared = [], []
     for op in ops:
         mark = SUSPECT_KEY.format(operation=op.pk)
-        if str(op.pk) in (beats.get(alive_key(op.sender)) or ()):
+        if str(op.pk) in (beats.get(alive_key(op.worker)) or ()):
             cleared.append(mark)
             continue
         cache.add(mark, now, SUSPECT_MEMORY_SECONDS)

@@ -1,7 +1,7 @@
 """What apps declare to the resync engine: the calls it makes for them, as data.
 
 An app contributes a list of declarations from its AppConfig.ready()
-(`contribute(self.label, resyncs=[...])`, see portal/core/contrib.py). The engine (engine.py) reads them all
+(`contribute(self.label, resyncs=[...])`, see portal/core/contrib.py). The engine (full.py, refresh.py, partner.py) reads them all
 and decides when and how to make the calls. Four kinds, and one hint:
 
 * `CustomerListing`: the root of every resync, declared once (by the customers app): the paged customer

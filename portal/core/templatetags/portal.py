@@ -157,47 +157,10 @@ def query_replace(context, **changes) -> str:
     return lists.replaced_query(context["request"].GET, **changes)
 
 
-@register.simple_tag(takes_context=True)
-def downloads_links(context) -> SafeString:
-    """components/_downloads.html's links (`portal.core.downloads.downloads_markup`), from its `url`, `query`,
-    `label` and `testid`."""
-    return downloads.downloads_markup(
-        context.get("url") or "",
-        context.get("query") or "",
-        label=context.get("label") or "",
-        testid=context.get("testid") or "",
-    )
-
-
-@register.simple_tag(takes_context=True)
-def results_head(context) -> SafeString:
-    """components/_results_head.html (`portal.core.lists.results_head_markup`), from its `page_obj`,
-    `count_text` and `export_name` (a URL name) or `export_url`."""
-    name = context.get("export_name")
-    return lists.results_head_markup(
-        context["page_obj"],
-        context.get("count_text", ""),
-        context["request"].GET,
-        export_url=constant_urls.url(name) if name else context.get("export_url") or "",
-    )
-
-
-@register.simple_tag(takes_context=True)
-def list_pagination(context) -> SafeString:
-    """components/_pagination.html (`portal.core.lists.pagination_markup`), from its `page_obj` and
-    `hx_target`."""
-    return lists.pagination_markup(
-        context["page_obj"], context["request"].GET, hx_target=context.get("hx_target") or ""
-    )
-
-
-@register.simple_tag(takes_context=True)
-def bulk_bar(context) -> SafeString:
-    """components/_bulk_bar.html (`portal.core.lists.bulk_bar_markup`), from its `list`, `page_obj` and
-    `bulk_source`."""
-    return lists.bulk_bar_markup(
-        context["list"], context["page_obj"], source=context.get("bulk_source") or ""
-    )
+@register.simple_tag
+def download_url(url: str, query: str = "", **values: str) -> str:
+    """The address of one file of an export (`portal.core.downloads.download_url`): components/_downloads.html."""
+    return downloads.download_url(url or "", query or "", **values)
 
 
 @register.filter

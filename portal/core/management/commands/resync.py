@@ -83,13 +83,14 @@ class Command(BaseCommand):
         def current() -> SyncRun | None:
             if run_id is not None:
                 return SyncRun.objects.filter(pk=run_id).first()
-            return SyncRun.objects.filter(kind=sync.FULL).order_by("-started_at", "-id").first()
+            return SyncRun.objects.filter(kind=sync.FULL).order_by("-requested_at", "-id").first()
 
         followed = current()
         earlier = SyncRun.objects.filter(kind=sync.FULL).exclude(finished_at=None)
         if followed is not None:
             earlier = earlier.filter(
-                Q(started_at__lt=followed.started_at) | Q(started_at=followed.started_at, pk__lt=followed.pk)
+                Q(requested_at__lt=followed.requested_at)
+                | Q(requested_at=followed.requested_at, pk__lt=followed.pk)
             )
         name = "Resync" if earlier.exists() else "First sync"
 

@@ -1,0 +1,201 @@
+"""The partner's own invoices of each closed month as its issue and send runs leave them: numbered, rendered,
+sent, paid (or overdue), credited at times."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from bench.seed.cadence import months_before
+from bench.seed.people import user_of
+from bench.seed.tables import objects_write
+
+
+def _seed_pdf(pdf: bytes) -> tuple[str, str]:
+    """A PDF the seed's documents of one language share, written once to the documents' store (as the portal's
+    own are, invoicing/storage.py): its name there and its SHA-256."""
+    from invoicing import storage
+
+    digest = storage.sha256(pdf)
+    return storage.put(f"invoices/seed/{digest}.pdf", pdf), digest
+
+
+def issued_months(rng: random.Random, today: dt.date, months: int) -> None:
+    """Each closed month's invoices as its issue run leaves them: one per ready draft (invoicing's own drafts of
+    the month's details and prices), numbered in sequence, with its PDF (rendered for the first invoice of each
+    language, written once to the documents' store and named by all of that language, as is a credit note's),
+    sent by e-mail, paid by their due date but for one in twenty-five (overdue, or paid in part); one in two
+    hundred credited in part by a credit note."""
+    from invoicing.models import InvoiceCounter
+    from invoicing.services import numbering
+
+    finance = user_of("finance")
+    number = 1
+    pdfs: dict[str, tuple[str, str]] = {}  # (name in the documents' store, SHA-256) by language
+    for year, month in months_before(today, months):
+        number = _month_issued(rng, today, year, month, number=number, pdfs=pdfs, finance=finance)
+    InvoiceCounter.objects.update_or_create(key=numbering.COUNTER, defaults={"next_number": number})
+
+
+def _month_issued(
+    rng: random.Random, today: dt.date, year: int, month: int, *, number: int, pdfs: dict, finance
+) -> int:
+    """One closed month's invoices, issued from `number` on, sent, paid and credited; the next number."""
+    from django.db import transaction
+
+    from billing import rules as billing_rules
+    from invoicing import document
+    from invoicing.models import DocumentKind, InvoicePayment, InvoiceSending, IssuedInvoice
+    from portal.core import clock
+
+    issue_date = billing_rules.issued_on(year, month)
+    issued_at = clock.midnight(issue_date) + dt.timedelta(hours=9)
+    rows = _drafts_numbered(year, month, issue_date, issued_at, number=number, pdfs=pdfs, finance=finance)
+    number += len(rows)
+    with transaction.atomic():
+        objects_write(IssuedInvoice, rows)
+        stored = list(IssuedInvoice.objects.filter(year=year, month=month, kind=DocumentKind.INVOICE))
+        _runs(year, month, len(stored), issued_at, finance=finance)
+        sendings, payments, notes = [], [], []
+        for invoice in stored:
+            sendings.append(_sending(invoice, issued_at, finance=finance))
+            paid_on = _paid_on(invoice, rng, today=today, issue_date=issue_date)
+            if paid_on is not None:
+                if paid_on > today:
+                    continue
+                payment = _payment(invoice, paid_on, finance=finance)
+                if payment is not None:
+                    payments.append(payment)
+            if invoice.number % 200 == 13 and invoice.lines and invoice.lines[0].get("amount"):
+                notes.append(_credit_note(invoice, number, issue_date, issued_at, finance=finance))
+                number += 1
+        for note in notes:  # rendered once per language too (a rendering takes about half a second)
+            key = f"credit-{note.language}"
+            if key not in pdfs:
+                pdfs[key] = _seed_pdf(document.pdf_of(note))
+            note.pdf, note.pdf_sha256 = pdfs[key]
+        objects_write(InvoiceSending, sendings)
+        objects_write(InvoicePayment, payments)
+        objects_write(IssuedInvoice, notes)
+    return number
+
+
+def _drafts_numbered(
+    year: int, month: int, issue_date: dt.date, issued_at: dt.datetime, *, number: int, pdfs: dict, finance
+) -> list:
+    """The month's ready drafts as issued invoices numbered from `number`, each with its language's PDF."""
+    from invoicing import document, selectors
+    from invoicing.services import numbering
+
+    issuer = selectors.issuer_mapping()
+    rows = []
+    for draft in selectors.ready_drafts(user=finance, year=year, month=month, issue_date=issue_date):
+        row = numbering.from_draft(draft, number=number, year=year, month=month, issuer=issuer, user=finance)
+        row.issued_at = issued_at
+        if row.language not in pdfs:
+            pdfs[row.language] = _seed_pdf(document.invoice_pdf(row))
+        row.pdf, row.pdf_sha256 = pdfs[row.language]
+        rows.append(row)
+        number += 1
+    return rows
+
+
+def _runs(year: int, month: int, total: int, issued_at: dt.datetime, *, finance) -> None:
+    """The month's issue run and send run, finished."""
+    from invoicing.models import IssueRun, SendRun
+
+    run = IssueRun.objects.create(
+        year=year,
+        month=month,
+        requested_by=finance,
+        total=total,
+        done=total,
+        rendered=total,
+        finished_at=issued_at,
+    )
+    IssueRun.objects.filter(pk=run.pk).update(requested_at=issued_at - dt.timedelta(minutes=5))
+    send = SendRun.objects.create(
+        year=year,
+        month=month,
+        requested_by=finance,
+        total=total,
+        done=total,
+        finished_at=issued_at + dt.timedelta(hours=1),
+    )
+    SendRun.objects.filter(pk=send.pk).update(requested_at=issued_at + dt.timedelta(minutes=10))
+
+
+def _sending(invoice, issued_at: dt.datetime, *, finance):
+    """The invoice sent by e-mail, twenty minutes after it was issued."""
+    from invoicing.models import InvoiceSending
+
+    return InvoiceSending(
+        invoice=invoice,
+        to=invoice.recipient.get("invoice_email") or "ap@example.jp",
+        attempted_at=issued_at + dt.timedelta(minutes=20),
+        attempted_by=finance,
+        outcome=InvoiceSending.Outcome.SENT,
+        finished_at=issued_at + dt.timedelta(minutes=21),
+    )
+
+
+def _paid_on(invoice, rng: random.Random, *, today: dt.date, issue_date: dt.date) -> dt.date | None:
+    """When the invoice was paid (by its due date, before at times), or None: not paid (one in twenty-five is
+    late: overdue, or paid in part). A day after today means paid later than the seed's day."""
+    late = invoice.number % 25 == 7
+    early = rng.random() < 0.4  # an invoice not due yet is paid already at times
+    due = invoice.due_date < today
+    if (due and not (late and invoice.number % 2)) or (not due and early and not late):
+        paid_on = min(today, invoice.due_date - dt.timedelta(days=rng.randint(0, 20)))
+        return max(paid_on, issue_date + dt.timedelta(days=1))
+    return None
+
+
+def _payment(invoice, paid_on: dt.date, *, finance):
+    """The payment recorded on `paid_on`: the whole total, half of it when the invoice is late; None for none."""
+    from invoicing.models import InvoicePayment
+    from portal.core import clock
+
+    amount = invoice.total // 2 if invoice.number % 25 == 7 else invoice.total
+    if amount <= 0:
+        return None
+    return InvoicePayment(
+        invoice=invoice,
+        amount=amount,
+        paid_on=paid_on,
+        recorded_at=clock.midnight(paid_on) + dt.timedelta(hours=15),
+        recorded_by=finance,
+    )
+
+
+def _credit_note(invoice, number: int, issue_date: dt.date, issued_at: dt.datetime, *, finance):
+    """A credit note numbered `number` of a tenth of the invoice's first line, ten days after it was issued."""
+    from invoicing.models import DocumentKind, IssuedInvoice
+
+    credit = max(1, int(invoice.lines[0]["amount"]) // 10)
+    lines = [{**invoice.lines[0], "amount": -credit, "units": None, "unit_price": None, "original_line": 0}]
+    tax = -(credit // 10)
+    return IssuedInvoice(
+        number=number,
+        kind=DocumentKind.CREDIT_NOTE,
+        original=invoice,
+        year=invoice.year,
+        month=invoice.month,
+        domain_id=invoice.domain_id,
+        customer_name=invoice.customer_name,
+        language=invoice.language,
+        issue_date=issue_date + dt.timedelta(days=10),
+        due_date=issue_date + dt.timedelta(days=10),
+        issuer=invoice.issuer,
+        recipient=invoice.recipient,
+        lines=lines,
+        per_rate=[{"rate": lines[0].get("tax_rate") or 10, "amount": -credit, "tax": tax}],
+        subtotal=-credit,
+        tax=tax,
+        total=-credit + tax,
+        return_date=issue_date + dt.timedelta(days=9),
+        reason="数量の誤り",
+        idempotency_key=f"seed-credit-{number}",
+        issued_at=issued_at + dt.timedelta(days=10),
+        issued_by=finance,
+    )

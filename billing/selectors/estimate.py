@@ -1,0 +1,59 @@
+"""The estimate as billing's pages read it: the Invoices page's months as kept (`estimates`), how a
+month's kept estimate stands (`estimate_kept_state`), a month's estimate (`month_estimate`) and the kept estimate
+beside its invoice (`estimate_against_invoice`). The estimate itself is billing/estimate/."""
+
+from __future__ import annotations
+
+from django.core.paginator import Page
+
+from billing import estimate, prices, rules
+from billing.models import Invoice
+from billing.permissions import VIEW_BILLING
+from portal.core import clock, kept
+from portal.core.access import check
+
+
+def estimates(*, user, top: int) -> list[dict]:
+    """The Invoices page's estimates: the month the next invoice covers and the running month (one when they are
+    the same), each read as kept (`estimate.estimate_summary`: totals and the `top` customers of the largest
+    cost) with how its copy stands (`portal.core.kept`: a month behind is queued for the worker), what it is
+    ("Next invoice", "This month") and the day its invoice is issued (a closed month's was issued on the 1st:
+    when it is not in the cache, it has not been fetched, not "not issued")."""
+    check(user, VIEW_BILLING)
+    today = clock.today()
+    invoiced = set(Invoice.objects.values_list("year", "month"))
+    running = rules.month_of(today)
+    months = estimate.months_estimated(today, invoiced=invoiced)
+    book = prices.book_stamp()  # what both months' states compare, read once
+    return [
+        {
+            "kept": kept.ask(
+                estimate.KEPT, year, month, state=estimate.estimate_state(year, month, book=book)
+            ),
+            "estimate": estimate.estimate_summary(year=year, month=month, top=top),
+            "running": (year, month) == running,
+            "next_invoice": (year, month) == months[0],
+            "issued_on": rules.issued_on(year, month),
+        }
+        for year, month in months
+    ]
+
+
+def estimate_kept_state(*, user, year: int, month: int) -> kept.KeptState:
+    """How the month's kept estimate stands (queued for the worker when behind)."""
+    check(user, VIEW_BILLING)
+    return kept.ask(estimate.KEPT, year, month)
+
+
+def month_estimate(*, user, year: int, month: int, domain_ids=None) -> estimate.Estimate:
+    check(user, VIEW_BILLING)
+    if domain_ids is None:
+        return estimate.kept_estimate(year=year, month=month)
+    return estimate.month_estimate(year=year, month=month, domain_ids=domain_ids)
+
+
+def estimate_against_invoice(*, user, year: int, month: int, page, per_page: int) -> tuple[dict, Page]:
+    """The month's kept estimate beside its invoice, as the worker keeps it: the month's figures and one page of
+    the customers that differ (`estimate.against_invoice_page`)."""
+    check(user, VIEW_BILLING)
+    return estimate.against_invoice_page(year=year, month=month, page=page, per_page=per_page)

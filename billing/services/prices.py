@@ -1,0 +1,46 @@
+"""Writes to the price book: a price added from a date (`price_entry_create`). The book itself and pricing are
+billing/prices.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from billing import rules
+from billing.models import MonthClosing, PriceEntry
+from billing.services.closing import MonthClosed
+
+
+def price_entry_create(
+    *,
+    user,
+    item_id: str,
+    plan: str,
+    domain_id: int | None,
+    cost: int,
+    price: int,
+    effective_from: dt.date,
+) -> PriceEntry:
+    """Add a price from a date (never rewrites an earlier price: past months keep the price they had). Refused
+    (`MonthClosed`) when the price would be in force in a closed month (the form says so first)."""
+    item_id = item_id.strip()
+    later = (
+        PriceEntry.objects.filter(
+            item_id=item_id, plan=plan, domain_id=domain_id, effective_from__gt=effective_from
+        )
+        .order_by("effective_from")
+        .values_list("effective_from", flat=True)
+        .first()
+    )
+    closed = set(MonthClosing.objects.filter(reopened_at__isnull=True).values_list("year", "month"))
+    touched = rules.closed_month_touched(effective_from, later, closed)
+    if touched is not None:
+        raise MonthClosed(*touched)
+    return PriceEntry.objects.create(
+        item_id=item_id,
+        plan=plan,
+        domain_id=domain_id,
+        cost=cost,
+        price=price,
+        effective_from=effective_from,
+        created_by=user,
+    )

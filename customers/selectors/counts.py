@@ -1,0 +1,43 @@
+"""Counts and worklists of every customer still in the API: the home page's figure (`customer_total`, also the
+Customers list's count as it opens) and another app's worklist of the customers that lack something
+(`customers_lacking`)."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from customers.models import (
+    Customer,
+    LiveCustomerCount,
+)
+
+
+def customer_total(*, narrow=None) -> int:
+    """The home page's figure: customers still in the API (whose work the home page shows: `narrow(qs, key=)`).
+
+    Everyone's (no narrowing, or one that keeps every customer), in one query: the row the database keeps (`LiveCustomerCount`), which costs the same however
+    many customers there are, or, without that row (a database emptied by TRUNCATE), the count of the customers
+    (both databases evaluate COALESCE's second subquery only when the first is NULL)."""
+    qs = Customer.objects.filter(removed_at=None)
+    narrowed = narrow(qs, key="domain_id") if narrow else qs
+    if narrowed is not qs:  # a narrowing that keeps everyone's customers hands back `qs` itself (`owned_by`)
+        return narrowed.count()
+    kept, customers = LiveCustomerCount._meta.db_table, Customer._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COALESCE((SELECT live FROM {kept} LIMIT 1), "
+            f"(SELECT COUNT(*) FROM {customers} WHERE removed_at IS NULL))"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def customers_lacking(*, having: QuerySet) -> QuerySet[Customer]:
+    """Customers still in the API whose domainId is not among `having` (a query of another app's rows keyed by
+    domainId, e.g. the customers with billing details), in name order: another app's worklist of what they
+    lack, without a join written outside this app."""
+    return (
+        Customer.objects.filter(removed_at=None)
+        .exclude(domain_id__in=having)
+        .order_by("sort_name", "domain_id")
+    )

@@ -1,0 +1,102 @@
+"""Writes of the partner's invoices to its customers. One job a module:
+
+- `details`: the partner's billing details (the issuer of its invoices: `issuer_details_set`) and each
+  customer's (`customer_billing_set`), audited.
+- `numbering`: the gap-free sequence of numbers every invoice, credit note and corrected invoice takes under the
+  counter's lock (`COUNTER`), and the document a draft becomes as issued.
+- `issuing`: a ready draft issued (`invoice_issue`) and the month's issue run (`month_issue_request`,
+  `month_issue`, the task `invoicing.issue_month`).
+- `pdfs`: the PDF rendered after the number and stored once (`invoice_pdf_render`), the month's PDFs in chunks the
+  workers share (`month_pdfs_render`, `pdf_chunk_render`, the task `invoicing.render_pdfs`).
+- `corrections`: credit notes (`credit_note_issue`) and corrected invoices (`corrected_invoice_issue`).
+- `prices`: Finance's price edits on a draft (`draft_price_set`).
+- `drafts`: the drafts the worker keeps (`drafts_keep`, `DRAFTS_KEEPER`).
+- `sending`: an invoice sent by e-mail (`invoice_send`, `invoice_message`) and the month's send run
+  (`month_send_request`, `month_send`, the task `invoicing.send_month`).
+- `reaper`: the month's runs as kinds of run core's reaper queues again when their worker is lost (`RUN_KINDS`,
+  contributed as `runs`; the worker holds a run with `portal.core.runs.working_on`).
+- `payments`: payments received (`payment_record`).
+
+What other modules use is named here too, so `from invoicing import services` reads the same as its module. A
+test that replaces a function replaces it in the module that looks it up when it runs.
+"""
+
+from invoicing.services.corrections import corrected_invoice_issue, correction_draft, credit_note_issue
+from invoicing.services.details import customer_billing_set, issuer_details_set
+from invoicing.services.drafts import (
+    DRAFTS_BATCH,
+    DRAFTS_KEEPER,
+    DRAFTS_ONE_BY_ONE,
+    drafts_keep,
+    drafts_months,
+)
+from invoicing.services.issuing import (
+    IssueRefused,
+    invoice_issue,
+    month_issue,
+    month_issue_request,
+    month_issue_task,
+)
+from invoicing.services.numbering import COUNTER
+from invoicing.services.payments import PaymentRefused, payment_record
+from invoicing.services.pdfs import (
+    PDF_CHUNK_CLAIM_SECONDS,
+    invoice_pdf_render,
+    month_pdfs_render,
+    pdf_chunk_render,
+    pdf_chunk_render_task,
+    pdfs_missing,
+)
+from invoicing.services.prices import draft_price_set
+from invoicing.services.reaper import RUN_KINDS
+from invoicing.services.sending import (
+    SENDING_STALE,
+    SendRefused,
+    invoice_email,
+    invoice_message,
+    invoice_send,
+    invoice_sender,
+    month_send,
+    month_send_request,
+    month_send_task,
+    unsent,
+)
+
+__all__ = [
+    "COUNTER",
+    "DRAFTS_BATCH",
+    "DRAFTS_KEEPER",
+    "DRAFTS_ONE_BY_ONE",
+    "PDF_CHUNK_CLAIM_SECONDS",
+    "RUN_KINDS",
+    "SENDING_STALE",
+    "IssueRefused",
+    "PaymentRefused",
+    "SendRefused",
+    "corrected_invoice_issue",
+    "correction_draft",
+    "credit_note_issue",
+    "customer_billing_set",
+    "draft_price_set",
+    "drafts_keep",
+    "drafts_months",
+    "invoice_email",
+    "invoice_issue",
+    "invoice_message",
+    "invoice_pdf_render",
+    "invoice_send",
+    "invoice_sender",
+    "issuer_details_set",
+    "month_issue",
+    "month_issue_request",
+    "month_issue_task",
+    "month_pdfs_render",
+    "month_send",
+    "month_send_request",
+    "month_send_task",
+    "payment_record",
+    "pdf_chunk_render",
+    "pdf_chunk_render_task",
+    "pdfs_missing",
+    "unsent",
+]

@@ -1,0 +1,41 @@
+"""What more than one of invoicing's views modules needs, so none imports another: a searched list's state
+(the issued invoices' search, a month's issued invoices) and what an issued document's page shows of its
+corrections (the document's page and the corrections' own pages)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from django.http import HttpRequest
+
+from invoicing import selectors
+from invoicing.models import DocumentKind, IssuedInvoice
+from portal.core.lists import ListSpec, ListState
+
+
+def searched_state(request: HttpRequest, spec: ListSpec) -> ListState:
+    """A list's state; searched without an order chosen, in customer order (`selectors.SEARCHED_SORT`, a sort of
+    `spec`), as every searched list opens (docs/lists.md, "Search"): a word many customers share then reads one
+    page's worth. The issued invoices' search and a month's issued invoices open so."""
+    state = ListState.from_request(request, spec)
+    if state.filters.q and not request.GET.get("sort"):
+        state = replace(
+            state, sort=selectors.SEARCHED_SORT, filters=replace(state.filters, sort=selectors.SEARCHED_SORT)
+        )
+    return state
+
+
+def correctable(invoice: IssuedInvoice, found: list[IssuedInvoice]) -> bool:
+    """Whether `invoice` may still be credited or corrected, given the documents `found` that refer to it."""
+    return invoice.kind != DocumentKind.CREDIT_NOTE and not any(
+        c.kind == DocumentKind.CORRECTED for c in found
+    )
+
+
+def corrections_context(request: HttpRequest, invoice: IssuedInvoice) -> dict:
+    """What the issued document's page (`views_sending.issued`) shows of its corrections: the documents that
+    refer to it, and whether it may still be credited or corrected."""
+    found = selectors.corrections_of(user=request.user, invoice=invoice)
+    can = correctable(invoice, found)
+    left = selectors.credit_left(invoice) if can else []
+    return {"corrections": found, "can_credit": can and any(left), "can_correct": can}

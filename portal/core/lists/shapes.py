@@ -1,0 +1,141 @@
+"""Query shapes each database plans well, chosen by `connection.vendor` in one named function each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import connection, models
+from django.db.models import ExpressionWrapper, F, Func, Lookup, Q, QuerySet, Subquery
+
+from portal.core.lists.paging import count_cap
+
+
+def merged_count(qs: QuerySet, *, key: str, among: QuerySet, merge_from: QuerySet | None = None) -> int:
+    """How many rows of `qs` have their `key` among the values of `among` (a query of one column in that
+    column's order, such as the gram table's customers of a word by its domainId index), counted up to one past
+    the cap as `capped_count` counts, in one query whose shape the number of values decides:
+
+    * many values (at least `merge_from`'s one value, a query of one row and column; without it, or when it
+      finds no row, more than the cap): `qs`'s keys in their order, read as a subquery the database plans apart
+      (`OFFSET 0`, which it neither merges into the outer query nor probes by a value from it), merged with
+      `among` along the key. Both sides are walks of an index in key order, each page read once, and the walk
+      stops one past the cap, or at the last value. Given `key IN (among)`, PostgreSQL probed `qs`'s key index
+      once per value until the cap, two index pages each (the Options list searched by a common word:
+      `python -m bench scale`);
+    * fewer: `capped_count(qs.filter(key IN among), along=key)`, which the planner shapes. Probes then cost two
+      pages per value at most, where a merge would walk `qs`'s key index from its start to the last value,
+      however few the values and however long the index.
+
+    The caller picks `merge_from` so that values that many are a fair share of the keys: the merge then reaches
+    the cap, or the last value, after a share of the index that does not grow with it. PostgreSQL runs only the
+    branch the first count chooses (each branch is a subplan run when first needed)."""
+    cap = count_cap() + 1
+    inner = qs.order_by(key).annotate(_merged_key=F(key)).values("_merged_key")
+    inner_sql, inner_params = inner.query.sql_with_params()
+    among_sql, among_params = among.query.sql_with_params()
+    probed = qs.filter(**{f"{key}__in": among}).order_by(key).values("pk")[:cap]
+    probed_sql, probed_params = probed.query.sql_with_params()
+    threshold, threshold_params = "%s", [cap]
+    if merge_from is not None:
+        from_sql, from_params = merge_from.query.sql_with_params()
+        threshold, threshold_params = f"COALESCE(({from_sql}), %s)", [*from_params, cap]
+    # SQLite takes no OFFSET without a LIMIT.
+    apart = "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT CASE WHEN (SELECT COUNT(*) FROM ({among_sql} LIMIT %s) values_) < {threshold} "
+            f"THEN (SELECT COUNT(*) FROM ({probed_sql}) probed) "
+            f"ELSE (SELECT COUNT(*) FROM (SELECT 1 FROM ({inner_sql} {apart}) merged "
+            f'WHERE merged."_merged_key" IN ({among_sql}) ORDER BY merged."_merged_key" LIMIT %s) capped) END',
+            (*among_params, cap, *threshold_params, *probed_params, *inner_params, *among_params, cap),
+        )
+        return int(cursor.fetchone()[0])
+
+
+# --- Keys computed first ---------------------------------------------------------------------------------------
+
+
+class _InArray(Lookup):
+    """`key = ANY(ARRAY(subquery))`: PostgreSQL computes the subquery once, before the query, then reads the rows
+    of those keys."""
+
+    lookup_name = "in_array"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = compiler.compile(self.rhs)
+        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+
+
+def computed_first(key: str, found: QuerySet) -> Q | _InArray:
+    """A condition: rows whose `key` is among the values of `found` (a query of one column, a short list), in
+    the shape each database plans well; a query's shape is chosen by `connection.vendor` here, in one named
+    function. PostgreSQL, given `IN (subquery)`, may read the whole table to join it to the subquery's few
+    keys (its estimate of them is a guess); given the keys computed first as an array, it reads those rows by
+    their index. SQLite plans `IN (subquery)` that way by itself. The customer search
+    (`customers.selectors.search.among`) and the calendar's first items of each day
+    (`schedule.sources.first_of_each_day`) read so."""
+    if connection.vendor == "postgresql":
+        return _InArray(F(key), Subquery(found))
+    return Q(**{f"{key}__in": found})
+
+
+class _PlannedApart(Subquery):
+    template = "(%(subquery)s OFFSET 0)"
+
+
+def planned_apart(found: QuerySet) -> QuerySet | Subquery:
+    """`found` (a query of one column: the keys of an Account manager's customers) as the right side of `IN`,
+    in the shape each database plans well; a query's shape is chosen by `connection.vendor` here, in one named
+    function. PostgreSQL turns `key IN (subquery)` into a join and, for rows read in their own index's order,
+    may probe the subquery's index once per row read (two pages each: an Account manager's worklist section
+    read every trial in its dates to keep theirs); planned apart (`OFFSET 0`, which it does not merge into the
+    outer query) it reads the keys once, into a hash, and each row is a lookup in it. SQLite plans
+    `IN (subquery)` that way by itself. The worklist's sections narrow so (`by_customer_filters(apart=True)`);
+    the lists keep the join, which the Options and Subscriptions lists plan better (`python -m bench scale`)."""
+    if connection.vendor == "postgresql":
+        return _PlannedApart(found)
+    return found
+
+
+def count_read_first(qs: QuerySet, narrow: Callable[..., QuerySet], *, key: str) -> int:
+    """How many rows of `qs` (a few: today's, say) `narrow(qs, key=)` keeps (the worklist's choice of whose
+    customers), in the shape each database plans well; a query's shape is chosen by `connection.vendor` here, in
+    one named function. PostgreSQL, given `qs` narrowed by a subquery of an Account manager's customers, walked
+    those customers and probed `qs`'s table once for each (a home figure as an Account manager read today's
+    changes of each of their customers, more as they have more customers); here `qs`'s
+    rows are read first (a materialized CTE, named as their table so that the narrowing's query reads them, not
+    the table), then narrowed by a hash of the customers. SQLite plans `IN (subquery)` so by itself."""
+    narrowed = narrow(qs.model._default_manager.all(), key=key)
+    if connection.vendor != "postgresql" or not narrowed.query.where:
+        return narrow(qs, key=key).count()
+    pk = qs.model._meta.pk.attname
+    first_sql, first_params = qs.order_by().values(pk, key).query.sql_with_params()
+    narrowed_sql, narrowed_params = narrowed.order_by().values(pk).query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Without RECURSIVE, the CTE's own query reads the table; the outer query reads the CTE.
+        cursor.execute(
+            f'WITH "{qs.model._meta.db_table}" AS MATERIALIZED ({first_sql}) '
+            f"SELECT COUNT(*) FROM ({narrowed_sql}) narrowed",
+            (*first_params, *narrowed_params),
+        )
+        return int(cursor.fetchone()[0])
+
+
+class _IsTrue(Func):
+    template = "(%(expressions)s) IS TRUE"
+    output_field = models.BooleanField()
+
+
+def kept_while_walked(key: str, found: QuerySet) -> Q | Func:
+    """The rows whose `key` is among `found` (a query of one column: an Account manager's customers' keys), as
+    a filter a list read in its own index's order applies to each row as it walks and stops after its page: the
+    keys read once into a hash, each row a lookup in it. PostgreSQL turns `key IN (subquery)` into a join: for
+    the Customers list as "Mine" it walked the names and probed the owners' index once per customer walked (many
+    customers walked for each one on the page), and planned apart (`planned_apart`) it joins every
+    customer before sorting them; the comparison `(key IN (subquery)) IS TRUE` it keeps as a filter (a hashed
+    SubPlan). SQLite plans `IN (subquery)` that way by itself. A count keeps the join, which reads from the
+    keys (`customers.selectors.customer_page`)."""
+    if connection.vendor == "postgresql":
+        return _IsTrue(ExpressionWrapper(Q(**{f"{key}__in": found}), output_field=models.BooleanField()))
+    return Q(**{f"{key}__in": found})
