@@ -100,13 +100,14 @@ class WorkContext:
     capped: bool = False
     _memo: dict[str, Any] = field(default_factory=dict)
 
-    def narrow(self, qs, *, key: str = "customer_id"):
+    def narrow(self, qs, *, key: str = "customer_id", apart: bool = True):
         """`qs` (rows keyed by a customer's domainId at `key`) narrowed to the customers whose work this is, in
         the same query (a subquery of the owners' index: the section keeps its query count and its order's
         index). A section of the partner's own work (an invoice) or of one kind of customer (unassigned ones)
         does not call it. The subquery is planned apart (`lists.planned_apart`): the customers' keys read once,
-        not probed for each of the section's rows read."""
-        return by_customer_filters(qs, self.customers, user=self.user, key=key, apart=True)
+        not probed for each of the section's rows read. `apart=False`: the customers themselves counted (the
+        home page's figure), which an Account manager's index of theirs serves (`customers.selectors.owned_by`)."""
+        return by_customer_filters(qs, self.customers, user=self.user, key=key, apart=apart)
 
     def once(self, key: str, compute: Callable[[], Any]) -> Any:
         """`compute()` the first time `key` is asked for in this context, its value after that."""

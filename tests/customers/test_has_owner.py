@@ -1,7 +1,7 @@
-"""Whether an Account manager looks after a customer (`Customer.has_owner`) is kept by the database (customers
-0015): every way an owner row changes sets it, a whole-row save of a copy read before the change does not undo
-it, and the Owner filter's "Unassigned" reads it (a range of the unowned customers' index) instead of every
-owned customer."""
+"""Whether an Account manager looks after a customer, and which (`Customer.has_owner`, `Customer.managed_by`), is
+kept by the database (customers 0015, 0016): every way an owner row changes sets both, a whole-row save of a copy
+read before the change does not undo them, and the Owner filter's "Unassigned" and an Account manager's "Mine"
+read them (a range of an index) instead of every owned customer."""
 
 from __future__ import annotations
 
@@ -42,23 +42,29 @@ def _owned(customer) -> bool:
     return Customer.objects.values_list("has_owner", flat=True).get(pk=customer.pk)
 
 
+def _manager(customer) -> int | None:
+    return Customer.objects.values_list("managed_by", flat=True).get(pk=customer.pk)
+
+
 def test_every_change_of_an_owner_row_sets_whether_the_customer_has_an_owner(people):
     alpha, beta = make_customer(company_name="Alpha"), make_customer(company_name="Beta")
-    assert not _owned(alpha) and not _owned(beta)
+    aiko, ben = people["aiko"].pk, people["ben"].pk
+    assert not _owned(alpha) and not _owned(beta) and _manager(alpha) is None
     _set(people, alpha, people["aiko"])
-    assert _owned(alpha) and not _owned(beta)
+    assert _owned(alpha) and not _owned(beta) and _manager(alpha) == aiko and _manager(beta) is None
     _set(people, alpha, None, people["sam"])  # a support contact alone is no owner
-    assert not _owned(alpha)
+    assert not _owned(alpha) and _manager(alpha) is None
     _set(people, alpha, people["aiko"], people["sam"])
     _set(people, beta, people["aiko"])
     handed = services.customer_owners_hand_over(
         actor=people["admin"], user=people["aiko"], to=people["ben"].pk
     )
     assert handed == 2 and _owned(alpha) and _owned(beta)
+    assert _manager(alpha) == ben and _manager(beta) == ben
     CustomerOwner.objects.filter(customer_id=beta.domain_id).update(account_manager=None)  # many rows at once
-    assert not _owned(beta) and _owned(alpha)
+    assert not _owned(beta) and _owned(alpha) and _manager(beta) is None and _manager(alpha) == ben
     CustomerOwner.objects.filter(customer_id=alpha.domain_id).delete()
-    assert not _owned(alpha)
+    assert not _owned(alpha) and _manager(alpha) is None
 
 
 def test_a_whole_row_save_of_an_older_copy_keeps_what_the_owners_say(people):
@@ -68,8 +74,10 @@ def test_a_whole_row_save_of_an_older_copy_keeps_what_the_owners_say(people):
     copy.company_name = "Gamma Holdings"
     copy.save()  # writes every column, has_owner=False from the old copy included
     assert _owned(customer) and Customer.objects.get(pk=customer.pk).company_name == "Gamma Holdings"
+    assert _manager(customer) == people["aiko"].pk
     Customer.objects.filter(pk=customer.pk).update(has_owner=False)  # nor does a direct write
-    assert _owned(customer)
+    Customer.objects.filter(pk=customer.pk).update(managed_by=people["ben"].pk)
+    assert _owned(customer) and _manager(customer) == people["aiko"].pk
 
 
 def test_unassigned_reads_the_kept_flag_and_finds_the_same_customers(people):
@@ -83,3 +91,19 @@ def test_unassigned_reads_the_kept_flag_and_finds_the_same_customers(people):
     assert {c.company_name for c in found} == {"Epsilon", "Zeta"}
     (sql,) = [q["sql"] for q in ctx.captured_queries]
     assert "has_owner" in sql and "customers_customerowner" not in sql
+
+
+def test_mine_reads_the_kept_manager_and_finds_the_same_customers(people):
+    theirs, others, contact_only = (make_customer(company_name=n) for n in ("Eta", "Theta", "Iota"))
+    _set(people, theirs, people["aiko"])
+    _set(people, others, people["ben"])
+    _set(people, contact_only, None, people["sam"])  # a support contact, no Account manager
+    with CaptureQueriesContext(connection) as ctx:
+        found = set(owned_by(Customer.objects.all(), owner=Owner.MINE, user=people["aiko"], key="domain_id"))
+    assert {c.company_name for c in found} == {"Eta"}
+    (sql,) = [q["sql"] for q in ctx.captured_queries if "customers_customer" in q["sql"]]
+    assert "managed_by" in sql and "customers_customerowner" not in sql
+    chosen = owned_by(
+        Customer.objects.all(), owner=str(people["ben"].pk), user=people["admin"], key="domain_id"
+    )
+    assert {c.company_name for c in chosen} == {"Theta"}
