@@ -61,7 +61,9 @@ def owned_by(
     support contact they are), `Owner.UNASSIGNED` (no Account manager), an Account manager's id (theirs), or
     everyone ("", `Owner.EVERYONE`, or anything else). Every list's Owner
     filter is this one condition, a subquery of the owners' index (`CustomerOwner.Meta.indexes`): no join, so
-    it adds no query and no row to a list, and a list keeps its own index for its order. `apart`: the
+    it adds no query and no row to a list, and a list keeps its own index for its order. On the customers
+    themselves, what the database keeps on each (customers 0015, 0016) instead: `has_owner` for "Unassigned",
+    `managed_by` for an Account manager's (but in a worklist's section, `apart`). `apart`: the
     subquery planned apart (`lists.planned_apart`: its keys read once into a hash, not probed for each row
     read), as the worklist's sections read (`home.worklist.WorkContext.narrow`). `walked`: a filter of each row
     as a list walks its order's index (`lists.kept_while_walked`: the Customers list's page of "Mine").
