@@ -1,12 +1,13 @@
 """The scale guard: every page each role opens, at a small size without history and a large one with a year of
 it, on PostgreSQL (prints figures; not a test).
 
-``.venv/bin/python -m bench scale [--small 1000] [--large 50000] [--months 12] [--database NAME]
-[--no-instructions] [--only REGEX] [--show PAGE] [--keep]`` (``make bench-scale``). DATABASE_URL must name a
-PostgreSQL server: the guard makes two scratch databases there (NAME_small and NAME_large, NAME ``bench_scale_<pid>`` by
-default), fills each with bench.seed (the small one at ``--small`` customers without history, the large one at
-``--large`` customers with ``--months`` months of it) and drops them at the end (``--keep`` keeps them, and a
-later run with the same names measures them again without seeding).
+``.venv/bin/python -m bench scale [--small 1000] [--large 50000] [--months 12] [--small-months 0]
+[--database NAME] [--no-instructions] [--only REGEX] [--show PAGE] [--keep]`` (``make bench-scale``).
+DATABASE_URL must name a PostgreSQL server: the guard makes two scratch databases there (NAME_small and
+NAME_large, NAME ``bench_scale_<pid>`` by default), fills each with bench.seed (the small one at ``--small``
+customers without history unless ``--small-months``, the large one at ``--large`` customers with ``--months``
+months of it) and drops them at the end (``--keep`` keeps them, and a later run with the same names measures
+them again without seeding).
 
 Its pages come from the URL resolver (bench/pages.py): every GET page and htmx partial each role may open, its
 arguments filled from the seed, lists also searched and on page 2, found on the small database and opened as
@@ -325,10 +326,17 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench scale", description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--small", type=int, default=1000, help="customers of the small database (no history)"
+        "--small", type=int, default=1000, help="customers of the small database (no history by default)"
     )
     parser.add_argument("--large", type=int, default=50_000, help="customers of the large database")
     parser.add_argument("--months", type=int, default=12, help="months of history of the large database")
+    parser.add_argument(
+        "--small-months",
+        type=int,
+        default=0,
+        help="months of history of the small database (0, the guard's; with as many as --months, whether a "
+        "page that grows is bounded by what it shows)",
+    )
     parser.add_argument("--database", default="", help="the scratch databases' prefix (made and dropped)")
     parser.add_argument("--no-instructions", action="store_true", help="skip callgrind (faster)")
     parser.add_argument(
@@ -347,8 +355,10 @@ def main(argv: list[str]) -> int:
         help="print a page's costliest reads at the large size",
     )
     args = parser.parse_args(argv)
-    if not 100 <= args.small < args.large <= 200_000 or not 0 <= args.months <= 36:
-        parser.error("--small 100 or more, below --large (at most 200000); --months 0-36")
+    if not 100 <= args.small < args.large <= 200_000 or not 0 <= args.small_months <= args.months <= 36:
+        parser.error(
+            "--small 100 or more, below --large (at most 200000); --months 0-36, --small-months 0-months"
+        )
     try:
         re.compile(args.only)
     except re.error as exc:
@@ -359,7 +369,12 @@ def main(argv: list[str]) -> int:
         return 2
     prefix = args.database or f"bench_scale_{os.getpid()}"
     runs = [
-        (f"{args.small:,} customers", f"{prefix}_small", args.small, 0),
+        (
+            f"{args.small:,} customers" + (f", {args.small_months} months" if args.small_months else ""),
+            f"{prefix}_small",
+            args.small,
+            args.small_months,
+        ),
         (f"{args.large:,} customers, {args.months} months", f"{prefix}_large", args.large, args.months),
     ]
     note = (
