@@ -107,3 +107,26 @@ def test_mine_reads_the_kept_manager_and_finds_the_same_customers(people):
         Customer.objects.all(), owner=str(people["ben"].pk), user=people["admin"], key="domain_id"
     )
     assert {c.company_name for c in chosen} == {"Theta"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_fills_in_the_manager_of_the_customers_already_owned(people):
+    """customers 0016 on a database with owners already set: each customer gets its Account manager, and the
+    rewritten triggers keep both kept columns after it (a hand-over then moves them)."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    from tests.fixtures.migrations import migrate
+
+    owned, unowned = make_customer(company_name="Kappa"), make_customer(company_name="Lambda")
+    old = migrate([("customers", "0015_customer_has_owner")])
+    try:
+        old.get_model("customers", "CustomerOwner").objects.create(
+            customer_id=owned.domain_id, account_manager_id=people["aiko"].pk
+        )
+        migrate([("customers", "0016_customer_managed_by")])
+        assert (_manager(owned), _manager(unowned)) == (people["aiko"].pk, None)
+        assert _owned(owned) and not _owned(unowned)
+        services.customer_owners_hand_over(actor=people["admin"], user=people["aiko"], to=people["ben"].pk)
+        assert _manager(owned) == people["ben"].pk
+    finally:
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
