@@ -323,7 +323,8 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
     return 0
 
 
-def main(argv: list[str]) -> int:
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    """The command line, checked (argparse exits with its message when it is wrong)."""
     parser = argparse.ArgumentParser(prog="python -m bench scale", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--small", type=int, default=1000, help="customers of the small database (no history by default)"
@@ -363,6 +364,11 @@ def main(argv: list[str]) -> int:
         re.compile(args.only)
     except re.error as exc:
         parser.error(f"--only: {exc}")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = _arguments(argv)
     server = os.environ.get("DATABASE_URL", "")
     if server.split(":", 1)[0] not in ("postgres", "postgresql", "pgsql"):
         print("bench.scale measures on PostgreSQL: set DATABASE_URL to a PostgreSQL server", file=sys.stderr)
