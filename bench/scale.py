@@ -100,6 +100,15 @@ def buffers_of(sqls: list[str]) -> list[tuple[int, str]]:
     return out
 
 
+def plan_of(sql: str) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of one read as PostgreSQL prints it, indented: where its buffers go."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+        return "\n".join(f"            {line}" for (line,) in cursor.fetchall())
+
+
 def measure_pages(chosen: list[Page], show: set[str] = frozenset()) -> dict[str, tuple[int, int, int]]:
     """(SQL queries, buffers, response bytes) of each page, after one unmeasured request of it; the pages
     named in `show` print their costliest reads."""
@@ -121,9 +130,10 @@ def measure_pages(chosen: list[Page], show: set[str] = frozenset()) -> dict[str,
         reads = buffers_of(sqls)
         out[page.label] = (len(sqls), sum(b for b, _sql in reads), len(body(response)))
         if page.label in show:
-            print(f"{page.label}: its costliest reads")
+            print(f"{page.label}: its costliest reads, each with its plan")
             for b, sql in sorted(reads, reverse=True)[:SHOWN_READS]:
                 print(f"  {b:8d} buffers  {sql[:SHOWN_SQL]}")
+                print(plan_of(sql))
     return out
 
 
@@ -353,7 +363,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="PAGE",
-        help="print a page's costliest reads at the large size",
+        help="print a page's costliest reads at the large size, each with its plan",
     )
     args = parser.parse_args(argv)
     if not 100 <= args.small < args.large <= 200_000 or not 0 <= args.small_months <= args.months <= 36:
