@@ -18,17 +18,14 @@ from customers.models import (
 )
 from customers.permissions import VIEW_CUSTOMERS
 from customers.selectors.counts import customer_total
-from customers.selectors.owners import Owner, managers_customers, owned_by, owners_manager
+from customers.selectors.owners import Owner, managers_customers, owned_by
 from customers.selectors.paging import page_by_customer
 from customers.selectors.search import customer_search
 from portal.core import clock
 from portal.core.access import check
 from portal.core.lists import (
     Sorts,
-    capped_count,
     coded,
-    counted_page,
-    page_number,
     paginate,
 )
 from portal.core.vocabulary import Plan, Product, UsageState
@@ -78,9 +75,8 @@ def _with_status_shown(qs: QuerySet, status: str) -> QuerySet:
     return qs.exclude(trial_ended) if status == Customer.UsageState.ACTIVE else qs
 
 
-def customer_list(*, user, filters: CustomerFilters, walked: bool = False) -> QuerySet[Customer]:
-    """Customers matching the filters, in the requested order. One query when evaluated. `walked`: the Owner
-    filter as a filter of each customer walked in the list's order (`owned_by(walked=True)`), for a page."""
+def customer_list(*, user, filters: CustomerFilters) -> QuerySet[Customer]:
+    """Customers matching the filters, in the requested order. One query when evaluated."""
     check(user, VIEW_CUSTOMERS)
     qs = customer_search(Customer.objects.all(), filters.q, prefix="")
     if filters.product:
@@ -100,7 +96,7 @@ def customer_list(*, user, filters: CustomerFilters, walked: bool = False) -> Qu
         qs = qs.exclude(removed_at=None)
     elif filters.removed != Removed.INCLUDE:
         qs = qs.filter(removed_at=None)
-    qs = owned_by(qs, owner=filters.owner, user=user, key="domain_id", walked=walked)
+    qs = owned_by(qs, owner=filters.owner, user=user, key="domain_id")
     return SORTS.order(qs, filters.sort)
 
 
@@ -169,20 +165,11 @@ def customer_page(*, user, filters: CustomerFilters, page: str | int | None, per
             separate_count=True,
             count=customer_total,
         )
-    if owners_manager(filters.owner, user=user) is None:
-        return paginate(
-            listed, page=page, per_page=per_page, fields=LIST_FIELDS, row=CustomerRow, separate_count=True
-        )
-    walked = customer_list(user=user, filters=filters, walked=True)
-    # An Account manager's customers: counted from the owners' index; the page's keys walked along the order's
-    # index, each checked in a hash of the owner's customers (`owned_by(walked=True)`), in a subquery that stops
-    # after the page; then those customers' rows. Joined to the owners instead, PostgreSQL probed their index
-    # for each customer walked, many for each one listed (measured in 086db69's message).
-    total = capped_count(listed)
-    number = page_number(page, per_page, total)
-    keys = walked.values("domain_id")[(number - 1) * per_page : number * per_page]
-    rows = SORTS.order(Customer.objects.filter(domain_id__in=keys), filters.sort).values(*LIST_FIELDS)
-    return counted_page([CustomerRow(**r) for r in rows], number=number, per_page=per_page, total=total)
+    # Anyone else's choice, an Account manager's customers included (a range of their index, `owned_by`): counted
+    # apart up to the cap, then the page alone.
+    return paginate(
+        listed, page=page, per_page=per_page, fields=LIST_FIELDS, row=CustomerRow, separate_count=True
+    )
 
 
 def _narrowed_by_search_only(filters: CustomerFilters, *, user) -> bool:

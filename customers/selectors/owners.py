@@ -16,7 +16,6 @@ from customers.models import (
 from customers.permissions import ASSIGN_OWNERS, VIEW_CUSTOMERS
 from portal.core.access import Role, can, check, role_of
 from portal.core.lists import (
-    kept_while_walked,
     planned_apart,
 )
 from portal.core.vocabulary import translated
@@ -53,9 +52,7 @@ def readable(qs: QuerySet, *, user, key: str = "customer_id") -> QuerySet:
     return owned_by(qs, owner=Owner.EVERYONE, user=user, key=key)
 
 
-def owned_by(
-    qs: QuerySet, *, owner: str, user, key: str = "customer_id", apart: bool = False, walked: bool = False
-) -> QuerySet:
+def owned_by(qs: QuerySet, *, owner: str, user, key: str = "customer_id", apart: bool = False) -> QuerySet:
     """Rows (customers, or anything keyed by a customer's domainId at `key`) of the customers the Owner filter
     `owner` chooses: `Owner.MINE` (those whose Account manager is `user`; for a Support user, those whose
     support contact they are), `Owner.UNASSIGNED` (no Account manager), an Account manager's id (theirs), or
@@ -65,8 +62,7 @@ def owned_by(
     themselves, what the database keeps on each (customers 0015, 0016) instead: `has_owner` for "Unassigned",
     `managed_by` for an Account manager's (but in a worklist's section, `apart`). `apart`: the
     subquery planned apart (`lists.planned_apart`: its keys read once into a hash, not probed for each row
-    read), as the worklist's sections read (`home.worklist.WorkContext.narrow`). `walked`: a filter of each row
-    as a list walks its order's index (`lists.kept_while_walked`: the Customers list's page of "Mine").
+    read), as the worklist's sections read (`home.worklist.WorkContext.narrow`).
 
     The one place of the portfolio rule: for a user who reads only their own customers (`portfolio_only`),
     every value is "Mine", so every list and every read (`readable`) keeps to them."""
@@ -90,8 +86,6 @@ def owned_by(
         # one, read every one of the manager's customers to sort them (`python -m bench scale`).
         return qs.filter(managed_by=manager_id)
     mine = CustomerOwner.objects.filter(account_manager_id=manager_id).values("customer_id")
-    if walked:
-        return qs.filter(kept_while_walked(key, mine))
     return qs.filter(**{f"{key}__in": planned_apart(mine) if apart else mine})
 
 

@@ -443,9 +443,9 @@ def test_the_owner_filter_does_not_make_a_list_read_more_queries_as_rows_grow(pe
 def test_an_account_managers_customers_page_by_page_in_the_lists_order(
     people, django_assert_num_queries, sort
 ):
-    """ "Mine" (or an Account manager chosen): the page's customers are walked in the list's order, each checked
-    against the manager's customers (`owned_by(walked=True)`), then read: every one of theirs once, in order, page
-    after page, none of anyone else's; a page past the end is the last; the count and one page, two queries."""
+    """ "Mine" (or an Account manager chosen): the manager's customers (the column the database keeps,
+    `Customer.managed_by`) in the list's order: every one of theirs once, in order, page after page, none of
+    anyone else's; a page past the end is the last; the count and one page, two queries."""
     aiko = people["aiko"]
     theirs = []
     for i in range(60):
