@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Q
 
 from billing.models import UsageSnapshot
@@ -21,19 +20,13 @@ from portal.core import partitions
 from portal.core.models import SyncRun
 from portal.core.retention import HOUSEKEEPING, housekeep, rules
 from tests.customers.factories import make_customer
+from tests.fixtures.migrations import migrate, migrate_to_latest
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions are PostgreSQL's")
 
 BEFORE = [("options", "0004_usage_by_day_and_monthly_summary")]
 AFTER = [("options", "0005_option_usage_by_month")]
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def _where(name: str) -> str | None:
@@ -64,7 +57,7 @@ def _usage(customer, option: str, day: dt.date, **kwargs) -> OptionUsage:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_keeps_every_row_of_a_table_that_has_some_and_the_ids_go_on():
-    old = _migrate(BEFORE)
+    old = migrate(BEFORE)
     try:
         Customer, Usage = old.get_model("customers", "Customer"), old.get_model("options", "OptionUsage")
         customer = make_customer(company_name="Kita K.K.")
@@ -83,7 +76,7 @@ def test_the_migration_keeps_every_row_of_a_table_that_has_some_and_the_ids_go_o
         columns = [f.attname for f in Usage._meta.concrete_fields]
         before = sorted(Usage.objects.values_list(*columns))
         with time_machine.travel(dt.datetime(2026, 11, 26, 9, tzinfo=TOKYO), tick=False):
-            new = _migrate(AFTER)
+            new = migrate(AFTER)
         after = new.get_model("options", "OptionUsage")
         assert OptionUsage.objects.count() == after.objects.count() == 12
         assert sorted(after.objects.values_list(*columns)) == before
@@ -110,17 +103,17 @@ def test_the_migration_keeps_every_row_of_a_table_that_has_some_and_the_ids_go_o
             _usage(customer, "NEW", dt.date(2026, 11, 26))
 
         # Backwards: a plain table again, with every row.
-        old = _migrate(BEFORE)
+        old = migrate(BEFORE)
         assert not partitions.is_partitioned(OptionUsage)
         assert old.get_model("options", "OptionUsage").objects.count() == 13
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_usage_snapshots_keep_their_rows_and_partial_indexes_through_the_migration():
     targets = [("billing", "0011_subtotal_under_what_it_sums")]
-    old = _migrate(targets)
+    old = migrate(targets)
     try:
         Snapshot = old.get_model("billing", "UsageSnapshot")
         synced = dt.datetime(2026, 11, 20, 3, tzinfo=TOKYO)
@@ -136,7 +129,7 @@ def test_the_usage_snapshots_keep_their_rows_and_partial_indexes_through_the_mig
         columns = [f.attname for f in Snapshot._meta.concrete_fields]
         before = sorted(Snapshot.objects.values_list(*columns))
         with time_machine.travel(synced, tick=False):
-            new = _migrate([("billing", "0012_usage_snapshot_by_month")])
+            new = migrate([("billing", "0012_usage_snapshot_by_month")])
         assert sorted(new.get_model("billing", "UsageSnapshot").objects.values_list(*columns)) == before
         if connection.vendor == "postgresql":
             assert partitions.is_partitioned(UsageSnapshot)
@@ -151,7 +144,7 @@ def test_the_usage_snapshots_keep_their_rows_and_partial_indexes_through_the_mig
                 indexes
             )
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()
 
 
 @postgres_only

@@ -113,9 +113,7 @@ def test_mine_reads_the_kept_manager_and_finds_the_same_customers(people):
 def test_the_upgrade_fills_in_the_manager_of_the_customers_already_owned(people):
     """customers 0016 on a database with owners already set: each customer gets its Account manager, and the
     rewritten triggers keep both kept columns after it (a hand-over then moves them)."""
-    from django.db.migrations.executor import MigrationExecutor
-
-    from tests.fixtures.migrations import migrate
+    from tests.fixtures.migrations import migrate, migrate_to_latest
 
     owned, unowned = make_customer(company_name="Kappa"), make_customer(company_name="Lambda")
     old = migrate([("customers", "0015_customer_has_owner")])
@@ -129,4 +127,4 @@ def test_the_upgrade_fills_in_the_manager_of_the_customers_already_owned(people)
         services.customer_owners_hand_over(actor=people["admin"], user=people["aiko"], to=people["ben"].pk)
         assert _manager(owned) == people["ben"].pk
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()

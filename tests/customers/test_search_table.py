@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from customers import selectors, services
@@ -14,6 +13,7 @@ from customers.models import Customer, CustomerSearch, normalise_search, search_
 from customers.selectors import CustomerFilters, Removed, live_and_found, search
 from options.models import Option
 from tests.customers.factories import make_customer
+from tests.fixtures.migrations import migrate, migrate_to_latest
 
 
 def _found(user, q: str, **filters) -> list[int]:
@@ -127,12 +127,6 @@ def test_a_deleted_customer_leaves_no_search_row(db):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_upgrade_copies_the_customers_already_cached():
-    def migrate(targets):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets)
-        return executor.loader.project_state(targets).apps
-
     old = migrate([("customers", "0005_worklist_derived_columns")])
     try:
         Customer = old.get_model("customers", "Customer")
@@ -160,7 +154,7 @@ def test_the_upgrade_copies_the_customers_already_cached():
         older.get_model("customers", "Customer").objects.filter(domain_id=2).update(search_text="すずめ")
         assert older.get_model("customers", "CustomerSearch").objects.get(customer_id=2).text == "すずめ"
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()
 
 
 def test_another_database_is_refused_with_a_reason():
@@ -288,12 +282,6 @@ def test_the_gram_table_is_emptied_with_the_search_table(written_every_way):
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_the_upgrade_copies_the_grams_of_the_customers_already_cached():
-    def migrate(targets):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets)
-        return executor.loader.project_state(targets).apps
-
     old = migrate([("customers", "0013_customer_search_by_name")])
     try:
         old.get_model("customers", "Customer").objects.create(
@@ -307,7 +295,7 @@ def test_the_upgrade_copies_the_grams_of_the_customers_already_cached():
         assert list(selectors.customers_found("ex", live=True).values_list("customer_id", flat=True)) == [7]
         assert not selectors.customers_found("らa", live=True).exists()  # no gram across the text's lines
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()
 
 
 @postgresql_only
