@@ -111,23 +111,38 @@
   // focus, so arrow keys scroll it, and is named by the table's caption or heading. One that fits loses both.
   // The frame is a group, not a landmark: its section is the landmark, named by the same heading, and two
   // landmarks of one name could not be told apart in a screen reader's list of them.
+  // Each frame is watched, with its table: a frame's box changes without the window's (a page scrollbar comes
+  // and goes as the page grows, a swap widens the table), and the frame is judged again whenever either does.
+  var resized = window.ResizeObserver ? new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) {
+      var box = entry.target.closest(".table-wrap");
+      if (box) { judgeScroller(box); }
+    });
+  }) : null;
   function scrollersFocusable(root) {
     (root || document).querySelectorAll(".table-wrap:not([data-always-focusable])").forEach(function (box) {
-      var scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
-      if (scrolls && !box.hasAttribute("tabindex")) {
-        var named = box.querySelector("caption") || box.closest("section, .panel");
-        var heading = named && (named.matches("caption") ? named : named.querySelector("h2, h3"));
-        box.setAttribute("tabindex", "0");
-        box.setAttribute("role", "group");
-        box.setAttribute("aria-label", (heading && heading.textContent.trim()) || document.title.split(" · ")[0]);
-      } else if (!scrolls && box.hasAttribute("tabindex")) {
-        box.removeAttribute("tabindex");
-        box.removeAttribute("role");
-        box.removeAttribute("aria-label");
+      judgeScroller(box);
+      if (resized) {
+        resized.observe(box);
+        if (box.firstElementChild) { resized.observe(box.firstElementChild); }
       }
     });
   }
-  window.addEventListener("resize", function () { scrollersFocusable(document); });
+  function judgeScroller(box) {
+    if (box.hasAttribute("data-always-focusable")) { return; }
+    var scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+    if (scrolls && !box.hasAttribute("tabindex")) {
+      var named = box.querySelector("caption") || box.closest("section, .panel");
+      var heading = named && (named.matches("caption") ? named : named.querySelector("h2, h3"));
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "group");
+      box.setAttribute("aria-label", (heading && heading.textContent.trim()) || document.title.split(" · ")[0]);
+    } else if (!scrolls && box.hasAttribute("tabindex")) {
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
+    }
+  }
 
   // The "Loading" bar is read out only while a request is under way (base.html keeps it hidden otherwise).
   function indicate(busy) {

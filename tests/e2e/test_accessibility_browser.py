@@ -8,6 +8,7 @@ the navigation at 683 px, the customer page without sideways scrolling, links in
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.core.access import Role
 from tests.fixtures.browser import LAYOUT_RULES, login, screenshot
@@ -333,3 +334,19 @@ def test_a_text_whose_contrast_passed_is_not_measured_again_but_a_new_one_is(pag
         axe_violations.clear()  # expected here; any other test fails on them
         assert any(v.startswith("color-contrast (serious)") and "p#planted" in v for v in reported), reported
     assert contrast_known() == known  # the failing style is never remembered
+
+
+def test_a_table_frame_that_narrows_without_the_window_takes_the_focus_and_gives_it_back(page):
+    """A frame's width changes without the window's (a page scrollbar appearing, a panel beside it growing): the
+    frame is judged again then, not only on a resize of the window, so a frame that now scrolls can be reached by
+    keyboard and one that fits again leaves the tab order."""
+    login(page, make_persona(Role.SUPPORT), "/options/catalogue/")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    frame = page.locator("main .table-wrap").first
+    expect(frame).not_to_have_attribute("tabindex", "0")
+    frame.evaluate("box => { box.style.maxWidth = '240px'; }")
+    expect(frame).to_have_attribute("tabindex", "0")
+    expect(frame).to_have_attribute("role", "group")
+    frame.evaluate("box => { box.style.maxWidth = ''; }")
+    expect(frame).not_to_have_attribute("tabindex", "0")
+    expect(frame).not_to_have_attribute("role", "group")
