@@ -61,6 +61,9 @@ EXCLUDED = {
     "billing:accounting_export": "a download of the month's journal",
     "invoicing:search_export": "a download of every invoice the search finds (streamed)",
     "invoicing:sales_journal": "a download of the month's every issued invoice",
+    "saved:save": "opened by a list's save link only (a signed address the list page gives); its reads are none",
+    "saved:open": "a redirect to a saved view's list, which the guard measures as that list",
+    "saved:delete": "POST only: deletes a saved view",
 }
 
 #: A word of company names (bench.common.NAME_WORDS): about one customer in twelve has it at every size.

@@ -38,6 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "figures": figures_for(request.user, narrow=ctx.narrow),
             "last_sync": last_full_sync(ctx) or selectors.sync_run_latest_finished(),
             "links": links_for(request.user, "home_links"),
+            "panels": links_for(request.user, "home_panels"),
         },
     )
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "customers",
     "schedule",
     "search",
+    "saved",
     "subscriptions",
     "options",
     "billing",

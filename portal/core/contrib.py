@@ -43,6 +43,8 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
   works on one), queued again when their worker is lost (invoicing's month runs)
 * `finders`: what the one search box finds of the app's things (`portal.core.finders.Finder`: a kind, its
   permission and `find(q, user, limit)`), so the search page names no app
+* `home_panels`: panels of the home page loaded after it (`NavItem`: its fragment's URL name and permission),
+  so home names no room that fills one (the saved views)
 
 Core reads them back with `contributions(kind)` and never imports an app. A kind given again by the same app
 replaces that app's earlier contribution of the kind, so a second `ready()` (tests, autoreload) changes nothing.
@@ -78,6 +80,7 @@ KINDS = (
     "periodic",
     "runs",
     "finders",
+    "home_panels",
 )
 
 _REGISTRY: dict[str, dict[str, tuple[Any, ...]]] = {kind: {} for kind in KINDS}

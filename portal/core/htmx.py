@@ -21,3 +21,16 @@ def partial_for(request: HttpRequest, target: str | None = None) -> bool:
     if not htmx or htmx.history_restore_request:
         return False
     return target is None or htmx.target == target
+
+
+#: The htmx targets of a list's count alone (`count-<anything>`): a saved view's count on the Views page and
+#: home's panel is its list's own answer, the rows not drawn (`portal.core.lists.respond`).
+COUNT_PREFIX = "count-"
+
+
+def counting(request: HttpRequest) -> bool:
+    """Whether the request asks for a list's count alone; such a request remembers none of the list's filters."""
+    htmx = getattr(request, "htmx", None)
+    if not htmx or getattr(htmx, "history_restore_request", False):
+        return False
+    return (getattr(htmx, "target", None) or "").startswith(COUNT_PREFIX)

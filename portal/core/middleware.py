@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 
 from portal import logs
+from portal.core.htmx import counting
 
 #: Encodings a form body may declare. Django reads url-encoded forms as UTF-8 only (and so does every browser
 #: that sends the portal's pages' forms); anything else is refused here with the portal's own page.
@@ -94,8 +95,8 @@ class HtmxMessagesMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if not getattr(request, "htmx", False) or response.streaming:
-            return response
+        if not getattr(request, "htmx", False) or response.streaming or counting(request):
+            return response  # a list's count alone (a saved view's) leaves the messages to the next page
         if 300 <= response.status_code < 400 or "HX-Redirect" in response or "HX-Location" in response:
             return response  # the next full page shows the messages
         if not response.get("Content-Type", "").startswith("text/html"):

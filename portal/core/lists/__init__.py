@@ -103,6 +103,8 @@ from portal.core.lists.state import (
     LONGEST_REMEMBERED_VALUE,
     ListState,
     add_customer_filter_fields,
+    address_from,
+    address_token,
     carried_query,
     customer_filter_query,
     remembered_query,
@@ -110,6 +112,8 @@ from portal.core.lists.state import (
 )
 
 __all__ = [
+    "address_from",
+    "address_token",
     "Badge",
     "Below",
     "Button",

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from portal.core.htmx import partial_for
+from portal.core.htmx import counting, partial_for
 from portal.core.lists.spec import (
     CHOOSE,
     Badge,
@@ -410,6 +410,8 @@ def respond(
     Both are rendered with `render()`, so context processors run for the fragment too. `full_context` adds
     what only the whole page shows (filter controls, last sync...), computed only for the whole page.
     """
+    if counting(request):
+        return render(request, "components/_count.html", {"page_obj": page})
     if state.spec.bulk:
         from portal.core.changes.bulk import bulk_actions_for
 

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django import forms
+from django.core import signing
 from django.http import HttpRequest, QueryDict
 from django.utils.safestring import SafeString
 
+from portal.core.htmx import counting
 from portal.core.lists.paging import clamp_page
 from portal.core.lists.spec import PER_PAGE, SORT_BY, ListSpec, customer_filters
 from portal.core.rendering import QuickSelect
@@ -209,7 +211,7 @@ def _remembered(
     for name in names:
         key = f"list:{page}:{name}"
         given = request.GET.get(name)
-        if given is not None and len(given) <= LONGEST_REMEMBERED_VALUE:
+        if given is not None and len(given) <= LONGEST_REMEMBERED_VALUE and not counting(request):
             if session is not None and session.get(key) != given:
                 session[key] = given
         elif given is None:
@@ -218,3 +220,24 @@ def _remembered(
             if value:
                 query[name] = value
     return query
+
+
+#: A list page's address as its save link carries it (`address_token`): signed, so that what is saved is a list
+#: page the reader was shown, not any path a form was given.
+ADDRESS_SALT = "portal.lists.address"
+
+
+def address_token(*, path: str, query: QueryDict, title: str) -> str:
+    """The list at `path` with `query`'s filters and sort (its page left out) and the list's title, signed."""
+    kept = query.copy()
+    kept.pop("page", None)
+    return signing.dumps([path, kept.urlencode(), str(title)], salt=ADDRESS_SALT, compress=True)
+
+
+def address_from(token: str) -> tuple[str, str, str] | None:
+    """(path, query, title) of an `address_token`, or None for a token not made here or changed."""
+    try:
+        path, query, title = signing.loads(token, salt=ADDRESS_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return str(path), str(query), str(title)

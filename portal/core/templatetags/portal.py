@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import cast
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django import forms, template
@@ -155,6 +156,21 @@ def query_replace(context, **changes) -> str:
     """The current query string, as the page's links carry it on (portal.core.lists.carried_query), with some
     parameters replaced (None or "" removes one)."""
     return lists.replaced_query(context["request"].GET, **changes)
+
+
+@register.simple_tag(takes_context=True)
+def save_view_url(context, title) -> str:
+    """Where the list on this page is saved as a view (the saved views room's form, given the list's signed
+    address: `portal.core.lists.address_token`); "" where no room saves views or the page is no list."""
+    request, state = context.get("request"), context.get("list")
+    if request is None or state is None or not getattr(request.user, "is_authenticated", False):
+        return ""
+    try:
+        url = reverse("saved:save")
+    except NoReverseMatch:
+        return ""
+    token = lists.address_token(path=request.path, query=state.query, title=str(title))
+    return f"{url}?{urlencode({'view': token})}"
 
 
 @register.simple_tag

@@ -1,0 +1,60 @@
+"""Reads of saved views: those a reader sees (their own and the team's shared ones, on pages their role may
+open), one by id, and the list a save link names (`listed_from`: the signed address of a list page the reader
+was shown, `portal.core.lists.address_token`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.urls import Resolver404, resolve
+
+from portal.core.access import can
+from portal.core.lists import address_from
+from saved.models import SavedView
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A list page as its save link named it: its path, its query (filters and sort, not the page) and its
+    title as the page gave it."""
+
+    path: str
+    query: str
+    title: str
+
+    @property
+    def url(self) -> str:
+        return f"{self.path}?{self.query}" if self.query else self.path
+
+
+def listed_from(token: str) -> Listed | None:
+    """The list a save link named, or None when the link was not made here (or was changed)."""
+    found = address_from(token)
+    return Listed(*found) if found else None
+
+
+def may_open(user, path: str) -> bool:
+    """Whether the reader's role may open the page at `path` (the permission its view requires)."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    perm = getattr(match.func, "required_perm", None)
+    return perm is None or can(user, perm)
+
+
+def saved_views_visible(*, user) -> QuerySet[SavedView]:
+    """The reader's own views and the team's shared ones (before `may_open`)."""
+    return SavedView.objects.filter(Q(owner=user) | Q(shared=True)).select_related("owner")
+
+
+def saved_view_list(*, user) -> list[SavedView]:
+    """The views the reader sees and may open: their own first, then the team's, each by name."""
+    found = [v for v in saved_views_visible(user=user) if may_open(user, v.path)]
+    return sorted(found, key=lambda v: (v.owner_id != user.pk, v.name.casefold(), v.pk))
+
+
+def saved_view_get(*, user, view_id: int) -> SavedView | None:
+    view = saved_views_visible(user=user).filter(pk=view_id).first()
+    return view if view is not None and may_open(user, view.path) else None

@@ -1,0 +1,53 @@
+"""Writes of saved views: save the list a page showed under a name (shared with the team if the saver may
+share), delete one. They are the readers' own bookmarks, not changes to customers: the audit trail (Activity,
+home's recent changes) does not list them."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from portal.core.access import can
+from saved.models import PATH_LENGTH, QUERY_LENGTH, TITLE_LENGTH, SavedView
+from saved.permissions import SHARE_VIEWS
+from saved.selectors import Listed, may_open
+
+
+def saved_view_create(*, user, listed: Listed, name: str, shared: bool) -> SavedView:
+    """Keep `listed` as `name`, the saver's own or the team's (`shared`). Refused: a page the saver may not
+    open, sharing without the right to, a name the saver already uses."""
+    if not may_open(user, listed.path):
+        raise PermissionDenied(_("Your role does not allow this."))
+    if shared and not can(user, SHARE_VIEWS):
+        raise PermissionDenied(_("Only Account managers and Admins share views with the team."))
+    if len(listed.path) > PATH_LENGTH or len(listed.query) > QUERY_LENGTH:
+        raise ValidationError(
+            _("This list's filters are too long to keep as a view: remove some of them, then save it."),
+            code="too_long",
+        )
+    title = listed.title[:TITLE_LENGTH]
+    view = SavedView(
+        owner=user, name=name, path=listed.path, list_title=title, query=listed.query, shared=shared
+    )
+    try:
+        with transaction.atomic():
+            view.save()
+    except IntegrityError:
+        raise ValidationError(
+            _("You already have a view named “%(name)s”: choose another name, or delete that view first."),
+            params={"name": name},
+            code="taken",
+        ) from None
+    return view
+
+
+def may_delete(*, user, view: SavedView) -> bool:
+    """Its owner deletes a view; a shared one also whoever may share views (a team's view outlives its saver)."""
+    return view.owner_id == user.pk or (view.shared and can(user, SHARE_VIEWS))
+
+
+def saved_view_delete(*, user, view: SavedView) -> None:
+    if not may_delete(user=user, view=view):
+        raise PermissionDenied(_("Only its owner deletes this view."))
+    view.delete()
