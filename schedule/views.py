@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_safe
 
 from portal.core.access import require
 from portal.core.downloads import table_response
-from portal.core.htmx import partial_for
+from portal.core.htmx import counting, partial_for
 from portal.core.ical import ical_response, subscribed_response
 from portal.core.lists import customer_filter_query
 from schedule import feed, selectors
@@ -51,12 +51,18 @@ def agenda(request: HttpRequest) -> HttpResponse:
     filters = form.to_filters()
     if filters.calendar:  # a grid: its template draws it (templates/schedule/_calendar.html)
         result = selectors.month_calendar(user=request.user, filters=filters)
+    else:
+        result = selectors.agenda(user=request.user, filters=filters)
+    if counting(request):  # a saved view's count (saved/): the items in its range, none drawn
+        return render(
+            request, "components/_count.html", {"count": result["total"], "capped": result.get("capped")}
+        )
+    if filters.calendar:
         result["cells"] = calendar_weeks(result["weeks"], query=request.GET)
         agenda = None
     else:
-        result = selectors.agenda(user=request.user, filters=filters)
         agenda = agenda_table(result["days"], today=result["today"])
-    context = {"result": result, "agenda": agenda, "view": form.view_value}
+    context = {"result": result, "agenda": agenda, "view": form.view_value, "saved_query": form.data}
     if partial_for(request, "agenda"):
         # Filters, month links, the view switch: only the results, as every list answers htmx.
         return render(request, f"{TEMPLATE}#agenda", context)

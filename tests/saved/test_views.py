@@ -169,3 +169,36 @@ def test_filters_too_long_to_keep_are_refused_with_a_reason(client):
     answer = client.post(SAVE, {"name": "Too much", "view": token})
     assert answer.status_code == 400 and "too long to keep" in answer.content.decode()
     assert not SavedView.objects.exists()
+
+
+def test_a_view_whose_owner_left_says_its_filter_no_longer_applies(client):
+    """A saved view of one Account manager's customers, after that person is deactivated: the list says the
+    Owner filter no longer applies instead of silently showing other rows."""
+    manager = make_persona(Role.ACCOUNT_MANAGER, username="leaving-manager")
+    _login(client, Role.ADMIN)
+    token = _token(_save_link(client, reverse("customers:list") + f"?owner={manager.pk}"))
+    client.post(SAVE, {"name": "Her customers", "view": token})
+    view = SavedView.objects.get()
+    assert 'data-testid="refused-filters"' not in client.get(view.url).content.decode()
+    manager.is_active = False
+    manager.save()
+    shown = client.get(view.url).content.decode()
+    assert 'data-testid="refused-filters"' in shown
+    assert "These filters no longer apply, and the list is shown without them: Owner." in shown
+
+
+def test_the_scheduled_changes_page_is_saved_and_counted_as_it_shows(client):
+    """The agenda, searched: saved from its own link with its filters, counted as the page counts its items."""
+    from tests.subscriptions.factories import make_subscription
+
+    make_subscription(make_customer(company_name="Sakura Trading"))
+    _login(client, Role.ADMIN)
+    url = reverse("schedule:agenda") + "?q=sakura"
+    client.post(SAVE, {"name": "Sakura's changes", "view": _token(_save_link(client, url))})
+    view = SavedView.objects.get()
+    assert view.path == reverse("schedule:agenda") and parse_qs(view.query)["q"] == ["sakura"]
+    page = client.get(view.url).content.decode()
+    shown = page[page.index('data-testid="result-count"') :].split(">", 1)[1].split("<", 1)[0]
+    count = client.get(view.url, headers={"HX-Request": "true", "HX-Target": f"count-{view.pk}"})
+    counted = count.content.decode().strip()
+    assert counted.isdigit() and (counted in shown or (counted == "0" and "Nothing" in page))

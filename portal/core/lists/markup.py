@@ -411,7 +411,8 @@ def respond(
     what only the whole page shows (filter controls, last sync...), computed only for the whole page.
     """
     if counting(request):
-        return render(request, "components/_count.html", {"page_obj": page})
+        capped = getattr(page, "capped", False)
+        return render(request, "components/_count.html", {"count": page.paginator.count, "capped": capped})
     if state.spec.bulk:
         from portal.core.changes.bulk import bulk_actions_for
 

@@ -157,6 +157,18 @@ class ListState:
         ]
 
     @property
+    def refused(self) -> list[str]:
+        """The labels of the query's filters the form refused, a choice no longer offered say (a deactivated
+        owner, a removed option: a bookmark's or a saved view's): the list is shown without them, and says so
+        (components/_results_head.html) rather than silently showing other rows."""
+        errors = self.form.errors
+        return [
+            str(self.form.fields[name].label or name)
+            for name in errors
+            if name in self.form.fields and name in self.query and name != "page"
+        ]
+
+    @property
     def hx_target(self) -> str:
         return f"#{self.spec.target}"
 

@@ -159,17 +159,19 @@ def query_replace(context, **changes) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def save_view_url(context, title) -> str:
+def save_view_url(context, title, query=None) -> str:
     """Where the list on this page is saved as a view (the saved views room's form, given the list's signed
-    address: `portal.core.lists.address_token`); "" where no room saves views or the page is no list."""
+    address: `portal.core.lists.address_token`), with its `query` (by default the list's, `list.query`); ""
+    where no room saves views or the page is no list."""
     request, state = context.get("request"), context.get("list")
-    if request is None or state is None or not getattr(request.user, "is_authenticated", False):
+    query = query if query is not None else getattr(state, "query", None)
+    if request is None or query is None or not getattr(request.user, "is_authenticated", False):
         return ""
     try:
         url = reverse("saved:save")
     except NoReverseMatch:
         return ""
-    token = lists.address_token(path=request.path, query=state.query, title=str(title))
+    token = lists.address_token(path=request.path, query=query, title=str(title))
     return f"{url}?{urlencode({'view': token})}"
 
 
