@@ -1,5 +1,5 @@
-"""Core's own sections of the home page's worklist: operations whose outcome is unknown or that failed, and
-(for Support) recent activity. Contributed from core's AppConfig through the same registry as every app's."""
+"""Core's own sections of the home page's worklist: bulk changes waiting for the reader's approval, operations
+whose outcome is unknown or that failed, and (for Support) recent activity. Contributed from core's AppConfig through the same registry as every app's."""
 
 from __future__ import annotations
 
@@ -7,16 +7,17 @@ import datetime as dt
 
 from django.db import connection
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from home.worklist import WorkContext, WorkItem, WorkList, WorkSection
 from portal.core.access import Role
+from portal.core.changes import approvals, bulk
 from portal.core.contrib import customer_names
 from portal.core.lists import count_cap
 from portal.core.models import AuditEntry, Operation
 from portal.core.operations import operation_label
-from portal.core.permissions import USE_PORTAL, VIEW_ACTIVITY
+from portal.core.permissions import RUN_BATCHES, USE_PORTAL, VIEW_ACTIVITY
 from portal.core.selectors import with_settled
 
 #: A failed operation stays on the worklist this many days.
@@ -102,6 +103,37 @@ def recent_activity(ctx: WorkContext) -> WorkList:
     return WorkList(count, items)
 
 
+def approvals_waiting(ctx: WorkContext) -> WorkList:
+    """Bulk changes waiting for a second person's approval that the reader may give (asked by someone else, of
+    an action they may start, not expired), newest first, each linking to its dry run."""
+    rows, count = ctx.first_and_count(
+        approvals.waiting(user=ctx.user),
+        "id",
+        "action",
+        "total",
+        "approval_asked_at",
+        "requested_by__first_name",
+        "requested_by__last_name",
+        "requested_by__username",
+        count_apart=True,
+    )
+    labels = {a.key: str(a.label) for a in bulk.all_actions()}
+    items = []
+    for pk, action, total, asked, first, last, username in rows:
+        who = f"{first} {last}".strip() or username or "-"
+        items.append(
+            WorkItem(
+                customer=labels.get(action, action),
+                text=ngettext("%(n)d row, asked by %(who)s", "%(n)d rows, asked by %(who)s", total)
+                % {"n": total, "who": who},
+                url=reverse("core:batch", args=[pk]),
+                uid=f"approval-{pk}",
+                day=asked.astimezone(ctx.now.tzinfo).date(),
+            )
+        )
+    return WorkList(count, items)
+
+
 def _union_all(parts: list, end: int | None, *order: str):
     """`parts` (querysets of the same columns) as one `UNION ALL`, each cut to its first `end` rows in `order`
     where the database allows a cut inside a union (PostgreSQL; SQLite reads them whole)."""
@@ -114,6 +146,18 @@ def _union_all(parts: list, end: int | None, *order: str):
 
 
 SECTIONS = [
+    WorkSection(
+        key="approvals",
+        title=_("Approvals waiting"),
+        help=_(
+            "Bulk changes someone else asked for that need a second person's approval before anything is sent."
+        ),
+        read=approvals_waiting,
+        perm=RUN_BATCHES,
+        day_label=_("Asked on"),
+        order=5,
+        sorts=(),
+    ),
     WorkSection(
         key="operations",
         title=_("Changes unknown or failed"),

@@ -109,6 +109,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = PORTAL_MAX_REQUEST_BYTES
 BULK_MAX_ROWS = env.int("BULK_MAX_ROWS", default=500)
 if not 1 <= BULK_MAX_ROWS <= 900:
     raise ValueError("BULK_MAX_ROWS must be between 1 and 900.")
+# A bulk change waiting for a second person's approval (an Admin's approval rule) expires after this many hours:
+# its rows are checked again only when it is approved, and a stale request should be asked again, not approved.
+APPROVAL_HOURS = env.int("APPROVAL_HOURS", default=48)
+if not 1 <= APPROVAL_HOURS <= 24 * 30:
+    raise ValueError("APPROVAL_HOURS must be between 1 and 720.")
 
 # How far a list counts its rows (portal.core.lists.paginate): past it, the list says "more than N match" and pages
 # within the first N, so a count costs the same however many rows match (`python -m bench scale`).

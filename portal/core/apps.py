@@ -18,7 +18,7 @@ class CoreConfig(AppConfig):
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
         from portal.core.periodic import CORE_JOBS
-        from portal.core.permissions import VIEW_ACTIVITY, VIEW_SYNC
+        from portal.core.permissions import MANAGE_APPROVALS, VIEW_ACTIVITY, VIEW_SYNC
         from portal.core.retention_rules import RETENTION
         from portal.core.services import language_remember_at_sign_in
 
@@ -42,4 +42,13 @@ class CoreConfig(AppConfig):
             retention=RETENTION,
             periodic=CORE_JOBS,
             finders=changes_finders.FINDERS,
+            user_menu=[NavItem("approvals", _("Approvals"), "core:approvals", MANAGE_APPROVALS, order=20)],
+            operation_labels=[
+                {
+                    "portal.askBulkApproval": _("Ask for approval of a bulk change"),
+                    "portal.approveBulkChange": _("Approve a bulk change"),
+                    "portal.rejectBulkChange": _("Reject a bulk change"),
+                    "portal.setApprovalRules": _("Set which bulk changes need approval"),
+                }
+            ],
         )

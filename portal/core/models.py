@@ -386,17 +386,49 @@ class Batch(Run):
         STOPPED = "stopped", _("Stopped")
         FINISHED = "finished", _("Finished")
 
+    class Approval(models.TextChoices):
+        """A second person's approval, where an Admin's rule asks for one (`ApprovalRule`)."""
+
+        NONE = "", _("Not needed")
+        WAITING = "waiting", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     action = models.CharField(_("action"), max_length=80)
     values = models.JSONField(_("values"), default=dict, blank=True)
     reason = models.CharField(_("reason / ticket"), max_length=500, blank=True)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.CHECKED)
     started_at = models.DateTimeField(null=True, blank=True)
+    approval = models.CharField(
+        _("approval"), max_length=16, choices=Approval.choices, default=Approval.NONE, blank=True
+    )
+    #: When its requester confirmed the dry run and asked for approval (a request expires APPROVAL_HOURS after).
+    approval_asked_at = models.DateTimeField(_("approval asked"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved or rejected by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approval_at = models.DateTimeField(_("approved or rejected"), null=True, blank=True)
+    approval_note = models.CharField(_("approver's reason"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["-requested_at"]
         verbose_name = _("bulk change")
         verbose_name_plural = _("bulk changes")
+        # The requests waiting for approval (the worklist's section, its full list), newest first: a range of
+        # this small index whatever the number of batches.
+        indexes = [
+            models.Index(
+                fields=["-approval_asked_at"],
+                name="core_batch_approval_waiting",
+                condition=models.Q(approval="waiting"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} ({self.get_state_display()})"
@@ -405,6 +437,21 @@ class Batch(Run):
     def is_finished(self) -> bool:
         """Finished or stopped (a stopped batch may be resumed: it is running again then)."""
         return self.state in (self.State.STOPPED, self.State.FINISHED)
+
+
+class ApprovalRule(models.Model):
+    """An Admin's rule: a bulk change of this action over more than `over_rows` ticked rows is sent only once a
+    second person has approved it (0: every one)."""
+
+    action = models.CharField(_("action"), max_length=80, unique=True)
+    over_rows = models.PositiveIntegerField(_("approval over this many rows"))
+
+    class Meta:
+        verbose_name = _("approval rule")
+        verbose_name_plural = _("approval rules")
+
+    def __str__(self) -> str:
+        return f"{self.action} > {self.over_rows}"
 
 
 class BatchRow(models.Model):

@@ -22,4 +22,7 @@ RUN_BATCHES = Perm(APP, "run_batches", _("Make bulk changes"), roles={Role.ACCOU
 #: The Data kept page: how long each table's history is kept and why (Admins alone).
 VIEW_RETENTION = Perm(APP, "view_retention", _("View how long history is kept"), roles=set())
 
-PERMS = [USE_PORTAL, VIEW_ACTIVITY, VIEW_SYNC, RUN_SYNC, RUN_BATCHES, VIEW_RETENTION]
+#: The Approvals page: which bulk changes need a second person's approval (Admins alone).
+MANAGE_APPROVALS = Perm(APP, "manage_approvals", _("Set which bulk changes need approval"), roles=set())
+
+PERMS = [USE_PORTAL, VIEW_ACTIVITY, VIEW_SYNC, RUN_SYNC, RUN_BATCHES, VIEW_RETENTION, MANAGE_APPROVALS]

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from portal.core import views
-from portal.core.changes import bulk_views
+from portal.core.changes import approval_views, bulk_views
 from portal.core.changes import views as change_views
 
 app_name = "core"
@@ -19,4 +19,7 @@ urlpatterns = [
     path("bulk/<uuid:batch_id>/resume/", bulk_views.batch_resume, name="batch_resume"),
     path("bulk/<uuid:batch_id>/retry/", bulk_views.batch_retry, name="batch_retry"),
     path("bulk/<uuid:batch_id>/results/", bulk_views.batch_results, name="batch_results"),
+    path("bulk/<uuid:batch_id>/approve/", bulk_views.batch_approve, name="batch_approve"),
+    path("bulk/<uuid:batch_id>/reject/", bulk_views.batch_reject, name="batch_reject"),
+    path("approvals/", approval_views.approval_rules, name="approvals"),
 ]

@@ -31,6 +31,7 @@ MATRIX = [
     ("core:activity", {}, {AM, SUP, ADM}),
     ("core:sync", {}, {AM, ADM}),
     ("core:retention", {}, {ADM}),
+    ("core:approvals", {}, {ADM}),
     ("accounts:signins", {}, {ADM}),
     ("accounts:users", {}, {ADM}),
     ("accounts:user_add", {}, {ADM}),

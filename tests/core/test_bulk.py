@@ -189,6 +189,8 @@ def _urls(batch) -> list[tuple[str, str]]:
         ("post", reverse("core:batch_resume", args=[batch.pk])),
         ("post", reverse("core:batch_retry", args=[batch.pk])),
         ("get", reverse("core:batch_results", args=[batch.pk])),
+        ("post", reverse("core:batch_approve", args=[batch.pk])),
+        ("post", reverse("core:batch_reject", args=[batch.pk])),
     ]
 
 

@@ -98,8 +98,8 @@ def change_pages(world) -> list[str]:
 
 
 def admin_pages(world) -> list[str]:
-    """The Admins' forms: the Users page's (about a Support user of the world), the sign-in unlock and a
-    customer's owner."""
+    """The Admins' forms: the Users page's (about a Support user of the world), the sign-in unlock, a customer's
+    owner and the approval rules."""
     member = world["member"].pk
     return [
         reverse("customers:owner", args=[world["customer"].domain_id]),
@@ -109,6 +109,7 @@ def admin_pages(world) -> list[str]:
         reverse("accounts:user_deactivate", args=[member]),
         reverse("accounts:user_reactivate", args=[member]),
         reverse("accounts:signin_unlock"),
+        reverse("core:approvals"),
     ]
 
 

@@ -25,6 +25,7 @@ from django.urls import URLPattern, resolve, reverse
 from accounts.permissions import MANAGE_USERS
 from customers.permissions import ASSIGN_OWNERS
 from portal.core.access import Perm, Role, holds, named_urls, permissions, required_perm
+from portal.core.permissions import MANAGE_APPROVALS
 
 #: URL names served by Django itself (authentication, language, admin) or open to anyone (health checks), or
 #: to a machine holding a token of the settings rather than a person (the metrics: tests/core/test_metrics.py).
@@ -67,13 +68,15 @@ OWN_MATRIX = {
     "core:batch_resume",
     "core:batch_retry",
     "core:batch_results",
+    "core:batch_approve",
+    "core:batch_reject",
 }
 #: The permissions that send changes, whichever app declares them.
 CHANGE_PERMS = {perm for perm in permissions() if perm.sends_changes}
 #: Change-permission URLs that are not forms (a page that shows what became of a change).
 NOT_FORMS = {"customers:operation", "subscriptions:operation", "core:operation"}
-#: The Admins' forms (users, sign-in unlock, a customer's owner): the hostile-input test posts them as an Admin.
-ADMIN_FORM_PERMS = {MANAGE_USERS, ASSIGN_OWNERS}
+#: The Admins' forms (users, sign-in unlock, a customer's owner, the approval rules): the hostile-input test posts them as an Admin.
+ADMIN_FORM_PERMS = {MANAGE_USERS, ASSIGN_OWNERS, MANAGE_APPROVALS}
 #: Admin URLs that are not forms of the portal: lists, and the partner account's OAuth round trip with LINE WORKS
 #: (tests/partner_api/test_portal_partner.py).
 NOT_ADMIN_FORMS = {

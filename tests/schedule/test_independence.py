@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from tests.core.test_layering import REPO, _lint, scaffold
 
-CONTRACT = "The portal's rooms (home, schedule, search, saved views, people, partner account) import no domain app"
+CONTRACT = (
+    "The portal's rooms (home, schedule, search, saved views, people, partner account) import no domain app"
+)
 #: The schedule room is also the bottom layer of the domain apps.
 LAYERS = "The domain apps stand in layers: each imports only the rooms below it, never one above (no circle)"
 

@@ -167,6 +167,10 @@ def bulk_action(key: str) -> BulkAction | None:
     return None
 
 
+def all_actions() -> tuple[BulkAction, ...]:
+    return tuple(contributions("bulk_actions"))
+
+
 def bulk_actions_for(list_name: str, *, user) -> list[BulkAction]:
     """The actions a user may start on a list."""
     from portal.core.access import can
@@ -269,12 +273,20 @@ def _row_key(action: BulkAction, row: BatchRow) -> str:
     return row.key.removeprefix(f"{action.list_name}:")
 
 
-def batch_send(*, user, batch: Batch, ticked: Iterable[str]) -> Batch:
+def batch_send(
+    *, user, batch: Batch, ticked: Iterable[str] = (), approving: bool = False, note: str = ""
+) -> Batch:
     """Confirm a dry run: check the ticked rows again against the cache and send them, each its own Operation.
 
     Refused (nothing sent) when the batch is not a dry run any more, no row is ticked, a running batch holds
     some rows, or a row's check changed since the dry run (`BatchRefused.rows`; the new checks are stored, so
-    the page shows them and a second confirmation sends)."""
+    the page shows them and a second confirmation sends).
+
+    Where an Admin's rule asks for a second person's approval (`approvals`), confirming marks the batch waiting
+    and sends nothing; `approving` (with the approver's `note`) is that second person's confirmation: the rows
+    its requester ticked are checked again and sent the same way."""
+    from portal.core.changes import approvals
+
     action = bulk_action(batch.action)
     if action is None:
         raise BatchRefused(gettext("This bulk action is no longer offered."))
@@ -284,6 +296,13 @@ def batch_send(*, user, batch: Batch, ticked: Iterable[str]) -> Batch:
         batch = Batch.objects.select_for_update().get(pk=batch.pk)
         if batch.state != Batch.State.CHECKED:
             raise BatchRefused(gettext("This bulk change was sent already."))
+        if approving:
+            approvals.refuse_approver(user, batch)
+            ticked = set(batch.rows.filter(ticked=True).values_list("key", flat=True))
+        elif batch.approval == Batch.Approval.WAITING:
+            raise BatchRefused(gettext("This bulk change is waiting for a second person's approval."))
+        elif batch.approval == Batch.Approval.REJECTED:
+            raise BatchRefused(gettext("This bulk change was rejected: start a new one to send these rows."))
         rows = list(batch.rows.all())
         for row in rows:
             row.ticked = row.key in ticked and not row.found.get("refusal")
@@ -307,9 +326,19 @@ def batch_send(*, user, batch: Batch, ticked: Iterable[str]) -> Batch:
             rows=changed,
         )
     with transaction.atomic():
-        Batch.objects.filter(pk=batch.pk).update(
-            state=Batch.State.RUNNING, started_at=timezone.now(), total=len(chosen)
+        if not approving and approvals.needs_approval(action.key, len(chosen)):
+            approvals.batch_ask(user=user, batch=batch, rows=len(chosen))
+            batch.refresh_from_db()
+            return batch
+        more = approvals.approved(user=user, batch=batch, note=note) if approving else {}
+        # Only a dry run starts sending, and only one still asking what this confirmation answers: of two at
+        # once (two approvers, an approval and a rejection), one wins.
+        asking = Batch.Approval.WAITING if approving else Batch.Approval.NONE
+        started = Batch.objects.filter(pk=batch.pk, state=Batch.State.CHECKED, approval=asking).update(
+            state=Batch.State.RUNNING, started_at=timezone.now(), total=len(chosen), **more
         )
+        if not started:
+            raise BatchRefused(gettext("This bulk change was sent already."))
         _queue(user, action, batch, chosen, now)
     batch.refresh_from_db()
     batch_settle(batch)

@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.core.access import require
-from portal.core.changes import bulk
+from portal.core.changes import approvals, bulk
+from portal.core.changes.forms import ApprovalNoteForm, RejectForm
 from portal.core.downloads import Table, table_response
 from portal.core.htmx import partial_for
 from portal.core.models import Batch
@@ -157,6 +158,13 @@ def _page(request: HttpRequest, batch: Batch, action, *, changed=(), refusal: st
             # The rows `bulk.failed_rows` sends again (ticked, sent and not applied): the count's "failed".
             "failed": counts["failed"] if batch.state != Batch.State.CHECKED else 0,
             "destroys": action is not None and action.destroys(batch.values),
+            "approval": {
+                "expired": approvals.expired(batch),
+                "expires_at": approvals.expires_at(batch),
+                "may_approve": approvals.may_approve(request.user, batch),
+                "mine": batch.requested_by_id == request.user.pk,
+                "over": approvals.rules().get(batch.action) if batch.state == Batch.State.CHECKED else None,
+            },
         },
         status=status,
     )
@@ -176,10 +184,12 @@ def batch_send(request: HttpRequest, batch_id) -> HttpResponse:
     """Confirm the dry run with the rows still ticked: checked again, then sent (or nothing, saying why)."""
     found, action = _batch(request, batch_id)
     try:
-        bulk.batch_send(user=request.user, batch=found, ticked=request.POST.getlist("row"))
+        sent = bulk.batch_send(user=request.user, batch=found, ticked=request.POST.getlist("row"))
     except bulk.BatchRefused as exc:
         found.refresh_from_db()
         return _page(request, found, action, changed=exc.rows, refusal=exc.message, status=409)
+    if sent.approval == Batch.Approval.WAITING:
+        messages.info(request, gettext("Asked for approval: nothing is sent until someone else approves it."))
     return redirect("core:batch", found.pk)
 
 
@@ -217,6 +227,44 @@ def batch_retry(request: HttpRequest, batch_id) -> HttpResponse:
     except bulk.BatchRefused as exc:
         return _page(request, found, action, changed=exc.rows, refusal=exc.message, status=409)
     return redirect("core:batch", again.pk)
+
+
+@require(RUN_BATCHES)
+@require_POST
+def batch_approve(request: HttpRequest, batch_id) -> HttpResponse:
+    """Approve a request: the rows its requester ticked are checked again and sent, as at any confirmation."""
+    found, action = _batch(request, batch_id)
+    form = ApprovalNoteForm(request.POST)
+    if not form.is_valid():
+        return _page(request, found, action, refusal=_errors(form), status=400)
+    try:
+        bulk.batch_send(user=request.user, batch=found, approving=True, note=form.cleaned_data["note"])
+    except bulk.BatchRefused as exc:
+        found.refresh_from_db()
+        return _page(request, found, action, changed=exc.rows, refusal=exc.message, status=409)
+    messages.success(request, gettext("Approved: the bulk change is being sent."))
+    return redirect("core:batch", found.pk)
+
+
+@require(RUN_BATCHES)
+@require_POST
+def batch_reject(request: HttpRequest, batch_id) -> HttpResponse:
+    """Reject a request with a reason: nothing is sent."""
+    found, action = _batch(request, batch_id)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        return _page(request, found, action, refusal=_errors(form), status=400)
+    try:
+        approvals.batch_reject(user=request.user, batch=found, note=form.cleaned_data["note"])
+    except bulk.BatchRefused as exc:
+        found.refresh_from_db()
+        return _page(request, found, action, refusal=exc.message, status=409)
+    messages.success(request, gettext("Rejected: nothing was sent."))
+    return redirect("core:batch", found.pk)
+
+
+def _errors(form: ApprovalNoteForm) -> str:
+    return " ".join(f"{form.fields[name].label}: {' '.join(errs)}" for name, errs in form.errors.items())
 
 
 RESULT_HEADER = (_("Row"), _("Domain ID"), _("Result"), _("Details"))

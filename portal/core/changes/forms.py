@@ -1,4 +1,5 @@
-"""The one base of every change form: the submission's idempotency key and the reason for the audit trail."""
+"""The one base of every change form: the submission's idempotency key and the reason for the audit trail; and the
+forms of bulk changes' approvals (an approver's reason, the Admins' rules)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.core.changes.sealing import CARRIED_SECONDS, unseal
 from portal.core.formbase import PortalForm
+
+#: The longest approver's reason kept (`Batch.approval_note`).
+NOTE_LENGTH = 500
 
 
 def carried_name(name: str) -> str:
@@ -98,3 +102,22 @@ class ChangeForm(PortalForm):
 
     def preview(self) -> list[tuple[str, str, str]]:
         return []
+
+
+class ApprovalNoteForm(PortalForm):
+    note = forms.CharField(label=_("Reason"), max_length=NOTE_LENGTH, required=False, strip=True)
+
+
+class RejectForm(ApprovalNoteForm):
+    note = forms.CharField(label=_("Why it is rejected"), max_length=NOTE_LENGTH, strip=True)
+
+
+class RulesForm(PortalForm):
+    """One field per bulk action: approval needed over this many ticked rows (blank: never; 0: always)."""
+
+    def __init__(self, *args, actions=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for action in actions:
+            self.fields[action.key] = forms.IntegerField(
+                label=action.label, required=False, min_value=0, max_value=100_000
+            )

@@ -1,0 +1,66 @@
+"""Four eyes in headless Chromium, in English and Japanese at 1366 px (issue 55, deliverable 3): with an Admin's
+rule, an Account manager's bulk renewal asks for approval on confirming and sends nothing; a second Account
+manager finds it under "Approvals waiting" on home, reads the same dry run and approves it, and the rows are
+queued, each once (the tests' broker keeps them: nothing reaches the API)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from portal.core.access import Role
+from portal.core.models import ApprovalRule, Batch, Operation
+from tests.customers.factories import make_customer
+from tests.fixtures.browser import login, screenshot
+from tests.fixtures.personas import make_persona
+from tests.subscriptions.factories import make_subscription
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _language(page, language: str) -> None:
+    origin = page.evaluate("location.origin") + "/"
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": origin}])
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_bulk_renewal_over_the_rule_is_approved_by_a_second_person(page, language):
+    page.set_viewport_size({"width": 1366, "height": 860})
+    ApprovalRule.objects.create(action="subscriptions.renewal", over_rows=1)
+    subs = [
+        make_subscription(make_customer(company_name=name), renewal_type="STAY")
+        for name in ("Minato Seiki K.K.", "株式会社やまと商事")
+    ]
+    login(page, make_persona(Role.ACCOUNT_MANAGER))
+    _language(page, language)
+    page.goto("/subscriptions/?owner=all")
+    for s in subs:
+        page.check(f"[data-subscription-id='{s.pk}'] [data-testid=bulk-tick]")
+    page.click("[data-testid=bulk-start]")
+    page.wait_for_url("**/bulk/?*")
+    page.check("input[name=type][value=CANCEL]")
+    page.click("[data-testid=dry-run]")
+    expect(page.get_by_test_id("approval-rule")).to_be_visible()
+    page.click("[data-testid=confirm]")
+    expect(page.get_by_test_id("approval-waiting")).to_be_visible()
+    screenshot(page, f"approval-asked-{language}")
+    batch = Batch.objects.get()
+    assert batch.approval == Batch.Approval.WAITING and not Operation.objects.exists()
+
+    page.context.clear_cookies()
+    login(page, make_persona(Role.ACCOUNT_MANAGER, username=f"approver-{language}"))
+    _language(page, language)
+    page.goto("/")
+    item = page.locator(f"[data-work-item='approval-{batch.pk}']")
+    expect(item).to_be_visible()
+    item.get_by_role("link").click()
+    expect(page.get_by_test_id("approval-forms")).to_be_visible()
+    assert page.locator("[data-testid=tick]:checked").count() == 2
+    screenshot(page, f"approval-review-{language}")
+    page.fill("#approve-note", "Checked with both customers")
+    page.click("[data-testid=approve]")
+    page.wait_for_selector("[data-testid=batch-counts]")
+    assert page.locator("[data-testid=batch-state]").inner_text() in ("Sending", "送信中")
+    batch.refresh_from_db()
+    assert batch.approval == Batch.Approval.APPROVED and batch.approval_note == "Checked with both customers"
+    assert Operation.objects.filter(status=Operation.Status.QUEUED).count() == 2
