@@ -4,7 +4,8 @@ waiting again, read back a row left running once the dead worker's heartbeat lap
 waits of SHORT_SENDER_WAITS. Every row ends
 settled and as the sandbox has it: applied, or (a row whose request had not left when the worker died) "not
 applied, you can send it again" after its read-backs found nothing; none was sent twice (at most one attempt in
-the audit trail per row, and a row answered 500 is read back, not sent again) and none was forgotten."""
+the audit trail per row, and a row answered 500 is read back, not sent again) and none was forgotten. The same
+for a batch a second person approved (an Admin's approval rule): approval sends through the same pipeline."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ import time
 
 import pytest
 
+from portal.core.access import Role
 from portal.core.changes import bulk, engine
 from portal.core.changes.engine import change_reconcile, change_run, changes_reap_stale
 from portal.core.changes.timing import timing
-from portal.core.models import AuditEntry, Batch, Operation
+from portal.core.models import ApprovalRule, AuditEntry, Batch, Operation
 from subscriptions.models import Subscription
+from tests.fixtures.personas import make_persona
 from tests.fixtures.portal_api import point_worker_at
 from tests.fixtures.services import reads_worker_heartbeats, short_sender_waits
 
@@ -42,14 +45,16 @@ def _wait(condition, seconds: float = 60) -> None:
 
 
 @pytest.mark.long
+@pytest.mark.parametrize("approved", [False, True], ids=["confirmed", "approved by a second person"])
 def test_a_batch_survives_a_killed_worker_and_5xx_after_applying(
-    on_own_sandbox, account_manager, request, settings
+    on_own_sandbox, account_manager, request, settings, approved
 ):
-    subs = list(
-        Subscription.objects.filter(
-            customer__removed_at=None, plan__in=("ANNUAL_LICENSE", "MONTHLY"), renewal_type="STAY"
-        ).order_by("pk")[:6]
-    )
+    # Both cases share the module's sandbox: the one run second turns back what the first turned (its rows renew
+    # "do not renew" by then), whichever runs first.
+    paid = Subscription.objects.filter(customer__removed_at=None, plan__in=("ANNUAL_LICENSE", "MONTHLY"))
+    before = "STAY" if paid.filter(renewal_type="STAY").count() >= 4 else "CANCEL"
+    after = "CANCEL" if before == "STAY" else "STAY"
+    subs = list(paid.filter(renewal_type=before).order_by("pk")[:6])
     assert len(subs) >= 4, "the seed has too few paid subscriptions renewing unchanged"
     # Every answer takes a while (so the worker dies mid-batch); the first two rows are applied, then answered 500.
     on_own_sandbox.set_fault("*", latencyMs=1200)
@@ -66,10 +71,16 @@ def test_a_batch_survives_a_killed_worker_and_5xx_after_applying(
     action = bulk.bulk_action("subscriptions.renewal")
     assert action is not None
     batch = bulk.batch_check(
-        user=account_manager, action=action, values={"type": "CANCEL"}, keys=[str(s.pk) for s in subs]
+        user=account_manager, action=action, values={"type": after}, keys=[str(s.pk) for s in subs]
     )
+    if approved:  # an Admin's rule: a second person approves; the same guarantees hold for what they send
+        ApprovalRule.objects.create(action=action.key, over_rows=1)
     bulk.batch_send(user=account_manager, batch=batch, ticked=[r.key for r in batch.rows.all()])
     ops = Operation.objects.filter(idempotency_key__contains=f"batch:{batch.pk}:")
+    if approved:
+        assert not ops.exists()
+        second = make_persona(Role.ACCOUNT_MANAGER, username="second-manager")
+        bulk.batch_send(user=second, batch=batch, approving=True)
     # Killed once the two rows answered 500 are answered, while the rest (each answer held back by the latency
     # fault) are still to go.
     answered = ops.exclude(status__in=(Operation.Status.QUEUED, Operation.Status.RUNNING))
@@ -111,7 +122,7 @@ def test_a_batch_survives_a_killed_worker_and_5xx_after_applying(
         )
         status = ops.get(idempotency_key__endswith=f"batch:{batch.pk}:subscriptions:{s.pk}").status
         # As the sandbox has it: applied rows are applied, a row settled as not applied was not.
-        assert (answer.json()["type"] == "CANCEL") == (status == Operation.Status.SUCCEEDED), (s.pk, status)
+        assert (answer.json()["type"] == after) == (status == Operation.Status.SUCCEEDED), (s.pk, status)
     applied = ops.filter(status=Operation.Status.SUCCEEDED).count()
     assert applied >= len(subs) - 1, settled  # at most the one row the worker held when it died
     batch.refresh_from_db()
