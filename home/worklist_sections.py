@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
@@ -105,7 +106,8 @@ def recent_activity(ctx: WorkContext) -> WorkList:
 
 def approvals_waiting(ctx: WorkContext) -> WorkList:
     """Bulk changes waiting for a second person's approval that the reader may give (asked by someone else, of
-    an action they may start, not expired), newest first, each linking to its dry run."""
+    an action they may start, not expired), newest first, each linking to its dry run; decisions whose day is the
+    last the request can be approved (the morning digest and the calendar feed carry them)."""
     rows, count = ctx.first_and_count(
         approvals.waiting(user=ctx.user),
         "id",
@@ -118,6 +120,7 @@ def approvals_waiting(ctx: WorkContext) -> WorkList:
         count_apart=True,
     )
     labels = {a.key: str(a.label) for a in bulk.all_actions()}
+    expiry = dt.timedelta(hours=settings.APPROVAL_HOURS)
     items = []
     for pk, action, total, asked, first, last, username in rows:
         who = f"{first} {last}".strip() or username or "-"
@@ -128,7 +131,8 @@ def approvals_waiting(ctx: WorkContext) -> WorkList:
                 % {"n": total, "who": who},
                 url=reverse("core:batch", args=[pk]),
                 uid=f"approval-{pk}",
-                day=asked.astimezone(ctx.now.tzinfo).date(),
+                # A decision: the last day it can be approved (the digest and the calendar feed carry it).
+                day=(asked + expiry).astimezone(ctx.now.tzinfo).date(),
             )
         )
     return WorkList(count, items)
@@ -154,7 +158,8 @@ SECTIONS = [
         ),
         read=approvals_waiting,
         perm=RUN_BATCHES,
-        day_label=_("Asked on"),
+        day_label=_("Approve by"),
+        decision=True,
         order=5,
         sorts=(),
     ),

@@ -166,3 +166,13 @@ def test_admins_set_the_rules_and_others_may_not(client, admin_user, account_man
     assert client.post(url, {RENEWAL: "", "customers.owner": "0"}).status_code == 302
     assert approvals.rules() == {"customers.owner": 0}
     assert AuditEntry.objects.filter(operation_id="portal.setApprovalRules").count() == 2
+
+
+def test_a_waiting_request_is_in_the_approver_s_morning_digest_by_its_last_day(account_manager, second, subs):
+    from home.worklist import decisions_for
+
+    batch = _asked(account_manager, subs)
+    found = [(section.key, item.uid, item.day) for section, item in decisions_for(second)]
+    last_day = approvals.expires_at(batch).astimezone(dt.timezone(dt.timedelta(hours=9))).date()
+    assert ("approvals", f"approval-{batch.pk}", last_day) in found
+    assert not [f for f in decisions_for(account_manager) if f[0].key == "approvals"]
