@@ -13,6 +13,7 @@ class CustomersConfig(AppConfig):
             changes,
             finders,
             forms,
+            groups,
             operations,
             permissions,
             resync,
@@ -82,6 +83,7 @@ class CustomersConfig(AppConfig):
             operation_labels=[operations.OPERATION_LABELS],
             urls=[("customers/", "customers.urls")],
             bulk_actions=bulk.BULK_ACTIONS,
+            bulk_sources=[groups.SOURCE],
             finders=finders.FINDERS,
         )
 

@@ -25,6 +25,7 @@ from options import rules, selectors
 from options.lists import OPTION_LIST
 from options.models import Option, OptionOrder
 from options.permissions import CHANGE_OPTIONS, VIEW_OPTIONS
+from options.selectors import OptionFilters
 from portal.core import clock
 from portal.core.access import check
 from portal.core.changes.bulk import BulkAction, BulkValuesForm, RowCheck
@@ -233,6 +234,9 @@ BULK_ACTIONS = [
         perm=CHANGE_OPTIONS,
         form=UnitsValuesForm,
         select=select_options,
+        of_customers=lambda user, domain_ids: selectors.option_list(
+            user=user, filters=OptionFilters()
+        ).filter(customer_id__in=domain_ids),
         read=read_options,
         key_of=option_key,
         describe=describe_option,

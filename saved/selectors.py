@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
-from django.urls import Resolver404, resolve
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from portal.core.access import can
+from portal.core.contrib import contributions
 from portal.core.lists import address_from
 from saved.models import SavedView
 
@@ -53,6 +54,34 @@ def saved_view_list(*, user) -> list[SavedView]:
     """The views the reader sees and may open: their own first, then the team's, each by name."""
     found = [v for v in saved_views_visible(user=user) if may_open(user, v.path)]
     return sorted(found, key=lambda v: (v.owner_id != user.pk, v.name.casefold(), v.pk))
+
+
+@dataclass(frozen=True)
+class GroupActions:
+    """What a saved view that is a group (`BulkSource.group_of`) offers: the bulk bar's `source` and the actions
+    the reader may start on it."""
+
+    source: str
+    actions: list
+
+
+def group_actions(*, user, view: SavedView) -> GroupActions | None:
+    """The bulk actions `user` may start on the rows of the group `view` is, or None when it is no group."""
+    from portal.core.changes.bulk import bulk_actions_for_any
+
+    for found in contributions("bulk_sources"):
+        if not found.group_of or _path(found.group_of) != view.path:
+            continue
+        actions = [a for a in bulk_actions_for_any(user=user) if found.takes(a)]
+        return GroupActions(source=f"{found.prefix}:{view.pk}", actions=actions) if actions else None
+    return None
+
+
+def _path(url_name: str) -> str:
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:
+        return ""
 
 
 def saved_view_get(*, user, view_id: int) -> SavedView | None:

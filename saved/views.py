@@ -31,8 +31,17 @@ def _found(request: HttpRequest, view_id: int) -> SavedView:
     return view
 
 
-def _rows(request: HttpRequest, views: list[SavedView]) -> list[dict]:
-    return [{"view": v, "deletable": services.may_delete(user=request.user, view=v)} for v in views]
+def _rows(request: HttpRequest, views: list[SavedView], *, groups: bool = False) -> list[dict]:
+    """Each view with what the reader may do with it: delete it, and (`groups`, the Views page) start a bulk
+    change on it when it is a group."""
+    return [
+        {
+            "view": v,
+            "deletable": services.may_delete(user=request.user, view=v),
+            "group": selectors.group_actions(user=request.user, view=v) if groups else None,
+        }
+        for v in views
+    ]
 
 
 @require(USE_PORTAL)
@@ -44,7 +53,7 @@ def view_list(request: HttpRequest) -> HttpResponse:
     if partial_for(request, PANEL):
         context = {"rows": _rows(request, views[:PANEL_LIMIT]), "more": max(0, len(views) - PANEL_LIMIT)}
         return render(request, "saved/views.html#panel", context)
-    return render(request, "saved/views.html", {"rows": _rows(request, views)})
+    return render(request, "saved/views.html", {"rows": _rows(request, views, groups=True)})
 
 
 @require(USE_PORTAL)

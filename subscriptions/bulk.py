@@ -22,6 +22,7 @@ from subscriptions import rules, selectors
 from subscriptions.lists import SUBSCRIPTION_LIST
 from subscriptions.models import Subscription
 from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
+from subscriptions.selectors import SubscriptionFilters
 
 LIST = "subscriptions"
 
@@ -323,6 +324,13 @@ def move_args(s: Subscription, values: Mapping[str, Any]) -> dict[str, Any]:
     return {"domain_id": s.customer_id, "subscription_id": s.pk, "apply_date": values["apply_date"]}
 
 
+def of_customers(user, domain_ids) -> Any:
+    """The subscriptions of those customers the list shows `user`, in its order (a group's rows)."""
+    return selectors.subscription_list(user=user, filters=SubscriptionFilters()).filter(
+        customer_id__in=domain_ids
+    )
+
+
 #: What every action of the Subscriptions list shares: its rows, who may start one, how a row is read and named.
 _on_the_list = partial(
     BulkAction,
@@ -330,6 +338,7 @@ _on_the_list = partial(
     list_url="subscriptions:list",
     perm=CHANGE_SUBSCRIPTIONS,
     select=select,
+    of_customers=of_customers,
     read=read,
     key_of=lambda s: str(s.pk),
     describe=describe,

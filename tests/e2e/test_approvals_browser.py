@@ -64,3 +64,41 @@ def test_a_bulk_renewal_over_the_rule_is_approved_by_a_second_person(page, langu
     batch.refresh_from_db()
     assert batch.approval == Batch.Approval.APPROVED and batch.approval_note == "Checked with both customers"
     assert Operation.objects.filter(status=Operation.Status.QUEUED).count() == 2
+
+
+def test_an_account_manager_renews_a_saved_group_with_a_dry_run_a_second_person_approves(page):
+    """Issue 55's Done-when: a customer search saved as a group, its customers' subscriptions renewed from the
+    Views page with a dry run, approved by a second Account manager; the customer outside the group untouched."""
+    page.set_viewport_size({"width": 1366, "height": 860})
+    ApprovalRule.objects.create(action="subscriptions.renewal", over_rows=0)
+    inside = [
+        make_subscription(make_customer(company_name=n), renewal_type="STAY")
+        for n in ("さくら運輸", "サクラ商事")
+    ]
+    outside = make_subscription(make_customer(company_name="富士物産"), renewal_type="STAY")
+    login(page, make_persona(Role.ACCOUNT_MANAGER))
+    page.goto("/customers/?q=さくら&owner=")
+    expect(page.get_by_test_id("result-count")).to_contain_text("2")
+    page.get_by_test_id("save-view").click()
+    page.get_by_label("Name of the view").fill("Sakura group")
+    page.get_by_role("button", name="Save the view").click()
+    page.goto("/views/")
+    row = page.locator("[data-testid=saved-views] tbody tr").filter(has_text="Sakura group")
+    row.locator("select[name=action]").select_option("subscriptions.renewal")
+    screenshot(page, "saved-group-bulk-en")
+    row.get_by_test_id("group-bulk-start").click()
+    page.wait_for_url("**/bulk/?*")
+    page.check("input[name=type][value=CANCEL]")
+    page.click("[data-testid=dry-run]")
+    expect(page.locator("[data-testid=tick]")).to_have_count(2)
+    page.click("[data-testid=confirm]")
+    expect(page.get_by_test_id("approval-waiting")).to_be_visible()
+    batch = Batch.objects.get()
+    assert {r.key for r in batch.rows.all()} == {f"subscriptions:{s.pk}" for s in inside}
+
+    page.context.clear_cookies()
+    login(page, make_persona(Role.ACCOUNT_MANAGER, username="group-approver"), f"/bulk/{batch.pk}/")
+    page.click("[data-testid=approve]")
+    page.wait_for_selector("[data-testid=batch-counts]")
+    assert Operation.objects.filter(status=Operation.Status.QUEUED).count() == 2
+    assert not Operation.objects.filter(domain_id=outside.customer_id).exists()

@@ -113,6 +113,11 @@ class BulkAction:
     #: the chosen rows as a whole (rows dealt out in turn) or would otherwise be read for every row (people's
     #: names). The batch keeps what it returns; its checks and sends get it as their values.
     prepare: Callable[[Sequence[Any], Mapping[str, Any]], Mapping[str, Any]] | None = None
+    #: of_customers(user, domain_ids) -> the list's rows of those customers (a queryset of their domainIds), in
+    #: the list's order: what the action takes from a group of customers (a saved view of the customer list,
+    #: `BulkSource.group_of`). None: the action's rows are the customers themselves (keyed by domainId), or it
+    #: takes no group.
+    of_customers: Callable[[Any, QuerySet], QuerySet] | None = None
 
     def row_check(self, row: Any, values: Mapping[str, Any]) -> RowCheck:
         """The app's check, with the declared change's own side effects added (stated once, by the change)."""
@@ -140,6 +145,11 @@ class BulkSource:
     #: count(request, name, action) -> how many of those rows the page holds, counted up to the lists' cap
     #: (one bounded count): "all N" past what a bulk change takes is refused without reading the rows.
     count: Callable[[Any, str, BulkAction], int] | None = None
+    #: The URL name of the list whose saved views are its pages (a group of customers: "customers:list"), when
+    #: its pages are saved views; the Views page then offers, on each such view, the actions it takes
+    #: (`takes(action)`).
+    group_of: str = ""
+    takes: Callable[[BulkAction], bool] = lambda action: False
 
 
 def bulk_source(source: str) -> tuple[BulkSource, str] | None:
@@ -171,14 +181,19 @@ def all_actions() -> tuple[BulkAction, ...]:
     return tuple(contributions("bulk_actions"))
 
 
-def bulk_actions_for(list_name: str, *, user) -> list[BulkAction]:
-    """The actions a user may start on a list."""
+def bulk_actions_for_any(*, user) -> list[BulkAction]:
+    """Every bulk action a user may start, whichever its list."""
     from portal.core.access import can
     from portal.core.permissions import RUN_BATCHES
 
     if not can(user, RUN_BATCHES):
         return []
-    return [a for a in contributions("bulk_actions") if a.list_name == list_name and can(user, a.perm)]
+    return [a for a in contributions("bulk_actions") if can(user, a.perm)]
+
+
+def bulk_actions_for(list_name: str, *, user) -> list[BulkAction]:
+    """The actions a user may start on a list."""
+    return [a for a in bulk_actions_for_any(user=user) if a.list_name == list_name]
 
 
 def may_start(user, action: BulkAction) -> None:
