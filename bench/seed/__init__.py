@@ -24,7 +24,8 @@ What a partner's database holds, whatever `months` (the day one of the portal, "
   its PDF as rendered for the first invoice of each language), its payments (a few overdue), a credit note in
   two hundred, their sending and the month's issue and send runs;
 * the running month's usage (snapshots and option usage, up to today), the estimates kept as the nightly task
-  leaves them, a bulk batch (a real dry run) and a day of sync runs, operations and audit entries.
+  leaves them, a bulk batch (a real dry run) and a day of sync runs, operations and audit entries;
+* the team's saved views: a few of each person's own, two shared by each Account manager (`bench.seed.saved`).
 
 `--months M` adds M months before today: M closed months of LINE WORKS invoices and details and of issued
 invoices, payments and credit notes (each month closed by Finance except the last), and the event tables over

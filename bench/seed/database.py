@@ -14,6 +14,7 @@ from bench.seed.customers import customers_seed, options_seed
 from bench.seed.history import history_seed
 from bench.seed.invoices import issued_months
 from bench.seed.people import ids_of, people
+from bench.seed.saved import saved_views_seed
 from bench.seed.usage import usage_seed
 
 #: The one random seed: the same arguments give the same database.
@@ -51,6 +52,7 @@ def _seed(*, customers: int, months: int, verbose: bool) -> dict[str, int]:
         ("usage", lambda: usage_seed(rng, today, months)),
         ("history", lambda: history_seed(rng, today, months)),
         ("bulk batch", lambda: batch_seed()),
+        ("saved views", lambda: saved_views_seed()),
         ("estimates", lambda: estimates_seed(today)),
     ]
     _run(steps, verbose=verbose)

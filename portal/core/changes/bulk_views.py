@@ -264,7 +264,9 @@ def batch_reject(request: HttpRequest, batch_id) -> HttpResponse:
 
 
 def _errors(form: ApprovalNoteForm) -> str:
-    return " ".join(f"{form.fields[name].label}: {' '.join(errs)}" for name, errs in form.errors.items())
+    return " ".join(
+        f"{form.fields[name].label}: {' '.join(str(e) for e in errs)}" for name, errs in form.errors.items()
+    )
 
 
 RESULT_HEADER = (_("Row"), _("Domain ID"), _("Result"), _("Details"))
