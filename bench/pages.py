@@ -66,6 +66,7 @@ EXCLUDED = {
     "saved:save": "opened by a list's save link only (a signed address the list page gives); its reads are none",
     "saved:open": "a redirect to a saved view's list, which the guard measures as that list",
     "saved:delete": "POST only: deletes a saved view",
+    "saved:follow": "POST only: follows a group or stops",
 }
 
 #: A word of company names (bench.common.NAME_WORDS): about one customer in twelve has it at every size.

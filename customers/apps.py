@@ -8,6 +8,9 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from celery.schedules import crontab
+        from django.conf import settings
+
         from customers import (
             bulk,
             changes,
@@ -26,6 +29,7 @@ class CustomersConfig(AppConfig):
         from portal.core.contrib import contribute
         from portal.core.lists import CustomerFilter
         from portal.core.navigation import NavItem
+        from portal.core.periodic import Periodic
 
         contribute(
             self.label,
@@ -85,6 +89,14 @@ class CustomersConfig(AppConfig):
             bulk_actions=bulk.BULK_ACTIONS,
             bulk_sources=[groups.SOURCE],
             finders=finders.FINDERS,
+            # Who entered or left each followed group, checked half an hour before the morning digest tells it.
+            periodic=[
+                Periodic(
+                    "group-follows-daily",
+                    "customers.tasks.group_follows_check",
+                    lambda: crontab(minute=30, hour=(settings.DIGEST_HOUR - 1) % 24),
+                )
+            ],
         )
 
 

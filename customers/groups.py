@@ -78,3 +78,29 @@ def group_back(name: Any) -> str:
 SOURCE = BulkSource(
     prefix="group", keys=group_keys, back=group_back, count=group_count, group_of=GROUP_OF, takes=takes
 )
+
+
+def follows_check(*, now=None) -> int:
+    """Check every followed group as its follower sees it and record who entered and who left (their morning
+    digest tells them); a follower who left the team, or who no longer sees the view, is skipped. The groups
+    checked."""
+    from django.http import HttpRequest
+    from django.utils import timezone
+
+    from saved.models import Follow
+    from saved.services import FOLLOW_MOST, follow_record
+
+    now = now or timezone.now()
+    checked = 0
+    for follow in Follow.objects.select_related("user").order_by("pk"):
+        if not follow.user.is_active:
+            continue
+        request = HttpRequest()
+        request.user = follow.user
+        view = group_view(request, str(follow.view_id))
+        if view is None:
+            continue
+        ids = list(group_customers(request, view).values_list("domain_id", flat=True)[: FOLLOW_MOST + 1])
+        follow_record(follow=follow, members=None if len(ids) > FOLLOW_MOST else ids, now=now)
+        checked += 1
+    return checked

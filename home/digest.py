@@ -1,7 +1,8 @@
 """The daily digest: each Account manager gets one e-mail of the decisions they can still make whose deadline
-is within DIGEST_DAYS, read from the worklist's decision sections (home/worklist.py). Nothing is sent to
-someone with nothing to decide, or who turned the digest off on its page, and a decision whose deadline has
-passed is never in it.
+is within DIGEST_DAYS, read from the worklist's decision sections (home/worklist.py), and of the customers that
+entered or left the groups they follow since the day before (saved views of the customer list). Nothing is sent
+to someone with nothing to decide or tell, or who turned the digest off on its page, and a decision whose
+deadline has passed is never in it.
 
 The message is in Japanese, then English (users have no language setting; the partner's staff read Japanese
 first), as mail clients read it:
@@ -27,12 +28,14 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import format_html
 
 from home.models import DigestOptOut
 from home.worklist import business_now, decisions_for
 from portal.core.access import GROUP_NAMES, Role
+from portal.core.contrib import customer_names
+from saved.selectors import group_changes_since
 
 logger = logging.getLogger(__name__)
 
@@ -91,10 +94,11 @@ def digest_message(user, *, today: dt.date) -> DigestMessage | None:
     """The user's digest of `today` (business date), or None when there is nothing to decide."""
     texts, htmls, subjects = [], [], []
     settings_url = _absolute(reverse("digest"))
+    groups = _followed(user)
     for language in LANGUAGES:
         with translation.override(language):
             decisions = decisions_for(user, today=today, days=DIGEST_DAYS)
-            if not decisions:
+            if not decisions and not groups:
                 return None
             rows = [
                 {
@@ -110,6 +114,7 @@ def digest_message(user, *, today: dt.date) -> DigestMessage | None:
                 "user": user,
                 "today": today,
                 "rows": rows,
+                "groups": groups,
                 "days": DIGEST_DAYS,
                 "settings_url": settings_url,
                 "settings_link": format_html('<a href="{}">{}</a>', settings_url, settings_url),
@@ -134,6 +139,27 @@ def digest_message(user, *, today: dt.date) -> DigestMessage | None:
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+#: Names of customers told per group and direction; the rest are counted ("and 12 more").
+FOLLOWED_NAMES = 10
+
+
+def _followed(user) -> list[dict]:
+    """Who entered and who left each group `user` follows since the last morning (the check before each digest
+    records them, `customers.groups.follows_check`), by company name, with the group's link."""
+    since = timezone.now() - dt.timedelta(hours=24)
+    found = group_changes_since(user=user, since=since)
+    names = customer_names(d for f in found for d in (*f.entered[:FOLLOWED_NAMES], *f.left[:FOLLOWED_NAMES]))
+
+    def told(ids: list) -> dict:
+        shown = [names.get(d, str(d)) for d in ids[:FOLLOWED_NAMES]]
+        return {"names": shown, "more": max(0, len(ids) - FOLLOWED_NAMES), "count": len(ids)}
+
+    return [
+        {"name": f.name, "url": _absolute(f.url), "entered": told(f.entered), "left": told(f.left)}
+        for f in found
+    ]
 
 
 def digest_send_all(*, today: dt.date | None = None) -> int:

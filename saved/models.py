@@ -45,3 +45,42 @@ class SavedView(models.Model):
     @property
     def url(self) -> str:
         return f"{self.path}?{self.query}" if self.query else self.path
+
+
+class Follow(models.Model):
+    """A person follows a group (a saved view of the customer list they see): the customers in it as last
+    checked (`members`, their domainIds, as that person's access finds them), so that who entered or left since
+    can be told (`GroupChange`, in their morning digest)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows", verbose_name=_("person")
+    )
+    view = models.ForeignKey(
+        SavedView, on_delete=models.CASCADE, related_name="follows", verbose_name=_("view")
+    )
+    members = models.JSONField(_("customers in it"), default=list, blank=True)
+    #: When the members were last read (None: not yet; the first check records who is in it, no change).
+    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    #: The first check found more customers than a group is followed for (`FOLLOW_MOST`): none are told.
+    too_many = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "view"], name="saved_follow_user_view")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.view_id}"
+
+
+class GroupChange(models.Model):
+    """A customer that entered or left a followed group, found by a check."""
+
+    follow = models.ForeignKey(Follow, on_delete=models.CASCADE, related_name="changes")
+    domain_id = models.BigIntegerField(_("customer domainId"))
+    entered = models.BooleanField(_("entered"))
+    at = models.DateTimeField(_("found"), db_index=True)
+
+    class Meta:
+        ordering = ["-at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.domain_id} {'in' if self.entered else 'out'}"

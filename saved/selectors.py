@@ -12,7 +12,7 @@ from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from portal.core.access import can
 from portal.core.contrib import contributions
 from portal.core.lists import address_from
-from saved.models import SavedView
+from saved.models import Follow, GroupChange, SavedView
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,11 @@ def group_actions(*, user, view: SavedView) -> GroupActions | None:
     return None
 
 
+def is_group(view: SavedView) -> bool:
+    """Whether `view` is a group: a view of a list whose saved views a `BulkSource` takes as groups."""
+    return any(f.group_of and _path(f.group_of) == view.path for f in contributions("bulk_sources"))
+
+
 def _path(url_name: str) -> str:
     try:
         return reverse(url_name)
@@ -87,3 +92,34 @@ def _path(url_name: str) -> str:
 def saved_view_get(*, user, view_id: int) -> SavedView | None:
     view = saved_views_visible(user=user).filter(pk=view_id).first()
     return view if view is not None and may_open(user, view.path) else None
+
+
+@dataclass(frozen=True)
+class FollowedChanges:
+    """Who entered and who left one followed group since a time: their domainIds, and the view's words."""
+
+    name: str
+    url: str
+    entered: list
+    left: list
+
+
+def follows_of(*, user) -> set[int]:
+    """The ids of the views `user` follows."""
+    return set(Follow.objects.filter(user=user).values_list("view_id", flat=True))
+
+
+def group_changes_since(*, user, since) -> list[FollowedChanges]:
+    """For each group `user` follows (and still sees), who entered and who left since `since`, by view name."""
+    found: dict[int, tuple[list, list]] = {}
+    changes = GroupChange.objects.filter(follow__user=user, at__gte=since).values_list(
+        "follow__view_id", "domain_id", "entered"
+    )
+    for view_id, domain_id, entered in changes.order_by("at", "pk"):
+        found.setdefault(view_id, ([], []))[0 if entered else 1].append(domain_id)
+    out = []
+    for view in saved_views_visible(user=user).filter(pk__in=found):
+        if may_open(user, view.path):
+            entered, left = found[view.pk]
+            out.append(FollowedChanges(name=view.name, url=view.url, entered=entered, left=left))
+    return sorted(out, key=lambda f: f.name.casefold())

@@ -9,4 +9,5 @@ urlpatterns = [
     path("save/", views.view_save, name="save"),
     path("<int:view_id>/", views.view_open, name="open"),
     path("<int:view_id>/delete/", views.view_delete, name="delete"),
+    path("<int:view_id>/follow/", views.view_follow, name="follow"),
 ]

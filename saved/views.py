@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -32,13 +32,17 @@ def _found(request: HttpRequest, view_id: int) -> SavedView:
 
 
 def _rows(request: HttpRequest, views: list[SavedView], *, groups: bool = False) -> list[dict]:
-    """Each view with what the reader may do with it: delete it, and (`groups`, the Views page) start a bulk
-    change on it when it is a group."""
+    """Each view with what the reader may do with it: delete it, and (`groups`, the Views page) on a group,
+    start a bulk change and (those who may share views: the digest's readers) follow it."""
+    followed = selectors.follows_of(user=request.user) if groups else set()
+    may_follow = groups and can(request.user, SHARE_VIEWS)
     return [
         {
             "view": v,
             "deletable": services.may_delete(user=request.user, view=v),
             "group": selectors.group_actions(user=request.user, view=v) if groups else None,
+            "followable": may_follow and selectors.is_group(v),
+            "followed": v.pk in followed,
         }
         for v in views
     ]
@@ -100,6 +104,28 @@ def _saved(request: HttpRequest, form: SaveViewForm) -> SavedView | None:
 def view_open(request: HttpRequest, view_id: int) -> HttpResponse:
     """A view's stable address: the list with its filters."""
     return redirect(_found(request, view_id).url)
+
+
+@require(SHARE_VIEWS)
+@require_POST
+def view_follow(request: HttpRequest, view_id: int) -> HttpResponse:
+    """Follow a group (POST `on`: "1" or "0"): who enters or leaves it is told in the morning digest."""
+    view = _found(request, view_id)
+    choice = request.POST.get("on", "")
+    if choice not in ("0", "1") or not selectors.is_group(view):
+        return HttpResponseBadRequest(
+            _("Only a view of the customer list can be followed; choose to follow or not.")
+        )
+    services.follow_set(user=request.user, view=view, on=choice == "1")
+    if choice == "1":
+        messages.success(
+            request,
+            _("Following “%(name)s”: your morning digest tells who entered or left it.")
+            % {"name": view.name},
+        )
+    else:
+        messages.success(request, _("No longer following “%(name)s”.") % {"name": view.name})
+    return redirect("saved:list")
 
 
 @require(USE_PORTAL)

@@ -22,7 +22,7 @@ OWN = {
 }
 #: What each Account manager shares with the team.
 SHARED = [
-    ("customers:list", "Customers", "plan=ADVANCED&owner="),
+    ("customers:list", "Customers", "product=ADV&owner="),
     ("subscriptions:list", "Subscriptions", "trial_within=30&owner="),
 ]
 

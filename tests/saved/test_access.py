@@ -17,6 +17,7 @@ MATRIX = [
     ("saved:save", "get", ALL),
     ("saved:open", "get", ALL),
     ("saved:delete", "post", ALL),
+    ("saved:follow", "post", {AM, ADM}),
 ]
 CASES = [(n, m, role, role in allowed) for n, m, allowed in MATRIX for role in Role]
 
@@ -29,7 +30,11 @@ def _shared_view(db) -> SavedView:
 
 
 def _url(name: str, view: SavedView) -> str:
-    return reverse(name, args=[view.pk]) if name in ("saved:open", "saved:delete") else reverse(name)
+    return (
+        reverse(name, args=[view.pk])
+        if name in ("saved:open", "saved:delete", "saved:follow")
+        else reverse(name)
+    )
 
 
 @pytest.mark.parametrize(("name", "method", "allowed"), MATRIX, ids=[f"{m[1]}-{m[0]}" for m in MATRIX])
@@ -49,6 +54,9 @@ def test_role_access(client_as, db, name, method, role, ok):
         assert response.status_code == 403
     elif name == "saved:save":
         assert response.status_code == 400  # no list named: the page says to open the list again
+    elif name == "saved:follow":
+        # The team's view is of the Sync page: no group to follow (tests/saved/test_follows.py follows one).
+        assert response.status_code == 400
     elif name in ("saved:open", "saved:delete"):
         # A team's view of the Sync page: seen by those whose role opens that page (Account managers, Admins),
         # who may also delete it, as they share views; to the others it is not there.
