@@ -90,7 +90,8 @@ SECTIONS = {
         "max-users",
         "unused-licences",
         "stale",
-        "option-trials",  # nothing to do: after the others
+        "approvals",  # nothing to do: after the others
+        "option-trials",
     ],
     Role.SUPPORT: [
         "renewal-decisions",

@@ -28,7 +28,7 @@ WORDS = {
         "name": "ビューの名前",
         "share": "チームと共有する",
         "submit": "ビューを保存する",
-        "saved": "「Sakura, shared」として保存し、チームと共有しました。",
+        "saved": "“Sakura, shared”として保存し、チームと共有しました。",
     },
 }
 
