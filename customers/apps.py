@@ -8,9 +8,6 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
-        from celery.schedules import crontab
-        from django.conf import settings
-
         from customers import (
             bulk,
             changes,
@@ -21,15 +18,14 @@ class CustomersConfig(AppConfig):
             permissions,
             resync,
             selectors,
+            tasks,
             worklist,
         )
         from customers.permissions import VIEW_CUSTOMERS
         from home.dashboard import Figure
-        from home.sections import DetailSection
         from portal.core.contrib import contribute
         from portal.core.lists import CustomerFilter
         from portal.core.navigation import NavItem
-        from portal.core.periodic import Periodic
 
         contribute(
             self.label,
@@ -45,24 +41,7 @@ class CustomersConfig(AppConfig):
                     per_customer=True,
                 ),
             ],
-            sections=[
-                DetailSection(
-                    key="owner",
-                    title=_("Owner"),
-                    template="customers/_section_owner.html",
-                    perm=VIEW_CUSTOMERS,
-                    context=selectors.customer_owner_section,
-                    order=5,
-                ),
-                DetailSection(
-                    key="usage-schedule",
-                    title=_("Scheduled changes"),
-                    template="customers/_section_usage_schedule.html",
-                    perm=VIEW_CUSTOMERS,
-                    context=selectors.customer_schedule_section,
-                    order=10,
-                ),
-            ],
+            sections=_sections(),
             customer_names=[selectors.customer_names],
             oldest_copy=[selectors.oldest_copy],
             customer_page=["customers:detail"],
@@ -89,15 +68,34 @@ class CustomersConfig(AppConfig):
             bulk_actions=bulk.BULK_ACTIONS,
             bulk_sources=[groups.SOURCE],
             finders=finders.FINDERS,
-            # Who entered or left each followed group, checked half an hour before the morning digest tells it.
-            periodic=[
-                Periodic(
-                    "group-follows-daily",
-                    "customers.tasks.group_follows_check",
-                    lambda: crontab(minute=30, hour=(settings.DIGEST_HOUR - 1) % 24),
-                )
-            ],
+            periodic=tasks.PERIODIC,
         )
+
+
+def _sections() -> list:
+    """The customer page's sections the customers app shows: its owner, and its scheduled changes."""
+    from customers import selectors
+    from customers.permissions import VIEW_CUSTOMERS
+    from home.sections import DetailSection
+
+    return [
+        DetailSection(
+            key="owner",
+            title=_("Owner"),
+            template="customers/_section_owner.html",
+            perm=VIEW_CUSTOMERS,
+            context=selectors.customer_owner_section,
+            order=5,
+        ),
+        DetailSection(
+            key="usage-schedule",
+            title=_("Scheduled changes"),
+            template="customers/_section_usage_schedule.html",
+            perm=VIEW_CUSTOMERS,
+            context=selectors.customer_schedule_section,
+            order=10,
+        ),
+    ]
 
 
 def _holdings() -> list:

@@ -98,6 +98,10 @@ def test_the_schedule_is_every_job_core_and_the_apps_contribute_each_with_its_sc
         "housekeeping-nightly": {"task": "portal.core.housekeeping", "schedule": crontab(minute=30, hour=3)},
         "worker-heartbeat": {"task": "portal.core.tasks.ping", "schedule": 300.0},
         "decisions-digest-daily": {"task": "home.digest.send_daily", "schedule": crontab(minute=0, hour=8)},
+        "group-follows-daily": {
+            "task": "customers.tasks.group_follows_check",
+            "schedule": crontab(minute=30, hour=7),
+        },
     }
     # What beat reads once the app is finalized, every task of it one the worker knows.
     app.loader.import_default_modules()
