@@ -255,6 +255,19 @@ def test_the_text_is_cleaned_and_bounded():
     assert len(cleaned("x" * 500)) == 200
 
 
+def test_a_search_of_ten_thousand_characters_answers_and_shows_it_bounded(client):
+    """The issue's bad input: 10,000 characters typed or pasted into the box answer as any search (nothing
+    found), in the panel and on the page, and the page shows at most the LONGEST characters it searched for."""
+    make_customer(company_name="サクラ商事")
+    client.force_login(make_persona(Role.SUPPORT))
+    long_text = "サクラ" + "x" * 9_997
+    panel = client.get(URL, {"q": long_text}, headers=PANEL)
+    page = client.get(URL, {"q": long_text, "all": "1"})
+    assert panel.status_code == page.status_code == 200
+    assert "x" * 1001 not in page.content.decode()  # nor in a link (the language switch carries the query)
+    assert "Nothing found" in panel.content.decode()
+
+
 def test_every_page_has_the_box(client):
     client.force_login(make_persona(Role.FINANCE))
     html = client.get(reverse("home")).content.decode()
