@@ -102,3 +102,29 @@ def test_an_account_manager_renews_a_saved_group_with_a_dry_run_a_second_person_
     page.wait_for_selector("[data-testid=batch-counts]")
     assert Operation.objects.filter(status=Operation.Status.QUEUED).count() == 2
     assert not Operation.objects.filter(domain_id=outside.customer_id).exists()
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_an_admin_sets_which_bulk_changes_need_approval(page, language):
+    """The Approvals page (user menu): a number per bulk action, blank for none; a bad number is refused on its
+    field and nothing is saved; a good one is kept and shown again."""
+    page.set_viewport_size({"width": 1366, "height": 860})
+    login(page, make_persona(Role.ADMIN))
+    _language(page, language)
+    page.goto("/")
+    page.click(".usermenu summary")
+    page.get_by_test_id("approvals-link").click()
+    renewal = page.locator("input[name='subscriptions.renewal']")
+    renewal.fill("-3")
+    page.locator("form.panel button[type=submit]").click()
+    expect(page.locator("[data-error-summary]")).to_be_visible()
+    assert not ApprovalRule.objects.exists()
+    page.locator("input[name='subscriptions.renewal']").fill("20")
+    page.locator("input[name='customers.owner']").fill("0")
+    page.locator("form.panel button[type=submit]").click()
+    expect(page.locator("input[name='subscriptions.renewal']")).to_have_value("20")
+    screenshot(page, f"approval-rules-{language}")
+    assert dict(ApprovalRule.objects.values_list("action", "over_rows")) == {
+        "subscriptions.renewal": 20,
+        "customers.owner": 0,
+    }
