@@ -47,6 +47,8 @@ EXCLUDED = {
     "core:batch_retry": "POST only: sends a batch's failed rows again",
     "core:batch_approve": "POST only: approves a bulk change waiting for approval",
     "core:batch_reject": "POST only: rejects a bulk change waiting for approval",
+    "core:operation_approve": "POST only: approves a change waiting for approval",
+    "core:operation_reject": "POST only: rejects a change waiting for approval",
     "partner_account:connect": "a redirect to LINE WORKS' sign-in (OAuth), not a page",
     "partner_account:callback": "LINE WORKS' OAuth redirect back, with a code only LINE WORKS gives",
     "partner_account:disconnect": "POST only: forgets the partner account's tokens",

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from customers import rules, selectors, services
 from customers.models import Customer
+from customers.permissions import CHANGE_CUSTOMERS
 from partner_api.errors import NotFoundError
 from partner_api.models import (
     CustomerAdministratorCreate,
@@ -356,5 +357,7 @@ CHANGES = [
         field_hints=FIELD_HINTS,
         queued=True,
         deletes=True,
+        approval="deletion",
+        perm=CHANGE_CUSTOMERS,
     ),
 ]

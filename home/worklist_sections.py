@@ -138,6 +138,38 @@ def approvals_waiting(ctx: WorkContext) -> WorkList:
     return WorkList(count, items)
 
 
+def changes_held(ctx: WorkContext) -> WorkList:
+    """Single changes (a cancellation, a customer's deletion) someone else asked for that wait for the reader's
+    approval, newest first, each linking to its operation page; decisions by the request's last day."""
+    rows, count = ctx.first_and_count(
+        approvals.held_waiting(user=ctx.user),
+        "id",
+        "kind",
+        "domain_id",
+        "requested_at",
+        "requested_by__first_name",
+        "requested_by__last_name",
+        "requested_by__username",
+        count_apart=True,
+    )
+    names = customer_names(row[2] for row in rows)
+    expiry = dt.timedelta(hours=settings.APPROVAL_HOURS)
+    page = reverse("core:operation", args=["00000000-0000-0000-0000-000000000000"])
+    items = []
+    for pk, kind, domain_id, asked, first, last, username in rows:
+        who = f"{first} {last}".strip() or username or "-"
+        items.append(
+            WorkItem(
+                customer=names.get(domain_id, str(domain_id or "")),
+                text=gettext("%(change)s, asked by %(who)s") % {"change": operation_label(kind), "who": who},
+                url=page.replace("00000000-0000-0000-0000-000000000000", str(pk)),
+                uid=f"held-{pk}",
+                day=(asked + expiry).astimezone(ctx.now.tzinfo).date(),
+            )
+        )
+    return WorkList(count, items)
+
+
 def _union_all(parts: list, end: int | None, *order: str):
     """`parts` (querysets of the same columns) as one `UNION ALL`, each cut to its first `end` rows in `order`
     where the database allows a cut inside a union (PostgreSQL; SQLite reads them whole)."""
@@ -161,6 +193,19 @@ SECTIONS = [
         day_label=_("Approve by"),
         decision=True,
         order=5,
+        sorts=(),
+    ),
+    WorkSection(
+        key="held-changes",
+        title=_("Changes waiting for approval"),
+        help=_(
+            "Cancellations and deletions someone else asked for: nothing is sent before a second person approves."
+        ),
+        read=changes_held,
+        perm=RUN_BATCHES,
+        day_label=_("Approve by"),
+        decision=True,
+        order=6,
         sorts=(),
     ),
     WorkSection(

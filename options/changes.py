@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from options import rules, selectors, services
+from options.permissions import CHANGE_OPTIONS
 from partner_api.errors import NotFoundError
 from partner_api.models import wire_text
 from portal.core.changes import Change, Effect
@@ -166,6 +167,8 @@ CHANGES = [
         apply=services.option_cancelled,
         side_effects=_cancel_effects,
         field_hints=FIELD_HINTS,
+        approval="cancellation",
+        perm=CHANGE_OPTIONS,
     ),
     Change(
         operation_id="updateOptionProductRenewal",

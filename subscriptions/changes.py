@@ -15,6 +15,7 @@ from partner_api.errors import NotFoundError
 from partner_api.models import wire_text
 from portal.core.changes import Change
 from subscriptions import services
+from subscriptions.permissions import CHANGE_SUBSCRIPTIONS
 
 #: Wire names in the API's error descriptions and the form fields they belong to.
 FIELD_HINTS = {
@@ -291,5 +292,7 @@ CHANGES = [
         apply=services.subscription_cancelled,
         field_hints=FIELD_HINTS,
         deletes=True,
+        approval="cancellation",
+        perm=CHANGE_SUBSCRIPTIONS,
     ),
 ]

@@ -49,6 +49,8 @@ class CoreConfig(AppConfig):
                     "portal.approveBulkChange": _("Approve a bulk change"),
                     "portal.rejectBulkChange": _("Reject a bulk change"),
                     "portal.setApprovalRules": _("Set which bulk changes need approval"),
+                    "portal.approveChange": _("Approve a change"),
+                    "portal.rejectChange": _("Reject a change"),
                 }
             ],
         )

@@ -125,6 +125,9 @@ class Operation(Run):
         SUPERSEDED = "superseded", _("Replaced by a later change")
         #: A row of a stopped batch, never sent (only a QUEUED operation is stopped: a runner claims QUEUED ones).
         STOPPED = "stopped", _("Stopped before sending")
+        #: Waiting for a second person's approval (an Admin's rule, `portal.core.changes.approvals`): not sent;
+        #: approved, it is QUEUED for a worker; rejected, FAILED (nothing was sent).
+        HELD = "held", _("Waiting for approval")
 
     FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.SUPERSEDED, Status.STOPPED)
 

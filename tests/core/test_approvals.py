@@ -176,3 +176,14 @@ def test_a_waiting_request_is_in_the_approver_s_morning_digest_by_its_last_day(a
     last_day = approvals.expires_at(batch).astimezone(dt.timezone(dt.timedelta(hours=9))).date()
     assert ("approvals", f"approval-{batch.pk}", last_day) in found
     assert not [f for f in decisions_for(account_manager) if f[0].key == "approvals"]
+
+
+def test_admins_choose_which_single_changes_need_approval(client, admin_user):
+    url = reverse("core:approvals")
+    client.force_login(admin_user)
+    page = client.get(url).content.decode()
+    assert 'name="change:cancellation"' in page and 'name="change:deletion"' in page
+    assert client.post(url, {"change:cancellation": "on"}).status_code == 302
+    assert approvals.change_rules() == {"cancellation": True, "deletion": False}
+    assert client.post(url, {}).status_code == 302
+    assert approvals.change_rules() == {"cancellation": False, "deletion": False}

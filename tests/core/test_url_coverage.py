@@ -70,6 +70,10 @@ OWN_MATRIX = {
     "core:batch_results",
     "core:batch_approve",
     "core:batch_reject",
+    # A held change's approval (an operation held by a real change, every role):
+    # tests/subscriptions/test_held_changes.py.
+    "core:operation_approve",
+    "core:operation_reject",
 }
 #: The permissions that send changes, whichever app declares them.
 CHANGE_PERMS = {perm for perm in permissions() if perm.sends_changes}

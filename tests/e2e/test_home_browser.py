@@ -91,6 +91,7 @@ SECTIONS = {
         "unused-licences",
         "stale",
         "approvals",  # nothing to do: after the others
+        "held-changes",
         "option-trials",
     ],
     Role.SUPPORT: [

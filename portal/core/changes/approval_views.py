@@ -21,9 +21,16 @@ from portal.core.permissions import MANAGE_APPROVALS
 def approval_rules(request: HttpRequest) -> HttpResponse:
     """Over how many rows each bulk action needs a second person's approval."""
     actions = sorted(bulk.all_actions(), key=lambda a: str(a.label))
-    form = RulesForm(request.POST or None, actions=actions, initial=approvals.rules())
+    initial = {**approvals.rules(), **{f"change:{k}": on for k, on in approvals.change_rules().items()}}
+    form = RulesForm(
+        request.POST if request.method == "POST" else None,
+        actions=actions,
+        change_kinds=approvals.CHANGE_KINDS,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
-        changed = approvals.rules_set(user=request.user, wanted=form.cleaned_data)
+        changed = approvals.rules_set(user=request.user, wanted=form.bulk_rules())
+        changed += approvals.change_rules_set(user=request.user, wanted=form.change_rules())
         if changed:
             messages.success(
                 request, gettext("Saved: the new rules apply to dry runs confirmed from now on.")

@@ -20,11 +20,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from portal.core.changes.bulk import BatchRefused, bulk_action, may_start
 from portal.core.changes.forms import NOTE_LENGTH
 from portal.core.contrib import contributions
-from portal.core.models import ApprovalRule, AuditEntry, Batch
+from portal.core.models import ApprovalRule, AuditEntry, Batch, Operation
 from portal.core.services import audit_record
 
 
@@ -173,3 +174,145 @@ def waiting(*, user) -> QuerySet[Batch]:
 
 def _who(batch: Batch) -> str:
     return batch.requested_by.get_username() if batch.requested_by_id and batch.requested_by else ""
+
+
+# --- Single changes ----------------------------------------------------------------------------------------
+
+#: The kinds of single change an Admin may ask a second person to approve (`Change.approval`), in words.
+CHANGE_KINDS = {
+    "cancellation": _("Any cancellation (a subscription or an option cancelled now)"),
+    "deletion": _("A customer's deletion"),
+}
+
+
+def _change_rule(kind: str) -> str:
+    return f"change:{kind}"
+
+
+def change_rules() -> dict[str, bool]:
+    """Each kind of single change: whether it needs a second person's approval."""
+    kept = set(ApprovalRule.objects.filter(action__startswith="change:").values_list("action", flat=True))
+    return {kind: _change_rule(kind) in kept for kind in CHANGE_KINDS}
+
+
+def change_needs_approval(change) -> bool:
+    return (
+        bool(change.approval) and ApprovalRule.objects.filter(action=_change_rule(change.approval)).exists()
+    )
+
+
+def change_rules_set(*, user, wanted: Mapping[str, bool]) -> list[str]:
+    """Set which kinds of single change need approval; the kinds changed."""
+    before = change_rules()
+    changed = [kind for kind in CHANGE_KINDS if kind in wanted and bool(wanted[kind]) != before[kind]]
+    with transaction.atomic():
+        for kind in changed:
+            if wanted[kind]:
+                ApprovalRule.objects.update_or_create(action=_change_rule(kind), defaults={"over_rows": 0})
+            else:
+                ApprovalRule.objects.filter(action=_change_rule(kind)).delete()
+        if changed:
+            audit_record(
+                actor=user,
+                operation_id="portal.setApprovalRules",
+                outcome=AuditEntry.Outcome.SUCCEEDED,
+                sent={
+                    _change_rule(kind): {"before": before[kind], "after": bool(wanted[kind])}
+                    for kind in changed
+                },
+            )
+    return changed
+
+
+def operation_expires_at(operation: Operation) -> dt.datetime | None:
+    if operation.status != Operation.Status.HELD:
+        return None
+    return operation.requested_at + dt.timedelta(hours=settings.APPROVAL_HOURS)
+
+
+def operation_may_approve(user, operation: Operation) -> bool:
+    """Someone else who may make the change, while the request stands."""
+    from portal.core.access import can
+    from portal.core.changes.spec import change_for
+
+    if operation.status != Operation.Status.HELD or operation.requested_by_id == user.pk:
+        return False
+    ends = operation_expires_at(operation)
+    if ends is not None and ends <= timezone.now():
+        return False
+    change = change_for(operation.kind)
+    return change.perm is not None and can(user, change.perm)
+
+
+def _refuse_operation_approver(user, operation: Operation) -> None:
+    if operation.status != Operation.Status.HELD:
+        raise BatchRefused(gettext("This change is not waiting for approval: it was approved or rejected."))
+    if operation.requested_by_id == user.pk:
+        raise BatchRefused(gettext("You asked for this change: someone else must approve it."))
+    ends = operation_expires_at(operation)
+    if ends is not None and ends <= timezone.now():
+        raise BatchRefused(
+            gettext("This request expired: nothing was sent. Make the change again to ask anew.")
+        )
+    if not operation_may_approve(user, operation):
+        raise PermissionDenied
+
+
+def operation_approve(*, user, operation: Operation, note: str) -> None:
+    """Approve a held change: it is queued for a worker and sent once (`engine.change_release`)."""
+    from portal.core.changes.engine import change_release
+
+    with transaction.atomic():
+        locked = Operation.objects.select_for_update().get(pk=operation.pk)
+        _refuse_operation_approver(user, locked)
+        audit_record(
+            actor=user,
+            operation_id="portal.approveChange",
+            outcome=AuditEntry.Outcome.SUCCEEDED,
+            domain_id=locked.domain_id,
+            sent={"operation": str(locked.pk), "change": locked.kind},
+            reason=note[:NOTE_LENGTH],
+        )
+        change_release(locked)
+
+
+def operation_reject(*, user, operation: Operation, note: str) -> None:
+    """Reject a held change with a reason: it is never sent (FAILED, the reason its error)."""
+    with transaction.atomic():
+        locked = Operation.objects.select_for_update().get(pk=operation.pk)
+        _refuse_operation_approver(user, locked)
+        who = user.get_full_name() or user.get_username()
+        Operation.objects.filter(pk=locked.pk).update(
+            status=Operation.Status.FAILED,
+            error=gettext("Rejected by %(who)s: %(why)s") % {"who": who, "why": note[:NOTE_LENGTH]},
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        audit_record(
+            actor=user,
+            operation_id="portal.rejectChange",
+            outcome=AuditEntry.Outcome.SUCCEEDED,
+            domain_id=locked.domain_id,
+            sent={"operation": str(locked.pk), "change": locked.kind},
+            reason=note[:NOTE_LENGTH],
+        )
+
+
+def held_waiting(*, user) -> QuerySet[Operation]:
+    """The held changes `user` may approve now, newest first."""
+    from portal.core.access import can
+    from portal.core.changes.spec import change_for
+
+    since = timezone.now() - dt.timedelta(hours=settings.APPROVAL_HOURS)
+    kinds = []
+    for kind in (
+        Operation.objects.filter(status=Operation.Status.HELD).values_list("kind", flat=True).distinct()
+    ):
+        change = change_for(kind)
+        if change.perm is not None and can(user, change.perm):
+            kinds.append(kind)
+    return (
+        Operation.objects.filter(status=Operation.Status.HELD, requested_at__gt=since, kind__in=kinds)
+        .exclude(requested_by=user)
+        .order_by("-requested_at")
+    )

@@ -247,6 +247,7 @@ def _claim(
     params: dict,
     queued: bool,
     sender: str = "",
+    held: bool = False,
 ) -> Operation:
     operation, created = operation_start(
         idempotency_key=idempotency_key,
@@ -256,6 +257,8 @@ def _claim(
         params=params,
     )
     status = Operation.Status.QUEUED if queued else Operation.Status.RUNNING
+    if held:
+        status = Operation.Status.HELD
     now = timezone.now()
     if created:
         Operation.objects.filter(pk=operation.pk).update(status=status, worker=sender, updated_at=now)
@@ -463,6 +466,44 @@ def change_later(
         return exc.operation
     transaction.on_commit(lambda: change_run_task.delay(operation_id=str(operation.pk)))
     return operation
+
+
+def change_hold(
+    operation_id: str,
+    *,
+    user,
+    idempotency_key: str,
+    domain_id: int | None,
+    args: Args,
+    reason: str = "",
+    next_url: str = "",
+) -> Operation:
+    """Keep a declared change for a second person's approval (`approvals`): its operation is HELD, its
+    arguments sealed as a queued change's, nothing sent. The same key returns the same operation."""
+    change = change_for(operation_id)
+    try:
+        return _claim(
+            change,
+            idempotency_key=f"{operation_id}:{domain_id}:{idempotency_key}",
+            user=user,
+            domain_id=domain_id,
+            params=_params(change, args, reason, next_url),
+            queued=True,
+            held=True,
+        )
+    except AlreadySubmitted as exc:
+        return exc.operation
+
+
+def change_release(operation: Operation) -> bool:
+    """An approved HELD change queued for a worker (sent at most once, as any queued change); False when it was
+    not HELD any more (approved or rejected meanwhile)."""
+    released = Operation.objects.filter(pk=operation.pk, status=Operation.Status.HELD).update(
+        status=Operation.Status.QUEUED, updated_at=timezone.now()
+    )
+    if released:
+        transaction.on_commit(lambda: change_run_task.delay(operation_id=str(operation.pk)))
+    return bool(released)
 
 
 @contextlib.contextmanager

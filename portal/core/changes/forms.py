@@ -113,11 +113,20 @@ class RejectForm(ApprovalNoteForm):
 
 
 class RulesForm(PortalForm):
-    """One field per bulk action: approval needed over this many ticked rows (blank: never; 0: always)."""
+    """One field per bulk action: approval needed over this many ticked rows (blank: never; 0: always); and one
+    per kind of single change (`change:<kind>`): whether it needs approval."""
 
-    def __init__(self, *args, actions=(), **kwargs) -> None:
+    def __init__(self, *args, actions=(), change_kinds=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for action in actions:
             self.fields[action.key] = forms.IntegerField(
                 label=action.label, required=False, min_value=0, max_value=100_000
             )
+        for kind, label in (change_kinds or {}).items():
+            self.fields[f"change:{kind}"] = forms.BooleanField(label=label, required=False)
+
+    def bulk_rules(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if not k.startswith("change:")}
+
+    def change_rules(self) -> dict:
+        return {k.removeprefix("change:"): v for k, v in self.cleaned_data.items() if k.startswith("change:")}

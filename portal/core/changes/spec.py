@@ -44,6 +44,10 @@ class Change:
     refresh_skip: tuple[str, ...] = ()
     #: Arguments kept encrypted on the Operation until sent, then dropped (e.g. a new administrator's password).
     secret_args: tuple[str, ...] = ()
+    #: What kind of change a second person may be asked to approve ("cancellation", "deletion": the Admins'
+    #: Approvals page); "": never held. `perm`: who may approve it (the permission its own page requires).
+    approval: str = ""
+    perm: Any = None
     #: created(reply) -> the domainId of the customer the change created (adding, transferring one): the audit
     #: entry of the attempt names it, though no customer was known when it was sent.
     created: Callable[[Any], int | None] | None = None

@@ -11,21 +11,24 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from portal.core import selectors as core_selectors
 from portal.core.access import reads_changes, require
+from portal.core.changes import approvals
 from portal.core.changes.engine import (
     AlreadySubmitted,
     ChangeOutcomeUnknown,
     ChangeRefused,
+    change_hold,
     change_later,
     change_now,
 )
-from portal.core.changes.forms import ChangeForm
+from portal.core.changes.forms import ApprovalNoteForm, ChangeForm, RejectForm
 from portal.core.changes.spec import change_for, stated_effects
 from portal.core.htmx import partial_for
 from portal.core.permissions import USE_PORTAL
@@ -60,6 +63,10 @@ def send(
         "args": args,
         "reason": reason,
     }
+    if approvals.change_needs_approval(change):  # an Admin's rule: a second person approves it first
+        operation = change_hold(operation_id, next_url=done, **common)
+        messages.info(request, _("Asked for approval: nothing is sent until someone else approves it."))
+        return redirect("core:operation", operation_id=operation.pk)
     if change.queued:
         operation = change_later(operation_id, next_url=done, **common)
         return redirect("core:operation", operation_id=operation.pk)
@@ -157,13 +164,63 @@ def operation_status(request: HttpRequest, operation_id) -> HttpResponse:
     """What became of a change: queued, being sent, applied, refused, or unknown until the read-back knows.
     The page polls while the outcome is open. Only those who may make changes see operations."""
     if not reads_changes(request.user):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied
     operation = core_selectors.operation_get(operation_id=operation_id, user=request.user)
     if operation is None:
         raise Http404
+    return _operation_page(request, operation)
+
+
+def _operation_page(request: HttpRequest, operation, *, refusal: str = "", status: int = 200) -> HttpResponse:
     template = "core/operation.html"
     if partial_for(request, "operation"):
         template += "#status"
-    return render(request, template, {"operation": operation})
+    context = {
+        "operation": operation,
+        "refusal": refusal,
+        "approval": {
+            "expires_at": approvals.operation_expires_at(operation),
+            "may_approve": approvals.operation_may_approve(request.user, operation),
+            "mine": operation.requested_by_id == request.user.pk,
+        },
+    }
+    return render(request, template, context, status=status)
+
+
+@require(USE_PORTAL)
+@require_POST
+def operation_approve(request: HttpRequest, operation_id) -> HttpResponse:
+    """Approve a change held for approval: it is queued and sent once, as any queued change."""
+    return _decide(request, operation_id, approve=True)
+
+
+@require(USE_PORTAL)
+@require_POST
+def operation_reject(request: HttpRequest, operation_id) -> HttpResponse:
+    """Reject a change held for approval, with a reason: nothing is sent."""
+    return _decide(request, operation_id, approve=False)
+
+
+def _decide(request: HttpRequest, operation_id, *, approve: bool) -> HttpResponse:
+    from portal.core.changes.bulk import BatchRefused
+
+    if not reads_changes(request.user):
+        raise PermissionDenied
+    operation = core_selectors.operation_get(operation_id=operation_id, user=request.user)
+    if operation is None:
+        raise Http404
+    form = (ApprovalNoteForm if approve else RejectForm)(request.POST)
+    if not form.is_valid():
+        words = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _operation_page(request, operation, refusal=words, status=400)
+    decide = approvals.operation_approve if approve else approvals.operation_reject
+    try:
+        decide(user=request.user, operation=operation, note=form.cleaned_data["note"])
+    except BatchRefused as exc:
+        operation.refresh_from_db()
+        return _operation_page(request, operation, refusal=exc.message, status=409)
+    if approve:
+        messages.success(request, _("Approved: the change is being sent."))
+    else:
+        messages.success(request, _("Rejected: nothing was sent."))
+    return redirect("core:operation", operation_id=operation.pk)
