@@ -4,6 +4,7 @@ whose outcome is unknown or that failed, and (for Support) recent activity. Cont
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.conf import settings
 from django.db import connection
@@ -104,6 +105,14 @@ def recent_activity(ctx: WorkContext) -> WorkList:
     return WorkList(count, items)
 
 
+#: Who asked for a request waiting for approval, read with its row: their name, else their user name.
+ASKED_BY = ("requested_by__first_name", "requested_by__last_name", "requested_by__username")
+
+
+def _who(first: str | None, last: str | None, username: str | None) -> str:
+    return f"{first or ''} {last or ''}".strip() or username or "-"
+
+
 def approvals_waiting(ctx: WorkContext) -> WorkList:
     """Bulk changes waiting for a second person's approval that the reader may give (asked by someone else, of
     an action they may start, not expired), newest first, each linking to its dry run; decisions whose day is the
@@ -114,16 +123,14 @@ def approvals_waiting(ctx: WorkContext) -> WorkList:
         "action",
         "total",
         "approval_asked_at",
-        "requested_by__first_name",
-        "requested_by__last_name",
-        "requested_by__username",
+        *ASKED_BY,
         count_apart=True,
     )
     labels = {a.key: str(a.label) for a in bulk.all_actions()}
     expiry = dt.timedelta(hours=settings.APPROVAL_HOURS)
     items = []
-    for pk, action, total, asked, first, last, username in rows:
-        who = f"{first} {last}".strip() or username or "-"
+    for pk, action, total, asked, *asker in rows:
+        who = _who(*asker)
         items.append(
             WorkItem(
                 customer=labels.get(action, action),
@@ -147,17 +154,15 @@ def changes_held(ctx: WorkContext) -> WorkList:
         "kind",
         "domain_id",
         "requested_at",
-        "requested_by__first_name",
-        "requested_by__last_name",
-        "requested_by__username",
+        *ASKED_BY,
         count_apart=True,
     )
     names = customer_names(row[2] for row in rows)
     expiry = dt.timedelta(hours=settings.APPROVAL_HOURS)
     page = reverse("core:operation", args=["00000000-0000-0000-0000-000000000000"])
     items = []
-    for pk, kind, domain_id, asked, first, last, username in rows:
-        who = f"{first} {last}".strip() or username or "-"
+    for pk, kind, domain_id, asked, *asker in rows:
+        who = _who(*asker)
         items.append(
             WorkItem(
                 customer=names.get(domain_id, str(domain_id or "")),
@@ -181,32 +186,28 @@ def _union_all(parts: list, end: int | None, *order: str):
     return first.union(*rest, all=True)
 
 
+#: What the two sections of requests waiting for approval share: decisions by each request's last day, for those
+#: who make bulk changes (Account managers, Admins).
+_waiting_approval = partial(WorkSection, perm=RUN_BATCHES, day_label=_("Approve by"), decision=True, sorts=())
+
 SECTIONS = [
-    WorkSection(
+    _waiting_approval(
         key="approvals",
         title=_("Approvals waiting"),
         help=_(
             "Bulk changes someone else asked for that need a second person's approval before anything is sent."
         ),
         read=approvals_waiting,
-        perm=RUN_BATCHES,
-        day_label=_("Approve by"),
-        decision=True,
         order=5,
-        sorts=(),
     ),
-    WorkSection(
+    _waiting_approval(
         key="held-changes",
         title=_("Changes waiting for approval"),
         help=_(
             "Cancellations and deletions someone else asked for: nothing is sent before a second person approves."
         ),
         read=changes_held,
-        perm=RUN_BATCHES,
-        day_label=_("Approve by"),
-        decision=True,
         order=6,
-        sorts=(),
     ),
     WorkSection(
         key="operations",

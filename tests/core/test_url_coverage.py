@@ -71,7 +71,7 @@ OWN_MATRIX = {
     "core:batch_approve",
     "core:batch_reject",
     # A held change's approval (an operation held by a real change, every role):
-    # tests/subscriptions/test_held_changes.py.
+    # tests/subscriptions/test_changes.py (four eyes on single changes).
     "core:operation_approve",
     "core:operation_reject",
 }

@@ -233,33 +233,34 @@ def batch_retry(request: HttpRequest, batch_id) -> HttpResponse:
 @require_POST
 def batch_approve(request: HttpRequest, batch_id) -> HttpResponse:
     """Approve a request: the rows its requester ticked are checked again and sent, as at any confirmation."""
-    found, action = _batch(request, batch_id)
-    form = ApprovalNoteForm(request.POST)
-    if not form.is_valid():
-        return _page(request, found, action, refusal=_errors(form), status=400)
-    try:
-        bulk.batch_send(user=request.user, batch=found, approving=True, note=form.cleaned_data["note"])
-    except bulk.BatchRefused as exc:
-        found.refresh_from_db()
-        return _page(request, found, action, changed=exc.rows, refusal=exc.message, status=409)
-    messages.success(request, gettext("Approved: the bulk change is being sent."))
-    return redirect("core:batch", found.pk)
+    return _decide(request, batch_id, approve=True)
 
 
 @require(RUN_BATCHES)
 @require_POST
 def batch_reject(request: HttpRequest, batch_id) -> HttpResponse:
     """Reject a request with a reason: nothing is sent."""
+    return _decide(request, batch_id, approve=False)
+
+
+def _decide(request: HttpRequest, batch_id, *, approve: bool) -> HttpResponse:
     found, action = _batch(request, batch_id)
-    form = RejectForm(request.POST)
+    form = (ApprovalNoteForm if approve else RejectForm)(request.POST)
     if not form.is_valid():
         return _page(request, found, action, refusal=_errors(form), status=400)
+    note = form.cleaned_data["note"]
     try:
-        approvals.batch_reject(user=request.user, batch=found, note=form.cleaned_data["note"])
+        if approve:
+            bulk.batch_send(user=request.user, batch=found, approving=True, note=note)
+        else:
+            approvals.batch_reject(user=request.user, batch=found, note=note)
     except bulk.BatchRefused as exc:
         found.refresh_from_db()
-        return _page(request, found, action, refusal=exc.message, status=409)
-    messages.success(request, gettext("Rejected: nothing was sent."))
+        return _page(request, found, action, changed=exc.rows, refusal=exc.message, status=409)
+    if approve:
+        messages.success(request, gettext("Approved: the bulk change is being sent."))
+    else:
+        messages.success(request, gettext("Rejected: nothing was sent."))
     return redirect("core:batch", found.pk)
 
 

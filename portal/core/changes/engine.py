@@ -446,11 +446,13 @@ def change_later(
     args: Args,
     reason: str = "",
     next_url: str = "",
+    held: bool = False,
 ) -> Operation:
     """Queue a declared (slow) change for a worker; returns its operation at once (its page polls it).
 
     The same key returns the same operation (a double click queues nothing more); a refused one, or one
-    stopped before it was sent (a batch's row), is queued again, corrected.
+    stopped before it was sent (a batch's row), is queued again, corrected. `held`: kept for a second person's
+    approval instead (`change_hold`).
     """
     change = change_for(operation_id)
     try:
@@ -461,38 +463,20 @@ def change_later(
             domain_id=domain_id,
             params=_params(change, args, reason, next_url),
             queued=True,
+            held=held,
         )
     except AlreadySubmitted as exc:
         return exc.operation
-    transaction.on_commit(lambda: change_run_task.delay(operation_id=str(operation.pk)))
+    if not held:
+        transaction.on_commit(lambda: change_run_task.delay(operation_id=str(operation.pk)))
     return operation
 
 
-def change_hold(
-    operation_id: str,
-    *,
-    user,
-    idempotency_key: str,
-    domain_id: int | None,
-    args: Args,
-    reason: str = "",
-    next_url: str = "",
-) -> Operation:
+def change_hold(operation_id: str, **claim: Any) -> Operation:
     """Keep a declared change for a second person's approval (`approvals`): its operation is HELD, its
-    arguments sealed as a queued change's, nothing sent. The same key returns the same operation."""
-    change = change_for(operation_id)
-    try:
-        return _claim(
-            change,
-            idempotency_key=f"{operation_id}:{domain_id}:{idempotency_key}",
-            user=user,
-            domain_id=domain_id,
-            params=_params(change, args, reason, next_url),
-            queued=True,
-            held=True,
-        )
-    except AlreadySubmitted as exc:
-        return exc.operation
+    arguments sealed as a queued change's, nothing sent (`change_later`'s arguments). The same key returns the
+    same operation; approved, `change_release` queues it."""
+    return change_later(operation_id, held=True, **claim)
 
 
 def change_release(operation: Operation) -> bool:
