@@ -397,12 +397,22 @@ def _execute(change: Change, operation: Operation) -> Any:
     return _succeeded(change, operation, reply)
 
 
-def _params(change: Change, args: Args, reason: str, next_url: str) -> dict[str, Any]:
+def _params(
+    change: Change, args: Args, reason: str, next_url: str, shown: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """What the operation keeps besides its arguments. `shown`: what the change's confirmation showed its
+    requester (`preview` rows of what, now, after; `consequences`), kept for a held change's approver."""
+    shown = shown or {}
     return {
         "args": _seal(change, args),
         "reason": reason,
         "next_url": next_url,
-        "side_effects": [str(s) for s in change.side_effects(args)],
+        "side_effects": [str(s) for s in (*shown.get("consequences", ()), *change.side_effects(args))],
+        **(
+            {"preview": [[str(cell) for cell in row] for row in shown["preview"]]}
+            if shown.get("preview")
+            else {}
+        ),
     }
 
 
@@ -447,12 +457,13 @@ def change_later(
     reason: str = "",
     next_url: str = "",
     held: bool = False,
+    shown: Mapping[str, Any] | None = None,
 ) -> Operation:
     """Queue a declared (slow) change for a worker; returns its operation at once (its page polls it).
 
     The same key returns the same operation (a double click queues nothing more); a refused one, or one
     stopped before it was sent (a batch's row), is queued again, corrected. `held`: kept for a second person's
-    approval instead (`change_hold`).
+    approval instead (`change_hold`), with what its confirmation `shown` its requester.
     """
     change = change_for(operation_id)
     try:
@@ -461,7 +472,7 @@ def change_later(
             idempotency_key=f"{operation_id}:{domain_id}:{idempotency_key}",
             user=user,
             domain_id=domain_id,
-            params=_params(change, args, reason, next_url),
+            params=_params(change, args, reason, next_url, shown),
             queued=True,
             held=held,
         )

@@ -51,6 +51,7 @@ def send(
     domain_id: int | None,
     done: str,
     success: str,
+    shown: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
     """Send a declared change once and answer: `done` (with `success`) when it was applied; its operation's
     page when it is queued, when this submission was already received (double click, reload) or when its
@@ -64,7 +65,7 @@ def send(
         "reason": reason,
     }
     if approvals.change_needs_approval(change):  # an Admin's rule: a second person approves it first
-        operation = change_hold(operation_id, next_url=done, **common)
+        operation = change_hold(operation_id, next_url=done, shown=shown, **common)
         messages.info(request, _("Asked for approval: nothing is sent until someone else approves it."))
         return redirect("core:operation", operation_id=operation.pk)
     if change.queued:
@@ -113,6 +114,7 @@ def change_page(
                     domain_id=domain_id,
                     done=done,
                     success=success,
+                    shown={"preview": form.preview(), "consequences": form.consequences()},
                 )
             except ChangeRefused as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
