@@ -310,6 +310,8 @@ RETENTION_OPTION_USAGE_MONTH_DAYS = env.int("RETENTION_OPTION_USAGE_MONTH_DAYS",
 RETENTION_KEPT_COPY_DAYS = env.int("RETENTION_KEPT_COPY_DAYS", default=90)
 # Customers' usage snapshots (thinned after 120 days to what a month's check needs).
 RETENTION_USAGE_SNAPSHOT_DAYS = env.int("RETENTION_USAGE_SNAPSHOT_DAYS", default=730)
+# Who entered or left a followed group (the saved views room), told in the next morning's digest.
+RETENTION_GROUP_CHANGE_DAYS = env.int("RETENTION_GROUP_CHANGE_DAYS", default=90)
 TAX_YEAR_END_MONTH = env.int("TAX_YEAR_END_MONTH", default=12)
 HOUSEKEEPING_HOUR = env.int("HOUSEKEEPING_HOUR", default=3)
 # The size of one table the Data kept page watches for: it says the month each table reaches it at its growth

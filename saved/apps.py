@@ -14,11 +14,13 @@ class SavedConfig(AppConfig):
         from portal.core.navigation import NavItem
         from portal.core.permissions import USE_PORTAL
         from saved.permissions import PERMS
+        from saved.retention import RETENTION
 
         contribute(
             self.label,
             urls=[("views/", "saved.urls")],
             perms=PERMS,
+            retention=RETENTION,
             user_menu=[NavItem("saved", _("Saved views"), "saved:list", USE_PORTAL, order=3)],
             home_panels=[NavItem("saved", _("Saved views"), "saved:list", USE_PORTAL, order=10)],
         )

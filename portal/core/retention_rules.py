@@ -78,9 +78,13 @@ RETENTION = [
         kept=_("Changes sent and their progress"),
         reason=_(
             "A year covers every yearly renewal. A change is kept while an audit entry still refers to it, and "
-            "one not finished is never removed."
+            "one not finished is never removed; one held for an approval that never came (its request expired "
+            "long before) is."
         ),
-        removable=Q(status__in=["succeeded", "failed", "superseded", "stopped"], attempts__isnull=True),
+        # A HELD change older than the rule expired long before (APPROVAL_HOURS is at most 30 days): never sent.
+        removable=Q(
+            status__in=["succeeded", "failed", "superseded", "stopped", "held"], attempts__isnull=True
+        ),
     ),
     Retention(
         model="core.Batch",

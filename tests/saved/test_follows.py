@@ -109,3 +109,35 @@ def test_a_group_past_the_most_is_not_told(account_manager, monkeypatch):
     make_customer(company_name="C", product_id="ADV")
     follows_check(now=timezone.now() + dt.timedelta(days=1))
     assert not GroupChange.objects.exists()
+
+
+def test_group_changes_and_expired_held_changes_leave_by_their_rules(account_manager):
+    """Who entered or left a followed group is kept RETENTION_GROUP_CHANGE_DAYS (90), the follow and the view
+    stay; a change held for an approval that never came leaves with the year's operations, a held one of last
+    week stays."""
+    import time_machine
+
+    from portal.core.models import Operation
+    from portal.core.retention import housekeep
+
+    view = _group(account_manager)
+    services.follow_set(user=account_manager, view=view, on=True)
+    follow = Follow.objects.get()
+    now = timezone.now()
+    old = GroupChange.objects.create(follow=follow, domain_id=1, entered=True, at=now - dt.timedelta(days=91))
+    recent = GroupChange.objects.create(
+        follow=follow, domain_id=2, entered=False, at=now - dt.timedelta(days=5)
+    )
+    with time_machine.travel(now - dt.timedelta(days=400), tick=False):
+        stale = Operation.objects.create(idempotency_key="held-old", kind="cancelSubscription", status="held")
+    with time_machine.travel(now - dt.timedelta(days=7), tick=False):
+        waiting = Operation.objects.create(
+            idempotency_key="held-new", kind="cancelSubscription", status="held"
+        )
+    housekeep(batch_size=10)
+    assert set(GroupChange.objects.all()) == {recent} and old.pk not in GroupChange.objects.values_list(
+        "pk", flat=True
+    )
+    assert Follow.objects.exists() and SavedView.objects.exists()
+    assert set(Operation.objects.all()) == {waiting}
+    assert stale.pk not in Operation.objects.values_list("pk", flat=True)
