@@ -13,15 +13,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 from django.urls import reverse
+from django.utils import timezone
 
 from customers import selectors
 from customers.bulk import LIST
 from customers.lists import CUSTOMER_LIST
 from portal.core.changes.bulk import BulkAction, BulkSource
 from portal.core.lists import ListState
-from saved.models import SavedView
+from saved import services as saved_services
+from saved.models import Follow, SavedView
 from saved.selectors import saved_view_get
 
 #: The list whose saved views are groups.
@@ -84,23 +86,16 @@ def follows_check(*, now=None) -> int:
     """Check every followed group as its follower sees it and record who entered and who left (their morning
     digest tells them); a follower who left the team, or who no longer sees the view, is skipped. The groups
     checked."""
-    from django.http import HttpRequest
-    from django.utils import timezone
-
-    from saved.models import Follow
-    from saved.services import FOLLOW_MOST, follow_record
-
     now = now or timezone.now()
     checked = 0
-    for follow in Follow.objects.select_related("user").order_by("pk"):
-        if not follow.user.is_active:
-            continue
+    for follow in Follow.objects.filter(user__is_active=True).select_related("user").order_by("pk"):
         request = HttpRequest()
         request.user = follow.user
         view = group_view(request, str(follow.view_id))
         if view is None:
             continue
-        ids = list(group_customers(request, view).values_list("domain_id", flat=True)[: FOLLOW_MOST + 1])
-        follow_record(follow=follow, members=None if len(ids) > FOLLOW_MOST else ids, now=now)
+        most = saved_services.FOLLOW_MOST
+        ids = list(group_customers(request, view).values_list("domain_id", flat=True)[: most + 1])
+        saved_services.follow_record(follow=follow, members=None if len(ids) > most else ids, now=now)
         checked += 1
     return checked

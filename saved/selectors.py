@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from portal.core.access import can
+from portal.core.changes.bulk import bulk_actions_for_any
 from portal.core.contrib import contributions
 from portal.core.lists import address_from
 from saved.models import Follow, GroupChange, SavedView
@@ -67,8 +68,6 @@ class GroupActions:
 
 def group_actions(*, user, view: SavedView) -> GroupActions | None:
     """The bulk actions `user` may start on the rows of the group `view` is, or None when it is no group."""
-    from portal.core.changes.bulk import bulk_actions_for_any
-
     for found in contributions("bulk_sources"):
         if not found.group_of or _path(found.group_of) != view.path:
             continue

@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.changes.bulk import BatchRefused, bulk_action, may_start
@@ -31,11 +31,16 @@ from portal.core.services import audit_record
 
 def rules() -> dict[str, int]:
     """Each bulk action's rule: approval needed over this many ticked rows (an action without one needs none)."""
-    return dict(ApprovalRule.objects.values_list("action", "over_rows"))
+    return dict(ApprovalRule.objects.exclude(action__startswith="change:").values_list("action", "over_rows"))
+
+
+def rule_for(action_key: str) -> int | None:
+    """Over how many ticked rows a bulk change of this action needs approval; None: it needs none."""
+    return ApprovalRule.objects.filter(action=action_key).values_list("over_rows", flat=True).first()
 
 
 def needs_approval(action_key: str, rows: int) -> bool:
-    over = ApprovalRule.objects.filter(action=action_key).values_list("over_rows", flat=True).first()
+    over = rule_for(action_key)
     return over is not None and rows > over
 
 
@@ -63,23 +68,58 @@ def rules_set(*, user, wanted: Mapping[str, int | None]) -> list[str]:
     return changed
 
 
+def _ends(asked: dt.datetime | None) -> dt.datetime | None:
+    return asked + dt.timedelta(hours=settings.APPROVAL_HOURS) if asked is not None else None
+
+
+#: Why a request cannot be approved or rejected now: it is no request any more, it is the reader's own, it expired.
+#: Words of a batch's request, then of a held change's (translated when said).
+_BATCH_REFUSALS = (
+    gettext_noop("This bulk change is not waiting for approval: it was approved or rejected."),
+    gettext_noop("You asked for this bulk change: someone else must approve it."),
+    gettext_noop("This request expired: nothing was sent. Start the bulk change again to ask anew."),
+)
+_CHANGE_REFUSALS = (
+    gettext_noop("This change is not waiting for approval: it was approved or rejected."),
+    gettext_noop("You asked for this change: someone else must approve it."),
+    gettext_noop("This request expired: nothing was sent. Make the change again to ask anew."),
+)
+
+
+def _refusal(user, *, waiting: bool, asked_by: int | None, ends: dt.datetime | None, words: tuple) -> str:
+    """Why `user` may not decide a request now, in their words; "" when they may (their permission aside)."""
+    if not waiting:
+        return gettext(words[0])
+    if asked_by == user.pk:
+        return gettext(words[1])
+    if ends is not None and ends <= timezone.now():
+        return gettext(words[2])
+    return ""
+
+
 def expires_at(batch: Batch) -> dt.datetime | None:
-    if batch.approval != Batch.Approval.WAITING or batch.approval_asked_at is None:
-        return None
-    return batch.approval_asked_at + dt.timedelta(hours=settings.APPROVAL_HOURS)
+    return _ends(batch.approval_asked_at) if batch.approval == Batch.Approval.WAITING else None
 
 
-def expired(batch: Batch, *, now: dt.datetime | None = None) -> bool:
+def expired(batch: Batch) -> bool:
     ends = expires_at(batch)
-    return ends is not None and ends <= (now or timezone.now())
+    return ends is not None and ends <= timezone.now()
+
+
+def _batch_refusal(user, batch: Batch) -> str:
+    return _refusal(
+        user,
+        waiting=batch.approval == Batch.Approval.WAITING,
+        asked_by=batch.requested_by_id,
+        ends=expires_at(batch),
+        words=_BATCH_REFUSALS,
+    )
 
 
 def may_approve(user, batch: Batch) -> bool:
     """Whether `user` may approve or reject the request: someone else who may start its action, in time."""
-    if batch.approval != Batch.Approval.WAITING or batch.requested_by_id == user.pk or expired(batch):
-        return False
     action = bulk_action(batch.action)
-    if action is None:
+    if _batch_refusal(user, batch) or action is None:
         return False
     try:
         may_start(user, action)
@@ -90,16 +130,9 @@ def may_approve(user, batch: Batch) -> bool:
 
 def refuse_approver(user, batch: Batch) -> None:
     """Raise `BatchRefused` saying why `user` may not approve or reject `batch` now."""
-    if batch.approval != Batch.Approval.WAITING:
-        raise BatchRefused(
-            gettext("This bulk change is not waiting for approval: it was approved or rejected.")
-        )
-    if batch.requested_by_id == user.pk:
-        raise BatchRefused(gettext("You asked for this bulk change: someone else must approve it."))
-    if expired(batch):
-        raise BatchRefused(
-            gettext("This request expired: nothing was sent. Start the bulk change again to ask anew.")
-        )
+    refusal = _batch_refusal(user, batch)
+    if refusal:
+        raise BatchRefused(refusal)
 
 
 def batch_ask(*, user, batch: Batch, rows: int) -> None:
@@ -225,9 +258,17 @@ def change_rules_set(*, user, wanted: Mapping[str, bool]) -> list[str]:
 
 
 def operation_expires_at(operation: Operation) -> dt.datetime | None:
-    if operation.status != Operation.Status.HELD:
-        return None
-    return operation.requested_at + dt.timedelta(hours=settings.APPROVAL_HOURS)
+    return _ends(operation.requested_at) if operation.status == Operation.Status.HELD else None
+
+
+def _operation_refusal(user, operation: Operation) -> str:
+    return _refusal(
+        user,
+        waiting=operation.status == Operation.Status.HELD,
+        asked_by=operation.requested_by_id,
+        ends=operation_expires_at(operation),
+        words=_CHANGE_REFUSALS,
+    )
 
 
 def operation_may_approve(user, operation: Operation) -> bool:
@@ -235,25 +276,16 @@ def operation_may_approve(user, operation: Operation) -> bool:
     from portal.core.access import can
     from portal.core.changes.spec import change_for
 
-    if operation.status != Operation.Status.HELD or operation.requested_by_id == user.pk:
-        return False
-    ends = operation_expires_at(operation)
-    if ends is not None and ends <= timezone.now():
+    if _operation_refusal(user, operation):
         return False
     change = change_for(operation.kind)
     return change.perm is not None and can(user, change.perm)
 
 
 def _refuse_operation_approver(user, operation: Operation) -> None:
-    if operation.status != Operation.Status.HELD:
-        raise BatchRefused(gettext("This change is not waiting for approval: it was approved or rejected."))
-    if operation.requested_by_id == user.pk:
-        raise BatchRefused(gettext("You asked for this change: someone else must approve it."))
-    ends = operation_expires_at(operation)
-    if ends is not None and ends <= timezone.now():
-        raise BatchRefused(
-            gettext("This request expired: nothing was sent. Make the change again to ask anew.")
-        )
+    refusal = _operation_refusal(user, operation)
+    if refusal:
+        raise BatchRefused(refusal)
     if not operation_may_approve(user, operation):
         raise PermissionDenied
 

@@ -163,7 +163,7 @@ def _page(request: HttpRequest, batch: Batch, action, *, changed=(), refusal: st
                 "expires_at": approvals.expires_at(batch),
                 "may_approve": approvals.may_approve(request.user, batch),
                 "mine": batch.requested_by_id == request.user.pk,
-                "over": approvals.rules().get(batch.action) if batch.state == Batch.State.CHECKED else None,
+                "over": approvals.rule_for(batch.action) if batch.state == Batch.State.CHECKED else None,
             },
         },
         status=status,
