@@ -175,6 +175,8 @@ def check_renewal(s: Subscription, values: Mapping[str, Any]) -> RowCheck:
 
 def renewal_args(s: Subscription, values: Mapping[str, Any]) -> dict[str, Any]:
     args = {"domain_id": s.customer_id, "subscription_id": s.pk, "type": values["type"]}
+    if s.license_count is not None:  # what a reduction is measured from (changes.licences_taken)
+        args["licences_before"] = s.license_count
     if values["type"] == RenewalType.CHANGE:
         product, plan, count = _wanted_terms(s, values)
         args |= {k: v for k, v in (("product_id", product), ("plan", plan), ("license_count", count)) if v}

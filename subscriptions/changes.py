@@ -36,6 +36,15 @@ def _given(**fields):
     return {k: v for k, v in fields.items() if v not in (None, "")}
 
 
+def licences_taken(a) -> int:
+    """How many licences a renewal with changes takes away: the licences it renews with below those the
+    subscription has when it is asked (`licences_before`); 0 for any other renewal."""
+    before, after = a.get("licences_before"), a.get("license_count")
+    if a.get("type") != "CHANGE" or before is None or after is None:
+        return 0
+    return max(0, before - after)
+
+
 # --- Read-backs: the change's result when the API shows it applied, else None --------------------------------
 
 
@@ -230,6 +239,9 @@ CHANGES = [
         apply=services.renewal_applied,
         field_hints=FIELD_HINTS,
         target=lambda a: frozenset({f"subscription:{a['subscription_id']}:renewal"}),
+        approval="reduction",
+        perm=CHANGE_SUBSCRIPTIONS,
+        amount=licences_taken,
     ),
     Change(
         operation_id="createSubscription",

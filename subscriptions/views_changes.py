@@ -212,7 +212,7 @@ def renewal_edit(request: HttpRequest, subscription_id: int) -> HttpResponse:
         request,
         form,
         operation_id="updateSubscriptionRenewal",
-        args=lambda d: _subscription_args(s, type=d["type"], **_terms(d)),
+        args=lambda d: _subscription_args(s, type=d["type"], licences_before=s.license_count, **_terms(d)),
         domain_id=s.customer_id,
         done=done,
         success=_("The renewal setting was saved."),

@@ -183,7 +183,57 @@ def test_admins_choose_which_single_changes_need_approval(client, admin_user):
     client.force_login(admin_user)
     page = client.get(url).content.decode()
     assert 'name="change:cancellation"' in page and 'name="change:deletion"' in page
-    assert client.post(url, {"change:cancellation": "on"}).status_code == 302
-    assert approvals.change_rules() == {"cancellation": True, "deletion": False}
+    assert 'name="change:reduction"' in page
+    assert client.post(url, {"change:cancellation": "on", "change:reduction": "10"}).status_code == 302
+    assert approvals.change_rules() == {"cancellation": 0, "deletion": None, "reduction": 10}
+    page = client.get(url).content.decode()  # the rules kept are what the page shows
+    assert 'name="change:reduction" value="10"' in page
+    assert client.post(url, {"change:reduction": "-1"}).status_code == 400  # refused: nothing changed
+    assert approvals.change_rules() == {"cancellation": 0, "deletion": None, "reduction": 10}
     assert client.post(url, {}).status_code == 302
-    assert approvals.change_rules() == {"cancellation": False, "deletion": False}
+    assert approvals.change_rules() == {"cancellation": None, "deletion": None, "reduction": None}
+
+
+# A licence reduction over N: a renewal with changes that takes away more licences than an Admin's number is held
+# for a second person, in a bulk change as alone (tests/subscriptions/test_changes.py has the single change).
+
+
+def _renewed_with(user, subs, licences: int) -> Batch:
+    ApprovalRule.objects.create(action="change:reduction", over_rows=5)
+    batch = bulk.batch_check(
+        user=user,
+        action=bulk.bulk_action(RENEWAL),
+        values={"type": "CHANGE", "license_count": licences},
+        keys=[str(s.pk) for s in subs],
+    )
+    return bulk.batch_send(user=user, batch=batch, ticked=[r.key for r in batch.rows.all()])
+
+
+def test_a_bulk_renewal_taking_away_more_licences_than_the_rule_waits_for_approval(account_manager, subs):
+    subs[0].license_count = 30  # 30 -> 12 takes away 18; the others 20 -> 12, 8 each
+    subs[0].save(update_fields=["license_count"])
+    assert approvals.row_rule(bulk.bulk_action(RENEWAL)) is None  # no rule yet
+    batch = _renewed_with(account_manager, subs, 12)
+    assert batch.approval == Batch.Approval.WAITING and batch.state == Batch.State.CHECKED
+    assert not Operation.objects.exists()
+    assert approvals.row_rule(bulk.bulk_action(RENEWAL)) == ("reduction", 5)
+
+
+def test_a_bulk_renewal_within_the_rule_is_sent_at_once(account_manager, subs):
+    batch = _renewed_with(account_manager, subs, 15)  # 20 -> 15 takes away 5: not more than 5
+    assert batch.approval == Batch.Approval.NONE and batch.state == Batch.State.RUNNING
+    assert Operation.objects.count() == 3
+    assert {o.params["args"]["licences_before"] for o in Operation.objects.all()} == {20}
+
+
+def test_the_dry_run_says_which_rows_would_wait(client, account_manager, subs):
+    ApprovalRule.objects.create(action="change:reduction", over_rows=5)
+    batch = bulk.batch_check(
+        user=account_manager,
+        action=bulk.bulk_action(RENEWAL),
+        values={"type": "CHANGE", "license_count": 10},
+        keys=[str(s.pk) for s in subs],
+    )
+    client.force_login(account_manager)
+    page = client.get(reverse("core:batch", args=[batch.pk])).content.decode()
+    assert 'data-testid="approval-row-rule"' in page and "more than 5 licences" in page

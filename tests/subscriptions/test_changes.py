@@ -769,3 +769,40 @@ def test_a_held_change_is_on_the_approver_s_worklist_and_digest(today, manager, 
     assert [i.uid for s, i in decisions_for(second) if s.key == "held-changes"] == [f"held-{operation.pk}"]
     asker = operation.requested_by
     assert not [i for s, i in decisions_for(asker) if s.key == "held-changes"]
+
+
+def _remote_renewal(sandbox, sub) -> dict:
+    return (
+        _api(sandbox)
+        .get(f"/partners/customers/{sub.customer_id}/subscriptions/{sub.subscription_id}/renewal")
+        .json()
+    )
+
+
+def test_a_renewal_taking_away_more_licences_than_the_rule_waits_for_a_second_person(
+    today, manager, client, portal_on_sandbox
+):
+    """An Admin's rule: a renewal that takes away more than 5 licences needs approval. Taking away 5 is sent at
+    once; taking away 6 says so on the check, waits, and is sent once when a second person approves."""
+    ApprovalRule.objects.create(action="change:reduction", over_rows=5)
+    sub = _pick(plan="ANNUAL_LICENSE", renewal_type="STAY", license_count__gte=10)
+    url = reverse("subscriptions:renewal", args=[sub.subscription_id])
+    review, done = _submit(manager, url, {"type": "CHANGE", "license_count": str(sub.license_count - 5)})
+    assert 'data-testid="held-note"' not in review.content.decode()
+    assert done.status_code == 302 and done["Location"] == reverse("subscriptions:detail", args=[sub.pk])
+    assert _remote_renewal(portal_on_sandbox, sub)["licenseCount"] == sub.license_count - 5
+    fewer = sub.license_count - 6
+    review, done = _submit(manager, url, {"type": "CHANGE", "license_count": str(fewer)})
+    assert 'data-testid="held-note"' in review.content.decode()  # said before it is asked
+    operation = Operation.objects.get(kind="updateSubscriptionRenewal", status=Operation.Status.HELD)
+    assert done["Location"] == reverse("core:operation", args=[operation.pk])
+    assert _remote_renewal(portal_on_sandbox, sub)["licenseCount"] == sub.license_count - 5  # nothing sent
+    second = make_persona(Role.ACCOUNT_MANAGER, username="second-for-licences")
+    assert [o.pk for o in approvals.held_waiting(user=second)] == [operation.pk]
+    client.force_login(second)
+    assert client.post(reverse("core:operation_approve", args=[operation.pk]), {"note": "OK"}).status_code == 302
+    change_run(operation_pk=str(operation.pk))  # what the worker does
+    operation.refresh_from_db()
+    assert operation.status == Operation.Status.SUCCEEDED
+    assert _remote_renewal(portal_on_sandbox, sub)["licenseCount"] == fewer
+    assert Subscription.objects.get(pk=sub.pk).renewal_license_count == fewer

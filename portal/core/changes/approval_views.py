@@ -21,11 +21,14 @@ from portal.core.permissions import MANAGE_APPROVALS
 def approval_rules(request: HttpRequest) -> HttpResponse:
     """Over how many rows each bulk action needs a second person's approval."""
     actions = sorted(bulk.all_actions(), key=lambda a: str(a.label))
-    initial = {**approvals.rules(), **{f"change:{k}": on for k, on in approvals.change_rules().items()}}
+    initial = RulesForm.initial_for(
+        approvals.rules(), approvals.change_rules(), ticked=approvals.CHANGE_KINDS
+    )
     form = RulesForm(
         request.POST if request.method == "POST" else None,
         actions=actions,
         change_kinds=approvals.CHANGE_KINDS,
+        counted_kinds=approvals.COUNTED_KINDS,
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():

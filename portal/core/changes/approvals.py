@@ -12,7 +12,7 @@ and rejecting are written to the audit trail."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.core.changes.bulk import BatchRefused, bulk_action, may_start
 from portal.core.changes.forms import NOTE_LENGTH
+from portal.core.changes.spec import approval_amount, change_for
 from portal.core.contrib import contributions
 from portal.core.models import ApprovalRule, AuditEntry, Batch, Operation
 from portal.core.services import audit_record
@@ -39,9 +40,28 @@ def rule_for(action_key: str) -> int | None:
     return ApprovalRule.objects.filter(action=action_key).values_list("over_rows", flat=True).first()
 
 
-def needs_approval(action_key: str, rows: int) -> bool:
-    over = rule_for(action_key)
-    return over is not None and rows > over
+def row_rule(action) -> tuple[str, int] | None:
+    """The kind of change each row of a bulk change of `action` is, and over how much of it an Admin's rule asks
+    for approval ("reduction", 10); None when no rule holds its rows."""
+    change = change_for(action.operation_id) if action.operation_id else None
+    if change is None or not change.approval:
+        return None
+    over = rule_for(_change_rule(change.approval))
+    return None if over is None else (change.approval, over)
+
+
+def needs_approval(action, values: Mapping, rows: Sequence) -> bool:
+    """Whether a bulk change of `action` on these rows (as the cache has them now) waits for a second person: over
+    its own rule's number of rows, or one of its rows is a change an Admin's rule holds (a reduction of more
+    licences than the rule's number)."""
+    over = rule_for(action.key)
+    if over is not None and len(rows) > over:
+        return True
+    held = row_rule(action)
+    if held is None or action.args is None:
+        return False
+    change, args = change_for(action.operation_id), action.args
+    return any(approval_amount(change, args(row, values)) > held[1] for row in rows)
 
 
 def rules_set(*, user, wanted: Mapping[str, int | None]) -> list[str]:
@@ -211,10 +231,17 @@ def _who(batch: Batch) -> str:
 
 # --- Single changes ----------------------------------------------------------------------------------------
 
-#: The kinds of single change an Admin may ask a second person to approve (`Change.approval`), in words.
+#: The kinds of change an Admin may ask a second person to approve (`Change.approval`), in words. A ticked kind
+#: holds every such change; a counted one (`COUNTED_KINDS`) a change doing more of it than the rule's number
+#: (`Change.amount`).
 CHANGE_KINDS = {
     "cancellation": _("Any cancellation (a subscription or an option cancelled now)"),
     "deletion": _("A customer's deletion"),
+}
+COUNTED_KINDS = {
+    "reduction": _(
+        "A licence reduction at renewal: approval when it takes away more than this many licences"
+    ),
 }
 
 
@@ -222,36 +249,38 @@ def _change_rule(kind: str) -> str:
     return f"change:{kind}"
 
 
-def change_rules() -> dict[str, bool]:
-    """Each kind of single change: whether it needs a second person's approval."""
-    kept = set(ApprovalRule.objects.filter(action__startswith="change:").values_list("action", flat=True))
-    return {kind: _change_rule(kind) in kept for kind in CHANGE_KINDS}
+def change_rules() -> dict[str, int | None]:
+    """Each kind of change: over how much of it a second person must approve (0: every time); None: never."""
+    kept = dict(ApprovalRule.objects.filter(action__startswith="change:").values_list("action", "over_rows"))
+    return {kind: kept.get(_change_rule(kind)) for kind in (*CHANGE_KINDS, *COUNTED_KINDS)}
 
 
-def change_needs_approval(change) -> bool:
-    return (
-        bool(change.approval) and ApprovalRule.objects.filter(action=_change_rule(change.approval)).exists()
-    )
+def change_needs_approval(change, args: Mapping) -> bool:
+    """Whether an Admin's rule holds this change with these arguments for a second person's approval."""
+    if not change.approval:
+        return False
+    over = rule_for(_change_rule(change.approval))
+    return over is not None and approval_amount(change, args) > over
 
 
-def change_rules_set(*, user, wanted: Mapping[str, bool]) -> list[str]:
-    """Set which kinds of single change need approval; the kinds changed."""
+def change_rules_set(*, user, wanted: Mapping[str, int | None]) -> list[str]:
+    """Set over how much of each kind of change approval is needed (None: never); the kinds changed."""
     before = change_rules()
-    changed = [kind for kind in CHANGE_KINDS if kind in wanted and bool(wanted[kind]) != before[kind]]
+    changed = [kind for kind in before if kind in wanted and wanted[kind] != before[kind]]
     with transaction.atomic():
         for kind in changed:
-            if wanted[kind]:
-                ApprovalRule.objects.update_or_create(action=_change_rule(kind), defaults={"over_rows": 0})
-            else:
+            over = wanted[kind]
+            if over is None:
                 ApprovalRule.objects.filter(action=_change_rule(kind)).delete()
+            else:
+                ApprovalRule.objects.update_or_create(action=_change_rule(kind), defaults={"over_rows": over})
         if changed:
             audit_record(
                 actor=user,
                 operation_id="portal.setApprovalRules",
                 outcome=AuditEntry.Outcome.SUCCEEDED,
                 sent={
-                    _change_rule(kind): {"before": before[kind], "after": bool(wanted[kind])}
-                    for kind in changed
+                    _change_rule(kind): {"before": before[kind], "after": wanted[kind]} for kind in changed
                 },
             )
     return changed
@@ -274,7 +303,6 @@ def _operation_refusal(user, operation: Operation) -> str:
 def operation_may_approve(user, operation: Operation) -> bool:
     """Someone else who may make the change, while the request stands."""
     from portal.core.access import can
-    from portal.core.changes.spec import change_for
 
     if _operation_refusal(user, operation):
         return False
@@ -333,7 +361,6 @@ def operation_reject(*, user, operation: Operation, note: str) -> None:
 def held_waiting(*, user) -> QuerySet[Operation]:
     """The held changes `user` may approve now, newest first."""
     from portal.core.access import can
-    from portal.core.changes.spec import change_for
 
     since = timezone.now() - dt.timedelta(hours=settings.APPROVAL_HOURS)
     kinds = []

@@ -341,7 +341,9 @@ def batch_send(
             rows=changed,
         )
     with transaction.atomic():
-        if not approving and approvals.needs_approval(action.key, len(chosen)):
+        if not approving and approvals.needs_approval(
+            action, batch.values, [now[_row_key(action, r)] for r in chosen]
+        ):
             approvals.batch_ask(user=user, batch=batch, rows=len(chosen))
             batch.refresh_from_db()
             return batch

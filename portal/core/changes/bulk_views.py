@@ -164,6 +164,9 @@ def _page(request: HttpRequest, batch: Batch, action, *, changed=(), refusal: st
                 "may_approve": approvals.may_approve(request.user, batch),
                 "mine": batch.requested_by_id == request.user.pk,
                 "over": approvals.rule_for(batch.action) if batch.state == Batch.State.CHECKED else None,
+                "row_rule": approvals.row_rule(action)
+                if action and batch.state == Batch.State.CHECKED
+                else None,
             },
         },
         status=status,

@@ -113,10 +113,11 @@ class RejectForm(ApprovalNoteForm):
 
 
 class RulesForm(PortalForm):
-    """One field per bulk action: approval needed over this many ticked rows (blank: never; 0: always); and one
-    per kind of single change (`change:<kind>`): whether it needs approval."""
+    """One field per bulk action: approval needed over this many ticked rows (blank: never; 0: always); one per
+    kind of change (`change:<kind>`): ticked, every such change needs approval; one per counted kind: over this
+    much of it (a reduction: licences taken away)."""
 
-    def __init__(self, *args, actions=(), change_kinds=None, **kwargs) -> None:
+    def __init__(self, *args, actions=(), change_kinds=None, counted_kinds=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for action in actions:
             self.fields[action.key] = forms.IntegerField(
@@ -124,9 +125,29 @@ class RulesForm(PortalForm):
             )
         for kind, label in (change_kinds or {}).items():
             self.fields[f"change:{kind}"] = forms.BooleanField(label=label, required=False)
+        for kind, label in (counted_kinds or {}).items():
+            self.fields[f"change:{kind}"] = forms.IntegerField(
+                label=label, required=False, min_value=0, max_value=1_000_000
+            )
 
     def bulk_rules(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if not k.startswith("change:")}
 
     def change_rules(self) -> dict:
-        return {k.removeprefix("change:"): v for k, v in self.cleaned_data.items() if k.startswith("change:")}
+        """Each kind's rule as `approvals.change_rules_set` takes it: a tick is "over 0", no tick no rule."""
+        rules = {}
+        for key, value in self.cleaned_data.items():
+            if key.startswith("change:"):
+                rules[key.removeprefix("change:")] = (
+                    (0 if value else None) if isinstance(value, bool) else value
+                )
+        return rules
+
+    @staticmethod
+    def initial_for(bulk_rules: dict, change_rules: dict, *, ticked) -> dict:
+        """The form's initial values from the rules kept (`ticked`: the kinds shown as a tick)."""
+        changes = {
+            f"change:{kind}": (over is not None) if kind in ticked else over
+            for kind, over in change_rules.items()
+        }
+        return {**bulk_rules, **changes}

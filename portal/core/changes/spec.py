@@ -44,10 +44,13 @@ class Change:
     refresh_skip: tuple[str, ...] = ()
     #: Arguments kept encrypted on the Operation until sent, then dropped (e.g. a new administrator's password).
     secret_args: tuple[str, ...] = ()
-    #: What kind of change a second person may be asked to approve ("cancellation", "deletion": the Admins'
-    #: Approvals page); "": never held. `perm`: who may approve it (the permission its own page requires).
+    #: What kind of change a second person may be asked to approve ("cancellation", "deletion", "reduction":
+    #: the Admins' Approvals page); "": never held. `perm`: who may approve it (the permission its own page
+    #: requires). `amount(args)`: how much of its kind the change does, which an Admin's rule asks approval over
+    #: (a reduction: the licences it takes away; 0: none of it, never held); None: one, every time.
     approval: str = ""
     perm: Any = None
+    amount: Callable[[Args], int] | None = None
     #: created(reply) -> the domainId of the customer the change created (adding, transferring one): the audit
     #: entry of the attempt names it, though no customer was known when it was sent.
     created: Callable[[Any], int | None] | None = None
@@ -78,6 +81,11 @@ def stated_effects(operation_id: str, args: Args) -> list[str]:
         *change_for(operation_id).side_effects(args),
         *(sentence for effect in contributed for sentence in effect.sentences(args)),
     ]
+
+
+def approval_amount(change: Change, args: Args) -> int:
+    """How much of its approval kind the change with these arguments does (see `Change.amount`)."""
+    return change.amount(args) if change.amount is not None else 1
 
 
 def change_for(operation_id: str) -> Change:

@@ -64,7 +64,7 @@ def send(
         "args": args,
         "reason": reason,
     }
-    if approvals.change_needs_approval(change):  # an Admin's rule: a second person approves it first
+    if approvals.change_needs_approval(change, args):  # an Admin's rule: a second person approves it first
         operation = change_hold(operation_id, next_url=done, shown=shown, **common)
         messages.info(request, _("Asked for approval: nothing is sent until someone else approves it."))
         return redirect("core:operation", operation_id=operation.pk)
@@ -99,7 +99,7 @@ def change_page(
     """The two steps of every change: the form (checked against the contract), then a confirmation stating
     before → after and every side effect (the form's and the declared change's); its button sends the change
     once. The API's refusal comes back on the field it names, with the form as it was."""
-    confirming = False
+    confirming = held = False
     side_effects: list[str] = []
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -121,10 +121,18 @@ def change_page(
         elif "edit" not in request.POST:
             confirming = True
             side_effects = [*form.consequences(), *stated_effects(operation_id, args(d))]
+            held = approvals.change_needs_approval(change_for(operation_id), args(d))
     return render(
         request,
         template,
-        {**context, "form": form, "confirming": confirming, "side_effects": side_effects, "done": done},
+        {
+            **context,
+            "form": form,
+            "confirming": confirming,
+            "side_effects": side_effects,
+            "held": held,
+            "done": done,
+        },
     )
 
 
