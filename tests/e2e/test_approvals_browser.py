@@ -128,3 +128,45 @@ def test_an_admin_sets_which_bulk_changes_need_approval(page, language):
         "subscriptions.renewal": 20,
         "customers.owner": 0,
     }
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_licence_reduction_over_the_rule_waits_for_a_second_person(page, language):
+    """An Admin asks for approval of a renewal taking away more than 5 licences; an Account manager's renewal from
+    20 to 12 says so before it is asked, is held (nothing queued), and a second Account manager approves it from
+    the operation page, with what the asker saw (before -> after) in front of them; it is then queued once."""
+    page.set_viewport_size({"width": 1366, "height": 860})
+    login(page, make_persona(Role.ADMIN, username=f"rules-admin-{language}"), "/approvals/")
+    _language(page, language)
+    page.reload()
+    page.locator("input[name='change:reduction']").fill("5")
+    page.locator("form.panel button[type=submit]").click()
+    expect(page.locator("input[name='change:reduction']")).to_have_value("5")
+    screenshot(page, f"approval-rules-reduction-{language}")
+    sub = make_subscription(make_customer(company_name="Minato Seiki K.K."), license_count=20)
+
+    page.context.clear_cookies()
+    login(page, make_persona(Role.ACCOUNT_MANAGER), f"/subscriptions/{sub.pk}/renewal/")
+    _language(page, language)
+    page.reload()
+    page.check("input[name=type][value=CHANGE]")
+    page.fill("input[name=license_count]", "12")
+    page.locator("[data-testid=change-form] button[type=submit]").first.click()
+    expect(page.get_by_test_id("held-note")).to_be_visible()
+    screenshot(page, f"approval-held-note-{language}")
+    page.click("[data-testid=confirm]")
+    expect(page.get_by_test_id("operation-held")).to_be_visible()
+    operation = Operation.objects.get()
+    assert operation.status == Operation.Status.HELD
+
+    page.context.clear_cookies()
+    login(page, make_persona(Role.ACCOUNT_MANAGER, username=f"licence-approver-{language}"))
+    _language(page, language)
+    page.goto("/")
+    page.locator(f"[data-work-item='held-{operation.pk}']").get_by_role("link").click()
+    expect(page.get_by_test_id("held-preview")).to_contain_text("12")
+    screenshot(page, f"approval-held-review-{language}")
+    page.click("[data-testid=approve]")
+    expect(page.get_by_test_id("operation-held")).to_have_count(0)
+    operation.refresh_from_db()
+    assert operation.status == Operation.Status.QUEUED

@@ -82,6 +82,7 @@ def test_licences_go_only_with_licence_plans_and_each_row_sends_its_own_terms(ac
         "subscription_id": annual.pk,
         "type": "CHANGE",
         "license_count": 12,
+        "licences_before": 20,  # what a licence reduction is measured from
     }
     # A monthly subscription moved to an annual licence plan keeps its licences unknown: the count is needed.
     to_annual = {"type": "CHANGE", "product_id": "", "plan": "ANNUAL_LICENSE", "license_count": None}

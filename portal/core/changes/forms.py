@@ -130,6 +130,12 @@ class RulesForm(PortalForm):
                 label=label, required=False, min_value=0, max_value=1_000_000
             )
 
+    def bulk_fields(self) -> list:
+        return [f for f in self if not f.name.startswith("change:")]
+
+    def change_fields(self) -> list:
+        return [f for f in self if f.name.startswith("change:")]
+
     def bulk_rules(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if not k.startswith("change:")}
 
