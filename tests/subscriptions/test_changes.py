@@ -800,7 +800,9 @@ def test_a_renewal_taking_away_more_licences_than_the_rule_waits_for_a_second_pe
     second = make_persona(Role.ACCOUNT_MANAGER, username="second-for-licences")
     assert [o.pk for o in approvals.held_waiting(user=second)] == [operation.pk]
     client.force_login(second)
-    assert client.post(reverse("core:operation_approve", args=[operation.pk]), {"note": "OK"}).status_code == 302
+    assert (
+        client.post(reverse("core:operation_approve", args=[operation.pk]), {"note": "OK"}).status_code == 302
+    )
     change_run(operation_pk=str(operation.pk))  # what the worker does
     operation.refresh_from_db()
     assert operation.status == Operation.Status.SUCCEEDED
