@@ -29,6 +29,8 @@ class SavedView(models.Model):
     #: The list's heading when the view was saved, in the saver's language (what the Views page shows beside it).
     list_title = models.CharField(_("list"), max_length=TITLE_LENGTH)
     query = models.CharField(_("filters"), max_length=QUERY_LENGTH, blank=True)
+    #: The address of the list's export, when it has one: the view's files are its own rows (the same query).
+    export_path = models.CharField(_("export"), max_length=PATH_LENGTH, blank=True)
     shared = models.BooleanField(_("shared with the team"), default=False)
     created_at = models.DateTimeField(_("saved"), auto_now_add=True)
 

@@ -24,6 +24,8 @@ class Listed:
     path: str
     query: str
     title: str
+    #: The address of the list's export (its files take the same query); "" when the list has none.
+    export: str = ""
 
     @property
     def url(self) -> str:

@@ -24,14 +24,20 @@ def saved_view_create(*, user, listed: Listed, name: str, shared: bool) -> Saved
         raise PermissionDenied(_("Your role does not allow this."))
     if shared and not can(user, SHARE_VIEWS):
         raise PermissionDenied(_("Only Account managers and Admins share views with the team."))
-    if len(listed.path) > PATH_LENGTH or len(listed.query) > QUERY_LENGTH:
+    if max(len(listed.path), len(listed.export)) > PATH_LENGTH or len(listed.query) > QUERY_LENGTH:
         raise ValidationError(
             _("This list's filters are too long to keep as a view: remove some of them, then save it."),
             code="too_long",
         )
     title = listed.title[:TITLE_LENGTH]
     view = SavedView(
-        owner=user, name=name, path=listed.path, list_title=title, query=listed.query, shared=shared
+        owner=user,
+        name=name,
+        path=listed.path,
+        list_title=title,
+        query=listed.query,
+        export_path=listed.export,
+        shared=shared,
     )
     try:
         with transaction.atomic():

@@ -202,3 +202,24 @@ def test_the_scheduled_changes_page_is_saved_and_counted_as_it_shows(client):
     count = client.get(view.url, headers={"HX-Request": "true", "HX-Target": f"count-{view.pk}"})
     counted = count.content.decode().strip()
     assert counted.isdigit() and (counted in shown or (counted == "0" and "Nothing" in page))
+
+
+def test_a_saved_view_downloads_its_own_rows(client):
+    """A group is an export: the Views page links each view's files (the list's own export with the view's
+    filters), and the CSV holds the view's customers and no others. A list without an export offers none."""
+    for name in ("Sakura Trading", "Sakura Foods", "Momiji Works"):
+        make_customer(company_name=name)
+    _login(client, Role.ACCOUNT_MANAGER)
+    link = _save_link(client, reverse("customers:list") + "?q=sakura&owner=")
+    client.post(SAVE, {"name": "Sakura", "view": _token(link)})
+    view = SavedView.objects.get()
+    assert view.export_path == reverse("customers:export")
+    page = client.get(VIEWS).content.decode()
+    start = page.index('data-testid="view-export-csv"')
+    href = page.rfind('href="', 0, start)
+    csv_url = page[href + 6 : page.index('"', href + 6)].replace("&amp;", "&")
+    answer = client.get(csv_url)
+    assert answer.status_code == 200
+    text = b"".join(answer.streaming_content if answer.streaming else [answer.content]).decode("utf-8-sig")
+    assert "Sakura Trading" in text and "Sakura Foods" in text and "Momiji Works" not in text
+    assert 'data-testid="view-export-xlsx"' in page and 'data-testid="view-export-csv-sjis"' in page

@@ -239,17 +239,18 @@ def _remembered(
 ADDRESS_SALT = "portal.lists.address"
 
 
-def address_token(*, path: str, query: QueryDict, title: str) -> str:
-    """The list at `path` with `query`'s filters and sort (its page left out) and the list's title, signed."""
+def address_token(*, path: str, query: QueryDict, title: str, export: str = "") -> str:
+    """The list at `path` with `query`'s filters and sort (its page left out), the list's title and the address
+    of its export (its files take the same query; "" when it has none), signed."""
     kept = query.copy()
     kept.pop("page", None)
-    return signing.dumps([path, kept.urlencode(), str(title)], salt=ADDRESS_SALT, compress=True)
+    return signing.dumps([path, kept.urlencode(), str(title), export], salt=ADDRESS_SALT, compress=True)
 
 
-def address_from(token: str) -> tuple[str, str, str] | None:
-    """(path, query, title) of an `address_token`, or None for a token not made here or changed."""
+def address_from(token: str) -> tuple[str, str, str, str] | None:
+    """(path, query, title, export) of an `address_token`, or None for a token not made here or changed."""
     try:
-        path, query, title = signing.loads(token, salt=ADDRESS_SALT)
+        path, query, title, *export = signing.loads(token, salt=ADDRESS_SALT)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    return str(path), str(query), str(title)
+    return str(path), str(query), str(title), str(export[0]) if export else ""

@@ -159,10 +159,10 @@ def query_replace(context, **changes) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def save_view_url(context, title, query=None) -> str:
+def save_view_url(context, title, query=None, export="") -> str:
     """Where the list on this page is saved as a view (the saved views room's form, given the list's signed
-    address: `portal.core.lists.address_token`), with its `query` (by default the list's, `list.query`); ""
-    where no room saves views or the page is no list."""
+    address: `portal.core.lists.address_token`), with its `query` (by default the list's, `list.query`) and the
+    address of its `export`, if it has one; "" where no room saves views or the page is no list."""
     request, state = context.get("request"), context.get("list")
     query = query if query is not None else getattr(state, "query", None)
     if request is None or query is None or not getattr(request.user, "is_authenticated", False):
@@ -171,7 +171,7 @@ def save_view_url(context, title, query=None) -> str:
         url = reverse("saved:save")
     except NoReverseMatch:
         return ""
-    token = lists.address_token(path=request.path, query=query, title=str(title))
+    token = lists.address_token(path=request.path, query=query, title=str(title), export=str(export or ""))
     return f"{url}?{urlencode({'view': token})}"
 
 
