@@ -173,6 +173,14 @@ class Operation(Run):
                 condition=models.Q(status__in=["unknown", "failed"]),
                 name="core_operation_unknown_failed",
             ),
+            # The changes waiting for a second person's approval (`approvals.held_waiting`: the worklist's "Changes
+            # waiting for approval", home, the digest): the few HELD ones, newest first, a range of this index
+            # however many operations a year has finished.
+            models.Index(
+                fields=["-requested_at"],
+                condition=models.Q(status="held"),
+                name="core_operation_held",
+            ),
         ]
 
     def __str__(self) -> str:

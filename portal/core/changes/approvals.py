@@ -363,13 +363,12 @@ def held_waiting(*, user) -> QuerySet[Operation]:
     from portal.core.access import can
 
     since = timezone.now() - dt.timedelta(hours=settings.APPROVAL_HOURS)
-    kinds = []
-    for kind in (
-        Operation.objects.filter(status=Operation.Status.HELD).values_list("kind", flat=True).distinct()
-    ):
-        change = change_for(kind)
-        if change.perm is not None and can(user, change.perm):
-            kinds.append(kind)
+    # The kinds of change that can be held and that `user` may make, from the declarations (no read).
+    kinds = [
+        c.operation_id
+        for c in contributions("changes")
+        if c.approval and c.perm is not None and can(user, c.perm)
+    ]
     return (
         Operation.objects.filter(status=Operation.Status.HELD, requested_at__gt=since, kind__in=kinds)
         .exclude(requested_by=user)
