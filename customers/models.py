@@ -260,6 +260,25 @@ class Customer(models.Model):
                 condition=models.Q(removed_at__isnull=True),
                 name="customer_live_by_sync",
             ),
+            # The same three sections for one Account manager (their Owner choice, `owners.owned_by`): each a
+            # range of their own customers in the section's order, however large the portfolio.
+            models.Index(
+                fields=["managed_by", "-unused_licences", "sort_name", "domain_id"],
+                condition=models.Q(
+                    removed_at__isnull=True, unused_licences__isnull=False, managed_by__isnull=False
+                ),
+                name="customer_unused_by_manager",
+            ),
+            models.Index(
+                fields=["managed_by", "max_users_left", "sort_name", "domain_id"],
+                condition=models.Q(removed_at__isnull=True, near_max_users=True, managed_by__isnull=False),
+                name="customer_near_max_by_manager",
+            ),
+            models.Index(
+                fields=["managed_by", "synced_at", "domain_id"],
+                condition=models.Q(removed_at__isnull=True, managed_by__isnull=False),
+                name="customer_sync_by_manager",
+            ),
         ]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")

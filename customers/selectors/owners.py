@@ -60,7 +60,7 @@ def owned_by(qs: QuerySet, *, owner: str, user, key: str = "customer_id", apart:
     filter is this one condition, a subquery of the owners' index (`CustomerOwner.Meta.indexes`): no join, so
     it adds no query and no row to a list, and a list keeps its own index for its order. On the customers
     themselves, what the database keeps on each (customers 0015, 0016) instead: `has_owner` for "Unassigned",
-    `managed_by` for an Account manager's (but in a worklist's section, `apart`). `apart`: the
+    `managed_by` for an Account manager's. `apart`: the
     subquery planned apart (`lists.planned_apart`: its keys read once into a hash, not probed for each row
     read), as the worklist's sections read (`home.worklist.WorkContext.narrow`).
 
@@ -80,10 +80,10 @@ def owned_by(qs: QuerySet, *, owner: str, user, key: str = "customer_id", apart:
     manager_id = owners_manager(owner, user=user)
     if manager_id is None:  # "Mine" of nobody signed in reads nothing; any other value, everyone's
         return qs.none() if owner == Owner.MINE else qs
-    if qs.model is Customer and key in ("domain_id", "pk") and not apart:
-        # The Account manager the database keeps on each customer (customers 0016): a range of their index. Not
-        # for a worklist's section (`apart`): it walks its own index in its order, and the planner, offered this
-        # one, read every one of the manager's customers to sort them (`python -m bench scale`).
+    if qs.model is Customer and key in ("domain_id", "pk"):
+        # The Account manager the database keeps on each customer (customers 0016): a range of their index, or
+        # for a worklist's section of customers, of its manager-first twin (`Customer.Meta.indexes`: the
+        # section's order after the manager), so that the section reads a page of theirs, not all of them.
         return qs.filter(managed_by=manager_id)
     mine = CustomerOwner.objects.filter(account_manager_id=manager_id).values("customer_id")
     return qs.filter(**{f"{key}__in": planned_apart(mine) if apart else mine})
