@@ -5,7 +5,7 @@ Customers list's count as it opens) and another app's worklist of the customers 
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from customers.models import (
     Customer,
@@ -36,9 +36,11 @@ def customer_total(*, narrow=None) -> int:
 def customers_lacking(*, having: QuerySet) -> QuerySet[Customer]:
     """Customers still in the API whose domainId is not among `having` (a query of another app's rows keyed by
     domainId, e.g. the customers with billing details), in name order: another app's worklist of what they
-    lack, without a join written outside this app."""
+    lack, without a join written outside this app. Asked as NOT EXISTS, so that the database walks the live
+    customers in name order and probes `having` for each until it has a page, rather than hashing every row of
+    `having` first (`python -m bench scale`, Finance's home)."""
     return (
         Customer.objects.filter(removed_at=None)
-        .exclude(domain_id__in=having)
+        .filter(~Exists(having.filter(domain_id=OuterRef("domain_id"))))
         .order_by("sort_name", "domain_id")
     )
