@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -237,3 +238,23 @@ def test_the_dry_run_says_which_rows_would_wait(client, account_manager, subs):
     client.force_login(account_manager)
     page = client.get(reverse("core:batch", args=[batch.pk])).content.decode()
     assert 'data-testid="approval-row-rule"' in page and "more than 5 licences" in page
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan of PostgreSQL's partial index")
+def test_the_changes_waiting_for_approval_are_read_from_their_own_index_not_from_every_operation(second):
+    """A year of finished operations beside one held change: the approver's waiting changes (the worklist's
+    section, home, the digest) are a range of the held operations' partial index, not a scan of the year."""
+    Operation.objects.bulk_create(
+        Operation(idempotency_key=f"done-{n}", kind="cancelSubscription", status=Operation.Status.SUCCEEDED)
+        for n in range(3000)
+    )
+    held = Operation.objects.create(
+        idempotency_key="held-1", kind="cancelSubscription", status=Operation.Status.HELD
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE core_operation")
+        sql, params = approvals.held_waiting(user=second).query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "core_operation_held" in plan, plan
+    assert [o.pk for o in approvals.held_waiting(user=second)] == [held.pk]
