@@ -20,7 +20,8 @@ def without_details(ctx: WorkContext) -> WorkList:
     """Customers still in the API without billing details, in name order: the first keys along the customers'
     name index, then those customers (`WorkContext.cut_by_keys`: a later page skips the earlier ones in the
     index), and their count from the row the database keeps (`invoicing.models.WithoutDetailsCount`)."""
-    found = ctx.ordered(customers_without_details(), {"customer": ("sort_name", "domain_id")})
+    upto = None if ctx.limit is None else ctx.offset + ctx.limit
+    found = ctx.ordered(customers_without_details(upto=upto), {"customer": ("sort_name", "domain_id")})
     rows, _keys = ctx.cut_by_keys(found, "domain_id", "company_name", "domain")
     count = len(rows) if ctx.limit is None else customers_without_details_count()
     read, change = url_pattern("customers:detail"), url_pattern("invoicing:customer")

@@ -77,9 +77,10 @@ def customer_get(*, user, domain_id: int):
     return customers.customer_get(user=user, domain_id=domain_id)
 
 
-def customers_without_details():
-    """Customers still in the API without billing details, in name order (the worklist's section)."""
-    return customers.customers_lacking(having=CustomerBilling.objects.values("domain_id"))
+def customers_without_details(*, upto: int | None = None):
+    """Customers still in the API without billing details, in name order (the worklist's section; `upto`: how
+    many rows from the start are asked for, `customers.customers_lacking`)."""
+    return customers.customers_lacking(having=CustomerBilling.objects.values("domain_id"), upto=upto)
 
 
 def customers_without_details_count() -> int:
