@@ -5,6 +5,8 @@ queued, each once (the tests' broker keeps them: nothing reaches the API)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -165,6 +167,8 @@ def test_a_licence_reduction_over_the_rule_waits_for_a_second_person(page, langu
     page.goto("/")
     page.locator(f"[data-work-item='held-{operation.pk}']").get_by_role("link").click()
     expect(page.get_by_test_id("held-preview")).to_contain_text("12")
+    # A renewal removes nothing: its approval is the page's main action, not a red one (a cancellation's is).
+    expect(page.get_by_test_id("approve")).to_have_class(re.compile(r"\bbtn-primary\b"))
     screenshot(page, f"approval-held-review-{language}")
     page.click("[data-testid=approve]")
     expect(page.get_by_test_id("operation-held")).to_have_count(0)

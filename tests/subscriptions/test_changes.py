@@ -703,6 +703,7 @@ def test_a_held_cancellation_is_sent_once_after_a_second_person_approves(
     page = client.get(reverse("core:operation", args=[operation.pk])).content.decode()
     assert 'data-testid="operation-held"' in page and 'data-testid="approve"' in page
     assert "cancellation fee" in page  # what the confirmation told the asker, told the approver
+    assert 'class="btn btn-danger" type="submit" data-testid="approve"' in page  # it removes something
     answer = client.post(reverse("core:operation_approve", args=[operation.pk]), {"note": "Agreed with CS"})
     assert answer.status_code == 302  # queued for the worker (the tests' broker keeps its task)
     operation.refresh_from_db()

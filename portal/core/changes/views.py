@@ -192,9 +192,18 @@ def _operation_page(request: HttpRequest, operation, *, refusal: str = "", statu
             "expires_at": approvals.operation_expires_at(operation),
             "may_approve": approvals.operation_may_approve(request.user, operation),
             "mine": operation.requested_by_id == request.user.pk,
+            # The approve button is red when the change removes something (a cancellation, a deletion).
+            "destroys": _removes(operation.kind),
         },
     }
     return render(request, template, context, status=status)
+
+
+def _removes(kind: str) -> bool:
+    try:
+        return change_for(kind).deletes
+    except KeyError:  # a kind no app declares any more: said as the graver one
+        return True
 
 
 @require(USE_PORTAL)
