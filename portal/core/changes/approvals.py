@@ -7,7 +7,12 @@ with the rows its requester ticked) and sends nothing. Approving sends it throug
 a batch is sent: each row is checked again against the cache as at any confirmation (a row changed since the dry
 run stops the send and shows the new check; approving again sends), each row its own Operation, sent at most
 once. A request expires APPROVAL_HOURS after it was asked; the one who asked cannot approve it. Asking, approving
-and rejecting are written to the audit trail."""
+and rejecting are written to the audit trail.
+
+Single changes (below): an Admin's rule per kind of change (`Change.approval`: any cancellation, a deletion, a
+licence reduction over a number) holds such a change, sent from its page, as a HELD operation until someone else
+who may make it approves it (`engine.change_release`) or rejects it. The same rule holds a bulk change one of
+whose rows is such a change (`needs_approval`)."""
 
 from __future__ import annotations
 
