@@ -726,7 +726,9 @@ def test_a_rejected_cancellation_is_never_sent(today, manager, client, portal_on
     operation = _held(manager, sub)
     second = make_persona(Role.ACCOUNT_MANAGER, username="second-rejecter")
     client.force_login(second)
-    assert client.post(reverse("core:operation_reject", args=[operation.pk]), {"note": ""}).status_code == 400
+    refused = client.post(reverse("core:operation_reject", args=[operation.pk]), {"note": ""})
+    assert refused.status_code == 400
+    assert "Why it is rejected:" in refused.content.decode()  # the refusal names its field, as a batch's does
     assert (
         client.post(reverse("core:operation_reject", args=[operation.pk]), {"note": "Wrong one"}).status_code
         == 302

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.access import can
 from portal.core.changes.bulk import BatchRefused, bulk_action, may_start
 from portal.core.changes.forms import NOTE_LENGTH
 from portal.core.changes.spec import approval_amount, change_for
@@ -219,8 +220,6 @@ def batch_reject(*, user, batch: Batch, note: str) -> Batch:
 def waiting(*, user) -> QuerySet[Batch]:
     """The requests `user` may approve now: waiting, not expired, asked by someone else, of an action they may
     start; newest first (a range of the waiting requests' index)."""
-    from portal.core.access import can
-
     actions = [a.key for a in contributions("bulk_actions") if can(user, a.perm)]
     since = timezone.now() - dt.timedelta(hours=settings.APPROVAL_HOURS)
     return (
@@ -305,21 +304,21 @@ def _operation_refusal(user, operation: Operation) -> str:
     )
 
 
-def operation_may_approve(user, operation: Operation) -> bool:
-    """Someone else who may make the change, while the request stands."""
-    from portal.core.access import can
-
-    if _operation_refusal(user, operation):
-        return False
+def _may_make(user, operation: Operation) -> bool:
     change = change_for(operation.kind)
     return change.perm is not None and can(user, change.perm)
+
+
+def operation_may_approve(user, operation: Operation) -> bool:
+    """Someone else who may make the change, while the request stands."""
+    return not _operation_refusal(user, operation) and _may_make(user, operation)
 
 
 def _refuse_operation_approver(user, operation: Operation) -> None:
     refusal = _operation_refusal(user, operation)
     if refusal:
         raise BatchRefused(refusal)
-    if not operation_may_approve(user, operation):
+    if not _may_make(user, operation):
         raise PermissionDenied
 
 
@@ -365,8 +364,6 @@ def operation_reject(*, user, operation: Operation, note: str) -> None:
 
 def held_waiting(*, user) -> QuerySet[Operation]:
     """The held changes `user` may approve now, newest first."""
-    from portal.core.access import can
-
     since = timezone.now() - dt.timedelta(hours=settings.APPROVAL_HOURS)
     # The kinds of change that can be held and that `user` may make, from the declarations (no read).
     kinds = [

@@ -250,7 +250,7 @@ def _decide(request: HttpRequest, batch_id, *, approve: bool) -> HttpResponse:
     found, action = _batch(request, batch_id)
     form = (ApprovalNoteForm if approve else RejectForm)(request.POST)
     if not form.is_valid():
-        return _page(request, found, action, refusal=_errors(form), status=400)
+        return _page(request, found, action, refusal=form.refusal(), status=400)
     note = form.cleaned_data["note"]
     try:
         if approve:
@@ -265,12 +265,6 @@ def _decide(request: HttpRequest, batch_id, *, approve: bool) -> HttpResponse:
     else:
         messages.success(request, gettext("Rejected: nothing was sent."))
     return redirect("core:batch", found.pk)
-
-
-def _errors(form: ApprovalNoteForm) -> str:
-    return " ".join(
-        f"{form.fields[name].label}: {' '.join(str(e) for e in errs)}" for name, errs in form.errors.items()
-    )
 
 
 RESULT_HEADER = (_("Row"), _("Domain ID"), _("Result"), _("Details"))

@@ -107,6 +107,14 @@ class ChangeForm(PortalForm):
 class ApprovalNoteForm(PortalForm):
     note = forms.CharField(label=_("Reason"), max_length=NOTE_LENGTH, required=False, strip=True)
 
+    def refusal(self) -> str:
+        """Why the form was refused, each field named ("Why it is rejected: This field is required."): what the
+        batch's and the operation's page show above their forms."""
+        return " ".join(
+            f"{self.fields[name].label}: {' '.join(str(e) for e in errs)}"
+            for name, errs in self.errors.items()
+        )
+
 
 class RejectForm(ApprovalNoteForm):
     note = forms.CharField(label=_("Why it is rejected"), max_length=NOTE_LENGTH, strip=True)

@@ -230,8 +230,7 @@ def _decide(request: HttpRequest, operation_id, *, approve: bool) -> HttpRespons
         raise Http404
     form = (ApprovalNoteForm if approve else RejectForm)(request.POST)
     if not form.is_valid():
-        words = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return _operation_page(request, operation, refusal=words, status=400)
+        return _operation_page(request, operation, refusal=form.refusal(), status=400)
     decide = approvals.operation_approve if approve else approvals.operation_reject
     try:
         decide(user=request.user, operation=operation, note=form.cleaned_data["note"])
