@@ -60,6 +60,7 @@ EXCLUDED = {
     "schedule:ical": "a download of every row the filter finds (streamed)",
     "work_export": "a download of every row of a worklist section (streamed)",
     "billing:details_export": "a download of the month's every detail (streamed)",
+    "billing:findings_export": "a download of the month's every finding the filter finds",
     "billing:estimate_export": "a download of the month's every estimated line",
     "billing:statement_export": "a download of the month's every customer",
     "billing:accounting_export": "a download of the month's journal",

@@ -1,5 +1,5 @@
-"""Forms of the billing pages: the invoice details' filters, the fetch of a month, explaining a finding, adding
-a price. (None of them writes to the Partner API: billing's API operations are all reads.)"""
+"""Forms of the billing pages: the invoice details' and the findings' filters, the fetch of a month, explaining a
+finding, adding a price. (None of them writes to the Partner API: billing's API operations are all reads.)"""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from billing import rules, selectors
-from billing.selectors import ItemFilters
+from billing.models import Finding
+from billing.selectors import FindingFilters, ItemFilters
+from billing.selectors.findings import ALL, EXPLAINED, TO_EXPLAIN
 from customers import selectors as customers_selectors
 from portal.core.formbase import PortalForm
-from portal.core.lists import DateInput
+from portal.core.lists import DateInput, customer_search_field
 from portal.core.vocabulary import ItemType, OptionProduct, Plan, Product, item_name
 
 MAX_YEN = 10**12
@@ -52,6 +54,30 @@ class ItemFilterForm(PortalForm):
             amount_min=data.get("amount_min"),
             amount_max=data.get("amount_max"),
             flagged=bool(data.get("flagged")),
+            sort=data["sort"],
+        )
+
+
+class FindingFilterForm(PortalForm):
+    """The filters of a month's findings, read from the query string: the customer (searched, or one by its domainId:
+    where the invoice details, the estimate and the customer page link to, a customer the portal does not know
+    included), whether explained (those to explain as the page opens), the kind."""
+
+    q = customer_search_field()
+    domain_id = forms.IntegerField(label=_("Domain ID"), required=False, min_value=0, max_value=10**15)
+    status = forms.ChoiceField(
+        label=_("Findings"),
+        required=False,
+        choices=[(TO_EXPLAIN, _("To explain")), (EXPLAINED, _("Explained")), (ALL, _("All"))],
+    )
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any")), *Finding.Kind.choices])
+
+    def to_filters(self, data: dict) -> FindingFilters:
+        return FindingFilters(
+            q=data.get("q") or "",
+            domain_id=data.get("domain_id"),
+            status=data.get("status") or TO_EXPLAIN,
+            kind=data.get("kind") or "",
             sort=data["sort"],
         )
 

@@ -1,5 +1,5 @@
-"""The invoice details list of a month, declared for `portal.core.lists`: its columns say what each cell shows;
-the core renderer draws the rows. A customer's first row carries its name (`group_start`)."""
+"""The lists of a month, declared for `portal.core.lists`: its invoice details (a customer's first row carries its
+name, `group_start`) and its findings. Their columns say what each cell shows; the core renderer draws the rows."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ from django.urls import reverse
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from billing.forms import ItemFilterForm
-from billing.selectors import ITEM_SORTS
+from billing.forms import FindingFilterForm, ItemFilterForm
+from billing.models import Finding
+from billing.rules import finding_subject_name
+from billing.selectors import FINDING_SORTS, ITEM_SORTS
+from billing.templatetags.billing import customer_findings_url, finding_billed, finding_expected
 from portal.core import constant_urls
-from portal.core.lists import Badge, Below, Code, Column, Link, ListSpec, Muted, Strong, coded
+from portal.core.lists import Badge, Below, Code, Column, DrawnOnce, Link, ListSpec, Muted, Strong, coded
+from portal.core.templatetags.portal import business_dt
 from portal.core.vocabulary import ITEMS, ItemType, Plan, SubOptionProduct, UsageState, billed_item_name
 
 CSV_COLUMNS = (
@@ -48,9 +52,7 @@ def _page(context) -> dict:
         "part": Badge(gettext("Part of the month"), "info"),
         "customer": constant_urls.url("customers:detail", args=(0,)).replace("/0/", "/{}/")
         + "#section-billing",
-        "findings": reverse("billing:findings", kwargs={"year": 2000, "month": 1}).replace(
-            "/2000/1/", "/{}/{}/"
-        ),
+        "findings": customer_findings_url("{}", "{}", "{}"),
         "yen": (lambda n: f"{n:,}円" if n >= 0 else f"-{-n:,}円")
         if japanese
         else (lambda n: f"¥{n:,}" if n >= 0 else f"-¥{-n:,}"),
@@ -73,7 +75,7 @@ def _kind(i, page):
     kind = page["types"].get(i.item_type) or i.item_type
     if not i.flagged:
         return kind
-    href = f"{page['findings'].format(i.year, i.month)}#customer-{i.domain_id}"
+    href = page["findings"].format(i.year, i.month, i.domain_id)
     return kind, Badge(page["flagged"], "danger", href=href, testid="flag")
 
 
@@ -127,4 +129,82 @@ ITEM_LIST = ListSpec(
     page=_page,
     csv_columns=CSV_COLUMNS,
     page_sizes=(100, 50, 200),
+)
+
+
+# --- The month's findings -------------------------------------------------------------------------------------
+
+FINDING_CSV_COLUMNS = (
+    ("year", _("Year")),
+    ("month", _("Month")),
+    ("domain_id", _("Domain ID")),
+    ("customer_name", _("Company")),
+    *coded("kind", _("Kind"), Finding.Kind),
+    ("expected", _("Expected")),
+    ("billed", _("Billed")),
+    ("still_found", _("Still found")),
+    ("explained", _("Explained")),
+    ("note", _("Explanation")),
+    ("explained_by__username", _("Explained by")),
+    ("explained_at", _("Explained at")),
+)
+
+
+def _finding_page(context) -> dict:
+    """What a page of findings shares: the kinds' badges (drawn once), the words, the links' URL patterns, and
+    whether its reader may explain a finding (not in a closed month)."""
+    kinds = {k: str(v) for k, v in Finding.Kind.choices}
+    return {
+        "kind_badges": DrawnOnce(lambda key: Badge(kinds.get(key[0], key[0]), "ok" if key[1] else "warn")),
+        "the_invoice": gettext("The invoice"),
+        "gone": Below(Muted(gettext("No longer found"))),
+        "explained_badge": Badge(gettext("Explained"), "ok"),
+        "mark": gettext("Mark explained"),
+        "customer": constant_urls.url("customers:detail", args=(0,)).replace("/0/", "/{}/")
+        + "#section-billing",
+        "explain": reverse("billing:explain", kwargs={"pk": 0}).replace("/0/", "/{}/"),
+        "may_explain": context.get("can_change") and not context["closing"]["closed"],
+    }
+
+
+def _finding_customer(f, page):
+    if not f.domain_id:
+        return page["the_invoice"]
+    name = f.customer_name or str(f.domain_id)
+    return Link(name, page["customer"].format(f.domain_id)), Below(Muted(Code(f.domain_id)))
+
+
+def _finding_kind(f, page):
+    subject = finding_subject_name(f.kind, f.subject)
+    return (
+        page["kind_badges"][(f.kind, f.explained)],
+        Below(Muted(subject, testid="finding-subject")) if subject else None,
+        None if f.still_found else page["gone"],
+    )
+
+
+def _explanation(f, page):
+    if f.explained:
+        who = f.explained_by.username if f.explained_by else ""
+        return page["explained_badge"], f.note, Below(Muted(f"{who} · {business_dt(f.explained_at)}"))
+    if page["may_explain"]:
+        return Link(page["mark"], page["explain"].format(f.pk), testid="explain", css="btn btn-small")
+    return None
+
+
+FINDING_LIST = ListSpec(
+    form=FindingFilterForm,
+    sorts=FINDING_SORTS,
+    columns=(
+        Column(_("Customer"), sort="customer", value=_finding_customer),
+        Column(_("Finding"), sort="kind", value=_finding_kind),
+        Column(_("Expected"), value=lambda f, page: finding_expected(f)),
+        Column(_("Billed"), value=lambda f, page: finding_billed(f)),
+        Column(_("Explanation"), value=_explanation),
+    ),
+    template="billing/findings.html",
+    row_attrs=(("data-finding", "pk"), ("data-kind", "kind"), ("data-domain-id", "domain_id")),
+    page=_finding_page,
+    csv_columns=FINDING_CSV_COLUMNS,
+    page_sizes=(50, 25, 100),
 )

@@ -27,6 +27,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import NullIf
 from django.utils.translation import gettext_lazy as _
 
 from portal.core.vocabulary import ItemType, PaymentStatus, Plan, billed_item_name, item_name, label
@@ -351,6 +352,21 @@ class Finding(models.Model):
                 fields=["domain_id", "-year", "-month"],
                 condition=models.Q(explained=False),
                 name="billing_finding_of_customer",
+            ),
+            # The month's findings page (`billing.selectors.finding_page`): those to explain, or those explained, in
+            # the list's order as it opens (`FINDING_SORTS`: by customer, an empty name or item last, so the
+            # expressions the sort orders by), read from here and stopped after one page, however many findings
+            # the month has. The list of every finding reads those to explain first, then those explained, so
+            # the same index serves it.
+            models.Index(
+                models.F("year"),
+                models.F("month"),
+                models.F("explained"),
+                NullIf("customer_name", models.Value("")),
+                models.F("domain_id"),
+                models.F("kind"),
+                NullIf("subject", models.Value("")),
+                name="billing_finding_list",
             ),
         ]
         verbose_name = _("finding")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<year:year>/<month:month>/estimate/", views.estimate_invoice, name="estimate_invoice"),
     path("<year:year>/<month:month>/estimate/export/", views.estimate_export, name="estimate_export"),
     path("<year:year>/<month:month>/findings/", views.findings, name="findings"),
+    path("<year:year>/<month:month>/findings/export/", views.findings_export, name="findings_export"),
     path("<year:year>/<month:month>/check/", views.check_month, name="check"),
     path("<year:year>/<month:month>/close/", views.close_month, name="close"),
     path("<year:year>/<month:month>/reopen/", views.reopen_month, name="reopen"),

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from billing import estimate, exports, selectors, services
 from billing.forms import ExplainForm, MonthForm, PriceEntryForm, ReopenForm
-from billing.lists import ITEM_LIST
+from billing.lists import FINDING_LIST, ITEM_LIST
 from billing.permissions import CHANGE_BILLING, REOPEN_MONTHS, VIEW_BILLING
 from customers import selectors as customers_selectors
 from portal.core import clock, lists
@@ -193,20 +193,41 @@ def accounting_export(request: HttpRequest, year: int, month: int) -> HttpRespon
 @require(VIEW_BILLING)
 @require_GET
 def findings(request: HttpRequest, year: int, month: int) -> HttpResponse:
-    return render(
+    """The month's findings, a page at a time (those to explain as it opens), with the month's closing state, the
+    customers its check could not check and the margins per customer."""
+    state = ListState.from_request(request, FINDING_LIST)
+    page = selectors.finding_page(
+        user=request.user,
+        year=year,
+        month=month,
+        filters=state.filters,
+        page=state.page,
+        per_page=state.per_page,
+    )
+    return lists.respond(
         request,
-        "billing/findings.html",
+        state,
+        page,
         {
             "year": year,
             "month": month,
-            "findings": selectors.finding_list(user=request.user, year=year, month=month),
-            "unchecked": selectors.customers_unchecked(user=request.user, year=year, month=month),
             "can_change": can(request.user, CHANGE_BILLING),
-            "can_reopen": can(request.user, REOPEN_MONTHS),
             "closing": selectors.month_closing_state(user=request.user, year=year, month=month),
+        },
+        full_context=lambda: {
+            "unchecked": selectors.customers_unchecked(user=request.user, year=year, month=month),
+            "can_reopen": can(request.user, REOPEN_MONTHS),
             "margins": exports.margin_rows(user=request.user, year=year, month=month, limit=200),
         },
     )
+
+
+@require(VIEW_BILLING)
+@require_GET
+def findings_export(request: HttpRequest, year: int, month: int) -> HttpResponseBase:
+    state = ListState.from_request(request, FINDING_LIST)
+    qs = selectors.finding_list(user=request.user, year=year, month=month, filters=state.filters)
+    return lists.export(request, state, qs, name=f"findings-{year}-{month:02d}")
 
 
 @require(CHANGE_BILLING)

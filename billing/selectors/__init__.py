@@ -4,7 +4,8 @@
   `month_summary`), the months fetched and the latest fetches (`months_fetched`, `fetch_runs`), and the month
   invoiced last (`last_closed_month`).
 - `items`: a month's invoice details item by item (`item_list`, `item_page`, `ItemFilters`, `ITEM_SORTS`).
-- `findings`: the month's check as its page reads it (`finding_list`, `finding_get`, `customers_unchecked`).
+- `findings`: the month's check as its page reads it (`finding_list`, `finding_page`, `FindingFilters`,
+  `FINDING_SORTS`, `finding_get`, `customers_unchecked`).
 - `prices`: the price book's page and the entries its form checks against (`price_entry_page`,
   `price_entry_on`, `price_entry_next`).
 - `customer_page`: the customer page's Billing section (`customer_billing_section`, `usage_chart`).
@@ -36,7 +37,14 @@ from billing.selectors.estimate import (
     estimates,
     month_estimate,
 )
-from billing.selectors.findings import customers_unchecked, finding_get, finding_list
+from billing.selectors.findings import (
+    FINDING_SORTS,
+    FindingFilters,
+    customers_unchecked,
+    finding_get,
+    finding_list,
+    finding_page,
+)
 from billing.selectors.invoices import (
     fetch_runs,
     invoice_chart,
@@ -51,6 +59,8 @@ from billing.selectors.prices import price_entry_next, price_entry_on, price_ent
 
 __all__ = [
     "ChargedItem",
+    "FINDING_SORTS",
+    "FindingFilters",
     "ESTIMATE_UNKNOWABLE",
     "ITEM_SORTS",
     "ItemFilters",
@@ -64,6 +74,7 @@ __all__ = [
     "fetch_runs",
     "finding_get",
     "finding_list",
+    "finding_page",
     "invoice_chart",
     "invoice_get",
     "invoice_list",

@@ -1,4 +1,5 @@
-"""Template filters of the billing pages: yen amounts as people in Japan read them, usage months."""
+"""Template filters of the billing pages: yen amounts as people in Japan read them, usage months, a finding's
+words, the address of a customer's findings."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from zoneinfo import ZoneInfo
 
 from django import template
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
 from billing.rules import finding_subject_name
+from billing.selectors.findings import ALL
 from portal.core.vocabulary import Plan, Product, name_of
 
 register = template.Library()
@@ -82,3 +85,13 @@ def finding_billed(finding) -> str:
 def finding_subject(finding) -> str:
     """What within the customer a finding is about, by name (`rules.finding_subject_name`)."""
     return finding_subject_name(finding.kind, finding.subject)
+
+
+@register.simple_tag
+def customer_findings_url(year, month, domain_id) -> str:
+    """The month's findings of one customer, every one (those to explain first), on the findings list: where the
+    invoice details' flag, the estimate beside the invoice and the customer page's Billing section lead."""
+    url = reverse("billing:findings", kwargs={"year": 2000, "month": 1}).replace(
+        "/2000/1/", f"/{year}/{month}/"
+    )
+    return f"{url}?domain_id={domain_id}&status={ALL}"

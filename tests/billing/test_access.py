@@ -29,6 +29,7 @@ MATRIX = [
     ("billing:statement_export", M, "get", READ),
     ("billing:accounting_export", M, "get", READ),
     ("billing:findings", M, "get", READ),
+    ("billing:findings_export", M, "get", READ),
     # The estimate follows the Invoices page: whoever reads billing reads it (its section, its CSV, against the
     # invoice).
     ("billing:estimate_invoice", M, "get", READ),

@@ -6,14 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.utils import timezone
 
 from billing.models import Finding
 from billing.rules import INVOICE_DETAILS, INVOICES
 from portal.core import sync
 from portal.core.access import Role
 from portal.core.models import AuditEntry
+from tests.billing.factories import make_invoice
+from tests.customers.factories import make_customer
 from tests.fixtures.browser import login, screenshot
 from tests.fixtures.personas import make_persona
 
@@ -89,19 +93,37 @@ def test_finance_closes_a_month(page, billing_sandbox, closed_month, read_month_
     page.goto(flagged_url)
     page.wait_for_selector("#results table.data")
 
-    page.locator("#results [data-testid=flag]").first.click()
-    page.wait_for_selector('[data-testid="findings"]')
+    # A flag leads to its customer's findings of the month: the findings list filtered to the customer.
+    flag = page.locator("#results [data-testid=flag]").first
+    flagged_customer = parse_qs(urlsplit(flag.get_attribute("href")).query)["domain_id"][0]
+    flag.click()
+    page.wait_for_selector('[data-testid="findings"] tbody tr')
+    assert page.input_value("input[name=domain_id]") == flagged_customer
+    shown = page.locator('[data-testid="findings"] tbody tr')
+    assert {shown.nth(i).get_attribute("data-domain-id") for i in range(shown.count())} == {flagged_customer}
     _keep(screenshot(page, "billing-findings-en"), page)
+    # The month's findings to explain, narrowed to a kind in place (htmx), then one explained.
+    page.click('form.filters a:has-text("Clear")')
+    page.wait_for_selector('[data-testid="findings"] tbody tr')
+    page.select_option("select[name=kind]", "licences")
+    page.wait_for_function(
+        "() => { const rows = document.querySelectorAll('#results tbody tr');"
+        " return rows.length === 1 && rows[0].dataset.kind === 'licences'; }"
+    )
     page.locator('[data-kind="licences"] [data-testid="explain"]').click()
     page.fill("textarea[name=note]", "3 licences added by the vendor in error; credit requested (ticket 812)")
     _keep(screenshot(page, "billing-explain-en"))
     page.click('[data-testid="explain-submit"]')
+    page.wait_for_selector('[data-testid="findings"]')
+    assert page.locator('[data-kind="licences"]').count() == 0  # explained: no longer among those to explain
+    page.select_option("select[name=status]", "explained")
     page.wait_for_selector('[data-kind="licences"] .badge-ok')
     finding = Finding.objects.get(kind=Finding.Kind.LICENCES, **closed_month)
     assert finding.explained and finding.explained_by == finance
     assert AuditEntry.objects.filter(operation_id="billing.explainFinding", actor=finance).exists()
 
     # The language switch is one button naming the other language in that language.
+    page.reload()  # the switch carries the address the page was loaded with
     with page.expect_navigation():
         page.get_by_role("button", name="日本語").click()
     assert page.locator("html").get_attribute("lang") == "ja"
@@ -179,3 +201,45 @@ def test_finance_reads_the_estimate_and_sets_it_beside_the_invoice(page, billing
     page.goto("/billing/")
     assert "見込みで分からないこと" in page.inner_text('[data-testid="estimate"]')
     _keep(screenshot(page, "billing-estimate-ja"), page)
+
+
+def test_finance_pages_searches_and_narrows_the_months_findings(page):
+    """The month's findings in the browser, a list like every other: a page at a time (the pager swaps the list
+    in place and the address follows), searched as one types, narrowed to those explained; in Japanese too."""
+    month = {"year": 2025, "month": 10}
+    make_invoice(**month)
+    for n in range(30):
+        customer = make_customer(company_name="Sakura Trading K.K." if n == 7 else f"Customer {n:02d} K.K.")
+        Finding.objects.create(
+            **month,
+            domain_id=customer.domain_id,
+            customer_name=customer.company_name,
+            kind=Finding.Kind.LICENCES,
+            subject="1",
+            expected="12",
+            billed="10",
+            checked_at=timezone.now(),
+        )
+    page.set_viewport_size({"width": 1366, "height": 900})
+    login(page, make_persona(Role.FINANCE), "/billing/2025/10/findings/?per_page=25")
+    rows = page.locator('[data-testid="findings"] tbody tr')
+    assert rows.count() == 25 and "30 findings" in page.inner_text('[data-testid="result-count"]')
+    page.click('[data-focus-id="page-next"]')
+    page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 5")
+    assert "page=2" in page.url
+    assert "Customer 26 K.K." in rows.first.inner_text()  # by name: the 26th customer named so, then Sakura
+    _keep(screenshot(page, "billing-findings-page-2-en"), page)
+    page.fill("form.filters input[name=q]", "sakura")
+    page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 1")
+    assert "Sakura Trading K.K." in rows.first.inner_text()
+    page.select_option("select[name=status]", "explained")
+    page.wait_for_selector('[data-testid="findings"] .empty-state')
+    assert "status=explained" in page.url
+    page.select_option("select[name=status]", "")
+    page.wait_for_selector('[data-testid="findings"] tbody tr')
+    page.reload()
+    with page.expect_navigation():
+        page.get_by_role("button", name="日本語").click()
+    assert "1 件の差異" in page.inner_text('[data-testid="result-count"]')
+    assert "未確認" in page.inner_text("select[name=status]")
+    _keep(screenshot(page, "billing-findings-searched-ja"), page)

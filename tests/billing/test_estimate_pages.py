@@ -186,7 +186,9 @@ def test_a_month_against_its_invoice_explains_rounding_and_lists_the_rest(client
         differs.domain_id: "differs",
         unbilled.domain_id: "not_billed",
     }
-    assert reverse("billing:findings", kwargs=oct_) + f"#customer-{differs.domain_id}" in page
+    # Its link leads to the customer's findings of the month: the findings list filtered to it.
+    found = reverse("billing:findings", kwargs=oct_) + f"?domain_id={differs.domain_id}&amp;status=all"
+    assert found in page
     # An estimate the invoice does not bill goes with the check's "Active but not billed".
     assert "See the month's findings (Active but not billed)" in html.unescape(page)
     assert 'data-testid="same">1<' in page

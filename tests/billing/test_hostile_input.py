@@ -31,6 +31,9 @@ FILTERS = [
     "amount_min",
     "amount_max",
     "flagged",
+    "status",
+    "kind",
+    "domain_id",
     "sort",
     "per_page",
     "page",
@@ -52,7 +55,13 @@ def test_hostile_values_get_an_answer_not_an_error(client_as, value):
     ]
     for url in posts:
         assert client.post(url, {name: value for name in FORM_FIELDS}).status_code < 500, url
-    gets = ["billing:details", "billing:details_export", "billing:statement_export", "billing:findings"]
+    gets = [
+        "billing:details",
+        "billing:details_export",
+        "billing:statement_export",
+        "billing:findings",
+        "billing:findings_export",
+    ]
     for name in gets:
         url = reverse(name, kwargs={"year": 2026, "month": 10})
         response = client.get(url, {key: value for key in FILTERS})

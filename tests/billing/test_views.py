@@ -399,16 +399,17 @@ def test_past_the_count_cap_the_invoices_page_says_more_than_the_cap_in_both_lan
     assert "2026年10月分の差異（2件超）に確認メモを記入" in ja and ">2件超</span>" in ja
 
 
-def test_a_customer_with_several_findings_is_one_link_target_and_no_id_repeats(client_as, month):
-    """The estimate's and the customer page's links lead to a customer's first finding (#customer-<id>); a
-    customer with several findings, and the invoice's own findings (no customer), repeat no id on the page."""
+def test_a_customers_findings_are_the_list_filtered_to_it_and_no_id_repeats(client_as, month):
+    """The estimate's and the customer page's links lead to a customer's findings of the month: the findings list
+    filtered to its domainId (every finding, those to explain first), not an anchor in a page of every finding;
+    the invoice's own findings (no customer) are domainId 0. No id repeats on the page."""
     now = dt.datetime.now(dt.UTC)
     a = month["a"].domain_id
-    for kind, subject, domain_id in (
-        ("cost", "x", a),
-        ("licences", "y", a),
-        ("cost", "", 0),
-        ("cost", "z", 0),
+    for kind, subject, domain_id, explained in (
+        ("cost", "x", a, True),
+        ("licences", "y", a, False),
+        ("cost", "", 0, False),
+        ("cost", "z", 0, False),
     ):
         Finding.objects.create(
             year=2026,
@@ -417,14 +418,20 @@ def test_a_customer_with_several_findings_is_one_link_target_and_no_id_repeats(c
             subject=subject,
             domain_id=domain_id,
             customer_name="",
+            explained=explained,
             checked_at=now,
         )
-    page = client_as(Role.FINANCE).get(reverse("billing:findings", kwargs=OCT)).content.decode()
+    client = client_as(Role.FINANCE)
+    page = client.get(reverse("billing:findings", kwargs=OCT)).content.decode()
     ids = re.findall(r'\sid="([^"]+)"', page)
     assert [i for i in dict.fromkeys(ids) if ids.count(i) > 1] == []
-    assert ids.count(f"customer-{a}") == 1
-    first = re.search(r'<tr id="customer-(\d+)" data-finding="(\d+)"', page)
-    assert first and first.group(1) == str(a)
+    assert len(re.findall(r"<tr data-finding=", page)) == 3  # those to explain, the explained one left out
+    url = reverse("billing:findings", kwargs=OCT)
+    page = client.get(url, {"domain_id": a, "status": "all"}).content.decode()
+    kinds = re.findall(r'<tr data-finding="\d+" data-kind="(\w+)"', page)
+    assert kinds == ["licences", "cost"]  # the one to explain first
+    page = client.get(url, {"domain_id": 0}).content.decode()
+    assert len(re.findall(r"<tr data-finding=", page)) == 2 and "The invoice" in page
 
 
 def test_the_findings_page_says_what_the_months_last_check_could_not_check(client_as, month):
