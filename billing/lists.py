@@ -185,10 +185,13 @@ def _finding_kind(f, page):
 
 def _explanation(f, page):
     if f.explained:
-        who = f.explained_by.username if f.explained_by else ""
-        return page["explained_badge"], f.note, Below(Muted(f"{who} · {business_dt(f.explained_at)}"))
+        return (
+            page["explained_badge"],
+            f.note,
+            Below(Muted(f"{f.explained_by_name} · {business_dt(f.explained_at)}")),
+        )
     if page["may_explain"]:
-        return Link(page["mark"], page["explain"].format(f.pk), testid="explain", css="btn btn-small")
+        return Link(page["mark"], page["explain"].format(f.id), testid="explain", css="btn btn-small")
     return None
 
 
@@ -203,7 +206,7 @@ FINDING_LIST = ListSpec(
         Column(_("Explanation"), value=_explanation),
     ),
     template="billing/findings.html",
-    row_attrs=(("data-finding", "pk"), ("data-kind", "kind"), ("data-domain-id", "domain_id")),
+    row_attrs=(("data-finding", "id"), ("data-kind", "kind"), ("data-domain-id", "domain_id")),
     page=_finding_page,
     csv_columns=FINDING_CSV_COLUMNS,
     page_sizes=(50, 25, 100),
