@@ -378,6 +378,44 @@ class Customer(models.Model):
         return vocabulary.label(vocabulary.Plan, self.plan)
 
 
+class CarriesCustomer(models.Model):
+    """Rows of another app keyed by a customer's domainId (its foreign key `customer`, column `domain_id`) that
+    carry whether that customer left the API and who its Account manager is, kept by the database's triggers
+    (customers/carried.py, installed by the app's migration), never written by the portal: the rows' own
+    partial indexes then hold the live customers' rows, and a twin led by the manager an Account manager's
+    (`customers.selectors.still_in_api`, `owned_by`)."""
+
+    #: The customer is no longer in the API (its `removed_at` is set).
+    customer_removed = models.BooleanField(editable=False, default=False)
+    #: The customer's Account manager (`Customer.managed_by`), or None.
+    customer_manager = models.BigIntegerField(editable=False, null=True)
+
+    class Meta:
+        abstract = True
+
+
+def carries_customer(model) -> bool:
+    """Whether rows of `model` carry their customer's removal and Account manager (`CarriesCustomer`)."""
+    return isinstance(model, type) and issubclass(model, CarriesCustomer)
+
+
+def live_and_by_manager(
+    fields: list[str], condition: models.Q, name: str, manager_name: str = ""
+) -> tuple[models.Index, models.Index]:
+    """An index of `fields` over the rows `condition` keeps of the customers still in the API, and its twin led
+    by the customer's Account manager (`manager_name`, by default `<name>_by_manager`), both by the columns the
+    rows carry (`CarriesCustomer`)."""
+    live = condition & models.Q(customer_removed=False)
+    return (
+        models.Index(fields=fields, condition=live, name=name),
+        models.Index(
+            fields=["customer_manager", *fields],
+            condition=live & models.Q(customer_manager__isnull=False),
+            name=manager_name or f"{name}_by_manager",
+        ),
+    )
+
+
 class CustomerSearch(models.Model):
     """Each customer's search text (`Customer.search_text`), sort name and whether it is still in the API, in a
     narrow table of its own: a search tests every customer's text, and a scan of short rows reads far fewer

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
+from customers.models import CarriesCustomer, live_and_by_manager
 from options import rules
 from portal.core.vocabulary import OptionOrderType, OptionRenewalType, Plan, label
 
@@ -26,7 +27,7 @@ class _OptionNames:
         return label(Plan, self.plan) if self.plan else ""
 
 
-class Option(_OptionNames, models.Model):
+class Option(_OptionNames, CarriesCustomer):
     """One option in use (listOptionProducts), with its renewal settings (getOptionProductRenewal; paid only)."""
 
     customer = models.ForeignKey(
@@ -64,10 +65,10 @@ class Option(_OptionNames, models.Model):
         indexes = [
             # The home page's option trials ending (options/worklist.py), in its order over the trials alone
             # (partial): the first items and a count by the index alone, however many options there are.
-            models.Index(
-                fields=["plan_end_date", "customer", "option_product_id"],
-                condition=models.Q(trial=True),
-                name="option_trial_by_end",
+            *live_and_by_manager(
+                ["plan_end_date", "customer", "option_product_id"],
+                models.Q(trial=True),
+                "option_trial_by_end",
             ),
         ]
         verbose_name = _("option")
@@ -92,7 +93,7 @@ class Option(_OptionNames, models.Model):
         return bool(rules.upgrade_targets(sub_option_id=self.sub_option_id))
 
 
-class OptionOrder(_OptionNames, models.Model):
+class OptionOrder(_OptionNames, CarriesCustomer):
     """A scheduled option change (listOptionProductOrders): at most one per option of a customer."""
 
     customer = models.ForeignKey(
@@ -121,7 +122,7 @@ class OptionOrder(_OptionNames, models.Model):
         indexes = [
             # The Scheduled changes page's counts per day and first items of each day (schedule/sources.py
             # `first_of_each_day`), from the index alone.
-            models.Index(fields=["apply_date", "customer", "id"], name="option_order_by_day"),
+            *live_and_by_manager(["apply_date", "customer", "id"], models.Q(), "option_order_by_day"),
         ]
         verbose_name = _("option order")
         verbose_name_plural = _("option orders")

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
+from customers.models import CarriesCustomer, live_and_by_manager
 from portal.core.vocabulary import (
     LICENSE_PLANS,
     PAID_PLANS,
@@ -43,7 +44,7 @@ TRIAL = Q(plan=Plan.TRIAL)
 RENEWAL_CHANGES = Q(renewal_type__in=(RenewalType.CHANGE, RenewalType.CANCEL))
 
 
-class Subscription(models.Model):
+class Subscription(CarriesCustomer):
     """One subscription in use (listSubscriptions), with its renewal settings (paid plans only)."""
 
     subscription_id = models.BigIntegerField(_("subscriptionId"), primary_key=True)
@@ -72,22 +73,27 @@ class Subscription(models.Model):
         ordering = ["customer_id", "subscription_id"]
         indexes = [
             # The worklist's sections and the Scheduled changes page's renewals, each in DATED_ORDER over the
-            # rows it lists (partial): the first items and a count by the index alone, however many
-            # subscriptions there are (`python -m bench scale`, Home and Calendar).
-            models.Index(
-                fields=["plan_end_date", "customer", "subscription_id"],
-                condition=RENEWAL_DECISION,
-                name="subscription_renewal_decision",
+            # rows it lists of the customers still in the API (partial, by the removal the rows carry:
+            # `CarriesCustomer`): the first items and a count by the index alone, however many subscriptions
+            # there are (`python -m bench scale`, Home and Calendar); and each one's twin led by the Account
+            # manager, for theirs alone.
+            *live_and_by_manager(
+                ["plan_end_date", "customer", "subscription_id"],
+                RENEWAL_DECISION,
+                "subscription_renewal_decision",
+                "subscription_decision_by_mgr",
             ),
-            models.Index(
-                fields=["plan_end_date", "customer", "subscription_id"],
-                condition=TRIAL,
-                name="subscription_trial_by_end",
+            *live_and_by_manager(
+                ["plan_end_date", "customer", "subscription_id"],
+                TRIAL,
+                "subscription_trial_by_end",
+                "subscription_trial_by_mgr",
             ),
-            models.Index(
-                fields=["plan_end_date", "customer", "subscription_id"],
-                condition=RENEWAL_CHANGES,
-                name="subscription_renewal_change",
+            *live_and_by_manager(
+                ["plan_end_date", "customer", "subscription_id"],
+                RENEWAL_CHANGES,
+                "subscription_renewal_change",
+                "subscription_change_by_mgr",
             ),
         ]
         verbose_name = _("subscription")
@@ -157,7 +163,7 @@ class Subscription(models.Model):
         return label(Plan, self.renewal_plan)
 
 
-class Reservation(models.Model):
+class Reservation(CarriesCustomer):
     """The scheduled change of a subscription (getSubscriptionReservation): at most one per subscription."""
 
     subscription = models.OneToOneField(
@@ -186,7 +192,7 @@ class Reservation(models.Model):
         indexes = [
             # The Scheduled changes page's counts per day and first items of each day (schedule/sources.py
             # `first_of_each_day`), from the index alone.
-            models.Index(fields=["apply_date", "customer", "subscription"], name="reservation_by_day"),
+            *live_and_by_manager(["apply_date", "customer", "subscription"], Q(), "reservation_by_day"),
             # The trials whose paid start is scheduled (decided: off the worklist), read apart.
             models.Index(
                 fields=["subscription"],
@@ -210,7 +216,7 @@ class Reservation(models.Model):
         return label(Plan, self.plan)
 
 
-class PreOrder(models.Model):
+class PreOrder(CarriesCustomer):
     """A scheduled order of a new paid subscription (listSubscriptionPreOrders)."""
 
     pre_order_id = models.BigIntegerField(_("preOrderId"), primary_key=True)
@@ -231,7 +237,7 @@ class PreOrder(models.Model):
         ordering = ["apply_date", "pre_order_id"]
         indexes = [
             # The Scheduled changes page's counts per day and first items of each day, from the index alone.
-            models.Index(fields=["apply_date", "customer", "pre_order_id"], name="pre_order_by_day"),
+            *live_and_by_manager(["apply_date", "customer", "pre_order_id"], Q(), "pre_order_by_day"),
         ]
         verbose_name = _("pre-order")
         verbose_name_plural = _("pre-orders")

@@ -23,6 +23,7 @@ from customers.models import (
     Customer,
     CustomerSearch,
     CustomerSearchGram,
+    carries_customer,
     normalise_search,
 )
 from portal.core.lists import (
@@ -35,6 +36,9 @@ def still_in_api(qs: QuerySet, *, key: str = "customer_id") -> QuerySet:
     """Rows (options, subscriptions...) of customers still in the API: those not among the few removed ones,
     which a partial index lists. Joined to every customer instead, the database reads the customers table to
     filter, and can no longer walk the rows' own index in the list's order (`python -m bench.options list`)."""
+    if key == "customer_id" and carries_customer(qs.model):
+        # The removal the rows carry (customers/carried.py): their partial indexes hold the live customers' alone.
+        return qs.filter(customer_removed=False)
     return qs.exclude(**{f"{key}__in": _removed()})
 
 
@@ -123,7 +127,13 @@ def live_and_found(qs: QuerySet, q: str, *, customer: int | None = None, joined:
         qs = qs.filter(customer_id=customer)
     found = customers_found(q, live=True)
     if found is None:
-        return qs.filter(customer__removed_at=None) if joined else still_in_api(qs)
+        return (
+            qs.filter(customer__removed_at=None)
+            if joined and not carries_customer(qs.model)
+            else still_in_api(qs)
+        )
+    if carries_customer(qs.model):  # the removal it carries too: the rows' live indexes serve the search
+        qs = still_in_api(qs)
     return qs.filter(among("customer_id", found))
 
 
@@ -136,7 +146,9 @@ def live_walked(qs: QuerySet, q: str, *, customer: int | None = None) -> tuple[Q
     if customer is not None:
         qs = qs.filter(customer_id=customer)
     found = customers_found(q, live=True)
-    return (still_in_api(qs), None) if found is None else (qs, found)
+    if found is None or carries_customer(qs.model):
+        return still_in_api(qs), found
+    return qs, found
 
 
 def count_live_and_found(qs: QuerySet, q: str) -> int:
@@ -153,7 +165,7 @@ def count_live_and_found(qs: QuerySet, q: str) -> int:
 
     Counted up to the lists' cap (`lists.capped_count`: the database stops one row past it), but for SQLite's
     index counts, exact and cheap (the pager caps what it shows). Given to `lists.paginate` as `count=`."""
-    if customers_found(q, live=True) is not None:
+    if customers_found(q, live=True) is not None or carries_customer(qs.model):
         return capped_count(live_and_found(qs, q))
     if connection.vendor == "postgresql":
         removed = Customer.objects.filter(removed_at__isnull=False, domain_id=OuterRef("customer_id"))

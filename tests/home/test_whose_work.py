@@ -218,17 +218,22 @@ def test_the_calendar_feed_s_scheduled_changes_are_the_account_manager_s_own_cus
     connection.vendor != "postgresql", reason="the shape of PostgreSQL's plan (SQLite hashes IN)"
 )
 def test_a_section_reads_the_account_manager_s_customers_once_not_for_each_row(portfolio):
-    """An Account manager's section narrows by their customers planned apart: PostgreSQL reads their keys once
-    into a hash, where it probed the owners' index for each of the section's rows read (everyone's trials in
-    their dates, to keep theirs). The lists' Owner filter keeps its join."""
+    """An Account manager's section narrows rows that carry their customer's manager (customers/carried.py) by
+    that column, a range of the section's index led by the manager, with no read of the owners table; rows that
+    do not carry it, by their customers planned apart: PostgreSQL reads their keys once into a hash, where it
+    probed the owners' index for each of the section's rows read. The lists' Owner filter keeps its join."""
     from home.worklist import context_for
+    from portal.core.models import Operation
     from subscriptions.models import Subscription
 
     ctx = context_for(portfolio["me"])
     narrowed = ctx.narrow(Subscription.objects.all())
-    assert "OFFSET 0" in str(narrowed.query)
+    assert '"customer_manager" =' in str(narrowed.query) and "customerowner" not in str(narrowed.query)
     assert {s.customer.company_name for s in narrowed} == {"Renews Mine KK"}
+    assert "OFFSET 0" in str(ctx.narrow(Operation.objects.all(), key="domain_id").query)
     from portal.core.lists import by_customer_filters
 
-    listed = by_customer_filters(Subscription.objects.all(), {"owner": "mine"}, user=portfolio["me"])
+    listed = by_customer_filters(
+        Operation.objects.all(), {"owner": "mine"}, user=portfolio["me"], key="domain_id"
+    )
     assert "OFFSET 0" not in str(listed.query)

@@ -1,0 +1,117 @@
+"""A customer's removal and Account manager are carried on its rows of other apps (subscriptions, reservations,
+pre-orders, options, option orders: `customers.models.CarriesCustomer`), kept by the database's triggers
+(customers/carried.py): whatever writes the customer, its owner or the row, the row says what the customers table
+says, and the lists, worklists and the Scheduled changes page read them: a removed customer's rows leave them,
+a handed-over customer's rows move to the new Account manager's."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from customers import services
+from customers.models import Customer, carries_customer
+from customers.selectors import Owner, owned_by, still_in_api
+from options.models import Option, OptionOrder
+from portal.core.access import Role
+from subscriptions.models import PreOrder, Reservation, Subscription
+from tests.customers.factories import make_customer
+from tests.fixtures.personas import make_persona
+from tests.options.factories import make_option, make_order
+from tests.subscriptions.factories import make_pre_order, make_reservation, make_subscription
+
+pytestmark = pytest.mark.django_db
+
+CARRYING = (Subscription, Reservation, PreOrder, Option, OptionOrder)
+
+
+@pytest.fixture
+def people(admin_user):
+    return {
+        "admin": admin_user,
+        "aiko": make_persona(Role.ACCOUNT_MANAGER, username="aiko"),
+        "ben": make_persona(Role.ACCOUNT_MANAGER, username="ben"),
+    }
+
+
+def _set(people, customer, manager) -> None:
+    services.customer_owner_set(
+        actor=people["admin"],
+        domain_id=customer.domain_id,
+        account_manager_id=manager.pk if manager else None,
+        support_contact_id=None,
+    )
+
+
+def _rows_of(customer):
+    subscription = make_subscription(customer)
+    make_reservation(subscription, apply_date=dt.date(2026, 12, 1))
+    make_pre_order(customer, apply_date=dt.date(2026, 12, 2))
+    make_option(customer, trial=True)
+    make_order(customer)
+
+
+def _carried(customer) -> set[tuple]:
+    """What every carrying table says of the customer's rows: {(removed, manager)}."""
+    return {
+        row
+        for model in CARRYING
+        for row in model.objects.filter(customer_id=customer.pk).values_list(
+            "customer_removed", "customer_manager"
+        )
+    }
+
+
+def test_every_row_of_a_customer_carries_its_removal_and_account_manager(people):
+    assert all(carries_customer(model) for model in CARRYING) and not carries_customer(Customer)
+    alpha = make_customer(company_name="Alpha")
+    _rows_of(alpha)
+    assert _carried(alpha) == {(False, None)}
+    _set(people, alpha, people["aiko"])
+    assert _carried(alpha) == {(False, people["aiko"].pk)}
+    services.customer_owners_hand_over(actor=people["admin"], user=people["aiko"], to=people["ben"].pk)
+    assert _carried(alpha) == {(False, people["ben"].pk)}
+    Customer.objects.filter(pk=alpha.pk).update(removed_at=timezone.now())  # as the resync marks it
+    assert _carried(alpha) == {(True, people["ben"].pk)}
+    Customer.objects.filter(pk=alpha.pk).update(removed_at=None)  # back in the API
+    _set(people, alpha, None)
+    assert _carried(alpha) == {(False, None)}
+
+
+def test_a_row_written_with_other_values_still_says_what_its_customer_says(people):
+    """A whole-row save of a copy read before the customer changed, or a write of the columns themselves, keeps
+    the customer's values: the portal never sets them."""
+    alpha = make_customer(company_name="Alpha")
+    subscription = make_subscription(alpha)
+    _set(people, alpha, people["aiko"])
+    Subscription.objects.filter(pk=subscription.pk).update(
+        customer_removed=True, customer_manager=people["ben"].pk
+    )
+    subscription.save()  # the copy read before the owner was set
+    assert _carried(alpha) == {(False, people["aiko"].pk)}
+    beta = make_customer(company_name="Beta")
+    Subscription.objects.filter(pk=subscription.pk).update(customer=beta)
+    assert Subscription.objects.values_list("customer_removed", "customer_manager").get() == (False, None)
+
+
+def test_the_reads_keep_to_live_customers_and_an_account_manager_s_own_by_the_rows_columns(people):
+    alpha, beta, gone = (make_customer(company_name=name) for name in ("Alpha", "Beta", "Gone"))
+    for customer in (alpha, beta, gone):
+        _rows_of(customer)
+    _set(people, alpha, people["aiko"])
+    _set(people, gone, people["aiko"])
+    Customer.objects.filter(pk=gone.pk).update(removed_at=timezone.now())
+    for model in CARRYING:
+        live = still_in_api(model.objects.all())
+        assert {row.customer_id for row in live} == {alpha.pk, beta.pk}, model
+        mine = owned_by(live, owner=Owner.MINE, user=people["aiko"])
+        assert {row.customer_id for row in mine} == {alpha.pk}, model
+        nobody = owned_by(live, owner=Owner.UNASSIGNED, user=people["aiko"])
+        assert {row.customer_id for row in nobody} == {beta.pk}, model
+        assert "customers_customerowner" not in str(mine.query) and "customer_manager" in str(mine.query)
+    services.customer_owners_hand_over(actor=people["admin"], user=people["aiko"], to=people["ben"].pk)
+    theirs = owned_by(still_in_api(Subscription.objects.all()), owner=Owner.MINE, user=people["ben"])
+    assert {row.customer_id for row in theirs} == {alpha.pk}
+    assert not owned_by(Subscription.objects.all(), owner=Owner.MINE, user=people["aiko"]).exists()
