@@ -85,17 +85,20 @@ PAGE_FIELDS = (
 
 
 def finding_page(*, user, year: int, month: int, filters: FindingFilters, page, per_page: int) -> Page:
-    """One page of the month's findings (rows of `PAGE_FIELDS`, each explained one with its explanation). Counted
-    apart, up to the cap, from an index alone (the findings' customer key, `capped_count(key=)`), then only the
-    page read, from the index of the list's order (`Finding.Meta.indexes`), where a window count would make the
-    database read and sort every finding of the month before the first row."""
+    """One page of the month's findings (rows of `PAGE_FIELDS`, each explained one with its explanation), read
+    from the index of the list's order alone (`Finding.Meta.indexes`). As it opens, counted apart, up to the cap,
+    from an index alone (`capped_count(key=)`), then only the page read, the walk stopping after it, where a
+    window count would make the database read and sort every finding of the month first. Searched, the database
+    reads the month's findings beside the customers found anyway (`_searched`), so the rows carry their count (a
+    window count, `paginate`'s own): the customers found are read once, not again for a count apart."""
     qs = finding_list(user=user, year=year, month=month, filters=filters)
+    searched = customers_found(filters.q) is not None
     found = paginate(
         qs,
         page=page,
         per_page=per_page,
         fields=PAGE_FIELDS,
-        count=lambda: capped_count(qs, key="domain_id"),
+        count=None if searched else (lambda: capped_count(qs, key="domain_id")),
     )
     _with_explanations(found.object_list)
     return found

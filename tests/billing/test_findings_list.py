@@ -122,8 +122,8 @@ def test_the_page_pages_its_findings(client_as, db, settings):
 
 
 def test_past_the_cap_the_count_says_more_than_and_reads_no_more(client_as, month, settings):
-    """The count stops one past the lists' cap, in a query of its own (no window count over the month's
-    findings); past it the list says "more than N", in both languages."""
+    """As the page opens, the count stops one past the lists' cap, in a query of its own (no window count over the
+    month's findings); past it the list says "more than N", in both languages."""
     settings.LIST_COUNT_CAP = 2
     client = client_as(Role.FINANCE)
     with CaptureQueriesContext(connection) as captured:
@@ -135,6 +135,10 @@ def test_past_the_cap_the_count_says_more_than_and_reads_no_more(client_as, mont
     ja = client.get(URL, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "該当が2件を超えています" in ja
     assert len(_rows(body)) == 4  # the page itself is read as it is
+    # Searched, the rows carry their count (the month's findings are read beside the customers found anyway):
+    # past the cap all the same.
+    searched = client.get(URL, {"q": "K.K."}).content.decode()
+    assert "More than 2 match" in searched and len(_rows(searched)) == 3
 
 
 def test_the_page_and_its_partial_read_the_same_few_queries_however_many_findings(
