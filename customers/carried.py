@@ -145,9 +145,13 @@ def install(schema_editor, *, table: str, key: str) -> None:
     vendor = _vendor(schema_editor)
     for sql in _sqlite(table, key) if vendor == "sqlite" else _postgresql(table, key):
         schema_editor.execute(sql)
+    # Only the rows whose values differ (an unowned live customer's rows already say so): each row rewritten
+    # leaves a dead copy behind on PostgreSQL until the table is vacuumed.
+    removed = _REMOVED.format(customer=f"{table}.domain_id", false="false")
+    manager = _MANAGER.format(customer=f"{table}.domain_id")
     schema_editor.execute(
-        f"UPDATE {table} SET customer_removed = {_REMOVED.format(customer=f'{table}.domain_id', false='false')}, "
-        f"customer_manager = {_MANAGER.format(customer=f'{table}.domain_id')}"
+        f"UPDATE {table} SET customer_removed = {removed}, customer_manager = {manager} "
+        f"WHERE customer_removed IS DISTINCT FROM {removed} OR customer_manager IS DISTINCT FROM {manager}"
     )
 
 

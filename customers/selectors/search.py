@@ -165,7 +165,7 @@ def count_live_and_found(qs: QuerySet, q: str) -> int:
 
     Counted up to the lists' cap (`lists.capped_count`: the database stops one row past it), but for SQLite's
     index counts, exact and cheap (the pager caps what it shows). Given to `lists.paginate` as `count=`."""
-    if customers_found(q, live=True) is not None or carries_customer(qs.model):
+    if customers_found(q, live=True) is not None:
         return capped_count(live_and_found(qs, q))
     if connection.vendor == "postgresql":
         removed = Customer.objects.filter(removed_at__isnull=False, domain_id=OuterRef("customer_id"))
