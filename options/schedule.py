@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from customers.selectors import live_and_found, live_walked
+from customers.selectors import live_and_found, live_walked, still_in_api
 from options import rules
 from options.models import OptionOrder
 from options.permissions import CHANGE_OPTIONS, VIEW_OPTIONS
@@ -33,10 +33,11 @@ def _in_range(filters: ScheduleFilters, today: dt.date, *, items: bool = False):
     (`live_and_found(joined=True)`), but for the first of each day (read from the index alone)."""
     start, end = date_range(filters, today)
     joined = items and filters.per_day is None
-    qs = for_customers(
-        live_and_found(OptionOrder.objects.all(), filters.q, customer=filters.customer, joined=joined),
-        filters,
+    # The removal the rows carry, searched or not: the orders' index by day holds the live customers' alone.
+    live = still_in_api(
+        live_and_found(OptionOrder.objects.all(), filters.q, customer=filters.customer, joined=joined)
     )
+    qs = for_customers(live, filters)
     return qs.filter(apply_date__gte=start, apply_date__lte=end).order_by()
 
 

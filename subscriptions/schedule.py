@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from customers.selectors import live_and_found, live_walked
+from customers.selectors import live_and_found, live_walked, still_in_api
 from portal.core.vocabulary import Plan, Product, ReservationType
 from schedule.sources import (
     DEADLINE_SOON_DAYS,
@@ -74,7 +74,8 @@ def _in_range(
     the rows read whole, with their customer's name (`_joined`)."""
     start, end = date_range(filters, today)
     live = live_and_found(qs, filters.q, customer=filters.customer, joined=items and _joined(filters))
-    qs = for_customers(live, filters)
+    # The removal the rows carry, searched or not: their indexes by day hold the live customers' rows alone.
+    qs = for_customers(still_in_api(live), filters)
     return qs.filter(**{f"{field}__gte": start - shift, f"{field}__lte": end - shift}).order_by()
 
 

@@ -132,8 +132,6 @@ def live_and_found(qs: QuerySet, q: str, *, customer: int | None = None, joined:
             if joined and not carries_customer(qs.model)
             else still_in_api(qs)
         )
-    if carries_customer(qs.model):  # the removal it carries too: the rows' live indexes serve the search
-        qs = still_in_api(qs)
     return qs.filter(among("customer_id", found))
 
 
