@@ -18,8 +18,8 @@ from portal.core.templatetags.portal import business_dt
 CSV_COLUMNS = (
     ("number", _("Invoice number")),
     ("kind", _("Kind"), (DocumentKind,)),
-    ("original__number", _("Original invoice")),
-    ("original__issue_date", _("Original invoice date")),
+    ("original_number", _("Original invoice")),
+    ("original_issue_date", _("Original invoice date")),
     ("issue_date", _("Date of issue")),
     ("year", _("Year")),
     ("month", _("Month")),
@@ -46,13 +46,13 @@ def _issued_kind(row, page):
 
 
 def _original(row, page):
-    if not row.original__number:
+    if not row.original_number:
         return None
     said = gettext("No. %(number)s of %(date)s") % {
-        "number": row.original__number,
-        "date": row.original__issue_date.strftime("%Y-%m-%d") if row.original__issue_date else "",
+        "number": row.original_number,
+        "date": row.original_issue_date.strftime("%Y-%m-%d") if row.original_issue_date else "",
     }
-    return Link(said, _issued_url(row.original__number))
+    return Link(said, _issued_url(row.original_number))
 
 
 ISSUED_LIST = ListSpec(

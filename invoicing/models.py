@@ -200,6 +200,10 @@ class IssuedInvoice(models.Model):
         related_name="corrections",
         verbose_name=_("original invoice"),
     )
+    #: The original's number and date of issue, copied when this document is issued (both are final): lists of
+    #: documents show them without reading each original (`save`).
+    original_number = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    original_issue_date = models.DateField(null=True, blank=True, editable=False)
     #: A credit note's date of the return (or discount) it states; the original's date of transaction is its
     #: `year` and `month`, which a correction keeps.
     return_date = models.DateField(_("date of the return"), null=True, blank=True)
@@ -248,6 +252,8 @@ class IssuedInvoice(models.Model):
             raise IssuedIsFinal(
                 _("An issued invoice is final: issue a corrected invoice or a credit note instead.")
             )
+        if self.original_id is not None and self.original_number is None:
+            self.original_number, self.original_issue_date = self.original.number, self.original.issue_date
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

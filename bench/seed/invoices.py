@@ -179,6 +179,8 @@ def _credit_note(invoice, number: int, issue_date: dt.date, issued_at: dt.dateti
         number=number,
         kind=DocumentKind.CREDIT_NOTE,
         original=invoice,
+        original_number=invoice.number,
+        original_issue_date=invoice.issue_date,
         year=invoice.year,
         month=invoice.month,
         domain_id=invoice.domain_id,

@@ -58,8 +58,8 @@ ISSUED_FIELDS = (
     "total",
     "due_date",
     "pdf_sha256",
-    "original__number",
-    "original__issue_date",
+    "original_number",
+    "original_issue_date",
 )
 
 
