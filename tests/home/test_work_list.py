@@ -379,3 +379,35 @@ def test_an_account_managers_full_list_reads_their_customers_page_by_page(client
     client = client_as(Role.ACCOUNT_MANAGER)
     pages = [_rows(client.get(url, {"page": n}).content.decode()) for n in (1, 2)]
     assert pages[0] + pages[1] == theirs and len(theirs) == 30
+
+
+def test_the_scheduled_changes_section_counts_up_to_the_cap_and_reads_only_the_items_it_shows(
+    client_as, db, frozen, settings
+):
+    """The week's changes are counted up to the lists' cap (past it: "more than"), and the section's first items
+    are the week's first by date: every kind found in one query from its index, and only the items shown read
+    whole, however many the week holds."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.subscriptions.factories import make_pre_order, make_reservation, make_subscription
+
+    for i in range(12):
+        subscription = make_subscription(make_customer(company_name=f"Later {i:02d} KK"))
+        make_reservation(subscription, apply_date=dt.date(2026, 11, 24))
+        make_pre_order(make_customer(company_name=f"Sooner {i:02d} KK"), apply_date=dt.date(2026, 11, 22))
+    client = client_as(Role.SUPPORT)
+    settings.LIST_COUNT_CAP = 20
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("home"), {"owner": "all"}).content.decode()
+    section = re.search(r'<section[^>]*data-work="scheduled".*?</section>', html, re.S).group(0)
+    assert "More than 20 in all" in section
+    shown = re.findall(r">((?:Sooner|Later) \d\d KK)<", section)
+    assert shown == [f"Sooner {i:02d} KK" for i in range(5)]  # the 22nd before the 24th, by name
+    reads = [q["sql"] for q in queries.captured_queries if "subscriptions_preorder" in q["sql"]]
+    # Every kind's first items and its count walked up to one past the cap, not counted day by day over the
+    # week; then the five shown, by their keys.
+    assert len(reads) == 2 and "LIMIT 21" in reads[0] and 'COUNT(*) AS "n"' not in reads[0], reads
+    settings.LIST_COUNT_CAP = 1000
+    html = client.get(reverse("home"), {"owner": "all"}).content.decode()
+    assert "24 in all" in re.search(r'<section[^>]*data-work="scheduled".*?</section>', html, re.S).group(0)
