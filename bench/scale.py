@@ -282,6 +282,15 @@ def _growth(small: float | None, large: float | None) -> float | None:
     return large / small if small else (1.0 if not large else float("inf"))
 
 
+#: A page whose HTML is this much larger at the large size shows more there (`report`'s "shows more").
+FULLER_HTML = 1.3
+
+
+def _fuller(small_bytes: int, large_bytes: int) -> bool:
+    """Whether a page shows more at the large size than at the small one: its HTML over FULLER_HTML× larger."""
+    return large_bytes > FULLER_HTML * small_bytes
+
+
 def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
@@ -294,6 +303,7 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
     print("\n" + f"{'':{width}} " + " ".join(f"{f'--- {size} ---':>27}" for size in sizes))
     print(f"{'page':{width}} {head}   {'growth: buffers':>15} {'instr×':>6}")
     growing, judged = [], []
+    shown_more = 0
     for page in pages:
         if any(page.label not in figures[size] for size in sizes):
             continue
@@ -310,8 +320,13 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
         grows = (b_growth or 0) > BUFFERS_GROWTH or (i_growth or 0) > INSTRUCTIONS_GROWTH
         # A count that differs is shown, not judged: a page 2 past the end of a small list reads its last page.
         queries_vary = len({figures[size][page.label][0] for size in sizes}) > 1
-        mark = ("  GROWS" if grows and not page.reference else "") + (
-            "  (SQL count differs)" if queries_vary else ""
+        # A page whose HTML grew shows more rows at the large size (a list of few rows at the small one filled
+        # to its page): said, and still judged, so that a reader tells it from reads that cost more per row.
+        fuller = _fuller(figures[first][page.label][2], figures[last][page.label][2])
+        mark = (
+            ("  GROWS" if grows and not page.reference else "")
+            + ("  (SQL count differs)" if queries_vary else "")
+            + ("  (shows more)" if fuller else "")
         )
         print(
             f"{page.label:{width}} {' '.join(cells)}   {_fmt(b_growth, '14.1f')}× {_fmt(i_growth, '5.2f')}{'×' if i_growth else ' '}{mark}"
@@ -320,6 +335,7 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
             judged.append(page.label)
             if grows:
                 growing.append(page.label)
+                shown_more += fuller
     if note:
         print(note)
     print(
@@ -328,6 +344,10 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
     )
     if growing:
         print(f"{len(growing)} of {len(judged)} pages grow: {', '.join(growing)}")
+        print(
+            f"of which {shown_more} show more at {last} than at {first} (their HTML over "
+            f"{FULLER_HTML:g}× larger: a list or section with few rows at {first} filled to its page)"
+        )
         return 1
     print(f"none of the {len(judged)} pages grows")
     return 0

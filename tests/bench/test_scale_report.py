@@ -1,0 +1,46 @@
+"""The scale guard's verdict (`bench.scale.report`): a page grows past the buffers' bound and fails the run, a
+reference never does, and a page whose HTML grew is said to show more at the large size, still judged. No
+database, no timing: the figures are given."""
+
+from __future__ import annotations
+
+from bench.pages import Page
+from bench.scale import report
+
+SIZES = ["1,000 customers", "50,000 customers"]
+
+
+def _figures(**pages: tuple[tuple[int, int, int], tuple[int, int, int]]) -> dict:
+    return {size: {label: figures[n] for label, figures in pages.items()} for n, size in enumerate(SIZES)}
+
+
+def test_a_page_past_the_bound_fails_the_run_and_a_fuller_page_is_said_so(capsys):
+    pages = [
+        Page("flat", "home"),
+        Page("costlier", "home"),
+        Page("fuller", "home"),
+        Page("admin", "home", reference=True),
+    ]
+    figures = _figures(
+        flat=((5, 100, 20_000), (5, 250, 20_000)),
+        costlier=((5, 100, 20_000), (5, 400, 20_500)),
+        fuller=((5, 30, 8_000), (5, 170, 16_000)),
+        admin=((5, 10, 9_000), (5, 9_000, 9_000)),
+    )
+    assert report(SIZES, pages, figures, {}, None) == 1
+    out = capsys.readouterr().out
+    lines = {
+        line.split()[0]: line
+        for line in out.splitlines()
+        if line.split() and line.split()[0] in figures[SIZES[0]]
+    }
+    assert "GROWS" not in lines["flat"] and "GROWS" not in lines["admin"]
+    assert "GROWS" in lines["costlier"] and "shows more" not in lines["costlier"]
+    assert "GROWS" in lines["fuller"] and "(shows more)" in lines["fuller"]
+    assert "2 of 3 pages grow: costlier, fuller" in out and "of which 1 show more" in out
+
+
+def test_no_page_past_the_bound_passes(capsys):
+    figures = _figures(flat=((5, 100, 20_000), (5, 290, 40_000)))
+    assert report(SIZES, [Page("flat", "home")], figures, {}, None) == 0
+    assert "none of the 1 pages grows" in capsys.readouterr().out
