@@ -187,6 +187,14 @@
     focusErrorSummary(document);
     focusArrival(document);
   });
+  // The language switch returns to the address the page shows now: a filter, a sort or a page chosen through htmx
+  // has moved it on (hx-push-url) since the server wrote the switch's "next".
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!form.matches || !form.matches(".lang-switch")) { return; }
+    var next = form.querySelector('input[name="next"]');
+    if (next) { next.value = window.location.pathname + window.location.search; }
+  });
   document.addEventListener("htmx:responseError", showError);
   document.addEventListener("htmx:sendError", showError);
   document.addEventListener("htmx:configRequest", function (evt) {
