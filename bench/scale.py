@@ -84,14 +84,31 @@ def request(client, page: Page, *, check: bool = True, url: str = ""):
     return response
 
 
+#: A read through a server-side cursor (a queryset's `iterator()` on PostgreSQL), as Django logs it: the cursor's
+#: declaration, then the read itself.
+_DECLARED = re.compile(
+    r'^\s*DECLARE\s+"?[\w$]+"?\s+.*?CURSOR\s+(?:WITH(?:OUT)?\s+HOLD\s+)?FOR\s+(.*)$', re.S | re.I
+)
+
+
+def read_of(sql: str) -> str | None:
+    """The read a logged statement makes, to EXPLAIN: a SELECT or WITH as it is, the SELECT a server-side cursor
+    is declared for (a page that walks a large read with `iterator()` reads it all the same), else None."""
+    declared = _DECLARED.match(sql)
+    if declared:
+        sql = declared.group(1)
+    return sql if sql.lstrip().upper().startswith(("SELECT", "WITH")) else None
+
+
 def buffers_of(sqls: list[str]) -> list[tuple[int, str]]:
     """Shared buffers (hit + read) of EXPLAIN (ANALYZE, BUFFERS) of each read, with its SQL."""
     from django.db import connection
 
     out = []
     with connection.cursor() as cursor:
-        for sql in sqls:
-            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+        for logged in sqls:
+            sql = read_of(logged)
+            if sql is None:
                 continue
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}")
             raw = cursor.fetchone()[0]

@@ -44,3 +44,16 @@ def test_no_page_past_the_bound_passes(capsys):
     figures = _figures(flat=((5, 100, 20_000), (5, 290, 40_000)))
     assert report(SIZES, [Page("flat", "home")], figures, {}, None) == 0
     assert "none of the 1 pages grows" in capsys.readouterr().out
+
+
+def test_a_read_through_a_server_side_cursor_is_measured_as_the_read_it_declares():
+    """A queryset walked with `iterator()` on PostgreSQL is logged as a cursor's declaration: the guard measures
+    the SELECT it declares (a page reading every invoice item of a month that way was not measured at all)."""
+    from bench.scale import read_of
+
+    select = 'SELECT "billing_invoiceitem"."id" FROM "billing_invoiceitem" WHERE ("year" = 2026)'
+    assert read_of(f'DECLARE "_django_curs_1403_sync_1" NO SCROLL CURSOR FOR {select}') == select
+    assert read_of(f'DECLARE "_django_curs_9_sync_2" NO SCROLL CURSOR WITHOUT HOLD FOR {select}') == select
+    assert read_of(select) == select and read_of("WITH x AS (SELECT 1) SELECT * FROM x").startswith("WITH")
+    assert read_of('UPDATE "django_session" SET "expire_date" = now()') is None
+    assert read_of("BEGIN") is None
