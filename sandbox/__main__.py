@@ -84,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         state.base_url = f"http://{args.host}:{args.port}"
         state.save(update_fields=["base_url"])
         credentials.ensure_client()
+        from sandbox.seeding.messaging import ensure_directory
+
+        ensure_directory()  # the bots, users, talk rooms and Webhook URLs, with or without seeded customers
         clock.catch_up()
         if args.credentials_file:
             # One process seeds, names the credentials and serves: the tests start many sandboxes, and each

@@ -12,3 +12,4 @@ class SandboxConfig(AppConfig):
         from sandbox import registry
 
         registry.load_domain_modules()
+        registry.load_messaging()

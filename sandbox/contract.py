@@ -137,3 +137,8 @@ def load_contract(path: str | None = None) -> Contract:
     with open(source, encoding="utf-8") as fh:
         document = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return Contract(document)
+
+
+def load_messaging_contract() -> Contract:
+    """contract/messaging.yaml: the bot message operations and the Incoming Webhook (not the Partner API's)."""
+    return load_contract(str(settings.SANDBOX_MESSAGING_CONTRACT))

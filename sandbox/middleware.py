@@ -1,4 +1,5 @@
-"""Request log: every call to /v1.0 and /oauth2 is recorded for tests (``GET /_sandbox/requests``)."""
+"""Request log: every call to /v1.0, /oauth2 and /message (the Incoming Webhook) is recorded for tests
+(``GET /_sandbox/requests``)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ class RequestLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         response = self.get_response(request)
-        if request.path.startswith(("/v1.0/", "/oauth2/")) and settings.SANDBOX_REQUEST_LOG_SIZE > 0:
+        logged = request.path.startswith(("/v1.0/", "/oauth2/", "/message/"))  # /message/: Incoming Webhook
+        if logged and settings.SANDBOX_REQUEST_LOG_SIZE > 0:
             try:
                 self._record(request, response, (time.perf_counter() - started) * 1000)
             except Exception:  # the log must never break an answer

@@ -47,7 +47,7 @@ class OAuthClient(SandboxModel):
     private_key_file = models.CharField(max_length=500, blank=True)
     # Space separated prefixes a redirect_uri must start with (authorization-code flow).
     redirect_uri_prefixes = models.TextField(default="http://127.0.0.1 http://localhost https://")
-    scopes = models.CharField(max_length=200, default="partner partner.read")
+    scopes = models.CharField(max_length=200, default="partner partner.read bot bot.message bot.read")
     created_at = models.DateTimeField(auto_now_add=True)
 
 
@@ -427,3 +427,60 @@ class SettlementItem(SandboxModel):
     status = models.CharField(max_length=20, blank=True)
     # x-unverified (SettlementItem.amount): the name "amount" is assumed; keep it in this one place.
     amount = models.BigIntegerField(null=True, blank=True)
+
+
+# --- messaging: bots, the partner's own users and talk rooms, Incoming Webhook URLs, what was posted -------------
+
+
+class Bot(SandboxModel):
+    """A bot of the partner's own tenant (the Bot API's botId)."""
+
+    bot_id = models.BigIntegerField(primary_key=True)
+    name = models.CharField(max_length=100)
+
+
+class WorksUser(SandboxModel):
+    """A member of the partner's own tenant a bot can message, by user id or login email."""
+
+    user_id = models.CharField(max_length=100, unique=True)
+    email = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=100)
+
+
+class TalkChannel(SandboxModel):
+    """A talk room (channelId) and the bots that are members of it."""
+
+    channel_id = models.CharField(max_length=100, primary_key=True)
+    title = models.CharField(max_length=200)
+    bots = models.ManyToManyField(Bot, related_name="channels", blank=True)
+
+
+class WebhookRoom(SandboxModel):
+    """An Incoming Webhook URL issued for a talk room: the token is the secret last segment of the URL."""
+
+    token = models.CharField(max_length=100, unique=True)
+    title = models.CharField(max_length=200)
+    channel_id = models.CharField(max_length=100)
+    seeded = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class SentMessage(SandboxModel):
+    """A message the sandbox accepted, as posted, for tests to read back what a person would see."""
+
+    USER, CHANNEL, WEBHOOK = "user", "channel", "webhook"
+    KINDS = [(USER, USER), (CHANNEL, CHANNEL), (WEBHOOK, WEBHOOK)]
+
+    kind = models.CharField(max_length=10, choices=KINDS)
+    bot_id = models.BigIntegerField(null=True, blank=True)
+    user_id = models.CharField(max_length=100, blank=True)  # the user's id, however the path named them
+    addressed_as = models.CharField(max_length=200, blank=True)  # the path's userId: an id or a login email
+    channel_id = models.CharField(max_length=100, blank=True)
+    webhook_token = models.CharField(max_length=100, blank=True)
+    webhook_title = models.CharField(max_length=200, blank=True)
+    content = models.JSONField()  # the request body's `content` (bots) or the whole body (webhooks)
+    received_at = models.DateTimeField()  # the sandbox clock's now (UTC)
+    business_date = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "id"])]

@@ -24,3 +24,11 @@ def load_domain_modules() -> list:
         if _exists(f"sandbox.seeding.{name}"):
             importlib.import_module(f"sandbox.seeding.{name}")
     return loaded
+
+
+def load_messaging():
+    """The bot message and Incoming Webhook endpoints (contract/messaging.yaml) with their seed part: apart from
+    the Partner API's domain modules, so their routes are not among the Partner API's."""
+    module = importlib.import_module("sandbox.api.messaging")
+    importlib.import_module("sandbox.seeding.messaging")
+    return module

@@ -89,6 +89,10 @@ LOGGING = {
 SANDBOX_CONTRACT = Path(
     os.environ.get("SANDBOX_CONTRACT", "").strip() or BASE_DIR / "contract" / "openapi.yaml"
 )
+# The bot message and Incoming Webhook endpoints' own contract (issue 56), apart from the Partner API's.
+SANDBOX_MESSAGING_CONTRACT = Path(
+    os.environ.get("SANDBOX_MESSAGING_CONTRACT", "").strip() or BASE_DIR / "contract" / "messaging.yaml"
+)
 # Business time zone: dates of the contract's rules ("from tomorrow") are evaluated here.
 SANDBOX_TIME_ZONE = os.environ.get("SANDBOX_TIME_ZONE", "Asia/Tokyo")
 # Requests per minute per API operation per client (common.notes.md: 240/min).

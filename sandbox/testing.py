@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 import requests
 
-from sandbox.contract import Contract, load_contract
+from sandbox.contract import Contract, Operation, load_contract
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
@@ -49,6 +49,24 @@ def contract_path() -> str:
 
 def contract() -> Contract:
     return load_contract(contract_path())
+
+
+def messaging_contract_path() -> str:
+    return os.environ.get("SANDBOX_MESSAGING_CONTRACT") or str(REPO / "contract" / "messaging.yaml")
+
+
+def messaging_contract() -> Contract:
+    """contract/messaging.yaml: the bot message operations and the Incoming Webhook."""
+    return load_contract(messaging_contract_path())
+
+
+def _operation_of(method: str, api_path: str) -> tuple[Contract, Operation]:
+    """The operation of either contract (the Partner API's first) for ``method api_path``."""
+    for spec in (contract(), messaging_contract()):
+        op = spec.match(method, api_path)
+        if op is not None:
+            return spec, op
+    raise ContractViolation(f"{method} {api_path} is not an operation of the contracts")
 
 
 def free_port() -> int:
@@ -85,11 +103,9 @@ def ends_with_this_process() -> Callable[[], None] | None:
 
 
 def check_response(method: str, api_path: str, status: int, content_type: str, body: bytes) -> str | None:
-    """The contract's operation for ``method api_path`` (path below /v1.0); raises ContractViolation."""
-    spec = contract()
-    op = spec.match(method, api_path)
-    if op is None:
-        raise ContractViolation(f"{method} {api_path} is not an operation of the contract")
+    """The contract's operation for ``method api_path`` (path below /v1.0, or /message/<token> for the Incoming
+    Webhook), in openapi.yaml or messaging.yaml; raises ContractViolation."""
+    spec, op = _operation_of(method, api_path)
     response = op.responses.get(str(status)) or op.responses.get("default")
     if response is None:
         raise ContractViolation(f"{op.operation_id}: status {status} is not documented")
@@ -171,6 +187,10 @@ class SandboxClient:
 
     def delete(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("DELETE", path, **kwargs)
+
+    def messages(self, **filters: Any) -> list[dict]:
+        """What the sandbox recorded as posted (`Sandbox.messages`)."""
+        return self.sandbox.messages(**filters)
 
 
 @dataclass
@@ -289,6 +309,42 @@ class Sandbox:
             self.facts_changed.add(domain_id)
         return self.admin("PATCH" if facts else "GET", f"customers/{domain_id}", facts or None)
 
+    # --- messaging (contract/messaging.yaml) -------------------------------------------------------------
+
+    def messages(self, **filters: Any) -> list[dict]:
+        """Every message accepted, oldest first, as posted: filters kind (user, channel, webhook), botId, userId,
+        channelId, webhookToken, since (an id), limit. Each: id, kind, botId, userId, addressedAs, channelId,
+        webhookToken, webhookTitle, content, shownText, receivedAt (sandbox clock, UTC), businessDate."""
+        params = {"limit": 5000, **{k: v for k, v in filters.items() if v is not None}}
+        return self.admin("GET", "messages", **params)["messages"]
+
+    def clear_messages(self) -> None:
+        self.admin("DELETE", "messages")
+
+    def messaging(self) -> dict[str, Any]:
+        """The bots, users, talk rooms and Webhook URLs (with their url) the messaging endpoints know."""
+        return self.admin("GET", "messaging")
+
+    def create_webhook(self, title: str, channel_id: str) -> dict[str, Any]:
+        """Issue a new Webhook URL for a talk room: {token, url, title, channelId}."""
+        return self.admin("POST", "webhooks", {"title": title, "channelId": channel_id})
+
+    def post_webhook(
+        self, token: str, body: Any, *, validate: bool = True, **kwargs: Any
+    ) -> requests.Response:
+        """POST to the Incoming Webhook URL of `token`; the answer is checked against contract/messaging.yaml."""
+        kwargs.setdefault("timeout", 30)
+        response = requests.post(f"{self.root}/message/{token}", json=body, **kwargs)
+        if validate:
+            check_response(
+                "POST",
+                f"/message/{token}",
+                response.status_code,
+                response.headers.get("Content-Type", ""),
+                response.content,
+            )
+        return response
+
     # --- CLI on the same database -------------------------------------------------------------------------
 
     def cli(self, *args: str, timeout: float = 300) -> str:
@@ -402,6 +458,7 @@ def _server_env(
             "DJANGO_SETTINGS_MODULE": "sandbox.settings",
             "SANDBOX_DB": str(work / "sandbox.sqlite3"),
             "SANDBOX_CONTRACT": contract_path(),
+            "SANDBOX_MESSAGING_CONTRACT": messaging_contract_path(),
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -39,7 +39,7 @@ from jsonschema.exceptions import best_match
 
 from sandbox import clock
 from sandbox.api.errors import ApiError
-from sandbox.contract import Operation, load_contract
+from sandbox.contract import Contract, Operation, load_contract
 from sandbox.models import Customer, Fault, OAuthClient, OAuthToken
 from sandbox.prepared import Prepared
 
@@ -214,9 +214,14 @@ def authenticate(request: HttpRequest) -> Bearer:
 
 
 def check_scope(op: Operation, token: Bearer) -> None:
+    """A write needs one of the operation's scopes that is not a `.read` one (`partner`; `bot` or `bot.message`)."""
     granted = set(token.scope.split())
-    if op.is_write and "partner" not in granted:
-        raise ApiError(403, "FORBIDDEN", f"{op.operation_id} needs the scope 'partner'")
+    writing = [s for s in op.scopes if not s.endswith(".read")]
+    if op.is_write and writing and not granted & set(writing):
+        needed = (
+            f"the scope '{writing[0]}'" if len(writing) == 1 else f"one of the scopes {', '.join(writing)}"
+        )
+        raise ApiError(403, "FORBIDDEN", f"{op.operation_id} needs {needed}")
     if not granted & set(op.scopes):
         raise ApiError(403, "FORBIDDEN", f"{op.operation_id} needs one of the scopes {', '.join(op.scopes)}")
 
@@ -355,6 +360,20 @@ def _error_code(error) -> str:
     return "INVALID_PARAMETER"
 
 
+# Errors whose jsonschema message repeats the whole value (a 2,000-character text, eleven buttons): said shortly.
+_SHORT_MESSAGES = {
+    "maxLength": "longer than {} characters",
+    "minLength": "shorter than {} characters",
+    "maxItems": "more than {} items",
+    "minItems": "fewer than {} items",
+}
+
+
+def _error_message(error) -> str:
+    short = _SHORT_MESSAGES.get(error.validator)
+    return short.format(error.validator_value) if short else error.message
+
+
 def _error_field(error) -> str:
     parts = [str(p) for p in error.absolute_path]
     if error.validator == "required" and isinstance(error.instance, dict):
@@ -365,9 +384,8 @@ def _error_field(error) -> str:
 
 
 def _validate_parameters(
-    op: Operation, request: HttpRequest, path_kwargs: dict[str, str], field_rules
+    op: Operation, request: HttpRequest, path_kwargs: dict[str, str], field_rules, contract: Contract
 ) -> tuple:
-    contract = load_contract()
     path_values: dict[str, Any] = {}
     query: dict[str, Any] = {}
     for param in op.parameters:
@@ -418,7 +436,7 @@ def _rule_name(field_rules, name: str) -> str:
     return found.name if found else ""
 
 
-def _parse_body(op: Operation, request: HttpRequest, field_rules) -> Any:
+def _parse_body(op: Operation, request: HttpRequest, field_rules, contract: Contract) -> Any:
     if op.body_schema is None:
         return None
     content_type = request.META.get("CONTENT_TYPE", "")
@@ -438,40 +456,62 @@ def _parse_body(op: Operation, request: HttpRequest, field_rules) -> Any:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "BAD_REQUEST", "the request body is not valid JSON") from None
-    error = best_match(load_contract().schema_validator(op.body_schema).iter_errors(body))
+    error = best_match(contract.schema_validator(op.body_schema).iter_errors(body))
     if error is not None:
         where = _error_field(error)
         rule = _rule_name(field_rules, where) or _rule_name(field_rules, where.split(".")[0])
         prefix = f"{where}: " if where else ""
-        raise ApiError(400, _error_code(error), f"{prefix}{error.message}", rule=rule)
+        raise ApiError(400, _error_code(error), f"{prefix}{_error_message(error)}", rule=rule)
     return body
 
 
-def operation(operation_id: str, *, field_rules: dict[str, Any] | None = None):
+def _admit(request: HttpRequest, op: Operation, anonymous: bool) -> tuple[int, dict[str, str]]:
+    """Who calls and the rate limit's headers: the token's app (401 without one, 403 without the scope), or for an
+    `anonymous` operation (a URL that is its own secret) the URL itself."""
+    if anonymous:
+        return 0, rate_limiter.hit("url:" + request.path, op.operation_id)
+    token = authenticate(request)
+    request.sandbox_client_id = token.client_id
+    headers = rate_limiter.hit(token.client_id, op.operation_id)
+    try:
+        check_scope(op, token)
+    except ApiError as error:
+        error.headers = {**headers, **error.headers}
+        raise
+    return token.client_pk, headers
+
+
+def operation(
+    operation_id: str,
+    *,
+    field_rules: dict[str, Any] | None = None,
+    contract: Contract | None = None,
+    anonymous: bool = False,
+):
     """Turn ``func(request, **path_params)`` into the handler of ``operation_id``.
 
     ``field_rules`` maps a body field ("companyName", "administrator.password"), a parameter name or
     "Content-Type" to the rule that a schema violation of that field breaks, so the 400 names the rule.
+    ``contract``: the contract the operation is in (default: the Partner API's, ``SANDBOX_CONTRACT``).
+    ``anonymous``: no bearer token; the rate limit counts per URL (the Incoming Webhook's).
     """
-    op = load_contract().operations[operation_id]
+    spec = contract or load_contract()
+    op = spec.operations[operation_id]
 
     def decorate(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         def handler(request: HttpRequest, **path_kwargs: str) -> HttpResponse:
             request.sandbox_operation = operation_id
             rate_headers: dict[str, str] = {}
             try:
-                token = authenticate(request)
-                request.sandbox_client_id = token.client_id
-                rate_headers = rate_limiter.hit(token.client_id, operation_id)
-                check_scope(op, token)
+                client_pk, rate_headers = _admit(request, op, anonymous)
                 fault = _active_fault(operation_id)
                 if fault is not None:
                     _apply_fault(request, fault, after=False)
                 today = clock.catch_up()
-                path_values, query = _validate_parameters(op, request, path_kwargs, field_rules)
-                body = _parse_body(op, request, field_rules)
+                path_values, query = _validate_parameters(op, request, path_kwargs, field_rules, spec)
+                body = _parse_body(op, request, field_rules, spec)
                 request.api = ApiContext(
-                    operation=op, client_pk=token.client_pk, today=today, query=query, body=body
+                    operation=op, client_pk=client_pk, today=today, query=query, body=body
                 )
                 response = func(request, **path_values)
                 if fault is not None:

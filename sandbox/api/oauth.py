@@ -23,7 +23,7 @@ from sandbox.api.common import token_hash
 from sandbox.models import OAuthClient, OAuthToken
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-KNOWN_SCOPES = ("partner", "partner.read")
+KNOWN_SCOPES = ("partner", "partner.read", "bot", "bot.message", "bot.read")
 CODE_LIFETIME = dt.timedelta(minutes=10)
 MAX_ASSERTION_LIFETIME = 3600
 

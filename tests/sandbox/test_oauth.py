@@ -73,7 +73,7 @@ def test_wrong_client_secret_is_invalid_client(sandbox_server):
 
 def test_unknown_grant_type_and_scope(sandbox_server):
     assert _token_post(sandbox_server, grant_type="password").json()["error"] == "unsupported_grant_type"
-    form = _jwt_form(sandbox_server, sandbox_server.assertion(), scope="bot")
+    form = _jwt_form(sandbox_server, sandbox_server.assertion(), scope="calendar")
     assert _token_post(sandbox_server, **form).json()["error"] == "invalid_scope"
 
 
