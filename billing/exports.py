@@ -29,9 +29,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing import estimate, rules
-from billing.models import Invoice, InvoiceItem
+from billing.margins import charged, month_margins, priced_item_rows
+from billing.models import Invoice
 from billing.permissions import VIEW_BILLING
-from billing.prices import PriceBook, expected_cost, for_item_days, item_entry, item_units
+from billing.prices import PriceBook
 from portal.core import kept
 from portal.core.access import check
 from portal.core.downloads import Table
@@ -39,39 +40,6 @@ from portal.core.vocabulary import ItemType, Plan, billed_item_name, code_column
 from portal.core.yayoi import JOURNAL_LAYOUT, TAX_OUTSIDE, TAX_QUALIFIED_PURCHASE_10, fitted
 
 STATEMENT_TAX_RATE = 10
-CHARGED_TYPES = ("PRODUCT", "OPTION_PRODUCT", "OPTION_PLUS", "ADJUSTMENT", "PENALTY")
-
-
-def priced_item_rows(year: int, month: int, types=CHARGED_TYPES, *, domain_id: int | None = None):
-    """The month's items of `types` as mappings, customer by customer (what the statement and the customers'
-    invoices price); with `domain_id`, that customer's alone (read along its index)."""
-    qs = InvoiceItem.objects.filter(year=year, month=month, item_type__in=types)
-    if domain_id is not None:
-        qs = qs.filter(domain_id=domain_id)
-    return qs.order_by("customer_name", "domain_id", "type_order", "position").values(
-        "domain_id",
-        "customer_name",
-        "customer_code",
-        "item_type",
-        "item_id",
-        "sub_item_id",
-        "plan",
-        "start_date",
-        "end_date",
-        "license_count",
-        "member_count",
-        "quantity",
-        "amount",
-    )
-
-
-def _charged(item: dict, book: PriceBook, year: int, month: int) -> tuple[int | None, int, int | None]:
-    """(unit price or None, units, amount charged to the customer): the price book's price prorated to the
-    item's days; without a price in the book, the amount billed by the vendor is passed on."""
-    entry = item_entry(book, item, year, month)
-    if entry is None:
-        return None, item_units(item), item["amount"] or 0
-    return entry.price, item_units(item), for_item_days(entry.price, item, year, month)
 
 
 def statement_rows(year: int, month: int) -> Iterator[list]:
@@ -96,7 +64,7 @@ def statement_rows(year: int, month: int) -> Iterator[list]:
                 yield from closing()
             current, subtotal = item["domain_id"], 0
             name, code = item["customer_name"], item["customer_code"]
-        unit_price, units, amount = _charged(item, book, year, month)
+        unit_price, units, amount = charged(item, book, year, month)
         subtotal += amount
         yield [
             current,
@@ -142,40 +110,11 @@ def statement_table(*, user, year: int, month: int) -> Table:
 
 
 def margin_rows(*, user, year: int, month: int, limit: int | None = None) -> list[dict]:
-    """Per customer of the month: billed cost, expected cost (price book; None without prices), revenue (the
-    price charged to the customer) and margin, largest cost first. `cost_difference` compares the billed
-    cost of the items the book prices with their expected cost (None within ¥1)."""
+    """Per customer of the month: billed cost, expected cost, revenue and margin, largest cost first, worked out
+    now from the month's items (`billing.margins.month_margins`: the download's; the findings page reads the
+    copy the worker keeps beside the estimate)."""
     check(user, VIEW_BILLING)
-    book = PriceBook.load()
-    out: dict[int, dict] = {}
-    for item in priced_item_rows(year, month).iterator(chunk_size=2000):
-        row = out.setdefault(
-            item["domain_id"],
-            {
-                "domain_id": item["domain_id"],
-                "customer_name": item["customer_name"],
-                "billed": 0,
-                "expected": None,
-                "billed_priced": 0,
-                "revenue": 0,
-            },
-        )
-        row["billed"] += item["amount"] or 0
-        _price, _units, charged = _charged(item, book, year, month)
-        row["revenue"] += charged
-        cost = expected_cost(book, item, year, month)
-        if cost is not None:
-            row["expected"] = (row["expected"] or 0) + cost
-            row["billed_priced"] += item["amount"] or 0
-    rows = sorted(out.values(), key=lambda r: -r["billed"])
-    for row in rows:
-        row["margin"] = row["revenue"] - row["billed"]
-        # Compared on the items the book prices only (an item without a price has no expected cost).
-        difference = None if row["expected"] is None else row["billed_priced"] - row["expected"]
-        row["cost_difference"] = (
-            difference if difference is not None and abs(difference) > rules.COST_TOLERANCE_YEN else None
-        )
-    return rows[:limit] if limit else rows
+    return month_margins(year, month, limit=limit)
 
 
 # --- Yayoi import format (弥生インポート形式), see the module docstring --------------------------------------

@@ -433,6 +433,10 @@ class EstimateMonth(models.Model):
     #: The month's totals over its customers with an estimate, summed by the worker when it keeps the month
     #: (`estimate.ESTIMATE_FIGURES`): what the Invoices page shows beside its customers of the largest cost.
     totals = models.JSONField(default=dict)
+    #: The month's customers of the largest billed cost with their margin (`billing.margins.month_margins`, the
+    #: first `estimate.MARGINS_KEPT`), worked out by the worker from the invoice's items when the month is worked
+    #: out whole (its items and the price book are in `basis`): the findings page reads them, never the items.
+    margins = models.JSONField(default=list)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["year", "month"], name="billing_one_estimate_month")]

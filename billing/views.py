@@ -190,6 +190,18 @@ def accounting_export(request: HttpRequest, year: int, month: int) -> HttpRespon
     return shift_jis_response(request, table, name=f"yayoi-journal-{year}-{month:02d}")
 
 
+def _findings_around(request: HttpRequest, year: int, month: int) -> dict:
+    """What the findings page shows around its list (not its htmx answers): the customers the check could not
+    check, whether the month may be reopened, and the margins the worker keeps beside the month's estimate."""
+    margins, state = selectors.kept_margins(user=request.user, year=year, month=month)
+    return {
+        "unchecked": selectors.customers_unchecked(user=request.user, year=year, month=month),
+        "can_reopen": can(request.user, REOPEN_MONTHS),
+        "margins": margins,
+        "kept": state,
+    }
+
+
 @require(VIEW_BILLING)
 @require_GET
 def findings(request: HttpRequest, year: int, month: int) -> HttpResponse:
@@ -214,11 +226,7 @@ def findings(request: HttpRequest, year: int, month: int) -> HttpResponse:
             "can_change": can(request.user, CHANGE_BILLING),
             "closing": selectors.month_closing_state(user=request.user, year=year, month=month),
         },
-        full_context=lambda: {
-            "unchecked": selectors.customers_unchecked(user=request.user, year=year, month=month),
-            "can_reopen": can(request.user, REOPEN_MONTHS),
-            "margins": exports.margin_rows(user=request.user, year=year, month=month, limit=200),
-        },
+        full_context=lambda: _findings_around(request, year, month),
     )
 
 

@@ -25,7 +25,16 @@ from billing.estimate.compare import (
     against_invoice,
     against_invoice_page,
 )
-from billing.estimate.kept import KEEP_BATCH, KEEPER, KEPT, RULES, estimate_keep, estimate_state, months_kept
+from billing.estimate.kept import (
+    KEEP_BATCH,
+    KEEPER,
+    KEPT,
+    MARGINS_KEPT,
+    RULES,
+    estimate_keep,
+    estimate_state,
+    months_kept,
+)
 from billing.estimate.month import (
     CANNOT_KNOW,
     ESTIMATE_FIGURES,
@@ -51,6 +60,7 @@ __all__ = [
     "KEEPER",
     "KEEP_BATCH",
     "KEPT",
+    "MARGINS_KEPT",
     "NOT_ESTIMATED_TYPES",
     "RULES",
     "UNKNOWABLE",

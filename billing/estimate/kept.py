@@ -21,6 +21,7 @@ from django.utils import timezone
 from billing import prices, rules
 from billing.estimate.compare import compared_keep
 from billing.estimate.month import ESTIMATE_FIGURES, Estimate, estimate_with_book, months_estimated
+from billing.margins import month_margins
 from billing.models import DetailMonth, EstimateCopy, EstimateMonth, Invoice
 from customers.selectors import customers_live, customers_removed_since
 from portal.core import clock
@@ -28,8 +29,12 @@ from portal.core.copies import copies_changed_count, copies_changed_since
 from portal.core.kept import KEPT_MARGIN, Keeper, KeptState
 
 #: The estimate's rules, as a number: a kept estimate worked out by other rules (an older release) is worked out
-#: again. Move it on with any change to how lines are worked out or priced.
-RULES = 2
+#: again. Move it on with any change to how lines are worked out or priced, or to what a month keeps (3: its
+#: margins).
+RULES = 3
+
+#: The customers of the largest billed cost whose margins a month keeps (the findings page shows them).
+MARGINS_KEPT = 200
 
 
 #: The name of the kept estimate among the copies kept (`portal.core.kept`).
@@ -86,7 +91,10 @@ def estimate_keep(*, year: int, month: int, today: dt.date | None = None, whole:
     started = timezone.now()
     kept = EstimateMonth.objects.filter(year=year, month=month).first()
     compared: list[int] | None = None  # the customers set beside the invoice again (None: every one)
+    margins = kept.margins if kept is not None else []
     if whole or kept is None or kept.basis != basis:
+        # What the margins are worked out from (the invoice's items, the price book) is in the basis.
+        margins = month_margins(year, month, limit=MARGINS_KEPT) if basis["invoice"] else []
         live = sorted(customers_live())
         _keep_batches(year, month, live, book)
         gone = sorted(
@@ -109,7 +117,7 @@ def estimate_keep(*, year: int, month: int, today: dt.date | None = None, whole:
                 year=year, month=month, domain_id__in=gone[index : index + KEEP_BATCH]
             ).delete()
         figures = compared_keep(year, month, compared, batch=KEEP_BATCH) if basis["invoice"] else {}
-        _kept_month(year, month, started, basis, figures, _totals(year, month))
+        _kept_month(year, month, started, basis, figures, _totals(year, month), margins)
 
 
 def _keep_batches(year: int, month: int, domain_ids: list[int], book: prices.PriceBook) -> None:
@@ -152,17 +160,29 @@ def _keep(year: int, month: int, result: Estimate, worked: Iterable[int]) -> Non
 
 
 def _kept_month(
-    year: int, month: int, worked_at: dt.datetime, basis: dict, compared: dict, totals: dict
+    year: int,
+    month: int,
+    worked_at: dt.datetime,
+    basis: dict,
+    compared: dict,
+    totals: dict,
+    margins: list[dict],
 ) -> None:
     EstimateMonth.objects.bulk_create(
         [
             EstimateMonth(
-                year=year, month=month, worked_at=worked_at, basis=basis, compared=compared, totals=totals
+                year=year,
+                month=month,
+                worked_at=worked_at,
+                basis=basis,
+                compared=compared,
+                totals=totals,
+                margins=margins,
             )
         ],
         update_conflicts=True,
         unique_fields=["year", "month"],
-        update_fields=["worked_at", "basis", "compared", "totals"],
+        update_fields=["worked_at", "basis", "compared", "totals", "margins"],
     )
 
 

@@ -10,7 +10,7 @@
   `price_entry_on`, `price_entry_next`).
 - `customer_page`: the customer page's Billing section (`customer_billing_section`, `usage_chart`).
 - `closing`: the months Finance closed (`closed_months`, `month_is_closed`, `month_closing_state`).
-- `estimate`: the estimate as billing's pages read it (`estimates`, `estimate_kept_state`, `month_estimate`,
+- `estimate`: the estimate as billing's pages read it (`estimates`, `estimate_kept_state`, `kept_margins`, `month_estimate`,
   `estimate_against_invoice`).
 - `charged`: what invoicing reads of billing: the month's items as charged on (`ChargedItem`,
   `month_charged_items`, `month_estimated_items`), `ESTIMATE_UNKNOWABLE`, and the stamps of what they are made
@@ -35,6 +35,7 @@ from billing.selectors.estimate import (
     estimate_against_invoice,
     estimate_kept_state,
     estimates,
+    kept_margins,
     month_estimate,
 )
 from billing.selectors.findings import (
@@ -69,6 +70,7 @@ __all__ = [
     "customer_billing_section",
     "customers_unchecked",
     "estimate_against_invoice",
+    "kept_margins",
     "estimate_kept_state",
     "estimates",
     "fetch_runs",

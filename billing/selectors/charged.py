@@ -42,10 +42,10 @@ PRICED_TYPES = ("PRODUCT", "OPTION_PRODUCT", "OPTION_PLUS")
 
 
 def month_charged_items(*, user, year: int, month: int, domain_id: int | None = None) -> list[ChargedItem]:
-    """The month's charged items (`exports.CHARGED_TYPES`), customer by customer, each priced by the price book,
+    """The month's charged items (`margins.CHARGED_TYPES`), customer by customer, each priced by the price book,
     in two queries (the items, the book): what the partner's invoices to its customers are made of. With
     `domain_id`, that customer's items alone (one customer's draft)."""
-    from billing.exports import CHARGED_TYPES, priced_item_rows
+    from billing.margins import CHARGED_TYPES, priced_item_rows
     from billing.prices import PriceBook, for_item_days, item_entry, item_units
 
     check(user, VIEW_BILLING)

@@ -1,5 +1,5 @@
 """The estimate as billing's pages read it: the Invoices page's months as kept (`estimates`), how a
-month's kept estimate stands (`estimate_kept_state`), a month's estimate (`month_estimate`) and the kept estimate
+month's kept estimate stands (`estimate_kept_state`), the margins kept beside it (`kept_margins`), a month's estimate (`month_estimate`) and the kept estimate
 beside its invoice (`estimate_against_invoice`). The estimate itself is billing/estimate/."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.core.paginator import Page
 
 from billing import estimate, prices, rules
-from billing.models import Invoice
+from billing.models import EstimateMonth, Invoice
 from billing.permissions import VIEW_BILLING
 from portal.core import clock, kept
 from portal.core.access import check
@@ -43,6 +43,16 @@ def estimate_kept_state(*, user, year: int, month: int) -> kept.KeptState:
     """How the month's kept estimate stands (queued for the worker when behind)."""
     check(user, VIEW_BILLING)
     return kept.ask(estimate.KEPT, year, month)
+
+
+def kept_margins(*, user, year: int, month: int) -> tuple[list[dict], kept.KeptState]:
+    """The month's customers of the largest billed cost with their margins, as the worker keeps them beside the
+    month's estimate (`EstimateMonth.margins`: one row read, never the month's items), and how that copy stands
+    (queued for the worker when behind)."""
+    check(user, VIEW_BILLING)
+    state = kept.ask(estimate.KEPT, year, month)
+    margins = EstimateMonth.objects.filter(year=year, month=month).values_list("margins", flat=True).first()
+    return margins or [], state
 
 
 def month_estimate(*, user, year: int, month: int, domain_ids=None) -> estimate.Estimate:

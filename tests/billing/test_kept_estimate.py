@@ -303,3 +303,44 @@ def test_after_a_price_change_the_page_says_it_is_being_worked_out_and_the_worke
     assert {"name": estimate.KEPT, **NOV} in queued
     kept.keep_task(**queued[-1])  # the worker
     assert worked_out and "¥7,000" in page()
+
+
+@pytest.mark.kept_by_worker
+def test_the_findings_page_shows_the_margins_the_worker_keeps_without_reading_the_months_items(
+    monkeypatch, client_as
+):
+    """The month's margins per customer are worked out by the worker with the month's estimate, from the
+    invoice's items and the price book, and kept on the month: the findings page reads that one row, never the
+    month's items (every one of them at each open before: 116,000 at 50,000 customers); a price change shows
+    once the worker has been."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from portal.core.access import Role
+    from tests.fixtures.portal_api import pin_business_today
+
+    pin_business_today(monkeypatch, TODAY)
+    oct_ = {"year": 2026, "month": 10}
+    customer = make_customer(domain_id=next(_ids), company_name="Margin Trading K.K.")
+    make_invoice(**oct_)
+    make_item(customer, **oct_, license_count=10, amount=4_500)
+    PriceEntry.objects.create(
+        item_id="STD", plan="ANNUAL_LICENSE", cost=450, price=600, effective_from=dt.date(2026, 10, 1)
+    )
+    client = client_as(Role.FINANCE)
+    url = reverse("billing:findings", kwargs=oct_)
+    assert 'data-testid="margins"' not in client.get(url).content.decode()  # never worked out: queued
+    estimate.estimate_keep(**oct_, today=TODAY)
+    with CaptureQueriesContext(connection) as read:
+        page = client.get(url).content.decode()
+    # No item priced (the page's count of customers without usage reads their keys alone).
+    assert not [q for q in read.captured_queries if '"billing_invoiceitem"."amount"' in q["sql"]]
+    margins = page[page.index('data-testid="margins"') :]
+    assert "Margin Trading K.K." in margins and "¥6,000" in margins and "¥1,500" in margins
+    PriceEntry.objects.create(  # a new price is a new entry (the book is append-only)
+        item_id="STD", plan="ANNUAL_LICENSE", cost=450, price=700, effective_from=dt.date(2026, 10, 1)
+    )
+    estimate.estimate_keep(**oct_, today=TODAY)
+    margins = client.get(url).content.decode()
+    assert "¥7,000" in margins[margins.index('data-testid="margins"') :]
