@@ -45,6 +45,7 @@ from partner_api import (
     UserAccountAuth,
     constants,
 )
+from partner_api.messaging import SCOPE_BOT_MESSAGE, MessagingClient
 from portal.core import metrics
 from portal.core.models import PartnerAccountToken
 
@@ -164,6 +165,7 @@ class DatabaseTokenVault:
 # --- building the client ----------------------------------------------------------------------------------
 
 _clients: dict[tuple, PartnerClient] = {}
+_messaging_clients: dict[tuple, MessagingClient] = {}
 _limiters: dict[tuple, TimelineLimiter] = {}
 _guard = threading.Lock()
 
@@ -333,11 +335,48 @@ def get_client(
         return _clients.setdefault(key, client)
 
 
+def get_messaging_client(*, account: Account | None = None) -> MessagingClient:
+    """The client of the partner tenant's bot messages (`partner_api.messaging`, issue 56's notices), built from
+    the same settings as `get_client` and sharing its rate limiter: the same service account (or connected user
+    account), its token asked for the `bot.message` scope."""
+    chosen: Account = account or ("service" if service_account_configured() else "user")
+    key = (
+        "messaging",
+        chosen,
+        settings.PARTNER_API_BASE_URL,
+        settings.PARTNER_API_TOKEN_URL,
+        settings.PARTNER_API_CLIENT_ID,
+        settings.PARTNER_API_SERVICE_ACCOUNT,
+        settings.PARTNER_API_PRIVATE_KEY_FILE,
+        settings.PARTNER_API_CONNECT_TIMEOUT,
+        settings.PARTNER_API_READ_TIMEOUT,
+        settings.PARTNER_API_MAX_RETRIES,
+        settings.PARTNER_API_RATE_LIMIT,
+        settings.REDIS_URL,
+    )
+    with _guard:
+        built = _messaging_clients.get(key)
+    if built is not None:
+        return built
+    client = MessagingClient(
+        base_url=settings.PARTNER_API_BASE_URL,
+        auth=_auth(chosen, SCOPE_BOT_MESSAGE),
+        limiter=_limiter(),
+        connect_timeout=settings.PARTNER_API_CONNECT_TIMEOUT,
+        read_timeout=settings.PARTNER_API_READ_TIMEOUT,
+        max_retries=settings.PARTNER_API_MAX_RETRIES,
+        observer=metrics.observer(),
+    )
+    with _guard:
+        return _messaging_clients.setdefault(key, client)
+
+
 def reset_clients() -> None:
     """Forget the built clients (tests; after settings change)."""
     with _guard:
-        clients = list(_clients.values())
+        clients: list[PartnerClient | MessagingClient] = [*_clients.values(), *_messaging_clients.values()]
         _clients.clear()
+        _messaging_clients.clear()
         _limiters.clear()
     for client in clients:
         client.close()

@@ -1,0 +1,123 @@
+"""LINE WORKS messaging, as the portal's notices will send them (`contract/messaging.yaml`, issue 56).
+
+- `MessagingClient`: a bot's message to a person (`sendBotUserMessage`) or to a talk room the bot is in
+  (`sendBotChannelMessage`), scope `bot.message` (or `bot`), answered 201 without a body. It goes through the same
+  `Transport` as the Partner API: the same token provider (a service account's token asked for that scope), the
+  same rate limiter (each operation its own budget), retries, and errors. A message is a write: one whose answer
+  is lost is an `OutcomeUnknownError`, never sent again by the client (the person may have it already).
+- `post_incoming_webhook`: a post to a talk room's Incoming Webhook URL, made in the LINE WORKS client by someone
+  in the room: its own host, the URL its own secret (no token), a title and a text. Its errors are the same
+  classes, with `operation_id` "postIncomingWebhook".
+
+`content` is a message as the vendor's message types describe it (`{"type": "text", "text": ...}`, a button
+template, a flexible template with its `altText`...); the caller builds it, the sandbox checks it against the
+contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+
+from partner_api import constants
+from partner_api.auth import TokenProvider
+from partner_api.errors import OutcomeUnknownError, PartnerApiError, TransportError, error_class_for
+from partner_api.operations import Operation
+from partner_api.ratelimit import RateLimiter
+from partner_api.transport import Observer, Transport
+
+#: The scope a bot's messages are sent with (the vendor's pages accept `bot` too, which grants more).
+SCOPE_BOT_MESSAGE = "bot.message"
+
+SEND_TO_USER = Operation("sendBotUserMessage", "POST", "/bots/{botId}/users/{userId}/messages")
+SEND_TO_CHANNEL = Operation("sendBotChannelMessage", "POST", "/bots/{botId}/channels/{channelId}/messages")
+POST_WEBHOOK = "postIncomingWebhook"
+
+
+class MessagingClient:
+    """A bot's messages. Build one per process and share it between threads, as `PartnerClient`."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        auth: TokenProvider,
+        limiter: RateLimiter | None = None,
+        connect_timeout: float = constants.DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: float = constants.DEFAULT_READ_TIMEOUT,
+        max_retries: int = constants.DEFAULT_MAX_RETRIES,
+        transport: Transport | None = None,
+        observer: Observer | None = None,
+    ) -> None:
+        self.transport = transport or Transport(
+            base_url=base_url,
+            auth=auth,
+            limiter=limiter,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_retries=max_retries,
+            observer=observer,
+        )
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def send_to_user(self, *, bot_id: int, user_id: str, content: Mapping[str, Any]) -> None:
+        """sendBotUserMessage: `user_id` is the person's LINE WORKS user id or login e-mail."""
+        self.transport.call(
+            SEND_TO_USER, path_params={"botId": bot_id, "userId": user_id}, body={"content": dict(content)}
+        )
+
+    def send_to_channel(self, *, bot_id: int, channel_id: str, content: Mapping[str, Any]) -> None:
+        """sendBotChannelMessage: a talk room the bot is a member of."""
+        self.transport.call(
+            SEND_TO_CHANNEL,
+            path_params={"botId": bot_id, "channelId": channel_id},
+            body={"content": dict(content)},
+        )
+
+
+def post_incoming_webhook(
+    url: str,
+    *,
+    title: str,
+    text: str,
+    session: requests.Session | None = None,
+    timeout: tuple[float, float] = (constants.DEFAULT_CONNECT_TIMEOUT, constants.DEFAULT_READ_TIMEOUT),
+) -> None:
+    """Post `title` and `text` to a talk room's Incoming Webhook URL (postIncomingWebhook). Any 2xx is delivered.
+    Refused: the `partner_api.errors` class of its status (404: the URL was removed or never existed; 400: the
+    post does not fit); not reached before sending: `TransportError`; sent but unanswered: `OutcomeUnknownError`
+    (the room may show it already: not to be posted again blindly)."""
+    body: dict[str, Any] = {"title": title, "body": {"text": text}}
+    try:
+        response = (session or requests).post(url, json=body, timeout=timeout)
+    except requests.ConnectionError as exc:
+        if isinstance(exc, requests.ConnectTimeout) or _refused(exc):
+            raise TransportError(operation_id=POST_WEBHOOK) from exc
+        raise OutcomeUnknownError(operation_id=POST_WEBHOOK) from exc
+    except requests.Timeout as exc:  # a read timeout: the post was sent
+        raise OutcomeUnknownError(operation_id=POST_WEBHOOK) from exc
+    if response.ok:
+        return
+    code, description = _error_body(response)
+    error: type[PartnerApiError] = error_class_for(response.status_code)
+    raise error(operation_id=POST_WEBHOOK, status=response.status_code, code=code, description=description)
+
+
+def _refused(exc: requests.ConnectionError) -> bool:
+    """Whether the connection was never made (refused, unknown host): nothing was sent."""
+    text = str(exc)
+    return "Connection refused" in text or "Name or service not known" in text or "NewConnectionError" in text
+
+
+def _error_body(response: requests.Response) -> tuple[str, str]:
+    try:
+        found = response.json()
+    except ValueError:
+        return "", response.text[:200]
+    if not isinstance(found, dict):
+        return "", ""
+    return str(found.get("code") or ""), str(found.get("description") or "")
