@@ -60,9 +60,15 @@ def _postgresql(table: str, key: str) -> tuple[str, ...]:
     return (
         f"""
         CREATE FUNCTION {table}_carried_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            removed boolean;
+            manager bigint;
         BEGIN
-            NEW.customer_removed := {_REMOVED.format(customer="NEW.domain_id", false="false")};
-            NEW.customer_manager := {_MANAGER.format(customer="NEW.domain_id")};
+            -- One read of the customer for both (a row written before its customer: neither).
+            SELECT c.removed_at IS NOT NULL, c.managed_by INTO removed, manager
+            FROM customers_customer c WHERE c.domain_id = NEW.domain_id;
+            NEW.customer_removed := COALESCE(removed, false);
+            NEW.customer_manager := manager;
             RETURN NEW;
         END
         $$
