@@ -520,3 +520,52 @@ class CopyChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.domain_id} {self.changed_at}"
+
+
+class Notice(models.Model):
+    """One thing the portal tells one person outside its pages, by one way (portal/core/notices.py): written by
+    `notices.notify` in the transaction of the work it reports, delivered by the worker after that commits. Never
+    sent twice: a notice whose answer was lost is `UNKNOWN`, and one whose worker died while sending it too."""
+
+    class Way(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        LINE_WORKS = "line_works", _("LINE WORKS")
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Not delivered")
+        UNKNOWN = "unknown", _("Unknown")
+
+    kind = models.CharField(_("kind"), max_length=64)
+    way = models.CharField(_("way"), max_length=16, choices=Way.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"))
+    #: The portal page it opens (absolute), or "".
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.WAITING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    #: When it is tried (again), while WAITING; when the attempt under way started, while SENDING.
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    #: Why the last attempt did not deliver it, in words.
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            # What the worker's minute delivers, or finds stuck: the few not yet done, by time.
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(state__in=["waiting", "sending"]),
+                name="core_notice_due",
+            ),
+            models.Index(fields=["user", "-created_at"], name="core_notice_user"),
+        ]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.user_id} by {self.way}: {self.state}"

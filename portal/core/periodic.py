@@ -79,5 +79,8 @@ CORE_JOBS = [
         "portal.core.housekeeping",
         lambda: crontab(minute=30, hour=settings.HOUSEKEEPING_HOUR),
     ),
+    # Notices due again after a failed attempt, or whose delivery the queue lost; those stuck half sent
+    # (portal/core/notices.py).
+    Periodic("notices-due", "portal.core.notices.deliver_due", lambda: 60.0),
     Periodic("worker-heartbeat", "portal.core.tasks.ping", lambda: 300.0),
 ]

@@ -98,6 +98,17 @@ RETENTION = [
         removable=~Q(state="running"),
     ),
     Retention(
+        model="core.Notice",
+        date_field="created_at",
+        keep=KeepDays("RETENTION_NOTICE_DAYS", 90),
+        kept=_("Notices sent by e-mail or in LINE WORKS, and those not delivered"),
+        reason=_(
+            "Three months answers whether someone was told about a change or a batch; what the notice reported "
+            "stays in the audit trail. A notice still being delivered is never removed."
+        ),
+        removable=~Q(state__in=["waiting", "sending"]),
+    ),
+    Retention(
         model="core.SyncRun",
         date_field="requested_at",
         keep=KeepDays("RETENTION_SYNC_RUN_DAYS", 90),

@@ -1,0 +1,172 @@
+"""Notices: what the portal tells a person outside its pages, by e-mail or in LINE WORKS (issue 56).
+
+`notify(kind, user=, way=, title=, text=, url=)` writes one `Notice` in the caller's transaction (the work it
+reports) and queues its delivery for when that commits: a notice never blocks, slows or undoes the work it reports,
+and one whose work rolled back is never sent. The worker delivers it (`deliver`, by id) through one way:
+
+* e-mail: Django's mail settings, to the person's address;
+* LINE WORKS: the partner tenant's bot (`LINE_WORKS_BOT_ID`) to the person, addressed by their login e-mail, a
+  button template whose button opens the portal page, through the one messaging client and rate limiter
+  (`portal.core.partner.get_messaging_client`).
+
+Delivery is at most once. An attempt first marks the notice SENDING (in its own transaction, the row locked and
+skipped by any other worker), then sends, then records the outcome:
+
+* delivered: SENT;
+* refused for good (an unknown person, a message that does not fit, no bot set): FAILED, with the reason in words;
+* refused for now (LINE WORKS or the mail server unreachable, busy or failing): WAITING again, tried after
+  `RETRY_AFTER` (1, 5, 30 and 120 minutes), FAILED after the last;
+* sent but unanswered (the post may have arrived): UNKNOWN, never sent again. So is a notice whose worker died
+  while sending it (`deliver_due` finds it SENDING past `SENDING_LEASE`).
+
+Beat runs `deliver_due` every minute: what is due again, and a delivery the queue lost. The person's page and the
+kinds each person chooses per way come next (issue 56); `kind` names what the notice is about ("batch.finished").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from partner_api.errors import PartnerApiError
+from portal.core.models import Notice
+
+logger = logging.getLogger(__name__)
+
+#: Minutes before each attempt after the first fails for now; after the last, the notice is not delivered.
+RETRY_AFTER = (1, 5, 30, 120)
+#: How long an attempt may be under way before the worker that made it is taken for dead (its notice: UNKNOWN).
+SENDING_LEASE = dt.timedelta(minutes=10)
+#: The most a button template's text may hold (contract/messaging.yaml, `contentText`).
+LINE_WORKS_TEXT_MOST = 1000
+
+
+def notify(kind: str, *, user, way: str, title: str, text: str, url: str = "") -> Notice:
+    """Tell `user` about `kind` by `way` (`Notice.Way`), once the caller's transaction commits."""
+    notice = Notice.objects.create(
+        kind=kind, way=way, user=user, title=title[:200], text=text, url=url, due_at=timezone.now()
+    )
+    transaction.on_commit(lambda: deliver_task.delay(notice.pk))
+    return notice
+
+
+def deliver(notice_id: int) -> str | None:
+    """One attempt at delivering the notice, if it is due and no other worker has it; its state after."""
+    with transaction.atomic():
+        notice = (
+            Notice.objects.select_for_update(skip_locked=True)
+            .filter(pk=notice_id, state=Notice.State.WAITING, due_at__lte=timezone.now())
+            .select_related("user")
+            .first()
+        )
+        if notice is None:
+            return None
+        notice.state, notice.due_at, notice.attempts = (
+            Notice.State.SENDING,
+            timezone.now(),
+            notice.attempts + 1,
+        )
+        notice.save(update_fields=["state", "due_at", "attempts"])
+    try:
+        _send(notice)
+    except PartnerApiError as exc:
+        return _record(notice, _outcome_of(exc), str(exc))
+    except (OSError, _NotDeliverable) as exc:  # the mail server, or nothing to send it with
+        retry = isinstance(exc, OSError)
+        return _record(notice, "retry" if retry else "failed", str(exc))
+    return _record(notice, "sent", "")
+
+
+class _NotDeliverable(Exception):
+    """The notice cannot go this way at all (no bot set, no address)."""
+
+
+def _send(notice: Notice) -> None:
+    user = notice.user
+    if not user.email:
+        raise _NotDeliverable(_("The person has no e-mail address, which both ways need."))
+    if notice.way == Notice.Way.EMAIL:
+        body = f"{notice.text}\n\n{notice.url}" if notice.url else notice.text
+        send_mail(notice.title, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        return
+    bot_id = settings.LINE_WORKS_BOT_ID
+    if not bot_id:
+        raise _NotDeliverable(
+            _("No LINE WORKS bot is set for the portal (the setting %(name)s).")
+            % {"name": "LINE_WORKS_BOT_ID"}
+        )
+    from portal.core.partner import get_messaging_client
+
+    get_messaging_client().send_to_user(bot_id=bot_id, user_id=user.email, content=line_works_content(notice))
+
+
+def line_works_content(notice: Notice) -> dict:
+    """The message a person reads in LINE WORKS: the title and the text, and a button that opens the page."""
+    text = f"{notice.title}\n{notice.text}"[:LINE_WORKS_TEXT_MOST]
+    if not notice.url:
+        return {"type": "text", "text": text}
+    return {
+        "type": "button_template",
+        "contentText": text,
+        "actions": [{"type": "uri", "label": _("Open in the portal"), "uri": notice.url}],
+    }
+
+
+def _outcome_of(exc: PartnerApiError) -> str:
+    if exc.outcome_unknown:
+        return "unknown"
+    return "retry" if exc.retryable else "failed"
+
+
+def _record(notice: Notice, outcome: str, error: str) -> str:
+    now = timezone.now()
+    fields = {"error": error[:2000]}
+    if outcome == "sent":
+        fields.update(state=Notice.State.SENT, sent_at=now)
+    elif outcome == "retry" and notice.attempts <= len(RETRY_AFTER):
+        wait = dt.timedelta(minutes=RETRY_AFTER[notice.attempts - 1])
+        fields.update(state=Notice.State.WAITING, due_at=now + wait)
+    elif outcome == "unknown":
+        fields.update(state=Notice.State.UNKNOWN)
+    else:
+        fields.update(state=Notice.State.FAILED)
+    Notice.objects.filter(pk=notice.pk, state=Notice.State.SENDING).update(**fields)
+    if fields["state"] != Notice.State.SENT:
+        logger.warning(
+            "notice not delivered", extra={"notice": notice.pk, "state": fields["state"], "error": error}
+        )
+    return str(fields["state"])
+
+
+def deliver_due(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """The worker's minute: deliver the notices due (again), and take for unknown those whose attempt has been
+    under way longer than `SENDING_LEASE` (their worker died: they may have been sent)."""
+    now = now or timezone.now()
+    stuck = Notice.objects.filter(state=Notice.State.SENDING, due_at__lt=now - SENDING_LEASE).update(
+        state=Notice.State.UNKNOWN, error=_("The attempt to send it stopped half way: it may have arrived.")
+    )
+    due = list(
+        Notice.objects.filter(state=Notice.State.WAITING, due_at__lte=now)
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    for notice_id in due:
+        deliver(notice_id)
+    return {"due": len(due), "stuck": stuck}
+
+
+@shared_task(name="portal.core.notices.deliver", ignore_result=True)
+def deliver_task(notice_id: int) -> str | None:
+    return deliver(notice_id)
+
+
+@shared_task(name="portal.core.notices.deliver_due", ignore_result=True)
+def deliver_due_task() -> dict[str, int]:
+    return deliver_due()
