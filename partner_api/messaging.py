@@ -6,8 +6,8 @@
   same rate limiter (each operation its own budget), retries, and errors. A message is a write: one whose answer
   is lost is an `OutcomeUnknownError`, never sent again by the client (the person may have it already).
 - `post_incoming_webhook`: a post to a talk room's Incoming Webhook URL, made in the LINE WORKS client by someone
-  in the room: its own host, the URL its own secret (no token), a title and a text. Its errors are the same
-  classes, with `operation_id` "postIncomingWebhook".
+  in the room: its own host, the URL its own secret (no token), a title and a text. Its errors are the
+  transport's, judged as for any write (`operation_id` "postIncomingWebhook").
 
 `content` is a message as the vendor's message types describe it (`{"type": "text", "text": ...}`, a button
 template, a flexible template with its `altText`...); the caller builds it, the sandbox checks it against the
@@ -23,17 +23,17 @@ import requests
 
 from partner_api import constants
 from partner_api.auth import TokenProvider
-from partner_api.errors import OutcomeUnknownError, PartnerApiError, TransportError, error_class_for
 from partner_api.operations import Operation
 from partner_api.ratelimit import RateLimiter
-from partner_api.transport import Observer, Transport
+from partner_api.transport import Observer, Transport, http_error, not_sent, transport_error
 
 #: The scope a bot's messages are sent with (the vendor's pages accept `bot` too, which grants more).
 SCOPE_BOT_MESSAGE = "bot.message"
 
 SEND_TO_USER = Operation("sendBotUserMessage", "POST", "/bots/{botId}/users/{userId}/messages")
 SEND_TO_CHANNEL = Operation("sendBotChannelMessage", "POST", "/bots/{botId}/channels/{channelId}/messages")
-POST_WEBHOOK = "postIncomingWebhook"
+#: The Webhook URL is the whole address (its own host and secret): the path is not the transport's to build.
+POST_WEBHOOK = Operation("postIncomingWebhook", "POST", "")
 
 
 class MessagingClient:
@@ -88,36 +88,14 @@ def post_incoming_webhook(
     timeout: tuple[float, float] = (constants.DEFAULT_CONNECT_TIMEOUT, constants.DEFAULT_READ_TIMEOUT),
 ) -> None:
     """Post `title` and `text` to a talk room's Incoming Webhook URL (postIncomingWebhook). Any 2xx is delivered.
-    Refused: the `partner_api.errors` class of its status (404: the URL was removed or never existed; 400: the
-    post does not fit); not reached before sending: `TransportError`; sent but unanswered: `OutcomeUnknownError`
-    (the room may show it already: not to be posted again blindly)."""
+    Otherwise the error a write of the Partner API gets, judged by the transport's own rules
+    (`transport.http_error`, `transport.transport_error`): refused (404: the URL was removed or never existed;
+    400: the post does not fit); 503, or not reached before sending: to be tried again; sent and unanswered, or
+    answered 500, 502 or 504: `OutcomeUnknownError` (the room may show it already: never posted again blindly)."""
     body: dict[str, Any] = {"title": title, "body": {"text": text}}
     try:
         response = (session or requests).post(url, json=body, timeout=timeout)
-    except requests.ConnectionError as exc:
-        if isinstance(exc, requests.ConnectTimeout) or _refused(exc):
-            raise TransportError(operation_id=POST_WEBHOOK) from exc
-        raise OutcomeUnknownError(operation_id=POST_WEBHOOK) from exc
-    except requests.Timeout as exc:  # a read timeout: the post was sent
-        raise OutcomeUnknownError(operation_id=POST_WEBHOOK) from exc
-    if response.ok:
-        return
-    code, description = _error_body(response)
-    error: type[PartnerApiError] = error_class_for(response.status_code)
-    raise error(operation_id=POST_WEBHOOK, status=response.status_code, code=code, description=description)
-
-
-def _refused(exc: requests.ConnectionError) -> bool:
-    """Whether the connection was never made (refused, unknown host): nothing was sent."""
-    text = str(exc)
-    return "Connection refused" in text or "Name or service not known" in text or "NewConnectionError" in text
-
-
-def _error_body(response: requests.Response) -> tuple[str, str]:
-    try:
-        found = response.json()
-    except ValueError:
-        return "", response.text[:200]
-    if not isinstance(found, dict):
-        return "", ""
-    return str(found.get("code") or ""), str(found.get("description") or "")
+    except requests.RequestException as exc:
+        raise transport_error(POST_WEBHOOK, exc, not_sent(exc)) from exc
+    if not response.ok:
+        raise http_error(POST_WEBHOOK, response)

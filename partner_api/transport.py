@@ -199,12 +199,12 @@ class Transport:
                 )
             except requests.RequestException as exc:
                 self._log(operation, "error", started, attempt, error=type(exc).__name__)
-                not_sent = _not_sent(exc)
+                unsent = not_sent(exc)
                 if operation.idempotent and retries < self.max_retries:
                     retries += 1
                     self._sleep(self._backoff(retries))
                     continue
-                raise self._transport_error(operation, exc, not_sent) from exc
+                raise transport_error(operation, exc, unsent) from exc
             status = response.status_code
             self._log(operation, status, started, attempt)
             self.limiter.heed(op_id, **_rate_limit_headers(response))
@@ -227,7 +227,7 @@ class Transport:
                 retries += 1
                 self._sleep(self._backoff(retries))
                 continue
-            raise self._http_error(operation, response)
+            raise http_error(operation, response)
 
     # -- helpers -------------------------------------------------------------------------------------------
 
@@ -251,45 +251,6 @@ class Transport:
                 operation_id=operation.operation_id,
                 status=response.status_code,
             ) from None
-
-    def _http_error(self, operation: Operation, response: requests.Response) -> PartnerApiError:
-        status = response.status_code
-        try:
-            body = ErrorBody.model_validate_json(response.content)
-        except pydantic.ValidationError:
-            body = ErrorBody()
-        cls = error_class_for(status)
-        kwargs: dict[str, Any] = {
-            "operation_id": operation.operation_id,
-            "status": status,
-            "code": body.code,
-            "description": body.description,
-        }
-        if cls is RateLimitedError:
-            kwargs["retry_after"] = _retry_after(response, default=60.0)
-        if cls is ServerError and not operation.idempotent:
-            # A write answered 500/502/504 may have been applied; 503 means it was not processed.
-            kwargs["outcome_unknown"] = status != 503
-            kwargs["retryable"] = status == 503
-            if status != 503:
-                return cls(
-                    f"{operation.operation_id} failed with HTTP {status}"
-                    f"{' (' + body.code + ')' if body.code else ''}. " + OutcomeUnknownError.hint,
-                    **kwargs,
-                )
-        return cls(**kwargs)
-
-    def _transport_error(self, operation: Operation, exc: Exception, not_sent: bool) -> PartnerApiError:
-        what = "timed out" if isinstance(exc, requests.Timeout) else "lost its connection"
-        if not operation.idempotent and not not_sent:
-            return OutcomeUnknownError(
-                f"{operation.operation_id} {what} after it was sent. " + OutcomeUnknownError.hint,
-                operation_id=operation.operation_id,
-            )
-        return TransportError(
-            f"{operation.operation_id} {what} ({type(exc).__name__}). " + TransportError.hint,
-            operation_id=operation.operation_id,
-        )
 
     def _log(
         self, operation: Operation, status: int | str, started: float, attempt: int, **extra: Any
@@ -324,7 +285,51 @@ class Transport:
         )
 
 
-def _not_sent(exc: BaseException) -> bool:
+def http_error(operation: Operation, response: requests.Response) -> PartnerApiError:
+    """The error of an HTTP error answer to `operation`: a write answered 500, 502 or 504 may have been applied
+    (outcome unknown), 503 means it was not processed."""
+    status = response.status_code
+    try:
+        body = ErrorBody.model_validate_json(response.content)
+    except pydantic.ValidationError:
+        body = ErrorBody()
+    cls = error_class_for(status)
+    kwargs: dict[str, Any] = {
+        "operation_id": operation.operation_id,
+        "status": status,
+        "code": body.code,
+        "description": body.description,
+    }
+    if cls is RateLimitedError:
+        kwargs["retry_after"] = _retry_after(response, default=60.0)
+    if cls is ServerError and not operation.idempotent:
+        # A write answered 500/502/504 may have been applied; 503 means it was not processed.
+        kwargs["outcome_unknown"] = status != 503
+        kwargs["retryable"] = status == 503
+        if status != 503:
+            return cls(
+                f"{operation.operation_id} failed with HTTP {status}"
+                f"{' (' + body.code + ')' if body.code else ''}. " + OutcomeUnknownError.hint,
+                **kwargs,
+            )
+    return cls(**kwargs)
+
+
+def transport_error(operation: Operation, exc: Exception, not_sent: bool) -> PartnerApiError:
+    """The error of `operation` that got no answer: a write sent and unanswered has an unknown outcome."""
+    what = "timed out" if isinstance(exc, requests.Timeout) else "lost its connection"
+    if not operation.idempotent and not not_sent:
+        return OutcomeUnknownError(
+            f"{operation.operation_id} {what} after it was sent. " + OutcomeUnknownError.hint,
+            operation_id=operation.operation_id,
+        )
+    return TransportError(
+        f"{operation.operation_id} {what} ({type(exc).__name__}). " + TransportError.hint,
+        operation_id=operation.operation_id,
+    )
+
+
+def not_sent(exc: BaseException) -> bool:
     """True when the connection could not be opened, so the request never left this machine."""
     if isinstance(exc, requests.ConnectTimeout):
         return True

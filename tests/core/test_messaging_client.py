@@ -15,6 +15,7 @@ from partner_api.errors import (
     NotFoundError,
     OutcomeUnknownError,
     RejectedError,
+    ServerError,
     TransportError,
 )
 from partner_api.messaging import post_incoming_webhook
@@ -120,3 +121,20 @@ def test_a_webhook_never_reached_is_a_transport_error_and_one_unanswered_an_unkn
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/message/x"
         with pytest.raises(OutcomeUnknownError):
             post_incoming_webhook(url, title="x", text="y", timeout=(2.0, 0.5))
+
+
+def test_a_webhook_answered_503_is_tried_again_and_one_answered_500_may_have_arrived(sandbox):
+    """The webhook's errors are judged as any write's by the transport: 503 was not processed (try again later),
+    500 after the post may have been (never posted again blindly)."""
+    url = f"{sandbox.root}/message/{WEBHOOKS[0][0]}"
+    sandbox.set_fault("postIncomingWebhook", errorRate=1, errorStatus=503, remaining=1)
+    try:
+        with pytest.raises(ServerError) as busy:
+            post_incoming_webhook(url, title="x", text="y")
+        assert busy.value.retryable and not busy.value.outcome_unknown
+        sandbox.set_fault("postIncomingWebhook", errorRate=1, errorStatus=500, remaining=1)
+        with pytest.raises(ServerError) as failed:
+            post_incoming_webhook(url, title="x", text="y")
+        assert failed.value.outcome_unknown and not failed.value.retryable
+    finally:
+        sandbox.clear_faults()
