@@ -9,7 +9,7 @@ before the first row. Carried on the rows, both are columns of the row's own par
 customer_removed`, and a twin led by `customer_manager`), so a page and its capped count read a range of an
 index however many customers there are (`python -m bench scale`, the worklists' full lists and the calendar).
 
-How: a table that carries them gets, by its app's migration (`install(schema_editor, table=, key=)`):
+How: a table that carries them gets, by its app's migration (`migration_operations`: the columns, then `install`):
 
 * on its own rows, when a row is added or its customer, removal or manager columns are written: both read from
   its customer (a whole-row save of a copy read earlier writes what the customers table says, not the copy's);
@@ -164,3 +164,44 @@ def install(schema_editor, *, table: str, key: str) -> None:
 def uninstall(schema_editor, *, table: str) -> None:
     for sql in _removal(table, _vendor(schema_editor)):
         schema_editor.execute(sql)
+
+
+def migration_operations(carrying: dict[str, tuple[str, str]]):
+    """The operations a carrying app's migration runs, for `carrying` ({model name: (table, primary key column)}):
+    the two columns added in place (a rebuilt SQLite table would lose its triggers) with their fields in the
+    migration state (`CarriesCustomer`'s), then the triggers installed and the rows filled in. Each runs backwards
+    too."""
+    from django.db import migrations, models
+
+    tables = dict(carrying.values())
+
+    def add(apps, schema_editor):
+        for table in tables:
+            add_columns(schema_editor, table=table)
+
+    def drop(apps, schema_editor):
+        for table in tables:
+            drop_columns(schema_editor, table=table)
+
+    def keep(apps, schema_editor):
+        for table, key in tables.items():
+            install(schema_editor, table=table, key=key)
+
+    def stop(apps, schema_editor):
+        for table in tables:
+            uninstall(schema_editor, table=table)
+
+    fields = [
+        migrations.AddField(model_name=name, name=field_name, field=field)
+        for name in carrying
+        for field_name, field in (
+            ("customer_manager", models.BigIntegerField(editable=False, null=True)),
+            ("customer_removed", models.BooleanField(default=False, editable=False)),
+        )
+    ]
+    return [
+        migrations.SeparateDatabaseAndState(
+            database_operations=[migrations.RunPython(add, drop)], state_operations=fields
+        ),
+        migrations.RunPython(keep, stop),
+    ]

@@ -7,28 +7,8 @@ from django.db import migrations, models
 
 from customers import carried
 
-#: Each table that carries its customer's removal and Account manager, with its primary key column.
-_TABLES = {"options_option": "id", "options_optionorder": "id"}
-
-
-def add_columns(apps, schema_editor):
-    for table in _TABLES:
-        carried.add_columns(schema_editor, table=table)
-
-
-def drop_columns(apps, schema_editor):
-    for table in _TABLES:
-        carried.drop_columns(schema_editor, table=table)
-
-
-def install(apps, schema_editor):
-    for table, key in _TABLES.items():
-        carried.install(schema_editor, table=table, key=key)
-
-
-def uninstall(apps, schema_editor):
-    for table in _TABLES:
-        carried.uninstall(schema_editor, table=table)
+#: Each model that carries its customer's removal and Account manager: its table and primary key column.
+_CARRYING = {"option": ("options_option", "id"), "optionorder": ("options_optionorder", "id")}
 
 
 class Migration(migrations.Migration):
@@ -46,33 +26,7 @@ class Migration(migrations.Migration):
             model_name="optionorder",
             name="option_order_by_day",
         ),
-        # Added in place (a rebuilt SQLite table would lose its triggers), then kept by the database.
-        migrations.SeparateDatabaseAndState(
-            database_operations=[migrations.RunPython(add_columns, drop_columns)],
-            state_operations=[
-                migrations.AddField(
-                    model_name="option",
-                    name="customer_manager",
-                    field=models.BigIntegerField(editable=False, null=True),
-                ),
-                migrations.AddField(
-                    model_name="option",
-                    name="customer_removed",
-                    field=models.BooleanField(default=False, editable=False),
-                ),
-                migrations.AddField(
-                    model_name="optionorder",
-                    name="customer_manager",
-                    field=models.BigIntegerField(editable=False, null=True),
-                ),
-                migrations.AddField(
-                    model_name="optionorder",
-                    name="customer_removed",
-                    field=models.BooleanField(default=False, editable=False),
-                ),
-            ],
-        ),
-        migrations.RunPython(install, uninstall),
+        *carried.migration_operations(_CARRYING),
         migrations.AddIndex(
             model_name="option",
             index=models.Index(

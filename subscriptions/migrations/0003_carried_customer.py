@@ -8,32 +8,12 @@ from django.db import migrations, models
 
 from customers import carried
 
-#: Each table that carries its customer's removal and Account manager, with its primary key column.
-_TABLES = {
-    "subscriptions_subscription": "subscription_id",
-    "subscriptions_reservation": "subscription_id",
-    "subscriptions_preorder": "pre_order_id",
+#: Each model that carries its customer's removal and Account manager: its table and primary key column.
+_CARRYING = {
+    "subscription": ("subscriptions_subscription", "subscription_id"),
+    "reservation": ("subscriptions_reservation", "subscription_id"),
+    "preorder": ("subscriptions_preorder", "pre_order_id"),
 }
-
-
-def add_columns(apps, schema_editor):
-    for table in _TABLES:
-        carried.add_columns(schema_editor, table=table)
-
-
-def drop_columns(apps, schema_editor):
-    for table in _TABLES:
-        carried.drop_columns(schema_editor, table=table)
-
-
-def install(apps, schema_editor):
-    for table, key in _TABLES.items():
-        carried.install(schema_editor, table=table, key=key)
-
-
-def uninstall(apps, schema_editor):
-    for table in _TABLES:
-        carried.uninstall(schema_editor, table=table)
 
 
 class Migration(migrations.Migration):
@@ -63,43 +43,7 @@ class Migration(migrations.Migration):
             model_name="subscription",
             name="subscription_renewal_change",
         ),
-        # Added in place (a rebuilt SQLite table would lose its triggers), then kept by the database.
-        migrations.SeparateDatabaseAndState(
-            database_operations=[migrations.RunPython(add_columns, drop_columns)],
-            state_operations=[
-                migrations.AddField(
-                    model_name="preorder",
-                    name="customer_manager",
-                    field=models.BigIntegerField(editable=False, null=True),
-                ),
-                migrations.AddField(
-                    model_name="preorder",
-                    name="customer_removed",
-                    field=models.BooleanField(default=False, editable=False),
-                ),
-                migrations.AddField(
-                    model_name="reservation",
-                    name="customer_manager",
-                    field=models.BigIntegerField(editable=False, null=True),
-                ),
-                migrations.AddField(
-                    model_name="reservation",
-                    name="customer_removed",
-                    field=models.BooleanField(default=False, editable=False),
-                ),
-                migrations.AddField(
-                    model_name="subscription",
-                    name="customer_manager",
-                    field=models.BigIntegerField(editable=False, null=True),
-                ),
-                migrations.AddField(
-                    model_name="subscription",
-                    name="customer_removed",
-                    field=models.BooleanField(default=False, editable=False),
-                ),
-            ],
-        ),
-        migrations.RunPython(install, uninstall),
+        *carried.migration_operations(_CARRYING),
         migrations.AddIndex(
             model_name="preorder",
             index=models.Index(
