@@ -1,4 +1,4 @@
-"""Exports for accounting: the re-billing statement of a month, the margins, and the month's invoice as a
+"""Exports for accounting: the re-billing statement of a month and the month's invoice as a
 journal import of an accounting package.
 
 The statement is a `portal.core.downloads.Table`: people download it as the workbook or a CSV in UTF-8 or
@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing import estimate, rules
-from billing.margins import charged, month_margins, priced_item_rows
+from billing.margins import charged, priced_item_rows
 from billing.models import Invoice
 from billing.permissions import VIEW_BILLING
 from billing.prices import PriceBook
@@ -107,14 +107,6 @@ def statement_table(*, user, year: int, month: int) -> Table:
     """The re-billing statement of a month, every customer one after another, as a downloadable table."""
     check(user, VIEW_BILLING)
     return Table(header=STATEMENT_HEADER, rows=statement_rows(year, month))
-
-
-def margin_rows(*, user, year: int, month: int, limit: int | None = None) -> list[dict]:
-    """Per customer of the month: billed cost, expected cost, revenue and margin, largest cost first, worked out
-    now from the month's items (`billing.margins.month_margins`: the download's; the findings page reads the
-    copy the worker keeps beside the estimate)."""
-    check(user, VIEW_BILLING)
-    return month_margins(year, month, limit=limit)
 
 
 # --- Yayoi import format (弥生インポート形式), see the module docstring --------------------------------------

@@ -1,6 +1,6 @@
 """The month's charged items priced by the price book, and the margin per customer worked out from them: billed
 cost (the vendor's invoice details), expected cost and the price charged to the customer (the price book), and
-the margin. Read by the exports (`billing.exports`: the statement, the margins download), the customers' charged
+the margin. Read by the exports (`billing.exports`: the statement), the customers' charged
 items (`billing.selectors.charged`) and the kept estimate, which keeps the month's largest margins for the
 findings page (`billing.estimate.kept`)."""
 
