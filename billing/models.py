@@ -360,7 +360,7 @@ class Finding(models.Model):
             # the same index serves it. It holds the columns a page shows (`finding_page`'s PAGE_FIELDS, the
             # expressions' own columns among them, which PostgreSQL needs to read them from the index), so a page
             # is read from the index alone: rows in the list's order lie on as many table pages as they are rows
-            # (`python -m bench scale`: 50 buffers for a page of 50 at 50,000 customers, 8 from the index). The
+            # (`python -m bench scale`, billing:findings; bench/results/scale-2026-11-27-findings-list-*). The
             # columns are short (the check writes dates, counts and codes; a name is at most 200 characters).
             models.Index(
                 models.F("year"),

@@ -63,8 +63,8 @@ def _searched(qs: QuerySet, q: str) -> QuerySet:
     into a hash, beside the month's findings read along their index. A month's findings are a few for every
     hundred customers, so the house's shape for lists of customers' rows (`customer_search`: the customers found
     computed first, then their rows looked up one customer at a time) cost two buffers for each customer found,
-    most of whom have no finding: 8,446 for a word one customer in twelve has at 50,000 customers, against 64
-    (`python -m bench scale`)."""
+    most of whom have no finding (`python -m bench scale`, billing:findings searched; the figures are in
+    bench/results/scale-2026-11-27-findings-list-1000-50000x12.txt)."""
     found = customers_found(q)
     return qs if found is None else qs.filter(domain_id__in=planned_apart(found))
 

@@ -311,7 +311,7 @@ def test_the_findings_page_shows_the_margins_the_worker_keeps_without_reading_th
 ):
     """The month's margins per customer are worked out by the worker with the month's estimate, from the
     invoice's items and the price book, and kept on the month: the findings page reads that one row, never the
-    month's items (every one of them at each open before: 116,000 at 50,000 customers); a price change shows
+    month's items (every one of them at each open before); a price change shows
     once the worker has been."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
