@@ -119,7 +119,9 @@ def test_an_answer_lost_is_unknown_and_never_sent_again(person, line_works):
         assert deliver(notice.pk) == Notice.State.UNKNOWN
     assert deliver_due()["due"] == 0 and deliver(notice.pk) is None
     # As the transport judges a write's 503: not processed, to be tried again later.
-    client.send_to_user.side_effect = ServerError(operation_id="sendBotUserMessage", status=503, retryable=True)
+    client.send_to_user.side_effect = ServerError(
+        operation_id="sendBotUserMessage", status=503, retryable=True
+    )
     retried = _notify(person, Notice.Way.LINE_WORKS)
     with mock.patch("portal.core.partner.get_messaging_client", return_value=client):
         assert deliver(retried.pk) == Notice.State.WAITING
