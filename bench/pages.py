@@ -15,7 +15,7 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 #: URL names the guard does not open, with the reason. POST-only URLs are actions, not pages (their GET answers
 #: 405); downloads stream every row their filter finds, so they grow with the rows by design.
@@ -70,6 +70,7 @@ EXCLUDED = {
     "saved:open": "a redirect to a saved view's list, which the guard measures as that list",
     "saved:delete": "POST only: deletes a saved view",
     "saved:follow": "POST only: follows a group or stops",
+    "core:api_token_revoke": "POST only: revokes an API token",
 }
 
 #: A word of company names (bench.common.NAME_WORDS): about one customer in twelve has it at every size.
@@ -94,6 +95,7 @@ class Page:
     role: str = "admin"
     target: str = ""  # htmx: the element the request asks for
     reference: bool = False  # Django admin's changelist: printed beside, never judged
+    api: bool = False  # an endpoint of the portal's API: called with the role's token, answered in JSON
 
     def url(self) -> str:
         from django.urls import reverse
@@ -126,10 +128,38 @@ REFERENCES = [
 
 def portal_urls() -> dict:
     """Every named URL of the portal a role opens: those that declare the permission they need (Django's own
-    pages, the health checks and the metrics declare none)."""
+    pages, the health checks and the metrics declare none), and the API's endpoints (each declares the area and
+    level its token needs)."""
     from portal.core.access import named_urls, required_perm
 
-    return {name: p for name, p in named_urls().items() if required_perm(p) is not None or name in EXCLUDED}
+    return {
+        name: p
+        for name, p in named_urls().items()
+        if required_perm(p) is not None or api_get(p) is not None or name in EXCLUDED
+    }
+
+
+def api_get(pattern) -> tuple | None:
+    """An API endpoint's GET: the area and level its token needs (None: not an endpoint, or no GET)."""
+    from portal.core.api.site import OPERATIONS_ATTRIBUTE
+
+    return (getattr(pattern.callback, OPERATIONS_ATTRIBUTE, None) or {}).get("GET")
+
+
+def may_open(pattern, role: str) -> bool:
+    """Whether `role` opens the URL: holds its permission, or for an API endpoint, may have a token that reads
+    its area (the operations: may follow changes)."""
+    from portal.core.access import Role, holds, permissions
+    from portal.core.api.areas import Level, area_named
+
+    found = api_get(pattern)
+    if found is None:
+        return holds(Role(role), pattern.callback.required_perm)
+    area_key, level = found
+    if area_key is None:
+        return any(holds(Role(role), p) for p in permissions() if p.sends_changes)
+    area = area_named(area_key)
+    return area is not None and area.cap(Role(role)).rank >= Level(level).rank
 
 
 def url_arguments(pattern) -> list[str]:
@@ -304,6 +334,7 @@ VARIANTS: dict[str, Callable[[], list[dict]]] = {
     "subscriptions:reservation_delete": _reservation,
     "subscriptions:convert": _trial,
     "work_list": _work_keys,
+    "api:worklist": _work_keys,
     "options:add_quantity": _paid_option,
     "options:cancel": _paid_option,
     "options:renewal": _paid_option,
@@ -351,7 +382,7 @@ _HX_TARGET = re.compile(r"hx-target=\"#([A-Za-z][\w-]*)\"")
 def discover(clients: dict, request: Callable) -> tuple[list[Page], list[str]]:
     """Every page each role opens (module docstring), opened once each; and what went wrong: a URL whose page
     does not answer 200 to a role holding its permission (fill it differently, or exclude it with a reason)."""
-    from portal.core.access import Role, holds
+    from portal.core.access import Role
 
     pages: list[Page] = []
     problems: list[str] = []
@@ -363,7 +394,7 @@ def discover(clients: dict, request: Callable) -> tuple[list[Page], list[str]]:
                 f"{name}: no value for its arguments {url_arguments(pattern)} (bench/pages.py ARGS)"
             )
             continue
-        perm = pattern.callback.required_perm
+        api = api_get(pattern) is not None
         try:
             variants = arguments(name)
         except Exception as exc:  # the seed lacks the row: say which URL
@@ -377,9 +408,9 @@ def discover(clients: dict, request: Callable) -> tuple[list[Page], list[str]]:
                 f" {'&'.join(f'{k}={v}' for k, v in query.items())}" if len(queries) > 1 and query else ""
             )
             for role in ROLES:
-                if not holds(Role(role), perm):
+                if not may_open(pattern, role):
                     continue
-                page = Page(f"{name}{suffix} as {Role(role).label}", name, variant, query, role=role)
+                page = Page(f"{name}{suffix} as {Role(role).label}", name, variant, query, role=role, api=api)
                 try:
                     response = request(clients[role], page, check=False)
                 except Exception as exc:  # the seed lacks the row its arguments name, or the page fails
@@ -395,6 +426,8 @@ def discover(clients: dict, request: Callable) -> tuple[list[Page], list[str]]:
                 pages.append(page)
                 if response.get("Content-Type", "").startswith("text/html"):
                     pages += _more_of(page, body(response).decode("utf-8", "replace"))
+                elif api:
+                    pages += _more_of_api(page, response, clients[role], request)
     return pages, problems
 
 
@@ -403,6 +436,31 @@ def body(response) -> bytes:
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content)
     return response.content
+
+
+def _more_of_api(page: Page, response, client, request: Callable) -> list[Page]:
+    """What an API list endpoint is measured as too, as its page is: searched (when it takes a search), and its
+    page 2 (when it has one)."""
+    import json
+
+    more = []
+    try:
+        data = json.loads(body(response))
+    except ValueError:
+        return more
+    if not isinstance(data, dict) or "results" not in data:
+        return more
+    for what, q in (
+        ("searched", WORD),
+        ("searched by a legal form", LEGAL_FORM),
+        ("one customer", ONE_CUSTOMER),
+    ):
+        searched = replace(page, label=f"{page.label}, {what}", params={**page.params, "q": q})
+        if request(client, searched, check=False).status_code == 200:
+            more.append(searched)
+    if data.get("pages", 1) > 1:
+        more.append(replace(page, label=f"{page.label}, page 2", params={**page.params, "page": 2}))
+    return more
 
 
 def _more_of(page: Page, html: str) -> list[Page]:

@@ -7,6 +7,7 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
+        from billing import api as api_area
         from billing import estimate, finders, operations, permissions, resync, retention, selectors, worklist
         from billing.permissions import VIEW_BILLING
         from home.sections import DetailSection
@@ -15,6 +16,7 @@ class BillingConfig(AppConfig):
 
         contribute(
             self.label,
+            api=[api_area.AREA],
             nav=[NavItem("billing", _("Billing"), "billing:invoices", VIEW_BILLING, order=50)],
             sections=[
                 DetailSection(

@@ -8,6 +8,7 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from customers import api as api_area
         from customers import (
             bulk,
             changes,
@@ -29,6 +30,7 @@ class CustomersConfig(AppConfig):
 
         contribute(
             self.label,
+            api=[api_area.AREA],
             nav=[NavItem("customers", _("Customers"), "customers:list", VIEW_CUSTOMERS, order=10)],
             figures=[
                 Figure(

@@ -16,6 +16,7 @@ class HomeConfig(AppConfig):
         from django.conf import settings
         from django.urls import reverse
 
+        from home import api as api_area
         from home import lists, permissions, worklist_sections
         from home.dashboard import Figure
         from portal.core import selectors
@@ -27,6 +28,7 @@ class HomeConfig(AppConfig):
 
         contribute(
             self.label,
+            api=[api_area.AREA],
             # The figures and sections of core's own records: the changes sent and the operations.
             figures=[
                 Figure(

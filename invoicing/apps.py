@@ -7,6 +7,7 @@ class InvoicingConfig(AppConfig):
     verbose_name = _("Customer invoices")
 
     def ready(self) -> None:
+        from invoicing import api as api_area
         from invoicing import finders, operations, permissions, retention, services, worklist
         from invoicing.permissions import VIEW_INVOICING
         from portal.core.contrib import contribute
@@ -14,6 +15,7 @@ class InvoicingConfig(AppConfig):
 
         contribute(
             self.label,
+            api=[api_area.AREA],
             nav=[NavItem("invoicing", _("Customer invoices"), "invoicing:start", VIEW_INVOICING, order=55)],
             worklist=worklist.SECTIONS,
             perms=permissions.PERMS,

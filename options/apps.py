@@ -8,6 +8,7 @@ class OptionsConfig(AppConfig):
 
     def ready(self) -> None:
         from home.sections import DetailSection
+        from options import api as api_area
         from options import (
             bulk,
             changes,
@@ -25,6 +26,7 @@ class OptionsConfig(AppConfig):
 
         contribute(
             self.label,
+            api=[api_area.AREA],
             nav=[NavItem("options", _("Options"), "options:list", VIEW_OPTIONS, order=25)],
             sections=[
                 DetailSection(

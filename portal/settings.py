@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_structlog",
+    # The portal's own JSON API (portal/core/api/); listed for its static files (Swagger UI, pinned with it).
+    "ninja",
     "portal.core",
     "home",
     "accounts",
@@ -114,6 +116,24 @@ if not 1 <= BULK_MAX_ROWS <= 900:
 APPROVAL_HOURS = env.int("APPROVAL_HOURS", default=48)
 if not 1 <= APPROVAL_HOURS <= 24 * 30:
     raise ValueError("APPROVAL_HOURS must be between 1 and 720.")
+
+# --- The portal's own JSON API (portal/core/api/, docs/api.md) ---------------------------------------------
+# Off: /api/v1/ answers 404 to every token (the tokens pages say so); people still make and revoke tokens. Off
+# by default in production, so that an upgrade opens no new way in until the partner turns it on.
+API_ENABLED = env.bool("API_ENABLED", default=DEBUG)
+# Calls a token may make a minute, and at once after a quiet spell; beyond, 429 with Retry-After.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
+API_RATE_BURST = env.int("API_RATE_BURST", default=20)
+if not (1 <= API_RATE_LIMIT_PER_MINUTE <= 100_000 and 1 <= API_RATE_BURST <= 10_000):
+    raise ValueError("API_RATE_LIMIT_PER_MINUTE must be 1-100000 and API_RATE_BURST 1-10000.")
+# Largest body a write endpoint reads, in bytes (a larger one is refused with 413 before it is read).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=16_384)
+if not 256 <= API_MAX_BODY_BYTES <= PORTAL_MAX_REQUEST_BYTES:
+    raise ValueError("API_MAX_BODY_BYTES must be between 256 and PORTAL_MAX_REQUEST_BYTES.")
+# Longest lifetime of a personal API token, in days (the lifetimes offered stop there).
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+if not 1 <= API_TOKEN_MAX_DAYS <= 3650:
+    raise ValueError("API_TOKEN_MAX_DAYS must be between 1 and 3650.")
 
 # How far a list counts its rows (portal.core.lists.paginate): past it, the list says "more than N match" and pages
 # within the first N, so a count costs the same however many rows match (`python -m bench scale`).
@@ -300,6 +320,8 @@ RETENTION_AUDIT_DAYS = env.int("RETENTION_AUDIT_DAYS", default=730)
 RETENTION_OPERATION_DAYS = env.int("RETENTION_OPERATION_DAYS", default=365)
 RETENTION_BATCH_DAYS = env.int("RETENTION_BATCH_DAYS", default=365)
 RETENTION_SYNC_RUN_DAYS = env.int("RETENTION_SYNC_RUN_DAYS", default=90)
+# Calls of the API (one row each, by token) and the first answers of its idempotent writes.
+RETENTION_API_CALL_DAYS = env.int("RETENTION_API_CALL_DAYS", default=90)
 # Sync runs and option usage are summed before they leave: runs by kind and day (kept RETENTION_SYNC_DAY_DAYS),
 # those days by month (RETENTION_SYNC_MONTH_DAYS); daily option usage by customer, option and month.
 RETENTION_SYNC_DAY_DAYS = env.int("RETENTION_SYNC_DAY_DAYS", default=730)

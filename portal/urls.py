@@ -19,6 +19,8 @@ urlpatterns = [
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("portal.core.urls")),
+    # The portal's own JSON API (portal/core/api/): personal tokens, every app's contributed areas, its docs.
+    path("api/v1/", include("portal.core.api.urls")),
     # The Scheduled changes page lived under /subscriptions/scheduled/ before it became its own app.
     path("subscriptions/scheduled/", RedirectView.as_view(url="/scheduled/", query_string=True)),
     path(

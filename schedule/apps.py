@@ -11,11 +11,13 @@ class ScheduleConfig(AppConfig):
     def ready(self) -> None:
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
+        from schedule import api as api_area
         from schedule import permissions, worklist
         from schedule.permissions import VIEW_SCHEDULE
 
         contribute(
             self.label,
+            api=[api_area.AREA],
             nav=[NavItem("scheduled", _("Scheduled changes"), "schedule:agenda", VIEW_SCHEDULE, order=30)],
             worklist=worklist.SECTIONS,
             perms=permissions.PERMS,

@@ -11,6 +11,7 @@ class SubscriptionsConfig(AppConfig):
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
         from subscriptions import (
+            api,
             bulk,
             changes,
             finders,
@@ -53,4 +54,5 @@ class SubscriptionsConfig(AppConfig):
             urls=[("subscriptions/", "subscriptions.urls")],
             bulk_actions=bulk.BULK_ACTIONS,
             finders=finders.FINDERS,
+            api=[api.AREA],
         )

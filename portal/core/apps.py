@@ -18,7 +18,7 @@ class CoreConfig(AppConfig):
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
         from portal.core.periodic import CORE_JOBS
-        from portal.core.permissions import MANAGE_APPROVALS, VIEW_ACTIVITY, VIEW_SYNC
+        from portal.core.permissions import MANAGE_APPROVALS, USE_PORTAL, VIEW_ACTIVITY, VIEW_SYNC
         from portal.core.retention_rules import RETENTION
         from portal.core.services import language_remember_at_sign_in
 
@@ -42,7 +42,10 @@ class CoreConfig(AppConfig):
             retention=RETENTION,
             periodic=CORE_JOBS,
             finders=changes_finders.FINDERS,
-            user_menu=[NavItem("approvals", _("Approvals"), "core:approvals", MANAGE_APPROVALS, order=20)],
+            user_menu=[
+                NavItem("api-tokens", _("API tokens"), "core:api_tokens", USE_PORTAL, order=8),
+                NavItem("approvals", _("Approvals"), "core:approvals", MANAGE_APPROVALS, order=20),
+            ],
             operation_labels=[
                 {
                     "portal.askBulkApproval": _("Ask for approval of a bulk change"),
@@ -51,6 +54,8 @@ class CoreConfig(AppConfig):
                     "portal.setApprovalRules": _("Set which bulk changes need approval"),
                     "portal.approveChange": _("Approve a change"),
                     "portal.rejectChange": _("Reject a change"),
+                    "portal.makeApiToken": _("Make an API token"),
+                    "portal.revokeApiToken": _("Revoke an API token"),
                 }
             ],
         )

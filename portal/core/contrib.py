@@ -43,6 +43,8 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
   works on one), queued again when their worker is lost (invoicing's month runs)
 * `finders`: what the one search box finds of the app's things (`portal.core.finders.Finder`: a kind, its
   permission and `find(q, user, limit)`), so the search page names no app
+* `api`: the app's area of the portal's own JSON API (`portal.core.api.ApiArea`: its key, the permissions that read
+  and write it, and its endpoints, a django-ninja `Router`), mounted under /api/v1/ and offered on tokens
 * `home_panels`: panels of the home page loaded after it (`NavItem`: its fragment's URL name and permission),
   so home names no room that fills one (the saved views)
 
@@ -81,6 +83,7 @@ KINDS = (
     "runs",
     "finders",
     "home_panels",
+    "api",
 )
 
 _REGISTRY: dict[str, dict[str, tuple[Any, ...]]] = {kind: {} for kind in KINDS}

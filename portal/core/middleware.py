@@ -33,23 +33,50 @@ class RequestGuardMiddleware:
     def __call__(self, request):
         length = request.META.get("CONTENT_LENGTH") or "0"
         if not (length.isascii() and length.isdigit()):
-            return render(request, "400.html", status=400)
+            return _refused(request, 400, "400.html")
         if int(length) > settings.PORTAL_MAX_REQUEST_BYTES:
-            return render(
-                request, "413.html", {"limit_mb": settings.PORTAL_MAX_REQUEST_BYTES / 1_048_576}, status=413
+            return _refused(
+                request, 413, "413.html", {"limit_mb": settings.PORTAL_MAX_REQUEST_BYTES / 1_048_576}
             )
         if request.content_type in _FORM_TYPES and not _readable_charset(
             request.content_params.get("charset")
         ):
-            return render(request, "400.html", status=400)
+            return _refused(request, 400, "400.html")
         response = self.get_response(request)
-        if response.status_code == 405 and not getattr(response, "streaming", False) and not response.content:
+        if (
+            response.status_code == 405
+            and not getattr(response, "streaming", False)
+            and not response.content
+            and not _is_api(request)
+        ):
             # Django's bare "method not allowed" (require_POST and the like) becomes the portal's own page;
             # the Allow header stays.
             page = render(request, "405.html", status=405)
             page["Allow"] = response.get("Allow", "")
             return page
         return response
+
+
+def _is_api(request) -> bool:
+    """A call of the portal's JSON API (portal/core/api/), answered in JSON rather than with a page."""
+    from portal.core.api import PREFIX
+
+    return request.path_info.startswith("/" + PREFIX)
+
+
+def _refused(request, status: int, template: str, context: dict | None = None):
+    """The portal's page of a refusal, or for a call of the API the same refusal in JSON."""
+    if _is_api(request):
+        from django.utils.translation import gettext_lazy as _
+
+        from portal.core.api.errors import ApiError
+
+        words = {
+            400: _("The request could not be read."),
+            413: _("The body is too large."),
+        }[status]
+        return ApiError(status, "too_large" if status == 413 else "unreadable", words).response()
+    return render(request, template, context or {}, status=status)
 
 
 def _readable_charset(charset: str | None) -> bool:

@@ -69,6 +69,15 @@ class AuditEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="attempts",
     )
+    #: The personal API token the write was asked with (`portal.core.api`), None for a page's.
+    api_token = models.ForeignKey(
+        "ApiToken",
+        verbose_name=_("API token"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -147,6 +156,16 @@ class Operation(Run):
     #: makes it; when that task was lost with its worker, the periodic reaper finds it here and makes it.
     check_attempt = models.PositiveSmallIntegerField(default=0)
     check_after = models.DateTimeField(null=True, blank=True, db_index=True)
+    #: The personal API token it was asked with (`portal.core.api`), None when asked on a page: each attempt's
+    #: audit entry names it too, from a queued change's worker as well.
+    api_token = models.ForeignKey(
+        "ApiToken",
+        verbose_name=_("API token"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     #: `worker` (Run): the process sending it while RUNNING (`portal.core.changes.liveness`); the engine's reaper
     #: reads its heartbeat to tell a slow sender from a dead one. Empty for a row claimed before senders were
     #: recorded.
@@ -569,3 +588,94 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.user_id} by {self.way}: {self.state}"
+
+
+class ApiToken(models.Model):
+    """A person's personal token for the portal's own JSON API (`portal.core.api`). The secret is shown once, when
+    made, and kept only as its SHA-256 digest; `prefix` (its first characters) names it on pages and in logs.
+    `levels` gives each area's level (`read`, `write`; an area left out is none), never more than the owner's
+    role holds, and checked against the role again at every call, so a role taken away later shrinks the token.
+    A token is never deleted: revoked, it is disabled (`enabled` false, `revoked_at`, `revoked_by`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner of the token"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    description = models.CharField(_("description"), max_length=200)
+    prefix = models.CharField(_("token starts with"), max_length=16, db_index=True)
+    digest = models.CharField(max_length=64, unique=True)
+    levels = models.JSONField(_("levels by area"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("made"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["user", "-created_at"], name="core_api_token_user")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user_id})"
+
+
+class ApiCall(models.Model):
+    """One call of the portal's API, by its token: every call, read or write, refused or not, as one narrow row
+    (no body), so that reads cost one small insert and the Activity page, which lists writes, does not drown. A
+    write's attempts are in the audit trail as well, naming the token (`AuditEntry.api_token`)."""
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    token = models.ForeignKey(
+        ApiToken, verbose_name=_("API token"), null=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    method = models.CharField(_("method"), max_length=8)
+    #: The endpoint's route ("/subscriptions/{subscription_id}/renewal"), not the path: no customer in it.
+    route = models.CharField(_("endpoint"), max_length=200)
+    status = models.PositiveSmallIntegerField(_("answer status"))
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    operation = models.UUIDField(_("change"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API call")
+        verbose_name_plural = _("API calls")
+        indexes = [
+            models.Index(fields=["token", "-created_at"], name="core_api_call_token"),
+            models.Index(fields=["created_at"], name="core_api_call_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.route} {self.status}"
+
+
+class ApiIdempotency(models.Model):
+    """The first answer to a write asked with an `Idempotency-Key` (per token): the same key and the same
+    request get that answer again; the same key with another request is refused (`fingerprint`: the digest of
+    the method, route and body). `status` is None while the first request is being answered."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    answer = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["token", "key"], name="core_api_idempotency_key")]
+        verbose_name = _("API idempotency key")
+        verbose_name_plural = _("API idempotency keys")
+
+    def __str__(self) -> str:
+        return f"{self.token_id}:{self.key}"

@@ -25,4 +25,15 @@ VIEW_RETENTION = Perm(APP, "view_retention", _("View how long history is kept"),
 #: The Approvals page: which bulk changes need a second person's approval (Admins alone).
 MANAGE_APPROVALS = Perm(APP, "manage_approvals", _("Set which bulk changes need approval"), roles=set())
 
-PERMS = [USE_PORTAL, VIEW_ACTIVITY, VIEW_SYNC, RUN_SYNC, RUN_BATCHES, VIEW_RETENTION, MANAGE_APPROVALS]
+#: Everyone's personal API tokens: see and revoke them (Admins alone; each person keeps their own with USE_PORTAL).
+MANAGE_API_TOKENS = Perm(APP, "manage_api_tokens", _("See and revoke everyone's API tokens"), roles=set())
+PERMS = [
+    USE_PORTAL,
+    VIEW_ACTIVITY,
+    VIEW_SYNC,
+    RUN_SYNC,
+    RUN_BATCHES,
+    VIEW_RETENTION,
+    MANAGE_APPROVALS,
+    MANAGE_API_TOKENS,
+]

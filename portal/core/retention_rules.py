@@ -62,6 +62,26 @@ def sync_days_by_month(days: QuerySet) -> None:
 
 RETENTION = [
     Retention(
+        model="core.ApiCall",
+        date_field="created_at",
+        keep=KeepDays("RETENTION_API_CALL_DAYS", 90),
+        kept=_("Calls of the portal's API: which token called which endpoint, when, and its answer"),
+        reason=_(
+            "Three months shows how each token is used and answers a question about a script's calls; the writes "
+            "the calls made stay in the audit entries, kept longer."
+        ),
+    ),
+    Retention(
+        model="core.ApiIdempotency",
+        date_field="created_at",
+        keep=KeepDays("RETENTION_API_CALL_DAYS", 90),
+        kept=_("The first answers of the API's writes, by their key"),
+        reason=_(
+            "A script asking a write again with its key gets the first answer as long as the calls are kept; "
+            "later, the change itself is still found by its key and never sent twice."
+        ),
+    ),
+    Retention(
         model="core.AuditEntry",
         date_field="created_at",
         keep=KeepDays("RETENTION_AUDIT_DAYS", 730),

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from portal.core import views
+from portal.core.api import views as api_views
 from portal.core.changes import approval_views, bulk_views
 from portal.core.changes import views as change_views
 
@@ -24,4 +25,7 @@ urlpatterns = [
     path("bulk/<uuid:batch_id>/approve/", bulk_views.batch_approve, name="batch_approve"),
     path("bulk/<uuid:batch_id>/reject/", bulk_views.batch_reject, name="batch_reject"),
     path("approvals/", approval_views.approval_rules, name="approvals"),
+    path("api-tokens/", api_views.api_tokens, name="api_tokens"),
+    path("api-tokens/all/", api_views.api_tokens_all, name="api_tokens_all"),
+    path("api-tokens/<int:token_id>/revoke/", api_views.api_token_revoke, name="api_token_revoke"),
 ]

@@ -36,6 +36,11 @@ MATRIX = [
     ("accounts:users", {}, {ADM}),
     ("accounts:user_add", {}, {ADM}),
     ("password_change", {}, ALL),
+    # The API's pages (issue 56): one's own tokens, everyone's (Admins), the docs and the OpenAPI document.
+    ("core:api_tokens", {}, ALL),
+    ("core:api_tokens_all", {}, {ADM}),
+    ("api:docs", {}, ALL),
+    ("api:schema", {}, ALL),
 ]
 
 

@@ -234,9 +234,9 @@ def test_japanese_text_uses_full_width_punctuation():
 #: Latin-script words a Japanese string may keep: product and protocol names and identifiers; never one of the API's
 #: codes (STD, ACV201) or field names (domainId): a reader gets their names (portal/core/vocabulary.py).
 KEPT_IN_LATIN = {
-    "API", "AiNote", "App", "Asia", "Authenticator", "CSV", "DNS", "Directory", "Excel", "Google", "ID", "INV", "IP", "LINE",
-    "MB", "MX", "Microsoft", "No", "OAuth", "PDF", "Partner", "Password", "QR", "SHA", "SQLite", "Shift_JIS", "TB", "Tokyo",
-    "URL", "UTC", "UTF", "WORKS", "YYYY-MM", "by-works.com", "by-works.net", "example", "example.com", "iCalendar", "state",
+    "API", "ASCII", "AiNote", "App", "Asia", "Authenticator", "CSV", "DNS", "Directory", "Excel", "Google", "ID", "INV", "IP", "JSON", "LINE",
+    "MB", "MX", "Microsoft", "No", "OAuth", "OpenAPI", "PDF", "Partner", "Password", "QR", "SHA", "SQLite", "Shift_JIS", "TB", "Tokyo",
+    "URL", "UTC", "UTF", "UUID", "WORKS", "YYYY-MM", "by-works.com", "by-works.net", "example", "example.com", "iCalendar", "state",
 }  # fmt: skip
 
 

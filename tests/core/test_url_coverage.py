@@ -2,7 +2,8 @@
 
 * Every portal URL declares the permission it needs (`portal.core.access.require`), or is on the short public
   list below, or is opened by a secret token instead of a session (a calendar feed) and declares the permission
-  the token's owner needs (`token_perm`).
+  the token's owner needs (`token_perm`), or is an endpoint of the portal's API and declares, per method, the
+  area and the level its token needs (`api_operations`: tests/api/test_access.py holds their matrix).
 * Every portal URL stands in one of the declared role x URL matrices (whose expected roles are written out
   from the issues), so a new page cannot be added without saying who may open it.
 * Every change page, and every Admin form, stands in the hostile-input lists (checked in
@@ -74,6 +75,8 @@ OWN_MATRIX = {
     # tests/subscriptions/test_changes.py (four eyes on single changes).
     "core:operation_approve",
     "core:operation_reject",
+    # Revoking an API token (one's own; anyone's for Admins), POST only: tests/api/test_tokens.py.
+    "core:api_token_revoke",
 }
 #: The permissions that send changes, whichever app declares them.
 CHANGE_PERMS = {perm for perm in permissions() if perm.sends_changes}
@@ -119,6 +122,13 @@ def _token_perm(pattern: URLPattern) -> Perm | None:
     return getattr(pattern.callback, "token_perm", None)
 
 
+def api_operations(pattern: URLPattern) -> dict | None:
+    """An API endpoint's methods, each with the area and level its token needs (`portal.core.api.site`)."""
+    from portal.core.api.site import OPERATIONS_ATTRIBUTE
+
+    return getattr(pattern.callback, OPERATIONS_ATTRIBUTE, None)
+
+
 PROTECTED = sorted((name, p) for name, p in portal_urls().items() if required_perm(p) is not None)
 TOKEN_PAGES = sorted((name, p) for name, p in portal_urls().items() if _token_perm(p) is not None)
 #: How a valid token of a user is made, per token page (the page's own service).
@@ -133,7 +143,9 @@ def test_the_resolver_lists_the_portal_pages():
 
 def test_every_portal_url_declares_its_permission():
     missing = sorted(
-        name for name, p in portal_urls().items() if required_perm(p) is None and _token_perm(p) is None
+        name
+        for name, p in portal_urls().items()
+        if required_perm(p) is None and _token_perm(p) is None and api_operations(p) is None
     )
     assert missing == []
     assert {name for name, _p in TOKEN_PAGES} == set(TOKEN_MAKERS), (
@@ -173,6 +185,7 @@ def test_every_page_of_one_customer_is_in_a_portfolio_matrix():
         for name, method in declared
         if (pattern := portal_urls().get(name)) is not None
         and CUSTOMER_ARGS & set(getattr(pattern.pattern, "converters", {}))
+        and required_perm(pattern) is not None  # the API's: tests/api/test_access.py (its portfolio test)
         and holds(Role.ACCOUNT_MANAGER, required_perm(pattern))
     }
     assert expected, "the customers' pages take these arguments"

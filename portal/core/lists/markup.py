@@ -119,7 +119,7 @@ def _draw_button(part: Button, page: Mapping[str, Any]) -> str:
     return (
         f'<form method="post" action="{escaped_text(part.action)}">'
         f'<input type="hidden" name="csrfmiddlewaretoken" value="{escaped_text(get_token(page["request"]))}">'
-        f'{fields}<button class="btn btn-small" type="submit"{testid}>{_content(part.text, page)}</button></form>'
+        f'{fields}<button class="{escaped_text(part.css)}" type="submit"{testid}>{_content(part.text, page)}</button></form>'
     )
 
 

@@ -157,12 +157,13 @@ class Items(NamedTuple):
 
 class Button(NamedTuple):
     """A POST button: `action` its URL, `fields` its hidden fields ((name, value), ...), with the request's CSRF
-    token (the page's `csrf_token`)."""
+    token (the page's `csrf_token`); `css` its class ("btn btn-small btn-danger": it removes something)."""
 
     text: Any
     action: str
     fields: tuple = ()
     testid: str = ""
+    css: str = "btn btn-small"
 
 
 #: A cell's value: an attribute of the row (a dotted path: "customer.company_name"), or a function of the row

@@ -119,16 +119,23 @@ class ListState:
 
     @classmethod
     def from_request(
-        cls, request: HttpRequest, spec: ListSpec, *, defaults: Mapping[str, str] | None = None, **form_kwargs
+        cls,
+        request: HttpRequest,
+        spec: ListSpec,
+        *,
+        defaults: Mapping[str, str] | None = None,
+        remember: bool = True,
+        **form_kwargs,
     ) -> ListState:
         """The list's state from the query string, its remembered filters (`ListSpec.remembered`) filled in
-        from the session, or from `defaults`, when the query has none of them."""
+        from the session, or from `defaults`, when the query has none of them. `remember=False` (the API): the
+        query as it is, nothing remembered or filled in."""
         user = getattr(request, "user", None)
-        if spec.customer_filters:
+        if spec.customer_filters and remember:
             found = customer_filters(user=user)
             spec = replace(spec, remembered=(*spec.remembered, *(f.name for f in found)))
             defaults = {**{f.name: f.default(user) for f in found}, **(defaults or {})}
-        query = remembered_query(request, spec, defaults or {})
+        query = remembered_query(request, spec, defaults or {}) if remember else request.GET
         _quick_selects(spec.form)
         form = spec.form(query, **form_kwargs)
         _add_list_fields(form, spec, user=user)

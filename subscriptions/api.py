@@ -1,0 +1,145 @@
+"""The subscriptions' area of the portal's API (portal/core/api/): the list with the page's filters and paging,
+one subscription, and the changes its pages offer, through their own forms and the change pipeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import Query, Router, Schema
+
+from portal.core.api import ApiArea, ErrorOut, list_answer, paged
+from portal.core.api import errors as api_errors
+from portal.core.api.lists import CUSTOMER_FILTERS, query_schema
+from subscriptions import selectors
+from subscriptions.lists import SUBSCRIPTION_LIST
+from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
+
+router = Router()
+AREA = ApiArea(
+    key="subscriptions",
+    label=_("Subscriptions"),
+    read=VIEW_SUBSCRIPTIONS,
+    write=CHANGE_SUBSCRIPTIONS,
+    router=router,
+    order=20,
+)
+READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+
+
+class Renewal(Schema):
+    type: str
+    type_label: str
+    product_id: str
+    plan: str
+    license_count: int | None
+
+
+class Reservation(Schema):
+    type: str
+    type_label: str
+    apply_date: dt.date | None
+    plan: str
+    license_count: int | None
+
+
+class SubscriptionOut(Schema):
+    subscription_id: int
+    domain_id: int
+    company_name: str
+    domain: str
+    product_id: str
+    product: str
+    plan: str
+    plan_label: str
+    license_count: int | None
+    plan_start_date: dt.date
+    plan_end_date: dt.date | None
+    status: str
+    status_label: str
+    trial: bool
+    renewal: Renewal | None
+    reservation: Reservation | None
+    synced_at: dt.datetime
+
+
+def subscription_row(s) -> dict[str, Any]:
+    """One subscription as the API gives it: its codes and their names, its renewal and scheduled change."""
+    reservation = getattr(s, "reservation", None)
+    return {
+        "subscription_id": s.subscription_id,
+        "domain_id": s.customer_id,
+        "company_name": s.customer.company_name,
+        "domain": s.customer.domain,
+        "product_id": s.product_id,
+        "product": str(s.get_product_display()),
+        "plan": s.plan,
+        "plan_label": str(s.get_plan_display()),
+        "license_count": s.license_count,
+        "plan_start_date": s.plan_start_date,
+        "plan_end_date": s.plan_end_date,
+        "status": s.status,
+        "status_label": str(s.get_status_display()),
+        "trial": s.is_trial,
+        "renewal": {
+            "type": s.renewal_type,
+            "type_label": str(s.get_renewal_type_display()),
+            "product_id": s.renewal_product_id,
+            "plan": s.renewal_plan,
+            "license_count": s.renewal_license_count,
+        }
+        if s.renewal_type
+        else None,
+        "reservation": {
+            "type": reservation.type,
+            "type_label": str(reservation.get_type_display()),
+            "apply_date": reservation.apply_date,
+            "plan": reservation.plan,
+            "license_count": reservation.license_count,
+        }
+        if reservation
+        else None,
+        "synced_at": s.synced_at,
+    }
+
+
+SubscriptionQuery = query_schema(SUBSCRIPTION_LIST, "SubscriptionQuery")
+
+
+@router.get(
+    "",
+    auth=AREA.reads,
+    response={200: paged(SubscriptionOut, "SubscriptionPage"), **READ_ERRORS},
+    url_name="subscriptions",
+    summary="Subscriptions, filtered and paged as on the Subscriptions page",
+    openapi_extra={CUSTOMER_FILTERS: True},
+)
+def subscription_list(request: HttpRequest, filters: Query[SubscriptionQuery]):  # type: ignore[valid-type]
+    return list_answer(
+        request,
+        SUBSCRIPTION_LIST,
+        lambda state: selectors.subscription_page(
+            user=request.user, filters=state.filters, page=state.page, per_page=state.per_page
+        ),
+        row=subscription_row,
+    )
+
+
+def _subscription(request: HttpRequest, subscription_id: int):
+    s = selectors.subscription_get(user=request.user, subscription_id=subscription_id)
+    if s is None:
+        raise api_errors.not_found()
+    return s
+
+
+@router.get(
+    "/{subscription_id}",
+    auth=AREA.reads,
+    response={200: SubscriptionOut, **READ_ERRORS},
+    url_name="subscription",
+    summary="One subscription",
+)
+def subscription_read(request: HttpRequest, subscription_id: int):
+    return subscription_row(_subscription(request, subscription_id))

@@ -1,0 +1,150 @@
+"""The API's role x URL matrix: every endpoint (from the URL resolver) x every level a token may have in its area
+x every role. A token's level is capped by its owner's role at each call, so each token is made with the level
+as it is (as if made before a role change): the call succeeds only when the level is enough and the role holds
+the area's permission for it; otherwise 403 in words, before anything is read or sent.
+
+The roles of each area are written out from the issue's roles, not read from the code; the endpoints' areas and
+levels are written out too, and checked against what each endpoint declares."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from portal.core.access import Role, named_urls
+from portal.core.models import Operation
+from tests.api.conftest import NONE, READ, WRITE, token_of_levels
+from tests.core.test_url_coverage import api_operations
+from tests.customers.factories import hand_every_customer_to, make_customer
+from tests.fixtures.personas import make_persona
+from tests.subscriptions.factories import make_subscription
+
+AM, SUP, FIN, ADM = Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE, Role.ADMIN
+ALL = {AM, SUP, FIN, ADM}
+
+#: Each area: the roles that read it, the roles that write it (the issue's roles).
+AREA_ROLES = {
+    "worklists": (ALL, set()),
+    "customers": (ALL, {AM, ADM}),
+    "subscriptions": ({AM, SUP, ADM}, {AM, ADM}),
+    "options": (ALL, {AM, ADM}),
+    "schedule": ({AM, SUP, ADM}, set()),
+    "billing": ({AM, FIN, ADM}, {FIN, ADM}),
+    "invoicing": ({FIN, ADM}, {FIN, ADM}),
+}
+#: Who follows changes (the operation): those who may send them.
+SENDERS = {AM, ADM}
+OPERATION_ID = uuid.UUID("00000000-0000-0000-0000-000000000056")
+
+# (url name, object, method, area, level needed); `None` area: any area the token may write (operations).
+MATRIX = [
+    ("api:worklists", None, "get", "worklists", READ),
+    ("api:worklist", "section", "get", "worklists", READ),
+    ("api:customers", None, "get", "customers", READ),
+    ("api:customer", "customer", "get", "customers", READ),
+    ("api:subscriptions", None, "get", "subscriptions", READ),
+    ("api:subscription", "annual", "get", "subscriptions", READ),
+    ("api:options", None, "get", "options", READ),
+    ("api:scheduled_changes", None, "get", "schedule", READ),
+    ("api:billing_invoices", None, "get", "billing", READ),
+    ("api:billing_items", "month", "get", "billing", READ),
+    ("api:customer_invoices", None, "get", "invoicing", READ),
+    ("api:operation", "operation", "get", None, WRITE),
+]
+#: Each endpoint of one customer: with PORTFOLIO_ONLY, an Account manager's token reads theirs, not another's.
+PORTFOLIO = [row for row in MATRIX if row[1] in ("customer", "annual")]
+#: The body of each write, a dry run (nothing is sent): the matrix is about who may, not what is sent.
+BODIES = {"api:subscription_renewal": {"type": "STAY", "dry_run": True}}
+
+
+def test_the_matrix_covers_every_endpoint_as_it_declares_itself():
+    declared = {}
+    for name, pattern in named_urls().items():
+        found = api_operations(pattern)
+        for method, (area, level) in (found or {}).items():
+            declared[(name, method.lower())] = (area, level)
+    written = {(name, method): (area, level) for name, _obj, method, area, level in MATRIX}
+    assert declared == written, "write each API endpoint in MATRIX, with its area and level"
+    assert {area for area, _level in declared.values() if area} == set(AREA_ROLES)
+
+
+@pytest.fixture
+def rows(db):
+    customer = make_customer()
+    annual = make_subscription(customer, product_id="STD", plan="ANNUAL_LICENSE")
+    Operation.objects.create(
+        pk=OPERATION_ID, idempotency_key="api-matrix", kind="updateSubscriptionRenewal", domain_id=customer.pk
+    )
+    return {"customer": customer, "annual": annual}
+
+
+def _kwargs(name: str, obj: str | None, rows, role: Role) -> dict:
+    if obj == "customer":
+        return {"domain_id": rows["customer"].domain_id}
+    if obj == "annual":
+        return {"subscription_id": rows["annual"].subscription_id}
+    if obj == "month":
+        return {"year": 2026, "month": 10}
+    if obj == "operation":
+        return {"operation_id": OPERATION_ID}
+    if obj == "section":  # a section the role sees (each section has its own roles)
+        return {"key": "findings" if role is FIN else "renewal-decisions"}
+    return {}
+
+
+def _allowed(role: Role, area: str | None, needed: str, levels: dict[str, str]) -> bool:
+    if area is None:  # operations: a token that may write where its owner's role writes, of a sender
+        writes = {a for a, (_read, write) in AREA_ROLES.items() if role in write}
+        return role in SENDERS and any(levels.get(a) == WRITE for a in writes)
+    given = levels.get(area, NONE)
+    reads, writes = AREA_ROLES[area]
+    if needed == WRITE:
+        return given == WRITE and role in writes
+    return given in (READ, WRITE) and (role in reads or role in writes)
+
+
+def _call(api, method: str, url: str, name: str):
+    if method == "post":
+        return api.post(url, BODIES[name])
+    return api.get(url)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+@pytest.mark.parametrize(("name", "obj", "method", "area", "needed"), MATRIX, ids=[m[0] for m in MATRIX])
+def test_every_endpoint_x_token_level_x_role(rows, role, name, obj, method, area, needed):
+    user = make_persona(role)
+    url = reverse(name, kwargs=_kwargs(name, obj, rows, role))
+    scopes = [{a: level for a in AREA_ROLES} for level in (NONE, READ, WRITE)]
+    if area is not None:  # the area alone at each level, every other area at the most
+        scopes += [{**{a: WRITE for a in AREA_ROLES}, area: level} for level in (NONE, READ, WRITE)]
+    for levels in scopes:
+        response = _call(token_of_levels(user, levels), method, url, name)
+        if _allowed(role, area, needed, levels):
+            assert response.status_code == 200, (role, levels, response.content[:300])
+        else:
+            assert response.status_code == 403, (role, levels, response.status_code, response.content[:300])
+            assert response.json()["error"]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize(
+    ("name", "obj", "method", "area", "needed"), PORTFOLIO, ids=[m[0] for m in PORTFOLIO]
+)
+def test_an_account_managers_token_reads_only_their_customers_with_portfolio_only(
+    rows, settings, name, obj, method, area, needed
+):
+    """Another's customer answers 404 (no hint that it exists) and nothing is written; one's own answers."""
+    from portal.core.models import AuditEntry
+
+    settings.PORTFOLIO_ONLY = True
+    me = make_persona(AM, username="portfolio-me")
+    other = make_persona(AM, username="portfolio-other")
+    api = token_of_levels(me, {a: WRITE for a in AREA_ROLES})
+    url = reverse(name, kwargs=_kwargs(name, obj, rows, AM))
+    hand_every_customer_to(other)
+    before = (AuditEntry.objects.count(), Operation.objects.count())
+    assert _call(api, method, url, name).status_code == 404
+    assert (AuditEntry.objects.count(), Operation.objects.count()) == before
+    hand_every_customer_to(me)
+    assert _call(api, method, url, name).status_code == 200
