@@ -71,6 +71,7 @@ EXCLUDED = {
     "saved:delete": "POST only: deletes a saved view",
     "saved:follow": "POST only: follows a group or stops",
     "core:api_token_revoke": "POST only: revokes an API token",
+    "api:subscription_renewal": "POST only: an API write (its dry run reads the subscription api:subscription reads)",
 }
 
 #: A word of company names (bench.common.NAME_WORDS): about one customer in twelve has it at every size.

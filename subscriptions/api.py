@@ -7,13 +7,16 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 
-from portal.core.api import ApiArea, ErrorOut, list_answer, paged
+from portal.core.api import ApiArea, ChangeOut, ErrorOut, api_change, change_body, list_answer, paged
 from portal.core.api import errors as api_errors
 from portal.core.api.lists import CUSTOMER_FILTERS, query_schema
-from subscriptions import selectors
+from subscriptions import forms_changes as f
+from subscriptions import rules, selectors
+from subscriptions.change_args import renewal_args
 from subscriptions.lists import SUBSCRIPTION_LIST
 from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
 
@@ -27,6 +30,7 @@ AREA = ApiArea(
     order=20,
 )
 READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+WRITE_ERRORS = {**READ_ERRORS, 409: ErrorOut, 428: ErrorOut}
 
 
 class Renewal(Schema):
@@ -143,3 +147,29 @@ def _subscription(request: HttpRequest, subscription_id: int):
 )
 def subscription_read(request: HttpRequest, subscription_id: int):
     return subscription_row(_subscription(request, subscription_id))
+
+
+RenewalBody = change_body(f.RenewalForm, "RenewalBody")
+
+
+@router.post(
+    "/{subscription_id}/renewal",
+    auth=AREA.writes,
+    response={200: ChangeOut, 202: ChangeOut, **WRITE_ERRORS},
+    url_name="subscription_renewal",
+    summary="Set what happens at the end of the term (updateSubscriptionRenewal)",
+)
+def subscription_renewal(request: HttpRequest, subscription_id: int, body: RenewalBody):  # type: ignore[valid-type]
+    """As the subscription's "Change the renewal" page: renew unchanged (STAY), with changes (CHANGE: product,
+    plan, licences) or not at all (CANCEL)."""
+    s = _subscription(request, subscription_id)
+    return api_change(
+        request,
+        body,
+        form=lambda data: f.RenewalForm(data, subscription=s, customer=s.customer),
+        operation_id="updateSubscriptionRenewal",
+        args=lambda d: renewal_args(s, d),
+        domain_id=s.customer_id,
+        done=reverse("subscriptions:detail", args=[s.pk]),
+        refusal=rules.renewal_refusal(s),
+    )

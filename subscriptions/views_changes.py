@@ -9,8 +9,6 @@ says "unknown" until a read-back knows.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,6 +24,7 @@ from portal.core.changes.views import change_page, delete_page, posted
 from portal.core.shortcuts import found_or_404
 from subscriptions import forms_changes as f
 from subscriptions import rules, selectors
+from subscriptions.change_args import json_safe, renewal_args, subscription_args, terms
 from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
 
 CHANGE_TEMPLATE = "subscriptions/subscription_change.html"
@@ -34,22 +33,6 @@ CHANGE_TEMPLATE = "subscriptions/subscription_change.html"
 def _customer_section(domain_id: int) -> str:
     """The customer page's Subscriptions section, where the per-customer changes lead back to."""
     return reverse("customers:detail", args=[domain_id]) + "#section-subscriptions"
-
-
-def _subscription_args(s, **fields) -> dict:
-    """The arguments of a change of one subscription (JSON-safe: dates as text, empty fields left out)."""
-    return {"domain_id": s.customer_id, "subscription_id": s.pk, **_json(fields)}
-
-
-def _json(fields: dict) -> dict:
-    return {
-        k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in fields.items() if v not in (None, "")
-    }
-
-
-def _terms(d: dict) -> dict:
-    """Product, plan and licences of a form; a field the form does not have is not sent."""
-    return {"plan": d.get("plan"), "product_id": d.get("product_id"), "license_count": d.get("license_count")}
 
 
 def _change(request, form, *, operation_id, args, domain_id, done, success, context) -> HttpResponse:
@@ -146,7 +129,7 @@ def reservation_edit(request: HttpRequest, subscription_id: int) -> HttpResponse
             request,
             form,
             operation_id="updateSubscriptionReservation",
-            args=lambda d: _subscription_args(s, apply_date=d["apply_date"]),
+            args=lambda d: subscription_args(s, apply_date=d["apply_date"]),
             domain_id=s.customer_id,
             done=done,
             success=_("The scheduled change was moved."),
@@ -166,7 +149,7 @@ def reservation_edit(request: HttpRequest, subscription_id: int) -> HttpResponse
         request,
         form,
         operation_id="createSubscriptionReservation",
-        args=lambda d: _subscription_args(s, type=d["type"], apply_date=d["apply_date"], **_terms(d)),
+        args=lambda d: subscription_args(s, type=d["type"], apply_date=d["apply_date"], **terms(d)),
         domain_id=s.customer_id,
         done=done,
         success=_("The change was scheduled."),
@@ -186,7 +169,7 @@ def reservation_delete(request: HttpRequest, subscription_id: int) -> HttpRespon
     return delete_page(
         request,
         operation_id="deleteSubscriptionReservation",
-        args=_subscription_args(s),
+        args=subscription_args(s),
         domain_id=s.customer_id,
         back=reverse("subscriptions:reservation", args=[s.pk]),
         done=reverse("subscriptions:detail", args=[s.pk]),
@@ -212,7 +195,7 @@ def renewal_edit(request: HttpRequest, subscription_id: int) -> HttpResponse:
         request,
         form,
         operation_id="updateSubscriptionRenewal",
-        args=lambda d: _subscription_args(s, type=d["type"], licences_before=s.license_count, **_terms(d)),
+        args=lambda d: renewal_args(s, d),
         domain_id=s.customer_id,
         done=done,
         success=_("The renewal setting was saved."),
@@ -262,7 +245,7 @@ def subscription_convert(request: HttpRequest, subscription_id: int) -> HttpResp
         s,
         form,
         operation_id="convertSubscriptionToPaid",
-        args=lambda d: _subscription_args(s, **_terms(d)),
+        args=lambda d: subscription_args(s, **terms(d)),
         title=_("Convert to paid now"),
         confirm_label=_("Convert to paid"),
         success=_("The subscription is now paid."),
@@ -282,7 +265,7 @@ def subscription_upgrade(request: HttpRequest, subscription_id: int) -> HttpResp
         s,
         form,
         operation_id="upgradeSubscription",
-        args=lambda d: _subscription_args(
+        args=lambda d: subscription_args(
             s, product_id=form.target, renewal_upgrade=bool(s.renewal_product_id)
         ),
         title=_("Upgrade to Advanced now"),
@@ -300,7 +283,7 @@ def subscription_add_licences(request: HttpRequest, subscription_id: int) -> Htt
         s,
         form,
         operation_id="addSubscriptionLicenseCount",
-        args=lambda d: _subscription_args(
+        args=lambda d: subscription_args(
             s,
             license_count=d["license_count"],
             before=s.license_count,
@@ -323,7 +306,7 @@ def subscription_cancel(request: HttpRequest, subscription_id: int) -> HttpRespo
         request,
         form,
         operation_id="cancelSubscription",
-        args=lambda d: _subscription_args(s),
+        args=lambda d: subscription_args(s),
         domain_id=s.customer_id,
         done=_customer_section(s.customer_id),
         success=_("The subscription was cancelled."),
@@ -355,7 +338,7 @@ def subscription_add(request: HttpRequest, domain_id: int) -> HttpResponse:
         request,
         form,
         operation_id="createSubscription",
-        args=lambda d: {"domain_id": domain_id, **_json(_terms(d))},
+        args=lambda d: {"domain_id": domain_id, **json_safe(terms(d))},
         domain_id=domain_id,
         done=done,
         success=_("The subscription was added."),
@@ -387,7 +370,7 @@ def pre_order_add(request: HttpRequest, domain_id: int) -> HttpResponse:
         request,
         form,
         operation_id="createSubscriptionPreOrder",
-        args=lambda d: {"domain_id": domain_id, **_json({"apply_date": d["apply_date"], **_terms(d)})},
+        args=lambda d: {"domain_id": domain_id, **json_safe({"apply_date": d["apply_date"], **terms(d)})},
         domain_id=domain_id,
         done=done,
         success=_("The pre-order was created."),

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -12,6 +15,20 @@ from portal import logs
 from portal.core.models import AuditEntry, Operation, UserLanguage
 
 logger = logging.getLogger(__name__)
+
+#: The personal API token (its id) the request in progress was made with: the operations it starts and the
+#: audit entries it writes name it (`asked_with_token`).
+_ASKING_TOKEN: ContextVar[int | None] = ContextVar("portal_api_token", default=None)
+
+
+@contextmanager
+def asked_with_token(token_id: int) -> Iterator[None]:
+    """What is written inside names the API token `token_id`: the operations started and the audit entries."""
+    reset = _ASKING_TOKEN.set(token_id)
+    try:
+        yield
+    finally:
+        _ASKING_TOKEN.reset(reset)
 
 
 def audit_record(
@@ -27,9 +44,11 @@ def audit_record(
     change: Operation | None = None,
 ) -> AuditEntry:
     """Append one entry to the audit trail (`change`: the operation an attempt of the change pipeline sent).
-    Never updates an existing entry."""
+    Never updates an existing entry. An attempt asked with an API token names it (`asked_with_token`, or the
+    operation's own token when its worker sends it)."""
     return AuditEntry.objects.create(
         change=change,
+        api_token_id=_ASKING_TOKEN.get() or (change.api_token_id if change is not None else None),
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         actor_name=getattr(actor, "username", "") or "system",
         domain_id=domain_id,
@@ -60,6 +79,7 @@ def operation_start(
                 domain_id=domain_id,
                 requested_by=user if getattr(user, "is_authenticated", False) else None,
                 params=params or {},
+                api_token_id=_ASKING_TOKEN.get(),
             )
         return op, True
     except IntegrityError:

@@ -46,6 +46,7 @@ MATRIX = [
     ("api:customer", "customer", "get", "customers", READ),
     ("api:subscriptions", None, "get", "subscriptions", READ),
     ("api:subscription", "annual", "get", "subscriptions", READ),
+    ("api:subscription_renewal", "annual", "post", "subscriptions", WRITE),
     ("api:options", None, "get", "options", READ),
     ("api:scheduled_changes", None, "get", "schedule", READ),
     ("api:billing_invoices", None, "get", "billing", READ),

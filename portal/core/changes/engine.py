@@ -397,6 +397,11 @@ def _execute(change: Change, operation: Operation) -> Any:
     return _succeeded(change, operation, reply)
 
 
+def operation_key(operation_id: str, domain_id: int | None, key: str) -> str:
+    """The Operation's key of a change asked with the form's (or a batch row's) `key`: per change and customer."""
+    return f"{operation_id}:{domain_id}:{key}"
+
+
 def _params(
     change: Change, args: Args, reason: str, next_url: str, shown: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -436,7 +441,7 @@ def change_now(
     sender = liveness.this_sender()
     operation = _claim(
         change,
-        idempotency_key=f"{operation_id}:{domain_id}:{idempotency_key}",
+        idempotency_key=operation_key(operation_id, domain_id, idempotency_key),
         user=user,
         domain_id=domain_id,
         params=_params(change, args, reason, next_url),
@@ -469,7 +474,7 @@ def change_later(
     try:
         operation = _claim(
             change,
-            idempotency_key=f"{operation_id}:{domain_id}:{idempotency_key}",
+            idempotency_key=operation_key(operation_id, domain_id, idempotency_key),
             user=user,
             domain_id=domain_id,
             params=_params(change, args, reason, next_url, shown),

@@ -20,15 +20,9 @@ from django.views.decorators.http import require_GET, require_POST
 from portal.core import selectors as core_selectors
 from portal.core.access import reads_changes, require
 from portal.core.changes import approvals
-from portal.core.changes.engine import (
-    AlreadySubmitted,
-    ChangeOutcomeUnknown,
-    ChangeRefused,
-    change_hold,
-    change_later,
-    change_now,
-)
+from portal.core.changes.engine import ChangeRefused
 from portal.core.changes.forms import ApprovalNoteForm, ChangeForm, RejectForm
+from portal.core.changes.sending import How, change_send
 from portal.core.changes.spec import change_for, stated_effects
 from portal.core.htmx import partial_for
 from portal.core.permissions import USE_PORTAL
@@ -56,30 +50,24 @@ def send(
     """Send a declared change once and answer: `done` (with `success`) when it was applied; its operation's
     page when it is queued, when this submission was already received (double click, reload) or when its
     outcome is unknown. ChangeRefused (nothing changed) is the caller's to show."""
-    change = change_for(operation_id)
-    common: dict[str, Any] = {
-        "user": request.user,
-        "idempotency_key": key,
-        "domain_id": domain_id,
-        "args": args,
-        "reason": reason,
-    }
-    if approvals.change_needs_approval(change, args):  # an Admin's rule: a second person approves it first
-        operation = change_hold(operation_id, next_url=done, shown=shown, **common)
+    sent = change_send(
+        operation_id,
+        user=request.user,
+        key=key,
+        reason=reason,
+        domain_id=domain_id,
+        args=args,
+        next_url=done,
+        shown=shown,
+    )
+    if sent.how is How.HELD:  # an Admin's rule: a second person approves it first
         messages.info(request, _("Asked for approval: nothing is sent until someone else approves it."))
-        return redirect("core:operation", operation_id=operation.pk)
-    if change.queued:
-        operation = change_later(operation_id, next_url=done, **common)
-        return redirect("core:operation", operation_id=operation.pk)
-    try:
-        change_now(operation_id, next_url=done, **common)
-    except AlreadySubmitted as exc:
+    elif sent.how is How.ALREADY:
         messages.info(request, _("This form was already sent; here is what became of it."))
-        return redirect("core:operation", operation_id=exc.operation.pk)
-    except ChangeOutcomeUnknown as exc:
-        assert exc.operation is not None  # change_now names the operation whose outcome is open
-        messages.warning(request, exc.message)
-        return redirect("core:operation", operation_id=exc.operation.pk)
+    elif sent.how is How.UNKNOWN:
+        messages.warning(request, sent.message)
+    if sent.how is not How.APPLIED:
+        return redirect("core:operation", operation_id=sent.operation.pk)
     messages.success(request, success)
     return redirect(done)
 

@@ -1,0 +1,251 @@
+"""A change of the portal as an API endpoint: the body is bound to the change page's own form (the same
+fields, the same contract's rules, the same words), the change's arguments are made as the page makes them,
+and it is sent through the same pipeline (`portal.core.changes.sending.change_send`): held for approval,
+queued or sent now, at most once, audited with the token.
+
+`"dry_run": true` checks everything and answers what would be sent (the change's arguments, before -> after,
+its side effects, whether it would wait for approval) and sends nothing; it needs no Idempotency-Key and
+keeps nothing. A real write needs an `Idempotency-Key` (`idempotency.py`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import Schema, Status
+from pydantic import Field
+
+from portal.core.api import errors, idempotency
+from portal.core.api.auth import CHANGE_ATTRIBUTE, authenticated
+from portal.core.api.schemas import OperationOut, operation_out, schema_from_form
+from portal.core.changes import approvals
+from portal.core.changes.engine import ChangeRefused, operation_key
+from portal.core.changes.forms import ChangeForm
+from portal.core.changes.sending import How, change_send
+from portal.core.changes.spec import change_for, stated_effects
+from portal.core.models import Operation
+from portal.core.operations import operation_label
+from portal.core.services import asked_with_token
+
+#: What each way a change went is answered with: its HTTP status and its words.
+HOW = {
+    How.APPLIED: (200, _("LINE WORKS applied the change.")),
+    How.HELD: (202, _("Asked for approval: nothing is sent until someone else approves it.")),
+    How.QUEUED: (202, _("The change is queued; poll its operation.")),
+    How.ALREADY: (202, _("This change was received already; here is what became of it.")),
+    How.UNKNOWN: (202, None),
+}
+
+
+class PreviewRow(Schema):
+    what: str
+    now: str
+    after: str
+
+
+class ChangeOut(Schema):
+    """What a write answered: a dry run's check, or the change sent and its operation."""
+
+    dry_run: bool
+    result: str = Field(description="would_send (a dry run), applied, held, queued, already or unknown")
+    message: str
+    change: str = Field(description="The Partner API operation (operationId) the change sends.")
+    change_label: str
+    arguments: dict[str, Any] = Field(
+        description="The change's arguments, as the change pipeline sends them."
+    )
+    preview: list[PreviewRow]
+    side_effects: list[str]
+    needs_approval: bool
+    operation: OperationOut | None = None
+
+
+def change_body(form_class: type[ChangeForm], name: str) -> type[Schema]:
+    """The body of a change endpoint: the change form's own fields (its idempotency key left to the header),
+    and `dry_run`."""
+    return schema_from_form(
+        form_class,
+        name,
+        leave_out=("idempotency_key",),
+        extra={
+            "dry_run": (bool, Field(False, description="Check and say what would be sent; send nothing."))
+        },
+    )
+
+
+def form_data(values: Mapping[str, Any]) -> dict[str, str]:
+    """A parsed body as a posted form carries it: text, dates as ISO text, a true box ticked ("on")."""
+    data: dict[str, str] = {}
+    for name, value in values.items():
+        if value is None or value is False:
+            continue
+        if value is True:
+            data[name] = "on"
+        elif isinstance(value, dt.date):
+            data[name] = value.isoformat()
+        else:
+            data[name] = str(value)
+    return data
+
+
+def api_change(
+    request: HttpRequest,
+    body: Schema,
+    *,
+    form: Callable[[dict[str, str]], ChangeForm],
+    operation_id: str,
+    args: Callable[[dict], Mapping[str, Any]],
+    domain_id: int | None,
+    done: str,
+    refusal: str | None = None,
+) -> Status:
+    """Check the body with the change's own form, then answer the dry run, or send the change once per
+    Idempotency-Key: its status and ChangeOut. `form(data)` makes the page's form bound to `data`; `args(cleaned)`
+    the change's arguments, as the page makes them; `refusal`: why the change cannot be made at all now (the
+    page's own check before its form), refused in its words."""
+    token = authenticated(request)
+    values = body.model_dump()
+    dry_run = bool(values.pop("dry_run", False))
+    key = None if dry_run else idempotency.key_of(request)
+    if not dry_run and key is None:
+        raise errors.ApiError(
+            428,
+            "idempotency_key_missing",
+            _("Send a %(header)s header with a write, so that asking again never sends it twice.")
+            % {"header": idempotency.HEADER},
+        )
+    print_ = idempotency.fingerprint(method=request.method or "", path=request.path, body=values)
+    if key is not None and (first := idempotency.answered(token=token, key=key, fingerprint=print_)):
+        return _replayed(*first)
+    data = form_data(values)
+    data["idempotency_key"] = idempotency.engine_key(token, key or "dry-run")
+    bound = _checked(form(data), refusal)
+    arguments = dict(args(bound.cleaned_data))
+    if key is None:
+        return Status(200, _checked_answer(bound, operation_id, arguments))
+    return _send(
+        request,
+        bound,
+        token=token,
+        key=key,
+        print_=print_,
+        operation_id=operation_id,
+        arguments=arguments,
+        domain_id=domain_id,
+        done=done,
+    )
+
+
+def _checked(bound: ChangeForm, refusal: str | None) -> ChangeForm:
+    """The form, once it accepts the values; refused in its words otherwise."""
+    why = refusal or bound.unavailable()
+    if why:
+        raise errors.ApiError(409, "refused", why)
+    if not bound.is_valid():
+        raise errors.refused_form(bound)
+    return bound
+
+
+def _checked_answer(bound: ChangeForm, operation_id: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The dry run's answer: what would be sent, before -> after, the side effects, approval."""
+    needs = approvals.change_needs_approval(change_for(operation_id), arguments)
+    return {
+        "dry_run": True,
+        "result": "would_send",
+        "message": str(
+            _("Nothing was sent. This change would wait for approval first.")
+            if needs
+            else _("Nothing was sent. This is what would be sent.")
+        ),
+        **_what(bound, operation_id, arguments),
+        "needs_approval": needs,
+    }
+
+
+def _what(bound: ChangeForm, operation_id: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "change": operation_id,
+        "change_label": operation_label(operation_id),
+        "arguments": arguments,
+        "preview": [{"what": str(w), "now": str(n), "after": str(a)} for w, n, a in bound.preview()],
+        "side_effects": [str(s) for s in (*bound.consequences(), *stated_effects(operation_id, arguments))],
+    }
+
+
+def _send(
+    request: HttpRequest,
+    bound: ChangeForm,
+    *,
+    token,
+    key: str,
+    print_: str,
+    operation_id: str,
+    arguments: dict[str, Any],
+    domain_id: int | None,
+    done: str,
+) -> Status:
+    """Take the key, send the change once, keep the answer for the key."""
+    claimed = idempotency.claim(token=token, key=key, fingerprint=print_)
+    if isinstance(claimed, tuple):
+        return _replayed(*claimed)
+    try:
+        status, answer = _sent_answer(request, bound, token, operation_id, arguments, domain_id, done)
+    except errors.ApiError as refused:
+        idempotency.keep(claimed, status=refused.status, answer=refused.body())
+        raise
+    except BaseException:
+        idempotency.let_go(claimed)
+        raise
+    answer = ChangeOut.model_validate(answer).model_dump(mode="json")
+    idempotency.keep(claimed, status=status, answer=answer)
+    return Status(status, answer)
+
+
+def _replayed(status: int, answer: Any) -> Status:
+    """The first answer to a key asked again: a refusal raised again, an answer given again."""
+    if status >= 400:
+        error = answer.get("error", {}) if isinstance(answer, dict) else {}
+        raise errors.ApiError(
+            status, error.get("code", "refused"), error.get("message", ""), fields=error.get("fields")
+        )
+    return Status(status, answer)
+
+
+def _sent_answer(
+    request, bound, token, operation_id, arguments, domain_id, done
+) -> tuple[int, dict[str, Any]]:
+    d = bound.cleaned_data
+    shown = {"preview": bound.preview(), "consequences": bound.consequences()}
+    try:
+        with asked_with_token(token.pk):
+            sent = change_send(
+                operation_id,
+                user=token.user,
+                key=d["idempotency_key"],
+                reason=d.get("reason") or "",
+                domain_id=domain_id,
+                args=arguments,
+                next_url=done,
+                shown=shown,
+            )
+    except ChangeRefused as exc:
+        refused = Operation.objects.filter(
+            idempotency_key=operation_key(operation_id, domain_id, d["idempotency_key"])
+        )
+        setattr(request, CHANGE_ATTRIBUTE, refused.values_list("pk", flat=True).first())
+        fields = {exc.field: [exc.text]} if exc.field and exc.field in bound.fields else None
+        raise errors.ApiError(409, "refused", exc.text, fields=fields) from exc
+    setattr(request, CHANGE_ATTRIBUTE, sent.operation.pk)
+    status, words = HOW[sent.how]
+    answer = {
+        "dry_run": False,
+        "result": sent.how.value,
+        "message": str(words if words is not None else sent.message),
+        **_what(bound, operation_id, arguments),
+        "needs_approval": sent.how is How.HELD,
+        "operation": operation_out(sent.operation),
+    }
+    return status, answer
