@@ -14,7 +14,7 @@ from customers import selectors
 from customers.lists import CUSTOMER_LIST
 from customers.models import status_labels
 from customers.permissions import CHANGE_CUSTOMERS, VIEW_CUSTOMERS
-from portal.core.api import ApiArea, ErrorOut, list_answer, paged
+from portal.core.api import ApiArea, ApiId, ErrorOut, list_answer, paged
 from portal.core.api import errors as api_errors
 from portal.core.api.lists import CUSTOMER_FILTERS, query_schema
 from portal.core.vocabulary import Plan, Product
@@ -120,7 +120,7 @@ def customer_list(request: HttpRequest, filters: Query[CustomerQuery]):  # type:
     url_name="customer",
     summary="One customer",
 )
-def customer_read(request: HttpRequest, domain_id: int):
+def customer_read(request: HttpRequest, domain_id: ApiId):
     c = selectors.customer_get(user=request.user, domain_id=domain_id)
     if c is None:
         raise api_errors.not_found()

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 
-from portal.core.api import ApiArea, ChangeOut, ErrorOut, api_change, change_body, list_answer, paged
+from portal.core.api import ApiArea, ApiId, ChangeOut, ErrorOut, api_change, change_body, list_answer, paged
 from portal.core.api import errors as api_errors
 from portal.core.api.lists import CUSTOMER_FILTERS, query_schema
 from subscriptions import forms_changes as f
@@ -131,7 +131,7 @@ def subscription_list(request: HttpRequest, filters: Query[SubscriptionQuery]): 
     )
 
 
-def _subscription(request: HttpRequest, subscription_id: int):
+def _subscription(request: HttpRequest, subscription_id: ApiId):
     s = selectors.subscription_get(user=request.user, subscription_id=subscription_id)
     if s is None:
         raise api_errors.not_found()
@@ -145,7 +145,7 @@ def _subscription(request: HttpRequest, subscription_id: int):
     url_name="subscription",
     summary="One subscription",
 )
-def subscription_read(request: HttpRequest, subscription_id: int):
+def subscription_read(request: HttpRequest, subscription_id: ApiId):
     return subscription_row(_subscription(request, subscription_id))
 
 
@@ -159,7 +159,7 @@ RenewalBody = change_body(f.RenewalForm, "RenewalBody")
     url_name="subscription_renewal",
     summary="Set what happens at the end of the term (updateSubscriptionRenewal)",
 )
-def subscription_renewal(request: HttpRequest, subscription_id: int, body: RenewalBody):  # type: ignore[valid-type]
+def subscription_renewal(request: HttpRequest, subscription_id: ApiId, body: RenewalBody):  # type: ignore[valid-type]
     """As the subscription's "Change the renewal" page: renew unchanged (STAY), with changes (CHANGE: product,
     plan, licences) or not at all (CANCEL)."""
     s = _subscription(request, subscription_id)

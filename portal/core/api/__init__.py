@@ -18,12 +18,13 @@ PREFIX = "api/v1/"
 
 from portal.core.api.areas import ApiArea, Level  # noqa: E402
 from portal.core.api.lists import list_answer  # noqa: E402
-from portal.core.api.schemas import ErrorOut, OperationOut, paged  # noqa: E402
+from portal.core.api.schemas import ApiId, ErrorOut, OperationOut, paged  # noqa: E402
 from portal.core.api.writes import ChangeOut, api_change, change_body  # noqa: E402
 
 __all__ = [
     "PREFIX",
     "ApiArea",
+    "ApiId",
     "ChangeOut",
     "ErrorOut",
     "Level",

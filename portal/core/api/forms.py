@@ -41,6 +41,7 @@ class TokenForm(PortalForm):
                 label=str(area.label),
                 choices=[(lv.value, lv.label) for lv in offered],
                 initial=Level.NONE.value,
+                required=False,  # left out: none
             )
 
     def level_fields(self) -> list:
@@ -48,14 +49,14 @@ class TokenForm(PortalForm):
 
     def levels(self) -> dict[str, str]:
         return {
-            name.removeprefix("level_"): value
+            name.removeprefix("level_"): value or Level.NONE.value
             for name, value in self.cleaned_data.items()
             if name.startswith("level_")
         }
 
     def clean(self):
         data = super().clean() or {}
-        if not any(v != Level.NONE.value for k, v in data.items() if k.startswith("level_")):
+        if not any(v not in ("", Level.NONE.value) for k, v in data.items() if k.startswith("level_")):
             raise forms.ValidationError(_("Give the token read or write in at least one area."))
         return data
 

@@ -32,11 +32,21 @@ def query_schema(spec: ListSpec, name: str, *, leave_out: tuple[str, ...] = ()) 
     descending), `page` and `per_page` (the page's sizes)."""
     sorts = tuple(key for pair in ((k, f"-{k}") for k in spec.sorts.columns) for key in pair)
     extra: dict[str, Any] = {
-        "sort": (Literal[sorts] | None, Field(None, description=f"Default: {spec.sorts.default}")),
+        "sort": (
+            Literal[sorts] | None,
+            Field(
+                None,
+                description="A column; '-' before it: descending. Default: " + (spec.sorts.default or "-"),
+            ),
+        ),
         "page": (int | None, Field(None, ge=1, le=MAX_PAGE_NUMBER)),
         "per_page": (
-            Literal[tuple(spec.page_sizes)] | None,
-            Field(None, description=f"Default: {spec.default_page_size}"),
+            int | None,
+            Field(
+                None,
+                description=f"One of {', '.join(map(str, spec.page_sizes))}; default {spec.default_page_size}",
+                json_schema_extra={"enum": list(spec.page_sizes)},
+            ),
         ),
     }
     return schema_from_form(spec.form, name, leave_out=leave_out, extra=extra, required=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django import forms
 from django.urls import reverse
@@ -15,6 +15,10 @@ from pydantic import ConfigDict, Field, create_model
 
 from portal.core.models import Operation
 from portal.core.operations import operation_label
+
+#: A path's id (a domainId, a subscriptionId): a whole number the databases' keys can hold, so that a longer one
+#: is a 422 in words, never an overflow.
+ApiId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class ErrorBody(Schema):
