@@ -4,7 +4,7 @@ customers, from one callgrind process on SQLite (prints figures; not a test).
 ``.venv/bin/python -m bench frame [--customers 1000] [--profile PAGE]``
 
 It makes a scratch SQLite database (var/bench-frame-<customers>.sqlite3, migrated at every run, seeded once and
-kept for the next run of the same size), with production settings (DEBUG off: `_setup`), grows it with bench.seed (no history) and runs bench.scale's callgrind
+kept for the next run of the same size), with production settings (DEBUG off: `setup`), grows it with bench.seed (no history) and runs bench.scale's callgrind
 harness on the pages below: one process under valgrind, uninstrumented but for each page's MEASURED requests (after one unmeasured warm-up
 request of each page). SQLite, so the database's work is inside the process and counted too. The last lines give
 each page's ratio to the admin changelist, measured in the same run: the goal of issue 29, point 5, is the
@@ -55,7 +55,7 @@ def database(customers: int) -> Path:
     return REPO / "var" / f"bench-frame-{customers}.sqlite3"
 
 
-def _setup(path: Path) -> None:
+def setup(path: Path) -> None:
     """Production settings (DEBUG off, as bench.load serves and users get: no SQL kept per query, the static
     files' manifest), on the SQLite file at `path`, with the file cache of one machine (no server needed)."""
     import django
@@ -139,7 +139,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--profile", default="", metavar="PAGE", help="cProfile one page instead")
     args = parser.parse_args(argv)
     path = database(args.customers)
-    _setup(path)
+    setup(path)
     prepare(args.customers)
     if args.profile:
         profile(args.profile)
@@ -166,7 +166,7 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--counted"]:
-        _setup(Path(sys.argv[2]))
+        setup(Path(sys.argv[2]))
         run_counted()
     else:
         sys.exit(main(sys.argv[1:]))

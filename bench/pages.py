@@ -72,6 +72,18 @@ EXCLUDED = {
     "saved:follow": "POST only: follows a group or stops",
     "core:api_token_revoke": "POST only: revokes an API token",
     "api:subscription_renewal": "POST only: an API write (its dry run reads the subscription api:subscription reads)",
+    **{
+        f"api:subscription_{name}": "POST only: an API write (its dry run reads one subscription, as api:subscription)"
+        for name in (
+            "reservation",
+            "reservation_date",
+            "reservation_delete",
+            "convert",
+            "upgrade",
+            "add_licences",
+        )
+    },
+    "api:subscription_cancel": "POST only: an API write (its dry run reads one subscription, as api:subscription)",
 }
 
 #: A word of company names (bench.common.NAME_WORDS): about one customer in twelve has it at every size.

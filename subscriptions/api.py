@@ -8,15 +8,26 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 
+from portal.core import clock
 from portal.core.api import ApiArea, ApiId, ChangeOut, ErrorOut, api_change, change_body, list_answer, paged
 from portal.core.api import errors as api_errors
 from portal.core.api.lists import CUSTOMER_FILTERS, query_schema
+from portal.core.changes.forms import ChangeForm
 from subscriptions import forms_changes as f
 from subscriptions import rules, selectors
-from subscriptions.change_args import renewal_args
+from subscriptions.change_args import (
+    add_licences_args,
+    convert_args,
+    renewal_args,
+    reservation_args,
+    reservation_move_args,
+    subscription_args,
+    upgrade_args,
+)
 from subscriptions.lists import SUBSCRIPTION_LIST
 from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
 
@@ -172,4 +183,182 @@ def subscription_renewal(request: HttpRequest, subscription_id: ApiId, body: Ren
         domain_id=s.customer_id,
         done=reverse("subscriptions:detail", args=[s.pk]),
         refusal=rules.renewal_refusal(s),
+    )
+
+
+# --- The other changes of one subscription, as its pages offer them -------------------------------------------
+
+
+def _change(request, s, body, *, form, operation_id: str, args, refusal: str | None = None):
+    return api_change(
+        request,
+        body,
+        form=form,
+        operation_id=operation_id,
+        args=args,
+        domain_id=s.customer_id,
+        done=reverse("subscriptions:detail", args=[s.pk]),
+        refusal=refusal,
+    )
+
+
+ReservationBody = change_body(f.ReservationForm, "ReservationBody")
+ReservationDateBody = change_body(f.ReservationDateForm, "ReservationDateBody")
+ReasonBody = change_body(ChangeForm, "ReasonBody")
+ConvertBody = change_body(f.ConvertForm, "ConvertBody")
+UpgradeBody = change_body(f.UpgradeForm, "UpgradeBody")
+AddLicencesBody = change_body(f.AddLicencesForm, "AddLicencesBody")
+CancelBody = change_body(f.CancelForm, "CancelBody")
+WRITTEN = {200: ChangeOut, 202: ChangeOut, **WRITE_ERRORS}
+
+
+@router.post(
+    "/{subscription_id}/reservation",
+    auth=AREA.writes,
+    response=WRITTEN,
+    url_name="subscription_reservation",
+    summary="Schedule a change on a date (createSubscriptionReservation)",
+)
+def reservation_create(request: HttpRequest, subscription_id: ApiId, body: ReservationBody):  # type: ignore[valid-type]
+    """As "Schedule a change": a licence increase, a paid start, an upgrade or a cancellation on a date."""
+    s = _subscription(request, subscription_id)
+    refusal = None
+    if getattr(s, "reservation", None) is not None:
+        refusal = gettext("This subscription has a scheduled change already: move or delete it first.")
+    elif not rules.reservation_types(s):
+        refusal = gettext("This subscription cannot take a scheduled change.")
+    today = clock.today()
+    return _change(
+        request,
+        s,
+        body,
+        form=lambda data: f.ReservationForm(data, subscription=s, customer=s.customer, today=today),
+        operation_id="createSubscriptionReservation",
+        args=lambda d: reservation_args(s, d),
+        refusal=refusal,
+    )
+
+
+@router.post(
+    "/{subscription_id}/reservation/date",
+    auth=AREA.writes,
+    response=WRITTEN,
+    url_name="subscription_reservation_date",
+    summary="Move the scheduled change to another date (updateSubscriptionReservation)",
+)
+def reservation_move(request: HttpRequest, subscription_id: ApiId, body: ReservationDateBody):  # type: ignore[valid-type]
+    s = _subscription(request, subscription_id)
+    reservation = getattr(s, "reservation", None)
+    today = clock.today()
+    return _change(
+        request,
+        s,
+        body,
+        form=lambda data: f.ReservationDateForm(data, subscription=s, reservation=reservation, today=today),
+        operation_id="updateSubscriptionReservation",
+        args=lambda d: reservation_move_args(s, d),
+        refusal=None if reservation is not None else gettext("This subscription has no scheduled change."),
+    )
+
+
+@router.post(
+    "/{subscription_id}/reservation/delete",
+    auth=AREA.writes,
+    response=WRITTEN,
+    url_name="subscription_reservation_delete",
+    summary="Delete the scheduled change (deleteSubscriptionReservation)",
+)
+def reservation_delete(request: HttpRequest, subscription_id: ApiId, body: ReasonBody):  # type: ignore[valid-type]
+    s = _subscription(request, subscription_id)
+    none = getattr(s, "reservation", None) is None
+    return _change(
+        request,
+        s,
+        body,
+        form=lambda data: ChangeForm(data),
+        operation_id="deleteSubscriptionReservation",
+        args=lambda d: subscription_args(s),
+        refusal=gettext("This subscription has no scheduled change.") if none else None,
+    )
+
+
+@router.post(
+    "/{subscription_id}/paid",
+    auth=AREA.writes,
+    response=WRITTEN,
+    url_name="subscription_convert",
+    summary="Convert a trial to paid now (convertSubscriptionToPaid)",
+)
+def subscription_convert(request: HttpRequest, subscription_id: ApiId, body: ConvertBody):  # type: ignore[valid-type]
+    s = _subscription(request, subscription_id)
+    return _change(
+        request,
+        s,
+        body,
+        form=lambda data: f.ConvertForm(data, subscription=s, customer=s.customer),
+        operation_id="convertSubscriptionToPaid",
+        args=lambda d: convert_args(s, d),
+    )
+
+
+@router.post(
+    "/{subscription_id}/upgrade",
+    auth=AREA.writes,
+    response=WRITTEN,
+    url_name="subscription_upgrade",
+    summary="Upgrade to Advanced now (upgradeSubscription)",
+)
+def subscription_upgrade(request: HttpRequest, subscription_id: ApiId, body: UpgradeBody):  # type: ignore[valid-type]
+    s = _subscription(request, subscription_id)
+    made: dict[str, Any] = {}
+
+    def form(data):
+        made["form"] = f.UpgradeForm(data, subscription=s, customer=s.customer)
+        return made["form"]
+
+    return _change(
+        request,
+        s,
+        body,
+        form=form,
+        operation_id="upgradeSubscription",
+        args=lambda d: upgrade_args(s, made["form"].target),
+    )
+
+
+@router.post(
+    "/{subscription_id}/licences",
+    auth=AREA.writes,
+    response=WRITTEN,
+    url_name="subscription_add_licences",
+    summary="Add licences now (addSubscriptionLicenseCount)",
+)
+def subscription_add_licences(request: HttpRequest, subscription_id: ApiId, body: AddLicencesBody):  # type: ignore[valid-type]
+    s = _subscription(request, subscription_id)
+    return _change(
+        request,
+        s,
+        body,
+        form=lambda data: f.AddLicencesForm(data, subscription=s),
+        operation_id="addSubscriptionLicenseCount",
+        args=lambda d: add_licences_args(s, d),
+    )
+
+
+@router.post(
+    "/{subscription_id}/cancel",
+    auth=AREA.writes,
+    response=WRITTEN,
+    url_name="subscription_cancel",
+    summary="Cancel the subscription now (cancelSubscription)",
+)
+def subscription_cancel(request: HttpRequest, subscription_id: ApiId, body: CancelBody):  # type: ignore[valid-type]
+    s = _subscription(request, subscription_id)
+    return _change(
+        request,
+        s,
+        body,
+        form=lambda data: f.CancelForm(data, subscription=s),
+        operation_id="cancelSubscription",
+        args=lambda d: subscription_args(s),
     )

@@ -27,3 +27,35 @@ def renewal_args(s, d: dict) -> dict:
     """A renewal's arguments: its type and terms, and the licences the subscription has as it is asked (what an
     approval rule on fewer licences measures)."""
     return subscription_args(s, type=d["type"], licences_before=s.license_count, **terms(d))
+
+
+def reservation_args(s, d: dict) -> dict:
+    """A change scheduled on a date: its type, date and terms."""
+    return subscription_args(s, type=d["type"], apply_date=d["apply_date"], **terms(d))
+
+
+def reservation_move_args(s, d: dict) -> dict:
+    """The scheduled change moved to another date (only its date can change)."""
+    return subscription_args(s, apply_date=d["apply_date"])
+
+
+def convert_args(s, d: dict) -> dict:
+    return subscription_args(s, **terms(d))
+
+
+def upgrade_args(s, target: str) -> dict:
+    """Upgraded now to `target` (the form's), saying whether an upgrade at renewal was set (it is cleared)."""
+    return subscription_args(s, product_id=target, renewal_upgrade=bool(s.renewal_product_id))
+
+
+def add_licences_args(s, d: dict) -> dict:
+    """Licences added now, with the licences before and the date of a scheduled increase it deletes."""
+    reservation = getattr(s, "reservation", None)
+    scheduled = (
+        reservation.apply_date.isoformat()
+        if reservation is not None and reservation.type == "ADD_LICENSE"
+        else ""
+    )
+    return subscription_args(
+        s, license_count=d["license_count"], before=s.license_count, scheduled_add_license=scheduled
+    )

@@ -24,7 +24,17 @@ from portal.core.changes.views import change_page, delete_page, posted
 from portal.core.shortcuts import found_or_404
 from subscriptions import forms_changes as f
 from subscriptions import rules, selectors
-from subscriptions.change_args import json_safe, renewal_args, subscription_args, terms
+from subscriptions.change_args import (
+    add_licences_args,
+    convert_args,
+    json_safe,
+    renewal_args,
+    reservation_args,
+    reservation_move_args,
+    subscription_args,
+    terms,
+    upgrade_args,
+)
 from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
 
 CHANGE_TEMPLATE = "subscriptions/subscription_change.html"
@@ -81,14 +91,6 @@ def _upgrade_needs_domain(s) -> str | None:
     return rules.advanced_needs_domain(s.customer, target) if target else None
 
 
-def _scheduled_add_license(s) -> str:
-    """The date of the subscription's scheduled licence increase, which adding licences now deletes."""
-    reservation = getattr(s, "reservation", None)
-    if reservation is not None and reservation.type == "ADD_LICENSE":
-        return reservation.apply_date.isoformat()
-    return ""
-
-
 # --- One subscription -------------------------------------------------------------------------------------
 
 
@@ -129,7 +131,7 @@ def reservation_edit(request: HttpRequest, subscription_id: int) -> HttpResponse
             request,
             form,
             operation_id="updateSubscriptionReservation",
-            args=lambda d: subscription_args(s, apply_date=d["apply_date"]),
+            args=lambda d: reservation_move_args(s, d),
             domain_id=s.customer_id,
             done=done,
             success=_("The scheduled change was moved."),
@@ -149,7 +151,7 @@ def reservation_edit(request: HttpRequest, subscription_id: int) -> HttpResponse
         request,
         form,
         operation_id="createSubscriptionReservation",
-        args=lambda d: subscription_args(s, type=d["type"], apply_date=d["apply_date"], **terms(d)),
+        args=lambda d: reservation_args(s, d),
         domain_id=s.customer_id,
         done=done,
         success=_("The change was scheduled."),
@@ -245,7 +247,7 @@ def subscription_convert(request: HttpRequest, subscription_id: int) -> HttpResp
         s,
         form,
         operation_id="convertSubscriptionToPaid",
-        args=lambda d: subscription_args(s, **terms(d)),
+        args=lambda d: convert_args(s, d),
         title=_("Convert to paid now"),
         confirm_label=_("Convert to paid"),
         success=_("The subscription is now paid."),
@@ -265,9 +267,7 @@ def subscription_upgrade(request: HttpRequest, subscription_id: int) -> HttpResp
         s,
         form,
         operation_id="upgradeSubscription",
-        args=lambda d: subscription_args(
-            s, product_id=form.target, renewal_upgrade=bool(s.renewal_product_id)
-        ),
+        args=lambda d: upgrade_args(s, form.target),
         title=_("Upgrade to Advanced now"),
         confirm_label=_("Upgrade"),
         success=_("The subscription was upgraded."),
@@ -283,12 +283,7 @@ def subscription_add_licences(request: HttpRequest, subscription_id: int) -> Htt
         s,
         form,
         operation_id="addSubscriptionLicenseCount",
-        args=lambda d: subscription_args(
-            s,
-            license_count=d["license_count"],
-            before=s.license_count,
-            scheduled_add_license=_scheduled_add_license(s),
-        ),
+        args=lambda d: add_licences_args(s, d),
         title=_("Add licences now"),
         confirm_label=_("Add the licences"),
         success=_("The licences were added."),

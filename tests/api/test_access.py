@@ -8,18 +8,20 @@ levels are written out too, and checked against what each endpoint declares."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
 from django.urls import reverse
 
+from portal.core import clock
 from portal.core.access import Role, named_urls
 from portal.core.models import Operation
 from tests.api.conftest import NONE, READ, WRITE, token_of_levels
 from tests.core.test_url_coverage import api_operations
 from tests.customers.factories import hand_every_customer_to, make_customer
 from tests.fixtures.personas import make_persona
-from tests.subscriptions.factories import make_subscription
+from tests.subscriptions.factories import make_reservation, make_subscription
 
 AM, SUP, FIN, ADM = Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE, Role.ADMIN
 ALL = {AM, SUP, FIN, ADM}
@@ -47,6 +49,13 @@ MATRIX = [
     ("api:subscriptions", None, "get", "subscriptions", READ),
     ("api:subscription", "annual", "get", "subscriptions", READ),
     ("api:subscription_renewal", "annual", "post", "subscriptions", WRITE),
+    ("api:subscription_reservation", "annual", "post", "subscriptions", WRITE),
+    ("api:subscription_reservation_date", "reserved", "post", "subscriptions", WRITE),
+    ("api:subscription_reservation_delete", "reserved", "post", "subscriptions", WRITE),
+    ("api:subscription_convert", "trial", "post", "subscriptions", WRITE),
+    ("api:subscription_upgrade", "annual", "post", "subscriptions", WRITE),
+    ("api:subscription_add_licences", "annual", "post", "subscriptions", WRITE),
+    ("api:subscription_cancel", "annual", "post", "subscriptions", WRITE),
     ("api:options", None, "get", "options", READ),
     ("api:scheduled_changes", None, "get", "schedule", READ),
     ("api:billing_invoices", None, "get", "billing", READ),
@@ -55,9 +64,22 @@ MATRIX = [
     ("api:operation", "operation", "get", None, WRITE),
 ]
 #: Each endpoint of one customer: with PORTFOLIO_ONLY, an Account manager's token reads theirs, not another's.
-PORTFOLIO = [row for row in MATRIX if row[1] in ("customer", "annual")]
-#: The body of each write, a dry run (nothing is sent): the matrix is about who may, not what is sent.
-BODIES = {"api:subscription_renewal": {"type": "STAY", "dry_run": True}}
+PORTFOLIO = [row for row in MATRIX if row[1] in ("customer", "annual", "reserved", "trial")]
+
+
+def body_for(name: str) -> dict:
+    """The body of each write, a dry run (nothing is sent): the matrix is about who may, not what is sent."""
+    later = (clock.today() + dt.timedelta(days=7)).isoformat()
+    return {
+        "api:subscription_renewal": {"type": "STAY"},
+        "api:subscription_reservation": {"type": "ADD_LICENSE", "apply_date": later, "license_count": 5},
+        "api:subscription_reservation_date": {"apply_date": later},
+        "api:subscription_reservation_delete": {},
+        "api:subscription_convert": {"product_id": "STD", "plan": "MONTHLY"},
+        "api:subscription_upgrade": {},
+        "api:subscription_add_licences": {"license_count": 3},
+        "api:subscription_cancel": {"reason": "matrix"},
+    }[name] | {"dry_run": True}
 
 
 def test_the_matrix_covers_every_endpoint_as_it_declares_itself():
@@ -75,17 +97,22 @@ def test_the_matrix_covers_every_endpoint_as_it_declares_itself():
 def rows(db):
     customer = make_customer()
     annual = make_subscription(customer, product_id="STD", plan="ANNUAL_LICENSE")
+    reserved = make_subscription(customer, product_id="STD", plan="MONTHLY", license_count=None)
+    make_reservation(
+        reserved, type="CANCEL", apply_date=clock.today() + dt.timedelta(days=10), license_count=None
+    )
+    trial = make_subscription(customer, product_id="STD_T", plan="TRIAL", license_count=None, renewal_type="")
     Operation.objects.create(
         pk=OPERATION_ID, idempotency_key="api-matrix", kind="updateSubscriptionRenewal", domain_id=customer.pk
     )
-    return {"customer": customer, "annual": annual}
+    return {"customer": customer, "annual": annual, "reserved": reserved, "trial": trial}
 
 
 def _kwargs(name: str, obj: str | None, rows, role: Role) -> dict:
     if obj == "customer":
         return {"domain_id": rows["customer"].domain_id}
-    if obj == "annual":
-        return {"subscription_id": rows["annual"].subscription_id}
+    if obj in ("annual", "reserved", "trial"):
+        return {"subscription_id": rows[obj].subscription_id}
     if obj == "month":
         return {"year": 2026, "month": 10}
     if obj == "operation":
@@ -108,7 +135,7 @@ def _allowed(role: Role, area: str | None, needed: str, levels: dict[str, str]) 
 
 def _call(api, method: str, url: str, name: str):
     if method == "post":
-        return api.post(url, BODIES[name])
+        return api.post(url, body_for(name))
     return api.get(url)
 
 

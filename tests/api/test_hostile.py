@@ -16,7 +16,7 @@ from django.urls import reverse
 from portal.core.access import Role
 from portal.core.api.site import openapi_document
 from portal.core.models import AuditEntry, Operation
-from tests.api.test_access import MATRIX, OPERATION_ID, _kwargs
+from tests.api.test_access import MATRIX, OPERATION_ID, _kwargs, body_for
 from tests.customers.factories import make_customer
 from tests.subscriptions.factories import make_subscription
 
@@ -50,17 +50,29 @@ HOSTILE_JSON = {
     "true": True,
     "null": None,
 }
-BODIES = {"api:subscription_renewal": {"type": "CHANGE", "license_count": 5, "reason": "r", "dry_run": True}}
+WRITES = sorted({name for name, _obj, method, _area, _level in MATRIX if method == "post"})
 
 
 @pytest.fixture
 def world(db):
-    from portal.core.models import Operation as Op
+    return _world()
+
+
+def _world():
+    import datetime as dt
+
+    from portal.core import clock
+    from tests.subscriptions.factories import make_reservation
 
     customer = make_customer()
     annual = make_subscription(customer, product_id="STD", plan="ANNUAL_LICENSE")
-    Op.objects.create(pk=OPERATION_ID, idempotency_key="api-hostile", kind="updateSubscriptionRenewal")
-    return {"customer": customer, "annual": annual}
+    reserved = make_subscription(customer, product_id="STD", plan="MONTHLY", license_count=None)
+    make_reservation(
+        reserved, type="CANCEL", apply_date=clock.today() + dt.timedelta(days=10), license_count=None
+    )
+    trial = make_subscription(customer, product_id="STD_T", plan="TRIAL", license_count=None, renewal_type="")
+    Operation.objects.create(pk=OPERATION_ID, idempotency_key="api-hostile", kind="updateSubscriptionRenewal")
+    return {"customer": customer, "annual": annual, "reserved": reserved, "trial": trial}
 
 
 def _written() -> tuple[int, int]:
@@ -93,7 +105,7 @@ _PATH_NAMES = {
     "api:worklist": {"key": "x"},
     "api:customer": {"domain_id": 1},
     "api:subscription": {"subscription_id": 1},
-    "api:subscription_renewal": {"subscription_id": 1},
+    **{name: {"subscription_id": 1} for name in WRITES},
     "api:billing_items": {"year": 2026, "month": 1},
     "api:operation": {"operation_id": OPERATION_ID},
 }
@@ -104,7 +116,7 @@ def test_hostile_query_parameters_and_path_arguments(world, api_as, name, obj, m
     api = api_as(Role.ADMIN)
     url = reverse(name, kwargs=_kwargs(name, obj, world, Role.ADMIN))
     before = _written()
-    call = (lambda u, q: api.post(f"{u}?{q}", BODIES[name])) if method == "post" else None
+    call = (lambda u, q: api.post(f"{u}?{q}", body_for(name))) if method == "post" else None
     for parameter in [*_parameters(name, method), "unknown_parameter"]:
         for label, value in HOSTILE.items():
             query = {parameter: value}
@@ -120,16 +132,17 @@ def test_hostile_query_parameters_and_path_arguments(world, api_as, name, obj, m
             if not value or "/" in value:
                 continue
             bad = url.replace(str(_kwargs(name, obj, world, Role.ADMIN)[argument]), value.replace("?", ""), 1)
-            answer = api.post(bad, BODIES.get(name, {})) if method == "post" else api.get(bad)
+            answer = api.post(bad, body_for(name)) if method == "post" else api.get(bad)
             _clear(answer, (name, argument, label))
     assert _written() == before
 
 
-@pytest.mark.parametrize("name", sorted(BODIES))
+@pytest.mark.parametrize("name", WRITES)
 def test_hostile_bodies(world, api_as, name):
     api = api_as(Role.ADMIN)
-    url = reverse(name, kwargs={"subscription_id": world["annual"].subscription_id})
-    body = BODIES[name]
+    obj = next(row[1] for row in MATRIX if row[0] == name)
+    url = reverse(name, kwargs=_kwargs(name, obj, world, Role.ADMIN))
+    body = body_for(name)
     before = _written()
     for field in [*body, "unknown_field"]:
         for label, value in HOSTILE_JSON.items():

@@ -34,8 +34,12 @@ def rows(db):
         make_subscription(customer, plan="ANNUAL_LICENSE" if n % 3 else "MONTHLY")
 
 
-@pytest.mark.parametrize(("page", "endpoint", "query", "shown", "key"), LISTS, ids=[f"{e} {q}" for _p, e, q, _s, _k in LISTS])
-def test_an_api_list_answers_its_pages_rows_for_no_more_queries(rows, api_as, page, endpoint, query, shown, key):
+@pytest.mark.parametrize(
+    ("page", "endpoint", "query", "shown", "key"), LISTS, ids=[f"{e} {q}" for _p, e, q, _s, _k in LISTS]
+)
+def test_an_api_list_answers_its_pages_rows_for_no_more_queries(
+    rows, api_as, page, endpoint, query, shown, key
+):
     admin = make_persona(Role.ADMIN)
     browser = Client()
     browser.force_login(admin)

@@ -130,3 +130,52 @@ def test_the_script_renews_with_a_read_write_token_dry_run_then_for_real(
     remote = _remote_renewal(portal_on_sandbox, sub)
     assert (remote["type"], remote["licenseCount"]) == ("CHANGE", sub.license_count + 5)
     assert AuditEntry.objects.get(operation_id="updateSubscriptionRenewal").api_token == api.token
+
+
+def _remote_reservation(sandbox, sub) -> dict | None:
+    answer = sandbox.client("partner", validate=False).get(
+        f"/partners/customers/{sub.customer_id}/subscriptions/{sub.subscription_id}/reservation"
+    )
+    return answer.json() if answer.status_code == 200 else None
+
+
+def test_the_other_changes_of_a_subscription_as_its_pages_make_them(today, portal_on_sandbox, api_as):
+    """A change scheduled, moved and deleted; licences added now; a cancellation now: each through the page's own
+    form and the change pipeline, each its own key."""
+    import datetime as dt
+
+    sub = _pick(plan="ANNUAL_LICENSE")
+    api = api_as(Role.ACCOUNT_MANAGER)
+    base = f"/api/v1/subscriptions/{sub.subscription_id}"
+    last = sub.plan_end_date.isoformat()
+    scheduled = api.post(
+        f"{base}/reservation",
+        {"type": "ADD_LICENSE", "apply_date": last, "license_count": 7},
+        **{"Idempotency-Key": "r-1"},
+    )
+    assert scheduled.status_code == 200, scheduled.content
+    assert _remote_reservation(portal_on_sandbox, sub)["licenseCount"] == 7
+    again = api.post(
+        f"{base}/reservation", {"type": "CANCEL", "apply_date": last}, **{"Idempotency-Key": "r-2"}
+    )
+    assert (
+        again.status_code == 409 and again.json()["error"]["code"] == "refused"
+    )  # one at a time, as the page
+    moved_to = (today + dt.timedelta(days=2)).isoformat()
+    moved = api.post(f"{base}/reservation/date", {"apply_date": moved_to}, **{"Idempotency-Key": "r-3"})
+    assert moved.status_code == 200 and _remote_reservation(portal_on_sandbox, sub)["applyDate"] == moved_to
+    deleted = api.post(f"{base}/reservation/delete", {"reason": "no longer"}, **{"Idempotency-Key": "r-4"})
+    assert deleted.status_code == 200 and _remote_reservation(portal_on_sandbox, sub) is None
+    added = api.post(f"{base}/licences", {"license_count": 4}, **{"Idempotency-Key": "l-1"})
+    assert added.status_code == 200
+    assert Subscription.objects.get(pk=sub.pk).license_count == sub.license_count + 4
+    cancelled = api.post(f"{base}/cancel", {"reason": "T-1"}, **{"Idempotency-Key": "c-1"})
+    assert cancelled.status_code == 200 and not Subscription.objects.filter(pk=sub.pk).exists()
+    kinds = set(AuditEntry.objects.filter(api_token=api.token).values_list("operation_id", flat=True))
+    assert kinds == {
+        "createSubscriptionReservation",
+        "updateSubscriptionReservation",
+        "deleteSubscriptionReservation",
+        "addSubscriptionLicenseCount",
+        "cancelSubscription",
+    }

@@ -44,6 +44,9 @@ class TokenForm(PortalForm):
                 required=False,  # left out: none
             )
 
+    def main_fields(self) -> list:
+        return [self[name] for name in self.fields if not name.startswith("level_")]
+
     def level_fields(self) -> list:
         return [self[name] for name in self.fields if name.startswith("level_")]
 

@@ -35,9 +35,10 @@ DESCRIPTION = (
     "The Partner Portal's own API: the lists and pages of the portal as JSON, and the changes its forms offer, "
     "through the same checks and the same change pipeline. Every call needs a personal API token "
     "(`Authorization: Bearer ppat_...`), made on the portal's API tokens page, whose level in each area (read, "
-    'write) never exceeds its owner\'s role. Errors are `{"error": {"code", "message", "fields"}}` in the '
-    "request's language (Accept-Language) or the token owner's. Writes take `dry_run`, a `reason`, and an "
-    "`Idempotency-Key` header; a change answers with its operation, polled at `/operations/{id}`."
+    "write) never exceeds its owner's role. An error answers an object `error` with its `code`, `message` and "
+    "refused `fields`, in the request's language (Accept-Language) or the token owner's. Writes take `dry_run`, "
+    "a `reason`, and an `Idempotency-Key` header; a change answers with its operation, polled at "
+    "`/operations/{id}`."
 )
 
 _guard = threading.Lock()

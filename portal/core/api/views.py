@@ -188,7 +188,8 @@ def api_docs(request: HttpRequest) -> HttpResponse:
     """The API's documentation: Swagger UI drawing the OpenAPI document, in the portal's frame."""
     from django.shortcuts import render
 
-    settings = {"url": reverse("api:schema"), "layout": "BaseLayout", "deepLinking": True}
+    # No deep links: Swagger UI would put a link inside each operation's button (nested controls).
+    settings = {"url": reverse("api:schema"), "layout": "BaseLayout", "deepLinking": False}
     return render(
         request,
         "core/api_docs.html",

@@ -145,6 +145,8 @@ def _checked(bound: ChangeForm, refusal: str | None) -> ChangeForm:
     if why:
         raise errors.ApiError(409, "refused", why)
     if not bound.is_valid():
+        if set(bound.errors) == {"__all__"}:  # the change as a whole: a contract's rule, not a value
+            raise errors.ApiError(409, "refused", " ".join(str(w) for w in bound.non_field_errors()))
         raise errors.refused_form(bound)
     return bound
 
