@@ -113,9 +113,9 @@ def _speak_owners_language(request: HttpRequest, token: ApiToken) -> None:
     """Without an Accept-Language, the request is answered in the owner's language."""
     if request.headers.get("Accept-Language"):
         return
-    from portal.core.selectors import language_of
-
-    language = language_of(token.user)
+    kept = getattr(token.user, "language", None)  # read with the token (`token_by_secret`)
+    language = kept.language if kept is not None and kept.language in dict(settings.LANGUAGES) else None
+    language = language or settings.LANGUAGE_CODE
     translation.activate(language)
     request.LANGUAGE_CODE = language
 
