@@ -7,10 +7,13 @@ class InvoicingConfig(AppConfig):
     verbose_name = _("Customer invoices")
 
     def ready(self) -> None:
-        from invoicing import finders, operations, permissions, retention, services, worklist
+        from celery.schedules import crontab
+
+        from invoicing import finders, notices, operations, permissions, retention, services, worklist
         from invoicing.permissions import VIEW_INVOICING
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
+        from portal.core.periodic import Periodic
 
         contribute(
             self.label,
@@ -23,4 +26,13 @@ class InvoicingConfig(AppConfig):
             keepers=[services.DRAFTS_KEEPER],
             runs=services.RUN_KINDS,
             finders=finders.FINDERS,
+            notice_kinds=notices.KINDS,
+            # Each morning at 9:00 (business time), the invoices that fell overdue are told of (once each).
+            periodic=[
+                Periodic(
+                    "invoices-overdue-notices",
+                    "invoicing.notices.overdue_tell",
+                    lambda: crontab(minute=0, hour=9),
+                )
+            ],
         )

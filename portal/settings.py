@@ -405,9 +405,13 @@ EMAIL_HOST_PASSWORD = _secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Partner Portal <portal@localhost>")
-#: The partner tenant's bot that sends notices in LINE WORKS (portal/core/notices.py); 0: none set, so a notice
+#: The partner tenant's bot that sends notices in LINE WORKS (portal/core/notices/); 0: none set, so a notice
 #: by LINE WORKS is not delivered (the sandbox's is 2000001).
 LINE_WORKS_BOT_ID = env.int("LINE_WORKS_BOT_ID", default=0)
+#: Team rooms are added by an Incoming Webhook URL that starts with this (portal/core/notices/rooms.py).
+LINE_WORKS_WEBHOOK_URL_PREFIX = env.str(
+    "LINE_WORKS_WEBHOOK_URL_PREFIX", default="https://webhook.worksmobile.com/message/"
+)
 #: Notices are kept this many days after they were written (portal/core/retention_rules.py).
 RETENTION_NOTICE_DAYS = env.int("RETENTION_NOTICE_DAYS", default=90)
 # The portal's address as people reach it: the links in e-mails (no request to take it from).

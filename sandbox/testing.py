@@ -31,11 +31,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import jwt
 import requests
 
 from sandbox.contract import Contract, Operation, load_contract
+from sandbox.directory import PORTAL_BOT_ID
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
@@ -144,6 +146,11 @@ def portal_settings(credentials: dict[str, str]) -> dict[str, str]:
         "PARTNER_API_CLIENT_SECRET": credentials["client_secret"],
         "PARTNER_API_SERVICE_ACCOUNT": credentials["service_account"],
         "PARTNER_API_PRIVATE_KEY_FILE": credentials["private_key_file"],
+        # The partner tenant's bot and Incoming Webhook URLs (sandbox/directory.py), served at the server's root.
+        "LINE_WORKS_BOT_ID": str(PORTAL_BOT_ID),
+        "LINE_WORKS_WEBHOOK_URL_PREFIX": "{0.scheme}://{0.netloc}/message/".format(
+            urlsplit(credentials["base_url"])
+        ),
     }
 
 

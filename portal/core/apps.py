@@ -15,10 +15,17 @@ class CoreConfig(AppConfig):
         from portal import logs
         from portal.core import checks, converters, permissions  # noqa: F401 (checks: registers them)
         from portal.core.changes import finders as changes_finders
+        from portal.core.changes import notices as change_notices
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
         from portal.core.periodic import CORE_JOBS
-        from portal.core.permissions import MANAGE_APPROVALS, VIEW_ACTIVITY, VIEW_SYNC
+        from portal.core.permissions import (
+            MANAGE_APPROVALS,
+            MANAGE_NOTICE_ROOMS,
+            USE_PORTAL,
+            VIEW_ACTIVITY,
+            VIEW_SYNC,
+        )
         from portal.core.retention_rules import RETENTION
         from portal.core.services import language_remember_at_sign_in
 
@@ -42,7 +49,12 @@ class CoreConfig(AppConfig):
             retention=RETENTION,
             periodic=CORE_JOBS,
             finders=changes_finders.FINDERS,
-            user_menu=[NavItem("approvals", _("Approvals"), "core:approvals", MANAGE_APPROVALS, order=20)],
+            user_menu=[
+                NavItem("notices", _("Notices"), "core:notices", USE_PORTAL, order=4),
+                NavItem("approvals", _("Approvals"), "core:approvals", MANAGE_APPROVALS, order=20),
+                NavItem("notice_rooms", _("Team rooms"), "core:notice_rooms", MANAGE_NOTICE_ROOMS, order=22),
+            ],
+            notice_kinds=change_notices.KINDS,
             operation_labels=[
                 {
                     "portal.askBulkApproval": _("Ask for approval of a bulk change"),
@@ -51,6 +63,9 @@ class CoreConfig(AppConfig):
                     "portal.setApprovalRules": _("Set which bulk changes need approval"),
                     "portal.approveChange": _("Approve a change"),
                     "portal.rejectChange": _("Reject a change"),
+                    "portal.addNoticeRoom": _("Add a team room for notices"),
+                    "portal.changeNoticeRoom": _("Change a team room's notices"),
+                    "portal.removeNoticeRoom": _("Remove a team room"),
                 }
             ],
         )

@@ -45,6 +45,8 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
   permission and `find(q, user, limit)`), so the search page names no app
 * `home_panels`: panels of the home page loaded after it (`NavItem`: its fragment's URL name and permission),
   so home names no room that fills one (the saved views)
+* `notice_kinds`: what the app's work may tell people outside the portal (`portal.core.notices.kinds.NoticeKind`),
+  chosen per person on their Notices page and per team room
 
 Core reads them back with `contributions(kind)` and never imports an app. A kind given again by the same app
 replaces that app's earlier contribution of the kind, so a second `ready()` (tests, autoreload) changes nothing.
@@ -81,6 +83,7 @@ KINDS = (
     "runs",
     "finders",
     "home_panels",
+    "notice_kinds",
 )
 
 _REGISTRY: dict[str, dict[str, tuple[Any, ...]]] = {kind: {} for kind in KINDS}

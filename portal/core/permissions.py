@@ -25,4 +25,16 @@ VIEW_RETENTION = Perm(APP, "view_retention", _("View how long history is kept"),
 #: The Approvals page: which bulk changes need a second person's approval (Admins alone).
 MANAGE_APPROVALS = Perm(APP, "manage_approvals", _("Set which bulk changes need approval"), roles=set())
 
-PERMS = [USE_PORTAL, VIEW_ACTIVITY, VIEW_SYNC, RUN_SYNC, RUN_BATCHES, VIEW_RETENTION, MANAGE_APPROVALS]
+#: The Team rooms page: the LINE WORKS rooms notices go to, and which (Admins alone).
+MANAGE_NOTICE_ROOMS = Perm(APP, "manage_notice_rooms", _("Choose the team rooms notices go to"), roles=set())
+
+PERMS = [
+    USE_PORTAL,
+    VIEW_ACTIVITY,
+    VIEW_SYNC,
+    RUN_SYNC,
+    RUN_BATCHES,
+    VIEW_RETENTION,
+    MANAGE_APPROVALS,
+    MANAGE_NOTICE_ROOMS,
+]

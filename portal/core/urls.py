@@ -3,6 +3,7 @@ from django.urls import path
 from portal.core import views
 from portal.core.changes import approval_views, bulk_views
 from portal.core.changes import views as change_views
+from portal.core.notices import views as notice_views
 
 app_name = "core"
 
@@ -24,4 +25,9 @@ urlpatterns = [
     path("bulk/<uuid:batch_id>/approve/", bulk_views.batch_approve, name="batch_approve"),
     path("bulk/<uuid:batch_id>/reject/", bulk_views.batch_reject, name="batch_reject"),
     path("approvals/", approval_views.approval_rules, name="approvals"),
+    path("notices/", notice_views.notices_page, name="notices"),
+    path("notices/test/", notice_views.notice_test, name="notice_test"),
+    path("notices/rooms/", notice_views.rooms_page, name="notice_rooms"),
+    path("notices/rooms/<int:room_id>/", notice_views.room_page, name="notice_room"),
+    path("notices/rooms/<int:room_id>/remove/", notice_views.room_remove, name="notice_room_remove"),
 ]

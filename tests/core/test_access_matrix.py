@@ -32,6 +32,8 @@ MATRIX = [
     ("core:sync", {}, {AM, ADM}),
     ("core:retention", {}, {ADM}),
     ("core:approvals", {}, {ADM}),
+    ("core:notices", {}, ALL),
+    ("core:notice_rooms", {}, {ADM}),
     ("accounts:signins", {}, {ADM}),
     ("accounts:users", {}, {ADM}),
     ("accounts:user_add", {}, {ADM}),

@@ -103,6 +103,14 @@ def test_the_schedule_is_every_job_core_and_the_apps_contribute_each_with_its_sc
             "task": "customers.tasks.group_follows_check",
             "schedule": crontab(minute=30, hour=7),
         },
+        "invoices-overdue-notices": {
+            "task": "invoicing.notices.overdue_tell",
+            "schedule": crontab(minute=0, hour=9),
+        },
+        "partner-account-expiring": {
+            "task": "partner_account.notices.expiring_tell",
+            "schedule": crontab(minute=0, hour=9),
+        },
     }
     # What beat reads once the app is finalized, every task of it one the worker knows.
     app.loader.import_default_modules()

@@ -25,7 +25,7 @@ from django.urls import URLPattern, resolve, reverse
 from accounts.permissions import MANAGE_USERS
 from customers.permissions import ASSIGN_OWNERS
 from portal.core.access import Perm, Role, holds, named_urls, permissions, required_perm
-from portal.core.permissions import MANAGE_APPROVALS
+from portal.core.permissions import MANAGE_APPROVALS, MANAGE_NOTICE_ROOMS
 
 #: URL names served by Django itself (authentication, language, admin) or open to anyone (health checks), or
 #: to a machine holding a token of the settings rather than a person (the metrics: tests/core/test_metrics.py).
@@ -74,13 +74,17 @@ OWN_MATRIX = {
     # tests/subscriptions/test_changes.py (four eyes on single changes).
     "core:operation_approve",
     "core:operation_reject",
+    # A person's test notice (POST only) and one team room's pages (a real room): tests/core/test_notice_pages.py.
+    "core:notice_test",
+    "core:notice_room",
+    "core:notice_room_remove",
 }
 #: The permissions that send changes, whichever app declares them.
 CHANGE_PERMS = {perm for perm in permissions() if perm.sends_changes}
 #: Change-permission URLs that are not forms (a page that shows what became of a change).
 NOT_FORMS = {"customers:operation", "subscriptions:operation", "core:operation"}
 #: The Admins' forms (users, sign-in unlock, a customer's owner, the approval rules): the hostile-input test posts them as an Admin.
-ADMIN_FORM_PERMS = {MANAGE_USERS, ASSIGN_OWNERS, MANAGE_APPROVALS}
+ADMIN_FORM_PERMS = {MANAGE_USERS, ASSIGN_OWNERS, MANAGE_APPROVALS, MANAGE_NOTICE_ROOMS}
 #: Admin URLs that are not forms of the portal: lists, and the partner account's OAuth round trip with LINE WORKS
 #: (tests/partner_api/test_portal_partner.py).
 NOT_ADMIN_FORMS = {
