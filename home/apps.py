@@ -62,6 +62,7 @@ class HomeConfig(AppConfig):
                     default=EMAIL,
                     rooms=False,
                     order=0,
+                    admins=False,
                 )
             ],
             urls=[("", "home.urls")],

@@ -607,7 +607,13 @@ def change_reconcile(*, operation_pk: str, attempt: int) -> bool | None:
     if operation.status != Operation.Status.UNKNOWN:
         return operation.status == Operation.Status.SUCCEEDED
     with _in_requesters_language(operation):
-        return _reconcile(operation, attempt)
+        settled = _reconcile(operation, attempt)
+    if settled is not None:
+        from portal.core.changes.notices import change_settled
+
+        operation.refresh_from_db()
+        change_settled(operation)  # its batch may finish now (its requester was told it was unknown)
+    return settled
 
 
 def _reconcile(operation: Operation, attempt: int) -> bool | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.core.contrib import customer_names
 from portal.core.models import Batch, BatchRow, Operation
@@ -101,7 +101,10 @@ def batch_finished(batch: Batch, counts: dict[str, int]) -> None:
 
     def message() -> Message:
         title = (
-            _("%(action)s: %(count)s rows not applied") % {"action": label, "count": not_applied}
+            ngettext(
+                "%(action)s: %(count)s row not applied", "%(action)s: %(count)s rows not applied", not_applied
+            )
+            % {"action": label, "count": not_applied}
             if not_applied
             else _("%(action)s finished") % {"action": label}
         )

@@ -4,6 +4,7 @@ finds them in LINE WORKS, and `tell`, which the rooms call when something happen
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -93,7 +94,8 @@ def tell(
     def in_language(language: str) -> Message:
         if language not in words:
             with translation.override(language):
-                words[language] = message()
+                said = message()
+                words[language] = replace(said, label=said.label or translation.gettext("Open in the portal"))
         return words[language]
 
     notices = []

@@ -31,6 +31,8 @@ class NoticeKind:
     default: str = NONE
     rooms: bool = True
     order: int = 100
+    #: Admins hold every permission; a kind about a role's own daily work (the digest) is not theirs.
+    admins: bool = True
 
 
 def notice_kinds() -> list[NoticeKind]:
@@ -44,9 +46,10 @@ def kind_named(key: str) -> NoticeKind | None:
 
 def kinds_for(user) -> list[NoticeKind]:
     """The kinds `user` may be told of: those of work their role may see."""
-    from portal.core.access import can
+    from portal.core.access import Role, can, role_of
 
-    return [kind for kind in notice_kinds() if can(user, kind.perm)]
+    admin = role_of(user) is Role.ADMIN
+    return [kind for kind in notice_kinds() if can(user, kind.perm) and (kind.admins or not admin)]
 
 
 def room_kinds() -> list[NoticeKind]:
