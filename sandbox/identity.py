@@ -48,10 +48,13 @@ class Person:
     groups: list[str] = field(default_factory=list)
 
     def claims(self) -> dict[str, Any]:
+        family, _space, given = self.name.partition(" ")  # the seeded names are written family name first
         return {
             "sub": self.sub,
             "preferred_username": self.username,
             "name": self.name,
+            "family_name": family,
+            "given_name": given,
             "email": self.email,
             "email_verified": self.email_verified,
             "groups": list(self.groups),

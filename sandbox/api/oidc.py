@@ -53,7 +53,16 @@ def discovery(request: HttpRequest) -> JsonResponse:
             "scopes_supported": ["openid", "email", "profile", "groups"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "code_challenge_methods_supported": ["S256"],
-            "claims_supported": ["sub", "name", "preferred_username", "email", "email_verified", "groups"],
+            "claims_supported": [
+                "sub",
+                "name",
+                "given_name",
+                "family_name",
+                "preferred_username",
+                "email",
+                "email_verified",
+                "groups",
+            ],
             "grant_types_supported": ["authorization_code"],
         }
     )
