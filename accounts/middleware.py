@@ -94,6 +94,7 @@ TWO_FACTOR_EXEMPT = {
     "accounts:login",
     "accounts:oidc_start",
     "accounts:oidc_callback",
+    "accounts:oidc_refused",
     "set_language",
     "healthz",
     "readyz",

@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 SESSION_KEY = "portal_signed_in_with"
 #: The page to open after the sign-in, kept in the session between the start and the callback.
 NEXT_SESSION_KEY = "portal_oidc_next"
+#: Why the last sign-in through the provider signed no one in (the refusal page reads it).
+REFUSAL_SESSION_KEY = "portal_oidc_refusal"
 #: How long the provider's discovery document and keys are used before they are read again.
 METADATA_SECONDS = 3600
 

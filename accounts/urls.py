@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/login/", views_signin.SigninView.as_view(), name="login"),
     path("accounts/oidc/start/", views_signin.oidc_start, name="oidc_start"),
     path("accounts/oidc/callback/", views_signin.oidc_callback, name="oidc_callback"),
+    path("accounts/oidc/refused/", views_signin.oidc_refused, name="oidc_refused"),
     # The second step of signing in, beside Django's own accounts/ pages (login, logout, password change).
     path("accounts/two-factor/", views_signin.two_factor, name="two_factor"),
     path("accounts/two-factor/setup/", views_signin.two_factor_setup, name="two_factor_setup"),

@@ -102,11 +102,27 @@ class SigninView(LoginView):
         return context
 
 
-def _provider_page(request: HttpRequest, kind: str, status: int, **context) -> HttpResponse:
-    """Why signing in through the provider did not sign anyone in (registration/oidc_refused.html): "no_role",
-    "inactive", "failed" (start again) or "unavailable"."""
-    context.update({"kind": kind, "provider": oidc.provider_name()})
-    return render(request, "registration/oidc_refused.html", context, status=status)
+#: The status each outcome of `oidc_refused` answers with.
+REFUSAL_STATUS = {"no_role": 403, "inactive": 403, "failed": 400, "unavailable": 503}
+
+
+def _provider_refusal(request: HttpRequest, kind: str, who: str = "") -> HttpResponse:
+    """To the page that says why signing in through the provider signed no one in (kept in the session, so the
+    page can be read again, in the other language too, without the provider's answer being replayed)."""
+    request.session[oidc.REFUSAL_SESSION_KEY] = {"kind": kind, "who": who}
+    return redirect("accounts:oidc_refused")
+
+
+@never_cache
+@require_GET
+def oidc_refused(request: HttpRequest) -> HttpResponse:
+    """Why the provider's sign-in did not sign anyone in: "no_role", "inactive", "failed" (start again) or
+    "unavailable"; the log-in page when there is nothing to say."""
+    refusal = request.session.get(oidc.REFUSAL_SESSION_KEY)
+    if not isinstance(refusal, dict) or refusal.get("kind") not in REFUSAL_STATUS:
+        return redirect("login")
+    context = {"kind": refusal["kind"], "who": refusal.get("who", ""), "provider": oidc.provider_name()}
+    return render(request, "registration/oidc_refused.html", context, status=REFUSAL_STATUS[refusal["kind"]])
 
 
 @never_cache
@@ -115,13 +131,14 @@ def oidc_start(request: HttpRequest) -> HttpResponse:
     """To the provider's sign-in (with state, nonce and PKCE), to come back to `oidc_callback`."""
     if not oidc.enabled():
         raise Http404
+    request.session.pop(oidc.REFUSAL_SESSION_KEY, None)
     request.session[oidc.NEXT_SESSION_KEY] = _next_url(request)
     callback = settings.OIDC_CALLBACK_URL or request.build_absolute_uri(reverse("accounts:oidc_callback"))
     try:
         return oidc.sign_in_redirect(request, callback_url=callback)
     except oidc.ProviderUnreachable as exc:
         logger.warning("identity provider unavailable: %s", exc)
-        return _provider_page(request, "unavailable", 503)
+        return _provider_refusal(request, "unavailable")
 
 
 @never_cache
@@ -135,16 +152,19 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
         identity = oidc.identity_from_callback(request)
     except oidc.SignInFailed as exc:
         logger.warning("sign-in through the identity provider refused: %s", exc)
-        return _provider_page(request, "failed", 400)
+        return _provider_refusal(request, "failed")
     except oidc.ProviderUnreachable as exc:
         logger.warning("identity provider unavailable: %s", exc)
-        return _provider_page(request, "unavailable", 503)
+        return _provider_refusal(request, "unavailable")
     try:
         user = services.user_for_identity(identity=identity, role=oidc.role_for(identity.groups))
     except services.SignInRefused as exc:
         logger.info("sign-in through the identity provider refused (%s)", exc.reason)
-        return _provider_page(request, exc.reason, 403, who=identity.email or identity.username)
+        return _provider_refusal(
+            request, exc.reason, who=identity.email or identity.username or identity.subject
+        )
     next_url = request.session.pop(oidc.NEXT_SESSION_KEY, "") or settings.LOGIN_REDIRECT_URL
+    request.session.pop(oidc.REFUSAL_SESSION_KEY, None)
     auth_login(request, user, backend="accounts.backends.UserWithRoleBackend")
     request.session[oidc.SESSION_KEY] = identity.issuer
     return redirect(next_url)

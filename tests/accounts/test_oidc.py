@@ -61,10 +61,17 @@ def at_provider(authorize_url: str, sub: str, decision: str = "allow") -> str:
     return answer.headers["Location"]
 
 
+def refusal_shown(client: Client, response):
+    """A sign-in refused is sent to the page that says why (read from the session): that page's answer."""
+    if response.status_code == 302 and response["Location"] == reverse("accounts:oidc_refused"):
+        return client.get(response["Location"])
+    return response
+
+
 def back_at_portal(client: Client, callback_url: str):
     parts = urlsplit(callback_url)
     assert parts.netloc == HOST and parts.path == reverse("accounts:oidc_callback")
-    return client.get(f"{parts.path}?{parts.query}")
+    return refusal_shown(client, client.get(f"{parts.path}?{parts.query}"))
 
 
 def provider_sign_in(client: Client, sub: str, next_url: str = ""):
@@ -158,15 +165,21 @@ def test_a_person_whose_groups_map_to_no_role_is_refused_with_a_clear_page(oidc_
     assert response.status_code == 403
     page = response.content.decode()
     assert "No portal role" in page
-    assert "your company account has no portal role" in page
+    assert (
+        "Sandbox IdP knows you as no-role@partner-demo.example, but your company account has no portal role"
+        in page
+    )
     assert "Ask your portal Admin" in page
     assert signed_in_user(client) is None
     assert not ProviderIdentity.objects.filter(subject="no-role").exists()
     assert client.get("/").status_code == 302  # to the log-in page
 
-    ja = Client(HTTP_HOST=HOST, HTTP_ACCEPT_LANGUAGE="ja")
-    page = provider_sign_in(ja, "no-role").content.decode()
-    assert "ポータルのロールがありません" in page
+    # The page is read from the session: again, and in Japanese, without the provider's answer sent again.
+    ja = client.get(reverse("accounts:oidc_refused"), HTTP_ACCEPT_LANGUAGE="ja")
+    assert ja.status_code == 403 and "ポータルのロールがありません" in ja.content.decode()
+    # A new sign-in forgets the refusal; with nothing to say, the page sends to the log-in page.
+    to_provider(client)
+    assert client.get(reverse("accounts:oidc_refused"))["Location"] == reverse("login")
 
 
 def test_a_deactivated_portal_user_stays_refused(oidc_on):
@@ -179,7 +192,7 @@ def test_a_deactivated_portal_user_stays_refused(oidc_on):
     client = browser()
     response = provider_sign_in(client, "leaver")
     assert response.status_code == 403
-    assert "Your portal user is deactivated" in response.content.decode()
+    assert "Your portal user (leaver@partner-demo.example) is deactivated" in response.content.decode()
     assert signed_in_user(client) is None
 
 
@@ -267,7 +280,7 @@ def test_an_id_token_failing_validation_is_refused(oidc_on, fault):
 def test_bad_callbacks_answer_a_clear_400(oidc_on, query):
     client = browser()
     to_provider(client)  # a sign-in under way in this session
-    response = client.get(reverse("accounts:oidc_callback") + "?" + query)
+    response = refusal_shown(client, client.get(reverse("accounts:oidc_callback") + "?" + query))
     assert response.status_code == 400
     assert "Start again from the log-in page" in response.content.decode()
 
@@ -306,7 +319,8 @@ def test_everyone_may_keep_their_password_when_the_setting_says_so(oidc_on, sett
 
 def test_an_unreachable_provider_is_said_on_a_page(oidc_on, settings):
     settings.OIDC_ISSUER = "http://127.0.0.1:9/oidc"  # nothing listens there
-    response = browser().get(reverse("accounts:oidc_start"))
+    client = browser()
+    response = refusal_shown(client, client.get(reverse("accounts:oidc_start")))
     assert response.status_code == 503
     assert "Sign-in not available" in response.content.decode()
 
@@ -315,6 +329,7 @@ def test_off_by_default_nothing_changes(client, db):
     assert "Sign in with" not in client.get("/accounts/login/").content.decode()
     assert client.get(reverse("accounts:oidc_start")).status_code == 404
     assert client.get(reverse("accounts:oidc_callback") + "?code=a&state=b").status_code == 404
+    assert client.get(reverse("accounts:oidc_refused"))["Location"] == reverse("login")
     support = make_persona(Role.SUPPORT)
     response = client.post("/accounts/login/", {"username": support.username, "password": PASSWORD})
     assert response.status_code == 302

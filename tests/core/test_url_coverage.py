@@ -50,6 +50,7 @@ NOT_PORTAL_PAGES = {
     "accounts:login",
     "accounts:oidc_start",
     "accounts:oidc_callback",
+    "accounts:oidc_refused",
 }
 #: Pages whose access is tested by their own module: the partner account's OAuth flow
 #: (tests/partner_api/test_portal_partner.py) and "Sync now" (tests/core/test_sync_page.py).
