@@ -463,14 +463,14 @@ OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
 OIDC_ROLE_GROUPS = env.str("OIDC_ROLE_GROUPS", default="")
 # Who may still sign in with a password while OIDC_ISSUER is set: "admins" (the break-glass Admins) or "everyone".
 OIDC_LOCAL_SIGNIN = env.str("OIDC_LOCAL_SIGNIN", default="admins")
-# The address the provider returns to, as registered with it; empty: built from the request (…/accounts/oidc/callback/).
+# The address the provider returns to, as registered with it; empty: built from the request
+# (<portal>/accounts/oidc/callback/).
 OIDC_CALLBACK_URL = env.str("OIDC_CALLBACK_URL", default="")
 # Seconds to wait for the provider's answers (discovery, token, keys, userinfo).
 OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
 if OIDC_ISSUER:
-    _oidc_missing = [
-        n for n in ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ROLE_GROUPS") if not globals()[n]
-    ]
+    _oidc_needs = ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_PROVIDER_NAME", "OIDC_ROLE_GROUPS")
+    _oidc_missing = [name for name in _oidc_needs if not globals()[name]]
     if _oidc_missing:
         raise ImproperlyConfigured(f"OIDC_ISSUER is set, so {', '.join(_oidc_missing)} must be set too.")
     for _item in OIDC_ROLE_GROUPS.split(","):

@@ -7,6 +7,10 @@ provider's answers make it accept or refuse."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -333,3 +337,45 @@ def test_off_by_default_nothing_changes(client, db):
     support = make_persona(Role.SUPPORT)
     response = client.post("/accounts/login/", {"username": support.username, "password": PASSWORD})
     assert response.status_code == 302
+
+
+def _start_up(**oidc: str) -> str:
+    """What `manage.py check` says at start-up with these OIDC_* settings (and no others)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OIDC_", "DJANGO_SETTINGS"))}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**env, **oidc},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return "" if done.returncode == 0 else done.stderr
+
+
+def test_the_settings_are_parsed_strictly_at_start_up():
+    complete = {
+        "OIDC_ISSUER": "https://idp.example",
+        "OIDC_CLIENT_ID": "portal",
+        "OIDC_CLIENT_SECRET": "secret",
+        "OIDC_PROVIDER_NAME": "Example IdP",
+        "OIDC_ROLE_GROUPS": "admin:portal-admins, support:helpdesk,support:portal-support",
+    }
+    assert _start_up(**complete) == ""
+    missing = _start_up(**{**complete, "OIDC_CLIENT_SECRET": "", "OIDC_PROVIDER_NAME": ""})
+    assert "OIDC_ISSUER is set, so OIDC_CLIENT_SECRET, OIDC_PROVIDER_NAME must be set too." in missing
+    assert "'boss:portal-admins' is not role:group" in _start_up(
+        **{**complete, "OIDC_ROLE_GROUPS": "boss:portal-admins"}
+    )
+    assert "OIDC_LOCAL_SIGNIN must be admins or everyone" in _start_up(OIDC_LOCAL_SIGNIN="nobody")
+
+
+def test_groups_map_to_the_strongest_role(settings):
+    from accounts import oidc
+
+    settings.OIDC_ROLE_GROUPS = "support:helpdesk,support:staff-support,finance:accounting,admin:it-admins"
+    assert oidc.role_for(("helpdesk",)) == Role.SUPPORT
+    assert oidc.role_for(("staff-support", "accounting")) == Role.FINANCE
+    assert oidc.role_for(("accounting", "it-admins", "helpdesk")) == Role.ADMIN
+    assert oidc.role_for(("sales", "HELPDESK")) is None  # names are matched exactly
+    assert oidc.role_for(()) is None
