@@ -92,6 +92,11 @@ class SigninView(LoginView):
 
     authentication_form = LocalSigninForm
 
+    def form_valid(self, form):
+        # Signed in with a password now: the session owes the portal's own second step again.
+        self.request.session.pop(oidc.SESSION_KEY, None)
+        return super().form_valid(form)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = context["form"]

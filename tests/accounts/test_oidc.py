@@ -379,3 +379,16 @@ def test_groups_map_to_the_strongest_role(settings):
     assert oidc.role_for(("accounting", "it-admins", "helpdesk")) == Role.ADMIN
     assert oidc.role_for(("sales", "HELPDESK")) is None  # names are matched exactly
     assert oidc.role_for(()) is None
+
+
+def test_a_password_sign_in_in_the_same_session_owes_the_portals_code_again(oidc_on):
+    person(oidc_on, "both-ways", ["portal-admins"])
+    provider_sign_in(browser(), "both-ways")
+    user = ProviderIdentity.objects.get(subject="both-ways").user
+    user.set_password(PASSWORD)  # an Admin's password, as the break-glass one has
+    user.save()
+    client = browser()
+    provider_sign_in(client, "both-ways")
+    assert client.get("/").status_code == 200
+    client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+    assert client.get("/").url.startswith(reverse("accounts:two_factor_setup"))
