@@ -1,10 +1,28 @@
-"""The forms of signing in with a second factor and of the Admins' Sign-ins page."""
+"""The forms of signing in (the password, a second factor) and of the Admins' Sign-ins page."""
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts import oidc
 from accounts.signin import SigninFilters
+from portal.core.access import role_of
 from portal.core.formbase import PortalForm
+
+
+class LocalSigninForm(AuthenticationForm):
+    """Django's user name and password form; while the company's identity provider is on, only for those who may
+    still sign in with a password (`oidc.local_signin_allowed`: the break-glass Admins, unless everyone may)."""
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if not oidc.local_signin_allowed(role_of(user)):
+            raise ValidationError(
+                _("Sign in with %(provider)s: the password form is kept for the portal's Admins."),
+                code="provider_only",
+                params={"provider": oidc.provider_name()},
+            )
 
 
 class TwoFactorCodeForm(PortalForm):

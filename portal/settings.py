@@ -451,6 +451,42 @@ SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60 + 86_400
 # Two-factor sign-in (django-otp): the name authenticator apps show beside the portal's codes.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Partner Portal")
 
+# --- Sign-in with the company's identity provider (OpenID Connect; accounts/oidc.py, docs/sign-in.md) ----------
+# Off while OIDC_ISSUER is empty. On: the sign-in page offers "Sign in with OIDC_PROVIDER_NAME"; the provider's
+# discovery document is read from OIDC_ISSUER/.well-known/openid-configuration, and its issuer must be this one.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").strip()
+OIDC_CLIENT_ID = _secret("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = _secret("OIDC_CLIENT_SECRET")
+# The provider's name as people know it (Okta, Microsoft Entra ID, ...): the sign-in page's "Sign in with <name>".
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="")
+OIDC_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+# The claim (of the ID token, else of userinfo) that lists the person's groups; a dotted path reads a nested one.
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+# Which groups give which role: "role:group,role:group" (roles: admin, account_manager, finance, support; a role
+# may be named several times). A person in the groups of two roles gets the stronger one; in none, is refused.
+OIDC_ROLE_GROUPS = env.str("OIDC_ROLE_GROUPS", default="")
+# Who may still sign in with a password while OIDC_ISSUER is set: "admins" (the break-glass Admins) or "everyone".
+OIDC_LOCAL_SIGNIN = env.str("OIDC_LOCAL_SIGNIN", default="admins")
+# The address the provider returns to, as registered with it; empty: built from the request
+# (<portal>/accounts/oidc/callback/).
+OIDC_CALLBACK_URL = env.str("OIDC_CALLBACK_URL", default="")
+# Seconds to wait for the provider's answers (discovery, token, keys, userinfo).
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
+if OIDC_ISSUER:
+    _oidc_needs = ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_PROVIDER_NAME", "OIDC_ROLE_GROUPS")
+    _oidc_missing = [name for name in _oidc_needs if not globals()[name]]
+    if _oidc_missing:
+        raise ImproperlyConfigured(f"OIDC_ISSUER is set, so {', '.join(_oidc_missing)} must be set too.")
+    for _item in OIDC_ROLE_GROUPS.split(","):
+        _role, _colon, _group = (piece.strip() for piece in _item.partition(":"))
+        if _role not in ("admin", "account_manager", "finance", "support") or not _group:
+            raise ImproperlyConfigured(
+                f"OIDC_ROLE_GROUPS: {_item.strip()!r} is not role:group (roles: admin, account_manager, finance, "
+                "support)."
+            )
+if OIDC_LOCAL_SIGNIN not in ("admins", "everyone"):
+    raise ImproperlyConfigured("OIDC_LOCAL_SIGNIN must be admins or everyone.")
+
 # --- Content-Security-Policy (django-csp) ---------------------------------------------------------------
 # Only the portal's own assets: scripts (htmx included, served from static files) and styles come from this
 # origin, never inline; htmx's requests go back to it. Templates carry no inline script, style or handler.

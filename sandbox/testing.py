@@ -254,6 +254,34 @@ class Sandbox:
     def client(self, scope: str = "partner", *, validate: bool = True) -> SandboxClient:
         return SandboxClient(self, self.token(scope), validate=validate)
 
+    # --- The identity provider (sandbox/api/oidc.py) ------------------------------------------------------
+
+    @property
+    def oidc_issuer(self) -> str:
+        return self.root + "/oidc"
+
+    def oidc_settings(self, **overrides: str) -> dict[str, str]:
+        """The portal's OIDC_* settings that point its "Sign in with ..." at this sandbox's identity provider,
+        with its seeded groups mapped to the four roles."""
+        provider = self.admin("GET", "oidc/people")
+        role_groups = ",".join(f"{role}:{group}" for role, group in provider["roleGroups"].items())
+        return {
+            "OIDC_ISSUER": provider["issuer"],
+            "OIDC_CLIENT_ID": provider["clientId"],
+            "OIDC_CLIENT_SECRET": provider["clientSecret"],
+            "OIDC_PROVIDER_NAME": "Sandbox IdP",
+            "OIDC_ROLE_GROUPS": role_groups,
+            **overrides,
+        }
+
+    def oidc_person(self, sub: str, **fields: Any) -> dict[str, Any]:
+        """Add or replace a person of the identity provider: username, name, email, emailVerified, groups."""
+        return self.admin("PUT", f"oidc/people/{sub}", fields)
+
+    def oidc_faults(self, **faults: Any) -> dict[str, Any]:
+        """Spoil the next ID tokens on purpose: aud="...", iss="...", expired=True, other_key=True; none clears."""
+        return self.admin("PUT", "oidc/faults", faults)
+
     # --- /_sandbox ----------------------------------------------------------------------------------------
 
     def admin(self, method: str, path: str, body: dict | None = None, **params: Any) -> Any:

@@ -45,6 +45,12 @@ NOT_PORTAL_PAGES = {
     # The second step of signing in (signed in with the password, not yet verified): tests/core/test_signin.py.
     "accounts:two_factor",
     "accounts:two_factor_setup",
+    # The log-in page (Django's, taken over to offer the identity provider) and signing in through the company's
+    # identity provider, open to anyone (404 while it is off): tests/accounts/test_oidc.py.
+    "accounts:login",
+    "accounts:oidc_start",
+    "accounts:oidc_callback",
+    "accounts:oidc_refused",
 }
 #: Pages whose access is tested by their own module: the partner account's OAuth flow
 #: (tests/partner_api/test_portal_partner.py) and "Sync now" (tests/core/test_sync_page.py).
