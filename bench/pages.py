@@ -70,6 +70,7 @@ EXCLUDED = {
     "saved:open": "a redirect to a saved view's list, which the guard measures as that list",
     "saved:delete": "POST only: deletes a saved view",
     "saved:follow": "POST only: follows a group or stops",
+    "core:notice_test": "POST only: sends the person a test notice",
 }
 
 #: A word of company names (bench.common.NAME_WORDS): about one customer in twelve has it at every size.
@@ -208,6 +209,12 @@ def _operation():
     return theirs.first() or Operation.objects.order_by("requested_at").values_list("pk", flat=True).first()
 
 
+def _room() -> int:
+    from portal.core.models import NoticeRoom
+
+    return NoticeRoom.objects.order_by("pk").values_list("pk", flat=True).first()  # the seed's sales room
+
+
 def _user() -> int:
     from django.contrib.auth import get_user_model
 
@@ -228,6 +235,7 @@ ARGS: dict[str, Callable[[], object]] = {
     "batch_id": _batch,
     "operation_id": _operation,
     "user_id": _user,
+    "room_id": _room,
 }
 
 
