@@ -250,6 +250,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
+# The queue tasks are sent to and workers read by default (a worker's own tasks, such as a notice's delivery after
+# the change it reports, go there too).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # Beat reads every crontab's hours and days in Celery's time zone (celery.schedules.crontab takes its app's): the
 # business one, so the 08:00 digest goes out at 08:00 in Tokyo. Messages and ETAs stay in UTC (enable_utc).
 CELERY_TIMEZONE = BUSINESS_TIME_ZONE
