@@ -78,6 +78,7 @@ def test_an_admin_adds_a_team_room_whose_url_is_not_shown_again(page, own_sandbo
     form.get_by_label("Name").fill("Billing team")
     form.get_by_label("Incoming Webhook URL").fill(f"{settings.LINE_WORKS_WEBHOOK_URL_PREFIX}{token}")
     form.get_by_label("An invoice to a customer is overdue").check()
+    form.get_by_label("A change failed or its outcome is unknown").check()
     form.get_by_role("button", name="Add the room").click()
     rooms = page.get_by_test_id("notice-rooms")
     expect(rooms.locator("tr[data-room='Billing team']")).to_contain_text(

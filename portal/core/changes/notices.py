@@ -31,6 +31,7 @@ KINDS = [
         USE_PORTAL,
         default=EMAIL,
         order=10,
+        room_label=gettext_lazy("A change failed or its outcome is unknown"),
     ),
     NoticeKind(
         BATCH_FINISHED,
@@ -38,6 +39,7 @@ KINDS = [
         gettext_lazy("When every row has been sent, with how many were applied."),
         RUN_BATCHES,
         order=20,
+        room_label=gettext_lazy("A bulk change finished"),
     ),
     NoticeKind(
         APPROVAL_WAITING,
@@ -46,6 +48,7 @@ KINDS = [
         USE_PORTAL,
         default=EMAIL,
         order=30,
+        room_label=gettext_lazy("A change waits for approval"),
     ),
 ]
 

@@ -52,7 +52,7 @@ def _kinds_field() -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(
         label=_("Notices the room gets"),
         required=False,
-        choices=[(kind.key, kind.label) for kind in room_kinds()],
+        choices=[(kind.key, kind.for_rooms) for kind in room_kinds()],
         widget=forms.CheckboxSelectMultiple,
     )
 

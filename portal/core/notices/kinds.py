@@ -33,6 +33,12 @@ class NoticeKind:
     order: int = 100
     #: Admins hold every permission; a kind about a role's own daily work (the digest) is not theirs.
     admins: bool = True
+    #: Its words on the Team rooms page, where it is about the team's work, not one person's ("" : `label`).
+    room_label: str | Promise = ""
+
+    @property
+    def for_rooms(self) -> str | Promise:
+        return self.room_label or self.label
 
 
 def notice_kinds() -> list[NoticeKind]:

@@ -105,7 +105,7 @@ def rooms_page(request: HttpRequest) -> HttpResponse:
 
 def _named_kinds(found: list[NoticeRoom]) -> list[NoticeRoom]:
     """The rooms, each with the words of the kinds it gets (`kind_names`)."""
-    labels = {kind.key: str(kind.label) for kind in room_kinds()}
+    labels = {kind.key: str(kind.for_rooms) for kind in room_kinds()}
     for room in found:
         room.kind_names = [labels[key] for key in room.kinds if key in labels]
     return found
