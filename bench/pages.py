@@ -71,6 +71,9 @@ EXCLUDED = {
     "saved:delete": "POST only: deletes a saved view",
     "saved:follow": "POST only: follows a group or stops",
     "core:notice_test": "POST only: sends the person a test notice",
+    "core:event_endpoint_secret": "POST only: makes an event endpoint's new secret",
+    "core:event_endpoint_test": "POST only: sends an event endpoint a test event",
+    "core:event_replay": "POST only: sends an event again",
 }
 
 #: A word of company names (bench.common.NAME_WORDS): about one customer in twelve has it at every size.
@@ -215,6 +218,14 @@ def _room() -> int:
     return NoticeRoom.objects.order_by("pk").values_list("pk", flat=True).first()  # the seed's sales room
 
 
+def _event_endpoint() -> int:
+    from portal.core.models import EventEndpoint
+
+    return (
+        EventEndpoint.objects.order_by("pk").values_list("pk", flat=True).first()
+    )  # the seed's ticketing tool
+
+
 def _user() -> int:
     from django.contrib.auth import get_user_model
 
@@ -236,6 +247,7 @@ ARGS: dict[str, Callable[[], object]] = {
     "operation_id": _operation,
     "user_id": _user,
     "room_id": _room,
+    "endpoint_id": _event_endpoint,
 }
 
 

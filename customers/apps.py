@@ -11,6 +11,7 @@ class CustomersConfig(AppConfig):
         from customers import (
             bulk,
             changes,
+            events,
             finders,
             forms,
             groups,
@@ -30,6 +31,7 @@ class CustomersConfig(AppConfig):
         contribute(
             self.label,
             nav=[NavItem("customers", _("Customers"), "customers:list", VIEW_CUSTOMERS, order=10)],
+            event_types=events.TYPES,
             figures=[
                 Figure(
                     key="customers",

@@ -9,7 +9,7 @@ class InvoicingConfig(AppConfig):
     def ready(self) -> None:
         from celery.schedules import crontab
 
-        from invoicing import finders, notices, operations, permissions, retention, services, worklist
+        from invoicing import events, finders, notices, operations, permissions, retention, services, worklist
         from invoicing.permissions import VIEW_INVOICING
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
@@ -27,6 +27,7 @@ class InvoicingConfig(AppConfig):
             runs=services.RUN_KINDS,
             finders=finders.FINDERS,
             notice_kinds=notices.KINDS,
+            event_types=events.TYPES,
             # Each morning at 9:00 (business time), the invoices that fell overdue are told of (once each).
             periodic=[
                 Periodic(

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from invoicing import events
 from invoicing.models import OpenInvoice
 from invoicing.permissions import VIEW_INVOICING
 from portal.core import clock
@@ -50,6 +51,7 @@ def overdue_tell(*, today: dt.date | None = None) -> int:
     told = 0
     for row in fallen:
         told += bool(tell(INVOICE_OVERDUE, users=finance, message=_message(row), key=str(row.number)))
+        events.invoice_overdue(row.invoice, owed=row.owed)
     return told
 
 

@@ -415,6 +415,11 @@ LINE_WORKS_BOT_ID = env.int("LINE_WORKS_BOT_ID", default=0)
 LINE_WORKS_WEBHOOK_URL_PREFIX = env.str(
     "LINE_WORKS_WEBHOOK_URL_PREFIX", default="https://webhook.worksmobile.com/message/"
 )
+#: Events may be sent to addresses on the loopback or a private network (portal/core/events/delivery.py): off, so
+#: that an Admin's endpoint cannot turn the sender against the portal's own network. On for an in-house receiver.
+EVENTS_ALLOW_PRIVATE_ADDRESSES = env.bool("EVENTS_ALLOW_PRIVATE_ADDRESSES", default=False)
+#: Events and their deliveries are kept this many days (portal/core/retention_rules.py).
+RETENTION_EVENT_DAYS = env.int("RETENTION_EVENT_DAYS", default=30)
 #: Notices are kept this many days after they were written (portal/core/retention_rules.py).
 RETENTION_NOTICE_DAYS = env.int("RETENTION_NOTICE_DAYS", default=90)
 # The portal's address as people reach it: the links in e-mails (no request to take it from).

@@ -13,7 +13,7 @@ from bench.seed.billing import billing_setup, line_works_months
 from bench.seed.customers import customers_seed, options_seed
 from bench.seed.history import history_seed
 from bench.seed.invoices import issued_months
-from bench.seed.notices import notices_seed
+from bench.seed.notices import events_seed, notices_seed
 from bench.seed.people import ids_of, people
 from bench.seed.saved import saved_views_seed
 from bench.seed.usage import usage_seed
@@ -55,6 +55,7 @@ def _seed(*, customers: int, months: int, verbose: bool) -> dict[str, int]:
         ("bulk batch", lambda: batch_seed()),
         ("saved views", lambda: saved_views_seed()),
         ("notices", lambda: notices_seed(today)),
+        ("events", lambda: events_seed(customers)),
         ("estimates", lambda: estimates_seed(today)),
     ]
     _run(steps, verbose=verbose)

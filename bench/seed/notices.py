@@ -59,3 +59,54 @@ def notices_seed(today: dt.date) -> int:
                 yield sent("invoice.overdue", "room", None, rooms[1].pk, f"inv-{day}", "Overdue", at)
 
     return table.write(rows())
+
+
+def events_seed(customers: int) -> int:
+    """An endpoint (the partner's ticketing tool) getting every change's event, and the last RETENTION_EVENT_DAYS
+    days of them at OPERATIONS_A_YEAR per customer (a change applied or failed each), each delivered once."""
+    import uuid
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from bench.seed.cadence import OPERATIONS_A_YEAR
+    from portal.core.changes.sealing import seal
+    from portal.core.models import Event, EventDelivery, EventEndpoint
+
+    endpoint = EventEndpoint.objects.create(
+        url="https://tickets.partner.example/hooks/portal",
+        description="Ticketing",
+        sealed_secret=seal("whsec_" + "A" * 43),
+        types=["change.applied", "change.failed", "batch.finished"],
+    )
+    a_day = max(1, round(customers * OPERATIONS_A_YEAR / 365))
+    now = timezone.now()
+    ids = []
+
+    def events():
+        for days in range(settings.RETENTION_EVENT_DAYS, 0, -1):
+            at = now - dt.timedelta(days=days)
+            for n in range(a_day):
+                event_id = f"msg_{uuid.UUID(int=days * 1_000_000 + n).hex}"
+                ids.append((event_id, at))
+                kind = "change.failed" if n % 20 == 0 else "change.applied"
+                yield (event_id, kind, {"operation": event_id}, "", at)
+
+    written = Table(Event, ["id", "type", "data", "key", "created_at"]).write(events())
+    deliveries = Table(
+        EventDelivery,
+        [
+            "event_id",
+            "endpoint_id",
+            "state",
+            "attempts",
+            "due_at",
+            "created_at",
+            "delivered_at",
+            "last_status",
+        ],
+    )
+    written += deliveries.write(
+        (event_id, endpoint.pk, "delivered", 1, at, at, at, 204) for event_id, at in ids
+    )
+    return written

@@ -14,6 +14,7 @@ class CoreConfig(AppConfig):
 
         from portal import logs
         from portal.core import checks, converters, permissions  # noqa: F401 (checks: registers them)
+        from portal.core.changes import events as change_events
         from portal.core.changes import finders as changes_finders
         from portal.core.changes import notices as change_notices
         from portal.core.contrib import contribute
@@ -21,6 +22,7 @@ class CoreConfig(AppConfig):
         from portal.core.periodic import CORE_JOBS
         from portal.core.permissions import (
             MANAGE_APPROVALS,
+            MANAGE_EVENT_ENDPOINTS,
             MANAGE_NOTICE_ROOMS,
             USE_PORTAL,
             VIEW_ACTIVITY,
@@ -53,8 +55,16 @@ class CoreConfig(AppConfig):
                 NavItem("notices", _("Notices"), "core:notices", USE_PORTAL, order=4),
                 NavItem("approvals", _("Approvals"), "core:approvals", MANAGE_APPROVALS, order=20),
                 NavItem("notice_rooms", _("Team rooms"), "core:notice_rooms", MANAGE_NOTICE_ROOMS, order=22),
+                NavItem(
+                    "event_endpoints",
+                    _("Event endpoints"),
+                    "core:event_endpoints",
+                    MANAGE_EVENT_ENDPOINTS,
+                    order=23,
+                ),
             ],
             notice_kinds=change_notices.KINDS,
+            event_types=change_events.TYPES,
             operation_labels=[
                 {
                     "portal.askBulkApproval": _("Ask for approval of a bulk change"),
@@ -66,6 +76,11 @@ class CoreConfig(AppConfig):
                     "portal.addNoticeRoom": _("Add a team room for notices"),
                     "portal.changeNoticeRoom": _("Change a team room's notices"),
                     "portal.removeNoticeRoom": _("Remove a team room"),
+                    "portal.addEventEndpoint": _("Add an event endpoint"),
+                    "portal.changeEventEndpoint": _("Change an event endpoint"),
+                    "portal.newEventEndpointSecret": _("Make a new secret for an event endpoint"),
+                    "portal.removeEventEndpoint": _("Remove an event endpoint"),
+                    "portal.replayEvent": _("Send an event again"),
                 }
             ],
         )

@@ -662,3 +662,93 @@ class NoticeRoom(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EventEndpoint(models.Model):
+    """An address of the partner's own systems that gets the portal's events (portal/core/events/), as the Standard
+    Webhooks specification describes them: each signed with the endpoint's secret (kept sealed, shown once)."""
+
+    url = models.CharField(_("address"), max_length=500)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    sealed_secret = models.TextField()
+    #: The event types it gets (`events.types` keys).
+    types = models.JSONField(_("events"), default=list, blank=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    #: Why the portal turned it off (a 410, or failing too long), in words; "" when a person did or it is on.
+    disabled_reason = models.TextField(blank=True)
+    #: Since when every delivery to it has failed (None: the last one was delivered, or none was tried).
+    failing_since = models.DateTimeField(null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("event endpoint")
+        verbose_name_plural = _("event endpoints")
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class Event(models.Model):
+    """Something that happened, written in the transaction of the work it reports (the outbox) when an endpoint
+    gets its type; its id is the `webhook-id` every delivery of it carries, so a receiver tells a retry apart."""
+
+    id = models.CharField(primary_key=True, max_length=40)
+    type = models.CharField(_("type"), max_length=64)
+    #: What happened, thinly: ids and the portal page to read more (the receiver reads the rest itself).
+    data = models.JSONField(default=dict)
+    #: What it reports, so that the same happening is one event however often the work runs ("": no such rule).
+    key = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["type", "key"], condition=~models.Q(key=""), name="core_event_once"
+            )
+        ]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.id}"
+
+
+class EventDelivery(models.Model):
+    """One event to one endpoint: tried until delivered, with back-off for about a day (`events.delivery`)."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        SENDING = "sending", _("Sending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Not delivered")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(EventEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.WAITING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    #: The endpoint's last answer (an HTTP status), or None when it was not reached.
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    #: Why the last attempt did not deliver it, in words.
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(state__in=["waiting", "sending"]),
+                name="core_eventdelivery_due",
+            ),
+            models.Index(fields=["endpoint", "-created_at"], name="core_eventdelivery_endpoint"),
+        ]
+        verbose_name = _("event delivery")
+        verbose_name_plural = _("event deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.event_id} to {self.endpoint_id}: {self.state}"

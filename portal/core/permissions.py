@@ -28,6 +28,11 @@ MANAGE_APPROVALS = Perm(APP, "manage_approvals", _("Set which bulk changes need 
 #: The Team rooms page: the LINE WORKS rooms notices go to, and which (Admins alone).
 MANAGE_NOTICE_ROOMS = Perm(APP, "manage_notice_rooms", _("Choose the team rooms notices go to"), roles=set())
 
+#: The Event endpoints page: where the portal's events go (Admins alone).
+MANAGE_EVENT_ENDPOINTS = Perm(
+    APP, "manage_event_endpoints", _("Choose where the portal's events go"), roles=set()
+)
+
 PERMS = [
     USE_PORTAL,
     VIEW_ACTIVITY,
@@ -37,4 +42,5 @@ PERMS = [
     VIEW_RETENTION,
     MANAGE_APPROVALS,
     MANAGE_NOTICE_ROOMS,
+    MANAGE_EVENT_ENDPOINTS,
 ]

@@ -34,6 +34,7 @@ MATRIX = [
     ("core:approvals", {}, {ADM}),
     ("core:notices", {}, ALL),
     ("core:notice_rooms", {}, {ADM}),
+    ("core:event_endpoints", {}, {ADM}),
     ("accounts:signins", {}, {ADM}),
     ("accounts:users", {}, {ADM}),
     ("accounts:user_add", {}, {ADM}),

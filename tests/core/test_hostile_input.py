@@ -19,7 +19,7 @@ from django.urls import resolve, reverse
 
 from portal.core.access import Role
 from portal.core.changes.sealing import seal
-from portal.core.models import AuditEntry, NoticeRoom
+from portal.core.models import AuditEntry, EventEndpoint, NoticeRoom
 from tests.customers.factories import make_customer
 from tests.fixtures.personas import make_persona
 from tests.options.factories import make_option, make_order
@@ -60,7 +60,11 @@ def world(settings):
         room = NoticeRoom.objects.create(
             name="Hostile room", sealed_url=seal("https://webhook.worksmobile.com/message/x1"), url_end="e/x1"
         )
+        endpoint = EventEndpoint.objects.create(
+            url="https://93.184.215.14/hooks", sealed_secret=seal("whsec_x")
+        )
         yield {
+            "endpoint": endpoint,
             "customer": customer,
             "group": group,
             "sub": sub,
@@ -126,6 +130,11 @@ def admin_pages(world) -> list[str]:
         reverse("core:notice_rooms"),
         reverse("core:notice_room", args=[world["room"].pk]),
         reverse("core:notice_room_remove", args=[world["room"].pk]),
+        reverse("core:event_endpoints"),
+        reverse("core:event_endpoint", args=[world["endpoint"].pk]),
+        reverse("core:event_endpoint_test", args=[world["endpoint"].pk]),
+        reverse("core:event_endpoint_secret", args=[world["endpoint"].pk]),
+        reverse("core:event_endpoint_remove", args=[world["endpoint"].pk]),
     ]
 
 
@@ -196,6 +205,8 @@ ADMIN_WRITES = {
     "portal.deactivateUser",
     "portal.reactivateUser",
     "portal.removeNoticeRoom",
+    "portal.removeEventEndpoint",
+    "portal.newEventEndpointSecret",
 }
 
 

@@ -237,9 +237,9 @@ def test_japanese_text_uses_full_width_punctuation():
 #: codes (STD, ACV201) or field names (domainId): a reader gets their names (portal/core/vocabulary.py).
 KEPT_IN_LATIN = {
     "API", "AiNote", "App", "Asia", "Authenticator", "Bot", "CSV", "DNS", "Directory", "Excel", "Google", "ID",
-    "INV", "IP", "Incoming", "LINE", "MB", "MX", "Microsoft", "No", "OAuth", "PDF", "Partner", "Password", "QR",
-    "SHA", "SQLite", "Shift_JIS", "TB", "Tokyo", "URL", "UTC", "UTF", "WORKS", "Webhook", "YYYY-MM", "by-works.com",
-    "by-works.net", "example", "example.com", "iCalendar", "state",
+    "INV", "IP", "JSON", "Incoming", "LINE", "MB", "MX", "Microsoft", "No", "OAuth", "PDF", "POST", "Partner", "Password", "QR",
+    "SHA", "SQLite", "Shift_JIS", "Standard", "TB", "Tokyo", "URL", "UTC", "UTF", "WORKS", "Webhook", "Webhooks",
+    "YYYY-MM", "by-works.com", "by-works.net", "example", "example.com", "iCalendar", "state",
 }  # fmt: skip
 
 

@@ -634,7 +634,8 @@ def batch_settle(batch: Batch) -> Batch:
         )
         batch.refresh_from_db()
         if finished:  # told once: by whoever settled it (the worker of its last row, or a reader of its page)
-            from portal.core.changes.notices import batch_finished
+            from portal.core.changes import events, notices
 
-            batch_finished(batch, counts)
+            notices.batch_finished(batch, counts)
+            events.batch_finished(batch, counts)
     return batch
