@@ -42,7 +42,11 @@ def new_event_id() -> str:
 def emit(event_type: str, data: dict, *, key: str = "") -> Event | None:
     """Send `event_type` with `data` to every enabled endpoint that gets it, once the caller's transaction
     commits; None when none does, or when this `key` was emitted already."""
-    endpoints = [pk for pk, types in _subscribed() if event_type in types]
+    cached = [pk for pk, types in _subscribed() if event_type in types]
+    if not cached:
+        return None
+    # The cache may be older than an endpoint's removal or pause: the endpoints as they are now.
+    endpoints = list(EventEndpoint.objects.filter(pk__in=cached, enabled=True).values_list("pk", flat=True))
     if not endpoints:
         return None
     payload = {**data}
