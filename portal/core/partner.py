@@ -46,7 +46,7 @@ from partner_api import (
     UserAccountAuth,
     constants,
 )
-from partner_api.messaging import SCOPE_BOT_MESSAGE, MessagingClient
+from partner_api.messaging import SCOPE_BOT_MESSAGE, MessagingClient, post_incoming_webhook
 from portal.core import metrics
 from portal.core.models import PartnerAccountToken
 
@@ -345,6 +345,17 @@ def get_client(
     )
     with _guard:
         return _clients.setdefault(key, client)
+
+
+def post_webhook(url: str, *, title: str, text: str) -> None:
+    """postIncomingWebhook to a team room's URL through the one rate limiter, with the API's timeouts."""
+    post_incoming_webhook(
+        url,
+        title=title,
+        text=text,
+        timeout=(settings.PARTNER_API_CONNECT_TIMEOUT, settings.PARTNER_API_READ_TIMEOUT),
+        limiter=_limiter(),
+    )
 
 
 def get_messaging_client(*, account: Account | None = None) -> MessagingClient:

@@ -44,7 +44,6 @@ from partner_api.errors import (
     NotFoundError,
     PartnerApiError,
 )
-from partner_api.messaging import post_incoming_webhook
 from portal.core.models import Notice
 from portal.core.notices.content import email_body, line_works_content, webhook_post
 
@@ -153,13 +152,10 @@ def _post_to_room(notice: Notice) -> None:
         raise _NotDeliverable(
             _("The room's Webhook URL cannot be read (the encryption key changed): add it again.")
         )
+    from portal.core.partner import post_webhook
+
     title, text = webhook_post(notice)
-    post_incoming_webhook(
-        url,
-        title=title,
-        text=text,
-        timeout=(settings.PARTNER_API_CONNECT_TIMEOUT, settings.PARTNER_API_READ_TIMEOUT),
-    )
+    post_webhook(url, title=title, text=text)
 
 
 def _why(exc: PartnerApiError, notice: Notice, outcome: str) -> str:
