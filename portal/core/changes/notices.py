@@ -135,17 +135,24 @@ def batch_finished(batch: Batch, counts: dict[str, int]) -> None:
 
 
 def approval_asked(*, batch: Batch | None = None, operation: Operation | None = None, may_approve) -> None:
-    """Tell the people who may approve the request (`may_approve(user)`) that it waits for them."""
-    run = batch or operation
-    asker = run.requested_by
-    url = reverse("core:batch", args=[batch.pk]) if batch else reverse("core:operation", args=[operation.pk])
-    if batch is not None:
-        from portal.core.changes.bulk import bulk_action
+    """Tell the people who may approve the request (a bulk change or a held change; `may_approve(user)`) that
+    it waits for them."""
+    from portal.core.changes.bulk import bulk_action
 
+    if batch is not None:
+        run: Batch | Operation = batch
+        url = reverse("core:batch", args=[batch.pk])
         action = bulk_action(batch.action)
         what = str(action.label) if action else ""
+    elif operation is not None:
+        run, url, what = (
+            operation,
+            reverse("core:operation", args=[operation.pk]),
+            operation_label(operation.kind),
+        )
     else:
-        what = operation_label(operation.kind)
+        raise ValueError("a batch or an operation")
+    asker = run.requested_by
     approvers = [user for user in people_who_may(KINDS[2]) if user != asker and may_approve(user)]
 
     def message() -> Message:
