@@ -227,5 +227,15 @@ def proposed_rows(year: int, month: int, book: PriceBook | None = None) -> list[
             )
         )
     order = {Status.NEW: 0, Status.CHANGED: 1, Status.SAME: 2}
-    out.sort(key=lambda r: (order[r.status], r.item_type != "PRODUCT", r.item_label, r.plan_label))
+    plans = {plan: position for position, plan in enumerate(Plan.values)}
+    # An option's sub options in their own order (Shared Storage 1 TB, 5 TB, 10 TB), not by their names.
+    out.sort(
+        key=lambda r: (
+            order[r.status],
+            r.item_type != "PRODUCT",
+            item_name(r.item_id),
+            r.sub_item_id,
+            plans.get(r.plan, len(plans)),
+        )
+    )
     return out

@@ -77,6 +77,30 @@ class Unpriced:
     def item_label(self) -> str:
         return item_name(self.sub_item_id or self.item_id)
 
+    @property
+    def plan_label(self) -> str:
+        return label(Plan, self.plan) if self.plan else gettext("every plan")
+
+    @property
+    def kind(self) -> str:
+        """ "to_accept" (its latest invoice says a price the book lacks), "not_a_price" (it bills it otherwise) or
+        "not_billed" (no invoice fetched bills it)."""
+        if self.learned_month is None:
+            return "not_billed"
+        return "not_a_price" if self.reason else "to_accept"
+
+    @property
+    def why_short(self) -> str:
+        return InvoiceCost.Reason(self.reason).label if self.reason else ""
+
+
+def unpriced_grouped(unpriced: list[Unpriced]) -> dict[str, list[Unpriced]]:
+    """The items without a price by why (`Unpriced.kind`), each group as the page lists it."""
+    groups: dict[str, list[Unpriced]] = {"to_accept": [], "not_a_price": [], "not_billed": []}
+    for u in sorted(unpriced, key=lambda u: (item_name(u.item_id), u.sub_item_id, u.plan)):
+        groups[u.kind].append(u)
+    return groups
+
 
 def unpriced_why(
     *, user, year: int, month: int, unpriced: Iterable[tuple[str, str, str, int]]

@@ -9,7 +9,7 @@ from django.core.paginator import Page
 from billing import estimate, prices, rules
 from billing.models import EstimateMonth, Invoice
 from billing.permissions import VIEW_BILLING
-from billing.selectors.costs import unpriced_why
+from billing.selectors.costs import unpriced_grouped, unpriced_why
 from portal.core import clock, kept
 from portal.core.access import check
 
@@ -36,7 +36,9 @@ def estimates(*, user, top: int) -> list[dict]:
                 ),
                 "estimate": summary,
                 # Each item without a price, and why: what the latest invoice that bills it says.
-                "unpriced": unpriced_why(user=user, year=year, month=month, unpriced=summary.unpriced),
+                "unpriced": unpriced_grouped(
+                    unpriced_why(user=user, year=year, month=month, unpriced=summary.unpriced)
+                ),
                 "running": (year, month) == running,
                 "next_invoice": (year, month) == months[0],
                 "issued_on": rules.issued_on(year, month),

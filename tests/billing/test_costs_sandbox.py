@@ -67,6 +67,9 @@ def test_costs_learned_from_the_fetched_invoice_are_the_vendors_prices_and_price
     assert all(e["estimate"].cost > 0 for e in priced), [(e["estimate"].cost, e["unpriced"]) for e in priced]
     # What still has no price (a plan or tier no invoice billed a whole month of) says why.
     for e in priced:
-        for unpriced in e["unpriced"]:
-            assert unpriced.why.startswith("No price for "), unpriced
+        for group, items in e["unpriced"].items():
+            for unpriced in items:
+                assert unpriced.kind == group and unpriced.why.startswith("No price for "), unpriced
+        # Accepted, the closed month's invoice no longer says a price the book lacks.
+        assert e["unpriced"]["to_accept"] == []
     assert running in summaries
