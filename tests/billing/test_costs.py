@@ -19,6 +19,7 @@ from billing.selectors import unpriced_why
 from portal.core.access import Role
 from portal.core.models import AuditEntry
 from tests.billing.factories import make_invoice, make_item
+from tests.core.test_hostile_input import HOSTILE
 from tests.fixtures.personas import make_persona
 
 pytestmark = pytest.mark.django_db
@@ -321,3 +322,17 @@ def test_what_has_no_price_says_why(october):
         "No price for Archive (Talk), Monthly, from 2026-11: no invoice of LINE WORKS fetched bills it yet. Its "
         "cost is learned once one does; or add its price to the price book."
     )
+
+
+@pytest.mark.parametrize("value", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_values_on_the_accept_form_get_an_answer_and_add_nothing(october, client_as, value):
+    finance = client_as(Role.FINANCE)
+    url = reverse("billing:costs_accept", kwargs=OCT)
+    for payload in (
+        {"keys": value, "choice": value, "confirmed": value},
+        {"keys": [value, "STD||MONTHLY"], "confirmed": "1"},
+        {"keys": "STD||MONTHLY|x", "choice": "ticked", "confirmed": "1"},
+    ):
+        response = finance.post(url, payload)
+        assert response.status_code < 500, payload
+    assert not PriceEntry.objects.exists() and not AuditEntry.objects.exists()
