@@ -336,3 +336,21 @@ def test_hostile_values_on_the_accept_form_get_an_answer_and_add_nothing(october
         response = finance.post(url, payload)
         assert response.status_code < 500, payload
     assert not PriceEntry.objects.exists() and not AuditEntry.objects.exists()
+
+
+def test_a_cost_without_a_price_to_the_customer_is_passed_on_by_the_margins_and_awaited_by_invoices(october):
+    from billing.margins import charged
+    from billing.prices import PriceBook
+    from billing.selectors import month_charged_items
+
+    PriceEntry.objects.create(
+        item_id="STD", plan="ANNUAL_LICENSE", cost=450, price=None, effective_from=dt.date(2026, 10, 1)
+    )
+    item = InvoiceItem.objects.filter(**OCT, domain_id=10_000_001).values().get()
+    assert charged(item, PriceBook.load(), **OCT) == (None, 10, 4_500)  # the vendor's amount, passed on
+    drafted = [
+        i for i in month_charged_items(user=make_persona(Role.FINANCE), **OCT) if i.domain_id == 10_000_001
+    ]
+    assert [(i.item_id, i.unit_price, i.amount) for i in drafted] == [
+        ("STD", None, None)
+    ]  # waits for a price
