@@ -33,6 +33,7 @@ EXCLUDED = {
     "billing:check": "POST only: runs the month's check",
     "billing:reopen": "POST only: reopens a month",
     "billing:price_add": "POST only: adds a price",
+    "billing:costs_accept": "POST only: confirms, then adds costs learned from an invoice to the price book",
     "customers:renewal": "POST only: part of the usage form",
     "customers:renewal_delete": "POST only: part of the usage form",
     "customers:domain_upgrade": "POST only: part of the domain form",
