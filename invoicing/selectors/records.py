@@ -141,7 +141,7 @@ def _issued(invoice: IssuedInvoice) -> HistoryEvent:
     elif invoice.kind == DocumentKind.CORRECTED:
         words = _("Issued as the corrected invoice of No. %(number)s")
     else:
-        words = _("Issued")
+        words = _("Document issued")
     return HistoryEvent(
         invoice.issued_at,
         words % {"number": invoice.original_number},

@@ -181,14 +181,27 @@ def _export_made(export: RecordsExport) -> None:
     with tempfile.TemporaryFile() as zipped:
         with zipfile.ZipFile(zipped, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
             shift_jis = _documents_written(export, documents, archive)
-            archive.writestr(RULES, rules_text(day=clock.today()).encode("utf-8"))
+            asked = _local(export.requested_at)
+            archive.writestr(_entry(RULES, export), rules_text(day=asked.date()).encode("utf-8"))
         digest, size = _digest(zipped)
         zipped.seek(0)
         name = f"exports/records/{export.requested_at:%Y/%m}/{export.pk}-{digest}.zip"
-        stored = storage.documents.save(name, File(zipped, name=name))
+        stored = _zip_stored(name, zipped, digest)
     runs.update(
         zip_name=stored, zip_sha256=digest, zip_size=size, shift_jis=shift_jis, finished_at=timezone.now()
     )
+
+
+def _zip_stored(name: str, zipped: IO[bytes], digest: str) -> str:
+    """The ZIP written under `name` (its export's id and its SHA-256): a file of that name holding those bytes
+    already (a run that stored it, then died before finishing) is kept as it is."""
+    if storage.documents.exists(name):
+        with storage.documents.open(name, "rb") as there:
+            if _digest(there)[0] == digest:
+                return name
+        storage.documents.delete(name)
+    zipped.seek(0)
+    return storage.documents.save(name, File(zipped, name=name))
 
 
 def _documents_written(export: RecordsExport, documents: QuerySet, archive: zipfile.ZipFile) -> bool:
@@ -200,7 +213,7 @@ def _documents_written(export: RecordsExport, documents: QuerySet, archive: zipf
     ):
         index = IndexWriter(utf8, sjis)
         with translation.override(export.language):
-            index.row([str(label) for label in INDEX_HEADER])
+            index.row([str(label) for label in INDEX_HEADER])  # type: ignore[arg-type]
             done = failed = 0
             for document in documents.defer("lines").iterator(chunk_size=200):
                 path, left_out = _pdf_written(document, archive)
@@ -211,14 +224,30 @@ def _documents_written(export: RecordsExport, documents: QuerySet, archive: zipf
             runs.update(done=done, failed=failed)
         utf8.flush()
         utf8.seek(0)
-        _copied(utf8.buffer, archive, INDEX_UTF8)
+        _copied(utf8.buffer, archive, _entry(INDEX_UTF8, export))
         if index.shift_jis_whole:
             sjis.seek(0)
-            _copied(sjis, archive, INDEX_SHIFT_JIS)
+            _copied(sjis, archive, _entry(INDEX_SHIFT_JIS, export))
     return index.shift_jis_whole
 
 
-def _copied(source: IO[bytes], archive: zipfile.ZipFile, name: str) -> None:
+def _local(moment: dt.datetime) -> dt.datetime:
+    """`moment` in the business time zone."""
+    return timezone.localtime(moment, clock.midnight(clock.today()).tzinfo)
+
+
+def _entry(name: str, export: RecordsExport) -> zipfile.ZipInfo:
+    """A file of the ZIP beside the PDFs, dated when the export was asked: the same export writes the same bytes
+    however often it starts over."""
+    asked = _local(export.requested_at)
+    entry = zipfile.ZipInfo(
+        name, date_time=(asked.year, asked.month, asked.day, asked.hour, asked.minute, asked.second)
+    )
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    return entry
+
+
+def _copied(source: IO[bytes], archive: zipfile.ZipFile, name: zipfile.ZipInfo) -> None:
     """A file into `archive` a chunk at a time (an index of every document ever issued is large)."""
     with archive.open(name, "w", force_zip64=True) as target:
         shutil.copyfileobj(source, target, 1 << 20)
@@ -235,8 +264,9 @@ class IndexWriter:
         self.line_writer = csv.writer(self.line)
         self.shift_jis_whole = True
 
-    def row(self, cells: list[str]) -> None:
-        cells = [neutralise(cell) for cell in cells]
+    def row(self, values: list[str | int | None]) -> None:
+        # Numbers as numbers (a credit note's total is negative); text never read as a formula.
+        cells = ["" if v is None else str(v) if isinstance(v, int) else neutralise(v) for v in values]
         self.utf8.writerow(cells)
         if not self.shift_jis_whole:
             return
@@ -265,17 +295,18 @@ def _pdf_written(document: IssuedInvoice, archive: zipfile.ZipFile) -> tuple[str
 
 
 def _zip_time(document: IssuedInvoice) -> tuple[int, int, int, int, int, int]:
-    issued = timezone.localtime(document.issued_at, clock.midnight(document.issue_date).tzinfo)
+    issued = _local(document.issued_at)
     return (max(issued.year, 1980), issued.month, issued.day, issued.hour, issued.minute, issued.second)
 
 
-def index_row(document: IssuedInvoice, *, path: str, left_out: str) -> list[str]:
-    """One document's line of the index, in the language active now (kind, what is left out)."""
+def index_row(document: IssuedInvoice, *, path: str, left_out: str) -> list[str | int | None]:
+    """One document's line of the index, in the language active now (kind, what is left out): amounts as
+    numbers, text as text."""
     per_rate = {int(r.get("rate", 0)): r for r in document.per_rate or []}
-    at_rates = []
+    at_rates: list[int | None] = []
     for rate in RATES:
         found = per_rate.get(rate)
-        at_rates += ["", ""] if found is None else [str(found.get("amount", 0)), str(found.get("tax", 0))]
+        at_rates += [None, None] if found is None else [int(found.get("amount", 0)), int(found.get("tax", 0))]
     others = " / ".join(
         f"{rate}%: {r.get('amount', 0)} ({r.get('tax', 0)})"
         for rate, r in sorted(per_rate.items())
@@ -283,17 +314,17 @@ def index_row(document: IssuedInvoice, *, path: str, left_out: str) -> list[str]
     )
     return [
         document.issue_date.isoformat(),
-        str(document.number),
+        document.number,
         document.number_written,
         str(DocumentKind(document.kind).label),
         document.customer_name,
         (document.recipient or {}).get("bill_to_name", ""),
-        str(document.domain_id),
+        document.domain_id,
         f"{document.year:04d}-{document.month:02d}",
-        str(document.original_number or ""),
-        str(document.subtotal),
-        str(document.tax),
-        str(document.total),
+        document.original_number,
+        document.subtotal,
+        document.tax,
+        document.total,
         *at_rates,
         others,
         path,
@@ -336,7 +367,7 @@ def records_export_open(*, user, export_id: int) -> tuple[RecordsExport, IO[byte
     check(user, VIEW_INVOICING)
     export = RecordsExport.objects.filter(pk=export_id).first()
     if export is None or not export.ready:
-        raise ExportUnavailable(export.pk)
+        raise ExportUnavailable(export_id)
     try:
         with storage.documents.open(export.zip_name, "rb") as file:
             digest, _size = _digest(file)
