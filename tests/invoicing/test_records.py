@@ -171,7 +171,11 @@ def test_the_period_and_the_totals_select_and_a_document_issued_after_the_reques
     )
     services.records_export(export_id=export.pk)
     rows = _index(_zip_of(client, export))
-    assert rows[0][:3] == ["Date of issue", "Invoice number", "Number on the document"]  # the index in English
+    assert rows[0][:3] == [
+        "Date of issue",
+        "Invoice number",
+        "Number on the document",
+    ]  # the index in English
     assert [line[1] for line in rows[1:]] == ["1", "2"]  # not the credit note of 2026-11-20, nor No. 4
 
 
@@ -306,9 +310,13 @@ def test_the_records_page_states_each_rule_how_corrections_are_prevented_and_the
 def test_the_search_carries_its_filters_into_the_export_form(client_as, issued):
     client = client_as(FIN)
     search = client.get(reverse("invoicing:search"), {"q": "Alpha", "total_min": "100"}).content.decode()
-    link = re.search(r'href="([^"]*)" data-testid="export-for-officer"', search).group(1).replace("&amp;", "&")
+    link = (
+        re.search(r'href="([^"]*)" data-testid="export-for-officer"', search).group(1).replace("&amp;", "&")
+    )
     form = client.get(link).content.decode()
-    assert re.search(r'name="q"[^>]*value="Alpha"', form) and re.search(r'name="total_min"[^>]*value="100"', form)
+    assert re.search(r'name="q"[^>]*value="Alpha"', form) and re.search(
+        r'name="total_min"[^>]*value="100"', form
+    )
 
 
 def test_a_documents_history_says_what_happened_to_it_and_who_did_it(client_as, issued):
