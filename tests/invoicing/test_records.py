@@ -301,6 +301,7 @@ def test_the_records_page_states_each_rule_how_corrections_are_prevented_and_the
     ):
         assert record in table, record
     assert table.count("7 years from two months after the end of the tax period") == 6
+    assert table.count("As above") == 2  # the same law for the three kinds of document, said once
     assert "RETENTION_RECORDS_EXPORT_DAYS" in table and "RETENTION_AUDIT_DAYS" in table
     assert "2026-11-02" in table  # the oldest issued invoice
     assert 'data-testid="prevented"' in body and reverse("invoicing:search") in body
