@@ -67,6 +67,7 @@ EXCLUDED = {
     "billing:accounting_export": "a download of the month's journal",
     "invoicing:search_export": "a download of every invoice the search finds (streamed)",
     "invoicing:sales_journal": "a download of the month's every issued invoice",
+    "invoicing:records_download": "a download of an export's ZIP, read through once to check its SHA-256",
     "saved:save": "opened by a list's save link only (a signed address the list page gives); its reads are none",
     "saved:open": "a redirect to a saved view's list, which the guard measures as that list",
     "saved:delete": "POST only: deletes a saved view",
@@ -227,6 +228,12 @@ def _event_endpoint() -> int:
     )  # the seed's ticketing tool
 
 
+def _records_export() -> int:
+    from invoicing.models import RecordsExport
+
+    return RecordsExport.objects.order_by("pk").values_list("pk", flat=True).first()  # the seed's
+
+
 def _user() -> int:
     from django.contrib.auth import get_user_model
 
@@ -249,6 +256,7 @@ ARGS: dict[str, Callable[[], object]] = {
     "user_id": _user,
     "room_id": _room,
     "endpoint_id": _event_endpoint,
+    "export_id": _records_export,
 }
 
 

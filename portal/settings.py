@@ -315,6 +315,10 @@ RETENTION_KEPT_COPY_DAYS = env.int("RETENTION_KEPT_COPY_DAYS", default=90)
 RETENTION_USAGE_SNAPSHOT_DAYS = env.int("RETENTION_USAGE_SNAPSHOT_DAYS", default=730)
 # Who entered or left a followed group (the saved views room), told in the next morning's digest.
 RETENTION_GROUP_CHANGE_DAYS = env.int("RETENTION_GROUP_CHANGE_DAYS", default=90)
+# The ZIPs of issued documents exported for a tax officer or to leave the portal (invoicing's Records page).
+RETENTION_RECORDS_EXPORT_DAYS = env.int("RETENTION_RECORDS_EXPORT_DAYS", default=30)
+if RETENTION_RECORDS_EXPORT_DAYS < 1:
+    raise ImproperlyConfigured("RETENTION_RECORDS_EXPORT_DAYS must be at least 1")
 TAX_YEAR_END_MONTH = env.int("TAX_YEAR_END_MONTH", default=12)
 HOUSEKEEPING_HOUR = env.int("HOUSEKEEPING_HOUR", default=3)
 # The size of one table the Data kept page watches for: it says the month each table reaches it at its growth
