@@ -84,13 +84,17 @@ class IdleSessionMiddleware:
         return self.get_response(request)
 
 
-#: Pages a signed-in user who still owes the second factor may open: signing in and out, the two-factor pages
-#: themselves, the language switch and the health checks.
+#: Pages a signed-in user who still owes the second factor may open: signing in (with a password or through the
+#: identity provider) and out, the two-factor pages themselves, the language switch and the health checks.
 TWO_FACTOR_EXEMPT = {
     "login",
     "logout",
     "accounts:two_factor",
     "accounts:two_factor_setup",
+    "accounts:login",
+    "accounts:oidc_start",
+    "accounts:oidc_callback",
+    "accounts:oidc_refused",
     "set_language",
     "healthz",
     "readyz",
@@ -111,10 +115,12 @@ class TwoFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        from accounts import signin
+        from accounts import oidc, signin
 
         user = request.user
         if not user.is_authenticated or user.is_verified() or not signin.two_factor_required(user):
+            return None
+        if oidc.signed_in_with_provider(request):  # the company's identity provider asked for its own
             return None
         request.two_factor_pending = True
         if request.resolver_match.view_name in TWO_FACTOR_EXEMPT:

@@ -9,4 +9,5 @@ OPERATION_LABELS = {
     "portal.deactivateUser": _("Deactivate a portal user"),
     "portal.reactivateUser": _("Reactivate a portal user"),
     "portal.resetUserPassword": _("Reset a portal user's password"),
+    "portal.linkUserIdentity": _("Link a portal user to their company account"),
 }

@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import selectors
 from accounts.holdings import holdings
+from accounts.models import ProviderIdentity
 from accounts.permissions import MANAGE_USERS
 from portal.core.access import Role, check, role_of
 from portal.core.models import AuditEntry
@@ -246,3 +247,127 @@ def user_password_reset(
         )
     logger.info("password of user %s reset by user %s", target.pk, actor.pk)
     return target, made_up
+
+
+# --- Signing in through the company's identity provider (accounts/oidc.py) ---------------------------------------
+
+
+class SignInRefused(Exception):
+    """The identity provider vouched for the person, but the portal does not let them in: `reason` is "no_role"
+    (none of their groups gives a role) or "inactive" (their portal user is deactivated)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _username_free(wanted: str) -> str:
+    """`wanted` cut to a user name's length, with -2, -3, ... added when someone has it."""
+    base = wanted[:140] or "user"
+    name, n = base, 1
+    while selectors.username_taken(username=name):
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def _user_by_verified_email(identity) -> Any:
+    """The one portal user whose e-mail the provider has verified as the person's, not linked to another of its
+    subjects; None otherwise. An unverified address links no one: anyone can type any address at some providers."""
+    if not (identity.email and identity.email_verified):
+        return None
+    found = list(
+        User.objects.filter(email__iexact=identity.email).exclude(identities__issuer=identity.issuer)[:2]
+    )
+    return found[0] if len(found) == 1 else None
+
+
+def _user_from_identity(identity, role: Role):
+    """A new portal user for the person: no password (they sign in through the provider only), in `role`."""
+    wanted = identity.username or identity.email.split("@")[0] or f"sub-{identity.subject}"
+    user = User(username=_username_free(wanted), email=identity.email if identity.email_verified else "")
+    user.set_unusable_password()
+    user.save()
+    _role_set(user, role)
+    _user_audit(
+        actor=None,
+        operation_id="portal.createUser",
+        target=user,
+        role=role.value,
+        identityProvider=identity.issuer,
+    )
+    return user
+
+
+def _identity_link(user, identity) -> ProviderIdentity:
+    link = ProviderIdentity.objects.create(user=user, issuer=identity.issuer, subject=identity.subject)
+    _user_audit(
+        actor=None,
+        operation_id="portal.linkUserIdentity",
+        target=user,
+        identityProvider=identity.issuer,
+        email=identity.email,
+    )
+    return link
+
+
+def _role_from_provider(user, role: Role, issuer: str) -> None:
+    """The role the provider's groups give, set at every sign-in (the provider is the source of truth) and
+    recorded as a role change when it is one."""
+    groups = set(user.groups.values_list("name", flat=True))
+    if groups == {role.group_name} and (role == Role.ADMIN or not user.is_superuser):
+        return
+    before = role_of(user)
+    _role_set(user, role)
+    _user_audit(
+        actor=None,
+        operation_id="portal.changeUserRole",
+        target=user,
+        role=role.value,
+        before=before.value if before else "",
+        identityProvider=issuer,
+    )
+    logger.info("user %s moved to role %s by the identity provider", user.pk, role.value)
+
+
+def user_for_identity(*, identity, role: Role | None):
+    """The portal user the provider's person is, with `role` (from their groups), ready to be signed in.
+
+    Matched by the provider's issuer and subject (`ProviderIdentity`), the id OpenID Connect never reassigns. At
+    a person's first sign-in, an existing user is linked when the provider has verified their e-mail and exactly
+    one user has it; otherwise a new user is made. Refused (`SignInRefused`) when their portal user is deactivated
+    or no group gives them a role; then nothing is written."""
+    with transaction.atomic():
+        link = (
+            ProviderIdentity.objects.select_for_update()
+            .select_related("user")
+            .filter(issuer=identity.issuer, subject=identity.subject)
+            .first()
+        )
+        user = link.user if link else _user_by_verified_email(identity)
+        if user is not None and not user.is_active:
+            raise SignInRefused("inactive")
+        if role is None:
+            raise SignInRefused("no_role")
+        if user is None:
+            user = _user_from_identity(identity, role)
+        else:
+            _role_from_provider(user, role, identity.issuer)
+        if link is None:
+            link = _identity_link(user, identity)
+        link.last_sign_in_at = timezone.now()
+        link.save(update_fields=["last_sign_in_at"])
+        _names_from_provider(user, identity)
+    return user
+
+
+def _names_from_provider(user, identity) -> None:
+    """The person's name, and their e-mail once the provider verified it, as the provider has them now."""
+    fields = {"first_name": identity.given_name[:150], "last_name": identity.family_name[:150]}
+    if identity.email and identity.email_verified:
+        fields["email"] = identity.email[:254]
+    changed = [name for name, value in fields.items() if value and getattr(user, name) != value]
+    for name in changed:
+        setattr(user, name, fields[name])
+    if changed:
+        user.save(update_fields=changed)

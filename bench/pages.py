@@ -33,6 +33,7 @@ EXCLUDED = {
     "billing:check": "POST only: runs the month's check",
     "billing:reopen": "POST only: reopens a month",
     "billing:price_add": "POST only: adds a price",
+    "billing:costs_accept": "POST only: confirms, then adds costs learned from an invoice to the price book",
     "customers:renewal": "POST only: part of the usage form",
     "customers:renewal_delete": "POST only: part of the usage form",
     "customers:domain_upgrade": "POST only: part of the domain form",
@@ -66,6 +67,7 @@ EXCLUDED = {
     "billing:accounting_export": "a download of the month's journal",
     "invoicing:search_export": "a download of every invoice the search finds (streamed)",
     "invoicing:sales_journal": "a download of the month's every issued invoice",
+    "invoicing:records_download": "a download of an export's ZIP, read through once to check its SHA-256",
     "saved:save": "opened by a list's save link only (a signed address the list page gives); its reads are none",
     "saved:open": "a redirect to a saved view's list, which the guard measures as that list",
     "saved:delete": "POST only: deletes a saved view",
@@ -84,6 +86,10 @@ EXCLUDED = {
         )
     },
     "api:subscription_cancel": "POST only: an API write (its dry run reads one subscription, as api:subscription)",
+    "core:notice_test": "POST only: sends the person a test notice",
+    "core:event_endpoint_secret": "POST only: makes an event endpoint's new secret",
+    "core:event_endpoint_test": "POST only: sends an event endpoint a test event",
+    "core:event_replay": "POST only: sends an event again",
 }
 
 #: A word of company names (bench.common.NAME_WORDS): about one customer in twelve has it at every size.
@@ -251,6 +257,26 @@ def _operation():
     return theirs.first() or Operation.objects.order_by("requested_at").values_list("pk", flat=True).first()
 
 
+def _room() -> int:
+    from portal.core.models import NoticeRoom
+
+    return NoticeRoom.objects.order_by("pk").values_list("pk", flat=True).first()  # the seed's sales room
+
+
+def _event_endpoint() -> int:
+    from portal.core.models import EventEndpoint
+
+    return (
+        EventEndpoint.objects.order_by("pk").values_list("pk", flat=True).first()
+    )  # the seed's ticketing tool
+
+
+def _records_export() -> int:
+    from invoicing.models import RecordsExport
+
+    return RecordsExport.objects.order_by("pk").values_list("pk", flat=True).first()  # the seed's
+
+
 def _user() -> int:
     from django.contrib.auth import get_user_model
 
@@ -271,6 +297,9 @@ ARGS: dict[str, Callable[[], object]] = {
     "batch_id": _batch,
     "operation_id": _operation,
     "user_id": _user,
+    "room_id": _room,
+    "endpoint_id": _event_endpoint,
+    "export_id": _records_export,
 }
 
 

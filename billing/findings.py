@@ -41,6 +41,7 @@ ITEM_FIELDS = (
     "subscription_id",
     "item_type",
     "item_id",
+    "sub_item_id",
     "plan",
     "start_date",
     "end_date",

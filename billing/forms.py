@@ -12,9 +12,18 @@ from billing.models import Finding
 from billing.selectors import FindingFilters, ItemFilters
 from billing.selectors.findings import ALL, EXPLAINED, TO_EXPLAIN
 from customers import selectors as customers_selectors
+from options import rules as options_rules
 from portal.core.formbase import PortalForm
 from portal.core.lists import DateInput, customer_search_field
-from portal.core.vocabulary import ItemType, OptionProduct, Plan, Product, item_name
+from portal.core.vocabulary import (
+    ItemType,
+    OptionProduct,
+    Plan,
+    Product,
+    SubOptionProduct,
+    item_name,
+    name_of,
+)
 
 MAX_YEN = 10**12
 
@@ -135,9 +144,28 @@ def _item_choices():
     ]
 
 
+def _tier_choices():
+    return [("", _("Every sub option"))] + [
+        (
+            name_of(option, OptionProduct),
+            [(s.sub_option_id, s.label) for s in options_rules.sub_options_of(option)],
+        )
+        for option in OptionProduct.values
+    ]
+
+
 class PriceEntryForm(PortalForm):
     item_id = ItemChoiceField(
         label=_("Product or option"), choices=_item_choices, help_text=_("As the invoice bills it.")
+    )
+    sub_item_id = forms.ChoiceField(
+        label=_("Sub option"),
+        required=False,
+        choices=_tier_choices,
+        help_text=_(
+            "For one sub option of the option, which LINE WORKS bills at its own amount (Shared Storage 5 TB); "
+            "empty for all of them."
+        ),
     )
     plan = forms.ChoiceField(
         label=_("Plan"), required=False, choices=[("", _("Every plan"))] + list(Plan.choices)
@@ -198,8 +226,19 @@ class PriceEntryForm(PortalForm):
         item_id, day = data.get("item_id"), data.get("effective_from")
         if not item_id or day is None or self.errors:
             return data
+        tier = data.get("sub_item_id") or ""
+        if tier and tier not in {s.sub_option_id for s in options_rules.sub_options_of(item_id)}:
+            raise forms.ValidationError(
+                _("%(tier)s is not a sub option of %(item)s: choose one of its own, or every sub option.")
+                % {"tier": name_of(tier, SubOptionProduct), "item": item_name(item_id)},
+                code="tier",
+            )
         plan, domain_id = data.get("plan") or "", self.cleaned_data.get("domain_id")
-        if selectors.price_entry_on(item_id=item_id, plan=plan, domain_id=domain_id, day=day):
+        same_day = selectors.price_entry_on(
+            item_id=item_id, plan=plan, domain_id=domain_id, day=day, sub_item_id=tier
+        )
+        # A cost learned from LINE WORKS' invoice has no price yet: Finance sets it from the same day.
+        if same_day is not None and same_day.price is not None:
             raise forms.ValidationError(
                 _(
                     "The book already has a price for this product or option, plan and customer from %(day)s. "
@@ -208,7 +247,9 @@ class PriceEntryForm(PortalForm):
                 % {"day": day.isoformat()},
                 code="overlap",
             )
-        later = selectors.price_entry_next(item_id=item_id, plan=plan, domain_id=domain_id, after=day)
+        later = selectors.price_entry_next(
+            item_id=item_id, plan=plan, domain_id=domain_id, after=day, sub_item_id=tier
+        )
         touched = rules.closed_month_touched(day, later, selectors.closed_months())
         if touched is not None:
             raise forms.ValidationError(
@@ -218,5 +259,48 @@ class PriceEntryForm(PortalForm):
                 )
                 % {"month": _("%(year)d-%(month)02d") % {"year": touched[0], "month": touched[1]}},
                 code="closed",
+            )
+        return data
+
+
+class CostAcceptForm(PortalForm):
+    """Accepting costs learned from LINE WORKS' invoice into the price book: the ticked ones or all (`choice`),
+    then once more, confirmed, with the very ones the confirmation listed (`keys`)."""
+
+    TICKED, ALL = "ticked", "all"
+
+    keys = forms.MultipleChoiceField(
+        label=_("Costs to accept"),
+        required=False,
+        error_messages={
+            "invalid_choice": _(
+                "One of the costs chosen is no longer proposed (accepted meanwhile, or the month was fetched "
+                "again): the page shows the month's proposal as it stands now."
+            ),
+        },
+    )
+    choice = forms.ChoiceField(
+        required=False, choices=[(TICKED, _("Accept the ticked")), (ALL, _("Accept all"))]
+    )
+    confirmed = forms.BooleanField(required=False)
+
+    def __init__(self, *args, acceptable: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.acceptable = acceptable
+        self.fields["keys"].choices = [(key, key) for key in acceptable]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if not self.acceptable:
+            raise forms.ValidationError(
+                _("Nothing to accept: the price book has every cost this month's invoice says."), code="none"
+            )
+        if data.get("choice") == self.ALL:
+            data["keys"] = list(self.acceptable)
+        elif not data.get("keys"):
+            raise forms.ValidationError(
+                _("Tick the costs to accept, or choose Accept all."), code="nothing_ticked"
             )
         return data

@@ -42,6 +42,8 @@ def charged(item: dict, book: PriceBook, year: int, month: int) -> tuple[int | N
     entry = item_entry(book, item, year, month)
     if entry is None:
         return None, item_units(item), item["amount"] or 0
+    if entry.price is None:  # a cost learned from LINE WORKS' invoice, no price set yet: passed on
+        return None, item_units(item), item["amount"] or 0
     return entry.price, item_units(item), for_item_days(entry.price, item, year, month)
 
 

@@ -14,6 +14,11 @@ Finance's own records (not from the API):
   a date; with a customer, an override for that customer only;
 * `Finding`: a result of the variance check of a month, which finance may mark explained with a note.
 
+Learned from the cache when a month's details are stored (`billing.costs`):
+
+* `InvoiceCost`: what the month's invoice details say each product or option costs a month per unit, and the
+  lines that cannot be a price, with why; Finance accepts them into the price book.
+
 Derived from the cache, kept so the pages read rows (`billing.estimate.kept_estimate`):
 
 * `EstimateMonth` and `EstimateCopy`: a month's estimate per customer, with what it was worked out from.
@@ -264,12 +269,17 @@ class PriceEntry(models.Model):
     item_id = models.CharField(
         _("item"), max_length=40, help_text=_("The product or option this price is for.")
     )
+    #: The option's tier (subItemId) this price is for: "" for every tier (and for a product). LINE WORKS
+    #: bills an option's tiers at different unit amounts (Shared Storage 1 TB and 5 TB).
+    sub_item_id = models.CharField(_("sub option"), max_length=40, blank=True, default="")
     plan = models.CharField(_("plan"), max_length=32, blank=True, help_text=_("Empty for every plan."))
     domain_id = models.BigIntegerField(
         _("customer"), null=True, blank=True, help_text=_("Empty for every customer.")
     )
     cost = models.BigIntegerField(_("cost (¥ a month per unit)"))
-    price = models.BigIntegerField(_("price to the customer (¥ a month per unit)"))
+    #: None: not set yet (a cost learned from LINE WORKS' invoice for an item the book had no price for): the
+    #: cost is passed on where a price is needed, and a customer invoice waits for it.
+    price = models.BigIntegerField(_("price to the customer (¥ a month per unit)"), null=True, blank=True)
     effective_from = models.DateField(_("effective from"))
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -277,16 +287,88 @@ class PriceEntry(models.Model):
     )
 
     class Meta:
-        ordering = ["item_id", "plan", "domain_id", "-effective_from"]
+        ordering = ["item_id", "sub_item_id", "plan", "domain_id", "-effective_from"]
         verbose_name = _("price")
         verbose_name_plural = _("price book")
 
     def __str__(self) -> str:
-        return f"{self.item_id} {self.plan} {self.domain_id or ''} from {self.effective_from}"
+        return (
+            f"{self.item_id} {self.sub_item_id} {self.plan} {self.domain_id or ''} from {self.effective_from}"
+        )
 
     @property
     def item_label(self) -> str:
-        return item_name(self.item_id)
+        """The product, the option, or the option's tier (which names its option)."""
+        return item_name(self.sub_item_id or self.item_id)
+
+    @property
+    def plan_label(self) -> str:
+        return label(Plan, self.plan) if self.plan else ""
+
+
+class InvoiceCost(models.Model):
+    """What a month's invoice details say a product or option costs the partner a month per unit, learned
+    when the month is stored (`billing.costs`, `services.invoice_month_store`): one row per product or option,
+    tier, plan and unit amount (`reason` ""), or per kind of line that cannot be a price and why (`reason`).
+    Finance accepts the prices into the price book on the month's "Costs from LINE WORKS" page."""
+
+    class Reason(models.TextChoices):
+        PRICE = "", _("A month's price per unit")
+        SUBTOTAL = "subtotal", _("A customer's subtotal, not a product or option.")
+        ADJUSTMENT = "adjustment", _("An adjustment: a one-off amount, not a price a month.")
+        PENALTY = "penalty", _("A penalty for ending a contract early: a one-off charge.")
+        OPTION_PLUS = (
+            "option_plus",
+            _("Option Plus: apps LINE WORKS bills by their own prices, passed on as billed."),
+        )
+        NOT_BILLED = "not_billed", _("Free, Trial or billed ¥0: there is no price to learn.")
+        PART_OF_MONTH = (
+            "part_of_month",
+            _("It covers part of the month: its amount is for its days (rounded), not a month's."),
+        )
+        NO_UNITS = "no_units", _("No licences, members or quantity to divide its amount by.")
+        NO_AMOUNT = "no_amount", _("The invoice gives no amount for it.")
+        UNEVEN = (
+            "uneven",
+            _("Its amount is not a whole number of yen per unit: a discount or an adjustment may be in it."),
+        )
+        DIFFERS = (
+            "differs",
+            _("Billed at another unit amount than most customers: a discount of that customer's, perhaps."),
+        )
+        SEVERAL = (
+            "several",
+            _("Billed at several unit amounts, none to most customers: type its price in the price book."),
+        )
+        UNKNOWN = "unknown", _("A kind of line the portal does not know.")
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    item_type = models.CharField(_("item type"), max_length=20)
+    item_id = models.CharField(_("item"), max_length=40, blank=True)
+    sub_item_id = models.CharField(_("sub option"), max_length=40, blank=True)
+    plan = models.CharField(_("plan"), max_length=32, blank=True)
+    #: The unit amount a month (None for a line that cannot be a price, unless it divides: `DIFFERS`).
+    unit_cost = models.BigIntegerField(_("cost a month per unit (¥)"), null=True, blank=True)
+    reason = models.CharField(_("why not a price"), max_length=16, choices=Reason.choices, blank=True)
+    lines = models.PositiveIntegerField(_("lines"), default=0)
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+    #: One customer billed so (the first by domainId): who a `DIFFERS` row is about.
+    example_domain_id = models.BigIntegerField(null=True, blank=True)
+    learned_at = models.DateTimeField(_("learned at"))
+
+    class Meta:
+        ordering = ["year", "month", "reason", "item_type", "item_id", "sub_item_id", "plan", "unit_cost"]
+        indexes = [models.Index(fields=["year", "month", "reason"], name="billing_invoice_cost_month")]
+        verbose_name = _("cost learned from an invoice")
+        verbose_name_plural = _("costs learned from invoices")
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.item_id} {self.sub_item_id} {self.plan} {self.unit_cost}"
+
+    @property
+    def item_label(self) -> str:
+        return billed_item_name(self.item_type, self.item_id, self.sub_item_id)
 
     @property
     def plan_label(self) -> str:

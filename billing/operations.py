@@ -13,4 +13,5 @@ OPERATION_LABELS = {
     "billing.explainFinding": _("Explain a billing finding"),
     "portal.closeBillingMonth": _("Close a billing month"),
     "portal.reopenBillingMonth": _("Reopen a billing month"),
+    "portal.acceptInvoiceCost": _("Accept a cost from LINE WORKS' invoice into the price book"),
 }

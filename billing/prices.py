@@ -18,13 +18,14 @@ from billing.models import PriceEntry
 
 
 class PriceBook:
-    """The price book as of any day: `entry(item_id, plan, domain_id, day)` is the entry in force that day, a
-    customer's override before the general price, a plan's price before the item's price for every plan."""
+    """The price book as of any day: `entry(item_id, plan, domain_id, day, sub_item_id)` is the entry in force
+    that day, a customer's override before the general price, then an option's tier before the option's price for
+    every tier, then a plan's price before the item's price for every plan."""
 
     def __init__(self, entries: Iterable[PriceEntry]) -> None:
-        self._entries: dict[tuple[str, str, int | None], list[PriceEntry]] = defaultdict(list)
+        self._entries: dict[tuple[str, str, str, int | None], list[PriceEntry]] = defaultdict(list)
         for entry in entries:
-            self._entries[(entry.item_id, entry.plan, entry.domain_id)].append(entry)
+            self._entries[(entry.item_id, entry.sub_item_id, entry.plan, entry.domain_id)].append(entry)
         for found in self._entries.values():
             found.sort(key=lambda e: (e.effective_from, e.pk or 0), reverse=True)
 
@@ -32,25 +33,42 @@ class PriceBook:
     def load(cls) -> PriceBook:
         return cls(PriceEntry.objects.all())
 
-    def entry(self, item_id: str, plan: str, domain_id: int | None, day: dt.date) -> PriceEntry | None:
-        keys = (
-            (item_id, plan, domain_id),
-            (item_id, "", domain_id),
-            (item_id, plan, None),
-            (item_id, "", None),
-        )
-        for key in keys:
-            for entry in self._entries.get(key, ()):
-                if entry.effective_from <= day:
-                    return entry
+    @classmethod
+    def general(cls) -> PriceBook:
+        """The book without the customers' own prices (what LINE WORKS' invoice is compared with)."""
+        return cls(PriceEntry.objects.filter(domain_id__isnull=True))
+
+    def entry(
+        self, item_id: str, plan: str, domain_id: int | None, day: dt.date, sub_item_id: str = ""
+    ) -> PriceEntry | None:
+        tiers = (sub_item_id, "") if sub_item_id else ("",)
+        for customer in (domain_id, None) if domain_id is not None else (None,):
+            for tier in tiers:
+                for each_plan in (plan, ""):
+                    for entry in self._entries.get((item_id, tier, each_plan, customer), ()):
+                        if entry.effective_from <= day:
+                            return entry
         return None
+
+    def next_from(
+        self, item_id: str, sub_item_id: str, plan: str, domain_id: int | None, after: dt.date
+    ) -> dt.date | None:
+        """The day the next entry of exactly this key takes over after `after` (None: none)."""
+        later = [e.effective_from for e in self._entries.get((item_id, sub_item_id, plan, domain_id), ())]
+        return min((day for day in later if day > after), default=None)
 
     def customers(self) -> set[int]:
         """The customers with a price of their own."""
-        return {domain_id for _item, _plan, domain_id in self._entries if domain_id is not None}
+        return {domain_id for *_key, domain_id in self._entries if domain_id is not None}
 
     def __bool__(self) -> bool:
         return bool(self._entries)
+
+
+def unit_price(entry: PriceEntry) -> int:
+    """An entry's price to the customer a month per unit; its cost passed on while its price is not set (a cost
+    learned from LINE WORKS' invoice for an item the book had no price for)."""
+    return entry.cost if entry.price is None else entry.price
 
 
 def book_stamp() -> str:
@@ -75,7 +93,13 @@ def item_units(item: Mapping[str, Any]) -> int:
 def item_entry(book: PriceBook, item: Mapping[str, Any], year: int, month: int) -> PriceEntry | None:
     """The entry in force on the item's first day (the month's first day for an item without dates)."""
     first, _last = rules.month_bounds(year, month)
-    return book.entry(item["item_id"], item["plan"], item["domain_id"], item["start_date"] or first)
+    return book.entry(
+        item["item_id"],
+        item["plan"],
+        item["domain_id"],
+        item["start_date"] or first,
+        item.get("sub_item_id") or "",
+    )
 
 
 def for_item_days(monthly_unit: int, item: Mapping[str, Any], year: int, month: int) -> int:

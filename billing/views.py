@@ -1,5 +1,6 @@
 """Billing pages: invoices (chart, arithmetic check, fetch a month), a month's invoice details (list, CSV),
-its variance findings (explain one), the price book with margins, and the exports for accounting."""
+its variance findings (explain one), the price book with margins, the costs learned from LINE WORKS' invoice
+(accepted into the price book), and the exports for accounting."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from billing import estimate, exports, selectors, services
-from billing.forms import ExplainForm, MonthForm, PriceEntryForm, ReopenForm
+from billing.forms import CostAcceptForm, ExplainForm, MonthForm, PriceEntryForm, ReopenForm
 from billing.lists import FINDING_LIST, ITEM_LIST
 from billing.permissions import CHANGE_BILLING, REOPEN_MONTHS, VIEW_BILLING
 from customers import selectors as customers_selectors
@@ -68,6 +70,7 @@ def _estimates_context(request: HttpRequest) -> dict:
     return {
         "estimates": selectors.estimates(user=request.user, top=ESTIMATE_ROWS),
         "cannot_know": estimate.CANNOT_KNOW,
+        "can_change": can(request.user, CHANGE_BILLING),
     }
 
 
@@ -158,6 +161,7 @@ def details(request: HttpRequest, year: int, month: int) -> HttpResponse:
         full_context=lambda: {
             "invoice": selectors.invoice_get(user=request.user, year=year, month=month),
             "summary": selectors.month_summary(user=request.user, year=year, month=month),
+            "can_change": can(request.user, CHANGE_BILLING),
         },
     )
 
@@ -338,7 +342,13 @@ def _prices_page(request: HttpRequest, form: PriceEntryForm | None) -> HttpRespo
     return render(
         request,
         "billing/prices.html",
-        {"entries": page.object_list, "page_obj": page, "form": form, "can_change": can_change},
+        {
+            "entries": page.object_list,
+            "page_obj": page,
+            "form": form,
+            "can_change": can_change,
+            "costs_month": selectors.cost_month_latest(user=request.user) if can_change else None,
+        },
     )
 
 
@@ -368,6 +378,7 @@ def price_add(request: HttpRequest) -> HttpResponse:
                 cost=data["cost"],
                 price=data["price"],
                 effective_from=data["effective_from"],
+                sub_item_id=data.get("sub_item_id") or "",
             )
         except services.MonthClosed as closed:  # closed between the form's check and the write
             form.add_error(None, _closed_message(closed.year, closed.month))
@@ -389,3 +400,55 @@ def price_customers(request: HttpRequest) -> HttpResponse:
         "billing/_customer_options.html",
         {"options": [customers_selectors.customer_pick_label(c) for c in found]},
     )
+
+
+def _costs_page(request: HttpRequest, year: int, month: int, form: CostAcceptForm | None) -> HttpResponse:
+    proposal = selectors.cost_proposal(user=request.user, year=year, month=month)
+    if form is None:
+        form = CostAcceptForm(acceptable=[r.key for r in proposal["to_accept"]])
+    return render(request, "billing/costs.html", {"year": year, "month": month, "form": form, **proposal})
+
+
+@require(CHANGE_BILLING)
+@require_GET
+def costs(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """The month's "Costs from LINE WORKS": what its invoice says each product or option costs a month per unit,
+    beside the price book and the previous month's invoice, to accept all or some; and the lines that cannot be
+    a price, with why."""
+    return _costs_page(request, year, month, None)
+
+
+@require(CHANGE_BILLING)
+@require_POST
+def costs_accept(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """Accept costs learned from the month's invoice: first a confirmation of exactly what is added (before and
+    after), then, confirmed, the price book's new entries (one transaction, audited; twice adds nothing)."""
+    proposal = selectors.cost_proposal(user=request.user, year=year, month=month)
+    acceptable = {r.key: r for r in proposal["to_accept"]}
+    form = CostAcceptForm(request.POST, acceptable=list(acceptable))
+    if proposal["closed"]:
+        messages.error(request, _closed_message(year, month))
+        return redirect("billing:costs", year=year, month=month)
+    if not form.is_valid():
+        return _costs_page(request, year, month, form)
+    keys = form.cleaned_data["keys"]
+    if not form.cleaned_data["confirmed"]:
+        chosen = [acceptable[key] for key in keys]
+        return render(request, "billing/costs_confirm.html", {"year": year, "month": month, "rows": chosen})
+    try:
+        added = services.invoice_cost_accept(user=request.user, year=year, month=month, keys=keys)
+    except services.NothingToAccept:
+        messages.info(request, _("Nothing was added: the price book has these costs already."))
+    except services.MonthClosed as closed:
+        messages.error(request, _closed_message(closed.year, closed.month))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d cost from LINE WORKS' invoice is in the price book from %(month)s.",
+                "%(n)d costs from LINE WORKS' invoice are in the price book from %(month)s.",
+                len(added),
+            )
+            % {"n": len(added), "month": _("%(year)d-%(month)02d") % {"year": year, "month": month}},
+        )
+    return redirect("billing:costs", year=year, month=month)

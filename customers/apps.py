@@ -12,6 +12,7 @@ class CustomersConfig(AppConfig):
         from customers import (
             bulk,
             changes,
+            events,
             finders,
             forms,
             groups,
@@ -32,6 +33,7 @@ class CustomersConfig(AppConfig):
             self.label,
             api=[api_area.AREA],
             nav=[NavItem("customers", _("Customers"), "customers:list", VIEW_CUSTOMERS, order=10)],
+            event_types=events.TYPES,
             figures=[
                 Figure(
                     key="customers",

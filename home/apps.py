@@ -22,7 +22,7 @@ class HomeConfig(AppConfig):
         from portal.core import selectors
         from portal.core.changes.bulk import BulkSource
         from portal.core.contrib import contribute
-        from portal.core.navigation import NavItem
+        from portal.core.notices.kinds import EMAIL, NoticeKind
         from portal.core.periodic import Periodic
         from portal.core.permissions import USE_PORTAL, VIEW_ACTIVITY
 
@@ -52,7 +52,21 @@ class HomeConfig(AppConfig):
             ],
             worklist=worklist_sections.SECTIONS,
             perms=permissions.PERMS,
-            user_menu=[NavItem("digest", _("Morning digest"), "digest", permissions.GET_DIGEST, order=5)],
+            notice_kinds=[
+                NoticeKind(
+                    "digest",
+                    _("Morning digest"),
+                    _(
+                        "Each morning with something to tell: the decisions due within a week on your customers, "
+                        "and who entered or left the groups you follow."
+                    ),
+                    permissions.GET_DIGEST,
+                    default=EMAIL,
+                    rooms=False,
+                    order=0,
+                    admins=False,
+                )
+            ],
             urls=[("", "home.urls")],
             # A section's full list offers the bulk actions of the list its items are rows of.
             bulk_sources=[

@@ -31,10 +31,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html
 
-from home.models import DigestOptOut
 from home.worklist import business_now, decisions_for
 from portal.core.access import GROUP_NAMES, Role
 from portal.core.contrib import customer_names
+from portal.core.models import NoticeChoice
+from portal.core.notices.kinds import EMAIL, LINE_WORKS, NONE
 from saved.selectors import group_changes_since
 
 logger = logging.getLogger(__name__)
@@ -61,13 +62,17 @@ class DigestMessage(EmailMultiAlternatives):
         return message
 
 
+#: The digest's kind of notice: each person chooses e-mail (the default), LINE WORKS or none on their Notices page.
+DIGEST = "digest"
+
+
 def digest_recipients():
     """Active Account managers with an e-mail address who have not turned the digest off."""
     return (
         get_user_model()
         .objects.filter(is_active=True, groups__name=GROUP_NAMES[Role.ACCOUNT_MANAGER])
         .exclude(email="")
-        .exclude(digest_opt_out__isnull=False)
+        .exclude(pk__in=NoticeChoice.objects.filter(kind=DIGEST, way=NONE).values("user"))
         .order_by("username")
         .distinct()
     )
@@ -75,15 +80,21 @@ def digest_recipients():
 
 def digest_is_on(*, user) -> bool:
     """Whether the user gets the digest when they have decisions due (their role and address aside)."""
-    return not DigestOptOut.objects.filter(user=user).exists()
+    return not NoticeChoice.objects.filter(user=user, kind=DIGEST, way=NONE).exists()
+
+
+def digest_way(*, user) -> str:
+    """How the user gets the digest: by e-mail unless they chose LINE WORKS (or none)."""
+    chosen = NoticeChoice.objects.filter(user=user, kind=DIGEST).values_list("way", flat=True).first()
+    return chosen or EMAIL
 
 
 def digest_turn(*, user, on: bool) -> None:
-    """Turn the user's digest on or off (idempotent)."""
-    if on:
-        DigestOptOut.objects.filter(user=user).delete()
+    """Turn the user's digest off, or back on by e-mail (idempotent; one by LINE WORKS stays so)."""
+    if not on:
+        NoticeChoice.objects.update_or_create(user=user, kind=DIGEST, defaults={"way": NONE})
     else:
-        DigestOptOut.objects.get_or_create(user=user)
+        NoticeChoice.objects.filter(user=user, kind=DIGEST, way=NONE).update(way=EMAIL)
 
 
 def _absolute(url: str) -> str:
@@ -169,6 +180,9 @@ def digest_send_all(*, today: dt.date | None = None) -> int:
     sent = 0
     with get_connection() as connection:
         for user in digest_recipients():
+            if digest_way(user=user) == LINE_WORKS:
+                sent += digest_to_line_works(user, today=today)
+                continue
             message = digest_message(user, today=today)
             if message is None:
                 continue
@@ -178,3 +192,33 @@ def digest_send_all(*, today: dt.date | None = None) -> int:
             except OSError:
                 logger.exception("digest: could not send to user %s", user.pk)
     return sent
+
+
+def digest_to_line_works(user, *, today: dt.date) -> int:
+    """The user's digest as a notice from the bot in LINE WORKS, in their language: the decisions and the
+    groups in short, and a button to the home page (told once a day); 1 if there was something to tell."""
+    from portal.core.notices.choices import tell
+    from portal.core.notices.content import Message
+    from portal.core.selectors import language_of
+
+    with translation.override(language_of(user)):
+        decisions = decisions_for(user, today=today, days=DIGEST_DAYS)
+        groups = _followed(user)
+        if not decisions and not groups:
+            return 0
+        rows = [
+            {
+                "section": str(section.title),
+                "item": item,
+                "days_left": (item.day - today).days,
+            }
+            for section, item in decisions
+        ]
+        context = {"rows": rows, "groups": groups, "today": today, "days": DIGEST_DAYS}
+        title = render_to_string("home/digest_subject.txt", context).strip()
+        text = render_to_string("home/digest_line_works.txt", context).strip()
+
+    def message() -> Message:
+        return Message(title=title, text=text, url=reverse("home"), label=translation.gettext("Open home"))
+
+    return len(tell(DIGEST, users=[user], message=message, key=f"digest:{today:%Y-%m-%d}", rooms=False))

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.core.access import Perm, Role
 
 GET_DIGEST = Perm(
-    "home", "get_digest", _("Get the morning digest of decisions by e-mail"), roles={Role.ACCOUNT_MANAGER}
+    "home", "get_digest", _("Get the morning digest of decisions"), roles={Role.ACCOUNT_MANAGER}
 )
 
 PERMS = [GET_DIGEST]

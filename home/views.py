@@ -62,6 +62,7 @@ def digest_settings(request: HttpRequest) -> HttpResponse:
         "home/digest_settings.html",
         {
             "is_on": digest.digest_is_on(user=request.user),
+            "by_line_works": digest.digest_way(user=request.user) == "line_works",
             "receives": role_of(request.user) is Role.ACCOUNT_MANAGER,
             "days": digest.DIGEST_DAYS,
             "hour": settings.DIGEST_HOUR,

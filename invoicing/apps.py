@@ -7,11 +7,14 @@ class InvoicingConfig(AppConfig):
     verbose_name = _("Customer invoices")
 
     def ready(self) -> None:
+        from celery.schedules import crontab
+
         from invoicing import api as api_area
-        from invoicing import finders, operations, permissions, retention, services, worklist
+        from invoicing import events, finders, notices, operations, permissions, retention, services, worklist
         from invoicing.permissions import VIEW_INVOICING
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
+        from portal.core.periodic import Periodic
 
         contribute(
             self.label,
@@ -25,4 +28,14 @@ class InvoicingConfig(AppConfig):
             keepers=[services.DRAFTS_KEEPER],
             runs=services.RUN_KINDS,
             finders=finders.FINDERS,
+            notice_kinds=notices.KINDS,
+            event_types=events.TYPES,
+            # Each morning at 9:00 (business time), the invoices that fell overdue are told of (once each).
+            periodic=[
+                Periodic(
+                    "invoices-overdue-notices",
+                    "invoicing.notices.overdue_tell",
+                    lambda: crontab(minute=0, hour=9),
+                )
+            ],
         )

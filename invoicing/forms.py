@@ -357,3 +357,30 @@ class PaymentForm(PortalForm):
         if day > self.today:
             raise forms.ValidationError(_("The date paid cannot be in the future."))
         return day
+
+
+# --- records as the law asks --------------------------------------------------------------------------
+
+
+class RecordsExportForm(IssuedFilterForm):
+    """The tax officer's export: the issued-invoice search's keys (customer, issue date range, total range), all
+    optional: none selects every document issued (the way out of the portal). The language is the index's
+    header's; the written rules are Japanese."""
+
+    kind = None  # type: ignore[assignment]  # every kind: a selection by period, customer and amount
+    language = forms.ChoiceField(
+        label=_("Language of the index"), choices=InvoiceLanguage.choices, initial=InvoiceLanguage.JA
+    )
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("issued_from"), data.get("issued_to")
+        if since and until and since > until:
+            self.add_error("issued_to", _("The end of the period is before its start."))
+        low, high = data.get("total_min"), data.get("total_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("total_max", _("The highest total is below the lowest."))
+        return data
+
+    def filters(self) -> IssuedFilters:
+        return self.to_filters({**self.cleaned_data, "sort": "date"})

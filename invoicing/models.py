@@ -653,3 +653,48 @@ class UnsentInvoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}: {'failed' if self.failed else 'not sent'}"
+
+
+# --- records as the law asks: the tax officer's export --------------------------------------------------
+
+
+class RecordsExport(Run):
+    """One export of the issued documents for a tax officer's request (ダウンロードの求め), or of all of them to
+    leave the portal: a ZIP of the PDFs as issued, an index of them and the written rules for preventing
+    corrections (`services.records_export`). Its `filters` are the issued-invoice search's (customer, issue
+    dates, totals; none: everything), its `up_to_number` the last number issued when it was asked, so a run
+    taken up again by another worker exports the same documents. `total`: the documents; `done`: those written;
+    `failed`: those whose PDF could not be read as issued (listed in the index, never replaced).
+
+    The ZIP is kept in the documents' store (`zip_name`) with its SHA-256 for `RETENTION_RECORDS_EXPORT_DAYS`
+    (invoicing/retention.py), at most one open per person (a double click finds it)."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    filters = models.JSONField(default=dict)
+    up_to_number = models.PositiveBigIntegerField(default=0)
+    #: The language of the index's header (the rules document is Japanese: it is written for Japan's tax office).
+    language = models.CharField(max_length=2, choices=InvoiceLanguage.choices, default=InvoiceLanguage.JA)
+    zip_name = models.CharField(max_length=255, blank=True)
+    zip_sha256 = models.CharField(max_length=64, blank=True)
+    zip_size = models.PositiveBigIntegerField(default=0)
+    #: The index in Shift_JIS is in the ZIP (False: a name in it has a character Shift_JIS lacks; the UTF-8
+    #: index holds everything).
+    shift_jis = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [one_open("requested_by", name="invoicing_one_records_export_open")]
+        indexes = [models.Index(fields=["requested_at"], name="invoicing_records_export_at")]
+
+    def __str__(self) -> str:
+        return f"records export {self.pk}"
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.zip_sha256)
+
+    @property
+    def download_name(self) -> str:
+        """The ZIP's file name where it leaves the portal: the day it was asked and its id."""
+        return f"records-{self.requested_at:%Y%m%d}-{self.pk}.zip"

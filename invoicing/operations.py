@@ -12,4 +12,6 @@ OPERATION_LABELS = {
     "portal.setDraftPrice": _("Change a price on a customer's invoice draft"),
     "portal.sendCustomerInvoice": _("Send an invoice to a customer by e-mail"),
     "portal.recordInvoicePayment": _("Record a payment of a customer's invoice"),
+    "portal.exportRecords": _("Export issued documents for a tax officer"),
+    "portal.downloadRecordsExport": _("Download an export of issued documents"),
 }

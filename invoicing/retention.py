@@ -15,10 +15,18 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.core import kept
-from portal.core.retention import KeepTaxRecords, Retention
+from portal.core.retention import KeepDays, KeepTaxRecords, Retention
 
 #: The audit entries of issuing a document: kept with the documents.
 ISSUING = ("portal.issueCustomerInvoice", "portal.issueCreditNote", "portal.issueCorrectedInvoice")
+#: The audit entries of what happened to a document after it was issued (sent, paid) and of handing the documents
+#: to a tax officer or out of the portal: each document's history, kept as long as the document.
+HISTORY = (
+    "portal.sendCustomerInvoice",
+    "portal.recordInvoicePayment",
+    "portal.exportRecords",
+    "portal.downloadRecordsExport",
+)
 
 
 def remove_documents(model: type[models.Model], ids: Sequence[Any]) -> None:
@@ -42,6 +50,25 @@ def remove_documents(model: type[models.Model], ids: Sequence[Any]) -> None:
     def _remove_files() -> None:
         still = set(model.objects.filter(pdf__in=names).values_list("pdf", flat=True))
         for name in names - still:
+            storage.documents.delete(name)
+
+    transaction.on_commit(_remove_files)
+
+
+def remove_exports(model: type[models.Model], ids: Sequence[Any]) -> None:
+    """Remove a batch of records exports and, once the batch is committed, their ZIP files."""
+    from invoicing import storage
+
+    names = set(
+        models.QuerySet(model=model)
+        .filter(pk__in=ids)
+        .exclude(zip_name="")
+        .values_list("zip_name", flat=True)
+    )
+    models.QuerySet(model=model).filter(pk__in=ids).delete()
+
+    def _remove_files() -> None:
+        for name in names:
             storage.documents.delete(name)
 
     transaction.on_commit(_remove_files)
@@ -81,6 +108,34 @@ RETENTION = [
         kept=_("Audit entries of issuing invoices, corrected invoices and credit notes"),
         reason=_WHY,
         where=Q(operation_id__in=ISSUING),
+    ),
+    Retention(
+        model="core.AuditEntry",
+        date_field="created_at",
+        keep=_LEGAL,
+        kept=_(
+            "Audit entries of sending customer invoices, recording their payments and exporting them for a tax "
+            "officer"
+        ),
+        reason=_(
+            "Each issued document's history (when it was sent and to whom, what was paid, to whom it was handed) "
+            "is kept as long as the document itself: the law asks that the records and what was done with them "
+            "can be shown for as long as the invoices are kept."
+        ),
+        where=Q(operation_id__in=HISTORY),
+    ),
+    Retention(
+        model="invoicing.RecordsExport",
+        table=_("Records exports"),
+        date_field="requested_at",
+        keep=KeepDays("RETENTION_RECORDS_EXPORT_DAYS", 30),
+        kept=_("ZIP files of issued documents exported for a tax officer or to leave the portal"),
+        reason=_(
+            "An export is a copy of documents the portal keeps anyway: a month is long enough to hand it over. "
+            "Who exported what stays in the audit trail. An export still being made is never removed."
+        ),
+        removable=Q(finished_at__isnull=False),
+        remove=remove_exports,
     ),
     kept.months_rule(
         month="invoicing.DraftMonth",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoicing import views, views_corrections, views_search, views_sending
+from invoicing import views, views_corrections, views_records, views_search, views_sending
 
 app_name = "invoicing"
 
@@ -41,4 +41,11 @@ urlpatterns += [
         views_corrections.draft_prices,
         name="draft_prices",
     ),
+]
+
+# Records as the law asks: the rules, and the tax officer's export.
+urlpatterns += [
+    path("records/", views_records.records, name="records"),
+    path("records/exports/<int:export_id>/", views_records.records_export, name="records_export"),
+    path("records/exports/<int:export_id>.zip", views_records.records_download, name="records_download"),
 ]

@@ -88,6 +88,10 @@ def _issued_page(request: HttpRequest, number: int, form: PaymentForm | None = N
             owed=found.row.owed, today=today, initial={"amount": found.row.owed, "paid_on": today}
         )
     invoice = found.row.invoice
+    corrections = corrections_context(request, invoice)
+    history = selectors.document_history(
+        invoice, sendings=found.sendings, payments=found.payments, corrections=corrections["corrections"]
+    )
     return render(
         request,
         "invoicing/issued.html",
@@ -98,7 +102,8 @@ def _issued_page(request: HttpRequest, number: int, form: PaymentForm | None = N
             "can_change": can(request.user, CHANGE_INVOICING),
             # What the mail server said, for Admins: the sentence of each failure is for everyone.
             "show_detail": role_of(request.user) is Role.ADMIN,
-            **corrections_context(request, invoice),
+            "history": history,
+            **corrections,
         },
         status=status,
     )

@@ -9,9 +9,12 @@ class PartnerAccountConfig(AppConfig):
     verbose_name = _("Partner account")
 
     def ready(self) -> None:
-        from partner_account import permissions
+        from celery.schedules import crontab
+
+        from partner_account import notices, permissions
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
+        from portal.core.periodic import Periodic
 
         contribute(
             self.label,
@@ -26,4 +29,13 @@ class PartnerAccountConfig(AppConfig):
             ],
             perms=permissions.PERMS,
             urls=[("partner-account/", "partner_account.urls")],
+            notice_kinds=notices.KINDS,
+            # Each morning at 9:00 (business time): a connected account whose refresh token ends soon.
+            periodic=[
+                Periodic(
+                    "partner-account-expiring",
+                    "partner_account.notices.expiring_tell",
+                    lambda: crontab(minute=0, hour=9),
+                )
+            ],
         )

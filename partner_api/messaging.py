@@ -86,6 +86,7 @@ def post_incoming_webhook(
     text: str,
     session: requests.Session | None = None,
     timeout: tuple[float, float] = (constants.DEFAULT_CONNECT_TIMEOUT, constants.DEFAULT_READ_TIMEOUT),
+    limiter: RateLimiter | None = None,
 ) -> None:
     """Post `title` and `text` to a talk room's Incoming Webhook URL (postIncomingWebhook). Any 2xx is delivered.
     Otherwise the error a write of the Partner API gets, judged by the transport's own rules
@@ -93,6 +94,9 @@ def post_incoming_webhook(
     400: the post does not fit); 503, or not reached before sending: to be tried again; sent and unanswered, or
     answered 500, 502 or 504: `OutcomeUnknownError` (the room may show it already: never posted again blindly)."""
     body: dict[str, Any] = {"title": title, "body": {"text": text}}
+    # The one limiter, this operation's own budget: it blocks until a call is allowed.
+    if limiter is not None:
+        limiter.acquire(POST_WEBHOOK.operation_id)
     try:
         response = (session or requests).post(url, json=body, timeout=timeout)
     except requests.RequestException as exc:

@@ -270,6 +270,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=3600)
+# The queue tasks are sent to and workers read by default (a worker's own tasks, such as a notice's delivery after
+# the change it reports, go there too).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # Beat reads every crontab's hours and days in Celery's time zone (celery.schedules.crontab takes its app's): the
 # business one, so the 08:00 digest goes out at 08:00 in Tokyo. Messages and ETAs stay in UTC (enable_utc).
 CELERY_TIMEZONE = BUSINESS_TIME_ZONE
@@ -334,6 +337,10 @@ RETENTION_KEPT_COPY_DAYS = env.int("RETENTION_KEPT_COPY_DAYS", default=90)
 RETENTION_USAGE_SNAPSHOT_DAYS = env.int("RETENTION_USAGE_SNAPSHOT_DAYS", default=730)
 # Who entered or left a followed group (the saved views room), told in the next morning's digest.
 RETENTION_GROUP_CHANGE_DAYS = env.int("RETENTION_GROUP_CHANGE_DAYS", default=90)
+# The ZIPs of issued documents exported for a tax officer or to leave the portal (invoicing's Records page).
+RETENTION_RECORDS_EXPORT_DAYS = env.int("RETENTION_RECORDS_EXPORT_DAYS", default=30)
+if RETENTION_RECORDS_EXPORT_DAYS < 1:
+    raise ImproperlyConfigured("RETENTION_RECORDS_EXPORT_DAYS must be at least 1")
 TAX_YEAR_END_MONTH = env.int("TAX_YEAR_END_MONTH", default=12)
 HOUSEKEEPING_HOUR = env.int("HOUSEKEEPING_HOUR", default=3)
 # The size of one table the Data kept page watches for: it says the month each table reaches it at its growth
@@ -427,9 +434,18 @@ EMAIL_HOST_PASSWORD = _secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Partner Portal <portal@localhost>")
-#: The partner tenant's bot that sends notices in LINE WORKS (portal/core/notices.py); 0: none set, so a notice
+#: The partner tenant's bot that sends notices in LINE WORKS (portal/core/notices/); 0: none set, so a notice
 #: by LINE WORKS is not delivered (the sandbox's is 2000001).
 LINE_WORKS_BOT_ID = env.int("LINE_WORKS_BOT_ID", default=0)
+#: Team rooms are added by an Incoming Webhook URL that starts with this (portal/core/notices/rooms.py).
+LINE_WORKS_WEBHOOK_URL_PREFIX = env.str(
+    "LINE_WORKS_WEBHOOK_URL_PREFIX", default="https://webhook.worksmobile.com/message/"
+)
+#: Events may be sent to addresses on the loopback or a private network (portal/core/events/delivery.py): off, so
+#: that an Admin's endpoint cannot turn the sender against the portal's own network. On for an in-house receiver.
+EVENTS_ALLOW_PRIVATE_ADDRESSES = env.bool("EVENTS_ALLOW_PRIVATE_ADDRESSES", default=False)
+#: Events and their deliveries are kept this many days (portal/core/retention_rules.py).
+RETENTION_EVENT_DAYS = env.int("RETENTION_EVENT_DAYS", default=30)
 #: Notices are kept this many days after they were written (portal/core/retention_rules.py).
 RETENTION_NOTICE_DAYS = env.int("RETENTION_NOTICE_DAYS", default=90)
 # The portal's address as people reach it: the links in e-mails (no request to take it from).
@@ -468,6 +484,42 @@ SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60 + 86_400
 # Two-factor sign-in (django-otp): the name authenticator apps show beside the portal's codes.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Partner Portal")
+
+# --- Sign-in with the company's identity provider (OpenID Connect; accounts/oidc.py, docs/sign-in.md) ----------
+# Off while OIDC_ISSUER is empty. On: the sign-in page offers "Sign in with OIDC_PROVIDER_NAME"; the provider's
+# discovery document is read from OIDC_ISSUER/.well-known/openid-configuration, and its issuer must be this one.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").strip()
+OIDC_CLIENT_ID = _secret("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = _secret("OIDC_CLIENT_SECRET")
+# The provider's name as people know it (Okta, Microsoft Entra ID, ...): the sign-in page's "Sign in with <name>".
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="")
+OIDC_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+# The claim (of the ID token, else of userinfo) that lists the person's groups; a dotted path reads a nested one.
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+# Which groups give which role: "role:group,role:group" (roles: admin, account_manager, finance, support; a role
+# may be named several times). A person in the groups of two roles gets the stronger one; in none, is refused.
+OIDC_ROLE_GROUPS = env.str("OIDC_ROLE_GROUPS", default="")
+# Who may still sign in with a password while OIDC_ISSUER is set: "admins" (the break-glass Admins) or "everyone".
+OIDC_LOCAL_SIGNIN = env.str("OIDC_LOCAL_SIGNIN", default="admins")
+# The address the provider returns to, as registered with it; empty: built from the request
+# (<portal>/accounts/oidc/callback/).
+OIDC_CALLBACK_URL = env.str("OIDC_CALLBACK_URL", default="")
+# Seconds to wait for the provider's answers (discovery, token, keys, userinfo).
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
+if OIDC_ISSUER:
+    _oidc_needs = ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_PROVIDER_NAME", "OIDC_ROLE_GROUPS")
+    _oidc_missing = [name for name in _oidc_needs if not globals()[name]]
+    if _oidc_missing:
+        raise ImproperlyConfigured(f"OIDC_ISSUER is set, so {', '.join(_oidc_missing)} must be set too.")
+    for _item in OIDC_ROLE_GROUPS.split(","):
+        _role, _colon, _group = (piece.strip() for piece in _item.partition(":"))
+        if _role not in ("admin", "account_manager", "finance", "support") or not _group:
+            raise ImproperlyConfigured(
+                f"OIDC_ROLE_GROUPS: {_item.strip()!r} is not role:group (roles: admin, account_manager, finance, "
+                "support)."
+            )
+if OIDC_LOCAL_SIGNIN not in ("admins", "everyone"):
+    raise ImproperlyConfigured("OIDC_LOCAL_SIGNIN must be admins or everyone.")
 
 # --- Content-Security-Policy (django-csp) ---------------------------------------------------------------
 # Only the portal's own assets: scripts (htmx included, served from static files) and styles come from this

@@ -14,7 +14,6 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     # For Prometheus, not people: off unless METRICS_ENABLED, then only with METRICS_TOKEN (portal/core/metrics.py).
     path("metrics", core_views.metrics_page, name="metrics"),
-    path("accounts/", include("django.contrib.auth.urls")),
     # Django's language switch, remembering a signed-in user's choice (portal.core.views.set_language).
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
@@ -29,6 +28,8 @@ urlpatterns = [
     ),
     # Each app's pages, where the app mounts them (contribute(..., urls=[(prefix, urlconf)])), in app order.
     *(path(prefix, include(urlconf)) for prefix, urlconf in contributions("urls")),
+    # Django's own sign-in pages, after the apps' so that an app may take one over (accounts: the log-in page).
+    path("accounts/", include("django.contrib.auth.urls")),
 ]
 
 handler400 = "portal.core.views.error_400"

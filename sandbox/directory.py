@@ -13,6 +13,10 @@ USERS = [
     ("a1f0c2d4-0001-4c6e-9a10-5a4e0b1c0001", "admin@partner-demo.by-works.com", "Sandbox Admin"),
     ("a1f0c2d4-0002-4c6e-9a10-5a4e0b1c0002", "sales@partner-demo.by-works.com", "Sato Hanako"),
     ("a1f0c2d4-0003-4c6e-9a10-5a4e0b1c0003", "billing@partner-demo.by-works.com", "Suzuki Ichiro"),
+    # The portal's demo users (`make run`), whose LINE WORKS IDs are not their demo e-mail addresses.
+    ("a1f0c2d4-0004-4c6e-9a10-5a4e0b1c0004", "manager@partner-demo.by-works.com", "Sato Aiko"),
+    ("a1f0c2d4-0005-4c6e-9a10-5a4e0b1c0005", "support@partner-demo.by-works.com", "Tanaka Ken"),
+    ("a1f0c2d4-0006-4c6e-9a10-5a4e0b1c0006", "finance@partner-demo.by-works.com", "Clark Emma"),
 ]
 
 NOTICES_CHANNEL = "c0ffee00-0001-4d2a-8b1e-7f3a9c5d0001"

@@ -110,3 +110,10 @@ SANDBOX_REQUEST_LOG_SIZE = _env_int("SANDBOX_REQUEST_LOG_SIZE", 5000)
 SANDBOX_LOGIN_USER = os.environ.get("SANDBOX_LOGIN_USER", "admin@partner-demo.by-works.com")
 SANDBOX_LOGIN_PASSWORD = os.environ.get("SANDBOX_LOGIN_PASSWORD", "sandbox-password")
 SANDBOX_PARTNER_NAME = os.environ.get("SANDBOX_PARTNER_NAME", "Sandbox Partner K.K.")
+# The company's identity provider the sandbox also plays (sandbox/identity.py, /oidc/...): the portal's client
+# registration with it, and the prefixes its sign-in may return to (a real provider registers exact URLs).
+SANDBOX_OIDC_CLIENT_ID = os.environ.get("SANDBOX_OIDC_CLIENT_ID", "partner-portal")
+SANDBOX_OIDC_CLIENT_SECRET = os.environ.get("SANDBOX_OIDC_CLIENT_SECRET", "sandbox-oidc-secret")
+SANDBOX_OIDC_REDIRECT_PREFIXES = os.environ.get(
+    "SANDBOX_OIDC_REDIRECT_PREFIXES", "http://127.0.0.1 http://localhost http://[::1]"
+)

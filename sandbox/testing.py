@@ -31,11 +31,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import jwt
 import requests
 
 from sandbox.contract import Contract, Operation, load_contract
+from sandbox.directory import PORTAL_BOT_ID
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
@@ -144,6 +146,11 @@ def portal_settings(credentials: dict[str, str]) -> dict[str, str]:
         "PARTNER_API_CLIENT_SECRET": credentials["client_secret"],
         "PARTNER_API_SERVICE_ACCOUNT": credentials["service_account"],
         "PARTNER_API_PRIVATE_KEY_FILE": credentials["private_key_file"],
+        # The partner tenant's bot and Incoming Webhook URLs (sandbox/directory.py), served at the server's root.
+        "LINE_WORKS_BOT_ID": str(PORTAL_BOT_ID),
+        "LINE_WORKS_WEBHOOK_URL_PREFIX": "{0.scheme}://{0.netloc}/message/".format(
+            urlsplit(credentials["base_url"])
+        ),
     }
 
 
@@ -246,6 +253,34 @@ class Sandbox:
 
     def client(self, scope: str = "partner", *, validate: bool = True) -> SandboxClient:
         return SandboxClient(self, self.token(scope), validate=validate)
+
+    # --- The identity provider (sandbox/api/oidc.py) ------------------------------------------------------
+
+    @property
+    def oidc_issuer(self) -> str:
+        return self.root + "/oidc"
+
+    def oidc_settings(self, **overrides: str) -> dict[str, str]:
+        """The portal's OIDC_* settings that point its "Sign in with ..." at this sandbox's identity provider,
+        with its seeded groups mapped to the four roles."""
+        provider = self.admin("GET", "oidc/people")
+        role_groups = ",".join(f"{role}:{group}" for role, group in provider["roleGroups"].items())
+        return {
+            "OIDC_ISSUER": provider["issuer"],
+            "OIDC_CLIENT_ID": provider["clientId"],
+            "OIDC_CLIENT_SECRET": provider["clientSecret"],
+            "OIDC_PROVIDER_NAME": "Sandbox IdP",
+            "OIDC_ROLE_GROUPS": role_groups,
+            **overrides,
+        }
+
+    def oidc_person(self, sub: str, **fields: Any) -> dict[str, Any]:
+        """Add or replace a person of the identity provider: username, name, email, emailVerified, groups."""
+        return self.admin("PUT", f"oidc/people/{sub}", fields)
+
+    def oidc_faults(self, **faults: Any) -> dict[str, Any]:
+        """Spoil the next ID tokens on purpose: aud="...", iss="...", expired=True, other_key=True; none clears."""
+        return self.admin("PUT", "oidc/faults", faults)
 
     # --- /_sandbox ----------------------------------------------------------------------------------------
 

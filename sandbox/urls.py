@@ -1,10 +1,11 @@
 """Routes: /v1.0/... from each domain module's ``urlpatterns`` and the bot message operations, the Incoming
-Webhook's /message/<token>, /oauth2/v2.0/..., /_sandbox/..."""
+Webhook's /message/<token>, /oauth2/v2.0/..., the identity
+provider's /oidc/... (sandbox/api/oidc.py), /_sandbox/..."""
 
 from django.urls import include, path
 
 from sandbox import registry
-from sandbox.api import admin, oauth
+from sandbox.api import admin, oauth, oidc
 
 api_patterns = []
 for module in registry.load_domain_modules():
@@ -18,6 +19,7 @@ urlpatterns = [
     *messaging.webhook_patterns,
     path("oauth2/v2.0/token", oauth.token),
     path("oauth2/v2.0/authorize", oauth.authorize),
+    *oidc.urlpatterns,
     *admin.urlpatterns,
     *messaging.admin_patterns,
 ]

@@ -13,6 +13,7 @@ class SavedConfig(AppConfig):
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
         from portal.core.permissions import USE_PORTAL
+        from saved import notices
         from saved.permissions import PERMS
         from saved.retention import RETENTION
 
@@ -23,4 +24,5 @@ class SavedConfig(AppConfig):
             retention=RETENTION,
             user_menu=[NavItem("saved", _("Saved views"), "saved:list", USE_PORTAL, order=3)],
             home_panels=[NavItem("saved", _("Saved views"), "saved:list", USE_PORTAL, order=10)],
+            notice_kinds=notices.KINDS,
         )

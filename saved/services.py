@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from portal.core.access import can
 from saved.models import PATH_LENGTH, QUERY_LENGTH, TITLE_LENGTH, Follow, GroupChange, SavedView
+from saved.notices import entered_tell
 from saved.permissions import SHARE_VIEWS
 from saved.selectors import Listed, may_open
 
@@ -91,4 +92,5 @@ def follow_record(*, follow: Follow, members: Sequence[int] | None, now: dt.date
             + [GroupChange(follow=follow, domain_id=d, entered=False, at=now) for d in sorted(left)]
         )
         Follow.objects.filter(pk=follow.pk).update(members=sorted(current), checked_at=now, too_many=False)
+        entered_tell(follow=follow, entered=sorted(entered), key=now.isoformat())
     return len(entered), len(left)

@@ -217,6 +217,17 @@ def frozen():
 
 
 @pytest.fixture(autouse=True)
+def _event_endpoints_are_read_afresh():
+    """The enabled event endpoints are cached (portal/core/events/outbox.py): a test's endpoints, rolled back
+    with it, are not the next test's."""
+    from portal.core.events.outbox import endpoints_changed
+
+    endpoints_changed()
+    yield
+    endpoints_changed()
+
+
+@pytest.fixture(autouse=True)
 def _language_of_each_test_is_its_own():
     """A request in Japanese leaves Japanese active in the thread (LocaleMiddleware does not reset it): each
     test starts from the default language, whatever ran before it."""

@@ -12,7 +12,8 @@ from bench.seed.batches import batch_seed
 from bench.seed.billing import billing_setup, line_works_months
 from bench.seed.customers import customers_seed, options_seed
 from bench.seed.history import history_seed
-from bench.seed.invoices import issued_months
+from bench.seed.invoices import issued_months, records_exported
+from bench.seed.notices import events_seed, notices_seed
 from bench.seed.people import ids_of, people
 from bench.seed.saved import saved_views_seed
 from bench.seed.usage import usage_seed
@@ -49,10 +50,13 @@ def _seed(*, customers: int, months: int, verbose: bool) -> dict[str, int]:
         ("billing details and prices", lambda: billing_setup(rng, today, months)),
         ("LINE WORKS invoices and details", lambda: line_works_months(rng, today, max(1, months))),
         ("issued invoices", lambda: issued_months(rng, today, max(1, months))),
+        ("records export", lambda: records_exported(today)),
         ("usage", lambda: usage_seed(rng, today, months)),
         ("history", lambda: history_seed(rng, today, months)),
         ("bulk batch", lambda: batch_seed()),
         ("saved views", lambda: saved_views_seed()),
+        ("notices", lambda: notices_seed(today)),
+        ("events", lambda: events_seed(customers)),
         ("estimates", lambda: estimates_seed(today)),
     ]
     _run(steps, verbose=verbose)

@@ -201,3 +201,26 @@ def _credit_note(invoice, number: int, issue_date: dt.date, issued_at: dt.dateti
         issued_at=issued_at + dt.timedelta(days=10),
         issued_by=finance,
     )
+
+
+def records_exported(today: dt.date) -> None:
+    """One customer's last three months of documents exported for a tax officer, made as the worker makes it (the
+    Records page's latest exports; the export's page): the customer every page of one customer opens
+    (`bench.pages.CUSTOMER_INDEX`, 24), by its domainId."""
+    from bench.seed.customers import FIRST_DOMAIN
+    from invoicing import services
+    from invoicing.models import IssuedInvoice, RecordsExport
+    from invoicing.selectors import IssuedFilters
+    from invoicing.services.records import filters_kept
+
+    filters = IssuedFilters(
+        q=str(FIRST_DOMAIN + 24), issued_from=today - dt.timedelta(days=92), issued_to=today
+    )
+    # Written as the request writes it, without queueing its task: the seed makes it here.
+    export = RecordsExport.objects.create(
+        requested_by=user_of("finance"),
+        filters=filters_kept(filters),
+        up_to_number=IssuedInvoice.objects.order_by("-number").values_list("number", flat=True).first() or 0,
+        language="ja",
+    )
+    services.records_export(export_id=export.pk)

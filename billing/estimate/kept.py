@@ -30,8 +30,8 @@ from portal.core.kept import KEPT_MARGIN, Keeper, KeptState
 
 #: The estimate's rules, as a number: a kept estimate worked out by other rules (an older release) is worked out
 #: again. Move it on with any change to how lines are worked out or priced, or to what a month keeps (3: its
-#: margins).
-RULES = 3
+#: margins; 4: an option's tier priced on its own, and the items without a price).
+RULES = 4
 
 #: The customers of the largest billed cost whose margins a month keeps (the findings page shows them).
 MARGINS_KEPT = 200
@@ -196,7 +196,25 @@ def _totals(year: int, month: int) -> dict:
         all_unknown=Coalesce(Sum("unknown"), 0),
         all_customers_unknown=Count("pk", filter=Q(unknown__gt=0)),
     )
-    return {name: summed[f"all_{name}"] for name in ESTIMATE_FIGURES}
+    totals = {name: summed[f"all_{name}"] for name in ESTIMATE_FIGURES}
+    totals["unpriced"] = _unpriced(year, month)
+    return totals
+
+
+def _unpriced(year: int, month: int) -> list[list]:
+    """The items the month's kept copies have no price for, with their number of periods: [[item, tier, plan,
+    periods], ...] (the worker's: it reads the lines of the copies with such a period only)."""
+    found: dict[tuple[str, str, str], int] = {}
+    copies = EstimateCopy.objects.filter(year=year, month=month, unknown__gt=0).values_list(
+        "lines", flat=True
+    )
+    for lines in copies.iterator(chunk_size=500):
+        for line in json.loads(lines):
+            # [item type, item, tier, plan, units, start, end, subscription, cost, price]
+            if line[8] is None:
+                key = (line[1], line[2], line[3])
+                found[key] = found.get(key, 0) + 1
+    return [[*key, periods] for key, periods in sorted(found.items())]
 
 
 def months_kept(today: dt.date) -> list[tuple[int, int]]:

@@ -55,6 +55,10 @@ UNKNOWABLE = (
 CANNOT_KNOW = (
     *UNKNOWABLE,
     _("Items the price book has no price for are listed as unknown and left out of the totals."),
+    _(
+        "A cost learned from LINE WORKS' invoice whose price to the customer is not set yet is passed on at cost "
+        "in the price to customers."
+    ),
 )
 
 
@@ -344,6 +348,8 @@ class Summary:
     unknown: int
     customers_unknown: int
     top: tuple[CustomerEstimate, ...]
+    #: The items without a price and their number of periods: ((item, tier, plan, periods), ...), as kept.
+    unpriced: tuple[tuple[str, str, str, int], ...] = ()
 
     @property
     def margin(self) -> int:
@@ -372,4 +378,5 @@ def estimate_summary(*, year: int, month: int, top: int) -> Summary:
         totals["unknown"],
         totals["customers_unknown"],
         tuple(make(_KeptCustomer, (row[0], row[1], source, None, None, row[2:5])) for row in rows),
+        tuple((item, tier, plan, periods) for item, tier, plan, periods in (kept or {}).get("unpriced", [])),
     )

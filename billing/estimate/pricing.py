@@ -1,5 +1,6 @@
 """A simulated line priced: its cost and price by the price book's entry in force on its first day (`priced`),
-prorated by its days as the invoice does (contract/parts/billing.notes.md, "Proration"; `rules.prorated`), and
+(its price to the customer the cost passed on while the book has none: `prices.unit_price`) prorated by its
+days as the invoice does (contract/parts/billing.notes.md, "Proration"; `rules.prorated`), and
 a line of the whole month priced with the book's entry looked up once per item and plan (`priced_whole_month`).
 The lines are `billing.estimate.simulate`'s; the book is `billing.prices`."""
 
@@ -13,14 +14,15 @@ from billing.models import PriceEntry
 def priced(line: Line, book: prices.PriceBook, domain_id: int, year: int, month: int) -> Line:
     """The line with its cost and price by the price book's entry in force on its first day, prorated to its
     days; unchanged (unknown) when the book has no price for it."""
-    entry = book.entry(line.item_id, line.plan, domain_id, line.start)
+    entry = book.entry(line.item_id, line.plan, domain_id, line.start, line.sub_item_id)
     if entry is None:
         return line
+    unit_price = prices.unit_price(entry)
     if line.start.day == 1 and (line.end + DAY).day == 1:  # the whole month: nothing to prorate
-        cost, price = entry.cost * line.units, entry.price * line.units
+        cost, price = entry.cost * line.units, unit_price * line.units
     else:
         cost = rules.prorated(entry.cost * line.units, line.start, line.end, year, month)
-        price = rules.prorated(entry.price * line.units, line.start, line.end, year, month)
+        price = rules.prorated(unit_price * line.units, line.start, line.end, year, month)
     return Line(
         line.item_type,
         line.item_id,
@@ -45,11 +47,11 @@ def priced_whole_month(
     """`priced` for a line of the whole month (nothing to prorate), the book's entry looked up once for each
     item and plan (for a customer without a price of its own)."""
     if domain_id in overridden:
-        entry = book.entry(line.item_id, line.plan, domain_id, line.start)
+        entry = book.entry(line.item_id, line.plan, domain_id, line.start, line.sub_item_id)
     else:
-        key = (line.item_id, line.plan)
+        key = (line.item_id, line.sub_item_id, line.plan)
         if key not in entries:
-            entries[key] = book.entry(line.item_id, line.plan, None, line.start)
+            entries[key] = book.entry(line.item_id, line.plan, None, line.start, line.sub_item_id)
         entry = entries[key]
     if entry is None:
         return line
@@ -64,5 +66,5 @@ def priced_whole_month(
         line.end,
         line.subscription_id,
         entry.cost * units,
-        entry.price * units,
+        prices.unit_price(entry) * units,
     )

@@ -9,6 +9,8 @@
 - `prices`: the price book's page and the entries its form checks against (`price_entry_page`,
   `price_entry_on`, `price_entry_next`).
 - `customer_page`: the customer page's Billing section (`customer_billing_section`, `usage_chart`).
+- `costs`: costs learned from LINE WORKS' invoices as Finance's page reads them (`cost_proposal`, `cost_month_latest`), and why
+  the estimate has no price for an item (`unpriced_why`, `Unpriced`).
 - `closing`: the months Finance closed (`closed_months`, `month_is_closed`, `month_closing_state`).
 - `estimate`: the estimate as billing's pages read it (`estimates`, `estimate_kept_state`, `kept_margins`, `month_estimate`,
   `estimate_against_invoice`).
@@ -30,6 +32,7 @@ from billing.selectors.charged import (
     price_book_stamp,
 )
 from billing.selectors.closing import closed_months, month_closing_state, month_closings, month_is_closed
+from billing.selectors.costs import Unpriced, cost_month_latest, cost_proposal, unpriced_why
 from billing.selectors.customer_page import customer_billing_section, usage_chart
 from billing.selectors.estimate import (
     estimate_against_invoice,
@@ -66,7 +69,10 @@ __all__ = [
     "ITEM_SORTS",
     "ItemFilters",
     "PRICED_TYPES",
+    "Unpriced",
     "closed_months",
+    "cost_month_latest",
+    "cost_proposal",
     "customer_billing_section",
     "customers_unchecked",
     "estimate_against_invoice",
@@ -97,5 +103,6 @@ __all__ = [
     "price_entry_next",
     "price_entry_on",
     "price_entry_page",
+    "unpriced_why",
     "usage_chart",
 ]

@@ -54,7 +54,7 @@ def month_charged_items(*, user, year: int, month: int, domain_id: int | None = 
     for item in priced_item_rows(year, month, CHARGED_TYPES, domain_id=domain_id):
         code = item["sub_item_id"] or item["item_id"]
         entry = item_entry(book, item, year, month)
-        if entry is not None:
+        if entry is not None and entry.price is not None:
             unit_price, amount = entry.price, for_item_days(entry.price, item, year, month)
         elif item["item_type"] in PRICED_TYPES and code:
             unit_price, amount = None, None
@@ -114,8 +114,11 @@ def month_estimated_items(*, user, year: int, month: int, domain_id: int | None 
     for customer in estimate.month_estimate(year=year, month=month, domain_ids=ids).customers:
         domain_id, name, code = customer.domain_id, customer.company_name, customer.customer_code
         for line in customer.lines:
-            entry = book.entry(line.item_id, line.plan, domain_id, line.start)
-            unit_price, amount = (None, None) if entry is None else (entry.price, line.price)
+            entry = book.entry(line.item_id, line.plan, domain_id, line.start, line.sub_item_id)
+            # A cost learned from LINE WORKS' invoice without a price to the customer yet: the draft waits for it.
+            unit_price, amount = (
+                (None, None) if entry is None or entry.price is None else (entry.price, line.price)
+            )
             charged.append(
                 ChargedItem(
                     domain_id=domain_id,

@@ -9,6 +9,7 @@ from django.core.paginator import Page
 from billing import estimate, prices, rules
 from billing.models import EstimateMonth, Invoice
 from billing.permissions import VIEW_BILLING
+from billing.selectors.costs import unpriced_grouped, unpriced_why
 from portal.core import clock, kept
 from portal.core.access import check
 
@@ -25,18 +26,25 @@ def estimates(*, user, top: int) -> list[dict]:
     running = rules.month_of(today)
     months = estimate.months_estimated(today, invoiced=invoiced)
     book = prices.book_stamp()  # what both months' states compare, read once
-    return [
-        {
-            "kept": kept.ask(
-                estimate.KEPT, year, month, state=estimate.estimate_state(year, month, book=book)
-            ),
-            "estimate": estimate.estimate_summary(year=year, month=month, top=top),
-            "running": (year, month) == running,
-            "next_invoice": (year, month) == months[0],
-            "issued_on": rules.issued_on(year, month),
-        }
-        for year, month in months
-    ]
+    out = []
+    for year, month in months:
+        # The state first: a month behind is queued (worked out at once where the worker is eager, as in tests).
+        state = kept.ask(estimate.KEPT, year, month, state=estimate.estimate_state(year, month, book=book))
+        summary = estimate.estimate_summary(year=year, month=month, top=top)
+        out.append(
+            {
+                "kept": state,
+                "estimate": summary,
+                # Each item without a price, and why: what the latest invoice that bills it says.
+                "unpriced": unpriced_grouped(
+                    unpriced_why(user=user, year=year, month=month, unpriced=summary.unpriced)
+                ),
+                "running": (year, month) == running,
+                "next_invoice": (year, month) == months[0],
+                "issued_on": rules.issued_on(year, month),
+            }
+        )
+    return out
 
 
 def estimate_kept_state(*, user, year: int, month: int) -> kept.KeptState:

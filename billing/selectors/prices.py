@@ -19,21 +19,31 @@ from portal.core.access import check
 from portal.core.lists import capped_count, paginate
 
 
-def price_entry_next(*, item_id: str, plan: str, domain_id: int | None, after: dt.date) -> dt.date | None:
-    """The day the next entry of the same item, plan and customer takes over after `after` (None: none)."""
+def price_entry_next(
+    *, item_id: str, plan: str, domain_id: int | None, after: dt.date, sub_item_id: str = ""
+) -> dt.date | None:
+    """The day the next entry of the same item, tier, plan and customer takes over after `after` (None: none)."""
     return (
-        PriceEntry.objects.filter(item_id=item_id, plan=plan, domain_id=domain_id, effective_from__gt=after)
+        PriceEntry.objects.filter(
+            item_id=item_id, sub_item_id=sub_item_id, plan=plan, domain_id=domain_id, effective_from__gt=after
+        )
         .order_by("effective_from")
         .values_list("effective_from", flat=True)
         .first()
     )
 
 
-def price_entry_on(*, item_id: str, plan: str, domain_id: int | None, day: dt.date) -> PriceEntry | None:
-    """The entry of the same item, plan and customer from that very day, if the book has one."""
-    return PriceEntry.objects.filter(
-        item_id=item_id, plan=plan, domain_id=domain_id, effective_from=day
-    ).first()
+def price_entry_on(
+    *, item_id: str, plan: str, domain_id: int | None, day: dt.date, sub_item_id: str = ""
+) -> PriceEntry | None:
+    """The entry of the same item, tier, plan and customer from that very day, if the book has one (the newest)."""
+    return (
+        PriceEntry.objects.filter(
+            item_id=item_id, sub_item_id=sub_item_id, plan=plan, domain_id=domain_id, effective_from=day
+        )
+        .order_by("-pk")
+        .first()
+    )
 
 
 def price_entry_page(*, user, page, per_page: int) -> Page:
@@ -46,7 +56,7 @@ def price_entry_page(*, user, page, per_page: int) -> Page:
     check(user, VIEW_BILLING)
     following = Window(
         Lag("effective_from"),
-        partition_by=[F("item_id"), F("plan"), F("domain_id")],
+        partition_by=[F("item_id"), F("sub_item_id"), F("plan"), F("domain_id")],
         order_by=[F("effective_from").desc(), F("pk").desc()],
     )
     entries = PriceEntry.objects.select_related("created_by").annotate(next_from=following)

@@ -8,6 +8,9 @@
 - `findings`: the variance check run on a month's facts and stored (`finding_month_check`), a finding
   explained (`finding_explain`); the facts and kinds of finding are billing/findings.py.
 - `prices`: a price added to the price book (`price_entry_create`); the book and pricing are billing/prices.py.
+- `costs`: what a month's invoice says each product or option costs, learned when the month is stored
+  (`invoice_cost_learn`), and Finance accepting it into the price book (`invoice_cost_accept`); the rules of
+  what is a price are billing/costs.py.
 - `closing`: a month closed and reopened (`month_close`, `month_reopen`); a write to a closed month refused
   (`refuse_if_closed`, `MonthClosed`).
 
@@ -22,6 +25,7 @@ from billing.services.closing import (
     month_reopen,
     refuse_if_closed,
 )
+from billing.services.costs import NothingToAccept, invoice_cost_accept, invoice_cost_learn
 from billing.services.findings import FindingNotFound, finding_explain, finding_month_check
 from billing.services.invoices import invoice_month_store, invoice_year_store, month_fetch_request
 from billing.services.prices import price_entry_create
@@ -32,8 +36,11 @@ __all__ = [
     "FindingNotFound",
     "MonthClosed",
     "MonthNotClosable",
+    "NothingToAccept",
     "finding_explain",
     "finding_month_check",
+    "invoice_cost_accept",
+    "invoice_cost_learn",
     "invoice_month_store",
     "invoice_year_store",
     "month_close",

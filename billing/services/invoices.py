@@ -1,7 +1,7 @@
 """LINE WORKS' invoices to the partner, as the resync stores them (see billing/resync.py): a whole year of
 invoices (listInvoices), a whole month of invoice details (listInvoiceDetails, only once the walk completed; the
 engine runs the store in one transaction, so the month's rows are replaced as a whole or not at all, and the
-month's variance check runs on them), and the fetch of a month the billing pages ask for."""
+month's variance check runs on them, and what it says each product or option costs is learned), and the fetch of a month the billing pages ask for."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from billing.models import ITEM_TYPE_ORDER, DetailMonth, Invoice, InvoiceItem, MonthClosing
+from billing.services.costs import invoice_cost_learn
 from billing.services.findings import finding_month_check
 from customers.models import sort_name_for
 from partner_api.models import wire_text
@@ -101,6 +102,8 @@ def invoice_month_store(*, year: int, month: int, remote: Iterable[Any], synced_
             "synced_at": synced_at,
         },
     )
+    # What the month's invoice says each product or option costs, for Finance to accept (`billing.costs`).
+    invoice_cost_learn(year=year, month=month, items=rows, synced_at=synced_at)
     finding_month_check(year=year, month=month)
     return len(rows)
 

@@ -17,15 +17,21 @@ def price_entry_create(
     plan: str,
     domain_id: int | None,
     cost: int,
-    price: int,
+    price: int | None,
     effective_from: dt.date,
+    sub_item_id: str = "",
 ) -> PriceEntry:
-    """Add a price from a date (never rewrites an earlier price: past months keep the price they had). Refused
+    """Add a price from a date (never rewrites an earlier price: past months keep the price they had; a second
+    entry of the same day takes over from the first, as a price set for a cost learned from an invoice does). Refused
     (`MonthClosed`) when the price would be in force in a closed month (the form says so first)."""
     item_id = item_id.strip()
     later = (
         PriceEntry.objects.filter(
-            item_id=item_id, plan=plan, domain_id=domain_id, effective_from__gt=effective_from
+            item_id=item_id,
+            sub_item_id=sub_item_id,
+            plan=plan,
+            domain_id=domain_id,
+            effective_from__gt=effective_from,
         )
         .order_by("effective_from")
         .values_list("effective_from", flat=True)
@@ -37,6 +43,7 @@ def price_entry_create(
         raise MonthClosed(*touched)
     return PriceEntry.objects.create(
         item_id=item_id,
+        sub_item_id=sub_item_id,
         plan=plan,
         domain_id=domain_id,
         cost=cost,

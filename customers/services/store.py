@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Case, ExpressionWrapper, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
+from customers import events
 from customers.models import (
     Customer,
     max_users_left_for,
@@ -78,6 +79,7 @@ def customer_store(*, remote: Any, synced_at: dt.datetime | None = None) -> int:
         )
     if not Customer.objects.filter(domain_id=remote.domain_id).update(**update):
         Customer(domain_id=remote.domain_id, first_seen_at=synced_at, **columns).save()
+        events.customer_added(remote.domain_id)
     return remote.domain_id
 
 
@@ -190,11 +192,11 @@ def customer_subscription_summary_clear(*, domain_id: int) -> None:
 
 def customer_mark_removed(*, domain_id: int, removed_at: dt.datetime | None = None) -> bool:
     """Mark one customer as gone from the API (kept, never deleted). True if it was not marked yet."""
-    return bool(
-        Customer.objects.filter(domain_id=domain_id, removed_at=None).update(
-            removed_at=removed_at or timezone.now()
-        )
-    )
+    removed_at = removed_at or timezone.now()
+    marked = bool(Customer.objects.filter(domain_id=domain_id, removed_at=None).update(removed_at=removed_at))
+    if marked:
+        events.customers_removed([domain_id], removed_at=removed_at)
+    return marked
 
 
 def customer_mark_removed_except(*, present: set[int], removed_at: dt.datetime | None = None) -> int:
@@ -207,6 +209,7 @@ def customer_mark_removed_except(*, present: set[int], removed_at: dt.datetime |
         marked += Customer.objects.filter(domain_id__in=gone[start : start + 500]).update(
             removed_at=removed_at
         )
+    events.customers_removed(gone, removed_at=removed_at)
     return marked
 
 

@@ -13,6 +13,8 @@ selectors, never its models; the customers through theirs. One job a module:
 - `search`: the issued-invoice search by issue date, total and customer (`issued_list`, `issued_page`).
 - `issued`: an issued document with what it owes (`owed`, `paid`, `credited`), its sendings and payments
   (`IssuedRow`, `issued_detail`), and the invoices overdue (`overdue_invoices`, `overdue_invoices_count`).
+- `records`: records as the law asks (`records_rules`, `records_exports`, `records_export_get`) and one
+  document's history (`document_history`).
 - `sending`: the month's issued documents and their sending (`month_issued_page`, `month_sending`,
   `send_run_latest`, `sending_by_submission`).
 
@@ -68,6 +70,13 @@ from invoicing.selectors.issued import (
     owed,
     paid,
 )
+from invoicing.selectors.records import (
+    HistoryEvent,
+    document_history,
+    records_export_get,
+    records_exports,
+    records_rules,
+)
 from invoicing.selectors.search import (
     ISSUED_FIELDS,
     ISSUED_SORTS,
@@ -102,6 +111,7 @@ __all__ = [
     "ISSUED_FIELDS",
     "ISSUED_SORTS",
     "ISSUER_FIELDS",
+    "HistoryEvent",
     "IssuedDetail",
     "IssuedFilters",
     "IssuedRow",
@@ -125,6 +135,7 @@ __all__ = [
     "customers_without_details",
     "customers_without_details_count",
     "default_month",
+    "document_history",
     "details_mapping",
     "draft_get",
     "draft_page",
@@ -151,6 +162,9 @@ __all__ = [
     "owed",
     "paid",
     "ready_drafts",
+    "records_export_get",
+    "records_exports",
+    "records_rules",
     "send_run_latest",
     "sending_by_submission",
 ]

@@ -15,9 +15,10 @@ from portal.core.access import check
 
 
 def corrections_of(*, user, invoice: IssuedInvoice) -> list[IssuedInvoice]:
-    """The credit notes and corrected invoices that refer to `invoice`, in number order (without their PDFs)."""
+    """The credit notes and corrected invoices that refer to `invoice`, in number order (without their PDFs),
+    with who issued each."""
     check(user, VIEW_INVOICING)
-    return list(IssuedInvoice.objects.filter(original=invoice).order_by("number"))
+    return list(IssuedInvoice.objects.filter(original=invoice).select_related("issued_by").order_by("number"))
 
 
 def credit_left(invoice: IssuedInvoice) -> list[int]:

@@ -176,7 +176,7 @@ class IssuedDetail:
 def issued_detail(*, user, number: int) -> IssuedDetail | None:
     """One issued invoice with every attempt to send it and every payment, newest first."""
     check(user, VIEW_INVOICING)
-    invoice = IssuedInvoice.objects.filter(number=number).first()
+    invoice = IssuedInvoice.objects.select_related("issued_by").filter(number=number).first()
     if invoice is None:
         return None
     [row] = issued_rows([invoice])

@@ -16,6 +16,8 @@
 - `reaper`: the month's runs as kinds of run core's reaper queues again when their worker is lost (`RUN_KINDS`,
   contributed as `runs`; the worker holds a run with `portal.core.runs.working_on`).
 - `payments`: payments received (`payment_record`).
+- `records`: the export of issued documents for a tax officer, or to leave the portal (`records_export_request`,
+  `records_export`, the task `invoicing.export_records`, `records_export_open`).
 
 What other modules use is named here too, so `from invoicing import services` reads the same as its module. A
 test that replaces a function replaces it in the module that looks it up when it runs.
@@ -49,6 +51,13 @@ from invoicing.services.pdfs import (
 )
 from invoicing.services.prices import draft_price_set
 from invoicing.services.reaper import RUN_KINDS
+from invoicing.services.records import (
+    ExportUnavailable,
+    records_export,
+    records_export_open,
+    records_export_request,
+    records_export_task,
+)
 from invoicing.services.sending import (
     SENDING_STALE,
     SendRefused,
@@ -70,6 +79,7 @@ __all__ = [
     "PDF_CHUNK_CLAIM_SECONDS",
     "RUN_KINDS",
     "SENDING_STALE",
+    "ExportUnavailable",
     "IssueRefused",
     "PaymentRefused",
     "SendRefused",
@@ -98,5 +108,9 @@ __all__ = [
     "pdf_chunk_render",
     "pdf_chunk_render_task",
     "pdfs_missing",
+    "records_export",
+    "records_export_open",
+    "records_export_request",
+    "records_export_task",
     "unsent",
 ]

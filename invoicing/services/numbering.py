@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db.models import F, Max
 from django.utils import timezone
 
-from invoicing import drafts
+from invoicing import drafts, events
 from invoicing.models import InvoiceCounter, IssuedInvoice
 from portal.core.copies import copies_changed
 
@@ -63,6 +63,7 @@ def store_numbered(document_row: IssuedInvoice) -> IssuedInvoice:
     invoice: numbered first, rendered after."""
     document_row.save(force_insert=True)
     InvoiceCounter.objects.filter(key=COUNTER).update(next_number=F("next_number") + 1)
+    events.invoice_issued(document_row)
     copies_changed(
         [document_row.domain_id], own=True
     )  # its kept drafts (this month's, next month's beside it) move on

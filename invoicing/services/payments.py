@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.templatetags.billing import yen
-from invoicing import selectors
+from invoicing import events, selectors
 from invoicing.models import InvoicePayment, IssuedInvoice
 from invoicing.permissions import CHANGE_INVOICING
 from portal.core.access import check
@@ -58,4 +58,6 @@ def payment_record(*, actor, number: int, amount: int, paid_on: dt.date) -> Invo
                 "owed_after": owed - amount,
             },
         )
+        if owed == amount:
+            events.invoice_paid(invoice)
     return payment

@@ -47,6 +47,10 @@ Each domain app calls `contribute()` from its `AppConfig.ready()`, naming what i
   and write it, and its endpoints, a django-ninja `Router`), mounted under /api/v1/ and offered on tokens
 * `home_panels`: panels of the home page loaded after it (`NavItem`: its fragment's URL name and permission),
   so home names no room that fills one (the saved views)
+* `notice_kinds`: what the app's work may tell people outside the portal (`portal.core.notices.kinds.NoticeKind`),
+  chosen per person on their Notices page and per team room
+* `event_types`: what the app's work sends the partner's own systems (`portal.core.events.types.EventType`),
+  chosen per endpoint on the Admins' Event endpoints page
 
 Core reads them back with `contributions(kind)` and never imports an app. A kind given again by the same app
 replaces that app's earlier contribution of the kind, so a second `ready()` (tests, autoreload) changes nothing.
@@ -84,6 +88,8 @@ KINDS = (
     "finders",
     "home_panels",
     "api",
+    "notice_kinds",
+    "event_types",
 )
 
 _REGISTRY: dict[str, dict[str, tuple[Any, ...]]] = {kind: {} for kind in KINDS}

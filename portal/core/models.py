@@ -359,6 +359,10 @@ class PartnerAccountToken(models.Model):
     encrypted_tokens = models.BinaryField()
     access_expires_at = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField(auto_now=True)
+    #: When the refresh token kept was issued (it lasts `partner.REFRESH_TOKEN_DAYS` unless the app rotates it), and
+    #: its SHA-256, to tell a new one from the same one saved again.
+    refresh_issued_at = models.DateTimeField(null=True, blank=True)
+    refresh_digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("connected partner account")
@@ -542,13 +546,14 @@ class CopyChange(models.Model):
 
 
 class Notice(models.Model):
-    """One thing the portal tells one person outside its pages, by one way (portal/core/notices.py): written by
-    `notices.notify` in the transaction of the work it reports, delivered by the worker after that commits. Never
+    """One thing the portal tells one person, or one team room, outside its pages (portal/core/notices/): written
+    by `notices.tell` in the transaction of the work it reports, delivered by the worker after that commits. Never
     sent twice: a notice whose answer was lost is `UNKNOWN`, and one whose worker died while sending it too."""
 
     class Way(models.TextChoices):
         EMAIL = "email", _("E-mail")
         LINE_WORKS = "line_works", _("LINE WORKS")
+        ROOM = "room", _("LINE WORKS room")
 
     class State(models.TextChoices):
         WAITING = "waiting", _("Waiting")
@@ -559,11 +564,19 @@ class Notice(models.Model):
 
     kind = models.CharField(_("kind"), max_length=64)
     way = models.CharField(_("way"), max_length=16, choices=Way.choices)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    #: The person told (by e-mail or the bot), or None for a team room's notice.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    room = models.ForeignKey("NoticeRoom", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    #: What it reports, so that the same step is never told twice to the same person or room ("" : no such rule).
+    key = models.CharField(max_length=120, blank=True)
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"))
     #: The portal page it opens (absolute), or "".
     url = models.CharField(_("link"), max_length=500, blank=True)
+    #: Its buttons after the first, `[{"label": ..., "url": ...}]`, in the reader's language.
+    links = models.JSONField(default=list, blank=True)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.WAITING)
     attempts = models.PositiveSmallIntegerField(default=0)
     #: When it is tried (again), while WAITING; when the attempt under way started, while SENDING.
@@ -582,6 +595,23 @@ class Notice(models.Model):
                 name="core_notice_due",
             ),
             models.Index(fields=["user", "-created_at"], name="core_notice_user"),
+            models.Index(fields=["room", "-created_at"], name="core_notice_room"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "key", "user"],
+                condition=~models.Q(key="") & models.Q(user__isnull=False),
+                name="core_notice_once_to_person",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "key", "room"],
+                condition=~models.Q(key="") & models.Q(room__isnull=False),
+                name="core_notice_once_to_room",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | models.Q(room__isnull=False),
+                name="core_notice_to_someone",
+            ),
         ]
         verbose_name = _("notice")
         verbose_name_plural = _("notices")
@@ -679,3 +709,157 @@ class ApiIdempotency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token_id}:{self.key}"
+        return f"{self.kind} to {self.user_id or self.room_id} by {self.way}: {self.state}"
+
+
+class NoticeChoice(models.Model):
+    """How a person wants to be told of one kind of notice (`notices.kinds`); a kind without a row is told its
+    default way."""
+
+    class Way(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        LINE_WORKS = "line_works", _("LINE WORKS")
+        NONE = "none", _("Not told")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=64)
+    way = models.CharField(_("way"), max_length=16, choices=Way.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="core_notice_choice_one")]
+        verbose_name = _("notice choice")
+        verbose_name_plural = _("notice choices")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.way}"
+
+
+class NoticeAddress(models.Model):
+    """Where the partner tenant's bot finds a person in LINE WORKS, when it is not their e-mail address."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    line_works_id = models.CharField(_("LINE WORKS ID"), max_length=200)
+
+    class Meta:
+        verbose_name = _("LINE WORKS ID of a person")
+        verbose_name_plural = _("LINE WORKS IDs of people")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.line_works_id}"
+
+
+class NoticeRoom(models.Model):
+    """A team's talk room in LINE WORKS, reached through its Incoming Webhook URL. The URL is its only secret: kept
+    encrypted (`changes.sealing`), never shown again after it is added; `url_end` tells rooms apart."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    sealed_url = models.TextField()
+    url_end = models.CharField(max_length=8)
+    #: The kinds of notice the room gets (`notices.kinds` keys).
+    kinds = models.JSONField(_("notices"), default=list, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="ja")
+    enabled = models.BooleanField(_("enabled"), default=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team room")
+        verbose_name_plural = _("team rooms")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EventEndpoint(models.Model):
+    """An address of the partner's own systems that gets the portal's events (portal/core/events/), as the Standard
+    Webhooks specification describes them: each signed with the endpoint's secret (kept sealed, shown once)."""
+
+    url = models.CharField(_("address"), max_length=500)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    sealed_secret = models.TextField()
+    #: The event types it gets (`events.types` keys).
+    types = models.JSONField(_("events"), default=list, blank=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    #: Why the portal turned it off (a 410, or failing too long), in words; "" when a person did or it is on.
+    disabled_reason = models.TextField(blank=True)
+    #: Since when every delivery to it has failed (None: the last one was delivered, or none was tried).
+    failing_since = models.DateTimeField(null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("event endpoint")
+        verbose_name_plural = _("event endpoints")
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class Event(models.Model):
+    """Something that happened, written in the transaction of the work it reports (the outbox) when an endpoint
+    gets its type; its id is the `webhook-id` every delivery of it carries, so a receiver tells a retry apart."""
+
+    id = models.CharField(primary_key=True, max_length=40)
+    type = models.CharField(_("type"), max_length=64)
+    #: What happened, thinly: ids and the portal page to read more (the receiver reads the rest itself).
+    data = models.JSONField(default=dict)
+    #: What it reports, so that the same happening is one event however often the work runs ("": no such rule).
+    key = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["type", "key"], condition=~models.Q(key=""), name="core_event_once"
+            )
+        ]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.id}"
+
+
+class EventDelivery(models.Model):
+    """One event to one endpoint: tried until delivered, with back-off for about a day (`events.delivery`)."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        SENDING = "sending", _("Sending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Not delivered")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(EventEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.WAITING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    #: The endpoint's last answer (an HTTP status), or None when it was not reached.
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    #: Why the last attempt did not deliver it, in words.
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(state__in=["waiting", "sending"]),
+                name="core_eventdelivery_due",
+            ),
+            models.Index(fields=["endpoint", "-created_at"], name="core_eventdelivery_endpoint"),
+        ]
+        verbose_name = _("event delivery")
+        verbose_name_plural = _("event deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.event_id} to {self.endpoint_id}: {self.state}"

@@ -80,7 +80,9 @@ CORE_JOBS = [
         lambda: crontab(minute=30, hour=settings.HOUSEKEEPING_HOUR),
     ),
     # Notices due again after a failed attempt, or whose delivery the queue lost; those stuck half sent
-    # (portal/core/notices.py).
+    # (portal/core/notices/).
     Periodic("notices-due", "portal.core.notices.deliver_due", lambda: 60.0),
+    # Events due again after a failed attempt, or whose delivery the queue lost (portal/core/events/).
+    Periodic("events-due", "portal.core.events.deliver_due", lambda: 60.0),
     Periodic("worker-heartbeat", "portal.core.tasks.ping", lambda: 300.0),
 ]

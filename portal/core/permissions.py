@@ -27,6 +27,14 @@ MANAGE_APPROVALS = Perm(APP, "manage_approvals", _("Set which bulk changes need 
 
 #: Everyone's personal API tokens: see and revoke them (Admins alone; each person keeps their own with USE_PORTAL).
 MANAGE_API_TOKENS = Perm(APP, "manage_api_tokens", _("See and revoke everyone's API tokens"), roles=set())
+#: The Team rooms page: the LINE WORKS rooms notices go to, and which (Admins alone).
+MANAGE_NOTICE_ROOMS = Perm(APP, "manage_notice_rooms", _("Choose the team rooms notices go to"), roles=set())
+
+#: The Event endpoints page: where the portal's events go (Admins alone).
+MANAGE_EVENT_ENDPOINTS = Perm(
+    APP, "manage_event_endpoints", _("Choose where the portal's events go"), roles=set()
+)
+
 PERMS = [
     USE_PORTAL,
     VIEW_ACTIVITY,
@@ -36,4 +44,6 @@ PERMS = [
     VIEW_RETENTION,
     MANAGE_APPROVALS,
     MANAGE_API_TOKENS,
+    MANAGE_NOTICE_ROOMS,
+    MANAGE_EVENT_ENDPOINTS,
 ]

@@ -129,6 +129,17 @@ RETENTION = [
         removable=~Q(state__in=["waiting", "sending"]),
     ),
     Retention(
+        model="core.Event",
+        date_field="created_at",
+        keep=KeepDays("RETENTION_EVENT_DAYS", 30),
+        kept=_("Events sent to the partner's own systems, with their deliveries"),
+        reason=_(
+            "A month is long enough to send an event again to a system that missed it; what it reported stays in "
+            "the audit trail. An event still being delivered is never removed."
+        ),
+        removable=~Q(deliveries__state__in=["waiting", "sending"]),
+    ),
+    Retention(
         model="core.SyncRun",
         date_field="requested_at",
         keep=KeepDays("RETENTION_SYNC_RUN_DAYS", 90),

@@ -94,6 +94,7 @@ def operation_update(
     error: str | None = None,
 ) -> Operation:
     fields = ["updated_at"]
+    settled = status is not None and status != operation.status
     if status is not None:
         operation.status = status
         fields.append("status")
@@ -110,6 +111,10 @@ def operation_update(
         operation.error = error
         fields.append("error")
     operation.save(update_fields=list(dict.fromkeys(fields)))
+    if settled:
+        from portal.core.changes.events import operation_settled
+
+        operation_settled(operation)  # an event, if an endpoint gets it
     return operation
 
 

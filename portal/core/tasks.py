@@ -10,9 +10,11 @@ from django.utils import timezone
 
 from portal.core.changes.engine import change_reconcile_task as change_reconcile
 from portal.core.changes.engine import change_run_task as change_run
+from portal.core.events.delivery import deliver_due_task as events_deliver_due
+from portal.core.events.delivery import deliver_task as events_deliver
 from portal.core.kept import keep_task as keep
-from portal.core.notices import deliver_due_task as notices_deliver_due
-from portal.core.notices import deliver_task as notices_deliver
+from portal.core.notices.delivery import deliver_due_task as notices_deliver_due
+from portal.core.notices.delivery import deliver_task as notices_deliver
 from portal.core.sync.tasks import resync_customer_task as resync_customer
 from portal.core.sync.tasks import resync_full_task as resync_full
 from portal.core.sync.tasks import resync_partner_wide_fresh_task as resync_partner_wide_fresh
@@ -25,6 +27,8 @@ __all__ = [
     "changes_reap_stale",
     "housekeeping",
     "keep",
+    "events_deliver",
+    "events_deliver_due",
     "notices_deliver",
     "notices_deliver_due",
     "ping",

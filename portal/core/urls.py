@@ -4,6 +4,8 @@ from portal.core import views
 from portal.core.api import views as api_views
 from portal.core.changes import approval_views, bulk_views
 from portal.core.changes import views as change_views
+from portal.core.events import views as event_views
+from portal.core.notices import views as notice_views
 
 app_name = "core"
 
@@ -28,4 +30,15 @@ urlpatterns = [
     path("api-tokens/", api_views.api_tokens, name="api_tokens"),
     path("api-tokens/all/", api_views.api_tokens_all, name="api_tokens_all"),
     path("api-tokens/<int:token_id>/revoke/", api_views.api_token_revoke, name="api_token_revoke"),
+    path("notices/", notice_views.notices_page, name="notices"),
+    path("notices/test/", notice_views.notice_test, name="notice_test"),
+    path("notices/rooms/", notice_views.rooms_page, name="notice_rooms"),
+    path("notices/rooms/<int:room_id>/", notice_views.room_page, name="notice_room"),
+    path("notices/rooms/<int:room_id>/remove/", notice_views.room_remove, name="notice_room_remove"),
+    path("events/", event_views.endpoints_page, name="event_endpoints"),
+    path("events/<int:endpoint_id>/", event_views.endpoint_page, name="event_endpoint"),
+    path("events/<int:endpoint_id>/secret/", event_views.endpoint_secret, name="event_endpoint_secret"),
+    path("events/<int:endpoint_id>/test/", event_views.endpoint_test, name="event_endpoint_test"),
+    path("events/<int:endpoint_id>/remove/", event_views.endpoint_remove, name="event_endpoint_remove"),
+    path("events/deliveries/<int:delivery_id>/replay/", event_views.delivery_replay, name="event_replay"),
 ]

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.models import Finding, MonthClosing, PriceEntry
+from billing.models import Finding, InvoiceCost, MonthClosing, PriceEntry
 from portal.core.access import Role
 from portal.core.models import AuditEntry, SyncRun
 from tests.billing.factories import make_invoice
@@ -43,6 +43,9 @@ MATRIX = [
     ("billing:prices", {}, "get", READ),
     ("billing:price_add", {}, "post", WRITE),
     ("billing:price_customers", {}, "get", WRITE),
+    # Costs learned from LINE WORKS' invoice: Finance's (and Admins') to accept into the price book.
+    ("billing:costs", M, "get", WRITE),
+    ("billing:costs_accept", M, "post", WRITE),
 ]
 IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
 
@@ -53,6 +56,15 @@ def finding(db):
     # tests/billing/test_journal.py).
     make_invoice(**M)
     MonthClosing.objects.create(**CLOSED, closed_at=timezone.now())
+    InvoiceCost.objects.create(
+        **M,
+        item_type="PRODUCT",
+        item_id="STD",
+        plan="MONTHLY",
+        unit_cost=540,
+        lines=1,
+        learned_at=timezone.now(),
+    )
     return Finding.objects.create(
         year=2026, month=10, domain_id=10000001, kind="licences", subject="1", checked_at=timezone.now()
     )
@@ -87,6 +99,7 @@ def test_role_access(client_as, finding, name, kwargs, method, role, ok):
         },
         "billing:explain": {"note": "Agreed with the vendor"},
         "billing:reopen": {"reason": "Credit note from the vendor"},
+        "billing:costs_accept": {"keys": "STD||MONTHLY", "confirmed": "1"},
     }.get(name, {})
     response = getattr(client_as(role), method)(reverse(name, kwargs=_kwargs(kwargs, finding)), data)
     if not ok:

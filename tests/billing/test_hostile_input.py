@@ -23,6 +23,10 @@ FORM_FIELDS = [
     "cost",
     "price",
     "effective_from",
+    "sub_item_id",
+    "keys",
+    "choice",
+    "confirmed",
 ]
 FILTERS = [
     "q",
@@ -52,6 +56,7 @@ def test_hostile_values_get_an_answer_not_an_error(client_as, value):
         reverse("billing:price_add"),
         reverse("billing:explain", kwargs={"pk": finding.pk}),
         reverse("billing:check", kwargs={"year": 2026, "month": 10}),
+        reverse("billing:costs_accept", kwargs={"year": 2026, "month": 10}),
     ]
     for url in posts:
         assert client.post(url, {name: value for name in FORM_FIELDS}).status_code < 500, url
@@ -61,6 +66,7 @@ def test_hostile_values_get_an_answer_not_an_error(client_as, value):
         "billing:statement_export",
         "billing:findings",
         "billing:findings_export",
+        "billing:costs",
     ]
     for name in gets:
         url = reverse(name, kwargs={"year": 2026, "month": 10})

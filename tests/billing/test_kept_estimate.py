@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections import Counter
 
 import pytest
 import time_machine
@@ -159,8 +160,17 @@ def test_the_kept_estimate_is_always_a_fresh_one(start, changes):
                 "customers": len(fresh.customers),
                 "unknown": fresh.unknown,
                 "customers_unknown": fresh.customers_unknown,
+                # The items without a price, with their periods: what the page says why of.
+                "unpriced": _unpriced(fresh),
             }, kind
             assert _kept(today[0]) == kept  # kept again: nothing changed, the copies stand
+
+
+def _unpriced(fresh) -> list[list]:
+    found = Counter(
+        (line.item_id, line.sub_item_id, line.plan) for c in fresh.customers for line in c.unknown
+    )
+    return [[*key, periods] for key, periods in sorted(found.items())]
 
 
 def _compared_kept() -> tuple[list, dict]:

@@ -97,11 +97,20 @@ def test_the_schedule_is_every_job_core_and_the_apps_contribute_each_with_its_sc
         "kept-copies": {"task": "portal.core.keep", "schedule": 60.0},
         "housekeeping-nightly": {"task": "portal.core.housekeeping", "schedule": crontab(minute=30, hour=3)},
         "notices-due": {"task": "portal.core.notices.deliver_due", "schedule": 60.0},
+        "events-due": {"task": "portal.core.events.deliver_due", "schedule": 60.0},
         "worker-heartbeat": {"task": "portal.core.tasks.ping", "schedule": 300.0},
         "decisions-digest-daily": {"task": "home.digest.send_daily", "schedule": crontab(minute=0, hour=8)},
         "group-follows-daily": {
             "task": "customers.tasks.group_follows_check",
             "schedule": crontab(minute=30, hour=7),
+        },
+        "invoices-overdue-notices": {
+            "task": "invoicing.notices.overdue_tell",
+            "schedule": crontab(minute=0, hour=9),
+        },
+        "partner-account-expiring": {
+            "task": "partner_account.notices.expiring_tell",
+            "schedule": crontab(minute=0, hour=9),
         },
     }
     # What beat reads once the app is finalized, every task of it one the worker knows.

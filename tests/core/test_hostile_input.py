@@ -18,7 +18,8 @@ import time_machine
 from django.urls import resolve, reverse
 
 from portal.core.access import Role
-from portal.core.models import AuditEntry
+from portal.core.changes.sealing import seal
+from portal.core.models import AuditEntry, EventEndpoint, NoticeRoom
 from tests.customers.factories import make_customer
 from tests.fixtures.personas import make_persona
 from tests.options.factories import make_option, make_order
@@ -56,7 +57,22 @@ def world(settings):
         make_option(customer)
         make_order(customer)
         member = make_persona(Role.SUPPORT, username="hostile-member")
-        yield {"customer": customer, "group": group, "sub": sub, "free": free, "pre": pre, "member": member}
+        room = NoticeRoom.objects.create(
+            name="Hostile room", sealed_url=seal("https://webhook.worksmobile.com/message/x1"), url_end="e/x1"
+        )
+        endpoint = EventEndpoint.objects.create(
+            url="https://93.184.215.14/hooks", sealed_secret=seal("whsec_x")
+        )
+        yield {
+            "endpoint": endpoint,
+            "customer": customer,
+            "group": group,
+            "sub": sub,
+            "free": free,
+            "pre": pre,
+            "member": member,
+            "room": room,
+        }
 
 
 def change_pages(world) -> list[str]:
@@ -99,7 +115,7 @@ def change_pages(world) -> list[str]:
 
 def admin_pages(world) -> list[str]:
     """The Admins' forms: the Users page's (about a Support user of the world), the sign-in unlock, a customer's
-    owner and the approval rules."""
+    owner, the approval rules, the team rooms (and an Admin's own notices)."""
     member = world["member"].pk
     return [
         reverse("customers:owner", args=[world["customer"].domain_id]),
@@ -110,6 +126,15 @@ def admin_pages(world) -> list[str]:
         reverse("accounts:user_reactivate", args=[member]),
         reverse("accounts:signin_unlock"),
         reverse("core:approvals"),
+        reverse("core:notices"),
+        reverse("core:notice_rooms"),
+        reverse("core:notice_room", args=[world["room"].pk]),
+        reverse("core:notice_room_remove", args=[world["room"].pk]),
+        reverse("core:event_endpoints"),
+        reverse("core:event_endpoint", args=[world["endpoint"].pk]),
+        reverse("core:event_endpoint_test", args=[world["endpoint"].pk]),
+        reverse("core:event_endpoint_secret", args=[world["endpoint"].pk]),
+        reverse("core:event_endpoint_remove", args=[world["endpoint"].pk]),
     ]
 
 
@@ -175,7 +200,14 @@ def test_hostile_values_in_every_field_get_an_answer_not_an_error(world, client_
 
 #: What a hostile value may do on an Admin form: it is a real request when the form's only input is the
 #: decision (deactivate, reactivate) or a password that is empty (one is made up) or passes the validators.
-ADMIN_WRITES = {"portal.resetUserPassword", "portal.deactivateUser", "portal.reactivateUser"}
+ADMIN_WRITES = {
+    "portal.resetUserPassword",
+    "portal.deactivateUser",
+    "portal.reactivateUser",
+    "portal.removeNoticeRoom",
+    "portal.removeEventEndpoint",
+    "portal.newEventEndpointSecret",
+}
 
 
 @pytest.mark.parametrize("value", HOSTILE.values(), ids=HOSTILE.keys())

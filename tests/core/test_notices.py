@@ -1,4 +1,4 @@
-"""Notices (portal/core/notices.py): what the portal tells a person by e-mail or in LINE WORKS, written with the
+"""Notices (portal/core/notices/delivery.py): what the portal tells a person by e-mail or in LINE WORKS, written with the
 work it reports and delivered by the worker once that commits, at most once. Against the sandbox over real HTTP:
 a person reads the message the bot posted; LINE WORKS failing for now is tried again later, refusing for good is
 not delivered, an answer lost is unknown and never sent again; a worker that died half way leaves it unknown."""
@@ -14,9 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from partner_api.errors import OutcomeUnknownError, ServerError
-from portal.core import notices
 from portal.core.models import Notice
-from portal.core.notices import RETRY_AFTER, deliver, deliver_due, notify
+from portal.core.notices import delivery as notices
+from portal.core.notices.delivery import RETRY_AFTER, deliver, deliver_due, notify
 from sandbox.directory import PORTAL_BOT_ID, USERS
 
 pytestmark = pytest.mark.django_db
@@ -78,9 +78,10 @@ def test_a_person_reads_the_notice_the_bot_posted_in_line_works(person, line_wor
     assert deliver(notice.pk) == Notice.State.SENT
     (posted,) = line_works.messages(kind="user")
     assert posted["botId"] == PORTAL_BOT_ID and posted["addressedAs"] == PERSON_EMAIL
-    assert posted["content"]["type"] == "button_template"
+    assert posted["content"]["type"] == "flex"  # a Flexible Template: the title, the text, a button
     assert "Batch 12 finished" in posted["shownText"] and "30 of 30 renewals applied." in posted["shownText"]
-    assert posted["content"]["actions"][0]["uri"] == URL
+    (button,) = posted["content"]["contents"]["footer"]["contents"]
+    assert button["action"] == {"type": "uri", "label": "Open in the portal", "uri": URL}
     notice.refresh_from_db()
     assert notice.sent_at is not None and notice.attempts == 1
 
@@ -97,7 +98,7 @@ def test_line_works_failing_for_now_is_tried_again_later_then_not_delivered(pers
         Notice.objects.filter(pk=notice.pk).update(due_at=timezone.now())
     assert deliver(notice.pk) == Notice.State.FAILED
     notice.refresh_from_db()
-    assert "503" in notice.error and line_works.messages() == []
+    assert "could not be reached" in notice.error and line_works.messages() == []
 
 
 def test_a_notice_refused_for_good_or_with_no_bot_is_not_delivered(person, line_works, settings):
@@ -142,9 +143,7 @@ def test_the_worker_s_minute_delivers_what_is_due_and_takes_a_dead_attempt_for_u
         later.pk: Notice.State.WAITING,
         stuck.pk: Notice.State.UNKNOWN,
     }
-    assert [m["content"]["contentText"].split("\n")[0] for m in line_works.messages()] == [
-        "Batch 12 finished"
-    ]
+    assert [m["content"]["altText"].split("\n")[0] for m in line_works.messages()] == ["Batch 12 finished"]
 
 
 def test_the_notices_are_in_the_beat_schedule_and_the_workers_tasks():

@@ -26,7 +26,7 @@ from django.urls import URLPattern, resolve, reverse
 from accounts.permissions import MANAGE_USERS
 from customers.permissions import ASSIGN_OWNERS
 from portal.core.access import Perm, Role, holds, named_urls, permissions, required_perm
-from portal.core.permissions import MANAGE_APPROVALS
+from portal.core.permissions import MANAGE_APPROVALS, MANAGE_EVENT_ENDPOINTS, MANAGE_NOTICE_ROOMS
 
 #: URL names served by Django itself (authentication, language, admin) or open to anyone (health checks), or
 #: to a machine holding a token of the settings rather than a person (the metrics: tests/core/test_metrics.py).
@@ -46,6 +46,12 @@ NOT_PORTAL_PAGES = {
     # The second step of signing in (signed in with the password, not yet verified): tests/core/test_signin.py.
     "accounts:two_factor",
     "accounts:two_factor_setup",
+    # The log-in page (Django's, taken over to offer the identity provider) and signing in through the company's
+    # identity provider, open to anyone (404 while it is off): tests/accounts/test_oidc.py.
+    "accounts:login",
+    "accounts:oidc_start",
+    "accounts:oidc_callback",
+    "accounts:oidc_refused",
 }
 #: Pages whose access is tested by their own module: the partner account's OAuth flow
 #: (tests/partner_api/test_portal_partner.py) and "Sync now" (tests/core/test_sync_page.py).
@@ -77,16 +83,33 @@ OWN_MATRIX = {
     "core:operation_reject",
     # Revoking an API token (one's own; anyone's for Admins), POST only: tests/api/test_tokens.py.
     "core:api_token_revoke",
+    # A person's test notice (POST only) and one team room's pages (a real room): tests/core/test_notice_pages.py.
+    "core:notice_test",
+    "core:notice_room",
+    "core:notice_room_remove",
+    # One event endpoint's pages and its POST-only actions (a real endpoint): tests/core/test_event_pages.py.
+    "core:event_endpoint",
+    "core:event_endpoint_secret",
+    "core:event_endpoint_test",
+    "core:event_endpoint_remove",
+    "core:event_replay",
 }
 #: The permissions that send changes, whichever app declares them.
 CHANGE_PERMS = {perm for perm in permissions() if perm.sends_changes}
 #: Change-permission URLs that are not forms (a page that shows what became of a change).
 NOT_FORMS = {"customers:operation", "subscriptions:operation", "core:operation"}
 #: The Admins' forms (users, sign-in unlock, a customer's owner, the approval rules): the hostile-input test posts them as an Admin.
-ADMIN_FORM_PERMS = {MANAGE_USERS, ASSIGN_OWNERS, MANAGE_APPROVALS}
+ADMIN_FORM_PERMS = {
+    MANAGE_USERS,
+    ASSIGN_OWNERS,
+    MANAGE_APPROVALS,
+    MANAGE_NOTICE_ROOMS,
+    MANAGE_EVENT_ENDPOINTS,
+}
 #: Admin URLs that are not forms of the portal: lists, and the partner account's OAuth round trip with LINE WORKS
 #: (tests/partner_api/test_portal_partner.py).
 NOT_ADMIN_FORMS = {
+    "core:event_replay",  # a button of a delivery's row, no field: tests/core/test_events.py
     "accounts:users",
     "accounts:signins",
     "partner_account:account",

@@ -54,21 +54,26 @@ def test_support_downloads_a_workbook_and_is_told_what_shift_jis_cannot_hold(pag
 
 
 def test_an_account_manager_turns_the_morning_digest_off_and_on_from_the_user_menu(page):
+    """Off on their Notices page (the user menu), on again from the digest's own page (each e-mail's link)."""
     manager = make_persona(Role.ACCOUNT_MANAGER)
     manager.email = "am@example.com"
     manager.save()
     login(page, manager)
     page.click(".usermenu summary")
-    page.click("[data-testid=digest-link]")
-    assert page.locator("h1").inner_text() == "Morning digest"
-    assert page.locator("[data-testid=digest-state]").inner_text() == "The digest is on"
-    page.click("[data-testid=digest-off]")
-    page.wait_for_selector("[data-testid=digest-on]")
+    page.click(".usermenu a[href='/notices/']")
+    digest = page.locator("[data-kind=digest]")
+    assert digest.locator("legend").inner_text() == "Morning digest"
+    assert digest.locator("input[value=email]").is_checked()
+    digest.locator("input[value=none]").check()
+    page.click("[data-testid=notice-choices] button[type=submit]")
+    page.goto("/digest/")
     assert page.locator("[data-testid=digest-state]").inner_text() == "The digest is off"
     screenshot(page, "digest-off")
     page.click("[data-testid=digest-on]")
     page.wait_for_selector("[data-testid=digest-off]")
     assert page.locator("[data-testid=digest-state]").inner_text() == "The digest is on"
+    page.goto("/notices/")
+    assert page.locator("[data-kind=digest] input[value=email]").is_checked()
 
 
 @pytest.mark.parametrize(

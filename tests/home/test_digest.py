@@ -197,3 +197,19 @@ def test_the_digest_greets_the_person_as_each_language_writes_a_name(people):
         mail.outbox[0].body.startswith("Shinjin Taro 様\n")
         and "\nHello Taro Shinjin,\n" in mail.outbox[0].body
     )
+
+
+def test_who_chose_line_works_gets_the_digest_from_the_bot_once_a_morning_in_their_language(people):
+    from portal.core.models import Notice, NoticeChoice, UserLanguage
+
+    manager = people["manager"]
+    NoticeChoice.objects.create(user=manager, kind="digest", way="line_works")
+    UserLanguage.objects.create(user=manager, language="ja")
+    with time_machine.travel(MORNING, tick=False):
+        assert _send() == 1
+        assert _send() == 0  # beat sent it twice: told once
+    assert mail.outbox == []  # not by e-mail as well
+    (notice,) = Notice.objects.filter(user=manager)
+    assert notice.way == "line_works" and notice.kind == "digest"
+    assert "1件" in notice.title and "さくら商事株式会社" in notice.text and "Far Away KK" not in notice.text
+    assert notice.url == "https://portal.example/"

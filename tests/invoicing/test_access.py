@@ -51,6 +51,10 @@ MATRIX = [
     ("invoicing:send_again", {"number": 1}, "post", FINANCE),
     ("invoicing:payment", {"number": 1}, "post", FINANCE),
     ("invoicing:sales_journal", M, "get", FINANCE),
+    ("invoicing:records", {}, "get", FINANCE),
+    ("invoicing:records", {}, "post", FINANCE),
+    ("invoicing:records_export", {"export_id": 1}, "get", FINANCE),
+    ("invoicing:records_download", {"export_id": 1}, "get", FINANCE),
 ]
 #: Pages of an issued invoice: the matrix issues the month's invoice first (No. 1).
 NEEDS_ISSUED = {
@@ -64,6 +68,8 @@ NEEDS_ISSUED = {
     "invoicing:send_month",
     "invoicing:sales_journal",
 }
+#: Pages of a records export: the matrix issues the month's invoice and exports it first (its id in the URL).
+NEEDS_EXPORT = {"invoicing:records_export", "invoicing:records_download"}
 #: What an allowed post answers when it is not a redirect: the correction's page says the draft is the same.
 POST_ANSWER = {"invoicing:correct": 200}
 IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
@@ -95,6 +101,7 @@ DATA = {
     "invoicing:send_month": {"confirmed": "1"},
     "invoicing:send_again": {"idempotency_key": "f" * 32, "to": "ap@alpha.example", "times_sent": "1"},
     "invoicing:payment": {"amount": "100", "paid_on": "2026-11-02"},
+    "invoicing:records": {"issued_from": "2026-10-01", "issued_to": "2026-12-31", "language": "ja"},
 }
 
 
@@ -112,9 +119,11 @@ CASES = [(n, k, m, role, role in allowed) for n, k, m, allowed in MATRIX for rol
     ("name", "kwargs", "method", "role", "ok"), CASES, ids=[f"{c[2]}-{c[0]}-{c[3].value}" for c in CASES]
 )
 def test_role_access(client_as, month, name, kwargs, method, role, ok):
-    issued = name in NEEDS_ISSUED
+    issued = name in NEEDS_ISSUED | NEEDS_EXPORT
     if issued:
         issued_one()
+    if name in NEEDS_EXPORT:
+        kwargs = {"export_id": exported_one()}
     response = getattr(client_as(role), method)(reverse(name, kwargs=kwargs), DATA.get(name, {}))
     if not ok:
         assert response.status_code == 403
@@ -135,6 +144,18 @@ def issued_one():
     run = services.month_issue_request(user=make_persona(FIN), **M)
     services.month_issue(run_id=run.pk)
     AuditEntry.objects.all()._raw_delete(AuditEntry.objects.db)
+
+
+def exported_one() -> int:
+    """The month's invoices exported for a tax officer (its ZIP made and stored), its audit entries left out."""
+    from invoicing import services
+    from invoicing.selectors import IssuedFilters
+    from tests.fixtures.personas import make_persona
+
+    export = services.records_export_request(user=make_persona(FIN), filters=IssuedFilters(), language="ja")
+    services.records_export(export_id=export.pk)
+    AuditEntry.objects.all()._raw_delete(AuditEntry.objects.db)
+    return export.pk
 
 
 def test_only_finance_and_admins_find_the_room_in_the_navigation(client_as, month):

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import user_create_with_role
 from portal.core.access import Role, two_factor_roles
+from portal.core.notices.choices import line_works_id_set
 
 DEMO_PASSWORD = "portal-demo"
 DEMO_USERS = [
@@ -21,6 +22,8 @@ DEMO_USERS = [
 #: The demo users' e-mail domain (reserved for documentation, RFC 2606): the morning digest of the demo Account
 #: manager is written under var/mail/ by `make run`, never sent.
 DEMO_MAIL_DOMAIN = "example.com"
+#: Their LINE WORKS IDs in the sandbox's partner tenant (its directory has them), for notices from its bot.
+DEMO_LINE_WORKS_DOMAIN = "partner-demo.by-works.com"
 #: The demo authenticators' key (hex, 20 bytes): public by design, for the local demo only.
 DEMO_TOTP_KEY = b"partner-portal-demo!".hex()
 
@@ -50,6 +53,7 @@ class Command(BaseCommand):
                 last_name=last,
                 email=f"{username}@{DEMO_MAIL_DOMAIN}",
             )
+            line_works_id_set(user=user, line_works_id=f"{username}@{DEMO_LINE_WORKS_DOMAIN}")
             if role in two_factor_roles():
                 demo_device(user)
             self.stdout.write(f"  {username:<8} / {DEMO_PASSWORD}   {role.label}")

@@ -173,6 +173,10 @@ def batch_ask(*, user, batch: Batch, rows: int) -> None:
         sent={"batch": str(batch.pk), "action": batch.action, "rows": rows},
         reason=batch.reason,
     )
+    from portal.core.changes import notices
+
+    batch.refresh_from_db()
+    notices.approval_asked(batch=batch, may_approve=lambda person: may_approve(person, batch))
 
 
 def approved(*, user, batch: Batch, note: str) -> dict:

@@ -619,18 +619,23 @@ _COUNT_OF_OUTCOME: dict[str, str] = {"applied": "applied", "unchanged": "applied
 
 
 def batch_settle(batch: Batch) -> Batch:
-    """A running batch whose every row has settled is FINISHED, its rows done and failed counted (read when its
-    page is shown)."""
+    """A running batch whose every row has settled is FINISHED, its rows done and failed counted, and its
+    requester told: by the worker as it settles a row, and when its page is read."""
     if (
         batch.state == Batch.State.RUNNING
         and not batch.rows.filter(ticked=True, operation__status__in=_OPEN).exists()
     ):
         counts = batch_counts(batch)
-        Batch.objects.filter(pk=batch.pk, state=Batch.State.RUNNING).update(
+        finished = Batch.objects.filter(pk=batch.pk, state=Batch.State.RUNNING).update(
             state=Batch.State.FINISHED,
             finished_at=timezone.now(),
             done=counts["applied"] + counts["superseded"],
             failed=counts["failed"],
         )
         batch.refresh_from_db()
+        if finished:  # told once: by whoever settled it (the worker of its last row, or a reader of its page)
+            from portal.core.changes import events, notices
+
+            notices.batch_finished(batch, counts)
+            events.batch_finished(batch, counts)
     return batch

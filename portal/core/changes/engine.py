@@ -491,8 +491,14 @@ def change_later(
 def change_hold(operation_id: str, **claim: Any) -> Operation:
     """Keep a declared change for a second person's approval (`approvals`): its operation is HELD, its
     arguments sealed as a queued change's, nothing sent (`change_later`'s arguments). The same key returns the
-    same operation; approved, `change_release` queues it."""
-    return change_later(operation_id, held=True, **claim)
+    same operation; approved, `change_release` queues it. Those who may approve it are told (once)."""
+    from portal.core.changes import approvals, notices
+
+    operation = change_later(operation_id, held=True, **claim)
+    notices.approval_asked(
+        operation=operation, may_approve=lambda user: approvals.operation_may_approve(user, operation)
+    )
+    return operation
 
 
 def change_release(operation: Operation) -> bool:
@@ -527,6 +533,11 @@ def change_run(*, operation_pk: str) -> None:
         return
     with _in_requesters_language(operation):
         _run(operation)
+    operation.refresh_from_db()
+    if operation.status in (*Operation.FINISHED, Operation.Status.UNKNOWN):
+        from portal.core.changes.notices import change_settled
+
+        change_settled(operation)  # its batch settled, or its requester told of a failure
 
 
 def _run(operation: Operation) -> None:
@@ -601,7 +612,13 @@ def change_reconcile(*, operation_pk: str, attempt: int) -> bool | None:
     if operation.status != Operation.Status.UNKNOWN:
         return operation.status == Operation.Status.SUCCEEDED
     with _in_requesters_language(operation):
-        return _reconcile(operation, attempt)
+        settled = _reconcile(operation, attempt)
+    if settled is not None:
+        from portal.core.changes.notices import change_settled
+
+        operation.refresh_from_db()
+        change_settled(operation)  # its batch may finish now (its requester was told it was unknown)
+    return settled
 
 
 def _reconcile(operation: Operation, attempt: int) -> bool | None:

@@ -1,13 +1,15 @@
-"""Notices: what the portal tells a person outside its pages, by e-mail or in LINE WORKS (issue 56).
+"""Delivering notices: at most once, by e-mail, by the bot in LINE WORKS or to a team room's Incoming Webhook.
 
-`notify(kind, user=, way=, title=, text=, url=)` writes one `Notice` in the caller's transaction (the work it
-reports) and queues its delivery for when that commits: a notice never blocks, slows or undoes the work it reports,
-and one whose work rolled back is never sent. The worker delivers it (`deliver`, by id) through one way:
+`notify(kind, user= or room=, way=, title=, text=, url=)` writes one `Notice` in the caller's transaction (the
+work it reports) and queues its delivery for when that commits: a notice never blocks, slows or undoes the work it
+reports, and one whose work rolled back is never sent. The rooms call `choices.tell`, which writes one per person
+and room told. The worker delivers it (`deliver`, by id) through one way:
 
 * e-mail: Django's mail settings, to the person's address;
-* LINE WORKS: the partner tenant's bot (`LINE_WORKS_BOT_ID`) to the person, addressed by their login e-mail, a
-  button template whose button opens the portal page, through the one messaging client and rate limiter
-  (`portal.core.partner.get_messaging_client`).
+* LINE WORKS: the partner tenant's bot (`LINE_WORKS_BOT_ID`) to the person, found by their LINE WORKS ID (their
+  login e-mail unless they gave another), a Flexible Template (`content.py`), through the one messaging client and
+  rate limiter (`portal.core.partner.get_messaging_client`);
+* a team room: its Incoming Webhook URL (kept sealed), a title and a text.
 
 Delivery is at most once. An attempt first marks the notice SENDING (in its own transaction, the row locked and
 skipped by any other worker), then sends, then records the outcome:
@@ -19,8 +21,8 @@ skipped by any other worker), then sends, then records the outcome:
 * sent but unanswered (the post may have arrived): UNKNOWN, never sent again. So is a notice whose worker died
   while sending it (`deliver_due` finds it SENDING past `SENDING_LEASE`).
 
-Beat runs `deliver_due` every minute: what is due again, and a delivery the queue lost. The person's page and the
-kinds each person chooses per way come next (issue 56); `kind` names what the notice is about ("batch.finished").
+Beat runs `deliver_due` every minute: what is due again, and a delivery the queue lost. What was not delivered is
+listed on the person's Notices page, and on the team rooms' page.
 """
 
 from __future__ import annotations
@@ -35,8 +37,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from partner_api.errors import PartnerApiError
+from partner_api.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ForbiddenError,
+    NotFoundError,
+    PartnerApiError,
+)
 from portal.core.models import Notice
+from portal.core.notices.content import email_body, line_works_content, webhook_post
 
 logger = logging.getLogger(__name__)
 
@@ -44,14 +53,32 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER = (1, 5, 30, 120)
 #: How long an attempt may be under way before the worker that made it is taken for dead (its notice: UNKNOWN).
 SENDING_LEASE = dt.timedelta(minutes=10)
-#: The most a button template's text may hold (contract/messaging.yaml, `contentText`).
-LINE_WORKS_TEXT_MOST = 1000
 
 
-def notify(kind: str, *, user, way: str, title: str, text: str, url: str = "") -> Notice:
-    """Tell `user` about `kind` by `way` (`Notice.Way`), once the caller's transaction commits."""
+def notify(
+    kind: str,
+    *,
+    way: str,
+    title: str,
+    text: str,
+    url: str = "",
+    user=None,
+    room=None,
+    key: str = "",
+    links: list[dict] | None = None,
+) -> Notice:
+    """Tell `user` (or `room`) about `kind` by `way` (`Notice.Way`), once the caller's transaction commits."""
     notice = Notice.objects.create(
-        kind=kind, way=way, user=user, title=title[:200], text=text, url=url, due_at=timezone.now()
+        kind=kind,
+        way=way,
+        user=user,
+        room=room,
+        key=key[:120],
+        title=title[:200],
+        text=text,
+        url=url[:500],
+        links=links or [],
+        due_at=timezone.now(),
     )
     transaction.on_commit(lambda: deliver_task.delay(notice.pk))
     return notice
@@ -63,7 +90,7 @@ def deliver(notice_id: int) -> str | None:
         notice = (
             Notice.objects.select_for_update(skip_locked=True)
             .filter(pk=notice_id, state=Notice.State.WAITING, due_at__lte=timezone.now())
-            .select_related("user")
+            .select_related("user", "room")
             .first()
         )
         if notice is None:
@@ -77,10 +104,14 @@ def deliver(notice_id: int) -> str | None:
     try:
         _send(notice)
     except PartnerApiError as exc:
-        return _record(notice, _outcome_of(exc), str(exc))
-    except (OSError, _NotDeliverable) as exc:  # the mail server, or nothing to send it with
-        retry = isinstance(exc, OSError)
-        return _record(notice, "retry" if retry else "failed", str(exc))
+        outcome = _outcome_of(exc)
+        logger.warning("notice: LINE WORKS answered %s", exc, extra={"notice": notice.pk})
+        return _record(notice, outcome, _why(exc, notice, outcome))
+    except OSError as exc:  # the mail server
+        logger.warning("notice: the mail server failed: %s", exc, extra={"notice": notice.pk})
+        return _record(notice, "retry", _("The mail server could not be reached."))
+    except _NotDeliverable as exc:  # nothing to send it with
+        return _record(notice, "failed", str(exc))
     return _record(notice, "sent", "")
 
 
@@ -89,12 +120,14 @@ class _NotDeliverable(Exception):
 
 
 def _send(notice: Notice) -> None:
+    if notice.way == Notice.Way.ROOM:
+        _post_to_room(notice)
+        return
     user = notice.user
-    if not user.email:
-        raise _NotDeliverable(_("The person has no e-mail address, which both ways need."))
     if notice.way == Notice.Way.EMAIL:
-        body = f"{notice.text}\n\n{notice.url}" if notice.url else notice.text
-        send_mail(notice.title, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        if not user.email:
+            raise _NotDeliverable(_("The person has no e-mail address."))
+        send_mail(notice.title, email_body(notice), settings.DEFAULT_FROM_EMAIL, [user.email])
         return
     bot_id = settings.LINE_WORKS_BOT_ID
     if not bot_id:
@@ -102,21 +135,49 @@ def _send(notice: Notice) -> None:
             _("No LINE WORKS bot is set for the portal (the setting %(name)s).")
             % {"name": "LINE_WORKS_BOT_ID"}
         )
+    from portal.core.notices.choices import line_works_id_of
     from portal.core.partner import get_messaging_client
 
-    get_messaging_client().send_to_user(bot_id=bot_id, user_id=user.email, content=line_works_content(notice))
+    address = line_works_id_of(user)
+    if not address:
+        raise _NotDeliverable(_("The person has no LINE WORKS ID or e-mail address."))
+    get_messaging_client().send_to_user(bot_id=bot_id, user_id=address, content=line_works_content(notice))
 
 
-def line_works_content(notice: Notice) -> dict:
-    """The message a person reads in LINE WORKS: the title and the text, and a button that opens the page."""
-    text = f"{notice.title}\n{notice.text}"[:LINE_WORKS_TEXT_MOST]
-    if not notice.url:
-        return {"type": "text", "text": text}
-    return {
-        "type": "button_template",
-        "contentText": text,
-        "actions": [{"type": "uri", "label": _("Open in the portal"), "uri": notice.url}],
-    }
+def _post_to_room(notice: Notice) -> None:
+    from portal.core.changes.sealing import unseal
+
+    url = unseal(notice.room.sealed_url)
+    if url is None:
+        raise _NotDeliverable(
+            _("The room's Webhook URL cannot be read (the encryption key changed): add it again.")
+        )
+    from portal.core.partner import post_webhook
+
+    title, text = webhook_post(notice)
+    post_webhook(url, title=title, text=text)
+
+
+def _why(exc: PartnerApiError, notice: Notice, outcome: str) -> str:
+    """Why LINE WORKS did not take the notice, in words (never the answer's code, never a Webhook URL)."""
+    if outcome == "unknown":
+        return _("Sent, but LINE WORKS did not answer: it may have arrived, so it is not sent again.")
+    if outcome == "retry":
+        return _("LINE WORKS could not be reached or was busy; it is tried again.")
+    if isinstance(exc, NotFoundError):
+        if notice.way == Notice.Way.ROOM:
+            return _(
+                "LINE WORKS knows no such Webhook URL: it was removed from the room. Add the room again."
+            )
+        return _(
+            "LINE WORKS knows no person with this LINE WORKS ID, or the bot cannot reach them. Check the ID on "
+            "your Notices page."
+        )
+    if isinstance(exc, AuthenticationError | ForbiddenError | ConfigurationError):
+        return _(
+            "The portal may not send messages in LINE WORKS: ask an Admin to check its bot and credentials."
+        )
+    return _("LINE WORKS refused the message.")
 
 
 def _outcome_of(exc: PartnerApiError) -> str:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0029_notices"),
+        ("core", "0031_events_out"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
