@@ -115,10 +115,19 @@ def _script():
 
 
 def test_the_script_renews_with_a_read_write_token_dry_run_then_for_real(
-    today, portal_on_sandbox, api_as, live_server, capsys
+    today, portal_on_sandbox, api_as, live_server, capsys, settings
 ):
     """Done when: a script with a read-write token renews a customer's subscription through the API with a dry
-    run, then for real, and polls the operation."""
+    run, then for real, and polls the operation; and the partner's endpoint receives the signed event."""
+    from portal.core.events import endpoints
+    from portal.core.events.delivery import deliver_due
+    from tests.core.test_events import Receiver
+
+    settings.EVENTS_ALLOW_PRIVATE_ADDRESSES = True  # the receiver listens on the loopback
+    receiver = Receiver()
+    _endpoint, secret = endpoints.endpoint_add(
+        user=api_as(Role.ADMIN).user, url=receiver.url, description="Tickets", types=["change.applied"]
+    )
     sub = _pick(plan="ANNUAL_LICENSE", renewal_type="STAY")
     api = api_as(Role.ACCOUNT_MANAGER)
     args = ["--url", live_server.url, "--token", api.secret, "--subscription", str(sub.subscription_id)]
@@ -130,6 +139,12 @@ def test_the_script_renews_with_a_read_write_token_dry_run_then_for_real(
     remote = _remote_renewal(portal_on_sandbox, sub)
     assert (remote["type"], remote["licenseCount"]) == ("CHANGE", sub.license_count + 5)
     assert AuditEntry.objects.get(operation_id="updateSubscriptionRenewal").api_token == api.token
+    deliver_due()  # the worker's minute (the delivery was queued as the change committed)
+    (event,) = receiver.verified(secret)  # signed with the endpoint's secret, as Standard Webhooks checks it
+    operation = Operation.objects.get(kind="updateSubscriptionRenewal")
+    assert event["type"] == "change.applied"
+    assert event["data"]["operation"] == str(operation.pk) and event["data"]["customer"] == sub.customer_id
+    receiver.server.shutdown()
 
 
 def _remote_reservation(sandbox, sub) -> dict | None:
