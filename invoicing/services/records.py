@@ -146,8 +146,11 @@ def records_export_request(*, user, filters: IssuedFilters, language: str) -> Re
 def records_selected(export: RecordsExport) -> QuerySet[IssuedInvoice]:
     """The documents an export holds: the search's selection among those issued when it was asked."""
     user = export.requested_by or get_user_model()(username="system")
-    return selectors.issued_list(user=user, filters=filters_of(export)).filter(
-        number__lte=export.up_to_number
+    # In the order of issue on every database (the search's own order may follow its relevance when searched).
+    return (
+        selectors.issued_list(user=user, filters=filters_of(export))
+        .filter(number__lte=export.up_to_number)
+        .order_by("issue_date", "number")
     )
 
 

@@ -93,7 +93,7 @@ def deliver(delivery_id: int) -> str | None:
     """One attempt at the delivery, if it is due and no other worker has it; its state after."""
     with transaction.atomic():
         delivery = (
-            EventDelivery.objects.select_for_update(skip_locked=True)
+            EventDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=delivery_id, state=EventDelivery.State.WAITING, due_at__lte=timezone.now())
             .select_related("event", "endpoint")
             .first()

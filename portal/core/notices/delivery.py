@@ -88,7 +88,7 @@ def deliver(notice_id: int) -> str | None:
     """One attempt at delivering the notice, if it is due and no other worker has it; its state after."""
     with transaction.atomic():
         notice = (
-            Notice.objects.select_for_update(skip_locked=True)
+            Notice.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=notice_id, state=Notice.State.WAITING, due_at__lte=timezone.now())
             .select_related("user", "room")
             .first()
