@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from invoicing.notices import overdue_tell
-from partner_account.notices import expiring_tell
+from partner_account.notices import ends_on, expiring_tell
 from portal.core import partner
 from portal.core.access import Role
 from portal.core.changes import bulk
@@ -122,10 +122,10 @@ def test_an_invoice_that_fell_overdue_is_told_to_finance_once():
 def test_the_admins_are_told_the_connected_account_ends_at_14_7_and_1_days(settings):
     admin = make_persona(Role.ADMIN, username="boss")
     issued = timezone.now() - dt.timedelta(days=partner.REFRESH_TOKEN_DAYS - 20)
-    PartnerAccountToken.objects.create(
+    row = PartnerAccountToken.objects.create(
         encrypted_tokens=b"x", refresh_issued_at=issued, refresh_digest="d" * 64
     )
-    today = issued.date() + dt.timedelta(days=partner.REFRESH_TOKEN_DAYS - 20)
+    today = ends_on(row) - dt.timedelta(days=20)  # business days: the last day is counted in Japan time
     assert expiring_tell(today=today) == 0  # 20 days left
     assert expiring_tell(today=today + dt.timedelta(days=6)) == 1  # 14
     assert expiring_tell(today=today + dt.timedelta(days=7)) == 0  # 13: told at 14 already

@@ -11,6 +11,7 @@ import hashlib
 import io
 import re
 import zipfile
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -273,7 +274,7 @@ def test_exports_leave_by_their_rule_with_their_zip(
     services.records_export(export_id=export.pk)
     export.refresh_from_db()
     assert storage.documents.exists(export.zip_name)
-    today = export.requested_at.date()
+    today = export.requested_at.astimezone(ZoneInfo(settings.BUSINESS_TIME_ZONE)).date()  # its business day
     housekeep(today=today + dt.timedelta(days=settings.RETENTION_RECORDS_EXPORT_DAYS - 1))
     assert RecordsExport.objects.filter(pk=export.pk).exists()
     with django_capture_on_commit_callbacks(execute=True):
