@@ -575,7 +575,7 @@ class Notice(models.Model):
     text = models.TextField(_("text"))
     #: The portal page it opens (absolute), or "".
     url = models.CharField(_("link"), max_length=500, blank=True)
-    #: Its buttons after the first, `[{"label": ..., "url": ...}]`, in the reader's language.
+    #: Its buttons, `[{"label": ..., "url": ...}]`, in the reader's language: the first opens `url`.
     links = models.JSONField(default=list, blank=True)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.WAITING)
     attempts = models.PositiveSmallIntegerField(default=0)

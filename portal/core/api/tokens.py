@@ -2,9 +2,9 @@
 revoked by their owner or an Admin, and read for the tokens pages.
 
 The digest is SHA-256, not a password hash: the secret is 256 random bits, so no dictionary or search can find it
-from its digest, and a slow password hash (PBKDF2's hundreds of thousands of rounds) would cost every call of the
-API tens of milliseconds of CPU (a way to overload the portal with wrong tokens), and could not be looked up by an
-index, as a salted hash cannot. The digest is looked up in its unique index, and only `prefix`, the secret's
+from its digest, and a slow password hash (PBKDF2's hundreds of thousands of rounds) would put that work on every
+call of the API (a way to overload the portal with wrong tokens), and could not be looked up by an index, as a
+salted hash cannot. The digest is looked up in its unique index, and only `prefix`, the secret's
 first characters, is ever shown or logged.
 """
 

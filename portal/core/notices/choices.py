@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from portal.core.models import Notice, NoticeAddress, NoticeChoice, NoticeRoom
-from portal.core.notices.content import Message, stored_links
+from portal.core.notices.content import Message, absolute, stored_links
 from portal.core.notices.delivery import notify
 from portal.core.notices.kinds import NONE, NoticeKind, kind_named, kinds_for
 
@@ -118,16 +118,10 @@ def _written(kind: NoticeKind, key: str, message: Message, **to) -> list[Notice]
                     key=key,
                     title=message.title,
                     text=message.text,
-                    url=_first_url(message),
+                    url=absolute(message.url) if message.url else "",
                     links=stored_links(message),
                     **to,
                 )
             ]
     except IntegrityError:
         return []
-
-
-def _first_url(message: Message) -> str:
-    from portal.core.notices.content import absolute
-
-    return absolute(message.url) if message.url else ""
