@@ -16,7 +16,7 @@ from django.utils import timezone
 from invoicing import services
 from invoicing.models import CustomerBilling, IssuedInvoice
 from portal.core.access import Role
-from portal.core.yayoi import JOURNAL_LAYOUT, half_width_places
+from portal.core.journals.yayoi import JOURNAL_LAYOUT, half_width_places
 from tests.billing.test_journal import LAYOUT
 from tests.fixtures.downloads import body
 from tests.fixtures.personas import make_persona
