@@ -1,4 +1,7 @@
-"""The sales journal of the month's issued invoices, written for Yayoi Kaikei, Money Forward クラウド会計 or
+"""Exports of the partner's invoices to its customers: the month's sales journal, and a customer's statement of
+account as a workbook or CSV (its PDF: `invoicing.document.statement_pdf`).
+
+The sales journal of the month's issued invoices is written for Yayoi Kaikei, Money Forward クラウド会計 or
 freee会計 by `portal.core.journals` (each ledger's layout, encoding and names are there), like the purchase journal
 of LINE WORKS' invoice (billing/exports.py).
 
@@ -13,9 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from invoicing.models import IssuedInvoice
 from invoicing.permissions import VIEW_INVOICING
+from invoicing.selectors.statements import Statement, statement_kind_label
 from portal.core.access import check
+from portal.core.downloads import Table
 from portal.core.journals.model import Entry, sale
 
 
@@ -47,3 +55,48 @@ def _sales(invoices: list[IssuedInvoice]) -> Iterator[Entry]:
                 description=description,
                 reference=str(invoice.number),
             )
+
+
+# --- a customer's statement of account (invoicing/selectors/statements.py) -----------------------------------
+
+STATEMENT_HEADER = (
+    gettext_lazy("Date"),
+    gettext_lazy("Document"),
+    gettext_lazy("Number"),
+    gettext_lazy("Invoiced (JPY)"),
+    gettext_lazy("Credited (JPY)"),
+    gettext_lazy("Received (JPY)"),
+    gettext_lazy("Balance (JPY)"),
+)
+
+
+def statement_table(statement: Statement) -> Table:
+    """The statement as a downloadable table: the balance brought forward, a row per invoice, credit note and
+    payment with the balance after it, and the period's totals with the balance at its end."""
+    rows: list[list] = [
+        [statement.start, _("Balance brought forward"), "", None, None, None, statement.opening]
+    ]
+    for line in statement.lines:
+        rows.append(
+            [
+                line.date,
+                statement_kind_label(line.kind),
+                line.written,
+                line.charged or None,
+                line.credited or None,
+                line.received or None,
+                line.balance,
+            ]
+        )
+    rows.append(
+        [
+            statement.end,
+            _("Balance at the end of the period"),
+            "",
+            statement.charged,
+            statement.credited,
+            statement.received,
+            statement.closing,
+        ]
+    )
+    return Table(header=STATEMENT_HEADER, rows=rows)
