@@ -8,8 +8,9 @@ of LINE WORKS' invoice (billing/exports.py).
 One entry per document and tax rate: accounts receivable (the customer as its sub-account, or freee's
 counterparty) against sales, tax included, the tax of that rate on the sales side, dated the document's date,
 due on its due date. The amounts are the document's as issued (its totals per rate, tax rounded once per document
-and rate), so the journal's totals per rate are the documents' totals per rate; a credit note's are negative, as
-it is. The entries of one document share its number (Money Forward joins them into one transaction).
+and rate), so the journal's totals per rate are the documents' totals per rate; a credit note's entries reverse
+the sale (sales debited, the receivable credited). The entries of one document share its number (Money Forward
+joins them into one transaction).
 """
 
 from __future__ import annotations

@@ -231,3 +231,36 @@ def test_the_names_settings_read_key_name_pairs_and_refuse_an_unknown_key(monkey
     monkeypatch.setenv("FREEE_NAMES", "receivable=売掛金")  # freee books the receivable itself: no such name
     with pytest.raises(ImproperlyConfigured, match="FREEE_NAMES names no such key: receivable"):
         project_settings._journal_names("freee")
+
+
+def test_a_credit_note_reverses_the_sale_with_amounts_without_a_sign():
+    note = _sale(amount=-2_200, tax=-200)
+    row = checked(MF_LAYOUT, moneyforward.row(note))
+    assert (row["借方勘定科目"], row["借方税区分"], row["借方金額(円)"], row["借方税額"]) == (
+        "売上高",
+        "課税売上 10%",
+        "2200",
+        "200",
+    )
+    assert (row["貸方勘定科目"], row["貸方補助科目"], row["貸方税区分"], row["貸方税額"]) == (
+        "売掛金",
+        "アルファ株式会社",
+        "対象外",
+        "0",
+    )
+    yayoi_row = yayoi.row(note)
+    assert (yayoi_row[4], yayoi_row[7], yayoi_row[8], yayoi_row[9]) == ("売上高", "課税売上内10%", 2_200, 200)
+    assert (yayoi_row[10], yayoi_row[11], yayoi_row[14], yayoi_row[15]) == (
+        "売掛金",
+        "アルファ株式会社",
+        2_200,
+        0,
+    )
+    deal = checked(FREEE_LAYOUT, freee.row(note))
+    assert (deal["収支区分"], deal["勘定科目"], deal["税区分"], deal["金額"], deal["税額"]) == (
+        "収入",
+        "売上高",
+        "課税売上10%",
+        "-2200",
+        "-200",
+    )

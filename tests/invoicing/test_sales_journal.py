@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from invoicing import services
-from invoicing.models import CustomerBilling, IssuedInvoice
+from invoicing.models import CustomerBilling, DocumentKind, IssuedInvoice
 from portal.core.access import Role
 from portal.core.journals.yayoi import JOURNAL_LAYOUT, half_width_places
 from tests.billing.test_journal import LAYOUT
@@ -165,3 +165,53 @@ def test_the_month_s_issued_invoices_page_offers_each_ledger_s_sales_journal(cli
         ("ledger=freee", "sales-journal-freee"),
     ]:
         assert f'href="{url}?{query}" data-testid="{testid}"' in html
+
+
+def test_a_credit_note_of_the_month_reverses_its_sale_in_every_ledger(client_as, issued):
+    alpha = issued[0]
+    IssuedInvoice(
+        number=issued[-1].number + 1,
+        domain_id=alpha.domain_id,
+        customer_name=alpha.customer_name,
+        language=alpha.language,
+        issue_date=alpha.issue_date,
+        due_date=alpha.due_date,
+        issuer=alpha.issuer,
+        recipient=alpha.recipient,
+        per_rate=[{"rate": 10, "amount": -1_000, "tax": -100}],
+        subtotal=-1_000,
+        tax=-100,
+        total=-1_100,
+        issued_at=timezone.now(),
+        pdf_sha256="0" * 64,
+        kind=DocumentKind.CREDIT_NOTE,
+        original=alpha,
+        **M,
+    ).save(force_insert=True)
+    client = client_as(Role.FINANCE)
+    note = _journal(client)[-1]
+    assert (note["借方勘定科目"], note["借方税区分"], note["借方金額"], note["借方税金額"]) == (
+        "売上高",
+        "課税売上内10%",
+        "1100",
+        "100",
+    )
+    assert (note["貸方勘定科目"], note["貸方補助科目"], note["貸方金額"]) == (
+        "売掛金",
+        "Alpha K.K. 経理部",
+        "1100",
+    )
+    mf = _ledger_rows(client, "moneyforward", "cp932")[-1]
+    assert (mf["借方勘定科目"], mf["貸方勘定科目"], mf["借方金額(円)"], mf["取引No"]) == (
+        "売上高",
+        "売掛金",
+        "1100",
+        "4",
+    )
+    deal = _ledger_rows(client, "freee", "utf-8-sig")[-1]
+    assert (deal["収支区分"], deal["金額"], deal["税額"], deal["取引先"]) == (
+        "収入",
+        "-1100",
+        "-100",
+        "Alpha K.K. 経理部",
+    )

@@ -2,10 +2,12 @@
 (`portal.core.journals.model.Entry`) as one transaction (取引) of its 21-column layout.
 
 Followed: freee's help centre, 「取引・口座振替のインポート(一括登録)」
-(https://support.freee.co.jp/hc/ja/articles/202847320) and the sample file attached to it, in short:
+(https://support.freee.co.jp/hc/ja/articles/202847320): its table of columns and conditions and the sample file
+attached to it, whose first row independent importers reproduce as `HEADER`. In short:
 
-- a first row of column names (kept as the sample has it), then one transaction a line, in `HEADER`'s columns;
-- 収支区分 (収入 or 支出) and 発生日 are required; dates are written yyyy/mm/dd;
+- a first row of column names (kept as the sample has it: the page asks not to delete it), then one transaction a
+  line, in `HEADER`'s columns;
+- 収支区分 (収入 or 支出) and 発生日 are required; dates are written yyyy/mm/dd (発生日, 決済期日);
 - a transaction names one account, the revenue of a sale (売上高) or the cost of a purchase (仕入高); freee books
   the other side itself: left unsettled (no 決済日, 決済口座, 決済金額), it is a receivable due on 決済期日, or a
   payable;
@@ -13,9 +15,11 @@ Followed: freee's help centre, 「取引・口座振替のインポート(一括
   purchase categories carry the invoice class (課対仕入10% for a qualified invoice, 課対仕入（控80）10% under the
   transitional deduction);
 - 金額 includes the tax (税計算区分 内税), the tax in 税額;
-- the sample is UTF-8 with a byte-order mark, and the import reads Shift_JIS too, so the portal offers both.
+- the sample is UTF-8 with a byte-order mark, the portal's default; the Shift_JIS file is offered beside it for
+  those whose spreadsheet program writes that (freee's own exports offer both encodings).
 
-A document with lines at two rates is two transactions with the same 管理番号 (its number): each line of the file
+A credit note is income of a negative amount (and tax) against its customer, so that it reduces the receivable
+the invoice left (the transaction's sides are freee's to book). A document with lines at two rates is two transactions with the same 管理番号 (its number): each line of the file
 stands on its own.
 """
 
@@ -54,6 +58,7 @@ def row(entry: Entry) -> list:
     """One transaction of the layout (see the module docstring), left unsettled."""
     names = settings.FREEE_NAMES
     taxed = entry.taxed
+    sign = -1 if entry.reversal else 1  # a credit note: income less by its amount
     return [
         "収入" if entry.kind == Kind.SALE else "支出",
         entry.reference,
@@ -63,9 +68,9 @@ def row(entry: Entry) -> list:
         entry.counterparty,
         names[taxed.account.value],
         names[tax_key(taxed, entry)],
-        entry.amount,
+        sign * entry.amount,
         "内税",  # the amount includes the tax
-        taxed.tax_amount,
+        sign * taxed.tax_amount,
         entry.description,
         "",  # item
         "",  # department

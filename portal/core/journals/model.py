@@ -66,8 +66,9 @@ class Side:
 
 @dataclass(frozen=True)
 class Entry:
-    """A journal line (see the module docstring). `amount` is tax included; a credit note's is negative, as
-    its document's. `reference` is the document's number; `due` its due date where the ledger keeps one."""
+    """A journal line (see the module docstring). `amount` is tax included, never negative: a credit note's
+    entry is a `reversal`, its sides swapped (sales debited, the receivable credited). `reference` is the
+    document's number; `due` its due date where the ledger keeps one."""
 
     number: int
     kind: Kind
@@ -80,11 +81,12 @@ class Entry:
     reference: str = ""
     due: dt.date | None = None
     invoice_class: InvoiceClass = InvoiceClass.NONE
+    reversal: bool = False
 
     @property
     def taxed(self) -> Side:
         """The side whose category carries the entry's tax: the revenue of a sale, the cost of a purchase."""
-        return self.credit if self.kind == Kind.SALE else self.debit
+        return self.debit if self.debit.account in (Account.SALES, Account.PURCHASES) else self.credit
 
     @property
     def transitional_late(self) -> bool:
@@ -104,18 +106,23 @@ def sale(
     description: str,
     reference: str,
 ) -> Entry:
-    """Accounts receivable from `customer` against sales at `rate`, `amount` tax included."""
+    """Accounts receivable from `customer` against sales at `rate`, `amount` tax included; a negative amount (a
+    credit note's) reverses it: sales debited, the receivable credited, both by the amount without its sign."""
+    receivable = Side(Account.RECEIVABLE, sub_account=customer)
+    revenue = Side(Account.SALES, SALES_TAX.get(rate, Tax.OUTSIDE), abs(tax))
+    reversal = amount < 0
     return Entry(
         number=number,
         kind=Kind.SALE,
         date=date,
-        amount=amount,
-        debit=Side(Account.RECEIVABLE, sub_account=customer),
-        credit=Side(Account.SALES, SALES_TAX.get(rate, Tax.OUTSIDE), tax),
+        amount=abs(amount),
+        debit=revenue if reversal else receivable,
+        credit=receivable if reversal else revenue,
         counterparty=customer,
         description=description,
         reference=reference,
         due=due,
+        reversal=reversal,
     )
 
 
