@@ -340,7 +340,7 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
     the small size with history instead, when it shows as much there: whether it reads more for the same rows."""
     first, last = sizes[0], sizes[-1]
     history = sizes[1] if len(sizes) == 3 else None
-    width = max(44, *(len(p.label) for p in pages))
+    width = max([44, *(len(p.label) for p in pages)])
     head = " ".join(f"{'SQL':>4} {'buffers':>8} {'kB':>5} {'Minstr':>7}" for _ in sizes)
     print("\n" + f"{'':{width}} " + " ".join(f"{f'--- {size} ---':>27}" for size in sizes))
     print(f"{'page':{width}} {head}   {'growth: buffers':>15} {'instr×':>6}")
