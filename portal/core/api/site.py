@@ -23,13 +23,14 @@ from ninja import NinjaAPI
 from portal import logs
 from portal.core.api import PREFIX, errors
 from portal.core.api.areas import areas
-from portal.core.api.auth import CHANGE_ATTRIBUTE, TokenAuth, token_of
+from portal.core.api.auth import CHANGE_ATTRIBUTE, TAKES_QUERY_ATTRIBUTE, TokenAuth, token_of
 from portal.core.models import ApiCall
 
 #: The API's version (its URLs are under PREFIX).
 VERSION = "1"
 #: What the view of each API URL pattern carries: {method: (area key or None, level)}.
 OPERATIONS_ATTRIBUTE = "api_operations"
+
 
 DESCRIPTION = (
     "The Partner Portal's own API: the lists and pages of the portal as JSON, and the changes its forms offer, "
@@ -109,7 +110,7 @@ def endpoint_patterns() -> list[URLPattern]:
         if not isinstance(pattern, URLPattern) or pattern.name not in described:
             continue  # ninja's root (a redirect to docs it does not serve here)
         route = "/" + str(pattern.pattern)
-        view = recorded(pattern.callback, route=route)
+        view = recorded(pattern.callback, route=route, takes_query=_takes_query(pattern.name))
         setattr(view, OPERATIONS_ATTRIBUTE, described[pattern.name])
         pattern.callback = view
         out.append(pattern)
@@ -138,12 +139,31 @@ def _described() -> dict[str, dict[str, tuple[str | None, str]]]:
     return described
 
 
-def recorded(view: Callable, *, route: str) -> Callable:
+def _takes_query(url_name: str | None) -> set[str]:
+    """The methods of an endpoint's path whose operation declares query parameters (a list's filters)."""
+    from portal.core.api import operations
+
+    routers = [a.router for a in areas() if a.router is not None] + [operations.router]
+    for router in routers:
+        for path_view in router.path_operations.values():
+            if any(operation.url_name == url_name for operation in path_view.operations):
+                return {
+                    method
+                    for operation in path_view.operations
+                    for method in operation.methods
+                    if any(m.__ninja_param_source__ == "query" for m in operation.signature.models)
+                }
+    return set()
+
+
+def recorded(view: Callable, *, route: str, takes_query: set[str] | None = None) -> Callable:
     """`view` answering in words when the body is too large or the method wrong, and recording each call
-    made with a token."""
+    made with a token. `takes_query`: the methods whose operation declares query parameters; the others refuse
+    any (`auth.unknown_query`), where ninja would ignore them."""
 
     @wraps(view)
     def call(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        setattr(request, TAKES_QUERY_ATTRIBUTE, takes_query is None or request.method in takes_query)
         if _too_large(request):
             response = errors.ApiError(
                 413,

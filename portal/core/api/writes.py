@@ -10,17 +10,18 @@ keeps nothing. A real write needs an `Idempotency-Key` (`idempotency.py`)."""
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Schema, Status
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from portal.core.api import errors, idempotency
 from portal.core.api.auth import CHANGE_ATTRIBUTE, authenticated
-from portal.core.api.schemas import OperationOut, operation_out, schema_from_form
+from portal.core.api.schemas import ErrorOut, OperationOut, operation_out, schema_from_form
 from portal.core.changes import approvals
 from portal.core.changes.engine import ChangeRefused, operation_key
 from portal.core.changes.forms import ChangeForm
@@ -63,13 +64,14 @@ class ChangeOut(Schema):
     operation: OperationOut | None = None
 
 
-def change_body(form_class: type[ChangeForm], name: str) -> type[Schema]:
+def change_body(form_class: type[ChangeForm], name: str, *, partial: bool = False) -> type[Schema]:
     """The body of a change endpoint: the change form's own fields (its idempotency key left to the header),
-    and `dry_run`."""
+    and `dry_run`. `partial`: every field may be left out (a field left out keeps its value: `defaults`)."""
     return schema_from_form(
         form_class,
         name,
         leave_out=("idempotency_key",),
+        required=not partial,
         extra={
             "dry_run": (bool, Field(False, description="Check and say what would be sent; send nothing."))
         },
@@ -96,16 +98,21 @@ def api_change(
     body: Schema,
     *,
     form: Callable[[dict[str, str]], ChangeForm],
-    operation_id: str,
+    operation_id: str | Callable[[Any], str],
     args: Callable[[dict], Mapping[str, Any]],
     domain_id: int | None,
     done: str,
     refusal: str | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    check: Callable[[Any], str | None] | None = None,
 ) -> Status:
     """Check the body with the change's own form, then answer the dry run, or send the change once per
     Idempotency-Key: its status and ChangeOut. `form(data)` makes the page's form bound to `data`; `args(cleaned)`
-    the change's arguments, as the page makes them; `refusal`: why the change cannot be made at all now (the
-    page's own check before its form), refused in its words."""
+    the change's arguments, as the page makes them; `operation_id`, or the bound form's choice of it (a change
+    that creates or moves, as its page does); `refusal`: why the change cannot be made at all now (the page's own
+    check before its form), refused in its words; `defaults`: the values of the fields the body left out (a
+    partial body: the page's form shown with the values there are); `check(bound form)`: why values the form
+    accepts still ask nothing to be sent (an edit that changes nothing), refused in its words."""
     token = authenticated(request)
     values = body.model_dump()
     dry_run = bool(values.pop("dry_run", False))
@@ -120,9 +127,14 @@ def api_change(
     print_ = idempotency.fingerprint(method=request.method or "", path=request.path, body=values)
     if key is not None and (first := idempotency.answered(token=token, key=key, fingerprint=print_)):
         return _replayed(*first)
-    data = form_data(values)
+    given = body.model_fields_set
+    data = form_data({**values, **{k: v for k, v in (defaults or {}).items() if k not in given}})
     data["idempotency_key"] = idempotency.engine_key(token, key or "dry-run")
     bound = _checked(form(data), refusal)
+    if check is not None and (why := check(bound)):
+        raise errors.ApiError(409, "refused", why)
+    if callable(operation_id):
+        operation_id = operation_id(bound)
     arguments = dict(args(bound.cleaned_data))
     if key is None:
         return Status(200, _checked_answer(bound, operation_id, arguments))
@@ -137,6 +149,84 @@ def api_change(
         domain_id=domain_id,
         done=done,
     )
+
+
+#: What every change endpoint answers: the change (200 applied, 202 held, queued, already or unknown) or why not.
+WRITTEN = {
+    200: ChangeOut,
+    202: ChangeOut,
+    **{status: ErrorOut for status in (401, 403, 404, 409, 422, 428, 429)},
+}
+
+
+def change_endpoint(
+    router: Router,
+    path: str,
+    *,
+    auth: Any,
+    url_name: str,
+    summary: str,
+    body: type[ChangeForm],
+    get: Callable[..., Any],
+    form: Callable[[Any, dict[str, str]], ChangeForm],
+    operation_id: str | Callable[[Any], str],
+    args: Callable[[Any, Any], Mapping[str, Any]],
+    domain_id: Callable[[Any], int | None],
+    done: Callable[[Any], str],
+    refusal: Callable[[Any], str | None] | None = None,
+    defaults: Callable[[Any], Mapping[str, Any]] | None = None,
+    check: Callable[[Any], str | None] | None = None,
+    description: str | None = None,
+) -> Callable[..., Status]:
+    """Declare a change of the portal as a POST endpoint of `router` (one per change a page offers), answered by
+    `api_change`. Its body is `body`'s (the change page's form class) fields, a named schema
+    (`<UrlName>Body`); its path arguments are those of `get(request, **arguments)`, which finds the object the
+    change is about (404 when the token's owner may not see it), with their annotations. Of that object:
+    `form(obj, data)` the page's form bound to `data`; `args(obj, bound form)` the change's arguments as the page
+    makes them; `domain_id(obj)` the customer; `done(obj)` the page to go back to; `refusal(obj)` why it cannot
+    be made at all now (the page's own check before its form); `defaults(obj)`: a partial body, whose fields
+    left out keep these values (an edit sends only what changed); `check`: as `api_change`'s."""
+    schema = change_body(body, _camel(url_name) + "Body", partial=defaults is not None)
+    found = inspect.signature(get, eval_str=True)
+    arguments = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in list(found.parameters.values())[1:]]
+
+    def endpoint(request: HttpRequest, **kwargs: Any) -> Status:
+        payload = kwargs.pop("body")
+        obj = get(request, **kwargs)
+        made: dict[str, ChangeForm] = {}
+
+        def bound(data: dict[str, str]) -> ChangeForm:
+            made["form"] = form(obj, data)
+            return made["form"]
+
+        return api_change(
+            request,
+            payload,
+            form=bound,
+            operation_id=operation_id,
+            args=lambda cleaned: args(obj, made["form"]),
+            domain_id=domain_id(obj),
+            done=done(obj),
+            refusal=refusal(obj) if refusal else None,
+            defaults=defaults(obj) if defaults else None,
+            check=check,
+        )
+
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=HttpRequest),
+            *arguments,
+            inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY, annotation=schema),
+        ]
+    )
+    endpoint.__name__ = endpoint.__qualname__ = url_name  # its OpenAPI operationId: <module>_<url name>
+    endpoint.__module__ = get.__module__
+    endpoint.__doc__ = description
+    return router.post(path, auth=auth, response=WRITTEN, url_name=url_name, summary=summary)(endpoint)
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
 
 
 def _checked(bound: ChangeForm, refusal: str | None) -> ChangeForm:
