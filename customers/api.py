@@ -22,6 +22,7 @@ from customers.change_args import (
     new_customer_args,
     renewal_args,
     renewal_form,
+    renewal_initial,
     renewal_operation,
     usage_args,
     usage_initial,
@@ -239,9 +240,10 @@ change(
     summary="Schedule a max-users change, or move the one there is "
     "(createUsageStatusRenewal, patchUsageStatusRenewal)",
     description="As the usage page: a customer has at most one scheduled max-users change; when it has one, only "
-    "its date can change.",
+    "its date can change. A field left out keeps its value.",
     body=f.RenewalForm,
     form=lambda c, data: renewal_form(c, data),
+    defaults=renewal_initial,
     operation_id=renewal_operation,
     args=lambda c, form: renewal_args(c.domain_id, form, form.cleaned_data),
 )

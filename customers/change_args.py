@@ -34,12 +34,17 @@ def usage_args(customer, d: dict) -> dict:
     }
 
 
-def renewal_form(customer, data=None) -> f.RenewalForm:
-    """The scheduled max-users change's form: a new one, or the one there is to move (its date only)."""
-    initial = {
+def renewal_initial(customer) -> dict:
+    """The scheduled max-users change as the customer has it (none: no date, no maximum)."""
+    return {
         "apply_date": customer.renewal_apply_date,
         "max_member_count": customer.renewal_max_member_count,
     }
+
+
+def renewal_form(customer, data=None) -> f.RenewalForm:
+    """The scheduled max-users change's form: a new one, or the one there is to move (its date only)."""
+    initial = renewal_initial(customer)
     # auto_id: this form shares the usage-status page with UsageStatusForm, whose fields have the same names.
     return f.RenewalForm(data, customer=customer, today=clock.today(), initial=initial, auto_id="renewal_%s")
 
