@@ -124,3 +124,142 @@ def test_two_tokens_may_use_the_same_key_for_their_own_writes(api_as, sub, unrea
         answer = api.post(_renewal(sub), {"type": "CANCEL"}, **{"Idempotency-Key": "same"})
         assert answer.status_code == 409
     assert Operation.objects.count() == 2
+
+
+# --- Every change endpoint: the dry run of its page's form, and a refusal its page makes -----------------------
+
+#: The change each write sends (the matrix's rows: one customer with something to change for each).
+CHANGES = {
+    "api:customer_create": "createCustomer",
+    "api:customer_edit": "patchCustomer",
+    "api:customer_usage": "patchUsageStatus",
+    "api:customer_usage_renewal": "patchUsageStatusRenewal",  # it has one: only its date moves
+    "api:customer_usage_renewal_delete": "deleteUsageStatusRenewal",
+    "api:customer_domain_upgrade": "createUpgradeDomain",
+    "api:customer_domain_upgrade_delete": "deleteUpgradeDomain",
+    "api:subscription_renewal": "updateSubscriptionRenewal",
+    "api:subscription_reservation": "createSubscriptionReservation",
+    "api:subscription_reservation_date": "updateSubscriptionReservation",
+    "api:subscription_reservation_delete": "deleteSubscriptionReservation",
+    "api:subscription_convert": "convertSubscriptionToPaid",
+    "api:subscription_upgrade": "upgradeSubscription",
+    "api:subscription_add_licences": "addSubscriptionLicenseCount",
+    "api:subscription_cancel": "cancelSubscription",
+    "api:subscription_create": "createSubscription",
+    "api:pre_order_create": "createSubscriptionPreOrder",
+    "api:pre_order_date": "updateSubscriptionPreOrder",
+    "api:pre_order_delete": "deleteSubscriptionPreOrder",
+    "api:option_create": "createOptionProduct",
+    "api:option_upgrade": "upgradeOptionProduct",
+    "api:option_add_quantity": "addOptionProductQuantity",
+    "api:option_cancel": "cancelOptionProduct",
+    "api:option_renewal": "updateOptionProductRenewal",
+    "api:option_order_create": "createOptionProductOrder",
+    "api:option_order_date": "updateOptionProductOrder",
+    "api:option_order_delete": "deleteOptionProductOrder",
+}
+
+
+def _write_url(name: str, rows) -> str:
+    from tests.api.test_access import MATRIX, _kwargs
+
+    obj = next(row[1] for row in MATRIX if row[0] == name)
+    return reverse(name, kwargs=_kwargs(name, obj, rows, Role.ADMIN))
+
+
+def test_every_write_is_named_here():
+    from tests.api.test_access import MATRIX
+
+    assert set(CHANGES) == {name for name, _obj, method, _area, _level in MATRIX if method == "post"}
+
+
+@pytest.mark.parametrize("name", sorted(CHANGES))
+def test_every_writes_dry_run_checks_with_its_pages_form_and_sends_nothing(api_as, name):
+    from tests.api.test_access import body_for, make_rows
+
+    rows = make_rows()
+    before = _nothing_written()
+    answer = api_as(Role.ADMIN).post(_write_url(name, rows), body_for(name))
+    assert answer.status_code == 200, answer.content
+    data = answer.json()
+    assert (data["dry_run"], data["result"], data["change"]) == (True, "would_send", CHANGES[name])
+    assert data["change_label"] and data["arguments"] and data["operation"] is None
+    assert _nothing_written() == before
+
+
+def test_a_customer_edit_keeps_what_the_body_leaves_out(api_as):
+    from tests.api.test_access import make_rows
+
+    c = make_rows()["customer"]
+    api = api_as(Role.ACCOUNT_MANAGER)
+    url = reverse("api:customer_edit", args=[c.domain_id])
+    answer = api.post(url, {"memo": "Call in May", "dry_run": True}).json()
+    assert answer["arguments"] == {"domain_id": c.domain_id, "fields": {"memo": "Call in May"}}
+    nothing = api.post(url, {"company_name": c.company_name, "dry_run": True})
+    assert nothing.status_code == 409 and nothing.json()["error"]["message"] == "Nothing changed."
+    japanese = api.post(url, {"dry_run": True}, **{"Accept-Language": "ja"})
+    assert japanese.json()["error"]["message"] == "変更はありません。"
+
+
+def test_the_pages_own_refusals_before_their_forms(api_as):
+    from subscriptions.models import Reservation
+    from tests.api.test_access import make_rows
+    from tests.options.factories import make_option
+
+    rows = make_rows()
+    before = _nothing_written()
+    api = api_as(Role.ADMIN)
+    c = rows["customer"]
+    c.renewal_apply_date = None
+    c.save()
+    answer = api.post(reverse("api:customer_usage_renewal_delete", args=[c.domain_id]), {"dry_run": True})
+    assert (answer.status_code, answer.json()["error"]["message"]) == (
+        409,
+        "This customer has no scheduled max-users change.",
+    )
+    top = make_option(c, option_product_id="BCT", sub_option_id="BCT04")
+    answer = api.post(
+        reverse("api:option_upgrade", args=[c.domain_id, top.option_product_id]),
+        {"sub_option_id": "BCT04", "dry_run": True},
+    )
+    assert answer.json()["error"]["message"] == "This option has no larger sub option to upgrade to."
+    trial = make_option(c, option_product_id="ACV2", sub_option_id="ACV200", trial=True, quantity=None)
+    answer = api.post(
+        reverse("api:option_renewal", args=[c.domain_id, trial.option_product_id]),
+        {"type": "STAY", "dry_run": True},
+    )
+    assert answer.json()["error"]["message"] == "A Trial option has no renewal settings."
+    Reservation.objects.all().delete()
+    free = make_customer()
+    make_subscription(free, product_id="FR", plan="FREE", license_count=None, renewal_type="")
+    answer = api.post(
+        reverse("api:option_order_create", args=[free.domain_id]),
+        {"type": "APPLY", "sub_option_id": "DRV01", "apply_date": "2030-01-01", "dry_run": True},
+    )
+    assert (answer.status_code, answer.json()["error"]["message"]) == (
+        409,
+        "No option change can be scheduled for this customer now.",
+    )
+    assert _nothing_written() == before
+
+
+def test_an_endpoint_without_query_parameters_names_the_unknown_ones(api_as, sub):
+    api = api_as(Role.ACCOUNT_MANAGER)
+    one = api.get(reverse("api:subscription", args=[sub.subscription_id]), {"expand": "all", "fields": "x"})
+    assert one.status_code == 422
+    error = one.json()["error"]
+    assert set(error["fields"]) == {"expand", "fields"} and "expand, fields" in error["message"]
+    japanese = api.get(
+        reverse("api:subscription", args=[sub.subscription_id]), {"expand": "1"}, **{"Accept-Language": "ja"}
+    )
+    assert (
+        "expand" in japanese.json()["error"]["message"]
+        and japanese.json()["error"]["message"].isascii() is False
+    )
+    write = api.post(f"{_renewal(sub)}?dry_run=true", {"type": "STAY"})
+    assert write.status_code == 422 and set(write.json()["error"]["fields"]) == {"dry_run"}
+    nobody = api_as(Role.FINANCE).get(
+        reverse("api:subscription", args=[sub.subscription_id]), {"expand": "1"}
+    )
+    assert nobody.status_code == 403  # who may not read it learns nothing more
+    assert api.get(reverse("api:subscription", args=[sub.subscription_id])).status_code == 200
