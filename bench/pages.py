@@ -110,6 +110,7 @@ EXCLUDED = {
             "option_order_delete",
         )
     },
+    "api:customer_invoice_payment": "POST only: an API write (its dry run reads one issued invoice, as its page)",
     "core:notice_test": "POST only: sends the person a test notice",
     "core:event_endpoint_secret": "POST only: makes an event endpoint's new secret",
     "core:event_endpoint_test": "POST only: sends an event endpoint a test event",

@@ -23,6 +23,7 @@ from tests.core.test_url_coverage import api_operations
 from tests.customers.factories import hand_every_customer_to, make_customer
 from tests.fixtures.personas import make_persona
 from tests.options.factories import make_option, make_order
+from tests.search.factories import make_issued
 from tests.subscriptions.factories import make_pre_order, make_reservation, make_subscription
 
 AM, SUP, FIN, ADM = Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE, Role.ADMIN
@@ -82,6 +83,7 @@ MATRIX = [
     ("api:billing_invoices", None, "get", "billing", READ),
     ("api:billing_items", "month", "get", "billing", READ),
     ("api:customer_invoices", None, "get", "invoicing", READ),
+    ("api:customer_invoice_payment", "invoice", "post", "invoicing", WRITE),
     ("api:operation", "operation", "get", None, WRITE),
 ]
 #: Each endpoint of one customer: with PORTFOLIO_ONLY, an Account manager's token reads theirs, not another's.
@@ -121,6 +123,7 @@ def body_for(name: str) -> dict:
         },
         "api:option_order_date": {"apply_date": sooner},
         "api:option_order_delete": {},
+        "api:customer_invoice_payment": {"amount": 100, "paid_on": clock.today().isoformat()},
         "api:subscription_renewal": {"type": "STAY"},
         "api:subscription_reservation": {"type": "ADD_LICENSE", "apply_date": later, "license_count": 5},
         "api:subscription_reservation_date": {"apply_date": later},
@@ -183,10 +186,12 @@ def make_rows() -> dict:
         quantity=1,
         apply_date=today + dt.timedelta(days=10),
     )
+    invoice = make_issued(56, domain_id=customer.domain_id)
     Operation.objects.create(
         pk=OPERATION_ID, idempotency_key="api-matrix", kind="updateSubscriptionRenewal", domain_id=customer.pk
     )
     return {
+        "invoice": invoice,
         "customer": customer,
         "annual": annual,
         "reserved": reserved,
@@ -211,6 +216,8 @@ def _kwargs(name: str, obj: str | None, rows, role: Role) -> dict:
         return {"domain_id": rows["customer"].domain_id, "pre_order_id": rows[obj].pre_order_id}
     if obj in ("option", "order"):
         return {"domain_id": rows["customer"].domain_id, "option_product_id": rows[obj].option_product_id}
+    if obj == "invoice":
+        return {"number": rows[obj].number}
     if obj == "month":
         return {"year": 2026, "month": 10}
     if obj == "operation":

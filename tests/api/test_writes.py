@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from portal.core import clock
 from portal.core.access import Role
 from portal.core.models import ApiCall, ApiIdempotency, AuditEntry, Operation
 from tests.customers.factories import make_customer
@@ -170,7 +171,8 @@ def _write_url(name: str, rows) -> str:
 def test_every_write_is_named_here():
     from tests.api.test_access import MATRIX
 
-    assert set(CHANGES) == {name for name, _obj, method, _area, _level in MATRIX if method == "post"}
+    local = {"api:customer_invoice_payment"}  # the portal's own data: tested below
+    assert set(CHANGES) | local == {name for name, _obj, method, _area, _level in MATRIX if method == "post"}
 
 
 @pytest.mark.parametrize("name", sorted(CHANGES))
@@ -263,3 +265,56 @@ def test_an_endpoint_without_query_parameters_names_the_unknown_ones(api_as, sub
     )
     assert nobody.status_code == 403  # who may not read it learns nothing more
     assert api.get(reverse("api:subscription", args=[sub.subscription_id])).status_code == 200
+
+
+# --- A payment received: the portal's own data, with a dry run and an Idempotency-Key as a change's -----------
+
+
+def test_a_payment_checked_then_recorded_once_per_key_and_audited_with_the_token(api_as):
+    from invoicing.models import InvoicePayment
+    from tests.search.factories import make_issued
+
+    invoice = make_issued(57, domain_id=make_customer().domain_id)  # ¥1,100 owed
+    api = api_as(Role.FINANCE)
+    url = reverse("api:customer_invoice_payment", args=[invoice.number])
+    today = clock.today().isoformat()
+
+    too_much = api.post(url, {"amount": 1101, "paid_on": today, "dry_run": True})
+    assert too_much.status_code == 422
+    assert too_much.json()["error"]["fields"]["amount"] == [
+        "That is more than the invoice still owes (¥1,100)."
+    ]
+    future = api.post(url, {"amount": 100, "paid_on": "2999-01-01", "dry_run": True})
+    assert future.json()["error"]["fields"]["paid_on"] == ["The date paid cannot be in the future."]
+    checked = api.post(url, {"amount": 600, "paid_on": today, "dry_run": True})
+    assert checked.status_code == 200, checked.content
+    assert checked.json() | {"message": ""} == {
+        "dry_run": True,
+        "result": "would_record",
+        "message": "",
+        "number": 57,
+        "amount": 600,
+        "paid_on": today,
+        "owed_before": 1100,
+        "owed_after": 500,
+        "payment_id": None,
+    }
+    assert not InvoicePayment.objects.exists()
+    assert api.post(url, {"amount": 600, "paid_on": today}).status_code == 428
+
+    paid = api.post(url, {"amount": 600, "paid_on": today}, **{"Idempotency-Key": "pay-1"})
+    assert paid.status_code == 200, paid.content
+    assert (paid.json()["result"], paid.json()["owed_after"]) == ("recorded", 500)
+    payment = InvoicePayment.objects.get()
+    assert paid.json()["payment_id"] == payment.pk and payment.amount == 600
+    entry = AuditEntry.objects.get(operation_id="portal.recordInvoicePayment")
+    assert (entry.api_token, entry.actor) == (api.token, api.user)
+
+    again = api.post(url, {"amount": 600, "paid_on": today}, **{"Idempotency-Key": "pay-1"})
+    assert (again.status_code, again.json()) == (200, paid.json())
+    other = api.post(url, {"amount": 500, "paid_on": today}, **{"Idempotency-Key": "pay-1"})
+    assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
+    assert InvoicePayment.objects.count() == 1  # recorded once
+    rest = api.post(url, {"amount": 500, "paid_on": today}, **{"Idempotency-Key": "pay-2"})
+    assert rest.status_code == 200 and rest.json()["owed_after"] == 0
+    assert api_as(Role.ACCOUNT_MANAGER).post(url, {"amount": 1, "paid_on": today}).status_code == 403

@@ -19,7 +19,14 @@ PREFIX = "api/v1/"
 from portal.core.api.areas import ApiArea, Level  # noqa: E402
 from portal.core.api.lists import list_answer  # noqa: E402
 from portal.core.api.schemas import ApiId, ErrorOut, OperationOut, paged  # noqa: E402
-from portal.core.api.writes import WRITTEN, ChangeOut, api_change, change_body, change_endpoint  # noqa: E402
+from portal.core.api.writes import (  # noqa: E402
+    WRITTEN,
+    ChangeOut,
+    api_change,
+    change_body,
+    change_endpoint,
+    local_write,
+)
 
 __all__ = [
     "PREFIX",
@@ -34,5 +41,6 @@ __all__ = [
     "change_body",
     "change_endpoint",
     "list_answer",
+    "local_write",
     "paged",
 ]

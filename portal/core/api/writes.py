@@ -14,6 +14,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django import forms
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
@@ -64,7 +65,7 @@ class ChangeOut(Schema):
     operation: OperationOut | None = None
 
 
-def change_body(form_class: type[ChangeForm], name: str, *, partial: bool = False) -> type[Schema]:
+def change_body(form_class: type[forms.Form], name: str, *, partial: bool = False) -> type[Schema]:
     """The body of a change endpoint: the change form's own fields (its idempotency key left to the header),
     and `dry_run`. `partial`: every field may be left out (a field left out keeps its value: `defaults`)."""
     return schema_from_form(
@@ -114,19 +115,10 @@ def api_change(
     partial body: the page's form shown with the values there are); `check(bound form)`: why values the form
     accepts still ask nothing to be sent (an edit that changes nothing), refused in its words."""
     token = authenticated(request)
-    values = body.model_dump()
-    dry_run = bool(values.pop("dry_run", False))
-    key = None if dry_run else idempotency.key_of(request)
-    if not dry_run and key is None:
-        raise errors.ApiError(
-            428,
-            "idempotency_key_missing",
-            _("Send a %(header)s header with a write, so that asking again never sends it twice.")
-            % {"header": idempotency.HEADER},
-        )
-    print_ = idempotency.fingerprint(method=request.method or "", path=request.path, body=values)
-    if key is not None and (first := idempotency.answered(token=token, key=key, fingerprint=print_)):
-        return _replayed(*first)
+    asked = _asked(request, body, token)
+    if isinstance(asked, Status):
+        return asked
+    values, key, print_ = asked
     given = body.model_fields_set
     data = form_data({**values, **{k: v for k, v in (defaults or {}).items() if k not in given}})
     data["idempotency_key"] = idempotency.engine_key(token, key or "dry-run")
@@ -267,6 +259,79 @@ def _what(bound: ChangeForm, operation_id: str, arguments: dict[str, Any]) -> di
     }
 
 
+def _asked(request: HttpRequest, body: Schema, token) -> Status | tuple[dict[str, Any], str | None, str]:
+    """A write's body (without `dry_run`), its Idempotency-Key (None: a dry run) and the request's fingerprint;
+    or, for a key answered already, that answer again. A real write without a key is refused (428)."""
+    values = body.model_dump()
+    dry_run = bool(values.pop("dry_run", False))
+    key = None if dry_run else idempotency.key_of(request)
+    if not dry_run and key is None:
+        raise errors.ApiError(
+            428,
+            "idempotency_key_missing",
+            _("Send a %(header)s header with a write, so that asking again never sends it twice.")
+            % {"header": idempotency.HEADER},
+        )
+    print_ = idempotency.fingerprint(method=request.method or "", path=request.path, body=values)
+    if key is not None and (first := idempotency.answered(token=token, key=key, fingerprint=print_)):
+        return _replayed(*first)
+    return values, key, print_
+
+
+def _once(token, key: str, print_: str, write: Callable[[], tuple[int, dict[str, Any]]]) -> Status:
+    """Take the key, make the write once (`write()`: its status and answer, as JSON), keep its answer or its
+    refusal for the key; a key taken a moment before by the same request answers as that one did."""
+    claimed = idempotency.claim(token=token, key=key, fingerprint=print_)
+    if isinstance(claimed, tuple):
+        return _replayed(*claimed)
+    try:
+        status, answer = write()
+    except errors.ApiError as refused:
+        idempotency.keep(claimed, status=refused.status, answer=refused.body())
+        raise
+    except BaseException:
+        idempotency.let_go(claimed)
+        raise
+    idempotency.keep(claimed, status=status, answer=answer)
+    return Status(status, answer)
+
+
+def local_write(
+    request: HttpRequest,
+    body: Schema,
+    *,
+    form: Callable[[dict[str, str]], Any],
+    answer: Callable[[Any], dict[str, Any]],
+    write: Callable[[Any], dict[str, Any]],
+    refused: tuple[type[Exception], ...] = (),
+    out: type[Schema],
+) -> Status:
+    """A write of the portal's own data (nothing sent to LINE WORKS; a payment received, say), as a change's:
+    the body checked with the page's own form (`form(data)`), then the dry run's answer (`answer(bound form)`,
+    nothing written), or the write made once per Idempotency-Key (`write(bound form)`, its service, whose audit
+    entry names the token). The service's own refusals (`refused`, said in words) are 409s, kept for the key."""
+    token = authenticated(request)
+    asked = _asked(request, body, token)
+    if isinstance(asked, Status):
+        return asked
+    values, key, print_ = asked
+    bound = form(form_data(values))
+    if not bound.is_valid():
+        raise errors.refused_form(bound)
+    if key is None:
+        return Status(200, out.model_validate({"dry_run": True, **answer(bound)}).model_dump(mode="json"))
+
+    def made() -> tuple[int, dict[str, Any]]:
+        try:
+            with asked_with_token(token.pk):
+                done = write(bound)
+        except refused as exc:
+            raise errors.ApiError(409, "refused", str(exc)) from exc
+        return 200, out.model_validate({"dry_run": False, **done}).model_dump(mode="json")
+
+    return _once(token, key, print_, made)
+
+
 def _send(
     request: HttpRequest,
     bound: ChangeForm,
@@ -279,21 +344,13 @@ def _send(
     domain_id: int | None,
     done: str,
 ) -> Status:
-    """Take the key, send the change once, keep the answer for the key."""
-    claimed = idempotency.claim(token=token, key=key, fingerprint=print_)
-    if isinstance(claimed, tuple):
-        return _replayed(*claimed)
-    try:
+    """Send the change once per key, its answer kept for the key."""
+
+    def sent() -> tuple[int, dict[str, Any]]:
         status, answer = _sent_answer(request, bound, token, operation_id, arguments, domain_id, done)
-    except errors.ApiError as refused:
-        idempotency.keep(claimed, status=refused.status, answer=refused.body())
-        raise
-    except BaseException:
-        idempotency.let_go(claimed)
-        raise
-    answer = ChangeOut.model_validate(answer).model_dump(mode="json")
-    idempotency.keep(claimed, status=status, answer=answer)
-    return Status(status, answer)
+        return status, ChangeOut.model_validate(answer).model_dump(mode="json")
+
+    return _once(token, key, print_, sent)
 
 
 def _replayed(status: int, answer: Any) -> Status:
