@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
+from pydantic import Field
 
 from customers import selectors as customer_selectors
 from options import forms_changes as f
@@ -110,8 +111,11 @@ def option_list(request: HttpRequest, filters: Query[OptionQuery]):  # type: ign
 
 # --- The changes of a customer's options, as its pages offer them ------------------------------------------------
 
-#: An option's id in a path (DRV, SSTG2, BCT...): checked by finding the option.
-OptionId = str
+#: An option's id in a path (DRV, SSTG2, BCT...): letters, digits and "_" (anything else a 422 in words, before
+#: any database reads it), then found or 404.
+OptionId = Annotated[
+    str, Field(pattern=r"^[A-Za-z0-9_]{1,32}$", description="optionProductId: DRV, SSTG2, BCT...")
+]
 
 
 def _section(domain_id: int) -> str:
