@@ -31,7 +31,6 @@ VERSION = "1"
 #: What the view of each API URL pattern carries: {method: (area key or None, level)}.
 OPERATIONS_ATTRIBUTE = "api_operations"
 
-
 DESCRIPTION = (
     "The Partner Portal's own API: the lists and pages of the portal as JSON, and the changes its forms offer, "
     "through the same checks and the same change pipeline. Every call needs a personal API token "
@@ -119,11 +118,8 @@ def endpoint_patterns() -> list[URLPattern]:
 
 def _described() -> dict[str, dict[str, tuple[str | None, str]]]:
     """Each endpoint's URL name: the methods of its path, each with the area and level its auth asks."""
-    from portal.core.api import operations
-
-    routers = [a.router for a in areas() if a.router is not None] + [operations.router]
     described: dict[str, dict[str, tuple[str | None, str]]] = {}
-    for router in routers:
+    for router in _routers():
         for path_view in router.path_operations.values():
             methods: dict[str, tuple[str | None, str]] = {}
             for operation in path_view.operations:
@@ -139,12 +135,16 @@ def _described() -> dict[str, dict[str, tuple[str | None, str]]]:
     return described
 
 
-def _takes_query(url_name: str | None) -> set[str]:
-    """The methods of an endpoint's path whose operation declares query parameters (a list's filters)."""
+def _routers() -> list:
+    """The routers of the contributed areas, and core's operations."""
     from portal.core.api import operations
 
-    routers = [a.router for a in areas() if a.router is not None] + [operations.router]
-    for router in routers:
+    return [a.router for a in areas() if a.router is not None] + [operations.router]
+
+
+def _takes_query(url_name: str | None) -> set[str]:
+    """The methods of an endpoint's path whose operation declares query parameters (a list's filters)."""
+    for router in _routers():
         for path_view in router.path_operations.values():
             if any(operation.url_name == url_name for operation in path_view.operations):
                 return {
