@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -122,12 +122,19 @@ def _section(domain_id: int) -> str:
     return reverse("customers:detail", args=[domain_id]) + "#section-options"
 
 
-def _customer(request: HttpRequest, domain_id: ApiId):
-    """A customer the change forms take (one LINE WORKS still lists), and who asks (the forms read with them)."""
+class Asked(NamedTuple):
+    """What a change is about (a customer, a scheduled option change), and who asks: the forms read with them."""
+
+    obj: Any
+    user: Any
+
+
+def _customer(request: HttpRequest, domain_id: ApiId) -> Asked:
+    """A customer the change forms take (one LINE WORKS still lists)."""
     customer = customer_selectors.customer_get(user=request.user, domain_id=domain_id, live=True)
     if customer is None:
         raise api_errors.not_found()
-    return customer, request.user
+    return Asked(customer, request.user)
 
 
 def _option(request: HttpRequest, domain_id: ApiId, option_product_id: OptionId):
@@ -141,7 +148,7 @@ def _order(request: HttpRequest, domain_id: ApiId, option_product_id: OptionId):
     order = selectors.order_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
     if order is None:
         raise api_errors.not_found()
-    return order, request.user
+    return Asked(order, request.user)
 
 
 #: A change of a customer's options (add one, schedule one): of the customer, back to its Options section.
@@ -150,8 +157,8 @@ customer_change = partial(
     router,
     auth=AREA.writes,
     get=_customer,
-    domain_id=lambda at: at[0].domain_id,
-    done=lambda at: _section(at[0].domain_id),
+    domain_id=lambda at: at.obj.domain_id,
+    done=lambda at: _section(at.obj.domain_id),
 )
 #: A change of one option in use.
 option_change = partial(
@@ -168,8 +175,8 @@ order_change = partial(
     router,
     auth=AREA.writes,
     get=_order,
-    domain_id=lambda at: at[0].customer_id,
-    done=lambda at: _section(at[0].customer_id),
+    domain_id=lambda at: at.obj.customer_id,
+    done=lambda at: _section(at.obj.customer_id),
 )
 
 customer_change(
@@ -177,9 +184,9 @@ customer_change(
     url_name="option_create",
     summary="Add an option now (createOptionProduct)",
     body=f.OptionAddForm,
-    form=lambda at, data: add_form(data, user=at[1], customer=at[0]),
+    form=lambda at, data: add_form(data, user=at.user, customer=at.obj),
     operation_id="createOptionProduct",
-    args=lambda at, form: add_args(at[0].domain_id, form),
+    args=lambda at, form: add_args(at.obj.domain_id, form),
 )
 option_change(
     "/customers/{domain_id}/{option_product_id}/upgrade",
@@ -226,19 +233,19 @@ customer_change(
     url_name="option_order_create",
     summary="Schedule an option change on a date (createOptionProductOrder)",
     body=f.OptionOrderForm,
-    form=lambda at, data: order_form(data, user=at[1], customer=at[0]),
+    form=lambda at, data: order_form(data, user=at.user, customer=at.obj),
     operation_id="createOptionProductOrder",
-    args=lambda at, form: order_args(at[0].domain_id, form.cleaned_data),
+    args=lambda at, form: order_args(at.obj.domain_id, form.cleaned_data),
 )
 order_change(
     "/customers/{domain_id}/orders/{option_product_id}/date",
     url_name="option_order_date",
     summary="Move a scheduled option change to another date (updateOptionProductOrder)",
     body=f.OptionOrderDateForm,
-    form=lambda at, data: order_date_form(data, user=at[1], order=at[0]),
+    form=lambda at, data: order_date_form(data, user=at.user, order=at.obj),
     operation_id="updateOptionProductOrder",
     args=lambda at, form: option_args(
-        at[0].customer_id, at[0].option_product_id, apply_date=form.cleaned_data["apply_date"]
+        at.obj.customer_id, at.obj.option_product_id, apply_date=form.cleaned_data["apply_date"]
     ),
 )
 order_change(
@@ -248,5 +255,5 @@ order_change(
     body=ChangeForm,
     form=lambda at, data: ChangeForm(data),
     operation_id="deleteOptionProductOrder",
-    args=lambda at, form: option_args(at[0].customer_id, at[0].option_product_id),
+    args=lambda at, form: option_args(at.obj.customer_id, at.obj.option_product_id),
 )
