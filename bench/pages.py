@@ -88,6 +88,31 @@ EXCLUDED = {
         )
     },
     "api:subscription_cancel": "POST only: an API write (its dry run reads one subscription, as api:subscription)",
+    **{
+        f"api:{name}": "POST only: an API write (its dry run reads one customer and what its page's form reads)"
+        for name in (
+            "customer_create",
+            "customer_edit",
+            "customer_usage",
+            "customer_usage_renewal",
+            "customer_usage_renewal_delete",
+            "customer_domain_upgrade",
+            "customer_domain_upgrade_delete",
+            "subscription_create",
+            "pre_order_create",
+            "pre_order_date",
+            "pre_order_delete",
+            "option_create",
+            "option_upgrade",
+            "option_add_quantity",
+            "option_cancel",
+            "option_renewal",
+            "option_order_create",
+            "option_order_date",
+            "option_order_delete",
+        )
+    },
+    "api:customer_invoice_payment": "POST only: an API write (its dry run reads one issued invoice, as its page)",
     "core:notice_test": "POST only: sends the person a test notice",
     "core:event_endpoint_secret": "POST only: makes an event endpoint's new secret",
     "core:event_endpoint_test": "POST only: sends an event endpoint a test event",

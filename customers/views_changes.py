@@ -21,9 +21,18 @@ from django.views.decorators.http import require_POST
 
 from customers import forms_changes as f
 from customers import selectors, services
+from customers.change_args import (
+    domain_args,
+    edit_args,
+    new_customer_args,
+    renewal_args,
+    renewal_form,
+    renewal_operation,
+    usage_args,
+    usage_initial,
+)
 from customers.forms import CustomerOwnerForm
 from customers.permissions import ASSIGN_OWNERS, CHANGE_CUSTOMERS
-from portal.core import clock
 from portal.core.access import require
 from portal.core.changes import ChangeRefused
 from portal.core.changes.forms import ChangeForm, new_key
@@ -42,10 +51,6 @@ def _detail(domain_id: int) -> str:
     return reverse("customers:detail", args=[domain_id])
 
 
-def _iso(day) -> str | None:
-    return day.isoformat() if day else None
-
-
 @require(CHANGE_CUSTOMERS)
 def customer_edit(request: HttpRequest, domain_id: int) -> HttpResponse:
     """patchCustomer: only the fields that changed are sent."""
@@ -58,7 +63,7 @@ def customer_edit(request: HttpRequest, domain_id: int) -> HttpResponse:
         request,
         form,
         operation_id="patchCustomer",
-        args=lambda d: {"domain_id": domain_id, "fields": form.changes()},
+        args=lambda d: edit_args(domain_id, form),
         domain_id=domain_id,
         done=_detail(domain_id),
         success=_("Customer updated."),
@@ -73,28 +78,12 @@ def customer_edit(request: HttpRequest, domain_id: int) -> HttpResponse:
     )
 
 
-def _usage_initial(customer) -> dict:
-    return {
-        "max_member_count": None if customer.max_member_unlimited else customer.max_member_count,
-        "withdrawal_date": customer.withdrawal_date,
-    }
-
-
-def _renewal_form(customer, data=None) -> f.RenewalForm:
-    initial = {
-        "apply_date": customer.renewal_apply_date,
-        "max_member_count": customer.renewal_max_member_count,
-    }
-    # auto_id: this form shares the usage-status page with UsageStatusForm, whose fields have the same names.
-    return f.RenewalForm(data, customer=customer, today=clock.today(), initial=initial, auto_id="renewal_%s")
-
-
 @require(CHANGE_CUSTOMERS)
 def customer_usage(request: HttpRequest, domain_id: int) -> HttpResponse:
     """The usage-status page (GET: both forms), and patchUsageStatus (POST: maximum users and a scheduled
     cancellation, confirmed before sending)."""
     customer = found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id, live=True))
-    form = f.UsageStatusForm(posted(request), initial=_usage_initial(customer))
+    form = f.UsageStatusForm(posted(request), initial=usage_initial(customer))
     if request.method != "POST":
         return render(
             request,
@@ -102,7 +91,7 @@ def customer_usage(request: HttpRequest, domain_id: int) -> HttpResponse:
             {
                 "customer": customer,
                 "form": form,
-                "renewal_form": _renewal_form(customer),
+                "renewal_form": renewal_form(customer),
                 "delete_key": new_key(),
             },
         )
@@ -110,12 +99,7 @@ def customer_usage(request: HttpRequest, domain_id: int) -> HttpResponse:
         request,
         form,
         operation_id="patchUsageStatus",
-        args=lambda d: {
-            "domain_id": domain_id,
-            "max_member_count": d["max_member_count"],
-            "withdrawal_date": _iso(d["withdrawal_date"]),
-            "has_renewal": customer.renewal_apply_date is not None,
-        },
+        args=lambda d: usage_args(customer, d),
         domain_id=domain_id,
         done=_detail(domain_id),
         success=_("Usage status updated."),
@@ -134,16 +118,13 @@ def customer_usage(request: HttpRequest, domain_id: int) -> HttpResponse:
 def customer_renewal(request: HttpRequest, domain_id: int) -> HttpResponse:
     """Schedule a max-users change (createUsageStatusRenewal), or move the one there is (its date only)."""
     customer = found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id, live=True))
-    form = _renewal_form(customer, request.POST)
+    form = renewal_form(customer, request.POST)
     moves = form.moves
     return change_page(
         request,
         form,
-        operation_id="patchUsageStatusRenewal" if moves else "createUsageStatusRenewal",
-        args=lambda d: (
-            {"domain_id": domain_id, "apply_date": d["apply_date"].isoformat()}
-            | ({} if moves else {"max_member_count": d["max_member_count"]})
-        ),
+        operation_id=renewal_operation(form),
+        args=lambda d: renewal_args(domain_id, form, d),
         domain_id=domain_id,
         done=_detail(domain_id),
         success=_("Scheduled max-users change saved."),
@@ -224,11 +205,7 @@ def customer_add_details(request: HttpRequest) -> HttpResponse:
         request,
         form,
         operation_id="createCustomer",
-        # Who adds it owns it (an Account manager: customers.services.customer_owner_adder).
-        args=lambda d: {
-            **{k: v for k, v in d.items() if k not in ("idempotency_key", "reason")},
-            "added_by": request.user.pk,
-        },
+        args=lambda d: new_customer_args(d, added_by=request.user.pk),
         domain_id=None,
         done=reverse("customers:list"),
         success=_("The customer was added."),
@@ -276,7 +253,7 @@ def customer_domain_upgrade(request: HttpRequest, domain_id: int) -> HttpRespons
         request,
         f.UpgradeDomainForm(request.POST),
         operation_id="createUpgradeDomain",
-        args=lambda d: {"domain_id": domain_id, "domain": d["domain"]},
+        args=lambda d: domain_args(domain_id, d),
         domain_id=domain_id,
         done=reverse("customers:domain", args=[domain_id]),
         success=_("Domain registered. Set the DNS records below, then change the group name to it."),

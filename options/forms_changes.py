@@ -308,6 +308,10 @@ class OptionOrderForm(ChangeForm):
             self.windows([chosen] if chosen in self.kinds else self.kinds, source.get("sub_option_id") or ""),
         )
 
+    def unavailable(self) -> str | None:
+        """Nothing this customer could schedule (a Free subscription before its paid start, say)."""
+        return None if self.kinds else str(_("No option change can be scheduled for this customer now."))
+
     def window(self, order_type: str, sub_option_id: str):
         sub = rules.SUB_OPTIONS.get(sub_option_id)
         option = self.options.get(sub.option_product_id) if sub else None

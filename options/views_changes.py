@@ -3,8 +3,6 @@ move, delete). Each is a `change_page` (form → check before sending → send o
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -14,38 +12,31 @@ from django.views.decorators.http import require_POST
 
 from customers import selectors as customer_selectors
 from options import forms_changes as f
-from options import rules, selectors
+from options import selectors
+from options.change_args import (
+    add_args,
+    add_form,
+    cancel_form,
+    option_args,
+    order_args,
+    order_date_form,
+    order_form,
+    quantity_args,
+    renewal_args,
+    renewal_form,
+    renewal_refusal,
+    upgrade_refusal,
+)
 from options.permissions import CHANGE_OPTIONS
-from portal.core import clock
 from portal.core.access import require
 from portal.core.changes.views import change_page, delete_page, posted
 from portal.core.shortcuts import found_or_404
-from subscriptions import selectors as subscription_selectors
 
 CHANGE_TEMPLATE = "options/option_change.html"
 
 
 def _section(domain_id: int) -> str:
     return reverse("customers:detail", args=[domain_id]) + "#section-options"
-
-
-def _subscription(request, domain_id: int):
-    """The customer's subscription the options belong to (the first one in use) and its scheduled change."""
-    subs = subscription_selectors.customer_subscriptions(user=request.user, domain_id=domain_id)
-    sub = subs[0] if subs else None
-    return sub, (getattr(sub, "reservation", None) if sub else None)
-
-
-def _args(domain_id: int, option_product_id: str, **fields) -> dict:
-    return {
-        "domain_id": domain_id,
-        "option_product_id": option_product_id,
-        **{
-            k: (v.isoformat() if isinstance(v, dt.date) else v)
-            for k, v in fields.items()
-            if v not in (None, "")
-        },
-    }
 
 
 def _change(request, form, *, operation_id, args, domain_id, success, context) -> HttpResponse:
@@ -68,33 +59,17 @@ def option_add(request: HttpRequest, domain_id: int) -> HttpResponse:
     customer = found_or_404(
         customer_selectors.customer_get(user=request.user, domain_id=domain_id, live=True)
     )
-    sub, _reservation = _subscription(request, domain_id)
-    section = selectors.customer_options_section(customer=customer, user=request.user)
-    orders = {o.option_product_id: o for o in section["all_orders"]}
-    form = f.OptionAddForm(
-        posted(request),
-        subscription=sub,
-        in_use={o.option_product_id for o in section["options"]},
-        orders=orders,
-        readd_from=selectors.readd_dates(domain_id=domain_id),
-        today=clock.today(),
-    )
+    form = add_form(posted(request), user=request.user, customer=customer)
     return _change(
         request,
         form,
         operation_id="createOptionProduct",
-        args=lambda d: _args(
-            domain_id,
-            form.sub.option_product_id,
-            sub_option_id=d["sub_option_id"],
-            quantity=d.get("quantity"),
-            scheduled_order=form.scheduled_order(),
-        ),
+        args=lambda d: add_args(domain_id, form),
         domain_id=domain_id,
         success=_("The option was added."),
         context={
             "customer": customer,
-            "subscription": sub,
+            "subscription": form.subscription,
             "title": _("Add an option"),
             "immediate": True,
             "submit_label": _("Review the option"),
@@ -128,8 +103,9 @@ def option_upgrade(request: HttpRequest, domain_id: int, option_product_id: str)
     option = found_or_404(
         selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
     )
-    if not option.upgradable:
-        messages.info(request, _("This option has no larger sub option to upgrade to."))
+    refusal = upgrade_refusal(option)
+    if refusal:
+        messages.info(request, refusal)
         return redirect(_section(domain_id))
     form = f.OptionUpgradeForm(posted(request), option=option)
     return _immediate(
@@ -137,7 +113,7 @@ def option_upgrade(request: HttpRequest, domain_id: int, option_product_id: str)
         option,
         form,
         operation_id="upgradeOptionProduct",
-        args=lambda d: _args(domain_id, option_product_id, sub_option_id=d["sub_option_id"]),
+        args=lambda d: option_args(domain_id, option_product_id, sub_option_id=d["sub_option_id"]),
         title=_("Upgrade the option now"),
         confirm_label=_("Upgrade"),
         success=_("The option was upgraded."),
@@ -155,9 +131,7 @@ def option_add_quantity(request: HttpRequest, domain_id: int, option_product_id:
         option,
         form,
         operation_id="addOptionProductQuantity",
-        args=lambda d: _args(
-            domain_id, option_product_id, quantity=d["quantity"], before=option.quantity or 0
-        ),
+        args=lambda d: quantity_args(option, d),
         title=_("Add quantity now"),
         confirm_label=_("Add the units"),
         success=_("The units were added."),
@@ -169,13 +143,13 @@ def option_cancel(request: HttpRequest, domain_id: int, option_product_id: str) 
     option = found_or_404(
         selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
     )
-    form = f.OptionCancelForm(posted(request), option=option, today=clock.today())
+    form = cancel_form(posted(request), option)
     return _immediate(
         request,
         option,
         form,
         operation_id="cancelOptionProduct",
-        args=lambda d: _args(domain_id, option_product_id, readd_from=form.readd_from()),
+        args=lambda d: option_args(domain_id, option_product_id, readd_from=form.readd_from()),
         title=_("Cancel the option now"),
         confirm_label=_("Cancel the option"),
         success=_("The option was cancelled."),
@@ -188,31 +162,16 @@ def option_renewal(request: HttpRequest, domain_id: int, option_product_id: str)
     option = found_or_404(
         selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
     )
-    if option.trial:
-        messages.info(request, _("A Trial option has no renewal settings."))
+    refusal = renewal_refusal(option)
+    if refusal:
+        messages.info(request, refusal)
         return redirect(_section(domain_id))
-    usage = selectors.latest_usage(domain_id=domain_id, option_product_id=option_product_id)
-    form = f.OptionRenewalForm(
-        posted(request),
-        option=option,
-        usage=usage.usage_count if usage else None,
-        initial={
-            "type": option.renewal_type or "STAY",
-            "sub_option_id": option.renewal_sub_option_id,
-            "quantity": option.renewal_quantity,
-        },
-    )
+    form = renewal_form(posted(request), option)
     return _change(
         request,
         form,
         operation_id="updateOptionProductRenewal",
-        args=lambda d: _args(
-            domain_id,
-            option_product_id,
-            type=d["type"],
-            sub_option_id=d.get("sub_option_id"),
-            quantity=d.get("quantity"),
-        ),
+        args=lambda d: renewal_args(option, d),
         domain_id=domain_id,
         success=_("The renewal setting was saved."),
         context={
@@ -233,42 +192,30 @@ def order_add(request: HttpRequest, domain_id: int) -> HttpResponse:
     customer = found_or_404(
         customer_selectors.customer_get(user=request.user, domain_id=domain_id, live=True)
     )
-    sub, reservation = _subscription(request, domain_id)
-    section = selectors.customer_options_section(customer=customer, user=request.user)
-    form = f.OptionOrderForm(
+    form = order_form(
         posted(request),
-        subscription=sub,
-        reservation=reservation,
-        options={o.option_product_id: o for o in section["options"]},
-        orders={o.option_product_id: o for o in section["all_orders"]},
-        today=clock.today(),
-        readd_from=selectors.readd_dates(domain_id=domain_id),
+        user=request.user,
+        customer=customer,
         initial={
             "type": request.GET.get("type") or "",
             "sub_option_id": request.GET.get("sub_option_id") or "",
         },
     )
-    if not form.kinds:
+    refusal = form.unavailable()
+    if refusal:
         # Nothing this customer could schedule (a Free subscription before its paid start, say): no empty form.
-        messages.info(request, _("No option change can be scheduled for this customer now."))
+        messages.info(request, refusal)
         return redirect(_section(domain_id))
     return _change(
         request,
         form,
         operation_id="createOptionProductOrder",
-        args=lambda d: _args(
-            domain_id,
-            rules.SUB_OPTIONS[d["sub_option_id"]].option_product_id,
-            sub_option_id=d["sub_option_id"],
-            type=d["type"],
-            quantity=d.get("quantity"),
-            apply_date=d["apply_date"],
-        ),
+        args=lambda d: order_args(domain_id, d),
         domain_id=domain_id,
         success=_("The option change was scheduled."),
         context={
             "customer": customer,
-            "subscription": sub,
+            "subscription": form.subscription,
             "title": _("Schedule an option change"),
             "submit_label": _("Review the change"),
             "confirm_label": _("Schedule it"),
@@ -281,22 +228,12 @@ def order_edit(request: HttpRequest, domain_id: int, option_product_id: str) -> 
     order = found_or_404(
         selectors.order_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
     )
-    sub, reservation = _subscription(request, domain_id)
-    option = selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
-    form = f.OptionOrderDateForm(
-        posted(request),
-        order=order,
-        subscription=sub,
-        reservation=reservation,
-        option=option,
-        today=clock.today(),
-        initial={"apply_date": order.apply_date},
-    )
+    form = order_date_form(posted(request), user=request.user, order=order)
     return _change(
         request,
         form,
         operation_id="updateOptionProductOrder",
-        args=lambda d: _args(domain_id, option_product_id, apply_date=d["apply_date"]),
+        args=lambda d: option_args(domain_id, option_product_id, apply_date=d["apply_date"]),
         domain_id=domain_id,
         success=_("The scheduled option change was moved."),
         context={
@@ -319,7 +256,7 @@ def order_delete(request: HttpRequest, domain_id: int, option_product_id: str) -
     return delete_page(
         request,
         operation_id="deleteOptionProductOrder",
-        args=_args(domain_id, option_product_id),
+        args=option_args(domain_id, option_product_id),
         domain_id=domain_id,
         back=reverse("options:order", args=[domain_id, option_product_id]),
         done=_section(domain_id),

@@ -4,6 +4,8 @@ one subscription, and the changes its pages offer, through their own forms and t
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.http import HttpRequest
@@ -12,8 +14,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 
+from customers import selectors as customer_selectors
 from portal.core import clock
-from portal.core.api import ApiArea, ApiId, ChangeOut, ErrorOut, api_change, change_body, list_answer, paged
+from portal.core.api import ApiArea, ApiId, ErrorOut, change_endpoint, list_answer, paged
 from portal.core.api import errors as api_errors
 from portal.core.api.lists import CUSTOMER_FILTERS, query_schema
 from portal.core.changes.forms import ChangeForm
@@ -22,6 +25,10 @@ from subscriptions import rules, selectors
 from subscriptions.change_args import (
     add_licences_args,
     convert_args,
+    new_subscription_args,
+    pre_order_args,
+    pre_order_move_args,
+    pre_order_ref,
     renewal_args,
     reservation_args,
     reservation_move_args,
@@ -41,7 +48,6 @@ AREA = ApiArea(
     order=20,
 )
 READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
-WRITE_ERRORS = {**READ_ERRORS, 409: ErrorOut, 428: ErrorOut}
 
 
 class Renewal(Schema):
@@ -160,205 +166,202 @@ def subscription_read(request: HttpRequest, subscription_id: ApiId):
     return subscription_row(_subscription(request, subscription_id))
 
 
-RenewalBody = change_body(f.RenewalForm, "RenewalBody")
+# --- The changes of one subscription, as its pages offer them ------------------------------------------------
 
 
-@router.post(
-    "/{subscription_id}/renewal",
+def _detail(s) -> str:
+    return reverse("subscriptions:detail", args=[s.pk])
+
+
+#: A change of one subscription: found by its id, of its customer, back to its page.
+change = partial(
+    change_endpoint,
+    router,
     auth=AREA.writes,
-    response={200: ChangeOut, 202: ChangeOut, **WRITE_ERRORS},
+    get=_subscription,
+    domain_id=lambda s: s.customer_id,
+    done=_detail,
+)
+
+
+def _reservation_refusal(s) -> str | None:
+    if getattr(s, "reservation", None) is not None:
+        return gettext("This subscription has a scheduled change already: move or delete it first.")
+    if not rules.reservation_types(s):
+        return gettext("This subscription cannot take a scheduled change.")
+    return None
+
+
+def _no_reservation(s) -> str | None:
+    return None if getattr(s, "reservation", None) else gettext("This subscription has no scheduled change.")
+
+
+change(
+    "/{subscription_id}/renewal",
     url_name="subscription_renewal",
     summary="Set what happens at the end of the term (updateSubscriptionRenewal)",
+    description='As the subscription\'s "Change the renewal" page: renew unchanged (STAY), with changes '
+    "(CHANGE: product, plan, licences) or not at all (CANCEL).",
+    body=f.RenewalForm,
+    form=lambda s, data: f.RenewalForm(data, subscription=s, customer=s.customer),
+    operation_id="updateSubscriptionRenewal",
+    args=lambda s, form: renewal_args(s, form.cleaned_data),
+    refusal=rules.renewal_refusal,
 )
-def subscription_renewal(request: HttpRequest, subscription_id: ApiId, body: RenewalBody):  # type: ignore[valid-type]
-    """As the subscription's "Change the renewal" page: renew unchanged (STAY), with changes (CHANGE: product,
-    plan, licences) or not at all (CANCEL)."""
-    s = _subscription(request, subscription_id)
-    return api_change(
-        request,
-        body,
-        form=lambda data: f.RenewalForm(data, subscription=s, customer=s.customer),
-        operation_id="updateSubscriptionRenewal",
-        args=lambda d: renewal_args(s, d),
-        domain_id=s.customer_id,
-        done=reverse("subscriptions:detail", args=[s.pk]),
-        refusal=rules.renewal_refusal(s),
-    )
-
-
-# --- The other changes of one subscription, as its pages offer them -------------------------------------------
-
-
-def _change(request, s, body, *, form, operation_id: str, args, refusal: str | None = None):
-    return api_change(
-        request,
-        body,
-        form=form,
-        operation_id=operation_id,
-        args=args,
-        domain_id=s.customer_id,
-        done=reverse("subscriptions:detail", args=[s.pk]),
-        refusal=refusal,
-    )
-
-
-ReservationBody = change_body(f.ReservationForm, "ReservationBody")
-ReservationDateBody = change_body(f.ReservationDateForm, "ReservationDateBody")
-ReasonBody = change_body(ChangeForm, "ReasonBody")
-ConvertBody = change_body(f.ConvertForm, "ConvertBody")
-UpgradeBody = change_body(f.UpgradeForm, "UpgradeBody")
-AddLicencesBody = change_body(f.AddLicencesForm, "AddLicencesBody")
-CancelBody = change_body(f.CancelForm, "CancelBody")
-WRITTEN = {200: ChangeOut, 202: ChangeOut, **WRITE_ERRORS}
-
-
-@router.post(
+change(
     "/{subscription_id}/reservation",
-    auth=AREA.writes,
-    response=WRITTEN,
     url_name="subscription_reservation",
     summary="Schedule a change on a date (createSubscriptionReservation)",
+    description='As "Schedule a change": a licence increase, a paid start, an upgrade or a cancellation on a date.',
+    body=f.ReservationForm,
+    form=lambda s, data: f.ReservationForm(data, subscription=s, customer=s.customer, today=clock.today()),
+    operation_id="createSubscriptionReservation",
+    args=lambda s, form: reservation_args(s, form.cleaned_data),
+    refusal=_reservation_refusal,
 )
-def reservation_create(request: HttpRequest, subscription_id: ApiId, body: ReservationBody):  # type: ignore[valid-type]
-    """As "Schedule a change": a licence increase, a paid start, an upgrade or a cancellation on a date."""
-    s = _subscription(request, subscription_id)
-    refusal = None
-    if getattr(s, "reservation", None) is not None:
-        refusal = gettext("This subscription has a scheduled change already: move or delete it first.")
-    elif not rules.reservation_types(s):
-        refusal = gettext("This subscription cannot take a scheduled change.")
-    today = clock.today()
-    return _change(
-        request,
-        s,
-        body,
-        form=lambda data: f.ReservationForm(data, subscription=s, customer=s.customer, today=today),
-        operation_id="createSubscriptionReservation",
-        args=lambda d: reservation_args(s, d),
-        refusal=refusal,
-    )
-
-
-@router.post(
+change(
     "/{subscription_id}/reservation/date",
-    auth=AREA.writes,
-    response=WRITTEN,
     url_name="subscription_reservation_date",
     summary="Move the scheduled change to another date (updateSubscriptionReservation)",
+    body=f.ReservationDateForm,
+    form=lambda s, data: f.ReservationDateForm(
+        data, subscription=s, reservation=getattr(s, "reservation", None), today=clock.today()
+    ),
+    operation_id="updateSubscriptionReservation",
+    args=lambda s, form: reservation_move_args(s, form.cleaned_data),
+    refusal=_no_reservation,
 )
-def reservation_move(request: HttpRequest, subscription_id: ApiId, body: ReservationDateBody):  # type: ignore[valid-type]
-    s = _subscription(request, subscription_id)
-    reservation = getattr(s, "reservation", None)
-    today = clock.today()
-    return _change(
-        request,
-        s,
-        body,
-        form=lambda data: f.ReservationDateForm(data, subscription=s, reservation=reservation, today=today),
-        operation_id="updateSubscriptionReservation",
-        args=lambda d: reservation_move_args(s, d),
-        refusal=None if reservation is not None else gettext("This subscription has no scheduled change."),
-    )
-
-
-@router.post(
+change(
     "/{subscription_id}/reservation/delete",
-    auth=AREA.writes,
-    response=WRITTEN,
     url_name="subscription_reservation_delete",
     summary="Delete the scheduled change (deleteSubscriptionReservation)",
+    body=ChangeForm,
+    form=lambda s, data: ChangeForm(data),
+    operation_id="deleteSubscriptionReservation",
+    args=lambda s, form: subscription_args(s),
+    refusal=_no_reservation,
 )
-def reservation_delete(request: HttpRequest, subscription_id: ApiId, body: ReasonBody):  # type: ignore[valid-type]
-    s = _subscription(request, subscription_id)
-    none = getattr(s, "reservation", None) is None
-    return _change(
-        request,
-        s,
-        body,
-        form=lambda data: ChangeForm(data),
-        operation_id="deleteSubscriptionReservation",
-        args=lambda d: subscription_args(s),
-        refusal=gettext("This subscription has no scheduled change.") if none else None,
-    )
-
-
-@router.post(
+change(
     "/{subscription_id}/paid",
-    auth=AREA.writes,
-    response=WRITTEN,
     url_name="subscription_convert",
     summary="Convert a trial to paid now (convertSubscriptionToPaid)",
+    body=f.ConvertForm,
+    form=lambda s, data: f.ConvertForm(data, subscription=s, customer=s.customer),
+    operation_id="convertSubscriptionToPaid",
+    args=lambda s, form: convert_args(s, form.cleaned_data),
 )
-def subscription_convert(request: HttpRequest, subscription_id: ApiId, body: ConvertBody):  # type: ignore[valid-type]
-    s = _subscription(request, subscription_id)
-    return _change(
-        request,
-        s,
-        body,
-        form=lambda data: f.ConvertForm(data, subscription=s, customer=s.customer),
-        operation_id="convertSubscriptionToPaid",
-        args=lambda d: convert_args(s, d),
-    )
-
-
-@router.post(
+change(
     "/{subscription_id}/upgrade",
-    auth=AREA.writes,
-    response=WRITTEN,
     url_name="subscription_upgrade",
     summary="Upgrade to Advanced now (upgradeSubscription)",
+    body=f.UpgradeForm,
+    form=lambda s, data: f.UpgradeForm(data, subscription=s, customer=s.customer),
+    operation_id="upgradeSubscription",
+    args=lambda s, form: upgrade_args(s, form.target),
 )
-def subscription_upgrade(request: HttpRequest, subscription_id: ApiId, body: UpgradeBody):  # type: ignore[valid-type]
-    s = _subscription(request, subscription_id)
-    made: dict[str, Any] = {}
-
-    def form(data):
-        made["form"] = f.UpgradeForm(data, subscription=s, customer=s.customer)
-        return made["form"]
-
-    return _change(
-        request,
-        s,
-        body,
-        form=form,
-        operation_id="upgradeSubscription",
-        args=lambda d: upgrade_args(s, made["form"].target),
-    )
-
-
-@router.post(
+change(
     "/{subscription_id}/licences",
-    auth=AREA.writes,
-    response=WRITTEN,
     url_name="subscription_add_licences",
     summary="Add licences now (addSubscriptionLicenseCount)",
+    body=f.AddLicencesForm,
+    form=lambda s, data: f.AddLicencesForm(data, subscription=s),
+    operation_id="addSubscriptionLicenseCount",
+    args=lambda s, form: add_licences_args(s, form.cleaned_data),
 )
-def subscription_add_licences(request: HttpRequest, subscription_id: ApiId, body: AddLicencesBody):  # type: ignore[valid-type]
-    s = _subscription(request, subscription_id)
-    return _change(
-        request,
-        s,
-        body,
-        form=lambda data: f.AddLicencesForm(data, subscription=s),
-        operation_id="addSubscriptionLicenseCount",
-        args=lambda d: add_licences_args(s, d),
-    )
-
-
-@router.post(
+change(
     "/{subscription_id}/cancel",
-    auth=AREA.writes,
-    response=WRITTEN,
     url_name="subscription_cancel",
     summary="Cancel the subscription now (cancelSubscription)",
+    body=f.CancelForm,
+    form=lambda s, data: f.CancelForm(data, subscription=s),
+    operation_id="cancelSubscription",
+    args=lambda s, form: subscription_args(s),
 )
-def subscription_cancel(request: HttpRequest, subscription_id: ApiId, body: CancelBody):  # type: ignore[valid-type]
-    s = _subscription(request, subscription_id)
-    return _change(
-        request,
-        s,
-        body,
-        form=lambda data: f.CancelForm(data, subscription=s),
-        operation_id="cancelSubscription",
-        args=lambda d: subscription_args(s),
+
+
+# --- A customer's new subscription and pre-orders --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerSubscriptions:
+    """A customer whose subscriptions a change adds to, with the subscriptions it has (the forms check them)."""
+
+    customer: Any
+    current: list
+
+
+def _customer(request: HttpRequest, domain_id: ApiId) -> CustomerSubscriptions:
+    customer = customer_selectors.customer_get(user=request.user, domain_id=domain_id, live=True)
+    if customer is None:
+        raise api_errors.not_found()
+    return CustomerSubscriptions(
+        customer, selectors.customer_subscriptions(user=request.user, domain_id=domain_id)
     )
+
+
+def _pre_order(request: HttpRequest, domain_id: ApiId, pre_order_id: ApiId):
+    found = selectors.pre_order_get(user=request.user, domain_id=domain_id, pre_order_id=pre_order_id)
+    if found is None:
+        raise api_errors.not_found()
+    return found
+
+
+def _customer_section(domain_id: int) -> str:
+    return reverse("customers:detail", args=[domain_id]) + "#section-subscriptions"
+
+
+#: A change of a customer's subscriptions: found by the customer's id, back to its Subscriptions section.
+customer_change = partial(
+    change_endpoint,
+    router,
+    auth=AREA.writes,
+    get=_customer,
+    domain_id=lambda c: c.customer.domain_id,
+    done=lambda c: _customer_section(c.customer.domain_id),
+)
+#: A change of one pre-order of a customer.
+pre_order_change = partial(
+    change_endpoint,
+    router,
+    auth=AREA.writes,
+    get=_pre_order,
+    domain_id=lambda p: p.customer_id,
+    done=lambda p: _customer_section(p.customer_id),
+)
+
+customer_change(
+    "/customers/{domain_id}/new",
+    url_name="subscription_create",
+    summary="Add a subscription to a customer now (createSubscription)",
+    body=f.SubscriptionAddForm,
+    form=lambda c, data: f.SubscriptionAddForm(data, customer=c.customer, current=c.current),
+    operation_id="createSubscription",
+    args=lambda c, form: new_subscription_args(c.customer.domain_id, form.cleaned_data),
+)
+customer_change(
+    "/customers/{domain_id}/pre-orders/new",
+    url_name="pre_order_create",
+    summary="Pre-order a paid subscription from a date (createSubscriptionPreOrder)",
+    body=f.PreOrderForm,
+    form=lambda c, data: f.PreOrderForm(data, customer=c.customer, today=clock.today(), current=c.current),
+    operation_id="createSubscriptionPreOrder",
+    args=lambda c, form: pre_order_args(c.customer.domain_id, form.cleaned_data),
+)
+pre_order_change(
+    "/customers/{domain_id}/pre-orders/{pre_order_id}/date",
+    url_name="pre_order_date",
+    summary="Move a pre-order to another date (updateSubscriptionPreOrder)",
+    body=f.PreOrderDateForm,
+    form=lambda p, data: f.PreOrderDateForm(data, pre_order=p, today=clock.today()),
+    operation_id="updateSubscriptionPreOrder",
+    args=lambda p, form: pre_order_move_args(p.customer_id, p.pk, form.cleaned_data),
+)
+pre_order_change(
+    "/customers/{domain_id}/pre-orders/{pre_order_id}/delete",
+    url_name="pre_order_delete",
+    summary="Delete a pre-order (deleteSubscriptionPreOrder)",
+    body=ChangeForm,
+    form=lambda p, data: ChangeForm(data),
+    operation_id="deleteSubscriptionPreOrder",
+    args=lambda p, form: pre_order_ref(p.customer_id, p.pk),
+)

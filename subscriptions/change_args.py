@@ -59,3 +59,23 @@ def add_licences_args(s, d: dict) -> dict:
     return subscription_args(
         s, license_count=d["license_count"], before=s.license_count, scheduled_add_license=scheduled
     )
+
+
+def new_subscription_args(domain_id: int, d: dict) -> dict:
+    """A subscription added now to a customer: its terms."""
+    return {"domain_id": domain_id, **json_safe(terms(d))}
+
+
+def pre_order_args(domain_id: int, d: dict) -> dict:
+    """A paid subscription pre-ordered from a date: the date and its terms."""
+    return {"domain_id": domain_id, **json_safe({"apply_date": d["apply_date"], **terms(d)})}
+
+
+def pre_order_move_args(domain_id: int, pre_order_id: int, d: dict) -> dict:
+    """A pre-order moved to another date (only its date can change)."""
+    return {"domain_id": domain_id, "pre_order_id": pre_order_id, "apply_date": d["apply_date"].isoformat()}
+
+
+def pre_order_ref(domain_id: int, pre_order_id: int) -> dict:
+    """The arguments naming one pre-order (its deletion)."""
+    return {"domain_id": domain_id, "pre_order_id": pre_order_id}

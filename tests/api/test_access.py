@@ -14,6 +14,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from options.rules import first_of_next_month
 from portal.core import clock
 from portal.core.access import Role, named_urls
 from portal.core.models import Operation
@@ -21,7 +22,9 @@ from tests.api.conftest import NONE, READ, WRITE, token_of_levels
 from tests.core.test_url_coverage import api_operations
 from tests.customers.factories import hand_every_customer_to, make_customer
 from tests.fixtures.personas import make_persona
-from tests.subscriptions.factories import make_reservation, make_subscription
+from tests.options.factories import make_option, make_order
+from tests.search.factories import make_issued
+from tests.subscriptions.factories import make_pre_order, make_reservation, make_subscription
 
 AM, SUP, FIN, ADM = Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE, Role.ADMIN
 ALL = {AM, SUP, FIN, ADM}
@@ -46,6 +49,13 @@ MATRIX = [
     ("api:worklist", "section", "get", "worklists", READ),
     ("api:customers", None, "get", "customers", READ),
     ("api:customer", "customer", "get", "customers", READ),
+    ("api:customer_create", None, "post", "customers", WRITE),
+    ("api:customer_edit", "customer", "post", "customers", WRITE),
+    ("api:customer_usage", "customer", "post", "customers", WRITE),
+    ("api:customer_usage_renewal", "customer", "post", "customers", WRITE),
+    ("api:customer_usage_renewal_delete", "customer", "post", "customers", WRITE),
+    ("api:customer_domain_upgrade", "customer", "post", "customers", WRITE),
+    ("api:customer_domain_upgrade_delete", "customer", "post", "customers", WRITE),
     ("api:subscriptions", None, "get", "subscriptions", READ),
     ("api:subscription", "annual", "get", "subscriptions", READ),
     ("api:subscription_renewal", "annual", "post", "subscriptions", WRITE),
@@ -56,21 +66,64 @@ MATRIX = [
     ("api:subscription_upgrade", "annual", "post", "subscriptions", WRITE),
     ("api:subscription_add_licences", "annual", "post", "subscriptions", WRITE),
     ("api:subscription_cancel", "annual", "post", "subscriptions", WRITE),
+    ("api:subscription_create", "customer", "post", "subscriptions", WRITE),
+    ("api:pre_order_create", "customer", "post", "subscriptions", WRITE),
+    ("api:pre_order_date", "pre_order", "post", "subscriptions", WRITE),
+    ("api:pre_order_delete", "pre_order", "post", "subscriptions", WRITE),
     ("api:options", None, "get", "options", READ),
+    ("api:option_create", "customer", "post", "options", WRITE),
+    ("api:option_upgrade", "option", "post", "options", WRITE),
+    ("api:option_add_quantity", "option", "post", "options", WRITE),
+    ("api:option_cancel", "option", "post", "options", WRITE),
+    ("api:option_renewal", "option", "post", "options", WRITE),
+    ("api:option_order_create", "customer", "post", "options", WRITE),
+    ("api:option_order_date", "order", "post", "options", WRITE),
+    ("api:option_order_delete", "order", "post", "options", WRITE),
     ("api:scheduled_changes", None, "get", "schedule", READ),
     ("api:billing_invoices", None, "get", "billing", READ),
     ("api:billing_items", "month", "get", "billing", READ),
     ("api:customer_invoices", None, "get", "invoicing", READ),
+    ("api:customer_invoice_payment", "invoice", "post", "invoicing", WRITE),
     ("api:operation", "operation", "get", None, WRITE),
 ]
 #: Each endpoint of one customer: with PORTFOLIO_ONLY, an Account manager's token reads theirs, not another's.
-PORTFOLIO = [row for row in MATRIX if row[1] in ("customer", "annual", "reserved", "trial")]
+PORTFOLIO = [
+    row
+    for row in MATRIX
+    if row[1] in ("customer", "annual", "reserved", "trial", "pre_order", "option", "order")
+]
 
 
 def body_for(name: str) -> dict:
     """The body of each write, a dry run (nothing is sent): the matrix is about who may, not what is sent."""
     later = (clock.today() + dt.timedelta(days=7)).isoformat()
+    sooner = (clock.today() + dt.timedelta(days=3)).isoformat()
     return {
+        "api:customer_create": NEW_CUSTOMER,
+        "api:customer_edit": {"company_name": "Renamed Ltd."},
+        "api:customer_usage": {},  # left out: as it is
+        "api:customer_usage_renewal": {"apply_date": later},  # it has one: moved
+        "api:customer_usage_renewal_delete": {},
+        "api:customer_domain_upgrade": {"domain": "moved.example.org"},
+        "api:customer_domain_upgrade_delete": {},
+        "api:subscription_create": {"product_id": "FR", "plan": "FREE"},
+        "api:pre_order_create": {"apply_date": later, "product_id": "STD", "plan": "MONTHLY"},
+        "api:pre_order_date": {"apply_date": sooner},
+        "api:pre_order_delete": {},
+        "api:option_create": {"sub_option_id": "DRV01"},
+        "api:option_upgrade": {"sub_option_id": "SSTG204"},
+        "api:option_add_quantity": {"quantity": 2},
+        "api:option_cancel": {"reason": "matrix"},
+        "api:option_renewal": {"type": "STAY"},
+        "api:option_order_create": {
+            "type": "CHANGE_QUANTITY",
+            "sub_option_id": "SSTG203",
+            "quantity": 3,
+            "apply_date": first_of_next_month(clock.today()).isoformat(),
+        },
+        "api:option_order_date": {"apply_date": sooner},
+        "api:option_order_delete": {},
+        "api:customer_invoice_payment": {"amount": 100, "paid_on": clock.today().isoformat()},
         "api:subscription_renewal": {"type": "STAY"},
         "api:subscription_reservation": {"type": "ADD_LICENSE", "apply_date": later, "license_count": 5},
         "api:subscription_reservation_date": {"apply_date": later},
@@ -93,19 +146,65 @@ def test_the_matrix_covers_every_endpoint_as_it_declares_itself():
     assert {area for area, _level in declared.values() if area} == set(AREA_ROLES)
 
 
-@pytest.fixture
-def rows(db):
-    customer = make_customer()
+#: A new customer's body (createCustomer).
+NEW_CUSTOMER = {
+    "domain": "new-customer.example.com",
+    "company_name": "New Customer Ltd.",
+    "phone_number": "03-1234-5678",
+    "time_zone": "Asia/Tokyo",
+    "locale": "ja_JP",
+    "admin_last_name": "Sato",
+    "admin_id": "admin",
+    "admin_password": "secret123",
+    "admin_email": "admin@example.com",
+}
+
+
+def make_rows() -> dict:
+    """One customer with something to change for every endpoint: subscriptions (one annual, one with a scheduled
+    change, one trial), a scheduled max-users change, a pre-order, an option in use and a scheduled option
+    change; and an operation to poll."""
+    today = clock.today()
+    customer = make_customer(
+        phone_number="03-1234-5678",
+        time_zone="Asia/Tokyo",
+        locale="ja_JP",
+        renewal_apply_date=today + dt.timedelta(days=20),
+        renewal_max_member_count=60,
+    )
     annual = make_subscription(customer, product_id="STD", plan="ANNUAL_LICENSE")
     reserved = make_subscription(customer, product_id="STD", plan="MONTHLY", license_count=None)
-    make_reservation(
-        reserved, type="CANCEL", apply_date=clock.today() + dt.timedelta(days=10), license_count=None
-    )
+    make_reservation(reserved, type="CANCEL", apply_date=today + dt.timedelta(days=10), license_count=None)
     trial = make_subscription(customer, product_id="STD_T", plan="TRIAL", license_count=None, renewal_type="")
+    pre_order = make_pre_order(customer, apply_date=today + dt.timedelta(days=10))
+    option = make_option(customer, option_product_id="SSTG2", sub_option_id="SSTG203", quantity=1)
+    order = make_order(
+        customer,
+        option_product_id="BCT",
+        sub_option_id="BCT01",
+        type="APPLY",
+        quantity=1,
+        apply_date=today + dt.timedelta(days=10),
+    )
+    invoice = make_issued(56, domain_id=customer.domain_id)
     Operation.objects.create(
         pk=OPERATION_ID, idempotency_key="api-matrix", kind="updateSubscriptionRenewal", domain_id=customer.pk
     )
-    return {"customer": customer, "annual": annual, "reserved": reserved, "trial": trial}
+    return {
+        "invoice": invoice,
+        "customer": customer,
+        "annual": annual,
+        "reserved": reserved,
+        "trial": trial,
+        "pre_order": pre_order,
+        "option": option,
+        "order": order,
+    }
+
+
+@pytest.fixture
+def rows(db):
+    return make_rows()
 
 
 def _kwargs(name: str, obj: str | None, rows, role: Role) -> dict:
@@ -113,6 +212,12 @@ def _kwargs(name: str, obj: str | None, rows, role: Role) -> dict:
         return {"domain_id": rows["customer"].domain_id}
     if obj in ("annual", "reserved", "trial"):
         return {"subscription_id": rows[obj].subscription_id}
+    if obj == "pre_order":
+        return {"domain_id": rows["customer"].domain_id, "pre_order_id": rows[obj].pre_order_id}
+    if obj in ("option", "order"):
+        return {"domain_id": rows["customer"].domain_id, "option_product_id": rows[obj].option_product_id}
+    if obj == "invoice":
+        return {"number": rows[obj].number}
     if obj == "month":
         return {"year": 2026, "month": 10}
     if obj == "operation":

@@ -16,9 +16,7 @@ from django.urls import reverse
 from portal.core.access import Role
 from portal.core.api.site import openapi_document
 from portal.core.models import AuditEntry, Operation
-from tests.api.test_access import MATRIX, OPERATION_ID, _kwargs, body_for
-from tests.customers.factories import make_customer
-from tests.subscriptions.factories import make_subscription
+from tests.api.test_access import MATRIX, OPERATION_ID, _kwargs, body_for, make_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -55,24 +53,7 @@ WRITES = sorted({name for name, _obj, method, _area, _level in MATRIX if method 
 
 @pytest.fixture
 def world(db):
-    return _world()
-
-
-def _world():
-    import datetime as dt
-
-    from portal.core import clock
-    from tests.subscriptions.factories import make_reservation
-
-    customer = make_customer()
-    annual = make_subscription(customer, product_id="STD", plan="ANNUAL_LICENSE")
-    reserved = make_subscription(customer, product_id="STD", plan="MONTHLY", license_count=None)
-    make_reservation(
-        reserved, type="CANCEL", apply_date=clock.today() + dt.timedelta(days=10), license_count=None
-    )
-    trial = make_subscription(customer, product_id="STD_T", plan="TRIAL", license_count=None, renewal_type="")
-    Operation.objects.create(pk=OPERATION_ID, idempotency_key="api-hostile", kind="updateSubscriptionRenewal")
-    return {"customer": customer, "annual": annual, "reserved": reserved, "trial": trial}
+    return make_rows()
 
 
 def _written() -> tuple[int, int]:
@@ -100,15 +81,21 @@ def _same_route(route: str, path: str) -> bool:
     return len(a) == len(b) and all(x == y or x.startswith("{") for x, y in zip(a, b, strict=True))
 
 
-#: Path arguments of each endpoint, to find it in the document.
-_PATH_NAMES = {
-    "api:worklist": {"key": "x"},
-    "api:customer": {"domain_id": 1},
-    "api:subscription": {"subscription_id": 1},
-    **{name: {"subscription_id": 1} for name in WRITES},
-    "api:billing_items": {"year": 2026, "month": 1},
-    "api:operation": {"operation_id": OPERATION_ID},
+#: Path arguments of each kind of object an endpoint names, to find it in the document.
+_OBJECT_PATHS = {
+    "section": {"key": "x"},
+    "customer": {"domain_id": 1},
+    "annual": {"subscription_id": 1},
+    "reserved": {"subscription_id": 1},
+    "trial": {"subscription_id": 1},
+    "pre_order": {"domain_id": 1, "pre_order_id": 1},
+    "option": {"domain_id": 1, "option_product_id": "X"},
+    "order": {"domain_id": 1, "option_product_id": "X"},
+    "month": {"year": 2026, "month": 1},
+    "invoice": {"number": 1},
+    "operation": {"operation_id": OPERATION_ID},
 }
+_PATH_NAMES = {name: _OBJECT_PATHS[obj] for name, obj, *_rest in MATRIX if obj is not None}
 
 
 @pytest.mark.parametrize(("name", "obj", "method", "area", "needed"), MATRIX, ids=[m[0] for m in MATRIX])
@@ -124,9 +111,13 @@ def test_hostile_query_parameters_and_path_arguments(world, api_as, name, obj, m
                 call(url, "&".join(f"{k}={v}" for k, v in query.items())) if call else api.get(url, query)
             )
             _clear(answer, (name, parameter, label))
-    if method == "get" and _parameters(name, method):  # a list: an unknown parameter is named, not ignored
-        unknown = api.get(url, {"unknown_parameter": "1"})
-        assert unknown.status_code == 422 and "unknown_parameter" in unknown.json()["error"]["fields"]
+    # Every endpoint, a list or not: an unknown parameter is named, not ignored.
+    unknown = (
+        api.post(f"{url}?unknown_parameter=1", body_for(name))
+        if call
+        else api.get(url, {"unknown_parameter": "1"})
+    )
+    assert unknown.status_code == 422 and "unknown_parameter" in unknown.json()["error"]["fields"], name
     for argument in _PATH_NAMES.get(name, {}):
         for label, value in HOSTILE.items():
             if not value or "/" in value:

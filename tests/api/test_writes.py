@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from portal.core import clock
 from portal.core.access import Role
 from portal.core.models import ApiCall, ApiIdempotency, AuditEntry, Operation
 from tests.customers.factories import make_customer
@@ -124,3 +125,196 @@ def test_two_tokens_may_use_the_same_key_for_their_own_writes(api_as, sub, unrea
         answer = api.post(_renewal(sub), {"type": "CANCEL"}, **{"Idempotency-Key": "same"})
         assert answer.status_code == 409
     assert Operation.objects.count() == 2
+
+
+# --- Every change endpoint: the dry run of its page's form, and a refusal its page makes -----------------------
+
+#: The change each write sends (the matrix's rows: one customer with something to change for each).
+CHANGES = {
+    "api:customer_create": "createCustomer",
+    "api:customer_edit": "patchCustomer",
+    "api:customer_usage": "patchUsageStatus",
+    "api:customer_usage_renewal": "patchUsageStatusRenewal",  # it has one: only its date moves
+    "api:customer_usage_renewal_delete": "deleteUsageStatusRenewal",
+    "api:customer_domain_upgrade": "createUpgradeDomain",
+    "api:customer_domain_upgrade_delete": "deleteUpgradeDomain",
+    "api:subscription_renewal": "updateSubscriptionRenewal",
+    "api:subscription_reservation": "createSubscriptionReservation",
+    "api:subscription_reservation_date": "updateSubscriptionReservation",
+    "api:subscription_reservation_delete": "deleteSubscriptionReservation",
+    "api:subscription_convert": "convertSubscriptionToPaid",
+    "api:subscription_upgrade": "upgradeSubscription",
+    "api:subscription_add_licences": "addSubscriptionLicenseCount",
+    "api:subscription_cancel": "cancelSubscription",
+    "api:subscription_create": "createSubscription",
+    "api:pre_order_create": "createSubscriptionPreOrder",
+    "api:pre_order_date": "updateSubscriptionPreOrder",
+    "api:pre_order_delete": "deleteSubscriptionPreOrder",
+    "api:option_create": "createOptionProduct",
+    "api:option_upgrade": "upgradeOptionProduct",
+    "api:option_add_quantity": "addOptionProductQuantity",
+    "api:option_cancel": "cancelOptionProduct",
+    "api:option_renewal": "updateOptionProductRenewal",
+    "api:option_order_create": "createOptionProductOrder",
+    "api:option_order_date": "updateOptionProductOrder",
+    "api:option_order_delete": "deleteOptionProductOrder",
+}
+
+
+def _write_url(name: str, rows) -> str:
+    from tests.api.test_access import MATRIX, _kwargs
+
+    obj = next(row[1] for row in MATRIX if row[0] == name)
+    return reverse(name, kwargs=_kwargs(name, obj, rows, Role.ADMIN))
+
+
+def test_every_write_is_named_here():
+    from tests.api.test_access import MATRIX
+
+    local = {"api:customer_invoice_payment"}  # the portal's own data: tested below
+    assert set(CHANGES) | local == {name for name, _obj, method, _area, _level in MATRIX if method == "post"}
+
+
+@pytest.mark.parametrize("name", sorted(CHANGES))
+def test_every_writes_dry_run_checks_with_its_pages_form_and_sends_nothing(api_as, name):
+    from tests.api.test_access import body_for, make_rows
+
+    rows = make_rows()
+    before = _nothing_written()
+    answer = api_as(Role.ADMIN).post(_write_url(name, rows), body_for(name))
+    assert answer.status_code == 200, answer.content
+    data = answer.json()
+    assert (data["dry_run"], data["result"], data["change"]) == (True, "would_send", CHANGES[name])
+    assert data["change_label"] and data["arguments"] and data["operation"] is None
+    assert _nothing_written() == before
+
+
+def test_a_customer_edit_keeps_what_the_body_leaves_out(api_as):
+    from tests.api.test_access import make_rows
+
+    c = make_rows()["customer"]
+    api = api_as(Role.ACCOUNT_MANAGER)
+    url = reverse("api:customer_edit", args=[c.domain_id])
+    answer = api.post(url, {"memo": "Call in May", "dry_run": True}).json()
+    assert answer["arguments"] == {"domain_id": c.domain_id, "fields": {"memo": "Call in May"}}
+    nothing = api.post(url, {"company_name": c.company_name, "dry_run": True})
+    assert nothing.status_code == 409 and nothing.json()["error"]["message"] == "Nothing changed."
+    japanese = api.post(url, {"dry_run": True}, **{"Accept-Language": "ja"})
+    assert japanese.json()["error"]["message"] == "変更はありません。"
+
+
+def test_the_pages_own_refusals_before_their_forms(api_as):
+    from subscriptions.models import Reservation
+    from tests.api.test_access import make_rows
+    from tests.options.factories import make_option
+
+    rows = make_rows()
+    before = _nothing_written()
+    api = api_as(Role.ADMIN)
+    c = rows["customer"]
+    c.renewal_apply_date = None
+    c.save()
+    answer = api.post(reverse("api:customer_usage_renewal_delete", args=[c.domain_id]), {"dry_run": True})
+    assert (answer.status_code, answer.json()["error"]["message"]) == (
+        409,
+        "This customer has no scheduled max-users change.",
+    )
+    top = make_option(c, option_product_id="BCT", sub_option_id="BCT04")
+    answer = api.post(
+        reverse("api:option_upgrade", args=[c.domain_id, top.option_product_id]),
+        {"sub_option_id": "BCT04", "dry_run": True},
+    )
+    assert answer.json()["error"]["message"] == "This option has no larger sub option to upgrade to."
+    trial = make_option(c, option_product_id="ACV2", sub_option_id="ACV200", trial=True, quantity=None)
+    answer = api.post(
+        reverse("api:option_renewal", args=[c.domain_id, trial.option_product_id]),
+        {"type": "STAY", "dry_run": True},
+    )
+    assert answer.json()["error"]["message"] == "A Trial option has no renewal settings."
+    Reservation.objects.all().delete()
+    free = make_customer()
+    make_subscription(free, product_id="FR", plan="FREE", license_count=None, renewal_type="")
+    answer = api.post(
+        reverse("api:option_order_create", args=[free.domain_id]),
+        {"type": "APPLY", "sub_option_id": "DRV01", "apply_date": "2030-01-01", "dry_run": True},
+    )
+    assert (answer.status_code, answer.json()["error"]["message"]) == (
+        409,
+        "No option change can be scheduled for this customer now.",
+    )
+    assert _nothing_written() == before
+
+
+def test_an_endpoint_without_query_parameters_names_the_unknown_ones(api_as, sub):
+    api = api_as(Role.ACCOUNT_MANAGER)
+    one = api.get(reverse("api:subscription", args=[sub.subscription_id]), {"expand": "all", "fields": "x"})
+    assert one.status_code == 422
+    error = one.json()["error"]
+    assert set(error["fields"]) == {"expand", "fields"} and "expand, fields" in error["message"]
+    japanese = api.get(
+        reverse("api:subscription", args=[sub.subscription_id]), {"expand": "1"}, **{"Accept-Language": "ja"}
+    )
+    assert (
+        "expand" in japanese.json()["error"]["message"]
+        and japanese.json()["error"]["message"].isascii() is False
+    )
+    write = api.post(f"{_renewal(sub)}?dry_run=true", {"type": "STAY"})
+    assert write.status_code == 422 and set(write.json()["error"]["fields"]) == {"dry_run"}
+    nobody = api_as(Role.FINANCE).get(
+        reverse("api:subscription", args=[sub.subscription_id]), {"expand": "1"}
+    )
+    assert nobody.status_code == 403  # who may not read it learns nothing more
+    assert api.get(reverse("api:subscription", args=[sub.subscription_id])).status_code == 200
+
+
+# --- A payment received: the portal's own data, with a dry run and an Idempotency-Key as a change's -----------
+
+
+def test_a_payment_checked_then_recorded_once_per_key_and_audited_with_the_token(api_as):
+    from invoicing.models import InvoicePayment
+    from tests.search.factories import make_issued
+
+    invoice = make_issued(57, domain_id=make_customer().domain_id)  # ¥1,100 owed
+    api = api_as(Role.FINANCE)
+    url = reverse("api:customer_invoice_payment", args=[invoice.number])
+    today = clock.today().isoformat()
+
+    too_much = api.post(url, {"amount": 1101, "paid_on": today, "dry_run": True})
+    assert too_much.status_code == 422
+    assert too_much.json()["error"]["fields"]["amount"] == [
+        "That is more than the invoice still owes (¥1,100)."
+    ]
+    future = api.post(url, {"amount": 100, "paid_on": "2999-01-01", "dry_run": True})
+    assert future.json()["error"]["fields"]["paid_on"] == ["The date paid cannot be in the future."]
+    checked = api.post(url, {"amount": 600, "paid_on": today, "dry_run": True})
+    assert checked.status_code == 200, checked.content
+    assert checked.json() | {"message": ""} == {
+        "dry_run": True,
+        "result": "would_record",
+        "message": "",
+        "number": 57,
+        "amount": 600,
+        "paid_on": today,
+        "owed_before": 1100,
+        "owed_after": 500,
+        "payment_id": None,
+    }
+    assert not InvoicePayment.objects.exists()
+    assert api.post(url, {"amount": 600, "paid_on": today}).status_code == 428
+
+    paid = api.post(url, {"amount": 600, "paid_on": today}, **{"Idempotency-Key": "pay-1"})
+    assert paid.status_code == 200, paid.content
+    assert (paid.json()["result"], paid.json()["owed_after"]) == ("recorded", 500)
+    payment = InvoicePayment.objects.get()
+    assert paid.json()["payment_id"] == payment.pk and payment.amount == 600
+    entry = AuditEntry.objects.get(operation_id="portal.recordInvoicePayment")
+    assert (entry.api_token, entry.actor) == (api.token, api.user)
+
+    again = api.post(url, {"amount": 600, "paid_on": today}, **{"Idempotency-Key": "pay-1"})
+    assert (again.status_code, again.json()) == (200, paid.json())
+    other = api.post(url, {"amount": 500, "paid_on": today}, **{"Idempotency-Key": "pay-1"})
+    assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
+    assert InvoicePayment.objects.count() == 1  # recorded once
+    rest = api.post(url, {"amount": 500, "paid_on": today}, **{"Idempotency-Key": "pay-2"})
+    assert rest.status_code == 200 and rest.json()["owed_after"] == 0
+    assert api_as(Role.ACCOUNT_MANAGER).post(url, {"amount": 1, "paid_on": today}).status_code == 403

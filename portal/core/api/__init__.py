@@ -19,10 +19,18 @@ PREFIX = "api/v1/"
 from portal.core.api.areas import ApiArea, Level  # noqa: E402
 from portal.core.api.lists import list_answer  # noqa: E402
 from portal.core.api.schemas import ApiId, ErrorOut, OperationOut, paged  # noqa: E402
-from portal.core.api.writes import ChangeOut, api_change, change_body  # noqa: E402
+from portal.core.api.writes import (  # noqa: E402
+    WRITTEN,
+    ChangeOut,
+    api_change,
+    change_body,
+    change_endpoint,
+    local_write,
+)
 
 __all__ = [
     "PREFIX",
+    "WRITTEN",
     "ApiArea",
     "ApiId",
     "ChangeOut",
@@ -31,6 +39,8 @@ __all__ = [
     "OperationOut",
     "api_change",
     "change_body",
+    "change_endpoint",
     "list_answer",
+    "local_write",
     "paged",
 ]

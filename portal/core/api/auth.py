@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 TOKEN_ATTRIBUTE = "api_token"
 #: Where a write keeps the id of the change (Operation) it made, for its call's record.
 CHANGE_ATTRIBUTE = "api_change"
+#: Where a request keeps whether its endpoint takes query parameters (set by `site.recorded`).
+TAKES_QUERY_ATTRIBUTE = "api_takes_query"
 
 
 class TokenAuth(AuthBase):
@@ -52,11 +54,28 @@ class TokenAuth(AuthBase):
         if self.area is None:
             if not (may_write_somewhere(token) and reads_changes(token.user)):
                 raise errors.forbidden(_("Only a token that may write follows changes."))
+            unknown_query(request)
             return token
         level = level_for(token, self.area)
         if level.rank < self.level.rank:
             raise errors.forbidden(_needs(self.area, self.level))
+        unknown_query(request)
         return token
+
+
+def unknown_query(request: HttpRequest) -> None:
+    """An endpoint that declares no query parameter (one object, a write, an operation) refuses any, naming
+    them, as a list refuses one it does not know; checked once the caller is known to be allowed, so that the
+    refusal tells nothing to one who is not. The endpoint's URL (`site.recorded`) says whether it takes any."""
+    if getattr(request, TAKES_QUERY_ATTRIBUTE, True) or not request.GET:
+        return
+    names = sorted(request.GET)
+    raise errors.ApiError(
+        422,
+        "invalid",
+        _("This endpoint takes no query parameters: %(names)s.") % {"names": ", ".join(names)},
+        fields={name: [errors.TYPE_WORDS["extra_forbidden"]] for name in names},
+    )
 
 
 def _needs(area: ApiArea, level: Level) -> str:

@@ -1,9 +1,9 @@
 """`Idempotency-Key`: a write asked again with the same key (per token) and the same request gets the first
 answer again, without anything sent again; the same key with another request is refused in words.
 
-Only a write handed to the change pipeline is kept: a request refused before (its values, the contract's
-rules) keeps nothing and changes nothing, as Stripe's keys do, so it may be corrected and asked again with the
-same key. The key also names the change's operation (`engine_key`), so even once its answer has left this
+Only a write handed to the change pipeline (or to its service, for the portal's own data: `writes.local_write`)
+is kept: a request refused before (its values, the contract's rules) keeps nothing and changes nothing, as
+Stripe's keys do, so it may be corrected and asked again with the same key. The key also names the change's operation (`engine_key`), so even once its answer has left this
 table (RETENTION_API_CALL_DAYS) the change pipeline finds the change already sent rather than sending it again."""
 
 from __future__ import annotations

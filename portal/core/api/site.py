@@ -23,7 +23,7 @@ from ninja import NinjaAPI
 from portal import logs
 from portal.core.api import PREFIX, errors
 from portal.core.api.areas import areas
-from portal.core.api.auth import CHANGE_ATTRIBUTE, TokenAuth, token_of
+from portal.core.api.auth import CHANGE_ATTRIBUTE, TAKES_QUERY_ATTRIBUTE, TokenAuth, token_of
 from portal.core.models import ApiCall
 
 #: The API's version (its URLs are under PREFIX).
@@ -109,7 +109,7 @@ def endpoint_patterns() -> list[URLPattern]:
         if not isinstance(pattern, URLPattern) or pattern.name not in described:
             continue  # ninja's root (a redirect to docs it does not serve here)
         route = "/" + str(pattern.pattern)
-        view = recorded(pattern.callback, route=route)
+        view = recorded(pattern.callback, route=route, takes_query=_takes_query(pattern.name))
         setattr(view, OPERATIONS_ATTRIBUTE, described[pattern.name])
         pattern.callback = view
         out.append(pattern)
@@ -118,11 +118,8 @@ def endpoint_patterns() -> list[URLPattern]:
 
 def _described() -> dict[str, dict[str, tuple[str | None, str]]]:
     """Each endpoint's URL name: the methods of its path, each with the area and level its auth asks."""
-    from portal.core.api import operations
-
-    routers = [a.router for a in areas() if a.router is not None] + [operations.router]
     described: dict[str, dict[str, tuple[str | None, str]]] = {}
-    for router in routers:
+    for router in _routers():
         for path_view in router.path_operations.values():
             methods: dict[str, tuple[str | None, str]] = {}
             for operation in path_view.operations:
@@ -138,12 +135,35 @@ def _described() -> dict[str, dict[str, tuple[str | None, str]]]:
     return described
 
 
-def recorded(view: Callable, *, route: str) -> Callable:
+def _routers() -> list:
+    """The routers of the contributed areas, and core's operations."""
+    from portal.core.api import operations
+
+    return [a.router for a in areas() if a.router is not None] + [operations.router]
+
+
+def _takes_query(url_name: str | None) -> set[str]:
+    """The methods of an endpoint's path whose operation declares query parameters (a list's filters)."""
+    for router in _routers():
+        for path_view in router.path_operations.values():
+            if any(operation.url_name == url_name for operation in path_view.operations):
+                return {
+                    method
+                    for operation in path_view.operations
+                    for method in operation.methods
+                    if any(m.__ninja_param_source__ == "query" for m in operation.signature.models)
+                }
+    return set()
+
+
+def recorded(view: Callable, *, route: str, takes_query: set[str] | None = None) -> Callable:
     """`view` answering in words when the body is too large or the method wrong, and recording each call
-    made with a token."""
+    made with a token. `takes_query`: the methods whose operation declares query parameters; the others refuse
+    any (`auth.unknown_query`), where ninja would ignore them."""
 
     @wraps(view)
     def call(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        setattr(request, TAKES_QUERY_ATTRIBUTE, takes_query is None or request.method in takes_query)
         if _too_large(request):
             response = errors.ApiError(
                 413,

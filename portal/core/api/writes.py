@@ -10,17 +10,19 @@ keeps nothing. A real write needs an `Idempotency-Key` (`idempotency.py`)."""
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django import forms
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Schema, Status
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from portal.core.api import errors, idempotency
 from portal.core.api.auth import CHANGE_ATTRIBUTE, authenticated
-from portal.core.api.schemas import OperationOut, operation_out, schema_from_form
+from portal.core.api.schemas import ErrorOut, OperationOut, operation_out, schema_from_form
 from portal.core.changes import approvals
 from portal.core.changes.engine import ChangeRefused, operation_key
 from portal.core.changes.forms import ChangeForm
@@ -63,13 +65,14 @@ class ChangeOut(Schema):
     operation: OperationOut | None = None
 
 
-def change_body(form_class: type[ChangeForm], name: str) -> type[Schema]:
+def change_body(form_class: type[forms.Form], name: str, *, partial: bool = False) -> type[Schema]:
     """The body of a change endpoint: the change form's own fields (its idempotency key left to the header),
-    and `dry_run`."""
+    and `dry_run`. `partial`: every field may be left out (a field left out keeps its value: `defaults`)."""
     return schema_from_form(
         form_class,
         name,
         leave_out=("idempotency_key",),
+        required=not partial,
         extra={
             "dry_run": (bool, Field(False, description="Check and say what would be sent; send nothing."))
         },
@@ -96,33 +99,34 @@ def api_change(
     body: Schema,
     *,
     form: Callable[[dict[str, str]], ChangeForm],
-    operation_id: str,
+    operation_id: str | Callable[[Any], str],
     args: Callable[[dict], Mapping[str, Any]],
     domain_id: int | None,
     done: str,
     refusal: str | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    check: Callable[[Any], str | None] | None = None,
 ) -> Status:
     """Check the body with the change's own form, then answer the dry run, or send the change once per
     Idempotency-Key: its status and ChangeOut. `form(data)` makes the page's form bound to `data`; `args(cleaned)`
-    the change's arguments, as the page makes them; `refusal`: why the change cannot be made at all now (the
-    page's own check before its form), refused in its words."""
+    the change's arguments, as the page makes them; `operation_id`, or the bound form's choice of it (a change
+    that creates or moves, as its page does); `refusal`: why the change cannot be made at all now (the page's own
+    check before its form), refused in its words; `defaults`: the values of the fields the body left out (a
+    partial body: the page's form shown with the values there are); `check(bound form)`: why values the form
+    accepts still ask nothing to be sent (an edit that changes nothing), refused in its words."""
     token = authenticated(request)
-    values = body.model_dump()
-    dry_run = bool(values.pop("dry_run", False))
-    key = None if dry_run else idempotency.key_of(request)
-    if not dry_run and key is None:
-        raise errors.ApiError(
-            428,
-            "idempotency_key_missing",
-            _("Send a %(header)s header with a write, so that asking again never sends it twice.")
-            % {"header": idempotency.HEADER},
-        )
-    print_ = idempotency.fingerprint(method=request.method or "", path=request.path, body=values)
-    if key is not None and (first := idempotency.answered(token=token, key=key, fingerprint=print_)):
-        return _replayed(*first)
-    data = form_data(values)
+    asked = _asked(request, body, token)
+    if isinstance(asked, Status):
+        return asked
+    values, key, print_ = asked
+    given = body.model_fields_set
+    data = form_data({**values, **{k: v for k, v in (defaults or {}).items() if k not in given}})
     data["idempotency_key"] = idempotency.engine_key(token, key or "dry-run")
     bound = _checked(form(data), refusal)
+    if check is not None and (why := check(bound)):
+        raise errors.ApiError(409, "refused", why)
+    if callable(operation_id):
+        operation_id = operation_id(bound)
     arguments = dict(args(bound.cleaned_data))
     if key is None:
         return Status(200, _checked_answer(bound, operation_id, arguments))
@@ -137,6 +141,84 @@ def api_change(
         domain_id=domain_id,
         done=done,
     )
+
+
+#: What every change endpoint answers: the change (200 applied, 202 held, queued, already or unknown) or why not.
+WRITTEN = {
+    200: ChangeOut,
+    202: ChangeOut,
+    **{status: ErrorOut for status in (401, 403, 404, 409, 422, 428, 429)},
+}
+
+
+def change_endpoint(
+    router: Router,
+    path: str,
+    *,
+    auth: Any,
+    url_name: str,
+    summary: str,
+    body: type[ChangeForm],
+    get: Callable[..., Any],
+    form: Callable[[Any, dict[str, str]], ChangeForm],
+    operation_id: str | Callable[[Any], str],
+    args: Callable[[Any, Any], Mapping[str, Any]],
+    domain_id: Callable[[Any], int | None],
+    done: Callable[[Any], str],
+    refusal: Callable[[Any], str | None] | None = None,
+    defaults: Callable[[Any], Mapping[str, Any]] | None = None,
+    check: Callable[[Any], str | None] | None = None,
+    description: str | None = None,
+) -> Callable[..., Status]:
+    """Declare a change of the portal as a POST endpoint of `router` (one per change a page offers), answered by
+    `api_change`. Its body is `body`'s (the change page's form class) fields, a named schema
+    (`<UrlName>Body`); its path arguments are those of `get(request, **arguments)`, which finds the object the
+    change is about (404 when the token's owner may not see it), with their annotations. Of that object:
+    `form(obj, data)` the page's form bound to `data`; `args(obj, bound form)` the change's arguments as the page
+    makes them; `domain_id(obj)` the customer; `done(obj)` the page to go back to; `refusal(obj)` why it cannot
+    be made at all now (the page's own check before its form); `defaults(obj)`: a partial body, whose fields
+    left out keep these values (an edit sends only what changed); `check`: as `api_change`'s."""
+    schema = change_body(body, _camel(url_name) + "Body", partial=defaults is not None)
+    found = inspect.signature(get, eval_str=True)
+    arguments = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in list(found.parameters.values())[1:]]
+
+    def endpoint(request: HttpRequest, **kwargs: Any) -> Status:
+        payload = kwargs.pop("body")
+        obj = get(request, **kwargs)
+        made: dict[str, ChangeForm] = {}
+
+        def bound(data: dict[str, str]) -> ChangeForm:
+            made["form"] = form(obj, data)
+            return made["form"]
+
+        return api_change(
+            request,
+            payload,
+            form=bound,
+            operation_id=operation_id,
+            args=lambda cleaned: args(obj, made["form"]),
+            domain_id=domain_id(obj),
+            done=done(obj),
+            refusal=refusal(obj) if refusal else None,
+            defaults=defaults(obj) if defaults else None,
+            check=check,
+        )
+
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=HttpRequest),
+            *arguments,
+            inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY, annotation=schema),
+        ]
+    )
+    endpoint.__name__ = endpoint.__qualname__ = url_name  # its OpenAPI operationId: <module>_<url name>
+    endpoint.__module__ = get.__module__
+    endpoint.__doc__ = description
+    return router.post(path, auth=auth, response=WRITTEN, url_name=url_name, summary=summary)(endpoint)
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
 
 
 def _checked(bound: ChangeForm, refusal: str | None) -> ChangeForm:
@@ -177,6 +259,79 @@ def _what(bound: ChangeForm, operation_id: str, arguments: dict[str, Any]) -> di
     }
 
 
+def _asked(request: HttpRequest, body: Schema, token) -> Status | tuple[dict[str, Any], str | None, str]:
+    """A write's body (without `dry_run`), its Idempotency-Key (None: a dry run) and the request's fingerprint;
+    or, for a key answered already, that answer again. A real write without a key is refused (428)."""
+    values = body.model_dump()
+    dry_run = bool(values.pop("dry_run", False))
+    key = None if dry_run else idempotency.key_of(request)
+    if not dry_run and key is None:
+        raise errors.ApiError(
+            428,
+            "idempotency_key_missing",
+            _("Send a %(header)s header with a write, so that asking again never sends it twice.")
+            % {"header": idempotency.HEADER},
+        )
+    print_ = idempotency.fingerprint(method=request.method or "", path=request.path, body=values)
+    if key is not None and (first := idempotency.answered(token=token, key=key, fingerprint=print_)):
+        return _replayed(*first)
+    return values, key, print_
+
+
+def _once(token, key: str, print_: str, write: Callable[[], tuple[int, dict[str, Any]]]) -> Status:
+    """Take the key, make the write once (`write()`: its status and answer, as JSON), keep its answer or its
+    refusal for the key; a key taken a moment before by the same request answers as that one did."""
+    claimed = idempotency.claim(token=token, key=key, fingerprint=print_)
+    if isinstance(claimed, tuple):
+        return _replayed(*claimed)
+    try:
+        status, answer = write()
+    except errors.ApiError as refused:
+        idempotency.keep(claimed, status=refused.status, answer=refused.body())
+        raise
+    except BaseException:
+        idempotency.let_go(claimed)
+        raise
+    idempotency.keep(claimed, status=status, answer=answer)
+    return Status(status, answer)
+
+
+def local_write(
+    request: HttpRequest,
+    body: Schema,
+    *,
+    form: Callable[[dict[str, str]], Any],
+    answer: Callable[[Any], dict[str, Any]],
+    write: Callable[[Any], dict[str, Any]],
+    refused: tuple[type[Exception], ...] = (),
+    out: type[Schema],
+) -> Status:
+    """A write of the portal's own data (nothing sent to LINE WORKS; a payment received, say), as a change's:
+    the body checked with the page's own form (`form(data)`), then the dry run's answer (`answer(bound form)`,
+    nothing written), or the write made once per Idempotency-Key (`write(bound form)`, its service, whose audit
+    entry names the token). The service's own refusals (`refused`, said in words) are 409s, kept for the key."""
+    token = authenticated(request)
+    asked = _asked(request, body, token)
+    if isinstance(asked, Status):
+        return asked
+    values, key, print_ = asked
+    bound = form(form_data(values))
+    if not bound.is_valid():
+        raise errors.refused_form(bound)
+    if key is None:
+        return Status(200, out.model_validate({"dry_run": True, **answer(bound)}).model_dump(mode="json"))
+
+    def made() -> tuple[int, dict[str, Any]]:
+        try:
+            with asked_with_token(token.pk):
+                done = write(bound)
+        except refused as exc:
+            raise errors.ApiError(409, "refused", str(exc)) from exc
+        return 200, out.model_validate({"dry_run": False, **done}).model_dump(mode="json")
+
+    return _once(token, key, print_, made)
+
+
 def _send(
     request: HttpRequest,
     bound: ChangeForm,
@@ -189,21 +344,13 @@ def _send(
     domain_id: int | None,
     done: str,
 ) -> Status:
-    """Take the key, send the change once, keep the answer for the key."""
-    claimed = idempotency.claim(token=token, key=key, fingerprint=print_)
-    if isinstance(claimed, tuple):
-        return _replayed(*claimed)
-    try:
+    """Send the change once per key, its answer kept for the key."""
+
+    def sent() -> tuple[int, dict[str, Any]]:
         status, answer = _sent_answer(request, bound, token, operation_id, arguments, domain_id, done)
-    except errors.ApiError as refused:
-        idempotency.keep(claimed, status=refused.status, answer=refused.body())
-        raise
-    except BaseException:
-        idempotency.let_go(claimed)
-        raise
-    answer = ChangeOut.model_validate(answer).model_dump(mode="json")
-    idempotency.keep(claimed, status=status, answer=answer)
-    return Status(status, answer)
+        return status, ChangeOut.model_validate(answer).model_dump(mode="json")
+
+    return _once(token, key, print_, sent)
 
 
 def _replayed(status: int, answer: Any) -> Status:
