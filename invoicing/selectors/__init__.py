@@ -15,6 +15,8 @@ selectors, never its models; the customers through theirs. One job a module:
   (`IssuedRow`, `issued_detail`), and the invoices overdue (`overdue_invoices`, `overdue_invoices_count`).
 - `records`: records as the law asks (`records_rules`, `records_exports`, `records_export_get`) and one
   document's history (`document_history`).
+- `bank`: bank statements and their lines, the open invoices and names the matching reads (`match_book`),
+  a customer's credit from over-payments (`customer_credit`); imported as `invoicing.selectors.bank`.
 - `sending`: the month's issued documents and their sending (`month_issued_page`, `month_sending`,
   `send_run_latest`, `sending_by_submission`).
 
