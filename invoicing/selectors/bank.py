@@ -128,6 +128,13 @@ def customer_credit(*, domain_id: int) -> int:
     return rows.aggregate(total=Coalesce(Sum("over_amount"), 0))["total"]
 
 
+def transfer_names(*, domain_id: int) -> list[str]:
+    """The names the customer's transfers arrive under (learned from confirmed matches)."""
+    return list(
+        TransferName.objects.filter(customer_id=domain_id).order_by("name").values_list("name", flat=True)
+    )
+
+
 def csv_mappings(*, user) -> list[BankCsvMapping]:
     check(user, VIEW_INVOICING)
     return list(BankCsvMapping.objects.order_by("name"))

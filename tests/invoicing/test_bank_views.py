@@ -15,6 +15,7 @@ from django.urls import reverse
 from invoicing.models import BankCsvMapping, BankLine, BankStatement, InvoicePayment
 from portal.core.access import Role
 from portal.core.models import AuditEntry
+from tests.customers.factories import make_customer
 from tests.invoicing.bank_files import bank_csv, zengin_file
 from tests.invoicing.bank_seed import customer, invoice
 
@@ -177,3 +178,13 @@ def test_the_pages_in_japanese(finance):
     listed = finance.get(reverse("invoicing:bank_statements"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "入金明細" in listed
     assert reverse("invoicing:bank_statements") in finance.get(reverse("invoicing:start")).content.decode()
+
+
+def test_the_customer_page_shows_its_transfer_names_and_its_credit(finance):
+    over = [{"day": DAY, "amount": 12_000, "payer": "ﾀﾅｶ(ｶ", "memo": "1002"}]
+    _upload(finance, zengin_file(over))
+    line = BankLine.objects.get()
+    finance.post(reverse("invoicing:bank_line_confirm", kwargs={"line_id": line.pk}), {"number": "1002"})
+    make_customer(company_name="Tanaka", domain_id=2)
+    page = finance.get(reverse("invoicing:customer", kwargs={"domain_id": 2})).content.decode()
+    assert "タナカ" in page and "¥1,000" in page
