@@ -72,7 +72,7 @@ class Book:
         for candidate in sorted(candidates, key=lambda c: (c.due_date, c.number)):
             self.by_number[candidate.number] = candidate
             written = _plain(candidate.written)
-            if written and not written.isdigit():
+            if written and written != str(candidate.number):
                 self.by_written[written] = candidate
             self.by_amount[candidate.owed].append(candidate)
             self.by_customer[candidate.domain_id].append(candidate)
@@ -83,14 +83,20 @@ def _plain(text: str) -> str:
     return re.sub(r"\s", "", unicodedata.normalize("NFKC", text or "").upper())
 
 
+#: A word of a memo that may be an invoice number as written: letters, digits and the signs formats use.
+_TOKEN = re.compile(r"[0-9A-Z][0-9A-Z\-_/#.]*[0-9A-Z]|[0-9A-Z]")
+
+
 def _numbered(book: Book, line: Line) -> list[Candidate]:
     """The open invoices whose number the memo (or the payer's field, where payers often type it) names: as a
-    run of digits, or as written on the invoice (its format's letters and all)."""
-    text = _plain(f"{line.memo} {line.payer}")
+    run of digits, or as written on the invoice (its format's letters and all), looked up word by word (never
+    every invoice tried against every line)."""
+    text = unicodedata.normalize("NFKC", f"{line.memo} {line.payer}").upper()
     found = {int(run) for run in re.findall(r"\d+", text) if len(run) <= 18}
     hits = {book.by_number[n].number: book.by_number[n] for n in found if n in book.by_number}
-    for written, candidate in book.by_written.items():
-        if written in text:
+    for token in _TOKEN.findall(text):
+        candidate = book.by_written.get(token)
+        if candidate is not None:
             hits[candidate.number] = candidate
     return list(hits.values())
 

@@ -5,20 +5,26 @@ UTF-8). The one place a bank file's bytes are read; kept apart so a shared impor
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from invoicing.bank.statement import BankFileRefused
 
-#: Largest bank file read, in bytes (a month of an account with thousands of transfers is well under it).
-MAX_BYTES = 5 * 1024 * 1024
+
+def max_bytes_allowed() -> int:
+    """The largest bank file read, in bytes: the portal's request limit (`PORTAL_MAX_REQUEST_BYTES`, 1 MB by
+    default: about 5,000 Zengin records, a month of an account with thousands of transfers)."""
+    return settings.PORTAL_MAX_REQUEST_BYTES
+
 
 #: The encodings tried, in order: UTF-8 (with or without a BOM) first, since Shift_JIS bytes are rarely valid
 #: UTF-8 while the reverse is common; then Shift_JIS as Windows writes it (cp932, a superset of JIS X 0208/0201).
 ENCODINGS = ("utf-8-sig", "cp932")
 
 
-def size_checked(size: int, *, max_bytes: int = MAX_BYTES) -> None:
-    """Refuse a file over `max_bytes` before reading it."""
+def size_checked(size: int, *, max_bytes: int | None = None) -> None:
+    """Refuse a file over `max_bytes` (the request limit) before reading it."""
+    max_bytes = max_bytes or max_bytes_allowed()
     if size > max_bytes:
         raise BankFileRefused(
             _("The file is larger than %(limit)s MB: a bank statement is much smaller.")
@@ -26,7 +32,7 @@ def size_checked(size: int, *, max_bytes: int = MAX_BYTES) -> None:
         )
 
 
-def checked_bytes(data: bytes, *, max_bytes: int = MAX_BYTES) -> bytes:
+def checked_bytes(data: bytes, *, max_bytes: int | None = None) -> bytes:
     """`data` if it can be a bank file: not empty, at most `max_bytes`, no NUL byte (a binary file)."""
     if not data:
         raise BankFileRefused(_("The file is empty."))
