@@ -73,3 +73,16 @@ def test_finance_imports_the_bank_statement_and_closes_it(page, issuer, tmp_path
     page.click('a[href="?state=matched"]')
     assert "消込済み：22,000円を記録" in page.inner_text('[data-testid="bank-lines"]')
     screenshot(page, "invoicing-bank-statement-ja")
+
+    # A bank whose statement is a CSV: its layout kept once, then offered at import.
+    page.click('a[href="/invoicing/bank/"]')
+    page.click('[data-testid="bank-mappings"]')
+    form = page.locator('[data-testid="bank-mapping-form"]')
+    form.locator("input[name=name]").fill("みずほ銀行")
+    form.locator("input[name=date_column]").fill("1")
+    form.locator("input[name=credit_column]").fill("2")
+    form.locator("input[name=payer_column]").fill("4")
+    form.locator("input[name=memo_columns]").fill("5")
+    page.click('[data-testid="bank-mapping-save"]')
+    assert "みずほ銀行" in page.inner_text('[data-testid="bank-mappings"]')
+    screenshot(page, "invoicing-bank-mappings-ja")

@@ -224,7 +224,7 @@ def test_confirm_records_once_keeps_the_over_payment_and_learns_the_name(seeded)
     assert (line.reason, line.confidence) == (matching.NUMBER_ONLY, matching.LIKELY)
     bank_writes.bank_line_confirm(actor=seeded, line_id=line.pk, number=1001)
     line.refresh_from_db()
-    assert line.over_amount == 0 and line.payment.amount == 2_000
+    assert line.over_amount == 0 and line.payment is not None and line.payment.amount == 2_000
     # An invoice paid in full refuses another line; an explained line cannot then be matched.
     with pytest.raises(bank_writes.MatchRefused, match="owes nothing"):
         bank_writes.bank_line_confirm(actor=seeded, line_id=rows[3].pk, number=1003)
