@@ -236,8 +236,13 @@ def bank_line_confirm(*, actor, line_id: int, number: int) -> Confirmed:
             },
         )
         if applied == owed:
-            # Other lines proposing the invoice now paid propose nothing until matched again.
-            BankLine.objects.filter(state=BankLine.State.OPEN, proposed=number).update(
+            # Other lines proposing the invoice now paid propose nothing until matched again. Those another
+            # person holds (confirming them, and waiting for this invoice) are left alone: waiting for them
+            # here would deadlock; their confirmation finds the invoice paid.
+            others = BankLine.objects.select_for_update(skip_locked=True).filter(
+                state=BankLine.State.OPEN, proposed=number
+            )
+            BankLine.objects.filter(pk__in=list(others.values_list("pk", flat=True))).update(
                 proposed=None, reason=matching.SAME_INVOICE, confidence=matching.NONE, candidates=0
             )
     return Confirmed(line, True)

@@ -249,3 +249,87 @@ def test_support_cannot_import_or_confirm(seeded):
         bank_writes.bank_statement_import(
             actor=make_persona(Role.SUPPORT), data=zengin_file(LINES), file_name="a"
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_confirming_at_once_record_each_payment_once():
+    """Four people confirm the same statement at once (all the certain ones, and the same lines by hand): each
+    line is matched once, each invoice paid once. The rows are locked on PostgreSQL (SQLite serialises writes)."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks across connections: PostgreSQL (SQLite serialises every write anyway)")
+    customer(1, "株式会社ヤマダ商事", transfer_name="ヤマダシヨウジ")
+    customer(2, "ヤマダショウジテン株式会社")
+    customer(3, "株式会社ヤマモト商事")
+    invoice(1001, 1, 22_000)
+    invoice(1002, 2, 11_000)
+    invoice(1003, 3, 11_000)
+    finance = make_persona(Role.FINANCE)
+    statement = bank_writes.bank_statement_import(actor=finance, data=zengin_file(LINES), file_name="a.txt")
+    over = statement.lines.get(position=3)
+    barrier = threading.Barrier(4)
+
+    def confirm(by_hand: bool):
+        barrier.wait()
+        try:
+            if by_hand:
+                bank_writes.bank_line_confirm(actor=finance, line_id=over.pk, number=1003)
+            bank_writes.bank_lines_confirm_certain(actor=finance, statement_id=statement.pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm, args=(i % 2 == 0,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(InvoicePayment.objects.values_list("invoice__number", "amount")) == [
+        (1001, 22_000),
+        (1002, 11_000),
+        (1003, 11_000),
+    ]
+    assert AuditEntry.objects.filter(operation_id="portal.confirmBankMatch").count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_lines_for_one_invoice_confirmed_at_once_pay_it_once_without_a_deadlock():
+    """Two lines proposing the same invoice, confirmed by two people at the same moment: one pays it, the other
+    is told it owes nothing (never a deadlock between the lines' and the invoice's locks)."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks across connections: PostgreSQL (SQLite serialises every write anyway)")
+    customer(2, "ヤマダショウジテン株式会社")
+    invoice(1002, 2, 11_000)
+    finance = make_persona(Role.FINANCE)
+    twice = [
+        {"day": DAY, "amount": 11_000, "payer": "ﾔﾏﾀﾞｼｮｳｼﾞﾃﾝ(ｶ"},
+        {"day": DAY, "amount": 11_000, "payer": "ﾔﾏﾀﾞｼｮｳｼﾞﾃﾝ(ｶ", "memo": "1002"},
+    ]
+    statement = bank_writes.bank_statement_import(actor=finance, data=zengin_file(twice), file_name="a.txt")
+    ids = list(statement.lines.order_by("position").values_list("pk", flat=True))
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def confirm(line_id: int):
+        barrier.wait()
+        try:
+            bank_writes.bank_line_confirm(actor=finance, line_id=line_id, number=1002)
+            outcomes.append("paid")
+        except bank_writes.MatchRefused:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm, args=(line_id,)) for line_id in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["paid", "refused"]
+    assert list(InvoicePayment.objects.values_list("amount", flat=True)) == [11_000]
