@@ -6,6 +6,7 @@
 - `csvfile`: a bank's plain CSV read with the column mapping Finance keeps per bank.
 - `kana`: payer names normalised for comparison (half-width kana, small kana, spaces, legal forms).
 - `matching`: each credit line's proposed invoice, with its reason and confidence.
+- `direct_debit`: the 口座振替 request file (種別コード 91) and its result file (groundwork, no page yet).
 
 Each parser returns a `Statement` of `StatementLine`s (`statement.py`) or raises `BankFileRefused` with a
 sentence a person reads.
