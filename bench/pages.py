@@ -24,6 +24,11 @@ EXCLUDED = {
     "customers:add_details": "the second step of adding a customer: opened by the first step's POST only",
     "invoicing:payment": "POST only: records a payment",
     "invoicing:send": "POST only: sends an invoice",
+    "invoicing:bank_import": "POST only: imports a bank statement (the statements page shows its form)",
+    "invoicing:bank_confirm_certain": "POST only: confirms a statement's certain matches",
+    "invoicing:bank_rematch": "POST only: matches a statement's open lines again",
+    "invoicing:bank_line_confirm": "POST only: confirms a bank line's match",
+    "invoicing:bank_line_explain": "POST only: explains a bank line",
     "options:order_delete": "POST only: deletes a scheduled option change",
     "subscriptions:pre_order_delete": "POST only: deletes a pre-order",
     "subscriptions:reservation_delete": "POST only: deletes a reservation",
@@ -304,6 +309,18 @@ def _records_export() -> int:
     return RecordsExport.objects.order_by("pk").values_list("pk", flat=True).first()  # the seed's
 
 
+def _bank_statement() -> int:
+    from invoicing.models import BankStatement
+
+    return BankStatement.objects.order_by("pk").values_list("pk", flat=True).first()  # the seed's
+
+
+def _bank_mapping() -> int:
+    from invoicing.models import BankCsvMapping
+
+    return BankCsvMapping.objects.order_by("pk").values_list("pk", flat=True).first()  # the seed's
+
+
 def _user() -> int:
     from django.contrib.auth import get_user_model
 
@@ -327,6 +344,8 @@ ARGS: dict[str, Callable[[], object]] = {
     "room_id": _room,
     "endpoint_id": _event_endpoint,
     "export_id": _records_export,
+    "statement_id": _bank_statement,
+    "mapping_id": _bank_mapping,
 }
 
 

@@ -407,3 +407,78 @@ def statement_start(end):
     """The first day of the month eleven months before `end`'s: twelve months of statement."""
     months = end.year * 12 + end.month - 1 - 11
     return end.replace(year=months // 12, month=months % 12 + 1, day=1)
+
+
+# --- bank statements (入金消込) ---------------------------------------------------------------------------
+
+
+class BankImportForm(PortalForm):
+    """A bank file to import: the Zengin statement as the bank sends it, or a CSV read by one bank's layout."""
+
+    file = forms.FileField(label=_("Bank file"))
+    layout = forms.ChoiceField(label=_("Layout"))
+
+    def __init__(self, *args, mappings=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["layout"].choices = [("zengin", _("Zengin statement (全銀 入出金明細, 種別 03)"))] + [
+            (str(m.pk), _("CSV of %(bank)s") % {"bank": m.name}) for m in mappings
+        ]
+
+    def mapping_id(self) -> int | None:
+        layout = self.cleaned_data["layout"]
+        return None if layout == "zengin" else int(layout)
+
+
+class BankMatchForm(PortalForm):
+    """The invoice a bank line pays: the one proposed, or another by its number."""
+
+    number = forms.IntegerField(label=_("Invoice No."), min_value=1, max_value=10**15)
+
+
+class BankExplainForm(PortalForm):
+    """Why a bank line pays no invoice."""
+
+    explanation = forms.ChoiceField(label=_("Why"))
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from invoicing.models import BankLine
+
+        super().__init__(*args, **kwargs)
+        self.fields["explanation"].choices = BankLine.Explanation.choices
+
+
+def _columns(value: str) -> str:
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    if any(not part.isdigit() or not 1 <= int(part) <= 200 for part in parts):
+        raise forms.ValidationError(_("Column numbers from 1, separated by commas."))
+    return ",".join(parts)
+
+
+class BankCsvMappingForm(PortalForm):
+    """Which column of one bank's CSV holds what (numbered from 1): kept once per bank."""
+
+    name = forms.CharField(label=_("Bank"), max_length=100)
+    skip_rows = forms.IntegerField(label=_("Heading rows to skip"), min_value=0, max_value=20, initial=1)
+    date_column = forms.IntegerField(label=_("Date column"), min_value=1, max_value=200)
+    credit_column = forms.IntegerField(label=_("Amount received column"), min_value=1, max_value=200)
+    debit_column = forms.IntegerField(
+        label=_("Amount paid out column"),
+        min_value=1,
+        max_value=200,
+        required=False,
+        help_text=_("When the bank writes payments out in a column of their own; leave empty otherwise."),
+    )
+    payer_column = forms.IntegerField(label=_("Payer's name column"), min_value=1, max_value=200)
+    memo_columns = forms.CharField(
+        label=_("Memo columns"),
+        max_length=40,
+        required=False,
+        help_text=_("Where an invoice number may be written, e.g. 5 or 5,6."),
+    )
+    delimiter = forms.ChoiceField(
+        label=_("Separator"), choices=[(",", _("Comma")), ("\t", _("Tab"))], initial=","
+    )
+
+    def clean_memo_columns(self) -> str:
+        return _columns(self.cleaned_data.get("memo_columns") or "")

@@ -698,3 +698,140 @@ class RecordsExport(Run):
     def download_name(self) -> str:
         """The ZIP's file name where it leaves the portal: the day it was asked and its id."""
         return f"records-{self.requested_at:%Y%m%d}-{self.pk}.zip"
+
+
+# --- bank statements and their matching to the invoices (入金消込) -----------------------------------------
+
+
+class TransferName(models.Model):
+    """A name a customer's transfers arrive under (振込名義), normalised (`invoicing.bank.kana.normalised`): kept
+    on the customer's billing details, learned when a person confirms a bank line of that payer for one of the
+    customer's invoices. A name belongs to one customer at most."""
+
+    customer = models.ForeignKey(CustomerBilling, on_delete=models.CASCADE, related_name="transfer_names")
+    name = models.CharField(_("transfer name"), max_length=100, unique=True)
+    learned_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BankCsvMapping(models.Model):
+    """How one bank's CSV statement is read: its columns (numbered from 1), set once by Finance and kept."""
+
+    class Delimiter(models.TextChoices):
+        COMMA = ",", _("Comma")
+        TAB = "\t", _("Tab")
+
+    name = models.CharField(_("bank"), max_length=100, unique=True)
+    skip_rows = models.PositiveSmallIntegerField(_("heading rows to skip"), default=1)
+    date_column = models.PositiveSmallIntegerField(_("date column"))
+    credit_column = models.PositiveSmallIntegerField(_("amount received column"))
+    debit_column = models.PositiveSmallIntegerField(_("amount paid out column"), null=True, blank=True)
+    payer_column = models.PositiveSmallIntegerField(_("payer's name column"))
+    memo_columns = models.CharField(_("memo columns"), max_length=40, blank=True)
+    delimiter = models.CharField(_("separator"), max_length=1, choices=Delimiter.choices, default=",")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def memo_list(self) -> tuple[int, ...]:
+        return tuple(int(part) for part in self.memo_columns.replace(" ", "").split(",") if part.isdigit())
+
+
+class BankStatement(models.Model):
+    """One bank file imported: which account and period, who imported it, and how many of its lines were new
+    (a line imported before, by another statement of the same account, is not taken twice)."""
+
+    class Layout(models.TextChoices):
+        ZENGIN = "zengin", _("Zengin statement (種別 03)")
+        CSV = "csv", _("Bank CSV")
+
+    layout = models.CharField(_("layout"), max_length=8, choices=Layout.choices)
+    mapping = models.ForeignKey(
+        BankCsvMapping, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    file_name = models.CharField(_("file"), max_length=200)
+    file_sha256 = models.CharField(max_length=64)
+    bank_code = models.CharField(max_length=4, blank=True)
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    branch_name = models.CharField(_("branch"), max_length=100, blank=True)
+    account_number = models.CharField(_("account"), max_length=20, blank=True)
+    account_name = models.CharField(_("account name"), max_length=100, blank=True)
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("to"))
+    credits = models.PositiveIntegerField(_("credits"), default=0)
+    debits = models.PositiveIntegerField(_("debits left out"), default=0)
+    repeated = models.PositiveIntegerField(_("lines imported before"), default=0)
+    imported_at = models.DateTimeField(_("imported"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["-imported_at"], name="invoicing_bank_imported")]
+
+    def __str__(self) -> str:
+        return f"{self.bank_name} {self.account_number} {self.date_from}–{self.date_to}"
+
+
+class BankLine(models.Model):
+    """A credit of a bank statement: what the bank said (date, amount, payer, memo), the invoice proposed for it
+    (why and how sure: `invoicing.bank.matching`), and what a person made of it: confirmed for an invoice (its
+    payment recorded through `services.payment_record`; what the invoice did not owe is the customer's credit)
+    or explained (a bank fee, not ours, a refund...). `key` is the line's identity (bank, account, date and the
+    bank's sequence; for a CSV, its content and occurrence), unique: a statement imported again adds nothing."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("To match")
+        MATCHED = "matched", _("Matched")
+        EXPLAINED = "explained", _("Explained")
+
+    class Explanation(models.TextChoices):
+        BANK_FEE = "bank_fee", _("Bank fee")
+        NOT_OURS = "not_ours", _("Not for an invoice")
+        REFUND = "refund", _("Refund")
+        ADVANCE = "advance", _("Paid in advance")
+        OTHER = "other", _("Other")
+
+    statement = models.ForeignKey(BankStatement, on_delete=models.CASCADE, related_name="lines")
+    key = models.CharField(max_length=64, unique=True)
+    sequence = models.CharField(_("sequence"), max_length=12)
+    position = models.PositiveIntegerField()
+    date = models.DateField(_("date"))
+    amount = models.PositiveBigIntegerField(_("amount"))
+    payer = models.CharField(_("payer"), max_length=100, blank=True)
+    payer_key = models.CharField(max_length=100, blank=True)
+    memo = models.CharField(_("memo"), max_length=200, blank=True)
+    # The proposal
+    proposed = models.PositiveBigIntegerField(_("proposed invoice"), null=True, blank=True)
+    reason = models.CharField(max_length=32, blank=True)
+    confidence = models.PositiveSmallIntegerField(default=0)
+    candidates = models.PositiveIntegerField(default=0)
+    # What a person made of it
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    payment = models.OneToOneField(
+        InvoicePayment, null=True, blank=True, on_delete=models.PROTECT, related_name="bank_line"
+    )
+    domain_id = models.BigIntegerField(null=True, blank=True)
+    over_amount = models.PositiveBigIntegerField(_("over-payment"), default=0)
+    explanation = models.CharField(_("explanation"), max_length=10, choices=Explanation.choices, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["statement", "position"], name="invoicing_bank_line_order"),
+            models.Index(fields=["statement", "state", "position"], name="invoicing_bank_line_state"),
+            models.Index(
+                fields=["domain_id"], condition=models.Q(over_amount__gt=0), name="invoicing_bank_credit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.amount} {self.payer}"

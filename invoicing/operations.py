@@ -14,4 +14,8 @@ OPERATION_LABELS = {
     "portal.recordInvoicePayment": _("Record a payment of a customer's invoice"),
     "portal.exportRecords": _("Export issued documents for a tax officer"),
     "portal.downloadRecordsExport": _("Download an export of issued documents"),
+    "portal.importBankStatement": _("Import a bank statement"),
+    "portal.confirmBankMatch": _("Confirm a bank payment for a customer's invoice"),
+    "portal.explainBankLine": _("Explain a bank payment that pays no invoice"),
+    "portal.setBankCsvMapping": _("Change a bank's CSV layout"),
 }

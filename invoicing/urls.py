@@ -1,6 +1,14 @@
 from django.urls import path
 
-from invoicing import views, views_corrections, views_records, views_search, views_sending, views_statements
+from invoicing import (
+    views,
+    views_bank,
+    views_corrections,
+    views_records,
+    views_search,
+    views_sending,
+    views_statements,
+)
 
 app_name = "invoicing"
 
@@ -59,4 +67,21 @@ urlpatterns += [
         views_statements.statement_export,
         name="statement_export",
     ),
+]
+
+# Bank statements and their matching to invoices (入金消込).
+urlpatterns += [
+    path("bank/", views_bank.bank_statements, name="bank_statements"),
+    path("bank/import/", views_bank.bank_import, name="bank_import"),
+    path("bank/<int:statement_id>/", views_bank.bank_statement, name="bank_statement"),
+    path(
+        "bank/<int:statement_id>/confirm-certain/",
+        views_bank.bank_confirm_certain,
+        name="bank_confirm_certain",
+    ),
+    path("bank/<int:statement_id>/match-again/", views_bank.bank_rematch, name="bank_rematch"),
+    path("bank/lines/<int:line_id>/confirm/", views_bank.bank_line_confirm, name="bank_line_confirm"),
+    path("bank/lines/<int:line_id>/explain/", views_bank.bank_line_explain, name="bank_line_explain"),
+    path("bank/csv-layouts/", views_bank.bank_mappings, name="bank_mappings"),
+    path("bank/csv-layouts/<int:mapping_id>/", views_bank.bank_mapping, name="bank_mapping"),
 ]

@@ -18,6 +18,7 @@ from invoicing import rules, selectors, services, storage
 from invoicing.forms import CustomerBillingForm, IssuerDetailsForm
 from invoicing.lists import DRAFTS_LIST
 from invoicing.permissions import CHANGE_INVOICING, VIEW_INVOICING
+from invoicing.selectors import bank as bank_reads
 from portal.core import lists
 from portal.core.access import Role, can, require, role_of
 from portal.core.htmx import partial_for
@@ -180,5 +181,11 @@ def customer(request: HttpRequest, domain_id: int) -> HttpResponse:
     return render(
         request,
         "invoicing/customer.html",
-        {"customer": found, "form": form, "next": request.GET.get("next", request.POST.get("next", ""))},
+        {
+            "customer": found,
+            "form": form,
+            "next": request.GET.get("next", request.POST.get("next", "")),
+            "transfer_names": bank_reads.transfer_names(domain_id=domain_id),
+            "credit": bank_reads.customer_credit(domain_id=domain_id),
+        },
     )

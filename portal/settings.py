@@ -103,7 +103,7 @@ MIDDLEWARE = [
 ]
 
 # Largest request body accepted, in bytes: a larger one is answered 413 before it is read. The portal's forms
-# are small; no page uploads files.
+# are small; the one upload, a bank statement (invoicing/bank/reading.py), is read within this limit too.
 PORTAL_MAX_REQUEST_BYTES = env.int("PORTAL_MAX_REQUEST_BYTES", default=1_048_576)
 DATA_UPLOAD_MAX_MEMORY_SIZE = PORTAL_MAX_REQUEST_BYTES
 # Most rows one bulk change may hold. The dry run's page posts one field per ticked row, and Django refuses a

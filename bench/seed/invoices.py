@@ -224,3 +224,42 @@ def records_exported(today: dt.date) -> None:
         language="ja",
     )
     services.records_export(export_id=export.pk)
+
+
+def bank_statement(today: dt.date) -> None:
+    """A bank's CSV layout and a statement read with it, as Finance imports one (`services.bank`): a credit for
+    each invoice still open, in full or in part, under the customer's name or with its number in the memo, and
+    a few transfers that are not for an invoice (the bank statement pages; their figures at scale)."""
+    import csv
+    import io
+
+    from invoicing.models import BankCsvMapping, OpenInvoice
+    from invoicing.services import bank
+
+    finance = user_of("finance")
+    mapping = bank.bank_mapping_set(
+        actor=finance,
+        mapping_id=None,
+        name="みずほ銀行",
+        skip_rows=1,
+        date_column=1,
+        credit_column=2,
+        debit_column=3,
+        payer_column=4,
+        memo_columns="5",
+        delimiter=BankCsvMapping.Delimiter.COMMA,
+    )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["日付", "お預入れ", "お引出し", "お取引内容", "摘要"])
+    rows = OpenInvoice.objects.select_related("invoice").order_by("number")[:2000]
+    for i, row in enumerate(rows):
+        amount = row.owed if i % 5 else max(1, row.owed - 440)
+        memo = str(row.number) if i % 2 else ""
+        writer.writerow([today.isoformat(), amount, "", f"ｶ){row.invoice.customer_name[:20]}", memo])
+    for i in range(20):
+        writer.writerow([today.isoformat(), 1_000 + i, "", "ﾌﾒｲ", ""])
+    writer.writerow([today.isoformat(), "", 440, "ﾌﾘｺﾐﾃｽｳﾘﾖｳ", ""])
+    bank.bank_statement_import(
+        actor=finance, data=out.getvalue().encode("utf-8"), file_name="meisai.csv", mapping_id=mapping.pk
+    )

@@ -16,6 +16,8 @@ selectors, never its models; the customers through theirs. One job a module:
 - `records`: records as the law asks (`records_rules`, `records_exports`, `records_export_get`) and one
   document's history (`document_history`).
 - `statements`: a customer's statement of account over a period (`customer_statement`, `Statement`).
+- `bank`: bank statements and their lines, the open invoices and names the matching reads (`match_book`),
+  a customer's credit from over-payments (`customer_credit`); imported as `invoicing.selectors.bank`.
 - `sending`: the month's issued documents and their sending (`month_issued_page`, `month_sending`,
   `send_run_latest`, `sending_by_submission`).
 

@@ -16,6 +16,9 @@
 - `reaper`: the month's runs as kinds of run core's reaper queues again when their worker is lost (`RUN_KINDS`,
   contributed as `runs`; the worker holds a run with `portal.core.runs.working_on`).
 - `payments`: payments received (`payment_record`).
+- `bank`: bank statements imported (`bank_statement_import`), their lines matched to invoices
+  (`bank_line_confirm`, `bank_lines_confirm_certain`, each through `payment_record`) or explained
+  (`bank_line_explain`), and the banks' CSV layouts (`bank_mapping_set`).
 - `records`: the export of issued documents for a tax officer, or to leave the portal (`records_export_request`,
   `records_export`, the task `invoicing.export_records`, `records_export_open`).
 

@@ -5,6 +5,9 @@ import pytest
 from django.urls import reverse
 
 from invoicing.models import (
+    BankCsvMapping,
+    BankLine,
+    BankStatement,
     CustomerBilling,
     DraftPriceEdit,
     InvoicePayment,
@@ -59,6 +62,18 @@ MATRIX = [
     ("invoicing:statement", CUSTOMER, "get", FINANCE),
     ("invoicing:statement_pdf", CUSTOMER, "get", FINANCE),
     ("invoicing:statement_export", CUSTOMER, "get", FINANCE),
+    # Bank statements and their matching (入金消込)
+    ("invoicing:bank_statements", {}, "get", FINANCE),
+    ("invoicing:bank_import", {}, "post", FINANCE),
+    ("invoicing:bank_statement", {"statement_id": 0}, "get", FINANCE),
+    ("invoicing:bank_confirm_certain", {"statement_id": 0}, "post", FINANCE),
+    ("invoicing:bank_rematch", {"statement_id": 0}, "post", FINANCE),
+    ("invoicing:bank_line_confirm", {"line_id": 0}, "post", FINANCE),
+    ("invoicing:bank_line_explain", {"line_id": 0}, "post", FINANCE),
+    ("invoicing:bank_mappings", {}, "get", FINANCE),
+    ("invoicing:bank_mappings", {}, "post", FINANCE),
+    ("invoicing:bank_mapping", {"mapping_id": 0}, "get", FINANCE),
+    ("invoicing:bank_mapping", {"mapping_id": 0}, "post", FINANCE),
 ]
 #: Pages of an issued invoice: the matrix issues the month's invoice first (No. 1).
 NEEDS_ISSUED = {
@@ -74,8 +89,18 @@ NEEDS_ISSUED = {
 }
 #: Pages of a records export: the matrix issues the month's invoice and exports it first (its id in the URL).
 NEEDS_EXPORT = {"invoicing:records_export", "invoicing:records_download"}
-#: What an allowed post answers when it is not a redirect: the correction's page says the draft is the same.
-POST_ANSWER = {"invoicing:correct": 200}
+#: Pages of a bank statement, a line of it or a bank's CSV layout: the matrix makes them first (ids in the URL).
+NEEDS_BANK = {
+    "invoicing:bank_statement",
+    "invoicing:bank_confirm_certain",
+    "invoicing:bank_rematch",
+    "invoicing:bank_line_confirm",
+    "invoicing:bank_line_explain",
+    "invoicing:bank_mapping",
+}
+#: What an allowed post answers when it is not a redirect: the correction's page says the draft is the same; an
+#: import without a file is the statements' page saying so.
+POST_ANSWER = {"invoicing:correct": 200, "invoicing:bank_import": 200}
 IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
 DATA = {
     "invoicing:issue": {"confirmed": "1"},
@@ -106,6 +131,19 @@ DATA = {
     "invoicing:send_again": {"idempotency_key": "f" * 32, "to": "ap@alpha.example", "times_sent": "1"},
     "invoicing:payment": {"amount": "100", "paid_on": "2026-11-02"},
     "invoicing:records": {"issued_from": "2026-10-01", "issued_to": "2026-12-31", "language": "ja"},
+    "invoicing:bank_line_confirm": {"number": "1"},
+    "invoicing:bank_line_explain": {"explanation": "bank_fee", "note": "手数料"},
+    **{
+        name: {
+            "name": "Bank",
+            "skip_rows": "1",
+            "date_column": "1",
+            "credit_column": "2",
+            "payer_column": "3",
+        }
+        | {"delimiter": ","}
+        for name in ("invoicing:bank_mappings", "invoicing:bank_mapping")
+    },
 }
 
 
@@ -128,6 +166,8 @@ def test_role_access(client_as, month, name, kwargs, method, role, ok):
         issued_one()
     if name in NEEDS_EXPORT:
         kwargs = {"export_id": exported_one()}
+    if name in NEEDS_BANK:
+        kwargs = banked(kwargs)
     response = getattr(client_as(role), method)(reverse(name, kwargs=kwargs), DATA.get(name, {}))
     if not ok:
         assert response.status_code == 403
@@ -137,6 +177,8 @@ def test_role_access(client_as, month, name, kwargs, method, role, ok):
         assert IssuerDetails.objects.get().registration_number == "T7000012050002"
         assert not CustomerBilling.objects.filter(**CUSTOMER).exists()
         assert not DraftPriceEdit.objects.exists()
+        assert not BankLine.objects.exclude(state="open").exists()
+        assert not BankCsvMapping.objects.exclude(name="Mizuho").exists()
         return
     assert response.status_code == (200 if method == "get" else POST_ANSWER.get(name, 302))
 
@@ -160,6 +202,28 @@ def exported_one() -> int:
     services.records_export(export_id=export.pk)
     AuditEntry.objects.all()._raw_delete(AuditEntry.objects.db)
     return export.pk
+
+
+def banked(kwargs: dict) -> dict:
+    """A statement with one line and a bank's CSV layout, made directly (no audit entry): `kwargs` filled."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    statement = BankStatement.objects.create(
+        layout="zengin",
+        file_name="s.txt",
+        file_sha256="0" * 64,
+        date_from=dt.date(2026, 11, 1),
+        date_to=dt.date(2026, 11, 1),
+        imported_at=timezone.now(),
+    )
+    line = BankLine.objects.create(
+        statement=statement, key="k", sequence="1", position=1, date=dt.date(2026, 11, 1), amount=100
+    )
+    mapping = BankCsvMapping.objects.create(name="Mizuho", date_column=1, credit_column=2, payer_column=3)
+    ids = {"statement_id": statement.pk, "line_id": line.pk, "mapping_id": mapping.pk}
+    return {key: ids[key] for key in kwargs}
 
 
 def test_only_finance_and_admins_find_the_room_in_the_navigation(client_as, month):

@@ -1,0 +1,61 @@
+"""An uploaded bank file's bytes checked once, before any layout reads them: not empty, not over the size limit,
+not binary, and in a text encoding a bank writes (Shift_JIS, that is cp932 with JIS X 0201 half-width kana, or
+UTF-8). The one place a bank file's bytes are read; kept apart so a shared import machinery can take it over.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from invoicing.bank.statement import BankFileRefused
+
+
+def max_bytes_allowed() -> int:
+    """The largest bank file read, in bytes: the portal's request limit (`PORTAL_MAX_REQUEST_BYTES`, 1 MB by
+    default: about 5,000 Zengin records, a month of an account with thousands of transfers)."""
+    return settings.PORTAL_MAX_REQUEST_BYTES
+
+
+#: The encodings tried, in order: UTF-8 (with or without a BOM) first, since Shift_JIS bytes are rarely valid
+#: UTF-8 while the reverse is common; then Shift_JIS as Windows writes it (cp932, a superset of JIS X 0208/0201).
+ENCODINGS = ("utf-8-sig", "cp932")
+
+
+def size_checked(size: int, *, max_bytes: int | None = None) -> None:
+    """Refuse a file over `max_bytes` (the request limit) before reading it."""
+    max_bytes = max_bytes or max_bytes_allowed()
+    if size > max_bytes:
+        raise BankFileRefused(
+            _("The file is larger than %(limit)s MB: a bank statement is much smaller.")
+            % {"limit": f"{max_bytes / 1_048_576:g}"}
+        )
+
+
+def checked_bytes(data: bytes, *, max_bytes: int | None = None) -> bytes:
+    """`data` if it can be a bank file: not empty, at most `max_bytes`, no NUL byte (a binary file)."""
+    if not data:
+        raise BankFileRefused(_("The file is empty."))
+    size_checked(len(data), max_bytes=max_bytes)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise BankFileRefused(
+            _(
+                "The file is in UTF-16: save it from the spreadsheet as CSV (UTF-8 or Shift_JIS) and upload it again."
+            )
+        )
+    if b"\x00" in data:
+        raise BankFileRefused(_("The file is not a text file (it holds binary data)."))
+    return data
+
+
+def decoded(data: bytes, *, encodings: tuple[str, ...] = ENCODINGS) -> tuple[str, str]:
+    """The text of `data` and the encoding it was read in; refused when no encoding reads it whole."""
+    for encoding in encodings:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in text):
+            raise BankFileRefused(_("The file holds control characters: it is not a bank statement."))
+        return text, encoding
+    raise BankFileRefused(_("The file's characters are neither Shift_JIS nor UTF-8."))
