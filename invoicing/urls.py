@@ -49,3 +49,9 @@ urlpatterns += [
     path("records/exports/<int:export_id>/", views_records.records_export, name="records_export"),
     path("records/exports/<int:export_id>.zip", views_records.records_download, name="records_download"),
 ]
+
+# Customers' billing details as a file, and back from one.
+urlpatterns += [
+    path("customers/export/", views.billing_details_export, name="billing_details_export"),
+    path("customers/import/", views.billing_details_import, name="billing_details_import"),
+]
