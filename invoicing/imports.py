@@ -47,9 +47,8 @@ def _current(*, keys: list[tuple], actor, lock: bool) -> Records:
     for key in keys:
         customer = live.get(key[0])
         if customer is None:
-            records.unknown[key] = _("No customer still in LINE WORKS has the Domain ID %(id)s.") % {
-                "id": key[0]
-            }
+            why = _("No customer still in LINE WORKS has the Domain ID %(id)s.") % {"id": key[0]}
+            records.unknown[key] = ("domain_id", why)
             continue
         row = details.get(key[0])
         records.before[key] = None if row is None else {k: row[k] for k in selectors.RECIPIENT_FIELDS}

@@ -76,7 +76,8 @@ class Layout:
     header: list[str]
 
     def where(self, key: str, part: str = NAME) -> str:
-        """The column in words: its letter and its header ("column C “E-mail for invoices”")."""
+        """The column in words: its letter and its header ("column C “E-mail for invoices”"); `part`: the name
+        or the code column of a column of codes (the other when the file has only one)."""
         index = self.at.get((key, part), self.at.get((key, CODE), self.at.get((key, NAME))))
         if index is None:
             return ""
@@ -151,7 +152,7 @@ def _coded(column: Column, layout: Layout, cells: list[Any]) -> str:
     code = text(_cell(cells, layout.at.get((column.key, CODE))))
     name = text(_cell(cells, layout.at.get((column.key, NAME))))
     if code and code not in codes:
-        raise CellError(_("“%(code)s” is not a code of this column.") % {"code": code[:40]})
+        raise CellError(_("“%(code)s” is not a code of this column.") % {"code": code[:40]}, CODE)
     by_name = names.get(_normal(name)) if name else None
     if name and by_name is None:
         raise CellError(_("“%(name)s” is not one of this column's names.") % {"name": name[:40]})
@@ -187,7 +188,8 @@ def _row_values(
             else:
                 value = column.parse(_cell(cells, layout.at.get((column.key, NAME))))
         except CellError as error:
-            problems.append((column.key, str(error)))
+            part = error.args[1] if len(error.args) > 1 else NAME
+            problems.append((column.key if part == NAME else f"{column.key}#{part}", str(error.args[0])))
             continue
         if not column.blank and value in (None, ""):
             problems.append((column.key, _("This cell is empty.")))
@@ -252,7 +254,7 @@ def _same(one: Any, other: Any) -> bool:
 
 
 def _located(layout: Layout, number: int, key: str | None, message: str) -> str:
-    where = layout.where(key) if key else ""
+    where = layout.where(*key.split("#", 1)) if key else ""
     if where:
         return _("Row %(row)d, %(column)s: %(message)s") % {
             "row": number,
@@ -279,7 +281,7 @@ def _compared(
     )
     if key in records.unknown:
         row.status = REFUSED
-        row.problems = [_located(layout, number, spec.key[0], records.unknown[key])]
+        row.problems = [_located(layout, number, *records.unknown[key])]
         return row
     given = {k: values.get(k) for k in spec.values}
     if before is None and all(v in (None, "") for v in given.values()):

@@ -162,11 +162,12 @@ class Checked:
 class Records:
     """The records of a file's keys as they are now, read by the app in one go: `before` (None: no record yet,
     one may be added), each key's record in words (`names`: "Example K.K. (example.com)"), and the keys no record
-    can have, with why (`unknown`: "No customer has the Domain ID 5"), refused on their key's column."""
+    can have, with the column that says so and why (`unknown`: ("domain_id", "No customer has the Domain ID 5")).
+    """
 
     before: dict[tuple, dict[str, Any] | None] = field(default_factory=dict)
     names: dict[tuple, str] = field(default_factory=dict)
-    unknown: dict[tuple, str] = field(default_factory=dict)
+    unknown: dict[tuple, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
