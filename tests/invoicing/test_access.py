@@ -55,6 +55,9 @@ MATRIX = [
     ("invoicing:records", {}, "post", FINANCE),
     ("invoicing:records_export", {"export_id": 1}, "get", FINANCE),
     ("invoicing:records_download", {"export_id": 1}, "get", FINANCE),
+    ("invoicing:billing_details_export", {}, "get", FINANCE),
+    ("invoicing:billing_details_import", {}, "get", FINANCE),
+    ("invoicing:billing_details_import", {}, "post", FINANCE),
 ]
 #: Pages of an issued invoice: the matrix issues the month's invoice first (No. 1).
 NEEDS_ISSUED = {
@@ -70,8 +73,9 @@ NEEDS_ISSUED = {
 }
 #: Pages of a records export: the matrix issues the month's invoice and exports it first (its id in the URL).
 NEEDS_EXPORT = {"invoicing:records_export", "invoicing:records_download"}
-#: What an allowed post answers when it is not a redirect: the correction's page says the draft is the same.
-POST_ANSWER = {"invoicing:correct": 200}
+#: What an allowed post answers when it is not a redirect: the correction's page says the draft is the same; an
+#: import without a file shows its form again.
+POST_ANSWER = {"invoicing:correct": 200, "invoicing:billing_details_import": 200}
 IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
 DATA = {
     "invoicing:issue": {"confirmed": "1"},

@@ -47,7 +47,7 @@ class Sheet:
     """A file's header and its rows, each with its number as a spreadsheet program shows it (header: 1)."""
 
     kind: str
-    #: The CSV's encoding in words ("UTF-8", "UTF-8 with a BOM", "Shift_JIS"); "" for a workbook.
+    #: The CSV's encoding ("UTF-8", with a BOM or without, or "Shift_JIS"); "" for a workbook.
     encoding: str
     header: list[str]
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)
@@ -105,7 +105,7 @@ def _decoded(data: bytes) -> tuple[str, str]:
         )
     bom = data.startswith(codecs.BOM_UTF8)
     try:
-        return data.decode("utf-8-sig"), _("UTF-8 with a BOM") if bom else "UTF-8"
+        return data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError as not_utf8:
         if bom:
             raise FileRefused(_bad_bytes(data, not_utf8.start)) from None
