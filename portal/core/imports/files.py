@@ -141,22 +141,24 @@ def _csv(data: bytes, *, max_rows: int) -> Sheet:
     )
     previous = csv.field_size_limit(CELL_MAX)
     rows: list[tuple[int, list[Any]]] = []
+    header: list[str] = []
+    start = 1  # the line the record being read starts on
     try:
-        header: list[str] = []
         for number, record in enumerate(reader, start=1):
             if number == 1:
                 header = [cell.strip() for cell in record]
-                continue
-            if number - 1 > max_rows:
+            elif number - 1 > max_rows:
                 raise _too_many(max_rows)
-            rows.append((number, [_unprotected(cell) for cell in record]))
+            else:
+                rows.append((number, [_unprotected(cell) for cell in record]))
+            start = reader.line_num + 1
     except csv.Error as error:
         raise FileRefused(
             _(
                 "The file cannot be read as a CSV from line %(line)d: a quote is not closed, or a cell is longer "
                 "than %(max)s characters."
             )
-            % {"line": reader.line_num, "max": f"{CELL_MAX:,}"}
+            % {"line": start, "max": f"{CELL_MAX:,}"}
         ) from error
     finally:
         csv.field_size_limit(previous)
