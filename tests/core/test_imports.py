@@ -18,8 +18,8 @@ from django.urls import reverse
 from invoicing.models import CustomerBilling
 from portal.core.access import Role
 from portal.core.imports import boolean, date, integer, text
+from portal.core.imports.columns import letter
 from portal.core.imports.files import FileRefused, sheet_read
-from portal.core.imports.run import letter
 from portal.core.imports.spec import CellError
 from tests.customers.factories import make_customer
 

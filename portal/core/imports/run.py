@@ -1,6 +1,6 @@
-"""The dry run of an import and its application: the file's columns matched to the declaration's, each row read,
-compared with its record and checked by the app (`dry_run`); the result kept server-side under a token for an
-hour (`kept_put`, `kept_take`); then applied all or nothing (`dry_run_apply`): in one transaction, the file is
+"""The dry run of an import and its application: the file read (`files`), its columns matched to the
+declaration's and each row read (`columns`), compared with its record and checked by the app (`dry_run`); the
+result kept server-side under a token for an hour (`store`: `kept_put`, `kept_take`); then applied all or nothing (`dry_run_apply`): in one transaction, the file is
 read again against the records locked, and if any row's outcome differs from the dry run the person saw,
 nothing is written and the new dry run is shown instead."""
 
@@ -8,194 +8,40 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.core.imports import files
+from portal.core.imports.columns import Layout, header_read, row_values
 from portal.core.imports.spec import (
     ADDED,
     CHANGED,
     REFUSED,
     UNCHANGED,
-    CellError,
     Checked,
-    Column,
     ImportSpec,
     Records,
     text,
 )
+from portal.core.imports.store import KEEP_SECONDS, Kept, kept_put, kept_take
 from portal.core.models import AuditEntry
 from portal.core.services import audit_record
-from portal.core.vocabulary import code_column
 
-#: How long a dry run is kept for its "Apply".
-KEEP_SECONDS = 3600
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-NAME, CODE = "name", "code"
-
-
-def letter(index: int) -> str:
-    """A column's letter as spreadsheets name it: 0 → A, 26 → AA."""
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(ord("A") + rest) + name
-    return name
-
-
-def _normal(label: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", label).casefold().split())
-
-
-def _in_each_language(label) -> set[str]:
-    found = set()
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            found.add(_normal(str(label)))
-    return found
-
-
-# --- The header -----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Layout:
-    """Where each column of the declaration is in the file: (column key, NAME or CODE) → its index."""
-
-    at: dict[tuple[str, str], int]
-    header: list[str]
-
-    def where(self, key: str, part: str = NAME) -> str:
-        """The column in words: its letter and its header ("column C “E-mail for invoices”"); `part`: the name
-        or the code column of a column of codes (the other when the file has only one)."""
-        index = self.at.get((key, part), self.at.get((key, CODE), self.at.get((key, NAME))))
-        if index is None:
-            return ""
-        return _("column %(letter)s “%(header)s”") % {"letter": letter(index), "header": self.header[index]}
-
-
-def _known(spec: ImportSpec) -> dict[str, tuple[str, str]]:
-    known: dict[str, tuple[str, str]] = {}
-    for column in spec.columns:
-        for label in _in_each_language(column.label):
-            known[label] = (column.key, NAME)
-        if column.choices is not None:
-            for label in _in_each_language(code_column(column.label)):
-                known[label] = (column.key, CODE)
-    return known
-
-
-def header_read(spec: ImportSpec, header: list[str]) -> Layout:
-    """The file's columns matched to the declaration's headers (in English or Japanese); `FileRefused` naming
-    each unknown, repeated or missing column."""
-    known = _known(spec)
-    at: dict[tuple[str, str], int] = {}
-    unknown: list[str] = []
-    for index, label in enumerate(header):
-        if not label:
-            continue
-        found = known.get(_normal(label))
-        if found is None:
-            unknown.append(_("column %(letter)s “%(header)s”") % {"letter": letter(index), "header": label})
-        elif found in at:
-            raise files.FileRefused(
-                _("The column “%(header)s” is there twice: columns %(first)s and %(second)s.")
-                % {"header": label, "first": letter(at[found]), "second": letter(index)}
-            )
-        else:
-            at[found] = index
-    if unknown:
-        raise files.FileRefused(
-            _(
-                "The file has columns this import does not know: %(columns)s. Its columns are those of the download: %(known)s."
-            )
-            % {"columns": ", ".join(unknown), "known": _columns_named(spec)}
-        )
-    missing = [
-        str(c.label) for c in spec.columns if c.read and (c.key, NAME) not in at and (c.key, CODE) not in at
-    ]
-    if missing:
-        raise files.FileRefused(
-            _("The file lacks the columns %(columns)s: keep every column of the download.")
-            % {"columns": ", ".join(f"“{label}”" for label in missing)}
-        )
-    return Layout(at=at, header=header)
-
-
-def _columns_named(spec: ImportSpec) -> str:
-    return ", ".join(f"“{column.label}”" for column in spec.columns)
-
-
-# --- A row ----------------------------------------------------------------------------------------------------
-
-
-def _cell(cells: list[Any], index: int | None) -> Any:
-    return cells[index] if index is not None and index < len(cells) else None
-
-
-def _coded(column: Column, layout: Layout, cells: list[Any]) -> str:
-    """A column of codes: its code, read from the code column or from the name (in either language)."""
-    assert column.choices is not None
-    choices = column.choices()
-    codes = {str(code) for code, _label in choices}
-    names = {label: str(code) for code, name in choices for label in _in_each_language(name)}
-    code = text(_cell(cells, layout.at.get((column.key, CODE))))
-    name = text(_cell(cells, layout.at.get((column.key, NAME))))
-    if code and code not in codes:
-        raise CellError(_("“%(code)s” is not a code of this column.") % {"code": code[:40]}, CODE)
-    by_name = names.get(_normal(name)) if name else None
-    if name and by_name is None:
-        raise CellError(_("“%(name)s” is not one of this column's names.") % {"name": name[:40]})
-    if code and by_name is not None and code != by_name:
-        raise CellError(
-            _("The name “%(name)s” and the code “%(code)s” disagree: correct one of them, or empty the name.")
-            % {"name": name[:40], "code": code[:40]}
-        )
-    return code or by_name or ""
-
-
-def _row_values(
-    spec: ImportSpec, layout: Layout, cells: list[Any]
-) -> tuple[dict[str, Any], list[tuple[str | None, str]]]:
-    values: dict[str, Any] = {}
-    problems: list[tuple[str | None, str]] = []
-    used = set(layout.at.values())
-    for index, value in enumerate(cells):
-        if index not in used and text(value):
-            problems.append(
-                (
-                    None,
-                    _("column %(letter)s holds a value but has no known heading.")
-                    % {"letter": letter(index)},
-                )
-            )
-    for column in spec.columns:
-        if not column.read:
-            continue
-        try:
-            if column.choices is not None:
-                value = _coded(column, layout, cells)
-            else:
-                value = column.parse(_cell(cells, layout.at.get((column.key, NAME))))
-        except CellError as error:
-            part = error.args[1] if len(error.args) > 1 else NAME
-            problems.append((column.key if part == NAME else f"{column.key}#{part}", str(error.args[0])))
-            continue
-        if not column.blank and value in (None, ""):
-            problems.append((column.key, _("This cell is empty.")))
-        values[column.key] = value
-    return values, problems
-
+__all__ = [
+    "KEEP_SECONDS",
+    "DryRun",
+    "Kept",
+    "Moved",
+    "RowResult",
+    "dry_run",
+    "dry_run_apply",
+    "kept_put",
+    "kept_take",
+]
 
 # --- The dry run ----------------------------------------------------------------------------------------------
 
@@ -315,7 +161,7 @@ def dry_run(spec: ImportSpec, data: bytes, *, name: str, actor, lock: bool = Fal
     read = []
     for number, cells in sheet.rows:
         if any(text(cell) for cell in cells):
-            values, problems = _row_values(spec, layout, cells)
+            values, problems = row_values(spec, layout, cells)
             read.append((number, values, problems))
     keys = {tuple(values[k] for k in spec.key) for _n, values, problems in read if not problems}
     records = spec.current(keys=sorted(keys, key=str), actor=actor, lock=lock)
@@ -356,44 +202,6 @@ def max_bytes() -> int:
     """The largest file an import reads: what one request may carry (PORTAL_MAX_REQUEST_BYTES), less room for
     the form around it."""
     return max(settings.PORTAL_MAX_REQUEST_BYTES - 16_384, 1024)
-
-
-# --- Kept between the dry run and the apply -------------------------------------------------------------------
-
-
-@dataclass
-class Kept:
-    """A dry run kept for its apply: who ran it, on which import, the file itself, and what it said."""
-
-    token: str
-    user_id: int
-    spec: str
-    name: str
-    data: bytes
-    result: DryRun
-    kept_at: Any
-
-
-def _cache_key(token: str) -> str:
-    return f"portal:import:{token}"
-
-
-def kept_put(result: DryRun, data: bytes, *, actor) -> str:
-    """Keep the dry run (and its file) for an hour; its token."""
-    token = secrets.token_urlsafe(24)
-    kept = Kept(token, actor.pk, result.spec, result.file_name, data, result, timezone.now())
-    cache.set(_cache_key(token), kept, KEEP_SECONDS)
-    return token
-
-
-def kept_take(token: str, *, spec: ImportSpec, actor) -> Kept | None:
-    """The dry run kept under `token` for this person and import, taken (so it is applied once), or None."""
-    if not _TOKEN.match(token or ""):
-        return None
-    kept = cache.get(_cache_key(token))
-    if not isinstance(kept, Kept) or kept.user_id != actor.pk or kept.spec != spec.name:
-        return None
-    return kept if cache.delete(_cache_key(token)) else None
 
 
 class Moved(Exception):
