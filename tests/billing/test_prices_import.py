@@ -158,3 +158,12 @@ def test_a_month_closed_between_the_dry_run_and_the_apply_adds_nothing(client_as
     assert again.status_code == 200 and again.context["moved"]
     assert PriceEntry.objects.count() == 3
     assert not AuditEntry.objects.exists()
+
+
+def test_the_prices_page_offers_the_download_to_readers_and_the_import_to_finance(client_as, book):
+    prices = reverse("billing:prices")
+    finance = client_as(Role.FINANCE).get(prices).content.decode()
+    assert URL in finance and f"{EXPORT}?format=xlsx" in finance
+    reader = client_as(Role.ACCOUNT_MANAGER).get(prices)
+    if reader.status_code == 200:
+        assert URL not in reader.content.decode() and EXPORT in reader.content.decode()

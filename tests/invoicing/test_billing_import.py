@@ -187,3 +187,12 @@ def test_another_persons_token_is_refused(client_as, customers):
     rows[1][6] = "x@alpha.example"
     answer = _upload(client_as(Role.FINANCE), _csv_bytes(rows))
     assert _apply(client_as(Role.ADMIN), answer).status_code == 409
+
+
+def test_the_import_is_reached_from_the_billing_details_pages(client_as, customers):
+    client = client_as(Role.FINANCE)
+    page = client.get(reverse("invoicing:customer", kwargs={"domain_id": 90_200_001})).content.decode()
+    assert URL in page
+    form = client.get(URL).content.decode()
+    assert f"{EXPORT}?format=xlsx" in form and f"{EXPORT}?encoding=cp932" in form
+    assert 'enctype="multipart/form-data"' in form

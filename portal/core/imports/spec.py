@@ -213,7 +213,8 @@ class ImportSpec:
         for column in self.columns:
             value = values.get(column.key)
             if column.choices is not None:
-                cells.append(str(dict(column.choices()).get(value, value or "")))
+                names: dict[str, str | Promise] = dict(column.choices())
+                cells.append(str(names.get(str(value or ""), value or "")))
             cells.append(value)
         return cells
 
