@@ -196,3 +196,23 @@ def test_the_import_is_reached_from_the_billing_details_pages(client_as, custome
     form = client.get(URL).content.decode()
     assert f"{EXPORT}?format=xlsx" in form and f"{EXPORT}?encoding=cp932" in form
     assert 'enctype="multipart/form-data"' in form
+
+
+def test_135_customers_are_set_up_from_one_file_in_a_dry_run_of_a_few_queries(
+    client_as, db, django_assert_max_num_queries
+):
+    for number in range(135):
+        make_customer(company_name=f"顧客{number:03d}株式会社", domain_id=90_210_000 + number)
+    client = client_as(Role.FINANCE)
+    rows = _sjis_rows(client)
+    assert len(rows) == 136
+    for row in rows[1:]:
+        row[4], row[5], row[6] = f"{row[1]} 御中", "東京都港区1-1", f"ap{row[0]}@example.com"
+    data = _csv_bytes(rows)
+    # The dry run reads the records of every row at once: its queries do not grow with the rows.
+    with django_assert_max_num_queries(20):
+        answer = _upload(client, data)
+    assert answer.context["result"].count("added") == 135
+    assert _apply(client, answer).status_code == 302
+    assert CustomerBilling.objects.count() == 135
+    assert AuditEntry.objects.filter(operation_id="portal.setCustomerBilling").count() == 135
