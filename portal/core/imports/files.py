@@ -88,8 +88,9 @@ def _too_many(max_rows: int) -> FileRefused:
 # --- CSV ----------------------------------------------------------------------------------------------------
 
 
-def _decoded(data: bytes) -> tuple[str, str]:
-    """The text and its encoding in words: UTF-8 (a BOM or none), else Shift_JIS (cp932), else refused."""
+def decoded(data: bytes) -> tuple[str, str]:
+    """The text and its encoding: UTF-8 (a BOM or none), else Shift_JIS (cp932), else refused with the line
+    neither reads (also for a reader of another layout, such as a bank's fixed-width records)."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise FileRefused(
             _(
@@ -135,7 +136,7 @@ def _unprotected(cell: str) -> str:
 
 
 def _csv(data: bytes, *, max_rows: int) -> Sheet:
-    text, encoding = _decoded(data)
+    text, encoding = decoded(data)
     reader = csv.reader(
         io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]), strict=True
     )

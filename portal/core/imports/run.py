@@ -156,7 +156,7 @@ def _compared(
 def dry_run(spec: ImportSpec, data: bytes, *, name: str, actor, lock: bool = False) -> DryRun:
     """Every row of the file, compared with its record and checked (`FileRefused` for a file that cannot be
     read at all). With `lock`, the records are locked (inside the apply's transaction)."""
-    sheet = files.sheet_read(data, name=name, max_bytes=max_bytes(), max_rows=spec.max_rows)
+    sheet: files.Sheet = spec.reader(data, name=name, max_bytes=max_bytes(), max_rows=spec.max_rows)
     layout = header_read(spec, sheet.header)
     read = []
     for number, cells in sheet.rows:

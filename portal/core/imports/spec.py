@@ -20,6 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.core.imports.files import sheet_read
 from portal.core.vocabulary import code_column
 
 
@@ -194,6 +195,10 @@ class ImportSpec:
     write: Callable[..., None]
     max_rows: int = 5000
     notes: tuple[str | Promise, ...] = ()
+    #: How the file becomes a header and numbered rows: `files.sheet_read` (a CSV or a workbook with a header
+    #: row); an import of another layout (a bank's fixed-width records) gives a reader of its own, with the
+    #: same arguments, that raises `files.FileRefused`.
+    reader: Callable[..., Any] = sheet_read
 
     def column(self, key: str) -> Column:
         return next(column for column in self.columns if column.key == key)
