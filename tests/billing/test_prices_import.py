@@ -127,7 +127,7 @@ def test_a_price_in_force_is_never_rewritten_and_a_closed_month_keeps_its_prices
         f"Row {std + 1}: The book already has a price for this product or option, plan and customer" in text
     )
     assert "Row 5: This price would be in force in 2026-10, which Finance has closed" in text
-    assert "Row 6, column B “Product or option (code)”: “NOPE” is not a code of this column." in text
+    assert "Row 6, column A “Product or option”: Select a valid choice. NOPE is not one of" in text
     assert "Row 7, column H “Domain ID”: No customer has the Domain ID 12345." in text
     assert "Row 8, column I “Effective from”: “soon” is not a day" in text
     assert "Row 8, column J “Cost a month per unit”: Write a whole number here, without decimals." in text
@@ -167,3 +167,14 @@ def test_the_prices_page_offers_the_download_to_readers_and_the_import_to_financ
     reader = client_as(Role.ACCOUNT_MANAGER).get(prices)
     if reader.status_code == 200:
         assert URL not in reader.content.decode() and EXPORT in reader.content.decode()
+
+
+def test_an_entry_of_a_code_the_portal_has_no_name_for_comes_back_unchanged(client_as, book):
+    PriceEntry.objects.create(
+        item_id="NEWOPT", plan="", cost=10, price=20, effective_from=dt.date(2026, 5, 1)
+    )
+    client = client_as(Role.FINANCE)
+    rows = _sjis_rows(client)
+    assert ["NEWOPT", "NEWOPT"] in [row[:2] for row in rows]
+    result = _upload(client, _csv_bytes(rows)).context["result"]
+    assert result.count("unchanged") == 4 and result.count("refused") == 0

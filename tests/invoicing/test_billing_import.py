@@ -93,6 +93,8 @@ def test_the_shift_jis_download_edited_comes_back_as_exactly_its_edited_rows(cli
     assert imported.request_summary["changed"] == 1 and imported.request_summary["added"] == 1
     # The same token applies once.
     assert _apply(client, answer).status_code == 409
+    activity = client_as(Role.ADMIN).get(reverse("core:activity")).content.decode()
+    assert "Import customers&#x27; billing details from a file" in activity
 
 
 def test_the_workbook_download_read_by_openpyxl_comes_back_unchanged_and_edited(client_as, customers):

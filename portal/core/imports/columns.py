@@ -119,18 +119,20 @@ def _cell(cells: list[Any], index: int | None) -> Any:
     return cells[index] if index is not None and index < len(cells) else None
 
 
-def _coded(column: Column, layout: Layout, cells: list[Any]) -> str:
-    """A column of codes: its code, read from the code column or from the name (in either language)."""
+def _coded(column: Column, layout: Layout, cells: list[Any], *, key: bool) -> str:
+    """A column of codes: its code, read from the code column or from the name (in either language). A code
+    the portal has no name for is written as its own name by the download (`ImportSpec.table_row`); in a key
+    column it is read as it is (a record may have it, and the app's form refuses it for a new one)."""
     assert column.choices is not None
     choices = column.choices()
     codes = {str(code) for code, _label in choices}
     names = {label: str(code) for code, name in choices for label in _in_each_language(name)}
     code = text(_cell(cells, layout.at.get((column.key, CODE))))
     name = text(_cell(cells, layout.at.get((column.key, NAME))))
-    if code and code not in codes:
+    if code and code not in codes and not key:
         raise CellError(_("“%(code)s” is not a code of this column.") % {"code": code[:40]}, CODE)
     by_name = names.get(_normal(name)) if name else None
-    if name and by_name is None:
+    if name and by_name is None and name != code:
         raise CellError(_("“%(name)s” is not one of this column's names.") % {"name": name[:40]})
     if code and by_name is not None and code != by_name:
         raise CellError(
@@ -160,7 +162,7 @@ def row_values(
             continue
         try:
             if column.choices is not None:
-                value = _coded(column, layout, cells)
+                value = _coded(column, layout, cells, key=column.key in spec.key)
             else:
                 value = column.parse(_cell(cells, layout.at.get((column.key, NAME))))
         except CellError as error:
