@@ -210,3 +210,16 @@ def test_random_bytes_and_damaged_workbooks_never_make_a_500(finance_client, see
     ):
         answer = _post(finance_client, data, name)
         assert answer.status_code == 200, name
+
+
+def test_empty_rows_are_skipped_and_do_not_count_towards_the_limit():
+    sheet = read(b"Name\n" + b",\n" * 500 + b"a\n", max_rows=10)
+    assert sheet.rows == [(502, ["a"])]
+    book = openpyxl.Workbook()
+    book.active.append(["Name"])
+    for number in range(2, 400):
+        book.active.cell(row=number, column=1).number_format = "@"  # formatted, empty
+    book.active.cell(row=400, column=1, value="a")
+    out = io.BytesIO()
+    book.save(out)
+    assert read(out.getvalue(), "a.xlsx", max_rows=10).rows == [(400, ["a"])]

@@ -85,6 +85,19 @@ def _too_many(max_rows: int) -> FileRefused:
     )
 
 
+#: Empty rows are skipped (a workbook formatted far down its sheet has many), up to this many times the limit.
+EMPTY_ROWS_FACTOR = 20
+
+
+def _keep(rows: list[tuple[int, list[Any]]], number: int, cells: list[Any], max_rows: int) -> None:
+    """Keep a row that holds something (an empty one is skipped); `FileRefused` past `max_rows` of them, or
+    past far more rows, empty ones included."""
+    if any(cell is not None and str(cell).strip() for cell in cells):
+        rows.append((number, cells))
+    if len(rows) > max_rows or number > max_rows * EMPTY_ROWS_FACTOR + 1000:
+        raise _too_many(max_rows)
+
+
 # --- CSV ----------------------------------------------------------------------------------------------------
 
 
@@ -148,10 +161,8 @@ def _csv(data: bytes, *, max_rows: int) -> Sheet:
         for number, record in enumerate(reader, start=1):
             if number == 1:
                 header = [cell.strip() for cell in record]
-            elif number - 1 > max_rows:
-                raise _too_many(max_rows)
             else:
-                rows.append((number, [_unprotected(cell) for cell in record]))
+                _keep(rows, number, [_unprotected(cell) for cell in record], max_rows)
             start = reader.line_num + 1
     except csv.Error as error:
         raise FileRefused(
@@ -207,9 +218,7 @@ def _workbook_rows(data: bytes, *, max_rows: int) -> Sheet:
             if number == 1:
                 header = ["" if value is None else str(value).strip() for value in values]
                 continue
-            if number - 1 > max_rows:
-                raise _too_many(max_rows)
-            rows.append((number, [unescape(v) if isinstance(v, str) else v for v in values]))
+            _keep(rows, number, [unescape(v) if isinstance(v, str) else v for v in values], max_rows)
     except FileRefused:
         raise
     except Exception:  # a sheet damaged past its first rows
