@@ -1,12 +1,14 @@
 """The scale guard: every page each role opens, at a small size without history and a large one with a year of
 it, on PostgreSQL (prints figures; not a test).
 
-``.venv/bin/python -m bench scale [--small 1000] [--large 50000] [--months 12] [--small-months 0]
+``.venv/bin/python -m bench scale [--small 1000] [--large 50000] [--months 12] [--small-months 0] [--no-history-check]
 [--database NAME] [--no-instructions] [--only REGEX] [--show PAGE] [--keep]`` (``make bench-scale``).
-DATABASE_URL must name a PostgreSQL server: the guard makes two scratch databases there (NAME_small and
-NAME_large, NAME ``bench_scale_<pid>`` by default), fills each with bench.seed (the small one at ``--small``
-customers without history unless ``--small-months``, the large one at ``--large`` customers with ``--months``
-months of it) and drops them at the end (``--keep`` keeps them, and a later run with the same names measures
+DATABASE_URL must name a PostgreSQL server: the guard makes scratch databases there (NAME_small, NAME_small_history
+and NAME_large, NAME ``bench_scale_<pid>`` by default), fills each with bench.seed (the small one at ``--small``
+customers without history unless ``--small-months``, the second at as many with the large one's history, which a
+page that shows more at the large size is judged against (`report`; none with ``--small-months`` or
+``--no-history-check``), the large one at ``--large`` customers with ``--months`` months of it) and drops them at
+the end (``--keep`` keeps them, and a later run with the same names measures
 them again without seeding).
 
 Its pages come from the URL resolver (bench/pages.py): every GET page and htmx partial each role may open, its
@@ -330,14 +332,20 @@ def _fmt(value: float | None, spec: str) -> str:
 
 
 def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dict, note: str | None) -> int:
-    """The table, the growth from the small size to the large one and the verdict; the exit status."""
-    first, last = sizes
-    width = max(44, *(len(p.label) for p in pages))
+    """The table, the growth from the small size to the large one and the verdict; the exit status.
+
+    `sizes`: the small size, the large one last, and between them, when measured, the small size with the large
+    one's history. A page that shows more at the large size than at the small one (its HTML over FULLER_HTML×
+    larger: a list with a few rows at the small size filled to its page at the large one) is judged against
+    the small size with history instead, when it shows as much there: whether it reads more for the same rows."""
+    first, last = sizes[0], sizes[-1]
+    history = sizes[1] if len(sizes) == 3 else None
+    width = max([44, *(len(p.label) for p in pages)])
     head = " ".join(f"{'SQL':>4} {'buffers':>8} {'kB':>5} {'Minstr':>7}" for _ in sizes)
     print("\n" + f"{'':{width}} " + " ".join(f"{f'--- {size} ---':>27}" for size in sizes))
     print(f"{'page':{width}} {head}   {'growth: buffers':>15} {'instr×':>6}")
     growing, judged = [], []
-    shown_more = 0
+    shown_more = by_history = 0
     for page in pages:
         if any(page.label not in figures[size] for size in sizes):
             continue
@@ -347,40 +355,51 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
             cells.append(
                 f"{q:4d} {b:8d} {nbytes / 1024:5.0f} {_fmt(instructions.get(size, {}).get(page.label), '7.1f')}"
             )
-        b_growth = _growth(figures[first][page.label][1], figures[last][page.label][1])
+        # A page whose HTML grew shows more rows at the large size: said, and judged against the small size with
+        # the same history when it shows as much there; still judged against the small size otherwise.
+        fuller = _fuller(figures[first][page.label][2], figures[last][page.label][2])
+        base = first
+        if fuller and history and not _fuller(figures[history][page.label][2], figures[last][page.label][2]):
+            base = history
+        b_growth = _growth(figures[base][page.label][1], figures[last][page.label][1])
         i_growth = _growth(
-            instructions.get(first, {}).get(page.label), instructions.get(last, {}).get(page.label)
+            instructions.get(base, {}).get(page.label), instructions.get(last, {}).get(page.label)
         )
         grows = (b_growth or 0) > BUFFERS_GROWTH or (i_growth or 0) > INSTRUCTIONS_GROWTH
         # A count that differs is shown, not judged: a page 2 past the end of a small list reads its last page.
-        queries_vary = len({figures[size][page.label][0] for size in sizes}) > 1
-        # A page whose HTML grew shows more rows at the large size (a list of few rows at the small one filled
-        # to its page): said, and still judged, so that a reader tells it from reads that cost more per row.
-        fuller = _fuller(figures[first][page.label][2], figures[last][page.label][2])
+        queries_vary = len({figures[size][page.label][0] for size in (base, last)}) > 1
         mark = (
             ("  GROWS" if grows and not page.reference else "")
             + ("  (SQL count differs)" if queries_vary else "")
             + ("  (shows more)" if fuller else "")
+            + ("  (judged with history)" if base is history and history else "")
         )
         print(
             f"{page.label:{width}} {' '.join(cells)}   {_fmt(b_growth, '14.1f')}× {_fmt(i_growth, '5.2f')}{'×' if i_growth else ' '}{mark}"
         )
         if not page.reference:
             judged.append(page.label)
+            by_history += base is history and history is not None
             if grows:
                 growing.append(page.label)
-                shown_more += fuller
+                shown_more += fuller and base is first
     if note:
         print(note)
     print(
         f"(growth {first} -> {last}; a page grows when its buffers grow > {BUFFERS_GROWTH:g}×, "
         f"its instructions > {INSTRUCTIONS_GROWTH:g}×; admin changelists are references)"
     )
+    if history:
+        print(
+            f"({by_history} pages showing more at {last} than at {first} are judged from {history} instead, "
+            f'where they show as much: "judged with history")'
+        )
     if growing:
         print(f"{len(growing)} of {len(judged)} pages grow: {', '.join(growing)}")
         print(
             f"of which {shown_more} show more at {last} than at {first} (their HTML over "
             f"{FULLER_HTML:g}× larger: a list or section with few rows at {first} filled to its page)"
+            + (f", and more than at {history} too" if history else "")
         )
         return 1
     print(f"none of the {len(judged)} pages grows")
@@ -401,6 +420,12 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         default=0,
         help="months of history of the small database (0, the guard's; with as many as --months, whether a "
         "page that grows is bounded by what it shows)",
+    )
+    parser.add_argument(
+        "--no-history-check",
+        action="store_true",
+        help="judge a page that shows more at the large size against the small database only (skips the third "
+        "database: the small size with the large one's history)",
     )
     parser.add_argument("--database", default="", help="the scratch databases' prefix (made and dropped)")
     parser.add_argument("--no-instructions", action="store_true", help="skip callgrind (faster)")
@@ -447,6 +472,18 @@ def main(argv: list[str]) -> int:
         ),
         (f"{args.large:,} customers, {args.months} months", f"{prefix}_large", args.large, args.months),
     ]
+    if args.months and not args.small_months and not args.no_history_check:
+        # The small size with the large one's history: what a page that shows more at the large size is judged
+        # against (`report`).
+        runs.insert(
+            1,
+            (
+                f"{args.small:,} customers, {args.months} months",
+                f"{prefix}_small_history",
+                args.small,
+                args.months,
+            ),
+        )
     note = (
         "instructions not counted (--no-instructions)" if args.no_instructions else instructions_unavailable()
     )
@@ -469,7 +506,7 @@ def main(argv: list[str]) -> int:
                 str(months),
                 "discover" if n == 0 else "",
                 args.only,
-                *(f"--show={s}" for s in args.show if n),
+                *(f"--show={s}" for s in args.show if n == len(runs) - 1),
             ]
             done = subprocess.run(command, cwd=REPO, env={**os.environ, "PYTHONHASHSEED": "0"})
             if done.returncode:

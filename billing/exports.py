@@ -1,5 +1,5 @@
 """Exports for accounting: the re-billing statement of a month and the month's invoice as a
-journal import of an accounting package.
+journal for the accounting packages.
 
 The statement is a `portal.core.downloads.Table`: people download it as the workbook or a CSV in UTF-8 or
 Shift_JIS like every list. Every cell goes through `portal.core.csv_export` or `portal.core.workbook` (text
@@ -8,15 +8,10 @@ that a spreadsheet would run as a formula is neutralised there); amounts are int
 **Tax rule of the re-billing statement**: consumption tax is computed once per customer's statement, on the sum
 of its amounts at the rate (10 %), rounded down to the yen (`billing.rules.tax_once`), never per line.
 
-**Accounting package format**: the journal is written in the *Yayoi import format* (弥生インポート形式) of
-Yayoi Kaikei (弥生会計), whose 25 columns are documented publicly by Yayoi Co., Ltd. on its support site:
-"仕訳データの項目と記述形式", https://support.yayoi-kk.co.jp/subcontents.html?page_id=18545 . One line per
-journal entry without a header row, identification flag 2000 (an entry that is not a slip), Shift_JIS (cp932),
-tax-included amounts with the tax in its own column (`JOURNAL_LAYOUT` lists the fields). The layout counts a
-text field's length in half-width places: a full-width character takes two, so text is cut by places
-(`cut_to_places`), never by characters, or Yayoi would cut a long Japanese name again on import. The
-accounts-payable sub-account is the supplier whose invoice it is (LINE WORKS, the `YAYOI_SUPPLIER_NAME`
-setting), not the partner named on the invoice, which is the portal's own company.
+**Journal**: the month's invoice as journal entries (`journal_entries`), written for Yayoi Kaikei, Money Forward
+クラウド会計 or freee会計 by `portal.core.journals` (each ledger's layout, encoding and names are there). The
+accounts-payable sub-account (freee: the counterparty) is the supplier whose invoice it is (LINE WORKS, the
+`YAYOI_SUPPLIER_NAME` setting), not the partner named on the invoice, which is the portal's own company.
 """
 
 from __future__ import annotations
@@ -36,8 +31,8 @@ from billing.prices import PriceBook
 from portal.core import kept
 from portal.core.access import check
 from portal.core.downloads import Table
+from portal.core.journals.model import Entry, purchase
 from portal.core.vocabulary import ItemType, Plan, billed_item_name, code_column, names
-from portal.core.yayoi import JOURNAL_LAYOUT, TAX_OUTSIDE, TAX_QUALIFIED_PURCHASE_10, fitted
 
 STATEMENT_TAX_RATE = 10
 
@@ -109,79 +104,49 @@ def statement_table(*, user, year: int, month: int) -> Table:
     return Table(header=STATEMENT_HEADER, rows=statement_rows(year, month))
 
 
-# --- Yayoi import format (弥生インポート形式), see the module docstring --------------------------------------
-
-# The layout, the tax categories and the cut by half-width places are the accounting package's, shared with the
-# customers' sales journal (invoicing/exports.py): portal/core/yayoi.py.
+# --- the purchase journal, for the accounting packages (portal/core/journals/) -------------------------------
 
 
-def journal_table(*, user, year: int, month: int) -> Table | None:
-    """The month's invoice as journal entries in Yayoi's layout, or None when the month has no invoice."""
+def journal_entries(*, user, year: int, month: int) -> list[Entry] | None:
+    """The month's invoice as journal entries (written for a ledger by `portal.core.journals`), or None when the
+    month has no invoice."""
     check(user, VIEW_BILLING)
     invoice = Invoice.objects.filter(year=year, month=month).first()
     if invoice is None:
         return None
-    return Table(
-        header=[name for name, _places in JOURNAL_LAYOUT], rows=_journal_rows(invoice), header_row=False
-    )
+    return list(_purchases(invoice))
 
 
-def _journal_rows(invoice: Invoice) -> Iterator[list]:
+def _purchases(invoice: Invoice) -> Iterator[Entry]:
     """Purchases (仕入高) against accounts payable (買掛金) to the supplier: one line for the usage, one for
-    Option Plus, one for penalties (outside the tax's scope), each tax-included. Text is neutralised (a
-    spreadsheet opening the file runs no formula) and cut to its field's places."""
+    Option Plus, one for penalties (outside the tax's scope), each tax-included, all of one document."""
     # The invoice is issued on the 1st of the month after the usage month (business time zone).
     issued = rules.month_bounds(invoice.year, invoice.month)[1] + dt.timedelta(days=1)
-    day = issued.strftime("%Y/%m/%d")
     month_text = f"{invoice.year}年{invoice.month}月分"
-    supplier = settings.YAYOI_SUPPLIER_NAME
-    entries = [
-        (
-            "LINE WORKS 利用料 " + month_text,
-            invoice.used_amount,
-            invoice.used_tax_amount,
-            TAX_QUALIFIED_PURCHASE_10,
-        ),
+    lines = [
+        ("LINE WORKS 利用料 " + month_text, invoice.used_amount, invoice.used_tax_amount, True),
         (
             "LINE WORKS Option Plus " + month_text,
             invoice.option_plus_amount,
             invoice.option_plus_tax_amount,
-            TAX_QUALIFIED_PURCHASE_10,
+            True,
         ),
-        ("LINE WORKS 違約金 " + month_text, invoice.penalty_amount, 0, TAX_OUTSIDE),
+        ("LINE WORKS 違約金 " + month_text, invoice.penalty_amount, 0, False),
     ]
-    for memo, amount, tax, tax_class in entries:
+    for description, amount, tax, taxed in lines:
         if not amount:
             continue
-        gross = amount + tax
-        row = [
-            "2000",  # identification flag: a journal entry that is not a slip
-            "",  # slip number
-            "",  # closing (blank: an ordinary entry)
-            day,  # transaction date
-            "仕入高",  # debit account
-            "",  # debit sub-account
-            "",  # debit department
-            tax_class,  # debit tax category
-            gross,  # debit amount, tax included
-            tax,  # debit tax amount
-            "買掛金",  # credit account
-            supplier,  # credit sub-account: the supplier
-            "",  # credit department
-            TAX_OUTSIDE,  # credit tax category
-            gross,  # credit amount
-            0,  # credit tax amount
-            memo,  # description
-            "",  # number
-            "",  # due date
-            "0",  # type (0: journal entry)
-            "",  # created by
-            "",  # journal memo
-            "",  # sticky note 1
-            "",  # sticky note 2
-            "no",  # adjustment
-        ]
-        yield fitted(row)
+        yield purchase(
+            number=1,
+            date=issued,
+            supplier=settings.YAYOI_SUPPLIER_NAME,
+            amount=amount + tax,
+            tax=tax,
+            taxed=taxed,
+            qualified=settings.JOURNAL_SUPPLIER_QUALIFIED,
+            description=description,
+            reference=str(invoice.invoice_no or ""),
+        )
 
 
 # --- the estimate --------------------------------------------------------------------------------------------

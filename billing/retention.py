@@ -15,8 +15,9 @@ from portal.core.retention import KeepDays, KeepTaxRecords, Retention
 
 
 def remove_invoices(model: type[models.Model], ids: Sequence[Any]) -> None:
-    """Remove a batch of LINE WORKS's invoices with their months' items and the months' figures."""
-    from billing.models import DetailMonth, InvoiceItem
+    """Remove a batch of LINE WORKS's invoices with their months' items, the months' figures and the costs
+    learned from them."""
+    from billing.models import DetailMonth, InvoiceCost, InvoiceItem
 
     months = list(models.QuerySet(model=model).filter(pk__in=ids).values_list("year", "month"))
     if months:
@@ -25,6 +26,7 @@ def remove_invoices(model: type[models.Model], ids: Sequence[Any]) -> None:
             same_month |= Q(year=year, month=month)
         models.QuerySet(model=InvoiceItem).filter(same_month).delete()
         models.QuerySet(model=DetailMonth).filter(same_month).delete()
+        models.QuerySet(model=InvoiceCost).filter(same_month).delete()
     models.QuerySet(model=model).filter(pk__in=ids).delete()
 
 
@@ -34,11 +36,15 @@ RETENTION = [
         table=_("LINE WORKS invoices"),
         date_field="issued_time",
         keep=KeepTaxRecords(),
-        kept=_("LINE WORKS's invoices to the partner, with each month's items per customer"),
+        kept=_(
+            "LINE WORKS's invoices to the partner, with each month's items per customer and the costs learned "
+            "from them"
+        ),
         reason=_(
             "An invoice received is a record the law asks to keep as long as the invoices issued: 7 years from "
-            "the day two months after the end of the tax period it was issued in. Its items leave with it; the "
-            "month's findings and closings stay."
+            "the day two months after the end of the tax period it was issued in. Its items and the costs learned "
+            "from it leave with it; the month's findings, its closing and the prices accepted into the price "
+            "book stay."
         ),
         remove=remove_invoices,
     ),

@@ -23,9 +23,10 @@ from billing.permissions import CHANGE_BILLING, REOPEN_MONTHS, VIEW_BILLING
 from customers import selectors as customers_selectors
 from portal.core import clock, lists
 from portal.core.access import can, require
-from portal.core.downloads import Table, shift_jis_response, table_response
+from portal.core.downloads import Table, table_response
 from portal.core.htmx import partial_for
 from portal.core.imports.views import import_page
+from portal.core.journals.ledgers import journal_response
 from portal.core.lists import ListState
 
 
@@ -189,12 +190,13 @@ def statement_export(request: HttpRequest, year: int, month: int) -> HttpRespons
 @require(VIEW_BILLING)
 @require_GET
 def accounting_export(request: HttpRequest, year: int, month: int) -> HttpResponseBase:
-    """The month's invoice as a journal import of an accounting package, in Shift_JIS (see billing/exports.py);
-    for a month without an invoice, a page that says so (404) rather than an empty file."""
-    table = exports.journal_table(user=request.user, year=year, month=month)
-    if table is None:
+    """The month's invoice as a journal for the ledger the query names (Yayoi Kaikei by default, Money Forward,
+    freee; see billing/exports.py and portal/core/journals/); for a month without an invoice, a page that says so
+    (404) rather than an empty file."""
+    entries = exports.journal_entries(user=request.user, year=year, month=month)
+    if entries is None:
         return render(request, "billing/journal_missing.html", {"year": year, "month": month}, status=404)
-    return shift_jis_response(request, table, name=f"yayoi-journal-{year}-{month:02d}")
+    return journal_response(request, entries, name=f"journal-{year}-{month:02d}")
 
 
 def _findings_around(request: HttpRequest, year: int, month: int) -> dict:

@@ -62,3 +62,11 @@ def pdf_of(row) -> bytes:
     from invoicing.models import DocumentKind
 
     return credit_note_pdf(row) if row.kind == DocumentKind.CREDIT_NOTE else invoice_pdf(row)
+
+
+def statement_pdf(*, statement, company: str, billing, issuer, language: str) -> bytes:
+    """A customer's statement of account (取引明細・残高) as a PDF in `language`: to its bill-to name and address
+    (`billing`, a `CustomerBilling` or None: the company's name then), from the partner (`issuer`), each line with
+    the balance after it. Rendered when asked, never stored: it states the records of the moment."""
+    context = {"statement": statement, "company": company, "billing": billing, "issuer": issuer}
+    return _render("invoicing/statement_pdf.html", context, language)

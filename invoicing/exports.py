@@ -1,69 +1,103 @@
-"""The sales journal of the month's issued invoices for Yayoi Kaikei: the same import layout, tax categories and
-cut by half-width places as the purchase journal of LINE WORKS' invoice (billing/exports.py), both from
-`portal.core.yayoi`, downloaded as Shift_JIS by `portal.core.downloads.shift_jis_response`.
+"""Exports of the partner's invoices to its customers: the month's sales journal, and a customer's statement of
+account as a workbook or CSV (its PDF: `invoicing.document.statement_pdf`).
 
-One line per invoice and tax rate: accounts receivable (売掛金, the customer as its sub-account) against sales
-(売上高), tax included, the tax of that rate in the credit's tax column (`yayoi.TAX_SALES`), dated the invoice's
-date. The amounts are the invoice's as issued (its totals per rate, tax rounded once per invoice and rate), so the
-journal's totals per rate are the invoices' totals per rate.
+The sales journal of the month's issued invoices is written for Yayoi Kaikei, Money Forward クラウド会計 or
+freee会計 by `portal.core.journals` (each ledger's layout, encoding and names are there), like the purchase journal
+of LINE WORKS' invoice (billing/exports.py).
+
+One entry per document and tax rate: accounts receivable (the customer as its sub-account, or freee's
+counterparty) against sales, tax included, the tax of that rate on the sales side, dated the document's date,
+due on its due date. The amounts are the document's as issued (its totals per rate, tax rounded once per document
+and rate), so the journal's totals per rate are the documents' totals per rate; a credit note's entries reverse
+the sale (sales debited, the receivable credited). The entries of one document share its number (Money Forward
+joins them into one transaction).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from invoicing.models import IssuedInvoice
 from invoicing.permissions import VIEW_INVOICING
+from invoicing.selectors.statements import Statement, statement_kind_label
 from portal.core.access import check
 from portal.core.downloads import Table
-from portal.core.yayoi import JOURNAL_LAYOUT, TAX_OUTSIDE, TAX_SALES, fitted
+from portal.core.journals.model import Entry, sale
 
 
-def sales_journal_table(*, user, year: int, month: int) -> Table | None:
-    """The month's issued invoices as journal entries in Yayoi's layout; None when none is issued."""
+def sales_journal_entries(*, user, year: int, month: int) -> list[Entry] | None:
+    """The month's issued documents as journal entries; None when none is issued."""
     check(user, VIEW_INVOICING)
     invoices = list(IssuedInvoice.objects.filter(year=year, month=month).order_by("number"))
     if not invoices:
         return None
-    return Table(
-        header=[name for name, _places in JOURNAL_LAYOUT], rows=_sales_rows(invoices), header_row=False
-    )
+    return list(_sales(invoices))
 
 
-def _sales_rows(invoices: list[IssuedInvoice]) -> Iterator[list]:
-    for invoice in invoices:
+def _sales(invoices: list[IssuedInvoice]) -> Iterator[Entry]:
+    for number, invoice in enumerate(invoices, start=1):
         customer = (invoice.recipient or {}).get("bill_to_name") or invoice.customer_name
-        memo = f"請求書No.{invoice.number} {invoice.year}年{invoice.month}月分 {customer}"
+        description = f"請求書No.{invoice.number} {invoice.year}年{invoice.month}月分 {customer}"
         for total in invoice.per_rate:
             gross = total["amount"] + total["tax"]
             if not gross:
                 continue
-            yield fitted(
-                [
-                    "2000",  # identification flag: a journal entry that is not a slip
-                    "",  # slip number
-                    "",  # closing (blank: an ordinary entry)
-                    invoice.issue_date.strftime("%Y/%m/%d"),  # transaction date: the invoice's date
-                    "売掛金",  # debit account
-                    customer,  # debit sub-account: the customer billed
-                    "",  # debit department
-                    TAX_OUTSIDE,  # debit tax category
-                    gross,  # debit amount, tax included
-                    0,  # debit tax amount
-                    "売上高",  # credit account
-                    "",  # credit sub-account
-                    "",  # credit department
-                    TAX_SALES.get(total["rate"], TAX_OUTSIDE),  # credit tax category: sales at the rate
-                    gross,  # credit amount, tax included
-                    total["tax"],  # credit tax amount, as the invoice rounded it
-                    memo,  # description
-                    "",  # number
-                    "",  # due date
-                    "0",  # type (0: journal entry)
-                    "",  # created by
-                    "",  # journal memo
-                    "",  # sticky note 1
-                    "",  # sticky note 2
-                    "no",  # adjustment
-                ]
+            yield sale(
+                number=number,
+                date=invoice.issue_date,
+                due=invoice.due_date,
+                customer=customer,
+                rate=total["rate"],
+                amount=gross,
+                tax=total["tax"],
+                description=description,
+                reference=str(invoice.number),
             )
+
+
+# --- a customer's statement of account (invoicing/selectors/statements.py) -----------------------------------
+
+STATEMENT_HEADER = (
+    gettext_lazy("Date"),
+    gettext_lazy("Document"),
+    gettext_lazy("Number"),
+    gettext_lazy("Invoiced (JPY)"),
+    gettext_lazy("Credited (JPY)"),
+    gettext_lazy("Received (JPY)"),
+    gettext_lazy("Balance (JPY)"),
+)
+
+
+def statement_table(statement: Statement) -> Table:
+    """The statement as a downloadable table: the balance brought forward, a row per invoice, credit note and
+    payment with the balance after it, and the period's totals with the balance at its end."""
+    rows: list[list] = [
+        [statement.start, _("Balance brought forward"), "", None, None, None, statement.opening]
+    ]
+    for line in statement.lines:
+        rows.append(
+            [
+                line.date,
+                statement_kind_label(line.kind),
+                line.written,
+                line.charged or None,
+                line.credited or None,
+                line.received or None,
+                line.balance,
+            ]
+        )
+    rows.append(
+        [
+            statement.end,
+            _("Balance at the end of the period"),
+            "",
+            statement.charged,
+            statement.credited,
+            statement.received,
+            statement.closing,
+        ]
+    )
+    return Table(header=STATEMENT_HEADER, rows=rows)

@@ -384,3 +384,26 @@ class RecordsExportForm(IssuedFilterForm):
 
     def filters(self) -> IssuedFilters:
         return self.to_filters({**self.cleaned_data, "sort": "date"})
+
+
+class StatementForm(PortalForm):
+    """A customer's statement of account: its period, read from the query string (a URL can be shared); left
+    empty, the twelve months to today (from the first day of the month eleven months back)."""
+
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+
+    def clean(self):
+        data = super().clean()
+        end = data.get("end") or clock.today()
+        start = data.get("start") or statement_start(end)
+        if start > end:
+            self.add_error("end", _("The end of the period is before its start."))
+        data["start"], data["end"] = start, end
+        return data
+
+
+def statement_start(end):
+    """The first day of the month eleven months before `end`'s: twelve months of statement."""
+    months = end.year * 12 + end.month - 1 - 11
+    return end.replace(year=months // 12, month=months % 12 + 1, day=1)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoicing import views, views_corrections, views_records, views_search, views_sending
+from invoicing import views, views_corrections, views_records, views_search, views_sending, views_statements
 
 app_name = "invoicing"
 
@@ -48,6 +48,17 @@ urlpatterns += [
     path("records/", views_records.records, name="records"),
     path("records/exports/<int:export_id>/", views_records.records_export, name="records_export"),
     path("records/exports/<int:export_id>.zip", views_records.records_download, name="records_download"),
+]
+
+# A customer's statement of account: its page, PDF and workbook.
+urlpatterns += [
+    path("customers/<int:domain_id>/statement/", views_statements.statement, name="statement"),
+    path("customers/<int:domain_id>/statement.pdf", views_statements.statement_pdf, name="statement_pdf"),
+    path(
+        "customers/<int:domain_id>/statement/export/",
+        views_statements.statement_export,
+        name="statement_export",
+    ),
 ]
 
 # Customers' billing details as a file, and back from one.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,8 +19,8 @@ from invoicing.permissions import CHANGE_INVOICING, VIEW_INVOICING
 from invoicing.views_shared import corrections_context, searched_state
 from portal.core import clock, lists
 from portal.core.access import Role, can, require, role_of
-from portal.core.downloads import shift_jis_response
 from portal.core.htmx import partial_for
+from portal.core.journals.ledgers import journal_response
 from portal.core.shortcuts import found_or_404
 
 
@@ -214,12 +215,13 @@ def payment(request: HttpRequest, number: int) -> HttpResponse:
 
 @require(VIEW_INVOICING)
 @require_GET
-def sales_journal(request: HttpRequest, year: int, month: int) -> HttpResponse:
-    """The month's issued invoices as a sales journal for Yayoi Kaikei, in Shift_JIS (see invoicing/exports.py);
-    a month without an issued invoice is a page that says so (404), never an empty file."""
-    table = exports.sales_journal_table(user=request.user, year=year, month=month)
-    if table is None:
+def sales_journal(request: HttpRequest, year: int, month: int) -> HttpResponseBase:
+    """The month's issued invoices as a sales journal for the ledger the query names (Yayoi Kaikei by default,
+    Money Forward, freee; see invoicing/exports.py and portal/core/journals/); a month without an issued invoice
+    is a page that says so (404), never an empty file."""
+    entries = exports.sales_journal_entries(user=request.user, year=year, month=month)
+    if entries is None:
         return render(
             request, "invoicing/sales_journal_missing.html", {"year": year, "month": month}, status=404
         )
-    return shift_jis_response(request, table, name=f"yayoi-sales-journal-{year}-{month:02d}")
+    return journal_response(request, entries, name=f"sales-journal-{year}-{month:02d}")

@@ -372,6 +372,71 @@ REFRESH_ON_OPEN_WAIT_SECONDS = 90
 # The supplier of the partner's invoices, as the accounts-payable sub-account (買掛金の補助科目) of the journal for
 # Yayoi Kaikei (billing/exports.py): the name the accountant registered in Yayoi for LINE WORKS.
 YAYOI_SUPPLIER_NAME = env.str("YAYOI_SUPPLIER_NAME", default="LINE WORKS")
+# The journals for accounting packages (portal/core/journals/, docs/downloads.md): the names each ledger's import
+# matches against its masters (勘定科目, 税区分; Money Forward's インボイス column too), defaults as each ledger's
+# standard masters name them. Each variable overrides some of them as key=name pairs separated by commas, e.g.
+# MONEYFORWARD_NAMES=sales=売上高（サービス）,payable=未払金 ; an unknown key stops start-up. The supplier above (LINE
+# WORKS' name in the ledger) is the payable's sub-account (Yayoi, Money Forward) or the counterparty (freee) in all three.
+JOURNAL_NAMES_DEFAULT = {
+    "yayoi": {
+        "sales": "売上高",
+        "receivable": "売掛金",
+        "purchases": "仕入高",
+        "payable": "買掛金",
+        "tax_sales_10": "課税売上内10%",
+        "tax_sales_8": "課税売上内軽減8%",
+        "tax_purchase_10": "課対仕入内10%適格",
+        "tax_purchase_10_transitional": "課対仕入内10%区分80%",
+        "tax_purchase_10_transitional_late": "課対仕入内10%区分50%",
+        "tax_outside": "対象外",
+    },
+    "moneyforward": {
+        "sales": "売上高",
+        "receivable": "売掛金",
+        "purchases": "仕入高",
+        "payable": "買掛金",
+        "tax_sales_10": "課税売上 10%",
+        "tax_sales_8": "課税売上 (軽)8%",
+        "tax_purchase_10": "課税仕入 10%",
+        "tax_outside": "対象外",
+        "invoice_qualified": "適格",
+        "invoice_transitional": "80%控除",
+        "invoice_transitional_late": "50%控除",
+    },
+    "freee": {
+        "sales": "売上高",
+        "purchases": "仕入高",
+        "tax_sales_10": "課税売上10%",
+        "tax_sales_8": "課税売上8%（軽）",
+        "tax_purchase_10": "課対仕入10%",
+        "tax_purchase_10_transitional": "課対仕入（控80）10%",
+        "tax_purchase_10_transitional_late": "課対仕入（控50）10%",
+        "tax_outside": "対象外",
+    },
+}
+
+
+def _journal_names(ledger: str) -> dict[str, str]:
+    variable = f"{ledger.upper()}_NAMES"
+    names = dict(JOURNAL_NAMES_DEFAULT[ledger])
+    given = {key.strip(): value.strip() for key, value in env.dict(variable, default={}).items()}
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        raise ImproperlyConfigured(
+            f"{variable} names no such key: {', '.join(unknown)} (its keys: {', '.join(names)})"
+        )
+    names.update(given)
+    return names
+
+
+YAYOI_NAMES = _journal_names("yayoi")
+MONEYFORWARD_NAMES = _journal_names("moneyforward")
+FREEE_NAMES = _journal_names("freee")
+# Whether the supplier (LINE WORKS) is a registered issuer of qualified invoices (適格請求書発行事業者: it is). False
+# books its purchases under the transitional deduction for invoices of unregistered suppliers (経過措置): 80 % up to
+# 2026-09-30, then the "_late" names above (50 % as the law first set it; the 2026 tax reform's 70 %, if it applies
+# to the partner, is a matter of naming the ledger's category or label there).
+JOURNAL_SUPPLIER_QUALIFIED = env.bool("JOURNAL_SUPPLIER_QUALIFIED", default=True)
 # How the consumption tax of the partner's invoices to its customers is rounded, once per invoice and per rate:
 # floor (down, the default), half_up or ceiling (invoicing/rules.py).
 INVOICE_TAX_ROUNDING = env.str("INVOICE_TAX_ROUNDING", default="floor")

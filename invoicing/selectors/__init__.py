@@ -16,6 +16,7 @@ selectors, never its models; the customers through theirs. One job a module:
   (`IssuedRow`, `issued_detail`), and the invoices overdue (`overdue_invoices`, `overdue_invoices_count`).
 - `records`: records as the law asks (`records_rules`, `records_exports`, `records_export_get`) and one
   document's history (`document_history`).
+- `statements`: a customer's statement of account over a period (`customer_statement`, `Statement`).
 - `sending`: the month's issued documents and their sending (`month_issued_page`, `month_sending`,
   `send_run_latest`, `sending_by_submission`).
 
@@ -102,8 +103,20 @@ from invoicing.selectors.sending import (
     send_run_latest,
     sending_by_submission,
 )
+from invoicing.selectors.statements import (
+    PAYMENT,
+    Statement,
+    StatementLine,
+    customer_statement,
+    statement_kind_label,
+)
 
 __all__ = [
+    "PAYMENT",
+    "Statement",
+    "StatementLine",
+    "customer_statement",
+    "statement_kind_label",
     "DETAILS_FIELDS",
     "DRAFTS_KEPT",
     "DRAFT_BLOCKED",

@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from invoicing import lists
+from invoicing.selectors import statement_kind_label
 from portal.core.lists import draw_cell
 
 register = template.Library()
@@ -43,3 +44,9 @@ def document_date(value: dt.date | str | None) -> str:
         "month": value.month,
         "day": value.day,
     }
+
+
+@register.simple_tag
+def statement_kind(kind: str) -> str:
+    """A statement of account's line kind in words (invoice, credit note, corrected invoice, payment)."""
+    return statement_kind_label(kind)

@@ -142,6 +142,19 @@ ROLE_ORDER = (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.FINANCE, Role.SUPPORT)
 ROLE_ATTRIBUTE = "_portal_role"
 
 
+def roles_read(users) -> None:
+    """Read the roles of several people in one read, kept on each (as `role_of` keeps one person's)."""
+    unread = [user for user in users if not hasattr(user, ROLE_ATTRIBUTE)]
+    if not unread:
+        return
+    membership = get_user_model().groups.through.objects.filter(user_id__in=[u.pk for u in unread])
+    names: dict[int, list[str]] = {}
+    for user_id, name in membership.values_list("user_id", "group__name"):
+        names.setdefault(user_id, []).append(name)
+    for user in unread:
+        remember_role(user, role_in(user, names.get(user.pk, ())))
+
+
 def remember_role(user, role: Role | None) -> None:
     """Keep `role` on `user`, so `role_of` reads no more for it."""
     setattr(user, ROLE_ATTRIBUTE, role)

@@ -13,8 +13,8 @@ chooses the file, so one URL serves all three with the page's filters:
   (status 409, so that a script asking for Shift_JIS fails rather than saving the page);
 * `?format=xlsx`: the Excel workbook (`portal/core/workbook.py`): codes stay text, numbers numbers, dates dates.
 
-`components/_downloads.html` draws the three links for a page. An import format bound to Shift_JIS (the Yayoi
-journal) calls `shift_jis_response` itself, with no alternative to offer.
+`components/_downloads.html` draws the three links for a page. An import format bound to Shift_JIS (Yayoi's
+journal, `portal/core/journals/`) calls `shift_jis_response` itself, with no alternative to offer.
 """
 
 from __future__ import annotations

@@ -330,6 +330,17 @@ def language_of(user) -> str:
     return found if found in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
+def languages_of(users) -> dict[int, str]:
+    """`language_of` for several people in one read: user id -> language."""
+    from django.conf import settings
+
+    known = dict(settings.LANGUAGES)
+    found = dict(
+        UserLanguage.objects.filter(user_id__in=[u.pk for u in users]).values_list("user_id", "language")
+    )
+    return {u.pk: found[u.pk] if found.get(u.pk) in known else settings.LANGUAGE_CODE for u in users}
+
+
 def change_days(*, since: dt.datetime, until: dt.datetime, zone) -> dict[int, set[dt.date]]:
     """The days (in `zone`) on which a change to each customer was applied through the portal and succeeded,
     from the audit trail, for entries made since..until: {domainId: {day, ...}}. Only the declared changes count

@@ -1,6 +1,7 @@
 """The scale guard's verdict (`bench.scale.report`): a page grows past the buffers' bound and fails the run, a
-reference never does, and a page whose HTML grew is said to show more at the large size, still judged. No
-database, no timing: the figures are given."""
+reference never does, and a page whose HTML grew is said to show more at the large size: judged against the small
+size with the large one's history where it shows as much there, against the small size otherwise. No database,
+no timing: the figures are given."""
 
 from __future__ import annotations
 
@@ -44,6 +45,32 @@ def test_no_page_past_the_bound_passes(capsys):
     figures = _figures(flat=((5, 100, 20_000), (5, 290, 40_000)))
     assert report(SIZES, [Page("flat", "home")], figures, {}, None) == 0
     assert "none of the 1 pages grows" in capsys.readouterr().out
+
+
+HISTORY = ["1,000 customers", "1,000 customers, 12 months", "50,000 customers, 12 months"]
+
+
+def test_a_page_that_shows_more_is_judged_against_the_small_size_with_the_same_history(capsys):
+    """A worklist of history has one row at 1,000 customers without history and a full page at 50,000 with a
+    year: flat against 1,000 customers with the year (the same page of rows), it passes; one that reads more
+    there too grows, and one still fuller at 50,000 than with the history is judged from the small size."""
+    figures = {
+        HISTORY[0]: {"bounded": (5, 20, 1_000), "costlier": (5, 20, 1_000), "sparse": (5, 20, 1_000)},
+        HISTORY[1]: {"bounded": (5, 120, 16_000), "costlier": (5, 120, 16_000), "sparse": (5, 30, 2_000)},
+        HISTORY[2]: {"bounded": (5, 150, 16_000), "costlier": (5, 900, 16_000), "sparse": (5, 150, 16_000)},
+    }
+    pages = [Page(label, "home") for label in ("bounded", "costlier", "sparse")]
+    assert report(HISTORY, pages, figures, {}, None) == 1
+    out = capsys.readouterr().out
+    lines = {
+        line.split()[0]: line
+        for line in out.splitlines()
+        if line.split() and line.split()[0] in figures[HISTORY[0]]
+    }
+    assert "GROWS" not in lines["bounded"] and "(judged with history)" in lines["bounded"]
+    assert "GROWS" in lines["costlier"] and "(judged with history)" in lines["costlier"]
+    assert "GROWS" in lines["sparse"] and "(judged with history)" not in lines["sparse"]
+    assert "2 of 3 pages grow: costlier, sparse" in out and "2 pages showing more" in out
 
 
 def test_a_read_through_a_server_side_cursor_is_measured_as_the_read_it_declares():

@@ -176,3 +176,131 @@ def test_the_journal_of_a_month_fetched_from_the_sandbox_imports_as_laid_out(
     assert entries and {entry["貸方補助科目"] for entry in entries} == {"LINE WORKS"}
     purchases = [entry for entry in entries if "違約金" not in entry["摘要"]]
     assert purchases and {entry["借方税区分"] for entry in purchases} == {"課対仕入内10%適格"}
+
+
+# --- the same journal for Money Forward and freee (portal/core/journals/; layouts: tests/core/test_journals.py) --
+
+
+def _ledger(client_as, ledger: str, encoding: str = "", **month):
+    query = {"ledger": ledger, **({"encoding": encoding} if encoding else {})}
+    response = client_as(Role.FINANCE).get(reverse("billing:accounting_export", kwargs=month or OCT), query)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith(f'attachment; filename="{ledger}-journal-2026-')
+    return response
+
+
+def test_money_forward_s_journal_reads_back_in_shift_jis_as_one_transaction_of_three_lines(
+    client_as, november
+):
+    make_invoice(penalty_amount=3_000)
+    response = _ledger(client_as, "moneyforward", "cp932")
+    assert response["Content-Type"] == "text/csv; charset=Shift_JIS"
+    assert response["Content-Disposition"].endswith('-shift_jis.csv"')
+    header, *rows = csv.reader(io.StringIO(body(response).decode("cp932"), newline=""))
+    assert header[:3] == ["取引No", "取引日", "借方勘定科目"] and len(header) == 27
+    entries = [dict(zip(header, row, strict=True)) for row in rows]
+    usage, option_plus, penalty = entries
+    assert {e["取引No"] for e in entries} == {"1"} and {e["取引日"] for e in entries} == {"2026/11/01"}
+    assert {(e["借方勘定科目"], e["貸方勘定科目"], e["貸方補助科目"]) for e in entries} == {
+        ("仕入高", "買掛金", "LINE WORKS")
+    }
+    assert (usage["借方金額(円)"], usage["借方税額"], usage["借方税区分"], usage["借方インボイス"]) == (
+        "68640",
+        "6240",
+        "課税仕入 10%",
+        "適格",
+    )
+    assert option_plus["借方インボイス"] == "適格"
+    assert (penalty["借方税区分"], penalty["借方インボイス"], penalty["借方金額(円)"]) == (
+        "対象外",
+        "",
+        "3000",
+    )
+    # The same file in UTF-8 (with the BOM spreadsheet programs write) holds the same rows.
+    utf8 = _ledger(client_as, "moneyforward")
+    assert utf8["Content-Type"] == "text/csv; charset=utf-8"
+    text = body(utf8).decode("utf-8")
+    assert text.startswith("\ufeff取引No,")
+    assert list(csv.reader(io.StringIO(text.removeprefix("\ufeff")))) == [header, *rows]
+
+
+def test_freee_s_transactions_read_back_in_utf8_unsettled_with_the_supplier(client_as, november):
+    make_invoice(penalty_amount=3_000)
+    response = _ledger(client_as, "freee")
+    header, *rows = csv.reader(io.StringIO(body(response).decode("utf-8-sig")))
+    assert header[0] == "収支区分" and len(header) == 21
+    deals = [dict(zip(header, row, strict=True)) for row in rows]
+    assert [(d["収支区分"], d["勘定科目"], d["税区分"], d["金額"], d["税額"]) for d in deals] == [
+        ("支出", "仕入高", "課対仕入10%", "68640", "6240"),
+        ("支出", "仕入高", "課対仕入10%", "11000", "1000"),
+        ("支出", "仕入高", "対象外", "3000", "0"),
+    ]
+    assert {(d["発生日"], d["取引先"], d["決済日"], d["決済口座"]) for d in deals} == {
+        ("2026/11/01", "LINE WORKS", "", "")
+    }
+    sjis = _ledger(client_as, "freee", "cp932")
+    assert list(csv.reader(io.StringIO(body(sjis).decode("cp932")))) == [header, *rows]
+
+
+def test_an_unregistered_supplier_s_purchases_carry_the_transitional_class_of_their_date(
+    client_as, november, settings
+):
+    settings.JOURNAL_SUPPLIER_QUALIFIED = False
+    make_invoice()  # October's, dated 2026-11-01: past the 80 % years
+    make_invoice(year=2026, month=8)  # dated 2026-09-01
+    late = csv.reader(io.StringIO(body(_ledger(client_as, "moneyforward", "cp932")).decode("cp932")))
+    early = csv.reader(
+        io.StringIO(body(_ledger(client_as, "moneyforward", "cp932", year=2026, month=8)).decode("cp932"))
+    )
+    assert {row[7] for row in list(late)[1:]} == {"50%控除"}
+    assert {row[7] for row in list(early)[1:]} == {"80%控除"}
+    settings.MONEYFORWARD_NAMES = {**settings.MONEYFORWARD_NAMES, "invoice_transitional_late": "70%控除"}
+    late = csv.reader(io.StringIO(body(_ledger(client_as, "moneyforward")).decode("utf-8-sig")))
+    assert {row[7] for row in list(late)[1:]} == {"70%控除"}
+    assert {entry["借方税区分"] for entry in _journal(client_as)} == {"課対仕入内10%区分50%"}
+
+
+def test_a_supplier_name_shift_jis_cannot_hold_offers_money_forward_s_utf8_file(
+    client_as, november, settings
+):
+    make_invoice()
+    settings.YAYOI_SUPPLIER_NAME = "𠮷田商事"
+    response = client_as(Role.FINANCE).get(
+        reverse("billing:accounting_export", kwargs=OCT), {"ledger": "moneyforward", "encoding": "cp932"}
+    )
+    assert response.status_code == 409 and "Content-Disposition" not in response
+    html = response.content.decode()
+    assert "<td>貸方取引先</td><td><mark>𠮷</mark>田商事</td>" in html
+    assert 'href="/billing/2026/10/journal/?ledger=moneyforward" data-testid="lost-utf8"' in html
+
+
+def test_an_unknown_ledger_gets_yayoi_s_journal(client_as, november):
+    make_invoice()
+    response = client_as(Role.FINANCE).get(
+        reverse("billing:accounting_export", kwargs=OCT), {"ledger": "nope"}
+    )
+    assert journal(response)  # Yayoi's layout, read back field by field
+
+
+def test_the_invoice_details_page_offers_each_ledger_s_journal(client_as, november):
+    make_invoice()
+    html = client_as(Role.FINANCE).get(reverse("billing:details", kwargs=OCT)).content.decode()
+    url = reverse("billing:accounting_export", kwargs=OCT)
+    for query, testid in [
+        ("ledger=yayoi", "journal-yayoi"),
+        ("ledger=moneyforward&amp;encoding=cp932", "journal-moneyforward-sjis"),
+        ("ledger=moneyforward", "journal-moneyforward"),
+        ("ledger=freee", "journal-freee"),
+        ("ledger=freee&amp;encoding=cp932", "journal-freee-sjis"),
+    ]:
+        assert f'href="{url}?{query}" data-testid="{testid}"' in html
+    assert "Money Forward Cloud Accounting" in html and "freee Accounting" in html
+
+
+def test_a_role_without_billing_gets_no_ledger_s_journal(client_as, november):
+    make_invoice()
+    for ledger in ("moneyforward", "freee"):
+        response = client_as(Role.SUPPORT).get(
+            reverse("billing:accounting_export", kwargs=OCT), {"ledger": ledger}
+        )
+        assert response.status_code == 403 and "Content-Disposition" not in response

@@ -141,3 +141,38 @@ def test_only_admins_open_a_room_and_everyone_may_send_themselves_a_test(role):
     assert Notice.objects.filter(kind="test", way="email").count() == 1
     anonymous = Client().post(reverse("core:notice_test"), {"way": "email"})
     assert anonymous.status_code == 302 and "login" in anonymous["Location"]
+
+
+def test_the_team_rooms_page_shows_each_room_s_last_notice_in_as_many_reads_for_any_number_of_rooms(
+    client_as,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    admin = client_as(Role.ADMIN)
+
+    def room(n: int, *states: str) -> NoticeRoom:
+        made = NoticeRoom.objects.create(name=f"Room {n}", sealed_url=f"x{n}", url_end=f"{n:04d}")
+        for state in states:
+            Notice.objects.create(
+                room=made,
+                kind="change.failed",
+                way="room",
+                title="t",
+                text="t",
+                state=state,
+                due_at=timezone.now(),
+            )
+        return made
+
+    room(1, "sent", "failed")
+    with CaptureQueriesContext(connection) as one:
+        shown = admin.get(reverse("core:notice_rooms")).content.decode()
+    assert "Not delivered" in shown and "None yet" not in shown
+    room(2, "failed", "sent")
+    room(3)
+    with CaptureQueriesContext(connection) as three:
+        shown = admin.get(reverse("core:notice_rooms")).content.decode()
+    assert shown.count("Not delivered") == 1 and "None yet" in shown
+    assert len(three) == len(one)

@@ -158,3 +158,37 @@ def test_customers_entering_a_followed_group_are_told_to_its_follower_who_chose_
     (notice,) = Notice.objects.filter(kind="group.entered")
     assert notice.title == "1 customer entered “Big ones”" and notice.text == "Second KK"
     assert notice.url.endswith("/customers/?q=big")
+
+
+def test_telling_a_team_reads_its_people_s_roles_and_languages_once_for_all_of_them():
+    """Told to one person or to five, a notice reads the same: each person's role and language are read for all
+    of them at once, and each is told in their own language."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from portal.core.changes.notices import CHANGE_FAILED
+    from portal.core.models import UserLanguage
+    from portal.core.notices.choices import tell
+    from portal.core.notices.content import Message
+
+    def fresh(people):  # as a task reads them: no role read yet
+        from django.contrib.auth import get_user_model
+
+        return list(get_user_model().objects.filter(pk__in=[p.pk for p in people]).order_by("pk"))
+
+    team = [make_persona(Role.ACCOUNT_MANAGER, username=f"am{n}") for n in range(5)]
+    UserLanguage.objects.create(user=team[1], language="ja")
+
+    def message() -> Message:
+        from django.utils.translation import gettext
+
+        return Message(title=gettext("Back"), text="x")
+
+    with CaptureQueriesContext(connection) as one:
+        tell(CHANGE_FAILED, users=fresh(team[:1]), message=message, key="one", rooms=False)
+    with CaptureQueriesContext(connection) as five:
+        tell(CHANGE_FAILED, users=fresh(team), message=message, key="five", rooms=False)
+    reads = lambda queries: [q for q in queries if q["sql"].lstrip().upper().startswith("SELECT")]  # noqa: E731
+    assert len(reads(five)) == len(reads(one))
+    titles = dict(Notice.objects.filter(key="five").values_list("user__username", "title"))
+    assert titles == {"am0": "Back", "am1": "戻る", "am2": "Back", "am3": "Back", "am4": "Back"}

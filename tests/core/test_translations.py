@@ -239,7 +239,7 @@ KEPT_IN_LATIN = {
     "API", "ASCII", "AiNote", "App", "Asia", "Authenticator", "Bot", "CSV", "DNS", "Directory", "Excel", "Google", "ID",
     "INV", "IP", "JSON", "Incoming", "LINE", "MB", "MX", "Microsoft", "No", "OAuth", "OpenAPI", "PDF", "POST", "Partner", "Password", "QR",
     "SHA", "SQLite", "Shift_JIS", "Standard", "TB", "Tokyo", "URL", "UTC", "UTF", "UUID", "WORKS", "Webhook", "Webhooks",
-    "YYYY-MM", "ZIP", "by-works.com", "by-works.net", "example", "example.com", "iCalendar", "state",
+    "YYYY-MM", "ZIP", "by-works.com", "by-works.net", "example", "example.com", "freee", "iCalendar", "state",
 }  # fmt: skip
 
 

@@ -55,6 +55,10 @@ MATRIX = [
     ("invoicing:records", {}, "post", FINANCE),
     ("invoicing:records_export", {"export_id": 1}, "get", FINANCE),
     ("invoicing:records_download", {"export_id": 1}, "get", FINANCE),
+    # A customer's statement of account: its page, PDF and workbook.
+    ("invoicing:statement", CUSTOMER, "get", FINANCE),
+    ("invoicing:statement_pdf", CUSTOMER, "get", FINANCE),
+    ("invoicing:statement_export", CUSTOMER, "get", FINANCE),
     ("invoicing:billing_details_export", {}, "get", FINANCE),
     ("invoicing:billing_details_import", {}, "get", FINANCE),
     ("invoicing:billing_details_import", {}, "post", FINANCE),

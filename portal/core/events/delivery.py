@@ -29,13 +29,13 @@ from urllib.parse import urlsplit
 import requests
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook
 
 from portal.core.changes.sealing import unseal
 from portal.core.models import EventDelivery, EventEndpoint
+from portal.core.outbox import Outbox
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,14 @@ RETRY_AFTER = (30, 120, 600, 3600, 3 * 3600, 6 * 3600, 12 * 3600)
 #: An endpoint whose deliveries have all failed for this long is turned off.
 DISABLE_AFTER = dt.timedelta(days=1)
 SENDING_LEASE = dt.timedelta(minutes=10)
+#: At least once: a delivery whose worker died while sending is tried again (the receiver drops a duplicate).
+OUTBOX = Outbox(
+    model=EventDelivery,
+    retry_after=tuple(dt.timedelta(seconds=s) for s in RETRY_AFTER),
+    lease=SENDING_LEASE,
+    stuck=lambda now: {"state": EventDelivery.State.WAITING, "due_at": now},
+    related=("event", "endpoint"),
+)
 #: Seconds to connect and to wait for the answer.
 TIMEOUT = (5.0, 15.0)
 #: What of an error answer is kept for the delivery log.
@@ -91,21 +99,9 @@ def signed_headers(secret: str, event_id: str, body: str, at: dt.datetime) -> di
 
 def deliver(delivery_id: int) -> str | None:
     """One attempt at the delivery, if it is due and no other worker has it; its state after."""
-    with transaction.atomic():
-        delivery = (
-            EventDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk=delivery_id, state=EventDelivery.State.WAITING, due_at__lte=timezone.now())
-            .select_related("event", "endpoint")
-            .first()
-        )
-        if delivery is None:
-            return None
-        delivery.state, delivery.due_at, delivery.attempts = (
-            EventDelivery.State.SENDING,
-            timezone.now(),
-            delivery.attempts + 1,
-        )
-        delivery.save(update_fields=["state", "due_at", "attempts"])
+    delivery = OUTBOX.claim(delivery_id)
+    if delivery is None:
+        return None
     refusal = _refusal(delivery.endpoint)
     if refusal:  # not tried again: an Admin changes the endpoint
         return _record(delivery, None, refusal, final=True)
@@ -154,15 +150,14 @@ def _record(delivery: EventDelivery, status: int | None, error: str, *, final: b
         _turn_off(
             endpoint, _("The endpoint answered %(status)s: it wants no more events.") % {"status": "410 Gone"}
         )
-    elif delivery.attempts <= len(RETRY_AFTER) and not final:
-        wait = dt.timedelta(seconds=RETRY_AFTER[delivery.attempts - 1])
-        fields.update(state=EventDelivery.State.WAITING, due_at=now + wait)
+    elif not final and (again := OUTBOX.retry_at(delivery.attempts, now)) is not None:
+        fields.update(state=EventDelivery.State.WAITING, due_at=again)
     else:
         fields["state"] = EventDelivery.State.FAILED
     if fields["state"] != EventDelivery.State.DELIVERED:
         _failing(endpoint, now)
         logger.warning("event not delivered", extra={"delivery": delivery.pk, "status": status})
-    EventDelivery.objects.filter(pk=delivery.pk, state=EventDelivery.State.SENDING).update(**fields)
+    OUTBOX.settle(delivery, fields)
     return str(fields["state"])
 
 
@@ -182,15 +177,7 @@ def _turn_off(endpoint: EventEndpoint, why: str) -> None:
 
 def deliver_due(*, now: dt.datetime | None = None) -> dict[str, int]:
     """The worker's minute: deliveries due again, and those whose worker died while sending (tried again)."""
-    now = now or timezone.now()
-    stuck = EventDelivery.objects.filter(
-        state=EventDelivery.State.SENDING, due_at__lt=now - SENDING_LEASE
-    ).update(state=EventDelivery.State.WAITING, due_at=now)
-    due = list(
-        EventDelivery.objects.filter(state=EventDelivery.State.WAITING, due_at__lte=now)
-        .order_by("due_at")
-        .values_list("pk", flat=True)[:500]
-    )
+    due, stuck = OUTBOX.due(now or timezone.now())
     for delivery_id in due:
         deliver(delivery_id)
     return {"due": len(due), "stuck": stuck}

@@ -54,7 +54,10 @@ def line_works_id_set(*, user, line_works_id: str) -> None:
 
 def told(kind: NoticeKind, users: Iterable) -> list[tuple[object, str]]:
     """The people among `users` told of `kind`, with their way: active, allowed to see it, not turned off."""
+    from portal.core.access import roles_read
+
     users = [user for user in users if user is not None and user.is_active]
+    roles_read(users)
     chosen = dict(NoticeChoice.objects.filter(kind=kind.key, user__in=users).values_list("user_id", "way"))
     pairs = []
     for user in users:
@@ -87,7 +90,7 @@ def tell(
     kind = kind_named(kind_key)
     if kind is None:
         raise ValueError(f"unknown kind of notice: {kind_key}")
-    from portal.core.selectors import language_of
+    from portal.core.selectors import languages_of
 
     words: dict[str, Message] = {}
 
@@ -99,8 +102,10 @@ def tell(
         return words[language]
 
     notices = []
-    for user, way in told(kind, users):
-        notices += _written(kind, key, in_language(language_of(user)), user=user, way=way)
+    people = told(kind, users)
+    languages = languages_of([user for user, _way in people])
+    for user, way in people:
+        notices += _written(kind, key, in_language(languages[user.pk]), user=user, way=way)
     if rooms and kind.rooms:
         for room in NoticeRoom.objects.filter(enabled=True):
             if kind.key in room.kinds:

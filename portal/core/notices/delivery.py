@@ -46,6 +46,7 @@ from partner_api.errors import (
 )
 from portal.core.models import Notice
 from portal.core.notices.content import email_body, line_works_content, webhook_post
+from portal.core.outbox import Outbox
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,17 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER = (1, 5, 30, 120)
 #: How long an attempt may be under way before the worker that made it is taken for dead (its notice: UNKNOWN).
 SENDING_LEASE = dt.timedelta(minutes=10)
+#: At most once: a notice whose worker died while sending it may have arrived, and is never sent again.
+OUTBOX = Outbox(
+    model=Notice,
+    retry_after=tuple(dt.timedelta(minutes=m) for m in RETRY_AFTER),
+    lease=SENDING_LEASE,
+    stuck=lambda now: {
+        "state": Notice.State.UNKNOWN,
+        "error": _("The attempt to send it stopped half way: it may have arrived."),
+    },
+    related=("user", "room"),
+)
 
 
 def notify(
@@ -86,21 +98,9 @@ def notify(
 
 def deliver(notice_id: int) -> str | None:
     """One attempt at delivering the notice, if it is due and no other worker has it; its state after."""
-    with transaction.atomic():
-        notice = (
-            Notice.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk=notice_id, state=Notice.State.WAITING, due_at__lte=timezone.now())
-            .select_related("user", "room")
-            .first()
-        )
-        if notice is None:
-            return None
-        notice.state, notice.due_at, notice.attempts = (
-            Notice.State.SENDING,
-            timezone.now(),
-            notice.attempts + 1,
-        )
-        notice.save(update_fields=["state", "due_at", "attempts"])
+    notice = OUTBOX.claim(notice_id)
+    if notice is None:
+        return None
     try:
         _send(notice)
     except PartnerApiError as exc:
@@ -189,16 +189,16 @@ def _outcome_of(exc: PartnerApiError) -> str:
 def _record(notice: Notice, outcome: str, error: str) -> str:
     now = timezone.now()
     fields = {"error": error[:2000]}
+    again = OUTBOX.retry_at(notice.attempts, now) if outcome == "retry" else None
     if outcome == "sent":
         fields.update(state=Notice.State.SENT, sent_at=now)
-    elif outcome == "retry" and notice.attempts <= len(RETRY_AFTER):
-        wait = dt.timedelta(minutes=RETRY_AFTER[notice.attempts - 1])
-        fields.update(state=Notice.State.WAITING, due_at=now + wait)
+    elif again is not None:
+        fields.update(state=Notice.State.WAITING, due_at=again)
     elif outcome == "unknown":
         fields.update(state=Notice.State.UNKNOWN)
     else:
         fields.update(state=Notice.State.FAILED)
-    Notice.objects.filter(pk=notice.pk, state=Notice.State.SENDING).update(**fields)
+    OUTBOX.settle(notice, fields)
     if fields["state"] != Notice.State.SENT:
         logger.warning(
             "notice not delivered", extra={"notice": notice.pk, "state": fields["state"], "error": error}
@@ -209,15 +209,7 @@ def _record(notice: Notice, outcome: str, error: str) -> str:
 def deliver_due(*, now: dt.datetime | None = None) -> dict[str, int]:
     """The worker's minute: deliver the notices due (again), and take for unknown those whose attempt has been
     under way longer than `SENDING_LEASE` (their worker died: they may have been sent)."""
-    now = now or timezone.now()
-    stuck = Notice.objects.filter(state=Notice.State.SENDING, due_at__lt=now - SENDING_LEASE).update(
-        state=Notice.State.UNKNOWN, error=_("The attempt to send it stopped half way: it may have arrived.")
-    )
-    due = list(
-        Notice.objects.filter(state=Notice.State.WAITING, due_at__lte=now)
-        .order_by("due_at")
-        .values_list("pk", flat=True)[:500]
-    )
+    due, stuck = OUTBOX.due(now or timezone.now())
     for notice_id in due:
         deliver(notice_id)
     return {"due": len(due), "stuck": stuck}

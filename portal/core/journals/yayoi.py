@@ -1,8 +1,7 @@
 """The import format of Yayoi Kaikei (弥生インポート形式), the accounting package most of the partner's
-accountants use: the 25 fields of a journal line with the half-width places each holds, the tax categories the
-portal writes, and the cut of text by places. Shared by the journals: the purchases of LINE WORKS' invoice
-(billing/exports.py) and the sales of the partner's invoices to its customers (invoicing/exports.py), both
-downloaded as Shift_JIS through `portal.core.downloads.shift_jis_response`.
+accountants use: the 25 fields of a journal line with the half-width places each holds, the cut of text by places,
+and the writer of a journal entry (`portal.core.journals.model.Entry`) as one line. No header row; Shift_JIS only
+(`portal.core.downloads.shift_jis_response`).
 
 Yayoi documents the layout publicly: "仕訳データの項目と記述形式",
 https://support.yayoi-kk.co.jp/subcontents.html?page_id=18545 . A text field's length counts half-width places: a
@@ -14,7 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.conf import settings
+
 from portal.core.csv_export import neutralise
+from portal.core.journals.model import Entry, tax_key
 
 #: The 25 fields of a journal line as Yayoi's layout names them, with the half-width places each holds (None:
 #: the layout gives none). https://support.yayoi-kk.co.jp/subcontents.html?page_id=18545
@@ -46,16 +48,6 @@ JOURNAL_LAYOUT: tuple[tuple[str, int | None], ...] = (
     ("調整", 3),
 )
 
-#: Purchases from a qualified-invoice issuer (適格請求書発行事業者: LINE WORKS is one) at 10 %, tax included in
-#: the amount with the tax in its own column. Since the invoice system (October 2023) Yayoi's tax category
-#: joins the tax class, the accounting method and the invoice class (請求書区分: 適格, or 区分80%... for
-#: a supplier that issues no qualified invoice), as its import restrictions describe the tax column:
-#: https://support.yayoi-kk.co.jp/faq_Subcontents.html?grade_id=Kaikei&page_id=27184 ; layout of the field:
-#: https://support.yayoi-kk.co.jp/subcontents.html?page_id=18545
-TAX_QUALIFIED_PURCHASE_10 = "課対仕入内10%適格"
-#: Penalties are outside consumption tax (不課税).
-TAX_OUTSIDE = "対象外"
-
 
 def half_width_places(text: str) -> int:
     """The places `text` takes in the layout: two for a character Shift_JIS writes in two bytes (full-width:
@@ -81,11 +73,6 @@ def cut_to_places(text: str, places: int) -> str:
     return text
 
 
-#: Sales at 10 % (and the reduced 8 %) to a customer, tax included in the amount with the tax in its own
-#: column (課税売上 内税). The invoice class (適格...) is a purchase's; a sale's category has none.
-TAX_SALES = {10: "課税売上内10%", 8: "課税売上内軽減8%"}
-
-
 def fitted(row: Sequence) -> list:
     """A journal line's 25 values as written: each text neutralised (a spreadsheet opening the file runs no
     formula), then cut to its field's places; numbers as they are."""
@@ -96,3 +83,46 @@ def _fit(value, places: int | None):
     if not isinstance(value, str) or places is None:
         return value
     return cut_to_places(neutralise(value), places)
+
+
+#: The layout's field names: the lost-characters page names a column by them (the file has no header row).
+HEADER = tuple(name for name, _places in JOURNAL_LAYOUT)
+
+
+def row(entry: Entry) -> list:
+    """One journal line: identification flag 2000 (an entry that is not a slip), the accounts and tax categories
+    by the names of `settings.YAYOI_NAMES`. Since the invoice system (October 2023) a purchase's tax category
+    joins the invoice class (課対仕入内10%適格; 区分80% for an unregistered supplier's), as Yayoi's import
+    restrictions describe the tax column: https://support.yayoi-kk.co.jp/faq_Subcontents.html?grade_id=Kaikei&page_id=27184
+    """
+    names = settings.YAYOI_NAMES
+    debit, credit = entry.debit, entry.credit
+    return fitted(
+        [
+            "2000",  # identification flag: a journal entry that is not a slip
+            "",  # slip number
+            "",  # closing (blank: an ordinary entry)
+            entry.date.strftime("%Y/%m/%d"),  # transaction date
+            names[debit.account.value],
+            debit.sub_account,
+            "",  # debit department
+            names[tax_key(debit, entry)],
+            entry.amount,  # tax included
+            debit.tax_amount,
+            names[credit.account.value],
+            credit.sub_account,
+            "",  # credit department
+            names[tax_key(credit, entry)],
+            entry.amount,
+            credit.tax_amount,
+            entry.description,
+            "",  # number
+            "",  # due date
+            "0",  # type (0: journal entry)
+            "",  # created by
+            "",  # journal memo
+            "",  # sticky note 1
+            "",  # sticky note 2
+            "no",  # adjustment
+        ]
+    )
