@@ -26,6 +26,7 @@ class UploadForm(PortalForm):
             "An Excel workbook (.xlsx) or a CSV in UTF-8 or Shift_JIS, with the columns of the download."
         ),
         error_messages={"empty": gettext_lazy("The file is empty.")},
+        widget=forms.FileInput(attrs={"accept": ".xlsx,.csv,.txt,text/csv"}),
     )
 
 
