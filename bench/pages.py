@@ -75,6 +75,8 @@ EXCLUDED = {
     "invoicing:records_download": "a download of an export's ZIP, read through once to check its SHA-256",
     "invoicing:statement_pdf": "a download: the statement of account's PDF, laid out when asked (its page is measured)",
     "invoicing:statement_export": "a download of the statement of account's every line (its page is measured)",
+    "invoicing:billing_details_export": "a download of every customer's billing details (the import's file)",
+    "billing:prices_export": "a download of the whole price book (the import's file)",
     "saved:save": "opened by a list's save link only (a signed address the list page gives); its reads are none",
     "saved:open": "a redirect to a saved view's list, which the guard measures as that list",
     "saved:delete": "POST only: deletes a saved view",

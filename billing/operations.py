@@ -14,4 +14,6 @@ OPERATION_LABELS = {
     "portal.closeBillingMonth": _("Close a billing month"),
     "portal.reopenBillingMonth": _("Reopen a billing month"),
     "portal.acceptInvoiceCost": _("Accept a cost from LINE WORKS' invoice into the price book"),
+    "portal.addPrice": _("Add a price to the price book"),
+    "portal.importPriceBook": _("Import the price book from a file"),
 }

@@ -23,5 +23,7 @@ urlpatterns = [
     path("findings/<int:pk>/explain/", views.explain, name="explain"),
     path("prices/", views.prices, name="prices"),
     path("prices/add/", views.price_add, name="price_add"),
+    path("prices/export/", views.prices_export, name="prices_export"),
+    path("prices/import/", views.prices_import, name="prices_import"),
     path("prices/customers/", views.price_customers, name="price_customers"),
 ]

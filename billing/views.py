@@ -10,19 +10,22 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing import estimate, exports, selectors, services
 from billing.forms import CostAcceptForm, ExplainForm, MonthForm, PriceEntryForm, ReopenForm
+from billing.imports import PRICE_BOOK
 from billing.lists import FINDING_LIST, ITEM_LIST
 from billing.permissions import CHANGE_BILLING, REOPEN_MONTHS, VIEW_BILLING
 from customers import selectors as customers_selectors
 from portal.core import clock, lists
 from portal.core.access import can, require
-from portal.core.downloads import table_response
+from portal.core.downloads import Table, table_response
 from portal.core.htmx import partial_for
+from portal.core.imports.views import import_page
 from portal.core.journals.ledgers import journal_response
 from portal.core.lists import ListState
 
@@ -388,6 +391,29 @@ def price_add(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The price is added."))
             return redirect("billing:prices")
     return _prices_page(request, form)
+
+
+@require(VIEW_BILLING)
+@require_GET
+def prices_export(request: HttpRequest) -> HttpResponseBase:
+    """The price book (each entry in force from its day) in the layout its import reads back
+    (`billing.imports.PRICE_BOOK`): workbook, CSV in UTF-8 or Shift_JIS."""
+    rows = selectors.price_book_rows(user=request.user)
+    table = Table(header=PRICE_BOOK.header(), rows=(PRICE_BOOK.table_row(row) for row in rows))
+    return table_response(request, table, name="price-book")
+
+
+@require(CHANGE_BILLING)
+@require_http_methods(["GET", "POST"])
+def prices_import(request: HttpRequest) -> HttpResponse:
+    """The price book from a file: upload, dry run row by row, apply all or nothing."""
+    return import_page(
+        request,
+        PRICE_BOOK,
+        back_url=reverse("billing:prices"),
+        back_label=_("Price book"),
+        download_url=reverse("billing:prices_export"),
+    )
 
 
 @require(CHANGE_BILLING)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 OPERATION_LABELS = {
     "portal.setIssuerDetails": _("Change the partner's billing details"),
     "portal.setCustomerBilling": _("Change a customer's billing details"),
+    "portal.importBillingDetails": _("Import customers' billing details from a file"),
     "portal.issueCustomerInvoice": _("Issue an invoice to a customer"),
     "portal.issueCreditNote": _("Issue a credit note to a customer"),
     "portal.issueCorrectedInvoice": _("Issue a corrected invoice to a customer"),

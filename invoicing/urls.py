@@ -85,3 +85,9 @@ urlpatterns += [
     path("bank/csv-layouts/", views_bank.bank_mappings, name="bank_mappings"),
     path("bank/csv-layouts/<int:mapping_id>/", views_bank.bank_mapping, name="bank_mapping"),
 ]
+
+# Customers' billing details as a file, and back from one.
+urlpatterns += [
+    path("customers/export/", views.billing_details_export, name="billing_details_export"),
+    path("customers/import/", views.billing_details_import, name="billing_details_import"),
+]

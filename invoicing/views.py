@@ -8,7 +8,9 @@ import logging
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -16,12 +18,15 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from invoicing import rules, selectors, services, storage
 from invoicing.forms import CustomerBillingForm, IssuerDetailsForm
+from invoicing.imports import BILLING_DETAILS
 from invoicing.lists import DRAFTS_LIST
 from invoicing.permissions import CHANGE_INVOICING, VIEW_INVOICING
 from invoicing.selectors import bank as bank_reads
 from portal.core import lists
 from portal.core.access import Role, can, require, role_of
+from portal.core.downloads import Table, table_response
 from portal.core.htmx import partial_for
+from portal.core.imports.views import import_page
 from portal.core.lists import ListState
 from portal.core.shortcuts import found_or_404
 
@@ -188,4 +193,27 @@ def customer(request: HttpRequest, domain_id: int) -> HttpResponse:
             "transfer_names": bank_reads.transfer_names(domain_id=domain_id),
             "credit": bank_reads.customer_credit(domain_id=domain_id),
         },
+    )
+
+
+@require(VIEW_INVOICING)
+@require_GET
+def billing_details_export(request: HttpRequest) -> HttpResponseBase:
+    """Every customer still in the API with its billing details (empty cells when it has none), in the layout
+    the import reads back (`invoicing.imports.BILLING_DETAILS`): workbook, CSV in UTF-8 or Shift_JIS."""
+    rows = selectors.billing_details_rows(user=request.user)
+    table = Table(header=BILLING_DETAILS.header(), rows=(BILLING_DETAILS.table_row(row) for row in rows))
+    return table_response(request, table, name="billing-details")
+
+
+@require(CHANGE_INVOICING)
+@require_http_methods(["GET", "POST"])
+def billing_details_import(request: HttpRequest) -> HttpResponse:
+    """Customers' billing details from a file: upload, dry run row by row, apply all or nothing."""
+    return import_page(
+        request,
+        BILLING_DETAILS,
+        back_url=reverse("invoicing:start"),
+        back_label=_("Customer invoices"),
+        download_url=reverse("invoicing:billing_details_export"),
     )

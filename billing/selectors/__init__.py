@@ -7,7 +7,8 @@
 - `findings`: the month's check as its page reads it (`finding_list`, `finding_page`, `FindingFilters`,
   `FINDING_SORTS`, `finding_get`, `customers_unchecked`).
 - `prices`: the price book's page and the entries its form checks against (`price_entry_page`,
-  `price_entry_on`, `price_entry_next`).
+  `price_entry_on`, `price_entry_next`), and the book as its download and import read it (`price_book_rows`,
+  `price_entries_of`).
 - `customer_page`: the customer page's Billing section (`customer_billing_section`, `usage_chart`).
 - `costs`: costs learned from LINE WORKS' invoices as Finance's page reads them (`cost_proposal`, `cost_month_latest`), and why
   the estimate has no price for an item (`unpriced_why`, `Unpriced`).
@@ -59,7 +60,13 @@ from billing.selectors.invoices import (
     months_fetched,
 )
 from billing.selectors.items import ITEM_SORTS, ItemFilters, item_list, item_page, item_values
-from billing.selectors.prices import price_entry_next, price_entry_on, price_entry_page
+from billing.selectors.prices import (
+    price_book_rows,
+    price_entries_of,
+    price_entry_next,
+    price_entry_on,
+    price_entry_page,
+)
 
 __all__ = [
     "ChargedItem",
@@ -102,6 +109,8 @@ __all__ = [
     "price_book_stamp",
     "price_entry_next",
     "price_entry_on",
+    "price_book_rows",
+    "price_entries_of",
     "price_entry_page",
     "unpriced_why",
     "usage_chart",

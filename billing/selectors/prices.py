@@ -74,3 +74,49 @@ def price_entry_page(*, user, page, per_page: int) -> Page:
             rules.closed_month_touched(entry.effective_from, entry.next_from, closed) is not None
         )
     return result
+
+
+def _newest_by_key(entries) -> dict[tuple, PriceEntry]:
+    """Each item, tier, plan, customer and day's newest entry (a second entry of a day takes over the first)."""
+    newest: dict[tuple, PriceEntry] = {}
+    for entry in entries:
+        key = (entry.item_id, entry.sub_item_id, entry.plan, entry.domain_id, entry.effective_from)
+        if key not in newest or entry.pk > newest[key].pk:
+            newest[key] = entry
+    return newest
+
+
+def price_book_rows(*, user) -> list[dict]:
+    """The price book as its download writes it: each item, tier, plan, customer and day's entry in force (the
+    newest of a day), in the page's order, with its customer's company name."""
+    check(user, VIEW_BILLING)
+    entries = _newest_by_key(PriceEntry.objects.order_by(*PriceEntry._meta.ordering, "pk")).values()
+    names = customer_names({e.domain_id for e in entries if e.domain_id})
+    return [
+        {
+            "item_id": e.item_id,
+            "sub_item_id": e.sub_item_id,
+            "plan": e.plan,
+            "domain_id": e.domain_id,
+            "customer": names.get(e.domain_id, "") if e.domain_id else "",
+            "effective_from": e.effective_from,
+            "cost": e.cost,
+            "price": e.price,
+        }
+        for e in entries
+    ]
+
+
+def price_entries_of(*, user, keys: list[tuple], lock: bool = False) -> dict[tuple, dict]:
+    """The cost and price of the entries of these keys (item, tier, plan, customer, day; the newest of a day),
+    locked in the caller's transaction when `lock`."""
+    check(user, VIEW_BILLING)
+    qs = PriceEntry.objects.filter(item_id__in={key[0] for key in keys}).order_by("pk")
+    if lock:
+        qs = qs.select_for_update()
+    wanted = set(keys)
+    return {
+        key: {"cost": entry.cost, "price": entry.price}
+        for key, entry in _newest_by_key(qs).items()
+        if key in wanted
+    }

@@ -8,6 +8,8 @@ import datetime as dt
 from billing import rules
 from billing.models import MonthClosing, PriceEntry
 from billing.services.closing import MonthClosed
+from portal.core.models import AuditEntry
+from portal.core.services import audit_record
 
 
 def price_entry_create(
@@ -22,7 +24,8 @@ def price_entry_create(
     sub_item_id: str = "",
 ) -> PriceEntry:
     """Add a price from a date (never rewrites an earlier price: past months keep the price they had; a second
-    entry of the same day takes over from the first, as a price set for a cost learned from an invoice does). Refused
+    entry of the same day takes over from the first, as a price set for a cost learned from an invoice does), with
+    an audit entry (`portal.addPrice`). Refused
     (`MonthClosed`) when the price would be in force in a closed month (the form says so first)."""
     item_id = item_id.strip()
     later = (
@@ -41,7 +44,7 @@ def price_entry_create(
     touched = rules.closed_month_touched(effective_from, later, closed)
     if touched is not None:
         raise MonthClosed(*touched)
-    return PriceEntry.objects.create(
+    entry = PriceEntry.objects.create(
         item_id=item_id,
         sub_item_id=sub_item_id,
         plan=plan,
@@ -51,3 +54,19 @@ def price_entry_create(
         effective_from=effective_from,
         created_by=user,
     )
+    audit_record(
+        actor=user,
+        operation_id="portal.addPrice",
+        outcome=AuditEntry.Outcome.SUCCEEDED,
+        domain_id=domain_id,
+        sent={
+            "item": item_id,
+            "tier": sub_item_id,
+            "plan": plan,
+            "effective_from": effective_from.isoformat(),
+            "cost": cost,
+            "price": price,
+            "entry": entry.pk,
+        },
+    )
+    return entry

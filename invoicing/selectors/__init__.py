@@ -2,7 +2,8 @@
 selectors, never its models; the customers through theirs. One job a module:
 
 - `details`: the partner's billing details and each customer's (`issuer_mapping`, `details_mapping`,
-  `customer_billing_get`, the customers without them), how the partner bills (`bills_in_advance`,
+  `customer_billing_get`, the customers without them, all of them for the download and the import:
+  `billing_details_rows`, `billing_details_of`), how the partner bills (`bills_in_advance`,
   `month_basis`) and the month invoiced now (`default_month`).
 - `drafts`: the month's drafts worked out now (`month_drafts_worked_out`, `month_drafts`, `ready_drafts`,
   `draft_get`) and its latest issue run (`issue_run_latest`).
@@ -30,6 +31,8 @@ from invoicing.selectors.details import (
     DETAILS_FIELDS,
     ISSUER_FIELDS,
     RECIPIENT_FIELDS,
+    billing_details_of,
+    billing_details_rows,
     bills_in_advance,
     customer_billing_get,
     customer_get,
@@ -140,6 +143,8 @@ __all__ = [
     "SEND_FAILED",
     "SEND_NOT_SENT",
     "SEND_SENT",
+    "billing_details_of",
+    "billing_details_rows",
     "bills_in_advance",
     "corrections_of",
     "credit_left",

@@ -105,3 +105,34 @@ def default_month() -> tuple[int, int]:
         today = clock.today()
         return today.year, today.month
     return billing.last_closed_month()
+
+
+def billing_details_rows(*, user) -> list[dict]:
+    """Every customer still in the API with its billing details (empty when it has none), by company name: the
+    download of billing details, which the import reads back."""
+    check(user, VIEW_INVOICING)
+    billed = customers.customers_billed()
+    details = {
+        row["domain_id"]: row
+        for row in CustomerBilling.objects.filter(domain_id__in=list(billed)).values(
+            "domain_id", *RECIPIENT_FIELDS
+        )
+    }
+    rows = []
+    for domain_id, customer in sorted(billed.items(), key=lambda item: (item[1].company_name, item[0])):
+        row = details.get(domain_id) or {}
+        rows.append(
+            {**row, "domain_id": domain_id, "company": customer.company_name, "domain": customer.domain}
+        )
+    return rows
+
+
+def billing_details_of(*, user, domain_ids: list[int], lock: bool = False) -> tuple[dict, dict]:
+    """The billing details of these customers (by domainId; `lock`: rows locked in the caller's transaction),
+    and which of them are customers still in the API (by domainId, their company name and domain)."""
+    check(user, VIEW_INVOICING)
+    qs = CustomerBilling.objects.filter(domain_id__in=domain_ids)
+    if lock:
+        qs = qs.select_for_update()
+    details = {row["domain_id"]: row for row in qs.values("domain_id", *RECIPIENT_FIELDS)}
+    return details, customers.customers_billed(domain_ids=domain_ids)

@@ -74,6 +74,9 @@ MATRIX = [
     ("invoicing:bank_mappings", {}, "post", FINANCE),
     ("invoicing:bank_mapping", {"mapping_id": 0}, "get", FINANCE),
     ("invoicing:bank_mapping", {"mapping_id": 0}, "post", FINANCE),
+    ("invoicing:billing_details_export", {}, "get", FINANCE),
+    ("invoicing:billing_details_import", {}, "get", FINANCE),
+    ("invoicing:billing_details_import", {}, "post", FINANCE),
 ]
 #: Pages of an issued invoice: the matrix issues the month's invoice first (No. 1).
 NEEDS_ISSUED = {
@@ -98,9 +101,13 @@ NEEDS_BANK = {
     "invoicing:bank_line_explain",
     "invoicing:bank_mapping",
 }
-#: What an allowed post answers when it is not a redirect: the correction's page says the draft is the same; an
-#: import without a file is the statements' page saying so.
-POST_ANSWER = {"invoicing:correct": 200, "invoicing:bank_import": 200}
+#: What an allowed post answers when it is not a redirect: the correction's page says the draft is the same; a
+#: bank statement's or the billing details' import without a file shows its page again, saying so.
+POST_ANSWER = {
+    "invoicing:correct": 200,
+    "invoicing:bank_import": 200,
+    "invoicing:billing_details_import": 200,
+}
 IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
 DATA = {
     "invoicing:issue": {"confirmed": "1"},
