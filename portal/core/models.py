@@ -856,7 +856,8 @@ class EventDelivery(models.Model):
                 condition=models.Q(state__in=["waiting", "sending"]),
                 name="core_eventdelivery_due",
             ),
-            models.Index(fields=["endpoint", "-created_at"], name="core_eventdelivery_endpoint"),
+            # An endpoint's delivery log, newest first (deliveries made at the same moment in the order made).
+            models.Index(fields=["endpoint", "-created_at", "-id"], name="core_eventdelivery_log"),
         ]
         verbose_name = _("event delivery")
         verbose_name_plural = _("event deliveries")
