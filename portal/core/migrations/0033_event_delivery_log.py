@@ -4,18 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0032_api_tokens'),
+        ("core", "0032_api_tokens"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='eventdelivery',
-            name='core_eventdelivery_endpoint',
+            model_name="eventdelivery",
+            name="core_eventdelivery_endpoint",
         ),
         migrations.AddIndex(
-            model_name='eventdelivery',
-            index=models.Index(fields=['endpoint', '-created_at', '-id'], name='core_eventdelivery_log'),
+            model_name="eventdelivery",
+            index=models.Index(fields=["endpoint", "-created_at", "-id"], name="core_eventdelivery_log"),
         ),
     ]
