@@ -1,7 +1,7 @@
 """An uploaded bank file's bytes checked once, before any layout reads them: not empty, not over the size limit,
 not binary, and in a text encoding a bank writes (Shift_JIS, that is cp932 with JIS X 0201 half-width kana, or
-UTF-8). The one place a bank file's bytes are read; kept apart so a shared import machinery can take it over.
-"""
+UTF-8, read as every import reads a file: `portal.core.imports.files`). The one place a bank file's bytes are
+read."""
 
 from __future__ import annotations
 
@@ -9,17 +9,13 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from invoicing.bank.statement import BankFileRefused
+from portal.core.imports import files
 
 
 def max_bytes_allowed() -> int:
     """The largest bank file read, in bytes: the portal's request limit (`PORTAL_MAX_REQUEST_BYTES`, 1 MB by
     default: about 5,000 Zengin records, a month of an account with thousands of transfers)."""
     return settings.PORTAL_MAX_REQUEST_BYTES
-
-
-#: The encodings tried, in order: UTF-8 (with or without a BOM) first, since Shift_JIS bytes are rarely valid
-#: UTF-8 while the reverse is common; then Shift_JIS as Windows writes it (cp932, a superset of JIS X 0208/0201).
-ENCODINGS = ("utf-8-sig", "cp932")
 
 
 def size_checked(size: int, *, max_bytes: int | None = None) -> None:
@@ -48,14 +44,14 @@ def checked_bytes(data: bytes, *, max_bytes: int | None = None) -> bytes:
     return data
 
 
-def decoded(data: bytes, *, encodings: tuple[str, ...] = ENCODINGS) -> tuple[str, str]:
-    """The text of `data` and the encoding it was read in; refused when no encoding reads it whole."""
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in text):
-            raise BankFileRefused(_("The file holds control characters: it is not a bank statement."))
-        return text, encoding
-    raise BankFileRefused(_("The file's characters are neither Shift_JIS nor UTF-8."))
+def decoded(data: bytes) -> tuple[str, str]:
+    """The text of `data` and the encoding it was read in, as every import reads a file (UTF-8 with or without a
+    BOM, else Shift_JIS: `portal.core.imports.files.decoded`); refused when neither reads it whole, or when it
+    holds control characters."""
+    try:
+        text, encoding = files.decoded(data)
+    except files.FileRefused as refused:
+        raise BankFileRefused(str(refused)) from None
+    if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in text):
+        raise BankFileRefused(_("The file holds control characters: it is not a bank statement."))
+    return text, encoding

@@ -142,7 +142,7 @@ CSV_REFUSED = [
     (b"a,b\r\n2026/11/25,1\r\n", "Row 2 has 2 columns; the mapping reads column 5"),
     (bank_csv([("2026/11/25", "", "100", "A", "")]), "only payments out"),
     ("日付\r\n".encode("utf-16"), "The file is in UTF-16"),
-    (b"a,b\r\n\x81\x20\xff\r\n", "neither Shift_JIS nor UTF-8"),
+    (b"a,b\r\n\x81\x20\xff\r\n", "neither in UTF-8 nor in Shift_JIS: line 2"),
 ]
 
 
