@@ -1,6 +1,6 @@
 """The customer invoices' area of the portal's API (portal/core/api/): the issued invoices, credit notes and
-corrected invoices, with the search page's filters and paging; and a payment received, recorded as the issued
-invoice's page records it (its form, its service, its audit entry)."""
+corrected invoices, with the search page's filters and paging; and, as the issued invoice's page makes them (its
+form, its service, its audit entry): a payment received, recorded; the invoice sent to the customer."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from portal.core import clock
 from portal.core.api import ApiArea, ApiId, ErrorOut, change_body, list_answer, local_write, paged
 from portal.core.api import errors as api_errors
 from portal.core.api.lists import query_schema
+from portal.core.api.schemas import Strict
+from portal.core.formbase import PortalForm
 
 router = Router()
 AREA = ApiArea(
@@ -143,4 +145,69 @@ def invoice_payment(request: HttpRequest, number: ApiId, body: InvoicePaymentBod
         write=recorded,
         refused=(services.PaymentRefused,),
         out=PaymentOut,
+    )
+
+
+class SendOut(Schema):
+    """An issued invoice sent by e-mail with its PDF: checked (a dry run) or attempted."""
+
+    dry_run: bool
+    result: str = Field(
+        description="would_send (a dry run), sent or failed (recorded on the invoice, to retry)"
+    )
+    message: str
+    number: int
+    to: str = Field(description="The customer's e-mail address for invoices, where it goes.")
+    attempt_id: int | None = None
+
+
+class CustomerInvoiceSendBody(Strict):
+    dry_run: bool = Field(False, description="Check and say where it would go; send nothing.")
+
+
+@router.post(
+    "/{number}/send",
+    auth=AREA.writes,
+    response={200: SendOut, **{status: ErrorOut for status in (401, 403, 404, 409, 422, 428, 429)}},
+    url_name="customer_invoice_send",
+    summary="Send an issued invoice to the customer by e-mail, with its PDF (a first sending, or a retry)",
+)
+def invoice_send(request: HttpRequest, number: ApiId, body: CustomerInvoiceSendBody):
+    """As the issued invoice's page: to the customer's e-mail for invoices, never twice (a sending under way or
+    done is refused); a failure is recorded on the invoice with its reason, to retry; in the audit trail
+    (portal.sendCustomerInvoice) with the token. Nothing is sent to LINE WORKS."""
+    if selectors.issued_get(user=request.user, number=number) is None:
+        raise api_errors.not_found()
+    try:
+        _invoice, to = services.invoice_sendable(number=number)
+    except services.SendRefused as refused:
+        why: str | None = str(refused)
+        to = ""
+    else:
+        why = None
+
+    def sent(form) -> dict:
+        attempt = services.invoice_send(user=request.user, number=number)
+        return {
+            "result": str(attempt.outcome),
+            "message": services.attempt_words(attempt, number=number),
+            "number": number,
+            "to": attempt.to,
+            "attempt_id": attempt.pk,
+        }
+
+    return local_write(
+        request,
+        body,
+        form=PortalForm,  # the page's button posts nothing else
+        answer=lambda form: {
+            "result": "would_send",
+            "message": gettext("Nothing was sent. This is where it would go."),
+            "number": number,
+            "to": to,
+        },
+        write=sent,
+        refused=(services.SendRefused,),
+        refusal=why,
+        out=SendOut,
     )

@@ -93,6 +93,7 @@ MATRIX = [
     ("api:billing_costs_accept", "month", "post", "billing", WRITE),
     ("api:customer_invoices", None, "get", "invoicing", READ),
     ("api:customer_invoice_payment", "invoice", "post", "invoicing", WRITE),
+    ("api:customer_invoice_send", "invoice", "post", "invoicing", WRITE),
     ("api:operation", "operation", "get", None, WRITE),
 ]
 #: Each endpoint of one customer: with PORTFOLIO_ONLY, an Account manager's token reads theirs, not another's.
@@ -141,6 +142,7 @@ def body_for(name: str) -> dict:
             "effective_from": later,
         },
         "api:billing_month_close": {},
+        "api:customer_invoice_send": {},
         "api:billing_month_reopen": {"reason": "A credit note from the vendor"},
         "api:billing_costs_accept": {"choice": "all"},
         "api:subscription_renewal": {"type": "STAY"},
@@ -205,7 +207,9 @@ def make_rows() -> dict:
         quantity=1,
         apply_date=today + dt.timedelta(days=10),
     )
-    invoice = make_issued(56, domain_id=customer.domain_id)
+    invoice = make_issued(  # ready to send: an address, its PDF
+        56, domain_id=customer.domain_id, recipient={"invoice_email": "ap@example.com"}, pdf_sha256="0" * 64
+    )
     # Billing: October 2026 open, with a cost its invoice says that the price book lacks; September closed.
     MonthClosing.objects.create(**CLOSED_MONTH, closed_at=timezone.now())
     InvoiceCost.objects.create(

@@ -14,6 +14,7 @@ from portal.core import clock
 from portal.core.access import Role
 from portal.core.models import ApiCall, ApiIdempotency, AuditEntry, Operation
 from tests.customers.factories import make_customer
+from tests.invoicing.conftest import issuer, month  # noqa: F401  (fixtures of the invoice sent)
 from tests.subscriptions.factories import make_subscription
 
 pytestmark = pytest.mark.django_db
@@ -180,6 +181,7 @@ def test_every_write_is_named_here():
         "api:billing_month_close",
         "api:billing_month_reopen",
         "api:billing_costs_accept",
+        "api:customer_invoice_send",
     }
     assert set(CHANGES) | local == {name for name, _obj, method, _area, _level in MATRIX if method == "post"}
 
@@ -519,3 +521,62 @@ def test_costs_from_line_works_invoice_checked_then_accepted_once(api_as):
         "2026-10 is closed: its findings, explanations and prices are read-only. An Admin can reopen it."
     )
     assert PriceEntry.objects.count() == 2
+
+
+# --- An issued invoice sent to the customer: the portal's own mail, once --------------------------------------
+
+
+def test_an_issued_invoice_checked_then_sent_once_and_audited_with_the_token(api_as, request):
+    from django.core import mail
+
+    from invoicing import services
+    from invoicing.models import CustomerBilling, InvoiceSending, IssuedInvoice
+    from tests.fixtures.personas import make_persona
+    from tests.invoicing.conftest import M
+
+    october = request.getfixturevalue("month")  # tests/invoicing's October: Alpha and Beta
+    CustomerBilling.objects.filter(domain_id=october["alpha"].domain_id).update(
+        invoice_email="ap@alpha.example"
+    )
+    CustomerBilling.objects.create(
+        domain_id=october["beta"].domain_id, bill_to_name="Beta Clinic", bill_to_address="Kobe", language="en"
+    )
+    run = services.month_issue_request(user=make_persona(Role.FINANCE), **M)
+    services.month_issue(run_id=run.pk)
+    alpha, beta = (IssuedInvoice.objects.get(domain_id=october[c].domain_id) for c in ("alpha", "beta"))
+    api = api_as(Role.FINANCE)
+    url = reverse("api:customer_invoice_send", args=[alpha.number])
+
+    no_address = api.post(reverse("api:customer_invoice_send", args=[beta.number]), {"dry_run": True})
+    assert no_address.status_code == 409
+    assert no_address.json()["error"]["message"] == (
+        "The customer has no e-mail address for invoices: add it to its billing details."
+    )
+    checked = api.post(url, {"dry_run": True})
+    assert checked.status_code == 200, checked.content
+    assert checked.json() | {"message": ""} == {
+        "dry_run": True,
+        "result": "would_send",
+        "message": "",
+        "number": alpha.number,
+        "to": "ap@alpha.example",
+        "attempt_id": None,
+    }
+    assert not InvoiceSending.objects.exists() and not mail.outbox
+    assert api.post(url, {}).status_code == 428
+
+    sent = api.post(url, {}, **{"Idempotency-Key": "send-1"})
+    assert sent.status_code == 200, sent.content
+    assert sent.json()["result"] == "sent"
+    assert sent.json()["message"] == f"Invoice No. {alpha.number} is sent to ap@alpha.example."
+    attempt = InvoiceSending.objects.get()
+    assert sent.json()["attempt_id"] == attempt.pk and attempt.attempted_by == api.user
+    assert [m.to for m in mail.outbox] == [["ap@alpha.example"]]
+    audit = AuditEntry.objects.get(operation_id="portal.sendCustomerInvoice")
+    assert (audit.api_token, audit.actor) == (api.token, api.user)
+    again = api.post(url, {}, **{"Idempotency-Key": "send-1"})
+    assert (again.status_code, again.json()) == (200, sent.json())
+    twice = api.post(url, {}, **{"Idempotency-Key": "send-2"})
+    assert twice.status_code == 409
+    assert twice.json()["error"]["message"] == "This invoice is sent or being sent already."
+    assert len(mail.outbox) == 1  # sent once
