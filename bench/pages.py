@@ -121,6 +121,7 @@ EXCLUDED = {
     },
     "api:customer_invoice_payment": "POST only: an API write (its dry run reads one issued invoice, as its page)",
     "api:customer_invoice_send": "POST only: an API write (its dry run reads one issued invoice and its address)",
+    "api:customer_invoices_issue": "POST only: an API write (its dry run works out one month's ready drafts, as issuing does)",
     "api:billing_price_add": "POST only: an API write (its dry run checks one price, as the price book's form)",
     "api:billing_month_close": "POST only: an API write (its dry run reads whether one month is closed)",
     "api:billing_month_reopen": "POST only: an API write (its dry run reads whether one month is closed)",

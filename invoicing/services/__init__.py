@@ -39,6 +39,7 @@ from invoicing.services.issuing import (
     IssueRefused,
     invoice_issue,
     month_issue,
+    month_issue_check,
     month_issue_request,
     month_issue_task,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "invoice_sender",
     "issuer_details_set",
     "month_issue",
+    "month_issue_check",
     "month_issue_request",
     "month_issue_task",
     "month_pdfs_render",

@@ -24,6 +24,7 @@ from tests.api.conftest import NONE, READ, WRITE, token_of_levels
 from tests.core.test_url_coverage import api_operations
 from tests.customers.factories import hand_every_customer_to, make_customer
 from tests.fixtures.personas import make_persona
+from tests.invoicing.conftest import make_billed_month, make_issuer
 from tests.options.factories import make_option, make_order
 from tests.search.factories import make_issued
 from tests.subscriptions.factories import make_pre_order, make_reservation, make_subscription
@@ -94,6 +95,7 @@ MATRIX = [
     ("api:customer_invoices", None, "get", "invoicing", READ),
     ("api:customer_invoice_payment", "invoice", "post", "invoicing", WRITE),
     ("api:customer_invoice_send", "invoice", "post", "invoicing", WRITE),
+    ("api:customer_invoices_issue", "month", "post", "invoicing", WRITE),
     ("api:operation", "operation", "get", None, WRITE),
 ]
 #: Each endpoint of one customer: with PORTFOLIO_ONLY, an Account manager's token reads theirs, not another's.
@@ -143,6 +145,7 @@ def body_for(name: str) -> dict:
         },
         "api:billing_month_close": {},
         "api:customer_invoice_send": {},
+        "api:customer_invoices_issue": {},
         "api:billing_month_reopen": {"reason": "A credit note from the vendor"},
         "api:billing_costs_accept": {"choice": "all"},
         "api:subscription_renewal": {"type": "STAY"},
@@ -210,6 +213,8 @@ def make_rows() -> dict:
     invoice = make_issued(  # ready to send: an address, its PDF
         56, domain_id=customer.domain_id, recipient={"invoice_email": "ap@example.com"}, pdf_sha256="0" * 64
     )
+    make_issuer()  # invoicing: October 2026 has a draft ready to issue (tests/invoicing's)
+    make_billed_month()
     # Billing: October 2026 open, with a cost its invoice says that the price book lacks; September closed.
     MonthClosing.objects.create(**CLOSED_MONTH, closed_at=timezone.now())
     InvoiceCost.objects.create(

@@ -182,6 +182,7 @@ def test_every_write_is_named_here():
         "api:billing_month_reopen",
         "api:billing_costs_accept",
         "api:customer_invoice_send",
+        "api:customer_invoices_issue",
     }
     assert set(CHANGES) | local == {name for name, _obj, method, _area, _level in MATRIX if method == "post"}
 
@@ -580,3 +581,51 @@ def test_an_issued_invoice_checked_then_sent_once_and_audited_with_the_token(api
     assert twice.status_code == 409
     assert twice.json()["error"]["message"] == "This invoice is sent or being sent already."
     assert len(mail.outbox) == 1  # sent once
+
+
+def test_a_months_drafts_checked_then_issued_once_per_key(
+    api_as, request, django_capture_on_commit_callbacks
+):
+    from invoicing import services
+    from invoicing.models import IssuedInvoice, IssueRun
+    from tests.invoicing.conftest import M
+
+    october = request.getfixturevalue("month")  # Alpha's draft ready, Beta's blocked (no billing details)
+    api = api_as(Role.FINANCE)
+    url = reverse("api:customer_invoices_issue", kwargs=M)
+    checked = api.post(url, {"dry_run": True})
+    assert checked.status_code == 200, checked.content
+    assert checked.json() | {"message": ""} == {
+        "dry_run": True,
+        "result": "would_issue",
+        "message": "",
+        "year": 2026,
+        "month": 10,
+        "ready": 1,
+        "total": 7621,
+        "run_id": None,
+    }
+    assert not IssueRun.objects.exists()
+    assert api.post(url, {}).status_code == 428
+
+    with django_capture_on_commit_callbacks() as queued:
+        issuing = api.post(url, {}, **{"Idempotency-Key": "issue-1"})
+    assert issuing.status_code == 200, issuing.content
+    run = IssueRun.objects.get()
+    assert (issuing.json()["result"], issuing.json()["run_id"], run.requested_by) == (
+        "issuing",
+        run.pk,
+        api.user,
+    )
+    assert len(queued) == 1  # the worker's task, once committed
+    services.month_issue(run_id=run.pk)  # the worker
+    issued = IssuedInvoice.objects.get()
+    assert (issued.domain_id, issued.total) == (october["alpha"].domain_id, 7621)
+    audit = AuditEntry.objects.get(operation_id="portal.issueCustomerInvoice")
+    assert audit.actor == api.user
+    again = api.post(url, {}, **{"Idempotency-Key": "issue-1"})
+    assert (again.status_code, again.json()) == (200, issuing.json())
+    nothing = api.post(url, {}, **{"Idempotency-Key": "issue-2"})
+    assert nothing.status_code == 409
+    assert nothing.json()["error"]["message"] == "No draft of this month is ready to issue."
+    assert IssueRun.objects.count() == 1 and IssuedInvoice.objects.count() == 1
