@@ -120,6 +120,12 @@ EXCLUDED = {
         )
     },
     "api:customer_invoice_payment": "POST only: an API write (its dry run reads one issued invoice, as its page)",
+    "api:customer_invoice_send": "POST only: an API write (its dry run reads one issued invoice and its address)",
+    "api:customer_invoices_issue": "POST only: an API write (its dry run works out one month's ready drafts, as issuing does)",
+    "api:billing_price_add": "POST only: an API write (its dry run checks one price, as the price book's form)",
+    "api:billing_month_close": "POST only: an API write (its dry run reads whether one month is closed)",
+    "api:billing_month_reopen": "POST only: an API write (its dry run reads whether one month is closed)",
+    "api:billing_costs_accept": "POST only: an API write (its dry run reads one month's proposal, as its page)",
     "core:notice_test": "POST only: sends the person a test notice",
     "core:event_endpoint_secret": "POST only: makes an event endpoint's new secret",
     "core:event_endpoint_test": "POST only: sends an event endpoint a test event",

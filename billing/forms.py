@@ -221,6 +221,19 @@ class PriceEntryForm(PortalForm):
         self.cleaned_data["domain_id"] = picked[0].domain_id
         return customers_selectors.customer_pick_label(picked[0])
 
+    def entry(self) -> dict:
+        """The valid form's price entry, as `services.price_entry_create` takes it (its page and the API's)."""
+        data = self.cleaned_data
+        return {
+            "item_id": data["item_id"],
+            "plan": data["plan"],
+            "domain_id": data["domain_id"],
+            "cost": data["cost"],
+            "price": data["price"],
+            "effective_from": data["effective_from"],
+            "sub_item_id": data.get("sub_item_id") or "",
+        }
+
     def clean(self):
         data = super().clean()
         item_id, day = data.get("item_id"), data.get("effective_from")

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import ROUND_DOWN, Decimal
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from portal.core.vocabulary import LICENSE_PLANS, PAID_PLANS, item_name  # noqa: F401  (billed per licence; paid)
 
@@ -113,3 +113,50 @@ def finding_subject_name(kind: str, subject: str) -> str:
     if kind in ("cost", "quantity", "active_not_billed"):
         return item_name(subject.split(":", 1)[0])
     return ""
+
+
+def month_words(year: int, month: int) -> str:
+    """A month as the pages name it (2026-10)."""
+    return gettext("%(year)d-%(month)02d") % {"year": year, "month": month}
+
+
+def closed_month_words(year: int, month: int) -> str:
+    """Why a write of a closed month is refused, as its page and the API say it."""
+    return gettext(
+        "%(month)s is closed: its findings, explanations and prices are read-only. An Admin can reopen it."
+    ) % {"month": month_words(year, month)}
+
+
+# --- What closing a month and accepting costs say (their pages and the API's) ------------------------------------
+
+
+def not_closable_words() -> str:
+    return gettext("A month can be closed only once it has ended.")
+
+
+def closed_now_words(year: int, month: int) -> str:
+    return gettext("%(month)s is closed: its findings, explanations and prices are read-only now.") % {
+        "month": month_words(year, month)
+    }
+
+
+def not_closed_words(year: int, month: int) -> str:
+    return gettext("%(month)s is not closed.") % {"month": month_words(year, month)}
+
+
+def reopened_words(year: int, month: int) -> str:
+    return gettext("%(month)s is reopened: its findings, explanations and prices can be changed again.") % {
+        "month": month_words(year, month)
+    }
+
+
+def costs_accepted_words(n: int, year: int, month: int) -> str:
+    return ngettext(
+        "%(n)d cost from LINE WORKS' invoice is in the price book from %(month)s.",
+        "%(n)d costs from LINE WORKS' invoice are in the price book from %(month)s.",
+        n,
+    ) % {"n": n, "month": month_words(year, month)}
+
+
+def nothing_to_accept_words() -> str:
+    return gettext("Nothing was added: the price book has these costs already.")

@@ -12,14 +12,14 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from billing import estimate, exports, selectors, services
+from billing import estimate, exports, rules, selectors, services
 from billing.forms import CostAcceptForm, ExplainForm, MonthForm, PriceEntryForm, ReopenForm
 from billing.imports import PRICE_BOOK
 from billing.lists import FINDING_LIST, ITEM_LIST
 from billing.permissions import CHANGE_BILLING, REOPEN_MONTHS, VIEW_BILLING
+from billing.rules import closed_month_words
 from customers import selectors as customers_selectors
 from portal.core import clock, lists
 from portal.core.access import can, require
@@ -28,12 +28,6 @@ from portal.core.htmx import partial_for
 from portal.core.imports.views import import_page
 from portal.core.journals.ledgers import journal_response
 from portal.core.lists import ListState
-
-
-def _closed_message(year: int, month: int) -> str:
-    return _(
-        "%(month)s is closed: its findings, explanations and prices are read-only. An Admin can reopen it."
-    ) % {"month": _("%(year)d-%(month)02d") % {"year": year, "month": month}}
 
 
 @require(VIEW_BILLING)
@@ -254,15 +248,11 @@ def close_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     try:
         services.month_close(user=request.user, year=year, month=month, today=clock.today())
     except services.MonthClosed:
-        messages.info(request, _closed_message(year, month))
+        messages.info(request, closed_month_words(year, month))
     except services.MonthNotClosable:
-        messages.error(request, _("A month can be closed only once it has ended."))
+        messages.error(request, rules.not_closable_words())
     else:
-        messages.success(
-            request,
-            _("%(month)s is closed: its findings, explanations and prices are read-only now.")
-            % {"month": _("%(year)d-%(month)02d") % {"year": year, "month": month}},
-        )
+        messages.success(request, rules.closed_now_words(year, month))
     return redirect("billing:findings", year=year, month=month)
 
 
@@ -271,11 +261,7 @@ def reopen_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     """The confirmation page of reopening a closed month (what it allows again, the reason), then the reopening."""
     state = selectors.month_closing_state(user=request.user, year=year, month=month)
     if not state["closed"]:
-        messages.info(
-            request,
-            _("%(month)s is not closed.")
-            % {"month": _("%(year)d-%(month)02d") % {"year": year, "month": month}},
-        )
+        messages.info(request, rules.not_closed_words(year, month))
         return redirect("billing:findings", year=year, month=month)
     form = ReopenForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
@@ -284,11 +270,7 @@ def reopen_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
             services.month_reopen(
                 user=request.user, year=year, month=month, reason=form.cleaned_data["reason"]
             )
-        messages.success(
-            request,
-            _("%(month)s is reopened: its findings, explanations and prices can be changed again.")
-            % {"month": _("%(year)d-%(month)02d") % {"year": year, "month": month}},
-        )
+        messages.success(request, rules.reopened_words(year, month))
         return redirect("billing:findings", year=year, month=month)
     return render(
         request,
@@ -304,7 +286,7 @@ def check_month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     try:
         counts = services.finding_month_check(year=year, month=month)
     except services.MonthClosed:
-        messages.error(request, _closed_message(year, month))
+        messages.error(request, closed_month_words(year, month))
         return redirect("billing:findings", year=year, month=month)
     messages.success(request, _("Check done: %(n)d findings.") % {"n": sum(counts.values())})
     return redirect("billing:findings", year=year, month=month)
@@ -333,7 +315,7 @@ def explain(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "finding": finding,
             "form": form,
-            "refusal": _closed_message(finding.year, finding.month) if closed else "",
+            "refusal": closed_month_words(finding.year, finding.month) if closed else "",
         },
         status=409 if closed and request.method == "POST" else 200,
     )
@@ -373,20 +355,10 @@ def prices(request: HttpRequest) -> HttpResponse:
 def price_add(request: HttpRequest) -> HttpResponse:
     form = PriceEntryForm(request.POST, user=request.user)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            services.price_entry_create(
-                user=request.user,
-                item_id=data["item_id"],
-                plan=data["plan"],
-                domain_id=data["domain_id"],
-                cost=data["cost"],
-                price=data["price"],
-                effective_from=data["effective_from"],
-                sub_item_id=data.get("sub_item_id") or "",
-            )
+            services.price_entry_create(user=request.user, **form.entry())
         except services.MonthClosed as closed:  # closed between the form's check and the write
-            form.add_error(None, _closed_message(closed.year, closed.month))
+            form.add_error(None, closed_month_words(closed.year, closed.month))
         else:
             messages.success(request, _("The price is added."))
             return redirect("billing:prices")
@@ -455,7 +427,7 @@ def costs_accept(request: HttpRequest, year: int, month: int) -> HttpResponse:
     acceptable = {r.key: r for r in proposal["to_accept"]}
     form = CostAcceptForm(request.POST, acceptable=list(acceptable))
     if proposal["closed"]:
-        messages.error(request, _closed_message(year, month))
+        messages.error(request, closed_month_words(year, month))
         return redirect("billing:costs", year=year, month=month)
     if not form.is_valid():
         return _costs_page(request, year, month, form)
@@ -466,17 +438,9 @@ def costs_accept(request: HttpRequest, year: int, month: int) -> HttpResponse:
     try:
         added = services.invoice_cost_accept(user=request.user, year=year, month=month, keys=keys)
     except services.NothingToAccept:
-        messages.info(request, _("Nothing was added: the price book has these costs already."))
+        messages.info(request, rules.nothing_to_accept_words())
     except services.MonthClosed as closed:
-        messages.error(request, _closed_message(closed.year, closed.month))
+        messages.error(request, closed_month_words(closed.year, closed.month))
     else:
-        messages.success(
-            request,
-            ngettext(
-                "%(n)d cost from LINE WORKS' invoice is in the price book from %(month)s.",
-                "%(n)d costs from LINE WORKS' invoice are in the price book from %(month)s.",
-                len(added),
-            )
-            % {"n": len(added), "month": _("%(year)d-%(month)02d") % {"year": year, "month": month}},
-        )
+        messages.success(request, rules.costs_accepted_words(len(added), year, month))
     return redirect("billing:costs", year=year, month=month)

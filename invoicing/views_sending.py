@@ -119,22 +119,19 @@ def issued(request: HttpRequest, number: int) -> HttpResponse:
     return _issued_page(request, number)
 
 
-def _sent_or_said(request: HttpRequest, number: int, sent: str, **send) -> None:
-    """Send one invoice (`services.invoice_send`) and say the outcome: `sent` (with its number and address), the
-    failure in the reader's words, or why nothing was sent."""
+def _sent_or_said(request: HttpRequest, number: int, sent: str | None, **send) -> None:
+    """Send one invoice (`services.invoice_send`) and say the outcome: `sent` (with its number and address; a
+    first sending's words when None), the failure in the reader's words, or why nothing was sent."""
     try:
         attempt = services.invoice_send(number=number, **send)
     except services.SendRefused as refused:
         messages.info(request, str(refused))
         return
+    said = services.attempt_words(attempt, number=number, sent=sent)
     if attempt.outcome == attempt.Outcome.SENT:
-        messages.success(request, sent % {"number": number, "to": attempt.to})
+        messages.success(request, said)
     else:
-        messages.error(
-            request,
-            _("Invoice No. %(number)s could not be sent: %(reason)s")
-            % {"number": number, "reason": attempt.failure_sentence()},
-        )
+        messages.error(request, said)
 
 
 @require(CHANGE_INVOICING)
@@ -143,7 +140,7 @@ def send(request: HttpRequest, number: int) -> HttpResponse:
     """Send one issued invoice now; the outcome is recorded on it (a failure with its reason, to retry). A second
     click while it is sent or being sent sends nothing."""
     found_or_404(selectors.issued_get(user=request.user, number=number))
-    _sent_or_said(request, number, _("Invoice No. %(number)s is sent to %(to)s."), user=request.user)
+    _sent_or_said(request, number, None, user=request.user)
     back = request.POST.get("back")
     if back == "month":
         invoice = selectors.issued_get(user=request.user, number=number)

@@ -77,15 +77,23 @@ class IssueRefused(Exception):
     pass
 
 
-def month_issue_request(*, user, year: int, month: int) -> IssueRun:
-    """Issue the month's ready drafts in the background (the page polls the run). A run of the month already
-    under way is returned and queued again (a dead worker's run resumes; issuing skips what is issued)."""
+def month_issue_check(*, user, year: int, month: int) -> tuple[list[drafts.Draft], IssueRun | None]:
+    """What a request to issue the month would do, without doing it (reads only; the API's dry run too): its
+    ready drafts and the run of the month under way, if any; `IssueRefused` when there is nothing to do (no
+    draft ready, no PDF still to render, no run under way)."""
     check(user, CHANGE_INVOICING)
     ready = selectors.ready_drafts(user=user, year=year, month=month, issue_date=clock.today())
     run = IssueRun.objects.filter(year=year, month=month, finished_at=None).first()
+    if run is None and not ready and not pdfs_missing(year=year, month=month):
+        raise IssueRefused(_("No draft of this month is ready to issue."))
+    return ready, run
+
+
+def month_issue_request(*, user, year: int, month: int) -> IssueRun:
+    """Issue the month's ready drafts in the background (the page polls the run). A run of the month already
+    under way is returned and queued again (a dead worker's run resumes; issuing skips what is issued)."""
+    ready, run = month_issue_check(user=user, year=year, month=month)
     if run is None:
-        if not ready and not pdfs_missing(year=year, month=month):
-            raise IssueRefused(_("No draft of this month is ready to issue."))
         try:
             with transaction.atomic():
                 run = IssueRun.objects.create(year=year, month=month, requested_by=user, total=len(ready))

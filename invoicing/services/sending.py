@@ -190,7 +190,33 @@ def _attempt_open(
             raise SendRefused(
                 _("This invoice was sent again or is being sent again already: see its attempts.")
             ) from None
-        raise SendRefused(_("This invoice is sent or being sent already.")) from None
+        raise SendRefused(_already_sent()) from None
+
+
+def _already_sent() -> str:
+    return _("This invoice is sent or being sent already.")
+
+
+def invoice_sendable(*, number: int) -> tuple[IssuedInvoice, str]:
+    """Whether invoice `number` can be sent now, without sending it (reads only: the API's dry run): it and the
+    address it would go to, or `SendRefused` as `invoice_send` refuses a first sending (no address, its PDF not
+    ready, sent or being sent already)."""
+    invoice, address = _sendable(number=number, to=None)
+    busy = [InvoiceSending.Outcome.SENDING, InvoiceSending.Outcome.SENT]
+    if invoice.sendings.filter(round=0, outcome__in=busy).exists():
+        raise SendRefused(_already_sent())
+    return invoice, address
+
+
+def attempt_words(attempt: InvoiceSending, *, number: int, sent: str | None = None) -> str:
+    """What an attempt came to, as its page and the API say it: sent (`sent`, with its number and address; a
+    first sending's words unless given) or its failure in the reader's words."""
+    if attempt.outcome == InvoiceSending.Outcome.SENT:
+        return (sent or _("Invoice No. %(number)s is sent to %(to)s.")) % {"number": number, "to": attempt.to}
+    return _("Invoice No. %(number)s could not be sent: %(reason)s") % {
+        "number": number,
+        "reason": attempt.failure_sentence(),
+    }
 
 
 def _attempt_make(attempt: InvoiceSending, invoice: IssuedInvoice, *, address: str, connection) -> None:

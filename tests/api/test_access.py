@@ -13,7 +13,9 @@ import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from billing.models import InvoiceCost, MonthClosing
 from options.rules import first_of_next_month
 from portal.core import clock
 from portal.core.access import Role, named_urls
@@ -22,6 +24,7 @@ from tests.api.conftest import NONE, READ, WRITE, token_of_levels
 from tests.core.test_url_coverage import api_operations
 from tests.customers.factories import hand_every_customer_to, make_customer
 from tests.fixtures.personas import make_persona
+from tests.invoicing.conftest import make_billed_month, make_issuer
 from tests.options.factories import make_option, make_order
 from tests.search.factories import make_issued
 from tests.subscriptions.factories import make_pre_order, make_reservation, make_subscription
@@ -39,9 +42,12 @@ AREA_ROLES = {
     "billing": ({AM, FIN, ADM}, {FIN, ADM}),
     "invoicing": ({FIN, ADM}, {FIN, ADM}),
 }
+#: The endpoints that ask more than their area's level: the only roles that may, besides the token's level.
+ONLY = {"api:billing_month_reopen": {ADM}}  # reopening a closed month: Admins only
 #: Who follows changes (the operation): those who may send them.
 SENDERS = {AM, ADM}
 OPERATION_ID = uuid.UUID("00000000-0000-0000-0000-000000000056")
+CLOSED_MONTH = {"year": 2026, "month": 9}
 
 # (url name, object, method, area, level needed); `None` area: any area the token may write (operations).
 MATRIX = [
@@ -82,8 +88,14 @@ MATRIX = [
     ("api:scheduled_changes", None, "get", "schedule", READ),
     ("api:billing_invoices", None, "get", "billing", READ),
     ("api:billing_items", "month", "get", "billing", READ),
+    ("api:billing_price_add", None, "post", "billing", WRITE),
+    ("api:billing_month_close", "month", "post", "billing", WRITE),
+    ("api:billing_month_reopen", "closed_month", "post", "billing", WRITE),
+    ("api:billing_costs_accept", "month", "post", "billing", WRITE),
     ("api:customer_invoices", None, "get", "invoicing", READ),
     ("api:customer_invoice_payment", "invoice", "post", "invoicing", WRITE),
+    ("api:customer_invoice_send", "invoice", "post", "invoicing", WRITE),
+    ("api:customer_invoices_issue", "month", "post", "invoicing", WRITE),
     ("api:operation", "operation", "get", None, WRITE),
 ]
 #: Each endpoint of one customer: with PORTFOLIO_ONLY, an Account manager's token reads theirs, not another's.
@@ -124,6 +136,18 @@ def body_for(name: str) -> dict:
         "api:option_order_date": {"apply_date": sooner},
         "api:option_order_delete": {},
         "api:customer_invoice_payment": {"amount": 100, "paid_on": clock.today().isoformat()},
+        "api:billing_price_add": {
+            "item_id": "STD",
+            "plan": "MONTHLY",
+            "cost": 540,
+            "price": 800,
+            "effective_from": later,
+        },
+        "api:billing_month_close": {},
+        "api:customer_invoice_send": {},
+        "api:customer_invoices_issue": {},
+        "api:billing_month_reopen": {"reason": "A credit note from the vendor"},
+        "api:billing_costs_accept": {"choice": "all"},
         "api:subscription_renewal": {"type": "STAY"},
         "api:subscription_reservation": {"type": "ADD_LICENSE", "apply_date": later, "license_count": 5},
         "api:subscription_reservation_date": {"apply_date": later},
@@ -186,7 +210,23 @@ def make_rows() -> dict:
         quantity=1,
         apply_date=today + dt.timedelta(days=10),
     )
-    invoice = make_issued(56, domain_id=customer.domain_id)
+    invoice = make_issued(  # ready to send: an address, its PDF
+        56, domain_id=customer.domain_id, recipient={"invoice_email": "ap@example.com"}, pdf_sha256="0" * 64
+    )
+    make_issuer()  # invoicing: October 2026 has a draft ready to issue (tests/invoicing's)
+    make_billed_month()
+    # Billing: October 2026 open, with a cost its invoice says that the price book lacks; September closed.
+    MonthClosing.objects.create(**CLOSED_MONTH, closed_at=timezone.now())
+    InvoiceCost.objects.create(
+        year=2026,
+        month=10,
+        item_type="PRODUCT",
+        item_id="STD",
+        plan="MONTHLY",
+        unit_cost=540,
+        lines=1,
+        learned_at=timezone.now(),
+    )
     Operation.objects.create(
         pk=OPERATION_ID, idempotency_key="api-matrix", kind="updateSubscriptionRenewal", domain_id=customer.pk
     )
@@ -220,6 +260,8 @@ def _kwargs(name: str, obj: str | None, rows, role: Role) -> dict:
         return {"number": rows[obj].number}
     if obj == "month":
         return {"year": 2026, "month": 10}
+    if obj == "closed_month":
+        return CLOSED_MONTH
     if obj == "operation":
         return {"operation_id": OPERATION_ID}
     if obj == "section":  # a section the role sees (each section has its own roles)
@@ -227,7 +269,9 @@ def _kwargs(name: str, obj: str | None, rows, role: Role) -> dict:
     return {}
 
 
-def _allowed(role: Role, area: str | None, needed: str, levels: dict[str, str]) -> bool:
+def _allowed(name: str, role: Role, area: str | None, needed: str, levels: dict[str, str]) -> bool:
+    if name in ONLY and role not in ONLY[name]:
+        return False
     if area is None:  # operations: a token that may write where its owner's role writes, of a sender
         writes = {a for a, (_read, write) in AREA_ROLES.items() if role in write}
         return role in SENDERS and any(levels.get(a) == WRITE for a in writes)
@@ -254,7 +298,7 @@ def test_every_endpoint_x_token_level_x_role(rows, role, name, obj, method, area
         scopes += [{**{a: WRITE for a in AREA_ROLES}, area: level} for level in (NONE, READ, WRITE)]
     for levels in scopes:
         response = _call(token_of_levels(user, levels), method, url, name)
-        if _allowed(role, area, needed, levels):
+        if _allowed(name, role, area, needed, levels):
             assert response.status_code == 200, (role, levels, response.content[:300])
         else:
             assert response.status_code == 403, (role, levels, response.status_code, response.content[:300])

@@ -92,6 +92,7 @@ _OBJECT_PATHS = {
     "option": {"domain_id": 1, "option_product_id": "X"},
     "order": {"domain_id": 1, "option_product_id": "X"},
     "month": {"year": 2026, "month": 1},
+    "closed_month": {"year": 2026, "month": 1},
     "invoice": {"number": 1},
     "operation": {"operation_id": OPERATION_ID},
 }

@@ -4,13 +4,17 @@ unreachable): its answer kept for its key, asked again the same, and another bod
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.core import clock
 from portal.core.access import Role
 from portal.core.models import ApiCall, ApiIdempotency, AuditEntry, Operation
 from tests.customers.factories import make_customer
+from tests.invoicing.conftest import issuer, month  # noqa: F401  (fixtures of the invoice sent)
 from tests.subscriptions.factories import make_subscription
 
 pytestmark = pytest.mark.django_db
@@ -171,7 +175,15 @@ def _write_url(name: str, rows) -> str:
 def test_every_write_is_named_here():
     from tests.api.test_access import MATRIX
 
-    local = {"api:customer_invoice_payment"}  # the portal's own data: tested below
+    local = {  # the portal's own data: tested below
+        "api:customer_invoice_payment",
+        "api:billing_price_add",
+        "api:billing_month_close",
+        "api:billing_month_reopen",
+        "api:billing_costs_accept",
+        "api:customer_invoice_send",
+        "api:customer_invoices_issue",
+    }
     assert set(CHANGES) | local == {name for name, _obj, method, _area, _level in MATRIX if method == "post"}
 
 
@@ -318,3 +330,302 @@ def test_a_payment_checked_then_recorded_once_per_key_and_audited_with_the_token
     rest = api.post(url, {"amount": 500, "paid_on": today}, **{"Idempotency-Key": "pay-2"})
     assert rest.status_code == 200 and rest.json()["owed_after"] == 0
     assert api_as(Role.ACCOUNT_MANAGER).post(url, {"amount": 1, "paid_on": today}).status_code == 403
+
+
+# --- Finance's writes of the billing area: a price, a month closed and reopened, costs accepted -----------------
+
+
+def test_a_price_checked_then_added_once_per_key_and_audited_with_the_token(api_as):
+    from billing.models import MonthClosing, PriceEntry
+
+    api = api_as(Role.FINANCE)
+    url = reverse("api:billing_price_add")
+    body = {"item_id": "STD", "plan": "MONTHLY", "cost": 540, "price": 800, "effective_from": "2026-10-01"}
+    MonthClosing.objects.create(year=2026, month=10, closed_at=timezone.now())
+    closed = api.post(url, body | {"dry_run": True})
+    assert closed.status_code == 422
+    assert closed.json()["error"]["fields"]["body"] == [
+        "This price would be in force in 2026-10, which Finance has closed: a closed month keeps the prices it "
+        "was checked with. Choose a day after it, or ask an Admin to reopen it."
+    ]
+    MonthClosing.objects.update(reopened_at=timezone.now())
+
+    checked = api.post(url, body | {"dry_run": True})
+    assert checked.status_code == 200, checked.content
+    assert checked.json() | {"message": ""} == {
+        "dry_run": True,
+        "result": "would_add",
+        "message": "",
+        "item_id": "STD",
+        "sub_item_id": "",
+        "plan": "MONTHLY",
+        "domain_id": None,
+        "customer": "",
+        "cost": 540,
+        "price": 800,
+        "effective_from": "2026-10-01",
+        "entry_id": None,
+    }
+    assert not PriceEntry.objects.exists()
+    assert api.post(url, body).status_code == 428
+
+    added = api.post(url, body, **{"Idempotency-Key": "price-1"})
+    assert added.status_code == 200, added.content
+    assert (added.json()["result"], added.json()["message"]) == ("added", "The price is added.")
+    entry = PriceEntry.objects.get()
+    assert added.json()["entry_id"] == entry.pk
+    assert (entry.item_id, entry.plan, entry.cost, entry.price, entry.created_by) == (
+        "STD",
+        "MONTHLY",
+        540,
+        800,
+        api.user,
+    )
+    audit = AuditEntry.objects.get(operation_id="portal.addPrice")
+    assert (audit.api_token, audit.actor) == (api.token, api.user)
+    again = api.post(url, body, **{"Idempotency-Key": "price-1"})
+    assert (again.status_code, again.json()) == (200, added.json())
+    assert PriceEntry.objects.count() == 1  # added once
+    same_day = api.post(url, body, **{"Idempotency-Key": "price-2"})
+    assert same_day.status_code == 422  # a price in force is never rewritten
+    assert "a price in force is never rewritten" in same_day.json()["error"]["fields"]["body"][0]
+    assert api_as(Role.ACCOUNT_MANAGER).post(url, body | {"dry_run": True}).status_code == 403
+
+
+def test_a_month_closed_by_finance_then_reopened_by_an_admin_with_a_reason(api_as):
+    from billing.models import MonthClosing
+
+    today = clock.today()
+    finance, admin = api_as(Role.FINANCE), api_as(Role.ADMIN)
+    running = finance.post(
+        reverse("api:billing_month_close", kwargs={"year": today.year, "month": today.month}),
+        {"dry_run": True},
+    )
+    assert running.status_code == 409
+    assert running.json()["error"]["message"] == "A month can be closed only once it has ended."
+
+    close = reverse("api:billing_month_close", kwargs={"year": 2026, "month": 10})
+    checked = finance.post(close, {"dry_run": True})
+    assert checked.status_code == 200, checked.content
+    assert checked.json() | {"message": ""} == {
+        "dry_run": True,
+        "result": "would_close",
+        "message": "",
+        "year": 2026,
+        "month": 10,
+        "reason": "",
+    }
+    assert not MonthClosing.objects.exists()
+    assert finance.post(close, {}).status_code == 428
+    closed = finance.post(close, {}, **{"Idempotency-Key": "close-1"})
+    assert closed.status_code == 200, closed.content
+    assert closed.json()["message"] == (
+        "2026-10 is closed: its findings, explanations and prices are read-only now."
+    )
+    closing = MonthClosing.objects.get(year=2026, month=10)
+    assert closing.closed_by == finance.user and closing.reopened_at is None
+    audit = AuditEntry.objects.get(operation_id="portal.closeBillingMonth")
+    assert (audit.api_token, audit.actor) == (finance.token, finance.user)
+    again = finance.post(close, {}, **{"Idempotency-Key": "close-1"})
+    assert (again.status_code, again.json()) == (200, closed.json())
+    twice = finance.post(close, {}, **{"Idempotency-Key": "close-2"})
+    assert twice.status_code == 409
+    assert twice.json()["error"]["message"] == (
+        "2026-10 is closed: its findings, explanations and prices are read-only. An Admin can reopen it."
+    )
+
+    reopen = reverse("api:billing_month_reopen", kwargs={"year": 2026, "month": 10})
+    body = {"reason": "A credit note from the vendor"}
+    not_admin = finance.post(reopen, body | {"dry_run": True})
+    assert not_admin.status_code == 403 and not_admin.json()["error"]["code"] == "forbidden"
+    assert admin.post(reopen, {"dry_run": True}).status_code == 422  # the reason is the form's, and needed
+    checked = admin.post(reopen, body | {"dry_run": True})
+    assert checked.status_code == 200, checked.content
+    assert (checked.json()["result"], checked.json()["reason"]) == ("would_reopen", body["reason"])
+    assert MonthClosing.objects.get().reopened_at is None
+    reopened = admin.post(reopen, body, **{"Idempotency-Key": "reopen-1"})
+    assert reopened.status_code == 200, reopened.content
+    assert reopened.json()["message"] == (
+        "2026-10 is reopened: its findings, explanations and prices can be changed again."
+    )
+    closing.refresh_from_db()
+    assert (closing.reopened_by, closing.reopen_reason) == (admin.user, body["reason"])
+    audit = AuditEntry.objects.get(operation_id="portal.reopenBillingMonth")
+    assert (audit.api_token, audit.reason) == (admin.token, body["reason"])
+    not_closed = admin.post(reopen, body | {"dry_run": True})
+    assert not_closed.status_code == 409
+    assert not_closed.json()["error"]["message"] == "2026-10 is not closed."
+
+
+def test_costs_from_line_works_invoice_checked_then_accepted_once(api_as):
+    from billing.models import InvoiceCost, MonthClosing, PriceEntry
+
+    for item_id, cost in (("STD", 540), ("ADV", 900)):
+        InvoiceCost.objects.create(
+            year=2026,
+            month=10,
+            item_type="PRODUCT",
+            item_id=item_id,
+            plan="MONTHLY",
+            unit_cost=cost,
+            lines=1,
+            learned_at=timezone.now(),
+        )
+    PriceEntry.objects.create(
+        item_id="STD", plan="MONTHLY", cost=500, price=700, effective_from=dt.date(2026, 1, 1)
+    )
+    api = api_as(Role.FINANCE)
+    url = reverse("api:billing_costs_accept", kwargs={"year": 2026, "month": 10})
+    nothing = api.post(url, {"dry_run": True})
+    assert nothing.status_code == 422
+    assert nothing.json()["error"]["fields"]["body"] == ["Tick the costs to accept, or choose Accept all."]
+    unknown = api.post(url, {"keys": ["DRV||MONTHLY"], "dry_run": True})
+    assert unknown.status_code == 422 and "no longer proposed" in unknown.json()["error"]["fields"]["keys"][0]
+
+    checked = api.post(url, {"keys": ["STD||MONTHLY"], "dry_run": True})
+    assert checked.status_code == 200, checked.content
+    assert checked.json()["result"] == "would_add" and checked.json()["effective_from"] == "2026-10-01"
+    assert checked.json()["costs"] == [
+        {
+            "key": "STD||MONTHLY",
+            "item_id": "STD",
+            "sub_item_id": "",
+            "plan": "MONTHLY",
+            "cost": 540,
+            "cost_before": 500,
+            "price": 700,
+            "entry_id": None,
+        }
+    ]
+    assert PriceEntry.objects.count() == 1
+    assert api.post(url, {"keys": ["STD||MONTHLY"]}).status_code == 428
+    added = api.post(url, {"keys": ["STD||MONTHLY"]}, **{"Idempotency-Key": "costs-1"})
+    assert added.status_code == 200, added.content
+    assert added.json()["message"] == "1 cost from LINE WORKS' invoice is in the price book from 2026-10."
+    entry = PriceEntry.objects.get(cost=540)
+    assert added.json()["costs"][0]["entry_id"] == entry.pk
+    assert (entry.price, entry.effective_from) == (700, dt.date(2026, 10, 1))
+    audit = AuditEntry.objects.get(operation_id="portal.acceptInvoiceCost")
+    assert (audit.api_token, audit.actor) == (api.token, api.user)
+    again = api.post(url, {"keys": ["STD||MONTHLY"]}, **{"Idempotency-Key": "costs-1"})
+    assert (again.status_code, again.json()) == (200, added.json())
+    assert PriceEntry.objects.count() == 2  # added once
+    rest = api.post(url, {"choice": "all", "dry_run": True})
+    assert [c["key"] for c in rest.json()["costs"]] == [
+        "ADV||MONTHLY"
+    ]  # the one accepted is no longer proposed
+
+    MonthClosing.objects.create(year=2026, month=10, closed_at=timezone.now())
+    closed = api.post(url, {"choice": "all"}, **{"Idempotency-Key": "costs-2"})
+    assert closed.status_code == 409
+    assert closed.json()["error"]["message"] == (
+        "2026-10 is closed: its findings, explanations and prices are read-only. An Admin can reopen it."
+    )
+    assert PriceEntry.objects.count() == 2
+
+
+# --- An issued invoice sent to the customer: the portal's own mail, once --------------------------------------
+
+
+def test_an_issued_invoice_checked_then_sent_once_and_audited_with_the_token(api_as, request):
+    from django.core import mail
+
+    from invoicing import services
+    from invoicing.models import CustomerBilling, InvoiceSending, IssuedInvoice
+    from tests.fixtures.personas import make_persona
+    from tests.invoicing.conftest import M
+
+    october = request.getfixturevalue("month")  # tests/invoicing's October: Alpha and Beta
+    CustomerBilling.objects.filter(domain_id=october["alpha"].domain_id).update(
+        invoice_email="ap@alpha.example"
+    )
+    CustomerBilling.objects.create(
+        domain_id=october["beta"].domain_id, bill_to_name="Beta Clinic", bill_to_address="Kobe", language="en"
+    )
+    run = services.month_issue_request(user=make_persona(Role.FINANCE), **M)
+    services.month_issue(run_id=run.pk)
+    alpha, beta = (IssuedInvoice.objects.get(domain_id=october[c].domain_id) for c in ("alpha", "beta"))
+    api = api_as(Role.FINANCE)
+    url = reverse("api:customer_invoice_send", args=[alpha.number])
+
+    no_address = api.post(reverse("api:customer_invoice_send", args=[beta.number]), {"dry_run": True})
+    assert no_address.status_code == 409
+    assert no_address.json()["error"]["message"] == (
+        "The customer has no e-mail address for invoices: add it to its billing details."
+    )
+    checked = api.post(url, {"dry_run": True})
+    assert checked.status_code == 200, checked.content
+    assert checked.json() | {"message": ""} == {
+        "dry_run": True,
+        "result": "would_send",
+        "message": "",
+        "number": alpha.number,
+        "to": "ap@alpha.example",
+        "attempt_id": None,
+    }
+    assert not InvoiceSending.objects.exists() and not mail.outbox
+    assert api.post(url, {}).status_code == 428
+
+    sent = api.post(url, {}, **{"Idempotency-Key": "send-1"})
+    assert sent.status_code == 200, sent.content
+    assert sent.json()["result"] == "sent"
+    assert sent.json()["message"] == f"Invoice No. {alpha.number} is sent to ap@alpha.example."
+    attempt = InvoiceSending.objects.get()
+    assert sent.json()["attempt_id"] == attempt.pk and attempt.attempted_by == api.user
+    assert [m.to for m in mail.outbox] == [["ap@alpha.example"]]
+    audit = AuditEntry.objects.get(operation_id="portal.sendCustomerInvoice")
+    assert (audit.api_token, audit.actor) == (api.token, api.user)
+    again = api.post(url, {}, **{"Idempotency-Key": "send-1"})
+    assert (again.status_code, again.json()) == (200, sent.json())
+    twice = api.post(url, {}, **{"Idempotency-Key": "send-2"})
+    assert twice.status_code == 409
+    assert twice.json()["error"]["message"] == "This invoice is sent or being sent already."
+    assert len(mail.outbox) == 1  # sent once
+
+
+def test_a_months_drafts_checked_then_issued_once_per_key(
+    api_as, request, django_capture_on_commit_callbacks
+):
+    from invoicing import services
+    from invoicing.models import IssuedInvoice, IssueRun
+    from tests.invoicing.conftest import M
+
+    october = request.getfixturevalue("month")  # Alpha's draft ready, Beta's blocked (no billing details)
+    api = api_as(Role.FINANCE)
+    url = reverse("api:customer_invoices_issue", kwargs=M)
+    checked = api.post(url, {"dry_run": True})
+    assert checked.status_code == 200, checked.content
+    assert checked.json() | {"message": ""} == {
+        "dry_run": True,
+        "result": "would_issue",
+        "message": "",
+        "year": 2026,
+        "month": 10,
+        "ready": 1,
+        "total": 7621,
+        "run_id": None,
+    }
+    assert not IssueRun.objects.exists()
+    assert api.post(url, {}).status_code == 428
+
+    with django_capture_on_commit_callbacks() as queued:
+        issuing = api.post(url, {}, **{"Idempotency-Key": "issue-1"})
+    assert issuing.status_code == 200, issuing.content
+    run = IssueRun.objects.get()
+    assert (issuing.json()["result"], issuing.json()["run_id"], run.requested_by) == (
+        "issuing",
+        run.pk,
+        api.user,
+    )
+    assert len(queued) == 1  # the worker's task, once committed
+    services.month_issue(run_id=run.pk)  # the worker
+    issued = IssuedInvoice.objects.get()
+    assert (issued.domain_id, issued.total) == (october["alpha"].domain_id, 7621)
+    audit = AuditEntry.objects.get(operation_id="portal.issueCustomerInvoice")
+    assert audit.actor == api.user
+    again = api.post(url, {}, **{"Idempotency-Key": "issue-1"})
+    assert (again.status_code, again.json()) == (200, issuing.json())
+    nothing = api.post(url, {}, **{"Idempotency-Key": "issue-2"})
+    assert nothing.status_code == 409
+    assert nothing.json()["error"]["message"] == "No draft of this month is ready to issue."
+    assert IssueRun.objects.count() == 1 and IssuedInvoice.objects.count() == 1

@@ -19,6 +19,11 @@ TODAY = dt.date(2026, 11, 2)
 
 @pytest.fixture
 def issuer(db):
+    return make_issuer()
+
+
+def make_issuer() -> IssuerDetails:
+    """The partner's billing details, as its invoices show them."""
     return IssuerDetails.objects.create(
         pk=1,
         registered_name="パートナー株式会社",
@@ -34,6 +39,12 @@ def issuer(db):
 def month(db, issuer, monkeypatch):
     """Two customers billed in October: Alpha with billing details, Beta without; Standard at ¥600 a licence."""
     pin_business_today(monkeypatch, TODAY)
+    return make_billed_month()
+
+
+def make_billed_month() -> dict:
+    """`month`'s October (Alpha's draft ready to issue, Beta's blocked), on any day (the partner's details made
+    with `make_issuer`)."""
     alpha = make_customer(company_name="Alpha K.K.", domain_id=90_100_001)
     beta = make_customer(company_name="Beta K.K.", domain_id=90_100_002)
     make_invoice(**M)

@@ -10,7 +10,10 @@ from django.utils import timezone
 from invoicing.models import DocumentKind, IssuedInvoice
 
 
-def make_issued(number: int, *, domain_id: int, kind: str = DocumentKind.INVOICE, number_format: str = ""):
+def make_issued(
+    number: int, *, domain_id: int, kind: str = DocumentKind.INVOICE, number_format: str = "", **fields
+):
+    """An issued invoice of October 2026 (`fields`: others, as issued: an invoice can't be changed later)."""
     return IssuedInvoice.objects.create(
         number=number,
         year=2026,
@@ -26,4 +29,5 @@ def make_issued(number: int, *, domain_id: int, kind: str = DocumentKind.INVOICE
         total=1100 if kind != DocumentKind.CREDIT_NOTE else -1100,
         issued_at=timezone.now(),
         kind=kind,
+        **fields,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from django import forms
@@ -94,11 +95,19 @@ def _python_type(field: forms.Field) -> Any:
     if isinstance(field, forms.DateField):
         return dt.date
     if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.TypedChoiceField):
-        choices: Any = field.choices
-        values = tuple(str(v) for v, _label in choices if v not in ("", None))
+        values = tuple(_values(field.choices))
         if values:
             return Literal[values]
     return str
+
+
+def _values(choices: Any) -> Iterator[str]:
+    """A choice field's values, those of its groups' too (a grouped `<select>`: Products, Options)."""
+    for value, label in choices:
+        if isinstance(label, list | tuple):
+            yield from _values(label)
+        elif value not in ("", None):
+            yield str(value)
 
 
 def _described(field: forms.Field) -> dict[str, Any]:

@@ -65,13 +65,16 @@ class ChangeOut(Schema):
     operation: OperationOut | None = None
 
 
-def change_body(form_class: type[forms.Form], name: str, *, partial: bool = False) -> type[Schema]:
+def change_body(
+    form_class: type[forms.Form], name: str, *, partial: bool = False, leave_out: tuple[str, ...] = ()
+) -> type[Schema]:
     """The body of a change endpoint: the change form's own fields (its idempotency key left to the header),
-    and `dry_run`. `partial`: every field may be left out (a field left out keeps its value: `defaults`)."""
+    and `dry_run`. `partial`: every field may be left out (a field left out keeps its value: `defaults`);
+    `leave_out`: the page's fields the API has no use for (a confirmation's: the dry run is the API's)."""
     return schema_from_form(
         form_class,
         name,
-        leave_out=("idempotency_key",),
+        leave_out=("idempotency_key", *leave_out),
         required=not partial,
         extra={
             "dry_run": (bool, Field(False, description="Check and say what would be sent; send nothing."))
@@ -79,14 +82,17 @@ def change_body(form_class: type[forms.Form], name: str, *, partial: bool = Fals
     )
 
 
-def form_data(values: Mapping[str, Any]) -> dict[str, str]:
-    """A parsed body as a posted form carries it: text, dates as ISO text, a true box ticked ("on")."""
-    data: dict[str, str] = {}
+def form_data(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A parsed body as a posted form carries it: text, dates as ISO text, a true box ticked ("on"), a list as
+    the values of a field posted several times (a multiple choice)."""
+    data: dict[str, Any] = {}
     for name, value in values.items():
         if value is None or value is False:
             continue
         if value is True:
             data[name] = "on"
+        elif isinstance(value, list):
+            data[name] = [str(v) for v in value]
         elif isinstance(value, dt.date):
             data[name] = value.isoformat()
         else:
@@ -304,17 +310,22 @@ def local_write(
     answer: Callable[[Any], dict[str, Any]],
     write: Callable[[Any], dict[str, Any]],
     refused: tuple[type[Exception], ...] = (),
+    said: Callable[[Exception], str] = str,
+    refusal: str | None = None,
     out: type[Schema],
 ) -> Status:
     """A write of the portal's own data (nothing sent to LINE WORKS; a payment received, say), as a change's:
     the body checked with the page's own form (`form(data)`), then the dry run's answer (`answer(bound form)`,
     nothing written), or the write made once per Idempotency-Key (`write(bound form)`, its service, whose audit
-    entry names the token). The service's own refusals (`refused`, said in words) are 409s, kept for the key."""
+    entry names the token). The service's own refusals (`refused`, said in words: `said(exc)`) are 409s, kept for
+    the key; `refusal`: why the write cannot be made at all now (the page's own check before its form), a 409."""
     token = authenticated(request)
     asked = _asked(request, body, token)
     if isinstance(asked, Status):
         return asked
     values, key, print_ = asked
+    if refusal:
+        raise errors.ApiError(409, "refused", refusal)
     bound = form(form_data(values))
     if not bound.is_valid():
         raise errors.refused_form(bound)
@@ -326,7 +337,7 @@ def local_write(
             with asked_with_token(token.pk):
                 done = write(bound)
         except refused as exc:
-            raise errors.ApiError(409, "refused", str(exc)) from exc
+            raise errors.ApiError(409, "refused", said(exc)) from exc
         return 200, out.model_validate({"dry_run": False, **done}).model_dump(mode="json")
 
     return _once(token, key, print_, made)
