@@ -24,6 +24,7 @@ from customers.change_args import (
     renewal_form,
     renewal_initial,
     renewal_operation,
+    transfer_args,
     usage_args,
     usage_initial,
 )
@@ -156,6 +157,24 @@ change_endpoint(
 )
 
 
+change_endpoint(
+    router,
+    "/transfer",
+    auth=AREA.writes,
+    url_name="customer_transfer",
+    summary="Transfer an Online Direct customer to the partner (transferPotentialCustomer)",
+    description="As the Transfer page's confirmation: the customer's domain and the partner code it gave. "
+    "Queued: poll its operation.",
+    body=f.TransferConfirmForm,
+    get=_adder,
+    form=lambda user, data: f.TransferConfirmForm(data),
+    operation_id="transferPotentialCustomer",
+    args=lambda user, form: transfer_args(form.cleaned_data, added_by=user.pk),
+    domain_id=lambda user: None,
+    done=lambda user: reverse("customers:list"),
+)
+
+
 @router.get(
     "/{domain_id}",
     auth=AREA.reads,
@@ -276,4 +295,36 @@ change(
     operation_id="deleteUpgradeDomain",
     args=lambda c, form: {"domain_id": c.domain_id},
     done=lambda c: reverse("customers:domain", args=[c.domain_id]),
+)
+change(
+    "/{domain_id}/domain/change",
+    url_name="customer_domain_change",
+    summary="Move a group name to its registered domain (changeCustomerDomain)",
+    description="As the domain page's confirmation: the domain registered for the move (read in lower case).",
+    body=f.UpgradeDomainForm,
+    form=lambda c, data: f.UpgradeDomainForm({**data, "domain": data.get("domain", "").strip().lower()}),
+    operation_id="changeCustomerDomain",
+    args=lambda c, form: domain_args(c.domain_id, form.cleaned_data),
+)
+change(
+    "/{domain_id}/activate",
+    url_name="customer_activate",
+    summary="Activate the customer's domain once its DNS record is found (activateCustomer)",
+    description="As the domain page's button. Queued: poll its operation.",
+    body=ChangeForm,
+    form=lambda c, data: ChangeForm(data),
+    operation_id="activateCustomer",
+    args=lambda c, form: {"domain_id": c.domain_id},
+)
+change(
+    "/{domain_id}/delete",
+    url_name="customer_delete",
+    summary="Delete the customer (deleteCustomer)",
+    description="As the Delete customer page: the customer's domain typed again to confirm. Queued: poll its "
+    "operation.",
+    body=f.CustomerDeleteForm,
+    form=lambda c, data: f.CustomerDeleteForm(data, customer=c),
+    operation_id="deleteCustomer",
+    args=lambda c, form: {"domain_id": c.domain_id},
+    done=lambda c: reverse("customers:list"),
 )

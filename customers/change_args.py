@@ -67,5 +67,11 @@ def new_customer_args(d: dict, *, added_by: int | None) -> dict:
 
 
 def domain_args(domain_id: int, d: dict) -> dict:
-    """The domain a group name moves to (createUpgradeDomain)."""
+    """The domain a group name moves to (createUpgradeDomain), or moves to now (changeCustomerDomain)."""
     return {"domain_id": domain_id, "domain": d["domain"]}
+
+
+def transfer_args(d: dict, *, added_by: int) -> dict:
+    """An Online Direct customer taken over (transferPotentialCustomer): its domain, the partner code it gave, and
+    who asked (an Account manager owns what they bring)."""
+    return {"domain": d["domain"], "partner_code": d["partner_code"], "added_by": added_by}

@@ -28,6 +28,7 @@ from customers.change_args import (
     renewal_args,
     renewal_form,
     renewal_operation,
+    transfer_args,
     usage_args,
     usage_initial,
 )
@@ -302,7 +303,7 @@ def customer_domain_change(request: HttpRequest, domain_id: int) -> HttpResponse
         return send(
             request,
             "changeCustomerDomain",
-            args={"domain_id": domain_id, "domain": domain},
+            args=domain_args(domain_id, form.cleaned_data),
             key=form.cleaned_data["idempotency_key"],
             reason=form.cleaned_data["reason"],
             domain_id=domain_id,
@@ -346,7 +347,7 @@ def customer_transfer(request: HttpRequest) -> HttpResponse:
         return send(
             request,
             "transferPotentialCustomer",
-            args={"domain": d["domain"], "partner_code": d["partner_code"], "added_by": request.user.pk},
+            args=transfer_args(d, added_by=request.user.pk),
             key=d["idempotency_key"],
             reason=d["reason"],
             domain_id=None,

@@ -62,6 +62,10 @@ MATRIX = [
     ("api:customer_usage_renewal_delete", "customer", "post", "customers", WRITE),
     ("api:customer_domain_upgrade", "customer", "post", "customers", WRITE),
     ("api:customer_domain_upgrade_delete", "customer", "post", "customers", WRITE),
+    ("api:customer_domain_change", "customer", "post", "customers", WRITE),
+    ("api:customer_activate", "customer", "post", "customers", WRITE),
+    ("api:customer_delete", "customer", "post", "customers", WRITE),
+    ("api:customer_transfer", None, "post", "customers", WRITE),
     ("api:subscriptions", None, "get", "subscriptions", READ),
     ("api:subscription", "annual", "get", "subscriptions", READ),
     ("api:subscription_renewal", "annual", "post", "subscriptions", WRITE),
@@ -118,6 +122,10 @@ def body_for(name: str) -> dict:
         "api:customer_usage_renewal_delete": {},
         "api:customer_domain_upgrade": {"domain": "moved.example.org"},
         "api:customer_domain_upgrade_delete": {},
+        "api:customer_domain_change": {"domain": "Moved.example.org"},
+        "api:customer_activate": {},
+        "api:customer_delete": {"confirm_domain": MATRIX_DOMAIN},
+        "api:customer_transfer": {"domain": "direct.example.com", "partner_code": "OD-1234"},
         "api:subscription_create": {"product_id": "FR", "plan": "FREE"},
         "api:pre_order_create": {"apply_date": later, "product_id": "STD", "plan": "MONTHLY"},
         "api:pre_order_date": {"apply_date": sooner},
@@ -170,6 +178,9 @@ def test_the_matrix_covers_every_endpoint_as_it_declares_itself():
     assert {area for area, _level in declared.values() if area} == set(AREA_ROLES)
 
 
+#: The domain of the matrix's customer (a deletion is confirmed by typing it).
+MATRIX_DOMAIN = "matrix-customer.example.com"
+
 #: A new customer's body (createCustomer).
 NEW_CUSTOMER = {
     "domain": "new-customer.example.com",
@@ -190,6 +201,7 @@ def make_rows() -> dict:
     change; and an operation to poll."""
     today = clock.today()
     customer = make_customer(
+        domain=MATRIX_DOMAIN,
         phone_number="03-1234-5678",
         time_zone="Asia/Tokyo",
         locale="ja_JP",

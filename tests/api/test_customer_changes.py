@@ -17,6 +17,7 @@ from portal.core import changes, clock
 from portal.core.access import Role
 from portal.core.models import AuditEntry, Operation
 from tests.api.test_access import NEW_CUSTOMER
+from tests.customers.test_add_and_domains import transfer_sandbox  # noqa: F401
 from tests.customers.test_lifecycle import cached_customer  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
@@ -140,3 +141,108 @@ def test_a_customer_added_is_queued_then_made(api_as, portal_sandbox, django_cap
     customer = Customer.objects.get(pk=Operation.objects.get(pk=operation.pk).result["domain_id"])
     assert customer.company_name == "API商事株式会社" and customer.domain.startswith(name)  # a group name
     assert AuditEntry.objects.get(operation_id="createCustomer").api_token == api.token
+
+
+def test_a_customer_deleted_after_typing_its_domain_again(
+    api_as,
+    portal_sandbox,
+    cached_customer,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    api = api_as(Role.ACCOUNT_MANAGER)
+    c = cached_customer
+    url = _url("customer_delete", c)
+    wrong = api.post(url, {"confirm_domain": "someone-else.example.com", "dry_run": True})
+    assert wrong.status_code == 422
+    assert wrong.json()["error"]["fields"]["confirm_domain"] == [
+        "This is not the customer's domain; nothing was deleted."
+    ]
+    checked = api.post(url, {"confirm_domain": c.domain, "dry_run": True})
+    assert checked.status_code == 200 and checked.json()["change"] == "deleteCustomer"
+    assert not Operation.objects.exists()
+    with django_capture_on_commit_callbacks(execute=False):
+        queued = api.post(url, {"confirm_domain": c.domain, "reason": "T-56"}, **{"Idempotency-Key": "del-1"})
+    assert queued.status_code == 202 and queued.json()["result"] == "queued", queued.content
+    operation = Operation.objects.get(kind="deleteCustomer")
+    changes.change_run(operation_pk=str(operation.pk))  # the worker's turn
+    assert api.get(queued.json()["operation"]["url"]).json()["status"] == "succeeded"
+    c.refresh_from_db()
+    operation.refresh_from_db()
+    assert c.removed_at is not None or operation.result["pending_withdrawal"]
+    assert AuditEntry.objects.get(operation_id="deleteCustomer").api_token == api.token
+
+
+def test_a_group_name_moved_to_its_registered_domain(
+    api_as,
+    portal_sandbox,
+    cached_customer,  # noqa: F811
+):
+    api = api_as(Role.ADMIN)
+    c = cached_customer
+    url = _url("customer_domain_change", c)
+    wrong = api.post(url, {"domain": "not a domain", "dry_run": True})
+    assert wrong.status_code == 422
+    assert wrong.json()["error"]["fields"]["domain"] == ["Enter a domain name such as example.com."]
+    target = f"moved{uuid.uuid4().hex[:6]}.example.com"
+    registered = api.post(
+        _url("customer_domain_upgrade", c), {"domain": target}, **{"Idempotency-Key": "u-1"}
+    )
+    assert registered.status_code == 200, registered.content
+    checked = api.post(url, {"domain": target.upper(), "dry_run": True})  # read in lower case, as the page
+    assert checked.status_code == 200 and checked.json()["arguments"]["domain"] == target
+    sent = api.post(url, {"domain": target}, **{"Idempotency-Key": "c-1"})
+    outcome = AuditEntry.objects.get(operation_id="changeCustomerDomain").outcome
+    if outcome == "succeeded":
+        assert sent.status_code == 200 and Customer.objects.get(pk=c.domain_id).domain == target
+    else:  # the sandbox may demand verified DNS first: refused in words, as the page shows it
+        assert sent.status_code == 409 and sent.json()["error"]["message"], sent.content
+
+
+def test_a_new_domain_customer_activated_once_its_dns_is_found(
+    api_as, portal_sandbox, django_capture_on_commit_callbacks
+):
+    api = api_as(Role.ADMIN)
+    body = {**NEW_CUSTOMER, "domain": f"act{uuid.uuid4().hex[:6]}.example.jp"}
+    with django_capture_on_commit_callbacks(execute=False):
+        queued = api.post(reverse("api:customer_create"), body, **{"Idempotency-Key": "a-1"})
+    created = Operation.objects.get(kind="createCustomer")
+    changes.change_run(operation_pk=str(created.pk))
+    created.refresh_from_db()
+    assert queued.status_code == 202 and created.status == "succeeded", created.error
+    domain_id = created.result["domain_id"]
+    url = reverse("api:customer_activate", args=[domain_id])
+    checked = api.post(url, {"dry_run": True})
+    assert checked.status_code == 200 and checked.json()["arguments"] == {"domain_id": domain_id}
+    portal_sandbox.customer_facts(domain_id, adminAcceptedTerms=True, dnsRecordsFound=True)
+    with django_capture_on_commit_callbacks(execute=False):
+        sent = api.post(url, {}, **{"Idempotency-Key": "a-2"})
+    assert sent.status_code == 202 and sent.json()["result"] == "queued", sent.content
+    activation = Operation.objects.get(kind="activateCustomer")
+    changes.change_run(operation_pk=str(activation.pk))
+    activation.refresh_from_db()
+    assert activation.status == "succeeded", activation.error
+    assert Customer.objects.get(pk=domain_id).enable_active_domain
+
+
+def test_an_online_direct_customer_transferred(api_as, transfer_sandbox, django_capture_on_commit_callbacks):  # noqa: F811
+    import sqlite3
+
+    api = api_as(Role.ACCOUNT_MANAGER)
+    url = reverse("api:customer_transfer")
+    with sqlite3.connect(transfer_sandbox.env["SANDBOX_DB"], timeout=30) as db:
+        domain, code = db.execute(
+            "select domain, partner_code from sandbox_potentialcustomer where transferred_on is null"
+        ).fetchone()
+    empty = api.post(url, {"domain": "", "partner_code": code, "dry_run": True})
+    assert empty.status_code == 422 and "domain" in empty.json()["error"]["fields"]
+    checked = api.post(url, {"domain": domain, "partner_code": code, "dry_run": True})
+    assert checked.status_code == 200 and checked.json()["arguments"]["domain"] == domain
+    with django_capture_on_commit_callbacks(execute=False):
+        queued = api.post(url, {"domain": domain, "partner_code": code}, **{"Idempotency-Key": "t-1"})
+    assert queued.status_code == 202, queued.content
+    operation = Operation.objects.get(kind="transferPotentialCustomer")
+    changes.change_run(operation_pk=str(operation.pk))
+    operation.refresh_from_db()
+    assert operation.status == "succeeded", operation.error
+    assert Customer.objects.filter(domain=domain).exists()
+    assert AuditEntry.objects.get(operation_id="transferPotentialCustomer").api_token == api.token
