@@ -204,4 +204,9 @@ def test_the_calendar_s_filter_keeps_clear_beside_show_at_every_width(page, lang
             alone.append(width)
     assert alone == []
     page.set_viewport_size({"width": 670, "height": 800})
+    # The page judges a frame that scrolls at the new width (focusable, named) when the resize is observed.
+    page.wait_for_function(
+        """() => [...document.querySelectorAll(".table-wrap")].every(b => b.hasAttribute("tabindex")
+               || (b.scrollWidth <= b.clientWidth + 1 && b.scrollHeight <= b.clientHeight + 1))"""
+    )
     screenshot(page, f"scheduled-calendar-filter-670-{language}")
