@@ -32,9 +32,9 @@ from customers.lists import CUSTOMER_LIST
 from customers.models import status_labels
 from customers.permissions import CHANGE_CUSTOMERS, VIEW_CUSTOMERS
 from portal.core.api import ApiArea, ApiId, ErrorOut, change_endpoint, list_answer, paged
-from portal.core.api import errors as api_errors
 from portal.core.api.lists import CUSTOMER_FILTERS, query_schema
 from portal.core.changes.forms import ChangeForm
+from portal.core.shortcuts import found_or_404
 from portal.core.vocabulary import Plan, Product
 
 router = Router()
@@ -183,9 +183,7 @@ change_endpoint(
     summary="One customer",
 )
 def customer_read(request: HttpRequest, domain_id: ApiId):
-    c = selectors.customer_get(user=request.user, domain_id=domain_id)
-    if c is None:
-        raise api_errors.not_found()
+    c = found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id))
     return {
         **customer_row(c, _labels()),
         "customer_code": c.customer_code,
@@ -202,10 +200,7 @@ def customer_read(request: HttpRequest, domain_id: ApiId):
 
 def _live(request: HttpRequest, domain_id: ApiId):
     """A customer the change forms take: one LINE WORKS still lists."""
-    c = selectors.customer_get(user=request.user, domain_id=domain_id, live=True)
-    if c is None:
-        raise api_errors.not_found()
-    return c
+    return found_or_404(selectors.customer_get(user=request.user, domain_id=domain_id, live=True))
 
 
 def _detail(c) -> str:

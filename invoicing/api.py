@@ -20,10 +20,10 @@ from invoicing.lists import ISSUED_LIST
 from invoicing.permissions import CHANGE_INVOICING, VIEW_INVOICING
 from portal.core import clock
 from portal.core.api import ApiArea, ApiId, ErrorOut, change_body, list_answer, local_write, paged
-from portal.core.api import errors as api_errors
 from portal.core.api.lists import query_schema
 from portal.core.api.schemas import Strict
 from portal.core.formbase import PortalForm
+from portal.core.shortcuts import found_or_404
 
 router = Router()
 AREA = ApiArea(
@@ -110,9 +110,7 @@ InvoicePaymentBody = change_body(PaymentForm, "InvoicePaymentBody")
 def invoice_payment(request: HttpRequest, number: ApiId, body: InvoicePaymentBody):  # type: ignore[valid-type]
     """As the issued invoice's page: never more than it still owes, never dated in the future; in the audit
     trail (portal.recordInvoicePayment) with the token. Nothing is sent to LINE WORKS."""
-    found = selectors.issued_detail(user=request.user, number=number)
-    if found is None:
-        raise api_errors.not_found()
+    found = found_or_404(selectors.issued_detail(user=request.user, number=number))
     owed = found.row.owed
 
     def what(form) -> dict:
@@ -177,8 +175,7 @@ def invoice_send(request: HttpRequest, number: ApiId, body: CustomerInvoiceSendB
     """As the issued invoice's page: to the customer's e-mail for invoices, never twice (a sending under way or
     done is refused); a failure is recorded on the invoice with its reason, to retry; in the audit trail
     (portal.sendCustomerInvoice) with the token. Nothing is sent to LINE WORKS."""
-    if selectors.issued_get(user=request.user, number=number) is None:
-        raise api_errors.not_found()
+    found_or_404(selectors.issued_get(user=request.user, number=number))
     try:
         _invoice, to = services.invoice_sendable(number=number)
     except services.SendRefused as refused:

@@ -34,9 +34,9 @@ from options.change_args import (
 from options.lists import OPTION_LIST
 from options.permissions import CHANGE_OPTIONS, VIEW_OPTIONS
 from portal.core.api import ApiArea, ApiId, ErrorOut, change_endpoint, list_answer, paged
-from portal.core.api import errors as api_errors
 from portal.core.api.lists import CUSTOMER_FILTERS, query_schema
 from portal.core.changes.forms import ChangeForm
+from portal.core.shortcuts import found_or_404
 
 router = Router()
 AREA = ApiArea(
@@ -131,23 +131,22 @@ class Asked(NamedTuple):
 
 def _customer(request: HttpRequest, domain_id: ApiId) -> Asked:
     """A customer the change forms take (one LINE WORKS still lists)."""
-    customer = customer_selectors.customer_get(user=request.user, domain_id=domain_id, live=True)
-    if customer is None:
-        raise api_errors.not_found()
+    customer = found_or_404(
+        customer_selectors.customer_get(user=request.user, domain_id=domain_id, live=True)
+    )
     return Asked(customer, request.user)
 
 
 def _option(request: HttpRequest, domain_id: ApiId, option_product_id: OptionId):
-    option = selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
-    if option is None:
-        raise api_errors.not_found()
-    return option
+    return found_or_404(
+        selectors.option_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
+    )
 
 
 def _order(request: HttpRequest, domain_id: ApiId, option_product_id: OptionId):
-    order = selectors.order_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
-    if order is None:
-        raise api_errors.not_found()
+    order = found_or_404(
+        selectors.order_get(user=request.user, domain_id=domain_id, option_product_id=option_product_id)
+    )
     return Asked(order, request.user)
 
 

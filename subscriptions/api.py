@@ -17,9 +17,9 @@ from ninja import Query, Router, Schema
 from customers import selectors as customer_selectors
 from portal.core import clock
 from portal.core.api import ApiArea, ApiId, ErrorOut, change_endpoint, list_answer, paged
-from portal.core.api import errors as api_errors
 from portal.core.api.lists import CUSTOMER_FILTERS, query_schema
 from portal.core.changes.forms import ChangeForm
+from portal.core.shortcuts import found_or_404
 from subscriptions import forms_changes as f
 from subscriptions import rules, selectors
 from subscriptions.change_args import (
@@ -149,10 +149,7 @@ def subscription_list(request: HttpRequest, filters: Query[SubscriptionQuery]): 
 
 
 def _subscription(request: HttpRequest, subscription_id: ApiId):
-    s = selectors.subscription_get(user=request.user, subscription_id=subscription_id)
-    if s is None:
-        raise api_errors.not_found()
-    return s
+    return found_or_404(selectors.subscription_get(user=request.user, subscription_id=subscription_id))
 
 
 @router.get(
@@ -291,19 +288,18 @@ class CustomerSubscriptions:
 
 
 def _customer(request: HttpRequest, domain_id: ApiId) -> CustomerSubscriptions:
-    customer = customer_selectors.customer_get(user=request.user, domain_id=domain_id, live=True)
-    if customer is None:
-        raise api_errors.not_found()
+    customer = found_or_404(
+        customer_selectors.customer_get(user=request.user, domain_id=domain_id, live=True)
+    )
     return CustomerSubscriptions(
         customer, selectors.customer_subscriptions(user=request.user, domain_id=domain_id)
     )
 
 
 def _pre_order(request: HttpRequest, domain_id: ApiId, pre_order_id: ApiId):
-    found = selectors.pre_order_get(user=request.user, domain_id=domain_id, pre_order_id=pre_order_id)
-    if found is None:
-        raise api_errors.not_found()
-    return found
+    return found_or_404(
+        selectors.pre_order_get(user=request.user, domain_id=domain_id, pre_order_id=pre_order_id)
+    )
 
 
 def _customer_section(domain_id: int) -> str:
