@@ -813,7 +813,7 @@ class BankLine(models.Model):
     # What a person made of it
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
     payment = models.OneToOneField(
-        InvoicePayment, null=True, blank=True, on_delete=models.PROTECT, related_name="bank_line"
+        InvoicePayment, null=True, blank=True, on_delete=models.SET_NULL, related_name="bank_line"
     )
     domain_id = models.BigIntegerField(null=True, blank=True)
     over_amount = models.PositiveBigIntegerField(_("over-payment"), default=0)

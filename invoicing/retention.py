@@ -125,6 +125,17 @@ RETENTION = [
         where=Q(operation_id__in=HISTORY),
     ),
     Retention(
+        model="invoicing.BankStatement",
+        table=_("Bank statements"),
+        date_field="date_to",
+        keep=_LEGAL,
+        kept=_("Bank statements imported, with each credit and what it was matched to or why not"),
+        reason=_(
+            "A bank statement is the record of what was received: kept as long as the invoices it pays. Its "
+            "lines leave with it; the payments recorded from them leave with their invoices."
+        ),
+    ),
+    Retention(
         model="invoicing.RecordsExport",
         table=_("Records exports"),
         date_field="requested_at",

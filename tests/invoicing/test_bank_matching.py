@@ -333,3 +333,35 @@ def test_two_lines_for_one_invoice_confirmed_at_once_pay_it_once_without_a_deadl
         thread.join()
     assert sorted(outcomes) == ["paid", "refused"]
     assert list(InvoicePayment.objects.values_list("amount", flat=True)) == [11_000]
+
+
+def test_a_statement_and_the_invoices_it_paid_leave_after_the_legal_minimum_in_either_order(
+    seeded, django_capture_on_commit_callbacks
+):
+    """A bank statement is kept as long as the invoices it pays (7 years from two months after the end of the
+    tax period), its lines with it; an invoice's payment recorded from a line leaves with the invoice, whichever
+    the nightly housekeeping reaches first (the line keeps what it was matched to)."""
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from invoicing.models import BankStatement
+    from portal.core.retention import housekeep
+
+    statement = bank_writes.bank_statement_import(actor=seeded, data=zengin_file(LINES), file_name="a.txt")
+    line = statement.lines.get(proposed=1001)
+    bank_writes.bank_line_confirm(actor=seeded, line_id=line.pk, number=1001)
+    tokyo = ZoneInfo("Asia/Tokyo")
+    with (
+        time_machine.travel(dt.datetime(2034, 2, 28, 3, tzinfo=tokyo), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        housekeep(batch_size=2)
+    assert BankStatement.objects.filter(pk=statement.pk).exists() and InvoicePayment.objects.count() == 1
+    with (
+        time_machine.travel(dt.datetime(2034, 3, 1, 3, tzinfo=tokyo), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        housekeep(batch_size=2)
+    assert not IssuedInvoice.objects.exists() and not InvoicePayment.objects.exists()
+    assert not BankStatement.objects.exists() and not BankLine.objects.exists()
