@@ -13,6 +13,7 @@ from billing import estimate, prices
 from billing.models import DetailMonth
 from billing.permissions import VIEW_BILLING
 from portal.core.access import check
+from portal.core.vocabulary import PAID_PLANS
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,8 @@ class ChargedItem:
     """One item of a month's invoice details as the partner charges it on to its customer: by the price book's
     price in force on the item's first day, prorated to its days (`billing.prices`). `unit_price` and `amount`
     are None when the book has no price for an item that needs one (a product or option); an adjustment or a
-    penalty passes on the amount LINE WORKS billed, as the re-billing statement does."""
+    penalty passes on the amount LINE WORKS billed, as the re-billing statement does, and so does an item of a
+    plan that is never paid (Free, a trial) LINE WORKS billed nothing for: it is ¥0 unless the book prices it."""
 
     domain_id: int
     customer_name: str
@@ -56,7 +58,7 @@ def month_charged_items(*, user, year: int, month: int, domain_id: int | None = 
         entry = item_entry(book, item, year, month)
         if entry is not None and entry.price is not None:
             unit_price, amount = entry.price, for_item_days(entry.price, item, year, month)
-        elif item["item_type"] in PRICED_TYPES and code:
+        elif item["item_type"] in PRICED_TYPES and code and (item["plan"] in PAID_PLANS or item["amount"]):
             unit_price, amount = None, None
         else:
             unit_price, amount = None, item["amount"] or 0

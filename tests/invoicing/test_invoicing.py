@@ -3,6 +3,7 @@ customers without them, the month's drafts and a draft's preview, and issuing: g
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 
@@ -13,6 +14,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
+from billing.models import PriceEntry
 from invoicing import selectors, services
 from invoicing.models import (
     CustomerBilling,
@@ -143,6 +145,33 @@ def test_an_option_plus_app_the_invoice_does_not_name_is_billed_as_charged_and_a
     assert alpha().blocked == []
     assert [line.amount for line in alpha().lines if line.item_type == "OPTION_PLUS"] == [3_000]
     make_item(month["alpha"], **M, item_type="OPTION_PRODUCT", item_id="DRV", plan="MONTHLY", amount=500)
+    assert len(alpha().blocked) == 1 and "no price" in alpha().blocked[0]
+
+
+def test_a_free_or_trial_item_billed_at_nothing_is_nothing_on_the_draft_unless_the_book_prices_it(month):
+    """A Free plan or a trial LINE WORKS billed nothing for needs no price: the draft goes with it at ¥0 (the
+    sandbox's month has such items for a few customers, which blocked their drafts). A trial LINE WORKS did bill
+    for still needs a price, and a price the book has for it is used."""
+    from tests.billing.factories import make_item
+
+    finance = make_persona(FIN)
+
+    def alpha():
+        found = selectors.month_drafts(user=finance, **M).drafts
+        return next(d for d in found if d.domain_id == month["alpha"].domain_id)
+
+    make_item(month["alpha"], **M, item_id="FR", plan="FREE", amount=0)
+    make_item(month["alpha"], **M, item_id="ADV_T", plan="TRIAL", amount=0)
+    assert alpha().blocked == []
+    assert [line.amount for line in alpha().lines if line.plan in ("FREE", "TRIAL")] == [0, 0]
+    PriceEntry.objects.create(
+        item_id="ADV_T", plan="TRIAL", cost=0, price=100, effective_from=dt.date(2026, 1, 1)
+    )
+    assert sorted(line.amount for line in alpha().lines if line.plan in ("FREE", "TRIAL")) == [
+        0,
+        800,
+    ]  # 8 members
+    make_item(month["alpha"], **M, item_id="STD_T", plan="TRIAL", amount=300)
     assert len(alpha().blocked) == 1 and "no price" in alpha().blocked[0]
 
 
