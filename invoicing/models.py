@@ -876,7 +876,7 @@ class DebitAccount(models.Model):
 class DebitRun(models.Model):
     """One direct debit request (振替依頼) for a debit date: the invoices and amounts frozen when it was made, the
     request file kept as made (its SHA-256 beside it), then the bank's result file imported once (`resolved_at`),
-    each collected debit recorded as a payment. Kept by the tax records' rule, like bank statements."""
+    each collected debit recorded as a payment, or the run cancelled before (`cancelled_at`). Kept by the tax records' rule, like bank statements."""
 
     debit_date = models.DateField(_("debit date"))
     made_at = models.DateTimeField(_("made"))
@@ -893,6 +893,12 @@ class DebitRun(models.Model):
     )
     result_sha256 = models.CharField(max_length=64, blank=True)
     result_file_name = models.CharField(max_length=200, blank=True)
+    #: Cancelled before its result came (its file never sent, or the bank refused it whole): its invoices wait no
+    #: more and can go in another run.
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         indexes = [models.Index(fields=["-debit_date", "-id"], name="invoicing_debit_run_date")]

@@ -23,4 +23,5 @@ OPERATION_LABELS = {
     "portal.setDebitAccount": _("Change a customer's direct debit account"),
     "portal.makeDebitRun": _("Make a direct debit request"),
     "portal.importDebitResults": _("Import a direct debit result file"),
+    "portal.cancelDebitRun": _("Cancel a direct debit request"),
 }

@@ -102,4 +102,5 @@ urlpatterns += [
     path("debit/<int:run_id>/", views_debit.debit_run, name="debit_run"),
     path("debit/<int:run_id>/file/", views_debit.debit_run_file, name="debit_run_file"),
     path("debit/<int:run_id>/results/", views_debit.debit_run_results, name="debit_run_results"),
+    path("debit/<int:run_id>/cancel/", views_debit.debit_run_cancel, name="debit_run_cancel"),
 ]

@@ -175,3 +175,22 @@ def debit_run_results(request: HttpRequest, run_id: int) -> HttpResponse:
                 messages.info(request, _("This result file was imported before; nothing more was recorded."))
             return redirect("invoicing:debit_run", run_id=run.pk)
     return _run_page(request, run, form)
+
+
+@require(CHANGE_INVOICING)
+@require_POST
+def debit_run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Cancel a run whose result has not come: its invoices can go in another run."""
+    run = found_or_404(debit_reads.run_get(user=request.user, run_id=run_id))
+    try:
+        done = debit_writes.debit_run_cancel(actor=request.user, run_id=run.pk)
+    except debit_writes.DebitRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        if done:
+            messages.success(
+                request, _("The request is cancelled: its invoices can be debited in another one.")
+            )
+        else:
+            messages.info(request, _("This request was cancelled already."))
+    return redirect("invoicing:debit_run", run_id=run.pk)

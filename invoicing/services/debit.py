@@ -265,6 +265,8 @@ def debit_results_import(*, actor, run_id: int, data: bytes, file_name: str) -> 
         run = DebitRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None:
             raise DebitRefused(_("No such direct debit run."))
+        if run.cancelled_at is not None:
+            raise DebitRefused(_("This run was cancelled: its result is not imported."))
         if run.resolved_at is not None:
             if run.result_sha256 == sha:
                 return Imported(run, False)
@@ -294,3 +296,29 @@ def debit_results_import(*, actor, run_id: int, data: bytes, file_name: str) -> 
             },
         )
     return Imported(run, True)
+
+
+def debit_run_cancel(*, actor, run_id: int) -> bool:
+    """Cancel a run whose result has not come (its file never sent, or the bank refused it whole): its invoices
+    wait in it no more and can go in another run, audited (`portal.cancelDebitRun`). False when it was cancelled
+    already (a second click); a run whose result is imported is not cancelled (`DebitRefused`)."""
+    check(actor, CHANGE_INVOICING)
+    with transaction.atomic():
+        run = DebitRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None:
+            raise DebitRefused(_("No such direct debit run."))
+        if run.cancelled_at is not None:
+            return False
+        if run.resolved_at is not None:
+            raise DebitRefused(_("The bank's result of this run is imported: it is not cancelled."))
+        run.items.update(pending=False)
+        run.cancelled_at = timezone.now()
+        run.cancelled_by = actor if getattr(actor, "is_authenticated", False) else None
+        run.save(update_fields=["cancelled_at", "cancelled_by"])
+        audit_record(
+            actor=actor,
+            operation_id="portal.cancelDebitRun",
+            outcome=AuditEntry.Outcome.SUCCEEDED,
+            sent={"run": run.pk, "debit_date": run.debit_date.isoformat(), "sha256": run.request_sha256},
+        )
+    return True

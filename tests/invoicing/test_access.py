@@ -84,6 +84,7 @@ MATRIX = [
     ("invoicing:debit_run", {"run_id": 0}, "get", FINANCE),
     ("invoicing:debit_run_file", {"run_id": 0}, "get", FINANCE),
     ("invoicing:debit_run_results", {"run_id": 0}, "post", FINANCE),
+    ("invoicing:debit_run_cancel", {"run_id": 0}, "post", FINANCE),
     ("invoicing:billing_details_export", {}, "get", FINANCE),
     ("invoicing:billing_details_import", {}, "get", FINANCE),
     ("invoicing:billing_details_import", {}, "post", FINANCE),
@@ -114,6 +115,7 @@ NEEDS_BANK = {
     "invoicing:debit_run",
     "invoicing:debit_run_file",
     "invoicing:debit_run_results",
+    "invoicing:debit_run_cancel",
 }
 #: What an allowed post answers when it is not a redirect: the correction's page says the draft is the same; a
 #: bank statement's or the billing details' import without a file shows its page again, saying so.
@@ -206,7 +208,7 @@ def test_role_access(client_as, month, name, kwargs, method, role, ok):
         assert not BankLine.objects.exclude(state="explained").exists()  # not matched, not reopened
         assert not BankCsvMapping.objects.exclude(name="Mizuho").exists()
         assert not DebitAccount.objects.exists() and DebitRun.objects.count() == (name in NEEDS_BANK)
-        assert not DebitRun.objects.exclude(resolved_at=None).exists()
+        assert not DebitRun.objects.exclude(resolved_at=None, cancelled_at=None).exists()
         return
     assert response.status_code == (200 if method == "get" else POST_ANSWER.get(name, 302))
 

@@ -352,3 +352,20 @@ def test_a_run_leaves_with_its_invoices_after_the_legal_minimum(finance, django_
         assert DebitRun.objects.exists() is kept and DebitItem.objects.exists() is kept
         assert IssuedInvoice.objects.filter(number__in=[1001, 1002]).exists() is kept
         assert InvoicePayment.objects.exists() is kept
+
+
+def test_a_cancelled_run_frees_its_invoices_and_takes_no_result(finance):
+    run = debit_writes.debit_run_make(actor=finance, debit_date=DEBIT_DAY, numbers=[1001])
+    assert debit_writes.debit_run_cancel(actor=finance, run_id=run.pk)
+    assert not debit_writes.debit_run_cancel(actor=finance, run_id=run.pk)  # a second click
+    assert AuditEntry.objects.filter(operation_id="portal.cancelDebitRun").count() == 1
+    answer = result_file(bytes(run.request_file), ["0"])
+    with pytest.raises(debit_writes.DebitRefused, match="cancelled"):
+        debit_writes.debit_results_import(actor=finance, run_id=run.pk, data=answer, file_name="r.txt")
+    later = debit_writes.debit_run_make(actor=finance, debit_date=DEBIT_DAY, numbers=[1001])
+    debit_writes.debit_results_import(
+        actor=finance, run_id=later.pk, data=result_file(bytes(later.request_file), ["0"]), file_name="r.txt"
+    )
+    with pytest.raises(debit_writes.DebitRefused, match="is imported"):
+        debit_writes.debit_run_cancel(actor=finance, run_id=later.pk)
+    assert list(InvoicePayment.objects.values_list("amount", flat=True)) == [22_000]

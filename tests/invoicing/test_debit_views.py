@@ -187,3 +187,16 @@ def _user():
     from tests.fixtures.personas import make_persona
 
     return make_persona(Role.ADMIN)  # another person than the client's (making a persona signs it out)
+
+
+def test_a_request_is_cancelled_from_its_page(finance):
+    run = _run(finance)
+    page = finance.get(reverse("invoicing:debit_run", kwargs={"run_id": run.pk})).content.decode()
+    assert 'data-testid="debit-cancel"' in page
+    url = reverse("invoicing:debit_run_cancel", kwargs={"run_id": run.pk})
+    done = finance.post(url, follow=True).content.decode()
+    assert "The request is cancelled" in done and 'data-testid="debit-cancelled"' in done
+    assert 'data-testid="debit-results-form"' not in done and 'data-testid="debit-cancel"' not in done
+    assert "This request was cancelled already." in finance.post(url, follow=True).content.decode()
+    page = finance.get(reverse("invoicing:debit") + f"?debit_date={DEBIT_DAY}").content.decode()
+    assert page.count('data-testid="debit-row"') == 2  # offered again

@@ -123,6 +123,7 @@ def test_hostile_values_on_the_direct_debit_pages(client_as, month, settings, va
         reverse("invoicing:debit_run_make"),
         reverse("invoicing:debit_run_results", kwargs={"run_id": run.pk}),
         reverse("invoicing:bank_line_reopen", kwargs={"line_id": line.pk}),
+        reverse("invoicing:debit_run_cancel", kwargs={"run_id": 10**18}),
     ):
         assert client.post(url, data).status_code < 500, url
     for url in (
