@@ -97,3 +97,26 @@ def test_finance_collects_two_invoices_by_direct_debit(page, issuer, settings, m
     assert "振替済み：22,000円を記録" in results
     assert "資金不足：請求書は未入金のままです" in results
     screenshot(page, "invoicing-debit-run-ja")
+
+
+def test_finance_reopens_an_explained_bank_line_after_confirming(page):
+    """The bank fee explained by mistake (it was a customer's payment): its statement's page reopens it, behind a
+    confirmation that says what it does, and it is to match again."""
+    from invoicing.models import BankLine
+    from invoicing.services import bank as bank_writes
+    from tests.invoicing.bank_files import zengin_file
+
+    admin = make_persona(Role.ADMIN)
+    statement = bank_writes.bank_statement_import(
+        actor=admin, data=zengin_file([{"day": TODAY, "amount": 440, "payer": "ﾔﾏﾀﾞ ﾀﾛｳ"}]), file_name="s.txt"
+    )
+    line = statement.lines.get()
+    bank_writes.bank_line_explain(actor=admin, line_id=line.pk, explanation="bank_fee")
+    login(page, make_persona(Role.FINANCE), f"/invoicing/bank/{statement.pk}/?state=explained")
+    row = page.locator('[data-testid="bank-line"]', has_text="ﾔﾏﾀﾞ ﾀﾛｳ")
+    row.locator('[data-testid="bank-reopen"] summary').click()
+    assert "Take back the explanation: the payment is to match again." in row.inner_text()
+    screenshot(page, "invoicing-bank-reopen-en")
+    row.locator('[data-testid="bank-reopen-yes"]').click()
+    assert "The line is to match again." in page.inner_text("body")
+    assert BankLine.objects.get().state == BankLine.State.OPEN
