@@ -566,7 +566,16 @@ class DebitDateForm(PortalForm):
 class DebitRunForm(DebitDateForm):
     """A run: the debit date and the invoices chosen (by number)."""
 
-    numbers = forms.TypedMultipleChoiceField(label=_("Invoices"), coerce=int)
+    numbers = forms.TypedMultipleChoiceField(
+        label=_("Invoices"),
+        coerce=int,
+        error_messages={
+            "required": _("Choose at least one invoice to debit."),
+            "invalid_choice": _(
+                "Some of the invoices chosen cannot be debited now (paid, or in another run): look again."
+            ),
+        },
+    )
 
     def __init__(self, *args, numbers=(), **kwargs):
         super().__init__(*args, **kwargs)

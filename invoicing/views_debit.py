@@ -112,7 +112,7 @@ def debit_run_make(request: HttpRequest) -> HttpResponse:
                 % {"n": run.count, "total": yen(run.total)},
             )
             return redirect("invoicing:debit_run", run_id=run.pk)
-    return _debit_page(request, date_form, form)
+    return _debit_page(request, date_form, form if day else None)  # a bad date: its error alone
 
 
 def _run_page(request: HttpRequest, run, form: DebitResultForm | None = None, status: int = 200):

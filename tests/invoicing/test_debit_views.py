@@ -200,3 +200,12 @@ def test_a_request_is_cancelled_from_its_page(finance):
     assert "This request was cancelled already." in finance.post(url, follow=True).content.decode()
     page = finance.get(reverse("invoicing:debit") + f"?debit_date={DEBIT_DAY}").content.decode()
     assert page.count('data-testid="debit-row"') == 2  # offered again
+
+
+def test_an_invoice_taken_meanwhile_is_answered_on_the_page(finance):
+    run = _run(finance)
+    again = finance.post(reverse("invoicing:debit_run_make"), {"debit_date": DEBIT_DAY, "numbers": ["1001"]})
+    assert again.status_code == 200 and "cannot be debited now" in again.content.decode()
+    none = finance.post(reverse("invoicing:debit_run_make"), {"debit_date": DEBIT_DAY})
+    assert "Choose at least one invoice to debit." in none.content.decode()
+    assert list(DebitRun.objects.values_list("pk", flat=True)) == [run.pk]
