@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from invoicing.models import BankLine, DebitAccount, DebitRun, InvoicePayment, OpenInvoice
 from invoicing.services import bank as bank_writes
+from invoicing.services import debit as debit_writes
 from portal.core.access import Role
 from portal.core.models import AuditEntry
 from tests.customers.factories import make_customer
@@ -209,3 +210,33 @@ def test_an_invoice_taken_meanwhile_is_answered_on_the_page(finance):
     none = finance.post(reverse("invoicing:debit_run_make"), {"debit_date": DEBIT_DAY})
     assert "Choose at least one invoice to debit." in none.content.decode()
     assert list(DebitRun.objects.values_list("pk", flat=True)) == [run.pk]
+
+
+def test_the_pages_read_as_many_queries_however_many_debits(finance):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run = _run(finance)
+
+    def counted() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as listed:
+            finance.get(reverse("invoicing:debit") + f"?debit_date={DEBIT_DAY}")
+        with CaptureQueriesContext(connection) as one:
+            finance.get(reverse("invoicing:debit_run", kwargs={"run_id": run.pk}))
+        return len(listed), len(one)
+
+    counted()  # the first pages after signing in write the session's marks
+    before = counted()
+    for number in range(2001, 2011):  # January to May, of both customers
+        invoice(number, 1 + number % 2, 1_000, month=1 + (number - 2001) // 2)
+    later = debit_writes.debit_run_make(
+        actor=_user(), debit_date=dt.date(2026, 12, 8), numbers=list(range(2001, 2006))
+    )
+    debit_writes.debit_results_import(
+        actor=_user(),
+        run_id=run.pk,
+        data=result_file(bytes(run.request_file), ["0", "0"]),
+        file_name="r.txt",
+    )
+    assert later.count == 5  # and five more offered on the page
+    assert counted() == before
