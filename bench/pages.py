@@ -29,6 +29,11 @@ EXCLUDED = {
     "invoicing:bank_rematch": "POST only: matches a statement's open lines again",
     "invoicing:bank_line_confirm": "POST only: confirms a bank line's match",
     "invoicing:bank_line_explain": "POST only: explains a bank line",
+    "invoicing:bank_line_reopen": "POST only: reopens an explained bank line",
+    "invoicing:debit_run_make": "POST only: makes a direct debit request (the Direct debit page shows its form)",
+    "invoicing:debit_run_results": "POST only: imports a direct debit result file",
+    "invoicing:debit_run_cancel": "POST only: cancels a direct debit request",
+    "invoicing:debit_run_file": "a download: a direct debit request's file as it was made (its page is measured)",
     "options:order_delete": "POST only: deletes a scheduled option change",
     "subscriptions:pre_order_delete": "POST only: deletes a pre-order",
     "subscriptions:reservation_delete": "POST only: deletes a reservation",
@@ -333,6 +338,12 @@ def _bank_mapping() -> int:
     return BankCsvMapping.objects.order_by("pk").values_list("pk", flat=True).first()  # the seed's
 
 
+def _debit_run() -> int:
+    from invoicing.models import DebitRun
+
+    return DebitRun.objects.order_by("pk").values_list("pk", flat=True).first()  # the seed's
+
+
 def _user() -> int:
     from django.contrib.auth import get_user_model
 
@@ -358,6 +369,7 @@ ARGS: dict[str, Callable[[], object]] = {
     "export_id": _records_export,
     "statement_id": _bank_statement,
     "mapping_id": _bank_mapping,
+    "run_id": _debit_run,
 }
 
 

@@ -482,3 +482,107 @@ class BankCsvMappingForm(PortalForm):
 
     def clean_memo_columns(self) -> str:
         return _columns(self.cleaned_data.get("memo_columns") or "")
+
+
+# --- direct debit (口座振替) --------------------------------------------------------------------------------
+
+
+def _digits(label, width: int, *, exact: bool = True, required: bool = True, help_text=""):
+    pattern = rf"^[0-9]{{{width}}}$" if exact else rf"^[0-9]{{1,{width}}}$"
+    return forms.RegexField(
+        label=label,
+        regex=pattern,
+        max_length=width,
+        required=required,
+        help_text=help_text,
+        error_messages={
+            "invalid": _("%(n)s digits.") % {"n": width} if exact else _("Up to %(n)s digits.") % {"n": width}
+        },
+    )
+
+
+class DebitAccountForm(PortalForm):
+    """The account a customer's invoices are collected from by direct debit, as on the bank's authorisation."""
+
+    bank_code = _digits(_("Bank code"), 4)
+    branch_code = _digits(_("Branch code"), 3)
+    deposit_kind = forms.ChoiceField(label=_("Deposit kind"))
+    account_number = _digits(_("Account number"), 7)
+    holder = forms.CharField(
+        label=_("Account holder"),
+        max_length=60,
+        help_text=_("In kana as the bank has it, e.g. ﾔﾏﾀﾞｼｮｳｼﾞ(ｶ; full-width kana is made half-width."),
+    )
+    customer_number = _digits(
+        _("Customer number"),
+        20,
+        exact=False,
+        required=False,
+        help_text=_("The number the bank registered the authorisation under; empty: the invoice number."),
+    )
+    new = forms.BooleanField(
+        label=_("First debit"),
+        required=False,
+        help_text=_("Ticked until a first debit from this account is collected."),
+    )
+    active = forms.BooleanField(
+        label=_("Collect this customer's invoices by direct debit"), required=False, initial=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        from invoicing.models import DepositKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["deposit_kind"].choices = DepositKind.choices
+
+    def clean_holder(self) -> str:
+        from invoicing.bank.kana import zengin_name, zengin_refused
+
+        holder = zengin_name(self.cleaned_data["holder"])
+        refused = zengin_refused(holder)
+        if refused:
+            raise forms.ValidationError(
+                _("A bank account's name has no %(chars)s: write it in kana, letters and digits."),
+                params={"chars": " ".join(refused)},
+            )
+        if not holder or len(holder) > 30:
+            raise forms.ValidationError(_("Up to 30 half-width characters."))
+        return holder
+
+
+class DebitDateForm(PortalForm):
+    """The day the bank debits the customers' accounts."""
+
+    debit_date = forms.DateField(label=_("Debit date"), widget=DateInput())
+
+    def clean_debit_date(self):
+        day = self.cleaned_data["debit_date"]
+        problem = rules.debit_date_problem(day, today=clock.today())
+        if problem:
+            raise forms.ValidationError(problem)
+        return day
+
+
+class DebitRunForm(DebitDateForm):
+    """A run: the debit date and the invoices chosen (by number)."""
+
+    numbers = forms.TypedMultipleChoiceField(
+        label=_("Invoices"),
+        coerce=int,
+        error_messages={
+            "required": _("Choose at least one invoice to debit."),
+            "invalid_choice": _(
+                "Some of the invoices chosen cannot be debited now (paid, or in another run): look again."
+            ),
+        },
+    )
+
+    def __init__(self, *args, numbers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["numbers"].choices = [(n, str(n)) for n in numbers]
+
+
+class DebitResultForm(PortalForm):
+    """The bank's result file of a run (振替結果データ)."""
+
+    file = forms.FileField(label=_("Result file"))

@@ -835,3 +835,120 @@ class BankLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.amount} {self.payer}"
+
+
+# --- direct debit (口座振替) --------------------------------------------------------------------------------
+
+
+class DepositKind(models.TextChoices):
+    """預金種目 as the Zengin direct debit file codes it."""
+
+    ORDINARY = "1", _("Ordinary (普通)")
+    CURRENT = "2", _("Current (当座)")
+    SAVINGS = "9", _("Other")
+
+
+class DebitAccount(models.Model):
+    """The bank account a customer's invoices are collected from by direct debit (the customer signed the bank's
+    口座振替依頼書): kept on the customer's billing details, set by Finance, audited. `new` marks a first debit
+    (新規コード 1: the bank checks the authorisation), cleared once a debit of it is collected. `customer_number`
+    is the number the bank registered the authorisation under (顧客番号; empty: the invoice number is written)."""
+
+    customer = models.OneToOneField(
+        CustomerBilling, primary_key=True, on_delete=models.CASCADE, related_name="debit_account"
+    )
+    bank_code = models.CharField(_("bank code"), max_length=4)
+    branch_code = models.CharField(_("branch code"), max_length=3)
+    deposit_kind = models.CharField(
+        _("deposit kind"), max_length=1, choices=DepositKind.choices, default=DepositKind.ORDINARY
+    )
+    account_number = models.CharField(_("account number"), max_length=7)
+    holder = models.CharField(_("account holder (half-width kana)"), max_length=30)
+    customer_number = models.CharField(_("customer number"), max_length=20, blank=True)
+    new = models.BooleanField(_("first debit"), default=True)
+    active = models.BooleanField(_("collect by direct debit"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.bank_code}-{self.branch_code} {self.account_number}"
+
+
+class DebitRun(models.Model):
+    """One direct debit request (振替依頼) for a debit date: the invoices and amounts frozen when it was made, the
+    request file kept as made (its SHA-256 beside it), then the bank's result file imported once (`resolved_at`),
+    each collected debit recorded as a payment, or the run cancelled before (`cancelled_at`). Kept by the tax records' rule, like bank statements."""
+
+    debit_date = models.DateField(_("debit date"))
+    made_at = models.DateTimeField(_("made"))
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    request_file = models.BinaryField()
+    request_sha256 = models.CharField(max_length=64)
+    count = models.PositiveIntegerField(_("debits"), default=0)
+    total = models.PositiveBigIntegerField(_("total"), default=0)
+    resolved_at = models.DateTimeField(_("result imported"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    result_sha256 = models.CharField(max_length=64, blank=True)
+    result_file_name = models.CharField(max_length=200, blank=True)
+    #: Cancelled before its result came (its file never sent, or the bank refused it whole): its invoices wait no
+    #: more and can go in another run.
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["-debit_date", "-id"], name="invoicing_debit_run_date")]
+
+    def __str__(self) -> str:
+        return f"debit {self.debit_date} ({self.pk})"
+
+    @property
+    def download_name(self) -> str:
+        return f"direct-debit-{self.debit_date:%Y%m%d}-{self.pk}.txt"
+
+
+class DebitItem(models.Model):
+    """One invoice's debit in a run, as written in the request file (its account and amount frozen), and what the
+    bank answered. `pending` while its run awaits the result: an invoice is pending in one run at most (a
+    partial unique constraint), so it is never asked of the bank twice. The invoice's link is cleared when the
+    invoice leaves (retention), its number stays."""
+
+    run = models.ForeignKey(DebitRun, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    invoice = models.ForeignKey(
+        IssuedInvoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="debits"
+    )
+    number = models.PositiveBigIntegerField(_("invoice No."))
+    domain_id = models.BigIntegerField()
+    customer_name = models.CharField(_("customer"), max_length=200)
+    bank_code = models.CharField(max_length=4)
+    branch_code = models.CharField(max_length=3)
+    deposit_kind = models.CharField(max_length=1)
+    account_number = models.CharField(max_length=7)
+    holder = models.CharField(max_length=30)
+    customer_number = models.CharField(max_length=20)
+    new = models.BooleanField(default=False)
+    amount = models.PositiveBigIntegerField(_("amount"))
+    pending = models.BooleanField(default=True)
+    #: The bank's 振替結果コード ("" until the result is imported) and the payment recorded for a collected one.
+    result = models.CharField(max_length=1, blank=True)
+    payment = models.OneToOneField(
+        InvoicePayment, null=True, blank=True, on_delete=models.SET_NULL, related_name="debit"
+    )
+    #: Collected beyond what the invoice still owed when the result came (it was paid otherwise meanwhile).
+    over_amount = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice"], condition=models.Q(pending=True), name="invoicing_debit_once_pending"
+            ),
+            models.UniqueConstraint(fields=["run", "position"], name="invoicing_debit_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.amount} ({self.result or 'pending'})"

@@ -19,4 +19,9 @@ OPERATION_LABELS = {
     "portal.confirmBankMatch": _("Confirm a bank payment for a customer's invoice"),
     "portal.explainBankLine": _("Explain a bank payment that pays no invoice"),
     "portal.setBankCsvMapping": _("Change a bank's CSV layout"),
+    "portal.reopenBankLine": _("Take back the explanation of a bank payment"),
+    "portal.setDebitAccount": _("Change a customer's direct debit account"),
+    "portal.makeDebitRun": _("Make a direct debit request"),
+    "portal.importDebitResults": _("Import a direct debit result file"),
+    "portal.cancelDebitRun": _("Cancel a direct debit request"),
 }

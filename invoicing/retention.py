@@ -136,6 +136,18 @@ RETENTION = [
         ),
     ),
     Retention(
+        model="invoicing.DebitRun",
+        table=_("Direct debit requests"),
+        date_field="debit_date",
+        keep=_LEGAL,
+        kept=_("Direct debit requests with their file, each debit and what the bank answered"),
+        reason=_(
+            "A direct debit request and its result are the record of what was collected: kept as long as the "
+            "invoices they pay. Their debits leave with them; the payments recorded from them leave with their "
+            "invoices."
+        ),
+    ),
+    Retention(
         model="invoicing.RecordsExport",
         table=_("Records exports"),
         date_field="requested_at",

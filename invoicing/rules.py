@@ -161,3 +161,22 @@ def number_written(written: str, number: int, *, year: int, month: int) -> str:
         return str(number).zfill(int(width)) if width else str(number)
 
     return _PLACEHOLDER.sub(placeholder, written)
+
+
+def debit_date_problem(day: dt.date, *, today: dt.date) -> str:
+    """Why the bank cannot debit on `day` ("" when it can): a debit date is after today, on a day the banks are
+    open (not a weekend, a national holiday nor 31 December to 3 January: `invoicing.bank.holidays`)."""
+    from invoicing.bank import holidays
+
+    if day <= today:
+        return gettext("The debit date is a day after today.")
+    try:
+        closed = holidays.bank_holiday(day)
+    except holidays.OutsideCalendar:
+        return gettext("The debit date is too far ahead.")
+    if closed:
+        return gettext("The banks are closed on %(day)s: the next day they are open is %(next)s.") % {
+            "day": day.isoformat(),
+            "next": holidays.next_business_day(day).isoformat(),
+        }
+    return ""

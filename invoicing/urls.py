@@ -4,6 +4,7 @@ from invoicing import (
     views,
     views_bank,
     views_corrections,
+    views_debit,
     views_records,
     views_search,
     views_sending,
@@ -82,6 +83,7 @@ urlpatterns += [
     path("bank/<int:statement_id>/match-again/", views_bank.bank_rematch, name="bank_rematch"),
     path("bank/lines/<int:line_id>/confirm/", views_bank.bank_line_confirm, name="bank_line_confirm"),
     path("bank/lines/<int:line_id>/explain/", views_bank.bank_line_explain, name="bank_line_explain"),
+    path("bank/lines/<int:line_id>/reopen/", views_bank.bank_line_reopen, name="bank_line_reopen"),
     path("bank/csv-layouts/", views_bank.bank_mappings, name="bank_mappings"),
     path("bank/csv-layouts/<int:mapping_id>/", views_bank.bank_mapping, name="bank_mapping"),
 ]
@@ -90,4 +92,15 @@ urlpatterns += [
 urlpatterns += [
     path("customers/export/", views.billing_details_export, name="billing_details_export"),
     path("customers/import/", views.billing_details_import, name="billing_details_import"),
+]
+
+# Direct debit (口座振替): the customers' accounts, the runs, their request files and the bank's results.
+urlpatterns += [
+    path("customers/<int:domain_id>/debit-account/", views_debit.debit_account, name="debit_account"),
+    path("debit/", views_debit.debit, name="debit"),
+    path("debit/make/", views_debit.debit_run_make, name="debit_run_make"),
+    path("debit/<int:run_id>/", views_debit.debit_run, name="debit_run"),
+    path("debit/<int:run_id>/file/", views_debit.debit_run_file, name="debit_run_file"),
+    path("debit/<int:run_id>/results/", views_debit.debit_run_results, name="debit_run_results"),
+    path("debit/<int:run_id>/cancel/", views_debit.debit_run_cancel, name="debit_run_cancel"),
 ]

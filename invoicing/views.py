@@ -22,6 +22,8 @@ from invoicing.imports import BILLING_DETAILS
 from invoicing.lists import DRAFTS_LIST
 from invoicing.permissions import CHANGE_INVOICING, VIEW_INVOICING
 from invoicing.selectors import bank as bank_reads
+from invoicing.selectors import debit as debit_reads
+from invoicing.views_shared import debit_account_form
 from portal.core import lists
 from portal.core.access import Role, can, require, role_of
 from portal.core.downloads import Table, table_response
@@ -191,6 +193,11 @@ def customer(request: HttpRequest, domain_id: int) -> HttpResponse:
             "form": form,
             "next": request.GET.get("next", request.POST.get("next", "")),
             "transfer_names": bank_reads.transfer_names(domain_id=domain_id),
+            "has_details": row is not None,
+            "debit_account": (
+                account := debit_reads.debit_account_get(user=request.user, domain_id=domain_id)
+            ),
+            "debit_form": debit_account_form(account),
             "credit": bank_reads.customer_credit(domain_id=domain_id),
         },
     )

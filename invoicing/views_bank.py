@@ -190,6 +190,20 @@ def bank_line_explain(request: HttpRequest, line_id: int) -> HttpResponse:
     return _back(request, line.statement_id)
 
 
+@require(CHANGE_INVOICING)
+@require_POST
+def bank_line_reopen(request: HttpRequest, line_id: int) -> HttpResponse:
+    """Take back a line's explanation: it is to match again (a matched line is not reopened here)."""
+    line = found_or_404(bank_reads.line_get(user=request.user, line_id=line_id))
+    try:
+        bank_writes.bank_line_reopen(actor=request.user, line_id=line.pk)
+    except bank_writes.MatchRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("The line is to match again."))
+    return _back(request, line.statement_id)
+
+
 def _mapping_values(mapping: BankCsvMapping) -> dict:
     return {name: getattr(mapping, name) for name in bank_writes.MAPPING_FIELDS}
 

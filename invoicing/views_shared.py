@@ -1,6 +1,6 @@
 """What more than one of invoicing's views modules needs, so none imports another: a searched list's state
 (the issued invoices' search, a month's issued invoices) and what an issued document's page shows of its
-corrections (the document's page and the corrections' own pages)."""
+corrections (the document's page and the corrections' own pages), and a customer's direct debit account form."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from dataclasses import replace
 from django.http import HttpRequest
 
 from invoicing import selectors
-from invoicing.models import DocumentKind, IssuedInvoice
+from invoicing.forms import DebitAccountForm
+from invoicing.models import DebitAccount, DocumentKind, IssuedInvoice
 from portal.core.lists import ListSpec, ListState
 
 
@@ -39,3 +40,14 @@ def corrections_context(request: HttpRequest, invoice: IssuedInvoice) -> dict:
     can = correctable(invoice, found)
     left = selectors.credit_left(invoice) if can else []
     return {"corrections": found, "can_credit": can and any(left), "can_correct": can}
+
+
+def debit_account_form(account: DebitAccount | None, data=None) -> DebitAccountForm:
+    """A customer's direct debit account form (its billing details' page shows it, its own page posts it):
+    the account kept, or a new one (ordinary, a first debit, active)."""
+    initial = (
+        {name: getattr(account, name) for name in DebitAccountForm.base_fields}
+        if account
+        else {"deposit_kind": "1", "new": True, "active": True}
+    )
+    return DebitAccountForm(data, initial=initial, prefix="debit")

@@ -442,6 +442,32 @@ JOURNAL_SUPPLIER_QUALIFIED = env.bool("JOURNAL_SUPPLIER_QUALIFIED", default=True
 INVOICE_TAX_ROUNDING = env.str("INVOICE_TAX_ROUNDING", default="floor")
 if INVOICE_TAX_ROUNDING not in ("floor", "half_up", "ceiling"):
     raise ImproperlyConfigured("INVOICE_TAX_ROUNDING must be floor, half_up or ceiling")
+# Direct debit (口座振替, invoicing/bank/direct_debit.py): the partner as the collector (委託者) the bank knows, from
+# its direct debit contract: the 10-digit collector code, the name in half-width kana, and the bank, branch and
+# account credited. All empty (the default): direct debit is not offered. Checked strictly where set.
+DIRECT_DEBIT_COLLECTOR_CODE = env.str("DIRECT_DEBIT_COLLECTOR_CODE", default="")
+DIRECT_DEBIT_COLLECTOR_NAME = env.str("DIRECT_DEBIT_COLLECTOR_NAME", default="")
+DIRECT_DEBIT_BANK_CODE = env.str("DIRECT_DEBIT_BANK_CODE", default="")
+DIRECT_DEBIT_BANK_NAME = env.str("DIRECT_DEBIT_BANK_NAME", default="")
+DIRECT_DEBIT_BRANCH_CODE = env.str("DIRECT_DEBIT_BRANCH_CODE", default="")
+DIRECT_DEBIT_BRANCH_NAME = env.str("DIRECT_DEBIT_BRANCH_NAME", default="")
+DIRECT_DEBIT_DEPOSIT_KIND = env.str("DIRECT_DEBIT_DEPOSIT_KIND", default="1")
+DIRECT_DEBIT_ACCOUNT_NUMBER = env.str("DIRECT_DEBIT_ACCOUNT_NUMBER", default="")
+if DIRECT_DEBIT_COLLECTOR_CODE:
+    for _name, _digits in (
+        ("DIRECT_DEBIT_COLLECTOR_CODE", 10),
+        ("DIRECT_DEBIT_BANK_CODE", 4),
+        ("DIRECT_DEBIT_BRANCH_CODE", 3),
+        ("DIRECT_DEBIT_ACCOUNT_NUMBER", 7),
+    ):
+        if not (
+            globals()[_name].isascii() and globals()[_name].isdigit() and len(globals()[_name]) == _digits
+        ):
+            raise ImproperlyConfigured(f"{_name} must be {_digits} digits")
+    if DIRECT_DEBIT_DEPOSIT_KIND not in ("1", "2", "9"):
+        raise ImproperlyConfigured("DIRECT_DEBIT_DEPOSIT_KIND must be 1 (普通), 2 (当座) or 9 (other)")
+    if not DIRECT_DEBIT_COLLECTOR_NAME:
+        raise ImproperlyConfigured("DIRECT_DEBIT_COLLECTOR_NAME is needed with DIRECT_DEBIT_COLLECTOR_CODE")
 # Invoices per PDF-rendering task: a month's PDFs are rendered in chunks of this many, shared by the workers.
 INVOICE_PDF_CHUNK = env.int("INVOICE_PDF_CHUNK", default=20)
 

@@ -1,6 +1,6 @@
 """Direct debit (預金口座振替, Zengin 種別コード 91): the request file a partner sends its bank to collect its
 customers' invoices from their accounts, and the result file the bank sends back with a result code per debit.
-Groundwork: pure functions, no page yet (the customers' debit accounts and the pages come next).
+Pure functions; the accounts, runs and pages are `invoicing/services/debit.py` and `invoicing/views_debit.py`.
 
 Fixed-width records of 120 bytes in JIS X 0201 (half-width katakana, digits, upper-case Latin letters; read and
 written as Shift_JIS), with or without CR LF after each: a header (データ区分 1), data records (2), a trailer (8)
@@ -97,8 +97,8 @@ class Collector:
 
 @dataclass(frozen=True)
 class Debit:
-    """One customer's debit: its account, the amount and the number the partner knows it by (顧客番号: the
-    invoice number, so a result is matched back to its invoice)."""
+    """One customer's debit: its account, the amount and the number the bank knows the authorisation by
+    (顧客番号: the one registered, else the invoice number; a result is matched back by it and the amount)."""
 
     bank_code: str
     branch_code: str

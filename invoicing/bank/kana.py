@@ -50,3 +50,69 @@ def normalised(name: str) -> str:
     text = _TRAILING.sub("", text)
     text = _MIDDLE.sub("", text)
     return _DROPPED.sub("", text)
+
+
+# --- names as a Zengin file writes them --------------------------------------------------------------------
+
+#: The characters a Zengin record's text fields may hold (全銀協 standard: JIS X 0201 without small kana): digits,
+#: upper-case Latin letters, half-width katakana with their voicing marks, the space and a few signs.
+ZENGIN_CHARS = frozenset(
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜｦﾝﾞﾟ ().,-/\\｢｣"
+)
+_SMALL_HALF = str.maketrans("ｧｨｩｪｫｯｬｭｮ", "ｱｲｳｴｵﾂﾔﾕﾖ")
+#: Full-width (and small) signs as the Zengin set writes them: the long vowel and dashes as "-", the yen sign as
+#: the backslash JIS X 0201 prints as ¥, Japanese brackets and the middle dot.
+_SIGNS = str.maketrans(
+    {"ー": "-", "ｰ": "-", "‐": "-", "－": "-", "−": "-", "―": "-", "¥": "\\", "￥": "\\", "・": ".", "･": "."}
+)
+
+
+def _half_width_kana(text: str) -> str:
+    """Full-width katakana (and hiragana) to half-width, a voiced kana as its base and ﾞ or ﾟ."""
+    out = []
+    for ch in text:
+        if "ぁ" <= ch <= "ゖ":
+            ch = chr(ord(ch) + 0x60)
+        if "ァ" <= ch <= "ヺ" or ch in "゛゜「」、。":
+            decomposed = unicodedata.normalize("NFD", ch)
+            base, marks = decomposed[0], decomposed[1:]
+            half = _HALF.get(base, base)
+            half += "".join({"\u3099": "ﾞ", "\u309a": "ﾟ"}.get(m, m) for m in marks)
+            out.append(half)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _half_table() -> dict[str, str]:
+    """Each full-width katakana (and 「」、。゛゜) to its half-width form, from Unicode's own compatibility mapping."""
+    table = {}
+    for code in range(0xFF61, 0xFFA0):
+        half = chr(code)
+        full = unicodedata.normalize("NFKC", half)
+        if len(full) == 1:
+            table.setdefault(full, half)
+    table["ヴ"] = "ｳﾞ"
+    table["ヰ"], table["ヱ"], table["ヮ"], table["ヵ"], table["ヶ"] = "ｲ", "ｴ", "ﾜ", "ｶ", "ｹ"
+    return table
+
+
+_HALF = _half_table()
+
+
+def zengin_name(name: str) -> str:
+    """A name as a Zengin record writes it: full-width kana and letters made half-width, letters in upper case,
+    small kana full size, the long vowel and dashes as "-", runs of spaces as one. What is left may still hold
+    characters the set lacks (kanji): `zengin_refused` says which."""
+    text = "".join(
+        unicodedata.normalize("NFKC", ch) if "！" <= ch <= "～" or ch == "　" else ch for ch in name or ""
+    )
+    text = _half_width_kana(text.translate(_SIGNS)).upper()
+    text = text.translate(_SMALL_HALF).translate(_SIGNS)
+    text = text.replace("（", "(").replace("）", ")")
+    return " ".join(text.split())
+
+
+def zengin_refused(text: str) -> list[str]:
+    """The characters of `text` a Zengin record cannot hold, each once, in order."""
+    return list(dict.fromkeys(ch for ch in text if ch not in ZENGIN_CHARS))

@@ -18,7 +18,9 @@
 - `payments`: payments received (`payment_record`).
 - `bank`: bank statements imported (`bank_statement_import`), their lines matched to invoices
   (`bank_line_confirm`, `bank_lines_confirm_certain`, each through `payment_record`) or explained
-  (`bank_line_explain`), and the banks' CSV layouts (`bank_mapping_set`).
+  (`bank_line_explain`, taken back by `bank_line_reopen`), and the banks' CSV layouts (`bank_mapping_set`).
+- `debit`: direct debit (口座振替): the customers' debit accounts (`debit_account_set`), a run and its request
+  file (`debit_run_make`), the bank's result file imported once (`debit_results_import`).
 - `records`: the export of issued documents for a tax officer, or to leave the portal (`records_export_request`,
   `records_export`, the task `invoicing.export_records`, `records_export_open`).
 

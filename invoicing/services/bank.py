@@ -346,3 +346,33 @@ def bank_mapping_set(*, actor, mapping_id: int | None, **values) -> BankCsvMappi
             sent={"mapping": row.pk, "before": before, "after": {n: values[n] for n in MAPPING_FIELDS}},
         )
     return row
+
+
+def bank_line_reopen(*, actor, line_id: int) -> BankLine:
+    """Take back a line's explanation: it is to match again, audited with the explanation it had. Only an
+    explained line: a line matched to an invoice carries a payment, which is not undone here."""
+    check(actor, CHANGE_INVOICING)
+    with transaction.atomic():
+        line = BankLine.objects.select_for_update().filter(pk=line_id).first()
+        if line is None:
+            raise MatchRefused(_("No such bank line."))
+        if line.state != BankLine.State.EXPLAINED:
+            raise MatchRefused(_("Only an explained line is reopened."))
+        before = {"explanation": line.explanation, "note": line.note}
+        line.state, line.explanation, line.note = BankLine.State.OPEN, "", ""
+        line.done_at, line.done_by = None, None
+        line.save(update_fields=["state", "explanation", "note", "done_at", "done_by"])
+        audit_record(
+            actor=actor,
+            operation_id="portal.reopenBankLine",
+            outcome=AuditEntry.Outcome.SUCCEEDED,
+            sent={
+                "statement": line.statement_id,
+                "line": line.pk,
+                "date": line.date.isoformat(),
+                "amount": line.amount,
+                "payer": line.payer,
+                "before": before,
+            },
+        )
+    return line

@@ -9,6 +9,8 @@ from invoicing.models import (
     BankLine,
     BankStatement,
     CustomerBilling,
+    DebitAccount,
+    DebitRun,
     DraftPriceEdit,
     InvoicePayment,
     InvoiceSending,
@@ -70,10 +72,19 @@ MATRIX = [
     ("invoicing:bank_rematch", {"statement_id": 0}, "post", FINANCE),
     ("invoicing:bank_line_confirm", {"line_id": 0}, "post", FINANCE),
     ("invoicing:bank_line_explain", {"line_id": 0}, "post", FINANCE),
+    ("invoicing:bank_line_reopen", {"line_id": 0}, "post", FINANCE),
     ("invoicing:bank_mappings", {}, "get", FINANCE),
     ("invoicing:bank_mappings", {}, "post", FINANCE),
     ("invoicing:bank_mapping", {"mapping_id": 0}, "get", FINANCE),
     ("invoicing:bank_mapping", {"mapping_id": 0}, "post", FINANCE),
+    ("invoicing:debit_account", CUSTOMER, "get", FINANCE),
+    ("invoicing:debit_account", CUSTOMER, "post", FINANCE),
+    ("invoicing:debit", {}, "get", FINANCE),
+    ("invoicing:debit_run_make", {}, "post", FINANCE),
+    ("invoicing:debit_run", {"run_id": 0}, "get", FINANCE),
+    ("invoicing:debit_run_file", {"run_id": 0}, "get", FINANCE),
+    ("invoicing:debit_run_results", {"run_id": 0}, "post", FINANCE),
+    ("invoicing:debit_run_cancel", {"run_id": 0}, "post", FINANCE),
     ("invoicing:billing_details_export", {}, "get", FINANCE),
     ("invoicing:billing_details_import", {}, "get", FINANCE),
     ("invoicing:billing_details_import", {}, "post", FINANCE),
@@ -99,7 +110,12 @@ NEEDS_BANK = {
     "invoicing:bank_rematch",
     "invoicing:bank_line_confirm",
     "invoicing:bank_line_explain",
+    "invoicing:bank_line_reopen",
     "invoicing:bank_mapping",
+    "invoicing:debit_run",
+    "invoicing:debit_run_file",
+    "invoicing:debit_run_results",
+    "invoicing:debit_run_cancel",
 }
 #: What an allowed post answers when it is not a redirect: the correction's page says the draft is the same; a
 #: bank statement's or the billing details' import without a file shows its page again, saying so.
@@ -107,6 +123,11 @@ POST_ANSWER = {
     "invoicing:correct": 200,
     "invoicing:bank_import": 200,
     "invoicing:billing_details_import": 200,
+    # Without billing details the account is refused on its page; a run without a date or a result without a
+    # file is answered on its page.
+    "invoicing:debit_account": 200,
+    "invoicing:debit_run_make": 200,
+    "invoicing:debit_run_results": 200,
 }
 IDS = [f"{m[2]}-{m[0]}" for m in MATRIX]
 DATA = {
@@ -184,8 +205,10 @@ def test_role_access(client_as, month, name, kwargs, method, role, ok):
         assert IssuerDetails.objects.get().registration_number == "T7000012050002"
         assert not CustomerBilling.objects.filter(**CUSTOMER).exists()
         assert not DraftPriceEdit.objects.exists()
-        assert not BankLine.objects.exclude(state="open").exists()
+        assert not BankLine.objects.exclude(state="explained").exists()  # not matched, not reopened
         assert not BankCsvMapping.objects.exclude(name="Mizuho").exists()
+        assert not DebitAccount.objects.exists() and DebitRun.objects.count() == (name in NEEDS_BANK)
+        assert not DebitRun.objects.exclude(resolved_at=None, cancelled_at=None).exists()
         return
     assert response.status_code == (200 if method == "get" else POST_ANSWER.get(name, 302))
 
@@ -228,8 +251,13 @@ def banked(kwargs: dict) -> dict:
     line = BankLine.objects.create(
         statement=statement, key="k", sequence="1", position=1, date=dt.date(2026, 11, 1), amount=100
     )
+    line.state, line.explanation = "explained", "bank_fee"  # reopened by an allowed role only
+    line.save()
     mapping = BankCsvMapping.objects.create(name="Mizuho", date_column=1, credit_column=2, payer_column=3)
-    ids = {"statement_id": statement.pk, "line_id": line.pk, "mapping_id": mapping.pk}
+    run = DebitRun.objects.create(
+        debit_date=dt.date(2026, 12, 7), made_at=timezone.now(), request_file=b"1", request_sha256="0" * 64
+    )
+    ids = {"statement_id": statement.pk, "line_id": line.pk, "mapping_id": mapping.pk, "run_id": run.pk}
     return {key: ids[key] for key in kwargs}
 
 

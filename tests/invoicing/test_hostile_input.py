@@ -71,3 +71,67 @@ def test_hostile_values_get_an_answer_not_an_error(client_as, month, value):
     assert client.get(issued).status_code == 404
     assert client.get(reverse("invoicing:issued", kwargs={"number": 10**18})).status_code == 404
     assert not InvoicePayment.objects.exists()
+
+
+DEBIT_FIELDS = [
+    "debit-bank_code",
+    "debit-branch_code",
+    "debit-deposit_kind",
+    "debit-account_number",
+    "debit-holder",
+    "debit-customer_number",
+    "debit-new",
+    "debit-active",
+    "debit_date",
+    "numbers",
+    "file",
+    "state",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_values_on_the_direct_debit_pages(client_as, month, settings, value):
+    """The debit account's form, the debit date, the run's invoices and the result's upload: answered, and
+    nothing hostile kept (no account, no run, no payment, the explained bank line still explained)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from invoicing.models import BankLine, BankStatement, DebitAccount, DebitRun, InvoicePayment
+    from tests.invoicing.debit_files import collector_on
+
+    collector_on(settings)
+    client = client_as(Role.FINANCE)
+    alpha = month["alpha"].domain_id
+    run = DebitRun.objects.create(
+        debit_date=dt.date(2026, 12, 7), made_at=timezone.now(), request_file=b"1", request_sha256="0" * 64
+    )
+    statement = BankStatement.objects.create(
+        layout="zengin",
+        file_name="s.txt",
+        file_sha256="0" * 64,
+        date_from=dt.date(2026, 11, 1),
+        date_to=dt.date(2026, 11, 1),
+        imported_at=timezone.now(),
+    )
+    line = BankLine.objects.create(
+        statement=statement, key="k", sequence="1", position=1, date=dt.date(2026, 11, 1), amount=100
+    )
+    data = {name: value for name in DEBIT_FIELDS}
+    for url in (
+        reverse("invoicing:debit_account", kwargs={"domain_id": alpha}),
+        reverse("invoicing:debit_run_make"),
+        reverse("invoicing:debit_run_results", kwargs={"run_id": run.pk}),
+        reverse("invoicing:bank_line_reopen", kwargs={"line_id": line.pk}),
+        reverse("invoicing:debit_run_cancel", kwargs={"run_id": 10**18}),
+    ):
+        assert client.post(url, data).status_code < 500, url
+    for url in (
+        reverse("invoicing:debit") + "?debit_date=" + str(value)[:200] + "&page=" + str(value)[:100],
+        reverse("invoicing:debit_account", kwargs={"domain_id": 10**18}),
+        reverse("invoicing:debit_run", kwargs={"run_id": 10**18}),
+        reverse("invoicing:debit_run_file", kwargs={"run_id": 10**18}),
+    ):
+        assert client.get(url).status_code < 500, url
+    assert not DebitAccount.objects.exists() and DebitRun.objects.get().resolved_at is None
+    assert not InvoicePayment.objects.exists() and BankLine.objects.get().state == "open"

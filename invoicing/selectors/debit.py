@@ -1,0 +1,97 @@
+"""Reads of direct debit (口座振替): the partner as the collector (from the settings), a customer's debit account,
+the open invoices a debit date can collect, the runs made and one run's debits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+
+from invoicing.bank.direct_debit import Collector
+from invoicing.bank.kana import zengin_name
+from invoicing.models import DebitAccount, DebitItem, DebitRun, OpenInvoice
+from invoicing.permissions import VIEW_INVOICING
+from portal.core.access import check
+
+RUNS_PER_PAGE = 50
+
+
+def collector() -> Collector | None:
+    """The partner as the collector its bank knows (`DIRECT_DEBIT_*` settings), or None when not set up."""
+    if not settings.DIRECT_DEBIT_COLLECTOR_CODE:
+        return None
+    return Collector(
+        code=settings.DIRECT_DEBIT_COLLECTOR_CODE,
+        name=zengin_name(settings.DIRECT_DEBIT_COLLECTOR_NAME),
+        bank_code=settings.DIRECT_DEBIT_BANK_CODE,
+        bank_name=zengin_name(settings.DIRECT_DEBIT_BANK_NAME),
+        branch_code=settings.DIRECT_DEBIT_BRANCH_CODE,
+        branch_name=zengin_name(settings.DIRECT_DEBIT_BRANCH_NAME),
+        deposit_kind=settings.DIRECT_DEBIT_DEPOSIT_KIND,
+        account_number=settings.DIRECT_DEBIT_ACCOUNT_NUMBER,
+    )
+
+
+def debit_account_get(*, user, domain_id: int) -> DebitAccount | None:
+    check(user, VIEW_INVOICING)
+    return DebitAccount.objects.filter(customer_id=domain_id).first()
+
+
+@dataclass(frozen=True)
+class Collectable:
+    """An open invoice a debit date can collect, with the account it is collected from."""
+
+    invoice_id: int
+    number: int
+    domain_id: int
+    customer_name: str
+    due_date: dt.date
+    owed: int
+    account: DebitAccount
+
+
+def collectable(*, user, debit_date: dt.date) -> list[Collectable]:
+    """The open invoices due by `debit_date` of the customers with an active debit account, not waiting in a run
+    already, by due date and number."""
+    check(user, VIEW_INVOICING)
+    accounts = {a.customer_id: a for a in DebitAccount.objects.filter(active=True)}
+    if not accounts:
+        return []
+    rows = (
+        OpenInvoice.objects.filter(
+            owed__gt=0, due_date__lte=debit_date, invoice__domain_id__in=list(accounts)
+        )
+        .exclude(invoice__debits__pending=True)
+        .order_by("due_date", "number")
+        .values_list(
+            "invoice_id", "number", "invoice__domain_id", "invoice__customer_name", "due_date", "owed"
+        )
+    )
+    return [
+        Collectable(pk, number, domain_id, name, due, owed, accounts[domain_id])
+        for pk, number, domain_id, name, due, owed in rows
+    ]
+
+
+def runs_page(*, user, page: int = 1) -> Page:
+    """The runs made, the latest debit date first, each with its collected and refused counts."""
+    check(user, VIEW_INVOICING)
+    rows = DebitRun.objects.defer("request_file").annotate(
+        collected=Count("items", filter=Q(items__result="0")),
+        collected_total=Coalesce(Sum("items__amount", filter=Q(items__result="0")), 0),
+        refused=Count("items", filter=~Q(items__result="") & ~Q(items__result="0")),
+    )
+    return Paginator(rows.order_by("-debit_date", "-pk"), RUNS_PER_PAGE).get_page(page)
+
+
+def run_get(*, user, run_id: int) -> DebitRun | None:
+    check(user, VIEW_INVOICING)
+    return DebitRun.objects.filter(pk=run_id).first()
+
+
+def run_items(run: DebitRun) -> list[DebitItem]:
+    return list(run.items.select_related("payment").order_by("position"))
