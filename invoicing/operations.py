@@ -19,4 +19,8 @@ OPERATION_LABELS = {
     "portal.confirmBankMatch": _("Confirm a bank payment for a customer's invoice"),
     "portal.explainBankLine": _("Explain a bank payment that pays no invoice"),
     "portal.setBankCsvMapping": _("Change a bank's CSV layout"),
+    "portal.setReminderSchedule": _("Change the payment reminders' schedule"),
+    "portal.sendPaymentReminder": _("Send a payment reminder to a customer by e-mail"),
+    "portal.pauseReminders": _("Pause payment reminders to a customer"),
+    "portal.resumeReminders": _("Resume payment reminders to a customer"),
 }

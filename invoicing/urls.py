@@ -5,6 +5,7 @@ from invoicing import (
     views_bank,
     views_corrections,
     views_records,
+    views_reminders,
     views_search,
     views_sending,
     views_statements,
@@ -90,4 +91,11 @@ urlpatterns += [
 urlpatterns += [
     path("customers/export/", views.billing_details_export, name="billing_details_export"),
     path("customers/import/", views.billing_details_import, name="billing_details_import"),
+]
+
+# Payment reminders: the schedule, one sent now, a customer's pause.
+urlpatterns += [
+    path("reminders/", views_reminders.reminders, name="reminders"),
+    path("issued/<int:number>/remind/", views_reminders.remind, name="remind"),
+    path("customers/<int:domain_id>/reminders/", views_reminders.reminder_pause, name="reminder_pause"),
 ]

@@ -192,6 +192,7 @@ def customer(request: HttpRequest, domain_id: int) -> HttpResponse:
             "next": request.GET.get("next", request.POST.get("next", "")),
             "transfer_names": bank_reads.transfer_names(domain_id=domain_id),
             "credit": bank_reads.customer_credit(domain_id=domain_id),
+            "reminder_pause": selectors.reminder_pause_get(user=request.user, domain_id=domain_id),
         },
     )
 
