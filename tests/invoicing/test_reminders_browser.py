@@ -54,7 +54,9 @@ def test_finance_sets_the_schedule_and_sends_a_reminder_now(page, monkeypatch):
 
     with page.expect_navigation():
         page.get_by_role("button", name="日本語").click()
-    assert "入金催促 1（穏やか）を ap@alpha.example にメールで送信" in page.inner_text('[data-testid="history"]')
+    assert "入金催促 1（穏やか）を ap@alpha.example にメールで送信" in page.inner_text(
+        '[data-testid="history"]'
+    )
     page.goto("/invoicing/reminders/")
     assert "スケジュール" in page.inner_text("main")
     screenshot(page, "invoicing-reminders-ja")
