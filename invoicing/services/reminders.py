@@ -150,7 +150,8 @@ def _claim(
     if not by_hand:
         failed = failed.exclude(failure=SendFailure.INTERRUPTED)
     # One update claims it: a second worker's waits for the first's and then finds it no longer failed.
-    if failed.update(outcome=PaymentReminder.Outcome.SENDING, attempts=F("attempts") + 1, **values):
+    again = {"failure": "", "detail": "", "finished_at": None, "attempts": F("attempts") + 1}
+    if failed.update(outcome=PaymentReminder.Outcome.SENDING, **again, **values):
         return PaymentReminder.objects.get(invoice=invoice, step=step)
     raise ReminderRefused(
         _("Reminder %(step)s of invoice No. %(number)s is sent or being sent already.")
