@@ -17,8 +17,8 @@ from invoicing.models import (
     IssueRun,
     PaymentReminder,
     ReminderPause,
-    ReminderStep,
 )
+from invoicing.selectors.reminders import steps_stored
 from portal.core.access import Role
 from portal.core.models import AuditEntry
 from tests.invoicing.conftest import M
@@ -208,7 +208,7 @@ def test_role_access(client_as, month, name, kwargs, method, role, ok):
         assert not DraftPriceEdit.objects.exists()
         assert not BankLine.objects.exclude(state="open").exists()
         assert not BankCsvMapping.objects.exclude(name="Mizuho").exists()
-        assert list(ReminderStep.objects.values_list("days", flat=True)) == [7, 21, 45]
+        assert [step.days for step in steps_stored()] == [7, 21, 45]
         assert not ReminderPause.objects.exists() and not PaymentReminder.objects.exists()
         return
     assert response.status_code == (200 if method == "get" else POST_ANSWER.get(name, 302))

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from invoicing.models import CustomerBilling, IssuedInvoice, IssuerDetails, PaymentReminder, ReminderStep
+from invoicing.models import CustomerBilling, IssuedInvoice, IssuerDetails, PaymentReminder
+from invoicing.selectors.reminders import steps_stored
 from portal.core.access import Role
 from tests.core.test_hostile_input import HOSTILE
 from tests.invoicing.conftest import M
@@ -81,5 +82,5 @@ def test_hostile_values_get_an_answer_not_an_error(client_as, month, value):
     assert client.get(reverse("invoicing:issued", kwargs={"number": 10**18})).status_code == 404
     assert not InvoicePayment.objects.exists()
     # The reminders' schedule is as it came, and no reminder went (the invoice is not overdue).
-    assert list(ReminderStep.objects.values_list("days", flat=True)) == [7, 21, 45]
+    assert [step.days for step in steps_stored()] == [7, 21, 45]
     assert not PaymentReminder.objects.exists()

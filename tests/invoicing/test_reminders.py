@@ -22,6 +22,7 @@ from invoicing.models import (
     ReminderStep,
     SendFailure,
 )
+from invoicing.selectors.reminders import steps_stored
 from portal.core.access import Role
 from portal.core.models import AuditEntry, Notice, NoticeChoice
 from tests.core.test_hostile_input import HOSTILE
@@ -98,8 +99,12 @@ def test_a_late_start_sends_only_the_latest_step_due(issued, monkeypatch):
 
 
 def test_a_step_turned_off_is_passed_over_and_days_changed_apply(issued, monkeypatch):
-    ReminderStep.objects.filter(position=1).update(enabled=False)
-    ReminderStep.objects.filter(position=2).update(days=10)
+    steps = [
+        {"days": 7, "enabled": False, "tone": "gentle"},
+        {"days": 10, "enabled": True, "tone": "firm"},
+        {"days": 45, "enabled": True, "tone": "final"},
+    ]
+    services.reminder_steps_set(actor=make_persona(Role.FINANCE), steps=steps)
     assert _run_on(monkeypatch, day(9)) == []
     _run_on(monkeypatch, day(10))
     assert {s[1] for s in _sent()} == {2}
@@ -335,7 +340,7 @@ def test_finance_sets_the_schedule_audited(client_as, month):
     page = client.get(url).content.decode()
     assert 'name="days_1"' in page and 'value="7"' in page
     assert client.post(url, SCHEDULE).status_code == 302
-    steps = list(ReminderStep.objects.values_list("position", "days", "enabled", "tone"))
+    steps = [(s.position, s.days, s.enabled, s.tone) for s in ReminderStep.objects.order_by("position")]
     assert steps == [(1, 5, True, "gentle"), (2, 15, True, "firm"), (3, 30, False, "final")]
     entry = AuditEntry.objects.get(operation_id="portal.setReminderSchedule")
     assert entry.request_summary["after"][0] == {"days": 5, "enabled": True, "tone": "gentle"}
@@ -360,7 +365,7 @@ def test_a_schedule_out_of_bounds_or_order_is_refused_with_a_reason(client_as, m
     client = client_as(Role.FINANCE)
     answer = client.post(reverse("invoicing:reminders"), SCHEDULE | change)
     assert answer.status_code == 200 and said in answer.content.decode()
-    assert list(ReminderStep.objects.values_list("days", flat=True)) == [7, 21, 45]
+    assert [step.days for step in steps_stored()] == [7, 21, 45]
     assert not AuditEntry.objects.exists()
 
 
@@ -403,7 +408,7 @@ def test_hostile_values_in_the_reminders_forms_get_an_answer_not_an_error(
         reverse("invoicing:remind", kwargs={"number": alpha.number}),
     ):
         assert client.post(url, {name: value for name in names}).status_code < 500, url
-    assert list(ReminderStep.objects.values_list("days", flat=True)) == [7, 21, 45]
+    assert [step.days for step in steps_stored()] == [7, 21, 45]
     assert not mail.outbox
 
 

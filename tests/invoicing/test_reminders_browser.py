@@ -9,7 +9,8 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from invoicing.models import IssuedInvoice, PaymentReminder, ReminderStep
+from invoicing.models import IssuedInvoice, PaymentReminder
+from invoicing.selectors.reminders import steps_stored
 from tests.fixtures.browser import login, screenshot
 from tests.fixtures.portal_api import pin_business_today
 from tests.invoicing.test_sending_browser import ALPHA, issued_month
@@ -33,7 +34,7 @@ def test_finance_sets_the_schedule_and_sends_a_reminder_now(page, monkeypatch):
     page.fill("input[name=days_2]", "20")
     page.click('[data-testid="reminders-save"]')
     page.get_by_text("The payment reminders' schedule is saved.").wait_for()
-    assert list(ReminderStep.objects.values_list("days", flat=True)) == [5, 20, 45]
+    assert [step.days for step in steps_stored()] == [5, 20, 45]
     screenshot(page, "invoicing-reminders-en")
 
     page.goto(f"/invoicing/issued/{invoice.number}/")
