@@ -36,6 +36,12 @@ class InvoicingConfig(AppConfig):
                     "invoices-overdue-notices",
                     "invoicing.notices.overdue_tell",
                     lambda: crontab(minute=0, hour=9),
-                )
+                ),
+                # Each morning at 10:00 (business time), the payment reminders due by Finance's schedule are sent.
+                Periodic(
+                    "invoices-payment-reminders",
+                    "invoicing.send_reminders",
+                    lambda: crontab(minute=0, hour=10),
+                ),
             ],
         )

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.templatetags.billing import yen
 from invoicing import rules
-from invoicing.models import BillingBasis, DocumentKind, InvoiceLanguage, PaymentTerms
+from invoicing.models import BillingBasis, DocumentKind, InvoiceLanguage, PaymentTerms, ReminderTone
 from invoicing.selectors import (
     DRAFT_BLOCKED,
     DRAFT_ISSUED,
@@ -586,3 +586,67 @@ class DebitResultForm(PortalForm):
     """The bank's result file of a run (振替結果データ)."""
 
     file = forms.FileField(label=_("Result file"))
+
+
+# --- payment reminders ---------------------------------------------------------------------------------
+
+
+class ReminderStepsForm(PortalForm):
+    """The payment reminders' schedule: for each of its three steps, whether it is on, how many days after the
+    due date it comes (1 to 365, each step later than the one before) and its mail's wording."""
+
+    STEPS = (1, 2, 3)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for position in self.STEPS:
+            self.fields[f"enabled_{position}"] = forms.BooleanField(
+                label=_("Step %(step)s: on") % {"step": position}, required=False
+            )
+            self.fields[f"days_{position}"] = forms.IntegerField(
+                label=_("Step %(step)s: days after the due date") % {"step": position},
+                min_value=rules.REMINDER_DAYS_MIN,
+                max_value=rules.REMINDER_DAYS_MAX,
+            )
+            self.fields[f"tone_{position}"] = forms.ChoiceField(
+                label=_("Step %(step)s: wording") % {"step": position}, choices=ReminderTone.choices
+            )
+
+    def clean(self):
+        data = super().clean()
+        days = [data.get(f"days_{position}") for position in self.STEPS]
+        if all(d is not None for d in days):
+            problem = rules.reminder_days_problem(days)
+            if problem:
+                raise forms.ValidationError(problem)
+        return data
+
+    def steps(self) -> list[dict]:
+        d = self.cleaned_data
+        return [
+            {"days": d[f"days_{p}"], "enabled": d[f"enabled_{p}"], "tone": d[f"tone_{p}"]} for p in self.STEPS
+        ]
+
+
+class ReminderPauseForm(PortalForm):
+    """A customer's payment reminders paused, with why (in dispute, a payment plan agreed...), or resumed."""
+
+    paused = forms.BooleanField(label=_("Pause payment reminders to this customer"), required=False)
+    reason = forms.CharField(
+        label=_("Why"),
+        max_length=200,
+        required=False,
+        help_text=_("For example: in dispute, a payment plan agreed. Shown on its invoices' pages."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("paused") and not data.get("reason"):
+            self.add_error("reason", _("Say why the reminders are paused."))
+        return data
+
+
+class ReminderSendForm(PortalForm):
+    """The confirmation of "send a reminder now": the step it showed, so an old page sends nothing."""
+
+    step = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=3)

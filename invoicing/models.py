@@ -952,3 +952,98 @@ class DebitItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}: {self.amount} ({self.result or 'pending'})"
+
+
+# --- payment reminders ------------------------------------------------------------------------------------
+
+
+class ReminderTone(models.TextChoices):
+    """The wording of a reminder's mail: a gentle note, a firm request, or the final notice."""
+
+    GENTLE = "gentle", _("Gentle")
+    FIRM = "firm", _("Firm")
+    FINAL = "final", _("Final")
+
+
+#: The schedule as it comes (migration 0030): its steps' days after the due date and wordings.
+REMINDER_DEFAULTS = ((1, 7, ReminderTone.GENTLE), (2, 21, ReminderTone.FIRM), (3, 45, ReminderTone.FINAL))
+
+
+class ReminderStep(models.Model):
+    """One step of the payment reminders' schedule Finance sets (`services.reminder_steps_set`): so many days
+    after an invoice's due date, on or off, in a wording. Three rows (`position` 1..3, made by the migration,
+    never deleted), their days ascending: a reminder names its step, and is sent once per invoice and step."""
+
+    position = models.PositiveSmallIntegerField(primary_key=True)
+    days = models.PositiveSmallIntegerField(_("days after the due date"))
+    enabled = models.BooleanField(_("on"), default=True)
+    tone = models.CharField(_("wording"), max_length=8, choices=ReminderTone.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"{self.position}: {self.days} days, {self.tone}"
+
+
+class ReminderPause(models.Model):
+    """A customer whose payment reminders are paused (in dispute, a payment plan agreed...), with why and by
+    whom: no reminder goes to it, by the schedule or by hand, until Finance resumes them (the row goes)."""
+
+    domain_id = models.BigIntegerField(_("domainId"), primary_key=True)
+    reason = models.CharField(_("reason"), max_length=200)
+    paused_at = models.DateTimeField(_("paused"))
+    paused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.domain_id}: {self.reason}"
+
+
+class PaymentReminder(models.Model):
+    """One payment reminder of an issued invoice: its step, where and in which language it went, who sent it
+    (a person, or the daily run: `run`), and how it went. At most one per invoice and step, by the database (a
+    unique constraint): the sender claims the row before sending, so two workers or a double click never send a
+    step twice. A failed one is claimed again and retried by the next run; one cut short (the worker died while
+    sending: it may have gone out) is left to a person."""
+
+    class Outcome(models.TextChoices):
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    invoice = models.ForeignKey(IssuedInvoice, on_delete=models.PROTECT, related_name="reminders")
+    step = models.ForeignKey(ReminderStep, on_delete=models.PROTECT, related_name="+")
+    #: The step's days and wording when it was sent (Finance may change the schedule later).
+    days = models.PositiveSmallIntegerField(_("days after the due date"))
+    tone = models.CharField(_("wording"), max_length=8, choices=ReminderTone.choices)
+    to = models.EmailField(_("sent to"), max_length=254)
+    language = models.CharField(_("language"), max_length=2, choices=InvoiceLanguage.choices)
+    attempted_at = models.DateTimeField(_("time"))
+    attempted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    #: The daily run that sent it (its task's id), empty when a person did.
+    run = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, default=Outcome.SENDING)
+    failure = models.CharField(_("failure"), max_length=16, choices=SendFailure.choices, blank=True)
+    detail = models.CharField(_("technical detail"), max_length=500, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "step"], name="invoicing_one_reminder_per_step"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} step {self.step_id}: {self.outcome}"
+
+    def failure_sentence(self) -> str:
+        """Why it failed, in the language active now; empty unless it failed."""
+        if self.outcome != self.Outcome.FAILED:
+            return ""
+        sentence = FAILURE_SENTENCES.get(self.failure) or FAILURE_SENTENCES[SendFailure.OTHER]
+        return str(sentence) % {"to": self.to}

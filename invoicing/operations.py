@@ -24,4 +24,8 @@ OPERATION_LABELS = {
     "portal.makeDebitRun": _("Make a direct debit request"),
     "portal.importDebitResults": _("Import a direct debit result file"),
     "portal.cancelDebitRun": _("Cancel a direct debit request"),
+    "portal.setReminderSchedule": _("Change the payment reminders' schedule"),
+    "portal.sendPaymentReminder": _("Send a payment reminder to a customer by e-mail"),
+    "portal.pauseReminders": _("Pause payment reminders to a customer"),
+    "portal.resumeReminders": _("Resume payment reminders to a customer"),
 }

@@ -23,6 +23,7 @@ ISSUING = ("portal.issueCustomerInvoice", "portal.issueCreditNote", "portal.issu
 #: to a tax officer or out of the portal: each document's history, kept as long as the document.
 HISTORY = (
     "portal.sendCustomerInvoice",
+    "portal.sendPaymentReminder",
     "portal.recordInvoicePayment",
     "portal.exportRecords",
     "portal.downloadRecordsExport",
@@ -31,10 +32,10 @@ HISTORY = (
 
 def remove_documents(model: type[models.Model], ids: Sequence[Any]) -> None:
     """Remove a batch of issued documents (none of them the original of a document still kept: the rule's
-    `removable`), their payments and sendings, and, once the batch is committed, each PDF file no remaining row
-    points to (the bench seed has many rows share one file)."""
+    `removable`), their payments, sendings and payment reminders, and, once the batch is committed, each PDF file
+    no remaining row points to (the bench seed has many rows share one file)."""
     from invoicing import storage
-    from invoicing.models import InvoicePayment, InvoiceSending
+    from invoicing.models import InvoicePayment, InvoiceSending, PaymentReminder
 
     names = set(
         models.QuerySet(model=model)
@@ -45,6 +46,7 @@ def remove_documents(model: type[models.Model], ids: Sequence[Any]) -> None:
     )
     models.QuerySet(model=InvoicePayment).filter(invoice_id__in=ids).delete()
     models.QuerySet(model=InvoiceSending).filter(invoice_id__in=ids).delete()
+    models.QuerySet(model=PaymentReminder).filter(invoice_id__in=ids).delete()
     models.QuerySet(model=model).filter(pk__in=ids).delete()
 
     def _remove_files() -> None:

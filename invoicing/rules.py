@@ -179,4 +179,19 @@ def debit_date_problem(day: dt.date, *, today: dt.date) -> str:
             "day": day.isoformat(),
             "next": holidays.next_business_day(day).isoformat(),
         }
+
+
+#: A payment reminder's step comes 1 to 365 days after the invoice's due date.
+REMINDER_DAYS_MIN, REMINDER_DAYS_MAX = 1, 365
+
+
+def reminder_days_problem(days: list[int]) -> str:
+    """What is wrong with the reminders' schedule whose steps come `days` after the due date, in order (empty:
+    nothing): each within 1..365, no two the same, each later than the one before."""
+    if any(not REMINDER_DAYS_MIN <= d <= REMINDER_DAYS_MAX for d in days):
+        return gettext("A step comes 1 to 365 days after the due date.")
+    if len(set(days)) != len(days):
+        return gettext("Two steps cannot come the same number of days after the due date.")
+    if days != sorted(days):
+        return gettext("Each step comes later than the one before it.")
     return ""

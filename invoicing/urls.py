@@ -6,6 +6,7 @@ from invoicing import (
     views_corrections,
     views_debit,
     views_records,
+    views_reminders,
     views_search,
     views_sending,
     views_statements,
@@ -103,4 +104,11 @@ urlpatterns += [
     path("debit/<int:run_id>/file/", views_debit.debit_run_file, name="debit_run_file"),
     path("debit/<int:run_id>/results/", views_debit.debit_run_results, name="debit_run_results"),
     path("debit/<int:run_id>/cancel/", views_debit.debit_run_cancel, name="debit_run_cancel"),
+]
+
+# Payment reminders: the schedule, one sent now, a customer's pause.
+urlpatterns += [
+    path("reminders/", views_reminders.reminders, name="reminders"),
+    path("issued/<int:number>/remind/", views_reminders.remind, name="remind"),
+    path("customers/<int:domain_id>/reminders/", views_reminders.reminder_pause, name="reminder_pause"),
 ]

@@ -199,6 +199,7 @@ def customer(request: HttpRequest, domain_id: int) -> HttpResponse:
             ),
             "debit_form": debit_account_form(account),
             "credit": bank_reads.customer_credit(domain_id=domain_id),
+            "reminder_pause": selectors.reminder_pause_get(user=request.user, domain_id=domain_id),
         },
     )
 

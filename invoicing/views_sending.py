@@ -90,8 +90,13 @@ def _issued_page(request: HttpRequest, number: int, form: PaymentForm | None = N
         )
     invoice = found.row.invoice
     corrections = corrections_context(request, invoice)
+    reminding = selectors.reminder_state(user=request.user, invoice=invoice, today=clock.today())
     history = selectors.document_history(
-        invoice, sendings=found.sendings, payments=found.payments, corrections=corrections["corrections"]
+        invoice,
+        sendings=found.sendings,
+        payments=found.payments,
+        corrections=corrections["corrections"],
+        reminders=reminding.reminders,
     )
     return render(
         request,
@@ -104,6 +109,7 @@ def _issued_page(request: HttpRequest, number: int, form: PaymentForm | None = N
             # What the mail server said, for Admins: the sentence of each failure is for everyone.
             "show_detail": role_of(request.user) is Role.ADMIN,
             "history": history,
+            "reminding": reminding,
             **corrections,
         },
         status=status,

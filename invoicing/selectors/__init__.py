@@ -19,6 +19,8 @@ selectors, never its models; the customers through theirs. One job a module:
 - `statements`: a customer's statement of account over a period (`customer_statement`, `Statement`).
 - `bank`: bank statements and their lines, the open invoices and names the matching reads (`match_book`),
   a customer's credit from over-payments (`customer_credit`); imported as `invoicing.selectors.bank`.
+- `reminders`: payment reminders: the schedule (`reminder_steps`), a customer's pause (`reminder_pause_get`),
+  an invoice's reminders and the step due (`reminder_state`, `reminder_step_due`).
 - `sending`: the month's issued documents and their sending (`month_issued_page`, `month_sending`,
   `send_run_latest`, `sending_by_submission`).
 
@@ -83,6 +85,14 @@ from invoicing.selectors.records import (
     records_exports,
     records_rules,
 )
+from invoicing.selectors.reminders import (
+    ReminderState,
+    reminder_pause_get,
+    reminder_state,
+    reminder_step_due,
+    reminder_steps,
+    reminders_of,
+)
 from invoicing.selectors.search import (
     ISSUED_FIELDS,
     ISSUED_SORTS,
@@ -139,6 +149,7 @@ __all__ = [
     "MonthIssuedFilters",
     "MonthSending",
     "RECIPIENT_FIELDS",
+    "ReminderState",
     "SEARCHED_SORT",
     "SEND_FAILED",
     "SEND_NOT_SENT",
@@ -185,6 +196,11 @@ __all__ = [
     "records_export_get",
     "records_exports",
     "records_rules",
+    "reminder_pause_get",
+    "reminder_state",
+    "reminder_step_due",
+    "reminder_steps",
+    "reminders_of",
     "send_run_latest",
     "sending_by_submission",
 ]

@@ -15,7 +15,14 @@ from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 
 from billing.templatetags.billing import yen
-from invoicing.models import DocumentKind, InvoicePayment, InvoiceSending, IssuedInvoice, RecordsExport
+from invoicing.models import (
+    DocumentKind,
+    InvoicePayment,
+    InvoiceSending,
+    IssuedInvoice,
+    PaymentReminder,
+    RecordsExport,
+)
 from invoicing.permissions import VIEW_INVOICING
 from portal.core.access import check
 from portal.core.retention import rules
@@ -112,6 +119,18 @@ def _sent(attempt: InvoiceSending) -> HistoryEvent:
     return HistoryEvent(attempt.attempted_at, words % {"to": attempt.to}, attempt.attempted_by, state=state)
 
 
+def _reminded(reminder: PaymentReminder) -> HistoryEvent:
+    words = {
+        PaymentReminder.Outcome.SENT: _("Payment reminder %(step)s (%(tone)s) sent by e-mail to %(to)s"),
+        PaymentReminder.Outcome.FAILED: _("Payment reminder %(step)s (%(tone)s) could not be sent to %(to)s"),
+    }.get(reminder.outcome, _("Payment reminder %(step)s (%(tone)s) being sent to %(to)s"))
+    state = {PaymentReminder.Outcome.SENT: "ok", PaymentReminder.Outcome.FAILED: "danger"}.get(
+        reminder.outcome, "info"
+    )
+    said = {"step": reminder.step_id, "tone": reminder.get_tone_display(), "to": reminder.to}
+    return HistoryEvent(reminder.attempted_at, words % said, reminder.attempted_by, state=state)
+
+
 def _paid(payment: InvoicePayment) -> HistoryEvent:
     return HistoryEvent(
         payment.recorded_at,
@@ -156,15 +175,18 @@ def document_history(
     sendings: list[InvoiceSending],
     payments: list[InvoicePayment],
     corrections: list[IssuedInvoice],
+    reminders: list[PaymentReminder] | None = None,
 ) -> list[HistoryEvent]:
     """The document's history, oldest first: issued (a correction: of which document), each attempt to send it,
-    each payment recorded, each credit note or corrected invoice that refers to it; with who did each. Made from
+    each payment recorded, each payment reminder, each credit note or corrected invoice that refers to it; with
+    who did each (a reminder of the daily run: the portal). Made from
     the rows its page reads anyway (its attempts, payments and corrections, each with its person joined): no
     query of its own, however long the history. Each of these is in the audit trail too, kept as long."""
     events = [
         _issued(invoice),
         *(_sent(s) for s in sendings),
         *(_paid(p) for p in payments),
+        *(_reminded(r) for r in reminders or []),
         *(_corrected(c) for c in corrections),
     ]
     return sorted(events, key=lambda e: e.at)

@@ -16,6 +16,9 @@
 - `reaper`: the month's runs as kinds of run core's reaper queues again when their worker is lost (`RUN_KINDS`,
   contributed as `runs`; the worker holds a run with `portal.core.runs.working_on`).
 - `payments`: payments received (`payment_record`).
+- `reminders`: payment reminders on Finance's schedule (`reminder_steps_set`): the daily run (`reminders_send`,
+  the task `invoicing.send_reminders`), one sent now (`reminder_send_now`), a customer's pause
+  (`reminder_pause_set`).
 - `bank`: bank statements imported (`bank_statement_import`), their lines matched to invoices
   (`bank_line_confirm`, `bank_lines_confirm_certain`, each through `payment_record`) or explained
   (`bank_line_explain`, taken back by `bank_line_reopen`), and the banks' CSV layouts (`bank_mapping_set`).
@@ -64,10 +67,20 @@ from invoicing.services.records import (
     records_export_request,
     records_export_task,
 )
+from invoicing.services.reminders import (
+    ReminderRefused,
+    StepsRefused,
+    reminder_pause_set,
+    reminder_send_now,
+    reminder_steps_set,
+    reminders_send,
+    reminders_send_task,
+)
 from invoicing.services.sending import (
     SENDING_STALE,
     SendRefused,
     attempt_words,
+    document_message,
     invoice_email,
     invoice_message,
     invoice_send,
@@ -90,11 +103,14 @@ __all__ = [
     "ExportUnavailable",
     "IssueRefused",
     "PaymentRefused",
+    "ReminderRefused",
     "SendRefused",
+    "StepsRefused",
     "corrected_invoice_issue",
     "correction_draft",
     "credit_note_issue",
     "customer_billing_set",
+    "document_message",
     "draft_price_set",
     "drafts_keep",
     "drafts_months",
@@ -120,6 +136,11 @@ __all__ = [
     "pdf_chunk_render_task",
     "pdfs_missing",
     "records_export",
+    "reminder_pause_set",
+    "reminder_send_now",
+    "reminder_steps_set",
+    "reminders_send",
+    "reminders_send_task",
     "records_export_open",
     "records_export_request",
     "records_export_task",

@@ -57,7 +57,7 @@ def _stale_sendings_close(invoice_id: int | None = None) -> None:
     )
 
 
-def _send_failure(error: Exception) -> tuple[SendFailure, str]:
+def send_failure(error: Exception) -> tuple[SendFailure, str]:
     """A failure to send as a kind (its sentence is written when it is shown, in the reader's language) and the
     technical detail: what the mail server or the system said."""
     detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
@@ -95,14 +95,31 @@ def invoice_message(invoice: IssuedInvoice, *, to: str):
     """The invoice's e-mail, in its language, from the partner (`invoice_sender`), with its PDF (the bytes stored
     when it was issued, read from the documents' store and checked: `storage.DocumentUnavailable` else) attached
     under the number as the customer reads it."""
+    return document_message(
+        invoice,
+        to=to,
+        language=invoice.language,
+        subject="invoicing/invoice_email_subject.txt",
+        body="invoicing/invoice_email.txt",
+    )
+
+
+def document_message(
+    invoice: IssuedInvoice, *, to: str, language: str, subject: str, body: str, context: dict | None = None
+):
+    """An e-mail about an issued invoice (the invoice itself, a payment reminder): its `subject` and `body`
+    templates rendered in `language` with the invoice (and `context`), from the partner (`invoice_sender`), with
+    the invoice's PDF as issued attached."""
     from home.digest import DigestMessage
 
-    with translation.override(invoice.language):
-        context = {"invoice": invoice}
-        subject = render_to_string("invoicing/invoice_email_subject.txt", context).strip()
-        body = render_to_string("invoicing/invoice_email.txt", context)
+    with translation.override(language):
+        values = {"invoice": invoice, **(context or {})}
+        subject_text = render_to_string(subject, values).strip()
+        body_text = render_to_string(body, values)
     sender, reply_to = invoice_sender()
-    message = DigestMessage(subject=subject, body=body, to=[to], from_email=sender, reply_to=reply_to)
+    message = DigestMessage(
+        subject=subject_text, body=body_text, to=[to], from_email=sender, reply_to=reply_to
+    )
     message.attach(invoice.pdf_filename, invoice.pdf_bytes(), "application/pdf")
     return message
 
@@ -227,7 +244,7 @@ def _attempt_make(attempt: InvoiceSending, invoice: IssuedInvoice, *, address: s
         message.send()
     except Exception as error:  # any failure is recorded on the invoice as a kind, never a 500
         attempt.outcome = InvoiceSending.Outcome.FAILED
-        attempt.failure, detail = _send_failure(error)
+        attempt.failure, detail = send_failure(error)
         attempt.detail = detail[:500]
     else:
         attempt.outcome = InvoiceSending.Outcome.SENT

@@ -108,6 +108,10 @@ def test_the_schedule_is_every_job_core_and_the_apps_contribute_each_with_its_sc
             "task": "invoicing.notices.overdue_tell",
             "schedule": crontab(minute=0, hour=9),
         },
+        "invoices-payment-reminders": {
+            "task": "invoicing.send_reminders",
+            "schedule": crontab(minute=0, hour=10),
+        },
         "partner-account-expiring": {
             "task": "partner_account.notices.expiring_tell",
             "schedule": crontab(minute=0, hour=9),

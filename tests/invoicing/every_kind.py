@@ -24,11 +24,15 @@ from billing.models import PriceEntry
 from billing.rules import months_back
 from invoicing import document, selectors, services
 from invoicing.models import (
+    REMINDER_DEFAULTS,
     BillingBasis,
     CustomerBilling,
     InvoiceSending,
     IssuedInvoice,
     IssuerDetails,
+    PaymentReminder,
+    ReminderPause,
+    ReminderStep,
     SendFailure,
 )
 from portal.core import clock
@@ -156,6 +160,10 @@ def invoices_of_every_kind(*, user, today: dt.date, year: int, month: int) -> di
         services.issuer_details_set(
             actor=user, **(selectors.details_mapping() or {}) | {"billing_basis": BillingBasis.IN_ADVANCE}
         )
+    _reminded(overdue, user=user, today=today)
+    ReminderPause.objects.create(
+        domain_id=bravo.domain_id, reason="In dispute", paused_at=clock.midnight(today), paused_by=user
+    )
     documents = (overdue, invoice, credit_note, replaced, corrected)
     running = (today.year, today.month)
     following = (today.year + (today.month == 12), today.month % 12 + 1)
@@ -171,6 +179,10 @@ def invoices_of_every_kind(*, user, today: dt.date, year: int, month: int) -> di
         # Billing in advance: the running month from its estimate, the next one not begun.
         *(reverse("invoicing:drafts", kwargs={"year": y, "month": m}) for y, m in (running, following)),
         reverse("invoicing:send_again", kwargs={"number": invoice.number}),
+        # Payment reminders: the schedule, the overdue invoice's next one, a paused customer's pause.
+        reverse("invoicing:reminders"),
+        reverse("invoicing:remind", kwargs={"number": overdue.number}),
+        reverse("invoicing:reminder_pause", kwargs={"domain_id": bravo.domain_id}),
     ]
     forms = [
         reverse("invoicing:issuer"),
@@ -180,5 +192,28 @@ def invoices_of_every_kind(*, user, today: dt.date, year: int, month: int) -> di
         reverse("invoicing:credit_note", kwargs={"number": invoice.number}),
         reverse("invoicing:correct", kwargs={"number": corrected.number}),
         reverse("invoicing:draft_prices", kwargs=one),
+        reverse("invoicing:reminders"),
+        reverse("invoicing:reminder_pause", kwargs={"domain_id": alpha.domain_id}),
     ]
     return {"pages": pages, "forms": forms}
+
+
+def _reminded(invoice: IssuedInvoice, *, user, today: dt.date) -> None:
+    """The overdue invoice's first payment reminder sent by the daily run, its second failed (sent by a person)."""
+    for position, days, tone in REMINDER_DEFAULTS:
+        ReminderStep.objects.get_or_create(position=position, defaults={"days": days, "tone": tone})
+    common = {"invoice": invoice, "to": "ap@alpha.example", "language": "ja"}
+    PaymentReminder.objects.create(
+        **common, step_id=1, days=7, tone="gentle", attempted_at=clock.midnight(today), outcome="sent"
+    )
+    PaymentReminder.objects.create(
+        **common,
+        step_id=2,
+        days=21,
+        tone="firm",
+        attempted_at=clock.midnight(today) + dt.timedelta(hours=1),
+        attempted_by=user,
+        outcome="failed",
+        failure=SendFailure.UNREACHABLE,
+        detail="ConnectionRefusedError: [Errno 111] Connection refused",
+    )

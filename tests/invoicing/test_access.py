@@ -17,7 +17,10 @@ from invoicing.models import (
     IssuedInvoice,
     IssuerDetails,
     IssueRun,
+    PaymentReminder,
+    ReminderPause,
 )
+from invoicing.selectors.reminders import steps_stored
 from portal.core.access import Role
 from portal.core.models import AuditEntry
 from tests.invoicing.conftest import M
@@ -88,6 +91,13 @@ MATRIX = [
     ("invoicing:billing_details_export", {}, "get", FINANCE),
     ("invoicing:billing_details_import", {}, "get", FINANCE),
     ("invoicing:billing_details_import", {}, "post", FINANCE),
+    # Payment reminders: the schedule, one sent now, a customer's pause.
+    ("invoicing:reminders", {}, "get", FINANCE),
+    ("invoicing:reminders", {}, "post", FINANCE),
+    ("invoicing:remind", {"number": 1}, "get", FINANCE),
+    ("invoicing:remind", {"number": 1}, "post", FINANCE),
+    ("invoicing:reminder_pause", CUSTOMER, "get", FINANCE),
+    ("invoicing:reminder_pause", CUSTOMER, "post", FINANCE),
 ]
 #: Pages of an issued invoice: the matrix issues the month's invoice first (No. 1).
 NEEDS_ISSUED = {
@@ -98,6 +108,7 @@ NEEDS_ISSUED = {
     "invoicing:send",
     "invoicing:send_again",
     "invoicing:payment",
+    "invoicing:remind",
     "invoicing:send_month",
     "invoicing:sales_journal",
 }
@@ -158,6 +169,17 @@ DATA = {
     "invoicing:send_month": {"confirmed": "1"},
     "invoicing:send_again": {"idempotency_key": "f" * 32, "to": "ap@alpha.example", "times_sent": "1"},
     "invoicing:payment": {"amount": "100", "paid_on": "2026-11-02"},
+    "invoicing:reminders": {
+        "enabled_1": "on",
+        "days_1": "5",
+        "tone_1": "gentle",
+        "days_2": "15",
+        "tone_2": "firm",
+        "days_3": "30",
+        "tone_3": "final",
+    },
+    "invoicing:remind": {"step": "1"},
+    "invoicing:reminder_pause": {"paused": "on", "reason": "In dispute"},
     "invoicing:records": {"issued_from": "2026-10-01", "issued_to": "2026-12-31", "language": "ja"},
     "invoicing:bank_line_confirm": {"number": "1"},
     "invoicing:bank_line_explain": {"explanation": "bank_fee", "note": "手数料"},
@@ -209,6 +231,8 @@ def test_role_access(client_as, month, name, kwargs, method, role, ok):
         assert not BankCsvMapping.objects.exclude(name="Mizuho").exists()
         assert not DebitAccount.objects.exists() and DebitRun.objects.count() == (name in NEEDS_BANK)
         assert not DebitRun.objects.exclude(resolved_at=None, cancelled_at=None).exists()
+        assert [step.days for step in steps_stored()] == [7, 21, 45]
+        assert not ReminderPause.objects.exists() and not PaymentReminder.objects.exists()
         return
     assert response.status_code == (200 if method == "get" else POST_ANSWER.get(name, 302))
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from invoicing.models import CustomerBilling, IssuedInvoice, IssuerDetails
+from invoicing.models import CustomerBilling, IssuedInvoice, IssuerDetails, PaymentReminder
+from invoicing.selectors.reminders import steps_stored
 from portal.core.access import Role
 from tests.core.test_hostile_input import HOSTILE
 from tests.invoicing.conftest import M
@@ -29,6 +30,11 @@ FIELDS = [
     "paid_on",
     "back",
     "confirmed",
+    # Payment reminders: the schedule, a customer's pause, one sent now.
+    *(f"{field}_{step}" for field in ("enabled", "days", "tone") for step in (1, 2, 3)),
+    "paused",
+    "reason",
+    "step",
 ]
 
 
@@ -39,6 +45,8 @@ def test_hostile_values_get_an_answer_not_an_error(client_as, month, value):
         reverse("invoicing:issuer"),
         reverse("invoicing:customer", kwargs={"domain_id": month["beta"].domain_id}),
         reverse("invoicing:issue", kwargs=M),
+        reverse("invoicing:reminders"),
+        reverse("invoicing:reminder_pause", kwargs={"domain_id": month["beta"].domain_id}),
     ]
     for url in posts:
         assert client.post(url, {name: value for name in FIELDS}).status_code < 500, url
@@ -65,12 +73,17 @@ def test_hostile_values_get_an_answer_not_an_error(client_as, month, value):
         reverse("invoicing:send", kwargs={"number": number}),
         reverse("invoicing:send_month", kwargs=M),
         reverse("invoicing:payment", kwargs={"number": 10**18}),
+        reverse("invoicing:remind", kwargs={"number": number}),
+        reverse("invoicing:remind", kwargs={"number": 10**18}),
     ):
         assert client.post(url, {name: value for name in FIELDS}).status_code < 500, url
     issued = reverse("invoicing:issued_month", kwargs=M).replace(f"{M['year']}/{M['month']}", "1999/13")
     assert client.get(issued).status_code == 404
     assert client.get(reverse("invoicing:issued", kwargs={"number": 10**18})).status_code == 404
     assert not InvoicePayment.objects.exists()
+    # The reminders' schedule is as it came, and no reminder went (the invoice is not overdue).
+    assert [step.days for step in steps_stored()] == [7, 21, 45]
+    assert not PaymentReminder.objects.exists()
 
 
 DEBIT_FIELDS = [

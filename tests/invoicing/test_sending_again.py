@@ -146,7 +146,7 @@ def test_an_invoice_never_sent_has_no_send_again_and_its_page_sends_it_normally(
     ],
 )
 def test_each_failure_is_stored_as_a_kind_with_its_technical_detail(error, kind):
-    found, detail = sending._send_failure(error)
+    found, detail = sending.send_failure(error)
     assert found == kind and detail
 
 
