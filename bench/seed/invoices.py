@@ -272,7 +272,7 @@ def direct_debit(today: dt.date) -> None:
     from django.test import override_settings
 
     from invoicing.bank.holidays import next_business_day
-    from invoicing.models import CustomerBilling, DebitAccount
+    from invoicing.models import CustomerBilling, DebitAccount, OpenInvoice
     from invoicing.selectors import debit as debit_reads
     from invoicing.services import debit
 
@@ -289,7 +289,9 @@ def direct_debit(today: dt.date) -> None:
         )
         for i, domain_id in enumerate(list(ids)[::4])
     )
-    day = next_business_day(today + dt.timedelta(days=7))
+    # A week on, or the first day an open invoice falls due when none does by then (a month without history).
+    first_due = OpenInvoice.objects.order_by("due_date").values_list("due_date", flat=True).first() or today
+    day = next_business_day(max(today + dt.timedelta(days=7), first_due))
     with override_settings(DIRECT_DEBIT_COLLECTOR_CODE="1234567890", DIRECT_DEBIT_COLLECTOR_NAME="ﾊﾟ-ﾄﾅ-(ｶ",
                            DIRECT_DEBIT_BANK_CODE="0001", DIRECT_DEBIT_BRANCH_CODE="001",
                            DIRECT_DEBIT_ACCOUNT_NUMBER="1234567"):  # fmt: skip
