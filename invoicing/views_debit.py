@@ -116,8 +116,8 @@ def debit_run_make(request: HttpRequest) -> HttpResponse:
 
 
 def _run_page(request: HttpRequest, run, form: DebitResultForm | None = None, status: int = 200):
-    items = debit_reads.run_items(run)
-    for item in items:
+    page = debit_reads.run_items_page(run, page=request.GET.get("page"))
+    for item in page.object_list:
         item.said = (
             str(direct_debit.RESULTS.get(item.result, direct_debit.RESULTS["9"])) if item.result else ""
         )
@@ -126,7 +126,7 @@ def _run_page(request: HttpRequest, run, form: DebitResultForm | None = None, st
         "invoicing/debit_run.html",
         {
             "run": run,
-            "items": items,
+            "page_obj": page,
             "form": form or DebitResultForm(),
             "can_change": can(request.user, CHANGE_INVOICING),
         },

@@ -13,9 +13,10 @@ from django.db.models.functions import Coalesce
 
 from invoicing.bank.direct_debit import Collector
 from invoicing.bank.kana import zengin_name
-from invoicing.models import DebitAccount, DebitItem, DebitRun, OpenInvoice
+from invoicing.models import DebitAccount, DebitRun, OpenInvoice
 from invoicing.permissions import VIEW_INVOICING
 from portal.core.access import check
+from portal.core.lists import paginate
 
 RUNS_PER_PAGE = 50
 
@@ -93,5 +94,12 @@ def run_get(*, user, run_id: int) -> DebitRun | None:
     return DebitRun.objects.filter(pk=run_id).first()
 
 
-def run_items(run: DebitRun) -> list[DebitItem]:
-    return list(run.items.select_related("payment").order_by("position"))
+#: A run's debits shown a page at a time (a large partner's month is thousands).
+ITEMS_PER_PAGE = 100
+
+
+def run_items_page(run: DebitRun, *, page: str | int | None) -> Page:
+    """One page of the run's debits in the request file's order, each with its payment (one query)."""
+    return paginate(
+        run.items.select_related("payment").order_by("position"), page=page, per_page=ITEMS_PER_PAGE
+    )

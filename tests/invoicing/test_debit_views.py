@@ -240,3 +240,16 @@ def test_the_pages_read_as_many_queries_however_many_debits(finance):
     )
     assert later.count == 5  # and five more offered on the page
     assert counted() == before
+
+
+def test_a_large_request_is_shown_a_page_of_debits_at_a_time(finance, monkeypatch):
+    from invoicing.selectors import debit as debit_reads
+
+    monkeypatch.setattr(debit_reads, "ITEMS_PER_PAGE", 1)
+    run = _run(finance)
+    url = reverse("invoicing:debit_run", kwargs={"run_id": run.pk})
+    first, second = finance.get(url), finance.get(url + "?page=2")
+    assert first.content.count(b'data-testid="debit-item"') == 1
+    assert b'data-number="1001"' in first.content and b'data-number="1002"' in second.content
+    assert "Page 1 of 2" in first.content.decode() and "Page 2 of 2" in second.content.decode()
+    assert "2 debits" in first.content.decode()  # the run's own figures, not the page's
