@@ -63,7 +63,13 @@ def _page_number(request: HttpRequest) -> int:
 
 def _debit_page(request: HttpRequest, date_form: DebitDateForm, run_form: DebitRunForm | None = None):
     debit_date = date_form.cleaned_data["debit_date"] if date_form.is_bound and date_form.is_valid() else None
-    rows = debit_reads.collectable(user=request.user, debit_date=debit_date) if debit_date else []
+    most = debit_reads.REQUEST_MAX
+    found = (
+        debit_reads.collectable(user=request.user, debit_date=debit_date, limit=most + 1)
+        if debit_date
+        else []
+    )
+    rows = found[:most]
     return render(
         request,
         "invoicing/debit.html",
@@ -74,6 +80,8 @@ def _debit_page(request: HttpRequest, date_form: DebitDateForm, run_form: DebitR
             "debit_date": debit_date,
             "rows": rows,
             "total": sum(row.owed for row in rows),
+            "more": len(found) > most,
+            "request_max": most,
             "collector": debit_reads.collector(),
             "can_change": can(request.user, CHANGE_INVOICING),
         },
@@ -94,7 +102,14 @@ def debit_run_make(request: HttpRequest) -> HttpResponse:
     """Make a run of the invoices chosen for the debit date, its request file ready to download."""
     date_form = DebitDateForm(request.POST)
     day = date_form.cleaned_data["debit_date"] if date_form.is_valid() else None
-    offered = [r.number for r in debit_reads.collectable(user=request.user, debit_date=day)] if day else []
+    offered = (
+        [
+            r.number
+            for r in debit_reads.collectable(user=request.user, debit_date=day, limit=debit_reads.REQUEST_MAX)
+        ]
+        if day
+        else []
+    )
     form = DebitRunForm(request.POST, numbers=offered)
     if form.is_valid():
         try:

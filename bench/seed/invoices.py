@@ -268,7 +268,7 @@ def bank_statement(today: dt.date) -> None:
 def direct_debit(today: dt.date) -> None:
     """One customer in four with billing details collected by direct debit, and a request made for the next bank
     business day a week on, as Finance makes one (`services.debit`): the Direct debit pages and a run's page at
-    scale (at most 1,000 debits: a month's request of a large partner)."""
+    scale (the most one request takes, `REQUEST_MAX`)."""
     from django.test import override_settings
 
     from invoicing.bank.holidays import next_business_day
@@ -295,6 +295,9 @@ def direct_debit(today: dt.date) -> None:
     with override_settings(DIRECT_DEBIT_COLLECTOR_CODE="1234567890", DIRECT_DEBIT_COLLECTOR_NAME="ﾊﾟ-ﾄﾅ-(ｶ",
                            DIRECT_DEBIT_BANK_CODE="0001", DIRECT_DEBIT_BRANCH_CODE="001",
                            DIRECT_DEBIT_ACCOUNT_NUMBER="1234567"):  # fmt: skip
-        numbers = [row.number for row in debit_reads.collectable(user=finance, debit_date=day)][:1000]
+        numbers = [
+            row.number
+            for row in debit_reads.collectable(user=finance, debit_date=day, limit=debit_reads.REQUEST_MAX)
+        ]
         if numbers:
             debit.debit_run_make(actor=finance, debit_date=day, numbers=numbers)

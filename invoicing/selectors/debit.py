@@ -4,6 +4,7 @@ the open invoices a debit date can collect, the runs made and one run's debits."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -55,16 +56,23 @@ class Collectable:
     account: DebitAccount
 
 
-def collectable(*, user, debit_date: dt.date) -> list[Collectable]:
+#: The most invoices one request offers (the page's list and the form's choices): a large partner's month is
+#: made in several requests, the earliest due first.
+REQUEST_MAX = 500
+
+
+def collectable(
+    *, user, debit_date: dt.date, numbers: Iterable[int] | None = None, limit: int | None = None
+) -> list[Collectable]:
     """The open invoices due by `debit_date` of the customers with an active debit account, not waiting in a run
-    already, by due date and number."""
+    already, by due date and number: those of `numbers` only if given, the first `limit` if given. The accounts
+    are read for the invoices found alone, never every customer's."""
     check(user, VIEW_INVOICING)
-    accounts = {a.customer_id: a for a in DebitAccount.objects.filter(active=True)}
-    if not accounts:
-        return []
     rows = (
         OpenInvoice.objects.filter(
-            owed__gt=0, due_date__lte=debit_date, invoice__domain_id__in=list(accounts)
+            owed__gt=0,
+            due_date__lte=debit_date,
+            invoice__domain_id__in=DebitAccount.objects.filter(active=True).values("customer_id"),
         )
         .exclude(invoice__debits__pending=True)
         .order_by("due_date", "number")
@@ -72,9 +80,16 @@ def collectable(*, user, debit_date: dt.date) -> list[Collectable]:
             "invoice_id", "number", "invoice__domain_id", "invoice__customer_name", "due_date", "owed"
         )
     )
+    if numbers is not None:
+        rows = rows.filter(number__in=list(numbers))
+    found = list(rows[:limit] if limit is not None else rows)
+    accounts = DebitAccount.objects.filter(active=True).in_bulk(
+        {row[2] for row in found}, field_name="customer_id"
+    )
     return [
         Collectable(pk, number, domain_id, name, due, owed, accounts[domain_id])
-        for pk, number, domain_id, name, due, owed in rows
+        for pk, number, domain_id, name, due, owed in found
+        if domain_id in accounts  # an account turned off meanwhile
     ]
 
 

@@ -163,11 +163,14 @@ def debit_run_make(*, actor, debit_date: dt.date, numbers: list[int]) -> DebitRu
     if collector is None:
         raise DebitRefused(_("Direct debit is not set up: the partner's collector code is missing."))
     wanted = set(numbers)
-    chosen = [
-        row for row in debit_reads.collectable(user=actor, debit_date=debit_date) if row.number in wanted
-    ]
     if not wanted:
         raise DebitRefused(_("Choose at least one invoice to debit."))
+    if len(wanted) > debit_reads.REQUEST_MAX:
+        raise DebitRefused(
+            _("A request takes at most %(most)s invoices: make it of fewer, then another for the rest.")
+            % {"most": debit_reads.REQUEST_MAX}
+        )
+    chosen = debit_reads.collectable(user=actor, debit_date=debit_date, numbers=wanted)
     if len(chosen) != len(wanted):
         raise DebitRefused(
             _("Some of the invoices chosen cannot be debited now (paid, or in another run): look again.")

@@ -225,6 +225,7 @@ def test_the_pages_read_as_many_queries_however_many_debits(finance):
             finance.get(reverse("invoicing:debit_run", kwargs={"run_id": run.pk}))
         return len(listed), len(one)
 
+    invoice(2000, 1, 1_000, month=6)  # one invoice offered on the page
     counted()  # the first pages after signing in write the session's marks
     before = counted()
     for number in range(2001, 2011):  # January to May, of both customers
@@ -238,7 +239,7 @@ def test_the_pages_read_as_many_queries_however_many_debits(finance):
         data=result_file(bytes(run.request_file), ["0", "0"]),
         file_name="r.txt",
     )
-    assert later.count == 5  # and five more offered on the page
+    assert later.count == 5  # and six offered on the page, not one
     assert counted() == before
 
 
@@ -253,3 +254,24 @@ def test_a_large_request_is_shown_a_page_of_debits_at_a_time(finance, monkeypatc
     assert b'data-number="1001"' in first.content and b'data-number="1002"' in second.content
     assert "Page 1 of 2" in first.content.decode() and "Page 2 of 2" in second.content.decode()
     assert "2 debits" in first.content.decode()  # the run's own figures, not the page's
+
+
+def test_more_invoices_due_than_a_request_takes_are_offered_the_earliest_first(finance, monkeypatch):
+    from invoicing.selectors import debit as debit_reads
+
+    monkeypatch.setattr(debit_reads, "REQUEST_MAX", 1)
+    _account(finance, 1)
+    _account(finance, 2, **{"debit-account_number": "2222222", "debit-holder": "ﾀﾅｶ(ｶ"})
+    page = finance.get(reverse("invoicing:debit") + f"?debit_date={DEBIT_DAY}").content.decode()
+    assert page.count('data-testid="debit-row"') == 1 and 'data-testid="debit-more"' in page
+    both = finance.post(
+        reverse("invoicing:debit_run_make"), {"debit_date": DEBIT_DAY, "numbers": ["1001", "1002"]}
+    )
+    assert both.status_code == 200 and not DebitRun.objects.exists()
+    first = page.split('data-testid="debit-row"')[1].split('value="')[1].split('"')[0]
+    made = finance.post(reverse("invoicing:debit_run_make"), {"debit_date": DEBIT_DAY, "numbers": [first]})
+    assert made.status_code == 302 and DebitRun.objects.get().count == 1
+    rest = finance.get(reverse("invoicing:debit") + f"?debit_date={DEBIT_DAY}").content.decode()
+    assert rest.count('data-testid="debit-row"') == 1 and 'data-testid="debit-more"' not in rest
+    with pytest.raises(debit_writes.DebitRefused, match="at most 1 invoices"):
+        debit_writes.debit_run_make(actor=_user(), debit_date=dt.date(2026, 12, 7), numbers=[1001, 1002])
