@@ -464,6 +464,14 @@ def _calendar_months() -> list[dict]:
     return [{}, *({"view": "calendar", "month": f"{month:%Y-%m}"} for month in (this, following))]
 
 
+def _debit_dates() -> list[dict]:
+    """The Direct debit page as it opens, and with the seed's debit date chosen (the invoices it can collect)."""
+    from bench.seed.invoices import debit_day
+    from portal.core import clock
+
+    return [{}, {"debit_date": debit_day(clock.today()).isoformat()}]
+
+
 #: The query a page needs to be itself (an htmx partial's), by URL name; and URLs opened with several queries,
 #: one page each (the bulk page from every row of a list's filter, and from a worklist section's full list; the
 #: Scheduled changes page as its agenda and as two months of its calendar), or a callable giving them.
@@ -474,6 +482,7 @@ QUERIES: dict[str, list[dict] | Callable[[], list[dict]]] = {
         {"action": "subscriptions.renewal", "all": "1", "source": "work:renewal-decisions"},
     ],
     "schedule:agenda": _calendar_months,
+    "invoicing:debit": _debit_dates,
 }
 
 

@@ -61,12 +61,17 @@ PAGE_LIST = REPO / "var" / "bench-scale-pages.json"
 
 def clients() -> dict:
     """A signed-in test client per role (its value: "account_manager"), as the seed's first person of it."""
+    from django.conf import settings
     from django.test import Client
 
     from bench.common import sign_in
     from bench.pages import ROLES
     from bench.seed import user_of
+    from bench.seed.invoices import DEBIT_COLLECTOR
 
+    # The Direct debit page as a partner collecting by debit sees it.
+    for name, value in DEBIT_COLLECTOR.items():
+        setattr(settings, name, value)
     out = {}
     for role in ROLES:
         client = Client()

@@ -265,14 +265,33 @@ def bank_statement(today: dt.date) -> None:
     )
 
 
+#: The partner as a direct debit collector (settings), in the seed and while the guard measures.
+DEBIT_COLLECTOR = {
+    "DIRECT_DEBIT_COLLECTOR_CODE": "1234567890",
+    "DIRECT_DEBIT_COLLECTOR_NAME": "ﾊﾟ-ﾄﾅ-(ｶ",
+    "DIRECT_DEBIT_BANK_CODE": "0001",
+    "DIRECT_DEBIT_BRANCH_CODE": "001",
+    "DIRECT_DEBIT_ACCOUNT_NUMBER": "1234567",
+}
+
+
+def debit_day(today: dt.date) -> dt.date:
+    """A week on, or the first day an open invoice falls due when none does by then (a month without history),
+    as the next bank business day."""
+    from invoicing.bank.holidays import next_business_day
+    from invoicing.models import OpenInvoice
+
+    first_due = OpenInvoice.objects.order_by("due_date").values_list("due_date", flat=True).first() or today
+    return next_business_day(max(today + dt.timedelta(days=7), first_due))
+
+
 def direct_debit(today: dt.date) -> None:
     """One customer in four with billing details collected by direct debit, and a request made for the next bank
     business day a week on, as Finance makes one (`services.debit`): the Direct debit pages and a run's page at
     scale (the most one request takes, `REQUEST_MAX`)."""
     from django.test import override_settings
 
-    from invoicing.bank.holidays import next_business_day
-    from invoicing.models import CustomerBilling, DebitAccount, OpenInvoice
+    from invoicing.models import CustomerBilling, DebitAccount
     from invoicing.selectors import debit as debit_reads
     from invoicing.services import debit
 
@@ -289,12 +308,8 @@ def direct_debit(today: dt.date) -> None:
         )
         for i, domain_id in enumerate(list(ids)[::4])
     )
-    # A week on, or the first day an open invoice falls due when none does by then (a month without history).
-    first_due = OpenInvoice.objects.order_by("due_date").values_list("due_date", flat=True).first() or today
-    day = next_business_day(max(today + dt.timedelta(days=7), first_due))
-    with override_settings(DIRECT_DEBIT_COLLECTOR_CODE="1234567890", DIRECT_DEBIT_COLLECTOR_NAME="ﾊﾟ-ﾄﾅ-(ｶ",
-                           DIRECT_DEBIT_BANK_CODE="0001", DIRECT_DEBIT_BRANCH_CODE="001",
-                           DIRECT_DEBIT_ACCOUNT_NUMBER="1234567"):  # fmt: skip
+    day = debit_day(today)
+    with override_settings(**DEBIT_COLLECTOR):
         numbers = [
             row.number
             for row in debit_reads.collectable(user=finance, debit_date=day, limit=debit_reads.REQUEST_MAX)
