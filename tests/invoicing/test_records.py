@@ -291,7 +291,7 @@ def test_the_records_page_states_each_rule_how_corrections_are_prevented_and_the
     table = body[body.index('data-testid="records-rules"') :]
     table = table[: table.index("</table>")]
     for record in (
-        "Issued invoices and their PDFs, with their payments and sendings",
+        "Issued invoices and their PDFs, with their payments, sendings and payment reminders",
         "Credit notes and their PDFs",
         "Corrected invoices and their PDFs",
         "LINE WORKS&#x27;s invoices to the partner",
