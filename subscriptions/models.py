@@ -95,6 +95,14 @@ class Subscription(CarriesCustomer):
                 "subscription_renewal_change",
                 "subscription_change_by_mgr",
             ),
+            # An Account manager's subscriptions in the list's own order: the bulk page from "every row matching"
+            # counts theirs up to one past what a bulk change takes along this index alone, never by scanning
+            # everyone's subscriptions for theirs.
+            models.Index(
+                fields=["customer_manager", "customer", "subscription_id"],
+                condition=models.Q(customer_removed=False, customer_manager__isnull=False),
+                name="subscription_live_by_mgr",
+            ),
         ]
         verbose_name = _("subscription")
         verbose_name_plural = _("subscriptions")
