@@ -100,7 +100,9 @@ def _documents(kind: str, kept) -> Retention:
 
 
 RETENTION = [
-    _documents("invoice", _("Issued invoices and their PDFs, with their payments, sendings and payment reminders")),
+    _documents(
+        "invoice", _("Issued invoices and their PDFs, with their payments, sendings and payment reminders")
+    ),
     _documents("corrected", _("Corrected invoices and their PDFs")),
     _documents("credit_note", _("Credit notes and their PDFs")),
     Retention(
