@@ -194,9 +194,7 @@ def bank_line_confirm(*, actor, line_id: int, number: int) -> Confirmed:
     a line is matched once however many clicks or people, and an invoice is never paid beyond what it owes."""
     check(actor, CHANGE_INVOICING)
     with transaction.atomic():
-        line = BankLine.objects.select_for_update().filter(pk=line_id).first()
-        if line is None:
-            raise MatchRefused(_("No such bank line."))
+        line = _line_locked(line_id)
         if line.state != BankLine.State.OPEN:
             return Confirmed(line, False)
         invoice = IssuedInvoice.objects.select_for_update().filter(number=number).first()
@@ -278,6 +276,41 @@ def bank_lines_confirm_certain(*, actor, statement_id: int) -> tuple[int, int]:
     return done, refused
 
 
+def _line_locked(line_id: int) -> BankLine:
+    """The bank line, its row locked for the rest of the transaction (`MatchRefused` when there is none)."""
+    line = BankLine.objects.select_for_update().filter(pk=line_id).first()
+    if line is None:
+        raise MatchRefused(_("No such bank line."))
+    return line
+
+
+def _line_settled(
+    *, actor, line: BankLine, state: str, explanation: str, note: str, operation_id: str
+) -> None:
+    """Give a locked line its new state and explanation, and audit it with what it had before."""
+    before = {"explanation": line.explanation, "note": line.note}
+    line.state, line.explanation, line.note = state, explanation, note[:200]
+    explained = state == BankLine.State.EXPLAINED
+    line.done_at = timezone.now() if explained else None
+    line.done_by = actor if explained and getattr(actor, "is_authenticated", False) else None
+    line.save(update_fields=["state", "explanation", "note", "done_at", "done_by"])
+    after = {"after": {"explanation": explanation, "note": line.note}} if explained else {}
+    audit_record(
+        actor=actor,
+        operation_id=operation_id,
+        outcome=AuditEntry.Outcome.SUCCEEDED,
+        sent={
+            "statement": line.statement_id,
+            "line": line.pk,
+            "date": line.date.isoformat(),
+            "amount": line.amount,
+            "payer": line.payer,
+            "before": before,
+            **after,
+        },
+    )
+
+
 def bank_line_explain(*, actor, line_id: int, explanation: str, note: str = "") -> BankLine:
     """Say why a line pays no invoice (a bank fee, not ours, a refund, ...): it leaves the lines to match,
     audited. A line matched already is not explained."""
@@ -285,29 +318,16 @@ def bank_line_explain(*, actor, line_id: int, explanation: str, note: str = "") 
     if explanation not in BankLine.Explanation.values:
         raise MatchRefused(_("Choose why the line pays no invoice."))
     with transaction.atomic():
-        line = BankLine.objects.select_for_update().filter(pk=line_id).first()
-        if line is None:
-            raise MatchRefused(_("No such bank line."))
+        line = _line_locked(line_id)
         if line.state == BankLine.State.MATCHED:
             raise MatchRefused(_("The line is matched to an invoice already."))
-        before = {"explanation": line.explanation, "note": line.note}
-        line.state, line.explanation, line.note = BankLine.State.EXPLAINED, explanation, note[:200]
-        line.done_at = timezone.now()
-        line.done_by = actor if getattr(actor, "is_authenticated", False) else None
-        line.save(update_fields=["state", "explanation", "note", "done_at", "done_by"])
-        audit_record(
+        _line_settled(
             actor=actor,
+            line=line,
+            state=BankLine.State.EXPLAINED,
+            explanation=explanation,
+            note=note,
             operation_id="portal.explainBankLine",
-            outcome=AuditEntry.Outcome.SUCCEEDED,
-            sent={
-                "statement": line.statement_id,
-                "line": line.pk,
-                "date": line.date.isoformat(),
-                "amount": line.amount,
-                "payer": line.payer,
-                "before": before,
-                "after": {"explanation": explanation, "note": line.note},
-            },
         )
     return line
 
@@ -353,26 +373,15 @@ def bank_line_reopen(*, actor, line_id: int) -> BankLine:
     explained line: a line matched to an invoice carries a payment, which is not undone here."""
     check(actor, CHANGE_INVOICING)
     with transaction.atomic():
-        line = BankLine.objects.select_for_update().filter(pk=line_id).first()
-        if line is None:
-            raise MatchRefused(_("No such bank line."))
+        line = _line_locked(line_id)
         if line.state != BankLine.State.EXPLAINED:
             raise MatchRefused(_("Only an explained line is reopened."))
-        before = {"explanation": line.explanation, "note": line.note}
-        line.state, line.explanation, line.note = BankLine.State.OPEN, "", ""
-        line.done_at, line.done_by = None, None
-        line.save(update_fields=["state", "explanation", "note", "done_at", "done_by"])
-        audit_record(
+        _line_settled(
             actor=actor,
+            line=line,
+            state=BankLine.State.OPEN,
+            explanation="",
+            note="",
             operation_id="portal.reopenBankLine",
-            outcome=AuditEntry.Outcome.SUCCEEDED,
-            sent={
-                "statement": line.statement_id,
-                "line": line.pk,
-                "date": line.date.isoformat(),
-                "amount": line.amount,
-                "payer": line.payer,
-                "before": before,
-            },
         )
     return line
