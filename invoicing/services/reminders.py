@@ -31,7 +31,7 @@ from invoicing.models import (
 )
 from invoicing.permissions import CHANGE_INVOICING
 from invoicing.selectors.reminders import reminder_language, reminder_step_due, steps_stored
-from invoicing.services.sending import SENDING_STALE, document_message, invoice_email, send_failure
+from invoicing.services.sending import SENDING_STALE, document_message, invoice_email, mail_attempted
 from portal.core import clock
 from portal.core.access import check
 from portal.core.models import AuditEntry
@@ -161,23 +161,18 @@ def _claim(
 
 def _deliver(reminder: PaymentReminder, invoice: IssuedInvoice, *, connection) -> None:
     """Send the claimed reminder and record how it went: any failure as a kind, never a 500."""
-    try:
-        message = document_message(
+    reminder.failure, reminder.detail = mail_attempted(
+        lambda: document_message(
             invoice,
             to=reminder.to,
             language=reminder.language,
             subject="invoicing/reminder_email_subject.txt",
             body="invoicing/reminder_email.txt",
             context={"reminder": reminder, "owed": _owed(invoice)},
-        )
-        message.connection = connection
-        message.send()
-    except Exception as error:  # any failure is recorded on the reminder as a kind, never a 500
-        reminder.outcome = PaymentReminder.Outcome.FAILED
-        reminder.failure, detail = send_failure(error)
-        reminder.detail = detail[:500]
-    else:
-        reminder.outcome, reminder.failure, reminder.detail = PaymentReminder.Outcome.SENT, "", ""
+        ),
+        connection=connection,
+    )
+    reminder.outcome = PaymentReminder.Outcome.FAILED if reminder.failure else PaymentReminder.Outcome.SENT
     reminder.finished_at = timezone.now()
     reminder.save(update_fields=["outcome", "failure", "detail", "finished_at"])
     audit_record(

@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import smtplib
 import socket
+from collections.abc import Callable
 from email.headerregistry import Address
 from email.utils import parseaddr
 
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -75,6 +77,20 @@ def send_failure(error: Exception) -> tuple[SendFailure, str]:
     if isinstance(error, storage.DocumentUnavailable):
         return SendFailure.DOCUMENT, detail
     return SendFailure.OTHER, detail
+
+
+def mail_attempted(make: Callable[[], EmailMessage], *, connection) -> tuple[SendFailure | str, str]:
+    """Make a document's mail and send it over `connection`: ("", "") when it went, else the failure's kind and
+    its detail (`send_failure`). Any failure, the document's PDF unreadable among them, is answered so, never
+    raised: an invoice's sending and a payment reminder record it on their row."""
+    try:
+        message = make()
+        message.connection = connection
+        message.send()
+    except Exception as error:  # any failure is recorded on the caller's row as a kind, never a 500
+        failure, detail = send_failure(error)
+        return failure, detail[:500]
+    return "", ""
 
 
 def invoice_sender() -> tuple[str, list[str]]:
@@ -238,16 +254,10 @@ def attempt_words(attempt: InvoiceSending, *, number: int, sent: str | None = No
 
 def _attempt_make(attempt: InvoiceSending, invoice: IssuedInvoice, *, address: str, connection) -> None:
     """Send the message and record the attempt's outcome: any failure is recorded as a kind, never a 500."""
-    try:
-        message = invoice_message(invoice, to=address)
-        message.connection = connection
-        message.send()
-    except Exception as error:  # any failure is recorded on the invoice as a kind, never a 500
-        attempt.outcome = InvoiceSending.Outcome.FAILED
-        attempt.failure, detail = send_failure(error)
-        attempt.detail = detail[:500]
-    else:
-        attempt.outcome = InvoiceSending.Outcome.SENT
+    attempt.failure, attempt.detail = mail_attempted(
+        lambda: invoice_message(invoice, to=address), connection=connection
+    )
+    attempt.outcome = InvoiceSending.Outcome.FAILED if attempt.failure else InvoiceSending.Outcome.SENT
     attempt.finished_at = timezone.now()
     attempt.save(update_fields=["outcome", "failure", "detail", "finished_at"])
 
