@@ -138,6 +138,9 @@ if not 1 <= API_TOKEN_MAX_DAYS <= 3650:
 # How far a list counts its rows (portal.core.lists.paginate): past it, the list says "more than N match" and pages
 # within the first N, so a count costs the same however many rows match (`python -m bench scale`).
 LIST_COUNT_CAP = env.int("LIST_COUNT_CAP", default=1000)
+# How far a searched list counts (portal.core.lists.searched_counts): a word found in most customers' names (a
+# legal form) says "more than N match", so the page costs the same at 1,000 customers as at 50,000.
+LIST_SEARCH_COUNT_CAP = env.int("LIST_SEARCH_COUNT_CAP", default=200)
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"

@@ -19,7 +19,7 @@ from portal.core import clock
 from portal.core.access import can, check
 from portal.core.downloads import Table
 from portal.core.ical import AllDayEvent, calendar_lines
-from portal.core.lists import count_cap
+from portal.core.lists import count_cap, searched_counts
 from portal.core.vocabulary import labelled
 from schedule.permissions import VIEW_SCHEDULE
 from schedule.sources import (
@@ -80,7 +80,14 @@ def agenda(*, user, filters: ScheduleFilters) -> dict:
     index, with their count up to one past the cap: where the page ends (the first AGENDA_PAGE_ITEMS + 1 of all
     sources by date and domainId), and the count; then its items up to there. One query for every source's
     first items (`read_walks`) and one per source with items on the page, whatever the number of items, and
-    only the page's items read whole. A source without `walk` is read whole and counted here (one query)."""
+    only the page's items read whole. A source without `walk` is read whole and counted here (one query).
+
+    Searched, the counts stop at the search cap (`lists.searched_counts`)."""
+    with searched_counts(filters.q):
+        return _agenda(user=user, filters=filters)
+
+
+def _agenda(*, user, filters: ScheduleFilters) -> dict:
     today = clock.today()
     filters = _window(replace(filters, calendar=False, through=None), today)
     size, cap = AGENDA_PAGE_ITEMS, count_cap()

@@ -134,6 +134,7 @@ def subscription_page(*, user, filters: SubscriptionFilters, page: str | int | N
         per_page=per_page,
         keys_first=True,
         count=lambda: count_live_and_found(rows, filters.q),
+        searched=filters.q,
     )
 
 

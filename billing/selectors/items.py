@@ -84,6 +84,7 @@ def item_page(*, user, year: int, month: int, filters: ItemFilters, page, per_pa
             page=page,
             per_page=per_page,
             separate_count=True,
+            searched=filters.q,
         )
     previous = None
     for row in result.object_list:

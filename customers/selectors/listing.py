@@ -168,7 +168,13 @@ def customer_page(*, user, filters: CustomerFilters, page: str | int | None, per
     # Anyone else's choice, an Account manager's customers included (a range of their index, `owned_by`): counted
     # apart up to the cap, then the page alone.
     return paginate(
-        listed, page=page, per_page=per_page, fields=LIST_FIELDS, row=CustomerRow, separate_count=True
+        listed,
+        page=page,
+        per_page=per_page,
+        fields=LIST_FIELDS,
+        row=CustomerRow,
+        separate_count=True,
+        searched=filters.q,
     )
 
 

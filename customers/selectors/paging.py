@@ -26,6 +26,7 @@ from portal.core.lists import (
     kept_while_walked,
     merged_count,
     paginate_in_groups,
+    searched_counts,
 )
 
 #: A short word is common, and a searched list counts its rows by a merge (`lists.merged_count`), when at least
@@ -90,40 +91,43 @@ def page_by_customer(
     if not placed and sorts.columns[sort.lstrip("-")][:2] != (f"{prefix}sort_name", key):
         raise ValueError(f"{sort!r} does not list rows by customer, so they cannot be paged by customer")
     found = searched(q, live=live)
-    if mine is not None:
-        return _page_of_managers_customers(
+    with searched_counts(found is not None):
+        if mine is not None:
+            return _page_of_managers_customers(
+                rows,
+                found,
+                mine,
+                sorts=sorts,
+                sort=sort,
+                page=page,
+                per_page=per_page,
+                fields=fields,
+                row=row,
+                key=key,
+                live=live,
+                every_customer=every_customer,
+            )
+        if found is None:
+            return None
+        total, groups = _counted_groups(
             rows,
             found,
-            mine,
-            sorts=sorts,
-            sort=sort,
+            key=key,
+            way="-" if sort.startswith("-") else "",
+            every_customer=every_customer,
+            dense=dense,
+        )
+        return paginate_in_groups(
+            (lambda limit: groups[:limit])
+            if every_customer
+            else (lambda limit: _first_groups(groups, limit)),
+            _rows_of(rows, sorts=sorts, sort=sort, key=key, placed=placed),
             page=page,
             per_page=per_page,
             fields=fields,
             row=row,
-            key=key,
-            live=live,
-            every_customer=every_customer,
+            total=total,
         )
-    if found is None:
-        return None
-    total, groups = _counted_groups(
-        rows,
-        found,
-        key=key,
-        way="-" if sort.startswith("-") else "",
-        every_customer=every_customer,
-        dense=dense,
-    )
-    return paginate_in_groups(
-        (lambda limit: groups[:limit]) if every_customer else (lambda limit: _first_groups(groups, limit)),
-        _rows_of(rows, sorts=sorts, sort=sort, key=key, placed=placed),
-        page=page,
-        per_page=per_page,
-        fields=fields,
-        row=row,
-        total=total,
-    )
 
 
 def _counted_groups(

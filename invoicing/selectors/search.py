@@ -121,4 +121,5 @@ def issued_page(*, user, filters: IssuedFilters, page, per_page: int):
         per_page=per_page,
         fields=ISSUED_FIELDS,
         separate_count=True,
+        searched=filters.q,
     )

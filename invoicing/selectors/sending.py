@@ -115,7 +115,7 @@ def month_issued_page(
         if filters.sending == SEND_FAILED:
             unsent = unsent.filter(failed=True)
         count = lambda: capped_count(unsent, along="number", key="number")  # noqa: E731
-    found = paginate(qs, page=page, per_page=per_page, separate_count=True, count=count)
+    found = paginate(qs, page=page, per_page=per_page, separate_count=True, count=count, searched=filters.q)
     found.object_list = issued_rows(list(found.object_list))
     return found
 

@@ -173,4 +173,5 @@ def option_page(*, user, filters: OptionFilters, page: str | int | None, per_pag
         row=OptionRow,
         keys_first=keys_first,
         count=lambda: count_live_and_found(rows, filters.q),
+        searched=filters.q,
     )

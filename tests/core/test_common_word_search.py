@@ -108,3 +108,27 @@ def test_a_searched_lists_groups_count_each_customers_rows_once(firms, admin_use
     assert _names(page, "customer__company_name") == SAKURA[:3]
     groups = [x["sql"] for x in ctx.captured_queries if 'COUNT(*) AS "n"' in x["sql"]]
     assert len(groups) == 1 and "EXISTS" not in groups[0], groups
+
+
+@pytest.mark.parametrize("url", ["customers:list", "options:list", "subscriptions:list"])
+def test_a_searched_list_counts_to_the_smaller_search_cap(firms, client_as, settings, url):
+    """A search counts to LIST_SEARCH_COUNT_CAP (a word as common as a legal form finds most of a large
+    partner's customers): past it the page says "more than", where the same list unsearched, counted to the
+    lists' cap, says how many there are; the download still holds every row found."""
+    settings.LIST_COUNT_CAP, settings.LIST_SEARCH_COUNT_CAP = 20, 3
+    client = client_as(Role.ADMIN)
+    searched = client.get(reverse(url), {"q": "sakura"}).content.decode()
+    assert "More than 3 match" in searched and "Sakura Trading 00" in searched
+    unsearched = client.get(reverse(url)).content.decode()
+    assert "More than" not in unsearched and "13 " in unsearched
+    rare = client.get(reverse(url), {"q": "foods"}).content.decode()
+    assert "More than" not in rare and "Aoba Foods" in rare and "Midori Foods" in rare
+    app = url.split(":")[0]
+    download = client.get(reverse(f"{app}:export"), {"q": "sakura"})
+    assert b"".join(download.streaming_content).decode("utf-8-sig").count("Sakura Trading") == 9
+
+
+def test_the_search_cap_never_raises_the_lists_cap(firms, admin_user, settings):
+    settings.LIST_COUNT_CAP, settings.LIST_SEARCH_COUNT_CAP = 4, 50
+    page = customers.customer_page(user=admin_user, filters=CustomerFilters(q="sakura"), page=1, per_page=3)
+    assert page.capped and page.paginator.count == 4

@@ -280,6 +280,21 @@ def test_past_the_lists_cap_the_agenda_says_more_than(client_as, frozen, setting
     assert "までの変更は 4 件を超えています" in japanese.content.decode()
 
 
+def test_a_searched_agenda_counts_to_the_search_cap(client_as, frozen, settings, monkeypatch):
+    """Searched, the agenda counts to the smaller search cap (LIST_SEARCH_COUNT_CAP), as every searched list does;
+    unsearched, to the lists' cap."""
+    settings.LIST_COUNT_CAP, settings.LIST_SEARCH_COUNT_CAP = 20, 4
+    monkeypatch.setattr(schedule_selectors, "AGENDA_PAGE_ITEMS", 2)
+    for n in range(6):
+        customer = make_customer(company_name=f"Kaede Shoji {n}")
+        make_pre_order(customer, apply_date=D(2026, 12, 1) + dt.timedelta(days=n))
+    client = client_as(Role.SUPPORT)
+    searched = client.get(reverse("schedule:agenda"), {"kind": "pre_order", "q": "kaede"}).content.decode()
+    assert "More than 4 changes from 2026-11-21 to 2027-02-21" in searched
+    unsearched = client.get(reverse("schedule:agenda"), {"kind": "pre_order"}).content.decode()
+    assert "6 changes from 2026-11-21 to 2027-02-21" in unsearched and "More than" not in unsearched
+
+
 def test_paging_also_counts_sources_without_day_counts(client_as, items, monkeypatch):
     """A source of another app may give items only: the agenda then reads them all and counts them itself."""
     monkeypatch.setattr(schedule_selectors, "AGENDA_PAGE_ITEMS", 2)

@@ -64,6 +64,7 @@ from portal.core.lists.paging import (
     page_number,
     paginate,
     paginate_in_groups,
+    searched_counts,
 )
 from portal.core.lists.shapes import (
     computed_first,
@@ -150,6 +151,7 @@ __all__ = [
     "coded",
     "computed_first",
     "count_cap",
+    "searched_counts",
     "count_read_first",
     "counted_page",
     "customer_filter_query",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -29,11 +31,33 @@ def clamp_page(value: str | int | None, per_page: int | None = None) -> int:
     return number if per_page is None else min(number, _pages(count_cap(), per_page))
 
 
+#: Set while a searched list is counted and paged (`searched_counts`).
+_searching: ContextVar[bool] = ContextVar("lists_searching", default=False)
+
+
 def count_cap() -> int:
-    """How far a list counts its rows (the setting LIST_COUNT_CAP). A count of every row that matches costs as
-    much as there are: a searched or filtered list of 50,000 customers' rows would read thousands of them for
-    one figure. Past the cap the list says "more than N" (`Page.capped`) and pages within its first N rows."""
+    """How far a list counts its rows (the setting LIST_COUNT_CAP; within `searched_counts`, the smaller
+    LIST_SEARCH_COUNT_CAP). A count of every row that matches costs as much as there are: a searched or
+    filtered list of 50,000 customers' rows would read thousands of them for one figure. Past the cap the list
+    says "more than N" (`Page.capped`) and pages within its first N rows."""
+    if _searching.get():
+        return min(settings.LIST_SEARCH_COUNT_CAP, settings.LIST_COUNT_CAP)
     return settings.LIST_COUNT_CAP
+
+
+@contextmanager
+def searched_counts(searched: object = True) -> Iterator[None]:
+    """Within it, and when `searched` is truthy (the search's words, or the customers it found), lists count to
+    the search cap (`count_cap`). A word as common as a legal form finds most of an Account manager's
+    customers: counting their rows to the lists' cap read up to a thousand of them on every page of a large
+    partner, where at a small one the whole list is a few dozen. Past the search cap the page says "more than
+    N match" and offers its first N rows: a search that finds more is narrowed by another word, and the
+    download still holds every row found (docs/lists.md)."""
+    token = _searching.set(bool(searched) or _searching.get())
+    try:
+        yield
+    finally:
+        _searching.reset(token)
 
 
 def capped_count(qs: QuerySet, *, along: str = "", key: str = "pk") -> int:
@@ -85,6 +109,7 @@ def paginate(
     separate_count: bool = False,
     keys_first: bool = False,
     count: Callable[[], int] | None = None,
+    searched: object = False,
 ) -> Page:
     """Page `page` (clamped, see `clamp_page`) of `qs` in one query: the rows with the total as a window count,
     whatever the page size. A page past the end shows the last page (then a count and a second read).
@@ -114,9 +139,36 @@ def paginate(
     database can walk an index in the list's order and stop after one page (the Options list,
     `options.selectors.option_page`, with `count`).
 
+    `searched`: the list's search words (or anything truthy when it is searched): it then counts to the search
+    cap (`searched_counts`).
+
     A searched list of customers' rows in customer order pages by customer instead (`paginate_in_groups`,
     through `customers.selectors.page_by_customer`).
     """
+    with searched_counts(searched):
+        return _paginate(
+            qs,
+            page=page,
+            per_page=per_page,
+            fields=fields,
+            row=row,
+            separate_count=separate_count,
+            keys_first=keys_first,
+            count=count,
+        )
+
+
+def _paginate(
+    qs: QuerySet,
+    *,
+    page: str | int | None,
+    per_page: int,
+    fields: Sequence[str],
+    row: Callable[..., Any] | None,
+    separate_count: bool,
+    keys_first: bool,
+    count: Callable[[], int] | None,
+) -> Page:
     separate_count = separate_count or count is not None
     if keys_first:
         return _paginate_keys_first(
