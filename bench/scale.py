@@ -1,15 +1,18 @@
 """The scale guard: every page each role opens, at a small size without history and a large one with a year of
 it, on PostgreSQL (prints figures; not a test).
 
-``.venv/bin/python -m bench scale [--small 1000] [--large 50000] [--months 12] [--small-months 0] [--no-history-check]
-[--database NAME] [--no-instructions] [--only REGEX] [--show PAGE] [--keep]`` (``make bench-scale``).
-DATABASE_URL must name a PostgreSQL server: the guard makes scratch databases there (NAME_small, NAME_small_history
-and NAME_large, NAME ``bench_scale_<pid>`` by default), fills each with bench.seed (the small one at ``--small``
-customers without history unless ``--small-months``, the second at as many with the large one's history, which a
-page that shows more at the large size is judged against (`report`; none with ``--small-months`` or
-``--no-history-check``), the large one at ``--large`` customers with ``--months`` months of it) and drops them at
-the end (``--keep`` keeps them, and a later run with the same names measures
-them again without seeding).
+``.venv/bin/python -m bench scale [--small 1000] [--medium 10000] [--large 50000] [--months 12] [--small-months 0]
+[--no-history-check] [--database NAME] [--no-instructions] [--only REGEX] [--show PAGE] [--keep]``
+(``make bench-scale``). DATABASE_URL must name a PostgreSQL server: the guard makes scratch databases there
+(NAME_small, NAME_small_history, NAME_medium_history and NAME_large, NAME ``bench_scale_<pid>`` by default) and
+fills each with bench.seed: the small one at ``--small`` customers without history unless ``--small-months``;
+the references a page that shows more at the large size is judged from (`report`; none with ``--small-months``
+or ``--no-history-check``): the small size with the large one's history, then ``--medium`` customers with it
+(where an Account manager's lists, a common word's matches and the worklists' sections fill their page: at the
+small size a manager has 83 customers); the large one at ``--large`` customers with ``--months`` months. A page
+that shows more is so judged by the growth of what it reads for the same rows, and a page that reads every row
+still grows past the goal from the medium size (5x the customers). The databases are dropped at the end
+(``--keep`` keeps them, and a later run with the same names measures them again without seeding).
 
 Its pages come from the URL resolver (bench/pages.py): every GET page and htmx partial each role may open, its
 arguments filled from the seed, lists also searched and on page 2, found on the small database and opened as
@@ -323,6 +326,10 @@ def _growth(small: float | None, large: float | None) -> float | None:
     return large / small if small else (1.0 if not large else float("inf"))
 
 
+#: The medium size's customers by default (`--medium`): at the small size an Account manager has 83 customers, too
+#: few to fill most of their lists' and sections' pages; at this size, 833.
+MEDIUM = 10_000
+
 #: A page whose HTML is this much larger at the large size shows more there (`report`'s "shows more").
 FULLER_HTML = 1.3
 
@@ -339,12 +346,15 @@ def _fmt(value: float | None, spec: str) -> str:
 def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dict, note: str | None) -> int:
     """The table, the growth from the small size to the large one and the verdict; the exit status.
 
-    `sizes`: the small size, the large one last, and between them, when measured, the small size with the large
-    one's history. A page that shows more at the large size than at the small one (its HTML over FULLER_HTML×
-    larger: a list with a few rows at the small size filled to its page at the large one) is judged against
-    the small size with history instead, when it shows as much there: whether it reads more for the same rows."""
+    `sizes`: the small size, the large one last, and between them, when measured, the references a page that
+    shows more is judged from, smallest first: the small size with the large one's history, then the medium
+    size with it. A page that shows more at the large size than at the small one (its HTML over FULLER_HTML×
+    larger: a list with a few rows at the small size filled to its page at the large one) is judged from the
+    first reference where it shows as much: whether it reads more for the same rows. One that shows more than
+    at every reference is judged from the small size."""
     first, last = sizes[0], sizes[-1]
-    history = sizes[1] if len(sizes) == 3 else None
+    references = sizes[1:-1]
+    history = references[0] if references else None
     width = max([44, *(len(p.label) for p in pages)])
     head = " ".join(f"{'SQL':>4} {'buffers':>8} {'kB':>5} {'Minstr':>7}" for _ in sizes)
     print("\n" + f"{'':{width}} " + " ".join(f"{f'--- {size} ---':>27}" for size in sizes))
@@ -364,8 +374,15 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
         # the same history when it shows as much there; still judged against the small size otherwise.
         fuller = _fuller(figures[first][page.label][2], figures[last][page.label][2])
         base = first
-        if fuller and history and not _fuller(figures[history][page.label][2], figures[last][page.label][2]):
-            base = history
+        if fuller:
+            base = next(
+                (
+                    ref
+                    for ref in references
+                    if not _fuller(figures[ref][page.label][2], figures[last][page.label][2])
+                ),
+                first,
+            )
         b_growth = _growth(figures[base][page.label][1], figures[last][page.label][1])
         i_growth = _growth(
             instructions.get(base, {}).get(page.label), instructions.get(last, {}).get(page.label)
@@ -377,14 +394,14 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
             ("  GROWS" if grows and not page.reference else "")
             + ("  (SQL count differs)" if queries_vary else "")
             + ("  (shows more)" if fuller else "")
-            + ("  (judged with history)" if base is history and history else "")
+            + (f"  (judged from {base})" if base != first else "")
         )
         print(
             f"{page.label:{width}} {' '.join(cells)}   {_fmt(b_growth, '14.1f')}× {_fmt(i_growth, '5.2f')}{'×' if i_growth else ' '}{mark}"
         )
         if not page.reference:
             judged.append(page.label)
-            by_history += base is history and history is not None
+            by_history += base != first
             if grows:
                 growing.append(page.label)
                 shown_more += fuller and base is first
@@ -396,15 +413,15 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
     )
     if history:
         print(
-            f"({by_history} pages showing more at {last} than at {first} are judged from {history} instead, "
-            f'where they show as much: "judged with history")'
+            f"({by_history} pages showing more at {last} than at {first} are judged from the first of "
+            f'{" / ".join(references)} where they show as much instead: "judged from")'
         )
     if growing:
         print(f"{len(growing)} of {len(judged)} pages grow: {', '.join(growing)}")
         print(
             f"of which {shown_more} show more at {last} than at {first} (their HTML over "
             f"{FULLER_HTML:g}× larger: a list or section with few rows at {first} filled to its page)"
-            + (f", and more than at {history} too" if history else "")
+            + (f", and more than at {' / '.join(references)} too" if history else "")
         )
         return 1
     print(f"none of the {len(judged)} pages grows")
@@ -419,6 +436,14 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--large", type=int, default=50_000, help="customers of the large database")
     parser.add_argument("--months", type=int, default=12, help="months of history of the large database")
+    parser.add_argument(
+        "--medium",
+        type=int,
+        default=None,
+        help="customers of the last reference (with --months of history) a page that shows more at the large "
+        "size is judged from, where an Account manager's lists and sections fill their page (default 10000 "
+        "when between --small and --large; 0: none)",
+    )
     parser.add_argument(
         "--small-months",
         type=int,
@@ -454,6 +479,10 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         parser.error(
             "--small 100 or more, below --large (at most 200000); --months 0-36, --small-months 0-months"
         )
+    if args.medium is None:
+        args.medium = MEDIUM if args.small < MEDIUM < args.large else 0
+    if args.medium and not args.small < args.medium < args.large:
+        parser.error("--medium between --small and --large, or 0")
     try:
         re.compile(args.only)
     except re.error as exc:
@@ -478,8 +507,8 @@ def main(argv: list[str]) -> int:
         (f"{args.large:,} customers, {args.months} months", f"{prefix}_large", args.large, args.months),
     ]
     if args.months and not args.small_months and not args.no_history_check:
-        # The small size with the large one's history: what a page that shows more at the large size is judged
-        # against (`report`).
+        # The small size with the large one's history, then the medium size with it: what a page that shows more
+        # at the large size is judged from (`report`).
         runs.insert(
             1,
             (
@@ -489,6 +518,16 @@ def main(argv: list[str]) -> int:
                 args.months,
             ),
         )
+        if args.medium:
+            runs.insert(
+                2,
+                (
+                    f"{args.medium:,} customers, {args.months} months",
+                    f"{prefix}_medium_history",
+                    args.medium,
+                    args.months,
+                ),
+            )
     note = (
         "instructions not counted (--no-instructions)" if args.no_instructions else instructions_unavailable()
     )

@@ -1,6 +1,7 @@
 """The scale guard's verdict (`bench.scale.report`): a page grows past the buffers' bound and fails the run, a
-reference never does, and a page whose HTML grew is said to show more at the large size: judged against the small
-size with the large one's history where it shows as much there, against the small size otherwise. No database,
+reference never does, and a page whose HTML grew is said to show more at the large size: judged from the first
+reference (the small size with the large one's history, then the medium size with it) where it shows as much,
+from the small size otherwise. No database,
 no timing: the figures are given."""
 
 from __future__ import annotations
@@ -67,10 +68,40 @@ def test_a_page_that_shows_more_is_judged_against_the_small_size_with_the_same_h
         for line in out.splitlines()
         if line.split() and line.split()[0] in figures[HISTORY[0]]
     }
-    assert "GROWS" not in lines["bounded"] and "(judged with history)" in lines["bounded"]
-    assert "GROWS" in lines["costlier"] and "(judged with history)" in lines["costlier"]
-    assert "GROWS" in lines["sparse"] and "(judged with history)" not in lines["sparse"]
+    assert "GROWS" not in lines["bounded"] and "(judged from 1,000 customers, 12 months)" in lines["bounded"]
+    assert "GROWS" in lines["costlier"] and "(judged from 1,000 customers, 12 months)" in lines["costlier"]
+    assert "GROWS" in lines["sparse"] and "(judged from" not in lines["sparse"]
     assert "2 of 3 pages grow: costlier, sparse" in out and "2 pages showing more" in out
+
+
+MEDIUM = [
+    "1,000 customers",
+    "1,000 customers, 12 months",
+    "10,000 customers, 12 months",
+    "50,000 customers, 12 months",
+]
+
+
+def test_a_page_that_fills_only_with_more_customers_is_judged_from_the_medium_size(capsys):
+    """An Account manager's worklist has three rows at 1,000 customers, with or without history, and a full page
+    at 10,000 and 50,000: judged from 10,000 (the same page of rows), a page whose reads stay flat there passes
+    and one that reads every row (5x from 10,000 to 50,000) grows; one still fuller at 50,000 than at every
+    reference is judged from the small size."""
+    labels = ("bounded", "scan", "sparse")
+    figures = {
+        MEDIUM[0]: dict.fromkeys(labels, (5, 20, 1_000)),
+        MEDIUM[1]: dict.fromkeys(labels, (5, 21, 1_000)),
+        MEDIUM[2]: {"bounded": (5, 150, 16_000), "scan": (5, 400, 16_000), "sparse": (5, 40, 3_000)},
+        MEDIUM[3]: {"bounded": (5, 170, 16_000), "scan": (5, 2_000, 16_000), "sparse": (5, 170, 16_000)},
+    }
+    pages = [Page(label, "home") for label in labels]
+    assert report(MEDIUM, pages, figures, {}, None) == 1
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line for line in out.splitlines() if line.split() and line.split()[0] in labels}
+    assert "GROWS" not in lines["bounded"] and "(judged from 10,000 customers, 12 months)" in lines["bounded"]
+    assert "GROWS" in lines["scan"] and "(judged from 10,000 customers, 12 months)" in lines["scan"]
+    assert "GROWS" in lines["sparse"] and "(judged from" not in lines["sparse"]
+    assert "2 of 3 pages grow: scan, sparse" in out
 
 
 def test_a_read_through_a_server_side_cursor_is_measured_as_the_read_it_declares():

@@ -22,9 +22,11 @@ def merged_count(qs: QuerySet, *, key: str, among: QuerySet, merge_from: QuerySe
       stops one past the cap, or at the last value. Given `key IN (among)`, PostgreSQL probed `qs`'s key index
       once per value until the cap, two index pages each (the Options list searched by a common word:
       `python -m bench scale`);
-    * fewer: `capped_count(qs.filter(key IN among), along=key)`, which the planner shapes. Probes then cost two
-      pages per value at most, where a merge would walk `qs`'s key index from its start to the last value,
-      however few the values and however long the index.
+    * fewer: the rows of `qs` with their key among the values, in no order, which the planner shapes. Probes
+      then cost two pages per value at most, and stop one row past the cap (ordered by the key, PostgreSQL
+      probed every value, then sorted: an Account manager's list searched by a common word); a merge would
+      walk `qs`'s key index from its start to the last value, however few the values and however long the
+      index.
 
     The caller picks `merge_from` so that values that many are a fair share of the keys: the merge then reaches
     the cap, or the last value, after a share of the index that does not grow with it. PostgreSQL runs only the
@@ -33,7 +35,7 @@ def merged_count(qs: QuerySet, *, key: str, among: QuerySet, merge_from: QuerySe
     inner = qs.order_by(key).annotate(_merged_key=F(key)).values("_merged_key")
     inner_sql, inner_params = inner.query.sql_with_params()
     among_sql, among_params = among.query.sql_with_params()
-    probed = qs.filter(**{f"{key}__in": among}).order_by(key).values("pk")[:cap]
+    probed = qs.filter(**{f"{key}__in": among}).order_by().values("pk")[:cap]
     probed_sql, probed_params = probed.query.sql_with_params()
     threshold, threshold_params = "%s", [cap]
     if merge_from is not None:
