@@ -3,8 +3,9 @@ of an invoice issued (0013's) copies the invoice's customer with it, and the row
 Whoever reads the open invoices of some customers (direct debit's, the bank matching's, the payment reminders')
 filters them on their own row, never on every open invoice's issued invoice read beside it.
 
-A customer's rows are indexed by due date (`invoicing_open_customer`): the open invoices of a few customers due
-by a date are read there."""
+The due-date index (`invoicing_open_due`) carries each row's customer, invoice and what it owes (PostgreSQL, as
+non-key columns): direct debit's open invoices of the customers with an account, due by a date, are read along
+the index alone, an entry per invoice passed, the accounts and the invoices waiting in a run looked up in memory."""
 
 import importlib
 
@@ -117,8 +118,13 @@ class Migration(migrations.Migration):
             preserve_default=False,
         ),
         migrations.RunPython(install, uninstall),
+        migrations.RemoveIndex(model_name="openinvoice", name="invoicing_open_due"),
         migrations.AddIndex(
             model_name="openinvoice",
-            index=models.Index(fields=["domain_id", "due_date"], name="invoicing_open_customer"),
+            index=models.Index(
+                fields=["due_date", "number"],
+                include=["domain_id", "invoice", "owed"],
+                name="invoicing_open_due",
+            ),
         ),
     ]
