@@ -567,7 +567,11 @@ class OpenInvoice(models.Model):
     Kept by triggers (migration 0013), so every way an invoice, a payment or a credit note is stored keeps it
     (services, the bench seed's bulk inserts): an invoice or corrected invoice with a positive total adds its
     row; a payment takes its amount off (`paid` beside it); a credit note takes its (negative) total off its
-    original; the row goes once nothing is owed. An issued invoice stays final: this is a table of its own."""
+    original; the row goes once nothing is owed. An issued invoice stays final: this is a table of its own.
+
+    Each row carries its invoice's customer (`domain_id`, copied by the trigger that adds it, migration 0032), so
+    the open invoices of some customers (direct debit's, the bank matching's, the payment reminders') are
+    filtered on the row itself, never on every open invoice's issued invoice read beside it."""
 
     invoice = models.OneToOneField(
         IssuedInvoice,
@@ -576,6 +580,8 @@ class OpenInvoice(models.Model):
         db_constraint=False,
         related_name="open",
     )
+    #: The invoice's customer (its `IssuedInvoice.domain_id`, final as the invoice is).
+    domain_id = models.BigIntegerField(_("domainId"))
     number = models.PositiveBigIntegerField()
     due_date = models.DateField()
     #: What it still asks (above 0: the row goes when nothing is owed) and what payments came in so far.
@@ -583,7 +589,16 @@ class OpenInvoice(models.Model):
     paid = models.BigIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["due_date", "number"], name="invoicing_open_due")]
+        indexes = [
+            # By due date, each entry with the row's customer, invoice and what it owes (PostgreSQL): the open
+            # invoices of some customers due by a date (direct debit's) are read along it alone, an entry per
+            # invoice passed, never the row beside it.
+            models.Index(
+                fields=["due_date", "number"],
+                include=["domain_id", "invoice", "owed"],
+                name="invoicing_open_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number}: {self.owed}"

@@ -34,7 +34,7 @@ def match_book(*, domain_ids: set[int] | None = None) -> matching.Book:
     customers' names by normalised name: their transfer names (learned) and their bill-to names."""
     rows = OpenInvoice.objects.filter(owed__gt=0)
     if domain_ids is not None:
-        rows = rows.filter(invoice__domain_id__in=domain_ids)
+        rows = rows.filter(domain_id__in=domain_ids)
     candidates = [
         matching.Candidate(
             number=number,
@@ -46,7 +46,7 @@ def match_book(*, domain_ids: set[int] | None = None) -> matching.Book:
             ),
         )
         for number, domain_id, owed, due_date, issuer, issued in rows.values_list(
-            "number", "invoice__domain_id", "owed", "due_date", "invoice__issuer", "invoice__issue_date"
+            "number", "domain_id", "owed", "due_date", "invoice__issuer", "invoice__issue_date"
         ).iterator(chunk_size=2000)
     ]
     names: dict[str, set[int]] = {}

@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 
 from invoicing.bank.direct_debit import Collector
 from invoicing.bank.kana import zengin_name
-from invoicing.models import DebitAccount, DebitRun, OpenInvoice
+from invoicing.models import DebitAccount, DebitItem, DebitRun, IssuedInvoice, OpenInvoice
 from invoicing.permissions import VIEW_INVOICING
 from portal.core.access import check
 from portal.core.lists import paginate
@@ -65,30 +65,37 @@ def collectable(
     *, user, debit_date: dt.date, numbers: Iterable[int] | None = None, limit: int | None = None
 ) -> list[Collectable]:
     """The open invoices due by `debit_date` of the customers with an active debit account, not waiting in a run
-    already, by due date and number: those of `numbers` only if given, the first `limit` if given. The accounts
-    are read for the invoices found alone, never every customer's."""
+    already, by due date and number: those of `numbers` only if given, the first `limit` if given.
+
+    The open invoices are chosen on their own rows (their customer is on them, `OpenInvoice.domain_id`), along
+    their due-date index, which carries what the choice reads: a limited read stops at the `limit`-th found. The
+    customers' names (as issued) and their accounts are read for the invoices found alone."""
     check(user, VIEW_INVOICING)
+    active = DebitAccount.objects.filter(active=True).values("customer_id")
+    waiting = DebitItem.objects.filter(pending=True, invoice__isnull=False).values("invoice_id")
     rows = (
-        OpenInvoice.objects.filter(
-            owed__gt=0,
-            due_date__lte=debit_date,
-            invoice__domain_id__in=DebitAccount.objects.filter(active=True).values("customer_id"),
-        )
-        .exclude(invoice__debits__pending=True)
+        OpenInvoice.objects.filter(owed__gt=0, due_date__lte=debit_date)
+        # Both written "not in" (the first twice over): PostgreSQL reads the active accounts, and the invoices
+        # waiting, once each into memory and looks each invoice passed up there. A plain `domain_id__in` is made
+        # a join that probes the accounts' index for every open invoice passed, most of them of customers
+        # without an account (50,000 customers with a year of history: 7,400 buffers against 140).
+        .exclude(~Q(domain_id__in=active))
+        .exclude(invoice_id__in=waiting)
         .order_by("due_date", "number")
-        .values_list(
-            "invoice_id", "number", "invoice__domain_id", "invoice__customer_name", "due_date", "owed"
-        )
+        .values_list("invoice_id", "number", "domain_id", "due_date", "owed")
     )
     if numbers is not None:
         rows = rows.filter(number__in=list(numbers))
     found = list(rows[:limit] if limit is not None else rows)
+    names = dict(
+        IssuedInvoice.objects.filter(pk__in=[row[0] for row in found]).values_list("pk", "customer_name")
+    )
     accounts = DebitAccount.objects.filter(active=True).in_bulk(
         {row[2] for row in found}, field_name="customer_id"
     )
     return [
-        Collectable(pk, number, domain_id, name, due, owed, accounts[domain_id])
-        for pk, number, domain_id, name, due, owed in found
+        Collectable(pk, number, domain_id, names.get(pk, ""), due, owed, accounts[domain_id])
+        for pk, number, domain_id, due, owed in found
         if domain_id in accounts  # an account turned off meanwhile
     ]
 

@@ -245,7 +245,7 @@ def reminders_due(*, today: dt.date) -> list[tuple[OpenInvoice, ReminderStep]]:
     paused = ReminderPause.objects.values("domain_id")
     rows = list(
         OpenInvoice.objects.filter(due_date__lte=latest_due)
-        .exclude(invoice__domain_id__in=paused)
+        .exclude(domain_id__in=paused)
         .select_related("invoice")
         .order_by("due_date", "number")
     )

@@ -211,6 +211,36 @@ def test_only_the_open_invoices_of_active_accounts_due_by_then_are_taken(finance
     assert not DebitRun.objects.exists()
 
 
+def test_a_debit_date_offers_the_open_invoices_of_active_accounts_read_on_their_own_rows(finance):
+    """Each open invoice carries its customer (`OpenInvoice.domain_id`): the invoices a debit date collects are
+    chosen on those rows, never on every open invoice's issued invoice; the names are the invoices' as issued."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from invoicing.selectors import debit as debit_reads
+
+    def offered(**kwargs) -> list[tuple[int, int, str, int, int]]:
+        found = debit_reads.collectable(user=finance, debit_date=DEBIT_DAY, **kwargs)
+        return [(r.number, r.domain_id, r.customer_name, r.owed, r.account.customer_id) for r in found]
+
+    assert list(OpenInvoice.objects.order_by("number").values_list("number", "domain_id")) == [
+        (1001, 1),
+        (1002, 2),
+        (1003, 3),
+        (1004, 1),
+    ]
+    with CaptureQueriesContext(connection) as captured:
+        assert offered() == [(1001, 1, "ヤマダ商事", 22_000, 1), (1002, 2, "タナカ", 11_000, 2)]
+    [read] = [q["sql"] for q in captured if '"invoicing_openinvoice"' in q["sql"]]
+    assert '"invoicing_issuedinvoice"' not in read
+    assert offered(limit=1) == [(1001, 1, "ヤマダ商事", 22_000, 1)]
+    assert offered(numbers=[1002, 1003, 1004]) == [(1002, 2, "タナカ", 11_000, 2)]
+    debit_writes.debit_run_make(actor=finance, debit_date=DEBIT_DAY, numbers=[1001])
+    assert offered() == [(1002, 2, "タナカ", 11_000, 2)]  # waiting in a run
+    DebitAccount.objects.filter(customer_id=2).update(active=False)
+    assert offered() == [] and offered(numbers=[1002]) == []
+
+
 def test_without_the_collector_settings_no_run_is_made(finance, settings):
     settings.DIRECT_DEBIT_COLLECTOR_CODE = ""
     with pytest.raises(debit_writes.DebitRefused, match="not set up"):

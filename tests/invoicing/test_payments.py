@@ -176,3 +176,32 @@ def test_the_overdue_invoices_are_counted_by_due_date_as_their_rows_come_and_go(
     assert reads and not any("COUNT(" in sql for sql in reads), reads
     services.payment_record(actor=finance, number=invoice.number, amount=7_121, paid_on=late)
     assert counted() == 0 and OpenInvoiceDue.objects.get(due_date=invoice.due_date).n == 0
+
+
+def test_each_open_invoice_carries_its_customer_as_it_is_issued_paid_credited_and_corrected(invoice):
+    """An open invoice's row holds its invoice's customer (`OpenInvoice.domain_id`, copied by the trigger that
+    adds it), so the open invoices of some customers are read on their own rows: after issuing, a payment, a
+    credit note and a corrected invoice, each row's customer is its invoice's."""
+    from django.db.models import F
+
+    from invoicing.models import OpenInvoice
+
+    finance = make_persona(Role.FINANCE)
+    alpha = invoice.domain_id
+
+    def rows() -> list[tuple[int, int, int]]:
+        assert not OpenInvoice.objects.exclude(domain_id=F("invoice__domain_id")).exists()
+        return list(OpenInvoice.objects.order_by("number").values_list("number", "domain_id", "owed"))
+
+    assert alpha == 90_100_001 and rows() == [(invoice.number, alpha, 7_621)]
+    services.payment_record(actor=finance, number=invoice.number, amount=621, paid_on=invoice.issue_date)
+    assert rows() == [(invoice.number, alpha, 7_000)]
+    services.credit_note_issue(
+        user=finance, number=invoice.number, credits={0: 1_000}, return_date=None, reason="", key="a" * 32
+    )
+    assert rows() == [(invoice.number, alpha, 5_900)]
+    corrected = services.corrected_invoice_issue(
+        user=finance, number=invoice.number, reason="Wrong price", key="b" * 32
+    )
+    assert corrected.domain_id == alpha and corrected.total > 0
+    assert rows() == [(corrected.number, alpha, corrected.total)]  # the original credited in full: gone
