@@ -119,6 +119,9 @@ def test_a_searched_list_counts_to_the_smaller_search_cap(firms, client_as, sett
     client = client_as(Role.ADMIN)
     searched = client.get(reverse(url), {"q": "sakura"}).content.decode()
     assert "More than 3 match" in searched and "Sakura Trading 00" in searched
+    assert "Add a word to narrow the search, or download every row found." in searched
+    japanese = client.get(reverse(url), {"q": "sakura"}, headers={"Accept-Language": "ja"}).content.decode()
+    assert "該当が3件を超えています" in japanese and "検索語を加えて絞り込むか" in japanese
     unsearched = client.get(reverse(url)).content.decode()
     assert "More than" not in unsearched and "13 " in unsearched
     rare = client.get(reverse(url), {"q": "foods"}).content.decode()
@@ -126,6 +129,12 @@ def test_a_searched_list_counts_to_the_smaller_search_cap(firms, client_as, sett
     app = url.split(":")[0]
     download = client.get(reverse(f"{app}:export"), {"q": "sakura"})
     assert b"".join(download.streaming_content).decode("utf-8-sig").count("Sakura Trading") == 9
+
+
+def test_a_list_past_the_cap_unsearched_asks_for_no_narrower_search(firms, client_as, settings):
+    settings.LIST_COUNT_CAP = 3
+    body = client_as(Role.ADMIN).get(reverse("customers:list")).content.decode()
+    assert "More than 3 match" in body and 'data-testid="narrow-search"' not in body
 
 
 def test_the_search_cap_never_raises_the_lists_cap(firms, admin_user, settings):
