@@ -73,7 +73,12 @@ def paged(row: type[Schema], name: str) -> type[Schema]:
     return create_model(
         name,
         __base__=Schema,
-        count=(int, Field(description="Rows that match, counted up to the lists' cap (see `capped`).")),
+        count=(
+            int,
+            Field(
+                description="Rows that match, counted up to the lists' cap, a smaller one when searched (see `capped`)."
+            ),
+        ),
         capped=(bool, Field(description="More rows match than the count says: the pages stop at the cap.")),
         page=(int, ...),
         pages=(int, ...),
