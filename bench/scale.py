@@ -343,6 +343,16 @@ def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
+def _judged_from(figures: dict, label: str, sizes: list[str]) -> str:
+    """The size a page that shows more at the large size is judged from: the first reference (the sizes between
+    the small and the large one) where it shows as much, else the small size."""
+    last = sizes[-1]
+    for ref in sizes[1:-1]:
+        if not _fuller(figures[ref][label][2], figures[last][label][2]):
+            return ref
+    return sizes[0]
+
+
 def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dict, note: str | None) -> int:
     """The table, the growth from the small size to the large one and the verdict; the exit status.
 
@@ -373,16 +383,7 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
         # A page whose HTML grew shows more rows at the large size: said, and judged against the small size with
         # the same history when it shows as much there; still judged against the small size otherwise.
         fuller = _fuller(figures[first][page.label][2], figures[last][page.label][2])
-        base = first
-        if fuller:
-            base = next(
-                (
-                    ref
-                    for ref in references
-                    if not _fuller(figures[ref][page.label][2], figures[last][page.label][2])
-                ),
-                first,
-            )
+        base = _judged_from(figures, page.label, sizes) if fuller else first
         b_growth = _growth(figures[base][page.label][1], figures[last][page.label][1])
         i_growth = _growth(
             instructions.get(base, {}).get(page.label), instructions.get(last, {}).get(page.label)

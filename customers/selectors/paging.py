@@ -109,25 +109,50 @@ def page_by_customer(
             )
         if found is None:
             return None
-        total, groups = _counted_groups(
+        return _page_of_customers_found(
             rows,
             found,
-            key=key,
-            way="-" if sort.startswith("-") else "",
-            every_customer=every_customer,
-            dense=dense,
-        )
-        return paginate_in_groups(
-            (lambda limit: groups[:limit])
-            if every_customer
-            else (lambda limit: _first_groups(groups, limit)),
-            _rows_of(rows, sorts=sorts, sort=sort, key=key, placed=placed),
+            sorts=sorts,
+            sort=sort,
             page=page,
             per_page=per_page,
             fields=fields,
             row=row,
-            total=total,
+            key=key,
+            every_customer=every_customer,
+            placed=placed,
+            dense=dense,
         )
+
+
+def _page_of_customers_found(
+    rows: QuerySet,
+    found: QuerySet,
+    *,
+    sorts: Sorts,
+    sort: str,
+    key: str,
+    every_customer: bool,
+    placed: bool,
+    dense: bool,
+    **paged,
+) -> Page:
+    """`page_by_customer` of everyone's customers the search found: the count and the groups
+    (`_counted_groups`), then the rows of the page's customers (`_rows_of`)."""
+    total, groups = _counted_groups(
+        rows,
+        found,
+        key=key,
+        way="-" if sort.startswith("-") else "",
+        every_customer=every_customer,
+        dense=dense,
+    )
+    return paginate_in_groups(
+        (lambda limit: groups[:limit]) if every_customer else (lambda limit: _first_groups(groups, limit)),
+        _rows_of(rows, sorts=sorts, sort=sort, key=key, placed=placed),
+        total=total,
+        **paged,
+    )
 
 
 def _counted_groups(
