@@ -29,7 +29,7 @@ from invoicing.models import (
 from invoicing.permissions import CHANGE_INVOICING
 from invoicing.selectors import bank as bank_reads
 from invoicing.services.payments import payment_record
-from portal.core.access import check
+from portal.core.access import check, person
 from portal.core.models import AuditEntry
 from portal.core.services import audit_record
 
@@ -116,7 +116,7 @@ def bank_statement_import(
             debits=len(statement.lines) - len(credits),
             repeated=len(known),
             imported_at=timezone.now(),
-            imported_by=actor if getattr(actor, "is_authenticated", False) else None,
+            imported_by=person(actor),
         )
         lines = [
             BankLine(
@@ -211,7 +211,7 @@ def bank_line_confirm(*, actor, line_id: int, number: int) -> Confirmed:
         line.state, line.payment, line.domain_id = BankLine.State.MATCHED, payment, invoice.domain_id
         line.over_amount = line.amount - applied
         line.done_at = timezone.now()
-        line.done_by = actor if getattr(actor, "is_authenticated", False) else None
+        line.done_by = person(actor)
         line.save(update_fields=["state", "payment", "domain_id", "over_amount", "done_at", "done_by"])
         learned = _transfer_name_learn(line.payer_key, invoice.domain_id)
         audit_record(
@@ -292,7 +292,7 @@ def _line_settled(
     line.state, line.explanation, line.note = state, explanation, note[:200]
     explained = state == BankLine.State.EXPLAINED
     line.done_at = timezone.now() if explained else None
-    line.done_by = actor if explained and getattr(actor, "is_authenticated", False) else None
+    line.done_by = person(actor) if explained else None
     line.save(update_fields=["state", "explanation", "note", "done_at", "done_by"])
     after = {"after": {"explanation": explanation, "note": line.note}} if explained else {}
     audit_record(

@@ -15,7 +15,7 @@ from invoicing.permissions import CHANGE_INVOICING
 from invoicing.services.numbering import from_draft, locked_counter, store_numbered
 from invoicing.services.pdfs import invoice_pdf_render
 from portal.core import clock
-from portal.core.access import check
+from portal.core.access import check, person
 from portal.core.models import AuditEntry
 from portal.core.services import audit_record
 
@@ -90,7 +90,7 @@ def _credit_note(
         customer_note=customer_note,
         idempotency_key=key,
         issued_at=timezone.now(),
-        issued_by=user if getattr(user, "is_authenticated", False) else None,
+        issued_by=person(user),
     )
 
 

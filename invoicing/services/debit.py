@@ -24,7 +24,7 @@ from invoicing.selectors import debit as debit_reads
 from invoicing.selectors import owed as owed_now
 from invoicing.services.payments import payment_record
 from portal.core import clock
-from portal.core.access import check
+from portal.core.access import check, person
 from portal.core.models import AuditEntry
 from portal.core.services import audit_record
 
@@ -185,7 +185,7 @@ def debit_run_make(*, actor, debit_date: dt.date, numbers: list[int]) -> DebitRu
             run = DebitRun.objects.create(
                 debit_date=debit_date,
                 made_at=timezone.now(),
-                made_by=actor if getattr(actor, "is_authenticated", False) else None,
+                made_by=person(actor),
                 request_file=data,
                 request_sha256=hashlib.sha256(data).hexdigest(),
                 count=len(items),
@@ -283,7 +283,7 @@ def debit_results_import(*, actor, run_id: int, data: bytes, file_name: str) -> 
             [item for item, _code in pairs], ["result", "pending", "payment", "over_amount"]
         )
         run.resolved_at = timezone.now()
-        run.resolved_by = actor if getattr(actor, "is_authenticated", False) else None
+        run.resolved_by = person(actor)
         run.result_sha256, run.result_file_name = sha, (file_name or "")[:200]
         run.save(update_fields=["resolved_at", "resolved_by", "result_sha256", "result_file_name"])
         audit_record(
@@ -316,7 +316,7 @@ def debit_run_cancel(*, actor, run_id: int) -> bool:
             raise DebitRefused(_("The bank's result of this run is imported: it is not cancelled."))
         run.items.update(pending=False)
         run.cancelled_at = timezone.now()
-        run.cancelled_by = actor if getattr(actor, "is_authenticated", False) else None
+        run.cancelled_by = person(actor)
         run.save(update_fields=["cancelled_at", "cancelled_by"])
         audit_record(
             actor=actor,

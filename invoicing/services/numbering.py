@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from invoicing import drafts, events
 from invoicing.models import InvoiceCounter, IssuedInvoice
+from portal.core.access import person
 from portal.core.copies import copies_changed
 
 COUNTER = "invoice"
@@ -52,7 +53,7 @@ def from_draft(draft: drafts.Draft, *, number: int, year: int, month: int, issue
         tax=draft.tax,
         total=draft.total,
         issued_at=timezone.now(),
-        issued_by=user if getattr(user, "is_authenticated", False) else None,
+        issued_by=person(user),
         **extra,
     )
 

@@ -12,7 +12,7 @@ from billing.templatetags.billing import yen
 from invoicing import events, selectors
 from invoicing.models import InvoicePayment, IssuedInvoice
 from invoicing.permissions import CHANGE_INVOICING
-from portal.core.access import check
+from portal.core.access import check, person
 from portal.core.models import AuditEntry
 from portal.core.services import audit_record
 
@@ -43,7 +43,7 @@ def payment_record(*, actor, number: int, amount: int, paid_on: dt.date) -> Invo
             amount=amount,
             paid_on=paid_on,
             recorded_at=timezone.now(),
-            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            recorded_by=person(actor),
         )
         audit_record(
             actor=actor,

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from invoicing.models import DraftPriceEdit
 from invoicing.permissions import CHANGE_INVOICING
-from portal.core.access import check
+from portal.core.access import check, person
 from portal.core.copies import copies_changed
 from portal.core.models import AuditEntry
 from portal.core.services import audit_record
@@ -50,7 +50,7 @@ def draft_price_set(
                 defaults={
                     "unit_price": unit_price,
                     "book_price": book_price,
-                    "edited_by": actor if getattr(actor, "is_authenticated", False) else None,
+                    "edited_by": person(actor),
                 },
             )
         copies_changed([domain_id], own=True)  # its kept draft is worked out again

@@ -33,7 +33,7 @@ from invoicing.permissions import CHANGE_INVOICING
 from invoicing.selectors.reminders import reminder_language, reminder_step_due, steps_stored
 from invoicing.services.sending import SENDING_STALE, document_message, invoice_email, mail_attempted
 from portal.core import clock
-from portal.core.access import check
+from portal.core.access import check, person
 from portal.core.models import AuditEntry
 from portal.core.services import audit_record
 
@@ -136,7 +136,7 @@ def _claim(
         "days": step.days,
         "tone": step.tone,
         "attempted_at": timezone.now(),
-        "attempted_by": user if getattr(user, "is_authenticated", False) else None,
+        "attempted_by": person(user),
         "run": run,
     }
     try:

@@ -31,7 +31,7 @@ from invoicing.models import (
     SendRun,
 )
 from invoicing.permissions import CHANGE_INVOICING
-from portal.core.access import check
+from portal.core.access import check, person
 from portal.core.changes import liveness
 from portal.core.models import AuditEntry
 from portal.core.runs import working_on
@@ -215,7 +215,7 @@ def _attempt_open(
                 round=again,
                 idempotency_key=key if again else None,
                 attempted_at=timezone.now(),
-                attempted_by=user if getattr(user, "is_authenticated", False) else None,
+                attempted_by=person(user),
                 sender=liveness.this_sender().id,
             )
     except IntegrityError:

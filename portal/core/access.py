@@ -108,6 +108,12 @@ def can(user, perm: Perm) -> bool:
     return holds(role_of(user), perm)
 
 
+def person(actor):
+    """The signed-in person behind `actor`, for a row's "by whom": None for the system (a Celery task, the bench
+    seed) or anyone not signed in."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
 def check(user, perm: Perm) -> None:
     """Raise PermissionDenied (403) unless the user holds `perm`."""
     if not can(user, perm):

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from portal import logs
+from portal.core.access import person
 from portal.core.models import AuditEntry, Operation, UserLanguage
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def audit_record(
     return AuditEntry.objects.create(
         change=change,
         api_token_id=_ASKING_TOKEN.get() or (change.api_token_id if change is not None else None),
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=person(actor),
         actor_name=getattr(actor, "username", "") or "system",
         domain_id=domain_id,
         operation_id=operation_id,
@@ -77,7 +78,7 @@ def operation_start(
                 idempotency_key=idempotency_key,
                 kind=kind,
                 domain_id=domain_id,
-                requested_by=user if getattr(user, "is_authenticated", False) else None,
+                requested_by=person(user),
                 params=params or {},
                 api_token_id=_ASKING_TOKEN.get(),
             )
