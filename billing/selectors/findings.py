@@ -90,7 +90,8 @@ def finding_page(*, user, year: int, month: int, filters: FindingFilters, page, 
     from an index alone (`capped_count(key=)`), then only the page read, the walk stopping after it, where a
     window count would make the database read and sort every finding of the month first. Searched, the database
     reads the month's findings beside the customers found anyway (`_searched`), so the rows carry their count (a
-    window count, `paginate`'s own): the customers found are read once, not again for a count apart."""
+    window count, `paginate`'s own, to the search cap as every searched list): the customers found are read once,
+    not again for a count apart."""
     qs = finding_list(user=user, year=year, month=month, filters=filters)
     searched = customers_found(filters.q) is not None
     found = paginate(
@@ -99,6 +100,7 @@ def finding_page(*, user, year: int, month: int, filters: FindingFilters, page, 
         per_page=per_page,
         fields=PAGE_FIELDS,
         count=None if searched else (lambda: capped_count(qs, key="domain_id")),
+        searched=searched,
     )
     _with_explanations(found.object_list)
     return found

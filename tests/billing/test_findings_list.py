@@ -141,6 +141,18 @@ def test_past_the_cap_the_count_says_more_than_and_reads_no_more(client_as, mont
     assert "More than 2 match" in searched and len(_rows(searched)) == 3
 
 
+def test_a_search_counts_to_the_smaller_search_cap(client_as, month, settings):
+    """Searched, the findings count to the search cap (LIST_SEARCH_COUNT_CAP, docs/lists.md) as every searched
+    list does, with the hint to narrow the search; unsearched, the same findings are counted to the lists' cap."""
+    settings.LIST_COUNT_CAP, settings.LIST_SEARCH_COUNT_CAP = 20, 2
+    client = client_as(Role.FINANCE)
+    searched = client.get(URL, {"q": "K.K."}).content.decode()
+    assert "More than 2 match" in searched and len(_rows(searched)) == 3
+    assert 'data-testid="narrow-search"' in searched
+    unsearched = client.get(URL).content.decode()
+    assert "More than" not in unsearched and "4 findings" in unsearched
+
+
 def test_the_page_and_its_partial_read_the_same_few_queries_however_many_findings(
     client_as, month, django_assert_num_queries
 ):
