@@ -196,3 +196,26 @@ def test_the_price_book_is_paged_and_an_entry_knows_its_successor_on_another_pag
     pages = [price_entry_page(user=finance, page=n, per_page=1) for n in (1, 2)]
     assert [p.paginator.count for p in pages] == [2, 2]
     assert [(e.pk, e.fixed) for p in pages for e in p.object_list] == [(new.pk, True), (old.pk, False)]
+
+
+def test_the_worklist_keeps_the_findings_of_every_open_month_around_the_closed_ones(client_as, db):
+    """The section names the open months one by one (from the findings' first month to their last): a month
+    before a closed one, one reopened between two closed ones, and one after the last, across a new year, all
+    stay; only the closed months' findings leave, counted and listed alike."""
+    months = [(2025, 11), (2025, 12), (2026, 1), (2026, 2), (2026, 3)]
+    for year, month in months:
+        Finding.objects.create(
+            year=year,
+            month=month,
+            domain_id=month,
+            customer_name=f"Customer of {year}-{month:02d}",
+            kind="licences",
+            checked_at=timezone.now(),
+        )
+    for year, month in [(2025, 12), (2026, 1), (2026, 2)]:
+        MonthClosing.objects.create(year=year, month=month, closed_at=timezone.now())
+    MonthClosing.objects.filter(year=2026, month=1).update(reopened_at=timezone.now())
+    page = client_as(Role.FINANCE).get(reverse("work_list", args=["findings"])).content.decode()
+    shown = {m for m in months if f"Customer of {m[0]}-{m[1]:02d}" in page}
+    assert shown == {(2025, 11), (2026, 1), (2026, 3)}
+    assert 'data-testid="result-count" data-live-summary>3 in all<' in page
