@@ -54,7 +54,11 @@ def _month_issued(
     number += len(rows)
     with transaction.atomic():
         objects_write(IssuedInvoice, rows)
-        stored = list(IssuedInvoice.objects.filter(year=year, month=month, kind=DocumentKind.INVOICE))
+        # In number order: the month's send run sends them so (`invoicing.services.unsent`), so a month's attempts
+        # lie in that order on the table, as the running portal writes them.
+        stored = list(
+            IssuedInvoice.objects.filter(year=year, month=month, kind=DocumentKind.INVOICE).order_by("number")
+        )
         _runs(year, month, len(stored), issued_at, finance=finance)
         sendings, payments, notes = [], [], []
         for invoice in stored:
@@ -75,7 +79,10 @@ def _month_issued(
                 pdfs[key] = _seed_pdf(document.pdf_of(note))
             note.pdf, note.pdf_sha256 = pdfs[key]
         objects_write(InvoiceSending, sendings)
-        objects_write(InvoicePayment, payments)
+        # As they are recorded: by the day each was paid, a day's in the order of its bank statement's lines (in no
+        # order of the invoices': shuffled by a generator of the month's own, so the rest of the seed is the same).
+        random.Random(year * 100 + month).shuffle(payments)
+        objects_write(InvoicePayment, sorted(payments, key=lambda payment: payment.paid_on))
         objects_write(IssuedInvoice, notes)
     return number
 
