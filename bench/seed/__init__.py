@@ -52,6 +52,9 @@ M months at the cadence the running portal writes them (`Cadence`), derived from
   per customer (the issue's measurement at 50,000 customers: 2 M audit entries, 0.1-0.25 M operations a year),
   plus the entries issuing, sending and recording a payment write; a bulk change a week (`batches_seed`).
 
+Rows go in in the order the running portal writes them, as that is where they lie on the table: a month's
+send attempts in invoice number order (its send run's), its payments by the day each was paid.
+
 By topic: `people`, `customers` (and their options), `billing` (details, prices, LINE WORKS' months),
 `invoices` (the partner's own), `usage`, `history` (sync runs, operations, audit entries), `batches`, `cadence`
 (the rows a day at a size), `tables` (writing many rows), `database` (the steps in order), `command`.
