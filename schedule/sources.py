@@ -61,9 +61,10 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, Expression, F, Q, QuerySet, Value, Window
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.lookups import In
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 
@@ -250,6 +251,8 @@ class Walked(NamedTuple):
 
 #: The name under which `read_walks` reads the customers the search finds, once for all the walks.
 FOUND = "schedule_found"
+#: A search that finds at most this many customers names them in the walks' query (`read_walks`).
+FEW_FOUND = 50
 
 
 def read_walks(
@@ -259,18 +262,28 @@ def read_walks(
     one's items of each date (`counts`: the month calendar's "+N more", the home page's next days) and its
     first items (`firsts`, `first_in_order`'s), in the order of `walks`.
 
-    The query is each walk's reads, one after the other (`UNION ALL`), after the customers the search finds
-    (`Walk.found`), read first, once, for all of them (a materialized CTE, `FOUND`), and each walk's rows
-    narrowed by them (`_found_among`). Read by each walk, a word most customers have (a legal form) read the
-    search table's matches once per source and per read, more as the customers grow (`python -m bench scale`,
-    the agenda and its calendar searched by a legal form)."""
+    The query is each walk's reads, one after the other (`UNION ALL`), each walk's rows narrowed by the
+    customers the search finds (`Walk.found`, one search for the page). Their first `FEW_FOUND` + 1 keys are read
+    first: a search that finds that few (a customer's name or domain) names them in the query, so the database
+    reads those customers' rows by their index. A search that finds more (a common word, a legal form) has its
+    customers read once, for all the walks (a materialized CTE, `FOUND`), and each walk's rows narrowed by them
+    (`_found_among`) as its index is walked in the page's order. Read by each walk, a word most customers have
+    read the search table's matches once per source and per read; joined to each walk, every row of the
+    range was read and sorted to find the first (`python -m bench scale`, the agenda and its calendar
+    searched)."""
     found = next((walk.found for walk in walks if walk.found is not None), None)
     found_sql, found_params = found.query.sql_with_params() if found is not None else ("", ())
+    few = (
+        []
+        if found is None
+        else list(found.values_list(*found.query.values_select, flat=True)[: FEW_FOUND + 1])
+    )
+    named = found is not None and len(few) <= FEW_FOUND
     parts: list[tuple[str, tuple]] = []
     for walk in walks:
         if walk.found is not None:
             assert walk.found.query.sql_with_params() == (found_sql, found_params), "one search per page"
-            walk = walk._replace(rows=walk.rows.filter(_found_among()))
+            walk = walk._replace(rows=walk.rows.filter(Q(customer_id__in=few) if named else _found_among()))
         if counts:
             parts.append(_counted(walk))
         if firsts:
@@ -281,7 +294,7 @@ def read_walks(
         f"SELECT {n}, part.* FROM ({part}) part" for n, (part, _params) in enumerate(parts)
     )
     params: tuple = tuple(param for _part, part_params in parts for param in part_params)
-    if found is not None:
+    if found is not None and not named:
         sql = f'WITH "{FOUND}" ("customer_id") AS MATERIALIZED ({found_sql}) {sql}'
         params = (*found_params, *params)
     with connection.cursor() as cursor:
@@ -298,12 +311,18 @@ def read_walks(
     return out
 
 
-def _found_among() -> Q:
-    """Rows whose customer is among those `read_walks` read first (`FOUND`), planned apart on PostgreSQL (as
-    `portal.core.lists.planned_apart`: read into a hash while the rows' date index is walked, not probed for
-    each customer found)."""
-    apart = " OFFSET 0" if connection.vendor == "postgresql" else ""
-    return Q(customer_id__in=RawSQL(f'SELECT "customer_id" FROM "{FOUND}"{apart}', ()))
+def _found_among() -> Q | Expression:
+    """Rows whose customer is among those `read_walks` read first (`FOUND`), in the shape each database plans
+    well, chosen here by `connection.vendor`. PostgreSQL turns `IN (subquery)` into a join, which keeps no
+    order: it read every row of the range and sorted them for the first page. Inside an expression it stays a
+    test of each row against a hash of the customers, built once ("hashed SubPlan"), so the walk goes along its
+    index in the page's order and stops after the page and its capped count. The hash must fit in the server's
+    hash memory (work_mem times hash_mem_multiplier: 8 MB by default, about 150,000 customers found), or the
+    database scans the customers found for each row. SQLite plans `IN (subquery)` so by itself."""
+    found = RawSQL(f'SELECT "customer_id" FROM "{FOUND}"', ())
+    if connection.vendor == "postgresql":
+        return Coalesce(In(F("customer_id"), found), Value(False))
+    return Q(customer_id__in=found)
 
 
 def _counted(walk: Walk) -> tuple[str, tuple]:

@@ -15,7 +15,8 @@ from django.urls import reverse
 from customers import services
 from customers.selectors import Owner
 from portal.core.access import Role
-from schedule.sources import FOUND, schedule_sources
+from schedule import sources
+from schedule.sources import FEW_FOUND, FOUND, schedule_sources
 from tests.customers.factories import make_customer
 from tests.fixtures.personas import make_persona
 from tests.options.factories import make_order
@@ -151,15 +152,36 @@ def test_a_page_of_the_agenda_applies_the_search_and_the_owner_in_one_query(peop
     assert shown == {f"Aiko Trading {i:02}" for i in range(30) if i % 7 <= 4} and "Ben Trading" not in body
     searched = [q["sql"] for q in ctx.captured_queries if "customers_customersearch" in q["sql"]]
     owners = [q["sql"] for q in ctx.captured_queries if "customers_customerowner" in q["sql"]]
-    # The owner is the column the rows carry (customers/carried.py): no read of the owners table at all.
-    assert len(searched) == 1 and not owners and "customer_manager" in searched[0], (searched, owners)
-    assert searched[0].count("UNION ALL") == len(schedule_sources(user=people["aiko"])) - 1
+    # The customers found are counted up to FEW_FOUND + 1 (more than few: read again with the walks), then every
+    # kind is walked in one query. The owner is the column the rows carry (customers/carried.py): no read of the
+    # owners table at all.
+    few, walked = searched
+    assert f"LIMIT {FEW_FOUND + 1}" in few and "UNION ALL" not in few
+    assert not owners and "customer_manager" in walked, (searched, owners)
+    assert walked.count("UNION ALL") == len(schedule_sources(user=people["aiko"])) - 1
+
+
+def test_a_search_that_finds_a_few_customers_names_them_in_the_walk(people, owned, client):
+    """A search that finds at most FEW_FOUND customers (a name, a domain) names them in the walks' query, so the
+    database reads those customers' rows by their index; the search is not read again beside the walks."""
+    for i in range(3):
+        customer = make_customer(company_name=f"Kaede Trading {i:02}")
+        _assign(people, customer, people["aiko"])
+        make_pre_order(customer, apply_date=D(2026, 12, 1) + dt.timedelta(days=i))
+    make_pre_order(make_customer(company_name="Momiji Trading"), apply_date=D(2026, 12, 1))
+    client.force_login(people["aiko"])
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(URL, {"q": "Kaede", "owner": Owner.EVERYONE}).content.decode()
+    assert set(re.findall(r"Kaede Trading \d\d", body)) == {f"Kaede Trading {i:02}" for i in range(3)}
+    assert "Momiji Trading" not in body
+    walks = [q["sql"] for q in ctx.captured_queries if "SELECT walked.*" in q["sql"]]
+    assert len(walks) == 1 and FOUND not in walks[0] and "customers_customersearch" not in walks[0], walks
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the shape is PostgreSQL's")
 @pytest.mark.parametrize("word", ["サクラ", "サクラ商事"])
 def test_the_agenda_walks_its_first_items_with_the_customers_found_and_owned_read_once(
-    people, owned, client, word
+    people, owned, client, word, monkeypatch
 ):
     """Each kind's first items are walked by date with the customers the word finds (from the gram table for a
     short word, the search table for a longer one) read into a hash (planned apart), not an array of every
@@ -167,6 +189,7 @@ def test_the_agenda_walks_its_first_items_with_the_customers_found_and_owned_rea
     column the rows carry (a range of the kind's index led by the manager); the same items are found. Every kind is walked in one query, which reads the word's customers once
     (a materialized CTE) for all of them: read by each kind, a word most customers have (a legal form) read
     the search table's matches once per kind."""
+    monkeypatch.setattr(sources, "FEW_FOUND", 5)  # the word finds more than a few customers
     for i in range(12):
         customer = make_customer(company_name=f"サクラ商事 {i:02}")
         _assign(people, customer, people["aiko"])
@@ -181,19 +204,21 @@ def test_the_agenda_walks_its_first_items_with_the_customers_found_and_owned_rea
     table = "customers_customersearchgram" if len(word) == 3 else "customers_customersearch"
     assert len(walks) == 1 and walks[0].startswith(f'WITH "{FOUND}" ("customer_id") AS MATERIALIZED ('), walks
     assert walks[0].count(f'FROM "{table}"') == 1 and walks[0].count("SELECT walked.*") == kinds
-    # The word's customers planned apart once per kind; the manager's, the column the rows carry (no hash).
-    assert "ANY(ARRAY" not in walks[0] and walks[0].count("OFFSET 0)") == kinds
+    # Each kind's rows tested against a hash of the word's customers as its index is walked (not a join, which
+    # keeps no order); the manager's, the column the rows carry (no hash).
+    assert "ANY(ARRAY" not in walks[0] and walks[0].count("COALESCE(") == kinds
     assert walks[0].count('"customer_manager" =') == kinds and "customers_customerowner" not in walks[0]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the shape is PostgreSQL's")
 def test_the_calendar_counts_a_months_days_with_the_customers_found_and_owned_read_once(
-    people, owned, client
+    people, owned, client, monkeypatch
 ):
     """The calendar's counts by day read the month's rows by date, with the customers a word finds and the
     manager's customers each read into a hash (planned apart), not an array of every customer found
     (PostgreSQL probed each one's rows: a common word's thousands); the counts are the same. Every kind's
     counts and first items of each day are one query, which reads the word's customers once for all."""
+    monkeypatch.setattr(sources, "FEW_FOUND", 5)  # the word finds more than a few customers
     for i in range(12):
         customer = make_customer(company_name=f"サクラ商事 {i:02}")
         _assign(people, customer, people["aiko"])
@@ -211,4 +236,4 @@ def test_the_calendar_counts_a_months_days_with_the_customers_found_and_owned_re
     )
     searched = counts[0].count('FROM "customers_customersearch"')
     assert searched == 1 and counts[0].count('COUNT(*) AS "n"') == kinds
-    assert "ANY(ARRAY" not in counts[0] and "OFFSET 0)" in counts[0]
+    assert "ANY(ARRAY" not in counts[0] and "COALESCE(" in counts[0]
