@@ -452,12 +452,12 @@ class CustomerSearch(models.Model):
 
 
 class CustomerSearchGram(models.Model):
-    """Every run of two and of three characters of each customer's search text (`CustomerSearch.text`, within
+    """Every run of two, three and four characters of each customer's search text (`CustomerSearch.text`, within
     each of its lines: name, domain, code, domainId), with the customer's sort name and whether it is still in the
-    API: one row per customer and gram. PostgreSQL only (migration 0014 makes and keeps it; unmanaged here, as
-    SQLite has no such table).
+    API: one row per customer and gram. PostgreSQL only (migration 0014 makes and keeps it, 0018 adds the runs of
+    four; unmanaged here, as SQLite has no such table).
 
-    A customer's text holds a word of two or three characters if and only if it has that gram, so such a word's
+    A customer's text holds a word of two to four characters if and only if it has that gram, so such a word's
     customers are the gram's rows, exactly, and two indexes list them without reading the table: in name order
     (`gram, sort_name, domain_id`) and in domainId order (`gram, domain_id`). A searched list then reads its page
     and its capped count along them and stops early, however many customers share the word
@@ -469,7 +469,7 @@ class CustomerSearchGram(models.Model):
     """
 
     pk = models.CompositePrimaryKey("gram", "customer")
-    gram = models.CharField(max_length=3)
+    gram = models.CharField(max_length=4)
     customer = models.ForeignKey(
         Customer, db_column="domain_id", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )

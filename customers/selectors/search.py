@@ -59,22 +59,22 @@ def customers_found(q: str, *, live: bool = False) -> QuerySet | None:
     (a scan of the narrow table, as on SQLite); beside a longer word, the longer word's trigrams narrow the
     rows and the short one is checked on those. Either way the answer is the same as without the index.
 
-    A search for one word of two or three characters (a common company-name word such as サクラ or 富士 is one)
-    reads the gram table instead (`CustomerSearchGram`, customers migration 0014; PostgreSQL only): the
+    A search for one word of two to four characters (a common company-name word such as サクラ or 富士, a legal
+    form such as 株式会社) reads the gram table instead (`CustomerSearchGram`, customers migrations 0014 and
+    0018; PostgreSQL only): the
     customers whose text holds the word are exactly the rows of that gram, which its indexes list in name order
     and in domainId order without reading a text. A searched list (`page_by_customer`) then walks the first to
     its page's customers and the second to the cap, and stops, however many customers share the word and
     wherever they sort (`python -m bench scale`, the lists searched by a common word; an unfiltered list of
     their rows counts by a merge of the second with the rows' customer index, `page_by_customer`). A longer
-    word, or
-    several, is searched as above: its count and page walk the search table, which for a longer word that
-    many customers share is bounded by the cap but not flat (the lists searched by a legal form)."""
+    word, or several, is searched as above: its count and page walk the search table, which for a longer word
+    that many customers share is bounded by the cap but not flat."""
     found = searched(q, live=live)
     return None if found is None else found.values("customer_id")
 
 
-#: The lengths of the runs of characters `CustomerSearchGram` keeps (customers migration 0014).
-GRAM_LENGTHS = (2, 3)
+#: The lengths of the runs of characters `CustomerSearchGram` keeps (customers migrations 0014 and 0018).
+GRAM_LENGTHS = (2, 3, 4)
 
 
 def searched(q: str, *, live: bool) -> QuerySet | None:

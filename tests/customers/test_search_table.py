@@ -240,10 +240,28 @@ def written_every_way(db):
 
 
 @postgresql_only
-@pytest.mark.parametrize("q", ["さくら", "サクラ", "富士", "ab", "AB", "0%", "%", "a", "商事", "くら工"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "さくら",
+        "サクラ",
+        "富士",
+        "ab",
+        "AB",
+        "0%",
+        "%",
+        "a",
+        "商事",
+        "くら工",
+        "株式会社",
+        "サクラ商事",
+        "e.jp",
+    ],
+)
 def test_a_short_word_is_read_from_the_gram_table_and_finds_what_like_finds(written_every_way, q):
-    """One word of two or three characters is answered by the gram table (customers migration 0014), kept by the
-    database through inserts, renames, removals, returns and deletes; it finds exactly what `LIKE` finds."""
+    """One word of two to four characters is answered by the gram table (customers migrations 0014 and 0018), kept
+    by the database through inserts, renames, removals, returns and deletes; it finds exactly what `LIKE` finds
+    (a longer word, the search table)."""
     from customers.models import CustomerSearchGram
 
     for live in (False, True):
@@ -294,6 +312,28 @@ def test_the_upgrade_copies_the_grams_of_the_customers_already_cached():
         ]
         assert list(selectors.customers_found("ex", live=True).values_list("customer_id", flat=True)) == [7]
         assert not selectors.customers_found("らa", live=True).exists()  # no gram across the text's lines
+    finally:
+        migrate_to_latest()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_adds_the_four_character_grams_of_the_customers_already_cached():
+    old = migrate([("customers", "0017_manager_section_indexes")])
+    try:
+        old.get_model("customers", "Customer").objects.create(
+            domain_id=7,
+            domain="a.example.jp",
+            search_text="株式会社さくら\na.example.jp",
+            synced_at=timezone.now(),
+        )
+        assert not old.get_model("customers", "CustomerSearchGram").objects.filter(gram="株式会社").exists()
+        migrate([("customers", "0018_customer_search_four_char_grams")])
+        found = selectors.customers_found("株式会社", live=True)
+        assert found.model.__name__ == "CustomerSearchGram"
+        assert list(found.values_list("customer_id", flat=True)) == [7]
+        assert list(selectors.customers_found("mple", live=True).values_list("customer_id", flat=True)) == [7]
+        assert not selectors.customers_found("さくらa", live=True).exists()  # no run across the text's lines
     finally:
         migrate_to_latest()
 
