@@ -279,6 +279,8 @@ def read_walks(
         else list(found.values_list(*found.query.values_select, flat=True)[: FEW_FOUND + 1])
     )
     named = found is not None and len(few) <= FEW_FOUND
+    if named and not few:  # the search finds nobody: no walk has a row
+        return [Walked({}, Firsts([], 0, []) if firsts else None) for _walk in walks]
     parts: list[tuple[str, tuple]] = []
     for walk in walks:
         if walk.found is not None:

@@ -62,3 +62,9 @@ def test_a_count_past_the_cap_says_capped(rows, api_as, settings):
     settings.LIST_COUNT_CAP = 10
     data = api_as(Role.ADMIN).get("/api/v1/customers").json()
     assert (data["count"], data["capped"], data["pages"]) == (10, True, 1)
+
+
+def test_the_scheduled_changes_searched_for_nobody_are_an_empty_list(rows, api_as):
+    answer = api_as(Role.SUPPORT).get("/api/v1/scheduled-changes", {"q": "Nobody Such"})
+    assert answer.status_code == 200, answer.content[:300]
+    assert answer.json()["results"] == []

@@ -161,6 +161,21 @@ def test_a_page_of_the_agenda_applies_the_search_and_the_owner_in_one_query(peop
     assert walked.count("UNION ALL") == len(schedule_sources(user=people["aiko"])) - 1
 
 
+def test_a_search_that_finds_nobody_says_so_on_the_agenda_and_the_calendar(people, owned, client):
+    """No customer matches: the agenda and the calendar say there is nothing to show, without reading a walk
+    (not a 500; the API's list: tests/api/test_lists.py)."""
+    make_pre_order(make_customer(company_name="Aoba Trading"), apply_date=D(2026, 12, 1))
+    client.force_login(people["aiko"])
+    for query in ({"q": "Nobody Such"}, {"q": "Nobody Such", "view": "calendar", "month": "2026-12"}):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(URL, {**query, "owner": Owner.EVERYONE})
+        assert response.status_code == 200 and "Aoba Trading" not in response.content.decode()
+        assert not [
+            q for q in ctx.captured_queries if "SELECT walked.*" in q["sql"] or "COUNT(*) AS" in q["sql"]
+        ]
+    assert "0 changes from" in client.get(URL, {"q": "Nobody Such", "owner": Owner.EVERYONE}).content.decode()
+
+
 def test_a_search_that_finds_a_few_customers_names_them_in_the_walk(people, owned, client):
     """A search that finds at most FEW_FOUND customers (a name, a domain) names them in the walks' query, so the
     database reads those customers' rows by their index; the search is not read again beside the walks."""
