@@ -61,16 +61,15 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Expression, F, Q, QuerySet, Value, Window
+from django.db.models import Count, F, Func, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, RowNumber
-from django.db.models.lookups import In
+from django.db.models.functions import RowNumber
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 
 from portal.core.access import Perm, can
 from portal.core.contrib import contributions
-from portal.core.lists import by_customer_filters, computed_first, count_cap
+from portal.core.lists import by_customer_filters, computed_first, count_cap, kept_while_walked
 
 #: An item whose last day to change it is this close (in days) stands out.
 DEADLINE_SOON_DAYS = 7
@@ -313,18 +312,11 @@ def read_walks(
     return out
 
 
-def _found_among() -> Q | Expression:
-    """Rows whose customer is among those `read_walks` read first (`FOUND`), in the shape each database plans
-    well, chosen here by `connection.vendor`. PostgreSQL turns `IN (subquery)` into a join, which keeps no
-    order: it read every row of the range and sorted them for the first page. Inside an expression it stays a
-    test of each row against a hash of the customers, built once ("hashed SubPlan"), so the walk goes along its
-    index in the page's order and stops after the page and its capped count. The hash must fit in the server's
-    hash memory (work_mem times hash_mem_multiplier: 8 MB by default, about 150,000 customers found), or the
-    database scans the customers found for each row. SQLite plans `IN (subquery)` so by itself."""
-    found = RawSQL(f'SELECT "customer_id" FROM "{FOUND}"', ())
-    if connection.vendor == "postgresql":
-        return Coalesce(In(F("customer_id"), found), Value(False))
-    return Q(customer_id__in=found)
+def _found_among() -> Q | Func:
+    """Rows whose customer is among those `read_walks` read first (`FOUND`), tested against a hash of them as each
+    kind's date index is walked in the page's order (`lists.kept_while_walked`), not joined to them: a join keeps
+    no order, so every item of the range was read and sorted for the first page."""
+    return kept_while_walked("customer_id", RawSQL(f'SELECT "customer_id" FROM "{FOUND}"', ()))
 
 
 def _counted(walk: Walk) -> tuple[str, tuple]:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.db import connection, models
 from django.db.models import ExpressionWrapper, F, Func, Lookup, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 
 from portal.core.lists.paging import count_cap
 
@@ -129,15 +130,18 @@ class _IsTrue(Func):
     output_field = models.BooleanField()
 
 
-def kept_while_walked(key: str, found: QuerySet) -> Q | Func:
-    """The rows whose `key` is among `found` (a query of one column: an Account manager's customers' keys), as
+def kept_while_walked(key: str, found: QuerySet | RawSQL) -> Q | Func:
+    """The rows whose `key` is among `found` (a query of one column: an Account manager's customers' keys, the
+    customers a search found), as
     a filter a list read in its own index's order applies to each row as it walks and stops after its page: the
     keys read once into a hash, each row a lookup in it. PostgreSQL turns `key IN (subquery)` into a join: for
     the Customers list as "Mine" it walked the names and probed the owners' index once per customer walked (many
     customers walked for each one on the page), and planned apart (`planned_apart`) it joins every
     customer before sorting them; the comparison `(key IN (subquery)) IS TRUE` it keeps as a filter (a hashed
     SubPlan). SQLite plans `IN (subquery)` that way by itself. A count keeps the join, which reads from the
-    keys (`customers.selectors.customer_page`)."""
+    keys (`customers.selectors.customer_page`). The hash must fit in the server's hash memory (`work_mem` times
+    `hash_mem_multiplier`: 8 MB by default, about 150,000 keys), or PostgreSQL reads the keys again for each
+    row."""
     if connection.vendor == "postgresql":
         return _IsTrue(ExpressionWrapper(Q(**{f"{key}__in": found}), output_field=models.BooleanField()))
     return Q(**{f"{key}__in": found})
