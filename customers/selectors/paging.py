@@ -91,37 +91,16 @@ def page_by_customer(
     if not placed and sorts.columns[sort.lstrip("-")][:2] != (f"{prefix}sort_name", key):
         raise ValueError(f"{sort!r} does not list rows by customer, so they cannot be paged by customer")
     found = searched(q, live=live)
+    paged = {"sorts": sorts, "sort": sort, "page": page, "per_page": per_page, "fields": fields, "row": row}
     with searched_counts(found is not None):
         if mine is not None:
             return _page_of_managers_customers(
-                rows,
-                found,
-                mine,
-                sorts=sorts,
-                sort=sort,
-                page=page,
-                per_page=per_page,
-                fields=fields,
-                row=row,
-                key=key,
-                live=live,
-                every_customer=every_customer,
+                rows, found, mine, key=key, live=live, every_customer=every_customer, **paged
             )
         if found is None:
             return None
         return _page_of_customers_found(
-            rows,
-            found,
-            sorts=sorts,
-            sort=sort,
-            page=page,
-            per_page=per_page,
-            fields=fields,
-            row=row,
-            key=key,
-            every_customer=every_customer,
-            placed=placed,
-            dense=dense,
+            rows, found, key=key, every_customer=every_customer, placed=placed, dense=dense, **paged
         )
 
 

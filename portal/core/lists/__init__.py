@@ -151,7 +151,6 @@ __all__ = [
     "coded",
     "computed_first",
     "count_cap",
-    "searched_counts",
     "count_read_first",
     "counted_page",
     "customer_filter_query",
@@ -173,6 +172,7 @@ __all__ = [
     "remembered_query",
     "replaced_query",
     "respond",
+    "searched_counts",
     "shown_columns",
     "valid_data",
 ]
