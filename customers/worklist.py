@@ -49,6 +49,7 @@ def near_max_users(ctx: WorkContext) -> WorkList:
         count_apart=True,
         keys_first=True,
         sorts=_BY_NAME,
+        bulk_key="domain_id",
     )
     for domain_id, company, members, maximum, left in rows:
         text = gettext("%(members)s members of %(maximum)s maximum users") % {
@@ -131,6 +132,7 @@ def unassigned(ctx: WorkContext) -> WorkList:
         count_apart=True,
         sorts=_BY_NAME,
         keys_first=True,
+        bulk_key="domain_id",
     )
     read, change = url_pattern("customers:detail"), url_pattern("customers:owner")
     items = [

@@ -129,7 +129,8 @@ def _bulk_section(request, key: str, action):
 def bulk_keys(request, key: str, action) -> list[str]:
     """The items of section `key` as the request's query filters and sorts it (the full list's "all N"), as
     the keys of `action`'s list, at most one more than a bulk change takes (`BULK_MAX_ROWS`: enough to refuse
-    too many, or to take the first ones): none when the section's items are not that list's rows."""
+    too many, or to take the first ones), read as keys alone (`worklist.section_keys`): none when the section's
+    items are not that list's rows."""
     from django.conf import settings
 
     from home import worklist
@@ -138,10 +139,9 @@ def bulk_keys(request, key: str, action) -> list[str]:
     if chosen is None:
         return []
     section, state = chosen
-    found = worklist.section_all(
+    return worklist.section_keys(
         section, request.user, customers=state.filters, sort=state.sort, limit=settings.BULK_MAX_ROWS + 1
     )
-    return [item.bulk_key for item in found.items if item.bulk_key]
 
 
 def bulk_count(request, key: str, action) -> int:

@@ -98,6 +98,10 @@ class WorkContext:
     sort: str = ""
     #: Count only up to the lists' cap (`portal.core.lists.capped_count`): a page of a section's full list.
     capped: bool = False
+    #: A bulk change's "all N" (`section_keys`): a reader that names its items' bulk key
+    #: (`first_and_count(bulk_key=)`) reads those keys alone into `keys` and makes no items.
+    keys_only: bool = False
+    keys: list | None = None
     _memo: dict[str, Any] = field(default_factory=dict)
 
     def narrow(self, qs, *, key: str = "customer_id", apart: bool = True):
@@ -135,6 +139,7 @@ class WorkContext:
         count_apart: bool = False,
         sorts: dict[str, tuple[str, ...]] | None = None,
         keys_first: bool = False,
+        bulk_key: str = "",
     ) -> tuple[list[tuple], int]:
         """The first `limit` rows of `qs` as tuples of `fields`, and how many rows `qs` has, in one query (a
         window count beside the rows, as lists.paginate counts): one scan of the section's rows, not two.
@@ -154,8 +159,14 @@ class WorkContext:
         reads a list's page; a page's worth only (`KEYS_FIRST_MOST`): hundreds of rows (a bulk change's "all N")
         cost less read whole, in one query, than probed one by one by their keys. Read in one query, PostgreSQL,
         guessing the section's rows few, joined every row of the section's dates to its customer before it
-        sorted them for five (the trials' sections as Support or Admin, `python -m bench scale`)."""
+        sorted them for five (the trials' sections as Support or Admin, `python -m bench scale`).
+
+        `bulk_key`: the field of the items' `bulk_key`; in a context of `keys_only`, the first `limit` of it alone
+        (along the section's index, no customer's name, no item made), into `keys`, and no rows."""
         qs = self.ordered(qs, sorts)
+        if self.keys_only and bulk_key:
+            self.keys = [key for key in self.cut(qs.values_list(bulk_key, flat=True)) if key is not None]
+            return [], len(self.keys)
         if keys_first and count_apart and self.limit is not None and self.limit <= KEYS_FIRST_MOST:
             return self._keys_first(qs, fields)
         if self.capped and count_apart:
@@ -394,15 +405,27 @@ def section_for(user, key: str) -> WorkSection:
     raise PermissionDenied
 
 
-def section_all(
-    section: WorkSection, user, *, customers: dict[str, str], sort: str = "", limit=None
-) -> WorkList:
-    """The items of `section` for `user` and the customers `customers` choose, in the full list's `sort`: all
-    of them (its download, read whole as the digest reads it) or the first `limit` (a bulk change's "all N",
-    which takes a bounded number), forms blanked as on the home page."""
-    ctx = context_for(user, limit=limit, customers=customers)
-    ctx.sort, ctx.capped = sort, limit is not None
+def section_all(section: WorkSection, user, *, customers: dict[str, str], sort: str = "") -> WorkList:
+    """The items of `section` for `user` and the customers `customers` choose, in the full list's `sort`, all of
+    them (its download, read whole as the digest reads it), forms blanked as on the home page; a bulk change's
+    "all N" reads their keys alone (`section_keys`)."""
+    ctx = context_for(user, limit=None, customers=customers)
+    ctx.sort = sort
     return read_section(section, ctx)
+
+
+def section_keys(
+    section: WorkSection, user, *, customers: dict[str, str], sort: str, limit: int
+) -> list[str]:
+    """The bulk keys (`WorkItem.bulk_key`) of the first `limit` items of `section` for `user` and the customers
+    `customers` choose, in the full list's `sort` (a bulk change's "all N"): the keys alone when the section's
+    reader names them (`WorkContext.first_and_count(bulk_key=)`), else its items' (read whole)."""
+    ctx = context_for(user, limit=limit, customers=customers)
+    ctx.sort, ctx.capped, ctx.keys_only = sort, True, True
+    found = read_section(section, ctx)
+    if ctx.keys is not None:
+        return [str(key) for key in ctx.keys]
+    return [item.bulk_key for item in found.items if item.bulk_key]
 
 
 def section_page(section: WorkSection, user, *, customers: dict[str, str], sort: str, page, per_page: int):

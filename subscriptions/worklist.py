@@ -64,7 +64,7 @@ def renewal_decisions(ctx: WorkContext) -> WorkList:
     # The page's keys along the decisions' partial index alone (an Account manager's customers in a hash), then
     # those rows: read whole, an Account manager's page read every subscription of the window from the table.
     rows, count = ctx.first_and_count(
-        qs, *_ROW, "renewal_type", count_apart=True, sorts=_SORTS, keys_first=True
+        qs, *_ROW, "renewal_type", count_apart=True, sorts=_SORTS, keys_first=True, bulk_key="subscription_id"
     )
     items = [
         WorkItem(
@@ -159,6 +159,7 @@ def unused_licences(ctx: WorkContext) -> WorkList:
         count_apart=True,
         keys_first=True,
         sorts={"customer": ("sort_name", "domain_id")},
+        bulk_key="main_subscription_id",
     )
     for sub_id, company, product, plan, licences, members, unused in rows:
         items.append(

@@ -411,3 +411,52 @@ def test_the_scheduled_changes_section_counts_up_to_the_cap_and_reads_only_the_i
     settings.LIST_COUNT_CAP = 1000
     html = client.get(reverse("home"), {"owner": "all"}).content.decode()
     assert "24 in all" in re.search(r'<section[^>]*data-work="scheduled".*?</section>', html, re.S).group(0)
+
+
+@pytest.mark.parametrize("sort", ["", "customer", "-customer", "-day"])
+def test_all_n_of_each_section_with_bulk_actions_is_its_full_lists_rows_read_by_their_keys_alone(
+    client_as, db, frozen, sort
+):
+    """A bulk change's "all N" from a section takes exactly the rows its full list shows, in its order, read as
+    keys alone: no customer's name, no item made (`worklist.section_keys`)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.subscriptions.factories import make_subscription
+
+    for i in range(6):
+        near = make_customer(company_name=f"Crowd {i:02d} KK", member_count=48 + i % 3, max_member_count=50)
+        make_subscription(
+            near,
+            plan="MONTHLY",
+            plan_end_date=dt.date(2026, 11, 22) + dt.timedelta(days=i),
+            renewal_type="STAY",
+        )
+        make_customer(
+            company_name=f"Crowd {10 + i:02d} KK",
+            main_subscription_id=9000 + i,
+            license_count=100,
+            member_count=50 + i,
+            unused_licences=50 - i,
+        )
+    client = client_as(Role.ADMIN)
+    sections = {
+        "max-users": "customers.max_users",
+        "unassigned": "customers.max_users",
+        "renewal-decisions": "subscriptions.renewal",
+        "unused-licences": "subscriptions.renewal",
+    }
+    for key, action in sections.items():
+        query = {"owner": "all", **({"sort": sort} if sort else {})}
+        html = client.get(reverse("work_list", args=[key]), query).content.decode()
+        shown = re.findall(r'name="keys" value="(\d+)"[^>]*data-testid="bulk-tick"', html)
+        assert len(shown) >= 6, (key, shown)
+        with CaptureQueriesContext(connection) as queries:
+            chosen = client.get(
+                reverse("core:bulk_new"), {**query, "action": action, "source": f"work:{key}", "all": "1"}
+            ).content.decode()
+        assert re.findall(r'name="keys" value="(\d+)"', chosen) == shown, key
+        assert f"{len(shown)} rows are chosen" in chosen, key
+        # Names read for the count's first item alone (`lists.bulk_count`), never for the rows chosen.
+        named = [q["sql"] for q in queries.captured_queries if '"company_name"' in q["sql"]]
+        assert len(named) <= 1 and not re.search(r"IN \(\d+, ", "".join(named)), (key, named)
