@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
 from billing import rules
 from billing.models import PriceEntry
@@ -30,8 +30,13 @@ class PriceBook:
             found.sort(key=lambda e: (e.effective_from, e.pk or 0), reverse=True)
 
     @classmethod
-    def load(cls) -> PriceBook:
-        return cls(PriceEntry.objects.all())
+    def load(cls, domain_ids: Iterable[int] | None = None) -> PriceBook:
+        """The whole book; with `domain_ids`, the general entries and those customers' own alone: what pricing
+        those customers reads (one customer's page or draft), where the customers' own prices grow with the
+        partner's customers (`python -m bench scale`, the customer page's instructions)."""
+        if domain_ids is None:
+            return cls(PriceEntry.objects.all())
+        return cls(PriceEntry.objects.filter(Q(domain_id__isnull=True) | Q(domain_id__in=list(domain_ids))))
 
     @classmethod
     def general(cls) -> PriceBook:

@@ -51,7 +51,7 @@ def month_charged_items(*, user, year: int, month: int, domain_id: int | None = 
     from billing.prices import PriceBook, for_item_days, item_entry, item_units
 
     check(user, VIEW_BILLING)
-    book = PriceBook.load()
+    book = PriceBook.load(None if domain_id is None else [domain_id])
     charged = []
     for item in priced_item_rows(year, month, CHARGED_TYPES, domain_id=domain_id):
         code = item["sub_item_id"] or item["item_id"]
@@ -110,9 +110,9 @@ def month_estimated_items(*, user, year: int, month: int, domain_id: int | None 
     from billing.prices import PriceBook
 
     check(user, VIEW_BILLING)
-    book = PriceBook.load()
-    charged = []
     ids = None if domain_id is None else [domain_id]
+    book = PriceBook.load(ids)
+    charged = []
     for customer in estimate.month_estimate(year=year, month=month, domain_ids=ids).customers:
         domain_id, name, code = customer.domain_id, customer.company_name, customer.customer_code
         for line in customer.lines:

@@ -430,3 +430,59 @@ def test_one_customers_estimate_reads_that_customers_usage_only():
         (D, dt.date(2026, 11, 3), "", "ANNUAL_LICENSE", 20),
     ]
     assert list(usage_turns(FIRST, LAST, terms, domain_ids=[])) == []
+
+
+@pytest.mark.django_db
+def test_one_customers_estimate_reads_the_general_prices_and_its_own_not_every_customers():
+    """A customer's own price overrides the general one for that customer only; one customer's estimate (its
+    page, its draft) reads the general entries and that customer's own, not every customer's (they grow with
+    the partner's customers)."""
+    from tests.customers.factories import make_customer
+
+    def customer(n: int, price: int | None):
+        from subscriptions.models import Subscription
+
+        made = make_customer(member_count=8)
+        Subscription.objects.create(
+            subscription_id=9_100 + n,
+            customer=made,
+            product_id="STD",
+            plan="ANNUAL_LICENSE",
+            plan_start_date=dt.date(2026, 4, 1),
+            plan_end_date=dt.date(2027, 3, 31),
+            license_count=20,
+            status="ACTIVE",
+            renewal_type="STAY",
+            synced_at=timezone.now(),
+        )
+        if price is not None:
+            PriceEntry.objects.create(
+                item_id="STD",
+                plan="ANNUAL_LICENSE",
+                domain_id=made.domain_id,
+                cost=450,
+                price=price,
+                effective_from=dt.date(2026, 1, 1),
+            )
+        return made
+
+    PriceEntry.objects.create(
+        item_id="STD", plan="ANNUAL_LICENSE", cost=450, price=600, effective_from=dt.date(2026, 1, 1)
+    )
+    mine, general = customer(1, 500), customer(2, None)
+    others = [customer(3 + n, 550 + n) for n in range(5)]
+    assert PriceEntry.objects.count() == 7
+
+    book = PriceBook.load([mine.domain_id])
+    assert book.customers() == {mine.domain_id}
+    assert book.entry("STD", "ANNUAL_LICENSE", mine.domain_id, dt.date(2026, 11, 1)).price == 500
+    assert PriceBook.load([general.domain_id]).customers() == set()
+    assert PriceBook.load().customers() == {mine.domain_id, *(o.domain_id for o in others)}
+
+    by_customer = {
+        c.domain_id: c.price
+        for c in estimate.month_estimate(**NOV, domain_ids=[mine.domain_id, general.domain_id]).customers
+    }
+    assert by_customer == {mine.domain_id: 20 * 500, general.domain_id: 20 * 600}
+    whole = {c.domain_id: c.price for c in estimate.month_estimate(**NOV).customers}
+    assert whole[mine.domain_id] == 20 * 500 and whole[others[0].domain_id] == 20 * 550
