@@ -280,26 +280,33 @@ def test_the_next_invoice_is_the_last_closed_month_until_its_invoice_arrives():
     assert estimate.months_estimated(today, invoiced=set()) == [(2026, 10), (2026, 11)]
 
 
+def _annual_licences(customer, subscription_id: int):
+    """A cached annual licence plan of 20 licences, April to March, renewed as it is."""
+    from subscriptions.models import Subscription
+
+    return Subscription.objects.create(
+        subscription_id=subscription_id,
+        customer=customer,
+        product_id="STD",
+        plan="ANNUAL_LICENSE",
+        plan_start_date=dt.date(2026, 4, 1),
+        plan_end_date=dt.date(2027, 3, 31),
+        license_count=20,
+        status="ACTIVE",
+        renewal_type="STAY",
+        synced_at=timezone.now(),
+    )
+
+
 @pytest.mark.django_db
 def test_the_estimate_reads_the_cache_through_the_selectors_in_a_fixed_number_of_queries():
     from tests.customers.factories import make_customer
 
     def add(n: int) -> None:
-        from subscriptions.models import Reservation, Subscription
+        from subscriptions.models import Reservation
 
         customer = make_customer(member_count=8)
-        sub = Subscription.objects.create(
-            subscription_id=9_000 + n,
-            customer=customer,
-            product_id="STD",
-            plan="ANNUAL_LICENSE",
-            plan_start_date=dt.date(2026, 4, 1),
-            plan_end_date=dt.date(2027, 3, 31),
-            license_count=20,
-            status="ACTIVE",
-            renewal_type="STAY",
-            synced_at=timezone.now(),
-        )
+        sub = _annual_licences(customer, 9_000 + n)
         Reservation.objects.create(
             subscription=sub,
             customer=customer,
@@ -440,21 +447,8 @@ def test_one_customers_estimate_reads_the_general_prices_and_its_own_not_every_c
     from tests.customers.factories import make_customer
 
     def customer(n: int, price: int | None):
-        from subscriptions.models import Subscription
-
         made = make_customer(member_count=8)
-        Subscription.objects.create(
-            subscription_id=9_100 + n,
-            customer=made,
-            product_id="STD",
-            plan="ANNUAL_LICENSE",
-            plan_start_date=dt.date(2026, 4, 1),
-            plan_end_date=dt.date(2027, 3, 31),
-            license_count=20,
-            status="ACTIVE",
-            renewal_type="STAY",
-            synced_at=timezone.now(),
-        )
+        _annual_licences(made, 9_100 + n)
         if price is not None:
             PriceEntry.objects.create(
                 item_id="STD",
