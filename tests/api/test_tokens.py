@@ -188,3 +188,38 @@ def test_admins_see_and_revoke_everyones_tokens():
 def test_only_admins_open_everyones_tokens(client_as):
     for role in (Role.ACCOUNT_MANAGER, Role.SUPPORT, Role.FINANCE):
         assert client_as(role).get(reverse("core:api_tokens_all")).status_code == 403
+
+
+def test_the_tokens_pages_read_their_owners_roles_at_once_and_show_what_each_may_do_now():
+    """What a token may do is capped by its owner's role as it is now: the pages read the owners' roles in one
+    query, whatever the number of tokens listed (it was one query a token)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.services import user_role_change
+
+    admin = make_persona(Role.ADMIN)
+    manager = make_persona(Role.ACCOUNT_MANAGER)
+    token, _secret = make_token(manager)
+    page, url = _signed_in(admin), reverse("core:api_tokens_all")
+
+    def row(html: str) -> str:
+        return re.search(rf'<tr data-token="{token.prefix}".*?</tr>', html, re.S).group(0)
+
+    with CaptureQueriesContext(connection) as few:
+        assert "Read and write" in row(page.get(url).content.decode())
+    for n in range(6):
+        make_token(make_persona(Role.FINANCE, f"finance-{n}"))
+    make_token(manager)
+    with CaptureQueriesContext(connection) as many:
+        html = page.get(url).content.decode()
+    assert html.count("<tr data-token=") == 8
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+    theirs = _signed_in(manager)
+    theirs.get(reverse("core:api_tokens"))
+    with CaptureQueriesContext(connection) as own:
+        mine = theirs.get(reverse("core:api_tokens")).content.decode()
+    assert mine.count("<tr data-token=") == 2 and len(own) == len(few)
+
+    user_role_change(actor=admin, user_id=manager.pk, role=Role.SUPPORT)
+    assert "Read and write" not in row(page.get(url).content.decode())
