@@ -138,10 +138,12 @@ def _page(request: HttpRequest, batch: Batch, action, *, changed=(), refusal: st
     template = "core/batch.html"
     if partial_for(request, "progress"):
         template += "#progress"
+    # The counts before the rows: a row the worker settles between the two reads then shows settled beside
+    # counts that still wait for it (the page asks again), never "Running" beside counts that stop the polling.
+    counts = bulk.batch_counts(batch)
     rows = _readable(batch.rows.select_related("operation"), bulk.unreadable_rows(batch, user=request.user))
     for row in rows:
         row.result, row.details = bulk.row_result(row), _details(row)  # for the page
-    counts = bulk.batch_counts(batch)
     return render(
         request,
         template,
