@@ -673,7 +673,7 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--counted"]:
         _setup(os.environ["BENCH_DATABASE_URL"])
         # As the server runs (portal/wsgi.py freezes what it loaded): a full collection of the whole heap is not
-        # counted against whichever page crosses its threshold (schedule:feed, 15 -> 129 Minstr at 50,000 once).
+        # counted against whichever page crosses its threshold (the figures are in the commit that made it so).
         run_counted(frozen=True)
     elif sys.argv[1:2] == ["--size"]:
         url, customers, months, discover, only, *shown = sys.argv[2:]

@@ -152,6 +152,17 @@ def token_list(*, user, filters, every: bool) -> QuerySet[ApiToken]:
     return SORTS.order(qs, filters.sort)
 
 
+def token_page(*, user, filters, every: bool, page, per_page: int):
+    """A page of `token_list`, its tokens' owners' roles read in one query (what each token may do is capped by
+    its owner's role now, `areas.level_for`), not one query per token."""
+    from portal.core.access import roles_read
+    from portal.core.lists import paginate
+
+    found = paginate(token_list(user=user, filters=filters, every=every), page=page, per_page=per_page)
+    roles_read([token.user for token in found.object_list])
+    return found
+
+
 def _sorts():
     from portal.core.lists import Sorts
 

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.core import lists
-from portal.core.access import can, require, roles_read
+from portal.core.access import can, require
 from portal.core.api import errors, site, tokens
 from portal.core.api.areas import areas, level_for
 from portal.core.api.auth import authenticated
@@ -135,7 +135,9 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
             )
             form = TokenForm(user=request.user)
     state = ListState.from_request(request, MY_TOKENS)
-    page = _tokens_page(tokens.token_list(user=request.user, filters=state.filters, every=False), state, 50)
+    page = tokens.token_page(
+        user=request.user, filters=state.filters, every=False, page=state.page, per_page=50
+    )
     context = {
         "token_form": form,
         "secret": secret,
@@ -149,18 +151,10 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 def api_tokens_all(request: HttpRequest) -> HttpResponse:
     """Everyone's tokens (Admins): who has which, what it may do, when it was last used; revoke any."""
     state = ListState.from_request(request, ALL_TOKENS)
-    page = _tokens_page(
-        tokens.token_list(user=request.user, filters=state.filters, every=True), state, state.per_page
+    page = tokens.token_page(
+        user=request.user, filters=state.filters, every=True, page=state.page, per_page=state.per_page
     )
     return lists.respond(request, state, page)
-
-
-def _tokens_page(rows, state: ListState, per_page: int):
-    """A page of tokens, their owners' roles read in one query (what each may do is capped by its owner's role
-    now, `level_for`), not one query per token."""
-    page = lists.paginate(rows, page=state.page, per_page=per_page)
-    roles_read([token.user for token in page.object_list])
-    return page
 
 
 @require(USE_PORTAL)
