@@ -15,7 +15,7 @@ joins them into one transaction).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,17 +27,33 @@ from portal.core.access import check
 from portal.core.downloads import Table
 from portal.core.journals.model import Entry, sale
 
+#: What a journal entry reads of an issued document (`_sales`): not its lines, issuer or PDF.
+JOURNAL_FIELDS = (
+    "number",
+    "year",
+    "month",
+    "customer_name",
+    "recipient",
+    "issue_date",
+    "due_date",
+    "per_rate",
+)
+#: How many documents the journal reads at a time (PostgreSQL: a server-side cursor's batch).
+JOURNAL_BATCH = 2000
 
-def sales_journal_entries(*, user, year: int, month: int) -> list[Entry] | None:
-    """The month's issued documents as journal entries; None when none is issued."""
+
+def sales_journal_entries(*, user, year: int, month: int) -> Iterator[Entry] | None:
+    """The month's issued documents as journal entries, read as they are written (`JOURNAL_FIELDS`, a batch
+    at a time): a month of a large partner's is tens of thousands of documents, each with its lines, which a
+    list of whole rows held at once; None when none is issued."""
     check(user, VIEW_INVOICING)
-    invoices = list(IssuedInvoice.objects.filter(year=year, month=month).order_by("number"))
-    if not invoices:
+    issued = IssuedInvoice.objects.filter(year=year, month=month)
+    if not issued.exists():
         return None
-    return list(_sales(invoices))
+    return _sales(issued.order_by("number").only(*JOURNAL_FIELDS).iterator(chunk_size=JOURNAL_BATCH))
 
 
-def _sales(invoices: list[IssuedInvoice]) -> Iterator[Entry]:
+def _sales(invoices: Iterable[IssuedInvoice]) -> Iterator[Entry]:
     for number, invoice in enumerate(invoices, start=1):
         customer = (invoice.recipient or {}).get("bill_to_name") or invoice.customer_name
         description = f"請求書No.{invoice.number} {invoice.year}年{invoice.month}月分 {customer}"

@@ -215,3 +215,19 @@ def test_a_credit_note_of_the_month_reverses_its_sale_in_every_ledger(client_as,
         "-100",
         "Alpha K.K. 経理部",
     )
+
+
+def test_a_month_s_journal_is_written_as_its_documents_are_read_without_their_lines(client_as, issued):
+    """A large partner's month is tens of thousands of documents: the UTF-8 journal starts downloading at once
+    and the journal reads of each document what an entry says, never its lines (the bulk of a document)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as(Role.FINANCE)
+    with CaptureQueriesContext(connection) as reads:
+        response = client.get(reverse("invoicing:sales_journal", kwargs=M), {"ledger": "freee"})
+        assert response.streaming  # the file is written as the rows are read, not built whole first
+        rows = list(csv.reader(io.StringIO(body(response).decode("utf-8-sig"))))
+    assert len(rows) == 1 + 4  # the header, an entry per document and rate
+    documents = [q["sql"] for q in reads.captured_queries if "invoicing_issuedinvoice" in q["sql"]]
+    assert documents and not any('"lines"' in sql or '"issuer"' in sql for sql in documents)
