@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 
 #: URL names the guard does not open, with the reason. POST-only URLs are actions, not pages (their GET answers
-#: 405); downloads stream every row their filter finds, so they grow with the rows by design.
+#: 405). Downloads are opened apart (`DOWNLOADS`).
 EXCLUDED = {
     "accounts:signin_unlock": "POST only: unlocks a sign-in",
     "customers:add_details": "the second step of adding a customer: opened by the first step's POST only",
@@ -33,7 +33,6 @@ EXCLUDED = {
     "invoicing:debit_run_make": "POST only: makes a direct debit request (the Direct debit page shows its form)",
     "invoicing:debit_run_results": "POST only: imports a direct debit result file",
     "invoicing:debit_run_cancel": "POST only: cancels a direct debit request",
-    "invoicing:debit_run_file": "a download: a direct debit request's file as it was made (its page is measured)",
     "options:order_delete": "POST only: deletes a scheduled option change",
     "subscriptions:pre_order_delete": "POST only: deletes a pre-order",
     "subscriptions:reservation_delete": "POST only: deletes a reservation",
@@ -64,24 +63,6 @@ EXCLUDED = {
     "partner_account:callback": "LINE WORKS' OAuth redirect back, with a code only LINE WORKS gives",
     "partner_account:disconnect": "POST only: forgets the partner account's tokens",
     "schedule:feed_ics": "opened by a calendar with a secret token, not by a role; the agenda's reads",
-    "customers:export": "a download of every row the filter finds (streamed)",
-    "options:export": "a download of every row the filter finds (streamed)",
-    "subscriptions:export": "a download of every row the filter finds (streamed)",
-    "schedule:export": "a download of every row the filter finds (streamed)",
-    "schedule:ical": "a download of every row the filter finds (streamed)",
-    "work_export": "a download of every row of a worklist section (streamed)",
-    "billing:details_export": "a download of the month's every detail (streamed)",
-    "billing:findings_export": "a download of the month's every finding the filter finds",
-    "billing:estimate_export": "a download of the month's every estimated line",
-    "billing:statement_export": "a download of the month's every customer",
-    "billing:accounting_export": "a download of the month's journal",
-    "invoicing:search_export": "a download of every invoice the search finds (streamed)",
-    "invoicing:sales_journal": "a download of the month's every issued invoice",
-    "invoicing:records_download": "a download of an export's ZIP, read through once to check its SHA-256",
-    "invoicing:statement_pdf": "a download: the statement of account's PDF, laid out when asked (its page is measured)",
-    "invoicing:statement_export": "a download of the statement of account's every line (its page is measured)",
-    "invoicing:billing_details_export": "a download of every customer's billing details (the import's file)",
-    "billing:prices_export": "a download of the whole price book (the import's file)",
     "saved:save": "opened by a list's save link only (a signed address the list page gives); its reads are none",
     "saved:open": "a redirect to a saved view's list, which the guard measures as that list",
     "saved:delete": "POST only: deletes a saved view",
@@ -141,6 +122,33 @@ EXCLUDED = {
     "core:event_replay": "POST only: sends an event again",
 }
 
+
+#: Downloads: every row their filter finds, streamed, or a file made whole (a Shift_JIS file, a PDF, a ZIP), so
+#: their bytes and their database work grow with the rows by design. The guard opens each once at the small size
+#: and once at the large one, as the broadest role that may (`download_pages`), and judges what must not grow with
+#: the rows: its queries, and the memory it holds beyond the file (bench/scale.py `report_downloads`).
+DOWNLOADS = {
+    "invoicing:debit_run_file": "a download: a direct debit request's file as it was made (its page is measured)",
+    "customers:export": "a download of every row the filter finds (streamed)",
+    "options:export": "a download of every row the filter finds (streamed)",
+    "subscriptions:export": "a download of every row the filter finds (streamed)",
+    "schedule:export": "a download of every row the filter finds (streamed)",
+    "schedule:ical": "a download of every row the filter finds (streamed)",
+    "work_export": "a download of every row of a worklist section (streamed)",
+    "billing:details_export": "a download of the month's every detail (streamed)",
+    "billing:findings_export": "a download of the month's every finding the filter finds",
+    "billing:estimate_export": "a download of the month's every estimated line",
+    "billing:statement_export": "a download of the month's every customer",
+    "billing:accounting_export": "a download of the month's journal",
+    "invoicing:search_export": "a download of every invoice the search finds (streamed)",
+    "invoicing:sales_journal": "a download of the month's every issued invoice",
+    "invoicing:records_download": "a download of an export's ZIP, read through once to check its SHA-256",
+    "invoicing:statement_pdf": "a download: the statement of account's PDF, laid out when asked (its page is measured)",
+    "invoicing:statement_export": "a download of the statement of account's every line (its page is measured)",
+    "invoicing:billing_details_export": "a download of every customer's billing details (the import's file)",
+    "billing:prices_export": "a download of the whole price book (the import's file)",
+}
+
 #: A word of company names (bench.common.NAME_WORDS): about one customer in twelve has it at every size.
 WORD = "サクラ"
 #: A word a third of the customers' names have (the seed's legal forms), spread over the name order.
@@ -164,6 +172,7 @@ class Page:
     target: str = ""  # htmx: the element the request asks for
     reference: bool = False  # Django admin's changelist: printed beside, never judged
     api: bool = False  # an endpoint of the portal's API: called with the role's token, answered in JSON
+    download: bool = False  # a download (`DOWNLOADS`): judged by its queries and the memory it holds
 
     def url(self) -> str:
         from django.urls import reverse
@@ -203,7 +212,7 @@ def portal_urls() -> dict:
     return {
         name: p
         for name, p in named_urls().items()
-        if required_perm(p) is not None or api_get(p) is not None or name in EXCLUDED
+        if required_perm(p) is not None or api_get(p) is not None or name in EXCLUDED or name in DOWNLOADS
     }
 
 
@@ -234,12 +243,17 @@ def url_arguments(pattern) -> list[str]:
     return list(getattr(pattern.pattern, "converters", {}))
 
 
+def fillable(name: str, pattern) -> bool:
+    return name in VARIANTS or all(a in ARGS for a in url_arguments(pattern))
+
+
 def covered() -> set[str]:
-    """The URL names the guard opens: every portal URL not excluded whose arguments it can fill."""
+    """The URL names the guard opens as pages: every portal URL neither excluded nor a download whose arguments
+    it can fill."""
     return {
         name
         for name, p in portal_urls().items()
-        if name not in EXCLUDED and (name in VARIANTS or all(a in ARGS for a in url_arguments(p)))
+        if name not in EXCLUDED and name not in DOWNLOADS and fillable(name, p)
     }
 
 
@@ -446,6 +460,7 @@ VARIANTS: dict[str, Callable[[], list[dict]]] = {
     "subscriptions:reservation_delete": _reservation,
     "subscriptions:convert": _trial,
     "work_list": _work_keys,
+    "work_export": _work_keys,
     "api:worklist": _work_keys,
     "options:add_quantity": _paid_option,
     "options:cancel": _paid_option,
@@ -508,7 +523,7 @@ def discover(clients: dict, request: Callable) -> tuple[list[Page], list[str]]:
     pages: list[Page] = []
     problems: list[str] = []
     for name, pattern in sorted(portal_urls().items()):
-        if name in EXCLUDED:
+        if name in EXCLUDED or name in DOWNLOADS:
             continue
         if name not in covered():
             problems.append(
@@ -549,7 +564,56 @@ def discover(clients: dict, request: Callable) -> tuple[list[Page], list[str]]:
                     pages += _more_of(page, body(response).decode("utf-8", "replace"))
                 elif api:
                     pages += _more_of_api(page, response, clients[role], request)
-    return pages, problems
+    found, failed = download_pages(clients, request)
+    return pages + found, problems + failed
+
+
+#: The roles a download is opened as, broadest first: the first that may open it and is answered (a worklist
+#: section a role does not see answers 403) is the one measured.
+BROADEST_FIRST = ("admin", "finance", "support", "account_manager")
+
+
+def download_pages(clients: dict, request: Callable) -> tuple[list[Page], list[str]]:
+    """Each download (`DOWNLOADS`) with each of its argument sets, as the broadest role that opens it (opened
+    once here, at the small size); and what went wrong, as `discover` says it."""
+    from portal.core.access import Role
+
+    found: list[Page] = []
+    problems: list[str] = []
+    urls = portal_urls()
+    for name in sorted(DOWNLOADS):
+        if not fillable(name, urls[name]):
+            problems.append(
+                f"{name}: no value for its arguments {url_arguments(urls[name])} (bench/pages.py ARGS)"
+            )
+            continue
+        variants = arguments(name)
+        for variant, kwargs in enumerate(variants):
+            suffix = f" {'/'.join(str(v) for v in kwargs.values())}" if len(variants) > 1 else ""
+            opened = False
+            for role in BROADEST_FIRST:
+                if not may_open(urls[name], role):
+                    continue
+                page = Page(
+                    f"{name}{suffix} as {Role(role).label}",
+                    name,
+                    variant,
+                    PARAMS.get(name, {}),
+                    role,
+                    download=True,
+                )
+                status = request(clients[role], page, check=False).status_code
+                if status == 403:
+                    continue  # not this role's (a section it does not see): the next one
+                if status != 200:
+                    problems.append(f"{page.label}: {page.url()} answered {status}")
+                else:
+                    found.append(page)
+                opened = True
+                break
+            if not opened:
+                problems.append(f"{name}{suffix}: no role opens it")
+    return found, problems
 
 
 def body(response) -> bytes:

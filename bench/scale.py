@@ -17,6 +17,8 @@ still grows past the goal from the medium size (5x the customers). The databases
 Its pages come from the URL resolver (bench/pages.py): every GET page and htmx partial each role may open, its
 arguments filled from the seed, lists also searched and on page 2, found on the small database and opened as
 the same pages on the large one; Django admin's changelists of the largest tables beside them as references.
+Its downloads (bench/pages.py `DOWNLOADS`) are opened apart, at the small size and the large one only: their
+queries, the file's size and the memory they hold beyond the file (bench/downloads.py), in a table of their own.
 For each page and size it prints:
 
 * SQL: the page's queries (without the session's once-a-minute write, bench/common.py);
@@ -47,6 +49,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench.downloads import measure_downloads, report_downloads
 from bench.pages import REFERENCES, Page, body
 
 REPO = Path(__file__).resolve().parents[1]
@@ -169,6 +172,8 @@ def measure_pages(chosen: list[Page], show: set[str] = frozenset()) -> dict[str,
     by_role = clients()
     out = {}
     for page in chosen:
+        if page.download:
+            continue  # measured apart (bench/downloads.py)
         client = by_role[page.role]
         url = page.url()  # outside the measure: filling its arguments reads the seed
         request(client, page, url=url)  # warm: templates, translations, the database's pages
@@ -380,7 +385,7 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
     growing, judged = [], []
     shown_more = by_history = 0
     for page in pages:
-        if any(page.label not in figures[size] for size in sizes):
+        if page.download or any(page.label not in figures[size] for size in sizes):
             continue
         cells = []
         for size in sizes:
@@ -416,6 +421,11 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
                 shown_more += fuller and base is first
     if note:
         print(note)
+    late = report_downloads(first, last, pages, figures, BUFFERS_GROWTH)
+    judged += [
+        p.label for p in pages if p.download and p.label in figures[first] and p.label in figures[last]
+    ]
+    growing += late
     print(
         f"(growth {first} -> {last}; a page grows when its buffers grow > {BUFFERS_GROWTH:g}×, "
         f"its instructions > {INSTRUCTIONS_GROWTH:g}×; admin changelists are references)"
@@ -558,6 +568,8 @@ def main(argv: list[str]) -> int:
                 str(customers),
                 str(months),
                 "discover" if n == 0 else "",
+                # The downloads at the small size and the large one (`report_downloads`).
+                "downloads" if n in (0, len(runs) - 1) else "",
                 args.only,
                 *(f"--show={s}" for s in args.show if n == len(runs) - 1),
             ]
@@ -619,7 +631,9 @@ def _migrate() -> bool:
     return bool(pending)
 
 
-def size_run(url: str, customers: int, months: int, discover: bool, only: str, show: set[str]) -> int:
+def size_run(
+    url: str, customers: int, months: int, discover: bool, downloads: bool, only: str, show: set[str]
+) -> int:
     """One size, in a process of its own (Django is set up once per database): seed, find the pages (the small
     size) or read them, measure; the figures go to a file beside the page list."""
     _setup(url)
@@ -665,6 +679,10 @@ def size_run(url: str, customers: int, months: int, discover: bool, only: str, s
     t0 = time.perf_counter()
     figures = measure_pages(chosen, show)
     print(f"measured {len(chosen)} pages in {time.perf_counter() - t0:.0f} s", flush=True)
+    if downloads:
+        t0 = time.perf_counter()
+        figures.update(measure_downloads(chosen, clients()))
+        print(f"measured the downloads in {time.perf_counter() - t0:.0f} s", flush=True)
     PAGE_LIST.with_suffix(".figures.json").write_text(json.dumps(figures), encoding="utf-8")
     return 0
 
@@ -676,13 +694,14 @@ if __name__ == "__main__":
         # counted against whichever page crosses its threshold (the figures are in the commit that made it so).
         run_counted(frozen=True)
     elif sys.argv[1:2] == ["--size"]:
-        url, customers, months, discover, only, *shown = sys.argv[2:]
+        url, customers, months, discover, downloads, only, *shown = sys.argv[2:]
         sys.exit(
             size_run(
                 url,
                 int(customers),
                 int(months),
                 discover == "discover",
+                downloads == "downloads",
                 only,
                 {s.removeprefix("--show=") for s in shown},
             )

@@ -14,7 +14,9 @@ from tests.core.test_url_coverage import portal_urls as resolver_urls
 
 
 def uncovered() -> list[str]:
-    return sorted(set(pages.portal_urls()) - pages.covered() - set(pages.EXCLUDED) - set(pages.QUERIES))
+    urls = pages.portal_urls()
+    downloads = {name for name in pages.DOWNLOADS if pages.fillable(name, urls[name])}
+    return sorted(set(urls) - pages.covered() - downloads - set(pages.EXCLUDED) - set(pages.QUERIES))
 
 
 def test_the_guard_opens_every_url_the_resolver_has_or_names_it_with_a_reason():
@@ -24,9 +26,10 @@ def test_the_guard_opens_every_url_the_resolver_has_or_names_it_with_a_reason():
     assert uncovered() == [], (
         "fill these URLs' arguments in bench/pages.py (ARGS or VARIANTS), or exclude them there with a reason"
     )
-    stale = sorted(set(pages.EXCLUDED) - set(resolver_urls()))
-    assert stale == [], "these exclusions name no URL any more"
-    assert all(len(reason) > 10 for reason in pages.EXCLUDED.values())
+    stale = sorted((set(pages.EXCLUDED) | set(pages.DOWNLOADS)) - set(resolver_urls()))
+    assert stale == [], "these exclusions or downloads name no URL any more"
+    assert all(len(reason) > 10 for reason in [*pages.EXCLUDED.values(), *pages.DOWNLOADS.values()])
+    assert not set(pages.EXCLUDED) & set(pages.DOWNLOADS)
 
 
 def test_a_url_whose_arguments_the_guard_cannot_fill_is_found(monkeypatch):
@@ -34,6 +37,23 @@ def test_a_url_whose_arguments_the_guard_cannot_fill_is_found(monkeypatch):
     assert {"subscriptions:detail", "subscriptions:renewal"} <= set(uncovered())
     monkeypatch.delitem(pages.EXCLUDED, "core:sync_now")
     assert "core:sync_now" in pages.covered()  # a URL no longer excluded is opened, and must answer 200
+
+
+def test_a_download_is_judged_by_its_queries_and_the_memory_it_holds_not_by_its_size():
+    """A download's file grows with the rows by design; one that reads a query a row, or holds its rows whole
+    (the sales journal held every document of the month), grows."""
+    from bench.downloads import HELD_FLOOR, report_downloads
+
+    mb = 2**20
+    small = {"batched": (3, 1 * mb, 1 * mb), "whole rows": (3, 2 * mb, 1 * mb), "a query a row": (3, mb, mb)}
+    large = {
+        "batched": (3, HELD_FLOOR - mb, 50 * mb),  # a batch of rows at a time: bounded, not 3x the small's
+        "whole rows": (3, 100 * mb, 50 * mb),
+        "a query a row": (1003, mb, 50 * mb),
+    }
+    measured = [pages.Page(label, "customers:export", download=True) for label in small]
+    growing = report_downloads("small", "large", measured, {"small": small, "large": large}, 3.0)
+    assert growing == ["whole rows", "a query a row"]
 
 
 def test_a_small_seed_holds_what_people_see_and_every_page_of_the_guard_opens_on_it(db, client_as):
@@ -101,8 +121,12 @@ def _every_page_of_the_guard_opens():
 
     found, problems = pages.discover(scale.clients(), scale.request)
     assert problems == []
-    names = {page.url_name for page in found}
+    names = {page.url_name for page in found if not page.download}
     assert names == pages.covered() | set(pages.QUERIES)
+    # Every download, each worklist section's as a role that sees it, opened apart (bench/downloads.py).
+    downloads = {page.label for page in found if page.download}
+    assert {page.url_name for page in found if page.download} == set(pages.DOWNLOADS)
+    assert {"customers:export as Admin", "work_export findings as Admin"} <= downloads
     labels = {page.label for page in found}
     assert "customers:list as Account manager, searched" in labels
     assert "core:activity as Admin, page 2" in labels

@@ -1,0 +1,86 @@
+"""The scale guard's downloads (bench/pages.py `DOWNLOADS`): each opened once at the small size and once at the
+large one, as a person downloads it (every byte read), measuring its queries, the file's size and the Python
+memory it held beyond the file (tracemalloc's peak during the request, less the file when the response holds it
+whole). A download reads every row its filter finds, so its bytes and its database work grow with the rows by
+design; what must not is its queries (one per row is an N+1) and the memory it holds: rows read a batch at a
+time hold a batch, whatever the rows; a list of whole rows holds them all (`report_downloads`)."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+from bench.pages import Page
+
+#: Memory a download may hold at the large size whatever it held at the small one: a batch of rows read at a
+#: time (a server-side cursor's, a queryset's `iterator(chunk_size=)`) and the writer's buffers. At the small
+#: size a download of a few hundred rows holds them all in less than one batch.
+HELD_FLOOR = 16 * 1024 * 1024
+
+
+def measure_downloads(chosen: list[Page], clients: dict) -> dict[str, tuple[int, int, int]]:
+    """(SQL queries, bytes held beyond the file at the peak, the file's bytes) of each download in `chosen`."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.common import SESSION_UPKEEP
+
+    out = {}
+    for page in chosen:
+        if not page.download:
+            continue
+        url = page.url()  # outside the measure: filling its arguments reads the seed
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            with CaptureQueriesContext(connection) as ctx:
+                response = clients[page.role].get(url, page.params)
+                if response.streaming:
+                    size = sum(len(chunk) for chunk in response.streaming_content)
+                    whole = 0
+                else:
+                    size = whole = len(response.content)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        if response.status_code != 200:
+            raise SystemExit(f"{page.label}: {url} answered {response.status_code}")
+        queries = sum(1 for q in ctx.captured_queries if not q["sql"].startswith(SESSION_UPKEEP))
+        out[page.label] = (queries, max(peak - before - whole, 0), size)
+    return out
+
+
+def _grows(small: tuple[int, int, int], large: tuple[int, int, int], bar: float) -> list[str]:
+    """What of a download grows from `small` to `large`: its queries past `bar`× (one a row, or a batch's
+    prefetch too many), the memory it holds past `bar`× and past HELD_FLOOR."""
+    why = []
+    if large[0] > bar * small[0]:
+        why.append("queries")
+    if large[1] > max(bar * small[1], HELD_FLOOR):
+        why.append("memory")
+    return why
+
+
+def report_downloads(first: str, last: str, pages: list[Page], figures: dict, bar: float) -> list[str]:
+    """The downloads' table, from the small size `first` to the large one `last`; the labels of those that
+    grow."""
+    measured = [p for p in pages if p.download and p.label in figures[first] and p.label in figures[last]]
+    if not measured:
+        return []
+    width = max([44, *(len(p.label) for p in measured)])
+    print(f"\n{'downloads':{width}} " + " ".join(f"{f'--- {size} ---':>24}" for size in (first, last)))
+    print(f"{'':{width}} " + " ".join(f"{'SQL':>4} {'file MB':>8} {'held MB':>8}   " for _ in (first, last)))
+    growing = []
+    for page in measured:
+        small, large = figures[first][page.label], figures[last][page.label]
+        cells = " ".join(
+            f"{q:4d} {size / 2**20:8.1f} {held / 2**20:8.1f}   " for q, held, size in (small, large)
+        )
+        why = _grows(small, large, bar)
+        print(f"{page.label:{width}} {cells}" + (f"  GROWS ({', '.join(why)})" if why else ""))
+        if why:
+            growing.append(page.label)
+    print(
+        f"(a download grows when its queries grow > {bar:g}×, or the memory it holds beyond the file grows "
+        f"> {bar:g}× and past {HELD_FLOOR / 2**20:.0f} MB)"
+    )
+    return growing
