@@ -17,7 +17,7 @@
   something (`customers_lacking`).
 - `copies`: when the customers' copies were read (`oldest_copy`, `oldest_copies`, `copies_of`).
 - `billed`: who is and who was a customer, as billing reads it (`customer_departures`, `customers_billed`,
-  `customers_live`, `customers_removed_since`).
+  `customers_billed_batches`, `customers_live`, `customers_removed_since`).
 
 What other modules use is named here too, so `from customers import selectors` reads the same as its module.
 A test that replaces a function replaces it in the module that looks it up when it runs.
@@ -28,6 +28,7 @@ from customers.selectors.billed import (
     Departure,
     customer_departures,
     customers_billed,
+    customers_billed_batches,
     customers_live,
     customers_removed_since,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "customer_search",
     "customer_total",
     "customers_billed",
+    "customers_billed_batches",
     "customers_found",
     "customers_held",
     "customers_lacking",

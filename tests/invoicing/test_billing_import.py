@@ -218,3 +218,20 @@ def test_135_customers_are_set_up_from_one_file_in_a_dry_run_of_a_few_queries(
     assert _apply(client, answer).status_code == 302
     assert CustomerBilling.objects.count() == 135
     assert AuditEntry.objects.filter(operation_id="portal.setCustomerBilling").count() == 135
+
+
+def test_the_download_reads_the_customers_a_batch_at_a_time_in_name_order_with_their_own_details(
+    client_as, customers, monkeypatch
+):
+    """A large partner's download holds a batch of customers, not all of them: with batches of two, the three
+    customers still come in company-name order, each with its own details (none for a customer without)."""
+    from invoicing.selectors import details
+
+    whole = [row[:7] for row in _sjis_rows(client_as(Role.FINANCE))]
+    monkeypatch.setattr(details, "DETAILS_BATCH", 2)
+    batched = [row[:7] for row in _sjis_rows(client_as(Role.FINANCE))]
+    assert batched == whole
+    names = [row[1] for row in batched[1:]]
+    assert names == ["Alpha K.K.", "Gamma K.K.", "ベータ株式会社"]
+    assert batched[1][4:7] == ["Alpha K.K. 経理部", "大阪市北区1-2\r\n梅田ビル3F", "bill@alpha.example"]
+    assert batched[3][4:7] == ["", "", ""]  # ベータ: no details yet
