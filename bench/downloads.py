@@ -34,6 +34,9 @@ def measure_downloads(chosen: list[Page], clients: dict) -> dict[str, tuple[int,
         if not page.download:
             continue
         url = page.url()  # outside the measure: filling its arguments reads the seed
+        # Warm, as the pages are: the view run once (what it loads the first time: a PDF's fonts), its stream
+        # not read (a whole file made twice is bounded; a stream of every row read twice is not).
+        clients[page.role].get(url, page.params).close()
         tracemalloc.start()
         try:
             before = tracemalloc.get_traced_memory()[0]

@@ -194,9 +194,14 @@ def estimate_rows(result: estimate.Estimate) -> Iterator[list]:
             ]
 
 
+#: How many customers' estimates the download reads at a time (`estimate_table`).
+ESTIMATE_BATCH = 1000
+
+
 def estimate_table(*, user, year: int, month: int) -> Table:
     """The month's estimate of every customer, period by period, as a downloadable table: as kept (a month
     behind is queued for the worker, `portal.core.kept`)."""
     check(user, VIEW_BILLING)
     kept.ask(estimate.KEPT, year, month)
-    return Table(header=ESTIMATE_HEADER, rows=estimate_rows(estimate.kept_estimate(year=year, month=month)))
+    batches = estimate.kept_estimate_batches(year=year, month=month, size=ESTIMATE_BATCH)
+    return Table(header=ESTIMATE_HEADER, rows=(row for batch in batches for row in estimate_rows(batch)))

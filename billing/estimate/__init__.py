@@ -5,8 +5,8 @@ customers (price), per customer and in total, before the invoice arrives. One jo
   each day, the periods of unchanged terms (`customer_lines`, `steady_lines` in closed form).
 - `pricing`: those periods priced by the price book's entry in force, prorated by their days (`priced`).
 - `month`: the month of every customer: `Estimate` and `CustomerEstimate`, worked out from the cache
-  (`month_estimate`, `estimate_of`) or read as kept (`kept_estimate`, `estimate_summary`), what it cannot know
-  (`CANNOT_KNOW`), the months the pages estimate (`months_estimated`).
+  (`month_estimate`, `estimate_of`) or read as kept (`kept_estimate`, `kept_estimate_batches`,
+  `estimate_summary`), what it cannot know (`CANNOT_KNOW`), the months the pages estimate (`months_estimated`).
 - `kept`: the kept estimate, the worker's: what a month is worked out from (`_basis`), how it stands
   (`estimate_state`), bringing it up to date in batches (`estimate_keep`), and `KEEPER`, as `portal.core.kept`
   runs it.
@@ -45,6 +45,7 @@ from billing.estimate.month import (
     estimate_of,
     estimate_summary,
     kept_estimate,
+    kept_estimate_batches,
     month_estimate,
     month_usage,
     months_estimated,
@@ -79,6 +80,7 @@ __all__ = [
     "estimate_state",
     "estimate_summary",
     "kept_estimate",
+    "kept_estimate_batches",
     "month_estimate",
     "month_usage",
     "months_estimated",

@@ -16,8 +16,9 @@ that will come and go, changes not in the cache; an item the price book has no p
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -330,6 +331,19 @@ def kept_estimate(*, year: int, month: int, domain_ids: list[int] | None = None)
         source, make = _KeptLines(year, month, domain_ids), tuple.__new__
         out = tuple(make(_KeptCustomer, (row[0], row[1], source, None, None, row[2:5])) for row in rows)
     return Estimate(year, month, out)
+
+
+def kept_estimate_batches(*, year: int, month: int, size: int) -> Iterator[Estimate]:
+    """The month's kept estimate (`kept_estimate`) `size` customers at a time, in its order: the download of
+    every customer's estimate holds a batch of customers' lines, not the month's."""
+    keys = (
+        EstimateCopy.objects.filter(year=year, month=month, periods__gt=0)
+        .order_by("company_name", "domain_id")
+        .values_list("domain_id", flat=True)
+        .iterator(chunk_size=size)
+    )
+    while batch := list(itertools.islice(keys, size)):
+        yield kept_estimate(year=year, month=month, domain_ids=batch)
 
 
 #: The month's totals the worker keeps (`EstimateMonth.totals`), over its customers with an estimate.

@@ -164,6 +164,22 @@ def test_the_csv_holds_every_customer_by_name_with_codes_apart(client_as, sold):
     assert storage[-2:] == ["SSTG203", "ANNUAL_LICENSE"] and storage[11] == "BH-01"
 
 
+def test_the_csv_read_a_customer_at_a_time_is_the_same_file_in_name_order(client_as, sold, monkeypatch):
+    """A large partner's download holds a batch of customers' lines, not the month's: batches of one customer
+    give the same rows, still by company name."""
+    from billing import exports
+
+    for name in ("Cedar Works", "Aster K.K."):
+        _annual(make_customer(company_name=name), licences=4)
+    url = reverse("billing:estimate_export", kwargs=NOV)
+    whole = csv_of(client_as(Role.FINANCE).get(url))
+    monkeypatch.setattr(exports, "ESTIMATE_BATCH", 1)
+    batched = csv_of(client_as(Role.FINANCE).get(url))
+    assert batched == whole
+    names = [row[0] for row in batched[1:]]
+    assert names == sorted(names) and set(names) == {"Aster K.K.", "Blue Harbor Clinic", "Cedar Works"}
+
+
 def test_a_month_against_its_invoice_explains_rounding_and_lists_the_rest(client_as, db):
     PriceEntry.objects.create(
         item_id="STD", plan="ANNUAL_LICENSE", cost=450, price=600, effective_from=dt.date(2026, 1, 1)
