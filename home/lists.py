@@ -8,7 +8,7 @@ full list without a line here and a page reads one page whatever the section hol
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from django.utils.translation import gettext
@@ -85,7 +85,7 @@ def work_list_spec(section: WorkSection) -> ListSpec:
     return replace(WORK_LIST, columns=columns, bulk=section.bulk)
 
 
-def export_table(section: WorkSection, items: Sequence[WorkItem], *, absolute: Callable[[str], str]) -> Table:
+def export_table(section: WorkSection, items: Iterable[WorkItem], *, absolute: Callable[[str], str]) -> Table:
     """The section's items as a file: customer, what, status, figure, date (a dated section's) and the page of
     each (absolute)."""
     dated = bool(section.day_label)

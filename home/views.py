@@ -98,7 +98,7 @@ def work_export(request: HttpRequest, key: str):
     """A section's full list as the file the request asks for (the CSVs or the workbook), as filtered and
     sorted."""
     section, state = _section_state(request, key)
-    items = worklist.section_all(section, request.user, customers=state.filters, sort=state.sort).items
+    items = worklist.section_items(section, request.user, customers=state.filters, sort=state.sort)
     return table_response(
         request, export_table(section, items, absolute=request.build_absolute_uri), name=section.key
     )

@@ -22,7 +22,7 @@ share a query use `ctx.once(key, compute)`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -405,13 +405,30 @@ def section_for(user, key: str) -> WorkSection:
     raise PermissionDenied
 
 
-def section_all(section: WorkSection, user, *, customers: dict[str, str], sort: str = "") -> WorkList:
-    """The items of `section` for `user` and the customers `customers` choose, in the full list's `sort`, all of
-    them (its download, read whole as the digest reads it), forms blanked as on the home page; a bulk change's
-    "all N" reads their keys alone (`section_keys`)."""
-    ctx = context_for(user, limit=None, customers=customers)
-    ctx.sort = sort
-    return read_section(section, ctx)
+#: How many items a section's download reads at a time (`section_items`).
+DOWNLOAD_BATCH = 2000
+
+
+def section_items(
+    section: WorkSection, user, *, customers: dict[str, str], sort: str = ""
+) -> Iterator[WorkItem]:
+    """Every item of `section` for `user` and the customers `customers` choose, in the full list's `sort`, forms
+    blanked as on the home page: its download. Read a batch at a time (a page of its full list, offset and
+    limited in the database, `section_page`'s read), all in one state of the database
+    (`portal.core.downloads.one_state`): a section of a year's activity is tens of thousands of items, which
+    its download held at once."""
+    from portal.core.downloads import one_state
+
+    with one_state():
+        offset = 0
+        while True:
+            ctx = context_for(user, limit=DOWNLOAD_BATCH, customers=customers)
+            ctx.offset, ctx.sort, ctx.capped = offset, sort, True
+            items = read_section(section, ctx).items
+            yield from items
+            if len(items) < DOWNLOAD_BATCH:
+                return
+            offset += DOWNLOAD_BATCH
 
 
 def section_keys(

@@ -19,10 +19,12 @@ journal, `portal/core/journals/`) calls `shift_jis_response` itself, with no alt
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -124,3 +126,19 @@ def download_url(url: str, query: str = "", **values: str) -> str:
         params[key] = value
     encoded = params.urlencode()
     return f"{url}?{encoded}" if encoded else url
+
+
+@contextlib.contextmanager
+def one_state() -> Iterator[None]:
+    """Reads that all see the database in one state: a download read in several queries (a batch at a time)
+    neither repeats nor skips a row added or removed meanwhile. A transaction, REPEATABLE READ on PostgreSQL
+    (its reads see the database as at the first); SQLite's transactions read one state already. Inside a
+    transaction already begun (a test's), that one's."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield
+        return
+    with transaction.atomic():
+        yield

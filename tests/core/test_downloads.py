@@ -252,3 +252,22 @@ def test_the_pages_given_instead_of_a_file_are_valid_html(client_as, tmp_path):
         documents[f"lost characters ({language})"] = lost.content.decode()
         documents[f"no invoice ({language})"] = missing.content.decode()
     assert vnu_errors(documents, tmp_path) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_download_read_in_batches_reads_one_state_of_the_database():
+    """`one_state`: the batches of a download (a worklist section's) read the database as at the first, so a
+    row added or removed meanwhile is neither repeated nor skipped: REPEATABLE READ on PostgreSQL, SQLite's
+    transaction (one state already)."""
+    from django.db import connection
+
+    from portal.core.downloads import one_state
+
+    assert not connection.in_atomic_block
+    with one_state():
+        assert connection.in_atomic_block
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW transaction_isolation")
+                assert cursor.fetchone()[0] == "repeatable read"
+    assert not connection.in_atomic_block

@@ -110,6 +110,28 @@ def test_the_download_is_exactly_the_filtered_list(client_as, crowd):
     assert workbook["Content-Type"].startswith("application/vnd.openxmlformats")
 
 
+def test_the_download_read_a_batch_at_a_time_is_the_whole_list_once_each_in_its_order(
+    client_as, crowd, monkeypatch
+):
+    """A section of a year's activity is tens of thousands of items: its download reads a page of the full list
+    at a time. Batches of four (27 items: the last one short) give every item once, in the list's order."""
+    from home import worklist
+
+    client = client_as(Role.ACCOUNT_MANAGER)
+    export = reverse("work_export", args=["max-users"])
+
+    def download() -> list[list[str]]:
+        return list(
+            csv.reader(io.StringIO(body(client.get(export, {"sort": "-customer"})).decode("utf-8-sig")))
+        )
+
+    whole = download()
+    monkeypatch.setattr(worklist, "DOWNLOAD_BATCH", 4)
+    assert download() == whole and len(whole) == 1 + 27
+    monkeypatch.setattr(worklist, "DOWNLOAD_BATCH", 27)  # a last batch exactly full: one more read, empty
+    assert download() == whole
+
+
 def test_each_role_opens_only_the_sections_it_sees(client_as, db):
     assert client_as(Role.FINANCE).get(MAX_USERS).status_code == 403
     assert client_as(Role.ACCOUNT_MANAGER).get(reverse("work_list", args=["findings"])).status_code == 403
