@@ -12,12 +12,12 @@ from itertools import groupby
 from operator import attrgetter, itemgetter
 
 from django.utils.dates import WEEKDAYS_ABBR
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext, override
 from django.utils.translation import gettext_lazy as _
 
 from portal.core import clock
 from portal.core.access import can, check
-from portal.core.downloads import Table
+from portal.core.downloads import Table, one_state
 from portal.core.ical import AllDayEvent, calendar_lines
 from portal.core.lists import count_cap, searched_counts
 from portal.core.vocabulary import labelled
@@ -303,6 +303,35 @@ def _window(filters: ScheduleFilters, today: dt.date) -> ScheduleFilters:
     return replace(filters, month=None)
 
 
+#: How many days of changes a download reads at a time (`download_items`).
+DOWNLOAD_DAYS = 7
+
+
+def download_items(*, user, filters: ScheduleFilters) -> Iterator[ScheduledItem]:
+    """The items the page shows with these filters (`scheduled_items` of its agenda range or calendar month),
+    for a download: access checked now; the items read a week of the range at a time as the file is written,
+    in the requester's language and in one state of the database (`portal.core.downloads.one_state`). The
+    agenda's three months at a large partner's are tens of thousands of items, which a download held at once.
+    On a later page of the agenda (its cursors, `after` and `through`), the range is read at once."""
+    today = clock.today()
+    filters = _window(filters, today)
+    _visible_sources(user, filters)  # refused now, not once the file has begun
+    return _by_week(user, filters, today, get_language())
+
+
+def _by_week(user, filters: ScheduleFilters, today: dt.date, language: str) -> Iterator[ScheduledItem]:
+    windows = [filters]
+    if filters.after is None and filters.through is None:
+        windows, (day, end) = [], date_range(filters, today)
+        while day <= end:
+            last = min(day + dt.timedelta(days=DOWNLOAD_DAYS - 1), end)
+            windows.append(replace(filters, date_from=day, date_to=last))
+            day = last + ONE_DAY
+    with override(language), one_state():
+        for window in windows:
+            yield from scheduled_items(user=user, filters=window, today=today)
+
+
 CSV_HEADER = (
     _("Date"),
     _("Type"),
@@ -322,11 +351,10 @@ def scheduled_table(*, user, filters: ScheduleFilters, origin: str) -> Table:
     `origin` ("https://portal.example") makes the links absolute. Access is checked and the items read and
     translated now, in the requester's language.
     """
-    today = clock.today()
-    items = scheduled_items(user=user, filters=_window(filters, today), today=today)
+    items = download_items(user=user, filters=filters)
     return Table(
         CSV_HEADER,
-        [
+        (
             (
                 i.date,
                 i.kind_label,
@@ -338,7 +366,7 @@ def scheduled_table(*, user, filters: ScheduleFilters, origin: str) -> Table:
                 origin + i.change_url if i.change_url else "",
             )
             for i in items
-        ],
+        ),
     )
 
 
@@ -349,10 +377,9 @@ ICAL_UID_DOMAIN = "partner-portal"
 def scheduled_ical_lines(*, user, filters: ScheduleFilters, origin: str) -> Iterator[str]:
     """iCalendar (RFC 5545) lines of exactly the items the page shows: one all-day event per item, whose UID
     stays the same across exports (a calendar that imports it again updates the event instead of adding one)."""
-    today = clock.today()
-    items = scheduled_items(user=user, filters=_window(filters, today), today=today)
+    items = download_items(user=user, filters=filters)
     deadline, form = gettext("Last day to change: %(day)s"), gettext("Form: %(url)s")
-    events = [
+    events = (
         AllDayEvent(
             uid=f"{i.uid}@{ICAL_UID_DOMAIN}",
             day=i.date,
@@ -371,7 +398,7 @@ def scheduled_ical_lines(*, user, filters: ScheduleFilters, origin: str) -> Iter
             categories=(i.kind_label,),
         )
         for i in items
-    ]
+    )
     return calendar_lines(
         events, name=gettext("Scheduled changes"), product="-//Partner Portal//Scheduled changes//EN"
     )

@@ -286,3 +286,25 @@ def test_anonymous_users_are_sent_to_log_in(client, url):
 @pytest.mark.parametrize("url", [CSV_URL, ICS_URL])
 def test_exports_answer_get_only(client_as, url):
     assert client_as(Role.SUPPORT).post(url).status_code == 405
+
+
+def test_the_downloads_read_a_window_at_a_time_are_the_same_files_in_the_reader_s_language(
+    client_as, items, monkeypatch
+):
+    """The agenda's three months at a large partner's are tens of thousands of items: the downloads read a
+    week at a time as they are written. A day at a time gives the same files, in date order, still in the
+    requester's language (read after the view has answered)."""
+    from schedule import selectors
+
+    client = client_as(Role.ACCOUNT_MANAGER)
+    params = {"owner": "all"}
+    week_csv, week_ics = read_csv(client.get(CSV_URL, params)), client.get(ICS_URL, params)
+    week_events = b"".join(week_ics.streaming_content).decode().count("BEGIN:VEVENT")
+    monkeypatch.setattr(selectors, "DOWNLOAD_DAYS", 1)
+    rows = read_csv(client.get(CSV_URL, params))
+    assert rows == week_csv and [r[0] for r in rows[1:]] == sorted(r[0] for r in rows[1:]) and len(rows) > 3
+    daily = b"".join(client.get(ICS_URL, params).streaming_content).decode()
+    assert daily.count("BEGIN:VEVENT") == week_events == len(rows) - 1
+    japanese = client.get(CSV_URL, params, HTTP_ACCEPT_LANGUAGE="ja")
+    text = b"".join(japanese.streaming_content).decode("utf-8")
+    assert "事前注文" in text and "Pre-order" not in text
