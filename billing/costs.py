@@ -58,6 +58,8 @@ class Learned:
     lines: int
     customers: int
     example_domain_id: int | None
+    #: Its company name as the invoice names it ("" when the invoice gives none).
+    example_name: str = ""
 
 
 def line_unit(item: Any, year: int, month: int) -> tuple[int | None, str]:
@@ -94,9 +96,11 @@ def learned_costs(items: Iterable[Any], year: int, month: int) -> list[Learned]:
     units: dict[tuple, Counter[int]] = defaultdict(Counter)
     who: dict[tuple, set[int]] = defaultdict(set)
     not_prices: Counter[tuple] = Counter()
+    names: dict[int, str] = {}
     for item in items:
         key = (item.item_type, item.item_id or "", item.sub_item_id or "", item.plan or "")
         unit, reason = line_unit(item, year, month)
+        names.setdefault(item.domain_id, getattr(item, "customer_name", "") or "")
         if unit is None:
             not_prices[(*key, reason)] += 1
             who[(*key, reason)].add(item.domain_id)
@@ -110,13 +114,24 @@ def learned_costs(items: Iterable[Any], year: int, month: int) -> list[Learned]:
         for position, (unit, lines) in enumerate(ranked):
             reason = Reason.SEVERAL if tie else Reason.PRICE if position == 0 else Reason.DIFFERS
             customers = who[(*key, unit)]
-            out.append(Learned(*key, unit, reason, lines, len(customers), min(customers)))
+            first = min(customers)
+            out.append(Learned(*key, unit, reason, lines, len(customers), first, names[first]))
     for (*key, reason), lines in not_prices.items():
         customers = who[(*key, reason)]
         item_type, item_id, sub_item_id, plan = key
+        first = min(customers)
         out.append(
             Learned(
-                item_type, item_id, sub_item_id, plan, None, reason, lines, len(customers), min(customers)
+                item_type,
+                item_id,
+                sub_item_id,
+                plan,
+                None,
+                reason,
+                lines,
+                len(customers),
+                first,
+                names[first],
             )
         )
     return out

@@ -353,8 +353,10 @@ class InvoiceCost(models.Model):
     reason = models.CharField(_("why not a price"), max_length=16, choices=Reason.choices, blank=True)
     lines = models.PositiveIntegerField(_("lines"), default=0)
     customers = models.PositiveIntegerField(_("customers"), default=0)
-    #: One customer billed so (the first by domainId): who a `DIFFERS` row is about.
+    #: One customer billed so (the first by domainId): who a `DIFFERS` row is about; and its company name as
+    #: the invoice names it, which the costs page shows ("" for a row learned before it was kept: looked up).
     example_domain_id = models.BigIntegerField(null=True, blank=True)
+    example_name = models.CharField(max_length=200, blank=True, default="")
     learned_at = models.DateTimeField(_("learned at"))
 
     class Meta:

@@ -42,9 +42,16 @@ def cost_proposal(*, user, year: int, month: int) -> dict:
         InvoiceCost.objects.filter(year=year, month=month).exclude(reason=InvoiceCost.Reason.PRICE)
     )
     rows = costs.proposed_rows(year, month)
-    names = customer_names({r.example_domain_id for r in learned if r.reason == InvoiceCost.Reason.DIFFERS})
+    # Each row's example as the invoice names it; a row learned before the name was kept looks it up.
+    names = customer_names(
+        {
+            r.example_domain_id
+            for r in learned
+            if r.reason == InvoiceCost.Reason.DIFFERS and not r.example_name
+        }
+    )
     not_prices = [
-        NotPrice(r, names.get(r.example_domain_id, "") if r.example_domain_id else "")
+        NotPrice(r, r.example_name or (names.get(r.example_domain_id, "") if r.example_domain_id else ""))
         for r in sorted(
             learned, key=lambda r: (r.item_type not in costs.PRICED_TYPES, r.item_label, r.plan, r.reason)
         )

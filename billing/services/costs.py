@@ -37,6 +37,7 @@ def invoice_cost_learn(*, year: int, month: int, items: Iterable[Any], synced_at
                 lines=row.lines,
                 customers=row.customers,
                 example_domain_id=row.example_domain_id,
+                example_name=row.example_name,
                 learned_at=synced_at,
             )
             for row in learned

@@ -354,3 +354,34 @@ def test_a_cost_without_a_price_to_the_customer_is_passed_on_by_the_margins_and_
     assert [(i.item_id, i.unit_price, i.amount) for i in drafted] == [
         ("STD", None, None)
     ]  # waits for a price
+
+
+def test_a_customer_billed_another_amount_is_named_as_the_invoice_names_it(client_as, db):
+    """The costs page names one customer of each amount billed apart (a discount of its own, perhaps) as the
+    month's invoice named it, kept when the month was learned: no customer is looked up to show it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_invoice(**OCT)
+    make_item(domain_id=1, customer_name="Alpha K.K.")
+    make_item(domain_id=2, customer_name="Beta K.K.", license_count=20, amount=9_000)
+    make_item(domain_id=3, customer_name="ガンマ商事株式会社", amount=4_000)  # ¥400 a licence
+    from billing.models import DetailMonth
+
+    DetailMonth.objects.create(**OCT, synced_at=timezone.now())
+    _learn()
+    differs = InvoiceCost.objects.get(reason=Reason.DIFFERS)
+    assert (differs.example_domain_id, differs.example_name) == (3, "ガンマ商事株式会社")
+    client = client_as(Role.FINANCE)
+    with CaptureQueriesContext(connection) as reads:
+        page = client.get(reverse("billing:costs", kwargs=OCT)).content.decode()
+    assert "for example to ガンマ商事株式会社" in page
+    assert not [q for q in reads.captured_queries if "customers_customer" in q["sql"]]
+    # A month learned before the name was kept names the customer as the portal knows it.
+    from tests.customers.factories import make_customer
+
+    make_customer(domain_id=3, company_name="ガンマ商事（旧）")
+    InvoiceCost.objects.filter(pk=differs.pk).update(example_name="")
+    assert (
+        "for example to ガンマ商事（旧）" in client.get(reverse("billing:costs", kwargs=OCT)).content.decode()
+    )
