@@ -303,8 +303,10 @@ def _window(filters: ScheduleFilters, today: dt.date) -> ScheduleFilters:
     return replace(filters, month=None)
 
 
-#: How many days of changes a download reads at a time (`download_items`).
+#: How many days of changes a download reads at a time (`download_items`), and in how many reads at most: a
+#: range of years is read in longer windows, not in hundreds of weeks.
 DOWNLOAD_DAYS = 7
+DOWNLOAD_READS = 60
 
 
 def download_items(*, user, filters: ScheduleFilters) -> Iterator[ScheduledItem]:
@@ -323,8 +325,9 @@ def _by_week(user, filters: ScheduleFilters, today: dt.date, language: str) -> I
     windows = [filters]
     if filters.after is None and filters.through is None:
         windows, (day, end) = [], date_range(filters, today)
+        days = max(DOWNLOAD_DAYS, -(-((end - day).days + 1) // DOWNLOAD_READS))
         while day <= end:
-            last = min(day + dt.timedelta(days=DOWNLOAD_DAYS - 1), end)
+            last = min(day + dt.timedelta(days=days - 1), end)
             windows.append(replace(filters, date_from=day, date_to=last))
             day = last + ONE_DAY
     with override(language), one_state():

@@ -308,3 +308,17 @@ def test_the_downloads_read_a_window_at_a_time_are_the_same_files_in_the_reader_
     japanese = client.get(CSV_URL, params, HTTP_ACCEPT_LANGUAGE="ja")
     text = b"".join(japanese.streaming_content).decode("utf-8")
     assert "事前注文" in text and "Pre-order" not in text
+
+
+def test_a_download_of_years_is_read_in_at_most_sixty_windows(
+    client_as, items, django_assert_max_num_queries
+):
+    """A range of ten years is not read a week at a time (hundreds of reads of each kind): in longer windows."""
+    from schedule import selectors
+
+    client = client_as(Role.ACCOUNT_MANAGER)
+    params = {"owner": "all", "date_to": "2036-11-30"}
+    kinds = len(selectors._visible_sources(client.get(URL).wsgi_request.user, selectors.ScheduleFilters()))
+    with django_assert_max_num_queries(20 + selectors.DOWNLOAD_READS * kinds):
+        rows = read_csv(client.get(CSV_URL, params))
+    assert len(rows) > 3
