@@ -131,14 +131,14 @@ def download_url(url: str, query: str = "", **values: str) -> str:
 @contextlib.contextmanager
 def one_state() -> Iterator[None]:
     """Reads that all see the database in one state: a download read in several queries (a batch at a time)
-    neither repeats nor skips a row added or removed meanwhile. A transaction, REPEATABLE READ on PostgreSQL
-    (its reads see the database as at the first); SQLite's transactions read one state already. Inside a
-    transaction already begun (a test's), that one's."""
+    neither repeats nor skips a row added or removed meanwhile. On PostgreSQL a REPEATABLE READ transaction (its
+    reads see the database as at the first), outside any transaction already begun (a test's: that one's). On
+    SQLite nothing: its transactions begin IMMEDIATE (settings), taking the write lock for the whole download,
+    which would hold the worker's writes; there each batch reads the database as it is."""
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             yield
         return
-    with transaction.atomic():
-        yield
+    yield
