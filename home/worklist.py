@@ -413,22 +413,30 @@ def section_items(
     section: WorkSection, user, *, customers: dict[str, str], sort: str = ""
 ) -> Iterator[WorkItem]:
     """Every item of `section` for `user` and the customers `customers` choose, in the full list's `sort`, forms
-    blanked as on the home page: its download. Read a batch at a time (a page of its full list, offset and
-    limited in the database, `section_page`'s read), all in one state of the database
-    (`portal.core.downloads.one_state`): a section of a year's activity is tens of thousands of items, which
-    its download held at once."""
+    blanked as on the home page: its download. Read a batch at a time (`_full_list_read`, as a page of the full
+    list is), all in one state of the database (`portal.core.downloads.one_state`, on PostgreSQL): a section of
+    a year's activity is tens of thousands of items, which its download held at once."""
     from portal.core.downloads import one_state
 
     with one_state():
         offset = 0
         while True:
-            ctx = context_for(user, limit=DOWNLOAD_BATCH, customers=customers)
-            ctx.offset, ctx.sort, ctx.capped = offset, sort, True
-            items = read_section(section, ctx).items
+            items = _full_list_read(section, user, customers, sort, offset=offset, limit=DOWNLOAD_BATCH).items
             yield from items
             if len(items) < DOWNLOAD_BATCH:
                 return
             offset += DOWNLOAD_BATCH
+
+
+def _full_list_read(
+    section: WorkSection, user, customers: dict[str, str], sort: str, *, offset: int, limit: int
+) -> WorkList:
+    """`limit` items of `section`'s full list after the first `offset`, in its `sort`, offset and limited in the
+    database, counted up to the lists' cap: a page of the list (`section_page`), a batch of its download
+    (`section_items`)."""
+    ctx = context_for(user, limit=limit, customers=customers)
+    ctx.offset, ctx.sort, ctx.capped = offset, sort, True
+    return read_section(section, ctx)
 
 
 def section_keys(
@@ -452,9 +460,7 @@ def section_page(section: WorkSection, user, *, customers: dict[str, str], sort:
     from portal.core.lists import clamp_page, count_cap, counted_page
 
     def read(number: int) -> WorkList:
-        ctx = context_for(user, limit=per_page, customers=customers)
-        ctx.offset, ctx.sort, ctx.capped = (number - 1) * per_page, sort, True
-        return read_section(section, ctx)
+        return _full_list_read(section, user, customers, sort, offset=(number - 1) * per_page, limit=per_page)
 
     number = clamp_page(page, per_page)
     found = read(number)
