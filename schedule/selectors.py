@@ -311,17 +311,18 @@ DOWNLOAD_READS = 60
 
 def download_items(*, user, filters: ScheduleFilters) -> Iterator[ScheduledItem]:
     """The items the page shows with these filters (`scheduled_items` of its agenda range or calendar month),
-    for a download: access checked now; the items read a week of the range at a time as the file is written,
-    in the requester's language and in one state of the database (`portal.core.downloads.one_state`). The
-    agenda's three months at a large partner's are tens of thousands of items, which a download held at once.
-    On a later page of the agenda (its cursors, `after` and `through`), the range is read at once."""
+    for a download: access checked now; the items read a window of the range at a time as the file is written
+    (a week, longer for a range of years: `DOWNLOAD_READS` reads at most), in the requester's language and in
+    one state of the database (`portal.core.downloads.one_state`, on PostgreSQL). The agenda's three months at
+    a large partner's are tens of thousands of items, which a download held at once. On a later page of the
+    agenda (its cursors, `after` and `through`), the range is read at once."""
     today = clock.today()
     filters = _window(filters, today)
     _visible_sources(user, filters)  # refused now, not once the file has begun
-    return _by_week(user, filters, today, get_language())
+    return _by_window(user, filters, today, get_language())
 
 
-def _by_week(user, filters: ScheduleFilters, today: dt.date, language: str) -> Iterator[ScheduledItem]:
+def _by_window(user, filters: ScheduleFilters, today: dt.date, language: str) -> Iterator[ScheduledItem]:
     windows = [filters]
     if filters.after is None and filters.through is None:
         windows, (day, end) = [], date_range(filters, today)
