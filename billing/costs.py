@@ -100,7 +100,7 @@ def learned_costs(items: Iterable[Any], year: int, month: int) -> list[Learned]:
     for item in items:
         key = (item.item_type, item.item_id or "", item.sub_item_id or "", item.plan or "")
         unit, reason = line_unit(item, year, month)
-        names.setdefault(item.domain_id, getattr(item, "customer_name", "") or "")
+        names.setdefault(item.domain_id, item.customer_name or "")
         if unit is None:
             not_prices[(*key, reason)] += 1
             who[(*key, reason)].add(item.domain_id)

@@ -354,7 +354,7 @@ class InvoiceCost(models.Model):
     lines = models.PositiveIntegerField(_("lines"), default=0)
     customers = models.PositiveIntegerField(_("customers"), default=0)
     #: One customer billed so (the first by domainId): who a `DIFFERS` row is about; and its company name as
-    #: the invoice names it, which the costs page shows ("" for a row learned before it was kept: looked up).
+    #: the invoice names it, which the costs page shows ("" when the invoice gives none: the page looks it up).
     example_domain_id = models.BigIntegerField(null=True, blank=True)
     example_name = models.CharField(max_length=200, blank=True, default="")
     learned_at = models.DateTimeField(_("learned at"))

@@ -42,7 +42,8 @@ def cost_proposal(*, user, year: int, month: int) -> dict:
         InvoiceCost.objects.filter(year=year, month=month).exclude(reason=InvoiceCost.Reason.PRICE)
     )
     rows = costs.proposed_rows(year, month)
-    # Each row's example as the invoice names it; a row learned before the name was kept looks it up.
+    # Each row's example as the invoice names it (kept when learned); one the invoice gives no name for, as the
+    # portal names it.
     names = customer_names(
         {
             r.example_domain_id

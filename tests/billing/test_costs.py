@@ -38,6 +38,7 @@ def line(**fields) -> SimpleNamespace:
     """A settlement item of October 2026 as the store holds it: a whole month of 10 licences of Standard."""
     base = {
         "domain_id": 1,
+        "customer_name": "Example K.K.",
         "item_type": "PRODUCT",
         "item_id": "STD",
         "sub_item_id": "",
@@ -377,7 +378,7 @@ def test_a_customer_billed_another_amount_is_named_as_the_invoice_names_it(clien
         page = client.get(reverse("billing:costs", kwargs=OCT)).content.decode()
     assert "for example to ガンマ商事株式会社" in page
     assert not [q for q in reads.captured_queries if "customers_customer" in q["sql"]]
-    # A month learned before the name was kept names the customer as the portal knows it.
+    # A row whose invoice gave no name names the customer as the portal does.
     from tests.customers.factories import make_customer
 
     make_customer(domain_id=3, company_name="ガンマ商事（旧）")
