@@ -2,8 +2,9 @@
 large one, as a person downloads it (every byte read), measuring its queries, the file's size and the Python
 memory it held beyond the file (tracemalloc's peak during the request, less the file when the response holds it
 whole). A download reads every row its filter finds, so its bytes and its database work grow with the rows by
-design; what must not is its queries (one per row is an N+1; one per batch is not) and the memory it holds: rows read a batch at a
-time hold a batch, whatever the rows; a list of whole rows holds them all (`report_downloads`)."""
+design; what must not is its queries (one per row is an N+1; one per batch is not) and the memory it holds:
+rows read a batch at a time hold a batch, whatever the rows; a list of whole rows holds them all
+(`report_downloads`)."""
 
 from __future__ import annotations
 
@@ -70,12 +71,14 @@ def _grows(small: tuple, large: tuple, bar: float) -> list[str]:
     return why
 
 
-def report_downloads(first: str, last: str, pages: list[Page], figures: dict, bar: float) -> list[str]:
-    """The downloads' table, from the small size `first` to the large one `last`; the labels of those that
-    grow."""
+def report_downloads(
+    first: str, last: str, pages: list[Page], figures: dict, bar: float
+) -> tuple[list[str], list[str]]:
+    """The downloads' table, from the small size `first` to the large one `last`; the labels of those judged,
+    and of those that grow."""
     measured = [p for p in pages if p.download and p.label in figures[first] and p.label in figures[last]]
     if not measured:
-        return []
+        return [], []
     width = max([44, *(len(p.label) for p in measured)])
     print(f"\n{'downloads':{width}} " + " ".join(f"{f'--- {size} ---':>24}" for size in (first, last)))
     print(f"{'':{width}} " + " ".join(f"{'SQL':>4} {'file MB':>8} {'held MB':>8}   " for _ in (first, last)))
@@ -94,4 +97,4 @@ def report_downloads(first: str, last: str, pages: list[Page], figures: dict, ba
         f"lines of the file, or the memory it holds beyond the file grows > {bar:g}× and past "
         f"{HELD_FLOOR / 2**20:.0f} MB)"
     )
-    return growing
+    return [p.label for p in measured], growing

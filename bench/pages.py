@@ -126,27 +126,27 @@ EXCLUDED = {
 #: Downloads: every row their filter finds, streamed, or a file made whole (a Shift_JIS file, a PDF, a ZIP), so
 #: their bytes and their database work grow with the rows by design. The guard opens each once at the small size
 #: and once at the large one, as the broadest role that may (`download_pages`), and judges what must not grow with
-#: the rows: its queries, and the memory it holds beyond the file (bench/scale.py `report_downloads`).
+#: the rows: its queries, and the memory it holds beyond the file (bench/downloads.py `report_downloads`).
 DOWNLOADS = {
-    "invoicing:debit_run_file": "a download: a direct debit request's file as it was made (its page is measured)",
-    "customers:export": "a download of every row the filter finds (streamed)",
-    "options:export": "a download of every row the filter finds (streamed)",
-    "subscriptions:export": "a download of every row the filter finds (streamed)",
-    "schedule:export": "a download of every row the filter finds (streamed)",
-    "schedule:ical": "a download of every row the filter finds (streamed)",
-    "work_export": "a download of every row of a worklist section (streamed)",
-    "billing:details_export": "a download of the month's every detail (streamed)",
-    "billing:findings_export": "a download of the month's every finding the filter finds",
-    "billing:estimate_export": "a download of the month's every estimated line",
-    "billing:statement_export": "a download of the month's every customer",
-    "billing:accounting_export": "a download of the month's journal",
-    "invoicing:search_export": "a download of every invoice the search finds (streamed)",
-    "invoicing:sales_journal": "a download of the month's every issued invoice",
-    "invoicing:records_download": "a download of an export's ZIP, read through once to check its SHA-256",
-    "invoicing:statement_pdf": "a download: the statement of account's PDF, laid out when asked (its page is measured)",
-    "invoicing:statement_export": "a download of the statement of account's every line (its page is measured)",
-    "invoicing:billing_details_export": "a download of every customer's billing details (the import's file)",
-    "billing:prices_export": "a download of the whole price book (the import's file)",
+    "customers:export": "every customer the list's filter finds (streamed)",
+    "options:export": "every option the list's filter finds (streamed)",
+    "subscriptions:export": "every subscription the list's filter finds (streamed)",
+    "schedule:export": "every scheduled change of the agenda's range or calendar month",
+    "schedule:ical": "every scheduled change of the agenda's range or calendar month, as iCalendar",
+    "work_export": "every item of a worklist section",
+    "billing:details_export": "the month's every invoice detail (streamed)",
+    "billing:findings_export": "the month's every finding the filter finds",
+    "billing:estimate_export": "the month's every estimated line",
+    "billing:statement_export": "the month's re-billing statement, every customer",
+    "billing:accounting_export": "the month's purchase journal",
+    "billing:prices_export": "the whole price book (the import's file)",
+    "invoicing:search_export": "every issued invoice the search finds (streamed)",
+    "invoicing:sales_journal": "the month's every issued invoice as a sales journal",
+    "invoicing:records_download": "a records export's ZIP, read through once to check its SHA-256",
+    "invoicing:statement_pdf": "a customer's statement of account as a PDF, laid out when asked",
+    "invoicing:statement_export": "a customer's statement of account, every line",
+    "invoicing:billing_details_export": "every customer's billing details (the import's file)",
+    "invoicing:debit_run_file": "a direct debit request's file as it was made",
 }
 
 #: A word of company names (bench.common.NAME_WORDS): about one customer in twelve has it at every size.
@@ -590,7 +590,6 @@ def download_pages(clients: dict, request: Callable) -> tuple[list[Page], list[s
         variants = arguments(name)
         for variant, kwargs in enumerate(variants):
             suffix = f" {'/'.join(str(v) for v in kwargs.values())}" if len(variants) > 1 else ""
-            opened = False
             for role in BROADEST_FIRST:
                 if not may_open(urls[name], role):
                     continue
@@ -609,9 +608,8 @@ def download_pages(clients: dict, request: Callable) -> tuple[list[Page], list[s
                     problems.append(f"{page.label}: {page.url()} answered {status}")
                 else:
                     found.append(page)
-                opened = True
                 break
-            if not opened:
+            else:
                 problems.append(f"{name}{suffix}: no role opens it")
     return found, problems
 

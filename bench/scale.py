@@ -421,11 +421,9 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
                 shown_more += fuller and base is first
     if note:
         print(note)
-    late = report_downloads(first, last, pages, figures, BUFFERS_GROWTH)
-    judged += [
-        p.label for p in pages if p.download and p.label in figures[first] and p.label in figures[last]
-    ]
-    growing += late
+    downloads, downloads_growing = report_downloads(first, last, pages, figures, BUFFERS_GROWTH)
+    judged += downloads
+    growing += downloads_growing
     print(
         f"(growth {first} -> {last}; a page grows when its buffers grow > {BUFFERS_GROWTH:g}×, "
         f"its instructions > {INSTRUCTIONS_GROWTH:g}×; admin changelists are references)"

@@ -58,8 +58,8 @@ def test_a_download_is_judged_by_its_queries_and_the_memory_it_holds_not_by_its_
         "a query a row": (50_003, mb, 50 * mb, 50_000),
     }
     measured = [pages.Page(label, "customers:export", download=True) for label in small]
-    growing = report_downloads("small", "large", measured, {"small": small, "large": large}, 3.0)
-    assert growing == ["whole rows", "a query a row"]
+    judged, growing = report_downloads("small", "large", measured, {"small": small, "large": large}, 3.0)
+    assert judged == list(small) and growing == ["whole rows", "a query a row"]
 
 
 def test_a_small_seed_holds_what_people_see_and_every_page_of_the_guard_opens_on_it(db, client_as):
