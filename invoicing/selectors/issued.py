@@ -108,13 +108,32 @@ class IssuedRow:
 
 
 def of_invoices(field: str, ids: list[int]) -> Q:
-    """The rows whose `field` (an issued invoice's key) is among `ids`, as the index reads them best: the ids of
-    a page of the month's list in number order run almost without a gap (issued in one run), so as one range of
-    the index (its rows of another invoice are ignored by the caller, which reads them by invoice); PostgreSQL
-    descends the index once per value of a list. Ids far apart stay a list."""
-    if ids and max(ids) - min(ids) < 2 * len(ids):
-        return Q(**{f"{field}__gte": min(ids), f"{field}__lte": max(ids)})
-    return Q(**{f"{field}__in": ids})
+    """The rows whose `field` (an issued invoice's key) is among `ids`, as the index reads them best: PostgreSQL
+    descends the index once per value of a list, so the ids are cut into runs (`runs_of`) and each run of more
+    than one read as a range of the index (its rows of another invoice are ignored by the caller, which reads
+    them by invoice). A page of the month's list in number order is one run (issued in one run); searched, in
+    customer order, a run for each stretch of customers whose invoices were numbered together; ids far apart
+    stay a list."""
+    ranges = Q()
+    alone = []
+    for run in runs_of(ids):
+        if len(run) == 1:
+            alone.extend(run)
+        else:
+            ranges |= Q(**{f"{field}__gte": run[0], f"{field}__lte": run[-1]})
+    return ranges | Q(**{f"{field}__in": alone}) if alone or not ranges else ranges
+
+
+def runs_of(ids: list[int]) -> list[list[int]]:
+    """`ids`, sorted without repeats, cut into runs that each span less than twice as many ids as they hold (so
+    a range of a run reads at most about as many rows again of other keys)."""
+    runs: list[list[int]] = []
+    for key in sorted(set(ids)):
+        if runs and key - runs[-1][0] < 2 * (len(runs[-1]) + 1):
+            runs[-1].append(key)
+        else:
+            runs.append([key])
+    return runs
 
 
 def issued_rows(invoices: list[IssuedInvoice]) -> list[IssuedRow]:

@@ -204,6 +204,19 @@ def test_a_page_s_rows_read_as_a_range_of_invoices_keep_to_their_own_attempts(is
     assert both[alpha.pk].sent and not both[beta.pk].sent
 
 
+def test_a_page_s_invoices_are_read_as_a_range_for_each_run_of_ids_and_a_list_for_the_rest():
+    """A page searched by customer holds runs of ids (customers numbered together) and a few far apart: each is one
+    range of the index (one descent, not one per id) spanning at most about twice its ids, the rest a list."""
+    from invoicing.selectors.issued import of_invoices, runs_of
+
+    assert runs_of([405, 12, 10, 11, 400, 401, 403, 900, 10]) == [[10, 11, 12], [400, 401, 403, 405], [900]]
+    assert runs_of([1, 4, 9]) == [[1, 4], [9]]
+    wanted = of_invoices("invoice_id", [10, 11, 12, 400, 401, 403, 405, 900, 2_000])
+    assert wanted.connector == "OR" and len(wanted.children) == 3
+    assert ("invoice_id__in", [900, 2_000]) in wanted.children
+    assert of_invoices("invoice_id", []).children == [("invoice_id__in", [])]
+
+
 def test_what_is_left_to_send_follows_addresses_and_pdfs_and_is_counted_from_the_unsent_table_alone(
     issued, month
 ):
