@@ -91,8 +91,8 @@ bench: install
 	@$(PY) -m bench
 
 ## make bench-scale: the scale guard, every page the URL resolver has for each role, at 1,000 customers without
-## history and 50,000 with 12 months on PostgreSQL, a page that shows more there judged from 1,000 or 10,000 with
-## the 12 months (DATABASE_URL names the server; scratch databases are made and dropped);
+## history and 50,000 with 12 months on PostgreSQL, a page that shows more there judged from 1,000, 10,000 or
+## 25,000 with the 12 months (DATABASE_URL names the server; scratch databases are made and dropped);
 ## BENCH_SCALE_ARGS="--small 300 --large 3000 --no-instructions" for a shorter run.
 bench-scale: install
 	@$(PY) -m bench scale $(BENCH_SCALE_ARGS)

@@ -1,18 +1,19 @@
 """The scale guard: every page each role opens, at a small size without history and a large one with a year of
 it, on PostgreSQL (prints figures; not a test).
 
-``.venv/bin/python -m bench scale [--small 1000] [--medium 10000] [--large 50000] [--months 12] [--small-months 0]
-[--no-history-check] [--database NAME] [--no-instructions] [--only REGEX] [--show PAGE] [--keep]``
-(``make bench-scale``). DATABASE_URL must name a PostgreSQL server: the guard makes scratch databases there
-(NAME_small, NAME_small_history, NAME_medium_history and NAME_large, NAME ``bench_scale_<pid>`` by default) and
-fills each with bench.seed: the small one at ``--small`` customers without history unless ``--small-months``;
-the references a page that shows more at the large size is judged from (`report`; none with ``--small-months``
-or ``--no-history-check``): the small size with the large one's history, then ``--medium`` customers with it
-(where an Account manager's lists, a common word's matches and the worklists' sections fill their page: at the
-small size a manager has 83 customers); the large one at ``--large`` customers with ``--months`` months. A page
-that shows more is so judged by the growth of what it reads for the same rows, and a page that reads every row
-still grows past the goal from the medium size (5x the customers). The databases are dropped at the end
-(``--keep`` keeps them, and a later run with the same names measures them again without seeding).
+``.venv/bin/python -m bench scale [--small 1000] [--medium 10000,25000] [--large 50000] [--months 12]
+[--small-months 0] [--no-history-check] [--database NAME] [--no-instructions] [--only REGEX] [--show PAGE]
+[--keep]`` (``make bench-scale``). DATABASE_URL must name a PostgreSQL server: the guard makes scratch databases
+there (NAME_small, NAME_small_history, NAME_10000_history, NAME_25000_history and NAME_large, NAME
+``bench_scale_<pid>`` by default) and fills each with bench.seed: the small one at ``--small`` customers without
+history unless ``--small-months``; the references a page that shows more at the large size is judged from
+(`report`; none with ``--small-months`` or ``--no-history-check``): the small size with the large one's history,
+then each ``--medium`` size with it (where an Account manager's lists, a common word's matches and the
+worklists' sections fill their page: at the small size a manager has 83 customers); the large one at
+``--large`` customers with ``--months`` months. A page that shows more is so judged by the growth of what it
+reads for the same rows, against a bar lower the nearer its reference is to the large size (`buffers_bar`), so
+that a page that reads every row still grows past it. The databases are dropped at the end (``--keep`` keeps
+them, and a later run with the same names measures them again without seeding).
 
 Its pages come from the URL resolver (bench/pages.py): every GET page and htmx partial each role may open, its
 arguments filled from the seed, lists also searched and on page 2, found on the small database and opened as
@@ -32,8 +33,9 @@ For each page and size it prints:
   C compiler) is missing.
 
 Then the growth of each figure from the small size to the large one. The last line names the pages that grow;
-the exit status is 1 when any page's buffers grow more than BUFFERS_GROWTH or its instructions more than
-INSTRUCTIONS_GROWTH (the admin changelists are references, never judged), 2 when a page could not be opened.
+the exit status is 1 when any page's buffers grow more than BUFFERS_GROWTH (less from a reference,
+`buffers_bar`) or its instructions more than INSTRUCTIONS_GROWTH (the admin changelists are references, never
+judged), 2 when a page could not be opened.
 """
 
 from __future__ import annotations
@@ -339,9 +341,10 @@ def _growth(small: float | None, large: float | None) -> float | None:
     return large / small if small else (1.0 if not large else float("inf"))
 
 
-#: The medium size's customers by default (`--medium`): at the small size an Account manager has 83 customers, too
-#: few to fill most of their lists' and sections' pages; at this size, 833.
-MEDIUM = 10_000
+#: The medium sizes' customers by default (`--medium`), smallest first: at the small size an Account manager has 83
+#: customers, too few to fill most of their lists' and sections' pages; at 10,000, 833; at 25,000, 2,083, where
+#: the sections of the next 14 days (trials, option trials) fill theirs.
+MEDIUM = (10_000, 25_000)
 
 #: A page whose HTML is this much larger at the large size shows more there (`report`'s "shows more").
 FULLER_HTML = 1.3
@@ -354,6 +357,19 @@ def _fuller(small_bytes: int, large_bytes: int) -> bool:
 
 def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
+
+
+def _customers(size: str) -> int:
+    """A size's customers, as its label begins ("10,000 customers, 12 months")."""
+    return int(size.split()[0].replace(",", ""))
+
+
+def buffers_bar(base: str, last: str) -> float:
+    """How much a page's buffers may grow from the size it is judged from to the large one: BUFFERS_GROWTH, and
+    less from a reference nearer the large size, halfway between flat (1x) and reading every customer's rows
+    (the customers' ratio): 3x from 10,000 to 50,000, 1.5x from 25,000, so that reads growing with every
+    customer still grow past it from any reference (5x, 2x there)."""
+    return min(BUFFERS_GROWTH, (1 + _customers(last) / _customers(base)) / 2)
 
 
 def _judged_from(figures: dict, label: str, sizes: list[str]) -> str:
@@ -373,8 +389,8 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
     shows more is judged from, smallest first: the small size with the large one's history, then the medium
     size with it. A page that shows more at the large size than at the small one (its HTML over FULLER_HTML×
     larger: a list with a few rows at the small size filled to its page at the large one) is judged from the
-    first reference where it shows as much: whether it reads more for the same rows. One that shows more than
-    at every reference is judged from the small size."""
+    first reference where it shows as much: whether it reads more for the same rows, by the bar of that
+    reference (`buffers_bar`). One that shows more than at every reference is judged from the small size."""
     first, last = sizes[0], sizes[-1]
     references = sizes[1:-1]
     history = references[0] if references else None
@@ -401,7 +417,7 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
         i_growth = _growth(
             instructions.get(base, {}).get(page.label), instructions.get(last, {}).get(page.label)
         )
-        grows = (b_growth or 0) > BUFFERS_GROWTH or (i_growth or 0) > INSTRUCTIONS_GROWTH
+        grows = (b_growth or 0) > buffers_bar(base, last) or (i_growth or 0) > INSTRUCTIONS_GROWTH
         # A count that differs is shown, not judged: a page 2 past the end of a small list reads its last page.
         queries_vary = len({figures[size][page.label][0] for size in (base, last)}) > 1
         mark = (
@@ -429,9 +445,11 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
         f"its instructions > {INSTRUCTIONS_GROWTH:g}×; admin changelists are references)"
     )
     if history:
+        bars = ", ".join(f"{buffers_bar(ref, last):.1f}× from {ref}" for ref in references)
         print(
             f"({by_history} pages showing more at {last} than at {first} are judged from the first of "
-            f'{" / ".join(references)} where they show as much instead: "judged from")'
+            f'{" / ".join(references)} where they show as much instead: "judged from"; their buffers may grow '
+            f"{bars})"
         )
     if growing:
         print(f"{len(growing)} of {len(judged)} pages grow: {', '.join(growing)}")
@@ -455,11 +473,11 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--months", type=int, default=12, help="months of history of the large database")
     parser.add_argument(
         "--medium",
-        type=int,
+        type=_medium_sizes,
         default=None,
-        help="customers of the last reference (with --months of history) a page that shows more at the large "
-        "size is judged from, where an Account manager's lists and sections fill their page (default 10000 "
-        "when between --small and --large; 0: none)",
+        help="customers of the references (with --months of history), comma-separated, a page that shows more at "
+        "the large size is judged from, where an Account manager's lists and sections fill their page (default "
+        "10000,25000, those between --small and --large; 0: none)",
     )
     parser.add_argument(
         "--small-months",
@@ -497,14 +515,24 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
             "--small 100 or more, below --large (at most 200000); --months 0-36, --small-months 0-months"
         )
     if args.medium is None:
-        args.medium = MEDIUM if args.small < MEDIUM < args.large else 0
-    if args.medium and not args.small < args.medium < args.large:
+        args.medium = [size for size in MEDIUM if args.small < size < args.large]
+    if any(not args.small < size < args.large for size in args.medium):
         parser.error("--medium between --small and --large, or 0")
     try:
         re.compile(args.only)
     except re.error as exc:
         parser.error(f"--only: {exc}")
     return args
+
+
+def _medium_sizes(value: str) -> list[int]:
+    """`--medium`: customers, comma-separated, in increasing order ("0": none)."""
+    sizes = [int(part) for part in value.split(",") if part.strip()]
+    if sizes == [0]:
+        return []
+    if sorted(set(sizes)) != sizes:
+        raise argparse.ArgumentTypeError("sizes in increasing order")
+    return sizes
 
 
 def main(argv: list[str]) -> int:
@@ -535,13 +563,13 @@ def main(argv: list[str]) -> int:
                 args.months,
             ),
         )
-        if args.medium:
+        for n, medium in enumerate(args.medium, start=2):
             runs.insert(
-                2,
+                n,
                 (
-                    f"{args.medium:,} customers, {args.months} months",
-                    f"{prefix}_medium_history",
-                    args.medium,
+                    f"{medium:,} customers, {args.months} months",
+                    f"{prefix}_{medium}_history",
+                    medium,
                     args.months,
                 ),
             )

@@ -1,13 +1,15 @@
 """The scale guard's verdict (`bench.scale.report`): a page grows past the buffers' bound and fails the run, a
 reference never does, and a page whose HTML grew is said to show more at the large size: judged from the first
-reference (the small size with the large one's history, then the medium size with it) where it shows as much,
-from the small size otherwise. No database,
-no timing: the figures are given."""
+reference (the small size with the large one's history, then each medium size with it) where it shows as much,
+by a bar lower the nearer that reference is to the large size; from the small size otherwise. No database, no
+timing: the figures are given."""
 
 from __future__ import annotations
 
+import pytest
+
 from bench.pages import Page
-from bench.scale import report
+from bench.scale import _arguments, report
 
 SIZES = ["1,000 customers", "50,000 customers"]
 
@@ -102,6 +104,57 @@ def test_a_page_that_fills_only_with_more_customers_is_judged_from_the_medium_si
     assert "GROWS" in lines["scan"] and "(judged from 10,000 customers, 12 months)" in lines["scan"]
     assert "GROWS" in lines["sparse"] and "(judged from" not in lines["sparse"]
     assert "2 of 3 pages grow: scan, sparse" in out
+
+
+NEAR = [*MEDIUM[:3], "25,000 customers, 12 months", MEDIUM[3]]
+
+
+def test_a_page_that_fills_only_near_the_large_size_is_judged_from_there_by_a_lower_bar(capsys):
+    """An Account manager's section of the next 14 days fills its page only from 25,000 customers: judged from
+    there, a page whose reads stay flat passes; one that reads every row of the range (2x from 25,000 to
+    50,000, under the 3x bar of the small size) grows, as does one 1.6x there (the bar is 1.5x); from 10,000
+    the bar stays 3x."""
+    labels = ("bounded", "scan", "creeping", "medium")
+    figures = {
+        NEAR[0]: dict.fromkeys(labels, (5, 20, 1_000)),
+        NEAR[1]: dict.fromkeys(labels, (5, 21, 1_000)),
+        NEAR[2]: {**dict.fromkeys(labels[:3], (5, 60, 6_000)), "medium": (5, 100, 16_000)},
+        NEAR[3]: {
+            "bounded": (5, 150, 15_000),
+            "scan": (5, 600, 15_000),
+            "creeping": (5, 100, 15_000),
+            "medium": (5, 150, 16_000),
+        },
+        NEAR[4]: {
+            "bounded": (5, 170, 16_000),
+            "scan": (5, 1_200, 16_000),
+            "creeping": (5, 160, 16_000),
+            "medium": (5, 290, 16_000),
+        },
+    }
+    pages = [Page(label, "home") for label in labels]
+    assert report(NEAR, pages, figures, {}, None) == 1
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line for line in out.splitlines() if line.split() and line.split()[0] in labels}
+    for label in ("bounded", "scan", "creeping"):
+        assert "(judged from 25,000 customers, 12 months)" in lines[label]
+    assert "GROWS" not in lines["bounded"] and "GROWS" in lines["scan"] and "GROWS" in lines["creeping"]
+    assert "GROWS" not in lines["medium"] and "(judged from 10,000 customers, 12 months)" in lines["medium"]
+    assert "2 of 4 pages grow: scan, creeping" in out
+    assert "3.0× from 10,000 customers, 12 months, 1.5× from 25,000 customers, 12 months" in out
+
+
+def test_the_medium_sizes_are_named_in_increasing_order(capsys):
+    """`--medium`: the references' sizes, comma-separated (the defaults between --small and --large; 0: none);
+    sizes out of order or outside the small and large sizes are refused with a message."""
+    assert _arguments([]).medium == [10_000, 25_000]
+    assert _arguments(["--large", "20000"]).medium == [10_000]
+    assert _arguments(["--medium", "0"]).medium == []
+    assert _arguments(["--medium", "5000,20000"]).medium == [5_000, 20_000]
+    for wrong in ("25000,10000", "60000", "abc"):
+        with pytest.raises(SystemExit):
+            _arguments(["--medium", wrong])
+    assert "--medium" in capsys.readouterr().err
 
 
 def test_a_read_through_a_server_side_cursor_is_measured_as_the_read_it_declares():
