@@ -129,12 +129,14 @@ _DECLARED = re.compile(
 
 
 def read_of(sql: str) -> str | None:
-    """The read a logged statement makes, to EXPLAIN: a SELECT or WITH as it is, the SELECT a server-side cursor
-    is declared for (a page that walks a large read with `iterator()` reads it all the same), else None."""
+    """The read a logged statement makes, to EXPLAIN: a SELECT or WITH as it is (a compound one too, whose first
+    part Django writes in parentheses when the parts are ordered or cut: "(SELECT ...) UNION ALL (SELECT ...)"),
+    the SELECT a server-side cursor is declared for (a page that walks a large read with `iterator()` reads it
+    all the same), else None."""
     declared = _DECLARED.match(sql)
     if declared:
         sql = declared.group(1)
-    return sql if sql.lstrip().upper().startswith(("SELECT", "WITH")) else None
+    return sql if sql.lstrip(" \n(").upper().startswith(("SELECT", "WITH")) else None
 
 
 def buffers_of(sqls: list[str]) -> list[tuple[int, str]]:

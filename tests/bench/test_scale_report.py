@@ -159,12 +159,16 @@ def test_the_medium_sizes_are_named_in_increasing_order(capsys):
 
 def test_a_read_through_a_server_side_cursor_is_measured_as_the_read_it_declares():
     """A queryset walked with `iterator()` on PostgreSQL is logged as a cursor's declaration: the guard measures
-    the SELECT it declares (a page reading every invoice item of a month that way was not measured at all)."""
+    the SELECT it declares (a page reading every invoice item of a month that way was not measured at all); a
+    union whose parts are ordered begins with a parenthesis, and is measured too (the Sign-ins page's rows were
+    not)."""
     from bench.scale import read_of
 
     select = 'SELECT "billing_invoiceitem"."id" FROM "billing_invoiceitem" WHERE ("year" = 2026)'
     assert read_of(f'DECLARE "_django_curs_1403_sync_1" NO SCROLL CURSOR FOR {select}') == select
     assert read_of(f'DECLARE "_django_curs_9_sync_2" NO SCROLL CURSOR WITHOUT HOLD FOR {select}') == select
     assert read_of(select) == select and read_of("WITH x AS (SELECT 1) SELECT * FROM x").startswith("WITH")
+    union = f"({select} ORDER BY 1 LIMIT 50) UNION ALL ({select} ORDER BY 1 LIMIT 50) ORDER BY 1 LIMIT 50"
+    assert read_of(union) == union  # two tables' rows as one list (the Sign-ins page): read, so measured
     assert read_of('UPDATE "django_session" SET "expire_date" = now()') is None
     assert read_of("BEGIN") is None
