@@ -14,6 +14,7 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from accounts import checks, finders, operations, permissions, signin  # noqa: F401 (checks: registers them)
+        from accounts.retention import RETENTION
         from accounts.roles import sync_role_groups
         from portal.core.contrib import contribute
         from portal.core.navigation import NavItem
@@ -29,4 +30,5 @@ class AccountsConfig(AppConfig):
             operation_labels=[operations.OPERATION_LABELS],
             urls=[("", "accounts.urls")],
             finders=finders.FINDERS,
+            retention=RETENTION,
         )

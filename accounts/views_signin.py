@@ -252,12 +252,13 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 def signins(request: HttpRequest) -> HttpResponse:
     """Sign-ins, failures (and lockouts) for Admins, read-only, with the lockouts in force and their unlock."""
     state = ListState.from_request(request, SIGNIN_LIST)
-    # Two tables' rows in one list: counted apart (a window count cannot span a UNION).
+    # Two tables' rows in one list: counted apart, each table from its own index (a window count cannot span a
+    # UNION).
     page = lists.paginate(
         signin.signin_list(user=request.user, filters=state.filters),
         page=state.page,
         per_page=state.per_page,
-        separate_count=True,
+        count=lambda: signin.signin_count(user=request.user, filters=state.filters),
     )
     return lists.respond(
         request,

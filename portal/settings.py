@@ -338,6 +338,9 @@ RETENTION_OPTION_USAGE_MONTH_DAYS = env.int("RETENTION_OPTION_USAGE_MONTH_DAYS",
 RETENTION_KEPT_COPY_DAYS = env.int("RETENTION_KEPT_COPY_DAYS", default=90)
 # Customers' usage snapshots (thinned after 120 days to what a month's check needs).
 RETENTION_USAGE_SNAPSHOT_DAYS = env.int("RETENTION_USAGE_SNAPSHOT_DAYS", default=730)
+# Sign-ins and failed tries (the Sign-ins page, django-axes' logs); sessions, the days after they expired.
+RETENTION_SIGNIN_DAYS = env.int("RETENTION_SIGNIN_DAYS", default=365)
+RETENTION_SESSION_DAYS = env.int("RETENTION_SESSION_DAYS", default=1)
 # Who entered or left a followed group (the saved views room), told in the next morning's digest.
 RETENTION_GROUP_CHANGE_DAYS = env.int("RETENTION_GROUP_CHANGE_DAYS", default=90)
 # The ZIPs of issued documents exported for a tax officer or to leave the portal (invoicing's Records page).

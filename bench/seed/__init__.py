@@ -50,14 +50,18 @@ M months at the cadence the running portal writes them (`Cadence`), derived from
   at every pass), never removed;
 * audit entries and operations: written by people's changes, not by beat: AUDITS_A_YEAR and OPERATIONS_A_YEAR
   per customer (the issue's measurement at 50,000 customers: 2 M audit entries, 0.1-0.25 M operations a year),
-  plus the entries issuing, sending and recording a payment write; a bulk change a week (`batches_seed`).
+  plus the entries issuing, sending and recording a payment write; a bulk change a week (`batches_seed`);
+* sign-ins: each of the partner's people signs in each working day, again on about half the days after being
+  away past SESSION_IDLE_MINUTES, after a mistyped password one time in twenty (`bench.seed.signins`): the
+  same rows at every size.
 
 Rows go in in the order the running portal writes them, as that is where they lie on the table: a month's
 send attempts in invoice number order (its send run's), its payments by the day each was paid.
 
 By topic: `people`, `customers` (and their options), `billing` (details, prices, LINE WORKS' months),
-`invoices` (the partner's own), `usage`, `history` (sync runs, operations, audit entries), `batches`, `cadence`
-(the rows a day at a size), `tables` (writing many rows), `database` (the steps in order), `command`.
+`invoices` (the partner's own), `usage`, `history` (sync runs, operations, audit entries), `signins`,
+`batches`, `cadence` (the rows a day at a size), `tables` (writing many rows), `database` (the steps in order),
+`command`.
 """
 
 from bench.seed.cadence import OPENS_A_DAY, Cadence, cadence, months_before

@@ -16,6 +16,7 @@ from bench.seed.invoices import bank_statement, direct_debit, issued_months, rec
 from bench.seed.notices import events_seed, notices_seed
 from bench.seed.people import ids_of, people
 from bench.seed.saved import saved_views_seed
+from bench.seed.signins import signins_seed
 from bench.seed.usage import usage_seed
 
 #: The one random seed: the same arguments give the same database.
@@ -55,6 +56,7 @@ def _seed(*, customers: int, months: int, verbose: bool) -> dict[str, int]:
         ("direct debit", lambda: direct_debit(today)),
         ("usage", lambda: usage_seed(rng, today, months)),
         ("history", lambda: history_seed(rng, today, months)),
+        ("sign-ins", lambda: signins_seed(random.Random(RANDOM_SEED), today, months)),
         ("bulk batch", lambda: batch_seed()),
         ("saved views", lambda: saved_views_seed()),
         ("notices", lambda: notices_seed(today)),
@@ -82,6 +84,7 @@ def history(*, months: int, verbose: bool = False) -> dict[str, int]:
         ("people", people),
         ("usage", lambda: usage_seed(rng, today, months, until=today.replace(day=1) - dt.timedelta(days=1))),
         ("history", lambda: history_seed(rng, today, months)),
+        ("sign-ins", lambda: signins_seed(random.Random(RANDOM_SEED), today, months)),
     ]
     with override_settings(DEBUG=False):  # as `seed`
         _run(steps, verbose=verbose)

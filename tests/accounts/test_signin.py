@@ -133,6 +133,72 @@ def test_failures_and_sign_ins_are_recorded_and_an_admin_sees_them(client_as, se
     assert "&lt;unknown&gt;" not in page and '<td class="muted">—</td>' in page
 
 
+def test_the_sign_ins_are_counted_from_both_logs_with_the_page_s_filters_up_to_the_cap(settings):
+    """The Sign-ins page's count (its pager's) counts both logs apart, each with the page's filters, and stops
+    one past the lists' cap."""
+    from accounts.signin import SigninFilters, signin_count
+
+    admin_user = make_persona(Role.ADMIN)
+    user = make_persona(Role.SUPPORT)
+    _sign_in(Client(), user.username, "wrong")
+    _sign_in(Client(), user.username, ip="10.9.0.1")
+    _sign_in(Client(), user.username, ip="10.9.0.2")
+
+    def count(**filters) -> int:
+        return signin_count(user=admin_user, filters=SigninFilters(**filters))
+
+    assert count() == 3 and count(result="failed") == 1 and count(result="succeeded") == 2
+    assert count(ip="10.9.") == 2 and count(username="nobody") == 0
+    settings.LIST_COUNT_CAP = 1
+    assert count() == 2 and count(result="failed") == 1  # one past the cap: "more than 1"
+
+
+def test_a_year_on_the_housekeeping_removes_old_sign_ins_and_expired_sessions_and_keeps_the_rest(
+    client_as, settings
+):
+    """Sign-ins and failed tries leave RETENTION_SIGNIN_DAYS after their time, sessions the day after they
+    expired: the Sign-ins page then lists the last year's alone, and a session not expired yet stays. The Data
+    kept page states the rules."""
+    from django.contrib.sessions.models import Session
+
+    from portal.core.retention import housekeep
+
+    user = make_persona(Role.SUPPORT)
+    with time_machine.travel(dt.datetime(2025, 11, 1, 9, tzinfo=dt.UTC), tick=False):
+        _sign_in(Client(), user.username, "wrong")
+        _sign_in(Client(), user.username)
+    with time_machine.travel(dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC), tick=False):
+        _sign_in(Client(), user.username, "wrong", ip="10.0.0.2")
+        kept = Client()
+        _sign_in(kept, user.username, ip="10.0.0.2")
+    # A session that expired a week ago, and the one just opened (made to expire next week).
+    Session.objects.create(
+        session_key="x" * 32, session_data="", expire_date=dt.datetime(2026, 11, 19, tzinfo=dt.UTC)
+    )
+    Session.objects.filter(session_key=kept.session.session_key).update(
+        expire_date=dt.datetime(2026, 12, 3, tzinfo=dt.UTC)
+    )
+    with time_machine.travel(dt.datetime(2026, 11, 26, 18, tzinfo=dt.UTC), tick=False):
+        removed = housekeep(batch_size=4)
+        admin = client_as(Role.ADMIN)
+        page = admin.get(reverse("accounts:signins")).content.decode()
+        kept_page = admin.get(reverse("core:retention")).content.decode()
+    assert removed["axes.AccessLog"] == 1 and removed["axes.AccessFailureLog"] == 1
+    assert list(AccessLog.objects.values_list("ip_address", flat=True)) == ["10.0.0.2"]
+    assert list(AccessFailureLog.objects.values_list("ip_address", flat=True)) == ["10.0.0.2"]
+    assert "2025-11-01" not in page and "2026-11-20" in page
+    assert not Session.objects.filter(session_key="x" * 32).exists()
+    assert Session.objects.filter(session_key=kept.session.session_key).exists()
+    for said in (
+        "Sign-ins",
+        "Failed sign-ins",
+        "RETENTION_SIGNIN_DAYS",
+        "365 days",
+        "RETENTION_SESSION_DAYS",
+    ):
+        assert said in kept_page
+
+
 def test_admin_unlocks_a_user_name_and_the_user_signs_in(client_as, settings):
     user = make_persona(Role.SUPPORT)
     for _ in range(settings.AXES_FAILURE_LIMIT):
