@@ -21,24 +21,10 @@ MISTYPED = 0.05
 OFFICE = [f"203.0.113.{n}" for n in range(10, 40)]
 BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36"
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-LOG_COLUMNS = [
-    "user_agent",
-    "ip_address",
-    "username",
-    "http_accept",
-    "path_info",
-    "attempt_time",
-    "logout_time",
-]
-FAILURE_COLUMNS = [
-    "user_agent",
-    "ip_address",
-    "username",
-    "http_accept",
-    "path_info",
-    "attempt_time",
-    "locked_out",
-]
+#: The columns both of django-axes' logs have; then each one's own.
+ATTEMPT_COLUMNS = ["user_agent", "ip_address", "username", "http_accept", "path_info", "attempt_time"]
+LOG_COLUMNS = [*ATTEMPT_COLUMNS, "logout_time"]
+FAILURE_COLUMNS = [*ATTEMPT_COLUMNS, "locked_out"]
 
 
 def signins_seed(rng: random.Random, today: dt.date, months: int) -> None:

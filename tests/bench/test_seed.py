@@ -105,6 +105,13 @@ def _holds_what_people_see(client_as):
     from billing.usage import usage_marks_all
 
     assert usage_marks_all() == 0
+    # People's sign-ins over the months, a few after a mistyped password: the Sign-ins page's year.
+    from axes.models import AccessFailureLog, AccessLog
+
+    first = AccessLog.objects.order_by("attempt_time").first()
+    assert first is not None and first.attempt_time.date() < today - dt.timedelta(days=75)
+    assert AccessLog.objects.filter(username=PEOPLE["finance"][0]).count() > 75
+    assert 0 < AccessFailureLog.objects.count() < AccessLog.objects.count() / 10
     assert Batch.objects.filter(state="checked").count() == 1  # the dry run the batch pages open
     assert Batch.objects.filter(state="finished").count() >= 12  # a bulk change a week
     from django.test import Client
