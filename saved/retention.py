@@ -13,6 +13,7 @@ RETENTION = [
         model="saved.GroupChange",
         date_field="at",
         keep=KeepDays("RETENTION_GROUP_CHANGE_DAYS", 90),
+        table=_("Followed groups' changes"),
         kept=_("Customers that entered or left a followed group"),
         reason=_(
             "The morning digest tells each day's the next morning; three months answer who joined a group "

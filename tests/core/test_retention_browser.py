@@ -6,6 +6,7 @@ rows added per month and whether it reaches the watched size."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -23,6 +24,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def _language(page, language: str) -> None:
     origin = page.evaluate("location.origin") + "/"
     page.context.add_cookies([{"name": "django_language", "value": language, "url": origin}])
+
+
+#: The sign-ins' rule as each language names what it keeps.
+SIGNINS = {"en": "Sign-ins: who signed in", "ja": "ログイン履歴：だれが"}
 
 
 def test_an_admin_reads_the_rules_from_the_sync_page(page, documents):  # noqa: F811
@@ -55,6 +60,12 @@ def test_an_admin_reads_the_rules_from_the_sync_page(page, documents):  # noqa: 
         row = page.locator('[data-testid="retention-rules"] tbody tr', has_text=invoices)
         assert "2025-12-15" in row.inner_text() and "2033-03-01" in row.inner_text()
         assert last_run in page.inner_text('[data-testid="last-housekeeping"]')
+        if language == "ja":  # every table named in Japanese (a rule without `table` shows its model's name)
+            names = page.locator('[data-testid="retention-rules"] tbody tr td:first-child').all_inner_texts()
+            assert names and all(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", name) for name in names), names
+        # The accounts app's rules beside core's: the sign-ins a year, by their setting.
+        signins = page.locator('[data-testid="retention-rules"] tbody tr', has_text=SIGNINS[language])
+        assert "RETENTION_SIGNIN_DAYS" in signins.first.inner_text()
         # The customer invoices' table: one row, measured, its months counted (none in the last three), and at
         # that growth it never reaches the watched size.
         sizes = page.locator(
