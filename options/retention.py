@@ -5,12 +5,11 @@ are summed straight into their month (`OptionUsageMonth`) as they leave."""
 
 from __future__ import annotations
 
-from itertools import islice
-
 from django.db.models import Count, Max, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
+from portal.core.batches import batched
 from portal.core.retention import KeepDays, Retention
 from portal.core.rollup import fold
 
@@ -36,8 +35,7 @@ def usage_by_month(days: QuerySet) -> None:
     )
     # Folded a few thousand groups at a time: a month's partition dropped whole on PostgreSQL is one call with
     # a group per customer and option (some 125,000 at 50,000 customers).
-    groups = iter(rows.iterator(chunk_size=FOLDED))
-    while chunk := list(islice(groups, FOLDED)):
+    for chunk in batched(rows.iterator(chunk_size=FOLDED), FOLDED):
         fold(
             OptionUsageMonth,
             ({"domain_id": row["customer_id"], **row} for row in chunk),

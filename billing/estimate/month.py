@@ -16,7 +16,6 @@ that will come and go, changes not in the cache; an item the price book has no p
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from billing.models import EstimateCopy, EstimateMonth, PriceEntry
 from billing.usage import usage_turns
 from customers.selectors import BilledCustomer, customers_billed
 from options.selectors import OptionsSold, options_sold, options_used
+from portal.core.batches import batched
 from portal.core.collector import collector_paused
 from subscriptions.selectors import SubscriptionsSold, subscriptions_sold
 
@@ -342,7 +342,7 @@ def kept_estimate_batches(*, year: int, month: int, size: int) -> Iterator[Estim
         .values_list("domain_id", flat=True)
         .iterator(chunk_size=size)
     )
-    while batch := list(itertools.islice(keys, size)):
+    for batch in batched(keys, size):
         yield kept_estimate(year=year, month=month, domain_ids=batch)
 
 

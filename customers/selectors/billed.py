@@ -4,13 +4,13 @@ estimate's customers and their members (`customers_billed`), those still in the 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 from customers.models import (
     Customer,
 )
+from portal.core.batches import batched
 
 
 class Departure(NamedTuple):
@@ -76,5 +76,5 @@ def customers_billed_batches(*, size: int) -> Iterator[list[BilledCustomer]]:
         .values_list(*BILLED_FIELDS)
         .iterator(chunk_size=size)
     )
-    while batch := [BilledCustomer(*row) for row in itertools.islice(rows, size)]:
-        yield batch
+    for batch in batched(rows, size):
+        yield [BilledCustomer(*row) for row in batch]
