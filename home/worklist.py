@@ -33,6 +33,7 @@ from django.utils.functional import Promise
 
 from portal.core.access import Perm, Role, can, role_of
 from portal.core.contrib import contributions
+from portal.core.downloads import one_state
 from portal.core.lists import Sorts, by_customer_filters, capped_count, customer_filters
 
 #: How many items a section shows on the home page (the count says how many there are).
@@ -416,8 +417,6 @@ def section_items(
     blanked as on the home page: its download. Read a batch at a time (`_full_list_read`, as a page of the full
     list is), all in one state of the database (`portal.core.downloads.one_state`, on PostgreSQL): a section of
     a year's activity is tens of thousands of items, which its download held at once."""
-    from portal.core.downloads import one_state
-
     with one_state():
         offset = 0
         while True:

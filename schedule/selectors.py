@@ -352,8 +352,8 @@ def scheduled_table(*, user, filters: ScheduleFilters, origin: str) -> Table:
     """Exactly the items the page shows with these filters (agenda range or calendar month), as a table to
     download (the workbook or a CSV, portal/core/downloads.py).
 
-    `origin` ("https://portal.example") makes the links absolute. Access is checked and the items read and
-    translated now, in the requester's language.
+    `origin` ("https://portal.example") makes the links absolute. Access is checked now; the items are read a
+    window at a time as the file is written, in the requester's language (`download_items`).
     """
     items = download_items(user=user, filters=filters)
     return Table(
