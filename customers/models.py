@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.core import vocabulary
+from portal.core.models import CarriesCustomer
 
 #: Dropped from names and search terms alike: long vowel marks and the dashes people type for them (after NFKC:
 #: ー, and the half-width ｰ becomes ー), and control characters (never part of a name; PostgreSQL refuses a NUL
@@ -378,25 +379,11 @@ class Customer(models.Model):
         return vocabulary.label(vocabulary.Plan, self.plan)
 
 
-class CarriesCustomer(models.Model):
-    """Rows of another app keyed by a customer's domainId (its foreign key `customer`, column `domain_id`) that
-    carry whether that customer left the API and who its Account manager is, kept by the database's triggers
-    (customers/carried.py, installed by the app's migration), never written by the portal: the rows' own
-    partial indexes then hold the live customers' rows, and a twin led by the manager an Account manager's
-    (`customers.selectors.still_in_api`, `owned_by`)."""
-
-    #: The customer is no longer in the API (its `removed_at` is set).
-    customer_removed = models.BooleanField(editable=False, default=False)
-    #: The customer's Account manager (`Customer.managed_by`), or None.
-    customer_manager = models.BigIntegerField(editable=False, null=True)
-
-    class Meta:
-        abstract = True
-
-
-def carries_customer(model) -> bool:
-    """Whether rows of `model` carry their customer's removal and Account manager (`CarriesCustomer`)."""
-    return isinstance(model, type) and issubclass(model, CarriesCustomer)
+def carries_customer(model, key: str = "customer_id") -> bool:
+    """Whether rows of `model` carry their customer's removal and Account manager (`CarriesCustomer`), keyed by
+    the customer's domainId at `key` (a list narrows rows by the key it names: the carried columns stand for
+    that key's customer alone)."""
+    return isinstance(model, type) and issubclass(model, CarriesCustomer) and key == model.CARRIED_KEY
 
 
 def live_and_by_manager(

@@ -36,7 +36,9 @@ def open_operations(ctx: WorkContext) -> WorkList:
     customer (`Operation.Meta.indexes`): the page is the two ranges' first rows merged (`UNION ALL`, each cut
     to the page's end), the count the two ranges counted (up to the lists' cap on the full list), each read
     from the index alone. One query of both (`status = unknown OR ...`) read them as a bitmap of the index,
-    then every such operation's row, to keep an Account manager's few (`python -m bench scale`)."""
+    then every such operation's row, to keep an Account manager's few (`python -m bench scale`). An Account
+    manager's are the same two ranges of its twin led by the manager, which each operation carries
+    (`CarriesCustomer`), not the partner's whole ranges against the manager's customers."""
     since = ctx.now - dt.timedelta(days=FAILED_DAYS)
     ranges = [
         ctx.narrow(Operation.objects.filter(status=Operation.Status.UNKNOWN), key="domain_id"),

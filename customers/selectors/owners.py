@@ -76,7 +76,7 @@ def owned_by(qs: QuerySet, *, owner: str, user, key: str = "customer_id", apart:
         if qs.model is Customer and key in ("domain_id", "pk"):
             # The flag the database keeps (customers 0015): a range of the unowned customers' index.
             return qs.filter(has_owner=False)
-        if key == "customer_id" and carries_customer(qs.model):
+        if carries_customer(qs.model, key):
             return qs.filter(customer_manager__isnull=True)  # carried on the rows (customers/carried.py)
         assigned = CustomerOwner.objects.filter(account_manager__isnull=False).values("customer_id")
         return qs.exclude(**{f"{key}__in": assigned})
@@ -88,7 +88,7 @@ def owned_by(qs: QuerySet, *, owner: str, user, key: str = "customer_id", apart:
         # for a worklist's section of customers, of its manager-first twin (`Customer.Meta.indexes`: the
         # section's order after the manager), so that the section reads a page of theirs, not all of them.
         return qs.filter(managed_by=manager_id)
-    if key == "customer_id" and carries_customer(qs.model):
+    if carries_customer(qs.model, key):
         # The manager carried on the rows (customers/carried.py): a range of their manager-first indexes.
         return qs.filter(customer_manager=manager_id)
     mine = CustomerOwner.objects.filter(account_manager_id=manager_id).values("customer_id")

@@ -36,7 +36,7 @@ def still_in_api(qs: QuerySet, *, key: str = "customer_id") -> QuerySet:
     """Rows (options, subscriptions...) of customers still in the API: those not among the few removed ones,
     which a partial index lists. Joined to every customer instead, the database reads the customers table to
     filter, and can no longer walk the rows' own index in the list's order (`python -m bench.options list`)."""
-    if key == "customer_id" and carries_customer(qs.model):
+    if carries_customer(qs.model, key):
         # The removal the rows carry (customers/carried.py): their partial indexes hold the live customers' alone.
         return qs.filter(customer_removed=False)
     return qs.exclude(**{f"{key}__in": _removed()})

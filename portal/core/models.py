@@ -14,6 +14,26 @@ from django.utils.translation import gettext_lazy as _
 from portal.core.runs import Run
 
 
+class CarriesCustomer(models.Model):
+    """Rows keyed by a customer's domainId (at `CARRIED_KEY`, its column `domain_id`) that carry whether that
+    customer left the API and who its Account manager is, kept by the database's triggers that the app keeping
+    the customers installs on the rows' table (customers/carried.py), never written by the portal: the rows' own
+    partial indexes then hold the live customers' rows, and a twin led by the manager an Account manager's (the
+    customers app's `still_in_api` and `owned_by` read them). Declared here so that core's own rows (`Operation`)
+    carry them as the domain apps' rows do, without core naming an app."""
+
+    #: The field whose column holds the customer's domainId: a foreign key `customer` on the apps' rows.
+    CARRIED_KEY = "customer_id"
+
+    #: The customer is no longer in the API (its `removed_at` is set).
+    customer_removed = models.BooleanField(editable=False, default=False)
+    #: The customer's Account manager (`Customer.managed_by`), or None.
+    customer_manager = models.BigIntegerField(editable=False, null=True)
+
+    class Meta:
+        abstract = True
+
+
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def update(self, **kwargs):
         raise PermissionDenied("Audit entries are append-only.")
@@ -119,7 +139,7 @@ class AuditEntry(models.Model):
         return str(self.Outcome(self.shown_outcome).label)
 
 
-class Operation(Run):
+class Operation(CarriesCustomer, Run):
     """A tracked write or slow job, polled by the page that started it: a `Run` of one item (`done` 1 once
     applied, `failed` 1 once it failed), whose `worker` is the process sending it while RUNNING.
 
@@ -143,6 +163,9 @@ class Operation(Run):
         HELD = "held", _("Waiting for approval")
 
     FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.SUPERSEDED, Status.STOPPED)
+
+    #: Its customer's removal and Account manager are carried on it (`CarriesCustomer`), by its `domain_id`.
+    CARRIED_KEY = "domain_id"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     #: The form's key (or a batch row's), prefixed by the engine with the operation and the customer: a batch
@@ -195,6 +218,15 @@ class Operation(Run):
                 include=["domain_id", "kind", "id"],
                 condition=models.Q(status__in=["unknown", "failed"]),
                 name="core_operation_unknown_failed",
+            ),
+            # Its twin led by the customer's Account manager, carried on the row (`CarriesCustomer`): an Account
+            # manager's unknown and failed changes are two ranges of theirs, where the customers they own were
+            # hashed against every unknown or failed change of the partner's.
+            models.Index(
+                fields=["customer_manager", "status", "requested_at"],
+                include=["domain_id", "kind", "id"],
+                condition=models.Q(status__in=["unknown", "failed"], customer_manager__isnull=False),
+                name="core_operation_manager_unknown",
             ),
             # The changes waiting for a second person's approval (`approvals.held_waiting`: the worklist's "Changes
             # waiting for approval", home, the digest): the few HELD ones, newest first, a range of this index

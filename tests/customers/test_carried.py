@@ -16,6 +16,7 @@ from customers.models import Customer, carries_customer
 from customers.selectors import Owner, owned_by, still_in_api
 from options.models import Option, OptionOrder
 from portal.core.access import Role
+from portal.core.models import Operation
 from subscriptions.models import PreOrder, Reservation, Subscription
 from tests.customers.factories import make_customer
 from tests.fixtures.personas import make_persona
@@ -115,3 +116,38 @@ def test_the_reads_keep_to_live_customers_and_an_account_manager_s_own_by_the_ro
     theirs = owned_by(still_in_api(Subscription.objects.all()), owner=Owner.MINE, user=people["ben"])
     assert {row.customer_id for row in theirs} == {alpha.pk}
     assert not owned_by(Subscription.objects.all(), owner=Owner.MINE, user=people["aiko"]).exists()
+
+
+def test_core_s_operations_carry_their_customer_by_domain_id_and_an_account_manager_s_are_read_by_it(people):
+    """Operations are core's rows, keyed by a plain `domain_id` (core names no app): the customers app's triggers
+    keep the same two columns on them, so "Changes unknown or failed" reads an Account manager's by their index."""
+    assert carries_customer(Operation, "domain_id") and not carries_customer(Operation)
+    alpha, beta = make_customer(company_name="Alpha"), make_customer(company_name="Beta")
+    made = {
+        customer.pk: Operation.objects.create(
+            idempotency_key=f"carried-{customer.pk}",
+            kind="customer.update",
+            domain_id=customer.pk,
+            status=Operation.Status.UNKNOWN,
+        )
+        for customer in (alpha, beta)
+    }
+    orphan = Operation.objects.create(
+        idempotency_key="carried-none", kind="sync", status=Operation.Status.FAILED
+    )
+    _set(people, alpha, people["aiko"])
+
+    def carried(operation):
+        return Operation.objects.values_list("customer_removed", "customer_manager").get(pk=operation.pk)
+
+    assert carried(made[alpha.pk]) == (False, people["aiko"].pk) and carried(made[beta.pk]) == (False, None)
+    assert carried(orphan) == (False, None)
+    mine = owned_by(
+        Operation.objects.all(), owner=Owner.MINE, user=people["aiko"], key="domain_id", apart=True
+    )
+    assert set(mine) == {made[alpha.pk]}
+    assert "customers_customerowner" not in str(mine.query) and "customer_manager" in str(mine.query)
+    nobody = owned_by(Operation.objects.all(), owner=Owner.UNASSIGNED, user=people["aiko"], key="domain_id")
+    assert set(nobody) == {made[beta.pk], orphan}
+    services.customer_owners_hand_over(actor=people["admin"], user=people["aiko"], to=people["ben"].pk)
+    assert carried(made[alpha.pk]) == (False, people["ben"].pk)
