@@ -2,10 +2,10 @@
 (`CarriesCustomer`), kept there by the database's triggers, never by the portal.
 
 Why: a list, a worklist section or the Scheduled changes page reads a customer's rows (subscriptions, options,
-their scheduled changes, core's operations) of the customers still in the API, and for an Account manager of theirs alone. Asked of
-the customers table, both are sets that grow with the partner: the removed customers' keys hashed (thousands
-after a year) and the Account manager's customers' keys hashed (a twelfth of every customer), for every read,
-before the first row. Carried on the rows, both are columns of the row's own partial indexes (`WHERE NOT
+their scheduled changes, core's operations) of the customers still in the API, and for an Account manager of
+theirs alone. Asked of the customers table, both are sets that grow with the partner: the removed customers'
+keys hashed (thousands after a year) and the Account manager's customers' keys hashed (a twelfth of every
+customer), for every read, before the first row. Carried on the rows, both are columns of the row's own partial indexes (`WHERE NOT
 customer_removed`, and a twin led by `customer_manager`), so a page and its capped count read a range of an
 index however many customers there are (`python -m bench scale`, the worklists' full lists and the calendar).
 
