@@ -5,12 +5,14 @@ Why: a list, a worklist section or the Scheduled changes page reads a customer's
 their scheduled changes, core's operations) of the customers still in the API, and for an Account manager of
 theirs alone. Asked of the customers table, both are sets that grow with the partner: the removed customers'
 keys hashed (thousands after a year) and the Account manager's customers' keys hashed (a twelfth of every
-customer), for every read, before the first row. Carried on the rows, both are columns of the row's own partial indexes (`WHERE NOT
-customer_removed`, and a twin led by `customer_manager`), so a page and its capped count read a range of an
-index however many customers there are (`python -m bench scale`, the worklists' full lists and the calendar).
+customer), for every read, before the first row. Carried on the rows, both are columns of the row's own
+partial indexes (`WHERE NOT customer_removed`, and a twin led by `customer_manager`), so a page and its capped
+count read a range of an index however many customers there are (`python -m bench scale`, the worklists' full
+lists and the calendar).
 
-How: a table that carries them gets, by its app's migration (`migration_operations`: the columns, then `install`;
-core's operations: core declares the columns, and customers 0019 calls `install`, so core names no app):
+How: a table that carries them gets, by its app's migration (`migration_operations`: the columns, then
+`install`; core's operations: core declares the columns, and customers 0019 calls `install`, so core names no
+app):
 
 * on its own rows, when a row is added or its customer, removal or manager columns are written: both read from
   its customer (a whole-row save of a copy read earlier writes what the customers table says, not the copy's);
