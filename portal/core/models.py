@@ -109,14 +109,21 @@ class AuditEntry(models.Model):
         # Owner filter's customers (the domainId in the index: no entry visited to leave it out) or of one kind
         # of change, so a page's keys and its capped count stop after a page's entries however long the history
         # (these two serve every read by time or kind alone too); one customer's by the first. The kind beside
-        # the time's (PostgreSQL, INCLUDE): the day's changes of some kinds for an Account manager's customers
-        # (home's "changes today") read from it alone, not each entry of the day visited for its kind.
+        # the time's (PostgreSQL, INCLUDE): the day's changes of some kinds counted from it alone, not each entry
+        # of the day visited for its kind.
         indexes = [
             models.Index(fields=["domain_id", "-created_at"]),
             models.Index(
                 fields=["created_at", "id", "domain_id"], include=["operation_id"], name="core_audit_time_key"
             ),
-            models.Index(fields=["operation_id", "created_at", "id"], name="core_audit_kind_time_key"),
+            # The customer beside each kind's entries (PostgreSQL, INCLUDE): the day's entries of the sent kinds
+            # for an Account manager (home's "changes today") read from this index alone, a range of each kind,
+            # not the day's every entry (a day of recorded payments among them) along the time's.
+            models.Index(
+                fields=["operation_id", "created_at", "id"],
+                include=["domain_id"],
+                name="core_audit_kind_time_key",
+            ),
         ]
 
     def __str__(self) -> str:
