@@ -151,3 +151,26 @@ def test_core_s_operations_carry_their_customer_by_domain_id_and_an_account_mana
     assert set(nobody) == {made[beta.pk], orphan}
     services.customer_owners_hand_over(actor=people["admin"], user=people["aiko"], to=people["ben"].pk)
     assert carried(made[alpha.pk]) == (False, people["ben"].pk)
+
+
+def test_every_carrying_table_has_its_triggers_after_every_migration():
+    """A later migration that makes SQLite rebuild a carrying table (a new column with a default, most column
+    changes) drops its triggers silently, and its rows would stop following their customer (docs/house-rules.md).
+    Core's operations carry them too, though core's own migrations never install them."""
+    from django.apps import apps
+    from django.db import connection
+
+    from portal.core.models import CarriesCustomer
+
+    carrying = [m for m in apps.get_models() if issubclass(m, CarriesCustomer)]
+    assert Operation in carrying and Subscription in carrying
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        triggers = {row[0] for row in cursor.fetchall()}
+    for model in carrying:
+        table = model._meta.db_table
+        expected = {f"{table}_carried_kept", f"{table}_customer_added", f"{table}_customer_changed"}
+        assert expected <= triggers, (table, expected - triggers)
