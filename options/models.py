@@ -11,8 +11,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from customers.models import CarriesCustomer, live_and_by_manager
+from customers.models import live_and_by_manager
 from options import rules
+from portal.core.models import CarriesCustomer
 from portal.core.vocabulary import OptionOrderType, OptionRenewalType, Plan, label
 
 

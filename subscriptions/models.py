@@ -17,7 +17,8 @@ from django.db.models import Q
 from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import CarriesCustomer, live_and_by_manager
+from customers.models import live_and_by_manager
+from portal.core.models import CarriesCustomer
 from portal.core.vocabulary import (
     LICENSE_PLANS,
     PAID_PLANS,
