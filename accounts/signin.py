@@ -296,7 +296,7 @@ def signin_count(*, user, filters: SigninFilters) -> int:
         total += capped_count(qs)
         if total > count_cap():
             break
-    return total
+    return min(total, count_cap() + 1)
 
 
 def _signin_parts(filters: SigninFilters) -> list[QuerySet]:

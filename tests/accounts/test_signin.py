@@ -141,16 +141,19 @@ def test_the_sign_ins_are_counted_from_both_logs_with_the_page_s_filters_up_to_t
     admin_user = make_persona(Role.ADMIN)
     user = make_persona(Role.SUPPORT)
     _sign_in(Client(), user.username, "wrong")
+    _sign_in(Client(), user.username, "wrong")
     _sign_in(Client(), user.username, ip="10.9.0.1")
     _sign_in(Client(), user.username, ip="10.9.0.2")
 
     def count(**filters) -> int:
         return signin_count(user=admin_user, filters=SigninFilters(**filters))
 
-    assert count() == 3 and count(result="failed") == 1 and count(result="succeeded") == 2
+    assert count() == 4 and count(result="failed") == 2 and count(result="succeeded") == 2
     assert count(ip="10.9.") == 2 and count(username="nobody") == 0
     settings.LIST_COUNT_CAP = 1
-    assert count() == 2 and count(result="failed") == 1  # one past the cap: "more than 1"
+    assert count() == 2 and count(result="failed") == 2  # one past the cap: "more than 1"
+    settings.LIST_COUNT_CAP = 2  # neither log alone past it, both together: still one past, not their sum
+    assert count() == 3
 
 
 def test_a_year_on_the_housekeeping_removes_old_sign_ins_and_expired_sessions_and_keeps_the_rest(
