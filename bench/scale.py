@@ -13,7 +13,8 @@ worklists' sections fill their page: at the small size a manager has 83 customer
 ``--large`` customers with ``--months`` months. A page that shows more is so judged by the growth of what it
 reads for the same rows, against a bar lower the nearer its reference is to the large size (`buffers_bar`), so
 that a page that reads every row still grows past it. The databases are dropped at the end (``--keep`` keeps
-them, and a later run with the same names measures them again without seeding).
+them, and a later run with the same names measures them again without seeding). Every database is seeded and
+measured with the clock at the same hour of the business day (bench/pinned.py).
 
 Its pages come from the URL resolver (bench/pages.py): every GET page and htmx partial each role may open, its
 arguments filled from the seed, lists also searched and on page 2, found on the small database and opened as
@@ -41,6 +42,7 @@ judged), 2 when a page could not be opened.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import re
@@ -671,13 +673,45 @@ def size_run(
     size) or read them, measure; the figures go to a file beside the page list."""
     _setup(url)
 
-    from bench import pages as page_finder
-    from bench.seed import seed
+    from bench import pinned
     from customers.models import Customer
 
     migrated = _migrate()
-    if Customer.objects.exists():  # a database kept by --keep
-        print(f"{Customer.objects.count():,} customers seeded by an earlier run (--keep)", flush=True)
+    kept = Customer.objects.exists()  # a database kept by --keep
+    at = pinned.recorded() if kept else pinned.instant_to_seed()
+    if kept and at is None:
+        print(
+            "seeded before the guard recorded when: measured at the clock's time, so its figures of 'today' "
+            "depend on the hour (drop the database to seed it again)",
+            flush=True,
+        )
+    with pinned.pinned(at):
+        return _size_run(kept, migrated, customers, months, discover, downloads, only, show, at)
+
+
+def _size_run(
+    kept: bool,
+    migrated: bool,
+    customers: int,
+    months: int,
+    discover: bool,
+    downloads: bool,
+    only: str,
+    show: set[str],
+    at: dt.datetime | None,
+) -> int:
+    """`size_run` with the clock at the instant the database is seeded at (`bench.pinned`)."""
+    from bench import pages as page_finder
+    from bench import pinned
+    from bench.seed import seed
+    from customers.models import Customer
+
+    if kept:
+        print(
+            f"{Customer.objects.count():,} customers seeded by an earlier run (--keep)"
+            + (f", measured at {at.isoformat(timespec='minutes')}" if at else ""),
+            flush=True,
+        )
         if migrated:
             settle()  # a migration that rewrote rows leaves them as a load does (the bench runs no autovacuum)
         from portal.core.kept import keep_all
@@ -685,11 +719,14 @@ def size_run(
         keep_all()  # the worker's minute, as on a running portal (a release may keep a copy the seed did not)
         earlier_runs_cleared()
     else:
+        assert at is not None  # a new database is seeded at the guard's hour (`size_run`)
         t0 = time.perf_counter()
         seed(customers=customers, months=months)
         settle()
+        pinned.record(at)
         print(
-            f"seeded {customers:,} customers and {months} months in {time.perf_counter() - t0:.0f} s",
+            f"seeded {customers:,} customers and {months} months in {time.perf_counter() - t0:.0f} s, "
+            f"at {at.isoformat(timespec='minutes')}",
             flush=True,
         )
     if discover:
@@ -723,9 +760,13 @@ def size_run(
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--counted"]:
         _setup(os.environ["BENCH_DATABASE_URL"])
+        from bench import pinned
+
         # As the server runs (portal/wsgi.py freezes what it loaded): a full collection of the whole heap is not
         # counted against whichever page crosses its threshold (the figures are in the commit that made it so).
-        run_counted(frozen=True)
+        # The clock where the buffers were measured (`bench.pinned`).
+        with pinned.pinned(pinned.recorded()):
+            run_counted(frozen=True)
     elif sys.argv[1:2] == ["--size"]:
         url, customers, months, discover, downloads, only, *shown = sys.argv[2:]
         sys.exit(

@@ -1,0 +1,58 @@
+"""The scale guard seeds and measures every database at the same hour of the business day (bench.pinned), so a page
+that reads "today" (home's changes today, the sections of the next days) reads the same day's worth in every run
+and at every size, whenever the guard is started."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.utils import timezone
+
+from bench import pinned
+from portal.core import clock
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def test_the_guard_seeds_at_the_last_such_hour_of_the_business_day_never_in_the_future():
+    hour = pinned.HOUR
+    # Just after midnight in Tokyo (late afternoon in UTC the day before): the previous business day's hour.
+    after_midnight = dt.datetime(2026, 11, 29, 0, 30, tzinfo=TOKYO)
+    assert pinned.instant_to_seed(after_midnight) == dt.datetime(2026, 11, 28, hour, tzinfo=TOKYO)
+    # Later the same day: that day's.
+    evening = dt.datetime(2026, 11, 29, hour + 5, 10, tzinfo=TOKYO)
+    assert pinned.instant_to_seed(evening) == dt.datetime(2026, 11, 29, hour, tzinfo=TOKYO)
+    # On the hour: that very instant, given in any zone.
+    on_the_hour = dt.datetime(2026, 11, 29, hour, tzinfo=TOKYO).astimezone(dt.UTC)
+    assert pinned.instant_to_seed(on_the_hour) == on_the_hour
+    for now in (after_midnight, evening, on_the_hour):
+        assert pinned.instant_to_seed(now) <= now
+
+
+def test_the_instant_travels_with_the_database_on_postgresql(db):
+    at = dt.datetime(2026, 11, 28, pinned.HOUR, tzinfo=TOKYO)
+    pinned.record(at)
+    if connection.vendor == "postgresql":
+        assert pinned.recorded() == at
+        later = at + dt.timedelta(days=3)
+        pinned.record(later)  # a database seeded again
+        assert pinned.recorded() == later
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"COMMENT ON DATABASE {connection.ops.quote_name(connection.settings_dict['NAME'])} IS NULL"
+            )
+        assert pinned.recorded() is None  # seeded before the guard recorded when: measured unpinned
+    else:
+        assert pinned.recorded() is None  # SQLite has no comment on a database; the guard runs on PostgreSQL
+
+
+def test_measured_with_the_clock_at_the_seed_s_instant_the_portal_s_today_is_that_day():
+    at = dt.datetime(2026, 6, 15, pinned.HOUR, tzinfo=TOKYO)
+    with pinned.pinned(at):
+        assert clock.today() == dt.date(2026, 6, 15)
+        assert dt.timedelta(0) <= timezone.now() - at < dt.timedelta(minutes=1)  # ticking on from it
+    assert clock.today() != dt.date(2026, 6, 15)
+    with pinned.pinned(None):  # a database seeded before the guard recorded when: the clock as it is
+        assert abs(timezone.now() - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
