@@ -8,7 +8,8 @@ it is); made databases are dropped at the end unless ``--keep``. Redis (REDIS_UR
 lends its databases 13 and 14, emptied before and after.
 
 gunicorn runs as the README says (``gunicorn portal.wsgi -c gunicorn.conf.py``: its processes and threads from
-this machine) with production settings (DEBUG off) on a free port of 127.0.0.1. Users signed in as Admins (who
+this machine; the application is portal.wsgi's, with the clock at the hour its database was seeded at, as the
+scale guard measures: bench/pinned.py) with production settings (DEBUG off) on a free port of 127.0.0.1. Users signed in as Admins (who
 may open every page, Django's admin included) send requests one after another, each as soon as the last
 answered, for a bounded time, to 127.0.0.1 only:
 
@@ -225,25 +226,39 @@ def main(argv: list[str]) -> int:
 
 def _prepare(args) -> int:
     """In a process of its own (Django is set up once per database): migrate the database, seed it unless it
-    holds customers, sign the users in and print, as JSON, their cookies and the mix's paths."""
+    holds customers, sign the users in and print, as JSON, their cookies, the mix's paths and the instant the
+    database was seeded at, which its server's clock is moved to (`bench.pinned`)."""
     from bench import scale
 
     scale._setup(args.prepare)
     from django.core.management import call_command
-    from django.urls import reverse
 
+    from bench import pinned
     from bench.seed import seed
     from customers.models import Customer
 
     call_command("migrate", verbosity=0)
     t0 = time.perf_counter()
-    if Customer.objects.exists():
-        said = f"{Customer.objects.count():,} customers seeded by an earlier run"
-    else:
-        seed(customers=args.customers, months=args.months)
-        scale.settle()
-        said = f"seeded {args.customers:,} customers and {args.months} months in {time.perf_counter() - t0:.0f} s"
-    print(said, file=sys.stderr, flush=True)
+    kept = Customer.objects.exists()
+    at = pinned.recorded() if kept else pinned.instant_to_seed()
+    with pinned.pinned(at):
+        if kept:
+            said = f"{Customer.objects.count():,} customers seeded by an earlier run"
+        else:
+            seed(customers=args.customers, months=args.months)
+            scale.settle()
+            pinned.record(at)
+            said = f"seeded {args.customers:,} customers and {args.months} months in {time.perf_counter() - t0:.0f} s"
+        said += f", served at {at.isoformat(timespec='minutes')}" if at else ", served at the clock's time"
+        print(said, file=sys.stderr, flush=True)
+        print(json.dumps({"cookies": _sessions(args.users), "paths": _paths(), "at": at and at.isoformat()}))
+    return 0
+
+
+def _paths() -> dict[str, str]:
+    """The mix's pages' addresses, filled from the seed."""
+    from django.urls import reverse
+
     from bench.pages import CUSTOMER_INDEX
     from bench.seed import FIRST_DOMAIN
     from invoicing.selectors import default_month
@@ -257,8 +272,7 @@ def _prepare(args) -> int:
             for key, value in kwargs.items()
         }
         paths[page] = reverse(url_name, kwargs=values) + (f"?{urlencode(query)}" if query else "")
-    print(json.dumps({"cookies": _sessions(args.users), "paths": paths}))
-    return 0
+    return paths
 
 
 def _sessions(count: int) -> list[str]:
@@ -305,9 +319,12 @@ def production_env(key_file: Path) -> dict[str, str]:
     }
 
 
-def _serve(url: str, redis_url: str, workdir: Path, port: int) -> subprocess.Popen:
+def _serve(url: str, redis_url: str, workdir: Path, port: int, at: str | None) -> subprocess.Popen:
+    """gunicorn serving the database at `url`, its clock at `at` (the instant the database was seeded at, ISO
+    8601: `bench.pinned_wsgi` moves it there in each process), as it is when None."""
     env = {
         **os.environ,
+        **({"BENCH_CLOCK_AT": at} if at else {}),
         **production_env(workdir / "partner-api-key.pem"),
         "DATABASE_URL": url,
         "REDIS_URL": redis_url,
@@ -324,7 +341,7 @@ def _serve(url: str, redis_url: str, workdir: Path, port: int) -> subprocess.Pop
             sys.executable,
             "-m",
             "gunicorn",
-            "portal.wsgi",
+            "bench.pinned_wsgi",
             "-c",
             "gunicorn.conf.py",
             "-b",
@@ -363,7 +380,7 @@ class Served:
         found = json.loads(prepared.stdout.strip().splitlines()[-1])
         workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
         port = _free_port()
-        web = _serve(url, redis_url, workdir, port)
+        web = _serve(url, redis_url, workdir, port, found["at"])
         served = cls(
             f"{months} months" if months else "no history",
             web,

@@ -56,3 +56,27 @@ def test_measured_with_the_clock_at_the_seed_s_instant_the_portal_s_today_is_tha
     assert clock.today() != dt.date(2026, 6, 15)
     with pinned.pinned(None):  # a database seeded before the guard recorded when: the clock as it is
         assert abs(timezone.now() - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
+
+
+def test_the_load_bench_serves_the_portal_with_its_clock_at_the_seed_s_instant():
+    """`python -m bench load` serves bench.pinned_wsgi (portal.wsgi's application) with BENCH_CLOCK_AT: each server
+    process reads "today" at the instant the database was seeded at."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    at = dt.datetime(2026, 6, 15, pinned.HOUR, tzinfo=TOKYO)
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import bench.pinned_wsgi as w; from portal.core import clock; print(w.application is not None, clock.today())",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "BENCH_CLOCK_AT": at.isoformat(), "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout.split()[-2:] == ["True", "2026-06-15"]
