@@ -569,9 +569,10 @@ class OpenInvoice(models.Model):
     row; a payment takes its amount off (`paid` beside it); a credit note takes its (negative) total off its
     original; the row goes once nothing is owed. An issued invoice stays final: this is a table of its own.
 
-    Each row carries its invoice's customer (`domain_id`, copied by the trigger that adds it, migration 0032), so
-    the open invoices of some customers (direct debit's, the bank matching's, the payment reminders') are
-    filtered on the row itself, never on every open invoice's issued invoice read beside it."""
+    Each row carries its invoice's customer and its name as issued (`domain_id`, `customer_name`, copied by the
+    trigger that adds it, migrations 0032 and 0033), so the open invoices of some customers (direct debit's, the
+    bank matching's, the payment reminders') are filtered, and named, on the row itself, never on every open
+    invoice's issued invoice read beside it."""
 
     invoice = models.OneToOneField(
         IssuedInvoice,
@@ -582,6 +583,9 @@ class OpenInvoice(models.Model):
     )
     #: The invoice's customer (its `IssuedInvoice.domain_id`, final as the invoice is).
     domain_id = models.BigIntegerField(_("domainId"))
+    #: The customer's name as issued (its `IssuedInvoice.customer_name`, final too; migration 0033): the lists of
+    #: open invoices name their customers from their own rows.
+    customer_name = models.CharField(_("company name"), max_length=200)
     number = models.PositiveBigIntegerField()
     due_date = models.DateField()
     #: What it still asks (above 0: the row goes when nothing is owed) and what payments came in so far.
@@ -590,12 +594,12 @@ class OpenInvoice(models.Model):
 
     class Meta:
         indexes = [
-            # By due date, each entry with the row's customer, invoice and what it owes (PostgreSQL): the open
-            # invoices of some customers due by a date (direct debit's) are read along it alone, an entry per
-            # invoice passed, never the row beside it.
+            # By due date, each entry with the row's customer, invoice, what it owes and the customer's name
+            # (PostgreSQL): the open invoices of some customers due by a date (direct debit's) are read along it
+            # alone, an entry per invoice passed, never the row beside it.
             models.Index(
                 fields=["due_date", "number"],
-                include=["domain_id", "invoice", "owed"],
+                include=["domain_id", "invoice", "owed", "customer_name"],
                 name="invoicing_open_due",
             ),
         ]

@@ -48,9 +48,9 @@ def overdue(ctx: WorkContext) -> WorkList:
     today = clock.today()
     found = ctx.ordered(
         overdue_invoices(today=today),
-        {"customer": ("invoice__customer_name", "number"), "day": ("due_date", "number")},
+        {"customer": ("customer_name", "number"), "day": ("due_date", "number")},
     )
-    rows = ctx.cut(found.values_list("number", "invoice__customer_name", "owed", "paid", "due_date"))
+    rows = ctx.cut(found.values_list("number", "customer_name", "owed", "paid", "due_date"))
     count = len(rows) if ctx.limit is None else overdue_invoices_count(today=today)
     read = url_pattern("invoicing:issued")
     items = [

@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 
 from invoicing.bank.direct_debit import Collector
 from invoicing.bank.kana import zengin_name
-from invoicing.models import DebitAccount, DebitItem, DebitRun, IssuedInvoice, OpenInvoice
+from invoicing.models import DebitAccount, DebitItem, DebitRun, OpenInvoice
 from invoicing.permissions import VIEW_INVOICING
 from portal.core.access import check
 from portal.core.lists import paginate
@@ -68,8 +68,8 @@ def collectable(
     already, by due date and number: those of `numbers` only if given, the first `limit` if given.
 
     The open invoices are chosen on their own rows (their customer is on them, `OpenInvoice.domain_id`), along
-    their due-date index, which carries what the choice reads: a limited read stops at the `limit`-th found. The
-    customers' names (as issued) and their accounts are read for the invoices found alone."""
+    their due-date index, which carries what the choice reads and the customers' names (as issued): a limited
+    read stops at the `limit`-th found. The customers' accounts are read for the invoices found alone."""
     check(user, VIEW_INVOICING)
     active = DebitAccount.objects.filter(active=True).values("customer_id")
     waiting = DebitItem.objects.filter(pending=True, invoice__isnull=False).values("invoice_id")
@@ -82,20 +82,17 @@ def collectable(
         .exclude(~Q(domain_id__in=active))
         .exclude(invoice_id__in=waiting)
         .order_by("due_date", "number")
-        .values_list("invoice_id", "number", "domain_id", "due_date", "owed")
+        .values_list("invoice_id", "number", "domain_id", "customer_name", "due_date", "owed")
     )
     if numbers is not None:
         rows = rows.filter(number__in=list(numbers))
     found = list(rows[:limit] if limit is not None else rows)
-    names = dict(
-        IssuedInvoice.objects.filter(pk__in=[row[0] for row in found]).values_list("pk", "customer_name")
-    )
     accounts = DebitAccount.objects.filter(active=True).in_bulk(
         {row[2] for row in found}, field_name="customer_id"
     )
     return [
-        Collectable(pk, number, domain_id, names.get(pk, ""), due, owed, accounts[domain_id])
-        for pk, number, domain_id, due, owed in found
+        Collectable(pk, number, domain_id, name, due, owed, accounts[domain_id])
+        for pk, number, domain_id, name, due, owed in found
         if domain_id in accounts  # an account turned off meanwhile
     ]
 

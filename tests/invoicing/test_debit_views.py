@@ -88,6 +88,8 @@ def _run(finance) -> DebitRun:
     _account(finance, 2, **{"debit-account_number": "2222222", "debit-holder": "ﾀﾅｶ(ｶ"})
     page = finance.get(reverse("invoicing:debit") + f"?debit_date={DEBIT_DAY}").content.decode()
     assert page.count('data-testid="debit-row"') == 2 and "¥33,000" in page
+    # Each customer named as its invoice was issued (its billing name, not the customer's name in the API).
+    assert "<td>ヤマダ商事</td>" in page and "<td>タナカ</td>" in page
     response = finance.post(
         reverse("invoicing:debit_run_make"), {"debit_date": DEBIT_DAY, "numbers": ["1001", "1002"]}
     )

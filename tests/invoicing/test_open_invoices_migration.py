@@ -1,6 +1,7 @@
 """Upgrading a portal that already holds issued invoices: what each still asks is filled in from its payments and
 credit notes (migration 0013), so the home page's overdue invoices are the same after the upgrade; each open
-invoice is given its customer (migration 0032), and the triggers keep the rows after it (and after going back)."""
+invoice is given its customer (migration 0032) and its customer's name as issued (0033), and the triggers keep the
+rows after each (and after going back)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ BEFORE = [("invoicing", "0012_run_liveness")]
 AFTER = [("invoicing", "0013_open_invoices")]
 BEFORE_CUSTOMER = [("invoicing", "0031_payment_reminders")]
 AFTER_CUSTOMER = [("invoicing", "0032_open_invoices_by_customer")]
+AFTER_NAME = [("invoicing", "0033_open_invoices_named")]
 
 
 def _issuer(apps):
@@ -107,5 +109,46 @@ def test_the_upgrade_gives_each_open_invoice_its_customer_and_the_triggers_keep_
             (7, 3_000),
         ]
         assert back.get_model("invoicing", "OpenInvoiceDue").objects.get(due_date=fifth.due_date).n == 3
+    finally:
+        migrate_to_latest()
+
+
+def test_the_upgrade_names_each_open_invoice_s_customer_as_issued_and_the_triggers_keep_naming_them():
+    old = migrate(AFTER_CUSTOMER)
+    try:
+        issued = _issuer(old)
+        issued(1, 1_000)
+        issued(3, -200, kind="credit_note", original=issued(2, 1_000))
+        new = migrate(AFTER_NAME)
+        Open = new.get_model("invoicing", "OpenInvoice")
+        Due = new.get_model("invoicing", "OpenInvoiceDue")
+
+        def rows() -> list[tuple[int, int, str, int]]:
+            return sorted(Open.objects.values_list("number", "domain_id", "customer_name", "owed"))
+
+        assert rows() == [(1, 1001, "Firm 1", 1_000), (2, 1002, "Firm 2", 800)]
+        # After the upgrade (SQLite remade the table): an invoice issued adds its row named as issued and counts in
+        # on its due date; a credit note still takes off its original.
+        issued = _issuer(new)
+        fourth = issued(4, 2_000, month=11)
+        issued(
+            5,
+            -1_000,
+            kind="credit_note",
+            original=new.get_model("invoicing", "IssuedInvoice").objects.get(number=1),
+        )
+        assert rows() == [(2, 1002, "Firm 2", 800), (4, 1004, "Firm 4", 2_000)]
+        assert Due.objects.get(due_date=fourth.due_date).n == 2
+        # And back: the triggers as they were keep the rows (without a name).
+        back = migrate(AFTER_CUSTOMER)
+        _issuer(back)(6, 3_000, month=12)
+        assert sorted(
+            back.get_model("invoicing", "OpenInvoice").objects.values_list("number", "domain_id")
+        ) == [
+            (2, 1002),
+            (4, 1004),
+            (6, 1006),
+        ]
+        assert back.get_model("invoicing", "OpenInvoiceDue").objects.get(due_date=fourth.due_date).n == 3
     finally:
         migrate_to_latest()
