@@ -79,11 +79,17 @@ def enabled() -> bool:
 def openapi_document() -> dict:
     """The OpenAPI document of the API, as the code declares it (in the active language), with the filters by
     customer each list endpoint marked `CUSTOMER_FILTERS` takes, as contributed now."""
+    from django.utils import translation
+
     from portal.core.api.lists import CUSTOMER_FILTERS
     from portal.core.lists import customer_filters
 
-    document = api().get_openapi_schema(path_prefix=f"/{PREFIX}")
-    document = json.loads(json.dumps(document, cls=DjangoJSONEncoder))
+    # The API is made once, so its document is too, once per language (as text: each answer's own copy is read
+    # from it); the customer filters are added afresh.
+    key = f"document:{translation.get_language() or settings.LANGUAGE_CODE}"
+    if key not in _built:
+        _built[key] = json.dumps(api().get_openapi_schema(path_prefix=f"/{PREFIX}"), cls=DjangoJSONEncoder)
+    document = json.loads(_built[key])
     for methods in document.get("paths", {}).values():
         for operation in methods.values():
             if operation.pop(CUSTOMER_FILTERS, False):
