@@ -66,7 +66,7 @@ def _searched(qs: QuerySet, q: str) -> QuerySet:
     most of whom have no finding (`python -m bench scale`, billing:findings searched; the figures are in
     bench/results/scale-2026-11-27-findings-list-1000-50000x12.txt)."""
     found = customers_found(q)
-    return qs if found is None else qs.filter(domain_id__in=planned_apart(found))
+    return qs if found is None else qs.filter(planned_apart("domain_id", found))
 
 
 #: The columns a page of findings shows: all in the month's index of the list (`Finding.Meta.indexes`,

@@ -71,7 +71,7 @@ def owned_by(qs: QuerySet, *, owner: str, user, key: str = "customer_id", apart:
         owner = Owner.MINE
     if owner == Owner.MINE and getattr(user, "pk", None) is not None and role_of(user) == Role.SUPPORT:
         supported = CustomerOwner.objects.filter(support_contact_id=user.pk).values("customer_id")
-        return qs.filter(**{f"{key}__in": planned_apart(supported) if apart else supported})
+        return qs.filter(planned_apart(key, supported)) if apart else qs.filter(**{f"{key}__in": supported})
     if owner == Owner.UNASSIGNED:
         if qs.model is Customer and key in ("domain_id", "pk"):
             # The flag the database keeps (customers 0015): a range of the unowned customers' index.
@@ -92,7 +92,7 @@ def owned_by(qs: QuerySet, *, owner: str, user, key: str = "customer_id", apart:
         # The manager carried on the rows (customers/carried.py): a range of their manager-first indexes.
         return qs.filter(customer_manager=manager_id)
     mine = CustomerOwner.objects.filter(account_manager_id=manager_id).values("customer_id")
-    return qs.filter(**{f"{key}__in": planned_apart(mine) if apart else mine})
+    return qs.filter(planned_apart(key, mine)) if apart else qs.filter(**{f"{key}__in": mine})
 
 
 def owners_manager(owner: str, *, user) -> int | None:

@@ -77,7 +77,7 @@ def month_issued_list(*, user, year: int, month: int, filters: MonthIssuedFilter
         qs = qs.filter(unsent__isnull=True)
     found = customers.customers_found(filters.q) if filters.q else None
     if found is not None:
-        qs = qs.filter(domain_id__in=planned_apart(found))
+        qs = qs.filter(planned_apart("domain_id", found))
     return MONTH_ISSUED_SORTS.order(qs, filters.sort)
 
 

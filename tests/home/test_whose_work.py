@@ -234,10 +234,10 @@ def test_a_section_reads_the_account_manager_s_customers_once_not_for_each_row(p
         Operation.objects.all(), key="domain_id"
     )  # core's rows carry it too, by domain_id
     assert '"customer_manager" =' in str(operations.query) and "customerowner" not in str(operations.query)
-    assert "OFFSET 0" in str(ctx.narrow(AuditEntry.objects.all(), key="domain_id").query)
+    assert ") IS TRUE" in str(ctx.narrow(AuditEntry.objects.all(), key="domain_id").query)
     from portal.core.lists import by_customer_filters
 
     listed = by_customer_filters(
         AuditEntry.objects.all(), {"owner": "mine"}, user=portfolio["me"], key="domain_id"
     )
-    assert "OFFSET 0" not in str(listed.query)
+    assert ") IS TRUE" not in str(listed.query)

@@ -83,22 +83,34 @@ def computed_first(key: str, found: QuerySet) -> Q | _InArray:
     return Q(**{f"{key}__in": found})
 
 
-class _PlannedApart(Subquery):
-    template = "(%(subquery)s OFFSET 0)"
+class _InHashed(Lookup):
+    """`(key IN (subquery)) IS TRUE`: a test PostgreSQL cannot turn into a join, so it runs the subquery once,
+    into a hash (a hashed subplan), and each row read is a lookup in it."""
+
+    lookup_name = "in_hashed"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = compiler.compile(self.rhs)
+        return f"({lhs} IN {rhs}) IS TRUE", (*lhs_params, *rhs_params)
 
 
-def planned_apart(found: QuerySet) -> QuerySet | Subquery:
-    """`found` (a query of one column: the keys of an Account manager's customers) as the right side of `IN`,
-    in the shape each database plans well; a query's shape is chosen by `connection.vendor` here, in one named
-    function. PostgreSQL turns `key IN (subquery)` into a join and, for rows read in their own index's order,
-    may probe the subquery's index once per row read (two pages each: an Account manager's worklist section
-    read every trial in its dates to keep theirs); planned apart (`OFFSET 0`, which it does not merge into the
-    outer query) it reads the keys once, into a hash, and each row is a lookup in it. SQLite plans
-    `IN (subquery)` that way by itself. The worklist's sections narrow so (`by_customer_filters(apart=True)`);
-    the lists keep the join, which the Options and Subscriptions lists plan better (`python -m bench scale`)."""
+def planned_apart(key: str, found: QuerySet) -> Q | _InHashed:
+    """A condition: rows whose `key` is among the values of `found` (a query of one column: the keys of an
+    Account manager's customers, or of the customers a search finds), their keys read once into a hash and
+    each row read looked up in it, in the shape each database plans well; a query's shape is chosen by
+    `connection.vendor` here, in one named function. Given `key IN (subquery)`, PostgreSQL makes a join of it,
+    and for rows read in their own index's order up to a limit it may probe the subquery's index once per row
+    read (two pages each: an Account manager's worklist section read every trial in its dates to keep theirs),
+    or compare each row read with every key of the subquery (an Account manager's Activity page compared each
+    entry it walked with each of their customers' keys, millions of comparisons on a few dozen buffers). Given
+    the test as one it cannot make a join of, it hashes the keys once. SQLite plans `IN (subquery)` that way by
+    itself. The worklist's sections narrow so (`by_customer_filters(apart=True)`), and the lists whose rows are
+    few for every customer (findings, issued invoices) search so; the lists of customers' subscriptions and
+    options keep the join, which they plan better (`python -m bench scale`)."""
     if connection.vendor == "postgresql":
-        return _PlannedApart(found)
-    return found
+        return _InHashed(F(key), Subquery(found))
+    return Q(**{f"{key}__in": found})
 
 
 def count_read_first(qs: QuerySet, narrow: Callable[..., QuerySet], *, key: str) -> int:
