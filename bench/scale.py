@@ -25,7 +25,8 @@ For each page and size it prints:
 
 * SQL: the page's queries (without the session's once-a-minute write, bench/common.py);
 * buffers: PostgreSQL's shared buffers (hit + read) of ``EXPLAIN (ANALYZE, BUFFERS)`` of each of the page's
-  reads, summed: the database's work, whatever else the machine is doing;
+  reads, summed: the database's reads, whatever else the machine is doing;
+* rows: the rows PostgreSQL handled in those reads (`rows_handled`): its work that buffers do not show;
 * kB: the response's size;
 * Minstr: the Python process's instructions per request, by valgrind's callgrind (one process per size that
   makes every page's requests, uninstrumented but for each page's measured ones: callgrind's client requests
@@ -35,7 +36,7 @@ For each page and size it prints:
 
 Then the growth of each figure from the small size to the large one. The last line names the pages that grow;
 the exit status is 1 when any page's buffers grow more than BUFFERS_GROWTH (less from a reference,
-`buffers_bar`) or its instructions more than INSTRUCTIONS_GROWTH (the admin changelists are references, never
+`buffers_bar`), its rows as much once past ROWS_FLOOR, or its instructions more than INSTRUCTIONS_GROWTH (the admin changelists are references, never
 judged), 2 when a page could not be opened.
 """
 
@@ -141,8 +142,9 @@ def read_of(sql: str) -> str | None:
     return sql if sql.lstrip(" \n(").upper().startswith(("SELECT", "WITH")) else None
 
 
-def buffers_of(sqls: list[str]) -> list[tuple[int, str]]:
-    """Shared buffers (hit + read) of EXPLAIN (ANALYZE, BUFFERS) of each read, with its SQL."""
+def buffers_of(sqls: list[str]) -> list[tuple[int, int, str]]:
+    """Shared buffers (hit + read) of EXPLAIN (ANALYZE, BUFFERS) of each read, and the rows PostgreSQL handled
+    in it (`rows_handled`), with its SQL."""
     from django.db import connection
 
     out = []
@@ -154,8 +156,29 @@ def buffers_of(sqls: list[str]) -> list[tuple[int, str]]:
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}")
             raw = cursor.fetchone()[0]
             plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
-            out.append((plan.get("Shared Hit Blocks", 0) + plan.get("Shared Read Blocks", 0), sql))
+            out.append(
+                (
+                    plan.get("Shared Hit Blocks", 0) + plan.get("Shared Read Blocks", 0),
+                    rows_handled(plan),
+                    sql,
+                )
+            )
     return out
+
+
+#: What a plan node says it took out of the rows it read, besides the rows it gave (EXPLAIN ANALYZE, per loop).
+_REMOVED = ("Rows Removed by Filter", "Rows Removed by Join Filter", "Rows Removed by Index Recheck")
+
+
+def rows_handled(plan: dict) -> int:
+    """The rows PostgreSQL handled in a plan (EXPLAIN ANALYZE's, as JSON): each node's rows given and rows
+    removed by its filters, times its loops, over every node and subplan. The database's work that buffers do
+    not show: a join that compares each row of one side with every row of the other reads a few dozen buffers
+    for millions of rows compared. Counted, not timed, so the same on a busy machine."""
+    own = plan.get("Actual Rows", 0) + sum(plan.get(name, 0) for name in _REMOVED)
+    return round(own * plan.get("Actual Loops", 0)) + sum(
+        rows_handled(child) for child in plan.get("Plans", ())
+    )
 
 
 def plan_of(sql: str) -> str:
@@ -167,9 +190,9 @@ def plan_of(sql: str) -> str:
         return "\n".join(f"            {line}" for (line,) in cursor.fetchall())
 
 
-def measure_pages(chosen: list[Page], show: set[str] = frozenset()) -> dict[str, tuple[int, int, int]]:
-    """(SQL queries, buffers, response bytes) of each page, after one unmeasured request of it; the pages
-    named in `show` print their costliest reads."""
+def measure_pages(chosen: list[Page], show: set[str] = frozenset()) -> dict[str, tuple[int, int, int, int]]:
+    """(SQL queries, buffers, response bytes, rows PostgreSQL handled) of each page, after one unmeasured
+    request of it; the pages named in `show` print their costliest reads."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -188,11 +211,16 @@ def measure_pages(chosen: list[Page], show: set[str] = frozenset()) -> dict[str,
             response = request(client, page, url=url)
         sqls = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(SESSION_UPKEEP)]
         reads = buffers_of(sqls)
-        out[page.label] = (len(sqls), sum(b for b, _sql in reads), len(body(response)))
+        out[page.label] = (
+            len(sqls),
+            sum(b for b, _rows, _sql in reads),
+            len(body(response)),
+            sum(rows for _b, rows, _sql in reads),
+        )
         if page.label in show:
             print(f"{page.label}: its costliest reads, each with its plan")
-            for b, sql in sorted(reads, reverse=True)[:SHOWN_READS]:
-                print(f"  {b:8d} buffers  {sql[:SHOWN_SQL]}")
+            for b, rows, sql in sorted(reads, reverse=True)[:SHOWN_READS]:
+                print(f"  {b:8d} buffers {rows:9d} rows  {sql[:SHOWN_SQL]}")
                 print(plan_of(sql))
     return out
 
@@ -376,6 +404,18 @@ def buffers_bar(base: str, last: str) -> float:
     return min(BUFFERS_GROWTH, (1 + _customers(last) / _customers(base)) / 2)
 
 
+#: The rows PostgreSQL handles for a page (`rows_handled`) are judged once they pass this many at the large size:
+#: fewer cost it a millisecond or two however they grew.
+ROWS_FLOOR = 10_000
+
+
+def _rows_growth(small: tuple, large: tuple) -> float | None:
+    """How much the rows PostgreSQL handles for a page grew (None: not measured, or too few to judge)."""
+    if len(small) < 4 or len(large) < 4 or large[3] <= ROWS_FLOOR:
+        return None
+    return _growth(small[3], large[3])
+
+
 def _judged_from(figures: dict, label: str, sizes: list[str]) -> str:
     """The size a page that shows more at the large size is judged from: the first reference (the sizes between
     the small and the large one) where it shows as much, else the small size."""
@@ -399,9 +439,9 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
     references = sizes[1:-1]
     history = references[0] if references else None
     width = max([44, *(len(p.label) for p in pages)])
-    head = " ".join(f"{'SQL':>4} {'buffers':>8} {'kB':>5} {'Minstr':>7}" for _ in sizes)
-    print("\n" + f"{'':{width}} " + " ".join(f"{f'--- {size} ---':>27}" for size in sizes))
-    print(f"{'page':{width}} {head}   {'growth: buffers':>15} {'instr×':>6}")
+    head = " ".join(f"{'SQL':>4} {'buffers':>8} {'rows':>9} {'kB':>5} {'Minstr':>7}" for _ in sizes)
+    print("\n" + f"{'':{width}} " + " ".join(f"{f'--- {size} ---':>37}" for size in sizes))
+    print(f"{'page':{width}} {head}   {'growth: buffers':>15} {'rows×':>6} {'instr×':>6}")
     growing, judged = [], []
     shown_more = by_history = 0
     for page in pages:
@@ -409,9 +449,10 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
             continue
         cells = []
         for size in sizes:
-            q, b, nbytes = figures[size][page.label]
+            q, b, nbytes, *rows = figures[size][page.label]
             cells.append(
-                f"{q:4d} {b:8d} {nbytes / 1024:5.0f} {_fmt(instructions.get(size, {}).get(page.label), '7.1f')}"
+                f"{q:4d} {b:8d} {_fmt(rows[0] if rows else None, '9d'):>9} {nbytes / 1024:5.0f} "
+                f"{_fmt(instructions.get(size, {}).get(page.label), '7.1f')}"
             )
         # A page whose HTML grew shows more rows at the large size: said, and judged against the small size with
         # the same history when it shows as much there; still judged against the small size otherwise.
@@ -421,7 +462,9 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
         i_growth = _growth(
             instructions.get(base, {}).get(page.label), instructions.get(last, {}).get(page.label)
         )
-        grows = (b_growth or 0) > buffers_bar(base, last) or (i_growth or 0) > INSTRUCTIONS_GROWTH
+        r_growth = _rows_growth(figures[base][page.label], figures[last][page.label])
+        bar = buffers_bar(base, last)
+        grows = (b_growth or 0) > bar or (r_growth or 0) > bar or (i_growth or 0) > INSTRUCTIONS_GROWTH
         # A count that differs is shown, not judged: a page 2 past the end of a small list reads its last page.
         queries_vary = len({figures[size][page.label][0] for size in (base, last)}) > 1
         mark = (
@@ -431,7 +474,8 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
             + (f"  (judged from {base})" if base != first else "")
         )
         print(
-            f"{page.label:{width}} {' '.join(cells)}   {_fmt(b_growth, '14.1f')}× {_fmt(i_growth, '5.2f')}{'×' if i_growth else ' '}{mark}"
+            f"{page.label:{width}} {' '.join(cells)}   {_fmt(b_growth, '14.1f')}× {_fmt(r_growth, '5.1f')}"
+            f"{'×' if r_growth else ' '} {_fmt(i_growth, '5.2f')}{'×' if i_growth else ' '}{mark}"
         )
         if not page.reference:
             judged.append(page.label)
@@ -445,8 +489,9 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
     judged += downloads
     growing += downloads_growing
     print(
-        f"(growth {first} -> {last}; a page grows when its buffers grow > {BUFFERS_GROWTH:g}×, "
-        f"its instructions > {INSTRUCTIONS_GROWTH:g}×; admin changelists are references)"
+        f"(growth {first} -> {last}; a page grows when its buffers grow > {BUFFERS_GROWTH:g}×, the rows PostgreSQL "
+        f"handles as much past {ROWS_FLOOR:,}, its instructions > {INSTRUCTIONS_GROWTH:g}×; admin changelists "
+        "are references)"
     )
     if history:
         bars = ", ".join(f"{buffers_bar(ref, last):.1f}× from {ref}" for ref in references)

@@ -172,3 +172,36 @@ def test_a_read_through_a_server_side_cursor_is_measured_as_the_read_it_declares
     assert read_of(union) == union  # two tables' rows as one list (the Sign-ins page): read, so measured
     assert read_of('UPDATE "django_session" SET "expire_date" = now()') is None
     assert read_of("BEGIN") is None
+
+
+def test_a_page_whose_database_handles_many_more_rows_grows_though_its_buffers_do_not(capsys):
+    """The rows PostgreSQL handles (`rows_handled`): a join comparing each entry walked with each of a manager's
+    customers read a few dozen buffers for millions of rows compared. Judged by the buffers' bar once past
+    ROWS_FLOOR at the large size; below it, not."""
+    from bench.scale import ROWS_FLOOR
+
+    figures = _figures(
+        compared=((5, 80, 20_000, 2_000), (5, 90, 20_000, 3_700_000)),
+        few=((5, 80, 20_000, 50), (5, 90, 20_000, ROWS_FLOOR)),
+        flat=((5, 80, 20_000, 40_000), (5, 90, 20_000, 60_000)),
+    )
+    pages = [Page(label, "home") for label in ("compared", "few", "flat")]
+    assert report(SIZES, pages, figures, {}, None) == 1
+    assert "1 of 3 pages grow: compared" in capsys.readouterr().out
+
+
+def test_the_rows_handled_are_each_node_s_rows_given_and_removed_times_its_loops():
+    from bench.scale import rows_handled
+
+    plan = {
+        "Actual Rows": 50,
+        "Actual Loops": 1,
+        "Plans": [
+            {"Actual Rows": 1798, "Actual Loops": 1, "Rows Removed by Filter": 0},
+            # A materialized side read again for each row of the other: 2,052 rows a loop, 1,798 loops.
+            {"Actual Rows": 2052, "Actual Loops": 1798, "Rows Removed by Join Filter": 0},
+            {"Actual Rows": 0, "Actual Loops": 0},  # never run
+        ],
+    }
+    assert rows_handled(plan) == 50 + 1798 + 2052 * 1798
+    assert rows_handled({"Actual Rows": 50, "Actual Loops": 1, "Rows Removed by Filter": 1748}) == 1798
