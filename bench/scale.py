@@ -671,11 +671,15 @@ def _setup(url: str) -> None:
 
 
 def settle() -> None:
-    """As autovacuum leaves the database a while after a load: planner statistics and the visibility map."""
+    """As autovacuum leaves the database a while after a load: planner statistics and the visibility map; and as
+    the nightly housekeeping leaves it, the tables whose rows come and go packed (`portal.core.compaction`)."""
     from django.db import connection
+
+    from portal.core.compaction import compact
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
+    compact()
 
 
 def earlier_runs_cleared() -> None:
@@ -762,6 +766,9 @@ def _size_run(
         from portal.core.kept import keep_all
 
         keep_all()  # the worker's minute, as on a running portal (a release may keep a copy the seed did not)
+        from portal.core.compaction import compact
+
+        compact()  # the nightly housekeeping's last step (a database seeded before it packed its tables)
         earlier_runs_cleared()
     else:
         assert at is not None  # a new database is seeded at the guard's hour (`size_run`)

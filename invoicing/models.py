@@ -574,6 +574,10 @@ class OpenInvoice(models.Model):
     bank matching's, the payment reminders') are filtered, and named, on the row itself, never on every open
     invoice's issued invoice read beside it."""
 
+    #: A row is added as an invoice is issued and removed once it is paid: the housekeeping packs the table's
+    #: indexes each night (`portal.core.compaction`).
+    ROWS_COME_AND_GO = True
+
     invoice = models.OneToOneField(
         IssuedInvoice,
         primary_key=True,
@@ -632,6 +636,10 @@ class UnsentInvoice(models.Model):
     bench seed's bulk inserts): an issued document adds its row; an attempt under way or sent takes it away; an
     attempt that failed, with none of the invoice's under way or sent, puts it back, `failed`. An issued invoice
     stays final: this is a table of its own."""
+
+    #: A row is added as a document is issued and removed once it is sent: the housekeeping packs the table's
+    #: indexes each night (`portal.core.compaction`).
+    ROWS_COME_AND_GO = True
 
     invoice = models.OneToOneField(
         IssuedInvoice,

@@ -9,7 +9,8 @@ shorter one.
 
 `housekeep()` removes what is due in small batches, each its own short transaction (no long lock; a run cut short
 is taken up by the next, which finds what is still due), and records its run as a `SyncRun` of kind
-`housekeeping`, shown on the Sync page; first it measures each table (`portal.core.table_sizes`). A rule's
+`housekeeping`, shown on the Sync page; first it measures each table (`portal.core.table_sizes`), last it rebuilds
+the indexes of the tables whose rows come and go (`portal.core.compaction`). A rule's
 `roll_up` keeps a summary of the rows before they leave (sync runs by day then month, option usage by month:
 `portal.core.rollup`), in the same transaction as their removal.
 
@@ -42,6 +43,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from portal.core import clock, partitions
+from portal.core.compaction import compact
 from portal.core.contrib import contributions
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ HOUSEKEEPING = "housekeeping"
 #: A run's error, stored in English and translated where it is read (`selectors.sync_error_text`).
 UNREMOVED = gettext_noop("Some old rows could not be removed; the next run tries again.")
 UNPREPARED = gettext_noop("The coming months of a table could not be prepared; the next run tries again.")
+UNCOMPACTED = gettext_noop("The indexes of a table could not be rebuilt; the next run tries again.")
 
 
 class Keep(Protocol):
@@ -325,6 +328,11 @@ def housekeep(*, batch_size: int | None = None, today: dt.date | None = None) ->
                 errors.append({"error": UNREMOVED, "table": rule.model, "detail": str(exc)[:300]})
         if not found or errors:
             break
+    try:
+        # Last, once the night's rows are gone: the tables whose rows come and go packed again.
+        compact()
+    except Exception as exc:
+        errors.append({"error": UNCOMPACTED, "table": "", "detail": str(exc)[:300]})
     run.counts = removed
     run.errors = errors
     run.finished_at = timezone.now()

@@ -1,0 +1,49 @@
+"""Tables whose rows come and go keep their indexes compact: the nightly housekeeping rebuilds them.
+
+A model declares it with `ROWS_COME_AND_GO = True` (the app that owns the table says so, as `CARRIED_KEY` says
+what its rows carry): a row is added when something opens and removed when it closes, such as an invoice still
+owed (`invoicing.models.OpenInvoice`) or one not sent yet. Rows are added at one end of their indexes (the
+newest due dates, numbers) and removed all over, so an index keeps every page it ever had, each with the few
+entries still open: a year on, the open invoices' due-date index was over twenty times the size its rows
+need, and a page of them walked a page of the index for every few invoices (`python -m bench scale`, direct
+debit). VACUUM frees a page only once it is empty; a rebuild packs the entries again.
+
+On PostgreSQL each such table's indexes are rebuilt with `REINDEX TABLE CONCURRENTLY`, which takes no lock that
+stops reads or writes, and cannot run inside a transaction: inside one (a test's), nothing is done. SQLite keeps
+its tables as they are (a deployment with real history runs on PostgreSQL)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.apps import apps
+from django.db import connection
+
+logger = logging.getLogger(__name__)
+
+#: The attribute a model sets to True to have its table's indexes rebuilt each night.
+ATTRIBUTE = "ROWS_COME_AND_GO"
+
+
+def tables() -> list[str]:
+    """The tables whose rows come and go, as their models declare."""
+    return sorted(m._meta.db_table for m in apps.get_models() if getattr(m, ATTRIBUTE, False))
+
+
+def compact() -> list[str]:
+    """Rebuild the indexes of each table whose rows come and go (PostgreSQL, outside a transaction); the tables
+    rebuilt. One table's failure is logged and raised after the others are done."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return []
+    done, failed = [], []
+    for table in tables():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"REINDEX TABLE CONCURRENTLY {connection.ops.quote_name(table)}")
+            done.append(table)
+        except Exception as exc:
+            logger.exception("rebuilding the indexes of %s failed", table)
+            failed.append(exc)
+    if failed:
+        raise failed[0]
+    return done
