@@ -405,8 +405,8 @@ def buffers_bar(base: str, last: str) -> float:
 
 
 #: The rows PostgreSQL handles for a page (`rows_handled`) are judged once they pass this many at the large size:
-#: fewer cost it a millisecond or two however they grew.
-ROWS_FLOOR = 10_000
+#: fewer cost it a few milliseconds however they grew (a join comparing every row with every row passes it).
+ROWS_FLOOR = 100_000
 
 
 def _rows_growth(small: tuple, large: tuple) -> float | None:
