@@ -9,8 +9,6 @@ import importlib
 
 from django.db import migrations, models
 
-#: customers' 0006 choice of statements by database (SQLite or PostgreSQL, nothing else).
-_0006 = importlib.import_module("customers.migrations.0006_customer_search")
 #: The open invoices' triggers as 0032 left them, set aside while SQLite remakes the table to add the column.
 _0032 = importlib.import_module("invoicing.migrations.0032_open_invoices_by_customer")
 
@@ -67,9 +65,7 @@ _FILL_POSTGRESQL = """
 """
 
 
-def _run(schema_editor, sqlite, postgresql) -> None:
-    for sql in _0006._statements(schema_editor, sqlite, postgresql):
-        schema_editor.execute(sql)
+_run = _0032._run
 
 
 def set_aside(apps, schema_editor):

@@ -58,16 +58,24 @@ def merged_count(qs: QuerySet, *, key: str, among: QuerySet, merge_from: QuerySe
 # --- Keys computed first ---------------------------------------------------------------------------------------
 
 
-class _InArray(Lookup):
-    """`key = ANY(ARRAY(subquery))`: PostgreSQL computes the subquery once, before the query, then reads the rows
-    of those keys."""
+class _AmongSubquery(Lookup):
+    """A test of `key` against a subquery's keys, written as `template` (`{key}`, `{keys}`: the subquery in its
+    parentheses)."""
 
-    lookup_name = "in_array"
+    template = ""
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = compiler.compile(self.rhs)
-        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+        return self.template.format(key=lhs, keys=rhs), (*lhs_params, *rhs_params)
+
+
+class _InArray(_AmongSubquery):
+    """`key = ANY(ARRAY(subquery))`: PostgreSQL computes the subquery once, before the query, then reads the rows
+    of those keys."""
+
+    lookup_name = "in_array"
+    template = "{key} = ANY(ARRAY{keys})"
 
 
 def computed_first(key: str, found: QuerySet) -> Q | _InArray:
@@ -83,16 +91,12 @@ def computed_first(key: str, found: QuerySet) -> Q | _InArray:
     return Q(**{f"{key}__in": found})
 
 
-class _InHashed(Lookup):
+class _InHashed(_AmongSubquery):
     """`(key IN (subquery)) IS TRUE`: a test PostgreSQL cannot turn into a join, so it runs the subquery once,
     into a hash (a hashed subplan), and each row read is a lookup in it."""
 
     lookup_name = "in_hashed"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = compiler.compile(self.rhs)
-        return f"({lhs} IN {rhs}) IS TRUE", (*lhs_params, *rhs_params)
+    template = "({key} IN {keys}) IS TRUE"
 
 
 def planned_apart(key: str, found: QuerySet) -> Q | _InHashed:
