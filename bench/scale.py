@@ -426,6 +426,15 @@ def _judged_from(figures: dict, label: str, sizes: list[str]) -> str:
     return sizes[0]
 
 
+def _cells(figures: tuple, instructions: float | None) -> str:
+    """A page's figures at one size, as the table's cells: SQL, buffers, rows, kB, Minstr."""
+    q, b, nbytes, *rows = figures
+    return (
+        f"{q:4d} {b:8d} {_fmt(rows[0] if rows else None, '9d'):>9} {nbytes / 1024:5.0f} "
+        f"{_fmt(instructions, '7.1f')}"
+    )
+
+
 def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dict, note: str | None) -> int:
     """The table, the growth from the small size to the large one and the verdict; the exit status.
 
@@ -447,13 +456,9 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
     for page in pages:
         if page.download or any(page.label not in figures[size] for size in sizes):
             continue
-        cells = []
-        for size in sizes:
-            q, b, nbytes, *rows = figures[size][page.label]
-            cells.append(
-                f"{q:4d} {b:8d} {_fmt(rows[0] if rows else None, '9d'):>9} {nbytes / 1024:5.0f} "
-                f"{_fmt(instructions.get(size, {}).get(page.label), '7.1f')}"
-            )
+        cells = [
+            _cells(figures[size][page.label], instructions.get(size, {}).get(page.label)) for size in sizes
+        ]
         # A page whose HTML grew shows more rows at the large size: said, and judged against the small size with
         # the same history when it shows as much there; still judged against the small size otherwise.
         fuller = _fuller(figures[first][page.label][2], figures[last][page.label][2])
