@@ -9,9 +9,9 @@ lends its databases 13 and 14, emptied before and after.
 
 gunicorn runs as the README says (``gunicorn portal.wsgi -c gunicorn.conf.py``: its processes and threads from
 this machine; the application is portal.wsgi's, with the clock at the hour its database was seeded at, as the
-scale guard measures: bench/pinned.py) with production settings (DEBUG off) on a free port of 127.0.0.1. Users signed in as Admins (who
-may open every page, Django's admin included) send requests one after another, each as soon as the last
-answered, for a bounded time, to 127.0.0.1 only:
+scale guard measures: bench/pinned.py) with production settings (DEBUG off) on a free port of 127.0.0.1. Users
+signed in as Admins (who may open every page, Django's admin included) send requests one after another, each as
+soon as the last answered, for a bounded time, to 127.0.0.1 only:
 
 1. mixed: each user goes round the main pages in a shuffled order (`PAGES`: the lists, home, Activity, the
    customer page, Finance's pages, a worklist's full list, the Sync page), with ``/healthz`` and the admin
@@ -248,7 +248,8 @@ def _prepare(args) -> int:
             seed(customers=args.customers, months=args.months)
             scale.settle()
             pinned.record(at)
-            said = f"seeded {args.customers:,} customers and {args.months} months in {time.perf_counter() - t0:.0f} s"
+            took = time.perf_counter() - t0
+            said = f"seeded {args.customers:,} customers and {args.months} months in {took:.0f} s"
         said += f", served at {at.isoformat(timespec='minutes')}" if at else ", served at the clock's time"
         print(said, file=sys.stderr, flush=True)
         print(json.dumps({"cookies": _sessions(args.users), "paths": _paths(), "at": at and at.isoformat()}))

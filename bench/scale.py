@@ -36,8 +36,8 @@ For each page and size it prints:
 
 Then the growth of each figure from the small size to the large one. The last line names the pages that grow;
 the exit status is 1 when any page's buffers grow more than BUFFERS_GROWTH (less from a reference,
-`buffers_bar`), its rows as much once past ROWS_FLOOR, or its instructions more than INSTRUCTIONS_GROWTH (the admin changelists are references, never
-judged), 2 when a page could not be opened.
+`buffers_bar`), its rows as much once past ROWS_FLOOR, or its instructions more than INSTRUCTIONS_GROWTH (the
+admin changelists are references, never judged), 2 when a page could not be opened.
 """
 
 from __future__ import annotations
@@ -173,8 +173,8 @@ _REMOVED = ("Rows Removed by Filter", "Rows Removed by Join Filter", "Rows Remov
 def rows_handled(plan: dict) -> int:
     """The rows PostgreSQL handled in a plan (EXPLAIN ANALYZE's, as JSON): each node's rows given and rows
     removed by its filters, times its loops, over every node and subplan. The database's work that buffers do
-    not show: a join that compares each row of one side with every row of the other reads a few dozen buffers
-    for millions of rows compared. Counted, not timed, so the same on a busy machine."""
+    not show: a join that compares each row of one side with every row of the other reads few buffers for all
+    the rows it compares. Counted, not timed, so the same on a busy machine."""
     own = plan.get("Actual Rows", 0) + sum(plan.get(name, 0) for name in _REMOVED)
     return round(own * plan.get("Actual Loops", 0)) + sum(
         rows_handled(child) for child in plan.get("Plans", ())
@@ -405,7 +405,7 @@ def buffers_bar(base: str, last: str) -> float:
 
 
 #: The rows PostgreSQL handles for a page (`rows_handled`) are judged once they pass this many at the large size:
-#: fewer cost it a few milliseconds however they grew (a join comparing every row with every row passes it).
+#: fewer are a small part of a page's work however they grew (a join comparing every row with every row passes it).
 ROWS_FLOOR = 100_000
 
 

@@ -9,9 +9,9 @@ shorter one.
 
 `housekeep()` removes what is due in small batches, each its own short transaction (no long lock; a run cut short
 is taken up by the next, which finds what is still due), and records its run as a `SyncRun` of kind
-`housekeeping`, shown on the Sync page; first it measures each table (`portal.core.table_sizes`), last it rebuilds
-the indexes of the tables whose rows come and go (`portal.core.compaction`). A rule's
-`roll_up` keeps a summary of the rows before they leave (sync runs by day then month, option usage by month:
+`housekeeping`, shown on the Sync page; first it measures each table (`portal.core.table_sizes`), last it
+rebuilds the indexes of the tables whose rows come and go (`portal.core.compaction`). A rule's `roll_up` keeps a
+summary of the rows before they leave (sync runs by day then month, option usage by month:
 `portal.core.rollup`), in the same transaction as their removal.
 
 A rule whose table is partitioned by month on PostgreSQL says so (`partitioned=True`; its app's migration made the
@@ -328,11 +328,9 @@ def housekeep(*, batch_size: int | None = None, today: dt.date | None = None) ->
                 errors.append({"error": UNREMOVED, "table": rule.model, "detail": str(exc)[:300]})
         if not found or errors:
             break
-    try:
-        # Last, once the night's rows are gone: the tables whose rows come and go packed again.
-        compact()
-    except Exception as exc:
-        errors.append({"error": UNCOMPACTED, "table": "", "detail": str(exc)[:300]})
+    # Last, once the night's rows are gone: the tables whose rows come and go packed again.
+    _done, uncompacted = compact()
+    errors.extend({"error": UNCOMPACTED, "table": table, "detail": why} for table, why in uncompacted.items())
     run.counts = removed
     run.errors = errors
     run.finished_at = timezone.now()

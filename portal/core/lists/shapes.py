@@ -107,8 +107,8 @@ def planned_apart(key: str, found: QuerySet) -> Q | _InHashed:
     and for rows read in their own index's order up to a limit it may probe the subquery's index once per row
     read (two pages each: an Account manager's worklist section read every trial in its dates to keep theirs),
     or compare each row read with every key of the subquery (an Account manager's Activity page compared each
-    entry it walked with each of their customers' keys, millions of comparisons on a few dozen buffers). Given
-    the test as one it cannot make a join of, it hashes the keys once. SQLite plans `IN (subquery)` that way by
+    entry it walked with each of their customers' keys: much work on few buffers, `bench.scale.rows_handled`).
+    Given the test as one it cannot make a join of, it hashes the keys once. SQLite plans `IN (subquery)` that way by
     itself. The worklist's sections narrow so (`by_customer_filters(apart=True)`), and the lists whose rows are
     few for every customer (findings, issued invoices) search so; the lists of customers' subscriptions and
     options keep the join, which they plan better (`python -m bench scale`)."""
