@@ -9,8 +9,11 @@ debit; the figures are in the commit that added this). VACUUM frees a page only 
 packs the entries again.
 
 On PostgreSQL each such table's indexes are rebuilt with `REINDEX TABLE CONCURRENTLY`, which takes no lock that
-stops reads or writes, and cannot run inside a transaction: inside one (a test's), nothing is done. SQLite keeps
-its tables as they are (a deployment with real history runs on PostgreSQL)."""
+stops reads or writes, and cannot run inside a transaction: inside one (a test's), nothing is done. A rebuild cut
+short (a restart, a statement timeout) leaves its new index beside the table, invalid (named `..._ccnew`, or the
+old one `..._ccold`): once built, PostgreSQL keeps writing to it (a unique one refusing duplicates), and the next
+rebuild skips it. Each run first drops those its rebuild left, and only those (another invalid index is an
+operator's to look at). SQLite keeps its tables as they are (a deployment with real history runs on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 #: The attribute a model sets to True to have its table's indexes rebuilt each night.
 ATTRIBUTE = "ROWS_COME_AND_GO"
+#: The names PostgreSQL gives the indexes of a concurrent rebuild: the new one, and the old one once swapped.
+LEFTOVER_NAMES = r"_cc(new|old)[0-9]*$"
 
 
 def tables() -> list[str]:
@@ -39,9 +44,23 @@ def compact() -> tuple[list[str], dict[str, str]]:
     for table in tables():
         try:
             with connection.cursor() as cursor:
+                for index in leftovers(table):
+                    cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {connection.ops.quote_name(index)}")
+                    logger.warning("dropped %s, left invalid by a rebuild of %s cut short", index, table)
                 cursor.execute(f"REINDEX TABLE CONCURRENTLY {connection.ops.quote_name(table)}")
             done.append(table)
         except Exception as exc:
             logger.exception("rebuilding the indexes of %s failed", table)
             failed[table] = str(exc)[:300]
     return done, failed
+
+
+def leftovers(table: str) -> list[str]:
+    """The invalid indexes of `table` a concurrent rebuild cut short left (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = %s::regclass AND NOT i.indisvalid AND c.relname ~ %s ORDER BY c.relname",
+            [connection.ops.quote_name(table), LEFTOVER_NAMES],
+        )
+        return [name for (name,) in cursor.fetchall()]

@@ -67,3 +67,40 @@ def test_a_table_that_cannot_be_rebuilt_is_named_on_the_run_and_the_others_are_r
         ("no_such_table", "The indexes of a table could not be rebuilt; the next run tries again.")
     ]
     assert compaction.compact()[0] == [UnsentInvoice._meta.db_table]
+
+
+def _invalid_index(name: str) -> None:
+    """An index on the open invoices left invalid, as a concurrent build that failed leaves it (here a unique one
+    over duplicates)."""
+    with connection.cursor() as cursor, pytest.raises(Exception, match="could not create unique index"):
+        cursor.execute(f"CREATE UNIQUE INDEX CONCURRENTLY {name} ON invoicing_openinvoice (domain_id)")
+
+
+def test_an_index_left_by_a_rebuild_cut_short_is_dropped_and_another_invalid_index_is_not():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps its tables as they are")
+    OpenInvoice.objects.bulk_create(
+        OpenInvoice(
+            invoice_id=n,
+            domain_id=40_000_001,
+            customer_name="Firm",
+            number=n,
+            due_date=dt.date(2026, 1, 1),
+            owed=1,
+        )
+        for n in (1, 2)
+    )
+    _invalid_index("invoicing_open_due_ccnew")
+    _invalid_index("operator_made")
+    try:
+        assert compaction.leftovers("invoicing_openinvoice") == ["invoicing_open_due_ccnew"]
+        housekeep()
+        assert compaction.leftovers("invoicing_openinvoice") == []
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid")
+            assert [name for (name,) in cursor.fetchall()] == ["operator_made"]
+        run = SyncRun.objects.filter(kind=HOUSEKEEPING).latest("pk")
+        assert run.status == SyncRun.Status.SUCCEEDED and not run.errors
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP INDEX IF EXISTS invoicing_open_due_ccnew, operator_made")
