@@ -17,7 +17,7 @@ from invoicing.bank.kana import zengin_name
 from invoicing.models import DebitAccount, DebitItem, DebitRun, OpenInvoice
 from invoicing.permissions import VIEW_INVOICING
 from portal.core.access import check
-from portal.core.lists import paginate
+from portal.core.lists import paginate, read_in_one_pass
 
 RUNS_PER_PAGE = 50
 
@@ -69,7 +69,7 @@ def collectable(
 
     The open invoices are chosen on their own rows (their customer is on them, `OpenInvoice.domain_id`), along
     their due-date index, which carries what the choice reads and the customers' names (as issued): a limited
-    read stops at the `limit`-th found. The customers' accounts are read for the invoices found alone."""
+    read stops at the `limit`-th found. The customers' accounts are those of the invoices found alone."""
     check(user, VIEW_INVOICING)
     active = DebitAccount.objects.filter(active=True).values("customer_id")
     waiting = DebitItem.objects.filter(pending=True, invoice__isnull=False).values("invoice_id")
@@ -87,9 +87,16 @@ def collectable(
     if numbers is not None:
         rows = rows.filter(number__in=list(numbers))
     found = list(rows[:limit] if limit is not None else rows)
-    accounts = DebitAccount.objects.filter(active=True).in_bulk(
-        {row[2] for row in found}, field_name="customer_id"
-    )
+    if not found:
+        return []
+    # The accounts of the invoices found, in one pass over the active accounts (as the choice above reads them):
+    # by key, PostgreSQL probed the accounts' index once for each of a page's hundreds of customers.
+    accounts = {
+        account.customer_id: account
+        for account in DebitAccount.objects.filter(
+            read_in_one_pass("customer_id", {row[2] for row in found}), active=True
+        )
+    }
     return [
         Collectable(pk, number, domain_id, name, due, owed, accounts[domain_id])
         for pk, number, domain_id, name, due, owed in found

@@ -277,3 +277,40 @@ def test_more_invoices_due_than_a_request_takes_are_offered_the_earliest_first(f
     assert rest.count('data-testid="debit-row"') == 1 and 'data-testid="debit-more"' not in rest
     with pytest.raises(debit_writes.DebitRefused, match="at most 1 invoices"):
         debit_writes.debit_run_make(actor=_user(), debit_date=dt.date(2026, 12, 7), numbers=[1001, 1002])
+
+
+def test_the_accounts_of_the_page_are_read_in_one_pass_not_by_key(finance):
+    """The page's accounts are read in one pass over the active accounts (as its choice of invoices reads them),
+    each looked up in a hash of the page's customers (`lists.read_in_one_pass`): by key, PostgreSQL probed the
+    accounts' index once for each of a page's hundreds of customers, more pages than the table has."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from invoicing.models import CustomerBilling
+
+    _account(finance, 1)
+    others = range(100_000, 105_000)  # accounts of customers with nothing due
+    CustomerBilling.objects.bulk_create(
+        CustomerBilling(domain_id=n, bill_to_name=f"Firm {n}", bill_to_address="東京都") for n in others
+    )
+    DebitAccount.objects.bulk_create(
+        DebitAccount(
+            customer_id=n,
+            bank_code="0005",
+            branch_code="123",
+            account_number=f"{n % 10**7:07d}",
+            holder="ﾌｱｰﾑ",
+        )
+        for n in others
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {DebitAccount._meta.db_table}")
+    with CaptureQueriesContext(connection) as ctx:
+        page = finance.get(reverse("invoicing:debit") + f"?debit_date={DEBIT_DAY}").content.decode()
+    assert page.count('data-testid="debit-row"') == 1 and "0005-123" in page and "1111111" in page
+    [read] = [q["sql"] for q in ctx.captured_queries if '"invoicing_debitaccount"."holder"' in q["sql"]]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN {read}")
+            plan = "\n".join(line for (line,) in cursor.fetchall())
+        assert "Seq Scan on invoicing_debitaccount" in plan and "Index" not in plan, plan

@@ -72,6 +72,7 @@ from portal.core.lists.shapes import (
     kept_while_walked,
     merged_count,
     planned_apart,
+    read_in_one_pass,
 )
 from portal.core.lists.spec import (
     CHOOSE,
@@ -169,6 +170,7 @@ __all__ = [
     "paginate",
     "paginate_in_groups",
     "planned_apart",
+    "read_in_one_pass",
     "remembered_query",
     "replaced_query",
     "respond",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from django.db import connection, models
 from django.db.models import ExpressionWrapper, F, Func, Lookup, Q, QuerySet, Subquery
@@ -100,18 +100,18 @@ class _InHashed(_AmongSubquery):
 
 
 def planned_apart(key: str, found: QuerySet) -> Q | _InHashed:
-    """A condition: rows whose `key` is among the values of `found` (a query of one column: the keys of an
-    Account manager's customers, or of the customers a search finds), their keys read once into a hash and
-    each row read looked up in it, in the shape each database plans well; a query's shape is chosen by
-    `connection.vendor` here, in one named function. Given `key IN (subquery)`, PostgreSQL makes a join of it,
-    and for rows read in their own index's order up to a limit it may probe the subquery's index once per row
-    read (two pages each: an Account manager's worklist section read every trial in its dates to keep theirs),
-    or compare each row read with every key of the subquery (an Account manager's Activity page compared each
-    entry it walked with each of their customers' keys: much work on few buffers, `bench.scale.rows_handled`).
-    Given the test as one it cannot make a join of, it hashes the keys once. SQLite plans `IN (subquery)` that way by
-    itself. The worklist's sections narrow so (`by_customer_filters(apart=True)`), and the lists whose rows are
-    few for every customer (findings, issued invoices) search so; the lists of customers' subscriptions and
-    options keep the join, which they plan better (`python -m bench scale`)."""
+    """A condition: rows whose `key` is among the values of `found` (a query of one column: the keys of an Account
+    manager's customers, or of the customers a search finds), their keys read once into a hash and each row read
+    looked up in it, in the shape each database plans well; a query's shape is chosen by `connection.vendor` here,
+    in one named function. Given `key IN (subquery)`, PostgreSQL makes a join of it, and for rows read in their own
+    index's order up to a limit it may probe the subquery's index once per row read (two pages each: an Account
+    manager's worklist section read every trial in its dates to keep theirs), or compare each row read with every
+    key of the subquery (an Account manager's Activity page compared each entry it walked with each of their
+    customers' keys: much work on few buffers, `bench.scale.rows_handled`). Given the test as one it cannot make a
+    join of, it hashes the keys once. SQLite plans `IN (subquery)` that way by itself. The worklist's sections
+    narrow so (`by_customer_filters(apart=True)`), and the lists whose rows are few for every customer (findings,
+    issued invoices) search so; the lists of customers' subscriptions and options keep the join, which they plan
+    better (`python -m bench scale`)."""
     if connection.vendor == "postgresql":
         return _InHashed(F(key), Subquery(found))
     return Q(**{f"{key}__in": found})
@@ -161,3 +161,18 @@ def kept_while_walked(key: str, found: QuerySet | RawSQL) -> Q | Func:
     if connection.vendor == "postgresql":
         return _IsTrue(ExpressionWrapper(Q(**{f"{key}__in": found}), output_field=models.BooleanField()))
     return Q(**{f"{key}__in": found})
+
+
+def read_in_one_pass(key: str, values: Collection) -> Q | Func:
+    """A condition: rows whose `key` is among `values` (the keys of a page's rows: hundreds), the table read in
+    one pass and each row looked up in a hash of the values, in the shape each database plans well; a query's
+    shape is chosen by `connection.vendor` here, in one named function. For a table the same request reads
+    whole anyway (direct debit's active accounts, which choose its invoices), a pass costs its pages once more;
+    given `key IN (values)`, PostgreSQL probes the key's index once per value past some size of the table, two
+    or three pages each: more pages than the table has, for a page of hundreds of rows (`python -m bench scale`,
+    direct debit). A table the request does not read whole wants its rows by key (`computed_first`). SQLite
+    plans `IN (values)` well by itself. `values` must not be empty."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return _IsTrue(ExpressionWrapper(Q(**{f"{key}__in": values}), output_field=models.BooleanField()))
+    return Q(**{f"{key}__in": values})
