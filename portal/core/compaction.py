@@ -11,9 +11,9 @@ packs the entries again.
 On PostgreSQL each such table's indexes are rebuilt with `REINDEX TABLE CONCURRENTLY`, which takes no lock that
 stops reads or writes, and cannot run inside a transaction: inside one (a test's), nothing is done. A rebuild cut
 short (a restart, a statement timeout) leaves its new index beside the table, invalid (named `..._ccnew`, or the
-old one `..._ccold`): once built, PostgreSQL keeps writing to it (a unique one refusing duplicates), and the next
-rebuild skips it. Each run first drops those its rebuild left, and only those (another invalid index is an
-operator's to look at). SQLite keeps its tables as they are (a deployment with real history runs on PostgreSQL)."""
+old one `..._ccold`): once built, PostgreSQL keeps writing to it, and the next rebuild skips it. Each run first
+drops those its rebuild left, and only those (another invalid index is an operator's to look at). SQLite keeps its
+tables as they are (a deployment with real history runs on PostgreSQL)."""
 
 from __future__ import annotations
 
