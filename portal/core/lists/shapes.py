@@ -158,9 +158,7 @@ def kept_while_walked(key: str, found: QuerySet | RawSQL) -> Q | Func:
     keys (`customers.selectors.customer_page`). The hash must fit in the server's hash memory (`work_mem` times
     `hash_mem_multiplier`: 8 MB by default, about 150,000 keys), or PostgreSQL reads the keys again for each
     row."""
-    if connection.vendor == "postgresql":
-        return _IsTrue(ExpressionWrapper(Q(**{f"{key}__in": found}), output_field=models.BooleanField()))
-    return Q(**{f"{key}__in": found})
+    return _tested_in_hash(key, found)
 
 
 def read_in_one_pass(key: str, values: Collection) -> Q | Func:
@@ -172,7 +170,12 @@ def read_in_one_pass(key: str, values: Collection) -> Q | Func:
     or three pages each: more pages than the table has, for a page of hundreds of rows (`python -m bench scale`,
     direct debit). A table the request does not read whole wants its rows by key (`computed_first`). SQLite
     plans `IN (values)` well by itself. `values` must not be empty."""
-    values = list(values)
+    return _tested_in_hash(key, list(values))
+
+
+def _tested_in_hash(key: str, among: QuerySet | RawSQL | list) -> Q | Func:
+    """`(key IN (among)) IS TRUE` on PostgreSQL: a test it keeps as a filter on each row read, `among` hashed once
+    (`kept_while_walked`, `read_in_one_pass`); plain `key IN (among)` on SQLite."""
     if connection.vendor == "postgresql":
-        return _IsTrue(ExpressionWrapper(Q(**{f"{key}__in": values}), output_field=models.BooleanField()))
-    return Q(**{f"{key}__in": values})
+        return _IsTrue(ExpressionWrapper(Q(**{f"{key}__in": among}), output_field=models.BooleanField()))
+    return Q(**{f"{key}__in": among})
