@@ -121,11 +121,11 @@ class OptionOrder(_OptionNames, CarriesCustomer):
             )
         ]
         indexes = [
-            # The Scheduled changes page's counts per day and first items of each day (schedule/sources.py
-            # `first_of_each_day`), from the index alone.
+            # The Scheduled changes page's first items and counts of each day (schedule/sources.py
+            # `first_in_order`), from the index alone.
             *live_and_by_manager(["apply_date", "customer", "id"], models.Q(), "option_order_by_day"),
-            # Its counts per day for everyone's customers (the calendar as Support and Admin): the dates alone,
-            # equal dates sharing one entry, so a month of a large partner's orders is a few pages.
+            # Its exports' range of dates for everyone's customers (Support and Admin): the dates alone, equal
+            # dates sharing one entry, so a month of a large partner's orders is a few pages.
             models.Index(
                 fields=["apply_date"], condition=models.Q(customer_removed=False), name="option_order_days"
             ),

@@ -101,7 +101,6 @@ def _agenda(*, user, filters: ScheduleFilters) -> dict:
     walking = replace(filters, first=size + 1)
     walks = {source.key: source.walk(walking, today) for source, _may in sources if source.walk is not None}
     for key, walked in zip(walks, read_walks(list(walks.values()), walking), strict=True):
-        assert walked.firsts is not None
         found = found_first[key] = walked.firsts
         total, capped = total + min(found.total, cap), capped or found.total > cap
         firsts.extend(found.ends)
@@ -223,10 +222,9 @@ def _first_items_and_counts(
     firsts = replace(filters, per_day=per_day)
     walking = [(place, source) for place, (source, _may) in enumerate(sources) if source.walk is not None]
     walks = [source.walk(firsts, today) for _place, source in walking if source.walk is not None]
-    for (place, _source), walked in zip(walking, read_walks(walks, firsts, counts=True), strict=True):
+    for (place, _source), walked in zip(walking, read_walks(walks, firsts), strict=True):
         counts.update(walked.counts)
         picked = walked.firsts
-        assert picked is not None
         found.extend(
             (day, domain_id, place, n, key)
             for n, ((day, domain_id), key) in enumerate(zip(picked.ends, picked.keys, strict=True))

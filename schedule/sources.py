@@ -23,16 +23,15 @@ user open its forms, and a selector `items(filters, today)` that reads the cache
 A source always fills `change_url`; the page's selectors (schedule/selectors.py) blank it for users without the
 source's `change_perm` (Support sees every item read-only), so no source can forget that check. A source may
 also give `walk(filters, today)`: its rows within the filters, unread, and the customers its search finds
-(`Walk`). From every source's walk the page reads, in one query (`read_walks`), their items of each date
-({date: n}, for the calendar and the home page) and the date and domainId of their first `filters.first` items
-and their count up to the lists' cap, from their indexes alone (`Firsts`): the agenda then finds where its page
+(`Walk`). From every source's walk the page reads, in one query (`read_walks`), the date and domainId of their
+first `filters.first` items and their count up to the lists' cap (or, for the calendar, of their first items of
+each date and each date's count), from their indexes alone (`Firsts`): the agenda then finds where its page
 ends from them, and reads only the items of that page; without a walk, the agenda reads all of the source's
 items.
 
 A source that gives `walk` honours `filters.per_day`, `filters.after` and `filters.through` in `items`, its
-query narrowed by `rows_shown(qs, filters, day=...)`. With `per_day` (the month calendar, the home
-page's section of the next days), it yields only the first `per_day` items of each day
-(`first_of_each_day`): the first by the customer's domainId (then the row's
+query narrowed by `rows_shown(qs, filters, day=...)`. With `per_day` (the month calendar), it yields only the
+first `per_day` items of each day (`first_of_each_day`): the first by the customer's domainId (then the row's
 key), read along an index of (day, domainId, key) that holds the source's rows (its app's migration), so the
 database counts and picks them from the index without visiting every row of the month or reading a company
 name for each (`python -m bench scale`, Calendar). The page takes the first `per_day` of each day across the
@@ -61,7 +60,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Func, Q, QuerySet, Window
+from django.db.models import Count, F, Func, Q, QuerySet, RowRange, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -101,8 +100,8 @@ class ScheduleFilters:
     #: Sources see it set whenever the calendar is shown (date_range() then keeps to the month).
     month: dt.date | None = None
     #: Only the first this many items of each day (by the customer's domainId, then the row's key: see
-    #: `first_of_each_day`); None: every item. Set by the month calendar and the home page's section, for the
-    #: sources that give `walk` (the counts then say how many more each day has).
+    #: `first_of_each_day`); None: every item. Set by the month calendar, for the sources that give `walk`
+    #: (the counts then say how many more each day has).
     per_day: int | None = None
     #: The contributed customer filters' values (`portal.core.lists.CustomerFilter`: the Owner filter), and
     #: whose page it is ("Mine"); a source narrows its rows by them with `for_customers`.
@@ -242,10 +241,10 @@ class Firsts(NamedTuple):
 class Walked(NamedTuple):
     """What `read_walks` read of one source's walk."""
 
-    #: Its items of each date ({date: n}), when counted.
+    #: Its items of each date ({date: n}), with `filters.per_day` (empty otherwise).
     counts: dict[dt.date, int]
-    #: Its first items, when asked for.
-    firsts: Firsts | None
+    #: Its first items.
+    firsts: Firsts
 
 
 #: The name under which `read_walks` reads the customers the search finds, once for all the walks.
@@ -254,14 +253,12 @@ FOUND = "schedule_found"
 FEW_FOUND = 50
 
 
-def read_walks(
-    walks: Sequence[Walk], filters: ScheduleFilters, *, counts: bool = False, firsts: bool = True
-) -> list[Walked]:
+def read_walks(walks: Sequence[Walk], filters: ScheduleFilters) -> list[Walked]:
     """What a page reads of the sources' walks, in one query whatever the number of sources and items: each
-    one's items of each date (`counts`: the month calendar's "+N more", the home page's next days) and its
-    first items (`firsts`, `first_in_order`'s), in the order of `walks`.
+    one's first items (`first_in_order`'s) and, with `filters.per_day` (the month calendar), its items of each
+    date (for the calendar's "+N more"), in the order of `walks`.
 
-    The query is each walk's reads, one after the other (`UNION ALL`), each walk's rows narrowed by the
+    The query is each walk's read, one after the other (`UNION ALL`), each walk's rows narrowed by the
     customers the search finds (`Walk.found`, one search for the page). Their first `FEW_FOUND` + 1 keys are read
     first: a search that finds that few (a customer's name or domain) names them in the query, so the database
     reads those customers' rows by their index. A search that finds more (a common word, a legal form) has its
@@ -279,18 +276,15 @@ def read_walks(
     )
     named = found is not None and len(few) <= FEW_FOUND
     if named and not few:  # the search finds nobody: no walk has a row
-        return [Walked({}, Firsts([], 0, []) if firsts else None) for _walk in walks]
+        return [Walked({}, Firsts([], 0, [])) for _walk in walks]
+    if not walks:
+        return []
     parts: list[tuple[str, tuple]] = []
     for walk in walks:
         if walk.found is not None:
             assert walk.found.query.sql_with_params() == (found_sql, found_params), "one search per page"
             walk = walk._replace(rows=walk.rows.filter(Q(customer_id__in=few) if named else _found_among()))
-        if counts:
-            parts.append(_counted(walk))
-        if firsts:
-            parts.append(first_in_order(walk, filters))
-    if not parts:
-        return [Walked({}, None) for _walk in walks]
+        parts.append(first_in_order(walk, filters))
     sql = " UNION ALL ".join(
         f"SELECT {n}, part.* FROM ({part}) part" for n, (part, _params) in enumerate(parts)
     )
@@ -305,10 +299,9 @@ def read_walks(
     for n, *row in rows:
         by_part[n].append(tuple(row))
     out: list[Walked] = []
-    read = iter(by_part)
-    for walk in walks:
-        counted = {day + walk.shift: n for day, _c, _k, n in next(read)} if counts else {}
-        out.append(Walked(counted, _firsts(walk, next(read), filters) if firsts else None))
+    for walk, read in zip(walks, by_part, strict=True):
+        counted = {day + walk.shift: n for day, _c, _k, n in read} if filters.per_day is not None else {}
+        out.append(Walked(counted, _firsts(walk, read, filters)))
     return out
 
 
@@ -317,16 +310,6 @@ def _found_among() -> Q | Func:
     kind's date index is walked in the page's order (`lists.kept_while_walked`), not joined to them: a join keeps
     no order, so every item of the range was read and sorted for the first page."""
     return kept_while_walked("customer_id", RawSQL(f'SELECT "customer_id" FROM "{FOUND}"', ()))
-
-
-def _counted(walk: Walk) -> tuple[str, tuple]:
-    """A walk's items of each date (date, -, -, n): one aggregate over its date index."""
-    column = walk.rows.model._meta.get_field(walk.day).column
-    sql, params = walk.rows.values_list(walk.day).annotate(n=Count("*")).order_by().query.sql_with_params()
-    return (
-        f'SELECT counted."{column}", CAST(NULL AS bigint), CAST(NULL AS bigint), counted.n FROM ({sql}) counted',
-        params,
-    )
 
 
 def first_in_order(walk: Walk, filters: ScheduleFilters) -> tuple[str, tuple]:
@@ -341,16 +324,15 @@ def first_in_order(walk: Walk, filters: ScheduleFilters) -> tuple[str, tuple]:
     is compiled for the count (`python -m bench scale`, Agenda: instructions).
 
     With `filters.per_day` (the month calendar), the date, domainId and key of the first `per_day` rows of each
-    day instead (`first_of_each_day`'s pick, read from the same index alone); `total` is how many that is. The
-    calendar picks the first of each day across the sources from them, and reads only those rows whole
-    (`filters.keys`)."""
+    day instead (`first_of_each_day`'s pick, read from the same index alone), each with how many rows its day
+    has, counted in the same walk (`_picked`); `total` is how many rows that is. The calendar picks the first
+    of each day across the sources from them, and reads only those rows whole (`filters.keys`)."""
     day = walk.day
     rows = between_cursors(walk.rows, filters, day=day, shift=walk.shift)
     if filters.per_day is not None:
-        sql, params = (
-            _picked(rows, filters, day=day).values_list(day, "customer_id", "pk").query.sql_with_params()
-        )
-        return f"SELECT picked.*, CAST(NULL AS bigint) FROM ({sql}) picked", params
+        picked = _picked(rows, filters, day=day, counted=True)
+        sql, params = picked.values_list(day, "customer_id", "pk", "_day_count").query.sql_with_params()
+        return f"SELECT picked.* FROM ({sql}) picked", params
     walked = rows.order_by(day, "customer_id", "pk").values_list(day, "customer_id", "pk")[: count_cap() + 1]
     sql, params = walked.query.sql_with_params()
     return f"SELECT walked.*, COUNT(*) OVER () FROM ({sql}) walked ORDER BY 1, 2, 3 LIMIT %s", (
@@ -368,15 +350,23 @@ def _firsts(walk: Walk, rows: list[tuple], filters: ScheduleFilters) -> Firsts:
     return Firsts(ends, rows[0][3] if rows else 0, keys)
 
 
-def _picked(qs: QuerySet, filters: ScheduleFilters, *, day: str) -> QuerySet:
+def _picked(qs: QuerySet, filters: ScheduleFilters, *, day: str, counted: bool = False) -> QuerySet:
     """The first `filters.per_day` rows of each day of `qs`, by the customer's domainId then the row's key (a row
-    number per day over the keys alone: an index of (day, domainId, key) serves it without visiting a row)."""
-    ordered = [F("customer_id").asc(), F("pk").asc()]
-    return (
-        qs.order_by()
-        .annotate(_day_rank=Window(RowNumber(), partition_by=[F(day)], order_by=ordered))
-        .filter(_day_rank__lte=filters.per_day)
-    )
+    number per day over the keys alone: an index of (day, domainId, key) serves it without visiting a row).
+
+    `counted`: each also with how many rows its day has (`_day_count`), over the same window, so one walk of the
+    index both numbers and counts the day's rows; counted apart, each row of the range was walked twice and
+    tested twice against the customers a search finds (`python -m bench scale`, the calendar searched)."""
+    window: dict[str, Any] = {
+        "partition_by": [F(day)],
+        "order_by": [F("customer_id").asc(), F("pk").asc()],
+    }
+    if counted:  # one frame for both, so the database computes them in one pass over the day's rows
+        window["frame"] = RowRange(start=None, end=None)
+    qs = qs.order_by().annotate(_day_rank=Window(RowNumber(), **window))
+    if counted:
+        qs = qs.annotate(_day_count=Window(Count("*"), **window))
+    return qs.filter(_day_rank__lte=filters.per_day)
 
 
 def first_of_each_day(qs: QuerySet, filters: ScheduleFilters, *, day: str) -> QuerySet:

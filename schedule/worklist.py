@@ -71,7 +71,6 @@ def _first_items(
     walks = [source.walk(walking, today) for _place, source in walkers if source.walk is not None]
     for (place, _source), walked in zip(walkers, read_walks(walks, walking), strict=True):
         firsts = walked.firsts
-        assert firsts is not None
         count += firsts.total
         found.extend(
             (day, domain_id, place, n, key)

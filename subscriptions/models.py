@@ -199,10 +199,10 @@ class Reservation(CarriesCustomer):
     class Meta:
         ordering = ["apply_date", "subscription_id"]
         indexes = [
-            # The Scheduled changes page's counts per day and first items of each day (schedule/sources.py
-            # `first_of_each_day`), from the index alone.
+            # The Scheduled changes page's first items and counts of each day (schedule/sources.py
+            # `first_in_order`), from the index alone.
             *live_and_by_manager(["apply_date", "customer", "subscription"], Q(), "reservation_by_day"),
-            # Its counts per day for everyone's customers, from the dates alone (as `PreOrder`'s).
+            # Its exports' range of dates for everyone's customers, by the dates alone (as `PreOrder`'s).
             models.Index(fields=["apply_date"], condition=Q(customer_removed=False), name="reservation_days"),
             # The trials whose paid start is scheduled (decided: off the worklist), read apart.
             models.Index(
@@ -249,8 +249,8 @@ class PreOrder(CarriesCustomer):
         indexes = [
             # The Scheduled changes page's first items of each day, from the index alone.
             *live_and_by_manager(["apply_date", "customer", "pre_order_id"], Q(), "pre_order_by_day"),
-            # Its counts per day for everyone's customers (the calendar as Support and Admin): the dates alone,
-            # equal dates sharing one entry, so a month of a large partner's changes is a few pages.
+            # Its exports' range of dates for everyone's customers (Support and Admin): the dates alone, equal
+            # dates sharing one entry, so a month of a large partner's changes is a few pages.
             models.Index(fields=["apply_date"], condition=Q(customer_removed=False), name="pre_order_days"),
         ]
         verbose_name = _("pre-order")

@@ -232,7 +232,8 @@ def test_the_calendar_counts_a_months_days_with_the_customers_found_and_owned_re
     """The calendar's counts by day read the month's rows by date, with the customers a word finds and the
     manager's customers each read into a hash (planned apart), not an array of every customer found
     (PostgreSQL probed each one's rows: a common word's thousands); the counts are the same. Every kind's
-    counts and first items of each day are one query, which reads the word's customers once for all."""
+    counts and first items of each day are one query, which reads the word's customers once for all, and
+    each kind's rows are walked and tested against them once, numbered and counted in the same pass."""
     monkeypatch.setattr(sources, "FEW_FOUND", 5)  # the word finds more than a few customers
     for i in range(12):
         customer = make_customer(company_name=f"サクラ商事 {i:02}")
@@ -244,11 +245,12 @@ def test_the_calendar_counts_a_months_days_with_the_customers_found_and_owned_re
     with CaptureQueriesContext(connection) as ctx:
         body = client.get(URL, query).content.decode()
     assert len(set(re.findall(r"サクラ商事 \d\d", body))) >= 3 and "モミジ商事" not in body
-    counts = [q["sql"] for q in ctx.captured_queries if 'COUNT(*) AS "n"' in q["sql"]]
+    assert "+1 more" in body  # 4 a day, 3 shown
+    walked = [q["sql"] for q in ctx.captured_queries if "UNION ALL" in q["sql"] and "ROW_NUMBER" in q["sql"]]
     kinds = len(schedule_sources(user=people["aiko"]))
-    assert len(counts) == 1 and counts[0].startswith(f'WITH "{FOUND}" ("customer_id") AS MATERIALIZED ('), (
-        counts
+    assert len(walked) == 1 and walked[0].startswith(f'WITH "{FOUND}" ("customer_id") AS MATERIALIZED ('), (
+        walked
     )
-    searched = counts[0].count('FROM "customers_customersearch"')
-    assert searched == 1 and counts[0].count('COUNT(*) AS "n"') == kinds
-    assert "ANY(ARRAY" not in counts[0] and f'FROM "{FOUND}"))) IS TRUE' in counts[0]
+    searched = walked[0].count('FROM "customers_customersearch"')
+    assert searched == 1 and walked[0].count("COUNT(*) OVER (PARTITION BY") == kinds
+    assert "ANY(ARRAY" not in walked[0] and walked[0].count(f'FROM "{FOUND}"))) IS TRUE') == kinds
