@@ -267,6 +267,8 @@ def read_walks(walks: Sequence[Walk], filters: ScheduleFilters) -> list[Walked]:
     read the search table's matches once per source and per read; joined to each walk, every row of the
     range was read and sorted to find the first (`python -m bench scale`, the agenda and its calendar
     searched)."""
+    if not walks:
+        return []
     found = next((walk.found for walk in walks if walk.found is not None), None)
     found_sql, found_params = found.query.sql_with_params() if found is not None else ("", ())
     few = (
@@ -277,8 +279,6 @@ def read_walks(walks: Sequence[Walk], filters: ScheduleFilters) -> list[Walked]:
     named = found is not None and len(few) <= FEW_FOUND
     if named and not few:  # the search finds nobody: no walk has a row
         return [Walked({}, Firsts([], 0, [])) for _walk in walks]
-    if not walks:
-        return []
     parts: list[tuple[str, tuple]] = []
     for walk in walks:
         if walk.found is not None:
@@ -361,11 +361,14 @@ def _picked(qs: QuerySet, filters: ScheduleFilters, *, day: str, counted: bool =
         "partition_by": [F(day)],
         "order_by": [F("customer_id").asc(), F("pk").asc()],
     }
-    if counted:  # one frame for both, so the database computes them in one pass over the day's rows
-        window["frame"] = RowRange(start=None, end=None)
-    qs = qs.order_by().annotate(_day_rank=Window(RowNumber(), **window))
-    if counted:
-        qs = qs.annotate(_day_count=Window(Count("*"), **window))
+    if not counted:
+        qs = qs.order_by().annotate(_day_rank=Window(RowNumber(), **window))
+        return qs.filter(_day_rank__lte=filters.per_day)
+    # The whole day as the frame of both, so the database numbers and counts in one window over its rows.
+    window["frame"] = RowRange(start=None, end=None)
+    qs = qs.order_by().annotate(
+        _day_rank=Window(RowNumber(), **window), _day_count=Window(Count("*"), **window)
+    )
     return qs.filter(_day_rank__lte=filters.per_day)
 
 

@@ -247,7 +247,8 @@ class PreOrder(CarriesCustomer):
     class Meta:
         ordering = ["apply_date", "pre_order_id"]
         indexes = [
-            # The Scheduled changes page's first items of each day, from the index alone.
+            # The Scheduled changes page's first items and counts of each day (schedule/sources.py
+            # `first_in_order`), from the index alone.
             *live_and_by_manager(["apply_date", "customer", "pre_order_id"], Q(), "pre_order_by_day"),
             # Its exports' range of dates for everyone's customers (Support and Admin): the dates alone, equal
             # dates sharing one entry, so a month of a large partner's changes is a few pages.
