@@ -6,8 +6,12 @@ by default): home's "changes today", the calendar's month, the sections of the n
 at the clock's hour, the same page read the business day's first hour of changes after midnight in Tokyo and its
 whole day late in the evening, so two runs of the guard, or two sizes seeded an hour apart, compared different
 days' worth. So the guard seeds at the last HOUR o'clock of the business day before it starts (never in the
-future), records that instant on the database (PostgreSQL's comment on it, which travels with a kept database),
-and measures every later run of that database with the clock moved there (`time_machine`, ticking on from it).
+future), records the instant its seed ended on the database (PostgreSQL's comment on it, which travels with a
+kept database), and measures every later run of that database with the clock moved there (`time_machine`,
+ticking on from it). The end, not the start: moved back to the seed's start, a later run's "now" came before
+the rows the seed wrote, so the estimate kept again at that clock counted the customers the seed removed as
+removed since it was worked out, and every page that reads how far behind it is read them (at the small sizes
+only, where the seed takes seconds: the large ones' estimate, kept minutes later, was not worked out again).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ def instant_to_seed(now: dt.datetime | None = None) -> dt.datetime:
 
 
 def recorded() -> dt.datetime | None:
-    """The instant the connected database was seeded at, as `record` left it; None on a database seeded before
+    """The instant the connected database's seed ended, as `record` left it; None on a database seeded before
     the guard recorded it, or on SQLite (which has no comment on a database: the guard runs on PostgreSQL)."""
     from django.db import connection
 
@@ -52,7 +56,7 @@ def recorded() -> dt.datetime | None:
 
 
 def record(at: dt.datetime) -> None:
-    """Record on the connected database (PostgreSQL) the instant it was seeded at."""
+    """Record on the connected database (PostgreSQL) the instant its seed ended."""
     from django.db import connection
 
     if connection.vendor != "postgresql":

@@ -675,6 +675,20 @@ def _setup(url: str) -> None:
     setup(url)
 
 
+def seeded(customers: int, months: int) -> dt.datetime:
+    """Seed the connected database and record on it (`bench.pinned`) the instant the seed ended on the ticking
+    clock, where every later run of the database resumes: after every row the seed wrote."""
+    from django.utils import timezone
+
+    from bench import pinned
+    from bench.seed import seed
+
+    seed(customers=customers, months=months)
+    end = timezone.now()
+    pinned.record(end)
+    return end
+
+
 def settle() -> None:
     """As autovacuum leaves the database a while after a load: planner statistics and the visibility map; and as
     the nightly housekeeping leaves it, the tables whose rows come and go packed (`portal.core.compaction`)."""
@@ -756,8 +770,6 @@ def _size_run(
 ) -> int:
     """`size_run` with the clock at the instant the database is seeded at (`bench.pinned`)."""
     from bench import pages as page_finder
-    from bench import pinned
-    from bench.seed import seed
     from customers.models import Customer
 
     if kept:
@@ -778,9 +790,8 @@ def _size_run(
     else:
         assert at is not None  # a new database is seeded at the guard's hour (`size_run`)
         t0 = time.perf_counter()
-        seed(customers=customers, months=months)
+        seeded(customers, months)
         settle()
-        pinned.record(at)
         print(
             f"seeded {customers:,} customers and {months} months in {time.perf_counter() - t0:.0f} s, "
             f"at {at.isoformat(timespec='minutes')}",

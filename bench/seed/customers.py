@@ -147,13 +147,14 @@ def _scheduled(i: int, c, rng: random.Random, made: _Made, *, today: dt.date, no
 
 
 def _work(i: int, c, made: _Made, *, closed: tuple[int, int], now: dt.datetime) -> None:
-    """The home page's work of customer i: an operation (one in fifty), an audit entry (one in twenty), a finding
-    of the last closed month (one in thirty-three)."""
+    """The home page's work of customer i: an operation (one in fifty, twelve customers in a row, so that every
+    Account manager has some at every size), an audit entry (one in twenty), a finding of the last closed month
+    (one in thirty-three)."""
     from billing.models import Finding
     from portal.core.models import AuditEntry, Operation
 
-    if i % 50 == 1:
-        status = ["unknown", "failed", "succeeded", "succeeded"][i // 50 % 4]
+    if i // 12 % 50 == 1:
+        status = ["unknown", "failed", "succeeded", "succeeded"][i // 600 % 4]
         made.operations.append(
             Operation(
                 id=uuid.UUID(int=i + 1),
@@ -211,8 +212,9 @@ def _customers_write(made: _Made) -> None:
 
 
 def options_seed(rng: random.Random) -> None:
-    """One to four options a customer, each with one of its sub-options (a trial among them at times); for one
-    customer in sixteen, a scheduled cancellation of its first option within 31 days."""
+    """One to four options a customer, each with one of its sub-options (a trial among them at times, one in
+    eleven still running); for one customer in sixteen, a scheduled cancellation of its first option within 31
+    days."""
     from django.utils import timezone
 
     from customers.models import Customer
@@ -238,7 +240,8 @@ def options_seed(rng: random.Random) -> None:
             )
         for option_id in chosen:
             sub = rng.choice(rules.sub_options_of(option_id))
-            begun = now.date() - dt.timedelta(days=rng.randint(30, 330))
+            # A trial (30 days) begun on any day of the last eleven months: those of the last month still run.
+            begun = now.date() - dt.timedelta(days=rng.randint(0 if sub.trial else 30, 330))
             rows.append(
                 Option(
                     customer_id=domain_id,

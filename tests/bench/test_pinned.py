@@ -80,3 +80,25 @@ def test_the_load_bench_serves_the_portal_with_its_clock_at_the_seed_s_instant()
         check=True,
     )
     assert shown.stdout.split()[-2:] == ["True", "2026-06-15"]
+
+
+def test_a_kept_database_is_measured_after_every_row_its_seed_wrote(db):
+    """A later run of a kept database resumes where its seed ended: moved back to where it began, the estimate
+    kept again at that clock counted the customers the seed removed as removed since it was worked out, and every
+    page that says how far behind the estimate is read them (the guard's small sizes only)."""
+    from bench.scale import seeded
+    from billing.estimate.kept import estimate_state
+    from customers.models import Customer
+    from portal.core.kept import keep_all
+
+    at = dt.datetime(2026, 11, 28, pinned.HOUR, tzinfo=TOKYO)
+    with pinned.pinned(at):
+        end = seeded(24, 0)
+    removed = Customer.objects.exclude(removed_at=None).values_list("removed_at", flat=True)
+    assert removed and max(removed) <= end
+    if connection.vendor == "postgresql":
+        assert pinned.recorded() == end
+    with pinned.pinned(end):
+        keep_all()
+        today = clock.today()
+        assert estimate_state(today.year, today.month).behind == 0
