@@ -68,7 +68,7 @@ from django.utils.functional import Promise
 
 from portal.core.access import Perm, can
 from portal.core.contrib import contributions
-from portal.core.lists import by_customer_filters, computed_first, count_cap, kept_while_walked
+from portal.core.lists import by_customer_filters, computed_first, count_cap, few_found, kept_while_walked
 
 #: An item whose last day to change it is this close (in days) stands out.
 DEADLINE_SOON_DAYS = 7
@@ -249,8 +249,6 @@ class Walked(NamedTuple):
 
 #: The name under which `read_walks` reads the customers the search finds, once for all the walks.
 FOUND = "schedule_found"
-#: A search that finds at most this many customers names them in the walks' query (`read_walks`).
-FEW_FOUND = 50
 
 
 def read_walks(walks: Sequence[Walk], filters: ScheduleFilters) -> list[Walked]:
@@ -259,9 +257,9 @@ def read_walks(walks: Sequence[Walk], filters: ScheduleFilters) -> list[Walked]:
     date (for the calendar's "+N more"), in the order of `walks`.
 
     The query is each walk's read, one after the other (`UNION ALL`), each walk's rows narrowed by the
-    customers the search finds (`Walk.found`, one search for the page). Their first `FEW_FOUND` + 1 keys are read
-    first: a search that finds that few (a customer's name or domain) names them in the query, so the database
-    reads those customers' rows by their index. A search that finds more (a common word, a legal form) has its
+    customers the search finds (`Walk.found`, one search for the page). Their first keys are read first
+    (`lists.few_found`): a search that finds few (a customer's name or domain) names them in the query, so the
+    database reads those customers' rows by their index. A search that finds more (a common word, a legal form) has its
     customers read once, for all the walks (a materialized CTE, `FOUND`), and each walk's rows narrowed by them
     (`_found_among`) as its index is walked in the page's order. Read by each walk, a word most customers have
     read the search table's matches once per source and per read; joined to each walk, every row of the
@@ -271,13 +269,9 @@ def read_walks(walks: Sequence[Walk], filters: ScheduleFilters) -> list[Walked]:
         return []
     found = next((walk.found for walk in walks if walk.found is not None), None)
     found_sql, found_params = found.query.sql_with_params() if found is not None else ("", ())
-    few = (
-        []
-        if found is None
-        else list(found.values_list(*found.query.values_select, flat=True)[: FEW_FOUND + 1])
-    )
-    named = found is not None and len(few) <= FEW_FOUND
-    if named and not few:  # the search finds nobody: no walk has a row
+    few = None if found is None else few_found(found)
+    named = few is not None
+    if few == []:  # the search finds nobody: no walk has a row
         return [Walked({}, Firsts([], 0, [])) for _walk in walks]
     parts: list[tuple[str, tuple]] = []
     for walk in walks:

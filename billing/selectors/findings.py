@@ -15,7 +15,7 @@ from billing.models import DetailMonth, Finding
 from billing.permissions import VIEW_BILLING
 from customers.selectors import customers_found
 from portal.core.access import check
-from portal.core.lists import Sorts, capped_count, paginate, planned_apart
+from portal.core.lists import Sorts, among_found, capped_count, paginate
 
 FINDING_SORTS = Sorts(
     columns={
@@ -59,14 +59,15 @@ def finding_list(*, user, year: int, month: int, filters: FindingFilters) -> Que
 
 def _searched(qs: QuerySet, q: str) -> QuerySet:
     """The findings of the customers the house's search finds (company name, domain, code, domainId:
-    `customers.selectors.customers_found`), the customers found planned apart (`lists.planned_apart`): read once,
-    into a hash, beside the month's findings read along their index. A month's findings are a few for every
-    hundred customers, so the house's shape for lists of customers' rows (`customer_search`: the customers found
-    computed first, then their rows looked up one customer at a time) cost two buffers for each customer found,
-    most of whom have no finding (`python -m bench scale`, billing:findings searched; the figures are in
+    `customers.selectors.customers_found`): a few named (`lists.among_found`: their findings read by the month's
+    index of its customers), more planned apart: read once, into a hash, beside the month's findings read along
+    their index. A month's findings are a few for every hundred customers, so the house's shape for lists of
+    customers' rows (`customer_search`: the customers found computed first, then their rows looked up one
+    customer at a time) cost two buffers for each customer a common word found, most of whom have no finding
+    (`python -m bench scale`, billing:findings searched; the figures are in
     bench/results/scale-2026-11-27-findings-list-1000-50000x12.txt)."""
     found = customers_found(q)
-    return qs if found is None else qs.filter(planned_apart("domain_id", found))
+    return qs if found is None else qs.filter(among_found("domain_id", found))
 
 
 #: The columns a page of findings shows: all in the month's index of the list (`Finding.Meta.indexes`,

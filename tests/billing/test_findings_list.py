@@ -241,8 +241,9 @@ def test_the_export_is_exactly_the_filtered_list(client_as, month):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the plans of PostgreSQL")
 def test_a_page_of_findings_is_read_from_the_months_index_alone_and_stops(db):
     """Billing migrations 0018-0019: a page of those to explain, those explained and every finding walks the
-    month's index in the list's order and stops after the page, reading its columns from the index alone; a
-    searched one never looks the month's findings up by an array of every customer found."""
+    month's index in the list's order and stops after the page, reading its columns from the index alone; one
+    searched by a word many customers share never looks the month's findings up by an array of every customer
+    found (a search that finds a few names them: `lists.among_found`)."""
     make_invoice(**OCT)
     customers = [make_customer(company_name=f"Customer {n:03d} K.K.") for n in range(200)]
     Finding.objects.bulk_create(
@@ -260,14 +261,38 @@ def test_a_page_of_findings_is_read_from_the_months_index_alone_and_stops(db):
     finance = make_persona(Role.FINANCE)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE billing_finding")
-        for status, q in (("", ""), ("explained", ""), ("all", ""), ("", "Customer 01")):
+        for status, q in (("", ""), ("explained", ""), ("all", ""), ("", "Customer")):
             filters = selectors.FindingFilters(status=status, q=q)
             qs = selectors.finding_list(user=finance, **OCT, filters=filters)
             sql, params = qs.values(*PAGE_FIELDS)[:50].query.sql_with_params()
             cursor.execute(f"EXPLAIN {sql}", params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
-            # Searched, the planner weighs the customers found: few are probed, many hashed; never an array.
+            # Searched by a word all 200 share: the customers found hashed, never an array of them.
             assert "ANY (" not in plan, (status, q, plan)
             if not q:
                 assert "Index Only Scan using billing_finding_list" in plan, (status, plan)
                 assert "Sort" not in plan, (status, plan)
+
+
+def test_a_search_that_finds_few_customers_reads_their_findings_by_customer(client_as, month, monkeypatch):
+    """A search for a customer (its name, code or domain) names the few customers it finds in the query, so the
+    database reads their findings by the month's index of its customers, not every finding of the month to keep
+    theirs; one that finds more (a word many companies share) keeps them in a hash beside the month's findings.
+    Either way the page lists the same findings."""
+    from portal.core.lists import shapes
+
+    client = client_as(Role.FINANCE)
+
+    def searched(q: str) -> tuple[list[tuple[int, str]], list[str]]:
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get(URL, {"q": q}).content.decode()
+        return _rows(body), [c["sql"] for c in captured if 'FROM "billing_finding"' in c["sql"]]
+
+    rows, reads = searched("Gamma")
+    assert rows == [(month["gamma"].pk, "licences")]
+    gamma = month["customers"]["gamma"].domain_id
+    assert reads and all(f'"domain_id" IN ({gamma})' in sql and "customersearch" not in sql for sql in reads)
+    monkeypatch.setattr(shapes, "FEW_FOUND", 1)  # "K.K." finds three customers: more than a few
+    rows, reads = searched("K.K.")
+    assert rows == [(month[k].pk, month[k].kind) for k in ("alpha", "beta_cost", "gamma")]
+    assert reads and all("customersearch" in sql for sql in reads)

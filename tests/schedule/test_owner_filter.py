@@ -15,8 +15,8 @@ from django.urls import reverse
 from customers import services
 from customers.selectors import Owner
 from portal.core.access import Role
-from schedule import sources
-from schedule.sources import FEW_FOUND, FOUND, schedule_sources
+from portal.core.lists import FEW_FOUND, shapes
+from schedule.sources import FOUND, schedule_sources
 from tests.customers.factories import make_customer
 from tests.fixtures.personas import make_persona
 from tests.options.factories import make_order
@@ -204,7 +204,7 @@ def test_the_agenda_walks_its_first_items_with_the_customers_found_and_owned_rea
     column the rows carry (a range of the kind's index led by the manager); the same items are found. Every kind is walked in one query, which reads the word's customers once
     (a materialized CTE) for all of them: read by each kind, a word most customers have (a legal form) read
     the search table's matches once per kind."""
-    monkeypatch.setattr(sources, "FEW_FOUND", 5)  # the word finds more than a few customers
+    monkeypatch.setattr(shapes, "FEW_FOUND", 5)  # the word finds more than a few customers
     for i in range(12):
         customer = make_customer(company_name=f"サクラ商事 {i:02}")
         _assign(people, customer, people["aiko"])
@@ -234,7 +234,7 @@ def test_the_calendar_counts_a_months_days_with_the_customers_found_and_owned_re
     (PostgreSQL probed each one's rows: a common word's thousands); the counts are the same. Every kind's
     counts and first items of each day are one query, which reads the word's customers once for all, and
     each kind's rows are walked and tested against them once, numbered and counted in the same pass."""
-    monkeypatch.setattr(sources, "FEW_FOUND", 5)  # the word finds more than a few customers
+    monkeypatch.setattr(shapes, "FEW_FOUND", 5)  # the word finds more than a few customers
     for i in range(12):
         customer = make_customer(company_name=f"サクラ商事 {i:02}")
         _assign(people, customer, people["aiko"])

@@ -117,6 +117,28 @@ def planned_apart(key: str, found: QuerySet) -> Q | _InHashed:
     return Q(**{f"{key}__in": found})
 
 
+#: A search that finds at most this many customers names them in the query that reads their rows (`few_found`).
+FEW_FOUND = 50
+
+
+def few_found(found: QuerySet) -> list | None:
+    """The values of `found` (a query of one column: the customers a search finds) when it has at most
+    `FEW_FOUND` of them, read first, one past that many at most; None when it has more."""
+    keys = list(found.values_list(*found.query.values_select, flat=True)[: FEW_FOUND + 1])
+    return keys if len(keys) <= FEW_FOUND else None
+
+
+def among_found(key: str, found: QuerySet) -> Q | _InHashed:
+    """A condition: rows whose `key` is among the customers a search finds (`found`, a query of one column). A
+    search that finds few (a customer's name, domain or code) names them (`few_found`), so the database reads
+    those customers' rows by an index of their customer, however many rows the list has; one that finds more (a
+    common word, a legal form) has them planned apart (`planned_apart`), hashed while the list's index is walked
+    in its order. Planned apart, a search for one customer walked every row of the list to keep that customer's
+    (`python -m bench scale`, the month's findings of one customer)."""
+    keys = few_found(found)
+    return planned_apart(key, found) if keys is None else Q(**{f"{key}__in": keys})
+
+
 def count_read_first(qs: QuerySet, narrow: Callable[..., QuerySet], *, key: str) -> int:
     """How many rows of `qs` (a few: today's, say) `narrow(qs, key=)` keeps (the worklist's choice of whose
     customers), in the shape each database plans well; a query's shape is chosen by `connection.vendor` here, in
