@@ -259,11 +259,11 @@ def read_walks(walks: Sequence[Walk], filters: ScheduleFilters) -> list[Walked]:
     The query is each walk's read, one after the other (`UNION ALL`), each walk's rows narrowed by the
     customers the search finds (`Walk.found`, one search for the page). Their first keys are read first
     (`lists.few_found`): a search that finds few (a customer's name or domain) names them in the query, so the
-    database reads those customers' rows by their index. A search that finds more (a common word, a legal form) has its
-    customers read once, for all the walks (a materialized CTE, `FOUND`), and each walk's rows narrowed by them
-    (`_found_among`) as its index is walked in the page's order. Read by each walk, a word most customers have
-    read the search table's matches once per source and per read; joined to each walk, every row of the
-    range was read and sorted to find the first (`python -m bench scale`, the agenda and its calendar
+    database reads those customers' rows by their index. A search that finds more (a common word, a legal form)
+    has its customers read once, for all the walks (a materialized CTE, `FOUND`), and each walk's rows narrowed
+    by them (`_found_among`) as its index is walked in the page's order. Read by each walk, a word most
+    customers have read the search table's matches once per source and per read; joined to each walk, every row
+    of the range was read and sorted to find the first (`python -m bench scale`, the agenda and its calendar
     searched)."""
     if not walks:
         return []
@@ -439,8 +439,8 @@ def make_item(
     """A ScheduledItem for a source of another app (the built-in sources build theirs in bulk).
 
     `customer` (or `domain_id` and `company_name`) says whose change it is; `url` is where it is read (its
-    section of the customer page, say); `ref` is the change's remote id, for a stable `uid`; `deadline` defaults to the day
-    before `day`.
+    section of the customer page, say); `ref` is the change's remote id, for a stable `uid`; `deadline` defaults
+    to the day before `day`.
     """
     if customer is not None:
         domain_id, company_name = customer.domain_id, customer.company_name
