@@ -13,9 +13,9 @@ from django.db.models import QuerySet
 from billing.findings import customers_without_usage
 from billing.models import DetailMonth, Finding
 from billing.permissions import VIEW_BILLING
-from customers.selectors import customers_found
+from customers.selectors import customer_search, customers_found
 from portal.core.access import check
-from portal.core.lists import Sorts, among_found, capped_count, paginate
+from portal.core.lists import Sorts, capped_count, paginate
 
 FINDING_SORTS = Sorts(
     columns={
@@ -59,15 +59,14 @@ def finding_list(*, user, year: int, month: int, filters: FindingFilters) -> Que
 
 def _searched(qs: QuerySet, q: str) -> QuerySet:
     """The findings of the customers the house's search finds (company name, domain, code, domainId:
-    `customers.selectors.customers_found`): a few named (`lists.among_found`: their findings read by the month's
-    index of its customers), more planned apart: read once, into a hash, beside the month's findings read along
-    their index. A month's findings are a few for every hundred customers, so the house's shape for lists of
+    `customers.selectors.customer_search(walked=True)`): a few named (their findings read by the month's index
+    of its customers), more planned apart: read once, into a hash, beside the month's findings read along their
+    index. A month's findings are a few for every hundred customers, so the house's shape for lists of
     customers' rows (`customer_search`: the customers found computed first, then their rows looked up one
     customer at a time) cost two buffers for each customer a common word found, most of whom have no finding
     (`python -m bench scale`, billing:findings searched; the figures are in
     bench/results/scale-2026-11-27-findings-list-1000-50000x12.txt)."""
-    found = customers_found(q)
-    return qs if found is None else qs.filter(among_found("domain_id", found))
+    return customer_search(qs, q, prefix="", walked=True)
 
 
 #: The columns a page of findings shows: all in the month's index of the list (`Finding.Meta.indexes`,

@@ -1,7 +1,8 @@
 """The customer search, and the rows of customers still in the API: the reads that the lists of customers' rows
 (customers, options, subscriptions, option orders, invoice items) share.
 
-* `customer_search(qs, q)`: rows whose customer matches a search. A search never reads the customers' wide
+* `customer_search(qs, q)`: rows whose customer matches a search (`walked=True` for a list read along its own
+  index whose rows are few for each customer). A search never reads the customers' wide
   rows: it reads `CustomerSearch`, a narrow table of each customer's search text, sort name and whether it is
   still in the API, which triggers on the customers table keep (see the model); for one short word, the gram
   table (`CustomerSearchGram`, `searched`).
@@ -27,6 +28,7 @@ from customers.models import (
     normalise_search,
 )
 from portal.core.lists import (
+    among_found,
     capped_count,
     computed_first,
 )
@@ -106,12 +108,19 @@ def among(key: str, found: QuerySet):
     return computed_first(key, found)
 
 
-def customer_search(qs: QuerySet, q: str, *, prefix: str = "customer__") -> QuerySet:
+def customer_search(qs: QuerySet, q: str, *, prefix: str = "customer__", walked: bool = False) -> QuerySet:
     """Rows whose customer matches every word of `q` (see `customers_found`), for any list of things that belong
     to a customer (`prefix` is the path to the customer's domainId: "" for the customers themselves or rows
-    keyed by a plain `domain_id`)."""
+    keyed by a plain `domain_id`).
+
+    `walked`: a list whose rows are few for each customer, read along its own order's index (the month's
+    findings, issued invoices): the customers found named when they are few, else hashed as the index is
+    walked (`portal.core.lists.among_found`), instead of computed first (`among`)."""
     found = customers_found(q)
-    return qs if found is None else qs.filter(among(f"{prefix}domain_id", found))
+    if found is None:
+        return qs
+    key = f"{prefix}domain_id"
+    return qs.filter(among_found(key, found) if walked else among(key, found))
 
 
 def live_and_found(qs: QuerySet, q: str, *, customer: int | None = None, joined: bool = False) -> QuerySet:

@@ -12,7 +12,7 @@ from customers import selectors as customers
 from invoicing.models import IssuedInvoice
 from invoicing.permissions import VIEW_INVOICING
 from portal.core.access import check
-from portal.core.lists import Sorts, among_found, paginate
+from portal.core.lists import Sorts, paginate
 
 #: The search's orders. Each key's columns are an index's (`IssuedInvoice.Meta.indexes`: issue date and number,
 #: total and number; a customer's by domainId and issue date), so a page is read from the index in order.
@@ -79,11 +79,9 @@ def issued_list(*, user, filters: IssuedFilters) -> QuerySet[IssuedInvoice]:
         qs = qs.filter(total__lte=filters.total_max)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
-    found = customers.customers_found(filters.q) if filters.q else None
-    if found is not None:
-        # A few customers found named (their invoices read by the customer index), more read once into a hash
-        # (planned apart) while the order's index is walked (`lists.among_found`).
-        qs = qs.filter(among_found("domain_id", found))
+    # A few customers found named (their invoices read by the customer index), more read once into a hash
+    # (planned apart) while the order's index is walked.
+    qs = customers.customer_search(qs, filters.q, prefix="", walked=True)
     return ISSUED_SORTS.order(qs, filters.sort)
 
 

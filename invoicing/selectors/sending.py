@@ -15,7 +15,7 @@ from invoicing.permissions import VIEW_INVOICING
 from invoicing.selectors.issued import issued_rows
 from invoicing.selectors.search import SEARCHED_SORT
 from portal.core.access import check
-from portal.core.lists import Sorts, among_found, capped_count, count_cap, paginate
+from portal.core.lists import Sorts, capped_count, count_cap, paginate
 
 #: The month's issued page by whether each document went out: not sent yet (failed ones among them), its last
 #: attempt failed, sent.
@@ -75,9 +75,7 @@ def month_issued_list(*, user, year: int, month: int, filters: MonthIssuedFilter
         qs = qs.filter(unsent__failed=True)
     elif filters.sending == SEND_SENT:
         qs = qs.filter(unsent__isnull=True)
-    found = customers.customers_found(filters.q) if filters.q else None
-    if found is not None:
-        qs = qs.filter(among_found("domain_id", found))
+    qs = customers.customer_search(qs, filters.q, prefix="", walked=True)
     return MONTH_ISSUED_SORTS.order(qs, filters.sort)
 
 
