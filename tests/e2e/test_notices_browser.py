@@ -22,6 +22,7 @@ from tests.fixtures.browser import login, screenshot
 from tests.fixtures.personas import make_persona
 from tests.fixtures.portal_api import point_worker_at
 from tests.fixtures.sandbox import sandbox_of_its_own
+from tests.fixtures.services import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -140,7 +141,10 @@ def test_an_account_manager_is_told_of_a_failed_bulk_change_in_line_works_and_op
     assert button["action"]["label"] == "Open the bulk change"
     batch = Batch.objects.get()
     assert batch.state == Batch.State.FINISHED and batch.failed == 2
-    assert Notice.objects.get(user=manager).state == Notice.State.SENT
+    # The worker records the notice sent once the API answered, a moment after the sandbox holds the message.
+    notice = Notice.objects.get(user=manager)
+    wait_until(lambda: notice.refresh_from_db() or notice.state != Notice.State.SENDING, seconds=30)
+    assert notice.state == Notice.State.SENT
     page.goto("/")
     page.goto(button["action"]["uri"])  # the message's button
     expect(page.get_by_test_id("batch-counts")).to_be_visible()

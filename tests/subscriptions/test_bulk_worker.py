@@ -23,7 +23,7 @@ from portal.core.models import ApprovalRule, AuditEntry, Batch, Operation
 from subscriptions.models import Subscription
 from tests.fixtures.personas import make_persona
 from tests.fixtures.portal_api import point_worker_at
-from tests.fixtures.services import reads_worker_heartbeats, short_sender_waits
+from tests.fixtures.services import reads_worker_heartbeats, short_sender_waits, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
@@ -35,13 +35,6 @@ def on_own_sandbox(own_sandbox, portal_api, monkeypatch, settings, cache_from_ow
     own_sandbox.clear_faults()
     cache_from_own_sandbox.fill()
     return own_sandbox
-
-
-def _wait(condition, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "waited too long"
-        time.sleep(0.2)
 
 
 @pytest.mark.long
@@ -84,7 +77,7 @@ def test_a_batch_survives_a_killed_worker_and_5xx_after_applying(
     # Killed once the two rows answered 500 are answered, while the rest (each answer held back by the latency
     # fault) are still to go.
     answered = ops.exclude(status__in=(Operation.Status.QUEUED, Operation.Status.RUNNING))
-    _wait(lambda: answered.count() >= 2)
+    wait_until(lambda: answered.count() >= 2)
     os.kill(worker["process"].pid, signal.SIGKILL)
     worker["process"].wait(timeout=10)
     killed = time.monotonic()

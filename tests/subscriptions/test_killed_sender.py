@@ -19,7 +19,7 @@ from portal.core.changes.timing import timing
 from portal.core.models import AuditEntry, Operation
 from subscriptions.models import Subscription
 from tests.fixtures.portal_api import point_worker_at
-from tests.fixtures.services import reads_worker_heartbeats, short_sender_waits
+from tests.fixtures.services import reads_worker_heartbeats, short_sender_waits, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
@@ -37,13 +37,6 @@ def on_own_sandbox(own_sandbox, portal_api, monkeypatch, settings, cache_from_ow
     own_sandbox.clear_faults()
     cache_from_own_sandbox.fill()
     return own_sandbox
-
-
-def _wait(condition, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "waited too long"
-        time.sleep(0.2)
 
 
 def test_a_change_whose_worker_is_killed_mid_send_is_read_back_within_two_minutes_never_sent_again(
@@ -70,7 +63,7 @@ def test_a_change_whose_worker_is_killed_mid_send_is_read_back_within_two_minute
         args={"domain_id": sub.customer_id, "subscription_id": sub.pk, "type": "CANCEL"},
     )
     operation = Operation.objects.filter(pk=queued.pk)
-    _wait(lambda: operation.get().status == Operation.Status.RUNNING)
+    wait_until(lambda: operation.get().status == Operation.Status.RUNNING)
     assert operation.get().worker.split(":")[1] == str(worker["process"].pid)
 
     # The worker waits for the answer longer than its heartbeat lives: the reaper, at its period, leaves it.
