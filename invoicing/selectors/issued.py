@@ -65,6 +65,8 @@ class IssuedRow:
     last one that went out (with how many did), what is paid."""
 
     invoice: IssuedInvoice
+    #: Where a send of it goes now; in the month's list, for an invoice sent, where it last went
+    #: (`issued_rows`'s `as_sent`).
     email: str
     last_sending: InvoiceSending | None
     paid: int
@@ -136,15 +138,16 @@ def runs_of(ids: list[int]) -> list[list[int]]:
     return runs
 
 
-def issued_rows(invoices: list[IssuedInvoice]) -> list[IssuedRow]:
+def issued_rows(invoices: list[IssuedInvoice], *, as_sent: bool = False) -> list[IssuedRow]:
     """Each invoice with its e-mail, its attempts to send it, its payments and its credit notes (five queries
-    whatever their number; rows of other invoices that `of_invoices` reads are left out)."""
+    whatever their number; rows of other invoices that `of_invoices` reads are left out).
+
+    Its e-mail is where a send of it goes now: the customer's e-mail for invoices, else the one it was issued
+    to. `as_sent` (a list of the month's invoices): an invoice sent shows the address it last went to, so only
+    the invoices not sent read their customer's billing details; a month sent reads none, where each row's
+    customer was read by key, one page of the table apart from the next (`python -m bench scale`, the month's
+    issued invoices). The invoice's own page keeps the address a send again goes to."""
     ids = [i.pk for i in invoices]
-    emails = dict(
-        CustomerBilling.objects.filter(domain_id__in={i.domain_id for i in invoices}).values_list(
-            "domain_id", "invoice_email"
-        )
-    )
     last: dict[int, InvoiceSending] = {}
     last_sent: dict[int, InvoiceSending] = {}
     times_sent: dict[int, int] = {}
@@ -155,6 +158,13 @@ def issued_rows(invoices: list[IssuedInvoice]) -> list[IssuedRow]:
         if attempt.outcome == InvoiceSending.Outcome.SENT:
             last_sent[attempt.invoice_id] = attempt
             times_sent[attempt.invoice_id] = times_sent.get(attempt.invoice_id, 0) + 1
+    sent_to = {pk: attempt.to for pk, attempt in last_sent.items()} if as_sent else {}
+    current = {i.domain_id for i in invoices if i.pk not in sent_to}
+    emails = dict(
+        CustomerBilling.objects.filter(domain_id__in=current).values_list("domain_id", "invoice_email")
+        if current
+        else ()
+    )
     paid_by = dict(
         InvoicePayment.objects.filter(of_invoices("invoice_id", ids))
         .order_by()
@@ -173,7 +183,10 @@ def issued_rows(invoices: list[IssuedInvoice]) -> list[IssuedRow]:
     return [
         IssuedRow(
             invoice=i,
-            email=emails.get(i.domain_id) or (i.recipient or {}).get("invoice_email") or "",
+            email=sent_to.get(i.pk)
+            or emails.get(i.domain_id)
+            or (i.recipient or {}).get("invoice_email")
+            or "",
             last_sending=last.get(i.pk),
             last_sent=last_sent.get(i.pk),
             times_sent=times_sent.get(i.pk, 0),

@@ -87,9 +87,9 @@ def month_issued_any(*, year: int, month: int) -> bool:
 def month_issued_page(
     *, user, year: int, month: int, filters: MonthIssuedFilters, page, per_page: int
 ) -> Page:
-    """One page of `month_issued_list`, each document with its e-mail, last sending, payments and credit notes
-    (`IssuedRow`): counted apart up to the lists' cap, then the page alone along the month's number index; the
-    documents not sent yet are counted from their own table (`UnsentInvoice`)."""
+    """One page of `month_issued_list`, each document with its e-mail (where it went, once sent), last sending,
+    payments and credit notes (`IssuedRow`): counted apart up to the lists' cap, then the page alone along the
+    month's number index; the documents not sent yet are counted from their own table (`UnsentInvoice`)."""
     if filters.q and MONTH_ISSUED_SORTS.clean(filters.sort).lstrip("-") == SEARCHED_SORT:
         # Searched in customer order, paged by customer as the search of issued invoices is (`issued_page`).
         found = customers.page_by_customer(
@@ -104,7 +104,7 @@ def month_issued_page(
             placed=True,
         )
         if found is not None:
-            found.object_list = issued_rows(list(found.object_list))
+            found.object_list = issued_rows(list(found.object_list), as_sent=True)
             return found
     qs = month_issued_list(user=user, year=year, month=month, filters=filters)
     count = None
@@ -114,7 +114,7 @@ def month_issued_page(
             unsent = unsent.filter(failed=True)
         count = lambda: capped_count(unsent, along="number", key="number")  # noqa: E731
     found = paginate(qs, page=page, per_page=per_page, separate_count=True, count=count, searched=filters.q)
-    found.object_list = issued_rows(list(found.object_list))
+    found.object_list = issued_rows(list(found.object_list), as_sent=True)
     return found
 
 

@@ -114,6 +114,28 @@ def test_sending_again_is_refused_when_the_address_changed_since_the_confirmatio
     assert "new@alpha.example" in body and 'data-testid="address-changed"' in body
 
 
+def test_the_month_s_list_says_where_a_sent_invoice_went_and_its_page_where_a_send_again_goes(
+    client_as, sent, month
+):
+    """The customer's address put right after the invoice went out: the month's list shows the address it went
+    to (and reads no billing details for a page of invoices all sent); its own page, the one a send again uses."""
+    from django.test.utils import CaptureQueriesContext
+
+    CustomerBilling.objects.filter(domain_id=month["alpha"].domain_id).update(
+        invoice_email="new@alpha.example"
+    )
+    client = client_as(Role.FINANCE)
+    with CaptureQueriesContext(connection) as read:
+        listed = client.get(reverse("invoicing:issued_month", kwargs=M)).content.decode()
+    row = listed[listed.index(f'data-number="{sent.number}"') :].split("</tr>")[0]
+    assert "ap@alpha.example" in row and "new@alpha.example" not in row and 'data-testid="last-sent"' in row
+    assert not [q for q in read.captured_queries if "invoicing_customerbilling" in q["sql"]]
+    own = client.get(reverse("invoicing:issued", kwargs={"number": sent.number})).content.decode()
+    assert "new@alpha.example" in own
+    body, _data = _confirmation(client, sent.number)
+    assert "Send again to new@alpha.example" in body and 'data-testid="address-changed"' in body
+
+
 def test_an_invoice_never_sent_has_no_send_again_and_its_page_sends_it_normally(client_as, month):
     finance = make_persona(Role.FINANCE)
     run = services.month_issue_request(user=finance, **M)
