@@ -22,7 +22,8 @@ What a partner's database holds, whatever `months` (the day one of the portal, "
 * the last closed month: LINE WORKS' invoice and its details (through billing's own stores, which run the
   month's check and so its findings), one issued invoice per billed customer (numbered by the sequence, with
   its PDF as rendered for the first invoice of each language), its payments (a few overdue), a credit note in
-  two hundred, their sending and the month's issue and send runs;
+  two hundred, their sending and the month's issue and send runs; a bank statement of each closed month's
+  payments, its lines matched, and one of today's transfers still to match;
 * the running month's usage (snapshots and option usage, up to today), the estimates kept as the nightly task
   leaves them, a bulk batch (a real dry run) and a day of sync runs, operations and audit entries;
 * the team's saved views: a few of each person's own, two shared by each Account manager (`bench.seed.saved`).

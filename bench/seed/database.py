@@ -12,7 +12,13 @@ from bench.seed.batches import batch_seed
 from bench.seed.billing import billing_setup, line_works_months
 from bench.seed.customers import customers_seed, options_seed
 from bench.seed.history import history_seed
-from bench.seed.invoices import bank_statement, direct_debit, issued_months, records_exported
+from bench.seed.invoices import (
+    bank_statement,
+    bank_statements_matched,
+    direct_debit,
+    issued_months,
+    records_exported,
+)
 from bench.seed.notices import events_seed, notices_seed
 from bench.seed.people import ids_of, people
 from bench.seed.saved import saved_views_seed
@@ -52,6 +58,7 @@ def _seed(*, customers: int, months: int, verbose: bool) -> dict[str, int]:
         ("LINE WORKS invoices and details", lambda: line_works_months(rng, today, max(1, months))),
         ("issued invoices", lambda: issued_months(rng, today, max(1, months))),
         ("records export", lambda: records_exported(today)),
+        ("bank statements of the closed months", lambda: bank_statements_matched(today)),
         ("bank statement", lambda: bank_statement(today)),
         ("direct debit", lambda: direct_debit(today)),
         ("usage", lambda: usage_seed(rng, today, months)),

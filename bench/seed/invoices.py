@@ -233,6 +233,60 @@ def records_exported(today: dt.date) -> None:
     services.records_export(export_id=export.pk)
 
 
+def bank_statements_matched(today: dt.date) -> None:
+    """The statements Finance imported before the seed's own (`bank_statement`): one for each closed month that
+    has payments, imported on the next month's first day, holding that month's recorded payments as its credit
+    lines, each matched to its payment (as `services.bank` leaves a line confirmed), so the bank pages meet a
+    statement a month whose lines were matched long ago."""
+    from invoicing.models import BankLine, BankStatement, InvoicePayment
+    from portal.core import clock
+
+    finance = user_of("finance")
+    first_of_month = today.replace(day=1)
+    paid = InvoicePayment.objects.filter(paid_on__lt=first_of_month)
+    months = sorted({(d.year, d.month) for d in paid.dates("paid_on", "month")})
+    for year, month in months:
+        start = dt.date(year, month, 1)
+        end = (start + dt.timedelta(days=32)).replace(day=1)
+        imported_at = clock.midnight(end) + dt.timedelta(hours=10)
+        statement = BankStatement.objects.create(
+            layout=BankStatement.Layout.CSV,
+            file_name=f"meisai-{year}{month:02}.csv",
+            file_sha256=f"{year:04}{month:02}".ljust(64, "0"),
+            bank_name="みずほ銀行",
+            account_number="1234567",
+            date_from=start,
+            date_to=end - dt.timedelta(days=1),
+            imported_at=imported_at,
+            imported_by=finance,
+        )
+        rows = paid.filter(paid_on__gte=start, paid_on__lt=end).order_by("paid_on", "pk")
+        lines = [
+            BankLine(
+                statement=statement,
+                key=f"seed-{pk}",
+                sequence=str(position),
+                position=position,
+                date=paid_on,
+                amount=amount,
+                payer=f"ｶ){name[:20]}",
+                state=BankLine.State.MATCHED,
+                payment_id=pk,
+                domain_id=domain_id,
+                done_at=imported_at + dt.timedelta(hours=1),
+                done_by=finance,
+            )
+            for position, (pk, paid_on, amount, name, domain_id) in enumerate(
+                rows.values_list(
+                    "pk", "paid_on", "amount", "invoice__customer_name", "invoice__domain_id"
+                ).iterator(chunk_size=5000),
+                start=1,
+            )
+        ]
+        objects_write(BankLine, lines)
+        BankStatement.objects.filter(pk=statement.pk).update(credits=len(lines))
+
+
 def bank_statement(today: dt.date) -> None:
     """A bank's CSV layout and a statement read with it, as Finance imports one (`services.bank`): a credit for
     each invoice still open, in full or in part, under the customer's name or with its number in the memo, and

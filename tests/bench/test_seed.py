@@ -92,6 +92,14 @@ def _holds_what_people_see(client_as):
     assert not IssuedInvoice.objects.filter(pdf_sha256="").exists()
     assert InvoicePayment.objects.count() > 30
     assert list(overdue_invoices(today=today)), "some invoices are overdue"
+    # A bank statement of each closed month's payments, its lines matched to them, and today's still to match.
+    from invoicing.models import BankLine, BankStatement
+
+    closed = InvoicePayment.objects.filter(paid_on__lt=today.replace(day=1))
+    assert BankStatement.objects.count() == len(closed.dates("paid_on", "month")) + 1 >= 2
+    matched = BankLine.objects.filter(state="matched")
+    assert matched.count() == closed.count() and not matched.filter(payment=None).exists()
+    assert BankLine.objects.filter(state="open").exists()
     # The running portal's history: every kind of sync run, audit entries over the months, daily usage.
     # (No customer page opens a refresh: at 60 customers every copy is younger than REFRESH_ON_OPEN_MINUTES.)
     kinds = set(SyncRun.objects.values_list("kind", flat=True))

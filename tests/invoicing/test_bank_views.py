@@ -168,6 +168,27 @@ def test_the_statement_page_reads_the_same_queries_however_many_lines(finance):
     assert counts[0] == counts[1]
 
 
+def test_the_statements_list_says_what_each_has_left_to_match_reading_only_the_lines_left(finance):
+    """Each statement's lines still to match and their total, on its own row; the list reads the open lines of
+    its page's statements alone, never every line ever imported joined to its statement (a year of statements
+    is thousands of lines matched long ago)."""
+    _upload(finance, zengin_file(LINES))
+    _upload(finance, zengin_file(LINES[:2], start=DAY, end=DAY, account="7654321"))
+    first, second = BankStatement.objects.order_by("pk")
+    finance.post(reverse("invoicing:bank_confirm_certain", kwargs={"statement_id": first.pk}))
+    with CaptureQueriesContext(connection) as read:
+        listed = finance.get(reverse("invoicing:bank_statements")).content.decode()
+    rows = {
+        statement.pk: listed[listed.index(reverse("invoicing:bank_statement", args=[statement.pk])) :].split(
+            "</tr>"
+        )[0]
+        for statement in (first, second)
+    }
+    assert "¥11,440" in rows[first.pk] and "¥33,000" in rows[second.pk]
+    lines = [q["sql"] for q in read.captured_queries if "invoicing_bankline" in q["sql"]]
+    assert len(lines) == 1 and "'open'" in lines[0] and "invoicing_bankstatement" not in lines[0]
+
+
 def test_the_pages_in_japanese(finance):
     _upload(finance, zengin_file(LINES))
     statement = BankStatement.objects.get()
