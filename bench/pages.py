@@ -343,7 +343,8 @@ def _records_export() -> int:
 def _bank_statement() -> int:
     from invoicing.models import BankStatement
 
-    return BankStatement.objects.order_by("pk").values_list("pk", flat=True).first()  # the seed's
+    # The seed's statement of today's transfers, to match (written first: the same key at every size).
+    return BankStatement.objects.order_by("pk").values_list("pk", flat=True).first()
 
 
 def _bank_mapping() -> int:
