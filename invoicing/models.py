@@ -854,7 +854,13 @@ class BankLine(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["statement", "position"], name="invoicing_bank_line_order"),
-            models.Index(fields=["statement", "state", "position"], name="invoicing_bank_line_state"),
+            # Each entry with its amount (PostgreSQL): the statements list counts and sums a statement's lines
+            # still to match along it alone, never the rows beside it (`selectors.bank.statements_page`).
+            models.Index(
+                fields=["statement", "state", "position"],
+                include=["amount"],
+                name="invoicing_bank_line_state",
+            ),
             models.Index(
                 fields=["domain_id"], condition=models.Q(over_amount__gt=0), name="invoicing_bank_credit"
             ),

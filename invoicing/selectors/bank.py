@@ -79,7 +79,7 @@ def statements_page(*, user, page: int = 1) -> Page:
         )
         .order_by()
         .values("statement_id")
-        .annotate(n=Count("pk"), total=Sum("amount"))
+        .annotate(n=Count("*"), total=Sum("amount"))
         .values_list("statement_id", "n", "total")
     }
     for statement in statements:
