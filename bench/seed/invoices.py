@@ -238,53 +238,55 @@ def bank_statements_matched(today: dt.date) -> None:
     has payments, imported on the next month's first day, holding that month's recorded payments as its credit
     lines, each matched to its payment (as `services.bank` leaves a line confirmed), so the bank pages meet a
     statement a month whose lines were matched long ago."""
+    import hashlib
+
     from invoicing.models import BankLine, BankStatement, InvoicePayment
     from portal.core import clock
+    from portal.core.partitions import next_month
 
     finance = user_of("finance")
-    first_of_month = today.replace(day=1)
-    paid = InvoicePayment.objects.filter(paid_on__lt=first_of_month)
-    months = sorted({(d.year, d.month) for d in paid.dates("paid_on", "month")})
-    for year, month in months:
-        start = dt.date(year, month, 1)
-        end = (start + dt.timedelta(days=32)).replace(day=1)
+    paid = InvoicePayment.objects.filter(paid_on__lt=today.replace(day=1))
+    for start in paid.dates("paid_on", "month"):  # the first day of each, oldest first
+        end = next_month(start)
         imported_at = clock.midnight(end) + dt.timedelta(hours=10)
+        rows = list(
+            paid.filter(paid_on__gte=start, paid_on__lt=end)
+            .order_by("paid_on", "pk")
+            .values_list("pk", "paid_on", "amount", "invoice__customer_name", "invoice__domain_id")
+        )
+        file_name = f"meisai-{start:%Y%m}.csv"
         statement = BankStatement.objects.create(
             layout=BankStatement.Layout.CSV,
-            file_name=f"meisai-{year}{month:02}.csv",
-            file_sha256=f"{year:04}{month:02}".ljust(64, "0"),
+            file_name=file_name,
+            file_sha256=hashlib.sha256(file_name.encode()).hexdigest(),
             bank_name="みずほ銀行",
             account_number="1234567",
             date_from=start,
             date_to=end - dt.timedelta(days=1),
+            credits=len(rows),
             imported_at=imported_at,
             imported_by=finance,
         )
-        rows = paid.filter(paid_on__gte=start, paid_on__lt=end).order_by("paid_on", "pk")
-        lines = [
-            BankLine(
-                statement=statement,
-                key=f"seed-{pk}",
-                sequence=str(position),
-                position=position,
-                date=paid_on,
-                amount=amount,
-                payer=f"ｶ){name[:20]}",
-                state=BankLine.State.MATCHED,
-                payment_id=pk,
-                domain_id=domain_id,
-                done_at=imported_at + dt.timedelta(hours=1),
-                done_by=finance,
-            )
-            for position, (pk, paid_on, amount, name, domain_id) in enumerate(
-                rows.values_list(
-                    "pk", "paid_on", "amount", "invoice__customer_name", "invoice__domain_id"
-                ).iterator(chunk_size=5000),
-                start=1,
-            )
-        ]
-        objects_write(BankLine, lines)
-        BankStatement.objects.filter(pk=statement.pk).update(credits=len(lines))
+        objects_write(
+            BankLine,
+            (
+                BankLine(
+                    statement=statement,
+                    key=f"seed-{pk}",
+                    sequence=str(position),
+                    position=position,
+                    date=paid_on,
+                    amount=amount,
+                    payer=f"ｶ){name[:20]}",
+                    state=BankLine.State.MATCHED,
+                    payment_id=pk,
+                    domain_id=domain_id,
+                    done_at=imported_at + dt.timedelta(hours=1),
+                    done_by=finance,
+                )
+                for position, (pk, paid_on, amount, name, domain_id) in enumerate(rows, start=1)
+            ),
+        )
 
 
 def bank_statement(today: dt.date) -> None:
