@@ -12,7 +12,7 @@ from portal.core import clock
 from portal.core.access import Role
 from portal.core.models import AuditEntry, Operation
 from tests.customers.factories import make_customer
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 from tests.subscriptions.factories import make_pre_order, make_subscription
 
@@ -116,8 +116,7 @@ def test_each_role_s_home_page_is_its_worklist(page, world, role, language):
     page.set_viewport_size({"width": 1366, "height": 900})
     login(page, make_persona(role))
     if language == "ja":
-        page.get_by_role("button", name="日本語").click()
-        page.wait_for_function("() => document.documentElement.lang === 'ja'")
+        in_japanese(page)
     page.goto("/")
     shown = page.eval_on_selector_all("[data-work]", "els => els.map(e => e.dataset.work)")
     assert shown == SECTIONS[role]

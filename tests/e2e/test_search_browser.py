@@ -11,7 +11,7 @@ import pytest
 
 from portal.core.access import Role
 from tests.customers.factories import make_customer
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 from tests.subscriptions.factories import make_subscription
 
@@ -67,8 +67,7 @@ def test_find_a_customer_by_keyboard(page):
 def test_the_results_page_and_a_jump_in_japanese(page):
     first = _customers()
     login(page, make_persona(Role.ACCOUNT_MANAGER), "/")
-    page.click("[data-testid=language-ja]")
-    page.wait_for_function("() => document.documentElement.lang === 'ja'")
+    in_japanese(page)
 
     # Enter without choosing: the results page, at an address a ticket can link to.
     page.fill("#find-q", "さくら")

@@ -7,7 +7,7 @@ import pytest
 
 from portal.core.access import Role
 from tests.customers.factories import make_customer, make_owner
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 
 
@@ -30,8 +30,7 @@ def test_n_in_all_opens_the_section_s_full_list(page, crowd, language):
     page.set_viewport_size({"width": 1366, "height": 900})
     login(page, crowd)
     if language == "ja":
-        page.get_by_role("button", name="日本語").click()
-        page.wait_for_function("() => document.documentElement.lang === 'ja'")
+        in_japanese(page)
     page.goto("/")
     more = page.locator("[data-work=max-users] [data-work-all]")
     assert more.inner_text() == ("全30件" if language == "ja" else "30 in all")
@@ -59,8 +58,7 @@ def test_an_admin_chooses_whose_work_the_home_page_shows(page, crowd, language):
     page.set_viewport_size({"width": 1366, "height": 900})
     login(page, make_persona(Role.ADMIN))
     if language == "ja":
-        page.get_by_role("button", name="日本語").click()
-        page.wait_for_function("() => document.documentElement.lang === 'ja'")
+        in_japanese(page)
     page.goto("/")
     choice = page.locator("[data-testid=whose-owner]")
     assert choice.locator("[aria-current=page]").inner_text() == (
