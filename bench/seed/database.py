@@ -24,7 +24,6 @@ from bench.seed.people import ids_of, people
 from bench.seed.saved import saved_views_seed
 from bench.seed.signins import signins_seed
 from bench.seed.usage import usage_seed
-from customers.services.search_kept import search_common_words_join
 
 #: The one random seed: the same arguments give the same database.
 RANDOM_SEED = 2026
@@ -55,7 +54,7 @@ def _seed(*, customers: int, months: int, verbose: bool) -> dict[str, int]:
             ),
         ),
         # As the daily job has by then: the words many customers share kept as lists (PostgreSQL).
-        ("the search's common words", lambda: search_common_words_join()),
+        ("the search's common words", lambda: _common_words()),
         ("options", lambda: options_seed(rng)),
         ("billing details and prices", lambda: billing_setup(rng, today, months)),
         ("LINE WORKS invoices and details", lambda: line_works_months(rng, today, max(1, months))),
@@ -122,6 +121,12 @@ def counts() -> dict[str, int]:
         if n:
             out[model._meta.label] = n
     return out
+
+
+def _common_words() -> None:
+    from customers.services.search_kept import search_common_words_join
+
+    search_common_words_join()
 
 
 def estimates_seed(today: dt.date) -> None:
