@@ -472,50 +472,6 @@ class CustomerSearchGram(models.Model):
         return self.gram
 
 
-class CustomerSearchCommon(models.Model):
-    """A common word of the customers' search texts (a gram that at least SEARCH_COMMON_WORD_CUSTOMERS customers
-    hold, `customers.services.search_kept`), whose customers the database keeps as short lists: read whole by
-    `CustomerSearchFound`. PostgreSQL only (customers migration 0020; unmanaged here). A word never leaves."""
-
-    gram = models.CharField(max_length=4, primary_key=True)
-    kept_at = models.DateTimeField()
-
-    class Meta:
-        managed = False
-        db_table = "customers_customersearchcommon"
-        verbose_name = _("common search word")
-
-    def __str__(self) -> str:
-        return self.gram
-
-
-class CustomerSearchFound(models.Model):
-    """The customers of each common word (`CustomerSearchCommon`), as a view of their short lists and what changed
-    since they were made (customers migration 0020): for one word, exactly the gram table's rows of that word
-    (`customer`, `live`), read in a few rows of a few hundred customers each where the gram table's index holds an
-    entry per customer. Read whole, into a hash (`customers.selectors.search.found_whole`); never in name order.
-
-    `many_found`: a common word's customers are never few, so a reader does not read its first ones to see
-    (`portal.core.lists.few_found`)."""
-
-    many_found = True
-
-    pk = models.CompositePrimaryKey("gram", "customer")
-    gram = models.CharField(max_length=4)
-    customer = models.ForeignKey(
-        Customer, db_column="domain_id", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    live = models.BooleanField()
-
-    class Meta:
-        managed = False
-        db_table = "customers_customersearchfound"
-        verbose_name = _("customer found by a common word")
-
-    def __str__(self) -> str:
-        return self.gram
-
-
 class LiveCustomerCount(models.Model):
     """How many customers are still in the API, in one row the database keeps (the home page's "Customers"
     figure, `customers.selectors.customer_total`): a count of the customers table reads an entry per customer,
