@@ -238,8 +238,7 @@ def bank_statements_matched(today: dt.date) -> None:
     has payments, imported on the next month's first day, holding that month's recorded payments as its credit
     lines, each matched to its payment (as `services.bank` leaves a line confirmed), so the bank pages meet a
     statement a month whose lines were matched long ago."""
-    import hashlib
-
+    from invoicing.document import sha256
     from invoicing.models import BankLine, BankStatement, InvoicePayment
     from portal.core import clock
     from portal.core.partitions import next_month
@@ -258,7 +257,7 @@ def bank_statements_matched(today: dt.date) -> None:
         statement = BankStatement.objects.create(
             layout=BankStatement.Layout.CSV,
             file_name=file_name,
-            file_sha256=hashlib.sha256(file_name.encode()).hexdigest(),
+            file_sha256=sha256(file_name.encode()),
             bank_name="みずほ銀行",
             account_number="1234567",
             date_from=start,
