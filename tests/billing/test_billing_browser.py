@@ -18,7 +18,7 @@ from portal.core.access import Role
 from portal.core.models import AuditEntry
 from tests.billing.factories import make_invoice
 from tests.customers.factories import make_customer
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -124,7 +124,7 @@ def test_finance_closes_a_month(page, billing_sandbox, closed_month, read_month_
 
     # The language switch is one button naming the other language in that language.
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     assert page.locator("html").get_attribute("lang") == "ja"
     assert "確認済み" in page.inner_text('[data-kind="licences"]')
     _keep(screenshot(page, "billing-findings-ja"), page)
@@ -155,7 +155,7 @@ def test_the_findings_page_says_what_the_check_could_not_know(page, billing_sand
     assert "customers billed in the month have no usage of the month" in note.inner_text()
     _keep(screenshot(page, "billing-findings-unchecked-en"), page)
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     assert "ライセンス数と期間を照合できませんでした" in note.inner_text()
     _keep(screenshot(page, "billing-findings-unchecked-ja"), page)
 
@@ -194,7 +194,7 @@ def test_finance_reads_the_estimate_and_sets_it_beside_the_invoice(page, billing
     _keep(screenshot(page, "billing-estimate-invoice-en"), page)
 
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     assert "見込みと請求書の比較" in page.inner_text("h1")
     _keep(screenshot(page, "billing-estimate-invoice-ja"), page)
     page.goto("/billing/")
@@ -238,7 +238,7 @@ def test_finance_pages_searches_and_narrows_the_months_findings(page):
     page.wait_for_selector('[data-testid="findings"] tbody tr')
     # The language switch keeps the filters chosen through htmx since the page was loaded (the address it shows).
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     assert "1 件の差異" in page.inner_text('[data-testid="result-count"]')
     assert "未確認" in page.inner_text("select[name=status]")
     _keep(screenshot(page, "billing-findings-searched-ja"), page)

@@ -11,7 +11,7 @@ from portal.core.access import Role
 from portal.core.models import AuditEntry
 from tests.billing.factories import make_invoice, make_item
 from tests.customers.factories import make_customer
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -82,7 +82,7 @@ def test_close_see_read_only_reopen_with_a_reason(page):
     assert page.locator('[data-testid="explain"]').count() == 1  # open again
     screenshot(page, "billing-month-reopened-en")
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     assert "締めを解除" in page.inner_text('[data-testid="closing-history"]')
     screenshot(page, "billing-month-reopened-ja")
     assert (

@@ -13,7 +13,7 @@ from billing.rules import INVOICE_DETAILS, INVOICES
 from portal.core import clock, kept, sync
 from portal.core.access import Role
 from portal.core.models import AuditEntry
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -82,7 +82,7 @@ def test_finance_sets_up_the_costs_of_the_price_book_without_typing_a_price(
     screenshot(page, "costs-estimate-priced-en")
 
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     page.goto(f"/billing/{year}/{month}/costs/")
     page.wait_for_selector('[data-testid="costs"]')
     assert "LINE WORKS の請求書からの仕入単価" in page.inner_text("h1")

@@ -7,7 +7,7 @@ from customers import services
 from customers.models import CustomerOwner
 from portal.core.access import Role
 from tests.customers.factories import make_customer
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -32,7 +32,7 @@ def test_deactivating_an_account_manager_asks_who_takes_over_their_customers(pag
     assert field.input_value() == ""
 
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     field = page.get_by_label("アカウントマネージャーとして担当している顧客2件の引き継ぎ先")
     assert "割り当てないままにする" in field.inner_text()
     screenshot(page, "users-deactivate-handover-ja")

@@ -4,7 +4,7 @@ import pytest
 
 from portal.core.access import Role
 from tests.core.test_navigation import EXPECTED_NAV
-from tests.fixtures.browser import screenshot, sign_in
+from tests.fixtures.browser import in_japanese, screenshot, sign_in
 from tests.fixtures.personas import make_persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -32,7 +32,7 @@ def test_role_logs_in_and_sees_its_navigation(page, role):
 
     # The switch is one button naming the other language in that language.
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     assert page.locator("html").get_attribute("lang") == "ja"
     labels = page.locator("nav.mainnav a").all_inner_texts()
     assert labels == [JAPANESE_LABELS[k] for k in EXPECTED_NAV[role]]

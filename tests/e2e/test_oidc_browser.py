@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.fixtures.browser import screenshot
+from tests.fixtures.browser import in_japanese, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -53,6 +53,6 @@ def test_a_person_without_a_mapped_role_is_refused_with_a_clear_page(page, provi
     )
     screenshot(page, "oidc-refused")
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     assert page.locator("h1").inner_text() == "ポータルのロールがありません"
     screenshot(page, "oidc-refused-ja")

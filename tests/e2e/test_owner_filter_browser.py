@@ -10,7 +10,7 @@ from customers import services
 from portal.core import clock
 from portal.core.access import Role
 from tests.customers.factories import make_customer
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 from tests.subscriptions.factories import make_pre_order
 
@@ -57,7 +57,7 @@ def test_an_account_manager_opens_the_scheduled_changes_on_their_customers(page)
     assert "Blue Ocean" in page.locator("#agenda").inner_text()
 
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     owner = page.locator("select[name=owner]")
     assert page.locator("label[for=id_owner]").inner_text() == "担当者"
     owner.select_option("mine")

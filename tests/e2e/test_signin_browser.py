@@ -5,7 +5,7 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.core.access import Role
-from tests.fixtures.browser import login, screenshot, sign_in
+from tests.fixtures.browser import in_japanese, login, screenshot, sign_in
 from tests.fixtures.personas import PASSWORD, make_persona, totp_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -40,7 +40,7 @@ def test_admin_sets_up_two_step_sign_in_then_signs_in_with_a_code(page):
     _password_step(page, admin.username)
     page.wait_for_url("**/accounts/two-factor/**")
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     assert page.locator("h1").inner_text() == "ログイン用コードの入力"
     page.fill("input[name=code]", "000000")
     page.click("main button[type=submit]")

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from portal.core.access import Role
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -79,7 +79,7 @@ def test_admin_adds_a_user_who_signs_in_and_is_then_deactivated(page, browser, l
 
     # The same pages in Japanese.
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     assert page.get_by_test_id("status").inner_text() == "無効"
     assert page.get_by_test_id("reactivate").inner_text() == "再び有効にする"
     screenshot(page, "users-detail-deactivated-ja")

@@ -15,7 +15,7 @@ from portal.core import clock
 from portal.core.access import Role
 from subscriptions.models import Subscription
 from tests.customers.factories import make_customer
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -81,7 +81,7 @@ def test_switch_to_billing_in_advance_then_issue_from_the_estimate(page, celery_
     assert (invoice.number, invoice.year, invoice.month, invoice.total) == (1, today.year, today.month, 6_600)
 
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     assert f"{today.year}年{today.month}月の見込みから作成。" in page.inner_text('[data-testid="basis"]')
     assert "見込みで分からないこと" in page.inner_text('[data-testid="advance-cannot-know"]')
     screenshot(page, "invoicing-advance-drafts-ja")

@@ -11,7 +11,7 @@ import pytest
 
 from invoicing.models import BankLine, InvoicePayment
 from portal.core.access import Role
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 from tests.invoicing.bank_files import zengin_file
 from tests.invoicing.bank_seed import customer, invoice
@@ -68,7 +68,7 @@ def test_finance_imports_the_bank_statement_and_closes_it(page, issuer, tmp_path
     assert not BankLine.objects.filter(state="open").exists()
 
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     assert "この明細の入金はすべて消込済みか、説明済みです。" in page.inner_text("main")
     page.click('a[href="?state=matched"]')
     assert "消込済み：22,000円を記録" in page.inner_text('[data-testid="bank-lines"]')

@@ -12,7 +12,7 @@ from billing.models import PriceEntry
 from invoicing import services
 from invoicing.models import IssuedInvoice
 from portal.core.access import Role
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 from tests.invoicing.conftest import M
 
@@ -59,7 +59,7 @@ def test_search_credit_note_and_corrected_invoice(page, month):
     assert "Credit note No. 2" in page.inner_text('[data-testid="corrections"]')
 
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     screenshot(page, "invoicing-issued-ja")
     PriceEntry.objects.create(
         item_id="STD", plan="", cost=450, price=700, effective_from=dt.date(2026, 10, 1)
@@ -99,7 +99,7 @@ def test_a_price_changed_on_a_draft(page, month):
     assert page.inner_text('[data-testid="draft-total"]') == "¥6,351"
     screenshot(page, "invoicing-draft-price-changed-en")
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     page.click('[data-testid="draft-prices"]')
     assert "価格表：月額 600 円" in page.inner_text("main")
     screenshot(page, "invoicing-draft-prices-ja")

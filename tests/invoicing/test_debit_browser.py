@@ -16,7 +16,7 @@ from invoicing.models import DebitAccount, DebitRun, InvoicePayment, OpenInvoice
 from invoicing.services import debit as debit_writes
 from portal.core.access import Role
 from tests.customers.factories import make_customer
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 from tests.fixtures.portal_api import pin_business_today
 from tests.invoicing.bank_seed import customer, invoice
@@ -92,7 +92,7 @@ def test_finance_collects_two_invoices_by_direct_debit(page, issuer, settings, m
     screenshot(page, "invoicing-debit-run-en")
 
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     results = page.inner_text('[data-testid="debit-items"]')
     assert "振替済み：22,000円を記録" in results
     assert "資金不足：請求書は未入金のままです" in results

@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from invoicing import storage
 from invoicing.models import IssuedInvoice
 from portal.core.access import Role
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 from tests.invoicing.test_sending_browser import issued_month
 
@@ -31,7 +31,7 @@ def test_a_pdf_changed_in_the_store_is_said_not_shown(page):
     screenshot(page, "invoicing-pdf-changed-en")
     page.goto(f"/invoicing/issued/{invoice.number}/")
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     page.goto(f"/invoicing/issued/{invoice.number}.pdf")
     assert "発行したものではありません" in page.inner_text('[data-testid="pdf-unavailable"]')
     screenshot(page, "invoicing-pdf-changed-ja")

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from portal.core.access import Role
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 from tests.invoicing.conftest import M
 
@@ -28,7 +28,7 @@ def test_the_drafts_are_filtered_by_state_in_place(page, month):
     page.select_option("select[name=state]", "ready")
     page.wait_for_selector(f'tr[data-domain="{alpha.domain_id}"]')
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     page.wait_for_selector('[data-testid="drafts"]')
     # The switch keeps the state chosen in place: the ready draft alone, in Japanese.
     assert "state=ready" in page.url and "下書き 1 件" in page.inner_text('[data-testid="drafts"]')
@@ -62,5 +62,5 @@ def test_drafts_behind_say_so_and_still_show_what_is_kept(page, month, monkeypat
     assert page.locator("tr[data-domain]").count() == 2
     screenshot(page, "invoicing-drafts-behind-en")
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     assert "1 件の顧客を計算し直しています" in page.inner_text('[data-testid="kept-state"]')

@@ -8,7 +8,7 @@ import pytest
 
 from invoicing.models import IssuerDetails
 from portal.core.access import Role
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -18,7 +18,7 @@ def test_the_partner_sets_how_its_invoices_present_it(page, issuer):
     page.set_viewport_size({"width": 1366, "height": 860})
     login(page, make_persona(Role.FINANCE), "/invoicing/details/")
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     page.fill("input[name=number_format]", "INV-{year}-{numbr}")
     page.fill("input[name=sender_name]", "パートナー株式会社 請求窓口")
     page.fill("input[name=reply_to]", "billing@partner.example")

@@ -15,7 +15,7 @@ from portal.core import clock
 from portal.core.access import Role
 from tests.billing.factories import make_invoice, make_item
 from tests.customers.factories import make_customer
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -86,7 +86,7 @@ def test_details_then_drafts_then_issue(page, celery_worker_process):
     screenshot(page, "invoicing-issued-en")
 
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     main = page.inner_text("main")
     assert "顧客への請求書" in main and "発行済み（No. 1）" in main and "請求先の情報がありません" in main
     screenshot(page, "invoicing-issued-ja")

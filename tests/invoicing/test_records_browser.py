@@ -15,7 +15,7 @@ import pytest
 
 from invoicing import services
 from portal.core.access import Role
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 from tests.invoicing.conftest import M
 
@@ -68,7 +68,7 @@ def test_finance_hands_a_tax_officer_one_customers_quarter(page, month, celery_w
     assert "パートナー株式会社" in archive.read("rules-ja.txt").decode("utf-8")
 
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     assert "ZIPのSHA-256" in page.inner_text("main")
     screenshot(page, "invoicing-records-export-ja")
     page.goto(page.url.split("/invoicing/")[0] + "/invoicing/records/")

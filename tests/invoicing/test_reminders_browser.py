@@ -11,7 +11,7 @@ from django.core import mail
 
 from invoicing.models import IssuedInvoice, PaymentReminder
 from invoicing.selectors.reminders import steps_stored
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.portal_api import pin_business_today
 from tests.invoicing.test_sending_browser import ALPHA, issued_month
 
@@ -54,7 +54,7 @@ def test_finance_sets_the_schedule_and_sends_a_reminder_now(page, monkeypatch):
     screenshot(page, "invoicing-issued-reminded-en")
 
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     assert "入金催促 1（穏やか）を ap@alpha.example にメールで送信" in page.inner_text(
         '[data-testid="history"]'
     )

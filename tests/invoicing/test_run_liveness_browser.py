@@ -10,7 +10,7 @@ from django.utils import timezone
 from invoicing import services
 from invoicing.models import IssuedInvoice, IssueRun
 from portal.core.access import Role
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 from tests.invoicing.conftest import M
 
@@ -30,7 +30,7 @@ def test_the_month_page_says_when_a_run_stopped_and_when_it_went_on(page, month,
     page.set_viewport_size({"width": 1366, "height": 860})
     login(page, finance, f"/invoicing/{M['year']}/{M['month']}/")
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     stopped = page.locator('[data-testid="run-stopped"]')
     assert "自動で再開します" in stopped.inner_text()
     screenshot(page, "invoicing-run-stopped-ja")

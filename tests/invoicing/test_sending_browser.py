@@ -18,7 +18,7 @@ from portal.core import clock
 from portal.core.access import Role
 from tests.billing.factories import make_invoice, make_item
 from tests.customers.factories import make_customer
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -104,7 +104,7 @@ def test_send_then_record_a_payment(page):
     screenshot(page, "invoicing-issued-invoice-en")
 
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     main = page.inner_text("main")
     assert "一部入金" in main and "送信済み" in main and "未入金額" in main
     screenshot(page, "invoicing-issued-invoice-ja")
@@ -154,7 +154,7 @@ def test_an_invoice_whose_pdf_is_not_made_yet_and_a_month_without_invoices(page,
     screenshot(page, "invoicing-sales-journal-missing-en")
 
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     assert "発行済みの請求書" in page.inner_text("main")
     screenshot(page, "invoicing-sales-journal-missing-ja")
     page.goto(f"/invoicing/issued/{number}.pdf")
@@ -204,7 +204,7 @@ def test_send_an_invoice_again_after_it_was_sent(page, settings):
     page.get_by_text("The mail server could not be reached").first.wait_for()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     main = page.inner_text("main")
     assert "再送信失敗" in main and "メールサーバーに接続できませんでした" in main and "could not" not in main
     screenshot(page, "invoicing-send-again-failed-ja")

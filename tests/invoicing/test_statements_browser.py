@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from invoicing.models import CustomerBilling, DocumentKind, IssuerDetails
 from portal.core.access import Role
 from tests.customers.factories import make_customer
-from tests.fixtures.browser import login, screenshot
+from tests.fixtures.browser import in_japanese, login, screenshot
 from tests.fixtures.personas import make_persona
 from tests.invoicing.test_statements import ALPHA, _document, _paid
 
@@ -71,7 +71,7 @@ def test_a_statement_of_account_over_a_period_as_a_page_a_pdf_and_a_workbook(pag
     ]
 
     with page.expect_navigation():
-        page.get_by_role("button", name="日本語").click()
+        in_japanese(page)
     assert "前期繰越残高" in page.inner_text('[data-testid="statement"]')
     assert "21,300円" in page.inner_text('[data-testid="statement-closing"]')
     screenshot(page, "invoicing-statement-ja")
