@@ -113,48 +113,70 @@ def history_seed(rng: random.Random, today: dt.date, months: int) -> None:
 
 
 def _resync_runs(pace: Cadence, *, now: dt.datetime, span: dt.timedelta) -> Iterator[tuple]:
-    """Full resyncs at every beat tick they are not refused, the refresh's batches in between."""
-    from portal.core.sync import running
+    """Full resyncs at every beat tick they are not refused, the refresh's batches beside each (by need, a batch
+    after another) and in turn after it; the last full resync still running at `now`, part way, as the running
+    portal leaves it (its batches beside it up to `now`)."""
+    from django.conf import settings
+
+    from portal.core.partner import sustained_rate
+    from portal.core.sync import need, running
 
     customers = pace.customers
     calls = dict.fromkeys(PER_CUSTOMER, customers)
     every = dt.timedelta(minutes=pace.full_every_minutes)
     length = dt.timedelta(minutes=pace.full_minutes)
+    batch = dt.timedelta(seconds=settings.RESYNC_REFRESH_BATCH_SECONDS)
+    batches = int(pace.refresh_runs * (every / dt.timedelta(days=1)))
+    beside = min(batches, int(length / batch))
+    # Beside a full resync that gives way, the refresh has the rest of the sustained rate.
+    by_need = need.batch_size(
+        rate_per_minute=sustained_rate() * (1 - settings.RESYNC_FULL_SHARE_GIVING_WAY),
+        seconds=batch.total_seconds(),
+        calls_per_customer=1,
+    )
     at = now - span
-    while at < now - length:
-        counts = {"customers": customers, "subscriptions": customers}
-        calls_made = {"listCustomers": customers // 100 + 1, **calls}
+    while at < now:
+        finished = at + length
+        done = customers if finished <= now else int(customers * ((now - at) / length))
         yield (
             running.FULL,
             "all",
-            "succeeded",
+            "succeeded" if finished <= now else "running",
             at,
-            at + length,
+            finished if finished <= now else None,
             customers,
-            customers,
-            counts,
-            calls_made,
+            done,
+            {"customers": done, "subscriptions": done},
+            {"listCustomers": done // 100 + 1, **dict.fromkeys(calls, done)},
             [],
         )
+        for n in range(beside):
+            started = at + batch * n
+            if started + batch > now:
+                return
+            yield _refresh_run(running.REFRESH, f"due={by_need}", started, by_need)
         idle = every - length
-        batches = int(pace.refresh_runs * (every / dt.timedelta(days=1)))
-        for n in range(batches):
-            started = at + length + idle * n / max(1, batches)
-            finished = started + dt.timedelta(seconds=55)
-            read = dict.fromkeys(calls, 240)
-            yield (
-                running.REFRESH,
-                "turn=240",
-                "succeeded",
-                started,
-                finished,
-                240,
-                240,
-                {"customers": 240},
-                read,
-                [],
-            )
+        for n in range(batches - beside):
+            started = finished + idle * n / max(1, batches - beside)
+            if started + batch > now:
+                return
+            yield _refresh_run(running.REFRESH, "turn=240", started, 240)
         at += every
+
+
+def _refresh_run(kind: str, scope: str, started: dt.datetime, read: int) -> tuple:
+    return (
+        kind,
+        scope,
+        "succeeded",
+        started,
+        started + dt.timedelta(seconds=55),
+        read,
+        read,
+        {"customers": read},
+        dict.fromkeys(PER_CUSTOMER, read),
+        [],
+    )
 
 
 def _customer_runs(

@@ -176,6 +176,40 @@ def test_the_cadence_follows_the_beat_schedule(settings):
     assert cadence(3000).refresh_runs == 0
 
 
+def test_the_sync_runs_end_as_the_running_portal_leaves_them(settings):
+    """A long full resync has the refresh's batches beside it, a batch a minute; the last one is still running
+    at the seed's end, part way, and the latest runs the Sync page lists are those batches up to the end."""
+    from bench.seed.cadence import Cadence
+    from bench.seed.history import _resync_runs
+
+    settings.RESYNC_REFRESH_BATCH_SECONDS = 60
+    pace = Cadence(
+        customers=9_000,
+        full_minutes=90,
+        full_every_minutes=120,
+        full_runs=12,
+        refresh_runs=1440,
+        customer_runs=0,
+        partner_runs=0,
+        audits=0,
+        operations=0,
+    )
+    now = dt.datetime(2026, 11, 29, 12, tzinfo=dt.UTC)
+    runs = list(_resync_runs(pace, now=now, span=dt.timedelta(minutes=150)))
+    full = [run for run in runs if run[0] == "full"]
+    assert [(run[2], run[3], run[4]) for run in full] == [
+        ("succeeded", now - dt.timedelta(minutes=150), now - dt.timedelta(minutes=60)),
+        ("running", now - dt.timedelta(minutes=30), None),
+    ]
+    assert full[1][6] == 3_000 and full[1][5] == 9_000  # a third of the way, by its 30 minutes of 90
+    batches = [run for run in runs if run[0] == "refresh"]
+    assert all(run[4] <= now for run in batches)
+    # A batch a minute beside each full resync, by need; in turn in the half hour between them.
+    assert len(batches) == 90 + 30 + 30
+    latest = sorted(batches, key=lambda run: run[3])[-30:]
+    assert all(run[1].startswith("due=") and now - run[3] <= dt.timedelta(minutes=30) for run in latest)
+
+
 def test_a_history_is_given_to_the_customers_a_database_holds(db):
     """The soak's portal reads its customers from the sandbox, then gets a history: the running month's usage
     the resync stored stays as it is, the months before it are added."""
