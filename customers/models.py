@@ -12,6 +12,7 @@ import unicodedata
 
 import jaconv
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -467,6 +468,76 @@ class CustomerSearchGram(models.Model):
         managed = False
         db_table = "customers_customersearchgram"
         verbose_name = _("customer search gram")
+
+    def __str__(self) -> str:
+        return self.gram
+
+
+class CustomerSearchCommon(models.Model):
+    """A common word of the customers' search texts (a gram that at least SEARCH_COMMON_WORD_CUSTOMERS customers
+    hold, `customers.services.search_kept`), whose customers the database keeps as short lists: read whole by
+    `CustomerSearchFound`. PostgreSQL only (customers migration 0020; unmanaged here). A word never leaves."""
+
+    gram = models.CharField(max_length=4, primary_key=True)
+    kept_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "customers_customersearchcommon"
+        verbose_name = _("common search word")
+
+    def __str__(self) -> str:
+        return self.gram
+
+
+class CustomerSearchKept(models.Model):
+    """One short list of a common word's customers (`CustomerSearchCommon`): the domainIds of up to a few hundred
+    customers holding the word, all still in the API or all removed (`live`), made by the lists' upkeep (customers
+    migration 0020; PostgreSQL only, unmanaged here). Exact while the word has no change noted since its lists
+    were made; `customers.selectors.search.found_whole` reads them alone then, `CustomerSearchFound` otherwise.
+
+    `many_found`: a common word's customers are never few, so a reader does not read its first ones to see
+    (`portal.core.lists.few_found`)."""
+
+    many_found = True
+
+    pk = models.CompositePrimaryKey("gram", "live", "part")
+    gram = models.CharField(max_length=4)
+    live = models.BooleanField()
+    part = models.IntegerField()
+    domain_ids = ArrayField(models.BigIntegerField())
+
+    class Meta:
+        managed = False
+        db_table = "customers_customersearchkept"
+        verbose_name = _("common search word's customers")
+
+    def __str__(self) -> str:
+        return self.gram
+
+
+class CustomerSearchFound(models.Model):
+    """The customers of each common word (`CustomerSearchCommon`), as a view of their short lists and what changed
+    since they were made (customers migration 0020): for one word, exactly the gram table's rows of that word
+    (`customer`, `live`), read in a few rows of a few hundred customers each where the gram table's index holds an
+    entry per customer. Read whole, into a hash (`customers.selectors.search.found_whole`); never in name order.
+
+    `many_found`: a common word's customers are never few, so a reader does not read its first ones to see
+    (`portal.core.lists.few_found`)."""
+
+    many_found = True
+
+    pk = models.CompositePrimaryKey("gram", "customer")
+    gram = models.CharField(max_length=4)
+    customer = models.ForeignKey(
+        Customer, db_column="domain_id", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    live = models.BooleanField()
+
+    class Meta:
+        managed = False
+        db_table = "customers_customersearchfound"
+        verbose_name = _("customer found by a common word")
 
     def __str__(self) -> str:
         return self.gram

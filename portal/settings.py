@@ -141,6 +141,10 @@ LIST_COUNT_CAP = env.int("LIST_COUNT_CAP", default=1000)
 # How far a searched list counts (portal.core.lists.searched_counts): a word found in most customers' names (a
 # legal form) says "more than N match", so the page costs the same at 1,000 customers as at 50,000.
 LIST_SEARCH_COUNT_CAP = env.int("LIST_SEARCH_COUNT_CAP", default=200)
+# A word of the customers' search that at least this many customers hold has its customers kept as short lists
+# (PostgreSQL: customers.services.search_kept), made again every SEARCH_KEPT_MINUTES after its customers change.
+SEARCH_COMMON_WORD_CUSTOMERS = env.int("SEARCH_COMMON_WORD_CUSTOMERS", default=1000)
+SEARCH_KEPT_MINUTES = env.int("SEARCH_KEPT_MINUTES", default=10)
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"

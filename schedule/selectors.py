@@ -19,7 +19,7 @@ from portal.core import clock
 from portal.core.access import can, check
 from portal.core.downloads import Table, one_state
 from portal.core.ical import AllDayEvent, calendar_lines
-from portal.core.lists import count_cap, searched_counts
+from portal.core.lists import count_cap, one_search, searched_counts
 from portal.core.vocabulary import labelled
 from schedule.permissions import VIEW_SCHEDULE
 from schedule.sources import (
@@ -83,7 +83,7 @@ def agenda(*, user, filters: ScheduleFilters) -> dict:
     only the page's items read whole. A source without `walk` is read whole and counted here (one query).
 
     Searched, the counts stop at the search cap (`lists.searched_counts`)."""
-    with searched_counts(filters.q):
+    with searched_counts(filters.q), one_search():
         return _agenda(user=user, filters=filters)
 
 
@@ -256,7 +256,8 @@ def month_calendar(*, user, filters: ScheduleFilters) -> dict:
     filters = _window(replace(filters, calendar=True), today)
     month = filters.month
     sources = _visible_sources(user, filters)
-    items, counts = _first_items_and_counts(sources, filters, today, CALENDAR_ITEMS_PER_DAY)
+    with one_search():
+        items, counts = _first_items_and_counts(sources, filters, today, CALENDAR_ITEMS_PER_DAY)
     by_day = {day: list(group) for day, group in groupby(items, key=attrgetter("date"))}
     weeks = []
     for week in pycalendar.Calendar(FIRST_WEEKDAY).monthdatescalendar(month.year, month.month):

@@ -10,6 +10,7 @@
   index (`Customer.Meta.indexes`), never a join to every customer.
 * `live_and_found(qs, q)`: both at once, and `count_live_and_found(qs, q)` to count it for `lists.paginate`'s
   `count=`.
+* `found_whole(q)`: the customers found, for a reader that hashes them all (a common word's from its short lists).
 
 Where the two databases' planners want different shapes for the same query, one named function chooses by
 `connection.vendor` and says why (`among`); the lists' tests run on both (SQLite by default, PostgreSQL in CI).
@@ -18,17 +19,20 @@ Where the two databases' planners want different shapes for the same query, one 
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import BigIntegerField, Exists, Func, OuterRef, QuerySet
 
 from customers.models import (
     Customer,
     CustomerSearch,
+    CustomerSearchFound,
     CustomerSearchGram,
+    CustomerSearchKept,
     carries_customer,
     normalise_search,
 )
 from portal.core.lists import (
     among_found,
+    asked_once,
     capped_count,
     computed_first,
 )
@@ -95,6 +99,47 @@ def searched(q: str, *, live: bool) -> QuerySet | None:
     return found
 
 
+def found_whole(q: str, *, live: bool = False) -> QuerySet | None:
+    """`customers_found(q, live=live)` for a reader that reads every customer found into a hash (the month's
+    findings and issued invoices searched, the Scheduled changes page's walks by date). For one word that many
+    customers share (a legal form, a common company-name word: `CustomerSearchCommon`), their keys come from the
+    word's short lists, a few rows of a few hundred customers each, where the gram table's index holds an entry
+    per customer: the reader's hash then costs a few pages, not more as the customers grow (`python -m bench
+    scale`, the findings and the calendar searched by a legal form). Any other search is `customers_found`'s.
+
+    One read says which: while no change of the word is noted since its lists were made (the usual case: the
+    upkeep makes them again within SEARCH_KEPT_MINUTES), the lists alone (`CustomerSearchKept`), each key
+    given once; otherwise the view that adds the changes to them (`CustomerSearchFound`), which sorts every key
+    to do so. A change committed between that read and the reader's is seen by the next request."""
+    needles = [needle for needle in map(normalise_search, q.split()) if needle]
+    word = needles[0] if len(needles) == 1 else ""
+    if connection.vendor != "postgresql" or len(word) not in GRAM_LENGTHS:
+        return customers_found(q, live=live)
+    common, changed = asked_once(("found_whole", word), lambda: _common_and_changed(word))
+    if not common:
+        return customers_found(q, live=live)
+    if not changed:
+        kept = CustomerSearchKept.objects.filter(gram=word)
+        listed = kept.filter(live=True) if live else kept
+        return listed.values(
+            customer_id=Func("domain_ids", function="unnest", output_field=BigIntegerField())
+        )
+    found = CustomerSearchFound.objects.filter(gram=word)
+    return (found.filter(live=True) if live else found).values("customer_id")
+
+
+def _common_and_changed(word: str) -> tuple[bool, bool]:
+    """Whether `word` is a common word, and whether a change of its customers is noted since its lists were made."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT FROM customers_customersearchcommon WHERE gram = %s), "
+            "EXISTS (SELECT FROM customers_customersearchkeptchange WHERE gram = %s)",
+            [word, word],
+        )
+        common, changed = cursor.fetchone()
+    return bool(common), bool(changed)
+
+
 def among(key: str, found: QuerySet):
     """Rows whose `key` is among the customers `found`, in the shape each database plans well
     (`portal.core.lists.computed_first`: both shapes are tested, the lists' tests running on SQLite by default,
@@ -115,8 +160,9 @@ def customer_search(qs: QuerySet, q: str, *, prefix: str = "customer__", walked:
 
     `walked`: a list whose rows are few for each customer, read along its own order's index (the month's
     findings, issued invoices): the customers found named when they are few, else hashed as the index is
-    walked (`portal.core.lists.among_found`), instead of computed first (`among`)."""
-    found = customers_found(q)
+    walked (`portal.core.lists.among_found`; a common word's from its lists, `found_whole`), instead of
+    computed first (`among`)."""
+    found = found_whole(q) if walked else customers_found(q)
     if found is None:
         return qs
     key = f"{prefix}domain_id"
@@ -147,12 +193,12 @@ def live_and_found(qs: QuerySet, q: str, *, customer: int | None = None, joined:
 def live_walked(qs: QuerySet, q: str, *, customer: int | None = None) -> tuple[QuerySet, QuerySet | None]:
     """`live_and_found(qs, q, customer=customer)` in two parts, for reads walked in another order than the
     customers' that search by the same `q` together (the Scheduled changes page's walks by date,
-    `schedule.sources.read_walks`): the rows, and the keys of the customers the search finds (still in the API),
-    which the reader narrows the rows by, reading them once for all its reads. Without a search, the rows of
-    customers still in the API (`still_in_api`) and None."""
+    `schedule.sources.read_walks`): the rows, and the keys of the customers the search finds (still in the API;
+    `found_whole`), which the reader narrows the rows by, reading them once for all its reads. Without a search,
+    the rows of customers still in the API (`still_in_api`) and None."""
     if customer is not None:
         qs = qs.filter(customer_id=customer)
-    found = customers_found(q, live=True)
+    found = found_whole(q, live=True)
     if found is None or carries_customer(qs.model):
         return still_in_api(qs), found
     return qs, found

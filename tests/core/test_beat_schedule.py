@@ -104,6 +104,11 @@ def test_the_schedule_is_every_job_core_and_the_apps_contribute_each_with_its_sc
             "task": "customers.tasks.group_follows_check",
             "schedule": crontab(minute=30, hour=7),
         },
+        "search-kept-rebuild": {"task": "customers.tasks.search_kept_rebuild", "schedule": 600},
+        "search-common-words-daily": {
+            "task": "customers.tasks.search_common_words_join",
+            "schedule": crontab(minute=45, hour=3),
+        },
         "invoices-overdue-notices": {
             "task": "invoicing.notices.overdue_tell",
             "schedule": crontab(minute=0, hour=9),

@@ -254,3 +254,45 @@ def test_the_calendar_counts_a_months_days_with_the_customers_found_and_owned_re
     searched = walked[0].count('FROM "customers_customersearch"')
     assert searched == 1 and walked[0].count("COUNT(*) OVER (PARTITION BY") == kinds
     assert "ANY(ARRAY" not in walked[0] and walked[0].count(f'FROM "{FOUND}"))) IS TRUE') == kinds
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the common words' lists are PostgreSQL's")
+def test_a_word_many_customers_share_shows_the_same_agenda_and_calendar_read_from_its_lists(
+    people, owned, client
+):
+    """Once a word is common (customers migration 0020: its customers kept as short lists), the agenda and the
+    calendar searched by it read its customers from the lists, once for every kind, and show what they showed
+    when they read the gram table: the same changes, the same counts by day, whoever joined or left since the
+    lists were made."""
+    from customers.services.search_kept import search_common_words_join, search_kept_rebuild
+
+    for i in range(12):
+        customer = make_customer(company_name=f"サクラ商事 {i:02}")
+        _assign(people, customer, people["aiko"])
+        make_pre_order(customer, apply_date=D(2026, 12, 1) + dt.timedelta(days=i % 3))
+    make_pre_order(make_customer(company_name="モミジ商事"), apply_date=D(2026, 12, 1))
+    client.force_login(people["aiko"])
+    pages = [
+        {"q": "サクラ", "owner": Owner.EVERYONE},
+        {"q": "サクラ", "owner": Owner.MINE, "view": "calendar", "month": "2026-12"},
+    ]
+    before = [client.get(URL, query).content.decode() for query in pages]
+    assert search_common_words_join(least=5) >= 1
+    late = make_customer(company_name="サクラ物産")  # after the lists were made: one of the changes
+    make_pre_order(late, apply_date=D(2026, 12, 2))
+    # With the change noted, the view of the lists and the changes; once the lists are made again, the lists.
+    for read, remade in (
+        ('"customers_customersearchfound"', False),
+        ('"customers_customersearchkept"', True),
+    ):
+        if remade:
+            assert search_kept_rebuild() >= 1
+        for query, shown in zip(pages, before, strict=True):
+            with CaptureQueriesContext(connection) as ctx:
+                body = client.get(URL, query).content.decode()
+            names = set(re.findall(r"サクラ商事 \d\d", body))
+            assert names == set(re.findall(r"サクラ商事 \d\d", shown)) and names and "モミジ商事" not in body
+            assert re.findall(r"\+\d+ more", body) == re.findall(r"\+\d+ more", shown)
+            assert ("サクラ物産" in body) == (query["owner"] == Owner.EVERYONE)  # not Aiko's customer
+            walks = [q["sql"] for q in ctx.captured_queries if "UNION ALL" in q["sql"] and FOUND in q["sql"]]
+            assert len(walks) == 1 and walks[0].count(f"FROM {read}") == 1, walks

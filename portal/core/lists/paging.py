@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import Count, QuerySet, Subquery, Window
+
+T = TypeVar("T")
 
 #: Far beyond any real list (a million pages), small enough for any database's OFFSET.
 MAX_PAGE_NUMBER = 1_000_000
@@ -58,6 +60,32 @@ def searched_counts(searched: object = True) -> Iterator[None]:
         yield
     finally:
         _searching.reset(token)
+
+
+#: What a search's readers asked the database about the search itself, by key, within `one_search` (None: outside).
+_asked: ContextVar[dict | None] = ContextVar("lists_search_asked", default=None)
+
+
+@contextmanager
+def one_search() -> Iterator[None]:
+    """Within it, what several reads of one page ask about the same search is asked once (`asked_once`): the
+    Scheduled changes page builds one walk per kind of change, each narrowed by the same search, and each would
+    otherwise ask again how to read the customers a word finds (`customers.selectors.search.found_whole`)."""
+    token = _asked.set({} if _asked.get() is None else _asked.get())
+    try:
+        yield
+    finally:
+        _asked.reset(token)
+
+
+def asked_once(key: Hashable, ask: Callable[[], T]) -> T:
+    """`ask()`, or within `one_search` the answer it gave for `key` already."""
+    asked = _asked.get()
+    if asked is None:
+        return ask()
+    if key not in asked:
+        asked[key] = ask()
+    return asked[key]
 
 
 def capped_count(qs: QuerySet, *, along: str = "", key: str = "pk") -> int:

@@ -123,7 +123,11 @@ FEW_FOUND = 50
 
 def few_found(found: QuerySet) -> list | None:
     """The values of `found` (a query of one column: the customers a search finds) when it has at most
-    `FEW_FOUND` of them, read first, one past that many at most; None when it has more."""
+    `FEW_FOUND` of them, read first, one past that many at most; None when it has more. None without a read when
+    `found`'s model says its keys are many (`many_found`: the customers of a common word, whose first ones
+    would cost a read of them all)."""
+    if getattr(found.model, "many_found", False):
+        return None
     keys = list(found.values_list(*found.query.values_select, flat=True)[: FEW_FOUND + 1])
     return keys if len(keys) <= FEW_FOUND else None
 
