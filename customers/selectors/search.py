@@ -110,7 +110,8 @@ def found_whole(q: str, *, live: bool = False) -> QuerySet | None:
     One read says which: while no change of the word is noted since its lists were made (the usual case: the
     upkeep makes them again within SEARCH_KEPT_MINUTES), the lists alone (`CustomerSearchKept`), each key
     given once; otherwise the view that adds the changes to them (`CustomerSearchFound`), which sorts every key
-    to do so. A change committed between that read and the reader's is seen by the next request."""
+    to do so. Asked once for the reads of one page (`portal.core.lists.one_search`); a change committed between
+    that read and the readers' is seen by the next request."""
     needles = [needle for needle in map(normalise_search, q.split()) if needle]
     word = needles[0] if len(needles) == 1 else ""
     if connection.vendor != "postgresql" or len(word) not in GRAM_LENGTHS:
