@@ -89,11 +89,11 @@ def history_seed(rng: random.Random, today: dt.date, months: int) -> None:
     span = dt.timedelta(days=span_days)
     manager_ids = ids_of("account_manager")
     Table(SyncRun, SYNC_RUN_COLUMNS).write(
-        chain(
-            _resync_runs(pace, now=now, span=span),
-            _customer_runs(rng, pace, ids, now=now, span_days=span_days),
-            _partner_runs(now=now, span_days=span_days),
-        )
+        chain(_resync_runs(pace, now=now, span=span), _partner_runs(now=now, span_days=span_days))
+    )
+    names = dict(Customer.objects.values_list("domain_id", "company_name"))
+    Table(SyncRun, [*SYNC_RUN_COLUMNS, "customer_name"]).write(
+        _customer_runs(rng, pace, ids, names, now=now, span_days=span_days)
     )
     # Read before the COPY starts: the connection serves nothing else while it runs.
     issued = list(IssuedInvoice.objects.values_list("number", "domain_id", "issued_at"))
@@ -180,9 +180,15 @@ def _refresh_run(kind: str, scope: str, started: dt.datetime, read: int) -> tupl
 
 
 def _customer_runs(
-    rng: random.Random, pace: Cadence, ids: Sequence[int], *, now: dt.datetime, span_days: int
+    rng: random.Random,
+    pace: Cadence,
+    ids: Sequence[int],
+    names: dict[int, str],
+    *,
+    now: dt.datetime,
+    span_days: int,
 ) -> Iterator[tuple]:
-    """A customer refreshed on opening its page whose copy was old, spread over the history."""
+    """A customer refreshed on opening its page whose copy was old, spread over the history, named as it began."""
     from portal.core.sync import running
 
     span = dt.timedelta(days=span_days)
@@ -202,6 +208,7 @@ def _customer_runs(
             {"options": 2},
             {"getCustomer": 1},
             [],
+            names.get(domain_id, ""),
         )
 
 

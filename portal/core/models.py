@@ -279,6 +279,9 @@ class SyncRun(Run):
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     calls = models.JSONField(_("API calls per operation"), default=dict, blank=True)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    #: A run of one customer (`kind` "customer"): the customer's name as the run began, so the Sync page names it
+    #: without reading the customers of its fifty runs (`selectors.sync_runs_described`).
+    customer_name = models.CharField(_("customer"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]

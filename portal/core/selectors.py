@@ -175,9 +175,8 @@ def sync_runs_described(runs: list[SyncRun]) -> list[SyncRun]:
     """Give each run its `label` (what it read, in words: "Full resync", "Refresh of Kita K.K.", "Invoice
     details of 2026-10") and each of its errors a `text` (what went wrong, in words) and an `operation` name;
     the codes the engine records (operationIds, walk names, scopes) stay out of what people read."""
-    names = customer_names(
-        int(run.scope) for run in runs if run.kind == CUSTOMER and run.scope.isascii() and run.scope.isdigit()
-    )
+    names = {int(run.scope): run.customer_name for run in runs if _named_customer(run) and run.customer_name}
+    names |= customer_names(int(run.scope) for run in runs if _named_customer(run) and not run.customer_name)
     for run in runs:
         run.label = _run_label(run, names)
         run.call_total = sum((run.calls or {}).values())
@@ -193,6 +192,11 @@ def sync_runs_described(runs: list[SyncRun]) -> list[SyncRun]:
             for error in run.errors or []
         ]
     return runs
+
+
+def _named_customer(run: SyncRun) -> bool:
+    """Whether a run is one customer's (its scope the customer's domainId)."""
+    return run.kind == CUSTOMER and run.scope.isascii() and run.scope.isdigit()
 
 
 def _kind_label(kind: str) -> str:

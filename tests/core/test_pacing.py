@@ -36,6 +36,7 @@ def test_the_resync_and_a_bulk_send_go_through_the_one_limiter_paced_for_long_ru
     monkeypatch.setattr(MemoryRateLimiter, "_reserve", recording)
     run = sync.resync_customer(domain_id=cached_customer.domain_id)
     assert run.status == "succeeded", run.errors
+    assert run.customer_name == cached_customer.company_name  # the Sync page names it without a read
     batch = bulk.batch_check(
         user=account_manager,
         action=bulk.bulk_action("customers.max_users"),

@@ -131,3 +131,51 @@ def test_the_sync_page_says_how_old_the_oldest_copy_people_look_at_is(client_as)
     )
     ja = client.get(reverse("core:sync"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "本日ページが開かれた顧客（2 件）のうち、ポータルのデータが最も古いものは42分前（" in ja
+
+
+def test_a_run_of_one_customer_is_named_as_it_began_without_reading_the_customers(client_as):
+    """A run of one customer carries its customer's name (written as it began), so the page's latest runs name
+    their customers without reading them; a run kept from before it carried one is named by a read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.customers.factories import make_customer
+
+    renamed = make_customer(company_name="Aoba Trading K.K.")
+    older = make_customer(company_name="Kita Works K.K.")
+    for customer, name in ((renamed, "Aoba Shoji K.K."), (older, "")):
+        SyncRun.objects.create(
+            kind="customer",
+            scope=str(customer.domain_id),
+            customer_name=name,
+            status=SyncRun.Status.SUCCEEDED,
+            finished_at=timezone.now(),
+            total=1,
+            done=1,
+        )
+    client = client_as(Role.ADMIN)
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(reverse("core:sync")).content.decode()
+    assert "Refresh of Aoba Shoji K.K." in body and "Refresh of Kita Works K.K." in body
+    customers = [q["sql"] for q in queries.captured_queries if 'FROM "customers_customer"' in q["sql"]]
+    assert [sql for sql in customers if str(older.domain_id) in sql]
+    assert not [sql for sql in customers if str(renamed.domain_id) in sql]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_names_the_customers_of_the_runs_kept_before_it():
+    """Core 0037 gives each run of one customer kept before it its customer's name as it is now; the runs of other
+    kinds, and a customer no longer known, keep none."""
+    from tests.customers.factories import make_customer
+    from tests.fixtures.migrations import migrate, migrate_to_latest
+
+    kita = make_customer(company_name="Kita Works K.K.")
+    try:
+        old = migrate([("core", "0036_audit_kind_with_customer")]).get_model("core", "SyncRun")
+        for kind, scope in (("customer", str(kita.domain_id)), ("customer", "99999999"), ("full", "all")):
+            old.objects.create(kind=kind, scope=scope, total=1)
+        migrate_to_latest()
+        named = dict(SyncRun.objects.values_list("scope", "customer_name"))
+        assert named == {str(kita.domain_id): "Kita Works K.K.", "99999999": "", "all": ""}
+    finally:
+        migrate_to_latest()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from partner_api.errors import NotFoundError, PartnerApiError
+from portal.core.contrib import customer_names
 from portal.core.copies import copies_changed
 from portal.core.models import SyncRun
 from portal.core.sync.declarations import (
@@ -161,7 +162,13 @@ def resync_customer(*, domain_id: int, user=None, skip: Iterable[str] = ()) -> S
 
     source = customer_listing()
     skip = set(skip)
-    run = SyncRun.objects.create(kind=CUSTOMER, scope=str(domain_id), requested_by=user, total=1)
+    run = SyncRun.objects.create(
+        kind=CUSTOMER,
+        scope=str(domain_id),
+        customer_name=customer_names([domain_id]).get(domain_id, "")[:200],
+        requested_by=user,
+        total=1,
+    )
     rec = Recorder(run)
     client = get_client()
     if source.get_operation_id not in skip:
