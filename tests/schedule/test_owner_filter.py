@@ -193,6 +193,16 @@ def test_a_search_that_finds_a_few_customers_names_them_in_the_walk(people, owne
     assert len(walks) == 1 and FOUND not in walks[0] and "customers_customersearch" not in walks[0], walks
 
 
+def _sakura_orders(people) -> None:
+    """Twelve of Aiko's customers sharing a word (サクラ), each with an order on one of three days of December,
+    and another's order beside them."""
+    for i in range(12):
+        customer = make_customer(company_name=f"サクラ商事 {i:02}")
+        _assign(people, customer, people["aiko"])
+        make_pre_order(customer, apply_date=D(2026, 12, 1) + dt.timedelta(days=i % 3))
+    make_pre_order(make_customer(company_name="モミジ商事"), apply_date=D(2026, 12, 1))
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the shape is PostgreSQL's")
 @pytest.mark.parametrize("word", ["サクラ", "サクラ商事"])
 def test_the_agenda_walks_its_first_items_with_the_customers_found_and_owned_read_once(
@@ -205,11 +215,7 @@ def test_the_agenda_walks_its_first_items_with_the_customers_found_and_owned_rea
     (a materialized CTE) for all of them: read by each kind, a word most customers have (a legal form) read
     the search table's matches once per kind."""
     monkeypatch.setattr(shapes, "FEW_FOUND", 5)  # the word finds more than a few customers
-    for i in range(12):
-        customer = make_customer(company_name=f"サクラ商事 {i:02}")
-        _assign(people, customer, people["aiko"])
-        make_pre_order(customer, apply_date=D(2026, 12, 1) + dt.timedelta(days=i % 3))
-    make_pre_order(make_customer(company_name="モミジ商事"), apply_date=D(2026, 12, 1))
+    _sakura_orders(people)
     client.force_login(people["aiko"])
     with CaptureQueriesContext(connection) as ctx:
         body = client.get(URL, {"q": word, "owner": Owner.MINE}).content.decode()
@@ -235,11 +241,7 @@ def test_the_calendar_counts_a_months_days_with_the_customers_found_and_owned_re
     counts and first items of each day are one query, which reads the word's customers once for all, and
     each kind's rows are walked and tested against them once, numbered and counted in the same pass."""
     monkeypatch.setattr(shapes, "FEW_FOUND", 5)  # the word finds more than a few customers
-    for i in range(12):
-        customer = make_customer(company_name=f"サクラ商事 {i:02}")
-        _assign(people, customer, people["aiko"])
-        make_pre_order(customer, apply_date=D(2026, 12, 1) + dt.timedelta(days=i % 3))
-    make_pre_order(make_customer(company_name="モミジ商事"), apply_date=D(2026, 12, 1))
+    _sakura_orders(people)
     client.force_login(people["aiko"])
     query = {"q": "サクラ商事", "owner": Owner.MINE, "view": "calendar", "month": "2026-12"}
     with CaptureQueriesContext(connection) as ctx:
@@ -266,11 +268,7 @@ def test_a_word_many_customers_share_shows_the_same_agenda_and_calendar_read_fro
     lists were made."""
     from customers.services.search_kept import search_common_words_join, search_kept_rebuild
 
-    for i in range(12):
-        customer = make_customer(company_name=f"サクラ商事 {i:02}")
-        _assign(people, customer, people["aiko"])
-        make_pre_order(customer, apply_date=D(2026, 12, 1) + dt.timedelta(days=i % 3))
-    make_pre_order(make_customer(company_name="モミジ商事"), apply_date=D(2026, 12, 1))
+    _sakura_orders(people)
     client.force_login(people["aiko"])
     pages = [
         {"q": "サクラ", "owner": Owner.EVERYONE},
