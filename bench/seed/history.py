@@ -5,10 +5,12 @@ issuing, sending and recording a payment write), and a bulk change a week."""
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import random
 import uuid
 from collections.abc import Iterator, Sequence
 from itertools import chain
+from operator import itemgetter
 
 from bench.seed.batches import batches_seed
 from bench.seed.cadence import Cadence, cadence, months_before
@@ -81,6 +83,7 @@ def history_seed(rng: random.Random, today: dt.date, months: int) -> None:
     from customers.models import Customer
     from invoicing.models import InvoicePayment, IssuedInvoice
     from portal.core.models import AuditEntry, Operation, SyncRun
+    from portal.core.sync import running
 
     now = timezone.now()
     ids = list(Customer.objects.order_by("domain_id").values_list("domain_id", flat=True))
@@ -88,12 +91,16 @@ def history_seed(rng: random.Random, today: dt.date, months: int) -> None:
     span_days = (today - dt.date(*months_before(today, months)[0], 1)).days if months else 1
     span = dt.timedelta(days=span_days)
     manager_ids = ids_of("account_manager")
-    Table(SyncRun, SYNC_RUN_COLUMNS).write(
-        chain(_resync_runs(pace, now=now, span=span), _partner_runs(now=now, span_days=span_days))
-    )
     names = dict(Customer.objects.values_list("domain_id", "company_name"))
+    # In the order they began, as the running portal writes them: the latest runs lie together on the table.
+    runs = heapq.merge(
+        _resync_runs(pace, now=now, span=span),
+        _partner_runs(now=now, span_days=span_days),
+        _customer_runs(rng, pace, ids, names, now=now, span_days=span_days),
+        key=itemgetter(3),
+    )
     Table(SyncRun, [*SYNC_RUN_COLUMNS, "customer_name"]).write(
-        _customer_runs(rng, pace, ids, names, now=now, span_days=span_days)
+        run if run[0] == running.CUSTOMER else (*run, "") for run in runs
     )
     # Read before the COPY starts: the connection serves nothing else while it runs.
     issued = list(IssuedInvoice.objects.values_list("number", "domain_id", "issued_at"))
@@ -188,12 +195,13 @@ def _customer_runs(
     now: dt.datetime,
     span_days: int,
 ) -> Iterator[tuple]:
-    """A customer refreshed on opening its page whose copy was old, spread over the history, named as it began."""
+    """A customer refreshed on opening its page whose copy was old, spread over the history (oldest first), named
+    as it began."""
     from portal.core.sync import running
 
     span = dt.timedelta(days=span_days)
     opened = int(pace.customer_runs * span_days)
-    for n in range(opened):
+    for n in reversed(range(opened)):
         started = now - span * (n + 0.5) / max(1, opened)
         domain_id = rng.choice(ids)
         finished = started + dt.timedelta(seconds=3)
@@ -213,14 +221,14 @@ def _customer_runs(
 
 
 def _partner_runs(*, now: dt.datetime, span_days: int) -> Iterator[tuple]:
-    """The partner-wide walks twice a day: the year's invoices and the last closed month's details."""
+    """The partner-wide walks twice a day (oldest first): the year's invoices and the last closed month's details."""
     from billing import rules as billing_rules
     from portal.core.sync import running
     from portal.core.sync.declarations import scope_of
 
     span = dt.timedelta(days=span_days)
     ticks = span_days * 2
-    for n in range(ticks):
+    for n in reversed(range(ticks)):
         started = now - span * (n + 0.5) / ticks
         year, month = billing_rules.last_closed_month(started.date())
         for name, params in (

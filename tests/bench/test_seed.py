@@ -236,6 +236,8 @@ def test_a_history_is_given_to_the_customers_a_database_holds(db):
     before = UsageSnapshot.objects.filter(domain_id=FIRST_DOMAIN, used_date__lt=today.replace(day=1))
     assert before.count() > 50
     assert SyncRun.objects.filter(kind="full").count() > 24 * 50
+    began = list(SyncRun.objects.order_by("pk").values_list("requested_at", flat=True))
+    assert began == sorted(began)  # written in the order they began, as the running portal writes them
     assert AuditEntry.objects.filter(created_at__date__lt=today.replace(day=1)).exists()
 
 
