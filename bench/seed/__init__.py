@@ -42,8 +42,9 @@ M months at the cadence the running portal writes them (`Cadence`), derived from
   customers a batch can read in a minute at most); beside a full resync by need, a batch after another (the full
   resync giving way to it). The last full resync is still running at the seed's end, part way through, as the
   running portal leaves it at any moment (no process runs it: the next full resync marks it interrupted).
-  Opening a customer page whose copy is older than REFRESH_ON_OPEN_MINUTES refreshes that customer (a run of kind "customer"): OPENS_A_DAY pages a working day
-  per Account manager and Support contact, the share of copies older than that from how long a round takes.
+  Opening a customer page whose copy is older than REFRESH_ON_OPEN_MINUTES refreshes that customer (a run of
+  kind "customer", naming it): OPENS_A_DAY pages a working day per Account manager and Support contact, the
+  share of copies older than that from how long a round takes. The runs go in in the order they began.
   The partner-wide walks (listInvoices per year, listInvoiceDetails of the last closed month) twice a day
   (beat's 06:00 and 18:00 in the business time zone);
 * usage snapshots: one per customer a day (listCustomerUsages of the business month, read at every pass),

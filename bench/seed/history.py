@@ -221,7 +221,8 @@ def _customer_runs(
 
 
 def _partner_runs(*, now: dt.datetime, span_days: int) -> Iterator[tuple]:
-    """The partner-wide walks twice a day (oldest first): the year's invoices and the last closed month's details."""
+    """The partner-wide walks twice a day (oldest first): the year's invoices and the last closed month's
+    details."""
     from billing import rules as billing_rules
     from portal.core.sync import running
     from portal.core.sync.declarations import scope_of

@@ -130,7 +130,8 @@ def found_whole(q: str, *, live: bool = False) -> QuerySet | None:
 
 
 def _common_and_changed(word: str) -> tuple[bool, bool]:
-    """Whether `word` is a common word, and whether a change of its customers is noted since its lists were made."""
+    """Whether `word` is a common word, and whether a change of its customers is noted since its lists were
+    made."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT EXISTS (SELECT FROM customers_customersearchcommon WHERE gram = %s), "
