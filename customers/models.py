@@ -475,8 +475,9 @@ class CustomerSearchGram(models.Model):
 
 class CustomerSearchCommon(models.Model):
     """A common word of the customers' search texts (a gram that at least SEARCH_COMMON_WORD_CUSTOMERS customers
-    hold, `customers.services.search_kept`), whose customers the database keeps as short lists: read whole by
-    `CustomerSearchFound`. PostgreSQL only (customers migration 0020; unmanaged here). A word never leaves."""
+    hold, `customers.services.search_kept`), whose customers the database keeps as short lists
+    (`CustomerSearchKept`), read alone or through `CustomerSearchFound`. PostgreSQL only (customers migration
+    0020; unmanaged here). A word never leaves."""
 
     gram = models.CharField(max_length=4, primary_key=True)
     kept_at = models.DateTimeField()

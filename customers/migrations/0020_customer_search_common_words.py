@@ -1,4 +1,4 @@
-"""On PostgreSQL, the customers of each common word kept as short lists (`customers.models.CustomerSearchFound`):
+"""On PostgreSQL, the customers of each common word kept as short lists (`customers.models.CustomerSearchKept`):
 a gram that many customers' texts hold (a legal form such as 株式会社, a common company-name word) has its
 customers' domainIds kept in rows of a few hundred each (`customers_customersearchkept`), so that a page that
 reads all of a common word's customers into a hash (the month's findings, the calendar searched) reads a few

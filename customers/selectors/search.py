@@ -87,16 +87,28 @@ def searched(q: str, *, live: bool) -> QuerySet | None:
     """The search table's rows (`CustomerSearch`) matching every word of `q`, or on PostgreSQL, for one word of
     a gram's length, the gram table's rows of that word (`CustomerSearchGram`): the same customers, under the
     same column names (`customer_id`, `sort_name`, `live`), so every reader of either composes alike."""
-    needles = [needle for needle in map(normalise_search, q.split()) if needle]
+    needles = _needles(q)
     if not needles:
         return None
-    if connection.vendor == "postgresql" and len(needles) == 1 and len(needles[0]) in GRAM_LENGTHS:
-        grams = CustomerSearchGram.objects.filter(gram=needles[0])
+    if word := _gram_word(needles):
+        grams = CustomerSearchGram.objects.filter(gram=word)
         return grams.filter(live=True) if live else grams
     found = CustomerSearch.objects.filter(live=True) if live else CustomerSearch.objects.all()
     for needle in needles:
         found = found.filter(text__contains=needle)
     return found
+
+
+def _needles(q: str) -> list[str]:
+    """The words of a search, as the search text holds them (`normalise_search`)."""
+    return [needle for needle in map(normalise_search, q.split()) if needle]
+
+
+def _gram_word(needles: list[str]) -> str:
+    """The one word the gram table answers for (PostgreSQL, one word of a gram's length), or ""."""
+    if connection.vendor == "postgresql" and len(needles) == 1 and len(needles[0]) in GRAM_LENGTHS:
+        return needles[0]
+    return ""
 
 
 def found_whole(q: str, *, live: bool = False) -> QuerySet | None:
@@ -112,9 +124,8 @@ def found_whole(q: str, *, live: bool = False) -> QuerySet | None:
     given once; otherwise the view that adds the changes to them (`CustomerSearchFound`), which sorts every key
     to do so. Asked once for the reads of one page (`portal.core.lists.one_search`); a change committed between
     that read and the readers' is seen by the next request."""
-    needles = [needle for needle in map(normalise_search, q.split()) if needle]
-    word = needles[0] if len(needles) == 1 else ""
-    if connection.vendor != "postgresql" or len(word) not in GRAM_LENGTHS:
+    word = _gram_word(_needles(q))
+    if not word:
         return customers_found(q, live=live)
     common, changed = asked_once(("found_whole", word), lambda: _common_and_changed(word))
     if not common:
