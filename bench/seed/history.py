@@ -28,6 +28,7 @@ SYNC_RUN_COLUMNS = [
     "counts",
     "calls",
     "errors",
+    "customer_name",
 ]
 OPERATION_COLUMNS = [
     "id",
@@ -83,7 +84,6 @@ def history_seed(rng: random.Random, today: dt.date, months: int) -> None:
     from customers.models import Customer
     from invoicing.models import InvoicePayment, IssuedInvoice
     from portal.core.models import AuditEntry, Operation, SyncRun
-    from portal.core.sync import running
 
     now = timezone.now()
     ids = list(Customer.objects.order_by("domain_id").values_list("domain_id", flat=True))
@@ -99,9 +99,7 @@ def history_seed(rng: random.Random, today: dt.date, months: int) -> None:
         _customer_runs(rng, pace, ids, names, now=now, span_days=span_days),
         key=itemgetter(3),
     )
-    Table(SyncRun, [*SYNC_RUN_COLUMNS, "customer_name"]).write(
-        run if run[0] == running.CUSTOMER else (*run, "") for run in runs
-    )
+    Table(SyncRun, SYNC_RUN_COLUMNS).write(runs)
     # Read before the COPY starts: the connection serves nothing else while it runs.
     issued = list(IssuedInvoice.objects.values_list("number", "domain_id", "issued_at"))
     paid = list(InvoicePayment.objects.values_list("invoice__number", "invoice__domain_id", "recorded_at"))
@@ -129,7 +127,6 @@ def _resync_runs(pace: Cadence, *, now: dt.datetime, span: dt.timedelta) -> Iter
     from portal.core.sync import need, running
 
     customers = pace.customers
-    calls = dict.fromkeys(PER_CUSTOMER, customers)
     every = dt.timedelta(minutes=pace.full_every_minutes)
     length = dt.timedelta(minutes=pace.full_minutes)
     batch = dt.timedelta(seconds=settings.RESYNC_REFRESH_BATCH_SECONDS)
@@ -154,26 +151,30 @@ def _resync_runs(pace: Cadence, *, now: dt.datetime, span: dt.timedelta) -> Iter
             customers,
             done,
             {"customers": done, "subscriptions": done},
-            {"listCustomers": done // 100 + 1, **dict.fromkeys(calls, done)},
+            {"listCustomers": done // 100 + 1, **dict.fromkeys(PER_CUSTOMER, done)},
             [],
+            "",
         )
         for n in range(beside):
             started = at + batch * n
             if started + batch > now:
                 return
-            yield _refresh_run(running.REFRESH, f"due={by_need}", started, by_need)
+            yield _refresh_run(f"due={by_need}", started, by_need)
         idle = every - length
         for n in range(batches - beside):
             started = finished + idle * n / max(1, batches - beside)
             if started + batch > now:
                 return
-            yield _refresh_run(running.REFRESH, "turn=240", started, 240)
+            yield _refresh_run("turn=240", started, 240)
         at += every
 
 
-def _refresh_run(kind: str, scope: str, started: dt.datetime, read: int) -> tuple:
+def _refresh_run(scope: str, started: dt.datetime, read: int) -> tuple:
+    """One batch of the refresh, reading `read` customers (`scope`: why, as the refresh names it)."""
+    from portal.core.sync import running
+
     return (
-        kind,
+        running.REFRESH,
         scope,
         "succeeded",
         started,
@@ -183,6 +184,7 @@ def _refresh_run(kind: str, scope: str, started: dt.datetime, read: int) -> tupl
         {"customers": read},
         dict.fromkeys(PER_CUSTOMER, read),
         [],
+        "",
     )
 
 
@@ -249,6 +251,7 @@ def _partner_runs(*, now: dt.datetime, span_days: int) -> Iterator[tuple]:
                 {},
                 calls,
                 [],
+                "",
             )
 
 
