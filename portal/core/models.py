@@ -280,7 +280,8 @@ class SyncRun(Run):
     calls = models.JSONField(_("API calls per operation"), default=dict, blank=True)
     errors = models.JSONField(_("errors"), default=list, blank=True)
     #: A run of one customer (`kind` "customer"): the customer's name as the run began, so the Sync page names it
-    #: without reading the customers of its fifty runs (`selectors.sync_runs_described`).
+    #: without reading the customers of its fifty runs (`selectors.sync_runs_described`; a run without one, kept
+    #: from before or of a customer not yet known, is named by a read).
     customer_name = models.CharField(_("customer"), max_length=200, blank=True)
 
     class Meta:

@@ -160,22 +160,3 @@ def test_a_run_of_one_customer_is_named_as_it_began_without_reading_the_customer
     customers = [q["sql"] for q in queries.captured_queries if 'FROM "customers_customer"' in q["sql"]]
     assert [sql for sql in customers if str(older.domain_id) in sql]
     assert not [sql for sql in customers if str(renamed.domain_id) in sql]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_upgrade_names_the_customers_of_the_runs_kept_before_it():
-    """Core 0037 gives each run of one customer kept before it its customer's name as it is now; the runs of other
-    kinds, and a customer no longer known, keep none."""
-    from tests.customers.factories import make_customer
-    from tests.fixtures.migrations import migrate, migrate_to_latest
-
-    kita = make_customer(company_name="Kita Works K.K.")
-    try:
-        old = migrate([("core", "0036_audit_kind_with_customer")]).get_model("core", "SyncRun")
-        for kind, scope in (("customer", str(kita.domain_id)), ("customer", "99999999"), ("full", "all")):
-            old.objects.create(kind=kind, scope=scope, total=1)
-        migrate_to_latest()
-        named = dict(SyncRun.objects.values_list("scope", "customer_name"))
-        assert named == {str(kita.domain_id): "Kita Works K.K.", "99999999": "", "all": ""}
-    finally:
-        migrate_to_latest()
