@@ -43,6 +43,8 @@ def test_an_admin_adds_an_endpoint_and_a_test_event_reaches_it_signed(page, sett
     page.locator(".actions a.btn-primary").click()
     assert secret not in page.content()
     page.get_by_test_id("endpoint-test").click()
+    # the send's page back, with the event waiting, before the worker's minute and the reload
+    expect(page.locator("[data-testid=endpoint-log] tr[data-event]")).to_have_count(1)
     deliver_due()  # the worker's minute
     page.reload()
     expect(page.locator("[data-testid=endpoint-log] tr[data-state=delivered]")).to_have_count(1)
