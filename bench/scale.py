@@ -31,8 +31,9 @@ For each page and size it prints:
 * Minstr: the Python process's instructions per request, by valgrind's callgrind (one process per size that
   makes every page's requests, uninstrumented but for each page's measured ones: callgrind's client requests
   around them, through a small C helper compiled at the first run; every page warmed first, then what the
-  process holds frozen out of the cyclic collector's reach, as the server does). Said so when valgrind (or a
-  C compiler) is missing.
+  process holds frozen out of the cyclic collector's reach, as the server does), once every size's figures
+  are in: at the large size and at the size each page is judged from only (`counted_where`), "-" elsewhere.
+  Said so when valgrind (or a C compiler) is missing.
 
 Then the growth of each figure from the small size to the large one. The last line names the pages that grow;
 the exit status is 1 when any page's buffers grow more than BUFFERS_GROWTH (less from a reference,
@@ -181,6 +182,30 @@ def rows_handled(plan: dict) -> int:
     )
 
 
+#: What a person reads as one item of an HTML page: a table's row, a list's entry (a calendar's change, a
+#: section's line), a choice of a menu.
+_HTML_ITEMS = re.compile(rb"<(?:tr|li|option)[\s>]")
+
+
+def items_shown(content: bytes) -> int:
+    """The items a response shows: an HTML page's rows, entries and choices; a JSON document's objects. What
+    "shows more" is judged by (`_fuller`): a page's HTML also grows with longer names and larger figures."""
+    if content[:1] in (b"{", b"["):
+        try:
+            return _objects(json.loads(content))
+        except ValueError:
+            pass
+    return len(_HTML_ITEMS.findall(content))
+
+
+def _objects(value) -> int:
+    if isinstance(value, dict):
+        return 1 + sum(_objects(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_objects(v) for v in value)
+    return 0
+
+
 def plan_of(sql: str) -> str:
     """EXPLAIN (ANALYZE, BUFFERS) of one read as PostgreSQL prints it, indented: where its buffers go."""
     from django.db import connection
@@ -190,9 +215,11 @@ def plan_of(sql: str) -> str:
         return "\n".join(f"            {line}" for (line,) in cursor.fetchall())
 
 
-def measure_pages(chosen: list[Page], show: set[str] = frozenset()) -> dict[str, tuple[int, int, int, int]]:
-    """(SQL queries, buffers, response bytes, rows PostgreSQL handled) of each page, after one unmeasured
-    request of it; the pages named in `show` print their costliest reads."""
+def measure_pages(
+    chosen: list[Page], show: set[str] = frozenset()
+) -> dict[str, tuple[int, int, int, int, int]]:
+    """(SQL queries, buffers, response bytes, rows PostgreSQL handled, items shown) of each page, after one
+    unmeasured request of it; the pages named in `show` print their costliest reads."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -211,11 +238,13 @@ def measure_pages(chosen: list[Page], show: set[str] = frozenset()) -> dict[str,
             response = request(client, page, url=url)
         sqls = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(SESSION_UPKEEP)]
         reads = buffers_of(sqls)
+        content = body(response)
         out[page.label] = (
             len(sqls),
             sum(b for b, _rows, _sql in reads),
-            len(body(response)),
+            len(content),
             sum(rows for _b, rows, _sql in reads),
+            items_shown(content),
         )
         if page.label in show:
             print(f"{page.label}: its costliest reads, each with its plan")
@@ -258,11 +287,16 @@ def instructions_unavailable() -> str | None:
 
 
 def run_counted(
-    page_list: list[Page] | None = None, measured: int = MEASURED, *, frozen: bool = False
+    page_list: list[Page] | None = None,
+    measured: int = MEASURED,
+    *,
+    frozen: bool = False,
+    counted: set[str] | None = None,
 ) -> None:
     """In the process callgrind watches, which starts uninstrumented (fast): each page once unmeasured, then
     `measured` times instrumented, between a zero and a dump named after the page (this guard's pages, or
-    another benchmark's: bench.frame).
+    another benchmark's: bench.frame). `counted`: the pages measured (every page by default); the others are
+    still warmed with them when `frozen`, so the process holds the same whatever is measured.
 
     `frozen`: every page is warmed first, then what the process holds is moved out of the cyclic collector's
     reach (`portal.core.collector.freeze_loaded`, as portal/wsgi.py does once the application is loaded), so a
@@ -282,6 +316,8 @@ def run_counted(
             request(by_role[page.role], page)
         freeze_loaded()
     for n, page in enumerate(chosen):
+        if counted is not None and page.label not in counted:
+            continue
         client = by_role[page.role]
         url = page.url()  # outside the measure, as in `measure_pages`
         if not frozen:
@@ -329,8 +365,13 @@ def callgrind_pages(
     return found
 
 
-def count_instructions(url: str, label: str) -> dict[str, float]:
-    """Millions of instructions per request of each page, from one callgrind process."""
+#: The pages whose instructions a size's callgrind process counts (`count_instructions`).
+COUNTED = REPO / "var" / "bench-scale-counted.json"
+
+
+def count_instructions(url: str, label: str, counted: set[str]) -> dict[str, float]:
+    """Millions of instructions per request of each page of `counted`, from one callgrind process."""
+    COUNTED.write_text(json.dumps(sorted(counted), ensure_ascii=False), encoding="utf-8")
     return callgrind_pages(
         ["bench.scale", "--counted"],
         names=[p.label for p in read_pages()],
@@ -339,6 +380,19 @@ def count_instructions(url: str, label: str) -> dict[str, float]:
         out="bench-scale-callgrind",
         label=label,
     )
+
+
+def counted_where(sizes: list[str], pages: list[Page], figures: dict) -> dict[str, set[str]]:
+    """The pages whose instructions are counted at each size: every page (`report`) at the large one and at the
+    size it is judged from (`_base`), nowhere else; most pages are judged from the small size,
+    so the references count only the few that show more (a callgrind pass of every page takes minutes)."""
+    where: dict[str, set[str]] = {size: set() for size in sizes}
+    for page in pages:
+        if page.download or any(page.label not in figures[size] for size in sizes):
+            continue
+        where[_base(figures, page.label, sizes)].add(page.label)
+        where[sizes[-1]].add(page.label)
+    return where
 
 
 def write_pages(pages: list[Page]) -> None:
@@ -378,13 +432,17 @@ def _growth(small: float | None, large: float | None) -> float | None:
 #: the sections of the next 14 days (trials, option trials) fill theirs.
 MEDIUM = (10_000, 25_000)
 
-#: A page whose HTML is this much larger at the large size shows more there (`report`'s "shows more").
+#: A page whose HTML is this much larger at the large size shows more there (`report`'s "shows more"), when its
+#: items shown were not counted (figures kept from a run before `items_shown`).
 FULLER_HTML = 1.3
 
 
-def _fuller(small_bytes: int, large_bytes: int) -> bool:
-    """Whether a page shows more at the large size than at the small one: its HTML over FULLER_HTML× larger."""
-    return large_bytes > FULLER_HTML * small_bytes
+def _fuller(small: tuple, large: tuple) -> bool:
+    """Whether a page shows more at the large size than at the small one: more items (`items_shown`: rows,
+    entries, choices); its HTML over FULLER_HTML× larger where they were not counted."""
+    if len(small) > 4 and len(large) > 4:
+        return large[4] > small[4]
+    return large[2] > FULLER_HTML * small[2]
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -416,12 +474,19 @@ def _rows_growth(small: tuple, large: tuple) -> float | None:
     return _growth(small[3], large[3])
 
 
+def _base(figures: dict, label: str, sizes: list[str]) -> str:
+    """The size a page is judged from: the small one, or where it shows as much when it shows more."""
+    if _fuller(figures[sizes[0]][label], figures[sizes[-1]][label]):
+        return _judged_from(figures, label, sizes)
+    return sizes[0]
+
+
 def _judged_from(figures: dict, label: str, sizes: list[str]) -> str:
     """The size a page that shows more at the large size is judged from: the first reference (the sizes between
     the small and the large one) where it shows as much, else the small size."""
     last = sizes[-1]
     for ref in sizes[1:-1]:
-        if not _fuller(figures[ref][label][2], figures[last][label][2]):
+        if not _fuller(figures[ref][label], figures[last][label]):
             return ref
     return sizes[0]
 
@@ -440,8 +505,8 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
 
     `sizes`: the small size, the large one last, and between them, when measured, the references a page that
     shows more is judged from, smallest first: the small size with the large one's history, then the medium
-    size with it. A page that shows more at the large size than at the small one (its HTML over FULLER_HTML×
-    larger: a list with a few rows at the small size filled to its page at the large one) is judged from the
+    size with it. A page that shows more at the large size than at the small one (more items, `_fuller`: a
+    list with a few rows at the small size filled to its page at the large one) is judged from the
     first reference where it shows as much: whether it reads more for the same rows, by the bar of that
     reference (`buffers_bar`). One that shows more than at every reference is judged from the small size."""
     first, last = sizes[0], sizes[-1]
@@ -459,10 +524,10 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
         cells = [
             _cells(figures[size][page.label], instructions.get(size, {}).get(page.label)) for size in sizes
         ]
-        # A page whose HTML grew shows more rows at the large size: said, and judged against the small size with
-        # the same history when it shows as much there; still judged against the small size otherwise.
-        fuller = _fuller(figures[first][page.label][2], figures[last][page.label][2])
-        base = _judged_from(figures, page.label, sizes) if fuller else first
+        # A page with more items at the large size shows more there: said, and judged against the first reference
+        # where it shows as many; still judged against the small size otherwise.
+        fuller = _fuller(figures[first][page.label], figures[last][page.label])
+        base = _base(figures, page.label, sizes)
         b_growth = _growth(figures[base][page.label][1], figures[last][page.label][1])
         i_growth = _growth(
             instructions.get(base, {}).get(page.label), instructions.get(last, {}).get(page.label)
@@ -508,8 +573,8 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
     if growing:
         print(f"{len(growing)} of {len(judged)} pages grow: {', '.join(growing)}")
         print(
-            f"of which {shown_more} show more at {last} than at {first} (their HTML over "
-            f"{FULLER_HTML:g}× larger: a list or section with few rows at {first} filled to its page)"
+            f"of which {shown_more} show more at {last} than at {first} (more rows, entries or choices: a list "
+            f"or section with few rows at {first} filled to its page)"
             + (f", and more than at {' / '.join(references)} too" if history else "")
         )
         return 1
@@ -589,12 +654,9 @@ def _medium_sizes(value: str) -> list[int]:
     return sizes
 
 
-def main(argv: list[str]) -> int:
-    args = _arguments(argv)
-    server = os.environ.get("DATABASE_URL", "")
-    if server.split(":", 1)[0] not in ("postgres", "postgresql", "pgsql"):
-        print("bench.scale measures on PostgreSQL: set DATABASE_URL to a PostgreSQL server", file=sys.stderr)
-        return 2
+def _runs(args: argparse.Namespace) -> list[tuple[str, str, int, int]]:
+    """Each size measured, as (label, database, customers, months): the small one, the references between
+    (`report`), the large one."""
     prefix = args.database or f"bench_scale_{os.getpid()}"
     runs = [
         (
@@ -627,24 +689,34 @@ def main(argv: list[str]) -> int:
                     args.months,
                 ),
             )
+    return runs
+
+
+def main(argv: list[str]) -> int:
+    args = _arguments(argv)
+    server = os.environ.get("DATABASE_URL", "")
+    if server.split(":", 1)[0] not in ("postgres", "postgresql", "pgsql"):
+        print("bench.scale measures on PostgreSQL: set DATABASE_URL to a PostgreSQL server", file=sys.stderr)
+        return 2
+    runs = _runs(args)
     note = (
         "instructions not counted (--no-instructions)" if args.no_instructions else instructions_unavailable()
     )
     if note:
         print(note)
     figures, instructions = {}, {}
-    for n, (label, db, customers, months) in enumerate(runs):
-        url = urlunsplit(urlsplit(server)._replace(path=f"/{db}"))
-        if not (args.keep and _exists(server, db)):
-            _admin(server, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-            _admin(server, f'CREATE DATABASE "{db}"')
-        try:
+    urls = {label: urlunsplit(urlsplit(server)._replace(path=f"/{db}")) for label, db, *_ in runs}
+    try:
+        for n, (label, db, customers, months) in enumerate(runs):
+            if not (args.keep and _exists(server, db)):
+                _admin(server, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+                _admin(server, f'CREATE DATABASE "{db}"')
             command = [
                 sys.executable,
                 "-m",
                 "bench.scale",
                 "--size",
-                url,
+                urls[label],
                 str(customers),
                 str(months),
                 "discover" if n == 0 else "",
@@ -657,12 +729,18 @@ def main(argv: list[str]) -> int:
             if done.returncode:
                 return done.returncode
             figures[label] = json.loads(PAGE_LIST.with_suffix(".figures.json").read_text(encoding="utf-8"))
-            if not note:
-                t0 = time.perf_counter()
-                instructions[label] = count_instructions(url, label)
-                print(f"counted instructions at {label} in {time.perf_counter() - t0:.0f} s", flush=True)
-        finally:
-            if not args.keep:
+        # Instructions once every size's figures say where each page is judged from (`counted_where`).
+        where = {} if note else counted_where(list(urls), read_pages(), figures)
+        for label, counted in where.items():
+            t0 = time.perf_counter()
+            instructions[label] = count_instructions(urls[label], label, counted) if counted else {}
+            print(
+                f"counted instructions of {len(counted)} pages at {label} in {time.perf_counter() - t0:.0f} s",
+                flush=True,
+            )
+    finally:
+        if not args.keep:
+            for _label, db, *_ in runs:
                 _admin(server, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     print(f"load average (1 min): {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return report([label for label, *_ in runs], read_pages(), figures, instructions, note)
@@ -834,7 +912,7 @@ if __name__ == "__main__":
         # counted against whichever page crosses its threshold (the figures are in the commit that made it so).
         # The clock where the buffers were measured (`bench.pinned`).
         with pinned.pinned(pinned.recorded()):
-            run_counted(frozen=True)
+            run_counted(frozen=True, counted=set(json.loads(COUNTED.read_text(encoding="utf-8"))))
     elif sys.argv[1:2] == ["--size"]:
         url, customers, months, discover, downloads, only, *shown = sys.argv[2:]
         sys.exit(

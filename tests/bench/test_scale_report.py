@@ -205,3 +205,66 @@ def test_the_rows_handled_are_each_node_s_rows_given_and_removed_times_its_loops
     }
     assert rows_handled(plan) == 50 + 1798 + 2052 * 1798
     assert rows_handled({"Actual Rows": 50, "Actual Loops": 1, "Rows Removed by Filter": 1748}) == 1798
+
+
+def test_a_page_shows_more_by_its_items_not_by_its_html_s_size(capsys):
+    """ "Shows more" is judged by the items a page shows (`items_shown`): the calendar of December with a few
+    more changes at 50,000 customers (HTML only 1.2x larger) is judged from the reference where it shows as
+    many, by its instructions too; a page whose HTML grew 1.5x with the same rows (longer names, larger
+    figures) is no fuller, and is judged from the small size."""
+    sizes = HISTORY
+    figures = {
+        sizes[0]: {"more-items": (5, 100, 10_000, 0, 20), "longer-words": (5, 100, 10_000, 0, 20)},
+        sizes[1]: {"more-items": (5, 110, 12_000, 0, 26), "longer-words": (5, 100, 10_000, 0, 20)},
+        sizes[2]: {"more-items": (5, 120, 12_000, 0, 26), "longer-words": (5, 120, 15_000, 0, 20)},
+    }
+    instructions = {
+        sizes[0]: {"more-items": 90.0, "longer-words": 90.0},
+        sizes[1]: {"more-items": 104.0, "longer-words": 90.0},
+        sizes[2]: {"more-items": 105.0, "longer-words": 105.0},
+    }
+    pages = [Page(label, "home") for label in ("more-items", "longer-words")]
+    assert report(sizes, pages, figures, instructions, None) == 1
+    out = capsys.readouterr().out
+    lines = {
+        line.split()[0]: line
+        for line in out.splitlines()
+        if line.split() and line.split()[0] in figures[sizes[0]]
+    }
+    assert "(shows more)" in lines["more-items"] and "GROWS" not in lines["more-items"]
+    assert "(judged from 1,000 customers, 12 months)" in lines["more-items"]
+    assert "(shows more)" not in lines["longer-words"] and "GROWS" in lines["longer-words"]
+    assert "1 of 2 pages grow: longer-words" in out
+
+
+def test_the_items_shown_are_an_html_page_s_rows_entries_and_choices_or_a_json_document_s_objects():
+    from bench.scale import items_shown
+
+    html = (
+        b"<table><thead><tr><th>Name</th></tr></thead><tbody><tr><td>A</td></tr>"
+        b'<tr class="x"><td>B</td></tr></tbody></table><ul><li>one</li></ul>'
+        b"<select><option value=1>x</option></select><tbody><track><link>"
+    )
+    assert items_shown(html) == 5  # the header's row counts at every size alike
+    assert items_shown(b'{"customers": [{"id": 1, "plan": {"code": "x"}}, {"id": 2}], "next": null}') == 4
+    assert items_shown(b"[{}, {}]") == 2
+    assert items_shown(b"{not json <li>a</li>") == 1
+
+
+def test_instructions_are_counted_at_the_large_size_and_where_each_page_is_judged_from_only():
+    """A callgrind pass of every page takes minutes a size: the pages are counted at the large size and at the
+    size each is judged from (a page showing as many items as at the small size: there; one showing more: the
+    first reference where it shows as many), not at the sizes between; a download is measured apart."""
+    from bench.scale import counted_where
+
+    figures = {
+        HISTORY[0]: {"flat": (5, 20, 1_000, 0, 9), "fills": (5, 20, 1_000, 0, 2), "file": (1, 5, 10, 0, 0)},
+        HISTORY[1]: {"flat": (5, 21, 1_000, 0, 9), "fills": (5, 80, 9_000, 0, 50), "file": (1, 5, 10, 0, 0)},
+        HISTORY[2]: {"flat": (5, 22, 1_000, 0, 9), "fills": (5, 90, 9_000, 0, 50), "file": (1, 5, 10, 0, 0)},
+    }
+    pages = [Page("flat", "home"), Page("fills", "home"), Page("file", "home", download=True)]
+    assert counted_where(HISTORY, pages, figures) == {
+        HISTORY[0]: {"flat"},
+        HISTORY[1]: {"fills"},
+        HISTORY[2]: {"flat", "fills"},
+    }
