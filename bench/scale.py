@@ -32,7 +32,8 @@ For each page and size it prints:
   makes every page's requests, uninstrumented but for each page's measured ones: callgrind's client requests
   around them, through a small C helper compiled at the first run; every page warmed first, then what the
   process holds frozen out of the cyclic collector's reach, as the server does), once every size's figures
-  are in: at the large size and at the size each page is judged from only (`counted_where`), "-" elsewhere.
+  are in: at the large size and at the size each page is judged from only (`counted_where`), "-" elsewhere;
+  the sizes side by side, a process per core.
   Said so when valgrind (or a C compiler) is missing.
 
 Then the growth of each figure from the small size to the large one. The last line names the pages that grow;
@@ -52,6 +53,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -365,19 +367,17 @@ def callgrind_pages(
     return found
 
 
-#: The pages whose instructions a size's callgrind process counts (`count_instructions`).
-COUNTED = REPO / "var" / "bench-scale-counted.json"
-
-
-def count_instructions(url: str, label: str, counted: set[str]) -> dict[str, float]:
-    """Millions of instructions per request of each page of `counted`, from one callgrind process."""
-    COUNTED.write_text(json.dumps(sorted(counted), ensure_ascii=False), encoding="utf-8")
+def count_instructions(url: str, label: str, counted: set[str], slot: int) -> dict[str, float]:
+    """Millions of instructions per request of each page of `counted`, from one callgrind process (`slot`: its
+    files', so that the sizes are counted side by side, a process per core)."""
+    chosen = REPO / "var" / f"bench-scale-counted-{slot}.json"
+    chosen.write_text(json.dumps(sorted(counted), ensure_ascii=False), encoding="utf-8")
     return callgrind_pages(
         ["bench.scale", "--counted"],
         names=[p.label for p in read_pages()],
         measured=MEASURED,
-        env={"BENCH_DATABASE_URL": url},
-        out="bench-scale-callgrind",
+        env={"BENCH_DATABASE_URL": url, "BENCH_COUNTED": str(chosen)},
+        out=f"bench-scale-callgrind-{slot}",
         label=label,
     )
 
@@ -496,7 +496,7 @@ def _cells(figures: tuple, instructions: float | None) -> str:
     q, b, nbytes, *rows = figures
     return (
         f"{q:4d} {b:8d} {_fmt(rows[0] if rows else None, '9d'):>9} {nbytes / 1024:5.0f} "
-        f"{_fmt(instructions, '7.1f')}"
+        f"{_fmt(instructions, '7.1f'):>7}"
     )
 
 
@@ -729,21 +729,31 @@ def main(argv: list[str]) -> int:
             if done.returncode:
                 return done.returncode
             figures[label] = json.loads(PAGE_LIST.with_suffix(".figures.json").read_text(encoding="utf-8"))
-        # Instructions once every size's figures say where each page is judged from (`counted_where`).
-        where = {} if note else counted_where(list(urls), read_pages(), figures)
-        for label, counted in where.items():
-            t0 = time.perf_counter()
-            instructions[label] = count_instructions(urls[label], label, counted) if counted else {}
-            print(
-                f"counted instructions of {len(counted)} pages at {label} in {time.perf_counter() - t0:.0f} s",
-                flush=True,
-            )
+        if not note:
+            instructions = _instructions(urls, counted_where(list(urls), read_pages(), figures))
     finally:
         if not args.keep:
             for _label, db, *_ in runs:
                 _admin(server, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     print(f"load average (1 min): {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return report([label for label, *_ in runs], read_pages(), figures, instructions, note)
+
+
+def _instructions(urls: dict[str, str], where: dict[str, set[str]]) -> dict[str, dict[str, float]]:
+    """Each size's instructions of the pages counted there (`counted_where`), the sizes side by side, a
+    callgrind process per core (counts do not depend on what else runs)."""
+
+    def one(slot: int, label: str) -> tuple[str, dict[str, float]]:
+        t0 = time.perf_counter()
+        found = count_instructions(urls[label], label, where[label], slot) if where[label] else {}
+        print(
+            f"counted instructions of {len(where[label])} pages at {label} in {time.perf_counter() - t0:.0f} s",
+            flush=True,
+        )
+        return label, found
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return dict(pool.map(one, range(len(where)), list(where)))
 
 
 def _setup(url: str) -> None:
@@ -912,7 +922,8 @@ if __name__ == "__main__":
         # counted against whichever page crosses its threshold (the figures are in the commit that made it so).
         # The clock where the buffers were measured (`bench.pinned`).
         with pinned.pinned(pinned.recorded()):
-            run_counted(frozen=True, counted=set(json.loads(COUNTED.read_text(encoding="utf-8"))))
+            counted = json.loads(Path(os.environ["BENCH_COUNTED"]).read_text(encoding="utf-8"))
+            run_counted(frozen=True, counted=set(counted))
     elif sys.argv[1:2] == ["--size"]:
         url, customers, months, discover, downloads, only, *shown = sys.argv[2:]
         sys.exit(
