@@ -27,6 +27,7 @@ For each page and size it prints:
 * buffers: PostgreSQL's shared buffers (hit + read) of ``EXPLAIN (ANALYZE, BUFFERS)`` of each of the page's
   reads, summed: the database's reads, whatever else the machine is doing;
 * rows: the rows PostgreSQL handled in those reads (`rows_handled`): its work that buffers do not show;
+* items: the rows, entries and choices it shows (`items_shown`), what "shows more" is judged by;
 * kB: the response's size;
 * Minstr: the Python process's instructions per request, by valgrind's callgrind (one process per size that
   makes every page's requests, uninstrumented but for each page's measured ones: callgrind's client requests
@@ -303,7 +304,9 @@ def run_counted(
     `frozen`: every page is warmed first, then what the process holds is moved out of the cyclic collector's
     reach (`portal.core.collector.freeze_loaded`, as portal/wsgi.py does once the application is loaded), so a
     full collection of the whole heap, which falls on whichever page happens to cross its threshold, is not
-    counted against that page. Either way each page's measure starts after a collection (outside it), so the
+    counted against that page. Either way each page is requested once more just before its measure and the
+    measure starts after a collection (both outside it): the page counts from the state it leaves itself, not
+    from whatever page came before it (which differs with the pages counted: `counted_where`), and the
     collections counted are those its own allocations bring about, not those earlier pages' left due."""
     import ctypes
     import gc
@@ -322,8 +325,7 @@ def run_counted(
             continue
         client = by_role[page.role]
         url = page.url()  # outside the measure, as in `measure_pages`
-        if not frozen:
-            request(client, page, url=url)
+        request(client, page, url=url)
         gc.collect()  # outside the measure: each page starts with the collector's counts at zero
         lib.bench_start()
         for _ in range(measured):
@@ -492,10 +494,11 @@ def _judged_from(figures: dict, label: str, sizes: list[str]) -> str:
 
 
 def _cells(figures: tuple, instructions: float | None) -> str:
-    """A page's figures at one size, as the table's cells: SQL, buffers, rows, kB, Minstr."""
-    q, b, nbytes, *rows = figures
+    """A page's figures at one size, as the table's cells: SQL, buffers, rows, items shown, kB, Minstr."""
+    q, b, nbytes, *more = figures
+    rows, items = (more + [None, None])[:2]
     return (
-        f"{q:4d} {b:8d} {_fmt(rows[0] if rows else None, '9d'):>9} {nbytes / 1024:5.0f} "
+        f"{q:4d} {b:8d} {_fmt(rows, '9d'):>9} {_fmt(items, '5d'):>5} {nbytes / 1024:5.0f} "
         f"{_fmt(instructions, '7.1f'):>7}"
     )
 
@@ -513,8 +516,10 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
     references = sizes[1:-1]
     history = references[0] if references else None
     width = max([44, *(len(p.label) for p in pages)])
-    head = " ".join(f"{'SQL':>4} {'buffers':>8} {'rows':>9} {'kB':>5} {'Minstr':>7}" for _ in sizes)
-    print("\n" + f"{'':{width}} " + " ".join(f"{f'--- {size} ---':>37}" for size in sizes))
+    head = " ".join(
+        f"{'SQL':>4} {'buffers':>8} {'rows':>9} {'items':>5} {'kB':>5} {'Minstr':>7}" for _ in sizes
+    )
+    print("\n" + f"{'':{width}} " + " ".join(f"{f'--- {size} ---':>43}" for size in sizes))
     print(f"{'page':{width}} {head}   {'growth: buffers':>15} {'rows×':>6} {'instr×':>6}")
     growing, judged = [], []
     shown_more = by_history = 0
@@ -916,7 +921,14 @@ def _size_run(
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--counted"]:
         _setup(os.environ["BENCH_DATABASE_URL"])
+        from django.db import connection
+
         from bench import pinned
+
+        # One connection for the whole run: under callgrind a run takes many minutes, so the server's
+        # CONN_MAX_AGE would close it every minute and a page that happened to come next would count a connect.
+        connection.settings_dict["CONN_MAX_AGE"] = None
+        connection.close_at = None
 
         # As the server runs (portal/wsgi.py freezes what it loaded): a full collection of the whole heap is not
         # counted against whichever page crosses its threshold (the figures are in the commit that made it so).

@@ -268,3 +268,31 @@ def test_instructions_are_counted_at_the_large_size_and_where_each_page_is_judge
         HISTORY[1]: {"fills"},
         HISTORY[2]: {"flat", "fills"},
     }
+
+
+def test_each_page_counted_is_requested_just_before_its_count_and_the_others_only_warmed(monkeypatch):
+    """A page's instructions depended on the page counted before it in the process (what that one left: a
+    connection, a cache): each page counted is requested once more just before its count, so its count starts
+    from the state it leaves itself, whichever pages are counted (`counted_where`); the others are warmed with
+    them before the freeze, and not counted."""
+    import ctypes
+    import types
+
+    from bench import scale
+
+    events: list[tuple] = []
+    lib = types.SimpleNamespace(
+        bench_start=lambda: events.append(("start",)), bench_stop=lambda name: events.append(("stop", name))
+    )
+    monkeypatch.setattr(ctypes, "CDLL", lambda _path: lib)
+    monkeypatch.setattr(scale, "_helper", lambda: "lib.so")
+    monkeypatch.setattr(scale, "clients", lambda: {"admin": "client"})
+    monkeypatch.setattr(scale, "request", lambda _client, page, url=None: events.append(("get", page.label)))
+    monkeypatch.setattr("portal.core.collector.freeze_loaded", lambda: events.append(("freeze",)))
+    pages = [Page("a", "home"), Page("b", "home"), Page("c", "home")]
+    scale.run_counted(pages, 1, frozen=True, counted={"a", "c"})
+    assert events == [
+        ("get", "a"), ("get", "b"), ("get", "c"), ("freeze",),
+        ("get", "a"), ("start",), ("get", "a"), ("stop", b"page0"),
+        ("get", "c"), ("start",), ("get", "c"), ("stop", b"page2"),
+    ]  # fmt: skip
