@@ -503,6 +503,15 @@ def _cells(figures: tuple, instructions: float | None) -> str:
     )
 
 
+def _print_head(sizes: list[str], width: int) -> None:
+    """The table's two header lines: each size over its columns, then the columns' names."""
+    head = " ".join(
+        f"{'SQL':>4} {'buffers':>8} {'rows':>9} {'items':>5} {'kB':>5} {'Minstr':>7}" for _ in sizes
+    )
+    print("\n" + f"{'':{width}} " + " ".join(f"{f'--- {size} ---':>43}" for size in sizes))
+    print(f"{'page':{width}} {head}   {'growth: buffers':>15} {'rows×':>6} {'instr×':>6}")
+
+
 def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dict, note: str | None) -> int:
     """The table, the growth from the small size to the large one and the verdict; the exit status.
 
@@ -516,11 +525,7 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
     references = sizes[1:-1]
     history = references[0] if references else None
     width = max([44, *(len(p.label) for p in pages)])
-    head = " ".join(
-        f"{'SQL':>4} {'buffers':>8} {'rows':>9} {'items':>5} {'kB':>5} {'Minstr':>7}" for _ in sizes
-    )
-    print("\n" + f"{'':{width}} " + " ".join(f"{f'--- {size} ---':>43}" for size in sizes))
-    print(f"{'page':{width}} {head}   {'growth: buffers':>15} {'rows×':>6} {'instr×':>6}")
+    _print_head(sizes, width)
     growing, judged = [], []
     shown_more = by_history = 0
     for page in pages:
