@@ -34,8 +34,7 @@ For each page and size it prints:
   around them, through a small C helper compiled at the first run; every page warmed first, then what the
   process holds frozen out of the cyclic collector's reach, as the server does), once every size's figures
   are in: at the large size and at the size each page is judged from only (`counted_where`), "-" elsewhere;
-  the sizes side by side, a process per core.
-  Said so when valgrind (or a C compiler) is missing.
+  the sizes side by side, a process per core. Said so when valgrind (or a C compiler) is missing.
 
 Then the growth of each figure from the small size to the large one. The last line names the pages that grow;
 the exit status is 1 when any page's buffers grow more than BUFFERS_GROWTH (less from a reference,
@@ -370,8 +369,8 @@ def callgrind_pages(
 
 
 def count_instructions(url: str, label: str, counted: set[str], slot: int) -> dict[str, float]:
-    """Millions of instructions per request of each page of `counted`, from one callgrind process (`slot`: its
-    files', so that the sizes are counted side by side, a process per core)."""
+    """Millions of instructions per request of each page of `counted`, from one callgrind process; `slot` names
+    its files, so that the sizes counted side by side (`_instructions`) share none."""
     chosen = REPO / "var" / f"bench-scale-counted-{slot}.json"
     chosen.write_text(json.dumps(sorted(counted), ensure_ascii=False), encoding="utf-8")
     return callgrind_pages(
@@ -386,8 +385,8 @@ def count_instructions(url: str, label: str, counted: set[str], slot: int) -> di
 
 def counted_where(sizes: list[str], pages: list[Page], figures: dict) -> dict[str, set[str]]:
     """The pages whose instructions are counted at each size: every page (`report`) at the large one and at the
-    size it is judged from (`_base`), nowhere else; most pages are judged from the small size,
-    so the references count only the few that show more (a callgrind pass of every page takes minutes)."""
+    size it is judged from (`_base`), nowhere else; most pages are judged from the small size, so the
+    references count only the few that show more (a callgrind pass of every page takes minutes)."""
     where: dict[str, set[str]] = {size: set() for size in sizes}
     for page in pages:
         if page.download or any(page.label not in figures[size] for size in sizes):
@@ -434,17 +433,11 @@ def _growth(small: float | None, large: float | None) -> float | None:
 #: the sections of the next 14 days (trials, option trials) fill theirs.
 MEDIUM = (10_000, 25_000)
 
-#: A page whose HTML is this much larger at the large size shows more there (`report`'s "shows more"), when its
-#: items shown were not counted (figures kept from a run before `items_shown`).
-FULLER_HTML = 1.3
-
 
 def _fuller(small: tuple, large: tuple) -> bool:
-    """Whether a page shows more at the large size than at the small one: more items (`items_shown`: rows,
-    entries, choices); its HTML over FULLER_HTML× larger where they were not counted."""
-    if len(small) > 4 and len(large) > 4:
-        return large[4] > small[4]
-    return large[2] > FULLER_HTML * small[2]
+    """Whether a page shows more at the large size than at the small one (`report`'s "shows more"): more items
+    (`items_shown`: rows, entries, choices), whatever its HTML's size."""
+    return large[4] > small[4]
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -470,8 +463,8 @@ ROWS_FLOOR = 100_000
 
 
 def _rows_growth(small: tuple, large: tuple) -> float | None:
-    """How much the rows PostgreSQL handles for a page grew (None: not measured, or too few to judge)."""
-    if len(small) < 4 or len(large) < 4 or large[3] <= ROWS_FLOOR:
+    """How much the rows PostgreSQL handles for a page grew (None: too few at the large size to judge)."""
+    if large[3] <= ROWS_FLOOR:
         return None
     return _growth(small[3], large[3])
 
@@ -495,12 +488,8 @@ def _judged_from(figures: dict, label: str, sizes: list[str]) -> str:
 
 def _cells(figures: tuple, instructions: float | None) -> str:
     """A page's figures at one size, as the table's cells: SQL, buffers, rows, items shown, kB, Minstr."""
-    q, b, nbytes, *more = figures
-    rows, items = (more + [None, None])[:2]
-    return (
-        f"{q:4d} {b:8d} {_fmt(rows, '9d'):>9} {_fmt(items, '5d'):>5} {nbytes / 1024:5.0f} "
-        f"{_fmt(instructions, '7.1f'):>7}"
-    )
+    q, b, nbytes, rows, items = figures
+    return f"{q:4d} {b:8d} {rows:9d} {items:5d} {nbytes / 1024:5.0f} {_fmt(instructions, '7.1f'):>7}"
 
 
 def _print_head(sizes: list[str], width: int) -> None:

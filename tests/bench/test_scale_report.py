@@ -1,8 +1,8 @@
 """The scale guard's verdict (`bench.scale.report`): a page grows past the buffers' bound and fails the run, a
-reference never does, and a page whose HTML grew is said to show more at the large size: judged from the first
-reference (the small size with the large one's history, then each medium size with it) where it shows as much,
+reference never does, and a page with more items (rows, entries, choices) is said to show more at the large
+size: judged from the first reference (the small size with the large one's history, then each medium size with it) where it shows as much,
 by a bar lower the nearer that reference is to the large size; from the small size otherwise. No database, no
-timing: the figures are given."""
+timing: the figures are given, as `measure_pages` gives them (SQL, buffers, bytes, rows handled, items shown)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bench.scale import _arguments, report
 SIZES = ["1,000 customers", "50,000 customers"]
 
 
-def _figures(**pages: tuple[tuple[int, int, int], tuple[int, int, int]]) -> dict:
+def _figures(**pages: tuple[tuple[int, ...], tuple[int, ...]]) -> dict:
     return {size: {label: figures[n] for label, figures in pages.items()} for n, size in enumerate(SIZES)}
 
 
@@ -26,10 +26,10 @@ def test_a_page_past_the_bound_fails_the_run_and_a_fuller_page_is_said_so(capsys
         Page("admin", "home", reference=True),
     ]
     figures = _figures(
-        flat=((5, 100, 20_000), (5, 250, 20_000)),
-        costlier=((5, 100, 20_000), (5, 400, 20_500)),
-        fuller=((5, 30, 8_000), (5, 170, 16_000)),
-        admin=((5, 10, 9_000), (5, 9_000, 9_000)),
+        flat=((5, 100, 20_000, 0, 20), (5, 250, 20_000, 0, 20)),
+        costlier=((5, 100, 20_000, 0, 20), (5, 400, 20_500, 0, 20)),
+        fuller=((5, 30, 8_000, 0, 8), (5, 170, 16_000, 0, 16)),
+        admin=((5, 10, 9_000, 0, 9), (5, 9_000, 9_000, 0, 9)),
     )
     assert report(SIZES, pages, figures, {}, None) == 1
     out = capsys.readouterr().out
@@ -45,7 +45,7 @@ def test_a_page_past_the_bound_fails_the_run_and_a_fuller_page_is_said_so(capsys
 
 
 def test_no_page_past_the_bound_passes(capsys):
-    figures = _figures(flat=((5, 100, 20_000), (5, 290, 40_000)))
+    figures = _figures(flat=((5, 100, 20_000, 0, 20), (5, 290, 40_000, 0, 40)))
     assert report(SIZES, [Page("flat", "home")], figures, {}, None) == 0
     assert "none of the 1 pages grows" in capsys.readouterr().out
 
@@ -58,9 +58,21 @@ def test_a_page_that_shows_more_is_judged_against_the_small_size_with_the_same_h
     year: flat against 1,000 customers with the year (the same page of rows), it passes; one that reads more
     there too grows, and one still fuller at 50,000 than with the history is judged from the small size."""
     figures = {
-        HISTORY[0]: {"bounded": (5, 20, 1_000), "costlier": (5, 20, 1_000), "sparse": (5, 20, 1_000)},
-        HISTORY[1]: {"bounded": (5, 120, 16_000), "costlier": (5, 120, 16_000), "sparse": (5, 30, 2_000)},
-        HISTORY[2]: {"bounded": (5, 150, 16_000), "costlier": (5, 900, 16_000), "sparse": (5, 150, 16_000)},
+        HISTORY[0]: {
+            "bounded": (5, 20, 1_000, 0, 1),
+            "costlier": (5, 20, 1_000, 0, 1),
+            "sparse": (5, 20, 1_000, 0, 1),
+        },
+        HISTORY[1]: {
+            "bounded": (5, 120, 16_000, 0, 16),
+            "costlier": (5, 120, 16_000, 0, 16),
+            "sparse": (5, 30, 2_000, 0, 2),
+        },
+        HISTORY[2]: {
+            "bounded": (5, 150, 16_000, 0, 16),
+            "costlier": (5, 900, 16_000, 0, 16),
+            "sparse": (5, 150, 16_000, 0, 16),
+        },
     }
     pages = [Page(label, "home") for label in ("bounded", "costlier", "sparse")]
     assert report(HISTORY, pages, figures, {}, None) == 1
@@ -91,10 +103,18 @@ def test_a_page_that_fills_only_with_more_customers_is_judged_from_the_medium_si
     reference is judged from the small size."""
     labels = ("bounded", "scan", "sparse")
     figures = {
-        MEDIUM[0]: dict.fromkeys(labels, (5, 20, 1_000)),
-        MEDIUM[1]: dict.fromkeys(labels, (5, 21, 1_000)),
-        MEDIUM[2]: {"bounded": (5, 150, 16_000), "scan": (5, 400, 16_000), "sparse": (5, 40, 3_000)},
-        MEDIUM[3]: {"bounded": (5, 170, 16_000), "scan": (5, 2_000, 16_000), "sparse": (5, 170, 16_000)},
+        MEDIUM[0]: dict.fromkeys(labels, (5, 20, 1_000, 0, 1)),
+        MEDIUM[1]: dict.fromkeys(labels, (5, 21, 1_000, 0, 1)),
+        MEDIUM[2]: {
+            "bounded": (5, 150, 16_000, 0, 16),
+            "scan": (5, 400, 16_000, 0, 16),
+            "sparse": (5, 40, 3_000, 0, 3),
+        },
+        MEDIUM[3]: {
+            "bounded": (5, 170, 16_000, 0, 16),
+            "scan": (5, 2_000, 16_000, 0, 16),
+            "sparse": (5, 170, 16_000, 0, 16),
+        },
     }
     pages = [Page(label, "home") for label in labels]
     assert report(MEDIUM, pages, figures, {}, None) == 1
@@ -116,20 +136,20 @@ def test_a_page_that_fills_only_near_the_large_size_is_judged_from_there_by_a_lo
     the bar stays 3x."""
     labels = ("bounded", "scan", "creeping", "medium")
     figures = {
-        NEAR[0]: dict.fromkeys(labels, (5, 20, 1_000)),
-        NEAR[1]: dict.fromkeys(labels, (5, 21, 1_000)),
-        NEAR[2]: {**dict.fromkeys(labels[:3], (5, 60, 6_000)), "medium": (5, 100, 16_000)},
+        NEAR[0]: dict.fromkeys(labels, (5, 20, 1_000, 0, 1)),
+        NEAR[1]: dict.fromkeys(labels, (5, 21, 1_000, 0, 1)),
+        NEAR[2]: {**dict.fromkeys(labels[:3], (5, 60, 6_000, 0, 6)), "medium": (5, 100, 16_000, 0, 16)},
         NEAR[3]: {
-            "bounded": (5, 150, 15_000),
-            "scan": (5, 600, 15_000),
-            "creeping": (5, 100, 15_000),
-            "medium": (5, 150, 16_000),
+            "bounded": (5, 150, 15_000, 0, 16),
+            "scan": (5, 600, 15_000, 0, 16),
+            "creeping": (5, 100, 15_000, 0, 16),
+            "medium": (5, 150, 16_000, 0, 16),
         },
         NEAR[4]: {
-            "bounded": (5, 170, 16_000),
-            "scan": (5, 1_200, 16_000),
-            "creeping": (5, 160, 16_000),
-            "medium": (5, 290, 16_000),
+            "bounded": (5, 170, 16_000, 0, 16),
+            "scan": (5, 1_200, 16_000, 0, 16),
+            "creeping": (5, 160, 16_000, 0, 16),
+            "medium": (5, 290, 16_000, 0, 16),
         },
     }
     pages = [Page(label, "home") for label in labels]
@@ -181,9 +201,9 @@ def test_a_page_whose_database_handles_many_more_rows_grows_though_its_buffers_d
     from bench.scale import ROWS_FLOOR
 
     figures = _figures(
-        compared=((5, 80, 20_000, 2_000), (5, 90, 20_000, 3_700_000)),
-        few=((5, 80, 20_000, 50), (5, 90, 20_000, ROWS_FLOOR)),
-        flat=((5, 80, 20_000, 40_000), (5, 90, 20_000, 60_000)),
+        compared=((5, 80, 20_000, 2_000, 20), (5, 90, 20_000, 3_700_000, 20)),
+        few=((5, 80, 20_000, 50, 20), (5, 90, 20_000, ROWS_FLOOR, 20)),
+        flat=((5, 80, 20_000, 40_000, 20), (5, 90, 20_000, 60_000, 20)),
     )
     pages = [Page(label, "home") for label in ("compared", "few", "flat")]
     assert report(SIZES, pages, figures, {}, None) == 1
