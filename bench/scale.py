@@ -12,8 +12,9 @@ then each ``--medium`` size with it (where an Account manager's lists, a common 
 worklists' sections fill their page: at the small size a manager has 83 customers); the large one at
 ``--large`` customers with ``--months`` months. A page that shows more is so judged by the growth of what it
 reads for the same rows, against a bar lower the nearer its reference is to the large size (`buffers_bar`), so
-that a page that reads every row still grows past it. The databases are dropped at the end (``--keep`` keeps
-them, and a later run with the same names measures them again without seeding). Every database is seeded and
+that a page that reads every row still grows past it. Each database is dropped once measured; with instructions,
+once they are counted at the end, so the run holds every size's database at once (``--keep`` keeps them, and a
+later run with the same names measures them again without seeding). Every database is seeded and
 measured with the clock at the same hour of the business day (bench/pinned.py).
 
 Its pages come from the URL resolver (bench/pages.py): every GET page and htmx partial each role may open, its
@@ -728,6 +729,8 @@ def main(argv: list[str]) -> int:
             if done.returncode:
                 return done.returncode
             figures[label] = json.loads(PAGE_LIST.with_suffix(".figures.json").read_text(encoding="utf-8"))
+            if note and not args.keep:  # no instructions to count on it later
+                _admin(server, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         if not note:
             instructions = _instructions(urls, counted_where(list(urls), read_pages(), figures))
     finally:
