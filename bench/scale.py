@@ -479,12 +479,17 @@ def _base(figures: dict, label: str, sizes: list[str]) -> str:
 
 def _judged_from(figures: dict, label: str, sizes: list[str]) -> str:
     """The size a page that shows more at the large size is judged from: the first reference (the sizes between
-    the small and the large one) where it shows as much, else the small size."""
-    last = sizes[-1]
-    for ref in sizes[1:-1]:
+    the small and the large one) where it shows as much; else, when it shows more than at every reference, the
+    one where it shows the most (the nearest the large size on a tie): a month's calendar filling its days'
+    places; else (no references) the small size. A page that shows every customer's rows shows twice as many
+    at the large size as at the last reference and grows past that reference's bars still."""
+    last, references = sizes[-1], sizes[1:-1]
+    for ref in references:
         if not _fuller(figures[ref][label], figures[last][label]):
             return ref
-    return sizes[0]
+    if not references:
+        return sizes[0]
+    return max(reversed(references), key=lambda ref: figures[ref][label][4])
 
 
 def _cells(figures: tuple, instructions: float | None) -> str:
@@ -510,7 +515,8 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
     size with it. A page that shows more at the large size than at the small one (more items, `_fuller`: a
     list with a few rows at the small size filled to its page at the large one) is judged from the
     first reference where it shows as much: whether it reads more for the same rows, by the bar of that
-    reference (`buffers_bar`). One that shows more than at every reference is judged from the small size."""
+    reference (`buffers_bar`). One that shows more than at every reference is judged from the one where it shows
+    the most (`_judged_from`)."""
     first, last = sizes[0], sizes[-1]
     references = sizes[1:-1]
     history = references[0] if references else None
@@ -552,7 +558,8 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
             by_history += base != first
             if grows:
                 growing.append(page.label)
-                shown_more += fuller and base is first
+                # Still showing more than where it is judged from: at every reference, or no reference.
+                shown_more += _fuller(figures[base][page.label], figures[last][page.label])
     if note:
         print(note)
     downloads, downloads_growing = report_downloads(first, last, pages, figures, BUFFERS_GROWTH)
@@ -567,15 +574,14 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
         bars = ", ".join(f"{buffers_bar(ref, last):.1f}× from {ref}" for ref in references)
         print(
             f"({by_history} pages showing more at {last} than at {first} are judged from the first of "
-            f'{" / ".join(references)} where they show as much instead: "judged from"; their buffers may grow '
-            f"{bars})"
+            f'{" / ".join(references)} where they show as much instead, or where they show the most: "judged '
+            f'from"; their buffers may grow {bars})'
         )
     if growing:
         print(f"{len(growing)} of {len(judged)} pages grow: {', '.join(growing)}")
         print(
-            f"of which {shown_more} show more at {last} than at {first} (more rows, entries or choices: a list "
-            f"or section with few rows at {first} filled to its page)"
-            + (f", and more than at {' / '.join(references)} too" if history else "")
+            f"of which {shown_more} show more at {last} than where they are judged from (more rows, entries or "
+            f"choices: a list or section with few rows there filled to its page)"
         )
         return 1
     print(f"none of the {len(judged)} pages grows")

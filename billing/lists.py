@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.urls import reverse
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -50,8 +49,7 @@ def _page(context) -> dict:
         "plans": {k: str(v) for k, v in Plan.choices},
         "flagged": gettext("Flagged"),
         "part": Badge(gettext("Part of the month"), "info"),
-        "customer": constant_urls.url("customers:detail", args=(0,)).replace("/0/", "/{}/")
-        + "#section-billing",
+        "customer": constant_urls.pattern("customers:detail") + "#section-billing",
         "findings": customer_findings_url("{}", "{}", "{}"),
         "yen": (lambda n: f"{n:,}円" if n >= 0 else f"-{-n:,}円")
         if japanese
@@ -160,9 +158,8 @@ def _finding_page(context) -> dict:
         "gone": Below(Muted(gettext("No longer found"))),
         "explained_badge": Badge(gettext("Explained"), "ok"),
         "mark": gettext("Mark explained"),
-        "customer": constant_urls.url("customers:detail", args=(0,)).replace("/0/", "/{}/")
-        + "#section-billing",
-        "explain": reverse("billing:explain", kwargs={"pk": 0}).replace("/0/", "/{}/"),
+        "customer": constant_urls.pattern("customers:detail") + "#section-billing",
+        "explain": constant_urls.pattern("billing:explain"),
         "may_explain": context.get("can_change") and not context["closing"]["closed"],
     }
 

@@ -16,8 +16,8 @@ from billing.models import Finding, Invoice
 from billing.permissions import CHANGE_BILLING, VIEW_BILLING
 from billing.selectors.closing import closed_months
 from home.worklist import FINANCE_ROLES, WorkContext, WorkItem, WorkList, WorkSection
+from portal.core import constant_urls
 from portal.core.vocabulary import PaymentStatus
-from schedule.sources import url_pattern
 
 
 def last_invoice(ctx: WorkContext) -> WorkList:
@@ -42,7 +42,7 @@ def last_invoice(ctx: WorkContext) -> WorkList:
     item = WorkItem(
         customer=period,
         text=gettext("Total ¥%(total)s") % {"total": f"{invoice.total_amount:,}"},
-        url=url_pattern("billing:details", 2).format(year, month),
+        url=constant_urls.pattern("billing:details", 2).format(year, month),
         badge=status,
         uid=f"invoice-{period}",
     )
@@ -56,7 +56,7 @@ def findings_to_explain(ctx: WorkContext) -> WorkList:
     qs = Finding.objects.filter(still_found=True, explained=False)
     qs = qs.filter(_open_months(qs)).order_by("-year", "-month", "customer_name", "domain_id", "kind")
     kinds = {k: str(v) for k, v in Finding.Kind.choices}
-    read, change = url_pattern("billing:findings", 2), url_pattern("billing:explain")
+    read, change = constant_urls.pattern("billing:findings", 2), constant_urls.pattern("billing:explain")
     # Apart: the first rows along the findings' partial index in this order, then its count (`Finding.Meta`).
     rows, count = ctx.first_and_count(
         qs,

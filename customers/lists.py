@@ -41,7 +41,7 @@ def _page(context) -> dict:
         "today": clock.today(),
         "zone": ZoneInfo(settings.BUSINESS_TIME_ZONE),
         "stale_before": timezone.now() - dt.timedelta(minutes=settings.STALE_AFTER_MINUTES),
-        "detail": constant_urls.url("customers:detail", args=(0,)).replace("/0/", "/{}/"),
+        "detail": constant_urls.pattern("customers:detail"),
     }
 
 

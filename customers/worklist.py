@@ -15,8 +15,8 @@ from customers.models import Customer
 from customers.permissions import ASSIGN_OWNERS, CHANGE_CUSTOMERS, VIEW_CUSTOMERS
 from customers.selectors import Owner, owned_by
 from home.worklist import WorkContext, WorkItem, WorkList, WorkSection, last_full_sync
+from portal.core import constant_urls
 from portal.core.access import Role
-from schedule.sources import url_pattern
 
 #: The full lists' sort by company (`WorkContext.first_and_count(sorts=)`).
 _BY_NAME = {"customer": ("sort_name", "domain_id")}
@@ -37,7 +37,7 @@ def near_max_users(ctx: WorkContext) -> WorkList:
     derived columns' partial index holds them in this order): the page's keys from that index alone (an Account
     manager's customers kept from it in a hash), then those customers' rows."""
     qs = _theirs(ctx).filter(near_max_users=True).order_by("max_users_left", "sort_name", "domain_id")
-    read, change = url_pattern("customers:detail"), url_pattern("customers:usage")
+    read, change = constant_urls.pattern("customers:detail"), constant_urls.pattern("customers:usage")
     items = []
     rows, count = ctx.first_and_count(
         qs,
@@ -86,7 +86,7 @@ def stale_or_failed(ctx: WorkContext) -> WorkList:
         Q(synced_at__lt=stale_before) | Q(domain_id__in=failed) if failed else Q(synced_at__lt=stale_before)
     )
     qs = _theirs(ctx).filter(where)
-    read = url_pattern("customers:detail")
+    read = constant_urls.pattern("customers:detail")
     words = {"failed": gettext("Failed at the last sync"), "stale": gettext("Stale")}
     if failed:
         # The failed ones first, then the oldest: a CASE in the order, so the first rows are the right ones.
@@ -134,7 +134,7 @@ def unassigned(ctx: WorkContext) -> WorkList:
         keys_first=True,
         bulk_key="domain_id",
     )
-    read, change = url_pattern("customers:detail"), url_pattern("customers:owner")
+    read, change = constant_urls.pattern("customers:detail"), constant_urls.pattern("customers:owner")
     items = [
         WorkItem(
             customer=company,

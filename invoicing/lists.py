@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +11,7 @@ from billing.templatetags.billing import usage_month, yen
 from invoicing.forms import DraftFilterForm, IssuedFilterForm, MonthIssuedFilterForm
 from invoicing.models import DocumentKind
 from invoicing.selectors import ISSUED_SORTS, MONTH_ISSUED_SORTS
+from portal.core import constant_urls
 from portal.core.lists import Badge, Button, Column, Items, Link, ListSpec, Muted, Sorts
 from portal.core.templatetags.portal import business_dt
 
@@ -33,26 +33,36 @@ CSV_COLUMNS = (
 )
 
 
-def _issued_url(number) -> str:
-    return reverse("invoicing:issued", args=[number])
+def _urls(context) -> dict:
+    """The URL patterns the rows of an invoicing list's page fill in, made once for the page: a reverse() for
+    each link, up to three a row, was most of a row's drawing."""
+    patterns = {
+        name: constant_urls.pattern(f"invoicing:{name}") for name in ("issued", "pdf", "customer", "send")
+    }
+    return {**patterns, "draft": constant_urls.pattern("invoicing:draft", 3)}
 
 
-def _issued_kind(row, page):
-    if row.kind == "credit_note":
-        return Badge(gettext("Credit note"), "warn")
-    if row.kind == "corrected":
-        return Badge(gettext("Corrected invoice"))
-    return gettext("Invoice")
+def _issued_page(context) -> dict:
+    """What every row of a page of issued documents shares: the kinds' words, the sentences the rows fill in and
+    the URL patterns."""
+    return {
+        **_urls(context),
+        "kinds": {
+            "credit_note": Badge(gettext("Credit note"), "warn"),
+            "corrected": Badge(gettext("Corrected invoice")),
+            "invoice": gettext("Invoice"),
+        },
+        "original_of": gettext("No. %(number)s of %(date)s"),
+        "pdf_of": gettext("PDF of No. %(number)s"),
+    }
 
 
 def _original(row, page):
     if not row.original_number:
         return None
-    said = gettext("No. %(number)s of %(date)s") % {
-        "number": row.original_number,
-        "date": row.original_issue_date.strftime("%Y-%m-%d") if row.original_issue_date else "",
-    }
-    return Link(said, _issued_url(row.original_number))
+    day = row.original_issue_date
+    said = page["original_of"] % {"number": row.original_number, "date": day.isoformat() if day else ""}
+    return Link(said, page["issued"].format(row.original_number))
 
 
 ISSUED_LIST = ListSpec(
@@ -64,31 +74,32 @@ ISSUED_LIST = ListSpec(
             sort="number",
             numeric=True,
             value="number",
-            link=lambda row, page: _issued_url(row.number),
+            link=lambda row, page: page["issued"].format(row.number),
         ),
-        Column(_("Kind"), value=_issued_kind),
+        Column(_("Kind"), value=lambda row, page: page["kinds"].get(row.kind) or page["kinds"]["invoice"]),
         Column(_("Customer"), sort="customer", value="customer_name"),
-        Column(
-            _("Date of issue"),
-            sort="date",
-            value=lambda row, page: row.issue_date.strftime("%Y-%m-%d") if row.issue_date else "",
-        ),
+        Column(_("Date of issue"), sort="date", value=lambda row, page: _day(row.issue_date)),
         Column(_("Transaction period"), value=lambda row, page: usage_month(row.year, row.month)),
         Column(_("Total"), sort="total", numeric=True, value=lambda row, page: yen(row.total)),
         Column(_("Original invoice"), value=_original),
         Column(
             "",
             value=lambda row, page: Link(
-                gettext("PDF of No. %(number)s") % {"number": row.number},
-                reverse("invoicing:pdf", args=[row.number]),
+                page["pdf_of"] % {"number": row.number}, page["pdf"].format(row.number)
             ),
         ),
     ),
+    page=_issued_page,
     template="invoicing/issued_list.html",
     row_attrs=(("data-number", "number"),),
     csv_columns=CSV_COLUMNS,
     page_sizes=(50, 100, 200),
 )
+
+
+def _day(day) -> str:
+    """A date as the lists print it (YYYY-MM-DD), or nothing."""
+    return day.isoformat() if day else ""
 
 
 def _next(url: str, page) -> str:
@@ -108,8 +119,8 @@ def _draft_state(row, page):
             Badge(gettext("Issued No. %(number)s") % {"number": row.issued_number}, "ok"),
             Muted(gettext("PDF being prepared"), testid="pdf-preparing")
             if preparing
-            else Link("PDF", reverse("invoicing:pdf", args=[row.issued_number])),
-            Link(gettext("Issued document"), _issued_url(row.issued_number)),
+            else Link("PDF", page["pdf"].format(row.issued_number)),
+            Link(gettext("Issued document"), page["issued"].format(row.issued_number)),
         )
     elif row.blocked:
         parts = (Badge(gettext("Blocked"), "warn"), Items(tuple(row.blocked), testid="blocked-reasons"))
@@ -125,7 +136,10 @@ def _draft_state(row, page):
 def _draft_action(row, page):
     if not page.get("can_change") or row.issued_number:
         return None
-    return Link(gettext("Billing details"), _next(reverse("invoicing:customer", args=[row.domain_id]), page))
+    return Link(
+        gettext("Billing details"),
+        _next(page["customer"].format(row.domain_id), page),
+    )
 
 
 DRAFTS_LIST = ListSpec(
@@ -136,9 +150,7 @@ DRAFTS_LIST = ListSpec(
         Column(
             _("Customer"),
             value=lambda row, page: row.customer_name or row.domain_id,
-            link=lambda row, page: reverse(
-                "invoicing:draft", args=[page["year"], page["month"], row.domain_id]
-            ),
+            link=lambda row, page: page["draft"].format(page["year"], page["month"], row.domain_id),
         ),
         Column(_("State"), value=_draft_state),
         Column(_("Subtotal"), numeric=True, value=lambda row, page: yen(row.subtotal)),
@@ -148,6 +160,7 @@ DRAFTS_LIST = ListSpec(
         Column(_("Difference"), numeric=True, value=lambda row, page: _dash_or_yen(row.difference)),
         Column("", value=_draft_action),
     ),
+    page=_urls,
     template="invoicing/drafts.html",
     row_attrs=(("data-domain", "domain_id"),),
     page_sizes=(50, 100, 200),
@@ -203,13 +216,14 @@ def _send_action(row, page):
     if row.email and not row.sent and not row.sending and invoice.pdf_ready:
         return Button(
             gettext("Try again") if row.failed else gettext("Send"),
-            reverse("invoicing:send", args=[invoice.number]),
+            page["send"].format(invoice.number),
             fields=(("back", "month"),),
             testid=f"send-{invoice.number}",
         )
     if not row.email:
         return Link(
-            gettext("Billing details"), _next(reverse("invoicing:customer", args=[invoice.domain_id]), page)
+            gettext("Billing details"),
+            _next(page["customer"].format(invoice.domain_id), page),
         )
     return None
 
@@ -222,7 +236,7 @@ MONTH_ISSUED_LIST = ListSpec(
             _("Invoice number"),
             sort="number",
             value=lambda row, page: gettext("No. %(number)s") % {"number": row.invoice.number},
-            link=lambda row, page: _issued_url(row.invoice.number),
+            link=lambda row, page: page["issued"].format(row.invoice.number),
         ),
         Column(_("Customer"), sort="customer", value="invoice.customer_name"),
         Column(_("Total"), numeric=True, value=lambda row, page: yen(row.invoice.total)),
@@ -235,6 +249,7 @@ MONTH_ISSUED_LIST = ListSpec(
         Column(_("Payment"), value=lambda row, page: payment_state(row)),
         Column("", value=_send_action),
     ),
+    page=_urls,
     template="invoicing/issued_month.html",
     row_attrs=(("data-number", "invoice.number"),),
     page_sizes=(50, 100, 200),

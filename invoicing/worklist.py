@@ -13,7 +13,7 @@ from invoicing.selectors import (
     overdue_invoices,
     overdue_invoices_count,
 )
-from schedule.sources import url_pattern
+from portal.core import constant_urls
 
 
 def without_details(ctx: WorkContext) -> WorkList:
@@ -24,7 +24,7 @@ def without_details(ctx: WorkContext) -> WorkList:
     found = ctx.ordered(customers_without_details(upto=upto), {"customer": ("sort_name", "domain_id")})
     rows, _keys = ctx.cut_by_keys(found, "domain_id", "company_name", "domain")
     count = len(rows) if ctx.limit is None else customers_without_details_count()
-    read, change = url_pattern("customers:detail"), url_pattern("invoicing:customer")
+    read, change = constant_urls.pattern("customers:detail"), constant_urls.pattern("invoicing:customer")
     items = [
         WorkItem(
             customer=company,
@@ -52,7 +52,7 @@ def overdue(ctx: WorkContext) -> WorkList:
     )
     rows = ctx.cut(found.values_list("number", "customer_name", "owed", "paid", "due_date"))
     count = len(rows) if ctx.limit is None else overdue_invoices_count(today=today)
-    read = url_pattern("invoicing:issued")
+    read = constant_urls.pattern("invoicing:issued")
     items = [
         WorkItem(
             customer=customer,

@@ -35,8 +35,7 @@ CSV_COLUMNS = (
 def _page(context) -> dict:
     """The words of a page's cells, translated once per page, and the customer page's URL."""
     return {
-        "detail": constant_urls.url("customers:detail", args=(0,)).replace("/0/", "/{}/")
-        + "#section-options",
+        "detail": constant_urls.pattern("customers:detail") + "#section-options",
         "trial": Badge(gettext("Trial"), "trial"),
         "none": Muted(gettext("None")),
         "options": {k: str(v) for k, v in OptionProduct.choices},

@@ -13,6 +13,7 @@ from customers.selectors import live_and_found, live_walked, still_in_api
 from options import rules
 from options.models import OptionOrder
 from options.permissions import CHANGE_OPTIONS, VIEW_OPTIONS
+from portal.core import constant_urls
 from portal.core.vocabulary import OptionOrderType, labelled
 from schedule.sources import (
     DEADLINE_SOON_DAYS,
@@ -24,7 +25,6 @@ from schedule.sources import (
     date_range,
     for_customers,
     rows_shown,
-    url_pattern,
 )
 
 
@@ -63,8 +63,8 @@ def order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[ScheduledI
     )
     types = {k: str(v) for k, v in OptionOrderType.choices}
     label = gettext("Option order")
-    read = url_pattern("customers:detail") + "#section-options"
-    change = url_pattern("options:order", 2)
+    read = constant_urls.pattern("customers:detail") + "#section-options"
+    change = constant_urls.pattern("options:order", 2)
     soon = today + dt.timedelta(days=DEADLINE_SOON_DAYS)
     for option_id, sub_option_id, kind, quantity, day, domain_id, company in rows:
         deadline = day - ONE_DAY

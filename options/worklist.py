@@ -13,7 +13,7 @@ from home.worklist import DECISION_DAYS, WorkContext, WorkItem, WorkList, WorkSe
 from options import rules
 from options.models import Option
 from options.permissions import CHANGE_OPTIONS, VIEW_OPTIONS
-from schedule.sources import url_pattern
+from portal.core import constant_urls
 
 
 def option_trials_ending(ctx: WorkContext) -> WorkList:
@@ -29,8 +29,8 @@ def option_trials_ending(ctx: WorkContext) -> WorkList:
         )
         .order_by("plan_end_date", "customer_id", "option_product_id")
     )
-    read = url_pattern("customers:detail") + "#section-options"
-    change = url_pattern("options:renewal", 2)
+    read = constant_urls.pattern("customers:detail") + "#section-options"
+    change = constant_urls.pattern("options:renewal", 2)
     rows, count = ctx.first_and_count(
         qs,
         "customer_id",

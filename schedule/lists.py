@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from portal.core import constant_urls
 from portal.core.contrib import customer_page
 from portal.core.lists import (
     CUSTOMER,
@@ -33,7 +34,7 @@ from portal.core.lists import (
 from portal.core.rendering import escaped_text
 from portal.core.vocabulary import labelled, per_language
 from schedule.selectors import CalendarDay
-from schedule.sources import ScheduledItem, url_pattern
+from schedule.sources import ScheduledItem
 
 
 @per_language
@@ -62,7 +63,7 @@ def _page(context: Mapping[str, Any]) -> dict:
 
     return {
         "words": words,
-        "customer": url_pattern(customer_page()),
+        "customer": constant_urls.pattern(customer_page()),
         "drawn": DrawnOnce(),
         "kinds": DrawnOnce(Badge),
         "soon": DrawnOnce(soon),

@@ -45,25 +45,22 @@ D - 1 (the contract's windows start tomorrow), so that is its deadline; items wh
 
 The page is the portal's biggest list (bench.scheduled: 5,000 items over the default range), so sources read
 plain rows (`values_list`), translate their labels once per request, and build URLs from a pattern reversed
-once per request (`url_pattern`) rather than one `reverse()` per item.
+once (`portal.core.constant_urls.pattern`) rather than one `reverse()` per item.
 """
 
 from __future__ import annotations
 
 import calendar as pycalendar
 import datetime as dt
-import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F, Func, Q, QuerySet, RowRange, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 
 from portal.core.access import Perm, can
@@ -398,27 +395,6 @@ def first_per_day(
             taken[day] = taken.get(day, 0) + 1
             out.append(item)
     return out
-
-
-def url_pattern(name: str, nargs: int = 1) -> str:
-    """`reverse(name)` as a `str.format` pattern with `nargs` positional fields, reversed once per process (per
-    URLconf and script prefix): the home page's worklist and the agenda build many links from a few patterns,
-    and a reverse() for each link adds up across a page (`python -m bench.home` times the page).
-
-    >>> url_pattern("subscriptions:pre_order", 2).format(10000001, 5)
-    '/subscriptions/customers/10000001/pre-orders/5/'
-    """
-    return _url_pattern(name, nargs, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
-
-
-@functools.lru_cache(maxsize=512)
-def _url_pattern(name: str, nargs: int, _prefix: str, _urlconf: str) -> str:
-    markers = [str(9_876_543_210 + i) for i in range(nargs)]
-    url = reverse(name, args=markers).replace("{", "{{").replace("}", "}}")
-    for i, marker in enumerate(markers):
-        assert url.count(marker) == 1, (name, url)
-        url = url.replace(marker, f"{{{i}}}")
-    return url
 
 
 def make_item(

@@ -114,9 +114,8 @@ SUBSCRIPTION_LIST = ListSpec(
     template="subscriptions/subscription_list.html",
     row_attrs=(("data-subscription-id", "subscription_id"),),
     page=lambda context: {
-        "customer": constant_urls.url("customers:detail", args=(0,)).replace("/0/", "/{}/")
-        + "#section-subscriptions",
-        "detail": constant_urls.url("subscriptions:detail", args=("0",)).replace("/0/", "/{}/"),
+        "customer": constant_urls.pattern("customers:detail") + "#section-subscriptions",
+        "detail": constant_urls.pattern("subscriptions:detail"),
     },
     tick=Tick(
         key="subscription_id",

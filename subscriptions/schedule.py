@@ -10,6 +10,7 @@ from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.selectors import live_and_found, live_walked, still_in_api
+from portal.core import constant_urls
 from portal.core.vocabulary import Plan, Product, ReservationType
 from schedule.sources import (
     DEADLINE_SOON_DAYS,
@@ -21,7 +22,6 @@ from schedule.sources import (
     date_range,
     for_customers,
     rows_shown,
-    url_pattern,
 )
 from subscriptions.models import RENEWAL_CHANGES, PreOrder, Reservation, Subscription
 from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
@@ -29,7 +29,7 @@ from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
 
 def _section_pattern() -> str:
     """Where an item is read: the Subscriptions section of its customer's page (`.format(domain_id)`)."""
-    return url_pattern("customers:detail") + "#section-subscriptions"
+    return constant_urls.pattern("customers:detail") + "#section-subscriptions"
 
 
 class _Words:
@@ -129,7 +129,7 @@ def pre_order_items(filters: ScheduleFilters, today: dt.date) -> Iterator[Schedu
     )
     words = _Words()
     label, what = gettext("Pre-order"), gettext("New subscription: %(what)s")
-    read, change = _section_pattern(), url_pattern("subscriptions:pre_order", 2)
+    read, change = _section_pattern(), constant_urls.pattern("subscriptions:pre_order", 2)
     soon = today + dt.timedelta(days=DEADLINE_SOON_DAYS)
     for pre_order_id, day, product, plan, licences, domain_id, company in rows:
         deadline = day - ONE_DAY
@@ -164,7 +164,10 @@ def reservation_items(filters: ScheduleFilters, today: dt.date) -> Iterator[Sche
     )
     words = _Words()
     label, on = gettext("Reservation"), gettext("%(type)s on %(subscription)s")
-    read, change = url_pattern("subscriptions:detail"), url_pattern("subscriptions:reservation")
+    read, change = (
+        constant_urls.pattern("subscriptions:detail"),
+        constant_urls.pattern("subscriptions:reservation"),
+    )
     soon = today + dt.timedelta(days=DEADLINE_SOON_DAYS)
     for sub_id, day, kind, plan, licences, domain_id, company, sub_product, sub_plan in rows:
         deadline = day - ONE_DAY
@@ -214,7 +217,10 @@ def renewal_items(filters: ScheduleFilters, today: dt.date) -> Iterator[Schedule
     words = _Words()
     label = gettext("Renewal")
     not_renewed, renews_as = gettext("%(subscription)s is not renewed"), gettext("Renews as %(what)s")
-    read, change = url_pattern("subscriptions:detail"), url_pattern("subscriptions:renewal")
+    read, change = (
+        constant_urls.pattern("subscriptions:detail"),
+        constant_urls.pattern("subscriptions:renewal"),
+    )
     soon = today + dt.timedelta(days=DEADLINE_SOON_DAYS)
     for sub_id, end, kind, product, plan, new_product, new_plan, new_licences, domain_id, company in rows:
         current = words.join(words.product(product), words.plan(plan))

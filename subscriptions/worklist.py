@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import Customer
 from customers.selectors import still_in_api
 from home.worklist import DECISION_DAYS, WorkContext, WorkItem, WorkList, WorkSection
+from portal.core import constant_urls
 from portal.core.vocabulary import (
     Plan,
     Product,
@@ -23,7 +24,6 @@ from portal.core.vocabulary import (
     ReservationType,
     label,
 )
-from schedule.sources import url_pattern
 from subscriptions.models import DATED_ORDER, RENEWAL_DECISION, TRIAL, Reservation, Subscription
 from subscriptions.permissions import CHANGE_SUBSCRIPTIONS, VIEW_SUBSCRIPTIONS
 from subscriptions.rules import TRIAL_GRACE_DAYS
@@ -59,7 +59,10 @@ def renewal_decisions(ctx: WorkContext) -> WorkList:
         plan_end_date__gte=ctx.today, plan_end_date__lte=ctx.today + dt.timedelta(days=DECISION_DAYS)
     )
     qs = qs.filter(RENEWAL_DECISION).order_by(*DATED_ORDER)
-    read, change = url_pattern("subscriptions:detail"), url_pattern("subscriptions:renewal")
+    read, change = (
+        constant_urls.pattern("subscriptions:detail"),
+        constant_urls.pattern("subscriptions:renewal"),
+    )
     settings = {k: str(v) for k, v in RenewalType.choices}
     # The page's keys along the decisions' partial index alone (an Account manager's customers in a hash), then
     # those rows: read whole, an Account manager's page read every subscription of the window from the table.
@@ -90,7 +93,10 @@ def _trials(ctx: WorkContext):
 
 
 def _trial_items(ctx: WorkContext, qs, *, grace: bool) -> WorkList:
-    read, change = url_pattern("subscriptions:detail"), url_pattern("subscriptions:convert")
+    read, change = (
+        constant_urls.pattern("subscriptions:detail"),
+        constant_urls.pattern("subscriptions:convert"),
+    )
     items = []
     rows, count = ctx.first_and_count(qs, *_ROW, count_apart=True, sorts=_SORTS, keys_first=True)
     for sub_id, _domain_id, company, product, plan, end in rows:
@@ -145,7 +151,10 @@ def unused_licences(ctx: WorkContext) -> WorkList:
     qs = ctx.narrow(
         Customer.objects.filter(removed_at=None, unused_licences__gte=UNUSED_LICENCES_MIN), key="domain_id"
     ).order_by("-unused_licences", "sort_name", "domain_id")
-    read, change = url_pattern("subscriptions:detail"), url_pattern("subscriptions:renewal")
+    read, change = (
+        constant_urls.pattern("subscriptions:detail"),
+        constant_urls.pattern("subscriptions:renewal"),
+    )
     items = []
     rows, count = ctx.first_and_count(
         qs,

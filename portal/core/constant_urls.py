@@ -8,7 +8,8 @@ unquotes and joins every name. Both answers change only with the URL configurati
 storage, so each is kept per resolver (a new one after `clear_url_caches`, an `override_settings` of the URLconf)
 or per storage (a new one after an `override_settings` of STORAGES or STATIC_URL), keyed by what else decides
 it. The portal's `{% url %}` and `{% static %}` tags (portal/core/templatetags/portal.py) read them here; a URL
-with arguments is reversed by Django every time.
+with arguments is reversed by Django every time, unless a page that draws many of one name (a list's rows, the
+agenda's items, a worklist's links) fills in a `pattern` made once.
 """
 
 from __future__ import annotations
@@ -36,6 +37,31 @@ def url(name: str, current_app: str | None = None, args: tuple = ()) -> str:
     found = kept.get(key)
     if found is None:
         found = kept[key] = reverse(name, args=args, current_app=current_app)
+    return found
+
+
+def pattern(name: str, nargs: int = 1) -> str:
+    """`reverse(name)` with `nargs` positional arguments as a `str.format` pattern, made once as `url` is: each
+    row fills it in (`.format(key)`) where a reverse() of its own would walk the URL patterns again.
+
+    >>> pattern("subscriptions:pre_order", 2).format(10000001, 5)
+    '/subscriptions/customers/10000001/pre-orders/5/'
+    """
+    resolver = get_resolver(get_urlconf())
+    kept = _URLS.get(resolver)
+    if kept is None:
+        kept = _URLS[resolver] = {}
+    key = ("pattern", name, nargs, get_script_prefix())
+    found = kept.get(key)
+    if found is None:
+        # Numbers no real key has, each found once in the URL, stand for the arguments.
+        markers = [str(9_876_543_210 + i) for i in range(nargs)]
+        found = reverse(name, args=markers).replace("{", "{{").replace("}", "}}")
+        for i, marker in enumerate(markers):
+            if found.count(marker) != 1:
+                raise ValueError(f"{name}: argument {i} is not one part of {found}")
+            found = found.replace(marker, f"{{{i}}}")
+        kept[key] = found
     return found
 
 

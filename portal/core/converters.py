@@ -1,7 +1,7 @@
 """Path converters of the portal's URLs: a business month's `<year:year>/<month:month>/`. A year outside 2000-2100
 or a month outside 1-12 matches no URL (`to_python` refuses it), so it is a 404 before any view runs, and no view
 checks it again. Any number reverses (`to_url`), so a link pattern can be built once with placeholders
-(`schedule.sources.url_pattern`)."""
+(`portal.core.constant_urls.pattern`)."""
 
 from __future__ import annotations
 

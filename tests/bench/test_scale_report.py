@@ -1,7 +1,8 @@
 """The scale guard's verdict (`bench.scale.report`): a page grows past the buffers' bound and fails the run, a
 reference never does, and a page with more items (rows, entries, choices) is said to show more at the large
-size: judged from the first reference (the small size with the large one's history, then each medium size with it) where it shows as much,
-by a bar lower the nearer that reference is to the large size; from the small size otherwise. No database, no
+size: judged from the first reference (the small size with the large one's history, then each medium size with
+it) where it shows as much, else the one where it shows the most, by a bar lower the nearer that reference is to
+the large size; from the small size without references. No database, no
 timing: the figures are given, as `measure_pages` gives them (SQL, buffers, bytes, rows handled, items shown)."""
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ HISTORY = ["1,000 customers", "1,000 customers, 12 months", "50,000 customers, 1
 def test_a_page_that_shows_more_is_judged_against_the_small_size_with_the_same_history(capsys):
     """A worklist of history has one row at 1,000 customers without history and a full page at 50,000 with a
     year: flat against 1,000 customers with the year (the same page of rows), it passes; one that reads more
-    there too grows, and one still fuller at 50,000 than with the history is judged from the small size."""
+    there too grows, and one still fuller at 50,000 than with the history is judged from the history, and grows
+    past its bar (it reads five times as much for eight times the rows)."""
     figures = {
         HISTORY[0]: {
             "bounded": (5, 20, 1_000, 0, 1),
@@ -84,8 +86,9 @@ def test_a_page_that_shows_more_is_judged_against_the_small_size_with_the_same_h
     }
     assert "GROWS" not in lines["bounded"] and "(judged from 1,000 customers, 12 months)" in lines["bounded"]
     assert "GROWS" in lines["costlier"] and "(judged from 1,000 customers, 12 months)" in lines["costlier"]
-    assert "GROWS" in lines["sparse"] and "(judged from" not in lines["sparse"]
-    assert "2 of 3 pages grow: costlier, sparse" in out and "2 pages showing more" in out
+    assert "GROWS" in lines["sparse"] and "(judged from 1,000 customers, 12 months)" in lines["sparse"]
+    assert "2 of 3 pages grow: costlier, sparse" in out and "3 pages showing more" in out
+    assert "of which 1 show more at 50,000 customers, 12 months than where they are judged from" in out
 
 
 MEDIUM = [
@@ -99,9 +102,10 @@ MEDIUM = [
 def test_a_page_that_fills_only_with_more_customers_is_judged_from_the_medium_size(capsys):
     """An Account manager's worklist has three rows at 1,000 customers, with or without history, and a full page
     at 10,000 and 50,000: judged from 10,000 (the same page of rows), a page whose reads stay flat there passes
-    and one that reads every row (5x from 10,000 to 50,000) grows; one still fuller at 50,000 than at every
-    reference is judged from the small size."""
-    labels = ("bounded", "scan", "sparse")
+    and one that reads every row (5x from 10,000 to 50,000) grows. One still fuller at 50,000 than at every
+    reference is judged from the one where it shows the most: a month's calendar, its days' places filling
+    (31 entries at 10,000, 32 at 50,000), passes; a list of every customer's rows (5x the entries) grows."""
+    labels = ("bounded", "scan", "sparse", "calendar")
     figures = {
         MEDIUM[0]: dict.fromkeys(labels, (5, 20, 1_000, 0, 1)),
         MEDIUM[1]: dict.fromkeys(labels, (5, 21, 1_000, 0, 1)),
@@ -109,21 +113,30 @@ def test_a_page_that_fills_only_with_more_customers_is_judged_from_the_medium_si
             "bounded": (5, 150, 16_000, 0, 16),
             "scan": (5, 400, 16_000, 0, 16),
             "sparse": (5, 40, 3_000, 0, 3),
+            "calendar": (8, 600, 9_000, 0, 31),
         },
         MEDIUM[3]: {
             "bounded": (5, 170, 16_000, 0, 16),
             "scan": (5, 2_000, 16_000, 0, 16),
             "sparse": (5, 170, 16_000, 0, 16),
+            "calendar": (8, 650, 9_300, 0, 32),
         },
     }
+    figures[MEDIUM[0]]["calendar"] = figures[MEDIUM[1]]["calendar"] = (8, 60, 1_000, 0, 7)
+    instructions = {
+        MEDIUM[0]: {"calendar": 60.0},
+        MEDIUM[2]: {"calendar": 92.0, "sparse": 40.0},
+        MEDIUM[3]: {"calendar": 95.0, "sparse": 200.0},
+    }
     pages = [Page(label, "home") for label in labels]
-    assert report(MEDIUM, pages, figures, {}, None) == 1
+    assert report(MEDIUM, pages, figures, instructions, None) == 1
     out = capsys.readouterr().out
     lines = {line.split()[0]: line for line in out.splitlines() if line.split() and line.split()[0] in labels}
-    assert "GROWS" not in lines["bounded"] and "(judged from 10,000 customers, 12 months)" in lines["bounded"]
-    assert "GROWS" in lines["scan"] and "(judged from 10,000 customers, 12 months)" in lines["scan"]
-    assert "GROWS" in lines["sparse"] and "(judged from" not in lines["sparse"]
-    assert "2 of 3 pages grow: scan, sparse" in out
+    for label in labels:
+        assert "(judged from 10,000 customers, 12 months)" in lines[label]
+    assert "GROWS" not in lines["bounded"] and "GROWS" in lines["scan"]
+    assert "GROWS" in lines["sparse"] and "GROWS" not in lines["calendar"] and "1.03×" in lines["calendar"]
+    assert "2 of 4 pages grow: scan, sparse" in out
 
 
 NEAR = [*MEDIUM[:3], "25,000 customers, 12 months", MEDIUM[3]]

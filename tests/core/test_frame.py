@@ -15,6 +15,7 @@ from django.utils.functional import lazy
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy, override
 
+from portal.core import constant_urls
 from portal.core.access import Role
 from portal.core.rendering import field_markup
 from portal.core.vocabulary import per_language, translated
@@ -46,6 +47,26 @@ def test_a_url_with_arguments_or_unknown_is_as_djangos_tag_draws_it():
         draw("{% url 'no-such-page' %}")
     with pytest.raises(NoReverseMatch):  # every time, not only the first
         draw("{% url 'no-such-page' %}")
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("customers:detail", (10000001,)),
+        ("invoicing:pdf", (123,)),  # the argument inside a part of the path ("123.pdf")
+        ("invoicing:draft", (2026, 11, 10000001)),
+        ("subscriptions:pre_order", (10000001, 5)),
+    ],
+)
+def test_a_url_pattern_filled_in_is_the_url_django_reverses_under_each_script_prefix(name, args):
+    assert constant_urls.pattern(name, len(args)).format(*args) == reverse(name, args=args)
+    set_script_prefix("/portal/")
+    try:
+        assert constant_urls.pattern(name, len(args)).format(*args) == reverse(name, args=args)
+        assert constant_urls.pattern(name, len(args)).startswith("/portal/")
+    finally:
+        clear_script_prefix()
+    assert not constant_urls.pattern(name, len(args)).startswith("/portal/")
 
 
 def test_a_static_files_url_is_the_one_djangos_tag_draws():
