@@ -6,11 +6,11 @@ it, on PostgreSQL (prints figures; not a test).
 [--keep]`` (``make bench-scale``). DATABASE_URL must name a PostgreSQL server: the guard makes scratch databases
 there (NAME_small, NAME_small_history, NAME_10000_history, NAME_25000_history and NAME_large, NAME
 ``bench_scale_<pid>`` by default) and fills each with bench.seed: the small one at ``--small`` customers without
-history unless ``--small-months``; the references a page that shows more at the large size is judged from
-(`report`; none with ``--small-months`` or ``--no-history-check``): the small size with the large one's history,
-then each ``--medium`` size with it (where an Account manager's lists, a common word's matches and the
+history unless ``--small-months``; the references a page that shows or asks more at the large size is judged
+from (`report`; none with ``--small-months`` or ``--no-history-check``): the small size with the large one's
+history, then each ``--medium`` size with it (where an Account manager's lists, a common word's matches and the
 worklists' sections fill their page: at the small size a manager has 83 customers); the large one at
-``--large`` customers with ``--months`` months. A page that shows more is so judged by the growth of what it
+``--large`` customers with ``--months`` months. A page that does more is so judged by the growth of what it
 reads for the same rows, against a bar lower the nearer its reference is to the large size (`buffers_bar`), so
 that a page that reads every row still grows past it. Each database is dropped once measured; with instructions,
 once they are counted at the end, so the run holds every size's database at once (``--keep`` keeps them, and a
@@ -441,6 +441,13 @@ def _fuller(small: tuple, large: tuple) -> bool:
     return large[4] > small[4]
 
 
+def _does_more(small: tuple, large: tuple) -> bool:
+    """Whether a page shows or asks more at the large size than at the small one: more items (`_fuller`), or more
+    queries for as many (a list or section with fewer rows than its page is not counted apart, a full one is:
+    `lists.paginate`, `WorkContext.first_and_count`). Such a page is judged where it does as much."""
+    return _fuller(small, large) or large[0] > small[0]
+
+
 def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
@@ -471,25 +478,26 @@ def _rows_growth(small: tuple, large: tuple) -> float | None:
 
 
 def _base(figures: dict, label: str, sizes: list[str]) -> str:
-    """The size a page is judged from: the small one, or where it shows as much when it shows more."""
-    if _fuller(figures[sizes[0]][label], figures[sizes[-1]][label]):
+    """The size a page is judged from: the small one, or where it does as much when it does more (`_does_more`)."""
+    if _does_more(figures[sizes[0]][label], figures[sizes[-1]][label]):
         return _judged_from(figures, label, sizes)
     return sizes[0]
 
 
 def _judged_from(figures: dict, label: str, sizes: list[str]) -> str:
-    """The size a page that shows more at the large size is judged from: the first reference (the sizes between
-    the small and the large one) where it shows as much; else, when it shows more than at every reference, the
-    one where it shows the most (the nearest the large size on a tie): a month's calendar filling its days'
-    places; else (no references) the small size. A page that shows every customer's rows shows twice as many
-    at the large size as at the last reference and grows past that reference's bars still."""
+    """The size a page that does more at the large size is judged from: the first reference (the sizes between
+    the small and the large one) where it shows and asks as much; else, when it does more than at every
+    reference, the one where it shows and asks the most (the nearest the large size on a tie): a month's
+    calendar filling its days' places; else (no references) the small size. A page that shows every customer's
+    rows shows twice as many at the large size as at the last reference and grows past that reference's bars
+    still."""
     last, references = sizes[-1], sizes[1:-1]
     for ref in references:
-        if not _fuller(figures[ref][label], figures[last][label]):
+        if not _does_more(figures[ref][label], figures[last][label]):
             return ref
     if not references:
         return sizes[0]
-    return max(reversed(references), key=lambda ref: figures[ref][label][4])
+    return max(reversed(references), key=lambda ref: (figures[ref][label][4], figures[ref][label][0]))
 
 
 def _cells(figures: tuple, instructions: float | None) -> str:
@@ -511,12 +519,12 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
     """The table, the growth from the small size to the large one and the verdict; the exit status.
 
     `sizes`: the small size, the large one last, and between them, when measured, the references a page that
-    shows more is judged from, smallest first: the small size with the large one's history, then the medium
+    does more is judged from, smallest first: the small size with the large one's history, then the medium
     size with it. A page that shows more at the large size than at the small one (more items, `_fuller`: a
-    list with a few rows at the small size filled to its page at the large one) is judged from the
-    first reference where it shows as much: whether it reads more for the same rows, by the bar of that
-    reference (`buffers_bar`). One that shows more than at every reference is judged from the one where it shows
-    the most (`_judged_from`)."""
+    list with a few rows at the small size filled to its page at the large one), or asks more queries for them
+    (`_does_more`: a full list counted apart), is judged from the first reference where it does as much:
+    whether it reads more for the same rows, by the bar of that reference (`buffers_bar`). One that does more
+    than at every reference is judged from the one where it does the most (`_judged_from`)."""
     first, last = sizes[0], sizes[-1]
     references = sizes[1:-1]
     history = references[0] if references else None
@@ -558,8 +566,8 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
             by_history += base != first
             if grows:
                 growing.append(page.label)
-                # Still showing more than where it is judged from: at every reference, or no reference.
-                shown_more += _fuller(figures[base][page.label], figures[last][page.label])
+                # Still doing more than where it is judged from: at every reference, or no reference.
+                shown_more += _does_more(figures[base][page.label], figures[last][page.label])
     if note:
         print(note)
     downloads, downloads_growing = report_downloads(first, last, pages, figures, BUFFERS_GROWTH)
@@ -573,15 +581,15 @@ def report(sizes: list[str], pages: list[Page], figures: dict, instructions: dic
     if history:
         bars = ", ".join(f"{buffers_bar(ref, last):.1f}× from {ref}" for ref in references)
         print(
-            f"({by_history} pages showing more at {last} than at {first} are judged from the first of "
-            f'{" / ".join(references)} where they show as much instead, or where they show the most: "judged '
-            f'from"; their buffers may grow {bars})'
+            f"({by_history} pages showing more or asking more queries at {last} than at {first} are judged from "
+            f"the first of {' / '.join(references)} where they do as much instead, or where they do the most: "
+            f'"judged from"; their buffers may grow {bars})'
         )
     if growing:
         print(f"{len(growing)} of {len(judged)} pages grow: {', '.join(growing)}")
         print(
-            f"of which {shown_more} show more at {last} than where they are judged from (more rows, entries or "
-            f"choices: a list or section with few rows there filled to its page)"
+            f"of which {shown_more} show or ask more at {last} than where they are judged from (more rows, "
+            f"entries or choices, or queries: a list or section with few rows there filled to its page)"
         )
         return 1
     print(f"none of the {len(judged)} pages grows")

@@ -42,7 +42,7 @@ def test_a_page_past_the_bound_fails_the_run_and_a_fuller_page_is_said_so(capsys
     assert "GROWS" not in lines["flat"] and "GROWS" not in lines["admin"]
     assert "GROWS" in lines["costlier"] and "shows more" not in lines["costlier"]
     assert "GROWS" in lines["fuller"] and "(shows more)" in lines["fuller"]
-    assert "2 of 3 pages grow: costlier, fuller" in out and "of which 1 show more" in out
+    assert "2 of 3 pages grow: costlier, fuller" in out and "of which 1 show or ask more" in out
 
 
 def test_no_page_past_the_bound_passes(capsys):
@@ -87,8 +87,8 @@ def test_a_page_that_shows_more_is_judged_against_the_small_size_with_the_same_h
     assert "GROWS" not in lines["bounded"] and "(judged from 1,000 customers, 12 months)" in lines["bounded"]
     assert "GROWS" in lines["costlier"] and "(judged from 1,000 customers, 12 months)" in lines["costlier"]
     assert "GROWS" in lines["sparse"] and "(judged from 1,000 customers, 12 months)" in lines["sparse"]
-    assert "2 of 3 pages grow: costlier, sparse" in out and "3 pages showing more" in out
-    assert "of which 1 show more at 50,000 customers, 12 months than where they are judged from" in out
+    assert "2 of 3 pages grow: costlier, sparse" in out and "3 pages showing more or asking more" in out
+    assert "of which 1 show or ask more at 50,000 customers, 12 months than where they are judged from" in out
 
 
 MEDIUM = [
@@ -175,6 +175,35 @@ def test_a_page_that_fills_only_near_the_large_size_is_judged_from_there_by_a_lo
     assert "GROWS" not in lines["medium"] and "(judged from 10,000 customers, 12 months)" in lines["medium"]
     assert "2 of 4 pages grow: scan, creeping" in out
     assert "3.0× from 10,000 customers, 12 months, 1.5× from 25,000 customers, 12 months" in out
+
+
+def test_a_page_asking_more_queries_for_as_many_items_is_judged_where_it_asks_as_many(capsys):
+    """The worklists' counts (an API answer of counts, as many at every size): at 1,000 customers an Account
+    manager's sections are shorter than their first items and not counted apart; from 10,000 five are full and
+    counted apart (five more queries). Judged from 10,000, where it asks as many, its flat instructions pass; one
+    whose instructions grow there too grows."""
+    labels = ("counted", "costlier")
+    figures = {
+        MEDIUM[0]: dict.fromkeys(labels, (28, 146, 900, 0, 2)),
+        MEDIUM[1]: dict.fromkeys(labels, (28, 150, 850, 0, 2)),
+        MEDIUM[2]: dict.fromkeys(labels, (33, 273, 2_400, 0, 2)),
+        MEDIUM[3]: dict.fromkeys(labels, (33, 302, 7_700, 0, 2)),
+    }
+    instructions = {
+        MEDIUM[0]: {"counted": 90.9, "costlier": 90.9},
+        MEDIUM[2]: {"counted": 103.8, "costlier": 103.8},
+        MEDIUM[3]: {"counted": 104.4, "costlier": 125.0},
+    }
+    pages = [Page(label, "home") for label in labels]
+    assert report(MEDIUM, pages, figures, instructions, None) == 1
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line for line in out.splitlines() if line.split() and line.split()[0] in labels}
+    for label in labels:
+        assert (
+            "(judged from 10,000 customers, 12 months)" in lines[label] and "(shows more)" not in lines[label]
+        )
+    assert "GROWS" not in lines["counted"] and "1.01×" in lines["counted"]
+    assert "GROWS" in lines["costlier"] and "1 of 2 pages grow: costlier" in out
 
 
 def test_the_medium_sizes_are_named_in_increasing_order(capsys):
