@@ -69,11 +69,11 @@ def renewal_decisions(ctx: WorkContext) -> WorkList:
     rows, count = ctx.first_and_count(
         qs, *_ROW, "renewal_type", count_apart=True, sorts=_SORTS, keys_first=True, bulk_key="subscription_id"
     )
+    said = gettext("%(subscription)s: %(renewal)s")
     items = [
         WorkItem(
             customer=company,
-            text=gettext("%(subscription)s: %(renewal)s")
-            % {"subscription": _what(product, plan), "renewal": settings.get(renewal, renewal)},
+            text=said % {"subscription": _what(product, plan), "renewal": settings.get(renewal, renewal)},
             url=read.format(sub_id),
             change_url=change.format(sub_id),
             day=end,
@@ -97,24 +97,29 @@ def _trial_items(ctx: WorkContext, qs, *, grace: bool) -> WorkList:
         constant_urls.pattern("subscriptions:detail"),
         constant_urls.pattern("subscriptions:convert"),
     )
+    # The sentences translated once a section, not once an item: a page of trials ending today drew two.
+    ended = gettext("%(subscription)s ended on %(end)s; paid service can start until %(last)s")
+    today = gettext("%(subscription)s ends today")
+    whats: dict[tuple[str, str], str] = {}
+    in_days: dict[int, str] = {}
     items = []
     rows, count = ctx.first_and_count(qs, *_ROW, count_apart=True, sorts=_SORTS, keys_first=True)
     for sub_id, _domain_id, company, product, plan, end in rows:
+        what = whats.get((product, plan)) or whats.setdefault((product, plan), _what(product, plan))
         if grace:
             last = end + dt.timedelta(days=TRIAL_GRACE_DAYS)
-            text = gettext("%(subscription)s ended on %(end)s; paid service can start until %(last)s") % {
-                "subscription": _what(product, plan),
-                "end": end.isoformat(),
-                "last": last.isoformat(),
-            }
+            text = ended % {"subscription": what, "end": end.isoformat(), "last": last.isoformat()}
         else:
             last = end
             days = (end - ctx.today).days
-            text = ngettext(
-                "%(subscription)s ends in %(n)s day", "%(subscription)s ends in %(n)s days", days
-            ) % {"subscription": _what(product, plan), "n": days}
             if days == 0:
-                text = gettext("%(subscription)s ends today") % {"subscription": _what(product, plan)}
+                text = today % {"subscription": what}
+            else:
+                if days not in in_days:
+                    in_days[days] = ngettext(
+                        "%(subscription)s ends in %(n)s day", "%(subscription)s ends in %(n)s days", days
+                    )
+                text = in_days[days] % {"subscription": what, "n": days}
         items.append(
             WorkItem(
                 customer=company,

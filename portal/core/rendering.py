@@ -76,6 +76,17 @@ def escaped_text(value) -> str:
     return html.escape(str(value))
 
 
+def hidden_inputs(pairs) -> SafeString:
+    """A hidden `<input>` for each (name, value) of `pairs`, drawn in Python: the bulk change's page carries
+    every key chosen (up to BULK_MAX_ROWS), where a template loop step for each key grew with the rows chosen."""
+    return SafeString(
+        "".join(
+            f'<input type="hidden" name="{escaped_text(str(name))}" value="{escaped_text(str(value))}">'
+            for name, value in pairs
+        )
+    )
+
+
 def attrs_markup(attrs: dict) -> str:
     """`attrs.html` in Python: ` name="value"` for each attribute, ` name` alone for True, nothing for False."""
     out = []

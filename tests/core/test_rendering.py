@@ -186,3 +186,20 @@ def test_markup_writes_what_format_html_writes(args, language):
         ours = markup(template, *args)
         assert ours == format_html(template, *args)
     assert isinstance(ours, SafeString)
+
+
+def test_hidden_inputs_are_the_ones_a_template_loop_draws():
+    """The keys a bulk change carries (`|hidden_inputs`), drawn in Python: the same inputs as Django's loop over
+    them, every name and value escaped."""
+    keys = ["10000001", 'a"b<c>&d', "x'y"]
+    pairs = [("owner", "mine"), ('q"', "<b>&")]
+    django = engines["django"]
+    loop = django.from_string(
+        '{% for key in keys %}<input type="hidden" name="keys" value="{{ key }}">{% endfor %}'
+        '{% for name, value in pairs %}<input type="hidden" name="{{ name }}" value="{{ value }}">{% endfor %}'
+    ).render({"keys": keys, "pairs": pairs})
+    drawn = django.from_string(
+        '{% load portal %}{{ keys|hidden_inputs:"keys" }}{{ pairs|hidden_inputs }}'
+    ).render({"keys": keys, "pairs": pairs})
+    assert parse_html(drawn) == parse_html(loop)
+    assert drawn.count("<input") == 5 and "&lt;c&gt;" in drawn and "<b>" not in drawn

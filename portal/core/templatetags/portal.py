@@ -29,6 +29,7 @@ from portal.core.changes.sealing import seal
 from portal.core.contrib import customer_page
 from portal.core.operations import operation_label
 from portal.core.rendering import fields_markup
+from portal.core.rendering import hidden_inputs as hidden_inputs_markup
 from portal.core.vocabulary import CONTRACT_ENUMS, full_name, kept_per_language, name_of
 from portal.core.vocabulary import labelled as labelled_text
 
@@ -264,6 +265,13 @@ def error_anchor(field) -> str:
     if field.use_fieldset and field.auto_id:
         return f"{field.auto_id}_0"
     return field.id_for_label or field.auto_id or ""
+
+
+@register.filter
+def hidden_inputs(values, name: str = "") -> SafeString:
+    """Hidden inputs drawn in Python (`rendering.hidden_inputs`): `keys|hidden_inputs:"keys"` one for each value
+    under that name, `pairs|hidden_inputs` one for each (name, value)."""
+    return hidden_inputs_markup(((name, value) for value in values) if name else values)
 
 
 @register.filter
