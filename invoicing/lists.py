@@ -42,6 +42,11 @@ def _urls(context) -> dict:
     return {**patterns, "draft": constant_urls.pattern("invoicing:draft", 3)}
 
 
+def _day(day) -> str:
+    """A date as the lists print it (YYYY-MM-DD), or nothing."""
+    return day.isoformat() if day else ""
+
+
 def _issued_page(context) -> dict:
     """What every row of a page of issued documents shares: the kinds' words, the sentences the rows fill in and
     the URL patterns."""
@@ -60,8 +65,7 @@ def _issued_page(context) -> dict:
 def _original(row, page):
     if not row.original_number:
         return None
-    day = row.original_issue_date
-    said = page["original_of"] % {"number": row.original_number, "date": day.isoformat() if day else ""}
+    said = page["original_of"] % {"number": row.original_number, "date": _day(row.original_issue_date)}
     return Link(said, page["issued"].format(row.original_number))
 
 
@@ -95,11 +99,6 @@ ISSUED_LIST = ListSpec(
     csv_columns=CSV_COLUMNS,
     page_sizes=(50, 100, 200),
 )
-
-
-def _day(day) -> str:
-    """A date as the lists print it (YYYY-MM-DD), or nothing."""
-    return day.isoformat() if day else ""
 
 
 def _next(url: str, page) -> str:
@@ -136,10 +135,7 @@ def _draft_state(row, page):
 def _draft_action(row, page):
     if not page.get("can_change") or row.issued_number:
         return None
-    return Link(
-        gettext("Billing details"),
-        _next(page["customer"].format(row.domain_id), page),
-    )
+    return Link(gettext("Billing details"), _next(page["customer"].format(row.domain_id), page))
 
 
 DRAFTS_LIST = ListSpec(
@@ -221,10 +217,7 @@ def _send_action(row, page):
             testid=f"send-{invoice.number}",
         )
     if not row.email:
-        return Link(
-            gettext("Billing details"),
-            _next(page["customer"].format(invoice.domain_id), page),
-        )
+        return Link(gettext("Billing details"), _next(page["customer"].format(invoice.domain_id), page))
     return None
 
 
@@ -240,10 +233,7 @@ MONTH_ISSUED_LIST = ListSpec(
         ),
         Column(_("Customer"), sort="customer", value="invoice.customer_name"),
         Column(_("Total"), numeric=True, value=lambda row, page: yen(row.invoice.total)),
-        Column(
-            _("Due date"),
-            value=lambda row, page: row.invoice.due_date.strftime("%Y-%m-%d") if row.invoice.due_date else "",
-        ),
+        Column(_("Due date"), value=lambda row, page: _day(row.invoice.due_date)),
         Column(_("E-mail for invoices"), value=lambda row, page: row.email or Muted("—")),
         Column(_("By e-mail"), value=lambda row, page: sending_state(row)),
         Column(_("Payment"), value=lambda row, page: payment_state(row)),

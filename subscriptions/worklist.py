@@ -97,15 +97,13 @@ def _trial_items(ctx: WorkContext, qs, *, grace: bool) -> WorkList:
         constant_urls.pattern("subscriptions:detail"),
         constant_urls.pattern("subscriptions:convert"),
     )
-    # The sentences translated once a section, not once an item: a page of trials ending today drew two.
+    # The fixed sentences translated once a section; an item ending today was translated twice.
     ended = gettext("%(subscription)s ended on %(end)s; paid service can start until %(last)s")
     today = gettext("%(subscription)s ends today")
-    whats: dict[tuple[str, str], str] = {}
-    in_days: dict[int, str] = {}
     items = []
     rows, count = ctx.first_and_count(qs, *_ROW, count_apart=True, sorts=_SORTS, keys_first=True)
     for sub_id, _domain_id, company, product, plan, end in rows:
-        what = whats.get((product, plan)) or whats.setdefault((product, plan), _what(product, plan))
+        what = _what(product, plan)
         if grace:
             last = end + dt.timedelta(days=TRIAL_GRACE_DAYS)
             text = ended % {"subscription": what, "end": end.isoformat(), "last": last.isoformat()}
@@ -115,11 +113,9 @@ def _trial_items(ctx: WorkContext, qs, *, grace: bool) -> WorkList:
             if days == 0:
                 text = today % {"subscription": what}
             else:
-                if days not in in_days:
-                    in_days[days] = ngettext(
-                        "%(subscription)s ends in %(n)s day", "%(subscription)s ends in %(n)s days", days
-                    )
-                text = in_days[days] % {"subscription": what, "n": days}
+                text = ngettext(
+                    "%(subscription)s ends in %(n)s day", "%(subscription)s ends in %(n)s days", days
+                ) % {"subscription": what, "n": days}
         items.append(
             WorkItem(
                 customer=company,

@@ -24,15 +24,21 @@ _URLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _STATIC: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def _kept_urls() -> dict:
+    """The URLs and patterns made for the current resolver (a new one after `clear_url_caches`)."""
+    resolver = get_resolver(get_urlconf())
+    kept = _URLS.get(resolver)
+    if kept is None:
+        kept = _URLS[resolver] = {}
+    return kept
+
+
 def url(name: str, current_app: str | None = None, args: tuple = ()) -> str:
     """`reverse(name, args=args, current_app=current_app)`, made once per resolver, script prefix and current app:
     a URL without arguments, or one whose arguments are constants (a row template's address for the key 0, in
     which each row puts its own key). A name that does not reverse raises NoReverseMatch each time, as `reverse`
     does."""
-    resolver = get_resolver(get_urlconf())
-    kept = _URLS.get(resolver)
-    if kept is None:
-        kept = _URLS[resolver] = {}
+    kept = _kept_urls()
     key = (name, current_app, args, get_script_prefix())
     found = kept.get(key)
     if found is None:
@@ -47,10 +53,7 @@ def pattern(name: str, nargs: int = 1) -> str:
     >>> pattern("subscriptions:pre_order", 2).format(10000001, 5)
     '/subscriptions/customers/10000001/pre-orders/5/'
     """
-    resolver = get_resolver(get_urlconf())
-    kept = _URLS.get(resolver)
-    if kept is None:
-        kept = _URLS[resolver] = {}
+    kept = _kept_urls()
     key = ("pattern", name, nargs, get_script_prefix())
     found = kept.get(key)
     if found is None:

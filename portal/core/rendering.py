@@ -81,7 +81,7 @@ def hidden_inputs(pairs) -> SafeString:
     every key chosen (up to BULK_MAX_ROWS), where a template loop step for each key grew with the rows chosen."""
     return SafeString(
         "".join(
-            f'<input type="hidden" name="{escaped_text(str(name))}" value="{escaped_text(str(value))}">'
+            f'<input type="hidden" name="{escaped_text(name)}" value="{escaped_text(value)}">'
             for name, value in pairs
         )
     )
