@@ -195,6 +195,13 @@
     var next = form.querySelector('input[name="next"]');
     if (next) { next.value = window.location.pathname + window.location.search; }
   });
+  // A list's search box sends as one types. The change it fires when it loses the focus (to a click on a result)
+  // would send the same search again, and that answer's pushed address cancels the click's navigation: the box's
+  // change stops before the form's trigger. Its other fields still send on change.
+  document.addEventListener("change", function (evt) {
+    var box = evt.target;
+    if (box.matches && box.matches('form[data-hx-trigger] input[name="q"]')) { evt.stopPropagation(); }
+  }, true);
   document.addEventListener("htmx:responseError", showError);
   document.addEventListener("htmx:sendError", showError);
   document.addEventListener("htmx:configRequest", function (evt) {
