@@ -97,7 +97,7 @@ def _trial_items(ctx: WorkContext, qs, *, grace: bool) -> WorkList:
         constant_urls.pattern("subscriptions:detail"),
         constant_urls.pattern("subscriptions:convert"),
     )
-    # The fixed sentences translated once a section; an item ending today was translated twice.
+    # The fixed sentences are translated once a section, not once an item.
     ended = gettext("%(subscription)s ended on %(end)s; paid service can start until %(last)s")
     today = gettext("%(subscription)s ends today")
     items = []

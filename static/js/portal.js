@@ -195,12 +195,12 @@
     var next = form.querySelector('input[name="next"]');
     if (next) { next.value = window.location.pathname + window.location.search; }
   });
-  // A list's search box sends as one types. The change it fires when it loses the focus (to a click on a result)
-  // would send the same search again, and that answer's pushed address cancels the click's navigation: the box's
-  // change stops before the form's trigger. Its other fields still send on change.
+  // A list's filter form sends its search box as one types and its other fields on change. The box's own change,
+  // fired when it loses the focus (to a click on a result), would send the same search again, and that answer's
+  // pushed address cancels the click's navigation: it stops before the form's trigger.
   document.addEventListener("change", function (evt) {
     var box = evt.target;
-    if (box.matches && box.matches('form[data-hx-trigger] input[name="q"]')) { evt.stopPropagation(); }
+    if (box.matches && box.matches('form[data-hx-trigger*="change"] input[name="q"]')) { evt.stopPropagation(); }
   }, true);
   document.addEventListener("htmx:responseError", showError);
   document.addEventListener("htmx:sendError", showError);
