@@ -328,7 +328,7 @@ def test_each_page_counted_is_requested_just_before_its_count_and_the_others_onl
     """A page's instructions depended on the page counted before it in the process (what that one left: a
     connection, a cache): each page counted is requested once more just before its count, so its count starts
     from the state it leaves itself, whichever pages are counted (`counted_where`); the others are warmed with
-    them before the freeze, and not counted."""
+    them before the freeze, and not counted. The session's once-a-minute write is made just before each count."""
     import ctypes
     import types
 
@@ -343,10 +343,11 @@ def test_each_page_counted_is_requested_just_before_its_count_and_the_others_onl
     monkeypatch.setattr(scale, "clients", lambda: {"admin": "client"})
     monkeypatch.setattr(scale, "request", lambda _client, page, url=None: events.append(("get", page.label)))
     monkeypatch.setattr("portal.core.collector.freeze_loaded", lambda: events.append(("freeze",)))
+    monkeypatch.setattr("bench.common.session_seen_now", lambda _client: events.append(("stamp",)))
     pages = [Page("a", "home"), Page("b", "home"), Page("c", "home")]
     scale.run_counted(pages, 1, frozen=True, counted={"a", "c"})
     assert events == [
         ("get", "a"), ("get", "b"), ("get", "c"), ("freeze",),
-        ("get", "a"), ("start",), ("get", "a"), ("stop", b"page0"),
-        ("get", "c"), ("start",), ("get", "c"), ("stop", b"page2"),
+        ("get", "a"), ("stamp",), ("start",), ("get", "a"), ("stop", b"page0"),
+        ("get", "c"), ("stamp",), ("start",), ("get", "c"), ("stop", b"page2"),
     ]  # fmt: skip
