@@ -66,7 +66,7 @@ class IdleSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from accounts.signin import SEEN_SESSION_KEY
+        from accounts.signin import SEEN_SESSION_KEY, mark_seen
 
         if request.user.is_authenticated:
             now = int(timezone.now().timestamp())
@@ -80,7 +80,7 @@ class IdleSessionMiddleware:
                     % {"minutes": settings.SESSION_IDLE_MINUTES},
                 )
             elif not isinstance(seen, int) or now - seen >= min(60, idle // 10):
-                request.session[SEEN_SESSION_KEY] = now
+                mark_seen(request.session, now)
         return self.get_response(request)
 
 

@@ -59,10 +59,16 @@ def attempt_username(request, credentials=None) -> str:
     return str(name)[:USERNAME_MAX_LENGTH]
 
 
+def mark_seen(session, now: int | None = None) -> None:
+    """Record in `session` the time of its user's last request, in seconds since the epoch (now by default):
+    where its idle time starts (IdleSessionMiddleware). The caller saves the session, or the request does."""
+    session[SEEN_SESSION_KEY] = int(timezone.now().timestamp()) if now is None else now
+
+
 def session_seen_at_login(sender, request, user, **kwargs) -> None:
     """A new session starts its idle time at sign-in (receiver of `user_logged_in`)."""
     if request is not None and hasattr(request, "session"):
-        request.session[SEEN_SESSION_KEY] = int(timezone.now().timestamp())
+        mark_seen(request.session)
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -69,12 +69,10 @@ def session_seen_now(client: Client) -> None:
     """Write the session's time of the last request now, outside a measure: the measured request that follows
     within the minute then leaves the session's upkeep (SESSION_UPKEEP) to another, so a count of instructions
     holds the page's own work, not the write of whichever page the minute happens to end on."""
-    from django.utils import timezone
-
-    from accounts.signin import SEEN_SESSION_KEY
+    from accounts.signin import mark_seen
 
     session = client.session
-    session[SEEN_SESSION_KEY] = int(timezone.now().timestamp())
+    mark_seen(session)
     session.save()
 
 

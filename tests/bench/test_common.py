@@ -8,14 +8,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.signin import SEEN_SESSION_KEY
+from accounts.signin import SEEN_SESSION_KEY, mark_seen
 from bench.common import session_seen_now
 from portal.core.access import Role
 
 
 def _last_seen_minutes_ago(client, minutes: int) -> None:
     session = client.session
-    session[SEEN_SESSION_KEY] = int(timezone.now().timestamp()) - minutes * 60
+    mark_seen(session, int(timezone.now().timestamp()) - minutes * 60)
     session.save()
 
 
